@@ -1,0 +1,1 @@
+"""Subcommands of `opendata`, one family per module."""

@@ -1,0 +1,123 @@
+"""Every setting of the platform: name, default, help. Read from OPENDATA_* variables.
+
+This registry is the one source: `create_app`, the CLI, `docs/configuration.md`
+(checked by a test) and `opendata settings` all read it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "OPENDATA_"
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r} (use 1/0, true/false, yes/no)")
+
+
+def _list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return PREFIX + self.name
+
+
+def _instance() -> Path:
+    return Path(os.environ.get(PREFIX + "INSTANCE_DIR", "instance")).absolute()
+
+
+SETTINGS: list[Setting] = [
+    Setting("INSTANCE_DIR", "instance", "Folder for the SQLite file, the archive and other local state."),
+    Setting("DATABASE_URL", None, "SQLAlchemy URL of the catalog database; default: a SQLite file "
+            "`catalog.db` in the instance folder. PostgreSQL: `postgresql://user@host/db`."),
+    Setting("BROKER_URL", None, "Celery broker (redis://... or amqp://...). Unset: jobs run in-process."),
+    Setting("RESULT_BACKEND", None, "Celery result backend; default: the broker URL when it is Redis."),
+    Setting("ARCHIVE_DIR", None, "Where downloaded copies of distributions are kept; default: `archive/` "
+            "in the instance folder."),
+    Setting("ALLOW_HOSTS", [], "Comma-separated hosts or CIDRs exempt from the SSRF guard "
+            "(e.g. `127.0.0.1` for local test servers). Empty in production.", _list),
+    Setting("SECRET_KEY", None, "Key that signs sessions and CSRF tokens. Required in production; "
+            "the demo makes a random one per run.", secret=True),
+    Setting("MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024, "Size cap on any one download (harvest page or "
+            "distribution file); larger bodies are cut off and reported.", int),
+    Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, "Size cap on an uploaded file.", int),
+    Setting("HTTP_TIMEOUT", 30.0, "Connect and read timeout of outbound requests, in seconds.", float),
+    Setting("HTTP_RETRIES", 3, "Retries of an outbound request on 5xx and connection errors.", int),
+    Setting("HTTP_HOST_DELAY", 0.0, "Politeness: seconds between two requests to the same host.", float),
+    Setting("USER_AGENT", "opendata-platform/0.1 (+https://github.com/opendata-platform)",
+            "User-Agent of outbound requests."),
+    Setting("HARVESTERS", ["ckan", "dcat", "datajson", "datapackage"], "Enabled harvester types (entry "
+            "points of group `opendata.harvesters`); an unknown name fails at start.", _list),
+    Setting("SITE_URL", "http://127.0.0.1:5000", "Public base URL of the portal, used in RDF URIs, "
+            "data.json and links in exports."),
+    Setting("SITE_TITLE", "Open Data", "Name of the portal shown in pages."),
+    Setting("DEFAULT_LOCALE", "zh_CN", "Interface language when the browser asks for none we have "
+            "(`zh_CN` or `en`)."),
+    Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),
+    Setting("RATELIMIT_STORAGE_URL", "memory://", "Flask-Limiter storage (memory:// or redis://...)."),
+    Setting("API_RATE_LIMIT", "600 per minute", "Rate limit of the read API per client address."),
+    Setting("DEMO_FILES_PORT", 5001, "Port of the demo's second local server that plays the departments' "
+            "web servers (serves data_samples/files).", int),
+    Setting("REQUIRE_SERVICES", False, "Tests: a missing PostgreSQL, Redis, RabbitMQ or browser is a "
+            "failure instead of a skip (CI sets it).", _bool),
+    Setting("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test", "Tests: the PostgreSQL "
+            "server the database tests also run on."),
+    Setting("LOG_LEVEL", "INFO", "Logging level of the app, the CLI and workers."),
+]
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """All settings as a dict keyed by name, from the environment (or `environ`)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = environ.get(s.env)
+        if raw is None:
+            values[s.name] = list(s.default) if isinstance(s.default, list) else s.default
+            continue
+        try:
+            values[s.name] = s.parse(raw)
+        except ValueError as exc:
+            raise ValueError(f"{s.env}: {exc}") from exc
+    inst = Path(values["INSTANCE_DIR"]).absolute()
+    values["INSTANCE_DIR"] = str(inst)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{inst / 'catalog.db'}"
+    if not values["ARCHIVE_DIR"]:
+        values["ARCHIVE_DIR"] = str(inst / "archive")
+    if not values["RESULT_BACKEND"] and (values["BROKER_URL"] or "").startswith("redis"):
+        values["RESULT_BACKEND"] = values["BROKER_URL"]
+    return values
+
+
+def markdown_table() -> str:
+    """The settings as the table in docs/configuration.md."""
+    lines = ["| variable | default | what it does |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        default = ", ".join(s.default) if isinstance(s.default, list) else s.default
+        default = "(unset)" if default in (None, "") else f"`{default}`"
+        if s.secret:
+            default = "(unset; secret)"
+        lines.append(f"| `{s.env}` | {default} | {s.help} |")
+    return "\n".join(lines)

@@ -1,0 +1,12 @@
+"""Web pages. Each module is a blueprint; `register` wires them into the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from app.web import datasets, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(datasets.bp)

@@ -1,0 +1,1 @@
+"""The catalog's model, storage, vocabularies and mappings. Imports nothing of ours."""

@@ -1,0 +1,356 @@
+"""SQLAlchemy 2 typed models of the catalog (DESIGN.md section 3).
+
+Multilingual texts are JSON language maps ({"en": ..., "zh": ...}); lists and
+free-form source fields are JSON too. Every schema change is an Alembic
+migration under `migrations/`; `alembic check` must find no drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+Timestamp = DateTime(timezone=True)
+
+DATASET_STATES = ("active", "withdrawn", "deleted", "draft")
+JOB_STATES = ("queued", "running", "finished", "failed")
+RECORD_STATES = ("added", "updated", "unchanged", "withdrawn", "restored", "errored")
+ROLES = ("admin", "editor")
+
+
+class Publisher(Base):
+    """An agency or department (foaf:Agent); CKAN calls it an organization."""
+
+    __tablename__ = "publishers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    uri: Mapped[str | None] = mapped_column(Text)
+    homepage: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id", ondelete="SET NULL"))
+    extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Publisher | None] = relationship(remote_side=[id])
+    datasets: Mapped[list[Dataset]] = relationship(back_populates="publisher")
+
+
+class HarvestSource(Base):
+    __tablename__ = "harvest_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(50))
+    url: Mapped[str] = mapped_column(Text)
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id", ondelete="SET NULL"))
+    schedule: Mapped[str] = mapped_column(String(20), default="manual")
+    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_gathered_at: Mapped[dt.datetime | None] = mapped_column(
+        Timestamp, doc="start of the last successful gather (the `since` of the next incremental one)"
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    publisher: Mapped[Publisher | None] = relationship()
+    jobs: Mapped[list[HarvestJob]] = relationship(back_populates="source", cascade="all, delete-orphan")
+
+
+class Dataset(Base):
+    """dcat:Dataset. Columns follow the record schema (catalog_schema/record.schema.json)."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (
+        UniqueConstraint("source_id", "remote_id", name="uq_datasets_source_remote"),
+        Index("ix_datasets_publisher_state", "publisher_id", "state"),
+        Index("ix_datasets_modified_at", "modified_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    uri: Mapped[str | None] = mapped_column(Text)
+    identifier: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id", ondelete="SET NULL"))
+    creator: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    contact_point: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    keywords: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    themes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    license_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    license_raw: Mapped[str | None] = mapped_column(Text)
+    access_rights: Mapped[str | None] = mapped_column(Text)
+    rights: Mapped[str | None] = mapped_column(Text)
+    issued: Mapped[str | None] = mapped_column(String(40))
+    modified: Mapped[str | None] = mapped_column(String(40))
+    temporal: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    spatial: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    frequency: Mapped[str | None] = mapped_column(String(200))
+    landing_page: Mapped[str | None] = mapped_column(Text)
+    conforms_to: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    language: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    version: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    flags: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+
+    # Where it came from: harvest source, remote id, the original payload verbatim, its hash.
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_sources.id", ondelete="SET NULL"))
+    remote_id: Mapped[str | None] = mapped_column(String(500))
+    source_payload: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    # Latest assessment, denormalised for facets and sorting.
+    stars: Mapped[int | None] = mapped_column(Integer, index=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(
+        Timestamp, default=utcnow, doc="when the catalog's copy last changed (CKAN metadata_modified)"
+    )
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    publisher: Mapped[Publisher | None] = relationship(back_populates="datasets")
+    source: Mapped[HarvestSource | None] = relationship()
+    distributions: Mapped[list[Distribution]] = relationship(
+        back_populates="dataset", cascade="all, delete-orphan", order_by="Distribution.position"
+    )
+
+
+class Distribution(Base):
+    """dcat:Distribution with its archive (the evidence of the last link check)."""
+
+    __tablename__ = "distributions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    remote_id: Mapped[str | None] = mapped_column(String(500))
+    uri: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    access_url: Mapped[str | None] = mapped_column(Text)
+    download_url: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(100), index=True)
+    format_raw: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str | None] = mapped_column(String(200))
+    license_id: Mapped[str | None] = mapped_column(String(100))
+    license_raw: Mapped[str | None] = mapped_column(Text)
+    rights: Mapped[str | None] = mapped_column(Text)
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)
+    checksum: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    issued: Mapped[str | None] = mapped_column(String(40))
+    modified: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    conforms_to: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    table_schema: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    # The archive: what the last check found.
+    check_status: Mapped[str | None] = mapped_column(String(30), doc="ok, broken, error, unchecked")
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    check_error: Mapped[str | None] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    detected_format: Mapped[str | None] = mapped_column(String(100))
+    detected_media_type: Mapped[str | None] = mapped_column(String(200))
+    detected_encoding: Mapped[str | None] = mapped_column(String(50))
+    archive_size: Mapped[int | None] = mapped_column(BigInteger)
+    archive_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified_header: Mapped[str | None] = mapped_column(String(100))
+    first_failure: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    last_success: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    last_checked: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    stars: Mapped[int | None] = mapped_column(Integer)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="distributions")
+
+
+class HarvestJob(Base):
+    __tablename__ = "harvest_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    errored: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    source: Mapped[HarvestSource] = relationship(back_populates="jobs")
+    records: Mapped[list[HarvestRecord]] = relationship(back_populates="job", cascade="all, delete-orphan")
+
+
+class HarvestRecord(Base):
+    """One remote record in one job: its outcome, stage, error and original payload."""
+
+    __tablename__ = "harvest_records"
+    __table_args__ = (UniqueConstraint("job_id", "remote_id", name="uq_harvest_records_job_remote"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("harvest_jobs.id", ondelete="CASCADE"), index=True)
+    remote_id: Mapped[str] = mapped_column(String(500))
+    dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str | None] = mapped_column(String(20), doc="gather, fetch or import")
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    job: Mapped[HarvestJob] = relationship(back_populates="records")
+
+
+class Assessment(Base):
+    """One quality assessment of a dataset; kept as history for trends."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_dataset_at", "dataset_id", "assessed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    assessed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    rule_version: Mapped[str] = mapped_column(String(20))
+    stars: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    metadata_points: Mapped[int] = mapped_column(Integer)
+    metadata_rating: Mapped[str] = mapped_column(String(20))
+    subscores: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    distributions: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    findings: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    is_sysadmin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "publisher_id", name="uq_memberships_user_publisher"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    publisher: Mapped[Publisher] = relationship()
+
+
+class ApiToken(Base):
+    """An API token; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AuditEvent(Base):
+    """Every write: who, what, when, before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str | None] = mapped_column(String(200))
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id", ondelete="SET NULL"), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class UsageCounter(Base):
+    """Views, downloads and API calls per dataset per day."""
+
+    __tablename__ = "usage_counters"
+
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)

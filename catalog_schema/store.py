@@ -1,0 +1,278 @@
+"""Records in and out of the database: the one place that maps record <-> ORM rows.
+
+`save_record` upserts a dataset from a catalog record (keyed by id, by
+(source, remote id) for harvested records, or by slug), creating publishers it
+does not know. `to_record` gives the record back. Round trip: to_record(save_record(r)) == r
+for every content field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog_schema.models import Dataset, Distribution, Publisher, new_uuid, utcnow
+from catalog_schema.record import Record, content_hash, new_record, pick_text
+
+# record key -> Dataset column, where the names differ.
+_DATASET_COLUMNS = {
+    "uri": "uri",
+    "identifier": "identifier",
+    "title": "title",
+    "description": "description",
+    "creator": "creator",
+    "contact_point": "contact_point",
+    "keywords": "keywords",
+    "themes": "themes",
+    "license": "license_id",
+    "license_raw": "license_raw",
+    "access_rights": "access_rights",
+    "rights": "rights",
+    "issued": "issued",
+    "modified": "modified",
+    "temporal": "temporal",
+    "spatial": "spatial",
+    "frequency": "frequency",
+    "landing_page": "landing_page",
+    "conforms_to": "conforms_to",
+    "language": "language",
+    "version": "version",
+    "extras": "extras",
+    "flags": "flags",
+}
+
+_DISTRIBUTION_COLUMNS = {
+    "uri": "uri",
+    "title": "title",
+    "description": "description",
+    "access_url": "access_url",
+    "download_url": "download_url",
+    "format": "format",
+    "format_raw": "format_raw",
+    "media_type": "media_type",
+    "license": "license_id",
+    "license_raw": "license_raw",
+    "rights": "rights",
+    "byte_size": "byte_size",
+    "checksum": "checksum",
+    "issued": "issued",
+    "modified": "modified",
+    "language": "language",
+    "conforms_to": "conforms_to",
+    "schema": "table_schema",
+    "extras": "extras",
+}
+
+_SLUG_STRIP = re.compile(r"[^a-z0-9_-]+")
+
+
+def slugify(text: str, fallback: str = "dataset", max_length: int = 90) -> str:
+    """A URL slug: ASCII lower case, digits, '-' and '_'. Chinese titles fall back to `fallback`."""
+    norm = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
+    slug = _SLUG_STRIP.sub("-", norm).strip("-_")
+    slug = re.sub(r"-{2,}", "-", slug)[:max_length].strip("-_")
+    return slug or fallback
+
+
+def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> str:
+    """`base`, or `base-2`, `base-3` ... whichever is free in `model`'s slug column."""
+    slug, n = base, 1
+    while True:
+        stmt = select(model.id).where(model.slug == slug)
+        found = session.scalar(stmt)
+        if found is None or found == exclude_id:
+            return slug
+        n += 1
+        slug = f"{base[:80]}-{n}"
+
+
+def ensure_publisher(session: Session, agent: dict[str, Any] | None) -> Publisher | None:
+    """The publisher an agent names: found by slug, then URI, then name; created when unknown."""
+    if not agent:
+        return None
+    slug = agent.get("slug")
+    name = agent.get("name") or {}
+    pub = None
+    if slug:
+        pub = session.scalar(select(Publisher).where(Publisher.slug == slug))
+    if pub is None and agent.get("uri"):
+        pub = session.scalar(select(Publisher).where(Publisher.uri == agent["uri"]))
+    if pub is None and not slug:
+        label = pick_text(name)
+        if not label and not agent.get("uri"):
+            return None
+        slug = slugify(label or agent.get("uri") or "", fallback="publisher")
+        existing = session.scalar(select(Publisher).where(Publisher.slug == slug))
+        if existing is not None and pick_text(existing.name) == label:
+            pub = existing
+        elif existing is not None:
+            slug = unique_slug(session, Publisher, slug)
+    if pub is None:
+        pub = Publisher(slug=slug, name=dict(name), uri=agent.get("uri"), homepage=agent.get("homepage"),
+                        email=agent.get("email"), extras=dict(agent.get("extras") or {}))
+        if agent.get("parent"):
+            pub.parent = session.scalar(select(Publisher).where(Publisher.slug == agent["parent"]))
+        session.add(pub)
+        session.flush()
+    else:
+        # Fill in what we did not know; never blank out what we did.
+        for key in ("uri", "homepage", "email"):
+            if agent.get(key) and not getattr(pub, key):
+                setattr(pub, key, agent[key])
+        if name:
+            merged = dict(pub.name or {})
+            merged.update({k: v for k, v in name.items() if v})
+            if merged != pub.name:
+                pub.name = merged
+    return pub
+
+
+def publisher_to_agent(pub: Publisher | None) -> dict[str, Any] | None:
+    if pub is None:
+        return None
+    return {
+        "slug": pub.slug,
+        "name": dict(pub.name or {}),
+        "uri": pub.uri,
+        "homepage": pub.homepage,
+        "email": pub.email,
+        "parent": pub.parent.slug if pub.parent else None,
+        "extras": dict(pub.extras or {}),
+    }
+
+
+def find_dataset(session: Session, record: Record, source_id: int | None = None,
+                 remote_id: str | None = None) -> Dataset | None:
+    if source_id is not None and remote_id is not None:
+        return session.scalar(select(Dataset).where(Dataset.source_id == source_id, Dataset.remote_id == remote_id))
+    if record.get("id"):
+        found = session.get(Dataset, record["id"])
+        if found is not None:
+            return found
+    if record.get("slug"):
+        return session.scalar(select(Dataset).where(Dataset.slug == record["slug"]))
+    return None
+
+
+def save_record(session: Session, record: Record, *, source_id: int | None = None, remote_id: str | None = None,
+                payload: Any = None, dataset: Dataset | None = None) -> tuple[Dataset, str]:
+    """Insert or update the dataset `record` describes. Returns (dataset, outcome).
+
+    outcome is "added", "updated", "unchanged" (same content hash, nothing written)
+    or "restored" (a withdrawn dataset that came back).
+    """
+    with session.no_autoflush:
+        return _save_record(session, new_record(**record), source_id, remote_id, payload, dataset)
+
+
+def _save_record(session, record, source_id, remote_id, payload, dataset):
+    digest = content_hash(record)
+    ds = dataset or find_dataset(session, record, source_id, remote_id)
+    outcome = "updated"
+    if ds is None:
+        ds = Dataset(id=record.get("id") or new_uuid())
+        outcome = "added"
+        session.add(ds)
+    elif ds.content_hash == digest and ds.state == (record.get("state") or "active"):
+        return ds, "unchanged"
+    elif ds.state == "withdrawn" and (record.get("state") or "active") == "active":
+        outcome = "restored"
+
+    wanted_slug = record.get("slug") or ds.slug or slugify(pick_text(record["title"]) or record.get("identifier") or "",
+                                                           fallback=f"dataset-{ds.id[:8]}")
+    if ds.slug != wanted_slug:
+        ds.slug = unique_slug(session, Dataset, wanted_slug, exclude_id=ds.id)
+    for key, column in _DATASET_COLUMNS.items():
+        setattr(ds, column, record.get(key))
+    ds.publisher = ensure_publisher(session, record.get("publisher"))
+    ds.state = record.get("state") or "active"
+    ds.withdrawn_at = None if ds.state != "withdrawn" else (ds.withdrawn_at or utcnow())
+    ds.source_id = source_id if source_id is not None else ds.source_id
+    ds.remote_id = remote_id if remote_id is not None else ds.remote_id
+    if payload is not None:
+        ds.source_payload = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    ds.content_hash = digest
+    ds.modified_at = utcnow()
+    _save_distributions(session, ds, record["distributions"])
+    session.flush()
+    return ds, outcome
+
+
+def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> None:
+    """Update distributions in place, matched by id, then remote id, then URL (so archive evidence survives)."""
+    existing = list(ds.distributions)
+    by_id = {d.id: d for d in existing}
+    by_remote = {d.remote_id: d for d in existing if d.remote_id}
+    by_url = {(d.download_url or d.access_url): d for d in existing if (d.download_url or d.access_url)}
+    kept: list[Distribution] = []
+    for position, rec in enumerate(dists):
+        rid = rec.get("id")
+        url = rec.get("download_url") or rec.get("access_url")
+        row = (by_id.get(rid) if rid else None) or (by_remote.get(rid) if rid else None) or by_url.get(url)
+        if row is None or row in kept:
+            row = Distribution(id=rid if _is_uuid(rid) and not _id_taken(session, rid) else new_uuid())
+            row.remote_id = rid
+            ds.distributions.append(row)
+        row.position = position
+        for key, column in _DISTRIBUTION_COLUMNS.items():
+            setattr(row, column, rec.get(key))
+        row.remote_id = rid if rid is not None else row.remote_id
+        kept.append(row)
+    for row in existing:
+        if row not in kept:
+            ds.distributions.remove(row)
+
+
+def _is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                                   value) is not None
+
+
+def _id_taken(session: Session, dist_id: str) -> bool:
+    return session.get(Distribution, dist_id) is not None
+
+
+def to_record(ds: Dataset) -> Record:
+    """The catalog record of a stored dataset (with the catalog's ids and slug)."""
+    rec = new_record()
+    rec["id"] = ds.id
+    rec["slug"] = ds.slug
+    rec["state"] = ds.state
+    for key, column in _DATASET_COLUMNS.items():
+        value = getattr(ds, column)
+        rec[key] = _copy(value) if value is not None else rec[key]
+    rec["publisher"] = publisher_to_agent(ds.publisher)
+    dists = []
+    for row in ds.distributions:
+        d: dict[str, Any] = {"id": row.remote_id if row.remote_id else row.id}
+        for key, column in _DISTRIBUTION_COLUMNS.items():
+            d[key] = _copy(getattr(row, column))
+        d["catalog_id"] = row.id
+        dists.append(d)
+    rec["distributions"] = [_dist_defaults(d) for d in dists]
+    return rec
+
+
+def _dist_defaults(d: dict[str, Any]) -> dict[str, Any]:
+    from catalog_schema.record import DISTRIBUTION_DEFAULTS
+
+    out = {k: (_copy(v) if d.get(k) is None else d[k]) for k, v in DISTRIBUTION_DEFAULTS.items()}
+    out["catalog_id"] = d.get("catalog_id")
+    return out
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.loads(json.dumps(value))
+    return value
+
+
+def withdraw(ds: Dataset) -> None:
+    ds.state = "withdrawn"
+    ds.withdrawn_at = utcnow()
+    ds.modified_at = utcnow()

@@ -1,0 +1,138 @@
+"""Shared fixtures: the catalog database on SQLite and on PostgreSQL, the app, local servers.
+
+Database tests take the `db_url` fixture and run twice, once per backend. The
+PostgreSQL run uses a database of its own per xdist worker (created here, dropped
+at the end) on the server named by OPENDATA_TEST_POSTGRES_URL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from catalog_schema import db as dbmod
+from catalog_schema.models import Base
+from tests.support import netguard, services
+from tests.support.httpserver import LocalServer
+
+netguard.install()
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_master_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'catalog.db'}"
+    dbmod.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_master_url() -> str:
+    admin_url = services.postgres_url()
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+    name = f"opendata_test_{_worker()}_{os.getpid()}"
+    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    dbmod.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_engines: dict[str, object] = {}
+
+
+def _truncate(url: str) -> None:
+    engine = _engines.get(url)
+    if engine is None:
+        engine = _engines[url] = dbmod.make_engine(url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if url.startswith("sqlite"):
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+            for extra in _sqlite_extra_tables(conn):
+                conn.execute(text(f'DELETE FROM "{extra}"'))
+        else:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+def _sqlite_extra_tables(conn) -> list[str]:
+    rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'search_%' "
+                             "AND sql LIKE 'CREATE VIRTUAL TABLE%'")).all()
+    return [r[0] for r in rows]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request) -> str:
+    """An empty, migrated catalog database: once on SQLite, once on PostgreSQL."""
+    fixture = "sqlite_master_url" if request.param == "sqlite" else "postgres_master_url"
+    url = request.getfixturevalue(fixture)
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = dbmod.make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    factory = dbmod.make_sessionmaker(engine)
+    with factory() as s:
+        yield s
+
+
+@pytest.fixture
+def app_config(db_url, tmp_path) -> dict:
+    return {
+        "DATABASE_URL": db_url,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "ARCHIVE_DIR": str(tmp_path / "archive"),
+        "SECRET_KEY": "test-secret",
+        "ALLOW_HOSTS": ["127.0.0.1"],
+        "TESTING": True,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from app import create_app
+
+    application = create_app(app_config)
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["opendata"]["engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def local_server():
+    """A real HTTP server on 127.0.0.1 (random port) with programmable routes."""
+    with LocalServer() as srv:
+        yield srv

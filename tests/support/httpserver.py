@@ -1,0 +1,106 @@
+"""A real HTTP server on 127.0.0.1 for tests: static files and programmable routes.
+
+    with LocalServer() as srv:
+        srv.add_file("/catalog.rdf", path, content_type="application/rdf+xml")
+        srv.add_route("/flaky", handler)   # handler(request) -> (status, headers, body)
+        url = srv.url("/catalog.rdf")
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class _Routes:
+    handlers: dict[str, Callable[[Request], Response]] = field(default_factory=dict)
+    log: list[Request] = field(default_factory=list)
+
+
+class LocalServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.routes = _Routes()
+        routes = self.routes
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _serve(self):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                req = Request(self.command, parts.path, parts.query, dict(self.headers.items()), body)
+                routes.log.append(req)
+                handler = routes.handlers.get(parts.path)
+                if handler is None:
+                    status, headers, payload = 404, {"Content-Type": "text/plain"}, b"not found"
+                else:
+                    status, headers, payload = handler(req)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_HEAD = _serve
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.routes.log
+
+    def add_route(self, path: str, handler: Callable[[Request], Response]) -> None:
+        self.routes.handlers[path] = handler
+
+    def add_bytes(self, path: str, body: bytes, content_type: str = "application/octet-stream",
+                  status: int = 200, headers: dict[str, str] | None = None) -> None:
+        hdrs = {"Content-Type": content_type, **(headers or {})}
+        self.add_route(path, lambda _req: (status, hdrs, body))
+
+    def add_file(self, path: str, file: str | Path, content_type: str = "application/octet-stream") -> None:
+        self.add_bytes(path, Path(file).read_bytes(), content_type)
+
+    def start(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
