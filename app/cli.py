@@ -16,6 +16,8 @@ from app import settings as settings_mod
 COMMAND_MODULES = [
     "app.commands.db",
     "app.commands.serve",
+    "app.commands.demo",
+    "app.commands.export",
 ]
 
 

@@ -1,0 +1,39 @@
+"""opendata demo [--port 5000]: load data_samples and serve on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+def register(main: click.Group) -> None:
+    @main.command("demo")
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--no-serve", is_flag=True, help="Load the samples and exit (for checks and CI).")
+    def demo(port: int, no_serve: bool) -> None:
+        """Build the demo catalog from data_samples/ on SQLite and serve it."""
+        from app import settings as settings_mod
+        from app.demo import SAMPLES, load_samples, serve_files
+        from catalog_schema.db import make_engine, make_sessionmaker, upgrade
+
+        # The demo's department servers live on loopback: allow it here, and only here.
+        os.environ.setdefault("OPENDATA_ALLOW_HOSTS", "127.0.0.1")
+        values = settings_mod.load()
+        upgrade(values["DATABASE_URL"])
+        files = serve_files(SAMPLES / "files", values["DEMO_FILES_PORT"])
+        engine = make_engine(values["DATABASE_URL"])
+        with make_sessionmaker(engine)() as session:
+            counts = load_samples(session)
+        engine.dispose()
+        click.echo("loaded the sample catalog: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+        click.echo(f"department files served at http://127.0.0.1:{values['DEMO_FILES_PORT']}/")
+        if no_serve:
+            files.shutdown()
+            return
+        import waitress
+
+        from app import create_app
+
+        click.echo(f"the portal: http://127.0.0.1:{port}/")
+        waitress.serve(create_app(), host="127.0.0.1", port=port, threads=8, ident="opendata")

@@ -1,0 +1,36 @@
+"""opendata export catalog --format csv|xml|json|jsonld|ttl|rdf|nt|datajson [-o FILE]"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def register(main: click.Group) -> None:
+    from app.export.catalog import FORMATS
+
+    @main.group("export")
+    def export_group() -> None:
+        """Export the catalog."""
+
+    @export_group.command("catalog")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                  help="File to write (default: standard output).")
+    @click.pass_obj
+    def catalog(obj, fmt: str, output: str | None) -> None:
+        """The whole active catalog in one format (DCAT-AP 3 for the RDF ones)."""
+        from app.export.catalog import export
+
+        with obj.sessionmaker()() as session:
+            if output:
+                tmp = output + ".part"
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    export(session, fmt, fh, site_url=obj.settings["SITE_URL"])
+                import os
+
+                os.replace(tmp, output)  # never leave a half-written file under the real name
+                click.echo(f"wrote {output}", err=True)
+            else:
+                export(session, fmt, sys.stdout, site_url=obj.settings["SITE_URL"])

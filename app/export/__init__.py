@@ -1,0 +1,1 @@
+"""Publishing the catalog and the data in CSV, XML, JSON and RDF."""
