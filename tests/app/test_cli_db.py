@@ -1,0 +1,77 @@
+"""`opendata db upgrade` on SQLite and on PostgreSQL gives the same schema; the app serves /health."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from catalog_schema import db as dbmod
+from tests.support import services
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _opendata(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def _schema(url: str) -> dict:
+    engine = dbmod.make_engine(url)
+    insp = inspect(engine)
+    out = {}
+    for table in sorted(insp.get_table_names()):
+        if table.startswith("search_") or table.startswith("sqlite_"):
+            continue
+        cols = {c["name"]: (c["nullable"], type(c["type"]).__name__.upper()) for c in insp.get_columns(table)}
+        out[table] = {
+            "columns": sorted(cols),
+            "nullable": {k: v[0] for k, v in cols.items()},
+            "pk": sorted(insp.get_pk_constraint(table)["constrained_columns"]),
+            "fks": sorted((tuple(fk["constrained_columns"]), fk["referred_table"]) for fk in insp.get_foreign_keys(table)),
+            "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+        }
+    engine.dispose()
+    return out
+
+
+@pytest.mark.postgres
+def test_db_upgrade_same_schema_on_sqlite_and_postgres(tmp_path):
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+    sqlite_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = _opendata("db", "upgrade", env={"OPENDATA_DATABASE_URL": sqlite_url})
+    assert result.returncode == 0, result.stderr
+
+    admin = dbmod.make_engine(services.postgres_url(), isolation_level="AUTOCOMMIT")
+    name = f"opendata_cli_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    pg_url = services.postgres_url().rsplit("/", 1)[0] + "/" + name
+    try:
+        result = _opendata("db", "upgrade", env={"OPENDATA_DATABASE_URL": pg_url})
+        assert result.returncode == 0, result.stderr
+        assert _opendata("db", "check", env={"OPENDATA_DATABASE_URL": pg_url}).returncode == 0
+        assert _opendata("db", "check", env={"OPENDATA_DATABASE_URL": sqlite_url}).returncode == 0
+        lite, pg = _schema(sqlite_url), _schema(pg_url)
+        assert lite.keys() == pg.keys()
+        for table in lite:
+            for key in ("columns", "nullable", "pk", "fks", "unique"):
+                assert lite[table][key] == pg[table][key], (table, key)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_health_and_list_page(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "datasets": 0}
+    assert client.get("/dataset").status_code == 200

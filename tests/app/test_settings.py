@@ -1,0 +1,48 @@
+"""The settings registry: parsing, defaults, and docs/configuration.md kept in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import settings
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+
+
+def test_docs_table_matches_registry():
+    text = DOCS.read_text("utf-8")
+    table = text.split("<!-- settings-table:start -->")[1].split("<!-- settings-table:end -->")[0].strip()
+    assert table == settings.markdown_table(), "run the snippet in docs/configuration.md's test to regenerate"
+
+
+def test_every_setting_has_help_and_prefix():
+    names = [s.name for s in settings.SETTINGS]
+    assert len(names) == len(set(names))
+    for s in settings.SETTINGS:
+        assert s.help.strip(), s.name
+        assert s.env.startswith("OPENDATA_")
+
+
+def test_load_parses_types_and_defaults(tmp_path):
+    values = settings.load({"OPENDATA_INSTANCE_DIR": str(tmp_path), "OPENDATA_ALLOW_HOSTS": "127.0.0.1, ::1",
+                            "OPENDATA_MAX_DOWNLOAD_BYTES": "1000", "OPENDATA_REQUIRE_SERVICES": "yes"})
+    assert values["ALLOW_HOSTS"] == ["127.0.0.1", "::1"]
+    assert values["MAX_DOWNLOAD_BYTES"] == 1000
+    assert values["REQUIRE_SERVICES"] is True
+    assert values["DATABASE_URL"] == f"sqlite:///{tmp_path}/catalog.db"
+    assert values["ARCHIVE_DIR"] == f"{tmp_path}/archive"
+    assert values["BROKER_URL"] is None
+
+
+def test_bad_value_names_the_variable():
+    with pytest.raises(ValueError, match="OPENDATA_MAX_DOWNLOAD_BYTES"):
+        settings.load({"OPENDATA_MAX_DOWNLOAD_BYTES": "lots"})
+    with pytest.raises(ValueError, match="OPENDATA_REQUIRE_SERVICES"):
+        settings.load({"OPENDATA_REQUIRE_SERVICES": "maybe"})
+
+
+def test_redis_broker_is_also_result_backend():
+    values = settings.load({"OPENDATA_BROKER_URL": "redis://127.0.0.1:6379/0"})
+    assert values["RESULT_BACKEND"] == "redis://127.0.0.1:6379/0"
