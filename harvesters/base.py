@@ -1,0 +1,288 @@
+"""The harvest job lifecycle: gather -> fetch -> import, with its bookkeeping.
+
+A harvester subclass says how to list a source's records (`gather`), how to get
+one (`fetch`, identity for most types) and how to map it to a catalog record
+(`to_record`). `run_job` does the rest, the same for every type:
+
+- upsert keyed by (source, remote id); an unchanged content hash writes nothing;
+- every remote record is a HarvestRecord row (status, stage, error, original payload);
+  one bad record is an error row and the job goes on;
+- after a *full* gather, datasets of the source that were not seen are withdrawn
+  (kept, hidden, restorable); an incremental gather withdraws nothing;
+- each record is committed on its own, so a job killed at any point can be run again
+  and ends with the catalog an uninterrupted run gives: nothing lost, nothing doubled;
+- the job writes a heartbeat; `fail_dead_jobs` marks jobs whose heartbeat stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, utcnow
+from catalog_schema.record import Record, validation_errors
+from catalog_schema.store import save_record
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 25  # records
+DEAD_AFTER = dt.timedelta(minutes=10)
+
+
+@dataclass
+class RemoteItem:
+    """One record as the source holds it: its id there and its payload (kept verbatim)."""
+
+    remote_id: str
+    payload: Any
+    record: Record | None = None  # when gather already mapped it (DCAT pages are parsed whole)
+    error: str | None = None  # when gather could list it but not read it
+
+
+class HarvestError(Exception):
+    """The source as a whole could not be harvested (unreachable, not a catalog ...)."""
+
+
+class Harvester(ABC):
+    """Template method: subclasses implement gather and to_record; run_job drives them."""
+
+    type: str = ""
+    supports_incremental = False
+
+    def __init__(self, source: HarvestSource, http: Any = None, *, since: dt.datetime | None = None):
+        self.source = source
+        self.http = http
+        self.since = since if self.supports_incremental else None
+        self.config: dict[str, Any] = dict(source.config or {})
+
+    @abstractmethod
+    def gather(self) -> Iterator[RemoteItem]:
+        """Yield what the source holds now (all of it, or what changed since `self.since`)."""
+
+    def fetch(self, item: RemoteItem) -> RemoteItem:
+        return item
+
+    @abstractmethod
+    def to_record(self, item: RemoteItem) -> Record:
+        """Map one remote record to a catalog record (raise ValueError with a clear message)."""
+
+    @property
+    def incremental(self) -> bool:
+        return self.since is not None
+
+
+@dataclass
+class JobSummary:
+    source: str
+    job_id: int
+    status: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    errored: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"source": self.source, "job_id": self.job_id, "status": self.status, "added": self.added,
+               "updated": self.updated, "unchanged": self.unchanged, "withdrawn": self.withdrawn,
+               "errored": self.errored}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _payload_text(payload: Any) -> str | None:
+    if payload is None:
+        return None
+    if isinstance(payload, bytes):
+        return payload.decode("utf-8", "replace")
+    if isinstance(payload, str):
+        return payload
+    return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def create_job(session: Session, source: HarvestSource, *, full: bool = False) -> HarvestJob:
+    job = HarvestJob(source=source, status="queued", full=full)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Harvester], *, http: Any = None,
+            on_record: Callable[[str, str], None] | None = None,
+            index: Callable[[Session, Dataset], None] | None = None) -> JobSummary:
+    """Run one harvest job to its end. `on_record(status, remote_id)` reports progress;
+    `index(session, dataset)` keeps the search index in step with each imported dataset."""
+    with factory() as session:
+        job = session.get(HarvestJob, job_id)
+        if job is None:
+            raise HarvestError(f"no harvest job {job_id}")
+        source = job.source
+        source_id, source_name = source.id, source.name
+        since = None if job.full else source.last_gathered_at
+        job.since = since
+        job.status = "running"
+        job.started_at = utcnow()
+        job.heartbeat_at = job.started_at
+        job.worker = worker_name()
+        started = job.started_at
+        session.commit()
+        harvester = harvester_cls(source, http, since=since)
+        default_publisher = source.publisher.slug if source.publisher else None
+        incremental = harvester.incremental
+
+    seen = 0
+    try:
+        for item in harvester.gather():
+            seen += 1
+            status = _import_one(factory, job_id, source_id, harvester, item, default_publisher, index)
+            if on_record:
+                on_record(status, item.remote_id)
+            if seen % HEARTBEAT_EVERY == 0:
+                _heartbeat(factory, job_id)
+    except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
+        log.warning("harvest of %s failed: %s", source_name, exc)
+        return _finish(factory, job_id, "failed", error=_describe(exc))
+
+    if not incremental:
+        _withdraw_unseen(factory, job_id, source_id, index)
+    with factory() as session:
+        src = session.get(HarvestSource, source_id)
+        src.last_gathered_at = started
+        session.commit()
+    return _finish(factory, job_id, "finished")
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}" if not isinstance(exc, HarvestError) else text
+
+
+def _import_one(factory, job_id, source_id, harvester: Harvester, item: RemoteItem, default_publisher,
+                index) -> str:
+    """Fetch, map and upsert one record in a transaction of its own; returns its status."""
+    with factory() as session:
+        already = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
+                                                             HarvestRecord.remote_id == item.remote_id))
+        if already is not None:  # a source listing one id twice: count it once
+            return already.status
+        row = HarvestRecord(job_id=job_id, remote_id=item.remote_id, payload=_payload_text(item.payload),
+                            stage="gather")
+        try:
+            if item.error:
+                raise ValueError(item.error)
+            row.stage = "fetch"
+            item = harvester.fetch(item)
+            row.payload = _payload_text(item.payload)
+            row.stage = "import"
+            record = item.record if item.record is not None else harvester.to_record(item)
+            if not record.get("publisher") and default_publisher:
+                record["publisher"] = {"slug": default_publisher}
+            record.pop("id", None)  # the catalog assigns its own ids; the source's is `identifier`
+            problems = validation_errors(record)
+            if problems:
+                raise ValueError("record does not match the catalog schema: " + "; ".join(problems[:5]))
+            dataset, outcome = save_record(session, record, source_id=source_id, remote_id=item.remote_id,
+                                           payload=item.payload)
+            row.dataset_id = dataset.id
+            row.content_hash = dataset.content_hash
+            row.status = outcome
+            if index is not None and outcome != "unchanged":
+                index(session, dataset)
+            session.add(row)
+            session.commit()
+            return outcome
+        except Exception as exc:
+            session.rollback()
+            row = HarvestRecord(job_id=job_id, remote_id=item.remote_id, payload=_payload_text(item.payload),
+                                stage=row.stage, status="errored", error=_describe(exc))
+            session.add(row)
+            session.commit()
+            return "errored"
+
+
+def _withdraw_unseen(factory, job_id: int, source_id: int, index) -> None:
+    """Withdraw this source's active datasets that the full gather did not list."""
+    with factory() as session:
+        seen_ids = select(HarvestRecord.remote_id).where(HarvestRecord.job_id == job_id)
+        gone = session.scalars(select(Dataset).where(
+            and_(Dataset.source_id == source_id, Dataset.state == "active", Dataset.remote_id.not_in(seen_ids))
+        )).all()
+        now = utcnow()
+        for ds in gone:
+            ds.state = "withdrawn"
+            ds.withdrawn_at = now
+            ds.modified_at = now
+            session.add(HarvestRecord(job_id=job_id, remote_id=ds.remote_id, dataset_id=ds.id, status="withdrawn",
+                                      stage="import"))
+            if index is not None:
+                index(session, ds)
+        session.commit()
+
+
+def _heartbeat(factory, job_id: int) -> None:
+    with factory() as session:
+        session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(heartbeat_at=utcnow()))
+        session.commit()
+
+
+def job_counts(session: Session, job_id: int) -> dict[str, int]:
+    rows = session.execute(select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == job_id)
+                           .group_by(HarvestRecord.status)).all()
+    counts = {status: n for status, n in rows}
+    counts["updated"] = counts.get("updated", 0) + counts.pop("restored", 0)
+    return counts
+
+
+def _finish(factory, job_id: int, status: str, error: str | None = None) -> JobSummary:
+    with factory() as session:
+        job = session.get(HarvestJob, job_id)
+        counts = job_counts(session, job_id)
+        job.added = counts.get("added", 0)
+        job.updated = counts.get("updated", 0)
+        job.unchanged = counts.get("unchanged", 0)
+        job.withdrawn = counts.get("withdrawn", 0)
+        job.errored = counts.get("errored", 0)
+        job.status = status
+        job.error = error
+        job.finished_at = utcnow()
+        job.heartbeat_at = job.finished_at
+        session.commit()
+        return JobSummary(source=job.source.name, job_id=job.id, status=status, added=job.added,
+                          updated=job.updated, unchanged=job.unchanged, withdrawn=job.withdrawn,
+                          errored=job.errored, error=error)
+
+
+def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta = DEAD_AFTER,
+                   now: dt.datetime | None = None) -> list[int]:
+    """Mark running jobs whose heartbeat stopped as failed (their process died); returns their ids."""
+    now = now or utcnow()
+    cutoff = now - dead_after
+    jobs = session.scalars(select(HarvestJob).where(HarvestJob.status == "running")).all()
+    dead = []
+    for job in jobs:
+        beat = job.heartbeat_at or job.started_at or job.created_at
+        if beat.tzinfo is None:  # SQLite gives naive datetimes back
+            beat = beat.replace(tzinfo=dt.UTC)
+        if beat < cutoff:
+            job.status = "failed"
+            job.error = f"the harvest process stopped (no heartbeat since {beat.isoformat()}); run it again"
+            job.finished_at = now
+            dead.append(job.id)
+    session.commit()
+    return dead

@@ -1,0 +1,44 @@
+"""data.json sources: Project Open Data v1.1 and DCAT-US catalogs (one document)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from catalog_schema import datajson
+from catalog_schema.record import Record
+from harvesters.base import HarvestError, Harvester, RemoteItem
+from harvesters.reading import read
+
+
+class DataJsonHarvester(Harvester):
+    type = "datajson"
+
+    def gather(self) -> Iterator[RemoteItem]:
+        doc = read(self.source.url, self.http)
+        try:
+            catalog = json.loads(doc.content.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise HarvestError(f"{self.source.url}: not a JSON document ({exc.__class__.__name__}: {exc})") from exc
+        if isinstance(catalog, list):  # the v1.0 form: a bare list of datasets
+            catalog = {"dataset": catalog}
+        if not isinstance(catalog, dict) or not isinstance(catalog.get("dataset"), list):
+            raise HarvestError(f"{self.source.url}: not a data.json catalog (no 'dataset' list)")
+        self._catalog = {k: v for k, v in catalog.items() if k != "dataset"}
+        for position, entry in enumerate(catalog["dataset"]):
+            remote_id = _remote_id(entry, position)
+            yield RemoteItem(remote_id=remote_id, payload=entry)
+
+    def to_record(self, item: RemoteItem) -> Record:
+        if not isinstance(item.payload, dict):
+            raise ValueError(f"dataset entry is a {type(item.payload).__name__}, not an object")
+        return datajson.from_datajson(item.payload, self._catalog)
+
+
+def _remote_id(entry, position: int) -> str:
+    if isinstance(entry, dict):
+        for key in ("identifier", "@id", "landingPage", "title"):
+            value = entry.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:500]
+    return f"#position-{position}"

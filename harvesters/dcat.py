@@ -1,0 +1,78 @@
+"""DCAT / DCAT-AP sources: RDF/XML, Turtle, JSON-LD or N-Triples, Hydra pages followed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from catalog_schema import dcat
+from catalog_schema.record import Record
+from harvesters.base import HarvestError, Harvester, RemoteItem
+from harvesters.reading import read
+
+MAX_PAGES = 10_000
+
+_BY_MEDIA_TYPE = {
+    "application/rdf+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/json": "json-ld",
+    "application/n-triples": "nt",
+    "text/plain": None,  # N-Triples is often served as text/plain: sniff
+}
+_BY_EXTENSION = {".rdf": "xml", ".xml": "xml", ".owl": "xml", ".ttl": "turtle", ".jsonld": "json-ld",
+                 ".json": "json-ld", ".nt": "nt"}
+
+
+def rdf_format(url: str, content_type: str | None) -> str | None:
+    """The rdflib format name from the Content-Type, else the extension; None: let the parser sniff."""
+    if content_type:
+        fmt = _BY_MEDIA_TYPE.get(content_type.split(";")[0].strip().lower())
+        if fmt:
+            return fmt
+    path = urlsplit(url).path.lower()
+    for ext, fmt in _BY_EXTENSION.items():
+        if path.endswith(ext):
+            return fmt
+    return None
+
+
+class DcatHarvester(Harvester):
+    type = "dcat"
+
+    def gather(self) -> Iterator[RemoteItem]:
+        url: str | None = self.source.url
+        visited: set[str] = set()
+        pages = 0
+        while url and url not in visited and pages < MAX_PAGES:
+            visited.add(url)
+            pages += 1
+            doc = read(url, self.http)
+            try:
+                parsed = dcat.parse_catalog(doc.content, format=rdf_format(doc.url, doc.content_type), base=doc.url)
+            except ValueError as exc:
+                raise HarvestError(f"{url}: {exc}") from exc
+            for rec in parsed.records:
+                remote_id = rec.get("uri") or rec.get("identifier")
+                if not remote_id:
+                    yield RemoteItem(remote_id=f"{url}#{len(visited)}-{id(rec)}", payload=None,
+                                     error="dataset has neither a URI nor a dct:identifier")
+                    continue
+                yield RemoteItem(remote_id=str(remote_id)[:500], payload=_payload(rec), record=rec)
+            for err in parsed.errors:
+                yield RemoteItem(remote_id=str(err.get("uri") or f"{url}#error")[:500], payload=None,
+                                 error=err.get("message") or "could not map this dataset")
+            url = parsed.next_page  # stops on a repeated page (visited) or the last one
+
+    def to_record(self, item: RemoteItem) -> Record:
+        if item.record is None:
+            raise ValueError("no record")
+        return item.record
+
+
+def _payload(rec: Record) -> dict:
+    """The original description of the dataset: the triples the mapper kept, as the record holds them."""
+    return {"uri": rec.get("uri"), "identifier": rec.get("identifier"), "record": rec}
