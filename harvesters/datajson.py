@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from catalog_schema import datajson
 from catalog_schema.record import Record
-from harvesters.base import HarvestError, Harvester, RemoteItem
+from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.reading import read
 
 

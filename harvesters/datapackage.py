@@ -14,7 +14,7 @@ from pathlib import Path
 
 from catalog_schema import datapackage, vocab
 from catalog_schema.record import Record, new_distribution, new_record
-from harvesters.base import HarvestError, Harvester, RemoteItem
+from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.reading import is_remote, read
 
 IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from catalog_schema import dcat
 from catalog_schema.record import Record
-from harvesters.base import HarvestError, Harvester, RemoteItem
+from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.reading import read
 
 MAX_PAGES = 10_000
