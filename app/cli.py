@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "app.commands.serve",
     "app.commands.demo",
     "app.commands.export",
+    "app.commands.harvest",
 ]
 
 

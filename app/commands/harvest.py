@@ -1,0 +1,192 @@
+"""opendata source add|list|show, opendata harvest NAME, opendata worker, opendata schedule."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+TYPES = ["ckan", "dcat", "datajson", "datapackage"]
+
+
+def register(main: click.Group) -> None:
+    @main.group("source")
+    def source_group() -> None:
+        """Harvest sources."""
+
+    @source_group.command("add")
+    @click.argument("name")
+    @click.option("--type", "type_", type=click.Choice(TYPES), required=True)
+    @click.option("--url", required=True, help="http(s) URL or local path")
+    @click.option("--publisher", default=None, help="default publisher slug (created if unknown)")
+    @click.option("--schedule", type=click.Choice(["daily", "weekly", "manual"]), default="manual")
+    @click.option("--config", "config_json", default=None, help="JSON object of type-specific options")
+    @click.pass_obj
+    def source_add(obj, name, type_, url, publisher, schedule, config_json) -> None:
+        """Register a harvest source."""
+        from sqlalchemy import select
+
+        from catalog_schema.models import HarvestSource
+        from catalog_schema.store import ensure_publisher
+        from harvesters import registry
+
+        try:
+            registry.get(type_, obj.settings["HARVESTERS"])
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            config = json.loads(config_json) if config_json else {}
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"--config is not valid JSON: {exc}") from exc
+        if not isinstance(config, dict):
+            raise click.ClickException("--config must be a JSON object")
+        with obj.sessionmaker()() as session:
+            if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
+                raise click.ClickException(f"a source named {name!r} exists already")
+            pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
+            session.add(HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule,
+                                      config=config))
+            session.commit()
+        click.echo(f"added source {name} ({type_}) {url}")
+
+    @source_group.command("list")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def source_list(obj, as_json) -> None:
+        """List harvest sources with their last job."""
+        rows = _sources(obj)
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        for row in rows:
+            last = row["last_job"]
+            status = f"{last['status']} {last['finished_at'] or ''}" if last else "never harvested"
+            click.echo(f"{row['name']:<24} {row['type']:<12} {row['schedule']:<8} {status}  {row['url']}")
+
+    @source_group.command("show")
+    @click.argument("name")
+    @click.option("--errors", default=10, show_default=True, help="errored records to show")
+    @click.pass_obj
+    def source_show(obj, name, errors) -> None:
+        """A source, its recent jobs and the last job's errors (with the original record)."""
+        from sqlalchemy import select
+
+        from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
+
+        with obj.sessionmaker()() as session:
+            src = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+            if src is None:
+                raise click.ClickException(f"no source named {name!r}")
+            click.echo(f"{src.name}: {src.type} {src.url} schedule={src.schedule} "
+                       f"publisher={src.publisher.slug if src.publisher else '-'}")
+            jobs = session.scalars(select(HarvestJob).where(HarvestJob.source_id == src.id)
+                                   .order_by(HarvestJob.id.desc()).limit(5)).all()
+            for job in jobs:
+                click.echo(f"  job {job.id} {job.status} added={job.added} updated={job.updated} "
+                           f"unchanged={job.unchanged} withdrawn={job.withdrawn} errored={job.errored}"
+                           + (f" error={job.error}" if job.error else ""))
+            if jobs:
+                bad = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == jobs[0].id,
+                                                                  HarvestRecord.status == "errored")
+                                      .limit(errors)).all()
+                for rec in bad:
+                    click.echo(f"  ! {rec.remote_id} [{rec.stage}] {rec.error}")
+                    click.echo(f"    payload: {(rec.payload or '')[:300]}")
+
+    @main.command("harvest")
+    @click.argument("name")
+    @click.option("--full", is_flag=True, help="full gather (also withdraws what the source no longer has)")
+    @click.option("--json", "as_json", is_flag=True, help="print the job summary as JSON, no progress")
+    @click.pass_obj
+    def harvest_cmd(obj, name, full, as_json) -> None:
+        """Run one harvest job of source NAME to its end."""
+        from app.jobs import Runtime, harvest
+
+        rt = Runtime(obj.settings)
+        progress = None if as_json or not sys.stderr.isatty() else _Progress()
+        try:
+            summary = harvest(rt, name, full=full, on_record=progress)
+        except (LookupError, RuntimeError, TimeoutError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            rt.close()
+            if progress:
+                progress.done()
+        if as_json:
+            click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+        else:
+            d = summary.to_dict()
+            click.echo(f"job {d['job_id']} {d['status']}: added {d['added']}, updated {d['updated']}, unchanged "
+                       f"{d['unchanged']}, withdrawn {d['withdrawn']}, errored {d['errored']}"
+                       + (f" ({summary.error})" if summary.error else ""))
+        if summary.status != "finished":
+            sys.exit(1)
+
+    @main.command("worker")
+    @click.option("--concurrency", default=2, show_default=True, type=int)
+    @click.option("--beat", is_flag=True, help="also run the scheduler (daily/weekly harvests)")
+    @click.pass_obj
+    def worker(obj, concurrency, beat) -> None:
+        """A Celery worker for harvest and assessment jobs (needs OPENDATA_BROKER_URL)."""
+        if not obj.settings["BROKER_URL"]:
+            raise click.ClickException("OPENDATA_BROKER_URL is not set: jobs run in-process, no worker needed")
+        from app.celery_app import make_celery
+
+        celery = make_celery(obj.settings)
+        argv = ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", "opendata"]
+        if beat:
+            argv.append("--beat")
+        celery.worker_main(argv)
+
+    @main.command("schedule")
+    @click.pass_obj
+    def schedule(obj) -> None:
+        """Run the harvests that are due now (for cron, when no Celery beat runs)."""
+        from app.jobs import Runtime, harvest
+        from app.scheduler import due_sources
+
+        rt = Runtime(obj.settings)
+        try:
+            for name in due_sources(rt):
+                summary = harvest(rt, name)
+                click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+        finally:
+            rt.close()
+
+
+def _sources(obj) -> list[dict]:
+    from sqlalchemy import select
+
+    from catalog_schema.models import HarvestJob, HarvestSource
+
+    out = []
+    with obj.sessionmaker()() as session:
+        for src in session.scalars(select(HarvestSource).order_by(HarvestSource.name)):
+            job = session.scalar(select(HarvestJob).where(HarvestJob.source_id == src.id)
+                                 .order_by(HarvestJob.id.desc()).limit(1))
+            out.append({"name": src.name, "type": src.type, "url": src.url, "schedule": src.schedule,
+                        "publisher": src.publisher.slug if src.publisher else None,
+                        "last_job": None if job is None else {
+                            "id": job.id, "status": job.status,
+                            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+                            "added": job.added, "updated": job.updated, "unchanged": job.unchanged,
+                            "withdrawn": job.withdrawn, "errored": job.errored}})
+    return out
+
+
+class _Progress:
+    """A one-line counter on the terminal (the total is not known before the gather ends)."""
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, status: str, remote_id: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        total = sum(self.counts.values())
+        parts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
+        sys.stderr.write(f"\r{total} records  {parts}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")

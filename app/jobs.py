@@ -1,0 +1,110 @@
+"""Task functions: run in-process, or on Celery workers when OPENDATA_BROKER_URL is set.
+
+The same functions run either way; Celery tasks are thin wrappers that call them.
+Every task is idempotent (acks_late: a redelivered task re-runs safely), because a
+harvest job re-run after a crash ends with the same catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog_schema.db import make_engine, make_sessionmaker
+from catalog_schema.models import HarvestJob, HarvestSource
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Settings, database and HTTP session for task functions (one per process)."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.settings = values
+        self.engine = make_engine(values["DATABASE_URL"])
+        self.sessionmaker = make_sessionmaker(self.engine)
+        self._http = None
+
+    def http(self):
+        if self._http is None:
+            from harvesters.http import GuardedSession
+
+            self._http = GuardedSession.from_settings(self.settings)
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+        self.engine.dispose()
+
+
+def _index(session, dataset) -> None:
+    from catalog_schema import search
+
+    search.index_dataset(session, dataset)
+
+
+def run_harvest(rt: Runtime, job_id: int, on_record=None):
+    """Run harvest job `job_id` to its end and return its summary."""
+    from harvesters import registry
+    from harvesters.base import run_job
+
+    with rt.sessionmaker() as session:
+        job = session.get(HarvestJob, job_id)
+        if job is None:
+            raise LookupError(f"no harvest job {job_id}")
+        if job.status == "finished":  # a redelivered task whose work is done
+            from harvesters.base import JobSummary
+
+            return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
+                              job.withdrawn, job.errored)
+        source_type = job.source.type
+    cls = registry.get(source_type, rt.settings["HARVESTERS"])
+    return run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index)
+
+
+def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
+    """Create a queued job for a source; returns its id."""
+    from harvesters.base import create_job, fail_dead_jobs
+
+    with rt.sessionmaker() as session:
+        fail_dead_jobs(session)
+        source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name))
+        if source is None:
+            raise LookupError(f"no harvest source named {source_name!r} (see `opendata source list`)")
+        running = session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id,
+                                                          HarvestJob.status.in_(("queued", "running"))))
+        if running is not None:
+            raise RuntimeError(f"source {source_name!r} already has job {running.id} {running.status}")
+        job = create_job(session, source, full=full)
+        session.commit()
+        return job.id
+
+
+def harvest(rt: Runtime, source_name: str, *, full: bool = False, on_record=None, wait_timeout: float = 3600):
+    """Harvest one source to the end: in-process, or on a worker when a broker is configured."""
+    job_id = queue_harvest(rt, source_name, full=full)
+    if not rt.settings["BROKER_URL"]:
+        return run_harvest(rt, job_id, on_record=on_record)
+    from app.celery_app import make_celery
+
+    celery = make_celery(rt.settings)
+    celery.send_task("opendata.harvest", args=[job_id])
+    return wait_for_job(rt, job_id, timeout=wait_timeout)
+
+
+def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 0.5):
+    from harvesters.base import JobSummary
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with rt.sessionmaker() as session:
+            job = session.get(HarvestJob, job_id)
+            if job.status in ("finished", "failed"):
+                return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
+                                  job.withdrawn, job.errored, job.error)
+        time.sleep(poll)
+    raise TimeoutError(f"harvest job {job_id} did not finish within {timeout:.0f} s (is a worker running?)")
