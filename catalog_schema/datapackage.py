@@ -122,7 +122,7 @@ def _distribution(rec: Record, res: Any, position: int, base_url: str | None) ->
     fmt = vocab.file_format(raw_format) if raw_format else (vocab.format_for_extension(path) if path else None)
     dist = new_distribution(
         id=res.get("name"),
-        title=_text(res.get("title") or res.get("name")),
+        title=_text(res.get("title")),
         description=_text(res.get("description")),
         download_url=url,
         access_url=url,
@@ -199,6 +199,7 @@ def _untext(langmap: dict[str, str]) -> Any:
 
 
 def _resource(dist: Record) -> dict[str, Any]:
+    from_package = "datapackage" in (dist.get("extras") or {})
     kept = dict(dist.get("extras", {}).get("datapackage", {}))
     res: dict[str, Any] = {"name": dist.get("id") or "resource"}
     res["path"] = kept.pop("path", None) or dist.get("download_url") or dist.get("access_url")
@@ -207,7 +208,9 @@ def _resource(dist: Record) -> dict[str, Any]:
     if dist.get("description"):
         res["description"] = _untext(dist["description"])
     fmt = vocab.format_by_code(dist["format"]) if dist.get("format") else None
-    res["format"] = kept.pop("format", None) or dist.get("format_raw") or (fmt.extensions[0] if fmt else None)
+    res["format"] = kept.pop("format", None) or dist.get("format_raw")
+    if res["format"] is None and not from_package and fmt is not None:
+        res["format"] = fmt.extensions[0]
     if res["format"] is None:
         del res["format"]
     media = kept.pop("mediatype", None) or dist.get("media_type")

@@ -1,0 +1,105 @@
+"""The harvest job rules of DESIGN.md section 4, on real data.json payloads over real HTTP."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from sqlalchemy import func, select
+
+from app.jobs import harvest
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord
+
+FIXTURE = "real/datajson/treasury_data.json"
+
+
+def _serve(local_server, document: dict) -> str:
+    local_server.add_bytes("/data.json", json.dumps(document).encode(), "application/json")
+    return local_server.url("/data.json")
+
+
+def _active(rt) -> dict[str, str]:
+    with rt.sessionmaker() as session:
+        rows = session.execute(select(Dataset.remote_id, Dataset.content_hash).where(Dataset.state == "active"))
+        return dict(rows.all())
+
+
+def test_harvest_rerun_change_remove_restore_and_bad_record(runtime, add_source, local_server, fixtures_dir):
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    total = len(document["dataset"])
+    url = _serve(local_server, document)
+    add_source("treasury", "datajson", url, publisher="treasury")
+
+    first = harvest(runtime, "treasury").to_dict()
+    distinct = len({d["identifier"] for d in document["dataset"]})
+    assert first["status"] == "finished"
+    assert first["added"] == distinct and first["errored"] == 0
+    assert distinct == total, "identifiers are unique in the real file"
+
+    again = harvest(runtime, "treasury").to_dict()
+    assert (again["added"], again["updated"], again["withdrawn"], again["errored"]) == (0, 0, 0, 0)
+    assert again["unchanged"] == total
+
+    changed = copy.deepcopy(document)
+    changed["dataset"][3]["title"] = "A new title"
+    _serve(local_server, changed)
+    summary = harvest(runtime, "treasury").to_dict()
+    assert (summary["updated"], summary["unchanged"], summary["added"]) == (1, total - 1, 0)
+
+    removed = copy.deepcopy(changed)
+    gone = removed["dataset"].pop(5)
+    _serve(local_server, removed)
+    summary = harvest(runtime, "treasury").to_dict()
+    assert summary["withdrawn"] == 1 and summary["unchanged"] == total - 1
+    with runtime.sessionmaker() as session:
+        ds = session.scalar(select(Dataset).where(Dataset.remote_id == gone["identifier"]))
+        assert ds.state == "withdrawn" and ds.withdrawn_at is not None  # kept, hidden, restorable
+
+    _serve(local_server, changed)
+    summary = harvest(runtime, "treasury").to_dict()
+    assert summary["updated"] == 1 and summary["withdrawn"] == 0  # restored counts as updated
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(Dataset.state).where(Dataset.remote_id == gone["identifier"])) == "active"
+
+    broken = copy.deepcopy(changed)
+    broken["dataset"].insert(0, "this is not a dataset")
+    _serve(local_server, broken)
+    summary = harvest(runtime, "treasury").to_dict()
+    assert summary["errored"] == 1 and summary["unchanged"] == total
+    with runtime.sessionmaker() as session:
+        row = session.scalar(select(HarvestRecord).where(HarvestRecord.status == "errored"))
+        assert "not an object" in row.error and row.payload == json.dumps("this is not a dataset")
+        count = session.scalar(select(func.count()).select_from(Dataset))
+    assert count == total  # no duplicates, nothing lost
+
+
+def test_source_down_keeps_catalog(runtime, add_source, local_server, fixtures_dir):
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    url = _serve(local_server, document)
+    add_source("treasury", "datajson", url)
+    harvest(runtime, "treasury")
+    before = _active(runtime)
+    local_server.add_bytes("/data.json", b"<html>Service Unavailable</html>", "text/html", status=503)
+    summary = harvest(runtime, "treasury")
+    assert summary.status == "failed" and "503" in (summary.error or "")
+    assert _active(runtime) == before  # a failed gather withdraws nothing
+    with runtime.sessionmaker() as session:
+        statuses = session.scalars(select(HarvestJob.status).order_by(HarvestJob.id)).all()
+    assert statuses == ["finished", "failed"]
+
+
+def test_retry_on_500_then_success(runtime, add_source, local_server, fixtures_dir):
+    body = (fixtures_dir / "real/datajson/cftc_dcatus.json").read_bytes()
+    calls = []
+
+    def flaky(_req):
+        calls.append(1)
+        if len(calls) <= 2:
+            return 500, {"Content-Type": "text/plain"}, b"oops"
+        return 200, {"Content-Type": "application/json"}, body
+
+    local_server.add_route("/flaky.json", flaky)
+    add_source("cftc", "datajson", local_server.url("/flaky.json"))
+    summary = harvest(runtime, "cftc").to_dict()
+    assert summary["status"] == "finished" and summary["added"] == len(json.loads(body)["dataset"])
+    assert len(calls) == 3

@@ -1,0 +1,69 @@
+"""A CKAN-compatible Action API over a list of real package dicts, on a LocalServer.
+
+Enough of CKAN for harvesters and ckanapi: package_search (q=*:*, fq with
+metadata_modified:[X TO *], rows, start, sort by metadata_modified), package_show,
+package_list, status_show. The packages are the real recorded ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs
+
+from tests.support.httpserver import LocalServer, Request
+
+_RANGE = re.compile(r"metadata_modified:\[(\S+) TO (\S+)\]")
+
+
+class FakeCkan:
+    def __init__(self, server: LocalServer, packages: list[dict]):
+        self.server = server
+        self.packages = packages
+        self.calls: list[dict] = []
+        for action in ("package_search", "package_show", "package_list", "status_show"):
+            server.add_route(f"/api/3/action/{action}", self._handler(action))
+
+    @property
+    def url(self) -> str:
+        return self.server.url("")
+
+    def _handler(self, action: str):
+        def handle(req: Request):
+            params = {k: v[-1] for k, v in parse_qs(req.query).items()}
+            if req.body:
+                params.update(json.loads(req.body))
+            self.calls.append({"action": action, **params})
+            status, result = getattr(self, action)(params)
+            body = {"help": f"{self.url}/api/3/action/help_show?name={action}", "success": status == 200}
+            if status == 200:
+                body["result"] = result
+            else:
+                body["error"] = result
+            return status, {"Content-Type": "application/json;charset=utf-8"}, json.dumps(body).encode()
+        return handle
+
+    def package_search(self, params):
+        pkgs = sorted(self.packages, key=lambda p: (p.get("metadata_modified") or "", p["id"]))
+        if "desc" in str(params.get("sort", "")):
+            pkgs.reverse()
+        match = _RANGE.search(str(params.get("fq", "")))
+        if match:
+            since = match.group(1).rstrip("Z")
+            pkgs = [p for p in pkgs if (p.get("metadata_modified") or "") >= since]
+        rows = min(int(params.get("rows", 10)), 1000)
+        start = int(params.get("start", 0))
+        return 200, {"count": len(pkgs), "results": pkgs[start:start + rows], "sort": params.get("sort"),
+                     "facets": {}, "search_facets": {}}
+
+    def package_show(self, params):
+        for p in self.packages:
+            if params.get("id") in (p["id"], p.get("name")):
+                return 200, p
+        return 404, {"__type": "Not Found Error", "message": "Not found"}
+
+    def package_list(self, params):
+        return 200, sorted(p["name"] for p in self.packages)
+
+    def status_show(self, params):
+        return 200, {"ckan_version": "2.9.9", "site_url": self.url, "extensions": []}
