@@ -1,8 +1,9 @@
-"""The demo: the sample government of data_samples/ loaded into a catalog and served.
+"""The demo: the sample government of data_samples/ harvested into a catalog and served.
 
 The departments' own web servers are played by a second local HTTP server that
 serves data_samples/files/ on 127.0.0.1:<OPENDATA_DEMO_FILES_PORT>, so link checks
-and sniffing meet the files as they would on the web.
+and sniffing meet the files as they would on the web. The sample sources (one per
+harvester type) are registered and harvested exactly as a real source would be.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from catalog_schema.models import Publisher
-from catalog_schema.record import Record
-from catalog_schema.store import ensure_publisher, save_record
+from catalog_schema.models import HarvestSource, Publisher
+from catalog_schema.store import ensure_publisher
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
 
@@ -37,53 +36,33 @@ def serve_files(directory: Path, port: int, host: str = "127.0.0.1") -> Threadin
     return httpd
 
 
-def read_source(source: dict[str, Any], samples: Path = SAMPLES) -> list[Record]:
-    """The records of one sample source, through the catalog's mappers."""
-    from catalog_schema import ckan, datajson, datapackage, dcat
-
-    path = samples / source["url"]
-    kind = source["type"]
-    if kind == "ckan":
-        payload = json.loads(path.read_text("utf-8"))
-        results = payload["result"]["results"] if "result" in payload else payload
-        return [ckan.from_ckan(p) for p in results]
-    if kind == "dcat":
-        return dcat.parse_catalog(path.read_bytes(), base=path.as_uri()).records
-    if kind == "datajson":
-        return datajson.datasets_from_datajson(json.loads(path.read_text("utf-8")))
-    if kind == "datapackage":
-        return [datapackage.from_datapackage(json.loads(path.read_text("utf-8")), base_url=None)]
-    raise ValueError(f"unknown sample source type {kind!r}")
-
-
-def load_publishers(session: Session, samples: Path = SAMPLES) -> None:
-    for entry in json.loads((samples / "publishers.json").read_text("utf-8")):
-        parent = entry.get("parent")
-        pub = ensure_publisher(session, {"slug": entry["slug"], "name": entry["name"],
-                                         "homepage": entry.get("homepage"), "email": entry.get("email")})
-        if parent:
-            pub.parent = session.scalar(select(Publisher).where(Publisher.slug == parent))
-    session.flush()
+def register_samples(rt, samples: Path = SAMPLES) -> list[str]:
+    """Create the sample publishers and harvest sources (idempotent); returns the source names."""
+    names = []
+    with rt.sessionmaker() as session:
+        for entry in json.loads((samples / "publishers.json").read_text("utf-8")):
+            pub = ensure_publisher(session, {"slug": entry["slug"], "name": entry["name"],
+                                             "homepage": entry.get("homepage"), "email": entry.get("email")})
+            if entry.get("parent"):
+                pub.parent = session.scalar(select(Publisher).where(Publisher.slug == entry["parent"]))
+        session.flush()
+        for entry in json.loads((samples / "sources.json").read_text("utf-8")):
+            names.append(entry["name"])
+            url = entry["url"] if "://" in entry["url"] else str((samples / entry["url"]).resolve())
+            src = session.scalar(select(HarvestSource).where(HarvestSource.name == entry["name"]))
+            if src is None:
+                src = HarvestSource(name=entry["name"], type=entry["type"], url=url, schedule="manual",
+                                    config=entry.get("config") or {})
+                session.add(src)
+            src.url = url
+            if entry.get("publisher"):
+                src.publisher = session.scalar(select(Publisher).where(Publisher.slug == entry["publisher"]))
+        session.commit()
+    return names
 
 
-def load_samples(session: Session, samples: Path = SAMPLES) -> dict[str, int]:
-    """Load every sample source into the catalog; returns counts per outcome."""
-    load_publishers(session, samples)
-    counts: dict[str, int] = {}
-    for source in json.loads((samples / "sources.json").read_text("utf-8")):
-        for rec in read_source(source, samples):
-            if not rec.get("publisher") and source.get("publisher"):
-                rec["publisher"] = {"slug": source["publisher"]}
-            _, outcome = save_record(session, rec)
-            counts[outcome] = counts.get(outcome, 0) + 1
-    _index(session)
-    session.commit()
-    return counts
+def load_samples(rt, samples: Path = SAMPLES) -> dict[str, dict]:
+    """Register and harvest every sample source; returns each job's summary."""
+    from app.jobs import harvest
 
-
-def _index(session: Session) -> None:
-    try:
-        from catalog_schema import search
-    except ImportError:  # search lands with the search module
-        return
-    search.reindex_all(session)
+    return {name: harvest(rt, name, full=True).to_dict() for name in register_samples(rt, samples)}

@@ -1,4 +1,4 @@
-"""opendata demo [--port 5000]: load data_samples and serve on 127.0.0.1."""
+"""opendata demo [--port 5000]: harvest data_samples into the catalog and serve on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,19 +15,23 @@ def register(main: click.Group) -> None:
         """Build the demo catalog from data_samples/ on SQLite and serve it."""
         from app import settings as settings_mod
         from app.demo import SAMPLES, load_samples, serve_files
-        from catalog_schema.db import make_engine, make_sessionmaker, upgrade
+        from app.jobs import Runtime
+        from catalog_schema.db import upgrade
 
         # The demo's department servers live on loopback: allow it here, and only here.
         os.environ.setdefault("OPENDATA_ALLOW_HOSTS", "127.0.0.1")
         values = settings_mod.load()
         upgrade(values["DATABASE_URL"])
         files = serve_files(SAMPLES / "files", values["DEMO_FILES_PORT"])
-        engine = make_engine(values["DATABASE_URL"])
-        with make_sessionmaker(engine)() as session:
-            counts = load_samples(session)
-        engine.dispose()
-        click.echo("loaded the sample catalog: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
         click.echo(f"department files served at http://127.0.0.1:{values['DEMO_FILES_PORT']}/")
+        rt = Runtime(values)
+        try:
+            for name, summary in load_samples(rt).items():
+                click.echo(f"harvested {name}: {summary['status']}, {summary['added']} added, "
+                           f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
+                           f"{summary['errored']} errored")
+        finally:
+            rt.close()
         if no_serve:
             files.shutdown()
             return
