@@ -1,0 +1,761 @@
+"""Controlled vocabularies: licences, file formats, update frequencies, data themes, access rights.
+
+Harvested catalogs name the same thing in many ways (``cc-by``, ``CC-BY-4.0``,
+``https://creativecommons.org/licenses/by/4.0/deed.en``, ``知识共享署名 4.0``). Every mapper, the
+quality engine and the search facets go through this module so a licence, a format or a frequency
+has one canonical code in the catalog, and whatever cannot be recognised is reported as ``None``
+(the caller keeps the raw value and flags it).
+
+The tables are data, not code paths: JSON files in ``catalog_schema/vocab_data`` (see SOURCES.md
+there). They are read lazily, once, on first use; importing this module does no I/O and parses no
+RDF. Every lookup is case-insensitive and whitespace-tolerant, and ``None`` or ``""`` gives ``None``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import unquote
+
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+EU_FREQUENCY = EU_AUTHORITY + "frequency/"
+EU_THEME = EU_AUTHORITY + "data-theme/"
+EU_ACCESS_RIGHT = EU_AUTHORITY + "access-right/"
+EU_FILE_TYPE = EU_AUTHORITY + "file-type/"
+DC_FREQ = "http://purl.org/cld/freq/"
+
+__all__ = [
+    "ACCESS_RIGHTS",  # noqa: F822 - built lazily by the module __getattr__ below
+    "FREQUENCIES",  # noqa: F822
+    "THEMES",  # noqa: F822
+    "AccessRight",
+    "FileFormat",
+    "Frequency",
+    "Licence",
+    "Theme",
+    "access_right",
+    "access_right_datajson",
+    "access_right_uri",
+    "file_format",
+    "format_by_code",
+    "format_for_extension",
+    "format_for_media_type",
+    "formats",
+    "frequency",
+    "frequency_iso8601",
+    "frequency_uri",
+    "licence",
+    "licence_by_id",
+    "licences",
+    "theme",
+    "theme_uri",
+]
+
+
+# --------------------------------------------------------------------------- text normalisation
+
+
+def _clean(raw: Any) -> str | None:
+    """Unicode-normalised, whitespace-collapsed text, or None for None/blank."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw))
+    text = " ".join(text.split())
+    return text or None
+
+
+def _key(text: str) -> str:
+    """A compact matching key: case-folded letters and digits only (CJK kept).
+
+    ``CC-BY-4.0``, ``cc_by_4_0`` and ``CC BY 4.0`` all give ``ccby40``; ``Other (Open)`` and
+    ``other-open`` both give ``otheropen``. That makes EU authority codes, SPDX ids, CKAN ids and
+    titles meet without a rule per spelling.
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def _read(name: str) -> Any:
+    return json.loads(resources.files("catalog_schema.vocab_data").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _last_segment(uri: str) -> str:
+    return unquote(re.split(r"[/#]", uri.rstrip("/#"))[-1])
+
+
+def _uri_tail(text: str, base: str) -> str | None:
+    """The code after an authority base URI, http or https, with or without www; else None."""
+    low = text.lower()
+    stem = base.split("://", 1)[1].lower()
+    for scheme in ("http://", "https://"):
+        for www in ("", "www."):
+            if low.startswith(scheme + www + stem):
+                return unquote(text[len(scheme + www + stem) :].strip("/#"))
+    return None
+
+
+# --------------------------------------------------------------------------- licences
+
+
+@dataclass(frozen=True)
+class Licence:
+    """One licence, by its Open Definition id; ``is_open`` only when the OD approved it."""
+
+    id: str
+    title: str
+    url: str | None
+    od_conformance: str  # "approved" | "not reviewed" | "rejected"
+    is_open: bool
+    ckan_id: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _LicenceTable:
+    by_id: dict[str, Licence]
+    by_key: dict[str, Licence]
+    by_url: dict[str, Licence]
+    ordered: tuple[Licence, ...] = field(default=())
+
+
+def _norm_url(url: str) -> str:
+    """A licence URL without scheme, www, fragment, trailing slash or the CC deed/legalcode page."""
+    u = url.strip().lower()
+    u = re.sub(r"^[a-z][a-z0-9+.-]*://", "", u)
+    u = u.split("#", 1)[0]
+    if u.startswith("www."):
+        u = u[4:]
+    u = u.rstrip("/")
+    u = re.sub(r"/(legalcode(\.[a-z_-]+)?|deed(\.[a-z_-]+)?|index\.html?)$", "", u)
+    return u.rstrip("/")
+
+
+@cache
+def _licence_table() -> _LicenceTable:
+    extra = _read("licences_extra.json")
+    annotations: dict[str, dict] = extra["annotations"]
+    rows: list[tuple[dict, list[str]]] = []
+    for row in _read("od_licences.json"):
+        ann = annotations.get(row["id"], {})
+        rows.append(
+            ({**row, "ckan_id": ann.get("ckan_id", row["id"])}, list(row["legacy_ids"]) + ann.get("aliases", []))
+        )
+    for row in extra["licences"]:
+        rows.append(({**row, "ckan_id": row.get("ckan_id", row["id"])}, list(row.get("aliases", []))))
+
+    ordered = []
+    for row, aliases in rows:
+        names = [a for a in ([row["ckan_id"]] if row["ckan_id"] != row["id"] else []) + aliases]
+        conformance = row["od_conformance"]
+        ordered.append(
+            Licence(
+                id=row["id"],
+                title=row["title"],
+                url=row["url"],
+                od_conformance=conformance,
+                is_open=conformance == "approved",
+                ckan_id=row["ckan_id"],
+                aliases=tuple(dict.fromkeys(names)),
+            )
+        )
+    by_id = {lic.id: lic for lic in ordered}
+    by_key: dict[str, Licence] = {}
+    by_url: dict[str, Licence] = {}
+    # priority: canonical ids, then CKAN ids, then titles, then other aliases; the first claim wins
+    for lic in ordered:
+        by_key.setdefault(_key(lic.id), lic)
+    for lic in ordered:
+        by_key.setdefault(_key(lic.ckan_id), lic)
+    for lic in ordered:
+        by_key.setdefault(_key(lic.title), lic)
+    for lic in ordered:
+        for alias in lic.aliases:
+            if "://" in alias:
+                by_url.setdefault(_norm_url(alias), lic)
+            else:
+                by_key.setdefault(_key(alias), lic)
+    for lic in ordered:
+        if lic.url:
+            by_url.setdefault(_norm_url(lic.url), lic)
+    return _LicenceTable(by_id=by_id, by_key=by_key, by_url=by_url, ordered=tuple(ordered))
+
+
+_CC_PARTS = ("nc", "nd", "sa")
+
+
+def _cc_family(kind: str, version: str | None) -> Licence | None:
+    """CC-BY(-NC/-ND/-SA) at a version; unversioned means the current 4.0; an unknown port version
+    (2.1 Japan) falls back to the nearest lower version the table knows."""
+    parts = [p for p in re.split(r"[\s_-]+", kind.lower()) if p]
+    if not parts or parts[0] != "by" or any(p not in _CC_PARTS for p in parts[1:]):
+        return None
+    family = "CC-" + "-".join(["BY"] + [p.upper() for p in _CC_PARTS if p in parts[1:]])
+    table = _licence_table().by_id
+    version = (version or "4.0").replace("_", ".")
+    if f"{family}-{version}" in table:
+        return table[f"{family}-{version}"]
+    known = sorted(lid.rsplit("-", 1)[1] for lid in table if lid.rsplit("-", 1)[0] == family)
+    lower = [v for v in known if _version_tuple(v) <= _version_tuple(version)]
+    return table[f"{family}-{(lower or known)[-1]}"] if known else None
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", v)) or (0,)
+
+
+def _licence_from_url(text: str) -> Licence | None:
+    table = _licence_table()
+    u = _norm_url(text)
+    if u in table.by_url:
+        return table.by_url[u]
+    host, _, path = u.partition("/")
+    if host == "creativecommons.org":
+        m = re.match(r"licenses/([a-z-]+)(?:/(\d+(?:\.\d+)?))?(?:/([a-z-]+))?$", path)
+        if m:
+            return _cc_family(m.group(1), m.group(2))
+        m = re.match(r"publicdomain/(zero|mark)(?:/(\d\.\d))?(?:/[a-z-]+)?$", path)
+        if m:
+            return table.by_id["CC0-1.0" if m.group(1) == "zero" else "CC-PDM-1.0"]
+        return None
+    if host in ("nationalarchives.gov.uk", "reference.data.gov.uk"):
+        if re.match(r"(doc|id)/open-government-licence(/|$)", path):
+            m = re.search(r"/version/(\d+)", path)
+            return table.by_id.get(f"OGL-UK-{m.group(1) if m else '3'}.0")
+        return None
+    if host == "opendatacommons.org":
+        m = re.match(r"licenses/(odbl|by|pddl)(/|$)", path)
+        return table.by_id[{"odbl": "ODbL-1.0", "by": "ODC-BY-1.0", "pddl": "PDDL-1.0"}[m.group(1)]] if m else None
+    if host in ("opendefinition.org", "spdx.org") and path.startswith("licenses/"):
+        slug = re.sub(r"\.(html?|json)$", "", path[len("licenses/") :])
+        return table.by_key.get(_key(slug))
+    if host == "govdata.de" and path.startswith("dl-de/"):
+        return table.by_key.get(_key("dl-de-" + path[len("dl-de/") :].replace(".", "-")))
+    if host == "dcat-ap.de" and path.startswith("def/licenses/"):
+        return _licence_from_dcat_ap_de(path[len("def/licenses/") :])
+    if host == "publications.europa.eu" and path.startswith("resource/authority/licence/"):
+        return table.by_key.get(_key(_last_segment(path)))
+    return None
+
+
+def _licence_from_dcat_ap_de(slug_path: str) -> Licence | None:
+    """DCAT-AP.de licence URIs: ``cc-by``, ``cc-by-de/3.0``, ``cc-by-nc-de/4_0``, ``dl-by-de/2.0`` ..."""
+    slug, _, version = slug_path.partition("/")
+    version = version.replace("_", ".") or None
+    table = _licence_table()
+    if slug == "cc-zero":
+        return table.by_id["CC0-1.0"]
+    if slug == "cc-nc":
+        return table.by_key.get("ccnc")
+    if slug.startswith("cc-"):
+        kind = slug[3:]
+        kind = kind[: -len("-de")] if kind.endswith("-de") else kind
+        return _cc_family(kind, version)
+    if version and _key(slug + version) in table.by_key:
+        return table.by_key[_key(slug + version)]
+    return table.by_key.get(_key(slug))
+
+
+_CC_TEXT = re.compile(
+    r"^(?:creative\s*commons|cc)[\s_-]*(by(?:[\s_-]*(?:nc|nd|sa))*)"
+    r"(?:[\s_-]*v?(\d(?:[._]\d)?)(?:[\s_-]+(?:[a-z]{2}|international|unported|generic))?)?$"
+)
+
+
+def licence(raw: str | None) -> Licence | None:
+    """Recognise a licence by CKAN id, OD/SPDX id, legacy id, title, alias or URL; None if unknown."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    if "://" in text or text.lower().startswith("www."):
+        return _licence_from_url(text)
+    table = _licence_table()
+    found = table.by_key.get(_key(text))
+    if found is not None:
+        return found
+    m = _CC_TEXT.match(text.lower())
+    if m:
+        kind = re.sub(r"(by|nc|nd|sa)(?=nc|nd|sa)", r"\1-", re.sub(r"[\s_]+", "-", m.group(1)))
+        return _cc_family(kind, m.group(2))
+    return None
+
+
+def licence_by_id(id: str) -> Licence | None:  # noqa: A002 - the interface's name
+    """The licence with exactly this canonical id (case-insensitive); no alias matching."""
+    text = _clean(id)
+    if text is None:
+        return None
+    table = _licence_table().by_id
+    if text in table:
+        return table[text]
+    folded = text.casefold()
+    return next((lic for lid, lic in table.items() if lid.casefold() == folded), None)
+
+
+def licences() -> list[Licence]:
+    """Every licence the platform knows, Open Definition list first."""
+    return list(_licence_table().ordered)
+
+
+# --------------------------------------------------------------------------- file formats
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A file format with the properties five-star scoring and conversion need."""
+
+    code: str
+    label: str
+    extensions: tuple[str, ...]
+    media_types: tuple[str, ...]
+    structured: bool
+    non_proprietary: bool
+    rdf: bool
+    tabular: bool
+    eu_uri: str | None
+
+
+@dataclass(frozen=True)
+class _FormatTable:
+    ordered: tuple[FileFormat, ...]
+    by_code: dict[str, FileFormat]
+    by_key: dict[str, FileFormat]
+    by_ext: dict[str, FileFormat]
+    by_media: dict[str, FileFormat]
+    curated: frozenset[str]
+
+
+# say nothing about the content: never a format on their own
+_GENERIC_MEDIA_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/unknown"})
+
+
+def _base_media_type(mt: str) -> str:
+    return mt.split(";", 1)[0].strip().lower()
+
+
+@cache
+def _format_table() -> _FormatTable:
+    eu = {row["code"]: row for row in _read("eu_file_types.json")}
+    curated = _read("formats.json")["formats"]
+    ordered: list[FileFormat] = []
+    by_code: dict[str, FileFormat] = {}
+    by_key: dict[str, FileFormat] = {}
+    by_ext: dict[str, FileFormat] = {}
+    by_media: dict[str, FileFormat] = {}
+    claimed_eu: dict[str, FileFormat] = {}
+
+    for row in curated:
+        eu_code = row["eu_code"]
+        fmt = FileFormat(
+            code=row["code"],
+            label=row["label"],
+            extensions=tuple(row["extensions"]),
+            media_types=tuple(row["media_types"]),
+            structured=row["structured"],
+            non_proprietary=row["non_proprietary"],
+            rdf=row["rdf"],
+            tabular=row["tabular"],
+            eu_uri=EU_FILE_TYPE + eu_code if eu_code else None,
+        )
+        if eu_code and eu_code not in eu:
+            raise ValueError(f"formats.json: {fmt.code} names unknown EU file type {eu_code}")
+        ordered.append(fmt)
+        by_code[fmt.code] = fmt
+        for eu_alias in ([eu_code] if eu_code else []) + row["eu_aliases"]:
+            claimed_eu[eu_alias] = fmt
+    # pass 1: what the curated table declares
+    for fmt, row in zip(ordered, curated, strict=True):
+        for name in (fmt.code, fmt.label, *row["aliases"]):
+            by_key.setdefault(_key(name), fmt)
+        for ext in fmt.extensions:
+            by_ext.setdefault(ext, fmt)
+        for mt in fmt.media_types:
+            by_media.setdefault(_base_media_type(mt), fmt)
+    # pass 2: the EU table's codes and labels for curated formats, then EU types we do not curate
+    for eu_code, fmt in claimed_eu.items():
+        by_key.setdefault(_key(eu_code), fmt)
+        for name in (eu[eu_code]["label"], *eu[eu_code]["alt_labels"]):
+            by_key.setdefault(_key(name), fmt)
+    for eu_code, row in eu.items():
+        if eu_code in claimed_eu:
+            continue
+        media = tuple(dict.fromkeys(_base_media_type(mt) for mt in row["media_types"]))
+        fmt = FileFormat(
+            code=eu_code,
+            label=row["label"],
+            extensions=tuple(row["extensions"]),
+            media_types=media,
+            structured=False,
+            non_proprietary=False,
+            rdf=False,
+            tabular=False,
+            eu_uri=row["uri"],
+        )
+        ordered.append(fmt)
+        by_code[fmt.code] = fmt
+        for name in (fmt.code, fmt.label, *row["alt_labels"]):
+            by_key.setdefault(_key(name), fmt)
+        for ext in fmt.extensions:
+            by_ext.setdefault(ext, fmt)
+        for mt in media:
+            if mt not in _GENERIC_MEDIA_TYPES:
+                by_media.setdefault(mt, fmt)
+    for eu_code, fmt in claimed_eu.items():
+        for ext in eu[eu_code]["extensions"]:
+            by_ext.setdefault(ext, fmt)
+        for mt in eu[eu_code]["media_types"]:
+            by_media.setdefault(_base_media_type(mt), fmt)
+    for mt in _GENERIC_MEDIA_TYPES:
+        by_media.pop(mt, None)
+    curated_codes = frozenset(row["code"] for row in curated)
+    return _FormatTable(tuple(ordered), by_code, by_key, by_ext, by_media, curated_codes)
+
+
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$")
+_IANA = re.compile(r"^https?://(www\.)?iana\.org/assignments/media-types/", re.IGNORECASE)
+
+
+def format_by_code(code: str) -> FileFormat | None:
+    """The format with this canonical code (``CSV``, ``RDF_XML`` ...) or EU file-type code."""
+    text = _clean(code)
+    if text is None:
+        return None
+    table = _format_table()
+    upper = text.upper()
+    if upper in table.by_code:
+        return table.by_code[upper]
+    found = table.by_key.get(_key(text))
+    return found if found is not None and _key(found.code) == _key(text) else _eu_code(upper)
+
+
+def _eu_code(code: str) -> FileFormat | None:
+    table = _format_table()
+    for fmt in table.ordered:
+        if fmt.eu_uri and fmt.eu_uri.endswith("/" + code):
+            return fmt
+    found = table.by_key.get(_key(code))
+    # EU alias codes (PDFA1A -> PDF) are indexed by key
+    return found if found is not None and code.isupper() else None
+
+
+def format_for_media_type(media_type: str) -> FileFormat | None:
+    """The format for a media type (parameters ignored; an IANA media-type URI also works)."""
+    text = _clean(media_type)
+    if text is None:
+        return None
+    text = _IANA.sub("", text)
+    base = _base_media_type(text)
+    if base in _GENERIC_MEDIA_TYPES:
+        return None
+    table = _format_table()
+    if base in table.by_media:
+        return table.by_media[base]
+    if base.endswith("+json"):
+        return table.by_code["JSON"]
+    if base.endswith("+xml"):
+        return table.by_code["XML"]
+    return None
+
+
+def format_for_extension(ext_or_filename: str) -> FileFormat | None:
+    """The format for an extension (``csv``, ``.csv``) or a file name or URL ending in one."""
+    text = _clean(ext_or_filename)
+    if text is None:
+        return None
+    is_path = "/" in text or "\\" in text
+    name = re.split(r"[?#]", text, maxsplit=1)[0].rstrip("/").replace("\\", "/").rsplit("/", 1)[-1].lower()
+    table = _format_table()
+    parts = name.split(".")
+    if len(parts) == 1:
+        # a bare "csv" is an extension; the last segment of a URL path (".../api/v2/sql") is not
+        return None if is_path else table.by_ext.get(parts[0])
+    for i in range(1, len(parts)):  # longest compound first: tar.gz before gz
+        ext = ".".join(parts[i:])
+        if ext in table.by_ext:
+            return table.by_ext[ext]
+    return None
+
+
+def file_format(raw: str | None) -> FileFormat | None:
+    """Recognise a format from a code, label, extension, media type, EU file-type URI or IANA URI."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    eu_code = _uri_tail(text, EU_FILE_TYPE)
+    if eu_code is not None:
+        return _eu_code(eu_code.upper())
+    if _IANA.match(text):
+        return format_for_media_type(text)
+    low = text.lower()
+    if _MEDIA_TYPE.match(low):
+        return format_for_media_type(low)
+    if low.startswith("."):
+        return format_for_extension(low)
+    table = _format_table()
+    found = table.by_code.get(text.upper()) or table.by_key.get(_key(text))
+    if found is not None:
+        return found
+    # a bare extension ("tif", "htm"), only for formats we curate: the EU table's rarer extensions
+    # (".img" for ISO images) collide with names portals use for other things
+    found = table.by_ext.get(low)
+    return found if found is not None and found.code in table.curated else None
+
+
+def formats() -> list[FileFormat]:
+    """Every known format: the curated table first, then the rest of the EU file-type table."""
+    return list(_format_table().ordered)
+
+
+# --------------------------------------------------------------------------- frequencies
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """An EU frequency code; ``days`` is the expected period (None when there is none)."""
+
+    code: str
+    uri: str
+    label_en: str
+    label_zh: str
+    days: float | None
+    iso8601: str | None = None  # the data.json accrualPeriodicity for it, when it has one
+    dc_uri: str | None = None  # the Dublin Core Collection frequency URI, when it has one
+
+
+@dataclass(frozen=True)
+class _FrequencyTable:
+    by_code: dict[str, Frequency]
+    by_key: dict[str, Frequency]
+    by_iso: dict[str, Frequency]
+    by_dc: dict[str, Frequency]
+
+
+@cache
+def _frequency_table() -> _FrequencyTable:
+    by_code: dict[str, Frequency] = {}
+    by_key: dict[str, Frequency] = {}
+    by_iso: dict[str, Frequency] = {}
+    by_dc: dict[str, Frequency] = {}
+    rows = _read("frequencies.json")["frequencies"]
+    for row in rows:
+        freq = Frequency(
+            code=row["code"],
+            uri=EU_FREQUENCY + row["code"],
+            label_en=row["label_en"],
+            label_zh=row["label_zh"],
+            days=row["days"],
+            iso8601=row["iso8601"],
+            dc_uri=DC_FREQ + row["dc_term"] if row["dc_term"] else None,
+        )
+        by_code[freq.code] = freq
+        if freq.iso8601:
+            by_iso[freq.iso8601.upper()] = freq
+        if row["dc_term"]:
+            by_dc[row["dc_term"].lower()] = freq
+    for freq in by_code.values():
+        by_key.setdefault(_key(freq.code), freq)
+    for row in rows:
+        freq = by_code[row["code"]]
+        for name in (freq.label_en, freq.label_zh, *(a for a in row["aliases"] if not a.upper().startswith("R/"))):
+            by_key.setdefault(_key(name), freq)
+        for alias in row["aliases"]:
+            if alias.upper().startswith("R/"):
+                by_iso.setdefault(alias.upper(), freq)
+    return _FrequencyTable(by_code, by_key, by_iso, by_dc)
+
+
+_DURATION = re.compile(
+    r"^(?:R\d*/)?P(?:(?P<Y>[\d.]+)Y)?(?:(?P<M>[\d.]+)M)?(?:(?P<W>[\d.]+)W)?(?:(?P<D>[\d.]+)D)?"
+    r"(?:T(?:(?P<h>[\d.]+)H)?(?:(?P<m>[\d.]+)M)?(?:(?P<s>[\d.]+)S)?)?$"
+)
+_UNIT_DAYS = {"Y": 365.25, "M": 365.25 / 12, "W": 7.0, "D": 1.0, "h": 1 / 24, "m": 1 / 1440, "s": 1 / 86400}
+
+
+def _frequency_from_duration(text: str) -> Frequency | None:
+    """An ISO 8601 (repeating) duration not in the data.json list, matched by its period: R/P12M is annual."""
+    m = _DURATION.match(text)
+    if not m or not any(m.groupdict().values()):
+        return None
+    try:
+        days = sum(float(v) * _UNIT_DAYS[k] for k, v in m.groupdict().items() if v)
+    except ValueError:
+        return None
+    if days <= 0:
+        return None
+    for freq in _frequency_table().by_code.values():
+        if freq.days and abs(freq.days - days) / freq.days < 0.02:
+            return freq
+    return None
+
+
+def frequency(raw: Any) -> str | None:
+    """The EU frequency code for an EU URI/code, a Dublin Core freq URI, an ISO 8601 repeating
+    duration (data.json), or an English, German or Chinese word; None if unknown."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    table = _frequency_table()
+    tail = _uri_tail(text, EU_FREQUENCY)
+    if tail is not None:
+        found = table.by_key.get(_key(tail))
+        return found.code if found else None
+    tail = _uri_tail(text, DC_FREQ)
+    if tail is not None:
+        found = table.by_dc.get(tail.lower())
+        return found.code if found else None
+    compact = text.replace(" ", "").upper()
+    if compact in table.by_iso:
+        return table.by_iso[compact].code
+    if compact.startswith(("R/", "P")) and re.match(r"^(R\d*/)?P[\dT]", compact):
+        found = _frequency_from_duration(compact)
+        return found.code if found else None
+    if text.upper().replace("-", "_").replace(" ", "_") in table.by_code:
+        return table.by_code[text.upper().replace("-", "_").replace(" ", "_")].code
+    found = table.by_key.get(_key(text))
+    return found.code if found else None
+
+
+def frequency_uri(code: Any) -> str | None:
+    """The EU frequency URI for a code (or anything ``frequency`` recognises)."""
+    found = frequency(code)
+    return EU_FREQUENCY + found if found else None
+
+
+def frequency_iso8601(code: Any) -> str | None:
+    """The data.json accrualPeriodicity (``R/P1M``, ``irregular``) for a frequency, if it has one."""
+    found = frequency(code)
+    return _frequency_table().by_code[found].iso8601 if found else None
+
+
+# --------------------------------------------------------------------------- themes
+
+
+@dataclass(frozen=True)
+class Theme:
+    """An EU data theme with its labels by language (the EU's languages plus zh)."""
+
+    code: str
+    uri: str
+    labels: dict[str, str]
+
+    def __hash__(self) -> int:  # labels is a dict; a theme is identified by its code
+        return hash(self.code)
+
+
+@cache
+def _theme_table() -> tuple[dict[str, Theme], dict[str, Theme]]:
+    extra = _read("themes_extra.json")
+    by_code: dict[str, Theme] = {}
+    for row in _read("eu_data_themes.json"):
+        labels = dict(row["labels"])
+        if row["code"] in extra["zh"]:
+            labels["zh"] = extra["zh"][row["code"]]
+        by_code[row["code"]] = Theme(code=row["code"], uri=row["uri"], labels=labels)
+    by_key: dict[str, Theme] = {}
+    for t in by_code.values():
+        by_key.setdefault(_key(t.code), t)
+    for lang in ("en", "zh"):
+        for t in by_code.values():
+            by_key.setdefault(_key(t.labels[lang]), t)
+    for t in by_code.values():
+        for label in t.labels.values():
+            by_key.setdefault(_key(label), t)
+    for code, aliases in extra["aliases"].items():
+        for alias in aliases:
+            by_key.setdefault(_key(alias), by_code[code])
+    return by_code, by_key
+
+
+def theme(raw: Any) -> str | None:
+    """The EU data-theme code for an EU URI, a code, or a label in any language present."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    by_code, by_key = _theme_table()
+    tail = _uri_tail(text, EU_THEME)
+    if tail is not None:
+        return tail.upper() if tail.upper() in by_code else None
+    found = by_key.get(_key(text))
+    return found.code if found else None
+
+
+def theme_uri(code: Any) -> str | None:
+    """The EU data-theme URI for a code (or anything ``theme`` recognises)."""
+    found = theme(code)
+    return EU_THEME + found if found else None
+
+
+# --------------------------------------------------------------------------- access rights
+
+
+@dataclass(frozen=True)
+class AccessRight:
+    """An EU access-right code and the data.json ``accessLevel`` that says the same."""
+
+    code: str
+    uri: str
+    label_en: str
+    label_zh: str
+    datajson: str
+
+
+@cache
+def _access_table() -> tuple[dict[str, AccessRight], dict[str, AccessRight]]:
+    by_code: dict[str, AccessRight] = {}
+    by_key: dict[str, AccessRight] = {}
+    rows = _read("access_rights.json")["access_rights"]
+    for row in rows:
+        ar = AccessRight(row["code"], EU_ACCESS_RIGHT + row["code"], row["label_en"], row["label_zh"], row["datajson"])
+        by_code[ar.code] = ar
+    for ar in by_code.values():
+        for name in (ar.code, ar.datajson, ar.label_en, ar.label_zh):
+            by_key.setdefault(_key(name), ar)
+    for row in rows:
+        for alias in row["aliases"]:
+            by_key.setdefault(_key(alias), by_code[row["code"]])
+    return by_code, by_key
+
+
+def access_right(raw: Any) -> str | None:
+    """PUBLIC / RESTRICTED / NON_PUBLIC for an EU URI, a code or a data.json accessLevel."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    by_code, by_key = _access_table()
+    tail = _uri_tail(text, EU_ACCESS_RIGHT)
+    if tail is not None:
+        return tail.upper() if tail.upper() in by_code else None
+    found = by_key.get(_key(text))
+    return found.code if found else None
+
+
+def access_right_uri(code: Any) -> str | None:
+    """The EU access-right URI for a code (or anything ``access_right`` recognises)."""
+    found = access_right(code)
+    return EU_ACCESS_RIGHT + found if found else None
+
+
+def access_right_datajson(code: Any) -> str | None:
+    """The data.json accessLevel (public, restricted public, non-public) for an access right."""
+    found = access_right(code)
+    return _access_table()[0][found].datajson if found else None
+
+
+# --------------------------------------------------------------------------- lazy constant tables
+
+
+def __getattr__(name: str) -> dict:
+    """FREQUENCIES, THEMES and ACCESS_RIGHTS are built on first access, not at import.
+
+    Each access returns a fresh dict (code -> entry), so a caller cannot change the shared table.
+    """
+    if name == "FREQUENCIES":
+        return dict(_frequency_table().by_code)
+    if name == "THEMES":
+        return dict(_theme_table()[0])
+    if name == "ACCESS_RIGHTS":
+        return dict(_access_table()[0])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
