@@ -46,6 +46,12 @@ def _register_tasks(celery: Celery) -> None:
 
         return run_harvest(_rt(celery), job_id).to_dict()
 
+    @celery.task(name="opendata.assess")
+    def assess_task(dataset_ids: list[str]) -> int:
+        from app.assessment import assess_datasets
+
+        return len(assess_datasets(_rt(celery), dataset_ids))
+
     @celery.task(name="opendata.schedule")
     def schedule_task() -> list[int]:
         from app.jobs import queue_harvest

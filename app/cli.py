@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "app.commands.demo",
     "app.commands.export",
     "app.commands.harvest",
+    "app.commands.quality",
 ]
 
 

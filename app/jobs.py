@@ -108,3 +108,26 @@ def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 
                                   job.withdrawn, job.errored, job.error)
         time.sleep(poll)
     raise TimeoutError(f"harvest job {job_id} did not finish within {timeout:.0f} s (is a worker running?)")
+
+
+ASSESS_CHUNK = 50
+
+
+def assess(rt: Runtime, dataset_ids: list[str], *, chunk: int = ASSESS_CHUNK, wait_timeout: float = 3600) -> int:
+    """Assess datasets in chunks: in-process, or as Celery tasks many workers share. Returns the count."""
+    from app.assessment import assess_datasets, run_catalog_checks
+
+    chunks = [dataset_ids[i:i + chunk] for i in range(0, len(dataset_ids), chunk)]
+    if not rt.settings["BROKER_URL"]:
+        for part in chunks:
+            assess_datasets(rt, part)
+    else:
+        from celery import group
+
+        from app.celery_app import make_celery
+
+        celery = make_celery(rt.settings)
+        tasks = group(celery.signature("opendata.assess", args=[part]) for part in chunks)
+        tasks.apply_async().get(timeout=wait_timeout, disable_sync_subtasks=False)
+    run_catalog_checks(rt)
+    return len(dataset_ids)

@@ -1,0 +1,182 @@
+"""Assessment runs: wire the catalog, the guarded HTTP session and the quality engine.
+
+`assess_datasets` checks the links of a batch of datasets, archives the files,
+assesses each dataset, keeps an Assessment row per dataset per run (history),
+and denormalises stars and score onto the dataset for search facets. Chunks of
+ids are independent and idempotent, so many workers can share a big run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
+from catalog_schema.store import to_record
+from quality import assess as assess_mod
+from quality import catalog as catalog_checks
+from quality.fetch import CheckResult, Previous, check_many
+
+log = logging.getLogger(__name__)
+
+
+def _previous(row: Distribution) -> Previous:
+    return Previous(etag=row.etag, last_modified=row.last_modified_header, archive_path=row.archive_path,
+                    archive_hash=row.archive_hash, archive_size=row.archive_size, media_type=row.detected_media_type,
+                    first_failure=row.first_failure, last_success=row.last_success,
+                    failure_count=row.failure_count or 0)
+
+
+def _store_check(row: Distribution, check: CheckResult) -> None:
+    row.check_status = check.status
+    row.http_status = check.http_status
+    row.check_error = check.error
+    row.final_url = check.final_url
+    row.detected_media_type = check.media_type
+    row.last_checked = check.checked_at
+    row.first_failure = check.first_failure
+    row.last_success = check.last_success
+    row.failure_count = check.failure_count
+    if check.reachable:
+        row.archive_path, row.archive_hash, row.archive_size = check.path, check.sha256, check.size
+        row.etag, row.last_modified_header = check.etag, check.last_modified
+
+
+def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None = None,
+                    check_links: bool = True) -> list[dict[str, Any]]:
+    """Assess the given datasets; returns their assessment documents."""
+    now = now or utcnow()
+    ids = list(dataset_ids)
+    out = []
+    with rt.sessionmaker() as session:
+        datasets = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
+                                   .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))
+                                   ).all()
+        rows: dict[str, Distribution] = {}
+        items = []
+        for ds in datasets:
+            for row in ds.distributions:
+                rows[row.id] = row
+                items.append((row.id, row.download_url or row.access_url, _previous(row)))
+        checks: dict[str, CheckResult] = {}
+        if check_links and items:
+            checks = check_many(rt.http(), items, rt.settings["ARCHIVE_DIR"],
+                                max_bytes=rt.settings["MAX_DOWNLOAD_BYTES"])
+        for key, check in checks.items():
+            _store_check(rows[key], check)
+        for ds in datasets:
+            record = to_record(ds)
+            for dist in record["distributions"]:
+                dist["id"] = dist["catalog_id"]  # assess by the catalog's own distribution ids
+            dist_checks = {row.id: checks[row.id] for row in ds.distributions if row.id in checks}
+            for row in ds.distributions:  # not re-checked now: use the stored evidence
+                if row.id not in dist_checks and row.check_status:
+                    dist_checks[row.id] = _stored_check(row)
+            facts = assess_mod.collect_facts(record, dist_checks)
+            doc = assess_mod.assess(record, facts, now=now)
+            for row in ds.distributions:
+                match = next((d for d in doc["distributions"] if d["id"] == row.id), None)
+                if match:
+                    row.stars = match["stars"]
+                    row.detected_format = match["detected_format"]
+                    row.detected_encoding = match["encoding"]
+            session.add(Assessment(dataset_id=ds.id, assessed_at=now, rule_version=doc["rule_version"],
+                                   stars=doc["stars"], score=doc["score"], metadata_points=doc["metadata"]["points"],
+                                   metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
+                                   data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"],
+                                         "metadata": doc["metadata"]},
+                                   distributions=doc["distributions"], findings=doc["findings"]))
+            ds.stars, ds.score = doc["stars"], doc["score"]
+            out.append(doc)
+        session.commit()
+    return out
+
+
+def _stored_check(row: Distribution) -> CheckResult:
+    return CheckResult(url=row.download_url or row.access_url or "", status=row.check_status,
+                       checked_at=row.last_checked or utcnow(), final_url=row.final_url, http_status=row.http_status,
+                       error=row.check_error, media_type=row.detected_media_type, size=row.archive_size,
+                       sha256=row.archive_hash, path=row.archive_path, etag=row.etag,
+                       last_modified=row.last_modified_header, first_failure=row.first_failure,
+                       last_success=row.last_success, failure_count=row.failure_count or 0)
+
+
+def run_catalog_checks(rt) -> dict[str, list[dict]]:
+    """Duplicate datasets and fragmented series across the catalog, added to the latest assessments."""
+    with rt.sessionmaker() as session:
+        datasets = session.scalars(select(Dataset).where(Dataset.state == "active")
+                                   .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))
+                                   ).all()
+        entries = [catalog_checks.Entry(id=ds.id, slug=ds.slug, title=dict(ds.title or {}),
+                                        publisher=ds.publisher.slug if ds.publisher else None,
+                                        hashes=[d.archive_hash for d in ds.distributions if d.archive_hash])
+                   for ds in datasets]
+        by_dataset = catalog_checks.catalog_findings(entries)
+        for ds_id, findings in by_dataset.items():
+            latest = session.scalar(select(Assessment).where(Assessment.dataset_id == ds_id)
+                                    .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1))
+            if latest is None:
+                continue
+            kept = [f for f in latest.findings or [] if f["type"] not in catalog_checks.SLUGS]
+            latest.findings = kept + [f.to_dict() for f in findings]
+        session.commit()
+        return {k: [f.to_dict() for f in v] for k, v in by_dataset.items()}
+
+
+def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:
+    """Datasets added, updated or restored by harvests (since a job), or never assessed."""
+    with rt.sessionmaker() as session:
+        never = select(Dataset.id).where(Dataset.state == "active", Dataset.stars.is_(None))
+        ids = set(session.scalars(never))
+        stmt = select(HarvestRecord.dataset_id).where(HarvestRecord.status.in_(("added", "updated", "restored")))
+        if since_job_id is not None:
+            stmt = stmt.where(HarvestRecord.job_id >= since_job_id)
+        ids |= {i for i in session.scalars(stmt) if i}
+    return sorted(ids)
+
+
+def latest_assessment(session, dataset_id: str) -> Assessment | None:
+    return session.scalar(select(Assessment).where(Assessment.dataset_id == dataset_id)
+                          .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1))
+
+
+def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
+    """The public JSON of an assessment (DESIGN.md section 6)."""
+    data = dict(a.data or {})
+    meta = data.pop("metadata", {"points": a.metadata_points, "max": 405, "rating": a.metadata_rating})
+    timeliness = data.pop("timeliness", None)
+    pii = data.pop("pii", False)
+    return {"dataset": ds.slug, "assessed_at": a.assessed_at.isoformat(), "rule_version": a.rule_version,
+            "stars": a.stars, "score": a.score, "subscores": a.subscores, "metadata": meta,
+            "distributions": a.distributions, "data": data, "timeliness": timeliness, "pii": pii,
+            "findings": a.findings}
+
+
+def publisher_table(rt, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The league table: per publisher aggregates of the latest assessments, ranked."""
+    with rt.sessionmaker() as session:
+        latest_at = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
+                     .group_by(Assessment.dataset_id).subquery())
+        rows = session.execute(
+            select(Publisher.slug, Publisher.name, Dataset.id, Assessment)
+            .join(Dataset, Dataset.publisher_id == Publisher.id)
+            .join(latest_at, latest_at.c.dataset_id == Dataset.id)
+            .join(Assessment, (Assessment.dataset_id == Dataset.id) & (Assessment.assessed_at == latest_at.c.at))
+            .where(Dataset.state == "active")
+        ).all()
+        history = session.execute(
+            select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score)
+            .join(Dataset, Dataset.publisher_id == Publisher.id)
+            .join(Assessment, Assessment.dataset_id == Dataset.id)
+        ).all()
+    entries = [assess_mod.AggregateInput(publisher=slug, publisher_name=name, dataset_id=ds_id, stars=a.stars,
+                                         score=a.score, metadata_points=a.metadata_points,
+                                         findings=[f["type"] for f in a.findings or []])
+               for slug, name, ds_id, a in rows]
+    trend = [(slug, at, stars, score) for slug, at, stars, score in history]
+    return assess_mod.publisher_aggregates(entries, trend)

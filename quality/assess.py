@@ -1,0 +1,300 @@
+"""One dataset -> one Assessment: stars, score, metadata points, data quality, findings.
+
+Two steps. `collect_facts` turns the link checks (quality.fetch) into facts per
+distribution by reading the archived copies: the sniffed format and encoding, RDF
+link statistics, the table profile. `assess` is then pure: record + facts + now in,
+the assessment out (the JSON shape of DESIGN.md section 6).
+
+The overall score (0-100) weighs five parts, written once here in WEIGHTS and in
+docs/quality.md. Personal data found in a public file caps the score at PII_CAP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalog_schema import vocab
+from catalog_schema.record import Record
+from quality import metadata as metadata_mod
+from quality import openness, timeliness
+from quality.fetch import CheckResult
+from quality.findings import FINDING_TYPES, Finding, FindingType, register
+
+RULESET_VERSION = "1.0"
+
+# Share of the overall score of each part (sums to 100). When a dataset has no
+# tabular distribution, the data part's weight is spread over the others.
+WEIGHTS = {"openness": 35, "metadata": 25, "data": 15, "timeliness": 10, "accessibility": 15}
+PII_CAP = 40
+SNIFF_BYTES = 4 * 1024 * 1024
+PII_SLUGS = ("pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "pii-credit-code")
+
+
+if "table-unreadable" not in FINDING_TYPES:
+    register(FindingType(
+        "table-unreadable", "error", "The table could not be read", "无法读取表格",
+        "Publish the table unencrypted, in one sheet, as CSV in UTF-8 if you can.",
+        "请以未加密的单个工作表发布表格，最好是 UTF-8 编码的 CSV。",
+        message_en="The file looks like a table but could not be read: {error}",
+        message_zh="文件看似表格但无法读取：{error}"))
+
+
+@dataclass
+class DistributionFacts:
+    key: str
+    url: str | None
+    check: CheckResult | None = None
+    sniffed: Any = None
+    rdf_subjects: int = 0
+    rdf_links: int = 0
+    profile: Any = None
+    profile_error: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def dist_key(dist: Record) -> str:
+    return str(dist.get("catalog_id") or dist.get("id") or dist.get("download_url") or dist.get("access_url"))
+
+
+def dist_url(dist: Record) -> str | None:
+    return dist.get("download_url") or dist.get("access_url")
+
+
+def collect_facts(record: Record, checks: dict[str, CheckResult]) -> dict[str, DistributionFacts]:
+    """Facts per distribution from its archived copy (sniff, RDF stats, table profile)."""
+    from quality import sniff
+
+    facts: dict[str, DistributionFacts] = {}
+    for dist in record.get("distributions") or []:
+        key = dist_key(dist)
+        fact = DistributionFacts(key=key, url=dist_url(dist), check=checks.get(key))
+        facts[key] = fact
+        check = fact.check
+        if check is None or not check.reachable or not check.path or not Path(check.path).exists():
+            continue
+        path = Path(check.path)
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        name = Path(dist_url(dist) or "").name or None
+        fact.sniffed = sniff.sniff(head, filename=name, declared_media_type=check.media_type)
+        fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
+        if fmt is not None and fmt.rdf:
+            try:
+                _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(path.read_bytes(), fmt.code)
+            except Exception as exc:  # unparseable RDF scores as what it is: not RDF
+                fact.profile_error = f"RDF could not be parsed: {exc}"
+        if fmt is not None and fmt.tabular and not (fact.sniffed.details or {}).get("encrypted"):
+            _profile(fact, path, fmt.code, dist)
+    return facts
+
+
+def _profile(fact: DistributionFacts, path: Path, fmt: str, dist: Record) -> None:
+    from quality import tabular
+
+    try:
+        fact.profile = tabular.profile_file(path, format=fmt, encoding=fact.sniffed.encoding,
+                                            schema=dist.get("schema"))
+    except Exception as exc:  # a table we cannot read is a finding, never a crash
+        fact.profile_error = f"{exc.__class__.__name__}: {exc}"
+
+
+def _evidence(dist: Record, fact: DistributionFacts, record: Record):
+    check = fact.check
+    licence_id = dist.get("license") or record.get("license")
+    licence_raw = dist.get("license_raw") or record.get("license_raw")
+    return openness.Evidence(
+        url=fact.url,
+        reachable=bool(check and check.reachable),
+        http_status=check.http_status if check else None,
+        error=(check.error if check else "not checked yet"),
+        declared_format=dist.get("format") or dist.get("format_raw"),
+        sniffed=fact.sniffed,
+        licence_id=licence_id or (licence_raw and f"unknown:{licence_raw}") or None,
+        rdf_uri_subjects=fact.rdf_subjects,
+        rdf_external_links=fact.rdf_links,
+    )
+
+
+def _data_part(profiles: list[Any]) -> float | None:
+    """1.0 for clean tables, less for missing cells, type errors, duplicates and structure problems."""
+    if not profiles:
+        return None
+    scores = []
+    for p in profiles:
+        cells = max(1, p.rows * max(1, p.columns))
+        rows = max(1, p.rows)
+        penalty = (p.missing_cells / cells) + 2 * (p.type_errors / cells) + (p.duplicate_rows / rows)
+        penalty += 0.05 * bool(p.blank_rows) + 0.05 * bool(p.duplicate_header or p.blank_header)
+        penalty += 0.05 * bool(p.notes_rows_above or p.notes_rows_below) + 0.05 * bool(p.extra_cells)
+        scores.append(max(0.0, 1.0 - penalty))
+    return sum(scores) / len(scores)
+
+
+def _timeliness_part(t) -> float:
+    if t.expected_days is None:
+        return 1.0 if t.age_days is not None else 0.5
+    if not t.stale:
+        return 1.0
+    return max(0.0, 1.0 - 0.25 * t.periods_late)
+
+
+def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datetime,
+           dcat_violations: list[dict] | None = None) -> dict[str, Any]:
+    """The assessment of one dataset (pure)."""
+    findings: list[Finding] = []
+    dist_out, star_results, checks_for_metadata = [], [], {}
+    profiles = []
+    for dist in record.get("distributions") or []:
+        key = dist_key(dist)
+        fact = facts.get(key) or DistributionFacts(key=key, url=dist_url(dist))
+        result = openness.distribution_stars(_evidence(dist, fact, record))
+        star_results.append(result)
+        dist_findings = [_with_distribution(f, key) for f in result.findings]
+        if fact.profile is not None:
+            from quality import tabular
+
+            profiles.append(fact.profile)
+            dist_findings += [_with_distribution(f, key) for f in tabular.profile_findings(fact.profile, key)]
+        if fact.profile_error:
+            dist_findings.append(metadata_mod.make("table-unreadable", {"error": fact.profile_error[:300]}, key))
+        findings += dist_findings
+        check = fact.check
+        status = check.http_status if check and check.reachable else None
+        checks_for_metadata[key] = metadata_mod.DistributionEvidence(access_status=status, download_status=status)
+        dist_out.append({
+            "id": key,
+            "url": fact.url,
+            "declared_format": dist.get("format") or dist.get("format_raw"),
+            "detected_format": fact.sniffed.format if fact.sniffed else None,
+            "encoding": fact.sniffed.encoding if fact.sniffed else None,
+            "http_status": check.http_status if check else None,
+            "check_status": check.status if check else "unchecked",
+            "stars": result.stars,
+            "reasons": list(result.reasons),
+            "size": check.size if check else None,
+            "sha256": check.sha256 if check else None,
+        })
+    meta = metadata_mod.assess_metadata(record, checks_for_metadata, dcat_violations)
+    seen = {(f.type, f.distribution) for f in findings}
+    for f in meta.findings:
+        if (f.type, f.distribution) not in seen and (f.type, None) not in seen:
+            findings.append(f)
+            seen.add((f.type, f.distribution))
+    t = timeliness.staleness(record.get("modified") or record.get("issued"), record.get("frequency"), now=now)
+    findings += timeliness.timeliness_findings(record.get("modified") or record.get("issued"),
+                                               record.get("frequency"), now=now)
+    stars = openness.dataset_stars(star_results)
+    parts = {
+        "openness": stars / 5,
+        "metadata": meta.points / meta.max,
+        "data": _data_part(profiles),
+        "timeliness": _timeliness_part(t),
+        "accessibility": (sum(1 for d in dist_out if d["check_status"] in ("ok", "unchanged")) / len(dist_out))
+        if dist_out else 0.0,
+    }
+    weights = {k: w for k, w in WEIGHTS.items() if parts[k] is not None}
+    total = sum(weights.values())
+    score = round(sum(parts[k] * w for k, w in weights.items()) * 100 / total)
+    has_pii = any(f.type in PII_SLUGS for f in findings)
+    if has_pii:
+        score = min(score, PII_CAP)
+    return {
+        "dataset": record.get("slug"),
+        "assessed_at": now.isoformat(),
+        "rule_version": RULESET_VERSION,
+        "stars": stars,
+        "score": score,
+        "subscores": {k: (None if v is None else round(v * 100)) for k, v in parts.items()},
+        "metadata": meta.to_dict(),
+        "distributions": dist_out,
+        "data": _data_summary(profiles),
+        "timeliness": {"stale": t.stale, "periods_late": round(t.periods_late, 2) if t.periods_late else 0,
+                       "expected_days": t.expected_days, "age_days": round(t.age_days, 1) if t.age_days else None},
+        "pii": has_pii,
+        "findings": [f.to_dict() for f in findings],
+    }
+
+
+def _with_distribution(f: Finding, key: str) -> Finding:
+    if f.distribution:
+        return f
+    return Finding(f.type, f.severity, f.message, f.fix, key, dict(f.evidence))
+
+
+def _data_summary(profiles: list[Any]) -> dict[str, Any]:
+    keys = ("rows", "columns", "missing_cells", "duplicate_rows", "type_errors", "blank_rows", "extra_cells")
+    out: dict[str, Any] = {k: sum(getattr(p, k) or 0 for p in profiles) for k in keys}
+    out["tables"] = len(profiles)
+    return out
+
+
+@dataclass
+class AggregateInput:
+    publisher: str
+    publisher_name: dict[str, str]
+    dataset_id: str
+    stars: int
+    score: int
+    metadata_points: int
+    findings: list[str]
+
+
+def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | None = None,
+                         period: dt.timedelta = dt.timedelta(days=7)) -> list[dict[str, Any]]:
+    """Per publisher: datasets, star distribution, average stars, share at 3+, metadata points,
+    broken links, stale datasets, PII findings, score, change against the previous period, rank.
+
+    `history`: (publisher, assessed_at, stars, score) of every assessment, for the trend.
+    """
+    groups: dict[str, list[AggregateInput]] = {}
+    for e in entries:
+        groups.setdefault(e.publisher, []).append(e)
+    rows = []
+    for slug, items in groups.items():
+        n = len(items)
+        dist = [0] * 6
+        for e in items:
+            dist[max(0, min(5, e.stars))] += 1
+        rows.append({
+            "publisher": slug,
+            "name": items[0].publisher_name,
+            "datasets": n,
+            "stars": dist,
+            "average_stars": round(sum(e.stars for e in items) / n, 2),
+            "share_3_plus": round(sum(1 for e in items if e.stars >= 3) / n, 3),
+            "average_score": round(sum(e.score for e in items) / n, 1),
+            "average_metadata_points": round(sum(e.metadata_points for e in items) / n, 1),
+            "broken_links": sum(1 for e in items if "link-broken" in e.findings),
+            "stale": sum(1 for e in items if "stale" in e.findings),
+            "pii": sum(1 for e in items if any(t in PII_SLUGS for t in e.findings)),
+        })
+    rows.sort(key=lambda r: (-r["average_score"], -r["average_stars"], r["publisher"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    trends = _trends(history or [], period)
+    for row in rows:
+        series = trends.get(row["publisher"], [])
+        row["trend"] = series
+        row["change"] = round(series[-1]["average_score"] - series[-2]["average_score"], 1) if len(series) > 1 else None
+    return rows
+
+
+def _trends(history: list[tuple], period: dt.timedelta) -> dict[str, list[dict[str, Any]]]:
+    """Average score and stars per publisher per period (week by default), oldest first."""
+    buckets: dict[str, dict[dt.date, list[tuple[int, int]]]] = {}
+    for slug, at, stars, score in history:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        day = at.date()
+        start = day - dt.timedelta(days=day.weekday()) if period == dt.timedelta(days=7) else day
+        buckets.setdefault(slug, {}).setdefault(start, []).append((stars, score))
+    out = {}
+    for slug, by_start in buckets.items():
+        out[slug] = [{"period": start.isoformat(), "assessments": len(vals),
+                      "average_stars": round(sum(s for s, _ in vals) / len(vals), 2),
+                      "average_score": round(sum(sc for _, sc in vals) / len(vals), 1)}
+                     for start, vals in sorted(by_start.items())]
+    return out

@@ -1,0 +1,175 @@
+"""Evidence from the web: check each distribution's URL and keep a capped copy (the archive).
+
+The HTTP session is an argument (the app builds it with harvesters/http.py), so this
+module has no network of its own and is tested against local servers.
+
+- A conditional GET (If-None-Match / If-Modified-Since from the last check) skips the
+  download when the file is unchanged; otherwise the body is streamed, capped at
+  OPENDATA_MAX_DOWNLOAD_BYTES (a capped copy is kept and marked truncated: enough to sniff),
+  hashed on the way and stored content-addressed (archive/ab/abcdef...), so the same file
+  published twice is stored once and duplicates are found by hash.
+- Checks run concurrently across hosts and one at a time per host (polite); the session's
+  circuit breaker fails every URL of a dead host at once after a bounded number of tries.
+- A full disk or any write error is a clear error on that distribution, and no partial
+  file is left behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Previous:
+    """What the last check kept, for conditional requests and counters."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    archive_path: str | None = None
+    archive_hash: str | None = None
+    archive_size: int | None = None
+    media_type: str | None = None
+    first_failure: dt.datetime | None = None
+    last_success: dt.datetime | None = None
+    failure_count: int = 0
+
+
+@dataclass
+class CheckResult:
+    url: str
+    status: str  # ok, unchanged, broken, error (our side: disk, invalid URL)
+    checked_at: dt.datetime
+    final_url: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    media_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    path: str | None = None
+    truncated: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    first_failure: dt.datetime | None = None
+    last_success: dt.datetime | None = None
+    failure_count: int = 0
+
+    @property
+    def reachable(self) -> bool:
+        return self.status in ("ok", "unchanged")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("checked_at", "first_failure", "last_success"):
+            out[key] = out[key].isoformat() if out[key] else None
+        return out
+
+
+class _HashingWriter:
+    def __init__(self, fh):
+        self.fh = fh
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self.fh.write(data)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check_url(http, url: str | None, archive_dir: str | Path, *, previous: Previous | None = None,
+              max_bytes: int | None = None) -> CheckResult:
+    """Check one URL and archive its body. Never raises for a bad URL or a bad server."""
+    previous = previous or Previous()
+    now = _now()
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return _failed(CheckResult(url or "", "broken", now, error="no http(s) URL to check",
+                                   error_kind="invalid-url"), previous)
+    archive = Path(archive_dir)
+    headers = {}
+    have_copy = previous.archive_path and Path(previous.archive_path).exists()
+    if have_copy and previous.etag:
+        headers["If-None-Match"] = previous.etag
+    if have_copy and previous.last_modified:
+        headers["If-Modified-Since"] = previous.last_modified
+    try:
+        tmp_dir = archive / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="dl-")
+    except OSError as exc:
+        return _failed(CheckResult(url, "error", now, error=f"archive not writable: {exc.strerror or exc}",
+                                   error_kind="archive"), previous)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer = _HashingWriter(fh)
+            try:
+                result = http.stream_to(url, writer, max_bytes=max_bytes, headers=headers, allow_truncated=True)
+            except OSError as exc:  # the disk, not the web
+                return _failed(CheckResult(url, "error", now, error=f"could not store the file: "
+                                           f"{exc.strerror or exc}", error_kind="archive"), previous)
+            except Exception as exc:  # HttpError: a broken link, told in the session's words
+                return _failed(CheckResult(url, "broken", now, http_status=getattr(exc, "status", None),
+                                           error=str(exc), error_kind=getattr(exc, "kind", "error")), previous)
+        hdrs = {k.lower(): v for k, v in (result.headers or {}).items()}
+        base = CheckResult(url, "ok", now, final_url=result.final_url, http_status=result.status,
+                           media_type=hdrs.get("content-type"), etag=hdrs.get("etag"),
+                           last_modified=hdrs.get("last-modified"), truncated=bool(result.truncated),
+                           first_failure=None, last_success=now, failure_count=0)
+        if result.status == 304 and have_copy:
+            base.status = "unchanged"
+            base.path, base.sha256, base.size = previous.archive_path, previous.archive_hash, previous.archive_size
+            base.media_type = base.media_type or previous.media_type
+            base.etag = base.etag or previous.etag
+            base.last_modified = base.last_modified or previous.last_modified
+            return base
+        digest = writer.hash.hexdigest()
+        final = archive / digest[:2] / digest
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, final)
+        tmp_name = None
+        base.sha256, base.size, base.path = digest, writer.size, str(final)
+        return base
+    except OSError as exc:
+        return _failed(CheckResult(url, "error", now, error=f"could not store the file: {exc.strerror or exc}",
+                                   error_kind="archive"), previous)
+    finally:
+        if tmp_name and os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def _failed(result: CheckResult, previous: Previous) -> CheckResult:
+    result.first_failure = previous.first_failure or result.checked_at
+    result.last_success = previous.last_success
+    result.failure_count = previous.failure_count + 1
+    return result
+
+
+def check_many(http, items: Iterable[tuple[str, str | None, Previous | None]], archive_dir: str | Path, *,
+               max_bytes: int | None = None, workers: int = 8) -> dict[str, CheckResult]:
+    """Check many (key, url, previous) at once: hosts in parallel, each host's URLs in turn."""
+    by_host: dict[str, list[tuple[str, str | None, Previous | None]]] = defaultdict(list)
+    for key, url, prev in items:
+        by_host[urlsplit(url or "").hostname or ""].append((key, url, prev))
+    results: dict[str, CheckResult] = {}
+
+    def run_host(entries):
+        for key, url, prev in entries:
+            results[key] = check_url(http, url, archive_dir, previous=prev, max_bytes=max_bytes)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_host) or 1))) as pool:
+        list(pool.map(run_host, by_host.values()))
+    return results

@@ -1,0 +1,324 @@
+"""Metadata completeness: the 405-point table of data.europa.eu's Metadata Quality Assessment.
+
+Pure: a catalog record and the link-check evidence in, points and findings out.
+Distribution-level indicators count for the best distribution, as the EU portal
+does. The DCAT-AP indicator takes the violations of our own fast DCAT-AP 3 check
+(catalog_schema.dcat.shacl_violations_fast), which the tests hold to pyshacl.
+Beyond the EU scheme, extra findings (description, documented distributions,
+titles that are file names) carry their own weights in the overall score.
+
+Every point lost is a finding with a fix; `docs/quality.md` lists the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog_schema import vocab
+from catalog_schema.record import Record, pick_text
+from quality.findings import Finding, FindingType, register
+
+MAX_POINTS = 405
+BANDS = (("excellent", 351), ("good", 221), ("sufficient", 121), ("bad", 0))
+MIN_DESCRIPTION = 80  # characters (Chinese text says more per character: see _long_enough)
+
+
+def rating(points: int) -> str:
+    for name, floor in BANDS:
+        if points >= floor:
+            return name
+    return "bad"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    dimension: str
+    key: str
+    points: int
+    finding: str  # slug raised when the indicator fails
+    level: str = "dataset"  # or "distribution": counted for the best distribution
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("findability", "keyword", 30, "missing-keywords"),
+    Indicator("findability", "theme", 30, "missing-theme"),
+    Indicator("findability", "spatial", 20, "missing-spatial"),
+    Indicator("findability", "temporal", 20, "missing-temporal"),
+    Indicator("accessibility", "access_url_2xx", 50, "access-url-broken", "distribution"),
+    Indicator("accessibility", "download_url", 20, "missing-download-url", "distribution"),
+    Indicator("accessibility", "download_url_2xx", 30, "download-url-broken", "distribution"),
+    Indicator("interoperability", "format", 20, "missing-format", "distribution"),
+    Indicator("interoperability", "media_type", 10, "missing-media-type", "distribution"),
+    Indicator("interoperability", "format_vocabulary", 10, "format-not-in-vocabulary", "distribution"),
+    Indicator("interoperability", "non_proprietary", 20, "declared-format-proprietary", "distribution"),
+    Indicator("interoperability", "machine_readable", 20, "declared-format-not-machine-readable", "distribution"),
+    Indicator("interoperability", "dcat_ap", 30, "dcat-ap-violation"),
+    Indicator("reusability", "licence", 20, "licence-missing"),
+    Indicator("reusability", "licence_known", 10, "licence-unknown"),
+    Indicator("reusability", "access_rights", 10, "missing-access-rights"),
+    Indicator("reusability", "access_rights_vocabulary", 5, "access-rights-not-in-vocabulary"),
+    Indicator("reusability", "contact_point", 20, "missing-contact-point"),
+    Indicator("reusability", "publisher", 10, "missing-publisher"),
+    Indicator("contextuality", "rights", 5, "missing-rights", "distribution"),
+    Indicator("contextuality", "byte_size", 5, "missing-byte-size", "distribution"),
+    Indicator("contextuality", "issued", 5, "missing-issued"),
+    Indicator("contextuality", "modified", 5, "missing-modified"),
+)
+DIMENSIONS = {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
+              "contextuality": 20}
+assert sum(DIMENSIONS.values()) == MAX_POINTS == sum(i.points for i in INDICATORS)
+
+
+@dataclass
+class DistributionEvidence:
+    """What the link check saw for one distribution (None: not checked)."""
+
+    access_status: int | None = None
+    download_status: int | None = None
+
+
+@dataclass
+class MetadataResult:
+    points: int
+    max: int
+    rating: str
+    dimensions: dict[str, dict[str, int]]
+    indicators: list[dict[str, Any]]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.points / self.max, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"points": self.points, "max": self.max, "rating": self.rating, "percent": self.percent,
+                "dimensions": self.dimensions, "indicators": self.indicators}
+
+
+def _ok(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+def _dataset_checks(rec: Record, dcat_violations: list[dict]) -> dict[str, bool]:
+    licence_raw = rec.get("license_raw") or rec.get("license")
+    dist_licences = [d.get("license") or d.get("license_raw") for d in rec.get("distributions") or []]
+    any_licence = bool(licence_raw) or any(dist_licences)
+    known = bool(rec.get("license")) or any(d.get("license") for d in rec.get("distributions") or [])
+    access = rec.get("access_rights")
+    return {
+        "keyword": bool(rec.get("keywords")),
+        "theme": bool(rec.get("themes")),
+        "spatial": bool(rec.get("spatial")),
+        "temporal": bool(rec.get("temporal") and (rec["temporal"].get("start") or rec["temporal"].get("end"))),
+        "dcat_ap": not dcat_violations,
+        "licence": any_licence,
+        "licence_known": known,
+        "access_rights": bool(access),
+        "access_rights_vocabulary": bool(access) and vocab.access_right(access) is not None,
+        "contact_point": bool(rec.get("contact_point") and any((rec["contact_point"] or {}).values())),
+        "publisher": bool(rec.get("publisher")),
+        "issued": bool(rec.get("issued")),
+        "modified": bool(rec.get("modified")),
+    }
+
+
+def _distribution_checks(dist: Record, ev: DistributionEvidence | None) -> dict[str, bool]:
+    ev = ev or DistributionEvidence()
+    fmt = vocab.file_format(dist.get("format") or dist.get("format_raw")) if (
+        dist.get("format") or dist.get("format_raw")) else None
+    media = dist.get("media_type")
+    media_known = bool(media) and vocab.format_for_media_type(media) is not None
+    access_status = ev.access_status if dist.get("access_url") else None
+    if access_status is None and not dist.get("access_url"):
+        access_status = ev.download_status  # DCAT-AP: the download URL is also an access URL
+    return {
+        "access_url_2xx": _ok(access_status),
+        "download_url": bool(dist.get("download_url")),
+        "download_url_2xx": bool(dist.get("download_url")) and _ok(ev.download_status),
+        "format": bool(dist.get("format") or dist.get("format_raw")),
+        "media_type": bool(media),
+        "format_vocabulary": fmt is not None and (not media or media_known),
+        "non_proprietary": fmt is not None and fmt.non_proprietary,
+        "machine_readable": fmt is not None and fmt.structured,
+        "rights": bool(dist.get("rights") or dist.get("license")),
+        "byte_size": dist.get("byte_size") is not None,
+    }
+
+
+def assess_metadata(rec: Record, evidence: dict[str, DistributionEvidence] | None = None,
+                    dcat_violations: list[dict] | None = None) -> MetadataResult:
+    """Points per indicator and the findings for every point lost.
+
+    `evidence` maps a distribution's id (record `id`, else its URL) to what the link
+    check saw. `dcat_violations`: our fast DCAT-AP check's result; None runs it.
+    """
+    if dcat_violations is None:
+        from catalog_schema.dcat import shacl_violations_fast
+
+        dcat_violations = shacl_violations_fast(rec)
+    evidence = evidence or {}
+    ds_checks = _dataset_checks(rec, dcat_violations)
+    dists = rec.get("distributions") or []
+    dist_checks = [_distribution_checks(d, evidence.get(_dist_key(d))) for d in dists]
+    best = max(dist_checks, key=lambda c: sum(i.points for i in INDICATORS if i.level == "distribution"
+                                               and c.get(i.key)), default={})
+    indicators, findings = [], []
+    dimensions = {name: {"points": 0, "max": top} for name, top in DIMENSIONS.items()}
+    for ind in INDICATORS:
+        passed = bool(best.get(ind.key)) if ind.level == "distribution" else ds_checks[ind.key]
+        got = ind.points if passed else 0
+        dimensions[ind.dimension]["points"] += got
+        indicators.append({"dimension": ind.dimension, "indicator": ind.key, "points": got, "max": ind.points,
+                           "passed": passed})
+        if not passed:
+            findings.append(_finding(ind, rec, dcat_violations))
+    findings.extend(extra_findings(rec))
+    points = sum(d["points"] for d in dimensions.values())
+    return MetadataResult(points=points, max=MAX_POINTS, rating=rating(points), dimensions=dimensions,
+                          indicators=indicators, findings=findings)
+
+
+def _dist_key(dist: Record) -> str:
+    return str(dist.get("catalog_id") or dist.get("id") or dist.get("download_url") or dist.get("access_url"))
+
+
+def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
+    evidence: dict[str, Any] = {"indicator": ind.key, "points": ind.points, "dimension": ind.dimension}
+    if ind.key == "dcat_ap":
+        evidence["violations"] = violations[:10]
+        evidence["count"] = len(violations)
+    if ind.key == "licence_known":
+        evidence["licence"] = rec.get("license_raw")
+    if ind.key == "access_rights_vocabulary":
+        evidence["value"] = rec.get("access_rights")
+    return make(ind.finding, evidence)
+
+
+def make(slug: str, evidence: dict[str, Any], distribution: str | None = None) -> Finding:
+    from quality.findings import FINDING_TYPES
+
+    ftype = FINDING_TYPES[slug]
+    return Finding(slug, ftype.severity, ftype.message("en", evidence), ftype.fix("en", evidence),
+                   distribution, evidence)
+
+
+_FILE_NAME = re.compile(r"^[\w\-. ]+\.(csv|xlsx?|ods|json|xml|pdf|zip|txt|docx?|tsv|geojson|ttl|rdf)$", re.I)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _long_enough(text: str) -> bool:
+    cjk = len(_CJK.findall(text))
+    return cjk * 3 + (len(text) - cjk) >= MIN_DESCRIPTION
+
+
+def extra_findings(rec: Record) -> list[Finding]:
+    """Our findings beyond the EU table (weights in quality/assess.py)."""
+    out: list[Finding] = []
+    description = pick_text(rec.get("description"))
+    if not description.strip():
+        out.append(make("missing-description", {}))
+    elif not _long_enough(re.sub(r"<[^>]+>", "", description)):
+        out.append(make("description-too-short", {"length": len(description), "minimum": MIN_DESCRIPTION}))
+    for lang, title in (rec.get("title") or {}).items():
+        if _FILE_NAME.match(title.strip()):
+            out.append(make("title-is-filename", {"title": title, "lang": lang or "-"}))
+            break
+    for position, dist in enumerate(rec.get("distributions") or []):
+        if not pick_text(dist.get("title")) and not pick_text(dist.get("description")):
+            out.append(make("distribution-undocumented", {"position": position + 1}, _dist_key(dist)))
+    return out
+
+
+def _t(slug, severity, title_en, title_zh, fix_en, fix_zh, message_en="", message_zh="") -> None:
+    register(FindingType(slug, severity, title_en, title_zh, fix_en, fix_zh, message_en=message_en,
+                         message_zh=message_zh))
+
+
+_ROWS: list[tuple] = [
+    ("missing-keywords", "warning", "No keywords", "缺少关键词",
+     "Add a few keywords people would search for (30 points).", "添加用户会搜索的关键词（30 分）。"),
+    ("missing-theme", "warning", "No theme", "缺少主题分类",
+     "Classify the dataset under an EU data theme such as TRAN or ENVI (30 points).",
+     "为数据集选择一个欧盟数据主题分类，如交通（TRAN）或环境（ENVI）（30 分）。"),
+    ("missing-spatial", "info", "No spatial coverage", "缺少空间范围",
+     "Say which place the data covers, ideally with a GeoNames or EU place URI (20 points).",
+     "说明数据覆盖的地域，最好使用 GeoNames 或欧盟地名 URI（20 分）。"),
+    ("missing-temporal", "info", "No temporal coverage", "缺少时间范围",
+     "Give the period the data covers, a start and an end date (20 points).",
+     "给出数据覆盖的时间段：起止日期（20 分）。"),
+    ("access-url-broken", "error", "Access URL does not answer", "访问链接无法访问",
+     "Make the access URL answer with a page or the file (HTTP 2xx) (50 points).",
+     "确保访问链接能正常返回页面或文件（HTTP 2xx）（50 分）。"),
+    ("missing-download-url", "warning", "No download URL", "缺少下载链接",
+     "Give a direct download URL for the file (20 points).", "提供文件的直接下载链接（20 分）。"),
+    ("download-url-broken", "error", "Download URL does not answer", "下载链接无法访问",
+     "Make the download URL return the file (HTTP 2xx) (30 points).", "确保下载链接能返回文件（HTTP 2xx）（30 分）。"),
+    ("missing-format", "warning", "No format declared", "未声明格式",
+     "Declare the file format of each distribution, e.g. CSV (20 points).",
+     "为每个资源声明文件格式，如 CSV（20 分）。"),
+    ("missing-media-type", "info", "No media type", "未声明媒体类型",
+     "Declare the media type, e.g. text/csv (10 points).", "声明媒体类型，如 text/csv（10 分）。"),
+    ("format-not-in-vocabulary", "info", "Format not from a vocabulary", "格式不在标准词表中",
+     "Use a format from the EU file-type list and an IANA media type (10 points).",
+     "使用欧盟文件类型词表中的格式和 IANA 媒体类型（10 分）。"),
+    ("declared-format-proprietary", "info", "Declared format is proprietary", "声明的格式为专有格式",
+     "Offer the data in a non-proprietary format such as CSV or JSON (20 points).",
+     "以 CSV、JSON 等非专有格式提供数据（20 分）。"),
+    ("declared-format-not-machine-readable", "warning", "Declared format is not machine-readable",
+     "声明的格式非机器可读",
+     "Offer the data in a machine-readable format (a table, not a PDF) (20 points).",
+     "以机器可读格式（表格而非 PDF）提供数据（20 分）。"),
+    ("dcat-ap-violation", "warning", "Does not conform to DCAT-AP", "不符合 DCAT-AP 规范",
+     "Complete the mandatory DCAT-AP properties listed in the evidence (30 points).",
+     "补全证据中列出的 DCAT-AP 必填属性（30 分）。",
+     "The record breaks {count} DCAT-AP 3 constraint(s).", "该记录违反了 {count} 条 DCAT-AP 3 约束。"),
+    ("licence-unknown", "warning", "Licence not recognised", "许可协议无法识别",
+     "Use a licence from the Open Definition list (e.g. CC-BY-4.0) or a recognised licence URL (10 points).",
+     "使用开放定义列表中的许可协议（如 CC-BY-4.0）或可识别的许可协议 URL（10 分）。",
+     "The licence {licence} is not one the catalog knows.", "许可协议 {licence} 无法识别。"),
+    ("missing-access-rights", "info", "No access rights", "缺少访问权限声明",
+     "State the access rights (public, restricted or non-public) (10 points).",
+     "声明访问权限（公开、受限或不公开）（10 分）。"),
+    ("access-rights-not-in-vocabulary", "info", "Access rights not from the EU vocabulary", "访问权限不在欧盟词表中",
+     "Use PUBLIC, RESTRICTED or NON_PUBLIC from the EU access-right list (5 points).",
+     "使用欧盟访问权限词表中的 PUBLIC、RESTRICTED 或 NON_PUBLIC（5 分）。"),
+    ("missing-contact-point", "warning", "No contact point", "缺少联系方式",
+     "Give a contact point with an e-mail address users can write to (20 points).",
+     "提供联系人及可联系的电子邮箱（20 分）。"),
+    ("missing-publisher", "warning", "No publisher", "缺少发布机构",
+     "Name the publishing department (10 points).", "注明发布部门（10 分）。"),
+    ("missing-rights", "info", "No rights statement", "缺少权利声明",
+     "State the rights or licence on the distribution (5 points).", "在资源上声明权利或许可协议（5 分）。"),
+    ("missing-byte-size", "info", "No file size", "缺少文件大小",
+     "Give the size of the file in bytes (5 points).", "注明文件大小（字节）（5 分）。"),
+    ("missing-issued", "info", "No publication date", "缺少发布日期",
+     "Give the date the dataset was first published (5 points).", "注明数据集首次发布的日期（5 分）。"),
+    ("missing-modified", "info", "No modification date", "缺少更新日期",
+     "Give the date the dataset last changed (5 points).", "注明数据集最近一次更新的日期（5 分）。"),
+    ("missing-description", "warning", "No description", "缺少描述",
+     "Describe what the data is, how it was collected and how to use it.", "说明数据内容、采集方式和使用方法。"),
+    ("description-too-short", "info", "Description too short to be useful", "描述过短",
+     "Write a description of at least a few sentences: what, where, when, how collected.",
+     "补充几句话的描述：数据是什么、覆盖何地何时、如何采集。",
+     "The description has {length} characters.", "描述仅有 {length} 个字符。"),
+    ("title-is-filename", "info", "The title is a file name", "标题是文件名",
+     "Give the dataset a title people understand instead of the file name {title}.",
+     "用通俗易懂的标题代替文件名 {title}。"),
+    ("distribution-undocumented", "info", "A distribution has no title or description", "资源缺少标题或说明",
+     "Give distribution {position} a title that says what the file holds.",
+     "为第 {position} 个资源添加说明文件内容的标题。"),
+]
+
+
+def _register_all(rows: list[tuple], add: Callable[..., None]) -> None:
+    from quality.findings import FINDING_TYPES
+
+    for row in rows:
+        if row[0] not in FINDING_TYPES:  # licence-missing is the openness rule's, shared here
+            add(*row)
+
+
+_register_all(_ROWS, _t)
