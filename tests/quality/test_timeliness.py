@@ -1,0 +1,47 @@
+"""Freshness against the declared update frequency."""
+
+import datetime as dt
+import json
+
+from quality.timeliness import GRACE_PERIODS, expected_days, staleness, timeliness_findings
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+EU = "http://publications.europa.eu/resource/authority/frequency/"
+
+
+def test_monthly_200_days_is_stale_by_periods():
+    t = staleness(NOW - dt.timedelta(days=200), "MONTHLY", now=NOW)
+    assert t.stale
+    assert 30 < t.expected_days < 31
+    assert t.age_days == 200
+    assert abs(t.periods_late - (200 - t.expected_days) / t.expected_days) < 0.01
+    findings = timeliness_findings((NOW - dt.timedelta(days=200)).date(), EU + "MONTHLY", now=NOW)
+    assert [f.type for f in findings] == ["stale"]
+    ev = findings[0].evidence
+    assert ev["periods_late"] > 5 and ev["frequency"] == "MONTHLY"
+    json.dumps(findings[0].to_dict())
+
+
+def test_weekly_yesterday_is_fresh():
+    t = staleness(NOW - dt.timedelta(days=1), "WEEKLY", now=NOW)
+    assert not t.stale and t.periods_late == 0 and t.expected_days == 7
+    assert timeliness_findings((NOW - dt.timedelta(days=1)).isoformat(), "WEEKLY", now=NOW) == []
+
+
+def test_grace_boundary():
+    exp = expected_days("ANNUAL")
+    assert exp == 365.25
+    inside = staleness(NOW - dt.timedelta(days=exp * (1 + GRACE_PERIODS) - 1), "ANNUAL", now=NOW)
+    outside = staleness(NOW - dt.timedelta(days=exp * (1 + GRACE_PERIODS) + 1), "ANNUAL", now=NOW)
+    assert not inside.stale and inside.periods_late > 0
+    assert outside.stale
+
+
+def test_irregular_never_stale_and_missing_inputs():
+    assert not staleness("2001-01-01", "IRREG", now=NOW).stale
+    assert staleness("2001-01-01", "IRREG", now=NOW).expected_days is None
+    assert [f.type for f in timeliness_findings("2001-01-01", None, now=NOW)] == ["frequency-missing"]
+    assert [f.type for f in timeliness_findings(None, "DAILY", now=NOW)] == ["modified-missing"]
+    assert [f.type for f in timeliness_findings("garbage", "", now=NOW)] == ["frequency-missing", "modified-missing"]
+    assert abs(expected_days("HOURLY") - 1 / 24) < 1e-5
+    assert staleness("2026-11-23T09:00:00Z", "HOURLY", now=NOW).stale
