@@ -1,0 +1,943 @@
+"""Catalog record <-> DCAT-AP 3 RDF graph (pure functions, both directions).
+
+Reading (`parse_catalog`, `dataset_from_rdf`) keeps everything a source says about a
+dataset or a distribution: what the record models goes to its field, every other
+triple goes to `extras["rdf"]` as {predicate URI: [value, ...]} where a value is the
+N3 form of an IRI or literal (`<http://...>`, `"text"@de`) or, for a blank node, a
+JSON object of the same shape. Extra values of single-valued fields (a second
+`dct:issued`, a second untagged title) land there too, so nothing is dropped.
+Sub-structures mapped explicitly (publisher, contact point, temporal period) keep
+their own unmapped triples in their own `extras`. Licences, formats, frequencies,
+themes and access rights go through `catalog_schema.vocab`; what it does not know is
+kept verbatim and flagged.
+
+Writing (`dataset_to_rdf`, `catalog_to_rdf`) publishes DCAT-AP 3 under OUR URIs:
+dataset `{site}/dataset/{slug}`, distribution `{site}/dataset/{slug}/resource/{id}`,
+publisher `{site}/publisher/{slug}`. The dataset's URI at its source (`record["uri"]`)
+is kept as `adms:identifier` (an `adms:Identifier` whose `skos:notation` is that URI);
+`dct:source` is not used because DCAT-AP 3 requires its object to be a `dcat:Dataset`
+we would have to describe. Every object is typed with the class the DCAT-AP 3 shapes
+ask for (`dct:LicenseDocument`, `dct:Frequency`, `skos:Concept` with a `skos:prefLabel`
+...), so the output validates against the official SHACL shapes. `extras` are not
+published: they are the source's words, kept for the record, not ours to assert.
+
+Round trip: `dataset_from_rdf(dataset_to_rdf(r))` gives back `r`'s content fields
+(see `comparable`): our URIs replace the source's, and a raw value that was
+canonicalised on output (a format written as its EU file-type URI) comes back as that
+canonical form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import rdflib
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD, Namespace
+
+from catalog_schema import vocab
+from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
+
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3: not in rdflib's DCAT 2 term list
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+SCHEMA = Namespace("http://schema.org/")
+SCHEMA_S = Namespace("https://schema.org/")
+TIME = Namespace("http://www.w3.org/2006/time#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+LOC_ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
+SPDX_ALGO = "http://spdx.org/rdf/terms#checksumAlgorithm_"
+
+FORMATS = ("xml", "turtle", "json-ld", "nt")
+_MAX_NEST = 4  # depth of blank-node structures copied into extras
+
+_DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_YEAR = re.compile(r"^-?\d{4}$")
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_HEX = re.compile(r"^([0-9a-fA-F]{2})*$")
+_NT_LINE = re.compile(r'^(<[^>]*>|_:\S+)\s+<[^>]*>\s+.+\.\s*$')
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class ParsedCatalog:
+    """What one DCAT document holds: the catalog, its datasets as records, the paging."""
+
+    catalog: dict[str, Any]
+    records: list[Record]
+    next_page: str | None = None
+    total_items: int | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def sniff_format(data: bytes | str) -> str:
+    """The rdflib parser name for a document, from its first characters."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    head = text.lstrip("\ufeff \t\r\n")[:2048]
+    if head.startswith("<") and not head.startswith("<http"):
+        return "xml"
+    if head.startswith(("{", "[")):
+        return "json-ld"
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and all(_NT_LINE.match(ln.strip()) for ln in lines):
+        return "nt"
+    return "turtle"
+
+
+def _reject_unsafe_xml(data: bytes | str) -> None:
+    """No DTD, no entities, no external references: XML bombs and XXE stop here.
+
+    rdflib's RDF/XML parser sits on expat through SAX, which would expand internal
+    entities; defusedxml refuses any DOCTYPE before rdflib sees the document.
+    """
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        SafeET.fromstring(data if isinstance(data, bytes) else data.encode("utf-8"), forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise ValueError(f"unsafe RDF/XML refused (DOCTYPE, entity or external reference): {exc!r}") from exc
+    except SafeET.ParseError as exc:
+        raise ValueError(f"RDF/XML is not well-formed XML: {exc}") from exc
+
+
+def _reject_remote_context(node: Any) -> None:
+    """A JSON-LD @context given by URL would make rdflib fetch it: refuse, never go to the network."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                items = value if isinstance(value, list) else [value]
+                if any(isinstance(item, str) for item in items):
+                    raise ValueError("JSON-LD with a remote @context is refused (it would need a network fetch)")
+            _reject_remote_context(value)
+    elif isinstance(node, list):
+        for item in node:
+            _reject_remote_context(item)
+
+
+def load_graph(data: bytes | str, format: str | None = None, base: str | None = None) -> rdflib.Graph:
+    """Parse an RDF document safely into a graph; any problem is a ValueError."""
+    fmt = {"rdf": "xml", "rdf/xml": "xml", "ttl": "turtle", "jsonld": "json-ld", "ntriples": "nt"}.get(
+        format or "", format) or sniff_format(data)
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported RDF format {format!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "xml":
+        _reject_unsafe_xml(data)
+    if fmt == "json-ld":
+        try:
+            _reject_remote_context(json.loads(data))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"JSON-LD is not valid JSON: {exc}") from exc
+    graph = rdflib.Graph()
+    try:
+        with warnings.catch_warnings():  # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph
+            warnings.simplefilter("ignore", DeprecationWarning)
+            graph.parse(data=data, format=fmt, publicID=base)
+    except ValueError:
+        raise
+    except Exception as exc:  # rdflib raises many types (BadSyntax, SAXParseException ...)
+        raise ValueError(f"could not parse {fmt} document: {exc}") from exc
+    return graph
+
+
+def parse_catalog(data: bytes | str, format: str | None = None, base: str | None = None) -> ParsedCatalog:
+    """A DCAT document -> catalog info, one record per dcat:Dataset, Hydra paging.
+
+    One dataset that cannot be mapped becomes an entry of `.errors`; the others go on.
+    Records come in document order (the first place each dataset's URI appears).
+    """
+    graph = load_graph(data, format, base)
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    records, errors = [], []
+    for subject in _document_order(graph, text):
+        try:
+            records.append(dataset_from_rdf(graph, subject))
+        except Exception as exc:  # one bad dataset must not stop the page
+            errors.append({"uri": str(subject), "message": f"{type(exc).__name__}: {exc}"})
+    next_page, total = _hydra(graph)
+    return ParsedCatalog(catalog=_catalog_info(graph), records=records, next_page=next_page,
+                         total_items=total, errors=errors)
+
+
+def _document_order(graph: rdflib.Graph, text: str) -> list:
+    def position(subject) -> tuple[int, str]:
+        if isinstance(subject, URIRef):
+            s = str(subject)
+            about = [text.find(f'about="{form}"') for form in {s, s.replace("&", "&amp;")}]
+            if max(about) >= 0:  # RDF/XML: where the dataset is described, not where a catalog lists it
+                return min(p for p in about if p >= 0), s
+            found = [text.find(form + end) for form in {s, s.replace("&", "&amp;")} for end in ('"', ">", "'")]
+            found = [pos for pos in found if pos >= 0]
+            if found:  # the URI closed by a quote or '>', not the prefix of a "#distribution" URI
+                return min(found), s
+        return len(text), str(subject)
+
+    return sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=position)
+
+
+def _hydra(graph: rdflib.Graph) -> tuple[str | None, int | None]:
+    nxt = next((str(o) for p in (HYDRA.next, HYDRA.nextPage) for o in graph.objects(None, p)), None)
+    total = None
+    for o in graph.objects(None, HYDRA.totalItems):
+        try:
+            total = int(str(o))
+        except ValueError:
+            continue
+    return nxt, total
+
+
+def _catalog_info(graph: rdflib.Graph) -> dict[str, Any]:
+    node = next(iter(sorted(graph.subjects(RDF.type, DCAT.Catalog), key=str)), None)
+    if node is None:
+        return {"uri": None, "title": {}, "description": {}, "publisher": None, "homepage": None}
+    reader = _Reader(graph, node)
+    pub = reader.first_node(DCTERMS.publisher)
+    return {
+        "uri": str(node) if isinstance(node, URIRef) else None,
+        "title": reader.langmap(DCTERMS.title),
+        "description": reader.langmap(DCTERMS.description),
+        "publisher": _agent(graph, pub) if pub is not None else None,
+        "homepage": reader.first_str(FOAF.homepage),
+    }
+
+
+# --------------------------------------------------------------------------- RDF -> record
+
+
+def encode_term(graph: rdflib.Graph, term, depth: int = 0, seen: frozenset = frozenset()) -> Any:
+    """One RDF value as plain JSON: N3 text for IRIs and literals, a dict for a blank node."""
+    if isinstance(term, BNode):
+        if depth >= _MAX_NEST or term in seen:
+            return {"@id": term.n3()}
+        return _describe(graph, term, depth + 1, seen | {term})
+    return term.n3()
+
+
+def _describe(graph, node, depth=0, seen=frozenset(), skip=()) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for p, o in sorted(graph.predicate_objects(node), key=lambda po: (str(po[0]), po[1].n3())):
+        if (p, o) in skip:
+            continue
+        out.setdefault(str(p), []).append(encode_term(graph, o, depth, seen))
+    return out
+
+
+class _Reader:
+    """Reads one subject's properties and remembers which triples it consumed."""
+
+    def __init__(self, graph: rdflib.Graph, subject):
+        self.g, self.s = graph, subject
+        self.used: set[tuple] = set()
+
+    def values(self, pred) -> list:
+        return sorted(self.g.objects(self.s, pred), key=lambda o: (not isinstance(o, URIRef), o.n3()))
+
+    def take(self, pred, obj) -> None:
+        self.used.add((pred, obj))
+
+    def langmap(self, pred) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for o in self.values(pred):  # an empty literal says nothing: it stays in extras, verbatim
+            if isinstance(o, Literal) and str(o) and (o.language or "") not in out:
+                out[o.language or ""] = str(o)
+                self.take(pred, o)
+        return out
+
+    def first(self, pred, kinds=(URIRef, Literal)):
+        for o in self.values(pred):
+            if isinstance(o, kinds):
+                self.take(pred, o)
+                return o
+        return None
+
+    def first_str(self, pred, kinds=(URIRef, Literal)) -> str | None:
+        o = self.first(pred, kinds)
+        return None if o is None else str(o)
+
+    def first_node(self, pred):
+        return self.first(pred, (URIRef, BNode, Literal))
+
+    def all_str(self, pred, kinds=(URIRef, Literal)) -> list[str]:
+        out = []
+        for o in self.values(pred):
+            if isinstance(o, kinds) and str(o) not in out:
+                out.append(str(o))
+                self.take(pred, o)
+        return sorted(out)
+
+    def texts(self, pred, literals: bool = True, limit: int | None = None) -> list[str]:
+        """IRIs (and literals) as text; a blank node by its label (how we write a value that is no IRI)."""
+        out: list[str] = []
+        for o in self.values(pred):
+            if limit is not None and len(out) >= limit:
+                break
+            if isinstance(o, BNode):
+                text = _label(self.g, o) if _label_only(self.g, o) else None
+            else:
+                text = str(o) if literals or isinstance(o, URIRef) else None
+            if text is not None and text not in out:
+                out.append(text)
+                self.take(pred, o)
+        return out
+
+    def first_text(self, pred) -> str | None:
+        found = self.texts(pred, limit=1)
+        return found[0] if found else None
+
+    def leftovers(self, skip_types=()) -> dict[str, list]:
+        skip = set(self.used) | {(RDF.type, t) for t in skip_types}
+        return _describe(self.g, self.s, skip=skip)
+
+
+def _label(graph, node) -> str | None:
+    for pred in (SKOS.prefLabel, RDFS.label, FOAF.name, DCTERMS.title, RDF.value):
+        for o in graph.objects(node, pred):
+            if isinstance(o, Literal):
+                return str(o)
+    return None
+
+
+def _label_only(graph, node) -> bool:
+    """A blank node that only names something (rdfs:label / skos:prefLabel and a type)."""
+    preds = set(graph.predicates(node)) - {RDF.type}
+    return bool(preds) and preds <= {RDFS.label, SKOS.prefLabel}
+
+
+def _strip_mailto(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value[7:] if value.lower().startswith("mailto:") else value
+
+
+def _agent(graph: rdflib.Graph, node) -> dict[str, Any]:
+    """foaf:Agent (or a SKOS concept, or a bare name) -> {uri, name, homepage, email, extras}."""
+    if isinstance(node, Literal):
+        return {"slug": None, "uri": None, "name": {node.language or "": str(node)}, "homepage": None,
+                "email": None, "parent": None, "extras": {}}
+    r = _Reader(graph, node)
+    name = r.langmap(FOAF.name) or r.langmap(SKOS.prefLabel) or r.langmap(VCARD.fn) or r.langmap(RDFS.label)
+    agent = {
+        "slug": None,
+        "uri": str(node) if isinstance(node, URIRef) else None,
+        "name": name,
+        "homepage": r.first_str(FOAF.homepage),
+        "email": _strip_mailto(r.first_str(FOAF.mbox)),
+        "parent": None,
+    }
+    agent["extras"] = r.leftovers(skip_types=(FOAF.Agent,))
+    return agent
+
+
+def _contact(graph: rdflib.Graph, node) -> dict[str, Any]:
+    """vcard:Kind -> {name, email, url, phone, uri?, extras}."""
+    if isinstance(node, Literal):
+        return {"name": str(node), "email": None, "url": None, "phone": None, "extras": {}}
+    r = _Reader(graph, node)
+    phone = r.first_node(VCARD.hasTelephone)
+    if isinstance(phone, BNode):  # vcard:hasTelephone [ vcard:hasValue <tel:...> ]
+        phone = next(iter(graph.objects(phone, VCARD.hasValue)), None)
+    phone_text = None if phone is None else str(phone)
+    if phone_text and phone_text.lower().startswith("tel:"):
+        phone_text = unquote(phone_text[4:])
+    cp = {
+        "name": r.first_str(VCARD.fn, (Literal,)),
+        "email": _strip_mailto(r.first_str(VCARD.hasEmail)),
+        "url": r.first_str(VCARD.hasURL),
+        "phone": phone_text,
+    }
+    if isinstance(node, URIRef):
+        cp["uri"] = str(node)
+    cp["extras"] = r.leftovers(skip_types=(VCARD.Kind,))
+    return cp
+
+
+def _date_of(graph, node) -> str | None:
+    for pred in (TIME.inXSDDate, TIME.inXSDDateTimeStamp, TIME.inXSDDateTime):
+        for o in graph.objects(node, pred):
+            return str(o)
+    return None
+
+
+def _temporal(graph: rdflib.Graph, node) -> dict[str, Any] | None:
+    """dct:PeriodOfTime with dcat:, schema.org or OWL-Time bounds -> {start, end, extras}."""
+    r = _Reader(graph, node)
+    start = r.first_str(DCAT.startDate) or r.first_str(SCHEMA.startDate) or r.first_str(SCHEMA_S.startDate)
+    end = r.first_str(DCAT.endDate) or r.first_str(SCHEMA.endDate) or r.first_str(SCHEMA_S.endDate)
+    if start is None and (b := r.first(TIME.hasBeginning, (URIRef, BNode))) is not None:
+        start = _date_of(graph, b)
+    if end is None and (e := r.first(TIME.hasEnd, (URIRef, BNode))) is not None:
+        end = _date_of(graph, e)
+    if start is None and end is None:
+        return None
+    out = {"start": start, "end": end}
+    extras = r.leftovers(skip_types=(DCTERMS.PeriodOfTime,))
+    if extras:
+        out["extras"] = extras
+    return out
+
+
+def dataset_from_rdf(graph: rdflib.Graph, subject) -> Record:
+    """One dcat:Dataset of a graph -> catalog record (see the module docstring for the rules)."""
+    r = _Reader(graph, subject)
+    rec = new_record(uri=str(subject) if isinstance(subject, URIRef) else None)
+    r.take(RDF.type, DCAT.Dataset)
+    rec["title"] = r.langmap(DCTERMS.title)
+    rec["description"] = r.langmap(DCTERMS.description)
+    rec["identifier"] = r.first_str(DCTERMS.identifier, (Literal, URIRef))
+
+    keywords, keyword_lang = [], {}
+    for o in r.values(DCAT.keyword):
+        if isinstance(o, Literal) and str(o) not in keywords:
+            keywords.append(str(o))
+            r.take(DCAT.keyword, o)
+            if o.language:
+                keyword_lang[str(o)] = o.language
+    rec["keywords"] = sorted(keywords)
+    if keyword_lang:
+        rec["extras"]["keyword_languages"] = keyword_lang
+
+    pub = r.first_node(DCTERMS.publisher)
+    rec["publisher"] = _agent(graph, pub) if pub is not None else None
+    creator = r.first_node(DCTERMS.creator)
+    rec["creator"] = _agent(graph, creator) if creator is not None else None
+    cp = r.first_node(DCAT.contactPoint)
+    rec["contact_point"] = _contact(graph, cp) if cp is not None else None
+
+    for raw in r.texts(DCAT.theme):
+        code = vocab.theme(raw)
+        rec["themes"].append(code or raw)
+        if code is None:
+            flag(rec, "themes", raw, "theme not in the EU data-theme vocabulary")
+    rec["themes"] = sorted(set(rec["themes"]))
+
+    _read_licence(r, rec, rec, "license")
+    access = r.first_text(DCTERMS.accessRights)
+    if access is not None:
+        code = vocab.access_right(access)
+        rec["access_rights"] = code or access
+        if code is None:
+            flag(rec, "access_rights", access, "access right not in the EU access-right vocabulary")
+    rec["rights"] = _rights(r)
+    rec["issued"] = r.first_str(DCTERMS.issued, (Literal,))
+    rec["modified"] = r.first_str(DCTERMS.modified, (Literal,))
+
+    period = r.first(DCTERMS.temporal, (BNode, URIRef))
+    if period is not None:
+        rec["temporal"] = _temporal(graph, period)
+        if rec["temporal"] is None:  # nothing we understand: keep it whole
+            r.used.discard((DCTERMS.temporal, period))
+    # IRIs and labelled places; a bare literal or a geometry is no dct:Location we can name: extras keep it
+    rec["spatial"] = sorted(set(r.texts(DCTERMS.spatial, literals=False)))
+
+    freq = r.first_text(DCTERMS.accrualPeriodicity)
+    if freq is not None:
+        code = vocab.frequency(freq)
+        rec["frequency"] = code or freq
+        if code is None:
+            flag(rec, "frequency", freq, "frequency not in the EU frequency vocabulary")
+    rec["landing_page"] = r.first_str(DCAT.landingPage)
+    rec["conforms_to"] = _standards(r)
+    rec["language"] = _languages(r)
+    rec["version"] = r.first_str(DCAT_VERSION, (Literal,)) or r.first_str(OWL.versionInfo, (Literal,))
+
+    dist_nodes = sorted((o for o in graph.objects(subject, DCAT.distribution) if not isinstance(o, Literal)),
+                        key=lambda o: o.n3())
+    for index, node in enumerate(dist_nodes):
+        r.take(DCAT.distribution, node)
+        rec["distributions"].append(distribution_from_rdf(graph, node, rec, index))
+    if not rec["license_raw"]:
+        _derive_dataset_licence(rec)
+
+    rdf_extras = r.leftovers()
+    if rdf_extras:
+        rec["extras"]["rdf"] = rdf_extras
+    return rec
+
+
+def _rights(r: _Reader) -> str | None:
+    return r.first_text(DCTERMS.rights)
+
+
+def _standards(r: _Reader) -> list[str]:
+    return sorted(set(r.texts(DCTERMS.conformsTo)))
+
+
+def _languages(r: _Reader) -> list[str]:
+    out = []
+    for value in r.all_str(DCTERMS.language):
+        out.append(value[len(LOC_ISO639_1):] if value.startswith(LOC_ISO639_1) else value)
+    return sorted(set(out))
+
+
+def _read_licence(r: _Reader, target: Record, rec: Record, field_name: str) -> None:
+    """dct:license -> target's license (canonical id) and license_raw (the URI as given); unknown: flagged."""
+    node = r.first_node(DCTERMS.license)
+    if node is None:
+        return
+    raw = _label(r.g, node) if isinstance(node, BNode) else str(node)
+    if raw is None:
+        r.used.discard((DCTERMS.license, node))
+        return
+    found = vocab.licence(raw)
+    target["license_raw"] = raw
+    target["license"] = found.id if found else None
+    if found is None:
+        flag(rec, field_name, raw, "licence not known")
+
+
+def _derive_dataset_licence(rec: Record) -> None:
+    """No dataset licence: when every distribution has the same one, it is the dataset's."""
+    raws = {d["license_raw"] for d in rec["distributions"]}
+    if len(raws) == 1 and None not in raws:
+        first = rec["distributions"][0]
+        rec["license_raw"], rec["license"] = first["license_raw"], first["license"]
+
+
+def _iana_short(value: str) -> str:
+    return value[len(IANA_MEDIA):] if value.startswith(IANA_MEDIA) else value
+
+
+def distribution_from_rdf(graph: rdflib.Graph, node, rec: Record, index: int) -> Record:
+    """One dcat:Distribution -> distribution dict; unknown values flagged on the dataset record."""
+    r = _Reader(graph, node)
+    r.take(RDF.type, DCAT.Distribution)
+    dist = new_distribution(uri=str(node) if isinstance(node, URIRef) else None)
+    ident = r.first_str(DCTERMS.identifier, (Literal,))
+    match = re.search(r"/resource/([^/#?]+)$", dist["uri"] or "")
+    dist["id"] = ident or (match.group(1) if match else None)
+    if ident:
+        dist["extras"]["identifier"] = ident
+    dist["title"] = r.langmap(DCTERMS.title)
+    dist["description"] = r.langmap(DCTERMS.description)
+    dist["access_url"] = r.first_str(DCAT.accessURL)
+    dist["download_url"] = r.first_str(DCAT.downloadURL)
+
+    fmt_node = r.first_node(DCTERMS.format)
+    media = r.first_str(DCAT.mediaType)
+    if media is None and (mnode := r.first(DCAT.mediaType, (BNode,))) is not None:
+        media = _label(graph, mnode)
+    dist["media_type"] = _iana_short(media) if media else None
+    candidates = []
+    if fmt_node is not None:
+        raw = _label(graph, fmt_node) if isinstance(fmt_node, BNode) else str(fmt_node)
+        dist["format_raw"] = raw
+        candidates = [raw]
+        if not isinstance(fmt_node, Literal):  # an IMT node: its label and value help (datos.gob.es)
+            candidates += [str(o) for p in (RDFS.label, RDF.value) for o in graph.objects(fmt_node, p)
+                           if isinstance(o, Literal)]
+    elif media is not None:
+        dist["format_raw"] = media
+    candidates.append(media)
+    found = next((f for f in (vocab.file_format(c) for c in candidates if c) if f), None)
+    dist["format"] = found.code if found else None
+    if found is None and dist["format_raw"]:
+        flag(rec, f"distributions[{index}].format", dist["format_raw"], "format not in the EU file-type vocabulary")
+
+    _read_licence(r, dist, rec, f"distributions[{index}].license")
+    dist["rights"] = _rights(r)
+    size = r.first(DCAT.byteSize, (Literal,))
+    if size is not None:
+        try:
+            number = float(str(size))
+            if number != int(number) or number < 0:
+                raise ValueError
+            dist["byte_size"] = int(number)
+        except ValueError:
+            r.used.discard((DCAT.byteSize, size))
+            flag(rec, f"distributions[{index}].byte_size", str(size), "byte size is not a non-negative integer")
+    dist["checksum"] = _checksum(r)
+    dist["issued"] = r.first_str(DCTERMS.issued, (Literal,))
+    dist["modified"] = r.first_str(DCTERMS.modified, (Literal,))
+    dist["language"] = _languages(r)
+    dist["conforms_to"] = _standards(r)
+    rest = r.leftovers()
+    if rest:
+        dist["extras"]["rdf"] = rest
+    return dist
+
+
+def _checksum(r: _Reader) -> dict[str, str] | None:
+    node = r.first(SPDX.checksum, (BNode, URIRef))
+    if node is None:
+        return None
+    algo = next(iter(r.g.objects(node, SPDX.algorithm)), None)
+    value = next(iter(r.g.objects(node, SPDX.checksumValue)), None)
+    if algo is None or value is None:
+        r.used.discard((SPDX.checksum, node))
+        return None
+    name = str(algo)
+    name = name[len(SPDX_ALGO):] if name.startswith(SPDX_ALGO) else name
+    return {"algorithm": name, "value": str(value)}
+
+
+# --------------------------------------------------------------------------- record -> RDF
+
+
+def _slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80]
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def dataset_slug(record: Record) -> str:
+    """The slug in our URIs: the record's own, else its id, else a hash of its source URI or title."""
+    return (record.get("slug") or record.get("id")
+            or "ds-" + _short_hash(record.get("uri") or json.dumps(record.get("title"), sort_keys=True)))
+
+
+def publisher_slug(agent: dict[str, Any]) -> str:
+    return (agent.get("slug") or _slugify(pick_text(agent.get("name")))
+            or "pub-" + _short_hash(agent.get("uri") or json.dumps(agent.get("name"), sort_keys=True)))
+
+
+def distribution_id(dist: Record, index: int) -> str:
+    return str(dist.get("id") or _short_hash(dist.get("uri") or dist.get("access_url") or dist.get("download_url")
+                                             or str(index)))
+
+
+def dataset_uri(record: Record, site_url: str) -> str:
+    return f"{site_url.rstrip('/')}/dataset/{dataset_slug(record)}"
+
+
+def _iri(value: str) -> URIRef:
+    """A URIRef with the characters IRIs forbid percent-encoded, so every syntax can write it."""
+    return URIRef(re.sub(r'[\s<>"{}|\\^`]', lambda m: f"%{ord(m.group()):02X}", value))
+
+
+def _date_literal(value: str) -> Literal:
+    if _DATE.match(value):
+        return Literal(value, datatype=XSD.date)
+    if _DATETIME.match(value):
+        return Literal(value, datatype=XSD.dateTime)
+    if _YEAR.match(value):
+        return Literal(value, datatype=XSD.gYear)
+    return Literal(value)
+
+
+def _texts(g: rdflib.Graph, node, pred, langmap: dict[str, str] | None) -> None:
+    for lang, text in sorted((langmap or {}).items()):
+        if text:
+            g.add((node, pred, Literal(text, lang=lang or None)))
+
+
+def _typed(g, pred, subject, value: str, cls, label: str | None = None):
+    """subject pred <value>, with <value> typed `cls` (DCAT-AP 3 checks classes); a non-IRI becomes a labelled node."""
+    if _IRI.match(value):
+        obj = _iri(value)
+    else:
+        obj = BNode()
+        g.add((obj, RDFS.label, Literal(value)))
+    g.add((subject, pred, obj))
+    g.add((obj, RDF.type, cls))
+    if label is not None:
+        g.add((obj, SKOS.prefLabel, Literal(label)))
+    return obj
+
+
+def _add_agent(g, subject, pred, agent: dict[str, Any], site_url: str) -> None:
+    node = URIRef(f"{site_url.rstrip('/')}/publisher/{publisher_slug(agent)}")
+    g.add((subject, pred, node))
+    g.add((node, RDF.type, FOAF.Agent))
+    _texts(g, node, FOAF.name, agent.get("name"))
+    if agent.get("homepage"):
+        g.add((node, FOAF.homepage, _iri(agent["homepage"])))
+    if agent.get("email"):
+        g.add((node, FOAF.mbox, _iri("mailto:" + agent["email"])))
+
+
+def _add_contact(g, subject, cp: dict[str, Any]) -> None:
+    node = BNode()
+    g.add((subject, DCAT.contactPoint, node))
+    g.add((node, RDF.type, VCARD.Kind))
+    if cp.get("name"):
+        g.add((node, VCARD.fn, Literal(cp["name"])))
+    if cp.get("email"):
+        g.add((node, VCARD.hasEmail, _iri("mailto:" + cp["email"])))
+    if cp.get("url"):
+        g.add((node, VCARD.hasURL, _iri(cp["url"])))
+    if cp.get("phone"):
+        g.add((node, VCARD.hasTelephone, _iri("tel:" + cp["phone"])))
+
+
+def _licence_iri(code: str | None, raw: str | None) -> str | None:
+    if raw and _IRI.match(raw):
+        return raw
+    found = vocab.licence_by_id(code) if code else None
+    if found is not None and found.url:
+        return found.url
+    return raw
+
+
+def _format_iri(code: str | None, raw: str | None) -> str | None:
+    fmt = vocab.format_by_code(code) if code else None
+    if fmt is not None and fmt.eu_uri:
+        return fmt.eu_uri
+    return raw
+
+
+def _media_iri(media: str) -> str:
+    return media if _IRI.match(media) and not re.match(r"^[\w.+-]+/[\w.+-]+$", media) else IANA_MEDIA + media
+
+
+def _common_dist_licence(record: Record) -> str | None:
+    dists = record.get("distributions") or []
+    raws = {d.get("license_raw") for d in dists}
+    return next(iter(raws)) if dists and len(raws) == 1 else None
+
+
+def dataset_to_rdf(record: Record, *, site_url: str, graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    """A record -> DCAT-AP 3 triples under our URIs (added to `graph` when given)."""
+    g = graph if graph is not None else new_graph()
+    ds = URIRef(dataset_uri(record, site_url))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    _texts(g, ds, DCTERMS.title, record.get("title"))
+    _texts(g, ds, DCTERMS.description, record.get("description"))
+    if record.get("identifier"):
+        g.add((ds, DCTERMS.identifier, Literal(record["identifier"])))
+    if record.get("uri") and record["uri"] != str(ds):
+        ident = BNode()
+        g.add((ds, ADMS.identifier, ident))
+        g.add((ident, RDF.type, ADMS.Identifier))
+        g.add((ident, SKOS.notation, Literal(record["uri"])))
+    langs = (record.get("extras") or {}).get("keyword_languages") or {}
+    for kw in record.get("keywords") or []:
+        g.add((ds, DCAT.keyword, Literal(kw, lang=langs.get(kw))))
+    for theme in record.get("themes") or []:
+        uri = vocab.theme_uri(theme) if vocab.theme(theme) == theme else None
+        _typed(g, DCAT.theme, ds, uri or theme, SKOS.Concept, label=theme)
+    if record.get("publisher"):
+        _add_agent(g, ds, DCTERMS.publisher, record["publisher"], site_url)
+    if record.get("creator"):
+        _add_agent(g, ds, DCTERMS.creator, record["creator"], site_url)
+    if record.get("contact_point"):
+        _add_contact(g, ds, record["contact_point"])
+    if record.get("license_raw") or record.get("license"):
+        if record.get("license_raw") != _common_dist_licence(record):
+            iri = _licence_iri(record.get("license"), record.get("license_raw"))
+            _typed(g, DCTERMS.license, ds, iri, DCTERMS.LicenseDocument)
+    if record.get("access_rights"):
+        code = vocab.access_right(record["access_rights"])
+        uri = vocab.access_right_uri(code) if code == record["access_rights"] else None
+        _typed(g, DCTERMS.accessRights, ds, uri or record["access_rights"], DCTERMS.RightsStatement)
+    if record.get("rights"):
+        _typed(g, DCTERMS.rights, ds, record["rights"], DCTERMS.RightsStatement)
+    for pred, key in ((DCTERMS.issued, "issued"), (DCTERMS.modified, "modified")):
+        if record.get(key):
+            g.add((ds, pred, _date_literal(record[key])))
+    temporal = record.get("temporal") or {}
+    if temporal.get("start") or temporal.get("end"):
+        period = BNode()
+        g.add((ds, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        if temporal.get("start"):
+            g.add((period, DCAT.startDate, _date_literal(temporal["start"])))
+        if temporal.get("end"):
+            g.add((period, DCAT.endDate, _date_literal(temporal["end"])))
+    for place in record.get("spatial") or []:
+        _typed(g, DCTERMS.spatial, ds, place, DCTERMS.Location)
+    if record.get("frequency"):
+        code = vocab.frequency(record["frequency"])
+        uri = vocab.frequency_uri(code) if code == record["frequency"] else None
+        _typed(g, DCTERMS.accrualPeriodicity, ds, uri or record["frequency"], DCTERMS.Frequency)
+    if record.get("landing_page"):
+        _typed(g, DCAT.landingPage, ds, record["landing_page"], FOAF.Document)
+    for std in record.get("conforms_to") or []:
+        _typed(g, DCTERMS.conformsTo, ds, std, DCTERMS.Standard)
+    _add_languages(g, ds, record.get("language"))
+    if record.get("version"):
+        g.add((ds, DCAT_VERSION, Literal(record["version"])))
+    for index, dist in enumerate(record.get("distributions") or []):
+        _add_distribution(g, ds, dist, index, record)
+    return g
+
+
+def _add_languages(g, subject, languages) -> None:
+    for lang in languages or []:
+        value = lang if _IRI.match(lang) else LOC_ISO639_1 + lang
+        _typed(g, DCTERMS.language, subject, value, DCTERMS.LinguisticSystem)
+
+
+def _add_distribution(g, ds, dist: Record, index: int, record: Record) -> None:
+    node = URIRef(f"{ds}/resource/{distribution_id(dist, index)}")
+    g.add((ds, DCAT.distribution, node))
+    g.add((node, RDF.type, DCAT.Distribution))
+    _texts(g, node, DCTERMS.title, dist.get("title"))
+    _texts(g, node, DCTERMS.description, dist.get("description"))
+    access = dist.get("access_url") or dist.get("download_url")
+    if access:  # DCAT-AP: accessURL is mandatory; a download URL is also an access URL
+        _typed(g, DCAT.accessURL, node, access, RDFS.Resource)
+    if dist.get("download_url"):
+        _typed(g, DCAT.downloadURL, node, dist["download_url"], RDFS.Resource)
+    fmt = _format_iri(dist.get("format"), dist.get("format_raw"))
+    if fmt:
+        _typed(g, DCTERMS.format, node, fmt, DCTERMS.MediaTypeOrExtent)
+    if dist.get("media_type"):
+        _typed(g, DCAT.mediaType, node, _media_iri(dist["media_type"]), DCTERMS.MediaType)
+    lic = _licence_iri(dist.get("license"), dist.get("license_raw"))
+    if lic:
+        _typed(g, DCTERMS.license, node, lic, DCTERMS.LicenseDocument)
+    if dist.get("rights"):
+        _typed(g, DCTERMS.rights, node, dist["rights"], DCTERMS.RightsStatement)
+    if dist.get("byte_size") is not None:
+        g.add((node, DCAT.byteSize, Literal(str(dist["byte_size"]), datatype=XSD.nonNegativeInteger)))
+    checksum = dist.get("checksum")
+    if checksum:
+        cnode = BNode()
+        g.add((node, SPDX.checksum, cnode))
+        g.add((cnode, RDF.type, SPDX.Checksum))
+        if checksum.get("algorithm"):
+            algo = checksum["algorithm"]
+            _typed(g, SPDX.algorithm, cnode, algo if _IRI.match(algo) else SPDX_ALGO + algo, SPDX.ChecksumAlgorithm)
+        if checksum.get("value"):
+            g.add((cnode, SPDX.checksumValue, Literal(checksum["value"], datatype=XSD.hexBinary)))
+    for pred, key in ((DCTERMS.issued, "issued"), (DCTERMS.modified, "modified")):
+        if dist.get(key):
+            g.add((node, pred, _date_literal(dist[key])))
+    _add_languages(g, node, dist.get("language"))
+    for std in dist.get("conforms_to") or []:
+        _typed(g, DCTERMS.conformsTo, node, std, DCTERMS.Standard)
+
+
+def new_graph() -> rdflib.Graph:
+    g = rdflib.Graph()
+    for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("vcard", VCARD), ("spdx", SPDX),
+                       ("adms", ADMS), ("skos", SKOS), ("hydra", HYDRA), ("xsd", XSD)):
+        g.bind(prefix, ns)
+    return g
+
+
+def catalog_to_rdf(records, *, site_url: str, catalog_info: dict[str, Any],
+                   page: dict[str, Any] | None = None) -> rdflib.Graph:
+    """A dcat:Catalog with its datasets. `catalog_info` needs title, description and publisher (DCAT-AP 3).
+
+    `page` (optional) adds Hydra paging: {"uri", "next", "previous", "first", "last", "total_items", "per_page"}.
+    """
+    title, description = catalog_info.get("title"), catalog_info.get("description")
+    publisher = catalog_info.get("publisher")
+    if not title or not description or not publisher:
+        raise ValueError("catalog_info needs title, description and publisher (mandatory in DCAT-AP 3)")
+    g = new_graph()
+    cat = URIRef(catalog_info.get("uri") or f"{site_url.rstrip('/')}/catalog")
+    g.add((cat, RDF.type, DCAT.Catalog))
+    _texts(g, cat, DCTERMS.title, title if isinstance(title, dict) else {"": title})
+    _texts(g, cat, DCTERMS.description, description if isinstance(description, dict) else {"": description})
+    agent = publisher if isinstance(publisher, dict) else {"name": {"": publisher}}
+    _add_agent(g, cat, DCTERMS.publisher, agent, site_url)
+    if catalog_info.get("homepage"):
+        _typed(g, FOAF.homepage, cat, catalog_info["homepage"], FOAF.Document)
+    for record in records:
+        dataset_to_rdf(record, site_url=site_url, graph=g)
+        g.add((cat, DCAT.dataset, URIRef(dataset_uri(record, site_url))))
+    if page:
+        node = URIRef(page.get("uri") or str(cat))
+        g.add((node, RDF.type, HYDRA.PagedCollection))
+        for key, pred in (("next", HYDRA.next), ("previous", HYDRA.previous), ("first", HYDRA.first),
+                          ("last", HYDRA.last)):
+            if page.get(key):
+                g.add((node, pred, URIRef(page[key])))
+        for key, pred in (("total_items", HYDRA.totalItems), ("per_page", HYDRA.itemsPerPage)):
+            if page.get(key) is not None:
+                g.add((node, pred, Literal(int(page[key]))))
+    return g
+
+
+# --------------------------------------------------------------------------- round trip and fast SHACL
+
+
+_CONTENT = ("identifier", "title", "description", "keywords", "themes", "license", "license_raw", "access_rights",
+            "rights", "issued", "modified", "spatial", "frequency", "landing_page", "conforms_to", "language",
+            "version", "flags")
+_DIST_CONTENT = ("title", "description", "access_url", "download_url", "format", "media_type", "license",
+                 "license_raw", "rights", "byte_size", "checksum", "issued", "modified", "language", "conforms_to")
+
+
+def _canonical_date(value: str | None) -> str | None:
+    """A date as any RDF parser hands it back: rdflib writes xsd:dateTime "Z" as "+00:00"."""
+    return None if value is None else str(_date_literal(value))
+
+
+def comparable(record: Record) -> dict[str, Any]:
+    """The content a DCAT round trip must keep: what `dataset_to_rdf` publishes, source URIs left out.
+
+    A format_raw is kept only when no canonical format was found (otherwise the EU URI is
+    published instead); a distribution without access URL gets its download URL as one.
+    """
+    out = {k: record.get(k) for k in _CONTENT}
+    for key in ("issued", "modified"):
+        out[key] = _canonical_date(record.get(key))
+    out["keyword_languages"] = (record.get("extras") or {}).get("keyword_languages") or {}
+    out["flags"] = sorted(re.sub(r"distributions\[\d+\]", "distributions[]", json.dumps(f, sort_keys=True))
+                          for f in record.get("flags") or [])
+    out["temporal"] = {k: _canonical_date((record.get("temporal") or {}).get(k)) for k in ("start", "end")}
+    for key in ("publisher", "creator"):
+        agent = record.get(key)
+        out[key] = None if not agent else {k: agent.get(k) for k in ("name", "homepage", "email")}
+    cp = record.get("contact_point")
+    out["contact_point"] = None if not cp else {k: cp.get(k) for k in ("name", "email", "url", "phone")}
+    dists = []
+    for dist in record.get("distributions") or []:
+        d = {k: dist.get(k) for k in _DIST_CONTENT}
+        d["access_url"] = dist.get("access_url") or dist.get("download_url")
+        d["issued"], d["modified"] = _canonical_date(dist.get("issued")), _canonical_date(dist.get("modified"))
+        d["format_raw"] = None if dist.get("format") else dist.get("format_raw")
+        dists.append(d)
+    out["distributions"] = sorted(dists, key=lambda d: json.dumps(d, sort_keys=True, default=str))
+    return out
+
+
+def _is_agent_unnamed(agent) -> bool:
+    return not any(v for v in (agent.get("name") or {}).values())
+
+
+def shacl_violations_fast(record: Record) -> list[dict[str, str]]:
+    """The DCAT-AP 3 constraints `dataset_to_rdf(record)` would violate, without pyshacl.
+
+    Only what a record can get wrong is checked: everything else (classes, node kinds,
+    cardinalities) `dataset_to_rdf` guarantees by construction. The tests hold this
+    function to pyshacl with the official shapes.
+    """
+    out: list[dict[str, str]] = []
+
+    def add(path: str, message: str) -> None:
+        out.append({"path": path, "message": message})
+
+    if not any(v for v in (record.get("title") or {}).values()):
+        add("dct:title", "dataset has no title (dct:title is mandatory)")
+    if not any(v for v in (record.get("description") or {}).values()):
+        add("dct:description", "dataset has no description (dct:description is mandatory)")
+    for key, path in (("publisher", "dct:publisher"), ("creator", "dct:creator")):
+        if record.get(key) and _is_agent_unnamed(record[key]):
+            add(f"{path}/foaf:name", f"{key} has no name (foaf:name is mandatory for a foaf:Agent)")
+    for i, dist in enumerate(record.get("distributions") or []):
+        where = f"dcat:distribution[{i}]"
+        if not (dist.get("access_url") or dist.get("download_url")):
+            add(f"{where}/dcat:accessURL", "distribution has no access URL (dcat:accessURL is mandatory)")
+        size = dist.get("byte_size")
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+            add(f"{where}/dcat:byteSize", "byte size must be an xsd:nonNegativeInteger")
+        checksum = dist.get("checksum")
+        if checksum:
+            if not checksum.get("algorithm"):
+                add(f"{where}/spdx:checksum/spdx:algorithm", "checksum without algorithm")
+            value = checksum.get("value")
+            if not value:
+                add(f"{where}/spdx:checksum/spdx:checksumValue", "checksum without value")
+            elif not _HEX.match(value):
+                add(f"{where}/spdx:checksum/spdx:checksumValue", "checksum value must be xsd:hexBinary")
+    return out

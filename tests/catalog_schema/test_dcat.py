@@ -1,0 +1,567 @@
+"""DCAT-AP 3 mapper against real catalogs (Bremen, Destatis, dati.unibo, datos.gob.es) and the official shapes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pyshacl
+import pytest
+import rdflib
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from catalog_schema import dcat, vocab
+from catalog_schema.dcat import DCTERMS, FOAF, OWL, SCHEMA, SKOS, SPDX, VCARD
+from catalog_schema.record import new_distribution, new_record, validation_errors
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+SHAPES_FILE = REAL / "shacl" / "dcat-ap_3_shacl_shapes.ttl"
+SITE = "https://data.example.gov"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")  # open: rdflib's DCAT 2 term list warns on dcat:version
+FIXTURES = {
+    "bremen": ("dcat/bremen_catalog.rdf", "xml"),
+    "destatis": ("dcat/destatis_catalog.rdf", "xml"),
+    "unibo": ("dcat/unibo_catalog.rdf", "xml"),
+    "gob_es": ("dcat/gob_es_dataset.ttl", "turtle"),
+}
+# (datasets, distributions) counted by hand in the files; the tests also count them with SPARQL.
+EXPECTED_COUNTS = {"bremen": (153, 237), "destatis": (135, 135), "unibo": (12, 50), "gob_es": (1, 1)}
+
+
+@pytest.fixture(scope="module")
+def shapes() -> rdflib.Graph:
+    g = rdflib.Graph()
+    g.parse(SHAPES_FILE, format="turtle")
+    return g
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, tuple[rdflib.Graph, dcat.ParsedCatalog]]:
+    out = {}
+    for name, (path, fmt) in FIXTURES.items():
+        data = (REAL / path).read_bytes()
+        raw = rdflib.Graph()
+        raw.parse(data=data, format=fmt)
+        out[name] = (raw, dcat.parse_catalog(data))  # format sniffed
+    return out
+
+
+def validate(graph: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, set[tuple[str, str]]]:
+    """pyshacl with the official shapes: conforms, and {(source shape, result path)} of the violations."""
+    conforms, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+    found = set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        found.add((str(report.value(result, SH.sourceShape)), str(report.value(result, SH.resultPath))))
+    return conforms, found
+
+
+def sample(records: list, n: int) -> list:
+    step = max(1, len(records) // n)
+    return records[::step][:n]
+
+
+# --------------------------------------------------------------------------- counts
+
+
+COUNT_DATASETS = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }"
+COUNT_DISTRIBUTIONS = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?d a dcat:Dataset ; dcat:distribution ?x }"
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_parse_gives_every_dataset_and_distribution(loaded, name):
+    raw, parsed = loaded[name]
+    ns = {"dcat": DCAT}
+    n_datasets = int(next(iter(raw.query(COUNT_DATASETS, initNs=ns)))[0])
+    n_dists = int(next(iter(raw.query(COUNT_DISTRIBUTIONS, initNs=ns)))[0])
+    assert (n_datasets, n_dists) == EXPECTED_COUNTS[name]
+    assert len(parsed.records) == n_datasets
+    assert sum(len(r["distributions"]) for r in parsed.records) == n_dists
+    assert parsed.errors == []
+    assert len({r["uri"] for r in parsed.records}) == n_datasets
+    for rec in parsed.records:
+        assert validation_errors(rec) == [], rec["uri"]
+
+
+def test_destatis_two_datasets_are_their_own_distribution(loaded):
+    """Destatis describes two election datasets as a node that is both dcat:Dataset and dcat:Distribution."""
+    raw, parsed = loaded["destatis"]
+    both = set(raw.subjects(RDF.type, DCAT.Dataset)) & set(raw.subjects(RDF.type, DCAT.Distribution))
+    assert len(both) == 2
+    for node in both:
+        rec = next(r for r in parsed.records if r["uri"] == str(node))
+        assert [d["uri"] for d in rec["distributions"]] == [str(node)]
+        assert rec["distributions"][0]["access_url"] == str(raw.value(node, DCAT.accessURL))
+
+
+def test_catalog_info_and_hydra_paging(loaded):
+    _, unibo = loaded["unibo"]
+    assert unibo.total_items == 12 and unibo.next_page is None
+    assert unibo.catalog["title"] == {"it": "Open data UniBO", "en": "UniBO Open Data"}
+    assert unibo.catalog["publisher"]["name"]["en"] == "Alma Mater Studiorum - University of Bologna"
+    assert unibo.catalog["homepage"] == "https://dati.unibo.it/"
+    _, bremen = loaded["bremen"]
+    assert bremen.catalog["title"] == {"de": "Transparenzportal Bremen - Daten"}
+    assert bremen.catalog["homepage"] == "https://www.transparenz.bremen.de"
+    assert bremen.total_items is None
+
+
+def test_records_come_in_document_order(loaded):
+    _, bremen = loaded["bremen"]
+    text = (REAL / FIXTURES["bremen"][0]).read_text("utf-8")
+    positions = [text.find(f'rdf:about="{r["uri"]}"') for r in bremen.records]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+
+
+def test_fields_of_real_records(loaded):
+    _, gob = loaded["gob_es"]
+    rec = gob.records[0]
+    assert rec["title"]["es"].startswith("Estudio de Satisfacción")
+    assert rec["issued"] == "2024-04-15T09:08:02+02:00"
+    assert rec["publisher"]["name"] == {"": "Ayuntamiento de Madrid"}
+    assert rec["extras"]["keyword_languages"]["escuelas"] == "es"
+    assert rec["license"] is None and rec["license_raw"] == "https://datos.madrid.es/egob/catalogo/aviso-legal"
+    assert {"field": "license", "value": rec["license_raw"], "reason": "licence not known"} in rec["flags"]
+    dist = rec["distributions"][0]
+    assert dist["byte_size"] == 43008
+    assert dist["format"] == "XLS"  # from the IMT node's label, the raw value is the node's URI
+    assert dist["format_raw"].endswith("/resource/8d3c2ada-a6dc-4dc5-a0cb-bcda4c1b4935/format")
+
+    _, bremen = loaded["bremen"]
+    rec = next(r for r in bremen.records if r["uri"].endswith("bremen2014_tp.c.54797.de"))
+    assert rec["temporal"] == {"start": "2014-01-01", "end": "9999-01-01"}
+    assert rec["frequency"] == "DAILY" and rec["themes"] == ["JUST"]
+    assert rec["publisher"]["uri"] == "https://www.bremen.de"
+    assert rec["publisher"]["name"] == {"": "Freie und Hansestadt Bremen"}
+    assert rec["contact_point"]["email"] == "transparenz@finanzen.bremen.de"
+    assert rec["contact_point"]["extras"][str(VCARD.hasPostalCode)] == ['"28195"']
+    spatial = rec["extras"]["rdf"][str(DCTERMS.spatial)][0]  # a blank dct:Location: kept whole in extras
+    assert spatial[str(dcat.LOCN.adminUnitL2)] == ["<http://dcat-ap.de/def/politicalGeocoding/regionalKey/040110000000>"]
+    gml = [d for r in bremen.records for d in r["distributions"] if d["media_type"]]
+    assert {d["media_type"] for d in gml} == {"application/gml+xml"}
+    assert {d["format_raw"] for d in gml} == {"https://www.iana.org/assignments/media-types/application/gml+xml"}
+
+    _, unibo = loaded["unibo"]
+    rec = next(r for r in unibo.records if r["uri"].endswith("8cbba6bd-1686-4828-b223-6f4dab477434"))
+    assert set(rec["title"]) == {"it", "en"} and rec["version"] == "1.0.0"
+    assert rec["distributions"][0]["format"] == "CSV"
+    assert rec["contact_point"]["email"] == "opendata@unibo.it"
+
+
+# --------------------------------------------------------------------------- loses nothing
+
+
+def _n3_in(graph, o, values) -> bool:
+    if isinstance(o, BNode):
+        keys = {str(p) for p in graph.predicates(o)}
+        return any(isinstance(v, dict) and (set(v) == keys or "@id" in v) for v in values or [])
+    return o.n3() in (values or [])
+
+
+def _in_extras(graph, extras, p, o) -> bool:
+    return _n3_in(graph, o, (extras or {}).get(str(p)))
+
+
+def _agent_keeps(graph, agent, node) -> bool:
+    if isinstance(node, Literal):
+        return str(node) in agent["name"].values()
+    if isinstance(node, URIRef) and agent["uri"] != str(node):
+        return False
+    for p, o in graph.predicate_objects(node):
+        ok = ((p in (FOAF.name, SKOS.prefLabel) and agent["name"].get(o.language or "") == str(o))
+              or (p == FOAF.homepage and agent["homepage"] == str(o))
+              or (p == FOAF.mbox and agent["email"] == str(o).removeprefix("mailto:"))
+              or (p == RDF.type and o == FOAF.Agent)
+              or _in_extras(graph, agent["extras"], p, o))
+        if not ok:
+            return False
+    return True
+
+
+def _contact_keeps(graph, cp, node) -> bool:
+    for p, o in graph.predicate_objects(node):
+        ok = ((p == VCARD.fn and cp["name"] == str(o))
+              or (p == VCARD.hasEmail and cp["email"] == str(o).removeprefix("mailto:"))
+              or (p == VCARD.hasURL and cp["url"] == str(o))
+              or (p == VCARD.hasTelephone and cp["phone"] is not None)
+              or (p == RDF.type and o == VCARD.Kind)
+              or _in_extras(graph, cp["extras"], p, o))
+        if not ok:
+            return False
+    return True
+
+
+def _period_keeps(graph, period, node) -> bool:
+    for p, o in graph.predicate_objects(node):
+        ok = ((p in (DCAT.startDate, SCHEMA.startDate) and period["start"] == str(o))
+              or (p in (DCAT.endDate, SCHEMA.endDate) and period["end"] == str(o))
+              or (p == RDF.type and o == DCTERMS.PeriodOfTime)
+              or _in_extras(graph, period.get("extras"), p, o))
+        if not ok:
+            return False
+    return True
+
+
+def _common_keeps(graph, item, p, o) -> bool | None:
+    """Properties datasets and distributions share; None when p is not one of them."""
+    s = str(o)
+    if p in (DCTERMS.title, DCTERMS.description):
+        return item["title" if p == DCTERMS.title else "description"].get(o.language or "") == s
+    if p == DCTERMS.license:
+        return item["license_raw"] == s or (isinstance(o, BNode) and item["license_raw"] is not None)
+    if p in (DCTERMS.issued, DCTERMS.modified):
+        return item["issued" if p == DCTERMS.issued else "modified"] == s
+    if p == DCTERMS.language:
+        return s in item["language"] or s.rsplit("/", 1)[-1] in item["language"]
+    if p == DCTERMS.conformsTo:
+        return s in item["conforms_to"]
+    if p == DCTERMS.rights:
+        return item["rights"] == s
+    return None
+
+
+def _dataset_triple_kept(graph, rec, p, o) -> bool:
+    if _in_extras(graph, rec["extras"].get("rdf"), p, o):
+        return True
+    common = _common_keeps(graph, rec, p, o)
+    if common is not None:
+        return common
+    s = str(o)
+    if p == RDF.type:
+        return o == DCAT.Dataset
+    if p == DCAT.keyword:
+        return s in rec["keywords"] and rec["extras"].get("keyword_languages", {}).get(s) == o.language
+    if p in (DCTERMS.publisher, DCTERMS.creator):
+        agent = rec["publisher" if p == DCTERMS.publisher else "creator"]
+        return agent is not None and _agent_keeps(graph, agent, o)
+    if p == DCAT.contactPoint:
+        return rec["contact_point"] is not None and _contact_keeps(graph, rec["contact_point"], o)
+    if p == DCAT.theme:
+        return s in rec["themes"] or vocab.theme(s) in rec["themes"]
+    if p == DCTERMS.accessRights:
+        return rec["access_rights"] in (s, vocab.access_right(s))
+    if p == DCTERMS.temporal:
+        return rec["temporal"] is not None and _period_keeps(graph, rec["temporal"], o)
+    if p == DCTERMS.spatial:
+        return s in rec["spatial"]
+    if p == DCTERMS.accrualPeriodicity:
+        return rec["frequency"] in (s, vocab.frequency(s))
+    if p == DCAT.landingPage:
+        return rec["landing_page"] == s
+    if p == DCTERMS.identifier:
+        return rec["identifier"] == s
+    if p in (OWL.versionInfo, DCAT.version):
+        return rec["version"] == s
+    if p == DCAT.distribution:
+        dist = next((d for d in rec["distributions"] if d["uri"] == s), None)
+        return dist is not None and all(_distribution_triple_kept(graph, dist, pp, oo)
+                                        for pp, oo in graph.predicate_objects(o))
+    return False
+
+
+def _distribution_triple_kept(graph, dist, p, o) -> bool:
+    if _in_extras(graph, dist["extras"].get("rdf"), p, o):
+        return True
+    common = _common_keeps(graph, dist, p, o)
+    if common is not None:
+        return common
+    s = str(o)
+    if p == RDF.type:
+        return o == DCAT.Distribution
+    if p == DCAT.accessURL:
+        return dist["access_url"] == s
+    if p == DCAT.downloadURL:
+        return dist["download_url"] == s
+    if p == DCTERMS.format:
+        return dist["format_raw"] == s
+    if p == DCAT.mediaType:
+        return dist["media_type"] == s.removeprefix(dcat.IANA_MEDIA)
+    if p == DCAT.byteSize:
+        return dist["byte_size"] == int(float(s))
+    if p == SPDX.checksum:
+        return dist["checksum"] is not None
+    if p == DCTERMS.identifier:
+        return dist["extras"].get("identifier") == s
+    return False
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_parse_loses_nothing(loaded, name):
+    """Every triple about a dataset or one of its distributions is in the record: a field or extras."""
+    raw, parsed = loaded[name]
+    by_uri = {r["uri"]: r for r in parsed.records}
+    missing = []
+    checked = 0
+    for subject in raw.subjects(RDF.type, DCAT.Dataset):
+        rec = by_uri[str(subject)]
+        for p, o in raw.predicate_objects(subject):
+            checked += 1
+            if not _dataset_triple_kept(raw, rec, p, o):
+                missing.append((str(subject), str(p), str(o)))
+    assert missing == []
+    assert checked > 0
+
+
+def test_loss_check_notices_a_dropped_value(loaded):
+    """The loss check is real: remove one keyword or one extras value and it fails."""
+    raw, parsed = loaded["unibo"]
+    rec = copy.deepcopy(parsed.records[0])
+    subject = URIRef(rec["uri"])
+    page = next(raw.objects(subject, FOAF.page))
+    assert _dataset_triple_kept(raw, rec, FOAF.page, page)
+    rec["extras"]["rdf"][str(FOAF.page)] = []
+    assert not _dataset_triple_kept(raw, rec, FOAF.page, page)
+    title = next(o for o in raw.objects(subject, DCTERMS.title) if o.language == "en")
+    rec["title"].pop("en")
+    assert not _dataset_triple_kept(raw, rec, DCTERMS.title, title)
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_round_trip_keeps_content_with_our_uris(loaded, name):
+    _, parsed = loaded[name]
+    for rec in parsed.records:
+        graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+        ours = URIRef(dcat.dataset_uri(rec, SITE))
+        back = dcat.dataset_from_rdf(graph, ours)
+        assert back["uri"] == str(ours)
+        assert dcat.comparable(back) == dcat.comparable(rec), rec["uri"]
+        notation = graph.value(graph.value(ours, dcat.ADMS.identifier), SKOS.notation)
+        assert str(notation) == rec["uri"]  # the source's URI is kept as adms:identifier
+
+
+@pytest.mark.parametrize("syntax", dcat.FORMATS)
+def test_every_syntax_round_trips(loaded, syntax):
+    records = [r for name in FIXTURES for r in sample(loaded[name][1].records, 4)]
+    info = {"title": {"en": "Test catalog"}, "description": {"en": "Records of four real catalogs"},
+            "publisher": {"name": {"en": "Open Data Office"}}}
+    graph = dcat.catalog_to_rdf(records, site_url=SITE, catalog_info=info,
+                                page={"uri": f"{SITE}/catalog.ttl?page=1", "next": f"{SITE}/catalog.ttl?page=2",
+                                      "total_items": 300, "per_page": len(records)})
+    data = graph.serialize(format=syntax)
+    assert dcat.sniff_format(data) == syntax
+    parsed = dcat.parse_catalog(data)
+    assert parsed.errors == []
+    assert parsed.next_page == f"{SITE}/catalog.ttl?page=2" and parsed.total_items == 300
+    assert parsed.catalog["title"] == {"en": "Test catalog"}
+    assert parsed.catalog["publisher"]["name"] == {"en": "Open Data Office"}
+    got = {r["uri"]: dcat.comparable(r) for r in parsed.records}
+    want = {dcat.dataset_uri(r, SITE): dcat.comparable(r) for r in records}
+    assert got == want
+
+
+# --------------------------------------------------------------------------- SHACL
+
+
+def complete_record() -> dict:
+    return new_record(
+        slug="air-quality", uri="https://source.example.org/ds/42", identifier="AQ-42",
+        title={"en": "Air quality", "zh": "空气质量"}, description={"en": "Hourly readings", "": "Stündlich"},
+        publisher={"slug": "env", "name": {"en": "Environment Agency"}, "homepage": "https://env.example.gov",
+                   "email": "data@env.example.gov"},
+        creator={"name": {"en": "Monitoring unit"}},
+        contact_point={"name": "Open data desk", "email": "opendata@env.example.gov",
+                       "url": "https://env.example.gov/contact", "phone": "+44 20 7946 0000"},
+        keywords=["air", "pollution"], themes=["ENVI"], license="CC-BY-4.0",
+        license_raw="https://creativecommons.org/licenses/by/4.0/", access_rights="PUBLIC",
+        rights="https://env.example.gov/rights", issued="2020-01-01", modified="2024-05-01T10:00:00Z",
+        temporal={"start": "2019-01-01", "end": "2023-12-31"},
+        spatial=["http://sws.geonames.org/2635167/"], frequency="DAILY",
+        landing_page="https://env.example.gov/air", conforms_to=["https://www.w3.org/TR/tabular-data-model/"],
+        language=["en"], version="2.1",
+        distributions=[
+            new_distribution(id="csv1", title={"en": "Readings CSV"}, description={"en": "All stations"},
+                             access_url="https://env.example.gov/air/data",
+                             download_url="https://env.example.gov/air/data.csv", format="CSV",
+                             format_raw="CSV", media_type="text/csv", license="CC-BY-4.0",
+                             license_raw="https://creativecommons.org/licenses/by/4.0/", byte_size=1024,
+                             checksum={"algorithm": "sha256", "value": "ab" * 32}, issued="2020-01-01",
+                             modified="2024-05-01", language=["en"],
+                             conforms_to=["https://www.w3.org/TR/tabular-data-model/"]),
+        ],
+    )
+
+
+def test_complete_record_conforms(shapes):
+    rec = complete_record()
+    assert validation_errors(rec) == []
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    conforms, found = validate(graph, shapes)
+    assert found == set() and conforms
+    assert dcat.shacl_violations_fast(rec) == []
+    back = dcat.dataset_from_rdf(graph, URIRef(f"{SITE}/dataset/air-quality"))
+    assert dcat.comparable(back) == dcat.comparable(rec)
+    dist = URIRef(f"{SITE}/dataset/air-quality/resource/csv1")
+    assert graph.value(dist, DCAT.byteSize).datatype == dcat.XSD.nonNegativeInteger
+    assert graph.value(URIRef(f"{SITE}/dataset/air-quality"), DCTERMS.issued).datatype == dcat.XSD.date
+
+
+SHAPE = "https://semiceu.github.io/DCAT-AP/releases/3.0.0/shacl/dcat-ap-SHACL.ttl#"
+
+
+def _shape_of(shapes, node_shape: str, path) -> str:
+    """The property shape of `node_shape` that carries sh:minCount for `path`."""
+    for prop in shapes.objects(URIRef(SHAPE + node_shape), SH.property):
+        if shapes.value(prop, SH.path) == path and shapes.value(prop, SH.minCount) is not None:
+            return str(prop)
+    raise AssertionError(f"no minCount shape for {path}")
+
+
+def test_incomplete_record_has_exactly_the_expected_violations(shapes):
+    rec = complete_record()
+    rec["description"] = {}
+    rec["publisher"]["name"] = {}
+    rec["distributions"].append(new_distribution(id="nourl", title={"en": "Lost file"}))
+    conforms, found = validate(dcat.dataset_to_rdf(rec, site_url=SITE), shapes)
+    assert not conforms
+    expected = {
+        (_shape_of(shapes, "dcat:DatasetShape", DCTERMS.description), str(DCTERMS.description)),
+        (_shape_of(shapes, "dcat:DistributionShape", DCAT.accessURL), str(DCAT.accessURL)),
+        (_shape_of(shapes, "foaf:AgentShape", FOAF.name), str(FOAF.name)),
+    }
+    assert found == expected
+    fast = dcat.shacl_violations_fast(rec)
+    assert [v["path"] for v in fast] == ["dct:description", "dct:publisher/foaf:name",
+                                         "dcat:distribution[1]/dcat:accessURL"]
+
+
+def _broken_variants(rec: dict) -> list[dict]:
+    """Real records made wrong in the ways a source gets DCAT-AP wrong."""
+    out = []
+    no_title = copy.deepcopy(rec)
+    no_title["title"] = {}
+    out.append(no_title)
+    if rec["distributions"]:
+        no_url = copy.deepcopy(rec)
+        no_url["distributions"][0]["access_url"] = no_url["distributions"][0]["download_url"] = None
+        out.append(no_url)
+        bad_hash = copy.deepcopy(rec)
+        bad_hash["distributions"][0]["checksum"] = {"algorithm": "md5", "value": "not-hex"}
+        out.append(bad_hash)
+        negative = copy.deepcopy(rec)
+        negative["distributions"][0]["byte_size"] = -1
+        out.append(negative)
+    return out
+
+
+def test_fast_check_agrees_with_pyshacl_on_fixture_records(loaded, shapes):
+    records = [r for name in FIXTURES for r in sample(loaded[name][1].records, 5)]
+    cases = records + [v for r in records[::4] for v in _broken_variants(r)]
+    verdicts = []
+    for rec in cases:
+        conforms, found = validate(dcat.dataset_to_rdf(rec, site_url=SITE), shapes)
+        fast = dcat.shacl_violations_fast(rec)
+        assert conforms == (fast == []), (rec["uri"], found, fast)
+        verdicts.append(conforms)
+    assert True in verdicts and False in verdicts
+
+
+def test_catalog_conforms_and_needs_its_mandatory_fields(loaded, shapes):
+    records = sample(loaded["unibo"][1].records, 3)
+    info = {"title": "Unibo mirror", "description": "Three datasets", "publisher": {"name": {"": "Us"}},
+            "homepage": SITE}
+    graph = dcat.catalog_to_rdf(records, site_url=SITE, catalog_info=info)
+    conforms, found = validate(graph, shapes)
+    assert conforms, found
+    assert len(list(graph.objects(None, DCAT.dataset))) == 3
+    with pytest.raises(ValueError, match="publisher"):
+        dcat.catalog_to_rdf(records, site_url=SITE, catalog_info={"title": "x", "description": "y"})
+
+
+# --------------------------------------------------------------------------- hostile and broken input
+
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/"
+         xmlns:dcat="http://www.w3.org/ns/dcat#">
+  <dcat:Dataset rdf:about="http://x.example/d"><dct:title>&xxe;</dct:title></dcat:Dataset>
+</rdf:RDF>"""
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/">
+  <rdf:Description rdf:about="http://x.example/d"><dct:title>&lol9;</dct:title></rdf:Description>
+</rdf:RDF>"""
+
+
+@pytest.mark.parametrize("payload", [XXE, LAUGHS], ids=["xxe", "billion-laughs"])
+@pytest.mark.parametrize("fmt", [None, "xml"])
+def test_xml_entities_are_refused(payload, fmt):
+    with pytest.raises(ValueError, match="unsafe RDF/XML refused"):
+        dcat.parse_catalog(payload, format=fmt)
+
+
+def test_syntax_errors_are_value_errors():
+    with pytest.raises(ValueError, match="could not parse turtle"):
+        dcat.parse_catalog('@prefix dct: <http://purl.org/dc/terms/> .\n<http://x.example/d> dct:title "open', "turtle")
+    with pytest.raises(ValueError, match="not well-formed"):
+        dcat.parse_catalog(b"<rdf:RDF><unclosed></rdf:RDF>")
+    with pytest.raises(ValueError, match="remote @context"):
+        dcat.parse_catalog(json.dumps({"@context": "https://schema.org/", "@id": "http://x.example/d"}))
+    with pytest.raises(ValueError, match="unsupported RDF format"):
+        dcat.parse_catalog(b"{}", format="n3-star")
+
+
+def test_bad_value_is_flagged_and_kept_verbatim():
+    """A byte size that is not a number: flagged, kept verbatim in extras; the page still parses."""
+    text = (REAL / FIXTURES["gob_es"][0]).read_text("utf-8").replace("dcat:byteSize 43008.0", 'dcat:byteSize "big"')
+    parsed = dcat.parse_catalog(text, "turtle")
+    dist = parsed.records[0]["distributions"][0]
+    assert dist["byte_size"] is None and dist["extras"]["rdf"][str(DCAT.byteSize)] == ['"big"']
+    assert any(f["field"] == "distributions[0].byte_size" for f in parsed.records[0]["flags"])
+
+
+def test_unmappable_values_are_published_verbatim_and_come_back(shapes):
+    """Values no vocabulary knows: flagged on reading, written as labelled nodes, read back the same."""
+    rec = complete_record()
+    rec.update(themes=["Local sports leagues"], frequency="whenever the clerk finds time", access_rights="ask us",
+               spatial=["Madrid", "http://sws.geonames.org/3117735/"], conforms_to=["House style 3"],
+               rights="Crown copyright", license=None, license_raw="Our own licence, see the notice board",
+               language=["es", "http://publications.europa.eu/resource/authority/language/SPA"])
+    rec["distributions"][0].update(format=None, format_raw="Proprietary blob v2", media_type="application/x-blob",
+                                   license=None, license_raw=None)
+    first = dcat.dataset_from_rdf(dcat.dataset_to_rdf(rec, site_url=SITE), URIRef(f"{SITE}/dataset/air-quality"))
+    assert first["themes"] == ["Local sports leagues"] and first["frequency"] == "whenever the clerk finds time"
+    assert first["spatial"] == ["Madrid", "http://sws.geonames.org/3117735/"]
+    assert first["license_raw"] == "Our own licence, see the notice board" and first["license"] is None
+    assert first["distributions"][0]["format_raw"] == "Proprietary blob v2"
+    assert first["distributions"][0]["media_type"] == "application/x-blob"
+    assert first["language"] == rec["language"] and first["rights"] == "Crown copyright"
+    assert {f["field"] for f in first["flags"]} == {"themes", "frequency", "access_rights", "license",
+                                                   "distributions[0].format"}
+    graph = dcat.dataset_to_rdf(first, site_url=SITE)
+    second = dcat.dataset_from_rdf(graph, URIRef(dcat.dataset_uri(first, SITE)))
+    assert dcat.comparable(second) == dcat.comparable(first)
+    conforms, found = validate(graph, shapes)
+    assert conforms, found
+
+
+def test_known_values_are_published_as_eu_uris():
+    graph = dcat.dataset_to_rdf(complete_record(), site_url=SITE)
+    ds = URIRef(f"{SITE}/dataset/air-quality")
+    dist = URIRef(f"{SITE}/dataset/air-quality/resource/csv1")
+    eu = "http://publications.europa.eu/resource/authority/"
+    assert graph.value(ds, DCAT.theme) == URIRef(eu + "data-theme/ENVI")
+    assert graph.value(ds, DCTERMS.accrualPeriodicity) == URIRef(eu + "frequency/DAILY")
+    assert graph.value(ds, DCTERMS.accessRights) == URIRef(eu + "access-right/PUBLIC")
+    assert graph.value(dist, DCTERMS["format"]) == URIRef(eu + "file-type/CSV")
+    assert graph.value(dist, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/text/csv")
+    assert graph.value(dist, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert graph.value(ds, DCTERMS.license) is None  # DCAT-AP puts the licence on the distributions
+    assert graph.value(ds, DCTERMS.publisher) == URIRef(f"{SITE}/publisher/env")
+    assert str(graph.value(graph.value(ds, DCAT.contactPoint), VCARD.hasEmail)) == "mailto:opendata@env.example.gov"
