@@ -261,8 +261,38 @@ def _licence_from_dcat_ap_de(slug_path: str) -> Licence | None:
 
 _CC_TEXT = re.compile(
     r"^(?:creative\s*commons|cc)[\s_-]*(by(?:[\s_-]*(?:nc|nd|sa))*)"
-    r"(?:[\s_-]*v?(\d(?:[._]\d)?)(?:[\s_-]+(?:[a-z]{2}|international|unported|generic))?)?$"
+    r"(?:[\s_-]*v?(\d(?:[._]\d)?)(?:[\s_-]+[^\W\d_]+)?)?$"  # a port's country after the version: DE, Deutschland
 )
+
+
+# Creative Commons licences written out in words, English or German, to the short tokens
+_CC_WORDS = (
+    (r"creative\s*commons", "cc"),
+    (r"\b(attribution|namensnennung)\b", "by"),
+    (r"\b(non-?commercial|nicht-?kommerziell)\b", "nc"),
+    (r"\b(share-?alike|weitergabe unter gleichen bedingungen)\b", "sa"),
+    (r"\b(no-?deriv(ative)?s?|keine bearbeitung(en)?)\b", "nd"),
+    (r"\b(licen[cs]e|lizenz|international|unported|generic|version|deed)\b", " "),
+)
+
+
+def _licence_from_cc_words(text: str) -> Licence | None:
+    """``Creative Commons Attribution-ShareAlike 4.0 International``, ``CC BY 3.0 DE`` and the like."""
+    low = text.lower()
+    inner = re.search(r"\((cc[^)]*)\)", low)  # "... (CC BY 4.0)" says it shortest
+    if inner:
+        low = inner.group(1)
+    worded = re.search(r"attribution|namensnennung", low) is not None
+    for pattern, repl in _CC_WORDS:
+        low = re.sub(pattern, repl, low)
+    low = " ".join(low.replace(",", " ").split()).strip(" -")
+    if worded and not low.startswith("cc"):
+        low = "cc " + low
+    m = _CC_TEXT.match(low)
+    if not m or (worded and m.group(2) is None and "cc" not in text.lower() and "creative" not in text.lower()):
+        return None  # a bare "Attribution" is CKAN's other-at as much as CC BY: say nothing
+    kind = re.sub(r"(by|nc|nd|sa)(?=nc|nd|sa)", r"\1-", re.sub(r"[\s_-]+", "-", m.group(1)))
+    return _cc_family(kind, m.group(2))
 
 
 def licence(raw: str | None) -> Licence | None:
@@ -272,15 +302,10 @@ def licence(raw: str | None) -> Licence | None:
         return None
     if "://" in text or text.lower().startswith("www."):
         return _licence_from_url(text)
-    table = _licence_table()
-    found = table.by_key.get(_key(text))
+    found = _licence_table().by_key.get(_key(text))
     if found is not None:
         return found
-    m = _CC_TEXT.match(text.lower())
-    if m:
-        kind = re.sub(r"(by|nc|nd|sa)(?=nc|nd|sa)", r"\1-", re.sub(r"[\s_]+", "-", m.group(1)))
-        return _cc_family(kind, m.group(2))
-    return None
+    return _licence_from_cc_words(text)
 
 
 def licence_by_id(id: str) -> Licence | None:  # noqa: A002 - the interface's name

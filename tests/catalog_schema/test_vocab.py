@@ -50,6 +50,26 @@ def _json_values(pattern: str, keys: set[str]) -> list[tuple[str, str]]:
     return out
 
 
+def _ckan_extras(key: str) -> list[str]:
+    """Values of one CKAN extra ({"key": ..., "value": ...}) across the CKAN fixtures."""
+    out: list[str] = []
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            if obj.get("key") == key and isinstance(obj.get("value"), str):
+                out.append(obj["value"])
+            for v in obj.values():
+                walk(v)
+        elif isinstance(obj, list):
+            for item in obj:
+                walk(item)
+
+    for path in sorted(REAL.glob("ckan/**/*.json")):
+        text = path.read_text(encoding="utf-8")
+        walk(json.loads(text[text.index("{") :] if text.startswith("//") else text))
+    return out
+
+
 def _rdf_objects(prop: str) -> list[str]:
     """Every object URI of a property in the DCAT RDF/XML fixtures (resource or nested node)."""
     out = []
@@ -152,6 +172,14 @@ def test_fixture_licence_recognised(raw, expected):
 @pytest.mark.parametrize("raw", sorted(FIXTURE_UNKNOWABLE))
 def test_fixture_licence_unknowable(raw):
     assert vocab.licence(raw) is None
+
+
+def test_fixture_licence_document_names():
+    """dati.unibo.it describes its licence document with a foaf:name: the name resolves like the URI."""
+    root = ElementTree.parse(str(REAL / "dcat" / "unibo_catalog.rdf")).getroot()
+    names = {el.text for doc in root.iter(DCT + "license") for el in doc.iter("{http://xmlns.com/foaf/0.1/}name")}
+    assert names == {"CC BY 3.0 IT"}
+    assert vocab.licence("CC BY 3.0 IT") is vocab.licence("https://creativecommons.org/licenses/by/3.0/it/")
 
 
 def test_fixture_licence_openness():
@@ -276,6 +304,27 @@ def test_licence_ids_and_text(raw, expected):
 
 
 @pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("Creative Commons Attribution 4.0 International", "CC-BY-4.0"),
+        ("Creative Commons Attribution 4.0 International (CC BY 4.0)", "CC-BY-4.0"),
+        ("Creative Commons Attribution-ShareAlike 4.0 International", "CC-BY-SA-4.0"),
+        ("Creative Commons Attribution-NonCommercial 3.0 Unported License", "CC-BY-NC-3.0"),
+        ("Attribution-NonCommercial-NoDerivatives 4.0 International", "CC-BY-NC-ND-4.0"),
+        ("Creative Commons Attribution 2.5 Generic", "CC-BY-2.5"),
+        ("Creative Commons Namensnennung 3.0 Österreich", "CC-BY-3.0"),
+        ("Creative Commons Namensnennung - Weitergabe unter gleichen Bedingungen 3.0 Deutschland", "CC-BY-SA-3.0"),
+        ("Namensnennung 4.0 International", "CC-BY-4.0"),
+        ("us-pd", "other-pd"),
+        ("https://www.usa.gov/government-works", "other-pd"),
+        ("http://www.usa.gov/publicdomain/label/1.0/", "other-pd"),
+    ],
+)
+def test_licence_in_words(raw, expected):
+    assert vocab.licence(raw).id == expected
+
+
+@pytest.mark.parametrize(
     "url,expected",
     [
         ("https://creativecommons.org/licenses/by/4.0", "CC-BY-4.0"),
@@ -337,6 +386,8 @@ def test_licence_urls(url, expected):
         "https://creativecommons.org/about/",
         "http://www.nationalarchives.gov.uk/doc/non-commercial-government-licence/",
         "cc-by-xx",
+        "attribution",  # CC BY or CKAN's other-at: not guessed
+        "CC BY 4.0 but no commercial use",
     ],
 )
 def test_licence_unknown_is_none(raw):
@@ -650,6 +701,11 @@ def test_fixture_frequencies():
         assert code is not None, uri
         assert uri.endswith("/" + code) or (uri.endswith("/IRREGULAR") and code == "IRREG")
     assert "http://publications.europa.eu/resource/authority/frequency/IRREGULAR" in uris  # Bremen's spelling
+    # data.gov.uk: the extra frequency-of-update "quarterly" and demo.ckan.org's UpdateFrequency "Monthly"
+    assert _ckan_extras("frequency-of-update") == ["quarterly"]
+    assert vocab.frequency("quarterly") == "QUARTERLY"
+    assert _ckan_extras("UpdateFrequency") == ["Monthly"]
+    assert vocab.frequency("Monthly") == "MONTHLY"
 
 
 @pytest.mark.parametrize(
@@ -784,8 +840,11 @@ def test_fixture_themes():
     assert len(uris) >= 9
     for uri in uris:
         assert vocab.theme(uri) == uri.rsplit("/", 1)[1]
-    primary = {v for _, v in _json_values("ckan/**/*.json", {"theme-primary"})}
+    primary = {v for _, v in _json_values("ckan/**/*.json", {"theme-primary"})} | set(_ckan_extras("theme-primary"))
     assert primary == {"Environment"} and vocab.theme("Environment") == "ENVI"
+    secondary = set(_ckan_extras("theme-secondary"))  # JSON-encoded lists inside the extra
+    assert secondary == {'["Transport"]', "[]"}
+    assert vocab.theme(json.loads('["Transport"]')[0]) == "TRAN"
     # datos.gob.es uses its own sector taxonomy, not the EU themes: not recognised, kept verbatim
     assert vocab.theme(_ttl_objects("http://www.w3.org/ns/dcat#theme")[0]) is None
 
