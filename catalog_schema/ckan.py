@@ -1,0 +1,680 @@
+"""Catalog record <-> CKAN package dict (pure functions, both directions).
+
+`from_ckan(package)` reads a `package_show` / `package_search` result; `to_ckan(record)` gives
+a package dict CKAN clients (ckanapi, CKAN harvesters) read unchanged.
+
+Where CKAN data goes in the record (nothing is dropped):
+
+- core fields map to record fields: title/notes (or fluent `title_translated`/`notes_translated`)
+  -> language maps (key "" when the language is unknown); tags -> keywords; license_id ->
+  license (vocab id) and license_raw (verbatim); maintainer/author and their emails, or the
+  ckanext-dcat `contact_*` extras -> contact_point; url -> landing_page; metadata_created /
+  metadata_modified (or the `issued`/`modified` extras) -> issued / modified; organization ->
+  publisher {slug: organization.name, name: {"": title}, extras: {"ckan": rest of the org}}.
+- well-known extras map to record fields as well (ckanext-dcat names and data.gov.uk's):
+  frequency, theme, temporal, spatial_uri/spatial_text, language, conforms_to, access_rights,
+  identifier, uri, rights, creator_*. They are *also* kept verbatim (below).
+- `extras["ckan_extras"]`: every CKAN extra as {key: value}, in the source's order, always;
+  `extras["ckan_extras_meta"]`: {key: the entry's other fields} when entries carry more than
+  key and value (CKAN 2.x package_id / revision_id / state).
+- `extras["ckan"]`: every other top-level key the canonical writer would not give back as it
+  was (author, state, groups, private, revision ids, archiver/qa blocks, a licence title spelt
+  the portal's way, an email with a trailing space ...). `num_tags` / `num_resources` are counts
+  and are recomputed.
+- resources -> distributions (`id` -> id, name/description -> title/description, format ->
+  format (vocab code) + format_raw, mimetype -> media_type, size -> byte_size, hash ->
+  checksum, created/last_modified -> issued/modified); other resource keys go to the
+  distribution's `extras["ckan"]`.
+
+CKAN has one `url` per resource, DCAT two. It becomes `download_url` when `url_type` is
+"upload" or the URL's path ends in a known data-file extension (not a web page), else
+`access_url`; ckanext-dcat's explicit `access_url` / `download_url` resource keys win. On the
+way out `url` is the download URL, else the access URL.
+
+The engine in `catalog_schema.fieldrules` keeps verbatim values only while they still say what
+the record says, so `to_ckan(from_ckan(p))` gives `p` back and an edited record is written
+canonically (licence ids as CKAN's own: `cc-by`, `uk-ogl`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from posixpath import splitext
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from catalog_schema import vocab
+from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
+from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
+
+X = "extras:"  # prefix of CKAN extras in the flat view the rules read
+_STRUCTURAL = ("id", "name", "organization", "resources", "extras", "num_tags", "num_resources")
+_DEFAULTS = {"type": "dataset", "private": False}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,199}$")
+_LANG = re.compile(r"^([a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*)?$")
+_WEB_PAGE = {"HTML", "XHTML", "PHP", "ASP", "JSP"}
+
+
+def _is_extra(key: str) -> bool:
+    return key.startswith(X)
+
+
+# --------------------------------------------------------------------------- small readers
+
+
+def _str(value: Any) -> str | None:
+    """A non-blank string, stripped; None for anything else blank."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _json(value: Any) -> Any:
+    """CKAN extras hold JSON as strings ('["a", "b"]'); give the parsed value, else the value."""
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    """A list of non-blank strings from a list, a JSON list string or one string."""
+    value = _json(value)
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if _str(v)]
+    text = _str(value)
+    return [text] if text else []
+
+
+def langmap(value: Any) -> dict[str, str]:
+    """A language map from a plain text ({"": text}) or a fluent {lang: text} dict (or its JSON)."""
+    value = _json(value)
+    if isinstance(value, dict):
+        out = {}
+        for key, text in value.items():
+            lang = str(key).replace("_", "-")
+            if isinstance(text, str) and text.strip() and _LANG.match(lang):
+                out[lang] = text
+        return out
+    if isinstance(value, str) and value.strip():
+        return {"": value}
+    return {}
+
+
+def _first(view: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if _str(view.get(key)) is not None:
+            return view.get(key)
+    return None
+
+
+# --------------------------------------------------------------------------- dataset rules
+
+
+def _text_rule(field: str, key: str) -> Rule:
+    tkey = key + "_translated"
+
+    def read(v, flags):
+        translated = langmap(v.get(tkey)) or langmap(v.get(X + tkey))
+        return {field: translated or langmap(v.get(key))}
+
+    def write(rec):
+        lm = rec.get(field) or {}
+        out = {key: pick_text(lm)}
+        if any(lang for lang in lm):
+            out[tkey] = dict(lm)
+        return out
+
+    return Rule((field,), (key, tkey, X + tkey), read, write)
+
+
+def _read_tags(v, flags):
+    names = []
+    for tag in v.get("tags") or []:
+        name = tag.get("name") if isinstance(tag, dict) else tag
+        if _str(name) and str(name) not in names:
+            names.append(str(name))
+    return {"keywords": names}
+
+
+def _licence_of(raw: Any):
+    return vocab.licence(raw) if isinstance(raw, str) else None
+
+
+def _read_licence(v, flags):
+    raw = _first(v, "license_id", "license_url", "license_title")
+    found = None
+    for key in ("license_id", "license_url", "license_title"):
+        found = found or _licence_of(v.get(key))
+    if raw is not None and found is None:
+        flags.append(("license", raw, "licence not recognised"))
+    return {"license": found.id if found else None, "license_raw": raw}
+
+
+def _licence_record(rec) -> Any:
+    return vocab.licence_by_id(rec["license"]) if rec.get("license") else None
+
+
+def _write_licence(rec):
+    lic = _licence_record(rec)
+    raw = rec.get("license_raw")
+    if lic is None:
+        return {"license_id": raw, "license_title": raw, "license_url": None, "isopen": False} if raw else {}
+    same = _licence_of(raw)
+    use_raw = same is not None and same.id == lic.id and "://" not in raw
+    return {"license_id": raw if use_raw else (lic.ckan_id or lic.id), "license_title": lic.title,
+            "license_url": lic.url, "isopen": bool(lic.is_open)}
+
+
+def _email(value: Any) -> str | None:
+    text = _str(value)
+    if text and text.lower().startswith("mailto:"):
+        text = text[7:].strip() or None
+    return text
+
+
+def _read_contact(v, flags):
+    name = _str(_first(v, "maintainer", "author", X + "contact_name", X + "contact-name"))
+    email = _email(_first(v, "maintainer_email", "author_email", X + "contact_email", X + "contact-email"))
+    url = _str(v.get(X + "contact_uri"))
+    phone = _str(v.get(X + "contact_phone"))
+    if not (name or email or url or phone):
+        return {"contact_point": None}
+    return {"contact_point": {"name": name, "email": email, "url": url, "phone": phone}}
+
+
+def _write_contact(rec):
+    cp = rec.get("contact_point") or {}
+    out = {"maintainer": cp.get("name"), "maintainer_email": cp.get("email")}
+    if cp.get("url"):
+        out[X + "contact_uri"] = cp["url"]
+    if cp.get("phone"):
+        out[X + "contact_phone"] = cp["phone"]
+    return out
+
+
+def _contact_same(got, rec):
+    return got.get("contact_point") == (_norm_contact(rec.get("contact_point")))
+
+
+def _norm_contact(cp):
+    if not cp:
+        return None
+    out = {k: cp.get(k) for k in ("name", "email", "url", "phone")}
+    return out if any(out.values()) else None
+
+
+def _simple(field: str, key: str, empty: Any = None) -> Rule:
+    """A record field that is one CKAN key as it is ("" read as None)."""
+    def read(v, flags):
+        return {field: v.get(key) if _str(v.get(key)) else None}
+
+    def write(rec):
+        value = rec.get(field)
+        return {key: value if value is not None else empty}
+
+    return Rule((field,), (key,), read, write)
+
+
+def _dated(field: str, core: str) -> Rule:
+    """issued / modified: the ckanext-dcat extra when there is one, else CKAN's own timestamp."""
+    def read(v, flags):
+        return {field: _str(v.get(X + field)) or _str(v.get(core))}
+
+    def write(rec):
+        return {core: rec.get(field)}
+
+    return Rule((field,), (core, X + field), read, write)
+
+
+def _read_state(v, flags):
+    state = v.get("state")
+    return {"state": state if state in ("active", "deleted", "draft") else "active"}
+
+
+def _write_state(rec):
+    state = rec.get("state") or "active"
+    return {"state": "deleted" if state == "withdrawn" else state}
+
+
+def _read_identifier(v, flags):
+    return {"identifier": _str(v.get(X + "identifier")) or _str(v.get("id"))}
+
+
+def _write_identifier(rec):
+    ident = rec.get("identifier")
+    return {X + "identifier": ident} if ident and ident != rec.get("id") else {}
+
+
+_FREQUENCY_KEYS = tuple(X + k for k in ("frequency", "accrualPeriodicity", "frequency-of-update",
+                                        "update_frequency", "UpdateFrequency"))
+
+
+def _read_frequency(v, flags):
+    raw = _first(v, *_FREQUENCY_KEYS)
+    if raw is None:
+        return {"frequency": None}
+    code = vocab.frequency(raw)
+    if code is None:
+        flags.append(("frequency", raw, "frequency not recognised"))
+        return {"frequency": str(raw).strip()}
+    return {"frequency": code}
+
+
+def _write_frequency(rec):
+    code = rec.get("frequency")
+    return {X + "frequency": vocab.frequency_uri(code) or code} if code else {}
+
+
+_THEME_KEYS = (X + "theme", X + "theme-primary", X + "theme-secondary")
+
+
+def _read_themes(v, flags):
+    out = []
+    for key in _THEME_KEYS:
+        for raw in _strings(v.get(key)):
+            code = vocab.theme(raw)
+            if code is None:
+                flags.append(("themes", raw, "theme not recognised"))
+            value = code or raw
+            if value not in out:
+                out.append(value)
+    return {"themes": out}
+
+
+def _write_themes(rec):
+    themes = rec.get("themes") or []
+    if not themes:
+        return {}
+    return {X + "theme": json.dumps([vocab.theme_uri(t) or t for t in themes], ensure_ascii=False)}
+
+
+_TEMPORAL_KEYS = (X + "temporal_start", X + "temporal_end", X + "temporal",
+                  X + "temporal_coverage-from", X + "temporal_coverage-to")
+
+
+def _one(value: Any) -> str | None:
+    items = _strings(value)
+    return items[0] if items else None
+
+
+def _read_temporal(v, flags):
+    start, end = _one(v.get(X + "temporal_start")), _one(v.get(X + "temporal_end"))
+    span = _str(v.get(X + "temporal"))
+    if not (start or end) and span and "/" in span:
+        start, end = (_str(p) for p in span.split("/", 1))
+    if not (start or end):
+        start, end = _one(v.get(X + "temporal_coverage-from")), _one(v.get(X + "temporal_coverage-to"))
+    return {"temporal": {"start": start, "end": end} if (start or end) else None}
+
+
+def _write_temporal(rec):
+    t = rec.get("temporal") or {}
+    out = {}
+    if t.get("start"):
+        out[X + "temporal_start"] = t["start"]
+    if t.get("end"):
+        out[X + "temporal_end"] = t["end"]
+    return out
+
+
+def _read_spatial(v, flags):
+    out = []
+    for key in (X + "spatial_uri", X + "spatial_text"):
+        for item in _strings(v.get(key)):
+            if item not in out:
+                out.append(item)
+    return {"spatial": out}
+
+
+def _write_spatial(rec):
+    places = rec.get("spatial") or []
+    uris = [p for p in places if "://" in p]
+    texts = [p for p in places if "://" not in p]
+    out = {}
+    for key, items in ((X + "spatial_uri", uris), (X + "spatial_text", texts)):
+        if len(items) == 1:
+            out[key] = items[0]
+        elif items:
+            out[key] = json.dumps(items, ensure_ascii=False)
+    return out
+
+
+def _list_rule(field: str, key: str) -> Rule:
+    def read(v, flags):
+        return {field: _strings(v.get(X + key))}
+
+    def write(rec):
+        items = rec.get(field) or []
+        return {X + key: json.dumps(items, ensure_ascii=False)} if items else {}
+
+    return Rule((field,), (X + key,), read, write)
+
+
+def _read_access(v, flags):
+    raw = _first(v, X + "access_rights", X + "accessLevel")
+    if raw is None:
+        return {"access_rights": None}
+    code = vocab.access_right(raw)
+    if code is None:
+        flags.append(("access_rights", raw, "access right not recognised"))
+    return {"access_rights": code or str(raw).strip()}
+
+
+def _write_access(rec):
+    code = rec.get("access_rights")
+    return {X + "access_rights": vocab.access_right_uri(code) or code} if code else {}
+
+
+def _extra_rule(field: str, key: str) -> Rule:
+    def read(v, flags):
+        return {field: _str(v.get(X + key))}
+
+    def write(rec):
+        return {X + key: rec[field]} if rec.get(field) else {}
+
+    return Rule((field,), (X + key,), read, write)
+
+
+def _read_creator(v, flags):
+    name = _str(v.get(X + "creator_name"))
+    email = _email(v.get(X + "creator_email"))
+    uri = _str(v.get(X + "creator_uri"))
+    if not (name or email or uri):
+        return {"creator": None}
+    return {"creator": {"name": {"": name} if name else {}, "email": email, "uri": uri}}
+
+
+def _write_creator(rec):
+    c = rec.get("creator") or {}
+    out = {X + "creator_name": pick_text(c.get("name")) or None, X + "creator_email": c.get("email"),
+           X + "creator_uri": c.get("uri")}
+    return {k: v for k, v in out.items() if v}
+
+
+def _creator_same(got, rec):
+    c = rec.get("creator")
+    if not c:
+        return got.get("creator") is None
+    return _write_creator(got) == _write_creator(rec)
+
+
+DATASET_RULES: tuple[Rule, ...] = (
+    _text_rule("title", "title"),
+    _text_rule("description", "notes"),
+    Rule(("keywords",), ("tags",), _read_tags, lambda r: {"tags": [{"name": k} for k in r.get("keywords") or []]}),
+    Rule(("license", "license_raw"), ("license_id", "license_title", "license_url", "isopen"),
+         _read_licence, _write_licence),
+    Rule(("contact_point",), ("maintainer", "maintainer_email", "author", "author_email",
+                              X + "contact_name", X + "contact-name", X + "contact_email", X + "contact-email",
+                              X + "contact_uri", X + "contact_phone"),
+         _read_contact, _write_contact, _contact_same),
+    _simple("landing_page", "url", ""),
+    _simple("version", "version", ""),
+    Rule(("state",), ("state",), _read_state, _write_state),
+    _dated("issued", "metadata_created"),
+    _dated("modified", "metadata_modified"),
+    Rule(("identifier",), (X + "identifier",), _read_identifier, _write_identifier),
+    _extra_rule("uri", "uri"),
+    _extra_rule("rights", "rights"),
+    Rule(("frequency",), _FREQUENCY_KEYS, _read_frequency, _write_frequency),
+    Rule(("themes",), _THEME_KEYS, _read_themes, _write_themes),
+    Rule(("temporal",), _TEMPORAL_KEYS, _read_temporal, _write_temporal),
+    Rule(("spatial",), (X + "spatial_uri", X + "spatial_text"), _read_spatial, _write_spatial),
+    _list_rule("language", "language"),
+    _list_rule("conforms_to", "conforms_to"),
+    Rule(("access_rights",), (X + "access_rights", X + "accessLevel"), _read_access, _write_access),
+    Rule(("creator",), (X + "creator_name", X + "creator_email", X + "creator_uri"),
+         _read_creator, _write_creator, _creator_same),
+)
+
+
+# --------------------------------------------------------------------------- resource rules
+
+
+def _looks_like_file(url: str) -> bool:
+    """A URL whose path ends in a data-file extension (.csv, .xls, .zip ...), not a web page."""
+    ext = splitext(urlsplit(url).path)[1]
+    if not ext or len(ext) > 9:
+        return False
+    found = vocab.format_for_extension(ext)
+    return found is not None and found.code not in _WEB_PAGE
+
+
+def _read_urls(v, flags):
+    url = v.get("url") if isinstance(v.get("url"), str) and v.get("url").strip() else None
+    acc, dl = _str(v.get("access_url")), _str(v.get("download_url"))
+    if url and url not in (acc, dl):
+        if not dl and (v.get("url_type") == "upload" or _looks_like_file(url)):
+            dl = url
+        elif not acc:
+            acc = url
+        elif not dl:
+            dl = url
+    return {"access_url": acc, "download_url": dl}
+
+
+def _write_urls(dist):
+    acc, dl = dist.get("access_url"), dist.get("download_url")
+    out = {"url": dl or acc or ""}
+    if _read_urls(out, []) != {"access_url": acc, "download_url": dl}:
+        if acc:
+            out["access_url"] = acc
+        if dl:
+            out["download_url"] = dl
+    return out
+
+
+def _read_format(v, flags):
+    raw = v.get("format") if _str(v.get("format")) else None
+    mime = _str(v.get("mimetype"))
+    found = vocab.file_format(raw) if raw else (vocab.file_format(mime) if mime else None)
+    if raw and found is None:
+        flags.append(("format", raw, "format not recognised"))
+    return {"format": found.code if found else None, "format_raw": raw, "media_type": mime}
+
+
+def _write_format(dist):
+    fmt = vocab.format_by_code(dist["format"]) if dist.get("format") else None
+    return {"format": dist.get("format_raw") or (fmt.label if fmt else "") or "", "mimetype": dist.get("media_type")}
+
+
+def _read_size(v, flags):
+    size = v.get("size")
+    if isinstance(size, bool):
+        return {"byte_size": None}
+    if isinstance(size, int):
+        return {"byte_size": size}
+    if isinstance(size, str) and size.strip().isdigit():
+        return {"byte_size": int(size.strip())}
+    return {"byte_size": None}
+
+
+_HASH_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+
+
+def _read_hash(v, flags):
+    value = _str(v.get("hash"))
+    if not value:
+        return {"checksum": None}
+    if ":" in value:
+        algorithm, digest = value.split(":", 1)
+        return {"checksum": {"algorithm": algorithm.lower(), "value": digest}}
+    return {"checksum": {"algorithm": _HASH_LENGTHS.get(len(value), "unknown"), "value": value}}
+
+
+def _write_hash(dist):
+    cs = dist.get("checksum")
+    if not cs:
+        return {"hash": ""}
+    if _HASH_LENGTHS.get(len(cs["value"]), "unknown") == cs["algorithm"]:
+        return {"hash": cs["value"]}
+    return {"hash": f"{cs['algorithm']}:{cs['value']}"}
+
+
+def _res_text(field: str, key: str) -> Rule:
+    def read(v, flags):
+        return {field: langmap(v.get(key + "_translated")) or langmap(v.get(key))}
+
+    def write(dist):
+        lm = dist.get(field) or {}
+        out = {key: pick_text(lm)}
+        if any(lang for lang in lm):
+            out[key + "_translated"] = dict(lm)
+        return out
+
+    return Rule((field,), (key, key + "_translated"), read, write)
+
+
+RESOURCE_RULES: tuple[Rule, ...] = (
+    _res_text("title", "name"),
+    _res_text("description", "description"),
+    Rule(("access_url", "download_url"), ("url", "access_url", "download_url"), _read_urls, _write_urls),
+    Rule(("format", "format_raw", "media_type"), ("format", "mimetype"), _read_format, _write_format),
+    Rule(("byte_size",), ("size",), _read_size, lambda d: {"size": d.get("byte_size")}),
+    Rule(("checksum",), ("hash",), _read_hash, _write_hash),
+    _simple("issued", "created"),
+    _simple("modified", "last_modified"),
+)
+
+
+# --------------------------------------------------------------------------- in
+
+
+def _apply_flags(rec: Record, flags: Flags, prefix: str = "") -> None:
+    for field, value, reason in flags:
+        flag(rec, prefix + field, value, reason)
+
+
+def _resource(res: Any, index: int, rec: Record) -> Record:
+    if not isinstance(res, dict):
+        flag(rec, f"distributions[{index}]", res, "resource is not an object")
+        return new_distribution(extras={"ckan": {"value": res}})
+    flags: Flags = []
+    fields = read_all(RESOURCE_RULES, res, flags)
+    dist = new_distribution(id=_str(res.get("id")), **fields)
+    _apply_flags(rec, flags, f"distributions[{index}].")
+    dist["extras"] = {"ckan": stored_keys(RESOURCE_RULES, res, dist, structural=("id",), drop_none=True)}
+    return dist
+
+
+def _publisher(org: Any) -> dict | None:
+    if not isinstance(org, dict):
+        return None
+    rest = {k: v for k, v in org.items() if k not in ("name", "title")}
+    name = langmap(org.get("title"))
+    if pick_text(name) != org.get("title"):
+        rest["title"] = org.get("title")
+    return {"slug": _str(org.get("name")), "name": name, "uri": None, "homepage": None, "email": None,
+            "parent": None, "extras": {"ckan": rest}}
+
+
+def _view(package: Mapping[str, Any]) -> dict[str, Any]:
+    """The package as one flat dict: top-level keys, and extras as "extras:<key>"."""
+    view = dict(package)
+    for i, entry in enumerate(package.get("extras") or []):
+        if isinstance(entry, dict) and "key" in entry:
+            view[X + str(entry["key"])] = entry.get("value")
+        else:
+            view[f"{X}#{i}"] = entry  # a malformed extra, kept as it is
+    return view
+
+
+def from_ckan(package: dict) -> Record:
+    """A catalog record from a CKAN package dict (package_show result)."""
+    if not isinstance(package, dict):
+        raise ValueError(f"a CKAN package must be an object, not {type(package).__name__}")
+    if not any(_str(package.get(k)) for k in ("id", "name", "title")):
+        raise ValueError("a CKAN package needs at least one of 'id', 'name' or 'title'")
+    flags: Flags = []
+    view = _view(package)
+    fields = read_all(DATASET_RULES, view, flags)
+    name = _str(package.get("name"))
+    rec = new_record(id=_str(package.get("id")), slug=name if name and _SLUG.match(name) else None, **fields)
+    rec["publisher"] = _publisher(package.get("organization"))
+    _apply_flags(rec, flags)
+    stored = stored_keys(DATASET_RULES, view, rec, defaults=_DEFAULTS, keep_all=_is_extra, structural=_STRUCTURAL)
+    if name and rec["slug"] != name or "name" in package and not name:
+        stored["name"] = package.get("name")
+    rec["extras"] = {"ckan": {k: v for k, v in stored.items() if not _is_extra(k)},
+                     "ckan_extras": {k[len(X):]: v for k, v in stored.items() if _is_extra(k)}}
+    meta = {str(e["key"]): {k: v for k, v in e.items() if k not in ("key", "value")}
+            for e in package.get("extras") or [] if isinstance(e, dict) and "key" in e and len(e) > 2}
+    if meta:
+        rec["extras"]["ckan_extras_meta"] = meta
+    resources = package.get("resources")
+    if resources is not None and not isinstance(resources, list):
+        flag(rec, "distributions", resources, "resources is not a list")
+        rec["extras"]["ckan"]["resources"] = resources
+        resources = []
+    rec["distributions"] = [_resource(res, i, rec) for i, res in enumerate(resources or [])]
+    return rec
+
+
+# --------------------------------------------------------------------------- out
+
+
+def _slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:100] or "dataset"
+
+
+def _organization(pub: Any) -> dict | None:
+    if not pub:
+        return None
+    rest = dict((pub.get("extras") or {}).get("ckan") or {})
+    title = pick_text(pub.get("name"))
+    org = {"name": pub.get("slug") or _slugify(title or "publisher"), "title": title}
+    org.update(rest)
+    return org
+
+
+def _to_resource(dist: Mapping[str, Any], site_url: str | None) -> dict:
+    stored = dict((dist.get("extras") or {}).get("ckan") or {})
+    if set(stored) == {"value"} and not any(dist.get(k) for k in ("access_url", "download_url", "title")):
+        return stored["value"]  # a malformed resource kept verbatim
+    res = write_all(RESOURCE_RULES, dist, stored, drop_none=True)
+    res = {"id": dist.get("id"), **res}
+    if site_url and res.get("url") and not urlsplit(res["url"]).scheme:
+        res["url"] = urljoin(site_url, res["url"])
+    return res
+
+
+def to_ckan(record: Record, *, site_url: str | None = None) -> dict:
+    """A CKAN package dict for a record (as package_show returns it).
+
+    `site_url`: the portal's base URL; relative distribution URLs are made absolute with it.
+    """
+    extras = record.get("extras") or {}
+    top = dict(extras.get("ckan") or {})
+    ckan_extras = extras.get("ckan_extras") or {}
+    stored = {**top, **{X + k: v for k, v in ckan_extras.items()}}
+    base = {"id": record.get("id")}
+    out = write_all(DATASET_RULES, record, stored, base=base, keep_all=_is_extra)
+    package: dict[str, Any] = dict(_DEFAULTS)
+    package.update({k: v for k, v in out.items() if not _is_extra(k)})
+    package["id"] = record.get("id") or record.get("identifier")
+    if "name" not in top:
+        package["name"] = record.get("slug") or _slugify(record.get("identifier") or pick_text(record.get("title")))
+    package["organization"] = _organization(record.get("publisher"))
+    if package["organization"] is not None:
+        package.setdefault("owner_org", package["organization"].get("id"))
+    order = list(ckan_extras)
+    keys = [k[len(X):] for k in out if _is_extra(k)]
+    keys.sort(key=lambda k: (order.index(k) if k in order else len(order)))
+    meta = extras.get("ckan_extras_meta") or {}
+    package["extras"] = [out[X + k] if k.startswith("#") else {**meta.get(k, {}), "key": k, "value": out[X + k]}
+                         for k in keys]
+    resources = [_to_resource(d, site_url) for d in record.get("distributions") or []]
+    if "resources" in top and not resources:
+        resources = top["resources"]
+    package["resources"] = resources
+    package["num_resources"] = len(resources) if isinstance(resources, list) else 0
+    package["num_tags"] = len(package.get("tags") or [])
+    package.setdefault("tags", [])
+    return package

@@ -1,0 +1,303 @@
+"""CKAN package dict <-> catalog record, on real package_show / package_search payloads.
+
+Birmingham (package_search, one dataset with 45 XLS resources), data.gov.uk (CKAN 2.6, an
+INSPIRE record with 26 extras, archiver/qa blocks) and demo.ckan.org (Italian, Chinese titles).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from catalog_schema import vocab
+from catalog_schema.ckan import from_ckan, to_ckan
+from catalog_schema.record import new_distribution, new_record, validation_errors
+
+CKAN = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "ckan"
+
+
+def _load(name: str):
+    return json.loads((CKAN / name).read_text("utf-8"))
+
+
+def _birmingham() -> list[dict]:
+    return _load("birmingham_package_search.json")["result"]["results"]
+
+
+def _package(name: str) -> dict:
+    return _load(name)["result"]
+
+
+def _all_packages() -> list[tuple[str, dict]]:
+    out = [(f"birmingham:{p['name']}", p) for p in _birmingham()]
+    for name in ("create", "inspire", "update"):
+        out.append((f"datagovuk:{name}", _package(f"datagovuk_package_show_{name}.json")))
+    for path in sorted((CKAN / "demockan").glob("*-*.json")):
+        out.append((f"demo:{path.stem}", json.loads(path.read_text("utf-8"))["result"]))
+    out += [(f"demo-search:{p['name']}", p) for p in _load("demockan/packages.json")["result"]["results"]]
+    return out
+
+
+PACKAGES = _all_packages()
+IDS = [name for name, _ in PACKAGES]
+
+
+def test_fixture_set_is_the_expected_one():
+    assert len(PACKAGES) == 19
+    assert len(_birmingham()) == 10
+
+
+@pytest.mark.parametrize("package", [p for _, p in PACKAGES], ids=IDS)
+def test_every_mapped_package_is_a_valid_record(package):
+    rec = from_ckan(package)
+    assert validation_errors(rec) == []
+    assert rec["id"] == package["id"]
+    assert rec["slug"] == package["name"]
+    assert len(rec["distributions"]) == len(package["resources"])
+
+
+@pytest.mark.parametrize("package", [p for _, p in PACKAGES], ids=IDS)
+def test_to_ckan_gives_the_package_back(package):
+    back = to_ckan(from_ckan(package))
+    for key, value in package.items():
+        assert back[key] == value, key
+    # what CKAN clients read, spelled out
+    for key in ("title", "name", "notes", "tags", "license_id", "extras"):
+        assert back[key] == package[key]
+    assert (back["organization"] or {}).get("name") == (package["organization"] or {}).get("name")
+    for got, raw in zip(back["resources"], package["resources"], strict=True):
+        for key in ("url", "format", "name", "description", "id"):
+            assert got[key] == raw[key]
+
+
+@pytest.mark.parametrize("package", [p for _, p in PACKAGES], ids=IDS)
+def test_from_ckan_of_to_ckan_is_the_same_record(package):
+    rec = from_ckan(package)
+    assert from_ckan(to_ckan(rec)) == rec
+
+
+def test_birmingham_distribution_count_matches_the_raw_file():
+    raw = json.loads((CKAN / "birmingham_package_search.json").read_text("utf-8"))
+    true_count = sum(len(p["resources"]) for p in raw["result"]["results"])
+    mapped = [from_ckan(p) for p in raw["result"]["results"]]
+    assert sum(len(r["distributions"]) for r in mapped) == true_count == 54
+
+
+def test_birmingham_45_resources_stay_intact():
+    package = next(p for p in _birmingham() if len(p["resources"]) == 45)
+    rec = from_ckan(package)
+    assert len(rec["distributions"]) == 45
+    for dist, res in zip(rec["distributions"], package["resources"], strict=True):
+        assert dist["id"] == res["id"]
+        assert dist["download_url"] == res["url"]  # url_type "upload": a file CKAN stores
+        assert dist["access_url"] is None
+        assert dist["title"] == {"": res["name"]}  # verbatim, trailing spaces included
+        assert dist["format_raw"] == (res["format"] or None)
+        assert dist["format"] == ("XLS" if res["format"] == "XLS" else None)
+        assert dist["checksum"] == ({"algorithm": "md5", "value": res["hash"]} if res["hash"] else None)
+        assert dist["issued"] == res["created"]
+        assert dist["extras"]["ckan"]["url_type"] == "upload"
+        assert dist["extras"]["ckan"]["position"] == res["position"]
+    # two of the 45 declare no format at all: unknown, not guessed, not flagged as unrecognised
+    assert sum(1 for d in rec["distributions"] if d["format"] is None) == 2
+    assert rec["flags"] == []
+
+
+def test_birmingham_dataset_fields():
+    package = next(p for p in _birmingham() if len(p["resources"]) == 45)
+    rec = from_ckan(package)
+    assert rec["title"] == {"": "Purchase Card Transactions"}
+    assert rec["description"][""].startswith("Under the Code of Recommended Practice")
+    assert rec["keywords"] == ["payments", "purchase card"]
+    assert rec["license"] == "OGL-UK-3.0" and rec["license_raw"] == "uk-ogl"
+    assert rec["contact_point"] == {"name": "Ian Martin", "email": "ian.martin@birmingham.gov.uk",
+                                    "url": None, "phone": None}
+    assert rec["publisher"]["slug"] == "birmingham-city-council"
+    assert rec["publisher"]["name"] == {"": "Birmingham City Council"}
+    assert rec["publisher"]["extras"]["ckan"]["id"] == package["organization"]["id"]
+    assert rec["issued"] == package["metadata_created"] and rec["modified"] == package["metadata_modified"]
+    assert rec["landing_page"] is None  # CKAN's url is ""
+    kept = rec["extras"]["ckan"]
+    # unmapped top-level keys, and values the canonical writer would spell differently, kept verbatim
+    assert kept["groups"] == package["groups"]
+    assert kept["author"] == "Ian Martin"
+    assert kept["maintainer_email"] == "ian.martin@birmingham.gov.uk "
+    assert kept["license_title"] == "UK Open Government Licence (OGL)"
+    assert kept["revision_id"] == package["revision_id"]
+    assert kept["relationships_as_object"] == []
+
+
+def test_inspire_record_keeps_all_26_extras():
+    package = _package("datagovuk_package_show_inspire.json")
+    assert len(package["extras"]) == 26
+    rec = from_ckan(package)
+    assert rec["extras"]["ckan_extras"] == {e["key"]: e["value"] for e in package["extras"]}
+    assert list(rec["extras"]["ckan_extras"]) == [e["key"] for e in package["extras"]]
+    out = to_ckan(rec)
+    assert out["extras"] == package["extras"]
+    assert len(out["extras"]) == 26
+    # well-known extras are read into record fields too
+    assert rec["frequency"] == "QUARTERLY"  # frequency-of-update: quarterly
+    assert rec["themes"] == ["ENVI"]  # theme-primary: Environment
+    assert rec["contact_point"]["email"] == "data.info@environment-agency.gov.uk"
+    assert rec["temporal"] is None  # temporal_coverage-from/-to are "[]"
+    assert rec["extras"]["ckan"]["archiver"] == package["archiver"]
+    assert rec["extras"]["ckan"]["qa"] == package["qa"]
+
+
+def test_inspire_resources_are_services_not_files():
+    package = _package("datagovuk_package_show_inspire.json")
+    rec = from_ckan(package)
+    for dist, res in zip(rec["distributions"], package["resources"], strict=True):
+        assert dist["access_url"] == res["url"] and dist["download_url"] is None
+        assert dist["extras"]["ckan"]["archiver"] == res["archiver"]
+    assert [d["format"] for d in rec["distributions"]] == [None, "WMS", "WMS"]
+
+
+def test_link_to_a_csv_file_is_a_download_and_a_page_is_an_access_url():
+    package = _package("datagovuk_package_show_update.json")
+    rec = from_ckan(package)
+    csv, page = rec["distributions"]
+    assert csv["download_url"].endswith("Ford_crossings.csv") and csv["access_url"] is None
+    assert page["access_url"] == "http://datamillnorth.org/dataset/ford-crossings" and page["download_url"] is None
+    assert rec["themes"] == ["ENVI", "TRAN"]  # theme-primary + theme-secondary '["Transport"]'
+
+
+def test_demo_chinese_title_and_italian_text():
+    packages = {p["id"]: p for _, p in PACKAGES if _.startswith("demo:")}
+    hk = from_ckan(packages["9c3036b8-f6ac-4a4e-9036-5a3cc90c3900"])
+    assert hk["title"] == {"": "規管海外物業銷售"}
+    assert to_ckan(hk)["title"] == "規管海外物業銷售"
+    it = from_ckan(packages["17be64bb-da74-4195-9bb8-565c39846af2"])
+    assert it["keywords"] == ["2016", "RASE", "età"]
+    assert it["license"] == "CC-BY-4.0" and it["license_raw"] == "cc-by"
+    assert it["contact_point"] is None  # maintainer/author are all ""
+    assert it["extras"]["ckan_extras"] == {"Anno": "2016"}
+
+
+def test_fluent_translations_become_language_maps():
+    package = copy.deepcopy(_package("demockan/9c3036b8-f6ac-4a4e-9036-5a3cc90c3900.json"))
+    package["title_translated"] = {"zh_Hant": "規管海外物業銷售", "en": "Regulation of sale of overseas properties"}
+    package["extras"] = [{"key": "notes_translated", "value": json.dumps({"en": "English notes", "zh": "中文"})}]
+    rec = from_ckan(package)
+    assert rec["title"] == {"zh-Hant": "規管海外物業銷售", "en": "Regulation of sale of overseas properties"}
+    assert rec["description"] == {"en": "English notes", "zh": "中文"}
+    assert validation_errors(rec) == []
+    back = to_ckan(rec)
+    assert back["title"] == package["title"] and back["title_translated"] == package["title_translated"]
+    assert back["extras"] == package["extras"]
+
+
+def test_unrecognised_licence_and_format_are_kept_and_flagged():
+    package = copy.deepcopy(_package("datagovuk_package_show_update.json"))
+    package["license_id"] = "birmingham-council-terms"
+    package["license_url"], package["license_title"] = None, "Birmingham council terms"
+    package["resources"][0]["format"] = "ArcGIS MapServer"
+    rec = from_ckan(package)
+    assert rec["license"] is None and rec["license_raw"] == "birmingham-council-terms"
+    assert rec["distributions"][0]["format"] is None and rec["distributions"][0]["format_raw"] == "ArcGIS MapServer"
+    assert {"field": "license", "value": "birmingham-council-terms", "reason": "licence not recognised"} in rec["flags"]
+    assert {"field": "distributions[0].format", "value": "ArcGIS MapServer", "reason": "format not recognised"} in rec["flags"]
+    back = to_ckan(rec)
+    assert back["license_id"] == "birmingham-council-terms" and back["resources"][0]["format"] == "ArcGIS MapServer"
+
+
+def test_an_edited_record_is_written_canonically_not_from_stale_verbatim():
+    rec = from_ckan(_package("datagovuk_package_show_inspire.json"))
+    rec["license"], rec["license_raw"] = "CC-BY-4.0", None
+    rec["keywords"] = ["flood", "planning"]
+    rec["frequency"] = "MONTHLY"
+    rec["contact_point"] = {"name": "Flood team", "email": "floods@example.gov.uk", "url": None, "phone": None}
+    out = to_ckan(rec)
+    lic = vocab.licence("CC-BY-4.0")
+    assert (out["license_id"], out["license_title"], out["license_url"], out["isopen"]) == \
+        ("cc-by", lic.title, lic.url, True)
+    assert out["tags"] == [{"name": "flood"}, {"name": "planning"}] and out["num_tags"] == 2
+    extras = {e["key"]: e["value"] for e in out["extras"]}
+    assert "frequency-of-update" not in extras
+    assert extras["frequency"] == "http://publications.europa.eu/resource/authority/frequency/MONTHLY"
+    assert "contact-email" not in extras  # the contact changed: its old source extra goes
+    raw = {e["key"]: e for e in _package("datagovuk_package_show_inspire.json")["extras"]}
+    untouched = [e for e in out["extras"] if e["key"] != "frequency"]
+    assert len(untouched) == 24 and all(e == raw[e["key"]] for e in untouched)
+    assert (out["maintainer"], out["maintainer_email"]) == ("Flood team", "floods@example.gov.uk")
+    again = from_ckan(out)
+    for field in ("license", "keywords", "frequency", "contact_point", "themes", "title"):
+        assert again[field] == rec[field]
+
+
+def test_a_record_from_elsewhere_becomes_a_ckan_package_and_back():
+    rec = new_record(
+        id="0b8e6f1e-4c1a-4d59-8a37-2f7fd0d1c001", slug="bus-stops", identifier="https://data.example.gov/id/bus",
+        title={"en": "Bus stops", "zh": "公交站点"}, description={"en": "Every stop."},
+        publisher={"slug": "transport", "name": {"en": "Transport Department"}, "extras": {}},
+        contact_point={"name": "Data team", "email": "data@example.gov", "url": None, "phone": None},
+        keywords=["bus", "交通"], themes=["TRAN"], license="CC-BY-4.0", license_raw="CC-BY-4.0",
+        access_rights="PUBLIC", issued="2024-01-02", modified="2024-03-04", frequency="MONTHLY",
+        temporal={"start": "2020-01-01", "end": "2023-12-31"}, spatial=["http://sws.geonames.org/1816670/"],
+        language=["zh", "en"], conforms_to=["https://schema.example.gov/bus"], landing_page="https://example.gov/bus",
+        version="2.1",
+        distributions=[new_distribution(id="d1", title={"en": "CSV"}, download_url="https://example.gov/bus.csv",
+                                        format="CSV", format_raw="CSV", media_type="text/csv", byte_size=1234,
+                                        checksum={"algorithm": "sha256", "value": "ab" * 32}),
+                       new_distribution(id="d2", title={"en": "API"}, access_url="https://example.gov/api/bus")])
+    out = to_ckan(rec)
+    assert out["name"] == "bus-stops" and out["id"] == rec["id"]
+    assert out["title"] == "Bus stops" and out["title_translated"] == rec["title"]
+    assert out["organization"]["name"] == "transport" and out["organization"]["title"] == "Transport Department"
+    assert out["license_id"] == "CC-BY-4.0" and out["isopen"] is True
+    assert out["tags"] == [{"name": "bus"}, {"name": "交通"}]
+    assert out["metadata_modified"] == "2024-03-04" and out["url"] == "https://example.gov/bus"
+    extras = {e["key"]: e["value"] for e in out["extras"]}
+    assert extras["temporal_start"] == "2020-01-01" and extras["temporal_end"] == "2023-12-31"
+    assert extras["identifier"] == "https://data.example.gov/id/bus"
+    assert json.loads(extras["theme"]) == ["http://publications.europa.eu/resource/authority/data-theme/TRAN"]
+    assert out["resources"][0]["url"] == "https://example.gov/bus.csv" and out["resources"][0]["size"] == 1234
+    assert out["resources"][1]["url"] == "https://example.gov/api/bus"
+    assert out["num_resources"] == 2
+    back = from_ckan(out)
+    assert validation_errors(back) == []
+    for field in ("id", "slug", "identifier", "title", "description", "keywords", "themes", "license", "access_rights",
+                  "issued", "modified", "frequency", "temporal", "spatial", "language", "conforms_to",
+                  "landing_page", "version", "contact_point"):
+        assert back[field] == rec[field], field
+    for got, want in zip(back["distributions"], rec["distributions"], strict=True):
+        for field in ("id", "title", "access_url", "download_url", "format", "media_type", "byte_size", "checksum"):
+            assert got[field] == want[field], field
+
+
+def test_site_url_makes_relative_resource_urls_absolute():
+    rec = new_record(slug="x", title={"": "X"},
+                     distributions=[new_distribution(id="r", download_url="/files/x.csv")])
+    assert to_ckan(rec, site_url="https://data.example.gov/")["resources"][0]["url"] == \
+        "https://data.example.gov/files/x.csv"
+
+
+def test_what_cannot_be_a_package_is_a_clear_error():
+    with pytest.raises(ValueError, match="object"):
+        from_ckan(["not", "a", "package"])
+    with pytest.raises(ValueError, match="'id', 'name' or 'title'"):
+        from_ckan({"notes": "nothing else"})
+
+
+def test_odd_values_are_tolerated_and_kept():
+    package = copy.deepcopy(_package("demockan/9c3036b8-f6ac-4a4e-9036-5a3cc90c3900.json"))
+    package["tags"] = ["plain-string-tag", {"name": "ok"}, None]
+    package["resources"].append("not a resource")
+    package["resources"][0]["size"] = "2048"
+    package["extras"] = [{"key": "frequency", "value": "every other blue moon"}]
+    rec = from_ckan(package)
+    assert validation_errors(rec) == []
+    assert rec["keywords"] == ["plain-string-tag", "ok"]
+    assert rec["distributions"][0]["byte_size"] == 2048
+    assert rec["frequency"] == "every other blue moon"
+    assert {"field": "frequency", "value": "every other blue moon", "reason": "frequency not recognised"} \
+        in rec["flags"]
+    assert any(f["field"] == "distributions[1]" for f in rec["flags"])
+    back = to_ckan(rec)
+    assert back["resources"][1] == "not a resource"
+    assert back["resources"][0]["size"] == "2048"
+    assert back["tags"] == package["tags"]
