@@ -1,0 +1,390 @@
+"""The demo government in data_samples/: its files are what they claim to be, its sources
+parse and point at them, and expected.json covers every dataset exactly once.
+
+These are checks on fixtures the quality tests lean on, so each one reads the real bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import rdflib
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
+FILES = SAMPLES / "files"
+BASE = "http://127.0.0.1:5001/"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+
+
+def load_json(rel: str):
+    return json.loads((SAMPLES / rel).read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    return load_json("expected.json")
+
+
+@pytest.fixture(scope="module")
+def build_module():
+    spec = importlib.util.spec_from_file_location("data_samples_build", SAMPLES / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------- independent checkers
+
+def gb11643_valid(number: str) -> bool:
+    """PRC resident identity number: 17 digits, then the ISO 7064 MOD 11-2 check character."""
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return False
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(number[:17]))
+    return number[17] == "10X98765432"[total % 11]
+
+
+def luhn_valid(number: str) -> bool:
+    digits = [int(c) for c in reversed(number)]
+    total = sum(digits[0::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[1::2])
+    return total % 10 == 0
+
+
+def test_checkers_know_published_answers():
+    # The worked example of GB 11643-1999 and the classic Luhn test number.
+    assert gb11643_valid("11010519491231002X")
+    assert not gb11643_valid("110105194912310021")
+    assert luhn_valid("4111111111111111")
+    assert not luhn_valid("4111111111111112")
+
+
+# --------------------------------------------------------------------------- sources
+
+def ckan_packages() -> list[dict]:
+    payload = load_json("sources/ckan/package_search.json")
+    return payload["result"]["results"]
+
+
+def dcat_graph() -> rdflib.Graph:
+    return rdflib.Graph().parse(SAMPLES / "sources/dcat/catalog.ttl", format="turtle")
+
+
+def slugs_by_source() -> dict[str, list[str]]:
+    graph = dcat_graph()
+    return {
+        "ckan": [p["name"] for p in ckan_packages()],
+        "dcat": [str(graph.value(ds, DCT.identifier)) for ds in graph.subjects(rdflib.RDF.type, DCAT.Dataset)],
+        "datajson": [d["identifier"] for d in load_json("sources/datajson/data.json")["dataset"]],
+        "datapackage": [load_json("sources/datapackage/datapackage.json")["name"]],
+    }
+
+
+def distribution_urls() -> dict[str, list[str]]:
+    graph = dcat_graph()
+    return {
+        "ckan": [r["url"] for p in ckan_packages() for r in p["resources"]],
+        "dcat": [str(u) for u in graph.objects(None, DCAT.downloadURL)],
+        "datajson": [d["downloadURL"] for ds in load_json("sources/datajson/data.json")["dataset"]
+                     for d in ds["distribution"]],
+        "datapackage": [r["path"] for r in load_json("sources/datapackage/datapackage.json")["resources"]],
+    }
+
+
+def test_sources_json_lists_one_source_of_each_type_with_known_publishers():
+    sources = load_json("sources.json")
+    publishers = {p["slug"] for p in load_json("publishers.json")}
+    assert sorted(s["type"] for s in sources) == ["ckan", "datajson", "datapackage", "dcat"]
+    for source in sources:
+        assert (SAMPLES / source["url"]).is_file()
+        assert source["publisher"] in publishers
+    assert len({s["name"] for s in sources}) == len(sources)
+
+
+def test_publishers_have_bilingual_names_and_parents_listed_first():
+    seen: set[str] = set()
+    for pub in load_json("publishers.json"):
+        assert pub["name"]["zh"] and pub["name"]["en"]
+        assert pub["homepage"].startswith("https://") and "@" in pub["email"]
+        assert pub["parent"] is None or pub["parent"] in seen
+        seen.add(pub["slug"])
+    assert {"jh-stats", "jh-transport", "jh-environment", "jh-gov-office"} <= seen
+
+
+def test_ckan_dump_is_a_package_search_response():
+    payload = load_json("sources/ckan/package_search.json")
+    assert payload["success"] is True and payload["help"]
+    result = payload["result"]
+    assert result["count"] == len(result["results"]) > 0
+    for package in result["results"]:
+        assert package["organization"]["name"] == "jh-transport"
+        assert package["license_id"] in {"cc-by", "cc-nc"}
+        assert package["num_resources"] == len(package["resources"]) >= 1
+        for res in package["resources"]:
+            assert res["url"].startswith(BASE) and res["format"] and res["mimetype"]
+        extras = {e["key"]: e["value"] for e in package["extras"]}
+        assert extras["frequency"].startswith("http://publications.europa.eu/resource/authority/frequency/")
+
+
+def test_dcat_catalog_parses_and_conforms_to_dcat_ap_3_shapes():
+    import pyshacl
+
+    graph = dcat_graph()
+    assert len(list(graph.subjects(rdflib.RDF.type, DCAT.Catalog))) == 1
+    datasets = list(graph.subjects(rdflib.RDF.type, DCAT.Dataset))
+    assert len(datasets) == 6
+    for ds in datasets:
+        langs = {t.language for t in graph.objects(ds, DCT.title)}
+        assert langs == {"zh", "en"}
+        assert graph.value(ds, DCT.license) is not None
+    shapes = rdflib.Graph().parse(
+        Path(__file__).parent / "fixtures/real/shacl/dcat-ap_3_shacl_shapes.ttl", format="turtle")
+    conforms, _, report = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, report
+
+
+def test_datajson_has_the_required_project_open_data_fields():
+    catalog = load_json("sources/datajson/data.json")
+    assert catalog["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"
+    required = {"title", "description", "keyword", "modified", "publisher", "contactPoint", "identifier",
+                "accessLevel"}
+    for ds in catalog["dataset"]:
+        assert required <= ds.keys(), ds["identifier"]
+        assert ds["contactPoint"]["hasEmail"].startswith("mailto:")
+    missing = [ds["identifier"] for ds in catalog["dataset"] if "license" not in ds]
+    assert missing == ["working-day-calendar-2026"]
+    no_frequency = [ds["identifier"] for ds in catalog["dataset"] if "accrualPeriodicity" not in ds]
+    assert no_frequency == ["normative-documents"]
+
+
+def test_datapackage_is_valid_and_its_table_schema_fits_the_csv():
+    from frictionless import Package
+
+    descriptor = load_json("sources/datapackage/datapackage.json")
+    package = Package(descriptor)
+    assert [r.name for r in package.resources] == [r["name"] for r in descriptor["resources"]]
+    with_schema = [r for r in descriptor["resources"] if "schema" in r]
+    assert len(with_schema) == 1
+    res = with_schema[0]
+    local = FILES / urlsplit(res["path"]).path.lstrip("/")
+    rows = list(csv.reader(io.StringIO(local.read_text("utf-8"))))
+    assert rows[0] == [f["name"] for f in res["schema"]["fields"]]
+    assert all(len(row) == len(rows[0]) and all(row) for row in rows[1:])
+    for r in descriptor["resources"]:
+        data = (FILES / urlsplit(r["path"]).path.lstrip("/")).read_bytes()
+        assert r["bytes"] == len(data)
+        assert r["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def test_every_distribution_url_is_a_served_file_except_the_missing_one(expected):
+    missing = {d["file"] for e in expected.values() for d in e["distributions"] if "link-broken" in d["findings"]}
+    assert missing == {"jh-transport/road-works-2025.csv"}
+    seen = set()
+    for source, urls in distribution_urls().items():
+        for url in urls:
+            assert url.startswith(BASE), (source, url)
+            rel = url[len(BASE):]
+            seen.add(rel)
+            assert (FILES / rel).is_file() != (rel in missing), url
+    assert missing <= seen
+    expected_files = {d["file"] for e in expected.values() for d in e["distributions"]}
+    assert seen == expected_files
+
+
+def test_each_expected_dataset_is_in_exactly_one_source(expected, build_module):
+    from catalog_schema.store import slugify
+
+    by_source = slugs_by_source()
+    everywhere = [slug for slugs in by_source.values() for slug in slugs]
+    assert sorted(everywhere) == sorted(expected)
+    assert len(set(everywhere)) == len(everywhere)
+    assert len(expected) >= 20
+    # DCAT and data.json datasets: the English title slugifies to the slug, as the catalog would derive it.
+    graph = dcat_graph()
+    for ds in graph.subjects(rdflib.RDF.type, DCAT.Dataset):
+        en = next(t for t in graph.objects(ds, DCT.title) if t.language == "en")
+        assert slugify(str(en)) == str(graph.value(ds, DCT.identifier))
+        assert build_module.slugify(str(en)) == slugify(str(en))
+    for ds in load_json("sources/datajson/data.json")["dataset"]:
+        assert slugify(ds["title"]) == ds["identifier"]
+
+
+def test_expectations_cover_every_star_level_and_finding(expected):
+    stars = {d["stars"] for e in expected.values() for d in e["distributions"]}
+    assert stars == {0, 1, 2, 3, 4, 5}
+    findings = {f for e in expected.values() for f in e["findings"]}
+    assert findings == {
+        "link-broken", "licence-not-open", "licence-missing", "format-mismatch", "html-not-data",
+        "not-machine-readable", "proprietary-format", "no-uris", "no-external-links", "encoding-not-utf8",
+        "notes-rows", "blank-header", "duplicate-header", "blank-row", "duplicate-row", "missing-cells",
+        "type-error", "pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "stale", "frequency-missing",
+        "duplicate-dataset", "fragmented-series"}
+    for slug, e in expected.items():
+        assert e["stars"] == max(d["stars"] for d in e["distributions"]), slug
+        for d in e["distributions"]:
+            assert set(d["findings"]) <= set(e["findings"]), slug
+
+
+# --------------------------------------------------------------------------- the files themselves
+
+def test_folder_stays_under_two_megabytes():
+    total = sum(p.stat().st_size for p in SAMPLES.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    assert total < 2 * 1024 * 1024
+
+
+def test_build_reproduces_every_committed_output(build_module, tmp_path):
+    outputs = build_module.outputs(FILES)
+    build_module.write(outputs, tmp_path)
+    for rel, data in outputs.items():
+        assert (SAMPLES / rel).read_bytes() == data, rel
+    committed = {p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*")
+                 if p.is_file() and "__pycache__" not in p.parts}
+    real = {f"files/{dest}" for dest in build_module.REAL_FILES}
+    assert committed == set(outputs) | real | {"build.py"}
+
+
+def test_real_files_are_unchanged_copies():
+    rows = re.findall(r"^\| files/(\S+) \| fixtures/real/messy/(\S+) \| .+ \| ([0-9a-f]{64}) \|$",
+                      (SAMPLES / "SOURCES.md").read_text("utf-8"), re.MULTILINE)
+    assert len(rows) == 3
+    for dest, _, digest in rows:
+        assert hashlib.sha256((FILES / dest).read_bytes()).hexdigest() == digest
+
+
+def test_fabricated_personal_data_has_valid_check_digits():
+    rows = list(csv.DictReader(io.StringIO((FILES / "jh-gov-office/hotline-complaints-2026.csv").read_text("utf-8"))))
+    assert len(rows) == 20
+    for row in rows:
+        assert gb11643_valid(row["身份证号"]), row["身份证号"]
+        assert re.fullmatch(r"1[3-9]\d{9}", row["联系电话"])
+        assert re.fullmatch(r"[\w.]+@example\.(com|org|net)", row["电子邮箱"])
+        card = row["退款银行卡号"]
+        assert 16 <= len(card) <= 19 and luhn_valid(card), card
+
+
+def test_no_other_file_carries_personal_data_patterns():
+    id_like = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
+    mobile = re.compile(rb"(?<!\d)1[3-9]\d{9}(?!\d)")
+    for path in FILES.rglob("*"):
+        if path.is_file() and path.name != "hotline-complaints-2026.csv" and path.suffix in {".csv", ".json",
+                                                                                                ".geojson", ".xml"}:
+            data = path.read_bytes()
+            assert not id_like.search(data), path
+            assert not mobile.search(data), path
+            assert b"@" not in data, path
+
+
+def test_gbk_files_decode_as_gbk_and_not_as_utf8():
+    for name in ("nbs_gdp_20y_gbk.csv", "nbs_gdp_by_province_gbk.csv"):
+        data = (FILES / "jh-stats" / name).read_bytes()
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+        text = data.decode("gbk")
+        lines = text.splitlines()
+        assert lines[0].startswith("数据库：") and lines[3].startswith("地区,")
+        assert lines[-1] == "数据来源：国家统计局"
+
+
+def test_html_page_where_a_csv_was_promised():
+    data = (FILES / "jh-transport/parking-lots.csv").read_bytes()
+    assert data.lstrip().lower().startswith(b"<!doctype html")
+    assert b"404" in data
+
+
+def test_quality_problem_table_has_each_problem():
+    rows = list(csv.reader(io.StringIO((FILES / "jh-gov-office/service-statistics.csv").read_text("utf-8"))))
+    header, body = rows[0], rows[1:]
+    assert "" in header
+    assert len([h for h in header if h]) > len({h for h in header if h})  # duplicate header
+    assert any(all(c == "" for c in row) for row in body)  # blank row
+    filled = [tuple(r) for r in body if any(r)]
+    assert len(filled) > len(set(filled))  # duplicate row
+    assert any(c == "" for r in body if any(r) for c in r)  # missing cells
+    count_col = header.index("办件量")
+    bad = [r[count_col] for r in body if any(r) and r[count_col] and not r[count_col].isdigit()]
+    assert bad == ["约1200"]
+
+
+def test_fragmented_series_share_one_table_shape():
+    headers = [(FILES / f"jh-transport/bus-ridership-2024-{m}.csv").read_text("utf-8").splitlines()[0]
+               for m in ("10", "11", "12")]
+    assert len(set(headers)) == 1
+
+
+def test_duplicate_datasets_share_title_publisher_and_bytes():
+    packages = {p["name"]: p for p in ckan_packages()}
+    a, b = packages["taxi-fares"], packages["taxi-fares-2026"]
+    assert a["title"] == b["title"] and a["organization"]["name"] == b["organization"]["name"]
+    files = [FILES / urlsplit(p["resources"][0]["url"]).path.lstrip("/") for p in (a, b)]
+    assert files[0] != files[1] and files[0].read_bytes() == files[1].read_bytes()
+
+
+def test_stale_dataset_is_monthly_and_last_modified_in_january_2025():
+    extras = {e["key"]: e["value"] for e in {p["name"]: p for p in ckan_packages()}
+              ["traffic-violations-monthly"]["extras"]}
+    assert extras["frequency"].endswith("/MONTHLY")
+    assert extras["modified"].startswith("2025-01")
+
+
+def test_pdf_is_well_formed():
+    data = (FILES / "jh-gov-office/general-public-budget-2024.pdf").read_bytes()
+    assert data.startswith(b"%PDF-1.")
+    assert data.rstrip().endswith(b"%%EOF")
+    startxref = int(re.search(rb"startxref\s+(\d+)\s+%%EOF", data).group(1))
+    assert data[startxref:].startswith(b"xref")
+    offsets = [int(m) for m in re.findall(rb"(\d{10}) 00000 n", data[startxref:])]
+    for number, offset in enumerate(offsets, 1):
+        assert data[offset:].startswith(f"{number} 0 obj".encode())
+    stream = re.search(rb"/Length (\d+) >>\nstream\n", data)
+    assert data[stream.end() + int(stream.group(1)):].startswith(b"\nendstream")
+
+
+def test_office_files_open_in_their_readers():
+    import openpyxl
+    import xlrd
+    from odf.opendocument import load
+    from odf.table import TableRow
+
+    sheet = openpyxl.load_workbook(FILES / "jh-transport/taxi-fares.xlsx").active
+    assert sheet.max_row == 6 and sheet.cell(1, 1).value == "车型"
+    doc = load(str(FILES / "jh-environment/noise-monitoring.ods"))
+    assert len(doc.spreadsheet.getElementsByType(TableRow)) == 11
+    with zipfile.ZipFile(FILES / "jh-environment/noise-monitoring.ods") as ods:
+        first = ods.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+    book = xlrd.open_workbook(str(FILES / "jh-environment/sister-city-temperatures.xls"))
+    assert book.sheet_by_index(0).row_values(0) == ["date", "temperature", "place"]
+
+
+def test_json_and_geojson_files_have_the_promised_shape():
+    stops = json.loads((FILES / "jh-transport/bus-stops.geojson").read_text("utf-8"))
+    assert stops["type"] == "FeatureCollection" and len(stops["features"]) == 30
+    assert all(f["geometry"]["type"] == "Point" for f in stops["features"])
+    for name in ("jh-transport/bicycle-stations.json", "jh-gov-office/working-day-calendar-2026.json"):
+        items = json.loads((FILES / name).read_text("utf-8"))
+        assert isinstance(items, list) and items
+        assert all(isinstance(i, dict) and i.keys() == items[0].keys() and all(v not in ("", None)
+                                                                              for v in i.values()) for i in items)
+
+
+def _objects_outside(path: Path, domain: str) -> set[str]:
+    graph = rdflib.Graph().parse(path, format="turtle")
+    subjects = {urlsplit(str(s)).hostname for s in graph.subjects() if isinstance(s, rdflib.URIRef)}
+    assert subjects == {domain}
+    return {str(o) for p, o in graph.predicate_objects() if isinstance(o, rdflib.URIRef) and p != rdflib.RDF.type
+            and urlsplit(str(o)).hostname != domain}
+
+
+def test_four_star_turtle_links_nowhere_else_and_five_star_turtle_does():
+    domain = "data.jinghai.example"
+    assert _objects_outside(FILES / "jh-environment/water-quality-sections.ttl", domain) == set()
+    outside = _objects_outside(FILES / "jh-environment/air-quality-stations.ttl", domain)
+    assert {urlsplit(u).hostname for u in outside} == {"sws.geonames.org", "dbpedia.org"}
