@@ -200,7 +200,8 @@ def test_unrecognised_licence_and_format_are_kept_and_flagged():
     assert rec["license"] is None and rec["license_raw"] == "birmingham-council-terms"
     assert rec["distributions"][0]["format"] is None and rec["distributions"][0]["format_raw"] == "ArcGIS MapServer"
     assert {"field": "license", "value": "birmingham-council-terms", "reason": "licence not recognised"} in rec["flags"]
-    assert {"field": "distributions[0].format", "value": "ArcGIS MapServer", "reason": "format not recognised"} in rec["flags"]
+    assert {"field": "distributions[0].format", "value": "ArcGIS MapServer",
+            "reason": "format not recognised"} in rec["flags"]
     back = to_ckan(rec)
     assert back["license_id"] == "birmingham-council-terms" and back["resources"][0]["format"] == "ArcGIS MapServer"
 
