@@ -30,6 +30,7 @@ canonical form.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import warnings
@@ -172,20 +173,24 @@ def parse_catalog(data: bytes | str, format: str | None = None, base: str | None
                          total_items=total, errors=errors)
 
 
-def _document_order(graph: rdflib.Graph, text: str) -> list:
-    def position(subject) -> tuple[int, str]:
-        if isinstance(subject, URIRef):
-            s = str(subject)
-            about = [text.find(f'about="{form}"') for form in {s, s.replace("&", "&amp;")}]
-            if max(about) >= 0:  # RDF/XML: where the dataset is described, not where a catalog lists it
-                return min(p for p in about if p >= 0), s
-            found = [text.find(form + end) for form in {s, s.replace("&", "&amp;")} for end in ('"', ">", "'")]
-            found = [pos for pos in found if pos >= 0]
-            if found:  # the URI closed by a quote or '>', not the prefix of a "#distribution" URI
-                return min(found), s
-        return len(text), str(subject)
+_ABOUT = re.compile(r"""about=["']([^"']+)["']""")
+_MENTION = re.compile(r'<([^<>\s]+)>|"@id"\s*:\s*"([^"]+)"')
 
-    return sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=position)
+
+def _document_order(graph: rdflib.Graph, text: str) -> list:
+    """Datasets in the order the document describes them: one pass over the text, not one search per dataset.
+
+    RDF/XML: the first rdf:about of each URI (where it is described, not where a catalog
+    lists it); Turtle, N-Triples, JSON-LD: the first <IRI> or "@id". Blank-node datasets last.
+    """
+    first: dict[str, int] = {}
+    pattern = _ABOUT if _ABOUT.search(text[:100_000]) else _MENTION
+    for match in pattern.finditer(text):
+        value = html.unescape(next(g for g in match.groups() if g is not None))
+        first.setdefault(value, match.start())
+    end = len(text) + 1
+    return sorted(set(graph.subjects(RDF.type, DCAT.Dataset)),
+                  key=lambda s: (first.get(str(s), end) if isinstance(s, URIRef) else end, str(s)))
 
 
 def _hydra(graph: rdflib.Graph) -> tuple[str | None, int | None]:
@@ -633,7 +638,11 @@ def _date_literal(value: str) -> Literal:
 def _texts(g: rdflib.Graph, node, pred, langmap: dict[str, str] | None) -> None:
     for lang, text in sorted((langmap or {}).items()):
         if text:
-            g.add((node, pred, Literal(text, lang=lang or None)))
+            try:
+                literal = Literal(text, lang=lang.replace("_", "-") or None)
+            except ValueError:  # not a BCP 47 tag: publish the text untagged rather than not at all
+                literal = Literal(text)
+            g.add((node, pred, literal))
 
 
 def _typed(g, pred, subject, value: str, cls, label: str | None = None):
@@ -812,6 +821,19 @@ def _add_distribution(g, ds, dist: Record, index: int, record: Record) -> None:
     _add_languages(g, node, dist.get("language"))
     for std in dist.get("conforms_to") or []:
         _typed(g, DCTERMS.conformsTo, node, std, DCTERMS.Standard)
+
+
+# URL extension -> (rdflib format, media type): the syntaxes of /catalog.{ttl,rdf,jsonld,nt}
+SYNTAXES = {"ttl": ("turtle", "text/turtle"), "rdf": ("xml", "application/rdf+xml"),
+            "jsonld": ("json-ld", "application/ld+json"), "nt": ("nt", "application/n-triples")}
+
+
+def serialize(graph: rdflib.Graph, extension: str) -> tuple[bytes, str]:
+    """A graph in the syntax of a URL extension (ttl, rdf, jsonld, nt): (body, media type)."""
+    if extension not in SYNTAXES:
+        raise ValueError(f"unknown RDF extension {extension!r}; use one of {', '.join(SYNTAXES)}")
+    fmt, media_type = SYNTAXES[extension]
+    return graph.serialize(format=fmt, encoding="utf-8"), media_type
 
 
 def new_graph() -> rdflib.Graph:

@@ -341,8 +341,9 @@ def test_every_syntax_round_trips(loaded, syntax):
     graph = dcat.catalog_to_rdf(records, site_url=SITE, catalog_info=info,
                                 page={"uri": f"{SITE}/catalog.ttl?page=1", "next": f"{SITE}/catalog.ttl?page=2",
                                       "total_items": 300, "per_page": len(records)})
-    data = graph.serialize(format=syntax)
-    assert dcat.sniff_format(data) == syntax
+    extension = next(ext for ext, (fmt, _) in dcat.SYNTAXES.items() if fmt == syntax)
+    data, media_type = dcat.serialize(graph, extension)
+    assert dcat.sniff_format(data) == syntax and "/" in media_type
     parsed = dcat.parse_catalog(data)
     assert parsed.errors == []
     assert parsed.next_page == f"{SITE}/catalog.ttl?page=2" and parsed.total_items == 300
@@ -565,3 +566,19 @@ def test_known_values_are_published_as_eu_uris():
     assert graph.value(ds, DCTERMS.license) is None  # DCAT-AP puts the licence on the distributions
     assert graph.value(ds, DCTERMS.publisher) == URIRef(f"{SITE}/publisher/env")
     assert str(graph.value(graph.value(ds, DCAT.contactPoint), VCARD.hasEmail)) == "mailto:opendata@env.example.gov"
+
+
+def test_turtle_records_come_in_document_order_and_bad_tags_do_not_stop_publishing():
+    doc = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+    <http://x.example/zebra> a dcat:Dataset ; dct:title "Z" .
+    <http://x.example/apple> a dcat:Dataset ; dct:title "A" .
+    <http://x.example/mango> a dcat:Dataset ; dct:title "M" ; dcat:distribution <http://x.example/zebra#csv> .
+    <http://x.example/zebra#csv> a dcat:Distribution ; dcat:accessURL <http://x.example/z.csv> .
+    """
+    parsed = dcat.parse_catalog(doc)
+    assert [r["uri"].rsplit("/", 1)[1] for r in parsed.records] == ["zebra", "apple", "mango"]
+    rec = parsed.records[0]
+    rec["title"] = {"zh_CN": "斑马", "not a tag!": "Zebra"}
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    titles = {(str(o), o.language) for o in graph.objects(URIRef(dcat.dataset_uri(rec, SITE)), DCTERMS.title)}
+    assert titles == {("斑马", "zh-CN"), ("Zebra", None)}
