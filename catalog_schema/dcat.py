@@ -66,6 +66,7 @@ _DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 _YEAR = re.compile(r"^-?\d{4}$")
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_LANG_KEY = re.compile(r"^([a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*)?$")  # record.schema.json's langmap keys
 _HEX = re.compile(r"^([0-9a-fA-F]{2})*$")
 _NT_LINE = re.compile(r'^(<[^>]*>|_:\S+)\s+<[^>]*>\s+.+\.\s*$')
 
@@ -255,8 +256,9 @@ class _Reader:
 
     def langmap(self, pred) -> dict[str, str]:
         out: dict[str, str] = {}
-        for o in self.values(pred):  # an empty literal says nothing: it stays in extras, verbatim
-            if isinstance(o, Literal) and str(o) and (o.language or "") not in out:
+        for o in self.values(pred):  # empty, or a tag the record cannot hold (x-private): extras keep it
+            if (isinstance(o, Literal) and str(o) and (o.language or "") not in out
+                    and _LANG_KEY.match(o.language or "")):
                 out[o.language or ""] = str(o)
                 self.take(pred, o)
         return out
@@ -771,8 +773,13 @@ def dataset_to_rdf(record: Record, *, site_url: str, graph: rdflib.Graph | None 
     _add_languages(g, ds, record.get("language"))
     if record.get("version"):
         g.add((ds, DCAT_VERSION, Literal(record["version"])))
+    used: set[str] = set()
     for index, dist in enumerate(record.get("distributions") or []):
-        _add_distribution(g, ds, dist, index, record)
+        ident = distribution_id(dist, index)
+        if ident in used:  # two distributions must not merge into one node (DCAT-AP maxCount 1 on format ...)
+            ident = f"{ident}-{index}"
+        used.add(ident)
+        _add_distribution(g, ds, dist, URIRef(f"{ds}/resource/{ident}"))
     return g
 
 
@@ -782,8 +789,7 @@ def _add_languages(g, subject, languages) -> None:
         _typed(g, DCTERMS.language, subject, value, DCTERMS.LinguisticSystem)
 
 
-def _add_distribution(g, ds, dist: Record, index: int, record: Record) -> None:
-    node = URIRef(f"{ds}/resource/{distribution_id(dist, index)}")
+def _add_distribution(g, ds, dist: Record, node: URIRef) -> None:
     g.add((ds, DCAT.distribution, node))
     g.add((node, RDF.type, DCAT.Distribution))
     _texts(g, node, DCTERMS.title, dist.get("title"))

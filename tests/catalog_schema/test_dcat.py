@@ -582,3 +582,22 @@ def test_turtle_records_come_in_document_order_and_bad_tags_do_not_stop_publishi
     graph = dcat.dataset_to_rdf(rec, site_url=SITE)
     titles = {(str(o), o.language) for o in graph.objects(URIRef(dcat.dataset_uri(rec, SITE)), DCTERMS.title)}
     assert titles == {("斑马", "zh-CN"), ("Zebra", None)}
+
+
+def test_distributions_never_merge_and_odd_language_tags_stay_in_extras(shapes):
+    rec = complete_record()
+    twin = copy.deepcopy(rec["distributions"][0])
+    twin.update(id=None, format="JSON", format_raw="JSON", media_type="application/json")
+    rec["distributions"] = [dict(twin), dict(twin, format="XML", format_raw="XML", media_type="application/xml")]
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    assert len(set(graph.objects(URIRef(f"{SITE}/dataset/air-quality"), DCAT.distribution))) == 2
+    conforms, found = validate(graph, shapes)
+    assert conforms, found
+
+    doc = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+    <http://x.example/d> a dcat:Dataset ; dct:title "Private"@x-internal, "Public"@en ; dct:description "" ."""
+    rec = dcat.parse_catalog(doc).records[0]
+    assert rec["title"] == {"en": "Public"} and rec["description"] == {}
+    assert rec["extras"]["rdf"][str(DCTERMS.title)] == ['"Private"@x-internal']
+    assert rec["extras"]["rdf"][str(DCTERMS.description)] == ['""']
+    assert validation_errors(rec) == []
