@@ -351,6 +351,7 @@ class _FormatTable:
     by_ext: dict[str, FileFormat]
     by_media: dict[str, FileFormat]
     curated: frozenset[str]
+    by_eu_code: dict[str, FileFormat]  # every EU file-type code, folded ones (PDFA1B -> PDF) included
 
 
 # say nothing about the content: never a format on their own
@@ -436,7 +437,8 @@ def _format_table() -> _FormatTable:
     for mt in _GENERIC_MEDIA_TYPES:
         by_media.pop(mt, None)
     curated_codes = frozenset(row["code"] for row in curated)
-    return _FormatTable(tuple(ordered), by_code, by_key, by_ext, by_media, curated_codes)
+    by_eu_code = {**claimed_eu, **{code: by_code[code] for code in eu if code not in claimed_eu}}
+    return _FormatTable(tuple(ordered), by_code, by_key, by_ext, by_media, curated_codes, by_eu_code)
 
 
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$")
@@ -444,7 +446,8 @@ _IANA = re.compile(r"^https?://(www\.)?iana\.org/assignments/media-types/", re.I
 
 
 def format_by_code(code: str) -> FileFormat | None:
-    """The format with this canonical code (``CSV``, ``RDF_XML`` ...) or EU file-type code."""
+    """The format with this canonical code (``CSV``, ``RDF_XML``, ``JSON-LD``) or EU file-type code
+    (``RDF_TURTLE`` gives ``TURTLE``); labels and aliases are ``file_format``'s job."""
     text = _clean(code)
     if text is None:
         return None
@@ -452,18 +455,10 @@ def format_by_code(code: str) -> FileFormat | None:
     upper = text.upper()
     if upper in table.by_code:
         return table.by_code[upper]
-    found = table.by_key.get(_key(text))
-    return found if found is not None and _key(found.code) == _key(text) else _eu_code(upper)
-
-
-def _eu_code(code: str) -> FileFormat | None:
-    table = _format_table()
-    for fmt in table.ordered:
-        if fmt.eu_uri and fmt.eu_uri.endswith("/" + code):
-            return fmt
-    found = table.by_key.get(_key(code))
-    # EU alias codes (PDFA1A -> PDF) are indexed by key
-    return found if found is not None and code.isupper() else None
+    if upper in table.by_eu_code:
+        return table.by_eu_code[upper]
+    found = table.by_key.get(_key(text))  # spelling variants of a code: json-ld, rdf xml
+    return found if found is not None and _key(found.code) == _key(text) else None
 
 
 def format_for_media_type(media_type: str) -> FileFormat | None:
@@ -511,7 +506,7 @@ def file_format(raw: str | None) -> FileFormat | None:
         return None
     eu_code = _uri_tail(text, EU_FILE_TYPE)
     if eu_code is not None:
-        return _eu_code(eu_code.upper())
+        return _format_table().by_eu_code.get(eu_code.upper())
     if _IANA.match(text):
         return format_for_media_type(text)
     low = text.lower()

@@ -673,6 +673,18 @@ def test_format_for_extension(raw, code):
     assert vocab.format_for_extension(raw).code == code
 
 
+def test_format_by_code_takes_codes_not_labels():
+    assert vocab.format_by_code("csv").code == "CSV"
+    assert vocab.format_by_code("json-ld").code == "JSON_LD"
+    assert vocab.format_by_code("RDF_TURTLE").code == "TURTLE"  # EU code
+    assert vocab.format_by_code("PDFA1B").code == "PDF"  # EU code folded into ours
+    assert vocab.format_by_code("EPUB").code == "EPUB"  # EU code outside the curated table
+    assert vocab.format_by_code("Excel") is None  # a label: file_format's job
+    assert vocab.file_format("Excel").code == "XLS"
+    assert vocab.format_by_code("text/csv") is None
+    assert vocab.format_by_code(None) is None and vocab.format_by_code("") is None
+
+
 def test_format_for_extension_unknown():
     for raw in (None, "", "README", "file.unknownext", "https://example.org/download"):
         assert vocab.format_for_extension(raw) is None
