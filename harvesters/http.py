@@ -95,6 +95,22 @@ class HttpError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def as_dict(self) -> dict[str, Any]:
+        """The error as data, for a harvest error row or a link-check finding."""
+        return {"kind": self.kind, "url": self.url, "status": self.status, "message": self.message}
+
+    def __reduce__(self):
+        # Exceptions pickle through their args (the message only here); Celery and process
+        # pools need the whole error back, so rebuild from the attributes.
+        return _rebuild_error, (type(self), dict(self.__dict__))
+
+
+def _rebuild_error(cls: type[HttpError], state: dict[str, Any]) -> HttpError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidJson(HttpError, ValueError):
     """The answer arrived but is not JSON we accept (syntax, encoding or nesting depth)."""
@@ -727,11 +743,11 @@ class GuardedSession:
             try:
                 resp = self._attempt(method, url, headers, host, start)
             except HttpError as err:
-                if err.kind == "circuit-open" or not err.retryable or last:
-                    raise
-                if self._is_dead(host):
+                if err.kind != "circuit-open" and self._is_dead(host):
                     err.message += f"; {host} is now skipped for the rest of this run"
                     err.args = (err.message,)
+                    raise
+                if not err.retryable or last:
                     raise
                 self._pause(cfg.backoff * 2 ** attempt, start)
                 continue

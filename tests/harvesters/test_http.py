@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import gzip
 import io
+import pickle
 import socket
 import ssl
 import subprocess
@@ -242,6 +243,28 @@ def test_user_agent_is_sent_on_every_request(local_server):
     agents = [r.headers["User-Agent"] for r in local_server.requests]
     assert agents == ["opendata-test/1.0 (+mailto:ops@example.gov)"] * 2
     assert [r.method for r in local_server.requests] == ["GET", "HEAD"]
+
+
+def test_params_head_and_result_fields(local_server, http):
+    local_server.add_bytes("/api/search", b'{"count": 0}', content_type="application/json; charset=utf-8")
+    result = http.get(local_server.url("/api/search"), params={"q": "公交", "rows": 10})
+    assert local_server.requests[0].query == "q=%E5%85%AC%E4%BA%A4&rows=10"
+    assert result.status_code == 200 and result.ok and result.json() == {"count": 0}
+    assert result.text == '{"count": 0}' and result.redirects == [] and 0 < result.elapsed < 2
+    head = http.head(local_server.url("/api/search"))
+    assert head.content == b"" and head.headers["Content-Length"] == "12" and not head.truncated
+
+
+def test_errors_pickle_whole_and_read_as_data(local_server, http):
+    local_server.add_bytes("/missing", b"nope", status=410)
+    with pytest.raises(HttpError) as info:
+        http.fetch(local_server.url("/missing"))
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is HttpError and copy.as_dict() == info.value.as_dict()
+    assert copy.as_dict() == {"kind": "http-status", "url": local_server.url("/missing"), "status": 410,
+                              "message": f"{local_server.url('/missing')} answered HTTP 410 Gone"}
+    bad = pickle.loads(pickle.dumps(InvalidJson("http://example.gov/x.json", "not JSON")))
+    assert isinstance(bad, ValueError) and (bad.kind, str(bad)) == ("invalid-json", "not JSON")
 
 
 # -- timeouts -----------------------------------------------------------------------------------
