@@ -116,18 +116,22 @@ def _reject_unsafe_xml(data: bytes | str) -> None:
         raise ValueError(f"RDF/XML is not well-formed XML: {exc}") from exc
 
 
-def _reject_remote_context(node: Any) -> None:
-    """A JSON-LD @context given by URL would make rdflib fetch it: refuse, never go to the network."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
+def _reject_remote_context(document: Any) -> None:
+    """A JSON-LD @context or @import given by URL would make rdflib fetch it: refuse, never go to the network.
+
+    Walks the document with a stack, so a deeply nested one cannot exhaust the recursion limit.
+    """
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
                 items = value if isinstance(value, list) else [value]
-                if any(isinstance(item, str) for item in items):
-                    raise ValueError("JSON-LD with a remote @context is refused (it would need a network fetch)")
-            _reject_remote_context(value)
-    elif isinstance(node, list):
-        for item in node:
-            _reject_remote_context(item)
+                if key in ("@context", "@import") and any(isinstance(item, str) for item in items):
+                    raise ValueError(f"JSON-LD with a remote {key} is refused (it would need a network fetch)")
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def load_graph(data: bytes | str, format: str | None = None, base: str | None = None) -> rdflib.Graph:
@@ -140,9 +144,10 @@ def load_graph(data: bytes | str, format: str | None = None, base: str | None = 
         _reject_unsafe_xml(data)
     if fmt == "json-ld":
         try:
-            _reject_remote_context(json.loads(data))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"JSON-LD is not valid JSON: {exc}") from exc
+            document = json.loads(data)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ValueError(f"JSON-LD is not valid JSON (or nested too deeply): {exc}") from exc
+        _reject_remote_context(document)
     graph = rdflib.Graph()
     try:
         with warnings.catch_warnings():  # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph

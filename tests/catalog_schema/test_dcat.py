@@ -514,6 +514,13 @@ def test_syntax_errors_are_value_errors():
         dcat.parse_catalog(b"<rdf:RDF><unclosed></rdf:RDF>")
     with pytest.raises(ValueError, match="remote @context"):
         dcat.parse_catalog(json.dumps({"@context": "https://schema.org/", "@id": "http://x.example/d"}))
+    with pytest.raises(ValueError, match="remote @import"):
+        dcat.parse_catalog(json.dumps({"@context": {"@import": "https://x.example/ctx"}, "@id": "http://x.example/d"}))
+    with pytest.raises(ValueError, match="nested too deeply"):
+        dcat.parse_catalog("[" * 100_000 + "]" * 100_000, "json-ld")
+    with pytest.raises(ValueError, match="could not parse turtle"):
+        dcat.parse_catalog("<http://x.example/d> <http://x.example/p> " + "[ <http://x.example/p> " * 5000
+                           + "1" + " ]" * 5000 + " .", "turtle")
     with pytest.raises(ValueError, match="unsupported RDF format"):
         dcat.parse_catalog(b"{}", format="n3-star")
 
