@@ -751,7 +751,7 @@ def datasets() -> list[dict]:
          "description": {"zh": "2026年法定节假日放假与调休上班日期。",
                          "en": "Public holidays and swapped working days in 2026."},
          "keywords": ["节假日", "调休", "calendar"], "themes": ["GOVE", "SOCI"], "issued": "2025-12-01",
-         "modified": "2025-12-01", "temporal": ("2026-01-01", "2026-12-31"),
+         "modified": "2026-01-05", "temporal": ("2026-01-01", "2026-12-31"),
          "distributions": [dist("jh-gov-office/working-day-calendar-2026.json", "JSON", {"zh": "日历（JSON）"}, 0,
                                 ["licence-missing"], "no licence stated, so not open")]},
         {**common, "slug": "normative-documents", "source": "datajson", "publisher": "jh-gov-office",
@@ -1056,9 +1056,11 @@ README_RULES = """
   The list is complete for the slugs below; the engine may add findings of other types
   (metadata points, description length ...).
 - Dates are fixed, so timeliness depends on the day of the assessment: the expectations hold
-  for assessments between 2026-11-01 and 2027-06-30. Only `traffic-violations-monthly` is stale
-  (monthly, last modified 2025-01-15); the others are annual and were modified in 2026, or
-  irregular, or (`normative-documents`) declare no frequency.
+  for assessments between 2026-11-01 and 2027-01-05 whatever the grace (tests should pass a
+  fixed "now", e.g. 2026-11-23); with the half-period grace of `quality/timeliness.py` they hold
+  until 2027-07-05. Only `traffic-violations-monthly` is stale (monthly, last modified
+  2025-01-15); every other dataset is annual and was modified on or after 2026-01-05, or
+  irregular, or (`normative-documents`) declares no frequency.
 - Catalog-wide: `taxi-fares` and `taxi-fares-2026` have the same title and publisher and their
   files have the same bytes (`duplicate-dataset`); `bus-ridership-2024-10/-11/-12` are one table
   split by month (`fragmented-series`). `jh-health` publishes nothing (an orphaned publisher).

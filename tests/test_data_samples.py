@@ -388,3 +388,31 @@ def test_four_star_turtle_links_nowhere_else_and_five_star_turtle_does():
     assert _objects_outside(FILES / "jh-environment/water-quality-sections.ttl", domain) == set()
     outside = _objects_outside(FILES / "jh-environment/air-quality-stations.ttl", domain)
     assert {urlsplit(u).hostname for u in outside} == {"sws.geonames.org", "dbpedia.org"}
+
+
+def _frequencies_and_dates() -> dict[str, tuple[str | None, str]]:
+    out = {}
+    for p in ckan_packages():
+        extras = {e["key"]: e["value"] for e in p["extras"]}
+        out[p["name"]] = (extras["frequency"].rsplit("/", 1)[1], extras["modified"])
+    graph = dcat_graph()
+    for ds in graph.subjects(rdflib.RDF.type, DCAT.Dataset):
+        freq = graph.value(ds, DCT.accrualPeriodicity)
+        out[str(graph.value(ds, DCT.identifier))] = (str(freq).rsplit("/", 1)[1], str(graph.value(ds, DCT.modified)))
+    iso = {"R/P1Y": "ANNUAL", "R/P1M": "MONTHLY", "irregular": "IRREG"}
+    for ds in load_json("sources/datajson/data.json")["dataset"]:
+        out[ds["identifier"]] = (iso[ds["accrualPeriodicity"]] if "accrualPeriodicity" in ds else None, ds["modified"])
+    package = load_json("sources/datapackage/datapackage.json")
+    out[package["name"]] = (package["x_frequency"], package["x_modified"])
+    return out
+
+
+def test_only_the_stale_dataset_can_be_late_before_2027(expected):
+    for slug, (frequency, modified) in _frequencies_and_dates().items():
+        if "stale" in expected[slug]["findings"]:
+            assert (frequency, modified[:7]) == ("MONTHLY", "2025-01")
+        elif frequency == "ANNUAL":
+            assert modified >= "2026-01-05", slug
+        else:
+            assert frequency in {"IRREG", None}, slug
+            assert (frequency is None) == ("frequency-missing" in expected[slug]["findings"]), slug
