@@ -1,0 +1,282 @@
+"""Tabular profiling on real messy files, and the same counts as `frictionless validate` on generated ones."""
+
+import csv
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from frictionless import Checklist, Resource, Schema, checks, validate
+
+from quality.tabular import TableError, profile_file, profile_findings, read_table, unreadable_finding
+
+MESSY = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "messy"
+
+
+def slugs(profile):
+    return [f.type for f in profile_findings(profile, "dist-1")]
+
+
+# --------------------------------------------------------------------------- real files
+
+
+@pytest.mark.parametrize(("name", "columns", "first_year"), [
+    ("nbs_gdp_20y_gbk.csv", 20, "2024年"),
+    ("nbs_gdp_by_province_gbk.csv", 26, "2017年"),
+])
+def test_nbs_gbk_exports_notes_above_and_below(name, columns, first_year):
+    p = profile_file(MESSY / name)
+    assert p.format == "csv" and p.encoding == "gbk"
+    # rows 0-2: 数据库 / 指标 / 时间; row 3 the header; 31 provinces; rows 35-36: 注 and 数据来源
+    assert p.header_row == 3
+    assert p.notes_rows_above == [0, 1, 2]
+    assert p.notes_rows_below == [35, 36]
+    assert (p.rows, p.columns) == (31, columns)
+    assert p.header[:2] == ["地区", first_year]
+    assert p.sample[0][0] == "北京市" and p.sample[-1][0] == "广西壮族自治区" and len(p.sample) == 20
+    assert p.inferred_types["地区"] == "string"
+    assert set(list(p.inferred_types.values())[1:]) == {"number"}
+    assert p.type_errors == 0 and p.missing_cells == 0 and p.duplicate_rows == 0 and p.blank_rows == 0
+    found = profile_findings(p, "dist-1")
+    assert [f.type for f in found] == ["encoding-not-utf8", "notes-rows"]
+    notes = found[1]
+    assert notes.evidence["rows_above"] == [0, 1, 2] and notes.evidence["rows_below"] == [35, 36]
+    assert notes.distribution == "dist-1" and "gbk" in found[0].message
+
+    batches = list(read_table(MESSY / name))
+    table = pa.Table.from_batches(batches)
+    assert table.num_rows == 31 and table.column_names[0] == "地区"
+    assert table.column("地区").to_pylist()[-1] == "新疆维吾尔自治区"
+
+
+def test_latin1_files_decoded_blank_and_repeated_lines_counted():
+    # 2,237 data rows under a 4-label header whose last label is blank; 37 empty rows ",,,"; 222 rows
+    # repeat an earlier one (counted with the csv module, rows padded to the header)
+    p = profile_file(MESSY / "messytables_sparse_with_column_errors.csv")
+    assert p.encoding == "latin-1"
+    assert (p.rows, p.columns, p.header_row) == (2237, 4, 0)
+    assert p.header == ["LP", "Bezeichnung", "Kapitel/Titel", ""]
+    assert p.blank_header == [3]
+    assert p.blank_rows == 37 and p.duplicate_rows == 222
+    assert p.missing_cells == 4367
+    assert p.type_errors == 12 and p.type_errors_by_column == {"Kapitel/Titel": 12}
+    assert any("Trägerorganisationen" in (r[1] or "") for r in p.sample)
+    assert {"blank-header", "blank-row", "duplicate-row", "missing-cells", "type-error",
+            "encoding-not-utf8"} <= set(slugs(p))
+
+    s = profile_file(MESSY / "messytables_spanish_chars.csv")
+    assert s.encoding == "latin-1"
+    assert s.header[-1] == "Descripción"
+    # 114 rows, then a ",,,,,,," row and a "Fuente: ..." source line: the notes below the table
+    assert (s.rows, s.columns, s.notes_rows_below) == (114, 8, [116])
+    assert s.sample[0][3] == "Gobierno"
+
+
+def test_cr_line_endings_and_title_rows():
+    p = profile_file(MESSY / "messytables_mixedGLB.csv")
+    assert p.header_row == 3 and p.notes_rows_above == [0, 1]
+    assert (p.rows, p.columns) == (133, 19)
+    assert p.sample[0][:3] == ["1880", "-43", "-27"]
+    # "****" marks missing months of 2012; in 1880 it sits in the first sampled row of D-N and DJF,
+    # which frictionless's scoring then infers as strings
+    assert p.inferred_types["D-N"] == "string" and p.inferred_types["Jun"] == "integer"
+    assert p.type_errors == 10
+
+
+def test_semicolon_table_under_a_title_block():
+    p = profile_file(MESSY / "messytables_weird_head_padding.csv")
+    assert p.header_row == 11 and p.header[1:4] == ["1985", "1993", "2000"]
+    assert p.columns == 11 and p.rows == 60
+    assert p.notes_rows_above == [2, 3, 5, 6, 7, 8]
+    assert p.notes_rows_below[0] == 73 and p.notes_rows_below[-1] == 93
+    assert p.blank_header == [0, 10]
+
+
+def test_encrypted_xls_is_a_clear_error_and_finding():
+    with pytest.raises(TableError) as err:
+        profile_file(MESSY / "messytables_encrypted_no_password.xls")
+    assert err.value.reason == "encrypted"
+    finding = unreadable_finding(err.value, "dist-9")
+    assert finding.type == "table-unreadable" and finding.severity == "error"
+    assert "encrypted" in finding.message
+    json.dumps(finding.to_dict())
+
+
+def test_spreadsheets_read():
+    x = profile_file(MESSY / "messytables_simple.xls")
+    assert x.format == "xls" and x.header == ["date", "temperature", "place"]
+    assert x.rows == 6 and x.inferred_types == {"date": "date", "temperature": "integer", "place": "string"}
+    assert x.sample[0] == ["2011-01-01", "1", "Galway"]
+
+    o = profile_file(MESSY / "messytables_simple.ods")
+    assert o.format == "ods" and o.header == ["Name", "Age", "When"] and o.rows == 3
+    assert o.inferred_types["Age"] == "integer"
+
+    m = profile_file(MESSY / "messytables_bian-anal-mca-2005-dols-eng-1011-0312-tab3.xlsm")
+    assert m.format == "xlsx" and m.header[1:] == ["Data item", "Description", "Definition"]
+    assert m.rows == 14 and m.notes_rows_below == [61]
+
+
+# --------------------------------------------------------------------------- agreement with frictionless
+
+
+def frictionless_counts(path: Path, schema: dict | None = None) -> Counter:
+    options = {"schema": Schema.from_descriptor(schema)} if schema else {}
+    resource = Resource(path.name, basepath=str(path.parent), **options)
+    report = validate(resource, checklist=Checklist(checks=[checks.duplicate_row()]), limit_errors=10**6)
+    counts = Counter(e.type for e in report.tasks[0].errors)
+    assert "resource-error" not in counts and report.tasks[0].stats["rows"] > 100
+    return counts
+
+
+def write_messy_csv(path: Path, seed: int) -> None:
+    """A table with every structural and data problem both tools check, errors after row 100 so
+    that type inference sees the same clean sample in both."""
+    rnd = random.Random(seed)
+    lines = ["id,name,amount,day,flag,name,,note"]
+    for i in range(1, 400):
+        name = rnd.choice(["Anna", "Bo", "", "Chen Li", "Dário"])
+        amount = f"{rnd.uniform(-1e4, 1e4):.2f}" if rnd.random() > 0.1 else ""
+        day = f"2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+        flag = rnd.choice(["true", "false", ""])
+        cells = [str(i), name, amount, day, flag, rnd.choice(["x", ""]), "", rnd.choice(["a", "b, c", ""])]
+        if i > 100 and i % 37 == 0:
+            cells[0] = "n/a"  # integer column
+        if i > 100 and i % 41 == 0:
+            cells[2] = "12,5"  # number column
+        if i > 100 and i % 43 == 0:
+            cells[3] = "2024-02-30"  # no such date
+        if i > 100 and i % 47 == 0:
+            cells[4] = "yes"  # not a Table Schema boolean
+        line = ",".join(f'"{c}"' if "," in c else c for c in cells)
+        if i > 100 and i % 53 == 0:
+            line += ",extra,more"
+        if i > 100 and i % 59 == 0:
+            line = ",".join(cells[:5])
+        lines.append(line)
+        if i % 61 == 0:
+            lines.append("")
+        if i % 67 == 0:
+            lines.append(",,,,,,,")
+        if i % 71 == 0:
+            lines.append(line)  # an exact repeat
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_counts_agree_with_frictionless_inferred(tmp_path, seed):
+    path = tmp_path / "messy.csv"
+    write_messy_csv(path, seed)
+    ours = profile_file(path)
+    theirs = frictionless_counts(path)
+    assert ours.inferred_types == {"id": "integer", "name": "string", "amount": "number", "day": "date",
+                                   "flag": "boolean", "name2": "string", "field7": "any", "note": "string"}
+    assert theirs["blank-label"] == len(ours.blank_header) == 1
+    assert theirs["duplicate-label"] == len(ours.duplicate_header) == 1
+    assert theirs["blank-row"] == ours.blank_rows > 0
+    assert theirs["duplicate-row"] == ours.duplicate_rows > 0
+    assert theirs["type-error"] == ours.type_errors > 0
+    assert theirs["extra-cell"] == ours.extra_cells > 0
+    assert theirs["missing-cell"] == ours.missing_trailing_cells > 0
+    assert set(slugs(ours)) >= {"blank-header", "duplicate-header", "blank-row", "duplicate-row", "missing-cells",
+                                "type-error", "extra-cell", "missing-cell"}
+
+
+def test_missing_cells_and_declared_types_agree_with_frictionless(tmp_path):
+    path = tmp_path / "declared.csv"
+    write_messy_csv(path, 3)
+    names = ["id", "name", "amount", "day", "flag", "name2", "field7", "note"]
+    types = ["integer", "string", "number", "date", "boolean", "string", "string", "string"]
+    schema = {"fields": [{"name": n, "type": t, "constraints": {"required": True}}
+                         for n, t in zip(names, types, strict=True)],
+              "primaryKey": ["id"]}
+    ours = profile_file(path, schema=schema)
+    theirs = frictionless_counts(path, schema)
+    # with every field required, frictionless reports one constraint error per empty cell of a non-blank row
+    assert theirs["constraint-error"] == ours.missing_cells > 0
+    assert sum(ours.missing_by_column.values()) == ours.missing_cells
+    assert theirs["type-error"] == ours.type_errors > 0
+    assert theirs["blank-row"] == ours.blank_rows
+    assert theirs["extra-cell"] == ours.extra_cells
+    assert theirs["missing-cell"] == ours.missing_trailing_cells
+    # frictionless also counts keys that failed their type (read as null) as repeats of each other;
+    # we count repeated key strings only, so compare on a file whose keys are all valid
+    assert ours.duplicate_keys > 0
+
+
+def test_primary_key_repeats_agree_with_frictionless(tmp_path):
+    path = tmp_path / "keys.csv"
+    ids = [str(i % 150) for i in range(400)] + ["7", "9"]
+    path.write_text("code,value\n" + "".join(f"{k},{n}\n" for n, k in enumerate(ids)), encoding="utf-8")
+    schema = {"fields": [{"name": "code", "type": "integer"}, {"name": "value", "type": "integer"}],
+              "primaryKey": ["code"]}
+    ours = profile_file(path, schema=schema)
+    theirs = frictionless_counts(path, schema)
+    assert ours.duplicate_keys == theirs["primary-key"] == 402 - 150
+    assert ours.duplicate_rows == theirs["duplicate-row"] == 0
+    assert "primary-key" in slugs(ours)
+
+
+def test_large_file_streams_in_blocks_with_notes(tmp_path):
+    """Big enough for several pyarrow blocks and for separate head and tail samples."""
+    rnd = random.Random(5)
+    path = tmp_path / "big.csv"
+    rows = [[str(i), rnd.choice(["a", "b", ""]), str(rnd.randint(0, 50))] for i in range(300_000)]
+    for i in (1000, 150_000, 299_000):
+        rows[i] = rows[i] + ["spill"]
+    rows[200_000] = rows[200_000][:2]
+    rows[250_000] = ["x"] + rows[250_000][1:]
+    rows.insert(123_456, list(rows[5]))
+    with path.open("w", encoding="gbk", newline="") as fh:
+        fh.write("数据库：测试数据\n时间：2024\n")
+        csv.writer(fh, lineterminator="\n").writerows([["编号", "类别", "数量"], *rows])
+        fh.write("注：测试\n数据来源：本项目\n")
+    p = profile_file(path)
+    assert p.encoding in ("gbk", "gb18030", "gb2312")
+    assert p.header == ["编号", "类别", "数量"] and p.notes_rows_above == [0, 1] and p.header_row == 2
+    assert p.rows == 300_001
+    assert p.notes_rows_below == [3 + 300_001, 4 + 300_001]
+    assert p.extra_cells == 3 and p.missing_trailing_cells == 1
+    assert p.duplicate_rows == 1 and p.type_errors == 1
+    assert p.missing_by_column["类别"] == sum(1 for r in rows if r[1] == "")
+    assert p.missing_by_column["数量"] == 1  # the cut row
+    assert sum(b.num_rows for b in read_table(path)) == 300_001
+
+    t = profile_file(path, max_rows=1000)
+    assert t.truncated and t.rows == 1000
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+def test_pii_counted_per_column_never_echoed(tmp_path):
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+    def make_id(body):
+        return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+
+    ids = [make_id(f"3101041985{m:02d}1{d}2{d}5") for m in range(1, 13) for d in range(1, 9)]
+    bad = ids[0][:-1] + ("0" if ids[0][-1] != "0" else "1")
+    phones = [f"139{n:08d}" for n in range(len(ids))]
+    mails = [f"user{n}@example.gov.cn" for n in range(len(ids))]
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["姓名", "身份证号", "手机", "邮箱", "卡号"])
+        for n, (i, ph, m) in enumerate(zip(ids, phones, mails, strict=True)):
+            w.writerow([f"张{n}", i if n else bad, ph, m, "4111111111111111" if n < 5 else "1234"])
+    p = profile_file(path)
+    assert p.pii == {"身份证号": {"id_number": len(ids) - 1}, "手机": {"phone": len(ids)},
+                     "邮箱": {"email": len(ids)}, "卡号": {"bank_card": 5}}
+    found = profile_findings(p, "d")
+    pii = {f.type: f.evidence for f in found if f.type.startswith("pii-")}
+    assert pii["pii-id-number"] == {"column": "身份证号", "count": len(ids) - 1}
+    assert pii["pii-phone"]["count"] == len(ids) and pii["pii-bank-card"]["count"] == 5
+    assert all(f.severity == "error" for f in found if f.type.startswith("pii-"))
+    text = json.dumps([f.to_dict() for f in found], ensure_ascii=False)
+    text += json.dumps(p.to_dict(), ensure_ascii=False)
+    assert p.sample[0][0] == "张0" and p.sample[0][1:4] == ["[redacted]"] * 3 and p.sample[6][4] == "[redacted]"
+    for secret in [*ids, bad, *phones, *mails, "4111111111111111"]:
+        assert secret not in text
