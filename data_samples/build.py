@@ -549,7 +549,7 @@ def budget_pdf() -> bytes:
             else:
                 ops.append(f"BT /F1 10 Tf {x_cols[j] + 6} {y} Td ({cell}) Tj ET")
     ops.append("BT /F2 9 Tf 60 " + str(top - n_rows * row_h - 20) + " Td "
-               + _ucs2("资料来源：京海市财政局。本表为扫描件转存，数据以正式决算为准。") + " Tj ET")
+               + _ucs2("资料来源：京海市财政局。数据以正式决算为准。") + " Tj ET")
     content = "\n".join(ops).encode("ascii")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
