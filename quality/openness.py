@@ -1,0 +1,369 @@
+"""Five-star openness (DESIGN 5.1), decided from evidence about a distribution, never from its claims.
+
+The stars rest on what was observed: the link check (could the file be downloaded), the
+licence's Open Definition conformance, the format sniffed from the bytes (an XLSX declared
+as CSV earns two stars, not three), and for RDF what the graph contains: four stars need
+things named by http(s) URIs, five need links to data on other domains, not merely being RDF.
+
+`distribution_stars` is pure. `rdf_link_stats` parses the RDF the caller already has, with no
+network: remote JSON-LD contexts are not fetched and RDF/XML entity tricks are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import rdflib
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as safe_fromstring
+from rdflib import RDF, URIRef
+
+from catalog_schema import vocab
+from quality.findings import Finding, make_finding
+from quality.sniff import Sniffed
+
+# Licence ids that say "no licence stated" rather than naming a closed one.
+_NO_LICENCE_IDS = frozenset({"notspecified", "not-specified", "none", "unknown"})
+
+# Objects in these namespaces are vocabulary terms (classes, concepts, code lists), not data:
+# pointing at them gives a record a type or a code, not context from other data.
+VOCABULARY_NAMESPACES: tuple[str, ...] = (
+    "http://www.w3.org/", "https://www.w3.org/",
+    "http://purl.org/dc/", "https://purl.org/dc/",
+    "http://xmlns.com/foaf/", "https://xmlns.com/foaf/",
+    "http://schema.org/", "https://schema.org/",
+    "http://rdfs.org/ns/void", "http://purl.org/linked-data/", "http://purl.org/vocab/",
+    "http://publications.europa.eu/resource/authority/", "http://data.europa.eu/r5r/",
+    "http://www.opengis.net/ont/", "http://spdx.org/rdf/terms", "http://www.iana.org/assignments/media-types/",
+)
+
+_RDFLIB_FORMATS = {"TURTLE": "turtle", "NTRIPLES": "nt", "N3": "n3", "JSON_LD": "json-ld", "RDF_XML": "xml"}
+_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"CSV", "TSV", "PSV"}),
+    frozenset({"XLS", "XLSX"}),
+    frozenset({"DOC", "DOCX"}),
+    frozenset({"TURTLE", "NTRIPLES", "N3"}),
+    frozenset({"JSON", "GEOJSON", "JSON_LD"}),
+)
+_XML_KINDS = frozenset({"RDF_XML", "ATOM", "RSS", "WMS", "WFS", "KML", "GML"})
+_TEXT_KINDS = frozenset({"CSV", "TSV", "PSV"})
+_SERVICES = frozenset({"WMS", "WFS"})
+
+
+@dataclass
+class Evidence:
+    """What is known about one distribution when its stars are decided."""
+
+    url: str | None
+    reachable: bool
+    http_status: int | None
+    error: str | None
+    declared_format: str | None
+    sniffed: Sniffed | None
+    licence_id: str | None
+    rdf_uri_subjects: int = 0
+    rdf_external_links: int = 0
+
+
+@dataclass
+class StarResult:
+    """Stars 0-5, one English reason per star missed, and the findings that say how to climb."""
+
+    stars: int
+    reasons: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    format: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"stars": self.stars, "reasons": list(self.reasons), "format": self.format,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Stars
+# ---------------------------------------------------------------------------------------------
+
+
+def distribution_stars(ev: Evidence) -> StarResult:
+    """The stars one distribution earns, each level checked on its own and counted in order."""
+    findings: list[Finding] = []
+    sniffed = ev.sniffed.effective if ev.sniffed is not None else None
+    fmt_code = sniffed.format if sniffed is not None and ev.reachable else None
+    ff = vocab.format_by_code(fmt_code) if fmt_code else None
+
+    level1, reason1, found1 = _level_one(ev)
+    levels: list[tuple[bool, str, list[Finding]]] = [(level1, reason1, found1)]
+    levels.append(_level_two(ev, sniffed, ff))
+    levels.append(_level_three(ff))
+    levels.append(_level_four(ff, ev))
+    levels.append(_level_five(ff, ev))
+
+    stars = 0
+    for passed, _reason, _found in levels:
+        if not passed:
+            break
+        stars += 1
+    reasons = []
+    for index in range(stars, 5):
+        passed, reason, _found = levels[index]
+        if passed:
+            reason = f"{reason} but star {stars + 1} is missing, and stars count only in order."
+        reasons.append(reason)
+    if stars < 5:
+        findings.extend(levels[stars][2])
+    if ev.reachable and ev.sniffed is not None:
+        findings.extend(_mismatch(ev))
+        bomb = ev.sniffed.details.get("bomb")
+        if isinstance(bomb, dict):
+            findings.append(make_finding("archive-bomb", **bomb))
+    return StarResult(stars=stars, reasons=reasons, findings=findings, format=fmt_code)
+
+
+def dataset_stars(results: list[StarResult]) -> int:
+    """A dataset is as open as its best distribution (CKAN's rule); 0 when it has none."""
+    return max((r.stars for r in results), default=0)
+
+
+def _level_one(ev: Evidence) -> tuple[bool, str, list[Finding]]:
+    """On the web (downloadable) under an open licence."""
+    found: list[Finding] = []
+    reasons: list[str] = []
+    broken = not ev.reachable or (ev.http_status is not None and ev.http_status >= 400)
+    if broken:
+        problem = f"HTTP {ev.http_status}" if ev.http_status and ev.http_status >= 400 else (ev.error or "no answer")
+        found.append(make_finding("link-broken", url=ev.url or "(no URL)", problem=problem,
+                                  http_status=ev.http_status))
+        reasons.append(f"The file could not be downloaded ({problem}).")
+    licence_id = (ev.licence_id or "").strip()
+    if not licence_id or licence_id.lower() in _NO_LICENCE_IDS:
+        found.append(make_finding("licence-missing"))
+        reasons.append("No licence is given.")
+    else:
+        known = vocab.licence(licence_id)
+        if known is None or not known.is_open:
+            label = known.title if known is not None else licence_id
+            found.append(make_finding("licence-not-open", licence=label, licence_id=licence_id,
+                                      known=known is not None))
+            reasons.append(f"The licence {label} is not an open licence.")
+    if found:
+        return False, " ".join(reasons), found
+    return True, "It is on the web under an open licence,", []
+
+
+def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, list[Finding]]:
+    """Structured, machine-readable data, by the sniffed format."""
+    if not ev.reachable or sniffed is None:
+        return False, "Its format could not be checked because the file was not downloaded.", []
+    declared = _declared_code(ev.declared_format)
+    if sniffed.format == "HTML" and declared != "HTML":
+        finding = make_finding("html-not-data", url=ev.url or "(no URL)", declared=declared)
+        return False, "The link returns an HTML web page, not a data file.", [finding]
+    label = sniffed.format or _unknown_label(sniffed)
+    if sniffed.details.get("encrypted"):
+        finding = make_finding("not-machine-readable", format=label, detail=" because it is encrypted",
+                               detail_zh="（文件已加密）", encrypted=True)
+        return False, f"The {label} file is encrypted, so software cannot read it.", [finding]
+    if ff is None or not ff.structured:
+        finding = make_finding("not-machine-readable", format=label, detail="", detail_zh="")
+        return False, f"{label} is not structured, machine-readable data.", [finding]
+    return True, f"{ff.code} is structured data,", []
+
+
+def _level_three(ff) -> tuple[bool, str, list[Finding]]:
+    """A non-proprietary format."""
+    if ff is None or not ff.structured:
+        return False, "An open, non-proprietary data format needs structured data first.", []
+    if not ff.non_proprietary:
+        finding = make_finding("proprietary-format", format=ff.code)
+        return False, f"{ff.code} is a proprietary format.", [finding]
+    return True, f"{ff.code} is an open format,", []
+
+
+def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
+    """URIs denote things: RDF whose subjects are http(s) URIs."""
+    label = ff.code if ff is not None else "The file"
+    if ff is None or not ff.rdf:
+        finding = make_finding("no-uris", format=label)
+        return False, f"{label} is not RDF, so things are not named with URIs.", [finding]
+    if ev.rdf_uri_subjects <= 0:
+        finding = make_finding("no-uris", format=label)
+        return False, f"The {label} graph names no thing with an http(s) URI.", [finding]
+    return True, f"The {label} graph names {ev.rdf_uri_subjects} things with http(s) URIs,", []
+
+
+def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
+    """Links to other data: URIs on other domains that are not vocabulary terms."""
+    if ff is not None and ff.rdf and ev.rdf_external_links > 0:
+        return True, f"The graph links {ev.rdf_external_links} times to data on other domains,", []
+    finding = make_finding("no-external-links", subjects=ev.rdf_uri_subjects)
+    return False, "It does not link to data on other domains.", [finding]
+
+
+def _unknown_label(sniffed: Sniffed) -> str:
+    kind = sniffed.details.get("container") or sniffed.details.get("ole") or sniffed.details.get("odf")
+    return f"an unrecognised file ({kind})" if kind else "an unrecognised file"
+
+
+def _declared_code(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    ff = vocab.format_by_code(declared.strip().upper()) or vocab.file_format(declared)
+    return ff.code if ff is not None else None
+
+
+def _compatible(declared: str, sniffed: Sniffed) -> bool:
+    """Whether the bytes keep the declared format's promise (a subtype or sibling counts)."""
+    chain = [sniffed]
+    while isinstance(chain[-1].details.get("inner"), Sniffed):
+        chain.append(chain[-1].details["inner"])
+    codes = [s.format for s in chain if s.format]
+    if declared in codes:
+        return True
+    for code in codes:
+        if declared == "XML" and code in _XML_KINDS:
+            return True
+        if declared == "TXT" and code in _TEXT_KINDS:
+            return True
+        if declared in _SERVICES and code in ("XML", "PNG", "JPEG", "GIF", "TIFF", "GML"):
+            return True
+        if any(declared in fam and code in fam for fam in _FAMILIES):
+            return True
+    return not codes  # nothing recognised: no claim to contradict
+
+
+def _mismatch(ev: Evidence) -> list[Finding]:
+    declared = _declared_code(ev.declared_format)
+    sniffed = ev.sniffed
+    if declared is None or sniffed is None or sniffed.effective.format == "HTML":
+        return []  # HTML has its own, sharper finding
+    if _compatible(declared, sniffed):
+        return []
+    shown = sniffed.format if sniffed.effective is sniffed else f"{sniffed.format} of {sniffed.effective.format}"
+    return [make_finding("format-mismatch", declared=declared, sniffed=shown)]
+
+
+# ---------------------------------------------------------------------------------------------
+# RDF link statistics
+# ---------------------------------------------------------------------------------------------
+
+
+def rdf_link_stats(data: bytes, fmt: str) -> tuple[int, int, int]:
+    """(triples, distinct http(s) subjects, external links) of an RDF document.
+
+    An external link is a triple whose object is an http(s) URI on another domain than every
+    subject's, and neither an rdf:type object nor a term of a well-known vocabulary. Raises
+    ValueError for an unknown format or RDF that does not parse or is unsafe to parse.
+    """
+    syntax = _RDFLIB_FORMATS.get(fmt)
+    if syntax is None:
+        raise ValueError(f"not an RDF format: {fmt}")
+    graph = rdflib.Graph()
+    try:
+        if fmt == "RDF_XML":
+            _refuse_unsafe_xml(data)
+            graph.parse(data=data, format=syntax)
+        elif fmt == "JSON_LD":
+            with warnings.catch_warnings():  # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph
+                warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+                graph.parse(data=_offline_jsonld(data), format=syntax)
+        else:
+            graph.parse(data=data.decode("utf-8-sig", "replace"), format=syntax)
+    except ValueError:
+        raise
+    except Exception as exc:  # rdflib raises many parser-specific types for bad input
+        raise ValueError(f"{fmt} does not parse: {type(exc).__name__}: {exc}") from exc
+    subjects = {s for s in graph.subjects() if isinstance(s, URIRef) and _is_http(s)}
+    domains = {_domain(str(s)) for s in subjects}
+    links = 0
+    for _s, p, o in graph:
+        if p == RDF.type or not isinstance(o, URIRef) or not _is_http(o):
+            continue
+        target = str(o)
+        if target.startswith(VOCABULARY_NAMESPACES) or _domain(target) in domains:
+            continue
+        links += 1
+    return len(graph), len(subjects), links
+
+
+def _is_http(term: URIRef) -> bool:
+    return str(term).startswith(("http://", "https://"))
+
+
+_SECOND_LEVEL = frozenset({"co", "com", "gov", "ac", "org", "net", "edu", "go", "or", "gouv", "gob", "govt"})
+
+
+def _domain(uri: str) -> str:
+    """The registrable domain, roughly: data.gov.uk and www.gov.uk are one publisher's."""
+    host = (urlsplit(uri).hostname or "").lower()
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%\s*)?[\w.:-]+\s+(\"[^\"]*\"|'[^']*'|SYSTEM|PUBLIC)", re.S)
+
+
+def _refuse_unsafe_xml(data: bytes) -> None:
+    """RDF/XML often declares entities as namespace shorthands; allow only those that are harmless.
+
+    defusedxml refuses every DTD entity. We then accept the document only when each declared
+    entity is an internal literal that references no other entity (no expansion blow-up) and
+    nothing points outside (no SYSTEM or PUBLIC): rdflib's expat parser then expands them safely.
+    """
+    try:
+        safe_fromstring(data)
+        return
+    except DefusedXmlException:
+        pass
+    except ParseError as exc:
+        raise ValueError(f"RDF/XML is not well-formed: {exc}") from exc
+    for match in _ENTITY_DECL.finditer(data[:1024 * 1024]):
+        value = match.group(2)
+        if match.group(1) or value in (b"SYSTEM", b"PUBLIC") or b"&" in value or b"%" in value:
+            raise ValueError("RDF/XML declares external or nested entities; refused")
+
+
+def _offline_jsonld(data: bytes) -> str:
+    """JSON-LD with remote @context references removed, so parsing never reaches the network.
+
+    The schema.org context, by far the commonest, is replaced by its @vocab so its terms still
+    resolve; other remote contexts are dropped and their terms simply yield no triples.
+    """
+    doc = json.loads(data.decode("utf-8-sig", "replace"))
+    return json.dumps(_strip_contexts(doc))
+
+
+def _strip_contexts(node, depth: int = 0):
+    if depth > 200:
+        raise ValueError("JSON-LD nested too deeply")
+    if isinstance(node, list):
+        return [_strip_contexts(n, depth + 1) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "@context":
+            value = _local_context(value)
+            if value is None:
+                continue
+        out[key] = _strip_contexts(value, depth + 1)
+    return out
+
+
+def _local_context(ctx):
+    if isinstance(ctx, str):
+        if re.match(r"https?://schema\.org/?$", ctx):
+            return {"@vocab": "http://schema.org/"}
+        return None
+    if isinstance(ctx, list):
+        kept = [c for c in (_local_context(c) for c in ctx) if c is not None]
+        return kept or None
+    if isinstance(ctx, dict) and "@import" in ctx:
+        return {k: v for k, v in ctx.items() if k != "@import"}
+    return ctx
