@@ -221,6 +221,17 @@ def _simple(field: str, key: str, empty: Any = None) -> Rule:
     return Rule((field,), (key,), read, write)
 
 
+def _read_landing(v, flags):
+    """CKAN's free-text "Source" field: a landing page when it is a web address, else kept and flagged."""
+    url = _str(v.get("url"))
+    if url is None:
+        return {"landing_page": None}
+    if re.match(r"^(https?|ftp)://\S+$", url, re.IGNORECASE):
+        return {"landing_page": v.get("url")}
+    flags.append(("landing_page", v.get("url"), "not a web address"))
+    return {"landing_page": None}
+
+
 def _dated(field: str, core: str) -> Rule:
     """issued / modified: the ckanext-dcat extra when there is one, else CKAN's own timestamp."""
     def read(v, flags):
@@ -414,7 +425,7 @@ DATASET_RULES: tuple[Rule, ...] = (
                               X + "contact_name", X + "contact-name", X + "contact_email", X + "contact-email",
                               X + "contact_uri", X + "contact_phone"),
          _read_contact, _write_contact, _contact_same),
-    _simple("landing_page", "url", ""),
+    Rule(("landing_page",), ("url",), _read_landing, lambda r: {"url": r.get("landing_page") or ""}),
     _simple("version", "version", ""),
     Rule(("state",), ("state",), _read_state, _write_state),
     _dated("issued", "metadata_created"),

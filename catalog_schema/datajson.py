@@ -1,0 +1,547 @@
+"""Catalog record <-> Project Open Data v1.1 / DCAT-US `data.json` (pure functions, both directions).
+
+`from_datajson(dataset)` reads one entry of a catalog's `dataset` list; `to_datajson(record)`
+writes one; `catalog_to_datajson(records)` writes the whole `/data.json` document, which
+validates against the POD v1.1 JSON Schema shipped in `catalog_schema/datajson_schema/`.
+
+Fields: title/description -> language maps under "" (POD texts carry no language); keyword ->
+keywords; modified/issued as given (a repeating interval such as "R/P1W" included);
+publisher {name, subOrganizationOf ...} -> publisher {name: {"": name}, extras: {"datajson":
+the rest}}; contactPoint {fn, hasEmail "mailto:..."} -> contact_point {name, email};
+identifier; accessLevel -> access_rights (PUBLIC, RESTRICTED, NON_PUBLIC); license (a URL) ->
+license (vocab id) + license_raw; accrualPeriodicity (ISO 8601 "R/P1M", "irregular") ->
+frequency (EU code); temporal "start/end"; spatial; theme -> themes (EU codes when known);
+landingPage, language, conformsTo, rights, "@id" -> uri. Distributions: downloadURL,
+accessURL, mediaType, format (-> format + format_raw), title, description, conformsTo.
+
+Everything else (bureauCode, programCode, describedBy, references, isPartOf, primaryITInvestmentUII,
+"@type" ...) is kept verbatim in `extras["datajson"]` (dataset) or the distribution's
+`extras["datajson"]`, together with any value the canonical writer would spell differently
+(a contactPoint without "@type", a licence written "http://" where the table has "https://"),
+so `to_datajson(from_datajson(d))` gives `d` back. Verbatim values are used only while they
+still say what the record says (see `catalog_schema.fieldrules`); an edited record is written
+canonically.
+
+Harvested data.json is often broken: nulls, a string where a list belongs, no distribution.
+`from_datajson` tolerates all of that (odd values are kept and flagged) and raises ValueError,
+naming the field, only for a dataset it cannot map at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from posixpath import splitext
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from catalog_schema import vocab
+from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
+from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
+
+POD_CONTEXT = "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld"
+POD_SCHEMA = "https://project-open-data.cio.gov/v1.1/schema"
+POD_DESCRIBED_BY = "https://project-open-data.cio.gov/v1.1/schema/catalog.json"
+
+
+# --------------------------------------------------------------------------- small readers
+
+
+def _str(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _text(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items() if isinstance(v, str) and v.strip()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"": str(value)}
+    if isinstance(value, str) and value.strip():
+        return {"": value}
+    return {}
+
+
+def _strings(value: Any, *, split: bool = False) -> list[str]:
+    """A list of non-blank strings from a list or one string ("a, b" split on commas if asked)."""
+    if isinstance(value, list):
+        items = [_str(v) for v in value]
+    elif isinstance(value, str):
+        items = [p.strip() for p in value.split(",")] if split else [value.strip()]
+    else:
+        items = []
+    out: list[str] = []
+    for item in items:
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _email(value: Any) -> str | None:
+    text = _str(value)
+    if text and text.lower().startswith("mailto:"):
+        text = text[7:].strip() or None
+    return text
+
+
+# --------------------------------------------------------------------------- dataset rules
+
+
+def _text_rule(field: str, key: str) -> Rule:
+    return Rule((field,), (key,), lambda v, f: {field: _text(v.get(key))},
+                lambda r: {key: pick_text(r.get(field))})
+
+
+def _plain(field: str, key: str) -> Rule:
+    """A string field as it is."""
+    def read(v, flags):
+        value = v.get(key)
+        return {field: value.strip() if isinstance(value, str) and value.strip() else _str(value)}
+
+    return Rule((field,), (key,), read, lambda r: {key: r.get(field)})
+
+
+def _list_rule(field: str, key: str, *, split: bool = False) -> Rule:
+    def write(rec):
+        items = rec.get(field) or []
+        return {key: list(items)} if items else {}
+
+    return Rule((field,), (key,), lambda v, f: {field: _strings(v.get(key), split=split)}, write)
+
+
+def _read_publisher(v, flags):
+    pub = v.get("publisher")
+    if isinstance(pub, dict):
+        name = _text(pub.get("name"))
+        rest = {k: val for k, val in pub.items() if k != "name"}
+    elif _str(pub):
+        name, rest = {"": str(pub).strip()}, {}
+    else:
+        return {"publisher": None}
+    return {"publisher": {"slug": None, "name": name, "uri": None, "homepage": None, "email": None,
+                          "parent": None, "extras": {"datajson": rest}}}
+
+
+def _write_publisher(rec):
+    pub = rec.get("publisher")
+    if not pub:
+        return {}
+    out = {"name": pick_text(pub.get("name")) or pub.get("slug")}
+    out.update((pub.get("extras") or {}).get("datajson") or {})
+    return {"publisher": out}
+
+
+def _publisher_same(got, rec):
+    return _write_publisher(got) == _write_publisher(rec)
+
+
+def _read_contact(v, flags):
+    cp = v.get("contactPoint")
+    if isinstance(cp, dict):
+        name, email = _str(cp.get("fn")), _email(cp.get("hasEmail"))
+    elif _str(cp):
+        text = _email(cp)
+        name, email = (None, text) if "@" in text else (text, None)
+    else:
+        return {"contact_point": None}
+    if not (name or email):
+        return {"contact_point": None}
+    return {"contact_point": {"name": name, "email": email, "url": None, "phone": None}}
+
+
+def _write_contact(rec):
+    cp = rec.get("contact_point") or {}
+    out = {}
+    if cp.get("name"):
+        out["fn"] = cp["name"]
+    if cp.get("email"):
+        out["hasEmail"] = "mailto:" + cp["email"]
+    return {"contactPoint": out} if out else {}
+
+
+def _contact_same(got, rec):
+    return _write_contact(got) == _write_contact(rec)
+
+
+def _read_access(v, flags):
+    raw = _str(v.get("accessLevel"))
+    if raw is None:
+        return {"access_rights": None}
+    code = vocab.access_right(raw)
+    if code is None:
+        flags.append(("access_rights", raw, "access level not recognised"))
+    return {"access_rights": code or raw}
+
+
+def _write_access(rec):
+    code = rec.get("access_rights")
+    return {"accessLevel": vocab.access_right_datajson(code) or code} if code else {}
+
+
+def _read_licence(v, flags):
+    raw = _str(v.get("license"))
+    if raw is None:
+        return {"license": None, "license_raw": None}
+    found = vocab.licence(raw)
+    if found is None:
+        flags.append(("license", raw, "licence not recognised"))
+    return {"license": found.id if found else None, "license_raw": raw}
+
+
+def _write_licence(rec):
+    lic = vocab.licence_by_id(rec["license"]) if rec.get("license") else None
+    raw = rec.get("license_raw")
+    if lic is None:
+        return {"license": raw} if raw else {}
+    same = vocab.licence(raw) if raw else None
+    if raw and "://" in raw and same is not None and same.id == lic.id:
+        return {"license": raw}
+    return {"license": lic.url} if lic.url else {}
+
+
+def _read_frequency(v, flags):
+    raw = _str(v.get("accrualPeriodicity"))
+    if raw is None:
+        return {"frequency": None}
+    code = vocab.frequency(raw)
+    if code is None:
+        flags.append(("frequency", raw, "frequency not recognised"))
+    return {"frequency": code or raw}
+
+
+def _write_frequency(rec):
+    code = rec.get("frequency")
+    return {"accrualPeriodicity": vocab.frequency_iso8601(code) or code} if code else {}
+
+
+def _read_temporal(v, flags):
+    raw = _str(v.get("temporal"))
+    if raw is None:
+        return {"temporal": None}
+    start, _, end = raw.partition("/")
+    return {"temporal": {"start": start.strip() or None, "end": end.strip() or None}}
+
+
+def _write_temporal(rec):
+    t = rec.get("temporal") or {}
+    if not (t.get("start") or t.get("end")):
+        return {}
+    return {"temporal": f"{t.get('start') or ''}/{t.get('end') or ''}" if t.get("end") else t["start"]}
+
+
+def _read_spatial(v, flags):
+    return {"spatial": _strings(v.get("spatial"))}
+
+
+def _write_spatial(rec):
+    places = rec.get("spatial") or []
+    if not places:
+        return {}
+    return {"spatial": places[0] if len(places) == 1 else list(places)}
+
+
+def _read_themes(v, flags):
+    out = []
+    for raw in _strings(v.get("theme"), split=isinstance(v.get("theme"), str)):
+        code = vocab.theme(raw)
+        if code is None:
+            flags.append(("themes", raw, "theme not recognised"))
+        if (code or raw) not in out:
+            out.append(code or raw)
+    return {"themes": out}
+
+
+def _theme_label(code: str) -> str:
+    found = vocab.THEMES.get(code)
+    return found.labels.get("en", code) if found else code
+
+
+def _write_themes(rec):
+    themes = rec.get("themes") or []
+    return {"theme": [_theme_label(t) for t in themes]} if themes else {}
+
+
+def _read_conforms(v, flags):
+    return {"conforms_to": _strings(v.get("conformsTo"))}
+
+
+def _write_conforms(rec):
+    items = rec.get("conforms_to") or []
+    if not items:
+        return {}
+    return {"conformsTo": items[0] if len(items) == 1 else list(items)}
+
+
+def _read_identifier(v, flags):
+    return {"identifier": _str(v.get("identifier"))}
+
+
+def _write_identifier(rec):
+    return {"identifier": rec.get("identifier") or rec.get("id") or rec.get("uri")}
+
+
+DATASET_RULES: tuple[Rule, ...] = (
+    _text_rule("title", "title"),
+    _text_rule("description", "description"),
+    _list_rule("keywords", "keyword", split=True),
+    _plain("modified", "modified"),
+    _plain("issued", "issued"),
+    Rule(("publisher",), ("publisher",), _read_publisher, _write_publisher, _publisher_same),
+    Rule(("contact_point",), ("contactPoint",), _read_contact, _write_contact, _contact_same),
+    Rule(("identifier",), ("identifier",), _read_identifier, _write_identifier),
+    Rule(("access_rights",), ("accessLevel",), _read_access, _write_access),
+    Rule(("license", "license_raw"), ("license",), _read_licence, _write_licence),
+    _plain("rights", "rights"),
+    Rule(("frequency",), ("accrualPeriodicity",), _read_frequency, _write_frequency),
+    Rule(("temporal",), ("temporal",), _read_temporal, _write_temporal),
+    Rule(("spatial",), ("spatial",), _read_spatial, _write_spatial),
+    Rule(("themes",), ("theme",), _read_themes, _write_themes),
+    _plain("landing_page", "landingPage"),
+    _list_rule("language", "language", split=True),
+    Rule(("conforms_to",), ("conformsTo",), _read_conforms, _write_conforms),
+    _plain("uri", "@id"),
+)
+
+
+# --------------------------------------------------------------------------- distribution rules
+
+
+def _read_format(v, flags):
+    raw = _str(v.get("format"))
+    media = _str(v.get("mediaType"))
+    found = vocab.file_format(raw) if raw else (vocab.file_format(media) if media else None)
+    if raw and found is None:
+        flags.append(("format", raw, "format not recognised"))
+    return {"format": found.code if found else None, "format_raw": raw, "media_type": media}
+
+
+def _write_format(dist):
+    return {"format": dist.get("format_raw"), "mediaType": dist.get("media_type")}
+
+
+DISTRIBUTION_RULES: tuple[Rule, ...] = (
+    _text_rule("title", "title"),
+    _text_rule("description", "description"),
+    _plain("download_url", "downloadURL"),
+    _plain("access_url", "accessURL"),
+    Rule(("format", "format_raw", "media_type"), ("format", "mediaType"), _read_format, _write_format),
+    Rule(("conforms_to",), ("conformsTo",), _read_conforms, _write_conforms),
+)
+
+
+# --------------------------------------------------------------------------- in
+
+
+def _apply_flags(rec: Record, flags: Flags, prefix: str = "") -> None:
+    for field, value, reason in flags:
+        flag(rec, prefix + field, value, reason)
+
+
+def _distribution(raw: Any, index: int, rec: Record) -> Record:
+    if not isinstance(raw, dict):
+        flag(rec, f"distributions[{index}]", raw, "distribution is not an object")
+        return new_distribution(extras={"datajson": {"value": raw}})
+    flags: Flags = []
+    dist = new_distribution(**read_all(DISTRIBUTION_RULES, raw, flags))
+    _apply_flags(rec, flags, f"distributions[{index}].")
+    dist["extras"] = {"datajson": stored_keys(DISTRIBUTION_RULES, raw, dist, drop_none=True)}
+    return dist
+
+
+def _check_mappable(dataset: Any) -> None:
+    """Raise ValueError, naming the field, for a dataset no record can be made of."""
+    if not isinstance(dataset, dict):
+        raise ValueError(f"dataset: expected an object, got {type(dataset).__name__}")
+    title = dataset.get("title")
+    if title is not None and not isinstance(title, (str, int, float, dict)) or isinstance(title, bool):
+        raise ValueError(f"title: expected a string, got {type(title).__name__}")
+    ident = dataset.get("identifier")
+    if ident is not None and isinstance(ident, (dict, list)):
+        raise ValueError(f"identifier: expected a string, got {type(ident).__name__}")
+    if not _text(title) and not _str(ident):
+        raise ValueError("title: missing or empty, and no identifier to name the dataset by")
+
+
+def from_datajson(dataset: dict, catalog: dict | None = None) -> Record:
+    """A catalog record from one data.json dataset object.
+
+    `catalog`: the enclosing catalog object (without its `dataset` list), when known; its
+    "@id" is noted in `extras["datajson_catalog"]`.
+    """
+    _check_mappable(dataset)
+    flags: Flags = []
+    rec = new_record(**read_all(DATASET_RULES, dataset, flags))
+    _apply_flags(rec, flags)
+    if not rec["title"]:
+        flag(rec, "title", dataset.get("title"), "title missing")
+    rec["extras"] = {"datajson": stored_keys(DATASET_RULES, dataset, rec, drop_none=True,
+                                             structural=("distribution",))}
+    if isinstance(catalog, dict) and _str(catalog.get("@id")):
+        rec["extras"]["datajson_catalog"] = catalog["@id"]
+    raw = dataset.get("distribution")
+    if isinstance(raw, dict):  # one distribution not wrapped in a list
+        flag(rec, "distributions", "object", "distribution is an object, not a list")
+        rec["extras"]["datajson"]["distribution"] = raw
+        raw = [raw]
+    elif raw is not None and not isinstance(raw, list):
+        flag(rec, "distributions", raw, "distribution is not a list")
+        rec["extras"]["datajson"]["distribution"] = raw
+        raw = []
+    elif raw is None and "distribution" in dataset:
+        rec["extras"]["datajson"]["distribution"] = None
+    rec["distributions"] = [_distribution(d, i, rec) for i, d in enumerate(raw or [])]
+    return rec
+
+
+def datasets_from_datajson(document: Any, *, errors: list | None = None) -> list[Record]:
+    """Records for every dataset of a data.json document (a catalog object or a bare v1.0 list).
+
+    Odd values inside a dataset never stop the others. A dataset that cannot be mapped at all
+    (not an object, no title and no identifier) raises ValueError naming its position and the
+    field, unless `errors` is given: then {"index", "error", "payload"} is appended there and
+    the rest are mapped, so a harvester can record it as an error row.
+    """
+    if isinstance(document, list):
+        document = {"dataset": document}
+    if not isinstance(document, dict):
+        raise ValueError(f"document: expected a data.json catalog object, got {type(document).__name__}")
+    datasets = document.get("dataset")
+    if not isinstance(datasets, list):
+        raise ValueError("dataset: a data.json catalog needs a 'dataset' list")
+    catalog = {k: v for k, v in document.items() if k != "dataset"}
+    records = []
+    for index, dataset in enumerate(datasets):
+        try:
+            records.append(from_datajson(dataset, catalog))
+        except ValueError as exc:
+            if errors is None:
+                raise ValueError(f"dataset[{index}]: {exc}") from exc
+            errors.append({"index": index, "error": str(exc), "payload": dataset})
+    return records
+
+
+# --------------------------------------------------------------------------- out
+
+
+def _absolute(url: Any, site_url: str | None) -> Any:
+    if site_url and isinstance(url, str) and url and not urlsplit(url).scheme:
+        return urljoin(site_url, url)
+    return url
+
+
+def _media_type(code: str | None, url: str) -> str:
+    """The declared format's media type, else the URL's file extension's, else "unknown bytes"."""
+    fmt = vocab.format_by_code(code) if code else None
+    if fmt is None:
+        ext = splitext(urlsplit(url).path)[1]
+        fmt = vocab.format_for_extension(ext) if ext else None
+    return fmt.media_types[0] if fmt and fmt.media_types else "application/octet-stream"
+
+
+def _to_distribution(dist: Mapping[str, Any], site_url: str | None) -> Any:
+    stored = dict((dist.get("extras") or {}).get("datajson") or {})
+    if set(stored) == {"value"} and not any(dist.get(k) for k in ("access_url", "download_url", "title")):
+        return stored["value"]  # a malformed distribution kept verbatim
+    out = write_all(DISTRIBUTION_RULES, dist, stored, drop_none=True)
+    if not out.get("title"):
+        out.pop("title", None)
+    if not out.get("description"):
+        out.pop("description", None)
+    for key in ("downloadURL", "accessURL"):
+        if key in out:
+            out[key] = _absolute(out[key], site_url)
+    if out.get("downloadURL") and not out.get("mediaType"):
+        out["mediaType"] = _media_type(dist.get("format"), out["downloadURL"])  # POD requires it here
+    return out
+
+
+def _codes(value: Any) -> list[str]:
+    """bureauCode / programCode as CKAN extras hold them: "015:11" or "015:11,015:12" or a JSON list."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    return _strings(value, split=True)
+
+
+def to_datajson(record: Record, *, site_url: str | None = None) -> dict:
+    """A POD v1.1 dataset object for a record.
+
+    `site_url`: the portal's base URL; it gives a landingPage (`<site>/dataset/<slug>`) to a
+    record without one, and makes relative distribution URLs absolute. Fields POD requires
+    that the record cannot supply from what it knows are left out rather than invented, except
+    accessLevel, which is "public" for a record without access rights (the catalog publishes
+    open data), and the contact email, which falls back to the publisher's.
+    """
+    extras = record.get("extras") or {}
+    stored = copy.deepcopy(extras.get("datajson") or {})
+    out = write_all(DATASET_RULES, record, stored, drop_none=True)
+    out.setdefault("accessLevel", "public")
+    publisher = record.get("publisher") or {}
+    contact = out.get("contactPoint")
+    if isinstance(contact, dict) and "hasEmail" not in contact and publisher.get("email"):
+        contact["hasEmail"] = "mailto:" + publisher["email"]
+    if isinstance(contact, dict) and "fn" not in contact and contact.get("hasEmail"):
+        contact["fn"] = pick_text(publisher.get("name")) or contact["hasEmail"][len("mailto:"):]
+    if "contactPoint" not in out and publisher.get("email"):
+        out["contactPoint"] = {"fn": pick_text(publisher.get("name")) or publisher["email"],
+                               "hasEmail": "mailto:" + publisher["email"]}
+    ckan_extras = extras.get("ckan_extras") or {}
+    for key in ("bureauCode", "programCode"):
+        if key not in out and _codes(ckan_extras.get(key)):
+            out[key] = _codes(ckan_extras.get(key))
+    if site_url and not out.get("landingPage") and record.get("slug"):
+        out["landingPage"] = urljoin(site_url.rstrip("/") + "/", f"dataset/{record['slug']}")
+    if not out.get("identifier") and out.get("landingPage"):
+        out["identifier"] = out["landingPage"]
+    dists = [_to_distribution(d, site_url) for d in record.get("distributions") or []]
+    if dists or "distribution" not in stored:
+        out["distribution"] = dists  # always a list, empty included, unless the source's odd value is kept
+    return out
+
+
+def catalog_to_datajson(records: Iterable[Record], *, site_url: str) -> dict:
+    """The `/data.json` document: a POD v1.1 dcat:Catalog of every record given."""
+    return {
+        "@context": POD_CONTEXT,
+        "@id": urljoin(site_url.rstrip("/") + "/", "data.json"),
+        "@type": "dcat:Catalog",
+        "conformsTo": POD_SCHEMA,
+        "describedBy": POD_DESCRIBED_BY,
+        "dataset": [to_datajson(r, site_url=site_url) for r in records],
+    }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@cache
+def schema() -> dict:
+    """The POD v1.1 JSON Schema shipped in `catalog_schema/datajson_schema/` (root: a catalog)."""
+    text = resources.files("catalog_schema.datajson_schema").joinpath("pod_v1.1.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validation_errors(document: Any, *, kind: str = "catalog", federal: bool = False) -> list[str]:
+    """POD v1.1 violations of a catalog (`kind="catalog"`) or one dataset (`kind="dataset"`).
+
+    `federal=True` also requires bureauCode and programCode, as POD does of US federal agencies.
+    """
+    import jsonschema
+
+    if kind not in ("catalog", "dataset"):
+        raise ValueError(f"kind must be 'catalog' or 'dataset', not {kind!r}")
+    name = ("federal_" if federal else "") + kind
+    validator = jsonschema.Draft202012Validator({**schema(), "$ref": f"#/$defs/{name}"})
+    errors = []
+    for err in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
+        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        errors.append(f"{where}: {err.message}")
+    return errors
+

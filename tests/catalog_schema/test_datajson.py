@@ -1,0 +1,298 @@
+"""data.json (Project Open Data v1.1 / DCAT-US) <-> catalog record, on real agency catalogs.
+
+US Treasury (233 datasets), CFPB (11), OpenDataPhilly (402, `modified` null in 391 of them)
+and CFTC (7). Output is validated with the POD v1.1 JSON Schema the package ships.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from catalog_schema import vocab
+from catalog_schema.ckan import from_ckan
+from catalog_schema.datajson import (
+    catalog_to_datajson,
+    datasets_from_datajson,
+    from_datajson,
+    schema,
+    to_datajson,
+    validation_errors,
+)
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.record import validation_errors as record_errors
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+DATAJSON = REAL / "datajson"
+SITE = "https://data.example.gov"
+FILES = {"treasury": "treasury_data.json", "cfpb": "cfpb_data.json", "philadelphia": "philadelphia_dcatus.json",
+         "cftc": "cftc_dcatus.json"}
+DATASET_COUNTS = {"treasury": 233, "cfpb": 11, "philadelphia": 402, "cftc": 7}
+
+
+def _doc(name: str) -> dict:
+    return json.loads((DATAJSON / FILES[name]).read_text("utf-8"))
+
+
+def _catalog(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "dataset"}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_dataset_and_distribution_is_mapped(name):
+    doc = _doc(name)
+    records = datasets_from_datajson(doc)
+    assert len(records) == len(doc["dataset"]) == DATASET_COUNTS[name]
+    true_distributions = sum(len(d.get("distribution") or []) for d in doc["dataset"])
+    assert sum(len(r["distributions"]) for r in records) == true_distributions
+    for rec in records:
+        assert record_errors(rec) == []
+
+
+def test_distribution_totals_of_the_real_files():
+    totals = {name: sum(len(d.get("distribution") or []) for d in _doc(name)["dataset"]) for name in FILES}
+    assert totals == {"treasury": 324, "cfpb": 11, "philadelphia": 2841, "cftc": 7}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_to_datajson_gives_every_dataset_back(name):
+    doc = _doc(name)
+    catalog = _catalog(doc)
+    for dataset in doc["dataset"]:
+        rec = from_datajson(dataset, catalog)
+        assert to_datajson(rec) == dataset
+        assert from_datajson(to_datajson(rec), catalog) == rec
+
+
+def test_treasury_fields_are_read_into_the_record():
+    doc = _doc("treasury")
+    rec = from_datajson(doc["dataset"][0], _catalog(doc))
+    raw = doc["dataset"][0]
+    assert rec["title"] == {"": raw["title"]} and rec["description"] == {"": raw["description"]}
+    assert rec["keywords"] == raw["keyword"] == ["currency", "denomination", "printing"]
+    assert rec["identifier"] == "015-BEP-001" and rec["modified"] == "2012-10-01"
+    assert rec["publisher"]["name"] == {"": "Bureau of Engraving and Printing"}
+    assert rec["publisher"]["extras"]["datajson"]["subOrganizationOf"]["name"] == "BEP"
+    assert rec["contact_point"] == {"name": "External Relations", "email": "moneyfactory.info@bep.gov",
+                                    "url": None, "phone": None}
+    assert rec["access_rights"] == "PUBLIC"
+    assert rec["license"] == "CC0-1.0" and rec["license_raw"] == "http://creativecommons.org/publicdomain/zero/1.0/"
+    assert rec["frequency"] == "IRREG"  # "irregular"
+    assert rec["landing_page"] == raw["landingPage"]
+    assert rec["extras"]["datajson"]["bureauCode"] == ["015:20"]
+    assert rec["extras"]["datajson"]["programCode"] == ["015:064"]
+    assert rec["extras"]["datajson_catalog"] == "http://www.treasury.gov/data.json"
+    (dist,) = rec["distributions"]
+    assert dist["access_url"] == raw["distribution"][0]["accessURL"]
+    assert dist["download_url"] == raw["distribution"][0]["downloadURL"]
+    assert dist["media_type"] == "text/html" and dist["format"] == "HTML" and dist["format_raw"] is None
+
+
+def test_treasury_frequencies_are_eu_codes():
+    doc = _doc("treasury")
+    records = datasets_from_datajson(doc)
+    raw = {d["identifier"]: d.get("accrualPeriodicity") for d in doc["dataset"]}
+    for rec in records:
+        periodicity = raw[rec["identifier"]]
+        assert rec["frequency"] == vocab.frequency(periodicity)
+    assert {r["frequency"] for r in records} >= {"IRREG", "MONTHLY", "DAILY", "ANNUAL", "QUARTERLY"}
+
+
+def test_philadelphia_nulls_and_unknown_values_are_kept_and_flagged():
+    doc = _doc("philadelphia")
+    records = datasets_from_datajson(doc)
+    nulls = [r for r, d in zip(records, doc["dataset"], strict=True) if d["modified"] is None]
+    assert len(nulls) == 391
+    assert all(r["modified"] is None and r["extras"]["datajson"]["modified"] is None for r in nulls)
+    terms = "https://metadata.phila.gov/#help/help-faqs/what-are-the-terms-of-use/"
+    first = records[0]
+    assert first["license"] is None and first["license_raw"] == terms
+    assert {"field": "license", "value": terms, "reason": "licence not recognised"} in first["flags"]
+    formats = [(d["format_raw"], d["format"]) for r in records for d in r["distributions"]]
+    assert ("CSV", "CSV") in formats and ("GEOJSON", "GEOJSON") in formats and ("SHP", "SHP") in formats
+    api = [f for r in records for f in r["flags"] if f["value"] == "API"]
+    assert api and all(f["reason"] == "format not recognised" for f in api)
+    assert sum(1 for raw, _ in formats if raw == "API") == len(api) == 447
+    assert first["spatial"] == ["Philadelphia, Pennsylvania"]
+
+
+def test_cftc_repeating_interval_as_modified_is_kept_as_given():
+    records = datasets_from_datajson(_doc("cftc"))
+    assert records[0]["modified"] == "R/P1W"
+    assert records[0]["extras"]["datajson"]["isPartOf"] == "some-collection-id"
+
+
+def test_the_shipped_schema_accepts_the_real_catalogs_and_sees_philadelphias_nulls():
+    assert schema()["$defs"]["dataset"]["required"][0] == "title"
+    for name in ("treasury", "cfpb", "cftc"):
+        assert validation_errors(_doc(name)) == []
+        assert validation_errors(_doc(name), federal=True) == []
+    errors = validation_errors(_doc("philadelphia"))
+    assert len(errors) == 391 and all(e.endswith("modified: None is not of type 'string'") for e in errors)
+
+
+def test_the_schema_rejects_what_pod_forbids():
+    good = _doc("treasury")["dataset"][0]
+    assert validation_errors(good, kind="dataset") == []
+    cases = {
+        "accessLevel": ("accessLevel", "open"),
+        "accrualPeriodicity": ("accrualPeriodicity", "monthly"),
+        "contactPoint/hasEmail": ("contactPoint", {"fn": "x", "hasEmail": "moneyfactory.info@bep.gov"}),
+        "keyword": ("keyword", []),
+        "bureauCode/0": ("bureauCode", ["15:20"]),
+    }
+    for where, (key, value) in cases.items():
+        bad = copy.deepcopy(good)
+        bad[key] = value
+        assert any(e.startswith(where) for e in validation_errors(bad, kind="dataset")), where
+    no_media = copy.deepcopy(good)
+    del no_media["distribution"][0]["mediaType"]
+    assert validation_errors(no_media, kind="dataset")
+    no_codes = copy.deepcopy(good)
+    del no_codes["bureauCode"]
+    assert validation_errors(no_codes, kind="dataset") == []
+    assert validation_errors(no_codes, kind="dataset", federal=True)
+
+
+@pytest.mark.parametrize("name", ["treasury", "cfpb", "cftc"])
+def test_catalog_to_datajson_of_harvested_records_is_valid_pod(name):
+    records = datasets_from_datajson(_doc(name))
+    out = catalog_to_datajson(records, site_url=SITE)
+    assert validation_errors(out) == []
+    assert out["@type"] == "dcat:Catalog" and out["@id"] == SITE + "/data.json"
+    assert out["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"
+    assert len(out["dataset"]) == DATASET_COUNTS[name]
+    for got, raw in zip(out["dataset"], _doc(name)["dataset"], strict=True):
+        for key in ("title", "description", "keyword", "modified", "identifier", "accessLevel", "contactPoint",
+                    "bureauCode", "programCode", "license", "accrualPeriodicity"):
+            assert got.get(key) == raw.get(key), key
+        assert got["publisher"]["name"] == raw["publisher"]["name"]
+        assert [(d.get("downloadURL"), d.get("accessURL"), d.get("mediaType")) for d in got["distribution"]] == \
+            [(d.get("downloadURL"), d.get("accessURL"), d.get("mediaType")) for d in raw["distribution"]]
+
+
+def test_ckan_records_become_valid_pod_datasets():
+    package_search = json.loads((REAL / "ckan" / "birmingham_package_search.json").read_text("utf-8"))
+    records = [from_ckan(p) for p in package_search["result"]["results"]]
+    out = catalog_to_datajson(records, site_url=SITE)
+    assert validation_errors(out) == []
+    first = out["dataset"][0]
+    assert first["identifier"] == "cf552d08-cee9-43bf-8c0f-3196a9311799"
+    assert first["publisher"] == {"name": "Birmingham City Council"}
+    assert first["contactPoint"] == {"fn": "Ian Martin", "hasEmail": "mailto:ian.martin@birmingham.gov.uk"}
+    assert first["license"] == vocab.licence("uk-ogl").url
+    assert first["landingPage"] == SITE + "/dataset/purchase-card-transactions"
+    assert len(first["distribution"]) == 45
+    assert {d["mediaType"] for d in first["distribution"]} == {"application/vnd.ms-excel"}  # 2 by extension
+    inspire = from_ckan(json.loads((REAL / "ckan" / "datagovuk_package_show_inspire.json").read_text())["result"])
+    dataset = to_datajson(inspire, site_url=SITE)
+    assert validation_errors(dataset, kind="dataset") == []
+    assert dataset["accrualPeriodicity"] == "R/P3M"
+    assert dataset["contactPoint"] == {"fn": "Environment Agency",
+                                       "hasEmail": "mailto:data.info@environment-agency.gov.uk"}
+    assert dataset["theme"] == [vocab.THEMES["ENVI"].labels["en"]]
+
+
+def test_federal_codes_come_from_ckan_extras_too():
+    rec = new_record(slug="x", title={"": "X"}, description={"": "d"}, keywords=["k"], modified="2024-01-01",
+                     identifier="x-1", publisher={"name": {"": "Agency"}},
+                     contact_point={"name": "A", "email": "a@example.gov"},
+                     extras={"ckan_extras": {"bureauCode": "015:11,015:12", "programCode": '["015:001"]'}})
+    out = to_datajson(rec)
+    assert out["bureauCode"] == ["015:11", "015:12"] and out["programCode"] == ["015:001"]
+    assert validation_errors(out, kind="dataset", federal=True) == []
+
+
+def test_an_edited_record_is_written_canonically():
+    doc = _doc("cfpb")
+    rec = from_datajson(doc["dataset"][0])
+    rec["contact_point"] = {"name": "Open data team", "email": "data@cfpb.gov", "url": None, "phone": None}
+    rec["frequency"] = "WEEKLY"
+    rec["license"], rec["license_raw"] = "CC-BY-4.0", None
+    rec["themes"] = ["ECON"]
+    rec["temporal"] = {"start": "2011-12-01", "end": "2024-12-31"}
+    out = to_datajson(rec)
+    assert out["contactPoint"] == {"fn": "Open data team", "hasEmail": "mailto:data@cfpb.gov"}
+    assert out["accrualPeriodicity"] == "R/P1W"
+    assert out["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert out["temporal"] == "2011-12-01/2024-12-31"
+    assert validation_errors(out, kind="dataset") == []
+    back = from_datajson(out)
+    for field in ("contact_point", "frequency", "license", "themes", "temporal", "keywords", "title"):
+        assert back[field] == rec[field], field
+
+
+def test_a_native_record_with_every_field():
+    rec = new_record(
+        slug="bus-stops", identifier="https://data.example.gov/id/bus", title={"en": "Bus stops", "zh": "公交站点"},
+        description={"en": "Every stop."}, keywords=["bus"], themes=["TRAN"], license="CC-BY-4.0",
+        publisher={"slug": "transport", "name": {"en": "Transport"}, "email": "t@example.gov"},
+        contact_point={"name": "Data team", "email": None}, access_rights="RESTRICTED", issued="2024-01-02",
+        modified="2024-03-04T10:00:00Z", frequency="QUARTERLY", language=["en", "zh"],
+        conforms_to=["https://schema.example.gov/bus"], spatial=["Hong Kong"], landing_page="https://example.gov/bus",
+        distributions=[new_distribution(title={"en": "CSV"}, download_url="/files/bus.csv", format="CSV",
+                                        format_raw="CSV"),
+                       new_distribution(access_url="https://example.gov/api/bus")])
+    out = to_datajson(rec, site_url=SITE)
+    assert validation_errors(out, kind="dataset") == []
+    assert out["title"] == "Bus stops" and out["accessLevel"] == "restricted public"
+    assert out["contactPoint"] == {"fn": "Data team", "hasEmail": "mailto:t@example.gov"}
+    assert out["distribution"][0] == {"title": "CSV", "downloadURL": SITE + "/files/bus.csv", "format": "CSV",
+                                      "mediaType": "text/csv"}
+    assert out["distribution"][1] == {"accessURL": "https://example.gov/api/bus"}
+    assert out["accrualPeriodicity"] == "R/P3M" and out["language"] == ["en", "zh"]
+
+
+def test_tolerant_of_odd_values():
+    dataset = copy.deepcopy(_doc("cftc")["dataset"][0])
+    dataset["keyword"] = "futures, options , cot"
+    dataset["distribution"] = None
+    dataset["contactPoint"] = "mailto:hhild@CFTC.GOV"
+    dataset["publisher"] = "U.S. Commodity Futures Trading Commission"
+    dataset["theme"] = "Finance"
+    dataset["language"] = None
+    rec = from_datajson(dataset)
+    assert record_errors(rec) == []
+    assert rec["keywords"] == ["futures", "options", "cot"]
+    assert rec["distributions"] == []
+    assert rec["contact_point"]["email"] == "hhild@CFTC.GOV"
+    assert rec["publisher"]["name"] == {"": "U.S. Commodity Futures Trading Commission"}
+    assert to_datajson(rec) == dataset
+
+    one = copy.deepcopy(_doc("cftc")["dataset"][1])
+    one["distribution"] = one["distribution"][0]  # an object, not a list
+    rec = from_datajson(one)
+    assert len(rec["distributions"]) == 1 and rec["distributions"][0]["access_url"]
+    assert any(f["field"] == "distributions" for f in rec["flags"])
+
+    broken = copy.deepcopy(_doc("cftc")["dataset"][2])
+    broken["distribution"] = ["not an object", {"accessURL": "https://www.cftc.gov/x"}]
+    rec = from_datajson(broken)
+    assert rec["distributions"][1]["access_url"] == "https://www.cftc.gov/x"
+    assert to_datajson(rec)["distribution"] == broken["distribution"]
+
+
+def test_an_unmappable_dataset_is_a_clear_error_and_does_not_stop_the_others():
+    doc = _doc("cftc")
+    doc["dataset"].insert(2, ["not", "a", "dataset"])
+    doc["dataset"].insert(4, {"title": None, "identifier": None, "description": "no name at all"})
+    doc["dataset"].insert(5, {"title": ["a", "list"], "identifier": "x"})
+    with pytest.raises(ValueError, match=r"dataset\[2\]: dataset: expected an object, got list"):
+        datasets_from_datajson(doc)
+    errors: list = []
+    records = datasets_from_datajson(doc, errors=errors)
+    assert len(records) == 7
+    assert [(e["index"], e["error"].split(":")[0]) for e in errors] == [(2, "dataset"), (4, "title"), (5, "title")]
+    assert errors[1]["payload"] == {"title": None, "identifier": None, "description": "no name at all"}
+    with pytest.raises(ValueError, match="'dataset' list"):
+        datasets_from_datajson({"conformsTo": "x"})
+    assert len(datasets_from_datajson(_doc("cftc")["dataset"])) == 7  # a bare v1.0 list
+
+
+def test_a_dataset_without_title_but_with_identifier_is_mapped_and_flagged():
+    rec = from_datajson({"identifier": "abc", "title": None})
+    assert rec["title"] == {} and rec["identifier"] == "abc"
+    assert {"field": "title", "value": None, "reason": "title missing"} in rec["flags"]
