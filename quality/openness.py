@@ -157,8 +157,11 @@ def _level_one(ev: Evidence) -> tuple[bool, str, list[Finding]]:
 
 def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, list[Finding]]:
     """Structured, machine-readable data, by the sniffed format."""
-    if not ev.reachable or sniffed is None:
+    if not ev.reachable:
         return False, "Its format could not be checked because the file was not downloaded.", []
+    if sniffed is None:
+        finding = make_finding("not-machine-readable", format="a file not yet examined", detail="", detail_zh="")
+        return False, "The downloaded file has not been examined, so its format is unknown.", [finding]
     declared = _declared_code(ev.declared_format)
     if sniffed.format == "HTML" and declared != "HTML":
         finding = make_finding("html-not-data", url=ev.url or "(no URL)", declared=declared)

@@ -169,11 +169,14 @@ def _sniff_binary(data: bytes, filename: str | None, depth: int, partial: bool) 
     return None
 
 
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (9, 10, 12, 13, 27))
+
+
 def _looks_binary(chunk: bytes) -> bool:
     """Many NULs or C0 control bytes: not text in any encoding we read (UTF-16 is caught first)."""
     if not chunk:
         return False
-    controls = sum(1 for b in chunk if b < 0x20 and b not in (9, 10, 12, 13, 27))
+    controls = len(chunk) - len(chunk.translate(None, _CONTROL_BYTES))
     return controls / len(chunk) > 0.05
 
 
@@ -703,9 +706,8 @@ def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
             return "cp1252", 0.85
         return "latin-1", 0.85
     guess = _normalizer_guess(sample)
-    if (guess and guess[2] not in ("Chinese", "Unknown", "")
-            and guess[0] not in _CHINESE_CODECS and _decodes(sample, guess[0], cut)):
-        return guess[0], guess[1]  # Russian, Korean, Japanese ...: charset-normalizer knows these well
+    if guess and guess[2] in ("Korean", "Japanese") and _decodes(sample, guess[0], cut):
+        return guess[0], guess[1]  # EUC-KR and EUC-JP share GB2312's byte ranges: language decides
     chinese = _chinese_encoding(sample, cut)
     if chinese is not None:
         return chinese
@@ -743,7 +745,7 @@ def _chinese_encoding(sample: bytes, cut: bool) -> tuple[str, float] | None:
             text = codecs.getincrementaldecoder(name)("strict").decode(sample, final=not cut)
         except UnicodeDecodeError:
             continue
-        share, count = _cjk_share(text)
+        share, count = _cjk_share(text[:20_000])
         if best is None or share > best[0]:
             best = (share, name, count)
     if best is None or best[0] < 0.8:

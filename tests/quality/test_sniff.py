@@ -324,6 +324,30 @@ def test_short_chinese_text_is_named_right(text, codec, expected):
     assert detect_encoding(text.encode(codec))[0] == expected
 
 
+def test_long_gbk_table_cut_mid_character_at_the_head():
+    rows = "".join(f"{i},北京市朝阳区{i},{i * 3.5:.1f}\n" for i in range(9000))
+    data = ("编号,地区,数值\n" + rows).encode("gbk")
+    assert len(data) > 3 * HEAD_BYTES
+    found = sniff(data)
+    assert (found.format, found.encoding, found.details["columns"]) == ("CSV", "gbk", 3)
+    assert found.details["head_only"] == HEAD_BYTES
+
+
+@pytest.mark.parametrize(("codec", "family"), [
+    ("cp1251", "cyrillic"), ("koi8_r", "cyrillic"), ("euc_kr", "korean"), ("shift_jis", "japanese"),
+    ("euc_jp", "japanese"),
+])
+def test_other_double_byte_and_cyrillic_text_is_not_called_chinese(codec, family):
+    text = {
+        "cyrillic": "Население по районам, данные за 2023 год.\nРайон,Население\nАрбат,35000\nБасманный,110000\n",
+        "korean": "서울특별시 자치구별 인구 통계입니다.\n구,인구\n강남구,540000\n종로구,150000\n",
+        "japanese": "東京都の区別人口データです。\n区,人口\n千代田区,67000\n新宿区,349000\n",
+    }[family] * 20
+    encoding, _ = detect_encoding(text.encode(codec))
+    assert encoding not in ("gbk", "gb18030", "big5")
+    assert text.encode(codec).decode(encoding) == text
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Café crème, naïve façade", "latin-1"),
     ("Straße,Größe\nMünchen,groß\n", "latin-1"),
