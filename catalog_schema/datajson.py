@@ -477,7 +477,9 @@ def to_datajson(record: Record, *, site_url: str | None = None) -> dict:
     record without one, and makes relative distribution URLs absolute. Fields POD requires
     that the record cannot supply from what it knows are left out rather than invented, except
     accessLevel, which is "public" for a record without access rights (the catalog publishes
-    open data), and the contact email, which falls back to the publisher's.
+    open data), the contact's email and name, which fall back to the publisher's, and a
+    distribution's mediaType, taken from its format or file extension (else
+    "application/octet-stream") because POD requires one beside every downloadURL.
     """
     extras = record.get("extras") or {}
     stored = copy.deepcopy(extras.get("datajson") or {})

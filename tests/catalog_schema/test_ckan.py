@@ -302,3 +302,13 @@ def test_odd_values_are_tolerated_and_kept():
     assert back["resources"][1] == "not a resource"
     assert back["resources"][0]["size"] == "2048"
     assert back["tags"] == package["tags"]
+
+
+def test_ckan_source_field_that_is_not_a_web_address_is_kept_not_used_as_landing_page():
+    package = next(p for p in _birmingham() if p["name"] == "april-2021-purchase-card-transactions")
+    assert package["url"] == "Birmingham City Council"
+    rec = from_ckan(package)
+    assert rec["landing_page"] is None
+    assert {"field": "landing_page", "value": "Birmingham City Council", "reason": "not a web address"} in rec["flags"]
+    assert rec["extras"]["ckan"]["url"] == "Birmingham City Council"
+    assert to_ckan(rec)["url"] == "Birmingham City Council"
