@@ -115,6 +115,12 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
     counts: dict[str, int] = {}
     if len(arr) == 0:
         return counts
+    # Every kind needs 11 characters or an '@': two cheap byte-level tests drop most cells of
+    # ordinary columns (names, amounts, codes) before any regular expression runs.
+    maybe = pc.or_(pc.greater_equal(pc.binary_length(arr), 11), pc.match_substring(arr, "@"))
+    arr = pc.filter(arr, maybe)
+    if len(arr) == 0:
+        return counts
     trimmed = pc.utf8_trim_whitespace(arr)
     length = pc.utf8_length(trimmed)
 

@@ -182,7 +182,7 @@ def _detect_format(path: str, head: bytes) -> str:
 
 
 def _filled(row: list) -> int:
-    return sum(1 for c in row if c is not None and str(c).strip() != "")
+    return sum(1 for c in row if c and (c.strip() if isinstance(c, str) else str(c).strip()))
 
 
 _YEAR_LABEL = re.compile(r"^\s*(1[5-9]|20)\d\d\s*$")
@@ -199,20 +199,20 @@ def _find_header(rows: list[list]) -> tuple[int, int]:
     """(header index, dominant width). The header is the first row as wide as most rows of the table,
     filled at least half as much as they are, and mostly non-numeric; the rows before it must look
     like notes (narrower or nearly empty). Failing that, the first non-blank row."""
-    nonblank = [(i, r) for i, r in enumerate(rows) if _filled(r)]
+    fills = [_filled(r) for r in rows]
+    nonblank = [i for i, f in enumerate(fills) if f]
     if not nonblank:
         return 0, len(rows[0]) if rows else 0
-    widths = Counter(len(r) for _, r in nonblank if _filled(r) >= 2) or Counter(len(r) for _, r in nonblank)
+    widths = Counter(len(rows[i]) for i in nonblank if fills[i] >= 2) or Counter(len(rows[i]) for i in nonblank)
     top = max(widths.values())
     dominant = max(w for w, n in widths.items() if n == top)
-    fills = [_filled(r) for _, r in nonblank if len(r) == dominant]
-    need = max(1, math.ceil(0.5 * median(fills)))
-    for i, r in nonblank:
-        if len(r) == dominant and _filled(r) >= need:
-            if _mostly_text(r):
+    need = max(1, math.ceil(0.5 * median(fills[i] for i in nonblank if len(rows[i]) == dominant)))
+    for i in nonblank:
+        if len(rows[i]) == dominant and fills[i] >= need:
+            if _mostly_text(rows[i]):
                 return i, dominant
             break  # a full-width numeric row before any header: the file has no notes above
-    return nonblank[0][0], dominant
+    return nonblank[0], dominant
 
 
 def _footer_start(rows: list[list], width: int) -> int:
@@ -658,6 +658,21 @@ def _valid_dates(col: pa.Array) -> np.ndarray:
     return ok
 
 
+#: Arrow's own parsers accept a strict subset of what frictionless's readers accept (no blanks around
+#: integers, zero-padded ISO dates only), so when a whole batch casts, every cell is valid and the
+#: regular expressions are skipped; a batch with one bad cell takes the exact path.
+_STRICT_CASTS = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date32()}
+
+
+def _casts_cleanly(col: pa.Array, to_type: pa.DataType) -> bool:
+    filled = pc.filter(col, pc.greater(pc.binary_length(col), 0))
+    try:
+        pc.cast(filled, to_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
 def _python_valid(col: pa.Array, test) -> np.ndarray:
     """For types with a custom format: test each distinct value once in Python."""
     uniq = pc.unique(col)
@@ -678,6 +693,8 @@ def valid_mask(col: pa.Array, ftype: str, fdesc: dict | None = None) -> np.ndarr
             col = pc.replace_substring(col, fdesc["groupChar"], "")
         if fdesc.get("decimalChar", ".") != ".":
             col = pc.replace_substring(col, fdesc["decimalChar"], ".")
+    if fmt in ("default", None) and ftype in _STRICT_CASTS and _casts_cleanly(col, _STRICT_CASTS[ftype]):
+        return np.ones(len(col), dtype=bool)
     if ftype == "integer":
         return _np(pc.match_substring_regex(pc.utf8_trim_whitespace(col), _INT_RE))
     if ftype == "number":
@@ -731,6 +748,72 @@ def infer_type(values: pa.Array, missing: np.ndarray) -> str:
     return "any"
 
 
+# --------------------------------------------------------------------------- row hashing (vectorised)
+
+
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_BASE = 0x100000001B3  # odd, so invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 2**64)
+_LEN_MIX = np.uint64(0x9E3779B97F4A7C15)
+_tables: dict[str, np.ndarray] = {}
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads every input bit over the whole word."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i modulo 2**64 for i < n (numpy's uint64 arithmetic wraps)."""
+    if len(_tables.get("pow", ())) < n:
+        size = max(n, 2 * len(_tables.get("pow", ())), 1 << 16)
+        for key, base in (("pow", _BASE), ("inv", _BASE_INV)):
+            table = np.full(size, base, dtype=np.uint64)
+            table[0] = 1
+            _tables[key] = np.cumprod(table, dtype=np.uint64)
+    return _tables["pow"], _tables["inv"]
+
+
+def column_hash(col: pa.Array) -> np.ndarray:
+    """A 64-bit hash of every string of an array, from its bytes, without a Python loop.
+
+    Each cell's polynomial sum(byte_i * BASE**i) is computed with absolute byte positions (one
+    multiply against a contiguous slice of powers, one segmented sum) and brought back to the
+    cell's own origin by multiplying with BASE**-start, then mixed with the cell's length."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
+    n = len(col)
+    bufs = col.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[col.offset:col.offset + n + 1].astype(np.int64)
+    lengths = np.diff(offsets)
+    start = int(offsets[0])
+    total = int(offsets[-1]) - start
+    h = np.zeros(n, dtype=np.uint64)
+    if total:
+        pw, inv = _powers(total)
+        data = np.frombuffer(bufs[2], dtype=np.uint8)[start:start + total]
+        weighted = data * pw[:total]
+        starts = offsets[:-1] - start
+        filled = lengths > 0
+        fs = starts[filled]
+        h[filled] = np.add.reduceat(weighted, fs) * inv[fs]
+    return _mix(h ^ (lengths.astype(np.uint64) * _LEN_MIX))
+
+
+def combine_hashes(hashes: list[np.ndarray]) -> np.ndarray:
+    """One hash per row from its columns' hashes, order-sensitive."""
+    out = np.zeros(len(hashes[0]) if hashes else 0, dtype=np.uint64)
+    for j, h in enumerate(hashes):
+        out = _mix(out * _BASE + h + np.uint64(j + 1))
+    return out
+
+
 # --------------------------------------------------------------------------- the accumulator
 
 
@@ -777,7 +860,10 @@ class _Profiler:
         if n == 0:
             return not self.truncated
         cols = batch.columns
-        empties = [_np(pc.is_in(c, value_set=self.missing_values)) for c in cols]
+        if self.missing_values.to_pylist() == [""]:
+            empties = [_np(pc.equal(pc.binary_length(c), 0)) for c in cols]
+        else:
+            empties = [_np(pc.is_in(c, value_set=self.missing_values)) for c in cols]
         if self.types is None:
             self._infer(batch, empties)
         blank = np.logical_and.reduce(empties) if empties else np.zeros(n, dtype=bool)
@@ -789,13 +875,11 @@ class _Profiler:
             if t not in ("string", "any"):
                 valid = valid_mask(col, t, self.fields[j] if self.fields else None)
                 self.type_errors[j] += int((~valid & ~empties[j]).sum())
-        # duplicate rows: one 64-bit hash of the row's cells, joined with a unit separator
-        joined = pc.binary_join_element_wise(*cols, "\x1f") if len(cols) > 1 else cols[0]
-        self.hashes.append(pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False))
+        # duplicate rows: one 64-bit hash per row, combined from vectorised per-column hashes
+        col_hashes = [column_hash(c) for c in cols]
+        self.hashes.append(combine_hashes(col_hashes))
         if self.pk_idx:
-            keys = [cols[i] for i in self.pk_idx]
-            kj = pc.binary_join_element_wise(*keys, "\x1f") if len(keys) > 1 else keys[0]
-            kh = pd.util.hash_array(kj.to_numpy(zero_copy_only=False), categorize=False)
+            kh = combine_hashes([col_hashes[i] for i in self.pk_idx])
             filled = np.logical_and.reduce([~empties[i] for i in self.pk_idx])
             self.key_hashes.append(kh[filled])
         if len(self.sample) < SAMPLE_ROWS:
@@ -808,10 +892,11 @@ class _Profiler:
         return not self.truncated
 
     def duplicates(self, chunks: list[np.ndarray]) -> int:
+        """Rows equal to an earlier one = rows - distinct rows (sorting 8-byte hashes)."""
         if not chunks:
             return 0
-        allh = np.concatenate(chunks)
-        return int(len(allh) - len(np.unique(allh)))
+        allh = np.sort(np.concatenate(chunks))
+        return int((allh[1:] == allh[:-1]).sum())
 
 
 REDACTED = "[redacted]"
