@@ -44,6 +44,7 @@ NESTED_ARCHIVE_CAP = 8 * 1024 * 1024  # a nested archive is opened whole only be
 MAX_DEPTH = 2  # archives inside archives inside archives are not opened
 BOMB_RATIO = 100  # compression ratio above which a large member is treated as a bomb
 BOMB_MIN_BYTES = 100 * 1024 * 1024  # ... when it also claims at least this many bytes
+BOMB_TOTAL_BYTES = 8 * 1024 ** 3  # members together claiming this much are a bomb whatever their ratios
 JSON_PARSE_CAP = 4 * 1024 * 1024  # whole-document JSON parse only below this size
 TABLE_SAMPLE_ROWS = 300
 
@@ -539,6 +540,12 @@ def _archive_result(fmt: str, members: list[_Member], count: int, truncated: boo
         if len(listed) < MAX_LISTED_MEMBERS:
             listed.append(row)
     details["members"] = listed
+    declared_total = sum(m.size or 0 for m in members)
+    compressed_total = sum(m.compressed or 0 for m in members)
+    if "bomb" not in details and declared_total >= BOMB_TOTAL_BYTES:
+        # many members each modest, together absurd: the archive as a whole is the bomb
+        details["bomb"] = {"member": f"(all {count} members)", "uncompressed": declared_total,
+                           "compressed": compressed_total, "ratio": round(declared_total / max(compressed_total, 1))}
     if best is None:
         return _result(fmt, 0.95, **details)
     details["inner"] = best[2]

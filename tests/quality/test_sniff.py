@@ -128,11 +128,11 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _zip_bomb(size: int = 1 << 30, name: str = "zeros.csv") -> bytes:
-    """A valid ZIP whose one member inflates to `size` zero bytes, built without holding them.
+def _zip_bomb(size: int = 1 << 30, name: str = "zeros.csv", names: list[str] | None = None) -> bytes:
+    """A valid ZIP whose members each inflate to `size` zero bytes, built without holding them.
 
     One MiB of zeros is deflated once, ending in a full flush so the block depends on nothing
-    before it; the member is that block repeated, then an empty final block.
+    before it; a member is that block repeated, then an empty final block.
     """
     chunk = bytes(1 << 20)
     comp = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -141,14 +141,17 @@ def _zip_bomb(size: int = 1 << 30, name: str = "zeros.csv") -> bytes:
     crc = 0
     for _ in range(size // len(chunk)):
         crc = zlib.crc32(chunk, crc)
-    raw_name = name.encode()
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(stream), size, len(raw_name), 0)
-    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(stream), size,
-                          len(raw_name), 0, 0, 0, 0, 0, 0)
-    cd_offset = len(local) + len(raw_name) + len(stream)
-    cd = central + raw_name
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(cd), cd_offset, 0)
-    return local + raw_name + stream + cd + eocd
+    body, directory = b"", b""
+    for member in names or [name]:
+        raw = member.encode()
+        offset = len(body)
+        body += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(stream), size, len(raw),
+                            0) + raw + stream
+        directory += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(stream),
+                                 size, len(raw), 0, 0, 0, 0, 0, offset) + raw
+    count = len(names or [name])
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(directory), len(body), 0)
+    return body + directory + eocd
 
 
 # --- text formats -----------------------------------------------------------------------------
@@ -510,6 +513,17 @@ def test_zip_bomb_is_reported_quickly_and_not_unpacked():
     assert found.details["bomb"]["uncompressed"] == 1 << 30
     assert found.details["bomb"]["ratio"] >= 100
     assert "inner" not in found.details
+
+
+def test_archive_claiming_too_much_in_total_is_a_bomb():
+    # 130 members of 64 MiB zeros each: every one under the per-member threshold, 8.1 GiB together
+    data = _zip_bomb(size=64 << 20, names=[f"part{i:03}.csv" for i in range(130)])
+    found = sniff(data)
+    assert found.details["member_count"] == 130
+    assert found.details["bomb"]["member"] == "(all 130 members)"
+    assert found.details["bomb"]["uncompressed"] == 130 * (64 << 20)
+    small = sniff(_zip({f"p{i}.csv": b"a,b\n1,2\n" for i in range(3)}))
+    assert "bomb" not in small.details
 
 
 def test_gzip_bomb_header_is_reported():
