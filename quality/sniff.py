@@ -794,6 +794,22 @@ def _canonical(name: str) -> str:
     return {"iso8859-1": "latin-1", "gb2312": "gbk", "utf_8": "utf-8", "windows-1252": "cp1252"}.get(codec, codec)
 
 
+_SELF_EVIDENT = frozenset({"ascii", "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"})
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
+
+
+def _xml_declared_encoding(head: bytes) -> str | None:
+    match = _XML_ENCODING.match(head[:200])
+    if not match:
+        return None
+    name = _canonical(match.group(1).decode("ascii"))
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
 def _decode(head: bytes, encoding: str, cut: bool) -> str:
     try:
         decoder = codecs.getincrementaldecoder(encoding)("replace")
@@ -813,6 +829,10 @@ def _sniff_text(data: bytes, filename: str | None, declared: str | None, partial
         return _result(None, 0.5, media_type="application/octet-stream", binary=True)
     head = data[:HEAD_BYTES]
     cut = partial or len(data) > HEAD_BYTES
+    declared_xml = _xml_declared_encoding(head)
+    if declared_xml and encoding not in _SELF_EVIDENT and declared_xml != encoding and _decodes(
+            head, declared_xml, cut):
+        encoding, enc_conf = declared_xml, 0.95  # the document names its legacy encoding, and the bytes agree
     text = _decode(head, encoding, cut)
     body = text.lstrip("\ufeff \t\r\n")
     extra: dict[str, Any] = {}

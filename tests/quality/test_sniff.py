@@ -246,6 +246,14 @@ def test_xml_in_gbk_declared_in_its_prolog():
     assert (found.format, found.encoding, found.details["xml_root"]) == ("XML", "gbk", "数据")
 
 
+def test_xml_declared_legacy_encoding_is_believed_when_the_bytes_agree():
+    data = '<?xml version="1.0" encoding="Big5"?><資料><列>臺北市</列></資料>'.encode("big5")
+    found = sniff(data)
+    assert (found.format, found.encoding, found.details["xml_root"]) == ("XML", "big5", "資料")
+    lying = '<?xml version="1.0" encoding="Big5"?><数据>北京市</数据>'.encode()
+    assert sniff(lying).encoding == "utf-8"  # valid UTF-8 outranks a label
+
+
 @pytest.mark.parametrize("data", [
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><lolz>&lol2;</lolz>',
     b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><r>&xxe;</r>',
