@@ -41,7 +41,7 @@ def register_samples(rt, samples: Path = SAMPLES) -> list[str]:
     names = []
     with rt.sessionmaker() as session:
         for entry in json.loads((samples / "publishers.json").read_text("utf-8")):
-            pub = ensure_publisher(session, {"slug": entry["slug"], "name": entry["name"],
+            pub = ensure_publisher(session, {"slug": entry["slug"], "name": entry["name"], "uri": entry.get("uri"),
                                              "homepage": entry.get("homepage"), "email": entry.get("email")})
             if entry.get("parent"):
                 pub.parent = session.scalar(select(Publisher).where(Publisher.slug == entry["parent"]))

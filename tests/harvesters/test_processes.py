@@ -55,13 +55,13 @@ def _env(db_url: str, **extra: str) -> dict[str, str]:
 def test_killed_harvest_reruns_to_the_same_catalog(runtime, add_source, local_server, fixtures_dir, db_url, tmp_path):
     packages = _packages(fixtures_dir, 250)
     fake = FakeCkan(local_server, packages)
-    search = local_server.routes.handlers["/api/3/action/package_search"]
+    search = local_server.routes.handlers["/api/action/package_search"]
 
     def slow_search(req):
         time.sleep(0.7)
         return search(req)
 
-    local_server.add_route("/api/3/action/package_search", slow_search)
+    local_server.add_route("/api/action/package_search", slow_search)
     add_source("bham", "ckan", fake.url, publisher="birmingham")
 
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "harvest", "bham", "--json"], cwd=ROOT,
@@ -105,7 +105,8 @@ def test_job_runs_on_a_separate_celery_worker(runtime, add_source, local_server,
         services.missing("Redis on 127.0.0.1:6379")
     import redis
 
-    broker = "redis://127.0.0.1:6379/13"
+    # A Redis database of its own per backend: the two parametrised runs may go on at once (xdist).
+    broker = f"redis://127.0.0.1:6379/{12 if db_url.startswith('sqlite') else 13}"
     redis.Redis.from_url(broker).flushdb()
     fake = FakeCkan(local_server, _packages(fixtures_dir, 40))
     add_source("inproc", "ckan", fake.url, publisher="birmingham")

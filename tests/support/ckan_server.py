@@ -23,6 +23,7 @@ class FakeCkan:
         self.calls: list[dict] = []
         for action in ("package_search", "package_show", "package_list", "status_show"):
             server.add_route(f"/api/3/action/{action}", self._handler(action))
+            server.add_route(f"/api/action/{action}", self._handler(action))  # ckanapi's path
 
     @property
     def url(self) -> str:
