@@ -32,8 +32,10 @@ import json
 import math
 import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from statistics import median
 
@@ -133,6 +135,8 @@ def detect_encoding(head: bytes) -> tuple[str, str]:
     if enc:
         return enc, enc
     try:
+        if b"\x00" in head:  # UTF-16/32 without a BOM is valid UTF-8 full of NULs: ask the sniffer
+            raise UnicodeDecodeError("utf-8", head, 0, 1, "NUL bytes")
         head.decode("utf-8")
         return "utf-8", "utf-8"
     except UnicodeDecodeError as exc:
@@ -947,7 +951,11 @@ def profile_file(path, *, format: str | None = None, encoding: str | None = None
     fmt = (format or "").lower() or _detect_format(path, head)
     fmt = {"xlsm": "xlsx", "tab": "tsv"}.get(fmt, fmt)
     if fmt in ("csv", "tsv", "psv"):
-        return _profile_csv(path, fmt, encoding, schema, max_rows)
+        with _as_utf8(path, encoding) as (src, enc, wide):
+            profile = _profile_csv(src, fmt, enc, schema, max_rows)
+        if wide:
+            profile.encoding = wide
+        return profile
     if fmt not in ("xls", "xlsx", "ods", "json"):
         raise TableError("unsupported-format", f"Profiling does not read {fmt} files.")
     layout = _row_layout(_sheet_rows(path, fmt, sheet))
@@ -969,6 +977,45 @@ def _batched(rows, names: list[str]) -> Iterator[pa.RecordBatch]:
             buf = []
     if buf:
         yield _rows_to_batch(buf, names)
+
+
+_WIDE = ("utf-16", "utf-32")
+
+
+def _wide_encoding(path: str, encoding: str | None) -> str | None:
+    """The UTF-16/32 codec of a text file, if it is one (those cannot be split at newline bytes)."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    _, bom = _bom(head)
+    if encoding:
+        codec = codecs.lookup(encoding).name
+        return codec if codec.startswith(_WIDE) else None
+    if bom:
+        return bom.rsplit("-", 1)[0] if bom.startswith(_WIDE) else None  # the generic codec eats the BOM
+    if b"\x00" in head:
+        codec = codecs.lookup(detect_encoding(head)[0]).name
+        return codec if codec.startswith(_WIDE) else None
+    return None
+
+
+@contextmanager
+def _as_utf8(path: str, encoding: str | None):
+    """(path, encoding, wide label): UTF-16/32 text is transcoded chunk by chunk to a temporary UTF-8
+    copy first, so the byte-level layout scan and pyarrow see an ASCII-compatible encoding."""
+    wide = _wide_encoding(path, encoding)
+    if not wide:
+        yield path, encoding, None
+        return
+    decoder = codecs.getincrementaldecoder(wide)(errors="replace")
+    tmp = tempfile.NamedTemporaryFile(prefix="profile-", suffix=".csv", delete=False)
+    try:
+        with open(path, "rb") as src, tmp:
+            while chunk := src.read(1 << 20):
+                tmp.write(decoder.decode(chunk).encode("utf-8"))
+            tmp.write(decoder.decode(b"", final=True).encode("utf-8"))
+        yield tmp.name, "utf-8", wide
+    finally:
+        os.unlink(tmp.name)
 
 
 def _profile_csv(path: str, fmt: str, encoding: str | None, schema, max_rows) -> TableProfile:
@@ -1015,16 +1062,19 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
         head = fh.read(8192)
     fmt = (format or "").lower() or _detect_format(path, head)
     fmt = {"xlsm": "xlsx", "tab": "tsv"}.get(fmt, fmt)
-    shape = _Shape()
     if fmt in ("csv", "tsv", "psv"):
-        layout = _csv_layout(path, encoding, fmt)
-        names = _header_labels(layout.header)[3]
-        rows = _python_csv_rows(path, layout)
-        limit = None
+        with _as_utf8(path, encoding) as (src, enc, _):
+            layout = _csv_layout(src, enc, fmt)
+            names = _header_labels(layout.header)[3]
+            yield from _fitted_batches(_python_csv_rows(src, layout), names, skip_blank_rows, batch_rows)
     else:
         rl = _row_layout(_sheet_rows(path, fmt, sheet))
         names = _header_labels(rl.header)[3]
-        rows, limit = iter(rl.body), None
+        yield from _fitted_batches(iter(rl.body), names, skip_blank_rows, batch_rows)
+
+
+def _fitted_batches(rows, names: list[str], skip_blank_rows: bool, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    shape = _Shape()
     fitted = (_fit(r, len(names), shape) for r in rows)
     if skip_blank_rows:
         fitted = (r for r in fitted if any(c != "" for c in r))
@@ -1036,7 +1086,6 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
             buf = []
     if buf:
         yield _rows_to_batch(buf, names)
-    del limit
 
 
 # --------------------------------------------------------------------------- findings

@@ -280,3 +280,48 @@ def test_pii_counted_per_column_never_echoed(tmp_path):
     assert p.sample[0][0] == "张0" and p.sample[0][1:4] == ["[redacted]"] * 3 and p.sample[6][4] == "[redacted]"
     for secret in [*ids, bad, *phones, *mails, "4111111111111111"]:
         assert secret not in text
+
+
+# --------------------------------------------------------------------------- other encodings and formats
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-8-sig"])
+def test_nbs_table_in_other_unicode_encodings(tmp_path, codec):
+    text = (MESSY / "nbs_gdp_20y_gbk.csv").read_bytes().decode("gbk")
+    path = tmp_path / "nbs.csv"
+    path.write_bytes(text.encode(codec))
+    p = profile_file(path)
+    assert p.encoding.startswith(codec.split("-sig")[0][:6])
+    assert (p.rows, p.columns, p.header_row, p.notes_rows_below) == (31, 20, 3, [35, 36])
+    assert p.header[0] == "地区" and p.sample[0][0] == "北京市"
+    assert ("encoding-not-utf8" in slugs(p)) == codec.startswith("utf-16")
+    assert pa.Table.from_batches(list(read_table(path))).num_rows == 31
+
+
+def test_json_records_and_tsv(tmp_path):
+    records = [{"id": i, "city": c, "rate": r} for i, (c, r) in
+               enumerate([("Berlin", 1.5), ("Madrid", None), ("Berlin", 1.5), ("Lyon", "n/a")] * 30)]
+    (tmp_path / "rows.json").write_text(json.dumps(records), encoding="utf-8")
+    j = profile_file(tmp_path / "rows.json")
+    assert j.format == "json" and j.header == ["id", "city", "rate"] and j.rows == 120
+    assert j.inferred_types == {"id": "integer", "city": "string", "rate": "string"}
+    assert j.missing_by_column == {"rate": 30} and j.duplicate_rows == 0
+
+    (tmp_path / "t.tsv").write_text("a\tb\n1\tx\n2\t\n1\tx\n\n", encoding="utf-8")
+    t = profile_file(tmp_path / "t.tsv")
+    assert (t.format, t.rows, t.columns, t.missing_cells, t.duplicate_rows, t.blank_rows) == ("tsv", 4, 2, 1, 1, 1)
+
+
+def test_read_table_keeps_order_and_fits_ragged_rows(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n\n10,11,12\n", encoding="utf-8")
+    table = pa.Table.from_batches(list(read_table(path)))
+    assert table.to_pydict() == {"a": ["1", "4", "6", "10"], "b": ["2", "5", "7", "11"], "c": ["3", "", "8", "12"]}
+    p = profile_file(path)
+    assert (p.rows, p.extra_cells, p.missing_trailing_cells, p.blank_rows) == (5, 1, 1, 1)
+    assert frictionless_counts_small(path) == Counter({"missing-cell": 1, "extra-cell": 1, "blank-row": 1})
+
+
+def frictionless_counts_small(path: Path) -> Counter:
+    report = validate(Resource(path.name, basepath=str(path.parent)))
+    return Counter(e.type for e in report.tasks[0].errors)
