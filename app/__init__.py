@@ -36,9 +36,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 session.rollback()
             session.close()
 
+    from app.api import register as register_api
+    from app.export import register as register_exports
     from app.web import register as register_web
 
     register_web(app)
+    register_api(app)
+    register_exports(app)
     return app
 
 
