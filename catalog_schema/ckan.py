@@ -588,7 +588,12 @@ def _publisher(org: Any) -> dict | None:
 def _view(package: Mapping[str, Any]) -> dict[str, Any]:
     """The package as one flat dict: top-level keys, and extras as "extras:<key>"."""
     view = dict(package)
-    for i, entry in enumerate(package.get("extras") or []):
+    extras = package.get("extras") or []
+    if isinstance(extras, dict):  # some portals give {key: value} instead of CKAN's list
+        extras = [{"key": k, "value": v} for k, v in extras.items()]
+    elif not isinstance(extras, list):
+        extras = [extras]
+    for i, entry in enumerate(extras):
         if isinstance(entry, dict) and "key" in entry:
             view[X + str(entry["key"])] = entry.get("value")
         else:

@@ -312,3 +312,12 @@ def test_ckan_source_field_that_is_not_a_web_address_is_kept_not_used_as_landing
     assert {"field": "landing_page", "value": "Birmingham City Council", "reason": "not a web address"} in rec["flags"]
     assert rec["extras"]["ckan"]["url"] == "Birmingham City Council"
     assert to_ckan(rec)["url"] == "Birmingham City Council"
+
+
+def test_extras_given_as_a_mapping_are_read_like_the_list():
+    package = copy.deepcopy(_package("datagovuk_package_show_create.json"))
+    package["extras"] = {e["key"]: e["value"] for e in package["extras"]}
+    rec = from_ckan(package)
+    assert rec["extras"]["ckan_extras"] == package["extras"]
+    assert rec["frequency"] == "MONTHLY"  # UpdateFrequency: Monthly
+    assert {e["key"]: e["value"] for e in to_ckan(rec)["extras"]} == package["extras"]
