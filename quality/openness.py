@@ -113,7 +113,7 @@ def distribution_stars(ev: Evidence) -> StarResult:
         passed, reason, _found = levels[index]
         if passed:
             reason = f"{reason} but star {stars + 1} is missing, and stars count only in order."
-        reasons.append(reason)
+        reasons.append(reason[:1].upper() + reason[1:])
     if stars < 5:
         findings.extend(levels[stars][2])
     if ev.reachable and ev.sniffed is not None:
@@ -236,7 +236,7 @@ def _compatible(declared: str, sniffed: Sniffed) -> bool:
             return True
         if any(declared in fam and code in fam for fam in _FAMILIES):
             return True
-    return not codes  # nothing recognised: no claim to contradict
+    return False  # including bytes we cannot name at all: the declared format's promise is broken
 
 
 def _mismatch(ev: Evidence) -> list[Finding]:
@@ -246,7 +246,9 @@ def _mismatch(ev: Evidence) -> list[Finding]:
         return []  # HTML has its own, sharper finding
     if _compatible(declared, sniffed):
         return []
-    shown = sniffed.format if sniffed.effective is sniffed else f"{sniffed.format} of {sniffed.effective.format}"
+    inner = sniffed.effective
+    inner_label = inner.format or _unknown_label(inner)
+    shown = inner_label if inner is sniffed else f"{sniffed.format} of {inner_label}"
     return [make_finding("format-mismatch", declared=declared, sniffed=shown)]
 
 

@@ -210,6 +210,15 @@ def test_dataset_takes_the_best_distribution():
     assert dataset_stars([]) == 0
 
 
+def test_unrecognised_bytes_are_one_star():
+    result = _rate(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(40), name="data.7z", declared="CSV")
+    assert (result.stars, _slugs(result)) == (1, ["format-mismatch", "not-machine-readable"])
+    assert result.reasons[0] == "An unrecognised file (7z) is not structured, machine-readable data."
+    mismatch = next(f for f in result.findings if f.type == "format-mismatch")
+    assert mismatch.message == "The format is declared as CSV, but the file is an unrecognised file (7z)."
+    assert result.findings[0].evidence["format"] == "an unrecognised file (7z)"
+
+
 def test_star_result_serialises():
     data = _rate(_xlsx(), name="a.xlsx").to_dict()
     assert data["stars"] == 2
