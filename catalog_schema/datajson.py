@@ -215,8 +215,15 @@ def _read_frequency(v, flags):
 
 
 def _write_frequency(rec):
+    """ISO 8601 as POD wants it; an EU code POD has no value for (CONT, UNKNOWN, NEVER) is left
+    out rather than written invalid; a verbatim value the source gave is written back as it was."""
     code = rec.get("frequency")
-    return {"accrualPeriodicity": vocab.frequency_iso8601(code) or code} if code else {}
+    if not code:
+        return {}
+    iso = vocab.frequency_iso8601(code)
+    if iso:
+        return {"accrualPeriodicity": iso}
+    return {} if code in vocab.FREQUENCIES else {"accrualPeriodicity": code}
 
 
 def _read_temporal(v, flags):

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog_schema import vocab
 from catalog_schema.ckan import from_ckan
@@ -296,3 +298,64 @@ def test_a_dataset_without_title_but_with_identifier_is_mapped_and_flagged():
     rec = from_datajson({"identifier": "abc", "title": None})
     assert rec["title"] == {} and rec["identifier"] == "abc"
     assert {"field": "title", "value": None, "reason": "title missing"} in rec["flags"]
+
+
+# --------------------------------------------------------------------------- generated records
+
+_LICENCES = [lic.id for lic in vocab.licences() if lic.url]
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30) \
+    .filter(lambda t: t.strip() and t == t.strip())
+_email = st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,5})?@[a-z]{2,8}\.(gov|org|cn)", fullmatch=True)
+_date = st.dates().map(lambda d: d.isoformat()).filter(lambda d: len(d) == 10)
+_url = st.from_regex(r"https://[a-z]{3,10}\.example\.gov/[a-z0-9/]{0,20}", fullmatch=True)
+
+
+@st.composite
+def _records(draw):
+    dists = draw(st.lists(st.builds(
+        lambda title, dl, acc, fmt: new_distribution(title={"": title}, download_url=dl, access_url=acc,
+                                                     format=fmt, format_raw=fmt,
+                                                     media_type=vocab.format_by_code(fmt).media_types[0]),
+        _text, _url, st.one_of(st.none(), _url), st.sampled_from(["CSV", "XLSX", "JSON", "PDF", "GEOJSON"])),
+        max_size=3))
+    start = draw(_date)
+    return new_record(
+        identifier=draw(_text), title={"": draw(_text)}, description={"": draw(_text)},
+        keywords=draw(st.lists(_text.filter(lambda t: "," not in t), min_size=1, max_size=4, unique=True)),
+        modified=draw(_date), issued=draw(st.one_of(st.none(), _date)),
+        publisher={"slug": None, "name": {"": draw(_text)}, "uri": None, "homepage": None, "email": None,
+                   "parent": None, "extras": {"datajson": {}}},
+        contact_point={"name": draw(_text), "email": draw(_email), "url": None, "phone": None},
+        access_rights=draw(st.sampled_from(["PUBLIC", "RESTRICTED", "NON_PUBLIC"])),
+        license=(lic := draw(st.sampled_from(_LICENCES))), license_raw=vocab.licence_by_id(lic).url,
+        frequency=draw(st.sampled_from([c for c in vocab.FREQUENCIES if vocab.frequency_iso8601(c)])),
+        themes=draw(st.lists(st.sampled_from(sorted(vocab.THEMES)), max_size=3, unique=True)),
+        temporal=draw(st.one_of(st.none(), st.just({"start": start, "end": draw(_date)}))),
+        spatial=draw(st.lists(_text, max_size=1)), landing_page=draw(st.one_of(st.none(), _url)),
+        language=draw(st.lists(st.sampled_from(["en", "zh", "de", "fr"]), max_size=2, unique=True)),
+        extras={"datajson": {"bureauCode": ["015:11"], "programCode": ["015:001"]}},
+        distributions=dists)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_records())
+def test_generated_records_go_out_as_valid_pod_and_come_back(rec):
+    out = to_datajson(rec)
+    assert validation_errors(out, kind="dataset", federal=True) == []
+    back = from_datajson(out)
+    assert record_errors(back) == []
+    for field in ("identifier", "title", "description", "keywords", "modified", "issued", "publisher",
+                  "contact_point", "access_rights", "license", "license_raw", "frequency", "themes", "temporal",
+                  "spatial", "landing_page", "language", "extras"):
+        assert back[field] == rec[field], field
+    for got, want in zip(back["distributions"], rec["distributions"], strict=True):
+        for field in ("title", "download_url", "access_url", "format", "format_raw", "media_type"):
+            assert got[field] == want[field], field
+
+
+def test_frequencies_pod_cannot_say_are_left_out_not_written_invalid():
+    rec = from_datajson(_doc("cftc")["dataset"][0])
+    rec["frequency"] = "CONT"
+    assert "accrualPeriodicity" not in to_datajson(rec)
+    rec["frequency"] = "every leap year"  # verbatim from a source: written back as it was
+    assert to_datajson(rec)["accrualPeriodicity"] == "every leap year"
