@@ -149,9 +149,9 @@ _TABLE: tuple[FindingType, ...] = (
     FindingType(
         "html-not-data", "error",
         "A web page where a data file was promised", "本应是数据文件，实际是网页",
-        "Link the distribution to the data file itself, not to a web page about it, "
-        "to reach two stars or more.",
-        "将资源链接指向数据文件本身，而非介绍它的网页，即可获得两星或以上。",
+        "Link the distribution to the data file itself, not to a web page about it or an error page; "
+        "the distribution scores no stars until it does.",
+        "将资源链接指向数据文件本身，而非介绍它的网页或错误页面；在此之前该资源得零星。",
         message_en="The link {url} returns an HTML page, not a data file.",
         message_zh="链接 {url} 返回的是 HTML 网页，而不是数据文件。",
     ),

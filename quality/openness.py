@@ -96,7 +96,7 @@ def distribution_stars(ev: Evidence) -> StarResult:
     fmt_code = sniffed.format if sniffed is not None and ev.reachable else None
     ff = vocab.format_by_code(fmt_code) if fmt_code else None
 
-    level1, reason1, found1 = _level_one(ev)
+    level1, reason1, found1 = _level_one(ev, sniffed)
     levels: list[tuple[bool, str, list[Finding]]] = [(level1, reason1, found1)]
     levels.append(_level_two(ev, sniffed, ff))
     levels.append(_level_three(ff))
@@ -129,8 +129,12 @@ def dataset_stars(results: list[StarResult]) -> int:
     return max((r.stars for r in results), default=0)
 
 
-def _level_one(ev: Evidence) -> tuple[bool, str, list[Finding]]:
-    """On the web (downloadable) under an open licence."""
+def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[Finding]]:
+    """On the web (downloadable) under an open licence.
+
+    An HTML page where a data file was promised (a soft 404, a landing page) counts as not
+    downloadable: the data the distribution promises is not what the link gives, as in ckanext-qa.
+    """
     found: list[Finding] = []
     reasons: list[str] = []
     broken = not ev.reachable or (ev.http_status is not None and ev.http_status >= 400)
@@ -139,6 +143,10 @@ def _level_one(ev: Evidence) -> tuple[bool, str, list[Finding]]:
         found.append(make_finding("link-broken", url=ev.url or "(no URL)", problem=problem,
                                   http_status=ev.http_status))
         reasons.append(f"The file could not be downloaded ({problem}).")
+    elif _html_instead_of_data(ev, sniffed):
+        found.append(make_finding("html-not-data", url=ev.url or "(no URL)",
+                                  declared=_declared_code(ev.declared_format)))
+        reasons.append("The link returns an HTML web page, not the data file.")
     licence_id = (ev.licence_id or "").strip()
     if not licence_id or licence_id.lower() in _NO_LICENCE_IDS:
         found.append(make_finding("licence-missing"))
@@ -162,10 +170,8 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
     if sniffed is None:
         finding = make_finding("not-machine-readable", format="a file not yet examined", detail="", detail_zh="")
         return False, "The downloaded file has not been examined, so its format is unknown.", [finding]
-    declared = _declared_code(ev.declared_format)
-    if sniffed.format == "HTML" and declared != "HTML":
-        finding = make_finding("html-not-data", url=ev.url or "(no URL)", declared=declared)
-        return False, "The link returns an HTML web page, not a data file.", [finding]
+    if _html_instead_of_data(ev, sniffed):
+        return False, "An HTML web page is not structured data.", []
     label = sniffed.format or _unknown_label(sniffed)
     if sniffed.details.get("encrypted"):
         finding = make_finding("not-machine-readable", format=label, detail=" because it is encrypted",
@@ -207,6 +213,10 @@ def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     return False, "It does not link to data on other domains.", [finding]
 
 
+def _html_instead_of_data(ev: Evidence, sniffed: Sniffed | None) -> bool:
+    return sniffed is not None and sniffed.format == "HTML" and _declared_code(ev.declared_format) != "HTML"
+
+
 def _unknown_label(sniffed: Sniffed) -> str:
     kind = sniffed.details.get("container") or sniffed.details.get("ole") or sniffed.details.get("odf")
     return f"an unrecognised file ({kind})" if kind else "an unrecognised file"
@@ -242,9 +252,7 @@ def _compatible(declared: str, sniffed: Sniffed) -> bool:
 def _mismatch(ev: Evidence) -> list[Finding]:
     declared = _declared_code(ev.declared_format)
     sniffed = ev.sniffed
-    if declared is None or sniffed is None or sniffed.effective.format == "HTML":
-        return []  # HTML has its own, sharper finding
-    if _compatible(declared, sniffed):
+    if declared is None or sniffed is None or _compatible(declared, sniffed):
         return []
     inner = sniffed.effective
     inner_label = inner.format or _unknown_label(inner)
