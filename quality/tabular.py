@@ -160,6 +160,8 @@ _EXT_FORMATS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "psv": "psv", "txt": "
 
 
 def _detect_format(path: str, head: bytes) -> str:
+    if path.lower().endswith(".json") and head.lstrip()[:1] in (b"[", b"{"):
+        return "json"  # even when broken: it should fail as JSON, not be read as a CSV of brackets
     fmt = None
     try:
         from quality.sniff import sniff
@@ -360,7 +362,7 @@ def _csv_layout(path: str, encoding: str | None, fmt: str) -> _CsvLayout:
     if not whole:  # drop the last, probably partial, line of the sample
         cut = max(body.rfind(b"\n"), body.rfind(b"\r"))
         body = body[:cut + 1] if cut > 0 else body
-    text = body.decode(enc, errors="surrogateescape" if enc == "utf-8" else "replace")
+    text = body.decode(enc, errors="surrogateescape")
     delimiter = _sniff_delimiter(text, fmt)
     rows, ends = _parse_rows(text, delimiter)
     if not rows:
@@ -379,7 +381,7 @@ def _csv_layout(path: str, encoding: str | None, fmt: str) -> _CsvLayout:
         if nl < 0:
             nl = tail.find(b"\r")
         tail_body = tail[nl + 1:]
-        tail_text = tail_body.decode(enc, errors="surrogateescape" if enc == "utf-8" else "replace")
+        tail_text = tail_body.decode(enc, errors="surrogateescape")
         tail_rows, tail_ends = _parse_rows(tail_text, delimiter)
         tail_base = size - len(tail_body)
         first_data = 0
@@ -951,8 +953,13 @@ def profile_file(path, *, format: str | None = None, encoding: str | None = None
     fmt = (format or "").lower() or _detect_format(path, head)
     fmt = {"xlsm": "xlsx", "tab": "tsv"}.get(fmt, fmt)
     if fmt in ("csv", "tsv", "psv"):
-        with _as_utf8(path, encoding) as (src, enc, wide):
-            profile = _profile_csv(src, fmt, enc, schema, max_rows)
+        try:
+            with _as_utf8(path, encoding) as (src, enc, wide):
+                profile = _profile_csv(src, fmt, enc, schema, max_rows)
+        except TableError:
+            raise
+        except (csv.Error, UnicodeError, ValueError, LookupError, pa.ArrowException) as exc:
+            raise TableError("unreadable", f"The file cannot be read as {fmt.upper()}: {exc}") from exc
         if wide:
             profile.encoding = wide
         return profile

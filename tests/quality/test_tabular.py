@@ -325,3 +325,18 @@ def test_read_table_keeps_order_and_fits_ragged_rows(tmp_path):
 def frictionless_counts_small(path: Path) -> Counter:
     report = validate(Resource(path.name, basepath=str(path.parent)))
     return Counter(e.type for e in report.tasks[0].errors)
+
+
+def test_bad_input_gives_clear_errors(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "noise.csv").write_bytes(random.Random(3).randbytes(4000))
+    (tmp_path / "cut.json").write_text('[{"a": 1}, {"a"', encoding="utf-8")
+    (tmp_path / "header.csv").write_text("a,b,c\n", encoding="utf-8")
+    reasons = {}
+    for name in ("empty.csv", "noise.csv", "cut.json"):
+        with pytest.raises(TableError) as err:
+            profile_file(tmp_path / name)
+        reasons[name] = err.value.reason
+    assert reasons == {"empty.csv": "empty", "noise.csv": "unreadable", "cut.json": "unreadable"}
+    only_header = profile_file(tmp_path / "header.csv")
+    assert (only_header.rows, only_header.columns, slugs(only_header)) == (0, 3, [])
