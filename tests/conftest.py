@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from app.jobs import Runtime
+from app.settings import load as load_settings
 from catalog_schema import db as dbmod
 from catalog_schema.models import Base
 from tests.support import netguard, services
@@ -136,3 +138,31 @@ def local_server():
     """A real HTTP server on 127.0.0.1 (random port) with programmable routes."""
     with LocalServer() as srv:
         yield srv
+
+
+# --- harvest and assessment runtime on the test database ---------------------------
+
+
+@pytest.fixture
+def runtime(db_url, tmp_path):
+    values = load_settings({})
+    values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2,
+                   "INSTANCE_DIR": str(tmp_path), "ARCHIVE_DIR": str(tmp_path / "archive")})
+    rt = Runtime(values)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def add_source(runtime):
+    from catalog_schema.models import HarvestSource
+    from catalog_schema.store import ensure_publisher
+
+    def add(name: str, type_: str, url: str, publisher: str | None = None, config: dict | None = None):
+        with runtime.sessionmaker() as session:
+            pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
+            session.add(HarvestSource(name=name, type=type_, url=url, publisher=pub, config=config or {}))
+            session.commit()
+        return name
+
+    return add

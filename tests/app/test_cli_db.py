@@ -33,7 +33,8 @@ def _schema(url: str) -> dict:
             "columns": sorted(cols),
             "nullable": {k: v[0] for k, v in cols.items()},
             "pk": sorted(insp.get_pk_constraint(table)["constrained_columns"]),
-            "fks": sorted((tuple(fk["constrained_columns"]), fk["referred_table"]) for fk in insp.get_foreign_keys(table)),
+            "fks": sorted((tuple(fk["constrained_columns"]), fk["referred_table"])
+                          for fk in insp.get_foreign_keys(table)),
             "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
         }
     engine.dispose()
