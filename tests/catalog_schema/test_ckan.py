@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog_schema import vocab
 from catalog_schema.ckan import from_ckan, to_ckan
@@ -321,3 +323,58 @@ def test_extras_given_as_a_mapping_are_read_like_the_list():
     assert rec["extras"]["ckan_extras"] == package["extras"]
     assert rec["frequency"] == "MONTHLY"  # UpdateFrequency: Monthly
     assert {e["key"]: e["value"] for e in to_ckan(rec)["extras"]} == package["extras"]
+
+
+# --------------------------------------------------------------------------- generated records
+
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30) \
+    .filter(lambda t: t.strip() and t == t.strip())
+_url = st.from_regex(r"https://[a-z]{3,10}\.example\.gov/[a-z0-9]{1,10}(\.(csv|json|html))?", fullmatch=True)
+_date = st.dates().map(lambda d: d.isoformat())
+_langmap = st.dictionaries(st.sampled_from(["", "en", "zh", "zh-Hant", "de"]), _text, min_size=1, max_size=3)
+
+
+@st.composite
+def _records(draw):
+    contact = draw(st.one_of(st.none(), st.fixed_dictionaries({
+        "name": st.one_of(st.none(), _text), "email": st.one_of(st.none(), st.just("team@example.gov")),
+        "url": st.one_of(st.none(), _url), "phone": st.none()}).filter(lambda c: c["name"] or c["email"] or c["url"])))
+    dists = draw(st.lists(st.builds(
+        lambda i, title, dl, acc, size: new_distribution(id=f"r{i}", title=title, download_url=dl, access_url=acc,
+                                                         byte_size=size),
+        st.integers(0, 10**6), _langmap, st.one_of(st.none(), _url), _url, st.one_of(st.none(), st.integers(0, 10**9))),
+        max_size=3))
+    start = draw(st.one_of(st.none(), _date))
+    return new_record(
+        id=draw(st.uuids()).hex, slug=draw(st.from_regex(r"[a-z0-9][a-z0-9_-]{1,30}", fullmatch=True)),
+        identifier=draw(st.one_of(st.none(), _url)), uri=draw(st.one_of(st.none(), _url)),
+        title=draw(_langmap), description=draw(_langmap),
+        publisher={"slug": "dept", "name": {"": draw(_text)}, "extras": {}},
+        contact_point=contact, keywords=draw(st.lists(_text, max_size=4, unique=True)),
+        themes=draw(st.lists(st.sampled_from(sorted(vocab.THEMES)), max_size=3, unique=True)),
+        license=draw(st.sampled_from([lic.id for lic in vocab.licences()])),
+        access_rights=draw(st.sampled_from([None, "PUBLIC", "RESTRICTED", "NON_PUBLIC"])),
+        issued=draw(_date), modified=draw(_date), frequency=draw(st.sampled_from([None, *vocab.FREQUENCIES])),
+        temporal={"start": start, "end": draw(_date)} if start else None,
+        spatial=draw(st.lists(st.one_of(_text, _url), max_size=1)), landing_page=draw(st.one_of(st.none(), _url)),
+        language=draw(st.lists(st.sampled_from(["en", "zh", "de"]), max_size=2, unique=True)),
+        conforms_to=draw(st.lists(_url, max_size=2, unique=True)), version=draw(st.one_of(st.none(), _text)),
+        rights=draw(st.one_of(st.none(), _text)), distributions=dists)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_records())
+def test_generated_records_go_to_ckan_and_come_back(rec):
+    out = to_ckan(rec)
+    assert out["name"] == rec["slug"] and out["organization"]["name"] == "dept"
+    back = from_ckan(out)
+    assert validation_errors(back) == []
+    for field in ("id", "slug", "uri", "title", "description", "contact_point", "keywords", "themes", "license",
+                  "access_rights", "issued", "modified", "frequency", "temporal", "spatial", "landing_page",
+                  "language", "conforms_to", "version", "rights"):
+        assert back[field] == rec[field], field
+    assert back["identifier"] == (rec["identifier"] or rec["id"])
+    for got, want in zip(back["distributions"], rec["distributions"], strict=True):
+        for field in ("id", "title", "download_url", "access_url", "byte_size"):
+            assert got[field] == want[field], field
+    assert from_ckan(to_ckan(back)) == back
