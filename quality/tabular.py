@@ -1224,4 +1224,5 @@ def profile_findings(profile: TableProfile, distribution: str | None = None) -> 
 
 def unreadable_finding(error: TableError, distribution: str | None = None) -> Finding:
     """The finding for a file that ``profile_file`` could not read (encrypted, empty, not a table)."""
-    return make_finding("table-unreadable", distribution=distribution, reason=error.reason, detail=str(error))
+    return make_finding("table-unreadable", distribution=distribution, reason=error.reason,
+                        error=str(error)[:300])  # ``error`` also fills quality.assess's template for the slug
