@@ -1,0 +1,90 @@
+"""The 405-point metadata table, held to totals computed by hand."""
+
+from __future__ import annotations
+
+import json
+
+from catalog_schema import ckan
+from catalog_schema.dcat import shacl_violations_fast
+from catalog_schema.record import new_record
+from quality.findings import FINDING_TYPES
+from quality.metadata import DIMENSIONS, INDICATORS, MAX_POINTS, DistributionEvidence, assess_metadata, rating
+
+
+def complete_record() -> dict:
+    return new_record(
+        slug="air-quality-daily", title={"en": "Daily air quality", "zh": "每日空气质量"},
+        description={"en": "Daily averages of PM2.5, PM10, NO2 and O3 at the twelve monitoring stations of "
+                           "the city, validated by the environment bureau."},
+        publisher={"slug": "jh-environment", "name": {"en": "Environment bureau"}},
+        contact_point={"name": "Data office", "email": "data@env.example", "url": None, "phone": None},
+        keywords=["air", "PM2.5"], themes=["ENVI"], spatial=["http://sws.geonames.org/1816670/"],
+        temporal={"start": "2020-01-01", "end": "2026-10-31"}, license="CC-BY-4.0", license_raw="CC-BY-4.0",
+        access_rights="PUBLIC", issued="2020-02-01", modified="2026-11-01", frequency="DAILY",
+        distributions=[{"id": "d1", "title": {"en": "CSV"}, "access_url": "http://127.0.0.1/aq",
+                        "download_url": "http://127.0.0.1/aq.csv", "format": "CSV", "media_type": "text/csv",
+                        "license": "CC-BY-4.0", "rights": "CC-BY-4.0", "byte_size": 123456}])
+
+
+def test_table_adds_up():
+    assert MAX_POINTS == 405 == sum(DIMENSIONS.values()) == sum(i.points for i in INDICATORS)
+    assert DIMENSIONS == {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
+                          "contextuality": 20}
+    assert [rating(p) for p in (405, 351, 350, 221, 220, 121, 120, 0)] == [
+        "excellent", "excellent", "good", "good", "sufficient", "sufficient", "bad", "bad"]
+    for ind in INDICATORS:
+        assert ind.finding in FINDING_TYPES, ind.finding
+
+
+def test_complete_record_gets_405():
+    rec = complete_record()
+    assert shacl_violations_fast(rec) == []
+    result = assess_metadata(rec, {"d1": DistributionEvidence(access_status=200, download_status=200)})
+    assert (result.points, result.rating, result.percent) == (405, "excellent", 100.0)
+    assert [f.type for f in result.findings] == []
+
+
+def test_unchecked_and_broken_links_cost_their_points():
+    rec = complete_record()
+    assert assess_metadata(rec, {}).points == 405 - 50 - 30
+    broken = assess_metadata(rec, {"d1": DistributionEvidence(access_status=404, download_status=404)})
+    assert broken.points == 325
+    assert {f.type for f in broken.findings} == {"access-url-broken", "download-url-broken"}
+
+
+def test_bare_datagovuk_record_matches_hand_count(fixtures_dir):
+    package = json.loads((fixtures_dir / "real/ckan/datagovuk_package_show_create.json").read_text("utf-8"))
+    rec = ckan.from_ckan(package["result"])
+    # findability 0 (no keywords, theme, spatial, temporal); accessibility 20 (a download URL, links unchecked);
+    # interoperability 20 format + 10 vocabulary + 20 machine-readable (XLS) + 30 DCAT-AP = 80 (no media type,
+    # XLS proprietary); reusability 20 licence + 10 known (uk-ogl) + 20 contact + 10 publisher = 60 (no access
+    # rights); contextuality 5 issued + 5 modified = 10 (no rights, no byte size).
+    result = assess_metadata(rec, {})
+    assert {k: v["points"] for k, v in result.dimensions.items()} == {
+        "findability": 0, "accessibility": 20, "interoperability": 80, "reusability": 60, "contextuality": 10}
+    assert (result.points, result.rating) == (170, "sufficient")
+    assert {f.type for f in result.findings} >= {
+        "missing-keywords", "missing-theme", "missing-spatial", "missing-temporal", "access-url-broken",
+        "download-url-broken", "missing-media-type", "declared-format-proprietary", "missing-access-rights",
+        "access-rights-not-in-vocabulary", "missing-rights", "missing-byte-size"}
+    dist_id = rec["distributions"][0]["id"]
+    ok = assess_metadata(rec, {dist_id: DistributionEvidence(access_status=200, download_status=200)})
+    assert (ok.points, ok.rating) == (250, "good")
+
+
+def test_extra_findings():
+    rec = complete_record()
+    rec["description"] = {"zh": "空气"}
+    rec["title"] = {"": "aq_daily_2024.xlsx"}
+    rec["distributions"][0]["title"] = {}
+    types = [f.type for f in assess_metadata(rec, {}).findings]
+    assert {"description-too-short", "title-is-filename", "distribution-undocumented"} <= set(types)
+    rec["description"] = {}
+    assert "missing-description" in [f.type for f in assess_metadata(rec, {}).findings]
+
+
+def test_findings_speak_chinese_too():
+    rec = new_record(title={"": "x"})
+    for f in assess_metadata(rec, {}).findings:
+        message, fix = f.localised("zh")
+        assert message and fix and any("\u4e00" <= ch <= "\u9fff" for ch in message + fix), f.type
