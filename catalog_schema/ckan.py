@@ -675,8 +675,9 @@ def to_ckan(record: Record, *, site_url: str | None = None) -> dict:
     package: dict[str, Any] = dict(_DEFAULTS)
     package.update({k: v for k, v in out.items() if not _is_extra(k)})
     package["id"] = record.get("id") or record.get("identifier")
-    if "name" not in top:
-        package["name"] = record.get("slug") or _slugify(record.get("identifier") or pick_text(record.get("title")))
+    # the catalog's slug is the CKAN name; a source name that was no valid slug is kept for records without one
+    package["name"] = record.get("slug") or top.get("name") or \
+        _slugify(record.get("identifier") or pick_text(record.get("title")))
     package["organization"] = _organization(record.get("publisher"))
     if package["organization"] is not None:
         package.setdefault("owner_org", package["organization"].get("id"))

@@ -378,3 +378,13 @@ def test_generated_records_go_to_ckan_and_come_back(rec):
         for field in ("id", "title", "download_url", "access_url", "byte_size"):
             assert got[field] == want[field], field
     assert from_ckan(to_ckan(back)) == back
+
+
+def test_a_source_name_that_is_no_slug_is_kept_until_the_catalog_gives_one():
+    package = copy.deepcopy(_package("datagovuk_package_show_create.json"))
+    package["name"] = "Datasets List (York)"
+    rec = from_ckan(package)
+    assert rec["slug"] is None and rec["extras"]["ckan"]["name"] == "Datasets List (York)"
+    assert to_ckan(rec)["name"] == "Datasets List (York)"
+    rec["slug"] = "datasets-list-york"  # what the store assigns
+    assert to_ckan(rec)["name"] == "datasets-list-york"
