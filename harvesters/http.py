@@ -512,7 +512,16 @@ class _ReadState:
 
 
 def _host_of(url: str) -> str:
-    return _norm_host(urlsplit(url).hostname or "")
+    """The server a URL names: host, and port when not the scheme's default (the circuit breaker's key:
+    a refused connection says a port is dead, not every service on that machine)."""
+    parts = urlsplit(url)
+    host = _norm_host(parts.hostname or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{host}:{port}" if port and port != default else host
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -483,7 +483,8 @@ def test_a_redirect_to_another_scheme_is_refused(local_server, http, connect_log
 
 
 def test_circuit_opens_after_consecutive_connection_failures(connect_log):
-    url = f"http://127.0.0.1:{closed_port()}/dataset.csv"
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/dataset.csv"
     with GuardedSession(config(retries=0, circuit_threshold=3)) as http:
         for _ in range(3):
             with pytest.raises(HttpError) as info:
@@ -497,7 +498,7 @@ def test_circuit_opens_after_consecutive_connection_failures(connect_log):
             assert info.value.kind == "circuit-open"
         assert time.monotonic() - started < 0.05
         assert len(connect_log.calls) == 3  # no connect attempted once the circuit is open
-        assert "127.0.0.1" in http.dead_hosts()
+        assert f"127.0.0.1:{port}" in http.dead_hosts()  # the dead server, not every port of the machine
 
 
 def test_retries_stop_when_the_circuit_opens(connect_log):
@@ -512,15 +513,27 @@ def test_retries_stop_when_the_circuit_opens(connect_log):
         assert info.value.kind == "circuit-open"
 
 
-def test_an_answer_resets_the_failure_count(local_server, connect_log):
+def test_an_answer_resets_the_failure_count(connect_log):
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/alive"
     with GuardedSession(config(retries=0, circuit_threshold=2)) as http:
-        dead = f"http://127.0.0.1:{closed_port()}/"
-        local_server.add_bytes("/alive", b"ok")
         for _ in range(3):
             with pytest.raises(HttpError):
-                http.fetch(dead)  # one failure ...
-            http.fetch(local_server.url("/alive"))  # ... then an answer from the same host
+                http.fetch(url)  # one failure ...
+            with LocalServer(port=port) as srv:  # ... then an answer from the same server
+                srv.add_bytes("/alive", b"ok", headers={"Connection": "close"})  # no pooled connection left
+                http.fetch(url)
         assert http.dead_hosts() == {}
+
+
+def test_a_dead_port_does_not_condemn_the_other_ports_of_its_machine(local_server, connect_log):
+    local_server.add_bytes("/alive", b"ok")
+    with GuardedSession(config(retries=0, circuit_threshold=2)) as http:
+        dead = f"http://127.0.0.1:{closed_port()}/"
+        for _ in range(3):
+            with pytest.raises(HttpError):
+                http.fetch(dead)
+        assert http.fetch(local_server.url("/alive")).status == 200
 
 
 def test_politeness_delay_between_requests_to_one_host(local_server):
