@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from harvesters.http import GuardedSession, HttpConfig
@@ -55,16 +53,11 @@ def test_capped_copy_is_kept_for_sniffing(local_server, tmp_path):
 
 def test_archive_not_writable_is_a_clear_error(http, local_server, tmp_path):
     local_server.add_bytes("/a.csv", b"x,y\n", "text/csv")
-    archive = tmp_path / "ro"
-    archive.mkdir()
-    os.chmod(archive, 0o500)
-    try:
-        if os.access(archive, os.W_OK):
-            pytest.skip("running as a user that ignores permissions")
-        result = check_url(http, local_server.url("/a.csv"), archive)
-    finally:
-        os.chmod(archive, 0o700)
-    assert result.status == "error" and result.error_kind == "archive"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the archive folder should be")  # even root cannot mkdir under a file
+    result = check_url(http, local_server.url("/a.csv"), blocker / "archive")
+    assert result.status == "error" and result.error_kind == "archive" and "archive not writable" in result.error
+    assert result.failure_count == 1
 
 
 def test_dead_host_fails_fast_for_all_its_urls(tmp_path, local_server):
