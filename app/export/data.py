@@ -1,5 +1,217 @@
-"""(being written)"""
+"""Every tabular distribution's data served here as CSV, JSON, XML and Turtle, whatever it was published as.
 
-from flask import Blueprint
+``/dataset/<slug>/resource/<id>/data.{csv,json,xml,ttl}`` converts the archived copy the last link
+check made (``Distribution.archive_path``; its sniffed format and encoding say how to read it) with
+``app.export.convert``; ``data.csv-metadata.json`` is the CSVW metadata of ``data.csv``. The response
+streams: the file is read in batches while the body is written, and the database is not needed
+once the request has found the distribution (its few fields are copied first).
+
+``served_stars`` says what this service adds: an XLS published at 2 stars is served here at 3 as
+CSV and at 4 as RDF. The stars are decided by the same rules as the published ones
+(``quality.openness.distribution_stars``) on the served format, so a closed licence stays 0 stars
+whatever the format.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from app import db_session, setting
+from app.export import convert
+from catalog_schema.models import Dataset, Distribution
+from quality.tabular import TableError
 
 bp = Blueprint("data", __name__)
+
+#: Sniffed format codes whose files ``quality.tabular.read_table`` reads as one table.
+SERVABLE_FORMATS = frozenset({"CSV", "TSV", "PSV", "XLS", "XLSX", "ODS", "JSON"})
+EXTENSIONS = ("csv", "json", "xml", "ttl")
+#: The format code each served extension is rated as.
+SERVED_CODES = {"csv": "CSV", "json": "JSON", "xml": "XML", "ttl": "TURTLE"}
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json", "xml": "application/xml; charset=utf-8",
+               "ttl": "text/turtle; charset=utf-8"}
+CSVW_MEDIA_TYPE = "application/csvm+json"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+
+
+def site_url() -> str:
+    return str(setting("SITE_URL") or request.url_root).rstrip("/")
+
+
+def resource_path(slug: str, dist_id: str) -> str:
+    return f"/dataset/{slug}/resource/{dist_id}"
+
+
+def is_servable(dist: Distribution) -> bool:
+    """Whether the distribution's archived copy is a table this service converts."""
+    return bool(dist.archive_path and (dist.detected_format or "").upper() in SERVABLE_FORMATS
+                and os.path.isfile(dist.archive_path))
+
+
+def served_stars(distribution: Distribution, *, site: str | None = None) -> dict[str, Any]:
+    """Stars as published beside stars as served here, and the URLs of the served formats.
+
+    ``{"published": n, "served": {"csv": 3, "json": 3, "xml": 3, "ttl": 4}, "urls": {"csv": ..., "json": ...,
+    "xml": ..., "ttl": ..., "csv-metadata": ...}}``; ``served`` and ``urls`` are empty for a distribution
+    that is not a table or not archived yet. ``site`` defaults to the SITE_URL setting (needs an app context).
+    """
+    from quality.openness import Evidence, distribution_stars
+    from quality.sniff import Sniffed
+
+    out: dict[str, Any] = {"published": distribution.stars, "served": {}, "urls": {}}
+    if not is_servable(distribution):
+        return out
+    ds = distribution.dataset
+    base = (site if site is not None else str(setting("SITE_URL"))).rstrip("/") + resource_path(ds.slug,
+                                                                                                 distribution.id)
+    licence_id = distribution.license_id or ds.license_id
+    licence_raw = distribution.license_raw or ds.license_raw
+    licence = licence_id or (licence_raw and f"unknown:{licence_raw}") or None
+    for ext in EXTENSIONS:
+        code = SERVED_CODES[ext]
+        url = f"{base}/data.{ext}"
+        ev = Evidence(url=url, reachable=True, http_status=200, error=None, declared_format=code,
+                      sniffed=Sniffed(format=code, media_type=MEDIA_TYPES[ext].split(";")[0], encoding="utf-8"),
+                      licence_id=licence, rdf_uri_subjects=1 if ext == "ttl" else 0)
+        out["served"][ext] = distribution_stars(ev).stars
+        out["urls"][ext] = url
+    out["urls"]["csv-metadata"] = f"{base}/data.csv-metadata.json"
+    return out
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    resp = jsonify({"error": {"status": status, "code": code, "message": message}})
+    resp.status_code = status
+    return resp
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What a conversion needs, copied out of the session so the stream does not hold it."""
+
+    slug: str
+    dist_id: str
+    title: str | None
+    licence: str | None
+    path: str
+    format: str
+    encoding: str | None
+    schema: dict | None
+    etag: str | None
+
+
+def _source(slug: str, dist_id: str) -> _Source | Response:
+    session = db_session()
+    ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active"))
+    dist = None
+    if ds is not None:
+        dist = session.scalar(select(Distribution).where(Distribution.id == dist_id,
+                                                         Distribution.dataset_id == ds.id))
+    if ds is None:
+        return _error(404, "not-found", f"No dataset {slug!r} in this catalog.")
+    if dist is None:
+        return _error(404, "not-found", f"The dataset {slug!r} has no resource {dist_id!r}.")
+    fmt = (dist.detected_format or "").upper()
+    if not dist.archive_path or not os.path.isfile(dist.archive_path):
+        return _error(404, "not-archived", "The resource has not been downloaded and archived yet, so its data "
+                                           "cannot be served (it is archived when the dataset is assessed).")
+    if fmt not in SERVABLE_FORMATS:
+        return _error(404, "not-tabular", f"The resource is {fmt or 'of an unrecognised format'}, not a table: only "
+                                          "CSV, TSV, XLS, XLSX, ODS and JSON arrays are served as data.")
+    title = (ds.title or {}).get("zh") or (ds.title or {}).get("en") or next(iter((ds.title or {}).values()), None)
+    return _Source(slug=slug, dist_id=dist.id, title=title, licence=dist.license_id or ds.license_id,
+                   path=dist.archive_path, format=fmt, encoding=dist.detected_encoding,
+                   schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
+                   etag=dist.archive_hash)
+
+
+def _open(src: _Source) -> convert.Table | Response:
+    try:
+        return convert.open_table(src.path, format=src.format, encoding=src.encoding, schema=src.schema)
+    except TableError as exc:
+        return _error(404, "not-tabular", f"The resource cannot be read as a table ({exc.reason}): {exc}")
+
+
+def _limits() -> tuple[int | None, int] | Response:
+    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT)).strip().lower()
+    raw_offset = request.args.get("offset", "0").strip()
+    try:
+        limit = None if raw_limit == "all" else int(raw_limit)
+        offset = int(raw_offset)
+    except ValueError:
+        return _error(400, "bad-request", "limit must be a whole number or 'all', offset a whole number.")
+    if offset < 0 or (limit is not None and not 0 <= limit <= MAX_LIMIT):
+        return _error(400, "bad-request", f"limit must be between 0 and {MAX_LIMIT} (or 'all'), offset 0 or more.")
+    return limit, offset
+
+
+def _not_modified(tag: str | None) -> bool:
+    return bool(tag) and tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+
+
+@bp.get("/dataset/<slug>/resource/<dist_id>/data.<any(csv, json, xml, ttl):ext>")
+def data(slug: str, dist_id: str, ext: str):
+    src = _source(slug, dist_id)
+    if isinstance(src, Response):
+        return src
+    paging = _limits() if ext == "json" else (None, 0)
+    if isinstance(paging, Response):
+        return paging
+    limit, offset = paging
+    tag = None
+    if src.etag:
+        tag = f'"{src.etag[:32]}-{ext}' + (f"-{limit}-{offset}" if ext == "json" else "") + '"'
+        if _not_modified(tag):
+            return Response(status=304, headers={"ETag": tag})
+    table = _open(src)
+    if isinstance(table, Response):
+        return table
+    path = resource_path(slug, src.dist_id)
+    base = site_url() + path
+    if ext == "csv":
+        body = convert.to_csv(table)
+    elif ext == "json":
+        shown = "all" if limit is None else limit
+
+        def page_url(start: int) -> str:
+            return f"{path}/data.json?" + urlencode({"limit": shown, "offset": start})
+        body = convert.to_json(table, limit=limit, offset=offset, page_url=page_url)
+    elif ext == "xml":
+        body = convert.to_xml(table)
+    else:
+        body = convert.to_turtle(table, base=base)
+    headers = {"Access-Control-Allow-Origin": "*",
+               "Content-Disposition": f'inline; filename="{src.dist_id}.{ext}"'}
+    if tag:
+        headers["ETag"] = tag
+    if ext == "csv":
+        headers["Link"] = f'<{base}/data.csv-metadata.json>; rel="describedby"; type="{CSVW_MEDIA_TYPE}"'
+    return Response(body, content_type=MEDIA_TYPES[ext], headers=headers)
+
+
+@bp.get("/dataset/<slug>/resource/<dist_id>/data.csv-metadata.json")
+def csv_metadata(slug: str, dist_id: str):
+    src = _source(slug, dist_id)
+    if isinstance(src, Response):
+        return src
+    table = _open(src)
+    if isinstance(table, Response):
+        return table
+    table.close()  # the columns are known from the first batch; the rest is not read
+    base = site_url() + resource_path(slug, src.dist_id)
+    doc = convert.csvw_metadata(table.columns, base=base, csv_url=f"{base}/data.csv", title=src.title,
+                                licence=src.licence)
+    resp = jsonify(doc)
+    resp.mimetype = CSVW_MEDIA_TYPE
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp

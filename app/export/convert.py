@@ -1,0 +1,483 @@
+"""A distribution's table converted to CSV, JSON, XML and Turtle, streamed in bounded memory.
+
+Pure conversion: record batches in (``quality.tabular.read_table`` gives the cleaned table between
+the notes rows, decoded, as string batches), chunks of UTF-8 bytes out. Nothing here touches the
+database or Flask, so the writers can be tested on their own and reused by the CLI.
+
+Why typed values: the four formats must say the same thing. Each column gets one Table Schema type
+(declared in the distribution's Table Schema, else inferred from the first 100 rows with
+frictionless's rules, ``quality.tabular.infer_type``) and every cell is normalised once
+(``Cell``): a valid cell carries the column's type and a canonical lexical form (``+7`` -> ``7``,
+``1.5e3`` -> ``1500``, ``2024-1-5`` -> ``2024-01-05``) that is also a valid XSD literal; a cell that
+does not read as its column's type stays the string it was, typed ``string`` in every format (the
+way a CSVW processor keeps an invalid cell's string value). An empty cell is a missing value: null
+in JSON, an empty ``cell`` in XML, no triple in RDF. Integers written with a leading zero (``0571``,
+a code, not a quantity) are never read as integers, so no digit is lost.
+
+RDF follows CSV on the Web (csv2rdf minimal mode): row n of the table is the resource
+``<base>/row/<n>`` and each column is the property ``<base>/column/<slug>``; the CSVW metadata
+document (``csvw_metadata``) states the same templates, so a CSVW processor reading our CSV
+with it produces the same triples as our Turtle.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import chain
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pyarrow as pa
+
+from quality import tabular
+
+CHUNK_CHARS = 64 * 1024  # text gathered before a chunk is sent
+BATCH_ROWS = 5_000  # rows per record batch read from the file
+INFER_ROWS = tabular.INFER_ROWS
+
+#: Table Schema type -> XSD datatype (the CSVW datatype name is the same local name).
+XSD_TYPES = {"integer": "integer", "number": "decimal", "boolean": "boolean", "date": "date",
+             "datetime": "dateTime", "time": "time", "yearmonth": "gYearMonth", "year": "gYear",
+             "string": "string"}
+#: Table Schema type -> CKAN DataStore field type.
+CKAN_TYPES = {"integer": "int", "number": "numeric", "boolean": "bool", "date": "date", "datetime": "timestamp",
+              "time": "time", "yearmonth": "text", "year": "int", "string": "text"}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the cleaned header label (read_table's batch field name)
+    title: str  # the label to show (the declared Table Schema title, else the name)
+    type: str  # a key of XSD_TYPES
+    slug: str  # URI path segment, unique in the table, percent-encoded
+    fdesc: dict = field(default_factory=dict, compare=False)  # declared field options (format, groupChar ...)
+
+    @property
+    def csvw_name(self) -> str:
+        """A CSVW column name: only [A-Za-z0-9_] and %XX, not starting with '_'."""
+        out = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "".join(f"%{b:02X}" for b in c.encode())
+                      for c in unquote(self.slug))
+        return "c" + out if out.startswith("_") else out
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One normalised cell: ``text`` is the canonical lexical form (None when missing); ``type`` is the
+    column's type when the cell reads as it, else ``string``."""
+
+    text: str | None
+    type: str
+
+
+class Table:
+    """Columns plus the rows, read once, lazily. ``rows()`` yields lists of Cells."""
+
+    def __init__(self, columns: list[Column], batches: Iterable[pa.RecordBatch]):
+        self.columns = columns
+        self._batches = iter(batches)
+        self._used = False
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        if self._used:
+            raise RuntimeError("a Table's rows can be read once")
+        self._used = True
+        return self._batches
+
+    def rows(self) -> Iterator[list[Cell]]:
+        for batch in self.batches():
+            yield from batch_rows(batch, self.columns)
+
+    def close(self) -> None:
+        close = getattr(self._batches, "close", None)
+        if close:
+            close()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def open_table(path, *, format: str | None = None, encoding: str | None = None, schema: dict | None = None,
+               batch_rows: int = BATCH_ROWS) -> Table:
+    """The table of a tabular file with its typed columns; raises ``quality.tabular.TableError`` at once
+    (before any byte is sent) when the file cannot be read as a table.
+
+    ``format`` is the sniffed format code (CSV, XLS ...); ``encoding`` the detected encoding (GBK is
+    read as GB18030, its superset); ``schema`` a declared Table Schema whose field names match the header.
+    """
+    fmt = format.lower() if format else None
+    with _named_for_reader(os.fspath(path), fmt) as readable:
+        batches = tabular.read_table(readable, format=fmt, batch_rows=batch_rows,
+                                     encoding=encoding if fmt in ("csv", "tsv", "psv") else None)
+        try:
+            first = next(batches, None)
+        except tabular.TableError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - spreadsheet and JSON libraries raise many kinds
+            raise tabular.TableError("unreadable", f"The file cannot be read as {fmt or 'a table'}: {exc}") from exc
+    if first is None:
+        raise tabular.TableError("empty", "The table has a header but no rows.")
+    columns = table_columns(first, schema)
+    return Table(columns, chain([first], batches))
+
+
+@contextmanager
+def _named_for_reader(path: str, fmt: str | None):
+    """Adapter for ``read_table`` on archived copies, which are named by their hash: openpyxl refuses a
+    file whose name does not end in .xlsx, so an XLSX is given a temporary link with that suffix. The
+    link may go once the first batch is read, as spreadsheets are read whole at that point."""
+    if fmt != "xlsx" or path.lower().endswith((".xlsx", ".xlsm")):
+        yield path
+        return
+    folder = tempfile.mkdtemp(prefix="opendata-table-")
+    link = os.path.join(folder, "table.xlsx")
+    try:
+        try:
+            os.symlink(os.path.abspath(path), link)
+        except OSError:
+            shutil.copyfile(path, link)
+        yield link
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def table_columns(sample: pa.RecordBatch, schema: dict | None = None) -> list[Column]:
+    """Columns of a table from its first batch: declared types and titles where a Table Schema names
+    the column, else the type frictionless infers from the first rows."""
+    declared = {f.get("name"): f for f in (schema or {}).get("fields") or [] if isinstance(f, dict)}
+    head = sample.slice(0, INFER_ROWS)
+    columns: list[Column] = []
+    used: set[str] = set()
+    for name, col in zip(sample.schema.names, head.columns, strict=True):
+        fdesc = declared.get(name) or {}
+        ftype = fdesc.get("type") if fdesc.get("type") in XSD_TYPES else None
+        if ftype is None:
+            ftype = infer_column_type(col)
+            fdesc = {}
+        slug = unique_slug(column_slug(name), used)
+        columns.append(Column(name=name, title=str(fdesc.get("title") or name), type=ftype, slug=slug,
+                              fdesc={k: v for k, v in fdesc.items() if k in _FIELD_OPTIONS}))
+    return columns
+
+
+_FIELD_OPTIONS = ("format", "groupChar", "decimalChar", "bareNumber", "trueValues", "falseValues")
+_LEADING_ZERO = re.compile(r"^\s*[+-]?0\d")
+
+
+def infer_column_type(col: pa.Array) -> str:
+    """frictionless's inference on the sample, except that integers written with a leading zero make
+    the column a string column (codes such as 0571 would otherwise lose their zero)."""
+    values = col.to_pylist()
+    missing = np.array([v is None or v.strip() == "" for v in values], dtype=bool)
+    ftype = tabular.infer_type(col, missing)
+    if ftype in ("integer", "number", "year") and any(v and _LEADING_ZERO.match(v) for v in values):
+        return "string"
+    return ftype if ftype in XSD_TYPES else "string"
+
+
+def column_slug(name: str) -> str:
+    """A readable URI path segment for a column name (letters of any script kept, lower-cased)."""
+    text = unicodedata.normalize("NFKC", name).strip().lower()
+    text = re.sub(r"[^\w.~-]+", "-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-.")
+    return text or "column"
+
+
+def unique_slug(slug: str, used: set[str]) -> str:
+    candidate, n = slug, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{slug}-{n}"
+    used.add(candidate)
+    return quote(candidate, safe="-._~")
+
+
+# --------------------------------------------------------------------------- normalising cells
+
+
+def batch_rows(batch: pa.RecordBatch, columns: list[Column]) -> Iterator[list[Cell]]:
+    """The batch's rows as Cells: validity is decided per column with frictionless's vectorised
+    readers (``quality.tabular.valid_mask``), then each valid cell gets its canonical form."""
+    cols = []
+    for column, arr in zip(columns, batch.columns, strict=True):
+        values = arr.to_pylist()
+        valid = tabular.valid_mask(arr, column.type, column.fdesc or None) if column.type != "string" else None
+        cols.append([_cell(v, column, valid is None or bool(valid[i])) for i, v in enumerate(values)])
+    return (list(row) for row in zip(*cols, strict=True))
+
+
+def _cell(value: str | None, column: Column, valid: bool) -> Cell:
+    if value is None or value.strip() == "":
+        return Cell(None, column.type)
+    if column.type == "string" or not valid:
+        return Cell(value, "string")
+    try:
+        text = _NORMALISE[column.type](value, column.fdesc)
+    except (ValueError, ArithmeticError):
+        text = None
+    return Cell(text, column.type) if text is not None else Cell(value, "string")
+
+
+def _number_text(value: str, fdesc: dict) -> str:
+    v = value.strip()
+    if fdesc.get("groupChar"):
+        v = v.replace(fdesc["groupChar"], "")
+    if fdesc.get("decimalChar", ".") != ".":
+        v = v.replace(fdesc["decimalChar"], ".")
+    if fdesc.get("bareNumber", True) is False:
+        v = re.sub(r"^[^-\d.]*|[^\d.]*$", "", v)
+    return v.replace("_", "")
+
+
+def _integer(value: str, fdesc: dict) -> str | None:
+    v = _number_text(value, fdesc)
+    if _LEADING_ZERO.match(v):
+        return None
+    return str(int(v))
+
+
+def _decimal(value: str, fdesc: dict) -> str | None:
+    try:
+        d = Decimal(_number_text(value, fdesc))
+    except InvalidOperation:
+        return None
+    if not d.is_finite():
+        return None  # inf and nan have no xsd:decimal form: kept as the string they were
+    return format(d, "f")
+
+
+def _boolean(value: str, fdesc: dict) -> str | None:
+    if value in fdesc.get("trueValues", tabular._TRUE):
+        return "true"
+    if value in fdesc.get("falseValues", tabular._FALSE):
+        return "false"
+    return None
+
+
+def _strptime(value: str, fdesc: dict) -> dt.datetime | None:
+    fmt = fdesc.get("format")
+    if fmt and fmt not in ("default", "any"):
+        return dt.datetime.strptime(value, fmt)
+    return None
+
+
+def _date(value: str, fdesc: dict) -> str:
+    parsed = _strptime(value, fdesc)
+    if parsed is not None:
+        return parsed.date().isoformat()
+    y, m, d = value.strip().split("-")
+    return dt.date(int(y), int(m), int(d)).isoformat()
+
+
+def _datetime(value: str, fdesc: dict) -> str:
+    parsed = _strptime(value, fdesc)
+    if parsed is not None:
+        return parsed.isoformat()
+    return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+
+
+def _time(value: str, fdesc: dict) -> str:
+    parsed = _strptime(value, fdesc)
+    if parsed is not None:
+        return parsed.time().isoformat()
+    h, m, s = value.strip().split(":")
+    return f"{int(h):02d}:{int(m):02d}:{int(s):02d}" if int(s) < 60 else value.strip()
+
+
+def _yearmonth(value: str, fdesc: dict) -> str:
+    y, m = value.strip().split("-")
+    return f"{int(y):04d}-{int(m):02d}"
+
+
+def _year(value: str, fdesc: dict) -> str:
+    return f"{int(value.strip()):04d}"
+
+
+_NORMALISE: dict[str, Callable[[str, dict], str | None]] = {
+    "integer": _integer, "number": _decimal, "boolean": _boolean, "date": _date, "datetime": _datetime,
+    "time": _time, "yearmonth": _yearmonth, "year": _year}
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _chunks(parts: Iterable[str]) -> Iterator[bytes]:
+    """Gather small strings into chunks of about CHUNK_CHARS, encoded as UTF-8."""
+    buf: list[str] = []
+    size = 0
+    for part in parts:
+        buf.append(part)
+        size += len(part)
+        if size >= CHUNK_CHARS:
+            yield "".join(buf).encode("utf-8")
+            buf, size = [], 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+def to_csv(table: Table) -> Iterator[bytes]:
+    """CSV in UTF-8 (no BOM), a header of the column names, CRLF line ends (RFC 4180), normalised cells."""
+    def parts() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([c.name for c in table.columns])
+        for n, row in enumerate(table.rows(), 1):
+            writer.writerow(["" if cell.text is None else cell.text for cell in row])
+            if n % 500 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+    return _chunks(parts())
+
+
+def _json_value(cell: Cell) -> str:
+    if cell.text is None:
+        return "null"
+    if cell.type in ("integer", "number"):
+        return cell.text  # canonical decimal digits: a valid JSON number, exact
+    if cell.type == "boolean":
+        return cell.text
+    return json.dumps(cell.text, ensure_ascii=False)
+
+
+def to_json(table: Table, *, limit: int | None, offset: int = 0,
+            page_url: Callable[[int], str] | None = None) -> Iterator[bytes]:
+    """CKAN DataStore's ``datastore_search`` shape: ``fields`` (id, CKAN type, Table Schema type),
+    ``records`` (objects keyed by column name), ``total`` rows of the whole table, the paging
+    (``limit`` null when everything is sent) and ``_links`` (``start``, ``next``: null on the last page).
+    ``total`` and ``_links`` come after the records, so the page streams without a counting pass."""
+    def parts() -> Iterator[str]:
+        fields = [{"id": c.name, "type": CKAN_TYPES[c.type], "schema_type": c.type, "title": c.title}
+                  for c in table.columns]
+        keys = [json.dumps(c.name, ensure_ascii=False) + ":" for c in table.columns]
+        yield '{"fields":' + json.dumps(fields, ensure_ascii=False)
+        yield f',"limit":{"null" if limit is None else limit},"offset":{offset},"records":['
+        total = 0
+        end = None if limit is None else offset + limit
+        sep = ""
+        for batch in table.batches():
+            start, stop = total, total + batch.num_rows
+            total = stop
+            lo, hi = max(start, offset), stop if end is None else min(stop, end)
+            if lo >= hi:
+                continue  # outside the page: only counted
+            for row in batch_rows(batch.slice(lo - start, hi - lo), table.columns):
+                yield sep + "{" + ",".join(k + _json_value(cell) for k, cell in zip(keys, row, strict=True)) + "}"
+                sep = ","
+        has_next = end is not None and end < total
+        links = {"start": page_url(0) if page_url else None,
+                 "next": page_url(end) if page_url and has_next else None}
+        yield f'],"total":{total},"_links":' + json.dumps(links, ensure_ascii=False) + "}"
+    return _chunks(parts())
+
+
+_XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text safe in an XML 1.0 element: characters XML cannot carry removed, markup escaped."""
+    text = _XML_ILLEGAL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attr(text: str) -> str:
+    return '"' + xml_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;") \
+        .replace("\t", "&#9;") + '"'
+
+
+def to_xml(table: Table) -> Iterator[bytes]:
+    """``<table><row n="1"><cell name=".." type="integer">..</cell>..</row></table>``: one cell per
+    column in header order, the cell's type as in the other formats, an empty cell for a missing value."""
+    def parts() -> Iterator[str]:
+        names = [xml_attr(c.name) for c in table.columns]
+        yield '<?xml version="1.0" encoding="UTF-8"?>\n<table>\n'
+        for n, row in enumerate(table.rows(), 1):
+            cells = []
+            for name, cell in zip(names, row, strict=True):
+                if cell.text is None:
+                    cells.append(f'<cell name={name} type="{cell.type}"/>')
+                else:
+                    cells.append(f'<cell name={name} type="{cell.type}">{xml_text(cell.text)}</cell>')
+            yield f'<row n="{n}">' + "".join(cells) + "</row>\n"
+        yield "</table>\n"
+    return _chunks(parts())
+
+
+_TTL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_TTL_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+
+
+def turtle_string(text: str) -> str:
+    """A Turtle string literal: quotes, backslashes and control characters escaped."""
+    def esc(m: re.Match) -> str:
+        ch = m.group(0)
+        if ch in _TTL_ESCAPES:
+            return _TTL_ESCAPES[ch]
+        if "\ud800" <= ch <= "\udfff" or ch in "\ufffe\uffff":
+            return "\\uFFFD"
+        return f"\\u{ord(ch):04X}"
+    return '"' + _TTL_SPECIAL.sub(esc, text) + '"'
+
+
+def _turtle_literal(cell: Cell) -> str:
+    lexical = turtle_string(cell.text or "")
+    if cell.type == "string":
+        return lexical
+    return f"{lexical}^^xsd:{XSD_TYPES[cell.type]}"
+
+
+def row_uri(base: str, n: int) -> str:
+    return f"{base}/row/{n}"
+
+
+def column_uri(base: str, column: Column) -> str:
+    return f"{base}/column/{column.slug}"
+
+
+def to_turtle(table: Table, *, base: str) -> Iterator[bytes]:
+    """Turtle per CSV on the Web (minimal mode): ``<base/row/n>`` has one property ``<base/column/slug>``
+    per filled cell, typed with the column's XSD datatype. ``base`` is the distribution's absolute URI."""
+    def parts() -> Iterator[str]:
+        props = [f"<column/{c.slug}>" for c in table.columns]
+        yield f"@base <{base}/> .\n@prefix xsd: <{XSD}> .\n\n"
+        for n, row in enumerate(table.rows(), 1):
+            pairs = [f"{p} {_turtle_literal(cell)}" for p, cell in zip(props, row, strict=True)
+                     if cell.text is not None]
+            if not pairs:  # cannot happen with blank rows skipped; keep the row a resource anyway
+                pairs = [f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{CSVW}Row>"]
+            yield f"<row/{n}> " + " ;\n    ".join(pairs) + " .\n"
+    return _chunks(parts())
+
+
+CSVW = "http://www.w3.org/ns/csvw#"
+
+
+def csvw_metadata(columns: list[Column], *, base: str, csv_url: str, title: str | None = None,
+                  licence: str | None = None) -> dict:
+    """The CSVW metadata document of ``data.csv``: the columns with their titles and datatypes, and the
+    aboutUrl/propertyUrl templates that give the same URIs as ``to_turtle``."""
+    doc: dict = {"@context": "http://www.w3.org/ns/csvw", "url": csv_url}
+    if title:
+        doc["dc:title"] = title
+    if licence:
+        doc["dc:license"] = {"@id": licence} if licence.startswith(("http://", "https://")) else licence
+    doc["dialect"] = {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"]}
+    doc["tableSchema"] = {
+        "aboutUrl": f"{base}/row/{{_row}}",
+        "columns": [{"name": c.csvw_name, "titles": c.title if c.title == c.name else [c.title, c.name],
+                     "datatype": XSD_TYPES[c.type], "propertyUrl": column_uri(base, c)} for c in columns],
+    }
+    return doc
