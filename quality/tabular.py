@@ -342,6 +342,19 @@ def _sniff_delimiter(text: str, fmt: str) -> str:
     return best
 
 
+def _sniffed_delimiter(head: bytes, path: str) -> str | None:
+    """The dialect ``quality.sniff`` found, so the assessment and the profile split rows alike."""
+    try:
+        from quality.sniff import sniff
+    except ImportError:
+        return None
+    try:
+        found = (sniff(head, filename=os.path.basename(path)).details or {}).get("delimiter")
+    except Exception:  # noqa: BLE001 - sniffing is advice here; our own scoring follows
+        return None
+    return found if isinstance(found, str) and len(found) == 1 and found not in "\r\n\"" else None
+
+
 def _csv_layout(path: str, encoding: str | None, fmt: str) -> _CsvLayout:
     size = os.path.getsize(path)
     with open(path, "rb") as fh:
@@ -363,7 +376,7 @@ def _csv_layout(path: str, encoding: str | None, fmt: str) -> _CsvLayout:
         cut = max(body.rfind(b"\n"), body.rfind(b"\r"))
         body = body[:cut + 1] if cut > 0 else body
     text = body.decode(enc, errors="surrogateescape")
-    delimiter = _sniff_delimiter(text, fmt)
+    delimiter = _sniffed_delimiter(head, path) or _sniff_delimiter(text, fmt)
     rows, ends = _parse_rows(text, delimiter)
     if not rows:
         raise TableError("empty", "No rows could be read from the file.")
@@ -430,14 +443,16 @@ class _Shape:
     rows_read: int = 0
 
 
-def _fit(row: list, width: int, shape: _Shape) -> list[str]:
+def _fit(row: list, width: int, shape: _Shape, count_short: bool = True) -> list[str]:
+    """Pad or cut a row to the header's width, counting the cells outside it. In a spreadsheet a
+    short row only lacks empty trailing cells (``count_short`` False): nothing is missing."""
     n = len(row)
     if n > width:
         shape.extra_cells += n - width
         return ["" if c is None else str(c) for c in row[:width]]
     if n < width:
-        if n > 0 or width > 1:
-            shape.missing_trailing_cells += width - n if n > 0 else 0
+        if n > 0 and count_short:
+            shape.missing_trailing_cells += width - n
         return ["" if c is None else str(c) for c in row] + [""] * (width - n)
     return ["" if c is None else str(c) for c in row]
 
@@ -968,7 +983,8 @@ def profile_file(path, *, format: str | None = None, encoding: str | None = None
     layout = _row_layout(_sheet_rows(path, fmt, sheet))
     labels, blank_hdr, repeated, names = _header_labels(layout.header)
     prof, shape = _Profiler(names, schema, max_rows), _Shape()
-    for batch in _batched((_fit(r, len(names), shape) for r in layout.body), names):
+    count_short = fmt == "json"  # spreadsheet rows end at their last filled cell
+    for batch in _batched((_fit(r, len(names), shape, count_short) for r in layout.body), names):
         if not prof.add(batch):
             break
     return _finish(fmt, "utf-8" if fmt == "json" else None, labels, blank_hdr, repeated, names, prof, shape,

@@ -311,6 +311,13 @@ def test_json_records_and_tsv(tmp_path):
     t = profile_file(tmp_path / "t.tsv")
     assert (t.format, t.rows, t.columns, t.missing_cells, t.duplicate_rows, t.blank_rows) == ("tsv", 4, 2, 1, 1, 1)
 
+    # European decimals: more commas than semicolons on a line, yet ';' is the delimiter
+    (tmp_path / "eu.csv").write_text("Gemeinde;Betrag;Anteil\n" + "".join(
+        f"Ort {i};{i},50;0,{i:02d}\n" for i in range(40)), encoding="utf-8")
+    e = profile_file(tmp_path / "eu.csv")
+    assert (e.columns, e.rows, e.header) == (3, 40, ["Gemeinde", "Betrag", "Anteil"])
+    assert e.sample[1] == ["Ort 1", "1,50", "0,01"]
+
 
 def test_read_table_keeps_order_and_fits_ragged_rows(tmp_path):
     path = tmp_path / "r.csv"
