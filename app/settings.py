@@ -70,6 +70,8 @@ SETTINGS: list[Setting] = [
     Setting("SITE_URL", "http://127.0.0.1:5000", "Public base URL of the portal, used in RDF URIs, "
             "data.json and links in exports."),
     Setting("SITE_TITLE", "Open Data", "Name of the portal shown in pages."),
+    Setting("SITE_PUBLISHER", "Open Data portal", "The body that runs the portal: the publisher of the "
+            "catalog in DCAT-AP (dct:publisher of the dcat:Catalog)."),
     Setting("DEFAULT_LOCALE", "zh_CN", "Interface language when the browser asks for none we have "
             "(`zh_CN` or `en`)."),
     Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),

@@ -114,6 +114,18 @@ def _list_rule(field: str, key: str, *, split: bool = False) -> Rule:
     return Rule((field,), (key,), lambda v, f: {field: _strings(v.get(key), split=split)}, write)
 
 
+_IANA = ("http://www.iana.org/assignments/media-types/", "https://www.iana.org/assignments/media-types/")
+
+
+def plain_media_type(value: str | None) -> str | None:
+    """POD wants `text/csv`; DCAT sources give the IANA URI of it."""
+    if isinstance(value, str):
+        for prefix in _IANA:
+            if value.startswith(prefix):
+                return value[len(prefix):]
+    return value
+
+
 def _read_publisher(v, flags):
     pub = v.get("publisher")
     if isinstance(pub, dict):
@@ -123,7 +135,9 @@ def _read_publisher(v, flags):
         name, rest = {"": str(pub).strip()}, {}
     else:
         return {"publisher": None}
-    return {"publisher": {"slug": None, "name": name, "uri": None, "homepage": None, "email": None,
+    uri = rest.get("@id") if isinstance(rest.get("@id"), str) and rest["@id"].startswith(("http://", "https://")) \
+        else None  # an organisation's @id names it: the catalog matches publishers by it
+    return {"publisher": {"slug": None, "name": name, "uri": uri, "homepage": None, "email": None,
                           "parent": None, "extras": {"datajson": rest}}}
 
 
@@ -328,7 +342,7 @@ def _read_format(v, flags):
 
 
 def _write_format(dist):
-    return {"format": dist.get("format_raw"), "mediaType": dist.get("media_type")}
+    return {"format": dist.get("format_raw"), "mediaType": plain_media_type(dist.get("media_type"))}
 
 
 DISTRIBUTION_RULES: tuple[Rule, ...] = (

@@ -21,16 +21,18 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def catalog(obj, fmt: str, output: str | None) -> None:
         """The whole active catalog in one format (DCAT-AP 3 for the RDF ones)."""
-        from app.export.catalog import export
+        from app.export.catalog import catalog_info, export
 
         with obj.sessionmaker()() as session:
             if output:
                 tmp = output + ".part"
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                    export(session, fmt, fh, site_url=obj.settings["SITE_URL"])
+                    export(session, fmt, fh, site_url=obj.settings["SITE_URL"],
+                           catalog_info=catalog_info(obj.settings))
                 import os
 
                 os.replace(tmp, output)  # never leave a half-written file under the real name
                 click.echo(f"wrote {output}", err=True)
             else:
-                export(session, fmt, sys.stdout, site_url=obj.settings["SITE_URL"])
+                export(session, fmt, sys.stdout, site_url=obj.settings["SITE_URL"],
+                       catalog_info=catalog_info(obj.settings))

@@ -155,14 +155,22 @@ def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str) ->
     json.dump(catalog_to_datajson(records, site_url=site_url), out, ensure_ascii=False, indent=1)
 
 
+def catalog_info(settings: dict[str, Any]) -> dict[str, Any]:
+    """The dcat:Catalog's own description (title, description and publisher are mandatory in DCAT-AP 3)."""
+    site = settings["SITE_URL"].rstrip("/")
+    return {"title": {"en": settings["SITE_TITLE"], "zh": settings["SITE_TITLE"]},
+            "description": {"en": "Datasets published by the government's departments, with their quality scores.",
+                            "zh": "政府各部门发布的数据集及其质量评分。"},
+            "publisher": {"slug": "portal", "name": {"": settings["SITE_PUBLISHER"]}, "homepage": site + "/"},
+            "homepage": site + "/", "uri": site + "/catalog"}
+
+
 def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_info: dict | None = None) -> None:
     """Write the active catalog to `out` in one of FORMATS."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     records = iter_records(session)
-    info = catalog_info or {"title": {"en": "Open Data catalog", "zh": "开放数据目录"},
-                            "description": {"en": "Datasets published by the government's departments.",
-                                            "zh": "政府各部门发布的数据集。"}}
+    info = catalog_info
     if fmt == "csv":
         write_csv(records, out)
     elif fmt == "json":

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import rdflib
-from rdflib.namespace import DCAT, RDF
 from sqlalchemy import func, select
 
 from app.jobs import harvest
@@ -24,11 +23,15 @@ def _counts(rt, source: str) -> tuple[int, int]:
     return datasets, dists
 
 
+DCAT_DATASET = rdflib.URIRef("http://www.w3.org/ns/dcat#Dataset")
+DCAT_DISTRIBUTION = rdflib.URIRef("http://www.w3.org/ns/dcat#distribution")
+
+
 def _rdf_truth(path: Path) -> tuple[int, int]:
     g = rdflib.Graph()
     g.parse(path, format="xml")
-    datasets = set(g.subjects(RDF.type, DCAT.Dataset))
-    dists = {o for s in datasets for o in g.objects(s, DCAT.distribution)}
+    datasets = set(g.subjects(rdflib.RDF.type, DCAT_DATASET))
+    dists = {o for s in datasets for o in g.objects(s, DCAT_DISTRIBUTION)}
     return len(datasets), len(dists)
 
 
