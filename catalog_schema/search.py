@@ -367,47 +367,60 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     """Dataset ids matching `query` in order, the total, and the requested facet counts (under all filters)."""
     dialect = _dialect(session)
     terms = parse_query(query.q if isinstance(query.q, str) else "")
-    match = _match_subquery(dialect, terms) if terms else None
-
     conditions = _conditions(dialect, query)
-    ids = select(Dataset.id).where(*conditions)
-    if match is not None:
-        ids = ids.join(match, match.c.id == Dataset.id)
 
-    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    def filtered(stmt: Select, scored: bool = False) -> Select:
+        """`stmt` (whose FROM has datasets) narrowed to the datasets the query selects."""
+        if terms:
+            match = _match_subquery(dialect, terms, scored)
+            stmt = stmt.join(match, match.c.id == Dataset.id)
+        return stmt.where(*conditions)
 
-    page = select(Dataset.id)
-    if match is not None:
-        page = page.join(match, match.c.id == Dataset.id)
-    page = page.where(*conditions).order_by(*_order(dialect, query.sort, match))
+    total = session.scalar(filtered(select(func.count()).select_from(Dataset))) or 0
+
     limit = _int(query.limit, 20, 0, MAX_LIMIT)
     offset = _int(query.offset, None, 0, None)
     if offset is None:
         offset = (_int(query.page, 1, 1, None) - 1) * limit
-    page_ids = list(session.scalars(page.offset(offset).limit(limit))) if limit else []
+    page_ids: list[str] = []
+    if limit and offset < total:
+        relevance = bool(terms) and _sort_key(query.sort, bool(terms)) == "relevance"
+        page = filtered(select(Dataset.id), scored=relevance)
+        page = page.order_by(*_order(dialect, _sort_key(query.sort, bool(terms))))
+        page_ids = list(session.scalars(page.offset(offset).limit(limit)))
 
     facets = {}
     wanted = [f for f in FACETS if f in set(_strings(query.facets))]
     facet_limit = _int(query.facet_limit, FACET_LIMIT, 1, 1000)
     for name in wanted:
-        facets[name] = _facet(session, dialect, name, ids, facet_limit)
+        facets[name] = _facet(session, dialect, name, filtered, facet_limit) if total else []
     return SearchResult(total=total, ids=page_ids, facets=facets)
 
 
-def _match_subquery(dialect: str, terms: list[Term]):
-    """(id, score) of the datasets matching every term; higher score is more relevant."""
+def _match_subquery(dialect: str, terms: list[Term], scored: bool):
+    """(id, score) of the datasets matching every term; higher score is more relevant.
+
+    Ranking costs (bm25 and ts_rank read every match's statistics), so counts and facets
+    ask for the ids alone and score is 0 there.
+    """
     if dialect == "sqlite":
         weights = ", ".join(str(_BM25_WEIGHTS[c.removesuffix("_cjk")]) for c in FTS_COLUMNS)
+        score = f"-bm25(search_fts, {weights})" if scored else "0"
         stmt = text(
-            f"SELECT s.dataset_id AS id, -bm25(search_fts, {weights}) AS score "
+            f"SELECT s.dataset_id AS id, {score} AS score "
             "FROM search_fts JOIN search_docs AS s ON s.id = search_fts.rowid WHERE search_fts MATCH :fts_q"
         ).bindparams(fts_q=fts5_query(terms))
     else:
+        score = "ts_rank(s.doc, tq)" if scored else "0"
         stmt = text(
-            "SELECT s.dataset_id AS id, ts_rank(s.doc, tq) AS score "
+            f"SELECT s.dataset_id AS id, {score} AS score "
             "FROM search_docs AS s, to_tsquery('simple', :ts_q) AS tq WHERE s.doc @@ tq"
         ).bindparams(ts_q=tsquery(terms))
-    return stmt.columns(id=String, score=Float).subquery("m")
+    columns = stmt.columns(id=String, score=Float)
+    if dialect == "sqlite":
+        # Materialised: else SQLite may put the FTS5 scan inside the loop over datasets and run MATCH per row.
+        return columns.cte("m").prefix_with("MATERIALIZED")
+    return columns.subquery("m")
 
 
 def _conditions(dialect: str, query: SearchQuery) -> list:
@@ -455,38 +468,39 @@ def _json_elements(dialect: str, column):
     return func.jsonb_array_elements_text(safe).table_valued("value").alias("je")
 
 
-def _facet(session: Session, dialect: str, name: str, ids: Select, limit: int) -> list[tuple[Any, int]]:
+def _facet(session: Session, dialect: str, name: str, filtered, limit: int) -> list[tuple[Any, int]]:
     """(value, datasets) pairs among the filtered datasets: most frequent first, then by value."""
-    in_set = Dataset.id.in_(ids)
     if name == "publisher":
         value, count = Publisher.slug, func.count()
-        stmt = select(value, count).select_from(Dataset).join(Publisher, Publisher.id == Dataset.publisher_id).where(
-            in_set)
-    elif name == "licence":
-        value, count = Dataset.license_id, func.count()
-        stmt = select(value, count).where(in_set, value.is_not(None))
-    elif name == "stars":
-        value, count = Dataset.stars, func.count()
-        stmt = select(value, count).where(in_set, value.is_not(None))
+        stmt = select(value, count).select_from(Dataset).join(Publisher, Publisher.id == Dataset.publisher_id)
+    elif name in ("licence", "stars"):
+        value, count = (Dataset.license_id if name == "licence" else Dataset.stars), func.count()
+        stmt = select(value, count).select_from(Dataset).where(value.is_not(None))
     elif name == "format":
         value, count = Distribution.format, func.count(distinct(Distribution.dataset_id))
-        stmt = select(value, count).where(Distribution.dataset_id.in_(ids), value.is_not(None))
+        stmt = (select(value, count).select_from(Distribution).join(Dataset, Dataset.id == Distribution.dataset_id)
+                .where(value.is_not(None)))
     else:
         elements = _json_elements(dialect, Dataset.themes if name == "theme" else Dataset.keywords)
         value, count = elements.c.value, func.count(distinct(Dataset.id))
-        stmt = select(value, count).select_from(Dataset).join(elements, true()).where(in_set, value.is_not(None))
-    stmt = stmt.group_by(value).order_by(count.desc(), value).limit(limit)
+        stmt = select(value, count).select_from(Dataset).join(elements, true()).where(value.is_not(None))
+    stmt = filtered(stmt).group_by(value).order_by(count.desc(), value).limit(limit)
     return [(v, int(n)) for v, n in session.execute(stmt).all()]
 
 
-def _order(dialect: str, sort: Any, match) -> list:
+def _sort_key(sort: Any, has_terms: bool) -> str:
     key = sort if isinstance(sort, str) and sort in SORTS else None
-    if key is None or (key == "relevance" and match is None):
-        key = "relevance" if match is not None else "-modified"
+    if key is None or (key == "relevance" and not has_terms):
+        key = "relevance" if has_terms else "-modified"
+    return key
+
+
+def _order(dialect: str, key: str) -> list:
+    """ORDER BY for a sort key; relevance reads the score of the match subquery `m`."""
     descending = key.startswith("-")
     name = key.lstrip("-")
     if name == "relevance":
-        return [match.c.score.desc(), Dataset.modified_at.desc(), Dataset.id]
+        return [literal_column("m.score").desc(), Dataset.modified_at.desc(), Dataset.id]
     column = {
         "title": _title_key(dialect),
         "name": Dataset.slug,
