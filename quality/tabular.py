@@ -9,8 +9,9 @@ The counts follow frictionless (Table Schema types, its error names and its rule
 is an empty cell, ``extra-cell`` and ``missing-cell`` are per cell, a blank row is one whose cells
 are all empty, a duplicate row equals an earlier one on the header's fields, types are inferred
 from the first 100 rows with frictionless's scoring) so our figures can be checked against
-``frictionless validate`` on the same file. They differ where frictionless looks at typed values
-(``01`` and ``1`` are one integer to frictionless, two strings to our duplicate check).
+``frictionless validate`` on the same file. They differ where frictionless looks at typed values:
+``01`` and ``1`` are one integer to frictionless but two strings to our duplicate-row and
+primary-key checks, and frictionless counts cells that failed their type (read as null) as equal.
 
 Why it is fast: CSV is read by pyarrow's streaming reader, all columns as strings, and every check
 is a vectorised compute over a record batch; rows whose width is wrong go through pyarrow's
@@ -462,7 +463,8 @@ def _rows_to_batch(rows: list[list[str]], names: list[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array(list(c), pa.string()) for c in cols], names=names)
 
 
-def _arrow_csv_batches(path: str, layout: _CsvLayout, names: list[str], shape: _Shape) -> Iterator[pa.RecordBatch]:
+def _arrow_csv_batches(path: str, layout: _CsvLayout, names: list[str], shape: _Shape,
+                       block_size: int = BLOCK_BYTES) -> Iterator[pa.RecordBatch]:
     """The table body as string batches, ragged rows fitted to the header and appended as side batches."""
     width = len(names)
     side: list[list[str]] = []
@@ -480,7 +482,7 @@ def _arrow_csv_batches(path: str, layout: _CsvLayout, names: list[str], shape: _
     tmp = [f"c{i}" for i in range(width)]
     reader = pacsv.open_csv(
         _ByteRange(path, layout.data_start, layout.data_end),
-        read_options=pacsv.ReadOptions(column_names=tmp, block_size=BLOCK_BYTES, use_threads=True,
+        read_options=pacsv.ReadOptions(column_names=tmp, block_size=block_size, use_threads=True,
                                        encoding=layout.encoding if layout.encoding != "utf-8" else "utf8"),
         parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True,
                                          ignore_empty_lines=False, invalid_row_handler=on_invalid),
@@ -923,14 +925,19 @@ class _Profiler:
 REDACTED = "[redacted]"
 
 
+def _holds_pii(cell: str) -> bool:
+    if len(cell) < 11 and "@" not in cell:  # too short for any kind: skip the scan
+        return False
+    return any(k != "uscc" for k in _pii.scan_values([cell]))
+
+
 def _redact(sample: list[list], names: list[str], pii: dict) -> list[list]:
     """The preview rows without personal data, so a profile never carries it: every filled cell of a
     column where personal data was found (near misses too), and any other cell that holds some."""
     hidden = {j for j, n in enumerate(names) if any(k != "uscc" for k in pii.get(n, {}))}
     out = []
     for row in sample:
-        out.append([REDACTED if c and (j in hidden or any(k != "uscc" for k in _pii.scan_values([c]))) else c
-                    for j, c in enumerate(row)])
+        out.append([REDACTED if c and (j in hidden or _holds_pii(c)) else c for j, c in enumerate(row)])
     return out
 
 
@@ -1044,19 +1051,26 @@ def _as_utf8(path: str, encoding: str | None):
 def _profile_csv(path: str, fmt: str, encoding: str | None, schema, max_rows) -> TableProfile:
     layout = _csv_layout(path, encoding, fmt)
     labels, blank_hdr, repeated, names = _header_labels(layout.header)
-    for attempt in range(2):
+    block_size, retried = BLOCK_BYTES, set()
+    while True:
         prof, shape = _Profiler(names, schema, max_rows), _Shape()
         try:
-            for batch in _arrow_csv_batches(path, layout, names, shape):
+            for batch in _arrow_csv_batches(path, layout, names, shape, block_size):
                 if not prof.add(batch):
                     break
             break
         except pa.ArrowInvalid as exc:
-            # bytes beyond the sampled start that are not valid in the detected encoding: the
-            # file is not what its start suggested; read it as Latin-1, which decodes any byte
-            if attempt or "utf8" not in str(exc).lower().replace("-", ""):
+            message = str(exc).lower().replace("-", "")
+            if "utf8" in message and "encoding" not in retried:
+                # bytes beyond the sampled start that are not valid in the detected encoding: the
+                # file is not what its start suggested; read it as Latin-1, which decodes any byte
+                retried.add("encoding")
+                layout.encoding = layout.label = "latin-1"
+            elif "straddl" in message and "block" not in retried:
+                retried.add("block")  # one cell longer than a block: read in blocks big enough for it
+                block_size = 64 << 20
+            else:
                 raise TableError("unreadable", f"The CSV file cannot be parsed: {exc}") from exc
-            layout.encoding = layout.label = "latin-1"
     body_rows = prof.rows if not prof.truncated else None
     below: list[int] = []
     if layout.footer_rows and body_rows is not None:

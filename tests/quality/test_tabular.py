@@ -347,3 +347,10 @@ def test_bad_input_gives_clear_errors(tmp_path):
     assert reasons == {"empty.csv": "empty", "noise.csv": "unreadable", "cut.json": "unreadable"}
     only_header = profile_file(tmp_path / "header.csv")
     assert (only_header.rows, only_header.columns, slugs(only_header)) == (0, 3, [])
+
+
+def test_cell_longer_than_a_read_block(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text('id,text\n1,"' + "长" * 3_000_000 + '"\n2,short\n', encoding="utf-8")
+    p = profile_file(path)
+    assert (p.rows, p.columns, p.missing_cells, p.type_errors) == (2, 2, 0, 0)
