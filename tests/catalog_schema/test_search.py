@@ -402,3 +402,22 @@ def test_reindex_all(session, cat):
 
 def test_no_schema_drift_after_search_migration(db_url):
     dbmod.check(db_url)
+
+
+def test_search_migration_downgrades_and_upgrades(tmp_path):
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    dbmod.upgrade(url)
+    engine = dbmod.make_engine(url)
+
+    def search_objects() -> set[str]:
+        with engine.connect() as conn:
+            return set(conn.scalars(text("SELECT name FROM sqlite_master WHERE name LIKE 'search%'")))
+
+    assert {"search_docs", "search_fts", "search_docs_after_delete"} <= search_objects()
+    command.downgrade(dbmod.alembic_config(url), "0001")
+    assert search_objects() == set()
+    dbmod.upgrade(url)
+    assert {"search_docs", "search_fts", "search_docs_after_delete"} <= search_objects()
+    engine.dispose()
