@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "app.commands.export",
     "app.commands.harvest",
     "app.commands.quality",
+    "app.commands.users",
 ]
 
 

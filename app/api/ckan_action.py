@@ -1,5 +1,705 @@
-"""(being written)"""
+"""CKAN-compatible Action API at /api/3/action/<name> (and /api/action/<name>, ckanapi's path).
 
-from flask import Blueprint
+Why: ckanapi, CKAN harvesters (ckanext-harvest, our own harvesters.ckan) and the many
+scripts written against CKAN portals must work against this catalog unchanged
+(DESIGN.md section 6). So the envelope, the error `__type`s and status codes, the
+parameter spellings and the package dicts are CKAN 2.10's:
+
+    {"help": "<site>/api/3/action/help_show?name=<action>", "success": true, "result": ...}
+    {"help": ..., "success": false, "error": {"__type": "Not Found Error", "message": "Not found"}}
+
+A CKAN organization is a publisher: its `name` (and its `id` here) is the publisher's slug.
+Package dicts come from `catalog_schema.ckan.to_ckan`, with the catalog's own bookkeeping
+put where CKAN keeps it: `metadata_created`/`metadata_modified` are when the catalog's copy
+was created/changed (what `fq=metadata_modified:[...]` and the sort see), the source's own
+issued/modified dates ride in the `issued`/`modified` extras as ckanext-dcat puts them,
+and the `qa` block is ckanext-qa's, from the latest Assessment.
+
+Writes take `Authorization: <token>` (or `X-CKAN-API-Key`); the token's user must be a
+sysadmin or an admin/editor of the dataset's publisher (app.auth.can_edit). A refused
+write changes nothing; an accepted one adds an AuditEvent with the record before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import auth
+from app.api import ckan_query
+from catalog_schema import ckan, search, vocab
+from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, Publisher, User, utcnow
+from catalog_schema.record import pick_text
+from catalog_schema.store import publisher_to_agent, save_record, to_record
 
 bp = Blueprint("api_ckan_action", __name__)
+
+CKAN_VERSION = "2.10.4"
+DEFAULT_ROWS = 10
+MAX_LIST = 1000
+_NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Keys of our own package dicts that are computed, never stored from a client's dict.
+_COMPUTED = ("qa", "metadata_created", "metadata_modified", "num_tags", "num_resources", "organization",
+             "owner_org", "state", "private", "type", "creator_user_id", "revision_id", "tracking_summary",
+             "relationships_as_object", "relationships_as_subject", "isopen")
+_RESOURCE_COMPUTED = ("qa", "package_id", "position", "state", "revision_id", "tracking_summary",
+                      "datastore_active", "cache_url", "cache_last_updated")
+
+
+# --------------------------------------------------------------------------- errors and envelope
+
+
+class ActionError(Exception):
+    """An error CKAN would answer with; `fields` go into the error dict beside __type and message."""
+
+    def __init__(self, status: int, type_: str, message: str, **fields: Any):
+        super().__init__(message)
+        self.status, self.type, self.message, self.fields = status, type_, message, fields
+
+
+def not_found(what: str = "Not found") -> ActionError:
+    return ActionError(404, "Not Found Error", what)
+
+
+def denied(why: str) -> ActionError:
+    return ActionError(403, "Authorization Error", f"Access denied: {why}")
+
+
+def invalid(errors: dict[str, list[str]]) -> ActionError:
+    return ActionError(409, "Validation Error", "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+                       **errors)
+
+
+def _site() -> str:
+    return str(current_app.config["OPENDATA"]["SITE_URL"]).rstrip("/")
+
+
+def _envelope(name: str, body: dict[str, Any], status: int) -> Response:
+    doc = {"help": f"{_site()}/api/3/action/help_show?name={name}", **body}
+    text = json.dumps(doc, ensure_ascii=False, default=str)
+    return Response(text, status=status, content_type="application/json;charset=utf-8")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _params() -> dict[str, Any]:
+    """GET: the query arguments (repeated keys as lists). POST: the JSON body (an object), else the form."""
+    if request.method == "GET":
+        out: dict[str, Any] = {}
+        for key in request.args:
+            values = request.args.getlist(key)
+            out[key] = values[0] if len(values) == 1 else values
+        return out
+    raw = request.get_data(cache=True)
+    if request.form and not request.is_json:
+        return {k: (v[0] if len(v) == 1 else v) for k, v in request.form.lists()}
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ActionError(400, "Bad Request", f"Bad request - JSON Error: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ActionError(400, "Bad Request", "Bad request - JSON Error: the request body must be a JSON object")
+    return body
+
+
+def _int(params: dict, key: str, default: int, low: int = 0, high: int | None = None) -> int:
+    value = params.get(key, default)
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except (TypeError, ValueError) as exc:
+        raise invalid({key: ["Invalid integer"]}) from exc
+    if n < low:
+        raise invalid({key: [f"Must be at least {low}"]})
+    return min(n, high) if high is not None else n
+
+
+def _bool(params: dict, key: str, default: bool = False) -> bool:
+    value = params.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def _id_param(params: dict, *keys: str) -> str:
+    for key in keys:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    raise invalid({keys[0]: ["Missing value"]})
+
+
+# --------------------------------------------------------------------------- dict builders
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    """CKAN's timestamp form: naive UTC, microseconds."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds")
+
+
+def organization_dict(pub: Publisher, package_count: int | None = None) -> dict[str, Any]:
+    names = dict(pub.name or {})
+    out = {"id": pub.slug, "name": pub.slug, "title": pick_text(names) or pub.slug,
+           "display_name": pick_text(names) or pub.slug, "description": pick_text(pub.description or {}),
+           "image_url": "", "image_display_url": "", "created": _iso(pub.created_at), "is_organization": True,
+           "approval_status": "approved", "state": "active", "type": "organization"}
+    if any(lang for lang in names):
+        out["title_translated"] = names
+    if pub.homepage:
+        out["url"] = pub.homepage
+    if package_count is not None:
+        out["package_count"] = package_count
+    return out
+
+
+def _theme_group(code: str, count: int | None = None) -> dict[str, Any]:
+    theme = vocab.THEMES.get(code)
+    title = theme.labels.get("en", code) if theme else code
+    out = {"id": code.lower(), "name": code.lower(), "title": title, "display_name": title,
+           "description": "", "image_display_url": "", "type": "group", "is_organization": False,
+           "state": "active", "approval_status": "approved"}
+    if theme:
+        out["title_translated"] = {k: v for k, v in theme.labels.items() if k in ("en", "zh")}
+        out["uri"] = theme.uri
+    if count is not None:
+        out["package_count"] = count
+    return out
+
+
+def _reason(reasons: Any) -> str:
+    return " ".join(r for r in reasons or [] if isinstance(r, str))
+
+
+def _qa_package(a: Assessment) -> dict[str, Any]:
+    """ckanext-qa's package block: the best resource's openness score and its reason."""
+    dists = [d for d in a.distributions or [] if isinstance(d, dict)]
+    best = max(dists, key=lambda d: d.get("stars") or 0, default=None)
+    reason = _reason(best.get("reasons")) if best else "The dataset has no resources."
+    return {"openness_score": a.stars, "openness_score_reason": reason or "All stars reached.",
+            "updated": _iso(a.assessed_at), "score": a.score, "metadata_rating": a.metadata_rating}
+
+
+def _qa_resource(row: Distribution, a: Assessment | None) -> dict[str, Any] | None:
+    found = next((d for d in (a.distributions if a else None) or []
+                  if isinstance(d, dict) and d.get("id") == row.id), None)
+    if found is None and row.stars is None:
+        return None
+    fmt = (found or {}).get("detected_format") or row.detected_format
+    label = vocab.format_by_code(fmt).label if fmt and vocab.format_by_code(fmt) else fmt
+    return {"openness_score": (found or {}).get("stars", row.stars),
+            "openness_score_reason": _reason((found or {}).get("reasons")) or "All stars reached.",
+            "format": label, "updated": _iso(a.assessed_at) if a else None,
+            "archival_timestamp": _iso(row.last_checked)}
+
+
+def package_dict(ds: Dataset, assessment: Assessment | None) -> dict[str, Any]:
+    """The CKAN package dict of a dataset, as package_show gives it."""
+    rec = to_record(ds)
+    pkg = ckan.to_ckan(rec, site_url=_site())
+    pkg["id"], pkg["name"] = ds.id, ds.slug
+    pkg["state"] = "active" if ds.state == "active" else "deleted"
+    pkg["private"], pkg["type"] = False, "dataset"
+    pkg["metadata_created"], pkg["metadata_modified"] = _iso(ds.created_at), _iso(ds.modified_at)
+    keys = {e.get("key") for e in pkg["extras"] if isinstance(e, dict)}
+    for key in ("issued", "modified"):
+        if rec.get(key) and key not in keys:
+            pkg["extras"].append({"key": key, "value": rec[key]})
+    if ds.publisher is not None:
+        pkg["organization"] = organization_dict(ds.publisher)
+        pkg["owner_org"] = ds.publisher.slug
+    if "groups" not in (rec.get("extras") or {}).get("ckan", {}):
+        pkg["groups"] = [_theme_group(t) for t in ds.themes or [] if t in vocab.THEMES]
+    resources = pkg["resources"]
+    if isinstance(resources, list) and len(resources) == len(ds.distributions):
+        for position, (res, row) in enumerate(zip(resources, ds.distributions, strict=True)):
+            if not isinstance(res, dict):
+                continue
+            # the catalog's own id: unique, unlike the ids some sources give (datapackage names)
+            res["id"], res["package_id"], res["position"], res["state"] = row.id, ds.id, position, "active"
+            qa = _qa_resource(row, assessment)
+            if qa is not None:
+                res["qa"] = qa
+    if assessment is not None:
+        pkg["qa"] = _qa_package(assessment)
+    return pkg
+
+
+def _latest_assessments(session: Session, ids: list[str]) -> dict[str, Assessment]:
+    if not ids:
+        return {}
+    latest = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
+              .where(Assessment.dataset_id.in_(ids)).group_by(Assessment.dataset_id).subquery())
+    rows = session.scalars(select(Assessment).join(latest, (Assessment.dataset_id == latest.c.dataset_id)
+                                                   & (Assessment.assessed_at == latest.c.at))
+                           .order_by(Assessment.id)).all()
+    return {a.dataset_id: a for a in rows}  # the highest id wins a tie
+
+
+def _datasets(session: Session, ids: list[str]) -> list[Dataset]:
+    rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
+                           .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))).all()
+    by_id = {d.id: d for d in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _packages(session: Session, ids: list[str]) -> list[dict[str, Any]]:
+    latest = _latest_assessments(session, ids)
+    return [package_dict(ds, latest.get(ds.id)) for ds in _datasets(session, ids)]
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _find_dataset(session: Session, ref: str) -> Dataset | None:
+    ds = session.get(Dataset, ref) if len(ref) <= 36 else None
+    return ds or session.scalar(select(Dataset).where(Dataset.slug == ref))
+
+
+def _find_publisher(session: Session, ref: Any) -> Publisher | None:
+    if not isinstance(ref, str) or not ref.strip():
+        return None
+    ref = ref.strip()
+    pub = session.scalar(select(Publisher).where(Publisher.slug == ref))
+    if pub is None and ref.isdigit():
+        pub = session.get(Publisher, int(ref))
+    return pub
+
+
+def _visible(session: Session, ds: Dataset | None, user: User | None) -> Dataset:
+    """Active datasets for everyone; deleted, withdrawn and draft ones only for who may edit them."""
+    if ds is None:
+        raise not_found()
+    if ds.state != "active" and not auth.can_edit(session, user, ds.publisher):
+        raise not_found()
+    return ds
+
+
+# --------------------------------------------------------------------------- read actions
+
+
+def package_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """Search datasets with CKAN's q, fq, rows, start, sort and facet.field."""
+    try:
+        text, filters = ckan_query.translate(params.get("q"), params.get("fq"), params.get("fq_list"))
+        sort = ckan_query.translate_sort(params.get("sort"))
+        fields = ckan_query.facet_fields(params.get("facet.field")) if _bool(params, "facet", True) else []
+    except ckan_query.QueryError as exc:
+        raise ActionError(409, "Search Query Error", f"Search Query is invalid: {exc}") from exc
+    rows = _int(params, "rows", DEFAULT_ROWS, 0, ckan_query.MAX_ROWS)
+    start = _int(params, "start", 0, 0)
+    facet_limit = _int(params, "facet.limit", 50, -1)
+    facet_limit = 1000 if facet_limit < 0 else facet_limit
+    empty = {"count": 0, "results": [], "sort": params.get("sort") or "score desc, metadata_modified desc",
+             "facets": {f: {} for f in fields}, "search_facets": {f: {"title": f, "items": []} for f in fields}}
+    if filters.nothing:
+        return empty
+    query = search.SearchQuery(
+        q=text, publisher=filters.publisher, format=filters.format, licence=filters.licence, theme=filters.theme,
+        keyword=filters.keyword, modified_since=filters.modified_since, modified_until=filters.modified_until,
+        sort=sort, offset=start, limit=rows, facets=[ckan_query.FACET_FIELDS[f] for f in fields],
+        facet_limit=max(facet_limit, 1))
+    found = search.search(session, query)
+    facets, search_facets = {}, {}
+    for name in fields:
+        items = [_facet_item(session, name, value, count)
+                 for value, count in found.facets.get(ckan_query.FACET_FIELDS[name], [])][:facet_limit]
+        facets[name] = {item["name"]: item["count"] for item in items}
+        search_facets[name] = {"title": name, "items": items}
+    return {**empty, "count": found.total, "results": _packages(session, found.ids), "facets": facets,
+            "search_facets": search_facets}
+
+
+def _facet_item(session: Session, field: str, value: Any, count: int) -> dict[str, Any]:
+    name, display = str(value), str(value)
+    if field == "organization":
+        pub = session.scalar(select(Publisher).where(Publisher.slug == value))
+        display = pick_text(pub.name) if pub is not None and pub.name else name
+    elif field == "res_format":
+        fmt = vocab.format_by_code(value)
+        name = display = fmt.label if fmt else name
+    elif field == "license_id":
+        lic = vocab.licence_by_id(value)
+        if lic is not None:
+            name, display = lic.ckan_id or lic.id, lic.title
+    elif field == "groups":
+        group = _theme_group(value)
+        name, display = group["name"], group["title"]
+    return {"name": name, "display_name": display, "count": count}
+
+
+def package_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """One dataset by id or name, with ckanext-qa's openness block."""
+    ds = _visible(session, _find_dataset(session, _id_param(params, "id", "name_or_id")), user)
+    return package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
+
+
+def package_list(session: Session, params: dict, user: User | None) -> list[str]:
+    """Names of the active datasets, by name (limit/offset page it)."""
+    limit = _int(params, "limit", 0, 0)
+    offset = _int(params, "offset", 0, 0)
+    stmt = select(Dataset.slug).where(Dataset.state == "active").order_by(Dataset.slug).offset(offset)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _package_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(select(Dataset.publisher_id, func.count()).where(Dataset.state == "active")
+                           .group_by(Dataset.publisher_id)).all()
+    return {pid: n for pid, n in rows if pid is not None}
+
+
+def organization_list(session: Session, params: dict, user: User | None) -> list[Any]:
+    """Publishers as CKAN organizations: names, or dicts with all_fields."""
+    pubs = list(session.scalars(select(Publisher)))
+    counts = _package_counts(session)
+    wanted = params.get("organizations")
+    if isinstance(wanted, str):
+        wanted = [w.strip() for w in wanted.split(",") if w.strip()]
+    if isinstance(wanted, list) and wanted:
+        pubs = [p for p in pubs if p.slug in wanted]
+    sort = str(params.get("sort") or "name asc").split()
+    key: Callable[[Publisher], Any] = {
+        "package_count": lambda p: counts.get(p.id, 0),
+        "title": lambda p: (pick_text(p.name) or p.slug).lower(),
+    }.get(sort[0], lambda p: p.slug)
+    pubs.sort(key=key, reverse=len(sort) > 1 and sort[1].lower() == "desc")
+    offset = _int(params, "offset", 0, 0)
+    limit = _int(params, "limit", MAX_LIST, 0, MAX_LIST)
+    pubs = pubs[offset:offset + limit]
+    if not _bool(params, "all_fields"):
+        return [p.slug for p in pubs]
+    return [organization_dict(p, counts.get(p.id, 0)) for p in pubs]
+
+
+def organization_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """One publisher; include_datasets adds its active datasets (up to 1000) as packages."""
+    pub = _find_publisher(session, _id_param(params, "id"))
+    if pub is None:
+        raise not_found("Organization not found")
+    out = organization_dict(pub, _package_counts(session).get(pub.id, 0))
+    out["users"] = []
+    if _bool(params, "include_datasets"):
+        ids = list(session.scalars(select(Dataset.id).where(Dataset.publisher_id == pub.id,
+                                                            Dataset.state == "active")
+                                   .order_by(Dataset.slug).limit(MAX_LIST)))
+        out["packages"] = _packages(session, ids)
+    return out
+
+
+def group_list(session: Session, params: dict, user: User | None) -> list[Any]:
+    """The EU data themes the catalog's active datasets have, as CKAN groups."""
+    found = search.search(session, search.SearchQuery(limit=0, facets=["theme"], facet_limit=1000))
+    themes = sorted((code, n) for code, n in found.facets.get("theme", []) if code in vocab.THEMES)
+    if not _bool(params, "all_fields"):
+        return [code.lower() for code, _ in themes]
+    return [_theme_group(code, n) for code, n in themes]
+
+
+def tag_list(session: Session, params: dict, user: User | None) -> list[Any]:
+    """Keywords of active datasets (the 1000 most used), filtered by `query` as a substring."""
+    found = search.search(session, search.SearchQuery(limit=0, facets=["keyword"], facet_limit=1000))
+    tags = sorted(str(v) for v, _ in found.facets.get("keyword", []))
+    query = params.get("query")
+    if isinstance(query, str) and query:
+        tags = [t for t in tags if query.casefold() in t.casefold()]
+    if _bool(params, "all_fields"):
+        return [{"id": t, "name": t, "vocabulary_id": None} for t in tags]
+    return tags
+
+
+def license_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The licence vocabulary with CKAN's ids (cc-by, odc-odbl ...)."""
+    out = []
+    for lic in vocab.licences():
+        out.append({"id": lic.ckan_id or lic.id, "title": lic.title, "url": lic.url or "", "status": "active",
+                    "od_conformance": lic.od_conformance, "osd_conformance": "not reviewed",
+                    "is_okd_compliant": lic.is_open, "is_generic": False, "maintainer": "", "family": "",
+                    "domain_content": True, "domain_data": True, "domain_software": False})
+    return out
+
+
+def _find_resource(session: Session, ref: str) -> Distribution | None:
+    row = session.get(Distribution, ref) if len(ref) <= 36 else None
+    if row is None:
+        row = session.scalar(select(Distribution).join(Dataset).where(Distribution.remote_id == ref,
+                                                                      Dataset.state == "active").limit(1))
+    return row
+
+
+def resource_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """One resource by id, as it appears in its package."""
+    row = _find_resource(session, _id_param(params, "id"))
+    if row is None:
+        raise not_found("Resource was not found.")
+    ds = _visible(session, row.dataset, user)
+    pkg = package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
+    position = ds.distributions.index(row)
+    resources = pkg["resources"]
+    if not isinstance(resources, list) or position >= len(resources):
+        raise not_found("Resource was not found.")
+    return resources[position]
+
+
+def status_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """What CKAN clients probe first: a CKAN version they know, the site and the extensions emulated."""
+    settings = current_app.config["OPENDATA"]
+    return {"site_title": settings.get("SITE_TITLE", ""), "site_description": "", "site_url": _site(),
+            "ckan_version": CKAN_VERSION, "error_emails_to": None,
+            "locale_default": settings.get("DEFAULT_LOCALE", "zh_CN"),
+            "extensions": ["qa", "dcat", "scheming_datasets", "opendata_platform"]}
+
+
+def help_show(session: Session, params: dict, user: User | None) -> str:
+    name = params.get("name")
+    fn = ACTIONS.get(name) if isinstance(name, str) else None
+    if fn is None:
+        raise not_found("Action function not found")
+    return (fn.__doc__ or "").strip()
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _token() -> str | None:
+    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    if value and value.lower().startswith("bearer "):
+        value = value[7:]
+    return value.strip() if value else None
+
+
+def _writer(session: Session) -> User:
+    token = _token()
+    if not token:
+        raise denied("an API token is required (Authorization: <token>)")
+    user = auth.user_for_token(session, token)
+    if user is None:
+        raise denied("the API token is not valid (unknown, revoked or expired)")
+    session.commit()  # keep last_used_at, whatever happens to the write
+    return user
+
+
+def _require_edit(session: Session, user: User, pub: Publisher | None, what: str) -> None:
+    if not auth.can_edit(session, user, pub):
+        where = f"organization {pub.slug}" if pub is not None else "a dataset without an organization"
+        raise denied(f"User {user.email} not authorized to {what} {where}")
+
+
+def _target_publisher(session: Session, data: dict, user: User, current: Publisher | None) -> Publisher:
+    """The publisher a written package belongs to: owner_org (slug or id), else its organization's name.
+
+    A sysadmin loading another portal's dump may name an organization unknown here: it is
+    created from the package's `organization` (as ckanapi load expects of a CKAN site).
+    """
+    org = data.get("organization") if isinstance(data.get("organization"), dict) else None
+    ref = data.get("owner_org") or (org or {}).get("name") or (org or {}).get("id")
+    if not ref:
+        if current is not None:
+            return current
+        raise invalid({"owner_org": ["Missing value"]})
+    pub = _find_publisher(session, ref)
+    if pub is None and org is not None and ref in (org.get("id"), org.get("name")) and user.is_sysadmin:
+        agent = ckan.from_ckan({"name": "x", "organization": org})["publisher"]
+        if agent and agent.get("slug") and _NAME.match(agent["slug"]):
+            from catalog_schema.store import ensure_publisher
+
+            pub = ensure_publisher(session, agent)
+    if pub is None:
+        raise invalid({"owner_org": ["Organization does not exist"]})
+    return pub
+
+
+def _clean_package(data: dict) -> dict:
+    """A client's package dict without what the catalog computes (qa blocks, timestamps, counts)."""
+    pkg = {k: v for k, v in data.items() if k not in _COMPUTED}
+    groups = pkg.get("groups")
+    if isinstance(groups, list) and all(isinstance(g, dict) and str(g.get("name", "")).upper() in vocab.THEMES
+                                        for g in groups):
+        pkg.pop("groups")  # themes shown as groups: the themes themselves are in the extras
+    resources = pkg.get("resources")
+    if isinstance(resources, list):
+        pkg["resources"] = [{k: v for k, v in r.items() if k not in _RESOURCE_COMPUTED} if isinstance(r, dict)
+                            else r for r in resources]
+    return pkg
+
+
+def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher) -> dict:
+    try:
+        rec = ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug}))
+    except ValueError as exc:
+        raise invalid({"__junk": [str(exc)]}) from exc
+    rec["id"], rec["slug"], rec["state"] = ds_id, slug, "active"
+    rec["publisher"] = publisher_to_agent(pub)
+    return rec
+
+
+def _check_name(session: Session, name: Any, own_id: str | None = None) -> str:
+    if not isinstance(name, str) or not name:
+        raise invalid({"name": ["Missing value"]})
+    if not _NAME.match(name):
+        raise invalid({"name": ["Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"]})
+    taken = session.scalar(select(Dataset.id).where(Dataset.slug == name))
+    if taken is not None and taken != own_id:
+        raise invalid({"name": ["That URL is already in use."]})
+    return name
+
+
+def _audit(session: Session, user: User, action: str, ds: Dataset, before: dict | None, after: dict | None) -> None:
+    session.add(AuditEvent(user_id=user.id, action=f"ckan.{action}", object_type="dataset", object_id=ds.id,
+                           publisher_id=ds.publisher_id, before=before, after=after,
+                           detail={"via": "ckan_action", "name": ds.slug}, ip=request.remote_addr))
+
+
+def _save(session: Session, user: User, action: str, rec: dict, ds: Dataset | None, before: dict | None) -> Dataset:
+    ds, _outcome = save_record(session, rec, dataset=ds)
+    ds.modified_at = utcnow()
+    search.index_dataset(session, ds)
+    _audit(session, user, action, ds, before, to_record(ds))
+    session.commit()
+    return ds
+
+
+def _existing_for_write(session: Session, params: dict, user: User, what: str) -> Dataset:
+    ds = _find_dataset(session, _id_param(params, "id", "name"))
+    if ds is None or ds.state == "deleted":
+        raise not_found()
+    _require_edit(session, user, ds.publisher, what)
+    if ds.source_id is not None and not user.is_sysadmin:
+        raise denied(f"dataset {ds.slug} is harvested: it is read-only until its publisher detaches it "
+                     "from its source")
+    return ds
+
+
+def package_create(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Create a dataset in an organization the token's user may edit (name and owner_org required)."""
+    pub = _target_publisher(session, params, user, None)
+    _require_edit(session, user, pub, "create a dataset in")
+    name = _check_name(session, params.get("name"))
+    ds_id = params.get("id")
+    if isinstance(ds_id, str) and _UUID.match(ds_id):
+        if session.get(Dataset, ds_id) is not None:
+            raise invalid({"id": ["Dataset id already exists"]})
+    else:
+        ds_id = str(uuid.uuid4())
+    rec = _record_for(params, ds_id, name, pub)
+    ds = _save(session, user, "package_create", rec, None, None)
+    return package_show(session, {"id": ds.id}, user)
+
+
+def _update(session: Session, user: User, action: str, ds: Dataset, data: dict) -> dict[str, Any]:
+    before = to_record(ds)
+    pub = _target_publisher(session, data, user, ds.publisher)
+    if pub is not ds.publisher:
+        _require_edit(session, user, pub, "move a dataset to")
+    name = _check_name(session, data.get("name") or ds.slug, ds.id)
+    rec = _record_for(data, ds.id, name, pub)
+    ds = _save(session, user, action, rec, ds, before)
+    return package_show(session, {"id": ds.id}, user)
+
+
+def package_update(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Replace a dataset with the given package dict (keys left out are cleared, as in CKAN)."""
+    ds = _existing_for_write(session, params, user, "edit datasets of")
+    data = dict(params)
+    if "owner_org" not in data and "organization" not in data and ds.publisher is not None:
+        data["owner_org"] = ds.publisher.slug
+    return _update(session, user, "package_update", ds, data)
+
+
+def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Change only the given keys of a dataset."""
+    ds = _existing_for_write(session, params, user, "edit datasets of")
+    current = package_dict(ds, None)
+    current.pop("organization", None)
+    patch = {k: v for k, v in params.items() if k != "id"}
+    return _update(session, user, "package_patch", ds, {**current, **patch})
+
+
+def package_delete(session: Session, params: dict, user: User) -> None:
+    """Mark a dataset deleted: it leaves search, lists and package_show (for all but its editors)."""
+    ds = _existing_for_write(session, params, user, "delete datasets of")
+    before = to_record(ds)
+    ds.state = "deleted"
+    ds.modified_at = utcnow()
+    search.index_dataset(session, ds)
+    _audit(session, user, "package_delete", ds, before, to_record(ds))
+    session.commit()
+    return None
+
+
+def resource_create(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Add a URL resource to a dataset (uploads are not taken here: link the file's URL)."""
+    if request.files:
+        raise invalid({"upload": ["File uploads are not accepted by this API: give the file's url"]})
+    ref = params.get("package_id")
+    if not isinstance(ref, str) or not ref:
+        raise invalid({"package_id": ["Missing value"]})
+    url = params.get("url")
+    if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
+        raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
+    ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
+    current = package_dict(ds, None)
+    current.pop("organization", None)
+    resource = {k: v for k, v in params.items() if k not in ("package_id", "upload")}
+    current["resources"] = [*current["resources"], resource]
+    pkg = _update(session, user, "resource_create", ds, current)
+    return pkg["resources"][-1]
+
+
+ACTIONS: dict[str, Callable[..., Any]] = {
+    f.__name__: f for f in (package_search, package_show, package_list, organization_list, organization_show,
+                            group_list, tag_list, license_list, resource_show, status_show, help_show)
+}
+WRITES: dict[str, Callable[..., Any]] = {
+    f.__name__: f for f in (package_create, package_update, package_patch, package_delete, resource_create)
+}
+
+
+# --------------------------------------------------------------------------- the endpoint
+
+
+@bp.route("/api/3/action/<name>", methods=["GET", "POST"])
+@bp.route("/api/action/<name>", methods=["GET", "POST"])
+def action(name: str) -> Response:
+    from app import db_session
+
+    session = db_session()
+    try:
+        if name not in ACTIONS and name not in WRITES:
+            raise ActionError(400, "Bad Request", f"Bad request - Action name not known: {name}")
+        params = _params()
+        if name in WRITES:
+            if request.method != "POST":
+                raise ActionError(400, "Bad Request", f"Bad request - {name} must be called with POST")
+            user = _writer(session)
+            result = WRITES[name](session, params, user)
+        else:
+            token = _token()
+            user = auth.user_for_token(session, token) if token else None
+            result = ACTIONS[name](session, params, user)
+            if user is not None:
+                session.commit()
+    except ActionError as exc:
+        session.rollback()
+        error = {"__type": exc.type, "message": exc.message, **exc.fields}
+        return _envelope(name, {"success": False, "error": error}, exc.status)
+    return _envelope(name, {"success": True, "result": result}, 200)

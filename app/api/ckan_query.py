@@ -1,0 +1,241 @@
+"""CKAN's Solr-flavoured `q`, `fq`, `sort` and `facet.field` translated to a `search.SearchQuery` (pure).
+
+Why translate instead of emulating Solr: our search is one interface over SQLite FTS5
+and PostgreSQL (catalog_schema.search). The clauses CKAN clients and harvesters really
+send map onto its filters; anything else is refused with CKAN's own "Search Query is
+invalid" error (409), because silently dropping a filter would hand a harvester the
+wrong datasets.
+
+Understood in `fq` (and as field clauses inside `q`), joined by spaces, `AND`, `&&`
+or a leading `+`:
+
+    organization:<slug>   res_format:<format>   tags:<tag>   license_id:<licence>
+    groups:<theme>        metadata_modified:[<from> TO <to>]   (`*`, NOW, NOW-7DAYS, ISO dates)
+    dataset_type:dataset  type:dataset  state:active  capacity:public   (what we always have)
+
+A value may be quoted ("公交 站点") or a group (`res_format:(CSV OR JSON)`, any one of
+them). The same field twice means both (Solr's AND), which our filters cannot say:
+refused. `*:*` is everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog_schema import vocab
+
+
+class QueryError(ValueError):
+    """A query CKAN would call invalid, or one we cannot answer faithfully."""
+
+
+# CKAN field name -> SearchQuery facet/filter name.
+FACET_FIELDS = {"organization": "publisher", "res_format": "format", "tags": "keyword",
+                "license_id": "licence", "groups": "theme"}
+_ALWAYS = {"dataset_type": "dataset", "type": "dataset", "state": "active", "capacity": "public"}
+_CLAUSE = re.compile(
+    r'(?P<sign>[+-]?)(?P<field>[A-Za-z_][\w.-]*):(?P<value>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|[^\s()"]+)'
+)
+_JOINER = re.compile(r"\s+|AND\b|&&")
+_RANGE = re.compile(r"^[\[{]\s*(?P<low>\S+)\s+TO\s+(?P<high>\S+)\s*[\]}]$")
+_NOW = re.compile(r"^NOW(?:(?P<sign>[+-])(?P<n>\d+)(?P<unit>YEARS?|MONTHS?|DAYS?|HOURS?|MINUTES?))?(?:/DAY)?$")
+MAX_ROWS = 1000
+
+
+@dataclass
+class Filters:
+    """What fq (and fielded q clauses) asked for, in SearchQuery's terms."""
+
+    publisher: list[str] = field(default_factory=list)
+    format: list[str] = field(default_factory=list)
+    keyword: list[str] = field(default_factory=list)
+    licence: list[str] = field(default_factory=list)
+    theme: list[str] = field(default_factory=list)
+    modified_since: dt.datetime | None = None
+    modified_until: dt.datetime | None = None
+    nothing: bool = False  # a clause no dataset here can match (dataset_type:harvest ...)
+    seen: set[str] = field(default_factory=set)
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def _values(raw: str) -> list[str]:
+    """`a`, `"a b"` or `(a OR "b c")` -> the alternatives."""
+    if raw.startswith("(") and raw.endswith(")"):
+        inner = raw[1:-1].strip()
+        parts = [p.strip() for p in re.split(r"\s+OR\s+|\|\|", inner) if p.strip()]
+        if any(re.search(r"\s(AND|NOT)\s", p) for p in parts):
+            raise QueryError(f"only OR is understood inside ( ): {raw}")
+        return [_unquote(p) for p in parts]
+    return [_unquote(raw)]
+
+
+def parse_time(text: str, now: dt.datetime) -> dt.datetime | None:
+    """A range end: `*` (None), NOW with an optional offset, or an ISO date/time (UTC when naive)."""
+    text = text.strip()
+    if text == "*":
+        return None
+    m = _NOW.match(text)
+    if m:
+        if not m.group("n"):
+            return now
+        n = int(m.group("n")) * (1 if m.group("sign") == "+" else -1)
+        unit = m.group("unit").rstrip("S")
+        days = {"YEAR": 365 * n, "MONTH": 30 * n, "DAY": n}.get(unit)
+        delta = dt.timedelta(days=days) if days is not None else (
+            dt.timedelta(hours=n) if unit == "HOUR" else dt.timedelta(minutes=n))
+        return now + delta
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise QueryError(f"not a date: {text}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _format_code(value: str) -> str:
+    found = vocab.file_format(value)
+    return found.code if found else value
+
+
+def _licence_id(value: str) -> str:
+    found = vocab.licence(value)
+    return found.id if found else value
+
+
+def _theme_code(value: str) -> str:
+    return vocab.theme(value) or value.upper()
+
+
+_CONVERT = {"publisher": str, "format": _format_code, "keyword": str, "licence": _licence_id, "theme": _theme_code}
+
+
+def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime) -> None:
+    if sign == "-":
+        raise QueryError(f"negative clauses are not supported: -{name}:{raw}")
+    if name in _ALWAYS:
+        if any(v not in (_ALWAYS[name], "*") for v in _values(raw)):
+            filters.nothing = True
+        return
+    if name == "metadata_modified":
+        m = _RANGE.match(raw)
+        if not m:
+            raise QueryError(f"metadata_modified needs a range [from TO to]: {raw}")
+        if "metadata_modified" in filters.seen:
+            raise QueryError("metadata_modified given twice")
+        filters.seen.add(name)
+        filters.modified_since = parse_time(m.group("low"), now)
+        filters.modified_until = parse_time(m.group("high"), now)
+        return
+    target = FACET_FIELDS.get(name) or ("publisher" if name == "owner_org" else None)
+    if target is None:
+        raise QueryError(f"field {name!r} cannot be searched here (supported: "
+                         f"{', '.join([*FACET_FIELDS, 'metadata_modified', *_ALWAYS])})")
+    values = [_CONVERT[target](v) for v in _values(raw) if v]
+    if not values:
+        raise QueryError(f"{name}: no value")
+    if values == ["*"]:
+        return
+    current = getattr(filters, target)
+    if target in filters.seen and sorted(current) != sorted(values):
+        raise QueryError(f"{name} given twice: both at once cannot be searched; use {name}:(a OR b) for either")
+    filters.seen.add(target)
+    setattr(filters, target, values)
+
+
+def parse_clauses(text: str, filters: Filters, now: dt.datetime, *, free_text: bool) -> str:
+    """Read field clauses of `text` into `filters`; returns the free text left (only when `free_text`)."""
+    rest: list[str] = []
+    pos, text = 0, text or ""
+    while pos < len(text):
+        skip = _JOINER.match(text, pos)
+        if skip and skip.end() > pos:
+            pos = skip.end()
+            continue
+        if text.startswith("*:*", pos):
+            pos += 3
+            continue
+        m = _CLAUSE.match(text, pos)
+        if m:
+            _apply(filters, m.group("field"), m.group("value"), m.group("sign"), now)
+            pos = m.end()
+            continue
+        if not free_text:
+            bad = text[pos:pos + 40]
+            raise QueryError(f"cannot read {bad!r} (expected field:value clauses)")
+        word = re.match(r"\S+", text[pos:])
+        token = word.group(0) if word else text[pos]
+        if token not in ("OR", "||", "+"):
+            rest.append(token.lstrip("+"))
+        pos += len(token)
+    return " ".join(r for r in rest if r)
+
+
+def translate(q: Any, fq: Any, fq_list: Any = None, *, now: dt.datetime | None = None) -> tuple[str, Filters]:
+    """(free text, filters) of CKAN's q, fq and fq_list."""
+    now = now or dt.datetime.now(dt.UTC)
+    filters = Filters()
+    for value in [fq, *(fq_list if isinstance(fq_list, list) else [fq_list])]:
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise QueryError("fq must be a string")
+        parse_clauses(value, filters, now, free_text=False)
+    if q is not None and not isinstance(q, str):
+        raise QueryError("q must be a string")
+    text = parse_clauses(q or "", filters, now, free_text=True)
+    return text, filters
+
+
+_SORTS = {("score", "desc"): "relevance", ("metadata_modified", "desc"): "-modified",
+          ("metadata_modified", "asc"): "modified", ("title_string", "asc"): "title",
+          ("title_string", "desc"): "-title", ("title", "asc"): "title", ("title", "desc"): "-title",
+          ("name", "asc"): "name", ("name", "desc"): "-name"}
+
+
+def translate_sort(sort: Any) -> str | None:
+    """`metadata_modified desc`, `title_string asc`, `score desc, metadata_modified desc` ... -> a search sort key.
+
+    The first clause decides; later ones must be valid too (the search breaks ties itself).
+    """
+    if sort is None or sort == "":
+        return None
+    if not isinstance(sort, str):
+        raise QueryError("sort must be a string")
+    keys = []
+    for clause in sort.split(","):
+        words = clause.split()
+        if not words:
+            continue
+        pair = (words[0], words[1].lower() if len(words) > 1 else "asc")
+        if len(words) > 2 or pair not in _SORTS:
+            raise QueryError(f"cannot sort by {clause.strip()!r} (supported: "
+                             + ", ".join(f"{f} {d}" for f, d in _SORTS) + ")")
+        keys.append(_SORTS[pair])
+    return keys[0] if keys else None
+
+
+def facet_fields(value: Any) -> list[str]:
+    """CKAN's facet.field: a JSON list (as a string or a list); each must be one we facet on."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise QueryError(f"facet.field must be a JSON list: {exc}") from exc
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise QueryError("facet.field must be a list of field names")
+    unknown = [v for v in value if v not in FACET_FIELDS]
+    if unknown:
+        raise QueryError(f"cannot facet on {', '.join(unknown)} (supported: {', '.join(FACET_FIELDS)})")
+    return list(dict.fromkeys(value))

@@ -1,0 +1,129 @@
+"""Accounts, roles and API tokens (DESIGN.md sections 3 and 9).
+
+Why tokens look the way they do: a token is shown once to its owner and only its
+SHA-256 is stored (`ApiToken.token_hash`), so a copy of the database does not hand
+out write access. A short prefix is kept in clear so an owner can tell their tokens
+apart in a list. Tokens are random (256 bits), so a plain hash is enough: there is
+nothing to brute-force the way there is with a password.
+
+Roles: a sysadmin may do anything; otherwise a user acts on a publisher through a
+Membership with role `admin` (manages members and sources) or `editor` (edits its
+datasets). Both may edit datasets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from catalog_schema.models import ROLES, ApiToken, Membership, Publisher, User, utcnow
+
+TOKEN_PREFIX = "odp_"
+PREFIX_CHARS = 12  # of the plain token kept in clear (ApiToken.prefix is String(12))
+EDIT_ROLES = ("admin", "editor")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(session: Session, email: str, *, sysadmin: bool = False, password: str | None = None,
+                name: str | None = None) -> User:
+    """A new user (ValueError when the address is taken or not an address)."""
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 320:
+        raise ValueError(f"not an e-mail address: {email!r}")
+    if find_user(session, email) is not None:
+        raise ValueError(f"a user {email} exists already")
+    user = User(email=email, name=name, is_sysadmin=sysadmin, active=True,
+                password_hash=generate_password_hash(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_password(user: User, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+def grant(session: Session, user: User, publisher: Publisher, role: str) -> Membership:
+    """Give `user` `role` on `publisher` (replacing the role they had there)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    member = session.scalar(select(Membership).where(Membership.user_id == user.id,
+                                                     Membership.publisher_id == publisher.id))
+    if member is None:
+        member = Membership(user=user, publisher=publisher, role=role)
+        session.add(member)
+    member.role = role
+    session.flush()
+    return member
+
+
+def create_token(session: Session, user: User, name: str | None = None,
+                 expires_at: dt.datetime | None = None) -> str:
+    """A new API token for `user`; returns the plain token (the only time it exists in clear)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, name=name, token_hash=hash_token(token), prefix=token[:PREFIX_CHARS],
+                         expires_at=expires_at))
+    session.flush()
+    return token
+
+
+def revoke_token(session: Session, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def user_for_token(session: Session, token: str | None) -> User | None:
+    """The active user a token belongs to; None for an unknown, revoked or expired token.
+
+    Marks the token used (`last_used_at`); the caller's commit keeps that.
+    """
+    if not token or not isinstance(token, str) or len(token) > 500:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
+        return None
+    if not row.user.active:
+        return None
+    row.last_used_at = now
+    return row.user
+
+
+def role_on(session: Session, user: User, publisher: Publisher) -> str | None:
+    """The user's role on a publisher (admin, editor) or None."""
+    return session.scalar(select(Membership.role).where(Membership.user_id == user.id,
+                                                        Membership.publisher_id == publisher.id))
+
+
+def can_edit(session: Session, user: User | None, publisher: Publisher | None) -> bool:
+    """May `user` create or change datasets of `publisher`? Sysadmins always; others as its admin or editor."""
+    if user is None or not user.active:
+        return False
+    if user.is_sysadmin:
+        return True
+    if publisher is None:
+        return False
+    return role_on(session, user, publisher) in EDIT_ROLES

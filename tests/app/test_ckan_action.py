@@ -1,0 +1,452 @@
+"""The CKAN-compatible Action API against real CKAN clients, over a real socket.
+
+The catalog is the demo government (data_samples) harvested into the test database and
+assessed (without link checks), served by waitress on a free port; ckanapi's RemoteCKAN
+and its command line talk to it as they would to a CKAN 2.10 site. A second, empty
+instance on a second database receives `ckanapi load` and a harvest by our own CKAN
+harvester.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from ckanapi import RemoteCKAN
+from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
+from sqlalchemy import func, select, text
+from waitress.server import create_server
+
+from app import auth, create_app
+from app.api import ckan_query
+from app.assessment import assess_datasets
+from app.demo import load_samples
+from app.jobs import Runtime
+from catalog_schema import db as dbmod
+from catalog_schema import search
+from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, HarvestSource, Publisher
+from tests.support import services
+
+ROOT = Path(__file__).resolve().parents[2]
+CKANAPI = ROOT / ".venv" / "bin" / "ckanapi"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _config(db_url: str, tmp: Path) -> dict:
+    return {"DATABASE_URL": db_url, "INSTANCE_DIR": str(tmp / "instance"), "ARCHIVE_DIR": str(tmp / "archive"),
+            "SECRET_KEY": "test-secret", "ALLOW_HOSTS": ["127.0.0.1"], "TESTING": True, "HTTP_RETRIES": 0,
+            "HTTP_HOST_DELAY": 0.0}
+
+
+class Live:
+    """The app served by waitress on 127.0.0.1:<free port>, in a thread."""
+
+    def __init__(self, db_url: str, tmp: Path):
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.app = create_app(_config(db_url, tmp))
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.app.config["OPENDATA"]["SITE_URL"] = self.url
+        self.sessionmaker = self.app.extensions["opendata"]["sessionmaker"]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.task_dispatcher.shutdown(timeout=5)  # finish in-flight requests before the sockets go
+        self.server.close()
+        self.thread.join(timeout=5)
+        self.app.extensions["opendata"]["engine"].dispose()
+
+
+def _runtime(db_url: str, tmp: Path) -> Runtime:
+    from app import settings
+
+    values = settings.load()
+    values.update(_config(db_url, tmp))
+    return Runtime(values)
+
+
+@pytest.fixture
+def catalog(db_url, tmp_path) -> str:
+    """The demo catalog harvested and assessed (stored evidence only: no downloads) into `db_url`."""
+    rt = _runtime(db_url, tmp_path / "rt")
+    summaries = load_samples(rt)
+    assert all(s["status"] == "finished" and not s["errored"] for s in summaries.values())
+    with rt.sessionmaker() as s:
+        ids = list(s.scalars(select(Dataset.id)))
+    assess_datasets(rt, ids, check_links=False)
+    rt.close()
+    return db_url
+
+
+@pytest.fixture
+def live(catalog, tmp_path):
+    server = Live(catalog, tmp_path / "a")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def second_db_url(db_url, tmp_path):
+    """Another empty, migrated catalog database on the same backend (instance B)."""
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'b.db'}"
+        dbmod.upgrade(url)
+        yield url
+        return
+    name = f"opendata_test_b_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    admin = dbmod.make_engine(services.postgres_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = services.postgres_url().rsplit("/", 1)[0] + "/" + name
+    dbmod.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _user_token(sessionmaker, email: str, *, sysadmin: bool = False, editor_of: str | None = None) -> str:
+    with sessionmaker() as s:
+        user = auth.create_user(s, email, sysadmin=sysadmin)
+        if editor_of:
+            auth.grant(s, user, s.scalar(select(Publisher).where(Publisher.slug == editor_of)), "editor")
+        token = auth.create_token(s, user, "test")
+        s.commit()
+    return token
+
+
+def _ckanapi(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{CKANAPI.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run([str(CKANAPI), *args], capture_output=True, text=True, timeout=180, env=env)
+
+
+def _titles(pkgs) -> set[str]:
+    """Every title of the packages, in any language (fluent `title_translated` too)."""
+    return {t for p in pkgs for t in [p["title"], *(p.get("title_translated") or {}).values()]}
+
+
+def _db_state(sessionmaker) -> tuple:
+    with sessionmaker() as s:
+        return (s.scalar(select(func.count()).select_from(Dataset)),
+                s.scalar(select(func.count()).select_from(Distribution)),
+                s.scalar(select(func.count()).select_from(AuditEvent)),
+                tuple(s.scalars(select(Dataset.content_hash).order_by(Dataset.id))))
+
+
+# --------------------------------------------------------------------------- pure translation
+
+
+def test_fq_clauses_translate_to_search_filters():
+    now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+    text_, f = ckan_query.translate(
+        "bus", '+organization:jh-transport AND res_format:"GeoJSON" tags:(公交 OR bus) '
+        "license_id:cc-by metadata_modified:[2025-01-01T00:00:00Z TO NOW] groups:tran", now=now)
+    assert text_ == "bus"
+    assert f.publisher == ["jh-transport"] and f.format == ["GEOJSON"] and f.keyword == ["公交", "bus"]
+    assert f.licence == ["CC-BY-4.0"] and f.theme == ["TRAN"]
+    assert f.modified_since == dt.datetime(2025, 1, 1, tzinfo=dt.UTC) and f.modified_until == now
+    _, f = ckan_query.translate("*:*", "metadata_modified:[NOW-7DAYS TO *] dataset_type:dataset", now=now)
+    assert f.modified_since == now - dt.timedelta(days=7) and f.modified_until is None and not f.nothing
+    assert ckan_query.translate("", "dataset_type:harvest")[1].nothing
+    text_, f = ckan_query.translate("交通 tags:taxi", None)
+    assert text_ == "交通" and f.keyword == ["taxi"]
+
+
+@pytest.mark.parametrize("fq", ["author:someone", "-organization:jh-transport", "organization:a organization:b",
+                                "metadata_modified:2025", "organization:a OR something", 'tags:"x" (a AND b)'])
+def test_unsupported_fq_is_refused(fq):
+    with pytest.raises(ckan_query.QueryError):
+        ckan_query.translate("", fq)
+
+
+def test_sorts_and_facet_fields():
+    assert ckan_query.translate_sort("metadata_modified desc") == "-modified"
+    assert ckan_query.translate_sort("title_string asc") == "title"
+    assert ckan_query.translate_sort("score desc, metadata_modified desc") == "relevance"
+    assert ckan_query.translate_sort("name asc") == "name"
+    with pytest.raises(ckan_query.QueryError):
+        ckan_query.translate_sort("views_recent desc")
+    assert ckan_query.facet_fields('["organization", "res_format"]') == ["organization", "res_format"]
+    with pytest.raises(ckan_query.QueryError):
+        ckan_query.facet_fields('["author"]')
+
+
+# --------------------------------------------------------------------------- reads through RemoteCKAN
+
+
+def test_package_search_with_ckanapi(live):
+    ck = RemoteCKAN(live.url)
+    with live.sessionmaker() as s:
+        total = s.scalar(select(func.count()).select_from(Dataset).where(Dataset.state == "active"))
+        transport = s.scalar(select(func.count()).select_from(Dataset).join(Publisher)
+                             .where(Publisher.slug == "jh-transport"))
+        csv_ids = set(s.scalars(select(Distribution.dataset_id).where(Distribution.format == "CSV")))
+    assert total >= 20
+
+    everything = ck.action.package_search(rows=1000)
+    assert everything["count"] == total and len(everything["results"]) == total
+
+    bus = ck.action.package_search(q="bus")
+    assert bus["count"] >= 4 and all("bus" in json.dumps(p, ensure_ascii=False).lower() for p in bus["results"])
+    assert "Bus stops" in _titles(bus["results"])
+
+    jiaotong = ck.action.package_search(q="交通", rows=100)
+    assert jiaotong["count"] >= 1
+    for pkg in jiaotong["results"]:
+        assert "交通" in json.dumps(pkg, ensure_ascii=False)
+    assert "Traffic offences dealt with, monthly" in _titles(jiaotong["results"])
+
+    org = ck.action.package_search(fq="organization:jh-transport", rows=100)
+    assert org["count"] == transport and {p["organization"]["name"] for p in org["results"]} == {"jh-transport"}
+    csv = ck.action.package_search(fq='+organization:jh-transport +res_format:"CSV"', rows=100)
+    assert {p["id"] for p in csv["results"]} == {p["id"] for p in org["results"]} & csv_ids
+    assert all(any(r["format"].upper() == "CSV" for r in p["resources"]) for p in csv["results"])
+
+    faceted = ck.action.package_search(**{"facet.field": json.dumps(["organization", "res_format", "tags",
+                                                                       "license_id", "groups"]), "rows": 0})
+    assert faceted["results"] == []
+    assert faceted["facets"]["organization"]["jh-transport"] == transport
+    items = {i["name"]: i for i in faceted["search_facets"]["organization"]["items"]}
+    assert items["jh-transport"]["display_name"] == "Jinghai Municipal Transport Commission"
+    assert faceted["facets"]["res_format"]["CSV"] == len(csv_ids)
+    assert faceted["facets"]["license_id"]["cc-by"] == total - 2  # one CC-BY-NC, one without licence
+    assert faceted["facets"]["groups"]["tran"] >= 10
+    assert faceted["search_facets"]["tags"]["title"] == "tags"
+
+    pages = [ck.action.package_search(rows=5, start=start, sort="name asc") for start in range(0, total, 5)]
+    names = [p["name"] for page in pages for p in page["results"]]
+    assert len(names) == total and names == sorted(names) and len(set(names)) == total
+
+    by_title = ck.action.package_search(rows=1000, sort="title_string asc")["results"]
+    english = [(p.get("title_translated") or {}).get("en") or p["title"] for p in by_title]
+    keys = ["".join(c for c in t.lower() if c.isalnum()) for t in english if t.isascii()]
+    assert len(keys) >= 10 and keys == sorted(keys)  # letters only: PostgreSQL's collation skips punctuation
+    newest = ck.action.package_search(rows=1000, sort="metadata_modified desc")["results"]
+    stamps = [p["metadata_modified"] for p in newest]
+    assert stamps == sorted(stamps, reverse=True)
+    since = ck.action.package_search(fq=f"metadata_modified:[{stamps[2]}Z TO *]", rows=1000)
+    assert since["count"] >= 3 and all(p["metadata_modified"] >= stamps[2] for p in since["results"])
+    relevance = ck.action.package_search(q="bus ridership", sort="score desc")
+    assert relevance["count"] == 3
+
+    with pytest.raises(SearchQueryError):
+        ck.action.package_search(fq="author:nobody")
+    with pytest.raises(SearchQueryError):
+        ck.action.package_search(sort="views_recent desc")
+
+
+def test_package_show_qa_and_the_other_reads(live):
+    ck = RemoteCKAN(live.url)
+    with live.sessionmaker() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "jinghai-statistical-tables-2024"))
+        latest = s.scalar(select(Assessment).where(Assessment.dataset_id == ds.id))
+        rows = {d.id: d.stars for d in ds.distributions}
+        ds_id, n_dists = ds.id, len(ds.distributions)
+    pkg = ck.action.package_show(id="jinghai-statistical-tables-2024")
+    same = ck.action.package_show(id=ds_id)
+    assert pkg == same and pkg["id"] == ds_id and pkg["organization"]["name"] == "jh-stats"
+    assert pkg["qa"]["openness_score"] == latest.stars and pkg["qa"]["openness_score_reason"]
+    assert pkg["qa"]["updated"].startswith(latest.assessed_at.replace(tzinfo=None).isoformat()[:19])
+    assert len(pkg["resources"]) == n_dists == 3
+    for res in pkg["resources"]:
+        assert res["qa"]["openness_score"] == rows[res["id"]]
+        reasons = next(d["reasons"] for d in latest.distributions if d["id"] == res["id"])
+        assert res["qa"]["openness_score_reason"] == " ".join(reasons)
+        assert res["package_id"] == ds_id
+        assert ck.action.resource_show(id=res["id"]) == res
+
+    names = ck.action.package_list()
+    assert "jinghai-statistical-tables-2024" in names and names == sorted(names)
+    orgs = ck.action.organization_list(all_fields=True)
+    by_name = {o["name"]: o for o in orgs}
+    assert by_name["jh-stats"]["title"] == "Jinghai Municipal Bureau of Statistics"
+    assert by_name["jh-stats"]["package_count"] == 1
+    org = ck.action.organization_show(id="jh-stats", include_datasets=True)
+    assert [p["name"] for p in org["packages"]] == ["jinghai-statistical-tables-2024"]
+    groups = ck.action.group_list(all_fields=True)
+    assert {"tran", "envi", "econ", "gove"} <= {g["name"] for g in groups}
+    assert next(g for g in groups if g["name"] == "tran")["title"] == "Transport"
+    assert "公交" in ck.action.tag_list() and ck.action.tag_list(query="taxi") == ["taxi"]
+    licences = {lic["id"]: lic for lic in ck.action.license_list()}
+    assert licences["cc-by"]["url"] == "https://creativecommons.org/licenses/by/4.0/"
+    status = ck.action.status_show()
+    assert status["ckan_version"] == "2.10.4" and status["site_url"] == live.url
+
+    with pytest.raises(NotFound):
+        ck.action.package_show(id="no-such-dataset")
+    with pytest.raises(NotFound):
+        ck.action.organization_show(id="no-such-org")
+    raw = live.app.test_client().get("/api/3/action/package_show?id=no-such-dataset")
+    assert raw.status_code == 404
+    assert raw.json["error"]["__type"] == "Not Found Error" and raw.json["success"] is False
+    assert raw.json["help"] == f"{live.url}/api/3/action/help_show?name=package_show"
+    bad = live.app.test_client().get("/api/3/action/package_search?fq=maintainer:x")
+    assert bad.status_code == 409 and bad.json["error"]["__type"] == "Search Query Error"
+    assert bad.json["error"]["message"].startswith("Search Query is invalid")
+
+
+# --------------------------------------------------------------------------- writes with a token
+
+
+def test_writes_with_tokens_and_roles(live):
+    sysadmin = RemoteCKAN(live.url, apikey=_user_token(live.sessionmaker, "admin@example.org", sysadmin=True))
+    editor = RemoteCKAN(live.url, apikey=_user_token(live.sessionmaker, "ed@transport.example",
+                                                     editor_of="jh-transport"))
+    new = {"name": "ferry-timetable", "title": "Ferry timetable", "notes": "Ferries between the islands.",
+           "owner_org": "jh-transport", "license_id": "cc-by", "tags": [{"name": "ferry"}, {"name": "交通"}],
+           "resources": [{"url": "https://jtw.jinghai.example/ferry.csv", "format": "CSV", "name": "Timetable"}]}
+    created = editor.action.package_create(**new)
+    assert created["name"] == "ferry-timetable" and created["organization"]["name"] == "jh-transport"
+    assert created["license_id"] == "cc-by" and {t["name"] for t in created["tags"]} == {"ferry", "交通"}
+    assert created["resources"][0]["url"] == "https://jtw.jinghai.example/ferry.csv"
+    assert [p["name"] for p in editor.action.package_search(q="ferry")["results"]] == ["ferry-timetable"]
+    assert "ferry-timetable" in [p["name"] for p in editor.action.package_search(q="交通", rows=100)["results"]]
+
+    before = _db_state(live.sessionmaker)
+    with pytest.raises(NotAuthorized) as refused:
+        editor.action.package_create(**{**new, "name": "not-mine", "owner_org": "jh-stats"})
+    assert "Authorization Error" in str(refused.value)
+    with pytest.raises(NotAuthorized):
+        RemoteCKAN(live.url, apikey="odp_not-a-real-token").action.package_create(**{**new, "name": "nope"})
+    with pytest.raises(NotAuthorized):
+        RemoteCKAN(live.url).action.package_create(**{**new, "name": "anonymous"})
+    with pytest.raises(NotAuthorized):
+        editor.action.package_patch(id="jinghai-statistical-tables-2024", title="Hijacked")  # another publisher
+    with pytest.raises(NotFound):
+        editor.action.package_update(id="no-such-dataset", title="x")
+    with pytest.raises(ValidationError):
+        editor.action.package_create(**{**new, "owner_org": "jh-transport"})  # name taken
+    assert _db_state(live.sessionmaker) == before
+    raw = live.app.test_client().post("/api/3/action/package_create", json={**new, "name": "raw"},
+                                      headers={"Authorization": "wrong"})
+    assert raw.status_code == 403 and raw.json["error"]["__type"] == "Authorization Error"
+
+    updated = editor.action.package_update(**{**created, "title": "Ferry timetable (summer)"})
+    assert updated["title"] == "Ferry timetable (summer)" and updated["id"] == created["id"]
+    assert updated["resources"][0]["id"] == created["resources"][0]["id"]
+    patched = editor.action.package_patch(id="ferry-timetable", notes="Summer and winter ferries.")
+    assert patched["notes"] == "Summer and winter ferries." and patched["title"] == "Ferry timetable (summer)"
+    assert [t["name"] for t in patched["tags"]] == [t["name"] for t in created["tags"]]
+    res = editor.action.resource_create(package_id="ferry-timetable", url="https://jtw.jinghai.example/ferry.json",
+                                        format="JSON", name="Timetable as JSON")
+    assert res["url"] == "https://jtw.jinghai.example/ferry.json" and res["package_id"] == created["id"]
+    shown = editor.action.package_show(id="ferry-timetable")
+    assert [r["format"] for r in shown["resources"]] == ["CSV", "JSON"]
+    assert editor.action.resource_show(id=res["id"])["name"] == "Timetable as JSON"
+
+    # a sysadmin may edit any publisher's dataset; deleting hides it from search, lists and show
+    sysadmin.action.package_patch(id="ferry-timetable", version="2")
+    editor.action.package_delete(id="ferry-timetable")
+    with pytest.raises(NotFound):
+        RemoteCKAN(live.url).action.package_show(id="ferry-timetable")
+    assert "ferry-timetable" not in RemoteCKAN(live.url).action.package_list()
+    assert RemoteCKAN(live.url).action.package_search(q="ferry")["count"] == 0
+
+    with live.sessionmaker() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "ferry-timetable"))
+        assert ds.state == "deleted"
+        events = s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events] == ["ckan.package_create", "ckan.package_update", "ckan.package_patch",
+                                              "ckan.resource_create", "ckan.package_patch", "ckan.package_delete"]
+        assert events[0].before is None and events[0].after["title"] == {"": "Ferry timetable"}
+        assert events[1].before["title"] == {"": "Ferry timetable"}
+        assert events[1].after["title"] == {"": "Ferry timetable (summer)"}
+        assert events[-1].after["state"] == "deleted" and all(e.publisher_id == ds.publisher_id for e in events)
+        admin_id = s.scalar(select(auth.User.id).where(auth.User.email == "admin@example.org"))
+        assert events[4].user_id == admin_id and events[0].user_id != admin_id
+
+
+# --------------------------------------------------------------------------- the ckanapi command line
+
+
+def test_ckanapi_cli_search_dump_and_load(live, second_db_url, tmp_path):
+    out = _ckanapi("action", "package_search", "-r", live.url, "q=taxi", "rows=50")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["count"] == 2 and {p["name"] for p in result["results"]} == {"taxi-fares", "taxi-fares-2026"}
+
+    dump = tmp_path / "datasets.jsonl"
+    out = _ckanapi("dump", "datasets", "--all", "-r", live.url, "-O", str(dump), "-q")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in dump.read_text("utf-8").splitlines() if line.strip()]
+    with live.sessionmaker() as s:
+        expected = {d.slug: d for d in s.scalars(select(Dataset).where(Dataset.state == "active"))}
+        titles = {slug: ds.title for slug, ds in expected.items()}
+        n_res = {slug: len(ds.distributions) for slug, ds in expected.items()}
+    assert sorted(p["name"] for p in lines) == sorted(expected)
+    for pkg in lines:
+        assert len(pkg["resources"]) == n_res[pkg["name"]]
+        assert pkg["title"] in titles[pkg["name"]].values()
+        assert "qa" in pkg and pkg["organization"]["name"]
+
+    b = Live(second_db_url, tmp_path / "b")
+    try:
+        token = _user_token(b.sessionmaker, "loader@example.org", sysadmin=True)
+        out = _ckanapi("load", "datasets", "-r", b.url, "-a", token, "-I", str(dump), "-q")
+        assert out.returncode == 0, out.stderr + out.stdout
+        loaded = RemoteCKAN(b.url).action.package_search(rows=1000)["results"]
+        assert sorted(p["name"] for p in loaded) == sorted(expected)
+        by_name = {p["name"]: p for p in lines}
+        for pkg in loaded:
+            src = by_name[pkg["name"]]
+            assert pkg["id"] == src["id"] and pkg["title"] == src["title"] and pkg["notes"] == src["notes"]
+            assert pkg["organization"]["name"] == src["organization"]["name"]
+            assert [r["url"] for r in pkg["resources"]] == [r["url"] for r in src["resources"]]
+            assert [r["format"] for r in pkg["resources"]] == [r["format"] for r in src["resources"]]
+            assert sorted(t["name"] for t in pkg["tags"]) == sorted(t["name"] for t in src["tags"])
+            assert pkg.get("license_id") == src.get("license_id")
+        # loading again updates in place: nothing new appears
+        out = _ckanapi("load", "datasets", "-r", b.url, "-a", token, "-I", str(dump), "-q")
+        assert out.returncode == 0, out.stderr
+        assert RemoteCKAN(b.url).action.package_search(rows=0)["count"] == len(expected)
+        # without a token nothing loads
+        with b.sessionmaker() as s:
+            events = s.scalar(select(func.count()).select_from(AuditEvent))
+        out = _ckanapi("load", "datasets", "-r", b.url, "-I", str(dump), "-q")
+        with b.sessionmaker() as s:
+            assert s.scalar(select(func.count()).select_from(AuditEvent)) == events
+    finally:
+        b.close()
+
+
+# --------------------------------------------------------------------------- CKAN-to-CKAN harvest
+
+
+def test_our_ckan_harvester_harvests_this_api(live, second_db_url, tmp_path):
+    from app.jobs import harvest
+
+    b = _runtime(second_db_url, tmp_path / "rb")
+    try:
+        with b.sessionmaker() as s:
+            s.add(HarvestSource(name="instance-a", type="ckan", url=live.url, schedule="manual", config={}))
+            s.commit()
+        summary = harvest(b, "instance-a", full=True)
+        with live.sessionmaker() as s:
+            a_sets = {d.id: d for d in s.scalars(select(Dataset).where(Dataset.state == "active"))}
+            a_view = {i: (d.title, [(r.download_url or r.access_url, r.format) for r in d.distributions],
+                          d.publisher.slug, d.license_id, sorted(d.keywords)) for i, d in a_sets.items()}
+        assert summary.status == "finished" and summary.added == len(a_sets) and summary.errored == 0
+        with b.sessionmaker() as s:
+            b_sets = list(s.scalars(select(Dataset).where(Dataset.state == "active")))
+            b_view = {d.remote_id: (d.title, [(r.download_url or r.access_url, r.format) for r in d.distributions],
+                                    d.publisher.slug, d.license_id, sorted(d.keywords)) for d in b_sets}
+            found = search.search(s, search.SearchQuery(q="交通", limit=100))
+        assert len(b_sets) == len(a_sets)
+        for remote_id, (title, dists, pub, lic, kws) in b_view.items():
+            a_title, a_dists, a_pub, a_lic, a_kws = a_view[remote_id]
+            assert title == a_title or set(title.values()) == set(a_title.values())
+            assert dists == a_dists and pub == a_pub and lic == a_lic and kws == a_kws
+        assert found.total >= 1
+        again = harvest(b, "instance-a")  # incremental: fq=metadata_modified:[<last gather> TO *]
+        assert again.status == "finished" and again.added == 0 and again.errored == 0
+    finally:
+        b.close()
