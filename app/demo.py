@@ -21,6 +21,7 @@ from catalog_schema.models import HarvestSource, Publisher
 from catalog_schema.store import ensure_publisher
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
+SAMPLE_FILES_BASE = "http://127.0.0.1:5001/"  # what the sample sources name
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -36,8 +37,27 @@ def serve_files(directory: Path, port: int, host: str = "127.0.0.1") -> Threadin
     return httpd
 
 
-def register_samples(rt, samples: Path = SAMPLES) -> list[str]:
-    """Create the sample publishers and harvest sources (idempotent); returns the source names."""
+def sources_for_port(samples: Path, port: int, dest: Path) -> dict[str, Path]:
+    """Paths of the sample source files; copies naming `port` (under `dest`) when it is not 5001."""
+    files_base = f"http://127.0.0.1:{port}/"
+    out = {}
+    for entry in json.loads((samples / "sources.json").read_text("utf-8")):
+        path = samples / entry["url"]
+        if files_base != SAMPLE_FILES_BASE:
+            copy = dest / entry["url"]
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(path.read_text("utf-8").replace(SAMPLE_FILES_BASE, files_base), "utf-8")
+            path = copy
+        out[entry["name"]] = path
+    return out
+
+
+def register_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> list[str]:
+    """Create the sample publishers and harvest sources (idempotent); returns the source names.
+
+    `port`: where the department files are served, when not on the port the samples name (5001).
+    """
+    paths = sources_for_port(samples, port or 5001, Path(rt.settings["INSTANCE_DIR"]) / "demo-sources")
     names = []
     with rt.sessionmaker() as session:
         for entry in json.loads((samples / "publishers.json").read_text("utf-8")):
@@ -48,7 +68,7 @@ def register_samples(rt, samples: Path = SAMPLES) -> list[str]:
         session.flush()
         for entry in json.loads((samples / "sources.json").read_text("utf-8")):
             names.append(entry["name"])
-            url = entry["url"] if "://" in entry["url"] else str((samples / entry["url"]).resolve())
+            url = entry["url"] if "://" in entry["url"] else str(paths[entry["name"]].resolve())
             src = session.scalar(select(HarvestSource).where(HarvestSource.name == entry["name"]))
             if src is None:
                 src = HarvestSource(name=entry["name"], type=entry["type"], url=url, schedule="manual",
@@ -61,8 +81,8 @@ def register_samples(rt, samples: Path = SAMPLES) -> list[str]:
     return names
 
 
-def load_samples(rt, samples: Path = SAMPLES) -> dict[str, dict]:
+def load_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> dict[str, dict]:
     """Register and harvest every sample source; returns each job's summary."""
     from app.jobs import harvest
 
-    return {name: harvest(rt, name, full=True).to_dict() for name in register_samples(rt, samples)}
+    return {name: harvest(rt, name, full=True).to_dict() for name in register_samples(rt, samples, port)}

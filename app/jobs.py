@@ -63,7 +63,23 @@ def run_harvest(rt: Runtime, job_id: int, on_record=None):
                               job.withdrawn, job.errored)
         source_type = job.source.type
     cls = registry.get(source_type, rt.settings["HARVESTERS"])
-    return run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index)
+    summary = run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index)
+    if rt.settings.get("ASSESS_AFTER_HARVEST") and summary.status == "finished":
+        changed = changed_by_job(rt, job_id)
+        if changed:
+            assess(rt, changed)
+    return summary
+
+
+def changed_by_job(rt: Runtime, job_id: int) -> list[str]:
+    """Datasets a harvest job added, updated or restored: what its assessment run must look at."""
+    from catalog_schema.models import HarvestRecord
+
+    with rt.sessionmaker() as session:
+        ids = session.scalars(select(HarvestRecord.dataset_id).where(
+            HarvestRecord.job_id == job_id, HarvestRecord.status.in_(("added", "updated", "restored")),
+            HarvestRecord.dataset_id.is_not(None)))
+        return sorted(set(ids))
 
 
 def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:

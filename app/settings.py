@@ -67,6 +67,8 @@ SETTINGS: list[Setting] = [
             "User-Agent of outbound requests."),
     Setting("HARVESTERS", ["ckan", "dcat", "datajson", "datapackage"], "Enabled harvester types (entry "
             "points of group `opendata.harvesters`); an unknown name fails at start.", _list),
+    Setting("ASSESS_AFTER_HARVEST", True, "Assess what a harvest added or changed as soon as the job ends "
+            "(link checks, downloads, scores). Off: run `opendata assess --changed` yourself.", _bool),
     Setting("SITE_URL", "http://127.0.0.1:5000", "Public base URL of the portal, used in RDF URIs, "
             "data.json and links in exports."),
     Setting("SITE_TITLE", "Open Data", "Name of the portal shown in pages."),

@@ -146,7 +146,9 @@ def local_server():
 @pytest.fixture
 def runtime(db_url, tmp_path):
     values = load_settings({})
+    # No assessment after harvests unless a test asks: fixture records name real remote URLs.
     values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2,
+                   "ASSESS_AFTER_HARVEST": False,
                    "INSTANCE_DIR": str(tmp_path), "ARCHIVE_DIR": str(tmp_path / "archive")})
     rt = Runtime(values)
     yield rt

@@ -26,10 +26,12 @@ def register(main: click.Group) -> None:
         click.echo(f"department files served at http://127.0.0.1:{values['DEMO_FILES_PORT']}/")
         rt = Runtime(values)
         try:
-            for name, summary in load_samples(rt).items():
+            for name, summary in load_samples(rt, port=values["DEMO_FILES_PORT"]).items():
                 click.echo(f"harvested {name}: {summary['status']}, {summary['added']} added, "
                            f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
                            f"{summary['errored']} errored")
+            if values["ASSESS_AFTER_HARVEST"]:
+                click.echo("assessed every harvested dataset (links checked, files sniffed and profiled)")
         finally:
             rt.close()
         if no_serve:

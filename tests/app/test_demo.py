@@ -55,10 +55,12 @@ def test_demo_harvests_every_sample_into_its_department(demo_instance):
     engine = make_engine(f"sqlite:///{instance / 'catalog.db'}")
     with make_sessionmaker(engine)() as session:
         slugs = set(session.scalars(select(Dataset.slug).where(Dataset.state == "active")))
+        stars = dict(session.execute(select(Dataset.slug, Dataset.stars)).all())
         owners = {ds.publisher.slug for ds in session.scalars(select(Dataset))}
         publishers = set(session.scalars(select(Publisher.slug)))
     engine.dispose()
     assert slugs == set(EXPECTED)
+    assert stars == {slug: want["stars"] for slug, want in EXPECTED.items()}  # assessed over real HTTP
     assert owners == {"jh-stats", "jh-transport", "jh-environment", "jh-gov-office"}
     assert publishers == owners | {"jh-health"}  # no publisher invented by a mapper
 
