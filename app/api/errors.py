@@ -1,0 +1,87 @@
+"""JSON errors of the native REST API, one stable shape for every failure under /api/v1.
+
+    {"error": {"status": 404, "code": "not-found", "message": "No dataset with slug 'x'."}}
+
+`code` is a short slug clients can switch on (it never changes for a given kind of
+error); `message` is for people and may be reworded. Handlers are registered on the
+REST blueprint only, so pages and the CKAN API keep their own error formats.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "too-large",
+    429: "too-many-requests",
+    500: "server-error",
+    503: "unavailable",
+}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {"error": {
+        "type": "object",
+        "required": ["status", "code", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "status": {"type": "integer", "description": "The HTTP status, repeated"},
+            "code": {"type": "string", "enum": sorted(set(CODES.values()) | {"not-assessed", "error"}),
+                     "description": "Stable machine-readable kind of error"},
+            "message": {"type": "string", "description": "What went wrong, for people"},
+        },
+    }},
+}
+
+
+class ApiError(Exception):
+    """Raise from a view to answer with the stable error shape."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    resp = jsonify({"error": {"status": status, "code": code, "message": message}})
+    resp.status_code = status
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.code, exc.message)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    resp = error_response(status, CODES.get(status, "error"), exc.description or exc.name)
+    if status == 405 and getattr(exc, "valid_methods", None):
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
+def _unexpected(exc: Exception) -> Response:
+    """A bug must still answer in the API's shape, without leaking internals."""
+    log.exception("unhandled error in the REST API")
+    return error_response(500, "server-error", "The server failed to answer this request.")
+
+
+def register(bp: Blueprint) -> None:
+    bp.register_error_handler(ApiError, _api_error)
+    bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,146 @@
+"""Response schemas of the native REST API (JSON Schema 2020-12, as OpenAPI 3.1 components).
+
+They live in code beside the views that fill them, are published in /api/v1/openapi.json,
+and the tests validate real responses against them, so the description cannot drift.
+The catalog record itself is catalog_schema/record.schema.json, embedded unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from app.api.errors import ERROR_SCHEMA
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(type_: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [type_, "null"], **extra}
+
+
+def _obj(required: list[str], props: dict[str, Any], extra: bool = False) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props, "additionalProperties": extra}
+
+
+def _record_schema() -> dict[str, Any]:
+    text = resources.files("catalog_schema").joinpath("record.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    schema.pop("$schema", None)
+    return schema
+
+
+LANGMAP = {"type": "object", "additionalProperties": {"type": "string"},
+           "description": "Text per language tag ({\"en\": ..., \"zh\": ...})"}
+URL = {"type": "string", "format": "uri"}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+PAGE_LINKS = _obj(["self", "first", "last"], {
+    "self": URL, "first": URL, "last": URL, "next": URL, "prev": URL})
+PAGINATION = _obj(["page", "per_page", "total", "pages"], {
+    "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
+    "total": {"type": "integer", "minimum": 0}, "pages": {"type": "integer", "minimum": 1}})
+FACET = {"type": "array", "items": _obj(["value", "count"], {
+    "value": {"type": ["string", "integer"]}, "count": {"type": "integer", "minimum": 1}})}
+PUBLISHER_REF = {"oneOf": [{"type": "null"}, _obj(["slug", "name"], {"slug": {"type": "string"}, "name": LANGMAP,
+                                                                     "links": {"type": "object"}})]}
+STAR = {"type": ["integer", "null"], "minimum": 0, "maximum": 5}
+SCORE = {"type": ["integer", "null"], "minimum": 0, "maximum": 100}
+TIME = _nullable("string", format="date-time")
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": ERROR_SCHEMA,
+    "Record": _record_schema(),
+    "DatasetSummary": _obj(["id", "slug", "title", "publisher", "stars", "score", "modified", "links"], {
+        "id": {"type": "string"}, "slug": {"type": "string"}, "title": LANGMAP, "publisher": PUBLISHER_REF,
+        "stars": STAR, "score": SCORE, "modified": _nullable("string"), "metadata_modified": TIME,
+        "links": _obj(["self", "html", "quality"], {"self": URL, "html": URL, "quality": URL})}),
+    "DatasetList": _obj(["items", "pagination", "facets", "links"], {
+        "items": {"type": "array", "items": _ref("DatasetSummary")}, "pagination": PAGINATION,
+        "facets": {"type": "object", "additionalProperties": FACET}, "links": PAGE_LINKS}),
+    "Dataset": {"allOf": [_ref("Record"), {"type": "object", "required": ["stars", "score", "links"], "properties": {
+        "stars": STAR, "score": SCORE, "assessed_at": TIME, "metadata_modified": TIME, "created": TIME,
+        "links": _obj(["self", "html", "quality", "quality_history", "usage", "exports"], {
+            "self": URL, "html": URL, "quality": URL, "quality_history": URL, "usage": URL, "badge": URL,
+            "publisher": URL, "exports": {"type": "object", "additionalProperties": URL}})}}]},
+    "Assessment": _obj(["dataset", "assessed_at", "stars", "score", "metadata", "distributions", "data",
+                        "findings"], {
+        "dataset": {"type": "string"}, "assessed_at": {"type": "string", "format": "date-time"},
+        "rule_version": {"type": "string"}, "stars": {"type": "integer", "minimum": 0, "maximum": 5},
+        "score": {"type": "integer", "minimum": 0, "maximum": 100}, "subscores": {"type": "object"},
+        "metadata": {"type": "object", "required": ["points", "max", "rating"]},
+        "distributions": {"type": "array", "items": {"type": "object"}}, "data": {"type": "object"},
+        "timeliness": {"type": ["object", "null"]}, "pii": {},
+        "findings": {"type": "array", "items": {"type": "object", "required": ["type", "severity", "message"]}}},
+        extra=True),
+    "AssessmentHistory": _obj(["dataset", "items"], {
+        "dataset": {"type": "string"},
+        "items": {"type": "array", "items": _obj(["at", "stars", "score", "metadata_points"], {
+            "at": {"type": "string", "format": "date-time"}, "stars": STAR, "score": SCORE,
+            "metadata_points": {"type": "integer"}, "metadata_rating": {"type": "string"},
+            "rule_version": {"type": "string"}})}}),
+    "Usage": _obj(["dataset", "days", "totals"], {
+        "dataset": {"type": "string"},
+        "days": {"type": "array", "items": _obj(["day", "views", "downloads", "api_calls"], {
+            "day": {"type": "string", "format": "date"}, "views": {"type": "integer"},
+            "downloads": {"type": "integer"}, "api_calls": {"type": "integer"}})},
+        "totals": _obj(["views", "downloads", "api_calls"], {
+            "views": {"type": "integer"}, "downloads": {"type": "integer"}, "api_calls": {"type": "integer"}})}),
+    "PublisherSummary": _obj(["slug", "name", "parent", "datasets", "links"], {
+        "slug": {"type": "string"}, "name": LANGMAP, "parent": _nullable("string"),
+        "homepage": _nullable("string"), "datasets": {"type": "integer", "minimum": 0},
+        "links": _obj(["self", "html", "quality"], {"self": URL, "html": URL, "quality": URL})}),
+    "PublisherList": _obj(["items", "pagination", "links"], {
+        "items": {"type": "array", "items": _ref("PublisherSummary")}, "pagination": PAGINATION,
+        "links": PAGE_LINKS}),
+    "Publisher": _obj(["slug", "name", "description", "parent", "children", "counts", "links"], {
+        "slug": {"type": "string"}, "name": LANGMAP, "description": LANGMAP, "uri": _nullable("string"),
+        "homepage": _nullable("string"), "email": _nullable("string"), "parent": _nullable("string"),
+        "children": {"type": "array", "items": {"type": "string"}},
+        "counts": _obj(["datasets", "withdrawn", "distributions", "assessed", "stars", "formats", "licences"], {
+            "datasets": {"type": "integer"}, "withdrawn": {"type": "integer"},
+            "distributions": {"type": "integer"}, "assessed": {"type": "integer"},
+            "stars": {"type": "array", "items": {"type": "integer"}, "minItems": 6, "maxItems": 6,
+                      "description": "Datasets at 0..5 stars (latest assessment)"},
+            "formats": COUNTS, "licences": COUNTS}),
+        "links": _obj(["self", "html", "quality", "datasets"], {
+            "self": URL, "html": URL, "quality": URL, "datasets": URL, "parent": URL})}),
+    "PublisherQuality": _obj(["publisher", "name", "datasets", "stars", "average_stars", "share_3_plus",
+                              "average_score", "average_metadata_points", "broken_links", "stale", "pii",
+                              "rank"], {
+        "publisher": {"type": "string"}, "name": LANGMAP, "datasets": {"type": "integer"},
+        "stars": {"type": "array", "items": {"type": "integer"}, "minItems": 6, "maxItems": 6},
+        "average_stars": {"type": "number"}, "share_3_plus": {"type": "number"},
+        "average_score": {"type": "number"}, "average_metadata_points": {"type": "number"},
+        "broken_links": {"type": "integer"}, "stale": {"type": "integer"}, "pii": {"type": "integer"},
+        "rank": {"type": "integer", "minimum": 1}, "change": {"type": ["number", "null"]},
+        "trend": {"type": "array", "items": {"type": "object"}},
+        "links": {"type": "object"}}),
+    "LeagueTable": _obj(["items"], {"items": {"type": "array", "items": _ref("PublisherQuality")}}),
+    "JobSummary": _obj(["id", "status", "added", "updated", "unchanged", "withdrawn", "errored", "links"], {
+        "id": {"type": "integer"}, "source": {"type": "string"}, "status": {"type": "string"},
+        "full": {"type": "boolean"}, "created_at": TIME, "started_at": TIME, "finished_at": TIME,
+        "added": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+        "withdrawn": {"type": "integer"}, "errored": {"type": "integer"}, "error": _nullable("string"),
+        "links": _obj(["self"], {"self": URL})}, extra=True),
+    "HarvestSource": _obj(["name", "type", "url", "publisher", "schedule", "enabled", "last_job", "links"], {
+        "name": {"type": "string"}, "type": {"type": "string"}, "url": {"type": "string"},
+        "publisher": _nullable("string"), "schedule": {"type": "string"}, "enabled": {"type": "boolean"},
+        "config": {"type": "object", "description": "Source settings; values of secret-looking keys are masked"},
+        "last_gathered_at": TIME, "datasets": {"type": "integer"},
+        "last_job": {"oneOf": [{"type": "null"}, _ref("JobSummary")]},
+        "jobs": {"type": "array", "items": _ref("JobSummary")},
+        "links": _obj(["self"], {"self": URL})}),
+    "HarvestSourceList": _obj(["items"], {"items": {"type": "array", "items": _ref("HarvestSource")}}),
+    "HarvestJob": {"allOf": [_ref("JobSummary"), {"type": "object", "required": ["errors", "errors_total"],
+                                                  "properties": {
+        "errors_total": {"type": "integer"},
+        "errors": {"type": "array", "items": _obj(["remote_id", "stage", "error", "payload"], {
+            "remote_id": {"type": "string"}, "stage": _nullable("string"), "error": _nullable("string"),
+            "payload": _nullable("string"), "payload_truncated": {"type": "boolean"},
+            "created_at": TIME})}}}]},
+    "OpenAPI": {"type": "object", "description": "This document (OpenAPI 3.1)", "required": ["openapi", "paths"]},
+    "DocsPage": {"type": "string", "description": "An HTML page listing every endpoint"},
+}
