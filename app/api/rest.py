@@ -235,8 +235,9 @@ def datasets():
 def dataset(slug: str):
     ds = _dataset(slug)
     a = latest_assessment(db_session(), ds.id)
+    pub = ds.publisher  # the record embeds the publisher, whose renames do not touch the dataset row
     etag = _etag(ds.id, ds.content_hash, _iso(ds.modified_at), _iso(ds.updated_at), ds.state, ds.stars, ds.score,
-                 a.id if a else None, request.url_root)
+                 a.id if a else None, pub and (pub.slug, pub.name, _iso(pub.updated_at)), request.url_root)
     _count_call(ds.id)
     if request.if_none_match.contains_weak(etag):
         return _conditional(None, etag, CATALOG_CACHE)
