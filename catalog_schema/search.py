@@ -47,7 +47,6 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
-    distinct,
     func,
     literal_column,
     select,
@@ -461,11 +460,19 @@ def _json_array_has_any(dialect: str, column, values: list[str]):
 
 
 def _json_elements(dialect: str, column):
-    """A table of the string elements of the JSON array in `column` (non-arrays give none)."""
+    """(FROM item, value column, conditions): the distinct elements of the JSON array in `column`, per dataset.
+
+    Distinct per row so that a facet is a plain count(*) (a keyword listed twice counts once).
+    """
     if dialect == "sqlite":
-        return func.json_each(column).table_valued("value").alias("je")
+        je = func.json_each(column).table_valued("value", "key").alias("je")
+        earlier = func.json_each(column).table_valued("value", "key").alias("je_earlier")
+        duplicate = select(1).select_from(earlier).where(earlier.c.value == je.c.value, earlier.c.key < je.c.key)
+        return je, je.c.value, [~duplicate.exists()]  # SQLite has no LATERAL; the condition goes outside
     safe = case((func.jsonb_typeof(column) == "array", column), else_=literal_column("'[]'::jsonb"))
-    return func.jsonb_array_elements_text(safe).table_valued("value").alias("je")
+    elements = func.jsonb_array_elements_text(safe).table_valued("value").alias("je")
+    distinct_elements = select(elements.c.value).distinct().lateral("je_distinct")
+    return distinct_elements, distinct_elements.c.value, []
 
 
 def _facet(session: Session, dialect: str, name: str, filtered, limit: int) -> list[tuple[Any, int]]:
@@ -477,13 +484,19 @@ def _facet(session: Session, dialect: str, name: str, filtered, limit: int) -> l
         value, count = (Dataset.license_id if name == "licence" else Dataset.stars), func.count()
         stmt = select(value, count).select_from(Dataset).where(value.is_not(None))
     elif name == "format":
-        value, count = Distribution.format, func.count(distinct(Distribution.dataset_id))
-        stmt = (select(value, count).select_from(Distribution).join(Dataset, Dataset.id == Distribution.dataset_id)
-                .where(value.is_not(None)))
+        # Distinct (dataset, format) pairs first: a hash aggregate, where count(DISTINCT) would sort per group.
+        pairs = filtered(select(Distribution.dataset_id, Distribution.format.label("value")).distinct()
+                         .select_from(Distribution).join(Dataset, Dataset.id == Distribution.dataset_id)
+                         .where(Distribution.format.is_not(None))).subquery("fp")
+        value, count = pairs.c.value, func.count()
+        stmt = select(value, count).group_by(value).order_by(count.desc(), value).limit(limit)
+        return [(v, int(n)) for v, n in session.execute(stmt).all()]
     else:
-        elements = _json_elements(dialect, Dataset.themes if name == "theme" else Dataset.keywords)
-        value, count = elements.c.value, func.count(distinct(Dataset.id))
-        stmt = select(value, count).select_from(Dataset).join(elements, true()).where(value.is_not(None))
+        array = Dataset.themes if name == "theme" else Dataset.keywords
+        elements, value, distinct_only = _json_elements(dialect, array)
+        count = func.count()
+        stmt = (select(value, count).select_from(Dataset).join(elements, true())
+                .where(value.is_not(None), *distinct_only))
     stmt = filtered(stmt).group_by(value).order_by(count.desc(), value).limit(limit)
     return [(v, int(n)) for v, n in session.execute(stmt).all()]
 

@@ -421,3 +421,12 @@ def test_search_migration_downgrades_and_upgrades(tmp_path):
     dbmod.upgrade(url)
     assert {"search_docs", "search_fts", "search_docs_after_delete"} <= search_objects()
     engine.dispose()
+
+
+def test_a_value_listed_twice_counts_once(session):
+    save_record(session, new_record(slug="twice", title={"en": "Twice"}, keywords=["bus", "bus", "公交"],
+                                    themes=["TRAN", "TRAN"], distributions=[
+                                        {"download_url": "http://127.0.0.1/a.csv", "format": "CSV"},
+                                        {"download_url": "http://127.0.0.1/b.csv", "format": "CSV"}]))
+    result = S.search(session, S.SearchQuery(facets=["keyword", "theme", "format"]))
+    assert result.facets == {"keyword": [("bus", 1), ("公交", 1)], "theme": [("TRAN", 1)], "format": [("CSV", 1)]}
