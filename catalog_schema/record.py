@@ -99,11 +99,16 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def validation_errors(record: Record) -> list[str]:
-    """Human-readable schema violations of a record (empty list when valid)."""
+@lru_cache(maxsize=1)
+def _validator():
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    return jsonschema.Draft202012Validator(schema())
+
+
+def validation_errors(record: Record) -> list[str]:
+    """Human-readable schema violations of a record (empty list when valid)."""
+    validator = _validator()
     errors = []
     for err in sorted(validator.iter_errors(record), key=lambda e: list(e.path)):
         where = "/".join(str(p) for p in err.path) or "(record)"

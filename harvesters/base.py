@@ -35,7 +35,7 @@ from catalog_schema.store import save_record
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 25  # records
+BATCH = 100  # records imported per transaction (a page of CKAN results)
 DEAD_AFTER = dt.timedelta(minutes=10)
 
 
@@ -148,13 +148,16 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
 
     seen = 0
     try:
+        batch: list[RemoteItem] = []
         for item in harvester.gather():
-            seen += 1
-            status = _import_one(factory, job_id, source_id, harvester, item, default_publisher, index)
-            if on_record:
-                on_record(status, item.remote_id)
-            if seen % HEARTBEAT_EVERY == 0:
+            batch.append(item)
+            if len(batch) >= BATCH:
+                seen += _import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
+                                      on_record)
+                batch = []
                 _heartbeat(factory, job_id)
+        if batch:
+            seen += _import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index, on_record)
     except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
         log.warning("harvest of %s failed: %s", source_name, exc)
         return _finish(factory, job_id, "failed", error=_describe(exc))
@@ -173,47 +176,89 @@ def _describe(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {text}" if not isinstance(exc, HarvestError) else text
 
 
-def _import_one(factory, job_id, source_id, harvester: Harvester, item: RemoteItem, default_publisher,
-                index) -> str:
-    """Fetch, map and upsert one record in a transaction of its own; returns its status."""
-    with factory() as session:
-        already = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
-                                                             HarvestRecord.remote_id == item.remote_id))
-        if already is not None:  # a source listing one id twice: count it once
-            return already.status
-        row = HarvestRecord(job_id=job_id, remote_id=item.remote_id, payload=_payload_text(item.payload),
-                            stage="gather")
-        try:
-            if item.error:
-                raise ValueError(item.error)
-            row.stage = "fetch"
-            item = harvester.fetch(item)
-            row.payload = _payload_text(item.payload)
-            row.stage = "import"
-            record = item.record if item.record is not None else harvester.to_record(item)
-            if not record.get("publisher") and default_publisher:
-                record["publisher"] = {"slug": default_publisher}
-            record.pop("id", None)  # the catalog assigns its own ids; the source's is `identifier`
-            problems = validation_errors(record)
-            if problems:
-                raise ValueError("record does not match the catalog schema: " + "; ".join(problems[:5]))
-            dataset, outcome = save_record(session, record, source_id=source_id, remote_id=item.remote_id,
-                                           payload=item.payload)
-            row.dataset_id = dataset.id
-            row.content_hash = dataset.content_hash
-            row.status = outcome
-            if index is not None and outcome != "unchanged":
-                index(session, dataset)
-            session.add(row)
+@dataclass
+class _Prepared:
+    item: RemoteItem
+    payload: str | None
+    stage: str
+    record: Record | None = None
+    error: str | None = None
+
+
+def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | None) -> _Prepared:
+    """Fetch and map one record, without touching the database (so a failure costs no rollback)."""
+    prep = _Prepared(item, _payload_text(item.payload), "gather")
+    try:
+        if item.error:
+            raise ValueError(item.error)
+        prep.stage = "fetch"
+        item = harvester.fetch(item)
+        prep.item, prep.payload = item, _payload_text(item.payload)
+        prep.stage = "import"
+        record = item.record if item.record is not None else harvester.to_record(item)
+        if not record.get("publisher") and default_publisher:
+            record["publisher"] = {"slug": default_publisher}
+        record.pop("id", None)  # the catalog assigns its own ids; the source's is `identifier`
+        problems = validation_errors(record)
+        if problems:
+            raise ValueError("record does not match the catalog schema: " + "; ".join(problems[:5]))
+        prep.record = record
+    except Exception as exc:
+        prep.error = _describe(exc)
+    return prep
+
+
+def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[RemoteItem], default_publisher,
+                  index, on_record) -> int:
+    """Import a batch in one transaction (fast); if the database refuses any of it, redo it one record
+    per transaction so that only the bad record becomes an error row."""
+    prepared, seen_here = [], set()
+    for item in items:
+        if item.remote_id in seen_here:  # a source listing one id twice: count it once
+            continue
+        seen_here.add(item.remote_id)
+        prepared.append(_prepare(harvester, item, default_publisher))
+    try:
+        with factory() as session:
+            outcomes = [_save(session, job_id, source_id, prep, index) for prep in prepared]
             session.commit()
-            return outcome
-        except Exception as exc:
-            session.rollback()
-            row = HarvestRecord(job_id=job_id, remote_id=item.remote_id, payload=_payload_text(item.payload),
-                                stage=row.stage, status="errored", error=_describe(exc))
-            session.add(row)
-            session.commit()
-            return "errored"
+    except Exception as exc:
+        log.info("batch of %d refused (%s); importing one by one", len(prepared), exc.__class__.__name__)
+        outcomes = []
+        for prep in prepared:
+            with factory() as session:
+                try:
+                    outcomes.append(_save(session, job_id, source_id, prep, index, check_done=True))
+                    session.commit()
+                except Exception as one_exc:
+                    session.rollback()
+                    prep.record, prep.error = None, _describe(one_exc)
+                    outcomes.append(_save(session, job_id, source_id, prep, index))
+                    session.commit()
+    if on_record:
+        for prep, outcome in zip(prepared, outcomes, strict=True):
+            on_record(outcome, prep.item.remote_id)
+    return len(prepared)
+
+
+def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, index, check_done: bool = False) -> str:
+    if check_done:
+        done = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
+                                                          HarvestRecord.remote_id == prep.item.remote_id))
+        if done is not None:
+            return done.status
+    row = HarvestRecord(job_id=job_id, remote_id=prep.item.remote_id, payload=prep.payload, stage=prep.stage)
+    if prep.record is None:
+        row.status, row.error = "errored", prep.error
+        session.add(row)
+        return "errored"
+    dataset, outcome = save_record(session, prep.record, source_id=source_id, remote_id=prep.item.remote_id,
+                                   payload=prep.item.payload)
+    row.dataset_id, row.content_hash, row.status = dataset.id, dataset.content_hash, outcome
+    if index is not None and outcome != "unchanged":
+        index(session, dataset)
+    session.add(row)
+    return outcome
 
 
 def _withdraw_unseen(factory, job_id: int, source_id: int, index) -> None:

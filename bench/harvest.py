@@ -1,0 +1,206 @@
+"""Benchmark: harvest throughput from a local CKAN-compatible server vs the raw download (DESIGN.md section 8).
+
+Generates N CKAN package dicts shaped like the real Birmingham ones (tests/fixtures/real/ckan),
+serves them from a local Action API on 127.0.0.1, then in the same run:
+
+1. downloads every page with ckanapi alone (`package_search`, 100 rows a page): the raw cost;
+2. harvests the source into SQLite, then into PostgreSQL (when reachable), each in a subprocess
+   so its peak memory (ru_maxrss) is its own;
+3. harvests N/4 packages too, to show peak memory does not grow with the catalog.
+
+Prints datasets/s, the ratio harvest time / raw download time (our overhead; target <= 2x), and
+peak memory.
+
+    .venv/bin/python -m bench.harvest [--packages 20000] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests/fixtures/real/ckan/birmingham_package_search.json"
+PG_ADMIN = os.environ.get("OPENDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def make_packages(n: int) -> list[dict]:
+    """n packages shaped like the real ones: real fields and values, unique ids and names, 1-4 resources."""
+    base = json.loads(FIXTURE.read_text("utf-8"))["result"]["results"]
+    out = []
+    for i in range(n):
+        pkg = copy.deepcopy(base[i % len(base)])
+        pkg["id"] = str(uuid.UUID(int=i + 1))
+        pkg["name"] = f"{pkg['name'][:80]}-{i}"
+        pkg["title"] = f"{pkg['title']} {i}"
+        pkg["metadata_modified"] = f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}T00:00:{i % 60:02d}.{i:06d}"
+        resources = pkg.get("resources") or []
+        pkg["resources"] = resources[: 1 + i % 4]
+        for j, res in enumerate(pkg["resources"]):
+            res["id"] = str(uuid.UUID(int=(i + 1) * 100 + j))
+            res["package_id"] = pkg["id"]
+        pkg["num_resources"] = len(pkg["resources"])
+        org = f"dept-{i % 40}"
+        pkg["organization"] = {**(pkg.get("organization") or {}), "name": org, "title": f"Department {i % 40}",
+                               "id": str(uuid.UUID(int=10**9 + i % 40))}
+        pkg["owner_org"] = pkg["organization"]["id"]
+        out.append(pkg)
+    return out
+
+
+def serve(packages: list[dict]):
+    """A minimal CKAN package_search over the packages, pages pre-sorted (the server is not what we measure)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+    from urllib.parse import parse_qs, urlsplit
+
+    ordered = sorted(packages, key=lambda p: (p["metadata_modified"], p["id"]))
+    encoded = [json.dumps(p) for p in ordered]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            parts = urlsplit(self.path)
+            q = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            start, rows = int(q.get("start", 0)), min(int(q.get("rows", 10)), 1000)
+            page = ",".join(encoded[start:start + rows])
+            body = f'{{"help": "", "success": true, "result": {{"count": {len(encoded)}, "results": [{page}]}}}}'
+            body = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def raw_download(url: str) -> tuple[float, int]:
+    from ckanapi import RemoteCKAN
+
+    start, seen, count = time.perf_counter(), 0, None
+    with RemoteCKAN(url, get_only=True) as ckan:
+        while count is None or seen < count:
+            result = ckan.action.package_search(q="*:*", rows=100, start=seen, sort="metadata_modified asc")
+            count = result["count"]
+            if not result["results"]:
+                break
+            seen += len(result["results"])
+    return time.perf_counter() - start, seen
+
+
+def harvest_in_subprocess(db_url: str, url: str) -> dict:
+    code = f"""
+import json, resource, time
+from app import settings
+from app.jobs import Runtime, harvest
+from catalog_schema.db import upgrade
+from catalog_schema.models import HarvestSource
+upgrade({db_url!r})
+values = settings.load({{}})
+values.update(DATABASE_URL={db_url!r}, ALLOW_HOSTS=["127.0.0.1"], ASSESS_AFTER_HARVEST=False)
+rt = Runtime(values)
+with rt.sessionmaker() as s:
+    s.add(HarvestSource(name="bench", type="ckan", url={url!r}))
+    s.commit()
+start = time.perf_counter()
+summary = harvest(rt, "bench").to_dict()
+elapsed = time.perf_counter() - start
+print(json.dumps({{"elapsed": elapsed, "summary": summary,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def postgres_url(name: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # no server: report and go on
+        print(f"PostgreSQL not reachable ({exc.__class__.__name__}); skipping it")
+        return None
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(n: int, skip_postgres: bool) -> dict:
+    results: dict = {"packages": n}
+    for size, label in ((n, "full"), (max(1, n // 4), "quarter")):
+        packages = make_packages(size)
+        httpd, url = serve(packages)
+        try:
+            raw, seen = raw_download(url)
+            assert seen == size, (seen, size)
+            results[f"raw_{label}"] = raw
+            with tempfile.TemporaryDirectory() as tmp:
+                lite = harvest_in_subprocess(f"sqlite:///{tmp}/bench.db", url)
+            results[f"sqlite_{label}"] = lite
+            if not skip_postgres:
+                pg_url = postgres_url(f"opendata_bench_{os.getpid()}")
+                if pg_url:
+                    try:
+                        results[f"postgres_{label}"] = harvest_in_subprocess(pg_url, url)
+                    finally:
+                        drop_postgres(f"opendata_bench_{os.getpid()}")
+        finally:
+            httpd.shutdown()
+    return results
+
+
+def report(r: dict) -> str:
+    n = r["packages"]
+    lines = [f"harvest of {n} CKAN packages from a local Action API (100 a page)",
+             f"  raw download with ckanapi alone: {r['raw_full']:.1f} s ({n / r['raw_full']:.0f} datasets/s)"]
+    for backend in ("sqlite", "postgres"):
+        full = r.get(f"{backend}_full")
+        if not full:
+            continue
+        quarter = r.get(f"{backend}_quarter")
+        added = full["summary"]["added"]
+        lines.append(f"  {backend:<8}: {full['elapsed']:.1f} s, {added / full['elapsed']:.0f} datasets/s, "
+                     f"{full['elapsed'] / r['raw_full']:.2f}x the raw download; peak memory {full['peak_mb']:.0f} MB "
+                     f"(with {n // 4} packages: {quarter['peak_mb']:.0f} MB)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--packages", type=int, default=20000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    print(report(run(args.packages, args.skip_postgres)))
+
+
+if __name__ == "__main__":
+    main()
