@@ -41,10 +41,10 @@ class Runtime:
         self.engine.dispose()
 
 
-def _index(session, dataset) -> None:
+def _index(session, dataset_ids: list[str]) -> None:
     from catalog_schema import search
 
-    search.index_dataset(session, dataset)
+    search.reindex_dataset_ids(session, dataset_ids)
 
 
 def run_harvest(rt: Runtime, job_id: int, on_record=None):

@@ -257,6 +257,8 @@ class HarvestRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
     job: Mapped[HarvestJob] = relationship(back_populates="records")
+    # A relationship (not only the column) so that a batch flush inserts the dataset first.
+    dataset: Mapped[Dataset | None] = relationship()
 
 
 class Assessment(Base):

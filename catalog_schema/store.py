@@ -80,12 +80,19 @@ def slugify(text: str, fallback: str = "dataset", max_length: int = 90) -> str:
 
 
 def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> str:
-    """`base`, or `base-2`, `base-3` ... whichever is free in `model`'s slug column."""
+    """`base`, or `base-2`, `base-3` ... whichever is free in `model`'s slug column.
+
+    Slugs given out in this session but not yet flushed count as taken (a batch of imports
+    flushes once)."""
+    pending: dict[str, Any] = session.info.setdefault(f"pending_slugs:{model.__tablename__}", {})
     slug, n = base, 1
     while True:
-        stmt = select(model.id).where(model.slug == slug)
-        found = session.scalar(stmt)
+        found = pending.get(slug)
+        if found is None:
+            found = session.scalar(select(model.id).where(model.slug == slug))
         if found is None or found == exclude_id:
+            if exclude_id is not None:
+                pending[slug] = exclude_id
             return slug
         n += 1
         slug = f"{base[:80]}-{n}"
@@ -95,6 +102,17 @@ def ensure_publisher(session: Session, agent: dict[str, Any] | None) -> Publishe
     """The publisher an agent names: found by slug, then URI, then name; created when unknown."""
     if not agent:
         return None
+    cache: dict[tuple, Publisher] = session.info.setdefault("publishers", {})
+    key = (agent.get("slug"), agent.get("uri"), json.dumps(agent.get("name") or {}, sort_keys=True))
+    cached = cache.get(key)
+    if cached is not None and cached in session:
+        return cached
+    pub = _find_or_create_publisher(session, agent)
+    cache[key] = pub
+    return pub
+
+
+def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publisher | None:
     slug = agent.get("slug")
     name = agent.get("name") or {}
     pub = None
@@ -199,7 +217,6 @@ def _save_record(session, record, source_id, remote_id, payload, dataset):
     ds.content_hash = digest
     ds.modified_at = utcnow()
     _save_distributions(session, ds, record["distributions"])
-    session.flush()
     return ds, outcome
 
 
@@ -215,7 +232,7 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
         url = rec.get("download_url") or rec.get("access_url")
         row = (by_id.get(rid) if rid else None) or (by_remote.get(rid) if rid else None) or by_url.get(url)
         if row is None or row in kept:
-            row = Distribution(id=rid if _is_uuid(rid) and not _id_taken(session, rid) else new_uuid())
+            row = Distribution(id=new_uuid())
             row.remote_id = rid
             ds.distributions.append(row)
         row.position = position
@@ -226,15 +243,6 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
     for row in existing:
         if row not in kept:
             ds.distributions.remove(row)
-
-
-def _is_uuid(value: Any) -> bool:
-    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                                                   value) is not None
-
-
-def _id_taken(session: Session, dist_id: str) -> bool:
-    return session.get(Distribution, dist_id) is not None
 
 
 def to_record(ds: Dataset) -> Record:

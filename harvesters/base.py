@@ -127,7 +127,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             on_record: Callable[[str, str], None] | None = None,
             index: Callable[[Session, Dataset], None] | None = None) -> JobSummary:
     """Run one harvest job to its end. `on_record(status, remote_id)` reports progress;
-    `index(session, dataset)` keeps the search index in step with each imported dataset."""
+    `index(session, dataset_ids)` keeps the search index in step with what each batch imported."""
     with factory() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
@@ -220,20 +220,28 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
         prepared.append(_prepare(harvester, item, default_publisher))
     try:
         with factory() as session:
-            outcomes = [_save(session, job_id, source_id, prep, index) for prep in prepared]
+            changed: list[str] = []
+            outcomes = [_save(session, job_id, source_id, prep, changed) for prep in prepared]
+            session.flush()
+            if index is not None and changed:
+                index(session, changed)
             session.commit()
     except Exception as exc:
         log.info("batch of %d refused (%s); importing one by one", len(prepared), exc.__class__.__name__)
         outcomes = []
         for prep in prepared:
             with factory() as session:
+                changed = []
                 try:
-                    outcomes.append(_save(session, job_id, source_id, prep, index, check_done=True))
+                    outcomes.append(_save(session, job_id, source_id, prep, changed, check_done=True))
+                    session.flush()
+                    if index is not None and changed:
+                        index(session, changed)
                     session.commit()
                 except Exception as one_exc:
                     session.rollback()
                     prep.record, prep.error = None, _describe(one_exc)
-                    outcomes.append(_save(session, job_id, source_id, prep, index))
+                    outcomes.append(_save(session, job_id, source_id, prep, []))
                     session.commit()
     if on_record:
         for prep, outcome in zip(prepared, outcomes, strict=True):
@@ -241,7 +249,8 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
     return len(prepared)
 
 
-def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, index, check_done: bool = False) -> str:
+def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, changed: list[str],
+          check_done: bool = False) -> str:
     if check_done:
         done = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
                                                           HarvestRecord.remote_id == prep.item.remote_id))
@@ -254,9 +263,9 @@ def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, index,
         return "errored"
     dataset, outcome = save_record(session, prep.record, source_id=source_id, remote_id=prep.item.remote_id,
                                    payload=prep.item.payload)
-    row.dataset_id, row.content_hash, row.status = dataset.id, dataset.content_hash, outcome
-    if index is not None and outcome != "unchanged":
-        index(session, dataset)
+    row.dataset, row.content_hash, row.status = dataset, dataset.content_hash, outcome
+    if outcome != "unchanged":
+        changed.append(dataset.id)
     session.add(row)
     return outcome
 
@@ -273,10 +282,11 @@ def _withdraw_unseen(factory, job_id: int, source_id: int, index) -> None:
             ds.state = "withdrawn"
             ds.withdrawn_at = now
             ds.modified_at = now
-            session.add(HarvestRecord(job_id=job_id, remote_id=ds.remote_id, dataset_id=ds.id, status="withdrawn",
+            session.add(HarvestRecord(job_id=job_id, remote_id=ds.remote_id, dataset=ds, status="withdrawn",
                                       stage="import"))
-            if index is not None:
-                index(session, ds)
+        session.flush()
+        if index is not None and gone:
+            index(session, [ds.id for ds in gone])
         session.commit()
 
 
