@@ -1,0 +1,101 @@
+"""`opendata user add|grant` and `opendata token create`, and the token rules of app.auth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app import auth
+from catalog_schema.models import ApiToken, Dataset, Membership, Publisher, User, utcnow
+from catalog_schema.store import ensure_publisher
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _opendata(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OPENDATA_DATABASE_URL": db_url}
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _publishers(session, *slugs: str) -> None:
+    for slug in slugs:
+        ensure_publisher(session, {"slug": slug, "name": {"en": slug.title()}})
+    session.commit()
+
+
+def test_user_and_token_commands(db_url, session, app):
+    _publishers(session, "jh-transport", "jh-stats")
+    out = _opendata(db_url, "user", "add", "Root@Example.org", "--role", "sysadmin")
+    assert out.returncode == 0, out.stderr
+    out = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin="s3cret pass\n")
+    assert out.returncode == 0, out.stderr
+    again = _opendata(db_url, "user", "add", "ed@transport.example")
+    assert again.returncode != 0 and "exists already" in again.stderr
+    out = _opendata(db_url, "user", "grant", "ed@transport.example", "jh-transport", "editor")
+    assert out.returncode == 0 and "editor of jh-transport" in out.stdout
+    missing = _opendata(db_url, "user", "grant", "ed@transport.example", "no-such-publisher", "admin")
+    assert missing.returncode != 0 and "no publisher" in missing.stderr
+
+    out = _opendata(db_url, "token", "create", "ed@transport.example", "--name", "laptop")
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip().splitlines()[-1]
+    assert token.startswith(auth.TOKEN_PREFIX) and " " not in token and len(token) > 40
+    assert _opendata(db_url, "token", "create", "nobody@example.org").returncode != 0
+
+    session.expire_all()
+    root = session.scalar(select(User).where(User.email == "root@example.org"))
+    ed = session.scalar(select(User).where(User.email == "ed@transport.example"))
+    assert root.is_sysadmin and not ed.is_sysadmin
+    assert auth.check_password(ed, "s3cret pass") and not auth.check_password(ed, "wrong")
+    assert "s3cret" not in ed.password_hash
+    row = session.scalar(select(ApiToken).where(ApiToken.user_id == ed.id))
+    assert row.name == "laptop" and row.token_hash == auth.hash_token(token) and token.startswith(row.prefix)
+    assert token not in {row.token_hash, row.prefix}
+    assert session.scalar(select(Membership.role).where(Membership.user_id == ed.id)) == "editor"
+
+    # the printed token is what a CKAN client sends
+    client = app.test_client()
+    pkg = {"name": "cli-made", "title": "Made with a CLI token", "owner_org": "jh-transport",
+           "resources": [{"url": "https://jtw.jinghai.example/a.csv", "format": "CSV"}]}
+    ok = client.post("/api/3/action/package_create", json=pkg, headers={"Authorization": token})
+    assert ok.status_code == 200 and ok.json["result"]["organization"]["name"] == "jh-transport"
+    refused = client.post("/api/action/package_create", json={**pkg, "name": "elsewhere", "owner_org": "jh-stats"},
+                          headers={"X-CKAN-API-Key": token})
+    assert refused.status_code == 403 and refused.json["error"]["__type"] == "Authorization Error"
+    session.expire_all()
+    assert [d.slug for d in session.scalars(select(Dataset))] == ["cli-made"]
+    assert session.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == ed.id)) is not None
+
+
+def test_token_rules(session):
+    _publishers(session, "a-pub", "b-pub")
+    a, b = (session.scalar(select(Publisher).where(Publisher.slug == s)) for s in ("a-pub", "b-pub"))
+    editor = auth.create_user(session, "e@example.org")
+    admin = auth.create_user(session, "adm@example.org")
+    sysadmin = auth.create_user(session, "sys@example.org", sysadmin=True)
+    outsider = auth.create_user(session, "out@example.org")
+    auth.grant(session, editor, a, "editor")
+    auth.grant(session, admin, a, "admin")
+    assert [auth.can_edit(session, u, a) for u in (editor, admin, sysadmin, outsider, None)] == \
+        [True, True, True, False, False]
+    assert [auth.can_edit(session, u, b) for u in (editor, admin, sysadmin, outsider)] == [False, False, True, False]
+
+    live = auth.create_token(session, editor, "live")
+    expired = auth.create_token(session, editor, "old", expires_at=utcnow() - dt.timedelta(minutes=1))
+    revoked = auth.create_token(session, editor, "revoked")
+    session.commit()
+    revoked_row = session.scalar(select(ApiToken).where(ApiToken.name == "revoked"))
+    auth.revoke_token(session, revoked_row.id)
+    assert auth.user_for_token(session, live) is editor
+    assert session.scalar(select(ApiToken.last_used_at).where(ApiToken.name == "live")) is not None
+    assert auth.user_for_token(session, expired) is None
+    assert auth.user_for_token(session, revoked) is None
+    assert auth.user_for_token(session, live + "x") is None and auth.user_for_token(session, "") is None
+    editor.active = False
+    assert auth.user_for_token(session, live) is None
