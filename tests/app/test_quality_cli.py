@@ -1,0 +1,70 @@
+"""`opendata quality file` on sample files, and the scheduler's choice of due sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.scheduler import due_sources
+from catalog_schema.models import HarvestJob, HarvestSource
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ROOT / "data_samples" / "files"
+
+
+def _quality_file(path: Path, *extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    result = subprocess.run([sys.executable, "-m", "app.cli", "quality", "file", str(path), "--json", *extra],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("name, licence, stars, must", [
+    ("jh-stats/nbs_gdp_20y_gbk.csv", "cc-by", 3, {"encoding-not-utf8", "notes-rows", "no-uris"}),
+    ("jh-gov-office/general-public-budget-2024.pdf", "CC-BY-4.0", 1, {"not-machine-readable"}),
+    ("jh-transport/parking-lots.csv", "CC-BY-4.0", 0, {"html-not-data", "format-mismatch"}),
+    ("jh-gov-office/hotline-complaints-2026.csv", "https://creativecommons.org/licenses/by/4.0/", 3,
+     {"pii-id-number", "pii-phone", "pii-email", "pii-bank-card"}),
+    ("jh-gov-office/service-statistics.csv", None, 0, {"licence-missing", "missing-cells", "duplicate-row"}),
+])
+def test_quality_file_on_samples(name, licence, stars, must):
+    doc = _quality_file(FILES / name, *(["--licence", licence] if licence else []))
+    types = {f["type"] for f in doc["findings"]}
+    assert doc["stars"] == stars, doc["distributions"]
+    assert must <= types, types
+    assert not types & {"missing-keywords", "missing-theme"}  # a file has no catalog metadata to judge
+
+
+def test_quality_file_never_prints_personal_values():
+    path = FILES / "jh-gov-office/hotline-complaints-2026.csv"
+    text = json.dumps(_quality_file(path, "--licence", "cc-by"), ensure_ascii=False)
+    import csv
+
+    rows = list(csv.reader(path.read_text("utf-8").splitlines()))
+    header = rows[0]
+    for row in rows[1:]:
+        for column, cell in zip(header, row, strict=False):
+            if "@" in cell or (sum(ch.isdigit() for ch in cell) >= 11):
+                assert cell not in text, column
+
+
+def test_due_sources(runtime):
+    now = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
+    with runtime.sessionmaker() as session:
+        for name, schedule in (("d", "daily"), ("w", "weekly"), ("m", "manual"), ("fresh", "daily")):
+            session.add(HarvestSource(name=name, type="ckan", url="http://127.0.0.1/", schedule=schedule))
+        session.flush()
+        fresh = session.query(HarvestSource).filter_by(name="fresh").one()
+        weekly = session.query(HarvestSource).filter_by(name="w").one()
+        session.add(HarvestJob(source=fresh, status="finished", created_at=now - dt.timedelta(hours=2)))
+        session.add(HarvestJob(source=weekly, status="finished", created_at=now - dt.timedelta(days=3)))
+        session.commit()
+    assert sorted(due_sources(runtime, now=now)) == ["d"]
+    assert sorted(due_sources(runtime, now=now + dt.timedelta(days=5))) == ["d", "fresh", "w"]
