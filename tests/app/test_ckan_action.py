@@ -321,6 +321,9 @@ def test_writes_with_tokens_and_roles(live):
         RemoteCKAN(live.url).action.package_create(**{**new, "name": "anonymous"})
     with pytest.raises(NotAuthorized):
         editor.action.package_patch(id="jinghai-statistical-tables-2024", title="Hijacked")  # another publisher
+    with pytest.raises(NotAuthorized) as harvested:
+        editor.action.package_patch(id="bus-stops", title="Edited")  # own publisher, but harvested
+    assert "harvested" in str(harvested.value)
     with pytest.raises(NotFound):
         editor.action.package_update(id="no-such-dataset", title="x")
     with pytest.raises(ValidationError):
@@ -329,6 +332,16 @@ def test_writes_with_tokens_and_roles(live):
     raw = live.app.test_client().post("/api/3/action/package_create", json={**new, "name": "raw"},
                                       headers={"Authorization": "wrong"})
     assert raw.status_code == 403 and raw.json["error"]["__type"] == "Authorization Error"
+    client = live.app.test_client()
+    as_get = client.get("/api/3/action/package_create?name=by-get&owner_org=jh-transport",
+                        headers={"Authorization": editor.apikey})
+    assert as_get.status_code == 400 and as_get.json["success"] is False
+    not_json = client.post("/api/3/action/package_create", data=b"{not json", content_type="application/json",
+                           headers={"Authorization": editor.apikey})
+    assert not_json.status_code == 400 and "JSON Error" in not_json.json["error"]["message"]
+    unknown = client.get("/api/3/action/package_frobnicate")
+    assert unknown.status_code == 400 and "Action name not known" in unknown.json["error"]["message"]
+    assert _db_state(live.sessionmaker) == before
 
     updated = editor.action.package_update(**{**created, "title": "Ferry timetable (summer)"})
     assert updated["title"] == "Ferry timetable (summer)" and updated["id"] == created["id"]
