@@ -319,8 +319,10 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         facet_limit=max(facet_limit, 1))
     found = search.search(session, query)
     facets, search_facets = {}, {}
+    orgs = {v for v, _ in found.facets.get("publisher", [])}
+    titles = {p.slug: pick_text(p.name) for p in session.scalars(select(Publisher).where(Publisher.slug.in_(orgs)))}
     for name in fields:
-        items = [_facet_item(session, name, value, count)
+        items = [_facet_item(titles, name, value, count)
                  for value, count in found.facets.get(ckan_query.FACET_FIELDS[name], [])][:facet_limit]
         facets[name] = {item["name"]: item["count"] for item in items}
         search_facets[name] = {"title": name, "items": items}
@@ -328,11 +330,10 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
             "search_facets": search_facets}
 
 
-def _facet_item(session: Session, field: str, value: Any, count: int) -> dict[str, Any]:
+def _facet_item(org_titles: dict[str, str], field: str, value: Any, count: int) -> dict[str, Any]:
     name, display = str(value), str(value)
     if field == "organization":
-        pub = session.scalar(select(Publisher).where(Publisher.slug == value))
-        display = pick_text(pub.name) if pub is not None and pub.name else name
+        display = org_titles.get(name) or name
     elif field == "res_format":
         fmt = vocab.format_by_code(value)
         name = display = fmt.label if fmt else name

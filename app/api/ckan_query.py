@@ -197,7 +197,10 @@ def translate(q: Any, fq: Any, fq_list: Any = None, *, now: dt.datetime | None =
 _SORTS = {("score", "desc"): "relevance", ("metadata_modified", "desc"): "-modified",
           ("metadata_modified", "asc"): "modified", ("title_string", "asc"): "title",
           ("title_string", "desc"): "-title", ("title", "asc"): "title", ("title", "desc"): "-title",
-          ("name", "asc"): "name", ("name", "desc"): "-name"}
+          ("name", "asc"): "name", ("name", "desc"): "-name",
+          # ckanext-harvest pages with `id asc`: it needs a stable, total order, not ids in order.
+          # Names are unique, so name order gives it that (search has no id sort key yet).
+          ("id", "asc"): "name", ("id", "desc"): "-name"}
 
 
 def translate_sort(sort: Any) -> str | None:

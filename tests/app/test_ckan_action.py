@@ -173,6 +173,7 @@ def test_sorts_and_facet_fields():
     assert ckan_query.translate_sort("title_string asc") == "title"
     assert ckan_query.translate_sort("score desc, metadata_modified desc") == "relevance"
     assert ckan_query.translate_sort("name asc") == "name"
+    assert ckan_query.translate_sort("id asc") == "name"  # ckanext-harvest's paging: stable and total
     with pytest.raises(ckan_query.QueryError):
         ckan_query.translate_sort("views_recent desc")
     assert ckan_query.facet_fields('["organization", "res_format"]') == ["organization", "res_format"]
@@ -225,6 +226,11 @@ def test_package_search_with_ckanapi(live):
     pages = [ck.action.package_search(rows=5, start=start, sort="name asc") for start in range(0, total, 5)]
     names = [p["name"] for page in pages for p in page["results"]]
     assert len(names) == total and names == sorted(names) and len(set(names)) == total
+
+    harvest_pages = [ck.action.package_search(rows="7", start=str(start), sort="id asc", fq="+dataset_type:dataset")
+                     for start in range(0, total, 7)]  # as ckanext-harvest pages, with string values
+    assert sorted(p["id"] for page in harvest_pages for p in page["results"]) == \
+        sorted(p["id"] for p in everything["results"])
 
     by_title = ck.action.package_search(rows=1000, sort="title_string asc")["results"]
     english = [(p.get("title_translated") or {}).get("en") or p["title"] for p in by_title]
