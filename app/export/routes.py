@@ -1,5 +1,486 @@
-"""(being written)"""
+"""Publishing the catalog: DCAT-AP 3 pages and dumps, CSV/XML/JSON, /data.json, per-dataset formats, badges.
 
-from flask import Blueprint
+- `/catalog.{ttl,rdf,jsonld,nt}`: one Hydra page (`?page=N`, `?per_page=` up to 1000,
+  default 100, `?modified_since=ISO`); `?page=all` or `/catalog/dump.{nt,ttl}`: the whole
+  catalog streamed in constant memory (`stream_rdf`).
+- `/catalog.{csv,xml,json}` and `/data.json` (Project Open Data v1.1): streamed.
+- `/dataset/<slug>.{ttl,rdf,jsonld,nt,json,xml,csv}`; `/dataset/<slug>` negotiated on
+  `Accept` (q-values); the HTML branch is the web pages' (`datasets.show`, or
+  `app.web.datasets.render_dataset_page(slug)`), else a minimal page.
+- `/dataset/<slug>/badge.svg`, `/publisher/<slug>/badge.svg`; `/quality/metric/<name>`.
+
+`alternate_links(slug)` and `schema_org_jsonld(record)` are for the dataset page's
+`<link rel="alternate">` and embedded schema.org JSON-LD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import io
+import json
+import queue
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from markupsafe import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app import db_session, setting
+from app.export import badges, batches, dqv, stream_rdf
+from app.export import catalog as catalog_export
+from catalog_schema import dcat as dcatmap
+from catalog_schema.models import Dataset, Publisher
+from catalog_schema.record import Record, pick_text
+from catalog_schema.store import to_record
 
 bp = Blueprint("exports", __name__)
+
+RDF_EXTS = ("ttl", "rdf", "jsonld", "nt")
+TABLE_EXTS = ("csv", "xml", "json")
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 100, 1000
+MEDIA = {**{ext: media for ext, (_, media) in dcatmap.SYNTAXES.items()},
+         "csv": "text/csv", "xml": "application/xml", "json": "application/json"}
+# Accept media type -> the representation of /dataset/<slug> (HTML first: it wins ties such as */*)
+NEGOTIABLE = {"text/html": "html", "application/xhtml+xml": "html", "text/turtle": "ttl",
+              "application/rdf+xml": "rdf", "application/ld+json": "jsonld", "application/n-triples": "nt",
+              "application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/csv": "csv"}
+PAGE_ENDPOINTS = ("datasets.show", "exports.dataset_page")
+BADGE_MAX_AGE = 3600
+
+
+def _site() -> str:
+    return setting("SITE_URL").rstrip("/")
+
+
+def catalog_info() -> dict[str, Any]:
+    """The dcat:Catalog's mandatory title, description and publisher, from SITE_TITLE and SITE_URL."""
+    title = setting("SITE_TITLE")
+    return {"uri": f"{_site()}/catalog", "title": {"": title},
+            "description": {"en": f"Datasets published on {title}.", "zh": f"{title}发布的数据集。"},
+            "publisher": {"slug": "portal", "name": {"": title}, "homepage": _site()},
+            "homepage": _site()}
+
+
+def _media(ext: str) -> str:
+    media = MEDIA[ext]
+    return media + "; charset=utf-8" if media.startswith("text/") or ext in ("json", "xml", "jsonld") else media
+
+
+# --------------------------------------------------------------------------- catalog pages and dumps
+
+
+def _modified_since() -> dt.datetime | None:
+    raw = request.args.get("modified_since")
+    if not raw:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        abort(Response(json.dumps({"error": f"modified_since is not an ISO 8601 date/time: {raw!r}"}), 400,
+                       mimetype="application/json"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC)
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(Response(json.dumps({"error": f"{name} must be an integer, not {raw!r}"}), 400,
+                       mimetype="application/json"))
+    if value < low:
+        abort(Response(json.dumps({"error": f"{name} must be at least {low}"}), 400, mimetype="application/json"))
+    return min(value, high) if high is not None else value
+
+
+def _records_stream(**kw: Any) -> Iterator[Record]:
+    """Records for a streamed body: the generator outlives the request, so it keeps its own session."""
+    factory = current_app.extensions["opendata"]["sessionmaker"]
+
+    def gen() -> Iterator[Record]:
+        with factory() as session:
+            yield from batches.iter_records(session, **kw)
+
+    return gen()
+
+
+def _page_url(ext: str, page: int, per_page: int, since: str | None) -> str:
+    params = {"page": page, "per_page": per_page}
+    if since:
+        params["modified_since"] = since
+    return f"{_site()}/catalog.{ext}?{urlencode(params)}"
+
+
+@bp.get("/catalog.<any(ttl,rdf,jsonld,nt,csv,xml,json):ext>")
+def catalog(ext: str):
+    since = _modified_since()
+    if ext in TABLE_EXTS:
+        return _table_dump(ext, since)
+    if request.args.get("page") == "all":
+        return _rdf_dump(ext, since)
+    page = _int_arg("page", 1, 1)
+    per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    session = db_session()
+    where = [Dataset.state == "active"]
+    if since is not None:
+        where.append(Dataset.modified_at >= since)
+    total = session.scalar(select(func.count()).select_from(Dataset).where(*where))
+    last = max(1, -(-total // per_page))
+    if page > last:
+        abort(404)
+    rows = session.scalars(select(Dataset).where(*where).order_by(Dataset.slug).offset((page - 1) * per_page)
+                          .limit(per_page).options(selectinload(Dataset.publisher),
+                                                   selectinload(Dataset.distributions))).all()
+    raw_since = request.args.get("modified_since")
+    info = {"uri": _page_url(ext, page, per_page, raw_since), "first": _page_url(ext, 1, per_page, raw_since),
+            "last": _page_url(ext, last, per_page, raw_since), "total_items": total, "per_page": per_page,
+            "next": _page_url(ext, page + 1, per_page, raw_since) if page < last else None,
+            "previous": _page_url(ext, page - 1, per_page, raw_since) if page > 1 else None}
+    graph = dcatmap.catalog_to_rdf([to_record(ds) for ds in rows], site_url=_site(), catalog_info=catalog_info(),
+                                   page=info)
+    return Response(_serialize(graph, ext), mimetype=_media(ext))
+
+
+def _serialize(graph, ext: str) -> bytes:
+    with warnings.catch_warnings():  # rdflib's JSON-LD writer uses its own deprecated ConjunctiveGraph
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return dcatmap.serialize(graph, ext)[0]
+
+
+@bp.get("/catalog/dump.<any(nt,ttl):ext>")
+def catalog_dump(ext: str):
+    return _rdf_dump(ext, _modified_since())
+
+
+def _rdf_dump(ext: str, since: dt.datetime | None) -> Response:
+    if ext not in ("nt", "ttl"):
+        abort(Response(json.dumps({"error": "the full dump is streamed as N-Triples or Turtle: use "
+                                            "/catalog.nt?page=all or /catalog.ttl?page=all"}), 400,
+                       mimetype="application/json"))
+    body = stream_rdf.stream_catalog(_records_stream(modified_since=since), ext, site_url=_site(),
+                                     catalog_info=catalog_info())
+    return Response(body, mimetype=_media(ext))
+
+
+def _table_dump(ext: str, since: dt.datetime | None) -> Response:
+    writer = {"csv": catalog_export.write_csv, "xml": catalog_export.write_xml, "json": catalog_export.write_json}[ext]
+    factory = current_app.extensions["opendata"]["sessionmaker"]
+
+    def write(out) -> None:
+        with factory() as session:
+            writer(batches.iter_records(session, modified_since=since), out)
+
+    return Response(_pushed(write), mimetype=_media(ext))
+
+
+class _Stopped(Exception):
+    """The client went away: the writer thread stops at its next write."""
+
+
+class _QueueWriter(io.TextIOBase):
+    def __init__(self, q: queue.Queue, stop: threading.Event, chunk: int = 64 * 1024):
+        self.q, self.stop, self.chunk = q, stop, chunk
+        self.parts: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.stop.is_set():
+            raise _Stopped()
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= self.chunk:
+            self.flush_parts()
+        return len(text)
+
+    def flush_parts(self) -> None:
+        if self.parts:
+            self.q.put("".join(self.parts))
+            self.parts, self.size = [], 0
+
+
+_END = object()
+
+
+def _pushed(write: Callable[[io.TextIOBase], None]) -> Iterator[str]:
+    """Turn a writer that pushes text into a file into chunks a streamed response pulls (bounded queue)."""
+    q: queue.Queue = queue.Queue(maxsize=8)
+    stop = threading.Event()
+    out = _QueueWriter(q, stop)
+
+    def run() -> None:
+        try:
+            write(out)
+            out.flush_parts()
+            q.put(_END)
+        except _Stopped:
+            pass
+        except BaseException as exc:  # handed to the response generator, which re-raises it
+            q.put(exc)
+
+    def chunks() -> Iterator[str]:
+        threading.Thread(target=run, daemon=True, name="export-writer").start()
+        try:
+            while True:
+                item = q.get()
+                if item is _END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while True:  # unblock a writer waiting on a full queue
+                try:
+                    q.get_nowait()
+                except queue.Empty:
+                    break
+
+    return chunks()
+
+
+@bp.get("/data.json")
+def data_json():
+    from catalog_schema.datajson import catalog_to_datajson, to_datajson
+
+    site = _site()
+    head = json.dumps(catalog_to_datajson([], site_url=site), ensure_ascii=False)
+    assert head.endswith('"dataset": []}')
+    records = _records_stream()
+
+    def body() -> Iterator[str]:
+        yield head[: -len("[]}")] + "["
+        for i, rec in enumerate(records):
+            yield ("," if i else "") + "\n" + json.dumps(to_datajson(rec, site_url=site), ensure_ascii=False)
+        yield "\n]}\n"
+
+    return Response(body(), mimetype="application/json")
+
+
+# --------------------------------------------------------------------------- one dataset
+
+
+def _dataset_or_404(slug: str) -> Dataset:
+    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state != "deleted")
+                             .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
+    if ds is None:
+        abort(404)
+    return ds
+
+
+def dataset_graph(ds: Dataset, record: Record | None = None):
+    """The dataset's DCAT-AP 3 graph with its latest assessment as DQV measurements."""
+    from app.assessment import assessment_document, latest_assessment
+
+    record = record or to_record(ds)
+    graph = dcatmap.dataset_to_rdf(record, site_url=_site())
+    latest = latest_assessment(db_session(), ds.id)
+    if latest is not None:
+        graph.bind("dqv", dqv.DQV)
+        dqv.assessment_to_rdf(assessment_document(ds, latest), record, site_url=_site(), graph=graph)
+    return graph
+
+
+def dataset_representation(slug: str, ext: str) -> Response:
+    ds = _dataset_or_404(slug)
+    record = to_record(ds)
+    if ext in RDF_EXTS:
+        body: str | bytes = _serialize(dataset_graph(ds, record), ext)
+    elif ext == "json":
+        body = json.dumps(record, ensure_ascii=False, default=str)
+    else:
+        buf = io.StringIO()
+        (catalog_export.write_csv if ext == "csv" else catalog_export.write_xml)([record], buf)
+        body = buf.getvalue()
+    resp = Response(body, mimetype=_media(ext))
+    resp.headers["Link"] = f'<{_site()}/dataset/{slug}>; rel="canonical"'
+    return resp
+
+
+@bp.get("/dataset/<slug>.<any(ttl,rdf,jsonld,nt,json,xml,csv):ext>")
+def dataset_format(slug: str, ext: str):
+    return dataset_representation(slug, ext)
+
+
+def negotiate(accept) -> str | None:
+    """The representation `Accept` prefers (q-values honoured; HTML wins ties), or None if none is acceptable."""
+    best = accept.best_match(list(NEGOTIABLE), default=None) if accept else "text/html"
+    return NEGOTIABLE.get(best) if best else None
+
+
+@bp.before_app_request
+def _negotiate_dataset():
+    """RDF, JSON, XML or CSV for /dataset/<slug> when Accept asks for them; HTML falls through to the page."""
+    if request.endpoint not in PAGE_ENDPOINTS or request.method not in ("GET", "HEAD"):
+        return None
+    slug = (request.view_args or {}).get("slug")
+    if not slug:
+        return None
+    choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "html"
+    if choice is None:
+        return Response("Not Acceptable: available " + ", ".join(sorted(set(NEGOTIABLE))), 406,
+                        mimetype="text/plain")
+    if choice == "html":
+        return None
+    resp = dataset_representation(slug, choice)
+    resp.vary.add("Accept")
+    return resp
+
+
+@bp.after_app_request
+def _vary_accept(resp: Response) -> Response:
+    if request.endpoint in PAGE_ENDPOINTS:
+        resp.vary.add("Accept")
+    return resp
+
+
+@bp.get("/dataset/<slug>")
+def dataset_page(slug: str):
+    """The HTML page: the web module's if it has one, else a minimal page with the alternates and schema.org."""
+    try:
+        web = importlib.import_module("app.web.datasets")
+    except ImportError:
+        web = None
+    render = getattr(web, "render_dataset_page", None)
+    if render is not None:
+        return render(slug)
+    ds = _dataset_or_404(slug)
+    return Response(minimal_page(to_record(ds)), mimetype="text/html")
+
+
+def minimal_page(record: Record) -> str:
+    title = pick_text(record.get("title"))
+    links = "".join(f'<link rel="alternate" type="{escape(media)}" href="{escape(url)}">'
+                    for media, url in alternate_links(record["slug"]))
+    items = "".join(f'<li><a href="{escape(url)}">{escape(media)}</a></li>'
+                    for media, url in alternate_links(record["slug"]))
+    return ("<!doctype html><html><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title>{links}"
+            f'<script type="application/ld+json">{jsonld_script(schema_org_jsonld(record))}</script>'
+            f"</head><body><h1>{escape(title)}</h1><p>{escape(pick_text(record.get('description')))}</p>"
+            f"<ul>{items}</ul></body></html>")
+
+
+def jsonld_script(data: dict[str, Any]) -> str:
+    """JSON for a <script> element: '<', '>' and '&' as \\u escapes, so no text can close the element."""
+    return (json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
+
+
+def alternate_links(slug: str) -> list[tuple[str, str]]:
+    """(media type, URL) of every machine-readable form of a dataset, for <link rel="alternate">."""
+    out = []
+    for ext in (*RDF_EXTS, "json", "xml", "csv"):
+        try:
+            url = url_for("exports.dataset_format", slug=slug, ext=ext)
+        except RuntimeError:  # outside a request: plain paths
+            url = f"/dataset/{slug}.{ext}"
+        out.append((MEDIA[ext], url))
+    return out
+
+
+def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, Any]:
+    """A schema.org Dataset for the page's <script type="application/ld+json"> (what search engines index)."""
+    from catalog_schema import vocab
+
+    site = (site_url or _site()).rstrip("/")
+    url = f"{site}/dataset/{record['slug']}"
+    out: dict[str, Any] = {"@context": "https://schema.org", "@type": "Dataset", "@id": url, "url": url,
+                           "name": pick_text(record.get("title")),
+                           "description": pick_text(record.get("description"))}
+    if record.get("identifier"):
+        out["identifier"] = record["identifier"]
+    if record.get("keywords"):
+        out["keywords"] = list(record["keywords"])
+    lic = record.get("license_raw") or record.get("license")
+    if record.get("license"):
+        found = vocab.licence_by_id(record["license"])
+        lic = found.url if found is not None and found.url else lic
+    if lic:
+        out["license"] = lic
+    for key, prop in (("publisher", "publisher"), ("creator", "creator")):
+        agent = record.get(key)
+        if agent:
+            org = {"@type": "Organization", "name": pick_text(agent.get("name"))}
+            if agent.get("slug"):
+                org["url"] = f"{site}/publisher/{agent['slug']}"
+            out[prop] = org
+    if "creator" not in out and "publisher" in out:
+        out["creator"] = out["publisher"]
+    for key, prop in (("issued", "datePublished"), ("modified", "dateModified")):
+        if record.get(key):
+            out[prop] = record[key]
+    temporal = record.get("temporal") or {}
+    if temporal.get("start") or temporal.get("end"):
+        out["temporalCoverage"] = f"{temporal.get('start') or '..'}/{temporal.get('end') or '..'}"
+    if record.get("spatial"):
+        out["spatialCoverage"] = [{"@type": "Place", "name": place} for place in record["spatial"]]
+    dists = []
+    for dist in record.get("distributions") or []:
+        url_ = dist.get("download_url") or dist.get("access_url")
+        if not url_:
+            continue
+        item = {"@type": "DataDownload", "contentUrl": url_}
+        if pick_text(dist.get("title")):
+            item["name"] = pick_text(dist.get("title"))
+        fmt = dist.get("media_type") or dist.get("format") or dist.get("format_raw")
+        if fmt:
+            item["encodingFormat"] = fmt
+        dists.append(item)
+    if dists:
+        out["distribution"] = dists
+    return out
+
+
+# --------------------------------------------------------------------------- badges and metrics
+
+
+def _svg(body: str) -> Response:
+    resp = Response(body, mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE}"
+    resp.set_etag(hashlib.sha256(body.encode("utf-8")).hexdigest()[:32])
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return resp.make_conditional(request)
+
+
+@bp.get("/dataset/<slug>/badge.svg")
+def dataset_badge(slug: str):
+    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active"))
+    if ds is None:
+        abort(404)
+    return _svg(badges.badge("open data", ds.stars, pick_text(ds.title)))
+
+
+@bp.get("/publisher/<slug>/badge.svg")
+def publisher_badge(slug: str):
+    session = db_session()
+    pub = session.scalar(select(Publisher).where(Publisher.slug == slug))
+    if pub is None:
+        abort(404)
+    avg, rated = session.execute(select(func.avg(Dataset.stars), func.count(Dataset.stars))
+                                 .where(Dataset.publisher_id == pub.id, Dataset.state == "active")).one()
+    stars = float(avg) if rated else None
+    detail = f"{stars:.1f} ({rated})" if rated else None
+    return _svg(badges.badge("open data", stars, pick_text(pub.name), detail=detail))
+
+
+@bp.get("/quality/metric/<name>")
+def quality_metric(name: str):
+    if name not in dqv.METRICS:
+        abort(404)
+    choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "ttl"
+    ext = choice if choice in RDF_EXTS else "ttl"
+    return Response(_serialize(dqv.metric_graph(_site(), name), ext), mimetype=_media(ext))

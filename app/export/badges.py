@@ -1,0 +1,44 @@
+"""SVG star badges (datasets and publishers), in the shields.io two-panel style.
+
+Every text that reaches the SVG (a dataset title in <title>, labels) is escaped, so
+a title like `<script>` stays text. The bytes depend only on the inputs, so the
+routes can answer with an ETag and let caches keep them.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+COLOURS = {0: "#9f9f9f", 1: "#e05d44", 2: "#fe7d37", 3: "#dfb317", 4: "#97ca00", 5: "#4c1"}
+
+
+def _width(text: str) -> int:
+    """Approximate rendered width in px at 11px Verdana (wide glyphs count double)."""
+    return sum(13 if ord(ch) > 0x2E7F else 7 for ch in text) + 10
+
+
+def star_text(stars: float | None) -> str:
+    if stars is None:
+        return "not assessed"
+    full = int(round(stars))
+    return "★" * full + "☆" * (5 - full)
+
+
+def badge(label: str, stars: float | None, title: str, *, detail: str | None = None) -> str:
+    """An SVG badge: `label` on the left, the stars (and `detail`) on the right; `title` is the tooltip."""
+    value = star_text(stars) + (f" {detail}" if detail else "")
+    colour = COLOURS[int(round(stars))] if stars is not None else COLOURS[0]
+    lw, vw = _width(label), _width(value)
+    total = lw + vw
+    tooltip = f"{title}: {value}" if title else value
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" '
+        f'aria-label="{escape(tooltip)}">'
+        f"<title>{escape(tooltip)}</title>"
+        f'<rect width="{lw}" height="20" fill="#555"/>'
+        f'<rect x="{lw}" width="{vw}" height="20" fill="{colour}"/>'
+        f'<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+        f'<text x="{lw / 2:.1f}" y="14">{escape(label)}</text>'
+        f'<text x="{lw + vw / 2:.1f}" y="14">{escape(value)}</text>'
+        f"</g></svg>"
+    )

@@ -1,0 +1,444 @@
+"""Catalog publishing: DCAT-AP 3 pages and streamed dumps, tables, /data.json, per-dataset formats, badges, DQV.
+
+The catalog is the demo government (data_samples harvested through the real harvesters)
+or records built here; every output is read back with a real parser (rdflib, the
+DCAT mapper, ElementTree, csv, the POD JSON Schema, our own datajson harvester).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyshacl
+import pytest
+import rdflib
+from rdflib import Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, SH
+from sqlalchemy import select, update
+
+from app import settings as settings_mod
+from app.export import batches, routes, stream_rdf
+from catalog_schema import db as dbmod
+from catalog_schema import dcat, search
+from catalog_schema.datajson import validation_errors as pod_errors
+from catalog_schema.models import Assessment, Dataset, HarvestSource
+from catalog_schema.record import new_distribution, new_record, pick_text
+from catalog_schema.store import save_record, to_record
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+SITE = "http://127.0.0.1:5000"  # the SITE_URL default: the URIs the app writes
+DCATNS = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
+DQV = rdflib.Namespace("http://www.w3.org/ns/dqv#")
+XSS = "<script>alert(1)</script>"
+RDF_MEDIA = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "jsonld": "application/ld+json",
+             "nt": "application/n-triples"}
+PARSER = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
+
+
+def _runtime(db_url: str, tmp_path: Path, **extra):
+    from app.jobs import Runtime
+
+    values = settings_mod.load({})
+    values.update(DATABASE_URL=db_url, INSTANCE_DIR=str(tmp_path / "rt"), ARCHIVE_DIR=str(tmp_path / "archive"),
+                  ALLOW_HOSTS=["127.0.0.1"], **extra)
+    return Runtime(values)
+
+
+@pytest.fixture
+def demo(db_url, tmp_path):
+    """The demo catalog harvested into the test database; returns {slug: title langmap} of the active datasets."""
+    from app.demo import load_samples
+
+    rt = _runtime(db_url, tmp_path)
+    summaries = load_samples(rt)
+    assert all(s["status"] == "finished" for s in summaries.values())
+    with rt.sessionmaker() as session:
+        found = {ds.slug: dict(ds.title) for ds in session.scalars(select(Dataset).where(Dataset.state == "active"))}
+    rt.close()
+    assert len(found) >= 20
+    return found
+
+
+def complete(slug: str, title: dict, n: int = 0) -> dict:
+    """A record with every field DCAT-AP 3 checks filled in."""
+    return new_record(
+        slug=slug, uri=f"https://source.example.org/ds/{n}", identifier=f"ID-{n}", title=title,
+        description={"en": f"Hourly readings, series {n}", "zh": "每小时读数"},
+        publisher={"slug": "env", "name": {"en": "Environment Agency"}, "homepage": "https://env.example.gov",
+                   "email": "data@env.example.gov"},
+        contact_point={"name": "Open data desk", "email": "opendata@env.example.gov"},
+        keywords=["air", "pollution"], themes=["ENVI"], license="CC-BY-4.0",
+        license_raw="https://creativecommons.org/licenses/by/4.0/", access_rights="PUBLIC",
+        issued="2020-01-01", modified="2024-05-01T10:00:00Z", temporal={"start": "2019-01-01", "end": "2023-12-31"},
+        spatial=["http://sws.geonames.org/2635167/"], frequency="DAILY", landing_page=f"https://env.example.gov/{n}",
+        language=["en"], version="2.1",
+        distributions=[new_distribution(id=f"csv{n}-{k}", title={"en": f"Readings {k}"},
+                                        download_url=f"https://env.example.gov/{n}/data{k}.csv", format="CSV",
+                                        media_type="text/csv", license="CC-BY-4.0",
+                                        license_raw="https://creativecommons.org/licenses/by/4.0/", byte_size=1024,
+                                        checksum={"algorithm": "sha256", "value": "ab" * 32}) for k in range(2)])
+
+
+def _save(session, records) -> None:
+    for rec in records:
+        ds, _ = save_record(session, rec)
+        search.index_dataset(session, ds)
+    session.commit()
+
+
+def _db_titles(session) -> dict[str, str]:
+    return {f"{SITE}/dataset/{ds.slug}": pick_text(ds.title)
+            for ds in session.scalars(select(Dataset).where(Dataset.state == "active"))}
+
+
+def _dataset_titles(graph: rdflib.Graph) -> dict[str, set[str]]:
+    return {str(s): {str(o) for o in graph.objects(s, DCT.title)} for s in graph.subjects(RDF.type, DCATNS.Dataset)}
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+# --------------------------------------------------------------------------- the streaming writer (no database)
+
+
+def _real_records() -> list[dict]:
+    out = []
+    for name in ("bremen_catalog.rdf", "destatis_catalog.rdf", "unibo_catalog.rdf", "gob_es_dataset.ttl"):
+        out += dcat.parse_catalog((REAL / "dcat" / name).read_bytes()).records
+    return out
+
+
+def test_streamed_triples_are_the_mappers_triples_on_real_catalogs():
+    records = _real_records() + [complete("full", {"en": XSS, "zh": "空气"}), new_record(slug="bare", title={"": "x"})]
+    assert len(records) == 153 + 135 + 12 + 1 + 2
+    counter = itertools.count()
+    for rec in records:
+        ours = rdflib.Graph().parse(data=stream_rdf.nt_lines(stream_rdf.dataset_triples(rec, site_url=SITE,
+                                                                                        bnodes=counter)),
+                                    format="nt")
+        assert isomorphic(ours, dcat.dataset_to_rdf(rec, site_url=SITE)), rec.get("slug") or rec.get("uri")
+
+
+def test_streamed_turtle_and_ntriples_hold_the_same_graph():
+    records = _real_records()[:60]
+    info = {"title": {"en": "T"}, "description": {"en": "D"}, "publisher": {"name": {"en": "P"}}}
+    nt = "".join(stream_rdf.stream_catalog(records, "nt", site_url=SITE, catalog_info=info))
+    ttl = "".join(stream_rdf.stream_catalog(records, "ttl", site_url=SITE, catalog_info=info))
+    assert ttl.startswith("@prefix rdf:") and ttl.count("@prefix dcat:") == 1
+    g_nt, g_ttl = rdflib.Graph().parse(data=nt, format="nt"), rdflib.Graph().parse(data=ttl, format="turtle")
+    assert isomorphic(g_nt, g_ttl)
+    expected = dcat.catalog_to_rdf(records, site_url=SITE, catalog_info=info)
+    assert isomorphic(g_nt, expected)
+    parsed = dcat.parse_catalog(ttl)
+    assert [pick_text(r["title"]) for r in parsed.records] == [pick_text(r["title"]) for r in records]
+
+
+# --------------------------------------------------------------------------- the database reader
+
+
+def test_fast_reader_gives_the_records_to_record_gives(demo, session):
+    rows = session.scalars(select(Dataset).where(Dataset.state == "active").order_by(Dataset.slug)).all()
+    expected = [to_record(ds) for ds in rows]
+    got = list(batches.iter_records(session, batch=4))
+    assert [r["slug"] for r in got] == [r["slug"] for r in expected]
+    assert got == expected
+    assert sum(len(r["distributions"]) for r in got) >= len(got)
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_every_catalog_format_answers_and_the_rdf_gives_back_the_database(demo, client, session):
+    db = _db_titles(session)
+    for ext, media in RDF_MEDIA.items():
+        resp = client.get(f"/catalog.{ext}?per_page=1000")
+        assert resp.status_code == 200 and resp.mimetype == media, ext
+        graph = rdflib.Graph().parse(data=resp.data, format=PARSER[ext])
+        assert _dataset_titles(graph).keys() == db.keys()
+        parsed = dcat.parse_catalog(resp.data, format=PARSER[ext])
+        assert len(parsed.records) == len(db) and parsed.errors == []
+        assert sorted(pick_text(r["title"]) for r in parsed.records) == sorted(db.values())
+        assert parsed.total_items == len(db)
+        cat = next(graph.subjects(RDF.type, DCATNS.Catalog))
+        assert graph.value(cat, DCT.title) is not None and graph.value(cat, DCT.publisher) is not None
+    for ext, media in (("csv", "text/csv"), ("xml", "application/xml"), ("json", "application/json")):
+        resp = client.get(f"/catalog.{ext}")
+        assert resp.status_code == 200 and resp.mimetype == media
+    rows = list(csv.DictReader(io.StringIO(client.get("/catalog.csv").get_data(as_text=True))))
+    assert sorted(r["slug"] for r in rows) == sorted(demo)
+    root = ET.fromstring(client.get("/catalog.xml").data)
+    assert sorted(d.get("slug") for d in root.iter("dataset")) == sorted(demo)
+    assert sorted(d["slug"] for d in client.get("/catalog.json").get_json()["datasets"]) == sorted(demo)
+
+    slug = sorted(demo)[0]
+    for ext, media in {**RDF_MEDIA, "json": "application/json", "xml": "application/xml", "csv": "text/csv"}.items():
+        resp = client.get(f"/dataset/{slug}.{ext}")
+        assert resp.status_code == 200 and resp.mimetype == media, ext
+        if ext in PARSER:
+            one = dcat.parse_catalog(resp.data, format=PARSER[ext]).records
+            assert [r["title"] for r in one] == [demo[slug]]
+    assert client.get(f"/dataset/{slug}.json").get_json()["slug"] == slug
+    assert client.get("/dataset/no-such-dataset.ttl").status_code == 404
+
+
+def test_hydra_pages_walk_the_whole_catalog_once(demo, client, session):
+    url, seen, pages, total = "/catalog.ttl?per_page=4", [], 0, None
+    while url:
+        resp = client.get(url)
+        assert resp.status_code == 200
+        graph = rdflib.Graph().parse(data=resp.data, format="turtle")
+        page_node = next(graph.subjects(RDF.type, HYDRA.PagedCollection))
+        total = int(graph.value(page_node, HYDRA.totalItems))
+        assert int(graph.value(page_node, HYDRA.itemsPerPage)) == 4
+        assert graph.value(page_node, HYDRA.first) is not None and graph.value(page_node, HYDRA.last) is not None
+        if pages:
+            assert graph.value(page_node, HYDRA.previous) is not None
+        found = sorted(_dataset_titles(graph))
+        assert 1 <= len(found) <= 4
+        seen += found
+        pages += 1
+        nxt = graph.value(page_node, HYDRA.next)
+        url = _path(str(nxt)) if nxt is not None else None
+    assert len(seen) == len(set(seen)) == total == len(demo)
+    assert set(seen) == set(_db_titles(session))
+    assert pages == -(-len(demo) // 4)
+    assert client.get("/catalog.ttl?per_page=5000").status_code == 200  # capped, not refused
+    big = rdflib.Graph().parse(data=client.get("/catalog.ttl?per_page=5000").data, format="turtle")
+    assert int(next(big.objects(None, HYDRA.itemsPerPage))) == 1000
+    assert client.get("/catalog.ttl?page=99").status_code == 404
+    assert client.get("/catalog.ttl?page=x").status_code == 400
+
+
+def test_modified_since_filters_pages_and_dumps(demo, client, session):
+    old = sorted(demo)[: len(demo) // 2]
+    session.execute(update(Dataset).where(Dataset.slug.in_(old))
+                    .values(modified_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    session.commit()
+    recent = {f"{SITE}/dataset/{s}" for s in demo if s not in old}
+    for url in ("/catalog.ttl?per_page=1000&modified_since=2024-01-01T00:00:00Z",
+                "/catalog.ttl?page=all&modified_since=2024-01-01"):
+        graph = rdflib.Graph().parse(data=client.get(url).data, format="turtle")
+        assert set(_dataset_titles(graph)) == recent, url
+    graph = rdflib.Graph().parse(data=client.get("/catalog.nt?page=all&modified_since=2019-06-01").data, format="nt")
+    assert len(_dataset_titles(graph)) == len(demo)
+    assert client.get("/catalog.ttl?modified_since=yesterday").status_code == 400
+
+
+def test_full_dump_equals_the_union_of_pages(demo, client):
+    union: dict[str, set[str]] = {}
+    url = "/catalog.nt?per_page=7"
+    while url:
+        graph = rdflib.Graph().parse(data=client.get(url).data, format="nt")
+        for uri, titles in _dataset_titles(graph).items():
+            assert uri not in union
+            union[uri] = titles
+        nxt = next(graph.objects(None, HYDRA.next), None)
+        url = _path(str(nxt)) if nxt is not None else None
+    for path, fmt in (("/catalog.nt?page=all", "nt"), ("/catalog.ttl?page=all", "turtle"),
+                      ("/catalog/dump.nt", "nt"), ("/catalog/dump.ttl", "turtle")):
+        resp = client.get(path)
+        assert resp.status_code == 200 and resp.is_streamed
+        graph = rdflib.Graph().parse(data=resp.data, format=fmt)
+        assert _dataset_titles(graph) == union, path
+        parsed = dcat.parse_catalog(resp.data, format=fmt)
+        assert len(parsed.records) == len(demo) and parsed.errors == []
+    assert client.get("/catalog.rdf?page=all").status_code == 400
+
+
+@pytest.fixture(scope="module")
+def shapes() -> rdflib.Graph:
+    return rdflib.Graph().parse(REAL / "shacl" / "dcat-ap_3_shacl_shapes.ttl", format="turtle")
+
+
+def test_streamed_dump_of_complete_records_passes_the_dcat_ap_3_shapes(client, session, shapes):
+    _save(session, [complete(f"air-{n}", {"en": f"Air quality {n}", "zh": f"空气质量 {n}"}, n) for n in range(3)]
+          + [complete("xss", {"en": XSS}, 9)])
+    for path, fmt in (("/catalog/dump.ttl", "turtle"), ("/catalog/dump.nt", "nt"), ("/catalog.ttl", "turtle")):
+        graph = rdflib.Graph().parse(data=client.get(path).data, format=fmt)
+        assert len(_dataset_titles(graph)) == 4
+        conforms, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+        violations = [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)))
+                      for r in report.subjects(RDF.type, SH.ValidationResult)]
+        assert violations == [] and conforms, (path, violations)
+
+
+# --------------------------------------------------------------------------- data.json
+
+
+def test_data_json_is_valid_pod_and_our_harvester_reads_it_back(demo, app_config, tmp_path):
+    import waitress
+
+    from app import create_app
+    from app.jobs import harvest
+
+    live = create_app(app_config)
+    server = waitress.create_server(live, host="127.0.0.1", port=0, threads=2)
+    base = f"http://127.0.0.1:{server.effective_port}"
+    live.config["OPENDATA"]["SITE_URL"] = base  # the port is known once the socket is bound
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    target_url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    dbmod.upgrade(target_url)
+    rt = _runtime(target_url, tmp_path)
+    try:
+        import requests
+
+        resp = requests.get(base + "/data.json", timeout=30)
+        assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("application/json")
+        document = resp.json()
+        assert pod_errors(document) == []
+        assert len(document["dataset"]) == len(demo)
+        with rt.sessionmaker() as s:
+            s.add(HarvestSource(name="ourselves", type="datajson", url=base + "/data.json"))
+            s.commit()
+        summary = harvest(rt, "ourselves", full=True)
+        assert (summary.status, summary.added, summary.errored) == ("finished", len(demo), 0)
+        with rt.sessionmaker() as s:
+            harvested = s.scalars(select(Dataset)).all()
+            got = sorted((pick_text(d.title), sorted(x.download_url or x.access_url or "" for x in d.distributions))
+                         for d in harvested)
+    finally:
+        rt.close()
+        server.close()
+    want = sorted((pick_text(d["title"]), sorted(x.get("downloadURL") or x.get("accessURL") or ""
+                                                  for x in d.get("distribution") or []))
+                  for d in document["dataset"])
+    assert got == want
+    assert sorted(t for t, _ in got) == sorted(pick_text(t) for t in demo.values())
+
+
+# --------------------------------------------------------------------------- negotiation, XSS, badges, DQV
+
+
+def test_content_negotiation_honours_q_values(demo, client):
+    slug = sorted(demo)[0]
+    cases = {"text/turtle;q=0.5, application/ld+json;q=0.9": "application/ld+json",
+             "text/turtle": "text/turtle", "application/rdf+xml": "application/rdf+xml",
+             "application/n-triples, text/html;q=0.1": "application/n-triples",
+             "application/json": "application/json", "text/html": "text/html", "*/*": "text/html",
+             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": "text/html"}
+    for accept, media in cases.items():
+        resp = client.get(f"/dataset/{slug}", headers={"Accept": accept})
+        assert resp.status_code == 200 and resp.mimetype == media, accept
+        assert "Accept" in resp.headers.get("Vary", "")
+    assert client.get(f"/dataset/{slug}").mimetype == "text/html"
+    assert client.get(f"/dataset/{slug}", headers={"Accept": "image/png"}).status_code == 406
+    graph = rdflib.Graph().parse(data=client.get(f"/dataset/{slug}", headers={"Accept": "text/turtle"}).data,
+                                 format="turtle")
+    assert {str(o) for o in graph.objects(URIRef(f"{SITE}/dataset/{slug}"), DCT.title)} == set(demo[slug].values())
+
+
+def test_script_titles_are_escaped_everywhere(client, session):
+    _save(session, [complete("xss", {"en": XSS, "zh": XSS + "中"}, 1)])
+    ds = session.scalar(select(Dataset).where(Dataset.slug == "xss"))
+    ds.stars = 3
+    session.commit()
+    for path in ("/catalog.xml", "/dataset/xss.xml"):
+        root = ET.fromstring(client.get(path).data)
+        assert not list(root.iter("script"))
+        assert XSS in [t.text for t in root.iter("title")]
+    for path, fmt in (("/dataset/xss.ttl", "turtle"), ("/dataset/xss.rdf", "xml"), ("/dataset/xss.nt", "nt"),
+                      ("/dataset/xss.jsonld", "json-ld"), ("/catalog/dump.ttl", "turtle"),
+                      ("/catalog.rdf", "xml")):
+        graph = rdflib.Graph().parse(data=client.get(path).data, format=fmt)
+        assert Literal(XSS, lang="en") in set(graph.objects(URIRef(f"{SITE}/dataset/xss"), DCT.title)), path
+    rdfxml = client.get("/dataset/xss.rdf").get_data(as_text=True)
+    assert "<script>" not in rdfxml and "&lt;script&gt;" in rdfxml
+    rows = list(csv.DictReader(io.StringIO(client.get("/catalog.csv").get_data(as_text=True))))
+    assert rows[0]["title_en"] == XSS
+    svg = client.get("/dataset/xss/badge.svg").get_data(as_text=True)
+    assert "<script" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    ET.fromstring(svg)  # well-formed
+    page = client.get("/dataset/xss", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and XSS not in page
+    assert "</script" not in page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+
+
+def test_badges_are_cacheable_and_count_stars(demo, client, session):
+    slugs = sorted(demo)
+    ds = session.scalar(select(Dataset).where(Dataset.slug == slugs[0]))
+    ds.stars = 4
+    pub_slug = ds.publisher.slug
+    session.execute(update(Dataset).where(Dataset.slug == slugs[1]).values(stars=None))
+    session.commit()
+    resp = client.get(f"/dataset/{slugs[0]}/badge.svg")
+    assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
+    assert resp.headers["Cache-Control"] == "public, max-age=3600" and resp.headers.get("ETag")
+    assert "★★★★☆" in resp.get_data(as_text=True)
+    assert client.get(f"/dataset/{slugs[0]}/badge.svg", headers={"If-None-Match": resp.headers["ETag"]}
+                      ).status_code == 304
+    unrated = client.get(f"/dataset/{slugs[1]}/badge.svg").get_data(as_text=True)
+    assert "not assessed" in unrated
+    others = session.scalars(select(Dataset).where(Dataset.publisher_id == ds.publisher_id,
+                                                   Dataset.id != ds.id)).all()
+    for other in others:
+        other.stars = 2
+    session.commit()
+    expected = (4 + 2 * len(others)) / (1 + len(others))
+    pub = client.get(f"/publisher/{pub_slug}/badge.svg")
+    assert pub.status_code == 200 and f"{expected:.1f} ({1 + len(others)})" in pub.get_data(as_text=True)
+    assert pub.headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/publisher/nobody/badge.svg").status_code == 404
+    assert client.get("/dataset/nothing/badge.svg").status_code == 404
+
+
+def test_assessments_are_published_as_dqv_measurements(client, session):
+    _save(session, [complete("air", {"en": "Air"}, 1)])
+    ds = session.scalar(select(Dataset).where(Dataset.slug == "air"))
+    dist_ids = [d.id for d in ds.distributions]
+    session.add(Assessment(dataset_id=ds.id, assessed_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), rule_version="1",
+                           stars=3, score=71, metadata_points=250, metadata_rating="good", subscores={}, data={},
+                           distributions=[{"id": dist_ids[0], "stars": 3}, {"id": dist_ids[1], "stars": 1}],
+                           findings=[]))
+    session.commit()
+    graph = rdflib.Graph().parse(data=client.get("/dataset/air.ttl").data, format="turtle")
+    ds_uri = URIRef(f"{SITE}/dataset/air")
+    values = {}
+    for m in graph.subjects(RDF.type, DQV.QualityMeasurement):
+        target = graph.value(m, DQV.computedOn)
+        assert (target, DQV.hasQualityMeasurement, m) in graph
+        values[(str(target), str(graph.value(m, DQV.isMeasurementOf)))] = graph.value(m, DQV.value).toPython()
+    assert values == {
+        (str(ds_uri), f"{SITE}/quality/metric/stars"): 3, (str(ds_uri), f"{SITE}/quality/metric/score"): 71,
+        (str(ds_uri), f"{SITE}/quality/metric/metadata-points"): 250,
+        (f"{ds_uri}/resource/csv1-0", f"{SITE}/quality/metric/distribution-stars"): 3,
+        (f"{ds_uri}/resource/csv1-1", f"{SITE}/quality/metric/distribution-stars"): 1,
+    }
+    assert (URIRef(f"{ds_uri}/resource/csv1-0"), RDF.type, DCATNS.Distribution) in graph
+    metric = rdflib.Graph().parse(data=client.get("/quality/metric/stars").data, format="turtle")
+    assert (URIRef(f"{SITE}/quality/metric/stars"), RDF.type, DQV.Metric) in metric
+    assert client.get("/quality/metric/nothing").status_code == 404
+
+
+def test_page_helpers_alternates_and_schema_org(app):
+    rec = complete("air", {"en": "Air quality"}, 1)
+    with app.test_request_context("/"):
+        links = dict((url, media) for media, url in routes.alternate_links("air"))
+        doc = routes.schema_org_jsonld(rec)
+    assert links["/dataset/air.ttl"] == "text/turtle" and links["/dataset/air.jsonld"] == "application/ld+json"
+    assert len(links) == 7
+    assert doc["@type"] == "Dataset" and doc["name"] == "Air quality" and doc["url"] == f"{SITE}/dataset/air"
+    assert doc["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert doc["publisher"]["name"] == "Environment Agency" and doc["creator"] == doc["publisher"]
+    assert doc["temporalCoverage"] == "2019-01-01/2023-12-31" and doc["keywords"] == ["air", "pollution"]
+    assert doc["spatialCoverage"] == [{"@type": "Place", "name": "http://sws.geonames.org/2635167/"}]
+    assert [d["contentUrl"] for d in doc["distribution"]] == [f"https://env.example.gov/1/data{k}.csv"
+                                                              for k in range(2)]
+    assert all(d["encodingFormat"] == "text/csv" for d in doc["distribution"])
+    # the JSON-LD is what rdflib reads as a schema:Dataset
+    graph = rdflib.Graph().parse(data=json.dumps({**doc, "@context": {"@vocab": "https://schema.org/"}}),
+                                 format="json-ld")
+    assert (URIRef(f"{SITE}/dataset/air"), RDF.type, URIRef("https://schema.org/Dataset")) in graph
