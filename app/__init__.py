@@ -38,8 +38,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app.api import register as register_api
     from app.export import register as register_exports
+    from app.i18n import init_app as init_i18n
     from app.web import register as register_web
 
+    init_i18n(app)
     register_web(app)
     register_api(app)
     register_exports(app)

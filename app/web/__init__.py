@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.web import datasets, health
+    from app.web import datasets, health, publishers, themes
 
     app.register_blueprint(health.bp)
     app.register_blueprint(datasets.bp)
+    app.register_blueprint(publishers.bp)
+    app.register_blueprint(themes.bp)

@@ -1,31 +1,265 @@
-"""Dataset pages (a minimal list for now; search pages come with the web issue)."""
+"""The developers' pages: home (`/`), search (`/dataset`) and the dataset page.
+
+`/dataset/<slug>` itself is routed by app/export/routes.py, which negotiates the representation and
+calls `render_dataset_page(slug)` for HTML; this module therefore registers no route for it.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
-from sqlalchemy import select
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import db_session
-from catalog_schema.models import Dataset
+from app import db_session, setting
+from app.i18n import current_lang
+from app.web import quality_view
+from catalog_schema import search as search_mod
+from catalog_schema.models import Assessment, Dataset, Publisher, UsageCounter
 from catalog_schema.record import pick_text
 
 bp = Blueprint("datasets", __name__)
 
+FACETS = ("publisher", "theme", "format", "licence", "keyword", "stars")
+FACET_LABELS = {"publisher": _l("Publisher"), "theme": _l("Theme"), "format": _l("Format"),
+                "licence": _l("Licence"), "keyword": _l("Keyword"), "stars": _l("Stars")}
+SORTS = {"": _l("Best match / newest"), "title": _l("Title A-Z"), "-modified": _l("Recently updated"),
+         "-stars": _l("Most stars"), "-score": _l("Best quality score")}
+PREVIEW_ROWS = 10
+DOWNLOADS = ("csv", "json", "xml", "ttl")
+RELATED = 5
+
 
 @bp.app_template_filter("text")
-def text_filter(langmap, lang=None):
-    return pick_text(langmap, lang or request.accept_languages.best_match(["zh", "en"]))
+def text_filter(langmap: Any, lang: str | None = None) -> str:
+    """A language map's text in the page's language (English, untagged, then any as fallbacks)."""
+    return pick_text(langmap, lang or current_lang())
+
+
+@bp.app_template_global("theme_label")
+def theme_label(code: str) -> str:
+    from catalog_schema import vocab
+
+    theme = vocab.THEMES.get(code)
+    return pick_text(theme.labels, current_lang(), code) if theme is not None else code
+
+
+@bp.app_template_global("frequency_label")
+def frequency_label(code: str | None) -> str:
+    from catalog_schema import vocab
+
+    freq = vocab.FREQUENCIES.get((code or "").upper())
+    if freq is None:
+        return code or ""
+    return freq.label_zh if current_lang() == "zh" else freq.label_en
+
+
+def _active(stmt):
+    return stmt.where(Dataset.state == "active")
+
+
+def _load(session, ids: list[str]) -> list[Dataset]:
+    """Datasets by id, in the order of `ids`, with publisher and distributions loaded."""
+    if not ids:
+        return []
+    rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
+                           .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions))).all()
+    by_id = {d.id: d for d in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def star_distribution(session) -> list[tuple[int | None, int]]:
+    """(stars, datasets) for 0..5 and the not yet assessed (None), over active datasets."""
+    counts = dict(session.execute(_active(select(Dataset.stars, func.count()).group_by(Dataset.stars))).all())
+    return [(n, counts.get(n, 0)) for n in range(6)] + [(None, counts.get(None, 0))]
 
 
 @bp.get("/")
+def home():
+    session = db_session()
+    n_datasets = session.scalar(_active(select(func.count()).select_from(Dataset))) or 0
+    n_publishers = session.scalar(select(func.count()).select_from(Publisher)) or 0
+    newest_ids = list(session.scalars(_active(select(Dataset.id)).order_by(Dataset.created_at.desc(),
+                                                                           Dataset.slug).limit(5)))
+    downloads = func.sum(UsageCounter.downloads)
+    popular = session.execute(_active(select(Dataset.id, downloads.label("n"))
+                                      .join(UsageCounter, UsageCounter.dataset_id == Dataset.id))
+                              .group_by(Dataset.id).having(downloads > 0).order_by(downloads.desc(), Dataset.id)
+                              .limit(5)).all()
+    counts = {i: n for i, n in popular}
+    return render_template("home.html", n_datasets=n_datasets, n_publishers=n_publishers,
+                           newest=_load(session, newest_ids),
+                           popular=[(d, counts[d.id]) for d in _load(session, [i for i, _ in popular])],
+                           star_counts=star_distribution(session))
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and int(v) <= 5]
+
+
+def _query_from_args(args, page_size: int) -> search_mod.SearchQuery:
+    page = args.get("page", "1")
+    return search_mod.SearchQuery(
+        q=args.get("q", "")[:500], publisher=args.getlist("publisher"), format=args.getlist("format"),
+        licence=args.getlist("licence"), theme=args.getlist("theme"), keyword=args.getlist("keyword"),
+        stars=_ints(args.getlist("stars")),
+        stars_min=int(args["stars_min"]) if args.get("stars_min", "").isdigit() else None,
+        sort=args.get("sort") if args.get("sort") in search_mod.SORTS else None,
+        page=int(page) if page.isdigit() and int(page) > 0 else 1, limit=page_size, facets=list(FACETS))
+
+
+def _url(args: dict[str, list[str]]) -> str:
+    return "/dataset" + ("?" + urlencode(args, doseq=True) if args else "")
+
+
+def facet_links(name: str, values: list[tuple[Any, int]]) -> list[dict[str, Any]]:
+    """Each facet value with its count and the link that adds it to, or removes it from, the filters."""
+    base = request.args.to_dict(flat=False)
+    base.pop("page", None)
+    base.pop("lang", None)
+    chosen = base.get(name, [])
+    out = []
+    for value, count in values:
+        key = str(value)
+        args = {k: list(v) for k, v in base.items()}
+        selected = key in chosen
+        args[name] = [v for v in chosen if v != key] if selected else [*chosen, key]
+        if not args[name]:
+            args.pop(name)
+        out.append({"value": key, "count": count, "selected": selected, "url": _url(args)})
+    return out
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args.pop("lang", None)
+    args["page"] = [str(page)]
+    return _url(args)
+
+
 @bp.get("/dataset")
 def index():
     session = db_session()
-    datasets = session.scalars(
-        select(Dataset)
-        .where(Dataset.state == "active")
-        .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions))
-        .order_by(Dataset.slug)
-    ).all()
-    return render_template("datasets/list.html", datasets=datasets)
+    size = int(setting("PAGE_SIZE"))
+    query = _query_from_args(request.args, size)
+    result = search_mod.search(session, query)
+    publishers = {p.slug: p for p in session.scalars(select(Publisher).where(
+        Publisher.slug.in_([str(v) for v, _ in result.facets.get("publisher", [])])))}
+    facets = [(name, str(FACET_LABELS[name]), facet_links(name, result.facets.get(name, []))) for name in FACETS]
+    pages = max(1, -(-result.total // size))
+    return render_template("datasets/search.html", query=query, result=result, datasets=_load(session, result.ids),
+                           facets=facets, publishers=publishers, pages=pages, page_url=page_url,
+                           sorts=[(k, str(v)) for k, v in SORTS.items()])
+
+
+# --------------------------------------------------------------------------- dataset page
+
+
+def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[Dataset, int]]:
+    """Datasets of other publishers sharing keywords or themes, most shared first: one government, not its
+    org chart. Candidates come from the search index (keyword OR theme filters), so it scales."""
+    keywords = {str(k) for k in ds.keywords or []}
+    themes = {str(t) for t in ds.themes or []}
+    candidates: set[str] = set()
+    for field_name, values in (("keyword", keywords), ("theme", themes)):
+        if values:
+            found = search_mod.search(session, search_mod.SearchQuery(**{field_name: sorted(values)[:100]},
+                                                                      limit=200, sort="-modified"))
+            candidates.update(found.ids)
+    candidates.discard(ds.id)
+    scored = []
+    for other in _load(session, sorted(candidates)):
+        if other.publisher_id is not None and other.publisher_id == ds.publisher_id:
+            continue
+        shared = len(keywords & {str(k) for k in other.keywords or []}) * 2 + len(themes & set(other.themes or []))
+        if shared:
+            scored.append((other, shared))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].slug))
+    return scored[:limit]
+
+
+def _preview(dist) -> dict[str, Any] | None:
+    """The first rows of an archived table (personal values already redacted by the profiler)."""
+    if not dist.archive_path:
+        return None
+    from app.export.data import SERVABLE_FORMATS
+
+    if (dist.detected_format or "").upper() not in SERVABLE_FORMATS:
+        return None
+    try:
+        from quality.tabular import profile_file
+
+        prof = profile_file(dist.archive_path, format=(dist.detected_format or "").lower() or None,
+                            encoding=dist.detected_encoding, max_rows=200)
+    except Exception:  # an unreadable table has no preview; the findings say why
+        return None
+    return {"header": list(prof.header), "rows": [list(r) for r in prof.sample[:PREVIEW_ROWS]]}
+
+
+def _served(dist) -> dict[str, Any] | None:
+    try:
+        from app.export.data import served_stars
+    except ImportError:
+        return None
+    try:
+        return served_stars(dist)
+    except Exception:  # a distribution the converter cannot rate: show the published stars only
+        return None
+
+
+def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
+    try:
+        from app.export.routes import alternate_links, schema_org_jsonld
+    except ImportError:
+        return "", []
+    from catalog_schema.store import to_record
+
+    data = json.dumps(schema_org_jsonld(to_record(ds)), ensure_ascii=False)
+    safe = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return safe, alternate_links(ds.slug)
+
+
+def render_dataset_page(slug: str):
+    """The HTML dataset page (called by the export blueprint's `/dataset/<slug>` route)."""
+    from app.assessment import assessment_document
+    from app.usage import record_usage
+
+    session = db_session()
+    ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active")
+                        .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
+    if ds is None:
+        abort(404)
+    lang = current_lang()
+    history = list(session.scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
+                                   .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(50)))
+    quality = None
+    if history:
+        doc = assessment_document(ds, history[0])
+        findings = list(doc.get("findings") or [])
+        by_id = {d.get("id"): d for d in doc.get("distributions") or []}
+        quality = {
+            "doc": doc,
+            "ladders": {dist_id: quality_view.star_ladder(d, findings, lang) for dist_id, d in by_id.items()},
+            "dimensions": quality_view.dimensions(doc.get("metadata") or {}),
+            "rating": quality_view.rating_label((doc.get("metadata") or {}).get("rating")),
+            "findings": [quality_view.localise_finding(f, lang) for f in findings],
+            "timeliness": doc.get("timeliness"),
+        }
+    distributions = [{"dist": d, "served": _served(d), "preview": _preview(d),
+                      "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
+    jsonld, alternates = _export_extras(ds)
+    html = render_template("datasets/show.html", ds=ds, quality=quality, history=history,
+                           distributions=distributions, related=related_datasets(session, ds),
+                           jsonld=jsonld, alternates=alternates, downloads=DOWNLOADS,
+                           site_url=str(setting("SITE_URL")).rstrip("/"),
+                           ratings={k: str(v) for k, v in quality_view.RATINGS.items()})
+    record_usage(session, ds.id, "view")  # after rendering: the commit expires the loaded objects
+    session.commit()
+    return html

@@ -1,0 +1,78 @@
+"""Interface language: Flask-Babel with zh_CN and en.
+
+Why this order (DESIGN.md 6, issue 6 item 2): an explicit `?lang=` wins and is remembered in the
+session cookie, so a visitor who switched once keeps their language on every page; without a choice
+the browser's Accept-Language decides; the DEFAULT_LOCALE setting covers browsers that ask for
+neither language. Catalog texts are language maps ({"zh": ..., "en": ...}), picked with
+`current_lang()` ("zh" or "en"), the key those maps and the finding registry use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+
+LOCALES = ("zh_CN", "en")
+_ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh-hans": "zh_CN", "en": "en", "en_us": "en",
+            "en-us": "en", "en_gb": "en", "en-gb": "en"}
+# The Chinese catalog lives in translations/zh/: Babel parses "zh_CN" as zh_Hans_CN, and gettext looks
+# for zh_Hans_CN then zh, never zh_CN. How to update: app/translations/README.md.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def normalise(value: str | None) -> str | None:
+    """A locale we have for `value` ("zh", "zh-CN", "en-GB" ...), else None."""
+    if not value:
+        return None
+    return _ALIASES.get(value.strip().lower()) or (value if value in LOCALES else None)
+
+
+def select_locale() -> str:
+    """?lang, then the remembered choice, then Accept-Language, then DEFAULT_LOCALE."""
+    from app import setting
+
+    chosen = normalise(request.args.get("lang"))
+    if chosen:
+        return chosen
+    remembered = normalise(session.get("lang"))
+    if remembered:
+        return remembered
+    best = request.accept_languages.best_match(["zh_CN", "zh-CN", "zh", "en"])
+    if best:
+        return normalise(best) or "en"
+    return normalise(str(setting("DEFAULT_LOCALE"))) or "zh_CN"
+
+
+def current_lang() -> str:
+    """"zh" or "en": the key of language maps and of the finding registry for this request."""
+    locale = get_locale()
+    return "zh" if locale is not None and locale.language == "zh" else "en"
+
+
+def html_lang() -> str:
+    return "zh-CN" if current_lang() == "zh" else "en"
+
+
+def url_with_lang(lang: str) -> str:
+    """This page's URL with `lang` set (the language switch links)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    from urllib.parse import urlencode
+
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def _remember() -> None:
+    chosen = normalise(request.args.get("lang"))
+    if chosen and session.get("lang") != chosen:
+        session["lang"] = chosen
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
+    Babel(app, locale_selector=select_locale)
+    app.before_request(_remember)
+    app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang)

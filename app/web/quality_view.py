@@ -1,0 +1,116 @@
+"""The dataset page's "quality explained" section, as plain data for the template.
+
+Why a module of its own: the assessment stores the star reasons in English sentences and the
+findings as slugs with evidence; this module turns both into what a reader needs in their language
+(each star passed or missed, why, and the fix for the next star), with pure functions that the page
+tests exercise through the rendered page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from quality.findings import FINDING_TYPES
+
+STAR_CRITERIA = (
+    _l("On the web under an open licence"),
+    _l("Structured, machine-readable data"),
+    _l("A non-proprietary format"),
+    _l("Uses URIs to denote things (RDF)"),
+    _l("Links to other data for context"),
+)
+
+DIMENSIONS = {
+    "findability": _l("Findability"),
+    "accessibility": _l("Accessibility"),
+    "interoperability": _l("Interoperability"),
+    "reusability": _l("Reusability"),
+    "contextuality": _l("Contextuality"),
+}
+
+RATINGS = {"excellent": _l("Excellent"), "good": _l("Good"), "sufficient": _l("Sufficient"), "bad": _l("Bad")}
+SEVERITY = {"error": _l("Error"), "warning": _l("Warning"), "info": _l("Information")}
+
+# The openness rules' English reason sentences (quality/openness.py) and their Chinese wording.
+_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
+    (r"The file could not be downloaded \((.*?)\)\.", r"无法下载文件（\1）。"),
+    (r"The link returns an HTML web page, not the data file\.", "链接返回的是网页，而不是数据文件。"),
+    (r"No licence is given\.", "未声明许可协议。"),
+    (r"The licence (.+?) is not an open licence\.", r"许可协议 \1 不是开放许可协议。"),
+    (r"Its format could not be checked because the file was not downloaded\.", "文件未能下载，无法检查其格式。"),
+    (r"The downloaded file has not been examined, so its format is unknown\.", "下载的文件尚未检查，格式未知。"),
+    (r"An HTML web page is not structured data\.", "网页不是结构化数据。"),
+    (r"The (.+?) file is encrypted, so software cannot read it\.", r"\1 文件已加密，软件无法读取。"),
+    (r"An open, non-proprietary data format needs structured data first\.", "开放的非专有格式首先需要结构化数据。"),
+    (r"(\S+) is a proprietary format\.", r"\1 是专有格式。"),
+    (r"(.+?) is not structured, machine-readable data\.", r"\1 不是结构化的机器可读数据。"),
+    (r"(\S+) is not RDF, so things are not named with URIs\.", r"\1 不是 RDF，事物没有用 URI 标识。"),
+    (r"The (.+?) graph names no thing with an http\(s\) URI\.", r"\1 图中没有用 http(s) URI 标识的事物。"),
+    (r"It does not link to data on other domains\.", "没有链接到其他域名上的数据。"),
+    (r"^.*? but star (\d) is missing, and stars count only in order\.",
+     r"满足此条件，但缺少第 \1 星，星级须逐级获得。"),
+))
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A stored star reason in `lang` ("zh" rewrites the known English sentences; unknown ones stay)."""
+    if lang != "zh":
+        return reason
+    out = reason
+    for pattern, repl in _REASONS_ZH:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def localise_finding(finding: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored finding with its message, fix and title in `lang` (the registry's text, filled from evidence)."""
+    ftype = FINDING_TYPES.get(finding.get("type", ""))
+    evidence = finding.get("evidence") or {}
+    if ftype is None:
+        message, fix, title = finding.get("message", ""), finding.get("fix", ""), finding.get("type", "")
+    else:
+        message, fix, title = ftype.message(lang, evidence), ftype.fix(lang, evidence), ftype.title(lang)
+    return {**finding, "message": message, "fix": fix, "title": title,
+            "severity_label": str(SEVERITY.get(finding.get("severity", ""), finding.get("severity", "")))}
+
+
+def star_ladder(dist: dict[str, Any], findings: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Stars 1-5 of one assessed distribution: passed or not, the reason a star is missed, and for the
+    first missed star the fix (from the finding the openness rules raised for that distribution)."""
+    stars = int(dist.get("stars") or 0)
+    reasons = list(dist.get("reasons") or [])
+    mine = [f for f in findings if f.get("distribution") == dist.get("id")]
+    openness = {"link-broken", "html-not-data", "licence-missing", "licence-not-open", "not-machine-readable",
+                "proprietary-format", "no-uris", "no-external-links"}
+    fixes = [localise_finding(f, lang)["fix"] for f in mine if f.get("type") in openness]
+    ladder = []
+    for level in range(1, 6):
+        row: dict[str, Any] = {"level": level, "criterion": str(STAR_CRITERIA[level - 1]), "passed": level <= stars,
+                               "reason": "", "fix": ""}
+        if level > stars:
+            index = level - stars - 1
+            row["reason"] = reason_text(reasons[index], lang) if index < len(reasons) else ""
+            if level == stars + 1:
+                row["fix"] = " ".join(fixes)
+        ladder.append(row)
+    return ladder
+
+
+def dimensions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """Metadata points per MQA dimension, in the EU's order, with a percentage."""
+    out = []
+    for key, label in DIMENSIONS.items():
+        dim = (metadata.get("dimensions") or {}).get(key)
+        if dim:
+            points, most = int(dim.get("points") or 0), int(dim.get("max") or 0)
+            out.append({"key": key, "label": str(label), "points": points, "max": most,
+                        "percent": round(100 * points / most) if most else 0})
+    return out
+
+
+def rating_label(rating: str | None) -> str:
+    return str(RATINGS.get(rating or "", rating or _("unknown")))

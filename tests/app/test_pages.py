@@ -1,0 +1,296 @@
+"""The developers' pages on the demo government's catalog, harvested and assessed for real, in both languages.
+
+Every page is requested with the Flask test client on SQLite and PostgreSQL; the catalog is the samples
+harvested through the harvesters, their files downloaded from a local server and assessed, plus one dataset
+whose title is markup, to prove that every page escapes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from app.assessment import assess_datasets
+from app.demo import SAMPLES, load_samples
+from app.usage import record_usage
+from catalog_schema import search, vocab
+from catalog_schema.models import Dataset, Distribution, Publisher, UsageCounter
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.store import save_record
+from quality.findings import FINDING_TYPES
+from tests.quality.test_samples import TYPES
+from tests.support.httpserver import LocalServer
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+XSS = "<script>alert(1)</script>"
+XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations" / "zh" / "LC_MESSAGES"
+PAGE_SIZE = 5
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "PAGE_SIZE": PAGE_SIZE}
+
+
+@pytest.fixture
+def catalog(runtime, app):
+    """The samples harvested and assessed (files on a local server), a dataset titled with markup, and downloads."""
+    with LocalServer() as files:
+        root = SAMPLES / "files"
+        for path in root.rglob("*"):
+            if path.is_file():
+                files.add_file("/" + path.relative_to(root).as_posix(), path, TYPES.get(path.suffix, "text/plain"))
+        summaries = load_samples(runtime)
+        assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
+        base = files.url("/")
+        with runtime.sessionmaker() as session:
+            for dist in session.scalars(select(Distribution)):
+                for key in ("download_url", "access_url"):
+                    value = getattr(dist, key)
+                    if value and value.startswith("http://127.0.0.1:5001/"):
+                        setattr(dist, key, base + value[len("http://127.0.0.1:5001/"):])
+            rec = new_record(slug="markup-title", title={"zh": XSS, "en": XSS}, description={"en": XSS},
+                             keywords=[XSS, "公交"], themes=["TRAN"], license="CC-BY-4.0",
+                             publisher={"slug": "markup-dept", "name": {"en": XSS}},
+                             distributions=[new_distribution(title={"en": XSS}, format="CSV",
+                                                             download_url=base + "nowhere.csv")])
+            ds, _ = save_record(session, rec)
+            search.index_dataset(session, ds)
+            session.commit()
+            ids = list(session.scalars(select(Dataset.id)))
+        assess_datasets(runtime, ids, now=NOW)
+    with runtime.sessionmaker() as session:
+        slugs = {ds.slug: ds for ds in session.scalars(select(Dataset))}
+        record_usage(session, slugs["bus-stops"].id, "download", n=7)
+        record_usage(session, slugs["taxi-fares"].id, "download", n=3)
+        session.commit()
+        return {slug: ds.id for slug, ds in slugs.items()}
+
+
+def _get(client, url: str, lang: str | None = None, accept: str | None = None) -> str:
+    headers = {"Accept-Language": accept} if accept else {}
+    if lang:
+        url += ("&" if "?" in url else "?") + f"lang={lang}"
+    resp = client.get(url, headers=headers)
+    assert resp.status_code == 200, (url, resp.status_code)
+    assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
+
+
+def _section(html: str, element_id: str) -> str:
+    """The markup of the element with `element_id` up to the end of its section."""
+    start = html.index(f'id="{element_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def _links(html: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', html)]
+
+
+PAGES = ["/", "/dataset", "/dataset?q=%E5%85%AC%E4%BA%A4", "/dataset/bus-stops", "/dataset/taxi-fares",
+         "/publisher", "/publisher/jh-transport", "/theme", "/theme/TRAN"]
+
+
+def test_every_page_in_both_languages_with_header_switch_and_landmarks(client, catalog):
+    for url in PAGES:
+        zh = _get(client, url, "zh_CN")
+        en = _get(client, url, "en")
+        assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en, url
+        for html in (zh, en):
+            assert '<main id="main"' in html and 'class="usa-skipnav" href="#main"' in html
+            assert "/static/vendor/uswds/css/uswds.min.css" in html and "cdn" not in html.lower()
+            for href in ("/dataset", "/publisher", "/theme", "/dashboard", "/api/v1/docs"):
+                assert f'href="{href}"' in html, (url, href)
+        assert "数据集</a>" in zh and "跳到主要内容" in zh and ">Datasets</a>" in en and "Skip to main content" in en
+        # the switch links to the same page in the other language
+        assert any(h.startswith(url.split("?")[0]) and "lang=en" in h for h in _links(zh)), url
+        assert any(h.startswith(url.split("?")[0]) and "lang=zh_CN" in h for h in _links(en)), url
+
+
+def test_language_from_accept_language_then_remembered_choice(client, catalog):
+    assert '<html lang="en">' in _get(client, "/", accept="en-GB,en;q=0.8")
+    assert '<html lang="zh-CN">' in _get(client, "/", accept="zh-CN,zh;q=0.9,en;q=0.5")
+    _get(client, "/dataset", "en", accept="zh-CN")
+    remembered = _get(client, "/dataset/bus-stops", accept="zh-CN")
+    assert '<html lang="en">' in remembered and "<h1>Bus stops</h1>" in remembered
+    _get(client, "/", "zh_CN", accept="en")
+    assert "<h1>公交站点</h1>" in _get(client, "/dataset/bus-stops", accept="en")
+
+
+def test_home_counts_newest_most_downloaded_and_star_table(client, session, catalog):
+    html = _get(client, "/", "en")
+    n_datasets = session.query(Dataset).filter(Dataset.state == "active").count()
+    n_publishers = session.query(Publisher).count()
+    assert f'id="count-datasets">{n_datasets}<' in html and f'id="count-publishers">{n_publishers}<' in html
+    popular = _section(html, "popular-h")
+    assert popular.index("/dataset/bus-stops") < popular.index("/dataset/taxi-fares")
+    assert "7 downloads" in popular and "3 downloads" in popular
+    table = _section(html, "star-distribution")
+    for n in range(6):
+        count = session.query(Dataset).filter(Dataset.stars == n, Dataset.state == "active").count()
+        assert re.search(rf'href="/dataset\?stars={n}">.*?</th><td>{count}</td>', table), (n, count)
+    assert "★★★☆☆" in table and "3 of 5 stars" in table
+    zh = _get(client, "/", "zh_CN")
+    assert "下载 7 次" in zh and "3 星（满分 5 星）" in zh
+
+
+def test_search_facets_add_and_remove_filters(client, session, catalog):
+    html = _get(client, "/dataset?publisher=jh-environment", "en")
+    env = session.scalars(select(Dataset.slug).join(Publisher).where(Publisher.slug == "jh-environment")).all()
+    assert f"{len(env)} datasets found" in html
+    results = _section(html, "results-h")
+    shown = set(re.findall(r'<h3 class="margin-y-05"><a class="usa-link" href="/dataset/([^"]+)"', results))
+    assert len(shown) == min(PAGE_SIZE, len(env)) and shown <= set(env)
+    # the selected publisher links to the search without it; another format adds to it
+    pub_facet = _section(html, "facet-publisher")
+    assert 'href="/dataset" aria-current="true"' in pub_facet
+    fmt_links = dict(re.findall(r'href="([^"]+)">([A-Z]+)</a>', _section(html, "facet-format")))
+    assert fmt_links, "no format facet"
+    turtle = next(h for h, label in fmt_links.items() if label == "TURTLE")
+    narrowed = _get(client, unescape(turtle), "en")
+    ttl = [s for s in env if any(d.format == "TURTLE" for d in session.scalar(
+        select(Dataset).where(Dataset.slug == s)).distributions)]
+    assert f"{len(ttl)} datasets found" in narrowed and len(ttl) == 2
+    # stars facet: exactly the datasets with that many stars, shown as stars with a text alternative
+    three = session.scalars(select(Dataset.slug).where(Dataset.stars == 3)).all()
+    html3 = _get(client, "/dataset?stars=3", "en")
+    assert f"{len(three)} datasets found" in html3 and "3 of 5 stars" in _section(html3, "facet-stars")
+    # theme facet labels in the chosen language
+    zh = _get(client, "/dataset?theme=ENVI", "zh_CN")
+    assert vocab.THEMES["ENVI"].labels["zh"] in _section(zh, "facet-theme")
+    # keyword and Chinese full-text search
+    kw = _get(client, "/dataset?keyword=%E5%85%AC%E4%BA%A4", "zh_CN")
+    assert "/dataset/bus-stops" in kw and "/dataset/air-quality-monitoring-stations" not in kw
+
+
+def test_pagination_and_sorting(client, session, catalog):
+    total = session.query(Dataset).filter(Dataset.state == "active").count()
+    seen = []
+    pages = -(-total // PAGE_SIZE)
+    for page in range(1, pages + 1):
+        html = _get(client, f"/dataset?sort=title&page={page}", "en")
+        seen += re.findall(r'<h3 class="margin-y-05"><a class="usa-link" href="/dataset/([^"]+)"', html)
+        if page < pages:
+            assert 'rel="next"' in html
+        if page > 1:
+            assert 'rel="prev"' in html
+    assert len(seen) == total and len(set(seen)) == total
+    beyond = _get(client, f"/dataset?page={pages + 1}", "en")
+    assert "No dataset matches these filters." in beyond
+    best = _get(client, "/dataset?sort=-stars", "en")
+    first = re.search(r'<h3 class="margin-y-05"><a class="usa-link" href="/dataset/([^"]+)"', best).group(1)
+    assert first == "air-quality-monitoring-stations"  # the only 5-star sample
+
+
+def test_dataset_page_quality_explained_in_the_chosen_language(client, catalog):
+    en = _get(client, "/dataset/taxi-fares", "en")
+    zh = _get(client, "/dataset/taxi-fares", "zh_CN")
+    assert "<h1>Taxi fare schedule</h1>" in en and "<h1>出租汽车运价标准</h1>" in zh
+    ftype = FINDING_TYPES["proprietary-format"]
+    for lang, html in (("en", en), ("zh", zh)):
+        findings = unescape(_section(html, "findings"))
+        assert ftype.message(lang, {"format": "XLSX"}) in findings
+        assert ftype.fix(lang, {"format": "XLSX"}) in findings
+    assert "XLSX is a proprietary format." in en and "XLSX 是专有格式。" in zh
+    assert "在 XLSX 之外同时以 CSV 发布该表格，即可获得三星。" in zh
+    assert "The file is XLSX" not in zh
+    # stars as published and as served here, downloads in four formats
+    assert "Stars as published" in en and "Stars as served here" in en and "本平台提供的星级" in zh
+    for ext in ("csv", "json", "xml", "ttl"):
+        assert re.search(rf'href="/dataset/taxi-fares/resource/[^"]+/data\.{ext}"', en), ext
+    # metadata points per dimension with the EU band, timeliness, history
+    dims = _section(en, "metadata-dimensions")
+    assert "Findability" in dims and "Interoperability" in dims and "points: Good" in en
+    assert "可发现性" in zh and "良好" in zh and "Up to date" in en
+    assert _section(en, "score-history").count("<tr>") == 2  # header + one assessment
+    # API, DCAT, CKAN links, badge, alternates and schema.org
+    for href in ("/api/v1/datasets/taxi-fares", "/dataset/taxi-fares.ttl", "/api/3/action/package_show?id=taxi-fares",
+                 "/dataset/taxi-fares/badge.svg"):
+        assert href in en, href
+    assert '<link rel="alternate" type="text/turtle"' in en
+    assert '<script type="application/ld+json">' in en and '"@type": "Dataset"' in en
+
+
+def test_dataset_page_preview_related_and_usage(client, session, catalog):
+    html = _get(client, "/dataset/bus-ridership-2024-12", "zh_CN")
+    preview = html[html.index('class="usa-table usa-table--striped'):]
+    preview = preview[:preview.index("</table>")]
+    sample = (SAMPLES / "files").rglob("*ridership*2024-12*.csv")
+    lines = next(sample).read_text("utf-8").splitlines()
+    for cell in lines[0].split(",")[:3]:
+        assert f"<th scope=\"col\">{cell}</th>" in preview
+    assert preview.count("<tr>") == 1 + min(10, len(lines) - 1)
+    assert f"<td>{lines[1].split(',')[0]}</td>" in preview
+    # related: other departments only, sharing a keyword or theme
+    taxi = _get(client, "/dataset/taxi-fares", "en")
+    related = re.findall(r'href="/dataset/([^"]+)"', _section(taxi, "related"))
+    assert related and len(related) <= 5
+    own = set(session.scalars(select(Dataset.slug).join(Publisher).where(Publisher.slug == "jh-transport")))
+    assert not own & set(related)
+    assert "key-pollutant-discharge-units" in related  # shares the ECON theme, from the environment bureau
+    views = session.scalar(select(UsageCounter.views).where(UsageCounter.dataset_id == catalog["taxi-fares"]))
+    assert views == 1
+
+
+def test_publisher_and_theme_pages(client, session, catalog):
+    html = _get(client, "/publisher/jh-environment", "zh_CN")
+    pub = session.scalar(select(Publisher).where(Publisher.slug == "jh-environment"))
+    stars = [d.stars for d in pub.datasets if d.stars is not None]
+    assert f'id="publisher-count">{len(pub.datasets)}<' in html
+    assert f'id="publisher-average">{sum(stars) / len(stars):.2f}<' in html
+    assert 'href="/dashboard/publisher/jh-environment"' in html and "空气质量监测站点" in html
+    themes = _get(client, "/theme", "zh_CN")
+    tran = session.query(Dataset).filter(Dataset.state == "active").all()
+    n_tran = sum(1 for d in tran if "TRAN" in (d.themes or []))
+    assert vocab.THEMES["TRAN"].labels["zh"] in themes and f"{n_tran} 个数据集" in themes
+    assert vocab.THEMES["TRAN"].labels["en"] in _get(client, "/theme", "en")
+    tran_page = _get(client, "/theme/TRAN", "en")
+    assert f"{n_tran} datasets" in tran_page and "/dataset/bus-stops" in tran_page
+    assert "Jinghai Municipal Transport Commission" in tran_page
+
+
+def test_unknown_things_are_404(client, catalog):
+    for url in ("/dataset/no-such-dataset", "/publisher/no-such-dept", "/theme/NOPE"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_markup_in_catalog_text_is_escaped_everywhere(client, catalog):
+    for url in ("/", "/dataset", "/dataset?publisher=markup-dept", "/dataset/markup-title", "/publisher",
+                "/publisher/markup-dept", "/theme/TRAN", "/dataset/bus-stops"):
+        for lang in ("en", "zh_CN"):
+            html = _get(client, url, lang)
+            assert XSS not in html, url
+            assert XSS_ESCAPED in html, url
+    page = _get(client, "/dataset/markup-title", "en")
+    jsonld = page[page.index('<script type="application/ld+json">'):]
+    assert "\\u003cscript\\u003e" in jsonld[:jsonld.index("</script>")]
+
+
+def test_every_interface_string_is_translated_and_compiled():
+    root = Path(__file__).resolve().parents[2]
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    source_ids = {message if isinstance(message, str) else message[0]
+                  for _file, _line, message, *_ in extract_from_dir(str(root / "app"), method_map, keywords=keywords)}
+    source_ids = {m for m in source_ids if m}
+    assert len(source_ids) > 100
+    with open(TRANSLATIONS / "messages.po", "rb") as fh:
+        po = read_po(fh)
+    with open(TRANSLATIONS / "messages.mo", "rb") as fh:
+        mo = read_mo(fh)
+    ids = [m.id for m in po if m.id]
+    assert len(ids) > 100
+    assert not sorted(source_ids - set(ids)), "strings missing from messages.po"
+    untranslated = [m.id for m in po if m.id and not m.string]
+    assert not untranslated
+    assert all(m.id and mo.get(m.id) is not None and mo.get(m.id).string == m.string for m in po if m.id)
+    assert not [m.id for m in po if m.id and "fuzzy" in m.flags]
