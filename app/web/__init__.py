@@ -12,3 +12,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(datasets.bp)
     app.register_blueprint(publishers.bp)
     app.register_blueprint(themes.bp)
+
+    from app.web import dashboard, harvest
+
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(harvest.bp)

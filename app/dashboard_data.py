@@ -1,0 +1,192 @@
+"""The officials' dashboard figures (DESIGN.md 5.6, issue 6 item 5), as plain rows.
+
+Why a module apart from the pages: every figure is shown as a chart, as a table beside it and as
+CSV/JSON downloads; computing it once here, as a list of flat dicts with named columns, is what
+keeps the four in agreement. Nothing here renders or translates except picking the language of
+names (`lang`), so the functions run the same in a request, a test or a report script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.assessment import publisher_table
+from catalog_schema.models import Assessment, Dataset, Publisher, UsageCounter
+from quality.findings import FINDING_TYPES
+
+# ?sort= keys of the league table: the column sorted and whether bigger comes first.
+LEAGUE_SORTS: dict[str, tuple[str, bool]] = {
+    "rank": ("rank", False),
+    "average_stars": ("average_stars", True),
+    "share_3_plus": ("share_3_plus", True),
+    "score": ("average_score", True),
+    "metadata": ("average_metadata_points", True),
+    "datasets": ("datasets", True),
+    "broken_links": ("broken_links", True),
+    "stale": ("stale", True),
+    "pii": ("pii", True),
+}
+
+LEAGUE_COLUMNS = ("rank", "publisher", "name", "datasets", "average_stars", "share_3_plus", "average_score",
+                  "average_metadata_points", "broken_links", "stale", "pii", "change",
+                  "stars_0", "stars_1", "stars_2", "stars_3", "stars_4", "stars_5")
+STARS_COLUMNS = ("stars", "datasets", "share")
+TREND_COLUMNS = ("period", "publisher", "assessments", "average_stars", "average_score")
+FINDING_COLUMNS = ("type", "severity", "title", "datasets", "occurrences")
+FIX_FIRST_COLUMNS = ("slug", "title", "publisher", "stars", "score", "views", "downloads", "errors", "priority")
+PUBLISHER_DATASET_COLUMNS = ("slug", "title", "stars", "score", "metadata_points", "findings", "errors",
+                             "assessed_at")
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    """What `app.assessment.publisher_table` needs of a runtime: a sessionmaker."""
+
+    sessionmaker: Any
+
+
+def pick(texts: dict[str, Any] | None, lang: str) -> str:
+    """A language map's text in `lang`, else any text it has (titles are often in one language)."""
+    texts = texts or {}
+    for key in (lang, "zh" if lang == "en" else "en", ""):
+        if texts.get(key):
+            return str(texts[key])
+    return next((str(v) for v in texts.values() if v), "")
+
+
+def _latest_assessments(session, publisher_id: int | None = None):
+    """(Dataset, latest Assessment) of every active assessed dataset, optionally of one publisher."""
+    latest_at = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
+                 .group_by(Assessment.dataset_id).subquery())
+    stmt = (select(Dataset, Assessment)
+            .join(latest_at, latest_at.c.dataset_id == Dataset.id)
+            .join(Assessment, (Assessment.dataset_id == Dataset.id) & (Assessment.assessed_at == latest_at.c.at))
+            .where(Dataset.state == "active").order_by(Dataset.slug, Assessment.id.desc()))
+    if publisher_id is not None:
+        stmt = stmt.where(Dataset.publisher_id == publisher_id)
+    seen: set[str] = set()
+    out = []
+    for ds, a in session.execute(stmt).all():
+        if ds.id not in seen:  # two assessments at the same instant: the later id wins
+            seen.add(ds.id)
+            out.append((ds, a))
+    return out
+
+
+def star_distribution(session, publisher_id: int | None = None) -> list[dict[str, Any]]:
+    """Datasets per openness star (0..5) over the latest assessments; share of the assessed total."""
+    counts = [0] * 6
+    for _ds, a in _latest_assessments(session, publisher_id):
+        counts[max(0, min(5, a.stars))] += 1
+    total = sum(counts)
+    return [{"stars": s, "datasets": n, "share": round(n / total, 3) if total else 0.0} for s, n in enumerate(counts)]
+
+
+def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict[str, Any]]:
+    """The league table, flat (one column per star count), sorted by a `LEAGUE_SORTS` key."""
+    rows = publisher_table(_Runtime(sessionmaker))
+    with sessionmaker() as session:
+        names = dict(session.execute(select(Publisher.slug, Publisher.name)).all())
+    flat = []
+    for r in rows:
+        row = {k: r.get(k) for k in LEAGUE_COLUMNS if not k.startswith("stars_")}
+        row["name"] = pick(names.get(r["publisher"]) or r.get("name"), lang) or r["publisher"]
+        for s, n in enumerate(r["stars"]):
+            row[f"stars_{s}"] = n
+        flat.append(row)
+    return sort_league(flat, sort)
+
+
+def sort_league(rows: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
+    """Rows sorted by `sort` (unknown keys: by rank); ties keep rank order."""
+    column, descending = LEAGUE_SORTS.get(sort or "rank", LEAGUE_SORTS["rank"])
+    by_rank = sorted(rows, key=lambda r: r["rank"])
+    return sorted(by_rank, key=lambda r: (r[column] is None, -(r[column] or 0) if descending else (r[column] or 0)))
+
+
+def _week(at: dt.datetime) -> dt.date:
+    day = at.date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def trends(session, publisher_id: int | None = None) -> list[dict[str, Any]]:
+    """Weekly series of every assessment made: per publisher and overall ("" = whole catalog)."""
+    stmt = (select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score)
+            .join(Dataset, Dataset.id == Assessment.dataset_id)
+            .join(Publisher, Publisher.id == Dataset.publisher_id, isouter=True))
+    if publisher_id is not None:
+        stmt = stmt.where(Dataset.publisher_id == publisher_id)
+    buckets: dict[tuple[dt.date, str], list[tuple[int, int]]] = {}
+    for slug, at, stars, score in session.execute(stmt).all():
+        week = _week(at)
+        buckets.setdefault((week, ""), []).append((stars, score))
+        if slug and publisher_id is None:
+            buckets.setdefault((week, slug), []).append((stars, score))
+    return [{"period": week.isoformat(), "publisher": slug, "assessments": len(vals),
+             "average_stars": round(sum(s for s, _ in vals) / len(vals), 2),
+             "average_score": round(sum(sc for _, sc in vals) / len(vals), 1)}
+            for (week, slug), vals in sorted(buckets.items())]
+
+
+def common_findings(session, lang: str = "en", publisher_id: int | None = None) -> list[dict[str, Any]]:
+    """Finding types of the latest assessments, by the number of datasets they hit (most first)."""
+    datasets: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
+    severity: dict[str, str] = {}
+    for _ds, a in _latest_assessments(session, publisher_id):
+        types = [f.get("type") for f in a.findings or [] if f.get("type")]
+        for f in a.findings or []:
+            if f.get("type"):
+                severity.setdefault(f["type"], f.get("severity") or "info")
+        for t in types:
+            occurrences[t] = occurrences.get(t, 0) + 1
+        for t in set(types):
+            datasets[t] = datasets.get(t, 0) + 1
+    rows = []
+    for t, n in datasets.items():
+        ftype = FINDING_TYPES.get(t)
+        rows.append({"type": t, "severity": ftype.severity if ftype else severity[t],
+                     "title": ftype.title(lang) if ftype else t, "datasets": n, "occurrences": occurrences[t]})
+    return sorted(rows, key=lambda r: (-r["datasets"], -r["occurrences"], r["type"]))
+
+
+def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None) -> list[dict[str, Any]]:
+    """Datasets to fix first: most used and worst scored.
+
+    Priority = (views + downloads + 1) x (100 - score): a dataset nobody uses still ranks by its
+    score, but a popular one that scores badly comes before an obscure one that scores as badly,
+    because fixing it helps more people. Datasets at full score are left out.
+    """
+    usage = dict((ds_id, (v or 0, d or 0)) for ds_id, v, d in session.execute(
+        select(UsageCounter.dataset_id, func.sum(UsageCounter.views), func.sum(UsageCounter.downloads))
+        .group_by(UsageCounter.dataset_id)).all())
+    pubs = dict(session.execute(select(Publisher.id, Publisher.slug)).all())
+    rows = []
+    for ds, a in _latest_assessments(session, publisher_id):
+        if a.score >= 100:
+            continue
+        views, downloads = usage.get(ds.id, (0, 0))
+        rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": pubs.get(ds.publisher_id),
+                     "stars": a.stars, "score": a.score, "views": int(views), "downloads": int(downloads),
+                     "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
+                     "priority": (int(views) + int(downloads) + 1) * (100 - a.score)})
+    rows.sort(key=lambda r: (-r["priority"], r["score"], r["slug"]))
+    return rows[:limit]
+
+
+def publisher_datasets(session, publisher_id: int, lang: str = "en") -> list[dict[str, Any]]:
+    """One publisher's datasets with their latest scores, worst first (the department's to-do list)."""
+    rows = [{"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "stars": a.stars, "score": a.score,
+             "metadata_points": a.metadata_points, "findings": len(a.findings or []),
+             "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
+             "assessed_at": a.assessed_at.isoformat()}
+            for ds, a in _latest_assessments(session, publisher_id)]
+    return sorted(rows, key=lambda r: (r["score"], r["stars"], r["slug"]))
+
+
+def find_publisher(session, slug: str) -> Publisher | None:
+    return session.scalar(select(Publisher).where(Publisher.slug == slug))

@@ -1,0 +1,108 @@
+"""The officials' quality dashboard: `/dashboard`, `/dashboard/publisher/<slug>`, and every table as CSV/JSON.
+
+Why the downloads share the page's rows: an official pastes the CSV into a weekly report and
+must find there exactly the figures the page showed; both come from `app.dashboard_data`, and the
+files carry the same columns as the HTML tables (raw numbers, not the page's rounded percentages).
+CSV starts with a UTF-8 byte order mark so that spreadsheet programs read the Chinese names right.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from app import dashboard_data as data
+from app import db_session
+from app.i18n import current_lang
+
+bp = Blueprint("dashboard", __name__)
+
+TABLES = ("league", "stars", "trends", "findings", "fix-first")
+
+
+def _sessionmaker():
+    return current_app.extensions["opendata"]["sessionmaker"]
+
+
+def _table(name: str, lang: str, sort: str | None = None) -> tuple[Sequence[str], list[dict[str, Any]]]:
+    session = db_session()
+    if name == "league":
+        return data.LEAGUE_COLUMNS, data.league(_sessionmaker(), lang, sort)
+    if name == "stars":
+        return data.STARS_COLUMNS, data.star_distribution(session)
+    if name == "trends":
+        return data.TREND_COLUMNS, data.trends(session)
+    if name == "findings":
+        return data.FINDING_COLUMNS, data.common_findings(session, lang)
+    return data.FIX_FIRST_COLUMNS, data.fix_first(session, lang)
+
+
+def csv_response(filename: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> Response:
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if r.get(k) is None else r.get(k)) for k in columns} for r in rows)
+    return Response(buf.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+def json_response(filename: str, payload: dict[str, Any]) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False, indent=1), mimetype="application/json", headers={
+        "Content-Disposition": f'inline; filename="{filename}.json"'})
+
+
+@bp.get("/dashboard")
+def index():
+    lang = current_lang()
+    sort = request.args.get("sort") or "rank"
+    if sort not in data.LEAGUE_SORTS:
+        sort = "rank"
+    session = db_session()
+    trend_rows = data.trends(session)
+    return render_template(
+        "dashboard/index.html", sort=sort, sorts=data.LEAGUE_SORTS,
+        league=data.league(_sessionmaker(), lang, sort), stars=data.star_distribution(session),
+        overall=[r for r in trend_rows if r["publisher"] == ""],
+        trends=[r for r in trend_rows if r["publisher"] != ""],
+        findings=data.common_findings(session, lang), fix_first=data.fix_first(session, lang))
+
+
+@bp.get("/dashboard/<any(league, stars, trends, findings, 'fix-first'):table>.<any(csv, json):ext>")
+def download(table: str, ext: str):
+    sort = request.args.get("sort")
+    columns, rows = _table(table, current_lang(), sort)
+    if ext == "csv":
+        return csv_response(table, columns, rows)
+    return json_response(table, {"table": table, "columns": list(columns), "rows": rows})
+
+
+def _drilldown(slug: str, lang: str) -> dict[str, Any]:
+    session = db_session()
+    pub = data.find_publisher(session, slug)
+    if pub is None:
+        abort(404)
+    row = next((r for r in data.league(_sessionmaker(), lang) if r["publisher"] == slug), None)
+    return {"publisher": slug, "name": data.pick(pub.name, lang) or slug, "league": row,
+            "stars": data.star_distribution(session, pub.id), "trends": data.trends(session, pub.id),
+            "findings": data.common_findings(session, lang, pub.id),
+            "datasets": data.publisher_datasets(session, pub.id, lang)}
+
+
+@bp.get("/dashboard/publisher/<slug>")
+def publisher(slug: str):
+    return render_template("dashboard/publisher.html", d=_drilldown(slug, current_lang()))
+
+
+@bp.get("/dashboard/publisher/<slug>.<any(csv, json):ext>")
+def publisher_download(slug: str, ext: str):
+    d = _drilldown(slug, current_lang())
+    if ext == "csv":
+        return csv_response(f"publisher-{slug}", data.PUBLISHER_DATASET_COLUMNS, d["datasets"])
+    return json_response(f"publisher-{slug}", {"table": "publisher", "columns": list(data.PUBLISHER_DATASET_COLUMNS),
+                                               "rows": d["datasets"], **d})

@@ -1,0 +1,56 @@
+"""Harvest status: `/harvest` (every source, its last job and counts) and `/harvest/job/<id>` (one job's report).
+
+Why the original record is shown: a record that failed to import is fixed at the source, and the
+department's data officer needs to see exactly what their portal sent, next to the error. It is
+shown escaped (Jinja autoescaping; never marked safe) and truncated, since a payload can be large.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app import db_session
+from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
+
+bp = Blueprint("harvest_status", __name__)
+
+PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page
+RECENT_JOBS = 10
+RECORDS_SHOWN = 200
+
+
+def truncate(text: str | None, limit: int = PAYLOAD_LIMIT) -> tuple[str, bool]:
+    """`text` cut to `limit` characters, and whether it was cut."""
+    text = text or ""
+    return (text[:limit], True) if len(text) > limit else (text, False)
+
+
+@bp.get("/harvest")
+def index():
+    session = db_session()
+    sources = session.scalars(select(HarvestSource).options(selectinload(HarvestSource.publisher))
+                              .order_by(HarvestSource.name)).all()
+    last_ids = dict(session.execute(select(HarvestJob.source_id, func.max(HarvestJob.id))
+                                    .group_by(HarvestJob.source_id)).all())
+    jobs = {j.id: j for j in session.scalars(select(HarvestJob).where(HarvestJob.id.in_(list(last_ids.values()))))}
+    rows = [(s, jobs.get(last_ids.get(s.id))) for s in sources]
+    recent = session.scalars(select(HarvestJob).options(selectinload(HarvestJob.source))
+                             .order_by(HarvestJob.id.desc()).limit(RECENT_JOBS)).all()
+    return render_template("harvest/index.html", rows=rows, recent=recent)
+
+
+@bp.get("/harvest/job/<int:job_id>")
+def job(job_id: int):
+    session = db_session()
+    found = session.get(HarvestJob, job_id, options=[selectinload(HarvestJob.source)])
+    if found is None:
+        abort(404)
+    records = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
+                                                          HarvestRecord.status == "errored")
+                              .order_by(HarvestRecord.id).limit(RECORDS_SHOWN)).all()
+    errored = [(r, *truncate(r.payload)) for r in records]
+    counts = dict(session.execute(select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == job_id)
+                                  .group_by(HarvestRecord.status)).all())
+    return render_template("harvest/job.html", job=found, errored=errored, counts=counts, limit=PAYLOAD_LIMIT)

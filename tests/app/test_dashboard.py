@@ -1,0 +1,297 @@
+"""The officials' dashboard and the harvest status pages on the demo catalog, harvested and assessed for real.
+
+The samples are harvested through the harvesters, their files served by a local server and assessed twice,
+a week apart (so trends have two weeks and the league table a change), with usage counted on two datasets
+and one dataset whose publisher's name is markup. Every figure is checked against the database, and each
+download against the HTML table it stands for, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import select
+
+from app.assessment import assess_datasets
+from app.demo import SAMPLES, load_samples
+from app.usage import record_usage
+from catalog_schema import search
+from catalog_schema.models import Assessment, Dataset, Distribution, HarvestJob, HarvestRecord, HarvestSource
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.store import save_record
+from tests.quality.test_samples import TYPES
+from tests.support.httpserver import LocalServer
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+WEEK_BEFORE = NOW - dt.timedelta(days=7)
+XSS = "<script>alert(1)</script>"
+XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+@pytest.fixture
+def catalog(runtime, app):
+    with LocalServer() as files:
+        root = SAMPLES / "files"
+        for path in root.rglob("*"):
+            if path.is_file():
+                files.add_file("/" + path.relative_to(root).as_posix(), path, TYPES.get(path.suffix, "text/plain"))
+        summaries = load_samples(runtime)
+        assert all(s["status"] == "finished" for s in summaries.values()), summaries
+        base = files.url("/")
+        with runtime.sessionmaker() as session:
+            for dist in session.scalars(select(Distribution)):
+                for key in ("download_url", "access_url"):
+                    value = getattr(dist, key)
+                    if value and value.startswith("http://127.0.0.1:5001/"):
+                        setattr(dist, key, base + value[len("http://127.0.0.1:5001/"):])
+            rec = new_record(slug="markup-title", title={"zh": XSS, "en": XSS}, license="CC-BY-4.0",
+                             publisher={"slug": "markup-dept", "name": {"en": XSS, "zh": XSS}},
+                             distributions=[new_distribution(format="CSV", download_url=base + "nowhere.csv")])
+            ds, _ = save_record(session, rec)
+            search.index_dataset(session, ds)
+            session.commit()
+            ids = list(session.scalars(select(Dataset.id)))
+        assess_datasets(runtime, ids, now=WEEK_BEFORE)
+        assess_datasets(runtime, ids, now=NOW)
+    with runtime.sessionmaker() as session:
+        slugs = {ds.slug: ds.id for ds in session.scalars(select(Dataset))}
+        record_usage(session, slugs["bus-stops"], "download", n=7)
+        record_usage(session, slugs["bus-stops"], "view", n=20)
+        record_usage(session, slugs["taxi-fares"], "download", n=3)
+        session.commit()
+    return slugs
+
+
+class Tables(HTMLParser):
+    """Every <table id=...> of a page: rows of (attributes of the row, [(cell attributes, cell text)])."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tables: dict[str, list[tuple[dict, list[tuple[dict, str]]]]] = {}
+        self._table = None
+        self._row = None
+        self._cell = None
+        self._in_body = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id"):
+            self._table = self.tables.setdefault(attrs["id"], [])
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._table is not None and self._in_body:
+            self._row = (attrs, [])
+            self._table.append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = [attrs, ""]
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row[1].append((self._cell[0], self._cell[1].strip()))
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+        elif tag == "tbody":
+            self._in_body = False
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+
+def _html(client, url: str) -> str:
+    resp = client.get(url)
+    assert resp.status_code == 200, (url, resp.status_code)
+    assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
+
+
+def _csv(client, url: str) -> list[dict[str, str]]:
+    resp = client.get(url)
+    assert resp.status_code == 200, url
+    assert resp.mimetype == "text/csv"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    body = resp.get_data()
+    assert body.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def _json(client, url: str) -> dict:
+    resp = client.get(url)
+    assert resp.status_code == 200, url
+    assert resp.mimetype == "application/json"
+    return json.loads(resp.get_data(as_text=True))
+
+
+def _latest(runtime) -> dict[str, Assessment]:
+    with runtime.sessionmaker() as session:
+        rows = session.execute(select(Dataset.slug, Assessment).join(Assessment, Assessment.dataset_id == Dataset.id)
+                               .order_by(Assessment.assessed_at, Assessment.id)).all()
+        session.expunge_all()
+    return {slug: a for slug, a in rows}  # the last one per slug wins
+
+
+def test_dashboard_shows_every_figure_in_both_languages(client, catalog, runtime):
+    latest = _latest(runtime)
+    zh = _html(client, "/dashboard?lang=zh_CN")
+    en = _html(client, "/dashboard?lang=en")
+    assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en
+    assert "Quality dashboard" in en and "<h1>" in zh
+    assert "京海市交通委员会" in zh and "Jinghai Municipal Transport Commission" in en
+    for html in (zh, en):
+        tables = Tables(html).tables
+        # The star distribution counts every dataset's latest assessment.
+        counts = [int(cells[1][1]) for _attrs, cells in tables["stars-table"]]
+        assert counts == [sum(1 for a in latest.values() if a.stars == s) for s in range(6)]
+        assert sum(counts) == len(catalog)
+        # The league table: one row per publisher with assessed datasets, dataset counts that add up.
+        league = tables["league-table"]
+        assert sum(int(cells[2][1]) for _a, cells in league) == len(catalog)
+        assert "markup-dept" in [attrs["data-publisher"] for attrs, _c in league]
+        # Two assessment rounds a week apart: two weeks in the whole catalog's trend, each of every dataset.
+        trend = tables["trend-table"]
+        assert [cells[0][1] for _a, cells in trend] == ["2026-11-16", "2026-11-23"]
+        assert all(int(cells[1][1]) == len(catalog) for _a, cells in trend)
+        # The chart library and the drawing script are served here, and each chart has its table.
+        assert "/static/vendor/chartjs/chart.umd.min.js" in html and "/static/dashboard.js" in html
+        for table_id in ("stars-table", "trend-table", "findings-table"):
+            assert f'data-chart-for="{table_id}"' in html and f'id="{table_id}"' in html
+        assert XSS not in html and XSS_ESCAPED in html
+    assert client.get("/static/vendor/chartjs/chart.umd.min.js").status_code == 200
+    assert client.get("/static/dashboard.js").status_code == 200
+
+
+def test_findings_and_fix_first_come_from_the_latest_assessments(client, catalog, runtime):
+    latest = _latest(runtime)
+    findings = _json(client, "/dashboard/findings.json?lang=en")["rows"]
+    expected = {}
+    for a in latest.values():
+        for t in {f["type"] for f in a.findings}:
+            expected[t] = expected.get(t, 0) + 1
+    assert {r["type"]: r["datasets"] for r in findings} == expected
+    assert [r["datasets"] for r in findings] == sorted((r["datasets"] for r in findings), reverse=True)
+    assert "link-broken" in expected  # the markup dataset's file is not there
+
+    rows = _json(client, "/dashboard/fix-first.json")["rows"]
+    usage = {"bus-stops": 27, "taxi-fares": 3}
+    for r in rows:
+        a = latest[r["slug"]]
+        assert r["score"] == a.score and r["stars"] == a.stars
+        assert r["priority"] == (usage.get(r["slug"], 0) + 1) * (100 - a.score)
+    assert [r["priority"] for r in rows] == sorted((r["priority"] for r in rows), reverse=True)
+    bus = next(r for r in rows if r["slug"] == "bus-stops")
+    assert bus["views"] == 20 and bus["downloads"] == 7
+
+
+SORTS = [("rank", 0, False), ("average_stars", 3, True), ("share_3_plus", 4, True), ("score", 5, True),
+         ("broken_links", 7, True), ("stale", 8, True)]
+
+
+def test_league_table_sorts_and_its_downloads_match(client, catalog):
+    for sort, column, descending in SORTS:
+        _check_sorted_league(client, sort, column, descending)
+
+
+def _check_sorted_league(client, sort: str, column: int, descending: bool) -> None:
+    html = _html(client, f"/dashboard?sort={sort}&lang=en")
+    league = Tables(html).tables["league-table"]
+    values = [float(cells[column][0]["data-value"]) for _a, cells in league]
+    assert values == sorted(values, reverse=descending)
+    assert len(set(values)) > 1 or sort in ("broken_links", "stale")
+    order = [attrs["data-publisher"] for attrs, _c in league]
+    rows = _csv(client, f"/dashboard/league.csv?sort={sort}&lang=en")
+    assert [r["publisher"] for r in rows] == order
+    by_publisher = {attrs["data-publisher"]: cells for attrs, cells in league}
+    for r in rows:
+        cells = by_publisher[r["publisher"]]
+        assert r["name"] == cells[1][1]
+        assert int(r["rank"]) == int(cells[0][1]) and int(r["datasets"]) == int(cells[2][1])
+        assert float(r["average_stars"]) == float(cells[3][0]["data-value"])
+        assert float(r["share_3_plus"]) == float(cells[4][0]["data-value"])
+        assert int(r["broken_links"]) == int(cells[7][1]) and int(r["stale"]) == int(cells[8][1])
+        assert sum(int(r[f"stars_{s}"]) for s in range(6)) == int(r["datasets"])
+    doc = _json(client, f"/dashboard/league.json?sort={sort}&lang=en")
+    assert [r["publisher"] for r in doc["rows"]] == order
+    assert doc["columns"][:3] == ["rank", "publisher", "name"]
+    assert f'aria-sort="{"ascending" if sort == "rank" else "descending"}"' in html
+
+
+def test_every_table_downloads_as_csv_and_json_matching_the_page(client, catalog):
+    tables = Tables(_html(client, "/dashboard?lang=zh_CN")).tables
+    stars = _csv(client, "/dashboard/stars.csv")
+    assert [int(r["datasets"]) for r in stars] == [int(c[1][1]) for _a, c in tables["stars-table"]]
+    assert _json(client, "/dashboard/stars.json")["rows"] == [
+        {"stars": int(r["stars"]), "datasets": int(r["datasets"]), "share": float(r["share"])} for r in stars]
+    findings = _csv(client, "/dashboard/findings.csv?lang=zh_CN")
+    assert [r["type"] for r in findings] == [a["data-type"] for a, _c in tables["findings-table"]]
+    assert [r["title"] for r in findings] == [c[0][1] for _a, c in tables["findings-table"]]
+    fix = _csv(client, "/dashboard/fix-first.csv?lang=zh_CN")
+    assert [r["slug"] for r in fix] == [a["data-slug"] for a, _c in tables["fix-first-table"]]
+    trends = _json(client, "/dashboard/trends.json")
+    overall = [r for r in trends["rows"] if r["publisher"] == ""]
+    assert [r["period"] for r in overall] == [c[0][1] for _a, c in tables["trend-table"]]
+    assert [str(r["average_score"]) for r in overall] == [c[2][1] for _a, c in tables["trend-table"]]
+    publishers = {r["publisher"] for r in trends["rows"]} - {""}
+    assert "jh-transport" in publishers
+    assert len(_csv(client, "/dashboard/trends.csv")) == len(trends["rows"])
+    assert client.get("/dashboard/nothing.csv").status_code == 404
+
+
+def test_publisher_drilldown_and_its_downloads(client, catalog, runtime):
+    latest = _latest(runtime)
+    with runtime.sessionmaker() as session:
+        own = {ds.slug for ds in session.scalars(select(Dataset))
+               if ds.publisher and ds.publisher.slug == "jh-transport"}
+    assert own
+    for lang, name in (("zh_CN", "京海市交通委员会"), ("en", "Jinghai Municipal Transport Commission")):
+        html = _html(client, f"/dashboard/publisher/jh-transport?lang={lang}")
+        assert f"<h1>{name}</h1>" in html
+        rows = Tables(html).tables["publisher-datasets-table"]
+        assert {a["data-slug"] for a, _c in rows} == own
+        scores = [int(c[2][1]) for _a, c in rows]
+        assert scores == sorted(scores)
+        assert scores == sorted(latest[s].score for s in own)
+    data = _csv(client, "/dashboard/publisher/jh-transport.csv")
+    assert {r["slug"] for r in data} == own
+    doc = _json(client, "/dashboard/publisher/jh-transport.json?lang=en")
+    assert doc["name"] == "Jinghai Municipal Transport Commission" and doc["league"]["datasets"] == len(own)
+    assert sum(r["datasets"] for r in doc["stars"]) == len(own)
+    assert [r["period"] for r in doc["trends"]] == ["2026-11-16", "2026-11-23"]
+    assert all(r["assessments"] == len(own) for r in doc["trends"])
+    html = _html(client, "/dashboard/publisher/markup-dept")
+    assert XSS not in html and XSS_ESCAPED in html
+    assert client.get("/dashboard/publisher/no-such-dept").status_code == 404
+    assert client.get("/dashboard/publisher/no-such-dept.json").status_code == 404
+
+
+def test_harvest_status_lists_sources_jobs_and_escaped_original_records(client, catalog, runtime):
+    with runtime.sessionmaker() as session:
+        sources = session.scalars(select(HarvestSource)).all()
+        job = session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc())).first()
+        payload = '{"title": "' + XSS + '", "notes": "' + "长" * 5000 + '"}'
+        session.add(HarvestRecord(job_id=job.id, remote_id="broken-1", status="errored", stage="import",
+                                  error="title: " + XSS, payload=payload))
+        session.commit()
+        expected = {s.name: max((j for j in s.jobs), key=lambda j: j.id) for s in sources}
+        expected = {name: (j.id, j.status, j.added) for name, j in expected.items()}
+        job_id, source_name = job.id, job.source.name
+    for lang in ("zh_CN", "en"):
+        html = _html(client, f"/harvest?lang={lang}")
+        rows = Tables(html).tables["sources-table"]
+        assert {a["data-source"] for a, _c in rows} == set(expected)
+        for attrs, cells in rows:
+            jid, status, added = expected[attrs["data-source"]]
+            assert cells[4][1].startswith(f"#{jid}") and cells[5][1] == status and int(cells[6][1]) == added
+    html = _html(client, f"/harvest/job/{job_id}")
+    assert source_name in html and "broken-1" in html
+    assert XSS not in html and XSS_ESCAPED in html
+    assert html.count("长") == 4000 - payload.index("长")  # the first 4,000 characters of the record
+    assert client.get("/harvest/job/999999").status_code == 404
