@@ -70,6 +70,7 @@ INDICATORS: tuple[Indicator, ...] = (
 DIMENSIONS = {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
               "contextuality": 20}
 assert sum(DIMENSIONS.values()) == MAX_POINTS == sum(i.points for i in INDICATORS)
+_DIST_POINTS = tuple((i.key, i.points) for i in INDICATORS if i.level == "distribution")
 
 
 @dataclass
@@ -163,8 +164,7 @@ def assess_metadata(rec: Record, evidence: dict[str, DistributionEvidence] | Non
     ds_checks = _dataset_checks(rec, dcat_violations)
     dists = rec.get("distributions") or []
     dist_checks = [_distribution_checks(d, evidence.get(_dist_key(d))) for d in dists]
-    best = max(dist_checks, key=lambda c: sum(i.points for i in INDICATORS if i.level == "distribution"
-                                               and c.get(i.key)), default={})
+    best = max(dist_checks, key=lambda c: sum(points for key, points in _DIST_POINTS if c.get(key)), default={})
     indicators, findings = [], []
     dimensions = {name: {"points": 0, "max": top} for name, top in DIMENSIONS.items()}
     for ind in INDICATORS:
@@ -198,11 +198,30 @@ def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
 
 
 def make(slug: str, evidence: dict[str, Any], distribution: str | None = None) -> Finding:
+    message, fix, severity = _texts(slug, tuple(sorted(evidence.items())) if _hashable(evidence) else None,
+                                    evidence)
+    return Finding(slug, severity, message, fix, distribution, evidence)
+
+
+def _hashable(evidence: dict[str, Any]) -> bool:
+    return all(isinstance(v, (str, int, float, bool, type(None))) for v in evidence.values())
+
+
+_TEXT_CACHE: dict[tuple, tuple[str, str, str]] = {}
+
+
+def _texts(slug: str, key: tuple | None, evidence: dict[str, Any]) -> tuple[str, str, str]:
+    """English message and fix of a finding; most metadata findings repeat the same evidence, so they are
+    formatted once (formatting dominated the cost of assessing a dataset)."""
+    if key is not None and (slug, key) in _TEXT_CACHE:
+        return _TEXT_CACHE[(slug, key)]
     from quality.findings import FINDING_TYPES
 
     ftype = FINDING_TYPES[slug]
-    return Finding(slug, ftype.severity, ftype.message("en", evidence), ftype.fix("en", evidence),
-                   distribution, evidence)
+    texts = (ftype.message("en", evidence), ftype.fix("en", evidence), ftype.severity)
+    if key is not None and len(_TEXT_CACHE) < 10_000:
+        _TEXT_CACHE[(slug, key)] = texts
+    return texts
 
 
 _FILE_NAME = re.compile(r"^[\w\-. ]+\.(csv|xlsx?|ods|json|xml|pdf|zip|txt|docx?|tsv|geojson|ttl|rdf)$", re.I)
