@@ -30,6 +30,7 @@ FACET_LABELS = {"publisher": _l("Publisher"), "theme": _l("Theme"), "format": _l
 SORTS = {"": _l("Best match / newest"), "title": _l("Title A-Z"), "-modified": _l("Recently updated"),
          "-stars": _l("Most stars"), "-score": _l("Best quality score")}
 PREVIEW_ROWS = 10
+FACET_SHOWN = 12
 DOWNLOADS = ("csv", "json", "xml", "ttl")
 RELATED = 5
 
@@ -137,6 +138,11 @@ def facet_links(name: str, values: list[tuple[Any, int]]) -> list[dict[str, Any]
     return out
 
 
+def _shortened(links: list[dict[str, Any]], keep: int = FACET_SHOWN) -> list[dict[str, Any]]:
+    """The most frequent values and every selected one: a long keyword list buries the results on a phone."""
+    return [v for i, v in enumerate(links) if i < keep or v["selected"]]
+
+
 def at_least_links(star_counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
     """"n stars or more" (the stars_min filter) for n = 5..1, with counts, toggling like a facet value."""
     base = request.args.to_dict(flat=False)
@@ -171,7 +177,8 @@ def index():
         Publisher.slug.in_([str(v) for v, _ in result.facets.get("publisher", [])])))}
     if "stars" in result.facets:  # most stars first, not most datasets first
         result.facets["stars"] = sorted(result.facets["stars"], key=lambda pair: -int(pair[0]))
-    facets = [(name, str(FACET_LABELS[name]), facet_links(name, result.facets.get(name, []))) for name in FACETS]
+    facets = [(name, str(FACET_LABELS[name]), _shortened(facet_links(name, result.facets.get(name, []))))
+              for name in FACETS]
     pages = max(1, -(-result.total // size))
     return render_template("datasets/search.html", query=query, result=result, datasets=_load(session, result.ids),
                            facets=facets, publishers=publishers,
