@@ -191,9 +191,11 @@ def index():
 
 def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[Dataset, int]]:
     """Datasets of other publishers sharing keywords or themes, most shared first: one government, not its
-    org chart. Candidates come from the search index (keyword OR theme filters), so it scales."""
+    org chart. Candidates come from the search index (keyword OR theme filters), so it scales; a shared
+    keyword weighs 2 (more specific than a theme), a shared theme or place 1."""
     keywords = {str(k) for k in ds.keywords or []}
     themes = {str(t) for t in ds.themes or []}
+    spatial = {str(p) for p in ds.spatial or []}
     candidates: set[str] = set()
     for field_name, values in (("keyword", keywords), ("theme", themes)):
         if values:
@@ -205,7 +207,8 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[D
     for other in _load(session, sorted(candidates)):
         if other.publisher_id is not None and other.publisher_id == ds.publisher_id:
             continue
-        shared = len(keywords & {str(k) for k in other.keywords or []}) * 2 + len(themes & set(other.themes or []))
+        shared = (2 * len(keywords & {str(k) for k in other.keywords or []}) + len(themes & set(other.themes or []))
+                  + len(spatial & {str(p) for p in other.spatial or []}))
         if shared:
             scored.append((other, shared))
     scored.sort(key=lambda pair: (-pair[1], pair[0].slug))
