@@ -40,6 +40,7 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from quality import tabular
 
@@ -73,17 +74,18 @@ class Column:
         return "c" + out if out.startswith("_") else out
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One normalised cell: ``text`` is the canonical lexical form (None when missing); ``type`` is the
-    column's type when the cell reads as it, else ``string``."""
+@dataclass
+class Values:
+    """One column of a batch, normalised: ``texts`` holds each cell's canonical lexical form (None when
+    the cell is missing); ``strings`` the row indexes of cells that do not read as the column's type and
+    are kept as the text they were (typed ``string``)."""
 
-    text: str | None
-    type: str
+    texts: list[str | None]
+    strings: frozenset[int] = frozenset()
 
 
 class Table:
-    """Columns plus the rows, read once, lazily. ``rows()`` yields lists of Cells."""
+    """Columns plus the rows, read once, lazily, batch by batch (``normalised()``)."""
 
     def __init__(self, columns: list[Column], batches: Iterable[pa.RecordBatch]):
         self.columns = columns
@@ -96,9 +98,10 @@ class Table:
         self._used = True
         return self._batches
 
-    def rows(self) -> Iterator[list[Cell]]:
+    def normalised(self) -> Iterator[list[Values]]:
+        """Per batch, the normalised values of every column."""
         for batch in self.batches():
-            yield from batch_rows(batch, self.columns)
+            yield normalise_batch(batch, self.columns)
 
     def close(self) -> None:
         close = getattr(self._batches, "close", None)
@@ -207,27 +210,47 @@ def unique_slug(slug: str, used: set[str]) -> str:
 # --------------------------------------------------------------------------- normalising cells
 
 
-def batch_rows(batch: pa.RecordBatch, columns: list[Column]) -> Iterator[list[Cell]]:
-    """The batch's rows as Cells: validity is decided per column with frictionless's vectorised
-    readers (``quality.tabular.valid_mask``), then each valid cell gets its canonical form."""
-    cols = []
+#: Lexical forms that are already canonical (and valid JSON numbers and XSD literals): kept as they are.
+_CANONICAL = {"integer": r"^-?(0|[1-9][0-9]*)$", "number": r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$",
+              "boolean": r"^(true|false)$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+              "time": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$", "yearmonth": r"^[0-9]{4}-[0-9]{2}$", "year": r"^[0-9]{4}$"}
+
+
+def normalise_batch(batch: pa.RecordBatch, columns: list[Column]) -> list[Values]:
+    """Every column of the batch normalised. Validity is decided per column with frictionless's vectorised
+    readers (``quality.tabular.valid_mask``); cells already in canonical form are found by one vectorised
+    match, so only the others (``+7``, ``2024-1-5``, ``约1200``) are looked at one by one in Python."""
+    out = []
     for column, arr in zip(columns, batch.columns, strict=True):
         values = arr.to_pylist()
-        valid = tabular.valid_mask(arr, column.type, column.fdesc or None) if column.type != "string" else None
-        cols.append([_cell(v, column, valid is None or bool(valid[i])) for i, v in enumerate(values)])
-    return (list(row) for row in zip(*cols, strict=True))
-
-
-def _cell(value: str | None, column: Column, valid: bool) -> Cell:
-    if value is None or value.strip() == "":
-        return Cell(None, column.type)
-    if column.type == "string" or not valid:
-        return Cell(value, "string")
-    try:
-        text = _NORMALISE[column.type](value, column.fdesc)
-    except (ValueError, ArithmeticError):
-        text = None
-    return Cell(text, column.type) if text is not None else Cell(value, "string")
+        texts = [v if v else None for v in values]  # "" is frictionless's missing value
+        if column.type == "string":
+            out.append(Values(texts))
+            continue
+        valid = tabular.valid_mask(arr, column.type, column.fdesc or None)
+        pattern = _CANONICAL.get(column.type)
+        if pattern and not column.fdesc:
+            canonical = valid & np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False),
+                                           dtype=bool)
+        else:
+            canonical = np.zeros(len(values), dtype=bool)
+        strings = []
+        for i in np.flatnonzero(~canonical).tolist():
+            value = values[i]
+            if not value:
+                continue
+            text = None
+            if valid[i]:
+                try:
+                    text = _NORMALISE[column.type](value, column.fdesc)
+                except (ValueError, ArithmeticError):
+                    text = None
+            if text is None:
+                strings.append(i)
+            else:
+                texts[i] = text
+        out.append(Values(texts, frozenset(strings)))
+    return out
 
 
 def _number_text(value: str, fdesc: dict) -> str:
@@ -333,24 +356,25 @@ def to_csv(table: Table) -> Iterator[bytes]:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([c.name for c in table.columns])
-        for n, row in enumerate(table.rows(), 1):
-            writer.writerow(["" if cell.text is None else cell.text for cell in row])
-            if n % 500 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
+        for values in table.normalised():
+            writer.writerows(zip(*(v.texts for v in values), strict=True))  # None is written as ""
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
         yield out.getvalue()
     return _chunks(parts())
 
 
-def _json_value(cell: Cell) -> str:
-    if cell.text is None:
-        return "null"
-    if cell.type in ("integer", "number"):
-        return cell.text  # canonical decimal digits: a valid JSON number, exact
-    if cell.type == "boolean":
-        return cell.text
-    return json.dumps(cell.text, ensure_ascii=False)
+def _dumps(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _json_fragments(key: str, column: Column, values: Values) -> list[str]:
+    """``"name":value`` for every cell of a column: numbers and booleans bare, the rest as JSON strings."""
+    if column.type in ("integer", "number", "boolean"):
+        bad = values.strings
+        return [key + ("null" if t is None else (_dumps(t) if i in bad else t)) for i, t in enumerate(values.texts)]
+    return [key + ("null" if t is None else _dumps(t)) for t in values.texts]
 
 
 def to_json(table: Table, *, limit: int | None, offset: int = 0,
@@ -362,25 +386,27 @@ def to_json(table: Table, *, limit: int | None, offset: int = 0,
     def parts() -> Iterator[str]:
         fields = [{"id": c.name, "type": CKAN_TYPES[c.type], "schema_type": c.type, "title": c.title}
                   for c in table.columns]
-        keys = [json.dumps(c.name, ensure_ascii=False) + ":" for c in table.columns]
-        yield '{"fields":' + json.dumps(fields, ensure_ascii=False)
+        keys = [_dumps(c.name) + ":" for c in table.columns]
+        yield '{"fields":' + _dumps(fields)
         yield f',"limit":{"null" if limit is None else limit},"offset":{offset},"records":['
         total = 0
         end = None if limit is None else offset + limit
-        sep = ""
+        first = True
         for batch in table.batches():
             start, stop = total, total + batch.num_rows
             total = stop
             lo, hi = max(start, offset), stop if end is None else min(stop, end)
             if lo >= hi:
                 continue  # outside the page: only counted
-            for row in batch_rows(batch.slice(lo - start, hi - lo), table.columns):
-                yield sep + "{" + ",".join(k + _json_value(cell) for k, cell in zip(keys, row, strict=True)) + "}"
-                sep = ","
+            values = normalise_batch(batch.slice(lo - start, hi - lo), table.columns)
+            frags = [_json_fragments(k, c, v) for k, c, v in zip(keys, table.columns, values, strict=True)]
+            records = ",".join("{" + ",".join(row) + "}" for row in zip(*frags, strict=True))
+            yield ("" if first else ",") + records
+            first = False
         has_next = end is not None and end < total
         links = {"start": page_url(0) if page_url else None,
                  "next": page_url(end) if page_url and has_next else None}
-        yield f'],"total":{total},"_links":' + json.dumps(links, ensure_ascii=False) + "}"
+        yield f'],"total":{total},"_links":' + _dumps(links) + "}"
     return _chunks(parts())
 
 
@@ -398,20 +424,27 @@ def xml_attr(text: str) -> str:
         .replace("\t", "&#9;") + '"'
 
 
+def _xml_fragments(column: Column, values: Values) -> list[str]:
+    name = xml_attr(column.name)
+    typed, plain = f'<cell name={name} type="{column.type}"', f'<cell name={name} type="string"'
+    bad = values.strings
+    return [typed + "/>" if t is None else (plain if i in bad else typed) + ">" + xml_text(t) + "</cell>"
+            for i, t in enumerate(values.texts)]
+
+
 def to_xml(table: Table) -> Iterator[bytes]:
     """``<table><row n="1"><cell name=".." type="integer">..</cell>..</row></table>``: one cell per
     column in header order, the cell's type as in the other formats, an empty cell for a missing value."""
     def parts() -> Iterator[str]:
-        names = [xml_attr(c.name) for c in table.columns]
         yield '<?xml version="1.0" encoding="UTF-8"?>\n<table>\n'
-        for n, row in enumerate(table.rows(), 1):
-            cells = []
-            for name, cell in zip(names, row, strict=True):
-                if cell.text is None:
-                    cells.append(f'<cell name={name} type="{cell.type}"/>')
-                else:
-                    cells.append(f'<cell name={name} type="{cell.type}">{xml_text(cell.text)}</cell>')
-            yield f'<row n="{n}">' + "".join(cells) + "</row>\n"
+        n = 0
+        for values in table.normalised():
+            frags = [_xml_fragments(c, v) for c, v in zip(table.columns, values, strict=True)]
+            rows = []
+            for row in zip(*frags, strict=True):
+                n += 1
+                rows.append(f'<row n="{n}">' + "".join(row) + "</row>\n")
+            yield "".join(rows)
         yield "</table>\n"
     return _chunks(parts())
 
@@ -432,11 +465,13 @@ def turtle_string(text: str) -> str:
     return '"' + _TTL_SPECIAL.sub(esc, text) + '"'
 
 
-def _turtle_literal(cell: Cell) -> str:
-    lexical = turtle_string(cell.text or "")
-    if cell.type == "string":
-        return lexical
-    return f"{lexical}^^xsd:{XSD_TYPES[cell.type]}"
+def _turtle_fragments(column: Column, values: Values) -> list[str | None]:
+    """``<column/slug> "lexical"^^xsd:type`` per filled cell, None for a missing one."""
+    prop = f"<column/{column.slug}> "
+    suffix = "" if column.type == "string" else f"^^xsd:{XSD_TYPES[column.type]}"
+    bad = values.strings
+    return [None if t is None else prop + turtle_string(t) + ("" if i in bad else suffix)
+            for i, t in enumerate(values.texts)]
 
 
 def row_uri(base: str, n: int) -> str:
@@ -449,16 +484,21 @@ def column_uri(base: str, column: Column) -> str:
 
 def to_turtle(table: Table, *, base: str) -> Iterator[bytes]:
     """Turtle per CSV on the Web (minimal mode): ``<base/row/n>`` has one property ``<base/column/slug>``
-    per filled cell, typed with the column's XSD datatype. ``base`` is the distribution's absolute URI."""
+    per filled cell, typed with the column's XSD datatype. ``base`` is the distribution's absolute URI,
+    written once as ``@base`` so the rows' relative IRIs stay short."""
     def parts() -> Iterator[str]:
-        props = [f"<column/{c.slug}>" for c in table.columns]
         yield f"@base <{base}/> .\n@prefix xsd: <{XSD}> .\n\n"
-        for n, row in enumerate(table.rows(), 1):
-            pairs = [f"{p} {_turtle_literal(cell)}" for p, cell in zip(props, row, strict=True)
-                     if cell.text is not None]
-            if not pairs:  # cannot happen with blank rows skipped; keep the row a resource anyway
-                pairs = [f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{CSVW}Row>"]
-            yield f"<row/{n}> " + " ;\n    ".join(pairs) + " .\n"
+        n = 0
+        for values in table.normalised():
+            frags = [_turtle_fragments(c, v) for c, v in zip(table.columns, values, strict=True)]
+            rows = []
+            for row in zip(*frags, strict=True):
+                n += 1
+                pairs = [f for f in row if f is not None]
+                if not pairs:  # cannot happen with blank rows skipped; keep the row a resource anyway
+                    pairs = [f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{CSVW}Row>"]
+                rows.append(f"<row/{n}> " + " ;\n    ".join(pairs) + " .\n")
+            yield "".join(rows)
     return _chunks(parts())
 
 
