@@ -254,7 +254,8 @@ def test_package_show_qa_and_the_other_reads(live):
     ck = RemoteCKAN(live.url)
     with live.sessionmaker() as s:
         ds = s.scalar(select(Dataset).where(Dataset.slug == "jinghai-statistical-tables-2024"))
-        latest = s.scalar(select(Assessment).where(Assessment.dataset_id == ds.id))
+        latest = s.scalar(select(Assessment).where(Assessment.dataset_id == ds.id)
+                          .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1))
         rows = {d.id: d.stars for d in ds.distributions}
         ds_id, n_dists = ds.id, len(ds.distributions)
     pkg = ck.action.package_show(id="jinghai-statistical-tables-2024")
@@ -295,6 +296,8 @@ def test_package_show_qa_and_the_other_reads(live):
     assert raw.status_code == 404
     assert raw.json["error"]["__type"] == "Not Found Error" and raw.json["success"] is False
     assert raw.json["help"] == f"{live.url}/api/3/action/help_show?name=package_show"
+    form = live.app.test_client().post("/api/3/action/package_search", data={"q": "taxi", "rows": "1"})
+    assert form.status_code == 200 and form.json["result"]["count"] == 2 and len(form.json["result"]["results"]) == 1
     bad = live.app.test_client().get("/api/3/action/package_search?fq=maintainer:x")
     assert bad.status_code == 409 and bad.json["error"]["__type"] == "Search Query Error"
     assert bad.json["error"]["message"].startswith("Search Query is invalid")
