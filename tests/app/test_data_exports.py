@@ -417,7 +417,7 @@ def _big_csv(path: Path, rows: int) -> Path:
 
 def _stream(path: Path, write) -> tuple[int, int, int]:
     """(bytes out, chunks, peak bytes allocated by Python while converting)."""
-    table = convert.open_table(path, format="CSV", batch_rows=2_000)
+    table = convert.open_table(path, format="CSV", batch_rows=1_000)
     tracemalloc.start()
     total = chunks = 0
     for chunk in write(table):
@@ -430,12 +430,12 @@ def _stream(path: Path, write) -> tuple[int, int, int]:
 
 def test_conversion_streams_in_bounded_memory(tmp_path):
     """Five times the rows: five times the output, not more memory (the table is never held whole)."""
-    small, big = _big_csv(tmp_path / "small.csv", 10_000), _big_csv(tmp_path / "big.csv", 50_000)
+    small, big = _big_csv(tmp_path / "small.csv", 4_000), _big_csv(tmp_path / "big.csv", 20_000)
     for name, write in (("csv", convert.to_csv), ("xml", convert.to_xml),
                         ("json", lambda t: convert.to_json(t, limit=None)),
                         ("ttl", lambda t: convert.to_turtle(t, base="http://example.org/r/1"))):
         small_out, _, small_peak = _stream(small, write)
         big_out, chunks, big_peak = _stream(big, write)
-        assert big_out > 4.9 * small_out and chunks > 20, name
+        assert big_out > 4.9 * small_out and chunks >= 5, name
         assert big_peak < 1.3 * small_peak + 256 * 1024, (name, small_peak, big_peak)
         assert big_peak < 16 * 1024 * 1024, (name, big_peak)
