@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from app import dashboard_data as data
 from app import db_session
 from app.i18n import current_lang
+from app.web.quality_view import SEVERITY
 
 bp = Blueprint("dashboard", __name__)
 
@@ -70,7 +71,8 @@ def index():
         league=data.league(_sessionmaker(), lang, sort), stars=data.star_distribution(session),
         overall=[r for r in trend_rows if r["publisher"] == ""],
         trends=[r for r in trend_rows if r["publisher"] != ""],
-        findings=data.common_findings(session, lang), fix_first=data.fix_first(session, lang))
+        findings=data.common_findings(session, lang), fix_first=data.fix_first(session, lang),
+        severity_labels=SEVERITY)
 
 
 @bp.get("/dashboard/<any(league, stars, trends, findings, 'fix-first'):table>.<any(csv, json):ext>")
@@ -96,7 +98,7 @@ def _drilldown(slug: str, lang: str) -> dict[str, Any]:
 
 @bp.get("/dashboard/publisher/<slug>")
 def publisher(slug: str):
-    return render_template("dashboard/publisher.html", d=_drilldown(slug, current_lang()))
+    return render_template("dashboard/publisher.html", d=_drilldown(slug, current_lang()), severity_labels=SEVERITY)
 
 
 @bp.get("/dashboard/publisher/<slug>.<any(csv, json):ext>")
