@@ -566,15 +566,18 @@ def _xlsx_rows(path: str, sheet) -> list[list[str]]:
 
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise TableError("unreadable", f"The XLSX file cannot be read: {exc}") from exc
-    try:
-        ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
-        return [_trim(list(r)) for r in ws.iter_rows(values_only=True)]
-    finally:
-        book.close()
+    # An open file, not the path: archived copies are named by their hash, with no extension,
+    # and openpyxl refuses a path whose extension it does not know.
+    with open(path, "rb") as fh:
+        try:
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, openpyxl.utils.exceptions.InvalidFileException) as exc:
+            raise TableError("unreadable", f"The XLSX file cannot be read: {exc}") from exc
+        try:
+            ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+            return [_trim(list(r)) for r in ws.iter_rows(values_only=True)]
+        finally:
+            book.close()
 
 
 def _ods_rows(path: str, sheet) -> list[list[str]]:
