@@ -59,6 +59,16 @@ def frequency_label(code: str | None) -> str:
     return freq.label_zh if current_lang() == "zh" else freq.label_en
 
 
+@bp.app_errorhandler(404)
+def not_found(error):
+    """A page that still has the site's navigation and language switch, for people; APIs and machine
+    clients (anything under /api, or not naming text/html in Accept) keep the plain 404."""
+    wants_html = any(mime == "text/html" for mime, _q in request.accept_mimetypes)  # browsers name it
+    if request.path.startswith("/api/") or not wants_html:
+        return error
+    return render_template("datasets/not_found.html"), 404
+
+
 def _active(stmt):
     return stmt.where(Dataset.state == "active")
 

@@ -268,8 +268,14 @@ def test_publisher_and_theme_pages(client, session, catalog):
 
 
 def test_unknown_things_are_404(client, catalog):
-    for url in ("/dataset/no-such-dataset", "/publisher/no-such-dept", "/theme/NOPE"):
-        assert client.get(url).status_code == 404, url
+    for url in ("/dataset/no-such-dataset", "/publisher/no-such-dept", "/theme/NOPE", "/no-such-page"):
+        resp = client.get(url + "?lang=zh_CN", headers={"Accept": "text/html"})
+        assert resp.status_code == 404, url
+        html = resp.get_data(as_text=True)
+        assert "<h1>页面不存在</h1>" in html and "lang=en" in html
+        plain = client.get(url, headers={"Accept": "application/json"})
+        assert plain.status_code == 404 and "页面不存在" not in plain.get_data(as_text=True)
+    assert "Page not found" not in client.get("/api/v1/datasets/no-such-dataset").get_data(as_text=True)
 
 
 def test_markup_in_catalog_text_is_escaped_everywhere(client, catalog):
