@@ -23,9 +23,9 @@ serve: $(STAMP)
 
 # Debian's chromium for the browser tests (never a browser download of playwright's own).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk"; } || { \
 	  echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "could not install chromium: browser tests will skip (or fail under OPENDATA_REQUIRE_SERVICES=1)"; }
 
 lint: $(STAMP)

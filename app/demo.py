@@ -29,9 +29,19 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _FilesServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients hang up (link checkers stop reading at their size cap): not worth a traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def serve_files(directory: Path, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     """Serve `directory` over HTTP in a daemon thread; returns the server (call .shutdown())."""
-    httpd = ThreadingHTTPServer((host, port), partial(_QuietHandler, directory=str(directory)))
+    httpd = _FilesServer((host, port), partial(_QuietHandler, directory=str(directory)))
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True, name="demo-files").start()
     return httpd

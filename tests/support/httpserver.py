@@ -34,6 +34,18 @@ class _Routes:
     log: list[Request] = field(default_factory=list)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that hangs up (timeouts in the tests do) is normal, not a traceback in the test output."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class LocalServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.routes = _Routes()
@@ -67,7 +79,7 @@ class LocalServer:
 
             do_GET = do_POST = do_HEAD = _serve
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = _Server((host, port), Handler)
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
