@@ -74,6 +74,11 @@ def _truncate(url: str) -> None:
             for extra in _sqlite_extra_tables(conn):
                 conn.execute(text(f'DELETE FROM "{extra}"'))
         else:
+            # A connection a previous test left "idle in transaction" (an abandoned streamed response, a
+            # server thread) would make TRUNCATE wait for ever: end them first, and never wait long.
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
 
 

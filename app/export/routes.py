@@ -208,8 +208,18 @@ class _QueueWriter(io.TextIOBase):
 
     def flush_parts(self) -> None:
         if self.parts:
-            self.q.put("".join(self.parts))
+            item = "".join(self.parts)
             self.parts, self.size = [], 0
+            # Never block for ever: a response nobody reads any more (its generator closed or collected)
+            # sets `stop`, and the writer must then end and give its database session back.
+            while True:
+                if self.stop.is_set():
+                    raise _Stopped()
+                try:
+                    self.q.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
 
 
 _END = object()
