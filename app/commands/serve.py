@@ -1,21 +1,64 @@
-"""opendata serve: the production WSGI server (waitress), not Flask's development server."""
+"""opendata serve: a production WSGI server, never Flask's development server.
+
+One process (`--workers 1`, the default) runs waitress with threads; several (`--workers N`)
+run gunicorn's pre-fork master with N worker processes of `--threads` threads each, the
+shape a portal on PostgreSQL runs in (SQLite wants one process).
+"""
 
 from __future__ import annotations
 
 import click
 
 
+def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+    import os
+    import secrets
+
+    from gunicorn.app.base import BaseApplication
+
+    if not os.environ.get("OPENDATA_SECRET_KEY"):
+        # Workers must sign sessions and CSRF tokens with one key, or a sign-in made on one worker
+        # is unknown to the next: draw it once here, in the master, before the fork.
+        click.echo("OPENDATA_SECRET_KEY is not set: using a random key shared by the workers until restart")
+        os.environ["OPENDATA_SECRET_KEY"] = secrets.token_hex(32)
+
+    from app import create_app
+
+    class _Portal(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", timeout)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("proc_name", "opendata")
+            # Several portals (tests, benchmarks) may run side by side: no shared control socket in $HOME.
+            self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            # Each worker builds its own app (and database engine) after the fork.
+            return create_app()
+
+    _Portal().run()
+
+
 def register(main: click.Group) -> None:
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
-    @click.option("--threads", default=8, show_default=True, type=int)
-    def serve(host: str, port: int, threads: int) -> None:
-        """Serve the portal with waitress (for several processes use gunicorn 'app.wsgi:app')."""
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+                  help="Processes; more than 1 runs gunicorn (use PostgreSQL then).")
+    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+    @click.option("--timeout", default=60, show_default=True, type=int, help="gunicorn worker timeout, seconds.")
+    def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+        """Serve the portal: waitress in one process, or gunicorn with several workers."""
+        click.echo(f"serving on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})")
+        if workers > 1:
+            _gunicorn(host, port, workers, threads, timeout)
+            return
         import waitress
 
         from app import create_app
 
-        app = create_app()
-        click.echo(f"serving on http://{host}:{port}")
-        waitress.serve(app, host=host, port=port, threads=threads, ident="opendata")
+        waitress.serve(create_app(), host=host, port=port, threads=threads, ident="opendata")
