@@ -4,11 +4,19 @@
         srv.add_file("/catalog.rdf", path, content_type="application/rdf+xml")
         srv.add_route("/flaky", handler)   # handler(request) -> (status, headers, body)
         url = srv.url("/catalog.rdf")
+
+Misbehaving servers (the hostile input corpus) write the raw answer themselves:
+
+        srv.add_drip("/slow", b"...", delay=0.2)          # one byte every 0.2 s
+        srv.add_wrong_length("/short", b"...", claimed=10_000)   # Content-Length lies, then hang up
+        srv.add_redirect_loop("/a", "/b")                  # /a -> /b -> /a ...
+        srv.add_raw("/x", writer)                          # writer(handler): anything on handler.wfile
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +40,7 @@ Response = tuple[int, dict[str, str], bytes]
 class _Routes:
     handlers: dict[str, Callable[[Request], Response]] = field(default_factory=dict)
     log: list[Request] = field(default_factory=list)
+    raw: dict[str, Callable[[BaseHTTPRequestHandler], None]] = field(default_factory=dict)
 
 
 class _Server(ThreadingHTTPServer):
@@ -63,6 +72,11 @@ class LocalServer:
                 body = self.rfile.read(length) if length else b""
                 req = Request(self.command, parts.path, parts.query, dict(self.headers.items()), body)
                 routes.log.append(req)
+                raw = routes.raw.get(parts.path)
+                if raw is not None:  # the route writes status line, headers and body itself
+                    self.close_connection = True
+                    raw(self)
+                    return
                 handler = routes.handlers.get(parts.path)
                 if handler is None:
                     status, headers, payload = 404, {"Content-Type": "text/plain"}, b"not found"
@@ -102,6 +116,53 @@ class LocalServer:
 
     def add_file(self, path: str, file: str | Path, content_type: str = "application/octet-stream") -> None:
         self.add_bytes(path, Path(file).read_bytes(), content_type)
+
+    def add_raw(self, path: str, writer: Callable[[BaseHTTPRequestHandler], None]) -> None:
+        """`writer(handler)` answers on `handler.wfile` byte by byte as it likes; the connection closes after
+        (send "Connection: close" so that clients do not reuse it)."""
+        self.routes.raw[path] = writer
+
+    def add_drip(self, path: str, body: bytes, *, delay: float, chunk: int = 1,
+                 content_type: str = "application/octet-stream", declare_length: bool = True) -> None:
+        """A slow server: headers at once, then `chunk` bytes every `delay` seconds (never a read timeout)."""
+
+        def write(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            if declare_length:
+                handler.send_header("Content-Length", str(len(body)))
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            for start in range(0, len(body), chunk):
+                handler.wfile.write(body[start:start + chunk])
+                handler.wfile.flush()
+                time.sleep(delay)
+
+        self.add_raw(path, write)
+
+    def add_wrong_length(self, path: str, body: bytes, *, claimed: int,
+                         content_type: str = "application/octet-stream") -> None:
+        """Content-Length says `claimed` bytes; `body` is sent and the connection closed."""
+
+        def write(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(claimed))
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            handler.wfile.write(body)
+            handler.wfile.flush()
+
+        self.add_raw(path, write)
+
+    def add_redirect_loop(self, *paths: str, status: int = 302) -> None:
+        """Each path redirects to the next, the last back to the first."""
+        for here, there in zip(paths, [*paths[1:], paths[0]], strict=True):
+            self.add_bytes(here, b"", "text/plain", status=status, headers={"Location": self.url(there)})
+
+    def add_hang(self, path: str, seconds: float) -> None:
+        """Accept the request and say nothing for `seconds` (a server that hangs)."""
+        self.add_raw(path, lambda _handler: time.sleep(seconds))
 
     def start(self) -> LocalServer:
         self._thread.start()
