@@ -61,6 +61,8 @@ SETTINGS: list[Setting] = [
             "distribution file); larger bodies are cut off and reported.", int),
     Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, "Size cap on an uploaded file.", int),
     Setting("HTTP_TIMEOUT", 30.0, "Connect and read timeout of outbound requests, in seconds.", float),
+    Setting("HTTP_TOTAL_TIMEOUT", 600.0, "Wall-clock cap on one outbound request, body included, in seconds "
+            "(a server that trickles a byte at a time never trips the read timeout).", float),
     Setting("HTTP_RETRIES", 3, "Retries of an outbound request on 5xx and connection errors.", int),
     Setting("HTTP_HOST_DELAY", 0.0, "Politeness: seconds between two requests to the same host.", float),
     Setting("USER_AGENT", "opendata-platform/0.1 (+https://github.com/opendata-platform)",

@@ -163,6 +163,7 @@ class HttpConfig:
             max_bytes=int(values.get("MAX_DOWNLOAD_BYTES", default.max_bytes)),
             host_delay=float(values.get("HTTP_HOST_DELAY", default.host_delay)),
             user_agent=str(values.get("USER_AGENT") or default.user_agent),
+            total_timeout=float(values["HTTP_TOTAL_TIMEOUT"]) if values.get("HTTP_TOTAL_TIMEOUT") else None,
         )
 
 
