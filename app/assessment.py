@@ -62,6 +62,8 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
         for ds in datasets:
             for row in ds.distributions:
                 rows[row.id] = row
+                if (row.extras or {}).get("upload"):  # an uploaded file: its archived copy is the evidence
+                    continue
                 items.append((row.id, row.download_url or row.access_url, _previous(row)))
         checks: dict[str, CheckResult] = {}
         if check_links and items:

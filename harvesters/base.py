@@ -9,6 +9,7 @@ one (`fetch`, identity for most types) and how to map it to a catalog record
   one bad record is an error row and the job goes on;
 - after a *full* gather, datasets of the source that were not seen are withdrawn
   (kept, hidden, restorable); an incremental gather withdraws nothing;
+- records listed in the source's `config["detached"]` are skipped: their publisher took them over;
 - each record is committed on its own, so a job killed at any point can be run again
   and ends with the catalog an uninterrupted run gives: nothing lost, nothing doubled;
 - the job writes a heartbeat; `fail_dead_jobs` marks jobs whose heartbeat stopped.
@@ -213,8 +214,12 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
     """Import a batch in one transaction (fast); if the database refuses any of it, redo it one record
     per transaction so that only the bad record becomes an error row."""
     prepared, seen_here = [], set()
+    # Records the publisher detached from this source (app/publishing.py `detach`) are its own now.
+    detached = set(harvester.config.get("detached") or [])
     for item in items:
         if item.remote_id in seen_here:  # a source listing one id twice: count it once
+            continue
+        if item.remote_id in detached:
             continue
         seen_here.add(item.remote_id)
         prepared.append(_prepare(harvester, item, default_publisher))

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import auth
 from app.api import ckan_query
 from catalog_schema import ckan, search, vocab
-from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, Publisher, User, utcnow
+from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User, utcnow
 from catalog_schema.record import pick_text
 from catalog_schema.store import publisher_to_agent, save_record, to_record
 
@@ -565,9 +565,9 @@ def _check_name(session: Session, name: Any, own_id: str | None = None) -> str:
 
 
 def _audit(session: Session, user: User, action: str, ds: Dataset, before: dict | None, after: dict | None) -> None:
-    session.add(AuditEvent(user_id=user.id, action=f"ckan.{action}", object_type="dataset", object_id=ds.id,
-                           publisher_id=ds.publisher_id, before=before, after=after,
-                           detail={"via": "ckan_action", "name": ds.slug}, ip=request.remote_addr))
+    from app.publishing import audit
+
+    audit(session, user, f"ckan.{action}", ds, before, after, via="ckan_action", ip=request.remote_addr)
 
 
 def _save(session: Session, user: User, action: str, rec: dict, ds: Dataset | None, before: dict | None) -> Dataset:

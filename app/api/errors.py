@@ -18,15 +18,23 @@ log = logging.getLogger(__name__)
 
 CODES = {
     400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
     409: "conflict",
     413: "too-large",
+    415: "unsupported-media-type",
+    422: "invalid",
     429: "too-many-requests",
     500: "server-error",
     503: "unavailable",
 }
+
+# Codes of refused publishing writes (app/publishing.py): why a dataset or a file was not taken.
+PUBLISH_CODES = {"harvested", "pii-blocked", "no-distributions", "rejected-file", "html-not-data", "zip-bomb",
+                 "xml-entities", "empty"}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -38,7 +46,7 @@ ERROR_SCHEMA = {
         "additionalProperties": False,
         "properties": {
             "status": {"type": "integer", "description": "The HTTP status, repeated"},
-            "code": {"type": "string", "enum": sorted(set(CODES.values()) | {"not-assessed", "error"}),
+            "code": {"type": "string", "enum": sorted(set(CODES.values()) | {"not-assessed", "error"} | PUBLISH_CODES),
                      "description": "Stable machine-readable kind of error"},
             "message": {"type": "string", "description": "What went wrong, for people"},
         },

@@ -110,6 +110,9 @@ class Endpoint:
     cache: str | None
     media_type: str = "application/json"
     hidden: bool = False
+    body: dict[str, str] | None = None  # request body: media type -> component schema name
+    status: int = 200  # the success status (201 for a creation)
+    auth: bool = False  # needs `Authorization: <API token>`
 
     @property
     def openapi_path(self) -> str:
@@ -147,13 +150,15 @@ class Registry:
     def endpoint(self, rule: str, *, summary: str, response: str, description: str = "",
                  params: tuple[Param, ...] = (), errors: tuple[int, ...] = (), tag: str = "",
                  cache: str | None = None, media_type: str = "application/json", hidden: bool = False,
-                 methods: tuple[str, ...] = ("GET",)) -> Callable:
+                 methods: tuple[str, ...] = ("GET",), body: dict[str, str] | None = None, status: int = 200,
+                 auth: bool = False) -> Callable:
         """Route `rule` (relative to the prefix) on the blueprint and record it for the document."""
         def decorate(view: Callable) -> Callable:
             self.blueprint.add_url_rule(self.prefix + rule, view.__name__, view, methods=list(methods))
             for method in methods:
                 self.endpoints.append(Endpoint(self.prefix + rule, method, view, summary, description, tuple(params),
-                                               response, tuple(errors), tag, cache, media_type, hidden))
+                                               response, tuple(errors), tag, cache, media_type, hidden, body,
+                                               status, auth))
             return view
         return decorate
 
@@ -180,8 +185,15 @@ def parse_args(endpoint: Endpoint, args: Mapping) -> dict[str, Any]:
     return out
 
 
-STATUS_TEXT = {200: "OK", 304: "Not modified (the ETag given in If-None-Match still matches)",
-               400: "Bad request: a parameter is malformed or out of range", 404: "Not found"}
+STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (the ETag given in If-None-Match still matches)",
+               400: "Bad request: a parameter is malformed or out of range", 404: "Not found",
+               401: "No valid API token in the Authorization header",
+               403: "The token's user may not do this (another publisher's dataset, a harvested dataset)",
+               409: "Conflict with the dataset's state (taken name, already published, personal data not overridden)",
+               413: "The uploaded file or the request is larger than the upload limit",
+               422: "A field has a value the catalog cannot take"}
+TOKEN_SCHEME = {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "An API token (`opendata token create EMAIL`), as CKAN clients send it"}
 
 
 def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
@@ -189,16 +201,16 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for e in registry.documented():
         responses: dict[str, Any] = {
-            "200": {"description": STATUS_TEXT[200],
+            str(e.status): {"description": STATUS_TEXT[e.status],
                     "content": {e.media_type: {"schema": {"$ref": f"#/components/schemas/{e.response}"}}}},
         }
         if e.cache:
-            responses["200"]["headers"] = {
+            responses[str(e.status)]["headers"] = {
                 "ETag": {"description": "Weak validator of the representation", "schema": {"type": "string"}},
                 "Cache-Control": {"description": "Caching policy", "schema": {"type": "string"}},
             }
             responses["304"] = {"description": STATUS_TEXT[304]}
-        statuses = set(e.errors) | ({400} if e.query_params() else set())
+        statuses = set(e.errors) | ({400} if e.query_params() or e.body else set()) | ({401} if e.auth else set())
         for status in sorted(statuses):
             responses[str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
                                       "content": {"application/json": {
@@ -215,6 +227,11 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
             op["tags"] = [e.tag]
         if params:
             op["parameters"] = params
+        if e.body:
+            op["requestBody"] = {"required": True, "content": {
+                mt: {"schema": {"$ref": f"#/components/schemas/{name}"}} for mt, name in e.body.items()}}
+        if e.auth:
+            op["security"] = [{"token": []}]
         paths.setdefault(e.openapi_path.removeprefix(registry.prefix) or "/", {})[e.method.lower()] = op
     return {
         "openapi": OPENAPI_VERSION,
@@ -222,5 +239,5 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
         "servers": [{"url": server_url}],
         "tags": [{"name": name, "description": text} for name, text in registry.tags.items()],
         "paths": paths,
-        "components": {"schemas": registry.schemas},
+        "components": {"schemas": registry.schemas, "securitySchemes": {"token": TOKEN_SCHEME}},
     }

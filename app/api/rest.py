@@ -29,6 +29,7 @@ from app.api.errors import ApiError
 from app.api.openapi import Param, Registry, build_document, parse_args
 from app.api.rest_schemas import SCHEMAS
 from app.assessment import assessment_document, latest_assessment, publisher_table
+from app.publishing import PublishError
 from app.usage import record_usage, usage_series
 from catalog_schema import search as search_mod
 from catalog_schema.models import (
@@ -65,7 +66,9 @@ api = Registry(
     schemas=SCHEMAS,
     tags={"datasets": "The catalog's datasets", "publishers": "Agencies and departments",
           "quality": "Quality assessments and the publishers' league table",
-          "harvest": "Harvest sources and their jobs", "meta": "This API's own description"},
+          "harvest": "Harvest sources and their jobs",
+          "publishing": "Writes with an API token: drafts, files, the pre-publication check, publish, withdraw",
+          "meta": "This API's own description"},
 )
 
 PAGING = (
@@ -502,6 +505,279 @@ def harvest_job(job_id: int):
                               "payload": payload[:MAX_PAYLOAD_CHARS] if cut else payload,
                               "payload_truncated": cut, "created_at": _iso(r.created_at)})
     return _conditional(doc, None, LIVE_CACHE)
+
+
+# ---------------------------------------------------------------------------
+# Publishing: drafts, files, the pre-publication check, publish/withdraw/restore (token only)
+# ---------------------------------------------------------------------------
+
+WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
+UPLOAD_SLACK = 64 * 1024  # multipart framing and form fields beside the file
+
+
+def _publish_error(exc: PublishError) -> Response:
+    db_session().rollback()
+    return errors.error_response(exc.status, exc.code, exc.message)
+
+
+bp.register_error_handler(PublishError, _publish_error)
+
+
+def _token_user():
+    """The user of the request's API token. Writes take the token only, never a session cookie."""
+    from app import auth
+
+    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    if value and value.lower().startswith("bearer "):
+        value = value[7:]
+    if not value or not value.strip():
+        raise ApiError(401, "unauthorized", "An API token is required: send it as 'Authorization: <token>'.")
+    session = db_session()
+    user = auth.user_for_token(session, value.strip())
+    if user is None:
+        raise ApiError(401, "unauthorized", "The API token is not valid (unknown, revoked or expired).")
+    session.commit()  # keep last_used_at whatever happens to the write
+    return user
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError(400, "bad-request", "Send a JSON object (Content-Type: application/json).")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad-request", "The request body must be a JSON object.")
+    return data
+
+
+def _assessor():
+    from app.publishing import Assessor
+
+    return Assessor(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
+
+
+def _lang(data: dict[str, Any]) -> str:
+    return "en" if str(data.get("lang") or "zh").lower().startswith("en") else "zh"
+
+
+def _publish_doc(ds: Dataset, check: dict[str, Any] | None = None) -> dict[str, Any]:
+    from app.publishing import is_upload
+
+    doc = {"id": ds.id, "slug": ds.slug, "state": ds.state, "title": dict(ds.title or {}),
+           "publisher": ds.publisher.slug if ds.publisher else None, "licence": ds.license_id,
+           "harvested": ds.source_id is not None, "stars": ds.stars, "score": ds.score,
+           "distributions": [{"id": d.id, "url": d.download_url or d.access_url, "title": dict(d.title or {}),
+                              "format": d.format, "detected_format": d.detected_format,
+                              "upload": bool(is_upload(d)), "size": d.byte_size} for d in ds.distributions],
+           "links": {"self": _url(".dataset", slug=ds.slug), "check": _url(".dataset_check", slug=ds.slug),
+                     "html": _site(f"/dataset/{ds.slug}"), "edit": _site(f"/publish/{ds.slug}")}}
+    if check is not None:
+        doc["check"] = _check_doc(check)
+    return doc
+
+
+def _check_doc(check: dict[str, Any]) -> dict[str, Any]:
+    return {k: check[k] for k in ("dataset", "state", "stars", "score", "findings", "preview", "pii", "pii_override",
+                                  "blocked_by", "can_publish")} | {"assessment": check["assessment"]}
+
+
+def _editable(slug: str, *, write: bool = True):
+    from app import publishing
+
+    user = _token_user()
+    return user, publishing.dataset_for_edit(db_session(), user, _clean_key(slug, "dataset"), write=write)
+
+
+def _assess_published(ds_id: str, assessor) -> None:
+    try:
+        assessor.assess([ds_id])
+    finally:
+        assessor.close()
+
+
+@api.endpoint("/datasets", summary="Create a dataset (a draft, or published at once)", response="PublishResult",
+              tag="publishing", methods=("POST",), body={"application/json": "DatasetWrite"}, status=201,
+              errors=WRITE_ERRORS, auth=True,
+              description="Needs an API token of an admin or editor of the publisher (or a sysadmin). Linked "
+                          "distributions may be given as `distributions: [{url, title, format}]`; files are "
+                          "uploaded afterwards to .../distributions. With `publish: true` the dataset is "
+                          "published at once (refused, and nothing created, when the check blocks it).")
+def dataset_create():
+    from app import publishing
+
+    user = _token_user()
+    data = _body()
+    session = db_session()
+    fields = {k: v for k, v in data.items() if k in publishing.EDITABLE}
+    ds = publishing.create_dataset(session, user, data.get("publisher"), fields, slug=data.get("name"),
+                                   lang=_lang(data), via="rest", ip=request.remote_addr)
+    for dist in data.get("distributions") or []:
+        if not isinstance(dist, dict):
+            raise ApiError(400, "bad-request", "Each distribution must be an object {url, title, format}.")
+        publishing.add_url_distribution(session, user, ds, str(dist.get("url") or ""), title=dist.get("title"),
+                                        format=dist.get("format"), lang=_lang(data), via="rest",
+                                        ip=request.remote_addr)
+    check = None
+    if data.get("publish"):
+        assessor = _assessor()
+        check = publishing.prepublication_check(session, ds, **assessor.check_kwargs())
+        publishing.publish(session, user, ds, check=check, via="rest", ip=request.remote_addr)
+        session.commit()
+        _assess_published(ds.id, assessor)
+        session.refresh(ds)
+    session.commit()
+    resp = jsonify(_publish_doc(ds, check))
+    resp.status_code = 201
+    resp.headers["Location"] = _url(".dataset_check", slug=ds.slug)
+    return resp
+
+
+@api.endpoint("/datasets/<slug>", summary="Change a dataset's metadata", response="PublishResult",
+              tag="publishing", methods=("PATCH",), body={"application/json": "DatasetWrite"},
+              errors=WRITE_ERRORS, auth=True,
+              description="Only the fields given change. Harvested datasets are read-only (403 'harvested') "
+                          "until an admin of the publisher detaches them.")
+def dataset_patch(slug: str):
+    from app import publishing
+
+    user, ds = _editable(slug)
+    data = _body()
+    fields = {k: v for k, v in data.items() if k not in ("lang",)}
+    publishing.update_dataset(db_session(), user, ds, fields, lang=_lang(data), via="rest", ip=request.remote_addr)
+    db_session().commit()
+    return jsonify(_publish_doc(ds))
+
+
+@api.endpoint("/datasets/<slug>/distributions", summary="Add a distribution: a link, or an uploaded file",
+              response="PublishResult", tag="publishing", methods=("POST",), status=201,
+              body={"application/json": "DistributionLink", "multipart/form-data": "DistributionUpload"},
+              errors=(*WRITE_ERRORS, 413), auth=True,
+              description="JSON {url, title, format} links a file on the web; multipart/form-data with a "
+                          "`file` part uploads one (capped at OPENDATA_MAX_UPLOAD_BYTES while it streams, its "
+                          "format sniffed from the bytes). HTML pages, zip bombs and office files declaring XML "
+                          "entities are refused (400 with code html-not-data, zip-bomb or xml-entities).")
+def dataset_distributions(slug: str):
+    from app import publishing
+
+    user, ds = _editable(slug)
+    session = db_session()
+    if request.mimetype == "multipart/form-data":
+        cap = int(setting("MAX_UPLOAD_BYTES"))
+        if request.content_length is not None and request.content_length > cap + UPLOAD_SLACK:
+            raise ApiError(413, "too-large", f"The upload is {request.content_length:,} bytes; the limit is "
+                                             f"{cap:,} bytes.")
+        request.max_content_length = cap + UPLOAD_SLACK
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ApiError(400, "bad-request", "Send the file as the multipart part named 'file'.")
+        stored = publishing.store_upload(upload.stream, upload.filename, setting("ARCHIVE_DIR"), max_bytes=cap)
+        publishing.add_upload(session, user, ds, stored, site_url=str(setting("SITE_URL")),
+                              title=request.form.get("title") or None, lang=_lang(request.form), via="rest",
+                              ip=request.remote_addr)
+    else:
+        data = _body()
+        publishing.add_url_distribution(session, user, ds, str(data.get("url") or ""), title=data.get("title"),
+                                        format=data.get("format"), lang=_lang(data), via="rest",
+                                        ip=request.remote_addr)
+    session.commit()
+    resp = jsonify(_publish_doc(ds))
+    resp.status_code = 201
+    return resp
+
+
+@api.endpoint("/datasets/<slug>/check", summary="The pre-publication check of a dataset (drafts included)",
+              response="PrePublicationCheck", tag="publishing", errors=(401, 403, 404), auth=True,
+              description="The stars, score and every finding with its fix that the dataset will get once "
+                          "published (the same assessment the catalog then stores), a preview of the first "
+                          "rows of each table, and what blocks publishing (personal data not overridden).")
+def dataset_check(slug: str):
+    from app import publishing
+
+    _user, ds = _editable(slug, write=False)
+    assessor = _assessor()
+    try:
+        check = publishing.prepublication_check(db_session(), ds, **assessor.check_kwargs())
+    finally:
+        assessor.close()
+    db_session().commit()  # the link checks' evidence
+    resp = jsonify(_check_doc(check))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _state_change(slug: str, action: str):
+    from app import publishing
+
+    user, ds = _editable(slug)
+    session = db_session()
+    assessor = _assessor()
+    try:
+        if action == "withdraw":
+            publishing.withdraw(session, user, ds, via="rest", ip=request.remote_addr)
+            session.commit()
+            return jsonify(_publish_doc(ds))
+        check = publishing.prepublication_check(session, ds, **assessor.check_kwargs())
+        change = publishing.publish if action == "publish" else publishing.restore
+        change(session, user, ds, check=check, via="rest", ip=request.remote_addr)
+        session.commit()
+        assessor.assess([ds.id])
+        session.refresh(ds)
+        return jsonify(_publish_doc(ds, check))
+    finally:
+        assessor.close()
+
+
+@api.endpoint("/datasets/<slug>/publish", summary="Publish a draft: it becomes active, searchable and assessed",
+              response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
+              auth=True, description="409 'pii-blocked' while personal data found in a file has not been "
+                                     "overridden by an admin of the publisher.")
+def dataset_publish(slug: str):
+    return _state_change(slug, "publish")
+
+
+@api.endpoint("/datasets/<slug>/withdraw", summary="Withdraw a published dataset (kept, hidden, restorable)",
+              response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
+              auth=True)
+def dataset_withdraw(slug: str):
+    return _state_change(slug, "withdraw")
+
+
+@api.endpoint("/datasets/<slug>/restore", summary="Restore a withdrawn dataset", response="PublishResult",
+              tag="publishing", methods=("POST",), errors=(401, 403, 404, 409), auth=True)
+def dataset_restore(slug: str):
+    return _state_change(slug, "restore")
+
+
+@api.endpoint("/datasets/<slug>/pii-override", summary="Allow publishing files with personal data, saying why",
+              response="PublishResult", tag="publishing", methods=("POST",), body={"application/json": "Reason"},
+              errors=WRITE_ERRORS, auth=True,
+              description="Admins of the publisher and sysadmins only (editors get 403). The reason is kept on "
+                          "the dataset and in the audit log.")
+def dataset_pii_override(slug: str):
+    from app import publishing
+
+    user, ds = _editable(slug)
+    data = _body()
+    assessor = _assessor()
+    try:
+        publishing.override_pii(db_session(), user, ds, str(data.get("reason") or ""), via="rest",
+                                ip=request.remote_addr, **assessor.check_kwargs())
+    finally:
+        assessor.close()
+    db_session().commit()
+    return jsonify(_publish_doc(ds))
+
+
+@api.endpoint("/datasets/<slug>/detach", summary="Detach a harvested dataset from its source",
+              response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
+              auth=True, description="Admins of the publisher and sysadmins only. The source stops updating "
+                                     "the dataset; its publisher's editors may then edit it.")
+def dataset_detach(slug: str):
+    from app import publishing
+
+    user, ds = _editable(slug, write=False)
+    publishing.detach(db_session(), user, ds, via="rest", ip=request.remote_addr)
+    db_session().commit()
+    return jsonify(_publish_doc(ds))
 
 
 # ---------------------------------------------------------------------------
