@@ -45,6 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_api(app)
     register_exports(app)
+
+    from app.security import init_security
+
+    init_security(app)  # last: it rate-limits the API blueprints registered above
     return app
 
 

@@ -93,6 +93,17 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
+aware = _aware  # public: SQLite hands back naive UTC datetimes
+
+
+def admin_publisher_ids(session: Session, user: User | None) -> list[int]:
+    """Ids of the publishers `user` is an admin of (not sysadmin rights: check `is_sysadmin` yourself)."""
+    if user is None or not user.active:
+        return []
+    return list(session.scalars(select(Membership.publisher_id).where(Membership.user_id == user.id,
+                                                                      Membership.role == "admin")))
+
+
 def user_for_token(session: Session, token: str | None) -> User | None:
     """The active user a token belongs to; None for an unknown, revoked or expired token.
 

@@ -51,6 +51,10 @@ SETTINGS: list[Setting] = [
             "`catalog.db` in the instance folder. PostgreSQL: `postgresql://user@host/db`."),
     Setting("BROKER_URL", None, "Celery broker (redis://... or amqp://...). Unset: jobs run in-process."),
     Setting("RESULT_BACKEND", None, "Celery result backend; default: the broker URL when it is Redis."),
+    Setting("BROKER_VISIBILITY_TIMEOUT", 3600, "Redis broker: seconds after which a task a dead worker held "
+            "unacknowledged is handed to another worker (keep it above the longest task).", int),
+    Setting("HARVEST_STALL_TIMEOUT", 600, "Seconds without a heartbeat after which a harvest job is failed "
+            "as stopped (a killed process, lost tasks): the error says what to re-run.", int),
     Setting("ARCHIVE_DIR", None, "Where downloaded copies of distributions are kept; default: `archive/` "
             "in the instance folder."),
     Setting("ALLOW_HOSTS", [], "Comma-separated hosts or CIDRs exempt from the SSRF guard "
@@ -81,6 +85,12 @@ SETTINGS: list[Setting] = [
     Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),
     Setting("RATELIMIT_STORAGE_URL", "memory://", "Flask-Limiter storage (memory:// or redis://...)."),
     Setting("API_RATE_LIMIT", "600 per minute", "Rate limit of the read API per client address."),
+    Setting("WRITE_RATE_LIMIT", "120 per minute", "Rate limit of API writes (CKAN `*_create/_update/_patch/"
+            "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one)."),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-ins allowed per client address and per account; "
+            "the next attempt answers 429 until the window ends."),
+    Setting("SESSION_COOKIE_SECURE", "auto", "Send the session cookie over HTTPS only: `true`, `false`, or "
+            "`auto` (true when SITE_URL is https)."),
     Setting("DEMO_FILES_PORT", 5001, "Port of the demo's second local server that plays the departments' "
             "web servers (serves data_samples/files).", int),
     Setting("REQUIRE_SERVICES", False, "Tests: a missing PostgreSQL, Redis, RabbitMQ or browser is a "

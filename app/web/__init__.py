@@ -17,3 +17,8 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(harvest.bp)
+
+    from app.web import account, audit
+
+    app.register_blueprint(account.bp)
+    app.register_blueprint(audit.bp)

@@ -1,0 +1,283 @@
+"""Sign-in, sessions, CSRF, rate limits and security headers (issue 7; DESIGN.md section 9).
+
+`init_security(app)` (called last in `create_app`, after every blueprint is registered) sets up:
+
+- **Sign-in** with Flask-Login: the session cookie holds the user id; every request reloads the
+  `User` from the database, so a deactivated account is signed out at its next request.
+- **CSRF**: Flask-WTF's `CSRFProtect` checks every POST/PUT/PATCH/DELETE, except under `/api/`.
+  The JSON APIs (`/api/3/action/*`, `/api/action/*`, `/api/v1/*`) authenticate by API token only and
+  never look at the session cookie (a request under `/api/` is anonymous to Flask-Login here), so a
+  forged cross-site request carries no authority there and needs no CSRF token.
+  Forms put `{{ csrf_token() }}` in a hidden field named `csrf_token`.
+- **Cookies**: HttpOnly, SameSite=Lax, Secure when SESSION_COOKIE_SECURE is true (`auto`: when
+  SITE_URL is https).
+- **Rate limits** with Flask-Limiter (`app.extensions["limiter"]`, storage RATELIMIT_STORAGE_URL):
+  API_RATE_LIMIT on API reads per client address, WRITE_RATE_LIMIT on API writes per token (per
+  address without one), LOGIN_RATE_LIMIT on failed sign-ins per address and per account (the
+  11th failure within a minute with the default "10 per minute" answers 429).
+- **Headers** on every response: Content-Security-Policy (same origin only; inline `<script>` and
+  `<style>` need `nonce="{{ csp_nonce() }}"`), X-Content-Type-Options, X-Frame-Options,
+  Referrer-Policy, and Strict-Transport-Security when SITE_URL is https.
+
+Helpers for other modules:
+
+- `current_account() -> User | None`: the signed-in user of this request (bound to `db_session()`).
+- `@login_required_page`: a view decorator; anonymous visitors are sent to `/login?next=<this page>`.
+- `safe_next(url) -> str | None`: `url` when it is a path on this site, else None (open redirects).
+- `client_address()`: the address rate limits and the audit log use.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from limits import parse as parse_limit
+
+from catalog_schema.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+API_PREFIX = "/api/"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITE_SUFFIXES = ("_create", "_update", "_patch", "_delete", "_purge")  # CKAN write actions
+
+
+class Account(UserMixin):
+    """What Flask-Login keeps for a signed-in user: the `User` row of this request."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.id = user.id
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.user.active)
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+
+def current_account() -> User | None:
+    """The signed-in user of this request, or None (always None under /api/: tokens only there)."""
+    account = current_user
+    if account is None or not account.is_authenticated:
+        return None
+    return account.user
+
+
+def safe_next(url: str | None) -> str | None:
+    """`url` if it is a local path ("/dataset?q=x"), else None: sign-in never redirects off-site."""
+    if not url or not isinstance(url, str) or len(url) > 2000:
+        return None
+    if not url.startswith("/") or url.startswith("//") or "\\" in url or any(ord(c) < 32 for c in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    return url
+
+
+def login_required_page(view: F) -> F:
+    """Decorator for pages: anonymous visitors are redirected to /login?next=<this page>."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_account() is None:
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("account.login", next=target))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def csp_nonce() -> str:
+    """This response's CSP nonce, for `<script nonce=...>` / `<style nonce=...>` in templates."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def _config(name: str) -> Any:
+    return current_app.config["OPENDATA"][name]
+
+
+def secure_cookies(values: dict[str, Any]) -> bool:
+    """SESSION_COOKIE_SECURE: true/false, or auto (= SITE_URL is https)."""
+    raw = str(values.get("SESSION_COOKIE_SECURE", "auto")).strip().lower()
+    if raw in ("auto", ""):
+        return str(values.get("SITE_URL") or "").lower().startswith("https://")
+    return raw in ("1", "true", "yes", "on")
+
+
+# --------------------------------------------------------------------------- rate limits
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def is_api_write() -> bool:
+    """Does this API request change something? (CKAN clients POST reads too: decide by action name.)"""
+    if request.method not in UNSAFE_METHODS:
+        return False
+    action = (request.view_args or {}).get("name") if request.blueprint == "api_ckan_action" else None
+    if action is not None:
+        return str(action).endswith(WRITE_SUFFIXES)
+    return True
+
+
+def _token_or_address() -> str:
+    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    if value:
+        return "token:" + hashlib.sha256(value.strip().encode("utf-8", "replace")).hexdigest()[:32]
+    return "addr:" + client_address()
+
+
+def login_limited(limiter: Limiter, email: str) -> bool:
+    """Is a sign-in from this address, or for this account, over LOGIN_RATE_LIMIT failures?"""
+    if not limiter.enabled:
+        return False
+    item = parse_limit(_config("LOGIN_RATE_LIMIT"))
+    return not (limiter.limiter.test(item, "login-addr", client_address())
+                and limiter.limiter.test(item, "login-account", email))
+
+
+def count_failed_login(limiter: Limiter, email: str) -> None:
+    if not limiter.enabled:
+        return
+    item = parse_limit(_config("LOGIN_RATE_LIMIT"))
+    limiter.limiter.hit(item, "login-addr", client_address())
+    limiter.limiter.hit(item, "login-account", email)
+
+
+def _make_limiter(app: Flask, values: dict[str, Any]) -> Limiter:
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(key_func=client_address, app=app, storage_uri=values["RATELIMIT_STORAGE_URL"],
+                      default_limits=[], strategy="fixed-window")
+    read = limiter.shared_limit(values["API_RATE_LIMIT"], scope="api-read", exempt_when=is_api_write)
+    write = limiter.shared_limit(values["WRITE_RATE_LIMIT"], scope="api-write", key_func=_token_or_address,
+                                 exempt_when=lambda: not is_api_write())
+    for name, blueprint in app.blueprints.items():
+        if name.startswith("api_"):
+            read(blueprint)
+            write(blueprint)
+    app.extensions["limiter"] = limiter
+    return limiter
+
+
+def _too_many(exc: RateLimitExceeded) -> Any:
+    if _is_api():
+        resp = current_app.json.response({"error": {"status": 429, "code": "rate-limited",
+                                                    "message": f"Too many requests: {exc.description}"}})
+        if request.path.startswith(("/api/3/", "/api/action/")):
+            resp = current_app.json.response({"help": request.url, "success": False, "error": {
+                "__type": "Rate Limit Error", "message": f"Too many requests: {exc.description}"}})
+        resp.status_code = 429
+    else:
+        resp = Response(render_template("account/error.html", status=429, title=_("Too many requests"),
+                                        message=_("Too many requests. Wait a minute and try again.")), 429)
+    retry = getattr(exc, "retry_after", None)
+    if retry:
+        resp.headers["Retry-After"] = str(retry)
+    return resp
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _csp() -> str:
+    nonce = csp_nonce()
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        f"style-src 'self' 'nonce-{nonce}'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _headers(response: Response) -> Response:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", _csp())
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if str(_config("SITE_URL")).lower().startswith("https://"):
+        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if current_account() is not None and "Cache-Control" not in h:
+        h["Cache-Control"] = "private, no-store"  # pages for a signed-in user are theirs alone
+    return response
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def init_security(app: Flask) -> None:
+    """Sign-in, CSRF, cookies, rate limits and headers for `app` (after its blueprints are registered)."""
+    values = app.config["OPENDATA"]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies(values),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure_cookies(values),
+    )
+    # A form's token lasts as long as the session: a long publish form must not expire under its author.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    # We call protect() ourselves: everything but /api/ (token-only, see the module docstring).
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf = CSRFProtect(app)
+    app.extensions["csrf_protect"] = csrf
+
+    login = LoginManager(app)
+    login.login_view = "account.login"
+    login.session_protection = "basic"
+
+    @login.user_loader
+    def _load(user_id: str) -> Account | None:
+        from app import db_session
+
+        try:
+            user = db_session().get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return Account(user) if user is not None and user.active else None
+
+    @app.before_request
+    def _guard() -> None:
+        if _is_api():
+            g._login_user = AnonymousUserMixin()  # the session cookie is no credential for the APIs
+            return
+        if request.method in UNSAFE_METHODS and app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+        return render_template("account/error.html", status=400, title=_("The form has expired"),
+                               message=_("This form was not accepted (missing or stale security token). "
+                                         "Go back, reload the page and send it again.")), 400
+
+    _make_limiter(app, values)
+    app.register_error_handler(RateLimitExceeded, _too_many)
+    app.after_request(_headers)
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, current_account=current_account)

@@ -1,0 +1,164 @@
+"""Sign-in and the account page: `/login`, `/logout`, `/account`, API token create and revoke.
+
+Why a new token is rendered in the POST's answer (not redirected to and not flashed): the plain
+token exists only in that one response. A flash message would put it in the session cookie, which
+is signed but not encrypted. The answer is `Cache-Control: no-store`.
+
+Who may revoke a token: its owner or a sysadmin. Sysadmins may also create a token for another
+user (by e-mail), as `opendata token create EMAIL` does. Creating and revoking tokens is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+
+from app import auth, db_session
+from app.security import (
+    client_address,
+    count_failed_login,
+    current_account,
+    login_limited,
+    login_required_page,
+    safe_next,
+)
+from catalog_schema.models import ApiToken, AuditEvent, User, utcnow
+
+bp = Blueprint("account", __name__)
+
+EXPIRY_CHOICES = (0, 30, 90, 365)  # days; 0 = never expires
+MAX_NAME = 200
+
+
+def _no_store(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if current_account() is not None and request.method == "GET":
+        return redirect(next_url or url_for("account.index"))
+    error = None
+    email = ""
+    status = 200
+    if request.method == "POST":
+        email = auth.normalize_email(request.form.get("email", ""))[:320]
+        password = request.form.get("password", "")
+        limiter = current_app.extensions["limiter"]
+        if login_limited(limiter, email):
+            error = _("Too many failed sign-ins. Wait a minute and try again.")
+            status = 429
+        else:
+            user = auth.find_user(db_session(), email) if email else None
+            if user is not None and user.active and auth.check_password(user, password):
+                lang = session.get("lang")
+                session.clear()  # a fresh session for the signed-in user
+                if lang:
+                    session["lang"] = lang
+                from app.security import Account
+
+                login_user(Account(user))
+                return redirect(next_url or url_for("account.index"))
+            count_failed_login(limiter, email)
+            error = _("Wrong e-mail address or password.")
+            status = 401
+    resp = Response(render_template("account/login.html", error=error, email=email, next_url=next_url), status)
+    if status == 429:
+        resp.headers["Retry-After"] = "60"
+    return _no_store(resp)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("account.login"))
+
+
+def _tokens(user: User) -> list[ApiToken]:
+    return list(db_session().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                     .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def _all_active_tokens() -> list[ApiToken]:
+    now = utcnow()
+    rows = db_session().scalars(select(ApiToken).where(ApiToken.revoked_at.is_(None))
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+    return [t for t in rows if t.expires_at is None or auth.aware(t.expires_at) > now]
+
+
+def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken | None = None,
+          error: str | None = None, status: int = 200) -> Response:
+    memberships = sorted(user.memberships, key=lambda m: m.publisher.slug)
+    html = render_template("account/index.html", user=user, memberships=memberships, tokens=_tokens(user),
+                           all_tokens=_all_active_tokens() if user.is_sysadmin else [],
+                           new_token=new_token, new_token_row=new_token_row, error=error,
+                           expiry_choices=EXPIRY_CHOICES, now=utcnow(), aware=auth.aware)
+    return _no_store(Response(html, status))
+
+
+@bp.get("/account")
+@login_required_page
+def index():
+    return _page(current_account())
+
+
+def _audit_token(action: str, token: ApiToken, actor: User) -> None:
+    db_session().add(AuditEvent(user_id=actor.id, action=action, object_type="api_token", object_id=str(token.id),
+                                before=None, after=None, ip=client_address(),
+                                detail={"via": "web", "owner": token.user.email, "prefix": token.prefix,
+                                        "name": token.name}))
+
+
+@bp.post("/account/tokens")
+@login_required_page
+def token_create():
+    me = current_account()
+    s = db_session()
+    owner = me
+    target = auth.normalize_email(request.form.get("email", ""))
+    if target and target != me.email:
+        if not me.is_sysadmin:
+            abort(403)
+        owner = auth.find_user(s, target)
+        if owner is None:
+            return _page(me, error=_("No user has the e-mail address %(email)s.", email=target), status=400)
+    name = (request.form.get("name") or "").strip()[:MAX_NAME] or None
+    try:
+        days = int(request.form.get("expires_days") or 0)
+    except ValueError:
+        days = -1
+    if days not in EXPIRY_CHOICES:
+        return _page(me, error=_("Choose an expiry from the list."), status=400)
+    expires = utcnow() + dt.timedelta(days=days) if days else None
+    plain = auth.create_token(s, owner, name=name, expires_at=expires)
+    row = s.scalar(select(ApiToken).where(ApiToken.token_hash == auth.hash_token(plain)))
+    _audit_token("token.create", row, me)
+    s.commit()
+    return _page(me, new_token=plain, new_token_row=row, status=201)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required_page
+def token_revoke(token_id: int):
+    me = current_account()
+    s = db_session()
+    row = s.get(ApiToken, token_id)
+    if row is None:
+        abort(404)
+    if row.user_id != me.id and not me.is_sysadmin:
+        abort(403)
+    if row.revoked_at is None:
+        auth.revoke_token(s, token_id)
+        _audit_token("token.revoke", row, me)
+        s.commit()
+    return redirect(url_for("account.index"))
