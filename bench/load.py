@@ -1,0 +1,561 @@
+"""Load test: mixed traffic against gunicorn + PostgreSQL on a generated catalog (issue 8, item 3).
+
+Prepares a PostgreSQL database of its own (created here, dropped at the end) with N generated
+datasets (`bench.export.generate`, 3 distributions each, 50 publishers), indexes them for search,
+and archives a few real tabular samples from data_samples/ the way `quality.fetch` stores a
+download (`<archive>/<sha256[:2]>/<sha256>`, format and encoding sniffed), so data downloads are
+real conversions. Then starts `opendata serve --workers W` (gunicorn, gthread) on a free loopback
+port and drives it with C concurrent clients for S seconds, each client a keep-alive connection
+sending one request after another (no think time), picking the kind of request by weight:
+
+    search     /dataset?q=...&publisher=...            HTML search with a facet filter
+    dataset    /dataset/<slug>                          HTML dataset page
+    api_search /api/3/action/package_search?q=&fq=...   CKAN API search
+    api_show   /api/3/action/package_show?id=<slug>     CKAN API dataset
+    dcat       /catalog.ttl?page=N                      DCAT-AP Turtle page (100 datasets)
+    download   /dataset/<slug>/resource/<id>/data.csv   an archived table converted to CSV
+
+The load generator is our own (asyncio, one process, raw HTTP/1.1 on keep-alive connections)
+rather than wrk: wrk's Lua hooks see no per-request latency, so it cannot give percentiles per
+kind of request. It runs as a process of its own and reports its own CPU time, so one can see it
+is not the bottleneck. An error is a status >= 400, a broken connection or a request slower than
+the timeout; the run must have none.
+
+    .venv/bin/python -m bench.load [--datasets 100000] [--clients 50] [--seconds 120] [--workers 4]
+
+`run_load` (prepare + serve + drive) is what tests/app/test_load_smoke.py runs on a small catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: A PostgreSQL database to connect to while creating and dropping the benchmark's own database.
+ADMIN_URL = os.environ.get("OPENDATA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PUBLISHERS = 50
+#: Real tables from data_samples, archived and served by the download requests.
+SAMPLES = [
+    "jh-transport/bus-ridership-2024-11.csv",
+    "jh-transport/bus-ridership-2024-10.csv",
+    "jh-transport/traffic-violations-2024.csv",
+    "jh-stats/population-by-district-2024.csv",
+    "jh-stats/nbs_gdp_20y_gbk.csv",
+    "jh-gov-office/service-statistics.csv",
+    "jh-gov-office/hotline-complaints-2026.csv",
+    "jh-environment/key-pollutant-units.csv",
+    "jh-transport/taxi-fares.xlsx",
+]
+#: Kinds of request and their share of the traffic.
+WEIGHTS = {"search": 25, "dataset": 20, "api_search": 15, "api_show": 15, "dcat": 10, "download": 15}
+SEARCH_WORDS = ["statistics", "series", "measurements", "monthly", "dataset", "数据集", "测量数据", "published"]
+
+
+# --- the catalog -----------------------------------------------------------------------------
+
+
+def create_database(name: str, admin_url: str | None = None) -> str:
+    """A fresh PostgreSQL database; returns its URL."""
+    from sqlalchemy import text
+
+    from catalog_schema import db as dbmod
+
+    admin_url = admin_url or ADMIN_URL
+    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(name: str, admin_url: str | None = None) -> None:
+    from sqlalchemy import text
+
+    from catalog_schema import db as dbmod
+
+    admin_url = admin_url or ADMIN_URL
+    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def archive_file(src: Path, archive_dir: Path) -> tuple[str, str, int]:
+    """Copy a file into the archive as quality.fetch stores a download; returns (path, sha256, size)."""
+    data = src.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    final = archive_dir / digest[:2] / digest
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if not final.exists():
+        tmp = final.with_name(final.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, final)
+    return str(final), digest, len(data)
+
+
+def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18) -> dict:
+    """Fill the catalog: n datasets, their search index, and `downloads` archived tabular distributions."""
+    from sqlalchemy import select, update
+
+    from app.export.data import SERVABLE_FORMATS
+    from bench.export import generate
+    from catalog_schema import db as dbmod
+    from catalog_schema import search
+    from catalog_schema.models import Dataset, Distribution
+    from quality.sniff import sniff
+
+    timings = {}
+    t0 = time.perf_counter()
+    generate(url, n, dists=3, publishers=PUBLISHERS)
+    timings["generate_s"] = time.perf_counter() - t0
+    engine = dbmod.make_engine(url)
+    session = dbmod.make_sessionmaker(engine)()
+    t0 = time.perf_counter()
+    search.reindex_all(session, batch=2000)
+    session.commit()
+    timings["index_s"] = time.perf_counter() - t0
+    files = []
+    for rel in SAMPLES:
+        src = ROOT / "data_samples" / "files" / rel
+        path, digest, size = archive_file(src, archive_dir)
+        found = sniff(src.read_bytes(), filename=src.name)
+        if found.format not in SERVABLE_FORMATS:
+            raise ValueError(f"{rel} is sniffed as {found.format}, not a table the portal serves")
+        files.append((path, digest, size, found))
+    targets = []
+    step = max(1, n // downloads)
+    for k in range(min(downloads, n)):
+        slug = f"dataset-{k * step:07d}"
+        path, digest, size, found = files[k % len(files)]
+        ds_id = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
+        dist_id = session.scalar(select(Distribution.id).where(Distribution.dataset_id == ds_id,
+                                                               Distribution.position == 0))
+        session.execute(update(Distribution).where(Distribution.id == dist_id).values(
+            check_status="ok", http_status=200, archive_path=path, archive_hash=digest, archive_size=size,
+            detected_format=found.format, detected_media_type=found.media_type, detected_encoding=found.encoding,
+            format=found.format))
+        targets.append([slug, dist_id])
+    session.commit()
+    session.close()
+    engine.dispose()
+    return {"datasets": n, "publishers": PUBLISHERS, "downloads": targets, **timings}
+
+
+def database_size(url: str) -> dict:
+    """pg_database_size and pg_total_relation_size (table + indexes + TOAST) of each table, in bytes."""
+    from sqlalchemy import text
+
+    from catalog_schema import db as dbmod
+
+    engine = dbmod.make_engine(url)
+    with engine.connect() as conn:
+        total = conn.scalar(text("SELECT pg_database_size(current_database())"))
+        rows = conn.execute(text(
+            "SELECT c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 2 DESC")).all()
+        counts = {}
+        for name, _, _ in rows:
+            counts[name] = conn.scalar(text(f'SELECT count(*) FROM "{name}"'))
+    engine.dispose()
+    tables = {name: {"total_bytes": tot, "heap_bytes": heap, "rows": counts[name]} for name, tot, heap in rows}
+    return {"database_bytes": total, "tables": tables}
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def portal(url: str, archive_dir: Path, instance_dir: Path, workers: int = 4, threads: int = 8,
+           startup_timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`opendata serve --workers N` on a free loopback port; yields (base URL, the gunicorn master)."""
+    port = free_port()
+    env = dict(os.environ, OPENDATA_DATABASE_URL=url, OPENDATA_ARCHIVE_DIR=str(archive_dir),
+               OPENDATA_INSTANCE_DIR=str(instance_dir), OPENDATA_SECRET_KEY="bench-load-" + os.urandom(8).hex(),
+               OPENDATA_SITE_URL=f"http://127.0.0.1:{port}",
+               # One address plays all the clients here: the per-address API limit would answer 429.
+               OPENDATA_API_RATE_LIMIT="1000000 per minute")
+    log = open(instance_dir / "serve.log", "w+b")  # noqa: SIM115 (closed below)
+    command = [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers), "--threads", str(threads),
+               "--port", str(port)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"the server stopped ({proc.returncode}): {log.read().decode()[-2000:]}")
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer /health within {startup_timeout:.0f} s")
+            time.sleep(0.2)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # gunicorn's master stops its workers
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the given processes (those still alive)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / tick
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+# --- the load generator ----------------------------------------------------------------------
+
+
+def request_plan(info: dict, seed: int) -> Iterator[tuple[str, str]]:
+    """An endless mix of (kind, path) drawn by WEIGHTS, deterministic for a seed."""
+    rng = random.Random(seed)
+    n, pubs, downloads = info["datasets"], info["publishers"], info["downloads"]
+    pages = max(1, -(-n // 100))
+    kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
+    from urllib.parse import quote, urlencode
+
+    while True:
+        kind = rng.choices(kinds, weights)[0]
+        if kind == "search":
+            params = {"q": rng.choice(SEARCH_WORDS) if rng.random() < 0.7 else f"series {rng.randrange(97)}"}
+            if rng.random() < 0.7:
+                params["publisher"] = f"agency-{rng.randrange(pubs)}"
+            path = "/dataset?" + urlencode(params)
+        elif kind == "dataset":
+            path = f"/dataset/dataset-{rng.randrange(n):07d}"
+        elif kind == "api_search":
+            params = {"q": rng.choice(SEARCH_WORDS), "rows": 20, "start": rng.choice((0, 0, 20, 40))}
+            if rng.random() < 0.7:
+                params["fq"] = f"organization:agency-{rng.randrange(pubs)}"
+            path = "/api/3/action/package_search?" + urlencode(params)
+        elif kind == "api_show":
+            path = f"/api/3/action/package_show?id=dataset-{rng.randrange(n):07d}"
+        elif kind == "dcat":
+            path = f"/catalog.ttl?page={rng.randrange(1, pages + 1)}"
+        else:
+            slug, dist_id = rng.choice(downloads)
+            path = f"/dataset/{quote(slug)}/resource/{dist_id}/data.csv"
+        yield kind, path
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
+    bytes: int = 0
+
+    def error(self, kind: str, what: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if len(self.samples) < 10:
+            self.samples.append(f"{kind}: {what}")
+
+
+class _Closed(Exception):
+    pass
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
+    """Read one HTTP/1.1 response; returns (status, body bytes, keep the connection)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+        raise _Closed(f"bad status line {lines[0]!r}")
+    status = int(parts[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+    keep = headers.get("connection", "").lower() != "close" and parts[0] == "HTTP/1.1"
+    size = 0
+    if status in (204, 304) or 100 <= status < 200:
+        return status, 0, keep
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        while True:
+            line = await reader.readuntil(b"\r\n")
+            length = int(line.split(b";", 1)[0].strip(), 16)
+            if length == 0:
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                    pass
+                break
+            await reader.readexactly(length + 2)
+            size += length
+    elif "content-length" in headers:
+        size = int(headers["content-length"])
+        await reader.readexactly(size)
+    else:
+        size = len(await reader.read())
+        keep = False
+    return status, size, keep
+
+
+async def _client(host: str, port: int, plan: Iterator[tuple[str, str]], stop_at: float, timeout: float,
+                  tally: Tally, accept: dict[str, str]) -> None:
+    reader = writer = None
+    loop = asyncio.get_running_loop()
+    while loop.time() < stop_at:
+        kind, path = next(plan)
+        start = loop.time()
+        try:
+            if writer is None:
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: {accept.get(kind, '*/*')}\r\n"
+                         "Accept-Language: zh-CN,zh;q=0.9,en;q=0.5\r\nUser-Agent: opendata-bench-load\r\n\r\n"
+                         .encode("ascii"))
+            await writer.drain()
+            status, size, keep = await asyncio.wait_for(_read_response(reader), timeout)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, _Closed,
+                ValueError) as exc:
+            tally.error(kind, f"{path}: {type(exc).__name__} {exc}"[:300])
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+            continue
+        elapsed = loop.time() - start
+        if status >= 400:
+            tally.error(kind, f"{path}: HTTP {status}")
+        else:
+            tally.latencies.setdefault(kind, []).append(elapsed)
+            tally.bytes += size
+        if not keep:
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def summarise(latencies: list[float], errors: int, seconds: float) -> dict:
+    values = sorted(latencies)
+    return {"requests": len(values), "errors": errors, "rps": len(values) / seconds if seconds else 0.0,
+            "p50_ms": percentile(values, 50) * 1000, "p95_ms": percentile(values, 95) * 1000,
+            "p99_ms": percentile(values, 99) * 1000, "max_ms": (values[-1] * 1000) if values else float("nan")}
+
+
+async def _drive(base: str, info: dict, clients: int, seconds: float, timeout: float, seed: int) -> dict:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    tally = Tally()
+    accept = {"search": "text/html", "dataset": "text/html", "api_search": "application/json",
+              "api_show": "application/json", "dcat": "text/turtle", "download": "text/csv"}
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    stop_at = start + seconds
+    await asyncio.gather(*(_client(parts.hostname, parts.port, request_plan(info, seed + i), stop_at, timeout,
+                                   tally, accept) for i in range(clients)))
+    elapsed = loop.time() - start
+    kinds = {k: summarise(tally.latencies.get(k, []), tally.errors.get(k, 0), elapsed) for k in WEIGHTS}
+    everything = [v for values in tally.latencies.values() for v in values]
+    return {"clients": clients, "seconds": elapsed, "bytes": tally.bytes,
+            "overall": summarise(everything, sum(tally.errors.values()), elapsed), "kinds": kinds,
+            "error_samples": tally.samples}
+
+
+def drive(base: str, info: dict, clients: int, seconds: float, timeout: float = 30.0, seed: int = 1) -> dict:
+    """Run the load in this process; adds the generator's own CPU seconds to the result."""
+    before = os.times()
+    result = asyncio.run(_drive(base, info, clients, seconds, timeout, seed))
+    after = os.times()
+    result["generator_cpu_s"] = (after.user - before.user) + (after.system - before.system)
+    return result
+
+
+def drive_in_process(base: str, info: dict, clients: int, seconds: float, timeout: float = 30.0) -> dict:
+    """Run the load generator as a process of its own (so it does not share our interpreter)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(info, fh)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bench.load", "--drive", base, fh.name, str(clients),
+                               str(seconds), str(timeout)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=seconds + timeout + 120, check=False)
+    finally:
+        os.unlink(fh.name)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the load generator failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- the whole run ---------------------------------------------------------------------------
+
+
+def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: int = 8, *, warmup: float = 0.0,
+             keep_db: bool = False, db_name: str | None = None, measure_size: bool = True, log=print) -> dict:
+    """Prepare a catalog of n datasets in a database of its own, serve it, drive it; returns every figure."""
+    name = db_name or f"opendata_bench_load_{os.getpid()}"
+    url = create_database(name)
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        archive, instance = work / "archive", work / "instance"
+        archive.mkdir()
+        instance.mkdir()
+        t0 = time.perf_counter()
+        info = prepare(url, n, archive)
+        log(f"catalog: {n:,} datasets x 3 distributions, {len(info['downloads'])} archived tables, in "
+            f"{time.perf_counter() - t0:.1f} s (insert {info['generate_s']:.1f} s, search index "
+            f"{info['index_s']:.1f} s)")
+        size = database_size(url) if measure_size else None
+        with portal(url, archive, instance, workers=workers, threads=threads) as (base, proc):
+            if warmup:
+                drive_in_process(base, info, clients, warmup)
+            pids = [proc.pid, *_children(proc.pid)]
+            pg_pids = [int(p) for p in _pg_backends(url)]
+            load_start, busy0 = os.getloadavg()[0], machine_busy()
+            cpu0, pg0 = cpu_seconds(pids), cpu_seconds(pg_pids)
+            result = drive_in_process(base, info, clients, seconds)
+            busy1 = machine_busy()
+            pg_pids = sorted(set(pg_pids) | {int(p) for p in _pg_backends(url)})
+            result.update(server_cpu_s=cpu_seconds(pids) - cpu0, postgres_cpu_s=cpu_seconds(pg_pids) - pg0,
+                          machine_busy=(busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
+                          load_start=load_start, load_end=os.getloadavg()[0], workers=workers, threads=threads,
+                          datasets=n, cpus=os.cpu_count())
+        result["database"] = size
+        result["prepare"] = {k: v for k, v in info.items() if k.endswith("_s")}
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if not keep_db:
+            drop_database(name)
+
+
+def _pg_backends(url: str) -> list[int]:
+    from sqlalchemy import text
+
+    from catalog_schema import db as dbmod
+
+    engine = dbmod.make_engine(url)
+    with engine.connect() as conn:
+        pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).all()
+    engine.dispose()
+    return [p for p in pids if os.path.exists(f"/proc/{p}")]
+
+
+def report(r: dict) -> str:
+    secs = r["seconds"]
+    lines = [f"{r['datasets']:,} datasets on PostgreSQL, gunicorn {r['workers']} workers x {r['threads']} threads "
+             f"(gthread), {r['clients']} clients for {secs:.0f} s, no think time",
+             f"{'kind':11s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} "
+             f"{'max ms':>8s} {'errors':>7s}"]
+    for kind, s in [*r["kinds"].items(), ("overall", r["overall"])]:
+        lines.append(f"{kind:11s} {s['requests']:9,d} {s['rps']:8.1f} {s['p50_ms']:8.1f} {s['p95_ms']:8.1f} "
+                     f"{s['p99_ms']:8.1f} {s['max_ms']:8.1f} {s['errors']:7d}")
+    cores = r["cpus"]
+    lines.append(f"throughput {r['overall']['rps']:.1f} req/s, {r['bytes'] / secs / 1e6:.2f} MB/s; errors: "
+                 f"{r['overall']['errors']}" + (f" (e.g. {r['error_samples'][0]})" if r["error_samples"] else ""))
+    lines.append(f"CPU while measuring ({cores} cores): machine {r['machine_busy'] * 100:.0f}% busy; gunicorn "
+                 f"{r['server_cpu_s'] / secs:.2f} cores, PostgreSQL {r['postgres_cpu_s'] / secs:.2f} cores, load "
+                 f"generator {r['generator_cpu_s'] / secs:.2f} cores (its own process); load average "
+                 f"{r['load_start']:.2f} at start, {r['load_end']:.2f} at end")
+    db = r.get("database")
+    if db:
+        n = r["datasets"]
+        lines.append(f"database: {db['database_bytes'] / 1e6:.0f} MB ({db['database_bytes'] / n / 1024:.1f} KiB "
+                     f"per dataset with 3 distributions, indexes and search index included)")
+        for name, t in db["tables"].items():
+            if t["total_bytes"] >= 1e6:
+                lines.append(f"  {name:24s} {t['rows']:>9,d} rows {t['total_bytes'] / 1e6:8.1f} MB total "
+                             f"({t['heap_bytes'] / 1e6:.1f} MB heap), {t['total_bytes'] / n:6.0f} B per dataset")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--drive":
+        base, info_path, clients, seconds, timeout = argv[1:6]
+        with open(info_path, encoding="utf-8") as fh:
+            info = json.load(fh)
+        print(json.dumps(drive(base, info, int(clients), float(seconds), float(timeout))))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds of load before measuring")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
+    args = parser.parse_args(argv)
+    result = run_load(args.datasets, args.clients, args.seconds, args.workers, args.threads, warmup=args.warmup,
+                      keep_db=args.keep_db)
+    print(report(result))
+    if args.json:
+        print(json.dumps(result))
+    return 1 if result["overall"]["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

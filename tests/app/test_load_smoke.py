@@ -1,0 +1,135 @@
+"""The load test's short version: bench/load.py's harness on a small catalog, ~10 clients for ~5 s.
+
+The same code as `make bench` (prepare a PostgreSQL catalog with archived tables, `opendata serve
+--workers 2` under gunicorn, our load generator in a process of its own): every kind of request
+answered, none with an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bench import load
+from tests.support import services
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+    return services.postgres_url().rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkeypatch):
+    monkeypatch.setattr(load, "ADMIN_URL", postgres)
+    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4, warmup=1,
+                           db_name=f"opendata_test_load_{os.getpid()}", log=lambda *a: None)
+    assert result["overall"]["errors"] == 0, result["error_samples"]
+    assert result["error_samples"] == []
+    for kind, figures in result["kinds"].items():
+        assert figures["requests"] > 0, f"no {kind} request was answered"
+        assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"] <= figures["max_ms"]
+    assert result["overall"]["requests"] == sum(k["requests"] for k in result["kinds"].values())
+    assert result["overall"]["rps"] > 1
+    assert result["server_cpu_s"] > 0 and result["generator_cpu_s"] > 0
+    # The catalog was measured on PostgreSQL: its three main tables hold what was generated.
+    tables = result["database"]["tables"]
+    assert tables["datasets"]["rows"] == 600 and tables["distributions"]["rows"] == 1800
+    assert tables["search_docs"]["rows"] == 600
+    assert result["database"]["database_bytes"] > sum(t["total_bytes"] for t in tables.values()) * 0.5
+    text = load.report(result)
+    assert "overall" in text and "download" in text and "KiB per dataset" in text
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Answers 200 (chunked or with a length), 500 for /broken, and hangs up on /drop."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        if self.path.startswith("/drop"):
+            self.close_connection = True
+            return
+        if self.path.startswith("/broken"):
+            body = b"no"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.startswith("/chunked"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"a,b\r\n", b"1,2\r\n"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        body = b"ok" * 100
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_the_generator_counts_errors_and_reads_both_body_framings(monkeypatch):
+    """The generator must not pass a broken server: 500s and hang-ups are errors, bodies are read whole."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    plans = iter([("search", "/broken"), ("dataset", "/drop"), ("download", "/chunked"), ("dcat", "/plain")])
+
+    def plan(info, seed):
+        kind, path = next(plans)
+        while True:
+            yield kind, path
+
+    monkeypatch.setattr(load, "request_plan", plan)
+    try:
+        result = load.drive(f"http://127.0.0.1:{server.server_port}", {}, clients=4, seconds=1.0, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    kinds = result["kinds"]
+    assert kinds["search"]["errors"] > 0 and kinds["search"]["requests"] == 0
+    assert kinds["dataset"]["errors"] > 0 and kinds["dataset"]["requests"] == 0
+    assert kinds["download"]["errors"] == 0 and kinds["download"]["requests"] > 0
+    assert kinds["dcat"]["errors"] == 0 and kinds["dcat"]["requests"] > 0
+    assert result["overall"]["errors"] == kinds["search"]["errors"] + kinds["dataset"]["errors"]
+    assert any("HTTP 500" in s for s in result["error_samples"])
+    downloads, plain = kinds["download"]["requests"], kinds["dcat"]["requests"]
+    assert result["bytes"] == downloads * 10 + plain * 200
+
+
+def test_the_generator_runs_as_its_own_process(tmp_path):
+    """`python -m bench.load --drive` prints one JSON line: what drive_in_process reads."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    info = tmp_path / "info.json"
+    info.write_text(json.dumps({"datasets": 10, "publishers": 2, "downloads": [["x", "y"]]}))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bench.load", "--drive", f"http://127.0.0.1:{server.server_port}",
+                               str(info), "2", "0.5", "5"], capture_output=True, text=True, timeout=60,
+                              cwd=load.ROOT, check=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    # This server answers 200 to every path the real plan draws.
+    assert result["clients"] == 2 and result["generator_cpu_s"] > 0
+    assert result["overall"]["errors"] == 0 and result["error_samples"] == []
+    assert all(figures["requests"] > 0 for figures in result["kinds"].values())
