@@ -609,7 +609,6 @@ def publish(session: Session, user: User, ds: Dataset, *, check: dict | None = N
     before = to_record(ds)
     ds.state = "active"
     ds.withdrawn_at = None
-    ds.issued = ds.issued or utcnow().date().isoformat()
     _touch(ds)
     search.index_dataset(session, ds)
     audit(session, user, "publish.publish", ds, before, to_record(ds), via=via, ip=ip,

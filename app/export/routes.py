@@ -284,7 +284,7 @@ def data_json():
 
 
 def _dataset_or_404(slug: str) -> Dataset:
-    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state != "deleted")
+    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state.in_(("active", "withdrawn")))
                              .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
     if ds is None:
         abort(404)

@@ -1,0 +1,133 @@
+"""Uploads: real messy files are taken and read correctly; hostile ones get a clear error; nothing is
+ever written outside the archive, and a refused file leaves nothing behind (not even a temp file)."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+import pytest
+from sqlalchemy import select
+
+from app import publishing as P
+from catalog_schema.models import Dataset, Distribution
+from tests.support.publishing import (
+    GBK_CSV,
+    XLSX,
+    build_world,
+    files_outside,
+    html_named_csv,
+    snapshot,
+    xlsx_with_xxe,
+    zip_bomb,
+)
+
+ROOT_MESSY = GBK_CSV.parents[3] / "tests" / "fixtures" / "real" / "messy"
+
+
+@lru_cache(maxsize=1)
+def _bomb() -> bytes:
+    return zip_bomb()
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app.extensions["opendata"]["sessionmaker"])
+
+
+def _upload(client, token, slug, data: bytes, filename: str):
+    return client.post(f"/api/v1/datasets/{slug}/distributions", headers={"Authorization": token},
+                       data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+def test_safe_filename_keeps_letters_and_drops_folders():
+    assert P.safe_filename("../../etc/passwd") == "passwd"
+    assert P.safe_filename("..\\..\\windows\\system.ini") == "system.ini"
+    assert P.safe_filename("国内生产总值 2024.csv") == "国内生产总值 2024.csv"
+    assert P.safe_filename("...") == "upload" and P.safe_filename("") == "upload"
+    assert P.safe_filename("a\x00b\n<script>.csv") == "abscript.csv"
+    assert len(P.safe_filename("x" * 500 + ".csv")) <= P.MAX_FILENAME_CHARS
+    assert P.safe_filename("x" * 500 + ".csv").endswith(".csv")
+
+
+@pytest.mark.parametrize("path", [GBK_CSV, XLSX, ROOT_MESSY / "messytables_spanish_chars.csv",
+                                  ROOT_MESSY / "messytables_simple.ods", ROOT_MESSY / "messytables_simple.xls"],
+                         ids=lambda p: p.name)
+def test_real_messy_files_are_taken_and_sniffed(tmp_path, path):
+    with path.open("rb") as fh:
+        stored = P.store_upload(fh, path.name, tmp_path / "archive", max_bytes=10 * 1024 * 1024)
+    data = path.read_bytes()
+    assert stored.size == len(data) and open(stored.path, "rb").read() == data
+    assert stored.path.endswith(f"/{stored.sha256[:2]}/{stored.sha256}")
+    expected = {".csv": "CSV", ".xlsx": "XLSX", ".ods": "ODS", ".xls": "XLS"}[path.suffix]
+    assert stored.sniffed.format == expected
+    if path == GBK_CSV:
+        assert stored.sniffed.encoding in ("gbk", "gb18030")
+    assert list((tmp_path / "archive" / "tmp").iterdir()) == []
+
+
+def test_the_cap_holds_while_streaming_whatever_was_declared(tmp_path):
+    big = io.BytesIO(b"a,b\n" + b"1,2\n" * 50_000)  # 200 kB, no declared length
+    with pytest.raises(P.UploadRejected) as refused:
+        P.store_upload(big, "big.csv", tmp_path / "archive", max_bytes=100_000)
+    assert refused.value.code == "too-large" and refused.value.status == 413
+    assert big.tell() <= 100_000 + P.CHUNK  # stopped reading soon after the cap
+    with pytest.raises(P.UploadRejected) as declared:
+        P.store_upload(io.BytesIO(b"x"), "x.csv", tmp_path / "archive", max_bytes=100_000,
+                       declared_length=2 * 1024 ** 3)
+    assert declared.value.code == "too-large" and "2,147,483,648" in declared.value.message
+    assert files_outside(tmp_path, []) == []  # no temp file left behind
+    with pytest.raises(P.UploadRejected) as empty:
+        P.store_upload(io.BytesIO(b""), "empty.csv", tmp_path / "archive", max_bytes=100)
+    assert empty.value.code == "empty"
+
+
+@pytest.mark.parametrize("kind", ["html", "bomb", "xxe"])
+def test_hostile_files_are_refused_with_a_clear_reason(tmp_path, kind):
+    data, name, code, words = {
+        "html": (html_named_csv(), "report.csv", "html-not-data", "HTML web page"),
+        "bomb": (_bomb(), "data.zip", "zip-bomb", "zip bomb"),
+        "xxe": (xlsx_with_xxe(), "fares.xlsx", "xml-entities", "XML entities"),
+    }[kind]
+    with pytest.raises(P.UploadRejected) as refused:
+        P.store_upload(io.BytesIO(data), name, tmp_path / "archive", max_bytes=10 * 1024 * 1024)
+    assert refused.value.code == code and words in refused.value.message
+    assert files_outside(tmp_path, []) == []
+
+
+def test_rest_uploads_of_hostile_files_change_nothing(app, client, world, tmp_path):
+    factory = app.extensions["opendata"]["sessionmaker"]
+    token = world.tokens["editor_a"]
+    before = snapshot(factory)
+    for data, name, code in ((html_named_csv(), "report.csv", "html-not-data"), (_bomb(), "data.zip", "zip-bomb"),
+                             (xlsx_with_xxe(), "fares.xlsx", "xml-entities")):
+        resp = _upload(client, token, world.draft_a, data, name)
+        assert resp.status_code == 400, resp.get_json()
+        assert resp.get_json()["error"]["code"] == code
+    # a declared 2 GB is refused before anything is read
+    huge = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers={"Authorization": token},
+                       data={"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")}, content_type="multipart/form-data",
+                       environ_overrides={"CONTENT_LENGTH": str(2 * 1024 ** 3)})
+    assert huge.status_code == 413 and huge.get_json()["error"]["code"] == "too-large"
+    assert snapshot(factory) == before
+    archive = tmp_path / "archive"
+    assert not archive.exists() or all(p.is_dir() for p in archive.rglob("*"))
+
+
+def test_a_dotdot_filename_lands_in_the_archive_only(app, client, world, tmp_path):
+    resp = _upload(client, world.tokens["editor_a"], world.draft_a, GBK_CSV.read_bytes(), "../../../../gdp.csv")
+    assert resp.status_code == 201, resp.get_json()
+    dist = resp.get_json()["distributions"][0]
+    assert dist["upload"] and dist["url"].endswith("/gdp.csv") and dist["detected_format"] == "CSV"
+    archive = tmp_path / "archive"
+    assert files_outside(tmp_path, [archive, tmp_path / "instance"]) == []
+    assert not (tmp_path.parent / "gdp.csv").exists()
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        row = s.scalar(select(Distribution).join(Dataset).where(Dataset.slug == world.draft_a))
+        assert row.archive_path.startswith(str(archive)) and row.extras["upload"]["filename"] == "gdp.csv"
+
+
+def test_upload_cap_from_settings(app, client, world):
+    app.config["OPENDATA"]["MAX_UPLOAD_BYTES"] = 1000
+    resp = _upload(client, world.tokens["editor_a"], world.draft_a, b"a,b\n" + b"1,2\n" * 2000, "big.csv")
+    assert resp.status_code == 413 and resp.get_json()["error"]["code"] == "too-large"

@@ -1,0 +1,144 @@
+"""Test helpers of the publish flow: two agencies, their people and tokens, hostile files, DB snapshots.
+
+Agency A (`agency-a`) and agency B (`agency-b`), each with an editor; A also has an admin; a sysadmin.
+A has a harvested dataset (from a source) and a draft; B has a draft. `snapshot` is every row that a
+refused write must leave as it was: datasets, distributions and audit events.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app import auth
+from app import publishing as P
+from catalog_schema.models import AuditEvent, Dataset, Distribution, HarvestSource, User
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.store import ensure_publisher, save_record
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "data_samples" / "files"
+GBK_CSV = SAMPLES / "jh-stats" / "nbs_gdp_by_province_gbk.csv"
+PII_CSV = SAMPLES / "jh-gov-office" / "hotline-complaints-2026.csv"
+CLEAN_CSV = SAMPLES / "jh-transport" / "parking-lots.csv"
+XLSX = SAMPLES / "jh-transport" / "taxi-fares.xlsx"
+PASSWORD = "correct horse battery"
+ROLES = ("anonymous", "editor_a", "admin_a", "editor_b", "sysadmin")
+
+
+@dataclass
+class World:
+    emails: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    harvested: str = "harvested-a"
+    draft_a: str = "draft-a"
+    draft_b: str = "draft-b"
+
+
+def build_world(sessionmaker) -> World:
+    world = World()
+    with sessionmaker() as s:
+        a = ensure_publisher(s, {"slug": "agency-a", "name": {"en": "Agency A", "zh": "甲局"}})
+        b = ensure_publisher(s, {"slug": "agency-b", "name": {"en": "Agency B", "zh": "乙局"}})
+        people = {"editor_a": (a, "editor"), "admin_a": (a, "admin"), "editor_b": (b, "editor"), "sysadmin": None}
+        for role, grant in people.items():
+            email = f"{role.replace('_', '.')}@example.gov"
+            user = auth.create_user(s, email, sysadmin=grant is None)
+            user.password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")  # fast in tests
+            if grant is not None:
+                auth.grant(s, user, grant[0], grant[1])
+            world.emails[role] = email
+            world.tokens[role] = auth.create_token(s, user, name="tests")
+        source = HarvestSource(name="agency-a-ckan", type="ckan", url="http://127.0.0.1:9/", publisher=a, config={})
+        s.add(source)
+        s.flush()
+        rec = new_record(slug=world.harvested, title={"en": "Harvested from A's CKAN"}, publisher={"slug": "agency-a"},
+                         license="CC-BY-4.0",
+                         distributions=[new_distribution(download_url="http://127.0.0.1:9/x.csv", format="CSV")])
+        save_record(s, rec, source_id=source.id, remote_id="remote-1")
+        admin = s.scalar(select(User).where(User.email == world.emails["admin_a"]))
+        P.create_dataset(s, admin, "agency-a", {"title": "Draft of A"}, slug=world.draft_a, lang="en", via="test")
+        editor_b = s.scalar(select(User).where(User.email == world.emails["editor_b"]))
+        P.create_dataset(s, editor_b, "agency-b", {"title": "Draft of B"}, slug=world.draft_b, lang="en", via="test")
+        s.commit()
+    return world
+
+
+def snapshot(sessionmaker) -> dict:
+    """Every dataset, distribution and audit row, as plain data (compare before and after a refused write)."""
+    def rows(s, model):
+        out = []
+        for obj in s.scalars(select(model)):
+            out.append({c.name: _plain(getattr(obj, c.key)) for c in model.__table__.columns})
+        return sorted(out, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+
+    with sessionmaker() as s:
+        return {"datasets": rows(s, Dataset), "distributions": rows(s, Distribution), "audit": rows(s, AuditEvent),
+                "sources": rows(s, HarvestSource)}
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert m, "the form carries no CSRF token"
+    return m.group(1)
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def html_named_csv() -> bytes:
+    return (b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n"
+            b"<body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>\n")
+
+
+def zip_bomb(uncompressed: int = 120 * 1024 * 1024) -> bytes:
+    """A real ZIP whose one member inflates ~1000-fold (zeros): above the sniffer's bomb thresholds."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open("data.csv", "w", force_zip64=True) as member:
+            chunk = b"0" * (1024 * 1024)
+            for _ in range(uncompressed // len(chunk)):
+                member.write(chunk)
+    return buf.getvalue()
+
+
+def xlsx_with_xxe(source: Path = XLSX) -> bytes:
+    """The sample workbook with an external-entity declaration put into its shared strings part."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = zin.namelist()
+        target = "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else "xl/workbook.xml"
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == target:
+                text = data.decode("utf-8")
+                decl = '<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                if text.startswith("<?xml"):
+                    end = text.index("?>") + 2
+                    text = text[:end] + decl + text[end:]
+                else:
+                    text = decl + text
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    return out.getvalue()
+
+
+def files_outside(root: Path, allowed: list[Path]) -> list[Path]:
+    """Files under `root` that are not under one of the `allowed` folders."""
+    out = []
+    for path in root.rglob("*"):
+        if path.is_file() and not any(path.is_relative_to(a) for a in allowed):
+            out.append(path)
+    return out
