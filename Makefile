@@ -35,6 +35,8 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
+# Every benchmark with its default sizes (about 25 min on 2 cores; the load test needs the PostgreSQL
+# on 127.0.0.1:5432); writes bench/RESULTS.md. One of them: `.venv/bin/python -m bench load`.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -1,7 +1,13 @@
 """`make bench`: run every benchmark and write bench/RESULTS.md (machine, date, figures, ratios).
 
-Each benchmark runs in its own process and prints its own figures and ratios against a peer
-run on the same input in the same run; this collects what they print.
+Each benchmark runs in its own process with its default sizes and prints its own figures and
+ratios against a peer run on the same input in the same run; this collects what they print,
+with the time each took, its exit status and the load average before and after it (the figures
+of a loaded machine are not those of an idle one). RESULTS.md is rewritten after every benchmark,
+so a run stopped half-way keeps what it measured.
+
+    .venv/bin/python -m bench                 # all of them (about 25 minutes on 2 cores)
+    .venv/bin/python -m bench load export     # some of them, by module name
 """
 
 from __future__ import annotations
@@ -11,47 +17,124 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+#: (title, module and arguments). Defaults are sized so that the whole run stays under 30 minutes.
 BENCHMARKS = [
     ("Metadata assessment vs pyshacl", ["bench.assess"]),
     ("Tabular profiling vs frictionless", ["bench.profile"]),
     ("Harvest vs raw ckanapi download", ["bench.harvest"]),
     ("Catalog export vs rdflib", ["bench.export"]),
+    ("Load: mixed traffic on gunicorn + PostgreSQL, 100,000 datasets, 50 clients, 2 minutes", ["bench.load"]),
 ]
+#: Seconds one benchmark may run before it is stopped (and reported as stopped).
+TIMEOUT = 20 * 60
+
+
+def _first(path: str, key: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def machine() -> str:
-    mem = ""
+    mem = _first("/proc/meminfo", "MemTotal")
+    mem = f", {int(mem.split()[0]) / 1024 / 1024:.1f} GiB RAM" if mem else ""
+    cpu = _first("/proc/cpuinfo", "model name")
+    return (f"{platform.node()}: {os.cpu_count()} cores{f' ({cpu})' if cpu else ''}{mem}, "
+            f"Python {platform.python_version()}, {platform.platform()}")
+
+
+def postgres_version() -> str:
     try:
-        with open("/proc/meminfo") as fh:
-            mem = f", {int(fh.readline().split()[1]) // 1024 // 1024} GiB"
-    except OSError:
-        pass
-    return f"{platform.node()}: {os.cpu_count()} cores{mem}, Python {platform.python_version()}, {platform.platform()}"
+        out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not reachable"
+    return out.stdout.strip() or "not reachable"
 
 
-def main() -> None:
-    only = set(sys.argv[1:])
-    parts = [f"# Benchmark results\n\nMachine: {machine()}  \nDate: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  \n"
-             f"Load average at start: {os.getloadavg()[0]:.2f}\n"]
+def commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def loadavg() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def run_one(module: list[str], timeout: float = TIMEOUT) -> tuple[str, int | None, float]:
+    """Run one benchmark; returns (what it printed, exit status or None when stopped, seconds)."""
+    start = time.monotonic()
+    try:
+        result = subprocess.run([sys.executable, "-m", *module], cwd=ROOT, capture_output=True, text=True,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return out.strip() + f"\n(stopped after {timeout:.0f} s)", None, time.monotonic() - start
+    out = result.stdout.strip()
+    if result.returncode != 0 and result.stderr.strip():
+        out += "\n" + result.stderr.strip()[-3000:]
+    return out or result.stderr.strip()[-3000:], result.returncode, time.monotonic() - start
+
+
+def render(header: str, rows: list[tuple[str, str, int | None, float, str, str]], sections: list[str],
+           end: str) -> str:
+    table = ["| Benchmark | Module | Time | Exit | Load avg before | Load avg after |", "|---|---|---|---|---|---|"]
+    for title, name, code, seconds, before, after in rows:
+        status = "stopped" if code is None else str(code)
+        table.append(f"| {title} | `{name}` | {seconds:.0f} s | {status} | {before} | {after} |")
+    return "\n".join([header, *table, "", *sections, end])
+
+
+def main(argv: list[str] | None = None) -> int:
+    only = set(sys.argv[1:] if argv is None else argv)
+    started = dt.datetime.now(dt.UTC)
+    header = (f"# Benchmark results\n\nWritten by `make bench` (`python -m bench`); each section is what the "
+              f"benchmark printed.\n\nMachine: {machine()}  \nPostgreSQL: {postgres_version()}  \n"
+              f"Commit: {commit()}  \nDate: {started:%Y-%m-%d %H:%M} UTC  \n"
+              f"Load average (1 / 5 / 15 min) at start: {loadavg()}\n")
+    rows: list = []
+    sections: list[str] = []
+    failed = 0
     for title, module in BENCHMARKS:
         name = module[0].split(".")[-1]
         if only and name not in only:
             continue
         if not (ROOT / "bench" / f"{name}.py").exists():
-            parts.append(f"## {title}\n\n(not written yet)\n")
+            sections.append(f"## {title}\n\n(not written yet)\n")
             continue
-        print(f"running {module[0]} ...", flush=True)
-        result = subprocess.run([sys.executable, "-m", *module], cwd=ROOT, capture_output=True, text=True,
-                                timeout=3600)
-        out = result.stdout.strip() or result.stderr.strip()[-3000:]
+        print(f"running {' '.join(module)} ...", flush=True)
+        before = loadavg()
+        out, code, seconds = run_one(module)
+        after = loadavg()
+        failed += code != 0
         print(out, flush=True)
-        parts.append(f"## {title}\n\n```\n{out}\n```\n")
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(parts), "utf-8")
-    print(f"wrote {ROOT / 'bench' / 'RESULTS.md'}")
+        rows.append((title, " ".join(module), code, seconds, before, after))
+        sections.append(f"## {title}\n\n`python -m {' '.join(module)}`: {seconds:.0f} s, exit "
+                        f"{'stopped' if code is None else code}, load average {before} before, {after} after\n\n"
+                        f"```\n{out}\n```\n")
+        end = f"Load average (1 / 5 / 15 min) at end: {loadavg()} (still running)\n"
+        RESULTS.write_text(render(header, rows, sections, end), "utf-8")
+    total = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    end = f"Load average (1 / 5 / 15 min) at end: {loadavg()}; whole run {total / 60:.1f} min\n"
+    RESULTS.write_text(render(header, rows, sections, end), "utf-8")
+    print(f"wrote {RESULTS}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
