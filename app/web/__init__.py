@@ -22,3 +22,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
+
+    from app.web import publish
+
+    app.register_blueprint(publish.bp)

@@ -1,0 +1,265 @@
+"""The agency's pages: `/publish` (my publishers' datasets, drafts included; a new dataset) and
+`/publish/<slug>` (metadata, files and links, the pre-publication check with its preview, and the
+publish / withdraw / restore / personal-data override / detach buttons).
+
+Every rule lives in app/publishing.py; these views sign in (app.security), parse forms, and turn a
+refused write into a message on the page (403 for another publisher's dataset). `/uploads/<id>/<name>`
+serves uploaded files: always as a download (never rendered on this site), drafts only to their editors.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import auth, db_session, publishing, setting
+from app.i18n import current_lang
+from app.security import client_address, current_account, login_required_page
+from app.web import quality_view
+from catalog_schema import vocab
+from catalog_schema.models import Distribution
+
+bp = Blueprint("publish", __name__)
+
+LICENCE_CHOICES = ("CC-BY-4.0", "CC0-1.0", "CC-BY-SA-4.0", "ODbL-1.0", "other-closed")
+FREQUENCY_CHOICES = ("DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG")
+# Messages of refused writes, by code, in the reader's language (the service's English text follows).
+CODE_MESSAGES = {
+    "forbidden": _l("You may not change this dataset."),
+    "harvested": _l("This dataset is harvested from a source: it is read-only until an admin of the publisher "
+                    "detaches it."),
+    "pii-blocked": _l("Personal data was found in a file: remove it, or an admin of the publisher must "
+                      "override the block with a reason."),
+    "no-distributions": _l("Add at least one file or link before publishing."),
+    "too-large": _l("The file is larger than the upload limit."),
+    "html-not-data": _l("The file is an HTML web page, not a data file. Export the data itself and upload that."),
+    "zip-bomb": _l("The archive would unpack to an enormous size (a zip bomb): it is not accepted."),
+    "xml-entities": _l("The office file declares XML entities, which can read other files: save it again from "
+                       "the office program and upload the new copy."),
+    "empty": _l("The file is empty."),
+    "invalid": _l("A field has a value the catalog cannot take."),
+    "conflict": _l("That cannot be done in the dataset's present state."),
+    "rejected-file": _l("The file was not accepted."),
+}
+STATE_LABELS = {"draft": _l("Draft"), "active": _l("Published"), "withdrawn": _l("Withdrawn")}
+
+
+def _lang() -> str:
+    return "en" if current_lang() == "en" else "zh"
+
+
+def _assessor() -> publishing.Assessor:
+    return publishing.Assessor(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
+
+
+def _refused(exc: publishing.PublishError, slug: str | None) -> Response:
+    db_session().rollback()
+    if exc.status == 403 and exc.code == "forbidden":
+        abort(403)
+    flash(f"{CODE_MESSAGES.get(exc.code, _('The change was not made.'))} ({exc.message})", "error")
+    target = url_for("publish.edit", slug=slug) if slug else url_for("publish.index")
+    return redirect(target, code=303)
+
+
+def _editable(slug: str, *, write: bool = False):
+    user = current_account()
+    try:
+        return user, publishing.dataset_for_edit(db_session(), user, slug, write=write)
+    except publishing.NotFound:
+        abort(404)
+    except publishing.PublishError:
+        abort(403)
+
+
+# --------------------------------------------------------------------------- list and create
+
+
+@bp.route("/publish", methods=["GET"])
+@login_required_page
+def index():
+    session = db_session()
+    user = current_account()
+    pubs = publishing.editable_publishers(session, user)
+    return render_template("publish/index.html", publishers=pubs, datasets=publishing.my_datasets(session, user),
+                           states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES)
+
+
+@bp.route("/publish", methods=["POST"])
+@login_required_page
+def create():
+    session = db_session()
+    user = current_account()
+    form = request.form
+    fields = {k: form.get(k, "") for k in ("title", "description", "license", "keywords", "frequency") if k in form}
+    fields = {k: v for k, v in fields.items() if v.strip() or k == "title"}
+    try:
+        ds = publishing.create_dataset(session, user, form.get("publisher"), fields, slug=form.get("name") or None,
+                                       lang=_lang(), via="web", ip=client_address())
+        session.commit()
+    except publishing.PublishError as exc:
+        return _refused(exc, None)
+    flash(_("Draft created. Add its files, read the check below, then publish."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug), code=303)
+
+
+def _licences() -> list[tuple[str, str]]:
+    out = []
+    for lid in LICENCE_CHOICES:
+        lic = vocab.licence_by_id(lid) or vocab.licence(lid)
+        if lic is not None:
+            out.append((lic.id, lic.title))
+    return out
+
+
+# --------------------------------------------------------------------------- one dataset
+
+
+@bp.route("/publish/<slug>", methods=["GET"])
+@login_required_page
+def edit(slug: str):
+    user, ds = _editable(slug)
+    session = db_session()
+    assessor = _assessor()
+    try:
+        check = publishing.prepublication_check(session, ds, **assessor.check_kwargs())
+    finally:
+        assessor.close()
+    session.commit()  # the evidence of the link checks
+    lang = current_lang()
+    findings = [quality_view.localise_finding(f, lang) for f in check["findings"]]
+    return render_template(
+        "publish/edit.html", ds=ds, check=check, findings=findings, states=STATE_LABELS,
+        licences=_licences(), frequencies=FREQUENCY_CHOICES, themes=sorted(vocab.THEMES.items()),
+        is_admin=publishing.is_admin_of(session, user, ds.publisher),
+        read_only=ds.source_id is not None and not user.is_sysadmin,
+        max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=publishing.is_upload)
+
+
+@bp.route("/publish/<slug>", methods=["POST"])
+@login_required_page
+def update(slug: str):
+    user, ds = _editable(slug)
+    form = request.form
+    fields: dict = {k: form.get(k, "") for k in ("title", "description", "license", "frequency", "keywords",
+                                                 "access_rights", "landing_page", "issued", "modified")
+                    if k in form}
+    if "themes" in form or "themes_sent" in form:
+        fields["themes"] = form.getlist("themes")
+    if "contact_name" in form or "contact_email" in form:
+        fields["contact_point"] = {"name": form.get("contact_name", ""), "email": form.get("contact_email", "")}
+    if "temporal_start" in form or "temporal_end" in form:
+        fields["temporal"] = {"start": form.get("temporal_start", ""), "end": form.get("temporal_end", "")}
+    try:
+        publishing.update_dataset(db_session(), user, ds, fields, lang=_lang(), via="web", ip=client_address())
+        db_session().commit()
+    except publishing.PublishError as exc:
+        return _refused(exc, slug)
+    flash(_("Saved. The check below is up to date."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug), code=303)
+
+
+@bp.route("/publish/<slug>/distributions", methods=["POST"])
+@login_required_page
+def add_distribution(slug: str):
+    user, ds = _editable(slug)
+    session = db_session()
+    cap = int(setting("MAX_UPLOAD_BYTES"))
+    try:
+        if request.content_length is not None and request.content_length > cap + 64 * 1024:
+            raise publishing.UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is "
+                                            f"{cap:,} bytes.", code="too-large", status=413)
+        request.max_content_length = cap + 64 * 1024
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            stored = publishing.store_upload(upload.stream, upload.filename, setting("ARCHIVE_DIR"), max_bytes=cap)
+            publishing.add_upload(session, user, ds, stored, site_url=str(setting("SITE_URL")),
+                                  title=request.form.get("title") or None, lang=_lang(), via="web",
+                                  ip=client_address())
+        else:
+            publishing.add_url_distribution(session, user, ds, request.form.get("url", ""),
+                                            title=request.form.get("title") or None,
+                                            format=request.form.get("format") or None, lang=_lang(), via="web",
+                                            ip=client_address())
+        session.commit()
+    except publishing.PublishError as exc:
+        return _refused(exc, slug)
+    flash(_("Added. The check below now includes it."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
+
+
+@bp.route("/publish/<slug>/distributions/<dist_id>/remove", methods=["POST"])
+@login_required_page
+def remove_distribution(slug: str, dist_id: str):
+    user, ds = _editable(slug)
+    try:
+        publishing.remove_distribution(db_session(), user, ds, dist_id, via="web", ip=client_address())
+        db_session().commit()
+    except publishing.PublishError as exc:
+        return _refused(exc, slug)
+    return redirect(url_for("publish.edit", slug=ds.slug), code=303)
+
+
+@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach):action>", methods=["POST"])
+@login_required_page
+def change_state(slug: str, action: str):
+    user, ds = _editable(slug)
+    session = db_session()
+    assessor = _assessor()
+    ip = client_address()
+    try:
+        if action == "withdraw":
+            publishing.withdraw(session, user, ds, via="web", ip=ip)
+        elif action == "detach":
+            publishing.detach(session, user, ds, via="web", ip=ip)
+        elif action == "override":
+            publishing.override_pii(session, user, ds, request.form.get("reason", ""), via="web", ip=ip,
+                                    **assessor.check_kwargs())
+        else:
+            change = publishing.publish if action == "publish" else publishing.restore
+            change(session, user, ds, via="web", ip=ip, **assessor.check_kwargs())
+        session.commit()
+        if action in ("publish", "restore"):
+            assessor.assess([ds.id])
+    except publishing.PublishError as exc:
+        return _refused(exc, slug)
+    finally:
+        assessor.close()
+    messages = {"publish": _("Published: the dataset is in search with its stars."),
+                "restore": _("Restored: the dataset is public again."),
+                "withdraw": _("Withdrawn: the dataset is hidden from search and can be restored."),
+                "override": _("Override recorded in the audit log: the dataset can now be published."),
+                "detach": _("Detached: the harvest source no longer updates this dataset; you can edit it.")}
+    flash(messages[action], "success")
+    return redirect(url_for("publish.edit", slug=ds.slug), code=303)
+
+
+# --------------------------------------------------------------------------- uploaded files
+
+
+@bp.route(f"{publishing.UPLOAD_PATH}/<dist_id>/<path:name>")
+def uploaded_file(dist_id: str, name: str):
+    """An uploaded file, as a download. Drafts' files only for who may edit them."""
+    if len(dist_id) > 36:
+        abort(404)
+    session = db_session()
+    row = session.scalar(select(Distribution).where(Distribution.id == dist_id))
+    if row is None or not publishing.is_upload(row) or not row.archive_path:
+        abort(404)
+    ds = row.dataset
+    if ds.state not in ("active", "withdrawn") and not auth.can_edit(session, current_account(), ds.publisher):
+        abort(404)
+    if not os.path.isfile(row.archive_path):
+        abort(404)
+    filename = row.extras["upload"].get("filename") or "download"
+    mimetype = (row.detected_media_type or "application/octet-stream").split(";")[0].strip().lower()
+    if any(word in mimetype for word in ("html", "svg", "javascript")) or "/" not in mimetype:
+        mimetype = "application/octet-stream"  # never anything a browser would run on our origin
+    resp = send_file(row.archive_path, mimetype=mimetype, as_attachment=True,
+                     download_name=filename, etag=row.archive_hash, conditional=True, max_age=300)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp

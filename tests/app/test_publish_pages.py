@@ -1,0 +1,126 @@
+"""The agency's pages, driven as a browser would: sign in with the CSRF token of the form, upload,
+read the pre-publication check, fix what it says, publish, find the dataset in search with its stars."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from catalog_schema.models import Assessment, AuditEvent, Dataset
+from tests.support.publishing import GBK_CSV, PASSWORD, PII_CSV, build_world, csrf_from
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app.extensions["opendata"]["sessionmaker"])
+
+
+def sign_in(client, email: str) -> None:
+    page = client.get("/login?next=/publish")
+    resp = client.post("/login", data={"email": email, "password": PASSWORD, "next": "/publish",
+                                       "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert resp.status_code in (302, 303) and resp.headers["Location"].endswith("/publish"), resp.status_code
+
+
+def form_post(client, page_url: str, action: str, data: dict, **kw):
+    """POST `data` to `action` with the CSRF token read from the page at `page_url`."""
+    html = client.get(page_url).get_data(as_text=True)
+    return client.post(action, data={**data, "csrf_token": csrf_from(html)}, **kw)
+
+
+def test_the_agency_story(app, client, world):
+    """Done when: sign in, upload a GBK CSV, see its check, fix what it says, publish, find it with its stars."""
+    assert client.get("/publish").headers["Location"].startswith("/login")
+    sign_in(client, world.emails["editor_a"])
+    page = client.get("/publish?lang=en").get_data(as_text=True)
+    assert "Draft of A" in page and "Draft of B" not in page and 'id="new-dataset"' in page
+
+    created = form_post(client, "/publish", "/publish", {"publisher": "agency-a", "title": "GDP by province",
+                                                          "description": "Gross domestic product by province."})
+    assert created.status_code == 303
+    edit_url = created.headers["Location"]
+    slug = edit_url.rsplit("/", 1)[-1]
+    uploaded = form_post(client, edit_url, f"/publish/{slug}/distributions",
+                         {"file": (io.BytesIO(GBK_CSV.read_bytes()), "国内生产总值.csv")},
+                         content_type="multipart/form-data")
+    assert uploaded.status_code == 303, uploaded.get_data(as_text=True)[:500]
+
+    check = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert "Pre-publication check" in check and "北京市" in check and "地区" in check  # GBK decoded right
+    assert 'data-type="licence-missing"' in check and 'data-type="encoding-not-utf8"' in check
+    score_before = int(re.search(r'id="check-score">(\d+)<', check).group(1))
+    assert check.count("☆") and "0 of 5 stars" in check
+
+    # the check says: no licence. Fix it (and add keywords), then read the check again
+    fixed = form_post(client, edit_url, f"/publish/{slug}", {"title": "GDP by province", "license": "CC-BY-4.0",
+                                                            "keywords": "GDP, 国内生产总值", "themes_sent": "1",
+                                                            "themes": "ECON"})
+    assert fixed.status_code == 303
+    check = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert 'data-type="licence-missing"' not in check and "3 of 5 stars" in check
+    score_after = int(re.search(r'id="check-score">(\d+)<', check).group(1))
+    assert score_after > score_before
+
+    published = form_post(client, edit_url, f"/publish/{slug}/publish", {})
+    assert published.status_code == 303
+    assert "is in search with its stars" in client.get(edit_url + "?lang=en").get_data(as_text=True)
+    found = client.get("/dataset?q=GDP&lang=en").get_data(as_text=True)
+    assert f'href="/dataset/{slug}"' in found and "3 of 5 stars" in found
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        a = s.scalar(select(Assessment).where(Assessment.dataset_id == ds.id))
+        assert ds.state == "active" and ds.stars == a.stars == 3 and ds.score == a.score == score_after
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == ds.id)
+                            .order_by(AuditEvent.id)).all()
+        assert actions == ["publish.create", "publish.upload", "publish.update", "publish.publish"]
+        dist_url = ds.distributions[0].download_url
+    # the uploaded file is downloadable from its URL, as a download
+    got = client.get(dist_url.split("5000", 1)[-1])
+    assert got.status_code == 200 and got.data == GBK_CSV.read_bytes()
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pii_is_blocked_until_an_admin_overrides(app, client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    form_post(client, edit_url, f"{edit_url}/distributions", {"file": (io.BytesIO(PII_CSV.read_bytes()),
+                                                                       "hotline.csv")},
+              content_type="multipart/form-data")
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert 'id="pii"' in page and 'id="override-form"' not in page  # editors cannot override
+    refused = form_post(client, edit_url, f"{edit_url}/publish", {})
+    assert refused.status_code == 303
+    assert "Personal data was found" in client.get(edit_url + "?lang=en").get_data(as_text=True)
+    not_admin = form_post(client, edit_url, f"{edit_url}/override", {"reason": "I say it is fine, really"})
+    assert not_admin.status_code == 403
+    factory = app.extensions["opendata"]["sessionmaker"]
+    with factory() as s:
+        assert s.scalar(select(Dataset.state).where(Dataset.slug == world.draft_a)) == "draft"
+        assert not s.scalars(select(AuditEvent).where(AuditEvent.action == "publish.pii_override")).all()
+
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/publish").get_data(as_text=True))})
+    sign_in(client, world.emails["admin_a"])
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert 'id="override-form"' in page
+    reason = "The numbers are the offices' public hotline lines, published by law."
+    assert form_post(client, edit_url, f"{edit_url}/override", {"reason": reason}).status_code == 303
+    assert form_post(client, edit_url, f"{edit_url}/publish", {}).status_code == 303
+    with factory() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == world.draft_a))
+        assert ds.state == "active"
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "publish.pii_override"))
+        assert event.detail["reason"] == reason and event.object_id == ds.id
+        assert "pii-phone" in event.detail["findings"] and event.after["extras"]["publishing"]["pii_override"]
+        assert event.publisher_id == ds.publisher_id
+
+
+def test_pages_in_chinese_and_forms_need_their_token(client, world):
+    sign_in(client, world.emails["editor_a"])
+    page = client.get(f"/publish/{world.draft_a}?lang=zh_CN").get_data(as_text=True)
+    assert "发布前检查" in page and "元数据" in page
+    no_token = client.post(f"/publish/{world.draft_a}", data={"title": "Hijack"})
+    assert no_token.status_code == 400
