@@ -20,6 +20,9 @@ def make_celery(values: dict[str, Any]) -> Celery:
         broker_connection_retry_on_startup=True,
         task_default_queue="opendata",
         beat_schedule=_beat_schedule(),
+        # Redis hands a task a dead worker held unacknowledged to another worker after this long.
+        broker_transport_options={"visibility_timeout": int(values.get("BROKER_VISIBILITY_TIMEOUT") or 3600)},
+        result_expires=24 * 3600,
     )
     celery.conf.opendata_settings = values
     _register_tasks(celery)
@@ -40,17 +43,45 @@ def _rt(celery: Celery):
 
 
 def _register_tasks(celery: Celery) -> None:
-    @celery.task(name="opendata.harvest", bind=True)
-    def harvest_task(self, job_id: int) -> dict:
-        from app.jobs import run_harvest
+    from sqlalchemy.exc import InterfaceError, OperationalError
 
-        return run_harvest(_rt(celery), job_id).to_dict()
+    # The database away (restarted, failing over) is worth waiting for: retry with backoff, up to ~10 min.
+    db_retry = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 1, "retry_backoff_max": 60,
+                "retry_jitter": False, "max_retries": 15}
 
-    @celery.task(name="opendata.assess")
-    def assess_task(dataset_ids: list[str]) -> int:
-        from app.assessment import assess_datasets
+    @celery.task(name="opendata.harvest", **db_retry)
+    def harvest_task(job_id: int) -> dict:
+        """Gather one job and send its records on as batch tasks any worker takes, then a finish task."""
+        from app.jobs import gather_on_workers
 
-        return len(assess_datasets(_rt(celery), dataset_ids))
+        return gather_on_workers(_rt(celery), celery, job_id)
+
+    @celery.task(name="opendata.harvest_batch", **db_retry)
+    def harvest_batch_task(job_id: int, items: list[dict]) -> dict:
+        from app.jobs import import_batch
+
+        return import_batch(_rt(celery), job_id, items)
+
+    @celery.task(name="opendata.harvest_finish", bind=True, **db_retry)
+    def harvest_finish_task(self, job_id: int, expected: int) -> dict:
+        from app.jobs import finish_on_workers
+
+        summary = finish_on_workers(_rt(celery), celery, job_id, expected)
+        if summary is None:  # batches still due: look again soon (the worker slot is free meanwhile)
+            raise self.retry(countdown=1, max_retries=None)
+        return summary.to_dict()
+
+    @celery.task(name="opendata.assess", **db_retry)
+    def assess_task(dataset_ids: list[str], run_at: str | None = None) -> dict:
+        from app.jobs import assess_chunk
+
+        return assess_chunk(_rt(celery), dataset_ids, run_at)
+
+    @celery.task(name="opendata.catalog_checks", **db_retry)
+    def catalog_checks_task(*_results) -> int:
+        from app.assessment import run_catalog_checks
+
+        return len(run_catalog_checks(_rt(celery)))
 
     @celery.task(name="opendata.schedule")
     def schedule_task() -> list[int]:

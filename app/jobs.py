@@ -27,6 +27,7 @@ class Runtime:
         self.engine = make_engine(values["DATABASE_URL"])
         self.sessionmaker = make_sessionmaker(self.engine)
         self._http = None
+        self.last_assess_results: list = []  # what the assessment tasks of the last `assess` returned
 
     def http(self):
         if self._http is None:
@@ -112,6 +113,100 @@ def harvest(rt: Runtime, source_name: str, *, full: bool = False, on_record=None
     return wait_for_job(rt, job_id, timeout=wait_timeout)
 
 
+# --- one job on many workers (harvesters/distributed.py holds the bookkeeping) ----------------------
+
+
+def _harvester_cls(rt: Runtime, job_id: int):
+    from harvesters import registry
+
+    with rt.sessionmaker() as session:
+        job = session.get(HarvestJob, job_id)
+        if job is None:
+            raise LookupError(f"no harvest job {job_id}")
+        return registry.get(job.source.type, rt.settings["HARVESTERS"]), job.status
+
+
+def gather_on_workers(rt: Runtime, celery, job_id: int) -> dict[str, Any]:
+    """The first task of a job on workers: list the source, send a batch task per BATCH records (any
+    worker takes them), then the task that closes the job once every batch is in."""
+    from harvesters.base import worker_name
+    from harvesters.distributed import gather_job
+
+    cls, status = _harvester_cls(rt, job_id)
+    if status in ("finished", "failed"):  # a redelivered task of a closed job
+        return {"job_id": job_id, "status": status, "worker": worker_name()}
+    batches = []
+
+    def send(items: list[dict]) -> None:
+        celery.send_task("opendata.harvest_batch", args=[job_id, items])
+        batches.append(len(items))
+
+    expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index)
+    if expected is not None:
+        celery.send_task("opendata.harvest_finish", args=[job_id, expected])
+    return {"job_id": job_id, "listed": expected, "batches": len(batches), "worker": worker_name()}
+
+
+def import_batch(rt: Runtime, job_id: int, items: list[dict]) -> dict[str, Any]:
+    from harvesters.distributed import import_items
+
+    cls, _status = _harvester_cls(rt, job_id)
+    return import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
+
+
+def finish_on_workers(rt: Runtime, celery, job_id: int, expected: int):
+    """Close the job when all its records are in (None: not yet); then queue its assessment."""
+    import datetime as dt
+
+    from harvesters.distributed import finish_job
+
+    cls, status = _harvester_cls(rt, job_id)
+    summary = finish_job(rt.sessionmaker, job_id, expected, cls, index=_index,
+                         dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
+    if summary is not None and status == "running" and summary.status == "finished" \
+            and rt.settings.get("ASSESS_AFTER_HARVEST"):
+        changed = changed_by_job(rt, job_id)
+        if changed:
+            queue_assess(rt, celery, changed)
+    return summary
+
+
+def queue_assess(rt: Runtime, celery, dataset_ids: list[str], *, chunk: int | None = None):
+    """Send the assessment of `dataset_ids` as chunk tasks (then the catalog checks, when a result
+    backend can tell when all chunks are done); returns the AsyncResult, nobody has to wait on it."""
+    from celery import chord, group
+
+    from catalog_schema.models import utcnow
+
+    chunk = chunk or ASSESS_CHUNK
+    run_at = utcnow().isoformat()
+    parts = [dataset_ids[i:i + chunk] for i in range(0, len(dataset_ids), chunk)]
+    tasks = group(celery.signature("opendata.assess", args=[part, run_at]) for part in parts)
+    if rt.settings.get("RESULT_BACKEND"):
+        return chord(tasks)(celery.signature("opendata.catalog_checks"))
+    return tasks.apply_async()
+
+
+def assess_chunk(rt: Runtime, dataset_ids: list[str], run_at: str | None = None) -> dict[str, Any]:
+    """Assess one chunk as of `run_at`; a redelivered chunk skips what that run already assessed."""
+    import datetime as dt
+
+    from app.assessment import assess_datasets
+    from catalog_schema.models import Assessment
+    from harvesters.base import worker_name
+
+    now = dt.datetime.fromisoformat(run_at) if run_at else None
+    todo = list(dataset_ids)
+    if now is not None:
+        with rt.sessionmaker() as session:
+            done = set(session.scalars(select(Assessment.dataset_id).where(
+                Assessment.dataset_id.in_(todo), Assessment.assessed_at == now)))
+        todo = [i for i in todo if i not in done]
+    if todo:
+        assess_datasets(rt, todo, now=now)
+    return {"assessed": len(todo), "skipped": len(dataset_ids) - len(todo), "worker": worker_name()}
+
+
 def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 0.5):
     from harvesters.base import JobSummary
 
@@ -130,7 +225,8 @@ ASSESS_CHUNK = 50
 
 
 def assess(rt: Runtime, dataset_ids: list[str], *, chunk: int = ASSESS_CHUNK, wait_timeout: float = 3600) -> int:
-    """Assess datasets in chunks: in-process, or as Celery tasks many workers share. Returns the count."""
+    """Assess datasets in chunks: in-process, or as Celery tasks many workers share (this waits for
+    them: call it from a client, not from a task). Returns the count."""
     from app.assessment import assess_datasets, run_catalog_checks
 
     chunks = [dataset_ids[i:i + chunk] for i in range(0, len(dataset_ids), chunk)]
@@ -141,9 +237,11 @@ def assess(rt: Runtime, dataset_ids: list[str], *, chunk: int = ASSESS_CHUNK, wa
         from celery import group
 
         from app.celery_app import make_celery
+        from catalog_schema.models import utcnow
 
         celery = make_celery(rt.settings)
-        tasks = group(celery.signature("opendata.assess", args=[part]) for part in chunks)
-        tasks.apply_async().get(timeout=wait_timeout, disable_sync_subtasks=False)
+        run_at = utcnow().isoformat()
+        tasks = group(celery.signature("opendata.assess", args=[part, run_at]) for part in chunks)
+        rt.last_assess_results = tasks.apply_async().get(timeout=wait_timeout, disable_sync_subtasks=False)
     run_catalog_checks(rt)
     return len(dataset_ids)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, utcnow
@@ -245,6 +246,8 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
                     session.commit()
                 except Exception as one_exc:
                     session.rollback()
+                    if isinstance(one_exc, (OperationalError, InterfaceError)):
+                        raise  # the database is down, not this record wrong: fail the batch, keep no error row
                     prep.record, prep.error = None, _describe(one_exc)
                     outcomes.append(_save(session, job_id, source_id, prep, []))
                     session.commit()

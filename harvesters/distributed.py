@@ -1,0 +1,188 @@
+"""One harvest job split into tasks that many workers share: gather, import batches, finish.
+
+`harvesters.base.run_job` runs a job in one process. On Celery workers the same job runs
+in three stages (app/celery_app.py wires them to tasks):
+
+1. `gather_job` lists the source (one task: the source is read in order, page after page)
+   and hands each batch of BATCH records, as JSON, to `send_batch` (a task per batch);
+   it returns how many distinct records it listed;
+2. `import_items` imports one batch: any worker, any order, and safe to run twice (a record
+   this job already holds is skipped; save_record matches by source + remote id and content
+   hash, so a re-import writes nothing);
+3. `finish_job` waits (returns None: "not yet") until the job holds a row for every listed
+   record, then withdraws what a full gather did not list and closes the job. A job whose
+   batches stopped arriving (no heartbeat for `dead_after`) fails saying how many records
+   are missing, and a re-run of the harvest completes it.
+
+Only the bookkeeping is here; no Celery, so the stages are tested without a broker too.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource, utcnow
+from harvesters.base import (
+    BATCH,
+    DEAD_AFTER,
+    Harvester,
+    JobSummary,
+    RemoteItem,
+    _describe,
+    _finish,
+    _heartbeat,
+    _import_batch,
+    _withdraw_unseen,
+    worker_name,
+)
+
+log = logging.getLogger(__name__)
+
+Factory = sessionmaker[Session]
+
+
+def encode_item(item: RemoteItem) -> dict[str, Any] | None:
+    """A RemoteItem as JSON for a task message; None when it has no faithful JSON form (a mapped record
+    with dates, say), and the gather task imports it itself."""
+    if item.record is not None:
+        return None
+    payload = item.payload
+    if isinstance(payload, bytes):
+        return {"id": item.remote_id, "b64": base64.b64encode(payload).decode("ascii"), "error": item.error}
+    if payload is None or isinstance(payload, (str, dict, list)):
+        return {"id": item.remote_id, "payload": payload, "error": item.error}
+    return None
+
+
+def decode_item(data: dict[str, Any]) -> RemoteItem:
+    payload = base64.b64decode(data["b64"]) if "b64" in data else data.get("payload")
+    return RemoteItem(remote_id=data["id"], payload=payload, error=data.get("error"))
+
+
+def _harvester(session: Session, job: HarvestJob, harvester_cls: type[Harvester], http: Any):
+    source = job.source
+    harvester = harvester_cls(source, http, since=job.since)
+    default_publisher = source.publisher.slug if source.publisher else None
+    return harvester, default_publisher
+
+
+def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *, http: Any,
+               send_batch: Callable[[list[dict[str, Any]]], None], index=None, batch_size: int = BATCH) -> int | None:
+    """Start job `job_id`, list its source and send the records on in batches. Returns the number of
+    distinct records listed (what `finish_job` waits for), or None when the gather failed (the job
+    is then failed with the source's error; batches already sent still import, as in run_job)."""
+    with factory() as session:
+        job = session.get(HarvestJob, job_id)
+        if job is None:
+            raise LookupError(f"no harvest job {job_id}")
+        source = job.source
+        source_id = source.id
+        job.since = None if job.full else source.last_gathered_at
+        job.status = "running"
+        job.started_at = job.heartbeat_at = utcnow()
+        job.worker = worker_name()
+        session.commit()
+        harvester, default_publisher = _harvester(session, job, harvester_cls, http)
+    detached = set(harvester.config.get("detached") or [])
+    seen: set[str] = set()
+    batch: list[dict[str, Any]] = []
+    local: list[RemoteItem] = []
+    try:
+        for item in harvester.gather():
+            # The first listing of an id wins, as in run_job; detached records are not this source's.
+            if item.remote_id in seen or item.remote_id in detached:
+                continue
+            seen.add(item.remote_id)
+            encoded = encode_item(item)
+            if encoded is None:
+                local.append(item)
+            else:
+                batch.append(encoded)
+            if len(batch) >= batch_size:
+                send_batch(batch)
+                batch = []
+            if len(local) >= batch_size:
+                _import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+                local = []
+                _heartbeat(factory, job_id)
+        if batch:
+            send_batch(batch)
+        if local:
+            _import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+    except Exception as exc:
+        if _database_unavailable(exc):
+            raise  # not the source's fault: the task retries
+        log.warning("harvest job %s: gather failed: %s", job_id, exc)
+        _finish(factory, job_id, "failed", error=_describe(exc))
+        return None
+    _heartbeat(factory, job_id)
+    return len(seen)
+
+
+def import_items(factory: Factory, job_id: int, harvester_cls: type[Harvester], items: list[dict[str, Any]], *,
+                 http: Any = None, index=None) -> dict[str, Any]:
+    """Import one batch of a running job; records the job already holds are skipped (a redelivered task)."""
+    with factory() as session:
+        job = session.get(HarvestJob, job_id)
+        if job is None or job.status != "running":
+            return {"job_id": job_id, "skipped": len(items), "imported": 0, "worker": worker_name(),
+                    "reason": f"job is {job.status if job else 'gone'}"}
+        source_id = job.source_id
+        harvester, default_publisher = _harvester(session, job, harvester_cls, http)
+        ids = [it["id"] for it in items]
+        done = set(session.scalars(select(HarvestRecord.remote_id).where(HarvestRecord.job_id == job_id,
+                                                                         HarvestRecord.remote_id.in_(ids))))
+    todo = [decode_item(it) for it in items if it["id"] not in done]
+    if todo:
+        _import_batch(factory, job_id, source_id, harvester, todo, default_publisher, index, None)
+    _heartbeat(factory, job_id)
+    return {"job_id": job_id, "imported": len(todo), "skipped": len(items) - len(todo), "worker": worker_name()}
+
+
+def _summary(job: HarvestJob) -> JobSummary:
+    return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged, job.withdrawn,
+                      job.errored, job.error)
+
+
+def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type[Harvester], *, index=None,
+               dead_after: dt.timedelta = DEAD_AFTER, now: dt.datetime | None = None) -> JobSummary | None:
+    """Close job `job_id` once it holds all `expected` records; None while batches are still due."""
+    with factory() as session:
+        job = session.get(HarvestJob, job_id)
+        if job is None:
+            raise LookupError(f"no harvest job {job_id}")
+        if job.status in ("finished", "failed"):  # done already (a redelivered finish task)
+            return _summary(job)
+        have = session.scalar(select(func.count()).select_from(HarvestRecord).where(
+            HarvestRecord.job_id == job_id, HarvestRecord.status != "withdrawn"))
+        if have < expected:
+            beat = job.heartbeat_at or job.started_at or job.created_at
+            if beat.tzinfo is None:
+                beat = beat.replace(tzinfo=dt.UTC)
+            if beat >= (now or utcnow()) - dead_after:
+                return None
+            error = (f"{expected - have} of {expected} records were never imported (their tasks were lost, "
+                     f"nothing arrived for {int(dead_after.total_seconds())} s); run the harvest again")
+            log.warning("harvest job %s: %s", job_id, error)
+            return _finish(factory, job_id, "failed", error=error)
+        incremental = harvester_cls.supports_incremental and job.since is not None
+        source_id, started = job.source_id, job.started_at
+    if not incremental:
+        _withdraw_unseen(factory, job_id, source_id, index)
+    with factory() as session:
+        session.get(HarvestSource, source_id).last_gathered_at = started
+        session.commit()
+    return _finish(factory, job_id, "finished")
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))
