@@ -85,10 +85,12 @@ def changed_by_job(rt: Runtime, job_id: int) -> list[str]:
 
 def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
     """Create a queued job for a source; returns its id."""
+    import datetime as dt
+
     from harvesters.base import create_job, fail_dead_jobs
 
     with rt.sessionmaker() as session:
-        fail_dead_jobs(session)
+        fail_dead_jobs(session, dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
         source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name))
         if source is None:
             raise LookupError(f"no harvest source named {source_name!r} (see `opendata source list`)")
@@ -208,15 +210,20 @@ def assess_chunk(rt: Runtime, dataset_ids: list[str], run_at: str | None = None)
 
 
 def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 0.5):
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from harvesters.base import JobSummary
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with rt.sessionmaker() as session:
-            job = session.get(HarvestJob, job_id)
-            if job.status in ("finished", "failed"):
-                return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
-                                  job.withdrawn, job.errored, job.error)
+        try:
+            with rt.sessionmaker() as session:
+                job = session.get(HarvestJob, job_id)
+                if job.status in ("finished", "failed"):
+                    return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
+                                      job.withdrawn, job.errored, job.error)
+        except (OperationalError, InterfaceError) as exc:  # the database restarting: the workers retry, so wait
+            log.info("waiting for job %s: database unavailable (%s)", job_id, exc.__class__.__name__)
         time.sleep(poll)
     raise TimeoutError(f"harvest job {job_id} did not finish within {timeout:.0f} s (is a worker running?)")
 

@@ -126,8 +126,9 @@ def register(main: click.Group) -> None:
     @main.command("worker")
     @click.option("--concurrency", default=2, show_default=True, type=int)
     @click.option("--beat", is_flag=True, help="also run the scheduler (daily/weekly harvests)")
+    @click.option("--name", default=None, help="node name (several workers on one host each need their own)")
     @click.pass_obj
-    def worker(obj, concurrency, beat) -> None:
+    def worker(obj, concurrency, beat, name) -> None:
         """A Celery worker for harvest and assessment jobs (needs OPENDATA_BROKER_URL)."""
         if not obj.settings["BROKER_URL"]:
             raise click.ClickException("OPENDATA_BROKER_URL is not set: jobs run in-process, no worker needed")
@@ -137,6 +138,8 @@ def register(main: click.Group) -> None:
         argv = ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", "opendata"]
         if beat:
             argv.append("--beat")
+        if name:
+            argv.append(f"--hostname={name}@%h")
         celery.worker_main(argv)
 
     @main.command("schedule")
