@@ -1,0 +1,46 @@
+"""Users, sign-in and CSRF tokens for tests of the signed-in pages (a real test client with cookies)."""
+
+from __future__ import annotations
+
+import re
+
+from app import auth
+from catalog_schema.models import Publisher
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no csrf_token field in the page"
+    return found.group(1)
+
+
+def make_user(app, email: str, *, sysadmin: bool = False, admin_of: str | None = None,
+              editor_of: str | None = None, password: str = PASSWORD, active: bool = True) -> int:
+    """A user (publishers named by slug are created when missing); returns the user id."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        user = auth.create_user(s, email, sysadmin=sysadmin, password=password, name=email.split("@")[0])
+        user.active = active
+        for slug, role in ((admin_of, "admin"), (editor_of, "editor")):
+            if slug:
+                pub = s.query(Publisher).filter_by(slug=slug).one_or_none()
+                if pub is None:
+                    pub = Publisher(slug=slug, name={"en": slug.title(), "zh": slug})
+                    s.add(pub)
+                    s.flush()
+                auth.grant(s, user, pub, role)
+        s.commit()
+        return user.id
+
+
+def sign_in(client, email: str, password: str = PASSWORD, **extra):
+    """POST the sign-in form as a browser would (token from the form); returns the response."""
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
+
+
+def page_token(client, url: str = "/account") -> str:
+    """A CSRF token from a page of this client's session."""
+    return csrf_from(client.get(url).get_data(as_text=True))
