@@ -1,0 +1,230 @@
+"""A distributed run for real: PostgreSQL, `opendata serve` on gunicorn, two `opendata worker` processes on
+Redis (and once on RabbitMQ), harvesting and assessing a generated CKAN source; the catalog must equal the
+one a single process makes. Size: OPENDATA_DIST_DATASETS (default 2,000; bench/distributed.py runs 20,000)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from app.jobs import assess, assess_chunk, harvest
+from catalog_schema.models import Assessment, Dataset, HarvestJob
+from harvesters.base import run_job
+from harvesters.ckan import CkanHarvester
+from harvesters.distributed import finish_job, gather_job, import_items
+from tests.distributed.conftest import (
+    add_source,
+    ckan_packages,
+    free_port,
+    process_env,
+    runtime_for,
+    serve_files,
+    snapshot,
+    start_worker,
+    tasks_done,
+    wait_for,
+)
+from tests.support import services
+from tests.support.ckan_server import FakeCkan
+from tests.support.httpserver import LocalServer
+
+pytestmark = pytest.mark.slow
+
+N = int(os.environ.get("OPENDATA_DIST_DATASETS", "2000"))
+
+
+def _all_ids(rt) -> list[str]:
+    with rt.sessionmaker() as session:
+        return sorted(session.scalars(select(Dataset.id)))
+
+
+def single_process_run(rt, url: str) -> tuple[dict, float]:
+    add_source(rt, "big", url)
+    started = time.monotonic()
+    assert harvest(rt, "big").status == "finished"
+    assess(rt, _all_ids(rt))
+    return snapshot(rt), time.monotonic() - started
+
+
+def distributed_run(tmp_path, procs, db_url: str, broker: str, backend: str, url: str, *, serve: bool = True):
+    """Two workers (and gunicorn) on db_url; returns the runtime, workers, elapsed seconds and portal URL."""
+    archive = str(tmp_path / "archive")
+    env = process_env(db_url, archive, broker, OPENDATA_RESULT_BACKEND=backend)
+    portal = None
+    if serve:
+        port = free_port()
+        server = procs([sys.executable, "-m", "app.cli", "serve", "--workers", "2", "--threads", "4", "--port",
+                        str(port)], env, tmp_path / "serve.log")
+        portal = f"http://127.0.0.1:{port}"
+        wait_for(lambda: services.port_open("127.0.0.1", port, 0.2) or server.popen.poll() is not None, 60,
+                 "gunicorn to listen")
+        assert server.popen.poll() is None, server.text()[-3000:]
+    workers = [start_worker(procs, env, f"w{i}", tmp_path) for i in (1, 2)]
+    rt = runtime_for(db_url, archive, BROKER_URL=broker, RESULT_BACKEND=backend)
+    add_source(rt, "big", url)
+    started = time.monotonic()
+    summary = harvest(rt, "big", wait_timeout=600)
+    assert summary.status == "finished", summary
+    assert summary.added == N
+    assess(rt, _all_ids(rt), wait_timeout=600)
+    return rt, workers, time.monotonic() - started, portal
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_two_workers_make_the_catalog_one_process_makes(tmp_path, procs, pg_databases, fixtures_dir):
+    if not services.port_open("127.0.0.1", 6379):
+        services.missing("Redis on 127.0.0.1:6379")
+    import redis
+
+    broker = "redis://127.0.0.1:6379/14"
+    redis.Redis.from_url(broker).flushdb()
+    with LocalServer() as files:
+        serve_files(files)
+        packages = ckan_packages(fixtures_dir, N, files.url("").rstrip("/"))
+        with LocalServer() as ckan_srv:
+            fake = FakeCkan(ckan_srv, packages)
+            ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
+            expected, single_s = single_process_run(ref, fake.url)
+            ref.close()
+
+            rt, workers, dist_s, portal = distributed_run(tmp_path, procs, pg_databases(), broker, broker, fake.url)
+    try:
+        assert len(expected) == N
+        assert snapshot(rt) == expected  # same records, states, stars and scores
+        batches = [tasks_done(w, "opendata.harvest_batch") for w in workers]
+        chunks = [tasks_done(w, "opendata.assess") for w in workers]
+        by_result = {}
+        for r in rt.last_assess_results:
+            by_result[r["worker"].split(":")[-1]] = by_result.get(r["worker"].split(":")[-1], 0) + r["assessed"]
+        assert sum(batches) >= N // 100 and all(batches), batches  # both workers imported part of the job
+        assert all(chunks) and len(by_result) == 2, (chunks, by_result)
+        assert sum(by_result.values()) == N
+        with rt.sessionmaker() as session:
+            assert session.scalar(select(func.count()).select_from(Assessment)) == N  # one per dataset, no double
+            job = session.scalar(select(HarvestJob))
+            assert (job.status, job.added, job.errored) == ("finished", N, 0)
+        with urllib.request.urlopen(f"{portal}/api/3/action/package_search?rows=1", timeout=30) as resp:
+            assert json.loads(resp.read())["result"]["count"] == N  # gunicorn serves the distributed catalog
+        print(f"\ndistributed run of {N} datasets: single process {single_s:.1f} s ({N / single_s:.0f}/s), "
+              f"two workers {dist_s:.1f} s ({N / dist_s:.0f}/s); harvest batches per worker {batches}, "
+              f"assessment chunks per worker {chunks}")
+    finally:
+        rt.close()
+
+
+@pytest.mark.postgres
+def test_rabbitmq_broker(tmp_path, procs, pg_databases, fixtures_dir, private_redis):
+    if not services.port_open("127.0.0.1", 5672):
+        services.missing("RabbitMQ on 127.0.0.1:5672")
+    from kombu import Connection
+
+    broker = "amqp://guest:guest@127.0.0.1:5672//"
+    with Connection(broker) as conn:  # nothing left over from an earlier run
+        conn.default_channel.queue_declare("opendata", durable=True)
+        conn.default_channel.queue_purge("opendata")
+    n = 300
+    with LocalServer() as files:
+        serve_files(files)
+        with LocalServer() as ckan_srv:
+            fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, files.url("").rstrip("/")))
+            ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
+            add_source(ref, "big", fake.url)
+            assert harvest(ref, "big").status == "finished"
+            assess(ref, _all_ids(ref))
+            expected = snapshot(ref)
+            ref.close()
+            global N
+            saved, N = N, n
+            try:
+                rt, workers, _s, _portal = distributed_run(tmp_path, procs, pg_databases(), broker,
+                                                           private_redis.url(), fake.url, serve=False)
+            finally:
+                N = saved
+    try:
+        assert snapshot(rt) == expected
+        assert all(tasks_done(w, "opendata.harvest_batch") for w in workers)
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize("twice", ["batch", "assess"])
+def test_a_task_run_twice_changes_nothing(db_url, tmp_path, fixtures_dir, twice):
+    """Each task is idempotent: a batch imported twice, or an assessment chunk run twice (a redelivery),
+    leaves the catalog as one run leaves it."""
+    with LocalServer() as files:
+        serve_files(files)
+        with LocalServer() as ckan_srv:
+            fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 250, files.url("").rstrip("/")))
+            rt = runtime_for(db_url, str(tmp_path / "archive"))
+            try:
+                add_source(rt, "ref", fake.url)
+                from app.jobs import queue_harvest
+
+                ref_job = queue_harvest(rt, "ref")
+                run_job(rt.sessionmaker, ref_job, CkanHarvester, http=rt.http())
+                expected = snapshot(rt)
+                with rt.sessionmaker() as session:
+                    session.query(Dataset).delete()
+                    session.commit()
+
+                add_source(rt, "split", fake.url)
+                job_id = queue_harvest(rt, "split")
+                batches: list[list[dict]] = []
+                expected_n = gather_job(rt.sessionmaker, job_id, CkanHarvester, http=rt.http(),
+                                        send_batch=batches.append)
+                assert expected_n == 250 and len(batches) == 3
+                assert finish_job(rt.sessionmaker, job_id, expected_n, CkanHarvester) is None  # not all in yet
+                for batch in reversed(batches):  # any order
+                    import_items(rt.sessionmaker, job_id, CkanHarvester, batch, http=rt.http())
+                if twice == "batch":
+                    again = import_items(rt.sessionmaker, job_id, CkanHarvester, batches[0], http=rt.http())
+                    assert (again["imported"], again["skipped"]) == (0, 100)
+                summary = finish_job(rt.sessionmaker, job_id, expected_n, CkanHarvester)
+                assert (summary.status, summary.added, summary.errored) == ("finished", 250, 0)
+                assert snapshot(rt) == expected
+                assert finish_job(rt.sessionmaker, job_id, expected_n, CkanHarvester).added == 250  # again: same
+
+                if twice == "assess":
+                    ids = _all_ids(rt)[:20]
+                    run_at = "2026-01-02T03:04:05+00:00"
+                    first = assess_chunk(rt, ids, run_at)
+                    before = snapshot(rt)
+                    second = assess_chunk(rt, ids, run_at)
+                    assert (first["assessed"], second["assessed"], second["skipped"]) == (20, 0, 20)
+                    assert snapshot(rt) == before
+                    with rt.sessionmaker() as session:
+                        assert session.scalar(select(func.count()).select_from(Assessment)) == 20
+            finally:
+                rt.close()
+
+
+def test_lost_batches_fail_the_job_saying_what_to_rerun(db_url, tmp_path, fixtures_dir):
+    import datetime as dt
+
+    with LocalServer() as ckan_srv:
+        fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 150, "http://127.0.0.1:9"))
+        rt = runtime_for(db_url, str(tmp_path / "archive"))
+        try:
+            from app.jobs import queue_harvest
+
+            add_source(rt, "lossy", fake.url)
+            job_id = queue_harvest(rt, "lossy")
+            batches: list[list[dict]] = []
+            n = gather_job(rt.sessionmaker, job_id, CkanHarvester, http=rt.http(), send_batch=batches.append)
+            import_items(rt.sessionmaker, job_id, CkanHarvester, batches[0], http=rt.http())  # batch 2 lost
+            later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
+            summary = finish_job(rt.sessionmaker, job_id, n, CkanHarvester, now=later)
+            assert summary.status == "failed"
+            assert summary.error.startswith("50 of 150 records were never imported")
+            assert harvest(rt, "lossy").to_dict()["added"] == 50  # the re-run completes the catalog
+            with rt.sessionmaker() as session:
+                assert session.scalar(select(func.count()).select_from(Dataset)) == 150
+        finally:
+            rt.close()
