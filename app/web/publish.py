@@ -58,7 +58,7 @@ def _assessor() -> publishing.Assessor:
 
 def _refused(exc: publishing.PublishError, slug: str | None) -> Response:
     db_session().rollback()
-    if exc.status == 403 and exc.code == "forbidden":
+    if exc.status == 403:
         abort(403)
     flash(f"{CODE_MESSAGES.get(exc.code, _('The change was not made.'))} ({exc.message})", "error")
     target = url_for("publish.edit", slug=slug) if slug else url_for("publish.index")

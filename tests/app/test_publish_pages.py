@@ -10,25 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from catalog_schema.models import Assessment, AuditEvent, Dataset
-from tests.support.publishing import GBK_CSV, PASSWORD, PII_CSV, build_world, csrf_from
+from tests.support.publishing import GBK_CSV, PII_CSV, build_world, csrf_from, form_post, sign_in
 
 
 @pytest.fixture
 def world(app):
     return build_world(app.extensions["opendata"]["sessionmaker"])
-
-
-def sign_in(client, email: str) -> None:
-    page = client.get("/login?next=/publish")
-    resp = client.post("/login", data={"email": email, "password": PASSWORD, "next": "/publish",
-                                       "csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert resp.status_code in (302, 303) and resp.headers["Location"].endswith("/publish"), resp.status_code
-
-
-def form_post(client, page_url: str, action: str, data: dict, **kw):
-    """POST `data` to `action` with the CSRF token read from the page at `page_url`."""
-    html = client.get(page_url).get_data(as_text=True)
-    return client.post(action, data={**data, "csrf_token": csrf_from(html)}, **kw)
 
 
 def test_the_agency_story(app, client, world):

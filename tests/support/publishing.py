@@ -63,6 +63,11 @@ def build_world(sessionmaker) -> World:
                          license="CC-BY-4.0",
                          distributions=[new_distribution(download_url="http://127.0.0.1:9/x.csv", format="CSV")])
         save_record(s, rec, source_id=source.id, remote_id="remote-1")
+        for n in (1, 2, 3):  # published datasets of A (not harvested), one per role allowed to withdraw them
+            save_record(s, new_record(slug=f"active-a-{n}", title={"en": f"Published by A {n}"},
+                                      publisher={"slug": "agency-a"}, license="CC-BY-4.0",
+                                      distributions=[new_distribution(download_url=f"http://127.0.0.1:9/{n}.csv",
+                                                                      format="CSV")]))
         admin = s.scalar(select(User).where(User.email == world.emails["admin_a"]))
         P.create_dataset(s, admin, "agency-a", {"title": "Draft of A"}, slug=world.draft_a, lang="en", via="test")
         editor_b = s.scalar(select(User).where(User.email == world.emails["editor_b"]))
@@ -86,6 +91,20 @@ def snapshot(sessionmaker) -> dict:
 
 def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def sign_in(client, email: str) -> None:
+    """Sign in through the login form, with the CSRF token the form carries."""
+    page = client.get("/login?next=/publish")
+    resp = client.post("/login", data={"email": email, "password": PASSWORD, "next": "/publish",
+                                       "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert resp.status_code in (302, 303) and resp.headers["Location"].endswith("/publish"), resp.status_code
+
+
+def form_post(client, page_url: str, action: str, data: dict, **kw):
+    """POST `data` to `action` with the CSRF token read from the page at `page_url`."""
+    html = client.get(page_url).get_data(as_text=True)
+    return client.post(action, data={**data, "csrf_token": csrf_from(html)}, **kw)
 
 
 def csrf_from(html: str) -> str:

@@ -1,0 +1,172 @@
+"""Who may write what: roles (anonymous, editor of A, admin of A, editor of B, sysadmin) x doors (web form,
+REST API, CKAN action) x actions (create, edit, withdraw) on agency A's datasets. Allowed ones succeed;
+refused ones are refused and change NOTHING (datasets, distributions, audit rows, sources compared whole).
+Drafts stay invisible to whoever may not edit them, through every door."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.publishing import build_world, csrf_from, form_post, sign_in, snapshot
+
+ALLOWED = ("editor_a", "admin_a", "sysadmin")
+REFUSED = ("anonymous", "editor_b")
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app.extensions["opendata"]["sessionmaker"])
+
+
+class Door:
+    """One way in: `create`, `edit`, `withdraw` return (ok, response) for a role."""
+
+    def __init__(self, app, world):
+        self.app, self.world = app, world
+        self.clients: dict[str, object] = {}
+
+    def client(self, role: str):
+        if role not in self.clients:
+            self.clients[role] = self.app.test_client()
+            if role != "anonymous" and self.kind == "web":
+                sign_in(self.clients[role], self.world.emails[role])
+        return self.clients[role]
+
+    def headers(self, role: str) -> dict:
+        return {} if role == "anonymous" else {"Authorization": self.world.tokens[role]}
+
+
+class Web(Door):
+    kind = "web"
+
+    def create(self, role, name):
+        c = self.client(role)
+        page = "/publish" if role != "anonymous" else "/login"
+        r = c.post("/publish", data={"publisher": "agency-a", "title": f"New {name}", "name": name,
+                                     "csrf_token": csrf_from(c.get(page).get_data(as_text=True))})
+        return r.status_code == 303 and f"/publish/{name}" in r.headers.get("Location", ""), r
+
+    def edit(self, role, slug):
+        c = self.client(role)
+        page = "/publish" if role != "anonymous" else "/login"
+        r = c.post(f"/publish/{slug}", data={"title": f"Edited by {role}",
+                                             "csrf_token": csrf_from(c.get(page).get_data(as_text=True))})
+        return r.status_code == 303 and r.headers["Location"].endswith(f"/publish/{slug}"), r
+
+    def withdraw(self, role, slug):
+        c = self.client(role)
+        page = "/publish" if role != "anonymous" else "/login"
+        r = form_post(c, page, f"/publish/{slug}/withdraw", {})
+        return r.status_code == 303 and r.headers["Location"].endswith(f"/publish/{slug}"), r
+
+
+class Rest(Door):
+    kind = "rest"
+
+    def create(self, role, name):
+        r = self.client(role).post("/api/v1/datasets", headers=self.headers(role),
+                                   json={"publisher": "agency-a", "name": name, "title": f"New {name}"})
+        return r.status_code == 201, r
+
+    def edit(self, role, slug):
+        r = self.client(role).patch(f"/api/v1/datasets/{slug}", headers=self.headers(role),
+                                    json={"title": f"Edited by {role}", "lang": "en"})
+        return r.status_code == 200, r
+
+    def withdraw(self, role, slug):
+        r = self.client(role).post(f"/api/v1/datasets/{slug}/withdraw", headers=self.headers(role))
+        return r.status_code == 200 and r.get_json()["state"] == "withdrawn", r
+
+
+class Ckan(Door):
+    kind = "ckan"
+
+    def _call(self, role, action, body):
+        r = self.client(role).post(f"/api/3/action/{action}", headers=self.headers(role), json=body)
+        return r.status_code == 200 and r.get_json()["success"], r
+
+    def create(self, role, name):
+        return self._call(role, "package_create", {"name": name, "title": f"New {name}", "owner_org": "agency-a"})
+
+    def edit(self, role, slug):
+        return self._call(role, "package_patch", {"id": slug, "title": f"Edited by {role}"})
+
+    def withdraw(self, role, slug):  # CKAN's nearest: delete (hidden for all but the editors)
+        return self._call(role, "package_delete", {"id": slug})
+
+
+DOORS = {"web": Web, "rest": Rest, "ckan": Ckan}
+
+
+def _refusal(kind: str, role: str, resp) -> bool:
+    if kind == "web":
+        if role == "anonymous":
+            return resp.status_code in (302, 303) and "/login" in resp.headers["Location"]
+        return resp.status_code == 403
+    if kind == "rest":
+        want = 401 if role == "anonymous" else 403
+        return resp.status_code == want and resp.get_json()["error"]["code"] in ("unauthorized", "forbidden")
+    return resp.status_code == 403 and resp.get_json()["error"]["__type"] == "Authorization Error"
+
+
+@pytest.mark.parametrize("kind", list(DOORS))
+def test_role_matrix(app, world, kind):
+    factory = app.extensions["opendata"]["sessionmaker"]
+    door = DOORS[kind](app, world)
+    for role in REFUSED:
+        for action, target in (("create", f"refused-{kind}"), ("edit", "active-a-1"), ("withdraw", "active-a-1"),
+                               ("edit", world.draft_a)):
+            before = snapshot(factory)
+            ok, resp = getattr(door, action)(role, target)
+            assert not ok and _refusal(kind, role, resp), (kind, role, action, resp.status_code, resp.data[:300])
+            assert snapshot(factory) == before, (kind, role, action)
+    # harvested datasets are read-only to the publisher's own editors and admins too
+    for role in ("editor_a", "admin_a"):
+        before = snapshot(factory)
+        ok, resp = door.edit(role, world.harvested)
+        assert not ok and resp.status_code == 403, (kind, role, resp.status_code)
+        assert snapshot(factory) == before
+    for n, role in enumerate(ALLOWED, 1):
+        for action, target in (("create", f"new-{kind}-{n}"), ("edit", f"active-a-{n}"),
+                               ("withdraw", f"active-a-{n}")):
+            before = snapshot(factory)
+            ok, resp = getattr(door, action)(role, target)
+            assert ok, (kind, role, action, resp.status_code, resp.data[:300])
+            after = snapshot(factory)
+            assert after["audit"] != before["audit"]  # every accepted write is in the audit log
+    with factory() as s:
+        from sqlalchemy import select
+
+        from catalog_schema.models import Dataset
+        states = dict(s.execute(select(Dataset.slug, Dataset.state)).all())
+    assert {states[f"new-{kind}-{n}"] for n in (1, 2, 3)} == {"active" if kind == "ckan" else "draft"}
+    assert {states[f"active-a-{n}"] for n in (1, 2, 3)} == {"deleted" if kind == "ckan" else "withdrawn"}
+    assert f"refused-{kind}" not in states
+
+
+def test_drafts_are_invisible_without_edit_rights(app, client, world):
+    slug = world.draft_a
+    for role in ("anonymous", "editor_b"):
+        headers = {} if role == "anonymous" else {"Authorization": world.tokens[role]}
+        assert client.get(f"/dataset/{slug}", headers={"Accept": "text/html"}).status_code == 404
+        for ext in ("ttl", "json", "csv"):
+            assert client.get(f"/dataset/{slug}.{ext}").status_code == 404
+        assert client.get(f"/api/v1/datasets/{slug}").status_code == 404
+        shown = client.get(f"/api/3/action/package_show?id={slug}", headers=headers)
+        assert shown.status_code == 404
+        assert slug not in client.get("/api/3/action/package_list").get_data(as_text=True)
+        assert client.get("/api/3/action/package_search?q=Draft", headers=headers).get_json()["result"]["count"] == 0
+        check = client.get(f"/api/v1/datasets/{slug}/check", headers=headers)
+        assert check.status_code == (401 if role == "anonymous" else 403)
+    b = app.test_client()
+    sign_in(b, world.emails["editor_b"])
+    assert b.get(f"/publish/{slug}").status_code == 403
+    assert "Draft of A" not in b.get("/publish").get_data(as_text=True)
+    # its own editors see it everywhere they edit from
+    a = app.test_client()
+    sign_in(a, world.emails["editor_a"])
+    assert a.get(f"/publish/{slug}").status_code == 200
+    own = client.get(f"/api/3/action/package_show?id={slug}", headers={"Authorization": world.tokens["editor_a"]})
+    assert own.status_code == 200 and own.get_json()["result"]["name"] == slug
+    check = client.get(f"/api/v1/datasets/{slug}/check", headers={"Authorization": world.tokens["editor_a"]})
+    assert check.status_code == 200 and check.get_json()["blocked_by"] == ["no-distributions"]
