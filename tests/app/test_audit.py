@@ -1,0 +1,110 @@
+"""The audit log pages (`/audit`, `/audit.json`): real writes through the CKAN API, seen by the right people only."""
+
+from __future__ import annotations
+
+from app.web.audit import PER_PAGE, diff
+from catalog_schema.models import AuditEvent, Publisher
+from tests.support.accounts import make_user, page_token, sign_in
+
+
+def _token(app, email: str) -> str:
+    client = app.test_client()
+    sign_in(client, email)
+    html = client.post("/account/tokens", data={"csrf_token": page_token(client), "expires_days": "30"})
+    return html.get_data(as_text=True).split('id="new-token-value">')[1].split("<")[0]
+
+
+def _writes(app) -> None:
+    """Roads' editor creates and patches a dataset; parks' editor creates one."""
+    make_user(app, "root@example.gov", sysadmin=True)
+    make_user(app, "boss@roads.example", admin_of="roads")
+    make_user(app, "ed@roads.example", editor_of="roads")
+    make_user(app, "ed@parks.example", editor_of="parks")
+    api = app.test_client()
+    roads, parks = _token(app, "ed@roads.example"), _token(app, "ed@parks.example")
+    for token, body in ((roads, {"name": "potholes", "title": "Potholes", "owner_org": "roads"}),
+                        (parks, {"name": "benches", "title": "Park benches", "owner_org": "parks"})):
+        resp = api.post("/api/3/action/package_create", json={**body, "license_id": "cc-by"},
+                        headers={"Authorization": token})
+        assert resp.status_code == 200, resp.json
+    patched = api.post("/api/3/action/package_patch", json={"id": "potholes", "title": "Potholes <b>2026</b>"},
+                       headers={"Authorization": roads})
+    assert patched.status_code == 200, patched.json
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+def test_sysadmin_sees_every_event_with_who_what_and_the_diff(app):
+    _writes(app)
+    root = _signed_in(app, "root@example.gov")
+    data = root.get("/audit.json").json
+    datasets = [e for e in data["events"] if e["object_type"] == "dataset"]
+    assert [(e["action"], e["detail"]["name"], e["user"], e["publisher"]) for e in datasets] == [
+        ("ckan.package_patch", "potholes", "ed@roads.example", "roads"),
+        ("ckan.package_create", "benches", "ed@parks.example", "parks"),
+        ("ckan.package_create", "potholes", "ed@roads.example", "roads")]
+    assert {e["action"] for e in data["events"]} >= {"token.create"}  # token events: sysadmins only
+    patch = datasets[0]
+    assert patch["at"].endswith("+00:00") and patch["ip"] == "127.0.0.1"
+    title = [c for c in patch["changes"] if c["field"] == "title"]
+    assert title == [{"field": "title", "before": {"": "Potholes"}, "after": {"": "Potholes <b>2026</b>"}}]
+    html = root.get("/audit?lang=en").get_data(as_text=True)
+    assert "ckan.package_patch" in html and "ed@roads.example" in html and 'href="/dataset/potholes"' in html
+    assert "Potholes &lt;b&gt;2026&lt;/b&gt;" in html and "<b>2026</b>" not in html  # escaped
+    assert root.get("/audit?lang=zh_CN").get_data(as_text=True).count("<h1>审计日志") == 1
+
+
+def test_publisher_admin_sees_only_their_publisher(app):
+    _writes(app)
+    boss = _signed_in(app, "boss@roads.example")
+    data = boss.get("/audit.json").json
+    assert data["total"] == 2 and {e["publisher"] for e in data["events"]} == {"roads"}
+    assert boss.get("/audit.json?publisher=roads").json["total"] == 2
+    assert boss.get("/audit.json?publisher=parks").status_code == 403
+    assert boss.get("/audit?publisher=parks").status_code == 403
+    assert boss.get("/audit.json?publisher=nowhere").status_code == 404
+    html = boss.get("/audit").get_data(as_text=True)
+    assert "benches" not in html and "potholes" in html and "token.create" not in html
+    assert '<option value="parks"' not in html and '<option value="roads"' in html
+
+
+def test_editors_and_anonymous_visitors_are_refused(app):
+    _writes(app)
+    editor = _signed_in(app, "ed@roads.example")
+    assert editor.get("/audit").status_code == 403 and editor.get("/audit.json").status_code == 403
+    anonymous = app.test_client()
+    assert anonymous.get("/audit.json").status_code == 403
+    resp = anonymous.get("/audit?publisher=roads")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login?next=/audit?publisher%3Droads"
+
+
+def test_pages_of_events(app, session):
+    make_user(app, "root@example.gov", sysadmin=True)
+    pub = Publisher(slug="bulk", name={"en": "Bulk"})
+    session.add(pub)
+    session.flush()
+    session.add_all([AuditEvent(action=f"test.{i}", object_type="dataset", object_id=str(i), publisher_id=pub.id,
+                                before=None, after={"n": i}) for i in range(PER_PAGE + 3)])
+    session.commit()
+    root = _signed_in(app, "root@example.gov")
+    first = root.get("/audit.json?publisher=bulk").json
+    assert first["total"] == PER_PAGE + 3 and first["pages"] == 2 and len(first["events"]) == PER_PAGE
+    second = root.get("/audit.json?publisher=bulk&page=2").json
+    assert len(second["events"]) == 3 and not {e["id"] for e in first["events"]} & {e["id"] for e in second["events"]}
+    assert second["events"][0]["user"] is None and second["events"][0]["changes"] == [
+        {"field": "n", "before": None, "after": 2}]
+    html = root.get("/audit?publisher=bulk&lang=en").get_data(as_text=True)
+    assert "Page 1 of 2" in html and "/audit?publisher=bulk&amp;page=2" in html and "(deleted user)" in html
+    assert root.get("/audit.json?page=x").json["page"] == 1
+
+
+def test_diff_lists_changed_added_and_removed_fields():
+    assert diff({"a": 1, "b": [1], "c": "x"}, {"a": 1, "b": [1, 2], "d": {"k": 1}}) == [
+        {"field": "b", "before": [1], "after": [1, 2]},
+        {"field": "c", "before": "x", "after": None},
+        {"field": "d", "before": None, "after": {"k": 1}}]
+    assert diff(None, None) == [] and diff(None, {"a": 1}) == [{"field": "a", "before": None, "after": 1}]
