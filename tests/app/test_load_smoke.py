@@ -31,7 +31,7 @@ def postgres():
 @pytest.mark.slow
 def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkeypatch):
     monkeypatch.setattr(load, "ADMIN_URL", postgres)
-    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4, warmup=1,
+    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4,
                            db_name=f"opendata_test_load_{os.getpid()}", log=lambda *a: None)
     assert result["overall"]["errors"] == 0, result["error_samples"]
     assert result["error_samples"] == []
@@ -133,3 +133,21 @@ def test_the_generator_runs_as_its_own_process(tmp_path):
     assert result["clients"] == 2 and result["generator_cpu_s"] > 0
     assert result["overall"]["errors"] == 0 and result["error_samples"] == []
     assert all(figures["requests"] > 0 for figures in result["kinds"].values())
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_real_record_sizes_are_measured_on_the_harvested_and_assessed_samples(postgres, monkeypatch):
+    """What docs/scaling.md sizes the catalog from: every sample harvested, assessed once, measured."""
+    monkeypatch.setattr(load, "ADMIN_URL", postgres)
+    sizes = load.record_sizes()
+    n = sizes["datasets"]
+    assert n >= 20
+    tables = sizes["tables"]
+    assert tables["datasets"]["rows"] == n and tables["search_docs"]["rows"] == n
+    assert tables["assessments"]["rows"] == n  # one assessment per dataset per run
+    assert tables["harvest_records"]["rows"] >= n  # one per remote record per job, payload kept
+    assert tables["distributions"]["rows"] >= n
+    for name, t in tables.items():
+        assert 100 < t["avg_row_bytes"] < 100_000, name
+    assert sizes["archive"]["files"] > 0 and sizes["archive"]["bytes"] > 10_000
