@@ -49,20 +49,20 @@ def _register_tasks(celery: Celery) -> None:
     db_retry = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 1, "retry_backoff_max": 60,
                 "retry_jitter": False, "max_retries": 15}
 
-    @celery.task(name="opendata.harvest", **db_retry)
+    @celery.task(name="opendata.harvest", shared=False, **db_retry)
     def harvest_task(job_id: int) -> dict:
         """Gather one job and send its records on as batch tasks any worker takes, then a finish task."""
         from app.jobs import gather_on_workers
 
         return gather_on_workers(_rt(celery), celery, job_id)
 
-    @celery.task(name="opendata.harvest_batch", **db_retry)
+    @celery.task(name="opendata.harvest_batch", shared=False, **db_retry)
     def harvest_batch_task(job_id: int, items: list[dict]) -> dict:
         from app.jobs import import_batch
 
         return import_batch(_rt(celery), job_id, items)
 
-    @celery.task(name="opendata.harvest_finish", bind=True, **db_retry)
+    @celery.task(name="opendata.harvest_finish", bind=True, shared=False, **db_retry)
     def harvest_finish_task(self, job_id: int, expected: int) -> dict:
         from app.jobs import finish_on_workers
 
@@ -71,19 +71,19 @@ def _register_tasks(celery: Celery) -> None:
             raise self.retry(countdown=1, max_retries=None)
         return summary.to_dict()
 
-    @celery.task(name="opendata.assess", **db_retry)
+    @celery.task(name="opendata.assess", shared=False, **db_retry)
     def assess_task(dataset_ids: list[str], run_at: str | None = None) -> dict:
         from app.jobs import assess_chunk
 
         return assess_chunk(_rt(celery), dataset_ids, run_at)
 
-    @celery.task(name="opendata.catalog_checks", **db_retry)
+    @celery.task(name="opendata.catalog_checks", shared=False, **db_retry)
     def catalog_checks_task(*_results) -> int:
         from app.assessment import run_catalog_checks
 
         return len(run_catalog_checks(_rt(celery)))
 
-    @celery.task(name="opendata.schedule")
+    @celery.task(name="opendata.schedule", shared=False)
     def schedule_task() -> list[int]:
         from app.jobs import queue_harvest
         from app.scheduler import due_sources
