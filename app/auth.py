@@ -59,6 +59,26 @@ def check_password(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
+_DUMMY_HASH: list[str] = []
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this address and password, else None.
+
+    An unknown address costs a password check too, so the answer's timing does not tell which
+    addresses have accounts.
+    """
+    user = find_user(session, email) if email else None
+    if user is None or not user.password_hash:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16)))
+        check_password_hash(_DUMMY_HASH[0], password)
+        return None
+    if not check_password(user, password) or not user.active:
+        return None
+    return user
+
+
 def grant(session: Session, user: User, publisher: Publisher, role: str) -> Membership:
     """Give `user` `role` on `publisher` (replacing the role they had there)."""
     if role not in ROLES:

@@ -55,8 +55,8 @@ def login():
             error = _("Too many failed sign-ins. Wait a minute and try again.")
             status = 429
         else:
-            user = auth.find_user(db_session(), email) if email else None
-            if user is not None and user.active and auth.check_password(user, password):
+            user = auth.authenticate(db_session(), email, password)
+            if user is not None:
                 lang = session.get("lang")
                 session.clear()  # a fresh session for the signed-in user
                 if lang:

@@ -206,5 +206,6 @@ def test_sign_in_over_a_real_socket_with_requests(app):
             assert out.status_code == 200 and out.url.endswith("/login")
             assert browser.get(f"{base}/account", timeout=10, allow_redirects=False).status_code == 302
     finally:
+        server.task_dispatcher.shutdown(timeout=5)
         server.close()
-        thread.join(timeout=5)
+        thread.join(timeout=1)

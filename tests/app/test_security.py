@@ -158,10 +158,11 @@ def _fail(client, email: str, token: str, addr: str = "127.0.0.1"):
 
 
 def test_eleventh_failed_sign_in_from_one_address_is_429(app, client):
-    make_user(app, "a@example.gov")
+    for email in ("a@example.gov", "x@example.gov", "y@example.gov"):
+        make_user(app, email)
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    for i in range(10):
-        assert _fail(client, f"guess{i}@example.gov", token).status_code == 401
+    for i in range(10):  # five guesses at each of two accounts: under the per-account limit
+        assert _fail(client, ("x@example.gov", "y@example.gov")[i % 2], token).status_code == 401
     eleventh = client.post("/login", data={"email": "a@example.gov", "password": "correct horse battery staple",
                                            "csrf_token": token})
     assert eleventh.status_code == 429 and eleventh.headers["Retry-After"]
