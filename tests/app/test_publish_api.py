@@ -1,0 +1,186 @@
+"""REST writes with a token: draft, file, check, publish; the check equals the assessment after
+publishing; personal data blocked until an admin overrides; detaching a harvested dataset (and the
+harvester then leaving it alone); responses match the schemas the OpenAPI document publishes."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from collections import Counter
+
+import jsonschema
+import pytest
+from sqlalchemy import select
+
+from app import auth
+from app import publishing as P
+from app.jobs import harvest
+from catalog_schema.models import AuditEvent, Dataset, HarvestRecord, User
+from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, build_world
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app.extensions["opendata"]["sessionmaker"])
+
+
+@pytest.fixture
+def openapi(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def _validate(openapi: dict, name: str, body) -> None:
+    defs = json.loads(json.dumps(openapi["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
+    jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs}).validate(body)
+
+
+def _kinds(findings) -> Counter:
+    return Counter(f["type"] for f in findings)
+
+
+def test_check_equals_the_assessment_after_publishing(client, world, openapi):
+    token = {"Authorization": world.tokens["editor_a"]}
+    created = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "Provincial GDP", "lang": "en", "license": "cc-by",
+        "description": "GDP of each province, 1993-2017, from the statistical yearbook.", "keywords": ["GDP"],
+        "frequency": "ANNUAL", "contact_point": {"name": "Stats office", "email": "stats@example.gov"}})
+    assert created.status_code == 201, created.get_json()
+    _validate(openapi, "PublishResult", created.get_json())
+    slug = created.get_json()["slug"]
+    assert created.get_json()["state"] == "draft" and slug == "provincial-gdp"
+    for path in (GBK_CSV, CLEAN_CSV):
+        up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(path.read_bytes()), path.name)})
+        assert up.status_code == 201, up.get_json()
+    check = client.get(f"/api/v1/datasets/{slug}/check", headers=token)
+    assert check.status_code == 200 and check.headers["Cache-Control"] == "no-store"
+    body = check.get_json()
+    _validate(openapi, "PrePublicationCheck", body)
+    assert body["can_publish"] and body["stars"] == 3 and body["pii"] == []
+    assert body["preview"][0]["header"][0] == "地区" and body["preview"][0]["sample"][0][0] == "北京市"
+    assert all(f.get("fix") for f in body["findings"])
+
+    published = client.post(f"/api/v1/datasets/{slug}/publish", headers=token)
+    assert published.status_code == 200, published.get_json()
+    _validate(openapi, "PublishResult", published.get_json())
+    after = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+    assert (after["stars"], after["score"]) == (body["stars"], body["score"])
+    assert _kinds(after["findings"]) == _kinds(body["findings"])
+    assert after["metadata"] == body["assessment"]["metadata"]
+    assert [d["stars"] for d in after["distributions"]] == [d["stars"] for d in body["assessment"]["distributions"]]
+    assert published.get_json()["stars"] == 3 and published.get_json()["state"] == "active"
+    found = client.get("/api/v1/datasets?q=GDP").get_json()["items"]
+    assert [(d["slug"], d["stars"]) for d in found] == [(slug, 3)]
+    again = client.post(f"/api/v1/datasets/{slug}/publish", headers=token)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
+    withdrawn = client.post(f"/api/v1/datasets/{slug}/withdraw", headers=token).get_json()
+    assert withdrawn["state"] == "withdrawn" and client.get("/api/v1/datasets?q=GDP").get_json()["items"] == []
+    restored = client.post(f"/api/v1/datasets/{slug}/restore", headers=token).get_json()
+    assert restored["state"] == "active"
+
+
+def test_create_with_links_and_bad_input(client, world, local_server, openapi):
+    local_server.add_bytes("/population.csv", CLEAN_CSV.read_bytes(), "text/csv")
+    token = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "name": "population", "title": {"zh": "各区人口", "en": "Population by district"},
+        "license": "CC-BY-4.0", "distributions": [{"url": local_server.url("/population.csv"), "format": "CSV"}],
+        "publish": True})
+    assert made.status_code == 201, made.get_json()
+    doc = made.get_json()
+    assert doc["state"] == "active" and doc["check"]["stars"] == 3 and doc["stars"] == 3
+    _validate(openapi, "PublishResult", doc)
+    bad = [({"publisher": "agency-a"}, 422, "invalid"), ({"publisher": "nope", "title": "x"}, 422, "invalid"),
+           ({"publisher": "agency-a", "title": "x", "name": "population"}, 409, "conflict"),
+           ({"publisher": "agency-a", "title": "x", "themes": ["NOPE"]}, 422, "invalid"),
+           ({"publisher": "agency-a", "title": "x", "frequency": "whenever"}, 422, "invalid"),
+           ({"publisher": "agency-a", "title": "x", "distributions": [{"url": "file:///etc/passwd"}]}, 422, "invalid")]
+    for body, status, code in bad:
+        resp = client.post("/api/v1/datasets", headers=token, json=body)
+        assert resp.status_code == status and resp.get_json()["error"]["code"] == code, (body, resp.get_json())
+        _validate(openapi, "Error", resp.get_json())
+    not_json = client.post("/api/v1/datasets", headers=token, data="title=x")
+    assert not_json.status_code == 400
+    cookie_only = client.post("/api/v1/datasets", json={"publisher": "agency-a", "title": "x"})
+    assert cookie_only.status_code == 401 and cookie_only.get_json()["error"]["code"] == "unauthorized"
+    paths = openapi["paths"]
+    for path, method in (("/datasets", "post"), ("/datasets/{slug}", "patch"), ("/datasets/{slug}/check", "get"),
+                         ("/datasets/{slug}/distributions", "post"), ("/datasets/{slug}/publish", "post"),
+                         ("/datasets/{slug}/withdraw", "post"), ("/datasets/{slug}/restore", "post"),
+                         ("/datasets/{slug}/pii-override", "post"), ("/datasets/{slug}/detach", "post")):
+        op = paths[path][method]
+        assert op["security"] == [{"token": []}] and "401" in op["responses"] and op["tags"] == ["publishing"]
+    assert "multipart/form-data" in paths["/datasets/{slug}/distributions"]["post"]["requestBody"]["content"]
+
+
+def test_pii_blocked_until_an_admin_overrides(app, client, world):
+    editor = {"Authorization": world.tokens["editor_a"]}
+    admin = {"Authorization": world.tokens["admin_a"]}
+    slug = world.draft_a
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
+    assert up.status_code == 201
+    check = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+    assert check["blocked_by"] == ["pii"] and {"pii-phone", "pii-id-number"} <= {f["type"] for f in check["pii"]}
+    assert "13812345678" not in json.dumps(check, ensure_ascii=False)  # values never shown, previews redacted
+    blocked = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
+    assert blocked.status_code == 409 and blocked.get_json()["error"]["code"] == "pii-blocked"
+    reason = {"reason": "Office hotline numbers, public by regulation."}
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers=editor, json=reason).status_code == 403
+    short = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json={"reason": "ok"})
+    assert short.status_code == 422
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json=reason).status_code == 200
+    published = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
+    assert published.status_code == 200 and published.get_json()["state"] == "active"
+    assert client.get(f"/api/v1/datasets/{slug}/quality").get_json()["pii"] is True  # still reported, capped
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        events = s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events] == ["publish.create", "publish.upload", "publish.pii_override",
+                                              "publish.publish"]
+        override = events[2]
+        admin_id = s.scalar(select(User.id).where(User.email == world.emails["admin_a"]))
+        assert override.user_id == admin_id and override.detail["reason"] == reason["reason"]
+        assert override.detail["via"] == "rest" and override.before["extras"] == {}
+        assert override.after["extras"]["publishing"]["pii_override"]["reason"] == reason["reason"]
+
+
+def test_detach_lets_editors_edit_and_the_harvester_skip(runtime, add_source, local_server, fixtures_dir):
+    document = json.loads((fixtures_dir / "real/datajson/treasury_data.json").read_text("utf-8"))
+    local_server.add_bytes("/data.json", json.dumps(document).encode(), "application/json")
+    add_source("treasury", "datajson", local_server.url("/data.json"), publisher="treasury")
+    assert harvest(runtime, "treasury").to_dict()["added"] == len(document["dataset"])
+    target = document["dataset"][2]["identifier"]
+    with runtime.sessionmaker() as s:
+        pub = s.scalar(select(Dataset).where(Dataset.remote_id == target)).publisher
+        editor, admin = auth.create_user(s, "ed@treasury.example"), auth.create_user(s, "boss@treasury.example")
+        auth.grant(s, editor, pub, "editor")
+        auth.grant(s, admin, pub, "admin")
+        s.commit()
+        ds = s.scalar(select(Dataset).where(Dataset.remote_id == target))
+        slug = ds.slug
+        with pytest.raises(P.Forbidden):
+            P.update_dataset(s, editor, ds, {"title": "Mine now"}, lang="en")
+        with pytest.raises(P.Forbidden):
+            P.detach(s, editor, ds)
+        s.rollback()
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        P.detach(s, s.get(User, admin.id), ds, via="test")
+        s.commit()
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        P.update_dataset(s, s.get(User, editor.id), ds, {"title": "Edited by the agency"}, lang="en", via="test")
+        s.commit()
+
+    changed = copy.deepcopy(document)
+    changed["dataset"][2]["title"] = "Changed at the source"
+    changed["dataset"].pop(3)  # and another one goes: a full harvest withdraws it, not the detached one
+    local_server.add_bytes("/data.json", json.dumps(changed).encode(), "application/json")
+    summary = harvest(runtime, "treasury", full=True).to_dict()
+    assert summary["withdrawn"] == 1 and summary["added"] == 0 and summary["errored"] == 0
+    with runtime.sessionmaker() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        assert ds.title["en"] == "Edited by the agency" and ds.state == "active" and ds.source_id is None
+        assert s.scalar(select(HarvestRecord).where(HarvestRecord.remote_id == target,
+                                                    HarvestRecord.job_id == summary["job_id"])) is None
+        assert len(s.scalars(select(Dataset).where(Dataset.title == {"en": "Changed at the source"})).all()) == 0
