@@ -151,3 +151,24 @@ def test_real_record_sizes_are_measured_on_the_harvested_and_assessed_samples(po
     for name, t in tables.items():
         assert 100 < t["avg_row_bytes"] < 100_000, name
     assert sizes["archive"]["files"] > 0 and sizes["archive"]["bytes"] > 10_000
+
+
+def test_make_bench_writes_results_with_machine_times_and_load_averages(tmp_path, monkeypatch):
+    """`python -m bench` collects what each benchmark prints into RESULTS.md (here one that only prints help)."""
+    import bench.__main__ as runner
+
+    results = tmp_path / "RESULTS.md"
+    monkeypatch.setattr(runner, "RESULTS", results)
+    monkeypatch.setattr(runner, "BENCHMARKS", [("Load help", ["bench.load", "--help"]),
+                                               ("Not here", ["bench.nothing_such"])])
+    assert runner.main([]) == 0
+    text = results.read_text("utf-8")
+    assert text.startswith("# Benchmark results")
+    for needle in ("Machine: ", "cores", "PostgreSQL: ", "Commit: ", "Date: ", "Load average (1 / 5 / 15 min) at start",
+                   "Load average (1 / 5 / 15 min) at end", "| Load help | `bench.load --help` |", "## Load help",
+                   "--clients", "## Not here\n\n(not written yet)"):
+        assert needle in text, needle
+    assert "(still running)" not in text
+    monkeypatch.setattr(runner, "BENCHMARKS", [("Fails", ["bench.load", "--no-such-option"])])
+    assert runner.main(["load"]) == 1
+    assert "| Fails | `bench.load --no-such-option` |" in results.read_text("utf-8")
