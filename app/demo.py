@@ -96,3 +96,33 @@ def load_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> dict[s
     from app.jobs import harvest
 
     return {name: harvest(rt, name, full=True).to_dict() for name in register_samples(rt, samples, port)}
+
+
+DEMO_AGENCY_EMAIL = "agency@example.gov"
+DEMO_AGENCY_PUBLISHER = "jh-stats"
+
+
+def ensure_agency_account(rt, email: str = DEMO_AGENCY_EMAIL, publisher: str = DEMO_AGENCY_PUBLISHER,
+                          password: str | None = None) -> str:
+    """The demo's example agency officer: admin (so also editor) of one sample publisher. Idempotent:
+    the account is created once; its password is set anew on every run and returned, for the terminal."""
+    import secrets
+
+    from werkzeug.security import generate_password_hash
+
+    from app import auth
+
+    password = password or secrets.token_urlsafe(9)
+    with rt.sessionmaker() as session:
+        pub = session.scalar(select(Publisher).where(Publisher.slug == publisher))
+        if pub is None:
+            raise LookupError(f"no publisher {publisher!r}: load the samples first")
+        user = auth.find_user(session, email)
+        if user is None:
+            user = auth.create_user(session, email, name="Demo agency officer")
+        user.password_hash = generate_password_hash(password)
+        user.active = True
+        auth.grant(session, user, pub, "admin")
+        session.commit()
+    return password
+

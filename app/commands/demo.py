@@ -14,7 +14,14 @@ def register(main: click.Group) -> None:
     def demo(port: int, no_serve: bool) -> None:
         """Build the demo catalog from data_samples/ on SQLite and serve it."""
         from app import settings as settings_mod
-        from app.demo import SAMPLES, load_samples, serve_files
+        from app.demo import (
+            DEMO_AGENCY_EMAIL,
+            DEMO_AGENCY_PUBLISHER,
+            SAMPLES,
+            ensure_agency_account,
+            load_samples,
+            serve_files,
+        )
         from app.jobs import Runtime
         from catalog_schema.db import upgrade
 
@@ -32,8 +39,11 @@ def register(main: click.Group) -> None:
                            f"{summary['errored']} errored")
             if values["ASSESS_AFTER_HARVEST"]:
                 click.echo("assessed every harvested dataset (links checked, files sniffed and profiled)")
+            password = ensure_agency_account(rt)
         finally:
             rt.close()
+        click.echo(f"example agency account ({DEMO_AGENCY_PUBLISHER}, admin): {DEMO_AGENCY_EMAIL} / {password}")
+        click.echo(f"  sign in at http://127.0.0.1:{port}/login, then publish at http://127.0.0.1:{port}/publish")
         if no_serve:
             files.shutdown()
             return

@@ -91,3 +91,24 @@ def test_tabular_and_datajson_exports(demo_instance):
     document = json.loads(_export(env, "datajson"))
     assert len(document["dataset"]) == len(EXPECTED)
     assert datajson_mod.validation_errors(document, kind="catalog") == []
+
+
+def test_demo_prints_an_agency_account_that_signs_in_and_publishes(demo_instance):
+    """Issue 7, done when: the demo creates an example agency account and prints its credentials."""
+    import re
+
+    from app import create_app
+    from tests.support.publishing import csrf_from
+
+    instance, _env, out = demo_instance
+    found = re.search(r"agency@example\.gov / (\S+)", out)
+    assert found and "/login" in out and "/publish" in out
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    signed = client.post("/login", data={"email": "agency@example.gov", "password": found.group(1),
+                                         "next": "/publish", "csrf_token": csrf_from(page)})
+    assert signed.status_code in (302, 303) and signed.headers["Location"].endswith("/publish")
+    publish = client.get("/publish?lang=en").get_data(as_text=True)
+    assert 'id="new-dataset"' in publish and "Jinghai Municipal Bureau of Statistics" in publish
+    app.extensions["opendata"]["engine"].dispose()
