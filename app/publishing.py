@@ -496,6 +496,19 @@ def remove_distribution(session: Session, user: User, ds: Dataset, dist_id: str,
     audit(session, user, "publish.remove_distribution", ds, before, to_record(ds), via=via, ip=ip)
 
 
+def keep_platform_extras(ds: Dataset, record: dict) -> dict:
+    """Carry what the platform keeps in extras (publishing decisions, the facts of uploaded files) into a
+    record a client sent (a CKAN package_update): those are not the client's to drop."""
+    kept = (ds.extras or {}).get("publishing")
+    if kept:
+        record["extras"] = {**(record.get("extras") or {}), "publishing": kept}
+    uploads = {row.id: row.extras["upload"] for row in ds.distributions if is_upload(row)}
+    for dist in record.get("distributions") or []:
+        if dist.get("id") in uploads:
+            dist["extras"] = {**(dist.get("extras") or {}), "upload": uploads[dist["id"]]}
+    return record
+
+
 def is_upload(row: Distribution) -> bool:
     return bool((row.extras or {}).get("upload"))
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import auth
 from app.api import ckan_query
+from app.publishing import keep_platform_extras
 from catalog_schema import ckan, search, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User, utcnow
 from catalog_schema.record import pick_text
@@ -612,7 +613,9 @@ def _update(session: Session, user: User, action: str, ds: Dataset, data: dict) 
     if pub is not ds.publisher:
         _require_edit(session, user, pub, "move a dataset to")
     name = _check_name(session, data.get("name") or ds.slug, ds.id)
-    rec = _record_for(data, ds.id, name, pub)
+    rec = keep_platform_extras(ds, _record_for(data, ds.id, name, pub))
+    if ds.state == "draft":  # a draft is published through its pre-publication check (app/publishing.py) only
+        rec["state"] = "draft"
     ds = _save(session, user, action, rec, ds, before)
     return package_show(session, {"id": ds.id}, user)
 
