@@ -575,6 +575,9 @@ def _xlsx_rows(path: str, sheet) -> list[list[str]]:
             raise TableError("unreadable", f"The XLSX file cannot be read: {exc}") from exc
         try:
             ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+            # The sheet's own <dimension> is not trusted: one claiming A1:XFD1048576 made openpyxl pad every
+            # row to 16,384 cells (a hang); each row is read as wide as its cells (trailing blanks go anyway).
+            ws.reset_dimensions()
             return [_trim(list(r)) for r in ws.iter_rows(values_only=True)]
         finally:
             book.close()
