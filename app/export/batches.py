@@ -10,10 +10,11 @@ a test holds the two equal. Memory: one batch of rows plus the publishers met.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, func, select
 from sqlalchemy.orm import Session, aliased
 
 from catalog_schema.models import Dataset, Distribution, Publisher
@@ -24,29 +25,54 @@ _DS = Dataset.__table__
 _DIST = Distribution.__table__
 _DS_COLS = [_DS.c.id, _DS.c.slug, _DS.c.state, _DS.c.publisher_id] + [_DS.c[c] for c in _DATASET_COLUMNS.values()]
 _DIST_COLS = [_DIST.c.id, _DIST.c.dataset_id, _DIST.c.remote_id] + [_DIST.c[c] for c in _DISTRIBUTION_COLUMNS.values()]
+_DS_KEYS = list(_DATASET_COLUMNS)
+_DIST_KEYS = list(_DISTRIBUTION_COLUMNS)
+# Keys whose value, when the column is NULL (or absent), is the default (fresh if mutable): to_record's rule.
+_DS_FILL = [(k, v) for k, v in DATASET_DEFAULTS.items()
+            if k not in ("id", "slug", "state", "publisher", "distributions") and (v is not None or k not in _DS_KEYS)]
+_DIST_FILL = [(k, v) for k, v in DISTRIBUTION_DEFAULTS.items() if k != "id" and (v is not None or k not in _DIST_KEYS)]
+_DIST_EXTRA = [k for k in _DIST_KEYS if k not in DISTRIBUTION_DEFAULTS]  # read but not part of a record
+
+
+def _columns(columns: list, packed: bool) -> list:
+    """The columns to select: as they are, or (SQLite) packed into one JSON array per row.
+
+    Packed, SQLite writes each row as one JSON text (JSON columns embedded as JSON) and one
+    json.loads decodes it: about ten times less work than decoding each JSON column apart.
+    """
+    if not packed:
+        return columns
+    return [func.json_array(*(func.json(c) if isinstance(c.type, JSON) else c for c in columns))]
+
+
+def _rows(session: Session, stmt, packed: bool) -> list:
+    rows = session.execute(stmt).all()
+    return [json.loads(row[0]) for row in rows] if packed else rows
 
 
 def _fresh(value: Any) -> Any:
     return type(value)() if isinstance(value, (dict, list)) else value
 
 
-def _dataset(row, publisher: dict | None, dists: list[Record]) -> Record:
-    rec = {key: _fresh(default) for key, default in DATASET_DEFAULTS.items()}
+def _dataset(row: list, publisher: dict | None, dists: list[Record]) -> Record:
+    rec = dict(zip(_DS_KEYS, row[4:], strict=True))
+    for key, default in _DS_FILL:
+        if rec.get(key) is None:
+            rec[key] = _fresh(default)
     rec["id"], rec["slug"], rec["state"] = row[0], row[1], row[2]
-    for i, key in enumerate(_DATASET_COLUMNS, start=4):
-        if row[i] is not None:
-            rec[key] = row[i]
     rec["publisher"] = publisher
     rec["distributions"] = dists
     return rec
 
 
-def _distribution(row) -> Record:
-    values = {"id": row[2] if row[2] else row[0]}
-    for i, key in enumerate(_DISTRIBUTION_COLUMNS, start=3):
-        values[key] = row[i]
-    out = {key: (values[key] if values.get(key) is not None else _fresh(default))
-           for key, default in DISTRIBUTION_DEFAULTS.items()}
+def _distribution(row: list) -> Record:
+    out = dict(zip(_DIST_KEYS, row[3:], strict=True))
+    for key in _DIST_EXTRA:
+        del out[key]
+    out["id"] = row[2] if row[2] else row[0]
+    for key, default in _DIST_FILL:
+        if out.get(key) is None:
+            out[key] = _fresh(default)
     out["catalog_id"] = row[0]
     return out
 
@@ -66,18 +92,22 @@ def iter_records(session: Session, *, batch: int = 1000, modified_since: dt.date
     """Every (active) dataset as a record, in slug order, `batch` datasets per query."""
     last = ""
     publishers: dict[int, dict] = {}
+    packed = session.get_bind().dialect.name == "sqlite"  # PostgreSQL's driver decodes JSONB itself, fast
+    ds_cols, dist_cols = _columns(_DS_COLS, packed), _columns(_DIST_COLS, packed)
     while True:
-        stmt = select(*_DS_COLS).where(_DS.c.slug > last).order_by(_DS.c.slug).limit(batch)
+        stmt = select(*(ds_cols)).where(_DS.c.slug > last).order_by(_DS.c.slug).limit(batch)
         if not include_withdrawn:
-            stmt = stmt.where(_DS.c.state == "active")
+            # On SQLite `state || ''` keeps the planner off the state index: with it, each batch sorted
+            # every active dataset by slug (O(n) a batch); without it, the slug index walks in order.
+            stmt = stmt.where((_DS.c.state.op("||")("") if packed else _DS.c.state) == "active")
         if modified_since is not None:
             stmt = stmt.where(_DS.c.modified_at >= modified_since)
-        rows = session.execute(stmt).all()
+        rows = _rows(session, stmt, packed)
         if not rows:
             return
         dists: dict[str, list[Record]] = {row[0]: [] for row in rows}
-        for drow in session.execute(select(*_DIST_COLS).where(_DIST.c.dataset_id.in_(list(dists)))
-                                    .order_by(_DIST.c.dataset_id, _DIST.c.position)):
+        for drow in _rows(session, select(*dist_cols).where(_DIST.c.dataset_id.in_(list(dists)))
+                          .order_by(_DIST.c.dataset_id, _DIST.c.position), packed):
             dists[drow[1]].append(_distribution(drow))
         missing = {row[3] for row in rows if row[3] is not None and row[3] not in publishers}
         if missing:

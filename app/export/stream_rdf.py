@@ -172,28 +172,28 @@ def _media_value(media: str) -> str:
 
 
 class _Triples:
-    """Collects one dataset's triples (deduplicated, in order) and numbers its blank nodes."""
+    """Collects one dataset's triples (deduplicated, in order: a dict's keys) and numbers its blank nodes."""
 
-    __slots__ = ("out", "seen", "bnodes")
+    __slots__ = ("out", "bnodes")
 
     def __init__(self, bnodes: Iterator[int]):
-        self.out: list[tuple[str, str, str]] = []
-        self.seen: set[tuple[str, str, str]] = set()
+        self.out: dict[tuple[str, str, str], None] = {}
         self.bnodes = bnodes
 
     def add(self, s: str, p: str, o: str) -> None:
-        triple = (s, p, o)
-        if triple not in self.seen:
-            self.seen.add(triple)
-            self.out.append(triple)
+        self.out[s, p, o] = None
 
     def bnode(self) -> str:
         return f"_:b{next(self.bnodes)}"
 
     def texts(self, node: str, pred: str, langmap: dict[str, str] | None) -> None:
-        for lang, text in sorted((langmap or {}).items()):
+        if not langmap:
+            return
+        out = self.out
+        for lang, text in (sorted(langmap.items()) if len(langmap) > 1 else langmap.items()):
             if text:
-                self.add(node, pred, literal(text, _lang_tag(lang.replace("_", "-") or None)))
+                tag = _lang_tag(lang.replace("_", "-") or None)
+                out[node, pred, quote(text) + "@" + tag if tag else quote(text)] = None
 
     def typed_value(self, pred: str, subject: str, value: str, cls: str, label: str | None = None) -> str:
         """As dcat._typed: <value> typed `cls`, or a labelled blank node when value is no IRI."""
@@ -307,7 +307,7 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
             ident = f"{ident}-{index}"
         used.add(ident)
         _distribution(t, ds, dist, iri(f"{ds_uri}/resource/{ident}"))
-    return t.out
+    return list(t.out)
 
 
 def _distribution(t: _Triples, ds: str, dist: Record, node: str) -> None:
@@ -387,16 +387,59 @@ def turtle_prefixes() -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()) + "\n"
 
 
-def turtle_blocks(triples: Iterable[tuple[str, str, str]]) -> str:
-    """Triples grouped by subject (first appearance order) as Turtle statements."""
-    by_subject: dict[str, list[tuple[str, str]]] = {}
-    for s, p, o in triples:
-        by_subject.setdefault(s, []).append((p, o))
+def turtle_blocks(triples: Iterable[tuple[str, str, str]], shared: _SharedFilter | None = None,
+                  own_prefix: str = "", last: tuple[str, str, str] | None = None) -> str:
+    """Triples grouped by subject (first appearance order) as Turtle statements.
+
+    With `shared`, triples about other subjects than the dataset's own (`own_prefix`) already
+    written are dropped on the way (as `_SharedFilter` does for N-Triples); `last` is written
+    after them, unfiltered (the catalog's dcat:dataset link).
+    """
+    by_subject: dict[str, list[tuple[str, str, str]]] = {}
+    seen = shared.seen if shared is not None else None
+    for triple in triples:
+        s = triple[0]
+        if seen is not None and s[0] == "<" and not s.startswith(own_prefix):
+            if triple in seen:
+                continue
+            if len(seen) < shared.limit:
+                seen.add(triple)
+        group = by_subject.get(s)
+        if group is None:
+            by_subject[s] = [triple]
+        else:
+            group.append(triple)
+    if last is not None:
+        by_subject.setdefault(last[0], []).append(last)
+    compact, preds = COMPACT.get, _TURTLE_PREDICATES
     parts = []
-    for s, pos in by_subject.items():
-        body = " ;\n    ".join(f"{'a' if p == A else turtle_term(p)} {turtle_term(o)}" for p, o in pos)
-        parts.append(f"{turtle_term(s)} {body} .\n")
-    return "".join(parts) + "\n"
+    for s, group in by_subject.items():
+        body = []
+        for _, p, o in group:
+            po = preds[p]
+            oo = compact(o)
+            if oo is None:
+                oo = o if o[-1] != ">" else turtle_term(o)
+            body.append(f"{po} {oo}")
+        ss = compact(s)
+        if ss is None:
+            ss = turtle_term(s)
+        parts.append(f"{ss} " + " ;\n    ".join(body) + " .\n")
+    parts.append("\n")
+    return "".join(parts)
+
+
+class _Predicates(dict):
+    """Predicate term -> its Turtle form ('a' for rdf:type)."""
+
+    def __missing__(self, key: str) -> str:
+        value = "a" if key == A else turtle_term(key)
+        if len(self) < 4096:
+            self[key] = value
+        return value
+
+
+_TURTLE_PREDICATES = _Predicates()
 
 
 class _SharedFilter:
@@ -410,7 +453,7 @@ class _SharedFilter:
         out = []
         for triple in triples:
             s = triple[0]
-            if s.startswith("<") and not s.startswith(own_prefix):
+            if s[0] == "<" and not s.startswith(own_prefix):
                 if triple in self.seen:
                     continue
                 if len(self.seen) < self.limit:
@@ -446,9 +489,12 @@ def stream_catalog(records: Iterable[Record], fmt: str, *, site_url: str, catalo
         ds = triples[0][0]
         if extra is not None:
             triples.extend(extra(record))
-        triples = shared(triples, ds[:-1])
-        triples.append((cat, has_dataset, ds))
-        text = turtle_blocks(triples) if fmt == "ttl" else nt_lines(triples)
+        if fmt == "ttl":
+            text = turtle_blocks(triples, shared, ds[:-1], (cat, has_dataset, ds))
+        else:
+            triples = shared(triples, ds[:-1])
+            triples.append((cat, has_dataset, ds))
+            text = nt_lines(triples)
         buf.append(text)
         size += len(text)
         if size >= _CHUNK:
