@@ -108,6 +108,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             if len(batch) >= batch_size:
                 send_batch(batch)
                 batch = []
+                _heartbeat(factory, job_id)  # a long gather is alive, not stalled
             if len(local) >= batch_size:
                 _import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
                 local = []
