@@ -14,7 +14,8 @@
 - **Rate limits** with Flask-Limiter (`app.extensions["limiter"]`, storage RATELIMIT_STORAGE_URL):
   API_RATE_LIMIT on API reads per client address, WRITE_RATE_LIMIT on API writes per token (per
   address without one), LOGIN_RATE_LIMIT on failed sign-ins per address and per account (the
-  11th failure within a minute with the default "10 per minute" answers 429).
+  11th failure within a minute with the default "10 per minute" answers 429). The API limits
+  apply to every blueprint whose name starts with `api_` (so name new API blueprints that way).
 - **Headers** on every response: Content-Security-Policy (same origin only; inline `<script>` and
   `<style>` need `nonce="{{ csp_nonce() }}"`), X-Content-Type-Options, X-Frame-Options,
   Referrer-Policy, and Strict-Transport-Security when SITE_URL is https.
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
@@ -223,7 +224,7 @@ def _headers(response: Response) -> Response:
     h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if str(_config("SITE_URL")).lower().startswith("https://"):
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_account() is not None and "Cache-Control" not in h:
+    if "_user_id" in session and "Cache-Control" not in h and not _is_api():
         h["Cache-Control"] = "private, no-store"  # pages for a signed-in user are theirs alone
     return response
 
