@@ -589,6 +589,11 @@ def report(r: dict) -> str:
                  f"{r['server_cpu_s'] / secs:.2f} cores, PostgreSQL {r['postgres_cpu_s'] / secs:.2f} cores, load "
                  f"generator {r['generator_cpu_s'] / secs:.2f} cores (its own process); load average "
                  f"{r['load_start']:.2f} at start, {r['load_end']:.2f} at end")
+    done = max(1, r["overall"]["requests"] + r["overall"]["errors"])
+    per = (r["server_cpu_s"] + r["postgres_cpu_s"]) / done
+    lines.append(f"CPU per request (less sensitive than latency to what else runs): gunicorn "
+                 f"{r['server_cpu_s'] / done * 1000:.0f} ms + PostgreSQL {r['postgres_cpu_s'] / done * 1000:.0f} ms; "
+                 f"so about {1 / per if per else float('nan'):.1f} req/s per core given to both for this mix")
     db = r.get("database")
     if db:
         n = r["datasets"]
