@@ -321,7 +321,7 @@ def _write_postgres(session: Session, docs: list[tuple[str, dict[str, tuple[str,
 
 FACETS = ("publisher", "format", "licence", "theme", "keyword", "stars")
 SORTS = ("relevance", "title", "-title", "name", "-name", "modified", "-modified", "stars", "-stars",
-         "score", "-score")
+         "score", "-score", "id", "-id")
 FACET_LIMIT = 50
 MAX_LIMIT = 1000
 MAX_FILTER_VALUES = 100
@@ -333,7 +333,8 @@ class SearchQuery:
 
     sort: "relevance" (best first; the default when `q` has terms, else "-modified"),
     or a key ascending, "-key" descending: title, name (slug), modified, stars, score
-    (the quality score). Missing values sort last. `offset`, when given, wins over `page`.
+    (the quality score), id (the dataset's catalog id: a stable, total order for paging).
+    Missing values sort last. `offset`, when given, wins over `page`.
     """
 
     q: str = ""
@@ -514,6 +515,8 @@ def _order(dialect: str, key: str) -> list:
     name = key.lstrip("-")
     if name == "relevance":
         return [literal_column("m.score").desc(), Dataset.modified_at.desc(), Dataset.id]
+    if name == "id":  # unique: no tie to break
+        return [Dataset.id.desc() if descending else Dataset.id.asc()]
     column = {
         "title": _title_key(dialect),
         "name": Dataset.slug,

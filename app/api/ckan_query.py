@@ -198,9 +198,8 @@ _SORTS = {("score", "desc"): "relevance", ("metadata_modified", "desc"): "-modif
           ("metadata_modified", "asc"): "modified", ("title_string", "asc"): "title",
           ("title_string", "desc"): "-title", ("title", "asc"): "title", ("title", "desc"): "-title",
           ("name", "asc"): "name", ("name", "desc"): "-name",
-          # ckanext-harvest pages with `id asc`: it needs a stable, total order, not ids in order.
-          # Names are unique, so name order gives it that (search has no id sort key yet).
-          ("id", "asc"): "name", ("id", "desc"): "-name"}
+          # ckanext-harvest pages with `id asc` (a stable, total order): the dataset ids in order.
+          ("id", "asc"): "id", ("id", "desc"): "-id"}
 
 
 def translate_sort(sort: Any) -> str | None:

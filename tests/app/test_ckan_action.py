@@ -173,7 +173,7 @@ def test_sorts_and_facet_fields():
     assert ckan_query.translate_sort("title_string asc") == "title"
     assert ckan_query.translate_sort("score desc, metadata_modified desc") == "relevance"
     assert ckan_query.translate_sort("name asc") == "name"
-    assert ckan_query.translate_sort("id asc") == "name"  # ckanext-harvest's paging: stable and total
+    assert ckan_query.translate_sort("id asc") == "id"  # ckanext-harvest's paging: stable and total
     with pytest.raises(ckan_query.QueryError):
         ckan_query.translate_sort("views_recent desc")
     assert ckan_query.facet_fields('["organization", "res_format"]') == ["organization", "res_format"]

@@ -430,3 +430,15 @@ def test_a_value_listed_twice_counts_once(session):
                                         {"download_url": "http://127.0.0.1/b.csv", "format": "CSV"}]))
     result = S.search(session, S.SearchQuery(facets=["keyword", "theme", "format"]))
     assert result.facets == {"keyword": [("bus", 1), ("公交", 1)], "theme": [("TRAN", 1)], "format": [("CSV", 1)]}
+
+
+def test_sorting_by_id_is_the_dataset_ids_in_order(session, cat):
+    by_id = sorted(cat.values())
+    assert by_id != [cat[n] for n in sorted(ACTIVE | {10}, key=lambda n: CATALOG[n][0])]  # not name order here
+    active = [i for i in by_id if i in {cat[n] for n in ACTIVE}]
+    assert S.search(session, S.SearchQuery(sort="id", limit=100)).ids == active
+    assert S.search(session, S.SearchQuery(sort="-id", limit=100)).ids == active[::-1]
+    pages = [S.search(session, S.SearchQuery(sort="id", offset=start, limit=4)).ids for start in range(0, 12, 4)]
+    assert [i for page in pages for i in page] == active  # ckanext-harvest's `id asc` paging
+    transport = S.search(session, S.SearchQuery(q="transport", sort="id", limit=100)).ids
+    assert transport == sorted(transport) and len(transport) >= 3
