@@ -278,6 +278,14 @@ def init_security(app: Flask) -> None:
                                message=_("This form was not accepted (missing or stale security token). "
                                          "Go back, reload the page and send it again.")), 400
 
+    @app.errorhandler(403)
+    def _forbidden(exc: Any) -> Any:
+        if _is_api():
+            return exc  # the APIs answer in their own format
+        return render_template("account/error.html", status=403, title=_("Not allowed"),
+                               message=_("Your account may not open this page. Sign in with another account "
+                                         "or ask a portal administrator.")), 403
+
     _make_limiter(app, values)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.after_request(_headers)

@@ -75,7 +75,9 @@ def test_publisher_admin_sees_only_their_publisher(app):
 def test_editors_and_anonymous_visitors_are_refused(app):
     _writes(app)
     editor = _signed_in(app, "ed@roads.example")
-    assert editor.get("/audit").status_code == 403 and editor.get("/audit.json").status_code == 403
+    assert editor.get("/audit.json").status_code == 403
+    page = editor.get("/audit")
+    assert page.status_code == 403 and "无权访问" in page.get_data(as_text=True)
     anonymous = app.test_client()
     assert anonymous.get("/audit.json").status_code == 403
     resp = anonymous.get("/audit?publisher=roads")
