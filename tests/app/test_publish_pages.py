@@ -111,3 +111,25 @@ def test_pages_in_chinese_and_forms_need_their_token(client, world):
     assert "发布前检查" in page and "元数据" in page
     no_token = client.post(f"/publish/{world.draft_a}", data={"title": "Hijack"})
     assert no_token.status_code == 400
+
+
+def test_an_admin_detaches_a_harvested_dataset_then_editors_edit_it(app, client, world):
+    slug = f"/publish/{world.harvested}"
+    sign_in(client, world.emails["editor_a"])
+    page = client.get(slug + "?lang=en").get_data(as_text=True)
+    assert 'id="harvested"' in page and 'id="detach"' not in page and 'id="upload-form"' not in page
+    assert form_post(client, slug, f"{slug}/detach", {}).status_code == 403
+    admin = app.test_client()
+    sign_in(admin, world.emails["admin_a"])
+    assert 'id="detach"' in admin.get(slug).get_data(as_text=True)
+    assert form_post(admin, slug, f"{slug}/detach", {}).status_code == 303
+    edited = form_post(client, slug, slug, {"title": "Ours now"})
+    assert edited.status_code == 303
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        from catalog_schema.models import HarvestSource
+
+        ds = s.scalar(select(Dataset).where(Dataset.slug == world.harvested))
+        assert ds.source_id is None and ds.title["en"] == "Ours now"  # the language the page was in
+        assert s.scalar(select(HarvestSource)).config["detached"] == ["remote-1"]
+        assert [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id)
+                                            .order_by(AuditEvent.id))] == ["publish.detach", "publish.update"]
