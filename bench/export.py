@@ -31,8 +31,25 @@ INFO = {"title": {"en": "Bench catalog"}, "description": {"en": "Generated datas
         "publisher": {"slug": "bench", "name": {"en": "Bench"}}}
 
 
-def generate(url: str, n: int, dists: int = 3, publishers: int = 50) -> None:
-    """Bulk-insert n datasets with `dists` distributions each (Core executemany, 5,000 rows a statement)."""
+TOPICS = [("traffic", "交通"), ("air quality", "空气质量"), ("population", "人口"), ("budget", "预算"),
+          ("schools", "学校"), ("hospital beds", "医院床位"), ("water", "水质"), ("bus ridership", "公交客运量"),
+          ("energy use", "能源消耗"), ("housing prices", "房价"), ("rainfall", "降雨量"), ("tourism", "旅游")]
+KINDS = [("monthly report", "月报"), ("statistics", "统计"), ("survey", "调查"), ("register", "名录"),
+         ("annual figures", "年度数据"), ("measurements", "监测数据"), ("open data", "公开数据")]
+CITIES = ["北京市", "上海市", "广州市", "深圳市", "成都市"]
+
+
+def topic_title(i: int) -> dict[str, str]:
+    """A varied bilingual title (12 topics x 7 kinds x 5 cities), for benchmarks that search text."""
+    (topic, topic_zh), (kind, kind_zh) = TOPICS[i % len(TOPICS)], KINDS[i // len(TOPICS) % len(KINDS)]
+    return {"en": f"{topic.capitalize()} {kind} {i}", "zh": f"{CITIES[i % len(CITIES)]}{topic_zh}{kind_zh} {i}"}
+
+
+def generate(url: str, n: int, dists: int = 3, publishers: int = 50, titles=None) -> None:
+    """Bulk-insert n datasets with `dists` distributions each (Core executemany, 5,000 rows a statement).
+
+    `titles(i) -> langmap` replaces the plain "Dataset i" titles (e.g. `topic_title`).
+    """
     from sqlalchemy import insert
 
     from catalog_schema import db as dbmod
@@ -52,7 +69,8 @@ def generate(url: str, n: int, dists: int = 3, publishers: int = 50) -> None:
         for i in range(start, min(n, start + step)):
             ds_id = str(uuid.UUID(int=i + 1))
             ds_rows.append({
-                "id": ds_id, "slug": f"dataset-{i:07d}", "title": {"en": f"Dataset {i}", "zh": f"数据集 {i}"},
+                "id": ds_id, "slug": f"dataset-{i:07d}",
+                "title": titles(i) if titles else {"en": f"Dataset {i}", "zh": f"数据集 {i}"},
                 "description": {"en": f"Measurements of series {i}, published monthly.", "zh": "每月发布的测量数据。"},
                 "publisher_id": i % publishers + 1, "keywords": ["statistics", f"series-{i % 97}"], "themes": ["ECON"],
                 "license_id": "CC-BY-4.0", "license_raw": "https://creativecommons.org/licenses/by/4.0/",

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog_schema.models import Dataset, Distribution, Publisher, new_uuid, utcnow
-from catalog_schema.record import Record, content_hash, new_record, pick_text
+from catalog_schema.record import DATASET_DEFAULTS, Record, content_hash, new_record, pick_text
 
 # record key -> Dataset column, where the names differ.
 _DATASET_COLUMNS = {
@@ -247,7 +247,7 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
 
 def to_record(ds: Dataset) -> Record:
     """The catalog record of a stored dataset (with the catalog's ids and slug)."""
-    rec = new_record()
+    rec = _json_copy(DATASET_DEFAULTS)  # new_record(), without deepcopy (a hot path: every API package)
     rec["id"] = ds.id
     rec["slug"] = ds.slug
     rec["state"] = ds.state
@@ -274,10 +274,26 @@ def _dist_defaults(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _copy(value: Any) -> Any:
+    """A deep copy of a JSON dict or list (what a JSON round trip gives); any other value as it is."""
     if isinstance(value, (dict, list)):
-        return json.loads(json.dumps(value))
+        return _json_copy(value)
     return value
+
+
+def _json_copy(value: Any) -> Any:
+    """The JSON round trip, without the text in between (about five times faster on records)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict and all(type(k) is str for k in value):
+        return {k: v if type(v) in _SCALARS else _json_copy(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _SCALARS else _json_copy(v) for v in value]
+    return json.loads(json.dumps(value))  # subclasses, non-string keys: let json decide
 
 
 def withdraw(ds: Dataset) -> None:
