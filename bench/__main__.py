@@ -29,6 +29,7 @@ BENCHMARKS = [
     ("Tabular profiling vs frictionless", ["bench.profile", "--rows", "200000"]),
     ("Harvest vs raw ckanapi download", ["bench.harvest", "--packages", "5000"]),
     ("Catalog export vs rdflib", ["bench.export"]),
+    ("CKAN package_search vs its bare SQL", ["bench.search"]),
     ("Load: mixed traffic on gunicorn + PostgreSQL, 100,000 datasets, 50 clients, 2 minutes", ["bench.load"]),
 ]
 #: Seconds one benchmark may run before it is stopped (and reported as stopped).
