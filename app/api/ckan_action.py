@@ -651,12 +651,13 @@ def package_delete(session: Session, params: dict, user: User) -> None:
 
 
 def resource_create(session: Session, params: dict, user: User) -> dict[str, Any]:
-    """Add a URL resource to a dataset (uploads are not taken here: link the file's URL)."""
-    if request.files:
-        raise invalid({"upload": ["File uploads are not accepted by this API: give the file's url"]})
+    """Add a resource to a dataset: a URL, or a file uploaded as the multipart part `upload` (stored in
+    the archive, capped, sniffed and vetted as on the publish page: app/publishing.py)."""
     ref = params.get("package_id")
     if not isinstance(ref, str) or not ref:
         raise invalid({"package_id": ["Missing value"]})
+    if request.files:
+        return _resource_upload(session, params, user, ref)
     url = params.get("url")
     if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
         raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
@@ -666,6 +667,29 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
     resource = {k: v for k, v in params.items() if k not in ("package_id", "upload")}
     current["resources"] = [*current["resources"], resource]
     pkg = _update(session, user, "resource_create", ds, current)
+    return pkg["resources"][-1]
+
+
+def _resource_upload(session: Session, params: dict, user: User, ref: str) -> dict[str, Any]:
+    from app import publishing
+
+    upload = request.files.get("upload")
+    if upload is None or not upload.filename:
+        raise invalid({"upload": ["Send the file as the multipart part named 'upload'"]})
+    ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
+    settings = current_app.config["OPENDATA"]
+    try:
+        stored = publishing.store_upload(upload.stream, upload.filename, settings["ARCHIVE_DIR"],
+                                         max_bytes=int(settings["MAX_UPLOAD_BYTES"]),
+                                         declared_length=max(0, (request.content_length or 0) - 65536) or None)
+        publishing.add_upload(session, user, ds, stored, site_url=_site(), title=params.get("name") or None,
+                              lang="en", via="ckan_action", ip=request.remote_addr)
+    except publishing.PublishError as exc:
+        raise invalid({"upload": [exc.message]}) from exc
+    if ds.state in search.INDEXED_STATES:
+        search.index_dataset(session, ds)
+    session.commit()
+    pkg = package_show(session, {"id": ds.id}, user)
     return pkg["resources"][-1]
 
 

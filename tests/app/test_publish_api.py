@@ -189,3 +189,26 @@ def test_detach_lets_editors_edit_and_the_harvester_skip(runtime, add_source, lo
         assert s.scalar(select(HarvestRecord).where(HarvestRecord.remote_id == target,
                                                     HarvestRecord.job_id == summary["job_id"])) is None
         assert len(s.scalars(select(Dataset).where(Dataset.title == {"en": "Changed at the source"})).all()) == 0
+
+
+def test_ckan_resource_create_takes_uploads_into_own_datasets_only(app, client, world):
+    from tests.support.publishing import HTML_CSV, snapshot
+
+    editor = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/resource_create", headers=editor, content_type="multipart/form-data",
+                       data={"package_id": world.draft_a, "name": "GDP table",
+                             "upload": (io.BytesIO(GBK_CSV.read_bytes()), "gdp.csv")})
+    assert made.status_code == 200, made.get_json()
+    res = made.get_json()["result"]
+    assert res["name"] == "GDP table" and "/uploads/" in res["url"] and res["url"].endswith("/gdp.csv")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    before = snapshot(factory)
+    other = client.post("/api/3/action/resource_create", headers=editor, content_type="multipart/form-data",
+                        data={"package_id": world.draft_b, "upload": (io.BytesIO(GBK_CSV.read_bytes()), "x.csv")})
+    assert other.status_code == 403 and other.get_json()["error"]["__type"] == "Authorization Error"
+    html = client.post("/api/3/action/resource_create", headers=editor, content_type="multipart/form-data",
+                       data={"package_id": world.draft_a, "upload": (io.BytesIO(HTML_CSV.read_bytes()), "p.csv")})
+    assert html.status_code == 409 and "HTML web page" in html.get_json()["error"]["upload"][0]
+    assert snapshot(factory) == before
+    check = client.get(f"/api/v1/datasets/{world.draft_a}/check", headers=editor).get_json()
+    assert check["preview"][0]["header"][0] == "地区"
