@@ -516,12 +516,40 @@ def drive_in_process(base: str, info: dict, clients: int, seconds: float, timeou
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def serial_costs(base: str, info: dict, server_pid: int, url: str, count: int, seed: int = 11,
+                 timeout: float = 120.0) -> dict:
+    """One request at a time: wall time and CPU (gunicorn's processes, PostgreSQL's backends) per kind.
+
+    No queueing and no neighbour of our own: what each kind costs, whatever the load test's latencies
+    say about the machine it ran on.
+    """
+    plan = request_plan(info, seed)
+    pids = [server_pid, *_children(server_pid)]
+    per: dict[str, list[tuple[float, float, float]]] = {}
+    for _ in range(count):
+        kind, path = next(plan)
+        backends = _pg_backends(url)
+        app0, pg0, start = cpu_seconds(pids), cpu_seconds(backends), time.perf_counter()
+        with urllib.request.urlopen(base + path, timeout=timeout) as resp:
+            resp.read()
+        wall = time.perf_counter() - start
+        per.setdefault(kind, []).append((wall, cpu_seconds(pids) - app0, cpu_seconds(backends) - pg0))
+    out = {}
+    for kind in WEIGHTS:
+        values = per.get(kind, [])
+        k = max(1, len(values))
+        out[kind] = {"requests": len(values), "wall_ms": sum(v[0] for v in values) / k * 1000,
+                     "app_cpu_ms": sum(v[1] for v in values) / k * 1000,
+                     "db_cpu_ms": sum(v[2] for v in values) / k * 1000}
+    return out
+
+
 # --- the whole run ---------------------------------------------------------------------------
 
 
 def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: int = 8, *, warmup: float = 0.0,
              timeout: float = 60.0, keep_db: bool = False, db_name: str | None = None, measure_size: bool = True,
-             log=None) -> dict:
+             serial: int = 0, log=None) -> dict:
     """Prepare a catalog of n datasets in a database of its own, serve it, drive it; returns every figure."""
     log = log or (lambda *args: print(*args, flush=True))
     name = db_name or f"opendata_bench_load_{os.getpid()}"
@@ -551,6 +579,8 @@ def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: in
                           machine_busy=(busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
                           load_start=load_start, load_end=os.getloadavg()[0], workers=workers, threads=threads,
                           datasets=n, cpus=os.cpu_count())
+            if serial:
+                result["serial"] = serial_costs(base, info, proc.pid, url, serial)
         result["database"] = size
         result["prepare"] = {k: v for k, v in info.items() if k.endswith("_s")}
         return result
@@ -594,6 +624,15 @@ def report(r: dict) -> str:
     lines.append(f"CPU per request (less sensitive than latency to what else runs): gunicorn "
                  f"{r['server_cpu_s'] / done * 1000:.0f} ms + PostgreSQL {r['postgres_cpu_s'] / done * 1000:.0f} ms; "
                  f"so about {1 / per if per else float('nan'):.1f} req/s per core given to both for this mix")
+    if r.get("serial"):
+        lines.append("one request at a time (no queueing), mean per kind: wall, gunicorn CPU, PostgreSQL CPU")
+        mix = 0.0
+        for kind, c in r["serial"].items():
+            lines.append(f"  {kind:11s} {c['requests']:4d} requests {c['wall_ms']:8.1f} ms wall "
+                         f"{c['app_cpu_ms']:8.1f} ms app {c['db_cpu_ms']:8.1f} ms db")
+            mix += WEIGHTS[kind] / sum(WEIGHTS.values()) * (c["app_cpu_ms"] + c["db_cpu_ms"])
+        lines.append(f"  weighted by the mix: {mix:.0f} ms of CPU a request, about {1000 / mix if mix else 0:.1f} "
+                     "req/s per core")
     db = r.get("database")
     if db:
         n = r["datasets"]
@@ -629,11 +668,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of load before measuring")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds after which a request is an error")
+    parser.add_argument("--serial", type=int, default=120, help="requests sent one at a time after the load, "
+                        "to cost each kind alone (0: none)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
     args = parser.parse_args(argv)
     result = run_load(args.datasets, args.clients, args.seconds, args.workers, args.threads, warmup=args.warmup,
-                      timeout=args.timeout, keep_db=args.keep_db)
+                      timeout=args.timeout, keep_db=args.keep_db, serial=args.serial)
     result["records"] = record_sizes()
     print(report(result))
     if args.json:

@@ -31,7 +31,7 @@ def postgres():
 @pytest.mark.slow
 def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkeypatch):
     monkeypatch.setattr(load, "ADMIN_URL", postgres)
-    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4,
+    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4, serial=12,
                            db_name=f"opendata_test_load_{os.getpid()}", log=lambda *a: None)
     assert result["overall"]["errors"] == 0, result["error_samples"]
     assert result["error_samples"] == []
@@ -46,8 +46,11 @@ def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkey
     assert tables["datasets"]["rows"] == 600 and tables["distributions"]["rows"] == 1800
     assert tables["search_docs"]["rows"] == 600
     assert result["database"]["database_bytes"] > sum(t["total_bytes"] for t in tables.values()) * 0.5
+    serial = result["serial"]
+    assert sum(c["requests"] for c in serial.values()) == 12
+    assert all(c["wall_ms"] > 0 and c["app_cpu_ms"] >= 0 for c in serial.values() if c["requests"])
     text = load.report(result)
-    assert "overall" in text and "download" in text and "KiB per dataset" in text
+    assert "overall" in text and "download" in text and "KiB per dataset" in text and "weighted by the mix" in text
 
 
 class _Flaky(BaseHTTPRequestHandler):
