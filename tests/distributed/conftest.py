@@ -128,7 +128,7 @@ class Proc:
         if self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGTERM)
             try:
-                self.popen.wait(timeout=20)
+                self.popen.wait(timeout=5)  # a warm shutdown; then no more waiting
             except subprocess.TimeoutExpired:
                 self.kill()
         try:

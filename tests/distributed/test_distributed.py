@@ -53,10 +53,13 @@ def single_process_run(rt, url: str) -> tuple[dict, float]:
     return snapshot(rt), time.monotonic() - started
 
 
-def distributed_run(tmp_path, procs, db_url: str, broker: str, backend: str, url: str, *, serve: bool = True):
-    """Two workers (and gunicorn) on db_url; returns the runtime, workers, elapsed seconds and portal URL."""
+def distributed_run(tmp_path, procs, db_url: str, broker: str, backend: str, url: str, *, serve: bool = True,
+                    assess_after: bool = False):
+    """Two workers (and gunicorn) on db_url; returns the runtime, workers, elapsed seconds and portal URL.
+    `assess_after`: the workers queue the assessment themselves when the harvest ends (no client waits)."""
     archive = str(tmp_path / "archive")
-    env = process_env(db_url, archive, broker, OPENDATA_RESULT_BACKEND=backend)
+    env = process_env(db_url, archive, broker, OPENDATA_RESULT_BACKEND=backend,
+                      OPENDATA_ASSESS_AFTER_HARVEST="1" if assess_after else "0")
     portal = None
     if serve:
         port = free_port()
@@ -73,7 +76,14 @@ def distributed_run(tmp_path, procs, db_url: str, broker: str, backend: str, url
     summary = harvest(rt, "big", wait_timeout=600)
     assert summary.status == "finished", summary
     assert summary.added == N
-    assess(rt, _all_ids(rt), wait_timeout=600)
+    if assess_after:
+        def assessed():
+            with rt.sessionmaker() as session:
+                return session.scalar(select(func.count()).select_from(Dataset).where(Dataset.stars.is_not(None)))
+
+        wait_for(lambda: assessed() == N, 600, "the assessment the workers queued")
+    else:
+        assess(rt, _all_ids(rt), wait_timeout=600)
     return rt, workers, time.monotonic() - started, portal
 
 
@@ -127,9 +137,8 @@ def test_rabbitmq_broker(tmp_path, procs, pg_databases, fixtures_dir, private_re
     from kombu import Connection
 
     broker = "amqp://guest:guest@127.0.0.1:5672//"
-    with Connection(broker) as conn:  # nothing left over from an earlier run
-        conn.default_channel.queue_declare("opendata", durable=True)
-        conn.default_channel.queue_purge("opendata")
+    with Connection(broker) as conn:  # nothing left over from an earlier run (deleting a missing queue is fine)
+        conn.default_channel.queue_delete("opendata")
     n = 150
     with LocalServer() as files:
         serve_files(files)
@@ -145,18 +154,20 @@ def test_rabbitmq_broker(tmp_path, procs, pg_databases, fixtures_dir, private_re
             saved, N = N, n
             try:
                 rt, workers, _s, _portal = distributed_run(tmp_path, procs, pg_databases(), broker,
-                                                           private_redis.url(), fake.url, serve=False)
+                                                           private_redis.url(), fake.url, serve=False,
+                                                           assess_after=True)
             finally:
                 N = saved
     try:
         assert snapshot(rt) == expected
         assert all(tasks_done(w, "opendata.harvest_batch") for w in workers)
+        assert sum(tasks_done(w, "opendata.assess") for w in workers) == n // 50  # queued by the finish task
+        wait_for(lambda: any(tasks_done(w, "opendata.catalog_checks") for w in workers), 120, "the catalog checks")
     finally:
         rt.close()
 
 
-@pytest.mark.parametrize("twice", ["batch", "assess"])
-def test_a_task_run_twice_changes_nothing(db_url, tmp_path, fixtures_dir, twice):
+def test_a_task_run_twice_changes_nothing(db_url, tmp_path, fixtures_dir):
     """Each task is idempotent: a batch imported twice, or an assessment chunk run twice (a redelivery),
     leaves the catalog as one run leaves it."""
     with LocalServer() as files:
@@ -184,24 +195,24 @@ def test_a_task_run_twice_changes_nothing(db_url, tmp_path, fixtures_dir, twice)
                 assert finish_job(rt.sessionmaker, job_id, expected_n, CkanHarvester) is None  # not all in yet
                 for batch in reversed(batches):  # any order
                     import_items(rt.sessionmaker, job_id, CkanHarvester, batch, http=rt.http())
-                if twice == "batch":
-                    again = import_items(rt.sessionmaker, job_id, CkanHarvester, batches[0], http=rt.http())
-                    assert (again["imported"], again["skipped"]) == (0, 100)
+                # A redelivered batch
+                again = import_items(rt.sessionmaker, job_id, CkanHarvester, batches[0], http=rt.http())
+                assert (again["imported"], again["skipped"]) == (0, 100)
                 summary = finish_job(rt.sessionmaker, job_id, expected_n, CkanHarvester)
                 assert (summary.status, summary.added, summary.errored) == ("finished", 250, 0)
                 assert snapshot(rt) == expected
                 assert finish_job(rt.sessionmaker, job_id, expected_n, CkanHarvester).added == 250  # again: same
 
-                if twice == "assess":
-                    ids = _all_ids(rt)[:20]
-                    run_at = "2026-01-02T03:04:05+00:00"
-                    first = assess_chunk(rt, ids, run_at)
-                    before = snapshot(rt)
-                    second = assess_chunk(rt, ids, run_at)
-                    assert (first["assessed"], second["assessed"], second["skipped"]) == (20, 0, 20)
-                    assert snapshot(rt) == before
-                    with rt.sessionmaker() as session:
-                        assert session.scalar(select(func.count()).select_from(Assessment)) == 20
+                # A redelivered assessment chunk
+                ids = _all_ids(rt)[:20]
+                run_at = "2026-01-02T03:04:05+00:00"
+                first = assess_chunk(rt, ids, run_at)
+                before = snapshot(rt)
+                second = assess_chunk(rt, ids, run_at)
+                assert (first["assessed"], second["assessed"], second["skipped"]) == (20, 0, 20)
+                assert snapshot(rt) == before
+                with rt.sessionmaker() as session:
+                    assert session.scalar(select(func.count()).select_from(Assessment)) == 20
             finally:
                 rt.close()
 

@@ -125,7 +125,7 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
 
 
 def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, private_redis, fixtures_dir):
-    n = 1500
+    n = 1000
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
         ref = runtime_for(private_postgres.create_database("ref"), str(tmp_path / "archive"))
@@ -134,7 +134,7 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
         expected = snapshot(ref)
         ref.close()
 
-        _slow_pages(ckan_srv, 0.25)  # the gather lasts ~4 s: the restart lands mid-harvest
+        _slow_pages(ckan_srv, 0.4)  # the gather lasts ~4 s: the restart lands mid-harvest
         db_url = private_postgres.create_database("dist")
         broker = private_redis.url(0)
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=private_redis.url(1))
@@ -169,7 +169,7 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
 def test_redis_restarted_with_tasks_queued(tmp_path, procs, pg_databases, private_redis, fixtures_dir):
     import redis
 
-    n = 1500
+    n = 800
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
         ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
