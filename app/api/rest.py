@@ -644,6 +644,9 @@ def dataset_patch(slug: str):
     fields = {k: v for k, v in data.items() if k not in ("lang",)}
     publishing.update_dataset(db_session(), user, ds, fields, lang=_lang(data), via="rest", ip=request.remote_addr)
     db_session().commit()
+    if ds.state == "active":  # a published dataset that changed is assessed again at once
+        _assess_published(ds.id, _assessor())
+        db_session().refresh(ds)
     return jsonify(_publish_doc(ds))
 
 
@@ -679,6 +682,9 @@ def dataset_distributions(slug: str):
                                         format=data.get("format"), lang=_lang(data), via="rest",
                                         ip=request.remote_addr)
     session.commit()
+    if ds.state == "active":
+        _assess_published(ds.id, _assessor())
+        session.refresh(ds)
     resp = jsonify(_publish_doc(ds))
     resp.status_code = 201
     return resp

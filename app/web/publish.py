@@ -56,6 +56,16 @@ def _assessor() -> publishing.Assessor:
     return publishing.Assessor(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
 
 
+def _reassess_if_public(ds) -> None:
+    """A published dataset that changed is assessed again at once, so search shows its new stars."""
+    if ds.state == "active":
+        assessor = _assessor()
+        try:
+            assessor.assess([ds.id])
+        finally:
+            assessor.close()
+
+
 def _refused(exc: publishing.PublishError, slug: str | None) -> Response:
     db_session().rollback()
     if exc.status == 403:
@@ -156,6 +166,7 @@ def update(slug: str):
     try:
         publishing.update_dataset(db_session(), user, ds, fields, lang=_lang(), via="web", ip=client_address())
         db_session().commit()
+        _reassess_if_public(ds)
     except publishing.PublishError as exc:
         return _refused(exc, slug)
     flash(_("Saved. The check below is up to date."), "success")
@@ -185,6 +196,7 @@ def add_distribution(slug: str):
                                             format=request.form.get("format") or None, lang=_lang(), via="web",
                                             ip=client_address())
         session.commit()
+        _reassess_if_public(ds)
     except publishing.PublishError as exc:
         return _refused(exc, slug)
     flash(_("Added. The check below now includes it."), "success")
@@ -198,6 +210,7 @@ def remove_distribution(slug: str, dist_id: str):
     try:
         publishing.remove_distribution(db_session(), user, ds, dist_id, via="web", ip=client_address())
         db_session().commit()
+        _reassess_if_public(ds)
     except publishing.PublishError as exc:
         return _refused(exc, slug)
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)

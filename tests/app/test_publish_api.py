@@ -78,6 +78,9 @@ def test_check_equals_the_assessment_after_publishing(client, world, openapi):
     assert withdrawn["state"] == "withdrawn" and client.get("/api/v1/datasets?q=GDP").get_json()["items"] == []
     restored = client.post(f"/api/v1/datasets/{slug}/restore", headers=token).get_json()
     assert restored["state"] == "active"
+    closed = client.patch(f"/api/v1/datasets/{slug}", headers=token, json={"license": "other-closed"})
+    assert closed.status_code == 200 and closed.get_json()["stars"] == 0  # a published dataset is re-assessed
+    assert client.get(f"/api/v1/datasets/{slug}/quality").get_json()["stars"] == 0
 
 
 def test_create_with_links_and_bad_input(client, world, local_server, openapi):
