@@ -367,6 +367,29 @@ class StoredFile:
     findings: list[str] = field(default_factory=list)
 
 
+def _zip_bomb(path: str) -> dict | None:
+    """The sniffer's bomb rule applied to the whole central directory (it sees only the first 4 MB of a
+    file, and a big archive keeps its directory at the end)."""
+    from quality import sniff
+
+    if not zipfile.is_zipfile(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return None
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    for i in infos:
+        ratio = i.file_size / max(i.compress_size, 1)
+        if i.file_size >= sniff.BOMB_MIN_BYTES and ratio >= sniff.BOMB_RATIO:
+            return {"member": i.filename, "uncompressed": i.file_size, "compressed": i.compress_size}
+    if total >= sniff.BOMB_TOTAL_BYTES:
+        return {"member": f"(all {len(infos)} members)", "uncompressed": total, "compressed": packed}
+    return None
+
+
 def _office_entities(path: str) -> str | None:
     """The first XML part of an office zip (XLSX, DOCX, ODS ...) that declares a DOCTYPE or entities."""
     try:
@@ -436,7 +459,7 @@ def _vet(sniffed, name: str, path: str) -> None:
         said = f"named {name!r}" if declared else "uploaded"
         raise UploadRejected(f"The file {said} is an HTML web page, not a data file: save or export the data "
                              f"itself ({declared.code if declared else 'CSV'}) and upload that.", code="html-not-data")
-    bomb = (sniffed.details or {}).get("bomb")
+    bomb = (sniffed.details or {}).get("bomb") or _zip_bomb(path)
     if bomb:
         raise UploadRejected(f"The archive would unpack to {bomb.get('uncompressed', 0):,} bytes from "
                              f"{bomb.get('compressed', 0):,} ({bomb.get('member')}): a zip bomb is not accepted.",

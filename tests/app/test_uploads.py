@@ -131,3 +131,14 @@ def test_upload_cap_from_settings(app, client, world):
     app.config["OPENDATA"]["MAX_UPLOAD_BYTES"] = 1000
     resp = _upload(client, world.tokens["editor_a"], world.draft_a, b"a,b\n" + b"1,2\n" * 2000, "big.csv")
     assert resp.status_code == 413 and resp.get_json()["error"]["code"] == "too-large"
+
+
+
+def test_a_bomb_whose_directory_is_past_the_sniffed_head_is_refused(tmp_path):
+    """5 MB of incompressible padding first, then the bomb: the sniffer's 4 MB head misses the directory."""
+    data = zip_bomb(padding=5 * 1024 * 1024)
+    assert len(data) > P.SNIFF_BYTES
+    with pytest.raises(P.UploadRejected) as refused:
+        P.store_upload(io.BytesIO(data), "big.zip", tmp_path / "archive", max_bytes=20 * 1024 * 1024)
+    assert refused.value.code == "zip-bomb"
+    assert files_outside(tmp_path, []) == []

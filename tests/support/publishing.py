@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -123,10 +124,13 @@ def html_named_csv() -> bytes:
             b"<body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>\n")
 
 
-def zip_bomb(uncompressed: int = 120 * 1024 * 1024) -> bytes:
-    """A real ZIP whose one member inflates ~1000-fold (zeros): above the sniffer's bomb thresholds."""
+def zip_bomb(uncompressed: int = 120 * 1024 * 1024, padding: int = 0) -> bytes:
+    """A real ZIP whose member data.csv inflates ~200-fold (zeros): above the sniffer's bomb thresholds.
+    `padding`: bytes of random data stored first, so the bomb and the directory come after them."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        if padding:
+            zf.writestr(zipfile.ZipInfo("padding.bin"), os.urandom(padding), compress_type=zipfile.ZIP_STORED)
         with zf.open("data.csv", "w", force_zip64=True) as member:
             chunk = b"0" * (1024 * 1024)
             for _ in range(uncompressed // len(chunk)):
