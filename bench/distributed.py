@@ -151,10 +151,12 @@ def run(n: int, m: int, workers: int) -> int:
     t = time.perf_counter()
     single = harvest(rt, "bench")
     figures["single harvest"] = time.perf_counter() - t
+    print(f"  single harvest: {figures['single harvest']:.1f} s", flush=True)
     ids = first_ids(rt, m)
     t = time.perf_counter()
     assess(rt, ids)
     figures["single assess"] = time.perf_counter() - t
+    print(f"  single assess: {figures['single assess']:.1f} s", flush=True)
     expected = snapshot(rt)
     rt.close()
     drop_single()
@@ -182,10 +184,12 @@ def run(n: int, m: int, workers: int) -> int:
         t = time.perf_counter()
         dist = harvest(rt, "bench", wait_timeout=7200)
         figures["distributed harvest"] = time.perf_counter() - t
+        print(f"  distributed harvest: {figures['distributed harvest']:.1f} s", flush=True)
         ids = first_ids(rt, m)
         t = time.perf_counter()
         assess(rt, ids, wait_timeout=7200)
         figures["distributed assess"] = time.perf_counter() - t
+        print(f"  distributed assess: {figures['distributed assess']:.1f} s", flush=True)
         got = snapshot(rt)
         rt.close()
     finally:

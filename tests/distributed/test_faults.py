@@ -72,7 +72,7 @@ def _ids(rt) -> list[str]:
 
 @pytest.mark.postgres
 def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, private_redis, fixtures_dir):
-    n = 100
+    n = 60
     with LocalServer() as files, LocalServer() as ckan_srv:
         slow = _slow_files(files)
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, files.url("").rstrip("/")))
