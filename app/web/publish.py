@@ -176,7 +176,7 @@ def update(slug: str):
 @bp.route("/publish/<slug>/distributions", methods=["POST"])
 @login_required_page
 def add_distribution(slug: str):
-    user, ds = _editable(slug)
+    user, ds = _editable(slug, write=True)  # refuse before a byte of the file is stored
     session = db_session()
     cap = int(setting("MAX_UPLOAD_BYTES"))
     try:
