@@ -64,6 +64,9 @@ def test_the_agency_story(app, client, world):
                             .order_by(AuditEvent.id)).all()
         assert actions == ["publish.create", "publish.upload", "publish.update", "publish.publish"]
         dist_url = ds.distributions[0].download_url
+        dist_id = ds.distributions[0].id
+    converted = client.get(f"/dataset/{slug}/resource/{dist_id}/data.csv")  # the upload served as UTF-8 CSV
+    assert converted.status_code == 200 and "北京市" in converted.data.decode("utf-8")
     # the uploaded file is downloadable from its URL, as a download
     got = client.get(dist_url.split("5000", 1)[-1])
     assert got.status_code == 200 and got.data == GBK_CSV.read_bytes()
