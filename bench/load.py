@@ -21,6 +21,12 @@ kind of request. It runs as a process of its own and reports its own CPU time, s
 is not the bottleneck. An error is a status >= 400, a broken connection or a request slower than
 the timeout; the run must have none.
 
+After the load it sends `--serial` requests one at a time and measures each kind's wall time and
+CPU (gunicorn's processes, PostgreSQL's backends), which a busy machine blurs less than latency.
+It also reports the database size per dataset (pg_database_size, pg_total_relation_size per
+table) and, from the sample government harvested and assessed once, the bytes per row of real
+records (docs/scaling.md sizes a national portal from both).
+
     .venv/bin/python -m bench.load [--datasets 100000] [--clients 50] [--seconds 120] [--workers 4]
 
 `run_load` (prepare + serve + drive) is what tests/app/test_load_smoke.py runs on a small catalog.
