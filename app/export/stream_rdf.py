@@ -65,6 +65,7 @@ SKOS_PREF, SKOS_CONCEPT, SKOS_NOTATION = T["skos:prefLabel"], T["skos:Concept"],
 FOAF_AGENT, FOAF_NAME, FOAF_HOMEPAGE = T["foaf:Agent"], T["foaf:name"], T["foaf:homepage"]
 FOAF_MBOX, FOAF_DOCUMENT = T["foaf:mbox"], T["foaf:Document"]
 XSD = PREFIXES["xsd"]
+_NON_NEGATIVE = XSD + "nonNegativeInteger"
 
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -99,9 +100,15 @@ def _lang_tag(lang: str | None) -> str | None:
         return None
 
 
-@lru_cache(maxsize=65536)
 def typed(lexical: str, datatype: str) -> str:
     """A typed literal with rdflib's normalised lexical form (xsd:dateTime "Z" -> "+00:00", "0100" -> "100")."""
+    if datatype == _NON_NEGATIVE and lexical.isdigit() and lexical.isascii():  # byte sizes: nearly all unique
+        return f'"{int(lexical)}"^^<{datatype}>'
+    return _typed(lexical, datatype)
+
+
+@lru_cache(maxsize=65536)
+def _typed(lexical: str, datatype: str) -> str:
     return term(Literal(lexical, datatype=URIRef(datatype)))
 
 
