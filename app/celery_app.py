@@ -23,6 +23,9 @@ def make_celery(values: dict[str, Any]) -> Celery:
         # Redis hands a task a dead worker held unacknowledged to another worker after this long.
         broker_transport_options={"visibility_timeout": int(values.get("BROKER_VISIBILITY_TIMEOUT") or 3600)},
         result_expires=24 * 3600,
+        # Connection to the broker lost: stop the acks_late tasks it can no longer acknowledge (they are
+        # redelivered, and idempotent) instead of finishing them unacknowledged (Celery 6's default).
+        worker_cancel_long_running_tasks_on_connection_loss=True,
     )
     celery.conf.opendata_settings = values
     _register_tasks(celery)

@@ -130,6 +130,7 @@ def test_two_workers_make_the_catalog_one_process_makes(tmp_path, procs, pg_data
         rt.close()
 
 
+@pytest.mark.rabbitmq
 @pytest.mark.postgres
 def test_rabbitmq_broker(tmp_path, procs, pg_databases, fixtures_dir, private_redis):
     if not services.port_open("127.0.0.1", 5672):

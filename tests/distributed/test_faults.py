@@ -70,6 +70,7 @@ def _ids(rt) -> list[str]:
         return sorted(session.scalars(select(Dataset.id)))
 
 
+@pytest.mark.redis
 @pytest.mark.postgres
 def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, private_redis, fixtures_dir):
     n = 60
@@ -124,6 +125,8 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
         rt.close()
 
 
+@pytest.mark.redis
+@pytest.mark.postgres
 def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, private_redis, fixtures_dir):
     n = 1000
     with LocalServer() as ckan_srv:
@@ -166,6 +169,8 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
         rt.close()
 
 
+@pytest.mark.redis
+@pytest.mark.postgres
 def test_redis_restarted_with_tasks_queued(tmp_path, procs, pg_databases, private_redis, fixtures_dir):
     import redis
 
