@@ -77,7 +77,8 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
                send_batch: Callable[[list[dict[str, Any]]], None], index=None, batch_size: int = BATCH) -> int | None:
     """Start job `job_id`, list its source and send the records on in batches. Returns the number of
     distinct records listed (what `finish_job` waits for), or None when the gather failed (the job
-    is then failed with the source's error; batches already sent still import, as in run_job)."""
+    is then failed with the source's error, and batches already sent find it closed and import nothing:
+    the catalog keeps what earlier batches imported, and a re-run completes it)."""
     with factory() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
