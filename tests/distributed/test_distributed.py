@@ -241,3 +241,32 @@ def test_lost_batches_fail_the_job_saying_what_to_rerun(db_url, tmp_path, fixtur
                 assert session.scalar(select(func.count()).select_from(Dataset)) == 150
         finally:
             rt.close()
+
+
+def test_a_failed_gather_fails_the_job_and_late_batches_import_nothing(db_url, tmp_path, fixtures_dir):
+    with LocalServer() as ckan_srv:
+        fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 250, "http://127.0.0.1:9"))
+        search = ckan_srv.routes.handlers["/api/action/package_search"]
+
+        def broken_after_first_page(req):
+            if "start=0" not in req.query:
+                return 500, {"Content-Type": "text/plain"}, b"Solr is down"
+            return search(req)
+
+        ckan_srv.add_route("/api/action/package_search", broken_after_first_page)
+        rt = runtime_for(db_url, str(tmp_path / "archive"))
+        try:
+            from app.jobs import queue_harvest
+
+            add_source(rt, "flaky", fake.url)
+            job_id = queue_harvest(rt, "flaky")
+            batches: list[list[dict]] = []
+            assert gather_job(rt.sessionmaker, job_id, CkanHarvester, http=rt.http(),
+                              send_batch=batches.append) is None
+            with rt.sessionmaker() as session:
+                job = session.get(HarvestJob, job_id)
+                assert job.status == "failed" and "500" in job.error
+            late = import_items(rt.sessionmaker, job_id, CkanHarvester, batches[0], http=rt.http())
+            assert late["imported"] == 0 and late["reason"] == "job is failed"
+        finally:
+            rt.close()
