@@ -41,6 +41,15 @@ def text_filter(langmap: Any, lang: str | None = None) -> str:
     return pick_text(langmap, lang or current_lang())
 
 
+@bp.app_template_filter("safe_href")
+def safe_href(url: Any) -> str:
+    """A harvested URL fit for an href: http(s), ftp or mailto only, else "" (javascript:, data: ... are
+    shown as text, never as a link: a source's landing page must not run script on our pages)."""
+    text = str(url or "").strip()
+    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+    return text if scheme in ("http", "https", "ftp", "mailto") else ""
+
+
 @bp.app_template_global("theme_label")
 def theme_label(code: str) -> str:
     from catalog_schema import vocab
