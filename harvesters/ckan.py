@@ -79,22 +79,40 @@ class CkanHarvester(Harvester):
             since = self.since if self.since.tzinfo else self.since.replace(tzinfo=dt.UTC)
             stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             fq = (fq + " " if fq else "") + f"metadata_modified:[{stamp} TO *]"
-        start, seen_ids = 0, set()
+        start, seen_ids, seen_pages = 0, set(), set()
         for _page in range(MAX_PAGES):
             try:
                 result = remote.action.package_search(q="*:*", fq=fq, rows=PAGE_SIZE, start=start,
                                                       sort="metadata_modified asc", include_private=False)
             except CKANAPIError as exc:
                 raise HarvestError(f"{url}: package_search failed: {exc}") from exc
+            if not isinstance(result, dict):
+                raise HarvestError(f"{url}: package_search answered a {type(result).__name__}, not a search result")
             packages = result.get("results") or []
-            for package in packages:
+            if not isinstance(packages, list):
+                raise HarvestError(f"{url}: package_search results are a {type(packages).__name__}, not a list")
+            page_ids = tuple(str(p.get("id") or p.get("name")) if isinstance(p, dict) else repr(p) for p in packages)
+            if page_ids and page_ids in seen_pages:  # the same page again: `start` is ignored or `count` lies
+                raise HarvestError(f"{url}: package_search at start={start} returned a page it returned before "
+                                   f"(the server ignores paging or its count of {result.get('count')} is wrong); "
+                                   "stopped")
+            seen_pages.add(page_ids)
+            try:
+                count = int(result.get("count") or 0)
+            except (TypeError, ValueError):
+                raise HarvestError(f"{url}: package_search count {result.get('count')!r} is not a number") from None
+            for position, package in enumerate(packages):
+                if not isinstance(package, dict):
+                    yield RemoteItem(remote_id=f"#start-{start + position}", payload=package,
+                                     error=f"package is a {type(package).__name__}, not an object")
+                    continue
                 remote_id = str(package.get("id") or package.get("name"))
                 if remote_id in seen_ids:  # a dataset modified mid-harvest can move between pages
                     continue
                 seen_ids.add(remote_id)
                 yield RemoteItem(remote_id=remote_id, payload=package)
             start += len(packages)
-            if not packages or start >= int(result.get("count") or 0):
+            if not packages or start >= count:
                 return
         raise HarvestError(f"{url}: more than {MAX_PAGES} pages")
 
