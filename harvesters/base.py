@@ -108,10 +108,35 @@ def _payload_text(payload: Any) -> str | None:
     if payload is None:
         return None
     if isinstance(payload, bytes):
-        return payload.decode("utf-8", "replace")
+        return _storable(payload.decode("utf-8", "replace"))
     if isinstance(payload, str):
-        return payload
-    return json.dumps(payload, ensure_ascii=False, default=str)
+        return _storable(payload)
+    return _storable(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _storable(text: str) -> str:
+    """Text every database takes: NUL characters and lone surrogates (JSON's "\\ud800") spelled out."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _bad_text(value: Any) -> str | None:
+    """Where a mapped record holds text that is not storable text: a NUL character or a lone surrogate."""
+    stack = [("record", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return f"{where} holds a NUL character (\\u0000), which is not text"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return f"{where} holds {item[exc.start]!r}, a lone surrogate: not valid Unicode text"
+        elif isinstance(item, dict):
+            stack.extend((f"{where}.{key}", key) for key in item if isinstance(key, str))
+            stack.extend((f"{where}.{key}", v) for key, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+    return None
 
 
 def worker_name() -> str:
@@ -204,6 +229,9 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         problems = validation_errors(record)
         if problems:
             raise ValueError("record does not match the catalog schema: " + "; ".join(problems[:5]))
+        bad = _bad_text(record)
+        if bad:  # the databases refuse it (PostgreSQL: NUL; both: surrogates), and a batch would fail whole
+            raise ValueError(bad)
         prep.record = record
     except Exception as exc:
         prep.error = _describe(exc)
