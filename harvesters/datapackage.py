@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from catalog_schema import datapackage, vocab
-from catalog_schema.record import Record, new_distribution, new_record
+from catalog_schema.record import Record, flag, new_distribution, new_record
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.reading import is_remote, read
 
@@ -51,7 +51,14 @@ class DataPackageHarvester(Harvester):
     def to_record(self, item: RemoteItem) -> Record:
         payload = item.payload
         if "descriptor" in payload:
-            return datapackage.from_datapackage(payload["descriptor"], base_url=payload["base"])
+            rec = datapackage.from_datapackage(payload["descriptor"], base_url=payload["base"])
+            if is_remote(payload["base"]):  # a package on the web names no file of this machine
+                for i, dist in enumerate(rec.get("distributions") or []):
+                    for key in ("download_url", "access_url"):
+                        if dist.get(key) and not is_remote(dist[key]):
+                            flag(rec, f"distributions[{i}].{key}", dist[key], "not an http(s) URL; dropped")
+                            dist[key] = None
+            return rec
         return record_for_file(payload["file"], payload["url"], payload.get("size"))
 
 
