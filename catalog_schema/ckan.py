@@ -601,6 +601,10 @@ def _view(package: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def from_ckan(package: dict) -> Record:
     """A catalog record from a CKAN package dict (package_show result)."""
     if not isinstance(package, dict):
@@ -620,7 +624,7 @@ def from_ckan(package: dict) -> Record:
     rec["extras"] = {"ckan": {k: v for k, v in stored.items() if not _is_extra(k)},
                      "ckan_extras": {k[len(X):]: v for k, v in stored.items() if _is_extra(k)}}
     meta = {str(e["key"]): {k: v for k, v in e.items() if k not in ("key", "value")}
-            for e in package.get("extras") or [] if isinstance(e, dict) and "key" in e and len(e) > 2}
+            for e in _list(package.get("extras")) if isinstance(e, dict) and "key" in e and len(e) > 2}
     if meta:
         rec["extras"]["ckan_extras_meta"] = meta
     resources = package.get("resources")
