@@ -331,7 +331,7 @@ def test_manifest_is_complete():
     """At least 60 cases, unique ids, every kind of the issue present, every input findable."""
     ids = [c["id"] for c in CASES]
     assert len(ids) >= 60 and len(set(ids)) == len(ids)
-    assert {c["kind"] for c in CASES} == {"harvest", "file", "api"}
+    assert {c["kind"] for c in CASES} == {"harvest", "file", "api", "upload"}
     for c in CASES:
         assert "expect" in c, c["id"]
         if "file" in c:
@@ -342,3 +342,34 @@ def test_manifest_is_complete():
             assert c["generator"] in GENERATORS, c["id"]
     with_db = {c["endpoint"] for c in CASES if c["kind"] == "api"}
     assert {"/dataset", "/api/v1/datasets", "/api/3/action/package_search"} <= with_db
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+@pytest.mark.parametrize("case", _params("upload"))
+def test_upload_case(case, tmp_path):
+    import io
+
+    from app.publishing import UploadRejected, store_upload
+
+    archive = tmp_path / "archive"
+    expect = case["expect"]
+    started = time.monotonic()
+    try:
+        stored = store_upload(io.BytesIO(input_bytes(case)), case["name"], archive,
+                              max_bytes=case.get("max_bytes", CAP))
+    except UploadRejected as exc:
+        assert expect.get("rejected") == exc.code, (exc.code, str(exc))
+        assert str(exc)
+        stored = None
+    else:
+        assert expect.get("accepted"), f"accepted, expected {expect}"
+        assert stored.filename == expect["filename"]
+        assert Path(stored.path).parent.parent == archive.resolve()
+        assert Path(stored.path).name == stored.sha256
+    assert time.monotonic() - started < MAX_SECONDS
+    left = sorted(str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file())
+    assert left == ([] if stored is None else [str(Path(stored.path).relative_to(archive.resolve()))]), left
+    for path in case.get("must_not_exist", []):
+        assert not Path(path).exists(), path
