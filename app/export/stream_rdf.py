@@ -60,6 +60,8 @@ T = _Terms()
 
 
 A = T["rdf:type"]
+for _datatype in ("date", "dateTime", "gYear", "gYearMonth", "nonNegativeInteger", "hexBinary", "decimal", "integer"):
+    T["xsd:" + _datatype]  # noqa: B018 (registers the datatype's prefixed name for Turtle)
 RDFS_LABEL, RDFS_RESOURCE = T["rdfs:label"], T["rdfs:Resource"]
 SKOS_PREF, SKOS_CONCEPT, SKOS_NOTATION = T["skos:prefLabel"], T["skos:Concept"], T["skos:notation"]
 FOAF_AGENT, FOAF_NAME, FOAF_HOMEPAGE = T["foaf:Agent"], T["foaf:name"], T["foaf:homepage"]
@@ -364,7 +366,7 @@ def nt_lines(triples: Iterable[tuple[str, str, str]]) -> str:
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
-_NS_STARTS = tuple(PREFIXES.values())
+_NS_STARTS = tuple("<" + ns for ns in PREFIXES.values())  # IRI terms that may compact
 
 
 @lru_cache(maxsize=8192)
@@ -385,7 +387,7 @@ def turtle_term(term_: str) -> str:
     if term_[-1] != ">":
         return term_
     if term_[0] == "<":
-        return _compact_iri(term_) if term_[1:].startswith(_NS_STARTS) else term_
+        return _compact_iri(term_) if term_.startswith(_NS_STARTS) else term_
     lex, _, dt = term_.rpartition("^^")  # a typed literal
     return f"{lex}^^{turtle_term(dt)}"
 
@@ -418,20 +420,15 @@ def turtle_blocks(triples: Iterable[tuple[str, str, str]], shared: _SharedFilter
             group.append(triple)
     if last is not None:
         by_subject.setdefault(last[0], []).append(last)
-    compact, preds = COMPACT.get, _TURTLE_PREDICATES
+    compact, preds, starts = COMPACT.get, _TURTLE_PREDICATES, _NS_STARTS
     parts = []
     for s, group in by_subject.items():
-        body = []
-        for _, p, o in group:
-            po = preds[p]
-            oo = compact(o)
-            if oo is None:
-                oo = o if o[-1] != ">" else turtle_term(o)
-            body.append(f"{po} {oo}")
-        ss = compact(s)
-        if ss is None:
-            ss = turtle_term(s)
-        parts.append(f"{ss} " + " ;\n    ".join(body) + " .\n")
+        # Objects: vocabulary terms compact through COMPACT; plain literals (not ending in ">") and
+        # IRIs outside the prefixes stay as they are; the rest (typed literals ...) go to turtle_term.
+        objects = [compact(o) or (o if o[-1] != ">" or (o[0] == "<" and not o.startswith(starts)) else turtle_term(o))
+                   for _, _, o in group]
+        body = " ;\n    ".join([f"{preds[t[1]]} {o}" for t, o in zip(group, objects, strict=True)])
+        parts.append(f"{compact(s) or turtle_term(s)} {body} .\n")
     parts.append("\n")
     return "".join(parts)
 
