@@ -153,7 +153,8 @@ def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
     meta = data.pop("metadata", {"points": a.metadata_points, "max": 405, "rating": a.metadata_rating})
     timeliness = data.pop("timeliness", None)
     pii = data.pop("pii", False)
-    return {"dataset": ds.slug, "assessed_at": a.assessed_at.isoformat(), "rule_version": a.rule_version,
+    at = a.assessed_at if a.assessed_at.tzinfo else a.assessed_at.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+    return {"dataset": ds.slug, "assessed_at": at.isoformat(), "rule_version": a.rule_version,
             "stars": a.stars, "score": a.score, "subscores": a.subscores, "metadata": meta,
             "distributions": a.distributions, "data": data, "timeliness": timeliness, "pii": pii,
             "findings": a.findings}

@@ -10,6 +10,7 @@ Reads of one dataset count as an API call in its usage counters (app/usage.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -173,7 +174,12 @@ def _count_call(dataset_id: str) -> None:
 
 
 def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+    """RFC 3339, as the schema's date-time promises: SQLite hands stored UTC times back without their zone."""
+    if value is None:
+        return None
+    if getattr(value, "tzinfo", False) is None and hasattr(value, "replace"):
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()
 
 
 # ---------------------------------------------------------------------------
@@ -280,7 +286,7 @@ def dataset_quality_history(slug: str):
     rows = db_session().scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
                                 .order_by(Assessment.assessed_at, Assessment.id)).all()
     _count_call(ds.id)
-    items = [{"at": a.assessed_at.isoformat(), "stars": a.stars, "score": a.score,
+    items = [{"at": _iso(a.assessed_at), "stars": a.stars, "score": a.score,
               "metadata_points": a.metadata_points, "metadata_rating": a.metadata_rating,
               "rule_version": a.rule_version} for a in rows]
     return _conditional({"dataset": ds.slug, "items": items}, None, CATALOG_CACHE)
@@ -487,8 +493,9 @@ def harvest_source(name: str):
                           f"{MAX_JOB_ERRORS} are listed, errors_total counts them all.")
 def harvest_job(job_id: int):
     session = db_session()
+    # ids are 64-bit: a larger number is no job (SQLite's driver would raise OverflowError, a 500)
     job = session.scalar(select(HarvestJob).where(HarvestJob.id == job_id)
-                         .options(selectinload(HarvestJob.source)))
+                         .options(selectinload(HarvestJob.source))) if job_id < 2**63 else None
     if job is None:
         raise ApiError(404, "not-found", f"No harvest job {job_id}.")
     errored = (HarvestRecord.job_id == job.id) & (HarvestRecord.status == "errored")
