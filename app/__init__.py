@@ -36,6 +36,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 session.rollback()
             session.close()
 
+    @app.before_request
+    def _no_nul_in_path():
+        # No slug, name or id holds a NUL, and PostgreSQL refuses one in a query (a 500): such a path is not found.
+        from flask import abort, request
+
+        if "\x00" in request.path:
+            abort(404)
+
     from app.api import register as register_api
     from app.export import register as register_exports
     from app.i18n import init_app as init_i18n

@@ -271,12 +271,14 @@ def _packages(session: Session, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _find_dataset(session: Session, ref: str) -> Dataset | None:
+    if "\x00" in ref:  # no id or name holds one, and PostgreSQL refuses it in a query
+        return None
     ds = session.get(Dataset, ref) if len(ref) <= 36 else None
     return ds or session.scalar(select(Dataset).where(Dataset.slug == ref))
 
 
 def _find_publisher(session: Session, ref: Any) -> Publisher | None:
-    if not isinstance(ref, str) or not ref.strip():
+    if not isinstance(ref, str) or not ref.strip() or "\x00" in ref:
         return None
     ref = ref.strip()
     pub = session.scalar(select(Publisher).where(Publisher.slug == ref))
