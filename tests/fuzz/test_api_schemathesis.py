@@ -23,7 +23,7 @@ from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import new_record
 from catalog_schema.store import ensure_publisher, save_record
 
-EXAMPLES = 25
+EXAMPLES = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
