@@ -30,6 +30,7 @@ BENCHMARKS = [
     ("Harvest vs raw ckanapi download", ["bench.harvest", "--packages", "5000"]),
     ("Catalog export vs rdflib", ["bench.export"]),
     ("CKAN package_search vs its bare SQL", ["bench.search"]),
+    ("Distributed: one process vs two Celery workers", ["bench.distributed", "--datasets", "5000", "--assess", "500"]),
     ("Load: mixed traffic on gunicorn + PostgreSQL, 100,000 datasets, 50 clients, 2 minutes", ["bench.load"]),
 ]
 #: Seconds one benchmark may run before it is stopped (and reported as stopped).
