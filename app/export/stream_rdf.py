@@ -72,6 +72,8 @@ _NON_NEGATIVE = XSD + "nonNegativeInteger"
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _CHUNK = 64 * 1024
+_IRI_TERMS: dict[str, str] = {}  # value -> its IRI term, or "" when it is no IRI (dcat._IRI)
+_IRI_TERMS_MAX = 4096
 _SHARED_MAX = 50_000  # triples about shared nodes (publishers, licences ...) remembered to avoid repeats
 
 
@@ -206,15 +208,19 @@ class _Triples:
 
     def typed_value(self, pred: str, subject: str, value: str, cls: str, label: str | None = None) -> str:
         """As dcat._typed: <value> typed `cls`, or a labelled blank node when value is no IRI."""
-        if dcatmap._IRI.match(value):
-            obj = iri(value)
-        else:
+        out = self.out
+        obj = _IRI_TERMS.get(value)
+        if obj is None:
+            obj = iri(value) if dcatmap._IRI.match(value) else ""
+            if len(_IRI_TERMS) < _IRI_TERMS_MAX:  # licences, formats, themes ... repeat; URLs fill it once
+                _IRI_TERMS[value] = obj
+        if not obj:
             obj = self.bnode()
-            self.add(obj, RDFS_LABEL, quote(value))
-        self.add(subject, pred, obj)
-        self.add(obj, A, cls)
+            out[obj, RDFS_LABEL, quote(value)] = None
+        out[subject, pred, obj] = None
+        out[obj, A, cls] = None
         if label is not None:
-            self.add(obj, SKOS_PREF, quote(label))
+            out[obj, SKOS_PREF, quote(label)] = None
         return obj
 
     def agent(self, subject: str, pred: str, agent: dict[str, Any], site_url: str) -> None:
