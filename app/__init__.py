@@ -42,6 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from flask import abort, request
 
         if "\x00" in request.path:
+            if request.path.startswith("/api/v1/"):
+                from app.api.errors import error_response
+
+                return error_response(404, "not-found", "Not found: no name or id holds a NUL character")
             abort(404)
 
     from app.api import register as register_api
