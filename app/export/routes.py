@@ -147,8 +147,14 @@ def catalog(ext: str):
             "last": _page_url(ext, last, per_page, raw_since), "total_items": total, "per_page": per_page,
             "next": _page_url(ext, page + 1, per_page, raw_since) if page < last else None,
             "previous": _page_url(ext, page - 1, per_page, raw_since) if page > 1 else None}
-    graph = dcatmap.catalog_to_rdf([to_record(ds) for ds in rows], site_url=_site(), catalog_info=catalog_info(),
-                                   page=info)
+    records = [to_record(ds) for ds in rows]
+    if ext in ("nt", "ttl"):
+        # The streaming writer makes the same graph as rdflib does below, at a small part of the cost
+        # (a Turtle page of 100 datasets took rdflib about 0.7 s of CPU: the slowest request of the portal).
+        body = "".join(stream_rdf.stream_catalog(records, ext, site_url=_site(), catalog_info=catalog_info(),
+                                                 page=info))
+        return Response(body, mimetype=_media(ext))
+    graph = dcatmap.catalog_to_rdf(records, site_url=_site(), catalog_info=catalog_info(), page=info)
     return Response(_serialize(graph, ext), mimetype=_media(ext))
 
 

@@ -472,15 +472,19 @@ class _SharedFilter:
         return out
 
 
-def catalog_header(*, site_url: str, catalog_info: dict[str, Any]) -> tuple[str, list[tuple[str, str, str]]]:
-    """The dcat:Catalog node (title, description, publisher ...): its IRI term and its triples."""
-    graph = dcatmap.catalog_to_rdf([], site_url=site_url, catalog_info=catalog_info)
+def catalog_header(*, site_url: str, catalog_info: dict[str, Any],
+                   page: dict[str, Any] | None = None) -> tuple[str, list[tuple[str, str, str]]]:
+    """The dcat:Catalog node (title, description, publisher ...): its IRI term and its triples.
+
+    `page` (as `dcat.catalog_to_rdf` takes it) adds the Hydra paging node of one catalog page.
+    """
+    graph = dcatmap.catalog_to_rdf([], site_url=site_url, catalog_info=catalog_info, page=page)
     node = next(iter(graph.subjects(rdflib.RDF.type, dcatmap.DCAT.Catalog)))
     return term(node), graph_triples(graph)
 
 
 def stream_catalog(records: Iterable[Record], fmt: str, *, site_url: str, catalog_info: dict[str, Any],
-                   extra: Any = None) -> Iterator[str]:
+                   extra: Any = None, page: dict[str, Any] | None = None) -> Iterator[str]:
     """The whole catalog as N-Triples (`nt`) or Turtle (`ttl`), in chunks of about 64 KB.
 
     Memory stays flat: one dataset's triples at a time, plus a bounded set of shared triples.
@@ -490,7 +494,7 @@ def stream_catalog(records: Iterable[Record], fmt: str, *, site_url: str, catalo
         raise ValueError(f"streaming writes nt or ttl, not {fmt!r}")
     counter = iter(range(1, 1 << 62))
     shared = _SharedFilter()
-    cat, header = catalog_header(site_url=site_url, catalog_info=catalog_info)
+    cat, header = catalog_header(site_url=site_url, catalog_info=catalog_info, page=page)
     has_dataset = T["dcat:dataset"]
     buf: list[str] = [turtle_prefixes() + turtle_blocks(header)] if fmt == "ttl" else [nt_lines(header)]
     size = len(buf[0])
