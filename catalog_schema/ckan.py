@@ -135,7 +135,13 @@ def _text_rule(field: str, key: str) -> Rule:
 
 def _read_tags(v, flags):
     names = []
-    for tag in v.get("tags") or []:
+    tags = v.get("tags")
+    if isinstance(tags, str):
+        tags = [tags]
+    elif tags is not None and not isinstance(tags, list):
+        flags.append(("keywords", tags, "tags is not a list"))  # kept verbatim among the CKAN keys
+        tags = []
+    for tag in tags or []:
         name = tag.get("name") if isinstance(tag, dict) else tag
         if _str(name) and str(name) not in names:
             names.append(str(name))

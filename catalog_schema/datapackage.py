@@ -52,6 +52,27 @@ def _hash(value: Any) -> dict[str, str] | None:
     return {"algorithm": "md5", "value": value}  # the spec's default algorithm
 
 
+_LIST_FIELDS = ("keywords", "x_language", "x_spatial", "x_themes", "contributors")
+
+
+def _seq(descriptor: dict[str, Any], key: str) -> list[Any]:
+    """A list field of the descriptor: a lone string counts as a list of one; anything else that is
+    not a list gives nothing here (and `_flag_not_lists` keeps it, flagged)."""
+    value = descriptor.get(key)
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str) and value:
+        return [value]
+    return []
+
+
+def _flag_not_lists(rec: Record, descriptor: dict[str, Any]) -> None:
+    for key in _LIST_FIELDS:
+        value = descriptor.get(key)
+        if value not in (None, "", []) and not isinstance(value, list | str):
+            flag(rec, key, value, f"{key} must be a list")
+
+
 def from_datapackage(descriptor: dict[str, Any], *, base_url: str | None = None) -> Record:
     """One record from a datapackage.json descriptor.
 
@@ -68,18 +89,23 @@ def from_datapackage(descriptor: dict[str, Any], *, base_url: str | None = None)
         identifier=descriptor.get("id") or descriptor.get("name"),
         title=_text(descriptor.get("title") or descriptor.get("name")),
         description=_text(descriptor.get("description")),
-        keywords=[str(k) for k in descriptor.get("keywords") or [] if k],
+        keywords=[str(k) for k in _seq(descriptor, "keywords") if k],
         version=descriptor.get("version"),
         issued=descriptor.get("created"),
         modified=descriptor.get("x_modified"),
         landing_page=descriptor.get("homepage"),
-        language=list(descriptor.get("x_language") or []),
-        spatial=list(descriptor.get("x_spatial") or []),
+        language=list(_seq(descriptor, "x_language")),
+        spatial=list(_seq(descriptor, "x_spatial")),
         temporal=descriptor.get("x_temporal"),
     )
     if descriptor.get("name"):
         rec["slug"] = str(descriptor["name"]).lower()
-    if descriptor.get("x_publisher"):
+    _flag_not_lists(rec, descriptor)
+    if isinstance(descriptor.get("x_publisher"), str):
+        descriptor = {**descriptor, "x_publisher": {"name": descriptor["x_publisher"]}}
+    if descriptor.get("x_publisher") and not isinstance(descriptor["x_publisher"], dict):
+        flag(rec, "publisher", descriptor["x_publisher"], "x_publisher must be an object or a name")
+    elif descriptor.get("x_publisher"):
         pub = descriptor["x_publisher"]
         rec["publisher"] = {"slug": pub.get("slug"), "name": _text(pub.get("name")), "email": pub.get("email"),
                             "homepage": pub.get("homepage"), "uri": pub.get("uri"), "parent": pub.get("parent"),
@@ -89,13 +115,13 @@ def from_datapackage(descriptor: dict[str, Any], *, base_url: str | None = None)
         rec["frequency"] = code or descriptor["x_frequency"]
         if code is None:
             flag(rec, "frequency", descriptor["x_frequency"], "frequency not in the EU vocabulary")
-    for raw in descriptor.get("x_themes") or []:
+    for raw in _seq(descriptor, "x_themes"):
         code = vocab.theme(raw)
         rec["themes"].append(code or raw)
         if code is None:
             flag(rec, "themes", raw, "theme not in the EU data-theme vocabulary")
     _licence(rec, "license", descriptor.get("licenses"), rec)
-    contributors = descriptor.get("contributors") or []
+    contributors = _seq(descriptor, "contributors")
     contact = next((c for c in contributors if isinstance(c, dict) and c.get("email")), None)
     if contact:
         rec["contact_point"] = {"name": contact.get("title"), "email": contact.get("email"), "url": contact.get("path"),
