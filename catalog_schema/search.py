@@ -354,6 +354,9 @@ class SearchQuery:
     facets: list[str] = field(default_factory=list)
     facet_limit: int = FACET_LIMIT
     include_withdrawn: bool = False
+    #: False skips counting every match (a scan of all of them on a broad filter): `total` is then
+    #: only offset + the ids returned, for callers that want the first page alone.
+    count: bool = True
 
 
 @dataclass
@@ -376,19 +379,21 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
             stmt = stmt.join(match, match.c.id == Dataset.id)
         return stmt.where(*conditions)
 
-    total = session.scalar(filtered(select(func.count()).select_from(Dataset))) or 0
+    total = (session.scalar(filtered(select(func.count()).select_from(Dataset))) or 0) if query.count else None
 
     limit = _int(query.limit, 20, 0, MAX_LIMIT)
     offset = _int(query.offset, None, 0, None)
     if offset is None:
         offset = (_int(query.page, 1, 1, None) - 1) * limit
     page_ids: list[str] = []
-    if limit and offset < total:
+    if limit and (total is None or offset < total):
         relevance = bool(terms) and _sort_key(query.sort, bool(terms)) == "relevance"
         page = filtered(select(Dataset.id), scored=relevance)
         page = page.order_by(*_order(dialect, _sort_key(query.sort, bool(terms))))
         page_ids = list(session.scalars(page.offset(offset).limit(limit)))
 
+    if total is None:
+        total = offset + len(page_ids)
     facets = {}
     wanted = [f for f in FACETS if f in set(_strings(query.facets))]
     facet_limit = _int(query.facet_limit, FACET_LIMIT, 1, 1000)

@@ -219,7 +219,8 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[D
     for field_name, values in (("keyword", keywords), ("theme", themes)):
         if values:
             found = search_mod.search(session, search_mod.SearchQuery(**{field_name: sorted(values)[:100]},
-                                                                      limit=200, sort="-modified"))
+                                                                      limit=200, sort="-modified",
+                                                                      count=False))
             candidates.update(found.ids)
     candidates.discard(ds.id)
     scored = []

@@ -442,3 +442,13 @@ def test_sorting_by_id_is_the_dataset_ids_in_order(session, cat):
     assert [i for page in pages for i in page] == active  # ckanext-harvest's `id asc` paging
     transport = S.search(session, S.SearchQuery(q="transport", sort="id", limit=100)).ids
     assert transport == sorted(transport) and len(transport) >= 3
+
+
+def test_first_page_without_counting_gives_the_same_ids(session, cat):
+    """count=False (related datasets) skips the count of every match but not the page itself."""
+    for query in (dict(q="transport"), dict(sort="id", limit=4, offset=4), dict(keyword=["bus"], sort="-modified")):
+        counted = S.search(session, S.SearchQuery(**query))
+        uncounted = S.search(session, S.SearchQuery(**query, count=False))
+        assert uncounted.ids == counted.ids
+        assert uncounted.total == (query.get("offset") or 0) + len(counted.ids) <= counted.total
+    assert S.search(session, S.SearchQuery(q="transport", offset=500, count=False)).ids == []
