@@ -19,14 +19,12 @@ import pytest
 from sqlalchemy import select
 
 from app.assessment import assess_datasets
-from app.demo import SAMPLES, load_samples
 from app.usage import record_usage
 from catalog_schema import search
-from catalog_schema.models import Assessment, Dataset, Distribution, HarvestJob, HarvestRecord, HarvestSource
+from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
-from tests.quality.test_samples import TYPES
-from tests.support.httpserver import LocalServer
+from tests.support.samples import harvested_samples
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 WEEK_BEFORE = NOW - dt.timedelta(days=7)
@@ -36,20 +34,10 @@ XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 @pytest.fixture
 def catalog(runtime, app):
-    with LocalServer() as files:
-        root = SAMPLES / "files"
-        for path in root.rglob("*"):
-            if path.is_file():
-                files.add_file("/" + path.relative_to(root).as_posix(), path, TYPES.get(path.suffix, "text/plain"))
-        summaries = load_samples(runtime)
+    with harvested_samples(runtime) as (files, summaries):
         assert all(s["status"] == "finished" for s in summaries.values()), summaries
         base = files.url("/")
         with runtime.sessionmaker() as session:
-            for dist in session.scalars(select(Distribution)):
-                for key in ("download_url", "access_url"):
-                    value = getattr(dist, key)
-                    if value and value.startswith("http://127.0.0.1:5001/"):
-                        setattr(dist, key, base + value[len("http://127.0.0.1:5001/"):])
             rec = new_record(slug="markup-title", title={"zh": XSS, "en": XSS}, license="CC-BY-4.0",
                              publisher={"slug": "markup-dept", "name": {"en": XSS, "zh": XSS}},
                              distributions=[new_distribution(format="CSV", download_url=base + "nowhere.csv")])

@@ -19,15 +19,14 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from app.assessment import assess_datasets
-from app.demo import SAMPLES, load_samples
+from app.demo import SAMPLES
 from app.usage import record_usage
 from catalog_schema import search, vocab
-from catalog_schema.models import Dataset, Distribution, Publisher, UsageCounter
+from catalog_schema.models import Dataset, Publisher, UsageCounter
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
 from quality.findings import FINDING_TYPES
-from tests.quality.test_samples import TYPES
-from tests.support.httpserver import LocalServer
+from tests.support.samples import harvested_samples
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 XSS = "<script>alert(1)</script>"
@@ -44,20 +43,10 @@ def app_config(app_config):
 @pytest.fixture
 def catalog(runtime, app):
     """The samples harvested and assessed (files on a local server), a dataset titled with markup, and downloads."""
-    with LocalServer() as files:
-        root = SAMPLES / "files"
-        for path in root.rglob("*"):
-            if path.is_file():
-                files.add_file("/" + path.relative_to(root).as_posix(), path, TYPES.get(path.suffix, "text/plain"))
-        summaries = load_samples(runtime)
+    with harvested_samples(runtime) as (files, summaries):
         assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
         base = files.url("/")
         with runtime.sessionmaker() as session:
-            for dist in session.scalars(select(Distribution)):
-                for key in ("download_url", "access_url"):
-                    value = getattr(dist, key)
-                    if value and value.startswith("http://127.0.0.1:5001/"):
-                        setattr(dist, key, base + value[len("http://127.0.0.1:5001/"):])
             rec = new_record(slug="markup-title", title={"zh": XSS, "en": XSS}, description={"en": XSS},
                              keywords=[XSS, "公交"], themes=["TRAN"], license="CC-BY-4.0",
                              publisher={"slug": "markup-dept", "name": {"en": XSS}},

@@ -11,35 +11,21 @@ import pytest
 from sqlalchemy import select
 
 from app.assessment import assess_datasets, assessment_document, latest_assessment, run_catalog_checks
-from app.demo import SAMPLES, load_samples
-from catalog_schema.models import Dataset, Distribution
-from tests.support.httpserver import LocalServer
+from app.demo import SAMPLES
+from catalog_schema.models import Dataset
+from tests.support.samples import harvested_samples
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
-TYPES = {".csv": "text/csv", ".json": "application/json", ".geojson": "application/geo+json",
-         ".xml": "application/xml", ".ttl": "text/turtle", ".pdf": "application/pdf",
-         ".xls": "application/vnd.ms-excel", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @pytest.fixture
 def assessed(runtime):
     """The samples harvested and assessed, with the department files on a server of the test's own."""
-    with LocalServer() as files:
-        root = SAMPLES / "files"
-        for path in root.rglob("*"):
-            if path.is_file():
-                files.add_file("/" + path.relative_to(root).as_posix(), path, TYPES.get(path.suffix, "text/plain"))
-        summaries = load_samples(runtime)
+    with harvested_samples(runtime) as (files, summaries):
         assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
         base = files.url("/")
         with runtime.sessionmaker() as session:
-            for dist in session.scalars(select(Distribution)):
-                for key in ("download_url", "access_url"):
-                    value = getattr(dist, key)
-                    if value and value.startswith("http://127.0.0.1:5001/"):
-                        setattr(dist, key, base + value[len("http://127.0.0.1:5001/"):])
             session.commit()
             ids = list(session.scalars(select(Dataset.id)))
         assess_datasets(runtime, ids, now=NOW)
