@@ -156,6 +156,9 @@ class Dataset(Base):
         Timestamp, default=utcnow, doc="when the catalog's copy last changed (CKAN metadata_modified)"
     )
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The tombstone of a withdrawn dataset: why, and the dataset (slug) or URL that replaces it.
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    successor: Mapped[str | None] = mapped_column(Text)
 
     publisher: Mapped[Publisher | None] = relationship(back_populates="datasets")
     source: Mapped[HarvestSource | None] = relationship()
@@ -211,8 +214,22 @@ class Distribution(Base):
     last_checked: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     stars: Mapped[int | None] = mapped_column(Integer)
+    # Personal data in the archived copy, as the last profile found it: {"sha256": the archive hash it
+    # describes, "checked_at": iso8601, "columns": {column: {kind: count}}}. None: never scanned.
+    # The serving gate reads it (a copy whose sha256 is not the one scanned is not served).
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     dataset: Mapped[Dataset] = relationship(back_populates="distributions")
+
+
+class DatasetSlug(Base):
+    """A slug a dataset was known by before a rename: the old URL answers 301 to the new one."""
+
+    __tablename__ = "dataset_slugs"
+
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class HarvestJob(Base):
