@@ -16,7 +16,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog_schema.models import Dataset, Distribution, Publisher, new_uuid, utcnow
+from catalog_schema.models import (
+    DATASET_STATES,
+    AuditEvent,
+    Dataset,
+    DatasetSlug,
+    Distribution,
+    HarvestSource,
+    Publisher,
+    new_uuid,
+    utcnow,
+)
 from catalog_schema.record import DATASET_DEFAULTS, Record, content_hash, new_record, pick_text
 
 # record key -> Dataset column, where the names differ.
@@ -164,6 +174,76 @@ def publisher_to_agent(pub: Publisher | None) -> dict[str, Any] | None:
     }
 
 
+def add_audit_event(session: Session, **fields: Any) -> AuditEvent:
+    """One row of the audit log (the services decide what goes in it)."""
+    event = AuditEvent(**fields)
+    session.add(event)
+    return event
+
+
+#: The archive evidence of a distribution (what its last check or upload found), by column.
+EVIDENCE_COLUMNS = ("check_status", "http_status", "check_error", "final_url", "detected_format",
+                    "detected_media_type", "detected_encoding", "archive_size", "archive_hash", "archive_path",
+                    "etag", "last_modified_header", "first_failure", "last_success", "last_checked",
+                    "failure_count", "stars")
+
+
+def set_evidence(row: Distribution, **evidence: Any) -> None:
+    """Set a distribution's archive evidence (only the columns of EVIDENCE_COLUMNS)."""
+    unknown = set(evidence) - set(EVIDENCE_COLUMNS)
+    if unknown:
+        raise ValueError(f"not evidence columns: {', '.join(sorted(unknown))}")
+    for key, value in evidence.items():
+        setattr(row, key, value)
+
+
+def set_lifecycle(ds: Dataset, state: str, *, reason: str | None = None, successor: str | None = None) -> None:
+    """Move a dataset to `state` (active, draft, withdrawn, deleted), keeping its tombstone facts."""
+    if state not in DATASET_STATES:
+        raise ValueError(f"unknown dataset state {state!r}")
+    ds.state = state
+    if state == "withdrawn":
+        ds.withdrawn_at = utcnow()
+        ds.withdrawn_reason, ds.successor = reason, successor
+    elif state in ("active", "draft"):
+        ds.withdrawn_at = ds.withdrawn_reason = ds.successor = None
+    ds.modified_at = utcnow()
+
+
+def set_extras(ds: Dataset, key: str, value: Any) -> None:
+    """Set one key of the platform's own part of a dataset's extras (publishing decisions)."""
+    extras = dict(ds.extras or {})
+    extras[key] = value
+    ds.extras = extras
+    ds.content_hash = content_hash(to_record(ds))
+    ds.modified_at = utcnow()
+
+
+def rename_dataset(session: Session, ds: Dataset, new_slug: str) -> None:
+    """Give `ds` the slug `new_slug`, keeping the old one in dataset_slugs (it answers 301 from then on).
+    The caller checked that `new_slug` is free; an old slug of this dataset taken back leaves the history."""
+    old = ds.slug
+    mine = session.get(DatasetSlug, new_slug)
+    if mine is not None and mine.dataset_id == ds.id:
+        session.delete(mine)
+    if session.get(DatasetSlug, old) is None:
+        session.add(DatasetSlug(slug=old, dataset_id=ds.id, changed_at=utcnow()))
+    ds.slug = new_slug
+    ds.modified_at = utcnow()
+    session.flush()
+
+
+def detach_from_source(source: HarvestSource, ds: Dataset) -> None:
+    """The source stops updating `ds`: its remote id goes on the source's `detached` list."""
+    config = dict(source.config or {})
+    detached = list(config.get("detached") or [])
+    if ds.remote_id and ds.remote_id not in detached:
+        detached.append(ds.remote_id)
+    config["detached"] = detached
+    source.config = config
+    ds.source_id = None
+
+
 def find_dataset(session: Session, record: Record, source_id: int | None = None,
                  remote_id: str | None = None) -> Dataset | None:
     if source_id is not None and remote_id is not None:
@@ -230,15 +310,18 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
     for position, rec in enumerate(dists):
         rid = rec.get("id")
         url = rec.get("download_url") or rec.get("access_url")
-        row = (by_id.get(rid) if rid else None) or (by_remote.get(rid) if rid else None) or by_url.get(url)
+        own = rec.get("catalog_id")
+        row = ((by_id.get(own) if own else None) or (by_id.get(rid) if rid else None)
+               or (by_remote.get(rid) if rid else None) or by_url.get(url))
         if row is None or row in kept:
-            row = Distribution(id=new_uuid())
-            row.remote_id = rid
+            fresh = own and own not in by_id and session.get(Distribution, own) is None
+            row = Distribution(id=own if fresh else new_uuid())
+            row.remote_id = rid if rid != row.id else None
             ds.distributions.append(row)
         row.position = position
         for key, column in _DISTRIBUTION_COLUMNS.items():
             setattr(row, column, rec.get(key))
-        row.remote_id = rid if rid is not None else row.remote_id
+        row.remote_id = rid if rid is not None and rid != row.id else row.remote_id
         kept.append(row)
     for row in existing:
         if row not in kept:

@@ -243,7 +243,7 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
     """Import a batch in one transaction (fast); if the database refuses any of it, redo it one record
     per transaction so that only the bad record becomes an error row."""
     prepared, seen_here = [], set()
-    # Records the publisher detached from this source (app/publishing.py `detach`) are its own now.
+    # Records the publisher detached from this source (app.services.datasets.detach) are its own now.
     detached = set(harvester.config.get("detached") or [])
     for item in items:
         if item.remote_id in seen_here:  # a source listing one id twice: count it once

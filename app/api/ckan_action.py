@@ -35,11 +35,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import auth
 from app.api import ckan_query
-from app.publishing import keep_platform_extras
 from catalog_schema import ckan, search, vocab
-from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User, utcnow
+from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User
 from catalog_schema.record import pick_text
-from catalog_schema.store import publisher_to_agent, save_record, to_record
+from catalog_schema.store import publisher_to_agent, to_record
 
 bp = Blueprint("api_ckan_action", __name__)
 
@@ -556,34 +555,55 @@ def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher) -> dict:
     return rec
 
 
-def _check_name(session: Session, name: Any, own_id: str | None = None) -> str:
+def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
         raise invalid({"name": ["Missing value"]})
     if not _NAME.match(name):
         raise invalid({"name": ["Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"]})
-    taken = session.scalar(select(Dataset.id).where(Dataset.slug == name))
-    if taken is not None and taken != own_id:
-        raise invalid({"name": ["That URL is already in use."]})
     return name
 
 
-def _audit(session: Session, user: User, action: str, ds: Dataset, before: dict | None, after: dict | None) -> None:
-    from app.publishing import audit
+def _actor(session: Session, user: User):
+    from app.services.context import Actor, Runtime
 
-    audit(session, user, f"ckan.{action}", ds, before, after, via="ckan_action", ip=request.remote_addr)
+    runtime = Runtime(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
+    return Actor(session, user, "ckan_action", runtime=runtime, ip=request.remote_addr, lang="en")
 
 
-def _save(session: Session, user: User, action: str, rec: dict, ds: Dataset | None, before: dict | None) -> Dataset:
-    ds, _outcome = save_record(session, rec, dataset=ds)
-    ds.modified_at = utcnow()
-    search.index_dataset(session, ds)
-    _audit(session, user, action, ds, before, to_record(ds))
-    session.commit()
-    return ds
+def _call(session: Session, user: User, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a service as the token's user; a refusal becomes the error CKAN would answer with."""
+    from app.services.errors import ServiceError
+
+    actor = _actor(session, user)
+    try:
+        return service(actor, *args, **kwargs)
+    except ServiceError as exc:
+        session.rollback()
+        raise _ckan_error(exc) from exc
+    finally:
+        actor.runtime.close()
+
+
+def _ckan_error(exc) -> ActionError:
+    from app.services.errors import UploadRejected
+
+    if isinstance(exc, UploadRejected):
+        exc.detail.setdefault("field", "upload")
+    if exc.status == 403:
+        return denied(exc.message)
+    if exc.status == 404:
+        return not_found(exc.message)
+    if exc.status == 413:
+        return ActionError(413, "Validation Error", exc.message, upload=[exc.message], code=exc.code)
+    field = exc.detail.get("field") or {"pii-blocked": "resources"}.get(exc.code, "__junk")
+    extra = {k: v for k, v in exc.detail.items() if k != "field"}
+    return ActionError(409, "Validation Error", exc.message, **{field: [exc.message]}, code=exc.code, **extra)
 
 
 def _existing_for_write(session: Session, params: dict, user: User, what: str) -> Dataset:
-    ds = _find_dataset(session, _id_param(params, "id", "name"))
+    from app.services import access
+
+    ds = access.find_dataset(session, _id_param(params, "id", "name"))
     if ds is None or ds.state == "deleted":
         raise not_found()
     _require_edit(session, user, ds.publisher, what)
@@ -594,10 +614,14 @@ def _existing_for_write(session: Session, params: dict, user: User, what: str) -
 
 
 def package_create(session: Session, params: dict, user: User) -> dict[str, Any]:
-    """Create a dataset in an organization the token's user may edit (name and owner_org required)."""
+    """Create a dataset in an organization the token's user may edit (name and owner_org required). Its
+    resources are checked as a draft is before publishing: personal data in a file refuses the whole
+    package (Validation Error), and nothing is created."""
+    from app.services import datasets
+
     pub = _target_publisher(session, params, user, None)
     _require_edit(session, user, pub, "create a dataset in")
-    name = _check_name(session, params.get("name"))
+    name = _check_name(params.get("name"))
     ds_id = params.get("id")
     if isinstance(ds_id, str) and _UUID.match(ds_id):
         if session.get(Dataset, ds_id) is not None:
@@ -605,20 +629,19 @@ def package_create(session: Session, params: dict, user: User) -> dict[str, Any]
     else:
         ds_id = str(uuid.uuid4())
     rec = _record_for(params, ds_id, name, pub)
-    ds = _save(session, user, "package_create", rec, None, None)
+    ds = _call(session, user, datasets.save_package, rec, publisher=pub, action="package_create")
     return package_show(session, {"id": ds.id}, user)
 
 
 def _update(session: Session, user: User, action: str, ds: Dataset, data: dict) -> dict[str, Any]:
-    before = to_record(ds)
+    from app.services import datasets
+
     pub = _target_publisher(session, data, user, ds.publisher)
     if pub is not ds.publisher:
         _require_edit(session, user, pub, "move a dataset to")
-    name = _check_name(session, data.get("name") or ds.slug, ds.id)
-    rec = keep_platform_extras(ds, _record_for(data, ds.id, name, pub))
-    if ds.state == "draft":  # a draft is published through its pre-publication check (app/publishing.py) only
-        rec["state"] = "draft"
-    ds = _save(session, user, action, rec, ds, before)
+    name = _check_name(data.get("name") or ds.slug)
+    rec = _record_for(data, ds.id, name, pub)
+    ds = _call(session, user, datasets.save_package, rec, dataset=ds, publisher=pub, action=action)
     return package_show(session, {"id": ds.id}, user)
 
 
@@ -631,68 +654,131 @@ def package_update(session: Session, params: dict, user: User) -> dict[str, Any]
     return _update(session, user, "package_update", ds, data)
 
 
+def _current(ds: Dataset) -> dict[str, Any]:
+    current = package_dict(ds, None)
+    current.pop("organization", None)
+    return current
+
+
 def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Change only the given keys of a dataset."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
-    current = package_dict(ds, None)
-    current.pop("organization", None)
     patch = {k: v for k, v in params.items() if k != "id"}
-    return _update(session, user, "package_patch", ds, {**current, **patch})
+    return _update(session, user, "package_patch", ds, {**_current(ds), **patch})
+
+
+def package_owner_org_update(session: Session, params: dict, user: User) -> None:
+    """Move a dataset to another organization (the user must edit both)."""
+    ds = _existing_for_write(session, params, user, "edit datasets of")
+    org = params.get("organization_id") or params.get("owner_org")
+    if not org:
+        raise invalid({"organization_id": ["Missing value"]})
+    _update(session, user, "package_owner_org_update", ds, {**_current(ds), "owner_org": org})
+    return None
 
 
 def package_delete(session: Session, params: dict, user: User) -> None:
-    """Mark a dataset deleted: it leaves search, lists and package_show (for all but its editors)."""
+    """A sysadmin deletes a dataset (it answers 404 from then on); a publisher's admin or editor withdraws
+    it (kept, answered with a tombstone, restorable), as the publish pages do."""
+    from app.services import datasets
+
     ds = _existing_for_write(session, params, user, "delete datasets of")
-    before = to_record(ds)
-    ds.state = "deleted"
-    ds.modified_at = utcnow()
-    search.index_dataset(session, ds)
-    _audit(session, user, "package_delete", ds, before, to_record(ds))
-    session.commit()
+    if user.is_sysadmin:
+        _call(session, user, datasets.delete, ds, action="ckan.package_delete")
+    elif ds.state == "active":
+        _call(session, user, datasets.withdraw, ds, reason=params.get("reason"), action="ckan.package_delete")
+    else:
+        raise invalid({"state": [f"dataset {ds.slug} is {ds.state}: only a sysadmin may delete it"]})
     return None
+
+
+def _upload_part():
+    upload = request.files.get("upload")
+    if upload is None or not upload.filename:
+        raise invalid({"upload": ["Send the file as the multipart part named 'upload'"]})
+    return upload
+
+
+def _declared_length() -> int | None:
+    return max(0, (request.content_length or 0) - 65536) or None
+
+
+def _resource_fields(params: dict) -> dict[str, Any]:
+    fields = {"title": params.get("name"), "description": params.get("description"), "format": params.get("format")}
+    return {k: v for k, v in fields.items() if isinstance(v, str)}
 
 
 def resource_create(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Add a resource to a dataset: a URL, or a file uploaded as the multipart part `upload` (stored in
-    the archive, capped, sniffed and vetted as on the publish page: app/publishing.py)."""
+    the archive, capped, sniffed and vetted as on the publish page). On a published dataset the file is
+    checked at once; personal data in it is withheld from the public (HTTP 451) until an admin overrides."""
+    from app.services import distributions
+
     ref = params.get("package_id")
     if not isinstance(ref, str) or not ref:
         raise invalid({"package_id": ["Missing value"]})
+    ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
+    fields = _resource_fields(params)
     if request.files:
-        return _resource_upload(session, params, user, ref)
-    url = params.get("url")
-    if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
-        raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
-    ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
-    current = package_dict(ds, None)
-    current.pop("organization", None)
-    resource = {k: v for k, v in params.items() if k not in ("package_id", "upload")}
-    current["resources"] = [*current["resources"], resource]
-    pkg = _update(session, user, "resource_create", ds, current)
-    return pkg["resources"][-1]
+        upload = _upload_part()
+        row = _call(session, user, distributions.add_upload, ds, upload.stream, upload.filename,
+                    title=fields.get("title"), declared_length=_declared_length(), site_url=_site(),
+                    action="ckan.resource_create")
+    else:
+        url = params.get("url")
+        if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
+            raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
+        row = _call(session, user, distributions.add_link, ds, url.strip(), title=fields.get("title"),
+                    format=fields.get("format"), action="ckan.resource_create")
+    return resource_show(session, {"id": row.id}, user)
 
 
-def _resource_upload(session: Session, params: dict, user: User, ref: str) -> dict[str, Any]:
-    from app import publishing
+def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dataset, Distribution]:
+    row = _find_resource(session, _id_param(params, "id"))
+    if row is None:
+        raise not_found("Resource was not found.")
+    ds = _existing_for_write(session, {"id": row.dataset_id}, user, "edit datasets of")
+    return ds, row
 
-    upload = request.files.get("upload")
-    if upload is None or not upload.filename:
-        raise invalid({"upload": ["Send the file as the multipart part named 'upload'"]})
-    ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
-    settings = current_app.config["OPENDATA"]
-    try:
-        stored = publishing.store_upload(upload.stream, upload.filename, settings["ARCHIVE_DIR"],
-                                         max_bytes=int(settings["MAX_UPLOAD_BYTES"]),
-                                         declared_length=max(0, (request.content_length or 0) - 65536) or None)
-        publishing.add_upload(session, user, ds, stored, site_url=_site(), title=params.get("name") or None,
-                              lang="en", via="ckan_action", ip=request.remote_addr)
-    except publishing.PublishError as exc:
-        raise invalid({"upload": [exc.message]}) from exc
-    if ds.state in search.INDEXED_STATES:
-        search.index_dataset(session, ds)
-    session.commit()
-    pkg = package_show(session, {"id": ds.id}, user)
-    return pkg["resources"][-1]
+
+def _resource_change(session: Session, params: dict, user: User, *, whole: bool, action: str) -> dict[str, Any]:
+    from app.services import distributions
+
+    ds, row = _resource_for_write(session, params, user)
+    fields = _resource_fields(params)
+    if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
+        fields = {"title": fields.get("title") or "", "description": fields.get("description") or "",
+                  **({"format": fields["format"]} if fields.get("format") else {})}
+    kwargs: dict[str, Any] = {"fields": {k: v for k, v in fields.items() if v or k == "description"},
+                              "action": f"ckan.{action}"}
+    if request.files:
+        upload = _upload_part()
+        kwargs.update(stream=upload.stream, filename=upload.filename, declared_length=_declared_length(),
+                      site_url=_site())
+    elif isinstance(params.get("url"), str) and params["url"].strip() != (row.download_url or row.access_url):
+        kwargs["url"] = params["url"].strip()
+    row = _call(session, user, distributions.replace, ds, row.id, **kwargs)
+    return resource_show(session, {"id": row.id}, user)
+
+
+def resource_update(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Replace a resource's metadata, URL or uploaded file (its id stays). A new file is checked as an added
+    one is."""
+    return _resource_change(session, params, user, whole=True, action="resource_update")
+
+
+def resource_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Change only the given keys of a resource (name, description, format, url, or a new upload)."""
+    return _resource_change(session, params, user, whole=False, action="resource_patch")
+
+
+def resource_delete(session: Session, params: dict, user: User) -> None:
+    """Take a resource out of its dataset."""
+    from app.services import distributions
+
+    ds, row = _resource_for_write(session, params, user)
+    _call(session, user, distributions.remove, ds, row.id, action="ckan.resource_delete")
+    return None
 
 
 ACTIONS: dict[str, Callable[..., Any]] = {
@@ -700,7 +786,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
                             group_list, tag_list, license_list, resource_show, status_show, help_show)
 }
 WRITES: dict[str, Callable[..., Any]] = {
-    f.__name__: f for f in (package_create, package_update, package_patch, package_delete, resource_create)
+    f.__name__: f for f in (package_create, package_update, package_patch, package_delete, package_owner_org_update,
+                            resource_create, resource_update, resource_patch, resource_delete)
 }
 
 

@@ -32,7 +32,7 @@ CODES = {
     503: "unavailable",
 }
 
-# Codes of refused publishing writes (app/publishing.py): why a dataset or a file was not taken.
+# Codes of refused changes (app/services/errors.py): why a dataset or a file was not taken.
 PUBLISH_CODES = {"harvested", "pii-blocked", "no-distributions", "rejected-file", "html-not-data", "zip-bomb",
                  "xml-entities", "empty"}
 

@@ -16,6 +16,8 @@ import json
 import logging
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,7 +32,7 @@ from app.api.errors import ApiError
 from app.api.openapi import Param, Registry, build_document, parse_args
 from app.api.rest_schemas import SCHEMAS
 from app.assessment import assessment_document, latest_assessment, publisher_table
-from app.publishing import PublishError
+from app.services.errors import ServiceError
 from app.usage import record_usage, usage_series
 from catalog_schema import search as search_mod
 from catalog_schema.models import (
@@ -522,12 +524,12 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 UPLOAD_SLACK = 64 * 1024  # multipart framing and form fields beside the file
 
 
-def _publish_error(exc: PublishError) -> Response:
+def _service_error(exc: ServiceError) -> Response:
     db_session().rollback()
     return errors.error_response(exc.status, exc.code, exc.message)
 
 
-bp.register_error_handler(PublishError, _publish_error)
+bp.register_error_handler(ServiceError, _service_error)
 
 
 def _token_user():
@@ -556,10 +558,20 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _assessor():
-    from app.publishing import Assessor
+def _actor(user, lang: str = "zh") -> Any:
+    from app.services.context import Actor, Runtime
 
-    return Assessor(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
+    runtime = Runtime(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
+    return Actor(db_session(), user, "rest", runtime=runtime, ip=request.remote_addr, lang=lang)
+
+
+@contextmanager
+def _acting(user, lang: str = "zh") -> Iterator[Any]:
+    actor = _actor(user, lang)
+    try:
+        yield actor
+    finally:
+        actor.runtime.close()
 
 
 def _lang(data: dict[str, Any]) -> str:
@@ -567,7 +579,7 @@ def _lang(data: dict[str, Any]) -> str:
 
 
 def _publish_doc(ds: Dataset, check: dict[str, Any] | None = None) -> dict[str, Any]:
-    from app.publishing import is_upload
+    from app.services.uploads import is_upload
 
     doc = {"id": ds.id, "slug": ds.slug, "state": ds.state, "title": dict(ds.title or {}),
            "publisher": ds.publisher.slug if ds.publisher else None, "licence": ds.license_id,
@@ -588,17 +600,10 @@ def _check_doc(check: dict[str, Any]) -> dict[str, Any]:
 
 
 def _editable(slug: str, *, write: bool = True):
-    from app import publishing
+    from app.services import access
 
     user = _token_user()
-    return user, publishing.dataset_for_edit(db_session(), user, _clean_key(slug, "dataset"), write=write)
-
-
-def _assess_published(ds_id: str, assessor) -> None:
-    try:
-        assessor.assess([ds_id])
-    finally:
-        assessor.close()
+    return user, access.dataset_for_edit(db_session(), user, _clean_key(slug, "dataset"), write=write)
 
 
 @api.endpoint("/datasets", summary="Create a dataset (a draft, or published at once)", response="PublishResult",
@@ -609,30 +614,19 @@ def _assess_published(ds_id: str, assessor) -> None:
                           "uploaded afterwards to .../distributions. With `publish: true` the dataset is "
                           "published at once (refused, and nothing created, when the check blocks it).")
 def dataset_create():
-    from app import publishing
+    from app.services import datasets
+    from app.services.fields import EDITABLE
 
     user = _token_user()
     data = _body()
-    session = db_session()
-    fields = {k: v for k, v in data.items() if k in publishing.EDITABLE}
-    ds = publishing.create_dataset(session, user, data.get("publisher"), fields, slug=data.get("name"),
-                                   lang=_lang(data), via="rest", ip=request.remote_addr)
-    for dist in data.get("distributions") or []:
-        if not isinstance(dist, dict):
-            raise ApiError(400, "bad-request", "Each distribution must be an object {url, title, format}.")
-        publishing.add_url_distribution(session, user, ds, str(dist.get("url") or ""), title=dist.get("title"),
-                                        format=dist.get("format"), lang=_lang(data), via="rest",
-                                        ip=request.remote_addr)
-    check = None
-    if data.get("publish"):
-        assessor = _assessor()
-        check = publishing.prepublication_check(session, ds, **assessor.check_kwargs())
-        publishing.publish(session, user, ds, check=check, via="rest", ip=request.remote_addr)
-        session.commit()
-        _assess_published(ds.id, assessor)
-        session.refresh(ds)
-    session.commit()
-    resp = jsonify(_publish_doc(ds, check))
+    fields = {k: v for k, v in data.items() if k in EDITABLE}
+    links = data.get("distributions") or []
+    if not isinstance(links, list):
+        raise ApiError(400, "bad-request", "distributions must be a list of objects {url, title, format}.")
+    with _acting(user, _lang(data)) as actor:
+        ds = datasets.create(actor, data.get("publisher"), fields, slug=data.get("name"), links=links,
+                             publish_now=bool(data.get("publish")))
+    resp = jsonify(_publish_doc(ds, actor.check))
     resp.status_code = 201
     resp.headers["Location"] = _url(".dataset_check", slug=ds.slug)
     return resp
@@ -641,19 +635,19 @@ def dataset_create():
 @api.endpoint("/datasets/<slug>", summary="Change a dataset's metadata", response="PublishResult",
               tag="publishing", methods=("PATCH",), body={"application/json": "DatasetWrite"},
               errors=WRITE_ERRORS, auth=True,
-              description="Only the fields given change. Harvested datasets are read-only (403 'harvested') "
-                          "until an admin of the publisher detaches them.")
+              description="Only the fields given change; `name` renames the dataset (its old URL answers 301 "
+                          "from then on). Harvested datasets are read-only (403 'harvested') until an admin of "
+                          "the publisher detaches them.")
 def dataset_patch(slug: str):
-    from app import publishing
+    from app.services import datasets
 
     user, ds = _editable(slug)
     data = _body()
-    fields = {k: v for k, v in data.items() if k not in ("lang",)}
-    publishing.update_dataset(db_session(), user, ds, fields, lang=_lang(data), via="rest", ip=request.remote_addr)
-    db_session().commit()
-    if ds.state == "active":  # a published dataset that changed is assessed again at once
-        _assess_published(ds.id, _assessor())
-        db_session().refresh(ds)
+    fields = {k: v for k, v in data.items() if k not in ("lang", "name")}
+    with _acting(user, _lang(data)) as actor:
+        if data.get("name") and data["name"] != ds.slug:
+            datasets.rename(actor, ds, data["name"])
+        datasets.update(actor, ds, fields)
     return jsonify(_publish_doc(ds))
 
 
@@ -664,12 +658,13 @@ def dataset_patch(slug: str):
               description="JSON {url, title, format} links a file on the web; multipart/form-data with a "
                           "`file` part uploads one (capped at OPENDATA_MAX_UPLOAD_BYTES while it streams, its "
                           "format sniffed from the bytes). HTML pages, zip bombs and office files declaring XML "
-                          "entities are refused (400 with code html-not-data, zip-bomb or xml-entities).")
+                          "entities are refused (400 with code html-not-data, zip-bomb or xml-entities). On a "
+                          "published dataset the new file is checked at once: personal data in it is withheld "
+                          "from the public (HTTP 451) until an admin of the publisher overrides.")
 def dataset_distributions(slug: str):
-    from app import publishing
+    from app.services import distributions
 
     user, ds = _editable(slug)
-    session = db_session()
     if request.mimetype == "multipart/form-data":
         cap = int(setting("MAX_UPLOAD_BYTES"))
         if request.content_length is not None and request.content_length > cap + UPLOAD_SLACK:
@@ -679,19 +674,13 @@ def dataset_distributions(slug: str):
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ApiError(400, "bad-request", "Send the file as the multipart part named 'file'.")
-        stored = publishing.store_upload(upload.stream, upload.filename, setting("ARCHIVE_DIR"), max_bytes=cap)
-        publishing.add_upload(session, user, ds, stored, site_url=str(setting("SITE_URL")),
-                              title=request.form.get("title") or None, lang=_lang(request.form), via="rest",
-                              ip=request.remote_addr)
+        with _acting(user, _lang(request.form)) as actor:
+            distributions.add_upload(actor, ds, upload.stream, upload.filename,
+                                     title=request.form.get("title") or None)
     else:
         data = _body()
-        publishing.add_url_distribution(session, user, ds, str(data.get("url") or ""), title=data.get("title"),
-                                        format=data.get("format"), lang=_lang(data), via="rest",
-                                        ip=request.remote_addr)
-    session.commit()
-    if ds.state == "active":
-        _assess_published(ds.id, _assessor())
-        session.refresh(ds)
+        with _acting(user, _lang(data)) as actor:
+            distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"))
     resp = jsonify(_publish_doc(ds))
     resp.status_code = 201
     return resp
@@ -703,40 +692,30 @@ def dataset_distributions(slug: str):
                           "published (the same assessment the catalog then stores), a preview of the first "
                           "rows of each table, and what blocks publishing (personal data not overridden).")
 def dataset_check(slug: str):
-    from app import publishing
+    from app.services import check
 
-    _user, ds = _editable(slug, write=False)
-    assessor = _assessor()
-    try:
-        check = publishing.prepublication_check(db_session(), ds, **assessor.check_kwargs())
-    finally:
-        assessor.close()
+    user, ds = _editable(slug, write=False)
+    with _acting(user) as actor:
+        result = check.prepublication_check(db_session(), ds, **actor.check_kwargs())
     db_session().commit()  # the link checks' evidence
-    resp = jsonify(_check_doc(check))
+    resp = jsonify(_check_doc(result))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
 def _state_change(slug: str, action: str):
-    from app import publishing
+    from app.services import datasets
 
     user, ds = _editable(slug)
-    session = db_session()
-    assessor = _assessor()
-    try:
+    data = request.get_json(silent=True) if request.is_json else None
+    data = data if isinstance(data, dict) else {}
+    with _acting(user) as actor:
         if action == "withdraw":
-            publishing.withdraw(session, user, ds, via="rest", ip=request.remote_addr)
-            session.commit()
+            datasets.withdraw(actor, ds, reason=data.get("reason"), successor=data.get("successor"))
             return jsonify(_publish_doc(ds))
-        check = publishing.prepublication_check(session, ds, **assessor.check_kwargs())
-        change = publishing.publish if action == "publish" else publishing.restore
-        change(session, user, ds, check=check, via="rest", ip=request.remote_addr)
-        session.commit()
-        assessor.assess([ds.id])
-        session.refresh(ds)
-        return jsonify(_publish_doc(ds, check))
-    finally:
-        assessor.close()
+        change = datasets.publish if action == "publish" else datasets.restore
+        result = change(actor, ds)
+    return jsonify(_publish_doc(ds, result))
 
 
 @api.endpoint("/datasets/<slug>/publish", summary="Publish a draft: it becomes active, searchable and assessed",
@@ -749,7 +728,8 @@ def dataset_publish(slug: str):
 
 @api.endpoint("/datasets/<slug>/withdraw", summary="Withdraw a published dataset (kept, hidden, restorable)",
               response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
-              auth=True)
+              auth=True, description="An optional JSON body {reason, successor} fills the tombstone the "
+                                     "dataset answers with from then on (HTTP 410).")
 def dataset_withdraw(slug: str):
     return _state_change(slug, "withdraw")
 
@@ -766,17 +746,12 @@ def dataset_restore(slug: str):
               description="Admins of the publisher and sysadmins only (editors get 403). The reason is kept on "
                           "the dataset and in the audit log.")
 def dataset_pii_override(slug: str):
-    from app import publishing
+    from app.services import gate
 
     user, ds = _editable(slug)
     data = _body()
-    assessor = _assessor()
-    try:
-        publishing.override_pii(db_session(), user, ds, str(data.get("reason") or ""), via="rest",
-                                ip=request.remote_addr, **assessor.check_kwargs())
-    finally:
-        assessor.close()
-    db_session().commit()
+    with _acting(user) as actor:
+        gate.override_pii(actor, ds, str(data.get("reason") or ""))
     return jsonify(_publish_doc(ds))
 
 
@@ -785,11 +760,11 @@ def dataset_pii_override(slug: str):
               auth=True, description="Admins of the publisher and sysadmins only. The source stops updating "
                                      "the dataset; its publisher's editors may then edit it.")
 def dataset_detach(slug: str):
-    from app import publishing
+    from app.services import datasets
 
     user, ds = _editable(slug, write=False)
-    publishing.detach(db_session(), user, ds, via="rest", ip=request.remote_addr)
-    db_session().commit()
+    with _acting(user) as actor:
+        datasets.detach(actor, ds)
     return jsonify(_publish_doc(ds))
 
 

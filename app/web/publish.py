@@ -2,9 +2,10 @@
 `/publish/<slug>` (metadata, files and links, the pre-publication check with its preview, and the
 publish / withdraw / restore / personal-data override / detach buttons).
 
-Every rule lives in app/publishing.py; these views sign in (app.security), parse forms, and turn a
-refused write into a message on the page (403 for another publisher's dataset). `/uploads/<id>/<name>`
-serves uploaded files: always as a download (never rendered on this site), drafts only to their editors.
+Every rule lives in the services (app/services/); these views sign in (app.security), parse forms, call
+a service, and turn a refused change into a message on the page (403 for another publisher's dataset).
+`/uploads/<id>/<name>` serves uploaded files: always as a download (never rendered on this site), drafts
+only to their editors.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import auth, db_session, publishing, setting
+from app import auth, db_session, setting
 from app.i18n import current_lang
 from app.security import client_address, current_account, login_required_page
+from app.services import access, check, datasets, distributions, gate
+from app.services.context import Actor, Runtime
+from app.services.errors import ServiceError, UploadRejected
+from app.services.uploads import UPLOAD_PATH, is_upload
 from app.web import quality_view
 from catalog_schema import vocab
 from catalog_schema.models import Distribution
@@ -52,21 +57,15 @@ def _lang() -> str:
     return "en" if current_lang() == "en" else "zh"
 
 
-def _assessor() -> publishing.Assessor:
-    return publishing.Assessor(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
+def _runtime() -> Runtime:
+    return Runtime(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
 
 
-def _reassess_if_public(ds) -> None:
-    """A published dataset that changed is assessed again at once, so search shows its new stars."""
-    if ds.state == "active":
-        assessor = _assessor()
-        try:
-            assessor.assess([ds.id])
-        finally:
-            assessor.close()
+def _actor(runtime: Runtime | None = None) -> Actor:
+    return Actor(db_session(), current_account(), "web", runtime=runtime, ip=client_address(), lang=_lang())
 
 
-def _refused(exc: publishing.PublishError, slug: str | None) -> Response:
+def _refused(exc: ServiceError, slug: str | None) -> Response:
     db_session().rollback()
     if exc.status == 403:
         abort(403)
@@ -78,11 +77,9 @@ def _refused(exc: publishing.PublishError, slug: str | None) -> Response:
 def _editable(slug: str, *, write: bool = False):
     user = current_account()
     try:
-        return user, publishing.dataset_for_edit(db_session(), user, slug, write=write)
-    except publishing.NotFound:
-        abort(404)
-    except publishing.PublishError:
-        abort(403)
+        return user, access.dataset_for_edit(db_session(), user, slug, write=write)
+    except ServiceError as exc:
+        abort(404 if exc.status == 404 else 403)
 
 
 # --------------------------------------------------------------------------- list and create
@@ -93,24 +90,20 @@ def _editable(slug: str, *, write: bool = False):
 def index():
     session = db_session()
     user = current_account()
-    pubs = publishing.editable_publishers(session, user)
-    return render_template("publish/index.html", publishers=pubs, datasets=publishing.my_datasets(session, user),
+    pubs = access.editable_publishers(session, user)
+    return render_template("publish/index.html", publishers=pubs, datasets=access.my_datasets(session, user),
                            states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES)
 
 
 @bp.route("/publish", methods=["POST"])
 @login_required_page
 def create():
-    session = db_session()
-    user = current_account()
     form = request.form
     fields = {k: form.get(k, "") for k in ("title", "description", "license", "keywords", "frequency") if k in form}
     fields = {k: v for k, v in fields.items() if v.strip() or k == "title"}
     try:
-        ds = publishing.create_dataset(session, user, form.get("publisher"), fields, slug=form.get("name") or None,
-                                       lang=_lang(), via="web", ip=client_address())
-        session.commit()
-    except publishing.PublishError as exc:
+        ds = datasets.create(_actor(), form.get("publisher"), fields, slug=form.get("name") or None)
+    except ServiceError as exc:
         return _refused(exc, None)
     flash(_("Draft created. Add its files, read the check below, then publish."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
@@ -133,20 +126,20 @@ def _licences() -> list[tuple[str, str]]:
 def edit(slug: str):
     user, ds = _editable(slug)
     session = db_session()
-    assessor = _assessor()
+    runtime = _runtime()
     try:
-        check = publishing.prepublication_check(session, ds, **assessor.check_kwargs())
+        result = check.prepublication_check(session, ds, **runtime.check_kwargs())
     finally:
-        assessor.close()
+        runtime.close()
     session.commit()  # the evidence of the link checks
     lang = current_lang()
-    findings = [quality_view.localise_finding(f, lang) for f in check["findings"]]
+    findings = [quality_view.localise_finding(f, lang) for f in result["findings"]]
     return render_template(
-        "publish/edit.html", ds=ds, check=check, findings=findings, states=STATE_LABELS,
+        "publish/edit.html", ds=ds, check=result, findings=findings, states=STATE_LABELS,
         licences=_licences(), frequencies=FREQUENCY_CHOICES, themes=sorted(vocab.THEMES.items()),
-        is_admin=publishing.is_admin_of(session, user, ds.publisher),
+        is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,
-        max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=publishing.is_upload)
+        max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload)
 
 
 @bp.route("/publish/<slug>", methods=["POST"])
@@ -163,12 +156,16 @@ def update(slug: str):
         fields["contact_point"] = {"name": form.get("contact_name", ""), "email": form.get("contact_email", "")}
     if "temporal_start" in form or "temporal_end" in form:
         fields["temporal"] = {"start": form.get("temporal_start", ""), "end": form.get("temporal_end", "")}
+    runtime = _runtime()
     try:
-        publishing.update_dataset(db_session(), user, ds, fields, lang=_lang(), via="web", ip=client_address())
-        db_session().commit()
-        _reassess_if_public(ds)
-    except publishing.PublishError as exc:
+        new_name = (form.get("name") or "").strip()
+        if new_name and new_name != ds.slug:
+            datasets.rename(_actor(runtime), ds, new_name)
+        datasets.update(_actor(runtime), ds, fields)
+    except ServiceError as exc:
         return _refused(exc, slug)
+    finally:
+        runtime.close()
     flash(_("Saved. The check below is up to date."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
@@ -176,29 +173,25 @@ def update(slug: str):
 @bp.route("/publish/<slug>/distributions", methods=["POST"])
 @login_required_page
 def add_distribution(slug: str):
-    user, ds = _editable(slug, write=True)  # refuse before a byte of the file is stored
-    session = db_session()
+    _user, ds = _editable(slug, write=True)  # refuse before a byte of the file is stored
     cap = int(setting("MAX_UPLOAD_BYTES"))
+    runtime = _runtime()
     try:
         if request.content_length is not None and request.content_length > cap + 64 * 1024:
-            raise publishing.UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is "
-                                            f"{cap:,} bytes.", code="too-large", status=413)
+            raise UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is {cap:,} bytes.",
+                                 code="too-large", status=413)
         request.max_content_length = cap + 64 * 1024
         upload = request.files.get("file")
+        title = request.form.get("title") or None
         if upload is not None and upload.filename:
-            stored = publishing.store_upload(upload.stream, upload.filename, setting("ARCHIVE_DIR"), max_bytes=cap)
-            publishing.add_upload(session, user, ds, stored, site_url=str(setting("SITE_URL")),
-                                  title=request.form.get("title") or None, lang=_lang(), via="web",
-                                  ip=client_address())
+            distributions.add_upload(_actor(runtime), ds, upload.stream, upload.filename, title=title)
         else:
-            publishing.add_url_distribution(session, user, ds, request.form.get("url", ""),
-                                            title=request.form.get("title") or None,
-                                            format=request.form.get("format") or None, lang=_lang(), via="web",
-                                            ip=client_address())
-        session.commit()
-        _reassess_if_public(ds)
-    except publishing.PublishError as exc:
+            distributions.add_link(_actor(runtime), ds, request.form.get("url", ""), title=title,
+                                   format=request.form.get("format") or None)
+    except ServiceError as exc:
         return _refused(exc, slug)
+    finally:
+        runtime.close()
     flash(_("Added. The check below now includes it."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
 
@@ -206,41 +199,37 @@ def add_distribution(slug: str):
 @bp.route("/publish/<slug>/distributions/<dist_id>/remove", methods=["POST"])
 @login_required_page
 def remove_distribution(slug: str, dist_id: str):
-    user, ds = _editable(slug)
+    _user, ds = _editable(slug)
+    runtime = _runtime()
     try:
-        publishing.remove_distribution(db_session(), user, ds, dist_id, via="web", ip=client_address())
-        db_session().commit()
-        _reassess_if_public(ds)
-    except publishing.PublishError as exc:
+        distributions.remove(_actor(runtime), ds, dist_id)
+    except ServiceError as exc:
         return _refused(exc, slug)
+    finally:
+        runtime.close()
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
 
 @bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach):action>", methods=["POST"])
 @login_required_page
 def change_state(slug: str, action: str):
-    user, ds = _editable(slug)
-    session = db_session()
-    assessor = _assessor()
-    ip = client_address()
+    _user, ds = _editable(slug)
+    runtime = _runtime()
+    actor = _actor(runtime)
+    form = request.form
     try:
         if action == "withdraw":
-            publishing.withdraw(session, user, ds, via="web", ip=ip)
+            datasets.withdraw(actor, ds, reason=form.get("reason"), successor=form.get("successor"))
         elif action == "detach":
-            publishing.detach(session, user, ds, via="web", ip=ip)
+            datasets.detach(actor, ds)
         elif action == "override":
-            publishing.override_pii(session, user, ds, request.form.get("reason", ""), via="web", ip=ip,
-                                    **assessor.check_kwargs())
+            gate.override_pii(actor, ds, form.get("reason", ""))
         else:
-            change = publishing.publish if action == "publish" else publishing.restore
-            change(session, user, ds, via="web", ip=ip, **assessor.check_kwargs())
-        session.commit()
-        if action in ("publish", "restore"):
-            assessor.assess([ds.id])
-    except publishing.PublishError as exc:
+            (datasets.publish if action == "publish" else datasets.restore)(actor, ds)
+    except ServiceError as exc:
         return _refused(exc, slug)
     finally:
-        assessor.close()
+        runtime.close()
     messages = {"publish": _("Published: the dataset is in search with its stars."),
                 "restore": _("Restored: the dataset is public again."),
                 "withdraw": _("Withdrawn: the dataset is hidden from search and can be restored."),
@@ -253,14 +242,14 @@ def change_state(slug: str, action: str):
 # --------------------------------------------------------------------------- uploaded files
 
 
-@bp.route(f"{publishing.UPLOAD_PATH}/<dist_id>/<path:name>")
+@bp.route(f"{UPLOAD_PATH}/<dist_id>/<path:name>")
 def uploaded_file(dist_id: str, name: str):
     """An uploaded file, as a download. Drafts' files only for who may edit them."""
     if len(dist_id) > 36:
         abort(404)
     session = db_session()
     row = session.scalar(select(Distribution).where(Distribution.id == dist_id))
-    if row is None or not publishing.is_upload(row) or not row.archive_path:
+    if row is None or not is_upload(row) or not row.archive_path:
         abort(404)
     ds = row.dataset
     if ds.state not in ("active", "withdrawn") and not auth.can_edit(session, current_account(), ds.publisher):

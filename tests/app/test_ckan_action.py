@@ -365,7 +365,8 @@ def test_writes_with_tokens_and_roles(live):
     assert [r["format"] for r in shown["resources"]] == ["CSV", "JSON"]
     assert editor.action.resource_show(id=res["id"])["name"] == "Timetable as JSON"
 
-    # a sysadmin may edit any publisher's dataset; deleting hides it from search, lists and show
+    # a sysadmin may edit any publisher's dataset; a publisher's package_delete withdraws it: hidden from search,
+    # lists and show (kept, with a tombstone, restorable)
     sysadmin.action.package_patch(id="ferry-timetable", version="2")
     editor.action.package_delete(id="ferry-timetable")
     with pytest.raises(NotFound):
@@ -375,14 +376,14 @@ def test_writes_with_tokens_and_roles(live):
 
     with live.sessionmaker() as s:
         ds = s.scalar(select(Dataset).where(Dataset.slug == "ferry-timetable"))
-        assert ds.state == "deleted"
+        assert ds.state == "withdrawn"
         events = s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id).order_by(AuditEvent.id)).all()
         assert [e.action for e in events] == ["ckan.package_create", "ckan.package_update", "ckan.package_patch",
                                               "ckan.resource_create", "ckan.package_patch", "ckan.package_delete"]
         assert events[0].before is None and events[0].after["title"] == {"": "Ferry timetable"}
         assert events[1].before["title"] == {"": "Ferry timetable"}
         assert events[1].after["title"] == {"": "Ferry timetable (summer)"}
-        assert events[-1].after["state"] == "deleted" and all(e.publisher_id == ds.publisher_id for e in events)
+        assert events[-1].after["state"] == "withdrawn" and all(e.publisher_id == ds.publisher_id for e in events)
         admin_id = s.scalar(select(auth.User.id).where(auth.User.email == "admin@example.org"))
         assert events[4].user_id == admin_id and events[0].user_id != admin_id
 

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from app import auth
-from app import publishing as P
 from app.jobs import harvest
+from app.services import datasets
+from app.services.context import Actor
+from app.services.errors import Forbidden
 from catalog_schema.models import AuditEvent, Dataset, HarvestRecord, User
 from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, build_world
 
@@ -168,17 +170,15 @@ def test_detach_lets_editors_edit_and_the_harvester_skip(runtime, add_source, lo
         s.commit()
         ds = s.scalar(select(Dataset).where(Dataset.remote_id == target))
         slug = ds.slug
-        with pytest.raises(P.Forbidden):
-            P.update_dataset(s, editor, ds, {"title": "Mine now"}, lang="en")
-        with pytest.raises(P.Forbidden):
-            P.detach(s, editor, ds)
+        with pytest.raises(Forbidden):
+            datasets.update(Actor(s, editor, "test", lang="en"), ds, {"title": "Mine now"})
+        with pytest.raises(Forbidden):
+            datasets.detach(Actor(s, editor, "test"), ds)
         s.rollback()
         ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
-        P.detach(s, s.get(User, admin.id), ds, via="test")
-        s.commit()
+        datasets.detach(Actor(s, s.get(User, admin.id), "test"), ds)
         ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
-        P.update_dataset(s, s.get(User, editor.id), ds, {"title": "Edited by the agency"}, lang="en", via="test")
-        s.commit()
+        datasets.update(Actor(s, s.get(User, editor.id), "test", lang="en"), ds, {"title": "Edited by the agency"})
 
     changed = copy.deepcopy(document)
     changed["dataset"][2]["title"] = "Changed at the source"

@@ -9,7 +9,8 @@ from functools import lru_cache
 import pytest
 from sqlalchemy import select
 
-from app import publishing as P
+from app.services import uploads as P
+from app.services.errors import UploadRejected
 from catalog_schema.models import Dataset, Distribution
 from tests.support.publishing import (
     GBK_CSV,
@@ -68,16 +69,16 @@ def test_real_messy_files_are_taken_and_sniffed(tmp_path, path):
 
 def test_the_cap_holds_while_streaming_whatever_was_declared(tmp_path):
     big = io.BytesIO(b"a,b\n" + b"1,2\n" * 50_000)  # 200 kB, no declared length
-    with pytest.raises(P.UploadRejected) as refused:
+    with pytest.raises(UploadRejected) as refused:
         P.store_upload(big, "big.csv", tmp_path / "archive", max_bytes=100_000)
     assert refused.value.code == "too-large" and refused.value.status == 413
     assert big.tell() <= 100_000 + P.CHUNK  # stopped reading soon after the cap
-    with pytest.raises(P.UploadRejected) as declared:
+    with pytest.raises(UploadRejected) as declared:
         P.store_upload(io.BytesIO(b"x"), "x.csv", tmp_path / "archive", max_bytes=100_000,
                        declared_length=2 * 1024 ** 3)
     assert declared.value.code == "too-large" and "2,147,483,648" in declared.value.message
     assert files_outside(tmp_path, []) == []  # no temp file left behind
-    with pytest.raises(P.UploadRejected) as empty:
+    with pytest.raises(UploadRejected) as empty:
         P.store_upload(io.BytesIO(b""), "empty.csv", tmp_path / "archive", max_bytes=100)
     assert empty.value.code == "empty"
 
@@ -89,7 +90,7 @@ def test_hostile_files_are_refused_with_a_clear_reason(tmp_path, kind):
         "bomb": (_bomb(), "data.zip", "zip-bomb", "zip bomb"),
         "xxe": (xlsx_with_xxe(), "fares.xlsx", "xml-entities", "XML entities"),
     }[kind]
-    with pytest.raises(P.UploadRejected) as refused:
+    with pytest.raises(UploadRejected) as refused:
         P.store_upload(io.BytesIO(data), name, tmp_path / "archive", max_bytes=10 * 1024 * 1024)
     assert refused.value.code == code and words in refused.value.message
     assert files_outside(tmp_path, []) == []
@@ -138,7 +139,7 @@ def test_a_bomb_whose_directory_is_past_the_sniffed_head_is_refused(tmp_path):
     """5 MB of incompressible padding first, then the bomb: the sniffer's 4 MB head misses the directory."""
     data = zip_bomb(padding=5 * 1024 * 1024)
     assert len(data) > P.SNIFF_BYTES
-    with pytest.raises(P.UploadRejected) as refused:
+    with pytest.raises(UploadRejected) as refused:
         P.store_upload(io.BytesIO(data), "big.zip", tmp_path / "archive", max_bytes=20 * 1024 * 1024)
     assert refused.value.code == "zip-bomb"
     assert files_outside(tmp_path, []) == []

@@ -377,7 +377,8 @@ def test_manifest_is_complete():
 def test_upload_case(case, tmp_path):
     import io
 
-    from app.publishing import UploadRejected, store_upload
+    from app.services.errors import UploadRejected
+    from app.services.uploads import store_upload
 
     archive = tmp_path / "archive"
     expect = case["expect"]

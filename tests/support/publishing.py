@@ -19,7 +19,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app import auth
-from app import publishing as P
+from app.services import datasets
+from app.services.context import Actor
 from catalog_schema.models import AuditEvent, Dataset, Distribution, HarvestSource, User
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import ensure_publisher, save_record
@@ -71,9 +72,9 @@ def build_world(sessionmaker) -> World:
                                       distributions=[new_distribution(download_url=f"http://127.0.0.1:9/{n}.csv",
                                                                       format="CSV")]))
         admin = s.scalar(select(User).where(User.email == world.emails["admin_a"]))
-        P.create_dataset(s, admin, "agency-a", {"title": "Draft of A"}, slug=world.draft_a, lang="en", via="test")
+        datasets.create(Actor(s, admin, "test", lang="en"), "agency-a", {"title": "Draft of A"}, slug=world.draft_a)
         editor_b = s.scalar(select(User).where(User.email == world.emails["editor_b"]))
-        P.create_dataset(s, editor_b, "agency-b", {"title": "Draft of B"}, slug=world.draft_b, lang="en", via="test")
+        datasets.create(Actor(s, editor_b, "test", lang="en"), "agency-b", {"title": "Draft of B"}, slug=world.draft_b)
         s.commit()
     return world
 

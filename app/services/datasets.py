@@ -1,0 +1,313 @@
+"""Every state change of a dataset: create, edit, save a whole record (CKAN), publish, withdraw, restore,
+delete, detach from its source.
+
+Each public function is a service (app.services.base.service): it checks who may do it, changes the
+record and hands it to the store, runs the pre-publication check and the personal-data gate where the
+change makes data public, writes the audit entry, updates the search index, commits, and has a published
+dataset that changed assessed again at once. Doors (pages, /api/v1, CKAN actions, CLI) only translate
+their input into these calls and a refusal (`ServiceError`) into their own answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from app.services import access, check, gate
+from app.services.audit import audit
+from app.services.base import service
+from app.services.context import Actor
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.fields import apply_fields
+from catalog_schema import search
+from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
+from catalog_schema.record import Record, new_record, pick_text
+from catalog_schema.store import (
+    detach_from_source,
+    publisher_to_agent,
+    rename_dataset,
+    save_record,
+    set_extras,
+    set_lifecycle,
+    slugify,
+    to_record,
+    unique_slug,
+)
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def check_slug(session, slug: Any, own_id: str | None = None) -> str:
+    """A valid, free name (URL) for a dataset: not another dataset's, now or before a rename."""
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        raise Invalid("The name (URL) must be 2-100 characters: lower-case letters, digits, '-' and '_'.",
+                      field="name")
+    taken = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
+    old = session.get(DatasetSlug, slug)
+    if (taken is not None and taken != own_id) or (old is not None and old.dataset_id != own_id):
+        raise Conflict(f"The name {slug!r} is taken.", field="name")
+    return slug
+
+
+def finish(actor: Actor, ds: Dataset, *, reassess: bool = True) -> Dataset:
+    """Index, commit, and assess a published dataset again (so search shows its new stars)."""
+    search.index_dataset(actor.session, ds)
+    actor.session.commit()
+    if reassess and ds.state == "active" and actor.runtime is not None and ds.distributions:
+        actor.runtime.assess([ds.id])
+        actor.session.refresh(ds)
+    return ds
+
+
+def _scan_new_files(actor: Actor, ds: Dataset) -> dict | None:
+    """On a published dataset, check (download, archive, profile) the files just added or changed before
+    the change is committed, so their personal-data facts exist before any byte can be served."""
+    if ds.state != "active" or not ds.distributions:
+        return None
+    actor.check = check.prepublication_check(actor.session, ds, **actor.check_kwargs())
+    return actor.check
+
+
+def gate_status(ds: Dataset, doc: dict | None) -> dict[str, Any]:
+    """What the gate says of a dataset's files after a change: withheld files and why."""
+    if doc is None:
+        return {"withheld": []}
+    blocking = gate.pii_blocking(ds, doc.get("assessment") or doc)
+    by_dist: dict[str, list[str]] = {}
+    for f in blocking:
+        by_dist.setdefault(f.get("distribution") or "", []).append(f["type"])
+    return {"withheld": [{"distribution": k, "findings": sorted(set(v))} for k, v in sorted(by_dist.items())]}
+
+
+# --------------------------------------------------------------------------- create and edit
+
+
+@service
+def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, slug: str | None = None,
+           links: list[dict[str, Any]] = (), publish_now: bool = False) -> Dataset:
+    """A new draft dataset of a publisher the user edits, with linked files; published at once when asked
+    (refused whole, nothing created, when the check blocks it)."""
+    from app.services import distributions
+
+    session = actor.session
+    pub = access.publisher_for(session, actor.user, publisher_ref)
+    if not fields.get("title"):
+        raise Invalid("A title is required.", field="title")
+    ds_id = new_uuid()
+    rec = new_record(id=ds_id, state="draft", publisher=publisher_to_agent(pub))
+    if slug:
+        rec["slug"] = check_slug(session, slug)
+    apply_fields(rec, fields, lang=actor.lang)
+    if not slug:
+        title = rec["title"].get("en") or pick_text(rec["title"])
+        rec["slug"] = unique_slug(session, Dataset, slugify(title, fallback=f"dataset-{ds_id[:8]}"))
+    with session.no_autoflush:
+        ds, _ = save_record(session, rec)
+    session.flush()
+    audit(actor, "publish.create", ds, None, to_record(ds))
+    for link in links:
+        distributions.attach_link(actor, ds, link)
+    if publish_now:
+        _publish(actor, ds)
+    return finish(actor, ds)
+
+
+@service
+def update(actor: Actor, ds: Dataset, fields: dict[str, Any]) -> Dataset:
+    """Change the editable metadata of a dataset (only the fields given)."""
+    access.require_edit(actor.session, actor.user, ds.publisher)
+    access.ensure_not_harvested(ds, actor.user)
+    before = to_record(ds)
+    rec = to_record(ds)
+    apply_fields(rec, fields, lang=actor.lang)
+    save_record(actor.session, rec, dataset=ds)
+    audit(actor, "publish.update", ds, before, to_record(ds))
+    return finish(actor, ds)
+
+
+def keep_platform_extras(ds: Dataset, record: Record) -> Record:
+    """Carry what the platform keeps in extras (publishing decisions, the facts of uploaded files) into a
+    record a client sent (a CKAN package_update): those are not the client's to drop."""
+    kept = (ds.extras or {}).get("publishing")
+    if kept:
+        record["extras"] = {**(record.get("extras") or {}), "publishing": kept}
+    else:
+        (record.get("extras") or {}).pop("publishing", None)
+    uploads = {row.id: row.extras["upload"] for row in ds.distributions if (row.extras or {}).get("upload")}
+    for dist in record.get("distributions") or []:
+        extras = dict(dist.get("extras") or {})
+        extras.pop("upload", None)
+        key = dist.get("catalog_id") or dist.get("id")
+        if key in uploads:
+            extras["upload"] = uploads[key]
+        dist["extras"] = extras
+    return record
+
+
+def _files(ds: Dataset) -> list[tuple[str | None, str | None]]:
+    return [(row.download_url or row.access_url, row.archive_hash) for row in ds.distributions]
+
+
+@service
+def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None,
+                 publisher: Publisher | None = None, action: str = "save") -> Dataset:
+    """Create or replace a dataset from a whole record (what CKAN's package_create/update/patch send).
+
+    A new dataset is published through the same check and gate as a draft published on the page: with
+    personal data it is refused whole. On a published dataset, new or changed files are checked before the
+    change is committed; personal data in them is withheld from the public by the serving gate until an
+    admin overrides, and the dataset's other files stay public."""
+    session = actor.session
+    pub = publisher or (dataset.publisher if dataset is not None else None)
+    access.require_edit(session, actor.user, pub, "create" if dataset is None else "edit")
+    record["publisher"] = publisher_to_agent(pub)
+    if dataset is None:
+        record["slug"] = check_slug(session, record.get("slug"))
+        record["id"] = record.get("id") or new_uuid()
+        if session.get(Dataset, record["id"]) is not None:
+            raise Conflict("A dataset with that id exists already.", field="id")
+        wanted = record.get("state") or "active"
+        record["state"] = "draft"
+        ds, _ = save_record(session, record)
+        session.flush()
+        if wanted == "active":
+            _publish(actor, ds, allow_empty=True, action=None)
+        audit(actor, f"ckan.{action}", ds, None, to_record(ds), **gate_status(ds, actor.check))
+        return finish(actor, ds)
+    access.ensure_not_harvested(dataset, actor.user)
+    ds = dataset
+    if record.get("slug") and record["slug"] != ds.slug:
+        _rename(actor, ds, record["slug"])
+    record["slug"], record["id"], record["state"] = ds.slug, ds.id, ds.state
+    before = to_record(ds)
+    files_before = _files(ds)
+    keep_platform_extras(ds, record)
+    save_record(session, record, dataset=ds)
+    session.flush()
+    doc = _scan_new_files(actor, ds) if _files(ds) != files_before else None
+    audit(actor, f"ckan.{action}", ds, before, to_record(ds), **gate_status(ds, doc))
+    return finish(actor, ds)
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: str | None = "publish.publish"
+             ) -> dict | None:
+    if not ds.distributions and not allow_empty:
+        raise Conflict("Add at least one file or link before publishing.", code="no-distributions")
+    result = None
+    if ds.distributions:
+        result = actor.check = check.prepublication_check(actor.session, ds, **actor.check_kwargs())
+        blocking = gate.pii_blocking(ds, result["assessment"])
+        if blocking:
+            raise Conflict(gate.blocked_message(blocking), code="pii-blocked",
+                           findings=sorted({f["type"] for f in blocking}))
+    before = to_record(ds)
+    set_lifecycle(ds, "active")
+    extra = {"stars": result["stars"], "score": result["score"]} if result else {}
+    if action:
+        audit(actor, action, ds, before, to_record(ds), **extra)
+    return result
+
+
+@service
+def publish(actor: Actor, ds: Dataset) -> dict | None:
+    """Draft (or withdrawn) -> active, indexed and assessed. Refused while personal data is not overridden.
+    Returns the pre-publication check it passed."""
+    access.require_edit(actor.session, actor.user, ds.publisher)
+    access.ensure_not_harvested(ds, actor.user)
+    if ds.state == "active":
+        raise Conflict(f"Dataset {ds.slug} is published already.")
+    result = _publish(actor, ds)
+    finish(actor, ds)
+    return result
+
+
+@service
+def restore(actor: Actor, ds: Dataset) -> dict | None:
+    """Withdrawn -> active again (the same checks as publishing: personal data still blocks)."""
+    if ds.state != "withdrawn":
+        raise Conflict(f"Only a withdrawn dataset can be restored ({ds.slug} is {ds.state}).")
+    return publish(actor, ds)
+
+
+@service
+def withdraw(actor: Actor, ds: Dataset, *, reason: str | None = None, successor: str | None = None,
+             action: str = "publish.withdraw") -> Dataset:
+    """Active -> withdrawn: kept, hidden from search and lists, answered with a tombstone (410), restorable."""
+    access.require_edit(actor.session, actor.user, ds.publisher, "withdraw")
+    access.ensure_not_harvested(ds, actor.user)
+    if ds.state != "active":
+        raise Conflict(f"Only a published dataset can be withdrawn ({ds.slug} is {ds.state}).")
+    reason = " ".join(str(reason or "").split())[:2000] or None
+    successor = _successor(actor, ds, successor)
+    before = to_record(ds)
+    set_lifecycle(ds, "withdrawn", reason=reason, successor=successor)
+    audit(actor, action, ds, before, to_record(ds), reason=reason, successor=successor)
+    return finish(actor, ds, reassess=False)
+
+
+def _successor(actor: Actor, ds: Dataset, successor: str | None) -> str | None:
+    value = str(successor or "").strip()
+    if not value:
+        return None
+    if re.match(r"^https?://\S+$", value, re.IGNORECASE) and len(value) <= 2000:
+        return value
+    other = access.find_dataset(actor.session, value)
+    if other is None or other.id == ds.id or other.state not in ("active",):
+        raise Invalid("The successor must be another published dataset of this catalog (its name) or an "
+                      "http(s) URL.", field="successor")
+    return other.slug
+
+
+@service
+def delete(actor: Actor, ds: Dataset, *, action: str = "publish.delete") -> Dataset:
+    """Any state -> deleted (sysadmins only): gone from every door (404); the rows are kept for the audit."""
+    if actor.user is None or not actor.user.is_sysadmin:
+        raise Forbidden("Only a sysadmin may delete a dataset; its publisher can withdraw it.")
+    before = to_record(ds)
+    set_lifecycle(ds, "deleted")
+    audit(actor, action, ds, before, to_record(ds))
+    return finish(actor, ds, reassess=False)
+
+
+@service
+def detach(actor: Actor, ds: Dataset) -> Dataset:
+    """Make a harvested dataset the publisher's own: its source stops updating (or withdrawing) it."""
+    session, user = actor.session, actor.user
+    if not access.is_admin_of(session, user, ds.publisher):
+        raise Forbidden("Only an admin of the publisher (or a sysadmin) may detach a dataset from its source.")
+    if ds.source_id is None:
+        raise Conflict(f"Dataset {ds.slug} is not harvested.")
+    source = session.get(HarvestSource, ds.source_id)
+    before = to_record(ds)
+    detach_from_source(source, ds)
+    set_extras(ds, "publishing", {**((ds.extras or {}).get("publishing") or {}),
+                                  "detached_from": {"source": source.name, "remote_id": ds.remote_id,
+                                                    "at": utcnow().isoformat(), "by": user.email}})
+    audit(actor, "publish.detach", ds, before, to_record(ds), source=source.name, remote_id=ds.remote_id)
+    return finish(actor, ds, reassess=False)
+
+
+def _rename(actor: Actor, ds: Dataset, new_slug: str) -> None:
+    check_slug(actor.session, new_slug, ds.id)
+    before = to_record(ds)
+    rename_dataset(actor.session, ds, new_slug)
+    audit(actor, "publish.rename", ds, before, to_record(ds), old=before["slug"], new=new_slug)
+
+
+@service
+def rename(actor: Actor, ds: Dataset, new_slug: str) -> Dataset:
+    """Give a dataset a new name (URL); the old one answers 301 to the new one from then on."""
+    access.require_edit(actor.session, actor.user, ds.publisher)
+    access.ensure_not_harvested(ds, actor.user)
+    if new_slug == ds.slug:
+        return ds
+    _rename(actor, ds, new_slug)
+    return finish(actor, ds, reassess=False)

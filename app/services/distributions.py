@@ -1,0 +1,204 @@
+"""Every change of a dataset's files: link one, upload one, change or replace one, remove one.
+
+On a published dataset, a new or replaced file is checked (downloaded, archived, profiled) before the
+change is committed, so the personal-data gate knows what it holds before any of its bytes can be served;
+the dataset is then assessed again. Uploads are streamed into the archive by app.services.uploads.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+from app.services import access
+from app.services.audit import audit
+from app.services.base import service
+from app.services.context import Actor
+from app.services.datasets import _scan_new_files, finish, gate_status
+from app.services.errors import Invalid, NotFound
+from app.services.fields import langmap
+from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
+from catalog_schema import vocab
+from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
+from catalog_schema.record import new_distribution
+from catalog_schema.store import save_record, set_evidence, to_record
+
+_URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
+RESOURCE_FIELDS = ("title", "description", "format", "url")
+
+
+def _editable(actor: Actor, ds: Dataset) -> None:
+    access.require_edit(actor.session, actor.user, ds.publisher)
+    access.ensure_not_harvested(ds, actor.user)
+
+
+def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) -> dict[str, Any]:
+    url = str(url or "").strip()
+    if not _URL.match(url) or len(url) > 2000:
+        raise Invalid("Give the file's http(s) URL.", field="url")
+    fmt = vocab.format_by_code(str(format).upper()) if format else vocab.format_for_extension(url.split("?")[0])
+    return {"download_url": url, "access_url": url,
+            "title": langmap(title or Path(url.split("?")[0]).name or url, actor.lang, None),
+            "format": fmt.code if fmt else None, "format_raw": str(format) if format else None}
+
+
+def _append(actor: Actor, ds: Dataset, dist: dict[str, Any]) -> Distribution:
+    rec = to_record(ds)
+    dist_id = dist.pop("catalog_id", None) or new_uuid()
+    rec["distributions"].append(new_distribution(**dist, catalog_id=dist_id))
+    save_record(actor.session, rec, dataset=ds)
+    actor.session.flush()
+    return next(row for row in ds.distributions if row.id == dist_id)
+
+
+def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution:
+    """Part of a bigger change (a new dataset's links): no commit here."""
+    if not isinstance(link, dict):
+        raise Invalid("Each distribution must be an object {url, title, format}.", field="distributions")
+    before = to_record(ds)
+    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")))
+    audit(actor, "publish.add_distribution", ds, before, to_record(ds), url=row.download_url)
+    return row
+
+
+def _upload_row(actor: Actor, ds: Dataset, stored: StoredFile, title: Any, site_url: str,
+                dist_id: str | None = None) -> dict[str, Any]:
+    dist_id = dist_id or new_uuid()
+    url = f"{site_url.rstrip('/')}{UPLOAD_PATH}/{dist_id}/{quote(stored.filename)}"
+    eff = stored.sniffed.effective if stored.sniffed is not None else None
+    declared = vocab.format_for_extension(stored.filename)
+    return {"catalog_id": dist_id, "download_url": url, "access_url": url,
+            "title": langmap(title or stored.filename, actor.lang, None),
+            "format": declared.code if declared else (eff.format if eff else None),
+            "media_type": stored.sniffed.media_type if stored.sniffed else None, "byte_size": stored.size,
+            "checksum": {"algorithm": "sha-256", "value": stored.sha256},
+            "extras": {"upload": {"filename": stored.filename, "sha256": stored.sha256, "size": stored.size}}}
+
+
+def _upload_evidence(row: Distribution, stored: StoredFile) -> None:
+    now = utcnow()
+    set_evidence(row, check_status="ok", http_status=200, final_url=row.download_url, archive_path=stored.path,
+                 archive_hash=stored.sha256, archive_size=stored.size,
+                 detected_format=stored.sniffed.format if stored.sniffed else None,
+                 detected_media_type=stored.sniffed.media_type if stored.sniffed else None,
+                 detected_encoding=stored.sniffed.encoding if stored.sniffed else None,
+                 last_checked=now, last_success=now, failure_count=0, check_error=None)
+
+
+def _site(actor: Actor, site_url: str | None) -> str:
+    return site_url or str((actor.runtime.settings if actor.runtime else {}).get("SITE_URL") or "")
+
+
+def _finish_files(actor: Actor, ds: Dataset, action: str, before: dict, **detail: Any) -> dict | None:
+    doc = _scan_new_files(actor, ds)
+    audit(actor, action, ds, before, to_record(ds), **detail, **gate_status(ds, doc))
+    finish(actor, ds)
+    return doc
+
+
+@service
+def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: Any = None,
+             action: str = "publish.add_distribution") -> Distribution:
+    """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset."""
+    _editable(actor, ds)
+    before = to_record(ds)
+    row = _append(actor, ds, _link_record(actor, url, title, format))
+    _finish_files(actor, ds, action, before, url=row.download_url)
+    return row
+
+
+def receive(actor: Actor, stream: BinaryIO, filename: str | None, *, declared_length: int | None = None
+            ) -> StoredFile:
+    """Stream an uploaded file into the archive, capped and vetted (nothing is kept when it is refused)."""
+    settings = actor.runtime.settings
+    return store_upload(stream, filename, settings["ARCHIVE_DIR"], max_bytes=int(settings["MAX_UPLOAD_BYTES"]),
+                        declared_length=declared_length)
+
+
+@service
+def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None, *, title: Any = None,
+               declared_length: int | None = None, site_url: str | None = None,
+               action: str = "publish.upload") -> Distribution:
+    """A distribution for an uploaded file, archived and served at /uploads/<id>/<name> (through the
+    serving gate)."""
+    _editable(actor, ds)  # refused before a byte of the file is stored
+    stored = receive(actor, stream, filename, declared_length=declared_length)
+    before = to_record(ds)
+    row = _append(actor, ds, _upload_row(actor, ds, stored, title, _site(actor, site_url)))
+    _upload_evidence(row, stored)
+    _finish_files(actor, ds, action, before, filename=stored.filename, sha256=stored.sha256,
+                  size=stored.size)
+    return row
+
+
+def _row(ds: Dataset, dist_id: str) -> Distribution:
+    row = next((d for d in ds.distributions if d.id == dist_id or (d.remote_id and d.remote_id == dist_id)), None)
+    if row is None:
+        raise NotFound("No such distribution in this dataset.")
+    return row
+
+
+@service
+def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream: BinaryIO | None = None,
+            filename: str | None = None, fields: dict[str, Any] | None = None, declared_length: int | None = None,
+            site_url: str | None = None, action: str | None = None) -> Distribution:
+    """Change a distribution in place (its id stays): its title, description or format, a new URL, or a new
+    uploaded file. A new file is checked like an added one."""
+    _editable(actor, ds)
+    row = _row(ds, dist_id)
+    fields = dict(fields or {})
+    unknown = set(fields) - set(RESOURCE_FIELDS)
+    if unknown:
+        raise Invalid(f"Field(s) {', '.join(sorted(unknown))} cannot be set on a distribution.",
+                      field=sorted(unknown)[0])
+    stored = receive(actor, stream, filename, declared_length=declared_length) if stream is not None else None
+    before = to_record(ds)
+    rec = to_record(ds)
+    dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
+    if stored is not None:
+        dist.update(_upload_row(actor, ds, stored, fields.get("title") or None, _site(actor, site_url), row.id))
+    elif url is not None or fields.get("url"):
+        link = _link_record(actor, url if url is not None else fields["url"], None, fields.get("format"))
+        dist.update({k: v for k, v in link.items() if k != "title"})
+        extras = dict(dist.get("extras") or {})
+        extras.pop("upload", None)
+        dist["extras"] = extras
+    if fields.get("title"):
+        dist["title"] = langmap(fields["title"], actor.lang, dist.get("title"))
+    if "description" in fields:
+        dist["description"] = langmap(fields["description"], actor.lang, dist.get("description"))
+    if fields.get("format") and stored is None:
+        fmt = vocab.format_by_code(str(fields["format"]).upper())
+        dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
+    new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)
+    save_record(actor.session, rec, dataset=ds)
+    actor.session.flush()
+    if stored is not None:
+        _upload_evidence(row, stored)
+    elif new_file:
+        set_evidence(row, check_status=None, archive_path=None, archive_hash=None, archive_size=None,
+                     etag=None, last_modified_header=None)
+    if new_file:
+        _finish_files(actor, ds, action or "publish.replace_distribution", before, distribution=row.id)
+    else:
+        audit(actor, action or "publish.update_distribution", ds, before, to_record(ds), distribution=row.id)
+        finish(actor, ds)
+    return row
+
+
+@service
+def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.remove_distribution") -> None:
+    """Take a file or link out of a dataset (its archived copy stays in the archive)."""
+    _editable(actor, ds)
+    row = _row(ds, dist_id)
+    before = to_record(ds)
+    rec = to_record(ds)
+    rec["distributions"] = [d for d in rec["distributions"] if d["catalog_id"] != row.id]
+    save_record(actor.session, rec, dataset=ds)
+    audit(actor, action, ds, before, to_record(ds), distribution=row.id)
+    finish(actor, ds)
+
+
+__all__ = ["add_link", "add_upload", "attach_link", "receive", "remove", "replace", "is_upload"]

@@ -1,0 +1,43 @@
+"""Refused changes, as data: an HTTP status, a stable code and a message for people.
+
+Every door turns a `ServiceError` into its own shape (a flash message on a page, the REST error object,
+a CKAN `__type`), so the same refusal reads the same whichever door the change came in by.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refused change: `status` (HTTP), `code` (a stable slug) and a message for people."""
+
+    status = 400
+    code = "bad-request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, **detail):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.detail = detail
+
+
+class Forbidden(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not-found"
+
+
+class Invalid(ServiceError):
+    status, code = 422, "invalid"
+
+
+class Conflict(ServiceError):
+    status, code = 409, "conflict"
+
+
+class UploadRejected(ServiceError):
+    """The file is not taken; `code` says why (too-large, html-not-data, zip-bomb, xml-entities, empty)."""
+
+    status, code = 400, "rejected-file"

@@ -1,0 +1,167 @@
+"""Uploaded files: streamed into the archive (content-addressed), capped while they stream, sniffed from
+their bytes (the name's extension is never trusted) and refused with a clear reason when they are an
+HTML page, a zip bomb or an office file with XML entity declarations. A file's name is only metadata and
+never becomes a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from werkzeug.utils import secure_filename
+
+from app.services.errors import UploadRejected
+from catalog_schema import vocab
+
+CHUNK = 64 * 1024
+SNIFF_BYTES = 4 * 1024 * 1024  # as quality.assess reads an archived copy
+MAX_FILENAME_CHARS = 150
+UPLOAD_PATH = "/uploads"  # /uploads/<distribution id>/<file name>: the public URL of an uploaded file
+_ENTITY = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_OFFICE_XML = (".xml", ".rels", ".vml")
+
+
+def safe_filename(name: str | None) -> str:
+    """A file name fit for metadata and a URL segment: no folders, no control characters, no leading dots.
+
+    Chinese and other letters are kept (werkzeug's secure_filename would drop them); if nothing is
+    left, secure_filename's ASCII form, then "upload"."""
+    raw = unicodedata.normalize("NFKC", str(name or ""))
+    raw = re.split(r"[/\\]", raw)[-1]
+    cleaned = "".join(c for c in raw if unicodedata.category(c)[0] in "LN" or c in "._- ()")
+    cleaned = re.sub(r"\s+", " ", cleaned).strip(" .")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    if not cleaned:
+        cleaned = secure_filename(raw).strip(".") or "upload"
+    stem, dot, ext = cleaned.rpartition(".")
+    if dot and len(ext) <= 10:
+        return stem[:MAX_FILENAME_CHARS - len(ext) - 1] + "." + ext
+    return cleaned[:MAX_FILENAME_CHARS]
+
+
+@dataclass
+class StoredFile:
+    path: str
+    sha256: str
+    size: int
+    filename: str
+    sniffed: Any
+    findings: list[str] = field(default_factory=list)
+
+
+def _zip_bomb(path: str) -> dict | None:
+    """The sniffer's bomb rule applied to the whole central directory (it sees only the first 4 MB of a
+    file, and a big archive keeps its directory at the end)."""
+    from quality import sniff
+
+    if not zipfile.is_zipfile(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return None
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    for i in infos:
+        ratio = i.file_size / max(i.compress_size, 1)
+        if i.file_size >= sniff.BOMB_MIN_BYTES and ratio >= sniff.BOMB_RATIO:
+            return {"member": i.filename, "uncompressed": i.file_size, "compressed": i.compress_size}
+    if total >= sniff.BOMB_TOTAL_BYTES:
+        return {"member": f"(all {len(infos)} members)", "uncompressed": total, "compressed": packed}
+    return None
+
+
+def _office_entities(path: str) -> str | None:
+    """The first XML part of an office zip (XLSX, DOCX, ODS ...) that declares a DOCTYPE or entities."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist()[:2000]:
+                if not info.filename.lower().endswith(_OFFICE_XML):
+                    continue
+                with zf.open(info) as member:
+                    head = member.read(64 * 1024)  # the prolog is at the start; never inflate a whole part
+                if _ENTITY.search(head):
+                    return info.filename
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+        return None
+    return None
+
+
+def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.PathLike, *, max_bytes: int,
+                 declared_length: int | None = None) -> StoredFile:
+    """Stream an uploaded file into the archive (archive/ab/abcdef..., content-addressed) and vet it.
+
+    The cap holds while the bytes stream, whatever the client declared; a declared length above the
+    cap is refused before reading. Nothing is left behind when the file is refused."""
+    from quality import sniff
+
+    name = safe_filename(filename)
+    if declared_length is not None and declared_length > max_bytes:
+        raise UploadRejected(f"The file is {declared_length:,} bytes; uploads are limited to {max_bytes:,} bytes.",
+                             code="too-large", status=413)
+    archive = Path(archive_dir).resolve()
+    tmp_dir = archive / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="up-")
+    keep = False
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            while True:
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadRejected(f"The file is larger than the upload limit of {max_bytes:,} bytes.",
+                                         code="too-large", status=413)
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise UploadRejected("The file is empty.", code="empty")
+        with open(tmp_name, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        sniffed = sniff.sniff(head, filename=name)
+        _vet(sniffed, name, tmp_name)
+        sha = digest.hexdigest()
+        final = archive / sha[:2] / sha
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, final)
+        keep = True
+        return StoredFile(str(final), sha, size, name, sniffed)
+    finally:
+        if not keep and os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def _vet(sniffed, name: str, path: str) -> None:
+    declared = vocab.format_for_extension(name)
+    if sniffed.format == "HTML" and (declared is None or declared.code != "HTML"):
+        said = f"named {name!r}" if declared else "uploaded"
+        raise UploadRejected(f"The file {said} is an HTML web page, not a data file: save or export the data "
+                             f"itself ({declared.code if declared else 'CSV'}) and upload that.", code="html-not-data")
+    bomb = (sniffed.details or {}).get("bomb") or _zip_bomb(path)
+    if bomb:
+        raise UploadRejected(f"The archive would unpack to {bomb.get('uncompressed', 0):,} bytes from "
+                             f"{bomb.get('compressed', 0):,} ({bomb.get('member')}): a zip bomb is not accepted.",
+                             code="zip-bomb")
+    if sniffed.format in ("XLSX", "DOCX", "PPTX", "ODS", "ODT", "ZIP") or zipfile.is_zipfile(path):
+        part = _office_entities(path)
+        if part:
+            raise UploadRejected(f"Part {part!r} of the file declares XML entities (a DOCTYPE): such files can "
+                                 "read other files or exhaust memory when opened. Save it again from the office "
+                                 "program and upload the new copy.", code="xml-entities")
+
+
+def is_upload(row: Any) -> bool:
+    """Whether a distribution is a file uploaded here (its archived copy is the file itself)."""
+    return bool((row.extras or {}).get("upload"))
