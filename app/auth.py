@@ -6,6 +6,9 @@ out write access. A short prefix is kept in clear so an owner can tell their tok
 apart in a list. Tokens are random (256 bits), so a plain hash is enough: there is
 nothing to brute-force the way there is with a password.
 
+Who may do what is read here; accounts, memberships and tokens are created and revoked by
+app.services.accounts.
+
 Roles: a sysadmin may do anything; otherwise a user acts on a publisher through a
 Membership with role `admin` (manages members and sources) or `editor` (edits its
 datasets). Both may edit datasets.
@@ -21,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from catalog_schema.models import ROLES, ApiToken, Membership, Publisher, User, utcnow
+from catalog_schema.models import ApiToken, Membership, Publisher, User, utcnow
 
 TOKEN_PREFIX = "odp_"
 PREFIX_CHARS = 12  # of the plain token kept in clear (ApiToken.prefix is String(12))
@@ -38,21 +41,6 @@ def normalize_email(email: str) -> str:
 
 def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
-
-
-def create_user(session: Session, email: str, *, sysadmin: bool = False, password: str | None = None,
-                name: str | None = None) -> User:
-    """A new user (ValueError when the address is taken or not an address)."""
-    email = normalize_email(email)
-    if "@" not in email or len(email) > 320:
-        raise ValueError(f"not an e-mail address: {email!r}")
-    if find_user(session, email) is not None:
-        raise ValueError(f"a user {email} exists already")
-    user = User(email=email, name=name, is_sysadmin=sysadmin, active=True,
-                password_hash=generate_password_hash(password) if password else None)
-    session.add(user)
-    session.flush()
-    return user
 
 
 def check_password(user: User, password: str) -> bool:
@@ -79,34 +67,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def grant(session: Session, user: User, publisher: Publisher, role: str) -> Membership:
-    """Give `user` `role` on `publisher` (replacing the role they had there)."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    member = session.scalar(select(Membership).where(Membership.user_id == user.id,
-                                                     Membership.publisher_id == publisher.id))
-    if member is None:
-        member = Membership(user=user, publisher=publisher, role=role)
-        session.add(member)
-    member.role = role
-    session.flush()
-    return member
-
-
-def create_token(session: Session, user: User, name: str | None = None,
-                 expires_at: dt.datetime | None = None) -> str:
-    """A new API token for `user`; returns the plain token (the only time it exists in clear)."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, name=name, token_hash=hash_token(token), prefix=token[:PREFIX_CHARS],
-                         expires_at=expires_at))
-    session.flush()
-    return token
-
-
-def revoke_token(session: Session, token_id: int) -> None:
-    row = session.get(ApiToken, token_id)
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from catalog_schema.models import HarvestSource, Publisher
+from app.services.sources import put_source
+from catalog_schema.models import Publisher
 from catalog_schema.store import ensure_publisher
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
@@ -79,14 +80,8 @@ def register_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> li
         for entry in json.loads((samples / "sources.json").read_text("utf-8")):
             names.append(entry["name"])
             url = entry["url"] if "://" in entry["url"] else str(paths[entry["name"]].resolve())
-            src = session.scalar(select(HarvestSource).where(HarvestSource.name == entry["name"]))
-            if src is None:
-                src = HarvestSource(name=entry["name"], type=entry["type"], url=url, schedule="manual",
-                                    config=entry.get("config") or {})
-                session.add(src)
-            src.url = url
-            if entry.get("publisher"):
-                src.publisher = session.scalar(select(Publisher).where(Publisher.slug == entry["publisher"]))
+            put_source(session, entry["name"], entry["type"], url, publisher=entry.get("publisher"),
+                       config=entry.get("config"))
         session.commit()
     return names
 
@@ -111,6 +106,7 @@ def ensure_agency_account(rt, email: str = DEMO_AGENCY_EMAIL, publisher: str = D
     from werkzeug.security import generate_password_hash
 
     from app import auth
+    from app.services import accounts
 
     password = password or secrets.token_urlsafe(9)
     with rt.sessionmaker() as session:
@@ -119,10 +115,10 @@ def ensure_agency_account(rt, email: str = DEMO_AGENCY_EMAIL, publisher: str = D
             raise LookupError(f"no publisher {publisher!r}: load the samples first")
         user = auth.find_user(session, email)
         if user is None:
-            user = auth.create_user(session, email, name="Demo agency officer")
+            user = accounts.create_user(session, email, name="Demo agency officer")
         user.password_hash = generate_password_hash(password)
         user.active = True
-        auth.grant(session, user, pub, "admin")
+        accounts.grant(session, user, pub, "admin")
         session.commit()
     return password
 

@@ -27,13 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, utcnow
+from catalog_schema import harvest_store
+from catalog_schema.models import Dataset, HarvestJob, HarvestSource
 from catalog_schema.record import Record, validation_errors
-from catalog_schema.store import save_record
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +143,7 @@ def worker_name() -> str:
 
 
 def create_job(session: Session, source: HarvestSource, *, full: bool = False) -> HarvestJob:
-    job = HarvestJob(source=source, status="queued", full=full)
-    session.add(job)
-    session.flush()
-    return job
+    return harvest_store.create_job(session, source, full=full)
 
 
 def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Harvester], *, http: Any = None,
@@ -162,12 +158,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         source = job.source
         source_id, source_name = source.id, source.name
         since = None if job.full else source.last_gathered_at
-        job.since = since
-        job.status = "running"
-        job.started_at = utcnow()
-        job.heartbeat_at = job.started_at
-        job.worker = worker_name()
-        started = job.started_at
+        started = harvest_store.start_job(job, since=since, worker=worker_name())
         session.commit()
         harvester = harvester_cls(source, http, since=since)
         default_publisher = source.publisher.slug if source.publisher else None
@@ -190,10 +181,9 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         return _finish(factory, job_id, "failed", error=_describe(exc))
 
     if not incremental:
-        _withdraw_unseen(factory, job_id, source_id, index)
+        _withdraw_unseen(factory, job_id, source_id, source_name, index)
     with factory() as session:
-        src = session.get(HarvestSource, source_id)
-        src.last_gathered_at = started
+        harvest_store.mark_gathered(session, source_id, started)
         session.commit()
     return _finish(factory, job_id, "finished")
 
@@ -287,40 +277,28 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
 
 def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, changed: list[str],
           check_done: bool = False) -> str:
+    remote_id = prep.item.remote_id
     if check_done:
-        done = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
-                                                          HarvestRecord.remote_id == prep.item.remote_id))
+        done = harvest_store.record_done(session, job_id, remote_id)
         if done is not None:
             return done.status
-    row = HarvestRecord(job_id=job_id, remote_id=prep.item.remote_id, payload=prep.payload, stage=prep.stage)
     if prep.record is None:
-        row.status, row.error = "errored", prep.error
-        session.add(row)
-        return "errored"
-    dataset, outcome = save_record(session, prep.record, source_id=source_id, remote_id=prep.item.remote_id,
-                                   payload=prep.item.payload)
-    row.dataset, row.content_hash, row.status = dataset, dataset.content_hash, outcome
+        return harvest_store.record_error(session, job_id, remote_id, payload=prep.payload, stage=prep.stage,
+                                          error=prep.error)
+    dataset, outcome = harvest_store.import_record(session, job_id, source_id, remote_id, prep.record,
+                                                   payload_text=prep.payload, payload=prep.item.payload,
+                                                   stage=prep.stage)
     if outcome != "unchanged":
         changed.append(dataset.id)
-    session.add(row)
     return outcome
 
 
-def _withdraw_unseen(factory, job_id: int, source_id: int, index) -> None:
+def _withdraw_unseen(factory, job_id: int, source_id: int, source_name: str, index) -> None:
     """Withdraw this source's active datasets that the full gather did not list."""
     with factory() as session:
-        seen_ids = select(HarvestRecord.remote_id).where(HarvestRecord.job_id == job_id)
-        gone = session.scalars(select(Dataset).where(
-            and_(Dataset.source_id == source_id, Dataset.state == "active", Dataset.remote_id.not_in(seen_ids))
-        )).all()
-        now = utcnow()
-        for ds in gone:
-            ds.state = "withdrawn"
-            ds.withdrawn_at = now
-            ds.modified_at = now
-            session.add(HarvestRecord(job_id=job_id, remote_id=ds.remote_id, dataset=ds, status="withdrawn",
-                                      stage="import"))
-        session.flush()
+        gone = harvest_store.withdraw_unseen(session, job_id, source_id,
+                                             reason=f"No longer listed by its source {source_name} "
+                                                    f"(harvest job {job_id}).")
         if index is not None and gone:
             index(session, [ds.id for ds in gone])
         session.commit()
@@ -328,31 +306,16 @@ def _withdraw_unseen(factory, job_id: int, source_id: int, index) -> None:
 
 def _heartbeat(factory, job_id: int) -> None:
     with factory() as session:
-        session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(heartbeat_at=utcnow()))
+        harvest_store.heartbeat(session, job_id)
         session.commit()
 
 
-def job_counts(session: Session, job_id: int) -> dict[str, int]:
-    rows = session.execute(select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == job_id)
-                           .group_by(HarvestRecord.status)).all()
-    counts = {status: n for status, n in rows}
-    counts["updated"] = counts.get("updated", 0) + counts.pop("restored", 0)
-    return counts
+job_counts = harvest_store.job_counts
 
 
 def _finish(factory, job_id: int, status: str, error: str | None = None) -> JobSummary:
     with factory() as session:
-        job = session.get(HarvestJob, job_id)
-        counts = job_counts(session, job_id)
-        job.added = counts.get("added", 0)
-        job.updated = counts.get("updated", 0)
-        job.unchanged = counts.get("unchanged", 0)
-        job.withdrawn = counts.get("withdrawn", 0)
-        job.errored = counts.get("errored", 0)
-        job.status = status
-        job.error = error
-        job.finished_at = utcnow()
-        job.heartbeat_at = job.finished_at
+        job = harvest_store.finish_job(session, job_id, status, error)
         session.commit()
         return JobSummary(source=job.source.name, job_id=job.id, status=status, added=job.added,
                           updated=job.updated, unchanged=job.unchanged, withdrawn=job.withdrawn,
@@ -362,18 +325,6 @@ def _finish(factory, job_id: int, status: str, error: str | None = None) -> JobS
 def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta = DEAD_AFTER,
                    now: dt.datetime | None = None) -> list[int]:
     """Mark running jobs whose heartbeat stopped as failed (their process died); returns their ids."""
-    now = now or utcnow()
-    cutoff = now - dead_after
-    jobs = session.scalars(select(HarvestJob).where(HarvestJob.status == "running")).all()
-    dead = []
-    for job in jobs:
-        beat = job.heartbeat_at or job.started_at or job.created_at
-        if beat.tzinfo is None:  # SQLite gives naive datetimes back
-            beat = beat.replace(tzinfo=dt.UTC)
-        if beat < cutoff:
-            job.status = "failed"
-            job.error = f"the harvest process stopped (no heartbeat since {beat.isoformat()}); run it again"
-            job.finished_at = now
-            dead.append(job.id)
+    dead = harvest_store.fail_dead_jobs(session, dead_after=dead_after, now=now)
     session.commit()
     return dead

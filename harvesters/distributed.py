@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource, utcnow
+from catalog_schema import harvest_store
+from catalog_schema.models import HarvestJob, HarvestRecord, utcnow
 from harvesters.base import (
     BATCH,
     DEAD_AFTER,
@@ -85,10 +86,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             raise LookupError(f"no harvest job {job_id}")
         source = job.source
         source_id = source.id
-        job.since = None if job.full else source.last_gathered_at
-        job.status = "running"
-        job.started_at = job.heartbeat_at = utcnow()
-        job.worker = worker_name()
+        harvest_store.start_job(job, since=None if job.full else source.last_gathered_at, worker=worker_name())
         session.commit()
         harvester, default_publisher = _harvester(session, job, harvester_cls, http)
     detached = set(harvester.config.get("detached") or [])
@@ -175,11 +173,11 @@ def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type
             log.warning("harvest job %s: %s", job_id, error)
             return _finish(factory, job_id, "failed", error=error)
         incremental = harvester_cls.supports_incremental and job.since is not None
-        source_id, started = job.source_id, job.started_at
+        source_id, started, source_name = job.source_id, job.started_at, job.source.name
     if not incremental:
-        _withdraw_unseen(factory, job_id, source_id, index)
+        _withdraw_unseen(factory, job_id, source_id, source_name, index)
     with factory() as session:
-        session.get(HarvestSource, source_id).last_gathered_at = started
+        harvest_store.mark_gathered(session, source_id, started)
         session.commit()
     return _finish(factory, job_id, "finished")
 

@@ -25,10 +25,9 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def source_add(obj, name, type_, url, publisher, schedule, config_json) -> None:
         """Register a harvest source."""
-        from sqlalchemy import select
 
-        from catalog_schema.models import HarvestSource
-        from catalog_schema.store import ensure_publisher
+        from app.services.errors import ServiceError
+        from app.services.sources import add_source
         from harvesters import registry
 
         try:
@@ -42,11 +41,10 @@ def register(main: click.Group) -> None:
         if not isinstance(config, dict):
             raise click.ClickException("--config must be a JSON object")
         with obj.sessionmaker()() as session:
-            if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
-                raise click.ClickException(f"a source named {name!r} exists already")
-            pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
-            session.add(HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule,
-                                      config=config))
+            try:
+                add_source(session, name, type_, url, publisher=publisher, schedule=schedule, config=config)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from exc
             session.commit()
         click.echo(f"added source {name} ({type_}) {url}")
 

@@ -20,7 +20,7 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def user_add(obj, email, role, name, password_stdin) -> None:
         """Create a user account."""
-        from app.auth import create_user
+        from app.services.accounts import create_user
 
         password = None
         if password_stdin:
@@ -44,7 +44,8 @@ def register(main: click.Group) -> None:
         """Give a user a role (admin or editor) on a publisher, by the publisher's slug."""
         from sqlalchemy import select
 
-        from app.auth import find_user, grant
+        from app.auth import find_user
+        from app.services.accounts import grant
         from catalog_schema.models import Publisher
 
         with obj.sessionmaker()() as session:
@@ -68,7 +69,8 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def token_create(obj, email, name) -> None:
         """Create an API token; it is printed once, alone on the last line, and stored hashed."""
-        from app.auth import create_token, find_user
+        from app.auth import find_user
+        from app.services.accounts import create_token
 
         with obj.sessionmaker()() as session:
             user = find_user(session, email)

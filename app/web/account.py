@@ -26,6 +26,7 @@ from app.security import (
     login_required_page,
     safe_next,
 )
+from app.services import accounts
 from catalog_schema.models import ApiToken, AuditEvent, User, utcnow
 
 bp = Blueprint("account", __name__)
@@ -140,7 +141,7 @@ def token_create():
     if days not in EXPIRY_CHOICES:
         return _page(me, error=_("Choose an expiry from the list."), status=400)
     expires = utcnow() + dt.timedelta(days=days) if days else None
-    plain = auth.create_token(s, owner, name=name, expires_at=expires)
+    plain = accounts.create_token(s, owner, name=name, expires_at=expires)
     row = s.scalar(select(ApiToken).where(ApiToken.token_hash == auth.hash_token(plain)))
     _audit_token("token.create", row, me)
     s.commit()
@@ -158,7 +159,7 @@ def token_revoke(token_id: int):
     if row.user_id != me.id and not me.is_sysadmin:
         abort(403)
     if row.revoked_at is None:
-        auth.revoke_token(s, token_id)
+        accounts.revoke_token(s, token_id)
         _audit_token("token.revoke", row, me)
         s.commit()
     return redirect(url_for("account.index"))

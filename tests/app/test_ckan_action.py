@@ -27,6 +27,7 @@ from app.api import ckan_query
 from app.assessment import assess_datasets
 from app.demo import load_samples
 from app.jobs import Runtime
+from app.services import accounts
 from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, HarvestSource, Publisher
@@ -116,10 +117,10 @@ def second_db_url(db_url, tmp_path):
 
 def _user_token(sessionmaker, email: str, *, sysadmin: bool = False, editor_of: str | None = None) -> str:
     with sessionmaker() as s:
-        user = auth.create_user(s, email, sysadmin=sysadmin)
+        user = accounts.create_user(s, email, sysadmin=sysadmin)
         if editor_of:
-            auth.grant(s, user, s.scalar(select(Publisher).where(Publisher.slug == editor_of)), "editor")
-        token = auth.create_token(s, user, "test")
+            accounts.grant(s, user, s.scalar(select(Publisher).where(Publisher.slug == editor_of)), "editor")
+        token = accounts.create_token(s, user, "test")
         s.commit()
     return token
 

@@ -13,9 +13,8 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
-from app import auth
 from app.jobs import harvest
-from app.services import datasets
+from app.services import accounts, datasets
 from app.services.context import Actor
 from app.services.errors import Forbidden
 from catalog_schema.models import AuditEvent, Dataset, HarvestRecord, User
@@ -164,9 +163,9 @@ def test_detach_lets_editors_edit_and_the_harvester_skip(runtime, add_source, lo
     target = document["dataset"][2]["identifier"]
     with runtime.sessionmaker() as s:
         pub = s.scalar(select(Dataset).where(Dataset.remote_id == target)).publisher
-        editor, admin = auth.create_user(s, "ed@treasury.example"), auth.create_user(s, "boss@treasury.example")
-        auth.grant(s, editor, pub, "editor")
-        auth.grant(s, admin, pub, "admin")
+        editor, admin = accounts.create_user(s, "ed@treasury.example"), accounts.create_user(s, "boss@treasury.example")
+        accounts.grant(s, editor, pub, "editor")
+        accounts.grant(s, admin, pub, "admin")
         s.commit()
         ds = s.scalar(select(Dataset).where(Dataset.remote_id == target))
         slug = ds.slug

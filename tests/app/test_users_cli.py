@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app import auth
+from app.services import accounts
 from catalog_schema.models import ApiToken, Dataset, Membership, Publisher, User, utcnow
 from catalog_schema.store import ensure_publisher
 
@@ -76,22 +77,22 @@ def test_user_and_token_commands(db_url, session, app):
 def test_token_rules(session):
     _publishers(session, "a-pub", "b-pub")
     a, b = (session.scalar(select(Publisher).where(Publisher.slug == s)) for s in ("a-pub", "b-pub"))
-    editor = auth.create_user(session, "e@example.org")
-    admin = auth.create_user(session, "adm@example.org")
-    sysadmin = auth.create_user(session, "sys@example.org", sysadmin=True)
-    outsider = auth.create_user(session, "out@example.org")
-    auth.grant(session, editor, a, "editor")
-    auth.grant(session, admin, a, "admin")
+    editor = accounts.create_user(session, "e@example.org")
+    admin = accounts.create_user(session, "adm@example.org")
+    sysadmin = accounts.create_user(session, "sys@example.org", sysadmin=True)
+    outsider = accounts.create_user(session, "out@example.org")
+    accounts.grant(session, editor, a, "editor")
+    accounts.grant(session, admin, a, "admin")
     assert [auth.can_edit(session, u, a) for u in (editor, admin, sysadmin, outsider, None)] == \
         [True, True, True, False, False]
     assert [auth.can_edit(session, u, b) for u in (editor, admin, sysadmin, outsider)] == [False, False, True, False]
 
-    live = auth.create_token(session, editor, "live")
-    expired = auth.create_token(session, editor, "old", expires_at=utcnow() - dt.timedelta(minutes=1))
-    revoked = auth.create_token(session, editor, "revoked")
+    live = accounts.create_token(session, editor, "live")
+    expired = accounts.create_token(session, editor, "old", expires_at=utcnow() - dt.timedelta(minutes=1))
+    revoked = accounts.create_token(session, editor, "revoked")
     session.commit()
     revoked_row = session.scalar(select(ApiToken).where(ApiToken.name == "revoked"))
-    auth.revoke_token(session, revoked_row.id)
+    accounts.revoke_token(session, revoked_row.id)
     assert auth.user_for_token(session, live) is editor
     assert session.scalar(select(ApiToken.last_used_at).where(ApiToken.name == "live")) is not None
     assert auth.user_for_token(session, expired) is None

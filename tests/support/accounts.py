@@ -6,7 +6,7 @@ import re
 
 from werkzeug.security import generate_password_hash
 
-from app import auth
+from app.services import accounts
 from catalog_schema.models import Publisher
 
 PASSWORD = "correct horse battery staple"
@@ -33,7 +33,7 @@ def make_user(app, email: str, *, sysadmin: bool = False, admin_of: str | None =
               editor_of: str | None = None, password: str = PASSWORD, active: bool = True) -> int:
     """A user (publishers named by slug are created when missing); returns the user id."""
     with app.extensions["opendata"]["sessionmaker"]() as s:
-        user = auth.create_user(s, email, sysadmin=sysadmin, name=email.split("@")[0])
+        user = accounts.create_user(s, email, sysadmin=sysadmin, name=email.split("@")[0])
         user.password_hash = cheap_hash(password)
         user.active = active
         for slug, role in ((admin_of, "admin"), (editor_of, "editor")):
@@ -43,7 +43,7 @@ def make_user(app, email: str, *, sysadmin: bool = False, admin_of: str | None =
                     pub = Publisher(slug=slug, name={"en": slug.title(), "zh": slug})
                     s.add(pub)
                     s.flush()
-                auth.grant(s, user, pub, role)
+                accounts.grant(s, user, pub, role)
         s.commit()
         return user.id
 

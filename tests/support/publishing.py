@@ -18,8 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from app import auth
-from app.services import datasets
+from app.services import accounts, datasets
 from app.services.context import Actor
 from catalog_schema.models import AuditEvent, Dataset, Distribution, HarvestSource, User
 from catalog_schema.record import new_distribution, new_record
@@ -53,12 +52,12 @@ def build_world(sessionmaker) -> World:
         people = {"editor_a": (a, "editor"), "admin_a": (a, "admin"), "editor_b": (b, "editor"), "sysadmin": None}
         for role, grant in people.items():
             email = f"{role.replace('_', '.')}@example.gov"
-            user = auth.create_user(s, email, sysadmin=grant is None)
+            user = accounts.create_user(s, email, sysadmin=grant is None)
             user.password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")  # fast in tests
             if grant is not None:
-                auth.grant(s, user, grant[0], grant[1])
+                accounts.grant(s, user, grant[0], grant[1])
             world.emails[role] = email
-            world.tokens[role] = auth.create_token(s, user, name="tests")
+            world.tokens[role] = accounts.create_token(s, user, name="tests")
         source = HarvestSource(name="agency-a-ckan", type="ckan", url="http://127.0.0.1:9/", publisher=a, config={})
         s.add(source)
         s.flush()
