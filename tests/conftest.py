@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from app.jobs import Runtime
+from app.services.base import guard_writes
 from app.settings import load as load_settings
 from catalog_schema import db as dbmod
 from catalog_schema.models import Base
@@ -21,6 +23,7 @@ from tests.support import netguard, services
 from tests.support.httpserver import LocalServer
 
 netguard.install()
+guard_writes(Session)  # during a request, catalog rows change only inside app/services
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

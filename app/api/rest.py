@@ -696,8 +696,7 @@ def dataset_check(slug: str):
 
     user, ds = _editable(slug, write=False)
     with _acting(user) as actor:
-        result = check.prepublication_check(db_session(), ds, **actor.check_kwargs())
-    db_session().commit()  # the link checks' evidence
+        result = check.run(actor, ds)
     resp = jsonify(_check_doc(result))
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from app.auth import PREFIX_CHARS, TOKEN_PREFIX, find_user, hash_token, normalize_email
 from catalog_schema.models import ROLES, ApiToken, Membership, Publisher, User, utcnow
+from catalog_schema.store import add_audit_event
 
 
 def create_user(session: Session, email: str, *, sysadmin: bool = False, password: str | None = None,
@@ -59,3 +60,11 @@ def revoke_token(session: Session, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+
+
+def audit_token(session: Session, action: str, token: ApiToken, actor: User, *, via: str,
+                ip: str | None = None) -> None:
+    """The audit entry of a token created or revoked (sysadmins see these)."""
+    add_audit_event(session, user_id=actor.id, action=action, object_type="api_token", object_id=str(token.id),
+                    before=None, after=None, ip=ip,
+                    detail={"via": via, "owner": token.user.email, "prefix": token.prefix, "name": token.name})

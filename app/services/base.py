@@ -36,3 +36,38 @@ def service(fn: Callable[P, R]) -> Callable[P, R]:
 def in_service() -> bool:
     """True while a service function runs (in this thread or task)."""
     return _DEPTH.get() > 0
+
+
+#: The tables of the catalog itself: only services change them while a request is answered.
+def _catalog_types() -> tuple[type, ...]:
+    from catalog_schema.models import Dataset, DatasetSlug, Distribution, HarvestSource, Publisher
+
+    return (Dataset, Distribution, DatasetSlug, Publisher, HarvestSource)
+
+
+def outside_service_changes(session) -> list[str]:
+    """The catalog rows a flush of `session` would change although no service is running (empty when none
+    or when a service runs): what the write guard refuses during a request."""
+    if in_service():
+        return []
+    kinds = _catalog_types()
+    changed = [*session.new, *(o for o in session.dirty if session.is_modified(o)), *session.deleted]
+    return [f"{type(o).__name__} {getattr(o, 'slug', None) or getattr(o, 'id', '?')}"
+            for o in changed if isinstance(o, kinds)]
+
+
+def guard_writes(session_class) -> None:
+    """Refuse (AssertionError) any flush during a web request that changes catalog rows outside a service.
+    The test suite installs it on every session, so each route a test exercises proves it writes only
+    through the services (docs/architecture.md, "One gate")."""
+    from flask import has_request_context, request
+    from sqlalchemy import event
+
+    @event.listens_for(session_class, "before_flush")
+    def _only_services_write(session, flush_context, instances) -> None:
+        if not has_request_context():
+            return
+        changed = outside_service_changes(session)
+        if changed:
+            raise AssertionError(f"{request.method} {request.path} ({request.endpoint}) changed "
+                                 f"{', '.join(changed[:5])} outside app/services")

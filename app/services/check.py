@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.services import gate
+from app.services.base import service
 from app.services.uploads import is_upload
 from catalog_schema.models import Dataset, utcnow
 from catalog_schema.record import pick_text
@@ -79,3 +80,12 @@ def prepublication_check(session: Session, ds: Dataset, **kwargs: Any) -> dict[s
             "assessment": doc, "findings": doc["findings"], "preview": preview(ds, facts),
             "pii": gate.pii_findings(doc), "pii_override": gate.pii_override(ds), "blocked_by": problems,
             "can_publish": not problems}
+
+
+@service
+def run(actor, ds: Dataset) -> dict[str, Any]:
+    """The check as a door asks for it (the publish page, GET .../check): the evidence of the link checks
+    it made is kept (committed)."""
+    result = actor.check = prepublication_check(actor.session, ds, **actor.check_kwargs())
+    actor.session.commit()
+    return result

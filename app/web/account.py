@@ -27,7 +27,7 @@ from app.security import (
     safe_next,
 )
 from app.services import accounts
-from catalog_schema.models import ApiToken, AuditEvent, User, utcnow
+from catalog_schema.models import ApiToken, User, utcnow
 
 bp = Blueprint("account", __name__)
 
@@ -114,10 +114,7 @@ def index():
 
 
 def _audit_token(action: str, token: ApiToken, actor: User) -> None:
-    db_session().add(AuditEvent(user_id=actor.id, action=action, object_type="api_token", object_id=str(token.id),
-                                before=None, after=None, ip=client_address(),
-                                detail={"via": "web", "owner": token.user.email, "prefix": token.prefix,
-                                        "name": token.name}))
+    accounts.audit_token(db_session(), action, token, actor, via="web", ip=client_address())
 
 
 @bp.post("/account/tokens")

@@ -128,10 +128,9 @@ def edit(slug: str):
     session = db_session()
     runtime = _runtime()
     try:
-        result = check.prepublication_check(session, ds, **runtime.check_kwargs())
+        result = check.run(_actor(runtime), ds)
     finally:
         runtime.close()
-    session.commit()  # the evidence of the link checks
     lang = current_lang()
     findings = [quality_view.localise_finding(f, lang) for f in result["findings"]]
     return render_template(
