@@ -262,9 +262,12 @@ def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
     out = serving.preview(session, ds, dist, user, rows=PREVIEW_ROWS)
     decision = out["decision"]
     public = serving.decide(session, ds, dist, None) if decision.privileged else decision  # what others get
+    # Only a copy this site holds is served or withheld: a link never downloaded has nothing to explain.
+    said = bool(public.reason and dist.archive_hash)
     out["public"] = public
-    out["notice"] = serving.explain(public, current_lang()) if public.reason else None
-    out["contact"] = serving.contact(ds) if public.reason else None
+    out["withheld"] = decision.action == "withhold" and bool(dist.archive_hash)
+    out["notice"] = serving.explain(public, current_lang()) if said else None
+    out["contact"] = serving.contact(ds) if said else None
     return out
 
 
