@@ -320,9 +320,9 @@ def render_dataset_page(slug: str):
             "findings": [quality_view.localise_finding(f, lang) for f in findings],
             "timeliness": doc.get("timeliness"),
         }
-    from app.services.serving import viewer
+    from app.security import current_account
 
-    user = viewer(session)
+    user = current_account()  # pages know signed-in people only (their pages are private, no-store)
     distributions = [{"dist": d, "served": _served(d), "preview": _preview(session, ds, d, user),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
     # What the public is refused or gets masked, said at the top of the page (not only beside the file).
