@@ -179,14 +179,17 @@ def contact(ds: Dataset) -> dict[str, Any]:
 
 
 def _found(decision: Decision, lang: str) -> str:
-    """"resident identity numbers: 20 in 身份证号; mobile numbers: 20 in 联系电话" (counts, never values)."""
+    """"resident identity numbers in 身份证号 (20); mobile numbers in 联系电话 (20)": kinds, columns and counts,
+    never values."""
     en = lang == "en"
     parts = []
-    for kind, total in decision.kinds.items():
+    for kind in decision.kinds:
         label = KIND_LABELS.get(kind, (kind, kind))[0 if en else 1]
-        where = [f"{c} ({kinds[kind]})" for c, kinds in decision.columns.items() if kind in kinds]
-        parts.append(f"{label}: {total} in {', '.join(where)}" if en
-                     else f"{label}：{total} 个，位于 {'、'.join(where)}")
+        where = [(c, kinds[kind]) for c, kinds in decision.columns.items() if kind in kinds]
+        if en:
+            parts.append(f"{label} in " + ", ".join(f"{c} ({n})" for c, n in where))
+        else:
+            parts.append(f"{label}：" + "、".join(f"{c}（{n} 个）" for c, n in where))
     return "; ".join(parts) if en else "；".join(parts)
 
 

@@ -186,7 +186,8 @@ def test_withheld_from_everyone_but_the_publisher_in_every_way_out(client, world
             assert error["columns"] == FLAGGED
             assert error["contact"]["email"] == "opendata@agency-a.example"
             assert error["contact"]["publisher"]["page"] == f"{SITE}/publisher/agency-a"
-            assert "身份证号 (12)" in error["message"] and "居民身份证号码" in error["message_zh"]
+            assert "resident identity numbers in 身份证号 (12)" in error["message"]
+            assert "居民身份证号码：身份证号（12 个）" in error["message_zh"]
             assert _leaks(_text(resp)) == [], url
     assert _downloads(client.application, world["ids"]["complaints"]) == 0  # withheld answers are not counted
 
