@@ -110,6 +110,7 @@ def world(app, runtime, tmp_path):
         plan = {"complaints": ({"complaints.csv": _csv(HEADER, ROWS), "complaints.xlsx": _xlsx(HEADER, ROWS)},
                                "active"),
                 "population": ({"population.csv": CLEAN, "report.pdf": PDF}, "active"),
+                "odd-data": ({"blob.bin": bytes(range(256)) * 4}, "active"),  # no known format: not checkable
                 "draft-data": ({"draft.csv": CLEAN + b"\xe5\x8d\x97\xe5\xb2\xb8,1\r\n"}, "draft"),
                 "old-data": ({"old.csv": CLEAN + b"x,2\r\n"}, "withdrawn"),
                 "gone-data": ({"gone.csv": CLEAN + b"y,3\r\n"}, "deleted")}
@@ -164,6 +165,7 @@ def test_the_assessment_records_the_facts_of_each_archived_copy(app, world):
             assert dt.datetime.fromisoformat(rows[name].pii["checked_at"]) == NOW
         assert rows["population.csv"].pii["columns"] == {}
         assert rows["report.pdf"].pii["columns"] == {}  # not a table: scanned, nothing tabular
+        assert rows["blob.bin"].pii is None  # of no known format: left unchecked (the gate fails closed)
         text = json.dumps([r.pii for r in rows.values()], ensure_ascii=False)
         assert _leaks(text) == []  # counts, never values
 
@@ -255,6 +257,10 @@ def test_a_copy_not_scanned_is_withheld(app, client, world):
         assert resp.headers["X-Data-Gate"] == "withhold"
     assert client.get(_urls(world, "population", "population.csv")[0],
                       headers={"Authorization": world["tokens"]["editor.a"]}).status_code == 200
+    blob = client.get(_urls(world, "odd-data", "blob.bin")[0])
+    error = blob.get_json()["error"]
+    assert blob.status_code == 451 and error["code"] == "not-checked"
+    assert "not been checked" in error["message"] and "尚未完成" in error["message_zh"]
 
 
 def test_clean_files_are_served_and_the_pdf_too(client, world):
