@@ -109,7 +109,6 @@ class _Source:
     format: str
     encoding: str | None
     schema: dict | None
-    etag: str | None
     mask: frozenset[str] | None = None  # flagged columns to mask (the gate's redact), None: as it is
 
 
@@ -131,7 +130,7 @@ def _source(ds: Dataset, dist: Distribution, plan: serving.Plan) -> _Source:
                    path=dist.archive_path, format=(dist.detected_format or "").upper(),
                    encoding=dist.detected_encoding,
                    schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
-                   etag=dist.archive_hash, mask=plan.mask)
+                   mask=plan.mask)
 
 
 def _open(src: _Source) -> convert.Table | Response:
@@ -154,10 +153,6 @@ def _limits() -> tuple[int | None, int] | Response:
     if offset < 0 or (limit is not None and not 0 <= limit <= MAX_LIMIT):
         return _error(400, "bad-request", f"limit must be between 0 and {MAX_LIMIT} (or 'all'), offset 0 or more.")
     return limit, offset
-
-
-def _not_modified(tag: str | None) -> bool:
-    return bool(tag) and tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
 
 
 @bp.get("/dataset/<slug>/resource/<dist_id>/data.<any(csv, json, xml, ttl):ext>")
