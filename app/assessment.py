@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from catalog_schema import vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
-from catalog_schema.store import to_record
+from catalog_schema.store import set_pii_facts, to_record
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
 from quality.fetch import CheckResult, Previous, check_many
@@ -80,6 +81,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                 if row.id not in dist_checks and row.check_status:
                     dist_checks[row.id] = _stored_check(row)
             facts = assess_mod.collect_facts(record, dist_checks)
+            record_pii_facts(ds.distributions, facts, now=now)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:
                 match = next((d for d in doc["distributions"] if d["id"] == row.id), None)
@@ -97,6 +99,27 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
             out.append(doc)
         session.commit()
     return out
+
+
+def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now: dt.datetime) -> None:
+    """Keep on each distribution what the profile of its archived copy found (`Distribution.pii`, read by the
+    serving gate, app.services.serving). `facts` is `quality.assess.collect_facts`'s answer, keyed by
+    distribution id. A table's facts are its profile's per-column counts; an archived file that is not a
+    table (a PDF, an image) is recorded as scanned with nothing tabular to hold personal data. A table that
+    could not be read (or an encrypted one), or a file of no known format, is left as it was: the gate
+    serves it to nobody but its editors until a profile succeeds (it fails closed on a copy it has no facts
+    for)."""
+    checked_at = (now if now.tzinfo else now.replace(tzinfo=dt.UTC)).isoformat()
+    for row in rows:
+        fact = facts.get(row.id)
+        if fact is None or fact.sniffed is None or fact.check is None or not fact.check.sha256:
+            continue
+        if fact.profile is not None:
+            set_pii_facts(row, sha256=fact.check.sha256, columns=dict(fact.profile.pii or {}), checked_at=checked_at)
+            continue
+        fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
+        if fmt is not None and not fmt.tabular:
+            set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
 
 
 def _stored_check(row: Distribution) -> CheckResult:

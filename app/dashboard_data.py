@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.assessment import publisher_table
-from catalog_schema.models import Assessment, Dataset, Publisher, UsageCounter
+from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, UsageCounter
 from quality.findings import FINDING_TYPES
 
 # ?sort= keys of the league table: the column sorted and whether bigger comes first.
@@ -37,7 +37,10 @@ LEAGUE_COLUMNS = ("rank", "publisher", "name", "datasets", "average_stars", "sha
 STARS_COLUMNS = ("stars", "datasets", "share")
 TREND_COLUMNS = ("period", "publisher", "assessments", "average_stars", "average_score")
 FINDING_COLUMNS = ("type", "severity", "title", "datasets", "occurrences")
-FIX_FIRST_COLUMNS = ("slug", "title", "publisher", "stars", "score", "views", "downloads", "errors", "priority")
+FIX_FIRST_COLUMNS = ("slug", "title", "publisher", "stars", "score", "views", "downloads", "errors",
+                     "personal_data", "priority")
+DOWNLOAD_COLUMNS = ("slug", "title", "publisher", "downloads", "downloads_30_days", "views")
+RECENT_DAYS = 30
 PUBLISHER_DATASET_COLUMNS = ("slug", "title", "stars", "score", "metadata_points", "findings", "errors",
                              "assessed_at")
 
@@ -154,28 +157,67 @@ def common_findings(session, lang: str = "en", publisher_id: int | None = None) 
     return sorted(rows, key=lambda r: (-r["datasets"], -r["occurrences"], r["type"]))
 
 
-def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None) -> list[dict[str, Any]]:
-    """Datasets to fix first: most used and worst scored.
+def personal_data(session, publisher_id: int | None = None) -> dict[str, list[str]]:
+    """Dataset id -> kinds of personal data its current files hold that no override covers (the serving gate's
+    own reading of the facts, app.services.serving), over active datasets."""
+    from app.services.serving import override_covers, personal_columns
 
-    Priority = (views + downloads + 1) x (100 - score): a dataset nobody uses still ranks by its
-    score, but a popular one that scores badly comes before an obscure one that scores as badly,
-    because fixing it helps more people. Datasets at full score are left out.
+    stmt = (select(Dataset, Distribution).join(Distribution, Distribution.dataset_id == Dataset.id)
+            .where(Dataset.state == "active", Distribution.pii.is_not(None)))
+    if publisher_id is not None:
+        stmt = stmt.where(Dataset.publisher_id == publisher_id)
+    out: dict[str, set[str]] = {}
+    for ds, dist in session.execute(stmt).all():
+        columns = personal_columns(dist)
+        if columns and not override_covers(ds, dist):
+            out.setdefault(ds.id, set()).update(k for kinds in columns.values() for k in kinds)
+    return {ds_id: sorted(kinds) for ds_id, kinds in out.items()}
+
+
+def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None) -> list[dict[str, Any]]:
+    """Datasets to fix first: personal data before anything else, then most used and worst scored.
+
+    A dataset whose files hold personal data no override covers comes first whatever its use: it is
+    withheld from (or masked for) the public until fixed. Then priority = (views + downloads + 1) x
+    (100 - score): a dataset nobody uses still ranks by its score, but a popular one that scores badly
+    comes before an obscure one that scores as badly, because fixing it helps more people. Datasets at
+    full score without personal data are left out. Downloads are those the serving gate counted.
     """
     usage = dict((ds_id, (v or 0, d or 0)) for ds_id, v, d in session.execute(
         select(UsageCounter.dataset_id, func.sum(UsageCounter.views), func.sum(UsageCounter.downloads))
         .group_by(UsageCounter.dataset_id)).all())
     pubs = dict(session.execute(select(Publisher.id, Publisher.slug)).all())
+    personal = personal_data(session, publisher_id)
     rows = []
     for ds, a in _latest_assessments(session, publisher_id):
-        if a.score >= 100:
+        kinds = personal.get(ds.id) or []
+        if a.score >= 100 and not kinds:
             continue
         views, downloads = usage.get(ds.id, (0, 0))
         rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": pubs.get(ds.publisher_id),
                      "stars": a.stars, "score": a.score, "views": int(views), "downloads": int(downloads),
                      "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
+                     "personal_data": " ".join(kinds),
                      "priority": (int(views) + int(downloads) + 1) * (100 - a.score)})
-    rows.sort(key=lambda r: (-r["priority"], r["score"], r["slug"]))
+    rows.sort(key=lambda r: (not r["personal_data"], -r["priority"], r["score"], r["slug"]))
     return rows[:limit]
+
+
+def most_downloaded(session, lang: str = "en", limit: int = 20, *, today: dt.date | None = None,
+                    publisher_id: int | None = None) -> list[dict[str, Any]]:
+    """Datasets by downloads the serving gate counted (all time, and the last RECENT_DAYS days), most first."""
+    since = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=RECENT_DAYS - 1)
+    recent = func.sum(case((UsageCounter.day >= since, UsageCounter.downloads), else_=0))
+    stmt = (select(Dataset, func.sum(UsageCounter.downloads), recent, func.sum(UsageCounter.views))
+            .join(UsageCounter, UsageCounter.dataset_id == Dataset.id).where(Dataset.state == "active")
+            .group_by(Dataset.id).having(func.sum(UsageCounter.downloads) > 0)
+            .order_by(func.sum(UsageCounter.downloads).desc(), Dataset.slug).limit(limit))
+    if publisher_id is not None:
+        stmt = stmt.where(Dataset.publisher_id == publisher_id)
+    pubs = dict(session.execute(select(Publisher.id, Publisher.slug)).all())
+    return [{"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": pubs.get(ds.publisher_id),
+             "downloads": int(total or 0), "downloads_30_days": int(last or 0), "views": int(views or 0)}
+            for ds, total, last, views in session.execute(stmt).all()]
 
 
 def publisher_datasets(session, publisher_id: int, lang: str = "en") -> list[dict[str, Any]]:

@@ -24,6 +24,13 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a boolean: {value!r} (use 1/0, true/false, yes/no)")
 
 
+def _pii_policy(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ("withhold", "redact"):
+        raise ValueError(f"not a personal-data policy: {value!r} (use withhold or redact)")
+    return v
+
+
 def _list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -82,6 +89,11 @@ SETTINGS: list[Setting] = [
             "catalog in DCAT-AP (dct:publisher of the dcat:Catalog)."),
     Setting("DEFAULT_LOCALE", "zh_CN", "Interface language when the browser asks for none we have "
             "(`zh_CN` or `en`)."),
+    Setting("PII_POLICY", "withhold", "What the public gets of a file where personal data was found (and no "
+            "admin override covers it): `withhold` answers HTTP 451 saying why and whom to contact; `redact` "
+            "serves the data with every flagged column and every other cell holding personal data masked (an "
+            "original that cannot be masked as it is, such as an XLSX or PDF, is still withheld). The "
+            "publisher's editors always get the real file.", _pii_policy),
     Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),
     Setting("RATELIMIT_STORAGE_URL", "memory://", "Flask-Limiter storage (memory:// or redis://...)."),
     Setting("API_RATE_LIMIT", "600 per minute", "Rate limit of the read API per client address."),

@@ -383,3 +383,25 @@ def withdraw(ds: Dataset) -> None:
     ds.state = "withdrawn"
     ds.withdrawn_at = utcnow()
     ds.modified_at = utcnow()
+
+
+#: Kinds of `quality.pii` that identify organisations, not people: not kept in a distribution's facts.
+NOT_PERSONAL_KINDS = frozenset({"uscc"})
+
+
+def set_pii_facts(row: Distribution, *, sha256: str | None, columns: dict[str, dict[str, int]] | None,
+                  checked_at: str) -> None:
+    """Record on `row` what a scan of its archived copy found: `row.pii` becomes
+    ``{"sha256": the archive hash scanned, "checked_at": iso8601, "columns": {column: {kind: count}}}``.
+
+    `columns` is the profile's per-column counts (``quality.tabular`` TableProfile.pii); kinds that identify
+    organisations (unified social credit codes) are dropped, and columns left without a kind with it, so
+    ``columns`` non-empty means personal data. ``{}`` is "scanned, nothing found" (also a file that is not a
+    table). The serving gate trusts the facts only while ``sha256`` is the row's current ``archive_hash``.
+    """
+    kept: dict[str, dict[str, int]] = {}
+    for column, kinds in (columns or {}).items():
+        personal = {str(k): int(n) for k, n in (kinds or {}).items() if k not in NOT_PERSONAL_KINDS and n}
+        if personal:
+            kept[str(column)] = personal
+    row.pii = {"sha256": sha256, "checked_at": checked_at, "columns": kept}

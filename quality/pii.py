@@ -245,3 +245,82 @@ def is_valid_uscc(s: str) -> bool:
     if len(s) != 18 or not pc.match_substring_regex(arr, _USCC_RE)[0].as_py():
         return False
     return bool(_valid_uscc(arr)[0])
+
+
+#: The kinds that identify people (``uscc`` identifies organisations): what ``mask_array`` masks by default.
+PERSONAL_KINDS = ("id_number", "phone", "email", "bank_card")
+
+
+def _bools(arr) -> np.ndarray:
+    """A pyarrow boolean array (nulls as False) as a numpy bool array."""
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_KINDS) -> np.ndarray:
+    """Which cells of one string array hold a value of `kinds`: a boolean numpy array, one entry per cell.
+
+    The same tests as ``scan_array`` (the same prefilter, regular expressions, checksums, birth dates and
+    province codes), applied per position instead of counted, so a cell is masked exactly when
+    ``scan_values([cell])`` counts one of `kinds` in it. Nulls are never masked.
+    """
+    wanted = set(kinds)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    out = np.zeros(len(arr), dtype=bool)
+    if len(arr) == 0:
+        return out
+    maybe = _bools(pc.or_(pc.greater_equal(pc.binary_length(arr), 11), pc.match_substring(arr, "@")))
+    idx = np.flatnonzero(maybe)
+    if len(idx) == 0:
+        return out
+    trimmed = pc.utf8_trim_whitespace(pc.take(arr, pa.array(idx)))
+    length = np.asarray(pc.fill_null(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False))
+
+    def take(positions: np.ndarray) -> pa.Array:
+        return pc.take(trimmed, pa.array(positions, pa.int64()))
+
+    if "id_number" in wanted:
+        pos = np.flatnonzero(length == 18)
+        if len(pos):
+            upper = pc.utf8_upper(take(pos))
+            cand = _bools(pc.match_substring_regex(upper, _ID_RE))
+            if cand.any():
+                ok = _valid_ids(pc.filter(upper, pa.array(cand)))
+                out[idx[pos[cand][ok]]] = True
+    if "phone" in wanted:
+        pos = np.flatnonzero(length >= 11)
+        if len(pos):
+            out[idx[pos[_bools(pc.match_substring_regex(take(pos), _PHONE_RE))]]] = True
+    if "email" in wanted:
+        pos = np.flatnonzero(_bools(pc.match_substring(trimmed, "@")))
+        if len(pos):
+            out[idx[pos[_bools(pc.match_substring_regex(take(pos), _EMAIL_RE))]]] = True
+    if "bank_card" in wanted:
+        pos = np.flatnonzero((length >= 13) & (length <= 23))
+        if len(pos):
+            digits = pc.replace_substring_regex(take(pos), r"[ \-]", "")
+            cand = _bools(pc.match_substring_regex(digits, _CARD_RE))
+            if cand.any():
+                cards = pc.filter(digits, pa.array(cand))
+                ok = _luhn(cards)
+                c_len = np.asarray(pc.utf8_length(cards).to_numpy(zero_copy_only=False))
+                is_id = np.zeros(len(cards), dtype=bool)
+                if (c_len == 18).any():
+                    at18 = np.flatnonzero(c_len == 18)
+                    is_id[at18] = _valid_ids(pc.take(cards, pa.array(at18)))
+                out[idx[pos[cand][ok & ~is_id]]] = True
+    if "uscc" in wanted:
+        pos = np.flatnonzero(length == 18)
+        if len(pos):
+            upper = pc.utf8_upper(take(pos))
+            cand = _bools(pc.match_substring_regex(upper, _USCC_RE))
+            id_cand = _bools(pc.match_substring_regex(upper, _ID_RE))
+            if cand.any():
+                valid = _valid_uscc(pc.filter(upper, pa.array(cand)))
+                is_id = np.zeros(len(pos), dtype=bool)
+                if id_cand.any():
+                    is_id[np.flatnonzero(id_cand)] = _valid_ids(pc.filter(upper, pa.array(id_cand)))
+                out[idx[pos[cand][valid & ~is_id[cand]]]] = True
+    return out

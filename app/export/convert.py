@@ -33,7 +33,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import chain
 from urllib.parse import quote, unquote
@@ -42,7 +42,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from quality import tabular
+from quality import pii, tabular
 
 CHUNK_CHARS = 64 * 1024  # text gathered before a chunk is sent
 BATCH_ROWS = 5_000  # rows per record batch read from the file
@@ -107,6 +107,42 @@ class Table:
         close = getattr(self._batches, "close", None)
         if close:
             close()
+
+
+# --------------------------------------------------------------------------- masking
+
+MASK = tabular.REDACTED  # what a masked cell reads, as in the dataset page's preview
+
+
+def masked(table: Table, columns: Iterable[str]) -> Table:
+    """`table` with personal data masked as its rows stream: every filled cell of the flagged `columns`
+    (typed ``string`` from then on, so every format says the same), and any other cell where
+    ``quality.pii.mask_array`` finds personal data. A flagged column the table does not have means the facts
+    do not describe this file: ValueError (the caller withholds rather than serve unmasked data)."""
+    flagged = set(columns)
+    missing = flagged - {c.name for c in table.columns}
+    if missing:
+        raise ValueError(f"the personal-data facts name columns this table does not have: {sorted(missing)}")
+    out_columns = [replace(c, type="string", fdesc={}) if c.name in flagged else c for c in table.columns]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in table.batches():
+                arrays = []
+                for column, arr in zip(table.columns, batch.columns, strict=True):
+                    if column.name in flagged:
+                        hide = np.asarray(pc.fill_null(pc.greater(pc.binary_length(arr), 0), False)
+                                          .to_numpy(zero_copy_only=False), dtype=bool)
+                    else:
+                        hide = pii.mask_array(arr)
+                    if hide.any():
+                        arr = pc.if_else(pa.array(hide), pa.scalar(MASK, arr.type), arr)
+                    arrays.append(arr)
+                yield pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
+        finally:
+            table.close()
+
+    return Table(out_columns, batches())
 
 
 # --------------------------------------------------------------------------- reading

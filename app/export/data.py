@@ -2,7 +2,9 @@
 
 ``/dataset/<slug>/resource/<id>/data.{csv,json,xml,ttl}`` converts the archived copy the last link
 check made (``Distribution.archive_path``; its sniffed format and encoding say how to read it) with
-``app.export.convert``; ``data.csv-metadata.json`` is the CSVW metadata of ``data.csv``. The response
+``app.export.convert``; ``data.csv-metadata.json`` is the CSVW metadata of ``data.csv``. Both answer
+through the serving gate (``app.services.serving.serve``): served, served with personal data masked in
+the stream, or withheld (451); the gate counts the download and sets the cache validators. The response
 streams: the file is read in batches while the body is written, and the database is not needed
 once the request has found the distribution (its few fields are copied first).
 
@@ -20,10 +22,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import select
 
-from app import db_session, setting
+from app import setting
 from app.export import convert
+from app.services import serving
 from catalog_schema.models import Dataset, Distribution
 from quality.tabular import TableError
 
@@ -107,20 +109,11 @@ class _Source:
     format: str
     encoding: str | None
     schema: dict | None
-    etag: str | None
+    mask: frozenset[str] | None = None  # flagged columns to mask (the gate's redact), None: as it is
 
 
-def _source(slug: str, dist_id: str) -> _Source | Response:
-    session = db_session()
-    ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active"))
-    dist = None
-    if ds is not None:
-        dist = session.scalar(select(Distribution).where(Distribution.id == dist_id,
-                                                         Distribution.dataset_id == ds.id))
-    if ds is None:
-        return _error(404, "not-found", f"No dataset {slug!r} in this catalog.")
-    if dist is None:
-        return _error(404, "not-found", f"The dataset {slug!r} has no resource {dist_id!r}.")
+def _available(ds: Dataset, dist: Distribution) -> Response | None:
+    """A 404 of this route's own when there is nothing to convert (asked by the serving gate first)."""
     fmt = (dist.detected_format or "").upper()
     if not dist.archive_path or not os.path.isfile(dist.archive_path):
         return _error(404, "not-archived", "The resource has not been downloaded and archived yet, so its data "
@@ -128,18 +121,25 @@ def _source(slug: str, dist_id: str) -> _Source | Response:
     if fmt not in SERVABLE_FORMATS:
         return _error(404, "not-tabular", f"The resource is {fmt or 'of an unrecognised format'}, not a table: only "
                                           "CSV, TSV, XLS, XLSX, ODS and JSON arrays are served as data.")
+    return None
+
+
+def _source(ds: Dataset, dist: Distribution, plan: serving.Plan) -> _Source:
     title = (ds.title or {}).get("zh") or (ds.title or {}).get("en") or next(iter((ds.title or {}).values()), None)
-    return _Source(slug=slug, dist_id=dist.id, title=title, licence=dist.license_id or ds.license_id,
-                   path=dist.archive_path, format=fmt, encoding=dist.detected_encoding,
+    return _Source(slug=ds.slug, dist_id=dist.id, title=title, licence=dist.license_id or ds.license_id,
+                   path=dist.archive_path, format=(dist.detected_format or "").upper(),
+                   encoding=dist.detected_encoding,
                    schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
-                   etag=dist.archive_hash)
+                   mask=plan.mask)
 
 
 def _open(src: _Source) -> convert.Table | Response:
+    """The table, masked as it streams when the gate said redact (ValueError when it cannot be)."""
     try:
-        return convert.open_table(src.path, format=src.format, encoding=src.encoding, schema=src.schema)
+        table = convert.open_table(src.path, format=src.format, encoding=src.encoding, schema=src.schema)
     except TableError as exc:
         return _error(404, "not-tabular", f"The resource cannot be read as a table ({exc.reason}): {exc}")
+    return convert.masked(table, src.mask) if src.mask is not None else table
 
 
 def _limits() -> tuple[int | None, int] | Response:
@@ -155,28 +155,27 @@ def _limits() -> tuple[int | None, int] | Response:
     return limit, offset
 
 
-def _not_modified(tag: str | None) -> bool:
-    return bool(tag) and tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
-
-
 @bp.get("/dataset/<slug>/resource/<dist_id>/data.<any(csv, json, xml, ttl):ext>")
 def data(slug: str, dist_id: str, ext: str):
-    src = _source(slug, dist_id)
-    if isinstance(src, Response):
-        return src
+    """The table converted, through the serving gate (served, masked or withheld; the download counted)."""
     paging = _limits() if ext == "json" else (None, 0)
     if isinstance(paging, Response):
+        paging.headers[serving.GATE_HEADER] = "withhold"
         return paging
     limit, offset = paging
-    tag = None
-    if src.etag:
-        tag = f'"{src.etag[:32]}-{ext}' + (f"-{limit}-{offset}" if ext == "json" else "") + '"'
-        if _not_modified(tag):
-            return Response(status=304, headers={"ETag": tag})
+    variant = ext + (f"-{limit}-{offset}" if ext == "json" else "")
+
+    def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:
+        return _converted(_source(ds, dist, plan), ext, limit, offset)
+
+    return serving.serve(dist_id=dist_id, slug=slug, variant=variant, produce=produce, check=_available)
+
+
+def _converted(src: _Source, ext: str, limit: int | None, offset: int) -> Response:
     table = _open(src)
     if isinstance(table, Response):
         return table
-    path = resource_path(slug, src.dist_id)
+    path = resource_path(src.slug, src.dist_id)
     base = site_url() + path
     if ext == "csv":
         body = convert.to_csv(table)
@@ -192,8 +191,6 @@ def data(slug: str, dist_id: str, ext: str):
         body = convert.to_turtle(table, base=base)
     headers = {"Access-Control-Allow-Origin": "*",
                "Content-Disposition": f'inline; filename="{src.dist_id}.{ext}"'}
-    if tag:
-        headers["ETag"] = tag
     if ext == "csv":
         headers["Link"] = f'<{base}/data.csv-metadata.json>; rel="describedby"; type="{CSVW_MEDIA_TYPE}"'
     return Response(body, content_type=MEDIA_TYPES[ext], headers=headers)
@@ -201,17 +198,20 @@ def data(slug: str, dist_id: str, ext: str):
 
 @bp.get("/dataset/<slug>/resource/<dist_id>/data.csv-metadata.json")
 def csv_metadata(slug: str, dist_id: str):
-    src = _source(slug, dist_id)
-    if isinstance(src, Response):
-        return src
-    table = _open(src)
-    if isinstance(table, Response):
-        return table
-    table.close()  # the columns are known from the first batch; the rest is not read
-    base = site_url() + resource_path(slug, src.dist_id)
-    doc = convert.csvw_metadata(table.columns, base=base, csv_url=f"{base}/data.csv", title=src.title,
-                                licence=src.licence)
-    resp = jsonify(doc)
-    resp.mimetype = CSVW_MEDIA_TYPE
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
+    """The CSVW metadata of data.csv, through the gate as the CSV it describes (not counted as a download)."""
+    def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:
+        src = _source(ds, dist, plan)
+        table = _open(src)
+        if isinstance(table, Response):
+            return table
+        table.close()  # the columns are known from the first batch; the rest is not read
+        base = site_url() + resource_path(slug, src.dist_id)
+        doc = convert.csvw_metadata(table.columns, base=base, csv_url=f"{base}/data.csv", title=src.title,
+                                    licence=src.licence)
+        resp = jsonify(doc)
+        resp.mimetype = CSVW_MEDIA_TYPE
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        return resp
+
+    return serving.serve(dist_id=dist_id, slug=slug, variant="csv-metadata", produce=produce, check=_available,
+                         count=False)

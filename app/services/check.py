@@ -26,7 +26,7 @@ PREVIEW_ROWS = 10
 def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir: str | None = None,
                        max_bytes: int | None = None, now: dt.datetime | None = None) -> tuple[dict, dict]:
     """(assessment document, facts per distribution id) of `ds` as it stands."""
-    from app.assessment import _previous, _store_check, _stored_check
+    from app.assessment import _previous, _store_check, _stored_check, record_pii_facts
     from quality import assess as assess_mod
     from quality.fetch import check_many
 
@@ -42,6 +42,7 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
         dist["id"] = dist["catalog_id"]
     checks = {row.id: _stored_check(row) for row in ds.distributions if row.check_status}
     facts = assess_mod.collect_facts(record, checks)
+    record_pii_facts(ds.distributions, facts, now=now)  # what the serving gate reads, before any byte goes out
     doc = assess_mod.assess(record, facts, now=now)
     for match in doc["distributions"]:
         row = rows.get(match["id"])

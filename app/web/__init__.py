@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(audit.bp)
 
-    from app.web import publish
+    from app.web import publish, uploads
 
     app.register_blueprint(publish.bp)
+    app.register_blueprint(uploads.bp)

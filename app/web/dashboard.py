@@ -19,11 +19,12 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from app import dashboard_data as data
 from app import db_session
 from app.i18n import current_lang
+from app.services.serving import KIND_LABELS
 from app.web.quality_view import SEVERITY
 
 bp = Blueprint("dashboard", __name__)
 
-TABLES = ("league", "stars", "trends", "findings", "fix-first")
+TABLES = ("league", "stars", "trends", "findings", "fix-first", "downloads")
 
 
 def _sessionmaker():
@@ -40,6 +41,8 @@ def _table(name: str, lang: str, sort: str | None = None) -> tuple[Sequence[str]
         return data.TREND_COLUMNS, data.trends(session)
     if name == "findings":
         return data.FINDING_COLUMNS, data.common_findings(session, lang)
+    if name == "downloads":
+        return data.DOWNLOAD_COLUMNS, data.most_downloaded(session, lang)
     return data.FIX_FIRST_COLUMNS, data.fix_first(session, lang)
 
 
@@ -72,10 +75,12 @@ def index():
         overall=[r for r in trend_rows if r["publisher"] == ""],
         trends=[r for r in trend_rows if r["publisher"] != ""],
         findings=data.common_findings(session, lang), fix_first=data.fix_first(session, lang),
+        most_downloaded=data.most_downloaded(session, lang), recent_days=data.RECENT_DAYS,
+        kind_labels={k: v[0 if lang == "en" else 1] for k, v in KIND_LABELS.items()},
         severity_labels=SEVERITY)
 
 
-@bp.get("/dashboard/<any(league, stars, trends, findings, 'fix-first'):table>.<any(csv, json):ext>")
+@bp.get("/dashboard/<any(league, stars, trends, findings, 'fix-first', downloads):table>.<any(csv, json):ext>")
 def download(table: str, ext: str):
     sort = request.args.get("sort")
     columns, rows = _table(table, current_lang(), sort)

@@ -98,23 +98,42 @@ def star_distribution(session) -> list[tuple[int | None, int]]:
     return [(n, counts.get(n, 0)) for n in range(6)] + [(None, counts.get(None, 0))]
 
 
+def promotable(session, stmt, limit: int, *, batch: int = 20, pages: int = 10) -> list[str]:
+    """The first `limit` ids of `stmt` (a select of Dataset.id, ordered) whose data the public may have as it
+    is: a dataset with personal data no override covers is not promoted (app.services.serving). Reads
+    `batch` ids at a time, at most `pages` times."""
+    kept: list[str] = []
+    for page in range(pages):
+        ids = list(session.scalars(stmt.limit(batch).offset(page * batch)))
+        kept += [d.id for d in _load(session, ids) if not _exposed(d)]
+        if len(kept) >= limit or len(ids) < batch:
+            break
+    return kept[:limit]
+
+
 @bp.get("/")
 def home():
     session = db_session()
     n_datasets = session.scalar(_active(select(func.count()).select_from(Dataset))) or 0
     n_publishers = session.scalar(select(func.count()).select_from(Publisher)) or 0
-    newest_ids = list(session.scalars(_active(select(Dataset.id)).order_by(Dataset.created_at.desc(),
-                                                                           Dataset.slug).limit(5)))
+    newest_ids = promotable(session, _active(select(Dataset.id)).order_by(Dataset.created_at.desc(), Dataset.slug), 5)
     downloads = func.sum(UsageCounter.downloads)
     popular = session.execute(_active(select(Dataset.id, downloads.label("n"))
                                       .join(UsageCounter, UsageCounter.dataset_id == Dataset.id))
                               .group_by(Dataset.id).having(downloads > 0).order_by(downloads.desc(), Dataset.id)
-                              .limit(5)).all()
+                              .limit(50)).all()
     counts = {i: n for i, n in popular}
+    popular_ids = [d.id for d in _load(session, [i for i, _ in popular]) if not _exposed(d)][:5]
     return render_template("home.html", n_datasets=n_datasets, n_publishers=n_publishers,
                            newest=_load(session, newest_ids),
-                           popular=[(d, counts[d.id]) for d in _load(session, [i for i, _ in popular])],
+                           popular=[(d, counts[d.id]) for d in _load(session, popular_ids)],
                            star_counts=star_distribution(session))
+
+
+def _exposed(ds: Dataset) -> bool:
+    from app.services.serving import exposed_personal_data
+
+    return bool(exposed_personal_data(ds))
 
 
 # --------------------------------------------------------------------------- search
@@ -235,22 +254,21 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[D
     return scored[:limit]
 
 
-def _preview(dist) -> dict[str, Any] | None:
-    """The first rows of an archived table (personal values already redacted by the profiler)."""
-    if not dist.archive_path:
-        return None
-    from app.export.data import SERVABLE_FORMATS
+def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
+    """The first rows of an archived table as the serving gate lets this viewer see them (withheld: no rows
+    and the reason; redact: masked), with the gate's decision and its explanation in the page's language."""
+    from app.services import serving
 
-    if (dist.detected_format or "").upper() not in SERVABLE_FORMATS:
-        return None
-    try:
-        from quality.tabular import profile_file
-
-        prof = profile_file(dist.archive_path, format=(dist.detected_format or "").lower() or None,
-                            encoding=dist.detected_encoding, max_rows=200)
-    except Exception:  # an unreadable table has no preview; the findings say why
-        return None
-    return {"header": list(prof.header), "rows": [list(r) for r in prof.sample[:PREVIEW_ROWS]]}
+    out = serving.preview(session, ds, dist, user, rows=PREVIEW_ROWS)
+    decision = out["decision"]
+    public = serving.decide(session, ds, dist, None) if decision.privileged else decision  # what others get
+    # Only a copy this site holds is served or withheld: a link never downloaded has nothing to explain.
+    said = bool(public.reason and dist.archive_hash)
+    out["public"] = public
+    out["withheld"] = decision.action == "withhold" and bool(dist.archive_hash)
+    out["notice"] = serving.explain(public, current_lang()) if said else None
+    out["contact"] = serving.contact(ds) if said else None
+    return out
 
 
 def _served(dist) -> dict[str, Any] | None:
@@ -302,11 +320,17 @@ def render_dataset_page(slug: str):
             "findings": [quality_view.localise_finding(f, lang) for f in findings],
             "timeliness": doc.get("timeliness"),
         }
-    distributions = [{"dist": d, "served": _served(d), "preview": _preview(d),
+    from app.security import current_account
+
+    user = current_account()  # pages know signed-in people only (their pages are private, no-store)
+    distributions = [{"dist": d, "served": _served(d), "preview": _preview(session, ds, d, user),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
+    # What the public is refused or gets masked, said at the top of the page (not only beside the file).
+    notices = [item for item in distributions if item["preview"]["notice"]]
     jsonld, alternates = _export_extras(ds)
     html = render_template("datasets/show.html", ds=ds, quality=quality, history=history,
-                           distributions=distributions, related=related_datasets(session, ds),
+                           distributions=distributions, notices=notices,
+                           related=related_datasets(session, ds),
                            jsonld=jsonld, alternates=alternates, downloads=DOWNLOADS,
                            site_url=str(setting("SITE_URL")).rstrip("/"),
                            ratings={k: str(v) for k, v in quality_view.RATINGS.items()})

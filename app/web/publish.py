@@ -4,29 +4,24 @@ publish / withdraw / restore / personal-data override / detach buttons).
 
 Every rule lives in the services (app/services/); these views sign in (app.security), parse forms, call
 a service, and turn a refused change into a message on the page (403 for another publisher's dataset).
-`/uploads/<id>/<name>` serves uploaded files: always as a download (never rendered on this site), drafts
-only to their editors.
+Uploaded files (`/uploads/<id>/<name>`) are served by app/web/uploads.py, through the serving gate.
 """
 
 from __future__ import annotations
 
-import os
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from app import auth, db_session, setting
+from app import db_session, setting
 from app.i18n import current_lang
 from app.security import client_address, current_account, login_required_page
 from app.services import access, check, datasets, distributions, gate
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
-from app.services.uploads import UPLOAD_PATH, is_upload
+from app.services.uploads import is_upload
 from app.web import quality_view
 from catalog_schema import vocab
-from catalog_schema.models import Distribution
 
 bp = Blueprint("publish", __name__)
 
@@ -237,30 +232,3 @@ def change_state(slug: str, action: str):
     flash(messages[action], "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
-
-# --------------------------------------------------------------------------- uploaded files
-
-
-@bp.route(f"{UPLOAD_PATH}/<dist_id>/<path:name>")
-def uploaded_file(dist_id: str, name: str):
-    """An uploaded file, as a download. Drafts' files only for who may edit them."""
-    if len(dist_id) > 36:
-        abort(404)
-    session = db_session()
-    row = session.scalar(select(Distribution).where(Distribution.id == dist_id))
-    if row is None or not is_upload(row) or not row.archive_path:
-        abort(404)
-    ds = row.dataset
-    if ds.state not in ("active", "withdrawn") and not auth.can_edit(session, current_account(), ds.publisher):
-        abort(404)
-    if not os.path.isfile(row.archive_path):
-        abort(404)
-    filename = row.extras["upload"].get("filename") or "download"
-    mimetype = (row.detected_media_type or "application/octet-stream").split(";")[0].strip().lower()
-    if any(word in mimetype for word in ("html", "svg", "javascript")) or "/" not in mimetype:
-        mimetype = "application/octet-stream"  # never anything a browser would run on our origin
-    resp = send_file(row.archive_path, mimetype=mimetype, as_attachment=True,
-                     download_name=filename, etag=row.archive_hash, conditional=True, max_age=300)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return resp

@@ -176,7 +176,12 @@ def test_findings_and_fix_first_come_from_the_latest_assessments(client, catalog
         a = latest[r["slug"]]
         assert r["score"] == a.score and r["stars"] == a.stars
         assert r["priority"] == (usage.get(r["slug"], 0) + 1) * (100 - a.score)
-    assert [r["priority"] for r in rows] == sorted((r["priority"] for r in rows), reverse=True)
+    # personal data first (the public does not get those files as they are), then by priority
+    flagged = [r for r in rows if r["personal_data"]]
+    assert [r["slug"] for r in flagged] == ["citizen-hotline-complaints"] and rows[:1] == flagged
+    assert flagged[0]["personal_data"].split() == ["bank_card", "email", "id_number", "phone"]
+    rest = [r["priority"] for r in rows[1:]]
+    assert rest == sorted(rest, reverse=True)
     bus = next(r for r in rows if r["slug"] == "bus-stops")
     assert bus["views"] == 20 and bus["downloads"] == 7
 

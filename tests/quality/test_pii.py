@@ -96,3 +96,35 @@ def test_results_never_contain_values():
     assert out == {"a": {"id_number": 1, "phone": 1, "email": 1}}
     for value in (secret_id, secret_phone, "x@y.org"):
         assert value not in text
+
+
+def _mixed_cells() -> list[str | None]:
+    rnd = random.Random(11)
+    return IDS + [wrong_check(i) for i in IDS] + [
+        "13812345678", "+86 139-1234-5678", "联系电话：15912345678。", "12812345678", "1381234567",
+        "zhang.san@example.cn", "not an @ address", "  " + IDS[1] + " ",
+        "4111111111111111", luhn_complete("622848", 19), "4111 1111 1111 1111", "4111111111111112",
+        "1234567890123456", make_uscc("91350100M000100Y4"), None, "", "12.5", "长" * 20,
+    ] + [str(rnd.randint(0, 10**12)) for _ in range(50)]
+
+
+def test_mask_array_marks_exactly_the_cells_scan_counts():
+    cells = _mixed_cells()
+    for kinds in (pii.PERSONAL_KINDS, pii.KINDS, ("phone",), ("uscc",)):
+        mask = pii.mask_array(pa.array(cells, pa.string()), kinds)
+        expected = [bool(c is not None and set(pii.scan_values([c])) & set(kinds)) for c in cells]
+        assert mask.tolist() == expected, kinds
+    default = pii.mask_array(pa.array(cells, pa.string()))
+    assert default.sum() == 4 + 3 + 1 + 3  # ids (one padded), phones, e-mail, cards; the USCC is kept
+    assert not default[cells.index(make_uscc("91350100M000100Y4"))]
+
+
+def test_mask_array_chunked_sliced_integer_and_empty():
+    cells = _mixed_cells()
+    whole = pii.mask_array(pa.array(cells, pa.string()))
+    chunked = pa.chunked_array([pa.array(cells[:7], pa.string()), pa.array(cells[7:], pa.string())])
+    assert pii.mask_array(chunked).tolist() == whole.tolist()
+    assert pii.mask_array(pa.array(cells, pa.string()).slice(5, 9)).tolist() == whole[5:14].tolist()
+    assert pii.mask_array(pa.array([13812345678, 42, None], pa.int64())).tolist() == [True, False, False]
+    assert pii.mask_array(pa.array([], pa.string())).tolist() == []
+    assert pii.mask_array(pa.chunked_array([], pa.string())).tolist() == []

@@ -1,0 +1,401 @@
+"""The one way a distribution's bytes or rows leave the platform: serve, serve masked, or withhold.
+
+Every route that hands out a distribution's content (the uploaded original, the converted
+``data.csv/json/xml/ttl``, the CSVW metadata of ``data.csv``) answers through `serve`; the dataset page's
+preview asks `decide` and `preview` the same question. One place therefore keeps the promises:
+
+- who may see it: deleted datasets, unknown ids and other people's drafts are 404; a withdrawn dataset
+  answers 410 with its tombstone (``app.services.lifecycle.gone_response``); the editors and admins of the
+  dataset's publisher, and sysadmins, get the real bytes (``Cache-Control: private, no-store``): they must
+  see what they fix;
+- personal data is not re-served: ``Distribution.pii`` holds what the last profile of the archived copy
+  found (written by ``catalog_schema.store.set_pii_facts``). A copy without facts, or whose facts describe
+  another copy (``pii["sha256"]`` is not its ``archive_hash``), has not been checked: it is withheld (fail
+  closed). A copy where personal data was found, not covered by an admin's override (the archive hashes in
+  ``extras.publishing.pii_override.files``), follows the ``PII_POLICY`` setting: ``withhold`` answers
+  HTTP 451 (RFC 7725) with a page or JSON error in Chinese and English saying which kinds were found in which
+  columns (counts, never values) and whom to contact; ``redact`` streams the data with every flagged column
+  and every other cell holding personal data masked (``app.export.convert.masked``); an original that
+  cannot be masked as it is (an XLSX, a PDF) is withheld under ``redact`` too, pointing at the masked
+  conversions;
+- a download is counted once per request (``app.usage.record_usage``), not for HEAD, 304, withheld
+  answers or bots;
+- cache validators: the ETag names the archived copy, what was served (variant) and how (action, policy);
+  ``If-None-Match`` answers 304.
+
+Every response made here carries ``X-Data-Gate: serve|redact|withhold`` (404 and 410 say ``withhold``):
+the route guard test recognises the routes that serve bytes by it. All withheld answers use 451, the
+not-yet-checked case included (code ``not-checked``): the copy is held back under the same personal
+information rules until it is checked, and a client needs one status to look for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, jsonify, render_template, request
+from sqlalchemy.orm import Session
+
+from app import auth, db_session, setting
+from app.i18n import current_lang
+from app.services import gate
+from catalog_schema.models import Dataset, Distribution, User
+from catalog_schema.record import pick_text
+
+GATE_HEADER = "X-Data-Gate"
+POLICIES = ("withhold", "redact")
+PUBLIC_MAX_AGE = 300
+BOTS = re.compile(r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|mediapartners|bingpreview|"
+                  r"yandex|baidu", re.IGNORECASE)
+
+#: Kind labels in both languages, in report order (quality.pii.PERSONAL_KINDS).
+KIND_LABELS = {"id_number": ("resident identity numbers", "居民身份证号码"), "phone": ("mobile numbers", "手机号码"),
+               "email": ("e-mail addresses", "电子邮件地址"), "bank_card": ("bank card numbers", "银行卡号")}
+REASONS = ("personal-data", "not-checked", "not-maskable")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the gate decided for one viewer and one distribution."""
+
+    action: str  # "serve", "redact" or "withhold"
+    reason: str | None = None  # why not plainly served to the public: one of REASONS (None: nothing found)
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)  # personal data found: column -> kind -> n
+    privileged: bool = False  # an editor of the dataset's publisher (or a sysadmin): the real bytes
+    policy: str = "withhold"
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        """Cells per kind over all the columns."""
+        totals: dict[str, int] = {}
+        for kinds in self.columns.values():
+            for kind, n in kinds.items():
+                totals[kind] = totals.get(kind, 0) + int(n)
+        order = list(KIND_LABELS)
+        return dict(sorted(totals.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+
+
+# --------------------------------------------------------------------------- facts and decisions
+
+
+def personal_columns(dist: Distribution) -> dict[str, dict[str, int]] | None:
+    """Columns of `dist`'s current archived copy where personal data was found ({} for none); None when that
+    copy was never scanned (no facts, or facts about another copy)."""
+    facts = dist.pii
+    if not isinstance(facts, dict) or not dist.archive_hash or facts.get("sha256") != dist.archive_hash:
+        return None
+    columns = facts.get("columns")
+    if not isinstance(columns, dict):
+        return None
+    return {str(c): {str(k): int(n) for k, n in kinds.items()} for c, kinds in columns.items() if kinds}
+
+
+def override_covers(ds: Dataset, dist: Distribution) -> bool:
+    """Has an admin of the publisher let this very copy out (app.services.gate.override_pii)?"""
+    override = gate.pii_override(ds)
+    if not isinstance(override, dict) or not dist.archive_hash:
+        return False
+    return dist.archive_hash in set(override.get("files") or [])
+
+
+def exposed_personal_data(ds: Dataset) -> dict[str, dict[str, dict[str, int]]]:
+    """Distribution id -> flagged columns, for each distribution whose current copy holds personal data that
+    no override covers: what the public is refused (withhold) or gets masked (redact). Pages do not promote
+    such a dataset and the dashboard ranks it first."""
+    out = {}
+    for dist in ds.distributions:
+        columns = personal_columns(dist)
+        if columns and not override_covers(ds, dist):
+            out[dist.id] = columns
+    return out
+
+
+def policy() -> str:
+    value = str(setting("PII_POLICY") or "withhold").lower()
+    return value if value in POLICIES else "withhold"
+
+
+def viewer(session: Session) -> User | None:
+    """The signed-in user, else the user of an API token in ``Authorization`` (scripts of an editor)."""
+    from app.security import current_account
+
+    user = current_account()
+    if user is not None:
+        return user
+    value = request.headers.get("Authorization") or ""
+    if value.lower().startswith("bearer "):
+        value = value[7:]
+    return auth.user_for_token(session, value.strip()) if value.strip() else None
+
+
+def decide(session: Session, ds: Dataset, dist: Distribution, user: User | None, *, maskable: bool = True,
+           pii_policy: str | None = None) -> Decision:
+    """Serve, serve masked or withhold `dist` (of `ds`) to `user`. `maskable`: whether what is asked for can
+    be served masked (a conversion can; an uploaded XLSX or a PDF as it is cannot)."""
+    chosen = pii_policy or policy()
+    columns = personal_columns(dist)
+    if auth.can_edit(session, user, ds.publisher):
+        return Decision("serve", None, columns or {}, privileged=True, policy=chosen)
+    if columns is None:
+        return Decision("withhold", "not-checked", {}, policy=chosen)
+    if not columns or override_covers(ds, dist):
+        return Decision("serve", None, columns, policy=chosen)
+    if chosen == "redact":
+        if maskable:
+            return Decision("redact", "personal-data", columns, policy=chosen)
+        return Decision("withhold", "not-maskable", columns, policy=chosen)
+    return Decision("withhold", "personal-data", columns, policy=chosen)
+
+
+# --------------------------------------------------------------------------- explaining
+
+
+def site_url() -> str:
+    return str(setting("SITE_URL") or request.url_root).rstrip("/")
+
+
+def contact(ds: Dataset) -> dict[str, Any]:
+    """Whom to ask: the dataset's contact point, else its publisher's e-mail and pages."""
+    out: dict[str, Any] = {}
+    point = ds.contact_point if isinstance(ds.contact_point, dict) else {}
+    for key in ("name", "email", "url"):
+        value = point.get(key)
+        if isinstance(value, dict):
+            value = pick_text(value)
+        if value:
+            out[key] = str(value).removeprefix("mailto:")
+    pub = ds.publisher
+    if pub is not None:
+        out["publisher"] = {"slug": pub.slug, "name": dict(pub.name or {}),
+                            "page": f"{site_url()}/publisher/{pub.slug}"}
+        if pub.email and "email" not in out:
+            out["email"] = pub.email
+        if pub.homepage and "url" not in out:
+            out["url"] = pub.homepage
+    return out
+
+
+def _found(decision: Decision, lang: str) -> str:
+    """"resident identity numbers in 身份证号 (20); mobile numbers in 联系电话 (20)": kinds, columns and counts,
+    never values."""
+    en = lang == "en"
+    parts = []
+    for kind in decision.kinds:
+        label = KIND_LABELS.get(kind, (kind, kind))[0 if en else 1]
+        where = [(c, kinds[kind]) for c, kinds in decision.columns.items() if kind in kinds]
+        if en:
+            parts.append(f"{label} in " + ", ".join(f"{c} ({n})" for c, n in where))
+        else:
+            parts.append(f"{label}：" + "、".join(f"{c}（{n} 个）" for c, n in where))
+    return "; ".join(parts) if en else "；".join(parts)
+
+
+def explain(decision: Decision, lang: str) -> str:
+    """Why the public is not given the file as it is, in "en" or "zh"."""
+    en = lang == "en"
+    if decision.reason == "not-checked":
+        return ("This file has not been checked for personal data yet, so it is not served. It will be once the "
+                "check has run (normally within minutes of publication)." if en else
+                "该文件尚未完成个人信息检查，暂不提供下载。检查完成后即可获取（通常在发布后几分钟内）。")
+    found = _found(decision, lang)
+    if decision.action == "redact":
+        return (f"Personal data was found in this file ({found}). It is served with those columns, and every "
+                "other cell holding personal data, masked." if en else
+                f"该文件含有个人信息（{found}）。提供下载时，这些列以及其他含个人信息的单元格均已遮蔽。")
+    if decision.reason == "not-maskable":
+        return (f"Personal data was found in this file ({found}). The original file cannot be served with it "
+                "masked; the data, masked, is available as CSV, JSON, XML and RDF." if en else
+                f"该文件含有个人信息（{found}）。原始文件无法遮蔽后提供；"
+                "遮蔽后的数据可按 CSV、JSON、XML 和 RDF 格式下载。")
+    return (f"Personal data was found in this file ({found}). It is withheld under the personal information "
+            "protection rules until the publisher removes it, or an administrator of the publisher approves "
+            "its publication with a reason." if en else
+            f"该文件含有个人信息（{found}）。根据个人信息保护规定暂停提供，直至发布机构删除这些信息，"
+            "或由发布机构管理员说明理由后批准公开。")
+
+
+def masked_alternatives(ds: Dataset, dist: Distribution) -> dict[str, str]:
+    """The conversions that can be served masked (for an original that cannot)."""
+    from app.export.data import EXTENSIONS, is_servable, resource_path
+
+    if not is_servable(dist):
+        return {}
+    base = site_url() + resource_path(ds.slug, dist.id)
+    return {ext: f"{base}/data.{ext}" for ext in EXTENSIONS}
+
+
+def _wants_html() -> bool:
+    return any(mime == "text/html" for mime, _q in request.accept_mimetypes)
+
+
+def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as_json: bool | None = None) -> Response:
+    """HTTP 451 with why (kinds, counts per column) and whom to contact: a page for browsers, else JSON."""
+    who = contact(ds)
+    code = decision.reason or "personal-data"
+    alternatives = masked_alternatives(ds, dist) if code == "not-maskable" else {}
+    body = {"status": 451, "code": code, "message": explain(decision, "en"), "message_zh": explain(decision, "zh"),
+            "contact": who, "dataset": ds.slug, "distribution": dist.id, "kinds": decision.kinds,
+            "columns": decision.columns, "policy": decision.policy}
+    if alternatives:
+        body["masked"] = alternatives
+    if (not _wants_html()) if as_json is None else as_json:
+        resp = jsonify({"error": body})
+    else:
+        lang = current_lang()
+        resp = Response(render_template("datasets/withheld.html", ds=ds, dist=dist, decision=decision,
+                                        message=explain(decision, lang), contact=who, alternatives=alternatives,
+                                        labels={k: v[0 if lang == "en" else 1] for k, v in KIND_LABELS.items()}),
+                        mimetype="text/html")
+    resp.status_code = 451
+    blocker = who.get("publisher", {}).get("page") or site_url() + "/"
+    resp.headers["Link"] = f'<{blocker}>; rel="blocked-by"'
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Vary"] = "Accept"
+    resp.headers[GATE_HEADER] = "withhold"
+    return resp
+
+
+# --------------------------------------------------------------------------- serving
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a route's producer is asked to send."""
+
+    decision: Decision
+
+    @property
+    def mask(self) -> frozenset[str] | None:
+        """The flagged columns to mask, or None when the data goes out as it is."""
+        return frozenset(self.decision.columns) if self.decision.action == "redact" else None
+
+
+def not_found(code: str, message: str) -> Response:
+    resp = jsonify({"error": {"status": 404, "code": code, "message": message}})
+    resp.status_code = 404
+    resp.headers[GATE_HEADER] = "withhold"
+    return resp
+
+
+def is_bot() -> bool:
+    return bool(BOTS.search(request.headers.get("User-Agent") or ""))
+
+
+def etag(dist: Distribution, variant: str, decision: Decision) -> str:
+    raw = "\0".join([dist.archive_hash or "", variant, decision.action, decision.policy,
+                     ",".join(sorted(decision.columns)) if decision.action == "redact" else ""])
+    return '"' + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def _matches(tag: str) -> bool:
+    wanted = [t.strip() for t in request.headers.get("If-None-Match", "").split(",") if t.strip()]
+    return "*" in wanted or tag in wanted or f"W/{tag}" in wanted
+
+
+def _counts(resp: Response) -> bool:
+    """A download: a GET answered in full (or from its first byte), by a person's client."""
+    if request.method != "GET" or is_bot():
+        return False
+    if resp.status_code == 200:
+        return True
+    return resp.status_code == 206 and (resp.headers.get("Content-Range") or "").startswith("bytes 0-")
+
+
+Producer = Callable[[Dataset, Distribution, Plan], Response]
+Check = Callable[[Dataset, Distribution], Response | None]
+
+
+def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, check: Check | None = None,
+          maskable: bool | Callable[[Distribution], bool] = True, count: bool = True) -> Response:
+    """Answer a request for distribution `dist_id` (of dataset `slug`, when the URL names one).
+
+    `variant` names what is served (``original``, ``csv``, ``json?limit=..``, ``csv-metadata``) for the ETag;
+    `check(ds, dist)` may refuse with a 404 of the route's own before anything is decided (not archived,
+    not a table); `produce(ds, dist, plan)` makes the response, masking ``plan.mask`` when it is set: it
+    must copy what it needs from the rows before returning, as the request's session is committed (the
+    download counted) before a streamed body is sent. `count=False` for what is not the data itself.
+    """
+    session = db_session()
+    dist = session.get(Distribution, dist_id) if len(dist_id) <= 36 else None
+    ds = dist.dataset if dist is not None else None
+    if ds is None or (slug is not None and ds.slug != slug) or ds.state not in ("active", "withdrawn", "draft"):
+        return not_found("not-found", "No such resource in this catalog.")
+    user = viewer(session)
+    privileged = auth.can_edit(session, user, ds.publisher)
+    if ds.state == "draft" and not privileged:
+        return not_found("not-found", "No such resource in this catalog.")
+    if ds.state == "withdrawn" and not privileged:
+        from app.services.lifecycle import gone_response
+
+        resp = gone_response(ds, as_json=None if _wants_html() else True)
+        resp.headers[GATE_HEADER] = "withhold"
+        return resp
+    if check is not None:
+        refused = check(ds, dist)
+        if refused is not None:
+            refused.headers[GATE_HEADER] = "withhold"
+            return refused
+    can_mask = maskable(dist) if callable(maskable) else maskable
+    decision = decide(session, ds, dist, user, maskable=can_mask)
+    if decision.action == "withhold":
+        return withheld_response(ds, dist, decision)
+    tag = etag(dist, variant, decision)
+    cache = "private, no-store" if decision.privileged else f"public, max-age={PUBLIC_MAX_AGE}"
+    if _matches(tag):
+        resp = Response(status=304)
+    else:
+        try:
+            resp = produce(ds, dist, Plan(decision))
+        except ValueError as exc:  # masking refused (facts that do not fit the file): never serve unmasked
+            session.rollback()
+            if decision.action == "redact":
+                return withheld_response(ds, dist, Decision("withhold", "not-maskable", decision.columns,
+                                                            policy=decision.policy))
+            return not_found("unreadable", str(exc))
+        if count and 200 <= resp.status_code < 300 and _counts(resp):
+            from app.usage import record_usage
+
+            record_usage(session, ds.id, "download")
+            session.commit()
+    if resp.status_code < 400:
+        resp.headers["ETag"] = tag
+        resp.headers["Cache-Control"] = cache
+    resp.headers[GATE_HEADER] = decision.action
+    return resp
+
+
+# --------------------------------------------------------------------------- the dataset page's preview
+
+
+def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None, *, rows: int) -> dict[str, Any]:
+    """The first `rows` rows of `dist` as the gate lets `user` see them: ``{"decision", "header", "rows"}``
+    (no rows when withheld or when the archived copy is not a table we read)."""
+    from app.export import convert
+    from app.export.data import is_servable
+    from quality.tabular import TableError
+
+    decision = decide(session, ds, dist, user, maskable=True)
+    out: dict[str, Any] = {"decision": decision, "header": [], "rows": []}
+    if decision.action == "withhold" or not is_servable(dist):
+        return out
+    try:
+        table = convert.open_table(dist.archive_path, format=(dist.detected_format or "").upper(),
+                                   encoding=dist.detected_encoding, batch_rows=rows)
+    except (TableError, OSError):
+        return out
+    try:
+        if decision.action == "redact":
+            table = convert.masked(table, decision.columns)
+        first = next(iter(table.batches()), None)
+    except ValueError:  # facts that do not fit the file: nothing shown
+        return out
+    finally:
+        table.close()
+    if first is not None:
+        out["header"] = [c.title for c in table.columns]
+        out["rows"] = [list(r.values()) for r in first.slice(0, rows).to_pylist()]
+    return out

@@ -1,0 +1,60 @@
+"""`/uploads/<distribution id>/<name>`: an uploaded file, through the serving gate (app.services.serving).
+
+Always a download, never rendered on this site (attachment, nosniff, a sandboxing CSP, and no media type a
+browser would run); drafts only for who may edit them; personal data withheld (451), or under the redact
+policy a CSV, TSV or PSV masked as it streams (served as the masked CSV conversion: the bytes cannot be
+the original's once cells are masked). An XLSX or PDF with personal data cannot be masked as it is: it
+stays withheld, and the answer points at the masked conversions (data.csv ...).
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from flask import Blueprint, Response, send_file
+
+from app.export import convert
+from app.services import serving
+from app.services.uploads import UPLOAD_PATH, is_upload
+from catalog_schema.models import Dataset, Distribution
+
+bp = Blueprint("uploads", __name__)
+
+#: Uploaded originals that can be served with personal data masked (as the masked CSV conversion).
+MASKABLE_FORMATS = frozenset({"CSV", "TSV", "PSV"})
+SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
+
+
+def _available(ds: Dataset, row: Distribution) -> Response | None:
+    if not is_upload(row) or not row.archive_path or not os.path.isfile(row.archive_path):
+        return serving.not_found("not-found", "No such file in this catalog.")
+    return None
+
+
+def _maskable(row: Distribution) -> bool:
+    return (row.detected_format or "").upper() in MASKABLE_FORMATS
+
+
+def _produce(ds: Dataset, row: Distribution, plan: serving.Plan) -> Response:
+    filename = row.extras["upload"].get("filename") or "download"
+    if plan.mask is not None:
+        table = convert.open_table(row.archive_path, format=(row.detected_format or "").upper(),
+                                   encoding=row.detected_encoding)
+        resp = Response(convert.to_csv(convert.masked(table, plan.mask)), mimetype="text/csv")
+        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return resp
+    mimetype = (row.detected_media_type or "application/octet-stream").split(";")[0].strip().lower()
+    if any(word in mimetype for word in ("html", "svg", "javascript")) or "/" not in mimetype:
+        mimetype = "application/octet-stream"  # never anything a browser would run on our origin
+    return send_file(row.archive_path, mimetype=mimetype, as_attachment=True, download_name=filename,
+                     conditional=True, etag=False)
+
+
+@bp.route(f"{UPLOAD_PATH}/<dist_id>/<path:name>")
+def uploaded_file(dist_id: str, name: str):
+    """An uploaded file, as a download, as the serving gate allows."""
+    resp = serving.serve(dist_id=dist_id, slug=None, variant="original", produce=_produce, check=_available,
+                         maskable=_maskable)
+    resp.headers.update(SAFE_HEADERS)
+    return resp

@@ -1,0 +1,423 @@
+"""The serving gate: no resident ID number leaves through any way out, on SQLite and PostgreSQL.
+
+A catalog of agency A holds a published dataset whose uploaded CSV and XLSX list checksum-valid resident
+identity numbers, mobile numbers and an e-mail address, next to a clean dataset (a CSV and a PDF), a
+draft, a withdrawn and a deleted one. The archive holds the real bytes; the assessment pipeline profiles
+them and records what it found (`Distribution.pii`). Then every way out (`/uploads/...`, `data.csv`,
+`data.json`, `data.xml`, `data.ttl`, `data.csv-metadata.json`, the dataset page's preview) is read as an
+anonymous visitor, as another publisher's editor and as the publisher's own editor, under both policies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pytest
+from sqlalchemy import select
+
+from app import auth
+from app.assessment import assess_datasets
+from app.export import convert
+from catalog_schema.models import Dataset, Distribution, UsageCounter
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.store import ensure_publisher, save_record
+from quality import pii
+from quality.tabular import REDACTED
+from tests.support.accounts import make_user, sign_in
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+SITE = "http://127.0.0.1:5000"
+_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def make_id(body17: str) -> str:
+    """A resident identity number with its GB 11643 check character (computed here, not by quality.pii)."""
+    return body17 + "10X98765432"[sum(int(c) * w for c, w in zip(body17, _W, strict=True)) % 11]
+
+
+IDS = [make_id(f"3702811980{m:02d}{d:02d}2{n:02d}") for n, (m, d) in enumerate(
+    [(1, 5), (2, 14), (3, 9), (4, 30), (5, 1), (6, 18), (7, 7), (8, 22), (9, 3), (10, 11), (11, 28), (12, 31)])]
+PHONES = [f"13{n}1234567{n}" for n in range(8)] + [f"15{n}8765432{n}" for n in range(4)]
+EMAIL = "zhang.san@example.cn"
+ROWS = [[f"GD{n:04d}", f"居民{n}", IDS[n], PHONES[n], f"邮箱 {EMAIL}" if n == 4 else "已办结"] for n in range(12)]
+HEADER = ["工单编号", "姓名", "身份证号", "联系电话", "备注"]
+FLAGGED = {"身份证号": {"id_number": 12}, "联系电话": {"phone": 12}, "备注": {"email": 1}}
+SECRETS = IDS + PHONES + [EMAIL]
+
+
+def _csv(header, rows) -> bytes:
+    return ("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode("utf-8")
+
+
+def _xlsx(header, rows) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r in [header, *rows]:
+        sheet.append(r)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+CLEAN = _csv(["区县", "人口"], [["临江区", "120000"], ["白沙县", "56000"], ["东港区", "98000"]])
+
+
+def _archive(root: Path, data: bytes) -> tuple[str, str]:
+    sha = hashlib.sha256(data).hexdigest()
+    path = root / sha[:2] / sha
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return str(path), sha
+
+
+def _dataset(session, root: Path, slug: str, files: dict[str, bytes], *, state: str = "active") -> Dataset:
+    """A dataset of agency A whose distributions are uploads archived under `root` (no network needed)."""
+    rec = new_record(slug=slug, title={"en": f"Dataset {slug}", "zh": f"数据集 {slug}"},
+                     publisher={"slug": "agency-a", "name": {"en": "Agency A", "zh": "甲局"}}, license="CC-BY-4.0",
+                     state=state, contact_point={"name": "Open data office", "email": "opendata@agency-a.example"},
+                     distributions=[new_distribution(download_url=f"{SITE}/uploads/pending/{name}",
+                                                     format=name.rsplit(".", 1)[1].upper(), title={"en": name})
+                                    for name in files])
+    ds, _ = save_record(session, rec)
+    session.flush()
+    for row, (name, data) in zip(ds.distributions, files.items(), strict=True):
+        path, sha = _archive(root, data)
+        url = f"{SITE}/uploads/{row.id}/{name}"
+        row.download_url = row.access_url = url
+        row.extras = {"upload": {"filename": name, "sha256": sha, "size": len(data)}}
+        row.archive_path, row.archive_hash, row.archive_size = path, sha, len(data)
+        row.check_status, row.http_status, row.last_checked = "ok", 200, NOW
+    return ds
+
+
+@pytest.fixture
+def world(app, runtime, tmp_path):
+    """{"ids": {slug: dataset id}, "dists": {(slug, file name): distribution id}, "tokens": {role: token}}."""
+    sm = app.extensions["opendata"]["sessionmaker"]
+    root = tmp_path / "archive-files"
+    out = {"ids": {}, "dists": {}, "tokens": {}}
+    with sm() as s:
+        pub = ensure_publisher(s, {"slug": "agency-a", "name": {"en": "Agency A", "zh": "甲局"}})
+        pub.email, pub.homepage = "office@agency-a.example", "https://agency-a.example/"
+        plan = {"complaints": ({"complaints.csv": _csv(HEADER, ROWS), "complaints.xlsx": _xlsx(HEADER, ROWS)},
+                               "active"),
+                "population": ({"population.csv": CLEAN, "report.pdf": PDF}, "active"),
+                "odd-data": ({"blob.bin": bytes(range(256)) * 4}, "active"),  # no known format: not checkable
+                "draft-data": ({"draft.csv": CLEAN + b"\xe5\x8d\x97\xe5\xb2\xb8,1\r\n"}, "draft"),
+                "old-data": ({"old.csv": CLEAN + b"x,2\r\n"}, "withdrawn"),
+                "gone-data": ({"gone.csv": CLEAN + b"y,3\r\n"}, "deleted")}
+        for slug, (files, state) in plan.items():
+            ds = _dataset(s, root, slug, files, state=state)
+            out["ids"][slug] = ds.id
+            for row, name in zip(ds.distributions, files, strict=True):
+                out["dists"][(slug, name)] = row.id
+        s.commit()
+    make_user(app, "editor.a@example.gov", editor_of="agency-a")
+    make_user(app, "editor.b@example.gov", editor_of="agency-b")
+    with sm() as s:
+        for role in ("editor.a", "editor.b"):
+            user = auth.find_user(s, f"{role}@example.gov")
+            out["tokens"][role] = auth.create_token(s, user, name="tests")
+        s.commit()
+    assess_datasets(runtime, list(out["ids"].values()), now=NOW, check_links=False)
+    return out
+
+
+def _urls(world, slug: str, name: str) -> list[str]:
+    dist_id = world["dists"][(slug, name)]
+    base = f"/dataset/{slug}/resource/{dist_id}"
+    return [f"/uploads/{dist_id}/{name}"] + [f"{base}/data.{ext}" for ext in ("csv", "json", "xml", "ttl")] + [
+        f"{base}/data.csv-metadata.json"]
+
+
+def _text(resp) -> str:
+    return resp.get_data().decode("utf-8", "replace")
+
+
+def _leaks(text: str) -> list[str]:
+    """Secrets found in a body, also when a format spaced or quoted them differently."""
+    squeezed = re.sub(r"[\s\"'<>]", "", text)
+    return [s for s in SECRETS if s in text or s in squeezed]
+
+
+def _downloads(app, slug_id: str) -> int:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return sum(r.downloads for r in s.scalars(select(UsageCounter).where(UsageCounter.dataset_id == slug_id)))
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def test_the_assessment_records_the_facts_of_each_archived_copy(app, world):
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        rows = {name: s.get(Distribution, dist_id) for (_slug, name), dist_id in world["dists"].items()}
+        for name in ("complaints.csv", "complaints.xlsx"):
+            assert rows[name].pii["columns"] == FLAGGED, name
+            assert rows[name].pii["sha256"] == rows[name].archive_hash
+            assert dt.datetime.fromisoformat(rows[name].pii["checked_at"]) == NOW
+        assert rows["population.csv"].pii["columns"] == {}
+        assert rows["report.pdf"].pii["columns"] == {}  # not a table: scanned, nothing tabular
+        assert rows["blob.bin"].pii is None  # of no known format: left unchecked (the gate fails closed)
+        text = json.dumps([r.pii for r in rows.values()], ensure_ascii=False)
+        assert _leaks(text) == []  # counts, never values
+
+
+# --------------------------------------------------------------------------- withhold (the default)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor.b"])
+def test_withheld_from_everyone_but_the_publisher_in_every_way_out(client, world, who):
+    headers = {"Authorization": world["tokens"][who]} if who != "anonymous" else {}
+    for name in ("complaints.csv", "complaints.xlsx"):
+        for url in _urls(world, "complaints", name):
+            resp = client.get(url, headers=headers)
+            assert resp.status_code == 451, (url, resp.status_code)
+            assert resp.headers["X-Data-Gate"] == "withhold"
+            assert resp.headers["Link"] == f'<{SITE}/publisher/agency-a>; rel="blocked-by"'
+            error = resp.get_json()["error"]
+            assert error["status"] == 451 and error["code"] == "personal-data"
+            assert error["kinds"] == {"id_number": 12, "phone": 12, "email": 1}
+            assert error["columns"] == FLAGGED
+            assert error["contact"]["email"] == "opendata@agency-a.example"
+            assert error["contact"]["publisher"]["page"] == f"{SITE}/publisher/agency-a"
+            assert "resident identity numbers in 身份证号 (12)" in error["message"]
+            assert "居民身份证号码：身份证号（12 个）" in error["message_zh"]
+            assert _leaks(_text(resp)) == [], url
+    assert _downloads(client.application, world["ids"]["complaints"]) == 0  # withheld answers are not counted
+
+
+def test_the_withheld_page_says_why_and_whom_to_ask_in_both_languages(client, world):
+    url = _urls(world, "complaints", "complaints.csv")[1]
+    for lang, says in (("zh_CN", ["此文件暂不提供", "居民身份证号码", "个人信息"]),
+                       ("en", ["This file is not available", "resident identity numbers", "Personal data"])):
+        resp = client.get(f"{url}?lang={lang}", headers={"Accept": "text/html,application/xhtml+xml"})
+        assert resp.status_code == 451 and resp.mimetype == "text/html"
+        html = _text(resp)
+        assert all(s in html for s in says), lang
+        assert "opendata@agency-a.example" in html and "/publisher/agency-a" in html
+        assert 'id="withheld-columns"' in html and "身份证号" in html
+        assert _leaks(html) == []
+
+
+def test_the_publishers_editor_gets_the_real_bytes_privately(client, world):
+    token = {"Authorization": world["tokens"]["editor.a"]}
+    upload, data_csv = _urls(world, "complaints", "complaints.csv")[:2]
+    resp = client.get(upload, headers=token)
+    assert resp.status_code == 200 and resp.get_data() == _csv(HEADER, ROWS)
+    assert resp.headers["X-Data-Gate"] == "serve" and resp.headers["Cache-Control"] == "private, no-store"
+    assert resp.headers["Content-Disposition"].startswith("attachment")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in resp.headers["Content-Security-Policy"]
+    resp = client.get(data_csv, headers=token)
+    assert resp.status_code == 200 and all(s in _text(resp) for s in IDS)
+    assert resp.headers["Cache-Control"] == "private, no-store"
+    # signed in with a session cookie as well (the dataset page shows them the real rows and the public notice)
+    sign_in(client, "editor.a@example.gov")
+    page = _text(client.get("/dataset/complaints?lang=en"))
+    assert IDS[0] in page and "Others do not get this file as it is" in page
+    assert client.get(upload).status_code == 200
+
+
+def test_an_admins_override_lets_that_copy_out(app, client, world):
+    sm = app.extensions["opendata"]["sessionmaker"]
+    with sm() as s:
+        ds = s.get(Dataset, world["ids"]["complaints"])
+        csv_row = s.get(Distribution, world["dists"][("complaints", "complaints.csv")])
+        ds.extras = {**(ds.extras or {}), "publishing": {"pii_override": {
+            "by": "admin.a@example.gov", "reason": "Published by law: the complainants agreed.",
+            "files": [csv_row.archive_hash]}}}
+        s.commit()
+    upload, data_csv = _urls(world, "complaints", "complaints.csv")[:2]
+    resp = client.get(upload)
+    assert resp.status_code == 200 and resp.get_data() == _csv(HEADER, ROWS)
+    assert resp.headers["X-Data-Gate"] == "serve" and resp.headers["Cache-Control"].startswith("public")
+    assert all(s in _text(client.get(data_csv)) for s in IDS)
+    # the override names the CSV's copy only: the XLSX stays withheld
+    assert client.get(_urls(world, "complaints", "complaints.xlsx")[0]).status_code == 451
+
+
+def test_a_copy_not_scanned_is_withheld(app, client, world):
+    sm = app.extensions["opendata"]["sessionmaker"]
+    with sm() as s:
+        row = s.get(Distribution, world["dists"][("population", "population.csv")])
+        row.pii = {**row.pii, "sha256": "0" * 64}  # facts about another copy
+        pdf = s.get(Distribution, world["dists"][("population", "report.pdf")])
+        pdf.pii = None  # never scanned
+        s.commit()
+    for url in _urls(world, "population", "population.csv") + [_urls(world, "population", "report.pdf")[0]]:
+        resp = client.get(url)
+        assert resp.status_code == 451 and resp.get_json()["error"]["code"] == "not-checked", url
+        assert resp.headers["X-Data-Gate"] == "withhold"
+    assert client.get(_urls(world, "population", "population.csv")[0],
+                      headers={"Authorization": world["tokens"]["editor.a"]}).status_code == 200
+    blob = client.get(_urls(world, "odd-data", "blob.bin")[0])
+    error = blob.get_json()["error"]
+    assert blob.status_code == 451 and error["code"] == "not-checked"
+    assert "not been checked" in error["message"] and "尚未完成" in error["message_zh"]
+
+
+def test_clean_files_are_served_and_the_pdf_too(client, world):
+    upload, data_csv = _urls(world, "population", "population.csv")[:2]
+    resp = client.get(upload)
+    assert resp.status_code == 200 and resp.get_data() == CLEAN and resp.headers["X-Data-Gate"] == "serve"
+    assert resp.headers["Cache-Control"] == "public, max-age=300" and resp.headers["ETag"]
+    assert "临江区" in _text(client.get(data_csv))
+    pdf = client.get(_urls(world, "population", "report.pdf")[0])
+    assert pdf.status_code == 200 and pdf.get_data() == PDF and pdf.headers["X-Data-Gate"] == "serve"
+
+
+def test_drafts_withdrawn_deleted_and_unknown(client, world):
+    draft = _urls(world, "draft-data", "draft.csv")
+    for url in draft:
+        assert client.get(url).status_code == 404, url
+        assert client.get(url, headers={"Authorization": world["tokens"]["editor.b"]}).status_code == 404
+    assert client.get(draft[0], headers={"Authorization": world["tokens"]["editor.a"]}).status_code == 200
+    for url in _urls(world, "old-data", "old.csv"):
+        resp = client.get(url)
+        assert resp.status_code == 410 and resp.headers["X-Data-Gate"] == "withhold", url
+        assert resp.get_json()["error"]["dataset"] == "old-data"
+    html = client.get(_urls(world, "old-data", "old.csv")[1], headers={"Accept": "text/html"})
+    assert html.status_code == 410 and html.mimetype == "text/html"
+    for url in _urls(world, "gone-data", "gone.csv"):
+        assert client.get(url, headers={"Authorization": world["tokens"]["editor.a"]}).status_code == 404, url
+    for url in ("/uploads/no-such-id/x.csv", "/dataset/population/resource/no-such-id/data.csv",
+                "/uploads/" + "9" * 80 + "/x.csv"):
+        resp = client.get(url)
+        assert resp.status_code == 404 and resp.headers["X-Data-Gate"] == "withhold", url
+    # a real distribution under another dataset's slug
+    other = world["dists"][("population", "population.csv")]
+    assert client.get(f"/dataset/complaints/resource/{other}/data.csv").status_code == 404
+
+
+# --------------------------------------------------------------------------- downloads and cache validators
+
+
+def test_a_download_is_counted_once_and_only_for_people(client, world):
+    app = client.application
+    ds_id = world["ids"]["population"]
+    upload, data_csv = _urls(world, "population", "population.csv")[:2]
+    first = client.get(data_csv)
+    assert first.status_code == 200 and _downloads(app, ds_id) == 1
+    assert client.head(data_csv).status_code == 200 and _downloads(app, ds_id) == 1
+    again = client.get(data_csv, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["X-Data-Gate"] == "serve" and _downloads(app, ds_id) == 1
+    for agent in ("Googlebot/2.1 (+http://www.google.com/bot.html)", "Mozilla/5.0 (compatible; bingbot/2.0)",
+                  "Baiduspider+(+http://www.baidu.com/search/spider.htm)", "Yahoo! Slurp", "some-crawler/1.0"):
+        assert client.get(data_csv, headers={"User-Agent": agent}).status_code == 200
+    assert _downloads(app, ds_id) == 1
+    assert client.get(upload).status_code == 200 and _downloads(app, ds_id) == 2
+    assert client.get(_urls(world, "population", "population.csv")[5]).status_code == 200  # CSVW: not data
+    assert _downloads(app, ds_id) == 2
+    assert client.get(_urls(world, "complaints", "complaints.csv")[1]).status_code == 451  # withheld
+    assert _downloads(app, world["ids"]["complaints"]) == 0
+    # the ETag names the copy and what was served: another format, another tag
+    assert client.get(upload).headers["ETag"] != first.headers["ETag"] and _downloads(app, ds_id) == 3
+
+    dash = client.get("/dashboard/downloads.json").get_json()["rows"]
+    assert [(r["slug"], r["downloads"], r["downloads_30_days"]) for r in dash] == [("population", 3, 3)]
+    html = _text(client.get("/dashboard?lang=en"))
+    assert 'id="downloads-table"' in html and 'data-slug="population"' in html
+    fix = client.get("/dashboard/fix-first.json").get_json()["rows"]
+    assert fix[0]["slug"] == "complaints" and fix[0]["personal_data"] == "email id_number phone"
+    assert next(r for r in fix if r["slug"] == "population")["downloads"] == 3
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_the_dataset_page_says_why_at_the_top_and_shows_no_personal_data(client, world):
+    for lang, notice in (("en", "Personal data: not all data is served as published"),
+                         ("zh_CN", "个人信息：部分数据未按发布原样提供")):
+        html = _text(client.get(f"/dataset/complaints?lang={lang}"))
+        assert _leaks(html) == [], lang
+        assert notice in html
+        assert html.index('id="personal-data-notice"') < html.index('id="meta-h"')  # at the top
+        assert "/data.csv" not in html  # no download buttons for withheld files
+    clean = _text(client.get("/dataset/population?lang=en"))
+    assert 'id="personal-data-notice"' not in clean and "临江区" in clean  # a clean table is previewed
+
+
+def test_the_home_page_does_not_promote_it(app, client, world):
+    sm = app.extensions["opendata"]["sessionmaker"]
+    from app.usage import record_usage
+
+    with sm() as s:
+        record_usage(s, world["ids"]["complaints"], "download", n=50)
+        record_usage(s, world["ids"]["population"], "download", n=1)
+        s.commit()
+    html = _text(client.get("/?lang=en"))
+    assert "/dataset/population" in html
+    assert "/dataset/complaints" not in html
+
+
+# --------------------------------------------------------------------------- redact
+
+
+@pytest.fixture
+def redact_client(app):
+    app.config["OPENDATA"]["PII_POLICY"] = "redact"
+    return app.test_client()
+
+
+def _cells(resp, ext: str) -> list[dict]:
+    text = _text(resp)
+    if ext == "csv":
+        lines = [line.split(",") for line in text.strip().split("\r\n")]
+        return [dict(zip(lines[0], r, strict=True)) for r in lines[1:]]
+    return resp.get_json()["records"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor.b"])
+def test_redact_masks_every_flagged_cell_in_every_format(redact_client, world, who):
+    client = redact_client
+    headers = {"Authorization": world["tokens"][who]} if who != "anonymous" else {}
+    urls = _urls(world, "complaints", "complaints.csv")
+    for url in urls:
+        resp = client.get(url, headers=headers)
+        assert resp.status_code == 200, url
+        assert resp.headers["X-Data-Gate"] == "redact"
+        assert _leaks(_text(resp)) == [], url
+    for url, ext in ((urls[0], "csv"), (urls[1], "csv"), (urls[2] + "?limit=all", "json")):
+        rows = _cells(client.get(url, headers=headers), ext)
+        assert len(rows) == 12
+        for row in rows:
+            assert row["身份证号"] == row["联系电话"] == row["备注"] == REDACTED
+            assert row["工单编号"].startswith("GD") and row["姓名"].startswith("居民")
+    meta = client.get(urls[5], headers=headers).get_json()
+    assert {c["titles"]: c["datatype"] for c in meta["tableSchema"]["columns"]}["联系电话"] == "string"
+    # the XLSX cannot be masked as it is: withheld, pointing at its masked conversions
+    xlsx = _urls(world, "complaints", "complaints.xlsx")
+    resp = client.get(xlsx[0], headers=headers)
+    assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold"
+    error = resp.get_json()["error"]
+    assert error["code"] == "not-maskable" and error["masked"]["csv"].endswith(xlsx[1])
+    masked = client.get(xlsx[1], headers=headers)
+    assert masked.status_code == 200 and _leaks(_text(masked)) == []
+    # the page: masked rows, the reason at the top
+    page = _text(client.get("/dataset/complaints?lang=en", headers=headers))
+    assert _leaks(page) == [] and REDACTED in page and 'id="personal-data-notice"' in page
+    # the publisher's editor still gets the real file
+    real = client.get(urls[0], headers={"Authorization": world["tokens"]["editor.a"]})
+    assert real.get_data() == _csv(HEADER, ROWS) and real.headers["X-Data-Gate"] == "serve"
+
+
+def test_masking_also_hides_cells_outside_the_flagged_columns():
+    batches = [pa.RecordBatch.from_pydict(
+        {"a": ["x", IDS[0], None, ""], "b": ["13812345678", "y", "call 13912345678", "z"], "c": ["1", "2", "3", "4"]})]
+    table = convert.Table(convert.table_columns(batches[0]), iter(batches))
+    out = convert.masked(table, ["a"])
+    assert [c.type for c in out.columns][0] == "string"
+    got = next(out.batches()).to_pydict()
+    assert got["a"] == [REDACTED, REDACTED, None, ""]  # every filled cell of the flagged column
+    assert got["b"] == [REDACTED, "y", REDACTED, "z"]  # personal data elsewhere, cell by cell
+    assert got["c"] == ["1", "2", "3", "4"]
+    assert pii.mask_array(batches[0].column("b")).tolist() == [True, False, True, False]
+    with pytest.raises(ValueError):
+        convert.masked(convert.Table(convert.table_columns(batches[0]), iter(batches)), ["no such column"])
