@@ -300,3 +300,24 @@ def withdraw(ds: Dataset) -> None:
     ds.state = "withdrawn"
     ds.withdrawn_at = utcnow()
     ds.modified_at = utcnow()
+
+
+def record_slug_change(session: Session, ds: Dataset, new_slug: str) -> None:
+    """Rename `ds` to `new_slug`, keeping its present slug in `dataset_slugs` so old links lead to it.
+
+    The caller checks `new_slug` (free, or an old slug of `ds` itself). Renaming back to an old slug
+    takes it out of the history; a history row another dataset left for the present slug (it had this
+    slug before `ds` took it) now leads to `ds`, its latest holder."""
+    from catalog_schema.models import DatasetSlug
+
+    now = utcnow()
+    back = session.get(DatasetSlug, new_slug)
+    if back is not None and back.dataset_id == ds.id:
+        session.delete(back)
+    row = session.get(DatasetSlug, ds.slug)
+    if row is None:
+        session.add(DatasetSlug(slug=ds.slug, dataset_id=ds.id, changed_at=now))
+    else:
+        row.dataset_id, row.changed_at = ds.id, now
+    ds.slug = new_slug
+    ds.modified_at = now

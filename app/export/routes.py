@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 from app import db_session, setting
 from app.export import badges, batches, dqv, stream_rdf
 from app.export import catalog as catalog_export
+from app.services import lifecycle
 from catalog_schema import dcat as dcatmap
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
@@ -289,12 +290,9 @@ def data_json():
 # --------------------------------------------------------------------------- one dataset
 
 
-def _dataset_or_404(slug: str) -> Dataset:
-    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state.in_(("active", "withdrawn")))
-                             .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
-    if ds is None:
-        abort(404)
-    return ds
+def _dataset_or_404(slug: str, *, as_json: bool | None = None) -> Dataset:
+    """The active dataset `slug` names; an old slug answers 301, a withdrawn dataset 410, else 404."""
+    return lifecycle.require(db_session(), slug, as_json=as_json)
 
 
 def dataset_graph(ds: Dataset, record: Record | None = None):
@@ -311,7 +309,7 @@ def dataset_graph(ds: Dataset, record: Record | None = None):
 
 
 def dataset_representation(slug: str, ext: str) -> Response:
-    ds = _dataset_or_404(slug)
+    ds = _dataset_or_404(slug, as_json=True if ext in ("json", "jsonld") else None)
     record = to_record(ds)
     if ext in RDF_EXTS:
         body: str | bytes = _serialize(dataset_graph(ds, record), ext)
@@ -370,10 +368,10 @@ def dataset_page(slug: str):
         web = importlib.import_module("app.web.datasets")
     except ImportError:
         web = None
+    ds = _dataset_or_404(slug)
     render = getattr(web, "render_dataset_page", None)
     if render is not None:
-        return render(slug)
-    ds = _dataset_or_404(slug)
+        return render(ds.slug)
     return Response(minimal_page(to_record(ds)), mimetype="text/html")
 
 
@@ -464,19 +462,24 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
 # --------------------------------------------------------------------------- badges and metrics
 
 
-def _svg(body: str) -> Response:
-    resp = Response(body, mimetype="image/svg+xml")
-    resp.headers["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE}"
+def _svg(body: str, status: int = 200) -> Response:
+    resp = Response(body, status=status, mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE if status == 200 else lifecycle.GONE_MAX_AGE}"
     resp.set_etag(hashlib.sha256(body.encode("utf-8")).hexdigest()[:32])
     resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return resp.make_conditional(request)
+    return resp.make_conditional(request) if status == 200 else resp
 
 
 @bp.get("/dataset/<slug>/badge.svg")
 def dataset_badge(slug: str):
-    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active"))
-    if ds is None:
+    resolution = lifecycle.resolve(db_session(), slug)
+    if resolution.outcome == lifecycle.MOVED:
+        return lifecycle.moved_response(resolution.dataset)
+    if resolution.outcome == lifecycle.MISSING:
         abort(404)
+    ds = resolution.dataset
+    if resolution.outcome == lifecycle.GONE:
+        return _svg(badges.withdrawn_badge("open data", pick_text(ds.title)), status=410)
     return _svg(badges.badge("open data", ds.stars, pick_text(ds.title)))
 
 
