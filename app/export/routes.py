@@ -290,9 +290,10 @@ def data_json():
 # --------------------------------------------------------------------------- one dataset
 
 
-def _dataset_or_404(slug: str, *, as_json: bool | None = None) -> Dataset:
-    """The active dataset `slug` names; an old slug answers 301, a withdrawn dataset 410, else 404."""
-    return lifecycle.require(db_session(), slug, as_json=as_json)
+def _dataset_or_404(slug: str) -> Dataset:
+    """The active dataset `slug` names; an old slug answers 301, a withdrawn dataset 410 (a page or
+    JSON, by Accept), anything else 404 (app/services/lifecycle.py)."""
+    return lifecycle.require(db_session(), slug)
 
 
 def dataset_graph(ds: Dataset, record: Record | None = None):
@@ -309,7 +310,7 @@ def dataset_graph(ds: Dataset, record: Record | None = None):
 
 
 def dataset_representation(slug: str, ext: str) -> Response:
-    ds = _dataset_or_404(slug, as_json=True if ext in ("json", "jsonld") else None)
+    ds = _dataset_or_404(slug)
     record = to_record(ds)
     if ext in RDF_EXTS:
         body: str | bytes = _serialize(dataset_graph(ds, record), ext)

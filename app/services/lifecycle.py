@@ -154,12 +154,13 @@ def gone_messages(ds: Dataset) -> tuple[str, str]:
 
 
 def wants_json() -> bool:
-    """Does the request prefer JSON to an HTML page? (No Accept, or */*: the page.)"""
+    """JSON unless the request names an HTML type in Accept and prefers it to JSON (browsers do): a
+    script, curl (*/*) or an RDF client gets JSON, a person the page (as the 404 page decides)."""
     accept = request.accept_mimetypes
-    if not accept:
-        return False
-    best = accept.best_match(["text/html", "application/json", "application/ld+json"])
-    return best in ("application/json", "application/ld+json")
+    if not any(mime in ("text/html", "application/xhtml+xml") for mime, _q in accept):
+        return True
+    return accept.quality("application/json") > max(accept.quality("text/html"),
+                                                    accept.quality("application/xhtml+xml"))
 
 
 def gone_response(ds: Dataset, *, as_json: bool | None = None) -> Response:
