@@ -114,9 +114,10 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def successor(ds: Dataset) -> dict[str, Any] | None:
+def successor(ds: Dataset, site_url: str | None = None) -> dict[str, Any] | None:
     """The dataset or page that replaces `ds`: {"slug", "url", "title"} for a dataset of this catalog
-    (found under its current slug, even if it was renamed since), {"url"} for an address elsewhere."""
+    (found under its current slug, even if it was renamed since), {"url"} for an address elsewhere.
+    `site_url`: the site's base URL (default: the SITE_URL setting of the current app)."""
     named = (ds.successor or "").strip()
     if not named:
         return None
@@ -126,7 +127,8 @@ def successor(ds: Dataset) -> dict[str, Any] | None:
     target = find(session, named)[0] if session is not None else None
     if target is None or target.state != "active":
         return {"slug": named, "url": None, "title": None}
-    return {"slug": target.slug, "url": f"{_site()}/dataset/{target.slug}", "title": dict(target.title or {})}
+    site = (site_url or _site()).rstrip("/")
+    return {"slug": target.slug, "url": f"{site}/dataset/{target.slug}", "title": dict(target.title or {})}
 
 
 def tombstone(ds: Dataset) -> dict[str, Any]:

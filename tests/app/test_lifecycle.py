@@ -13,10 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from pathlib import Path
 
+import pyshacl
 import pytest
+import rdflib
 from ckanapi import RemoteCKAN
 from ckanapi.errors import NotFound
+from rdflib import URIRef
+from rdflib.namespace import RDF, SH
 from sqlalchemy import func, select
 from waitress.server import create_server
 
@@ -28,6 +33,13 @@ from catalog_schema.models import AuditEvent, Dataset, DatasetSlug, User
 from catalog_schema.record import new_record
 from catalog_schema.store import ensure_publisher, save_record
 
+SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "shacl" / "dcat-ap_3_shacl_shapes.ttl"
+ADMS_STATUS = URIRef("http://www.w3.org/ns/adms#status")
+WITHDRAWN = URIRef("http://purl.org/adms/status/Withdrawn")
+HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
+XSD_DATETIME = URIRef("http://www.w3.org/2001/XMLSchema#dateTime")
 SITE = "http://opendata.test"
 PUB = {"slug": "transport", "name": {"en": "Transport Bureau", "zh": "交通局"}}
 OTHER = {"slug": "stats", "name": {"en": "Statistics Bureau", "zh": "统计局"}}
@@ -320,6 +332,59 @@ def test_rename_refuses_another_datasets_old_slug_and_an_outsider(world):
             lifecycle.rename(s, outsider, bus, "bus-stops-2026", via="test")
         s.rollback()
     assert _state(world["sessionmaker"]) == before
+
+
+# --------------------------------------------------------------------------- the changes feed
+
+
+def _graph(client, path: str) -> rdflib.Graph:
+    resp = client.get(path)
+    assert resp.status_code == 200, (path, resp.get_data(as_text=True)[:300])
+    fmt = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}[path.split("?")[0].rsplit(".", 1)[1]]
+    return rdflib.Graph().parse(data=resp.data, format=fmt)
+
+
+def test_changes_feed_lists_withdrawn_datasets_as_adms_withdrawn(client, world):
+    old, bus = URIRef(f"{SITE}/dataset/old-timetable"), URIRef(f"{SITE}/dataset/bus-stops")
+    taxi = URIRef(f"{SITE}/dataset/taxi-ranks")
+    since = "modified_since=2026-01-01T00:00:00Z"
+    for path in (f"/catalog.ttl?{since}", f"/catalog.nt?{since}", f"/catalog.rdf?{since}",
+                 f"/catalog.jsonld?{since}", f"/catalog.ttl?page=all&{since}", f"/catalog/dump.nt?{since}"):
+        g = _graph(client, path)
+        assert (URIRef(f"{SITE}/catalog"), DCAT.dataset, old) in g, path
+        assert (old, RDF.type, DCAT.Dataset) in g and (old, ADMS_STATUS, WITHDRAWN) in g, path
+        assert {str(t) for t in g.objects(old, DCTERMS.title)} == {"Old bus timetable", "旧公交时刻表"}, path
+        assert any(REASON in str(d) for d in g.objects(old, DCTERMS.description)), path
+        modified = g.value(old, DCTERMS.modified)
+        assert modified.datatype == XSD_DATETIME and modified.toPython() == WITHDRAWN_AT, path
+        assert g.value(old, DCTERMS.isReplacedBy) == bus, path
+        assert g.value(taxi, DCTERMS.isReplacedBy) == URIRef("https://data.example.org/taxi"), path
+        assert list(g.objects(old, DCAT.distribution)) == [] and list(g.objects(old, DCAT.keyword)) == [], path
+        assert (bus, ADMS_STATUS, None) not in g and list(g.objects(bus, DCAT.distribution)), path
+        assert (URIRef(f"{SITE}/dataset/scrapped"), None, None) not in g, path
+        assert (URIRef(f"{SITE}/dataset/unfinished"), None, None) not in g, path
+    # the page counts them among its items
+    g = _graph(client, f"/catalog.ttl?{since}")
+    # bus-stops, metro-lines, census and the two withdrawn ones
+    assert [int(n) for n in g.objects(None, HYDRA.totalItems)] == [5]
+    # full listings, data.json and a date after the withdrawal leave them out
+    for path in ("/catalog.ttl", "/catalog.rdf", "/catalog.ttl?page=all", "/catalog.ttl?modified_since=2999-01-01"):
+        g = _graph(client, path)
+        assert (old, None, None) not in g and (None, ADMS_STATUS, None) not in g, path
+    data = client.get("/data.json").get_json()
+    assert {d["title"] for d in data["dataset"]} >= {"Bus stops"}
+    assert not any("timetable" in json.dumps(d) for d in data["dataset"])
+
+
+def test_changes_feed_passes_the_dcat_ap_3_shapes(client, world):
+    shapes = rdflib.Graph().parse(SHAPES, format="turtle")
+    for path in ("/catalog.ttl?modified_since=2026-01-01", "/catalog.nt?page=all&modified_since=2026-01-01"):
+        g = _graph(client, path)
+        assert (None, ADMS_STATUS, WITHDRAWN) in g
+        conforms, report, _ = pyshacl.validate(g, shacl_graph=shapes, inference="none", advanced=False)
+        violations = [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)))
+                      for r in report.subjects(RDF.type, SH.ValidationResult)]
+        assert violations == [] and conforms, (path, violations)
 
 
 # --------------------------------------------------------------------------- a real CKAN client
