@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, object_session
 
 from app import auth
 from app.publishing import Conflict, Forbidden, Invalid, NotFound, audit, ensure_not_harvested
@@ -66,8 +66,7 @@ def find(session: Session, slug: str) -> tuple[Dataset | None, bool]:
     one left)."""
     if not isinstance(slug, str) or not slug or "\x00" in slug or len(slug) > MAX_SLUG_CHARS:
         return None, False
-    ds = session.scalar(select(Dataset).where(Dataset.slug == slug)
-                        .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
+    ds = session.scalar(select(Dataset).where(Dataset.slug == slug))
     if ds is not None:
         return ds, False
     ds_id = session.scalar(select(DatasetSlug.dataset_id).where(DatasetSlug.slug == slug))
