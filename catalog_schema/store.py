@@ -220,16 +220,20 @@ def set_extras(ds: Dataset, key: str, value: Any) -> None:
 
 
 def rename_dataset(session: Session, ds: Dataset, new_slug: str) -> None:
-    """Give `ds` the slug `new_slug`, keeping the old one in dataset_slugs (it answers 301 from then on).
-    The caller checked that `new_slug` is free; an old slug of this dataset taken back leaves the history."""
-    old = ds.slug
-    mine = session.get(DatasetSlug, new_slug)
-    if mine is not None and mine.dataset_id == ds.id:
-        session.delete(mine)
-    if session.get(DatasetSlug, old) is None:
-        session.add(DatasetSlug(slug=old, dataset_id=ds.id, changed_at=utcnow()))
+    """Give `ds` the slug `new_slug`, keeping the present one in dataset_slugs (it answers 301 from then on).
+    The caller checked that `new_slug` is free (or an old slug of `ds` itself, which then leaves the
+    history)."""
+    now = utcnow()
+    back = session.get(DatasetSlug, new_slug)
+    if back is not None and back.dataset_id == ds.id:
+        session.delete(back)
+    row = session.get(DatasetSlug, ds.slug)
+    if row is None:
+        session.add(DatasetSlug(slug=ds.slug, dataset_id=ds.id, changed_at=now))
+    else:  # another dataset had this slug before `ds` took it: old links now lead to its latest holder
+        row.dataset_id, row.changed_at = ds.id, now
     ds.slug = new_slug
-    ds.modified_at = utcnow()
+    ds.modified_at = now
     session.flush()
 
 

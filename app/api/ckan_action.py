@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import auth
 from app.api import ckan_query
+from app.services import lifecycle
 from catalog_schema import ckan, search, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User
 from catalog_schema.record import pick_text
@@ -286,15 +287,6 @@ def _find_publisher(session: Session, ref: Any) -> Publisher | None:
     return pub
 
 
-def _visible(session: Session, ds: Dataset | None, user: User | None) -> Dataset:
-    """Active datasets for everyone; deleted, withdrawn and draft ones only for who may edit them."""
-    if ds is None:
-        raise not_found()
-    if ds.state != "active" and not auth.can_edit(session, user, ds.publisher):
-        raise not_found()
-    return ds
-
-
 # --------------------------------------------------------------------------- read actions
 
 
@@ -349,9 +341,27 @@ def _facet_item(org_titles: dict[str, str], field: str, value: Any, count: int) 
     return {"name": name, "display_name": display, "count": count}
 
 
+def _readable(session: Session, ds: Dataset | None, user: User | None) -> Dataset:
+    """`ds` as the read actions show it (app.services.lifecycle): active datasets to everyone, the others
+    to who may edit them; to anyone else a withdrawn dataset is a Not Found Error with `state` and its
+    tombstone (as CKAN answers for deleted packages), anything else a plain one."""
+    if ds is None:
+        raise not_found()
+    outcome = lifecycle.visible(session, ds, user)
+    if outcome == lifecycle.GONE:
+        message, message_zh = lifecycle.gone_messages(ds)
+        raise ActionError(404, "Not Found Error", f"Not found: {message}", message_zh=message_zh,
+                          state="withdrawn", tombstone=lifecycle.tombstone(ds))
+    if outcome != lifecycle.FOUND:
+        raise not_found()
+    return ds
+
+
 def package_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
-    """One dataset by id or name, with ckanext-qa's openness block."""
-    ds = _visible(session, _find_dataset(session, _id_param(params, "id", "name_or_id")), user)
+    """One dataset by id or name (a name it had before a rename too), with ckanext-qa's openness block."""
+    ref = _id_param(params, "id", "name_or_id")
+    ds = _find_dataset(session, ref) or lifecycle.find(session, ref)[0]
+    ds = _readable(session, ds, user)
     return package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
 
 
@@ -454,7 +464,7 @@ def resource_show(session: Session, params: dict, user: User | None) -> dict[str
     row = _find_resource(session, _id_param(params, "id"))
     if row is None:
         raise not_found("Resource was not found.")
-    ds = _visible(session, row.dataset, user)
+    ds = _readable(session, row.dataset, user)
     pkg = package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
     position = ds.distributions.index(row)
     resources = pkg["resources"]

@@ -46,9 +46,13 @@ ERROR_SCHEMA = {
         "additionalProperties": False,
         "properties": {
             "status": {"type": "integer", "description": "The HTTP status, repeated"},
-            "code": {"type": "string", "enum": sorted(set(CODES.values()) | {"not-assessed", "error"} | PUBLISH_CODES),
+            "code": {"type": "string",
+                     "enum": sorted(set(CODES.values()) | {"not-assessed", "error", "withdrawn"} | PUBLISH_CODES),
                      "description": "Stable machine-readable kind of error"},
             "message": {"type": "string", "description": "What went wrong, for people"},
+            "message_zh": {"type": "string", "description": "The message in Chinese (410 withdrawn)"},
+            "tombstone": {"type": "object", "description": "410 withdrawn: what stays public of the dataset "
+                                                           "(title, publisher, when, why, successor)"},
         },
     }},
 }

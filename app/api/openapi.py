@@ -191,7 +191,8 @@ STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (the ETag given in 
                403: "The token's user may not do this (another publisher's dataset, a harvested dataset)",
                409: "Conflict with the dataset's state (taken name, already published, personal data not overridden)",
                413: "The uploaded file or the request is larger than the upload limit",
-               422: "A field has a value the catalog cannot take"}
+               422: "A field has a value the catalog cannot take",
+               410: "Gone: the dataset was withdrawn; the error's `tombstone` says when, why and what replaces it"}
 TOKEN_SCHEME = {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "An API token (`opendata token create EMAIL`), as CKAN clients send it"}
 

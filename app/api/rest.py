@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -32,6 +32,7 @@ from app.api.errors import ApiError
 from app.api.openapi import Param, Registry, build_document, parse_args
 from app.api.rest_schemas import SCHEMAS
 from app.assessment import assessment_document, latest_assessment, publisher_table
+from app.services import lifecycle
 from app.services.errors import ServiceError
 from app.usage import record_usage, usage_series
 from catalog_schema import search as search_mod
@@ -190,14 +191,16 @@ def _iso(value) -> str | None:
 
 
 def _dataset(slug: str) -> Dataset:
+    """The active dataset `slug` names. An old slug (before a rename) answers 301 to the same path with
+    the current one, a withdrawn dataset 410 with its tombstone; unknown, deleted or draft: 404."""
     slug = _clean_key(slug, "dataset")
-    ds = db_session().scalar(
-        select(Dataset).where(Dataset.slug == slug, Dataset.state.in_(("active", "withdrawn")))
-        .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions))
-    )
-    if ds is None:
+    resolution = lifecycle.resolve(db_session(), slug)
+    if resolution.outcome == lifecycle.MISSING:
         raise ApiError(404, "not-found", f"No dataset with slug {slug[:80]!r}.")
-    return ds
+    resp = lifecycle.answer(resolution, as_json=True)
+    if resp is not None:
+        abort(resp)
+    return resolution.dataset
 
 
 def _publisher_ref(pub: Publisher | None) -> dict[str, Any] | None:
@@ -240,7 +243,7 @@ def datasets():
 
 
 @api.endpoint("/datasets/<slug>", summary="One dataset: its catalog record, stars, score and links",
-              response="Dataset", tag="datasets", errors=(404,), cache=CATALOG_CACHE,
+              response="Dataset", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
               description="The catalog record (catalog_schema/record.schema.json) with the latest stars and score, "
                           "and links to its quality, usage and every export format.")
 def dataset(slug: str):
@@ -269,7 +272,7 @@ def dataset(slug: str):
 
 
 @api.endpoint("/datasets/<slug>/quality", summary="The dataset's latest quality assessment", response="Assessment",
-              tag="quality", errors=(404,), cache=CATALOG_CACHE,
+              tag="quality", errors=(404, 410), cache=CATALOG_CACHE,
               description="Stars, score, metadata points, per-distribution results, data profile and findings. "
                           "404 with code 'not-assessed' when the dataset was never assessed.")
 def dataset_quality(slug: str):
@@ -282,7 +285,7 @@ def dataset_quality(slug: str):
 
 
 @api.endpoint("/datasets/<slug>/quality/history", summary="Every assessment of the dataset, oldest first",
-              response="AssessmentHistory", tag="quality", errors=(404,), cache=CATALOG_CACHE)
+              response="AssessmentHistory", tag="quality", errors=(404, 410), cache=CATALOG_CACHE)
 def dataset_quality_history(slug: str):
     ds = _dataset(slug)
     rows = db_session().scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
@@ -295,7 +298,7 @@ def dataset_quality_history(slug: str):
 
 
 @api.endpoint("/datasets/<slug>/usage", summary="Views, downloads and API calls of the dataset per day",
-              response="Usage", tag="datasets", errors=(404,), cache=LIVE_CACHE)
+              response="Usage", tag="datasets", errors=(404, 410), cache=LIVE_CACHE)
 def dataset_usage(slug: str):
     ds = _dataset(slug)
     _count_call(ds.id)

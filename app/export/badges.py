@@ -28,6 +28,15 @@ def badge(label: str, stars: float | None, title: str, *, detail: str | None = N
     """An SVG badge: `label` on the left, the stars (and `detail`) on the right; `title` is the tooltip."""
     value = star_text(stars) + (f" {detail}" if detail else "")
     colour = COLOURS[int(round(stars))] if stars is not None else COLOURS[0]
+    return _panels(label, value, colour, title)
+
+
+def withdrawn_badge(label: str, title: str) -> str:
+    """The badge of a withdrawn dataset: no stars, the word "withdrawn" on grey."""
+    return _panels(label, "withdrawn", COLOURS[0], title)
+
+
+def _panels(label: str, value: str, colour: str, title: str) -> str:
     lw, vw = _width(label), _width(value)
     total = lw + vw
     tooltip = f"{title}: {value}" if title else value

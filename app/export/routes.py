@@ -2,12 +2,17 @@
 
 - `/catalog.{ttl,rdf,jsonld,nt}`: one Hydra page (`?page=N`, `?per_page=` up to 1000,
   default 100, `?modified_since=ISO`); `?page=all` or `/catalog/dump.{nt,ttl}`: the whole
-  catalog streamed in constant memory (`stream_rdf`).
+  catalog streamed in constant memory (`stream_rdf`). With `modified_since`, datasets withdrawn
+  since then are listed too, as minimal records with `adms:status` Withdrawn (`withdrawn`).
 - `/catalog.{csv,xml,json}` and `/data.json` (Project Open Data v1.1): streamed.
 - `/dataset/<slug>.{ttl,rdf,jsonld,nt,json,xml,csv}`; `/dataset/<slug>` negotiated on
   `Accept` (q-values); the HTML branch is the web pages' (`datasets.show`, or
   `app.web.datasets.render_dataset_page(slug)`), else a minimal page.
 - `/dataset/<slug>/badge.svg`, `/publisher/<slug>/badge.svg`; `/quality/metric/<name>`.
+
+Every door of one dataset resolves its slug through `app.services.lifecycle`: an old slug (before a
+rename) answers 301 to the same path with the current one, a withdrawn dataset 410 with its tombstone,
+a deleted one, a draft or an unknown slug 404.
 
 `alternate_links(slug)` and `schema_org_jsonld(record)` are for the dataset page's
 `<link rel="alternate">` and embedded schema.org JSON-LD.
@@ -19,6 +24,7 @@ import datetime as dt
 import hashlib
 import importlib
 import io
+import itertools
 import json
 import queue
 import threading
@@ -33,8 +39,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import db_session, setting
-from app.export import badges, batches, dqv, stream_rdf
+from app.export import badges, batches, dqv, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
+from app.services import lifecycle
 from catalog_schema import dcat as dcatmap
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
@@ -133,8 +140,8 @@ def catalog(ext: str):
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     session = db_session()
     where = [Dataset.state == "active"]
-    if since is not None:
-        where.append(Dataset.modified_at >= since)
+    if since is not None:  # the changes feed: withdrawn datasets too, as minimal records (app/export/withdrawn.py)
+        where = [Dataset.state.in_(("active", "withdrawn")), Dataset.modified_at >= since]
     total = session.scalar(select(func.count()).select_from(Dataset).where(*where))
     last = max(1, -(-total // per_page))
     if page > last:
@@ -147,14 +154,19 @@ def catalog(ext: str):
             "last": _page_url(ext, last, per_page, raw_since), "total_items": total, "per_page": per_page,
             "next": _page_url(ext, page + 1, per_page, raw_since) if page < last else None,
             "previous": _page_url(ext, page - 1, per_page, raw_since) if page > 1 else None}
-    records = [to_record(ds) for ds in rows]
+    records = [to_record(ds) for ds in rows if ds.state == "active"]
+    gone = [ds for ds in rows if ds.state == "withdrawn"]
+    cat_uri = catalog_info()["uri"]
     if ext in ("nt", "ttl"):
         # The streaming writer makes the same graph as rdflib does below, at a small part of the cost
         # (a Turtle page of 100 datasets took rdflib about 0.7 s of CPU: the slowest request of the portal).
         body = "".join(stream_rdf.stream_catalog(records, ext, site_url=_site(), catalog_info=catalog_info(),
                                                  page=info))
+        body += withdrawn.text(gone, ext, site_url=_site(), catalog_uri=cat_uri)
         return Response(body, mimetype=_media(ext))
     graph = dcatmap.catalog_to_rdf(records, site_url=_site(), catalog_info=catalog_info(), page=info)
+    for ds in gone:
+        withdrawn.add_withdrawn(graph, ds, site_url=_site(), catalog_uri=cat_uri)
     return Response(_serialize(graph, ext), mimetype=_media(ext))
 
 
@@ -176,6 +188,9 @@ def _rdf_dump(ext: str, since: dt.datetime | None) -> Response:
                        mimetype="application/json"))
     body = stream_rdf.stream_catalog(_records_stream(modified_since=since), ext, site_url=_site(),
                                      catalog_info=catalog_info())
+    if since is not None:  # the changes feed: withdrawn datasets after the others, as minimal records
+        body = itertools.chain(body, withdrawn.stream(current_app.extensions["opendata"]["sessionmaker"], since, ext,
+                                                      site_url=_site(), catalog_uri=catalog_info()["uri"]))
     return Response(body, mimetype=_media(ext))
 
 
@@ -290,11 +305,9 @@ def data_json():
 
 
 def _dataset_or_404(slug: str) -> Dataset:
-    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state.in_(("active", "withdrawn")))
-                             .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
-    if ds is None:
-        abort(404)
-    return ds
+    """The active dataset `slug` names; an old slug answers 301, a withdrawn dataset 410 (a page or
+    JSON, by Accept), anything else 404 (app/services/lifecycle.py)."""
+    return lifecycle.require(db_session(), slug)
 
 
 def dataset_graph(ds: Dataset, record: Record | None = None):
@@ -370,10 +383,10 @@ def dataset_page(slug: str):
         web = importlib.import_module("app.web.datasets")
     except ImportError:
         web = None
+    ds = _dataset_or_404(slug)
     render = getattr(web, "render_dataset_page", None)
     if render is not None:
-        return render(slug)
-    ds = _dataset_or_404(slug)
+        return render(ds.slug)
     return Response(minimal_page(to_record(ds)), mimetype="text/html")
 
 
@@ -464,19 +477,24 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
 # --------------------------------------------------------------------------- badges and metrics
 
 
-def _svg(body: str) -> Response:
-    resp = Response(body, mimetype="image/svg+xml")
-    resp.headers["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE}"
+def _svg(body: str, status: int = 200) -> Response:
+    resp = Response(body, status=status, mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE if status == 200 else lifecycle.GONE_MAX_AGE}"
     resp.set_etag(hashlib.sha256(body.encode("utf-8")).hexdigest()[:32])
     resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return resp.make_conditional(request)
+    return resp.make_conditional(request) if status == 200 else resp
 
 
 @bp.get("/dataset/<slug>/badge.svg")
 def dataset_badge(slug: str):
-    ds = db_session().scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active"))
-    if ds is None:
+    resolution = lifecycle.resolve(db_session(), slug)
+    if resolution.outcome == lifecycle.MOVED:
+        return lifecycle.moved_response(resolution.dataset)
+    if resolution.outcome == lifecycle.MISSING:
         abort(404)
+    ds = resolution.dataset
+    if resolution.outcome == lifecycle.GONE:
+        return _svg(badges.withdrawn_badge("open data", pick_text(ds.title)), status=410)
     return _svg(badges.badge("open data", ds.stars, pick_text(ds.title)))
 
 

@@ -19,7 +19,7 @@ from app.services import access, check, gate
 from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
-from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.fields import apply_fields
 from catalog_schema import search
 from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
@@ -43,14 +43,18 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 
 
 def check_slug(session, slug: Any, own_id: str | None = None) -> str:
-    """A valid, free name (URL) for a dataset: not another dataset's, now or before a rename."""
-    if not isinstance(slug, str) or not SLUG.match(slug):
-        raise Invalid("The name (URL) must be 2-100 characters: lower-case letters, digits, '-' and '_'.",
-                      field="name")
-    taken = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
-    old = session.get(DatasetSlug, slug)
-    if (taken is not None and taken != own_id) or (old is not None and old.dataset_id != own_id):
-        raise Conflict(f"The name {slug!r} is taken.", field="name")
+    """A valid, free name (URL) for a dataset: not another dataset's, now (deleted ones included) or before a
+    rename (an old slug still leads to its dataset); a dataset's own old slugs are fine (renaming back)."""
+    if not isinstance(slug, str) or not SLUG.match(slug.strip()):
+        raise Invalid("The name (URL) must be 2-100 characters: lower-case letters, digits, '-' and '_', "
+                      "starting with a letter or digit.", field="name")
+    slug = slug.strip()
+    holder = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
+    if holder is not None and holder != own_id:
+        raise Conflict(f"The name {slug!r} is taken by another dataset.", field="name")
+    former = session.scalar(select(DatasetSlug.dataset_id).where(DatasetSlug.slug == slug))
+    if former is not None and former != own_id:
+        raise Conflict(f"The name {slug!r} was another dataset's and still leads to it.", field="name")
     return slug
 
 
@@ -296,18 +300,24 @@ def detach(actor: Actor, ds: Dataset) -> Dataset:
 
 
 def _rename(actor: Actor, ds: Dataset, new_slug: str) -> None:
-    check_slug(actor.session, new_slug, ds.id)
+    new_slug = check_slug(actor.session, new_slug, ds.id)
+    if new_slug == ds.slug:
+        return
     before = to_record(ds)
     rename_dataset(actor.session, ds, new_slug)
-    audit(actor, "publish.rename", ds, before, to_record(ds), old=before["slug"], new=new_slug)
+    audit(actor, "publish.rename", ds, before, to_record(ds), old_slug=before["slug"])
 
 
 @service
-def rename(actor: Actor, ds: Dataset, new_slug: str) -> Dataset:
-    """Give a dataset a new name (URL); the old one answers 301 to the new one from then on."""
+def rename(actor: Actor, ds: Dataset, new_slug: Any) -> Dataset:
+    """Give a dataset a new name (URL); the old one answers 301 to the new one from then on. Refused,
+    changing nothing: who may not edit it, a harvested (until detached) or deleted dataset, a bad or taken
+    name. Renaming to its present name changes nothing."""
+    if ds.state == "deleted":
+        raise NotFound(f"No dataset {ds.slug!r}.")
     access.require_edit(actor.session, actor.user, ds.publisher)
     access.ensure_not_harvested(ds, actor.user)
-    if new_slug == ds.slug:
+    if isinstance(new_slug, str) and new_slug.strip() == ds.slug:
         return ds
     _rename(actor, ds, new_slug)
     return finish(actor, ds, reassess=False)

@@ -1,50 +1,221 @@
-"""A withdrawn dataset's answer: HTTP 410 with its tombstone.
+"""One lifecycle, answered the same at every door that reads a dataset.
 
-Placeholder of the serving branch: only `gone_response`, the one function the serving gate
-(app.services.serving) calls for a withdrawn dataset. The lifecycle branch replaces this module with the
-full one (withdraw, restore, rename with 301s, the tombstone page); keep that one at merge.
+A slug in a request is resolved once, here, and every read door (the dataset page and its formats,
+the badge, /api/v1, the CKAN read actions, the data downloads) answers what `resolve` says:
+
+- an active dataset: the dataset;
+- a slug the dataset had before a rename (`dataset_slugs`): a 301 to the same path with the current
+  slug (`moved_response`); CKAN clients, which POST and cannot follow a redirect, get the dataset;
+- a withdrawn dataset: 410 Gone with its tombstone (`gone_response`: title, publisher, when, why, the
+  successor), as an HTML page in zh or en or as JSON;
+- anything else (unknown, deleted by a sysadmin, a draft): 404.
+
+Who may edit the dataset's publisher (app.auth.can_edit) sees drafts, withdrawn and deleted datasets
+where a door lets editors see them (the CKAN `package_show`, as CKAN does): that door passes the user.
+
+`rename` is the service that changes a slug: the old one is kept in `dataset_slugs`, so links to it
+keep working (docs/api.md, "Lifecycle").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
+from dataclasses import dataclass
+from typing import Any
 
-from flask import Response, request
-from markupsafe import escape
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
-from catalog_schema.models import Dataset
+from app import auth
+from catalog_schema.models import Dataset, DatasetSlug, User
 from catalog_schema.record import pick_text
 
+MAX_SLUG_CHARS = 200  # the column; a longer key in a URL is simply not found
+ADMS_WITHDRAWN = "http://purl.org/adms/status/Withdrawn"
+# Moved and gone answers may change (a rename back, a restore): caches keep them an hour at most.
+MOVED_MAX_AGE = 3600
+GONE_MAX_AGE = 300
 
-def _wants_json() -> bool:
-    return not any(mime == "text/html" for mime, _q in request.accept_mimetypes)
+FOUND, MOVED, GONE, MISSING = "found", "moved", "gone", "missing"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a request for a slug gets: `outcome` is one of found, moved, gone, missing."""
+
+    outcome: str
+    dataset: Dataset | None = None
+
+    @property
+    def status(self) -> int:
+        return {FOUND: 200, MOVED: 301, GONE: 410, MISSING: 404}[self.outcome]
+
+
+def find(session: Session, slug: str) -> tuple[Dataset | None, bool]:
+    """The dataset whose slug is (or was, before a rename) `slug`, and whether `slug` is an old one.
+
+    A current slug wins over an old slug of another dataset (a new dataset may take a name another
+    one left)."""
+    if not isinstance(slug, str) or not slug or "\x00" in slug or len(slug) > MAX_SLUG_CHARS:
+        return None, False
+    ds = session.scalar(select(Dataset).where(Dataset.slug == slug))
+    if ds is not None:
+        return ds, False
+    ds_id = session.scalar(select(DatasetSlug.dataset_id).where(DatasetSlug.slug == slug))
+    if ds_id is None:
+        return None, False
+    return session.get(Dataset, ds_id), True
+
+
+def visible(session: Session, ds: Dataset, user: User | None = None) -> str:
+    """FOUND, GONE or MISSING for `ds` as `user` (None: anyone) may see it."""
+    if ds.state == "active":
+        return FOUND
+    if user is not None and auth.can_edit(session, user, ds.publisher):
+        return FOUND
+    return GONE if ds.state == "withdrawn" else MISSING
+
+
+def resolve(session: Session, slug: str, user: User | None = None) -> Resolution:
+    """What a request for `slug` gets (see the module's docstring).
+
+    An old slug answers MOVED whenever the dataset itself would be found or gone (the new address
+    then says which); an old slug of a deleted dataset or of a draft is MISSING, like the dataset."""
+    ds, old = find(session, slug)
+    if ds is None:
+        return Resolution(MISSING)
+    outcome = visible(session, ds, user)
+    if outcome == MISSING:
+        return Resolution(MISSING)
+    return Resolution(MOVED if old else outcome, ds)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _site() -> str:
+    return str(current_app.config["OPENDATA"]["SITE_URL"]).rstrip("/")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands stored UTC times back without their zone
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def successor(ds: Dataset, site_url: str | None = None) -> dict[str, Any] | None:
+    """The dataset or page that replaces `ds`: {"slug", "url", "title"} for a dataset of this catalog
+    (found under its current slug, even if it was renamed since), {"url"} for an address elsewhere.
+    `site_url`: the site's base URL (default: the SITE_URL setting of the current app)."""
+    named = (ds.successor or "").strip()
+    if not named:
+        return None
+    if re.match(r"^https?://", named, re.IGNORECASE):
+        return {"slug": None, "url": named, "title": None}
+    session = object_session(ds)
+    target = find(session, named)[0] if session is not None else None
+    if target is None or target.state != "active":
+        return {"slug": named, "url": None, "title": None}
+    site = (site_url or _site()).rstrip("/")
+    return {"slug": target.slug, "url": f"{site}/dataset/{target.slug}", "title": dict(target.title or {})}
+
+
+def tombstone(ds: Dataset) -> dict[str, Any]:
+    """What stays public of a withdrawn dataset: its name, title, publisher, when, why, and its successor."""
+    pub = ds.publisher
+    return {
+        "dataset": ds.slug,
+        "state": ds.state,
+        "title": dict(ds.title or {}),
+        "publisher": ({"slug": pub.slug, "name": dict(pub.name or {}), "url": f"{_site()}/publisher/{pub.slug}"}
+                      if pub is not None else None),
+        "withdrawn_at": _iso(ds.withdrawn_at),
+        "reason": ds.withdrawn_reason or None,
+        "successor": successor(ds),
+        "url": f"{_site()}/dataset/{ds.slug}",
+    }
+
+
+def gone_messages(ds: Dataset) -> tuple[str, str]:
+    """The 410 message in English and in Chinese (both go into every JSON answer)."""
+    title_en = pick_text(ds.title, "en") or ds.slug
+    title_zh = pick_text(ds.title, "zh") or ds.slug
+    return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn by its publisher.",
+            f"数据集“{title_zh}”（{ds.slug}）已被发布机构撤回。")
+
+
+def wants_json() -> bool:
+    """JSON unless the request names an HTML type in Accept and prefers it to JSON (browsers do): a
+    script, curl (*/*) or an RDF client gets JSON, a person the page (as the 404 page decides)."""
+    accept = request.accept_mimetypes
+    if not any(mime in ("text/html", "application/xhtml+xml") for mime, _q in accept):
+        return True
+    return accept.quality("application/json") > max(accept.quality("text/html"),
+                                                    accept.quality("application/xhtml+xml"))
 
 
 def gone_response(ds: Dataset, *, as_json: bool | None = None) -> Response:
-    """410 Gone with the tombstone of `ds` (title, publisher, when, why, successor): JSON for machine
-    clients (or when `as_json`), a short bilingual HTML page for browsers."""
-    at = ds.withdrawn_at
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    pub = ds.publisher
-    tomb = {"status": 410, "code": "withdrawn", "dataset": ds.slug, "title": dict(ds.title or {}),
-            "publisher": {"slug": pub.slug, "name": dict(pub.name or {})} if pub else None,
-            "withdrawn_at": at.isoformat() if at else None, "reason": ds.withdrawn_reason,
-            "successor": ds.successor,
-            "message": "This dataset has been withdrawn by its publisher.", "message_zh": "该数据集已被发布机构撤回。"}
-    if as_json if as_json is not None else _wants_json():
-        return Response(json.dumps({"error": tomb}, ensure_ascii=False), status=410, mimetype="application/json")
-    title = escape(pick_text(ds.title) or ds.slug)
-    parts = [f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>",
-             f"<h1>{title}</h1><p>该数据集已被发布机构撤回。 This dataset has been withdrawn by its publisher.</p>"]
-    if pub is not None:
-        parts.append(f"<p>{escape(pick_text(pub.name) or pub.slug)}</p>")
-    if at is not None:
-        parts.append(f"<p><time datetime=\"{at.isoformat()}\">{at:%Y-%m-%d}</time></p>")
-    if ds.withdrawn_reason:
-        parts.append(f"<p>{escape(ds.withdrawn_reason)}</p>")
-    if ds.successor:
-        parts.append(f"<p>→ {escape(ds.successor)}</p>")
-    parts.append("</body></html>")
-    return Response("".join(parts), status=410, mimetype="text/html")
+    """410 Gone with the tombstone of `ds`: JSON (`{"error": {"status": 410, "code": "withdrawn",
+    "message", "message_zh", "tombstone"}}`) or an HTML page in the request's language; by Accept when
+    `as_json` is None."""
+    stone = tombstone(ds)
+    negotiated = as_json is None
+    if negotiated:
+        as_json = wants_json()
+    if as_json:
+        message, message_zh = gone_messages(ds)
+        resp = jsonify({"error": {"status": 410, "code": "withdrawn", "message": message, "message_zh": message_zh,
+                                  "tombstone": stone}})
+    else:
+        resp = Response(render_template("datasets/gone.html", stone=stone), mimetype="text/html")
+    resp.status_code = 410
+    resp.headers["Cache-Control"] = f"public, max-age={GONE_MAX_AGE}"
+    if stone["successor"] and stone["successor"]["url"]:
+        resp.headers["Link"] = f'<{stone["successor"]["url"]}>; rel="successor-version"'
+    if negotiated:
+        resp.vary.add("Accept")
+    return resp
+
+
+def moved_url(ds: Dataset) -> str:
+    """This request's address with the dataset's current slug in place of the old one, query kept."""
+    values = dict(request.view_args or {})
+    values["slug"] = ds.slug
+    url = url_for(request.endpoint, **values)
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return url
+
+
+def moved_response(ds: Dataset) -> Response:
+    """301 from an old slug to the same path with the current one (the query string kept)."""
+    resp = redirect(moved_url(ds), 301)
+    resp.headers["Cache-Control"] = f"public, max-age={MOVED_MAX_AGE}"
+    return resp
+
+
+def answer(resolution: Resolution, *, as_json: bool | None = None) -> Response | None:
+    """The response a read door gives when the dataset is not simply found: 301, 410, or a bare 404
+    (the door's own 404 handler renders it); None when it is found."""
+    if resolution.outcome == FOUND:
+        return None
+    if resolution.outcome == MOVED:
+        return moved_response(resolution.dataset)
+    if resolution.outcome == GONE:
+        return gone_response(resolution.dataset, as_json=as_json)
+    return None
+
+
+def require(session: Session, slug: str, user: User | None = None, *, as_json: bool | None = None) -> Dataset:
+    """The dataset `slug` names, for a read door; anything else ends the request (301, 410 or 404)."""
+    resolution = resolve(session, slug, user)
+    if resolution.outcome == MISSING:
+        abort(404)
+    resp = answer(resolution, as_json=as_json)
+    if resp is not None:
+        abort(resp)
+    return resolution.dataset

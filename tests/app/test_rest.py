@@ -325,8 +325,12 @@ def test_dataset_is_its_record_with_stars_score_and_links(client, catalog, app):
     assert body["links"]["publisher"].endswith("/api/v1/publishers/transport")
 
 
-def test_withdrawn_dataset_is_shown_as_withdrawn_and_unknown_is_404(client, catalog):
-    assert client.get("/api/v1/datasets/old-timetable").get_json()["state"] == "withdrawn"
+def test_withdrawn_dataset_is_410_with_its_tombstone_and_unknown_is_404(client, catalog):
+    gone = client.get("/api/v1/datasets/old-timetable")
+    assert gone.status_code == 410 and gone.mimetype == "application/json"
+    error = gone.get_json()["error"]
+    assert error["code"] == "withdrawn" and "withdrawn" in error["message"] and "撤回" in error["message_zh"]
+    assert error["tombstone"]["dataset"] == "old-timetable" and error["tombstone"]["state"] == "withdrawn"
     assert "nope" in _error(client.get("/api/v1/datasets/nope"), 404, "not-found")
     _error(client.get("/api/v1/datasets/%00"), 404, "not-found")
     _error(client.get("/api/v1/datasets/" + "x" * 600), 404, "not-found")
