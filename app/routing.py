@@ -45,7 +45,7 @@ ROUTE_KINDS: dict[str, str] = {
     # a distribution's bytes and rows
     "data.data": SERVES,
     "data.csv_metadata": SERVES,
-    "publish.uploaded_file": SERVES,
+    "uploads.uploaded_file": SERVES,
     # the REST API
     "api_rest.not_found": READS,
     "api_rest.datasets": READS,
@@ -55,7 +55,6 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_usage": READS,
     "api_rest.docs": READS,
     "api_rest.openapi_document": READS,
-    "api_rest.harvest_jobs": READS,
     "api_rest.harvest_job": READS,
     "api_rest.harvest_sources": READS,
     "api_rest.harvest_source": READS,

@@ -90,7 +90,8 @@ def slugify(text: str, fallback: str = "dataset", max_length: int = 90) -> str:
 
 
 def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> str:
-    """`base`, or `base-2`, `base-3` ... whichever is free in `model`'s slug column.
+    """`base`, or `base-2`, `base-3` ... whichever is free in `model`'s slug column (for datasets, also not
+    a slug another dataset had before a rename).
 
     Slugs given out in this session but not yet flushed count as taken (a batch of imports
     flushes once)."""
@@ -100,6 +101,8 @@ def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> s
         found = pending.get(slug)
         if found is None:
             found = session.scalar(select(model.id).where(model.slug == slug))
+        if found is None and model is Dataset:  # an old slug still leads to the dataset that had it
+            found = session.scalar(select(DatasetSlug.dataset_id).where(DatasetSlug.slug == slug))
         if found is None or found == exclude_id:
             if exclude_id is not None:
                 pending[slug] = exclude_id

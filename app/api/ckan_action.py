@@ -533,9 +533,9 @@ def _target_publisher(session: Session, data: dict, user: User, current: Publish
     if pub is None and org is not None and ref in (org.get("id"), org.get("name")) and user.is_sysadmin:
         agent = ckan.from_ckan({"name": "x", "organization": org})["publisher"]
         if agent and agent.get("slug") and _NAME.match(agent["slug"]):
-            from catalog_schema.store import ensure_publisher
+            from app.services import datasets
 
-            pub = ensure_publisher(session, agent)
+            pub = _call(session, user, datasets.adopt_publisher, agent)
     if pub is None:
         raise invalid({"owner_org": ["Organization does not exist"]})
     return pub

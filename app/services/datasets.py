@@ -26,6 +26,7 @@ from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher
 from catalog_schema.record import Record, new_record, pick_text
 from catalog_schema.store import (
     detach_from_source,
+    ensure_publisher,
     publisher_to_agent,
     rename_dataset,
     save_record,
@@ -89,6 +90,17 @@ def gate_status(ds: Dataset, doc: dict | None) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- create and edit
+
+
+@service
+def adopt_publisher(actor: Actor, agent: dict[str, Any]) -> Publisher:
+    """A sysadmin loading another portal's datasets brings its organisations: the publisher `agent`
+    describes, created when unknown (committed: it is where the datasets then go)."""
+    if actor.user is None or not actor.user.is_sysadmin:
+        raise Forbidden("Only a sysadmin may add a publisher.")
+    pub = ensure_publisher(actor.session, agent)
+    actor.session.commit()
+    return pub
 
 
 @service

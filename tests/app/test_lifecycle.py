@@ -25,8 +25,7 @@ from rdflib.namespace import RDF, SH
 from sqlalchemy import func, select
 from waitress.server import create_server
 
-from app import auth
-from app.services import datasets
+from app.services import accounts, datasets
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid
 from catalog_schema import search
@@ -86,12 +85,12 @@ def world(app):
         old.withdrawn_at, old.withdrawn_reason, old.successor = WITHDRAWN_AT, REASON, "bus-stops"
         taxi = s.get(Dataset, ids["taxi-ranks"])
         taxi.withdrawn_at, taxi.successor = WITHDRAWN_AT, "https://data.example.org/taxi"
-        editor = auth.create_user(s, "editor@transport.example")
-        auth.grant(s, editor, s.get(Dataset, ids["bus-stops"]).publisher, "editor")
-        outsider = auth.create_user(s, "editor@stats.example")
-        auth.grant(s, outsider, s.get(Dataset, ids["census"]).publisher, "editor")
+        editor = accounts.create_user(s, "editor@transport.example")
+        accounts.grant(s, editor, s.get(Dataset, ids["bus-stops"]).publisher, "editor")
+        outsider = accounts.create_user(s, "editor@stats.example")
+        accounts.grant(s, outsider, s.get(Dataset, ids["census"]).publisher, "editor")
         s.flush()
-        tokens = {"editor": auth.create_token(s, editor, "t"), "outsider": auth.create_token(s, outsider, "t")}
+        tokens = {"editor": accounts.create_token(s, editor, "t"), "outsider": accounts.create_token(s, outsider, "t")}
         datasets.rename(Actor(s, editor, "test"), s.get(Dataset, ids["metro-old"]), "metro-lines")
         s.commit()
     return {"ids": ids, "tokens": tokens, "sessionmaker": factory}

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from app import auth
 from app.assessment import assess_datasets
 from app.export import convert
+from app.services import accounts
 from catalog_schema.models import Dataset, Distribution, UsageCounter
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import ensure_publisher, save_record
@@ -125,7 +126,7 @@ def world(app, runtime, tmp_path):
     with sm() as s:
         for role in ("editor.a", "editor.b"):
             user = auth.find_user(s, f"{role}@example.gov")
-            out["tokens"][role] = auth.create_token(s, user, name="tests")
+            out["tokens"][role] = accounts.create_token(s, user, name="tests")
         s.commit()
     assess_datasets(runtime, list(out["ids"].values()), now=NOW, check_links=False)
     return out
@@ -282,7 +283,7 @@ def test_drafts_withdrawn_deleted_and_unknown(client, world):
     for url in _urls(world, "old-data", "old.csv"):
         resp = client.get(url)
         assert resp.status_code == 410 and resp.headers["X-Data-Gate"] == "withhold", url
-        assert resp.get_json()["error"]["dataset"] == "old-data"
+        assert resp.get_json()["error"]["tombstone"]["dataset"] == "old-data"
     html = client.get(_urls(world, "old-data", "old.csv")[1], headers={"Accept": "text/html"})
     assert html.status_code == 410 and html.mimetype == "text/html"
     for url in _urls(world, "gone-data", "gone.csv"):
