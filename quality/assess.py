@@ -5,8 +5,9 @@ distribution by reading the archived copies: the sniffed format and encoding, RD
 link statistics, the table profile. `assess` is then pure: record + facts + now in,
 the assessment out (the JSON shape of DESIGN.md section 6).
 
-The overall score (0-100) weighs five parts, written once here in WEIGHTS and in
-docs/quality.md. Personal data found in a public file caps the score at PII_CAP.
+The overall score (0-100) weighs five parts (PARTS); each part's weight is declared by the rule
+that measures it (quality.rules), gathered here in WEIGHTS and listed in docs/quality.md.
+Personal data found in a public file caps the score at PII_CAP.
 """
 
 from __future__ import annotations
@@ -21,25 +22,20 @@ from catalog_schema.record import Record
 from quality import metadata as metadata_mod
 from quality import openness, timeliness
 from quality.fetch import CheckResult
-from quality.findings import FINDING_TYPES, Finding, FindingType, register
+from quality.findings import FINDING_TYPES, Finding
+from quality.rules import accessibility, pii, table_score, table_unreadable
 
 RULESET_VERSION = "1.0"
 
-# Share of the overall score of each part (sums to 100). When a dataset has no
-# tabular distribution, the data part's weight is spread over the others.
-WEIGHTS = {"openness": 35, "metadata": 25, "data": 15, "timeliness": 10, "accessibility": 15}
-PII_CAP = 40
+#: The parts of the overall score, in report order; each part's weight is declared by the rule that
+#: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.
+PARTS = ("openness", "metadata", "data", "timeliness", "accessibility")
+WEIGHTS: dict[str, int] = {r.part: r.weight for r in sorted(
+    (r for r in FINDING_TYPES.rules() if r.weight is not None), key=lambda r: PARTS.index(r.part))}
+assert tuple(WEIGHTS) == PARTS and sum(WEIGHTS.values()) == 100, WEIGHTS
+PII_CAP = pii.CAP
 SNIFF_BYTES = 4 * 1024 * 1024
-PII_SLUGS = ("pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "pii-credit-code")
-
-
-if "table-unreadable" not in FINDING_TYPES:
-    register(FindingType(
-        "table-unreadable", "error", "The table could not be read", "无法读取表格",
-        "Publish the table unencrypted, in one sheet, as CSV in UTF-8 if you can.",
-        "请以未加密的单个工作表发布表格，最好是 UTF-8 编码的 CSV。",
-        message_en="The file looks like a table but could not be read: {error}",
-        message_zh="文件看似表格但无法读取：{error}"))
+PII_SLUGS = pii.SLUGS
 
 
 @dataclass
@@ -118,29 +114,6 @@ def _evidence(dist: Record, fact: DistributionFacts, record: Record):
     )
 
 
-def _data_part(profiles: list[Any]) -> float | None:
-    """1.0 for clean tables, less for missing cells, type errors, duplicates and structure problems."""
-    if not profiles:
-        return None
-    scores = []
-    for p in profiles:
-        cells = max(1, p.rows * max(1, p.columns))
-        rows = max(1, p.rows)
-        penalty = (p.missing_cells / cells) + 2 * (p.type_errors / cells) + (p.duplicate_rows / rows)
-        penalty += 0.05 * bool(p.blank_rows) + 0.05 * bool(p.duplicate_header or p.blank_header)
-        penalty += 0.05 * bool(p.notes_rows_above or p.notes_rows_below) + 0.05 * bool(p.extra_cells)
-        scores.append(max(0.0, 1.0 - penalty))
-    return sum(scores) / len(scores)
-
-
-def _timeliness_part(t) -> float:
-    if t.expected_days is None:
-        return 1.0 if t.age_days is not None else 0.5
-    if not t.stale:
-        return 1.0
-    return max(0.0, 1.0 - 0.25 * t.periods_late)
-
-
 def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datetime,
            dcat_violations: list[dict] | None = None) -> dict[str, Any]:
     """The assessment of one dataset (pure)."""
@@ -159,7 +132,7 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
             profiles.append(fact.profile)
             dist_findings += [_with_distribution(f, key) for f in tabular.profile_findings(fact.profile, key)]
         if fact.profile_error:
-            dist_findings.append(metadata_mod.make("table-unreadable", {"error": fact.profile_error[:300]}, key))
+            dist_findings += table_unreadable.check(fact.profile_error, key)
         findings += dist_findings
         check = fact.check
         status = check.http_status if check and check.reachable else None
@@ -190,10 +163,9 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
     parts = {
         "openness": stars / 5,
         "metadata": meta.points / meta.max,
-        "data": _data_part(profiles),
-        "timeliness": _timeliness_part(t),
-        "accessibility": (sum(1 for d in dist_out if d["check_status"] in ("ok", "unchanged")) / len(dist_out))
-        if dist_out else 0.0,
+        "data": table_score.score(profiles),
+        "timeliness": timeliness.score(t),
+        "accessibility": accessibility.score(dist_out),
     }
     weights = {k: w for k, w in WEIGHTS.items() if parts[k] is not None}
     total = sum(weights.values())

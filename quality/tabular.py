@@ -47,7 +47,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from quality import pii as _pii
-from quality.findings import FINDING_TYPES, Finding, FindingType, make_finding, register
+from quality.findings import FINDING_TYPES, Finding
+from quality.rules import table_unreadable
 
 HEAD_BYTES = 256 * 1024  # structure and encoding are decided from this much of the start
 TAIL_BYTES = 64 * 1024  # notes below the table are looked for in this much of the end
@@ -1142,131 +1143,15 @@ def _fitted_batches(rows, names: list[str], skip_blank_rows: bool, batch_rows: i
 # --------------------------------------------------------------------------- findings
 
 
-_TYPES = (
-    FindingType("encoding-not-utf8", "warning", "Text not in UTF-8", "文本未使用 UTF-8 编码",
-                "Save the file as UTF-8 so every program reads the characters right.",
-                "将文件另存为 UTF-8 编码，以便各种软件都能正确读取字符。",
-                message_en="The file is encoded as {encoding}, not UTF-8.",
-                message_zh="文件编码为 {encoding}，而不是 UTF-8。"),
-    FindingType("notes-rows", "warning", "Notes rows around the table", "表格上下有说明行",
-                "Keep only the header and the data in the file; move titles, notes and sources to the "
-                "dataset's description.",
-                "文件中只保留表头和数据；将标题、注释和数据来源移到数据集的描述中。",
-                message_en="{above} row(s) above the header and {below} row(s) below the table are notes, not data.",
-                message_zh="表头上方有 {above} 行、表格下方有 {below} 行是说明文字而非数据。"),
-    FindingType("blank-header", "warning", "Blank column names", "列名为空",
-                "Give every column a name in the header row.", "在表头行中为每一列命名。",
-                message_en="{count} column(s) have no name (positions {positions}).",
-                message_zh="有 {count} 列没有列名（位置 {positions}）。"),
-    FindingType("duplicate-header", "warning", "Repeated column names", "列名重复",
-                "Give each column a distinct name.", "为每一列使用不同的列名。",
-                message_en="Column names used more than once: {labels}.",
-                message_zh="重复使用的列名：{labels}。"),
-    FindingType("blank-row", "info", "Blank rows", "空行",
-                "Delete the empty rows from the table.", "删除表格中的空行。",
-                message_en="{count} row(s) are empty.", message_zh="有 {count} 行为空行。"),
-    FindingType("duplicate-row", "warning", "Duplicate rows", "重复行",
-                "Remove the repeated rows, or add the column that tells them apart.",
-                "删除重复的行，或增加能够区分它们的列。",
-                message_en="{count} row(s) repeat an earlier row exactly.",
-                message_zh="有 {count} 行与前面的某行完全相同。"),
-    FindingType("missing-cells", "info", "Missing values", "缺失值",
-                "Fill the empty cells, or explain in the description what an empty cell means.",
-                "填写空单元格，或在描述中说明空单元格的含义。",
-                message_en="{count} cell(s) are empty ({share}% of the table).",
-                message_zh="有 {count} 个单元格为空（占表格的 {share}%）。"),
-    FindingType("type-error", "warning", "Values of the wrong type", "数据类型不符",
-                "Correct the cells that do not fit their column's type (numbers with text, dates in "
-                "another form), or declare the column's type in a Table Schema.",
-                "更正与列类型不符的单元格（数字中夹杂文字、日期格式不一致等），或在 Table Schema 中声明列类型。",
-                message_en="{count} cell(s) do not match their column's type; most in {columns}.",
-                message_zh="有 {count} 个单元格与所在列的类型不符，主要在 {columns}。"),
-    FindingType("extra-cell", "warning", "Rows wider than the header", "行的单元格多于表头",
-                "Make every row as wide as the header: extra cells usually mean an unquoted delimiter.",
-                "使每一行的列数与表头一致：多出的单元格通常是由于分隔符未加引号。",
-                message_en="{count} cell(s) lie beyond the header's {columns} columns.",
-                message_zh="有 {count} 个单元格超出表头的 {columns} 列。"),
-    FindingType("missing-cell", "warning", "Rows narrower than the header", "行的单元格少于表头",
-                "Make every row as wide as the header.", "使每一行的列数与表头一致。",
-                message_en="{count} cell(s) are missing at the end of short rows.",
-                message_zh="有 {count} 个单元格在较短的行末缺失。"),
-    FindingType("primary-key", "error", "Duplicate primary key values", "主键值重复",
-                "Make the primary key unique.", "确保主键值唯一。",
-                message_en="{count} row(s) repeat the primary key of an earlier row.",
-                message_zh="有 {count} 行的主键与前面的行重复。"),
-    FindingType("table-unreadable", "error", "The table cannot be read", "无法读取表格",
-                "Publish the file without a password and in a well-formed format.",
-                "以不加密、格式规范的文件发布数据。",
-                message_en="The file cannot be read as a table ({reason}).",
-                message_zh="无法将文件作为表格读取（{reason}）。"),
-    FindingType("pii-id-number", "error", "Resident identity numbers published", "公开了居民身份证号码",
-                "Remove or mask the identity numbers before publishing (for example keep only the region code).",
-                "发布前删除或脱敏身份证号码（例如只保留地区代码）。",
-                message_en="Column {column} holds {count} valid resident identity number(s).",
-                message_zh="列 {column} 含有 {count} 个有效的居民身份证号码。"),
-    FindingType("pii-phone", "error", "Mobile numbers published", "公开了手机号码",
-                "Remove or mask the phone numbers before publishing.", "发布前删除或脱敏手机号码。",
-                message_en="Column {column} holds {count} mobile phone number(s).",
-                message_zh="列 {column} 含有 {count} 个手机号码。"),
-    FindingType("pii-email", "error", "E-mail addresses published", "公开了电子邮件地址",
-                "Remove personal e-mail addresses, or replace them with a functional mailbox.",
-                "删除个人电子邮件地址，或改用单位的公共邮箱。",
-                message_en="Column {column} holds {count} e-mail address(es).",
-                message_zh="列 {column} 含有 {count} 个电子邮件地址。"),
-    FindingType("pii-bank-card", "error", "Bank card numbers published", "公开了银行卡号",
-                "Remove the card numbers before publishing.", "发布前删除银行卡号。",
-                message_en="Column {column} holds {count} bank card number(s) (Luhn-valid).",
-                message_zh="列 {column} 含有 {count} 个银行卡号（通过 Luhn 校验）。"),
-)
-for _t in _TYPES:  # our own rows of the shared registry (skipped if the table already has them)
-    if _t.slug not in FINDING_TYPES:
-        register(_t)
-
-_PII_SLUGS = {"id_number": "pii-id-number", "phone": "pii-phone", "email": "pii-email", "bank_card": "pii-bank-card"}
-
-
 def profile_findings(profile: TableProfile, distribution: str | None = None) -> list[Finding]:
-    """Findings for one profile. Evidence carries counts and column names, never cell values."""
-    p, d = profile, distribution
+    """Findings for one profile, from the table rules (``quality.rules``, ``subject="table"``) in their order.
+    Evidence carries counts and column names, never cell values."""
     out: list[Finding] = []
-    if p.encoding and p.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):
-        out.append(make_finding("encoding-not-utf8", distribution=d, encoding=p.encoding))
-    if p.notes_rows_above or p.notes_rows_below:
-        out.append(make_finding("notes-rows", distribution=d, above=len(p.notes_rows_above),
-                                below=len(p.notes_rows_below), rows_above=list(p.notes_rows_above),
-                                rows_below=list(p.notes_rows_below), header_row=p.header_row))
-    if p.blank_header:
-        out.append(make_finding("blank-header", distribution=d, count=len(p.blank_header),
-                                positions=", ".join(str(i + 1) for i in p.blank_header)))
-    if p.duplicate_header:
-        out.append(make_finding("duplicate-header", distribution=d, count=len(p.duplicate_header),
-                                labels=", ".join(sorted(set(p.duplicate_header)))))
-    if p.blank_rows:
-        out.append(make_finding("blank-row", distribution=d, count=p.blank_rows))
-    if p.duplicate_rows:
-        out.append(make_finding("duplicate-row", distribution=d, count=p.duplicate_rows))
-    if p.duplicate_keys:
-        out.append(make_finding("primary-key", distribution=d, count=p.duplicate_keys))
-    if p.missing_cells:
-        cells = max(1, (p.rows - p.blank_rows) * max(1, p.columns))
-        out.append(make_finding("missing-cells", distribution=d, count=p.missing_cells,
-                                share=round(100 * p.missing_cells / cells, 1), by_column=dict(p.missing_by_column)))
-    if p.type_errors:
-        worst = sorted(p.type_errors_by_column.items(), key=lambda kv: -kv[1])[:3]
-        out.append(make_finding("type-error", distribution=d, count=p.type_errors,
-                                columns=", ".join(k for k, _ in worst), by_column=dict(p.type_errors_by_column)))
-    if p.extra_cells:
-        out.append(make_finding("extra-cell", distribution=d, count=p.extra_cells, columns=p.columns))
-    if p.missing_trailing_cells:
-        out.append(make_finding("missing-cell", distribution=d, count=p.missing_trailing_cells))
-    for column, kinds in sorted(p.pii.items()):
-        for kind, count in kinds.items():
-            if kind in _PII_SLUGS:
-                out.append(make_finding(_PII_SLUGS[kind], distribution=d, column=column, count=count))
+    for rule in FINDING_TYPES.rules("table"):
+        out.extend(rule.check(profile, distribution))
     return out
 
 
 def unreadable_finding(error: TableError, distribution: str | None = None) -> Finding:
     """The finding for a file that ``profile_file`` could not read (encrypted, empty, not a table)."""
-    return make_finding("table-unreadable", distribution=distribution, reason=error.reason,
-                        error=str(error)[:300])  # ``error`` also fills quality.assess's template for the slug
+    return table_unreadable.check(str(error), distribution, reason=error.reason)[0]

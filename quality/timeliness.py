@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from quality.findings import FINDING_TYPES, Finding, FindingType, make_finding, register
+from quality.findings import Finding, FindingType, Rule, make_finding
 
 #: Days per period; ``None`` means the code promises no schedule, so the dataset is never stale.
 _PERIOD_DAYS: dict[str, float | None] = {
@@ -136,7 +136,7 @@ def staleness(modified, frequency_code: str | None, *, now: _dt.datetime) -> Tim
                       stale=age > exp * (1 + GRACE_PERIODS))
 
 
-_TYPES = (
+TYPES = (
     FindingType(
         "stale", "warning",
         "Not updated on schedule", "未按声明的频率更新",
@@ -164,9 +164,6 @@ _TYPES = (
         message_zh="数据集没有可读的最后修改日期，无法判断其时效性。",
     ),
 )
-for _t in _TYPES:  # our own rows of the shared registry (skipped if the table already has them)
-    if _t.slug not in FINDING_TYPES:
-        register(_t)
 
 
 def timeliness_findings(modified, frequency_code: str | None, *, now: _dt.datetime,
@@ -186,3 +183,19 @@ def timeliness_findings(modified, frequency_code: str | None, *, now: _dt.dateti
             expected_days=t.expected_days, frequency=code,
         ))
     return out
+
+
+MEASURE = "1 when fresh; 1 - 0.25 per period late when stale; 0.5 when no date is known"
+
+
+def score(t: Timeliness) -> float:
+    """The timeliness part of the overall score (see MEASURE)."""
+    if t.expected_days is None:
+        return 1.0 if t.age_days is not None else 0.5
+    if not t.stale:
+        return 1.0
+    return max(0.0, 1.0 - 0.25 * t.periods_late)
+
+
+RULE = Rule("timeliness", TYPES, subject="record", part="timeliness", weight=10, measure=MEASURE,
+            check=timeliness_findings)
