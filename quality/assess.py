@@ -23,7 +23,7 @@ from quality import metadata as metadata_mod
 from quality import openness, timeliness
 from quality.fetch import CheckResult
 from quality.findings import FINDING_TYPES, Finding
-from quality.rules import accessibility, pii, table_score, table_unreadable
+from quality.rules import accessibility, format_mismatch, not_parseable, pii, table_score, table_unreadable
 
 RULESET_VERSION = "1.0"
 
@@ -48,6 +48,7 @@ class DistributionFacts:
     rdf_links: int = 0
     profile: Any = None
     profile_error: str | None = None
+    parse_error: dict[str, Any] | None = None  # where the file failed to parse as what it is (not-parseable)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -77,12 +78,18 @@ def collect_facts(record: Record, checks: dict[str, CheckResult]) -> dict[str, D
         name = Path(dist_url(dist) or "").name or None
         fact.sniffed = sniff.sniff(head, filename=name, declared_media_type=check.media_type)
         fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
-        if fmt is not None and fmt.rdf:
+        declared = format_mismatch.declared_code(dist.get("format") or dist.get("format_raw"))
+        if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
+            whole = head if len(head) < SNIFF_BYTES else path.read_bytes()
+            fact.parse_error = not_parseable.check(whole, fact.sniffed, declared, name)
+        if fmt is not None and fmt.rdf and fact.parse_error is None:
+            data = path.read_bytes()
             try:
-                _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(path.read_bytes(), fmt.code)
-            except Exception as exc:  # unparseable RDF scores as what it is: not RDF
-                fact.profile_error = f"RDF could not be parsed: {exc}"
-        if fmt is not None and fmt.tabular and not (fact.sniffed.details or {}).get("encrypted"):
+                _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
+            except Exception as exc:  # unparseable RDF is not structured data: at most one star
+                fact.parse_error = not_parseable.rdf_failure(data, fmt.code, exc)
+        if (fmt is not None and fmt.tabular and fact.parse_error is None
+                and not (fact.sniffed.details or {}).get("encrypted")):
             _profile(fact, path, fmt.code, dist)
     return facts
 
@@ -111,6 +118,7 @@ def _evidence(dist: Record, fact: DistributionFacts, record: Record):
         licence_id=licence_id or (licence_raw and f"unknown:{licence_raw}") or None,
         rdf_uri_subjects=fact.rdf_subjects,
         rdf_external_links=fact.rdf_links,
+        parse_error=fact.parse_error,
     )
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from catalog_schema import vocab
 from quality.findings import Finding, FindingType, Rule, make_finding
-from quality.rules import archive_bomb, format_mismatch
+from quality.rules import archive_bomb, format_mismatch, not_parseable
 
 if TYPE_CHECKING:
     from quality.sniff import Sniffed
@@ -54,6 +54,7 @@ class Evidence:
     licence_id: str | None
     rdf_uri_subjects: int = 0
     rdf_external_links: int = 0
+    parse_error: dict | None = None  # quality.rules.not_parseable's evidence when the file does not parse
 
 
 @dataclass
@@ -231,6 +232,11 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
     if _html_instead_of_data(ev, sniffed):
         return False, "An HTML web page is not structured data.", []
     label = sniffed.format or format_mismatch.unknown_label(sniffed)
+    if ev.parse_error:
+        finding = make_finding(not_parseable.TYPE.slug, **ev.parse_error)
+        fmt = ev.parse_error.get("format") or label
+        return False, f"The file does not parse as {fmt} ({ev.parse_error.get('where')}), so it is not " \
+                      "structured data.", [finding]
     if sniffed.details.get("encrypted"):
         finding = make_finding("not-machine-readable", format=label, detail=" because it is encrypted",
                                detail_zh="（文件已加密）", encrypted=True)

@@ -16,6 +16,7 @@ RULES: tuple[str, ...] = (
     "quality.openness",
     "quality.rules.format_mismatch",
     "quality.rules.archive_bomb",
+    "quality.rules.not_parseable",
     "quality.rules.table_unreadable",
     # a table's profile, in report order
     "quality.rules.encoding",
