@@ -3,8 +3,7 @@
 A dataset that promises monthly updates and was last modified 200 days ago is stale by several
 periods; one that promises nothing cannot be judged, which is itself a finding. The expected
 period of each EU frequency code (http://publications.europa.eu/resource/authority/frequency/)
-comes from ``catalog_schema.vocab.FREQUENCIES[code].days`` when the vocabulary module provides
-it, else from the table below (the same figures).
+is in the table below; ``catalog_schema.vocab.frequency`` reads codes, URIs and words.
 
 Grace: a dataset is stale only when its age exceeds the expected period **plus half a period**
 (``GRACE_PERIODS``): publication runs a few days behind the reference period, and a monthly table
@@ -16,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
+from catalog_schema import vocab
 from quality.findings import Finding, FindingType, Rule, make_finding
 
 #: Days per period; ``None`` means the code promises no schedule, so the dataset is never stale.
@@ -69,14 +69,9 @@ def _code(frequency_code: str | None) -> str | None:
     """The EU code for a code, EU URI, ISO 8601 duration or word (via the vocabulary when present)."""
     if not frequency_code or not str(frequency_code).strip():
         return None
-    try:
-        from catalog_schema.vocab import frequency  # type: ignore[import-not-found]
-
-        found = frequency(frequency_code)
-        if found:
-            return found
-    except ImportError:
-        pass
+    found = vocab.frequency(frequency_code)
+    if found:
+        return found
     code = str(frequency_code).strip()
     if code.startswith(_FREQ_PREFIX) or code.startswith(_FREQ_PREFIX.replace("http:", "https:")):
         code = code.rsplit("/", 1)[1]
@@ -88,14 +83,6 @@ def expected_days(frequency_code: str | None) -> float | None:
     code = _code(frequency_code)
     if code is None:
         return None
-    try:  # the vocabulary module is the source of truth once it exists
-        from catalog_schema.vocab import FREQUENCIES  # type: ignore[import-not-found]
-
-        entry = FREQUENCIES.get(code) if hasattr(FREQUENCIES, "get") else None
-        if entry is not None and hasattr(entry, "days"):
-            return entry.days
-    except ImportError:
-        pass
     return _PERIOD_DAYS.get(code)
 
 

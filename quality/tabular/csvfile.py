@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from quality.sniff import sniff
 from quality.tabular.batches import Shape, fit_row, rows_to_batch
 from quality.tabular.encoding import bom_of, detect_encoding, normalise_encoding
 from quality.tabular.layout import filled_cells, find_header, footer_start
@@ -90,10 +91,6 @@ def _sniff_delimiter(text: str, fmt: str) -> str:
 
 def sniffed_delimiter(head: bytes, path: str) -> str | None:
     """The dialect ``quality.sniff`` found, so the assessment and the profile split rows alike."""
-    try:
-        from quality.sniff import sniff
-    except ImportError:
-        return None
     try:
         found = (sniff(head, filename=os.path.basename(path)).details or {}).get("delimiter")
     except Exception:  # noqa: BLE001 - sniffing is advice here; our own scoring follows

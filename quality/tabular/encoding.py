@@ -7,6 +7,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 
+from quality.sniff import detect_encoding as sniff_encoding
 from quality.tabular.model import HEAD_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -48,15 +49,7 @@ def detect_encoding(head: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 3 and exc.reason.startswith("unexpected end"):
             return "utf-8", "utf-8"  # cut in the middle of a character at the end of the sample
-    try:
-        from quality.sniff import detect_encoding as _sniff_encoding
-
-        guess = _sniff_encoding(head)[0]
-    except ImportError:
-        import charset_normalizer
-
-        best = charset_normalizer.from_bytes(head).best()
-        guess = best.encoding if best else None
+    guess = sniff_encoding(head)[0]
     codec = normalise_encoding(guess or "cp1252")
     return codec, (guess or codec).lower()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from quality.sniff import sniff
+
 _EXT_FORMATS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "psv": "psv", "txt": "csv", "xls": "xls",
                 "xlsx": "xlsx", "xlsm": "xlsx", "ods": "ods", "json": "json"}
 
@@ -11,13 +13,7 @@ _EXT_FORMATS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "psv": "psv", "txt": "
 def detect_format(path: str, head: bytes) -> str:
     if path.lower().endswith(".json") and head.lstrip()[:1] in (b"[", b"{"):
         return "json"  # even when broken: it should fail as JSON, not be read as a CSV of brackets
-    fmt = None
-    try:
-        from quality.sniff import sniff
-
-        fmt = (getattr(sniff(head, filename=os.path.basename(path)), "format", None) or "").lower() or None
-    except ImportError:
-        pass
+    fmt = (sniff(head, filename=os.path.basename(path)).format or "").lower() or None
     if fmt in ("xlsm",):
         fmt = "xlsx"
     if fmt in ("csv", "tsv", "psv", "xls", "xlsx", "ods", "json"):
