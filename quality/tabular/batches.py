@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from quality.tabular import arrow
 from quality.tabular.model import ROW_BATCH
 
 
@@ -35,7 +36,7 @@ def fit_row(row: list, width: int, shape: Shape, count_short: bool = True) -> li
 
 def rows_to_batch(rows: list[list[str]], names: list[str]) -> pa.RecordBatch:
     cols = list(zip(*rows, strict=False)) if rows else [()] * len(names)
-    return pa.RecordBatch.from_arrays([pa.array(list(c), pa.string()) for c in cols], names=names)
+    return pa.RecordBatch.from_arrays([arrow.strings(c) for c in cols], names=names)
 
 
 def batched(rows, names: list[str]) -> Iterator[pa.RecordBatch]:

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from quality.tabular import arrow
 from quality.tabular.model import INFER_CONFIDENCE
 
 _INT_RE = r"^[+-]?\d+(_\d+)*$"
@@ -45,7 +46,9 @@ CANDIDATES = ("yearmonth", "datetime", "time", "date", "integer", "number", "boo
 
 
 def bool_mask(mask) -> np.ndarray:
-    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+    """A numpy bool array of an arrow boolean array (null counts as False), read from its bit buffers:
+    ``to_numpy()`` on booleans goes through pandas, which it would import."""
+    return arrow.booleans(mask)
 
 
 def _valid_dates(col: pa.Array) -> np.ndarray:
@@ -53,11 +56,11 @@ def _valid_dates(col: pa.Array) -> np.ndarray:
     ok = bool_mask(pc.match_substring_regex(col, _DATE_RE))
     if ok.any():
         idx = np.flatnonzero(ok)
-        cand = pc.take(col, pa.array(idx))
-        y = np.asarray(pc.cast(pc.utf8_slice_codeunits(cand, 0, 4), pa.int64()))
+        cand = pc.take(col, arrow.integers(idx))
+        y = arrow.int64s(pc.cast(pc.utf8_slice_codeunits(cand, 0, 4), pa.int64()))
         split = pc.split_pattern(pc.utf8_slice_codeunits(cand, 5, 99), "-")
-        m = np.asarray(pc.cast(pc.list_element(split, 0), pa.int64()))
-        d = np.asarray(pc.cast(pc.utf8_trim_whitespace(pc.list_element(split, 1)), pa.int64()))
+        m = arrow.int64s(pc.cast(pc.list_element(split, arrow.ZERO), pa.int64()))
+        d = arrow.int64s(pc.cast(pc.utf8_trim_whitespace(pc.list_element(split, arrow.ONE)), pa.int64()))
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
         ok[idx] = (y >= 1) & (d <= _DIM[m] + ((m == 2) & leap))
     return ok
@@ -70,7 +73,7 @@ _STRICT_CASTS = {"integer": pa.int64(), "number": pa.float64(), "date": pa.date3
 
 
 def _casts_cleanly(col: pa.Array, to_type: pa.DataType) -> bool:
-    filled = pc.filter(col, pc.greater(pc.binary_length(col), 0))
+    filled = pc.filter(col, pc.greater(pc.binary_length(col), arrow.ZERO))
     try:
         pc.cast(filled, to_type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -82,7 +85,7 @@ def _python_valid(col: pa.Array, test) -> np.ndarray:
     """For types with a custom format: test each distinct value once in Python."""
     uniq = pc.unique(col)
     good = [v for v in uniq.to_pylist() if test(v)]
-    return bool_mask(pc.is_in(col, value_set=pa.array(good, pa.string())))
+    return bool_mask(pc.is_in(col, value_set=arrow.strings(good)))
 
 
 def valid_mask(col: pa.Array, ftype: str, fdesc: dict | None = None) -> np.ndarray:
@@ -106,7 +109,7 @@ def valid_mask(col: pa.Array, ftype: str, fdesc: dict | None = None) -> np.ndarr
         return bool_mask(pc.match_substring_regex(pc.utf8_trim_whitespace(col), _NUM_RE))
     if ftype == "boolean":
         values = list(fdesc.get("trueValues", TRUE_VALUES)) + list(fdesc.get("falseValues", FALSE_VALUES))
-        return bool_mask(pc.is_in(col, value_set=pa.array(values, pa.string())))
+        return bool_mask(pc.is_in(col, value_set=arrow.strings(values)))
     if ftype in ("date", "datetime", "time") and fmt not in ("default", None):
         import datetime as _dt
 

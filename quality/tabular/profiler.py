@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from quality import pii as _pii
+from quality.tabular import arrow
 from quality.tabular.batches import Shape
 from quality.tabular.celltypes import CANDIDATES, bool_mask, infer_type, valid_mask
 from quality.tabular.hashing import column_hash, combine_hashes
@@ -23,7 +24,7 @@ class Profiler:
         fields = self.schema.get("fields") or []
         self.fields = [fields[i] if i < len(fields) else {"name": n, "type": "any"} for i, n in enumerate(names)] \
             if fields else None
-        self.missing_values = pa.array(self.schema.get("missingValues", [""]), pa.string())
+        self.missing_values = arrow.strings(self.schema.get("missingValues", [""]))
         pk = self.schema.get("primaryKey") or []
         pk = [pk] if isinstance(pk, str) else list(pk)
         declared = [f.get("name") for f in fields]
@@ -49,7 +50,7 @@ class Profiler:
         samples = [batch.column(j).slice(0, n) for j in range(len(self.names))]
         # One validity pass per candidate type over all the columns' samples together: per column it cost
         # ~8 compute calls, and a table 10,000 columns wide took minutes to infer.
-        together = pa.concat_arrays([c.cast(pa.string()) for c in samples]) if samples else pa.array([], pa.string())
+        together = pa.concat_arrays([c.cast(pa.string()) for c in samples]) if samples else arrow.strings([])
         masks = {t: valid_mask(together, t) for t in CANDIDATES}
         self.types = [infer_type(samples[j], empties[j][:n], {t: m[j * n:(j + 1) * n] for t, m in masks.items()})
                       for j in range(len(self.names))]
@@ -64,7 +65,7 @@ class Profiler:
             return not self.truncated
         cols = batch.columns
         if self.missing_values.to_pylist() == [""]:
-            empties = [bool_mask(pc.equal(pc.binary_length(c), 0)) for c in cols]
+            empties = [bool_mask(pc.equal(pc.binary_length(c), arrow.ZERO)) for c in cols]
         else:
             empties = [bool_mask(pc.is_in(c, value_set=self.missing_values)) for c in cols]
         if self.types is None:
