@@ -164,6 +164,7 @@ class Registry(Mapping[str, FindingType]):
         if self._loaded or self._loading:
             return
         self._loading = True
+        before = (dict(self._types), dict(self._rules))
         try:
             from quality.rules import RULES
 
@@ -171,6 +172,9 @@ class Registry(Mapping[str, FindingType]):
                 module = importlib.import_module(name)
                 self.add_rule(module.RULE)
             self._loaded = True
+        except BaseException:
+            self._types, self._rules = before  # a rule that fails to load leaves the registry as it was
+            raise
         finally:
             self._loading = False
 

@@ -86,3 +86,18 @@ def test_table_rules_run_in_listed_order():
 def test_make_finding_refuses_an_unknown_slug():
     with pytest.raises(KeyError):
         make_finding("no-such-rule")
+
+
+def test_a_rule_list_that_fails_to_load_leaves_the_registry_as_it_was(monkeypatch):
+    import quality.rules
+
+    registry = Registry()
+    monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row", "quality.rules.no_such_rule"))
+    with pytest.raises(ModuleNotFoundError):
+        registry.load()
+    assert len(registry._types) == 0
+    monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row", "quality.rules.blank_row"))
+    with pytest.raises(ValueError, match="already registered"):
+        registry.load()
+    monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row",))
+    assert list(registry) == ["blank-row"]
