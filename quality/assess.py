@@ -3,7 +3,7 @@
 Two steps. `collect_facts` turns the link checks (quality.fetch) into facts per
 distribution by reading the archived copies: the sniffed format and encoding, RDF
 link statistics, the table profile. `assess` is then pure: record + facts + now in,
-the assessment out (the JSON shape of DESIGN.md section 6).
+the assessment out (the JSON shape docs/quality.md describes).
 
 The overall score (0-100) weighs five parts (PARTS); each part's weight is declared by the rule
 that measures it (quality.rules), gathered here in WEIGHTS and listed in docs/quality.md.

@@ -1,4 +1,4 @@
-"""Catalog-wide checks: duplicate datasets and fragmented series (DESIGN.md 5.5).
+"""Catalog-wide checks: duplicate datasets and fragmented series (docs/quality.md).
 
 Pure: entries in (id, slug, title, publisher, file hashes), findings per dataset out.
 - duplicate-dataset: the same title from the same publisher, or the same file (by

@@ -1,4 +1,4 @@
-"""Five-star openness (DESIGN 5.1), decided from evidence about a distribution, never from its claims.
+"""Five-star openness (docs/quality.md), decided from evidence about a distribution, never from its claims.
 
 The stars rest on what was observed: the link check (could the file be downloaded), the
 licence's Open Definition conformance, the format sniffed from the bytes (an XLSX declared

@@ -1,4 +1,4 @@
-"""Freshness of a dataset against its declared update frequency (design 5.3), pure functions.
+"""Freshness of a dataset against its declared update frequency (docs/quality.md, "Timeliness"), pure functions.
 
 A dataset that promises monthly updates and was last modified 200 days ago is stale by several
 periods; one that promises nothing cannot be judged, which is itself a finding. The expected

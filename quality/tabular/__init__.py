@@ -1,4 +1,4 @@
-"""Data-level profiling of tabular distributions (design 5.3), with frictionless semantics and a fast path.
+"""Data-level profiling of tabular distributions (docs/quality.md), with frictionless semantics and a fast path.
 
 What it measures, per file: completeness (missing cells per column), validity (cells that do not
 match the column's Table Schema type, declared or inferred), uniqueness (duplicate rows and
