@@ -1,4 +1,4 @@
-"""opendata user add|grant, opendata token create."""
+"""opendata user add|grant, opendata token create (DESIGN.md section 6)."""
 
 from __future__ import annotations
 
