@@ -25,6 +25,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 #: (title, module and arguments), sized so that the whole run stays under 30 minutes on 2 idle cores:
 #: frictionless reads about 2,000 rows/s and our harvest imports tens of datasets/s, hence their sizes.
 BENCHMARKS = [
+    ("Command-line start-up vs frictionless validate", ["bench.cli_start"]),
     ("Metadata assessment vs pyshacl", ["bench.assess"]),
     ("Tabular profiling vs frictionless", ["bench.profile", "--rows", "200000"]),
     ("Harvest vs raw ckanapi download", ["bench.harvest", "--packages", "5000"]),

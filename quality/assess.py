@@ -3,10 +3,11 @@
 Two steps. `collect_facts` turns the link checks (quality.fetch) into facts per
 distribution by reading the archived copies: the sniffed format and encoding, RDF
 link statistics, the table profile. `assess` is then pure: record + facts + now in,
-the assessment out (the JSON shape of DESIGN.md section 6).
+the assessment out (the JSON shape docs/quality.md describes).
 
-The overall score (0-100) weighs five parts, written once here in WEIGHTS and in
-docs/quality.md. Personal data found in a public file caps the score at PII_CAP.
+The overall score (0-100) weighs five parts (PARTS); each part's weight is declared by the rule
+that measures it (quality.rules), gathered here in WEIGHTS and listed in docs/quality.md.
+Personal data found in a public file caps the score at PII_CAP.
 """
 
 from __future__ import annotations
@@ -21,25 +22,20 @@ from catalog_schema.record import Record
 from quality import metadata as metadata_mod
 from quality import openness, timeliness
 from quality.fetch import CheckResult
-from quality.findings import FINDING_TYPES, Finding, FindingType, register
+from quality.findings import FINDING_TYPES, Finding
+from quality.rules import accessibility, format_mismatch, not_parseable, pii, table_score, table_unreadable
 
 RULESET_VERSION = "1.0"
 
-# Share of the overall score of each part (sums to 100). When a dataset has no
-# tabular distribution, the data part's weight is spread over the others.
-WEIGHTS = {"openness": 35, "metadata": 25, "data": 15, "timeliness": 10, "accessibility": 15}
-PII_CAP = 40
+#: The parts of the overall score, in report order; each part's weight is declared by the rule that
+#: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.
+PARTS = ("openness", "metadata", "data", "timeliness", "accessibility")
+WEIGHTS: dict[str, int] = {r.part: r.weight for r in sorted(
+    (r for r in FINDING_TYPES.rules() if r.weight is not None), key=lambda r: PARTS.index(r.part))}
+assert tuple(WEIGHTS) == PARTS and sum(WEIGHTS.values()) == 100, WEIGHTS
+PII_CAP = pii.CAP
 SNIFF_BYTES = 4 * 1024 * 1024
-PII_SLUGS = ("pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "pii-credit-code")
-
-
-if "table-unreadable" not in FINDING_TYPES:
-    register(FindingType(
-        "table-unreadable", "error", "The table could not be read", "无法读取表格",
-        "Publish the table unencrypted, in one sheet, as CSV in UTF-8 if you can.",
-        "请以未加密的单个工作表发布表格，最好是 UTF-8 编码的 CSV。",
-        message_en="The file looks like a table but could not be read: {error}",
-        message_zh="文件看似表格但无法读取：{error}"))
+PII_SLUGS = pii.SLUGS
 
 
 @dataclass
@@ -52,6 +48,7 @@ class DistributionFacts:
     rdf_links: int = 0
     profile: Any = None
     profile_error: str | None = None
+    parse_error: dict[str, Any] | None = None  # where the file failed to parse as what it is (not-parseable)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -81,12 +78,18 @@ def collect_facts(record: Record, checks: dict[str, CheckResult]) -> dict[str, D
         name = Path(dist_url(dist) or "").name or None
         fact.sniffed = sniff.sniff(head, filename=name, declared_media_type=check.media_type)
         fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
-        if fmt is not None and fmt.rdf:
+        declared = format_mismatch.declared_code(dist.get("format") or dist.get("format_raw"))
+        if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
+            whole = head if len(head) < SNIFF_BYTES else path.read_bytes()
+            fact.parse_error = not_parseable.check(whole, fact.sniffed, declared, name)
+        if fmt is not None and fmt.rdf and fact.parse_error is None:
+            data = path.read_bytes()
             try:
-                _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(path.read_bytes(), fmt.code)
-            except Exception as exc:  # unparseable RDF scores as what it is: not RDF
-                fact.profile_error = f"RDF could not be parsed: {exc}"
-        if fmt is not None and fmt.tabular and not (fact.sniffed.details or {}).get("encrypted"):
+                _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
+            except Exception as exc:  # unparseable RDF is not structured data: at most one star
+                fact.parse_error = not_parseable.rdf_failure(data, fmt.code, exc)
+        if (fmt is not None and fmt.tabular and fact.parse_error is None
+                and not (fact.sniffed.details or {}).get("encrypted")):
             _profile(fact, path, fmt.code, dist)
     return facts
 
@@ -115,30 +118,8 @@ def _evidence(dist: Record, fact: DistributionFacts, record: Record):
         licence_id=licence_id or (licence_raw and f"unknown:{licence_raw}") or None,
         rdf_uri_subjects=fact.rdf_subjects,
         rdf_external_links=fact.rdf_links,
+        parse_error=fact.parse_error,
     )
-
-
-def _data_part(profiles: list[Any]) -> float | None:
-    """1.0 for clean tables, less for missing cells, type errors, duplicates and structure problems."""
-    if not profiles:
-        return None
-    scores = []
-    for p in profiles:
-        cells = max(1, p.rows * max(1, p.columns))
-        rows = max(1, p.rows)
-        penalty = (p.missing_cells / cells) + 2 * (p.type_errors / cells) + (p.duplicate_rows / rows)
-        penalty += 0.05 * bool(p.blank_rows) + 0.05 * bool(p.duplicate_header or p.blank_header)
-        penalty += 0.05 * bool(p.notes_rows_above or p.notes_rows_below) + 0.05 * bool(p.extra_cells)
-        scores.append(max(0.0, 1.0 - penalty))
-    return sum(scores) / len(scores)
-
-
-def _timeliness_part(t) -> float:
-    if t.expected_days is None:
-        return 1.0 if t.age_days is not None else 0.5
-    if not t.stale:
-        return 1.0
-    return max(0.0, 1.0 - 0.25 * t.periods_late)
 
 
 def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datetime,
@@ -159,7 +140,7 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
             profiles.append(fact.profile)
             dist_findings += [_with_distribution(f, key) for f in tabular.profile_findings(fact.profile, key)]
         if fact.profile_error:
-            dist_findings.append(metadata_mod.make("table-unreadable", {"error": fact.profile_error[:300]}, key))
+            dist_findings += table_unreadable.check(fact.profile_error, key)
         findings += dist_findings
         check = fact.check
         status = check.http_status if check and check.reachable else None
@@ -190,10 +171,9 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
     parts = {
         "openness": stars / 5,
         "metadata": meta.points / meta.max,
-        "data": _data_part(profiles),
-        "timeliness": _timeliness_part(t),
-        "accessibility": (sum(1 for d in dist_out if d["check_status"] in ("ok", "unchanged")) / len(dist_out))
-        if dist_out else 0.0,
+        "data": table_score.score(profiles),
+        "timeliness": timeliness.score(t),
+        "accessibility": accessibility.score(dist_out),
     }
     weights = {k: w for k, w in WEIGHTS.items() if parts[k] is not None}
     total = sum(weights.values())

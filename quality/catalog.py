@@ -1,4 +1,4 @@
-"""Catalog-wide checks: duplicate datasets and fragmented series (DESIGN.md 5.5).
+"""Catalog-wide checks: duplicate datasets and fragmented series (docs/quality.md).
 
 Pure: entries in (id, slug, title, publisher, file hashes), findings per dataset out.
 - duplicate-dataset: the same title from the same publisher, or the same file (by
@@ -14,25 +14,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from catalog_schema.record import pick_text
-from quality.findings import FINDING_TYPES, Finding, FindingType, register
+from quality.findings import Finding, FindingType, Rule, make_finding
 
 SLUGS = ("duplicate-dataset", "fragmented-series")
 MIN_SERIES = 3
 
-if "duplicate-dataset" not in FINDING_TYPES:
-    register(FindingType(
+TYPES = (
+    FindingType(
         "duplicate-dataset", "warning", "Published twice", "重复发布",
         "Keep one dataset and withdraw {others}, or say in the description how they differ.",
         "保留一个数据集并撤回 {others}，或在描述中说明它们的区别。",
-        message_en="This dataset duplicates {others} ({why}).", message_zh="该数据集与 {others} 重复（{why_zh}）。"))
-if "fragmented-series" not in FINDING_TYPES:
-    register(FindingType(
+        message_en="This dataset duplicates {others} ({why}).", message_zh="该数据集与 {others} 重复（{why_zh}）。"),
+    FindingType(
         "fragmented-series", "info", "One table split into many datasets", "同一表格被拆分为多个数据集",
         "Publish the {count} parts of '{stem}' as one dataset with a date column (or as distributions of one "
         "dataset), so users get the whole series at once.",
         "将“{stem}”的 {count} 个部分合并为一个带日期列的数据集（或同一数据集的多个资源），方便用户一次获取完整序列。",
         message_en="'{stem}' is split over {count} datasets: {others}.",
-        message_zh="“{stem}”被拆分为 {count} 个数据集：{others}。"))
+        message_zh="“{stem}”被拆分为 {count} 个数据集：{others}。"),
+)
 
 
 @dataclass
@@ -104,5 +104,7 @@ def catalog_findings(entries: list[Entry]) -> dict[str, list[Finding]]:
 
 
 def _make(slug: str, evidence: dict) -> Finding:
-    ftype = FINDING_TYPES[slug]
-    return Finding(slug, ftype.severity, ftype.message("en", evidence), ftype.fix("en", evidence), None, evidence)
+    return make_finding(slug, **evidence)
+
+
+RULE = Rule("catalog", TYPES, subject="catalog", check=catalog_findings)

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 
-def _load_rules() -> None:
-    # Importing the rule modules registers their finding types.
-    from quality import assess, catalog, metadata, openness, tabular, timeliness  # noqa: F401
-
-
 def findings_table() -> str:
-    _load_rules()
     from quality.findings import FINDING_TYPES
 
     lines = ["| slug | severity | what it means | how to fix it |", "| --- | --- | --- | --- |"]
@@ -32,19 +26,12 @@ def metadata_table() -> str:
 
 def weights_table() -> str:
     from quality.assess import PII_CAP, RULESET_VERSION, WEIGHTS
+    from quality.findings import FINDING_TYPES
 
+    measures = {r.part: r.measure for r in FINDING_TYPES.rules() if r.weight is not None}
     lines = ["| part | weight | how it is measured |", "| --- | --- | --- |"]
-    how = {
-        "openness": "dataset stars / 5 (the best distribution's stars)",
-        "metadata": "metadata points / 405",
-        "data": "1 - (missing cells share + 2 x type errors share + duplicate rows share) - 0.05 per structure "
-                "problem (blank rows, bad header, notes rows, extra cells), averaged over tabular distributions; "
-                "left out (weights rescaled) when there is no table",
-        "timeliness": "1 when fresh; 1 - 0.25 per period late when stale; 0.5 when no date is known",
-        "accessibility": "share of distributions whose link answers",
-    }
     for part, weight in WEIGHTS.items():
-        lines.append(f"| {part} | {weight} | {how[part]} |")
+        lines.append(f"| {part} | {weight} | {measures[part]} |")
     lines.append(f"\nPersonal data found in a public file caps the score at **{PII_CAP}**. Rule set version "
                  f"**{RULESET_VERSION}** (recorded on every assessment).")
     return "\n".join(lines)

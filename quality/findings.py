@@ -2,13 +2,16 @@
 
 Tests, the API and the web pages all speak in slugs, so the slug is the contract and the text
 is presentation. The text lives in one table, `FINDING_TYPES`, in English and Chinese, as
-templates filled from the finding's evidence: adding a rule means adding one `FindingType` row
-to `_TABLE` below, nothing else.
+templates filled from the finding's evidence. Each rule declares its finding types beside its
+check (a `Rule`); `quality.rules.RULES` lists the rules once, and `FINDING_TYPES`, the registry,
+is filled from that list.
 """
 
 from __future__ import annotations
 
+import importlib
 import string
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -110,111 +113,105 @@ class FindingType:
         return self.title_zh if lang == "zh" else self.title_en
 
 
-_TABLE: tuple[FindingType, ...] = (
-    # --- openness (five stars, DESIGN 5.1) ---
-    FindingType(
-        "link-broken", "error",
-        "Broken link", "链接失效",
-        "Fix the link so that {url} downloads the file; the distribution scores no stars until it does.",
-        "修复链接，使 {url} 可以下载文件；在此之前该资源得零星。",
-        message_en="The file at {url} could not be downloaded ({problem}).",
-        message_zh="无法下载 {url} 的文件（{problem}）。",
-    ),
-    FindingType(
-        "licence-missing", "error",
-        "No licence", "未声明许可协议",
-        "State an open licence (for example CC-BY-4.0 or OGL-UK-3.0) on the dataset or the distribution "
-        "to reach one star.",
-        "在数据集或资源上声明开放许可协议（如 CC-BY-4.0），即可获得一星。",
-        message_en="No licence is given, so nobody may legally reuse the data.",
-        message_zh="未声明许可协议，他人无法合法地再利用这些数据。",
-    ),
-    FindingType(
-        "licence-not-open", "error",
-        "Licence not open", "许可协议不开放",
-        "Publish under an open licence (one that conforms to the Open Definition, such as CC-BY-4.0) "
-        "to reach one star.",
-        "改用符合开放定义的许可协议（如 CC-BY-4.0）发布，即可获得一星。",
-        message_en="The licence {licence} is not an open licence.",
-        message_zh="许可协议 {licence} 不是开放许可协议。",
-    ),
-    FindingType(
-        "format-mismatch", "warning",
-        "Declared format differs from the file", "声明的格式与文件不符",
-        "Correct the declared format to {sniffed} (or publish the file the metadata promises).",
-        "将声明的格式更正为 {sniffed}（或发布元数据所承诺的文件）。",
-        message_en="The format is declared as {declared}, but the file is {sniffed}.",
-        message_zh="声明的格式为 {declared}，但文件实际为 {sniffed}。",
-    ),
-    FindingType(
-        "html-not-data", "error",
-        "A web page where a data file was promised", "本应是数据文件，实际是网页",
-        "Link the distribution to the data file itself, not to a web page about it or an error page; "
-        "the distribution scores no stars until it does.",
-        "将资源链接指向数据文件本身，而非介绍它的网页或错误页面；在此之前该资源得零星。",
-        message_en="The link {url} returns an HTML page, not a data file.",
-        message_zh="链接 {url} 返回的是 HTML 网页，而不是数据文件。",
-    ),
-    FindingType(
-        "not-machine-readable", "warning",
-        "Not machine-readable", "非机器可读格式",
-        "Publish the data as a structured file (CSV, JSON or XML rather than {format}) to reach "
-        "two stars, or three with an open format.",
-        "以结构化文件（CSV、JSON 或 XML，而非 {format}）发布数据，即可获得两星；采用开放格式可得三星。",
-        message_en="The file is {format}, which software cannot read as data{detail}.",
-        message_zh="文件为 {format} 格式，软件无法将其作为数据读取{detail_zh}。",
-    ),
-    FindingType(
-        "proprietary-format", "warning",
-        "Proprietary format", "专有格式",
-        "Publish the table as CSV as well as {format} to reach three stars.",
-        "在 {format} 之外同时以 CSV 发布该表格，即可获得三星。",
-        message_en="The file is {format}, a proprietary format that needs particular software.",
-        message_zh="文件为 {format}，这是一种需要特定软件的专有格式。",
-    ),
-    FindingType(
-        "no-uris", "info",
-        "No URIs for things", "未使用 URI 标识事物",
-        "Publish the data as RDF (Turtle, JSON-LD or RDF/XML) that names each thing with an http(s) URI "
-        "to reach four stars.",
-        "以 RDF（Turtle、JSON-LD 或 RDF/XML）发布数据，并用 http(s) URI 标识每个事物，即可获得四星。",
-        message_en="The file is {format}: the things it describes are not named with http(s) URIs.",
-        message_zh="文件为 {format}，其中描述的事物没有用 http(s) URI 标识。",
-    ),
-    FindingType(
-        "no-external-links", "info",
-        "No links to other data", "未链接到其他数据",
-        "Link your things to the same things in other datasets (owl:sameAs, rdfs:seeAlso or a property "
-        "whose value is a URI on another domain) to reach five stars.",
-        "将数据中的事物链接到其他数据集中的相同事物（owl:sameAs、rdfs:seeAlso 等指向其他域名 URI 的属性），"
-        "即可获得五星。",
-        message_en="The RDF names {subjects} things with URIs but links to no data on other domains.",
-        message_zh="该 RDF 用 URI 标识了 {subjects} 个事物，但没有链接到其他域名的数据。",
-    ),
-    FindingType(
-        "archive-bomb", "error",
-        "Archive expands to an unsafe size", "压缩包解压后大小异常",
-        "Publish an archive whose members are a sensible size, or the files themselves uncompressed.",
-        "发布解压后大小合理的压缩包，或直接发布未压缩的文件。",
-        message_en="The archive member {member} claims {uncompressed} bytes from {compressed} "
-        "(ratio {ratio}); it was not unpacked.",
-        message_zh="压缩包成员 {member} 由 {compressed} 字节解压为 {uncompressed} 字节（压缩比 {ratio}），未予解压。",
-    ),
-)
+@dataclass(frozen=True)
+class Rule:
+    """One quality rule: what it checks, the finding types it raises and what it weighs, declared together.
 
-FINDING_TYPES: dict[str, FindingType] = {}
+    `part` names the part of the overall score the rule feeds ("openness", "metadata", "data",
+    "timeliness", "accessibility"; "" for rules that only report). The rule that measures a part
+    carries the part's `weight` (its share of the score) and `measure` (how, for the docs).
+    `check` is the rule's function; what it takes depends on `subject`: "distribution" (stars
+    evidence), "table" (a table profile and a distribution key), "record", "catalog" or "score".
+    """
+
+    name: str
+    types: tuple[FindingType, ...] = ()
+    subject: str = "distribution"
+    part: str = ""
+    weight: int | None = None
+    measure: str = ""
+    check: Callable[..., Any] | None = None
+
+
+class Registry(Mapping[str, FindingType]):
+    """Every finding type by slug, filled from the rules listed in `quality.rules.RULES`.
+
+    The rule modules are imported on the first look-up, so the table is complete whoever asks
+    first and whatever was imported before; a slug registered twice raises ValueError.
+    """
+
+    def __init__(self) -> None:
+        self._types: dict[str, FindingType] = {}
+        self._rules: dict[str, Rule] = {}
+        self._loaded = False
+        self._loading = False
+
+    def register(self, ftype: FindingType) -> FindingType:
+        if ftype.slug in self._types:
+            raise ValueError(f"finding type {ftype.slug!r} is already registered")
+        self._types[ftype.slug] = ftype
+        return ftype
+
+    def add_rule(self, rule: Rule) -> Rule:
+        if rule.name in self._rules:
+            raise ValueError(f"rule {rule.name!r} is already registered")
+        for ftype in rule.types:
+            self.register(ftype)
+        self._rules[rule.name] = rule
+        return rule
+
+    def load(self) -> None:
+        if self._loaded or self._loading:
+            return
+        self._loading = True
+        before = (dict(self._types), dict(self._rules))
+        try:
+            from quality.rules import RULES
+
+            for name in RULES:
+                module = importlib.import_module(name)
+                self.add_rule(module.RULE)
+            self._loaded = True
+        except BaseException:
+            self._types, self._rules = before  # a rule that fails to load leaves the registry as it was
+            raise
+        finally:
+            self._loading = False
+
+    def rules(self, subject: str | None = None) -> list[Rule]:
+        """The rules in the order `quality.rules.RULES` lists them (of one `subject` if given)."""
+        self.load()
+        return [r for r in self._rules.values() if subject is None or r.subject == subject]
+
+    def rule(self, name: str) -> Rule:
+        self.load()
+        return self._rules[name]
+
+    def __getitem__(self, slug: str) -> FindingType:
+        if slug not in self._types:
+            self.load()
+        return self._types[slug]
+
+    def __iter__(self) -> Iterator[str]:
+        self.load()
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        self.load()
+        return len(self._types)
+
+    def __contains__(self, slug: object) -> bool:
+        if slug not in self._types:
+            self.load()
+        return slug in self._types
+
+
+FINDING_TYPES = Registry()
 
 
 def register(ftype: FindingType) -> FindingType:
-    """Add a finding type; a slug may be registered once, so two rules cannot share a slug by accident."""
-    if ftype.slug in FINDING_TYPES:
-        raise ValueError(f"finding type {ftype.slug!r} is already registered")
-    FINDING_TYPES[ftype.slug] = ftype
-    return ftype
-
-
-for _row in _TABLE:
-    register(_row)
+    """Add a finding type outside a rule (tests); a slug may be registered once."""
+    return FINDING_TYPES.register(ftype)
 
 
 def make_finding(slug: str, *, distribution: str | None = None, **evidence: Any) -> Finding:

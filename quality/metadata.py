@@ -13,13 +13,12 @@ Every point lost is a finding with a fix; `docs/quality.md` lists the table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from catalog_schema import vocab
 from catalog_schema.record import Record, pick_text
-from quality.findings import Finding, FindingType, register
+from quality.findings import FINDING_TYPES, Finding, FindingType, Rule
 
 MAX_POINTS = 405
 BANDS = (("excellent", 351), ("good", 221), ("sufficient", 121), ("bad", 0))
@@ -215,8 +214,6 @@ def _texts(slug: str, key: tuple | None, evidence: dict[str, Any]) -> tuple[str,
     formatted once (formatting dominated the cost of assessing a dataset)."""
     if key is not None and (slug, key) in _TEXT_CACHE:
         return _TEXT_CACHE[(slug, key)]
-    from quality.findings import FINDING_TYPES
-
     ftype = FINDING_TYPES[slug]
     texts = (ftype.message("en", evidence), ftype.fix("en", evidence), ftype.severity)
     if key is not None and len(_TEXT_CACHE) < 10_000:
@@ -251,12 +248,9 @@ def extra_findings(rec: Record) -> list[Finding]:
     return out
 
 
-def _t(slug, severity, title_en, title_zh, fix_en, fix_zh, message_en="", message_zh="") -> None:
-    register(FindingType(slug, severity, title_en, title_zh, fix_en, fix_zh, message_en=message_en,
-                         message_zh=message_zh))
-
-
-_ROWS: list[tuple] = [
+#: slug, severity, title (en, zh), fix (en, zh)[, message (en, zh)]: the points each indicator is worth are
+#: in INDICATORS above and in the fix texts.
+_ROWS: tuple[tuple[str, ...], ...] = (
     ("missing-keywords", "warning", "No keywords", "缺少关键词",
      "Add a few keywords people would search for (30 points).", "添加用户会搜索的关键词（30 分）。"),
     ("missing-theme", "warning", "No theme", "缺少主题分类",
@@ -329,15 +323,14 @@ _ROWS: list[tuple] = [
     ("distribution-undocumented", "info", "A distribution has no title or description", "资源缺少标题或说明",
      "Give distribution {position} a title that says what the file holds.",
      "为第 {position} 个资源添加说明文件内容的标题。"),
-]
+)
 
 
-def _register_all(rows: list[tuple], add: Callable[..., None]) -> None:
-    from quality.findings import FINDING_TYPES
+#: Our finding types (``licence-missing`` is the stars rule's, which this table shares).
+TYPES: tuple[FindingType, ...] = tuple(
+    FindingType(slug, severity, title_en, title_zh, fix_en, fix_zh, message_en=message_en, message_zh=message_zh)
+    for slug, severity, title_en, title_zh, fix_en, fix_zh, message_en, message_zh
+    in (row + ("", "")[len(row) - 6:] for row in _ROWS))
 
-    for row in rows:
-        if row[0] not in FINDING_TYPES:  # licence-missing is the openness rule's, shared here
-            add(*row)
-
-
-_register_all(_ROWS, _t)
+RULE = Rule("metadata", TYPES, subject="record", part="metadata", weight=25,
+            measure=f"metadata points / {MAX_POINTS}", check=assess_metadata)

@@ -1,4 +1,4 @@
-"""Five-star openness (DESIGN 5.1), decided from evidence about a distribution, never from its claims.
+"""Five-star openness (docs/quality.md), decided from evidence about a distribution, never from its claims.
 
 The stars rest on what was observed: the link check (could the file be downloaded), the
 licence's Open Definition conformance, the format sniffed from the bytes (an XLSX declared
@@ -15,17 +15,15 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import rdflib
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError
-from defusedxml.ElementTree import fromstring as safe_fromstring
-from rdflib import RDF, URIRef
-
 from catalog_schema import vocab
-from quality.findings import Finding, make_finding
-from quality.sniff import Sniffed
+from quality.findings import Finding, FindingType, Rule, make_finding
+from quality.rules import archive_bomb, format_mismatch, not_parseable
+
+if TYPE_CHECKING:
+    from quality.sniff import Sniffed
 
 # Licence ids that say "no licence stated" rather than naming a closed one.
 _NO_LICENCE_IDS = frozenset({"notspecified", "not-specified", "none", "unknown"})
@@ -43,18 +41,6 @@ VOCABULARY_NAMESPACES: tuple[str, ...] = (
 )
 
 _RDFLIB_FORMATS = {"TURTLE": "turtle", "NTRIPLES": "nt", "N3": "n3", "JSON_LD": "json-ld", "RDF_XML": "xml"}
-_FAMILIES: tuple[frozenset[str], ...] = (
-    frozenset({"CSV", "TSV", "PSV"}),
-    frozenset({"XLS", "XLSX"}),
-    frozenset({"DOC", "DOCX"}),
-    frozenset({"TURTLE", "NTRIPLES", "N3"}),
-    frozenset({"JSON", "GEOJSON", "JSON_LD"}),
-)
-_XML_KINDS = frozenset({"RDF_XML", "ATOM", "RSS", "WMS", "WFS", "KML", "GML"})
-_TEXT_KINDS = frozenset({"CSV", "TSV", "PSV"})
-_SERVICES = frozenset({"WMS", "WFS"})
-
-
 @dataclass
 class Evidence:
     """What is known about one distribution when its stars are decided."""
@@ -68,6 +54,7 @@ class Evidence:
     licence_id: str | None
     rdf_uri_subjects: int = 0
     rdf_external_links: int = 0
+    parse_error: dict | None = None  # quality.rules.not_parseable's evidence when the file does not parse
 
 
 @dataclass
@@ -83,6 +70,80 @@ class StarResult:
         return {"stars": self.stars, "reasons": list(self.reasons), "format": self.format,
                 "findings": [f.to_dict() for f in self.findings]}
 
+
+TYPES: tuple[FindingType, ...] = (
+    FindingType(
+        "link-broken", "error",
+        "Broken link", "链接失效",
+        "Fix the link so that {url} downloads the file; the distribution scores no stars until it does.",
+        "修复链接，使 {url} 可以下载文件；在此之前该资源得零星。",
+        message_en="The file at {url} could not be downloaded ({problem}).",
+        message_zh="无法下载 {url} 的文件（{problem}）。",
+    ),
+    FindingType(
+        "licence-missing", "error",
+        "No licence", "未声明许可协议",
+        "State an open licence (for example CC-BY-4.0 or OGL-UK-3.0) on the dataset or the distribution "
+        "to reach one star.",
+        "在数据集或资源上声明开放许可协议（如 CC-BY-4.0），即可获得一星。",
+        message_en="No licence is given, so nobody may legally reuse the data.",
+        message_zh="未声明许可协议，他人无法合法地再利用这些数据。",
+    ),
+    FindingType(
+        "licence-not-open", "error",
+        "Licence not open", "许可协议不开放",
+        "Publish under an open licence (one that conforms to the Open Definition, such as CC-BY-4.0) "
+        "to reach one star.",
+        "改用符合开放定义的许可协议（如 CC-BY-4.0）发布，即可获得一星。",
+        message_en="The licence {licence} is not an open licence.",
+        message_zh="许可协议 {licence} 不是开放许可协议。",
+    ),
+    FindingType(
+        "html-not-data", "error",
+        "A web page where a data file was promised", "本应是数据文件，实际是网页",
+        "Link the distribution to the data file itself, not to a web page about it or an error page; "
+        "the distribution scores no stars until it does.",
+        "将资源链接指向数据文件本身，而非介绍它的网页或错误页面；在此之前该资源得零星。",
+        message_en="The link {url} returns an HTML page, not a data file.",
+        message_zh="链接 {url} 返回的是 HTML 网页，而不是数据文件。",
+    ),
+    FindingType(
+        "not-machine-readable", "warning",
+        "Not machine-readable", "非机器可读格式",
+        "Publish the data as a structured file (CSV, JSON or XML rather than {format}) to reach "
+        "two stars, or three with an open format.",
+        "以结构化文件（CSV、JSON 或 XML，而非 {format}）发布数据，即可获得两星；采用开放格式可得三星。",
+        message_en="The file is {format}, which software cannot read as data{detail}.",
+        message_zh="文件为 {format} 格式，软件无法将其作为数据读取{detail_zh}。",
+    ),
+    FindingType(
+        "proprietary-format", "warning",
+        "Proprietary format", "专有格式",
+        "Publish the table as CSV as well as {format} to reach three stars.",
+        "在 {format} 之外同时以 CSV 发布该表格，即可获得三星。",
+        message_en="The file is {format}, a proprietary format that needs particular software.",
+        message_zh="文件为 {format}，这是一种需要特定软件的专有格式。",
+    ),
+    FindingType(
+        "no-uris", "info",
+        "No URIs for things", "未使用 URI 标识事物",
+        "Publish the data as RDF (Turtle, JSON-LD or RDF/XML) that names each thing with an http(s) URI "
+        "to reach four stars.",
+        "以 RDF（Turtle、JSON-LD 或 RDF/XML）发布数据，并用 http(s) URI 标识每个事物，即可获得四星。",
+        message_en="The file is {format}: the things it describes are not named with http(s) URIs.",
+        message_zh="文件为 {format}，其中描述的事物没有用 http(s) URI 标识。",
+    ),
+    FindingType(
+        "no-external-links", "info",
+        "No links to other data", "未链接到其他数据",
+        "Link your things to the same things in other datasets (owl:sameAs, rdfs:seeAlso or a property "
+        "whose value is a URI on another domain) to reach five stars.",
+        "将数据中的事物链接到其他数据集中的相同事物（owl:sameAs、rdfs:seeAlso 等指向其他域名 URI 的属性），"
+        "即可获得五星。",
+        message_en="The RDF names {subjects} things with URIs but links to no data on other domains.",
+        message_zh="该 RDF 用 URI 标识了 {subjects} 个事物，但没有链接到其他域名的数据。",
+    ),
+)
 
 # ---------------------------------------------------------------------------------------------
 # Stars
@@ -117,10 +178,8 @@ def distribution_stars(ev: Evidence) -> StarResult:
     if stars < 5:
         findings.extend(levels[stars][2])
     if ev.reachable and ev.sniffed is not None:
-        findings.extend(_mismatch(ev))
-        bomb = ev.sniffed.details.get("bomb")
-        if isinstance(bomb, dict):
-            findings.append(make_finding("archive-bomb", **bomb))
+        findings.extend(format_mismatch.check(ev.declared_format, ev.sniffed))
+        findings.extend(archive_bomb.check(ev.sniffed))
     return StarResult(stars=stars, reasons=reasons, findings=findings, format=fmt_code)
 
 
@@ -145,7 +204,7 @@ def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[F
         reasons.append(f"The file could not be downloaded ({problem}).")
     elif _html_instead_of_data(ev, sniffed):
         found.append(make_finding("html-not-data", url=ev.url or "(no URL)",
-                                  declared=_declared_code(ev.declared_format)))
+                                  declared=format_mismatch.declared_code(ev.declared_format)))
         reasons.append("The link returns an HTML web page, not the data file.")
     licence_id = (ev.licence_id or "").strip()
     if not licence_id or licence_id.lower() in _NO_LICENCE_IDS:
@@ -172,7 +231,12 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
         return False, "The downloaded file has not been examined, so its format is unknown.", [finding]
     if _html_instead_of_data(ev, sniffed):
         return False, "An HTML web page is not structured data.", []
-    label = sniffed.format or _unknown_label(sniffed)
+    label = sniffed.format or format_mismatch.unknown_label(sniffed)
+    if ev.parse_error:
+        finding = make_finding(not_parseable.TYPE.slug, **ev.parse_error)
+        fmt = ev.parse_error.get("format") or label
+        return False, f"The file does not parse as {fmt} ({ev.parse_error.get('where')}), so it is not " \
+                      "structured data.", [finding]
     if sniffed.details.get("encrypted"):
         finding = make_finding("not-machine-readable", format=label, detail=" because it is encrypted",
                                detail_zh="（文件已加密）", encrypted=True)
@@ -214,50 +278,8 @@ def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
 
 
 def _html_instead_of_data(ev: Evidence, sniffed: Sniffed | None) -> bool:
-    return sniffed is not None and sniffed.format == "HTML" and _declared_code(ev.declared_format) != "HTML"
-
-
-def _unknown_label(sniffed: Sniffed) -> str:
-    kind = sniffed.details.get("container") or sniffed.details.get("ole") or sniffed.details.get("odf")
-    return f"an unrecognised file ({kind})" if kind else "an unrecognised file"
-
-
-def _declared_code(declared: str | None) -> str | None:
-    if not declared:
-        return None
-    ff = vocab.format_by_code(declared.strip().upper()) or vocab.file_format(declared)
-    return ff.code if ff is not None else None
-
-
-def _compatible(declared: str, sniffed: Sniffed) -> bool:
-    """Whether the bytes keep the declared format's promise (a subtype or sibling counts)."""
-    chain = [sniffed]
-    while isinstance(chain[-1].details.get("inner"), Sniffed):
-        chain.append(chain[-1].details["inner"])
-    codes = [s.format for s in chain if s.format]
-    if declared in codes:
-        return True
-    for code in codes:
-        if declared == "XML" and code in _XML_KINDS:
-            return True
-        if declared == "TXT" and code in _TEXT_KINDS:
-            return True
-        if declared in _SERVICES and code in ("XML", "PNG", "JPEG", "GIF", "TIFF", "GML"):
-            return True
-        if any(declared in fam and code in fam for fam in _FAMILIES):
-            return True
-    return False  # including bytes we cannot name at all: the declared format's promise is broken
-
-
-def _mismatch(ev: Evidence) -> list[Finding]:
-    declared = _declared_code(ev.declared_format)
-    sniffed = ev.sniffed
-    if declared is None or sniffed is None or _compatible(declared, sniffed):
-        return []
-    inner = sniffed.effective
-    inner_label = inner.format or _unknown_label(inner)
-    shown = inner_label if inner is sniffed else f"{sniffed.format} of {inner_label}"
-    return [make_finding("format-mismatch", declared=declared, sniffed=shown)]
+    declared = format_mismatch.declared_code(ev.declared_format)
+    return sniffed is not None and sniffed.format == "HTML" and declared != "HTML"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +297,8 @@ def rdf_link_stats(data: bytes, fmt: str) -> tuple[int, int, int]:
     syntax = _RDFLIB_FORMATS.get(fmt)
     if syntax is None:
         raise ValueError(f"not an RDF format: {fmt}")
+    import rdflib
+
     graph = rdflib.Graph()
     try:
         if fmt == "RDF_XML":
@@ -290,11 +314,11 @@ def rdf_link_stats(data: bytes, fmt: str) -> tuple[int, int, int]:
         raise
     except Exception as exc:  # rdflib raises many parser-specific types for bad input
         raise ValueError(f"{fmt} does not parse: {type(exc).__name__}: {exc}") from exc
-    subjects = {s for s in graph.subjects() if isinstance(s, URIRef) and _is_http(s)}
+    subjects = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef) and _is_http(s)}
     domains = {_domain(str(s)) for s in subjects}
     links = 0
     for _s, p, o in graph:
-        if p == RDF.type or not isinstance(o, URIRef) or not _is_http(o):
+        if p == rdflib.RDF.type or not isinstance(o, rdflib.URIRef) or not _is_http(o):
             continue
         target = str(o)
         if target.startswith(VOCABULARY_NAMESPACES) or _domain(target) in domains:
@@ -303,7 +327,7 @@ def rdf_link_stats(data: bytes, fmt: str) -> tuple[int, int, int]:
     return len(graph), len(subjects), links
 
 
-def _is_http(term: URIRef) -> bool:
+def _is_http(term) -> bool:
     return str(term).startswith(("http://", "https://"))
 
 
@@ -329,6 +353,10 @@ def _refuse_unsafe_xml(data: bytes) -> None:
     entity is an internal literal that references no other entity (no expansion blow-up) and
     nothing points outside (no SYSTEM or PUBLIC): rdflib's expat parser then expands them safely.
     """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError
+    from defusedxml.ElementTree import fromstring as safe_fromstring
+
     try:
         safe_fromstring(data)
         return
@@ -380,3 +408,7 @@ def _local_context(ctx):
     if isinstance(ctx, dict) and "@import" in ctx:
         return {k: v for k, v in ctx.items() if k != "@import"}
     return ctx
+
+
+RULE = Rule("stars", TYPES, subject="distribution", part="openness", weight=35,
+            measure="dataset stars / 5 (the best distribution's stars)", check=distribution_stars)

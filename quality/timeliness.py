@@ -1,10 +1,9 @@
-"""Freshness of a dataset against its declared update frequency (design 5.3), pure functions.
+"""Freshness of a dataset against its declared update frequency (docs/quality.md, "Timeliness"), pure functions.
 
 A dataset that promises monthly updates and was last modified 200 days ago is stale by several
 periods; one that promises nothing cannot be judged, which is itself a finding. The expected
 period of each EU frequency code (http://publications.europa.eu/resource/authority/frequency/)
-comes from ``catalog_schema.vocab.FREQUENCIES[code].days`` when the vocabulary module provides
-it, else from the table below (the same figures).
+is in the table below; ``catalog_schema.vocab.frequency`` reads codes, URIs and words.
 
 Grace: a dataset is stale only when its age exceeds the expected period **plus half a period**
 (``GRACE_PERIODS``): publication runs a few days behind the reference period, and a monthly table
@@ -16,7 +15,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from quality.findings import FINDING_TYPES, Finding, FindingType, make_finding, register
+from catalog_schema import vocab
+from quality.findings import Finding, FindingType, Rule, make_finding
 
 #: Days per period; ``None`` means the code promises no schedule, so the dataset is never stale.
 _PERIOD_DAYS: dict[str, float | None] = {
@@ -69,14 +69,9 @@ def _code(frequency_code: str | None) -> str | None:
     """The EU code for a code, EU URI, ISO 8601 duration or word (via the vocabulary when present)."""
     if not frequency_code or not str(frequency_code).strip():
         return None
-    try:
-        from catalog_schema.vocab import frequency  # type: ignore[import-not-found]
-
-        found = frequency(frequency_code)
-        if found:
-            return found
-    except ImportError:
-        pass
+    found = vocab.frequency(frequency_code)
+    if found:
+        return found
     code = str(frequency_code).strip()
     if code.startswith(_FREQ_PREFIX) or code.startswith(_FREQ_PREFIX.replace("http:", "https:")):
         code = code.rsplit("/", 1)[1]
@@ -88,14 +83,6 @@ def expected_days(frequency_code: str | None) -> float | None:
     code = _code(frequency_code)
     if code is None:
         return None
-    try:  # the vocabulary module is the source of truth once it exists
-        from catalog_schema.vocab import FREQUENCIES  # type: ignore[import-not-found]
-
-        entry = FREQUENCIES.get(code) if hasattr(FREQUENCIES, "get") else None
-        if entry is not None and hasattr(entry, "days"):
-            return entry.days
-    except ImportError:
-        pass
     return _PERIOD_DAYS.get(code)
 
 
@@ -136,7 +123,7 @@ def staleness(modified, frequency_code: str | None, *, now: _dt.datetime) -> Tim
                       stale=age > exp * (1 + GRACE_PERIODS))
 
 
-_TYPES = (
+TYPES = (
     FindingType(
         "stale", "warning",
         "Not updated on schedule", "未按声明的频率更新",
@@ -164,9 +151,6 @@ _TYPES = (
         message_zh="数据集没有可读的最后修改日期，无法判断其时效性。",
     ),
 )
-for _t in _TYPES:  # our own rows of the shared registry (skipped if the table already has them)
-    if _t.slug not in FINDING_TYPES:
-        register(_t)
 
 
 def timeliness_findings(modified, frequency_code: str | None, *, now: _dt.datetime,
@@ -186,3 +170,19 @@ def timeliness_findings(modified, frequency_code: str | None, *, now: _dt.dateti
             expected_days=t.expected_days, frequency=code,
         ))
     return out
+
+
+MEASURE = "1 when fresh; 1 - 0.25 per period late when stale; 0.5 when no date is known"
+
+
+def score(t: Timeliness) -> float:
+    """The timeliness part of the overall score (see MEASURE)."""
+    if t.expected_days is None:
+        return 1.0 if t.age_days is not None else 0.5
+    if not t.stale:
+        return 1.0
+    return max(0.0, 1.0 - 0.25 * t.periods_late)
+
+
+RULE = Rule("timeliness", TYPES, subject="record", part="timeliness", weight=10, measure=MEASURE,
+            check=timeliness_findings)

@@ -7,15 +7,31 @@ import sys
 import click
 
 
-def register(main: click.Group) -> None:
-    from app.export.catalog import FORMATS
+class _Formats(click.Choice):
+    """The export formats of app.export.catalog, imported only when the option is parsed or its help shown
+    (the exporters load the RDF stack: `opendata --help` should not)."""
 
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self):
+        from app.export.catalog import FORMATS
+
+        return tuple(FORMATS)
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice.__init__ assigns the (empty) tuple given above
+        pass
+
+
+def register(main: click.Group) -> None:
     @main.group("export")
     def export_group() -> None:
         """Export the catalog."""
 
     @export_group.command("catalog")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+    @click.option("--format", "fmt", type=_Formats(), required=True)
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
                   help="File to write (default: standard output).")
     @click.pass_obj

@@ -318,9 +318,9 @@ def _decimal(value: str, fdesc: dict) -> str | None:
 
 
 def _boolean(value: str, fdesc: dict) -> str | None:
-    if value in fdesc.get("trueValues", tabular._TRUE):
+    if value in fdesc.get("trueValues", tabular.TRUE_VALUES):
         return "true"
-    if value in fdesc.get("falseValues", tabular._FALSE):
+    if value in fdesc.get("falseValues", tabular.FALSE_VALUES):
         return "false"
     return None
 

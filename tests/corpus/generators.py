@@ -61,7 +61,30 @@ def json_rows_deep() -> bytes:
     return b'[{"a": 1}, {"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}]"
 
 
+@generator
+def json_cut_midway() -> bytes:
+    """A 20,000-record JSON array (over 1 MB, beyond the sniffer's head) cut off in the middle of a record."""
+    rows = b",".join(b'{"id": %d, "name": "stop %d", "lat": 51.5, "lon": -0.12}' % (i, i) for i in range(20_000))
+    whole = b"[" + rows + b"]"
+    return whole[:len(whole) // 2]
+
+
+@generator
+def ndjson_bad_line() -> bytes:
+    """Newline-delimited JSON whose 40th line is cut short (the sniffer looks at the first 20)."""
+    lines = [b'{"id": %d, "value": %d}' % (i, i * 3) for i in range(60)]
+    lines[39] = lines[39][:9]
+    return b"\n".join(lines) + b"\n"
+
+
 # --------------------------------------------------------------------------- CSV
+
+
+@generator
+def csv_nul_cells() -> bytes:
+    """A CSV that sniffs as CSV (5,000 clean rows, beyond the sniffer's head) then rows of NUL bytes."""
+    clean = b"".join(b"%d,station %d,%d\n" % (i, i, i * 7) for i in range(5_000))
+    return b"id,name,value\n" + clean + b"".join(b"%d,\x00\x00\x00,\x00%d\n" % (i, i) for i in range(5_000, 8_000))
 
 
 @generator

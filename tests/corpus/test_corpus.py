@@ -248,11 +248,11 @@ def test_file_case(case, tmp_path):
     if case.get("feed", "path") == "url":
         with LocalServer() as server:
             serve(server, "/" + name, case, input_bytes(case, server))
-            doc = assess_file(settings, server.url("/" + name), None)
+            doc = assess_file(settings, server.url("/" + name), case.get("licence"))
     else:
         path = work / name
         path.write_bytes(input_bytes(case))
-        doc = assess_file(settings, str(path), None)
+        doc = assess_file(settings, str(path), case.get("licence"))
     took = time.monotonic() - started
     assert took < MAX_SECONDS, f"{case['id']} took {took:.1f} s"
 
@@ -265,6 +265,12 @@ def test_file_case(case, tmp_path):
         assert (dist.get("detected_format") or "") == expect["detected"], dist
     for slug in expect.get("finding", []):
         assert slug in found, (slug, sorted(found))
+    if "stars" in expect:
+        assert doc["stars"] == expect["stars"], (doc["stars"], sorted(found))
+    if "where" in expect:
+        unparsed = [f for f in doc["findings"] if f["type"] == "not-parseable"]
+        assert unparsed and re.search(expect["where"], unparsed[0]["evidence"]["where"]), unparsed
+        assert re.search(expect["where"], unparsed[0]["message"])
     if "link_error" in expect:
         assert re.search(expect["link_error"], text_out), text_out[:2000]
     data = doc.get("data") or {}

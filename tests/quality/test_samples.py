@@ -79,9 +79,14 @@ def test_pii_values_never_appear_and_cap_the_score(assessed):
 
 
 def test_every_lost_point_is_explained(assessed):
+    """Each metadata indicator failed has its own finding (by slug, not merely as many findings)."""
+    from quality.metadata import INDICATORS
+
+    finding_of = {i.key: i.finding for i in INDICATORS}
     docs, _ = assessed
     for slug, doc in docs.items():
-        lost = [i for i in doc["metadata"]["indicators"] if not i["passed"]]
-        assert len(lost) <= len(doc["findings"]), slug
+        types = {f["type"] for f in doc["findings"]}
+        lost = [finding_of[i["indicator"]] for i in doc["metadata"]["indicators"] if not i["passed"]]
+        assert not set(lost) - types, (slug, sorted(set(lost) - types))
         for f in doc["findings"]:
             assert f["message"] and f["fix"], (slug, f["type"])

@@ -1,0 +1,50 @@
+"""Personal data published in a table (``quality.pii`` finds it): one finding per column and kind.
+
+Personal data caps the overall score at `CAP`, whatever the other parts earn.
+"""
+
+from __future__ import annotations
+
+from quality.findings import Finding, FindingType, Rule, make_finding
+
+CAP = 40
+
+TYPES = (
+    FindingType("pii-id-number", "error", "Resident identity numbers published", "公开了居民身份证号码",
+        "Remove or mask the identity numbers before publishing (for example keep only the region code).",
+        "发布前删除或脱敏身份证号码（例如只保留地区代码）。",
+        message_en="Column {column} holds {count} valid resident identity number(s).",
+        message_zh="列 {column} 含有 {count} 个有效的居民身份证号码。"),
+    FindingType("pii-phone", "error", "Mobile numbers published", "公开了手机号码",
+        "Remove or mask the phone numbers before publishing.", "发布前删除或脱敏手机号码。",
+        message_en="Column {column} holds {count} mobile phone number(s).",
+        message_zh="列 {column} 含有 {count} 个手机号码。"),
+    FindingType("pii-email", "error", "E-mail addresses published", "公开了电子邮件地址",
+        "Remove personal e-mail addresses, or replace them with a functional mailbox.",
+        "删除个人电子邮件地址，或改用单位的公共邮箱。",
+        message_en="Column {column} holds {count} e-mail address(es).",
+        message_zh="列 {column} 含有 {count} 个电子邮件地址。"),
+    FindingType("pii-bank-card", "error", "Bank card numbers published", "公开了银行卡号",
+        "Remove the card numbers before publishing.", "发布前删除银行卡号。",
+        message_en="Column {column} holds {count} bank card number(s) (Luhn-valid).",
+        message_zh="列 {column} 含有 {count} 个银行卡号（通过 Luhn 校验）。"),
+)
+
+#: ``quality.pii`` kind -> finding slug (``uscc`` names organisations, not people: no finding).
+KIND_SLUGS = {"id_number": "pii-id-number", "phone": "pii-phone", "email": "pii-email", "bank_card": "pii-bank-card"}
+#: Slugs that mark an assessment as holding personal data (``pii-credit-code`` is kept for assessments
+#: stored by earlier rule sets).
+SLUGS = ("pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "pii-credit-code")
+
+
+def check(p, d: str | None = None) -> list[Finding]:
+    """One finding per column and kind of personal data in the profile's ``pii`` counts."""
+    out: list[Finding] = []
+    for column, kinds in sorted(p.pii.items()):
+        for kind, count in kinds.items():
+            if kind in KIND_SLUGS:
+                out.append(make_finding(KIND_SLUGS[kind], distribution=d, column=column, count=count))
+    return out
+
+
+RULE = Rule("pii", TYPES, subject="table", part="data", check=check)

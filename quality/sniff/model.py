@@ -1,0 +1,94 @@
+"""What the sniffer reports (``Sniffed``) and the bounds it works within."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog_schema import vocab
+
+HEAD_BYTES = 64 * 1024  # text sniffing looks at this much
+
+
+MEMBER_READ_BYTES = 64 * 1024  # decompressed bytes read from one archive member
+
+
+ARCHIVE_READ_BUDGET = 2 * 1024 * 1024  # decompressed bytes read from all members together
+
+
+MAX_SNIFFED_MEMBERS = 32
+
+
+MAX_LISTED_MEMBERS = 50
+
+
+NESTED_ARCHIVE_CAP = 8 * 1024 * 1024  # a nested archive is opened whole only below this size
+
+
+MAX_DEPTH = 2  # archives inside archives inside archives are not opened
+
+
+BOMB_RATIO = 100  # compression ratio above which a large member is treated as a bomb
+
+
+BOMB_MIN_BYTES = 100 * 1024 * 1024  # ... when it also claims at least this many bytes
+
+
+BOMB_TOTAL_BYTES = 8 * 1024 ** 3  # members together claiming this much are a bomb whatever their ratios
+
+
+JSON_PARSE_CAP = 4 * 1024 * 1024  # whole-document JSON parse only below this size
+
+
+TABLE_SAMPLE_ROWS = 300
+
+
+@dataclass
+class Sniffed:
+    """What the bytes are. `format` is a vocabulary code (catalog_schema.vocab) or None.
+
+    For a ZIP or GZIP, `details["inner"]` is the Sniffed of the member that matters most
+    (`inner_name` names it); `effective` follows that chain, and openness rates it.
+    """
+
+    format: str | None
+    media_type: str | None = None
+    encoding: str | None = None
+    confidence: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    inner_name: str | None = None
+
+    @property
+    def effective(self) -> Sniffed:
+        """The innermost sniffed member of an archive, or this result itself."""
+        current = self
+        for _ in range(MAX_DEPTH + 2):
+            inner = current.details.get("inner")
+            if not isinstance(inner, Sniffed):
+                break
+            current = inner
+        return current
+
+    def to_dict(self) -> dict[str, Any]:
+        details = {k: (v.to_dict() if isinstance(v, Sniffed) else v) for k, v in self.details.items()}
+        return {
+            "format": self.format,
+            "media_type": self.media_type,
+            "encoding": self.encoding,
+            "confidence": round(self.confidence, 3),
+            "details": details,
+            "inner_name": self.inner_name,
+        }
+
+
+def result(fmt: str | None, confidence: float, *, encoding: str | None = None,
+            media_type: str | None = None, inner_name: str | None = None, **details: Any) -> Sniffed:
+    if media_type is None and fmt is not None:
+        ff = vocab.format_by_code(fmt)
+        if ff is not None and ff.media_types:
+            media_type = ff.media_types[0]
+    return Sniffed(fmt, media_type, encoding, confidence, dict(details), inner_name)
+
+
+def lower_name(filename: str | None) -> str:
+    return (filename or "").rsplit("/", 1)[-1].lower()

@@ -1,0 +1,229 @@
+"""Reading delimited text: the dialect and layout from the file's head and tail, then the body as
+string record batches through pyarrow's streaming reader (or Python's csv module, in file order)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from quality.sniff import sniff
+from quality.tabular.batches import Shape, fit_row, rows_to_batch
+from quality.tabular.encoding import bom_of, detect_encoding, normalise_encoding
+from quality.tabular.layout import filled_cells, find_header, footer_start
+from quality.tabular.model import BLOCK_BYTES, HEAD_BYTES, TAIL_BYTES, TableError
+
+
+@dataclass
+class CsvLayout:
+    encoding: str  # the codec used to decode
+    label: str  # the encoding as detected (gbk, latin-1 ...), reported in the profile
+    delimiter: str
+    header: list
+    header_row: int
+    notes_above: list[int]
+    footer_rows: int  # rows of notes (and blank rows among them) at the end
+    data_start: int  # byte offsets of the table body
+    data_end: int
+    size: int
+
+
+class _LineTracker:
+    """Feeds text lines to csv.reader while recording where each line ends (in characters)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = io.StringIO(text, newline="").readlines()
+        self.ends: list[int] = []
+        pos = 0
+        for line in self.lines:
+            pos += len(line)
+            self.ends.append(pos)
+        self.i = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.i >= len(self.lines):
+            raise StopIteration
+        self.i += 1
+        return self.lines[self.i - 1]
+
+
+def parse_rows(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """Rows of ``text`` and the character offset where each row ends."""
+    tracker = _LineTracker(text)
+    rows, ends = [], []
+    reader = csv.reader(tracker, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    try:
+        for row in reader:
+            rows.append(row)
+            ends.append(tracker.ends[tracker.i - 1] if tracker.i else 0)
+    except csv.Error:
+        pass
+    return rows, ends
+
+
+def _sniff_delimiter(text: str, fmt: str) -> str:
+    if fmt == "tsv":
+        return "\t"
+    if fmt == "psv":
+        return "|"
+    lines = [ln for ln in io.StringIO(text[:65536], newline="").readlines()[:200] if ln.strip()]
+    best, best_score = ",", -1.0
+    for delim in (",", ";", "\t", "|"):
+        counts = [ln.count(delim) for ln in lines]
+        if not counts or max(counts) == 0:
+            continue
+        common, freq = Counter(c for c in counts if c).most_common(1)[0]
+        score = freq / len(counts) * (1 + min(common, 50) / 100)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def sniffed_delimiter(head: bytes, path: str) -> str | None:
+    """The dialect ``quality.sniff`` found, so the assessment and the profile split rows alike."""
+    try:
+        found = (sniff(head, filename=os.path.basename(path)).details or {}).get("delimiter")
+    except Exception:  # noqa: BLE001 - sniffing is advice here; our own scoring follows
+        return None
+    return found if isinstance(found, str) and len(found) == 1 and found not in "\r\n\"" else None
+
+
+def csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+        fh.seek(max(0, size - TAIL_BYTES))
+        tail = fh.read()
+    if not head.strip():
+        raise TableError("empty", "The file is empty.")
+    bom_len, bom_enc = bom_of(head)
+    if encoding:
+        enc, label = normalise_encoding(encoding), encoding.lower()
+    else:
+        enc, label = (bom_enc, bom_enc) if bom_enc else detect_encoding(head)
+    if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
+        raise TableError("unsupported-format", "UTF-16/32 text must be transcoded before profiling.")
+    whole = size <= HEAD_BYTES
+    body = head[bom_len:]
+    if not whole:  # drop the last, probably partial, line of the sample
+        cut = max(body.rfind(b"\n"), body.rfind(b"\r"))
+        body = body[:cut + 1] if cut > 0 else body
+    text = body.decode(enc, errors="surrogateescape")
+    delimiter = sniffed_delimiter(head, path) or _sniff_delimiter(text, fmt)
+    rows, ends = parse_rows(text, delimiter)
+    if not rows:
+        raise TableError("empty", "No rows could be read from the file.")
+    header_idx, _ = find_header(rows)
+    header = rows[header_idx]
+    width = len(header)
+    notes_above = [i for i in range(header_idx) if filled_cells(rows[i])]
+    data_start = bom_len + len(text[:ends[header_idx]].encode(enc, errors="surrogateescape"))
+
+    if whole:
+        tail_rows, tail_ends, tail_text, tail_base = rows, ends, text, bom_len
+        first_data = header_idx + 1
+    else:
+        nl = tail.find(b"\n")
+        if nl < 0:
+            nl = tail.find(b"\r")
+        tail_body = tail[nl + 1:]
+        tail_text = tail_body.decode(enc, errors="surrogateescape")
+        tail_rows, tail_ends = parse_rows(tail_text, delimiter)
+        tail_base = size - len(tail_body)
+        first_data = 0
+    start = footer_start(tail_rows[first_data:], width) + first_data
+    footer_rows = len(tail_rows) - start
+    if footer_rows:
+        prefix = tail_text[:tail_ends[start - 1]] if start > 0 else ""
+        data_end = tail_base + len(prefix.encode(enc, errors="surrogateescape"))
+    else:
+        data_end = size
+    data_end = max(data_end, data_start)
+    return CsvLayout(enc, label, delimiter, header, header_idx, notes_above, footer_rows, data_start, data_end, size)
+
+
+class ByteRange(io.RawIOBase):
+    """A read-only window [start, end) of a file, so pyarrow sees only the table body."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        self._fh = open(path, "rb")
+        self._fh.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        if self._left <= 0:
+            return 0
+        n = min(len(buf), self._left)
+        data = self._fh.read(n)
+        buf[:len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def arrow_csv_batches(path: str, layout: CsvLayout, names: list[str], shape: Shape,
+                       block_size: int = BLOCK_BYTES) -> Iterator[pa.RecordBatch]:
+    """The table body as string batches, ragged rows fitted to the header and appended as side batches."""
+    width = len(names)
+    side: list[list[str]] = []
+
+    def on_invalid(row) -> str:
+        cells = next(csv.reader([row.text], delimiter=layout.delimiter), []) if row.text else []
+        if not cells and width > 1:
+            side.append([""] * width)  # an empty line: a blank row, as frictionless counts it
+        else:
+            side.append(fit_row(cells, width, shape))
+        return "skip"
+
+    if layout.data_end <= layout.data_start:
+        return
+    tmp = [f"c{i}" for i in range(width)]
+    reader = pacsv.open_csv(
+        ByteRange(path, layout.data_start, layout.data_end),
+        read_options=pacsv.ReadOptions(column_names=tmp, block_size=block_size, use_threads=True,
+                                       encoding=layout.encoding if layout.encoding != "utf-8" else "utf8"),
+        parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True,
+                                         ignore_empty_lines=False, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in tmp},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    with reader:
+        for batch in reader:
+            yield pa.RecordBatch.from_arrays(batch.columns, names=names)
+            if side:
+                out, side[:] = list(side), []
+                yield rows_to_batch(out, names)
+    if side:
+        yield rows_to_batch(side, names)
+
+
+def python_csv_rows(path: str, layout: CsvLayout) -> Iterator[list[str]]:
+    """The table body row by row, in file order (for read_table, where order matters more than speed)."""
+    raw = ByteRange(path, layout.data_start, layout.data_end)
+    text = io.TextIOWrapper(io.BufferedReader(raw), encoding=layout.encoding, errors="replace", newline="")
+    with text:
+        yield from csv.reader(text, delimiter=layout.delimiter, quotechar='"', doublequote=True, strict=False)
+
+
+def nonblank_footer(path: str, layout: CsvLayout, rows: list[int]) -> list[int]:
+    with open(path, "rb") as fh:
+        fh.seek(layout.data_end)
+        text = fh.read().decode(layout.encoding, errors="replace")
+    parsed, _ = parse_rows(text, layout.delimiter)
+    return [i for i, r in zip(rows, parsed, strict=False) if filled_cells(r)]

@@ -1,0 +1,128 @@
+"""Reading spreadsheets and JSON rows (XLS, XLSX, ODS, JSON arrays) as lists of text rows."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from quality.tabular.model import TableError
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def _trim(row: list) -> list[str]:
+    cells = [cell_text(c) for c in row]
+    while cells and cells[-1].strip() == "":
+        cells.pop()
+    return cells
+
+
+def _xls_rows(path: str, sheet) -> list[list[str]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, on_demand=True)
+    except xlrd.biffh.XLRDError as exc:
+        if "encrypt" in str(exc).lower():
+            raise TableError("encrypted", "The XLS workbook is encrypted (password-protected), so it cannot "
+                                          "be read.") from exc
+        raise TableError("unreadable", f"The XLS file cannot be read: {exc}") from exc
+    sh = book.sheet_by_name(sheet) if isinstance(sheet, str) else book.sheet_by_index(sheet)
+    rows = []
+    for r in range(sh.nrows):
+        out = []
+        for c, v in zip(sh.row_types(r), sh.row_values(r), strict=False):
+            if c == xlrd.XL_CELL_DATE:
+                try:
+                    v = xlrd.xldate.xldate_as_datetime(v, book.datemode)
+                except Exception:  # noqa: BLE001 - an impossible date stays a number
+                    pass
+            elif c == xlrd.XL_CELL_BOOLEAN:
+                v = bool(v)
+            elif c == xlrd.XL_CELL_ERROR:
+                v = ""
+            out.append(v)
+        rows.append(_trim(out))
+    return rows
+
+
+def _xlsx_rows(path: str, sheet) -> list[list[str]]:
+    import zipfile
+
+    import openpyxl
+
+    # An open file, not the path: archived copies are named by their hash, with no extension,
+    # and openpyxl refuses a path whose extension it does not know.
+    with open(path, "rb") as fh:
+        try:
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, openpyxl.utils.exceptions.InvalidFileException) as exc:
+            raise TableError("unreadable", f"The XLSX file cannot be read: {exc}") from exc
+        try:
+            ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+            # The sheet's own <dimension> is not trusted: one claiming A1:XFD1048576 made openpyxl pad every
+            # row to 16,384 cells (a hang); each row is read as wide as its cells (trailing blanks go anyway).
+            ws.reset_dimensions()
+            return [_trim(list(r)) for r in ws.iter_rows(values_only=True)]
+        finally:
+            book.close()
+
+
+def _ods_rows(path: str, sheet) -> list[list[str]]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, engine="odf", header=None, dtype=object)
+    except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds
+        raise TableError("unreadable", f"The ODS file cannot be read: {exc}") from exc
+    return [_trim([None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
+            for r in frame.itertuples(index=False, name=None)]
+
+
+def _json_rows(path: str) -> list[list[str]]:
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TableError("unreadable", f"The JSON file cannot be read: {exc}") from exc
+    if isinstance(data, dict):  # {"data": [...]}: the first list of records inside
+        data = next((v for v in data.values() if isinstance(v, list)), None)
+    if not isinstance(data, list) or not data:
+        raise TableError("unsupported-format", "The JSON is not an array of objects or arrays.")
+    if all(isinstance(r, dict) for r in data):
+        keys: list[str] = []
+        for r in data:
+            keys.extend(k for k in r if k not in keys)
+        return [keys] + [[_json_cell(r.get(k)) for k in keys] for r in data]
+    if all(isinstance(r, list) for r in data):
+        return [[_json_cell(c) for c in r] for r in data]
+    raise TableError("unsupported-format", "The JSON array mixes records and other values.")
+
+
+def _json_cell(v) -> str:
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return cell_text(v)
+
+
+def sheet_rows(path: str, fmt: str, sheet) -> list[list[str]]:
+    if fmt == "xls":
+        return _xls_rows(path, sheet)
+    if fmt == "xlsx":
+        return _xlsx_rows(path, sheet)
+    if fmt == "ods":
+        return _ods_rows(path, sheet)
+    return _json_rows(path)

@@ -1,0 +1,202 @@
+"""quality.assess on its own: facts from archived files, the pure assessment, and the publishers' table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from catalog_schema.record import new_record
+from quality import assess
+from quality.fetch import CheckResult
+from quality.tabular import TableProfile
+
+NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+GOOD_META = dict(
+    description={"en": "Bus stops of the city with their position, served lines and accessibility, updated monthly "
+                       "from the operator's register."},
+    keywords=["bus"], themes=["TRAN"], spatial="http://sws.geonames.org/2643743/",
+    temporal={"start": "2020-01-01", "end": "2026-01-01"}, publisher={"slug": "city", "name": {"en": "City"}},
+    contact_point={"email": "data@city.example"}, access_rights="PUBLIC", issued="2020-01-01",
+    modified="2026-05-20", frequency="MONTHLY", license="CC-BY-4.0")
+
+
+def _record(*dists: dict, **fields) -> dict:
+    return new_record(title={"en": "Bus stops"}, slug="bus-stops", distributions=list(dists), **fields)
+
+
+def _check(path, url: str, status: str = "ok", http: int = 200, **kw) -> CheckResult:
+    return CheckResult(url=url, status=status, checked_at=NOW, http_status=http, path=str(path) if path else None,
+                       size=path.stat().st_size if path else None, **kw)
+
+
+def _file(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _profile(**kw) -> TableProfile:
+    base = dict(format="csv", encoding="utf-8", rows=10, columns=2, header=["a", "b"], header_row=0)
+    return TableProfile(**{**base, **kw})
+
+
+# --------------------------------------------------------------------------- collect_facts
+
+
+def test_facts_sniff_and_profile_an_archived_csv(tmp_path):
+    path = _file(tmp_path, "a", b"id,name\n1,a\n2,b\n2,b\n")
+    rec = _record({"id": "d1", "download_url": "http://x/stops.csv", "format": "CSV"})
+    facts = assess.collect_facts(rec, {"d1": _check(path, "http://x/stops.csv")})
+    fact = facts["d1"]
+    assert fact.sniffed.format == "CSV" and fact.url == "http://x/stops.csv"
+    assert fact.profile.rows == 3 and fact.profile.duplicate_rows == 1
+    assert fact.profile_error is None and fact.parse_error is None
+
+
+def test_facts_skip_what_was_not_downloaded(tmp_path):
+    rec = _record({"id": "d1", "download_url": "http://x/a.csv"}, {"id": "d2", "download_url": "http://x/b.csv"})
+    broken = CheckResult(url="http://x/a.csv", status="broken", checked_at=NOW, http_status=404)
+    gone = CheckResult(url="http://x/b.csv", status="ok", checked_at=NOW, http_status=200,
+                       path=str(tmp_path / "missing"))  # the archived copy was removed since
+    facts = assess.collect_facts(rec, {"d1": broken, "d2": gone})
+    assert facts["d1"].sniffed is None and facts["d2"].sniffed is None
+    assert set(facts) == {"d1", "d2"}
+
+
+def test_facts_count_rdf_links(tmp_path):
+    ttl = b'@prefix ex: <http://data.city.example/> .\nex:s1 ex:sameAs <http://other.example.org/x> .\n'
+    rec = _record({"id": "r", "download_url": "http://x/s.ttl", "format": "TURTLE"})
+    fact = assess.collect_facts(rec, {"r": _check(_file(tmp_path, "r", ttl), "http://x/s.ttl")})["r"]
+    assert (fact.rdf_subjects, fact.rdf_links) == (1, 1)
+
+
+def test_an_unreadable_table_is_a_profile_error(tmp_path):
+    rec = _record({"id": "j", "download_url": "http://x/rows.json", "format": "JSON"})
+    fact = assess.collect_facts(rec, {"j": _check(_file(tmp_path, "j", b'{"a": 1}'), "http://x/rows.json")})["j"]
+    assert fact.profile is None and "TableError" in fact.profile_error
+
+
+# --------------------------------------------------------------------------- assess (pure)
+
+
+def test_stars_are_the_best_distributions():
+    rec = _record({"id": "a", "download_url": "http://x/a.pdf", "format": "PDF"},
+                  {"id": "b", "download_url": "http://x/b.csv", "format": "CSV"}, **GOOD_META)
+    from quality.sniff import sniff
+
+    facts = {
+        "a": assess.DistributionFacts("a", "http://x/a.pdf", check=CheckResult("http://x/a.pdf", "ok", NOW,
+                                                                               http_status=200),
+                                      sniffed=sniff(b"%PDF-1.4\n...")),
+        "b": assess.DistributionFacts("b", "http://x/b.csv", check=CheckResult("http://x/b.csv", "ok", NOW,
+                                                                               http_status=200),
+                                      sniffed=sniff(b"a,b\n1,2\n", filename="b.csv"), profile=_profile()),
+    }
+    doc = assess.assess(rec, facts, now=NOW, dcat_violations=[])
+    assert [d["stars"] for d in doc["distributions"]] == [1, 3]
+    assert doc["stars"] == 3 and doc["subscores"]["openness"] == 60
+    assert doc["data"]["tables"] == 1 and doc["subscores"]["data"] == 100
+    assert doc["subscores"]["accessibility"] == 100
+    assert doc["rule_version"] == assess.RULESET_VERSION and doc["pii"] is False
+    expected = round(sum(doc["subscores"][k] / 100 * w for k, w in assess.WEIGHTS.items()))
+    assert abs(doc["score"] - expected) <= 1
+
+
+def test_without_a_table_the_data_weight_is_spread_over_the_others():
+    rec = _record({"id": "a", "download_url": "http://x/a.csv"}, **GOOD_META)
+    facts = {"a": assess.DistributionFacts("a", "http://x/a.csv",
+                                           check=CheckResult("http://x/a.csv", "broken", NOW, http_status=404))}
+    doc = assess.assess(rec, facts, now=NOW, dcat_violations=[])
+    assert doc["subscores"]["data"] is None and doc["stars"] == 0
+    parts = {k: v for k, v in doc["subscores"].items() if v is not None}
+    total = sum(assess.WEIGHTS[k] for k in parts)
+    assert doc["score"] == round(sum(parts[k] / 100 * assess.WEIGHTS[k] for k in parts) * 100 / total)
+    assert "link-broken" in {f["type"] for f in doc["findings"]}
+
+
+def test_personal_data_caps_the_score():
+    rec = _record({"id": "a", "download_url": "http://x/a.csv", "format": "CSV"}, **GOOD_META)
+    from quality.sniff import sniff
+
+    fact = assess.DistributionFacts("a", "http://x/a.csv", check=CheckResult("http://x/a.csv", "ok", NOW,
+                                                                             http_status=200),
+                                    sniffed=sniff(b"a,b\n1,2\n", filename="a.csv"),
+                                    profile=_profile(pii={"phone": {"phone": 12}}))
+    doc = assess.assess(rec, {"a": fact}, now=NOW, dcat_violations=[])
+    assert doc["pii"] is True and doc["score"] <= assess.PII_CAP
+    phone = [f for f in doc["findings"] if f["type"] == "pii-phone"]
+    assert phone and phone[0]["distribution"] == "a" and phone[0]["evidence"] == {"column": "phone", "count": 12}
+
+
+def test_a_profile_error_is_a_table_unreadable_finding_on_its_distribution():
+    rec = _record({"id": "a", "download_url": "http://x/a.xlsx"})
+    fact = assess.DistributionFacts("a", "http://x/a.xlsx", profile_error="TableError: encrypted " + "x" * 400)
+    doc = assess.assess(rec, {"a": fact}, now=NOW, dcat_violations=[])
+    found = [f for f in doc["findings"] if f["type"] == "table-unreadable"]
+    assert len(found) == 1 and found[0]["distribution"] == "a"
+    assert len(found[0]["evidence"]["error"]) == 300
+    assert found[0]["message"].startswith("The file looks like a table but could not be read: TableError")
+
+
+def test_metadata_findings_are_not_repeated_for_what_a_distribution_reported():
+    rec = _record({"id": "a", "download_url": "http://x/a.csv"})  # no licence anywhere
+    fact = assess.DistributionFacts("a", "http://x/a.csv", check=CheckResult("http://x/a.csv", "ok", NOW,
+                                                                             http_status=200))
+    doc = assess.assess(rec, {"a": fact}, now=NOW, dcat_violations=[])
+    pairs = [(f["type"], f["distribution"]) for f in doc["findings"]]
+    assert len(pairs) == len(set(pairs))
+    assert ("licence-missing", "a") in pairs
+    assert {"frequency-missing", "modified-missing"} <= {t for t, _ in pairs}
+
+
+def test_stale_data_loses_timeliness():
+    meta = {**GOOD_META, "modified": "2025-01-01"}
+    doc = assess.assess(_record(**meta), {}, now=NOW, dcat_violations=[])
+    assert doc["timeliness"]["stale"] is True and doc["subscores"]["timeliness"] == 0
+    assert "stale" in {f["type"] for f in doc["findings"]}
+    assert doc["distributions"] == [] and doc["subscores"]["accessibility"] == 0
+
+
+def test_dist_key_and_url_prefer_ids_then_urls():
+    assert assess.dist_key({"catalog_id": 7, "id": "x"}) == "7"
+    assert assess.dist_key({"access_url": "http://a"}) == "http://a"
+    assert assess.dist_url({"access_url": "http://a", "download_url": "http://d"}) == "http://d"
+
+
+# --------------------------------------------------------------------------- publishers
+
+
+def _entry(pub: str, ds: str, stars: int, score: int, findings=()):
+    return assess.AggregateInput(pub, {"en": pub}, ds, stars, score, 300, list(findings))
+
+
+def test_publishers_are_ranked_by_score_then_stars():
+    rows = assess.publisher_aggregates([
+        _entry("a", "1", 3, 80, ["link-broken"]), _entry("a", "2", 1, 40, ["stale", "pii-phone"]),
+        _entry("b", "3", 5, 90), _entry("c", "4", 2, 60), _entry("c", "5", 4, 60)])
+    assert [r["publisher"] for r in rows] == ["b", "c", "a"]  # a and c tie on score: c has more stars
+    a = next(r for r in rows if r["publisher"] == "a")
+    assert a["datasets"] == 2 and a["stars"] == [0, 1, 0, 1, 0, 0] and a["average_stars"] == 2.0
+    assert a["share_3_plus"] == 0.5 and a["average_score"] == 60.0
+    assert (a["broken_links"], a["stale"], a["pii"]) == (1, 1, 1)
+    assert [r["rank"] for r in rows] == [1, 2, 3] and a["change"] is None
+
+
+def test_the_trend_is_weekly_and_the_change_is_against_last_week():
+    monday = dt.datetime(2026, 5, 18, 9, tzinfo=dt.UTC)
+    history = [("a", monday, 2, 50), ("a", monday + dt.timedelta(days=2), 2, 70),
+               ("a", (monday + dt.timedelta(days=7)).replace(tzinfo=None), 3, 80)]
+    rows = assess.publisher_aggregates([_entry("a", "1", 3, 80)], history)
+    trend = rows[0]["trend"]
+    assert [t["period"] for t in trend] == ["2026-05-18", "2026-05-25"]
+    assert trend[0]["assessments"] == 2 and trend[0]["average_score"] == 60.0
+    assert rows[0]["change"] == 20.0
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_other_periods_bucket_by_day(days):
+    at = dt.datetime(2026, 5, 20, tzinfo=dt.UTC)
+    series = assess.publisher_aggregates([_entry("a", "1", 1, 10)], [("a", at, 1, 10)],
+                                         period=dt.timedelta(days=days))[0]["trend"]
+    assert series == [{"period": "2026-05-20", "assessments": 1, "average_stars": 1.0, "average_score": 10.0}]

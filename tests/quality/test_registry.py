@@ -1,0 +1,103 @@
+"""The rule registry: every rule listed once, every slug registered once, texts whatever was imported first."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from quality.findings import FINDING_TYPES, FindingType, Registry, Rule, make_finding
+from quality.rules import RULES
+
+
+def test_every_listed_module_declares_one_rule():
+    names = [importlib.import_module(m).RULE.name for m in RULES]
+    assert len(names) == len(set(names)) == len(FINDING_TYPES.rules())
+
+
+def test_each_slug_belongs_to_one_rule():
+    owners: dict[str, str] = {}
+    for rule in FINDING_TYPES.rules():
+        for ftype in rule.types:
+            assert ftype.slug not in owners, (ftype.slug, owners.get(ftype.slug), rule.name)
+            owners[ftype.slug] = rule.name
+    assert set(owners) == set(FINDING_TYPES)
+    assert "table-unreadable" in owners and "licence-missing" in owners
+
+
+def test_a_second_registration_of_a_slug_raises():
+    registry = Registry()
+    ftype = FindingType("x-test", "info", "T", "T", "F", "F")
+    registry.register(ftype)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(FindingType("x-test", "error", "Other", "Other", "F", "F"))
+    with pytest.raises(ValueError, match="already registered"):
+        registry.add_rule(Rule("two", (ftype,)))
+
+
+def test_the_real_registry_refuses_a_listed_slug_again():
+    with pytest.raises(ValueError, match="already registered"):
+        FINDING_TYPES.register(FindingType("table-unreadable", "error", "again", "again", "f", "f"))
+
+
+def test_every_type_has_both_languages_and_a_fix():
+    for slug, ftype in FINDING_TYPES.items():
+        assert ftype.title_en and ftype.title_zh and ftype.fix_en and ftype.fix_zh, slug
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in ftype.title_zh + ftype.fix_zh), slug
+
+
+def test_weights_come_from_the_rules_and_sum_to_100():
+    from quality.assess import PARTS, WEIGHTS
+
+    weighted = [r for r in FINDING_TYPES.rules() if r.weight is not None]
+    assert sorted(r.part for r in weighted) == sorted(PARTS)
+    assert sum(WEIGHTS.values()) == 100
+    assert all(r.measure for r in weighted)
+
+
+@pytest.mark.parametrize("first", ["quality.assess", "quality.tabular", "quality.findings", "quality.catalog"])
+def test_texts_do_not_depend_on_import_order(first):
+    """A fresh interpreter importing one module first sees the same table-unreadable and Chinese texts."""
+    code = (f"import {first}\n"
+            "from quality.findings import FINDING_TYPES as T\n"
+            "t = T['table-unreadable']\n"
+            "print(t.message('en', {'error': 'E'}))\n"
+            "print(T['encoding-not-utf8'].title('zh'))\n"
+            "print(len(T))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "The file looks like a table but could not be read: E"
+    assert out[1] == "文本未使用 UTF-8 编码"
+    assert int(out[2]) == len(FINDING_TYPES)
+
+
+def test_table_rules_run_in_listed_order():
+    from quality.tabular import TableProfile, profile_findings
+
+    p = TableProfile(format="csv", encoding="gbk", rows=4, columns=2, header=["a", "a"], header_row=1,
+                     notes_rows_above=[0], blank_rows=1, duplicate_header=["a"], missing_cells=1,
+                     missing_by_column={"a": 1}, extra_cells=2, pii={"a": {"phone": 3, "uscc": 1}})
+    assert [f.type for f in profile_findings(p, "d")] == [
+        "encoding-not-utf8", "notes-rows", "duplicate-header", "blank-row", "missing-cells", "extra-cell", "pii-phone"]
+    assert all(f.distribution == "d" for f in profile_findings(p, "d"))
+
+
+def test_make_finding_refuses_an_unknown_slug():
+    with pytest.raises(KeyError):
+        make_finding("no-such-rule")
+
+
+def test_a_rule_list_that_fails_to_load_leaves_the_registry_as_it_was(monkeypatch):
+    import quality.rules
+
+    registry = Registry()
+    monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row", "quality.rules.no_such_rule"))
+    with pytest.raises(ModuleNotFoundError):
+        registry.load()
+    registry.register(FindingType("x-probe", "info", "T", "T", "F", "F"))  # the registry still takes slugs
+    monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row", "quality.rules.blank_row"))
+    with pytest.raises(ValueError, match="already registered"):
+        registry.load()
+    monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row",))
+    assert sorted(registry) == ["blank-row", "x-probe"]
