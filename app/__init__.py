@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from flask import Flask, g
+from typing import TYPE_CHECKING, Any
 
 from app import settings as settings_mod
-from catalog_schema.db import make_engine, make_sessionmaker
+
+if TYPE_CHECKING:  # Flask and SQLAlchemy load with the app, not with every command that imports a module here
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings (keys as in app.settings, without prefix)."""
+    from flask import Flask, g
+
+    from catalog_schema.db import make_engine, make_sessionmaker
+
     values = settings_mod.load()
     if config:
         values.update(config)
@@ -73,7 +77,7 @@ def _ephemeral_secret(app: Flask) -> str:
 
 def db_session():
     """The request's database session (closed at the end of the request)."""
-    from flask import current_app
+    from flask import current_app, g
 
     if "db_session" not in g:
         g.db_session = current_app.extensions["opendata"]["sessionmaker"]()

@@ -20,8 +20,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from quality.tabular.arrow import integer
+
 #: The kinds counted, in report order. ``uscc`` identifies organisations, not people: it is
 #: counted for the publisher's information but is not personal data by itself.
+# Lengths compared with as arrow scalars: a Python int in a compute call makes pyarrow import pandas.
+_N11, _N13, _N18, _N23 = integer(11), integer(13), integer(18), integer(23)
+
 KINDS = ("id_number", "phone", "email", "bank_card", "uscc")
 
 # Province-level prefixes of GB/T 2260 administrative division codes (first two digits).
@@ -117,7 +122,7 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
         return counts
     # Every kind needs 11 characters or an '@': two cheap byte-level tests drop most cells of
     # ordinary columns (names, amounts, codes) before any regular expression runs.
-    maybe = pc.or_(pc.greater_equal(pc.binary_length(arr), 11), pc.match_substring(arr, "@"))
+    maybe = pc.or_(pc.greater_equal(pc.binary_length(arr), _N11), pc.match_substring(arr, "@"))
     arr = pc.filter(arr, maybe)
     if len(arr) == 0:
         return counts
@@ -125,7 +130,7 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
     length = pc.utf8_length(trimmed)
 
     # Resident identity numbers and unified social credit codes: exactly 18 characters.
-    is18 = pc.filter(trimmed, pc.equal(length, 18))
+    is18 = pc.filter(trimmed, pc.equal(length, _N18))
     id_valid_count = 0
     if len(is18):
         upper = pc.utf8_upper(is18)
@@ -149,7 +154,7 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
             counts["uscc"] = n_uscc
 
     # Mobile numbers, also inside longer text ("tel: 138 1234 5678").
-    long_enough = pc.filter(trimmed, pc.greater_equal(length, 11))
+    long_enough = pc.filter(trimmed, pc.greater_equal(length, _N11))
     if len(long_enough):
         n_phone = int(pc.sum(pc.match_substring_regex(long_enough, _PHONE_RE)).as_py() or 0)
         if n_phone:
@@ -163,7 +168,7 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
             counts["email"] = n_mail
 
     # Bank cards: 13-19 digits once spaces and hyphens are removed, a card-scheme prefix, Luhn.
-    mid = pc.filter(trimmed, pc.and_(pc.greater_equal(length, 13), pc.less_equal(length, 23)))
+    mid = pc.filter(trimmed, pc.and_(pc.greater_equal(length, _N13), pc.less_equal(length, _N23)))
     if len(mid):
         digits = pc.replace_substring_regex(mid, r"[ \-]", "")
         cards = pc.filter(digits, pc.match_substring_regex(digits, _CARD_RE))
@@ -271,7 +276,7 @@ def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_
     out = np.zeros(len(arr), dtype=bool)
     if len(arr) == 0:
         return out
-    maybe = _bools(pc.or_(pc.greater_equal(pc.binary_length(arr), 11), pc.match_substring(arr, "@")))
+    maybe = _bools(pc.or_(pc.greater_equal(pc.binary_length(arr), _N11), pc.match_substring(arr, "@")))
     idx = np.flatnonzero(maybe)
     if len(idx) == 0:
         return out
