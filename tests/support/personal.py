@@ -1,0 +1,34 @@
+"""A table of made-up citizens with checksum-valid resident identity numbers, mobile numbers and an e-mail
+address: what the personal-data tests put in and look for on the way out."""
+
+from __future__ import annotations
+
+_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def make_id(body17: str) -> str:
+    """A resident identity number with its GB 11643 check character (computed here, not by quality.pii)."""
+    return body17 + "10X98765432"[sum(int(c) * w for c, w in zip(body17, _W, strict=True)) % 11]
+
+
+IDS = [make_id(f"3702811980{m:02d}{d:02d}2{n:02d}") for n, (m, d) in enumerate(
+    [(1, 5), (2, 14), (3, 9), (4, 30), (5, 1), (6, 18), (7, 7), (8, 22), (9, 3), (10, 11), (11, 28), (12, 31)])]
+PHONES = [f"13{n}1234567{n}" for n in range(8)] + [f"15{n}8765432{n}" for n in range(4)]
+EMAIL = "zhang.san@example.cn"
+ROWS = [[f"GD{n:04d}", f"居民{n}", IDS[n], PHONES[n], f"邮箱 {EMAIL}" if n == 4 else "已办结"] for n in range(12)]
+HEADER = ["工单编号", "姓名", "身份证号", "联系电话", "备注"]
+FLAGGED = {"身份证号": {"id_number": 12}, "联系电话": {"phone": 12}, "备注": {"email": 1}}
+SECRETS = IDS + PHONES + [EMAIL]
+
+
+def csv_bytes(header, rows) -> bytes:
+    return ("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode("utf-8")
+
+
+PII_CSV = csv_bytes(HEADER, ROWS)
+CLEAN_CSV = csv_bytes(["区县", "人口"], [["临江区", "120000"], ["白沙县", "56000"], ["东港区", "98000"]])
+
+
+def leaked(text: str) -> list[str]:
+    """The made-up personal values that appear in `text` (none may reach the public)."""
+    return [s for s in SECRETS if s in text]
