@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import os
@@ -52,6 +53,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A PostgreSQL database to connect to while creating and dropping the benchmark's own database.
@@ -65,7 +67,6 @@ SAMPLES = [
     "jh-stats/population-by-district-2024.csv",
     "jh-stats/nbs_gdp_20y_gbk.csv",
     "jh-gov-office/service-statistics.csv",
-    "jh-gov-office/hotline-complaints-2026.csv",
     "jh-environment/key-pollutant-units.csv",
     "jh-transport/taxi-fares.xlsx",
 ]
@@ -126,7 +127,9 @@ def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18) -> dict:
     from catalog_schema import db as dbmod
     from catalog_schema import search
     from catalog_schema.models import Dataset, Distribution
+    from catalog_schema.store import set_pii_facts
     from quality.sniff import sniff
+    from quality.tabular import profile_file
 
     timings = {}
     t0 = time.perf_counter()
@@ -145,19 +148,24 @@ def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18) -> dict:
         found = sniff(src.read_bytes(), filename=src.name)
         if found.format not in SERVABLE_FORMATS:
             raise ValueError(f"{rel} is sniffed as {found.format}, not a table the portal serves")
-        files.append((path, digest, size, found))
+        # what the assessment would record of the copy: the serving gate serves only scanned copies
+        facts = SimpleNamespace(pii=None)
+        set_pii_facts(facts, sha256=digest, columns=profile_file(path, format=found.format,
+                                                                 encoding=found.encoding).pii,
+                      checked_at=dt.datetime.now(dt.UTC).isoformat())
+        files.append((path, digest, size, found, facts.pii))
     targets = []
     step = max(1, n // downloads)
     for k in range(min(downloads, n)):
         slug = f"dataset-{k * step:07d}"
-        path, digest, size, found = files[k % len(files)]
+        path, digest, size, found, pii = files[k % len(files)]
         ds_id = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
         dist_id = session.scalar(select(Distribution.id).where(Distribution.dataset_id == ds_id,
                                                                Distribution.position == 0))
         session.execute(update(Distribution).where(Distribution.id == dist_id).values(
             check_status="ok", http_status=200, archive_path=path, archive_hash=digest, archive_size=size,
             detected_format=found.format, detected_media_type=found.media_type, detected_encoding=found.encoding,
-            format=found.format))
+            format=found.format, pii=pii))
         targets.append([slug, dist_id])
     session.commit()
     session.close()

@@ -27,3 +27,14 @@ def detect_format(path: str, head: bytes) -> str:
         return "json"
     ext = os.path.splitext(path)[1].lower().lstrip(".")
     return _EXT_FORMATS.get(ext, "csv")
+
+
+def table_format(path: str, format: str | None = None) -> str:
+    """The reader to use for `path`: the given format code (lower-cased, aliases folded) or the one its
+    first bytes say."""
+    if not format:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+        format = detect_format(path, head)
+    fmt = format.lower()
+    return {"xlsm": "xlsx", "tab": "tsv"}.get(fmt, fmt)

@@ -10,7 +10,7 @@ import pyarrow as pa
 from quality.tabular.batches import Shape, batched, fit_row
 from quality.tabular.csvfile import arrow_csv_batches, csv_layout, nonblank_footer
 from quality.tabular.encoding import as_utf8
-from quality.tabular.formats import detect_format
+from quality.tabular.formats import table_format
 from quality.tabular.layout import header_labels, row_layout
 from quality.tabular.model import BLOCK_BYTES, TableError, TableProfile
 from quality.tabular.profiler import Profiler, finish
@@ -22,10 +22,7 @@ def profile_file(path, *, format: str | None = None, encoding: str | None = None
     """Profile one tabular file. Raises ``TableError`` for a file that is not a readable table
     (encrypted workbook, empty file, JSON that is not an array) instead of crashing."""
     path = os.fspath(path)
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    fmt = (format or "").lower() or detect_format(path, head)
-    fmt = {"xlsm": "xlsx", "tab": "tsv"}.get(fmt, fmt)
+    fmt = table_format(path, format)
     if fmt in ("csv", "tsv", "psv"):
         try:
             with as_utf8(path, encoding) as (src, enc, wide):

@@ -10,7 +10,7 @@ import pyarrow as pa
 from quality.tabular.batches import fitted_batches
 from quality.tabular.csvfile import csv_layout, python_csv_rows
 from quality.tabular.encoding import as_utf8
-from quality.tabular.formats import detect_format
+from quality.tabular.formats import table_format
 from quality.tabular.layout import header_labels, row_layout
 from quality.tabular.model import ROW_BATCH
 from quality.tabular.sheets import sheet_rows
@@ -22,10 +22,7 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
     (blank labels become ``field<n>``, repeated ones ``name2``), in file order, in bounded memory.
     Rows are padded or cut to the header's width."""
     path = os.fspath(path)
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    fmt = (format or "").lower() or detect_format(path, head)
-    fmt = {"xlsm": "xlsx", "tab": "tsv"}.get(fmt, fmt)
+    fmt = table_format(path, format)
     if fmt in ("csv", "tsv", "psv"):
         with as_utf8(path, encoding) as (src, enc, _):
             layout = csv_layout(src, enc, fmt)

@@ -11,14 +11,22 @@
 
 from __future__ import annotations
 
+import io
+from itertools import product
+
 from flask import Blueprint
+from werkzeug.routing import AnyConverter
 
 from app import db_session
 from app.routing import READS, ROUTE_KINDS, SERVES, WRITES
+from app.services import accounts, datasets, distributions
 from app.services.base import in_service, service
-from catalog_schema.models import Dataset
+from app.services.context import Actor, Runtime
+from catalog_schema.models import Dataset, User
 from catalog_schema.record import new_record
 from catalog_schema.store import save_record
+from tests.support.accounts import make_user
+from tests.support.personal import CLEAN_CSV
 
 
 def _endpoints(app) -> set[str]:
@@ -81,3 +89,46 @@ def test_the_write_guard_trips_outside_the_services_only(app_config, caplog):
     with factory() as s:
         assert s.query(Dataset).filter_by(slug="guarded").one().title == {"en": "changed behind the services' back"}
     app.extensions["opendata"]["engine"].dispose()
+
+
+def _urls_of(rule, values: dict[str, str]) -> list[str]:
+    """Every URL of `rule` for the given argument values (each choice of an any(...) converter)."""
+    choices = []
+    for arg in sorted(rule.arguments):
+        conv = rule._converters[arg]
+        choices.append([(arg, v) for v in sorted(conv.items)] if isinstance(conv, AnyConverter)
+                       else [(arg, values[arg])])
+    adapter = rule.map.bind("localhost")
+    return [adapter.build(rule.endpoint, dict(combo)) for combo in product(*choices)]
+
+
+def test_every_serving_route_answers_through_the_gate(app, client):
+    """A clean CSV uploaded to a published dataset: every serving route, for each of its formats, answers
+    through the serving gate (it marks its answers with X-Data-Gate), for the public and for the publisher's
+    editor, and so does a request for a file that is not there."""
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    with factory() as s:
+        user = s.query(User).filter_by(email="editor@a.example").one()
+        actor = Actor(s, user, "test", runtime=runtime, lang="en")
+        ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
+        dist = distributions.add_upload(actor, ds, io.BytesIO(CLEAN_CSV), "districts.csv")
+        datasets.publish(actor, ds)
+        values = {"slug": ds.slug, "dist_id": dist.id, "name": "districts.csv"}
+    runtime.close()
+    serving = [rule for rule in app.url_map.iter_rules() if ROUTE_KINDS[rule.endpoint] == SERVES]
+    assert {rule.endpoint for rule in serving} == {"data.data", "data.csv_metadata", "uploads.uploaded_file"}
+    with factory() as s:
+        token = accounts.create_token(s, s.query(User).filter_by(email="editor@a.example").one())
+        s.commit()
+    checked = 0
+    for rule in serving:
+        for url in _urls_of(rule, values):
+            for headers in ({}, {"Authorization": token}):
+                resp = client.get(url, headers=headers)
+                assert resp.status_code == 200 and resp.headers.get("X-Data-Gate") == "serve", (url, resp.status)
+                checked += 1
+            missing = client.get(url.replace(dist.id, "0" * 36))
+            assert missing.status_code == 404 and missing.headers.get("X-Data-Gate") == "withhold", url
+    assert checked == 2 * (4 + 1 + 1)
