@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog_schema import vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
-from catalog_schema.store import set_pii_facts, to_record
+from catalog_schema.store import add_assessment, set_evidence, set_pii_facts, to_record
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
 from quality.fetch import CheckResult, Previous, check_many
@@ -26,26 +26,23 @@ from quality.fetch import CheckResult, Previous, check_many
 log = logging.getLogger(__name__)
 
 
-def _previous(row: Distribution) -> Previous:
+def previous_evidence(row: Distribution) -> Previous:
     return Previous(etag=row.etag, last_modified=row.last_modified_header, archive_path=row.archive_path,
                     archive_hash=row.archive_hash, archive_size=row.archive_size, media_type=row.detected_media_type,
                     first_failure=row.first_failure, last_success=row.last_success,
                     failure_count=row.failure_count or 0)
 
 
-def _store_check(row: Distribution, check: CheckResult) -> None:
-    row.check_status = check.status
-    row.http_status = check.http_status
-    row.check_error = check.error
-    row.final_url = check.final_url
-    row.detected_media_type = check.media_type
-    row.last_checked = check.checked_at
-    row.first_failure = check.first_failure
-    row.last_success = check.last_success
-    row.failure_count = check.failure_count
+def store_check(row: Distribution, check: CheckResult) -> None:
+    """Keep what a link check found on the distribution (the archive copy when the file was reached)."""
+    evidence = dict(check_status=check.status, http_status=check.http_status, check_error=check.error,
+                    final_url=check.final_url, detected_media_type=check.media_type, last_checked=check.checked_at,
+                    first_failure=check.first_failure, last_success=check.last_success,
+                    failure_count=check.failure_count)
     if check.reachable:
-        row.archive_path, row.archive_hash, row.archive_size = check.path, check.sha256, check.size
-        row.etag, row.last_modified_header = check.etag, check.last_modified
+        evidence.update(archive_path=check.path, archive_hash=check.sha256, archive_size=check.size,
+                        etag=check.etag, last_modified_header=check.last_modified)
+    set_evidence(row, **evidence)
 
 
 def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None = None,
@@ -65,13 +62,13 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                 rows[row.id] = row
                 if (row.extras or {}).get("upload"):  # an uploaded file: its archived copy is the evidence
                     continue
-                items.append((row.id, row.download_url or row.access_url, _previous(row)))
+                items.append((row.id, row.download_url or row.access_url, previous_evidence(row)))
         checks: dict[str, CheckResult] = {}
         if check_links and items:
             checks = check_many(rt.http(), items, rt.settings["ARCHIVE_DIR"],
                                 max_bytes=rt.settings["MAX_DOWNLOAD_BYTES"])
         for key, check in checks.items():
-            _store_check(rows[key], check)
+            store_check(rows[key], check)
         for ds in datasets:
             record = to_record(ds)
             for dist in record["distributions"]:
@@ -79,23 +76,16 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
             dist_checks = {row.id: checks[row.id] for row in ds.distributions if row.id in checks}
             for row in ds.distributions:  # not re-checked now: use the stored evidence
                 if row.id not in dist_checks and row.check_status:
-                    dist_checks[row.id] = _stored_check(row)
+                    dist_checks[row.id] = stored_check(row)
             facts = assess_mod.collect_facts(record, dist_checks)
             record_pii_facts(ds.distributions, facts, now=now)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:
                 match = next((d for d in doc["distributions"] if d["id"] == row.id), None)
                 if match:
-                    row.stars = match["stars"]
-                    row.detected_format = match["detected_format"]
-                    row.detected_encoding = match["encoding"]
-            session.add(Assessment(dataset_id=ds.id, assessed_at=now, rule_version=doc["rule_version"],
-                                   stars=doc["stars"], score=doc["score"], metadata_points=doc["metadata"]["points"],
-                                   metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
-                                   data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"],
-                                         "metadata": doc["metadata"]},
-                                   distributions=doc["distributions"], findings=doc["findings"]))
-            ds.stars, ds.score = doc["stars"], doc["score"]
+                    set_evidence(row, stars=match["stars"], detected_format=match["detected_format"],
+                                 detected_encoding=match["encoding"])
+            add_assessment(session, ds, at=now, doc=doc)
             out.append(doc)
         session.commit()
     return out
@@ -122,7 +112,7 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
 
 
-def _stored_check(row: Distribution) -> CheckResult:
+def stored_check(row: Distribution) -> CheckResult:
     return CheckResult(url=row.download_url or row.access_url or "", status=row.check_status,
                        checked_at=row.last_checked or utcnow(), final_url=row.final_url, http_status=row.http_status,
                        error=row.check_error, media_type=row.detected_media_type, size=row.archive_size,
@@ -171,7 +161,7 @@ def latest_assessment(session, dataset_id: str) -> Assessment | None:
 
 
 def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
-    """The public JSON of an assessment (DESIGN.md section 6)."""
+    """The public JSON of an assessment (README.md, "Command line"; docs/api.md)."""
     data = dict(a.data or {})
     meta = data.pop("metadata", {"points": a.metadata_points, "max": 405, "rating": a.metadata_rating})
     timeliness = data.pop("timeliness", None)

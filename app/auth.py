@@ -1,4 +1,4 @@
-"""Accounts, roles and API tokens (DESIGN.md sections 3 and 9).
+"""Accounts, roles and API tokens.
 
 Why tokens look the way they do: a token is shown once to its owner and only its
 SHA-256 is stored (`ApiToken.token_hash`), so a copy of the database does not hand

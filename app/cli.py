@@ -1,4 +1,4 @@
-"""The `opendata` command (DESIGN.md section 6).
+"""The `opendata` command (README.md, "Command line"; docs/api.md).
 
 The group lives here; each family of subcommands is a module under app/commands/
 with a `register(group)` function, listed in COMMAND_MODULES.

@@ -1,4 +1,4 @@
-"""The officials' dashboard figures (DESIGN.md 5.6, issue 6 item 5), as plain rows.
+"""The officials' dashboard figures (docs/quality.md, issue 6 item 5), as plain rows.
 
 Why a module apart from the pages: every figure is shown as a chart, as a table beside it and as
 CSV/JSON downloads; computing it once here, as a list of flat dicts with named columns, is what

@@ -1,6 +1,6 @@
 """Interface language: Flask-Babel with zh_CN and en.
 
-Why this order (DESIGN.md 6, issue 6 item 2): an explicit `?lang=` wins and is remembered in the
+Why this order (issue 6 item 2): an explicit `?lang=` wins and is remembered in the
 session cookie, so a visitor who switched once keeps their language on every page; without a choice
 the browser's Accept-Language decides; the DEFAULT_LOCALE setting covers browsers that ask for
 neither language. Catalog texts are language maps ({"zh": ..., "en": ...}), picked with

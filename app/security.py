@@ -1,4 +1,4 @@
-"""Sign-in, sessions, CSRF, rate limits and security headers (issue 7; DESIGN.md section 9).
+"""Sign-in, sessions, CSRF, rate limits and security headers (issue 7; docs/security.md).
 
 `init_security(app)` (called last in `create_app`, after every blueprint is registered) sets up:
 

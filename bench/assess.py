@@ -1,4 +1,4 @@
-"""Benchmark: metadata assessment throughput (DESIGN.md section 8), beside pyshacl on the same records.
+"""Benchmark: metadata assessment throughput, beside pyshacl on the same records.
 
 Generates N catalog records shaped like the demo's (multilingual titles, publishers, 1-3
 distributions, a share of them missing fields), then times `quality.metadata.assess_metadata`

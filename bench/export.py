@@ -4,7 +4,7 @@ Generates a catalog of N datasets (default 100,000, 3 distributions each) in a t
 SQLite database by bulk insert (never committed), then, each in its own subprocess so peak
 memory (VmHWM) is the run's own:
 
-- ours: `/catalog.nt` and `/catalog.ttl` full dumps (`app.export.batches` + `app.export.stream_rdf`),
+- ours: `/catalog.nt` and `/catalog.ttl` full dumps (`catalog_schema.readers` + `app.export.stream_rdf`),
   on the whole catalog and on a 10,000-dataset slice;
 - rdflib: one Graph of the slice (`catalog_to_rdf`) and `serialize` as N-Triples, and as Turtle
   under a time cap (its Turtle writer is quadratic);
@@ -105,11 +105,11 @@ def _peak_mb() -> float:
 def _records(url: str, limit: int | None):
     from itertools import islice
 
-    from app.export import batches
     from catalog_schema import db as dbmod
+    from catalog_schema import readers
 
     session = dbmod.make_sessionmaker(dbmod.make_engine(url))()
-    records = batches.iter_records(session)
+    records = readers.iter_records(session)
     return records if limit is None else islice(records, limit)
 
 

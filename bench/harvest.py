@@ -1,4 +1,4 @@
-"""Benchmark: harvest throughput from a local CKAN-compatible server vs the raw download (DESIGN.md section 8).
+"""Benchmark: harvest throughput from a local CKAN-compatible server vs the raw download.
 
 Generates N CKAN package dicts shaped like the real Birmingham ones (tests/fixtures/real/ckan),
 serves them from a local Action API on 127.0.0.1, then in the same run:

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models of the catalog (DESIGN.md section 3).
+"""SQLAlchemy 2 typed models of the catalog (docs/architecture.md).
 
 Multilingual texts are JSON language maps ({"en": ..., "zh": ...}); lists and
 free-form source fields are JSON too. Every schema change is an Alembic

@@ -3,7 +3,7 @@
 Why the text is prepared in Python: neither backend splits Chinese into words
 (whitespace tokenizers keep a whole sentence as one token; SQLite's trigram
 tokenizer and pg_trgm do not match two-character words such as 交通). So the same
-pure function prepares text for both backends (DESIGN.md section 3):
+pure function prepares text for both backends (docs/architecture.md):
 
 - Latin (and any other space-separated script) words stay whole: NFKC, case-folded,
   Latin diacritics removed, split on anything that is not a letter or digit.

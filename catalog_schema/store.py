@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from catalog_schema.models import (
     DATASET_STATES,
+    Assessment,
     AuditEvent,
     Dataset,
     DatasetSlug,
@@ -30,7 +31,7 @@ from catalog_schema.models import (
 from catalog_schema.record import DATASET_DEFAULTS, Record, content_hash, new_record, pick_text
 
 # record key -> Dataset column, where the names differ.
-_DATASET_COLUMNS = {
+DATASET_COLUMNS = {
     "uri": "uri",
     "identifier": "identifier",
     "title": "title",
@@ -56,7 +57,7 @@ _DATASET_COLUMNS = {
     "flags": "flags",
 }
 
-_DISTRIBUTION_COLUMNS = {
+DISTRIBUTION_COLUMNS = {
     "uri": "uri",
     "title": "title",
     "description": "description",
@@ -251,6 +252,20 @@ def detach_from_source(source: HarvestSource, ds: Dataset) -> None:
     ds.source_id = None
 
 
+def add_assessment(session: Session, ds: Dataset, *, at, doc: dict[str, Any]) -> Assessment:
+    """Keep one assessment document as an Assessment row (history for the trends) and copy its stars and
+    score onto the dataset (facets and sorting)."""
+    row = Assessment(dataset_id=ds.id, assessed_at=at, rule_version=doc["rule_version"], stars=doc["stars"],
+                     score=doc["score"], metadata_points=doc["metadata"]["points"],
+                     metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
+                     data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"],
+                           "metadata": doc["metadata"]},
+                     distributions=doc["distributions"], findings=doc["findings"])
+    session.add(row)
+    ds.stars, ds.score = doc["stars"], doc["score"]
+    return row
+
+
 def find_dataset(session: Session, record: Record, source_id: int | None = None,
                  remote_id: str | None = None) -> Dataset | None:
     if source_id is not None and remote_id is not None:
@@ -292,7 +307,7 @@ def _save_record(session, record, source_id, remote_id, payload, dataset):
                                                            fallback=f"dataset-{ds.id[:8]}")
     if ds.slug != wanted_slug:
         ds.slug = unique_slug(session, Dataset, wanted_slug, exclude_id=ds.id)
-    for key, column in _DATASET_COLUMNS.items():
+    for key, column in DATASET_COLUMNS.items():
         setattr(ds, column, record.get(key))
     ds.publisher = ensure_publisher(session, record.get("publisher"))
     ds.state = record.get("state") or "active"
@@ -326,7 +341,7 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
             row.remote_id = rid if rid != row.id else None
             ds.distributions.append(row)
         row.position = position
-        for key, column in _DISTRIBUTION_COLUMNS.items():
+        for key, column in DISTRIBUTION_COLUMNS.items():
             setattr(row, column, rec.get(key))
         row.remote_id = rid if rid is not None and rid != row.id else row.remote_id
         kept.append(row)
@@ -341,14 +356,14 @@ def to_record(ds: Dataset) -> Record:
     rec["id"] = ds.id
     rec["slug"] = ds.slug
     rec["state"] = ds.state
-    for key, column in _DATASET_COLUMNS.items():
+    for key, column in DATASET_COLUMNS.items():
         value = getattr(ds, column)
         rec[key] = _copy(value) if value is not None else rec[key]
     rec["publisher"] = publisher_to_agent(ds.publisher)
     dists = []
     for row in ds.distributions:
         d: dict[str, Any] = {"id": row.remote_id if row.remote_id else row.id}
-        for key, column in _DISTRIBUTION_COLUMNS.items():
+        for key, column in DISTRIBUTION_COLUMNS.items():
             d[key] = _copy(getattr(row, column))
         d["catalog_id"] = row.id
         dists.append(d)

@@ -2,7 +2,7 @@
 
 Why: ckanapi, CKAN harvesters (ckanext-harvest, our own harvesters.ckan) and the many
 scripts written against CKAN portals must work against this catalog unchanged
-(DESIGN.md section 6). So the envelope, the error `__type`s and status codes, the
+(README.md, "Command line"; docs/api.md). So the envelope, the error `__type`s and status codes, the
 parameter spellings and the package dicts are CKAN 2.10's:
 
     {"help": "<site>/api/3/action/help_show?name=<action>", "success": true, "result": ...}

@@ -34,7 +34,7 @@ from app.api.rest_schemas import SCHEMAS
 from app.assessment import assessment_document, latest_assessment, publisher_table
 from app.services import lifecycle
 from app.services.errors import ServiceError
-from app.usage import record_usage, usage_series
+from app.services.usage import record_usage, usage_series
 from catalog_schema import search as search_mod
 from catalog_schema.models import (
     Assessment,

@@ -1,4 +1,4 @@
-"""opendata user add|grant, opendata token create (DESIGN.md section 6)."""
+"""opendata user add|grant, opendata token create (README.md, "Command line"; docs/api.md)."""
 
 from __future__ import annotations
 

@@ -180,8 +180,8 @@ def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_i
     elif fmt == "datajson":
         write_datajson(records, out, site_url=site_url)
     elif fmt in ("nt", "ttl"):  # streamed dataset by dataset, in constant memory
-        from app.export.batches import iter_records as fast_records
         from app.export.stream_rdf import stream_catalog
+        from catalog_schema.readers import iter_records as fast_records
 
         for chunk in stream_catalog(fast_records(session), fmt, site_url=site_url, catalog_info=info):
             out.write(chunk)

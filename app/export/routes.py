@@ -39,10 +39,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import db_session, setting
-from app.export import badges, batches, dqv, stream_rdf, withdrawn
+from app.export import badges, dqv, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
 from app.services import lifecycle
 from catalog_schema import dcat as dcatmap
+from catalog_schema import readers
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
 from catalog_schema.store import to_record
@@ -117,7 +118,7 @@ def _records_stream(**kw: Any) -> Iterator[Record]:
 
     def gen() -> Iterator[Record]:
         with factory() as session:
-            yield from batches.iter_records(session, **kw)
+            yield from readers.iter_records(session, **kw)
 
     return gen()
 
@@ -200,7 +201,7 @@ def _table_dump(ext: str, since: dt.datetime | None) -> Response:
 
     def write(out) -> None:
         with factory() as session:
-            writer(batches.iter_records(session, modified_since=since), out)
+            writer(readers.iter_records(session, modified_since=since), out)
 
     return Response(_pushed(write), mimetype=_media(ext))
 

@@ -26,21 +26,21 @@ PREVIEW_ROWS = 10
 def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir: str | None = None,
                        max_bytes: int | None = None, now: dt.datetime | None = None) -> tuple[dict, dict]:
     """(assessment document, facts per distribution id) of `ds` as it stands."""
-    from app.assessment import _previous, _store_check, _stored_check, record_pii_facts
+    from app.assessment import previous_evidence, record_pii_facts, store_check, stored_check
     from quality import assess as assess_mod
     from quality.fetch import check_many
 
     now = now or utcnow()
     rows = {row.id: row for row in ds.distributions}
-    linked = [(row.id, row.download_url or row.access_url, _previous(row))
+    linked = [(row.id, row.download_url or row.access_url, previous_evidence(row))
               for row in ds.distributions if not is_upload(row)]
     if linked and http is not None and archive_dir:
         for key, result in check_many(http, linked, archive_dir, max_bytes=max_bytes).items():
-            _store_check(rows[key], result)
+            store_check(rows[key], result)
     record = to_record(ds)
     for dist in record["distributions"]:
         dist["id"] = dist["catalog_id"]
-    checks = {row.id: _stored_check(row) for row in ds.distributions if row.check_status}
+    checks = {row.id: stored_check(row) for row in ds.distributions if row.check_status}
     facts = assess_mod.collect_facts(record, checks)
     record_pii_facts(ds.distributions, facts, now=now)  # what the serving gate reads, before any byte goes out
     doc = assess_mod.assess(record, facts, now=now)

@@ -18,7 +18,7 @@ preview asks `decide` and `preview` the same question. One place therefore keeps
   and every other cell holding personal data masked (``app.export.convert.masked``); an original that
   cannot be masked as it is (an XLSX, a PDF) is withheld under ``redact`` too, pointing at the masked
   conversions;
-- a download is counted once per request (``app.usage.record_usage``), not for HEAD, 304, withheld
+- a download is counted once per request (``app.services.usage.record_usage``), not for HEAD, 304, withheld
   answers or bots;
 - cache validators: the ETag names the archived copy, what was served (variant) and how (action, policy);
   ``If-None-Match`` answers 304.
@@ -357,7 +357,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
                                                             policy=decision.policy))
             return not_found("unreadable", str(exc))
         if count and 200 <= resp.status_code < 300 and _counts(resp):
-            from app.usage import record_usage
+            from app.services.usage import record_usage
 
             record_usage(session, ds.id, "download")
             session.commit()

@@ -297,7 +297,7 @@ def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
 def render_dataset_page(slug: str):
     """The HTML dataset page (called by the export blueprint's `/dataset/<slug>` route)."""
     from app.assessment import assessment_document
-    from app.usage import record_usage
+    from app.services.usage import record_usage
 
     session = db_session()
     ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active")

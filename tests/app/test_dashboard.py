@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from app.assessment import assess_datasets
-from app.usage import record_usage
+from app.services.usage import record_usage
 from catalog_schema import search
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource
 from catalog_schema.record import new_distribution, new_record

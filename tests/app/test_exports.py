@@ -26,9 +26,9 @@ from rdflib.namespace import RDF, SH
 from sqlalchemy import select, update
 
 from app import settings as settings_mod
-from app.export import batches, routes, stream_rdf
+from app.export import routes, stream_rdf
 from catalog_schema import db as dbmod
-from catalog_schema import dcat, search
+from catalog_schema import dcat, readers, search
 from catalog_schema.datajson import validation_errors as pod_errors
 from catalog_schema.models import Assessment, Dataset, HarvestSource
 from catalog_schema.record import new_distribution, new_record, pick_text
@@ -152,7 +152,7 @@ def test_streamed_turtle_and_ntriples_hold_the_same_graph():
 def test_fast_reader_gives_the_records_to_record_gives(demo, session):
     rows = session.scalars(select(Dataset).where(Dataset.state == "active").order_by(Dataset.slug)).all()
     expected = [to_record(ds) for ds in rows]
-    got = list(batches.iter_records(session, batch=4))
+    got = list(readers.iter_records(session, batch=4))
     assert [r["slug"] for r in got] == [r["slug"] for r in expected]
     assert got == expected
     assert sum(len(r["distributions"]) for r in got) >= len(got)

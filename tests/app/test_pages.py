@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.assessment import assess_datasets
 from app.demo import SAMPLES
-from app.usage import record_usage
+from app.services.usage import record_usage
 from catalog_schema import search, vocab
 from catalog_schema.models import Dataset, Publisher, UsageCounter
 from catalog_schema.record import new_distribution, new_record

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 
 from app.api.rest import api
 from app.api.rest_schemas import SCHEMAS
-from app.usage import record_usage, usage_series
+from app.services.usage import record_usage, usage_series
 from catalog_schema import search
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource, UsageCounter
 from catalog_schema.record import new_record

@@ -330,7 +330,7 @@ def test_the_dataset_page_says_why_at_the_top_and_shows_no_personal_data(client,
 
 def test_the_home_page_does_not_promote_it(app, client, world):
     sm = app.extensions["opendata"]["sessionmaker"]
-    from app.usage import record_usage
+    from app.services.usage import record_usage
 
     with sm() as s:
         record_usage(s, world["ids"]["complaints"], "download", n=50)

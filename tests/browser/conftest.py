@@ -43,7 +43,7 @@ def _build(dest: Path) -> None:
     from app.assessment import assess_datasets, run_catalog_checks
     from app.demo import SAMPLES, load_samples, serve_files
     from app.jobs import Runtime
-    from app.usage import record_usage
+    from app.services.usage import record_usage
     from catalog_schema.db import upgrade
     from catalog_schema.models import Dataset
 

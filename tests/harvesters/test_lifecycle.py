@@ -1,4 +1,4 @@
-"""The harvest job rules of DESIGN.md section 4, on real data.json payloads over real HTTP."""
+"""The harvest job rules of docs/harvesting.md, on real data.json payloads over real HTTP."""
 
 from __future__ import annotations
 

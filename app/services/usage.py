@@ -1,4 +1,4 @@
-"""Usage counts: page views, downloads and API calls per dataset per day (DESIGN.md 3, issue 5 item 6).
+"""Usage counts: page views, downloads and API calls per dataset per day (issue 5 item 6).
 
 Why an upsert: many requests for the same dataset on the same day race to create the
 same (dataset, day) row. `INSERT ... ON CONFLICT DO UPDATE SET n = n + 1` is atomic on

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session, aliased
 
 from catalog_schema.models import Dataset, Distribution, Publisher
 from catalog_schema.record import DATASET_DEFAULTS, DISTRIBUTION_DEFAULTS, Record
-from catalog_schema.store import _DATASET_COLUMNS, _DISTRIBUTION_COLUMNS
+from catalog_schema.store import DATASET_COLUMNS, DISTRIBUTION_COLUMNS
 
 _DS = Dataset.__table__
 _DIST = Distribution.__table__
-_DS_COLS = [_DS.c.id, _DS.c.slug, _DS.c.state, _DS.c.publisher_id] + [_DS.c[c] for c in _DATASET_COLUMNS.values()]
-_DIST_COLS = [_DIST.c.id, _DIST.c.dataset_id, _DIST.c.remote_id] + [_DIST.c[c] for c in _DISTRIBUTION_COLUMNS.values()]
-_DS_KEYS = list(_DATASET_COLUMNS)
-_DIST_KEYS = list(_DISTRIBUTION_COLUMNS)
+_DS_COLS = [_DS.c.id, _DS.c.slug, _DS.c.state, _DS.c.publisher_id] + [_DS.c[c] for c in DATASET_COLUMNS.values()]
+_DIST_COLS = [_DIST.c.id, _DIST.c.dataset_id, _DIST.c.remote_id] + [_DIST.c[c] for c in DISTRIBUTION_COLUMNS.values()]
+_DS_KEYS = list(DATASET_COLUMNS)
+_DIST_KEYS = list(DISTRIBUTION_COLUMNS)
 # Keys whose value, when the column is NULL (or absent), is the default (fresh if mutable): to_record's rule.
 _DS_FILL = [(k, v) for k, v in DATASET_DEFAULTS.items()
             if k not in ("id", "slug", "state", "publisher", "distributions") and (v is not None or k not in _DS_KEYS)]

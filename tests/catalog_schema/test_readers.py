@@ -1,12 +1,12 @@
-"""The full dumps' database reader (app.export.batches) on a SQLite catalog: query plans and packed rows."""
+"""The full dumps' database reader (catalog_schema.readers) on a SQLite catalog: query plans and packed rows."""
 
 from __future__ import annotations
 
 from sqlalchemy import event
 
-from app.export import batches
 from bench.export import generate
 from catalog_schema import db as dbmod
+from catalog_schema import readers
 
 
 def test_sqlite_dump_reader_walks_the_slug_index_and_reads_every_dataset_once(tmp_path):
@@ -17,7 +17,7 @@ def test_sqlite_dump_reader_walks_the_slug_index_and_reads_every_dataset_once(tm
     event.listen(engine, "before_cursor_execute",
                  lambda conn, cursor, sql, params, context, many: statements.append((sql, params)))
     with dbmod.make_sessionmaker(engine)() as session:
-        records = list(batches.iter_records(session, batch=1000))
+        records = list(readers.iter_records(session, batch=1000))
     assert [r["slug"] for r in records] == [f"dataset-{i:07d}" for i in range(2500)]
     assert all(len(r["distributions"]) == 2 and r["distributions"][1]["format"] == "XLSX" for r in records)
     assert records[7]["title"] == {"en": "Dataset 7", "zh": "数据集 7"}
