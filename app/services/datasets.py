@@ -129,7 +129,7 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
     for link in links:
         distributions.attach_link(actor, ds, link)
     if publish_now:
-        _publish(actor, ds)
+        _publish(actor, ds, new=True)
     return finish(actor, ds)
 
 
@@ -192,7 +192,7 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
         ds, _ = save_record(session, record)
         session.flush()
         if wanted == "active":
-            _publish(actor, ds, allow_empty=True, action=None)
+            _publish(actor, ds, allow_empty=True, action=None, new=True)
         audit(actor, f"ckan.{action}", ds, None, to_record(ds), **gate_status(ds, actor.check))
         return finish(actor, ds)
     access.ensure_not_harvested(dataset, actor.user)
@@ -213,8 +213,8 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
 # --------------------------------------------------------------------------- lifecycle
 
 
-def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: str | None = "publish.publish"
-             ) -> dict | None:
+def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: str | None = "publish.publish",
+             new: bool = False) -> dict | None:
     if not ds.distributions and not allow_empty:
         raise Conflict("Add at least one file or link before publishing.", code="no-distributions")
     result = None
@@ -222,7 +222,7 @@ def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: st
         result = actor.check = check.prepublication_check(actor.session, ds, **actor.check_kwargs())
         blocking = gate.pii_blocking(ds, result["assessment"])
         if blocking:
-            raise Conflict(gate.blocked_message(blocking), code="pii-blocked",
+            raise Conflict(gate.blocked_message(blocking, new=new), code="pii-blocked",
                            findings=sorted({f["type"] for f in blocking}))
     before = to_record(ds)
     set_lifecycle(ds, "active")
