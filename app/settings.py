@@ -94,6 +94,9 @@ SETTINGS: list[Setting] = [
             "serves the data with every flagged column and every other cell holding personal data masked (an "
             "original that cannot be masked as it is, such as an XLSX or PDF, is still withheld). The "
             "publisher's editors always get the real file.", _pii_policy),
+    Setting("PII_OVERRIDE_SECOND_ADMIN", False, "Two-person rule for personal data: an admin's override of a "
+            "personal-data block takes effect only once a second admin of the publisher (or a sysadmin) confirms "
+            "it, each with a reason; both are in the audit log.", _bool),
     Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),
     Setting("RATELIMIT_STORAGE_URL", "memory://", "Flask-Limiter storage (memory:// or redis://...)."),
     Setting("API_RATE_LIMIT", "600 per minute", "Rate limit of the read API per client address."),

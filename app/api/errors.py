@@ -33,8 +33,8 @@ CODES = {
 }
 
 # Codes of refused changes (app/services/errors.py): why a dataset or a file was not taken.
-PUBLISH_CODES = {"harvested", "pii-blocked", "no-distributions", "rejected-file", "html-not-data", "zip-bomb",
-                 "xml-entities", "empty"}
+PUBLISH_CODES = {"harvested", "pii-blocked", "second-admin-required", "no-distributions", "rejected-file",
+                 "html-not-data", "zip-bomb", "xml-entities", "empty"}
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -746,7 +746,9 @@ def dataset_restore(slug: str):
               response="PublishResult", tag="publishing", methods=("POST",), body={"application/json": "Reason"},
               errors=WRITE_ERRORS, auth=True,
               description="Admins of the publisher and sysadmins only (editors get 403). The reason is kept on "
-                          "the dataset and in the audit log.")
+                          "the dataset and in the audit log. With OPENDATA_PII_OVERRIDE_SECOND_ADMIN on, the first "
+                          "admin's call records a pending override and a second, different admin's call confirms "
+                          "it (the same admin again: 409 'second-admin-required').")
 def dataset_pii_override(slug: str):
     from app.services import gate
 

@@ -54,9 +54,19 @@ def blocked_message(blocking: list[dict], *, new: bool = False) -> str:
             "must override with a reason.")
 
 
+def _second_admin_required(actor) -> bool:
+    settings = actor.runtime.settings if actor.runtime is not None else {}
+    return bool(settings.get("PII_OVERRIDE_SECOND_ADMIN"))
+
+
 @service
 def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
-    """An admin of the publisher (or a sysadmin) lets the files with personal data out, saying why."""
+    """An admin of the publisher (or a sysadmin) lets the files with personal data out, saying why.
+
+    Under the two-person rule (setting PII_OVERRIDE_SECOND_ADMIN) the first admin's override waits, as
+    `pii_override_pending`, for a second, different admin to confirm it with a reason of their own; only
+    then does it cover the files (the same files: a file changed in between needs a new override).
+    Returns the override (`{"pending": true, ...}` while it waits)."""
     from app.services.check import prepublication_check
 
     session, user = actor.session, actor.user
@@ -72,12 +82,30 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
     if not found:
         raise Conflict("No personal data was found: there is nothing to override.")
     hashes = {row.id: row.archive_hash for row in ds.distributions}
-    override = {"by": user.email, "user_id": user.id, "at": utcnow().isoformat(), "reason": reason[:2000],
-                "findings": sorted({f["type"] for f in found}),
-                "files": sorted({hashes[f["distribution"]] for f in found if hashes.get(f.get("distribution"))})}
+    files = sorted({hashes[f["distribution"]] for f in found if hashes.get(f.get("distribution"))})
+    decision = {"by": user.email, "user_id": user.id, "at": utcnow().isoformat(), "reason": reason[:2000],
+                "findings": sorted({f["type"] for f in found}), "files": files}
+    publishing = dict((ds.extras or {}).get("publishing") or {})
+    pending = publishing.get("pii_override_pending")
     before = to_record(ds)
-    set_extras(ds, "publishing", {**((ds.extras or {}).get("publishing") or {}), "pii_override": override})
-    audit(actor, "publish.pii_override", ds, before, to_record(ds), reason=override["reason"],
-          findings=override["findings"])
+    if _second_admin_required(actor):
+        if not pending or pending.get("files") != files:
+            publishing["pii_override_pending"] = decision
+            set_extras(ds, "publishing", publishing)
+            audit(actor, "publish.pii_override_requested", ds, before, to_record(ds), reason=decision["reason"],
+                  findings=decision["findings"])
+            session.commit()
+            return {**decision, "pending": True}
+        if pending.get("user_id") == user.id:
+            raise Conflict("The two-person rule is on: a second admin of the publisher must confirm this override.",
+                           code="second-admin-required")
+        decision = {**pending, "confirmed_by": user.email, "confirmed_user_id": user.id,
+                    "confirmed_at": decision["at"], "confirm_reason": decision["reason"]}
+    publishing.pop("pii_override_pending", None)
+    publishing["pii_override"] = decision
+    set_extras(ds, "publishing", publishing)
+    audit(actor, "publish.pii_override", ds, before, to_record(ds), reason=decision["reason"],
+          findings=decision["findings"], **({"confirmed_by": decision["confirmed_by"]}
+                                            if "confirmed_by" in decision else {}))
     session.commit()
-    return override
+    return decision

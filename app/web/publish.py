@@ -32,6 +32,7 @@ CODE_MESSAGES = {
     "forbidden": _l("You may not change this dataset."),
     "harvested": _l("This dataset is harvested from a source: it is read-only until an admin of the publisher "
                     "detaches it."),
+    "second-admin-required": _l("A second admin of the publisher must confirm this override."),
     "pii-blocked": _l("Personal data was found in a file: remove it, or an admin of the publisher must "
                       "override the block with a reason."),
     "no-distributions": _l("Add at least one file or link before publishing."),
@@ -217,7 +218,8 @@ def change_state(slug: str, action: str):
         elif action == "detach":
             datasets.detach(actor, ds)
         elif action == "override":
-            gate.override_pii(actor, ds, form.get("reason", ""))
+            if gate.override_pii(actor, ds, form.get("reason", "")).get("pending"):
+                action = "override-pending"
         else:
             (datasets.publish if action == "publish" else datasets.restore)(actor, ds)
     except ServiceError as exc:
@@ -228,6 +230,8 @@ def change_state(slug: str, action: str):
                 "restore": _("Restored: the dataset is public again."),
                 "withdraw": _("Withdrawn: the dataset is hidden from search and can be restored."),
                 "override": _("Override recorded in the audit log: the dataset can now be published."),
+                "override-pending": _("Override requested and recorded in the audit log: a second admin of the "
+                                      "publisher must confirm it before the files can be published."),
                 "detach": _("Detached: the harvest source no longer updates this dataset; you can edit it.")}
     flash(messages[action], "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)

@@ -214,3 +214,34 @@ def test_ckan_resource_create_takes_uploads_into_own_datasets_only(app, client, 
     assert snapshot(factory) == before
     check = client.get(f"/api/v1/datasets/{world.draft_a}/check", headers=editor).get_json()
     assert check["preview"][0]["header"][0] == "地区"
+
+
+def test_two_person_rule_for_overrides(app, client, world):
+    """With PII_OVERRIDE_SECOND_ADMIN on, one admin's override waits for a second admin; the same admin
+    cannot confirm it alone, and nothing is published before the second one does."""
+    app.config["OPENDATA"]["PII_OVERRIDE_SECOND_ADMIN"] = True
+    editor = {"Authorization": world.tokens["editor_a"]}
+    admin = {"Authorization": world.tokens["admin_a"]}
+    sysadmin = {"Authorization": world.tokens["sysadmin"]}
+    slug = world.draft_a
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
+    assert up.status_code == 201
+    reason = {"reason": "Office hotline numbers, public by regulation."}
+    first = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json=reason)
+    assert first.status_code == 200
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=editor).get_json()["error"]["code"] == "pii-blocked"
+    alone = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json=reason)
+    assert alone.status_code == 409 and alone.get_json()["error"]["code"] == "second-admin-required"
+    second = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=sysadmin,
+                         json={"reason": "Checked with the data protection officer."})
+    assert second.status_code == 200
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=editor).status_code == 200
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        done = ds.extras["publishing"]["pii_override"]
+        assert done["by"] == world.emails["admin_a"] and done["confirmed_by"] == world.emails["sysadmin"]
+        assert "pii_override_pending" not in ds.extras["publishing"]
+        actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id)
+                                               .order_by(AuditEvent.id))]
+        assert actions[-3:] == ["publish.pii_override_requested", "publish.pii_override", "publish.publish"]
