@@ -415,8 +415,15 @@ def test_ckanapi_cli_search_dump_and_load(live, second_db_url, tmp_path):
     b = Live(second_db_url, tmp_path / "b")
     try:
         token = _user_token(b.sessionmaker, "loader@example.org", sysadmin=True)
-        out = _ckanapi("load", "datasets", "-r", b.url, "-a", token, "-I", str(dump), "-q")
-        assert out.returncode == 0, out.stderr + out.stdout
+        log = tmp_path / "load.log"
+        out = _ckanapi("load", "datasets", "-r", b.url, "-a", token, "-I", str(dump), "-q", "-l", str(log))
+        # the one gate holds for a sysadmin's bulk load too: the hotline table's ID numbers refuse that package
+        # (ckanapi exits 3: some records failed), and every other one loads
+        entries = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+        refused = {lines[e[1] - 1]["name"]: e[4] for e in entries if e[3]}
+        assert out.returncode == 3 and set(refused) == {"citizen-hotline-complaints"}, (out.stderr, refused)
+        assert "pii-id-number" in json.dumps(refused["citizen-hotline-complaints"])
+        expected.pop("citizen-hotline-complaints")
         loaded = RemoteCKAN(b.url).action.package_search(rows=1000)["results"]
         assert sorted(p["name"] for p in loaded) == sorted(expected)
         by_name = {p["name"]: p for p in lines}
@@ -428,9 +435,9 @@ def test_ckanapi_cli_search_dump_and_load(live, second_db_url, tmp_path):
             assert [r["format"] for r in pkg["resources"]] == [r["format"] for r in src["resources"]]
             assert sorted(t["name"] for t in pkg["tags"]) == sorted(t["name"] for t in src["tags"])
             assert pkg.get("license_id") == src.get("license_id")
-        # loading again updates in place: nothing new appears
+        # loading again updates in place: nothing new appears (and the hotline table is refused again)
         out = _ckanapi("load", "datasets", "-r", b.url, "-a", token, "-I", str(dump), "-q")
-        assert out.returncode == 0, out.stderr
+        assert out.returncode == 3, out.stderr
         assert RemoteCKAN(b.url).action.package_search(rows=0)["count"] == len(expected)
         # without a token nothing loads
         with b.sessionmaker() as s:
