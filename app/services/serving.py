@@ -251,8 +251,8 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
                                         labels={k: v[0 if lang == "en" else 1] for k, v in KIND_LABELS.items()}),
                         mimetype="text/html")
     resp.status_code = 451
-    blocker = who.get("publisher", {}).get("page") or site_url() + "/"
-    resp.headers["Link"] = f'<{blocker}>; rel="blocked-by"'
+    # RFC 7725: blocked-by names who implements the block (this portal); whom to ask is in the body
+    resp.headers["Link"] = f'<{site_url()}/>; rel="blocked-by"'
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["Vary"] = "Accept"
     resp.headers[GATE_HEADER] = "withhold"
