@@ -1,6 +1,6 @@
 """Evidence from the web: check each distribution's URL and keep a capped copy (the archive).
 
-The HTTP session is an argument (the app builds it with harvesters/http.py), so this
+The HTTP session is an argument (the app builds it with plumbing/http.py), so this
 module has no network of its own and is tested against local servers.
 
 - A conditional GET (If-None-Match / If-Modified-Since from the last check) skips the

@@ -585,8 +585,13 @@ def _classify(exc: requests.RequestException, url: str, timeout: float) -> tuple
 class GuardedSession:
     """The guarded outbound session. Thread-safe: one instance may serve a thread pool."""
 
-    def __init__(self, config: HttpConfig):
+    def __init__(self, config: HttpConfig, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        """`clock` and `sleep` are the session's only sense of time (waits for retries, Retry-After and
+        politeness; deadlines and `elapsed`): tests hand in their own to count the waits."""
         self.config = config
+        self._clock = clock
+        self._sleep = sleep
         self._allow = AllowList.parse(config.allow_hosts)
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies or .netrc from the environment
@@ -619,7 +624,7 @@ class GuardedSession:
         if not stream:
             return self.fetch(url, headers=headers, params=params, max_bytes=max_bytes,
                               allow_truncated=allow_truncated)
-        start = time.monotonic()
+        start = self._clock()
         url = _prepare_url(url, params)
         resp, final_url, hops = self._open("GET", url, headers, start)
         state = _ReadState()
@@ -667,7 +672,7 @@ class GuardedSession:
         method = method.upper()
         if method not in ("GET", "HEAD"):
             raise ValueError(f"method {method} is not supported: the platform only reads (GET, HEAD)")
-        start = time.monotonic()
+        start = self._clock()
         url = _prepare_url(url, params)
         resp, final_url, hops = self._open(method, url, headers, start)
         state = _ReadState()
@@ -677,7 +682,7 @@ class GuardedSession:
                 sink(chunk)
         return FetchResult(url=url, final_url=final_url, status=resp.status_code, headers=resp.headers,
                            content=b"".join(parts) if parts is not None else b"", truncated=state.truncated,
-                           elapsed=time.monotonic() - start, redirects=hops, size=state.size)
+                           elapsed=self._clock() - start, redirects=hops, size=state.size)
 
     def _open(self, method: str, url: str, headers: dict[str, str] | None,
               start: float) -> tuple[requests.Response, str, list[Hop]]:
@@ -868,22 +873,22 @@ class GuardedSession:
         if delay <= 0:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             turn = max(now, self._next_turn.get(host, now))
             self._next_turn[host] = turn + delay
         if turn > now:
-            time.sleep(turn - now)
+            self._sleep(turn - now)
 
     def _pause(self, seconds: float, start: float) -> None:
         total = self.config.total_timeout
         if total is not None:
-            seconds = min(seconds, max(0.0, start + total - time.monotonic()))
+            seconds = min(seconds, max(0.0, start + total - self._clock()))
         if seconds > 0:
-            time.sleep(seconds)
+            self._sleep(seconds)
 
     def _check_deadline(self, url: str, start: float) -> None:
         total = self.config.total_timeout
-        if total is not None and time.monotonic() - start > total:
+        if total is not None and self._clock() - start > total:
             raise HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up")
 
 
