@@ -22,11 +22,14 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from plumbing.archive import ArchiveWriter
-from plumbing.http import GuardedSession, HttpError
+from plumbing.http_errors import HttpError
+
+if TYPE_CHECKING:  # the session module loads requests; checking links here only needs its errors
+    from plumbing.http import GuardedSession
 
 
 @dataclass

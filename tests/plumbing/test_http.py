@@ -25,12 +25,11 @@ from plumbing.http import (
     AllowList,
     GuardedSession,
     HttpConfig,
-    HttpError,
-    InvalidJson,
     StreamingResponse,
     blocked_reason,
     parse_json,
 )
+from plumbing.http_errors import HttpError, InvalidJson
 from tests.support.httpserver import LocalServer, Request
 
 
