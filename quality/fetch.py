@@ -111,6 +111,8 @@ def check_url(http: GuardedSession, url: str | None, archive_dir: str | Path, *,
         except HttpError as exc:  # a broken link, told in the session's words
             return _failed(CheckResult(url, "broken", now, http_status=exc.status, error=str(exc),
                                        error_kind=exc.kind), previous)
+        except Exception as exc:  # noqa: BLE001 - a failure the session did not type is still a broken link
+            return _failed(CheckResult(url, "broken", now, error=str(exc), error_kind="error"), previous)
         writer.close()
         hdrs = {k.lower(): v for k, v in (result.headers or {}).items()}
         base = CheckResult(url, "ok", now, final_url=result.final_url, http_status=result.status,
