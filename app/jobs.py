@@ -31,7 +31,7 @@ class Runtime:
 
     def http(self):
         if self._http is None:
-            from harvesters.http import GuardedSession
+            from plumbing.http import GuardedSession
 
             self._http = GuardedSession.from_settings(self.settings)
         return self._http

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import os
 import random
@@ -54,6 +53,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+
+from plumbing.archive import archive
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A PostgreSQL database to connect to while creating and dropping the benchmark's own database.
@@ -107,15 +108,9 @@ def drop_database(name: str, admin_url: str | None = None) -> None:
 
 def archive_file(src: Path, archive_dir: Path) -> tuple[str, str, int]:
     """Copy a file into the archive as quality.fetch stores a download; returns (path, sha256, size)."""
-    data = src.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    final = archive_dir / digest[:2] / digest
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if not final.exists():
-        tmp = final.with_name(final.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, final)
-    return str(final), digest, len(data)
+    with src.open("rb") as fh:
+        stored = archive(fh, archive_dir)
+    return stored.path, stored.sha256, stored.size
 
 
 def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18) -> dict:

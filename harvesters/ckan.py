@@ -16,6 +16,7 @@ from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.reading import is_remote, read
+from plumbing.http_errors import HttpError
 
 PAGE_SIZE = 100
 MAX_PAGES = 100_000
@@ -48,11 +49,11 @@ class GuardedRequests:
     def _call(self, url, headers):
         try:
             result = self.http.fetch(url, headers=headers)
+        except HttpError as exc:
+            if exc.status and exc.body:
+                return _Response(exc.status, exc.body.decode("utf-8", "replace"))
+            raise HarvestError(f"{url}: {exc}") from exc
         except Exception as exc:
-            status = getattr(exc, "status", None)
-            body = getattr(exc, "body", None)
-            if status and body:
-                return _Response(status, body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
             raise HarvestError(f"{url}: {exc}") from exc
         return _Response(result.status, result.content.decode("utf-8", "replace"))
 

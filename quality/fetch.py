@@ -1,6 +1,6 @@
 """Evidence from the web: check each distribution's URL and keep a capped copy (the archive).
 
-The HTTP session is an argument (the app builds it with harvesters/http.py), so this
+The HTTP session is an argument (the app builds it with plumbing/http.py), so this
 module has no network of its own and is tested against local servers.
 
 - A conditional GET (If-None-Match / If-Modified-Since from the last check) skips the
@@ -17,16 +17,19 @@ module has no network of its own and is tested against local servers.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from plumbing.archive import ArchiveWriter
+from plumbing.http_errors import HttpError
+
+if TYPE_CHECKING:  # the session module loads requests; checking links here only needs its errors
+    from plumbing.http import GuardedSession
 
 
 @dataclass
@@ -75,23 +78,11 @@ class CheckResult:
         return out
 
 
-class _HashingWriter:
-    def __init__(self, fh):
-        self.fh = fh
-        self.hash = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.hash.update(data)
-        self.size += len(data)
-        return self.fh.write(data)
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def check_url(http, url: str | None, archive_dir: str | Path, *, previous: Previous | None = None,
+def check_url(http: GuardedSession, url: str | None, archive_dir: str | Path, *, previous: Previous | None = None,
               max_bytes: int | None = None) -> CheckResult:
     """Check one URL and archive its body. Never raises for a bad URL or a bad server."""
     previous = previous or Previous()
@@ -107,23 +98,22 @@ def check_url(http, url: str | None, archive_dir: str | Path, *, previous: Previ
     if have_copy and previous.last_modified:
         headers["If-Modified-Since"] = previous.last_modified
     try:
-        tmp_dir = archive / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="dl-")
+        writer = ArchiveWriter(archive, prefix="dl-")
     except OSError as exc:
         return _failed(CheckResult(url, "error", now, error=f"archive not writable: {exc.strerror or exc}",
                                    error_kind="archive"), previous)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            writer = _HashingWriter(fh)
-            try:
-                result = http.stream_to(url, writer, max_bytes=max_bytes, headers=headers, allow_truncated=True)
-            except OSError as exc:  # the disk, not the web
-                return _failed(CheckResult(url, "error", now, error=f"could not store the file: "
-                                           f"{exc.strerror or exc}", error_kind="archive"), previous)
-            except Exception as exc:  # HttpError: a broken link, told in the session's words
-                return _failed(CheckResult(url, "broken", now, http_status=getattr(exc, "status", None),
-                                           error=str(exc), error_kind=getattr(exc, "kind", "error")), previous)
+        try:
+            result = http.stream_to(url, writer, max_bytes=max_bytes, headers=headers, allow_truncated=True)
+        except OSError as exc:  # the disk, not the web
+            return _failed(CheckResult(url, "error", now, error=f"could not store the file: "
+                                       f"{exc.strerror or exc}", error_kind="archive"), previous)
+        except HttpError as exc:  # a broken link, told in the session's words
+            return _failed(CheckResult(url, "broken", now, http_status=exc.status, error=str(exc),
+                                       error_kind=exc.kind), previous)
+        except Exception as exc:  # noqa: BLE001 - a failure the session did not type is still a broken link
+            return _failed(CheckResult(url, "broken", now, error=str(exc), error_kind="error"), previous)
+        writer.close()
         hdrs = {k.lower(): v for k, v in (result.headers or {}).items()}
         base = CheckResult(url, "ok", now, final_url=result.final_url, http_status=result.status,
                            media_type=hdrs.get("content-type"), etag=hdrs.get("etag"),
@@ -136,19 +126,14 @@ def check_url(http, url: str | None, archive_dir: str | Path, *, previous: Previ
             base.etag = base.etag or previous.etag
             base.last_modified = base.last_modified or previous.last_modified
             return base
-        digest = writer.hash.hexdigest()
-        final = archive / digest[:2] / digest
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_name, final)
-        tmp_name = None
-        base.sha256, base.size, base.path = digest, writer.size, str(final)
+        stored = writer.commit()
+        base.sha256, base.size, base.path = stored.sha256, stored.size, stored.path
         return base
     except OSError as exc:
         return _failed(CheckResult(url, "error", now, error=f"could not store the file: {exc.strerror or exc}",
                                    error_kind="archive"), previous)
     finally:
-        if tmp_name and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        writer.discard()
 
 
 def _failed(result: CheckResult, previous: Previous) -> CheckResult:
@@ -158,8 +143,9 @@ def _failed(result: CheckResult, previous: Previous) -> CheckResult:
     return result
 
 
-def check_many(http, items: Iterable[tuple[str, str | None, Previous | None]], archive_dir: str | Path, *,
-               max_bytes: int | None = None, workers: int = 8) -> dict[str, CheckResult]:
+def check_many(http: GuardedSession, items: Iterable[tuple[str, str | None, Previous | None]],
+               archive_dir: str | Path, *, max_bytes: int | None = None,
+               workers: int = 8) -> dict[str, CheckResult]:
     """Check many (key, url, previous) at once: hosts in parallel, each host's URLs in turn."""
     by_host: dict[str, list[tuple[str, str | None, Previous | None]]] = defaultdict(list)
     for key, url, prev in items:

@@ -130,7 +130,7 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
     now = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory() as tmp:
         if remote:
-            from harvesters.http import GuardedSession
+            from plumbing.http import GuardedSession
 
             with GuardedSession.from_settings(settings) as http:
                 check = check_url(http, path_or_url, tmp, max_bytes=settings["MAX_DOWNLOAD_BYTES"])

@@ -6,10 +6,8 @@ never becomes a path.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ from werkzeug.utils import secure_filename
 
 from app.services.errors import UploadRejected
 from catalog_schema import vocab
+from plumbing.archive import ArchiveTooLarge, ArchiveWriter
+from plumbing.bombs import archive_bomb
 
 CHUNK = 64 * 1024
 SNIFF_BYTES = 4 * 1024 * 1024  # as quality.assess reads an archived copy
@@ -60,8 +60,6 @@ class StoredFile:
 def _zip_bomb(path: str) -> dict | None:
     """The sniffer's bomb rule applied to the whole central directory (it sees only the first 4 MB of a
     file, and a big archive keeps its directory at the end)."""
-    from quality import sniff
-
     if not zipfile.is_zipfile(path):
         return None
     try:
@@ -69,15 +67,7 @@ def _zip_bomb(path: str) -> dict | None:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, RuntimeError):
         return None
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos)
-    for i in infos:
-        ratio = i.file_size / max(i.compress_size, 1)
-        if i.file_size >= sniff.BOMB_MIN_BYTES and ratio >= sniff.BOMB_RATIO:
-            return {"member": i.filename, "uncompressed": i.file_size, "compressed": i.compress_size}
-    if total >= sniff.BOMB_TOTAL_BYTES:
-        return {"member": f"(all {len(infos)} members)", "uncompressed": total, "compressed": packed}
-    return None
+    return archive_bomb((i.filename, i.file_size, i.compress_size) for i in infos)
 
 
 def _office_entities(path: str) -> str | None:
@@ -108,39 +98,22 @@ def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.P
     if declared_length is not None and declared_length > max_bytes:
         raise UploadRejected(f"The file is {declared_length:,} bytes; uploads are limited to {max_bytes:,} bytes.",
                              code="too-large", status=413)
-    archive = Path(archive_dir).resolve()
-    tmp_dir = archive / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="up-")
-    keep = False
-    try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise UploadRejected(f"The file is larger than the upload limit of {max_bytes:,} bytes.",
-                                         code="too-large", status=413)
-                digest.update(chunk)
-                out.write(chunk)
-        if size == 0:
+    with ArchiveWriter(Path(archive_dir).resolve(), max_bytes=max_bytes, prefix="up-") as writer:
+        try:
+            while chunk := stream.read(CHUNK):
+                writer.write(chunk)
+        except ArchiveTooLarge:
+            raise UploadRejected(f"The file is larger than the upload limit of {max_bytes:,} bytes.",
+                                 code="too-large", status=413) from None
+        writer.close()
+        if writer.size == 0:
             raise UploadRejected("The file is empty.", code="empty")
-        with open(tmp_name, "rb") as fh:
+        with open(writer.tmp_path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
         sniffed = sniff.sniff(head, filename=name)
-        _vet(sniffed, name, tmp_name)
-        sha = digest.hexdigest()
-        final = archive / sha[:2] / sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_name, final)
-        keep = True
-        return StoredFile(str(final), sha, size, name, sniffed)
-    finally:
-        if not keep and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        _vet(sniffed, name, writer.tmp_path)
+        stored = writer.commit()
+        return StoredFile(stored.path, stored.sha256, stored.size, name, sniffed)
 
 
 def _vet(sniffed, name: str, path: str) -> None:

@@ -20,9 +20,6 @@ from quality.sniff.detect import sniff
 from quality.sniff.encoding import detect_encoding
 from quality.sniff.model import (
     ARCHIVE_READ_BUDGET,
-    BOMB_MIN_BYTES,
-    BOMB_RATIO,
-    BOMB_TOTAL_BYTES,
     HEAD_BYTES,
     JSON_PARSE_CAP,
     MAX_DEPTH,
@@ -35,7 +32,7 @@ from quality.sniff.model import (
 )
 
 __all__ = [
-    "ARCHIVE_READ_BUDGET", "BOMB_MIN_BYTES", "BOMB_RATIO", "BOMB_TOTAL_BYTES", "HEAD_BYTES", "JSON_PARSE_CAP",
+    "ARCHIVE_READ_BUDGET", "HEAD_BYTES", "JSON_PARSE_CAP",
     "MAX_DEPTH", "MAX_LISTED_MEMBERS", "MAX_SNIFFED_MEMBERS", "MEMBER_READ_BYTES", "NESTED_ARCHIVE_CAP",
     "TABLE_SAMPLE_ROWS", "Sniffed", "detect_encoding", "sniff",
 ]

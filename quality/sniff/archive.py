@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog_schema import vocab
+from plumbing.bombs import member_bomb, total_bomb
 from quality.sniff.model import (
     ARCHIVE_READ_BUDGET,
-    BOMB_MIN_BYTES,
-    BOMB_RATIO,
-    BOMB_TOTAL_BYTES,
     MAX_DEPTH,
     MAX_LISTED_MEMBERS,
     MAX_SNIFFED_MEMBERS,
@@ -43,16 +41,6 @@ def _is_junk(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     return name.endswith("/") or name.startswith("__MACOSX/") or base.startswith("._") or base in (
         ".DS_Store", "Thumbs.db", "desktop.ini")
-
-
-def _bomb(member: _Member) -> dict[str, Any] | None:
-    if member.size is None or member.compressed is None:
-        return None
-    ratio = member.size / max(member.compressed, 1)
-    if member.size >= BOMB_MIN_BYTES and ratio >= BOMB_RATIO:
-        return {"member": member.name, "uncompressed": member.size, "compressed": member.compressed,
-                "ratio": round(ratio)}
-    return None
 
 
 def _zip_members_central(data: bytes) -> tuple[list[_Member], int]:
@@ -198,7 +186,7 @@ def _archive_result(fmt: str, members: list[_Member], count: int, truncated: boo
         if _is_junk(member.name):
             continue
         row: dict[str, Any] = {"name": member.name, "size": member.size}
-        bomb = _bomb(member)
+        bomb = member_bomb(member.name, member.size, member.compressed)
         if bomb is not None:
             details.setdefault("bomb", bomb)
             row["bomb"] = True
@@ -219,10 +207,10 @@ def _archive_result(fmt: str, members: list[_Member], count: int, truncated: boo
     details["members"] = listed
     declared_total = sum(m.size or 0 for m in members)
     compressed_total = sum(m.compressed or 0 for m in members)
-    if "bomb" not in details and declared_total >= BOMB_TOTAL_BYTES:
+    whole = total_bomb(count, declared_total, compressed_total)
+    if "bomb" not in details and whole is not None:
         # many members each modest, together absurd: the archive as a whole is the bomb
-        details["bomb"] = {"member": f"(all {count} members)", "uncompressed": declared_total,
-                           "compressed": compressed_total, "ratio": round(declared_total / max(compressed_total, 1))}
+        details["bomb"] = whole
     if best is None:
         return result(fmt, 0.95, **details)
     details["inner"] = best[2]
@@ -268,10 +256,9 @@ def sniff_gzip(data: bytes, filename: str | None, depth: int) -> Sniffed:
         name = base[:-3] if base.lower().endswith(".gz") else base[:-4] + ".tar"
     if len(data) >= 18:
         isize = struct.unpack_from("<I", data, len(data) - 4)[0]
-        ratio = isize / len(data)
-        if isize >= BOMB_MIN_BYTES and ratio >= BOMB_RATIO:
-            details["bomb"] = {"member": name or "(gzip)", "uncompressed": isize, "compressed": len(data),
-                               "ratio": round(ratio)}
+        bomb = member_bomb(name or "(gzip)", isize, len(data))
+        if bomb is not None:
+            details["bomb"] = bomb
     if not head or depth >= MAX_DEPTH:
         return result("GZIP", 0.95, inner_name=name, **details)
     if len(head) >= 512 and head[257:262] == b"ustar":

@@ -28,15 +28,6 @@ NESTED_ARCHIVE_CAP = 8 * 1024 * 1024  # a nested archive is opened whole only be
 MAX_DEPTH = 2  # archives inside archives inside archives are not opened
 
 
-BOMB_RATIO = 100  # compression ratio above which a large member is treated as a bomb
-
-
-BOMB_MIN_BYTES = 100 * 1024 * 1024  # ... when it also claims at least this many bytes
-
-
-BOMB_TOTAL_BYTES = 8 * 1024 ** 3  # members together claiming this much are a bomb whatever their ratios
-
-
 JSON_PARSE_CAP = 4 * 1024 * 1024  # whole-document JSON parse only below this size
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harvesters.http import GuardedSession, HttpConfig
+from plumbing.http import GuardedSession, HttpConfig
 from quality.fetch import Previous, check_many, check_url
 
 

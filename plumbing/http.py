@@ -21,7 +21,7 @@ distributions through it (it receives a session as an argument; `app` builds it 
 * a size cap on every body, counted on the decoded bytes (a gzip bomb stops at the cap too);
 * a clear User-Agent.
 
-Errors are `HttpError` with a `kind` slug (see `KINDS`) and a message an agency can act on.
+Errors are `HttpError` with a `kind` slug (see `KINDS` in plumbing/http_errors.py) and a message an agency can act on.
 A session is meant to live for one run (one harvest job, one assessment batch): the circuit
 breaker remembers dead hosts for the life of the session.
 """
@@ -60,10 +60,9 @@ from urllib3.exceptions import (
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util.connection import allowed_gai_family
 
-DEFAULT_USER_AGENT = "opendata-platform/0.1 (+https://github.com/opendata-platform)"
+from plumbing.http_errors import HttpError, InvalidJson
 
-KINDS = ("ssrf-blocked", "timeout", "connection", "dns", "too-large", "http-status", "redirect-loop",
-         "circuit-open", "invalid-url")
+DEFAULT_USER_AGENT = "opendata-platform/0.1 (+https://github.com/opendata-platform)"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -72,51 +71,6 @@ _CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 _CHUNK = 64 * 1024
 # How much of an error page is kept on the HttpError (CKAN explains its 4xx in a JSON body).
 _ERROR_BODY_BYTES = 64 * 1024
-
-
-class HttpError(Exception):
-    """An outbound request that did not give a usable answer.
-
-    `kind` is one of KINDS; `status` is the HTTP status when there was one; `body` holds the
-    start of the error page for "http-status" (APIs explain their errors there); `retryable`
-    says whether trying the same URL later may help.
-    """
-
-    def __init__(self, kind: str, url: str, message: str, *, status: int | None = None,
-                 body: bytes | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.kind = kind
-        self.url = url
-        self.status = status
-        self.body = body
-        self.retryable = retryable
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        """The error as data, for a harvest error row or a link-check finding."""
-        return {"kind": self.kind, "url": self.url, "status": self.status, "message": self.message}
-
-    def __reduce__(self):
-        # Exceptions pickle through their args (the message only here); Celery and process
-        # pools need the whole error back, so rebuild from the attributes.
-        return _rebuild_error, (type(self), dict(self.__dict__))
-
-
-def _rebuild_error(cls: type[HttpError], state: dict[str, Any]) -> HttpError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, state.get("message", ""))
-    error.__dict__.update(state)
-    return error
-
-
-class InvalidJson(HttpError, ValueError):
-    """The answer arrived but is not JSON we accept (syntax, encoding or nesting depth)."""
-
-    def __init__(self, url: str, message: str):
-        super().__init__("invalid-json", url, message)
 
 
 class Hop(NamedTuple):
@@ -585,8 +539,13 @@ def _classify(exc: requests.RequestException, url: str, timeout: float) -> tuple
 class GuardedSession:
     """The guarded outbound session. Thread-safe: one instance may serve a thread pool."""
 
-    def __init__(self, config: HttpConfig):
+    def __init__(self, config: HttpConfig, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        """`clock` and `sleep` are the session's only sense of time (waits for retries, Retry-After and
+        politeness; deadlines and `elapsed`): tests hand in their own to count the waits."""
         self.config = config
+        self._clock = clock
+        self._sleep = sleep
         self._allow = AllowList.parse(config.allow_hosts)
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies or .netrc from the environment
@@ -619,7 +578,7 @@ class GuardedSession:
         if not stream:
             return self.fetch(url, headers=headers, params=params, max_bytes=max_bytes,
                               allow_truncated=allow_truncated)
-        start = time.monotonic()
+        start = self._clock()
         url = _prepare_url(url, params)
         resp, final_url, hops = self._open("GET", url, headers, start)
         state = _ReadState()
@@ -667,7 +626,7 @@ class GuardedSession:
         method = method.upper()
         if method not in ("GET", "HEAD"):
             raise ValueError(f"method {method} is not supported: the platform only reads (GET, HEAD)")
-        start = time.monotonic()
+        start = self._clock()
         url = _prepare_url(url, params)
         resp, final_url, hops = self._open(method, url, headers, start)
         state = _ReadState()
@@ -677,7 +636,7 @@ class GuardedSession:
                 sink(chunk)
         return FetchResult(url=url, final_url=final_url, status=resp.status_code, headers=resp.headers,
                            content=b"".join(parts) if parts is not None else b"", truncated=state.truncated,
-                           elapsed=time.monotonic() - start, redirects=hops, size=state.size)
+                           elapsed=self._clock() - start, redirects=hops, size=state.size)
 
     def _open(self, method: str, url: str, headers: dict[str, str] | None,
               start: float) -> tuple[requests.Response, str, list[Hop]]:
@@ -868,22 +827,22 @@ class GuardedSession:
         if delay <= 0:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             turn = max(now, self._next_turn.get(host, now))
             self._next_turn[host] = turn + delay
         if turn > now:
-            time.sleep(turn - now)
+            self._sleep(turn - now)
 
     def _pause(self, seconds: float, start: float) -> None:
         total = self.config.total_timeout
         if total is not None:
-            seconds = min(seconds, max(0.0, start + total - time.monotonic()))
+            seconds = min(seconds, max(0.0, start + total - self._clock()))
         if seconds > 0:
-            time.sleep(seconds)
+            self._sleep(seconds)
 
     def _check_deadline(self, url: str, start: float) -> None:
         total = self.config.total_timeout
-        if total is not None and time.monotonic() - start > total:
+        if total is not None and self._clock() - start > total:
             raise HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up")
 
 

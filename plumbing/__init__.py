@@ -1,0 +1,9 @@
+"""Plumbing one floor down: what every layer needs and none owns.
+
+- `plumbing.http`: the guarded outbound HTTP session (SSRF guard, timeouts, retries, size caps,
+  circuit breaker); `plumbing.http_errors` its typed errors (`HttpError` with a `kind`).
+- `plumbing.archive`: the content-addressed archive writer (stream, cap, sha256, archive/ab/abcdef...).
+- `plumbing.bombs`: the zip-bomb rule (ratio and size limits) the sniffer and the upload vetting share.
+
+This package imports nothing of ours; catalog_schema, harvesters, quality and app may all import it.
+"""

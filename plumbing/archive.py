@@ -1,0 +1,106 @@
+"""The content-addressed archive: a file is stored once, at archive/ab/abcdef... (its sha256).
+
+Bytes stream into a temporary file under archive/tmp, hashed and counted on the way and capped while
+they stream; only a complete file is moved to its address (an atomic rename on the same disk), so a
+reader never sees half a file and the same file written twice is stored once. A refused or failed
+write leaves nothing behind.
+
+`ArchiveWriter` is for callers that are handed a sink (the HTTP session writes into it) or that look at
+the file before keeping it (upload vetting); `archive` stores a byte iterator or a file object at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Archived:
+    path: str
+    sha256: str
+    size: int
+
+
+class ArchiveTooLarge(Exception):
+    """More bytes arrived than the cap allows; nothing of them is kept."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(f"more than the {max_bytes}-byte limit")
+        self.max_bytes = max_bytes
+
+
+def address(archive_dir: str | os.PathLike, sha256: str) -> Path:
+    """Where a file with this sha256 lives in the archive."""
+    return Path(archive_dir) / sha256[:2] / sha256
+
+
+class ArchiveWriter:
+    """A file on its way into the archive: `write` chunks, then `commit` (or leave the block: discarded).
+
+    Opening it creates archive/tmp and the temporary file (OSError when the archive is not writable);
+    `write` raises ArchiveTooLarge before writing a chunk that would pass `max_bytes`."""
+
+    def __init__(self, archive_dir: str | os.PathLike, *, max_bytes: int | None = None, prefix: str = "tmp-"):
+        self.archive_dir = Path(archive_dir)
+        self.max_bytes = max_bytes
+        tmp_dir = self.archive_dir / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp_path = tempfile.mkstemp(dir=tmp_dir, prefix=prefix)
+        self._fh = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self._done = False
+
+    def write(self, data: bytes) -> int:
+        if self.max_bytes is not None and self.size + len(data) > self.max_bytes:
+            raise ArchiveTooLarge(self.max_bytes)
+        self._hash.update(data)
+        self.size += len(data)
+        return self._fh.write(data)
+
+    def close(self) -> None:
+        """Finish writing (the temporary file can then be read at `tmp_path`); commit or discard follows."""
+        self._fh.close()
+
+    def commit(self) -> Archived:
+        """Move the complete file to its address and say where it is."""
+        self._fh.close()
+        digest = self._hash.hexdigest()
+        final = address(self.archive_dir, digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.tmp_path, final)
+        self._done = True
+        return Archived(str(final), digest, self.size)
+
+    def discard(self) -> None:
+        self._fh.close()
+        if not self._done and os.path.exists(self.tmp_path):
+            os.unlink(self.tmp_path)
+        self._done = True
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
+
+
+def archive(source: Iterable[bytes] | IO[bytes], archive_dir: str | os.PathLike, *,
+            max_bytes: int | None = None) -> Archived:
+    """Stream a byte iterator or a binary file object into the archive; ArchiveTooLarge past `max_bytes`."""
+    with ArchiveWriter(archive_dir, max_bytes=max_bytes) as writer:
+        if hasattr(source, "read"):
+            while chunk := source.read(CHUNK):
+                writer.write(chunk)
+        else:
+            for chunk in source:
+                writer.write(chunk)
+        return writer.commit()

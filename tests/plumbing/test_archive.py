@@ -1,0 +1,55 @@
+"""The content-addressed archive writer, on a real directory."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+
+from plumbing.archive import ArchiveTooLarge, ArchiveWriter, address, archive
+
+DATA = "站点,人数\n人民广场,120\n".encode() * 1000
+
+
+def test_a_file_object_lands_at_its_sha256(tmp_path):
+    stored = archive(io.BytesIO(DATA), tmp_path)
+    digest = hashlib.sha256(DATA).hexdigest()
+    assert (stored.sha256, stored.size) == (digest, len(DATA))
+    assert stored.path == str(tmp_path / digest[:2] / digest) == str(address(tmp_path, digest))
+    with open(stored.path, "rb") as fh:
+        assert fh.read() == DATA
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_byte_iterator_and_a_second_copy_are_stored_once(tmp_path):
+    first = archive(iter([DATA[:100], DATA[100:]]), tmp_path)
+    second = archive(io.BytesIO(DATA), tmp_path)
+    assert first == second
+    assert [p.name for p in tmp_path.iterdir() if p.name != "tmp"] == [first.sha256[:2]]
+
+
+def test_the_cap_holds_while_streaming_and_leaves_nothing(tmp_path):
+    with pytest.raises(ArchiveTooLarge) as info:
+        archive(iter([b"x" * 600, b"y" * 600]), tmp_path, max_bytes=1000)
+    assert info.value.max_bytes == 1000
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    exact = archive(iter([b"x" * 600, b"y" * 400]), tmp_path, max_bytes=1000)
+    assert exact.size == 1000
+
+
+def test_a_writer_can_be_read_before_it_is_kept_or_dropped(tmp_path):
+    with ArchiveWriter(tmp_path, prefix="up-") as writer:
+        writer.write(b"a,b\n1,2\n")
+        writer.close()
+        with open(writer.tmp_path, "rb") as fh:
+            assert fh.read() == b"a,b\n1,2\n"
+        assert writer.tmp_path.startswith(str(tmp_path / "tmp" / "up-"))
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # left without commit: discarded
+
+
+def test_an_archive_that_cannot_be_created_is_an_oserror(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"not a folder")
+    with pytest.raises(OSError):
+        ArchiveWriter(blocker)
