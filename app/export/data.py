@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from app import setting
 from app.export import convert
+from app.request_context import setting
 from app.services import serving
 from catalog_schema.models import Dataset, Distribution
 from quality.tabular import TableError

@@ -67,6 +67,7 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
     `pii_override_pending`, for a second, different admin to confirm it with a reason of their own; only
     then does it cover the files (the same files: a file changed in between needs a new override).
     Returns the override (`{"pending": true, ...}` while it waits)."""
+    # app.services.check imports this module
     from app.services.check import prepublication_check
 
     session, user = actor.session, actor.user
