@@ -14,13 +14,12 @@ from app.services.base import service
 from app.services.errors import Conflict, Forbidden, Invalid
 from catalog_schema.models import Dataset, utcnow
 from catalog_schema.store import set_extras, to_record
+from quality.assess import PII_SLUGS
 
 MIN_REASON_CHARS = 10
 
 
 def pii_slugs() -> tuple[str, ...]:
-    from quality.assess import PII_SLUGS
-
     return PII_SLUGS
 
 
