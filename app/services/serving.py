@@ -49,6 +49,7 @@ from app.services.lifecycle import gone_response
 from app.services.usage import record_usage
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
+from quality.tabular import TableError
 
 GATE_HEADER = "X-Data-Gate"
 POLICIES = ("withhold", "redact")
@@ -376,7 +377,6 @@ def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None
     # app.export.data imports this module (see masked_alternatives)
     from app.export import convert
     from app.export.data import is_servable
-    from quality.tabular import TableError
 
     decision = decide(session, ds, dist, user, maskable=True)
     out: dict[str, Any] = {"decision": decision, "header": [], "rows": []}
