@@ -1,8 +1,12 @@
-"""The Flask application factory. Nothing reads configuration at import time."""
+"""The Flask application factory. Nothing reads configuration at import time.
+
+A request's database session and the settings it reads are in app/request_context.py.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from app import settings as settings_mod
@@ -13,8 +17,16 @@ if TYPE_CHECKING:  # Flask and SQLAlchemy load with the app, not with every comm
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings (keys as in app.settings, without prefix)."""
-    from flask import Flask, g
+    # Everything the app needs loads here, not when a command imports `app` (keeps `opendata --help` fast).
+    from flask import Flask, abort, request
 
+    from app import request_context
+    from app.api import register as register_api
+    from app.api.errors import error_response
+    from app.export import register as register_exports
+    from app.i18n import init_app as init_i18n
+    from app.security import init_security
+    from app.web import register as register_web
     from catalog_schema.db import make_engine, make_sessionmaker
 
     values = settings_mod.load()
@@ -32,59 +44,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(values["DATABASE_URL"])
     app.extensions["opendata"] = {"engine": engine, "sessionmaker": make_sessionmaker(engine)}
 
-    @app.teardown_appcontext
-    def _close_session(exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            if exc is not None:
-                session.rollback()
-            session.close()
+    request_context.init_app(app)
 
     @app.before_request
     def _no_nul_in_path():
         # No slug, name or id holds a NUL, and PostgreSQL refuses one in a query (a 500): such a path is not found.
-        from flask import abort, request
-
         if "\x00" in request.path:
             if request.path.startswith("/api/v1/"):
-                from app.api.errors import error_response
-
                 return error_response(404, "not-found", "Not found: no name or id holds a NUL character")
             abort(404)
-
-    from app.api import register as register_api
-    from app.export import register as register_exports
-    from app.i18n import init_app as init_i18n
-    from app.web import register as register_web
 
     init_i18n(app)
     register_web(app)
     register_api(app)
     register_exports(app)
 
-    from app.security import init_security
-
     init_security(app)  # last: it rate-limits the API blueprints registered above
     return app
 
 
 def _ephemeral_secret(app: Flask) -> str:
-    import secrets
-
     app.logger.warning("OPENDATA_SECRET_KEY is not set: using a random key (sessions end on restart)")
     return secrets.token_hex(32)
 
-
-def db_session():
-    """The request's database session (closed at the end of the request)."""
-    from flask import current_app, g
-
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["opendata"]["sessionmaker"]()
-    return g.db_session
-
-
-def setting(name: str) -> Any:
-    from flask import current_app
-
-    return current_app.config["OPENDATA"][name]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from app.assessment import publisher_table
+from app.services.serving import override_covers, personal_columns
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, UsageCounter
 from quality.findings import FINDING_TYPES
 
@@ -160,8 +161,6 @@ def common_findings(session, lang: str = "en", publisher_id: int | None = None) 
 def personal_data(session, publisher_id: int | None = None) -> dict[str, list[str]]:
     """Dataset id -> kinds of personal data its current files hold that no override covers (the serving gate's
     own reading of the facts, app.services.serving), over active datasets."""
-    from app.services.serving import override_covers, personal_columns
-
     stmt = (select(Dataset, Distribution).join(Distribution, Distribution.dataset_id == Dataset.id)
             .where(Dataset.state == "active", Distribution.pii.is_not(None)))
     if publisher_id is not None:

@@ -9,6 +9,8 @@ harvester type) are registered and harvested exactly as a real source would be.
 from __future__ import annotations
 
 import json
+import secrets
+import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
+from app import auth
+from app.jobs import harvest
+from app.services import accounts
 from app.services.sources import put_source
 from catalog_schema.models import Publisher
 from catalog_schema.store import ensure_publisher
@@ -33,8 +39,6 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 class _FilesServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         """Clients hang up (link checkers stop reading at their size cap): not worth a traceback."""
-        import sys
-
         if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
             return
         super().handle_error(request, client_address)
@@ -88,8 +92,6 @@ def register_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> li
 
 def load_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> dict[str, dict]:
     """Register and harvest every sample source; returns each job's summary."""
-    from app.jobs import harvest
-
     return {name: harvest(rt, name, full=True).to_dict() for name in register_samples(rt, samples, port)}
 
 
@@ -101,13 +103,6 @@ def ensure_agency_account(rt, email: str = DEMO_AGENCY_EMAIL, publisher: str = D
                           password: str | None = None) -> str:
     """The demo's example agency officer: admin (so also editor) of one sample publisher. Idempotent:
     the account is created once; its password is set anew on every run and returned, for the terminal."""
-    import secrets
-
-    from werkzeug.security import generate_password_hash
-
-    from app import auth
-    from app.services import accounts
-
     password = password or secrets.token_urlsafe(9)
     with rt.sessionmaker() as session:
         pub = session.scalar(select(Publisher).where(Publisher.slug == publisher))

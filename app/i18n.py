@@ -10,9 +10,12 @@ neither language. Catalog texts are language maps ({"zh": ..., "en": ...}), pick
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale
+
+from app.request_context import setting
 
 LOCALES = ("zh_CN", "en")
 _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh-hans": "zh_CN", "en": "en", "en_us": "en",
@@ -31,8 +34,6 @@ def normalise(value: str | None) -> str | None:
 
 def select_locale() -> str:
     """?lang, then the remembered choice, then Accept-Language, then DEFAULT_LOCALE."""
-    from app import setting
-
     chosen = normalise(request.args.get("lang"))
     if chosen:
         return chosen
@@ -59,8 +60,6 @@ def url_with_lang(lang: str) -> str:
     """This page's URL with `lang` set (the language switch links)."""
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
-    from urllib.parse import urlencode
-
     return request.path + "?" + urlencode(args, doseq=True)
 
 

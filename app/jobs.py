@@ -7,14 +7,21 @@ harvest job re-run after a crash ends with the same catalog.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from app.assessment import assess_datasets, run_catalog_checks
+from catalog_schema import search
 from catalog_schema.db import make_engine, make_sessionmaker
-from catalog_schema.models import HarvestJob, HarvestSource
+from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, HarvestSource, utcnow
+from harvesters import registry
+from harvesters.base import JobSummary, create_job, fail_dead_jobs, run_job, worker_name
+from harvesters.distributed import finish_job, gather_job, import_items
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +50,16 @@ class Runtime:
 
 
 def _index(session, dataset_ids: list[str]) -> None:
-    from catalog_schema import search
-
     search.reindex_dataset_ids(session, dataset_ids)
 
 
 def run_harvest(rt: Runtime, job_id: int, on_record=None):
     """Run harvest job `job_id` to its end and return its summary."""
-    from harvesters import registry
-    from harvesters.base import run_job
-
     with rt.sessionmaker() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
             raise LookupError(f"no harvest job {job_id}")
         if job.status == "finished":  # a redelivered task whose work is done
-            from harvesters.base import JobSummary
-
             return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
                               job.withdrawn, job.errored)
         source_type = job.source.type
@@ -74,8 +74,6 @@ def run_harvest(rt: Runtime, job_id: int, on_record=None):
 
 def changed_by_job(rt: Runtime, job_id: int) -> list[str]:
     """Datasets a harvest job added, updated or restored: what its assessment run must look at."""
-    from catalog_schema.models import HarvestRecord
-
     with rt.sessionmaker() as session:
         ids = session.scalars(select(HarvestRecord.dataset_id).where(
             HarvestRecord.job_id == job_id, HarvestRecord.status.in_(("added", "updated", "restored")),
@@ -85,10 +83,6 @@ def changed_by_job(rt: Runtime, job_id: int) -> list[str]:
 
 def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
     """Create a queued job for a source; returns its id."""
-    import datetime as dt
-
-    from harvesters.base import create_job, fail_dead_jobs
-
     with rt.sessionmaker() as session:
         fail_dead_jobs(session, dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
         source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name))
@@ -119,8 +113,6 @@ def harvest(rt: Runtime, source_name: str, *, full: bool = False, on_record=None
 
 
 def _harvester_cls(rt: Runtime, job_id: int):
-    from harvesters import registry
-
     with rt.sessionmaker() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
@@ -131,9 +123,6 @@ def _harvester_cls(rt: Runtime, job_id: int):
 def gather_on_workers(rt: Runtime, celery, job_id: int) -> dict[str, Any]:
     """The first task of a job on workers: list the source, send a batch task per BATCH records (any
     worker takes them), then the task that closes the job once every batch is in."""
-    from harvesters.base import worker_name
-    from harvesters.distributed import gather_job
-
     cls, status = _harvester_cls(rt, job_id)
     if status in ("finished", "failed"):  # a redelivered task of a closed job
         return {"job_id": job_id, "status": status, "worker": worker_name()}
@@ -150,18 +139,12 @@ def gather_on_workers(rt: Runtime, celery, job_id: int) -> dict[str, Any]:
 
 
 def import_batch(rt: Runtime, job_id: int, items: list[dict]) -> dict[str, Any]:
-    from harvesters.distributed import import_items
-
     cls, _status = _harvester_cls(rt, job_id)
     return import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
 
 
 def finish_on_workers(rt: Runtime, celery, job_id: int, expected: int):
     """Close the job when all its records are in (None: not yet); then queue its assessment."""
-    import datetime as dt
-
-    from harvesters.distributed import finish_job
-
     cls, status = _harvester_cls(rt, job_id)
     summary = finish_job(rt.sessionmaker, job_id, expected, cls, index=_index,
                          dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
@@ -178,8 +161,6 @@ def queue_assess(rt: Runtime, celery, dataset_ids: list[str], *, chunk: int | No
     backend can tell when all chunks are done); returns the AsyncResult, nobody has to wait on it."""
     from celery import chord, group
 
-    from catalog_schema.models import utcnow
-
     chunk = chunk or ASSESS_CHUNK
     run_at = utcnow().isoformat()
     parts = [dataset_ids[i:i + chunk] for i in range(0, len(dataset_ids), chunk)]
@@ -191,12 +172,6 @@ def queue_assess(rt: Runtime, celery, dataset_ids: list[str], *, chunk: int | No
 
 def assess_chunk(rt: Runtime, dataset_ids: list[str], run_at: str | None = None) -> dict[str, Any]:
     """Assess one chunk as of `run_at`; a redelivered chunk skips what that run already assessed."""
-    import datetime as dt
-
-    from app.assessment import assess_datasets
-    from catalog_schema.models import Assessment
-    from harvesters.base import worker_name
-
     now = dt.datetime.fromisoformat(run_at) if run_at else None
     todo = list(dataset_ids)
     if now is not None:
@@ -210,10 +185,6 @@ def assess_chunk(rt: Runtime, dataset_ids: list[str], run_at: str | None = None)
 
 
 def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 0.5):
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    from harvesters.base import JobSummary
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -234,8 +205,6 @@ ASSESS_CHUNK = 50
 def assess(rt: Runtime, dataset_ids: list[str], *, chunk: int = ASSESS_CHUNK, wait_timeout: float = 3600) -> int:
     """Assess datasets in chunks: in-process, or as Celery tasks many workers share (this waits for
     them: call it from a client, not from a task). Returns the count."""
-    from app.assessment import assess_datasets, run_catalog_checks
-
     chunks = [dataset_ids[i:i + chunk] for i in range(0, len(dataset_ids), chunk)]
     if not rt.settings["BROKER_URL"]:
         for part in chunks:
@@ -244,8 +213,6 @@ def assess(rt: Runtime, dataset_ids: list[str], *, chunk: int = ASSESS_CHUNK, wa
         from celery import group
 
         from app.celery_app import make_celery
-        from catalog_schema.models import utcnow
-
         celery = make_celery(rt.settings)
         run_at = utcnow().isoformat()
         tasks = group(celery.signature("opendata.assess", args=[part, run_at]) for part in chunks)

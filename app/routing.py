@@ -19,7 +19,7 @@ ROUTE_KINDS: dict[str, str] = {
     # pages
     "datasets.home": READS,
     "datasets.index": READS,
-    "exports.dataset_page": READS,
+    "datasets.show": READS,  # /dataset/<slug>: the page; other representations are negotiated by app/export/routes.py
     "publishers.index": READS,
     "publishers.show": READS,
     "themes.index": READS,

@@ -44,6 +44,7 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse as parse_limit
 
+from app.request_context import db_session
 from catalog_schema.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -256,8 +257,6 @@ def init_security(app: Flask) -> None:
 
     @login.user_loader
     def _load(user_id: str) -> Account | None:
-        from app import db_session
-
         try:
             user = db_session().get(User, int(user_id))
         except (TypeError, ValueError):

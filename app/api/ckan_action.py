@@ -35,7 +35,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import auth
 from app.api import ckan_query
-from app.services import lifecycle
+from app.request_context import db_session
+from app.services import access, datasets, distributions, lifecycle
+from app.services.context import Actor, Runtime
+from app.services.errors import ServiceError, UploadRejected
 from catalog_schema import ckan, search, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User
 from catalog_schema.record import pick_text
@@ -533,8 +536,6 @@ def _target_publisher(session: Session, data: dict, user: User, current: Publish
     if pub is None and org is not None and ref in (org.get("id"), org.get("name")) and user.is_sysadmin:
         agent = ckan.from_ckan({"name": "x", "organization": org})["publisher"]
         if agent and agent.get("slug") and _NAME.match(agent["slug"]):
-            from app.services import datasets
-
             pub = _call(session, user, datasets.adopt_publisher, agent)
     if pub is None:
         raise invalid({"owner_org": ["Organization does not exist"]})
@@ -574,16 +575,12 @@ def _check_name(name: Any) -> str:
 
 
 def _actor(session: Session, user: User):
-    from app.services.context import Actor, Runtime
-
     runtime = Runtime(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
     return Actor(session, user, "ckan_action", runtime=runtime, ip=request.remote_addr, lang="en")
 
 
 def _call(session: Session, user: User, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a service as the token's user; a refusal becomes the error CKAN would answer with."""
-    from app.services.errors import ServiceError
-
     actor = _actor(session, user)
     try:
         return service(actor, *args, **kwargs)
@@ -595,8 +592,6 @@ def _call(session: Session, user: User, service: Callable[..., Any], *args: Any,
 
 
 def _ckan_error(exc) -> ActionError:
-    from app.services.errors import UploadRejected
-
     if isinstance(exc, UploadRejected):
         exc.detail.setdefault("field", "upload")
     if exc.status == 403:
@@ -611,8 +606,6 @@ def _ckan_error(exc) -> ActionError:
 
 
 def _existing_for_write(session: Session, params: dict, user: User, what: str) -> Dataset:
-    from app.services import access
-
     ds = access.find_dataset(session, _id_param(params, "id", "name"))
     if ds is None or ds.state == "deleted":
         raise not_found()
@@ -627,8 +620,6 @@ def package_create(session: Session, params: dict, user: User) -> dict[str, Any]
     """Create a dataset in an organization the token's user may edit (name and owner_org required). Its
     resources are checked as a draft is before publishing: personal data in a file refuses the whole
     package (Validation Error), and nothing is created."""
-    from app.services import datasets
-
     pub = _target_publisher(session, params, user, None)
     _require_edit(session, user, pub, "create a dataset in")
     name = _check_name(params.get("name"))
@@ -644,8 +635,6 @@ def package_create(session: Session, params: dict, user: User) -> dict[str, Any]
 
 
 def _update(session: Session, user: User, action: str, ds: Dataset, data: dict) -> dict[str, Any]:
-    from app.services import datasets
-
     pub = _target_publisher(session, data, user, ds.publisher)
     if pub is not ds.publisher:
         _require_edit(session, user, pub, "move a dataset to")
@@ -690,8 +679,6 @@ def package_owner_org_update(session: Session, params: dict, user: User) -> None
 def package_delete(session: Session, params: dict, user: User) -> None:
     """A sysadmin deletes a dataset (it answers 404 from then on); a publisher's admin or editor withdraws
     it (kept, answered with a tombstone, restorable), as the publish pages do."""
-    from app.services import datasets
-
     ds = _existing_for_write(session, params, user, "delete datasets of")
     if user.is_sysadmin:
         _call(session, user, datasets.delete, ds, action="ckan.package_delete")
@@ -722,8 +709,6 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
     """Add a resource to a dataset: a URL, or a file uploaded as the multipart part `upload` (stored in
     the archive, capped, sniffed and vetted as on the publish page). On a published dataset the file is
     checked at once; personal data in it is withheld from the public (HTTP 451) until an admin overrides."""
-    from app.services import distributions
-
     ref = params.get("package_id")
     if not isinstance(ref, str) or not ref:
         raise invalid({"package_id": ["Missing value"]})
@@ -752,8 +737,6 @@ def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dat
 
 
 def _resource_change(session: Session, params: dict, user: User, *, whole: bool, action: str) -> dict[str, Any]:
-    from app.services import distributions
-
     ds, row = _resource_for_write(session, params, user)
     fields = _resource_fields(params)
     if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
@@ -784,8 +767,6 @@ def resource_patch(session: Session, params: dict, user: User) -> dict[str, Any]
 
 def resource_delete(session: Session, params: dict, user: User) -> None:
     """Take a resource out of its dataset."""
-    from app.services import distributions
-
     ds, row = _resource_for_write(session, params, user)
     _call(session, user, distributions.remove, ds, row.id, action="ckan.resource_delete")
     return None
@@ -807,8 +788,6 @@ WRITES: dict[str, Callable[..., Any]] = {
 @bp.route("/api/3/action/<name>", methods=["GET", "POST"])
 @bp.route("/api/action/<name>", methods=["GET", "POST"])
 def action(name: str) -> Response:
-    from app import db_session
-
     session = db_session()
     try:
         if name not in ACTIONS and name not in WRITES:

@@ -17,6 +17,7 @@ from xml.sax.saxutils import XMLGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog_schema.datajson import catalog_to_datajson
 from catalog_schema.models import Dataset
 from catalog_schema.record import Record, pick_text
 from catalog_schema.store import to_record
@@ -150,8 +151,6 @@ def write_rdf(records: Iterable[Record], out: IO[str], fmt: str, *, site_url: st
 
 
 def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str) -> None:
-    from catalog_schema.datajson import catalog_to_datajson
-
     json.dump(catalog_to_datajson(records, site_url=site_url), out, ensure_ascii=False, indent=1)
 
 

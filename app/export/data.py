@@ -23,10 +23,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from app import setting
 from app.export import convert
+from app.request_context import setting
 from app.services import serving
 from catalog_schema.models import Dataset, Distribution
+from quality.openness import Evidence, distribution_stars
+from quality.sniff import Sniffed
 from quality.tabular import TableError
 
 bp = Blueprint("data", __name__)
@@ -64,9 +66,6 @@ def served_stars(distribution: Distribution, *, site: str | None = None) -> dict
     "xml": ..., "ttl": ..., "csv-metadata": ...}}``; ``served`` and ``urls`` are empty for a distribution
     that is not a table or not archived yet. ``site`` defaults to the SITE_URL setting (needs an app context).
     """
-    from quality.openness import Evidence, distribution_stars
-    from quality.sniff import Sniffed
-
     out: dict[str, Any] = {"published": distribution.stars, "served": {}, "urls": {}}
     if not is_servable(distribution):
         return out

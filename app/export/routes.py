@@ -6,8 +6,8 @@
   since then are listed too, as minimal records with `adms:status` Withdrawn (`withdrawn`).
 - `/catalog.{csv,xml,json}` and `/data.json` (Project Open Data v1.1): streamed.
 - `/dataset/<slug>.{ttl,rdf,jsonld,nt,json,xml,csv}`; `/dataset/<slug>` negotiated on
-  `Accept` (q-values); the HTML branch is the web pages' (`datasets.show`, or
-  `app.web.datasets.render_dataset_page(slug)`), else a minimal page.
+  `Accept` (q-values) before the page's view runs; HTML is the web page's (`datasets.show`,
+  app/web/datasets.py).
 - `/dataset/<slug>/badge.svg`, `/publisher/<slug>/badge.svg`; `/quality/metric/<name>`.
 
 Every door of one dataset resolves its slug through `app.services.lifecycle`: an old slug (before a
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import io
 import itertools
 import json
@@ -34,16 +33,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import db_session, setting
+from app.assessment import assessment_document, latest_assessment
 from app.export import badges, dqv, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
+from app.request_context import db_session, setting
 from app.services import lifecycle
 from catalog_schema import dcat as dcatmap
-from catalog_schema import readers
+from catalog_schema import readers, vocab
+from catalog_schema.datajson import catalog_to_datajson, to_datajson
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
 from catalog_schema.store import to_record
@@ -59,7 +59,7 @@ MEDIA = {**{ext: media for ext, (_, media) in dcatmap.SYNTAXES.items()},
 NEGOTIABLE = {"text/html": "html", "application/xhtml+xml": "html", "text/turtle": "ttl",
               "application/rdf+xml": "rdf", "application/ld+json": "jsonld", "application/n-triples": "nt",
               "application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/csv": "csv"}
-PAGE_ENDPOINTS = ("datasets.show", "exports.dataset_page")
+PAGE_ENDPOINTS = ("datasets.show",)  # app/web/datasets.py
 BADGE_MAX_AGE = 3600
 
 
@@ -286,8 +286,6 @@ def _pushed(write: Callable[[io.TextIOBase], None]) -> Iterator[str]:
 
 @bp.get("/data.json")
 def data_json():
-    from catalog_schema.datajson import catalog_to_datajson, to_datajson
-
     site = _site()
     head = json.dumps(catalog_to_datajson([], site_url=site), ensure_ascii=False)
     assert head.endswith('"dataset": []}')
@@ -313,8 +311,6 @@ def _dataset_or_404(slug: str) -> Dataset:
 
 def dataset_graph(ds: Dataset, record: Record | None = None):
     """The dataset's DCAT-AP 3 graph with its latest assessment as DQV measurements."""
-    from app.assessment import assessment_document, latest_assessment
-
     record = record or to_record(ds)
     graph = dcatmap.dataset_to_rdf(record, site_url=_site())
     latest = latest_assessment(db_session(), ds.id)
@@ -377,33 +373,6 @@ def _vary_accept(resp: Response) -> Response:
     return resp
 
 
-@bp.get("/dataset/<slug>")
-def dataset_page(slug: str):
-    """The HTML page: the web module's if it has one, else a minimal page with the alternates and schema.org."""
-    try:
-        web = importlib.import_module("app.web.datasets")
-    except ImportError:
-        web = None
-    ds = _dataset_or_404(slug)
-    render = getattr(web, "render_dataset_page", None)
-    if render is not None:
-        return render(ds.slug)
-    return Response(minimal_page(to_record(ds)), mimetype="text/html")
-
-
-def minimal_page(record: Record) -> str:
-    title = pick_text(record.get("title"))
-    links = "".join(f'<link rel="alternate" type="{escape(media)}" href="{escape(url)}">'
-                    for media, url in alternate_links(record["slug"]))
-    items = "".join(f'<li><a href="{escape(url)}">{escape(media)}</a></li>'
-                    for media, url in alternate_links(record["slug"]))
-    return ("<!doctype html><html><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title>{links}"
-            f'<script type="application/ld+json">{jsonld_script(schema_org_jsonld(record))}</script>'
-            f"</head><body><h1>{escape(title)}</h1><p>{escape(pick_text(record.get('description')))}</p>"
-            f"<ul>{items}</ul></body></html>")
-
-
 def jsonld_script(data: dict[str, Any]) -> str:
     """JSON for a <script> element: '<', '>' and '&' as \\u escapes, so no text can close the element."""
     return (json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
@@ -424,8 +393,6 @@ def alternate_links(slug: str) -> list[tuple[str, str]]:
 
 def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, Any]:
     """A schema.org Dataset for the page's <script type="application/ld+json"> (what search engines index)."""
-    from catalog_schema import vocab
-
     site = (site_url or _site()).rstrip("/")
     url = f"{site}/dataset/{record['slug']}"
     out: dict[str, Any] = {"@context": "https://schema.org", "@type": "Dataset", "@id": url, "url": url,

@@ -12,6 +12,10 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy import event
+
+from catalog_schema.models import Dataset, DatasetSlug, Distribution, HarvestSource, Publisher
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -40,8 +44,6 @@ def in_service() -> bool:
 
 #: The tables of the catalog itself: only services change them while a request is answered.
 def _catalog_types() -> tuple[type, ...]:
-    from catalog_schema.models import Dataset, DatasetSlug, Distribution, HarvestSource, Publisher
-
     return (Dataset, Distribution, DatasetSlug, Publisher, HarvestSource)
 
 
@@ -60,8 +62,7 @@ def guard_writes(session_class) -> None:
     """Refuse (AssertionError) any flush during a web request that changes catalog rows outside a service.
     The test suite installs it on every session, so each route a test exercises proves it writes only
     through the services (docs/architecture.md, "One gate")."""
-    from flask import has_request_context, request
-    from sqlalchemy import event
+    from flask import has_request_context, request  # the CLI runs services without Flask
 
     @event.listens_for(session_class, "before_flush")
     def _only_services_write(session, flush_context, instances) -> None:

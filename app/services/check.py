@@ -13,12 +13,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.assessment import previous_evidence, record_pii_facts, store_check, stored_check
 from app.services import gate
 from app.services.base import service
 from app.services.uploads import is_upload
 from catalog_schema.models import Dataset, utcnow
 from catalog_schema.record import pick_text
 from catalog_schema.store import set_evidence, to_record
+from quality import assess as assess_mod
+from quality.fetch import check_many
 
 PREVIEW_ROWS = 10
 
@@ -26,10 +29,6 @@ PREVIEW_ROWS = 10
 def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir: str | None = None,
                        max_bytes: int | None = None, now: dt.datetime | None = None) -> tuple[dict, dict]:
     """(assessment document, facts per distribution id) of `ds` as it stands."""
-    from app.assessment import previous_evidence, record_pii_facts, store_check, stored_check
-    from quality import assess as assess_mod
-    from quality.fetch import check_many
-
     now = now or utcnow()
     rows = {row.id: row for row in ds.distributions}
     linked = [(row.id, row.download_url or row.access_url, previous_evidence(row))

@@ -108,6 +108,7 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
            links: list[dict[str, Any]] = (), publish_now: bool = False) -> Dataset:
     """A new draft dataset of a publisher the user edits, with linked files; published at once when asked
     (refused whole, nothing created, when the check blocks it)."""
+    # app.services.distributions imports this module
     from app.services import distributions
 
     session = actor.session

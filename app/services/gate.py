@@ -14,13 +14,12 @@ from app.services.base import service
 from app.services.errors import Conflict, Forbidden, Invalid
 from catalog_schema.models import Dataset, utcnow
 from catalog_schema.store import set_extras, to_record
+from quality.assess import PII_SLUGS
 
 MIN_REASON_CHARS = 10
 
 
 def pii_slugs() -> tuple[str, ...]:
-    from quality.assess import PII_SLUGS
-
     return PII_SLUGS
 
 
@@ -67,6 +66,7 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
     `pii_override_pending`, for a second, different admin to confirm it with a reason of their own; only
     then does it cover the files (the same files: a file changed in between needs a new override).
     Returns the override (`{"pending": true, ...}` while it waits)."""
+    # app.services.check imports this module
     from app.services.check import prepublication_check
 
     session, user = actor.session, actor.user

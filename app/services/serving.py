@@ -40,11 +40,16 @@ from typing import Any
 from flask import Response, jsonify, render_template, request
 from sqlalchemy.orm import Session
 
-from app import auth, db_session, setting
+from app import auth
 from app.i18n import current_lang
+from app.request_context import db_session, setting
+from app.security import current_account
 from app.services import gate
+from app.services.lifecycle import gone_response
+from app.services.usage import record_usage
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
+from quality.tabular import TableError
 
 GATE_HEADER = "X-Data-Gate"
 POLICIES = ("withhold", "redact")
@@ -121,8 +126,6 @@ def policy() -> str:
 
 def viewer(session: Session) -> User | None:
     """The signed-in user, else the user of an API token in ``Authorization`` (scripts of an editor)."""
-    from app.security import current_account
-
     user = current_account()
     if user is not None:
         return user
@@ -220,6 +223,7 @@ def explain(decision: Decision, lang: str) -> str:
 
 def masked_alternatives(ds: Dataset, dist: Distribution) -> dict[str, str]:
     """The conversions that can be served masked (for an original that cannot)."""
+    # app.export.data serves through this module: importing it here, not at the top, breaks that cycle
     from app.export.data import EXTENSIONS, is_servable, resource_path
 
     if not is_servable(dist):
@@ -329,8 +333,6 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     if ds.state == "draft" and not privileged:
         return not_found("not-found", "No such resource in this catalog.")
     if ds.state == "withdrawn" and not privileged:
-        from app.services.lifecycle import gone_response
-
         resp = gone_response(ds, as_json=None if _wants_html() else True)
         resp.headers[GATE_HEADER] = "withhold"
         return resp
@@ -357,8 +359,6 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
                                                             policy=decision.policy))
             return not_found("unreadable", str(exc))
         if count and 200 <= resp.status_code < 300 and _counts(resp):
-            from app.services.usage import record_usage
-
             record_usage(session, ds.id, "download")
             session.commit()
     if resp.status_code < 400:
@@ -374,9 +374,9 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
 def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None, *, rows: int) -> dict[str, Any]:
     """The first `rows` rows of `dist` as the gate lets `user` see them: ``{"decision", "header", "rows"}``
     (no rows when withheld or when the archived copy is not a table we read)."""
+    # app.export.data imports this module (see masked_alternatives)
     from app.export import convert
     from app.export.data import is_servable
-    from quality.tabular import TableError
 
     decision = decide(session, ds, dist, user, maskable=True)
     out: dict[str, Any] = {"decision": decision, "header": [], "rows": []}

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
+
+MODULES = ("app.web.health", "app.web.datasets", "app.web.publishers", "app.web.themes", "app.web.dashboard",
+           "app.web.harvest", "app.web.account", "app.web.audit", "app.web.publish", "app.web.uploads")
 
 
 def register(app: Flask) -> None:
-    from app.web import datasets, health, publishers, themes
-
-    app.register_blueprint(health.bp)
-    app.register_blueprint(datasets.bp)
-    app.register_blueprint(publishers.bp)
-    app.register_blueprint(themes.bp)
-
-    from app.web import dashboard, harvest
-
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(harvest.bp)
-
-    from app.web import account, audit
-
-    app.register_blueprint(account.bp)
-    app.register_blueprint(audit.bp)
-
-    from app.web import publish, uploads
-
-    app.register_blueprint(publish.bp)
-    app.register_blueprint(uploads.bp)
+    for name in MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)

@@ -17,8 +17,10 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
-from app import auth, db_session
+from app import auth
+from app.request_context import db_session
 from app.security import (
+    Account,
     client_address,
     count_failed_login,
     current_account,
@@ -62,8 +64,6 @@ def login():
                 session.clear()  # a fresh session for the signed-in user
                 if lang:
                     session["lang"] = lang
-                from app.security import Account
-
                 login_user(Account(user))
                 return redirect(next_url or url_for("account.index"))
             count_failed_login(limiter, email)

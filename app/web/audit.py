@@ -14,7 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from app import auth, db_session
+from app import auth
+from app.request_context import db_session
 from app.security import current_account
 from catalog_schema.models import AuditEvent, Publisher, User
 

@@ -17,8 +17,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from app import dashboard_data as data
-from app import db_session
 from app.i18n import current_lang
+from app.request_context import db_session
 from app.services.serving import KIND_LABELS
 from app.web.quality_view import SEVERITY
 

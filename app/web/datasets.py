@@ -1,12 +1,12 @@
-"""The developers' pages: home (`/`), search (`/dataset`) and the dataset page.
+"""The developers' pages: home (`/`), search (`/dataset`) and the dataset page (`/dataset/<slug>`).
 
-`/dataset/<slug>` itself is routed by app/export/routes.py, which negotiates the representation and
-calls `render_dataset_page(slug)` for HTML; this module therefore registers no route for it.
+The dataset page's URL also serves the dataset's other representations: the export blueprint
+(app/export/routes.py) negotiates them on Accept before this module's view runs, and lends the page
+its alternate links and schema.org JSON-LD.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,12 +15,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import db_session, setting
+from app.assessment import assessment_document
+from app.export.data import served_stars
+from app.export.routes import alternate_links, jsonld_script, schema_org_jsonld
 from app.i18n import current_lang
+from app.request_context import db_session, setting
+from app.security import current_account
+from app.services import lifecycle, serving
+from app.services.usage import record_usage
 from app.web import quality_view
 from catalog_schema import search as search_mod
+from catalog_schema import vocab
 from catalog_schema.models import Assessment, Dataset, Publisher, UsageCounter
 from catalog_schema.record import pick_text
+from catalog_schema.store import to_record
 
 bp = Blueprint("datasets", __name__)
 
@@ -52,16 +60,12 @@ def safe_href(url: Any) -> str:
 
 @bp.app_template_global("theme_label")
 def theme_label(code: str) -> str:
-    from catalog_schema import vocab
-
     theme = vocab.THEMES.get(code)
     return pick_text(theme.labels, current_lang(), code) if theme is not None else code
 
 
 @bp.app_template_global("frequency_label")
 def frequency_label(code: str | None) -> str:
-    from catalog_schema import vocab
-
     freq = vocab.FREQUENCIES.get((code or "").upper())
     if freq is None:
         return code or ""
@@ -82,7 +86,7 @@ def _active(stmt):
     return stmt.where(Dataset.state == "active")
 
 
-def _load(session, ids: list[str]) -> list[Dataset]:
+def by_ids(session, ids: list[str]) -> list[Dataset]:
     """Datasets by id, in the order of `ids`, with publisher and distributions loaded."""
     if not ids:
         return []
@@ -105,7 +109,7 @@ def promotable(session, stmt, limit: int, *, batch: int = 20, pages: int = 10) -
     kept: list[str] = []
     for page in range(pages):
         ids = list(session.scalars(stmt.limit(batch).offset(page * batch)))
-        kept += [d.id for d in _load(session, ids) if not _exposed(d)]
+        kept += [d.id for d in by_ids(session, ids) if not _exposed(d)]
         if len(kept) >= limit or len(ids) < batch:
             break
     return kept[:limit]
@@ -123,17 +127,15 @@ def home():
                               .group_by(Dataset.id).having(downloads > 0).order_by(downloads.desc(), Dataset.id)
                               .limit(50)).all()
     counts = {i: n for i, n in popular}
-    popular_ids = [d.id for d in _load(session, [i for i, _ in popular]) if not _exposed(d)][:5]
+    popular_ids = [d.id for d in by_ids(session, [i for i, _ in popular]) if not _exposed(d)][:5]
     return render_template("home.html", n_datasets=n_datasets, n_publishers=n_publishers,
-                           newest=_load(session, newest_ids),
-                           popular=[(d, counts[d.id]) for d in _load(session, popular_ids)],
+                           newest=by_ids(session, newest_ids),
+                           popular=[(d, counts[d.id]) for d in by_ids(session, popular_ids)],
                            star_counts=star_distribution(session))
 
 
 def _exposed(ds: Dataset) -> bool:
-    from app.services.serving import exposed_personal_data
-
-    return bool(exposed_personal_data(ds))
+    return bool(serving.exposed_personal_data(ds))
 
 
 # --------------------------------------------------------------------------- search
@@ -218,7 +220,7 @@ def index():
     facets = [(name, str(FACET_LABELS[name]), _shortened(facet_links(name, result.facets.get(name, []))))
               for name in FACETS]
     pages = max(1, -(-result.total // size))
-    return render_template("datasets/search.html", query=query, result=result, datasets=_load(session, result.ids),
+    return render_template("datasets/search.html", query=query, result=result, datasets=by_ids(session, result.ids),
                            facets=facets, publishers=publishers,
                            at_least=at_least_links(result.facets.get("stars", [])), pages=pages, page_url=page_url,
                            sorts=[(k, str(v)) for k, v in SORTS.items()])
@@ -243,7 +245,7 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[D
             candidates.update(found.ids)
     candidates.discard(ds.id)
     scored = []
-    for other in _load(session, sorted(candidates)):
+    for other in by_ids(session, sorted(candidates)):
         if other.publisher_id is not None and other.publisher_id == ds.publisher_id:
             continue
         shared = (2 * len(keywords & {str(k) for k in other.keywords or []}) + len(themes & set(other.themes or []))
@@ -257,8 +259,6 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[D
 def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
     """The first rows of an archived table as the serving gate lets this viewer see them (withheld: no rows
     and the reason; redact: masked), with the gate's decision and its explanation in the page's language."""
-    from app.services import serving
-
     out = serving.preview(session, ds, dist, user, rows=PREVIEW_ROWS)
     decision = out["decision"]
     public = serving.decide(session, ds, dist, None) if decision.privileged else decision  # what others get
@@ -273,32 +273,24 @@ def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
 
 def _served(dist) -> dict[str, Any] | None:
     try:
-        from app.export.data import served_stars
-    except ImportError:
-        return None
-    try:
         return served_stars(dist)
     except Exception:  # a distribution the converter cannot rate: show the published stars only
         return None
 
 
 def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
-    try:
-        from app.export.routes import alternate_links, schema_org_jsonld
-    except ImportError:
-        return "", []
-    from catalog_schema.store import to_record
-
-    data = json.dumps(schema_org_jsonld(to_record(ds)), ensure_ascii=False)
-    safe = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return safe, alternate_links(ds.slug)
+    return jsonld_script(schema_org_jsonld(to_record(ds))), alternate_links(ds.slug)
 
 
-def render_dataset_page(slug: str):
-    """The HTML dataset page (called by the export blueprint's `/dataset/<slug>` route)."""
-    from app.assessment import assessment_document
-    from app.services.usage import record_usage
+@bp.get("/dataset/<slug>")
+def show(slug: str):
+    """The HTML dataset page. An old slug answers 301, a withdrawn dataset 410 (app/services/lifecycle.py)."""
+    ds = lifecycle.require(db_session(), slug)
+    return _render_page(ds.slug)
 
+
+def _render_page(slug: str):
+    """The HTML page of the active dataset `slug`."""
     session = db_session()
     ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active")
                         .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
@@ -320,8 +312,6 @@ def render_dataset_page(slug: str):
             "findings": [quality_view.localise_finding(f, lang) for f in findings],
             "timeliness": doc.get("timeliness"),
         }
-    from app.security import current_account
-
     user = current_account()  # pages know signed-in people only (their pages are private, no-store)
     distributions = [{"dist": d, "served": _served(d), "preview": _preview(session, ds, d, user),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]

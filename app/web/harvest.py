@@ -11,7 +11,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import db_session
+from app.request_context import db_session
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
 
 bp = Blueprint("harvest_status", __name__)

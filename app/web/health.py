@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
-from app import db_session
+from app.request_context import db_session
 from catalog_schema.models import Dataset
 
 bp = Blueprint("health", __name__)

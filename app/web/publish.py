@@ -13,8 +13,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import db_session, setting
 from app.i18n import current_lang
+from app.request_context import db_session, setting
 from app.security import client_address, current_account, login_required_page
 from app.services import access, check, datasets, distributions, gate
 from app.services.context import Actor, Runtime

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import db_session
+from app.request_context import db_session
 from catalog_schema.models import Dataset, Publisher
 
 bp = Blueprint("publishers", __name__)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request
 from sqlalchemy import select
 
-from app import db_session
+from app.request_context import db_session, setting
+from app.web.datasets import by_ids
 from catalog_schema import search as search_mod
+from catalog_schema import vocab
 from catalog_schema.models import Publisher
 
 bp = Blueprint("themes", __name__)
@@ -14,8 +16,6 @@ bp = Blueprint("themes", __name__)
 
 @bp.get("/theme")
 def index():
-    from catalog_schema import vocab
-
     result = search_mod.search(db_session(), search_mod.SearchQuery(limit=0, facets=["theme"], facet_limit=1000))
     counts = {str(code): n for code, n in result.facets.get("theme", [])}
     themes = sorted(vocab.THEMES.values(), key=lambda t: t.code)
@@ -24,8 +24,6 @@ def index():
 
 @bp.get("/theme/<code>")
 def show(code: str):
-    from catalog_schema import vocab
-
     theme = vocab.THEMES.get(code.upper())
     if theme is None:
         abort(404)
@@ -33,8 +31,6 @@ def show(code: str):
         return redirect(f"/theme/{theme.code}", 301)
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
-    from app import setting
-    from app.web.datasets import _load
 
     session = db_session()
     size = int(setting("PAGE_SIZE"))
@@ -42,6 +38,6 @@ def show(code: str):
                                                                limit=size, facets=["publisher"]))
     pubs = {p.slug: p for p in session.scalars(select(Publisher).where(
         Publisher.slug.in_([str(v) for v, _ in result.facets.get("publisher", [])])))}
-    return render_template("themes/show.html", theme=theme, result=result, datasets=_load(session, result.ids),
+    return render_template("themes/show.html", theme=theme, result=result, datasets=by_ids(session, result.ids),
                            publishers=[(pubs.get(str(v)), str(v), n) for v, n in result.facets.get("publisher", [])],
                            page=page, pages=max(1, -(-result.total // size)))

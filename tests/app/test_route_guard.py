@@ -17,7 +17,7 @@ from itertools import product
 from flask import Blueprint
 from werkzeug.routing import AnyConverter
 
-from app import db_session
+from app.request_context import db_session
 from app.routing import READS, ROUTE_KINDS, SERVES, WRITES
 from app.services import accounts, datasets, distributions
 from app.services.base import in_service, service

@@ -1,0 +1,46 @@
+"""The REST API's blueprint, its endpoint registry (the source of /api/v1/openapi.json) and its limits."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from app.api import errors
+from app.api.openapi import Param, Registry
+from app.api.rest_schemas import SCHEMAS
+from app.request_context import db_session
+from app.services.errors import ServiceError
+
+bp = Blueprint("api_rest", __name__)
+errors.register(bp)
+
+PREFIX = "/api/v1"
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+CATALOG_CACHE = "public, max-age=60"
+LIVE_CACHE = "no-cache"  # harvest jobs move: always revalidate
+
+api = Registry(
+    blueprint=bp, prefix=PREFIX, title="Open data platform REST API", version="1",
+    description="Datasets, publishers, quality assessments (five-star openness, metadata and data quality) "
+                "and harvesting of the catalog. Errors: {\"error\": {\"status\", \"code\", \"message\"}}.",
+    schemas=SCHEMAS,
+    tags={"datasets": "The catalog's datasets", "publishers": "Agencies and departments",
+          "quality": "Quality assessments and the publishers' league table",
+          "harvest": "Harvest sources and their jobs",
+          "publishing": "Writes with an API token: drafts, files, the pre-publication check, publish, withdraw",
+          "meta": "This API's own description"},
+)
+
+PAGING = (
+    Param("page", "integer", "Page number, from 1", minimum=1, maximum=MAX_PAGE, default=1),
+    Param("per_page", "integer", f"Items per page (at most {MAX_PER_PAGE}); default: the PAGE_SIZE setting",
+          minimum=1, maximum=MAX_PER_PAGE),
+)
+
+
+def _service_error(exc: ServiceError) -> Response:
+    db_session().rollback()
+    return errors.error_response(exc.status, exc.code, exc.message)
+
+
+bp.register_error_handler(ServiceError, _service_error)

@@ -1,0 +1,121 @@
+"""Harvest sources and their jobs (secret-looking settings of a source masked)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.api.errors import ApiError
+from app.api.openapi import Param
+from app.api.rest.blueprint import LIVE_CACHE, api
+from app.api.rest.responses import api_url, clean_key, conditional, iso, query_args
+from app.request_context import db_session
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
+
+MAX_JOB_ERRORS = 1000
+MAX_PAYLOAD_CHARS = 20_000
+_SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.I)
+
+
+def _mask(config: Any) -> Any:
+    """Source settings with the values of secret-looking keys hidden (API keys, tokens, passwords)."""
+    if isinstance(config, dict):
+        return {k: ("***" if _SECRET_KEY.search(str(k)) and v else _mask(v)) for k, v in config.items()}
+    if isinstance(config, list):
+        return [_mask(v) for v in config]
+    return config
+
+
+def _job_summary(job: HarvestJob, source_name: str) -> dict[str, Any]:
+    return {"id": job.id, "source": source_name, "status": job.status, "full": bool(job.full),
+            "created_at": iso(job.created_at), "started_at": iso(job.started_at),
+            "finished_at": iso(job.finished_at), "added": job.added, "updated": job.updated,
+            "unchanged": job.unchanged, "withdrawn": job.withdrawn, "errored": job.errored, "error": job.error,
+            "links": {"self": api_url(".harvest_job", job_id=job.id)}}
+
+
+def _source_doc(src: HarvestSource, last_job: HarvestJob | None, datasets: int) -> dict[str, Any]:
+    return {"name": src.name, "type": src.type, "url": src.url,
+            "publisher": src.publisher.slug if src.publisher else None, "schedule": src.schedule,
+            "enabled": bool(src.enabled), "config": _mask(src.config or {}),
+            "last_gathered_at": iso(src.last_gathered_at), "datasets": datasets,
+            "last_job": _job_summary(last_job, src.name) if last_job else None,
+            "links": {"self": api_url(".harvest_source", name=src.name)}}
+
+
+def _last_jobs(session, source_ids: list[int]) -> dict[int, HarvestJob]:
+    if not source_ids:
+        return {}
+    latest = (select(HarvestJob.source_id, func.max(HarvestJob.id).label("id"))
+              .where(HarvestJob.source_id.in_(source_ids)).group_by(HarvestJob.source_id).subquery())
+    jobs = session.scalars(select(HarvestJob).join(latest, latest.c.id == HarvestJob.id))
+    return {j.source_id: j for j in jobs}
+
+
+def _dataset_counts(session, source_ids: list[int]) -> dict[int, int]:
+    if not source_ids:
+        return {}
+    return dict(session.execute(select(Dataset.source_id, func.count()).where(
+        Dataset.source_id.in_(source_ids), Dataset.state == "active").group_by(Dataset.source_id)).all())
+
+
+@api.endpoint("/harvest/sources", summary="Harvest sources with their last job", response="HarvestSourceList",
+              tag="harvest", cache=LIVE_CACHE)
+def harvest_sources():
+    session = db_session()
+    sources = session.scalars(select(HarvestSource).options(selectinload(HarvestSource.publisher))
+                              .order_by(HarvestSource.name)).all()
+    ids = [s.id for s in sources]
+    last, counts = _last_jobs(session, ids), _dataset_counts(session, ids)
+    items = [_source_doc(s, last.get(s.id), int(counts.get(s.id, 0))) for s in sources]
+    return conditional({"items": items}, None, LIVE_CACHE)
+
+
+@api.endpoint("/harvest/sources/<name>", summary="One harvest source with its recent jobs",
+              response="HarvestSource", tag="harvest", errors=(404,), cache=LIVE_CACHE,
+              params=(Param("jobs", "integer", "How many recent jobs to list", minimum=0, maximum=100, default=20),))
+def harvest_source(name: str):
+    args = query_args("harvest_source")
+    name = clean_key(name, "harvest source")
+    session = db_session()
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == name)
+                         .options(selectinload(HarvestSource.publisher)))
+    if src is None:
+        raise ApiError(404, "not-found", f"No harvest source named {name[:80]!r}.")
+    jobs = session.scalars(select(HarvestJob).where(HarvestJob.source_id == src.id)
+                           .order_by(HarvestJob.id.desc()).limit(args["jobs"])).all()
+    last = _last_jobs(session, [src.id]).get(src.id)
+    doc = _source_doc(src, last, int(_dataset_counts(session, [src.id]).get(src.id, 0)))
+    doc["jobs"] = [_job_summary(j, src.name) for j in jobs]
+    return conditional(doc, None, LIVE_CACHE)
+
+
+@api.endpoint("/harvest/jobs/<int:job_id>", summary="One harvest job: status, counts and its errored records",
+              response="HarvestJob", tag="harvest", errors=(404,), cache=LIVE_CACHE,
+              description=f"Errored records give the remote id, the stage that failed (gather, fetch or import), "
+                          f"the error and the original payload (cut at {MAX_PAYLOAD_CHARS} characters); at most "
+                          f"{MAX_JOB_ERRORS} are listed, errors_total counts them all.")
+def harvest_job(job_id: int):
+    session = db_session()
+    # ids are 64-bit: a larger number is no job (SQLite's driver would raise OverflowError, a 500)
+    job = session.scalar(select(HarvestJob).where(HarvestJob.id == job_id)
+                         .options(selectinload(HarvestJob.source))) if job_id < 2**63 else None
+    if job is None:
+        raise ApiError(404, "not-found", f"No harvest job {job_id}.")
+    errored = (HarvestRecord.job_id == job.id) & (HarvestRecord.status == "errored")
+    total = session.scalar(select(func.count()).select_from(HarvestRecord).where(errored)) or 0
+    records = session.scalars(select(HarvestRecord).where(errored).order_by(HarvestRecord.id)
+                              .limit(MAX_JOB_ERRORS)).all()
+    doc = _job_summary(job, job.source.name)
+    doc["errors_total"] = int(total)
+    doc["errors"] = []
+    for r in records:
+        payload = r.payload
+        cut = payload is not None and len(payload) > MAX_PAYLOAD_CHARS
+        doc["errors"].append({"remote_id": r.remote_id, "stage": r.stage, "error": r.error,
+                              "payload": payload[:MAX_PAYLOAD_CHARS] if cut else payload,
+                              "payload_truncated": cut, "created_at": iso(r.created_at)})
+    return conditional(doc, None, LIVE_CACHE)
