@@ -25,13 +25,13 @@ from waitress.server import create_server
 from app import auth, create_app
 from app.api import ckan_query
 from app.assessment import assess_datasets
-from app.demo import load_samples
 from app.jobs import Runtime
 from app.services import accounts
 from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, HarvestSource, Publisher
 from tests.support import services
+from tests.support.samples import harvested_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 CKANAPI = ROOT / ".venv" / "bin" / "ckanapi"
@@ -76,15 +76,17 @@ def _runtime(db_url: str, tmp: Path) -> Runtime:
 
 @pytest.fixture
 def catalog(db_url, tmp_path) -> str:
-    """The demo catalog harvested and assessed (stored evidence only: no downloads) into `db_url`."""
+    """The demo catalog harvested and assessed (stored evidence only: no downloads) into `db_url`, its files
+    served by a local server of the test's own for as long as the test runs (a second portal loading this
+    one's dump downloads them)."""
     rt = _runtime(db_url, tmp_path / "rt")
-    summaries = load_samples(rt)
-    assert all(s["status"] == "finished" and not s["errored"] for s in summaries.values())
-    with rt.sessionmaker() as s:
-        ids = list(s.scalars(select(Dataset.id)))
-    assess_datasets(rt, ids, check_links=False)
-    rt.close()
-    return db_url
+    with harvested_samples(rt) as (_files, summaries):
+        assert all(s["status"] == "finished" and not s["errored"] for s in summaries.values())
+        with rt.sessionmaker() as s:
+            ids = list(s.scalars(select(Dataset.id)))
+        assess_datasets(rt, ids, check_links=False)
+        rt.close()
+        yield db_url
 
 
 @pytest.fixture
