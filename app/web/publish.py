@@ -129,8 +129,9 @@ def edit(slug: str):
         runtime.close()
     lang = current_lang()
     findings = [quality_view.localise_finding(f, lang) for f in result["findings"]]
+    pii = [quality_view.localise_finding(f, lang) for f in result["pii"]]
     return render_template(
-        "publish/edit.html", ds=ds, check=result, findings=findings, states=STATE_LABELS,
+        "publish/edit.html", ds=ds, check=result, findings=findings, pii=pii, states=STATE_LABELS,
         licences=_licences(), frequencies=FREQUENCY_CHOICES, themes=sorted(vocab.THEMES.items()),
         is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,

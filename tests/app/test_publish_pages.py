@@ -85,6 +85,9 @@ def test_pii_is_blocked_until_an_admin_overrides(app, client, world):
     refused = form_post(client, edit_url, f"{edit_url}/publish", {})
     assert refused.status_code == 303
     assert "Personal data was found" in client.get(edit_url + "?lang=en").get_data(as_text=True)
+    zh = client.get(edit_url + "?lang=zh").get_data(as_text=True)
+    box = zh[zh.index('id="pii"'):zh.index("</ul>", zh.index('id="pii"'))]
+    assert "居民身份证号码" in box and "Column" not in box  # the personal-data box in the reader's language
     not_admin = form_post(client, edit_url, f"{edit_url}/override", {"reason": "I say it is fine, really"})
     assert not_admin.status_code == 403
     factory = app.extensions["opendata"]["sessionmaker"]
