@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import auth
+from app.services import lifecycle
 from app.services.errors import Forbidden, Invalid, NotFound
-from catalog_schema.models import Dataset, DatasetSlug, Membership, Publisher, User
+from catalog_schema.models import Dataset, Membership, Publisher, User
 
 
 def editable_publishers(session: Session, user: User | None) -> list[Publisher]:
@@ -56,12 +57,7 @@ def find_dataset(session: Session, ref: str) -> Dataset | None:
     if not isinstance(ref, str) or not ref or "\x00" in ref:
         return None
     ds = session.get(Dataset, ref) if len(ref) == 36 else None
-    if ds is None:
-        ds = session.scalar(select(Dataset).where(Dataset.slug == ref))
-    if ds is None:
-        old = session.get(DatasetSlug, ref)
-        ds = old and session.get(Dataset, old.dataset_id)
-    return ds
+    return ds or lifecycle.find(session, ref)[0]
 
 
 def dataset_for_edit(session: Session, user: User | None, ref: str, *, write: bool = True) -> Dataset:

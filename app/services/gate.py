@@ -32,15 +32,17 @@ def pii_override(ds: Dataset) -> dict | None:
     return ((ds.extras or {}).get("publishing") or {}).get("pii_override")
 
 
-def pii_blocking(ds: Dataset, doc: dict) -> list[dict]:
-    """PII findings not covered by a recorded override (one covers the files present when it was made)."""
-    found = pii_findings(doc)
+def covers(ds: Dataset, archive_hash: str | None) -> bool:
+    """Does a recorded override cover this copy of a file (an override covers the files present when it was
+    made, by sha256)?"""
     override = pii_override(ds)
-    if not override:
-        return found
-    covered = set(override.get("files") or [])
+    return bool(isinstance(override, dict) and archive_hash and archive_hash in set(override.get("files") or []))
+
+
+def pii_blocking(ds: Dataset, doc: dict) -> list[dict]:
+    """PII findings not covered by a recorded override."""
     hashes = {row.id: row.archive_hash for row in ds.distributions}
-    return [f for f in found if hashes.get(f.get("distribution")) not in covered]
+    return [f for f in pii_findings(doc) if not covers(ds, hashes.get(f.get("distribution")))]
 
 
 def blocked_message(blocking: list[dict], *, new: bool = False) -> str:

@@ -101,10 +101,7 @@ def personal_columns(dist: Distribution) -> dict[str, dict[str, int]] | None:
 
 def override_covers(ds: Dataset, dist: Distribution) -> bool:
     """Has an admin of the publisher let this very copy out (app.services.gate.override_pii)?"""
-    override = gate.pii_override(ds)
-    if not isinstance(override, dict) or not dist.archive_hash:
-        return False
-    return dist.archive_hash in set(override.get("files") or [])
+    return gate.covers(ds, dist.archive_hash)
 
 
 def exposed_personal_data(ds: Dataset) -> dict[str, dict[str, dict[str, int]]]:
