@@ -29,7 +29,7 @@ records (docs/scaling.md sizes a national portal from both).
 
     .venv/bin/python -m bench.load [--datasets 100000] [--clients 50] [--seconds 120] [--workers 4]
 
-`run_load` (prepare + serve + drive) is what tests/app/test_load_smoke.py runs on a small catalog.
+`run_load` (prepare + serve + drive) is what tests/bench/test_load.py runs on a small catalog.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from catalog_schema import db as dbmod
 from catalog_schema.models import Base
 from tests.support import netguard, services
 from tests.support.httpserver import LocalServer
+from tests.support.snapshots import Snapshot, Snapshots
 
 netguard.install()
 guard_writes(Session)  # during a request, catalog rows change only inside app/services
@@ -91,13 +92,34 @@ def _sqlite_extra_tables(conn) -> list[str]:
     return [r[0] for r in rows]
 
 
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory):
+    """The catalogs this module's tests build once and copy (see tests/support/snapshots.py)."""
+    store = Snapshots(tmp_path_factory.mktemp("snapshots"), services.postgres_url)
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request) -> str:
-    """An empty, migrated catalog database: once on SQLite, once on PostgreSQL."""
+def db_url(request, snapshots, tmp_path) -> str:
+    """An empty, migrated catalog database: once on SQLite, once on PostgreSQL.
+
+    A test that takes `snapshot` gets a copy of its module's saved catalog instead, once one is saved."""
     fixture = "sqlite_master_url" if request.param == "sqlite" else "postgres_master_url"
     url = request.getfixturevalue(fixture)
+    if "snapshot" in request.fixturenames and snapshots.has(request.param):
+        copy = snapshots.copy(request.param, url, tmp_path)
+        yield copy
+        snapshots.drop_copy(copy)
+        return
     _truncate(url)
-    return url
+    yield url
+
+
+@pytest.fixture
+def snapshot(snapshots, db_url) -> Snapshot:
+    """`snapshot.once(build)`: build the module's catalog in the first test, copy it for the others."""
+    return Snapshot(snapshots, db_url)
 
 
 @pytest.fixture

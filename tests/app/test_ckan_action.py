@@ -31,7 +31,7 @@ from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, HarvestSource, Publisher
 from tests.support import services
-from tests.support.samples import harvested_samples
+from tests.support.samples import harvested_samples, serve_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 CKANAPI = ROOT / ".venv" / "bin" / "ckanapi"
@@ -74,19 +74,32 @@ def _runtime(db_url: str, tmp: Path) -> Runtime:
     return Runtime(values)
 
 
+@pytest.fixture(scope="module")
+def sample_files():
+    """The departments' files on a local server for the whole module (a second portal loading this one's dump
+    downloads them, from any copy of the catalog)."""
+    with serve_samples() as files:
+        yield files
+
+
 @pytest.fixture
-def catalog(db_url, tmp_path) -> str:
-    """The demo catalog harvested and assessed (stored evidence only: no downloads) into `db_url`, its files
-    served by a local server of the test's own for as long as the test runs (a second portal loading this
-    one's dump downloads them)."""
+def catalog(snapshot, db_url, tmp_path, sample_files) -> str:
+    """The demo catalog harvested and assessed (stored evidence only: no downloads) into `db_url`: built once
+    per backend, a copy for each test."""
+    snapshot.once(lambda: _build(db_url, tmp_path, sample_files))
+    return db_url
+
+
+def _build(db_url: str, tmp_path: Path, files) -> None:
     rt = _runtime(db_url, tmp_path / "rt")
-    with harvested_samples(rt) as (_files, summaries):
-        assert all(s["status"] == "finished" and not s["errored"] for s in summaries.values())
-        with rt.sessionmaker() as s:
-            ids = list(s.scalars(select(Dataset.id)))
-        assess_datasets(rt, ids, check_links=False)
+    try:
+        with harvested_samples(rt, files) as (_files, summaries):
+            assert all(s["status"] == "finished" and not s["errored"] for s in summaries.values())
+            with rt.sessionmaker() as s:
+                ids = list(s.scalars(select(Dataset.id)))
+            assess_datasets(rt, ids, check_links=False)
+    finally:
         rt.close()
-        yield db_url
 
 
 @pytest.fixture

@@ -33,7 +33,12 @@ XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture
-def catalog(runtime, app):
+def catalog(snapshot, runtime, app):
+    """Built once per backend, a copy for each test."""
+    return snapshot.once(lambda: _build(runtime))
+
+
+def _build(runtime) -> dict:
     with harvested_samples(runtime) as (files, summaries):
         assert all(s["status"] == "finished" for s in summaries.values()), summaries
         base = files.url("/")

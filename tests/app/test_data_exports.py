@@ -42,8 +42,13 @@ PII_SAMPLE = "jh-gov-office/hotline-complaints-2026.csv"
 
 
 @pytest.fixture
-def archived(app):
-    """{sample file path: (dataset slug, distribution id)} after harvest and assessment."""
+def archived(snapshot, app):
+    """{sample file path: (dataset slug, distribution id)} after harvest and assessment: built once per backend,
+    a copy for each test."""
+    return snapshot.once(lambda: _build(app))
+
+
+def _build(app) -> dict:
     values = dict(app.config["OPENDATA"])
     values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2})
     rt = Runtime(values)
@@ -68,7 +73,7 @@ def archived(app):
                 session.commit()
                 ids = list(session.scalars(select(Dataset.id)))
             assess_datasets(rt, ids, now=NOW)
-        yield by_file
+        return by_file
     finally:
         rt.close()
 

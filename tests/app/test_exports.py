@@ -56,8 +56,13 @@ def _runtime(db_url: str, tmp_path: Path, **extra):
 
 
 @pytest.fixture
-def demo(db_url, tmp_path):
-    """The demo catalog harvested into the test database; returns {slug: title langmap} of the active datasets."""
+def demo(snapshot, db_url, tmp_path):
+    """The demo catalog harvested into the test database; returns {slug: title langmap} of the active datasets.
+    Built once per backend, a copy for each test."""
+    return snapshot.once(lambda: _harvest_demo(db_url, tmp_path))
+
+
+def _harvest_demo(db_url: str, tmp_path: Path) -> dict:
     from app.demo import load_samples
 
     rt = _runtime(db_url, tmp_path)

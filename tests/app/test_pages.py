@@ -41,8 +41,13 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def catalog(runtime, app):
-    """The samples harvested and assessed (files on a local server), a dataset titled with markup, and downloads."""
+def catalog(snapshot, runtime, app):
+    """The samples harvested and assessed (files on a local server), a dataset titled with markup, and downloads:
+    built once per backend, a copy for each test."""
+    return snapshot.once(lambda: _build(runtime))
+
+
+def _build(runtime) -> dict:
     with harvested_samples(runtime) as (files, summaries):
         assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
         base = files.url("/")

@@ -20,8 +20,13 @@ EXPECTED = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
 
 
 @pytest.fixture
-def assessed(runtime):
-    """The samples harvested and assessed, with the department files on a server of the test's own."""
+def assessed(snapshot, runtime):
+    """The samples harvested and assessed, with the department files on a server of the test's own: built once
+    per backend, a copy for each test."""
+    return snapshot.once(lambda: _build(runtime))
+
+
+def _build(runtime) -> tuple[dict, str]:
     with harvested_samples(runtime) as (files, summaries):
         assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
         base = files.url("/")
@@ -34,7 +39,7 @@ def assessed(runtime):
         with runtime.sessionmaker() as session:
             for ds in session.scalars(select(Dataset)):
                 docs[ds.slug] = assessment_document(ds, latest_assessment(session, ds.id))
-        yield docs, base
+        return docs, base
 
 
 def test_every_sample_gets_the_expected_stars_and_findings(assessed):
