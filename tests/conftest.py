@@ -144,6 +144,7 @@ def app_config(db_url, tmp_path) -> dict:
         "ARCHIVE_DIR": str(tmp_path / "archive"),
         "SECRET_KEY": "test-secret",
         "ALLOW_HOSTS": ["127.0.0.1"],
+        "HTTP_RETRIES": 0,  # a link check of a dead test address fails at once (retries: tests/plumbing)
         "TESTING": True,
     }
 
