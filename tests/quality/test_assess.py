@@ -146,8 +146,17 @@ def test_metadata_findings_are_not_repeated_for_what_a_distribution_reported():
     doc = assess.assess(rec, {"a": fact}, now=NOW, dcat_violations=[])
     pairs = [(f["type"], f["distribution"]) for f in doc["findings"]]
     assert len(pairs) == len(set(pairs))
-    assert ("licence-missing", "a") in pairs
+    # no licence is a stars finding on the distribution and a metadata indicator of the dataset: told once
+    assert [p for p in pairs if p[0] == "licence-missing"] == [("licence-missing", "a")]
+    licence = next(i for i in doc["metadata"]["indicators"] if i["indicator"] == "licence")
+    assert (licence["passed"], licence["points"]) == (False, 0)  # the indicator still costs its points
     assert {"frequency-missing", "modified-missing"} <= {t for t, _ in pairs}
+
+
+def test_a_dataset_without_distributions_is_still_told_its_licence_is_missing():
+    doc = assess.assess(_record(), {}, now=NOW, dcat_violations=[])
+    assert [(f["type"], f["distribution"]) for f in doc["findings"] if f["type"] == "licence-missing"] == [
+        ("licence-missing", None)]
 
 
 def test_stale_data_loses_timeliness():
