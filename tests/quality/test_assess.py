@@ -9,6 +9,7 @@ import pytest
 from catalog_schema.record import new_record
 from quality import assess
 from quality.fetch import CheckResult
+from quality.findings import FINDING_TYPES
 from quality.tabular import TableProfile
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -127,6 +128,20 @@ def test_personal_data_caps_the_score():
     assert doc["pii"] is True and doc["score"] <= assess.PII_CAP
     phone = [f for f in doc["findings"] if f["type"] == "pii-phone"]
     assert phone and phone[0]["distribution"] == "a" and phone[0]["evidence"] == {"column": "phone", "count": 12}
+
+
+def test_credit_codes_name_organisations_not_people(tmp_path):
+    """Unified social credit codes are detected (the profile counts them) but they identify companies, so they
+    raise no personal-data finding and cap nothing; every slug that marks personal data is a registered type."""
+    rows = "".join(f"91110000600037341L,Company {i}\n" for i in range(4))
+    path = _file(tmp_path, "c", ("credit_code,name\n" + rows).encode())
+    rec = _record({"id": "c", "download_url": "http://x/companies.csv", "format": "CSV"}, **GOOD_META)
+    facts = assess.collect_facts(rec, {"c": _check(path, "http://x/companies.csv")})
+    assert facts["c"].profile.pii.get("credit_code", {}).get("uscc") == 4
+    doc = assess.assess(rec, facts, now=NOW, dcat_violations=[])
+    assert doc["pii"] is False and not [f for f in doc["findings"] if f["type"].startswith("pii-")]
+    pii_rule = FINDING_TYPES.rule("pii")
+    assert set(assess.PII_SLUGS) == {t.slug for t in pii_rule.types}
 
 
 def test_a_profile_error_is_a_table_unreadable_finding_on_its_distribution():
