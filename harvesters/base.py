@@ -31,7 +31,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_schema import harvest_store
-from catalog_schema.models import Dataset, HarvestJob, HarvestSource
+from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import Record, validation_errors
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def create_job(session: Session, source: HarvestSource, *, full: bool = False) -
 
 def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Harvester], *, http: Any = None,
             on_record: Callable[[str, str], None] | None = None,
-            index: Callable[[Session, Dataset], None] | None = None) -> JobSummary:
+            index: Callable[[Session, list[str]], None] | None = None) -> JobSummary:
     """Run one harvest job to its end. `on_record(status, remote_id)` reports progress;
     `index(session, dataset_ids)` keeps the search index in step with what each batch imported."""
     with factory() as session:
@@ -170,25 +170,27 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         for item in harvester.gather():
             batch.append(item)
             if len(batch) >= BATCH:
-                seen += _import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
-                                      on_record)
+                seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
+                                     on_record)
                 batch = []
-                _heartbeat(factory, job_id)
+                heartbeat(factory, job_id)
         if batch:
-            seen += _import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index, on_record)
+            seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index, on_record)
     except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
         log.warning("harvest of %s failed: %s", source_name, exc)
-        return _finish(factory, job_id, "failed", error=_describe(exc))
+        return close_job(factory, job_id, "failed", error=describe_error(exc))
 
     if not incremental:
-        _withdraw_unseen(factory, job_id, source_id, source_name, index)
+        withdraw_unseen(factory, job_id, source_id, source_name, index)
     with factory() as session:
         harvest_store.mark_gathered(session, source_id, started)
         session.commit()
-    return _finish(factory, job_id, "finished")
+    return close_job(factory, job_id, "finished")
 
 
-def _describe(exc: Exception) -> str:
+def describe_error(exc: Exception) -> str:
+    """The text a job or a record row keeps for `exc`: a HarvestError's own message, else the exception's
+    class and message ("ValueError: ...")."""
     text = str(exc) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {text}" if not isinstance(exc, HarvestError) else text
 
@@ -224,14 +226,20 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
             raise ValueError(bad)
         prep.record = record
     except Exception as exc:
-        prep.error = _describe(exc)
+        prep.error = describe_error(exc)
     return prep
 
 
-def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[RemoteItem], default_publisher,
-                  index, on_record) -> int:
-    """Import a batch in one transaction (fast); if the database refuses any of it, redo it one record
-    per transaction so that only the bad record becomes an error row."""
+def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, harvester: Harvester,
+                 items: list[RemoteItem], default_publisher: str | None,
+                 index: Callable[[Session, list[str]], None] | None,
+                 on_record: Callable[[str, str], None] | None) -> int:
+    """Import a batch of gathered items for job `job_id`; returns how many distinct records it held.
+
+    One transaction (fast); if the database refuses any of it, it is redone one record per transaction so
+    that only the bad record becomes an error row. Items listed twice count once; detached records are
+    skipped; `index(session, dataset_ids)` indexes what changed, `on_record(status, remote_id)` reports.
+    A database that is down fails the batch and keeps no error row."""
     prepared, seen_here = [], set()
     # Records the publisher detached from this source (app.services.datasets.detach) are its own now.
     detached = set(harvester.config.get("detached") or [])
@@ -266,7 +274,7 @@ def _import_batch(factory, job_id, source_id, harvester: Harvester, items: list[
                     session.rollback()
                     if isinstance(one_exc, (OperationalError, InterfaceError)):
                         raise  # the database is down, not this record wrong: fail the batch, keep no error row
-                    prep.record, prep.error = None, _describe(one_exc)
+                    prep.record, prep.error = None, describe_error(one_exc)
                     outcomes.append(_save(session, job_id, source_id, prep, []))
                     session.commit()
     if on_record:
@@ -293,8 +301,10 @@ def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, change
     return outcome
 
 
-def _withdraw_unseen(factory, job_id: int, source_id: int, source_name: str, index) -> None:
-    """Withdraw this source's active datasets that the full gather did not list."""
+def withdraw_unseen(factory: sessionmaker[Session], job_id: int, source_id: int, source_name: str,
+                    index: Callable[[Session, list[str]], None] | None) -> None:
+    """After a full gather: withdraw this source's active datasets that job `job_id` did not list (kept,
+    hidden, restorable), and take them out of the search index through `index`."""
     with factory() as session:
         gone = harvest_store.withdraw_unseen(session, job_id, source_id,
                                              reason=f"No longer listed by its source {source_name} "
@@ -304,7 +314,8 @@ def _withdraw_unseen(factory, job_id: int, source_id: int, source_name: str, ind
         session.commit()
 
 
-def _heartbeat(factory, job_id: int) -> None:
+def heartbeat(factory: sessionmaker[Session], job_id: int) -> None:
+    """Record that job `job_id` is alive (`fail_dead_jobs` fails jobs whose heartbeat stopped)."""
     with factory() as session:
         harvest_store.heartbeat(session, job_id)
         session.commit()
@@ -313,7 +324,8 @@ def _heartbeat(factory, job_id: int) -> None:
 job_counts = harvest_store.job_counts
 
 
-def _finish(factory, job_id: int, status: str, error: str | None = None) -> JobSummary:
+def close_job(factory: sessionmaker[Session], job_id: int, status: str, error: str | None = None) -> JobSummary:
+    """End job `job_id` as `status` ("finished" or "failed", with `error`) and return its summary."""
     with factory() as session:
         job = harvest_store.finish_job(session, job_id, status, error)
         session.commit()

@@ -36,11 +36,11 @@ from harvesters.base import (
     Harvester,
     JobSummary,
     RemoteItem,
-    _describe,
-    _finish,
-    _heartbeat,
-    _import_batch,
-    _withdraw_unseen,
+    close_job,
+    describe_error,
+    heartbeat,
+    import_batch,
+    withdraw_unseen,
     worker_name,
 )
 
@@ -107,22 +107,22 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             if len(batch) >= batch_size:
                 send_batch(batch)
                 batch = []
-                _heartbeat(factory, job_id)  # a long gather is alive, not stalled
+                heartbeat(factory, job_id)  # a long gather is alive, not stalled
             if len(local) >= batch_size:
-                _import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+                import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
                 local = []
-                _heartbeat(factory, job_id)
+                heartbeat(factory, job_id)
         if batch:
             send_batch(batch)
         if local:
-            _import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+            import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
     except Exception as exc:
         if _database_unavailable(exc):
             raise  # not the source's fault: the task retries
         log.warning("harvest job %s: gather failed: %s", job_id, exc)
-        _finish(factory, job_id, "failed", error=_describe(exc))
+        close_job(factory, job_id, "failed", error=describe_error(exc))
         return None
-    _heartbeat(factory, job_id)
+    heartbeat(factory, job_id)
     return len(seen)
 
 
@@ -141,8 +141,8 @@ def import_items(factory: Factory, job_id: int, harvester_cls: type[Harvester], 
                                                                          HarvestRecord.remote_id.in_(ids))))
     todo = [decode_item(it) for it in items if it["id"] not in done]
     if todo:
-        _import_batch(factory, job_id, source_id, harvester, todo, default_publisher, index, None)
-    _heartbeat(factory, job_id)
+        import_batch(factory, job_id, source_id, harvester, todo, default_publisher, index, None)
+    heartbeat(factory, job_id)
     return {"job_id": job_id, "imported": len(todo), "skipped": len(items) - len(todo), "worker": worker_name()}
 
 
@@ -171,15 +171,15 @@ def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type
             error = (f"{expected - have} of {expected} records were never imported (their tasks were lost, "
                      f"nothing arrived for {int(dead_after.total_seconds())} s); run the harvest again")
             log.warning("harvest job %s: %s", job_id, error)
-            return _finish(factory, job_id, "failed", error=error)
+            return close_job(factory, job_id, "failed", error=error)
         incremental = harvester_cls.supports_incremental and job.since is not None
         source_id, started, source_name = job.source_id, job.started_at, job.source.name
     if not incremental:
-        _withdraw_unseen(factory, job_id, source_id, source_name, index)
+        withdraw_unseen(factory, job_id, source_id, source_name, index)
     with factory() as session:
         harvest_store.mark_gathered(session, source_id, started)
         session.commit()
-    return _finish(factory, job_id, "finished")
+    return close_job(factory, job_id, "finished")
 
 
 def _database_unavailable(exc: BaseException) -> bool:

@@ -159,11 +159,7 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
             "sha256": check.sha256 if check else None,
         })
     meta = metadata_mod.assess_metadata(record, checks_for_metadata, dcat_violations)
-    seen = {(f.type, f.distribution) for f in findings}
-    for f in meta.findings:
-        if (f.type, f.distribution) not in seen and (f.type, None) not in seen:
-            findings.append(f)
-            seen.add((f.type, f.distribution))
+    findings += _not_yet_reported(meta.findings, findings)
     t = timeliness.staleness(record.get("modified") or record.get("issued"), record.get("frequency"), now=now)
     findings += timeliness.timeliness_findings(record.get("modified") or record.get("issued"),
                                                record.get("frequency"), now=now)
@@ -196,6 +192,22 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
         "pii": has_pii,
         "findings": [f.to_dict() for f in findings],
     }
+
+
+def _not_yet_reported(new: list[Finding], reported: list[Finding]) -> list[Finding]:
+    """The findings of `new` that do not repeat one of `reported`: same type on the same distribution, or a
+    dataset-level one (no distribution) whose type was reported anywhere (a missing licence is a stars
+    finding on each distribution and a metadata indicator of the dataset: it is told once)."""
+    seen = {(f.type, f.distribution) for f in reported}
+    types = {f.type for f in reported}
+    out = []
+    for f in new:
+        if (f.type, f.distribution) in seen or (f.type, None) in seen or (f.distribution is None and f.type in types):
+            continue
+        out.append(f)
+        seen.add((f.type, f.distribution))
+        types.add(f.type)
+    return out
 
 
 def _with_distribution(f: Finding, key: str) -> Finding:

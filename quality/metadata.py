@@ -18,7 +18,7 @@ from typing import Any
 
 from catalog_schema import vocab
 from catalog_schema.record import Record, pick_text
-from quality.findings import FINDING_TYPES, Finding, FindingType, Rule
+from quality.findings import FINDING_TYPES, Finding, FindingType, Rule, Severity
 
 MAX_POINTS = 405
 BANDS = (("excellent", 351), ("good", 221), ("sufficient", 121), ("bad", 0))
@@ -34,37 +34,98 @@ def rating(points: int) -> str:
 
 @dataclass(frozen=True)
 class Indicator:
+    """One row of the EU table, declared once: where it counts, what it is worth, the finding when it fails.
+
+    `type` is the finding type the indicator declares: its fix text ends with the points, taken from
+    `points`. None when the finding belongs to another rule (``licence-missing`` is the stars rule's).
+    """
+
     dimension: str
     key: str
     points: int
     finding: str  # slug raised when the indicator fails
     level: str = "dataset"  # or "distribution": counted for the best distribution
+    type: FindingType | None = None
+
+
+def indicator(dimension: str, key: str, points: int, slug: str, severity: Severity, title: tuple[str, str],
+              fix: tuple[str, str], message: tuple[str, str] = ("", ""), level: str = "dataset") -> Indicator:
+    """An indicator and its finding type: `title`, `fix` and `message` are (English, Chinese); the fix
+    is written without its closing stop, which comes after the points: "... (30 points)." / "...（30 分）。"."""
+    ftype = FindingType(slug, severity, title[0], title[1], f"{fix[0]} ({points} points).",
+                        f"{fix[1]}（{points} 分）。", message_en=message[0], message_zh=message[1])
+    return Indicator(dimension, key, points, slug, level, ftype)
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("findability", "keyword", 30, "missing-keywords"),
-    Indicator("findability", "theme", 30, "missing-theme"),
-    Indicator("findability", "spatial", 20, "missing-spatial"),
-    Indicator("findability", "temporal", 20, "missing-temporal"),
-    Indicator("accessibility", "access_url_2xx", 50, "access-url-broken", "distribution"),
-    Indicator("accessibility", "download_url", 20, "missing-download-url", "distribution"),
-    Indicator("accessibility", "download_url_2xx", 30, "download-url-broken", "distribution"),
-    Indicator("interoperability", "format", 20, "missing-format", "distribution"),
-    Indicator("interoperability", "media_type", 10, "missing-media-type", "distribution"),
-    Indicator("interoperability", "format_vocabulary", 10, "format-not-in-vocabulary", "distribution"),
-    Indicator("interoperability", "non_proprietary", 20, "declared-format-proprietary", "distribution"),
-    Indicator("interoperability", "machine_readable", 20, "declared-format-not-machine-readable", "distribution"),
-    Indicator("interoperability", "dcat_ap", 30, "dcat-ap-violation"),
-    Indicator("reusability", "licence", 20, "licence-missing"),
-    Indicator("reusability", "licence_known", 10, "licence-unknown"),
-    Indicator("reusability", "access_rights", 10, "missing-access-rights"),
-    Indicator("reusability", "access_rights_vocabulary", 5, "access-rights-not-in-vocabulary"),
-    Indicator("reusability", "contact_point", 20, "missing-contact-point"),
-    Indicator("reusability", "publisher", 10, "missing-publisher"),
-    Indicator("contextuality", "rights", 5, "missing-rights", "distribution"),
-    Indicator("contextuality", "byte_size", 5, "missing-byte-size", "distribution"),
-    Indicator("contextuality", "issued", 5, "missing-issued"),
-    Indicator("contextuality", "modified", 5, "missing-modified"),
+    indicator("findability", "keyword", 30, "missing-keywords", "warning", ("No keywords", "缺少关键词"),
+              ("Add a few keywords people would search for", "添加用户会搜索的关键词")),
+    indicator("findability", "theme", 30, "missing-theme", "warning", ("No theme", "缺少主题分类"),
+              ("Classify the dataset under an EU data theme such as TRAN or ENVI",
+               "为数据集选择一个欧盟数据主题分类，如交通（TRAN）或环境（ENVI）")),
+    indicator("findability", "spatial", 20, "missing-spatial", "info", ("No spatial coverage", "缺少空间范围"),
+              ("Say which place the data covers, ideally with a GeoNames or EU place URI",
+               "说明数据覆盖的地域，最好使用 GeoNames 或欧盟地名 URI")),
+    indicator("findability", "temporal", 20, "missing-temporal", "info", ("No temporal coverage", "缺少时间范围"),
+              ("Give the period the data covers, a start and an end date", "给出数据覆盖的时间段：起止日期")),
+    indicator("accessibility", "access_url_2xx", 50, "access-url-broken", "error",
+              ("Access URL does not answer", "访问链接无法访问"),
+              ("Make the access URL answer with a page or the file (HTTP 2xx)",
+               "确保访问链接能正常返回页面或文件（HTTP 2xx）"), level="distribution"),
+    indicator("accessibility", "download_url", 20, "missing-download-url", "warning",
+              ("No download URL", "缺少下载链接"),
+              ("Give a direct download URL for the file", "提供文件的直接下载链接"), level="distribution"),
+    indicator("accessibility", "download_url_2xx", 30, "download-url-broken", "error",
+              ("Download URL does not answer", "下载链接无法访问"),
+              ("Make the download URL return the file (HTTP 2xx)", "确保下载链接能返回文件（HTTP 2xx）"),
+              level="distribution"),
+    indicator("interoperability", "format", 20, "missing-format", "warning", ("No format declared", "未声明格式"),
+              ("Declare the file format of each distribution, e.g. CSV", "为每个资源声明文件格式，如 CSV"),
+              level="distribution"),
+    indicator("interoperability", "media_type", 10, "missing-media-type", "info", ("No media type", "未声明媒体类型"),
+              ("Declare the media type, e.g. text/csv", "声明媒体类型，如 text/csv"), level="distribution"),
+    indicator("interoperability", "format_vocabulary", 10, "format-not-in-vocabulary", "info",
+              ("Format not from a vocabulary", "格式不在标准词表中"),
+              ("Use a format from the EU file-type list and an IANA media type",
+               "使用欧盟文件类型词表中的格式和 IANA 媒体类型"), level="distribution"),
+    indicator("interoperability", "non_proprietary", 20, "declared-format-proprietary", "info",
+              ("Declared format is proprietary", "声明的格式为专有格式"),
+              ("Offer the data in a non-proprietary format such as CSV or JSON", "以 CSV、JSON 等非专有格式提供数据"),
+              level="distribution"),
+    indicator("interoperability", "machine_readable", 20, "declared-format-not-machine-readable", "warning",
+              ("Declared format is not machine-readable", "声明的格式非机器可读"),
+              ("Offer the data in a machine-readable format (a table, not a PDF)",
+               "以机器可读格式（表格而非 PDF）提供数据"), level="distribution"),
+    indicator("interoperability", "dcat_ap", 30, "dcat-ap-violation", "warning",
+              ("Does not conform to DCAT-AP", "不符合 DCAT-AP 规范"),
+              ("Complete the mandatory DCAT-AP properties listed in the evidence", "补全证据中列出的 DCAT-AP 必填属性"),
+              ("The record breaks {count} DCAT-AP 3 constraint(s).", "该记录违反了 {count} 条 DCAT-AP 3 约束。")),
+    Indicator("reusability", "licence", 20, "licence-missing"),  # the stars rule's finding (quality.openness)
+    indicator("reusability", "licence_known", 10, "licence-unknown", "warning",
+              ("Licence not recognised", "许可协议无法识别"),
+              ("Use a licence from the Open Definition list (e.g. CC-BY-4.0) or a recognised licence URL",
+               "使用开放定义列表中的许可协议（如 CC-BY-4.0）或可识别的许可协议 URL"),
+              ("The licence {licence} is not one the catalog knows.", "许可协议 {licence} 无法识别。")),
+    indicator("reusability", "access_rights", 10, "missing-access-rights", "info",
+              ("No access rights", "缺少访问权限声明"),
+              ("State the access rights (public, restricted or non-public)", "声明访问权限（公开、受限或不公开）")),
+    indicator("reusability", "access_rights_vocabulary", 5, "access-rights-not-in-vocabulary", "info",
+              ("Access rights not from the EU vocabulary", "访问权限不在欧盟词表中"),
+              ("Use PUBLIC, RESTRICTED or NON_PUBLIC from the EU access-right list",
+               "使用欧盟访问权限词表中的 PUBLIC、RESTRICTED 或 NON_PUBLIC")),
+    indicator("reusability", "contact_point", 20, "missing-contact-point", "warning",
+              ("No contact point", "缺少联系方式"),
+              ("Give a contact point with an e-mail address users can write to", "提供联系人及可联系的电子邮箱")),
+    indicator("reusability", "publisher", 10, "missing-publisher", "warning", ("No publisher", "缺少发布机构"),
+              ("Name the publishing department", "注明发布部门")),
+    indicator("contextuality", "rights", 5, "missing-rights", "info", ("No rights statement", "缺少权利声明"),
+              ("State the rights or licence on the distribution", "在资源上声明权利或许可协议"), level="distribution"),
+    indicator("contextuality", "byte_size", 5, "missing-byte-size", "info", ("No file size", "缺少文件大小"),
+              ("Give the size of the file in bytes", "注明文件大小（字节）"), level="distribution"),
+    indicator("contextuality", "issued", 5, "missing-issued", "info", ("No publication date", "缺少发布日期"),
+              ("Give the date the dataset was first published", "注明数据集首次发布的日期")),
+    indicator("contextuality", "modified", 5, "missing-modified", "info", ("No modification date", "缺少更新日期"),
+              ("Give the date the dataset last changed", "注明数据集最近一次更新的日期")),
 )
 DIMENSIONS = {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
               "contextuality": 20}
@@ -235,102 +296,38 @@ def extra_findings(rec: Record) -> list[Finding]:
     out: list[Finding] = []
     description = pick_text(rec.get("description"))
     if not description.strip():
-        out.append(make("missing-description", {}))
+        out.append(make(MISSING_DESCRIPTION.slug, {}))
     elif not _long_enough(re.sub(r"<[^>]+>", "", description)):
-        out.append(make("description-too-short", {"length": len(description), "minimum": MIN_DESCRIPTION}))
+        out.append(make(DESCRIPTION_TOO_SHORT.slug, {"length": len(description), "minimum": MIN_DESCRIPTION}))
     for lang, title in (rec.get("title") or {}).items():
         if _FILE_NAME.match(title.strip()):
-            out.append(make("title-is-filename", {"title": title, "lang": lang or "-"}))
+            out.append(make(TITLE_IS_FILENAME.slug, {"title": title, "lang": lang or "-"}))
             break
     for position, dist in enumerate(rec.get("distributions") or []):
         if not pick_text(dist.get("title")) and not pick_text(dist.get("description")):
-            out.append(make("distribution-undocumented", {"position": position + 1}, _dist_key(dist)))
+            out.append(make(DISTRIBUTION_UNDOCUMENTED.slug, {"position": position + 1}, _dist_key(dist)))
     return out
 
 
-#: slug, severity, title (en, zh), fix (en, zh)[, message (en, zh)]: the points each indicator is worth are
-#: in INDICATORS above and in the fix texts.
-_ROWS: tuple[tuple[str, ...], ...] = (
-    ("missing-keywords", "warning", "No keywords", "缺少关键词",
-     "Add a few keywords people would search for (30 points).", "添加用户会搜索的关键词（30 分）。"),
-    ("missing-theme", "warning", "No theme", "缺少主题分类",
-     "Classify the dataset under an EU data theme such as TRAN or ENVI (30 points).",
-     "为数据集选择一个欧盟数据主题分类，如交通（TRAN）或环境（ENVI）（30 分）。"),
-    ("missing-spatial", "info", "No spatial coverage", "缺少空间范围",
-     "Say which place the data covers, ideally with a GeoNames or EU place URI (20 points).",
-     "说明数据覆盖的地域，最好使用 GeoNames 或欧盟地名 URI（20 分）。"),
-    ("missing-temporal", "info", "No temporal coverage", "缺少时间范围",
-     "Give the period the data covers, a start and an end date (20 points).",
-     "给出数据覆盖的时间段：起止日期（20 分）。"),
-    ("access-url-broken", "error", "Access URL does not answer", "访问链接无法访问",
-     "Make the access URL answer with a page or the file (HTTP 2xx) (50 points).",
-     "确保访问链接能正常返回页面或文件（HTTP 2xx）（50 分）。"),
-    ("missing-download-url", "warning", "No download URL", "缺少下载链接",
-     "Give a direct download URL for the file (20 points).", "提供文件的直接下载链接（20 分）。"),
-    ("download-url-broken", "error", "Download URL does not answer", "下载链接无法访问",
-     "Make the download URL return the file (HTTP 2xx) (30 points).", "确保下载链接能返回文件（HTTP 2xx）（30 分）。"),
-    ("missing-format", "warning", "No format declared", "未声明格式",
-     "Declare the file format of each distribution, e.g. CSV (20 points).",
-     "为每个资源声明文件格式，如 CSV（20 分）。"),
-    ("missing-media-type", "info", "No media type", "未声明媒体类型",
-     "Declare the media type, e.g. text/csv (10 points).", "声明媒体类型，如 text/csv（10 分）。"),
-    ("format-not-in-vocabulary", "info", "Format not from a vocabulary", "格式不在标准词表中",
-     "Use a format from the EU file-type list and an IANA media type (10 points).",
-     "使用欧盟文件类型词表中的格式和 IANA 媒体类型（10 分）。"),
-    ("declared-format-proprietary", "info", "Declared format is proprietary", "声明的格式为专有格式",
-     "Offer the data in a non-proprietary format such as CSV or JSON (20 points).",
-     "以 CSV、JSON 等非专有格式提供数据（20 分）。"),
-    ("declared-format-not-machine-readable", "warning", "Declared format is not machine-readable",
-     "声明的格式非机器可读",
-     "Offer the data in a machine-readable format (a table, not a PDF) (20 points).",
-     "以机器可读格式（表格而非 PDF）提供数据（20 分）。"),
-    ("dcat-ap-violation", "warning", "Does not conform to DCAT-AP", "不符合 DCAT-AP 规范",
-     "Complete the mandatory DCAT-AP properties listed in the evidence (30 points).",
-     "补全证据中列出的 DCAT-AP 必填属性（30 分）。",
-     "The record breaks {count} DCAT-AP 3 constraint(s).", "该记录违反了 {count} 条 DCAT-AP 3 约束。"),
-    ("licence-unknown", "warning", "Licence not recognised", "许可协议无法识别",
-     "Use a licence from the Open Definition list (e.g. CC-BY-4.0) or a recognised licence URL (10 points).",
-     "使用开放定义列表中的许可协议（如 CC-BY-4.0）或可识别的许可协议 URL（10 分）。",
-     "The licence {licence} is not one the catalog knows.", "许可协议 {licence} 无法识别。"),
-    ("missing-access-rights", "info", "No access rights", "缺少访问权限声明",
-     "State the access rights (public, restricted or non-public) (10 points).",
-     "声明访问权限（公开、受限或不公开）（10 分）。"),
-    ("access-rights-not-in-vocabulary", "info", "Access rights not from the EU vocabulary", "访问权限不在欧盟词表中",
-     "Use PUBLIC, RESTRICTED or NON_PUBLIC from the EU access-right list (5 points).",
-     "使用欧盟访问权限词表中的 PUBLIC、RESTRICTED 或 NON_PUBLIC（5 分）。"),
-    ("missing-contact-point", "warning", "No contact point", "缺少联系方式",
-     "Give a contact point with an e-mail address users can write to (20 points).",
-     "提供联系人及可联系的电子邮箱（20 分）。"),
-    ("missing-publisher", "warning", "No publisher", "缺少发布机构",
-     "Name the publishing department (10 points).", "注明发布部门（10 分）。"),
-    ("missing-rights", "info", "No rights statement", "缺少权利声明",
-     "State the rights or licence on the distribution (5 points).", "在资源上声明权利或许可协议（5 分）。"),
-    ("missing-byte-size", "info", "No file size", "缺少文件大小",
-     "Give the size of the file in bytes (5 points).", "注明文件大小（字节）（5 分）。"),
-    ("missing-issued", "info", "No publication date", "缺少发布日期",
-     "Give the date the dataset was first published (5 points).", "注明数据集首次发布的日期（5 分）。"),
-    ("missing-modified", "info", "No modification date", "缺少更新日期",
-     "Give the date the dataset last changed (5 points).", "注明数据集最近一次更新的日期（5 分）。"),
-    ("missing-description", "warning", "No description", "缺少描述",
-     "Describe what the data is, how it was collected and how to use it.", "说明数据内容、采集方式和使用方法。"),
-    ("description-too-short", "info", "Description too short to be useful", "描述过短",
-     "Write a description of at least a few sentences: what, where, when, how collected.",
-     "补充几句话的描述：数据是什么、覆盖何地何时、如何采集。",
-     "The description has {length} characters.", "描述仅有 {length} 个字符。"),
-    ("title-is-filename", "info", "The title is a file name", "标题是文件名",
-     "Give the dataset a title people understand instead of the file name {title}.",
-     "用通俗易懂的标题代替文件名 {title}。"),
-    ("distribution-undocumented", "info", "A distribution has no title or description", "资源缺少标题或说明",
-     "Give distribution {position} a title that says what the file holds.",
-     "为第 {position} 个资源添加说明文件内容的标题。"),
-)
+#: Our findings beyond the EU table; they cost no points, the metadata part's weight covers them.
+MISSING_DESCRIPTION = FindingType("missing-description", "warning", "No description", "缺少描述",
+    "Describe what the data is, how it was collected and how to use it.", "说明数据内容、采集方式和使用方法。")
+DESCRIPTION_TOO_SHORT = FindingType("description-too-short", "info", "Description too short to be useful", "描述过短",
+    "Write a description of at least a few sentences: what, where, when, how collected.",
+    "补充几句话的描述：数据是什么、覆盖何地何时、如何采集。",
+    message_en="The description has {length} characters.", message_zh="描述仅有 {length} 个字符。")
+TITLE_IS_FILENAME = FindingType("title-is-filename", "info", "The title is a file name", "标题是文件名",
+    "Give the dataset a title people understand instead of the file name {title}.",
+    "用通俗易懂的标题代替文件名 {title}。")
+DISTRIBUTION_UNDOCUMENTED = FindingType("distribution-undocumented", "info",
+    "A distribution has no title or description", "资源缺少标题或说明",
+    "Give distribution {position} a title that says what the file holds.",
+    "为第 {position} 个资源添加说明文件内容的标题。")
+EXTRA_TYPES = (MISSING_DESCRIPTION, DESCRIPTION_TOO_SHORT, TITLE_IS_FILENAME, DISTRIBUTION_UNDOCUMENTED)
 
-
-#: Our finding types (``licence-missing`` is the stars rule's, which this table shares).
-TYPES: tuple[FindingType, ...] = tuple(
-    FindingType(slug, severity, title_en, title_zh, fix_en, fix_zh, message_en=message_en, message_zh=message_zh)
-    for slug, severity, title_en, title_zh, fix_en, fix_zh, message_en, message_zh
-    in (row + ("", "")[len(row) - 6:] for row in _ROWS))
+#: Our finding types: the indicators' (``licence-missing`` is the stars rule's, which the table shares) and the
+#: extra findings'.
+TYPES: tuple[FindingType, ...] = tuple(i.type for i in INDICATORS if i.type is not None) + EXTRA_TYPES
 
 RULE = Rule("metadata", TYPES, subject="record", part="metadata", weight=25,
             measure=f"metadata points / {MAX_POINTS}", check=assess_metadata)

@@ -122,6 +122,7 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
     from catalog_schema.record import new_distribution, new_record
     from quality import assess as assess_mod
     from quality.fetch import CheckResult, check_url
+    from quality.findings import FINDING_TYPES
 
     lic = vocab.licence(licence) if licence else None
     if licence and lic is None:
@@ -149,15 +150,9 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
                                                             format=declared.code if declared else None)])
         facts = assess_mod.collect_facts(record, {"file": check})
         doc = assess_mod.assess(record, facts, now=now, dcat_violations=[])
-    metadata_slugs = {"missing-keywords", "missing-theme", "missing-spatial", "missing-temporal",
-                      "missing-contact-point", "missing-publisher", "missing-access-rights", "missing-issued",
-                      "missing-modified", "missing-description", "missing-rights", "missing-byte-size",
-                      "missing-media-type", "frequency-missing", "title-is-filename", "access-url-broken",
-                      "download-url-broken", "distribution-undocumented", "description-too-short",
-                      "dcat-ap-violation", "missing-download-url", "access-rights-not-in-vocabulary",
-                      "modified-missing", "declared-format-proprietary", "declared-format-not-machine-readable",
-                      "format-not-in-vocabulary", "missing-format", "licence-unknown"}
-    findings = [f for f in doc["findings"] if f["type"] not in metadata_slugs]
+    # a file has no catalog record to judge: the record rules' findings (metadata, timeliness) are left out
+    record_slugs = {t.slug for rule in FINDING_TYPES.rules("record") for t in rule.types}
+    findings = [f for f in doc["findings"] if f["type"] not in record_slugs]
     return {"file": path_or_url, "distributions": doc["distributions"], "stars": doc["stars"], "data": doc["data"],
             "findings": findings}
 

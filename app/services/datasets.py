@@ -1,11 +1,13 @@
 """Every state change of a dataset: create, edit, save a whole record (CKAN), publish, withdraw, restore,
 delete, detach from its source.
 
-Each public function is a service (app.services.base.service): it checks who may do it, changes the
-record and hands it to the store, runs the pre-publication check and the personal-data gate where the
-change makes data public, writes the audit entry, updates the search index, commits, and has a published
-dataset that changed assessed again at once. Doors (pages, /api/v1, CKAN actions, CLI) only translate
-their input into these calls and a refusal (`ServiceError`) into their own answer.
+Each public function is a service (app.services.base.service), but for the shared steps at the top
+(check_slug; finish, scan_new_files and gate_status, which the distribution services take too). A service
+checks who may do it, changes the record and hands it to the store, runs the pre-publication check and
+the personal-data gate where the change makes data public, writes the audit entry, updates the search
+index, commits, and has a published dataset that changed assessed again at once. Doors (pages, /api/v1,
+CKAN actions, CLI) only translate their input into these calls and a refusal (`ServiceError`) into their
+own answer.
 """
 
 from __future__ import annotations
@@ -69,9 +71,12 @@ def finish(actor: Actor, ds: Dataset, *, reassess: bool = True) -> Dataset:
     return ds
 
 
-def _scan_new_files(actor: Actor, ds: Dataset) -> dict | None:
+def scan_new_files(actor: Actor, ds: Dataset) -> dict | None:
     """On a published dataset, check (download, archive, profile) the files just added or changed before
-    the change is committed, so their personal-data facts exist before any byte can be served."""
+    the change is committed, so their personal-data facts exist before any byte can be served.
+
+    A step of a service, not one itself: returns the check's document (also kept on `actor.check`), or
+    None for a draft or a dataset without files. `gate_status(ds, doc)` says what it withholds."""
     if ds.state != "active" or not ds.distributions:
         return None
     actor.check = check.prepublication_check(actor.session, ds, **actor.check_kwargs())
@@ -206,7 +211,7 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     keep_platform_extras(ds, record)
     save_record(session, record, dataset=ds)
     session.flush()
-    doc = _scan_new_files(actor, ds) if _files(ds) != files_before else None
+    doc = scan_new_files(actor, ds) if _files(ds) != files_before else None
     audit(actor, f"ckan.{action}", ds, before, to_record(ds), **gate_status(ds, doc))
     return finish(actor, ds)
 

@@ -16,7 +16,7 @@ from app.services import access
 from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
-from app.services.datasets import _scan_new_files, finish, gate_status
+from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Invalid, NotFound
 from app.services.fields import langmap
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
@@ -92,7 +92,7 @@ def _site(actor: Actor, site_url: str | None) -> str:
 
 
 def _finish_files(actor: Actor, ds: Dataset, action: str, before: dict, **detail: Any) -> dict | None:
-    doc = _scan_new_files(actor, ds)
+    doc = scan_new_files(actor, ds)
     audit(actor, action, ds, before, to_record(ds), **detail, **gate_status(ds, doc))
     finish(actor, ds)
     return doc

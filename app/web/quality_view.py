@@ -84,8 +84,7 @@ def star_ladder(dist: dict[str, Any], findings: list[dict[str, Any]], lang: str)
     stars = int(dist.get("stars") or 0)
     reasons = list(dist.get("reasons") or [])
     mine = [f for f in findings if f.get("distribution") == dist.get("id")]
-    openness = {"link-broken", "html-not-data", "licence-missing", "licence-not-open", "not-machine-readable",
-                "proprietary-format", "no-uris", "no-external-links"}
+    openness = {t.slug for t in FINDING_TYPES.rule("stars").types}
     fixes = [localise_finding(f, lang)["fix"] for f in mine if f.get("type") in openness]
     ladder = []
     for level in range(1, 6):

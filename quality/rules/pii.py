@@ -32,9 +32,8 @@ TYPES = (
 
 #: ``quality.pii`` kind -> finding slug (``uscc`` names organisations, not people: no finding).
 KIND_SLUGS = {"id_number": "pii-id-number", "phone": "pii-phone", "email": "pii-email", "bank_card": "pii-bank-card"}
-#: Slugs that mark an assessment as holding personal data (``pii-credit-code`` is kept for assessments
-#: stored by earlier rule sets).
-SLUGS = ("pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "pii-credit-code")
+#: Slugs that mark an assessment as holding personal data: this rule's.
+SLUGS = tuple(t.slug for t in TYPES)
 
 
 def check(p, d: str | None = None) -> list[Finding]:

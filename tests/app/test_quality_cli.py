@@ -13,6 +13,7 @@ import pytest
 
 from app.scheduler import due_sources
 from catalog_schema.models import HarvestJob, HarvestSource
+from quality.findings import FINDING_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "data_samples" / "files"
@@ -39,7 +40,19 @@ def test_quality_file_on_samples(name, licence, stars, must):
     types = {f["type"] for f in doc["findings"]}
     assert doc["stars"] == stars, doc["distributions"]
     assert must <= types, types
-    assert not types & {"missing-keywords", "missing-theme"}  # a file has no catalog metadata to judge
+    record_rules = {t.slug for rule in FINDING_TYPES.rules("record") for t in rule.types}
+    assert {"missing-keywords", "missing-theme", "frequency-missing"} <= record_rules
+    assert not types & record_rules  # a file has no catalog metadata to judge
+    assert len(doc["findings"]) == len({(f["type"], f["distribution"]) for f in doc["findings"]})
+
+
+def test_a_file_without_licence_is_told_so_once():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    path = FILES / "jh-gov-office/service-statistics.csv"
+    result = subprocess.run([sys.executable, "-m", "app.cli", "quality", "file", str(path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("licence-missing") == 1, result.stdout
 
 
 def test_quality_file_never_prints_personal_values():

@@ -26,8 +26,8 @@ from catalog_schema import db as dbmod
 from catalog_schema.models import Dataset, HarvestSource
 from catalog_schema.record import content_hash
 from catalog_schema.store import ensure_publisher, to_record
-from tests.harvesters.test_processes import _packages
 from tests.support import services
+from tests.support.ckan_server import real_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,7 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.1):
 def ckan_packages(fixtures_dir: Path, n: int, files_url: str, n_files: int = 20) -> list[dict]:
     """n real-shaped CKAN packages, each with one distribution on the local file server."""
     out = []
-    for i, pkg in enumerate(_packages(fixtures_dir, n)):
+    for i, pkg in enumerate(real_packages(fixtures_dir, n)):
         res = copy.deepcopy((pkg.get("resources") or [{}])[0])
         res.update({"id": str(uuid.UUID(int=(i + 1) * 1000)), "url": f"{files_url}/files/{i % n_files}.csv",
                     "format": "CSV", "mimetype": "text/csv"})

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,25 +15,9 @@ from sqlalchemy import func, select
 from app.jobs import harvest
 from catalog_schema.models import Dataset, HarvestJob
 from tests.support import services
-from tests.support.ckan_server import FakeCkan
+from tests.support.ckan_server import FakeCkan, real_packages
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _packages(fixtures_dir: Path, n: int) -> list[dict]:
-    """n CKAN packages shaped exactly like the real Birmingham ones (ids and names made unique)."""
-    real = json.loads((fixtures_dir / "real/ckan/birmingham_package_search.json").read_text("utf-8"))
-    base = real["result"]["results"]
-    out = []
-    for i in range(n):
-        pkg = copy.deepcopy(base[i % len(base)])
-        pkg["id"] = str(uuid.UUID(int=i + 1))
-        pkg["name"] = f"{pkg['name']}-{i}"
-        pkg["metadata_modified"] = f"2020-01-01T00:{i // 60:02d}:{i % 60:02d}.000000"
-        for j, res in enumerate(pkg.get("resources") or []):
-            res["id"] = str(uuid.UUID(int=(i + 1) * 1000 + j))
-        out.append(pkg)
-    return out
 
 
 def _catalog(rt) -> set[tuple]:
@@ -54,7 +35,7 @@ def _env(db_url: str, **extra: str) -> dict[str, str]:
 
 
 def test_killed_harvest_reruns_to_the_same_catalog(runtime, add_source, local_server, fixtures_dir, db_url, tmp_path):
-    packages = _packages(fixtures_dir, 250)
+    packages = real_packages(fixtures_dir, 250)
     fake = FakeCkan(local_server, packages)
     search = local_server.routes.handlers["/api/action/package_search"]
 
@@ -109,7 +90,7 @@ def test_job_runs_on_a_separate_celery_worker(runtime, add_source, local_server,
     # A Redis database of its own per backend: the two parametrised runs may go on at once (xdist).
     broker = f"redis://127.0.0.1:6379/{12 if db_url.startswith('sqlite') else 13}"
     redis.Redis.from_url(broker).flushdb()
-    fake = FakeCkan(local_server, _packages(fixtures_dir, 40))
+    fake = FakeCkan(local_server, real_packages(fixtures_dir, 40))
     add_source("inproc", "ckan", fake.url, publisher="birmingham")
     assert harvest(runtime, "inproc").to_dict()["added"] == 40
     expected = _catalog(runtime)

@@ -9,6 +9,7 @@ import pytest
 from catalog_schema.record import new_record
 from quality import assess
 from quality.fetch import CheckResult
+from quality.findings import FINDING_TYPES
 from quality.tabular import TableProfile
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -129,6 +130,20 @@ def test_personal_data_caps_the_score():
     assert phone and phone[0]["distribution"] == "a" and phone[0]["evidence"] == {"column": "phone", "count": 12}
 
 
+def test_credit_codes_name_organisations_not_people(tmp_path):
+    """Unified social credit codes are detected (the profile counts them) but they identify companies, so they
+    raise no personal-data finding and cap nothing; every slug that marks personal data is a registered type."""
+    rows = "".join(f"91110000600037341L,Company {i}\n" for i in range(4))
+    path = _file(tmp_path, "c", ("credit_code,name\n" + rows).encode())
+    rec = _record({"id": "c", "download_url": "http://x/companies.csv", "format": "CSV"}, **GOOD_META)
+    facts = assess.collect_facts(rec, {"c": _check(path, "http://x/companies.csv")})
+    assert facts["c"].profile.pii.get("credit_code", {}).get("uscc") == 4
+    doc = assess.assess(rec, facts, now=NOW, dcat_violations=[])
+    assert doc["pii"] is False and not [f for f in doc["findings"] if f["type"].startswith("pii-")]
+    pii_rule = FINDING_TYPES.rule("pii")
+    assert set(assess.PII_SLUGS) == {t.slug for t in pii_rule.types}
+
+
 def test_a_profile_error_is_a_table_unreadable_finding_on_its_distribution():
     rec = _record({"id": "a", "download_url": "http://x/a.xlsx"})
     fact = assess.DistributionFacts("a", "http://x/a.xlsx", profile_error="TableError: encrypted " + "x" * 400)
@@ -146,8 +161,17 @@ def test_metadata_findings_are_not_repeated_for_what_a_distribution_reported():
     doc = assess.assess(rec, {"a": fact}, now=NOW, dcat_violations=[])
     pairs = [(f["type"], f["distribution"]) for f in doc["findings"]]
     assert len(pairs) == len(set(pairs))
-    assert ("licence-missing", "a") in pairs
+    # no licence is a stars finding on the distribution and a metadata indicator of the dataset: told once
+    assert [p for p in pairs if p[0] == "licence-missing"] == [("licence-missing", "a")]
+    licence = next(i for i in doc["metadata"]["indicators"] if i["indicator"] == "licence")
+    assert (licence["passed"], licence["points"]) == (False, 0)  # the indicator still costs its points
     assert {"frequency-missing", "modified-missing"} <= {t for t, _ in pairs}
+
+
+def test_a_dataset_without_distributions_is_still_told_its_licence_is_missing():
+    doc = assess.assess(_record(), {}, now=NOW, dcat_violations=[])
+    assert [(f["type"], f["distribution"]) for f in doc["findings"] if f["type"] == "licence-missing"] == [
+        ("licence-missing", None)]
 
 
 def test_stale_data_loses_timeliness():

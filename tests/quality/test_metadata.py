@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 
 from catalog_schema import ckan
 from catalog_schema.dcat import shacl_violations_fast
 from catalog_schema.record import new_record
 from quality.findings import FINDING_TYPES
-from quality.metadata import DIMENSIONS, INDICATORS, MAX_POINTS, DistributionEvidence, assess_metadata, rating
+from quality.metadata import (
+    DIMENSIONS,
+    EXTRA_TYPES,
+    INDICATORS,
+    MAX_POINTS,
+    RULE,
+    DistributionEvidence,
+    assess_metadata,
+    rating,
+)
 
 
 def complete_record() -> dict:
@@ -34,6 +44,22 @@ def test_table_adds_up():
         "excellent", "excellent", "good", "good", "sufficient", "sufficient", "bad", "bad"]
     for ind in INDICATORS:
         assert ind.finding in FINDING_TYPES, ind.finding
+
+
+def test_each_fix_text_names_the_points_its_indicator_is_worth():
+    """The registry's fix texts, as users read them, promise exactly the points the table counts."""
+    for ind in INDICATORS:
+        ftype = FINDING_TYPES[ind.finding]
+        if ind.type is None:  # another rule's finding (licence-missing, the stars rule's): no points in its text
+            assert ftype not in RULE.types and not re.search(r"\d+ points|\d+ 分", ftype.fix_en + ftype.fix_zh)
+            continue
+        assert ftype is ind.type and ftype in RULE.types, ind.finding
+        assert re.findall(r"\((\d+) points\)", ftype.fix_en) == [str(ind.points)], ftype.fix_en
+        assert re.findall(r"（(\d+) 分）", ftype.fix_zh) == [str(ind.points)], ftype.fix_zh
+    for ftype in EXTRA_TYPES:  # the findings beyond the table cost no points of it
+        assert not re.search(r"\d+ points|\d+ 分", ftype.fix_en + ftype.fix_zh), ftype.slug
+    indicator_slugs = [i.finding for i in INDICATORS if i.type is not None]
+    assert [t.slug for t in RULE.types] == indicator_slugs + [t.slug for t in EXTRA_TYPES]
 
 
 def test_complete_record_gets_405():

@@ -13,6 +13,7 @@ import pytest
 from quality.findings import FINDING_TYPES, Finding, FindingType, make_finding, register
 from quality.openness import Evidence, StarResult, dataset_stars, distribution_stars, rdf_link_stats
 from quality.sniff import sniff
+from tests.support.archives import deflated_zip_bomb
 
 MESSY = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "messy"
 DCAT = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "dcat"
@@ -200,9 +201,7 @@ def test_encrypted_workbook_is_not_machine_readable():
 
 
 def test_zip_bomb_is_a_finding():
-    import tests.quality.test_sniff as sniff_tests
-
-    bomb = sniff_tests._zip_bomb(size=200 << 20)
+    bomb = deflated_zip_bomb(size=200 << 20)
     result = _rate(bomb, name="data.zip", declared="ZIP")
     assert result.stars == 1
     assert _slugs(result) == ["archive-bomb", "not-machine-readable"]

@@ -19,6 +19,7 @@ from odf.table import Table, TableCell, TableRow
 from odf.text import P
 
 from quality.sniff import HEAD_BYTES, Sniffed, detect_encoding, sniff
+from tests.support.archives import deflated_zip_bomb
 
 MESSY = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "messy"
 
@@ -125,32 +126,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             z.writestr(name, data)
     return out.getvalue()
-
-
-def _zip_bomb(size: int = 1 << 30, name: str = "zeros.csv", names: list[str] | None = None) -> bytes:
-    """A valid ZIP whose members each inflate to `size` zero bytes, built without holding them.
-
-    One MiB of zeros is deflated once, ending in a full flush so the block depends on nothing
-    before it; a member is that block repeated, then an empty final block.
-    """
-    chunk = bytes(1 << 20)
-    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
-    stream = block * (size // len(chunk)) + b"\x03\x00"
-    crc = 0
-    for _ in range(size // len(chunk)):
-        crc = zlib.crc32(chunk, crc)
-    body, directory = b"", b""
-    for member in names or [name]:
-        raw = member.encode()
-        offset = len(body)
-        body += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(stream), size, len(raw),
-                            0) + raw + stream
-        directory += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(stream),
-                                 size, len(raw), 0, 0, 0, 0, 0, offset) + raw
-    count = len(names or [name])
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(directory), len(body), 0)
-    return body + directory + eocd
 
 
 # --- text formats -----------------------------------------------------------------------------
@@ -505,7 +480,7 @@ def test_nested_zip_is_opened_once_more():
 
 
 def test_zip_bomb_is_reported_and_not_unpacked():
-    bomb = _zip_bomb()
+    bomb = deflated_zip_bomb()
     with zipfile.ZipFile(io.BytesIO(bomb)) as z:  # the bomb is a real ZIP that inflates to 1 GiB
         info = z.infolist()[0]
         assert info.file_size == 1 << 30
@@ -521,7 +496,7 @@ def test_zip_bomb_is_reported_and_not_unpacked():
 
 def test_archive_claiming_too_much_in_total_is_a_bomb():
     # 130 members of 64 MiB zeros each: every one under the per-member threshold, 8.1 GiB together
-    data = _zip_bomb(size=64 << 20, names=[f"part{i:03}.csv" for i in range(130)])
+    data = deflated_zip_bomb(size=64 << 20, names=[f"part{i:03}.csv" for i in range(130)])
     found = sniff(data)
     assert found.details["member_count"] == 130
     assert found.details["bomb"]["member"] == "(all 130 members)"

@@ -7,13 +7,32 @@ package_list, status_show. The packages are the real recorded ones.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import uuid
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from tests.support.httpserver import LocalServer, Request
 
 _RANGE = re.compile(r"metadata_modified:\[(\S+) TO (\S+)\]")
+
+
+def real_packages(fixtures_dir: Path, n: int) -> list[dict]:
+    """n CKAN packages shaped exactly like the real Birmingham ones (ids and names made unique)."""
+    real = json.loads((fixtures_dir / "real/ckan/birmingham_package_search.json").read_text("utf-8"))
+    base = real["result"]["results"]
+    out = []
+    for i in range(n):
+        pkg = copy.deepcopy(base[i % len(base)])
+        pkg["id"] = str(uuid.UUID(int=i + 1))
+        pkg["name"] = f"{pkg['name']}-{i}"
+        pkg["metadata_modified"] = f"2020-01-01T00:{i // 60:02d}:{i % 60:02d}.000000"
+        for j, res in enumerate(pkg.get("resources") or []):
+            res["id"] = str(uuid.UUID(int=(i + 1) * 1000 + j))
+        out.append(pkg)
+    return out
 
 
 class FakeCkan:
