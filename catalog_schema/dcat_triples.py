@@ -191,15 +191,20 @@ def dataset_uri(record: Record, site_url: str) -> str:
 
 
 def distribution_uris(record: Record, site_url: str) -> list[str]:
-    """Our URI of each of the record's distributions, in order (two never share one: a repeat id gets -index)."""
+    """Our URI of each of the record's distributions, in order."""
     ds = dataset_uri(record, site_url)
+    return [f"{ds}/resource/{ident}" for ident in _distribution_idents(record.get("distributions") or [])]
+
+
+def _distribution_idents(dists: list[Record]) -> list[str]:
+    """The {id} in each distribution's URI: two never share one (a repeated id gets -index)."""
     out, used = [], set()
-    for index, dist in enumerate(record.get("distributions") or []):
+    for index, dist in enumerate(dists):
         ident = distribution_id(dist, index)
         if ident in used:  # two distributions must not merge into one node (DCAT-AP maxCount 1 on format ...)
             ident = f"{ident}-{index}"
         used.add(ident)
-        out.append(f"{ds}/resource/{ident}")
+        out.append(ident)
     return out
 
 
@@ -396,8 +401,8 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
         t.add(ds, T["dcat:version"], quote(record["version"]))
     dists = record.get("distributions")
     if dists:
-        for dist, uri in zip(dists, distribution_uris(record, site_url), strict=True):
-            _distribution(t, ds, dist, iri(uri))
+        for dist, ident in zip(dists, _distribution_idents(dists), strict=True):
+            _distribution(t, ds, dist, iri(f"{ds_uri}/resource/{ident}"))
     return list(t.out)
 
 

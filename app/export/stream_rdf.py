@@ -53,7 +53,7 @@ def term(node: Any) -> str:
 
 
 def graph_triples(graph: rdflib.Graph) -> list[tuple[str, str, str]]:
-    """A small rdflib graph's triples as N-Triples terms (DQV measurements, withdrawn datasets)."""
+    """A small rdflib graph's triples as N-Triples terms (withdrawn datasets, DQV measurements)."""
     return [(term(s), term(p), term(o)) for s, p, o in graph]
 
 
