@@ -11,15 +11,11 @@ their own unmapped triples in their own `extras`. Licences, formats, frequencies
 themes and access rights go through `catalog_schema.vocab`; what it does not know is
 kept verbatim and flagged.
 
-Writing (`dataset_to_rdf`, `catalog_to_rdf`) publishes DCAT-AP 3 under OUR URIs:
-dataset `{site}/dataset/{slug}`, distribution `{site}/dataset/{slug}/resource/{id}`,
-publisher `{site}/publisher/{slug}`. The dataset's URI at its source (`record["uri"]`)
-is kept as `adms:identifier` (an `adms:Identifier` whose `skos:notation` is that URI);
-`dct:source` is not used because DCAT-AP 3 requires its object to be a `dcat:Dataset`
-we would have to describe. Every object is typed with the class the DCAT-AP 3 shapes
-ask for (`dct:LicenseDocument`, `dct:Frequency`, `skos:Concept` with a `skos:prefLabel`
-...), so the output validates against the official SHACL shapes. `extras` are not
-published: they are the source's words, kept for the record, not ours to assert.
+Writing (`dataset_to_rdf`, `catalog_to_rdf`) publishes DCAT-AP 3 under OUR URIs. What is written
+is decided once, in `catalog_schema.dcat_triples` (our URIs, the classes the DCAT-AP 3 shapes ask for,
+the vocabularies' IRIs), whose triples come as N-Triples terms; here they become an rdflib Graph, and
+the full dumps (`app.export.stream_rdf`) write the same triples as text. The output validates against
+the official SHACL shapes.
 
 Round trip: `dataset_from_rdf(dataset_to_rdf(r))` gives back `r`'s content fields
 (see `comparable`): our URIs replace the source's, and a raw value that was
@@ -29,12 +25,13 @@ canonical form.
 
 from __future__ import annotations
 
-import hashlib
 import html
+import itertools
 import json
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -43,7 +40,17 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
 from catalog_schema import vocab
-from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
+from catalog_schema.dcat_triples import (
+    DCAT_DATASET,
+    IANA_MEDIA,
+    LOC_ISO639_1,
+    SPDX_ALGO,
+    catalog_triples,
+    dataset_triples,
+    date_value,
+)
+from catalog_schema.dcat_triples import dataset_uri as dataset_uri  # our URI of a dataset, part of this API
+from catalog_schema.record import Record, flag, new_distribution, new_record
 
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3: not in rdflib's DCAT 2 term list
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -55,17 +62,9 @@ SCHEMA_S = Namespace("https://schema.org/")
 TIME = Namespace("http://www.w3.org/2006/time#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 
-IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
-LOC_ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
-SPDX_ALGO = "http://spdx.org/rdf/terms#checksumAlgorithm_"
-
 FORMATS = ("xml", "turtle", "json-ld", "nt")
 _MAX_NEST = 4  # depth of blank-node structures copied into extras
 
-_DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
-_YEAR = re.compile(r"^-?\d{4}$")
-_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 _LANG_KEY = re.compile(r"^([a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*)?$")  # record.schema.json's langmap keys
 _HEX = re.compile(r"^([0-9a-fA-F]{2})*$")
 _NT_LINE = re.compile(r'^(<[^>]*>|_:\S+)\s+<[^>]*>\s+.+\.\s*$')
@@ -595,243 +594,49 @@ def _checksum(r: _Reader) -> dict[str, str] | None:
     return {"algorithm": name, "value": str(value)}
 
 
-# --------------------------------------------------------------------------- record -> RDF
+# --------------------------------------------------------------------------- record -> RDF (dcat_triples decides)
 
 
-def _slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:80]
+_ESCAPE = re.compile(r"\\(.)")
+_UNESCAPE = {"\\": "\\", "n": "\n", '"': '"', "r": "\r"}
 
 
-def _short_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+@lru_cache(maxsize=65536)
+def _rdflib_term(term: str) -> URIRef | Literal:
+    """An N-Triples IRI or literal of `dcat_triples` as an rdflib term."""
+    if term[0] == "<":
+        return URIRef(term[1:-1])
+    end = term.rindex('"')
+    lexical = term[1:end]
+    if "\\" in lexical:
+        lexical = _ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], lexical)
+    rest = term[end + 1:]
+    if not rest:
+        return Literal(lexical)
+    if rest[0] == "@":
+        return Literal(lexical, lang=rest[1:])
+    return Literal(lexical, datatype=URIRef(rest[3:-1]))  # ^^<datatype>
 
 
-def dataset_slug(record: Record) -> str:
-    """The slug in our URIs: the record's own, else its id, else a hash of its source URI or title."""
-    return (record.get("slug") or record.get("id")
-            or "ds-" + _short_hash(record.get("uri") or json.dumps(record.get("title"), sort_keys=True)))
+def _add_triples(g: rdflib.Graph, triples, bnodes: dict[str, BNode]) -> None:
+    """Triples of N-Triples terms into a graph; `bnodes` gives each label of one document its own BNode."""
+    def node(term: str):
+        if term[0] == "_":
+            found = bnodes.get(term)
+            if found is None:
+                found = bnodes[term] = BNode()
+            return found
+        return _rdflib_term(term)
 
-
-def publisher_slug(agent: dict[str, Any]) -> str:
-    return (agent.get("slug") or _slugify(pick_text(agent.get("name")))
-            or "pub-" + _short_hash(agent.get("uri") or json.dumps(agent.get("name"), sort_keys=True)))
-
-
-def distribution_id(dist: Record, index: int) -> str:
-    return str(dist.get("id") or _short_hash(dist.get("uri") or dist.get("access_url") or dist.get("download_url")
-                                             or str(index)))
-
-
-def dataset_uri(record: Record, site_url: str) -> str:
-    return f"{site_url.rstrip('/')}/dataset/{dataset_slug(record)}"
-
-
-def _iri(value: str) -> URIRef:
-    """A URIRef with the characters IRIs forbid percent-encoded, so every syntax can write it."""
-    return URIRef(re.sub(r'[\s<>"{}|\\^`]', lambda m: f"%{ord(m.group()):02X}", value))
-
-
-def _date_literal(value: str) -> Literal:
-    if _DATE.match(value):
-        return Literal(value, datatype=XSD.date)
-    if _DATETIME.match(value):
-        return Literal(value, datatype=XSD.dateTime)
-    if _YEAR.match(value):
-        return Literal(value, datatype=XSD.gYear)
-    return Literal(value)
-
-
-def _texts(g: rdflib.Graph, node, pred, langmap: dict[str, str] | None) -> None:
-    for lang, text in sorted((langmap or {}).items()):
-        if text:
-            try:
-                literal = Literal(text, lang=lang.replace("_", "-") or None)
-            except ValueError:  # not a BCP 47 tag: publish the text untagged rather than not at all
-                literal = Literal(text)
-            g.add((node, pred, literal))
-
-
-def _typed(g, pred, subject, value: str, cls, label: str | None = None):
-    """subject pred <value>, with <value> typed `cls` (DCAT-AP 3 checks classes); a non-IRI becomes a labelled node."""
-    if _IRI.match(value):
-        obj = _iri(value)
-    else:
-        obj = BNode()
-        g.add((obj, RDFS.label, Literal(value)))
-    g.add((subject, pred, obj))
-    g.add((obj, RDF.type, cls))
-    if label is not None:
-        g.add((obj, SKOS.prefLabel, Literal(label)))
-    return obj
-
-
-def _add_agent(g, subject, pred, agent: dict[str, Any], site_url: str) -> None:
-    node = URIRef(f"{site_url.rstrip('/')}/publisher/{publisher_slug(agent)}")
-    g.add((subject, pred, node))
-    g.add((node, RDF.type, FOAF.Agent))
-    _texts(g, node, FOAF.name, agent.get("name"))
-    if agent.get("homepage"):
-        g.add((node, FOAF.homepage, _iri(agent["homepage"])))
-    if agent.get("email"):
-        g.add((node, FOAF.mbox, _iri("mailto:" + agent["email"])))
-
-
-def _add_contact(g, subject, cp: dict[str, Any]) -> None:
-    node = BNode()
-    g.add((subject, DCAT.contactPoint, node))
-    g.add((node, RDF.type, VCARD.Kind))
-    if cp.get("name"):
-        g.add((node, VCARD.fn, Literal(cp["name"])))
-    if cp.get("email"):
-        g.add((node, VCARD.hasEmail, _iri("mailto:" + cp["email"])))
-    if cp.get("url"):
-        g.add((node, VCARD.hasURL, _iri(cp["url"])))
-    if cp.get("phone"):
-        g.add((node, VCARD.hasTelephone, _iri("tel:" + cp["phone"])))
-
-
-def _licence_iri(code: str | None, raw: str | None) -> str | None:
-    if raw and _IRI.match(raw):
-        return raw
-    found = vocab.licence_by_id(code) if code else None
-    if found is not None and found.url:
-        return found.url
-    return raw
-
-
-def _format_iri(code: str | None, raw: str | None) -> str | None:
-    fmt = vocab.format_by_code(code) if code else None
-    if fmt is not None and fmt.eu_uri:
-        return fmt.eu_uri
-    return raw
-
-
-def _media_iri(media: str) -> str:
-    return media if _IRI.match(media) and not re.match(r"^[\w.+-]+/[\w.+-]+$", media) else IANA_MEDIA + media
-
-
-def _common_dist_licence(record: Record) -> str | None:
-    dists = record.get("distributions") or []
-    raws = {d.get("license_raw") for d in dists}
-    return next(iter(raws)) if dists and len(raws) == 1 else None
+    for s, p, o in triples:
+        g.add((node(s), _rdflib_term(p), node(o)))
 
 
 def dataset_to_rdf(record: Record, *, site_url: str, graph: rdflib.Graph | None = None) -> rdflib.Graph:
-    """A record -> DCAT-AP 3 triples under our URIs (added to `graph` when given)."""
+    """A record -> DCAT-AP 3 triples under our URIs (added to `graph` when given); see `dcat_triples`."""
     g = graph if graph is not None else new_graph()
-    ds = URIRef(dataset_uri(record, site_url))
-    g.add((ds, RDF.type, DCAT.Dataset))
-    _texts(g, ds, DCTERMS.title, record.get("title"))
-    _texts(g, ds, DCTERMS.description, record.get("description"))
-    if record.get("identifier"):
-        g.add((ds, DCTERMS.identifier, Literal(record["identifier"])))
-    if record.get("uri") and record["uri"] != str(ds):
-        ident = BNode()
-        g.add((ds, ADMS.identifier, ident))
-        g.add((ident, RDF.type, ADMS.Identifier))
-        g.add((ident, SKOS.notation, Literal(record["uri"])))
-    langs = (record.get("extras") or {}).get("keyword_languages") or {}
-    for kw in record.get("keywords") or []:
-        g.add((ds, DCAT.keyword, Literal(kw, lang=langs.get(kw))))
-    for theme in record.get("themes") or []:
-        uri = vocab.theme_uri(theme) if vocab.theme(theme) == theme else None
-        _typed(g, DCAT.theme, ds, uri or theme, SKOS.Concept, label=theme)
-    if record.get("publisher"):
-        _add_agent(g, ds, DCTERMS.publisher, record["publisher"], site_url)
-    if record.get("creator"):
-        _add_agent(g, ds, DCTERMS.creator, record["creator"], site_url)
-    if record.get("contact_point"):
-        _add_contact(g, ds, record["contact_point"])
-    if record.get("license_raw") or record.get("license"):
-        if record.get("license_raw") != _common_dist_licence(record):
-            iri = _licence_iri(record.get("license"), record.get("license_raw"))
-            _typed(g, DCTERMS.license, ds, iri, DCTERMS.LicenseDocument)
-    if record.get("access_rights"):
-        code = vocab.access_right(record["access_rights"])
-        uri = vocab.access_right_uri(code) if code == record["access_rights"] else None
-        _typed(g, DCTERMS.accessRights, ds, uri or record["access_rights"], DCTERMS.RightsStatement)
-    if record.get("rights"):
-        _typed(g, DCTERMS.rights, ds, record["rights"], DCTERMS.RightsStatement)
-    for pred, key in ((DCTERMS.issued, "issued"), (DCTERMS.modified, "modified")):
-        if record.get(key):
-            g.add((ds, pred, _date_literal(record[key])))
-    temporal = record.get("temporal") or {}
-    if temporal.get("start") or temporal.get("end"):
-        period = BNode()
-        g.add((ds, DCTERMS.temporal, period))
-        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        if temporal.get("start"):
-            g.add((period, DCAT.startDate, _date_literal(temporal["start"])))
-        if temporal.get("end"):
-            g.add((period, DCAT.endDate, _date_literal(temporal["end"])))
-    for place in record.get("spatial") or []:
-        _typed(g, DCTERMS.spatial, ds, place, DCTERMS.Location)
-    if record.get("frequency"):
-        code = vocab.frequency(record["frequency"])
-        uri = vocab.frequency_uri(code) if code == record["frequency"] else None
-        _typed(g, DCTERMS.accrualPeriodicity, ds, uri or record["frequency"], DCTERMS.Frequency)
-    if record.get("landing_page"):
-        _typed(g, DCAT.landingPage, ds, record["landing_page"], FOAF.Document)
-    for std in record.get("conforms_to") or []:
-        _typed(g, DCTERMS.conformsTo, ds, std, DCTERMS.Standard)
-    _add_languages(g, ds, record.get("language"))
-    if record.get("version"):
-        g.add((ds, DCAT_VERSION, Literal(record["version"])))
-    used: set[str] = set()
-    for index, dist in enumerate(record.get("distributions") or []):
-        ident = distribution_id(dist, index)
-        if ident in used:  # two distributions must not merge into one node (DCAT-AP maxCount 1 on format ...)
-            ident = f"{ident}-{index}"
-        used.add(ident)
-        _add_distribution(g, ds, dist, URIRef(f"{ds}/resource/{ident}"))
+    _add_triples(g, dataset_triples(record, site_url=site_url, bnodes=itertools.count()), {})
     return g
-
-
-def _add_languages(g, subject, languages) -> None:
-    for lang in languages or []:
-        value = lang if _IRI.match(lang) else LOC_ISO639_1 + lang
-        _typed(g, DCTERMS.language, subject, value, DCTERMS.LinguisticSystem)
-
-
-def _add_distribution(g, ds, dist: Record, node: URIRef) -> None:
-    g.add((ds, DCAT.distribution, node))
-    g.add((node, RDF.type, DCAT.Distribution))
-    _texts(g, node, DCTERMS.title, dist.get("title"))
-    _texts(g, node, DCTERMS.description, dist.get("description"))
-    access = dist.get("access_url") or dist.get("download_url")
-    if access:  # DCAT-AP: accessURL is mandatory; a download URL is also an access URL
-        _typed(g, DCAT.accessURL, node, access, RDFS.Resource)
-    if dist.get("download_url"):
-        _typed(g, DCAT.downloadURL, node, dist["download_url"], RDFS.Resource)
-    fmt = _format_iri(dist.get("format"), dist.get("format_raw"))
-    if fmt:
-        _typed(g, DCTERMS.format, node, fmt, DCTERMS.MediaTypeOrExtent)
-    if dist.get("media_type"):
-        _typed(g, DCAT.mediaType, node, _media_iri(dist["media_type"]), DCTERMS.MediaType)
-    lic = _licence_iri(dist.get("license"), dist.get("license_raw"))
-    if lic:
-        _typed(g, DCTERMS.license, node, lic, DCTERMS.LicenseDocument)
-    if dist.get("rights"):
-        _typed(g, DCTERMS.rights, node, dist["rights"], DCTERMS.RightsStatement)
-    if dist.get("byte_size") is not None:
-        g.add((node, DCAT.byteSize, Literal(str(dist["byte_size"]), datatype=XSD.nonNegativeInteger)))
-    checksum = dist.get("checksum")
-    if checksum:
-        cnode = BNode()
-        g.add((node, SPDX.checksum, cnode))
-        g.add((cnode, RDF.type, SPDX.Checksum))
-        if checksum.get("algorithm"):
-            algo = checksum["algorithm"]
-            _typed(g, SPDX.algorithm, cnode, algo if _IRI.match(algo) else SPDX_ALGO + algo, SPDX.ChecksumAlgorithm)
-        if checksum.get("value"):
-            g.add((cnode, SPDX.checksumValue, Literal(checksum["value"], datatype=XSD.hexBinary)))
-    for pred, key in ((DCTERMS.issued, "issued"), (DCTERMS.modified, "modified")):
-        if dist.get(key):
-            g.add((node, pred, _date_literal(dist[key])))
-    _add_languages(g, node, dist.get("language"))
-    for std in dist.get("conforms_to") or []:
-        _typed(g, DCTERMS.conformsTo, node, std, DCTERMS.Standard)
 
 
 # URL extension -> (rdflib format, media type): the syntaxes of /catalog.{ttl,rdf,jsonld,nt}
@@ -861,34 +666,15 @@ def catalog_to_rdf(records, *, site_url: str, catalog_info: dict[str, Any],
 
     `page` (optional) adds Hydra paging: {"uri", "next", "previous", "first", "last", "total_items", "per_page"}.
     """
-    title, description = catalog_info.get("title"), catalog_info.get("description")
-    publisher = catalog_info.get("publisher")
-    if not title or not description or not publisher:
-        raise ValueError("catalog_info needs title, description and publisher (mandatory in DCAT-AP 3)")
-    g = new_graph()
-    cat = URIRef(catalog_info.get("uri") or f"{site_url.rstrip('/')}/catalog")
-    g.add((cat, RDF.type, DCAT.Catalog))
-    _texts(g, cat, DCTERMS.title, title if isinstance(title, dict) else {"": title})
-    _texts(g, cat, DCTERMS.description, description if isinstance(description, dict) else {"": description})
-    agent = publisher if isinstance(publisher, dict) else {"name": {"": publisher}}
-    _add_agent(g, cat, DCTERMS.publisher, agent, site_url)
-    if catalog_info.get("homepage"):
-        _typed(g, FOAF.homepage, cat, catalog_info["homepage"], FOAF.Document)
+    counter = itertools.count()
+    cat, header = catalog_triples(site_url=site_url, catalog_info=catalog_info, page=page, bnodes=counter)
+    g, bnodes = new_graph(), {}
+    _add_triples(g, header, bnodes)
     for record in records:
-        dataset_to_rdf(record, site_url=site_url, graph=g)
-        g.add((cat, DCAT.dataset, URIRef(dataset_uri(record, site_url))))
-    if page:
-        node = URIRef(page.get("uri") or str(cat))
-        g.add((node, RDF.type, HYDRA.PagedCollection))
-        for key, pred in (("next", HYDRA.next), ("previous", HYDRA.previous), ("first", HYDRA.first),
-                          ("last", HYDRA.last)):
-            if page.get(key):
-                g.add((node, pred, URIRef(page[key])))
-        for key, pred in (("total_items", HYDRA.totalItems), ("per_page", HYDRA.itemsPerPage)):
-            if page.get(key) is not None:
-                g.add((node, pred, Literal(int(page[key]))))
+        triples = dataset_triples(record, site_url=site_url, bnodes=counter)
+        triples.append((cat, DCAT_DATASET, triples[0][0]))
+        _add_triples(g, triples, bnodes)
     return g
-
 
 # --------------------------------------------------------------------------- round trip and fast SHACL
 
@@ -902,7 +688,7 @@ _DIST_CONTENT = ("title", "description", "access_url", "download_url", "format",
 
 def _canonical_date(value: str | None) -> str | None:
     """A date as any RDF parser hands it back: rdflib writes xsd:dateTime "Z" as "+00:00"."""
-    return None if value is None else str(_date_literal(value))
+    return None if value is None else str(date_value(value))
 
 
 def comparable(record: Record) -> dict[str, Any]:

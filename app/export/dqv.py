@@ -17,6 +17,7 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from catalog_schema import dcat as dcatmap
+from catalog_schema import dcat_triples
 from catalog_schema.record import Record
 
 DQV = Namespace("http://www.w3.org/ns/dqv#")
@@ -61,17 +62,13 @@ def metric_graph(site_url: str, name: str | None = None) -> rdflib.Graph:
 
 
 def distribution_uris(record: Record, site_url: str) -> dict[str, str]:
-    """catalog distribution id -> its URI in our DCAT (the same numbering as `dcat.dataset_to_rdf`)."""
-    ds = dcatmap.dataset_uri(record, site_url)
-    out, used = {}, set()
-    for index, dist in enumerate(record.get("distributions") or []):
-        ident = dcatmap.distribution_id(dist, index)
-        if ident in used:
-            ident = f"{ident}-{index}"
-        used.add(ident)
+    """catalog distribution id -> its URI in our DCAT (the URIs `dcat_triples.dataset_triples` writes)."""
+    out = {}
+    for dist, uri in zip(record.get("distributions") or [], dcat_triples.distribution_uris(record, site_url),
+                         strict=True):
         key = dist.get("catalog_id") or dist.get("id")
         if key:
-            out[str(key)] = f"{ds}/resource/{ident}"
+            out[str(key)] = uri
     return out
 
 
@@ -79,7 +76,7 @@ def assessment_to_rdf(doc: dict[str, Any], record: Record, *, site_url: str,
                       graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """An assessment document as DQV measurements on the record's dataset and distributions."""
     g = graph if graph is not None else _graph()
-    ds = URIRef(dcatmap.dataset_uri(record, site_url))
+    ds = URIRef(dcat_triples.dataset_uri(record, site_url))
     at = Literal(doc["assessed_at"], datatype=XSD.dateTime) if doc.get("assessed_at") else None
     figures = [("stars", doc.get("stars")), ("score", doc.get("score")),
                ("metadata-points", (doc.get("metadata") or {}).get("points"))]

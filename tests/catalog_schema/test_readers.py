@@ -31,11 +31,3 @@ def test_sqlite_dump_reader_walks_the_slug_index_and_reads_every_dataset_once(tm
             # Each batch walks the slug index from the last slug on: no sort of every active dataset.
             assert "TEMP B-TREE" not in plan and "slug>" in plan.replace(" ", ""), plan
     engine.dispose()
-
-
-def test_byte_size_literals_written_without_rdflib_are_rdflibs():
-    from app.export import stream_rdf
-
-    for lexical in ("0", "007", "1024", "18446744073709551616", "١٢", "-1", "1e3"):
-        assert stream_rdf.typed(lexical, stream_rdf._NON_NEGATIVE) == stream_rdf._typed(lexical,
-                                                                                         stream_rdf._NON_NEGATIVE)

@@ -1,0 +1,481 @@
+"""Catalog record -> DCAT-AP 3 triples: the one place where what we publish in RDF is decided.
+
+A triple is three N-Triples terms as text: `<http://...>` (an IRI, the characters IRIs forbid
+percent-encoded), `"text"@en`, `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`, `_:b7` (a blank
+node, numbered from the counter the caller passes, so labels stay unique in a stream). Text because
+it is what the full dumps write: making an rdflib term per triple costs too much on a 100,000-dataset
+catalog. Two consumers, no other writer of DCAT:
+
+- `catalog_schema.dcat.dataset_to_rdf` / `catalog_to_rdf` turn the terms into an rdflib Graph (single
+  pages, content negotiation, RDF/XML and JSON-LD, the SHACL tests);
+- `app.export.stream_rdf` writes them as N-Triples or Turtle, dataset by dataset, in constant memory.
+
+The decisions (see `catalog_schema.dcat` for the reading side and the round trip):
+
+- our URIs: dataset `{site}/dataset/{slug}`, distribution `{site}/dataset/{slug}/resource/{id}`,
+  publisher `{site}/publisher/{slug}`; the dataset's URI at its source is kept as `adms:identifier`
+  (an `adms:Identifier` whose `skos:notation` is that URI), not `dct:source`, which DCAT-AP 3 wants
+  to be a `dcat:Dataset` we would have to describe;
+- every object is typed with the class the DCAT-AP 3 shapes ask for (`dct:LicenseDocument`,
+  `dct:Frequency`, `skos:Concept` with a `skos:prefLabel` ...); a value that is no IRI becomes a blank
+  node with that value as its `rdfs:label`;
+- licences, formats, media types, themes, access rights, frequencies and languages are written as the
+  IRIs of their vocabularies (`catalog_schema.vocab`) when known, as given otherwise;
+- a language tag that is no BCP 47 tag leaves its text untagged; typed literals have rdflib's
+  normalised lexical form (xsd:dateTime "Z" -> "+00:00", "0100" -> "100"), so both consumers agree;
+- `extras` are not published: they are the source's words, not ours to assert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD as XSD_NS
+
+from catalog_schema import vocab
+from catalog_schema.record import Record, pick_text
+
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "adms": "http://www.w3.org/ns/adms#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+}
+
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+LOC_ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
+SPDX_ALGO = "http://spdx.org/rdf/terms#checksumAlgorithm_"
+XSD = PREFIXES["xsd"]
+
+
+class _Terms(dict):
+    """'dcat:Dataset' -> '<http://www.w3.org/ns/dcat#Dataset>', made on first use; COMPACT maps back."""
+
+    def __missing__(self, key: str) -> str:
+        prefix, local = key.split(":", 1)
+        value = f"<{PREFIXES[prefix]}{local}>"
+        self[key] = value
+        COMPACT[value] = key
+        return value
+
+
+COMPACT: dict[str, str] = {}  # N-Triples term -> prefixed name, for every vocabulary term looked up in T
+T = _Terms()
+
+A = T["rdf:type"]
+for _datatype in ("date", "dateTime", "gYear", "gYearMonth", "nonNegativeInteger", "hexBinary", "decimal", "integer"):
+    T["xsd:" + _datatype]  # noqa: B018 (registers the datatype's prefixed name for Turtle)
+RDFS_LABEL, RDFS_RESOURCE = T["rdfs:label"], T["rdfs:Resource"]
+SKOS_PREF, SKOS_CONCEPT, SKOS_NOTATION = T["skos:prefLabel"], T["skos:Concept"], T["skos:notation"]
+FOAF_AGENT, FOAF_NAME, FOAF_HOMEPAGE = T["foaf:Agent"], T["foaf:name"], T["foaf:homepage"]
+FOAF_MBOX, FOAF_DOCUMENT = T["foaf:mbox"], T["foaf:Document"]
+DCAT_DATASET = T["dcat:dataset"]
+XSD_NON_NEGATIVE = XSD + "nonNegativeInteger"
+
+_DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_YEAR = re.compile(r"^-?\d{4}$")
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")  # a value we publish as an IRI (else a labelled node)
+_MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
+_IRI_TERMS: dict[str, str] = {}  # value -> its IRI term, or "" when it is no IRI
+_IRI_TERMS_MAX = 4096
+
+
+# --------------------------------------------------------------------------- terms
+
+
+def iri(value: str) -> str:
+    """An IRI as an N-Triples term, with the characters IRIs forbid percent-encoded (every syntax can write it)."""
+    if _IRI_FORBIDDEN.search(value):
+        value = _IRI_FORBIDDEN.sub(lambda m: f"%{ord(m.group()):02X}", value)
+    return f"<{value}>"
+
+
+def quote(text: str) -> str:
+    """A string literal's quoted form, escaped as rdflib's N-Triples writer does (valid Turtle too)."""
+    return '"' + text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r") + '"'
+
+
+def literal(text: str, lang: str | None = None) -> str:
+    """A plain or language-tagged literal; `lang` must already be a tag (see `lang_tag`)."""
+    return quote(text) + ("@" + lang if lang else "")
+
+
+@lru_cache(maxsize=1024)
+def lang_tag(lang: str | None) -> str | None:
+    """The tag rdflib keeps for `lang`, or None when it is no BCP 47 tag (the text is then published untagged)."""
+    if not lang:
+        return None
+    try:
+        return Literal("x", lang=lang).language
+    except ValueError:
+        return None
+
+
+def typed(lexical: str, datatype: str) -> str:
+    """A typed literal with rdflib's normalised lexical form (xsd:dateTime "Z" -> "+00:00", "0100" -> "100")."""
+    if datatype == XSD_NON_NEGATIVE and lexical.isdigit() and lexical.isascii():  # byte sizes: nearly all unique
+        return f'"{int(lexical)}"^^<{datatype}>'
+    return rdflib_typed(lexical, datatype)
+
+
+@lru_cache(maxsize=65536)
+def rdflib_typed(lexical: str, datatype: str) -> str:
+    """`typed` as rdflib's Literal writes it (the reference the fast path of `typed` is tested against)."""
+    node = Literal(lexical, datatype=URIRef(datatype))
+    return quote(str(node)) + f"^^<{node.datatype}>"
+
+
+def date_value(value: str) -> Literal:
+    """A record's date as the rdflib literal we publish: xsd:date, xsd:dateTime, xsd:gYear, else plain text."""
+    if _DATE.match(value):
+        return Literal(value, datatype=XSD_NS.date)
+    if _DATETIME.match(value):
+        return Literal(value, datatype=XSD_NS.dateTime)
+    if _YEAR.match(value):
+        return Literal(value, datatype=XSD_NS.gYear)
+    return Literal(value)
+
+
+@lru_cache(maxsize=65536)
+def date_literal(value: str) -> str:
+    """`date_value` as an N-Triples term."""
+    node = date_value(value)
+    return quote(str(node)) + (f"^^<{node.datatype}>" if node.datatype else "")
+
+
+# --------------------------------------------------------------------------- our URIs
+
+
+def _slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80]
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def dataset_slug(record: Record) -> str:
+    """The slug in our URIs: the record's own, else its id, else a hash of its source URI or title."""
+    return (record.get("slug") or record.get("id")
+            or "ds-" + _short_hash(record.get("uri") or json.dumps(record.get("title"), sort_keys=True)))
+
+
+def publisher_slug(agent: dict[str, Any]) -> str:
+    return (agent.get("slug") or _slugify(pick_text(agent.get("name")))
+            or "pub-" + _short_hash(agent.get("uri") or json.dumps(agent.get("name"), sort_keys=True)))
+
+
+def distribution_id(dist: Record, index: int) -> str:
+    return str(dist.get("id") or _short_hash(dist.get("uri") or dist.get("access_url") or dist.get("download_url")
+                                             or str(index)))
+
+
+def dataset_uri(record: Record, site_url: str) -> str:
+    return f"{site_url.rstrip('/')}/dataset/{dataset_slug(record)}"
+
+
+def distribution_uris(record: Record, site_url: str) -> list[str]:
+    """Our URI of each of the record's distributions, in order."""
+    ds = dataset_uri(record, site_url)
+    return [f"{ds}/resource/{ident}" for ident in _distribution_idents(record.get("distributions") or [])]
+
+
+def _distribution_idents(dists: list[Record]) -> list[str]:
+    """The {id} in each distribution's URI: two never share one (a repeated id gets -index)."""
+    out, used = [], set()
+    for index, dist in enumerate(dists):
+        ident = distribution_id(dist, index)
+        if ident in used:  # two distributions must not merge into one node (DCAT-AP maxCount 1 on format ...)
+            ident = f"{ident}-{index}"
+        used.add(ident)
+        out.append(ident)
+    return out
+
+
+# --------------------------------------------------------------------------- vocabulary decisions, cached
+
+
+@lru_cache(maxsize=4096)
+def _theme_value(theme: str) -> str:
+    uri = vocab.theme_uri(theme) if vocab.theme(theme) == theme else None
+    return uri or theme
+
+
+@lru_cache(maxsize=4096)
+def _access_value(value: str) -> str:
+    code = vocab.access_right(value)
+    uri = vocab.access_right_uri(code) if code == value else None
+    return uri or value
+
+
+@lru_cache(maxsize=4096)
+def _frequency_value(value: str) -> str:
+    code = vocab.frequency(value)
+    uri = vocab.frequency_uri(code) if code == value else None
+    return uri or value
+
+
+@lru_cache(maxsize=4096)
+def _licence_value(code: str | None, raw: str | None) -> str | None:
+    if raw and _IRI.match(raw):
+        return raw
+    found = vocab.licence_by_id(code) if code else None
+    if found is not None and found.url:
+        return found.url
+    return raw
+
+
+@lru_cache(maxsize=4096)
+def _format_value(code: str | None, raw: str | None) -> str | None:
+    fmt = vocab.format_by_code(code) if code else None
+    if fmt is not None and fmt.eu_uri:
+        return fmt.eu_uri
+    return raw
+
+
+@lru_cache(maxsize=4096)
+def _media_value(media: str) -> str:
+    return media if _IRI.match(media) and not _MEDIA_TYPE.match(media) else IANA_MEDIA + media
+
+
+def _common_dist_licence(record: Record) -> str | None:
+    dists = record.get("distributions") or []
+    raws = {d.get("license_raw") for d in dists}
+    return next(iter(raws)) if dists and len(raws) == 1 else None
+
+
+# --------------------------------------------------------------------------- one dataset
+
+
+class _Triples:
+    """Collects triples (deduplicated, in order: a dict's keys) and numbers their blank nodes."""
+
+    __slots__ = ("out", "bnodes")
+
+    def __init__(self, bnodes: Iterator[int]):
+        self.out: dict[tuple[str, str, str], None] = {}
+        self.bnodes = bnodes
+
+    def add(self, s: str, p: str, o: str) -> None:
+        self.out[s, p, o] = None
+
+    def bnode(self) -> str:
+        return f"_:b{next(self.bnodes)}"
+
+    def texts(self, node: str, pred: str, langmap: dict[str, str] | None) -> None:
+        if not langmap:
+            return
+        out = self.out
+        for lang, text in (sorted(langmap.items()) if len(langmap) > 1 else langmap.items()):
+            if text:
+                tag = lang_tag(lang.replace("_", "-") or None)
+                out[node, pred, quote(text) + "@" + tag if tag else quote(text)] = None
+
+    def typed_value(self, pred: str, subject: str, value: str, cls: str, label: str | None = None) -> str:
+        """subject pred <value>, <value> typed `cls` (DCAT-AP 3 checks classes); a non-IRI becomes a labelled node."""
+        out = self.out
+        obj = _IRI_TERMS.get(value)
+        if obj is None:
+            obj = iri(value) if _IRI.match(value) else ""
+            if len(_IRI_TERMS) < _IRI_TERMS_MAX:  # licences, formats, themes ... repeat; URLs fill it once
+                _IRI_TERMS[value] = obj
+        if not obj:
+            obj = self.bnode()
+            out[obj, RDFS_LABEL, quote(value)] = None
+        out[subject, pred, obj] = None
+        out[obj, A, cls] = None
+        if label is not None:
+            out[obj, SKOS_PREF, quote(label)] = None
+        return obj
+
+    def agent(self, subject: str, pred: str, agent: dict[str, Any], site_url: str) -> None:
+        node = iri(f"{site_url.rstrip('/')}/publisher/{publisher_slug(agent)}")
+        self.add(subject, pred, node)
+        self.add(node, A, FOAF_AGENT)
+        self.texts(node, FOAF_NAME, agent.get("name"))
+        if agent.get("homepage"):
+            self.add(node, FOAF_HOMEPAGE, iri(agent["homepage"]))
+        if agent.get("email"):
+            self.add(node, FOAF_MBOX, iri("mailto:" + agent["email"]))
+
+    def contact(self, subject: str, cp: dict[str, Any]) -> None:
+        node = self.bnode()
+        self.add(subject, T["dcat:contactPoint"], node)
+        self.add(node, A, T["vcard:Kind"])
+        if cp.get("name"):
+            self.add(node, T["vcard:fn"], quote(cp["name"]))
+        if cp.get("email"):
+            self.add(node, T["vcard:hasEmail"], iri("mailto:" + cp["email"]))
+        if cp.get("url"):
+            self.add(node, T["vcard:hasURL"], iri(cp["url"]))
+        if cp.get("phone"):
+            self.add(node, T["vcard:hasTelephone"], iri("tel:" + cp["phone"]))
+
+    def languages(self, subject: str, languages) -> None:
+        for lang in languages or []:
+            value = lang if _IRI.match(lang) else LOC_ISO639_1 + lang
+            self.typed_value(T["dct:language"], subject, value, T["dct:LinguisticSystem"])
+
+    def dates(self, subject: str, item: dict[str, Any]) -> None:
+        for pred, key in ((T["dct:issued"], "issued"), (T["dct:modified"], "modified")):
+            if item.get(key):
+                self.add(subject, pred, date_literal(item[key]))
+
+
+def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> list[tuple[str, str, str]]:
+    """The DCAT-AP 3 triples of one record under our URIs; the first one is `<dataset> a dcat:Dataset`.
+
+    `bnodes` numbers the blank nodes (`_:b{n}`): one counter for everything that goes into one document.
+    """
+    t = _Triples(bnodes)
+    ds_uri = dataset_uri(record, site_url)
+    ds = iri(ds_uri)
+    t.add(ds, A, T["dcat:Dataset"])
+    t.texts(ds, T["dct:title"], record.get("title"))
+    t.texts(ds, T["dct:description"], record.get("description"))
+    if record.get("identifier"):
+        t.add(ds, T["dct:identifier"], quote(record["identifier"]))
+    if record.get("uri") and record["uri"] != ds_uri:
+        ident = t.bnode()
+        t.add(ds, T["adms:identifier"], ident)
+        t.add(ident, A, T["adms:Identifier"])
+        t.add(ident, SKOS_NOTATION, quote(record["uri"]))
+    langs = (record.get("extras") or {}).get("keyword_languages") or {}
+    for kw in record.get("keywords") or []:
+        t.add(ds, T["dcat:keyword"], literal(kw, lang_tag(langs.get(kw))))
+    for theme in record.get("themes") or []:
+        t.typed_value(T["dcat:theme"], ds, _theme_value(theme), SKOS_CONCEPT, label=theme)
+    if record.get("publisher"):
+        t.agent(ds, T["dct:publisher"], record["publisher"], site_url)
+    if record.get("creator"):
+        t.agent(ds, T["dct:creator"], record["creator"], site_url)
+    if record.get("contact_point"):
+        t.contact(ds, record["contact_point"])
+    if record.get("license_raw") or record.get("license"):
+        if record.get("license_raw") != _common_dist_licence(record):  # else the distributions carry it
+            lic = _licence_value(record.get("license"), record.get("license_raw"))
+            if lic:
+                t.typed_value(T["dct:license"], ds, lic, T["dct:LicenseDocument"])
+    if record.get("access_rights"):
+        t.typed_value(T["dct:accessRights"], ds, _access_value(record["access_rights"]),
+                      T["dct:RightsStatement"])
+    if record.get("rights"):
+        t.typed_value(T["dct:rights"], ds, record["rights"], T["dct:RightsStatement"])
+    t.dates(ds, record)
+    temporal = record.get("temporal") or {}
+    if temporal.get("start") or temporal.get("end"):
+        period = t.bnode()
+        t.add(ds, T["dct:temporal"], period)
+        t.add(period, A, T["dct:PeriodOfTime"])
+        if temporal.get("start"):
+            t.add(period, T["dcat:startDate"], date_literal(temporal["start"]))
+        if temporal.get("end"):
+            t.add(period, T["dcat:endDate"], date_literal(temporal["end"]))
+    for place in record.get("spatial") or []:
+        t.typed_value(T["dct:spatial"], ds, place, T["dct:Location"])
+    if record.get("frequency"):
+        t.typed_value(T["dct:accrualPeriodicity"], ds, _frequency_value(record["frequency"]),
+                      T["dct:Frequency"])
+    if record.get("landing_page"):
+        t.typed_value(T["dcat:landingPage"], ds, record["landing_page"], FOAF_DOCUMENT)
+    for std in record.get("conforms_to") or []:
+        t.typed_value(T["dct:conformsTo"], ds, std, T["dct:Standard"])
+    t.languages(ds, record.get("language"))
+    if record.get("version"):
+        t.add(ds, T["dcat:version"], quote(record["version"]))
+    dists = record.get("distributions")
+    if dists:
+        for dist, ident in zip(dists, _distribution_idents(dists), strict=True):
+            _distribution(t, ds, dist, iri(f"{ds_uri}/resource/{ident}"))
+    return list(t.out)
+
+
+def _distribution(t: _Triples, ds: str, dist: Record, node: str) -> None:
+    t.add(ds, T["dcat:distribution"], node)
+    t.add(node, A, T["dcat:Distribution"])
+    t.texts(node, T["dct:title"], dist.get("title"))
+    t.texts(node, T["dct:description"], dist.get("description"))
+    access = dist.get("access_url") or dist.get("download_url")
+    if access:  # DCAT-AP: accessURL is mandatory; a download URL is also an access URL
+        t.typed_value(T["dcat:accessURL"], node, access, RDFS_RESOURCE)
+    if dist.get("download_url"):
+        t.typed_value(T["dcat:downloadURL"], node, dist["download_url"], RDFS_RESOURCE)
+    fmt = _format_value(dist.get("format"), dist.get("format_raw"))
+    if fmt:
+        t.typed_value(T["dct:format"], node, fmt, T["dct:MediaTypeOrExtent"])
+    if dist.get("media_type"):
+        t.typed_value(T["dcat:mediaType"], node, _media_value(dist["media_type"]), T["dct:MediaType"])
+    lic = _licence_value(dist.get("license"), dist.get("license_raw"))
+    if lic:
+        t.typed_value(T["dct:license"], node, lic, T["dct:LicenseDocument"])
+    if dist.get("rights"):
+        t.typed_value(T["dct:rights"], node, dist["rights"], T["dct:RightsStatement"])
+    if dist.get("byte_size") is not None:
+        t.add(node, T["dcat:byteSize"], typed(str(dist["byte_size"]), XSD_NON_NEGATIVE))
+    checksum = dist.get("checksum")
+    if checksum:
+        cnode = t.bnode()
+        t.add(node, T["spdx:checksum"], cnode)
+        t.add(cnode, A, T["spdx:Checksum"])
+        if checksum.get("algorithm"):
+            algo = checksum["algorithm"]
+            t.typed_value(T["spdx:algorithm"], cnode, algo if _IRI.match(algo) else SPDX_ALGO + algo,
+                          T["spdx:ChecksumAlgorithm"])
+        if checksum.get("value"):
+            t.add(cnode, T["spdx:checksumValue"], typed(checksum["value"], XSD + "hexBinary"))
+    t.dates(node, dist)
+    t.languages(node, dist.get("language"))
+    for std in dist.get("conforms_to") or []:
+        t.typed_value(T["dct:conformsTo"], node, std, T["dct:Standard"])
+
+
+# --------------------------------------------------------------------------- the catalog
+
+
+def catalog_triples(*, site_url: str, catalog_info: dict[str, Any], bnodes: Iterator[int],
+                    page: dict[str, Any] | None = None) -> tuple[str, list[tuple[str, str, str]]]:
+    """The dcat:Catalog node: its IRI term and its triples. Each dataset is then linked by (catalog, DCAT_DATASET, ds).
+
+    `catalog_info` needs title, description and publisher (mandatory in DCAT-AP 3); `page` (optional) adds
+    Hydra paging: {"uri", "next", "previous", "first", "last", "total_items", "per_page"}.
+    """
+    title, description = catalog_info.get("title"), catalog_info.get("description")
+    publisher = catalog_info.get("publisher")
+    if not title or not description or not publisher:
+        raise ValueError("catalog_info needs title, description and publisher (mandatory in DCAT-AP 3)")
+    t = _Triples(bnodes)
+    cat_uri = catalog_info.get("uri") or f"{site_url.rstrip('/')}/catalog"
+    cat = iri(cat_uri)
+    t.add(cat, A, T["dcat:Catalog"])
+    t.texts(cat, T["dct:title"], title if isinstance(title, dict) else {"": title})
+    t.texts(cat, T["dct:description"], description if isinstance(description, dict) else {"": description})
+    t.agent(cat, T["dct:publisher"], publisher if isinstance(publisher, dict) else {"name": {"": publisher}},
+            site_url)
+    if catalog_info.get("homepage"):
+        t.typed_value(FOAF_HOMEPAGE, cat, catalog_info["homepage"], FOAF_DOCUMENT)
+    if page:
+        node = iri(page.get("uri") or cat_uri)
+        t.add(node, A, T["hydra:PagedCollection"])
+        for key in ("next", "previous", "first", "last"):
+            if page.get(key):
+                t.add(node, T["hydra:" + key], iri(page[key]))
+        for key, pred in (("total_items", "hydra:totalItems"), ("per_page", "hydra:itemsPerPage")):
+            if page.get(key) is not None:
+                t.add(node, T[pred], f'"{int(page[key])}"^^<{XSD}integer>')
+    return cat, list(t.out)
