@@ -53,11 +53,11 @@ def _register_tasks(celery: Celery) -> None:
                 "retry_jitter": False, "max_retries": 15}
 
     @celery.task(name="opendata.harvest", shared=False, **db_retry)
-    def harvest_task(job_id: int) -> dict:
+    def harvest_task(job_id: int, confirm: bool = False) -> dict:
         """Gather one job and send its records on as batch tasks any worker takes, then a finish task."""
         from app.jobs import gather_on_workers
 
-        return gather_on_workers(_rt(celery), celery, job_id)
+        return gather_on_workers(_rt(celery), celery, job_id, confirm)
 
     @celery.task(name="opendata.harvest_batch", shared=False, **db_retry)
     def harvest_batch_task(job_id: int, items: list[dict]) -> dict:
@@ -66,10 +66,10 @@ def _register_tasks(celery: Celery) -> None:
         return import_batch(_rt(celery), job_id, items)
 
     @celery.task(name="opendata.harvest_finish", bind=True, shared=False, **db_retry)
-    def harvest_finish_task(self, job_id: int, expected: int) -> dict:
+    def harvest_finish_task(self, job_id: int, expected: int, confirm: bool = False) -> dict:
         from app.jobs import finish_on_workers
 
-        summary = finish_on_workers(_rt(celery), celery, job_id, expected)
+        summary = finish_on_workers(_rt(celery), celery, job_id, expected, confirm)
         if summary is None:  # batches still due: look again soon (the worker slot is free meanwhile)
             raise self.retry(countdown=1, max_retries=None)
         return summary.to_dict()

@@ -16,11 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.assessment import assess_datasets, run_catalog_checks
-from catalog_schema import search
+from catalog_schema import harvest_store, search
 from catalog_schema.db import make_engine, make_sessionmaker
 from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, HarvestSource, utcnow
 from harvesters import registry
-from harvesters.base import JobSummary, create_job, fail_dead_jobs, run_job, worker_name
+from harvesters.base import (
+    ENDED,
+    JobSummary,
+    WithdrawPolicy,
+    create_job,
+    fail_dead_jobs,
+    run_job,
+    worker_name,
+)
 from harvesters.distributed import finish_job, gather_job, import_items
 
 log = logging.getLogger(__name__)
@@ -53,23 +61,42 @@ def _index(session, dataset_ids: list[str]) -> None:
     search.reindex_dataset_ids(session, dataset_ids)
 
 
-def run_harvest(rt: Runtime, job_id: int, on_record=None):
+def withdraw_policy(rt: Runtime, confirm: bool = False) -> WithdrawPolicy:
+    return WithdrawPolicy(max_share=float(rt.settings.get("HARVEST_MAX_WITHDRAW_SHARE", 0.2)), confirmed=confirm)
+
+
+def run_harvest(rt: Runtime, job_id: int, on_record=None, *, confirm: bool = False):
     """Run harvest job `job_id` to its end and return its summary."""
     with rt.sessionmaker() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
             raise LookupError(f"no harvest job {job_id}")
-        if job.status == "finished":  # a redelivered task whose work is done
+        if job.status in ENDED:  # a redelivered task whose work is done
             return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
-                              job.withdrawn, job.errored)
+                              job.withdrawn, job.errored, job.error)
         source_type = job.source.type
     cls = registry.get(source_type, rt.settings["HARVESTERS"])
-    summary = run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index)
-    if rt.settings.get("ASSESS_AFTER_HARVEST") and summary.status == "finished":
-        changed = changed_by_job(rt, job_id)
+    summary = run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index,
+                      policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt))
+    if rt.settings.get("ASSESS_AFTER_HARVEST") and summary.status != "failed":
+        changed = to_assess_after(rt, job_id)
         if changed:
             assess(rt, changed)
     return summary
+
+
+def _heartbeat(rt: Runtime) -> float:
+    return float(rt.settings.get("HARVEST_HEARTBEAT") or 5.0)
+
+
+def to_assess_after(rt: Runtime, job_id: int) -> list[str]:
+    """What the assessment after job `job_id` looks at: what it changed, and what failed jobs of its source
+    imported and never had assessed (a harvest killed before its assessment ran)."""
+    changed = set(changed_by_job(rt, job_id))
+    with rt.sessionmaker() as session:
+        job = session.get(HarvestJob, job_id)
+        changed.update(harvest_store.awaiting_assessment(session, job.source_id))
+    return sorted(changed)
 
 
 def changed_by_job(rt: Runtime, job_id: int) -> list[str]:
@@ -84,7 +111,8 @@ def changed_by_job(rt: Runtime, job_id: int) -> list[str]:
 def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
     """Create a queued job for a source; returns its id."""
     with rt.sessionmaker() as session:
-        fail_dead_jobs(session, dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
+        fail_dead_jobs(session, dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_DEAD_AFTER") or 30),
+                       stall_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
         source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name))
         if source is None:
             raise LookupError(f"no harvest source named {source_name!r} (see `opendata source list`)")
@@ -97,15 +125,17 @@ def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
         return job.id
 
 
-def harvest(rt: Runtime, source_name: str, *, full: bool = False, on_record=None, wait_timeout: float = 3600):
-    """Harvest one source to the end: in-process, or on a worker when a broker is configured."""
+def harvest(rt: Runtime, source_name: str, *, full: bool = False, on_record=None, wait_timeout: float = 3600,
+            confirm: bool = False):
+    """Harvest one source to the end: in-process, or on a worker when a broker is configured. `confirm`: the
+    withdrawals may exceed HARVEST_MAX_WITHDRAW_SHARE (a person checked that the source removed them)."""
     job_id = queue_harvest(rt, source_name, full=full)
     if not rt.settings["BROKER_URL"]:
-        return run_harvest(rt, job_id, on_record=on_record)
+        return run_harvest(rt, job_id, on_record=on_record, confirm=confirm)
     from app.celery_app import make_celery
 
     celery = make_celery(rt.settings)
-    celery.send_task("opendata.harvest", args=[job_id])
+    celery.send_task("opendata.harvest", args=[job_id], kwargs={"confirm": confirm})
     return wait_for_job(rt, job_id, timeout=wait_timeout)
 
 
@@ -120,11 +150,11 @@ def _harvester_cls(rt: Runtime, job_id: int):
         return registry.get(job.source.type, rt.settings["HARVESTERS"]), job.status
 
 
-def gather_on_workers(rt: Runtime, celery, job_id: int) -> dict[str, Any]:
+def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -> dict[str, Any]:
     """The first task of a job on workers: list the source, send a batch task per BATCH records (any
     worker takes them), then the task that closes the job once every batch is in."""
     cls, status = _harvester_cls(rt, job_id)
-    if status in ("finished", "failed"):  # a redelivered task of a closed job
+    if status in ENDED:  # a redelivered task of a closed job
         return {"job_id": job_id, "status": status, "worker": worker_name()}
     batches = []
 
@@ -132,9 +162,10 @@ def gather_on_workers(rt: Runtime, celery, job_id: int) -> dict[str, Any]:
         celery.send_task("opendata.harvest_batch", args=[job_id, items])
         batches.append(len(items))
 
-    expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index)
+    expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index,
+                          policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt))
     if expected is not None:
-        celery.send_task("opendata.harvest_finish", args=[job_id, expected])
+        celery.send_task("opendata.harvest_finish", args=[job_id, expected, confirm])
     return {"job_id": job_id, "listed": expected, "batches": len(batches), "worker": worker_name()}
 
 
@@ -143,14 +174,15 @@ def import_batch(rt: Runtime, job_id: int, items: list[dict]) -> dict[str, Any]:
     return import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
 
 
-def finish_on_workers(rt: Runtime, celery, job_id: int, expected: int):
+def finish_on_workers(rt: Runtime, celery, job_id: int, expected: int, confirm: bool = False):
     """Close the job when all its records are in (None: not yet); then queue its assessment."""
     cls, status = _harvester_cls(rt, job_id)
     summary = finish_job(rt.sessionmaker, job_id, expected, cls, index=_index,
-                         dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
-    if summary is not None and status == "running" and summary.status == "finished" \
+                         dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600),
+                         policy=withdraw_policy(rt, confirm))
+    if summary is not None and status == "running" and summary.status != "failed" \
             and rt.settings.get("ASSESS_AFTER_HARVEST"):
-        changed = changed_by_job(rt, job_id)
+        changed = to_assess_after(rt, job_id)
         if changed:
             queue_assess(rt, celery, changed)
     return summary
@@ -190,7 +222,7 @@ def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 
         try:
             with rt.sessionmaker() as session:
                 job = session.get(HarvestJob, job_id)
-                if job.status in ("finished", "failed"):
+                if job.status in ENDED:
                     return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
                                       job.withdrawn, job.errored, job.error)
         except (OperationalError, InterfaceError) as exc:  # the database restarting: the workers retry, so wait

@@ -60,8 +60,15 @@ SETTINGS: list[Setting] = [
     Setting("RESULT_BACKEND", None, "Celery result backend; default: the broker URL when it is Redis."),
     Setting("BROKER_VISIBILITY_TIMEOUT", 3600, "Redis broker: seconds after which a task a dead worker held "
             "unacknowledged is handed to another worker (keep it above the longest task).", int),
-    Setting("HARVEST_STALL_TIMEOUT", 600, "Seconds without a heartbeat after which a harvest job is failed "
-            "as stopped (a killed process, lost tasks): the error says what to re-run.", int),
+    Setting("HARVEST_HEARTBEAT", 5.0, "Seconds between two heartbeats of a running harvest job.", float),
+    Setting("HARVEST_DEAD_AFTER", 30, "Seconds without a heartbeat after which a harvest job held by a process "
+            "on another host is failed as dead (on this host a job whose process is gone is failed at once), "
+            "so that a re-run can start.", int),
+    Setting("HARVEST_STALL_TIMEOUT", 600, "Seconds without progress after which a harvest job whose batches "
+            "wait for workers is failed as stalled (lost tasks): the error says what to re-run.", int),
+    Setting("HARVEST_MAX_WITHDRAW_SHARE", 0.2, "Largest share of a source's datasets one harvest withdraws "
+            "without confirmation; a source that suddenly lists fewer (empty, truncated) withdraws nothing and "
+            "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`).", float),
     Setting("ARCHIVE_DIR", None, "Where downloaded copies of distributions are kept; default: `archive/` "
             "in the instance folder."),
     Setting("ALLOW_HOSTS", [], "Comma-separated hosts or CIDRs exempt from the SSRF guard "

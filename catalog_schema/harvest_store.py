@@ -5,12 +5,13 @@ no longer lists. Beside store.py, the only code that writes these rows; harveste
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, utcnow
+from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource, utcnow
 from catalog_schema.store import save_record, set_lifecycle
 
 
@@ -59,18 +60,30 @@ def import_record(session: Session, job_id: int, source_id: int, remote_id: str,
     return dataset, outcome
 
 
-def withdraw_unseen(session: Session, job_id: int, source_id: int, *, reason: str) -> list[Dataset]:
-    """Withdraw this source's active datasets that job `job_id` did not list; returns them."""
-    seen_ids = select(HarvestRecord.remote_id).where(HarvestRecord.job_id == job_id)
-    gone = session.scalars(select(Dataset).where(
-        and_(Dataset.source_id == source_id, Dataset.state == "active", Dataset.remote_id.not_in(seen_ids))
-    )).all()
-    for ds in gone:
+def gone_from_source(session: Session, job_id: int, source_id: int,
+                     listed: set[str] | None = None) -> list[Dataset]:
+    """This source's active datasets that are gone from it: those job `job_id` did not list (a full gather),
+    or, given `listed` (the ids the source holds now, read beside an incremental gather), those not in it."""
+    where = [Dataset.source_id == source_id, Dataset.state == "active"]
+    if listed is None:
+        where.append(Dataset.remote_id.not_in(select(HarvestRecord.remote_id).where(HarvestRecord.job_id == job_id)))
+        return list(session.scalars(select(Dataset).where(and_(*where))).all())
+    return [ds for ds in session.scalars(select(Dataset).where(and_(*where))) if ds.remote_id not in listed]
+
+
+def active_from_source(session: Session, source_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Dataset).where(
+        Dataset.source_id == source_id, Dataset.state == "active")) or 0
+
+
+def withdraw(session: Session, job_id: int, datasets: list[Dataset], *, reason: str) -> list[Dataset]:
+    """Withdraw `datasets` (kept, hidden, restorable) as job `job_id`'s doing; returns them."""
+    for ds in datasets:
         set_lifecycle(ds, "withdrawn", reason=reason)
         session.add(HarvestRecord(job_id=job_id, remote_id=ds.remote_id, dataset=ds, status="withdrawn",
                                   stage="import"))
     session.flush()
-    return list(gone)
+    return list(datasets)
 
 
 def job_counts(session: Session, job_id: int) -> dict[str, int]:
@@ -96,18 +109,67 @@ def finish_job(session: Session, job_id: int, status: str, error: str | None = N
     return job
 
 
-def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta, now: dt.datetime | None = None) -> list[int]:
-    """Mark running jobs whose heartbeat stopped as failed (their process died); returns their ids."""
+def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta, stall_after: dt.timedelta | None = None,
+                   now: dt.datetime | None = None, host: str | None = None,
+                   alive: Callable[[int], bool] | None = None) -> list[int]:
+    """Fail running jobs whose process is gone; returns their ids. A job held by a process (`worker` is
+    "host:pid") is dead at once when the process is on `host` and `alive(pid)` says it is gone, else when its
+    heartbeat is older than `dead_after`. A job no process holds (its batches wait in a queue for workers)
+    is dead when nothing happened for `stall_after`. The dead job keeps its true counters."""
     now = now or utcnow()
-    cutoff = now - dead_after
     dead = []
     for job in session.scalars(select(HarvestJob).where(HarvestJob.status == "running")).all():
         beat = job.heartbeat_at or job.started_at or job.created_at
         if beat.tzinfo is None:  # SQLite gives naive datetimes back
             beat = beat.replace(tzinfo=dt.UTC)
-        if beat < cutoff:
-            job.status = "failed"
-            job.error = f"the harvest process stopped (no heartbeat since {beat.isoformat()}); run it again"
+        held_by = holder(job)
+        holder_host, _, pid = (held_by or "").rpartition(":")
+        error = None
+        if held_by and holder_host == host and pid.isdigit() and alive is not None and not alive(int(pid)):
+            error = f"the harvest process {held_by} is gone (killed or crashed); run it again"
+        elif beat < now - (dead_after if held_by else (stall_after or dead_after)):
+            what = f"its process {held_by}" if held_by else "its queued batches"
+            error = f"{what} stopped: no heartbeat since {beat.isoformat(timespec='seconds')}; run it again"
+        if error:
+            finish_job(session, job.id, "failed", error)
             job.finished_at = now
             dead.append(job.id)
     return dead
+
+
+def hold_back(session: Session, job_id: int, sentence: str) -> None:
+    """Keep, on a running job, why it withdrew nothing (it ends "needs-confirmation" saying so)."""
+    session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(error=sentence))
+
+
+RELEASED = " (gathered)"  # after a worker name: its gather is over, the job's batches wait for any worker
+
+
+def release_job(session: Session, job_id: int) -> None:
+    """The job's gather is over and its batches wait for any worker: no one process holds it any more (the
+    worker that gathered stays named, marked as done with it)."""
+    job = session.get(HarvestJob, job_id)
+    if job.worker and not job.worker.endswith(RELEASED):
+        job.worker += RELEASED
+    job.heartbeat_at = utcnow()
+
+
+def holder(job: HarvestJob) -> str | None:
+    """The "host:pid" of the process that holds a running job, or None when none does."""
+    if not job.worker or job.worker.endswith(RELEASED):
+        return None
+    return job.worker
+
+
+def awaiting_assessment(session: Session, source_id: int) -> list[str]:
+    """Active datasets that failed jobs of this source added or changed and no assessment has looked at since
+    (a harvest killed before its assessment ran): the next finished job assesses them too."""
+    since_import = select(Assessment.id).where(Assessment.dataset_id == HarvestRecord.dataset_id,
+                                               Assessment.assessed_at >= HarvestRecord.created_at)
+    rows = session.scalars(
+        select(HarvestRecord.dataset_id).join(HarvestJob, HarvestRecord.job_id == HarvestJob.id)
+        .join(Dataset, Dataset.id == HarvestRecord.dataset_id)
+        .where(HarvestJob.source_id == source_id, HarvestJob.status == "failed",
+               HarvestRecord.status.in_(("added", "updated", "restored")), Dataset.state == "active",
+               ~since_import.exists()))
+    return sorted(set(rows))

@@ -56,7 +56,7 @@ class Base(DeclarativeBase):
 Timestamp = DateTime(timezone=True)
 
 DATASET_STATES = ("active", "withdrawn", "deleted", "draft")
-JOB_STATES = ("queued", "running", "finished", "failed")
+JOB_STATES = ("queued", "running", "finished", "failed", "needs-confirmation")
 RECORD_STATES = ("added", "updated", "unchanged", "withdrawn", "restored", "errored")
 ROLES = ("admin", "editor")
 

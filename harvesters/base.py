@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +38,11 @@ from catalog_schema.record import Record, validation_errors
 log = logging.getLogger(__name__)
 
 BATCH = 100  # records imported per transaction (a page of CKAN results)
-DEAD_AFTER = dt.timedelta(minutes=10)
+DEAD_AFTER = dt.timedelta(seconds=30)  # a job's holder missed this many seconds of heartbeats: it is dead
+HEARTBEAT = 5.0  # seconds between two heartbeats of a running job
+MAX_WITHDRAW_SHARE = 0.2  # more of a source's datasets gone at once than this: ask before withdrawing
+FINISHED, FAILED, NEEDS_CONFIRMATION = "finished", "failed", "needs-confirmation"
+ENDED = (FINISHED, FAILED, NEEDS_CONFIRMATION)
 
 
 @dataclass
@@ -76,6 +81,11 @@ class Harvester(ABC):
     @abstractmethod
     def to_record(self, item: RemoteItem) -> Record:
         """Map one remote record to a catalog record (raise ValueError with a clear message)."""
+
+    def current_ids(self) -> set[str] | None:
+        """Beside an incremental gather: the ids of every record the source holds now (cheap: ids only), so
+        that what it deleted is withdrawn on every run, not only on a full one. None: not known."""
+        return None
 
     @property
     def incremental(self) -> bool:
@@ -146,11 +156,53 @@ def create_job(session: Session, source: HarvestSource, *, full: bool = False) -
     return harvest_store.create_job(session, source, full=full)
 
 
+class Pulse:
+    """Beats job `job_id`'s heartbeat every `interval` seconds from a thread, for as long as the `with` block
+    runs: a job whose process is killed stops beating, and `fail_dead_jobs` sees it within seconds."""
+
+    def __init__(self, factory: sessionmaker[Session], job_id: int, interval: float = HEARTBEAT):
+        self.factory, self.job_id, self.interval = factory, job_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                heartbeat(self.factory, self.job_id)
+            except Exception as exc:  # noqa: BLE001 - a database blip: the next beat tries again
+                log.info("heartbeat of job %s missed: %s", self.job_id, exc.__class__.__name__)
+
+    def __enter__(self) -> Pulse:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class WithdrawPolicy:
+    """How many of a source's datasets one job may withdraw without a person confirming."""
+
+    max_share: float = MAX_WITHDRAW_SHARE
+    confirmed: bool = False  # `opendata harvest NAME --confirm-withdrawals`
+
+    def holds_back(self, gone: int, active: int) -> bool:
+        if self.confirmed or gone == 0:
+            return False
+        if gone == active:  # the source lists none of what the catalog holds from it
+            return True
+        return gone > 1 and gone > self.max_share * active
+
+
 def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Harvester], *, http: Any = None,
             on_record: Callable[[str, str], None] | None = None,
-            index: Callable[[Session, list[str]], None] | None = None) -> JobSummary:
+            index: Callable[[Session, list[str]], None] | None = None,
+            policy: WithdrawPolicy | None = None, heartbeat_every: float = HEARTBEAT) -> JobSummary:
     """Run one harvest job to its end. `on_record(status, remote_id)` reports progress;
-    `index(session, dataset_ids)` keeps the search index in step with what each batch imported."""
+    `index(session, dataset_ids)` keeps the search index in step with what each batch imported; `policy`
+    says how much the job may withdraw unasked."""
     with factory() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
@@ -165,27 +217,34 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         incremental = harvester.incremental
 
     seen = 0
-    try:
-        batch: list[RemoteItem] = []
-        for item in harvester.gather():
-            batch.append(item)
-            if len(batch) >= BATCH:
+    with Pulse(factory, job_id, heartbeat_every):
+        try:
+            batch: list[RemoteItem] = []
+            for item in harvester.gather():
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
+                                         on_record)
+                    batch = []
+            if batch:
                 seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
                                      on_record)
-                batch = []
-                heartbeat(factory, job_id)
-        if batch:
-            seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index, on_record)
-    except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
-        log.warning("harvest of %s failed: %s", source_name, exc)
-        return close_job(factory, job_id, "failed", error=describe_error(exc))
+            listed = harvester.current_ids() if incremental else None
+        except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
+            log.warning("harvest of %s failed: %s", source_name, exc)
+            return close_job(factory, job_id, FAILED, error=describe_error(exc))
 
-    if not incremental:
-        withdraw_unseen(factory, job_id, source_id, source_name, index)
-    with factory() as session:
-        harvest_store.mark_gathered(session, source_id, started)
-        session.commit()
-    return close_job(factory, job_id, "finished")
+        if incremental and listed is None:
+            held_back = None  # an incremental gather that cannot list the source's ids withdraws nothing
+        else:
+            held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
+                                      policy=policy or WithdrawPolicy())
+        with factory() as session:
+            harvest_store.mark_gathered(session, source_id, started)
+            session.commit()
+    if held_back:
+        return close_job(factory, job_id, NEEDS_CONFIRMATION, error=held_back)
+    return close_job(factory, job_id, FINISHED)
 
 
 def describe_error(exc: Exception) -> str:
@@ -301,17 +360,30 @@ def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, change
     return outcome
 
 
-def withdraw_unseen(factory: sessionmaker[Session], job_id: int, source_id: int, source_name: str,
-                    index: Callable[[Session, list[str]], None] | None) -> None:
-    """After a full gather: withdraw this source's active datasets that job `job_id` did not list (kept,
-    hidden, restorable), and take them out of the search index through `index`."""
+def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, source_name: str,
+                  index: Callable[[Session, list[str]], None] | None, *, listed: set[str] | None = None,
+                  policy: WithdrawPolicy | None = None) -> str | None:
+    """Withdraw this source's active datasets that are gone from it (kept, hidden, restorable) and take them
+    out of the search index through `index`: those job `job_id` did not list (after a full gather), or those
+    not in `listed` (the source's ids, read beside an incremental gather).
+
+    When more are gone than `policy` allows (a source answering an empty or truncated list must not empty
+    the catalog), nothing is withdrawn and the sentence saying so is returned."""
+    policy = policy or WithdrawPolicy()
     with factory() as session:
-        gone = harvest_store.withdraw_unseen(session, job_id, source_id,
-                                             reason=f"No longer listed by its source {source_name} "
-                                                    f"(harvest job {job_id}).")
+        gone = harvest_store.gone_from_source(session, job_id, source_id, listed)
+        active = harvest_store.active_from_source(session, source_id)
+        if policy.holds_back(len(gone), active):
+            return (f"{source_name} no longer lists {len(gone)} of the {active} datasets the catalog holds from "
+                    f"it ({len(gone) / active:.0%}, more than the {policy.max_share:.0%} one run may withdraw "
+                    f"unasked): nothing was withdrawn. If the source really removed them, run "
+                    f"`opendata harvest {source_name} --confirm-withdrawals`.")
+        harvest_store.withdraw(session, job_id, gone, reason=f"No longer listed by its source {source_name} "
+                                                             f"(harvest job {job_id}).")
         if index is not None and gone:
             index(session, [ds.id for ds in gone])
         session.commit()
+    return None
 
 
 def heartbeat(factory: sessionmaker[Session], job_id: int) -> None:
@@ -334,9 +406,22 @@ def close_job(factory: sessionmaker[Session], job_id: int, status: str, error: s
                           errored=job.errored, error=error)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` of this host still runs (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
+
+
 def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta = DEAD_AFTER,
-                   now: dt.datetime | None = None) -> list[int]:
-    """Mark running jobs whose heartbeat stopped as failed (their process died); returns their ids."""
-    dead = harvest_store.fail_dead_jobs(session, dead_after=dead_after, now=now)
+                   stall_after: dt.timedelta | None = None, now: dt.datetime | None = None) -> list[int]:
+    """Fail running jobs whose process is gone (on this host: at once; elsewhere: after `dead_after` without a
+    heartbeat; batches waiting for workers: after `stall_after`); returns their ids."""
+    dead = harvest_store.fail_dead_jobs(session, dead_after=dead_after, stall_after=stall_after, now=now,
+                                        host=socket.gethostname(), alive=pid_alive)
     session.commit()
     return dead

@@ -1,8 +1,9 @@
 """CKAN sources, through ckanapi's RemoteCKAN over the guarded HTTP session.
 
 package_search pages sorted by metadata_modified; incremental with
-fq=metadata_modified:[<last successful gather> TO *]; organisations become publishers
-(through the CKAN mapper), extras are kept.
+fq=metadata_modified:[<last successful gather> TO *], and beside it the ids of every package
+(fl=id,name, cheap) so that packages deleted upstream are withdrawn on every run; organisations
+become publishers (through the CKAN mapper), extras are kept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from harvesters.reading import is_remote, read
 from plumbing.http_errors import HttpError
 
 PAGE_SIZE = 100
+ID_PAGE_SIZE = 1000  # ids only: CKAN's largest page (ckan.search.rows_max)
 MAX_PAGES = 100_000
 
 
@@ -70,11 +72,9 @@ class CkanHarvester(Harvester):
         if not is_remote(url):  # a local package_search dump (the demo and offline imports)
             yield from self._dump(url)
             return
-        from ckanapi import RemoteCKAN
         from ckanapi.errors import CKANAPIError
 
-        remote = RemoteCKAN(url.rstrip("/"), get_only=True, session=GuardedRequests(self.http),
-                            user_agent=self.config.get("user_agent") or "opendata-platform harvester")
+        remote = self._remote()
         fq = self.config.get("fq", "")
         if self.since is not None:
             since = self.since if self.since.tzinfo else self.since.replace(tzinfo=dt.UTC)
@@ -116,6 +116,44 @@ class CkanHarvester(Harvester):
             if not packages or start >= count:
                 return
         raise HarvestError(f"{url}: more than {MAX_PAGES} pages")
+
+    def current_ids(self) -> set[str]:
+        """The ids of every package the source holds now (package_search with fl=id,name, in pages of
+        ID_PAGE_SIZE), read beside an incremental gather so that deletions upstream are withdrawn."""
+        url = self.source.url
+        if not is_remote(url):
+            return {item.remote_id for item in self._dump(url)}
+        remote = self._remote()
+        from ckanapi.errors import CKANAPIError
+
+        ids: set[str] = set()
+        start, seen_pages = 0, set()
+        for _page in range(MAX_PAGES):
+            try:
+                result = remote.action.package_search(q="*:*", fq=self.config.get("fq", ""), fl="id,name",
+                                                      rows=ID_PAGE_SIZE, start=start, sort="id asc",
+                                                      include_private=False)
+            except CKANAPIError as exc:
+                raise HarvestError(f"{url}: listing the package ids failed: {exc}") from exc
+            packages = result.get("results") if isinstance(result, dict) else None
+            if not isinstance(packages, list):
+                raise HarvestError(f"{url}: package_search with fl=id,name answered no result list")
+            page = tuple(str(p.get("id") or p.get("name")) for p in packages if isinstance(p, dict))
+            if page and page in seen_pages:
+                raise HarvestError(f"{url}: listing the package ids at start={start} returned a page it returned "
+                                   "before (the server ignores paging); nothing withdrawn")
+            seen_pages.add(page)
+            ids.update(page)
+            start += len(packages)
+            if not packages or start >= int(result.get("count") or 0):
+                return ids
+        raise HarvestError(f"{url}: more than {MAX_PAGES} pages of ids")
+
+    def _remote(self):
+        from ckanapi import RemoteCKAN
+
+        return RemoteCKAN(self.source.url.rstrip("/"), get_only=True, session=GuardedRequests(self.http),
+                          user_agent=self.config.get("user_agent") or "opendata-platform harvester")
 
     def _dump(self, path: str) -> Iterator[RemoteItem]:
         doc = read(path, self.http)

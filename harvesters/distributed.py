@@ -33,14 +33,19 @@ from catalog_schema.models import HarvestJob, HarvestRecord, utcnow
 from harvesters.base import (
     BATCH,
     DEAD_AFTER,
+    FAILED,
+    FINISHED,
+    NEEDS_CONFIRMATION,
     Harvester,
     JobSummary,
+    Pulse,
     RemoteItem,
+    WithdrawPolicy,
     close_job,
     describe_error,
     heartbeat,
     import_batch,
-    withdraw_unseen,
+    withdraw_gone,
     worker_name,
 )
 
@@ -75,7 +80,8 @@ def _harvester(session: Session, job: HarvestJob, harvester_cls: type[Harvester]
 
 
 def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *, http: Any,
-               send_batch: Callable[[list[dict[str, Any]]], None], index=None, batch_size: int = BATCH) -> int | None:
+               send_batch: Callable[[list[dict[str, Any]]], None], index=None, batch_size: int = BATCH,
+               policy: WithdrawPolicy | None = None, heartbeat_every: float | None = None) -> int | None:
     """Start job `job_id`, list its source and send the records on in batches. Returns the number of
     distinct records listed (what `finish_job` waits for), or None when the gather failed (the job
     is then failed with the source's error, and batches already sent find it closed and import nothing:
@@ -85,7 +91,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
         if job is None:
             raise LookupError(f"no harvest job {job_id}")
         source = job.source
-        source_id = source.id
+        source_id, source_name = source.id, source.name
         harvest_store.start_job(job, since=None if job.full else source.last_gathered_at, worker=worker_name())
         session.commit()
         harvester, default_publisher = _harvester(session, job, harvester_cls, http)
@@ -93,36 +99,46 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
     seen: set[str] = set()
     batch: list[dict[str, Any]] = []
     local: list[RemoteItem] = []
-    try:
-        for item in harvester.gather():
-            # The first listing of an id wins, as in run_job; detached records are not this source's.
-            if item.remote_id in seen or item.remote_id in detached:
-                continue
-            seen.add(item.remote_id)
-            encoded = encode_item(item)
-            if encoded is None:
-                local.append(item)
-            else:
-                batch.append(encoded)
-            if len(batch) >= batch_size:
+    pulse = Pulse(factory, job_id, heartbeat_every) if heartbeat_every else Pulse(factory, job_id)
+    with pulse:
+        try:
+            for item in harvester.gather():
+                # The first listing of an id wins, as in run_job; detached records are not this source's.
+                if item.remote_id in seen or item.remote_id in detached:
+                    continue
+                seen.add(item.remote_id)
+                encoded = encode_item(item)
+                if encoded is None:
+                    local.append(item)
+                else:
+                    batch.append(encoded)
+                if len(batch) >= batch_size:
+                    send_batch(batch)
+                    batch = []
+                if len(local) >= batch_size:
+                    import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+                    local = []
+            if batch:
                 send_batch(batch)
-                batch = []
-                heartbeat(factory, job_id)  # a long gather is alive, not stalled
-            if len(local) >= batch_size:
+            if local:
                 import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
-                local = []
-                heartbeat(factory, job_id)
-        if batch:
-            send_batch(batch)
-        if local:
-            import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
-    except Exception as exc:
-        if _database_unavailable(exc):
-            raise  # not the source's fault: the task retries
-        log.warning("harvest job %s: gather failed: %s", job_id, exc)
-        close_job(factory, job_id, "failed", error=describe_error(exc))
-        return None
-    heartbeat(factory, job_id)
+            listed = harvester.current_ids() if harvester.incremental else None
+        except Exception as exc:
+            if _database_unavailable(exc):
+                raise  # not the source's fault: the task retries
+            log.warning("harvest job %s: gather failed: %s", job_id, exc)
+            close_job(factory, job_id, FAILED, error=describe_error(exc))
+            return None
+        if listed is not None:  # incremental: what the source deleted goes now (a full gather: at the finish)
+            held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
+                                      policy=policy or WithdrawPolicy())
+            if held_back:
+                with factory() as session:
+                    harvest_store.hold_back(session, job_id, held_back)
+                    session.commit()
+    with factory() as session:  # the batches are the workers' now: no one process holds the job
+        harvest_store.release_job(session, job_id)
+        session.commit()
     return len(seen)
 
 
@@ -152,13 +168,14 @@ def _summary(job: HarvestJob) -> JobSummary:
 
 
 def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type[Harvester], *, index=None,
-               dead_after: dt.timedelta = DEAD_AFTER, now: dt.datetime | None = None) -> JobSummary | None:
+               dead_after: dt.timedelta = DEAD_AFTER, now: dt.datetime | None = None,
+               policy: WithdrawPolicy | None = None) -> JobSummary | None:
     """Close job `job_id` once it holds all `expected` records; None while batches are still due."""
     with factory() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
             raise LookupError(f"no harvest job {job_id}")
-        if job.status in ("finished", "failed"):  # done already (a redelivered finish task)
+        if job.status in (FINISHED, FAILED, NEEDS_CONFIRMATION):  # done already (a redelivered finish task)
             return _summary(job)
         have = session.scalar(select(func.count()).select_from(HarvestRecord).where(
             HarvestRecord.job_id == job_id, HarvestRecord.status != "withdrawn"))
@@ -171,15 +188,18 @@ def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type
             error = (f"{expected - have} of {expected} records were never imported (their tasks were lost, "
                      f"nothing arrived for {int(dead_after.total_seconds())} s); run the harvest again")
             log.warning("harvest job %s: %s", job_id, error)
-            return close_job(factory, job_id, "failed", error=error)
+            return close_job(factory, job_id, FAILED, error=error)
         incremental = harvester_cls.supports_incremental and job.since is not None
         source_id, started, source_name = job.source_id, job.started_at, job.source.name
+        held_back = job.error if job.status == "running" else None  # the gather's incremental withdrawal
     if not incremental:
-        withdraw_unseen(factory, job_id, source_id, source_name, index)
+        held_back = withdraw_gone(factory, job_id, source_id, source_name, index, policy=policy or WithdrawPolicy())
     with factory() as session:
         harvest_store.mark_gathered(session, source_id, started)
         session.commit()
-    return close_job(factory, job_id, "finished")
+    if held_back:
+        return close_job(factory, job_id, NEEDS_CONFIRMATION, error=held_back)
+    return close_job(factory, job_id, FINISHED)
 
 
 def _database_unavailable(exc: BaseException) -> bool:

@@ -96,15 +96,18 @@ def register(main: click.Group) -> None:
     @click.argument("name")
     @click.option("--full", is_flag=True, help="full gather (also withdraws what the source no longer has)")
     @click.option("--json", "as_json", is_flag=True, help="print the job summary as JSON, no progress")
+    @click.option("--confirm-withdrawals", "confirm", is_flag=True,
+                  help="withdraw what the source no longer lists even when it is more than "
+                       "OPENDATA_HARVEST_MAX_WITHDRAW_SHARE of its datasets")
     @click.pass_obj
-    def harvest_cmd(obj, name, full, as_json) -> None:
-        """Run one harvest job of source NAME to its end."""
+    def harvest_cmd(obj, name, full, as_json, confirm) -> None:
+        """Run one harvest job of source NAME to its end (exit 1: failed; 2: needs confirmation)."""
         from app.jobs import Runtime, harvest
 
         rt = Runtime(obj.settings)
         progress = None if as_json or not sys.stderr.isatty() else _Progress()
         try:
-            summary = harvest(rt, name, full=full, on_record=progress)
+            summary = harvest(rt, name, full=full, on_record=progress, confirm=confirm)
         except (LookupError, RuntimeError, TimeoutError) as exc:
             raise click.ClickException(str(exc)) from exc
         finally:
@@ -119,7 +122,7 @@ def register(main: click.Group) -> None:
                        f"{d['unchanged']}, withdrawn {d['withdrawn']}, errored {d['errored']}"
                        + (f" ({summary.error})" if summary.error else ""))
         if summary.status != "finished":
-            sys.exit(1)
+            sys.exit(2 if summary.status == "needs-confirmation" else 1)
 
     @main.command("worker")
     @click.option("--concurrency", default=2, show_default=True, type=int)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import glob
 import os
 import shutil
@@ -27,7 +26,7 @@ from catalog_schema.models import Dataset, HarvestSource
 from catalog_schema.record import content_hash
 from catalog_schema.store import ensure_publisher, to_record
 from tests.support import services
-from tests.support.ckan_server import real_packages
+from tests.support.ckan_server import ckan_packages, real_packages, serve_files  # noqa: F401 (re-exported to the tests here)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,24 +48,6 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.1):
 
 
 # --- catalog contents ------------------------------------------------------------------------------
-
-
-def ckan_packages(fixtures_dir: Path, n: int, files_url: str, n_files: int = 20) -> list[dict]:
-    """n real-shaped CKAN packages, each with one distribution on the local file server."""
-    out = []
-    for i, pkg in enumerate(real_packages(fixtures_dir, n)):
-        res = copy.deepcopy((pkg.get("resources") or [{}])[0])
-        res.update({"id": str(uuid.UUID(int=(i + 1) * 1000)), "url": f"{files_url}/files/{i % n_files}.csv",
-                    "format": "CSV", "mimetype": "text/csv"})
-        pkg["resources"] = [res]
-        out.append(pkg)
-    return out
-
-
-def serve_files(server, n_files: int = 20) -> None:
-    for k in range(n_files):
-        body = "id,name,value\n" + "".join(f"{r},row {r} of file {k},{r * k}\n" for r in range(30))
-        server.add_bytes(f"/files/{k}.csv", body.encode(), "text/csv")
 
 
 def snapshot(rt: Runtime) -> dict[str, tuple]:

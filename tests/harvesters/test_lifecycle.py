@@ -103,3 +103,49 @@ def test_retry_on_500_then_success(runtime, add_source, local_server, fixtures_d
     summary = harvest(runtime, "cftc").to_dict()
     assert summary["status"] == "finished" and summary["added"] == len(json.loads(body)["dataset"])
     assert len(calls) == 3
+
+
+def test_a_source_that_suddenly_lists_much_less_withdraws_nothing_until_confirmed(runtime, add_source,
+                                                                                  local_server, fixtures_dir):
+    """A truncated data.json (a broken export, a half-written file) must not empty the catalog."""
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    total = len(document["dataset"])
+    _serve(local_server, document)
+    add_source("treasury", "datajson", local_server.url("/data.json"), publisher="treasury")
+    assert harvest(runtime, "treasury").to_dict()["added"] == total
+
+    one_gone = copy.deepcopy(document)
+    del one_gone["dataset"][0]  # one dataset removed: withdrawn without asking
+    _serve(local_server, one_gone)
+    assert harvest(runtime, "treasury").to_dict()["withdrawn"] == 1
+
+    truncated = copy.deepcopy(one_gone)
+    truncated["dataset"] = truncated["dataset"][:10]
+    _serve(local_server, truncated)
+    held = harvest(runtime, "treasury")
+    gone = total - 1 - 10
+    assert (held.status, held.withdrawn) == ("needs-confirmation", 0)
+    assert f"no longer lists {gone} of the {total - 1} datasets" in held.error
+    assert "--confirm-withdrawals" in held.error
+    assert len(_active(runtime)) == total - 1  # nothing withdrawn
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(HarvestJob.status).order_by(HarvestJob.id.desc())) == "needs-confirmation"
+
+    confirmed = harvest(runtime, "treasury", confirm=True)  # a person checked: the source did remove them
+    assert (confirmed.status, confirmed.withdrawn) == ("finished", gone)
+    assert len(_active(runtime)) == 10
+
+
+def test_an_incremental_ckan_run_that_lists_no_ids_withdraws_nothing(runtime, add_source, local_server,
+                                                                     fixtures_dir):
+    from tests.support.ckan_server import FakeCkan, real_packages
+
+    packages = real_packages(fixtures_dir, 12)
+    fake = FakeCkan(local_server, packages)
+    add_source("bham", "ckan", fake.url)
+    assert harvest(runtime, "bham").to_dict()["added"] == 12
+    del fake.packages[:]  # the source answers an empty catalog
+    held = harvest(runtime, "bham")  # incremental: the id listing comes back empty
+    assert (held.status, held.withdrawn) == ("needs-confirmation", 0)
+    assert "no longer lists 12 of the 12 datasets" in held.error
+    assert len(_active(runtime)) == 12

@@ -1,7 +1,9 @@
-"""Harvests across processes: a job killed with SIGKILL and re-run, and a job run by a Celery worker."""
+"""Harvests across processes: a job killed with SIGKILL and re-run at once, heartbeats, and a job run by a Celery
+worker."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -13,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.jobs import harvest
-from catalog_schema.models import Dataset, HarvestJob
+from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestSource, utcnow
 from tests.support import services
-from tests.support.ckan_server import FakeCkan, real_packages
+from tests.support.ckan_server import FakeCkan, ckan_packages, real_packages, serve_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,8 +36,10 @@ def _env(db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def test_killed_harvest_reruns_to_the_same_catalog(runtime, add_source, local_server, fixtures_dir, db_url, tmp_path):
-    packages = real_packages(fixtures_dir, 250)
+def test_killed_harvest_reruns_at_once_with_true_counters_and_full_assessment(runtime, add_source, local_server,
+                                                                             fixtures_dir, db_url, tmp_path):
+    packages = ckan_packages(fixtures_dir, 250, local_server.url("").rstrip("/"))
+    serve_files(local_server)
     fake = FakeCkan(local_server, packages)
     search = local_server.routes.handlers["/api/action/package_search"]
 
@@ -46,8 +50,10 @@ def test_killed_harvest_reruns_to_the_same_catalog(runtime, add_source, local_se
     local_server.add_route("/api/action/package_search", slow_search)
     add_source("bham", "ckan", fake.url, publisher="birmingham")
 
+    # Assessed after the harvest (the files are on the local server): the killed job never got that far.
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "harvest", "bham", "--json"], cwd=ROOT,
-                            env=_env(db_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=_env(db_url, OPENDATA_ASSESS_AFTER_HARVEST="1"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     imported = 0
     while time.monotonic() < deadline:
@@ -58,18 +64,27 @@ def test_killed_harvest_reruns_to_the_same_catalog(runtime, add_source, local_se
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    with runtime.sessionmaker() as session:
+        imported = session.scalar(select(func.count()).select_from(Dataset))
+        killed = session.scalar(select(HarvestJob))
+        assert killed.status == "running" and killed.worker.endswith(f":{proc.pid}")
     assert 0 < imported < len(packages), "the kill must land mid-harvest"
 
-    with runtime.sessionmaker() as session:  # the dead job's heartbeat stops: it is failed, not left running
-        job = session.scalar(select(HarvestJob))
-        job.heartbeat_at = job.heartbeat_at.replace(year=2000)
-        session.commit()
+    # No waiting for a stall timeout: the process holding the job is gone from this host, so the re-run
+    # fails the dead job (with what it really imported) and takes over at once.
+    runtime.settings["ASSESS_AFTER_HARVEST"] = True
     summary = harvest(runtime, "bham").to_dict()
     assert summary["status"] == "finished"
+    assert summary["added"] == len(packages) - imported
     with runtime.sessionmaker() as session:
-        statuses = session.scalars(select(HarvestJob.status).order_by(HarvestJob.id)).all()
-        assert statuses == ["failed", "finished"]
+        killed, rerun = session.scalars(select(HarvestJob).order_by(HarvestJob.id)).all()
+        assert (killed.status, killed.added, rerun.status) == ("failed", imported, "finished")
+        assert f"the harvest process {killed.worker} is gone" in killed.error
         assert session.scalar(select(func.count()).select_from(Dataset)) == len(packages)
+        # every dataset assessed, those the killed job imported (unchanged for the re-run) included
+        assessed = set(session.scalars(select(Assessment.dataset_id)))
+        assert assessed == set(session.scalars(select(Dataset.id)))
+    runtime.settings["ASSESS_AFTER_HARVEST"] = False
     resumed = _catalog(runtime)
 
     # The same harvest, never interrupted, into a fresh catalog gives the same rows.
@@ -79,6 +94,49 @@ def test_killed_harvest_reruns_to_the_same_catalog(runtime, add_source, local_se
         session.commit()
     assert harvest(runtime, "bham-clean").to_dict()["added"] == len(packages)
     assert _catalog(runtime) == resumed
+
+
+def test_a_job_held_by_a_process_elsewhere_is_dead_after_missed_heartbeats(runtime, add_source, local_server,
+                                                                           fixtures_dir):
+    fake = FakeCkan(local_server, real_packages(fixtures_dir, 5))
+    add_source("bham", "ckan", fake.url, publisher="birmingham")
+    runtime.settings["HARVEST_DEAD_AFTER"] = 30
+    with runtime.sessionmaker() as session:
+        source = session.scalar(select(HarvestSource))
+        job = HarvestJob(source=source, status="running", worker="other-host:4242",
+                         started_at=utcnow(), heartbeat_at=utcnow() - dt.timedelta(seconds=10))
+        session.add(job)
+        session.commit()
+    with pytest.raises(RuntimeError, match="already has job"):  # beating 10 s ago on another host: alive
+        harvest(runtime, "bham")
+    with runtime.sessionmaker() as session:
+        session.get(HarvestJob, job.id).heartbeat_at = utcnow() - dt.timedelta(seconds=31)
+        session.commit()
+    assert harvest(runtime, "bham").to_dict()["added"] == 5  # missed 30 s of beats: dead, the re-run goes
+    with runtime.sessionmaker() as session:
+        dead = session.get(HarvestJob, job.id)
+        assert dead.status == "failed" and "its process other-host:4242 stopped" in dead.error
+
+
+def test_a_running_job_beats_its_heartbeat_while_the_source_is_slow(runtime, add_source, local_server,
+                                                                     fixtures_dir):
+    fake = FakeCkan(local_server, real_packages(fixtures_dir, 3))
+    search = local_server.routes.handlers["/api/action/package_search"]
+    beats = []
+
+    def slow_search(req):  # one page that takes 1.5 s: the pulse beats meanwhile
+        with runtime.sessionmaker() as session:
+            beats.append(session.scalar(select(HarvestJob.heartbeat_at)))
+        time.sleep(1.5)
+        with runtime.sessionmaker() as session:
+            beats.append(session.scalar(select(HarvestJob.heartbeat_at)))
+        return search(req)
+
+    local_server.add_route("/api/action/package_search", slow_search)
+    add_source("bham", "ckan", fake.url)
+    runtime.settings["HARVEST_HEARTBEAT"] = 0.2
+    assert harvest(runtime, "bham").to_dict()["added"] == 3
+    assert beats[1] > beats[0]  # beaten during the page, not only between batches
 
 
 @pytest.mark.redis

@@ -107,8 +107,21 @@ def test_ckan_source_real_packages_and_incremental(runtime, add_source, local_se
     fake.calls.clear()
     summary = harvest(runtime, "ckan").to_dict()  # incremental: asks only for what changed since
     searches = [c for c in fake.calls if c["action"] == "package_search"]
-    assert searches and all("metadata_modified:[" in c["fq"] for c in searches)
+    records = [c for c in searches if "fl" not in c]
+    assert records and all("metadata_modified:[" in c["fq"] for c in records)
+    listing = [c for c in searches if "fl" in c]  # and, beside it, the ids of all (cheap: ids only)
+    assert listing and all(c["fl"] == "id,name" and int(c["rows"]) == 1000 for c in listing)
     assert summary["withdrawn"] == 0 and summary["added"] == 0
+
+    deleted = fake.packages.pop()  # package_delete upstream, then a scheduled (incremental) run
+    summary = harvest(runtime, "ckan").to_dict()
+    assert (summary["status"], summary["withdrawn"], summary["added"]) == ("finished", 1, 0), summary
+    with runtime.sessionmaker() as session:
+        gone = session.scalar(select(Dataset).where(Dataset.remote_id == deleted["id"]))
+        assert gone.state == "withdrawn" and "No longer listed by its source ckan" in gone.withdrawn_reason
+    fake.packages.append(deleted)  # back upstream: the next full run restores it
+    summary = harvest(runtime, "ckan", full=True).to_dict()
+    assert summary["updated"] == 1 and summary["withdrawn"] == 0
 
     summary = harvest(runtime, "ckan", full=True).to_dict()
     assert summary["unchanged"] == len(packages) and summary["withdrawn"] == 0

@@ -71,9 +71,15 @@ class FakeCkan:
         if match:
             since = match.group(1).rstrip("Z")
             pkgs = [p for p in pkgs if (p.get("metadata_modified") or "") >= since]
+        if str(params.get("sort", "")).startswith("id "):
+            pkgs.sort(key=lambda p: p["id"], reverse="desc" in str(params["sort"]))
         rows = min(int(params.get("rows", 10)), 1000)
         start = int(params.get("start", 0))
-        return 200, {"count": len(pkgs), "results": pkgs[start:start + rows], "sort": params.get("sort"),
+        page = pkgs[start:start + rows]
+        if params.get("fl"):  # CKAN 2.9+: only the fields asked for
+            fields = str(params["fl"]).split(",")
+            page = [{f: p.get(f) for f in fields} for p in page]
+        return 200, {"count": len(pkgs), "results": page, "sort": params.get("sort"),
                      "facets": {}, "search_facets": {}}
 
     def package_show(self, params):
@@ -87,3 +93,21 @@ class FakeCkan:
 
     def status_show(self, params):
         return 200, {"ckan_version": "2.9.9", "site_url": self.url, "extensions": []}
+
+
+def ckan_packages(fixtures_dir: Path, n: int, files_url: str, n_files: int = 20) -> list[dict]:
+    """n real-shaped CKAN packages, each with one distribution on the local file server."""
+    out = []
+    for i, pkg in enumerate(real_packages(fixtures_dir, n)):
+        res = copy.deepcopy((pkg.get("resources") or [{}])[0])
+        res.update({"id": str(uuid.UUID(int=(i + 1) * 1000)), "url": f"{files_url}/files/{i % n_files}.csv",
+                    "format": "CSV", "mimetype": "text/csv"})
+        pkg["resources"] = [res]
+        out.append(pkg)
+    return out
+
+
+def serve_files(server, n_files: int = 20) -> None:
+    for k in range(n_files):
+        body = "id,name,value\n" + "".join(f"{r},row {r} of file {k},{r * k}\n" for r in range(30))
+        server.add_bytes(f"/files/{k}.csv", body.encode(), "text/csv")
