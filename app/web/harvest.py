@@ -23,6 +23,7 @@ bp = Blueprint("harvest_status", __name__)
 PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page
 RECENT_JOBS = 10
 RECORDS_SHOWN = 200
+TITLES_SHOWN = 20  # datasets listed per change on a source's report ("and N more" after them)
 
 
 def truncate(text: str | None, limit: int = PAYLOAD_LIMIT) -> tuple[str, bool]:
@@ -48,7 +49,8 @@ def index():
 @bp.get("/harvest/source/<name>")
 def source(name: str):
     found = len(name) <= 200 and "\x00" not in name  # else no column could hold it
-    report = harvest_report.source_report(db_session(), name, jobs=RECENT_JOBS) if found else None
+    report = harvest_report.source_report(db_session(), name, jobs=RECENT_JOBS,
+                                          titles=TITLES_SHOWN) if found else None
     if report is None:
         abort(404)
     return render_template("harvest/source.html", report=report, latest=report["latest"],

@@ -3,7 +3,8 @@ records, for the tests of the source report (the page, the REST resource and `op
 
 Job 1 lists p0..p3 (added) and two records that fail: p4 (a number as licence: the catalog schema refuses
 it) and p6 (a NUL character in its title). Job 2, a full gather, lists p0 and p3 as they were (unchanged),
-p1 retitled with markup (updated), no p2 (withdrawn), p7 and p8 new (added, p7 titled with markup), and four
+p1 retitled with markup (updated), no p2 (withdrawn), p7 and p8 new (added, p7 titled with markup, p8 with a
+terminal escape sequence), and four
 records that fail in three kinds: p4 and p5 (numbers as licence), p6 (NUL) and p9 (a list holding markup as
 licence, with markup in its remote id).
 """
@@ -20,6 +21,7 @@ XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 SOURCE = "report-ckan"
 MARKUP_ID = "<b>p9</b>"
+TERMINAL_ESCAPE = "\x1b[2J"  # clears a terminal: `opendata source show` must print it spelled out
 
 # What job 2 did, by remote id (the figures the report must give).
 JOB2 = {"added": ["p7", "p8"], "updated": ["p1"], "unchanged": ["p0", "p3"], "withdrawn": ["p2"],
@@ -60,6 +62,7 @@ def two_harvests(runtime, add_source, server, fixtures_dir: Path) -> tuple[dict,
     changed["metadata_modified"] = "2021-01-01T00:00:00.000000"
     new = pkgs["p7"]
     new["title"] = f"New {XSS}"
+    pkgs["p8"]["title"] = f"New {TERMINAL_ESCAPE}"
     fake.packages[:] = [pkgs["p0"], changed, pkgs["p3"], pkgs["p4"], pkgs["p5"], pkgs["p6"], new, pkgs["p8"],
                         pkgs[MARKUP_ID]]
     second = harvest(runtime, SOURCE, full=True).to_dict()
