@@ -370,6 +370,7 @@ def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add
         assert f"New {XSS_ESCAPED}" in html and "&lt;b&gt;p9&lt;/b&gt;" in html
         assert f"[&#39;{XSS_ESCAPED}&#39;]" in html
     assert f'href="/harvest/source/{th.SOURCE}"' in _html(client, "/harvest")
+    assert f'href="/harvest/source/{th.SOURCE}"' in _html(client, f"/harvest/job/{jobs[0].id}")
     monkeypatch.setattr(harvest_view, "TITLES_SHOWN", 1)
     for lang, more in (("en", "and 1 more"), ("zh_CN", "另有 1 个")):
         capped = _html(client, f"/harvest/source/{th.SOURCE}?lang={lang}")

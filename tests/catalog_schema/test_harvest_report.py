@@ -1,6 +1,7 @@
 """The error classes of the harvest report (catalog_schema/harvest_report.py): what varies from record to
-record is taken out, what says which problem it is stays. (The report itself is tested on real harvests
-through its three doors: tests/app/test_rest.py, test_dashboard.py, test_harvest_cli.py.)"""
+record is taken out, what says which problem it is stays; a running job and a deleted dataset on SQLite and
+PostgreSQL. (The report of real harvests is tested through its three doors: tests/app/test_rest.py,
+test_dashboard.py, test_harvest_cli.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import datetime as dt
 
 import pytest
 
-from catalog_schema.harvest_report import KIND_CHARS, error_kind, to_json
+from catalog_schema import harvest_store
+from catalog_schema.harvest_report import KIND_CHARS, error_kind, job_report, source_report, to_json
+from catalog_schema.models import HarvestJob, HarvestSource
+from catalog_schema.record import new_record
 
 SAME = [
     ("ValueError: record does not match the catalog schema: license_raw: 5 is not of type 'string', 'null'",
@@ -54,3 +58,40 @@ def test_to_json_writes_times_as_rfc3339():
     at = dt.datetime(2026, 12, 2, 22, 0, tzinfo=dt.UTC)
     assert to_json({"jobs": [{"started_at": at, "n": 1, "title": {"en": "x"}}], "latest": None}) == {
         "jobs": [{"started_at": "2026-12-02T22:00:00+00:00", "n": 1, "title": {"en": "x"}}], "latest": None}
+
+
+def test_a_running_job_counts_its_rows_and_a_deleted_dataset_keeps_its_remote_id(session):
+    """A job still running has no counts of its own yet: the report counts its rows. A dataset deleted since
+    the job is listed by its remote id (the row's link to it is gone)."""
+    src = HarvestSource(name="live", type="ckan", url="http://127.0.0.1:9/")
+    session.add(src)
+    session.flush()
+    done = harvest_store.create_job(session, src)
+    harvest_store.start_job(done, since=None, worker="test")
+    kept, _ = harvest_store.import_record(session, done.id, src.id, "a", new_record(title={"en": "Kept"}),
+                                          payload_text="{}", payload={}, stage="import")
+    gone, _ = harvest_store.import_record(session, done.id, src.id, "b", new_record(title={"en": "Gone"}),
+                                          payload_text="{}", payload={}, stage="import")
+    session.flush()
+    harvest_store.finish_job(session, done.id, "finished")
+    running = harvest_store.create_job(session, src)
+    harvest_store.start_job(running, since=None, worker="test")
+    harvest_store.import_record(session, running.id, src.id, "a", new_record(title={"en": "Kept again"}),
+                                payload_text="{}", payload={}, stage="import")
+    harvest_store.record_error(session, running.id, "c", payload="{", stage="fetch", error="timed out after 30 s")
+    session.delete(gone)
+    session.commit()
+
+    report = source_report(session, "live")
+    assert [(j["id"], j["status"], j["added"], j["updated"], j["errored"]) for j in report["jobs"]] == [
+        (running.id, "running", 0, 1, 1), (done.id, "finished", 2, 0, 0)]
+    assert report["latest"]["updated"]["items"] == [
+        {"remote_id": "a", "status": "updated", "dataset": kept.slug, "title": {"en": "Kept again"},
+         "state": "active"}]
+    assert report["latest"]["errors"]["kinds"] == [
+        {"stage": "fetch", "kind": "timed out after <n> s", "count": 1,
+         "example": {"remote_id": "c", "error": "timed out after 30 s"}}]
+    first = job_report(session, session.get(HarvestJob, done.id))
+    assert [(i["remote_id"], i["dataset"], i["title"]) for i in first["added"]["items"]] == [
+        ("a", kept.slug, {"en": "Kept again"}), ("b", None, {})]
+    assert source_report(session, "nothing") is None
