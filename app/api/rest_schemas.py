@@ -132,7 +132,36 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "last_gathered_at": TIME, "datasets": {"type": "integer"},
         "last_job": {"oneOf": [{"type": "null"}, _ref("JobSummary")]},
         "jobs": {"type": "array", "items": _ref("JobSummary")},
-        "links": _obj(["self"], {"self": URL})}),
+        "links": _obj(["self"], {"self": URL, "report": URL})}),
+    "HarvestReport": _obj(["source", "jobs_total", "jobs", "latest", "links"], {
+        "source": _obj(["name", "type", "url", "publisher", "schedule", "enabled"], {
+            "name": {"type": "string"}, "type": {"type": "string"}, "url": {"type": "string"},
+            "publisher": _nullable("string"), "schedule": {"type": "string"}, "enabled": {"type": "boolean"},
+            "last_gathered_at": TIME}),
+        "jobs_total": {"type": "integer", "minimum": 0},
+        "jobs": {"type": "array", "items": _ref("JobSummary"), "description": "The last jobs, newest first"},
+        "latest": {"oneOf": [{"type": "null"}, _obj(["job", "added", "updated", "withdrawn", "errors"], {
+            "job": _ref("JobSummary"),
+            "added": _ref("HarvestChanges"), "updated": _ref("HarvestChanges"), "withdrawn": _ref("HarvestChanges"),
+            "errors": _obj(["total", "kinds", "more_kinds"], {
+                "total": {"type": "integer", "minimum": 0},
+                "kinds": {"type": "array", "items": _obj(["stage", "kind", "count", "example"], {
+                    "stage": _nullable("string"), "kind": {"type": "string"},
+                    "count": {"type": "integer", "minimum": 1},
+                    "example": _obj(["remote_id", "error"], {"remote_id": {"type": "string"},
+                                                              "error": {"type": "string"}})}),
+                          "description": "Most frequent first"},
+                "more_kinds": {"type": "integer", "minimum": 0}})})],
+            "description": "The newest job (null before the first)"},
+        "links": _obj(["self", "source", "html"], {"self": URL, "source": URL, "html": URL})}),
+    "HarvestChanges": _obj(["total", "items", "more"], {
+        "total": {"type": "integer", "minimum": 0}, "more": {"type": "integer", "minimum": 0},
+        "items": {"type": "array", "items": _obj(["remote_id", "status", "dataset", "title", "state"], {
+            "remote_id": {"type": "string"},
+            "status": {"type": "string", "enum": ["added", "updated", "restored", "withdrawn"]},
+            "dataset": {"type": ["string", "null"], "description": "Slug (null when the dataset was deleted)"},
+            "title": LANGMAP, "state": _nullable("string"),
+            "links": {"type": "object", "properties": {"html": URL}}})}}),
     "HarvestSourceList": _obj(["items"], {"items": {"type": "array", "items": _ref("HarvestSource")}}),
     "HarvestJob": {"allOf": [_ref("JobSummary"), {"type": "object", "required": ["errors", "errors_total"],
                                                   "properties": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -64,33 +65,25 @@ def register(main: click.Group) -> None:
 
     @source_group.command("show")
     @click.argument("name")
-    @click.option("--errors", default=10, show_default=True, help="errored records to show")
+    @click.option("--jobs", default=5, show_default=True, type=click.IntRange(1, 100), help="recent jobs to list")
+    @click.option("--titles", default=20, show_default=True, type=click.IntRange(0, 10_000),
+                  help="datasets to list per change of the latest job")
+    @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
     @click.pass_obj
-    def source_show(obj, name, errors) -> None:
-        """A source, its recent jobs and the last job's errors (with the original record)."""
-        from sqlalchemy import select
-
-        from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
+    def source_show(obj, name, jobs, titles, as_json) -> None:
+        """A source's report: its recent jobs, what the latest job added, updated and withdrawn, and its
+        errors grouped by kind with an example each (every errored record: /harvest/job/<id>)."""
+        from catalog_schema.harvest_report import source_report, to_json
 
         with obj.sessionmaker()() as session:
-            src = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
-            if src is None:
-                raise click.ClickException(f"no source named {name!r}")
-            click.echo(f"{src.name}: {src.type} {src.url} schedule={src.schedule} "
-                       f"publisher={src.publisher.slug if src.publisher else '-'}")
-            jobs = session.scalars(select(HarvestJob).where(HarvestJob.source_id == src.id)
-                                   .order_by(HarvestJob.id.desc()).limit(5)).all()
-            for job in jobs:
-                click.echo(f"  job {job.id} {job.status} added={job.added} updated={job.updated} "
-                           f"unchanged={job.unchanged} withdrawn={job.withdrawn} errored={job.errored}"
-                           + (f" error={job.error}" if job.error else ""))
-            if jobs:
-                bad = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == jobs[0].id,
-                                                                  HarvestRecord.status == "errored")
-                                      .limit(errors)).all()
-                for rec in bad:
-                    click.echo(f"  ! {rec.remote_id} [{rec.stage}] {rec.error}")
-                    click.echo(f"    payload: {(rec.payload or '')[:300]}")
+            report = source_report(session, name, jobs=jobs, titles=titles)
+        if report is None:
+            raise click.ClickException(f"no source named {name!r}")
+        if as_json:
+            click.echo(json.dumps(to_json(report), ensure_ascii=False, indent=1))
+        else:
+            for line in _report_lines(report):
+                click.echo(line)
 
     @main.command("harvest")
     @click.argument("name")
@@ -157,6 +150,53 @@ def register(main: click.Group) -> None:
                 click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
         finally:
             rt.close()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(value) -> str:
+    """Source text fit for a terminal: control characters (escape sequences a source could send) spelled out."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value if value is not None else ""))
+
+
+def _report_lines(report: dict) -> list[str]:
+    """A source report (catalog_schema.harvest_report) as text for the terminal; source text made plain."""
+    from catalog_schema.record import pick_text
+
+    src = report["source"]
+    lines = [f"{src['name']}: {src['type']} {src['url']} schedule={src['schedule']} "
+             f"publisher={src['publisher'] or '-'}{'' if src['enabled'] else ' (disabled)'}",
+             f"jobs: {report['jobs_total']}"]
+    for job in report["jobs"]:
+        when = job["finished_at"] or job["started_at"] or job["created_at"]
+        lines.append(f"  job {job['id']} {job['status']} {when.strftime('%Y-%m-%d %H:%M') if when else ''} "
+                     f"added={job['added']} updated={job['updated']} unchanged={job['unchanged']} "
+                     f"withdrawn={job['withdrawn']} errored={job['errored']}"
+                     + (f" error={_plain(job['error'])}" if job["error"] else ""))
+    latest = report["latest"]
+    if latest is None:
+        lines.append("never harvested")
+        return lines
+    lines.append(f"latest job {latest['job']['id']}:")
+    for key in ("added", "updated", "withdrawn"):
+        change = latest[key]
+        lines.append(f"  {key} ({change['total']}):")
+        for item in change["items"]:
+            title = _plain(pick_text(item["title"]) or item["remote_id"])
+            where = item["dataset"] or f"deleted, remote id {_plain(item['remote_id'])}"
+            lines.append(f"    {title} [{where}]" + (" (restored)" if item["status"] == "restored" else ""))
+        if change["more"]:
+            lines.append(f"    and {change['more']} more")
+    errors = latest["errors"]
+    lines.append(f"  errors ({errors['total']}):")
+    for kind in errors["kinds"]:
+        example = kind["example"]
+        lines.append(f"    {kind['count']} x [{kind['stage'] or '-'}] {_plain(kind['kind'])}")
+        lines.append(f"      e.g. {_plain(example['remote_id'])}: {_plain(example['error'])}")
+    if errors["more_kinds"]:
+        lines.append(f"    and {errors['more_kinds']} more kinds")
+    return lines
 
 
 def _sources(obj) -> list[dict]:

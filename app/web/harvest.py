@@ -1,4 +1,6 @@
-"""Harvest status: `/harvest` (every source, its last job and counts) and `/harvest/job/<id>` (one job's report).
+"""Harvest status: `/harvest` (every source, its last job and counts), `/harvest/source/<name>` (a source's
+report: its last jobs, what the latest one added, updated and withdrawn, its errors by kind; the same report as
+the REST resource and `opendata source show`) and `/harvest/job/<id>` (one job's errored records).
 
 Why the original record is shown: a record that failed to import is fixed at the source, and the
 department's data officer needs to see exactly what their portal sent, next to the error. It is
@@ -8,10 +10,12 @@ shown escaped (Jinja autoescaping; never marked safe) and truncated, since a pay
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.request_context import db_session
+from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
 
 bp = Blueprint("harvest_status", __name__)
@@ -19,6 +23,7 @@ bp = Blueprint("harvest_status", __name__)
 PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page
 RECENT_JOBS = 10
 RECORDS_SHOWN = 200
+TITLES_SHOWN = 20  # datasets listed per change on a source's report ("and N more" after them)
 
 
 def truncate(text: str | None, limit: int = PAYLOAD_LIMIT) -> tuple[str, bool]:
@@ -39,6 +44,18 @@ def index():
     recent = session.scalars(select(HarvestJob).options(selectinload(HarvestJob.source))
                              .order_by(HarvestJob.id.desc()).limit(RECENT_JOBS)).all()
     return render_template("harvest/index.html", rows=rows, recent=recent)
+
+
+@bp.get("/harvest/source/<name>")
+def source(name: str):
+    found = len(name) <= 200 and "\x00" not in name  # else no column could hold it
+    report = harvest_report.source_report(db_session(), name, jobs=RECENT_JOBS,
+                                          titles=TITLES_SHOWN) if found else None
+    if report is None:
+        abort(404)
+    return render_template("harvest/source.html", report=report, latest=report["latest"],
+                           changes=[("added", _l("Added")), ("updated", _l("Updated or restored")),
+                                    ("withdrawn", _l("Withdrawn"))])
 
 
 @bp.get("/harvest/job/<int:job_id>")

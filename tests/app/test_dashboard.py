@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -297,14 +298,99 @@ def test_harvest_status_lists_sources_jobs_and_escaped_original_records(client, 
     assert client.get("/harvest/job/999999").status_code == 404
 
 
+class Lists(HTMLParser):
+    """The <li> items of every <section id=...>: (attributes of the item, its link or None, its text)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.sections: dict[str, list[tuple[dict, str | None, str]]] = {}
+        self._section = None
+        self._item = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self._section = self.sections.setdefault(attrs.get("id") or "", [])
+        elif tag == "li" and self._section is not None:
+            self._item = [attrs, None, ""]
+        elif tag == "a" and self._item is not None:
+            self._item[1] = attrs.get("href")
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self._item is not None:
+            self._section.append((self._item[0], self._item[1], self._item[2].strip()))
+            self._item = None
+        elif tag == "section":
+            self._section = None
+
+    def handle_data(self, data):
+        if self._item is not None:
+            self._item[2] += data
+
+
+def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add_source, local_server, fixtures_dir,
+                                                            monkeypatch):
+    """A CKAN source harvested twice: the report page gives the database's figures in both languages, links
+    what the latest job added, updated and withdrawn, groups its errors by kind, and escapes source text."""
+    from app.web import harvest as harvest_view
+    from catalog_schema.record import pick_text
+    from tests.support import two_harvests as th
+
+    th.two_harvests(runtime, add_source, local_server, fixtures_dir)
+    with runtime.sessionmaker() as session:
+        jobs = session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc())).all()
+        figures = {str(j.id): [j.added, j.updated, j.unchanged, j.withdrawn, j.errored] for j in jobs}
+        rows = session.execute(select(HarvestRecord.remote_id, HarvestRecord.status, HarvestRecord.stage,
+                                      HarvestRecord.error, Dataset.slug, Dataset.title)
+                               .outerjoin(Dataset, Dataset.id == HarvestRecord.dataset_id)
+                               .where(HarvestRecord.job_id == jobs[0].id).order_by(HarvestRecord.id)).all()
+    assert [figures[str(j.id)] for j in jobs] == [[2, 1, 2, 1, 4], [4, 0, 0, 0, 2]]
+    errors = {r.remote_id: r for r in rows if r.status == "errored"}
+    for lang, heading in (("zh_CN", "采集报告"), ("en", "Harvest report")):
+        html = _html(client, f"/harvest/source/{th.SOURCE}?lang={lang}")
+        assert f"<h1>{heading}: {th.SOURCE}</h1>" in html
+        table = Tables(html).tables["jobs-table"]
+        assert [a["data-job"] for a, _c in table] == [str(j.id) for j in jobs]
+        for attrs, cells in table:
+            assert cells[0][1] == f"#{attrs['data-job']}" and [int(c) for _a, c in cells[4:]] == figures[
+                attrs["data-job"]]
+        lists = Lists(html).sections
+        for key in ("added", "updated", "withdrawn"):
+            expected = [r for r in rows if r.status in (("updated", "restored") if key == "updated" else (key,))]
+            assert [r.remote_id for r in expected] == th.JOB2[key]
+            assert [(a["data-remote-id"], href, text) for a, href, text in lists[f"changes-{key}"]] == [
+                (r.remote_id, f"/dataset/{r.slug}", pick_text(r.title, lang[:2])) for r in expected]
+        kinds = Tables(html).tables["error-kinds"]
+        assert [(c[0][1], unescape(c[1][1]), int(c[2][1]), unescape(c[3][1])) for _a, c in kinds] == [
+            (stage, kind, count, remote_id) for stage, kind, count, remote_id in th.JOB2_KINDS]
+        assert [unescape(c[4][1]) for _a, c in kinds] == [errors[k[3]].error for k in th.JOB2_KINDS]
+        # markup from the source (a title, a remote id, an error message) is shown, never run
+        assert XSS not in html and "<b>p9</b>" not in html
+        assert f"New {XSS_ESCAPED}" in html and "&lt;b&gt;p9&lt;/b&gt;" in html
+        assert f"[&#39;{XSS_ESCAPED}&#39;]" in html
+    assert f'href="/harvest/source/{th.SOURCE}"' in _html(client, "/harvest")
+    assert f'href="/harvest/source/{th.SOURCE}"' in _html(client, f"/harvest/job/{jobs[0].id}")
+    monkeypatch.setattr(harvest_view, "TITLES_SHOWN", 1)
+    for lang, more in (("en", "and 1 more"), ("zh_CN", "另有 1 个")):
+        capped = _html(client, f"/harvest/source/{th.SOURCE}?lang={lang}")
+        assert [a["data-remote-id"] for a, _h, _t in Lists(capped).sections["changes-added"]] == ["p7"]
+        assert capped.count(more) == 1  # only the added list (two datasets) is longer than one
+    assert client.get("/harvest/source/no-such-source").status_code == 404
+    add_source("idle", "ckan", "http://127.0.0.1:9/")
+    assert "id=\"jobs-table\"" not in _html(client, "/harvest/source/idle?lang=en")
+
+
 def test_every_dashboard_and_harvest_string_is_translated():
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
     from babel.messages.mofile import read_mo
 
     root = Path(__file__).resolve().parents[2] / "app"
-    method_map = [("templates/dashboard/**.html", "jinja2"), ("templates/harvest/**.html", "jinja2")]
+    method_map = [("templates/dashboard/**.html", "jinja2"), ("templates/harvest/**.html", "jinja2"),
+                  ("web/harvest.py", "python")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     ids = {m if isinstance(m, str) else m[0] for _f, _l, m, *_ in extract_from_dir(str(root), method_map,
-                                                                                  keywords=DEFAULT_KEYWORDS)}
+                                                                                  keywords=keywords)}
     assert len(ids) > 50
     with open(root / "translations" / "zh" / "LC_MESSAGES" / "messages.mo", "rb") as fh:
         mo = read_mo(fh)

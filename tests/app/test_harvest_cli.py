@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord
+from tests.support.two_harvests import JOB2, JOB2_KINDS, SOURCE, two_harvests
+
 ROOT = Path(__file__).resolve().parents[2]
 TREASURY = ROOT / "tests/fixtures/real/datajson/treasury_data.json"
 
@@ -17,10 +22,15 @@ def _run(env, *args) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
+def _env(db_url, tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_ALLOW_HOSTS": "127.0.0.1",
                 "OPENDATA_ASSESS_AFTER_HARVEST": "0", "OPENDATA_INSTANCE_DIR": str(tmp_path)})
+    return env
+
+
+def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
+    env = _env(db_url, tmp_path)
     local_server.add_file("/data.json", TREASURY, "application/json")
     added = _run(env, "source", "add", "treasury", "--type", "datajson", "--url", local_server.url("/data.json"),
                  "--publisher", "us-treasury", "--schedule", "weekly")
@@ -45,3 +55,47 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
 
     missing = _run(env, "harvest", "nope")
     assert missing.returncode != 0 and "no harvest source named 'nope'" in missing.stderr
+
+
+def test_source_show_reports_the_last_jobs_changes_and_errors(db_url, tmp_path, runtime, add_source, local_server,
+                                                               fixtures_dir):
+    """Two real harvests of a CKAN source; `source show --json` is the report, its figures the database's, and
+    the text form lists the same, with the source's text made harmless for a terminal."""
+    first, second = two_harvests(runtime, add_source, local_server, fixtures_dir)
+    env = _env(db_url, tmp_path)
+    shown = _run(env, "source", "show", SOURCE, "--json")
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    with runtime.sessionmaker() as session:
+        jobs = session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc())).all()
+        assert [(j["id"], j["status"], j["added"], j["updated"], j["unchanged"], j["withdrawn"], j["errored"])
+                for j in report["jobs"]] == [(j.id, j.status, j.added, j.updated, j.unchanged, j.withdrawn,
+                                              j.errored) for j in jobs]
+        rows = session.execute(select(HarvestRecord.remote_id, HarvestRecord.status, HarvestRecord.error,
+                                      Dataset.slug)
+                               .outerjoin(Dataset, Dataset.id == HarvestRecord.dataset_id)
+                               .where(HarvestRecord.job_id == jobs[0].id).order_by(HarvestRecord.id)).all()
+    assert [j["id"] for j in report["jobs"]] == [second["job_id"], first["job_id"]]
+    latest = report["latest"]
+    for key in ("added", "updated", "withdrawn"):
+        expected = [(r.remote_id, r.slug) for r in rows if r.status in (
+            ("updated", "restored") if key == "updated" else (key,))]
+        assert [(i["remote_id"], i["dataset"]) for i in latest[key]["items"]] == expected
+        assert [remote_id for remote_id, _slug in expected] == JOB2[key]
+    errors = {r.remote_id: r.error for r in rows if r.status == "errored"}
+    assert [(k["stage"], k["kind"], k["count"], k["example"]["remote_id"]) for k in latest["errors"]["kinds"]] \
+        == JOB2_KINDS
+    assert [k["example"]["error"] for k in latest["errors"]["kinds"]] == [errors[k[3]] for k in JOB2_KINDS]
+
+    text = _run(env, "source", "show", SOURCE, "--jobs", "1", "--titles", "1")
+    assert text.returncode == 0, text.stderr
+    out = text.stdout
+    assert f"job {second['job_id']} finished" in out and f"job {first['job_id']} " not in out
+    assert "added=2 updated=1 unchanged=2 withdrawn=1 errored=4" in out
+    assert "  added (2):\n    New <script>alert(1)</script> [" in out and out.count("and 1 more") == 1
+    assert f"    2 x [import] {JOB2_KINDS[0][1]}" in out and "e.g. p4: ValueError" in out
+    full = _run(env, "source", "show", SOURCE).stdout
+    assert "\x1b" not in full and "New \\x1b[2J" in full  # the escape sequence spelled out, not sent
+    assert "and 1 more" not in full
+    missing = _run(env, "source", "show", "nope")
+    assert missing.returncode != 0 and "no source named 'nope'" in missing.stderr

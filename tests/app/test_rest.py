@@ -28,6 +28,7 @@ from catalog_schema import search
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource, UsageCounter
 from catalog_schema.record import new_record
 from catalog_schema.store import ensure_publisher, save_record, to_record
+from tests.support.two_harvests import JOB2, JOB2_KINDS, SOURCE, XSS, two_harvests
 
 CITY = {"slug": "city-gov", "name": {"en": "City Government", "zh": "市政府"}}
 TRANSPORT = {"slug": "transport", "name": {"en": "Transport Bureau", "zh": "交通局"}, "parent": "city-gov"}
@@ -543,6 +544,82 @@ def test_harvest_endpoints_on_the_demo_government(client, app, app_config):
     assert pubs["jh-transport"] == summaries["jh-transport-ckan"]["added"]
 
 
+def _job_rows(runtime, job_id: int) -> list:
+    """Job `job_id`'s record rows with their dataset, in the order the job wrote them."""
+    with runtime.sessionmaker() as session:
+        return session.execute(
+            select(HarvestRecord.remote_id, HarvestRecord.status, HarvestRecord.stage, HarvestRecord.error,
+                   Dataset.slug, Dataset.title, Dataset.state)
+            .outerjoin(Dataset, Dataset.id == HarvestRecord.dataset_id)
+            .where(HarvestRecord.job_id == job_id).order_by(HarvestRecord.id)).all()
+
+
+def test_harvest_source_report_after_two_real_harvests(client, runtime, add_source, local_server, fixtures_dir,
+                                                       openapi):
+    """A CKAN source harvested twice (adding, updating, withdrawing, failing): the report's figures are the
+    database's, its lists in the order the job met the records, its errors grouped by kind."""
+    first, second = two_harvests(runtime, add_source, local_server, fixtures_dir)
+    assert (first["added"], first["errored"]) == (4, 2)
+    assert {k: second[k] for k in JOB2} == {k: len(v) for k, v in JOB2.items()}
+    resp = client.get(f"/api/v1/harvest/sources/{SOURCE}/report")
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-cache"
+    doc = resp.get_json()
+    _validator(openapi, "#/components/schemas/HarvestReport").validate(doc)
+    assert doc["source"]["name"] == SOURCE and doc["source"]["publisher"] == "birmingham"
+
+    with runtime.sessionmaker() as session:
+        jobs = session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc())).all()
+        columns = [{k: getattr(j, k) for k in ("id", "status", "added", "updated", "unchanged", "withdrawn",
+                                               "errored")} for j in jobs]
+    assert doc["jobs_total"] == 2 and [{k: j[k] for k in columns[0]} for j in doc["jobs"]] == columns
+    for job in doc["jobs"]:
+        rows = _job_rows(runtime, job["id"])
+        assert sum(job[k] for k in ("added", "updated", "unchanged", "withdrawn", "errored")) == len(rows)
+        assert job["errored"] == sum(r.status == "errored" for r in rows)
+        assert _local(job["links"]["self"]) == f"/api/v1/harvest/jobs/{job['id']}"
+
+    latest = doc["latest"]
+    assert latest["job"]["id"] == jobs[0].id
+    rows = _job_rows(runtime, jobs[0].id)
+    for key in ("added", "updated", "withdrawn"):
+        expected = [r for r in rows if r.status in (("updated", "restored") if key == "updated" else (key,))]
+        assert [r.remote_id for r in expected] == JOB2[key]
+        got = latest[key]
+        assert (got["total"], got["more"]) == (len(expected), 0)
+        assert [(i["remote_id"], i["dataset"], i["title"], i["state"]) for i in got["items"]] == [
+            (r.remote_id, r.slug, r.title, r.state) for r in expected]
+        assert all(_local(i["links"]["html"]) == f"/dataset/{i['dataset']}" for i in got["items"])
+    assert list(latest["updated"]["items"][0]["title"].values()) == [f"Retitled {XSS}"]
+    assert latest["withdrawn"]["items"][0]["state"] == "withdrawn"
+
+    errored = {r.remote_id: r for r in rows if r.status == "errored"}
+    assert sorted(errored) == sorted(JOB2["errored"])
+    kinds = latest["errors"]["kinds"]
+    assert [(k["stage"], k["kind"], k["count"], k["example"]["remote_id"]) for k in kinds] == JOB2_KINDS
+    assert latest["errors"]["total"] == sum(k["count"] for k in kinds) == len(errored)
+    assert all(k["example"]["error"] == errored[k["example"]["remote_id"]].error for k in kinds)
+    assert latest["errors"]["more_kinds"] == 0
+
+    capped = client.get(f"/api/v1/harvest/sources/{SOURCE}/report?jobs=1&titles=1").get_json()
+    _validator(openapi, "#/components/schemas/HarvestReport").validate(capped)
+    assert [j["id"] for j in capped["jobs"]] == [jobs[0].id] and capped["jobs_total"] == 2
+    assert [i["remote_id"] for i in capped["latest"]["added"]["items"]] == ["p7"]
+    assert (capped["latest"]["added"]["total"], capped["latest"]["added"]["more"]) == (2, 1)
+    assert capped["latest"]["errors"] == latest["errors"]  # kinds are not capped by `titles`
+    source = client.get(f"/api/v1/harvest/sources/{SOURCE}").get_json()
+    assert _local(source["links"]["report"]) == f"/api/v1/harvest/sources/{SOURCE}/report"
+    assert _local(doc["links"]["html"]) == f"/harvest/source/{SOURCE}"
+    _error(client.get(f"/api/v1/harvest/sources/{SOURCE}/report?titles=x"), 400, "bad-request")
+    _error(client.get(f"/api/v1/harvest/sources/{SOURCE}/report?jobs=0"), 400, "bad-request")
+    _error(client.get("/api/v1/harvest/sources/nothing/report"), 404, "not-found")
+
+
+def test_harvest_report_of_a_source_never_harvested(client, add_source):
+    add_source("idle", "ckan", "http://127.0.0.1:9/")
+    doc = client.get("/api/v1/harvest/sources/idle/report").get_json()
+    assert (doc["jobs_total"], doc["jobs"], doc["latest"]) == (0, [], None)
+
+
 # ---------------------------------------------------------------------------
 # OpenAPI: valid, complete, and true to the responses
 # ---------------------------------------------------------------------------
@@ -654,6 +731,7 @@ def test_responses_match_their_published_schemas(client, catalog, openapi):
         "/quality/publishers": "/api/v1/quality/publishers",
         "/harvest/sources": "/api/v1/harvest/sources",
         "/harvest/sources/{name}": "/api/v1/harvest/sources/transport-ckan",
+        "/harvest/sources/{name}/report": "/api/v1/harvest/sources/transport-ckan/report",
         "/harvest/jobs/{job_id}": f"/api/v1/harvest/jobs/{job_id}",
         "/openapi.json": "/api/v1/openapi.json",
     }

@@ -116,7 +116,7 @@ def test_screenshots_of_home_and_dataset_in_both_languages(page, screenshots):
 
 
 PAGES = ["/", "/dataset?q=%E5%85%AC%E4%BA%A4", "/dataset/taxi-fares", "/dashboard",
-         "/dashboard/publisher/jh-transport", "/harvest"]
+         "/dashboard/publisher/jh-transport", "/harvest", "/harvest/source/jh-transport-ckan"]
 
 
 def test_no_serious_accessibility_violations(page):

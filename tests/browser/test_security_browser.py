@@ -18,7 +18,7 @@ document.addEventListener('securitypolicyviolation',
   (e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));"""
 
 PAGES = ["/", "/dataset?q=%E5%85%AC%E4%BA%A4", "/dataset/taxi-fares", "/publisher/jh-transport", "/dashboard",
-         "/dashboard/publisher/jh-transport", "/harvest", "/api/v1/docs", "/login"]
+         "/dashboard/publisher/jh-transport", "/harvest", "/harvest/source/jh-transport-ckan", "/api/v1/docs", "/login"]
 
 
 def _watch(page) -> list[str]:

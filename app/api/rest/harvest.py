@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 from app.api.errors import ApiError
 from app.api.openapi import Param
 from app.api.rest.blueprint import LIVE_CACHE, api
-from app.api.rest.responses import api_url, clean_key, conditional, iso, query_args
+from app.api.rest.responses import api_url, clean_key, conditional, iso, query_args, site_url
 from app.request_context import db_session
+from catalog_schema import harvest_report
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
 
 MAX_JOB_ERRORS = 1000
@@ -43,7 +44,8 @@ def _source_doc(src: HarvestSource, last_job: HarvestJob | None, datasets: int) 
             "enabled": bool(src.enabled), "config": _mask(src.config or {}),
             "last_gathered_at": iso(src.last_gathered_at), "datasets": datasets,
             "last_job": _job_summary(last_job, src.name) if last_job else None,
-            "links": {"self": api_url(".harvest_source", name=src.name)}}
+            "links": {"self": api_url(".harvest_source", name=src.name),
+                      "report": api_url(".harvest_source_report", name=src.name)}}
 
 
 def _last_jobs(session, source_ids: list[int]) -> dict[int, HarvestJob]:
@@ -90,6 +92,39 @@ def harvest_source(name: str):
     last = _last_jobs(session, [src.id]).get(src.id)
     doc = _source_doc(src, last, int(_dataset_counts(session, [src.id]).get(src.id, 0)))
     doc["jobs"] = [_job_summary(j, src.name) for j in jobs]
+    return conditional(doc, None, LIVE_CACHE)
+
+
+@api.endpoint("/harvest/sources/<name>/report", summary="A harvest source's report: its last jobs, what the "
+              "latest job added, updated and withdrawn, its errors by kind", response="HarvestReport", tag="harvest",
+              errors=(404,), cache=LIVE_CACHE,
+              description="The last jobs newest first with their counts; for the newest job the datasets it added, "
+                          "updated (or restored) and withdrawn, the first `titles` of each with how many more, and "
+                          "its errored records grouped by kind (the stage and the error message with what varies "
+                          "from record to record taken out: URLs, quoted values, numbers, ids), each with a count "
+                          "and one example. The page /harvest/source/{name} and `opendata source show NAME --json` "
+                          "give the same report.",
+              params=(Param("jobs", "integer", "How many recent jobs to list", minimum=1, maximum=100,
+                            default=harvest_report.JOBS),
+                      Param("titles", "integer", "How many datasets to list per change", minimum=0, maximum=500,
+                            default=harvest_report.TITLES)))
+def harvest_source_report(name: str):
+    args = query_args("harvest_source_report")
+    name = clean_key(name, "harvest source")
+    report = harvest_report.source_report(db_session(), name, jobs=args["jobs"], titles=args["titles"])
+    if report is None:
+        raise ApiError(404, "not-found", f"No harvest source named {name[:80]!r}.")
+    doc = harvest_report.to_json(report)
+    for job in doc["jobs"]:
+        job["links"] = {"self": api_url(".harvest_job", job_id=job["id"])}
+    latest = doc["latest"]
+    if latest is not None:
+        latest["job"]["links"] = {"self": api_url(".harvest_job", job_id=latest["job"]["id"])}
+        for key in harvest_report.CHANGES:
+            for item in latest[key]["items"]:
+                item["links"] = {"html": site_url(f"/dataset/{item['dataset']}")} if item["dataset"] else {}
+    doc["links"] = {"self": api_url(".harvest_source_report", name=name),
+                    "source": api_url(".harvest_source", name=name), "html": site_url(f"/harvest/source/{name}")}
     return conditional(doc, None, LIVE_CACHE)
 
 
