@@ -25,7 +25,8 @@ from catalog_schema.record import Record, flag
 # field -> the headers that name it (English and Chinese); the first is the field's own header
 HEADERS: dict[str, tuple[str, ...]] = {
     "file": ("file", "path", "filename", "file name", "文件", "文件名", "文件名称", "文件路径"),
-    "title": ("title", "name", "标题", "名称", "数据集名称", "数据名称"),
+    "slug": ("slug", "英文标识"),
+    "title": ("title", "标题", "名称", "数据集名称", "数据名称"),
     "description": ("description", "notes", "summary", "描述", "说明", "简介", "摘要", "数据描述"),
     "licence": ("licence", "license", "许可协议", "许可", "开放协议", "授权协议"),
     "keywords": ("keywords", "keyword", "tags", "关键词", "关键字", "标签"),
@@ -165,6 +166,12 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
     known, other = canonical(values)
     out: Record = {}
     problems: list[tuple[str, Any, str]] = []
+    if "slug" in known:
+        slug = cell_text(known["slug"])
+        if _SLUG.match(slug or ""):
+            out["slug"] = slug
+        else:
+            problems.append(("slug", slug, "not a slug (lower-case letters, digits, - and _)"))
     if "title" in known:
         out["title"] = {"": cell_text(known["title"])}
     if "description" in known:
@@ -264,6 +271,8 @@ def to_row(record: Record, file: str) -> dict[str, str]:
     """The sheet row (English headers) that gives `record`'s file metadata back through `from_row`."""
     rec = record
     row = {"file": file}
+    if rec.get("slug"):
+        row["slug"] = rec["slug"]
     texts = {"title": rec.get("title") or {}, "description": rec.get("description") or {}}
     for key, langmap in texts.items():
         if langmap.get(""):

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from catalog_schema import filemeta, vocab
 from catalog_schema.record import Record, new_distribution, new_record
+from catalog_schema.store import slugify
 from harvesters.base import HarvestError, RemoteItem
 from harvesters.reading import is_remote, read
 from plumbing.bombs import archive_bomb
@@ -336,14 +337,19 @@ def _payload(file: str, url: str, size: int | None, config: dict[str, Any], row:
 def file_record(payload: dict[str, Any]) -> Record:
     """A file's dataset from its payload alone: inferred from the file (title from its name, format from
     its extension), then the source's defaults, then its sheet row, each overriding what came before;
-    values not understood are flagged where they came from."""
+    values not understood are flagged where they came from. The slug comes from the file's name (a sheet's
+    Chinese title would give none), unless the row gives one."""
     rec = record_for_file(payload["file"], payload["url"], payload.get("size"))
+    rec["slug"] = slugify(rec["title"][""])
     defaults = payload.get("defaults")
     if defaults:
         if not isinstance(defaults, dict):
             raise ValueError("config.defaults must be an object of field: value")
         fields, problems = filemeta.from_values(defaults)
-        for key, value in (fields.pop("extras", None) or {}).get("file_metadata", {}).items():
+        unknown = (fields.pop("extras", None) or {}).get("file_metadata", {})
+        if "slug" in fields:  # one slug for every file is no default
+            unknown["slug"] = fields.pop("slug")
+        for key, value in unknown.items():
             problems.append((f"defaults.{key}", value, "not a field a default can be given for"))
         filemeta.apply(rec, fields, problems, where="source defaults")
     sheet = payload.get("sheet")

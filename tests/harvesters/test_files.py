@@ -86,7 +86,7 @@ def test_folder_with_a_gbk_sheet_in_chinese_and_source_defaults(runtime, add_sou
     ds = _datasets(runtime, "tjj")
     assert set(ds) == {"gdp_annual.csv", "population/districts.csv", "prices.csv", "trade.csv"}
     gdp = ds["gdp_annual.csv"]
-    assert gdp.title == {"": "京海市地区生产总值"}
+    assert gdp.title == {"": "京海市地区生产总值"} and gdp.slug == "gdp-annual"  # a Chinese title gives no slug
     assert gdp.description == {"": "2004年以来历年地区生产总值（亿元）"}
     assert gdp.license_id == "CC-BY-4.0"  # the row leaves the licence blank: the default holds
     assert gdp.keywords == ["GDP", "国民经济", "核算"]  # the row's keywords replace the default's
@@ -136,13 +136,13 @@ def test_xlsx_sheet_with_english_headers_named_in_the_config(runtime, add_source
     (folder / "budget.xlsx").write_bytes(_xlsx([["year", "amount"], [2024, 10]]))
     (folder / "Catalogue.xlsx").write_bytes(_xlsx([
         [" File ", "TITLE", "Description", "License", "Keywords", "Theme", "Update frequency", "Temporal",
-         "Spatial", "Publisher", "Language", "Modified", "Notes for staff"],
+         "Spatial", "Publisher", "Language", "Modified", "Notes for staff", "Slug"],
         ["bus_stops.csv", "Bus stops", "Every stop of the city buses", "cc-by", "bus; transport, stops",
          "Transport", "weekly", "2024-01-01/2024-12-31", "Jinghai", "jh-transport", "English",
-         dt.datetime(2024, 6, 30), "checked by Li"],
-        [None] * 13,
+         dt.datetime(2024, 6, 30), "checked by Li", "city-bus-stops"],
+        [None] * 14,
         ["budget.xlsx", "Budget 2024", None, "Some licence", None, "Budgets", "now and then", "next year", None,
-         None, None, "yesterday", None],
+         None, None, "yesterday", None, None],
     ]))
     add_source("agency", "datapackage", str(folder), publisher="agency",
                config={"metadata_sheet": "Catalogue.xlsx", "defaults": {"licence": "OGL-UK-3.0"}})
@@ -156,7 +156,7 @@ def test_xlsx_sheet_with_english_headers_named_in_the_config(runtime, add_source
 
     ds = _datasets(runtime, "agency")
     stops = ds["bus_stops.csv"]
-    assert stops.title == {"": "Bus stops"} and stops.license_id == "CC-BY-4.0"
+    assert stops.title == {"": "Bus stops"} and stops.license_id == "CC-BY-4.0" and stops.slug == "city-bus-stops"
     assert stops.keywords == ["bus", "transport", "stops"] and stops.themes == ["TRAN"]
     assert stops.frequency == "WEEKLY" and stops.temporal == {"start": "2024-01-01", "end": "2024-12-31"}
     assert stops.language == ["en"] and stops.modified == "2024-06-30" and stops.publisher.slug == "jh-transport"
@@ -185,13 +185,15 @@ def test_an_unreadable_sheet_is_one_error_row_and_the_files_keep_the_defaults(ru
         for name, data in parts.items():
             zf.writestr(name, data)
     (folder / "metadata.xlsx").write_bytes(out.getvalue())
-    add_source("f", "datapackage", str(folder), config={"defaults": {"license": "CC0"}})
+    add_source("f", "datapackage", str(folder), config={"defaults": {"license": "CC0", "licnese": "CC0"}})
     summary = harvest(runtime, "f").to_dict()
     assert summary["status"] == "finished" and summary["added"] == 1 and summary["errored"] == 1, summary
     errors = _errors(runtime, summary["job_id"])
     assert list(errors) == ["metadata.xlsx"] and "cannot be read as XLSX" in errors["metadata.xlsx"].error
     a = _datasets(runtime, "f")["a.csv"]
     assert a.title == {"": "a"} and a.license_id == "CC0-1.0"
+    assert a.flags == [{"field": "defaults.licnese", "value": "CC0",
+                        "reason": "source defaults: not a field a default can be given for"}]
 
 
 def test_sheet_reading_refuses_what_is_not_a_sheet():
