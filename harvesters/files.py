@@ -47,7 +47,12 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     {header: text}); the header is the first non-blank row. SheetError when it cannot be read."""
     if len(content) > MAX_SHEET_BYTES:
         raise SheetError(f"{name}: {len(content):,} bytes; a metadata sheet may have {MAX_SHEET_BYTES:,}")
-    rows = _xlsx_rows(name, content) if name.lower().endswith(".xlsx") else _csv_rows(name, content)
+    suffix = PurePosixPath(name.lower()).suffix
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise SheetError(f"{name}: a metadata sheet is read as CSV or XLSX; save it as one of those")
+    rows = _xlsx_rows(name, content) if suffix == ".xlsx" else _csv_rows(name, content)
+    if len(rows) > MAX_SHEET_ROWS:
+        raise SheetError(f"{name}: more than {MAX_SHEET_ROWS:,} rows; a metadata sheet has one row per file")
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c is not None for c in row)]
     if not numbered:
         raise SheetError(f"{name}: the sheet is empty")

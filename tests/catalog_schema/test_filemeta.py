@@ -110,7 +110,8 @@ ROWS = [
      "主题": "ECON, SOCI", "更新频率": "每季度", "时间范围": "2004/2023", "空间范围": "京海市、北区",
      "发布机构": "jh-stats", "语言": "zh", "联系方式": "tj@jinghai.example", "更新日期": "2024年3月31日",
      "备注": "x"},
-    {"file": "a/b.csv", "slug": "b-table", "title": "B", "licence": "Not known", "theme": "Other", "frequency": "sometimes"},
+    {"file": "a/b.csv", "slug": "b-table", "title": "B", "licence": "Not known", "theme": "Other",
+     "frequency": "sometimes"},
     {"file": "c.csv", "publisher": "京海市统计局", "contact": "https://jinghai.example/contact", "issued": "2020"},
 ]
 

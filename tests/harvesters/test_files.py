@@ -203,6 +203,13 @@ def test_sheet_reading_refuses_what_is_not_a_sheet():
         read_sheet("metadata.csv", b"\n\n")
     with pytest.raises(SheetError, match="not an XLSX"):
         read_sheet("metadata.xlsx", b"file,title\n")
+    with pytest.raises(SheetError, match="save it as"):
+        read_sheet("metadata.xls", b"\xd0\xcf\x11\xe0")
+    with pytest.raises(SheetError, match="more than 100,000 rows"):
+        read_sheet("metadata.csv", b"file\n" + b"a.csv\n" * 100_001)
+    # UTF-16 with a tab between columns, as Excel saves "Unicode text"
+    assert read_sheet("metadata.csv", "文件\t标题\r\nx.csv\t人口\r\n".encode("utf-16")) == [
+        (2, {"文件": "x.csv", "标题": "人口"})]
     # a short GBK sheet that charset-normalizer alone takes for another CJK encoding: the headers decide
     rows = read_sheet("metadata.csv", "文件,标题\nx.csv,人口\n".encode("gbk"))
     assert rows == [(2, {"文件": "x.csv", "标题": "人口"})]
@@ -234,6 +241,19 @@ def test_a_file_list_on_a_web_server_with_its_sheet_beside_it(runtime, add_sourc
     cpi = ds["http://127.0.0.1:9/elsewhere/cpi.xlsx"]  # named in the sheet by its file name alone
     assert cpi.title == {"": "居民消费价格指数"} and cpi.frequency == "MONTHLY"
     assert cpi.distributions[0].format == "XLSX"
+
+    # no sheet beside the list: looked for under each default name (404s), and nothing is wrong
+    local_server.add_bytes("/bare/files.txt", b"a.csv\n", "text/plain")
+    add_source("bare-list", "datapackage", local_server.url("/bare/files.txt"))
+    summary = harvest(runtime, "bare-list").to_dict()
+    assert summary["added"] == 1 and summary["errored"] == 0, summary
+    asked = [r.path for r in local_server.requests if r.path.startswith("/bare/")]
+    assert asked[0] == "/bare/files.txt" and len(asked) == 5  # the list, then four sheet names
+    # a sheet named in the config that is not there is an error row; the files are harvested all the same
+    add_source("named", "datapackage", local_server.url("/bare/files.txt"), config={"metadata_sheet": "meta.xlsx"})
+    summary = harvest(runtime, "named").to_dict()
+    assert summary["added"] == 1 and summary["errored"] == 1, summary
+    assert "404" in _errors(runtime, summary["job_id"])["meta.xlsx"].error
 
 
 def test_a_local_file_list_stays_inside_its_folder(runtime, add_source, tmp_path):
