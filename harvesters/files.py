@@ -33,6 +33,7 @@ IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
 SHEET_NAMES = ("metadata.csv", "metadata.xlsx", "元数据.csv", "元数据.xlsx")
 MAX_SHEET_BYTES = 20 * 1024 * 1024
 MAX_SHEET_ROWS = 100_000
+MAX_LINE = 500  # characters of a file list's line (HarvestRecord.remote_id)
 
 
 class SheetError(ValueError):
@@ -168,12 +169,15 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
                aliases: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]], list[RemoteItem]]:
     """Each file's sheet row ({"name", "row", "values"}) and an error item for every row that cannot be
     used whole. A row names a file by its path as listed (`aliases` adds other spellings, a URL list's
-    resolved URLs), or by its bare file name when only one file has it."""
+    resolved URLs), or, when only one file answers to it, by that path in another case or by its bare
+    file name."""
     names: dict[str, str] = {f: f for f in files}
     names.update(aliases or {})
-    by_basename: dict[str, list[str]] = {}
+    loose: dict[str, set[str]] = {}  # a path in any case, and a bare file name: used when only one file has it
+    for spelling, f in names.items():
+        loose.setdefault(spelling.casefold(), set()).add(f)
     for f in files:
-        by_basename.setdefault(PurePosixPath(f).name, []).append(f)
+        loose.setdefault(PurePosixPath(f).name.casefold(), set()).add(f)
     found: dict[str, dict[str, Any]] = {}
     first_row: dict[str, int] = {}
     errors = []
@@ -186,8 +190,8 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
         else:
             spelled = file.replace("\\", "/").removeprefix("./")
             target = names.get(spelled)
-            if target is None and len(by_basename.get(spelled, [])) == 1:
-                target = by_basename[spelled][0]
+            if target is None and len(loose.get(spelled.casefold(), ())) == 1:
+                target = next(iter(loose[spelled.casefold()]))
             if target is None:
                 reasons.insert(0, f"no file {file!r} in this source")
             elif target in first_row:
@@ -240,6 +244,9 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
     for line in text.splitlines():
         entry = line.strip()
         if not entry or entry.startswith("#") or entry in entries:
+            continue
+        if len(entry) > MAX_LINE:  # the line is the record's key, and keys have room for 500 characters
+            entries[entry[:MAX_LINE]] = (None, None, f"{entry[:80]}...: longer than {MAX_LINE} characters")
             continue
         entries[entry] = _resolve(entry, doc.url, folder, base_url)
     sheet_name, fetch_sheet = _list_sheet(doc.url, folder, http, config.get("metadata_sheet"))

@@ -261,13 +261,15 @@ def test_a_local_file_list_stays_inside_its_folder(runtime, add_source, tmp_path
     folder.mkdir()
     (tmp_path / "secret.csv").write_text("x\n", "utf-8")
     (folder / "a.csv").write_text("x\n1\n", "utf-8")
-    (folder / "list.txt").write_text("a.csv\n../secret.csv\n/etc/hostname\nnot-there.csv\n", "utf-8")
-    (folder / "metadata.csv").write_text("file,title\na.csv,A\n", "utf-8")
+    long = "x" * 600 + ".csv"
+    (folder / "list.txt").write_text(f"a.csv\n../secret.csv\n/etc/hostname\nnot-there.csv\n{long}\n", "utf-8")
+    (folder / "metadata.csv").write_text("file,title\nA.CSV,A\n", "utf-8")  # a name in another case
     add_source("local-list", "datapackage", str(folder / "list.txt"),
                config={"base_url": "https://data.example.gov/pub/"})
     summary = harvest(runtime, "local-list").to_dict()
-    assert summary["added"] == 1 and summary["errored"] == 3, summary
+    assert summary["added"] == 1 and summary["errored"] == 4, summary
     errors = _errors(runtime, summary["job_id"])
+    assert "longer than 500 characters" in errors[long[:500]].error
     assert "must stay inside" in errors["../secret.csv"].error
     assert "must stay inside" in errors["/etc/hostname"].error
     assert "no such file" in errors["not-there.csv"].error
