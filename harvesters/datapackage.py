@@ -1,23 +1,27 @@
-"""Frictionless Data Packages, and plain folders of files for agencies without any catalog.
+"""Frictionless Data Packages, and plain files for agencies without any catalog.
 
-A `datapackage.json` (local path or URL) is one dataset. A local folder becomes one
-dataset per file: title from the file name, format from the bytes' extension (the
-quality engine sniffs the real one later), the default publisher of the source.
+A `datapackage.json` (local path or URL) is one dataset. A local folder, or a text file (`.txt`,
+local path or URL) listing file URLs, becomes one dataset per file, with the source's defaults and
+the rows of a metadata sheet beside the files (`harvesters/files.py`).
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from catalog_schema import datapackage, vocab
-from catalog_schema.record import Record, flag, new_distribution, new_record
+from catalog_schema import datapackage
+from catalog_schema.record import Record, flag
+from harvesters import files
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.reading import is_remote, read
 
-IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
+
+def is_file_list(url: str) -> bool:
+    """A source URL naming a text file that lists files (its path ends in .txt)."""
+    return urlsplit(url).path.lower().endswith(".txt")
 
 
 class DataPackageHarvester(Harvester):
@@ -26,7 +30,10 @@ class DataPackageHarvester(Harvester):
     def gather(self) -> Iterator[RemoteItem]:
         url = self.source.url
         if not is_remote(url) and Path(url).is_dir():
-            yield from self._folder(Path(url))
+            yield from files.gather_folder(Path(url), self.config)
+            return
+        if is_file_list(url):
+            yield from files.gather_list(url, self.http, self.config)
             return
         doc = read(url, self.http)
         try:
@@ -39,15 +46,6 @@ class DataPackageHarvester(Harvester):
         base = doc.url if is_remote(doc.url) else self.config.get("base_url") or Path(doc.url).parent.as_uri() + "/"
         yield RemoteItem(remote_id=remote_id, payload={"descriptor": descriptor, "base": base})
 
-    def _folder(self, folder: Path) -> Iterator[RemoteItem]:
-        base_url = self.config.get("base_url")  # where the folder is published, if it is
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if path.name.lower() in IGNORED or path.name.startswith("."):
-                continue
-            rel = path.relative_to(folder).as_posix()
-            url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
-            yield RemoteItem(remote_id=rel, payload={"file": rel, "url": url, "size": path.stat().st_size})
-
     def to_record(self, item: RemoteItem) -> Record:
         payload = item.payload
         if "descriptor" in payload:
@@ -59,19 +57,4 @@ class DataPackageHarvester(Harvester):
                             flag(rec, f"distributions[{i}].{key}", dist[key], "not an http(s) URL; dropped")
                             dist[key] = None
             return rec
-        return record_for_file(payload["file"], payload["url"], payload.get("size"))
-
-
-def record_for_file(rel: str, url: str, size: int | None) -> Record:
-    """A dataset inferred from one file: title from its name, format from its extension."""
-    name = Path(rel).stem
-    title = name.replace("_", " ").replace("-", " ").strip() or rel
-    fmt = vocab.format_for_extension(rel)
-    media = mimetypes.guess_type(rel)[0]
-    return new_record(
-        title={"": title},
-        identifier=rel,
-        distributions=[new_distribution(id=rel, title={"": Path(rel).name}, download_url=url, access_url=url,
-                                        format=fmt.code if fmt else None, format_raw=Path(rel).suffix.lstrip(".")
-                                        or None, media_type=media, byte_size=size)],
-    )
+        return files.file_record(payload)

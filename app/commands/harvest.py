@@ -19,7 +19,8 @@ def register(main: click.Group) -> None:
     @source_group.command("add")
     @click.argument("name")
     @click.option("--type", "type_", type=click.Choice(TYPES), required=True)
-    @click.option("--url", required=True, help="http(s) URL or local path")
+    @click.option("--url", required=True, help="http(s) URL or local path (for datapackage: a datapackage.json, "
+                                               "a folder of files, or a .txt list of files)")
     @click.option("--publisher", default=None, help="default publisher slug (created if unknown)")
     @click.option("--schedule", type=click.Choice(["daily", "weekly", "manual"]), default="manual")
     @click.option("--config", "config_json", default=None, help="JSON object of type-specific options")

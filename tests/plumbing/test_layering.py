@@ -24,3 +24,18 @@ def test_plumbing_imports_nothing_of_ours():
     for source in sources:
         assert not _imported(source) & OURS, source.name
     assert "requests" in _imported(sources[0].parent / "http.py")
+
+
+# docs/architecture.md: what each package may import of ours (app may import everything)
+ALLOWED = {"catalog_schema": {"plumbing"}, "harvesters": {"catalog_schema", "plumbing"},
+           "quality": {"catalog_schema", "plumbing"}}
+
+
+def test_each_layer_imports_only_the_layers_under_it():
+    root = Path(__file__).parents[2]
+    for package, allowed in ALLOWED.items():
+        sources = sorted((root / package).rglob("*.py"))
+        assert len(sources) > 3, package
+        for source in sources:
+            wrong = _imported(source) & (OURS | {"plumbing"}) - allowed - {package}
+            assert not wrong, f"{source.relative_to(root)} imports {sorted(wrong)}"

@@ -1,0 +1,387 @@
+"""Plain files as datasets: a local folder, or a text file listing file URLs, with the source's defaults
+and an optional metadata sheet beside the files (one row per file).
+
+Gather lists the files, reads the sheet and puts everything a file's record needs into its payload
+(`file`, `url`, `size`, the source's `defaults`, its sheet row): the import may run in another
+process, so `file_record` reads nothing but the payload. A sheet row that cannot be used (it names
+no file the source holds, names one twice, or holds a value the vocabularies do not know, a date
+range that is not one ...) is an error item of its own, keyed ``<sheet>#row-<n>``; a sheet that
+cannot be read at all is one error item keyed by its name. Neither fails the job, and a file without
+a usable row still gets the defaults.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import mimetypes
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from catalog_schema import filemeta, vocab
+from catalog_schema.record import Record, new_distribution, new_record
+from catalog_schema.store import slugify
+from harvesters.base import HarvestError, RemoteItem
+from harvesters.reading import is_remote, read
+from plumbing.bombs import archive_bomb
+from plumbing.http_errors import HttpError
+
+IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
+SHEET_NAMES = ("metadata.csv", "metadata.xlsx", "元数据.csv", "元数据.xlsx")
+MAX_SHEET_BYTES = 20 * 1024 * 1024
+MAX_SHEET_ROWS = 100_000
+MAX_LINE = 500  # characters of a file list's line (HarvestRecord.remote_id)
+
+
+class SheetError(ValueError):
+    """The metadata sheet as a whole cannot be read."""
+
+
+# --------------------------------------------------------------------------- reading a sheet
+
+
+def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The data rows of a metadata sheet (CSV in UTF-8 or GBK, or XLSX) as (spreadsheet row number,
+    {header: text}); the header is the first non-blank row. SheetError when it cannot be read."""
+    if len(content) > MAX_SHEET_BYTES:
+        raise SheetError(f"{name}: {len(content):,} bytes; a metadata sheet may have {MAX_SHEET_BYTES:,}")
+    suffix = PurePosixPath(name.lower()).suffix
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise SheetError(f"{name}: a metadata sheet is read as CSV or XLSX; save it as one of those")
+    rows = _xlsx_rows(name, content) if suffix == ".xlsx" else _csv_rows(name, content)
+    if len(rows) > MAX_SHEET_ROWS:
+        raise SheetError(f"{name}: more than {MAX_SHEET_ROWS:,} rows; a metadata sheet has one row per file")
+    numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c is not None for c in row)]
+    if not numbered:
+        raise SheetError(f"{name}: the sheet is empty")
+    _, header = numbered[0]
+    headers = [filemeta.cell_text(h) or "" for h in header]
+    if "file" not in {filemeta.field_for_header(h) for h in headers}:
+        raise SheetError(f"{name}: no column naming the file (file, 文件); the headers are "
+                         f"{', '.join(h for h in headers if h) or 'blank'}")
+    out = []
+    for n, row in numbered[1:]:
+        cells = {}
+        for i, value in enumerate(row):
+            if i < len(headers) and headers[i]:
+                cells.setdefault(headers[i], value)
+            elif value is not None:
+                cells[f"column {i + 1}"] = value
+        out.append((n, cells))
+    return out
+
+
+def _decodings(content: bytes) -> Iterator[tuple[str, str]]:
+    """(encoding, text) candidates: UTF-8 first, then what charset-normalizer proposes, then GB18030
+    (the superset of GBK), each only when the bytes decode under it."""
+    tried = set()
+    names = ["utf-8-sig"]
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        import charset_normalizer  # heavy; only for a sheet that is not UTF-8
+
+        names += [m.encoding for m in charset_normalizer.from_bytes(content[:65536])] + ["gb18030"]
+    for name in names:
+        if name in tried:
+            continue
+        tried.add(name)
+        try:
+            yield name, content.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+
+
+def _csv_rows(name: str, content: bytes) -> list[list[str | None]]:
+    """Rows of a CSV sheet in the first encoding whose header names a file column (a short GBK sheet can
+    pass for another CJK encoding; the headers tell)."""
+    first = None
+    for _encoding, text in _decodings(content):
+        rows = _parse_csv(text)
+        first = first if first is not None else rows
+        header = next((r for r in rows if any(c is not None for c in r)), [])
+        if "file" in {filemeta.field_for_header(h) for h in header}:
+            return rows
+    if first is None:
+        raise SheetError(f"{name}: not text in UTF-8 or a Chinese encoding")
+    return first
+
+
+def _parse_csv(text: str) -> list[list[str | None]]:
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = []
+    for row in reader:
+        rows.append([filemeta.cell_text(c) for c in row])
+        if len(rows) > MAX_SHEET_ROWS:
+            break
+    return rows
+
+
+def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
+    """The first worksheet, read-only (openpyxl parses through defusedxml: entity declarations are
+    refused); an archive whose members claim absurd sizes is refused before openpyxl opens it."""
+    import openpyxl  # heavy; only for an XLSX sheet
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            bomb = archive_bomb((i.filename, i.file_size, i.compress_size) for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        raise SheetError(f"{name}: not an XLSX file ({exc})") from exc
+    if bomb is not None:
+        raise SheetError(f"{name}: refused, member {bomb['member']} claims {bomb['uncompressed']:,} bytes "
+                         f"(a zip bomb)")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl and defusedxml raise many kinds
+        raise SheetError(f"{name}: cannot be read as XLSX ({exc.__class__.__name__}: {exc})") from exc
+    try:
+        ws = book.worksheets[0]
+        ws.reset_dimensions()  # a sheet's own <dimension> is not trusted (see quality/tabular/sheets.py)
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            rows.append([filemeta.cell_text(c) for c in row])
+            if len(rows) > MAX_SHEET_ROWS:
+                break
+    except Exception as exc:  # noqa: BLE001
+        raise SheetError(f"{name}: cannot be read as XLSX ({exc.__class__.__name__}: {exc})") from exc
+    finally:
+        book.close()
+    while rows and all(c is None for c in rows[-1]):
+        rows.pop()
+    return rows
+
+
+# --------------------------------------------------------------------------- matching rows to files
+
+_COLUMN = {"license": "licence", "themes": "theme"}  # a record field by the name of its sheet column
+
+
+def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[str],
+               aliases: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]], list[RemoteItem]]:
+    """Each file's sheet row ({"name", "row", "values"}) and an error item for every row that cannot be
+    used whole. A row names a file by its path as listed (`aliases` adds other spellings, a URL list's
+    resolved URLs), or, when only one file answers to it, by that path in another case or by its bare
+    file name."""
+    names: dict[str, str] = {f: f for f in files}
+    names.update(aliases or {})
+    loose: dict[str, set[str]] = {}  # a path in any case, and a bare file name: used when only one file has it
+    for spelling, f in names.items():
+        loose.setdefault(spelling.casefold(), set()).add(f)
+    for f in files:
+        loose.setdefault(PurePosixPath(f).name.casefold(), set()).add(f)
+    found: dict[str, dict[str, Any]] = {}
+    first_row: dict[str, int] = {}
+    errors = []
+    for n, values in rows:
+        file, _fields, problems = filemeta.from_row(values)
+        reasons = [f"{_COLUMN.get(field, field)} {value!r}: {reason}" for field, value, reason in problems]
+        target = None
+        if not file:
+            reasons.insert(0, "the row names no file")
+        else:
+            spelled = file.replace("\\", "/").removeprefix("./")
+            target = names.get(spelled)
+            if target is None and len(loose.get(spelled.casefold(), ())) == 1:
+                target = next(iter(loose[spelled.casefold()]))
+            if target is None:
+                reasons.insert(0, f"no file {file!r} in this source")
+            elif target in first_row:
+                reasons.insert(0, f"file {file!r} is described already in row {first_row[target]}; "
+                                  "this row is not used")
+                target = None
+        if target is not None:
+            first_row[target] = n
+            found[target] = {"name": sheet, "row": n, "values": values}
+        if reasons:
+            errors.append(RemoteItem(remote_id=f"{sheet}#row-{n}", payload={"sheet": sheet, "row": n,
+                                                                             "values": values},
+                                     error=f"{sheet} row {n}: " + "; ".join(reasons)))
+    return found, errors
+
+
+# --------------------------------------------------------------------------- the two forms
+
+
+def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
+    """One item per file of `folder` (the sheet, hidden files and OS litter left out)."""
+    base_url = config.get("base_url")  # where the folder is published, if it is
+    sheet_path = _local_sheet(folder, config.get("metadata_sheet"))
+    paths = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name.lower() in IGNORED or path.name.startswith(".") or path.resolve() == sheet_path:
+            continue
+        paths[path.relative_to(folder).as_posix()] = path
+    rows, errors = _sheet_rows(config, sheet_path.name if sheet_path else None,
+                               (lambda: sheet_path.read_bytes()) if sheet_path else None, list(paths))
+    for rel, path in paths.items():
+        url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
+        yield RemoteItem(remote_id=rel, payload=_payload(rel, url, path.stat().st_size, config, rows.get(rel)))
+    yield from errors
+
+
+def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteItem]:
+    """One item per line of a text file listing files: http(s) URLs, or paths relative to the list (a local
+    list's relative paths must stay inside its folder; `config.base_url` says where that folder is
+    published). Blank lines and lines starting with # are skipped."""
+    doc = read(url, http)
+    try:
+        text = doc.content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HarvestError(f"{url}: a file list must be UTF-8 text ({exc})") from exc
+    remote = is_remote(doc.url)
+    folder = None if remote else Path(doc.url).parent
+    base_url = config.get("base_url")
+    entries: dict[str, tuple[str | None, int | None, str | None]] = {}  # entry -> (url, size, error)
+    for line in text.splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#") or entry in entries:
+            continue
+        if len(entry) > MAX_LINE:  # the line is the record's key, and keys have room for 500 characters
+            entries[entry[:MAX_LINE]] = (None, None, f"{entry[:80]}...: longer than {MAX_LINE} characters")
+            continue
+        entries[entry] = _resolve(entry, doc.url, folder, base_url)
+    sheet_name, fetch_sheet = _list_sheet(doc.url, folder, http, config.get("metadata_sheet"))
+    good = [e for e, (_u, _s, err) in entries.items() if err is None]
+    aliases = {entries[e][0]: e for e in good if entries[e][0] and entries[e][0] != e}
+    rows, errors = _sheet_rows(config, sheet_name, fetch_sheet, good, aliases)
+    for entry, (file_url, size, error) in entries.items():
+        if error:
+            yield RemoteItem(remote_id=entry, payload={"file": entry}, error=error)
+            continue
+        yield RemoteItem(remote_id=entry, payload=_payload(entry, file_url, size, config, rows.get(entry)))
+    yield from errors
+
+
+def _resolve(entry: str, list_url: str, folder: Path | None, base_url: str | None):
+    """(url, size, error) of one line of a file list."""
+    scheme = urlsplit(entry).scheme
+    if is_remote(entry):
+        return entry, None, None
+    if scheme and len(scheme) > 1:
+        return None, None, f"{entry}: only http(s) URLs and relative paths can be listed"
+    if folder is None:  # a list on the web: its relative paths are on the web too
+        return urljoin(list_url, entry), None, None
+    rel = PurePosixPath(unquote(entry.replace("\\", "/")))
+    path = (folder / rel).resolve()
+    if rel.is_absolute() or not path.is_relative_to(folder.resolve()):
+        return None, None, f"{entry}: a listed path must stay inside the list's folder"
+    if not path.is_file():
+        return None, None, f"{entry}: no such file beside the list"
+    rel_text = path.relative_to(folder.resolve()).as_posix()
+    url = (base_url.rstrip("/") + "/" + rel_text) if base_url else path.as_uri()
+    return url, path.stat().st_size, None
+
+
+def _local_sheet(folder: Path, configured: str | None) -> Path | None:
+    if configured:
+        path = (folder / configured).resolve()
+        return path if path.is_relative_to(folder.resolve()) else None
+    present = {p.name.lower(): p.resolve() for p in folder.iterdir() if p.is_file()}
+    return next((present[n] for n in SHEET_NAMES if n in present), None)
+
+
+def _list_sheet(list_url: str, folder: Path | None, http: Any, configured: str | None):
+    """(name, fetch) of the sheet beside a file list; fetch returns its bytes, or None when a sheet looked
+    for under a default name is not there."""
+    if folder is not None:
+        path = _local_sheet(folder, configured)
+        if path is None:
+            return None, None
+        return path.name, path.read_bytes
+    names = [configured] if configured else list(SHEET_NAMES)
+
+    def fetch():
+        for name in names:
+            try:
+                return name, read(urljoin(list_url, name), http).content
+            except HarvestError as exc:
+                cause = exc.__cause__
+                if not configured and isinstance(cause, HttpError) and cause.status == 404:
+                    continue
+                raise SheetError(f"{name}: {exc}") from exc
+        return None
+
+    return (configured or "metadata sheet"), fetch
+
+
+def _sheet_rows(config: dict[str, Any], name: str | None, fetch, files: list[str],
+                aliases: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]], list[RemoteItem]]:
+    if fetch is None:
+        if config.get("metadata_sheet"):
+            item = RemoteItem(remote_id=str(config["metadata_sheet"]), payload={"sheet": config["metadata_sheet"]},
+                              error=f"{config['metadata_sheet']}: the metadata sheet named in the config is not "
+                                    "in the folder")
+            return {}, [item]
+        return {}, []
+    try:
+        got = fetch()
+        if got is None:
+            return {}, []
+        if isinstance(got, tuple):
+            name, got = got
+        rows = read_sheet(name, got)
+    except (SheetError, OSError) as exc:
+        return {}, [RemoteItem(remote_id=name, payload={"sheet": name}, error=str(exc))]
+    return match_rows(name, rows, files, aliases)
+
+
+def _payload(file: str, url: str, size: int | None, config: dict[str, Any], row: dict[str, Any] | None):
+    payload: dict[str, Any] = {"file": file, "url": url, "size": size}
+    if config.get("defaults"):
+        payload["defaults"] = config["defaults"]
+    if row is not None:
+        payload["sheet"] = row
+    return payload
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def file_record(payload: dict[str, Any]) -> Record:
+    """A file's dataset from its payload alone: inferred from the file (title from its name, format from
+    its extension), then the source's defaults, then its sheet row, each overriding what came before;
+    values not understood are flagged where they came from. The slug comes from the file's name (a sheet's
+    Chinese title would give none), unless the row gives one."""
+    rec = record_for_file(payload["file"], payload["url"], payload.get("size"))
+    rec["slug"] = slugify(rec["title"][""])
+    defaults = payload.get("defaults")
+    if defaults:
+        if not isinstance(defaults, dict):
+            raise ValueError("config.defaults must be an object of field: value")
+        fields, problems = filemeta.from_values(defaults)
+        unknown = (fields.pop("extras", None) or {}).get("file_metadata", {})
+        if "slug" in fields:  # one slug for every file is no default
+            unknown["slug"] = fields.pop("slug")
+        for key, value in unknown.items():
+            problems.append((f"defaults.{key}", value, "not a field a default can be given for"))
+        filemeta.apply(rec, fields, problems, where="source defaults")
+    sheet = payload.get("sheet")
+    if sheet:
+        _file, fields, problems = filemeta.from_row(sheet["values"])
+        filemeta.apply(rec, fields, problems, where=f"{sheet['name']} row {sheet['row']}")
+    return rec
+
+
+def record_for_file(rel: str, url: str, size: int | None) -> Record:
+    """A dataset inferred from one file: title from its name, format from its extension."""
+    name = PurePosixPath(rel).stem
+    title = name.replace("_", " ").replace("-", " ").strip() or rel
+    fmt = vocab.format_for_extension(rel)
+    media = mimetypes.guess_type(rel)[0]
+    return new_record(
+        title={"": title},
+        identifier=rel,
+        distributions=[new_distribution(id=rel, title={"": PurePosixPath(rel).name}, download_url=url,
+                                        access_url=url, format=fmt.code if fmt else None,
+                                        format_raw=PurePosixPath(rel).suffix.lstrip(".") or None, media_type=media,
+                                        byte_size=size)],
+    )

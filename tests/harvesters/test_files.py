@@ -1,0 +1,317 @@
+"""Folders and file lists with the source's defaults and a metadata sheet beside the files (harvesters/files.py).
+
+Real files in tmp_path, real sheets (a GBK CSV with Chinese headers, an XLSX written by openpyxl with
+English headers), real harvest jobs on SQLite and PostgreSQL, and an assessment of the files served
+by a local HTTP server.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from app.jobs import assess, harvest
+from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource
+from harvesters.datapackage import DataPackageHarvester
+from harvesters.distributed import decode_item, encode_item
+from harvesters.files import SheetError, read_sheet
+
+DEFAULTS = {"publisher": "jh-stats", "licence": "CC-BY-4.0", "language": "zh", "frequency": "annual",
+            "keywords": ["统计"], "contact_point": {"name": "数据处", "email": "data@stats.jinghai.example"},
+            "theme": "ECON"}
+
+GBK_SHEET = (
+    "文件,标题,说明,许可协议,关键词,主题,更新频率,时间范围,空间范围,更新日期\n"
+    "gdp_annual.csv,京海市地区生产总值,2004年以来历年地区生产总值（亿元）,,GDP，国民经济、核算,经济和金融,每年,"
+    "2004—2023,京海市,2024-03-31\n"
+    "population/districts.csv,分区常住人口,,CC0,人口；普查,人口和社会,每十年,2020-11-01/2020-11-01,,\n"
+    "prices.csv,居民消费价格指数,,京海市开放许可,价格,,每月,2023-2020,,\n"
+    "missing.csv,不存在的文件,,,,,,,,\n"
+    "gdp_annual.csv,重复的行,,,,,,,,\n"
+)
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "tjj"
+    (folder / "population").mkdir(parents=True)
+    (folder / "gdp_annual.csv").write_text("年份,地区生产总值\n2023,8120.5\n", "utf-8")
+    (folder / "population" / "districts.csv").write_text("区,人口\n东城区,410000\n", "utf-8")
+    (folder / "prices.csv").write_text("月份,指数\n2023-01,102.1\n", "utf-8")
+    (folder / "trade.csv").write_text("年份,进出口\n2023,1200\n", "utf-8")
+    (folder / "metadata.csv").write_bytes(GBK_SHEET.encode("gbk"))
+    return folder
+
+
+def _datasets(rt, source: str) -> dict[str, Dataset]:
+    with rt.sessionmaker() as session:
+        sid = session.scalar(select(HarvestSource.id).where(HarvestSource.name == source))
+        rows = session.scalars(select(Dataset).where(Dataset.source_id == sid)).all()
+        for ds in rows:
+            _ = ds.publisher, ds.distributions
+        session.expunge_all()
+    return {ds.remote_id: ds for ds in rows}
+
+
+def _errors(rt, job_id: int) -> dict[str, HarvestRecord]:
+    with rt.sessionmaker() as session:
+        rows = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
+                                                           HarvestRecord.status == "errored")).all()
+        session.expunge_all()
+    return {r.remote_id: r for r in rows}
+
+
+def test_folder_with_a_gbk_sheet_in_chinese_and_source_defaults(runtime, add_source, tmp_path):
+    folder = _folder(tmp_path)
+    add_source("tjj", "datapackage", str(folder), publisher="jh-stats", config={"defaults": DEFAULTS})
+    summary = harvest(runtime, "tjj").to_dict()
+    assert summary["status"] == "finished", summary
+    assert summary["added"] == 4 and summary["errored"] == 3, summary  # the sheet itself is no dataset
+
+    errors = _errors(runtime, summary["job_id"])
+    assert set(errors) == {"metadata.csv#row-4", "metadata.csv#row-5", "metadata.csv#row-6"}
+    row4 = errors["metadata.csv#row-4"].error
+    assert row4.startswith("ValueError: metadata.csv row 4: ")  # how base.py words a record's error
+    assert "licence '京海市开放许可': licence not recognised" in row4
+    assert "the range ends before it starts" in row4
+    assert "no file 'missing.csv' in this source" in errors["metadata.csv#row-5"].error
+    assert "described already in row 2" in errors["metadata.csv#row-6"].error
+    assert json.loads(errors["metadata.csv#row-5"].payload)["values"]["标题"] == "不存在的文件"
+    assert {r.stage for r in errors.values()} == {"gather"}
+
+    ds = _datasets(runtime, "tjj")
+    assert set(ds) == {"gdp_annual.csv", "population/districts.csv", "prices.csv", "trade.csv"}
+    gdp = ds["gdp_annual.csv"]
+    assert gdp.title == {"": "京海市地区生产总值"} and gdp.slug == "gdp-annual"  # a Chinese title gives no slug
+    assert gdp.description == {"": "2004年以来历年地区生产总值（亿元）"}
+    assert gdp.license_id == "CC-BY-4.0"  # the row leaves the licence blank: the default holds
+    assert gdp.keywords == ["GDP", "国民经济", "核算"]  # the row's keywords replace the default's
+    assert gdp.themes == ["ECON"] and gdp.frequency == "ANNUAL"
+    assert gdp.temporal == {"start": "2004", "end": "2023"}
+    assert gdp.spatial == ["京海市"] and gdp.modified == "2024-03-31"
+    assert gdp.language == ["zh"] and gdp.publisher.slug == "jh-stats"
+    assert gdp.contact_point["email"] == "data@stats.jinghai.example"
+    assert gdp.flags == []
+
+    pop = ds["population/districts.csv"]
+    assert pop.license_id == "CC0-1.0" and pop.themes == ["SOCI"] and pop.frequency == "DECENNIAL"
+    assert pop.keywords == ["人口", "普查"] and pop.temporal == {"start": "2020-11-01", "end": "2020-11-01"}
+
+    prices = ds["prices.csv"]  # a row with errors still describes its file, the bad values flagged
+    assert prices.title == {"": "居民消费价格指数"} and prices.frequency == "MONTHLY"
+    assert prices.license_id is None and prices.license_raw == "京海市开放许可"
+    assert {f["field"] for f in prices.flags} == {"license", "temporal"}
+    assert all(f["reason"].startswith("metadata.csv row 4: ") for f in prices.flags)
+    assert prices.temporal is None
+
+    trade = ds["trade.csv"]  # no row in the sheet: the defaults alone
+    assert trade.title == {"": "trade"} and trade.license_id == "CC-BY-4.0" and trade.frequency == "ANNUAL"
+    assert trade.keywords == ["统计"] and trade.themes == ["ECON"]
+    assert trade.distributions[0].download_url.startswith("file://")
+
+    again = harvest(runtime, "tjj", full=True).to_dict()
+    assert again["unchanged"] == 4 and again["errored"] == 3 and again["withdrawn"] == 0, again
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_sheet_with_english_headers_named_in_the_config(runtime, add_source, tmp_path):
+    import datetime as dt
+
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    (folder / "bus_stops.csv").write_text("id,name\n1,North\n", "utf-8")
+    (folder / "budget.xlsx").write_bytes(_xlsx([["year", "amount"], [2024, 10]]))
+    (folder / "Catalogue.xlsx").write_bytes(_xlsx([
+        [" File ", "TITLE", "Description", "License", "Keywords", "Theme", "Update frequency", "Temporal",
+         "Spatial", "Publisher", "Language", "Modified", "Notes for staff", "Slug"],
+        ["bus_stops.csv", "Bus stops", "Every stop of the city buses", "cc-by", "bus; transport, stops",
+         "Transport", "weekly", "2024-01-01/2024-12-31", "Jinghai", "jh-transport", "English",
+         dt.datetime(2024, 6, 30), "checked by Li", "city-bus-stops"],
+        [None] * 14,
+        ["budget.xlsx", "Budget 2024", None, "Some licence", None, "Budgets", "now and then", "next year", None,
+         None, None, "yesterday", None, None],
+    ]))
+    add_source("agency", "datapackage", str(folder), publisher="agency",
+               config={"metadata_sheet": "Catalogue.xlsx", "defaults": {"licence": "OGL-UK-3.0"}})
+    summary = harvest(runtime, "agency").to_dict()
+    assert summary["status"] == "finished" and summary["added"] == 2 and summary["errored"] == 1, summary
+    errors = _errors(runtime, summary["job_id"])
+    error = errors["Catalogue.xlsx#row-4"].error  # row 3 is blank and skipped; numbers are the sheet's
+    for part in ("licence 'Some licence'", "theme 'Budgets'", "frequency 'now and then'",
+                 "temporal 'next year'", "modified 'yesterday'"):
+        assert part in error, error
+
+    ds = _datasets(runtime, "agency")
+    stops = ds["bus_stops.csv"]
+    assert stops.title == {"": "Bus stops"} and stops.license_id == "CC-BY-4.0" and stops.slug == "city-bus-stops"
+    assert stops.keywords == ["bus", "transport", "stops"] and stops.themes == ["TRAN"]
+    assert stops.frequency == "WEEKLY" and stops.temporal == {"start": "2024-01-01", "end": "2024-12-31"}
+    assert stops.language == ["en"] and stops.modified == "2024-06-30" and stops.publisher.slug == "jh-transport"
+    assert stops.extras["file_metadata"] == {"Notes for staff": "checked by Li"}
+    budget = ds["budget.xlsx"]
+    assert budget.license_raw == "Some licence" and budget.license_id is None
+    assert budget.themes == ["Budgets"] and budget.frequency == "now and then"
+    assert budget.publisher.slug == "agency"  # no publisher in the row or the defaults: the source's
+
+
+def test_an_unreadable_sheet_is_one_error_row_and_the_files_keep_the_defaults(runtime, add_source, tmp_path):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.csv").write_text("x\n1\n", "utf-8")
+    # an XLSX whose sheet part declares an entity: openpyxl parses through defusedxml, which refuses it
+    good = _xlsx([["file", "title"], ["a.csv", "A"]])
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        for info in zf.infolist():
+            parts[info.filename] = zf.read(info)
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    assert sheet.startswith("<worksheet")
+    parts["xl/worksheets/sheet1.xml"] = ('<!DOCTYPE worksheet [<!ENTITY big "aaaaaaaaaa">]>' + sheet).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    (folder / "metadata.xlsx").write_bytes(out.getvalue())
+    add_source("f", "datapackage", str(folder), config={"defaults": {"license": "CC0", "licnese": "CC0"}})
+    summary = harvest(runtime, "f").to_dict()
+    assert summary["status"] == "finished" and summary["added"] == 1 and summary["errored"] == 1, summary
+    errors = _errors(runtime, summary["job_id"])
+    assert list(errors) == ["metadata.xlsx"] and "cannot be read as XLSX" in errors["metadata.xlsx"].error
+    a = _datasets(runtime, "f")["a.csv"]
+    assert a.title == {"": "a"} and a.license_id == "CC0-1.0"
+    assert a.flags == [{"field": "defaults.licnese", "value": "CC0",
+                        "reason": "source defaults: not a field a default can be given for"}]
+
+
+def test_sheet_reading_refuses_what_is_not_a_sheet():
+    with pytest.raises(SheetError, match="no column naming the file"):
+        read_sheet("metadata.csv", b"title,licence\nA,CC0\n")
+    with pytest.raises(SheetError, match="empty"):
+        read_sheet("metadata.csv", b"\n\n")
+    with pytest.raises(SheetError, match="not an XLSX"):
+        read_sheet("metadata.xlsx", b"file,title\n")
+    with pytest.raises(SheetError, match="save it as"):
+        read_sheet("metadata.xls", b"\xd0\xcf\x11\xe0")
+    with pytest.raises(SheetError, match="more than 100,000 rows"):
+        read_sheet("metadata.csv", b"file\n" + b"a.csv\n" * 100_001)
+    # UTF-16 with a tab between columns, as Excel saves "Unicode text"
+    assert read_sheet("metadata.csv", "文件\t标题\r\nx.csv\t人口\r\n".encode("utf-16")) == [
+        (2, {"文件": "x.csv", "标题": "人口"})]
+    # a short GBK sheet that charset-normalizer alone takes for another CJK encoding: the headers decide
+    rows = read_sheet("metadata.csv", "文件,标题\nx.csv,人口\n".encode("gbk"))
+    assert rows == [(2, {"文件": "x.csv", "标题": "人口"})]
+    # UTF-8 with a BOM, semicolons, a quoted cell over two lines: numbered as the spreadsheet shows them
+    rows = read_sheet("metadata.csv", '\ufeffFile;Title\na.csv;"two\nlines"\n\nb.csv;B\n'.encode())
+    assert rows == [(2, {"File": "a.csv", "Title": "two lines"}), (4, {"File": "b.csv", "Title": "B"})]
+
+
+def test_a_file_list_on_a_web_server_with_its_sheet_beside_it(runtime, add_source, local_server):
+    local_server.add_bytes("/tjj/files.txt", b"# the bureau's files\n"
+                                              b"gdp.csv\n"
+                                              b"http://127.0.0.1:9/elsewhere/cpi.xlsx\n"
+                                              b"\n"
+                                              b"ftp://example.org/old.csv\n"
+                                              b"gdp.csv\n", "text/plain")
+    local_server.add_bytes("/tjj/metadata.csv", (
+        "文件,标题,许可协议,更新频率\n"
+        "gdp.csv,地区生产总值,CC-BY-4.0,每年\n"
+        "cpi.xlsx,居民消费价格指数,CC-BY-4.0,每月\n").encode("gbk"), "text/csv")
+    add_source("list", "datapackage", local_server.url("/tjj/files.txt"), config={"defaults": {"language": "zh"}})
+    summary = harvest(runtime, "list").to_dict()
+    assert summary["status"] == "finished" and summary["added"] == 2 and summary["errored"] == 1, summary
+    errors = _errors(runtime, summary["job_id"])
+    assert "only http(s) URLs and relative paths" in errors["ftp://example.org/old.csv"].error
+    ds = _datasets(runtime, "list")
+    gdp = ds["gdp.csv"]
+    assert gdp.distributions[0].download_url == local_server.url("/tjj/gdp.csv")
+    assert gdp.title == {"": "地区生产总值"} and gdp.license_id == "CC-BY-4.0" and gdp.language == ["zh"]
+    cpi = ds["http://127.0.0.1:9/elsewhere/cpi.xlsx"]  # named in the sheet by its file name alone
+    assert cpi.title == {"": "居民消费价格指数"} and cpi.frequency == "MONTHLY"
+    assert cpi.distributions[0].format == "XLSX"
+
+    # no sheet beside the list: looked for under each default name (404s), and nothing is wrong
+    local_server.add_bytes("/bare/files.txt", b"a.csv\n", "text/plain")
+    add_source("bare-list", "datapackage", local_server.url("/bare/files.txt"))
+    summary = harvest(runtime, "bare-list").to_dict()
+    assert summary["added"] == 1 and summary["errored"] == 0, summary
+    asked = [r.path for r in local_server.requests if r.path.startswith("/bare/")]
+    assert asked[0] == "/bare/files.txt" and len(asked) == 5  # the list, then four sheet names
+    # a sheet named in the config that is not there is an error row; the files are harvested all the same
+    add_source("named", "datapackage", local_server.url("/bare/files.txt"), config={"metadata_sheet": "meta.xlsx"})
+    summary = harvest(runtime, "named").to_dict()
+    assert summary["added"] == 1 and summary["errored"] == 1, summary
+    assert "404" in _errors(runtime, summary["job_id"])["meta.xlsx"].error
+
+
+def test_a_local_file_list_stays_inside_its_folder(runtime, add_source, tmp_path):
+    folder = tmp_path / "pub"
+    folder.mkdir()
+    (tmp_path / "secret.csv").write_text("x\n", "utf-8")
+    (folder / "a.csv").write_text("x\n1\n", "utf-8")
+    long = "x" * 600 + ".csv"
+    (folder / "list.txt").write_text(f"a.csv\n../secret.csv\n/etc/hostname\nnot-there.csv\n{long}\n", "utf-8")
+    (folder / "metadata.csv").write_text("file,title\nA.CSV,A\n", "utf-8")  # a name in another case
+    add_source("local-list", "datapackage", str(folder / "list.txt"),
+               config={"base_url": "https://data.example.gov/pub/"})
+    summary = harvest(runtime, "local-list").to_dict()
+    assert summary["added"] == 1 and summary["errored"] == 4, summary
+    errors = _errors(runtime, summary["job_id"])
+    assert "longer than 500 characters" in errors[long[:500]].error
+    assert "must stay inside" in errors["../secret.csv"].error
+    assert "must stay inside" in errors["/etc/hostname"].error
+    assert "no such file" in errors["not-there.csv"].error
+    a = _datasets(runtime, "local-list")["a.csv"]
+    assert a.title == {"": "A"} and a.distributions[0].download_url == "https://data.example.gov/pub/a.csv"
+
+
+def test_to_record_needs_nothing_but_the_payload(runtime, add_source, tmp_path):
+    """Gather and import run in different processes: a record mapped from an item sent as JSON by a
+    harvester of a source that has since lost its config is the record the gathering harvester makes."""
+    folder = _folder(tmp_path)
+    add_source("tjj", "datapackage", str(folder), config={"defaults": DEFAULTS})
+    with runtime.sessionmaker() as session:
+        source = session.scalar(select(HarvestSource).where(HarvestSource.name == "tjj"))
+        gatherer = DataPackageHarvester(source)
+        items = [i for i in gatherer.gather() if i.error is None]
+        source.config = {}
+        importer = DataPackageHarvester(source)
+    assert len(items) == 4
+    for item in items:
+        sent = decode_item(json.loads(json.dumps(encode_item(item))))
+        assert importer.to_record(sent) == gatherer.to_record(item)
+    assert any(importer.to_record(decode_item(encode_item(i)))["license"] == "CC-BY-4.0" for i in items)
+
+
+def test_folder_files_earn_licence_points_from_the_defaults(runtime, add_source, local_server, tmp_path):
+    folder = tmp_path / "served"
+    folder.mkdir()
+    body = b"district,population\nNorth,410000\nSouth,385000\n"
+    (folder / "population.csv").write_bytes(body)
+    local_server.add_bytes("/served/population.csv", body, "text/csv")
+    base = local_server.url("/served/")
+    add_source("bare", "datapackage", str(folder), config={"base_url": base})
+    add_source("described", "datapackage", str(folder), config={"base_url": base, "defaults": DEFAULTS})
+    for name in ("bare", "described"):
+        assert harvest(runtime, name).to_dict()["added"] == 1
+    ids = {name: next(iter(_datasets(runtime, name).values())).id for name in ("bare", "described")}
+    assess(runtime, list(ids.values()))
+    with runtime.sessionmaker() as session:
+        got = {name: session.scalar(select(Assessment).where(Assessment.dataset_id == i)) for name, i in ids.items()}
+        slugs = {name: {f["type"] for f in a.findings} for name, a in got.items()}
+        assert got["bare"].stars == 0 and "licence-missing" in slugs["bare"]
+        assert got["described"].stars == 3 and "licence-missing" not in slugs["described"]
+        assert got["described"].metadata_points > got["bare"].metadata_points
+        assert session.scalar(select(HarvestJob.errored).where(HarvestJob.status == "finished").limit(1)) == 0
