@@ -59,7 +59,8 @@ SETTINGS: list[Setting] = [
     Setting("BROKER_URL", None, "Celery broker (redis://... or amqp://...). Unset: jobs run in-process."),
     Setting("RESULT_BACKEND", None, "Celery result backend; default: the broker URL when it is Redis."),
     Setting("BROKER_VISIBILITY_TIMEOUT", 3600, "Redis broker: seconds after which a task a dead worker held "
-            "unacknowledged is handed to another worker (keep it above the longest task).", int),
+            "unacknowledged is handed to another worker (keep it above the longest task); workers look for such "
+            "tasks every quarter of it (every 1 to 10 s).", int),
     Setting("HARVEST_STALL_TIMEOUT", 600, "Seconds without a heartbeat after which a harvest job is failed "
             "as stopped (a killed process, lost tasks): the error says what to re-run.", int),
     Setting("ARCHIVE_DIR", None, "Where downloaded copies of distributions are kept; default: `archive/` "
