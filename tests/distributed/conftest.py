@@ -138,9 +138,16 @@ class Proc:
         self._fh.close()
 
 
+SERVICES = ("pg_databases", "private_postgres", "private_redis")
+
+
 @pytest.fixture
-def procs():
-    """Start processes; all are stopped at the end of the test."""
+def procs(request):
+    """Start processes; all are stopped at the end of the test, before the servers they use go away (a
+    worker whose broker is gone sits in its reconnect loop instead of shutting down)."""
+    for name in SERVICES:  # set up first, so torn down last, whatever order the test names them in
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
     started: list[Proc] = []
 
     def start(argv, env, log) -> Proc:
