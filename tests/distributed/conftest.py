@@ -124,11 +124,18 @@ class Proc:
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=20)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Ask for a warm shutdown (stop() waits for it)."""
         if self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGTERM)
+
+    def stop(self, deadline: float | None = None) -> None:
+        """A warm shutdown, waited for until `deadline` (monotonic; default 5 s from now); then no more
+        waiting."""
+        if self.popen.poll() is None:
+            self.terminate()
             try:
-                self.popen.wait(timeout=5)  # a warm shutdown; then no more waiting
+                self.popen.wait(timeout=max(0.1, (deadline or time.monotonic() + 5) - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.kill()
         try:
@@ -156,16 +163,25 @@ def procs(request):
         return proc
 
     yield start
+    for proc in reversed(started):  # all shut down at once: one wait, not one per process
+        proc.terminate()
+    deadline = time.monotonic() + 5
     for proc in reversed(started):
-        proc.stop()
+        proc.stop(deadline)
+
+
+def start_workers(procs, env: dict[str, str], names: list[str], log_dir: Path, concurrency: int = 1) -> list[Proc]:
+    """Start a worker per name, all at once, and wait until every one is ready."""
+    started = [procs([sys.executable, "-m", "app.cli", "worker", "--concurrency", str(concurrency), "--name", name],
+                     env, log_dir / f"{name}.log") for name in names]
+    for name, proc in zip(names, started, strict=True):
+        wait_for(lambda p=proc: "ready." in p.text() or p.popen.poll() is not None, 60, f"worker {name} to start")
+        assert proc.popen.poll() is None, proc.text()[-3000:]
+    return started
 
 
 def start_worker(procs, env: dict[str, str], name: str, log_dir: Path, concurrency: int = 1) -> Proc:
-    proc = procs([sys.executable, "-m", "app.cli", "worker", "--concurrency", str(concurrency), "--name", name],
-                 env, log_dir / f"{name}.log")
-    wait_for(lambda: "ready." in proc.text() or proc.popen.poll() is not None, 60, f"worker {name} to start")
-    assert proc.popen.poll() is None, proc.text()[-3000:]
-    return proc
+    return start_workers(procs, env, [name], log_dir, concurrency)[0]
 
 
 def tasks_done(proc: Proc, task: str) -> int:

@@ -23,6 +23,7 @@ from tests.distributed.conftest import (
     runtime_for,
     snapshot,
     start_worker,
+    start_workers,
     tasks_done,
     wait_for,
 )
@@ -88,8 +89,7 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
         broker, backend = private_redis.url(0), private_redis.url(1)
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=backend,
                           OPENDATA_BROKER_VISIBILITY_TIMEOUT="4")
-        victim = start_worker(procs, env, "victim", tmp_path)
-        survivor = start_worker(procs, env, "survivor", tmp_path)
+        victim, survivor = start_workers(procs, env, ["victim", "survivor"], tmp_path)
         rt = runtime_for(db_url, str(tmp_path / "archive"))
         add_source(rt, "src", fake.url)
         harvest(rt, "src")  # in-process; the assessment is what the workers share
@@ -141,7 +141,7 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
         db_url = private_postgres.create_database("dist")
         broker = private_redis.url(0)
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=private_redis.url(1))
-        workers = [start_worker(procs, env, f"w{i}", tmp_path) for i in (1, 2)]
+        workers = start_workers(procs, env, ["w1", "w2"], tmp_path)
         rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=broker, RESULT_BACKEND=private_redis.url(1))
         add_source(rt, "src", fake.url)
         result: dict = {}
