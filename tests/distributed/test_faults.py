@@ -128,7 +128,7 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, private_redis, fixtures_dir):
-    n = 1000
+    n = 500
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
         ref = runtime_for(private_postgres.create_database("ref"), str(tmp_path / "archive"))
@@ -137,7 +137,7 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
         expected = snapshot(ref)
         ref.close()
 
-        _slow_pages(ckan_srv, 0.4)  # the gather lasts ~4 s: the restart lands mid-harvest
+        _slow_pages(ckan_srv, 0.4)  # five pages: the gather lasts ~2 s, the restart lands mid-harvest
         db_url = private_postgres.create_database("dist")
         broker = private_redis.url(0)
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=private_redis.url(1))
