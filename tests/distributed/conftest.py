@@ -124,24 +124,14 @@ class Proc:
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=20)
 
-    def terminate(self) -> None:
-        """Ask for a warm shutdown (stop() waits for it)."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-
-    def stop(self, deadline: float | None = None) -> None:
-        """A warm shutdown, waited for until `deadline` (monotonic; default 5 s from now); then no more
-        waiting."""
-        if self.popen.poll() is None:
-            self.terminate()
-            try:
-                self.popen.wait(timeout=max(0.1, (deadline or time.monotonic() + 5) - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.kill()
+    def stop(self) -> None:
+        """End the process and its children at once. The test is over: nothing a warm shutdown does is
+        checked any more, and a worker would first finish the task it holds (seconds)."""
         try:
-            os.killpg(self.popen.pid, signal.SIGKILL)  # pool children a warm shutdown left behind
+            os.killpg(self.popen.pid, signal.SIGKILL)  # the group: pool children and gunicorn workers too
         except ProcessLookupError:
             pass
+        self.popen.wait(timeout=20)
         self._fh.close()
 
 
@@ -150,8 +140,8 @@ SERVICES = ("pg_databases", "private_postgres", "private_redis")
 
 @pytest.fixture
 def procs(request):
-    """Start processes; all are stopped at the end of the test, before the servers they use go away (a
-    worker whose broker is gone sits in its reconnect loop instead of shutting down)."""
+    """Start processes; all are stopped at the end of the test, before the servers they use go away (the
+    databases are dropped with no worker left to reconnect)."""
     for name in SERVICES:  # set up first, so torn down last, whatever order the test names them in
         if name in request.fixturenames:
             request.getfixturevalue(name)
@@ -163,11 +153,8 @@ def procs(request):
         return proc
 
     yield start
-    for proc in reversed(started):  # all shut down at once: one wait, not one per process
-        proc.terminate()
-    deadline = time.monotonic() + 5
     for proc in reversed(started):
-        proc.stop(deadline)
+        proc.stop()
 
 
 def start_workers(procs, env: dict[str, str], names: list[str], log_dir: Path, concurrency: int = 1) -> list[Proc]:
