@@ -59,7 +59,8 @@ SETTINGS: list[Setting] = [
     Setting("BROKER_URL", None, "Celery broker (redis://... or amqp://...). Unset: jobs run in-process."),
     Setting("RESULT_BACKEND", None, "Celery result backend; default: the broker URL when it is Redis."),
     Setting("BROKER_VISIBILITY_TIMEOUT", 3600, "Redis broker: seconds after which a task a dead worker held "
-            "unacknowledged is handed to another worker (keep it above the longest task).", int),
+            "unacknowledged is handed to another worker (keep it above the longest task); workers look for such "
+            "tasks every quarter of it (every 1 to 10 s).", int),
     Setting("HARVEST_HEARTBEAT", 5.0, "Seconds between two heartbeats of a running harvest job.", float),
     Setting("HARVEST_DEAD_AFTER", 30, "Seconds without a heartbeat after which a harvest job held by a process "
             "on another host is failed as dead (on this host a job whose process is gone is failed at once), "

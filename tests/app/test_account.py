@@ -6,17 +6,16 @@ Test clients keep cookies like a browser; one test signs in over a real socket w
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import requests
 from sqlalchemy import select
-from waitress.server import create_server
 
 from app import auth
 from app.security import current_account, login_required_page
 from catalog_schema.models import ApiToken, AuditEvent, User
 from tests.support.accounts import PASSWORD, csrf_from, make_user, page_token, sign_in
+from tests.support.wsgiserver import ServedApp
 
 
 def _db(app):
@@ -186,10 +185,8 @@ def test_current_account_and_login_required_page_helpers(app, client):
 @pytest.mark.slow
 def test_sign_in_over_a_real_socket_with_requests(app):
     make_user(app, "ada@example.gov")
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
+    served = ServedApp(app)
+    base = served.url
     try:
         with requests.Session() as browser:
             form = browser.get(f"{base}/login", timeout=10)
@@ -206,6 +203,4 @@ def test_sign_in_over_a_real_socket_with_requests(app):
             assert out.status_code == 200 and out.url.endswith("/login")
             assert browser.get(f"{base}/account", timeout=10, allow_redirects=False).status_code == 302
     finally:
-        server.task_dispatcher.shutdown(timeout=5)
-        server.close()
-        thread.join(timeout=1)
+        served.close()

@@ -13,14 +13,12 @@ import datetime as dt
 import json
 import os
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 from ckanapi import RemoteCKAN
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
 from sqlalchemy import func, select, text
-from waitress.server import create_server
 
 from app import auth, create_app
 from app.api import ckan_query
@@ -32,6 +30,7 @@ from catalog_schema import search
 from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, HarvestSource, Publisher
 from tests.support import services
 from tests.support.samples import harvested_samples, serve_samples
+from tests.support.wsgiserver import ServedApp
 
 ROOT = Path(__file__).resolve().parents[2]
 CKANAPI = ROOT / ".venv" / "bin" / "ckanapi"
@@ -52,17 +51,13 @@ class Live:
     def __init__(self, db_url: str, tmp: Path):
         tmp.mkdir(parents=True, exist_ok=True)
         self.app = create_app(_config(db_url, tmp))
-        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.served = ServedApp(self.app, threads=4)
+        self.url = self.served.url
         self.app.config["OPENDATA"]["SITE_URL"] = self.url
         self.sessionmaker = self.app.extensions["opendata"]["sessionmaker"]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
 
     def close(self) -> None:
-        self.server.task_dispatcher.shutdown(timeout=5)  # finish in-flight requests before the sockets go
-        self.server.close()
-        self.thread.join(timeout=5)
+        self.served.close()
         self.app.extensions["opendata"]["engine"].dispose()
 
 

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import json
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +31,7 @@ from catalog_schema.datajson import validation_errors as pod_errors
 from catalog_schema.models import Assessment, Dataset, HarvestSource
 from catalog_schema.record import new_distribution, new_record, pick_text
 from catalog_schema.store import save_record, to_record
+from tests.support.wsgiserver import ServedApp
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 SITE = "http://127.0.0.1:5000"  # the SITE_URL default: the URIs the app writes
@@ -286,17 +286,13 @@ def test_streamed_dump_of_complete_records_passes_the_dcat_ap_3_shapes(client, s
 
 
 def test_data_json_is_valid_pod_and_our_harvester_reads_it_back(demo, app_config, tmp_path):
-    import waitress
-
     from app import create_app
     from app.jobs import harvest
 
     live = create_app(app_config)
-    server = waitress.create_server(live, host="127.0.0.1", port=0, threads=2)
-    base = f"http://127.0.0.1:{server.effective_port}"
+    served = ServedApp(live)
+    base = served.url
     live.config["OPENDATA"]["SITE_URL"] = base  # the port is known once the socket is bound
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     target_url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
     dbmod.upgrade(target_url)
     rt = _runtime(target_url, tmp_path)
@@ -319,7 +315,7 @@ def test_data_json_is_valid_pod_and_our_harvester_reads_it_back(demo, app_config
                          for d in harvested)
     finally:
         rt.close()
-        server.close()
+        served.close()
     want = sorted((pick_text(d["title"]), sorted(x.get("downloadURL") or x.get("accessURL") or ""
                                                   for x in d.get("distribution") or []))
                   for d in document["dataset"])

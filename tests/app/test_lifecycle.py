@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from pathlib import Path
 
 import pyshacl
@@ -23,7 +22,6 @@ from ckanapi.errors import NotFound
 from rdflib import URIRef
 from rdflib.namespace import RDF, SH
 from sqlalchemy import func, select
-from waitress.server import create_server
 
 from app.services import accounts, datasets
 from app.services.context import Actor
@@ -32,6 +30,7 @@ from catalog_schema import search
 from catalog_schema.models import AuditEvent, Dataset, DatasetSlug, User
 from catalog_schema.record import new_record
 from catalog_schema.store import ensure_publisher, save_record
+from tests.support.wsgiserver import ServedApp
 
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "shacl" / "dcat-ap_3_shacl_shapes.ttl"
 ADMS_STATUS = URIRef("http://www.w3.org/ns/adms#status")
@@ -392,13 +391,9 @@ def test_changes_feed_passes_the_dcat_ap_3_shapes(client, world):
 
 @pytest.fixture
 def live(app, world):
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown(timeout=5)
-    server.close()
-    thread.join(timeout=5)
+    served = ServedApp(app)
+    yield served.url
+    served.close()
 
 
 def test_ckanapi_package_show(live):

@@ -106,22 +106,26 @@ class Proc:
         self.popen.wait(timeout=20)
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=5)  # a warm shutdown; then no more waiting
-            except subprocess.TimeoutExpired:
-                self.kill()
+        """End the process and its children at once. The test is over: nothing a warm shutdown does is
+        checked any more, and a worker would first finish the task it holds (seconds)."""
         try:
-            os.killpg(self.popen.pid, signal.SIGKILL)  # pool children a warm shutdown left behind
+            os.killpg(self.popen.pid, signal.SIGKILL)  # the group: pool children and gunicorn workers too
         except ProcessLookupError:
             pass
+        self.popen.wait(timeout=20)
         self._fh.close()
 
 
+SERVICES = ("pg_databases", "private_postgres", "private_redis")
+
+
 @pytest.fixture
-def procs():
-    """Start processes; all are stopped at the end of the test."""
+def procs(request):
+    """Start processes; all are stopped at the end of the test, before the servers they use go away (the
+    databases are dropped with no worker left to reconnect)."""
+    for name in SERVICES:  # set up first, so torn down last, whatever order the test names them in
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
     started: list[Proc] = []
 
     def start(argv, env, log) -> Proc:
@@ -134,12 +138,18 @@ def procs():
         proc.stop()
 
 
+def start_workers(procs, env: dict[str, str], names: list[str], log_dir: Path, concurrency: int = 1) -> list[Proc]:
+    """Start a worker per name, all at once, and wait until every one is ready."""
+    started = [procs([sys.executable, "-m", "app.cli", "worker", "--concurrency", str(concurrency), "--name", name],
+                     env, log_dir / f"{name}.log") for name in names]
+    for name, proc in zip(names, started, strict=True):
+        wait_for(lambda p=proc: "ready." in p.text() or p.popen.poll() is not None, 60, f"worker {name} to start")
+        assert proc.popen.poll() is None, proc.text()[-3000:]
+    return started
+
+
 def start_worker(procs, env: dict[str, str], name: str, log_dir: Path, concurrency: int = 1) -> Proc:
-    proc = procs([sys.executable, "-m", "app.cli", "worker", "--concurrency", str(concurrency), "--name", name],
-                 env, log_dir / f"{name}.log")
-    wait_for(lambda: "ready." in proc.text() or proc.popen.poll() is not None, 60, f"worker {name} to start")
-    assert proc.popen.poll() is None, proc.text()[-3000:]
-    return proc
+    return start_workers(procs, env, [name], log_dir, concurrency)[0]
 
 
 def tasks_done(proc: Proc, task: str) -> int:

@@ -27,7 +27,7 @@ from tests.distributed.conftest import (
     runtime_for,
     serve_files,
     snapshot,
-    start_worker,
+    start_workers,
     tasks_done,
     wait_for,
 )
@@ -69,7 +69,7 @@ def distributed_run(tmp_path, procs, db_url: str, broker: str, backend: str, url
         wait_for(lambda: services.port_open("127.0.0.1", port, 0.2) or server.popen.poll() is not None, 60,
                  "gunicorn to listen")
         assert server.popen.poll() is None, server.text()[-3000:]
-    workers = [start_worker(procs, env, f"w{i}", tmp_path) for i in (1, 2)]
+    workers = start_workers(procs, env, ["w1", "w2"], tmp_path)
     rt = runtime_for(db_url, archive, BROKER_URL=broker, RESULT_BACKEND=backend)
     add_source(rt, "big", url)
     started = time.monotonic()

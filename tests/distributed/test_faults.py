@@ -23,6 +23,7 @@ from tests.distributed.conftest import (
     runtime_for,
     snapshot,
     start_worker,
+    start_workers,
     tasks_done,
     wait_for,
 )
@@ -88,8 +89,7 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
         broker, backend = private_redis.url(0), private_redis.url(1)
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=backend,
                           OPENDATA_BROKER_VISIBILITY_TIMEOUT="4")
-        victim = start_worker(procs, env, "victim", tmp_path)
-        survivor = start_worker(procs, env, "survivor", tmp_path)
+        victim, survivor = start_workers(procs, env, ["victim", "survivor"], tmp_path)
         rt = runtime_for(db_url, str(tmp_path / "archive"))
         add_source(rt, "src", fake.url)
         harvest(rt, "src")  # in-process; the assessment is what the workers share
@@ -128,7 +128,7 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, private_redis, fixtures_dir):
-    n = 1000
+    n = 500
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
         ref = runtime_for(private_postgres.create_database("ref"), str(tmp_path / "archive"))
@@ -137,11 +137,11 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
         expected = snapshot(ref)
         ref.close()
 
-        _slow_pages(ckan_srv, 0.4)  # the gather lasts ~4 s: the restart lands mid-harvest
+        _slow_pages(ckan_srv, 0.4)  # five pages: the gather lasts ~2 s, the restart lands mid-harvest
         db_url = private_postgres.create_database("dist")
         broker = private_redis.url(0)
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=private_redis.url(1))
-        workers = [start_worker(procs, env, f"w{i}", tmp_path) for i in (1, 2)]
+        workers = start_workers(procs, env, ["w1", "w2"], tmp_path)
         rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=broker, RESULT_BACKEND=private_redis.url(1))
         add_source(rt, "src", fake.url)
         result: dict = {}
@@ -174,7 +174,7 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
 def test_redis_restarted_with_tasks_queued(tmp_path, procs, pg_databases, private_redis, fixtures_dir):
     import redis
 
-    n = 800
+    n = 400  # four batch tasks and the finish task: at least three are queued when Redis goes
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
         ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
@@ -185,7 +185,7 @@ def test_redis_restarted_with_tasks_queued(tmp_path, procs, pg_databases, privat
 
         db_url = pg_databases()
         broker, backend = private_redis.url(0), private_redis.url(1)
-        stall = "15"  # seconds without a batch: more than one batch takes on a loaded machine
+        stall = "8"  # seconds without a batch: several times what a batch takes on a loaded machine
         env = process_env(db_url, str(tmp_path / "archive"), broker, OPENDATA_RESULT_BACKEND=backend,
                           OPENDATA_HARVEST_STALL_TIMEOUT=stall)
         start_worker(procs, env, "w1", tmp_path)
@@ -208,10 +208,11 @@ def test_redis_restarted_with_tasks_queued(tmp_path, procs, pg_databases, privat
                 return job.status, job.heartbeat_at
 
         # The finish task, when it outlived the restart, fails the job itself once no batch arrives for the
-        # stall timeout; when it was lost too, the job's heartbeat goes stale and the next harvest fails it.
+        # stall timeout; when it was lost too, the job's heartbeat goes stale and the next harvest fails it
+        # (a heartbeat older than the stall timeout is a dead job's).
         deadline = time.monotonic() + 240
         while state()[0] == "running" and time.monotonic() < deadline:
-            if time.time() - state()[1].timestamp() > 2 * int(stall):
+            if time.time() - state()[1].timestamp() > int(stall) + 0.5:
                 break
             time.sleep(0.5)
         summary = None
