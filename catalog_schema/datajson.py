@@ -388,6 +388,12 @@ def _check_mappable(dataset: Any) -> None:
         raise ValueError("title: missing or empty, and no identifier to name the dataset by")
 
 
+def catalog_context(document: dict) -> dict:
+    """What `from_datajson` reads of the catalog around a dataset (its "@id"), and nothing else: a harvester
+    sends it along with every dataset, so it stays small whatever else the catalog holds."""
+    return {"@id": document["@id"]} if _str(document.get("@id")) else {}
+
+
 def from_datajson(dataset: dict, catalog: dict | None = None) -> Record:
     """A catalog record from one data.json dataset object.
 
@@ -434,7 +440,7 @@ def datasets_from_datajson(document: Any, *, errors: list | None = None) -> list
     datasets = document.get("dataset")
     if not isinstance(datasets, list):
         raise ValueError("dataset: a data.json catalog needs a 'dataset' list")
-    catalog = {k: v for k, v in document.items() if k != "dataset"}
+    catalog = catalog_context(document)
     records = []
     for index, dataset in enumerate(datasets):
         try:

@@ -8,11 +8,15 @@ one (`fetch`, identity for most types) and how to map it to a catalog record
 - every remote record is a HarvestRecord row (status, stage, error, original payload);
   one bad record is an error row and the job goes on;
 - after a *full* gather, datasets of the source that were not seen are withdrawn
-  (kept, hidden, restorable); an incremental gather withdraws nothing;
+  (kept, hidden, restorable), and beside an incremental one those not in `current_ids`, under
+  the share guard of `WithdrawPolicy`; a gather that failed, or a full one that listed nothing,
+  withdraws nothing (the job fails saying what the source answered);
 - records listed in the source's `config["detached"]` are skipped: their publisher took them over;
 - each record is committed on its own, so a job killed at any point can be run again
   and ends with the catalog an uninterrupted run gives: nothing lost, nothing doubled;
-- the job writes a heartbeat; `fail_dead_jobs` marks jobs whose heartbeat stopped.
+- the job writes a heartbeat; `fail_dead_jobs` marks jobs whose heartbeat stopped;
+- `to_record` sees only the item (and the source's settings): one instance gathers, another maps,
+  here as on workers, where the mapping runs in another task.
 """
 
 from __future__ import annotations
@@ -47,11 +51,17 @@ ENDED = (FINISHED, FAILED, NEEDS_CONFIRMATION)
 
 @dataclass
 class RemoteItem:
-    """One record as the source holds it: its id there and its payload (kept verbatim)."""
+    """One record as the source holds it: its id there and its payload (kept verbatim).
+
+    An item is all `fetch` and `to_record` get: on workers (harvesters/distributed.py) it travels as
+    JSON to another task, where a harvester that never ran `gather` maps it. So what the mapping needs
+    is in the item: the payload, and `context` for what the source says once for all its records
+    (data.json's catalog @id), kept small because every item carries it.
+    """
 
     remote_id: str
     payload: Any
-    record: Record | None = None  # when gather already mapped it (DCAT pages are parsed whole)
+    context: dict[str, Any] | None = None  # source-level facts the mapping needs (JSON, small)
     error: str | None = None  # when gather could list it but not read it
 
 
@@ -60,10 +70,14 @@ class HarvestError(Exception):
 
 
 class Harvester(ABC):
-    """Template method: subclasses implement gather and to_record; run_job drives them."""
+    """Template method: subclasses implement gather and to_record; run_job drives them.
+
+    `fetch` and `to_record` depend only on the item and the source's settings, never on what `gather`
+    left on the instance: run_job hands them to a harvester that did not gather, as a worker does."""
 
     type: str = ""
     supports_incremental = False
+    nothing_listed = "the catalog lists no datasets"  # a full gather that found nothing fails saying this
 
     def __init__(self, source: HarvestSource, http: Any = None, *, since: dt.datetime | None = None):
         self.source = source
@@ -80,7 +94,8 @@ class Harvester(ABC):
 
     @abstractmethod
     def to_record(self, item: RemoteItem) -> Record:
-        """Map one remote record to a catalog record (raise ValueError with a clear message)."""
+        """Map one remote record to a catalog record (raise ValueError with a clear message), from the item
+        alone."""
 
     def current_ids(self) -> set[str] | None:
         """Beside an incremental gather: the ids of every record the source holds now (cheap: ids only), so
@@ -213,22 +228,27 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         started = harvest_store.start_job(job, since=since, worker=worker_name())
         session.commit()
         harvester = harvester_cls(source, http, since=since)
+        # Another instance maps what this one gathers, as on workers: a mapping that needs state set by
+        # gather fails here too, not only when a job runs on Celery.
+        importer = harvester_cls(source, http, since=since)
+        source_url = source.url
         default_publisher = source.publisher.slug if source.publisher else None
         incremental = harvester.incremental
 
-    seen = 0
+    gathered = 0
     with Pulse(factory, job_id, heartbeat_every):
         try:
             batch: list[RemoteItem] = []
             for item in harvester.gather():
                 batch.append(item)
+                gathered += 1
                 if len(batch) >= BATCH:
-                    seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
-                                         on_record)
+                    import_batch(factory, job_id, source_id, importer, batch, default_publisher, index, on_record)
                     batch = []
             if batch:
-                seen += import_batch(factory, job_id, source_id, harvester, batch, default_publisher, index,
-                                     on_record)
+                import_batch(factory, job_id, source_id, importer, batch, default_publisher, index, on_record)
+            if not gathered and not incremental and not (policy and policy.confirmed):
+                raise nothing_listed(harvester, source_url)
             listed = harvester.current_ids() if incremental else None
         except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
             log.warning("harvest of %s failed: %s", source_name, exc)
@@ -245,6 +265,13 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
     if held_back:
         return close_job(factory, job_id, NEEDS_CONFIRMATION, error=held_back)
     return close_job(factory, job_id, FINISHED)
+
+
+def nothing_listed(harvester: Harvester, source_url: str) -> HarvestError:
+    """The error of a full gather that listed nothing: an empty answer is far more often a broken source
+    than a publisher who removed every dataset, so it withdraws nothing (unless a person confirmed the
+    withdrawals: `WithdrawPolicy.confirmed`)."""
+    return HarvestError(f"{source_url}: {harvester.nothing_listed}")
 
 
 def describe_error(exc: Exception) -> str:
@@ -273,7 +300,7 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         item = harvester.fetch(item)
         prep.item, prep.payload = item, _payload_text(item.payload)
         prep.stage = "import"
-        record = item.record if item.record is not None else harvester.to_record(item)
+        record = harvester.to_record(item)
         if not record.get("publisher") and default_publisher:
             record["publisher"] = {"slug": default_publisher}
         record.pop("id", None)  # the catalog assigns its own ids; the source's is `identifier`

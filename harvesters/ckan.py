@@ -16,12 +16,13 @@ from urllib.parse import urlencode
 from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
-from harvesters.reading import is_remote, read
+from harvesters.reading import is_remote, not_a_catalog, read
 from plumbing.http_errors import HttpError
 
 PAGE_SIZE = 100
 ID_PAGE_SIZE = 1000  # ids only: CKAN's largest page (ckan.search.rows_max)
 MAX_PAGES = 100_000
+EXPECTED = "a CKAN API answer"
 
 
 class _Response:
@@ -33,12 +34,14 @@ class _Response:
 class GuardedRequests:
     """The two calls ckanapi makes on a requests.Session, routed through our guarded session.
 
-    CKAN answers errors with JSON bodies and 4xx codes; ckanapi turns those into its
-    exceptions, so an HTTP error status is handed back, not raised.
+    An answer that is no CKAN answer at all (a web page, a login page) or a CKAN error body (JSON with
+    `"success": false`, whatever the status) raises a HarvestError saying so, naming `source` (the
+    CKAN's URL); what is left for ckanapi is an answer it can read.
     """
 
-    def __init__(self, http):
+    def __init__(self, http, source: str = ""):
         self.http = http
+        self.source = source
 
     def get(self, url, params=None, headers=None, **_kw):
         if params:
@@ -52,11 +55,15 @@ class GuardedRequests:
         try:
             result = self.http.fetch(url, headers=headers)
         except HttpError as exc:
-            if exc.status and exc.body:
-                return _Response(exc.status, exc.body.decode("utf-8", "replace"))
-            raise HarvestError(f"{url}: {exc}") from exc
+            found = not_a_catalog(self.source or url, exc.body or b"", EXPECTED, final_url=exc.url, status=exc.status,
+                                  pages=False, who="the CKAN API")
+            raise (found or HarvestError(f"{url}: {exc}")) from exc
         except Exception as exc:
             raise HarvestError(f"{url}: {exc}") from exc
+        found = not_a_catalog(self.source or url, result.content, EXPECTED, final_url=result.final_url,
+                              who="the CKAN API")
+        if found is not None:
+            raise found
         return _Response(result.status, result.content.decode("utf-8", "replace"))
 
     def close(self):
@@ -80,8 +87,8 @@ class CkanHarvester(Harvester):
             since = self.since if self.since.tzinfo else self.since.replace(tzinfo=dt.UTC)
             stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             fq = (fq + " " if fq else "") + f"metadata_modified:[{stamp} TO *]"
-        start, seen_ids, seen_pages = 0, set(), set()
-        for _page in range(MAX_PAGES):
+        start, seen_ids, seen_pages = 0, set(), {}
+        for page in range(1, MAX_PAGES + 1):
             try:
                 result = remote.action.package_search(q="*:*", fq=fq, rows=PAGE_SIZE, start=start,
                                                       sort="metadata_modified asc", include_private=False)
@@ -93,11 +100,10 @@ class CkanHarvester(Harvester):
             if not isinstance(packages, list):
                 raise HarvestError(f"{url}: package_search results are a {type(packages).__name__}, not a list")
             page_ids = tuple(str(p.get("id") or p.get("name")) if isinstance(p, dict) else repr(p) for p in packages)
-            if page_ids and page_ids in seen_pages:  # the same page again: `start` is ignored or `count` lies
-                raise HarvestError(f"{url}: package_search at start={start} returned a page it returned before "
-                                   f"(the server ignores paging or its count of {result.get('count')} is wrong); "
-                                   "stopped")
-            seen_pages.add(page_ids)
+            if page_ids and page_ids in seen_pages:  # the same page again: `start` is ignored (or `count` lies)
+                raise HarvestError(f"{url}: the CKAN server ignores paging (page {page} repeats page "
+                                   f"{seen_pages[page_ids]})")
+            seen_pages[page_ids] = page
             try:
                 count = int(result.get("count") or 0)
             except (TypeError, ValueError):
@@ -127,8 +133,8 @@ class CkanHarvester(Harvester):
         from ckanapi.errors import CKANAPIError
 
         ids: set[str] = set()
-        start, seen_pages = 0, set()
-        for _page in range(MAX_PAGES):
+        start, seen_pages = 0, {}
+        for page_number in range(1, MAX_PAGES + 1):
             try:
                 result = remote.action.package_search(q="*:*", fq=self.config.get("fq", ""), fl="id,name",
                                                       rows=ID_PAGE_SIZE, start=start, sort="id asc",
@@ -140,9 +146,9 @@ class CkanHarvester(Harvester):
                 raise HarvestError(f"{url}: package_search with fl=id,name answered no result list")
             page = tuple(str(p.get("id") or p.get("name")) for p in packages if isinstance(p, dict))
             if page and page in seen_pages:
-                raise HarvestError(f"{url}: listing the package ids at start={start} returned a page it returned "
-                                   "before (the server ignores paging); nothing withdrawn")
-            seen_pages.add(page)
+                raise HarvestError(f"{url}: the CKAN server ignores paging (page {page_number} of the package ids "
+                                   f"repeats page {seen_pages[page]})")
+            seen_pages[page] = page_number
             ids.update(page)
             start += len(packages)
             if not packages or start >= int(result.get("count") or 0):
@@ -152,11 +158,12 @@ class CkanHarvester(Harvester):
     def _remote(self):
         from ckanapi import RemoteCKAN
 
-        return RemoteCKAN(self.source.url.rstrip("/"), get_only=True, session=GuardedRequests(self.http),
+        return RemoteCKAN(self.source.url.rstrip("/"), get_only=True,
+                          session=GuardedRequests(self.http, self.source.url),
                           user_agent=self.config.get("user_agent") or "opendata-platform harvester")
 
     def _dump(self, path: str) -> Iterator[RemoteItem]:
-        doc = read(path, self.http)
+        doc = read(path, self.http, expected="a CKAN JSON dump")
         try:
             payload = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

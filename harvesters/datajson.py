@@ -15,7 +15,7 @@ class DataJsonHarvester(Harvester):
     type = "datajson"
 
     def gather(self) -> Iterator[RemoteItem]:
-        doc = read(self.source.url, self.http)
+        doc = read(self.source.url, self.http, expected="a data.json catalog")
         try:
             catalog = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -24,15 +24,15 @@ class DataJsonHarvester(Harvester):
             catalog = {"dataset": catalog}
         if not isinstance(catalog, dict) or not isinstance(catalog.get("dataset"), list):
             raise HarvestError(f"{self.source.url}: not a data.json catalog (no 'dataset' list)")
-        self._catalog = {k: v for k, v in catalog.items() if k != "dataset"}
+        context = datajson.catalog_context(catalog)  # what each record needs of the catalog travels with it
         for position, entry in enumerate(catalog["dataset"]):
             remote_id = _remote_id(entry, position)
-            yield RemoteItem(remote_id=remote_id, payload=entry)
+            yield RemoteItem(remote_id=remote_id, payload=entry, context=context)
 
     def to_record(self, item: RemoteItem) -> Record:
         if not isinstance(item.payload, dict):
             raise ValueError(f"dataset entry is a {type(item.payload).__name__}, not an object")
-        return datajson.from_datajson(item.payload, self._catalog)
+        return datajson.from_datajson(item.payload, item.context)
 
 
 def _remote_id(entry, position: int) -> str:

@@ -27,6 +27,10 @@ def is_file_list(url: str) -> bool:
 class DataPackageHarvester(Harvester):
     type = "datapackage"
 
+    @property
+    def nothing_listed(self) -> str:  # a descriptor is always one dataset: only a folder or a file list is empty
+        return "the file list names no files" if is_file_list(self.source.url) else "the folder holds no files"
+
     def gather(self) -> Iterator[RemoteItem]:
         url = self.source.url
         if not is_remote(url) and Path(url).is_dir():
@@ -35,7 +39,7 @@ class DataPackageHarvester(Harvester):
         if is_file_list(url):
             yield from files.gather_list(url, self.http, self.config)
             return
-        doc = read(url, self.http)
+        doc = read(url, self.http, expected="a datapackage.json")
         try:
             descriptor = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:

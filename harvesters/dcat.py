@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -44,13 +45,19 @@ class DcatHarvester(Harvester):
     type = "dcat"
 
     def gather(self) -> Iterator[RemoteItem]:
+        """Each page is parsed whole (RDF has no order to stream in); its datasets are mapped here and
+        travel as records (JSON), so that `to_record` needs no graph. Hydra `next` is followed; a page
+        that names an earlier page as its next fails the job (a loop is a broken server, not the end)."""
         url: str | None = self.source.url
-        visited: set[str] = set()
-        pages = 0
-        while url and url not in visited and pages < MAX_PAGES:
-            visited.add(url)
-            pages += 1
-            doc = read(url, self.http)
+        pages: dict[str, int] = {}
+        while url:
+            if url in pages:
+                raise HarvestError(f"{self.source.url}: Hydra paging loops back to page {pages[url]} "
+                                   f"(page {len(pages)} names {url} as its next page)")
+            if len(pages) >= MAX_PAGES:
+                raise HarvestError(f"{self.source.url}: more than {MAX_PAGES} Hydra pages; stopped")
+            pages[url] = len(pages) + 1
+            doc = read(url, self.http, expected="a DCAT catalog")
             try:
                 parsed = dcat.parse_catalog(doc.content, format=rdf_format(doc.url, doc.content_type), base=doc.url)
             except ValueError as exc:
@@ -58,19 +65,20 @@ class DcatHarvester(Harvester):
             for rec in parsed.records:
                 remote_id = rec.get("uri") or rec.get("identifier")
                 if not remote_id:
-                    yield RemoteItem(remote_id=f"{url}#{len(visited)}-{id(rec)}", payload=None,
+                    yield RemoteItem(remote_id=f"{url}#{pages[url]}-{id(rec)}", payload=None,
                                      error="dataset has neither a URI nor a dct:identifier")
                     continue
-                yield RemoteItem(remote_id=str(remote_id)[:500], payload=_payload(rec), record=rec)
+                yield RemoteItem(remote_id=str(remote_id)[:500], payload=_payload(rec))
             for err in parsed.errors:
                 yield RemoteItem(remote_id=str(err.get("uri") or f"{url}#error")[:500], payload=None,
                                  error=err.get("message") or "could not map this dataset")
-            url = parsed.next_page  # stops on a repeated page (visited) or the last one
+            url = parsed.next_page
 
     def to_record(self, item: RemoteItem) -> Record:
-        if item.record is None:
-            raise ValueError("no record")
-        return item.record
+        payload = item.payload
+        if not isinstance(payload, dict) or not isinstance(payload.get("record"), dict):
+            raise ValueError("no mapped dataset in the item")
+        return copy.deepcopy(payload["record"])  # the payload stays as the source described it
 
 
 def _payload(rec: Record) -> dict:

@@ -45,6 +45,7 @@ from harvesters.base import (
     describe_error,
     heartbeat,
     import_batch,
+    nothing_listed,
     withdraw_gone,
     worker_name,
 )
@@ -55,21 +56,24 @@ Factory = sessionmaker[Session]
 
 
 def encode_item(item: RemoteItem) -> dict[str, Any] | None:
-    """A RemoteItem as JSON for a task message; None when it has no faithful JSON form (a mapped record
-    with dates, say), and the gather task imports it itself."""
-    if item.record is not None:
-        return None
+    """A RemoteItem as JSON for a task message (payload, context and error: all a batch task's fresh
+    harvester needs to map it); None when its payload has no JSON form (an object of a third-party
+    harvester, say), and the gather task imports it itself."""
     payload = item.payload
     if isinstance(payload, bytes):
-        return {"id": item.remote_id, "b64": base64.b64encode(payload).decode("ascii"), "error": item.error}
-    if payload is None or isinstance(payload, (str, dict, list)):
-        return {"id": item.remote_id, "payload": payload, "error": item.error}
-    return None
+        data = {"id": item.remote_id, "b64": base64.b64encode(payload).decode("ascii"), "error": item.error}
+    elif payload is None or isinstance(payload, (str, dict, list)):
+        data = {"id": item.remote_id, "payload": payload, "error": item.error}
+    else:
+        return None
+    if item.context is not None:
+        data["context"] = item.context
+    return data
 
 
 def decode_item(data: dict[str, Any]) -> RemoteItem:
     payload = base64.b64decode(data["b64"]) if "b64" in data else data.get("payload")
-    return RemoteItem(remote_id=data["id"], payload=payload, error=data.get("error"))
+    return RemoteItem(remote_id=data["id"], payload=payload, context=data.get("context"), error=data.get("error"))
 
 
 def _harvester(session: Session, job: HarvestJob, harvester_cls: type[Harvester], http: Any):
@@ -91,18 +95,21 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
         if job is None:
             raise LookupError(f"no harvest job {job_id}")
         source = job.source
-        source_id, source_name = source.id, source.name
+        source_id, source_name, source_url = source.id, source.name, source.url
         harvest_store.start_job(job, since=None if job.full else source.last_gathered_at, worker=worker_name())
         session.commit()
         harvester, default_publisher = _harvester(session, job, harvester_cls, http)
+        importer = _harvester(session, job, harvester_cls, http)[0]  # maps what this task imports itself
     detached = set(harvester.config.get("detached") or [])
     seen: set[str] = set()
+    gathered = 0
     batch: list[dict[str, Any]] = []
     local: list[RemoteItem] = []
     pulse = Pulse(factory, job_id, heartbeat_every) if heartbeat_every else Pulse(factory, job_id)
     with pulse:
         try:
             for item in harvester.gather():
+                gathered += 1
                 # The first listing of an id wins, as in run_job; detached records are not this source's.
                 if item.remote_id in seen or item.remote_id in detached:
                     continue
@@ -116,12 +123,14 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
                     send_batch(batch)
                     batch = []
                 if len(local) >= batch_size:
-                    import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+                    import_batch(factory, job_id, source_id, importer, local, default_publisher, index, None)
                     local = []
+            if not gathered and not harvester.incremental and not (policy and policy.confirmed):
+                raise nothing_listed(harvester, source_url)
             if batch:
                 send_batch(batch)
             if local:
-                import_batch(factory, job_id, source_id, harvester, local, default_publisher, index, None)
+                import_batch(factory, job_id, source_id, importer, local, default_publisher, index, None)
             listed = harvester.current_ids() if harvester.incremental else None
         except Exception as exc:
             if _database_unavailable(exc):

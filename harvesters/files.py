@@ -232,7 +232,7 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
     """One item per line of a text file listing files: http(s) URLs, or paths relative to the list (a local
     list's relative paths must stay inside its folder; `config.base_url` says where that folder is
     published). Blank lines and lines starting with # are skipped."""
-    doc = read(url, http)
+    doc = read(url, http, expected="a file list")
     try:
         text = doc.content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -302,7 +302,7 @@ def _list_sheet(list_url: str, folder: Path | None, http: Any, configured: str |
     def fetch():
         for name in names:
             try:
-                return name, read(urljoin(list_url, name), http).content
+                return name, read(urljoin(list_url, name), http, expected="a metadata sheet").content
             except HarvestError as exc:
                 cause = exc.__cause__
                 if not configured and isinstance(cause, HttpError) and cause.status == 404:

@@ -1,12 +1,21 @@
-"""Read a source document from a URL (through the guarded session) or a local path."""
+"""Read a source document from a URL (through the guarded session) or a local path, and say what an
+answer is when it is not a catalog at all.
+
+`not_a_catalog` is the one place every harvester asks "what did the source actually send?": a web page
+(HTML), a login page, or a JSON error body; each becomes one sentence naming what was found, instead
+of a parser's complaint about the wrong format.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from harvesters.base import HarvestError
+from plumbing.http_errors import HttpError
 
 
 @dataclass
@@ -21,19 +30,35 @@ def is_remote(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
-def read(url: str, http) -> Document:
-    """The bytes at `url`: http(s) through `http` (the guarded session), else a local file."""
+def read(url: str, http, expected: str = "a catalog") -> Document:
+    """The bytes at `url`: http(s) through `http` (the guarded session), else a local file.
+
+    An answer that is a web page, a login page or a JSON error body raises a HarvestError saying so
+    (`expected` names what should have come: "a DCAT catalog", "a data.json catalog" ...)."""
     if is_remote(url):
         if http is None:
             raise HarvestError(f"{url}: no HTTP session to fetch it with")
         try:
             result = http.fetch(url, headers={"Accept": "application/json, application/rdf+xml, text/turtle, "
                                                         "application/ld+json, application/n-triples;q=0.9, */*;q=0.5"})
+        except HttpError as exc:  # an error status: the body may say what the server means (a login, an error)
+            found = not_a_catalog(url, exc.body or b"", expected, final_url=exc.url, status=exc.status,
+                                  pages=False)
+            raise (found or HarvestError(f"{url}: {exc}")) from exc
         except Exception as exc:  # HttpError carries a readable message
             raise HarvestError(f"{url}: {exc}") from exc
         headers = {k.lower(): v for k, v in (result.headers or {}).items()}
-        return Document(url=result.final_url or url, content=result.content,
-                        content_type=headers.get("content-type"), headers=headers)
+        doc = Document(url=result.final_url or url, content=result.content,
+                       content_type=headers.get("content-type"), headers=headers)
+    else:
+        doc = _read_local(url)
+    found = not_a_catalog(url, doc.content, expected, final_url=doc.url)
+    if found is not None:
+        raise found
+    return doc
+
+
+def _read_local(url: str) -> Document:
     scheme = urlsplit(url).scheme
     if scheme == "file":
         url = urlsplit(url).path
@@ -45,3 +70,108 @@ def read(url: str, http) -> Document:
     if path.is_dir():
         raise HarvestError(f"{url}: is a folder, not a document")
     return Document(url=str(path.resolve()), content=path.read_bytes())
+
+
+# --------------------------------------------------------------------------- what an answer is
+
+_HEAD_BYTES = 64 * 1024
+_PROLOG = re.compile(rb"^(\s|<\?xml[^>]*\?>|<!--.*?-->)*", re.S)
+_HTML_START = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|script|div|p|h1|table)[\s>/]", re.I)
+_PASSWORD = re.compile(rb"<input[^>]+type\s*=\s*[\"']?password", re.I)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.I | re.S)
+_LOGIN_WORDS = re.compile(r"(?i)\b(log\s*-?in|sign\s*-?in|signon|sso|anmeld\w*|connexion|iniciar sesi[oó]n)\b"
+                          r"|登录|登入")
+_LOGIN_PATH = re.compile(r"(?i)/(login|log-in|signin|sign-in|sso|cas|auth|oauth2?|saml2?|adfs|account/login)(/|\.|$)")
+# The keys an API error object is made of (no catalog is made of only these)
+_ERROR_KEYS = {"error", "errors", "message", "msg", "detail", "details", "status", "statuscode", "code", "title",
+               "type", "timestamp", "path", "requestid", "request_id", "success", "help", "documentation_url",
+               "fault", "reason", "error_description", "trace", "traceid", "instance"}
+
+
+def is_html(content: bytes) -> bool:
+    """The answer is a web page: it begins (after a BOM, an XML prolog and comments) with an HTML tag."""
+    head = content[:_HEAD_BYTES].lstrip(b"\xef\xbb\xbf")
+    head = head[_PROLOG.match(head).end():]
+    return bool(_HTML_START.match(head))
+
+
+def is_login_page(content: bytes, final_url: str = "") -> bool:
+    """A web page that asks for a password, or whose title or address says it is a sign-in page."""
+    if not is_html(content):
+        return False
+    head = content[:_HEAD_BYTES]
+    if _PASSWORD.search(head):
+        return True
+    title = _TITLE.search(head)
+    if title and _LOGIN_WORDS.search(title.group(1).decode("utf-8", "replace")):
+        return True
+    return bool(_LOGIN_PATH.search(urlsplit(final_url).path))
+
+
+def json_error(content: bytes) -> str | None:
+    """The message of a JSON error body ({"error": ...}, {"success": false, ...}, {"message": ..., "status": 403},
+    {"errors": [...]}), or None when the answer is not one."""
+    head = content.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{") or len(content) > _HEAD_BYTES:
+        return None
+    try:
+        body = json.loads(content.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict) or not body:
+        return None
+    keys = {str(k).lower() for k in body}
+    if body.get("success") is False or keys <= _ERROR_KEYS and keys & {"error", "errors", "fault", "message",
+                                                                        "detail", "error_description"}:
+        return _error_message(body) or "(no message)"
+    return None
+
+
+def _error_message(body: dict) -> str:
+    """What went wrong ("error", "errors", "fault"), then the explanation ("message", "detail" ...) when there
+    is one: {"error": "Not Found", "message": "No catalog here"} says "Not Found: No catalog here"."""
+    parts: list[str] = []
+    for keys in (("error", "errors", "fault"), ("message", "msg", "detail", "error_description", "title")):
+        text = next((t for t in (_text_of(body.get(k)) for k in keys) if t), "")
+        if text and text not in parts:
+            parts.append(text)
+    return ": ".join(parts)
+
+
+def _text_of(value) -> str:
+    if isinstance(value, str):
+        return _one_line(value)
+    if isinstance(value, list) and value:
+        return "; ".join(t for t in (_text_of(v) for v in value[:3]) if t)
+    if isinstance(value, dict):
+        kind = value.get("__type") or value.get("type") or value.get("code") or value.get("status")
+        message = _text_of(value.get("message") or value.get("msg") or value.get("detail")
+                           or value.get("description") or value.get("title") or "")
+        if not message:  # CKAN's validation errors: {"__type": "Validation Error", "field": ["what"]}
+            rest = {k: v for k, v in value.items() if k not in ("__type", "type", "code", "status")}
+            message = _one_line(json.dumps(rest, ensure_ascii=False)) if rest else ""
+        return ": ".join(str(p) for p in (kind, message) if p)
+    if value is not None and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def not_a_catalog(url: str, content: bytes, expected: str = "a catalog", *, final_url: str = "",
+                  status: int | None = None, pages: bool = True, who: str = "the server") -> HarvestError | None:
+    """The HarvestError naming what `content` is when it is no catalog (a login page, a web page, a JSON
+    error body), else None. `pages=False`: an HTML answer is only named when it is a login page (an HTTP
+    error status says more than "a web page"). `who`: who answered an error ("the CKAN API")."""
+    said = f" (HTTP {status})" if status else ""
+    if is_login_page(content, final_url or url):
+        return HarvestError(f"{url}: the server answered with a login page{said}, not {expected}")
+    if pages and is_html(content):
+        return HarvestError(f"{url}: this is a web page (HTML), not {expected}")
+    message = json_error(content)
+    if message is not None:
+        return HarvestError(f"{url}: {who} answered with an error{said}: {message}")
+    return None
