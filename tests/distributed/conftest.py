@@ -58,10 +58,10 @@ def snapshot(rt: Runtime) -> dict[str, tuple]:
         return {ds.remote_id: (content_hash(to_record(ds)), ds.state, ds.stars, ds.score) for ds in rows}
 
 
-def add_source(rt: Runtime, name: str, url: str, publisher: str = "birmingham") -> str:
+def add_source(rt: Runtime, name: str, url: str, publisher: str = "birmingham", type_: str = "ckan") -> str:
     with rt.sessionmaker() as session:
         pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}})
-        session.add(HarvestSource(name=name, type="ckan", url=url, publisher=pub, config={}))
+        session.add(HarvestSource(name=name, type=type_, url=url, publisher=pub, config={}))
         session.commit()
     return name
 
@@ -160,9 +160,7 @@ def tasks_done(proc: Proc, task: str) -> int:
 # --- services --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pg_databases():
-    """Make fresh, migrated databases on the machine's PostgreSQL; dropped afterwards."""
+def _pg_databases():
     if not services.port_open("127.0.0.1", 5432):
         services.missing("PostgreSQL on 127.0.0.1:5432")
     admin_url = services.postgres_url()
@@ -178,11 +176,19 @@ def pg_databases():
         dbmod.upgrade(url)
         return url
 
-    yield make
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_databases():
+    """Make fresh, migrated databases on the machine's PostgreSQL; dropped afterwards."""
+    yield from _pg_databases()
 
 
 class PrivateRedis:
@@ -280,3 +286,44 @@ def private_postgres():
     finally:
         cluster.stop()
         shutil.rmtree(cluster.dir, ignore_errors=True)
+
+
+class Cluster:
+    """Two `opendata worker` processes on a private Redis and a PostgreSQL database of their own (`dist`,
+    harvested through the broker), beside a second database harvested in this process (`ref`)."""
+
+    def __init__(self, ref: Runtime, dist: Runtime, workers: list[Proc]):
+        self.ref, self.dist, self.workers = ref, dist, workers
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """A Cluster shared by a module's tests (the workers start once): each test uses sources of its own."""
+    if shutil.which("redis-server") is None:
+        services.missing("redis-server (the Redis binary)")
+    tmp = tmp_path_factory.mktemp("two-workers")
+    databases = _pg_databases()
+    make_db = next(databases)
+    redis_server = PrivateRedis(tmp)
+    started: list[Proc] = []
+    runtimes: list[Runtime] = []
+    try:
+        redis_server.start()
+        broker = redis_server.url()
+        ref_url, dist_url, archive = make_db(), make_db(), str(tmp / "archive")
+        env = process_env(dist_url, archive, broker)
+        for name in ("w1", "w2"):
+            proc = Proc([sys.executable, "-m", "app.cli", "worker", "--concurrency", "1", "--name", name], env,
+                        tmp / f"{name}.log")
+            started.append(proc)
+            wait_for(lambda p=proc: "ready." in p.text() or p.popen.poll() is not None, 60, f"worker {name} to start")
+            assert proc.popen.poll() is None, proc.text()[-3000:]
+        runtimes = [runtime_for(ref_url, archive), runtime_for(dist_url, archive, BROKER_URL=broker)]
+        yield Cluster(runtimes[0], runtimes[1], started)
+    finally:
+        for rt in runtimes:
+            rt.close()
+        for proc in reversed(started):
+            proc.stop()
+        redis_server.stop()
+        databases.close()  # drops the databases

@@ -1,7 +1,8 @@
 """A distributed run for real: PostgreSQL, `opendata serve` on gunicorn, two `opendata worker` processes on
 Redis (and once on RabbitMQ), harvesting and assessing a generated CKAN source; the catalog must equal the
 one a single process makes. Size: OPENDATA_DIST_DATASETS (default 300, because the assessment profiles every
-file; bench/distributed.py runs 20,000)."""
+file; bench/distributed.py runs 20,000). Then every harvester type, a few dozen records each, on two workers
+against one process, record by record."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.jobs import assess, assess_chunk, harvest
-from catalog_schema.models import Assessment, Dataset, HarvestJob
+from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource
+from catalog_schema.store import to_record
 from harvesters.base import run_job
 from harvesters.ckan import CkanHarvester
 from harvesters.distributed import finish_job, gather_job, import_items
@@ -34,6 +36,7 @@ from tests.distributed.conftest import (
 from tests.support import services
 from tests.support.ckan_server import FakeCkan
 from tests.support.httpserver import LocalServer
+from tests.support.sources import KINDS, serve_source
 
 pytestmark = pytest.mark.slow
 
@@ -166,6 +169,55 @@ def test_rabbitmq_broker(tmp_path, procs, pg_databases, fixtures_dir, private_re
         wait_for(lambda: any(tasks_done(w, "opendata.catalog_checks") for w in workers), 120, "the catalog checks")
     finally:
         rt.close()
+
+
+def _source_catalog(rt, source: str) -> dict[str, tuple]:
+    """Per remote record of one source: its state, slug and catalog record, without the catalog's own ids
+    (a distribution the source gave no id gets one of the catalog's)."""
+    with rt.sessionmaker() as session:
+        sid = session.scalar(select(HarvestSource.id).where(HarvestSource.name == source))
+        out = {}
+        for ds in session.scalars(select(Dataset).where(Dataset.source_id == sid)):
+            record = to_record(ds)
+            record.pop("id")
+            for dist in record["distributions"]:
+                own = dist.pop("catalog_id")
+                dist["id"] = None if dist["id"] == own else dist["id"]
+            out[ds.remote_id] = (ds.state, ds.slug, record)
+        return out
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_type_on_two_workers_makes_the_catalog_one_process_makes(kind, two_workers, fixtures_dir, tmp_path):
+    """Gather runs as one task, the records are mapped by batch tasks (a harvester that never gathered, in
+    another process): a mapping that needs state left by gather errors every record here."""
+    cluster = two_workers
+    batches_before = sum(tasks_done(w, "opendata.harvest_batch") for w in cluster.workers)
+    with LocalServer() as server:
+        type_, url = serve_source(kind, server, fixtures_dir, tmp_path)
+        add_source(cluster.ref, kind, url, publisher="city", type_=type_)
+        add_source(cluster.dist, kind, url, publisher="city", type_=type_)
+        one = harvest(cluster.ref, kind)
+        two = harvest(cluster.dist, kind, wait_timeout=300)
+    assert (one.status, one.errored) == ("finished", 0), one
+    assert (two.status, two.added, two.errored, two.error) == ("finished", one.added, 0, None), two
+    expected, got = _source_catalog(cluster.ref, kind), _source_catalog(cluster.dist, kind)
+    assert len(expected) == one.added > 0
+    assert sorted(got) == sorted(expected)
+    for remote_id, want in expected.items():  # record by record
+        differ = {k for k in set(want[2]) | set(got[remote_id][2]) if want[2].get(k) != got[remote_id][2].get(k)}
+        assert not differ and got[remote_id] == want, (remote_id, differ)
+    with cluster.dist.sessionmaker() as session:
+        job = session.get(HarvestJob, two.job_id)
+        assert job.worker and not job.worker.endswith(f":{os.getpid()}")  # gathered by a worker
+        statuses = set(session.scalars(select(HarvestRecord.status).where(HarvestRecord.job_id == job.id)))
+        assert statuses == {"added"}
+    # Every record went through a batch task (none was mapped by the task that gathered it).
+    wanted = batches_before + -(-one.added // 100)
+    wait_for(lambda: sum(tasks_done(w, "opendata.harvest_batch") for w in cluster.workers) == wanted, 30,
+             f"{wanted - batches_before} batch task(s) logged as done")
 
 
 def test_a_task_run_twice_changes_nothing(db_url, tmp_path, fixtures_dir):
