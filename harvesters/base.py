@@ -241,7 +241,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             batch: list[RemoteItem] = []
             for item in harvester.gather():
                 batch.append(item)
-                gathered += 1
+                gathered += item.error is None  # error rows (an unreadable entry, a sheet row) list no dataset
                 if len(batch) >= BATCH:
                     import_batch(factory, job_id, source_id, importer, batch, default_publisher, index, on_record)
                     batch = []

@@ -109,7 +109,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
     with pulse:
         try:
             for item in harvester.gather():
-                gathered += 1
+                gathered += item.error is None  # error rows (an unreadable entry, a sheet row) list no dataset
                 # The first listing of an id wins, as in run_job; detached records are not this source's.
                 if item.remote_id in seen or item.remote_id in detached:
                     continue

@@ -109,6 +109,11 @@ CASES = [
     Case("datapackage-web-page", "datapackage", lambda s: {"/pkg/datapackage.json": _page(WEB_PAGE, "text/html")},
          "{url}: this is a web page (HTML), not a datapackage.json"),
     Case("folder-emptied", "folder", "empty the folder", "{url}: the folder holds no files"),
+    Case("file-list-web-page", "file-list", lambda s: {"/files/list.txt": _page(WEB_PAGE, "text/html")},
+         "{url}: this is a web page (HTML), not a file list"),
+    Case("file-list-empty", "file-list", lambda s: {"/files/list.txt": _page(b"# nothing published yet\n",
+                                                                           "text/plain")},
+         "{url}: the file list names no files"),
 ]
 
 
@@ -178,3 +183,16 @@ def test_what_an_answer_is(body, found):
         assert error is None
     else:
         assert error is not None and found in str(error), str(error)
+
+
+def test_an_empty_catalog_is_withdrawn_only_when_a_person_confirms(runtime, add_source, fixtures_dir, tmp_path):
+    """A source that really removed everything: `--confirm-withdrawals` (confirm=True) lets the empty list through."""
+    with LocalServer() as server:
+        _type, url = serve_source("datajson", server, fixtures_dir, tmp_path)
+        add_source("src", "datajson", url)
+        added = harvest(runtime, "src").added
+        server.add_route("/data.json", _json({"dataset": []}))
+        assert harvest(runtime, "src").error == f"{url}: the catalog lists no datasets"
+        confirmed = harvest(runtime, "src", confirm=True)
+    assert (confirmed.status, confirmed.withdrawn) == ("finished", added)
+    assert {state for _id, state in _datasets(runtime, "src")} == {"withdrawn"}

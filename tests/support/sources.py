@@ -5,8 +5,8 @@
 
 Kinds (`KINDS`): CKAN (the Action API over real packages, two pages), DCAT in each syntax (the real
 Destatis catalog cut into Hydra pages), data.json (a real catalog with a catalog "@id"), a
-datapackage.json and a folder of files. A few dozen records each: enough for a batch task, small
-enough for a test that starts workers.
+datapackage.json, a folder of files and a list of file URLs (each with a metadata sheet). A few
+dozen records each: enough for a batch task, small enough for a test that starts workers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ DCAT_SYNTAXES = {"dcat-xml": ("xml", "application/rdf+xml", "rdf"),
                  "dcat-turtle": ("turtle", "text/turtle", "ttl"),
                  "dcat-jsonld": ("json-ld", "application/ld+json", "jsonld"),
                  "dcat-nt": ("nt", "application/n-triples", "nt")}
-KINDS = ("ckan", *DCAT_SYNTAXES, "datajson", "datapackage", "folder")
+KINDS = ("ckan", *DCAT_SYNTAXES, "datajson", "datapackage", "folder", "file-list")
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
@@ -57,11 +57,28 @@ def serve_source(kind: str, server: LocalServer, fixtures_dir: Path, tmp_path: P
     if kind == "folder":
         folder = tmp_path / "agency-files"
         (folder / "budget").mkdir(parents=True, exist_ok=True)
-        for i in range(FOLDER_FILES):
-            name = f"budget/budget-{2000 + i}.csv" if i % 2 else f"bus_stops_{i}.csv"
-            (folder / name).write_text(f"id,value\n{i},{i * 7}\n", "utf-8")
+        for name in _file_names():
+            (folder / name).write_text(f"id,value\n1,{len(name)}\n", "utf-8")
+        (folder / "metadata.csv").write_text(SHEET, "utf-8")
         return "datapackage", str(folder)
+    if kind == "file-list":
+        lines = ["# the bureau's published tables"]
+        for name in _file_names():
+            server.add_bytes(f"/files/{name}", f"id,value\n1,{len(name)}\n".encode(), "text/csv")
+            lines.append(server.url(f"/files/{name}") if "/" in name else name)  # URLs, and paths relative to the list
+        server.add_bytes("/files/list.txt", "\n".join(lines).encode(), "text/plain")
+        server.add_bytes("/files/metadata.csv", SHEET.encode(), "text/csv")
+        return "datapackage", server.url("/files/list.txt")
     raise ValueError(f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+SHEET = ("file,title,licence,keywords\n"
+         "bus_stops_0.csv,Bus stops,CC-BY-4.0,transport;stops\n"
+         "budget-2001.csv,Budget 2001,CC0-1.0,budget\n")  # a bare name: one file answers
+
+
+def _file_names() -> list[str]:
+    return [f"budget/budget-{2000 + i}.csv" if i % 2 else f"bus_stops_{i}.csv" for i in range(FOLDER_FILES)]
 
 
 def dcat_pages(path: Path, n: int, per_page: int) -> list[rdflib.Graph]:
