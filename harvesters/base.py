@@ -259,9 +259,17 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         else:
             held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
                                       policy=policy or WithdrawPolicy())
-        with factory() as session:
-            harvest_store.mark_gathered(session, source_id, started)
-            session.commit()
+    return conclude_job(factory, job_id, source_id, started, held_back)
+
+
+def conclude_job(factory: sessionmaker[Session], job_id: int, source_id: int, started: dt.datetime,
+                 held_back: str | None) -> JobSummary:
+    """End a job whose gather went through: the source counts as gathered at `started` (the next incremental
+    run asks for what changed since), and the job is finished, or needs confirmation saying why it withdrew
+    nothing (`held_back`)."""
+    with factory() as session:
+        harvest_store.mark_gathered(session, source_id, started)
+        session.commit()
     if held_back:
         return close_job(factory, job_id, NEEDS_CONFIRMATION, error=held_back)
     return close_job(factory, job_id, FINISHED)

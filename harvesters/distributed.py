@@ -42,6 +42,7 @@ from harvesters.base import (
     RemoteItem,
     WithdrawPolicy,
     close_job,
+    conclude_job,
     describe_error,
     heartbeat,
     import_batch,
@@ -203,12 +204,7 @@ def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type
         held_back = job.error if job.status == "running" else None  # the gather's incremental withdrawal
     if not incremental:
         held_back = withdraw_gone(factory, job_id, source_id, source_name, index, policy=policy or WithdrawPolicy())
-    with factory() as session:
-        harvest_store.mark_gathered(session, source_id, started)
-        session.commit()
-    if held_back:
-        return close_job(factory, job_id, NEEDS_CONFIRMATION, error=held_back)
-    return close_job(factory, job_id, FINISHED)
+    return conclude_job(factory, job_id, source_id, started, held_back)
 
 
 def _database_unavailable(exc: BaseException) -> bool:

@@ -24,16 +24,15 @@ from defusedxml import ElementTree
 from sqlalchemy import select
 
 from app.assessment import assess_datasets
-from app.demo import SAMPLES, load_samples
+from app.demo import SAMPLES
 from app.export import convert
 from app.export.data import SERVABLE_FORMATS, served_stars
 from app.jobs import Runtime
 from catalog_schema.models import Dataset, Distribution
-from tests.support.httpserver import LocalServer
+from tests.support.samples import harvested_samples
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 FILES = SAMPLES / "files"
-SAMPLE_PREFIX = "http://127.0.0.1:5001/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PII_SAMPLE = "jh-gov-office/hotline-complaints-2026.csv"
 
@@ -53,24 +52,15 @@ def _build(app) -> dict:
     values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2})
     rt = Runtime(values)
     try:
-        with LocalServer() as files:
-            for path in FILES.rglob("*"):
-                if path.is_file():
-                    files.add_file("/" + path.relative_to(FILES).as_posix(), path)
-            summaries = load_samples(rt)
+        with harvested_samples(rt) as (files, summaries):
             assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
             base = files.url("/")
             by_file = {}
             with rt.sessionmaker() as session:
                 for dist in session.scalars(select(Distribution)):
-                    for key in ("download_url", "access_url"):
-                        value = getattr(dist, key)
-                        if value and value.startswith(SAMPLE_PREFIX):
-                            setattr(dist, key, base + value[len(SAMPLE_PREFIX):])
                     url = dist.download_url or dist.access_url or ""
                     if url.startswith(base):
                         by_file[url[len(base):]] = (dist.dataset.slug, dist.id)
-                session.commit()
                 ids = list(session.scalars(select(Dataset.id)))
             assess_datasets(rt, ids, now=NOW)
         return by_file
