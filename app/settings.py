@@ -61,6 +61,9 @@ SETTINGS: list[Setting] = [
     Setting("BROKER_VISIBILITY_TIMEOUT", 3600, "Redis broker: seconds after which a task a dead worker held "
             "unacknowledged is handed to another worker (keep it above the longest task); workers look for such "
             "tasks every quarter of it (every 1 to 10 s).", int),
+    Setting("POLITENESS_REDIS_URL", None, "Redis that keeps the per-host request turns (OPENDATA_HTTP_HOST_DELAY) "
+            "that every worker shares, so many workers never ask one agency's server faster than the delay; "
+            "default: the broker when it is Redis. Without one, each process keeps its own turns."),
     Setting("HARVEST_HEARTBEAT", 5.0, "Seconds between two heartbeats of a running harvest job.", float),
     Setting("HARVEST_DEAD_AFTER", 30, "Seconds without a heartbeat after which a harvest job held by a process "
             "on another host is failed as dead (on this host a job whose process is gone is failed at once), "

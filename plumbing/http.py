@@ -61,6 +61,7 @@ from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util.connection import allowed_gai_family
 
 from plumbing.http_errors import HttpError, InvalidJson
+from plumbing.turns import LocalTurns, RedisTurns, Turns, shared_turns_url
 
 DEFAULT_USER_AGENT = "opendata-platform/0.1 (+https://github.com/opendata-platform)"
 
@@ -540,12 +541,14 @@ class GuardedSession:
     """The guarded outbound session. Thread-safe: one instance may serve a thread pool."""
 
     def __init__(self, config: HttpConfig, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, turns: Turns | None = None):
         """`clock` and `sleep` are the session's only sense of time (waits for retries, Retry-After and
-        politeness; deadlines and `elapsed`): tests hand in their own to count the waits."""
+        politeness; deadlines and `elapsed`): tests hand in their own to count the waits. `turns` keeps the
+        politeness turns per host (default: this process's; `RedisTurns`: every worker's)."""
         self.config = config
         self._clock = clock
         self._sleep = sleep
+        self._turns = turns or LocalTurns(clock)
         self._allow = AllowList.parse(config.allow_hosts)
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies or .netrc from the environment
@@ -556,13 +559,21 @@ class GuardedSession:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._lock = threading.Lock()
-        self._next_turn: dict[str, float] = {}
         self._failures: dict[str, int] = {}
         self._dead: dict[str, str] = {}  # host -> the failure that opened its circuit
 
+    @property
+    def turns(self) -> Turns:
+        """Who keeps this session's politeness turns (this process, or every worker through Redis)."""
+        return self._turns
+
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> GuardedSession:
-        return cls(HttpConfig.from_settings(values))
+        """From the settings dict; with a per-host delay and a Redis to share (the broker's, or
+        POLITENESS_REDIS_URL), the turns are every worker's, not only this process's."""
+        config = HttpConfig.from_settings(values)
+        shared = shared_turns_url(values) if config.host_delay > 0 else None
+        return cls(config, turns=RedisTurns(shared) if shared else None)
 
     # -- public calls ---------------------------------------------------------------------
 
@@ -607,6 +618,7 @@ class GuardedSession:
 
     def close(self) -> None:
         self._session.close()
+        self._turns.close()
 
     def __enter__(self) -> GuardedSession:
         return self
@@ -818,20 +830,15 @@ class GuardedSession:
             return host in self._dead
 
     def _wait_turn(self, host: str) -> None:
-        """Politeness: requests to one host start at least host_delay apart, across threads.
-
-        Each caller reserves the next free slot under the lock and sleeps outside it, so
-        threads queue for a host without blocking requests to other hosts.
-        """
+        """Politeness: requests to one host start at least host_delay apart, across threads (and across
+        workers with shared turns). Each caller reserves its turn, then sleeps outside any lock, so
+        callers queue for a host without blocking requests to other hosts."""
         delay = self.config.host_delay
         if delay <= 0:
             return
-        with self._lock:
-            now = self._clock()
-            turn = max(now, self._next_turn.get(host, now))
-            self._next_turn[host] = turn + delay
-        if turn > now:
-            self._sleep(turn - now)
+        wait = self._turns.reserve(host, delay)
+        if wait > 0:
+            self._sleep(wait)
 
     def _pause(self, seconds: float, start: float) -> None:
         total = self.config.total_timeout
