@@ -565,13 +565,14 @@ def yearbook_income(rng: random.Random) -> bytes:
 
 def yearbook_sheet(items: list[dict]) -> bytes:
     """元数据.csv: the bureau's catalogue of the folder, one row per file, Chinese headers, GBK."""
-    rows = [["文件", "标题", "描述", "许可协议", "关键词", "主题", "更新频率", "时间范围", "空间范围"]]
+    rows = [["文件", "标题", "描述", "许可协议", "关键词", "主题", "更新频率", "时间范围", "空间范围", "更新日期"]]
     for d in items:
         if d["source"] != "folder":
             continue
         rows.append([d["distributions"][0]["file"].removeprefix(YEARBOOK + "/"), d["title"]["zh"],
                      d["description"]["zh"], d["licence"], "、".join(d["keywords"]), "、".join(d["themes"]),
-                     "每年", f"{d['temporal'][0][:4]}—{d['temporal'][1][:4]}", "京海市"])
+                     "每年", f"{d['temporal'][0][:4]}—{d['temporal'][1][:4]}", "京海市",
+                     d["modified"].replace("-", ".")])
     return csv_bytes(rows, encoding="gbk")
 
 
@@ -846,7 +847,7 @@ def datasets() -> list[dict]:
          "description": {"zh": "《京海统计年鉴》表2-1：京海市历年地区生产总值及第一、二、三产业增加值，"
                                "人均地区生产总值，按当年价格计算。"},
          "keywords": ["统计年鉴", "地区生产总值", "GDP", "三次产业"], "themes": ["ECON"], "issued": None,
-         "modified": None, "temporal": ("2016-01-01", "2025-12-31"),
+         "modified": "2026-03-31", "temporal": ("2016-01-01", "2025-12-31"),
          "distributions": [dist(f"{YEARBOOK}/gdp-by-industry-2016-2025.csv", "CSV",
                                 {"": "gdp-by-industry-2016-2025.csv"}, 3, ["no-uris"],
                                 three.format(f="CSV") + "; UTF-8, described by the GBK sheet 元数据.csv")]},
@@ -856,7 +857,7 @@ def datasets() -> list[dict]:
          "description": {"zh": "《京海统计年鉴》表3-1：京海市历年年末常住人口、城镇人口，"
                                "以及人口出生率、死亡率和自然增长率。"},
          "keywords": ["统计年鉴", "人口", "常住人口", "出生率"], "themes": ["SOCI"], "issued": None,
-         "modified": None, "temporal": ("2016-01-01", "2025-12-31"),
+         "modified": "2026-03-31", "temporal": ("2016-01-01", "2025-12-31"),
          "distributions": [dist(f"{YEARBOOK}/resident-population-2016-2025.csv", "CSV",
                                 {"": "resident-population-2016-2025.csv"}, 3, ["no-uris", "encoding-not-utf8"],
                                 three.format(f="CSV") + "; GBK", encoding="gbk")]},
@@ -865,7 +866,7 @@ def datasets() -> list[dict]:
          "description": {"zh": "《京海统计年鉴》表5-1：京海市全体、城镇和农村居民人均可支配收入，"
                                "以及全体居民人均消费支出，按当年价格计算。"},
          "keywords": ["统计年鉴", "居民收入", "可支配收入", "消费支出"], "themes": ["ECON", "SOCI"], "issued": None,
-         "modified": None, "temporal": ("2016-01-01", "2025-12-31"),
+         "modified": "2026-03-31", "temporal": ("2016-01-01", "2025-12-31"),
          "distributions": [dist(f"{YEARBOOK}/household-income-2016-2025.csv", "CSV",
                                 {"": "household-income-2016-2025.csv"}, 3, ["no-uris"], three.format(f="CSV"))]},
     ]
@@ -1147,8 +1148,7 @@ README_RULES = """
   until 2027-07-05. Only `traffic-violations-monthly` is stale (monthly, last modified
   2025-01-15); every other dataset is annual and was modified on or after 2026-01-05, or
   irregular, or (`normative-documents`) declares no frequency. The three yearbook tables of the
-  folder source are annual and state no modification date (their sheet has no 更新日期 column), so
-  timeliness cannot be judged for them (`modified-missing`), and they are never stale.
+  folder source are annual and modified 2026-03-31 (the sheet's 更新日期 column, written `2026.03.31`).
 - Catalog-wide: `taxi-fares` and `taxi-fares-2026` have the same title and publisher and their
   files have the same bytes (`duplicate-dataset`); `bus-ridership-2024-10/-11/-12` are one table
   split by month (`fragmented-series`). `jh-health` publishes nothing (an orphaned publisher).
@@ -1192,7 +1192,7 @@ SOURCE_NOTES = [
     ("jh-stats-yearbook", "datapackage (folder)", "files/jh-stats/yearbook/", "jh-stats",
      "a folder of yearbook tables, one dataset per file (`harvesters/files.py`), described by the metadata "
      "sheet `元数据.csv` (GBK, Chinese headers 文件, 标题, 描述, 许可协议, 关键词, 主题, 更新频率, 时间范围, "
-     "空间范围); `config.base_url` `http://127.0.0.1:5001/jh-stats/yearbook/` says where the demo serves the "
+     "空间范围, 更新日期); `config.base_url` `http://127.0.0.1:5001/jh-stats/yearbook/` says where the demo serves the "
      "folder, `config.defaults` give publisher, language `zh` and the contact point. The figures are "
      "fabricated (`build.py`, fixed seed): Jinghai has no yearbook"),
 ]

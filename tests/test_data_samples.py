@@ -151,7 +151,8 @@ def test_folder_metadata_sheet_is_gbk_with_chinese_headers_and_a_row_per_file():
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     rows = folder_sheet()
-    assert list(rows[0]) == ["文件", "标题", "描述", "许可协议", "关键词", "主题", "更新频率", "时间范围", "空间范围"]
+    assert list(rows[0]) == ["文件", "标题", "描述", "许可协议", "关键词", "主题", "更新频率", "时间范围", "空间范围",
+                             "更新日期"]
     assert sorted(r["文件"] for r in rows) == folder_files()
     for row in rows:
         assert row["标题"] and len(row["描述"]) > 30 and row["空间范围"] == "京海市"
@@ -485,6 +486,9 @@ def _frequencies_and_dates() -> dict[str, tuple[str | None, str]]:
         out[ds["identifier"]] = (iso[ds["accrualPeriodicity"]] if "accrualPeriodicity" in ds else None, ds["modified"])
     package = load_json("sources/datapackage/datapackage.json")
     out[package["name"]] = (package["x_frequency"], package["x_modified"])
+    for row in folder_sheet():
+        frequency = {"每年": "ANNUAL"}[row["更新频率"]]
+        out[row["文件"].rsplit(".", 1)[0]] = (frequency, row["更新日期"].replace(".", "-"))
     return out
 
 
