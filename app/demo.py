@@ -3,7 +3,8 @@
 The departments' own web servers are played by a second local HTTP server that
 serves data_samples/files/ on 127.0.0.1:<OPENDATA_DEMO_FILES_PORT>, so link checks
 and sniffing meet the files as they would on the web. The sample sources (one per
-harvester type) are registered and harvested exactly as a real source would be.
+harvester type, and the statistics bureau's yearbook folder with its metadata sheet) are
+registered and harvested exactly as a real source would be.
 """
 
 from __future__ import annotations
