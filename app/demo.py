@@ -3,7 +3,8 @@
 The departments' own web servers are played by a second local HTTP server that
 serves data_samples/files/ on 127.0.0.1:<OPENDATA_DEMO_FILES_PORT>, so link checks
 and sniffing meet the files as they would on the web. The sample sources (one per
-harvester type) are registered and harvested exactly as a real source would be.
+harvester type, and the statistics bureau's yearbook folder with its metadata sheet) are
+registered and harvested exactly as a real source would be.
 """
 
 from __future__ import annotations
@@ -53,18 +54,27 @@ def serve_files(directory: Path, port: int, host: str = "127.0.0.1") -> Threadin
 
 
 def sources_for_port(samples: Path, port: int, dest: Path) -> dict[str, Path]:
-    """Paths of the sample source files; copies naming `port` (under `dest`) when it is not 5001."""
+    """Paths of the sample source files; copies naming `port` (under `dest`) when it is not 5001.
+    A folder source is its folder, never copied: its `config.base_url` names the port."""
     files_base = f"http://127.0.0.1:{port}/"
     out = {}
     for entry in json.loads((samples / "sources.json").read_text("utf-8")):
         path = samples / entry["url"]
-        if files_base != SAMPLE_FILES_BASE:
+        if files_base != SAMPLE_FILES_BASE and not path.is_dir():
             copy = dest / entry["url"]
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(path.read_text("utf-8").replace(SAMPLE_FILES_BASE, files_base), "utf-8")
             path = copy
         out[entry["name"]] = path
     return out
+
+
+def config_for_port(config: dict | None, port: int) -> dict | None:
+    """A sample source's config with the demo's file URLs (a folder's `base_url`) on `port`."""
+    if not config or port == 5001:
+        return config
+    text = json.dumps(config, ensure_ascii=False).replace(SAMPLE_FILES_BASE, f"http://127.0.0.1:{port}/")
+    return json.loads(text)
 
 
 def register_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> list[str]:
@@ -85,7 +95,7 @@ def register_samples(rt, samples: Path = SAMPLES, port: int | None = None) -> li
             names.append(entry["name"])
             url = entry["url"] if "://" in entry["url"] else str(paths[entry["name"]].resolve())
             put_source(session, entry["name"], entry["type"], url, publisher=entry.get("publisher"),
-                       config=entry.get("config"))
+                       config=config_for_port(entry.get("config"), port or 5001))
         session.commit()
     return names
 

@@ -517,6 +517,65 @@ def population(rng: random.Random) -> tuple[bytes, dict]:
     return csv_bytes(rows), schema
 
 
+# --------------------------------------------------------------------------- the statistics yearbook folder
+
+YEARBOOK = "jh-stats/yearbook"
+YEARBOOK_YEARS = range(2016, 2026)
+
+
+def yearbook_gdp(rng: random.Random) -> bytes:
+    """表2-1 地区生产总值（按产业分）: UTF-8; fabricated figures that add up."""
+    rows = [["年份", "地区生产总值(亿元)", "第一产业(亿元)", "第二产业(亿元)", "第三产业(亿元)",
+             "人均地区生产总值(元)"]]
+    primary, secondary, tertiary = 92.0, 1180.0, 1310.0
+    for year in YEARBOOK_YEARS:
+        primary *= rng.uniform(1.00, 1.04)
+        secondary *= rng.uniform(1.02, 1.07)
+        tertiary *= rng.uniform(1.05, 1.10)
+        total = round(primary, 1) + round(secondary, 1) + round(tertiary, 1)
+        rows.append([year, f"{total:.1f}", f"{primary:.1f}", f"{secondary:.1f}", f"{tertiary:.1f}",
+                     round(total * 1e8 / ((520 + (year - 2016) * 4.5) * 1e4))])
+    return csv_bytes(rows)
+
+
+def yearbook_population(rng: random.Random) -> bytes:
+    """表3-1 年末常住人口及自然变动: GBK, as a statistics bureau's own export is."""
+    rows = [["年份", "年末常住人口(万人)", "城镇人口(万人)", "出生率(‰)", "死亡率(‰)", "自然增长率(‰)"]]
+    people = 520.0
+    for year in YEARBOOK_YEARS:
+        people += rng.uniform(2.5, 6.0)
+        birth, death = rng.uniform(6.0, 11.5) - (year - 2016) * 0.3, rng.uniform(5.8, 7.2)
+        rows.append([year, f"{people:.2f}", f"{people * rng.uniform(0.68, 0.74):.2f}", f"{birth:.2f}",
+                     f"{death:.2f}", f"{birth - death:.2f}"])
+    return csv_bytes(rows, encoding="gbk")
+
+
+def yearbook_income(rng: random.Random) -> bytes:
+    """表5-1 居民人均可支配收入与消费支出: UTF-8."""
+    rows = [["年份", "全体居民人均可支配收入(元)", "城镇居民人均可支配收入(元)", "农村居民人均可支配收入(元)",
+             "全体居民人均消费支出(元)"]]
+    urban, rural = 38200.0, 17600.0
+    for year in YEARBOOK_YEARS:
+        urban *= rng.uniform(1.03, 1.08)
+        rural *= rng.uniform(1.05, 1.09)
+        whole = urban * 0.72 + rural * 0.28
+        rows.append([year, round(whole), round(urban), round(rural), round(whole * rng.uniform(0.62, 0.68))])
+    return csv_bytes(rows)
+
+
+def yearbook_sheet(items: list[dict]) -> bytes:
+    """元数据.csv: the bureau's catalogue of the folder, one row per file, Chinese headers, GBK."""
+    rows = [["文件", "标题", "描述", "许可协议", "关键词", "主题", "更新频率", "时间范围", "空间范围", "更新日期"]]
+    for d in items:
+        if d["source"] != "folder":
+            continue
+        rows.append([d["distributions"][0]["file"].removeprefix(YEARBOOK + "/"), d["title"]["zh"],
+                     d["description"]["zh"], d["licence"], "、".join(d["keywords"]), "、".join(d["themes"]),
+                     "每年", f"{d['temporal'][0][:4]}—{d['temporal'][1][:4]}", "京海市",
+                     d["modified"].replace("-", ".")])
+    return csv_bytes(rows, encoding="gbk")
+
+
 # --------------------------------------------------------------------------- the PDF
 
 def _ucs2(text: str) -> str:
@@ -782,6 +841,34 @@ def datasets() -> list[dict]:
                   encoding="gbk"),
              dist("jh-stats/population-by-district-2024.csv", "CSV", {"zh": "各区县常住人口（2024）"}, 3,
                   ["no-uris"], three.format(f="CSV") + "; UTF-8 with a Table Schema", schema=True)]},
+        # ---- statistics bureau: a folder of yearbook tables with a metadata sheet (one file is one dataset)
+        {**common, "slug": "gdp-by-industry-2016-2025", "source": "folder", "publisher": "jh-stats",
+         "title": {"zh": "京海市地区生产总值（按产业分，2016—2025年）"},
+         "description": {"zh": "《京海统计年鉴》表2-1：京海市历年地区生产总值及第一、二、三产业增加值，"
+                               "人均地区生产总值，按当年价格计算。"},
+         "keywords": ["统计年鉴", "地区生产总值", "GDP", "三次产业"], "themes": ["ECON"], "issued": None,
+         "modified": "2026-03-31", "temporal": ("2016-01-01", "2025-12-31"),
+         "distributions": [dist(f"{YEARBOOK}/gdp-by-industry-2016-2025.csv", "CSV",
+                                {"": "gdp-by-industry-2016-2025.csv"}, 3, ["no-uris"],
+                                three.format(f="CSV") + "; UTF-8, described by the GBK sheet 元数据.csv")]},
+        {**common, "slug": "resident-population-2016-2025", "source": "folder", "publisher": "jh-stats",
+         "findings": ["encoding-not-utf8"],
+         "title": {"zh": "京海市年末常住人口及自然变动（2016—2025年）"},
+         "description": {"zh": "《京海统计年鉴》表3-1：京海市历年年末常住人口、城镇人口，"
+                               "以及人口出生率、死亡率和自然增长率。"},
+         "keywords": ["统计年鉴", "人口", "常住人口", "出生率"], "themes": ["SOCI"], "issued": None,
+         "modified": "2026-03-31", "temporal": ("2016-01-01", "2025-12-31"),
+         "distributions": [dist(f"{YEARBOOK}/resident-population-2016-2025.csv", "CSV",
+                                {"": "resident-population-2016-2025.csv"}, 3, ["no-uris", "encoding-not-utf8"],
+                                three.format(f="CSV") + "; GBK", encoding="gbk")]},
+        {**common, "slug": "household-income-2016-2025", "source": "folder", "publisher": "jh-stats",
+         "title": {"zh": "京海市居民人均可支配收入与消费支出（2016—2025年）"},
+         "description": {"zh": "《京海统计年鉴》表5-1：京海市全体、城镇和农村居民人均可支配收入，"
+                               "以及全体居民人均消费支出，按当年价格计算。"},
+         "keywords": ["统计年鉴", "居民收入", "可支配收入", "消费支出"], "themes": ["ECON", "SOCI"], "issued": None,
+         "modified": "2026-03-31", "temporal": ("2016-01-01", "2025-12-31"),
+         "distributions": [dist(f"{YEARBOOK}/household-income-2016-2025.csv", "CSV",
+                                {"": "household-income-2016-2025.csv"}, 3, ["no-uris"], three.format(f="CSV"))]},
     ]
 
 
@@ -1021,7 +1108,7 @@ README_HEAD = """# data_samples: the government of Jinghai (京海市)
 
 A fictional city whose departments publish data the way real ones do: every star level, and
 the common messes. `make demo` serves `files/` on `http://127.0.0.1:5001/` (the departments'
-web servers; `OPENDATA_DEMO_FILES_PORT`), registers the four sources of `sources.json`, harvests,
+web servers; `OPENDATA_DEMO_FILES_PORT`), registers the five sources of `sources.json`, harvests,
 assesses and serves the catalog. The quality tests hold the engine to `expected.json`.
 
 Everything here is written by `build.py` (fixed seeds and dates; run
@@ -1060,12 +1147,14 @@ README_RULES = """
   fixed "now", e.g. 2026-11-23); with the half-period grace of `quality/timeliness.py` they hold
   until 2027-07-05. Only `traffic-violations-monthly` is stale (monthly, last modified
   2025-01-15); every other dataset is annual and was modified on or after 2026-01-05, or
-  irregular, or (`normative-documents`) declares no frequency.
+  irregular, or (`normative-documents`) declares no frequency. The three yearbook tables of the
+  folder source are annual and modified 2026-03-31 (the sheet's 更新日期 column, written `2026.03.31`).
 - Catalog-wide: `taxi-fares` and `taxi-fares-2026` have the same title and publisher and their
   files have the same bytes (`duplicate-dataset`); `bus-ridership-2024-10/-11/-12` are one table
   split by month (`fragmented-series`). `jh-health` publishes nothing (an orphaned publisher).
 - Slugs: CKAN `name`, DCAT `dct:identifier`, data.json `identifier` and the Data Package `name`
-  all equal the slug; for the DCAT and data.json datasets the English title slugifies to it too.
+  all equal the slug; for the DCAT and data.json datasets the English title slugifies to it too; a
+  folder's file name (without its extension) slugifies to the slug of its dataset.
 
 Finding slugs: link-broken, licence-not-open, licence-missing, format-mismatch, html-not-data,
 not-machine-readable, proprietary-format, no-uris, no-external-links, encoding-not-utf8,
@@ -1100,6 +1189,12 @@ SOURCE_NOTES = [
      "one Data Package = one dataset (as `catalog_schema.datapackage` maps it); resource `path`s are the absolute "
      "HTTP URLs of the files, so the descriptor works wherever it is read from; the population CSV carries a "
      "Table Schema; publisher, frequency and themes in the `x_*` keys that mapper reads"),
+    ("jh-stats-yearbook", "datapackage (folder)", "files/jh-stats/yearbook/", "jh-stats",
+     "a folder of yearbook tables, one dataset per file (`harvesters/files.py`), described by the metadata "
+     "sheet `元数据.csv` (GBK, Chinese headers 文件, 标题, 描述, 许可协议, 关键词, 主题, 更新频率, 时间范围, "
+     "空间范围, 更新日期); `config.base_url` `http://127.0.0.1:5001/jh-stats/yearbook/` says where the demo serves the "
+     "folder, `config.defaults` give publisher, language `zh` and the contact point. The figures are "
+     "fabricated (`build.py`, fixed seed): Jinghai has no yearbook"),
 ]
 
 
@@ -1132,7 +1227,12 @@ def sources_md(hashes: dict[str, str | None]) -> str:
               "data.stats.gov.cn) from the repositories Tobby-star/dynamic_datas and "
               "RenJiyi163/panel_data_analysis_for_thesis; `messytables_simple.xls` is from okfn/messytables "
               "@ 3366a08 : horror/simple.xls (MIT). In the demo the Galway/Berkeley table plays the environment "
-              "bureau's sister-city temperatures, and the NBS tables are republished by the statistics bureau.", ""]
+              "bureau's sister-city temperatures, and the NBS tables are republished by the statistics bureau.", "",
+              "Not real: the statistics bureau's yearbook folder (`files/jh-stats/yearbook/`: GDP by industry, "
+              "resident population, household income and consumption, 2016-2025, and its metadata sheet "
+              "`元数据.csv`) is generated by `build.py` from a fixed seed. Its figures are plausible in size and "
+              "add up (the three industries sum to the GDP), but they are made up for the fictional city of "
+              "Jinghai and describe no real place.", ""]
     return "\n".join(lines)
 
 
@@ -1161,6 +1261,11 @@ def generated_files() -> dict[str, bytes]:
     files["jh-gov-office/working-day-calendar-2026.json"] = working_calendar()
     files["jh-gov-office/normative-documents.xml"] = normative_documents()
     files["jh-stats/population-by-district-2024.csv"], _ = population(rng)
+    yearbook = random.Random(20260331)  # a draw of its own: the other files keep their bytes
+    files[f"{YEARBOOK}/gdp-by-industry-2016-2025.csv"] = yearbook_gdp(yearbook)
+    files[f"{YEARBOOK}/resident-population-2016-2025.csv"] = yearbook_population(yearbook)
+    files[f"{YEARBOOK}/household-income-2016-2025.csv"] = yearbook_income(yearbook)
+    files[f"{YEARBOOK}/元数据.csv"] = yearbook_sheet(datasets())
     return files
 
 
@@ -1204,7 +1309,12 @@ def outputs(real_dir: Path) -> dict[str, bytes]:
         {"name": "jh-gov-office-datajson", "type": "datajson", "url": "sources/datajson/data.json",
          "publisher": "jh-gov-office"},
         {"name": "jh-stats-datapackage", "type": "datapackage", "url": "sources/datapackage/datapackage.json",
-         "publisher": "jh-stats"}])
+         "publisher": "jh-stats"},
+        {"name": "jh-stats-yearbook", "type": "datapackage", "url": f"files/{YEARBOOK}", "publisher": "jh-stats",
+         "config": {"base_url": url(YEARBOOK + "/"),
+                    "defaults": {"publisher": "jh-stats", "language": "zh",
+                                 "contact_point": {"name": PUB["jh-stats"]["contact"],
+                                                   "email": PUB["jh-stats"]["email"]}}}}])
     out["publishers.json"] = js([{"slug": p["slug"], "name": p["name"], "homepage": p["homepage"], "email": p["email"],
                                   "parent": p["parent"], "uri": f"{p['homepage']}#org"} for p in PUBLISHERS])
     out["expected.json"] = js(expected(items))

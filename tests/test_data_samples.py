@@ -80,6 +80,21 @@ def dcat_graph() -> rdflib.Graph:
     return rdflib.Graph().parse(SAMPLES / "sources/dcat/catalog.ttl", format="turtle")
 
 
+def folder_source() -> dict:
+    return next(s for s in load_json("sources.json") if (SAMPLES / s["url"]).is_dir())
+
+
+def folder_sheet() -> list[dict[str, str]]:
+    """The folder's metadata sheet, read with the csv module (not the harvester's reader)."""
+    data = (SAMPLES / folder_source()["url"] / "元数据.csv").read_bytes()
+    return list(csv.DictReader(io.StringIO(data.decode("gbk"))))
+
+
+def folder_files() -> list[str]:
+    folder = SAMPLES / folder_source()["url"]
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != "元数据.csv")
+
+
 def slugs_by_source() -> dict[str, list[str]]:
     graph = dcat_graph()
     return {
@@ -87,6 +102,7 @@ def slugs_by_source() -> dict[str, list[str]]:
         "dcat": [str(graph.value(ds, DCT.identifier)) for ds in graph.subjects(rdflib.RDF.type, DCAT.Dataset)],
         "datajson": [d["identifier"] for d in load_json("sources/datajson/data.json")["dataset"]],
         "datapackage": [load_json("sources/datapackage/datapackage.json")["name"]],
+        "folder": [rel.rsplit(".", 1)[0] for rel in folder_files()],  # the file name slugifies to itself
     }
 
 
@@ -98,17 +114,72 @@ def distribution_urls() -> dict[str, list[str]]:
         "datajson": [d["downloadURL"] for ds in load_json("sources/datajson/data.json")["dataset"]
                      for d in ds["distribution"]],
         "datapackage": [r["path"] for r in load_json("sources/datapackage/datapackage.json")["resources"]],
+        "folder": [folder_source()["config"]["base_url"] + rel for rel in folder_files()],
     }
 
 
 def test_sources_json_lists_one_source_of_each_type_with_known_publishers():
     sources = load_json("sources.json")
     publishers = {p["slug"] for p in load_json("publishers.json")}
-    assert sorted(s["type"] for s in sources) == ["ckan", "datajson", "datapackage", "dcat"]
+    assert sorted(s["type"] for s in sources) == ["ckan", "datajson", "datapackage", "datapackage", "dcat"]
     for source in sources:
-        assert (SAMPLES / source["url"]).is_file()
+        assert (SAMPLES / source["url"]).is_file() != (source["name"] == "jh-stats-yearbook")
         assert source["publisher"] in publishers
     assert len({s["name"] for s in sources}) == len(sources)
+
+
+def test_folder_source_is_served_where_its_base_url_says():
+    from catalog_schema.store import slugify
+
+    source = folder_source()
+    assert source["name"] == "jh-stats-yearbook" and source["type"] == "datapackage"
+    folder = (SAMPLES / source["url"]).resolve()
+    # the demo serves files/ at BASE, so the folder's base URL is its path under files/
+    assert source["config"]["base_url"] == BASE + folder.relative_to(FILES.resolve()).as_posix() + "/"
+    defaults = source["config"]["defaults"]
+    assert defaults["publisher"] == source["publisher"] == "jh-stats" and defaults["language"] == "zh"
+    assert defaults["contact_point"]["name"] and "@" in defaults["contact_point"]["email"]
+    assert len(folder_files()) == 3
+    for rel in folder_files():
+        assert slugify(rel.rsplit(".", 1)[0]) == rel.rsplit(".", 1)[0]
+
+
+def test_folder_metadata_sheet_is_gbk_with_chinese_headers_and_a_row_per_file():
+    from catalog_schema import vocab
+
+    data = (SAMPLES / folder_source()["url"] / "元数据.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    rows = folder_sheet()
+    assert list(rows[0]) == ["文件", "标题", "描述", "许可协议", "关键词", "主题", "更新频率", "时间范围", "空间范围",
+                             "更新日期"]
+    assert sorted(r["文件"] for r in rows) == folder_files()
+    for row in rows:
+        assert row["标题"] and len(row["描述"]) > 30 and row["空间范围"] == "京海市"
+        assert row["许可协议"] == "CC-BY-4.0" and vocab.licence(row["许可协议"]).is_open
+        assert vocab.frequency(row["更新频率"]) == "ANNUAL"
+        assert {vocab.theme(t) for t in row["主题"].split("、")} <= {"ECON", "SOCI"}
+        assert len(row["关键词"].split("、")) >= 3
+        assert re.fullmatch(r"\d{4}—\d{4}", row["时间范围"])
+
+
+def test_folder_tables_one_in_gbk_and_their_sums_add_up():
+    folder = SAMPLES / folder_source()["url"]
+    encodings = {}
+    for rel in folder_files():
+        data = (folder / rel).read_bytes()
+        try:
+            data.decode("utf-8")
+            encodings[rel] = "utf-8"
+        except UnicodeDecodeError:
+            data.decode("gbk")
+            encodings[rel] = "gbk"
+    assert sorted(encodings.values()) == ["gbk", "utf-8", "utf-8"]
+    gdp = list(csv.reader(io.StringIO((folder / "gdp-by-industry-2016-2025.csv").read_text("utf-8"))))
+    assert [int(r[0]) for r in gdp[1:]] == list(range(2016, 2026))
+    for row in gdp[1:]:
+        total, *industries = (float(v) for v in row[1:5])
+        assert abs(total - sum(industries)) < 0.05, row
 
 
 def test_publishers_have_bilingual_names_and_parents_listed_first():
@@ -415,6 +486,9 @@ def _frequencies_and_dates() -> dict[str, tuple[str | None, str]]:
         out[ds["identifier"]] = (iso[ds["accrualPeriodicity"]] if "accrualPeriodicity" in ds else None, ds["modified"])
     package = load_json("sources/datapackage/datapackage.json")
     out[package["name"]] = (package["x_frequency"], package["x_modified"])
+    for row in folder_sheet():
+        frequency = {"每年": "ANNUAL"}[row["更新频率"]]
+        out[row["文件"].rsplit(".", 1)[0]] = (frequency, row["更新日期"].replace(".", "-"))
     return out
 
 

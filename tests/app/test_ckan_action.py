@@ -287,9 +287,10 @@ def test_package_show_qa_and_the_other_reads(live):
     orgs = ck.action.organization_list(all_fields=True)
     by_name = {o["name"]: o for o in orgs}
     assert by_name["jh-stats"]["title"] == "Jinghai Municipal Bureau of Statistics"
-    assert by_name["jh-stats"]["package_count"] == 1
+    assert by_name["jh-stats"]["package_count"] == 4  # the Data Package, and the yearbook folder's three files
     org = ck.action.organization_show(id="jh-stats", include_datasets=True)
-    assert [p["name"] for p in org["packages"]] == ["jinghai-statistical-tables-2024"]
+    assert [p["name"] for p in org["packages"]] == ["gdp-by-industry-2016-2025", "household-income-2016-2025",
+                                                    "jinghai-statistical-tables-2024", "resident-population-2016-2025"]
     groups = ck.action.group_list(all_fields=True)
     assert {"tran", "envi", "econ", "gove"} <= {g["name"] for g in groups}
     assert next(g for g in groups if g["name"] == "tran")["title"] == "Transport"

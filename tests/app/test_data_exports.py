@@ -206,7 +206,14 @@ def test_every_tabular_sample_says_the_same_in_four_formats(app, client, archive
         served[file] = out
     # every tabular sample that was downloaded: CSV (UTF-8 and GBK), XLS, XLSX, ODS, JSON arrays
     assert {Path(f).suffix for f in served} == {".csv", ".xls", ".xlsx", ".ods", ".json"}
-    assert len(served) == 15, sorted(served)
+    assert len(served) == 18, sorted(served)
+
+    # the yearbook folder's GBK table (a plain header, no notes rows): UTF-8 Chinese, every row kept
+    name = "jh-stats/yearbook/resident-population-2016-2025.csv"
+    want = list(csv.reader(io.StringIO((FILES / name).read_bytes().decode("gbk"), newline="")))
+    assert served[name]["header"] == want[0] and want[0][1] == "年末常住人口(万人)"
+    csv_text = client.get(_url(archived[name], "csv")).get_data().decode("utf-8")
+    assert list(csv.reader(io.StringIO(csv_text, newline=""))) == want
 
     # the GBK NBS table: UTF-8 Chinese, the notes rows above and below gone, every figure kept
     for name in ("jh-stats/nbs_gdp_20y_gbk.csv", "jh-stats/nbs_gdp_by_province_gbk.csv"):

@@ -51,14 +51,20 @@ def _export(env, fmt: str) -> str:
 
 def test_demo_harvests_every_sample_into_its_department(demo_instance):
     instance, _env, out = demo_instance
-    assert out.count("finished") == 4 and "errored" in out
+    assert out.count("finished") == 5 and "errored" in out  # one line per sample source
     engine = make_engine(f"sqlite:///{instance / 'catalog.db'}")
     with make_sessionmaker(engine)() as session:
         slugs = set(session.scalars(select(Dataset.slug).where(Dataset.state == "active")))
         stars = dict(session.execute(select(Dataset.slug, Dataset.stars)).all())
         owners = {ds.publisher.slug for ds in session.scalars(select(Dataset))}
         publishers = set(session.scalars(select(Publisher.slug)))
+        # the yearbook folder: its GBK sheet 元数据.csv describes each file, the source's defaults fill in the rest
+        gdp = session.scalar(select(Dataset).where(Dataset.slug == "gdp-by-industry-2016-2025"))
+        folder = (gdp.title, gdp.license_id, gdp.themes, gdp.frequency, gdp.temporal, gdp.language,
+                  gdp.contact_point["email"], gdp.publisher.slug, "统计年鉴" in gdp.keywords)
     engine.dispose()
+    assert folder == ({"": "京海市地区生产总值（按产业分，2016—2025年）"}, "CC-BY-4.0", ["ECON"], "ANNUAL",
+                      {"start": "2016", "end": "2025"}, ["zh"], "data@stats.jinghai.example", "jh-stats", True)
     assert slugs == set(EXPECTED)
     assert stars == {slug: want["stars"] for slug, want in EXPECTED.items()}  # assessed over real HTTP
     assert owners == {"jh-stats", "jh-transport", "jh-environment", "jh-gov-office"}
