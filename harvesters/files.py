@@ -13,6 +13,7 @@ a usable row still gets the defaults.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import mimetypes
 import zipfile
@@ -224,7 +225,12 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
                                (lambda: sheet_path.read_bytes()) if sheet_path else None, list(paths))
     for rel, path in paths.items():
         url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
-        yield RemoteItem(remote_id=rel, payload=_payload(rel, url, path.stat().st_size, config, rows.get(rel)))
+        stat = path.stat()
+        payload = _payload(rel, url, stat.st_size, config, rows.get(rel))
+        # When the file last changed is a fact the folder knows: the dataset's modification date unless the
+        # defaults or the sheet say otherwise (data.json requires one; timeliness is judged on it).
+        payload["mtime"] = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).date().isoformat()
+        yield RemoteItem(remote_id=rel, payload=payload)
     yield from errors
 
 
@@ -353,6 +359,8 @@ def file_record(payload: dict[str, Any]) -> Record:
     Chinese title would give none), unless the row gives one."""
     rec = record_for_file(payload["file"], payload["url"], payload.get("size"))
     rec["slug"] = slugify(rec["title"][""])
+    if payload.get("mtime"):
+        rec["modified"] = payload["mtime"]
     defaults = payload.get("defaults")
     if defaults:
         if not isinstance(defaults, dict):

@@ -315,3 +315,25 @@ def test_folder_files_earn_licence_points_from_the_defaults(runtime, add_source,
         assert got["described"].stars == 3 and "licence-missing" not in slugs["described"]
         assert got["described"].metadata_points > got["bare"].metadata_points
         assert session.scalar(select(HarvestJob.errored).where(HarvestJob.status == "finished").limit(1)) == 0
+
+
+def test_a_file_without_a_date_is_modified_when_the_file_last_changed(runtime, add_source, tmp_path):
+    """Neither defaults nor a sheet date it: the file's own modification time does (data.json requires a
+    `modified`; timeliness is judged on it); a sheet's date wins over it."""
+    import os
+
+    from catalog_schema.datajson import to_datajson
+    from catalog_schema.store import to_record
+
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    (folder / "undated.csv").write_text("id,name\n1,North\n", "utf-8")
+    (folder / "dated.csv").write_text("id,name\n1,South\n", "utf-8")
+    os.utime(folder / "undated.csv", (1_700_000_000, 1_700_000_000))  # 2023-11-14 UTC
+    (folder / "metadata.csv").write_text("file,title,modified\ndated.csv,Dated,2025-06-30\n", "utf-8")
+    add_source("agency", "datapackage", str(folder), publisher="agency")
+    assert harvest(runtime, "agency").to_dict()["added"] == 2
+    with runtime.sessionmaker() as session:
+        got = {ds.remote_id: ds for ds in session.scalars(select(Dataset))}
+        assert got["undated.csv"].modified == "2023-11-14" and got["dated.csv"].modified == "2025-06-30"
+        assert to_datajson(to_record(got["undated.csv"]), site_url="http://127.0.0.1")["modified"] == "2023-11-14"
