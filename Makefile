@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 4
 
 .PHONY: demo test lint bench serve clean browser
 
@@ -33,7 +33,7 @@ lint: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider --durations=25
 
 # Every benchmark with its default sizes (about 25 min on 2 cores; the load test needs the PostgreSQL
 # on 127.0.0.1:5432); writes bench/RESULTS.md. One of them: `.venv/bin/python -m bench load`.

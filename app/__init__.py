@@ -5,7 +5,6 @@ A request's database session and the settings it reads are in app/request_contex
 
 from __future__ import annotations
 
-import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +22,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import request_context
     from app.api import register as register_api
     from app.api.errors import error_response
+    from app.delivery import init_delivery
     from app.export import register as register_exports
     from app.i18n import init_app as init_i18n
+    from app.logs import configure as configure_logging
+    from app.metrics import init_metrics
     from app.security import init_security
     from app.web import register as register_web
+    from catalog_schema import search
     from catalog_schema.db import make_engine, make_sessionmaker
 
     values = settings_mod.load()
@@ -39,10 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = values["SECRET_KEY"] or _ephemeral_secret(app)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False
-    logging.basicConfig(level=values["LOG_LEVEL"])
+    configure_logging(values["LOG_LEVEL"], values.get("LOG_FORMAT", "text"))
 
     engine = make_engine(values["DATABASE_URL"])
     app.extensions["opendata"] = {"engine": engine, "sessionmaker": make_sessionmaker(engine)}
+    search.configure(values["DATABASE_URL"], settings_mod.search_index_dir(values),
+                     refresh=values.get("SEARCH_REFRESH_SECONDS", 1.0))
 
     request_context.init_app(app)
 
@@ -58,7 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_api(app)
     register_exports(app)
+    init_metrics(app)
 
+    init_delivery(app)  # before security: its after-request hook then runs after the security headers
     init_security(app)  # last: it rate-limits the API blueprints registered above
     return app
 

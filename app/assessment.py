@@ -14,14 +14,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import object_session, selectinload
 
-from catalog_schema import vocab
+from app.datastore import load as datastore
+from catalog_schema import dictionary, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
-from catalog_schema.store import add_assessment, set_evidence, set_pii_facts, to_record
+from catalog_schema.store import (
+    add_assessment,
+    record_version,
+    set_evidence,
+    set_inferred_dictionary,
+    set_pii_facts,
+    set_version_stars,
+    to_record,
+)
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
 from quality.fetch import CheckResult, Previous, check_many
+from quality.tabular import compare as tabular_compare
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +95,19 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                 if match:
                     set_evidence(row, stars=match["stars"], detected_format=match["detected_format"],
                                  detected_encoding=match["encoding"])
+                    set_version_stars(session, row)
             add_assessment(session, ds, at=now, doc=doc)
             out.append(doc)
+        tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions if datastore.loadable(row)]
         session.commit()
+    datastore.load_all(datastore.root_of(rt.settings), tables)  # the row store, after the commit: it may be slow
     return out
 
 
 def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now: dt.datetime) -> None:
-    """Keep on each distribution what the profile of its archived copy found (`Distribution.pii`, read by the
-    serving gate, app.services.serving). `facts` is `quality.assess.collect_facts`'s answer, keyed by
+    """Keep on each distribution what the profile of its archived copy found: `Distribution.pii` (read by the
+    serving gate, app.services.serving) and the inferred data dictionary (`Distribution.dictionary`).
+    `facts` is `quality.assess.collect_facts`'s answer, keyed by
     distribution id. A table's facts are its profile's per-column counts; an archived file that is not a
     table (a PDF, an image) is recorded as scanned with nothing tabular to hold personal data. A table that
     could not be read (or an encrypted one), or a file of no known format, is left as it was: the gate
@@ -106,10 +120,33 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             continue
         if fact.profile is not None:
             set_pii_facts(row, sha256=fact.check.sha256, columns=dict(fact.profile.pii or {}), checked_at=checked_at)
-            continue
-        fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
-        if fmt is not None and not fmt.tabular:
-            set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
+            set_inferred_dictionary(row, sha256=fact.check.sha256, inferred=dictionary.infer(fact.profile.to_dict()))
+        else:
+            fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
+            if fmt is not None and not fmt.tabular:
+                set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
+        _keep_version(row, fact, now)
+
+
+def _keep_version(row: Distribution, fact: Any, now: dt.datetime) -> None:
+    """Every archived copy is a version of the distribution, with what its profile found and how its rows
+    changed from the copy before (tables only)."""
+    session = object_session(row)
+    if session is None or not fact.check.path:
+        return
+    scanned = row.pii if isinstance(row.pii, dict) and row.pii.get("sha256") == fact.check.sha256 else None
+    this = {"path": fact.check.path, "format": (fact.sniffed.format or "").lower() or None,
+            "encoding": fact.sniffed.encoding}
+
+    def change(previous) -> dict | None:
+        if fact.profile is None or not previous.path or previous.pii is None:
+            return None
+        return tabular_compare.compare({"path": previous.path, "format": previous.format,
+                                        "encoding": previous.encoding}, this)
+
+    record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
+                   format=this["format"], encoding=this["encoding"],
+                   pii=scanned.get("columns") if scanned else None, archived_at=now, change=change)
 
 
 def stored_check(row: Distribution) -> CheckResult:
@@ -121,26 +158,62 @@ def stored_check(row: Distribution) -> CheckResult:
                        last_success=row.last_success, failure_count=row.failure_count or 0)
 
 
-def run_catalog_checks(rt) -> dict[str, list[dict]]:
-    """Duplicate datasets and fragmented series across the catalog, added to the latest assessments."""
+def run_catalog_checks(rt, *, batch: int = 1000) -> dict[str, list[dict]]:
+    """Duplicate datasets and fragmented series across the catalog, added to the latest assessments.
+
+    Reads only what the checks need (id, slug, title, publisher, archived file hashes), streamed as plain
+    rows rather than loaded as ORM objects, so memory is a few hundred bytes per dataset (the run after an
+    assessment of 200 datasets in a 30,000-dataset catalog held 2.7 GB before). The latest assessment of
+    each dataset is read in batches, and written only when its catalog findings changed. (A dataset whose duplicate is
+    withdrawn keeps the finding until it is assessed again: finding it would mean reading every
+    assessment's findings.)"""
     with rt.sessionmaker() as session:
-        datasets = session.scalars(select(Dataset).where(Dataset.state == "active")
-                                   .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))
-                                   ).all()
-        entries = [catalog_checks.Entry(id=ds.id, slug=ds.slug, title=dict(ds.title or {}),
-                                        publisher=ds.publisher.slug if ds.publisher else None,
-                                        hashes=[d.archive_hash for d in ds.distributions if d.archive_hash])
-                   for ds in datasets]
+        pub_slug = dict(session.execute(select(Publisher.id, Publisher.slug)).all())
+        hashes: dict[str, list[str]] = {}
+        for ds_id, digest in session.execute(
+                select(Distribution.dataset_id, Distribution.archive_hash)
+                .join(Dataset, Dataset.id == Distribution.dataset_id)
+                .where(Dataset.state == "active", Distribution.archive_hash.is_not(None))
+                .execution_options(yield_per=5000)):
+            hashes.setdefault(ds_id, []).append(digest)
+        in_series = series.member_ids(session)
+        entries = [catalog_checks.Entry(id=ds_id, slug=slug, title=dict(title or {}),
+                                        publisher=pub_slug.get(publisher_id), hashes=hashes.get(ds_id, []),
+                                        in_series=ds_id in in_series or kind == series.SERIES)
+                   for ds_id, slug, title, publisher_id, kind in session.execute(
+                       select(Dataset.id, Dataset.slug, Dataset.title, Dataset.publisher_id, Dataset.kind)
+                       .where(Dataset.state == "active").execution_options(yield_per=5000))]
+        del in_series
+        del hashes
         by_dataset = catalog_checks.catalog_findings(entries)
-        for ds_id, findings in by_dataset.items():
-            latest = session.scalar(select(Assessment).where(Assessment.dataset_id == ds_id)
-                                    .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1))
-            if latest is None:
-                continue
-            kept = [f for f in latest.findings or [] if f["type"] not in catalog_checks.SLUGS]
-            latest.findings = kept + [f.to_dict() for f in findings]
+        del entries
+        found = {k: [f.to_dict() for f in v] for k, v in by_dataset.items()}
+        for part in _batches(sorted(found), batch):
+            for latest in latest_assessments(session, part):
+                kept = [f for f in latest.findings or [] if f["type"] not in catalog_checks.SLUGS]
+                findings = kept + found.get(latest.dataset_id, [])
+                if findings != (latest.findings or []):
+                    latest.findings = findings
+            session.flush()
+            session.expunge_all()
         session.commit()
-        return {k: [f.to_dict() for f in v] for k, v in by_dataset.items()}
+        return found
+
+
+def _batches(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def latest_assessments(session, dataset_ids: list[str]) -> list[Assessment]:
+    """The latest assessment of each of these datasets, in one query (a window over their history)."""
+    if not dataset_ids:
+        return []
+    rank = func.row_number().over(partition_by=Assessment.dataset_id,
+                                  order_by=(Assessment.assessed_at.desc(), Assessment.id.desc())).label("rank")
+    ranked = select(Assessment.id, rank).where(Assessment.dataset_id.in_(dataset_ids)).subquery()
+    return list(session.scalars(select(Assessment).join(ranked, ranked.c.id == Assessment.id)
+                                .where(ranked.c.rank == 1)))
 
 
 def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:

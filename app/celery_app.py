@@ -25,6 +25,8 @@ def make_celery(values: dict[str, Any]) -> Celery:
         # Connection to the broker lost: stop the acks_late tasks it can no longer acknowledge (they are
         # redelivered, and idempotent) instead of finishing them unacknowledged (Celery 6's default).
         worker_cancel_long_running_tasks_on_connection_loss=True,
+        # LOG_FORMAT=json: the worker keeps the JSON handler app/logs.py installed instead of Celery's own.
+        worker_hijack_root_logger=values.get("LOG_FORMAT", "text") != "json",
     )
     celery.conf.opendata_settings = values
     _register_tasks(celery)
@@ -43,7 +45,14 @@ def redis_transport_options(visibility_timeout: int) -> dict[str, Any]:
 
 
 def _beat_schedule() -> dict[str, Any]:
-    return {"scheduled-harvests": {"task": "opendata.schedule", "schedule": 3600.0}}
+    # The weekly evaluation is idempotent per week: hourly, it makes each week's reports once (after the week
+    # ends) and retries the e-mails that failed.
+    return {"scheduled-harvests": {"task": "opendata.schedule", "schedule": 3600.0},
+            "weekly-evaluation": {"task": "opendata.weekly_evaluation", "schedule": 3600.0},
+            # once a day at most (the last run is audited): hourly, so a restarted beat does not wait a day
+            "prune": {"task": "opendata.prune", "schedule": 3600.0},
+            # hourly too: a follower's digest goes once its day or week has passed since the last one
+            "digests": {"task": "opendata.digests", "schedule": 3600.0}}
 
 
 def _rt(celery: Celery):
@@ -95,6 +104,26 @@ def _register_tasks(celery: Celery) -> None:
         from app.assessment import run_catalog_checks
 
         return len(run_catalog_checks(_rt(celery)))
+
+    @celery.task(name="opendata.weekly_evaluation", shared=False)
+    def weekly_evaluation_task() -> dict | None:
+        from app.commands.evaluate import run_weekly
+
+        settings = _rt(celery).settings
+        return run_weekly(settings, None, True) if settings.get("WEEKLY_EVALUATION") else None
+
+    @celery.task(name="opendata.prune", shared=False)
+    def prune_task() -> dict | None:
+        from app.commands.prune import prune_if_due
+
+        return prune_if_due(_rt(celery).settings)
+
+    @celery.task(name="opendata.digests", shared=False)
+    def digests_task() -> dict | None:
+        from app.commands.digest import run_digests
+
+        settings = _rt(celery).settings
+        return run_digests(settings) if settings.get("DIGESTS") else None
 
     @celery.task(name="opendata.schedule", shared=False)
     def schedule_task() -> list[int]:

@@ -12,6 +12,7 @@ import sys
 import click
 
 from app import settings as settings_mod
+from app.cli_lang import LANGS, N_, RootGroup, _
 
 COMMAND_MODULES = [
     "app.commands.db",
@@ -21,6 +22,14 @@ COMMAND_MODULES = [
     "app.commands.harvest",
     "app.commands.quality",
     "app.commands.users",
+    "app.commands.licences",
+    "app.commands.datastore",
+    "app.commands.versions",
+    "app.commands.prune",
+    "app.commands.search",
+    "app.commands.evaluate",
+    "app.commands.digest",
+    "app.commands.backup",
 ]
 
 
@@ -40,27 +49,49 @@ class Context:
                 raise click.ClickException(str(exc)) from exc
         return self._settings
 
+    def close(self) -> None:
+        """Close the database connections the command opened (the command has ended)."""
+        if self._sessionmaker is not None:
+            bind = self._sessionmaker.kw.get("bind")
+            if bind is not None:
+                bind.dispose()
+            self._sessionmaker = None
+
     def sessionmaker(self):
         if self._sessionmaker is None:
+            from catalog_schema import search
             from catalog_schema.db import make_engine, make_sessionmaker
 
             self._sessionmaker = make_sessionmaker(make_engine(self.settings["DATABASE_URL"]))
+            search.configure(self.settings["DATABASE_URL"], settings_mod.search_index_dir(self.settings),
+                             refresh=self.settings["SEARCH_REFRESH_SECONDS"])
         return self._sessionmaker
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("Government open-data platform: harvest, assess and publish datasets."))
+@click.option("--lang", type=click.Choice(LANGS), default=None, expose_value=False,
+              help=N_("Language of messages and help (default: OPENDATA_LANG, else Chinese when LC_ALL or LANG "
+                      "names it, else English)."))
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Government open-data platform: harvest, assess and publish datasets."""
+    # the language was set when the arguments were parsed (app.cli_lang.RootGroup), before any --help
+    from app.logs import configure as configure_logging
+
+    try:
+        values = settings_mod.load()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    configure_logging(values["LOG_LEVEL"], values["LOG_FORMAT"])
     ctx.obj = Context()
+    ctx.call_on_close(ctx.obj.close)
 
 
-@main.command("settings")
+@main.command("settings", help=N_("List every setting with its environment variable, current value and help."))
 def show_settings() -> None:
-    """List every setting with its environment variable, current value and help."""
     values = settings_mod.load()
     for s in settings_mod.SETTINGS:
-        value = "(secret)" if s.secret and values[s.name] else values[s.name]
+        value = _("(secret)") if s.secret and values[s.name] else values[s.name]
         click.echo(f"{s.env}={value}\n    {s.help}")
 
 

@@ -33,15 +33,20 @@ LEAGUE_SORTS: dict[str, tuple[str, bool]] = {
 }
 
 LEAGUE_COLUMNS = ("rank", "publisher", "name", "datasets", "average_stars", "share_3_plus", "average_score",
-                  "average_metadata_points", "broken_links", "stale", "pii", "change",
+                  "average_metadata_points", "broken_links", "stale", "pii", "change", "downloads",
                   "stars_0", "stars_1", "stars_2", "stars_3", "stars_4", "stars_5")
 STARS_COLUMNS = ("stars", "datasets", "share")
 TREND_COLUMNS = ("period", "publisher", "assessments", "average_stars", "average_score")
 FINDING_COLUMNS = ("type", "severity", "title", "datasets", "occurrences")
-FIX_FIRST_COLUMNS = ("slug", "title", "publisher", "stars", "score", "views", "downloads", "errors",
-                     "personal_data", "priority")
-DOWNLOAD_COLUMNS = ("slug", "title", "publisher", "downloads", "downloads_30_days", "views")
+FINDING_DATASET_COLUMNS = ("slug", "title", "publisher", "publisher_name", "stars", "score", "occurrences",
+                           "messages", "fix")
+FIX_FIRST_COLUMNS = ("slug", "title", "publisher", "publisher_name", "stars", "score", "views", "downloads",
+                     "errors", "personal_data", "priority", "copies")
+DOWNLOAD_COLUMNS = ("slug", "title", "publisher", "publisher_name", "downloads", "downloads_30_days", "views")
 RECENT_DAYS = 30
+#: Findings are ordered by severity first: an ID-number leak in one dataset comes before a missing
+#: keyword in fifty.
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 PUBLISHER_DATASET_COLUMNS = ("slug", "title", "stars", "score", "metadata_points", "findings", "errors",
                              "assessed_at")
 
@@ -95,20 +100,36 @@ def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict
     rows = publisher_table(_Runtime(sessionmaker))
     with sessionmaker() as session:
         names = dict(session.execute(select(Publisher.slug, Publisher.name)).all())
+        downloads = dict(session.execute(
+            select(Publisher.slug, func.sum(UsageCounter.downloads))
+            .join(Dataset, Dataset.publisher_id == Publisher.id)
+            .join(UsageCounter, UsageCounter.dataset_id == Dataset.id)
+            .where(Dataset.state == "active").group_by(Publisher.slug)).all())
     flat = []
     for r in rows:
         row = {k: r.get(k) for k in LEAGUE_COLUMNS if not k.startswith("stars_")}
         row["name"] = pick(names.get(r["publisher"]) or r.get("name"), lang) or r["publisher"]
         for s, n in enumerate(r["stars"]):
             row[f"stars_{s}"] = n
+        row["downloads"] = int(downloads.get(r["publisher"]) or 0)
         flat.append(row)
+    # Every publisher is listed: one with nothing published (or nothing assessed yet) shows 0 datasets and no
+    # rank, rather than vanishing from the table officials read.
+    listed = {r["publisher"] for r in flat}
+    for slug, name in sorted(names.items()):
+        if slug not in listed:
+            row = {k: None for k in LEAGUE_COLUMNS}
+            row.update({"publisher": slug, "name": pick(name, lang) or slug, "datasets": 0, "broken_links": 0,
+                        "stale": 0, "pii": 0, "downloads": int(downloads.get(slug) or 0),
+                        **{f"stars_{s}": 0 for s in range(6)}})
+            flat.append(row)
     return sort_league(flat, sort)
 
 
 def sort_league(rows: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
     """Rows sorted by `sort` (unknown keys: by rank); ties keep rank order."""
     column, descending = LEAGUE_SORTS.get(sort or "rank", LEAGUE_SORTS["rank"])
-    by_rank = sorted(rows, key=lambda r: r["rank"])
+    by_rank = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"] or "", r["publisher"]))
     return sorted(by_rank, key=lambda r: (r[column] is None, -(r[column] or 0) if descending else (r[column] or 0)))
 
 
@@ -155,7 +176,33 @@ def common_findings(session, lang: str = "en", publisher_id: int | None = None) 
         ftype = FINDING_TYPES.get(t)
         rows.append({"type": t, "severity": ftype.severity if ftype else severity[t],
                      "title": ftype.title(lang) if ftype else t, "datasets": n, "occurrences": occurrences[t]})
-    return sorted(rows, key=lambda r: (-r["datasets"], -r["occurrences"], r["type"]))
+    return sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r["severity"], 3), -r["datasets"], -r["occurrences"],
+                                       r["type"]))
+
+
+def finding_datasets(session, finding: str, lang: str = "en", publisher_id: int | None = None
+                     ) -> list[dict[str, Any]]:
+    """The datasets whose latest assessment raised `finding`, each once (however many of its files raised it),
+    with what the finding said about it in `lang`, worst score first: where a dashboard row leads."""
+    names = {pid: (slug, pick(name, lang) or slug) for pid, slug, name in session.execute(
+        select(Publisher.id, Publisher.slug, Publisher.name)).all()}
+    ftype = FINDING_TYPES.get(finding)
+    rows = []
+    for ds, a in _latest_assessments(session, publisher_id):
+        hits = [f for f in a.findings or [] if f.get("type") == finding]
+        if not hits:
+            continue
+        messages: list[str] = []
+        for f in hits:
+            text = ftype.message(lang, f.get("evidence") or {}) if ftype else (f.get("message") or finding)
+            if text not in messages:
+                messages.append(text)
+        slug, name = names.get(ds.publisher_id, (None, None))
+        fix = ftype.fix(lang, hits[0].get("evidence") or {}) if ftype else (hits[0].get("fix") or "")
+        rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
+                     "publisher_name": name, "stars": a.stars, "score": a.score, "occurrences": len(hits),
+                     "messages": messages, "fix": fix})
+    return sorted(rows, key=lambda r: (r["score"], r["title"], r["slug"]))
 
 
 def personal_data(session, publisher_id: int | None = None) -> dict[str, list[str]]:
@@ -185,7 +232,8 @@ def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | No
     usage = dict((ds_id, (v or 0, d or 0)) for ds_id, v, d in session.execute(
         select(UsageCounter.dataset_id, func.sum(UsageCounter.views), func.sum(UsageCounter.downloads))
         .group_by(UsageCounter.dataset_id)).all())
-    pubs = dict(session.execute(select(Publisher.id, Publisher.slug)).all())
+    pubs = {pid: (slug, pick(name, lang) or slug) for pid, slug, name in session.execute(
+        select(Publisher.id, Publisher.slug, Publisher.name)).all()}
     personal = personal_data(session, publisher_id)
     rows = []
     for ds, a in _latest_assessments(session, publisher_id):
@@ -193,13 +241,34 @@ def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | No
         if a.score >= 100 and not kinds:
             continue
         views, downloads = usage.get(ds.id, (0, 0))
-        rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": pubs.get(ds.publisher_id),
-                     "stars": a.stars, "score": a.score, "views": int(views), "downloads": int(downloads),
+        slug, name = pubs.get(ds.publisher_id, (None, None))
+        rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
+                     "publisher_name": name, "stars": a.stars, "score": a.score, "views": int(views),
+                     "downloads": int(downloads),
                      "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
                      "personal_data": " ".join(kinds),
                      "priority": (int(views) + int(downloads) + 1) * (100 - a.score)})
     rows.sort(key=lambda r: (not r["personal_data"], -r["priority"], r["score"], r["slug"]))
-    return rows[:limit]
+    return once_each(rows)[:limit]
+
+
+def once_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the same dataset published twice (same publisher, same title: what the catalog check calls
+    `duplicate-dataset`) folded into the first, which lists the others' slugs in `copies`: an official sees
+    the dataset once, and still reaches every copy."""
+    first: dict[tuple[Any, str], dict[str, Any]] = {}
+    out = []
+    for r in rows:
+        key = (r.get("publisher"), " ".join(str(r.get("title") or "").split()).casefold())
+        if key in first:
+            first[key]["copies"].append(r["slug"])
+            continue
+        r = {**r, "copies": []}
+        first[key] = r
+        out.append(r)
+    for r in out:
+        r["copies"] = " ".join(r["copies"])
+    return out
 
 
 def most_downloaded(session, lang: str = "en", limit: int = 20, *, today: dt.date | None = None,
@@ -213,10 +282,15 @@ def most_downloaded(session, lang: str = "en", limit: int = 20, *, today: dt.dat
             .order_by(func.sum(UsageCounter.downloads).desc(), Dataset.slug).limit(limit))
     if publisher_id is not None:
         stmt = stmt.where(Dataset.publisher_id == publisher_id)
-    pubs = dict(session.execute(select(Publisher.id, Publisher.slug)).all())
-    return [{"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": pubs.get(ds.publisher_id),
-             "downloads": int(total or 0), "downloads_30_days": int(last or 0), "views": int(views or 0)}
-            for ds, total, last, views in session.execute(stmt).all()]
+    pubs = {pid: (slug, pick(name, lang) or slug) for pid, slug, name in session.execute(
+        select(Publisher.id, Publisher.slug, Publisher.name)).all()}
+    out = []
+    for ds, total, last, views in session.execute(stmt).all():
+        slug, name = pubs.get(ds.publisher_id, (None, None))
+        out.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
+                    "publisher_name": name, "downloads": int(total or 0), "downloads_30_days": int(last or 0),
+                    "views": int(views or 0)})
+    return out
 
 
 def publisher_datasets(session, publisher_id: int, lang: str = "en") -> list[dict[str, Any]]:

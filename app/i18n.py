@@ -25,6 +25,13 @@ _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh-hans": "zh_CN
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
+    """Marks `message` for extraction and returns it unchanged: texts declared once in English (the API's
+    endpoint summaries, which the OpenAPI document keeps in English) and translated where they are shown,
+    with `_(message)`."""
+    return message
+
+
 def normalise(value: str | None) -> str | None:
     """A locale we have for `value` ("zh", "zh-CN", "en-GB" ...), else None."""
     if not value:
@@ -52,6 +59,13 @@ def current_lang() -> str:
     return "zh" if locale is not None and locale.language == "zh" else "en"
 
 
+def site_title() -> str:
+    """The portal's name in this request's language (SITE_TITLE, or the default name translated)."""
+    from app.settings import site_titles
+
+    return site_titles({"SITE_TITLE": setting("SITE_TITLE")})[current_lang()]
+
+
 def html_lang() -> str:
     return "zh-CN" if current_lang() == "zh" else "en"
 
@@ -74,4 +88,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
     Babel(app, locale_selector=select_locale)
     app.before_request(_remember)
-    app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang)
+    app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang,
+                                site_title=site_title)

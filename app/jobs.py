@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from app.assessment import assess_datasets, run_catalog_checks
 from catalog_schema import harvest_store, search
@@ -205,14 +205,24 @@ def queue_assess(rt: Runtime, celery, dataset_ids: list[str], *, chunk: int | No
 def assess_chunk(rt: Runtime, dataset_ids: list[str], run_at: str | None = None) -> dict[str, Any]:
     """Assess one chunk as of `run_at`; a redelivered chunk skips what that run already assessed."""
     now = dt.datetime.fromisoformat(run_at) if run_at else None
-    todo = list(dataset_ids)
-    if now is not None:
-        with rt.sessionmaker() as session:
-            done = set(session.scalars(select(Assessment.dataset_id).where(
-                Assessment.dataset_id.in_(todo), Assessment.assessed_at == now)))
-        todo = [i for i in todo if i not in done]
-    if todo:
-        assess_datasets(rt, todo, now=now)
+    for attempt in range(3):
+        todo = list(dataset_ids)
+        if now is not None:
+            with rt.sessionmaker() as session:
+                done = set(session.scalars(select(Assessment.dataset_id).where(
+                    Assessment.dataset_id.in_(todo), Assessment.assessed_at == now)))
+            todo = [i for i in todo if i not in done]
+        if not todo:
+            break
+        try:
+            assess_datasets(rt, todo, now=now)
+            break
+        except IntegrityError:
+            if now is None or attempt == 2:
+                raise
+            # a twin delivery of this chunk (the broker's visibility timeout passed while a worker still held
+            # it) committed first: the unique (dataset, instant) index refused ours; look again
+            log.info("assess chunk: a twin delivery assessed some of %d datasets first; looking again", len(todo))
     return {"assessed": len(todo), "skipped": len(dataset_ids) - len(todo), "worker": worker_name()}
 
 

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 READS, SERVES, WRITES = "reads", "serves", "writes"
 
+#: Serving routes that also answer POST, because the clients they are for POST reads (ckanapi sends every CKAN
+#: action as a POST): they change nothing, as the write guard checks like any other route.
+POSTED_READS = frozenset({"api_datastore.search", "api_datastore.info", "api_datastore.search_sql"})
+
 ROUTE_KINDS: dict[str, str] = {
     # pages
     "datasets.home": READS,
@@ -28,13 +32,27 @@ ROUTE_KINDS: dict[str, str] = {
     "dashboard.download": READS,
     "dashboard.publisher": READS,
     "dashboard.publisher_download": READS,
+    "dashboard.finding": READS,
+    "dashboard.finding_download": READS,
+    "dashboard.hvd": READS,
+    "dashboard.hvd_download": READS,
+    "weekly.index": READS,  # the weekly evaluation: stored reports, read only (written by `opendata evaluate`)
+    "weekly.week": READS,
+    "weekly.week_download": READS,
+    "weekly.report": READS,
+    "weekly.report_download": READS,
+    "weekly.publisher": READS,
     "harvest_status.index": READS,
     "harvest_status.job": READS,
     "harvest_status.source": READS,
     "audit.index": READS,
     "audit.index_json": READS,
     "health.health": READS,
+    "health.live": READS,  # reads nothing at all
+    "health.ready": READS,  # SELECT 1, the broker, the search change log: no catalog row
+    "metrics.metrics": READS,  # counts and sizes, no catalog row
     "static": READS,
+    "site.favicon": READS,  # a redirect to the fingerprinted icon
     # catalog exports and metadata formats
     "exports.catalog": READS,
     "exports.catalog_dump": READS,
@@ -43,10 +61,26 @@ ROUTE_KINDS: dict[str, str] = {
     "exports.dataset_badge": READS,
     "exports.publisher_badge": READS,
     "exports.quality_metric": READS,
+    "croissant.croissant_document": READS,  # metadata: it points at the archived copy's serving route
+    "sitemap.index": READS,
+    "feeds.site_feed": READS,
+    "feeds.publisher_feed": READS,
+    "feeds.theme_feed": READS,
+    "feeds.search_feed": READS,
+    "sitemap.part": READS,
+    "sitemap.robots": READS,
     # a distribution's bytes and rows
     "data.data": SERVES,
     "data.csv_metadata": SERVES,
+    "versions.version": SERVES,
+    "data.table_schema": READS,  # the data dictionary as a Table Schema: metadata, no row of the table
     "uploads.uploaded_file": SERVES,
+    "api_datastore.search": SERVES,  # CKAN datastore_search (GET or POST: ckanapi POSTs every action)
+    "api_datastore.info": SERVES,  # CKAN datastore_info (GET or POST)
+    "api_datastore.search_sql": SERVES,  # CKAN datastore_search_sql (off unless DATASTORE_SQL_ENABLED)
+    "api_datastore.dump": SERVES,
+    "api_rest.rows": SERVES,
+    "api_rest.rows_openapi": SERVES,  # the table's columns and types: through the gate as datastore_info is
     # the REST API
     "api_rest.not_found": READS,
     "api_rest.datasets": READS,
@@ -54,6 +88,8 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_quality": READS,
     "api_rest.dataset_quality_history": READS,
     "api_rest.dataset_usage": READS,
+    "api_rest.distribution_dictionary": READS,
+    "api_rest.distribution_versions": READS,
     "api_rest.docs": READS,
     "api_rest.openapi_document": READS,
     "api_rest.harvest_job": READS,
@@ -68,6 +104,7 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_create": WRITES,
     "api_rest.dataset_patch": WRITES,
     "api_rest.dataset_distributions": WRITES,
+    "api_rest.distribution_dictionary_edit": WRITES,
     "api_rest.dataset_publish": WRITES,
     "api_rest.dataset_withdraw": WRITES,
     "api_rest.dataset_restore": WRITES,
@@ -77,17 +114,33 @@ ROUTE_KINDS: dict[str, str] = {
     "api_ckan_action.action": WRITES,
     # agencies' pages and accounts
     "publish.index": READS,
+    "publish.places": READS,
     "publish.edit": WRITES,  # runs the pre-publication check and keeps its link evidence
     "publish.create": WRITES,
     "publish.update": WRITES,
     "publish.add_distribution": WRITES,
     "publish.remove_distribution": WRITES,
+    "publish.edit_dictionary": WRITES,
     "publish.change_state": WRITES,
+    "publish.make_series": WRITES,  # a fragmented-series finding's one click (app/services/series.py)
     "account.login": WRITES,
     "account.logout": WRITES,
     "account.index": READS,
     "account.token_create": WRITES,
     "account.token_revoke": WRITES,
+    "follows.follow": WRITES,  # following: app/services/follows.py
+    "follows.unfollow": WRITES,
+    "follows.period": WRITES,
+    "credentials.invite": WRITES,
+    "credentials.revoke_invitation": WRITES,
+    "credentials.accept": WRITES,
+    "credentials.forgot": WRITES,
+    "credentials.reset": WRITES,
+    "credentials.change": WRITES,
+    "licences.index": READS,
+    "licences.map_licence": WRITES,
+    "licences.unmap_licence": WRITES,
+    "audit.export": READS,
 }
 
 

@@ -69,6 +69,27 @@ class Account(UserMixin):
         return str(self.user.id)
 
 
+PASSWORD_MARK = "_pw"
+
+
+def password_mark(user: User) -> str:
+    """A short digest of the user's password hash, kept in the session at sign-in: a session whose mark no
+    longer matches (the password was changed or reset since) is signed out at its next request."""
+    return hashlib.sha256((user.password_hash or "").encode("utf-8")).hexdigest()[:16]
+
+
+def sign_in_session(user: User) -> None:
+    """Sign `user` in on a fresh session (keeping the chosen language), marked with their password."""
+    from flask_login import login_user
+
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(Account(user))
+    session[PASSWORD_MARK] = password_mark(user)
+
+
 def current_account() -> User | None:
     """The signed-in user of this request, or None (always None under /api/: tokens only there)."""
     account = current_user
@@ -136,6 +157,8 @@ def is_api_write() -> bool:
     """Does this API request change something? (CKAN clients POST reads too: decide by action name.)"""
     if request.method not in UNSAFE_METHODS:
         return False
+    if request.blueprint == "api_datastore":  # datastore_search and datastore_info: reads, POSTed by ckanapi
+        return False
     action = (request.view_args or {}).get("name") if request.blueprint == "api_ckan_action" else None
     if action is not None:
         return str(action).endswith(WRITE_SUFFIXES)
@@ -164,6 +187,16 @@ def count_failed_login(limiter: Limiter, email: str) -> None:
     item = parse_limit(_config("LOGIN_RATE_LIMIT"))
     limiter.limiter.hit(item, "login-addr", client_address())
     limiter.limiter.hit(item, "login-account", email)
+
+
+def reset_allowed(limiter: Limiter, email: str) -> bool:
+    """Count a password-reset request from this address for this account; False once over RESET_RATE_LIMIT."""
+    if not limiter.enabled:
+        return True
+    item = parse_limit(_config("RESET_RATE_LIMIT"))
+    by_addr = limiter.limiter.hit(item, "reset-addr", client_address())
+    by_account = limiter.limiter.hit(item, "reset-account", email)
+    return by_addr and by_account
 
 
 def _make_limiter(app: Flask, values: dict[str, Any]) -> Limiter:
@@ -261,7 +294,12 @@ def init_security(app: Flask) -> None:
             user = db_session().get(User, int(user_id))
         except (TypeError, ValueError):
             return None
-        return Account(user) if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        signed = session.get(PASSWORD_MARK)
+        if signed is not None and signed != password_mark(user):
+            return None  # the password changed since this session signed in: signed out
+        return Account(user)
 
     @app.before_request
     def _guard() -> None:

@@ -31,6 +31,26 @@ def _pii_policy(value: str) -> str:
     return v
 
 
+def _period(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ("daily", "weekly"):
+        raise ValueError(f"not a digest period: {value!r} (use daily or weekly)")
+    return v
+
+
+def _log_format(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ("text", "json"):
+        raise ValueError(f"not a log format: {value!r} (use text or json)")
+    return v
+
+
+def _cli_lang(value: str) -> str:
+    from app.cli_lang import parse_lang  # click's, loaded by every door that reads settings
+
+    return parse_lang(value)
+
+
 def _list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -75,6 +95,30 @@ SETTINGS: list[Setting] = [
             "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`).", float),
     Setting("ARCHIVE_DIR", None, "Where downloaded copies of distributions are kept; default: `archive/` "
             "in the instance folder."),
+    Setting("VERSION_RETENTION_COUNT", 0, "File versions kept per distribution by `opendata versions prune`: the "
+            "newest N (0: no count rule). A version either retention rule keeps stays; the current copy always "
+            "stays; both 0 keep every version.", int),
+    Setting("VERSION_RETENTION_DAYS", 0, "File versions archived in the last N days kept by `opendata versions "
+            "prune` (0: no age rule); see VERSION_RETENTION_COUNT.", int),
+    Setting("HARVEST_JOB_RETENTION_COUNT", 0, "Harvest jobs kept per source by `opendata prune`: the newest N, "
+            "with their record rows (0: no count rule). A job either rule keeps stays, and so does one not "
+            "ended; both 0 keep every job.", int),
+    Setting("HARVEST_JOB_RETENTION_DAYS", 0, "Harvest jobs of the last N days kept by `opendata prune` (0: no "
+            "age rule); see HARVEST_JOB_RETENTION_COUNT.", int),
+    Setting("ASSESSMENT_RETENTION_COUNT", 0, "Assessments kept per dataset by `opendata prune`: the newest N "
+            "and, older than those, the last of each month (the trends' points); 0 keeps every assessment.",
+            int),
+    Setting("DATASTORE_DIR", None, "Where the row store keeps each archived table as a Parquet file named by "
+            "the copy's sha256 (the row API and `datastore_search` query it with DuckDB); a cache rebuilt by "
+            "`opendata datastore rebuild`; default: `datastore/` beside the archive folder."),
+    Setting("DATASTORE_MAX_ROWS", 32000, "Largest `limit` of `datastore_search` (CKAN's "
+            "`ckan.datastore.search.rows_max`) and of a `/rows` page; more answers a validation error. Also the "
+            "most rows `datastore_search_sql` answers (then `records_truncated` is true).", int),
+    Setting("DATASTORE_SQL_ENABLED", False, "Offer CKAN's `datastore_search_sql` (CKAN's "
+            "`ckan.datastore.sqlsearch.enabled`): one read-only SELECT over resources named as tables, vetted "
+            "and sandboxed (docs/api.md). Off: the action is unknown, as in CKAN.", _bool),
+    Setting("DATASTORE_SQL_TIMEOUT_MS", 5000, "Statement timeout of a `datastore_search_sql` query, in "
+            "milliseconds; a query still running then is stopped and answered \"Query took too long\".", int),
     Setting("ALLOW_HOSTS", [], "Comma-separated hosts or CIDRs exempt from the SSRF guard "
             "(e.g. `127.0.0.1` for local test servers). Empty in production.", _list),
     Setting("SECRET_KEY", None, "Key that signs sessions and CSRF tokens. Required in production; "
@@ -96,8 +140,33 @@ SETTINGS: list[Setting] = [
     Setting("SITE_URL", "http://127.0.0.1:5000", "Public base URL of the portal, used in RDF URIs, "
             "data.json and links in exports."),
     Setting("SITE_TITLE", "Open Data", "Name of the portal shown in pages."),
+    Setting("CONTACT_EMAIL", "", "The portal's own contact address. data.json requires a contact point: a "
+            "dataset whose source names none (and whose publisher has no e-mail) is given this one. Empty: such "
+            "datasets have none, and data.json fails the POD schema for them."),
+    Setting("MAIL_FROM", "", "Sender address of the portal's e-mails (invitations, password resets, weekly "
+            "reports). Empty: `noreply@` the host of SITE_URL."),
+    Setting("SMTP_HOST", "", "Mail server the portal sends through. Empty: e-mails are not sent but written as "
+            "`.eml` files to `outbox/` in the instance folder (the demo does this; open them with a mail program)."),
+    Setting("SMTP_PORT", 25, "Port of SMTP_HOST (587 with SMTP_STARTTLS, 465 with SMTP_SSL).", int),
+    Setting("SMTP_STARTTLS", False, "Upgrade the SMTP connection with STARTTLS before signing in.", _bool),
+    Setting("SMTP_SSL", False, "Connect to SMTP_HOST over TLS from the start (SMTPS, port 465).", _bool),
+    Setting("SMTP_USER", "", "User name for SMTP_HOST; empty: no sign-in."),
+    Setting("SMTP_PASSWORD", "", "Password for SMTP_USER.", secret=True),
+    Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the send fails.", float),
+    Setting("WEEKLY_EVALUATION", True, "`opendata schedule` also makes the weekly evaluation of the last week "
+            "that has ended (once: a report kept is never recomputed) and e-mails each publisher's report to its "
+            "admins, retrying sends that failed. Off: run `opendata evaluate weekly --send` yourself.", _bool),
+    Setting("ACTIVITY_ITEMS", 10, "How many of the latest changes the Activity section of a dataset page and of a "
+            "publisher page lists.", int),
+    Setting("DIGESTS", True, "`opendata schedule` (and Celery beat) also e-mails the followers' digests that are "
+            "due, daily and weekly (`opendata digest send`). Off: run `opendata digest send` yourself.", _bool),
+    Setting("DIGEST_DEFAULT_PERIOD", "weekly", "How often a new follow's digest comes unless the user chooses: "
+            "`daily` or `weekly` (each follow can be changed on the account page).", _period),
     Setting("SITE_PUBLISHER", "Open Data portal", "The body that runs the portal: the publisher of the "
             "catalog in DCAT-AP (dct:publisher of the dcat:Catalog)."),
+    Setting("LANG", None, "Language of the `opendata` command's messages and help (`zh` or `en`; the "
+            "group's `--lang` wins). Unset: Chinese when LC_ALL, LC_MESSAGES or LANG (the first set) names it, "
+            "else English.", _cli_lang),
     Setting("DEFAULT_LOCALE", "zh_CN", "Interface language when the browser asks for none we have "
             "(`zh_CN` or `en`)."),
     Setting("PII_POLICY", "withhold", "What the public gets of a file where personal data was found (and no "
@@ -108,13 +177,38 @@ SETTINGS: list[Setting] = [
     Setting("PII_OVERRIDE_SECOND_ADMIN", False, "Two-person rule for personal data: an admin's override of a "
             "personal-data block takes effect only once a second admin of the publisher (or a sysadmin) confirms "
             "it, each with a reason; both are in the audit log.", _bool),
+    Setting("COMPRESS_LEVEL", 6, "gzip level (1-9) of responses compressed on the fly (pages, API, exports); "
+            "0 sends them uncompressed (a reverse proxy that compresses may take it over). Static files are "
+            "compressed once at level 9 whatever this says.", int),
+    Setting("COMPRESS_MIN_BYTES", 1024, "Smallest body compressed on the fly: below it gzip saves less than it "
+            "costs.", int),
     Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),
+    Setting("SEARCH_INDEX_DIR", None, "Folder of this machine's search index (tantivy), shared by its processes; "
+            "default: `search/` in the instance folder. Missing or empty: built from the database on the first "
+            "search (`opendata search reindex` builds it ahead, with progress)."),
+    Setting("SEARCH_REFRESH_SECONDS", 1.0, "How often a process's search index looks for catalog changes in the "
+            "database (the `search_changes` log): the most a search may lag behind a change made by another "
+            "process or machine. A process's own changes show at once.", float),
+    Setting("SEARCH_READY_MAX_LAG", 1000, "`/health/ready` answers 503 while this machine's search index, after "
+            "catching up, is more than this many change-log entries behind the database.", int),
+    Setting("BROKER_CHECK_TIMEOUT", 2.0, "Seconds `/health/ready` waits for the broker (when BROKER_URL is set) "
+            "before it counts it as down.", float),
+    Setting("METRICS_ENABLED", True, "Serve `/metrics` in Prometheus' text format (request latency by route kind, "
+            "harvest jobs, queue depth, archive bytes, search index lag).", _bool),
+    Setting("METRICS_TOKEN", "", "When set, `/metrics` wants `Authorization: Bearer <token>` (otherwise keep it on an "
+            "internal network).", secret=True),
     Setting("RATELIMIT_STORAGE_URL", "memory://", "Flask-Limiter storage (memory:// or redis://...)."),
     Setting("API_RATE_LIMIT", "600 per minute", "Rate limit of the read API per client address."),
     Setting("WRITE_RATE_LIMIT", "120 per minute", "Rate limit of API writes (CKAN `*_create/_update/_patch/"
             "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one)."),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-ins allowed per client address and per account; "
             "the next attempt answers 429 until the window ends."),
+    Setting("RESET_RATE_LIMIT", "5 per hour", "Password-reset e-mails asked for per client address and per "
+            "e-mail address; past it the form answers 429 (and sends nothing) until the window ends."),
+    Setting("PASSWORD_RESET_EXPIRY_MINUTES", 60, "How long a password-reset link stays valid. A link works once, "
+            "and a password change voids the links still open.", int),
+    Setting("INVITATION_EXPIRY_HOURS", 168, "How long an invitation link (to join a publisher with a role) stays "
+            "valid. A link works once.", int),
     Setting("SESSION_COOKIE_SECURE", "auto", "Send the session cookie over HTTPS only: `true`, `false`, or "
             "`auto` (true when SITE_URL is https)."),
     Setting("DEMO_FILES_PORT", 5001, "Port of the demo's second local server that plays the departments' "
@@ -124,6 +218,8 @@ SETTINGS: list[Setting] = [
     Setting("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test", "Tests: the PostgreSQL "
             "server the database tests also run on."),
     Setting("LOG_LEVEL", "INFO", "Logging level of the app, the CLI and workers."),
+    Setting("LOG_FORMAT", "text", "`text` lines, or `json`: one JSON object per line (time, level, logger, message, "
+            "pid, the request's method, path and X-Request-Id) for a log collector.", _log_format),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -151,6 +247,24 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
     if not values["RESULT_BACKEND"] and (values["BROKER_URL"] or "").startswith("redis"):
         values["RESULT_BACKEND"] = values["BROKER_URL"]
     return values
+
+
+def search_index_dir(values: dict[str, Any]) -> str:
+    """SEARCH_INDEX_DIR, or `search/` in the instance folder."""
+    return values.get("SEARCH_INDEX_DIR") or str(Path(values["INSTANCE_DIR"]).absolute() / "search")
+
+
+#: The portal's name when SITE_TITLE is left at its default, in each interface language.
+DEFAULT_SITE_TITLES = {"en": "Open Data", "zh": "开放数据"}
+
+
+def site_titles(values: dict[str, Any]) -> dict[str, str]:
+    """The portal's name as a language map: SITE_TITLE as configured (the same in every language), or the
+    default name in each language when it is left at its default."""
+    title = values.get("SITE_TITLE") or DEFAULT_SITE_TITLES["en"]
+    if title == DEFAULT_SITE_TITLES["en"]:
+        return dict(DEFAULT_SITE_TITLES)
+    return {"en": title, "zh": title}
 
 
 def markdown_table() -> str:

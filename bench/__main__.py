@@ -4,7 +4,8 @@ Each benchmark runs in its own process with its default sizes and prints its own
 ratios against a peer run on the same input in the same run; this collects what they print,
 with the time each took, its exit status and the load average before and after it (the figures
 of a loaded machine are not those of an idle one). RESULTS.md is rewritten after every benchmark,
-so a run stopped half-way keeps what it measured.
+so a run stopped half-way keeps what it measured; running some of them replaces only their own
+sections and rows, each of which names the commit and the time it was measured at.
 
     .venv/bin/python -m bench                 # all of them (about 25 minutes on 2 cores)
     .venv/bin/python -m bench load export     # some of them, by module name
@@ -23,14 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 #: (title, module and arguments), sized so that the whole run stays under 30 minutes on 2 idle cores:
-#: frictionless reads about 2,000 rows/s and our harvest imports tens of datasets/s, hence their sizes.
+#: frictionless reads about 2,000 rows/s and our harvest imports hundreds of datasets/s, hence their sizes.
 BENCHMARKS = [
     ("Command-line start-up vs frictionless validate", ["bench.cli_start"]),
     ("Metadata assessment vs pyshacl", ["bench.assess"]),
     ("Tabular profiling vs frictionless", ["bench.profile", "--rows", "200000"]),
     ("Harvest vs raw ckanapi download", ["bench.harvest", "--packages", "5000"]),
     ("Catalog export vs rdflib", ["bench.export"]),
-    ("CKAN package_search vs its bare SQL", ["bench.search"]),
+    ("Search index vs the SQL search it replaced; CKAN package_search vs its bare SQL", ["bench.search"]),
+    ("Row API: a filtered, sorted page of 100 from 5,000,000 rows vs bare DuckDB", ["bench.rows", "--rows", "5000000"]),
+    ("History: database growth per daily harvest (2% changed), with and without pruning",
+     ["bench.history", "--datasets", "5000", "--rounds", "10"]),
     ("Distributed: one process vs two Celery workers", ["bench.distributed", "--datasets", "5000", "--assess", "500"]),
     ("Load: mixed traffic on gunicorn + PostgreSQL, 100,000 datasets, 50 clients, 2 minutes", ["bench.load"]),
 ]
@@ -95,13 +99,33 @@ def run_one(module: list[str], timeout: float = TIMEOUT) -> tuple[str, int | Non
     return out or result.stderr.strip()[-3000:], result.returncode, time.monotonic() - start
 
 
-def render(header: str, rows: list[tuple[str, str, int | None, float, str, str]], sections: list[str],
-           end: str) -> str:
-    table = ["| Benchmark | Module | Time | Exit | Load avg before | Load avg after |", "|---|---|---|---|---|---|"]
-    for title, name, code, seconds, before, after in rows:
-        status = "stopped" if code is None else str(code)
-        table.append(f"| {title} | `{name}` | {seconds:.0f} s | {status} | {before} | {after} |")
-    return "\n".join([header, *table, "", *sections, end])
+TABLE_HEAD = ["| Benchmark | Module | Measured | Time | Exit | Load avg before | Load avg after |",
+              "|---|---|---|---|---|---|---|"]
+
+
+def previous(text: str) -> dict[str, tuple[str, str]]:
+    """The rows and sections of an earlier RESULTS.md, by benchmark title: what a partial run keeps."""
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith(TABLE_HEAD[0][:12]):
+            cells = line.split("|")
+            if len(cells) == 8:  # written before rows named when they were measured
+                cells.insert(3, " see its section ")
+            rows[cells[1].strip()] = "|".join(cells)
+    kept: dict[str, tuple[str, str]] = {}
+    for chunk in text.split("\n## ")[1:]:
+        title = chunk.split("\n", 1)[0].strip()
+        body = chunk.split("\nLoad average (1 / 5 / 15 min) at end:", 1)[0].rstrip("\n")
+        if title in rows:
+            kept[title] = (rows[title], f"## {body}\n")
+    return kept
+
+
+def render(header: str, done: dict[str, tuple[str, str]], end: str) -> str:
+    order = [title for title, _ in BENCHMARKS]
+    titles = sorted(done, key=lambda t: order.index(t) if t in order else len(order))
+    return "\n".join([header, *TABLE_HEAD, *(done[t][0] for t in titles), "",
+                      *(done[t][1] for t in titles), end])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,15 +135,16 @@ def main(argv: list[str] | None = None) -> int:
               f"benchmark printed.\n\nMachine: {machine()}  \nPostgreSQL: {postgres_version()}  \n"
               f"Commit: {commit()}  \nDate: {started:%Y-%m-%d %H:%M} UTC  \n"
               f"Load average (1 / 5 / 15 min) at start: {loadavg()}\n")
-    rows: list = []
-    sections: list[str] = []
+    done = previous(RESULTS.read_text("utf-8")) if only and RESULTS.exists() else {}
+    stamp = f"{commit()}, {started:%Y-%m-%d %H:%M} UTC"
     failed = 0
     for title, module in BENCHMARKS:
         name = module[0].split(".")[-1]
         if only and name not in only:
             continue
         if not (ROOT / "bench" / f"{name}.py").exists():
-            sections.append(f"## {title}\n\n(not written yet)\n")
+            done[title] = (f"| {title} | `{' '.join(module)}` | | | not written yet | | |",
+                           f"## {title}\n\n(not written yet)\n")
             continue
         print(f"running {' '.join(module)} ...", flush=True)
         before = loadavg()
@@ -127,15 +152,17 @@ def main(argv: list[str] | None = None) -> int:
         after = loadavg()
         failed += code != 0
         print(out, flush=True)
-        rows.append((title, " ".join(module), code, seconds, before, after))
-        sections.append(f"## {title}\n\n`python -m {' '.join(module)}`: {seconds:.0f} s, exit "
-                        f"{'stopped' if code is None else code}, load average {before} before, {after} after\n\n"
-                        f"```\n{out}\n```\n")
+        status = "stopped" if code is None else str(code)
+        row = (f"| {title} | `{' '.join(module)}` | {stamp} | {seconds:.0f} s | {status} | {before} | "
+               f"{after} |")
+        section = (f"## {title}\n\n`python -m {' '.join(module)}` on {stamp}: {seconds:.0f} s, exit {status}, "
+                   f"load average {before} before, {after} after\n\n```\n{out}\n```\n")
+        done[title] = (row, section)
         end = f"Load average (1 / 5 / 15 min) at end: {loadavg()} (still running)\n"
-        RESULTS.write_text(render(header, rows, sections, end), "utf-8")
+        RESULTS.write_text(render(header, done, end), "utf-8")
     total = (dt.datetime.now(dt.UTC) - started).total_seconds()
     end = f"Load average (1 / 5 / 15 min) at end: {loadavg()}; whole run {total / 60:.1f} min\n"
-    RESULTS.write_text(render(header, rows, sections, end), "utf-8")
+    RESULTS.write_text(render(header, done, end), "utf-8")
     print(f"wrote {RESULTS}")
     return 1 if failed else 0
 

@@ -192,6 +192,7 @@ def run(n: int, m: int, workers: int) -> int:
         print(f"  distributed assess: {figures['distributed assess']:.1f} s", flush=True)
         got = snapshot(rt)
         rt.close()
+        peaks = [_group_peak_mb(proc.pid) for proc in procs]
     finally:
         for proc in procs:
             try:
@@ -218,10 +219,35 @@ def run(n: int, m: int, workers: int) -> int:
     for i, log in enumerate(logs):
         print(f"worker {i}: {done(log, 'opendata.harvest_batch')} harvest batches, "
               f"{done(log, 'opendata.assess')} assessment chunks")
+    print(f"peak memory of each worker (its largest process): {', '.join(f'{mb:.0f} MB' for mb in peaks)}")
+    rate = n / figures["distributed harvest"]
+    print(f"at {rate:.0f} datasets/s, catalog.data.gov's {CATALOG_DATA_GOV:,} datasets would take "
+          f"{CATALOG_DATA_GOV / rate / 60:.1f} min on {workers} workers (extrapolated from {n:,})")
+    print(f"load average at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     same = got == expected
     print(f"catalogs identical (content hash, state, stars, score of all {len(expected)} datasets): "
           f"{'yes' if same else 'NO'}")
     return 0 if same and dist.status == "finished" else 1
+
+
+CATALOG_DATA_GOV = 391_139  # datasets on catalog.data.gov (issue 14's target: under 10 minutes on two workers)
+
+
+def _group_peak_mb(pgid: int) -> float:
+    """The largest peak resident size (VmHWM) among the processes of process group `pgid` (a Celery worker
+    and its pool child), in MB; 0 when /proc cannot tell."""
+    peak = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            for line in (stat.parent / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except (OSError, ValueError, IndexError):
+            continue
+    return peak
 
 
 def main() -> None:

@@ -23,11 +23,17 @@ the timeout; the run must have none.
 
 After the load it sends `--serial` requests one at a time and measures each kind's wall time and
 CPU (gunicorn's processes, PostgreSQL's backends), which a busy machine blurs less than latency.
+Each of them is followed by `/health/live`, the trivial request (it reads no catalog row): every kind's
+CPU is also given as a ratio of that request's, measured in the same run. The pages outside the mix
+(home, publisher list and page, theme list and page) are costed the same way, one at a time.
 It also reports the database size per dataset (pg_database_size, pg_total_relation_size per
 table) and, from the sample government harvested and assessed once, the bytes per row of real
 records (docs/scaling.md sizes a national portal from both).
 
-    .venv/bin/python -m bench.load [--datasets 100000] [--clients 50] [--seconds 120] [--workers 4]
+    .venv/bin/python -m bench.load [--datasets 100000] [--clients 50] [--seconds 120] [--workers 4] [--gzip]
+
+`--gzip`: the clients send `Accept-Encoding: gzip` as browsers do (the bytes counted are then the
+compressed ones, and the server's CPU includes compressing them).
 
 `run_load` (prepare + serve + drive) is what tests/bench/test_load.py runs on a small catalog.
 """
@@ -113,8 +119,9 @@ def archive_file(src: Path, archive_dir: Path) -> tuple[str, str, int]:
     return stored.path, stored.sha256, stored.size
 
 
-def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18) -> dict:
-    """Fill the catalog: n datasets, their search index, and `downloads` archived tabular distributions."""
+def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18, index_dir: Path | None = None) -> dict:
+    """Fill the catalog: n datasets, their search index (in `index_dir`, where the servers will look; else in
+    memory), and `downloads` archived tabular distributions."""
     from sqlalchemy import select, update
 
     from app.export.data import SERVABLE_FORMATS
@@ -133,9 +140,11 @@ def prepare(url: str, n: int, archive_dir: Path, downloads: int = 18) -> dict:
     engine = dbmod.make_engine(url)
     session = dbmod.make_sessionmaker(engine)()
     t0 = time.perf_counter()
+    search.configure(url, index_dir)
     search.reindex_all(session, batch=2000)
     session.commit()
     timings["index_s"] = time.perf_counter() - t0
+    timings["search_index"] = search.index_for(session).stats()
     files = []
     for rel in SAMPLES:
         src = ROOT / "data_samples" / "files" / rel
@@ -232,7 +241,7 @@ def record_sizes() -> dict:
         seconds = time.perf_counter() - t0
         out: dict = {"datasets": len(ids), "assess_s": seconds, "tables": {}}
         with rt.engine.connect() as conn:
-            for table in ("datasets", "distributions", "harvest_records", "assessments", "search_docs"):
+            for table in ("datasets", "distributions", "harvest_records", "assessments"):
                 rows, size = conn.execute(text(
                     f'SELECT count(*), coalesce(sum(pg_column_size(t.*)), 0) FROM "{table}" t')).one()
                 out["tables"][table] = {"rows": rows, "avg_row_bytes": size / max(rows, 1)}
@@ -432,7 +441,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
 
 
 async def _client(host: str, port: int, plan: Iterator[tuple[str, str]], stop_at: float, timeout: float,
-                  tally: Tally, accept: dict[str, str]) -> None:
+                  tally: Tally, accept: dict[str, str], encoding: str = "") -> None:
     reader = writer = None
     loop = asyncio.get_running_loop()
     while loop.time() < stop_at:
@@ -442,7 +451,8 @@ async def _client(host: str, port: int, plan: Iterator[tuple[str, str]], stop_at
             if writer is None:
                 reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
             writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: {accept.get(kind, '*/*')}\r\n"
-                         "Accept-Language: zh-CN,zh;q=0.9,en;q=0.5\r\nUser-Agent: opendata-bench-load\r\n\r\n"
+                         f"{encoding}Accept-Language: zh-CN,zh;q=0.9,en;q=0.5\r\n"
+                         "User-Agent: opendata-bench-load\r\n\r\n"
                          .encode("ascii"))
             await writer.drain()
             status, size, keep = await asyncio.wait_for(_read_response(reader), timeout)
@@ -492,7 +502,7 @@ async def _drive(base: str, info: dict, clients: int, seconds: float, timeout: f
     start = loop.time()
     stop_at = start + seconds
     await asyncio.gather(*(_client(parts.hostname, parts.port, request_plan(info, seed + i), stop_at, timeout,
-                                   tally, accept) for i in range(clients)))
+                                   tally, accept, _encoding_header(info)) for i in range(clients)))
     elapsed = loop.time() - start
     kinds = {k: summarise(tally.latencies.get(k, []), tally.errors.get(k, 0), elapsed) for k in WEIGHTS}
     everything = [v for values in tally.latencies.values() for v in values]
@@ -524,32 +534,68 @@ def drive_in_process(base: str, info: dict, clients: int, seconds: float, timeou
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+#: The trivial request every kind is compared with: it reads no catalog row (app/web/health.py).
+TRIVIAL = "/health/live"
+#: Pages outside the mix, costed one at a time after it: kind -> path (publisher `{pub}`, theme ECON,
+#: the one bench.export gives every dataset).
+PAGES = {"home": "/", "publishers": "/publisher", "publisher": "/publisher/agency-{pub}", "themes": "/theme",
+         "theme": "/theme/ECON"}
+
+
+def _encoding_header(info: dict) -> str:
+    """The Accept-Encoding line clients send: gzip, as browsers do, when the run was asked `--gzip`."""
+    return "Accept-Encoding: gzip\r\n" if info.get("gzip") else ""
+
+
+def _cost(base: str, path: str, pids: list[int], url: str, timeout: float,
+          gzip: bool = False) -> tuple[float, float, float]:
+    backends = _pg_backends(url)
+    app0, pg0, start = cpu_seconds(pids), cpu_seconds(backends), time.perf_counter()
+    request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"} if gzip else {})
+    with urllib.request.urlopen(request, timeout=timeout) as resp:
+        resp.read()
+    wall = time.perf_counter() - start
+    return wall, cpu_seconds(pids) - app0, cpu_seconds(backends) - pg0
+
+
+def _means(values: list[tuple[float, float, float]]) -> dict:
+    k = max(1, len(values))
+    return {"requests": len(values), "wall_ms": sum(v[0] for v in values) / k * 1000,
+            "app_cpu_ms": sum(v[1] for v in values) / k * 1000, "db_cpu_ms": sum(v[2] for v in values) / k * 1000}
+
+
 def serial_costs(base: str, info: dict, server_pid: int, url: str, count: int, seed: int = 11,
-                 timeout: float = 120.0) -> dict:
+                 timeout: float = 120.0, trivial: list | None = None) -> dict:
     """One request at a time: wall time and CPU (gunicorn's processes, PostgreSQL's backends) per kind.
 
     No queueing and no neighbour of our own: what each kind costs, whatever the load test's latencies
-    say about the machine it ran on.
+    say about the machine it ran on. With `trivial` (a list), each request is followed by one to
+    TRIVIAL, whose costs are appended to it.
     """
     plan = request_plan(info, seed)
     pids = [server_pid, *_children(server_pid)]
     per: dict[str, list[tuple[float, float, float]]] = {}
     for _ in range(count):
         kind, path = next(plan)
-        backends = _pg_backends(url)
-        app0, pg0, start = cpu_seconds(pids), cpu_seconds(backends), time.perf_counter()
-        with urllib.request.urlopen(base + path, timeout=timeout) as resp:
-            resp.read()
-        wall = time.perf_counter() - start
-        per.setdefault(kind, []).append((wall, cpu_seconds(pids) - app0, cpu_seconds(backends) - pg0))
-    out = {}
-    for kind in WEIGHTS:
-        values = per.get(kind, [])
-        k = max(1, len(values))
-        out[kind] = {"requests": len(values), "wall_ms": sum(v[0] for v in values) / k * 1000,
-                     "app_cpu_ms": sum(v[1] for v in values) / k * 1000,
-                     "db_cpu_ms": sum(v[2] for v in values) / k * 1000}
-    return out
+        per.setdefault(kind, []).append(_cost(base, path, pids, url, timeout, bool(info.get("gzip"))))
+        if trivial is not None:
+            trivial.append(_cost(base, TRIVIAL, pids, url, timeout, bool(info.get("gzip"))))
+    return {kind: _means(per.get(kind, [])) for kind in WEIGHTS}
+
+
+def page_costs(base: str, info: dict, server_pid: int, url: str, rounds: int, seed: int = 13,
+               timeout: float = 120.0, trivial: list | None = None) -> dict:
+    """PAGES, each requested `rounds` times in turn, one at a time (each followed by TRIVIAL with `trivial`)."""
+    rng = random.Random(seed)
+    pids = [server_pid, *_children(server_pid)]
+    per: dict[str, list[tuple[float, float, float]]] = {}
+    for _ in range(rounds):
+        for kind, path in PAGES.items():
+            per.setdefault(kind, []).append(_cost(base, path.format(pub=rng.randrange(info["publishers"])), pids,
+                                                  url, timeout, bool(info.get("gzip"))))
+            if trivial is not None:
+                trivial.append(_cost(base, TRIVIAL, pids, url, timeout, bool(info.get("gzip"))))
+    return {kind: _means(per.get(kind, [])) for kind in PAGES}
 
 
 # --- the whole run ---------------------------------------------------------------------------
@@ -557,7 +603,7 @@ def serial_costs(base: str, info: dict, server_pid: int, url: str, count: int, s
 
 def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: int = 8, *, warmup: float = 0.0,
              timeout: float = 60.0, keep_db: bool = False, db_name: str | None = None, measure_size: bool = True,
-             serial: int = 0, log=None) -> dict:
+             serial: int = 0, log=None, gzip: bool = False) -> dict:
     """Prepare a catalog of n datasets in a database of its own, serve it, drive it; returns every figure."""
     log = log or (lambda *args: print(*args, flush=True))
     name = db_name or f"opendata_bench_load_{os.getpid()}"
@@ -568,10 +614,12 @@ def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: in
         archive.mkdir()
         instance.mkdir()
         t0 = time.perf_counter()
-        info = prepare(url, n, archive)
+        info = prepare(url, n, archive, index_dir=instance / "search")
+        info["gzip"] = gzip
         log(f"catalog: {n:,} datasets x 3 distributions, {len(info['downloads'])} archived tables, in "
             f"{time.perf_counter() - t0:.1f} s (insert {info['generate_s']:.1f} s, search index "
-            f"{info['index_s']:.1f} s, VACUUM ANALYZE {info['vacuum_s']:.1f} s)")
+            f"{info['index_s']:.1f} s, {info['search_index']['bytes'] / 1e6:.0f} MB on disk, "
+            f"VACUUM ANALYZE {info['vacuum_s']:.1f} s)")
         size = database_size(url) if measure_size else None
         with portal(url, archive, instance, workers=workers, threads=threads) as (base, proc):
             if warmup:
@@ -586,11 +634,16 @@ def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: in
             result.update(server_cpu_s=cpu_seconds(pids) - cpu0, postgres_cpu_s=cpu_seconds(pg_pids) - pg0,
                           machine_busy=(busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
                           load_start=load_start, load_end=os.getloadavg()[0], workers=workers, threads=threads,
-                          datasets=n, cpus=os.cpu_count())
+                          datasets=n, cpus=os.cpu_count(), gzip=gzip)
             if serial:
-                result["serial"] = serial_costs(base, info, proc.pid, url, serial)
+                trivial: list = []
+                result["serial"] = serial_costs(base, info, proc.pid, url, serial, trivial=trivial)
+                result["serial_pages"] = page_costs(base, info, proc.pid, url, max(1, serial // 20),
+                                                    trivial=trivial)
+                result["serial_trivial"] = _means(trivial)
         result["database"] = size
         result["prepare"] = {k: v for k, v in info.items() if k.endswith("_s")}
+        result["search_index"] = info.get("search_index")
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -614,7 +667,8 @@ def _pg_backends(url: str) -> list[int]:
 def report(r: dict) -> str:
     secs = r["seconds"]
     lines = [f"{r['datasets']:,} datasets on PostgreSQL, gunicorn {r['workers']} workers x {r['threads']} threads "
-             f"(gthread), {r['clients']} clients for {secs:.0f} s, no think time",
+             f"(gthread), {r['clients']} clients for {secs:.0f} s, no think time"
+             + (", clients accept gzip" if r.get("gzip") else ", clients send no Accept-Encoding"),
              f"{'kind':11s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} "
              f"{'max ms':>8s} {'errors':>7s}"]
     for kind, s in [*r["kinds"].items(), ("overall", r["overall"])]:
@@ -641,6 +695,18 @@ def report(r: dict) -> str:
             mix += WEIGHTS[kind] / sum(WEIGHTS.values()) * (c["app_cpu_ms"] + c["db_cpu_ms"])
         lines.append(f"  weighted by the mix: {mix:.0f} ms of CPU a request, about {1000 / mix if mix else 0:.1f} "
                      "req/s per core")
+        for kind, c in (r.get("serial_pages") or {}).items():
+            lines.append(f"  {kind:11s} {c['requests']:4d} requests {c['wall_ms']:8.1f} ms wall "
+                         f"{c['app_cpu_ms']:8.1f} ms app {c['db_cpu_ms']:8.1f} ms db")
+        live = r.get("serial_trivial")
+        if live and live["requests"]:
+            base_ms = live["app_cpu_ms"] + live["db_cpu_ms"]
+            lines.append(f"  {TRIVIAL} (the trivial request, after each of the above) {live['requests']} requests "
+                         f"{live['wall_ms']:.2f} ms wall {live['app_cpu_ms']:.2f} ms app {live['db_cpu_ms']:.2f} ms db")
+            ratios = ", ".join(f"{kind} {(c['app_cpu_ms'] + c['db_cpu_ms']) / base_ms:.0f}x"
+                               for kind, c in [*r["serial"].items(), *(r.get("serial_pages") or {}).items()]
+                               if c["requests"]) if base_ms > 0 else "n/a (it took no measurable CPU)"
+            lines.append(f"  CPU (app + db) as a multiple of {TRIVIAL}'s: {ratios}")
     db = r.get("database")
     if db:
         n = r["datasets"]
@@ -678,11 +744,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds after which a request is an error")
     parser.add_argument("--serial", type=int, default=120, help="requests sent one at a time after the load, "
                         "to cost each kind alone (0: none)")
+    parser.add_argument("--gzip", action="store_true", help="clients send Accept-Encoding: gzip, as browsers do "
+                        "(bytes are then the compressed bytes, and the server's CPU includes compressing)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
     args = parser.parse_args(argv)
     result = run_load(args.datasets, args.clients, args.seconds, args.workers, args.threads, warmup=args.warmup,
-                      timeout=args.timeout, keep_db=args.keep_db, serial=args.serial)
+                      timeout=args.timeout, keep_db=args.keep_db, serial=args.serial, gzip=args.gzip)
     result["records"] = record_sizes()
     print(report(result))
     if args.json:

@@ -12,7 +12,8 @@ Where CKAN data goes in the record (nothing is dropped):
   metadata_modified (or the `issued`/`modified` extras) -> issued / modified; organization ->
   publisher {slug: organization.name, name: {"": title}, extras: {"ckan": rest of the org}}.
 - well-known extras map to record fields as well (ckanext-dcat names and data.gov.uk's):
-  frequency, theme, temporal, spatial_uri/spatial_text, language, conforms_to, access_rights,
+  frequency, theme, temporal, spatial_uri/spatial_text, language, conforms_to, hvd_category,
+  applicable_legislation, access_rights,
   identifier, uri, rights, creator_*. They are *also* kept verbatim (below).
 - `extras["ckan_extras"]`: every CKAN extra as {key: value}, in the source's order, always;
   `extras["ckan_extras_meta"]`: {key: the entry's other fields} when entries carry more than
@@ -21,6 +22,8 @@ Where CKAN data goes in the record (nothing is dropped):
   was (author, state, groups, private, revision ids, archiver/qa blocks, a licence title spelt
   the portal's way, an email with a trailing space ...). `num_tags` / `num_resources` are counts
   and are recomputed.
+- ckanext-dataset-series: `type` "dataset_series" (or "dataset-series") -> kind "series" (written back
+  with its `series_order_field`/`series_order_type`); `in_series` (a list of series ids) -> in_series.
 - resources -> distributions (`id` -> id, name/description -> title/description, format ->
   format (vocab code) + format_raw, mimetype -> media_type, size -> byte_size, hash ->
   checksum, created/last_modified -> issued/modified); other resource keys go to the
@@ -421,7 +424,40 @@ def _creator_same(got, rec):
     return _write_creator(got) == _write_creator(rec)
 
 
+#: ckanext-dataset-series: a series is a package of this type (older releases spelt it with a hyphen).
+SERIES_TYPES = ("dataset_series", "dataset-series")
+#: How a series written here says its members are ordered (catalog_schema/series.py: by temporal coverage,
+#: else issued date): ckanext-dataset-series' series_order_field and series_order_type.
+SERIES_ORDER = {"series_order_field": "temporal_start", "series_order_type": "date"}
+
+
+def _read_kind(v, flags):
+    return {"kind": "series" if v.get("type") in SERIES_TYPES else "dataset"}
+
+
+def _write_kind(rec):
+    if rec.get("kind") == "series":
+        return {"type": SERIES_TYPES[0], **SERIES_ORDER}
+    return {"type": "dataset"}
+
+
+def _read_in_series(v, flags):
+    value = v.get("in_series")
+    refs = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return {"in_series": [r for r in dict.fromkeys(_str(x) for x in refs) if r]}
+
+
+def _write_in_series(rec):
+    """ckanext-dataset-series' `in_series`: the ids of the series (the catalog's, once it resolved them)."""
+    resolved = rec.get("catalog_series")
+    refs = [e["id"] if isinstance(e, dict) else e for e in resolved] if resolved is not None \
+        else list(rec.get("in_series") or [])
+    return {"in_series": refs} if refs else {}
+
+
 DATASET_RULES: tuple[Rule, ...] = (
+    Rule(("kind",), ("type", *SERIES_ORDER), _read_kind, _write_kind),
+    Rule(("in_series",), ("in_series",), _read_in_series, _write_in_series),
     _text_rule("title", "title"),
     _text_rule("description", "notes"),
     Rule(("keywords",), ("tags",), _read_tags, lambda r: {"tags": [{"name": k} for k in r.get("keywords") or []]}),
@@ -445,6 +481,9 @@ DATASET_RULES: tuple[Rule, ...] = (
     Rule(("spatial",), (X + "spatial_uri", X + "spatial_text"), _read_spatial, _write_spatial),
     _list_rule("language", "language"),
     _list_rule("conforms_to", "conforms_to"),
+    # high-value datasets, as ckanext-dcat's DCAT-AP 3 profile keeps them: JSON lists of IRIs in extras
+    _list_rule("hvd_category", "hvd_category"),
+    _list_rule("applicable_legislation", "applicable_legislation"),
     Rule(("access_rights",), (X + "access_rights", X + "accessLevel"), _read_access, _write_access),
     Rule(("creator",), (X + "creator_name", X + "creator_email", X + "creator_uri"),
          _read_creator, _write_creator, _creator_same),

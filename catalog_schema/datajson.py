@@ -14,7 +14,8 @@ frequency (EU code); temporal "start/end"; spatial; theme -> themes (EU codes wh
 landingPage, language, conformsTo, rights, "@id" -> uri. Distributions: downloadURL,
 accessURL, mediaType, format (-> format + format_raw), title, description, conformsTo.
 
-Everything else (bureauCode, programCode, describedBy, references, isPartOf, primaryITInvestmentUII,
+isPartOf -> in_series (the series it belongs to; on the way out the identifier the catalog publishes
+for that series). Everything else (bureauCode, programCode, describedBy, references, primaryITInvestmentUII,
 "@type" ...) is kept verbatim in `extras["datajson"]` (dataset) or the distribution's
 `extras["datajson"]`, together with any value the canonical writer would spell differently
 (a contactPoint without "@type", a licence written "http://" where the table has "https://"),
@@ -38,9 +39,9 @@ from posixpath import splitext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from catalog_schema import vocab
+from catalog_schema import dictionary, vocab
 from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
-from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
+from catalog_schema.record import Record, email_address, flag, new_distribution, new_record, pick_text
 
 POD_CONTEXT = "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld"
 POD_SCHEMA = "https://project-open-data.cio.gov/v1.1/schema"
@@ -173,8 +174,8 @@ def _write_contact(rec):
     out = {}
     if cp.get("name"):
         out["fn"] = cp["name"]
-    if cp.get("email"):
-        out["hasEmail"] = "mailto:" + cp["email"]
+    if email_address(cp.get("email")):
+        out["hasEmail"] = "mailto:" + email_address(cp["email"])
     return {"contactPoint": out} if out else {}
 
 
@@ -306,6 +307,21 @@ def _write_identifier(rec):
     return {"identifier": rec.get("identifier") or rec.get("id") or rec.get("uri")}
 
 
+def _read_part_of(v, flags):
+    part_of = _str(v.get("isPartOf"))
+    return {"in_series": [part_of] if part_of else []}
+
+
+def _write_part_of(rec):
+    """isPartOf: the data.json identifier of the (first) series; the catalog's resolution when it has one."""
+    resolved = rec.get("catalog_series")
+    if resolved is not None:
+        first = next((e for e in resolved if isinstance(e, dict)), None)
+        return {"isPartOf": (first.get("identifier") or first.get("id") or first.get("uri")) if first else None}
+    refs = rec.get("in_series") or []
+    return {"isPartOf": refs[0] if refs else None}
+
+
 DATASET_RULES: tuple[Rule, ...] = (
     _text_rule("title", "title"),
     _text_rule("description", "description"),
@@ -326,6 +342,7 @@ DATASET_RULES: tuple[Rule, ...] = (
     _list_rule("language", "language", split=True),
     Rule(("conforms_to",), ("conformsTo",), _read_conforms, _write_conforms),
     _plain("uri", "@id"),
+    Rule(("in_series",), ("isPartOf",), _read_part_of, _write_part_of),
 )
 
 
@@ -481,7 +498,9 @@ def _to_distribution(dist: Mapping[str, Any], site_url: str | None) -> Any:
         out.pop("description", None)
     for key in ("downloadURL", "accessURL"):
         if key in out:
-            out[key] = _absolute(out[key], site_url)
+            out[key] = _absolute(out[key], site_url) or None
+            if out[key] is None:
+                del out[key]  # "" is no URL (a DCAT source's empty dcat:accessURL)
     if out.get("downloadURL") and not out.get("mediaType"):
         out["mediaType"] = _media_type(dist.get("format"), out["downloadURL"])  # POD requires it here
     return out
@@ -497,30 +516,58 @@ def _codes(value: Any) -> list[str]:
     return _strings(value, split=True)
 
 
-def to_datajson(record: Record, *, site_url: str | None = None) -> dict:
-    """A POD v1.1 dataset object for a record.
+def to_datajson(record: Record, *, site_url: str | None = None, contact_email: str | None = None) -> dict:
+    """A POD v1.1 dataset object for a record, valid against the POD schema whatever the record lacks.
 
     `site_url`: the portal's base URL; it gives a landingPage (`<site>/dataset/<slug>`) to a
-    record without one, and makes relative distribution URLs absolute. Fields POD requires
-    that the record cannot supply from what it knows are left out rather than invented, except
-    accessLevel, which is "public" for a record without access rights (the catalog publishes
-    open data), the contact's email and name, which fall back to the publisher's, and a
-    distribution's mediaType, taken from its format or file extension (else
-    "application/octet-stream") because POD requires one beside every downloadURL.
+    record without one, and makes relative distribution URLs absolute. What POD requires and
+    the record lacks falls back to what the record does say, never to invented facts
+    (docs/api.md lists them; the quality check tells the publisher of each gap):
+
+    - description: the title; modified: the issued date, else `catalog_modified` (the date the
+      catalog's copy last changed, which the dumps' reader adds); keyword: the theme labels,
+      else the publisher's name; accessLevel: "public" (the catalog publishes open data).
+    - contactPoint: the publisher's name and e-mail, else `contact_email` (the portal's own
+      contact, a setting); an e-mail that is no address is left out.
+    - language: BCP 47 tags (an EU authority IRI .../language/DEU becomes "de"); unknown ones dropped.
+    - a distribution without any URL gets the landingPage as accessURL; a downloadURL gets a
+      mediaType from its format or file extension (else "application/octet-stream").
+    - a distribution whose table has a data dictionary here (`catalog_dictionary`, which the catalog's
+      readers add) gets describedBy, the URL of its Frictionless Table Schema, and describedByType
+      (`dictionary.MEDIA_TYPE`), in place of what the source said.
     """
     extras = record.get("extras") or {}
     stored = copy.deepcopy(extras.get("datajson") or {})
     out = write_all(DATASET_RULES, record, stored, drop_none=True)
     out.setdefault("accessLevel", "public")
     publisher = record.get("publisher") or {}
+    publisher_name = (out.get("publisher") or {}).get("name") if isinstance(out.get("publisher"), dict) else None
+    fallback_email = email_address(publisher.get("email")) or email_address(contact_email)
     contact = out.get("contactPoint")
-    if isinstance(contact, dict) and "hasEmail" not in contact and publisher.get("email"):
-        contact["hasEmail"] = "mailto:" + publisher["email"]
-    if isinstance(contact, dict) and "fn" not in contact and contact.get("hasEmail"):
-        contact["fn"] = pick_text(publisher.get("name")) or contact["hasEmail"][len("mailto:"):]
-    if "contactPoint" not in out and publisher.get("email"):
-        out["contactPoint"] = {"fn": pick_text(publisher.get("name")) or publisher["email"],
-                               "hasEmail": "mailto:" + publisher["email"]}
+    if isinstance(contact, dict):
+        if "hasEmail" in contact and not email_address(contact["hasEmail"]):
+            del contact["hasEmail"]
+        if "hasEmail" not in contact and fallback_email:
+            contact["hasEmail"] = "mailto:" + fallback_email
+        if "fn" not in contact and contact.get("hasEmail"):
+            contact["fn"] = publisher_name or contact["hasEmail"][len("mailto:"):]
+    if "contactPoint" not in out and fallback_email:
+        out["contactPoint"] = {"fn": publisher_name or fallback_email,
+                               "hasEmail": "mailto:" + fallback_email}
+    if not out.get("description") and out.get("title"):
+        out["description"] = out["title"]
+    if not out.get("modified") and (record.get("issued") or record.get("catalog_modified")):
+        out["modified"] = record.get("issued") or record["catalog_modified"]
+    if not out.get("keyword"):
+        words = [_theme_label(code) for code in record.get("themes") or []] or [publisher_name]
+        if any(words):
+            out["keyword"] = [w for w in words if w]
+    if _strings(out.get("language")):  # (a source's odd value, null say, stays as it was)
+        tags = [t for t in dict.fromkeys(vocab.language_code(v) for v in _strings(out["language"])) if t]
+        if tags:
+            out["language"] = tags
+        else:
+            del out["language"]
     ckan_extras = extras.get("ckan_extras") or {}
     for key in ("bureauCode", "programCode"):
         if key not in out and _codes(ckan_extras.get(key)):
@@ -530,12 +577,21 @@ def to_datajson(record: Record, *, site_url: str | None = None) -> dict:
     if not out.get("identifier") and out.get("landingPage"):
         out["identifier"] = out["landingPage"]
     dists = [_to_distribution(d, site_url) for d in record.get("distributions") or []]
+    for raw, dist in zip(record.get("distributions") or [], dists, strict=True):
+        if isinstance(dist, dict) and site_url and record.get("slug") and raw.get("catalog_dictionary") \
+                and raw.get("catalog_id"):  # the data dictionary this catalog publishes, as a Table Schema
+            dist["describedBy"] = dictionary.schema_url(site_url, record["slug"], raw["catalog_id"])
+            dist["describedByType"] = dictionary.MEDIA_TYPE
+    for dist in dists:
+        if isinstance(dist, dict) and not dist.get("downloadURL") and not dist.get("accessURL") \
+                and out.get("landingPage"):
+            dist["accessURL"] = out["landingPage"]  # where the publisher says how to get it
     if dists or "distribution" not in stored:
         out["distribution"] = dists  # always a list, empty included, unless the source's odd value is kept
     return out
 
 
-def catalog_to_datajson(records: Iterable[Record], *, site_url: str) -> dict:
+def catalog_to_datajson(records: Iterable[Record], *, site_url: str, contact_email: str | None = None) -> dict:
     """The `/data.json` document: a POD v1.1 dcat:Catalog of every record given."""
     return {
         "@context": POD_CONTEXT,
@@ -543,7 +599,7 @@ def catalog_to_datajson(records: Iterable[Record], *, site_url: str) -> dict:
         "@type": "dcat:Catalog",
         "conformsTo": POD_SCHEMA,
         "describedBy": POD_DESCRIBED_BY,
-        "dataset": [to_datajson(r, site_url=site_url) for r in records],
+        "dataset": [to_datajson(r, site_url=site_url, contact_email=contact_email) for r in records],
     }
 
 

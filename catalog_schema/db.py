@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -18,8 +19,20 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def json_text(value) -> str:
+    """JSON columns' serializer: json.dumps, with the empty values most columns hold (no keywords, no extras)
+    spelled at once (a harvest writes some twenty JSON values a dataset)."""
+    if not value and type(value) in _EMPTY_JSON:
+        return _EMPTY_JSON[type(value)]
+    return json.dumps(value)
+
+
+_EMPTY_JSON = {dict: "{}", list: "[]"}
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
+    kwargs.setdefault("json_serializer", json_text)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **kwargs)
@@ -83,3 +96,47 @@ def check(url: str) -> None:
     from alembic import command
 
     command.check(alembic_config(url))
+
+
+# --- what a catalog database holds: for backups, restores and copies (app/backup.py, app/dbcopy.py) -------------
+
+#: Tables outside the models that hold catalog state (migration 0004: the search change log).
+EXTRA_TABLES = ("search_changes",)
+
+
+def catalog_tables() -> list[str]:
+    """Every catalog table, parents before children (foreign keys), then the change log."""
+    from catalog_schema.models import Base
+
+    return [t.name for t in Base.metadata.sorted_tables] + list(EXTRA_TABLES)
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(conn) -> str | None:
+    """The migration the database at `conn` is at (None: never migrated)."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.scalar(text("SELECT version_num FROM alembic_version"))
+
+
+def table_counts(conn) -> dict[str, int]:
+    """Rows in each catalog table that exists at `conn`."""
+    from sqlalchemy import inspect, text
+
+    present = set(inspect(conn).get_table_names())
+    return {name: int(conn.scalar(text(f'SELECT count(*) FROM "{name}"')))
+            for name in catalog_tables() if name in present}
+
+
+def nonempty_tables(engine: Engine) -> list[str]:
+    """The catalog tables holding rows: a database that answers [] may be restored or copied into."""
+    with engine.connect() as conn:
+        return [name for name, n in table_counts(conn).items() if n]

@@ -23,6 +23,11 @@ The decisions (see `catalog_schema.dcat` for the reading side and the round trip
   IRIs of their vocabularies (`catalog_schema.vocab`) when known, as given otherwise;
 - a language tag that is no BCP 47 tag leaves its text untagged; typed literals have rdflib's
   normalised lexical form (xsd:dateTime "Z" -> "+00:00", "0100" -> "100"), so both consumers agree;
+- high-value datasets: `dcatap:hvdCategory` (a `skos:Concept` of the EU HVD category vocabulary, with its
+  English label) and `dcatap:applicableLegislation` (an `eli:LegalResource`, the HVD regulation's ELI) on
+  the dataset, each distribution and the distribution's `dcat:accessService` (a `dcat:DataService` at
+  `{distribution}/service` with its endpoint, serving the dataset); the tests validate them with pyshacl
+  against the DCAT-AP 3 shapes and the HVD shapes in tests/fixtures/shacl/;
 - `extras` are not published: they are the source's words, not ours to assert.
 """
 
@@ -53,6 +58,8 @@ PREFIXES = {
     "adms": "http://www.w3.org/ns/adms#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "hydra": "http://www.w3.org/ns/hydra/core#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "eli": "http://data.europa.eu/eli/ontology#",
 }
 
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
@@ -308,7 +315,8 @@ class _Triples:
         node = iri(f"{site_url.rstrip('/')}/publisher/{publisher_slug(agent)}")
         self.add(subject, pred, node)
         self.add(node, A, FOAF_AGENT)
-        self.texts(node, FOAF_NAME, agent.get("name"))
+        # DCAT-AP requires the agent's name: one the source left unnamed is named by its slug (docs/api.md).
+        self.texts(node, FOAF_NAME, agent.get("name") or {"": publisher_slug(agent)})
         if agent.get("homepage"):
             self.add(node, FOAF_HOMEPAGE, iri(agent["homepage"]))
         if agent.get("email"):
@@ -332,6 +340,15 @@ class _Triples:
             value = lang if _IRI.match(lang) else LOC_ISO639_1 + lang
             self.typed_value(T["dct:language"], subject, value, T["dct:LinguisticSystem"])
 
+    def hvd(self, subject: str, item: dict[str, Any]) -> None:
+        """dcatap:hvdCategory and dcatap:applicableLegislation of a dataset, distribution or data service."""
+        for cat in item.get("hvd_category") or []:
+            known = vocab.hvd_category(cat)
+            self.typed_value(T["dcatap:hvdCategory"], subject, known or cat, SKOS_CONCEPT,
+                             label=vocab.hvd_label(known) if known else None)
+        for law in item.get("applicable_legislation") or []:
+            self.typed_value(T["dcatap:applicableLegislation"], subject, law, T["eli:LegalResource"])
+
     def dates(self, subject: str, item: dict[str, Any]) -> None:
         for pred, key in ((T["dct:issued"], "issued"), (T["dct:modified"], "modified")):
             if item.get(key):
@@ -339,7 +356,8 @@ class _Triples:
 
 
 def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> list[tuple[str, str, str]]:
-    """The DCAT-AP 3 triples of one record under our URIs; the first one is `<dataset> a dcat:Dataset`.
+    """The DCAT-AP 3 triples of one record under our URIs; the first one is `<dataset> a dcat:Dataset` (a series
+    is also `a dcat:DatasetSeries`).
 
     `bnodes` numbers the blank nodes (`_:b{n}`): one counter for everything that goes into one document.
     """
@@ -347,8 +365,11 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
     ds_uri = dataset_uri(record, site_url)
     ds = iri(ds_uri)
     t.add(ds, A, T["dcat:Dataset"])
+    if record.get("kind") == "series":  # DCAT 3: a dcat:DatasetSeries is a dcat:Dataset (and catalogs list it so)
+        t.add(ds, A, T["dcat:DatasetSeries"])
     t.texts(ds, T["dct:title"], record.get("title"))
-    t.texts(ds, T["dct:description"], record.get("description"))
+    # DCAT-AP requires a description: a record without one is described by its title (docs/api.md).
+    t.texts(ds, T["dct:description"], record.get("description") or record.get("title"))
     if record.get("identifier"):
         t.add(ds, T["dct:identifier"], quote(record["identifier"]))
     if record.get("uri") and record["uri"] != ds_uri:
@@ -397,23 +418,83 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
     for std in record.get("conforms_to") or []:
         t.typed_value(T["dct:conformsTo"], ds, std, T["dct:Standard"])
     t.languages(ds, record.get("language"))
+    t.hvd(ds, record)
     if record.get("version"):
         t.add(ds, T["dcat:version"], quote(record["version"]))
+    _series(t, ds, record, site_url)
     dists = record.get("distributions")
     if dists:
         for dist, ident in zip(dists, _distribution_idents(dists), strict=True):
-            _distribution(t, ds, dist, iri(f"{ds_uri}/resource/{ident}"))
+            _distribution(t, ds, dist, iri(f"{ds_uri}/resource/{ident}"),
+                          fallback_access=record.get("landing_page") or ds_uri)
+            if dist.get("catalog_dictionary") and dist.get("catalog_id"):
+                # The table's data dictionary, a Frictionless Table Schema: DCAT-AP 3 links the schema a
+                # distribution follows with dct:conformsTo, to a dct:Standard.
+                t.typed_value(T["dct:conformsTo"], iri(f"{ds_uri}/resource/{ident}"),
+                              f"{ds_uri}/resource/{dist['catalog_id']}/schema.json", T["dct:Standard"])
     return list(t.out)
 
 
-def _distribution(t: _Triples, ds: str, dist: Record, node: str) -> None:
+def _series(t: _Triples, ds: str, record: Record, site_url: str) -> None:
+    """dcat:inSeries, and the order DCAT 3 names (dcat:first/last on a series, dcat:prev/next on a member).
+
+    Only series this catalog resolved are named (`catalog_series`: each {"slug", "title", "description",
+    "previous", "next"}, the neighbours as slugs; `catalog_series_ends`: {"first", "last"} of a series): DCAT-AP
+    3 wants the object of dcat:inSeries to be a dcat:DatasetSeries with its title and description, so the
+    series node carries them. A reference the catalog could not resolve is not published. `with_series` gives
+    a list of records not stored the resolution they find among themselves.
+    """
+    site = site_url.rstrip("/")
+    for entry in record.get("catalog_series") or []:
+        node = iri(f"{site}/dataset/{entry['slug']}")
+        t.add(ds, T["dcat:inSeries"], node)
+        t.add(node, A, T["dcat:DatasetSeries"])
+        t.texts(node, T["dct:title"], entry.get("title") or {"": entry["slug"]})
+        t.texts(node, T["dct:description"], entry.get("description") or entry.get("title") or {"": entry["slug"]})
+        for key, pred in (("previous", "dcat:prev"), ("next", "dcat:next")):
+            if entry.get(key):
+                t.add(ds, T[pred], iri(f"{site}/dataset/{entry[key]}"))
+    ends = record.get("catalog_series_ends") or {}
+    for key in ("first", "last"):
+        if ends.get(key):
+            t.add(ds, T["dcat:" + key], iri(f"{site}/dataset/{ends[key]}"))
+
+
+def series_entry(series: Record) -> dict[str, Any]:
+    """What a member's `catalog_series` tells of one series (see `_series`)."""
+    return {"id": series.get("id"), "slug": dataset_slug(series), "identifier": series.get("identifier"),
+            "uri": series.get("uri"), "title": series.get("title") or {}, "description": series.get("description")}
+
+
+def with_series(records: list[Record]) -> list[Record]:
+    """Records not stored (a harvested page, a test's list) with `catalog_series` resolved among themselves: a
+    reference names a series of the list by its URI, identifier, id or slug. Records that have it keep theirs."""
+    by_ref: dict[str, Record] = {}
+    for rec in records:
+        if rec.get("kind") == "series":
+            for key in (rec.get("uri"), rec.get("identifier"), rec.get("id"), rec.get("slug")):
+                if key:
+                    by_ref.setdefault(key, rec)
+    if not by_ref:
+        return records
+    out = []
+    for rec in records:
+        if rec.get("catalog_series") is None and rec.get("in_series"):
+            found = [by_ref[ref] for ref in rec["in_series"] if ref in by_ref and by_ref[ref] is not rec]
+            rec = {**rec, "catalog_series": [series_entry(s) for s in dict((id(s), s) for s in found).values()]}
+        out.append(rec)
+    return out
+
+
+def _distribution(t: _Triples, ds: str, dist: Record, node: str, *, fallback_access: str) -> None:
     t.add(ds, T["dcat:distribution"], node)
     t.add(node, A, T["dcat:Distribution"])
     t.texts(node, T["dct:title"], dist.get("title"))
     t.texts(node, T["dct:description"], dist.get("description"))
-    access = dist.get("access_url") or dist.get("download_url")
-    if access:  # DCAT-AP: accessURL is mandatory; a download URL is also an access URL
-        t.typed_value(T["dcat:accessURL"], node, access, RDFS_RESOURCE)
+    # DCAT-AP: accessURL is mandatory; a download URL is also an access URL, and a distribution the source
+    # gave no URL at all is reached from the dataset's landing page (docs/api.md).
+    access = dist.get("access_url") or dist.get("download_url") or fallback_access
+    t.typed_value(T["dcat:accessURL"], node, access, RDFS_RESOURCE)
     if dist.get("download_url"):
         t.typed_value(T["dcat:downloadURL"], node, dist["download_url"], RDFS_RESOURCE)
     fmt = _format_value(dist.get("format"), dist.get("format_raw"))
@@ -443,6 +524,19 @@ def _distribution(t: _Triples, ds: str, dist: Record, node: str) -> None:
     t.languages(node, dist.get("language"))
     for std in dist.get("conforms_to") or []:
         t.typed_value(T["dct:conformsTo"], node, std, T["dct:Standard"])
+    t.hvd(node, dist)
+    service = dist.get("access_service")
+    if service and service.get("endpoint_url"):
+        svc = node[:-1] + "/service>"
+        t.add(node, T["dcat:accessService"], svc)
+        t.add(svc, A, T["dcat:DataService"])
+        # DCAT-AP requires a data service's title: one the source left untitled takes the distribution's.
+        t.texts(svc, T["dct:title"], service.get("title") or dist.get("title") or {"": "API"})
+        t.typed_value(T["dcat:endpointURL"], svc, service["endpoint_url"], RDFS_RESOURCE)
+        if service.get("endpoint_description"):
+            t.typed_value(T["dcat:endpointDescription"], svc, service["endpoint_description"], RDFS_RESOURCE)
+        t.add(svc, T["dcat:servesDataset"], ds)
+        t.hvd(svc, service)
 
 
 # --------------------------------------------------------------------------- the catalog

@@ -44,8 +44,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
 LIST_FIELDS = ("keywords", "theme", "spatial", "language")
 _SPLIT = re.compile(r"\s*[,;，；、]\s*")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_LANGUAGES = {"zh": ("zh", "zho", "chi", "chinese", "中文", "汉语", "简体中文", "zh-cn", "zh-hans"),
-              "en": ("en", "eng", "english", "英文", "英语")}
 
 
 def _key(text: str) -> str:
@@ -53,7 +51,6 @@ def _key(text: str) -> str:
 
 
 _BY_HEADER = {_key(h): field for field, names in HEADERS.items() for h in names}
-_LANGUAGE = {_key(alias): code for code, aliases in _LANGUAGES.items() for alias in aliases}
 
 
 def field_for_header(header: Any) -> str | None:
@@ -216,7 +213,7 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
     if "spatial" in known:
         out["spatial"] = list(dict.fromkeys(_items(known["spatial"])))
     if "language" in known:
-        out["language"] = list(dict.fromkeys(_LANGUAGE.get(_key(v), v) for v in _items(known["language"])))
+        out["language"] = list(dict.fromkeys(vocab.language_code(v) or v for v in _items(known["language"])))
     if "publisher" in known:
         out["publisher"] = _agent(known["publisher"])
     if "contact_point" in known:

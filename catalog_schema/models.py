@@ -134,9 +134,17 @@ class Dataset(Base):
     frequency: Mapped[str | None] = mapped_column(String(200))
     landing_page: Mapped[str | None] = mapped_column(Text)
     conforms_to: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    # High-value dataset: dcatap:hvdCategory IRIs and dcatap:applicableLegislation ELIs (migration 0015; NULL
+    # in rows older than it: read as none).
+    hvd_category: Mapped[list[Any] | None] = mapped_column(JSONType, default=list)
+    applicable_legislation: Mapped[list[Any] | None] = mapped_column(JSONType, default=list)
     language: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     version: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    # "series": a dcat:DatasetSeries; in_series: the series a dataset belongs to as the source named them
+    # (URI, identifier, id or slug); series_links holds what they resolve to (catalog_schema/series.py).
+    kind: Mapped[str] = mapped_column(String(20), default="dataset", server_default="dataset")
+    in_series: Mapped[list[Any] | None] = mapped_column(JSONType, default=list)
     extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     flags: Mapped[list[Any]] = mapped_column(JSONType, default=list)
 
@@ -145,6 +153,12 @@ class Dataset(Base):
     remote_id: Mapped[str | None] = mapped_column(String(500))
     source_payload: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Hash of the source payload (and what its mapping depends on) last imported: the same again on a
+    # re-harvest counts the record unchanged without mapping it. None: not known, the next harvest maps it.
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
+    # The last pre-publication check as the agency saw it, with the fingerprint of the record and files it
+    # was computed from (app/services/check.py): shown again until they change. Not part of the record.
+    prepublication_check: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True)
 
     # Latest assessment, denormalised for facets and sorting.
     stars: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -193,6 +207,10 @@ class Distribution(Base):
     modified: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     conforms_to: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    hvd_category: Mapped[list[Any] | None] = mapped_column(JSONType, default=list)
+    applicable_legislation: Mapped[list[Any] | None] = mapped_column(JSONType, default=list)
+    # The dcat:DataService (an API) this distribution is reached through, with its own HVD fields.
+    access_service: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     table_schema: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
@@ -218,8 +236,45 @@ class Distribution(Base):
     # describes, "checked_at": iso8601, "columns": {column: {kind: count}}}. None: never scanned.
     # The serving gate reads it (a copy whose sha256 is not the one scanned is not served).
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The table's data dictionary (catalog_schema.dictionary): inferred from the last profile, and the
+    # agency's edits, which outlive reloads and re-harvests. None: never profiled as a table.
+    dictionary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     dataset: Mapped[Dataset] = relationship(back_populates="distributions")
+
+
+class DistributionVersion(Base):
+    """One archived copy a distribution has had: every copy a check found is kept (content-addressed, so an
+    unchanged file adds nothing), with what its profile found and how its rows changed from the copy before."""
+
+    __tablename__ = "distribution_versions"
+    __table_args__ = (UniqueConstraint("distribution_id", "sha256", name="uq_distribution_versions_copy"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    distribution_id: Mapped[str] = mapped_column(ForeignKey("distributions.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    path: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(100))
+    encoding: Mapped[str | None] = mapped_column(String(50))
+    archived_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    stars: Mapped[int | None] = mapped_column(Integer)
+    # What the profile of this copy found, as Distribution.pii's "columns" ({} for nothing); None: not scanned.
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # How this copy differs from the one before (quality.tabular.compare); None for the first or a non-table.
+    change: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class SeriesLink(Base):
+    """A dataset's membership of a series: one row a reference in its `in_series`, with the series it names
+    once that series is in the catalog (NULL until then: a member harvested before its series). Derived from
+    the datasets' rows by catalog_schema/series.py, never edited by hand."""
+
+    __tablename__ = "series_links"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(500), primary_key=True, index=True)
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), index=True)
 
 
 class DatasetSlug(Base):
@@ -265,7 +320,8 @@ class HarvestRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("harvest_jobs.id", ondelete="CASCADE"), index=True)
     remote_id: Mapped[str] = mapped_column(String(500))
-    dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
+    # indexed: a dataset's activity (app/activity.py) reads its records
+    dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     stage: Mapped[str | None] = mapped_column(String(20), doc="gather, fetch or import")
     error: Mapped[str | None] = mapped_column(Text)
@@ -282,7 +338,8 @@ class Assessment(Base):
     """One quality assessment of a dataset; kept as history for trends."""
 
     __tablename__ = "assessments"
-    __table_args__ = (Index("ix_assessments_dataset_at", "dataset_id", "assessed_at"),)
+    # one per dataset and instant: a chunk of an assessment run delivered twice cannot count twice
+    __table_args__ = (Index("ix_assessments_dataset_at", "dataset_id", "assessed_at", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
@@ -349,6 +406,8 @@ class AuditEvent(Base):
     """Every write: who, what, when, before and after."""
 
     __tablename__ = "audit_events"
+    # a dataset's activity (app/activity.py) reads its entries
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
@@ -363,6 +422,42 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
+class AccountToken(Base):
+    """A single-use link sent by e-mail: an invitation to join a publisher, or a password reset.
+
+    Only the SHA-256 of the token is stored; `used_at` is set when it is used (or voided, as a password
+    change voids the reset links still open)."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # "invite" or "reset"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(20))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    used_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    publisher: Mapped[Publisher | None] = relationship()
+
+
+class LicenceMapping(Base):
+    """A sysadmin's mapping of a raw licence text (as sources write it) to a licence id of the vocabulary."""
+
+    __tablename__ = "licence_mappings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_key: Mapped[str] = mapped_column(String(500), unique=True)  # the text, normalised (vocab.licence_key)
+    raw: Mapped[str] = mapped_column(Text)  # the text as first given
+    licence_id: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class UsageCounter(Base):
     """Views, downloads and API calls per dataset per day."""
 
@@ -373,3 +468,48 @@ class UsageCounter(Base):
     views: Mapped[int] = mapped_column(Integer, default=0)
     downloads: Mapped[int] = mapped_column(Integer, default=0)
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WeeklyReport(Base):
+    """One publisher's weekly evaluation (issue 17 item 3), kept as history: the figures as they were computed
+    that week (`body`, never recomputed), and whether the e-mail to the publisher's admins went out."""
+
+    __tablename__ = "weekly_reports"
+    __table_args__ = (UniqueConstraint("week", "publisher_id", name="uq_weekly_reports_week_publisher"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), index=True)  # ISO week, "2026-W48"
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    recipients: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    send_error: Mapped[str | None] = mapped_column(Text)
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    publisher: Mapped[Publisher] = relationship()
+
+
+class Follow(Base):
+    """A signed-in user follows a dataset, a publisher or a search (q and fq as CKAN takes them) and gets a
+    digest of their changes by e-mail, daily or weekly; `last_sent_at` is where the next digest begins."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "target", name="uq_follows_user_kind_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "dataset", "publisher" or "search"
+    # the dataset's id, the publisher's id, or the search as "q\nfq"
+    target: Mapped[str] = mapped_column(String(1000))
+    q: Mapped[str | None] = mapped_column(Text)
+    fq: Mapped[str | None] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(10), default="weekly")  # "daily" or "weekly"
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    user: Mapped[User] = relationship()
+
+
+# Every session logs dataset changes for the search index, in any process that uses the models.
+from catalog_schema import changelog  # noqa: E402, F401

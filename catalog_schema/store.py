@@ -8,14 +8,17 @@ for every content field.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
+from catalog_schema import dictionary, series, vocab
 from catalog_schema.models import (
     DATASET_STATES,
     Assessment,
@@ -23,12 +26,21 @@ from catalog_schema.models import (
     Dataset,
     DatasetSlug,
     Distribution,
+    DistributionVersion,
     HarvestSource,
+    LicenceMapping,
     Publisher,
     new_uuid,
     utcnow,
 )
-from catalog_schema.record import DATASET_DEFAULTS, Record, content_hash, new_record, pick_text
+from catalog_schema.record import (
+    DATASET_DEFAULTS,
+    Record,
+    content_hash,
+    filled,
+    new_record,
+    pick_text,
+)
 
 # record key -> Dataset column, where the names differ.
 DATASET_COLUMNS = {
@@ -51,8 +63,12 @@ DATASET_COLUMNS = {
     "frequency": "frequency",
     "landing_page": "landing_page",
     "conforms_to": "conforms_to",
+    "hvd_category": "hvd_category",
+    "applicable_legislation": "applicable_legislation",
     "language": "language",
     "version": "version",
+    "kind": "kind",
+    "in_series": "in_series",
     "extras": "extras",
     "flags": "flags",
 }
@@ -75,6 +91,9 @@ DISTRIBUTION_COLUMNS = {
     "modified": "modified",
     "language": "language",
     "conforms_to": "conforms_to",
+    "hvd_category": "hvd_category",
+    "applicable_legislation": "applicable_legislation",
+    "access_service": "access_service",
     "schema": "table_schema",
     "extras": "extras",
 }
@@ -126,12 +145,30 @@ def ensure_publisher(session: Session, agent: dict[str, Any] | None) -> Publishe
     return pub
 
 
+def _prefetch_publishers(session: Session, agents: list[dict[str, Any] | None]) -> None:
+    """Read the publishers these agents name by slug in one query (a batch of records names few), so that
+    `ensure_publisher` finds them without a query each."""
+    known: dict[str, Publisher] = session.info.setdefault("publishers_by_slug", {})
+    slugs = sorted({a["slug"] for a in agents if a and isinstance(a.get("slug"), str)} - set(known))
+    for start in range(0, len(slugs), 500):
+        for pub in session.scalars(select(Publisher).where(Publisher.slug.in_(slugs[start:start + 500]))):
+            known[pub.slug] = pub
+
+
+def _publisher_by_slug(session: Session, slug: str) -> Publisher | None:
+    known = session.info.get("publishers_by_slug") or {}
+    pub = known.get(slug)
+    if pub is not None and pub in session:
+        return pub
+    return session.scalar(select(Publisher).where(Publisher.slug == slug))
+
+
 def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publisher | None:
     slug = agent.get("slug")
     name = agent.get("name") or {}
     pub = None
     if slug:
-        pub = session.scalar(select(Publisher).where(Publisher.slug == slug))
+        pub = _publisher_by_slug(session, slug)
     if pub is None and agent.get("uri"):
         pub = session.scalar(select(Publisher).where(Publisher.uri == agent["uri"]))
     if pub is None and not slug:
@@ -149,18 +186,39 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
                         email=agent.get("email"), extras=dict(agent.get("extras") or {}))
         if agent.get("parent"):
             pub.parent = session.scalar(select(Publisher).where(Publisher.slug == agent["parent"]))
+        created = _insert_publisher(session, pub)
+        if created is pub:
+            return pub
+        pub = created  # another process created it first: fill it in like any publisher found
+    # Fill in what we did not know; never blank out what we did.
+    for key in ("uri", "homepage", "email"):
+        if agent.get(key) and not getattr(pub, key):
+            setattr(pub, key, agent[key])
+    if name:
+        merged = dict(pub.name or {})
+        merged.update({k: v for k, v in name.items() if v})
+        if merged != pub.name:
+            pub.name = merged
+    return pub
+
+
+def _insert_publisher(session: Session, pub: Publisher) -> Publisher:
+    """Insert a new publisher; returns it, or the one of that slug another process inserted since we looked
+    (two harvest workers meeting the same new organisation at once). On PostgreSQL the insert runs in a
+    savepoint, so the refused insert costs only itself, not the batch around it. SQLite writes one at a time
+    (a second writer waits for the first to commit), so there the insert is plain."""
+    if session.get_bind().dialect.name == "sqlite":
         session.add(pub)
         session.flush()
-    else:
-        # Fill in what we did not know; never blank out what we did.
-        for key in ("uri", "homepage", "email"):
-            if agent.get(key) and not getattr(pub, key):
-                setattr(pub, key, agent[key])
-        if name:
-            merged = dict(pub.name or {})
-            merged.update({k: v for k, v in name.items() if v})
-            if merged != pub.name:
-                pub.name = merged
+        return pub
+    try:
+        with session.begin_nested():
+            session.add(pub)
+    except IntegrityError:
+        other = session.scalar(select(Publisher).where(Publisher.slug == pub.slug))
+        if other is None:
+            raise
+        return other
     return pub
 
 
@@ -220,6 +278,7 @@ def set_extras(ds: Dataset, key: str, value: Any) -> None:
     extras[key] = value
     ds.extras = extras
     ds.content_hash = content_hash(to_record(ds))
+    ds.payload_hash = None  # the catalog changed it: the next harvest maps its record again
     ds.modified_at = utcnow()
 
 
@@ -280,36 +339,77 @@ def find_dataset(session: Session, record: Record, source_id: int | None = None,
 
 
 def save_record(session: Session, record: Record, *, source_id: int | None = None, remote_id: str | None = None,
-                payload: Any = None, dataset: Dataset | None = None) -> tuple[Dataset, str]:
+                payload: Any = None, dataset: Dataset | None = None,
+                payload_hash: str | None = None) -> tuple[Dataset, str]:
     """Insert or update the dataset `record` describes. Returns (dataset, outcome).
 
-    outcome is "added", "updated", "unchanged" (same content hash, nothing written)
-    or "restored" (a withdrawn dataset that came back).
+    outcome is "added", "updated", "unchanged" (same content hash, nothing written but a new `payload_hash`)
+    or "restored" (a withdrawn dataset that came back). `payload_hash`: the hash of the harvested payload
+    the record was mapped from (None from any other door: the next harvest maps the record again).
     """
     with session.no_autoflush:
-        return _save_record(session, new_record(**record), source_id, remote_id, payload, dataset)
+        return _save_record(session, new_record(**record), source_id, remote_id, payload, dataset, payload_hash)
 
 
-def _save_record(session, record, source_id, remote_id, payload, dataset):
+def licence_mappings(session: Session) -> dict[str, str]:
+    """The sysadmins' licence mappings, raw key -> licence id (read once per session)."""
+    found = session.info.get("licence_mappings")
+    if found is None:
+        found = {key: lid for key, lid in session.execute(select(LicenceMapping.raw_key, LicenceMapping.licence_id))}
+        session.info["licence_mappings"] = found
+    return found
+
+
+def apply_licence_mappings(session: Session, record: Record) -> None:
+    """Give the record (and its distributions) the licence a sysadmin mapped its raw licence text to."""
+    mappings = licence_mappings(session)
+    if not mappings:
+        return
+    for part in (record, *(record.get("distributions") or [])):
+        mapped = mappings.get(vocab.licence_key(part.get("license_raw")) or "")
+        if mapped:
+            part["license"] = mapped
+            if part is record and record.get("flags"):
+                record["flags"] = [f for f in record["flags"] if not (isinstance(f, dict) and f.get("field")
+                                                                       == "license")]
+
+
+def _save_record(session, record, source_id, remote_id, payload, dataset, payload_hash=None):
+    apply_licence_mappings(session, record)
     digest = content_hash(record)
     ds = dataset or find_dataset(session, record, source_id, remote_id)
     outcome = "updated"
     if ds is None:
         ds = Dataset(id=record.get("id") or new_uuid())
         outcome = "added"
-        session.add(ds)
     elif ds.content_hash == digest and ds.state == (record.get("state") or "active"):
+        if payload_hash is not None and ds.payload_hash != payload_hash:
+            ds.payload_hash = payload_hash  # another payload, the same content: the next harvest skips it
         return ds, "unchanged"
     elif ds.state == "withdrawn" and (record.get("state") or "active") == "active":
         outcome = "restored"
+    # Before the new dataset joins the session: creating a publisher flushes (a savepoint on PostgreSQL),
+    # and a dataset half filled in must not go with it.
+    publisher = ensure_publisher(session, record.get("publisher"))
+    if outcome == "added":
+        session.add(ds)
 
     wanted_slug = record.get("slug") or ds.slug or slugify(pick_text(record["title"]) or record.get("identifier") or "",
                                                            fallback=f"dataset-{ds.id[:8]}")
     if ds.slug != wanted_slug:
         ds.slug = unique_slug(session, Dataset, wanted_slug, exclude_id=ds.id)
+    had_series = bool(ds.in_series) or ds.kind == series.SERIES
+    # A series the publisher put it in here (app/services/series.py) outlives a harvest that knows nothing of it.
+    joined = ((ds.extras or {}).get("publishing") or {}).get("series") or [] if outcome != "added" else []
     for key, column in DATASET_COLUMNS.items():
         setattr(ds, column, record.get(key))
-    ds.publisher = ensure_publisher(session, record.get("publisher"))
+    ds.kind = ds.kind or "dataset"
+    if joined:
+        ds.in_series = list(dict.fromkeys([*(ds.in_series or []), *joined]))
+        extras = dict(ds.extras or {})
+        extras["publishing"] = {**(extras.get("publishing") or {}), "series": joined}
+        ds.extras = extras
+    ds.publisher = publisher
     ds.state = record.get("state") or "active"
     ds.withdrawn_at = None if ds.state != "withdrawn" else (ds.withdrawn_at or utcnow())
     ds.source_id = source_id if source_id is not None else ds.source_id
@@ -317,9 +417,108 @@ def _save_record(session, record, source_id, remote_id, payload, dataset):
     if payload is not None:
         ds.source_payload = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     ds.content_hash = digest
+    ds.payload_hash = payload_hash
     ds.modified_at = utcnow()
     _save_distributions(session, ds, record["distributions"])
+    if had_series or ds.in_series or ds.kind == series.SERIES:
+        series.link(session, [ds.id])
     return ds, outcome
+
+
+def harvested_from_source(session: Session, source_id: int, remote_ids: list[str]) -> dict[str, Any]:
+    """What the catalog holds of these records of a source, in one query: remote id -> row of (id, state,
+    content_hash, payload_hash)."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(remote_ids), 500):
+        chunk = remote_ids[start:start + 500]
+        rows = session.execute(select(Dataset.remote_id, Dataset.id, Dataset.state, Dataset.content_hash,
+                                      Dataset.payload_hash)
+                               .where(Dataset.source_id == source_id, Dataset.remote_id.in_(chunk)))
+        found.update((row.remote_id, row) for row in rows)
+    return found
+
+
+def load_datasets(session: Session, ids: list[str]) -> dict[str, Dataset]:
+    """Datasets by id with their distributions and publisher, in three queries whatever their number."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
+                           .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher)))
+    return {ds.id: ds for ds in rows}
+
+
+def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Insert datasets a harvest sees for the first time, as bulk INSERTs (one per table for the whole batch:
+    no ORM object per row). Each entry of `new`: record (validated), remote_id, payload, payload_hash, and
+    optionally payload_text (the payload as stored text) and content_text (record.content_text of the
+    filled record). Returns (dataset id, content hash) per entry, in order. Same rows as `save_record`
+    would write."""
+    if not new:
+        return []
+    now = utcnow()
+    records = [filled(entry["record"]) for entry in new]
+    for rec in records:
+        apply_licence_mappings(session, rec)
+    ids = [new_uuid() for _ in new]
+    wanted = [rec.get("slug") or slugify(pick_text(rec["title"]) or rec.get("identifier") or "",
+                                         fallback=f"dataset-{ds_id[:8]}") for rec, ds_id in zip(records, ids,
+                                                                                                strict=True)]
+    taken = _slugs_taken(session, wanted)
+    pending: dict[str, Any] = session.info.setdefault(f"pending_slugs:{Dataset.__tablename__}", {})
+    _prefetch_publishers(session, [rec.get("publisher") for rec in records])
+    dataset_rows, dist_rows, out = [], [], []
+    for entry, rec, ds_id, slug in zip(new, records, ids, wanted, strict=True):
+        if slug in taken or slug in pending:
+            slug = unique_slug(session, Dataset, slug, exclude_id=ds_id)
+        pending[slug] = ds_id
+        pub = ensure_publisher(session, rec.get("publisher"))
+        digest = content_hash(rec, entry.get("content_text"))
+        state = rec.get("state") or "active"
+        payload = entry.get("payload")
+        if isinstance(payload, str | None) or entry.get("payload_text") is None:
+            stored_payload = payload if isinstance(payload, str | None) else json.dumps(payload, ensure_ascii=False)
+        else:
+            stored_payload = entry["payload_text"]  # the same JSON text, made once by the harvester
+        row = {column: rec.get(key) for key, column in DATASET_COLUMNS.items()}
+        row["kind"] = row.get("kind") or "dataset"
+        row.update(id=ds_id, slug=slug, publisher_id=pub.id if pub is not None else None, state=state,
+                   withdrawn_at=now if state == "withdrawn" else None, source_id=source_id,
+                   remote_id=entry["remote_id"], content_hash=digest, payload_hash=entry.get("payload_hash"),
+                   source_payload=stored_payload,
+                   created_at=now, updated_at=now, modified_at=now)
+        dataset_rows.append(row)
+        for position, dist in enumerate(rec["distributions"]):
+            rid = dist.get("id")
+            drow = {column: dist.get(key) for key, column in DISTRIBUTION_COLUMNS.items()}
+            drow.update(id=new_uuid(), dataset_id=ds_id, position=position, remote_id=rid)
+            dist_rows.append(drow)
+        out.append((ds_id, digest))
+    bulk_insert(session, Dataset, dataset_rows)
+    bulk_insert(session, Distribution, dist_rows)
+    series.link(session, [row["id"] for row in dataset_rows
+                          if row.get("in_series") or row.get("kind") == series.SERIES])
+    return out
+
+
+def bulk_insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts of the same keys) into `model`'s table in as few statements as the driver allows:
+    Core, not the ORM (no per-row ORM bookkeeping), and with RETURNING, so SQLAlchemy sends multi-row
+    INSERT ... VALUES pages ("insertmanyvalues"): on PostgreSQL one round trip a page, not one a row."""
+    if rows:
+        session.flush()  # what the ORM holds (a new publisher, an updated dataset) goes first
+        table = model.__table__
+        session.connection().execute(table.insert().returning(*table.primary_key.columns), rows).all()
+
+
+def _slugs_taken(session: Session, slugs: list[str]) -> set[str]:
+    """Which of these slugs a dataset has, or had before a rename (two queries for the whole list)."""
+    unique = sorted(set(slugs))
+    taken: set[str] = set()
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        taken.update(session.scalars(select(Dataset.slug).where(Dataset.slug.in_(chunk))))
+        taken.update(session.scalars(select(DatasetSlug.slug).where(DatasetSlug.slug.in_(chunk))))
+    return taken
 
 
 def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> None:
@@ -366,6 +565,7 @@ def to_record(ds: Dataset) -> Record:
         for key, column in DISTRIBUTION_COLUMNS.items():
             d[key] = _copy(getattr(row, column))
         d["catalog_id"] = row.id
+        d["catalog_dictionary"] = dictionary.exists(row.dictionary, row.table_schema)
         dists.append(d)
     rec["distributions"] = [_dist_defaults(d) for d in dists]
     return rec
@@ -376,6 +576,8 @@ def _dist_defaults(d: dict[str, Any]) -> dict[str, Any]:
 
     out = {k: (_copy(v) if d.get(k) is None else d[k]) for k, v in DISTRIBUTION_DEFAULTS.items()}
     out["catalog_id"] = d.get("catalog_id")
+    if "catalog_dictionary" in d:
+        out["catalog_dictionary"] = d["catalog_dictionary"]
     return out
 
 
@@ -427,3 +629,67 @@ def set_pii_facts(row: Distribution, *, sha256: str | None, columns: dict[str, d
         if personal:
             kept[str(column)] = personal
     row.pii = {"sha256": sha256, "checked_at": checked_at, "columns": kept}
+
+
+def set_inferred_dictionary(row: Distribution, *, sha256: str | None, inferred: dict[str, Any]) -> None:
+    """Keep what the profile of the archived copy `sha256` inferred of its columns; the agency's edits stay."""
+    kept = dict(row.dictionary or {})
+    kept.update({"sha256": sha256, "inferred": inferred})
+    row.dictionary = kept
+
+
+def set_dictionary_edits(row: Distribution, edits: dict[str, dict[str, Any]], *, edited_at: str) -> None:
+    """The agency's edits of a table's dictionary, column by column (a None value goes back to the inferred)."""
+    kept = dict(row.dictionary or {})
+    merged = {name: dict(change) for name, change in (kept.get("edits") or {}).items()}
+    for name, change in edits.items():
+        merged.setdefault(name, {}).update(change)
+        merged[name] = {k: v for k, v in merged[name].items() if v is not None}
+    kept["edits"] = {name: change for name, change in merged.items() if change}
+    kept["edited_at"] = edited_at
+    row.dictionary = kept
+
+
+def record_version(session: Session, row: Distribution, *, sha256: str, path: str | None, size: int | None,
+                   format: str | None, encoding: str | None, pii: dict[str, Any] | None,
+                   archived_at: dt.datetime, change: Any = None) -> tuple[DistributionVersion, bool]:
+    """Keep the archived copy `sha256` among `row`'s versions (once: a copy seen again is updated with what
+    its latest profile found). `change` is called with the previous version when the copy is new, and
+    gives how its rows changed (or None). Returns (the version, whether it is new)."""
+    found = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id,
+                                                             DistributionVersion.sha256 == sha256))
+    if found is not None:
+        found.pii = pii
+        return found, False
+    previous = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
+                              .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc())
+                              .limit(1))
+    version = DistributionVersion(distribution_id=row.id, sha256=sha256, path=path, size=size, format=format,
+                                  encoding=encoding, pii=pii, archived_at=archived_at,
+                                  change=change(previous) if (change is not None and previous is not None) else None)
+    session.add(version)
+    return version, True
+
+
+def set_version_stars(session: Session, row: Distribution) -> None:
+    """The stars of `row`'s current copy, on its version."""
+    if row.archive_hash:
+        version = session.scalar(select(DistributionVersion).where(
+            DistributionVersion.distribution_id == row.id, DistributionVersion.sha256 == row.archive_hash))
+        if version is not None:
+            version.stars = row.stars
+
+
+def move_archive(session: Session, old_dir: str, new_dir: str) -> int:
+    """Point the catalog's archived copies under `old_dir` at the same files under `new_dir` (a restore into
+    another archive folder); the number of paths changed. Content-addressed: the rest of each path stays."""
+    old = old_dir.rstrip("/") + "/"
+    new = new_dir.rstrip("/") + "/"
+    moved = 0
+    for table, column in (("distributions", "archive_path"), ("distribution_versions", "path")):
+        result = session.execute(
+            text(f"UPDATE {table} SET {column} = :new || substr({column}, :cut) "
+                 f"WHERE substr({column}, 1, :n) = :old"),
+            {"new": new, "old": old, "n": len(old), "cut": len(old) + 1})
+        moved += result.rowcount or 0
+    return moved

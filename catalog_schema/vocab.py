@@ -51,6 +51,7 @@ __all__ = [
     "frequency_uri",
     "licence",
     "licence_by_id",
+    "licence_key",
     "licences",
     "theme",
     "theme_uri",
@@ -306,6 +307,29 @@ def licence(raw: str | None) -> Licence | None:
     if found is not None:
         return found
     return _licence_from_cc_words(text)
+
+
+def licence_key(raw: str | None) -> str | None:
+    """The key two spellings of one raw licence text share (``CC BY 4.0 `` and ``cc-by-4.0``), for the
+    licence mappings sysadmins keep (catalog_schema.models.LicenceMapping); None for blank text."""
+    text = _clean(raw)
+    return _key(text)[:500] or None if text is not None else None
+
+
+def licence_title(id: str | None, lang: str = "en") -> str | None:  # noqa: A002 - as licence_by_id
+    """A licence's title in `lang` ("zh" or "en"): its Chinese title where the project has one
+    (vocab_data/licence_titles_zh.json), else the Open Definition's English title; None for an unknown id."""
+    lic = licence_by_id(id) if id else None
+    if lic is None:
+        return None
+    if lang == "zh":
+        return _licence_titles_zh().get(lic.id) or lic.title
+    return lic.title
+
+
+@cache
+def _licence_titles_zh() -> dict[str, str]:
+    return {k: v for k, v in _read("licence_titles_zh.json").items() if not k.startswith("_")}
 
 
 def licence_by_id(id: str) -> Licence | None:  # noqa: A002 - the interface's name
@@ -762,6 +786,123 @@ def access_right_datajson(code: Any) -> str | None:
     """The data.json accessLevel (public, restricted public, non-public) for an access right."""
     found = access_right(code)
     return _access_table()[0][found].datajson if found else None
+
+
+# --------------------------------------------------------------------------- high-value datasets
+
+#: The ELI of the HVD implementing regulation (EU) 2023/138: the `dcatap:applicableLegislation` of an HVD.
+HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+HVD_CATEGORY_BASE = "http://data.europa.eu/bna/"
+
+
+@dataclass(frozen=True)
+class HvdCategory:
+    """One of the six high-value dataset categories (HVD regulation, Annex): its IRI, short key and labels."""
+
+    uri: str
+    key: str
+    label_en: str
+    label_zh: str
+
+    def label(self, lang: str | None = "en") -> str:
+        return self.label_zh if (lang or "").startswith("zh") else self.label_en
+
+
+@cache
+def _hvd_table() -> tuple[dict[str, HvdCategory], dict[str, HvdCategory]]:
+    data = _read("hvd_categories.json")
+    if data["legislation"] != HVD_LEGISLATION:
+        raise ValueError("hvd_categories.json names another regulation")
+    by_uri: dict[str, HvdCategory] = {}
+    by_key: dict[str, HvdCategory] = {}
+    for row in data["categories"]:
+        cat = HvdCategory(row["uri"], row["key"], row["label_en"], row["label_zh"])
+        by_uri[cat.uri] = cat
+        for name in (cat.uri, cat.uri.rsplit("/", 1)[-1], cat.key, cat.label_en, cat.label_zh, *row["aliases"]):
+            by_key.setdefault(_key(name), cat)
+    return by_uri, by_key
+
+
+def hvd_category(raw: Any) -> str | None:
+    """The HVD category IRI for an IRI, its code (c_ac64a52d), short key (GEO) or a label in en or zh."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    by_uri, by_key = _hvd_table()
+    if text in by_uri:
+        return text
+    if text.startswith(("http://", "https://")):
+        tail = text.rstrip("/").rsplit("/", 1)[-1]
+        found = by_uri.get(HVD_CATEGORY_BASE + tail) if "data.europa.eu/bna/" in text else None
+        return found.uri if found else None
+    found = by_key.get(_key(text))
+    return found.uri if found else None
+
+
+def hvd_categories() -> list[HvdCategory]:
+    """The six categories in the regulation's order."""
+    return list(_hvd_table()[0].values())
+
+
+def hvd_label(uri: str | None, lang: str | None = "en") -> str:
+    """A category's label in `lang` (zh or en), the value itself when it is no HVD category."""
+    found = _hvd_table()[0].get(hvd_category(uri) or "") if uri else None
+    return found.label(lang) if found else (uri or "")
+
+
+# --------------------------------------------------------------------------- languages
+
+#: Names people write for a language beside its codes and labels (metadata sheets, CKAN extras).
+_LANGUAGE_ALIASES = {"zh": ("汉语", "简体中文", "繁體中文", "zh-cn", "zh-hans", "zh-hant", "zh-tw"),
+                     "en": ("英文",)}
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$", re.IGNORECASE)
+
+
+@cache
+def _language_table() -> dict[str, str]:
+    """Every code, label and alias (folded) -> the ISO 639-1 code."""
+    out: dict[str, str] = {}
+    for lang in _read("languages.json")["languages"]:
+        for name in (lang["code"], lang["iso639_2t"], lang["iso639_2b"], lang["label_en"], lang["label_zh"],
+                     *_LANGUAGE_ALIASES.get(lang["code"], ())):
+            out.setdefault(_key(name), lang["code"])
+    return out
+
+
+@cache
+def _language_labels() -> dict[str, tuple[str, str]]:
+    return {lang["code"]: (lang["label_en"], lang["label_zh"]) for lang in _read("languages.json")["languages"]}
+
+
+def language_label(code: Any, lang: str = "en") -> str:
+    """The name of a language (by its ISO 639-1 code) in English or Chinese; the code when unknown."""
+    labels = _language_labels().get(str(code or ""))
+    if labels is None:
+        return str(code or "")
+    return labels[1] if lang == "zh" else labels[0]
+
+
+def language_code(raw: Any) -> str | None:
+    """A language as a BCP 47 tag: the ISO 639-1 code where the language has one, else the tag as given.
+
+    Takes codes (de, deu, GER), tags (en-US: kept whole), labels (German, 德语), and IRIs whose last
+    segment is a code (the EU language authority table's .../language/DEU, id.loc.gov's iso639-1/de).
+    None for what is none of these.
+    """
+    text = _clean(raw)
+    if text is None:
+        return None
+    if "/" in text or "#" in text:
+        text = _last_segment(text)
+    table = _language_table()
+    found = table.get(_key(text))
+    if found:
+        return found
+    if _LANGUAGE_TAG.match(text):
+        primary, _, rest = text.partition("-")
+        primary = table.get(_key(primary), primary.lower())
+        return f"{primary}-{rest}" if rest else primary
+    return None
 
 
 # --------------------------------------------------------------------------- lazy constant tables

@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import random
 import re
 import shutil
@@ -28,6 +29,11 @@ import uuid
 import zipfile
 from datetime import datetime
 from pathlib import Path
+
+# openpyxl serialises with lxml when lxml is installed (a test dependency brings it) and with the standard
+# library otherwise; the two write different bytes. The committed XLSX is the standard library's: pin it,
+# before openpyxl is imported, so the build gives the same file on every machine.
+os.environ["OPENPYXL_LXML"] = "False"
 
 ROOT = Path(__file__).resolve().parent
 SHARED_MESSY = Path("/work/shared/fixtures/real/messy")
@@ -67,6 +73,10 @@ LICENCES = {  # SPDX id: (CKAN id, CKAN title, URL)
 }
 
 IANA = "http://www.iana.org/assignments/media-types/"
+# High-value datasets (DCAT-AP HVD): the category of the EU HVD vocabulary and the regulation's ELI.
+HVD_EARTH_OBSERVATION = "http://data.europa.eu/bna/c_dd313021"
+HVD_LABELS = {HVD_EARTH_OBSERVATION: ("Earth observation and environment", "地球观测与环境")}
+HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
 THEME_LABELS = {"ECON": ("Economy and finance", "经济和金融"), "ENVI": ("Environment", "环境"),
                 "GOVE": ("Government and public sector", "政府和公共部门"), "HEAL": ("Health", "卫生"),
                 "INTR": ("International issues", "国际"), "JUST": ("Justice, legal system and public safety", "司法"),
@@ -727,7 +737,7 @@ def datasets() -> list[dict]:
                          "en": "Air quality monitoring stations, their positions and what they measure, "
                                "as linked data."},
          "keywords": ["空气质量", "监测站", "air quality"], "themes": ["ENVI"], "issued": "2024-05-10",
-         "modified": "2026-04-01", "temporal": None,
+         "modified": "2026-04-01", "temporal": None, "hvd": HVD_EARTH_OBSERVATION,
          "distributions": [dist("jh-environment/air-quality-stations.ttl", "RDF_TURTLE", {"zh": "站点（Turtle）"},
                                 5, [], "Turtle with http URIs, linking to GeoNames and DBpedia")]},
         {**common, "slug": "surface-water-quality-sections", "source": "dcat", "publisher": "jh-environment",
@@ -735,7 +745,7 @@ def datasets() -> list[dict]:
          "description": {"zh": "主要河流监测断面2025年水质类别、溶解氧和氨氮。",
                          "en": "Water quality class, dissolved oxygen and ammonia at river sections in 2025."},
          "keywords": ["水质", "河流", "water"], "themes": ["ENVI"], "issued": "2025-03-20", "modified": "2026-03-20",
-         "temporal": ("2025-01-01", "2025-12-31"),
+         "temporal": ("2025-01-01", "2025-12-31"), "hvd": HVD_EARTH_OBSERVATION,
          "distributions": [dist("jh-environment/water-quality-sections.ttl", "RDF_TURTLE", {"zh": "断面（Turtle）"},
                                 4, ["no-external-links"],
                                 "Turtle with http URIs, all on data.jinghai.example: no links to other data")]},
@@ -955,6 +965,8 @@ def dcat_source(items: list[dict], sizes: dict[str, int | None]) -> str:
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+        "@prefix dcatap: <http://data.europa.eu/r5r/> .",
+        "@prefix eli: <http://data.europa.eu/eli/ontology#> .",
         "",
         f"<{base}catalog> a dcat:Catalog ;",
         f"    dct:title {ttl_str('京海市生态环境局数据目录', 'zh')} , "
@@ -994,6 +1006,9 @@ def dcat_source(items: list[dict], sizes: dict[str, int | None]) -> str:
                  f"    dct:accessRights {ref(EU + 'access-right/PUBLIC', 'dct:RightsStatement')} ;",
                  f"    dct:spatial {ref(DATA_NS + 'id/city/jinghai', 'dct:Location')} ;",
                  f"    dcat:landingPage {ref(base + 'dataset/' + d['slug'] + '.html', 'foaf:Document')} ;"]
+        if d.get("hvd"):  # a high-value dataset: its category and the HVD regulation, on it and its distributions
+            lines.append(f"    dcatap:hvdCategory {ref(d['hvd'], 'skos:Concept')} ;")
+            lines.append(f"    dcatap:applicableLegislation {ref(HVD_LEGISLATION, 'eli:LegalResource')} ;")
         if d["temporal"]:
             lines.append(f"    dct:temporal [ a dct:PeriodOfTime ; dcat:startDate \"{d['temporal'][0]}\"^^xsd:date ; "
                          f"dcat:endDate \"{d['temporal'][1]}\"^^xsd:date ] ;")
@@ -1009,6 +1024,8 @@ def dcat_source(items: list[dict], sizes: dict[str, int | None]) -> str:
                   f"    dct:format {ref(EU + 'file-type/' + fmt[0], 'dct:MediaTypeOrExtent')} ;",
                   f"    dcat:mediaType {ref(IANA + fmt[1], 'dct:MediaType')} ;",
                   f"    dct:license {lic} ;"]
+            if d.get("hvd"):
+                dl.append(f"    dcatap:applicableLegislation {ref(HVD_LEGISLATION, 'eli:LegalResource')} ;")
             if sizes[r["file"]] is not None:
                 dl.append(f"    dcat:byteSize \"{sizes[r['file']]}\"^^xsd:nonNegativeInteger ;")
             dl.append(f"    dct:modified \"{d['modified']}\"^^xsd:date .")
@@ -1016,7 +1033,7 @@ def dcat_source(items: list[dict], sizes: dict[str, int | None]) -> str:
     out.append("# Classes of the resources referred to (DCAT-AP 3 SHACL checks them without inference).")
     for uri, cls in sorted(typed.items()):
         if cls == "skos:Concept":
-            en, zh = THEME_LABELS[uri.rsplit("/", 1)[1]]
+            en, zh = HVD_LABELS.get(uri) or THEME_LABELS[uri.rsplit("/", 1)[1]]
             out.append(f"<{uri}> a {cls} ; skos:prefLabel {ttl_str(en, 'en')} , {ttl_str(zh, 'zh')} .")
         else:
             out.append(f"<{uri}> a {cls} .")
@@ -1152,6 +1169,11 @@ README_RULES = """
 - Catalog-wide: `taxi-fares` and `taxi-fares-2026` have the same title and publisher and their
   files have the same bytes (`duplicate-dataset`); `bus-ridership-2024-10/-11/-12` are one table
   split by month (`fragmented-series`). `jh-health` publishes nothing (an orphaned publisher).
+- High-value datasets: the DCAT source tags `air-quality-monitoring-stations` and
+  `surface-water-quality-sections` with the HVD category "Earth observation and environment"
+  (`dcatap:hvdCategory` <http://data.europa.eu/bna/c_dd313021>) and the HVD regulation as
+  `dcatap:applicableLegislation` on the datasets and their distributions; the HVD report
+  (`/dashboard/hvd`) of the demo lists them.
 - Slugs: CKAN `name`, DCAT `dct:identifier`, data.json `identifier` and the Data Package `name`
   all equal the slug; for the DCAT and data.json datasets the English title slugifies to it too; a
   folder's file name (without its extension) slugifies to the slug of its dataset.

@@ -22,6 +22,7 @@ one (`fetch`, identity for most types) and how to map it to a catalog record
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_schema import harvest_store
 from catalog_schema.models import HarvestJob, HarvestSource
-from catalog_schema.record import Record, validation_errors
+from catalog_schema.record import Record, content_text, filled, validation_errors
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,18 @@ def _payload_text(payload: Any) -> str | None:
 def _storable(text: str) -> str:
     """Text every database takes: NUL characters and lone surrogates (JSON's "\\ud800") spelled out."""
     return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _storable_json(text: str) -> bool:
+    """Whether JSON text (ensure_ascii=False) holds no NUL and no lone surrogate: then neither does the value
+    it was made of, and `_bad_text` need not look."""
+    if "\\u0000" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _bad_text(value: Any) -> str | None:
@@ -289,6 +302,32 @@ def describe_error(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {text}" if not isinstance(exc, HarvestError) else text
 
 
+#: Part of every payload hash: change it when a mapper changes what it makes of the same payload, so that
+#: the next harvest maps every record again instead of counting it unchanged.
+MAPPING_VERSION = "2"  # 2: dataset series (kind, in_series from DCAT, CKAN and data.json isPartOf)
+
+
+def mapping_fingerprint(harvester: Harvester, default_publisher: str | None) -> bytes:
+    """What a record's mapping depends on besides its item: the mapping version, the harvester type (its
+    class) and the source's settings (less the detached list) and default publisher."""
+    config = {k: v for k, v in harvester.config.items() if k != "detached"}
+    cls = type(harvester)
+    return json.dumps([MAPPING_VERSION, harvester.type, f"{cls.__module__}.{cls.__qualname__}",
+                       getattr(harvester, "mapping_version", None), default_publisher, config],
+                      sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def payload_hash(fingerprint: bytes, item: RemoteItem, payload_text: str | None) -> str:
+    """The hash of what a record's mapping reads: the same hash, the same record (datasets.payload_hash)."""
+    digest = hashlib.sha256(fingerprint)
+    digest.update(b"\0")
+    if item.context:
+        digest.update(json.dumps(item.context, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+    digest.update(b"\0")
+    digest.update((payload_text or "").encode("utf-8"))
+    return digest.hexdigest()
+
+
 @dataclass
 class _Prepared:
     item: RemoteItem
@@ -296,18 +335,35 @@ class _Prepared:
     stage: str
     record: Record | None = None
     error: str | None = None
+    payload_hash: str | None = None
+    unchanged: bool = False  # the dataset was imported from this very payload: nothing to map or write
+    content_text: str | None = None  # record.content_text of `record`
+
+    def entry(self) -> dict[str, Any]:
+        return {"remote_id": self.item.remote_id, "stage": self.stage, "payload_text": self.payload,
+                "payload": self.item.payload, "payload_hash": self.payload_hash, "record": self.record,
+                "error": self.error, "unchanged": self.unchanged, "content_text": self.content_text}
 
 
-def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | None) -> _Prepared:
-    """Fetch and map one record, without touching the database (so a failure costs no rollback)."""
+def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | None, fingerprint: bytes,
+             known: dict[str, Any]) -> _Prepared:
+    """Fetch and map one record, without touching the database (so a failure costs no rollback). A record
+    whose payload hash is its active dataset's is not mapped: it is unchanged (`known`: what the catalog
+    holds of the batch, store.harvested_from_source)."""
     prep = _Prepared(item, _payload_text(item.payload), "gather")
     try:
         if item.error:
             raise ValueError(item.error)
         prep.stage = "fetch"
-        item = harvester.fetch(item)
-        prep.item, prep.payload = item, _payload_text(item.payload)
+        if type(harvester).fetch is not Harvester.fetch:
+            item = harvester.fetch(item)
+            prep.item, prep.payload = item, _payload_text(item.payload)
         prep.stage = "import"
+        prep.payload_hash = payload_hash(fingerprint, item, prep.payload)
+        row = known.get(item.remote_id)
+        if row is not None and row.payload_hash == prep.payload_hash and row.state == "active":
+            prep.unchanged = True
+            return prep
         record = harvester.to_record(item)
         if not record.get("publisher") and default_publisher:
             record["publisher"] = {"slug": default_publisher}
@@ -315,10 +371,14 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         problems = validation_errors(record)
         if problems:
             raise ValueError("record does not match the catalog schema: " + "; ".join(problems[:5]))
-        bad = _bad_text(record)
-        if bad:  # the databases refuse it (PostgreSQL: NUL; both: surrogates), and a batch would fail whole
-            raise ValueError(bad)
-        prep.record = record
+        record = filled(record)
+        text = content_text(record)  # made once: the text check below and the content hash read it
+        rest = json.dumps([record.get("slug"), record.get("state")], ensure_ascii=False, default=str)
+        if not _storable_json(text) or not _storable_json(rest):
+            bad = _bad_text(record)
+            if bad:  # the databases refuse it (PostgreSQL: NUL; both: surrogates), and a batch would fail whole
+                raise ValueError(bad)
+        prep.record, prep.content_text = record, text
     except Exception as exc:
         prep.error = describe_error(exc)
     return prep
@@ -330,11 +390,14 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
                  on_record: Callable[[str, str], None] | None) -> int:
     """Import a batch of gathered items for job `job_id`; returns how many distinct records it held.
 
-    One transaction (fast); if the database refuses any of it, it is redone one record per transaction so
-    that only the bad record becomes an error row. Items listed twice count once; detached records are
-    skipped; `index(session, dataset_ids)` indexes what changed, `on_record(status, remote_id)` reports.
-    A database that is down fails the batch and keeps no error row."""
-    prepared, seen_here = [], set()
+    One query reads what the catalog holds of the batch (a record whose payload hash is its dataset's is
+    unchanged: not mapped, validated nor written, but its record row); then one transaction writes the
+    batch, new datasets and record rows as bulk INSERTs. If the database refuses any of it, it is redone
+    one record per transaction so that only the bad record becomes an error row. Items listed twice count
+    once; detached records are skipped; `index(session, dataset_ids)` indexes what changed (once for the
+    batch), `on_record(status, remote_id)` reports. A database that is down fails the batch and keeps no
+    error row."""
+    unique, seen_here = [], set()
     # Records the publisher detached from this source (app.services.datasets.detach) are its own now.
     detached = set(harvester.config.get("detached") or [])
     for item in items:
@@ -343,12 +406,18 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
         if item.remote_id in detached:
             continue
         seen_here.add(item.remote_id)
-        prepared.append(_prepare(harvester, item, default_publisher))
+        unique.append(item)
+    with factory() as session:
+        if harvest_store.keep_statistics(session):
+            session.commit()
+        known = harvest_store.known_records(session, source_id, [item.remote_id for item in unique])
+    fingerprint = mapping_fingerprint(harvester, default_publisher)
+    prepared = [_prepare(harvester, item, default_publisher, fingerprint, known) for item in unique]
     try:
         with factory() as session:
-            changed: list[str] = []
-            outcomes = [_save(session, job_id, source_id, prep, changed) for prep in prepared]
-            session.flush()
+            results = harvest_store.import_records(session, job_id, source_id, [p.entry() for p in prepared], known)
+            outcomes = [outcome for outcome, _ in results]
+            changed = [ds_id for outcome, ds_id in results if outcome not in ("unchanged", "errored")]
             if index is not None and changed:
                 index(session, changed)
             session.commit()
@@ -357,19 +426,15 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
         outcomes = []
         for prep in prepared:
             with factory() as session:
-                changed = []
                 try:
-                    outcomes.append(_save(session, job_id, source_id, prep, changed, check_done=True))
-                    session.flush()
-                    if index is not None and changed:
-                        index(session, changed)
+                    outcomes.append(_save(session, job_id, source_id, prep, index, check_done=True))
                     session.commit()
                 except Exception as one_exc:
                     session.rollback()
                     if isinstance(one_exc, (OperationalError, InterfaceError)):
                         raise  # the database is down, not this record wrong: fail the batch, keep no error row
-                    prep.record, prep.error = None, describe_error(one_exc)
-                    outcomes.append(_save(session, job_id, source_id, prep, []))
+                    prep.record, prep.unchanged, prep.error = None, False, describe_error(one_exc)
+                    outcomes.append(_save(session, job_id, source_id, prep, None))
                     session.commit()
     if on_record:
         for prep, outcome in zip(prepared, outcomes, strict=True):
@@ -377,21 +442,21 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
     return len(prepared)
 
 
-def _save(session: Session, job_id: int, source_id: int, prep: _Prepared, changed: list[str],
-          check_done: bool = False) -> str:
+def _save(session: Session, job_id: int, source_id: int, prep: _Prepared,
+          index: Callable[[Session, list[str]], None] | None, check_done: bool = False) -> str:
+    """Import one prepared record in its own transaction (the batch's was refused)."""
     remote_id = prep.item.remote_id
     if check_done:
         done = harvest_store.record_done(session, job_id, remote_id)
         if done is not None:
             return done.status
-    if prep.record is None:
-        return harvest_store.record_error(session, job_id, remote_id, payload=prep.payload, stage=prep.stage,
-                                          error=prep.error)
-    dataset, outcome = harvest_store.import_record(session, job_id, source_id, remote_id, prep.record,
-                                                   payload_text=prep.payload, payload=prep.item.payload,
-                                                   stage=prep.stage)
-    if outcome != "unchanged":
-        changed.append(dataset.id)
+    known = harvest_store.known_records(session, source_id, [remote_id])
+    if prep.unchanged and remote_id not in known:  # gone since the batch looked: map it after all
+        prep.unchanged = False
+        prep.error = "the dataset this record was imported into is gone; harvest again"
+    [(outcome, dataset_id)] = harvest_store.import_records(session, job_id, source_id, [prep.entry()], known)
+    if index is not None and outcome not in ("unchanged", "errored"):
+        index(session, [dataset_id])
     return outcome
 
 

@@ -66,6 +66,10 @@ class ArchiveWriter:
         self.size += len(data)
         return self._fh.write(data)
 
+    def digest(self) -> str:
+        """The sha256 of what was written so far."""
+        return self._hash.hexdigest()
+
     def close(self) -> None:
         """Finish writing (the temporary file can then be read at `tmp_path`); commit or discard follows."""
         self._fh.close()
@@ -81,7 +85,12 @@ class ArchiveWriter:
         return Archived(str(final), digest, self.size)
 
     def discard(self) -> None:
-        self._fh.close()
+        """Throw the temporary file away. Closing flushes what is still buffered, and on a full disk that
+        flush fails again: the bytes are being thrown away, so that failure is not the caller's."""
+        try:
+            self._fh.close()
+        except OSError:
+            pass
         if not self._done and os.path.exists(self.tmp_path):
             os.unlink(self.tmp_path)
         self._done = True
@@ -104,3 +113,54 @@ def archive(source: Iterable[bytes] | IO[bytes], archive_dir: str | os.PathLike,
             for chunk in source:
                 writer.write(chunk)
         return writer.commit()
+
+
+def _is_address(path: Path) -> bool:
+    name = path.name
+    return (len(name) == 64 and path.parent.name == name[:2]
+            and all(c in "0123456789abcdef" for c in name))
+
+
+def stored(archive_dir: str | os.PathLike) -> Iterable[Path]:
+    """Every complete file of the archive (nothing under tmp/, nothing not named by its sha256)."""
+    root = Path(archive_dir)
+    if not root.is_dir():
+        return
+    for sub in sorted(root.iterdir()):
+        if len(sub.name) == 2 and sub.is_dir():
+            for path in sorted(sub.iterdir()):
+                if path.is_file() and _is_address(path):
+                    yield path
+
+
+@dataclass
+class Synced:
+    files: int = 0  # files in the source archive
+    bytes: int = 0
+    copied: int = 0  # of them, copied now (the others were already there)
+    corrupt: list[str] | None = None  # source files whose bytes no longer hash to their name (not copied)
+
+
+def copy_missing(source_dir: str | os.PathLike, target_dir: str | os.PathLike, progress=None) -> Synced:
+    """Copy the files of one archive that another lacks (incremental: a file present under its sha256 is the
+    same file). Each copied file is hashed on the way and lands at its address only when complete; one whose
+    bytes do not match its name is left out and reported. `progress(done, copied)` after each file."""
+    result = Synced(corrupt=[])
+    for path in stored(source_dir):
+        result.files += 1
+        size = path.stat().st_size
+        result.bytes += size
+        target = address(target_dir, path.name)
+        if not (target.exists() and target.stat().st_size == size):
+            with open(path, "rb") as fh, ArchiveWriter(target_dir) as writer:
+                while chunk := fh.read(CHUNK):
+                    writer.write(chunk)
+                writer.close()
+                if writer.digest() != path.name:
+                    result.corrupt.append(path.name)
+                else:
+                    writer.commit()
+                    result.copied += 1
+        if progress is not None:
+            progress(result.files, result.copied)
+    return result

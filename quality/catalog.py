@@ -4,7 +4,8 @@ Pure: entries in (id, slug, title, publisher, file hashes), findings per dataset
 - duplicate-dataset: the same title from the same publisher, or the same file (by
   SHA-256 of the archived copy) published in two datasets;
 - fragmented-series: three or more datasets of one publisher whose titles differ only
-  by a date, period or number (one dataset per month or per year instead of one table).
+  by a date, period or number (one dataset per month or per year instead of one table),
+  none of them in a dataset series (a series is the answer this finding asks for).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Entry:
     title: dict[str, str]
     publisher: str | None
     hashes: list[str] = field(default_factory=list)
+    in_series: bool = False  # in a dataset series (or one itself): its parts are not fragments
 
 
 _PERIOD = re.compile(
@@ -63,7 +65,30 @@ def series_stem(title: str) -> str | None:
     return stem or None
 
 
+#: A finding names at most this many of the other datasets, then says how many more there are: a file
+#: linked from twenty thousand datasets (a placeholder, a shared landing page) would otherwise make a
+#: finding of twenty thousand names on each of them, and the computation quadratic in the group.
+MAX_LISTED = 10
+
+
+def _others(group: list[Entry], e: Entry) -> tuple[list[str], int]:
+    """Up to MAX_LISTED slugs of the group other than `e` (the group is sorted by slug), and how many
+    others there are in all."""
+    listed = []
+    for other in group[:MAX_LISTED + 1]:
+        if other.id != e.id and len(listed) < MAX_LISTED:
+            listed.append(other.slug)
+    return listed, len(group) - 1
+
+
+def _names(listed: list[str], total: int) -> str:
+    names = ", ".join(listed)
+    return f"{names} (+{total - len(listed)})" if total > len(listed) else names
+
+
 def catalog_findings(entries: list[Entry]) -> dict[str, list[Finding]]:
+    """Findings per dataset id. Linear in the catalog: each group (same title and publisher, same file,
+    same series stem) is sorted once and each member names at most MAX_LISTED of the others."""
     out: dict[str, list[Finding]] = defaultdict(list)
     by_title: dict[tuple, list[Entry]] = defaultdict(list)
     by_hash: dict[str, list[Entry]] = defaultdict(list)
@@ -73,33 +98,38 @@ def catalog_findings(entries: list[Entry]) -> dict[str, list[Finding]]:
         by_title[(e.publisher, normal_title(title))].append(e)
         for h in set(e.hashes):
             by_hash[h].append(e)
-        stem = series_stem(title)
+        stem = None if e.in_series else series_stem(title)
         if stem:
             by_stem[(e.publisher, stem)].append(e)
-    pairs: dict[str, dict[str, str]] = defaultdict(dict)
-    for group in by_title.values():
-        for e in group:
-            for other in group:
-                if other.id != e.id:
-                    pairs[e.id][other.slug] = "same title and publisher"
-    for group in by_hash.values():
-        for e in group:
-            for other in group:
-                if other.id != e.id:
-                    pairs[e.id].setdefault(other.slug, "same file")
-    for ds_id, others in pairs.items():
+    named: dict[str, dict[str, str]] = defaultdict(dict)  # dataset id -> listed other slug -> why
+    totals: dict[str, int] = defaultdict(int)  # dataset id -> most others in one of its groups
+    for why, groups in (("same title and publisher", by_title.values()), ("same file", by_hash.values())):
+        for group in groups:
+            if len(group) < 2:
+                continue
+            group.sort(key=lambda x: x.slug)
+            for e in group:
+                listed, total = _others(group, e)
+                for slug in listed:
+                    named[e.id].setdefault(slug, why)
+                totals[e.id] = max(totals[e.id], total)
+    for ds_id, others in named.items():
         whys = sorted(set(others.values()))
         why_zh = "；".join("标题和发布机构相同" if w.startswith("same title") else "文件相同" for w in whys)
-        ev = {"others": ", ".join(sorted(others)), "why": "; ".join(whys), "why_zh": why_zh}
+        listed = sorted(others)[:MAX_LISTED]
+        ev = {"others": _names(listed, max(totals[ds_id], len(others))), "why": "; ".join(whys), "why_zh": why_zh}
         out[ds_id].append(_make("duplicate-dataset", ev))
     for (_pub, stem), group in by_stem.items():
-        titles = {normal_title(pick_text(e.title)) for e in group}
-        if len(group) < MIN_SERIES or len(titles) < MIN_SERIES:
+        if len(group) < MIN_SERIES:
             continue
+        titles = {normal_title(pick_text(e.title)) for e in group}
+        if len(titles) < MIN_SERIES:
+            continue
+        group.sort(key=lambda x: x.slug)
         for e in group:
-            others = sorted(o.slug for o in group if o.id != e.id)
+            listed, total = _others(group, e)
             out[e.id].append(_make("fragmented-series", {"stem": stem, "count": len(group),
-                                                         "others": ", ".join(others)}))
+                                                         "others": _names(listed, total)}))
     return dict(out)
 
 

@@ -55,6 +55,8 @@ class Finding:
 class _Lenient(string.Formatter):
     """Formats a template, leaving a visible "?" for evidence that is missing instead of raising.
 
+    English plurals: `{count:p/row is/rows are}` gives "1 row is" or "3 rows are" (Chinese needs none).
+
     A finding must never crash the assessment that raises it because one value was absent.
     """
 
@@ -65,6 +67,13 @@ class _Lenient(string.Formatter):
         return "?" if value is None else value
 
     def format_field(self, value, format_spec):
+        if format_spec.startswith("p/"):  # "{count:p/row is/rows are}": "1 row is", "3 rows are"
+            one, _, many = format_spec[2:].partition("/")
+            try:
+                single = float(str(value).replace(",", "")) == 1  # an int, or a number already written out
+            except ValueError:
+                single = False
+            return f"{value} {one if single else many or one}"
         try:
             return super().format_field(value, format_spec)
         except (TypeError, ValueError):

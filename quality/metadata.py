@@ -99,7 +99,8 @@ INDICATORS: tuple[Indicator, ...] = (
     indicator("interoperability", "dcat_ap", 30, "dcat-ap-violation", "warning",
               ("Does not conform to DCAT-AP", "不符合 DCAT-AP 规范"),
               ("Complete the mandatory DCAT-AP properties listed in the evidence", "补全证据中列出的 DCAT-AP 必填属性"),
-              ("The record breaks {count} DCAT-AP 3 constraint(s).", "该记录违反了 {count} 条 DCAT-AP 3 约束。")),
+              ("The record breaks {count:p/DCAT-AP 3 constraint/DCAT-AP 3 constraints}.",
+               "该记录违反了 {count} 条 DCAT-AP 3 约束。")),
     Indicator("reusability", "licence", 20, "licence-missing"),  # the stars rule's finding (quality.openness)
     indicator("reusability", "licence_known", 10, "licence-unknown", "warning",
               ("Licence not recognised", "许可协议无法识别"),

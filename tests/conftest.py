@@ -18,6 +18,7 @@ from app.jobs import Runtime
 from app.services.base import guard_writes
 from app.settings import load as load_settings
 from catalog_schema import db as dbmod
+from catalog_schema import search
 from catalog_schema.models import Base
 from tests.support import netguard, services
 from tests.support.httpserver import LocalServer
@@ -75,21 +76,16 @@ def _truncate(url: str) -> None:
         if url.startswith("sqlite"):
             for name in tables:
                 conn.execute(text(f'DELETE FROM "{name}"'))
-            for extra in _sqlite_extra_tables(conn):
-                conn.execute(text(f'DELETE FROM "{extra}"'))
+            conn.execute(text("DELETE FROM search_changes"))
         else:
             # A connection a previous test left "idle in transaction" (an abandoned streamed response, a
             # server thread) would make TRUNCATE wait for ever: end them first, and never wait long.
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
             conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-
-
-def _sqlite_extra_tables(conn) -> list[str]:
-    rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'search_%' "
-                             "AND sql LIKE 'CREATE VIRTUAL TABLE%'")).all()
-    return [r[0] for r in rows]
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in [*tables, "search_changes"])
+                              + " RESTART IDENTITY CASCADE"))
+    search.forget(url)  # the rows went behind the gate's back: this process's index of them goes too
 
 
 @pytest.fixture(scope="module")

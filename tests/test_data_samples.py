@@ -224,6 +224,26 @@ def test_dcat_catalog_parses_and_conforms_to_dcat_ap_3_shapes():
     assert conforms, report
 
 
+def test_two_dcat_datasets_are_high_value_datasets_and_conform_to_the_hvd_shapes():
+    import pyshacl
+
+    from catalog_schema import dcat, vocab
+
+    graph = dcat_graph()
+    dcatap = rdflib.Namespace("http://data.europa.eu/r5r/")
+    tagged = sorted(str(graph.value(ds, DCT.identifier)) for ds in graph.subjects(dcatap.hvdCategory, None))
+    assert tagged == ["air-quality-monitoring-stations", "surface-water-quality-sections"]
+    shapes = rdflib.Graph().parse(Path(__file__).parent / "fixtures/shacl/dcat-ap-hvd_shapes.ttl", format="turtle")
+    conforms, _, report = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, report
+    parsed = dcat.parse_catalog((SAMPLES / "sources/dcat/catalog.ttl").read_bytes())
+    records = {r["identifier"]: r for r in parsed.records}
+    for slug in tagged:
+        assert records[slug]["hvd_category"] == ["http://data.europa.eu/bna/c_dd313021"]
+        assert records[slug]["applicable_legislation"] == [vocab.HVD_LEGISLATION]
+        assert all(d["applicable_legislation"] == [vocab.HVD_LEGISLATION] for d in records[slug]["distributions"])
+
+
 def test_datajson_has_the_required_project_open_data_fields():
     catalog = load_json("sources/datajson/data.json")
     assert catalog["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"

@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-MODULES = ("app.api.ckan_action", "app.api.rest")
+MODULES = ("app.api.ckan_action", "app.api.datastore", "app.api.rest")
 
 
 def register(app: Flask) -> None:

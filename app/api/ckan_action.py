@@ -31,15 +31,19 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import auth
-from app.api import ckan_query
+from app.api import ckan_query, datastore_fields
+from app.api.lang import localise
+from app.datastore import load as datastore
+from app.datastore.gate import root as datastore_root
 from app.request_context import db_session
 from app.services import access, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
-from catalog_schema import ckan, search, vocab
+from app.texts import T_, Text, join
+from catalog_schema import ckan, search, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User
 from catalog_schema.record import pick_text
 from catalog_schema.store import publisher_to_agent, to_record
@@ -54,7 +58,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 # Keys of our own package dicts that are computed, never stored from a client's dict.
 _COMPUTED = ("qa", "metadata_created", "metadata_modified", "num_tags", "num_resources", "organization",
              "owner_org", "state", "private", "type", "creator_user_id", "revision_id", "tracking_summary",
-             "relationships_as_object", "relationships_as_subject", "isopen")
+             "relationships_as_object", "relationships_as_subject", "isopen", "series_navigation")
 _RESOURCE_COMPUTED = ("qa", "package_id", "position", "state", "revision_id", "tracking_summary",
                       "datastore_active", "cache_url", "cache_last_updated")
 
@@ -70,16 +74,17 @@ class ActionError(Exception):
         self.status, self.type, self.message, self.fields = status, type_, message, fields
 
 
-def not_found(what: str = "Not found") -> ActionError:
+def not_found(what: str = T_("Not found")) -> ActionError:
     return ActionError(404, "Not Found Error", what)
 
 
 def denied(why: str) -> ActionError:
-    return ActionError(403, "Authorization Error", f"Access denied: {why}")
+    return ActionError(403, "Authorization Error", T_("Access denied: %(why)s", why=why))
 
 
 def invalid(errors: dict[str, list[str]]) -> ActionError:
-    return ActionError(409, "Validation Error", "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+    return ActionError(409, "Validation Error",
+                       join("; ", (Text("%(field)s: %(why)s", field=k, why=join(" ", v)) for k, v in errors.items())),
                        **errors)
 
 
@@ -87,7 +92,10 @@ def _site() -> str:
     return str(current_app.config["OPENDATA"]["SITE_URL"]).rstrip("/")
 
 
-def _envelope(name: str, body: dict[str, Any], status: int) -> Response:
+def envelope(name: str, body: dict[str, Any], status: int) -> Response:
+    """The CKAN answer; an error's message and field errors in the request's language (app/api/lang.py)."""
+    if "error" in body:
+        body = {**body, "error": localise(body["error"])}
     doc = {"help": f"{_site()}/api/3/action/help_show?name={name}", **body}
     text = json.dumps(doc, ensure_ascii=False, default=str)
     return Response(text, status=status, content_type="application/json;charset=utf-8")
@@ -96,7 +104,7 @@ def _envelope(name: str, body: dict[str, Any], status: int) -> Response:
 # --------------------------------------------------------------------------- parameters
 
 
-def _params() -> dict[str, Any]:
+def action_params() -> dict[str, Any]:
     """GET: the query arguments (repeated keys as lists). POST: the JSON body (an object), else the form."""
     if request.method == "GET":
         out: dict[str, Any] = {}
@@ -112,22 +120,25 @@ def _params() -> dict[str, Any]:
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ActionError(400, "Bad Request", f"Bad request - JSON Error: {exc}") from exc
+        raise ActionError(400, "Bad Request", T_("Bad request - JSON Error: %(exc)s", exc=exc)) from exc
     if not isinstance(body, dict):
-        raise ActionError(400, "Bad Request", "Bad request - JSON Error: the request body must be a JSON object")
+        raise ActionError(400, "Bad Request", T_("Bad request - JSON Error: the request body must be a JSON object"))
     return body
 
 
-def _int(params: dict, key: str, default: int, low: int = 0, high: int | None = None) -> int:
+def int_param(params: dict, key: str, default: int | None, low: int = 0, high: int | None = None) -> int | None:
+    """A whole-number parameter of an action (capped at `high`), or a CKAN Validation Error naming it."""
     value = params.get(key, default)
     if value is None or value == "":
         return default
+    if isinstance(value, bool):
+        raise invalid({key: [T_("Invalid integer")]})
     try:
         n = int(value)
     except (TypeError, ValueError) as exc:
-        raise invalid({key: ["Invalid integer"]}) from exc
+        raise invalid({key: [T_("Invalid integer")]}) from exc
     if n < low:
-        raise invalid({key: [f"Must be at least {low}"]})
+        raise invalid({key: [T_("Must be at least %(low)s", low=low)]})
     return min(n, high) if high is not None else n
 
 
@@ -145,7 +156,7 @@ def _id_param(params: dict, *keys: str) -> str:
         value = params.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    raise invalid({keys[0]: ["Missing value"]})
+    raise invalid({keys[0]: [T_("Missing value")]})
 
 
 # --------------------------------------------------------------------------- dict builders
@@ -218,10 +229,13 @@ def _qa_resource(row: Distribution, a: Assessment | None) -> dict[str, Any] | No
 def package_dict(ds: Dataset, assessment: Assessment | None) -> dict[str, Any]:
     """The CKAN package dict of a dataset, as package_show gives it."""
     rec = to_record(ds)
+    if rec.get("in_series"):  # ckanext-dataset-series' in_series: the ids of the series it resolved to
+        series.annotate(object_session(ds), [rec])
     pkg = ckan.to_ckan(rec, site_url=_site())
     pkg["id"], pkg["name"] = ds.id, ds.slug
     pkg["state"] = "active" if ds.state == "active" else "deleted"
-    pkg["private"], pkg["type"] = False, "dataset"
+    pkg["private"] = False
+    pkg["type"] = ckan.SERIES_TYPES[0] if ds.kind == series.SERIES else "dataset"
     pkg["metadata_created"], pkg["metadata_modified"] = _iso(ds.created_at), _iso(ds.modified_at)
     keys = {e.get("key") for e in pkg["extras"] if isinstance(e, dict)}
     for key in ("issued", "modified"):
@@ -239,12 +253,22 @@ def package_dict(ds: Dataset, assessment: Assessment | None) -> dict[str, Any]:
                 continue
             # the catalog's own id: unique, unlike the ids some sources give (datapackage names)
             res["id"], res["package_id"], res["position"], res["state"] = row.id, ds.id, position, "active"
+            res["datastore_active"] = _datastore_active(row)
             qa = _qa_resource(row, assessment)
             if qa is not None:
                 res["qa"] = qa
     if assessment is not None:
         pkg["qa"] = _qa_package(assessment)
     return pkg
+
+
+def _datastore_active(row: Distribution) -> bool:
+    """CKAN's flag that `datastore_search` answers for the resource: its archived copy is a table the row
+    store holds or will load on first use (not one it failed to load). ckanapi's `dump --datastore-fields`
+    asks datastore_search only where it is true."""
+    if not datastore.loadable(row):
+        return False
+    return not isinstance(datastore.lookup(datastore_root(), row.archive_hash), datastore.Failed)
 
 
 def _latest_assessments(session: Session, ids: list[str]) -> dict[str, Assessment]:
@@ -300,10 +324,10 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         sort = ckan_query.translate_sort(params.get("sort"))
         fields = ckan_query.facet_fields(params.get("facet.field")) if _bool(params, "facet", True) else []
     except ckan_query.QueryError as exc:
-        raise ActionError(409, "Search Query Error", f"Search Query is invalid: {exc}") from exc
-    rows = _int(params, "rows", DEFAULT_ROWS, 0, ckan_query.MAX_ROWS)
-    start = _int(params, "start", 0, 0)
-    facet_limit = _int(params, "facet.limit", 50, -1)
+        raise ActionError(409, "Search Query Error", T_("Search Query is invalid: %(exc)s", exc=exc)) from exc
+    rows = int_param(params, "rows", DEFAULT_ROWS, 0, ckan_query.MAX_ROWS)
+    start = int_param(params, "start", 0, 0)
+    facet_limit = int_param(params, "facet.limit", 50, -1)
     facet_limit = 1000 if facet_limit < 0 else facet_limit
     empty = {"count": 0, "results": [], "sort": params.get("sort") or "score desc, metadata_modified desc",
              "facets": {f: {} for f in fields}, "search_facets": {f: {"title": f, "items": []} for f in fields}}
@@ -311,7 +335,8 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         return empty
     query = search.SearchQuery(
         q=text, publisher=filters.publisher, format=filters.format, licence=filters.licence, theme=filters.theme,
-        keyword=filters.keyword, modified_since=filters.modified_since, modified_until=filters.modified_until,
+        keyword=filters.keyword, hvd_category=filters.hvd_category, modified_since=filters.modified_since,
+        modified_until=filters.modified_until,
         sort=sort, offset=start, limit=rows, facets=[ckan_query.FACET_FIELDS[f] for f in fields],
         facet_limit=max(facet_limit, 1))
     found = search.search(session, query)
@@ -341,6 +366,8 @@ def _facet_item(org_titles: dict[str, str], field: str, value: Any, count: int) 
     elif field == "groups":
         group = _theme_group(value)
         name, display = group["name"], group["title"]
+    elif field == "hvd_category":
+        display = vocab.hvd_label(name, "en")
     return {"name": name, "display_name": display, "count": count}
 
 
@@ -353,7 +380,7 @@ def _readable(session: Session, ds: Dataset | None, user: User | None) -> Datase
     outcome = lifecycle.visible(session, ds, user)
     if outcome == lifecycle.GONE:
         message, message_zh = lifecycle.gone_messages(ds)
-        raise ActionError(404, "Not Found Error", f"Not found: {message}", message_zh=message_zh,
+        raise ActionError(404, "Not Found Error", T_("Not found: %(message)s", message=message), message_zh=message_zh,
                           state="withdrawn", tombstone=lifecycle.tombstone(ds))
     if outcome != lifecycle.FOUND:
         raise not_found()
@@ -365,13 +392,34 @@ def package_show(session: Session, params: dict, user: User | None) -> dict[str,
     ref = _id_param(params, "id", "name_or_id")
     ds = _find_dataset(session, ref) or lifecycle.find(session, ref)[0]
     ds = _readable(session, ds, user)
-    return package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
+    pkg = package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
+    return _with_series_navigation(session, ds, pkg)
+
+
+def _brief(item: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item["id"], "name": item["slug"], "title": pick_text(item["title"], fallback=item["slug"])}
+
+
+def _with_series_navigation(session: Session, ds: Dataset, pkg: dict[str, Any]) -> dict[str, Any]:
+    """`series_navigation` as ckanext-dataset-series adds it to package_show: on a series {"first", "last"}
+    (when it has members), on a member one entry a series {"id", "name", "title", "previous", "next"} (None
+    at the ends), each dataset named by id, name and title."""
+    nav = series.navigation(session, ds)
+    if ds.kind == series.SERIES:
+        if nav["first"] is not None:
+            pkg["series_navigation"] = {"first": _brief(nav["first"]), "last": _brief(nav["last"])}
+    elif nav["series"]:
+        pkg["series_navigation"] = [
+            {**_brief(entry["series"]),
+             "previous": _brief(entry["previous"]) if entry["previous"] else None,
+             "next": _brief(entry["next"]) if entry["next"] else None} for entry in nav["series"]]
+    return pkg
 
 
 def package_list(session: Session, params: dict, user: User | None) -> list[str]:
     """Names of the active datasets, by name (limit/offset page it)."""
-    limit = _int(params, "limit", 0, 0)
-    offset = _int(params, "offset", 0, 0)
+    limit = int_param(params, "limit", 0, 0)
+    offset = int_param(params, "offset", 0, 0)
     stmt = select(Dataset.slug).where(Dataset.state == "active").order_by(Dataset.slug).offset(offset)
     if limit:
         stmt = stmt.limit(limit)
@@ -399,8 +447,8 @@ def organization_list(session: Session, params: dict, user: User | None) -> list
         "title": lambda p: (pick_text(p.name) or p.slug).lower(),
     }.get(sort[0], lambda p: p.slug)
     pubs.sort(key=key, reverse=len(sort) > 1 and sort[1].lower() == "desc")
-    offset = _int(params, "offset", 0, 0)
-    limit = _int(params, "limit", MAX_LIST, 0, MAX_LIST)
+    offset = int_param(params, "offset", 0, 0)
+    limit = int_param(params, "limit", MAX_LIST, 0, MAX_LIST)
     pubs = pubs[offset:offset + limit]
     if not _bool(params, "all_fields"):
         return [p.slug for p in pubs]
@@ -411,7 +459,7 @@ def organization_show(session: Session, params: dict, user: User | None) -> dict
     """One publisher; include_datasets adds its active datasets (up to 1000) as packages."""
     pub = _find_publisher(session, _id_param(params, "id"))
     if pub is None:
-        raise not_found("Organization not found")
+        raise not_found(T_("Organization not found"))
     out = organization_dict(pub, _package_counts(session).get(pub.id, 0))
     out["users"] = []
     if _bool(params, "include_datasets"):
@@ -466,13 +514,13 @@ def resource_show(session: Session, params: dict, user: User | None) -> dict[str
     """One resource by id, as it appears in its package."""
     row = _find_resource(session, _id_param(params, "id"))
     if row is None:
-        raise not_found("Resource was not found.")
+        raise not_found(T_("Resource was not found."))
     ds = _readable(session, row.dataset, user)
     pkg = package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
     position = ds.distributions.index(row)
     resources = pkg["resources"]
     if not isinstance(resources, list) or position >= len(resources):
-        raise not_found("Resource was not found.")
+        raise not_found(T_("Resource was not found."))
     return resources[position]
 
 
@@ -482,14 +530,14 @@ def status_show(session: Session, params: dict, user: User | None) -> dict[str, 
     return {"site_title": settings.get("SITE_TITLE", ""), "site_description": "", "site_url": _site(),
             "ckan_version": CKAN_VERSION, "error_emails_to": None,
             "locale_default": settings.get("DEFAULT_LOCALE", "zh_CN"),
-            "extensions": ["qa", "dcat", "scheming_datasets", "opendata_platform"]}
+            "extensions": ["qa", "dcat", "scheming_datasets", "datastore", "opendata_platform"]}
 
 
 def help_show(session: Session, params: dict, user: User | None) -> str:
     name = params.get("name")
     fn = ACTIONS.get(name) if isinstance(name, str) else None
     if fn is None:
-        raise not_found("Action function not found")
+        raise not_found(T_("Action function not found"))
     return (fn.__doc__ or "").strip()
 
 
@@ -506,10 +554,10 @@ def _token() -> str | None:
 def _writer(session: Session) -> User:
     token = _token()
     if not token:
-        raise denied("an API token is required (Authorization: <token>)")
+        raise denied(T_("an API token is required (Authorization: <token>)"))
     user = auth.user_for_token(session, token)
     if user is None:
-        raise denied("the API token is not valid (unknown, revoked or expired)")
+        raise denied(T_("the API token is not valid (unknown, revoked or expired)"))
     session.commit()  # keep last_used_at, whatever happens to the write
     return user
 
@@ -517,7 +565,8 @@ def _writer(session: Session) -> User:
 def _require_edit(session: Session, user: User, pub: Publisher | None, what: str) -> None:
     if not auth.can_edit(session, user, pub):
         where = f"organization {pub.slug}" if pub is not None else "a dataset without an organization"
-        raise denied(f"User {user.email} not authorized to {what} {where}")
+        raise denied(T_("User %(email)s not authorized to %(what)s %(where)s",
+                        email=user.email, what=what, where=where))
 
 
 def _target_publisher(session: Session, data: dict, user: User, current: Publisher | None) -> Publisher:
@@ -531,20 +580,22 @@ def _target_publisher(session: Session, data: dict, user: User, current: Publish
     if not ref:
         if current is not None:
             return current
-        raise invalid({"owner_org": ["Missing value"]})
+        raise invalid({"owner_org": [T_("Missing value")]})
     pub = _find_publisher(session, ref)
     if pub is None and org is not None and ref in (org.get("id"), org.get("name")) and user.is_sysadmin:
         agent = ckan.from_ckan({"name": "x", "organization": org})["publisher"]
         if agent and agent.get("slug") and _NAME.match(agent["slug"]):
             pub = _call(session, user, datasets.adopt_publisher, agent)
     if pub is None:
-        raise invalid({"owner_org": ["Organization does not exist"]})
+        raise invalid({"owner_org": [T_("Organization does not exist")]})
     return pub
 
 
 def _clean_package(data: dict) -> dict:
     """A client's package dict without what the catalog computes (qa blocks, timestamps, counts)."""
     pkg = {k: v for k, v in data.items() if k not in _COMPUTED}
+    if data.get("type") in ckan.SERIES_TYPES:  # the one type a client sets: a series (ckanext-dataset-series)
+        pkg["type"] = data["type"]
     groups = pkg.get("groups")
     if isinstance(groups, list) and all(isinstance(g, dict) and str(g.get("name", "")).upper() in vocab.THEMES
                                         for g in groups):
@@ -568,9 +619,9 @@ def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher) -> dict:
 
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
-        raise invalid({"name": ["Missing value"]})
+        raise invalid({"name": [T_("Missing value")]})
     if not _NAME.match(name):
-        raise invalid({"name": ["Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"]})
+        raise invalid({"name": [T_("Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_")]})
     return name
 
 
@@ -601,7 +652,9 @@ def _ckan_error(exc) -> ActionError:
     if exc.status == 413:
         return ActionError(413, "Validation Error", exc.message, upload=[exc.message], code=exc.code)
     field = exc.detail.get("field") or {"pii-blocked": "resources"}.get(exc.code, "__junk")
-    extra = {k: v for k, v in exc.detail.items() if k != "field"}
+    # the pages' wording keys (why, value, limit ...) stay out of CKAN's error object
+    extra = {k: v for k, v in exc.detail.items()
+             if k not in ("field", "why", "value", "limit", "length", "found", "format", "filename")}
     return ActionError(409, "Validation Error", exc.message, **{field: [exc.message]}, code=exc.code, **extra)
 
 
@@ -611,8 +664,8 @@ def _existing_for_write(session: Session, params: dict, user: User, what: str) -
         raise not_found()
     _require_edit(session, user, ds.publisher, what)
     if ds.source_id is not None and not user.is_sysadmin:
-        raise denied(f"dataset {ds.slug} is harvested: it is read-only until its publisher detaches it "
-                     "from its source")
+        raise denied(T_("dataset %(slug)s is harvested: it is read-only until its publisher detaches it from its "
+                        "source", slug=ds.slug))
     return ds
 
 
@@ -626,7 +679,7 @@ def package_create(session: Session, params: dict, user: User) -> dict[str, Any]
     ds_id = params.get("id")
     if isinstance(ds_id, str) and _UUID.match(ds_id):
         if session.get(Dataset, ds_id) is not None:
-            raise invalid({"id": ["Dataset id already exists"]})
+            raise invalid({"id": [T_("Dataset id already exists")]})
     else:
         ds_id = str(uuid.uuid4())
     rec = _record_for(params, ds_id, name, pub)
@@ -671,7 +724,7 @@ def package_owner_org_update(session: Session, params: dict, user: User) -> None
     ds = _existing_for_write(session, params, user, "edit datasets of")
     org = params.get("organization_id") or params.get("owner_org")
     if not org:
-        raise invalid({"organization_id": ["Missing value"]})
+        raise invalid({"organization_id": [T_("Missing value")]})
     _update(session, user, "package_owner_org_update", ds, {**_current(ds), "owner_org": org})
     return None
 
@@ -685,14 +738,15 @@ def package_delete(session: Session, params: dict, user: User) -> None:
     elif ds.state == "active":
         _call(session, user, datasets.withdraw, ds, reason=params.get("reason"), action="ckan.package_delete")
     else:
-        raise invalid({"state": [f"dataset {ds.slug} is {ds.state}: only a sysadmin may delete it"]})
+        raise invalid({"state": [T_("dataset %(slug)s is %(state)s: only a sysadmin may delete it",
+                                    slug=ds.slug, state=ds.state)]})
     return None
 
 
 def _upload_part():
     upload = request.files.get("upload")
     if upload is None or not upload.filename:
-        raise invalid({"upload": ["Send the file as the multipart part named 'upload'"]})
+        raise invalid({"upload": [T_("Send the file as the multipart part named 'upload'")]})
     return upload
 
 
@@ -711,7 +765,7 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
     checked at once; personal data in it is withheld from the public (HTTP 451) until an admin overrides."""
     ref = params.get("package_id")
     if not isinstance(ref, str) or not ref:
-        raise invalid({"package_id": ["Missing value"]})
+        raise invalid({"package_id": [T_("Missing value")]})
     ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
     fields = _resource_fields(params)
     if request.files:
@@ -731,7 +785,7 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
 def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dataset, Distribution]:
     row = _find_resource(session, _id_param(params, "id"))
     if row is None:
-        raise not_found("Resource was not found.")
+        raise not_found(T_("Resource was not found."))
     ds = _existing_for_write(session, {"id": row.dataset_id}, user, "edit datasets of")
     return ds, row
 
@@ -772,13 +826,51 @@ def resource_delete(session: Session, params: dict, user: User) -> None:
     return None
 
 
+_NOT_HERE = {"aliases": "aliases are not kept: use the resource id",
+             "primary_key": "the store has no keys to set: rows come from the archived file",
+             "indexes": "the store indexes what it needs itself", "triggers": "triggers are not supported"}
+
+
+def datastore_create(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Edit the data dictionary of a resource's table: `resource_id` and `fields` ([{"id": column, "info":
+    {"label", "notes", "type_override", "unit"}}], as CKAN's Data Dictionary keeps them). The rows come from
+    the resource's archived file, so `records` is refused (Validation Error, HTTP 409): upload a new file
+    with resource_update instead. Returns the resource id and its fields as datastore_info shows them."""
+    if params.get("records"):
+        raise ActionError(409, "Validation Error", T_("records: this DataStore is fed from the resource's archived "
+                          "file, not by datastore_create or datastore_upsert: upload the rows as a new file "
+                          "(resource_update) and they are loaded from it"), code="rows-from-archive",
+                          records=[T_("Rows come from the archived file: upload a new file with resource_update")])
+    if isinstance(params.get("resource"), dict) and not params.get("resource_id"):
+        raise invalid({"resource": [T_("datastore_create does not create resources here: create the resource "
+                                    "with resource_create, then give its resource_id")]})
+    for key, why in _NOT_HERE.items():
+        if params.get(key):
+            raise invalid({key: [why]})
+    ds, row = _resource_for_write(session, {"id": _id_param(params, "resource_id")}, user)
+    loaded = datastore.lookup(datastore_root(), row.archive_hash) if row.archive_hash else None
+    stored_types = {f.id: f.type for f in loaded.fields} if isinstance(loaded, datastore.Loaded) else {}
+    try:
+        edits = datastore_fields.edits(params.get("fields"), stored_types)
+    except datastore_fields.FieldsError as exc:
+        raise invalid({exc.key: [str(exc)]}) from exc
+    _call(session, user, distributions.edit_dictionary, ds, row.id, edits)
+    described = datastore_fields.described(row)
+    fields = [{"id": name, "type": stored_types.get(name, "text"), "info": info} for name, info in described.items()]
+    return {"resource_id": row.id, "fields": fields, "method": "insert"}
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_search, package_show, package_list, organization_list, organization_show,
                             group_list, tag_list, license_list, resource_show, status_show, help_show)
 }
+# app.api.ckan_activity imports this module's helpers: its read actions join ACTIONS once this module is loaded
+from app.api import ckan_activity  # noqa: E402
+
+ACTIONS.update(ckan_activity.ACTIONS)
 WRITES: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_create, package_update, package_patch, package_delete, package_owner_org_update,
-                            resource_create, resource_update, resource_patch, resource_delete)
+                            resource_create, resource_update, resource_patch, resource_delete, datastore_create)
 }
 
 
@@ -791,11 +883,12 @@ def action(name: str) -> Response:
     session = db_session()
     try:
         if name not in ACTIONS and name not in WRITES:
-            raise ActionError(400, "Bad Request", f"Bad request - Action name not known: {name}")
-        params = _params()
+            raise ActionError(400, "Bad Request", T_("Bad request - Action name not known: %(name)s", name=name))
+        params = action_params()
         if name in WRITES:
             if request.method != "POST":
-                raise ActionError(400, "Bad Request", f"Bad request - {name} must be called with POST")
+                raise ActionError(400, "Bad Request", T_("Bad request - %(name)s must be called with POST",
+                                                         name=name))
             user = _writer(session)
             result = WRITES[name](session, params, user)
         else:
@@ -807,5 +900,5 @@ def action(name: str) -> Response:
     except ActionError as exc:
         session.rollback()
         error = {"__type": exc.type, "message": exc.message, **exc.fields}
-        return _envelope(name, {"success": False, "error": error}, exc.status)
-    return _envelope(name, {"success": True, "result": result}, 200)
+        return envelope(name, {"success": False, "error": error}, exc.status)
+    return envelope(name, {"success": True, "result": result}, 200)

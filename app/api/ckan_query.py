@@ -1,7 +1,7 @@
 """CKAN's Solr-flavoured `q`, `fq`, `sort` and `facet.field` translated to a `search.SearchQuery` (pure).
 
-Why translate instead of emulating Solr: our search is one interface over SQLite FTS5
-and PostgreSQL (catalog_schema.search). The clauses CKAN clients and harvesters really
+Why translate instead of emulating Solr: our search is one interface over an embedded
+index (catalog_schema.search). The clauses CKAN clients and harvesters really
 send map onto its filters; anything else is refused with CKAN's own "Search Query is
 invalid" error (409), because silently dropping a filter would hand a harvester the
 wrong datasets.
@@ -11,6 +11,7 @@ or a leading `+`:
 
     organization:<slug>   res_format:<format>   tags:<tag>   license_id:<licence>
     groups:<theme>        metadata_modified:[<from> TO <to>]   (`*`, NOW, NOW-7DAYS, ISO dates)
+    hvd_category:<IRI, code or label of a high-value dataset category>   (as ckanext-dcat names it)
     dataset_type:dataset  type:dataset  state:active  capacity:public   (what we always have)
 
 A value may be quoted ("公交 站点") or a group (`res_format:(CSV OR JSON)`, any one of
@@ -35,7 +36,7 @@ class QueryError(ValueError):
 
 # CKAN field name -> SearchQuery facet/filter name.
 FACET_FIELDS = {"organization": "publisher", "res_format": "format", "tags": "keyword",
-                "license_id": "licence", "groups": "theme"}
+                "license_id": "licence", "groups": "theme", "hvd_category": "hvd_category"}
 _ALWAYS = {"dataset_type": "dataset", "type": "dataset", "state": "active", "capacity": "public"}
 _CLAUSE = re.compile(
     r'(?P<sign>[+-]?)(?P<field>[A-Za-z_][\w.-]*):(?P<value>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|[^\s()"]+)'
@@ -55,6 +56,7 @@ class Filters:
     keyword: list[str] = field(default_factory=list)
     licence: list[str] = field(default_factory=list)
     theme: list[str] = field(default_factory=list)
+    hvd_category: list[str] = field(default_factory=list)
     modified_since: dt.datetime | None = None
     modified_until: dt.datetime | None = None
     nothing: bool = False  # a clause no dataset here can match (dataset_type:harvest ...)
@@ -114,7 +116,12 @@ def _theme_code(value: str) -> str:
     return vocab.theme(value) or value.upper()
 
 
-_CONVERT = {"publisher": str, "format": _format_code, "keyword": str, "licence": _licence_id, "theme": _theme_code}
+def _hvd_category(value: str) -> str:
+    return vocab.hvd_category(value) or value
+
+
+_CONVERT = {"publisher": str, "format": _format_code, "keyword": str, "licence": _licence_id, "theme": _theme_code,
+            "hvd_category": _hvd_category}
 
 
 def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime) -> None:

@@ -3,7 +3,8 @@
     {"error": {"status": 404, "code": "not-found", "message": "No dataset with slug 'x'."}}
 
 `code` is a short slug clients can switch on (it never changes for a given kind of
-error); `message` is for people and may be reworded. Handlers are registered on the
+error); `message` is for people and may be reworded: in Chinese when the request asks for it (`?lang=zh`
+or an Accept-Language preferring zh, app/api/lang.py), else in English. Handlers are registered on the
 REST blueprint only, so pages and the CKAN API keep their own error formats.
 """
 
@@ -12,7 +13,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from app.api.lang import api_lang, localise
+from app.texts import T_, Text
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,26 @@ CODES = {
 # Codes of refused changes (app/services/errors.py): why a dataset or a file was not taken.
 PUBLISH_CODES = {"harvested", "pii-blocked", "second-admin-required", "no-distributions", "rejected-file",
                  "html-not-data", "zip-bomb", "xml-entities", "empty"}
+#: The row API's own (app/api/rest/rows.py): no table in the row store, or one that could not be loaded.
+ROWS_CODES = {"not-in-datastore", "not-loaded"}
+
+#: What an HTTP error raised without a sentence of ours (werkzeug's default description) says in Chinese.
+GENERIC = {
+    400: T_("The request is not valid."),
+    401: T_("Sign-in is required."),
+    403: T_("You may not do this."),
+    404: T_("Nothing is found at this address."),
+    405: T_("This method is not allowed at this address."),
+    406: T_("None of the formats the request accepts can be answered."),
+    409: T_("The request conflicts with the present state."),
+    413: T_("The request is too large."),
+    415: T_("The request's content type is not supported here."),
+    422: T_("The request cannot be processed."),
+    429: T_("Too many requests: try again later."),
+    500: T_("The server failed to answer this request."),
+    503: T_("The service is unavailable for a moment: try again later."),
+}
+_DEFAULTS = {status: default_exceptions[status].description for status in GENERIC if status in default_exceptions}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -47,9 +71,11 @@ ERROR_SCHEMA = {
         "properties": {
             "status": {"type": "integer", "description": "The HTTP status, repeated"},
             "code": {"type": "string",
-                     "enum": sorted(set(CODES.values()) | {"not-assessed", "error", "withdrawn"} | PUBLISH_CODES),
+                     "enum": sorted(set(CODES.values()) | {"not-assessed", "error", "withdrawn"} | PUBLISH_CODES
+                                    | ROWS_CODES),
                      "description": "Stable machine-readable kind of error"},
-            "message": {"type": "string", "description": "What went wrong, for people"},
+            "message": {"type": "string", "description": "What went wrong, for people: in Chinese when the "
+                                                       "request asks for zh (?lang=zh, Accept-Language), else English"},
             "message_zh": {"type": "string", "description": "The message in Chinese (410 withdrawn)"},
             "tombstone": {"type": "object", "description": "410 withdrawn: what stays public of the dataset "
                                                            "(title, publisher, when, why, successor)"},
@@ -69,7 +95,9 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str) -> Response:
-    resp = jsonify({"error": {"status": status, "code": code, "message": message}})
+    if api_lang() == "zh" and not isinstance(message, Text) and message == _DEFAULTS.get(status):
+        message = GENERIC[status]  # werkzeug's own English sentence for the status
+    resp = jsonify({"error": {"status": status, "code": code, "message": localise(message)}})
     resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -90,7 +118,7 @@ def _http_error(exc: HTTPException) -> Response:
 def _unexpected(exc: Exception) -> Response:
     """A bug must still answer in the API's shape, without leaking internals."""
     log.exception("unhandled error in the REST API")
-    return error_response(500, "server-error", "The server failed to answer this request.")
+    return error_response(500, "server-error", T_("The server failed to answer this request."))
 
 
 def register(bp: Blueprint) -> None:

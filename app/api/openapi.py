@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint
 
 from app.api.errors import ApiError
+from app.texts import T_
 
 OPENAPI_VERSION = "3.1.0"
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
@@ -59,9 +60,10 @@ class Param:
             one["default"] = self.default
         return one
 
-    def to_openapi(self) -> dict[str, Any]:
+    def to_openapi(self, description: str | None = None) -> dict[str, Any]:
+        description = self.description if description is None else description
         out = {"name": self.name, "in": self.location, "required": self.location == "path",
-               "description": self.description, "schema": self.schema()}
+               "description": description, "schema": self.schema()}
         if self.array:
             out["style"], out["explode"] = "form", True
         return out
@@ -76,18 +78,23 @@ class Param:
     def _one(self, text: str) -> Any:
         if self.type == "integer":
             if not _INTEGER.fullmatch(text.strip()):
-                raise ApiError(400, "bad-request", f"Parameter '{self.name}' must be an integer, not {_show(text)}.")
+                raise ApiError(400, "bad-request", T_("Parameter '%(name)s' must be an integer, not %(show)s.",
+                                                      name=self.name, show=_show(text)))
             value: Any = int(text.strip())
             if self.minimum is not None and value < self.minimum:
-                raise ApiError(400, "bad-request", f"Parameter '{self.name}' must be at least {self.minimum}.")
+                raise ApiError(400, "bad-request", T_("Parameter '%(name)s' must be at least %(minimum)s.",
+                                                      name=self.name, minimum=self.minimum))
             if self.maximum is not None and value > self.maximum:
-                raise ApiError(400, "bad-request", f"Parameter '{self.name}' must be at most {self.maximum}.")
+                raise ApiError(400, "bad-request", T_("Parameter '%(name)s' must be at most %(maximum)s.",
+                                                      name=self.name, maximum=self.maximum))
             return value
         if self.enum and text not in self.enum:
             raise ApiError(400, "bad-request",
-                           f"Parameter '{self.name}' must be one of {', '.join(self.enum)}; got {_show(text)}.")
+                           T_("Parameter '%(name)s' must be one of %(join)s; got %(show)s.",
+                              name=self.name, join=', '.join(self.enum), show=_show(text)))
         if self.max_length is not None and len(text) > self.max_length:
-            raise ApiError(400, "bad-request", f"Parameter '{self.name}' is longer than {self.max_length} characters.")
+            raise ApiError(400, "bad-request", T_("Parameter '%(name)s' is longer than %(max_length)s characters.",
+                                                  name=self.name, max_length=self.max_length))
         return text
 
 
@@ -146,6 +153,13 @@ class Registry:
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
+    # Numbers the texts name as %(name)s: the texts are message ids (app.i18n.N_) the docs page translates,
+    # so they cannot be f-strings; `text` fills them in for the English document.
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, message: str) -> str:
+        """`message` (a summary or description) with the registry's values filled in."""
+        return message % self.values if "%(" in message else message
 
     def endpoint(self, rule: str, *, summary: str, response: str, description: str = "",
                  params: tuple[Param, ...] = (), errors: tuple[int, ...] = (), tag: str = "",
@@ -180,7 +194,7 @@ def parse_args(endpoint: Endpoint, args: Mapping) -> dict[str, Any]:
         raw = args.getlist(p.name) if hasattr(args, "getlist") else ([args[p.name]] if p.name in args else [])
         for v in raw:
             if "\x00" in v:
-                raise ApiError(400, "bad-request", f"Parameter '{p.name}' contains a NUL character.")
+                raise ApiError(400, "bad-request", T_("Parameter '%(name)s' contains a NUL character.", name=p.name))
         out[p.name] = p.parse(raw)
     return out
 
@@ -192,7 +206,9 @@ STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (the ETag given in 
                409: "Conflict with the dataset's state (taken name, already published, personal data not overridden)",
                413: "The uploaded file or the request is larger than the upload limit",
                422: "A field has a value the catalog cannot take",
-               410: "Gone: the dataset was withdrawn; the error's `tombstone` says when, why and what replaces it"}
+               410: "Gone: the dataset was withdrawn; the error's `tombstone` says when, why and what replaces it",
+               451: "Withheld: personal data was found in the file (RFC 7725); the error says which kinds in which "
+                    "columns, and whom to contact"}
 TOKEN_SCHEME = {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "An API token (`opendata token create EMAIL`), as CKAN clients send it"}
 
@@ -216,14 +232,15 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
             responses[str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
                                       "content": {"application/json": {
                                           "schema": {"$ref": "#/components/schemas/Error"}}}}
-        params = [p.to_openapi() for p in e.path_params()] + [p.to_openapi() for p in e.query_params()]
+        params = [p.to_openapi(registry.text(p.description)) for p in e.path_params() + e.query_params()]
         if e.cache:
             params.append({"name": "If-None-Match", "in": "header", "required": False,
                            "description": "An ETag from an earlier response: 304 when unchanged",
                            "schema": {"type": "string"}})
-        op: dict[str, Any] = {"operationId": e.operation_id, "summary": e.summary, "responses": responses}
+        op: dict[str, Any] = {"operationId": e.operation_id, "summary": registry.text(e.summary),
+                              "responses": responses}
         if e.description:
-            op["description"] = e.description
+            op["description"] = registry.text(e.description)
         if e.tag:
             op["tags"] = [e.tag]
         if params:
@@ -236,7 +253,8 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
         paths.setdefault(e.openapi_path.removeprefix(registry.prefix) or "/", {})[e.method.lower()] = op
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": registry.title, "version": registry.version, "description": registry.description},
+        "info": {"title": registry.title, "version": registry.version,
+                 "description": registry.text(registry.description)},
         "servers": [{"url": server_url}],
         "tags": [{"name": name, "description": text} for name, text in registry.tags.items()],
         "paths": paths,

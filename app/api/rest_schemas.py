@@ -26,11 +26,19 @@ def _obj(required: list[str], props: dict[str, Any], extra: bool = False) -> dic
     return {"type": "object", "required": required, "properties": props, "additionalProperties": extra}
 
 
-def _record_schema() -> dict[str, Any]:
+def _record_schemas() -> dict[str, dict[str, Any]]:
+    """The record schema as OpenAPI components: "Record", and each of its `$defs` as "Record_<name>".
+
+    OpenAPI resolves a `$ref` from the document's root, where the record schema's own `#/$defs/...`
+    would dangle; its definitions become components of their own and the references follow them.
+    """
     text = resources.files("catalog_schema").joinpath("record.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     schema.pop("$schema", None)
-    return schema
+    schema.pop("$id", None)  # an $id would make its references resolve inside it, not from the document's root
+    defs = schema.pop("$defs", {})
+    out = {"Record": schema, **{f"Record_{name}": value for name, value in defs.items()}}
+    return json.loads(json.dumps(out).replace('"#/$defs/', '"#/components/schemas/Record_'))
 
 
 LANGMAP = {"type": "object", "additionalProperties": {"type": "string"},
@@ -52,7 +60,7 @@ TIME = _nullable("string", format="date-time")
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": ERROR_SCHEMA,
-    "Record": _record_schema(),
+    **_record_schemas(),
     "DatasetSummary": _obj(["id", "slug", "title", "publisher", "stars", "score", "modified", "links"], {
         "id": {"type": "string"}, "slug": {"type": "string"}, "title": LANGMAP, "publisher": PUBLISHER_REF,
         "stars": STAR, "score": SCORE, "modified": _nullable("string"), "metadata_modified": TIME,
@@ -180,6 +188,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "title": {"oneOf": [{"type": "string"}, LANGMAP]}, "description": {"oneOf": [{"type": "string"}, LANGMAP]},
         "keywords": {"type": "array", "items": {"type": "string"}},
         "themes": {"type": "array", "items": {"type": "string"}, "description": "EU theme codes (TRAN, ECON ...)"},
+        "hvd_category": {"type": "array", "items": {"type": "string"},
+                         "description": "High-value dataset categories (IRI, code c_b79e35eb, key MOB or label); "
+                                        "the HVD regulation becomes the applicable legislation"},
         "license": {"type": "string"}, "frequency": {"type": "string"},
         "contact_point": {"type": "object", "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
         "temporal": {"type": "object", "properties": {"start": {"type": "string"}, "end": {"type": "string"}}},
@@ -187,12 +198,36 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "landing_page": {"type": "string"}, "issued": {"type": "string"}, "modified": {"type": "string"},
         "distributions": {"type": "array", "items": _ref("DistributionLink"), "description": "Creation only"},
         "publish": {"type": "boolean", "description": "Creation only: publish at once"}}},
+    "DataDictionary": _obj(["dataset", "distribution", "fields", "notes", "links"], {
+        "dataset": {"type": "string"}, "distribution": {"type": "string"},
+        "fields": {"type": "array", "items": _obj(["name", "type"], {
+            "name": {"type": "string"}, "type": {"type": "string"}, "title": _nullable("string"),
+            "unit": _nullable("string"), "description": _nullable("string")})},
+        "notes": _obj([], {"above": {"type": "array", "items": {"type": "string"}},
+                           "below": {"type": "array", "items": {"type": "string"}}}),
+        "edited_at": _nullable("string"), "links": {"type": "object"}}),
+    "DistributionVersions": _obj(["dataset", "distribution", "versions"], {
+        "dataset": {"type": "string"}, "distribution": {"type": "string"},
+        "versions": {"type": "array", "items": _obj(["sha256", "archived_at", "current", "links"], {
+            "sha256": {"type": "string"}, "archived_at": TIME, "size": _nullable("integer"),
+            "format": _nullable("string"), "stars": STAR, "current": {"type": "boolean"},
+            "personal_data": {"type": "boolean"}, "change": {"type": ["object", "null"]},
+            "links": _obj(["download"], {"download": URL})})}}),
+    "DataDictionaryEdit": _obj(["fields"], {
+        "fields": {"type": "object", "description": "{column: {title, description, unit, type}}; null restores the "
+                                                    "inferred value",
+                   "additionalProperties": {"type": "object", "additionalProperties": False, "properties": {
+                       k: _nullable("string") for k in ("title", "description", "unit", "type")}}},
+        "lang": {"type": "string"}}),
     "DistributionLink": _obj(["url"], {"url": URL, "title": {"type": "string"},
                                        "format": {"type": "string", "description": "e.g. CSV (default: from the URL)"},
                                        "lang": {"type": "string"}}),
     "DistributionUpload": _obj(["file"], {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                                    "description": "The file"},
-                                          "title": {"type": "string"}, "lang": {"type": "string"}}),
+                                          "title": {"type": "string"}, "lang": {"type": "string"},
+                                          "documentation": {"type": "string", "enum": ["1", "true"],
+                                                            "description": "Take a file that is no data (an "
+                                                            "image, a manual) as documentation"}}),
     "Reason": _obj(["reason"], {"reason": {"type": "string", "minLength": 10}}),
     "PrePublicationCheck": _obj(["dataset", "state", "stars", "score", "findings", "preview", "pii", "blocked_by",
                                  "can_publish", "assessment"], {
@@ -209,6 +244,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "pii_override": {"type": ["object", "null"]},
         "blocked_by": {"type": "array", "items": {"type": "string", "enum": ["no-distributions", "pii"]}},
         "can_publish": {"type": "boolean"},
+        "checked_at": {"type": ["string", "null"], "description": "When the check ran (it is kept with the "
+                       "dataset and run again when the metadata or the files change)"},
         "assessment": {"type": "object", "description": "The full assessment document (as /quality gives it)"}}),
     "PublishResult": _obj(["id", "slug", "state", "title", "publisher", "distributions", "links"], {
         "id": {"type": "string"}, "slug": {"type": "string"},
@@ -221,6 +258,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "size": {"type": ["integer", "null"]}})},
         "links": _obj(["self", "check", "html", "edit"], {"self": URL, "check": URL, "html": URL, "edit": URL}),
         "check": _ref("PrePublicationCheck")}),
+    "Rows": _obj(["data", "fields", "links", "meta"], {
+        "data": {"type": "array", "items": {"type": "object"}, "description": "The page's rows, keyed by column"},
+        "fields": {"type": "array", "items": _obj(["id", "type"], {"id": {"type": "string"},
+                                                                  "type": {"type": "string"}}, extra=True)},
+        "links": _obj(["self", "next", "prev"], {"self": {"type": "string"}, "next": _nullable("string"),
+                                                 "prev": _nullable("string")}, extra=True),
+        "meta": _obj(["page", "page_size", "total"], {"page": {"type": "integer"}, "page_size": {"type": "integer"},
+                                                      "total": {"type": "integer"}}, extra=True)}),
     "OpenAPI": {"type": "object", "description": "This document (OpenAPI 3.1)", "required": ["openapi", "paths"]},
     "DocsPage": {"type": "string", "description": "An HTML page listing every endpoint"},
 }

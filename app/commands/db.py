@@ -1,37 +1,58 @@
-"""opendata db upgrade|check"""
+"""opendata db upgrade|check|copy"""
 
 from __future__ import annotations
 
 import click
 
+from app.cli_lang import N_, _
+
 
 def register(main: click.Group) -> None:
-    @main.group("db")
+    @main.group("db", help=N_("Create, migrate and check the catalog database."))
     def db_group() -> None:
-        """Create, migrate and check the catalog database."""
+        pass
 
-    @db_group.command("upgrade")
+    @db_group.command("upgrade", help=N_("Create or migrate the catalog database (OPENDATA_DATABASE_URL)."))
     @click.option("--revision", default="head", show_default=True)
     @click.pass_obj
     def upgrade(obj, revision: str) -> None:
-        """Create or migrate the catalog database (OPENDATA_DATABASE_URL)."""
         from catalog_schema.db import upgrade as do_upgrade
 
         url = obj.settings["DATABASE_URL"]
         do_upgrade(url, revision)
-        click.echo(f"database at {_safe(url)} is at revision {revision}")
+        click.echo(_("database at %(url)s is at revision %(revision)s", url=_safe(url), revision=revision))
 
-    @db_group.command("check")
+    @db_group.command("check", help=N_("Fail when the models and the migrations disagree."))
     @click.pass_obj
     def check(obj) -> None:
-        """Fail when the models and the migrations disagree."""
         from catalog_schema.db import check as do_check
 
         try:
             do_check(obj.settings["DATABASE_URL"])
         except Exception as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo("models and migrations agree")
+        click.echo(_("models and migrations agree"))
+
+
+    @db_group.command("copy", help=N_("Copy the catalog into another, empty database (SQLite to PostgreSQL): the "
+                                      "schema at the same migration, then every table in batches, sequences set "
+                                      "past the copied ids."))
+    @click.option("--from", "source", default=None, help=N_("database to copy; default: OPENDATA_DATABASE_URL"))
+    @click.option("--to", "target", required=True, help=N_("empty database to copy into, e.g. postgresql://..."))
+    @click.option("--batch", default=1000, show_default=True, help=N_("rows read and written at a time"))
+    @click.pass_obj
+    def copy(obj, source: str | None, target: str, batch: int) -> None:
+        from app import dbcopy
+
+        source = source or obj.settings["DATABASE_URL"]
+        click.echo(_("copying %(source)s to %(target)s", source=_safe(source), target=_safe(target)))
+        try:
+            counts = dbcopy.copy(source, target, batch=batch, say=click.echo)
+        except dbcopy.CopyError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(_("copied %(rows)s rows in %(tables)s tables (%(datasets)s datasets); counts compared. Point "
+                     "OPENDATA_DATABASE_URL at the new database and run `opendata search reindex` on each machine.",
+                     rows=f"{sum(counts.values()):,}", tables=len(counts), datasets=f"{counts.get('datasets', 0):,}"))
 
 
 def _safe(url: str) -> str:

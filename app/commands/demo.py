@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import click
 
+from app.cli_lang import N_, _
+
 
 def register(main: click.Group) -> None:
-    @main.command("demo")
+    @main.command("demo", help=N_("Build the demo catalog from data_samples/ on SQLite and serve it."))
     @click.option("--port", default=5000, show_default=True, type=int)
-    @click.option("--no-serve", is_flag=True, help="Load the samples and exit (for checks and CI).")
+    @click.option("--no-serve", is_flag=True, help=N_("Load the samples and exit (for checks and CI)."))
     def demo(port: int, no_serve: bool) -> None:
-        """Build the demo catalog from data_samples/ on SQLite and serve it."""
         from app import settings as settings_mod
         from app.demo import (
             DEMO_AGENCY_EMAIL,
@@ -20,6 +22,7 @@ def register(main: click.Group) -> None:
             SAMPLES,
             ensure_agency_account,
             load_samples,
+            make_demo_series,
             serve_files,
         )
         from app.jobs import Runtime
@@ -27,23 +30,41 @@ def register(main: click.Group) -> None:
 
         # The demo's department servers live on loopback: allow it here, and only here.
         os.environ.setdefault("OPENDATA_ALLOW_HOSTS", "127.0.0.1")
+        # Links, RDF URIs and CKAN's site_url name the port the demo serves on, unless a SITE_URL is set.
+        os.environ.setdefault("OPENDATA_SITE_URL", f"http://127.0.0.1:{port}")
         values = settings_mod.load()
+        click.echo(_("site URL (page links, RDF URIs, CKAN site_url): %(url)s", url=values["SITE_URL"]))
         upgrade(values["DATABASE_URL"])
         files = serve_files(SAMPLES / "files", values["DEMO_FILES_PORT"])
-        click.echo(f"department files served at http://127.0.0.1:{values['DEMO_FILES_PORT']}/")
+        click.echo(_("department files served at %(url)s", url=f"http://127.0.0.1:{values['DEMO_FILES_PORT']}/"))
         rt = Runtime(values)
         try:
             for name, summary in load_samples(rt, port=values["DEMO_FILES_PORT"]).items():
-                click.echo(f"harvested {name}: {summary['status']}, {summary['added']} added, "
-                           f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
-                           f"{summary['errored']} errored")
+                click.echo(_("harvested %(name)s: %(status)s, %(added)s added, %(updated)s updated, %(unchanged)s "
+                             "unchanged, %(errored)s errored", name=name, **summary))
             if values["ASSESS_AFTER_HARVEST"]:
-                click.echo("assessed every harvested dataset (links checked, files sniffed and profiled)")
+                click.echo(_("assessed every harvested dataset (links checked, files sniffed and profiled)"))
+            made = make_demo_series(rt)
+            if made:
+                click.echo(_("dataset series: %(url)s (bus ridership by month)",
+                             url=f"http://127.0.0.1:{port}/dataset/{made}"))
             password = ensure_agency_account(rt)
         finally:
             rt.close()
-        click.echo(f"example agency account ({DEMO_AGENCY_PUBLISHER}, admin): {DEMO_AGENCY_EMAIL} / {password}")
-        click.echo(f"  sign in at http://127.0.0.1:{port}/login, then publish at http://127.0.0.1:{port}/publish")
+        # This week's evaluation (in progress), so /dashboard/weekly has a report to show; its mail to the
+        # agency account lands in instance/outbox/ unless OPENDATA_SMTP_HOST is set.
+        from app.commands.evaluate import run_weekly
+        from app.weekly import week_of
+
+        evaluation = run_weekly(values, week_of(dt.datetime.now(dt.UTC).date()), True)
+        click.echo(_("weekly evaluation %(week)s: %(reports)s publisher reports at %(url)s, %(mailed)s e-mailed",
+                     week=evaluation["week"], reports=evaluation["publishers"],
+                     url=f"http://127.0.0.1:{port}/dashboard/weekly",
+                     mailed=sum(1 for sent in evaluation["sent"] if sent["to"] and not sent["error"])))
+        click.echo(_("example agency account (%(publisher)s, admin): %(email)s / %(password)s",
+                     publisher=DEMO_AGENCY_PUBLISHER, email=DEMO_AGENCY_EMAIL, password=password))
+        click.echo(_("  sign in at %(login)s, then publish at %(publish)s", login=f"http://127.0.0.1:{port}/login",
+                     publish=f"http://127.0.0.1:{port}/publish"))
         if no_serve:
             files.shutdown()
             return
@@ -51,5 +72,5 @@ def register(main: click.Group) -> None:
 
         from app import create_app
 
-        click.echo(f"the portal: http://127.0.0.1:{port}/")
+        click.echo(_("the portal: %(url)s", url=f"http://127.0.0.1:{port}/"))
         waitress.serve(create_app(), host="127.0.0.1", port=port, threads=8, ident="opendata")

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from app.cli_lang import N_, _
+
 
 class _Formats(click.Choice):
     """The export formats of app.export.catalog, imported only when the option is parsed or its help shown
@@ -26,17 +28,16 @@ class _Formats(click.Choice):
 
 
 def register(main: click.Group) -> None:
-    @main.group("export")
+    @main.group("export", help=N_("Export the catalog."))
     def export_group() -> None:
-        """Export the catalog."""
+        pass
 
-    @export_group.command("catalog")
+    @export_group.command("catalog", help=N_("The whole active catalog in one format (DCAT-AP 3 for the RDF ones)."))
     @click.option("--format", "fmt", type=_Formats(), required=True)
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-                  help="File to write (default: standard output).")
+                  help=N_("File to write (default: standard output)."))
     @click.pass_obj
     def catalog(obj, fmt: str, output: str | None) -> None:
-        """The whole active catalog in one format (DCAT-AP 3 for the RDF ones)."""
         from app.export.catalog import catalog_info, export
 
         with obj.sessionmaker()() as session:
@@ -44,11 +45,11 @@ def register(main: click.Group) -> None:
                 tmp = output + ".part"
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
                     export(session, fmt, fh, site_url=obj.settings["SITE_URL"],
-                           catalog_info=catalog_info(obj.settings))
+                           catalog_info=catalog_info(obj.settings), contact_email=obj.settings["CONTACT_EMAIL"] or None)
                 import os
 
                 os.replace(tmp, output)  # never leave a half-written file under the real name
-                click.echo(f"wrote {output}", err=True)
+                click.echo(_("wrote %(file)s", file=output), err=True)
             else:
                 export(session, fmt, sys.stdout, site_url=obj.settings["SITE_URL"],
-                       catalog_info=catalog_info(obj.settings))
+                       catalog_info=catalog_info(obj.settings), contact_email=obj.settings["CONTACT_EMAIL"] or None)

@@ -8,25 +8,26 @@ import sys
 
 import click
 
+from app.cli_lang import N_, _, say
+
 TYPES = ["ckan", "dcat", "datajson", "datapackage"]
 
 
 def register(main: click.Group) -> None:
-    @main.group("source")
+    @main.group("source", help=N_("Harvest sources."))
     def source_group() -> None:
-        """Harvest sources."""
+        pass
 
-    @source_group.command("add")
+    @source_group.command("add", help=N_("Register a harvest source."))
     @click.argument("name")
     @click.option("--type", "type_", type=click.Choice(TYPES), required=True)
-    @click.option("--url", required=True, help="http(s) URL or local path (for datapackage: a datapackage.json, "
-                                               "a folder of files, or a .txt list of files)")
-    @click.option("--publisher", default=None, help="default publisher slug (created if unknown)")
+    @click.option("--url", required=True, help=N_("http(s) URL or local path (for datapackage: a datapackage.json, "
+                                               "a folder of files, or a .txt list of files)"))
+    @click.option("--publisher", default=None, help=N_("default publisher slug (created if unknown)"))
     @click.option("--schedule", type=click.Choice(["daily", "weekly", "manual"]), default="manual")
-    @click.option("--config", "config_json", default=None, help="JSON object of type-specific options")
+    @click.option("--config", "config_json", default=None, help=N_("JSON object of type-specific options"))
     @click.pass_obj
     def source_add(obj, name, type_, url, publisher, schedule, config_json) -> None:
-        """Register a harvest source."""
 
         from app.services.errors import ServiceError
         from app.services.sources import add_source
@@ -39,63 +40,62 @@ def register(main: click.Group) -> None:
         try:
             config = json.loads(config_json) if config_json else {}
         except json.JSONDecodeError as exc:
-            raise click.ClickException(f"--config is not valid JSON: {exc}") from exc
+            raise click.ClickException(_("--config is not valid JSON: %(error)s", error=exc)) from exc
         if not isinstance(config, dict):
-            raise click.ClickException("--config must be a JSON object")
+            raise click.ClickException(_("--config must be a JSON object"))
         with obj.sessionmaker()() as session:
             try:
                 add_source(session, name, type_, url, publisher=publisher, schedule=schedule, config=config)
             except ServiceError as exc:
-                raise click.ClickException(exc.message) from exc
+                raise click.ClickException(say(exc.message)) from exc
             session.commit()
-        click.echo(f"added source {name} ({type_}) {url}")
+        click.echo(_("added source %(name)s (%(type)s) %(url)s", name=name, type=type_, url=url))
 
-    @source_group.command("list")
+    @source_group.command("list", help=N_("List harvest sources with their last job."))
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
     def source_list(obj, as_json) -> None:
-        """List harvest sources with their last job."""
         rows = _sources(obj)
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
             return
         for row in rows:
             last = row["last_job"]
-            status = f"{last['status']} {last['finished_at'] or ''}" if last else "never harvested"
+            status = f"{last['status']} {last['finished_at'] or ''}" if last else _("never harvested")
             click.echo(f"{row['name']:<24} {row['type']:<12} {row['schedule']:<8} {status}  {row['url']}")
 
-    @source_group.command("show")
+    @source_group.command("show", help=N_("A source's report: its recent jobs, what the latest job added, updated "
+                                          "and withdrawn, and its errors grouped by kind with an example each "
+                                          "(every errored record: /harvest/job/<id>)."))
     @click.argument("name")
-    @click.option("--jobs", default=5, show_default=True, type=click.IntRange(1, 100), help="recent jobs to list")
+    @click.option("--jobs", default=5, show_default=True, type=click.IntRange(1, 100), help=N_("recent jobs to list"))
     @click.option("--titles", default=20, show_default=True, type=click.IntRange(0, 10_000),
-                  help="datasets to list per change of the latest job")
-    @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+                  help=N_("datasets to list per change of the latest job"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("print the report as JSON"))
     @click.pass_obj
     def source_show(obj, name, jobs, titles, as_json) -> None:
-        """A source's report: its recent jobs, what the latest job added, updated and withdrawn, and its
-        errors grouped by kind with an example each (every errored record: /harvest/job/<id>)."""
         from catalog_schema.harvest_report import source_report, to_json
 
         with obj.sessionmaker()() as session:
             report = source_report(session, name, jobs=jobs, titles=titles)
         if report is None:
-            raise click.ClickException(f"no source named {name!r}")
+            raise click.ClickException(_("no source named %(name)s", name=repr(name)))
         if as_json:
             click.echo(json.dumps(to_json(report), ensure_ascii=False, indent=1))
         else:
             for line in _report_lines(report):
                 click.echo(line)
 
-    @main.command("harvest")
+    @main.command("harvest", help=N_("Run one harvest job of source NAME to its end (exit 1: failed; 2: needs "
+                                     "confirmation)."))
     @click.argument("name")
-    @click.option("--full", is_flag=True, help="full gather (also withdraws what the source no longer has)")
-    @click.option("--json", "as_json", is_flag=True, help="print the job summary as JSON, no progress")
+    @click.option("--full", is_flag=True, help=N_("full gather (also withdraws what the source no longer has)"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("print the job summary as JSON, no progress"))
     @click.option("--confirm-withdrawals", "confirm", is_flag=True,
-                  help="withdraw what the source no longer lists even when it is more than "
-                       "OPENDATA_HARVEST_MAX_WITHDRAW_SHARE of its datasets")
+                  help=N_("withdraw what the source no longer lists even when it is more than "
+                       "OPENDATA_HARVEST_MAX_WITHDRAW_SHARE of its datasets"))
     @click.pass_obj
     def harvest_cmd(obj, name, full, as_json, confirm) -> None:
-        """Run one harvest job of source NAME to its end (exit 1: failed; 2: needs confirmation)."""
         from app.jobs import Runtime, harvest
 
         rt = Runtime(obj.settings)
@@ -112,21 +112,20 @@ def register(main: click.Group) -> None:
             click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
         else:
             d = summary.to_dict()
-            click.echo(f"job {d['job_id']} {d['status']}: added {d['added']}, updated {d['updated']}, unchanged "
-                       f"{d['unchanged']}, withdrawn {d['withdrawn']}, errored {d['errored']}"
+            click.echo(_("job %(job_id)s %(status)s: added %(added)s, updated %(updated)s, unchanged %(unchanged)s, "
+                         "withdrawn %(withdrawn)s, errored %(errored)s", **d)
                        + (f" ({summary.error})" if summary.error else ""))
         if summary.status != "finished":
             sys.exit(2 if summary.status == "needs-confirmation" else 1)
 
-    @main.command("worker")
+    @main.command("worker", help=N_("A Celery worker for harvest and assessment jobs (needs OPENDATA_BROKER_URL)."))
     @click.option("--concurrency", default=2, show_default=True, type=int)
-    @click.option("--beat", is_flag=True, help="also run the scheduler (daily/weekly harvests)")
-    @click.option("--name", default=None, help="node name (several workers on one host each need their own)")
+    @click.option("--beat", is_flag=True, help=N_("also run the scheduler (daily/weekly harvests)"))
+    @click.option("--name", default=None, help=N_("node name (several workers on one host each need their own)"))
     @click.pass_obj
     def worker(obj, concurrency, beat, name) -> None:
-        """A Celery worker for harvest and assessment jobs (needs OPENDATA_BROKER_URL)."""
         if not obj.settings["BROKER_URL"]:
-            raise click.ClickException("OPENDATA_BROKER_URL is not set: jobs run in-process, no worker needed")
+            raise click.ClickException(_("OPENDATA_BROKER_URL is not set: jobs run in-process, no worker needed"))
         from app.celery_app import make_celery
 
         celery = make_celery(obj.settings)
@@ -139,10 +138,11 @@ def register(main: click.Group) -> None:
             argv.append(f"--hostname={name}@%h")
         celery.worker_main(argv)
 
-    @main.command("schedule")
+    @main.command("schedule", help=N_("Run the harvests that are due now, then the weekly evaluation and the "
+                                      "followers' digests if due, then the daily prune of what is past retention "
+                                      "(for cron, when no Celery beat runs)."))
     @click.pass_obj
     def schedule(obj) -> None:
-        """Run the harvests that are due now (for cron, when no Celery beat runs)."""
         from app.jobs import Runtime, harvest
         from app.scheduler import due_sources
 
@@ -153,8 +153,24 @@ def register(main: click.Group) -> None:
                 click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
         finally:
             rt.close()
+        if obj.settings["WEEKLY_EVALUATION"]:  # idempotent per week: an hourly cron makes each week's once
+            from app.commands.evaluate import run_weekly
+
+            click.echo(json.dumps({"weekly_evaluation": run_weekly(obj.settings, None, send=True)},
+                                  ensure_ascii=False))
+        if obj.settings["DIGESTS"]:  # only the digests that are due: an hourly cron sends each once
+            from app.commands.digest import run_digests
+
+            click.echo(json.dumps({"digests": run_digests(obj.settings)}, ensure_ascii=False))
+        from app.commands.prune import prune_if_due
+
+        pruned = prune_if_due(obj.settings)  # once a day, when a retention is set
+        if pruned is not None:
+            click.echo(json.dumps({"prune": pruned}, ensure_ascii=False))
 
 
+#: The headings of a job's changes (`opendata source show`).
+CHANGES = {"added": N_("added (%(n)s):"), "updated": N_("updated (%(n)s):"), "withdrawn": N_("withdrawn (%(n)s):")}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -168,37 +184,41 @@ def _report_lines(report: dict) -> list[str]:
     from catalog_schema.record import pick_text
 
     src = report["source"]
-    lines = [f"{src['name']}: {src['type']} {src['url']} schedule={src['schedule']} "
-             f"publisher={src['publisher'] or '-'}{'' if src['enabled'] else ' (disabled)'}",
-             f"jobs: {report['jobs_total']}"]
+    lines = [_("%(name)s: %(type)s %(url)s schedule=%(schedule)s publisher=%(publisher)s", name=src["name"],
+               type=src["type"], url=src["url"], schedule=src["schedule"], publisher=src["publisher"] or "-")
+             + ("" if src["enabled"] else _(" (disabled)")),
+             _("jobs: %(n)s", n=report["jobs_total"])]
     for job in report["jobs"]:
         when = job["finished_at"] or job["started_at"] or job["created_at"]
-        lines.append(f"  job {job['id']} {job['status']} {when.strftime('%Y-%m-%d %H:%M') if when else ''} "
-                     f"added={job['added']} updated={job['updated']} unchanged={job['unchanged']} "
-                     f"withdrawn={job['withdrawn']} errored={job['errored']}"
-                     + (f" error={_plain(job['error'])}" if job["error"] else ""))
+        lines.append(_("  job %(id)s %(status)s %(when)s added=%(added)s updated=%(updated)s unchanged=%(unchanged)s "
+                       "withdrawn=%(withdrawn)s errored=%(errored)s", when=when.strftime("%Y-%m-%d %H:%M") if when
+                       else "", **{k: job[k] for k in ("id", "status", "added", "updated", "unchanged", "withdrawn",
+                                                        "errored")})
+                     + (_(" error=%(error)s", error=_plain(job["error"])) if job["error"] else ""))
     latest = report["latest"]
     if latest is None:
-        lines.append("never harvested")
+        lines.append(_("never harvested"))
         return lines
-    lines.append(f"latest job {latest['job']['id']}:")
+    lines.append(_("latest job %(id)s:", id=latest["job"]["id"]))
     for key in ("added", "updated", "withdrawn"):
         change = latest[key]
-        lines.append(f"  {key} ({change['total']}):")
+        lines.append("  " + _(CHANGES[key], n=change["total"]))
         for item in change["items"]:
             title = _plain(pick_text(item["title"]) or item["remote_id"])
-            where = item["dataset"] or f"deleted, remote id {_plain(item['remote_id'])}"
-            lines.append(f"    {title} [{where}]" + (" (restored)" if item["status"] == "restored" else ""))
+            where = item["dataset"] or _("deleted, remote id %(id)s", id=_plain(item["remote_id"]))
+            lines.append(f"    {title} [{where}]" + (_(" (restored)") if item["status"] == "restored" else ""))
         if change["more"]:
-            lines.append(f"    and {change['more']} more")
+            lines.append("    " + _("and %(n)s more", n=change["more"]))
     errors = latest["errors"]
-    lines.append(f"  errors ({errors['total']}):")
+    lines.append("  " + _("errors (%(n)s):", n=errors["total"]))
     for kind in errors["kinds"]:
         example = kind["example"]
-        lines.append(f"    {kind['count']} x [{kind['stage'] or '-'}] {_plain(kind['kind'])}")
-        lines.append(f"      e.g. {_plain(example['remote_id'])}: {_plain(example['error'])}")
+        lines.append("    " + _("%(count)s x [%(stage)s] %(kind)s", count=kind["count"], stage=kind["stage"] or "-",
+                                   kind=_plain(kind["kind"])))
+        lines.append("      " + _("e.g. %(id)s: %(error)s", id=_plain(example["remote_id"]),
+                                     error=_plain(example["error"])))
     if errors["more_kinds"]:
-        lines.append(f"    and {errors['more_kinds']} more kinds")
+        lines.append("    " + _("and %(n)s more kinds", n=errors["more_kinds"]))
     return lines
 
 
@@ -232,7 +252,7 @@ class _Progress:
         self.counts[status] = self.counts.get(status, 0) + 1
         total = sum(self.counts.values())
         parts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
-        sys.stderr.write(f"\r{total} records  {parts}")
+        sys.stderr.write("\r" + _("%(n)s records", n=total) + f"  {parts}")
         sys.stderr.flush()
 
     def done(self) -> None:

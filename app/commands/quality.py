@@ -9,16 +9,18 @@ from pathlib import Path
 
 import click
 
+from app.cli_lang import N_, _, ngettext, set_lang
+from app.cli_lang import lang as current_lang
+
 
 def register(main: click.Group) -> None:
-    @main.command("assess")
-    @click.option("--dataset", "slug", default=None, help="one dataset by slug")
-    @click.option("--all", "all_", is_flag=True, help="every active dataset")
-    @click.option("--changed", is_flag=True, help="datasets changed by harvests, or never assessed")
+    @main.command("assess", help=N_("Check links, archive files and assess datasets."))
+    @click.option("--dataset", "slug", default=None, help=N_("one dataset by slug"))
+    @click.option("--all", "all_", is_flag=True, help=N_("every active dataset"))
+    @click.option("--changed", is_flag=True, help=N_("datasets changed by harvests, or never assessed"))
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
     def assess_cmd(obj, slug, all_, changed, as_json) -> None:
-        """Check links, archive files and assess datasets."""
         from sqlalchemy import select
 
         from app.assessment import changed_dataset_ids
@@ -26,14 +28,14 @@ def register(main: click.Group) -> None:
         from catalog_schema.models import Dataset
 
         if sum(bool(x) for x in (slug, all_, changed)) != 1:
-            raise click.UsageError("give exactly one of --dataset SLUG, --all, --changed")
+            raise click.UsageError(_("give exactly one of --dataset SLUG, --all, --changed"))
         rt = Runtime(obj.settings)
         try:
             with rt.sessionmaker() as session:
                 if slug:
                     ids = list(session.scalars(select(Dataset.id).where(Dataset.slug == slug)))
                     if not ids:
-                        raise click.ClickException(f"no dataset {slug!r}")
+                        raise click.ClickException(_("no dataset %(slug)s", slug=repr(slug)))
                 elif all_:
                     ids = list(session.scalars(select(Dataset.id).where(Dataset.state == "active")
                                                .order_by(Dataset.slug)))
@@ -45,19 +47,19 @@ def register(main: click.Group) -> None:
         if as_json:
             click.echo(json.dumps({"assessed": count}))
         else:
-            click.echo(f"assessed {count} dataset(s)")
+            click.echo(ngettext("assessed %(num)s dataset", "assessed %(num)s datasets", count))
 
-    @main.group("quality")
+    @main.group("quality", help=N_("Quality assessments."))
     def quality_group() -> None:
-        """Quality assessments."""
+        pass
 
-    @quality_group.command("show")
+    @quality_group.command("show", help=N_("The latest assessment of a dataset."))
     @click.argument("slug")
     @click.option("--json", "as_json", is_flag=True)
-    @click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
+    @click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+                  help=N_("Language of the findings (default: the command's, see `opendata --lang`)."))
     @click.pass_obj
     def show(obj, slug, as_json, lang) -> None:
-        """The latest assessment of a dataset."""
         from sqlalchemy import select
 
         from app.assessment import assessment_document, latest_assessment
@@ -66,35 +68,35 @@ def register(main: click.Group) -> None:
         with obj.sessionmaker()() as session:
             ds = session.scalar(select(Dataset).where(Dataset.slug == slug))
             if ds is None:
-                raise click.ClickException(f"no dataset {slug!r}")
+                raise click.ClickException(_("no dataset %(slug)s", slug=repr(slug)))
             a = latest_assessment(session, ds.id)
             if a is None:
-                raise click.ClickException(f"{slug} has not been assessed yet: run `opendata assess --dataset {slug}`")
+                raise click.ClickException(_("%(slug)s has not been assessed yet: run `opendata assess --dataset "
+                                             "%(slug)s`", slug=slug))
             doc = assessment_document(ds, a)
         if as_json:
             click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
             return
         _print_doc(doc, lang)
 
-    @quality_group.command("file")
+    @quality_group.command("file", help=N_("Assess one file without publishing it."))
     @click.argument("path_or_url")
-    @click.option("--licence", "licence", default=None, help="licence id, URL or CKAN id (default: none)")
+    @click.option("--licence", "licence", default=None, help=N_("licence id, URL or CKAN id (default: none)"))
     @click.option("--json", "as_json", is_flag=True)
-    @click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
+    @click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+                  help=N_("Language of the findings (default: the command's, see `opendata --lang`)."))
     @click.pass_obj
     def quality_file(obj, path_or_url, licence, as_json, lang) -> None:
-        """Assess one file without publishing it."""
         doc = assess_file(obj.settings, path_or_url, licence)
         if as_json:
             click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
             return
         _print_doc(doc, lang)
 
-    @quality_group.command("publishers")
+    @quality_group.command("publishers", help=N_("The publishers' league table."))
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
     def publishers(obj, as_json) -> None:
-        """The publishers' league table."""
         from app.assessment import publisher_table
         from app.jobs import Runtime
 
@@ -106,8 +108,10 @@ def register(main: click.Group) -> None:
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
             return
-        click.echo(f"{'rank':>4} {'publisher':<24} {'datasets':>8} {'avg★':>5} {'3★+':>5} {'score':>6} "
-                   f"{'broken':>6} {'stale':>5} {'pii':>4}")
+        head = [_("rank"), _("publisher"), _("datasets"), _("avg★"), _("3★+"), _("score"), _("broken"), _("stale"),
+                _("pii")]  # outside the f-string, where the extractor finds them
+        click.echo(f"{head[0]:>4} {head[1]:<24} {head[2]:>8} {head[3]:>5} {head[4]:>5} {head[5]:>6} {head[6]:>6} "
+                   f"{head[7]:>5} {head[8]:>4}")
         for r in rows:
             click.echo(f"{r['rank']:>4} {r['publisher']:<24} {r['datasets']:>8} {r['average_stars']:>5} "
                        f"{r['share_3_plus']:>5.0%} {r['average_score']:>6} {r['broken_links']:>6} {r['stale']:>5} "
@@ -126,7 +130,8 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
 
     lic = vocab.licence(licence) if licence else None
     if licence and lic is None:
-        click.echo(f"warning: licence {licence!r} is not recognised: it counts as not open", err=True)
+        click.echo(_("warning: licence %(licence)s is not recognised: it counts as not open", licence=repr(licence)),
+                   err=True)
     remote = path_or_url.startswith(("http://", "https://"))
     now = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,7 +144,7 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
         else:
             path = Path(path_or_url)
             if not path.is_file():
-                raise click.ClickException(f"{path_or_url}: no such file")
+                raise click.ClickException(_("%(path)s: no such file", path=path_or_url))
             check = CheckResult(url=path.resolve().as_uri(), status="ok", checked_at=now, http_status=200,
                                 path=str(path), size=path.stat().st_size)
             url = path.resolve().as_uri()
@@ -157,22 +162,27 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
             "findings": findings}
 
 
-def _print_doc(doc: dict, lang: str) -> None:
+def _print_doc(doc: dict, lang: str | None) -> None:
     from quality.findings import FINDING_TYPES
 
+    if lang:  # the command's own --lang: the labels follow the findings
+        set_lang(lang)
+    lang = current_lang()
     title = doc.get("dataset") or doc.get("file")
-    line = f"{title}: {'★' * doc['stars']}{'☆' * (5 - doc['stars'])} ({doc['stars']} stars)"
+    stars = ngettext("%(num)s star", "%(num)s stars", doc["stars"])
+    line = f"{title}: {'★' * doc['stars']}{'☆' * (5 - doc['stars'])} ({stars})"
     if "score" in doc:
         meta = doc["metadata"]
-        line += f", score {doc['score']}/100, metadata {meta['points']}/{meta['max']} ({meta['rating']})"
+        line += _(", score %(score)s/100, metadata %(points)s/%(max)s (%(rating)s)", score=doc["score"],
+                  points=meta["points"], max=meta["max"], rating=meta["rating"])
     click.echo(line)
     for d in doc["distributions"]:
-        click.echo(f"  - {d['url']}: {d['stars']} stars, declared {d['declared_format']}, "
-                   f"detected {d['detected_format']}, encoding {d['encoding']}, HTTP {d['http_status']}")
+        click.echo(f"  - {d['url']}: " + _("%(stars)s stars, declared %(declared_format)s, detected "
+                                           "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s", **d))
     data = doc.get("data") or {}
     if data.get("tables"):
-        click.echo(f"  data: {data['rows']} rows x {data['columns']} columns, {data['missing_cells']} missing cells, "
-                   f"{data['duplicate_rows']} duplicate rows, {data['type_errors']} type errors")
+        click.echo(_("  data: %(rows)s rows x %(columns)s columns, %(missing_cells)s missing cells, %(duplicate_rows)s "
+                     "duplicate rows, %(type_errors)s type errors", **data))
     for f in doc["findings"]:
         ftype = FINDING_TYPES.get(f["type"])
         msg, fix = (ftype.message(lang, f.get("evidence") or {}), ftype.fix(lang, f.get("evidence") or {})) \

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import click
 
+from app.cli_lang import N_, _, ngettext
+
 
 def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
     import os
@@ -19,10 +21,22 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
     if not os.environ.get("OPENDATA_SECRET_KEY"):
         # Workers must sign sessions and CSRF tokens with one key, or a sign-in made on one worker
         # is unknown to the next: draw it once here, in the master, before the fork.
-        click.echo("OPENDATA_SECRET_KEY is not set: using a random key shared by the workers until restart")
+        click.echo(_("OPENDATA_SECRET_KEY is not set: using a random key shared by the workers until restart"))
         os.environ["OPENDATA_SECRET_KEY"] = secrets.token_hex(32)
 
+    import tempfile
+
+    # Request metrics of every worker in one folder (prometheus-client's multiprocess mode): a scrape adds them
+    # up whichever worker answers. Set before anything imports prometheus_client, so before create_app.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="opendata-metrics-")
+
     from app import create_app
+
+    def child_exit(_server, worker) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
     class _Portal(BaseApplication):
         def load_config(self) -> None:
@@ -35,6 +49,7 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
             self.cfg.set("proc_name", "opendata")
             # Several portals (tests, benchmarks) may run side by side: no shared control socket in $HOME.
             self.cfg.set("control_socket_disable", True)
+            self.cfg.set("child_exit", child_exit)
 
         def load(self):
             # Each worker builds its own app (and database engine) after the fork.
@@ -44,16 +59,16 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
 
 
 def register(main: click.Group) -> None:
-    @main.command("serve")
+    @main.command("serve", help=N_("Serve the portal: waitress in one process, or gunicorn with several workers."))
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
     @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-                  help="Processes; more than 1 runs gunicorn (use PostgreSQL then).")
+                  help=N_("Processes; more than 1 runs gunicorn (use PostgreSQL then)."))
     @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
-    @click.option("--timeout", default=60, show_default=True, type=int, help="gunicorn worker timeout, seconds.")
+    @click.option("--timeout", default=60, show_default=True, type=int, help=N_("gunicorn worker timeout, seconds."))
     def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
-        """Serve the portal: waitress in one process, or gunicorn with several workers."""
-        click.echo(f"serving on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})")
+        click.echo(ngettext("serving on http://%(host)s:%(port)s (%(num)s process)",
+                            "serving on http://%(host)s:%(port)s (%(num)s processes)", workers, host=host, port=port))
         if workers > 1:
             _gunicorn(host, port, workers, threads, timeout)
             return

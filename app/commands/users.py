@@ -2,46 +2,57 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
+from app.cli_lang import N_, _, ngettext
+
 
 def register(main: click.Group) -> None:
-    @main.group("user")
+    @main.group("user", help=N_("Accounts and their roles on publishers."))
     def user_group() -> None:
-        """Accounts and their roles on publishers."""
+        pass
 
-    @user_group.command("add")
+    @user_group.command("add", help=N_("Create a user account."))
     @click.argument("email")
-    @click.option("--role", type=click.Choice(["sysadmin"]), default=None, help="make the user a sysadmin")
-    @click.option("--name", default=None, help="display name")
-    @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
+    @click.option("--role", type=click.Choice(["sysadmin"]), default=None, help=N_("make the user a sysadmin"))
+    @click.option("--name", default=None, help=N_("display name"))
+    @click.option("--password-stdin", is_flag=True, help=N_("read the password from the first line of stdin"))
     @click.pass_obj
     def user_add(obj, email, role, name, password_stdin) -> None:
-        """Create a user account."""
         from app.services.accounts import create_user
 
         password = None
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
             if not password:
-                raise click.ClickException("no password on stdin")
+                raise click.ClickException(_("no password on stdin"))
+        from app.auth import find_user
+
         with obj.sessionmaker()() as session:
+            if find_user(session, email) is not None:
+                raise click.ClickException(_(
+                    "a user %(email)s exists already. To give them a role on a publisher: opendata user grant "
+                    "%(email)s PUBLISHER editor|admin; a new API token: opendata token create %(email)s; a forgotten "
+                    "password: the user asks for a reset link on the portal's sign-in page (/password/forgot); "
+                    "to invite them to a publisher by e-mail: the account page of an admin of it", email=email))
             try:
                 user = create_user(session, email, sysadmin=role == "sysadmin", password=password, name=name)
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from exc
             session.commit()
-            click.echo(f"user {user.email} created" + (" (sysadmin)" if user.is_sysadmin else ""))
+            click.echo(_("user %(email)s created (sysadmin)", email=user.email) if user.is_sysadmin
+                       else _("user %(email)s created", email=user.email))
 
-    @user_group.command("grant")
+    @user_group.command("grant", help=N_("Give a user a role (admin or editor) on a publisher, by the publisher's "
+                                         "slug."))
     @click.argument("email")
     @click.argument("publisher")
     @click.argument("role", type=click.Choice(["admin", "editor"]))
     @click.pass_obj
     def user_grant(obj, email, publisher, role) -> None:
-        """Give a user a role (admin or editor) on a publisher, by the publisher's slug."""
         from sqlalchemy import select
 
         from app.auth import find_user
@@ -51,32 +62,72 @@ def register(main: click.Group) -> None:
         with obj.sessionmaker()() as session:
             user = find_user(session, email)
             if user is None:
-                raise click.ClickException(f"no user {email} (create it with `opendata user add`)")
+                raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
             pub = session.scalar(select(Publisher).where(Publisher.slug == publisher))
             if pub is None:
-                raise click.ClickException(f"no publisher {publisher!r}")
+                raise click.ClickException(_("no publisher %(slug)s", slug=repr(publisher)))
             grant(session, user, pub, role)
             session.commit()
-            click.echo(f"{user.email} is {role} of {pub.slug}")
+            click.echo(_("%(email)s is admin of %(publisher)s", email=user.email, publisher=pub.slug) if role == "admin"
+                       else _("%(email)s is editor of %(publisher)s", email=user.email, publisher=pub.slug))
 
-    @main.group("token")
+    @user_group.command("invitations", help=N_("The open invitations (not accepted, revoked or expired), newest "
+                                               "first; with --revoke ID, void one: its link stops working."))
+    @click.option("--revoke", "revoke_id", type=int, default=None, help=N_("the id of the invitation to revoke"))
+    @click.option("--as", "as_user", default=None, help=N_("the sysadmin the audit log names (default: the first)"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("print the invitations as JSON"))
+    @click.pass_obj
+    def user_invitations(obj, revoke_id, as_user, as_json) -> None:
+        from app.commands.licences import operator
+        from app.services import accounts
+
+        with obj.sessionmaker()() as session:
+            if revoke_id is not None:
+                actor = operator(session, as_user)
+                try:
+                    row = accounts.revoke_invitation(session, actor, revoke_id, via="cli")
+                except accounts.AccountError as exc:
+                    raise click.ClickException(_("no open invitation %(id)s", id=revoke_id)
+                                               if exc.code == "no-invitation" else str(exc)) from exc
+                session.commit()
+                click.echo(_("invitation %(id)s of %(email)s revoked", id=row.id, email=row.email))
+                return
+            rows = [{"id": r.id, "email": r.email, "publisher": r.publisher.slug if r.publisher else None,
+                     "role": r.role, "invited_by": r.created_by, "created_at": _iso(r.created_at),
+                     "expires_at": _iso(r.expires_at)} for r in accounts.pending_invitations(session, None)]
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        click.echo(ngettext("%(num)s open invitation", "%(num)s open invitations", len(rows)))
+        for r in rows:
+            click.echo(_("  %(id)s  %(email)s  %(role)s of %(publisher)s  until %(expires_at)s", **r))
+
+    @main.group("token", help=N_("API tokens (for CKAN clients: Authorization: <token>)."))
     def token_group() -> None:
-        """API tokens (for CKAN clients: Authorization: <token>)."""
+        pass
 
-    @token_group.command("create")
+    @token_group.command("create", help=N_("Create an API token; it is printed once, alone on the last line, and "
+                                           "stored hashed."))
     @click.argument("email")
-    @click.option("--name", default=None, help="a label to tell tokens apart")
+    @click.option("--name", default=None, help=N_("a label to tell tokens apart"))
     @click.pass_obj
     def token_create(obj, email, name) -> None:
-        """Create an API token; it is printed once, alone on the last line, and stored hashed."""
         from app.auth import find_user
         from app.services.accounts import create_token
 
         with obj.sessionmaker()() as session:
             user = find_user(session, email)
             if user is None:
-                raise click.ClickException(f"no user {email} (create it with `opendata user add`)")
+                raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
             token = create_token(session, user, name)
             session.commit()
-            click.echo(f"token for {user.email}" + (f" ({name})" if name else "") + "; it is shown only now:")
+            click.echo(_("token for %(email)s (%(name)s); it is shown only now:", email=user.email, name=name) if name
+                       else _("token for %(email)s; it is shown only now:", email=user.email))
             click.echo(token)
+
+
+def _iso(value) -> str | None:
+    from app.auth import aware
+
+    return aware(value).isoformat(timespec="minutes") if value else None
+

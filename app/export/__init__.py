@@ -6,7 +6,8 @@ import importlib
 
 from flask import Flask
 
-MODULES = ("app.export.routes", "app.export.data")
+MODULES = ("app.export.routes", "app.export.data", "app.export.croissant", "app.export.sitemap",
+           "app.export.feeds")
 
 
 def register(app: Flask) -> None:

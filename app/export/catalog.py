@@ -17,6 +17,8 @@ from xml.sax.saxutils import XMLGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.settings import site_titles
+from catalog_schema import series
 from catalog_schema.datajson import catalog_to_datajson
 from catalog_schema.models import Dataset
 from catalog_schema.record import Record, pick_text
@@ -52,8 +54,7 @@ def iter_records(session: Session, batch: int = 500, include_withdrawn: bool = F
         rows = session.scalars(stmt).all()
         if not rows:
             return
-        for ds in rows:
-            yield to_record(ds)
+        yield from series.annotate(session, [to_record(ds) for ds in rows])
         last = rows[-1].slug
         session.expunge_all()
 
@@ -150,22 +151,24 @@ def write_rdf(records: Iterable[Record], out: IO[str], fmt: str, *, site_url: st
     out.write(graph.serialize(format=RDF_FORMATS[fmt]))
 
 
-def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str) -> None:
-    json.dump(catalog_to_datajson(records, site_url=site_url), out, ensure_ascii=False, indent=1)
+def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str, contact_email: str | None = None) -> None:
+    json.dump(catalog_to_datajson(records, site_url=site_url, contact_email=contact_email), out,
+              ensure_ascii=False, indent=1)
 
 
 def catalog_info(settings: dict[str, Any]) -> dict[str, Any]:
     """The dcat:Catalog's own description (title, description and publisher are mandatory in DCAT-AP 3)."""
     site = settings["SITE_URL"].rstrip("/")
-    return {"title": {"en": settings["SITE_TITLE"], "zh": settings["SITE_TITLE"]},
+    return {"title": site_titles(settings),
             "description": {"en": "Datasets published by the government's departments, with their quality scores.",
                             "zh": "政府各部门发布的数据集及其质量评分。"},
             "publisher": {"slug": "portal", "name": {"": settings["SITE_PUBLISHER"]}, "homepage": site + "/"},
             "homepage": site + "/", "uri": site + "/catalog"}
 
 
-def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_info: dict | None = None) -> None:
-    """Write the active catalog to `out` in one of FORMATS."""
+def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_info: dict | None = None,
+           contact_email: str | None = None) -> None:
+    """Write the active catalog to `out` in one of FORMATS (`contact_email`: data.json's fallback contact)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     records = iter_records(session)
@@ -177,7 +180,9 @@ def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_i
     elif fmt == "xml":
         write_xml(records, out)
     elif fmt == "datajson":
-        write_datajson(records, out, site_url=site_url)
+        from catalog_schema.readers import iter_records as fast_records
+
+        write_datajson(fast_records(session, catalog_dates=True), out, site_url=site_url, contact_email=contact_email)
     elif fmt in ("nt", "ttl"):  # streamed dataset by dataset, in constant memory
         from app.export.stream_rdf import stream_catalog
         from catalog_schema.readers import iter_records as fast_records

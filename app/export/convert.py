@@ -541,19 +541,39 @@ def to_turtle(table: Table, *, base: str) -> Iterator[bytes]:
 CSVW = "http://www.w3.org/ns/csvw#"
 
 
+def columns_every_cell_fits(table: Table) -> list[Column]:
+    """The table's columns, each typed ``string`` where a cell does not read as the column's type.
+
+    Types come from the first rows; a later ``约1200`` in a decimal column is served as the text it is.
+    CSVW gives a column one datatype that every cell must satisfy, so its metadata declares such a
+    column a string. Reads the whole table, a batch at a time."""
+    loose: set[int] = set()
+    for values in table.normalised():
+        loose.update(i for i, v in enumerate(values) if v.strings)
+    return [replace(c, type="string", fdesc={}) if i in loose else c for i, c in enumerate(table.columns)]
+
+
 def csvw_metadata(columns: list[Column], *, base: str, csv_url: str, title: str | None = None,
-                  licence: str | None = None) -> dict:
+                  licence: str | None = None, described: dict[str, dict] | None = None) -> dict:
     """The CSVW metadata document of ``data.csv``: the columns with their titles and datatypes, and the
-    aboutUrl/propertyUrl templates that give the same URIs as ``to_turtle``."""
+    aboutUrl/propertyUrl templates that give the same URIs as ``to_turtle``. ``described``: the data
+    dictionary's fields by column name, whose description and unit each column carries
+    (``dc:description``, ``schema:unitText``)."""
     doc: dict = {"@context": "http://www.w3.org/ns/csvw", "url": csv_url}
     if title:
         doc["dc:title"] = title
     if licence:
         doc["dc:license"] = {"@id": licence} if licence.startswith(("http://", "https://")) else licence
     doc["dialect"] = {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"]}
-    doc["tableSchema"] = {
-        "aboutUrl": f"{base}/row/{{_row}}",
-        "columns": [{"name": c.csvw_name, "titles": c.title if c.title == c.name else [c.title, c.name],
-                     "datatype": XSD_TYPES[c.type], "propertyUrl": column_uri(base, c)} for c in columns],
-    }
+    cols = []
+    for c in columns:
+        col = {"name": c.csvw_name, "titles": c.title if c.title == c.name else [c.title, c.name],
+               "datatype": XSD_TYPES[c.type], "propertyUrl": column_uri(base, c)}
+        said = (described or {}).get(c.name) or {}
+        if said.get("description"):
+            col["dc:description"] = said["description"]
+        if said.get("unit"):
+            col["schema:unitText"] = said["unit"]
+        cols.append(col)
+    doc["tableSchema"] = {"aboutUrl": f"{base}/row/{{_row}}", "columns": cols}
     return doc

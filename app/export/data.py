@@ -17,32 +17,37 @@ whatever the format.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.export import convert
-from app.request_context import setting
-from app.services import serving
+from app.datastore.gate import scanned
+from app.export import convert, filenames
+from app.request_context import db_session, setting
+from app.services import lifecycle, serving
+from catalog_schema import dictionary
 from catalog_schema.models import Dataset, Distribution
+from catalog_schema.record import pick_text
 from quality.openness import Evidence, distribution_stars
 from quality.sniff import Sniffed
 from quality.tabular import TableError
+from quality.tabular.formats import TABLE_FORMATS
 
 bp = Blueprint("data", __name__)
 
-#: Sniffed format codes whose files ``quality.tabular.read_table`` reads as one table.
-SERVABLE_FORMATS = frozenset({"CSV", "TSV", "PSV", "XLS", "XLSX", "ODS", "JSON"})
+#: Sniffed format codes whose files ``quality.tabular.read_table`` reads as one table (the row store's too).
+SERVABLE_FORMATS = TABLE_FORMATS
 EXTENSIONS = ("csv", "json", "xml", "ttl")
 #: The format code each served extension is rated as.
 SERVED_CODES = {"csv": "CSV", "json": "JSON", "xml": "XML", "ttl": "TURTLE"}
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json", "xml": "application/xml; charset=utf-8",
                "ttl": "text/turtle; charset=utf-8"}
 CSVW_MEDIA_TYPE = "application/csvm+json"
-DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def site_url() -> str:
@@ -108,6 +113,7 @@ class _Source:
     format: str
     encoding: str | None
     schema: dict | None
+    name: str  # what the distribution is called in a file name
     mask: frozenset[str] | None = None  # flagged columns to mask (the gate's redact), None: as it is
 
 
@@ -119,7 +125,8 @@ def _available(ds: Dataset, dist: Distribution) -> Response | None:
                                            "cannot be served (it is archived when the dataset is assessed).")
     if fmt not in SERVABLE_FORMATS:
         return _error(404, "not-tabular", f"The resource is {fmt or 'of an unrecognised format'}, not a table: only "
-                                          "CSV, TSV, XLS, XLSX, ODS and JSON arrays are served as data.")
+                                          "CSV, TSV, XLS, XLSX, ODS, JSON arrays, GeoJSON features, XML records "
+                                          "and a table inside a ZIP are served as data.")
     return None
 
 
@@ -129,6 +136,8 @@ def _source(ds: Dataset, dist: Distribution, plan: serving.Plan) -> _Source:
                    path=dist.archive_path, format=(dist.detected_format or "").upper(),
                    encoding=dist.detected_encoding,
                    schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
+                   name=filenames.resource_name(pick_text(dist.title), dist.download_url or dist.access_url,
+                                                dist.id),
                    mask=plan.mask)
 
 
@@ -142,7 +151,7 @@ def _open(src: _Source) -> convert.Table | Response:
 
 
 def _limits() -> tuple[int | None, int] | Response:
-    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT)).strip().lower()
+    raw_limit = request.args.get("limit", "all").strip().lower()
     raw_offset = request.args.get("offset", "0").strip()
     try:
         limit = None if raw_limit == "all" else int(raw_limit)
@@ -162,15 +171,30 @@ def data(slug: str, dist_id: str, ext: str):
         paging.headers[serving.GATE_HEADER] = "withhold"
         return paging
     limit, offset = paging
-    variant = ext + (f"-{limit}-{offset}" if ext == "json" else "")
+    bom = ext == "csv" and _flag("bom")
+    attachment = _flag("download")
+    variant = ext + (f"-{limit}-{offset}" if ext == "json" else "") + ("-bom" if bom else "")
 
     def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:
-        return _converted(_source(ds, dist, plan), ext, limit, offset)
+        return _converted(_source(ds, dist, plan), ext, limit, offset, bom=bom, attachment=attachment)
 
-    return serving.serve(dist_id=dist_id, slug=slug, variant=variant, produce=produce, check=_available)
+    return serving.serve(dist_id=dist_id, slug=slug, variant=variant, produce=produce, check=_available,
+                         found=scanned)
 
 
-def _converted(src: _Source, ext: str, limit: int | None, offset: int) -> Response:
+def _flag(name: str) -> bool:
+    """`?bom=1`, `?bom=true`, `?download=yes` ... (absent, empty, 0, false, no: off)."""
+    return request.args.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _with_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark: what Excel (Chinese Windows included) needs to read UTF-8 CSV."""
+    yield UTF8_BOM
+    yield from chunks
+
+
+def _converted(src: _Source, ext: str, limit: int | None, offset: int, *, bom: bool = False,
+               attachment: bool = False) -> Response:
     table = _open(src)
     if isinstance(table, Response):
         return table
@@ -178,6 +202,8 @@ def _converted(src: _Source, ext: str, limit: int | None, offset: int) -> Respon
     base = site_url() + path
     if ext == "csv":
         body = convert.to_csv(table)
+        if bom:
+            body = _with_bom(body)
     elif ext == "json":
         shown = "all" if limit is None else limit
 
@@ -188,8 +214,10 @@ def _converted(src: _Source, ext: str, limit: int | None, offset: int) -> Respon
         body = convert.to_xml(table)
     else:
         body = convert.to_turtle(table, base=base)
+    name = filenames.download_name(src.slug, src.name, ext)
     headers = {"Access-Control-Allow-Origin": "*",
-               "Content-Disposition": f'inline; filename="{src.dist_id}.{ext}"'}
+               "Content-Disposition": filenames.content_disposition(name, attachment=attachment,
+                                                                    fallback=f"{src.slug}.{ext}")}
     if ext == "csv":
         headers["Link"] = f'<{base}/data.csv-metadata.json>; rel="describedby"; type="{CSVW_MEDIA_TYPE}"'
     return Response(body, content_type=MEDIA_TYPES[ext], headers=headers)
@@ -203,14 +231,36 @@ def csv_metadata(slug: str, dist_id: str):
         table = _open(src)
         if isinstance(table, Response):
             return table
-        table.close()  # the columns are known from the first batch; the rest is not read
+        try:
+            columns = convert.columns_every_cell_fits(table)  # a CSVW datatype holds for every cell
+        finally:
+            table.close()
         base = site_url() + resource_path(slug, src.dist_id)
-        doc = convert.csvw_metadata(table.columns, base=base, csv_url=f"{base}/data.csv", title=src.title,
-                                    licence=src.licence)
+        dic = dictionary.effective(dist.dictionary, dist.table_schema) or {}
+        doc = convert.csvw_metadata(columns, base=base, csv_url=f"{base}/data.csv", title=src.title,
+                                    licence=src.licence, described={f["name"]: f for f in dic.get("fields") or []})
+        notes = [*(dic.get("notes") or {}).get("above", []), *(dic.get("notes") or {}).get("below", [])]
+        if notes:
+            doc["rdfs:comment"] = notes  # the file's notes rows: units, sources, footnotes
         resp = jsonify(doc)
         resp.mimetype = CSVW_MEDIA_TYPE
         resp.headers["Access-Control-Allow-Origin"] = "*"
         return resp
 
     return serving.serve(dist_id=dist_id, slug=slug, variant="csv-metadata", produce=produce, check=_available,
-                         count=False)
+                         count=False, found=scanned)
+
+
+@bp.get("/dataset/<slug>/resource/<dist_id>/schema.json")
+def table_schema(slug: str, dist_id: str):
+    """The table's data dictionary as a Frictionless Table Schema (what data.json's describedBy points at)."""
+    ds = lifecycle.require(db_session(), slug)
+    dist = next((d for d in ds.distributions if d.id == dist_id), None)
+    dic = dictionary.effective(dist.dictionary, dist.table_schema) if dist is not None else None
+    if dic is None:
+        return _error(404, "no-dictionary", "No such distribution, or it has no data dictionary yet (it is made when "
+                                            "the file is checked and read as a table).")
+    resp = jsonify(dictionary.to_table_schema(dic))
+    resp.mimetype = dictionary.MEDIA_TYPE  # what data.json's describedByType says it is
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp

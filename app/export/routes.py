@@ -41,8 +41,9 @@ from app.export import badges, dqv, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
 from app.services import lifecycle
+from app.settings import site_titles
 from catalog_schema import dcat as dcatmap
-from catalog_schema import readers, vocab
+from catalog_schema import readers, series, vocab
 from catalog_schema.datajson import catalog_to_datajson, to_datajson
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
@@ -69,10 +70,10 @@ def _site() -> str:
 
 def catalog_info() -> dict[str, Any]:
     """The dcat:Catalog's mandatory title, description and publisher, from SITE_TITLE and SITE_URL."""
-    title = setting("SITE_TITLE")
-    return {"uri": f"{_site()}/catalog", "title": {"": title},
-            "description": {"en": f"Datasets published on {title}.", "zh": f"{title}发布的数据集。"},
-            "publisher": {"slug": "portal", "name": {"": title}, "homepage": _site()},
+    titles = site_titles({"SITE_TITLE": setting("SITE_TITLE")})
+    return {"uri": f"{_site()}/catalog", "title": titles,
+            "description": {"en": f"Datasets published on {titles['en']}.", "zh": f"{titles['zh']}发布的数据集。"},
+            "publisher": {"slug": "portal", "name": titles, "homepage": _site()},
             "homepage": _site()}
 
 
@@ -155,7 +156,7 @@ def catalog(ext: str):
             "last": _page_url(ext, last, per_page, raw_since), "total_items": total, "per_page": per_page,
             "next": _page_url(ext, page + 1, per_page, raw_since) if page < last else None,
             "previous": _page_url(ext, page - 1, per_page, raw_since) if page > 1 else None}
-    records = [to_record(ds) for ds in rows if ds.state == "active"]
+    records = series.annotate(session, [to_record(ds) for ds in rows if ds.state == "active"])
     gone = [ds for ds in rows if ds.state == "withdrawn"]
     cat_uri = catalog_info()["uri"]
     if ext in ("nt", "ttl"):
@@ -164,11 +165,11 @@ def catalog(ext: str):
         body = "".join(stream_rdf.stream_catalog(records, ext, site_url=_site(), catalog_info=catalog_info(),
                                                  page=info))
         body += withdrawn.text(gone, ext, site_url=_site(), catalog_uri=cat_uri)
-        return Response(body, mimetype=_media(ext))
+        return Response(body, content_type=_media(ext))
     graph = dcatmap.catalog_to_rdf(records, site_url=_site(), catalog_info=catalog_info(), page=info)
     for ds in gone:
         withdrawn.add_withdrawn(graph, ds, site_url=_site(), catalog_uri=cat_uri)
-    return Response(_serialize(graph, ext), mimetype=_media(ext))
+    return Response(_serialize(graph, ext), content_type=_media(ext))
 
 
 def _serialize(graph, ext: str) -> bytes:
@@ -192,7 +193,7 @@ def _rdf_dump(ext: str, since: dt.datetime | None) -> Response:
     if since is not None:  # the changes feed: withdrawn datasets after the others, as minimal records
         body = itertools.chain(body, withdrawn.stream(current_app.extensions["opendata"]["sessionmaker"], since, ext,
                                                       site_url=_site(), catalog_uri=catalog_info()["uri"]))
-    return Response(body, mimetype=_media(ext))
+    return Response(body, content_type=_media(ext))
 
 
 def _table_dump(ext: str, since: dt.datetime | None) -> Response:
@@ -203,7 +204,7 @@ def _table_dump(ext: str, since: dt.datetime | None) -> Response:
         with factory() as session:
             writer(readers.iter_records(session, modified_since=since), out)
 
-    return Response(_pushed(write), mimetype=_media(ext))
+    return Response(_pushed(write), content_type=_media(ext))
 
 
 class _Stopped(Exception):
@@ -289,12 +290,14 @@ def data_json():
     site = _site()
     head = json.dumps(catalog_to_datajson([], site_url=site), ensure_ascii=False)
     assert head.endswith('"dataset": []}')
-    records = _records_stream()
+    records = _records_stream(catalog_dates=True)
+    contact = setting("CONTACT_EMAIL") or None
 
     def body() -> Iterator[str]:
         yield head[: -len("[]}")] + "["
         for i, rec in enumerate(records):
-            yield ("," if i else "") + "\n" + json.dumps(to_datajson(rec, site_url=site), ensure_ascii=False)
+            yield ("," if i else "") + "\n" + json.dumps(to_datajson(rec, site_url=site, contact_email=contact),
+                                                         ensure_ascii=False)
         yield "\n]}\n"
 
     return Response(body(), mimetype="application/json")
@@ -311,7 +314,7 @@ def _dataset_or_404(slug: str) -> Dataset:
 
 def dataset_graph(ds: Dataset, record: Record | None = None):
     """The dataset's DCAT-AP 3 graph with its latest assessment as DQV measurements."""
-    record = record or to_record(ds)
+    record = record or series.annotate(db_session(), [to_record(ds)], order=True)[0]
     graph = dcatmap.dataset_to_rdf(record, site_url=_site())
     latest = latest_assessment(db_session(), ds.id)
     if latest is not None:
@@ -322,7 +325,7 @@ def dataset_graph(ds: Dataset, record: Record | None = None):
 
 def dataset_representation(slug: str, ext: str) -> Response:
     ds = _dataset_or_404(slug)
-    record = to_record(ds)
+    record = series.annotate(db_session(), [to_record(ds)], order=True)[0]  # its series, its neighbours
     if ext in RDF_EXTS:
         body: str | bytes = _serialize(dataset_graph(ds, record), ext)
     elif ext == "json":
@@ -331,7 +334,7 @@ def dataset_representation(slug: str, ext: str) -> Response:
         buf = io.StringIO()
         (catalog_export.write_csv if ext == "csv" else catalog_export.write_xml)([record], buf)
         body = buf.getvalue()
-    resp = Response(body, mimetype=_media(ext))
+    resp = Response(body, content_type=_media(ext))
     resp.headers["Link"] = f'<{_site()}/dataset/{slug}>; rel="canonical"'
     return resp
 
@@ -485,4 +488,4 @@ def quality_metric(name: str):
         abort(404)
     choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "ttl"
     ext = choice if choice in RDF_EXTS else "ttl"
-    return Response(_serialize(dqv.metric_graph(_site(), name), ext), mimetype=_media(ext))
+    return Response(_serialize(dqv.metric_graph(_site(), name), ext), content_type=_media(ext))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import auth
 from app.services import lifecycle
 from app.services.errors import Forbidden, Invalid, NotFound
+from app.texts import T_
 from catalog_schema.models import Dataset, Membership, Publisher, User
 
 
@@ -38,7 +39,7 @@ def is_admin_of(session: Session, user: User | None, publisher: Publisher | None
 def require_edit(session: Session, user: User | None, publisher: Publisher | None, what: str = "edit") -> None:
     if not auth.can_edit(session, user, publisher):
         where = publisher.slug if publisher is not None else "a dataset without a publisher"
-        raise Forbidden(f"You may not {what} datasets of {where}.")
+        raise Forbidden(T_("You may not %(what)s datasets of %(where)s.", what=what, where=where))
 
 
 def publisher_for(session: Session, user: User | None, ref: str | int | None) -> Publisher:
@@ -47,7 +48,7 @@ def publisher_for(session: Session, user: User | None, ref: str | int | None) ->
     if pub is None and isinstance(ref, str) and ref.isdigit():
         pub = session.get(Publisher, int(ref))
     if pub is None:
-        raise Invalid(f"No publisher {str(ref)[:80]!r}.", code="invalid", field="publisher")
+        raise Invalid(T_("No publisher %(ref)s.", ref=repr(str(ref)[:80])), code="invalid", field="publisher")
     require_edit(session, user, pub, "publish")
     return pub
 
@@ -66,7 +67,7 @@ def dataset_for_edit(session: Session, user: User | None, ref: str, *, write: bo
     the user is not a sysadmin."""
     ds = find_dataset(session, ref)
     if ds is None or ds.state == "deleted":
-        raise NotFound(f"No dataset {str(ref)[:80]!r}.")
+        raise NotFound(T_("No dataset %(ref)s.", ref=repr(str(ref)[:80])))
     require_edit(session, user, ds.publisher)
     if write:
         ensure_not_harvested(ds, user)
@@ -75,8 +76,8 @@ def dataset_for_edit(session: Session, user: User | None, ref: str, *, write: bo
 
 def ensure_not_harvested(ds: Dataset, user: User | None) -> None:
     if ds.source_id is not None and not (user is not None and user.is_sysadmin):
-        raise Forbidden(f"Dataset {ds.slug} is harvested from a source: it is read-only until an admin of its "
-                        "publisher detaches it from the source.", code="harvested")
+        raise Forbidden(T_("Dataset %(slug)s is harvested from a source: it is read-only until an admin of its "
+                           "publisher detaches it from the source.", slug=ds.slug), code="harvested")
 
 
 def my_datasets(session: Session, user: User | None) -> list[Dataset]:

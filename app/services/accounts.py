@@ -12,8 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from app.auth import PREFIX_CHARS, TOKEN_PREFIX, find_user, hash_token, normalize_email
-from catalog_schema.models import ROLES, ApiToken, Membership, Publisher, User, utcnow
+from app.auth import (
+    PREFIX_CHARS,
+    TOKEN_PREFIX,
+    aware,
+    check_password,
+    find_user,
+    hash_token,
+    normalize_email,
+    role_on,
+)
+from catalog_schema.models import ROLES, AccountToken, ApiToken, Membership, Publisher, User, utcnow
 from catalog_schema.store import add_audit_event
 
 
@@ -68,3 +77,186 @@ def audit_token(session: Session, action: str, token: ApiToken, actor: User, *, 
     add_audit_event(session, user_id=actor.id, action=action, object_type="api_token", object_id=str(token.id),
                     before=None, after=None, ip=ip,
                     detail={"via": via, "owner": token.user.email, "prefix": token.prefix, "name": token.name})
+
+
+# --------------------------------------------------------------------------- e-mailed links: invitations, resets
+#
+# Why tokens are kept as hashes: a copy of the database must not let anyone accept an invitation or reset a
+# password. A link's token is 256 random bits, so a plain SHA-256 (app.auth.hash_token) is enough. Each link
+# is used once (`used_at`), expires (INVITATION_EXPIRY_HOURS, PASSWORD_RESET_EXPIRY_MINUTES), and a password
+# change voids the reset links still open.
+
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 500
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be done; `code` says which (the doors word it)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def check_new_password(password: str, email: str | None = None) -> None:
+    """AccountError("weak-password") unless `password` is an acceptable new password."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError("weak-password", f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise AccountError("weak-password", f"A password has at most {MAX_PASSWORD_CHARS} characters.")
+    if email and password.strip().lower() == normalize_email(email):
+        raise AccountError("weak-password", "The password may not be the e-mail address.")
+
+
+def _new_link(session: Session, purpose: str, email: str, expires_at: dt.datetime, **fields) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(AccountToken(purpose=purpose, token_hash=hash_token(token), email=normalize_email(email),
+                             expires_at=expires_at, **fields))
+    session.flush()
+    return token
+
+
+def find_link(session: Session, purpose: str, token: str | None) -> AccountToken | None:
+    """The unused, unexpired link of `purpose` this token belongs to, else None."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    row = session.scalar(select(AccountToken).where(AccountToken.token_hash == hash_token(token.strip()),
+                                                    AccountToken.purpose == purpose))
+    if row is None or row.used_at is not None or aware(row.expires_at) <= utcnow():
+        return None
+    return row
+
+
+def invite(session: Session, actor: User, email: str, publisher: Publisher, role: str, *,
+           hours: float, ip: str | None = None) -> tuple[AccountToken, str]:
+    """An invitation for `email` to join `publisher` as `role`; returns the row and the plain token (for the
+    e-mail). Only a sysadmin or an admin of the publisher may invite."""
+    if role not in ROLES:
+        raise AccountError("bad-role", f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not actor.is_sysadmin and role_on(session, actor, publisher) != "admin":
+        raise AccountError("forbidden", "Only an admin of the publisher (or a sysadmin) may invite to it.")
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        raise AccountError("bad-email", f"not an e-mail address: {email!r}")
+    existing = find_user(session, email)
+    token = _new_link(session, "invite", email, utcnow() + dt.timedelta(hours=hours),
+                      user_id=existing.id if existing else None, publisher_id=publisher.id, role=role,
+                      created_by=actor.id)
+    row = session.scalar(select(AccountToken).where(AccountToken.token_hash == hash_token(token)))
+    add_audit_event(session, user_id=actor.id, action="account.invite", object_type="user", object_id=email,
+                    publisher_id=publisher.id, before=None, after={"email": email, "publisher": publisher.slug,
+                                                                    "role": role},
+                    detail={"expires_at": aware(row.expires_at).isoformat(), "existing_account": bool(existing)},
+                    ip=ip)
+    return row, token
+
+
+def pending_invitations(session: Session, actor: User | None) -> list[AccountToken]:
+    """The invitations still open (not used, revoked or expired), newest first, that `actor` may see and revoke:
+    every one for a sysadmin and for None (the portal's operator, on the command line), those to the publishers
+    they are an admin of for anyone else."""
+    now = utcnow()
+    rows = session.scalars(select(AccountToken).where(AccountToken.purpose == "invite",
+                                                      AccountToken.used_at.is_(None))
+                           .order_by(AccountToken.created_at.desc(), AccountToken.id.desc()))
+    open_rows = [r for r in rows if aware(r.expires_at) > now]
+    if actor is None or actor.is_sysadmin:
+        return open_rows
+    return [r for r in open_rows if r.publisher is not None and role_on(session, actor, r.publisher) == "admin"]
+
+
+def revoke_invitation(session: Session, actor: User, invitation_id: int, *, via: str,
+                      ip: str | None = None) -> AccountToken:
+    """Void an open invitation (its link stops working at once), audited. Who may see it may revoke it."""
+    row = session.get(AccountToken, invitation_id) if isinstance(invitation_id, int) else None
+    if row is None or row.purpose != "invite" or row.used_at is not None or aware(row.expires_at) <= utcnow():
+        raise AccountError("no-invitation", f"No open invitation {invitation_id}.")
+    if not actor.is_sysadmin and (row.publisher is None or role_on(session, actor, row.publisher) != "admin"):
+        raise AccountError("forbidden", "Only an admin of the publisher (or a sysadmin) may revoke its invitations.")
+    row.used_at = utcnow()
+    add_audit_event(session, user_id=actor.id, action="account.invite_revoked", object_type="user",
+                    object_id=row.email, publisher_id=row.publisher_id,
+                    before={"email": row.email, "publisher": row.publisher.slug if row.publisher else None,
+                            "role": row.role},
+                    after=None, detail={"invitation": row.id, "via": via}, ip=ip)
+    return row
+
+
+def accept_invitation(session: Session, token: str, *, password: str | None, name: str | None = None,
+                      ip: str | None = None) -> User:
+    """Use an invitation: the account is created (with `password`) when it does not exist, and given the role.
+
+    An existing account keeps its password (`password` is ignored: the invitee signs in as usual)."""
+    row = find_link(session, "invite", token)
+    if row is None:
+        raise AccountError("bad-link", "This invitation link is not valid: it was used, it expired or it is wrong.")
+    user = find_user(session, row.email)
+    created = user is None
+    if created:
+        check_new_password(password or "", row.email)
+        user = create_user(session, row.email, password=password, name=(name or "").strip()[:200] or None)
+    before = {"role": role_on(session, user, row.publisher)}
+    grant(session, user, row.publisher, row.role)
+    row.used_at = utcnow()
+    row.user_id = user.id
+    add_audit_event(session, user_id=user.id, action="account.invite_accepted", object_type="user",
+                    object_id=user.email, publisher_id=row.publisher_id, before=before,
+                    after={"role": row.role}, detail={"publisher": row.publisher.slug, "new_account": created},
+                    ip=ip)
+    return user
+
+
+def request_reset(session: Session, email: str, *, minutes: float, ip: str | None = None) -> tuple[User, str] | None:
+    """A password-reset link for the active account with this address: (user, plain token), or None when there
+    is no such account (the door answers the same either way: no account enumeration)."""
+    user = find_user(session, email)
+    if user is None or not user.active:
+        return None
+    token = _new_link(session, "reset", user.email, utcnow() + dt.timedelta(minutes=minutes), user_id=user.id)
+    add_audit_event(session, user_id=user.id, action="account.reset_requested", object_type="user",
+                    object_id=user.email, before=None, after=None, detail={}, ip=ip)
+    return user, token
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
+    check_new_password(password, user.email)
+    user.password_hash = generate_password_hash(password)
+    now = utcnow()
+    for row in session.scalars(select(AccountToken).where(AccountToken.user_id == user.id,
+                                                         AccountToken.purpose == "reset",
+                                                         AccountToken.used_at.is_(None))):
+        row.used_at = now  # a password change voids the reset links still open
+
+
+def reset_password(session: Session, token: str, password: str, *, ip: str | None = None) -> User:
+    """Set a new password with a reset link (used once); AccountError("bad-link"/"weak-password")."""
+    row = find_link(session, "reset", token)
+    user = session.get(User, row.user_id) if row is not None and row.user_id else None
+    if user is None or not user.active:
+        raise AccountError("bad-link", "This password-reset link is not valid: it was used, it expired or it is "
+                                       "wrong. Ask for a new one.")
+    _set_password(session, user, password)
+    row.used_at = utcnow()
+    add_audit_event(session, user_id=user.id, action="account.password_reset", object_type="user",
+                    object_id=user.email, before=None, after=None, detail={}, ip=ip)
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str, *, ip: str | None = None) -> None:
+    """Change `user`'s password; the current one is needed (AccountError("wrong-password"))."""
+    if not check_password(user, current or ""):
+        raise AccountError("wrong-password", "The current password is wrong.")
+    if new == current:
+        raise AccountError("weak-password", "The new password is the same as the current one.")
+    _set_password(session, user, new)
+    add_audit_event(session, user_id=user.id, action="account.password_changed", object_type="user",
+                    object_id=user.email, before=None, after=None, detail={}, ip=ip)
+
+
+def audit_sign_in(session: Session, email: str, user: User | None, *, ok: bool, ip: str | None = None,
+                  reason: str | None = None) -> None:
+    """A sign-in or a failed one in the audit log (a failure names the address tried, known or not)."""
+    add_audit_event(session, user_id=user.id if user is not None else None,
+                    action="account.sign_in" if ok else "account.sign_in_failed", object_type="user",
+                    object_id=(email or "")[:200], before=None, after=None,
+                    detail={"reason": reason} if reason else {}, ip=ip)

@@ -9,8 +9,11 @@ each table (personal data redacted by the profiler) and what blocks publishing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.assessment import previous_evidence, record_pii_facts, store_check, stored_check
@@ -66,9 +69,43 @@ def preview(ds: Dataset, facts: dict, rows: int = PREVIEW_ROWS) -> list[dict[str
     return out
 
 
+def fingerprint(ds: Dataset) -> str:
+    """What a check depends on: the record (metadata, files, the publishing decisions in its extras), each
+    file's archived bytes, and the rule set's version. The same fingerprint, the same check."""
+    rec = to_record(ds)
+    for key in ("state", "modified_at"):
+        rec.pop(key, None)
+    files = [(row.id, row.download_url, row.access_url, row.archive_hash) for row in ds.distributions]
+    text = json.dumps([rec, files, assess_mod.RULESET_VERSION], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored(ds: Dataset) -> dict[str, Any] | None:
+    """The check kept with the dataset when the dataset and its files are as they were then, else None."""
+    kept = ds.prepublication_check
+    if not kept or kept.get("fingerprint") != fingerprint(ds):
+        return None
+    return {**kept["result"], "checked_at": kept.get("at"), "stored": True}
+
+
+def last_results(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stars and score of the last check kept with each of these datasets (drafts have no assessment
+    yet: this is what their check said), by dataset id; one query."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Dataset.id, Dataset.prepublication_check).where(Dataset.id.in_(ids)))
+    return {ds_id: {"stars": kept["result"].get("stars"), "score": kept["result"].get("score")}
+            for ds_id, kept in rows if kept and kept.get("result")}
+
+
+def _keep(ds: Dataset, result: dict[str, Any], at: dt.datetime) -> None:
+    plain = json.loads(json.dumps(result, default=str))
+    ds.prepublication_check = {"fingerprint": fingerprint(ds), "at": at.isoformat(), "result": plain}
+
+
 def prepublication_check(session: Session, ds: Dataset, **kwargs: Any) -> dict[str, Any]:
     """What the agency sees before publishing, and whether publishing is blocked (no files; personal data
-    without an override)."""
+    without an override). Kept with the dataset (`stored`) with the fingerprint it was computed from."""
     doc, facts = compute_assessment(session, ds, **kwargs)
     blocking = gate.pii_blocking(ds, doc)
     problems = []
@@ -76,16 +113,24 @@ def prepublication_check(session: Session, ds: Dataset, **kwargs: Any) -> dict[s
         problems.append("no-distributions")
     if blocking:
         problems.append("pii")
-    return {"dataset": ds.slug, "state": ds.state, "stars": doc["stars"], "score": doc["score"],
-            "assessment": doc, "findings": doc["findings"], "preview": preview(ds, facts),
-            "pii": gate.pii_findings(doc), "pii_override": gate.pii_override(ds), "blocked_by": problems,
-            "can_publish": not problems}
+    result = {"dataset": ds.slug, "state": ds.state, "stars": doc["stars"], "score": doc["score"],
+              "assessment": doc, "findings": doc["findings"], "preview": preview(ds, facts),
+              "pii": gate.pii_findings(doc), "pii_override": gate.pii_override(ds), "blocked_by": problems,
+              "can_publish": not problems}
+    now = kwargs.get("now") or utcnow()
+    _keep(ds, result, now)
+    return {**result, "checked_at": now.isoformat(), "stored": False}
 
 
 @service
-def run(actor, ds: Dataset) -> dict[str, Any]:
-    """The check as a door asks for it (the publish page, GET .../check): the evidence of the link checks
-    it made is kept (committed)."""
+def run(actor, ds: Dataset, *, again: bool = False) -> dict[str, Any]:
+    """The check as a door asks for it (the publish page, GET .../check): the one kept with the dataset while
+    the dataset and its files are unchanged (nothing fetched), else a new one, kept with the evidence of the
+    link checks it made (committed). `again`: run it even so (a linked file may have changed at its source)."""
+    kept = None if again else stored(ds)
+    if kept is not None:
+        actor.check = kept
+        return kept
     result = actor.check = prepublication_check(actor.session, ds, **actor.check_kwargs())
     actor.session.commit()
     return result

@@ -23,6 +23,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.fields import apply_fields
+from app.texts import T_
 from catalog_schema import search
 from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
 from catalog_schema.record import Record, new_record, pick_text
@@ -49,15 +50,17 @@ def check_slug(session, slug: Any, own_id: str | None = None) -> str:
     """A valid, free name (URL) for a dataset: not another dataset's, now (deleted ones included) or before a
     rename (an old slug still leads to its dataset); a dataset's own old slugs are fine (renaming back)."""
     if not isinstance(slug, str) or not SLUG.match(slug.strip()):
-        raise Invalid("The name (URL) must be 2-100 characters: lower-case letters, digits, '-' and '_', "
-                      "starting with a letter or digit.", field="name")
+        raise Invalid(T_("The name (URL) must be 2-100 characters: lower-case letters, digits, '-' and '_', "
+                      "starting with a letter or digit."), field="name", why="slug", value=str(slug)[:100])
     slug = slug.strip()
     holder = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
     if holder is not None and holder != own_id:
-        raise Conflict(f"The name {slug!r} is taken by another dataset.", field="name")
+        raise Conflict(T_("The name %(slug)s is taken by another dataset.", slug=repr(slug)), field="name", why="taken",
+                       value=slug)
     former = session.scalar(select(DatasetSlug.dataset_id).where(DatasetSlug.slug == slug))
     if former is not None and former != own_id:
-        raise Conflict(f"The name {slug!r} was another dataset's and still leads to it.", field="name")
+        raise Conflict(T_("The name %(slug)s was another dataset's and still leads to it.", slug=repr(slug)),
+                       field="name", why="former", value=slug)
     return slug
 
 
@@ -102,7 +105,7 @@ def adopt_publisher(actor: Actor, agent: dict[str, Any]) -> Publisher:
     """A sysadmin loading another portal's datasets brings its organisations: the publisher `agent`
     describes, created when unknown (committed: it is where the datasets then go)."""
     if actor.user is None or not actor.user.is_sysadmin:
-        raise Forbidden("Only a sysadmin may add a publisher.")
+        raise Forbidden(T_("Only a sysadmin may add a publisher."))
     pub = ensure_publisher(actor.session, agent)
     actor.session.commit()
     return pub
@@ -119,7 +122,7 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
     session = actor.session
     pub = access.publisher_for(session, actor.user, publisher_ref)
     if not fields.get("title"):
-        raise Invalid("A title is required.", field="title")
+        raise Invalid(T_("A title is required."), field="title")
     ds_id = new_uuid()
     rec = new_record(id=ds_id, state="draft", publisher=publisher_to_agent(pub))
     if slug:
@@ -192,7 +195,7 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
         record["slug"] = check_slug(session, record.get("slug"))
         record["id"] = record.get("id") or new_uuid()
         if session.get(Dataset, record["id"]) is not None:
-            raise Conflict("A dataset with that id exists already.", field="id")
+            raise Conflict(T_("A dataset with that id exists already."), field="id")
         wanted = record.get("state") or "active"
         record["state"] = "draft"
         ds, _ = save_record(session, record)
@@ -222,7 +225,7 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
 def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: str | None = "publish.publish",
              new: bool = False) -> dict | None:
     if not ds.distributions and not allow_empty:
-        raise Conflict("Add at least one file or link before publishing.", code="no-distributions")
+        raise Conflict(T_("Add at least one file or link before publishing."), code="no-distributions")
     result = None
     if ds.distributions:
         result = actor.check = check.prepublication_check(actor.session, ds, **actor.check_kwargs())
@@ -245,7 +248,7 @@ def publish(actor: Actor, ds: Dataset) -> dict | None:
     access.require_edit(actor.session, actor.user, ds.publisher)
     access.ensure_not_harvested(ds, actor.user)
     if ds.state == "active":
-        raise Conflict(f"Dataset {ds.slug} is published already.")
+        raise Conflict(T_("Dataset %(slug)s is published already.", slug=ds.slug))
     result = _publish(actor, ds)
     finish(actor, ds)
     return result
@@ -255,7 +258,8 @@ def publish(actor: Actor, ds: Dataset) -> dict | None:
 def restore(actor: Actor, ds: Dataset) -> dict | None:
     """Withdrawn -> active again (the same checks as publishing: personal data still blocks)."""
     if ds.state != "withdrawn":
-        raise Conflict(f"Only a withdrawn dataset can be restored ({ds.slug} is {ds.state}).")
+        raise Conflict(T_("Only a withdrawn dataset can be restored (%(slug)s is %(state)s).",
+                          slug=ds.slug, state=ds.state))
     return publish(actor, ds)
 
 
@@ -266,7 +270,8 @@ def withdraw(actor: Actor, ds: Dataset, *, reason: str | None = None, successor:
     access.require_edit(actor.session, actor.user, ds.publisher, "withdraw")
     access.ensure_not_harvested(ds, actor.user)
     if ds.state != "active":
-        raise Conflict(f"Only a published dataset can be withdrawn ({ds.slug} is {ds.state}).")
+        raise Conflict(T_("Only a published dataset can be withdrawn (%(slug)s is %(state)s).",
+                          slug=ds.slug, state=ds.state))
     reason = " ".join(str(reason or "").split())[:2000] or None
     successor = _successor(actor, ds, successor)
     before = to_record(ds)
@@ -283,8 +288,8 @@ def _successor(actor: Actor, ds: Dataset, successor: str | None) -> str | None:
         return value
     other = access.find_dataset(actor.session, value)
     if other is None or other.id == ds.id or other.state not in ("active",):
-        raise Invalid("The successor must be another published dataset of this catalog (its name) or an "
-                      "http(s) URL.", field="successor")
+        raise Invalid(T_("The successor must be another published dataset of this catalog (its name) or an "
+                      "http(s) URL."), field="successor")
     return other.slug
 
 
@@ -292,7 +297,7 @@ def _successor(actor: Actor, ds: Dataset, successor: str | None) -> str | None:
 def delete(actor: Actor, ds: Dataset, *, action: str = "publish.delete") -> Dataset:
     """Any state -> deleted (sysadmins only): gone from every door (404); the rows are kept for the audit."""
     if actor.user is None or not actor.user.is_sysadmin:
-        raise Forbidden("Only a sysadmin may delete a dataset; its publisher can withdraw it.")
+        raise Forbidden(T_("Only a sysadmin may delete a dataset; its publisher can withdraw it."))
     before = to_record(ds)
     set_lifecycle(ds, "deleted")
     audit(actor, action, ds, before, to_record(ds))
@@ -304,9 +309,9 @@ def detach(actor: Actor, ds: Dataset) -> Dataset:
     """Make a harvested dataset the publisher's own: its source stops updating (or withdrawing) it."""
     session, user = actor.session, actor.user
     if not access.is_admin_of(session, user, ds.publisher):
-        raise Forbidden("Only an admin of the publisher (or a sysadmin) may detach a dataset from its source.")
+        raise Forbidden(T_("Only an admin of the publisher (or a sysadmin) may detach a dataset from its source."))
     if ds.source_id is None:
-        raise Conflict(f"Dataset {ds.slug} is not harvested.")
+        raise Conflict(T_("Dataset %(slug)s is not harvested.", slug=ds.slug))
     source = session.get(HarvestSource, ds.source_id)
     before = to_record(ds)
     detach_from_source(source, ds)
@@ -332,7 +337,7 @@ def rename(actor: Actor, ds: Dataset, new_slug: Any) -> Dataset:
     changing nothing: who may not edit it, a harvested (until detached) or deleted dataset, a bad or taken
     name. Renaming to its present name changes nothing."""
     if ds.state == "deleted":
-        raise NotFound(f"No dataset {ds.slug!r}.")
+        raise NotFound(T_("No dataset %(slug)s.", slug=repr(ds.slug)))
     access.require_edit(actor.session, actor.user, ds.publisher)
     access.ensure_not_harvested(ds, actor.user)
     if isinstance(new_slug, str) and new_slug.strip() == ds.slug:

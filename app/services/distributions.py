@@ -20,10 +20,11 @@ from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Invalid, NotFound
 from app.services.fields import langmap
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
-from catalog_schema import vocab
+from app.texts import T_
+from catalog_schema import dictionary, vocab
 from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
 from catalog_schema.record import new_distribution
-from catalog_schema.store import save_record, set_evidence, to_record
+from catalog_schema.store import save_record, set_dictionary_edits, set_evidence, to_record
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
 RESOURCE_FIELDS = ("title", "description", "format", "url")
@@ -37,7 +38,7 @@ def _editable(actor: Actor, ds: Dataset) -> None:
 def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) -> dict[str, Any]:
     url = str(url or "").strip()
     if not _URL.match(url) or len(url) > 2000:
-        raise Invalid("Give the file's http(s) URL.", field="url")
+        raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
     fmt = vocab.format_by_code(str(format).upper()) if format else vocab.format_for_extension(url.split("?")[0])
     return {"download_url": url, "access_url": url,
             "title": langmap(title or Path(url.split("?")[0]).name or url, actor.lang, None),
@@ -47,6 +48,9 @@ def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) 
 def _append(actor: Actor, ds: Dataset, dist: dict[str, Any]) -> Distribution:
     rec = to_record(ds)
     dist_id = dist.pop("catalog_id", None) or new_uuid()
+    dist.setdefault("rights", rec.get("rights"))  # the dataset's rights statement covers its new files
+    if vocab.HVD_LEGISLATION in (rec.get("applicable_legislation") or []):  # a high-value dataset's new file
+        dist.setdefault("applicable_legislation", [vocab.HVD_LEGISLATION])  # is under the HVD regulation too
     rec["distributions"].append(new_distribution(**dist, catalog_id=dist_id))
     save_record(actor.session, rec, dataset=ds)
     actor.session.flush()
@@ -56,7 +60,7 @@ def _append(actor: Actor, ds: Dataset, dist: dict[str, Any]) -> Distribution:
 def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution:
     """Part of a bigger change (a new dataset's links): no commit here."""
     if not isinstance(link, dict):
-        raise Invalid("Each distribution must be an object {url, title, format}.", field="distributions")
+        raise Invalid(T_("Each distribution must be an object {url, title, format}."), field="distributions")
     before = to_record(ds)
     row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")))
     audit(actor, "publish.add_distribution", ds, before, to_record(ds), url=row.download_url)
@@ -109,24 +113,28 @@ def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: 
     return row
 
 
-def receive(actor: Actor, stream: BinaryIO, filename: str | None, *, declared_length: int | None = None
-            ) -> StoredFile:
+def receive(actor: Actor, stream: BinaryIO, filename: str | None, *, declared_length: int | None = None,
+            documentation: bool = False) -> StoredFile:
     """Stream an uploaded file into the archive, capped and vetted (nothing is kept when it is refused)."""
     settings = actor.runtime.settings
     return store_upload(stream, filename, settings["ARCHIVE_DIR"], max_bytes=int(settings["MAX_UPLOAD_BYTES"]),
-                        declared_length=declared_length)
+                        declared_length=declared_length, documentation=documentation)
 
 
 @service
 def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None, *, title: Any = None,
                declared_length: int | None = None, site_url: str | None = None,
-               action: str = "publish.upload") -> Distribution:
+               action: str = "publish.upload", documentation: bool = False) -> Distribution:
     """A distribution for an uploaded file, archived and served at /uploads/<id>/<name> (through the
-    serving gate)."""
+    serving gate). A file that is no data is refused, unless it is added as `documentation` (then marked
+    so in its extras: the page lists it as documentation)."""
     _editable(actor, ds)  # refused before a byte of the file is stored
-    stored = receive(actor, stream, filename, declared_length=declared_length)
+    stored = receive(actor, stream, filename, declared_length=declared_length, documentation=documentation)
     before = to_record(ds)
-    row = _append(actor, ds, _upload_row(actor, ds, stored, title, _site(actor, site_url)))
+    dist = _upload_row(actor, ds, stored, title, _site(actor, site_url))
+    if documentation:
+        dist["extras"]["documentation"] = True
+    row = _append(actor, ds, dist)
     _upload_evidence(row, stored)
     _finish_files(actor, ds, action, before, filename=stored.filename, sha256=stored.sha256,
                   size=stored.size)
@@ -136,7 +144,7 @@ def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None
 def _row(ds: Dataset, dist_id: str) -> Distribution:
     row = next((d for d in ds.distributions if d.id == dist_id or (d.remote_id and d.remote_id == dist_id)), None)
     if row is None:
-        raise NotFound("No such distribution in this dataset.")
+        raise NotFound(T_("No such distribution in this dataset."))
     return row
 
 
@@ -151,7 +159,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     fields = dict(fields or {})
     unknown = set(fields) - set(RESOURCE_FIELDS)
     if unknown:
-        raise Invalid(f"Field(s) {', '.join(sorted(unknown))} cannot be set on a distribution.",
+        raise Invalid(T_("Field(s) %(join)s cannot be set on a distribution.", join=', '.join(sorted(unknown))),
                       field=sorted(unknown)[0])
     stored = receive(actor, stream, filename, declared_length=declared_length) if stream is not None else None
     before = to_record(ds)
@@ -201,4 +209,27 @@ def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.re
     finish(actor, ds)
 
 
-__all__ = ["add_link", "add_upload", "attach_link", "receive", "remove", "replace", "is_upload"]
+@service
+def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict[str, Any]:
+    """The agency's edits of a table's data dictionary: each column's title, description, unit or type (None
+    goes back to what was inferred). Kept with the distribution, so they outlive reloads and re-harvests;
+    the file and the record are not changed, so nothing is assessed again. Returns the effective dictionary."""
+    access.require_edit(actor.session, actor.user, ds.publisher)
+    row = _row(ds, dist_id)
+    current = dictionary.effective(row.dictionary, row.table_schema)
+    if current is None:
+        raise Invalid(T_("This file has no data dictionary yet: it is made when the file is checked and read as a "
+                      "table."), field="fields")
+    try:
+        clean = dictionary.validate_edits(edits, [f["name"] for f in current["fields"]])
+    except ValueError as exc:
+        raise Invalid(str(exc), field="fields") from exc
+    before = dict(row.dictionary or {})
+    set_dictionary_edits(row, clean, edited_at=utcnow().isoformat())
+    audit(actor, "publish.edit_dictionary", ds, None, None, distribution=row.id,
+          edits={"before": before.get("edits") or {}, "after": row.dictionary.get("edits") or {}})
+    finish(actor, ds, reassess=False)
+    return dictionary.effective(row.dictionary, row.table_schema)
+
+
+__all__ = ["add_link", "add_upload", "attach_link", "edit_dictionary", "receive", "remove", "replace", "is_upload"]

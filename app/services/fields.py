@@ -8,27 +8,80 @@ codes. Bad values raise `Invalid` naming the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from app.services.errors import Invalid
-from catalog_schema import vocab
+from app.texts import T_
+from catalog_schema import gazetteer, vocab
 from catalog_schema.record import Record, validation_errors
 
 MAX_TITLE_CHARS = 500
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = 20_000  # a description: about ten pages; longer is a document, not a description
+MAX_NAME_CHARS = 200
+_LABEL = r"[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]*[A-Za-z0-9\u00a1-\uffff])?"  # a domain label
+EMAIL = re.compile(rf"^[^@\s<>()\[\],;:\"]+@{_LABEL}(?:\.{_LABEL})+$")  # name@agency.gov.cn, 李@例子.中国
+# ISO 8601 dates as DCAT takes them: a year, a month, a day, or a date and time.
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+                   r"(Z|[+-]\d{2}:?\d{2})?)?)?)?$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 EDITABLE = ("title", "description", "keywords", "themes", "license", "frequency", "contact_point", "temporal",
-            "spatial", "access_rights", "landing_page", "issued", "modified", "language", "version")
+            "spatial", "access_rights", "rights", "landing_page", "issued", "modified", "language", "version",
+            "hvd_category")
 
 
-def langmap(value: Any, lang: str, current: dict | None) -> dict[str, str]:
-    """A language map from a map, or from a text in `lang` merged into `current`."""
+def _set_hvd(rec: dict[str, Any], values: list[str]) -> None:
+    """High-value dataset categories (IRI, code, key or label, vocab.hvd_category) on the record; a tagged
+    dataset and each of its distributions get the HVD regulation as applicable legislation (DCAT-AP HVD
+    asks it of both), an untagged one loses it."""
+    cats = [vocab.hvd_category(v) for v in values]
+    unknown = [v for v, c in zip(values, cats, strict=True) if c is None]
+    if unknown:
+        known = ", ".join(f"{c.key} ({c.label_en})" for c in vocab.hvd_categories())
+        raise Invalid(f"Unknown high-value dataset category: {', '.join(unknown)}; use one of {known}.",
+                      field="hvd_category", why="vocabulary")
+    rec["hvd_category"] = sorted(set(c for c in cats if c))
+    for item in (rec, *(rec.get("distributions") or [])):
+        laws = [law for law in item.get("applicable_legislation") or [] if law != vocab.HVD_LEGISLATION]
+        item["applicable_legislation"] = [*laws, vocab.HVD_LEGISLATION] if rec["hvd_category"] else laws
+
+
+def date_value(value: Any, field: str) -> str | None:
+    """An ISO 8601 date (2024, 2024-05, 2024-05-31, or a date and time) that exists on the calendar, or None
+    for an empty value; anything else ("yesterday", 2026-13-45) raises Invalid naming `field`."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    found = _DATE.match(text)
+    try:
+        if found is None:
+            raise ValueError(text)
+        year, month, day, hour, minute, second = (int(g) if g else None for g in found.groups()[:6])
+        dt.datetime(year, month or 1, day or 1, hour or 0, minute or 0, second or 0)
+    except ValueError:
+        raise Invalid(T_("%(field)s: %(text)s is not a date; write it as YYYY-MM-DD, e.g. 2024-05-31.",
+                         field=field, text=repr(text[:40])),
+                      field=field, why="date", value=text[:40]) from None
+    return text
+
+
+def langmap(value: Any, lang: str, current: dict | None, field: str = "description",
+            limit: int = MAX_TEXT_CHARS) -> dict[str, str]:
+    """A language map from a map, or from a text in `lang` merged into `current`; a text over `limit`
+    characters raises Invalid (it is never cut short silently)."""
     if isinstance(value, dict):
-        return {str(k)[:10]: str(v)[:MAX_TEXT_CHARS] for k, v in value.items() if isinstance(v, str) and v.strip()}
-    text = str(value or "").strip()[:MAX_TEXT_CHARS]
-    out = {k: v for k, v in (current or {}).items() if k != lang}
-    if text:
-        out[lang] = text
+        out = {str(k)[:10]: str(v).strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+    else:
+        text = str(value or "").strip()
+        out = {k: v for k, v in (current or {}).items() if k != lang}
+        if text:
+            out[lang] = text
+    longest = max((len(v) for v in out.values()), default=0)
+    if longest > limit:
+        raise Invalid(T_("%(field)s: %(longest)s characters; at most %(limit)s.",
+                         field=field, longest=format(longest, ","), limit=format(limit, ",")), field=field,
+                      why="too-long", limit=limit, length=longest)
     return out
 
 
@@ -36,7 +89,7 @@ def str_list(value: Any, field: str = "value") -> list[str]:
     if isinstance(value, str):
         value = re.split(r"[,，;；\n]", value)
     if not isinstance(value, list):
-        raise Invalid(f"{field}: expected a list of words (or a comma-separated text).", field=field)
+        raise Invalid(T_("%(field)s: expected a list of words (or a comma-separated text).", field=field), field=field)
     out = []
     for item in value:
         text = str(item).strip()[:200]
@@ -45,16 +98,60 @@ def str_list(value: Any, field: str = "value") -> list[str]:
     return out
 
 
+def contact_point(value: Any) -> dict[str, str | None] | None:
+    """A contact point from a map (name, email, url, phone) or a text (an e-mail address or a name)."""
+    cp = value
+    if isinstance(cp, str):
+        cp = {"email": cp} if "@" in cp else {"name": cp}
+    keys = ("name", "email", "url", "phone")
+    cp = {k: (str(v).strip() or None) for k, v in (cp or {}).items() if k in keys and v is not None}
+    if len(cp.get("name") or "") > MAX_NAME_CHARS:
+        raise Invalid(T_("contact name: at most %(max_name_chars)s characters.", max_name_chars=MAX_NAME_CHARS),
+                      field="contact_name", why="too-long", limit=MAX_NAME_CHARS, length=len(cp["name"]))
+    email = cp.get("email")
+    if email:
+        email = email.removeprefix("mailto:")
+        if len(email) > 254 or not EMAIL.match(email):
+            raise Invalid(T_("contact e-mail: %(email)s is not an e-mail address (name@agency.gov.cn).",
+                             email=repr(email[:80])),
+                          field="contact_email", why="email", value=email[:80])
+        cp["email"] = email
+    if cp.get("url") and not _URL.match(cp["url"]):
+        raise Invalid(T_("contact URL: an http(s) address is needed."), field="contact_url", why="url")
+    return cp if any(cp.values()) else None
+
+
+def spatial(value: Any) -> list[str]:
+    """Places from the gazetteer (stored as their urn:gb2260 URI) or http(s) URIs of places elsewhere
+    (GeoNames, the EU's places); a name the gazetteer does not know (or knows several of) is refused."""
+    out = []
+    for item in str_list(value or [], "spatial"):
+        found = gazetteer.place(item)
+        if found is not None:
+            uri = found.uri
+        elif _URL.match(item):
+            uri = item
+        else:
+            raise Invalid(T_("spatial: %(item)s is not a place of the gazetteer; choose one from the list (e.g. "
+                             "浙江省杭州市) or give a place URI.", item=repr(item[:60])), field="spatial", why="place",
+                          value=item[:60])
+        if uri not in out:
+            out.append(uri)
+    return out
+
+
 def apply_fields(rec: Record, fields: dict[str, Any], *, lang: str = "zh") -> None:
-    """Set the editable fields of `rec` from `fields`; raises Invalid on an unknown field or a bad value."""
+    """Set the editable fields of `rec` from `fields`; raises Invalid on an unknown field or a bad value
+    (its `field` detail names the form field, `why` says what is wrong)."""
     lang = "en" if str(lang).startswith("en") else "zh"
     for key in fields:
         if key not in EDITABLE:
-            raise Invalid(f"Field {key!r} cannot be set here; editable: {', '.join(EDITABLE)}.", field=key)
+            raise Invalid(T_("Field %(key)s cannot be set here; editable: %(join)s.",
+                             key=repr(key), join=', '.join(EDITABLE)), field=key)
     if "title" in fields:
-        title = langmap(fields["title"], lang, rec.get("title"))
-        if not title or any(len(v) > MAX_TITLE_CHARS for v in title.values()):
-            raise Invalid("A title is required (at most 500 characters).", field="title")
+        title = langmap(fields["title"], lang, rec.get("title"), "title", MAX_TITLE_CHARS)
+        if not title:
+            raise Invalid(T_("A title is required (at most 500 characters)."), field="title", why="required")
         rec["title"] = title
     if "description" in fields:
         rec["description"] = langmap(fields["description"], lang, rec.get("description"))
@@ -65,10 +162,14 @@ def apply_fields(rec: Record, fields: dict[str, Any], *, lang: str = "zh") -> No
         unknown = [t for t in themes if t not in vocab.THEMES]
         if unknown:
             known = ", ".join(sorted(vocab.THEMES)[:5])
-            raise Invalid(f"Unknown theme code(s): {', '.join(unknown)}; use e.g. {known}.", field="themes")
+            raise Invalid(T_("Unknown theme code(s): %(join)s; use e.g. %(known)s.",
+                             join=', '.join(unknown), known=known), field="themes",
+                          why="vocabulary")
         rec["themes"] = themes
+    if "hvd_category" in fields:
+        _set_hvd(rec, str_list(fields["hvd_category"] or [], "hvd_category"))
     if "license" in fields:
-        raw = str(fields["license"] or "").strip()
+        raw = str(fields["license"] or "").strip()[:500]
         lic = vocab.licence(raw) if raw else None
         rec["license"] = lic.id if lic else None
         rec["license_raw"] = raw or None
@@ -76,27 +177,64 @@ def apply_fields(rec: Record, fields: dict[str, Any], *, lang: str = "zh") -> No
         raw = str(fields["frequency"] or "").strip()
         code = vocab.frequency(raw) if raw else None
         if raw and code is None:
-            raise Invalid(f"Unknown update frequency {raw[:40]!r}; use e.g. DAILY, WEEKLY, MONTHLY, ANNUAL.",
-                          field="frequency")
+            raise Invalid(T_("Unknown update frequency %(raw)s; use e.g. DAILY, WEEKLY, MONTHLY, ANNUAL.",
+                             raw=repr(raw[:40])),
+                          field="frequency", why="vocabulary")
         rec["frequency"] = code
+    if "access_rights" in fields:
+        raw = str(fields["access_rights"] or "").strip()
+        code = vocab.access_right(raw) if raw else None
+        if raw and code is None:
+            raise Invalid(T_("Unknown access rights %(raw)s; use PUBLIC, RESTRICTED or NON_PUBLIC.",
+                             raw=repr(raw[:40])),
+                          field="access_rights", why="vocabulary")
+        rec["access_rights"] = code
     if "contact_point" in fields:
-        cp = fields["contact_point"]
-        if isinstance(cp, str):
-            cp = {"email": cp} if "@" in cp else {"name": cp}
-        keys = ("name", "email", "url", "phone")
-        cp = {k: (str(v).strip()[:320] or None) for k, v in (cp or {}).items() if k in keys}
-        rec["contact_point"] = cp if any(cp.values()) else None
+        rec["contact_point"] = contact_point(fields["contact_point"])
     if "temporal" in fields:
         tmp = fields["temporal"] or {}
-        tmp = {k: (str(tmp.get(k) or "").strip() or None) for k in ("start", "end")} if isinstance(tmp, dict) else {}
+        if not isinstance(tmp, dict):
+            raise Invalid(T_("temporal: expected {start, end}."), field="temporal_start", why="date")
+        tmp = {k: date_value(tmp.get(k), f"temporal_{k}") for k in ("start", "end")}
+        if tmp["start"] and tmp["end"] and tmp["start"][:10] > tmp["end"][:10]:
+            raise Invalid(T_("temporal: the period ends before it starts."), field="temporal_end", why="order")
         rec["temporal"] = tmp if any(tmp.values()) else None
     if "spatial" in fields:
-        rec["spatial"] = str_list(fields["spatial"] or [], "spatial")
+        rec["spatial"] = spatial(fields["spatial"])
     if "language" in fields:
-        rec["language"] = str_list(fields["language"] or [], "language")
-    for key in ("access_rights", "landing_page", "issued", "modified", "version"):
+        codes = []
+        for item in str_list(fields["language"] or [], "language"):
+            code = vocab.language_code(item)
+            if code is None:
+                raise Invalid(T_("Unknown language %(item)s; use a code such as zh or en.", item=repr(item[:40])),
+                              field="language", why="vocabulary")
+            if code not in codes:
+                codes.append(code)
+        rec["language"] = codes
+    for key in ("issued", "modified"):
         if key in fields:
-            value = str(fields[key] or "").strip()[:500]
+            rec[key] = date_value(fields[key], key)
+    if "landing_page" in fields:
+        value = str(fields["landing_page"] or "").strip()
+        if value and (len(value) > 2000 or not _URL.match(value)):
+            raise Invalid(T_("landing page: an http(s) address is needed."), field="landing_page", why="url")
+        rec["landing_page"] = value or None
+    if "rights" in fields:  # the dataset's rights statement is each file's (dct:rights), unless a file has its own
+        old = rec.get("rights")
+        value = str(fields["rights"] or "").strip()
+        if len(value) > 2000:
+            raise Invalid(T_("rights: at most 2,000 characters."), field="rights", why="too-long", limit=2000,
+                          length=len(value))
+        rec["rights"] = value or None
+        for dist in rec.get("distributions") or []:
+            if not dist.get("rights") or dist.get("rights") == old:
+                dist["rights"] = rec["rights"]
+    for key in ("version",):
+        if key in fields:
+            value = str(fields[key] or "").strip()
+            if len(value) > 2000:
+                raise Invalid(T_("%(key)s: at most 2,000 characters.", key=key), field=key, why="too-long", limit=2000,
+                              length=len(value))
             rec[key] = value or None
     problems = validation_errors(rec)
     if problems:

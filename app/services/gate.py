@@ -12,6 +12,7 @@ from app.services import access
 from app.services.audit import audit
 from app.services.base import service
 from app.services.errors import Conflict, Forbidden, Invalid
+from app.texts import T_
 from catalog_schema.models import Dataset, utcnow
 from catalog_schema.store import set_extras, to_record
 from quality.assess import PII_SLUGS
@@ -73,16 +74,17 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
 
     session, user = actor.session, actor.user
     if not access.is_admin_of(session, user, ds.publisher):
-        raise Forbidden("Only an admin of the publisher (or a sysadmin) may override a personal-data block.")
+        raise Forbidden(T_("Only an admin of the publisher (or a sysadmin) may override a personal-data block."))
     access.ensure_not_harvested(ds, user)
     reason = " ".join(str(reason or "").split())
     if len(reason) < MIN_REASON_CHARS:
-        raise Invalid(f"Give the reason for publishing personal data (at least {MIN_REASON_CHARS} characters).",
+        raise Invalid(T_("Give the reason for publishing personal data (at least %(min_reason_chars)s "
+                         "characters).", min_reason_chars=MIN_REASON_CHARS),
                       field="reason")
     check = prepublication_check(session, ds, **actor.check_kwargs())
     found = pii_findings(check["assessment"])
     if not found:
-        raise Conflict("No personal data was found: there is nothing to override.")
+        raise Conflict(T_("No personal data was found: there is nothing to override."))
     hashes = {row.id: row.archive_hash for row in ds.distributions}
     files = sorted({hashes[f["distribution"]] for f in found if hashes.get(f.get("distribution"))})
     decision = {"by": user.email, "user_id": user.id, "at": utcnow().isoformat(), "reason": reason[:2000],
@@ -99,7 +101,7 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
             session.commit()
             return {**decision, "pending": True}
         if pending.get("user_id") == user.id:
-            raise Conflict("The two-person rule is on: a second admin of the publisher must confirm this override.",
+            raise Conflict(T_("The two-person rule is on: a second admin of the publisher must confirm this override."),
                            code="second-admin-required")
         decision = {**pending, "confirmed_by": user.email, "confirmed_user_id": user.id,
                     "confirmed_at": decision["at"], "confirm_reason": decision["reason"]}

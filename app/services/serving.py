@@ -132,12 +132,28 @@ def viewer(session: Session) -> User | None:
     return auth.user_for_token(session, value.strip()) if value.strip() else None
 
 
+def merged_columns(facts: dict[str, dict[str, int]] | None,
+                   found: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]] | None:
+    """The profile's facts with what a route's own reading of the same copy found added (column -> kind ->
+    the larger count); None stays None (a copy never checked stays unchecked)."""
+    if facts is None or not found:
+        return facts
+    out = {c: dict(kinds) for c, kinds in facts.items()}
+    for column, kinds in found.items():
+        for kind, n in kinds.items():
+            if n:
+                out.setdefault(column, {})[kind] = max(int(n), out.get(column, {}).get(kind, 0))
+    return out
+
+
 def decide(session: Session, ds: Dataset, dist: Distribution, user: User | None, *, maskable: bool = True,
-           pii_policy: str | None = None) -> Decision:
+           pii_policy: str | None = None, found: dict[str, dict[str, int]] | None = None) -> Decision:
     """Serve, serve masked or withhold `dist` (of `ds`) to `user`. `maskable`: whether what is asked for can
-    be served masked (a conversion can; an uploaded XLSX or a PDF as it is cannot)."""
+    be served masked (a conversion can; an uploaded XLSX or a PDF as it is cannot). `found`: personal data a
+    route's own reading of the copy found beyond the profile's facts (the row store scans what it loads,
+    GeoJSON properties and tables inside a ZIP included, which the profile does not read)."""
     chosen = pii_policy or policy()
-    columns = personal_columns(dist)
+    columns = merged_columns(personal_columns(dist), found)
     if auth.can_edit(session, user, ds.publisher):
         return Decision("serve", None, columns or {}, privileged=True, policy=chosen)
     if columns is None:
@@ -311,7 +327,8 @@ Check = Callable[[Dataset, Distribution], Response | None]
 
 
 def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, check: Check | None = None,
-          maskable: bool | Callable[[Distribution], bool] = True, count: bool = True) -> Response:
+          maskable: bool | Callable[[Distribution], bool] = True, count: bool = True,
+          found: Callable[[Distribution], dict[str, dict[str, int]] | None] | None = None) -> Response:
     """Answer a request for distribution `dist_id` (of dataset `slug`, when the URL names one).
 
     `variant` names what is served (``original``, ``csv``, ``json?limit=..``, ``csv-metadata``) for the ETag;
@@ -319,6 +336,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     not a table); `produce(ds, dist, plan)` makes the response, masking ``plan.mask`` when it is set: it
     must copy what it needs from the rows before returning, as the request's session is committed (the
     download counted) before a streamed body is sent. `count=False` for what is not the data itself.
+    `found(dist)`: personal data the route's own reading found (asked after `check`), added to the facts.
     """
     session = db_session()
     dist = session.get(Distribution, dist_id) if len(dist_id) <= 36 else None
@@ -339,7 +357,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
             refused.headers[GATE_HEADER] = "withhold"
             return refused
     can_mask = maskable(dist) if callable(maskable) else maskable
-    decision = decide(session, ds, dist, user, maskable=can_mask)
+    decision = decide(session, ds, dist, user, maskable=can_mask, found=found(dist) if found is not None else None)
     if decision.action == "withhold":
         return withheld_response(ds, dist, decision)
     tag = etag(dist, variant, decision)

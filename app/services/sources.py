@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.services.base import service
 from app.services.errors import Conflict
+from app.texts import T_
 from catalog_schema.models import HarvestSource, Publisher
 from catalog_schema.store import ensure_publisher
 
@@ -19,7 +20,7 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
                schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
     """A new harvest source; its publisher (by slug) is created when unknown."""
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
-        raise Conflict(f"a source named {name!r} exists already")
+        raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from werkzeug.utils import secure_filename
 
 from app.services.errors import UploadRejected
+from app.texts import T_
 from catalog_schema import vocab
 from plumbing.archive import ArchiveTooLarge, ArchiveWriter
 from plumbing.bombs import archive_bomb
@@ -27,6 +28,10 @@ MAX_FILENAME_CHARS = 150
 UPLOAD_PATH = "/uploads"  # /uploads/<distribution id>/<file name>: the public URL of an uploaded file
 _ENTITY = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _OFFICE_XML = (".xml", ".rels", ".vml")
+# Programs, by their first bytes: Windows PE/DOS, ELF, Mach-O (both byte orders, fat), a script's #!.
+_PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
+                  b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")
+_MEDIA = ("image/", "audio/", "video/", "font/")
 
 
 def safe_filename(name: str | None) -> str:
@@ -86,32 +91,55 @@ def _office_entities(path: str) -> str | None:
     return None
 
 
+def not_data(sniffed, head: bytes) -> dict[str, str] | None:
+    """What a file is when it is no data (a program, an image, sound or video, bytes no reader knows):
+    {"kind": program | image | media | unknown, "format": the sniffed format or ""}; None for data and
+    documents (tables, text, RDF, PDF and office documents: the stars rule rates those)."""
+    if head.startswith(_PROGRAM_MAGIC):
+        return {"kind": "program", "format": "EXE" if head.startswith(b"MZ") else ""}
+    eff = sniffed.effective if sniffed is not None else None
+    fmt = (eff.format if eff is not None else None) or ""
+    media = (eff.media_type if eff is not None else None) or ""
+    if media.startswith("image/") or fmt in ("PNG", "JPEG", "GIF", "TIFF", "BMP", "WEBP"):
+        return {"kind": "image", "format": fmt or media.split("/", 1)[1].upper()}
+    if media.startswith(_MEDIA):
+        return {"kind": "media", "format": fmt or media}
+    if not fmt:
+        return {"kind": "unknown", "format": ""}
+    return None
+
+
 def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.PathLike, *, max_bytes: int,
-                 declared_length: int | None = None) -> StoredFile:
+                 declared_length: int | None = None, documentation: bool = False) -> StoredFile:
     """Stream an uploaded file into the archive (archive/ab/abcdef..., content-addressed) and vet it.
 
     The cap holds while the bytes stream, whatever the client declared; a declared length above the
-    cap is refused before reading. Nothing is left behind when the file is refused."""
+    cap is refused before reading. Nothing is left behind when the file is refused. A file that is no
+    data (`not_data`) is refused unless the uploader says it is `documentation` (a program never is)."""
     from quality import sniff
 
     name = safe_filename(filename)
     if declared_length is not None and declared_length > max_bytes:
-        raise UploadRejected(f"The file is {declared_length:,} bytes; uploads are limited to {max_bytes:,} bytes.",
+        raise UploadRejected(T_("The file is %(declared_length)s bytes; uploads are limited to %(max_bytes)s "
+                                "bytes.",
+                                declared_length=format(declared_length, ","), max_bytes=format(max_bytes, ",")),
                              code="too-large", status=413)
     with ArchiveWriter(Path(archive_dir).resolve(), max_bytes=max_bytes, prefix="up-") as writer:
         try:
             while chunk := stream.read(CHUNK):
                 writer.write(chunk)
         except ArchiveTooLarge:
-            raise UploadRejected(f"The file is larger than the upload limit of {max_bytes:,} bytes.",
+            raise UploadRejected(T_("The file is larger than the upload limit of %(max_bytes)s bytes.",
+                                    max_bytes=format(max_bytes, ",")),
                                  code="too-large", status=413) from None
         writer.close()
         if writer.size == 0:
-            raise UploadRejected("The file is empty.", code="empty")
+            raise UploadRejected(T_("The file is empty."), code="empty")
         with open(writer.tmp_path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
         sniffed = sniff.sniff(head, filename=name)
         _vet(sniffed, name, writer.tmp_path)
+        _vet_kind(not_data(sniffed, head), name, documentation)
         stored = writer.commit()
         return StoredFile(stored.path, stored.sha256, stored.size, name, sniffed)
 
@@ -119,20 +147,41 @@ def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.P
 def _vet(sniffed, name: str, path: str) -> None:
     declared = vocab.format_for_extension(name)
     if sniffed.format == "HTML" and (declared is None or declared.code != "HTML"):
-        said = f"named {name!r}" if declared else "uploaded"
-        raise UploadRejected(f"The file {said} is an HTML web page, not a data file: save or export the data "
-                             f"itself ({declared.code if declared else 'CSV'}) and upload that.", code="html-not-data")
+        said = T_("named %(name)s", name=repr(name)) if declared else T_("uploaded")
+        raise UploadRejected(T_("The file %(said)s is an HTML web page, not a data file: save or export the data "
+                                "itself (%(value)s) and upload that.",
+                                said=said, value=declared.code if declared else 'CSV'), code="html-not-data")
     bomb = (sniffed.details or {}).get("bomb") or _zip_bomb(path)
     if bomb:
-        raise UploadRejected(f"The archive would unpack to {bomb.get('uncompressed', 0):,} bytes from "
-                             f"{bomb.get('compressed', 0):,} ({bomb.get('member')}): a zip bomb is not accepted.",
+        raise UploadRejected(T_("The archive would unpack to %(uncompressed)s bytes from %(compressed)s "
+                                "(%(member)s): a zip bomb is not accepted.",
+                                uncompressed=format(bomb.get("uncompressed", 0), ","),
+                                compressed=format(bomb.get("compressed", 0), ","), member=bomb.get("member")),
                              code="zip-bomb")
     if sniffed.format in ("XLSX", "DOCX", "PPTX", "ODS", "ODT", "ZIP") or zipfile.is_zipfile(path):
         part = _office_entities(path)
         if part:
-            raise UploadRejected(f"Part {part!r} of the file declares XML entities (a DOCTYPE): such files can "
-                                 "read other files or exhaust memory when opened. Save it again from the office "
-                                 "program and upload the new copy.", code="xml-entities")
+            raise UploadRejected(T_("Part %(part)s of the file declares XML entities (a DOCTYPE): such files can "
+                                    "read other files or exhaust memory when opened. Save it again from the "
+                                    "office program and upload the new copy.", part=repr(part)), code="xml-entities")
+
+
+_KIND_TEXT = {"program": T_("a program (executable code)"), "image": T_("an image"), "media": T_("sound or video"),
+              "unknown": T_("binary content no data reader recognises")}
+
+
+def _vet_kind(found: dict[str, str] | None, name: str, documentation: bool) -> None:
+    if found is None or (documentation and found["kind"] != "program"):
+        return
+    what = T_("%(kind)s (%(format)s)", kind=_KIND_TEXT[found["kind"]], format=found["format"]) if found["format"] \
+        else _KIND_TEXT[found["kind"]]
+    if found["kind"] == "program":
+        raise UploadRejected(T_("The file %(name)s is %(what)s, not data: programs are never published.",
+                                name=repr(name), what=what),
+                             code="program", found=found["kind"], format=found["format"], filename=name)
+    raise UploadRejected(T_("The file %(name)s is %(what)s, not data. Upload the data itself (CSV, XLSX, JSON "
+                            "...), or add the file as documentation.", name=repr(name), what=what), code="not-data",
+                         found=found["kind"], format=found["format"], filename=name)
 
 
 def is_upload(row: Any) -> bool:

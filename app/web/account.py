@@ -14,22 +14,24 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from sqlalchemy import select
 
 from app import auth
 from app.request_context import db_session
 from app.security import (
-    Account,
     client_address,
     count_failed_login,
     current_account,
     login_limited,
     login_required_page,
     safe_next,
+    sign_in_session,
 )
-from app.services import accounts
-from catalog_schema.models import ApiToken, User, utcnow
+from app.services import accounts, follows
+from app.services.context import Actor
+from app.web.follows import PERIOD_LABELS, described
+from catalog_schema.models import ROLES, ApiToken, User, utcnow
 
 bp = Blueprint("account", __name__)
 
@@ -58,15 +60,18 @@ def login():
             error = _("Too many failed sign-ins. Wait a minute and try again.")
             status = 429
         else:
-            user = auth.authenticate(db_session(), email, password)
+            s = db_session()
+            user = auth.authenticate(s, email, password)
             if user is not None:
-                lang = session.get("lang")
-                session.clear()  # a fresh session for the signed-in user
-                if lang:
-                    session["lang"] = lang
-                login_user(Account(user))
+                accounts.audit_sign_in(s, email, user, ok=True, ip=client_address())
+                s.commit()
+                sign_in_session(user)  # a fresh session for the signed-in user
                 return redirect(next_url or url_for("account.index"))
             count_failed_login(limiter, email)
+            known = auth.find_user(s, email) if email else None
+            accounts.audit_sign_in(s, email, known, ok=False, ip=client_address(),
+                                   reason="inactive" if known is not None and not known.active else None)
+            s.commit()
             error = _("Wrong e-mail address or password.")
             status = 401
     resp = Response(render_template("account/login.html", error=error, email=email, next_url=next_url), status)
@@ -97,13 +102,29 @@ def _all_active_tokens() -> list[ApiToken]:
     return [t for t in rows if t.expires_at is None or auth.aware(t.expires_at) > now]
 
 
+def _emails(user_ids: set) -> dict[int, str]:
+    ids = [i for i in user_ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db_session().execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
 def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken | None = None,
           error: str | None = None, status: int = 200) -> Response:
+    from app.web.credentials import admin_publishers
+
     memberships = sorted(user.memberships, key=lambda m: m.publisher.slug)
+    mine = described(db_session(), follows.of_user(Actor(db_session(), user, "web")))
+    invitations = accounts.pending_invitations(db_session(), user)
     html = render_template("account/index.html", user=user, memberships=memberships, tokens=_tokens(user),
+                           invite_publishers=admin_publishers(user), roles=ROLES,
+                           welcome=request.args.get("welcome"), changed=request.args.get("changed"),
+                           invitations=invitations, inviters=_emails({i.created_by for i in invitations}),
+                           revoked=request.args.get("revoked"),
                            all_tokens=_all_active_tokens() if user.is_sysadmin else [],
                            new_token=new_token, new_token_row=new_token_row, error=error,
-                           expiry_choices=EXPIRY_CHOICES, now=utcnow(), aware=auth.aware)
+                           expiry_choices=EXPIRY_CHOICES, now=utcnow(), aware=auth.aware, follows=mine,
+                           periods=[(k, str(v)) for k, v in PERIOD_LABELS.items()])
     return _no_store(Response(html, status))
 
 

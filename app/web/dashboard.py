@@ -17,10 +17,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from app import dashboard_data as data
+from app import hvd_report
 from app.i18n import current_lang
 from app.request_context import db_session
 from app.services.serving import KIND_LABELS
 from app.web.quality_view import SEVERITY
+from catalog_schema import vocab
+from quality.findings import FINDING_TYPES
 
 bp = Blueprint("dashboard", __name__)
 
@@ -69,9 +72,13 @@ def index():
         sort = "rank"
     session = db_session()
     trend_rows = data.trends(session)
+    league = data.league(_sessionmaker(), lang, sort)
+    names = {r["publisher"]: r["name"] for r in league}
+    for r in trend_rows:
+        r["publisher_name"] = names.get(r["publisher"], r["publisher"])
     return render_template(
         "dashboard/index.html", sort=sort, sorts=data.LEAGUE_SORTS,
-        league=data.league(_sessionmaker(), lang, sort), stars=data.star_distribution(session),
+        league=league, stars=data.star_distribution(session),
         overall=[r for r in trend_rows if r["publisher"] == ""],
         trends=[r for r in trend_rows if r["publisher"] != ""],
         findings=data.common_findings(session, lang), fix_first=data.fix_first(session, lang),
@@ -113,3 +120,59 @@ def publisher_download(slug: str, ext: str):
         return csv_response(f"publisher-{slug}", data.PUBLISHER_DATASET_COLUMNS, d["datasets"])
     return json_response(f"publisher-{slug}", {"table": "publisher", "columns": list(data.PUBLISHER_DATASET_COLUMNS),
                                                "rows": d["datasets"], **d})
+
+
+@bp.get("/dashboard/hvd")
+def hvd():
+    """The high-value datasets report: per HVD category and publisher (app/hvd_report.py)."""
+    rows = hvd_report.rows(db_session(), current_lang())
+    return render_template("dashboard/hvd.html", rows=rows, categories=vocab.hvd_categories(),
+                           legislation=vocab.HVD_LEGISLATION)
+
+
+@bp.get("/dashboard/hvd.<any(csv, json):ext>")
+def hvd_download(ext: str):
+    rows = hvd_report.rows(db_session(), current_lang())
+    if ext == "csv":
+        return csv_response("hvd", hvd_report.COLUMNS, rows)
+    return json_response("hvd", {"table": "hvd", "legislation": vocab.HVD_LEGISLATION,
+                                 "columns": list(hvd_report.COLUMNS), "rows": rows})
+
+
+def _finding(finding: str, lang: str) -> dict[str, Any]:
+    """The datasets with `finding` (optionally of ?publisher=), for the page and its downloads."""
+    session = db_session()
+    ftype = FINDING_TYPES.get(finding)
+    slug = request.args.get("publisher") or None
+    pub = data.find_publisher(session, slug) if slug else None
+    if slug and pub is None:
+        abort(404)
+    rows = data.finding_datasets(session, finding, lang, pub.id if pub else None)
+    if ftype is None and not rows:
+        abort(404)
+    return {"type": finding, "severity": ftype.severity if ftype else (rows[0].get("severity") or "info"),
+            "title": ftype.title(lang) if ftype else finding, "fix": _general_fix(ftype, lang),
+            "publisher": slug, "publisher_name": data.pick(pub.name, lang) or slug if pub else None,
+            "datasets": rows}
+
+
+def _general_fix(ftype, lang: str) -> str:
+    """The finding's fix hint when it reads whole without a dataset's evidence, else "" (each row has its own)."""
+    text = ftype.fix(lang, {}) if ftype else ""
+    return "" if "?" in text else text
+
+
+@bp.get("/dashboard/finding/<finding>")
+def finding(finding: str):
+    """Datasets with this finding: where a row of "Most common findings" (or a weekly report) leads."""
+    return render_template("dashboard/finding.html", f=_finding(finding, current_lang()), severity_labels=SEVERITY)
+
+
+@bp.get("/dashboard/finding/<finding>.<any(csv, json):ext>")
+def finding_download(finding: str, ext: str):
+    f = _finding(finding, current_lang())
+    rows = [{**r, "messages": " | ".join(r["messages"])} if ext == "csv" else r for r in f["datasets"]]
+    if ext == "csv":
+        return csv_response(f"finding-{finding}", data.FINDING_DATASET_COLUMNS, rows)
+    return json_response(f"finding-{finding}", {"table": "finding", "columns": list(data.FINDING_DATASET_COLUMNS),
+                                                 "rows": rows, **{k: v for k, v in f.items() if k != "datasets"}})

@@ -12,10 +12,14 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from app import activity, auth
 from app.assessment import assessment_document
+from app.datastore import load as datastore
+from app.datastore.gate import root as datastore_root
 from app.export.data import served_stars
 from app.export.routes import alternate_links, jsonld_script, schema_org_jsonld
 from app.i18n import current_lang
@@ -23,18 +27,25 @@ from app.request_context import db_session, setting
 from app.security import current_account
 from app.services import lifecycle, serving
 from app.services.usage import record_usage
+from app.web import follows as follows_web
 from app.web import quality_view
+from catalog_schema import dictionary, gazetteer, series, vocab
 from catalog_schema import search as search_mod
-from catalog_schema import vocab
-from catalog_schema.models import Assessment, Dataset, Publisher, UsageCounter
+from catalog_schema.models import Assessment, Dataset, DistributionVersion, Publisher, UsageCounter
 from catalog_schema.record import pick_text
 from catalog_schema.store import to_record
+from quality.tabular import REDACTED
 
 bp = Blueprint("datasets", __name__)
 
-FACETS = ("publisher", "theme", "format", "licence", "keyword", "stars")
-FACET_LABELS = {"publisher": _l("Publisher"), "theme": _l("Theme"), "format": _l("Format"),
-                "licence": _l("Licence"), "keyword": _l("Keyword"), "stars": _l("Stars")}
+#: Table Schema types as the dictionary on the dataset page names them.
+COLUMN_TYPES = {"string": _l("text"), "integer": _l("whole number"), "number": _l("number"), "boolean": _l("yes/no"),
+                "date": _l("date"), "datetime": _l("date and time"), "time": _l("time"), "year": _l("year"),
+                "any": _l("mixed")}
+
+FACETS = ("publisher", "theme", "hvd_category", "format", "licence", "keyword", "stars")
+FACET_LABELS = {"publisher": _l("Publisher"), "theme": _l("Theme"), "hvd_category": _l("High-value dataset category"),
+                "format": _l("Format"), "licence": _l("Licence"), "keyword": _l("Keyword"), "stars": _l("Stars")}
 SORTS = {"": _l("Best match / newest"), "title": _l("Title A-Z"), "-modified": _l("Recently updated"),
          "-stars": _l("Most stars"), "-score": _l("Best quality score")}
 PREVIEW_ROWS = 10
@@ -58,10 +69,33 @@ def safe_href(url: Any) -> str:
     return text if scheme in ("http", "https", "ftp", "mailto") else ""
 
 
+@bp.app_template_filter("cell")
+def cell_filter(value: Any) -> Any:
+    """A preview cell as the page shows it: nothing for a null, the mask of personal data in the reader's
+    language (the downloads keep the one marker `[redacted]`, whatever the language)."""
+    if value is None:
+        return ""
+    if value == REDACTED:
+        return Markup('<span class="redacted">{}</span>').format(_l("[redacted]"))
+    return value
+
+
+@bp.app_template_global("licence_label")
+def licence_label(licence_id: str | None, raw: str | None = None) -> str:
+    """A licence as a reader of this page names it: its title in the page's language, else the text given."""
+    return vocab.licence_title(licence_id, current_lang()) or licence_id or raw or ""
+
+
 @bp.app_template_global("theme_label")
 def theme_label(code: str) -> str:
     theme = vocab.THEMES.get(code)
     return pick_text(theme.labels, current_lang(), code) if theme is not None else code
+
+
+@bp.app_template_global("hvd_label")
+def hvd_label(uri: str | None) -> str:
+    """A high-value dataset category by its label in the page's language (zh or en)."""
+    return vocab.hvd_label(uri, current_lang())
 
 
 @bp.app_template_global("frequency_label")
@@ -70,6 +104,25 @@ def frequency_label(code: str | None) -> str:
     if freq is None:
         return code or ""
     return freq.label_zh if current_lang() == "zh" else freq.label_en
+
+
+@bp.app_template_global("place_label")
+def place_label(value: str | None) -> str:
+    """A place of the spatial coverage by its name (the gazetteer's full name for a urn:gb2260 URI)."""
+    return gazetteer.label(value)
+
+
+@bp.app_template_global("access_right_label")
+def access_right_label(code: str | None) -> str:
+    found = vocab.ACCESS_RIGHTS.get(vocab.access_right(code) or "")
+    if found is None:
+        return code or ""
+    return found.label_zh if current_lang() == "zh" else found.label_en
+
+
+@bp.app_template_global("language_label")
+def language_label(code: str | None) -> str:
+    return vocab.language_label(code, "zh" if current_lang() == "zh" else "en")
 
 
 @bp.app_errorhandler(404)
@@ -87,11 +140,12 @@ def _active(stmt):
 
 
 def by_ids(session, ids: list[str]) -> list[Dataset]:
-    """Datasets by id, in the order of `ids`, with publisher and distributions loaded."""
+    """Datasets by id, in the order of `ids`, with publisher (joined) and distributions loaded: two statements
+    for any number of datasets (tests/app/test_page_queries.py counts them)."""
     if not ids:
         return []
     rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
-                           .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions))).all()
+                           .options(joinedload(Dataset.publisher), selectinload(Dataset.distributions))).all()
     by_id = {d.id: d for d in rows}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -102,36 +156,44 @@ def star_distribution(session) -> list[tuple[int | None, int]]:
     return [(n, counts.get(n, 0)) for n in range(6)] + [(None, counts.get(None, 0))]
 
 
-def promotable(session, stmt, limit: int, *, batch: int = 20, pages: int = 10) -> list[str]:
-    """The first `limit` ids of `stmt` (a select of Dataset.id, ordered) whose data the public may have as it
-    is: a dataset with personal data no override covers is not promoted (app.services.serving). Reads
-    `batch` ids at a time, at most `pages` times."""
-    kept: list[str] = []
+def promotable(session, stmt, limit: int, *, batch: int = 20, pages: int = 10,
+               first: list[Dataset] | None = None) -> list[Dataset]:
+    """The first `limit` datasets of `stmt` (a select of Dataset.id, ordered) whose data the public may have as
+    it is: a dataset with personal data no override covers is not promoted (app.services.serving). Reads
+    `batch` ids at a time, at most `pages` times; `first`, when given, is the first batch already loaded."""
+    kept: list[Dataset] = []
     for page in range(pages):
-        ids = list(session.scalars(stmt.limit(batch).offset(page * batch)))
-        kept += [d.id for d in by_ids(session, ids) if not _exposed(d)]
-        if len(kept) >= limit or len(ids) < batch:
+        if page == 0 and first is not None:
+            loaded = first
+        else:
+            loaded = by_ids(session, list(session.scalars(stmt.limit(batch).offset(page * batch))))
+        kept += [d for d in loaded if not _exposed(d)]
+        if len(kept) >= limit or len(loaded) < batch:
             break
     return kept[:limit]
 
 
 @bp.get("/")
 def home():
+    """Seven statements whatever the catalog holds: the newest and the most downloaded datasets are loaded
+    together (one by_ids), the dataset count is the sum of the star distribution."""
     session = db_session()
-    n_datasets = session.scalar(_active(select(func.count()).select_from(Dataset))) or 0
     n_publishers = session.scalar(select(func.count()).select_from(Publisher)) or 0
-    newest_ids = promotable(session, _active(select(Dataset.id)).order_by(Dataset.created_at.desc(), Dataset.slug), 5)
+    newest_stmt = _active(select(Dataset.id)).order_by(Dataset.created_at.desc(), Dataset.slug)
+    newest_ids = list(session.scalars(newest_stmt.limit(20)))
     downloads = func.sum(UsageCounter.downloads)
     popular = session.execute(_active(select(Dataset.id, downloads.label("n"))
                                       .join(UsageCounter, UsageCounter.dataset_id == Dataset.id))
                               .group_by(Dataset.id).having(downloads > 0).order_by(downloads.desc(), Dataset.id)
                               .limit(50)).all()
     counts = {i: n for i, n in popular}
-    popular_ids = [d.id for d in by_ids(session, [i for i, _ in popular]) if not _exposed(d)][:5]
-    return render_template("home.html", n_datasets=n_datasets, n_publishers=n_publishers,
-                           newest=by_ids(session, newest_ids),
-                           popular=[(d, counts[d.id]) for d in by_ids(session, popular_ids)],
-                           star_counts=star_distribution(session))
+    loaded = {d.id: d for d in by_ids(session, list(dict.fromkeys([*newest_ids, *counts])))}
+    newest = promotable(session, newest_stmt, 5, first=[loaded[i] for i in newest_ids if i in loaded])
+    popular_shown = [d for d in (loaded.get(i) for i, _ in popular) if d is not None and not _exposed(d)][:5]
+    star_counts = star_distribution(session)
+    return render_template("home.html", n_datasets=sum(n for _stars, n in star_counts), n_publishers=n_publishers,
+                           newest=newest, popular=[(d, counts[d.id]) for d in popular_shown],
+                           star_counts=star_counts)
 
 
 def _exposed(ds: Dataset) -> bool:
@@ -150,10 +212,12 @@ def _query_from_args(args, page_size: int) -> search_mod.SearchQuery:
     return search_mod.SearchQuery(
         q=args.get("q", "")[:500], publisher=args.getlist("publisher"), format=args.getlist("format"),
         licence=args.getlist("licence"), theme=args.getlist("theme"), keyword=args.getlist("keyword"),
+        hvd_category=[vocab.hvd_category(v) or v for v in args.getlist("hvd_category")],
         stars=_ints(args.getlist("stars")),
         stars_min=int(args["stars_min"]) if args.get("stars_min", "").isdigit() else None,
         sort=args.get("sort") if args.get("sort") in search_mod.SORTS else None,
-        page=int(page) if page.isdigit() and int(page) > 0 else 1, limit=page_size, facets=list(FACETS))
+        page=int(page) if page.isdigit() and int(page) > 0 else 1, limit=page_size, facets=list(FACETS),
+        collapse_series=args.get("collapse") == "series")
 
 
 def _url(args: dict[str, list[str]]) -> str:
@@ -221,6 +285,7 @@ def index():
               for name in FACETS]
     pages = max(1, -(-result.total // size))
     return render_template("datasets/search.html", query=query, result=result, datasets=by_ids(session, result.ids),
+                           signed_in=current_account() is not None, follow_fq=follows_web.search_fq(request.args),
                            facets=facets, publishers=publishers,
                            at_least=at_least_links(result.facets.get("stars", [])), pages=pages, page_url=page_url,
                            sorts=[(k, str(v)) for k, v in SORTS.items()])
@@ -244,16 +309,24 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[D
                                                                       count=False))
             candidates.update(found.ids)
     candidates.discard(ds.id)
+    if not candidates:
+        return []
+    # Scored from the four columns it needs (up to 400 candidates: loading them whole, with their
+    # distributions, was most of the page's CPU); only the datasets shown are loaded.
     scored = []
-    for other in by_ids(session, sorted(candidates)):
-        if other.publisher_id is not None and other.publisher_id == ds.publisher_id:
+    for other_id, slug, publisher_id, other_keywords, other_themes, other_spatial in session.execute(
+            select(Dataset.id, Dataset.slug, Dataset.publisher_id, Dataset.keywords, Dataset.themes, Dataset.spatial)
+            .where(Dataset.id.in_(sorted(candidates)))):
+        if publisher_id is not None and publisher_id == ds.publisher_id:
             continue
-        shared = (2 * len(keywords & {str(k) for k in other.keywords or []}) + len(themes & set(other.themes or []))
-                  + len(spatial & {str(p) for p in other.spatial or []}))
+        shared = (2 * len(keywords & {str(k) for k in other_keywords or []}) + len(themes & set(other_themes or []))
+                  + len(spatial & {str(p) for p in other_spatial or []}))
         if shared:
-            scored.append((other, shared))
-    scored.sort(key=lambda pair: (-pair[1], pair[0].slug))
-    return scored[:limit]
+            scored.append((slug, other_id, shared))
+    scored.sort(key=lambda row: (-row[2], row[0]))
+    top = scored[:limit]
+    loaded = {d.id: d for d in by_ids(session, [other_id for _slug, other_id, _n in top])}
+    return [(loaded[other_id], shared) for _slug, other_id, shared in top if other_id in loaded]
 
 
 def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
@@ -278,6 +351,19 @@ def _served(dist) -> dict[str, Any] | None:
         return None
 
 
+def _datastore(dist) -> dict[str, Any] | None:
+    """What the row store holds for the distribution's current copy (looked up, never loaded here): the
+    table's row count, or why it could not be loaded; None for a copy that is not a table."""
+    if not datastore.loadable(dist):
+        return None
+    got = datastore.lookup(datastore_root(), dist.archive_hash)
+    if isinstance(got, datastore.Loaded):
+        return {"loaded": True, "rows": got.rows}
+    if isinstance(got, datastore.Failed):
+        return {"loaded": False, "reason": got.reason, "message": got.message}
+    return None
+
+
 def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
     return jsonld_script(schema_org_jsonld(to_record(ds))), alternate_links(ds.slug)
 
@@ -293,7 +379,7 @@ def _render_page(slug: str):
     """The HTML page of the active dataset `slug`."""
     session = db_session()
     ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active")
-                        .options(selectinload(Dataset.publisher), selectinload(Dataset.distributions)))
+                        .options(joinedload(Dataset.publisher), selectinload(Dataset.distributions)))
     if ds is None:
         abort(404)
     lang = current_lang()
@@ -313,16 +399,36 @@ def _render_page(slug: str):
             "timeliness": doc.get("timeliness"),
         }
     user = current_account()  # pages know signed-in people only (their pages are private, no-store)
+    versions: dict[str, list[DistributionVersion]] = {}
+    for v in session.scalars(select(DistributionVersion)
+                             .where(DistributionVersion.distribution_id.in_([d.id for d in ds.distributions]))
+                             .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc())):
+        versions.setdefault(v.distribution_id, []).append(v)
     distributions = [{"dist": d, "served": _served(d), "preview": _preview(session, ds, d, user),
+                      "versions": versions.get(d.id, []),
+                      "dictionary": dictionary.effective(d.dictionary, d.table_schema),
+                      "datastore": _datastore(d),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
     # What the public is refused or gets masked, said at the top of the page (not only beside the file).
     notices = [item for item in distributions if item["preview"]["notice"]]
     jsonld, alternates = _export_extras(ds)
+    changes = activity.page(session, dataset_ids=[ds.id], limit=int(setting("ACTIVITY_ITEMS")))
+    # The series it is or is in (no query for a dataset in none), and the one click a fragmented one offers.
+    series_nav = series.navigation(session, ds, lang) if ds.kind == series.SERIES or ds.in_series else None
+    if series_nav is not None and "members" not in series_nav and not series_nav["series"]:
+        series_nav = None  # it names a series the catalog does not have (yet)
+    can_make_series = (user is not None and quality is not None and not (series_nav or {}).get("series")
+                       and ds.kind != series.SERIES
+                       and any(f.get("type") == "fragmented-series" for f in quality["findings"])
+                       and auth.can_edit(session, user, ds.publisher))
     html = render_template("datasets/show.html", ds=ds, quality=quality, history=history,
+                           activity=follows_web.activity_items(changes, lang, ds.publisher),
+                           following=follows_web.followed(session, "dataset", ds.id), signed_in=user is not None,
+                           series_nav=series_nav, can_make_series=can_make_series,
                            distributions=distributions, notices=notices,
                            related=related_datasets(session, ds),
                            jsonld=jsonld, alternates=alternates, downloads=DOWNLOADS,
-                           site_url=str(setting("SITE_URL")).rstrip("/"),
+                           site_url=str(setting("SITE_URL")).rstrip("/"), column_types=COLUMN_TYPES,
                            ratings={k: str(v) for k, v in quality_view.RATINGS.items()})
     record_usage(session, ds.id, "view")  # after rendering: the commit expires the loaded objects
     session.commit()

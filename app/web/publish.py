@@ -9,6 +9,8 @@ Uploaded files (`/uploads/<id>/<name>`) are served by app/web/uploads.py, throug
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,17 +19,44 @@ from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import client_address, current_account, login_required_page
 from app.services import access, check, datasets, distributions, gate
+from app.services import fields as fields_mod
+from app.services import series as series_service
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
 from app.services.uploads import is_upload
-from app.web import quality_view
-from catalog_schema import vocab
+from app.web import check_view, quality_view
+from catalog_schema import dictionary, gazetteer, vocab
+from catalog_schema import series as series_links
+from catalog_schema.record import pick_text
 
 bp = Blueprint("publish", __name__)
 
-LICENCE_CHOICES = ("CC-BY-4.0", "CC0-1.0", "CC-BY-SA-4.0", "ODbL-1.0", "other-closed")
-FREQUENCY_CHOICES = ("DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG")
-# Messages of refused writes, by code, in the reader's language (the service's English text follows).
+LICENCE_CHOICES = ("CC-BY-4.0", "CC0-1.0", "CC-BY-SA-4.0", "ODbL-1.0", "PDDL-1.0", "ODC-BY-1.0", "other-closed")
+FREQUENCY_CHOICES = ("CONT", "DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL",
+                     "BIENNIAL", "IRREG", "NEVER")
+LANGUAGE_CHOICES = ("zh", "en", "bo", "ug", "mn", "ko", "ja", "ru", "fr", "de", "es", "ar", "pt")
+# The metadata form's plain text inputs: name in the form = field of the record.
+TEXT_FIELDS = ("title", "description", "license", "frequency", "keywords", "access_rights", "landing_page",
+               "issued", "modified", "rights")
+# What a refused field value says next to its field, by why the service refused it.
+FIELD_ERRORS = {
+    "date": _l("%(value)s is not a date: pick one from the calendar, or write it as YYYY-MM-DD (2024-05-31)."),
+    "email": _l("%(value)s is not an e-mail address: write it as name@agency.gov.cn."),
+    "too-long": _l("This is %(length)s characters long; at most %(limit)s are taken."),
+    "required": _l("This is required."),
+    "vocabulary": _l("Choose one of the values in the list."),
+    "place": _l("%(value)s is not a place the gazetteer knows: choose one from the list as you type."),
+    "url": _l("Give an address that starts with http:// or https://."),
+    "order": _l("The period ends before it starts."),
+    "slug": _l("Use 2-100 lower-case letters, digits, - and _, starting with a letter or a digit."),
+    "taken": _l("The name %(value)s is taken by another dataset: choose another."),
+    "former": _l("The name %(value)s was another dataset's and still leads to it: choose another."),
+}
+# The form field a refused record field is shown next to.
+ERROR_FIELDS = {"temporal": "temporal_start", "contact_point": "contact_email", "url": "link-url"}
+NOT_DATA = {"program": _l("a program (executable code)"), "image": _l("an image"),
+            "media": _l("sound or video"), "unknown": _l("binary content that no data reader recognises")}
+# Messages of refused writes, by code, in the reader's language (the service's English text is for the API).
 CODE_MESSAGES = {
     "forbidden": _l("You may not change this dataset."),
     "harvested": _l("This dataset is harvested from a source: it is read-only until an admin of the publisher "
@@ -42,9 +71,14 @@ CODE_MESSAGES = {
     "xml-entities": _l("The office file declares XML entities, which can read other files: save it again from "
                        "the office program and upload the new copy."),
     "empty": _l("The file is empty."),
+    "not-data": _l("The file is not data."),
+    "program": _l("The file is a program: programs are never published."),
     "invalid": _l("A field has a value the catalog cannot take."),
     "conflict": _l("That cannot be done in the dataset's present state."),
     "rejected-file": _l("The file was not accepted."),
+    "in-series": _l("One of these datasets is in a series already."),
+    "is-series": _l("One of these datasets is a series itself."),
+    "no-fragments": _l("There are no parts left to make a series of."),
 }
 STATE_LABELS = {"draft": _l("Draft"), "active": _l("Published"), "withdrawn": _l("Withdrawn")}
 
@@ -65,9 +99,43 @@ def _refused(exc: ServiceError, slug: str | None) -> Response:
     db_session().rollback()
     if exc.status == 403:
         abort(403)
-    flash(f"{CODE_MESSAGES.get(exc.code, _('The change was not made.'))} ({exc.message})", "error")
+    flash(_refusal_text(exc), "error")
     target = url_for("publish.edit", slug=slug) if slug else url_for("publish.index")
     return redirect(target, code=303)
+
+
+def _refusal_text(exc: ServiceError) -> str:
+    """A refused change in the reader's language: the sentence for its code (a file that is no data says
+    what was found), the field's own message for a refused value; never the service's English."""
+    detail = exc.detail or {}
+    if exc.code in ("not-data", "program"):
+        what = str(NOT_DATA.get(detail.get("found"), NOT_DATA["unknown"]))
+        if detail.get("format"):
+            what = f"{what}（{detail['format']}）" if current_lang() == "zh" else f"{what} ({detail['format']})"
+        if exc.code == "program":
+            return _("The file %(name)s is %(what)s, not data: programs are never published.",
+                     name=detail.get("filename", ""), what=what)
+        return _("The file %(name)s is %(what)s, not data. Upload the data itself (CSV, XLSX, JSON …), or tick "
+                 "“This file is documentation” to add it as documentation.", name=detail.get("filename", ""),
+                 what=what)
+    if exc.code == "too-large" and detail.get("limit"):
+        return _("The file is larger than the upload limit of %(mb)s MB.", mb=detail["limit"] // 1048576)
+    if detail.get("why") in FIELD_ERRORS:
+        return field_error(exc)
+    return str(CODE_MESSAGES.get(exc.code, _("The change was not made.")))
+
+
+def field_error(exc: ServiceError) -> str:
+    detail = exc.detail or {}
+    template = FIELD_ERRORS.get(detail.get("why"))
+    if template is None:
+        return str(CODE_MESSAGES.get(exc.code, _("The change was not made.")))
+    params = {k: (f"{v:,}" if isinstance(v, int) else f"“{v}”" if k == "value" else v)
+              for k, v in detail.items() if k in ("value", "length", "limit")}
+    params.setdefault("value", "")
+    params.setdefault("length", "")
+    params.setdefault("limit", "")
+    return str(template) % params
 
 
 def _editable(slug: str, *, write: bool = False):
@@ -81,14 +149,21 @@ def _editable(slug: str, *, write: bool = False):
 # --------------------------------------------------------------------------- list and create
 
 
+@bp.get("/publish/places")
+def places():
+    """The place picker's suggestions as one types (JSON): every level of the gazetteer, counties included; the
+    page itself lists only provinces and prefectures (counties would add 220 KB to every edit page)."""
+    found = gazetteer.search(request.args.get("q", "")[:40], limit=20)
+    resp = Response(json.dumps([{"label": p.picker_label, "uri": p.uri, "level": p.level} for p in found],
+                               ensure_ascii=False), content_type="application/json")
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
 @bp.route("/publish", methods=["GET"])
 @login_required_page
 def index():
-    session = db_session()
-    user = current_account()
-    pubs = access.editable_publishers(session, user)
-    return render_template("publish/index.html", publishers=pubs, datasets=access.my_datasets(session, user),
-                           states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES)
+    return _index_page()
 
 
 @bp.route("/publish", methods=["POST"])
@@ -100,42 +175,136 @@ def create():
     try:
         ds = datasets.create(_actor(), form.get("publisher"), fields, slug=form.get("name") or None)
     except ServiceError as exc:
-        return _refused(exc, None)
+        if exc.status == 403 or not (exc.detail or {}).get("field"):
+            return _refused(exc, None)
+        db_session().rollback()
+        return _index_page(errors={_error_field(exc): field_error(exc)}, values=form), 422
     flash(_("Draft created. Add its files, read the check below, then publish."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
 
+def _index_page(errors: dict | None = None, values=None):
+    session = db_session()
+    user = current_account()
+    pubs = access.editable_publishers(session, user)
+    mine = access.my_datasets(session, user)
+    checks = check.last_results(session, [ds.id for ds in mine if ds.stars is None])
+    return render_template("publish/index.html", publishers=pubs, datasets=mine, checks=checks,
+                           states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES,
+                           errors=errors or {}, values=values or {})
+
+
 def _licences() -> list[tuple[str, str]]:
-    out = []
+    """The licence picker: the common open licences first, then every other licence the catalog knows that
+    the Open Definition approves."""
+    out, seen = [], set()
     for lid in LICENCE_CHOICES:
         lic = vocab.licence_by_id(lid) or vocab.licence(lid)
-        if lic is not None:
-            out.append((lic.id, lic.title))
-    return out
+        if lic is not None and lic.id not in seen:
+            out.append((lic.id, vocab.licence_title(lic.id, current_lang()) or lic.title))
+            seen.add(lic.id)
+    rest = sorted((lic.id, vocab.licence_title(lic.id, current_lang()) or lic.title) for lic in vocab.licences()
+                  if lic.id not in seen and lic.od_conformance == "approved")
+    return out + rest
+
+
+def _languages() -> list[tuple[str, str]]:
+    lang = "zh" if current_lang() == "zh" else "en"
+    return [(code, vocab.language_label(code, lang)) for code in LANGUAGE_CHOICES]
+
+
+def _error_field(exc: ServiceError) -> str:
+    field = str((exc.detail or {}).get("field") or "")
+    return ERROR_FIELDS.get(field, field)
 
 
 # --------------------------------------------------------------------------- one dataset
 
 
-@bp.route("/publish/<slug>", methods=["GET"])
-@login_required_page
-def edit(slug: str):
-    user, ds = _editable(slug)
+def _values(ds) -> dict:
+    """What the metadata form shows for the dataset as stored (strings, lists for the multiple pickers)."""
+    cp = ds.contact_point or {}
+    temporal = ds.temporal or {}
+    return {"title": pick_text(ds.title, current_lang()), "description": pick_text(ds.description, current_lang()),
+            "license": ds.license_id or ds.license_raw or "", "frequency": ds.frequency or "",
+            "keywords": ", ".join(ds.keywords or []), "access_rights": ds.access_rights or "",
+            "landing_page": ds.landing_page or "", "issued": ds.issued or "", "modified": ds.modified or "",
+            "rights": ds.rights or "", "contact_name": cp.get("name") or "", "contact_email": cp.get("email") or "",
+            "temporal_start": temporal.get("start") or "", "temporal_end": temporal.get("end") or "",
+            "themes": list(ds.themes or []), "language": list(ds.language or []),
+            "hvd_category": list(ds.hvd_category or []),
+            "spatial": ", ".join(_place_label(v) for v in ds.spatial or []), "name": ds.slug}
+
+
+def _place_label(value: str) -> str:
+    found = gazetteer.place(value) if str(value).startswith(gazetteer.URI_PREFIX) else None
+    return found.picker_label if found else str(value)
+
+
+def _sent_values(ds, form) -> dict:
+    """The form as it was sent (a refused change shows it again, not the stored values)."""
+    values = _values(ds)
+    for key in (*TEXT_FIELDS, "contact_name", "contact_email", "temporal_start", "temporal_end", "spatial", "name"):
+        if key in form:
+            values[key] = form.get(key, "")
+    if "themes_sent" in form:
+        values["themes"] = form.getlist("themes")
+    if "hvd_category_sent" in form:
+        values["hvd_category"] = form.getlist("hvd_category")
+    if "language_sent" in form:
+        values["language"] = form.getlist("language")
+    return values
+
+
+def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False):
+    user = current_account()
     session = db_session()
     runtime = _runtime()
     try:
-        result = check.run(_actor(runtime), ds)
+        result = check.run(_actor(runtime), ds, again=again)
     finally:
         runtime.close()
     lang = current_lang()
-    findings = [quality_view.localise_finding(f, lang) for f in result["findings"]]
     pii = [quality_view.localise_finding(f, lang) for f in result["pii"]]
     return render_template(
-        "publish/edit.html", ds=ds, check=result, findings=findings, pii=pii, states=STATE_LABELS,
-        licences=_licences(), frequencies=FREQUENCY_CHOICES, themes=sorted(vocab.THEMES.items()),
+        "publish/edit.html", ds=ds, check=result, shown=check_view.present(result, ds, lang), pii=pii,
+        states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES, themes=sorted(vocab.THEMES.items()),
+        hvd_categories=vocab.hvd_categories(),
+        access_rights=sorted(vocab.ACCESS_RIGHTS.values(), key=lambda a: ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
+                             .index(a.code) if a.code in ("PUBLIC", "RESTRICTED", "NON_PUBLIC") else 9),
+        languages=_languages(), places=gazetteer.places(2), errors=errors or {}, values=values or _values(ds),
         is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,
-        max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload)
+        max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload,
+        max_text=fields_mod.MAX_TEXT_CHARS, max_title=fields_mod.MAX_TITLE_CHARS,
+        dictionaries={d.id: dictionary.effective(d.dictionary, d.table_schema) for d in ds.distributions},
+        inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
+                  for d in ds.distributions},
+        edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions})
+
+
+@bp.route("/publish/<slug>", methods=["GET"])
+@login_required_page
+def edit(slug: str):
+    _user, ds = _editable(slug)
+    return _edit_page(ds)
+
+
+def _form_fields(form) -> dict:
+    fields: dict = {k: form.get(k, "") for k in TEXT_FIELDS if k in form}
+    if "themes" in form or "themes_sent" in form:
+        fields["themes"] = form.getlist("themes")
+    if "hvd_category" in form or "hvd_category_sent" in form:
+        fields["hvd_category"] = form.getlist("hvd_category")
+    if "language" in form or "language_sent" in form:
+        fields["language"] = form.getlist("language")
+    if "spatial" in form:
+        fields["spatial"] = form.get("spatial", "")
+    if "contact_name" in form or "contact_email" in form:
+        fields["contact_point"] = {"name": form.get("contact_name", ""), "email": form.get("contact_email", "")}
+    if "temporal_start" in form or "temporal_end" in form:
+        fields["temporal"] = {"start": form.get("temporal_start", ""), "end": form.get("temporal_end", "")}
+    return fields
 
 
 @bp.route("/publish/<slug>", methods=["POST"])
@@ -143,15 +312,7 @@ def edit(slug: str):
 def update(slug: str):
     user, ds = _editable(slug)
     form = request.form
-    fields: dict = {k: form.get(k, "") for k in ("title", "description", "license", "frequency", "keywords",
-                                                 "access_rights", "landing_page", "issued", "modified")
-                    if k in form}
-    if "themes" in form or "themes_sent" in form:
-        fields["themes"] = form.getlist("themes")
-    if "contact_name" in form or "contact_email" in form:
-        fields["contact_point"] = {"name": form.get("contact_name", ""), "email": form.get("contact_email", "")}
-    if "temporal_start" in form or "temporal_end" in form:
-        fields["temporal"] = {"start": form.get("temporal_start", ""), "end": form.get("temporal_end", "")}
+    fields = _form_fields(form)
     runtime = _runtime()
     try:
         new_name = (form.get("name") or "").strip()
@@ -159,7 +320,11 @@ def update(slug: str):
             datasets.rename(_actor(runtime), ds, new_name)
         datasets.update(_actor(runtime), ds, fields)
     except ServiceError as exc:
-        return _refused(exc, slug)
+        if exc.status == 403 or not (exc.detail or {}).get("field"):
+            return _refused(exc, slug)
+        db_session().rollback()
+        _user, ds = _editable(slug)
+        return _edit_page(ds, errors={_error_field(exc): field_error(exc)}, values=_sent_values(ds, form)), 422
     finally:
         runtime.close()
     flash(_("Saved. The check below is up to date."), "success")
@@ -180,7 +345,8 @@ def add_distribution(slug: str):
         upload = request.files.get("file")
         title = request.form.get("title") or None
         if upload is not None and upload.filename:
-            distributions.add_upload(_actor(runtime), ds, upload.stream, upload.filename, title=title)
+            distributions.add_upload(_actor(runtime), ds, upload.stream, upload.filename, title=title,
+                                     documentation=request.form.get("documentation") == "1")
         else:
             distributions.add_link(_actor(runtime), ds, request.form.get("url", ""), title=title,
                                    format=request.form.get("format") or None)
@@ -190,6 +356,30 @@ def add_distribution(slug: str):
         runtime.close()
     flash(_("Added. The check below now includes it."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
+
+
+@bp.route("/publish/<slug>/distributions/<dist_id>/dictionary", methods=["POST"])
+@login_required_page
+def edit_dictionary(slug: str, dist_id: str):
+    """The columns' titles, units and descriptions as the agency states them; an empty box keeps what was
+    inferred from the file (shown as its placeholder)."""
+    _user, ds = _editable(slug)
+    form = request.form
+    edits: dict = {}
+    for key in form:
+        if key.startswith("column:"):
+            index = key.split(":", 1)[1]
+            edits[form[key]] = {prop: (form.get(f"{prop}:{index}") or "").strip() or None
+                                for prop in ("title", "unit", "description")}
+    runtime = _runtime()
+    try:
+        distributions.edit_dictionary(_actor(runtime), ds, dist_id, edits)
+    except ServiceError as exc:
+        return _refused(exc, slug)
+    finally:
+        runtime.close()
+    flash(_("The data dictionary is saved."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug) + f"#dictionary-{dist_id}", code=303)
 
 
 @bp.route("/publish/<slug>/distributions/<dist_id>/remove", methods=["POST"])
@@ -206,10 +396,40 @@ def remove_distribution(slug: str, dist_id: str):
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
 
-@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach):action>", methods=["POST"])
+@bp.route("/publish/<slug>/series", methods=["POST"])
+@login_required_page
+def make_series(slug: str):
+    """The one click of a fragmented-series finding: the parts it names become one dataset series."""
+    user = current_account()
+    try:
+        ds = access.dataset_for_edit(db_session(), user, slug, write=False)
+    except ServiceError as exc:
+        abort(404 if exc.status == 404 else 403)
+    try:
+        made = series_service.make_series_of(_actor(), ds)
+    except ServiceError as exc:
+        db_session().rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(str(CODE_MESSAGES.get(exc.code, _("The change was not made."))), "error")
+        return redirect(url_for("datasets.show", slug=slug) + "#findings", code=303)
+    flash(_("Made a dataset series of %(count)s datasets.", count=len(series_links.members(db_session(), made.id))),
+          "success")
+    return redirect(url_for("datasets.show", slug=made.slug) + "#series", code=303)
+
+
+@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach, recheck):action>", methods=["POST"])
 @login_required_page
 def change_state(slug: str, action: str):
     _user, ds = _editable(slug)
+    if action == "recheck":  # a linked file may have changed at its source: fetch and check everything again
+        runtime = _runtime()
+        try:
+            check.run(_actor(runtime), ds, again=True)
+        finally:
+            runtime.close()
+        flash(_("Checked again: the files were fetched anew."), "success")
+        return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
     runtime = _runtime()
     actor = _actor(runtime)
     form = request.form

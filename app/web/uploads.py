@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, send_file
 
+from app.datastore.gate import scanned
 from app.export import convert
 from app.services import serving
 from app.services.uploads import UPLOAD_PATH, is_upload
@@ -55,6 +56,6 @@ def _produce(ds: Dataset, row: Distribution, plan: serving.Plan) -> Response:
 def uploaded_file(dist_id: str, name: str):
     """An uploaded file, as a download, as the serving gate allows."""
     resp = serving.serve(dist_id=dist_id, slug=None, variant="original", produce=_produce, check=_available,
-                         maskable=_maskable)
+                         maskable=_maskable, found=scanned)
     resp.headers.update(SAFE_HEADERS)
     return resp

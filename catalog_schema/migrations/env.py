@@ -10,8 +10,8 @@ target_metadata = Base.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    # Search indexes (FTS5 shadow tables, tsvector side tables) are managed by migrations
-    # with raw SQL, not by the models: leave them out of autogenerate's comparison.
+    # Search tables (search_changes; before 0004 the FTS5 and tsvector tables) are managed by
+    # migrations with raw SQL, not by the models: leave them out of autogenerate's comparison.
     if type_ == "table" and name.startswith("search_"):
         return False
     return True

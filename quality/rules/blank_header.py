@@ -6,7 +6,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 
 TYPE = FindingType("blank-header", "warning", "Blank column names", "列名为空",
     "Give every column a name in the header row.", "在表头行中为每一列命名。",
-    message_en="{count} column(s) have no name (positions {positions}).",
+    message_en="{count:p/column has/columns have} no name (positions {positions}).",
     message_zh="有 {count} 列没有列名（位置 {positions}）。")
 
 

@@ -6,7 +6,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 
 TYPE = FindingType("blank-row", "info", "Blank rows", "空行",
     "Delete the empty rows from the table.", "删除表格中的空行。",
-    message_en="{count} row(s) are empty.", message_zh="有 {count} 行为空行。")
+    message_en="{count:p/row is/rows are} empty.", message_zh="有 {count} 行为空行。")
 
 
 def check(p, d: str | None = None) -> list[Finding]:

@@ -7,7 +7,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 TYPE = FindingType("duplicate-row", "warning", "Duplicate rows", "重复行",
     "Remove the repeated rows, or add the column that tells them apart.",
     "删除重复的行，或增加能够区分它们的列。",
-    message_en="{count} row(s) repeat an earlier row exactly.",
+    message_en="{count:p/row repeats/rows repeat} an earlier row exactly.",
     message_zh="有 {count} 行与前面的某行完全相同。")
 
 

@@ -7,7 +7,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 TYPE = FindingType("extra-cell", "warning", "Rows wider than the header", "行的单元格多于表头",
     "Make every row as wide as the header: extra cells usually mean an unquoted delimiter.",
     "使每一行的列数与表头一致：多出的单元格通常是由于分隔符未加引号。",
-    message_en="{count} cell(s) lie beyond the header's {columns} columns.",
+    message_en="{count:p/cell lies/cells lie} beyond the header's {columns} columns.",
     message_zh="有 {count} 个单元格超出表头的 {columns} 列。")
 
 

@@ -6,7 +6,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 
 TYPE = FindingType("missing-cell", "warning", "Rows narrower than the header", "行的单元格少于表头",
     "Make every row as wide as the header.", "使每一行的列数与表头一致。",
-    message_en="{count} cell(s) are missing at the end of short rows.",
+    message_en="{count:p/cell is/cells are} missing at the end of short rows.",
     message_zh="有 {count} 个单元格在较短的行末缺失。")
 
 

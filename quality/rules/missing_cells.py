@@ -7,7 +7,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 TYPE = FindingType("missing-cells", "info", "Missing values", "缺失值",
     "Fill the empty cells, or explain in the description what an empty cell means.",
     "填写空单元格，或在描述中说明空单元格的含义。",
-    message_en="{count} cell(s) are empty ({share}% of the table).",
+    message_en="{count:p/cell is/cells are} empty ({share}% of the table).",
     message_zh="有 {count} 个单元格为空（占表格的 {share}%）。")
 
 

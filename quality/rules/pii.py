@@ -13,11 +13,11 @@ TYPES = (
     FindingType("pii-id-number", "error", "Resident identity numbers published", "公开了居民身份证号码",
         "Remove or mask the identity numbers before publishing (for example keep only the region code).",
         "发布前删除或脱敏身份证号码（例如只保留地区代码）。",
-        message_en="Column {column} holds {count} valid resident identity number(s).",
+        message_en="Column {column} holds {count:p/valid resident identity number/valid resident identity numbers}.",
         message_zh="列 {column} 含有 {count} 个有效的居民身份证号码。"),
     FindingType("pii-phone", "error", "Mobile numbers published", "公开了手机号码",
         "Remove or mask the phone numbers before publishing.", "发布前删除或脱敏手机号码。",
-        message_en="Column {column} holds {count} mobile phone number(s).",
+        message_en="Column {column} holds {count:p/mobile phone number/mobile phone numbers}.",
         message_zh="列 {column} 含有 {count} 个手机号码。"),
     FindingType("pii-email", "error", "E-mail addresses published", "公开了电子邮件地址",
         "Remove personal e-mail addresses, or replace them with a functional mailbox.",
@@ -26,7 +26,7 @@ TYPES = (
         message_zh="列 {column} 含有 {count} 个电子邮件地址。"),
     FindingType("pii-bank-card", "error", "Bank card numbers published", "公开了银行卡号",
         "Remove the card numbers before publishing.", "发布前删除银行卡号。",
-        message_en="Column {column} holds {count} bank card number(s) (Luhn-valid).",
+        message_en="Column {column} holds {count:p/bank card number/bank card numbers} (Luhn-valid).",
         message_zh="列 {column} 含有 {count} 个银行卡号（通过 Luhn 校验）。"),
 )
 

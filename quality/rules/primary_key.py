@@ -6,7 +6,7 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 
 TYPE = FindingType("primary-key", "error", "Duplicate primary key values", "主键值重复",
     "Make the primary key unique.", "确保主键值唯一。",
-    message_en="{count} row(s) repeat the primary key of an earlier row.",
+    message_en="{count:p/row repeats/rows repeat} the primary key of an earlier row.",
     message_zh="有 {count} 行的主键与前面的行重复。")
 
 

@@ -9,7 +9,7 @@ import io
 import os
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 from quality.sniff import sniff
 from quality.tabular.batches import Shape, fit_row, rows_to_batch
 from quality.tabular.encoding import bom_of, detect_encoding, normalise_encoding
-from quality.tabular.layout import filled_cells, find_header, footer_start
+from quality.tabular.layout import filled_cells, find_header, footer_start, note_text
 from quality.tabular.model import BLOCK_BYTES, HEAD_BYTES, TAIL_BYTES, TableError
 
 
@@ -33,6 +33,7 @@ class CsvLayout:
     data_start: int  # byte offsets of the table body
     data_end: int
     size: int
+    notes_above_text: list[str] = field(default_factory=list)  # each notes row's filled cells, joined
 
 
 class _LineTracker:
@@ -149,7 +150,8 @@ def csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
     else:
         data_end = size
     data_end = max(data_end, data_start)
-    return CsvLayout(enc, label, delimiter, header, header_idx, notes_above, footer_rows, data_start, data_end, size)
+    return CsvLayout(enc, label, delimiter, header, header_idx, notes_above, footer_rows, data_start, data_end, size,
+                     [note_text(rows[i]) for i in notes_above])
 
 
 class ByteRange(io.RawIOBase):
@@ -221,9 +223,11 @@ def python_csv_rows(path: str, layout: CsvLayout) -> Iterator[list[str]]:
         yield from csv.reader(text, delimiter=layout.delimiter, quotechar='"', doublequote=True, strict=False)
 
 
-def nonblank_footer(path: str, layout: CsvLayout, rows: list[int]) -> list[int]:
+def nonblank_footer(path: str, layout: CsvLayout, rows: list[int]) -> tuple[list[int], list[str]]:
+    """The footer's rows that hold something, and their text (each row's filled cells, joined)."""
     with open(path, "rb") as fh:
         fh.seek(layout.data_end)
         text = fh.read().decode(layout.encoding, errors="replace")
     parsed, _ = parse_rows(text, layout.delimiter)
-    return [i for i, r in zip(rows, parsed, strict=False) if filled_cells(r)]
+    kept = [(i, r) for i, r in zip(rows, parsed, strict=False) if filled_cells(r)]
+    return [i for i, _ in kept], [note_text(r) for _, r in kept]

@@ -1,10 +1,15 @@
-"""Which reader a file needs (CSV/TSV/PSV, XLS, XLSX, ODS, JSON), from the sniffed bytes and the name."""
+"""Which reader a file needs (CSV/TSV/PSV, XLS, XLSX, ODS, JSON), from the sniffed bytes and the name; which
+sniffed formats are tables (``TABLE_FORMATS``)."""
 
 from __future__ import annotations
 
 import os
 
 from quality.sniff import sniff
+
+#: Sniffed format codes (quality.sniff) whose files ``read_table`` reads as one table when given the code: the
+#: conversions (data.csv/json/xml/ttl) and the row store serve exactly these.
+TABLE_FORMATS = frozenset({"CSV", "TSV", "PSV", "XLS", "XLSX", "ODS", "JSON", "GEOJSON", "ZIP", "XML"})
 
 _EXT_FORMATS = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "psv": "psv", "txt": "csv", "xls": "xls",
                 "xlsx": "xlsx", "xlsm": "xlsx", "ods": "ods", "json": "json"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 from quality.tabular.model import TableError
@@ -106,6 +106,15 @@ def header_labels(raw: list) -> tuple[list[str], list[int], list[str], list[str]
     return labels, blank, repeated, names
 
 
+#: A notes row's text is cut to this many characters (a unit, a source, a footnote: not a document).
+NOTE_CHARS = 1000
+
+
+def note_text(row: list) -> str:
+    """A notes row as one line of text: its filled cells, joined by a space."""
+    return " ".join(str(c).strip() for c in row if c is not None and str(c).strip())[:NOTE_CHARS]
+
+
 @dataclass
 class RowLayout:
     header: list
@@ -113,6 +122,8 @@ class RowLayout:
     notes_above: list[int]
     body: list[list[str]]
     notes_below: list[int]
+    notes_above_text: list[str] = field(default_factory=list)
+    notes_below_text: list[str] = field(default_factory=list)
 
 
 def row_layout(rows: list[list[str]]) -> RowLayout:
@@ -122,5 +133,7 @@ def row_layout(rows: list[list[str]]) -> RowLayout:
     header = rows[idx]
     body = rows[idx + 1:]
     start = footer_start(body, len(header))
-    return RowLayout(header, idx, [i for i in range(idx) if filled_cells(rows[i])], body[:start],
-                      [idx + 1 + start + j for j in range(len(body) - start) if filled_cells(body[start + j])])
+    above = [i for i in range(idx) if filled_cells(rows[i])]
+    below = [j for j in range(len(body) - start) if filled_cells(body[start + j])]
+    return RowLayout(header, idx, above, body[:start], [idx + 1 + start + j for j in below],
+                     [note_text(rows[i]) for i in above], [note_text(body[start + j]) for j in below])

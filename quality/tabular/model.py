@@ -44,6 +44,8 @@ class TableProfile:
     header_row: int  # 0-based row (record) of the file where the header was found
     notes_rows_above: list[int] = field(default_factory=list)
     notes_rows_below: list[int] = field(default_factory=list)
+    notes_above: list[str] = field(default_factory=list)  # the notes rows' text (personal data redacted)
+    notes_below: list[str] = field(default_factory=list)
     missing_cells: int = 0
     missing_by_column: dict[str, int] = field(default_factory=dict)
     blank_rows: int = 0

@@ -44,7 +44,8 @@ def profile_file(path, *, format: str | None = None, encoding: str | None = None
         if not prof.add(batch):
             break
     return finish(fmt, "utf-8" if fmt == "json" else None, labels, blank_hdr, repeated, names, prof, shape,
-                   layout.header_row, layout.notes_above, layout.notes_below)
+                   layout.header_row, layout.notes_above, layout.notes_below,
+                   notes=(layout.notes_above_text, layout.notes_below_text))
 
 
 def _profile_csv(path: str, fmt: str, encoding: str | None, schema, max_rows) -> TableProfile:
@@ -72,9 +73,9 @@ def _profile_csv(path: str, fmt: str, encoding: str | None, schema, max_rows) ->
                 raise TableError("unreadable", f"The CSV file cannot be parsed: {exc}") from exc
     body_rows = prof.rows if not prof.truncated else None
     below: list[int] = []
+    below_text: list[str] = []
     if layout.footer_rows and body_rows is not None:
         first = layout.header_row + 1 + body_rows
-        below = list(range(first, first + layout.footer_rows))
-        below = nonblank_footer(path, layout, below)
+        below, below_text = nonblank_footer(path, layout, list(range(first, first + layout.footer_rows)))
     return finish(fmt, layout.label, labels, blank_hdr, repeated, names, prof, shape,
-                   layout.header_row, layout.notes_above, below)
+                   layout.header_row, layout.notes_above, below, notes=(layout.notes_above_text, below_text))

@@ -123,12 +123,15 @@ def _redact(sample: list[list], names: list[str], pii: dict) -> list[list]:
 
 
 def finish(fmt: str, encoding: str | None, labels, blank_hdr, repeated, names, prof: Profiler,
-            shape: Shape, header_row: int, above: list[int], below: list[int]) -> TableProfile:
+            shape: Shape, header_row: int, above: list[int], below: list[int],
+            notes: tuple[list[str], list[str]] = ([], [])) -> TableProfile:
     types = prof.types or ["any"] * len(names)
     found_pii = prof.pii.result()
     return TableProfile(
         format=fmt, encoding=encoding, rows=prof.rows, columns=len(names), header=labels, header_row=header_row,
         notes_rows_above=above, notes_rows_below=below,
+        notes_above=[REDACTED if _holds_pii(n) else n for n in notes[0]],
+        notes_below=[REDACTED if _holds_pii(n) else n for n in notes[1]],
         missing_cells=int(prof.missing.sum()),
         missing_by_column={n: int(v) for n, v in zip(names, prof.missing, strict=False) if v},
         blank_rows=prof.blank_rows, duplicate_rows=prof.duplicates(prof.hashes),

@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterator
 
 import pyarrow as pa
 
+from plumbing.bombs import archive_bomb
+from quality.sniff import sniff
 from quality.tabular.batches import fitted_batches
 from quality.tabular.csvfile import csv_layout, python_csv_rows
 from quality.tabular.encoding import as_utf8
 from quality.tabular.formats import table_format
 from quality.tabular.layout import header_labels, row_layout
-from quality.tabular.model import ROW_BATCH
+from quality.tabular.model import ROW_BATCH, TableError
 from quality.tabular.sheets import sheet_rows
+
+#: Extensions of the members of a ZIP that are read as its table, in order of preference.
+ZIP_TABLE_EXTENSIONS = (".csv", ".tsv", ".tab", ".psv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json",
+                        ".geojson")
 
 
 def read_table(path, *, format: str | None = None, encoding: str | None = None, sheet: int | str = 0,
                skip_blank_rows: bool = True, batch_rows: int = ROW_BATCH) -> Iterator[pa.RecordBatch]:
     """The table between the notes rows as string record batches named by the cleaned header
     (blank labels become ``field<n>``, repeated ones ``name2``), in file order, in bounded memory.
-    Rows are padded or cut to the header's width."""
+    Rows are padded or cut to the header's width. ``format="zip"`` reads the first table inside the ZIP
+    (``zip_member``); ``format="geojson"`` the features' properties; ``format="xml"`` the records of a
+    record-oriented XML file (``quality.tabular.xmltable``)."""
     path = os.fspath(path)
     fmt = table_format(path, format)
-    if fmt in ("csv", "tsv", "psv"):
+    if fmt == "zip":
+        yield from _zipped_table(path, sheet=sheet, skip_blank_rows=skip_blank_rows, batch_rows=batch_rows)
+    elif fmt in ("csv", "tsv", "psv"):
         with as_utf8(path, encoding) as (src, enc, _):
             layout = csv_layout(src, enc, fmt)
             names = header_labels(layout.header)[3]
@@ -32,3 +45,45 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
         rl = row_layout(sheet_rows(path, fmt, sheet))
         names = header_labels(rl.header)[3]
         yield from fitted_batches(iter(rl.body), names, skip_blank_rows, batch_rows)
+
+
+def zip_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """The member of a ZIP read as its table: the first file (by the order of ZIP_TABLE_EXTENSIONS, then by
+    name) with a table's extension. TableError when the archive holds none, or is a bomb."""
+    infos = [i for i in zf.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")
+             and not os.path.basename(i.filename).startswith(".")]
+    bomb = archive_bomb((i.filename, i.file_size, i.compress_size) for i in infos)
+    if bomb is not None:
+        raise TableError("unreadable", f"The ZIP archive is a zip bomb ({bomb['member']}: {bomb['ratio']}:1).")
+    ranked = sorted((ZIP_TABLE_EXTENSIONS.index(os.path.splitext(i.filename.lower())[1]), i.filename, i)
+                    for i in infos if os.path.splitext(i.filename.lower())[1] in ZIP_TABLE_EXTENSIONS)
+    if not ranked:
+        raise TableError("unsupported-format", "The ZIP archive holds no table (CSV, TSV, XLS, XLSX, ODS, JSON "
+                                               "or GeoJSON file).")
+    return ranked[0][2]
+
+
+def _is_geojson(path: str) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    return (sniff(head, filename=os.path.basename(path)).format or "").upper() == "GEOJSON"
+
+
+def _zipped_table(path: str, **kwargs) -> Iterator[pa.RecordBatch]:
+    """The table of the ZIP's first table member, copied out to a temporary file named like the member (so
+    its extension says how to read it), read in order, the copy removed afterwards."""
+    folder = tempfile.mkdtemp(prefix="opendata-zip-")
+    try:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                info = zip_member(zf)
+                ext = os.path.splitext(info.filename.lower())[1]
+                member = os.path.join(folder, "table" + ext)
+                with zf.open(info) as src, open(member, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:  # encrypted: RuntimeError
+            raise TableError("unreadable", f"The ZIP archive cannot be read: {exc}") from exc
+        fmt = "geojson" if ext in (".json", ".geojson") and _is_geojson(member) else None
+        yield from read_table(member, format=fmt, **kwargs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Reading spreadsheets and JSON rows (XLS, XLSX, ODS, JSON arrays) as lists of text rows."""
+"""Reading spreadsheets and JSON rows (XLS, XLSX, ODS, JSON arrays, GeoJSON features; record-oriented XML in
+``xmltable``) as lists of text rows."""
 
 from __future__ import annotations
 
@@ -118,6 +119,37 @@ def _json_cell(v) -> str:
     return cell_text(v)
 
 
+def _geojson_rows(path: str) -> list[list[str]]:
+    """A GeoJSON FeatureCollection (or one Feature) as a table: one row per feature, a column per property
+    (in order of first appearance), then ``geometry`` (the feature's geometry as GeoJSON text) unless a
+    property already has that name."""
+    try:
+        with open(path, "rb") as fh:
+            doc = json.loads(fh.read().decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TableError("unreadable", f"The GeoJSON file cannot be read: {exc}") from exc
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = {"type": "FeatureCollection", "features": [doc]}
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not features or not all(isinstance(f, dict) for f in features):
+        raise TableError("unsupported-format", "The GeoJSON has no features to read as rows.")
+    keys: list[str] = []
+    for f in features:
+        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        keys.extend(k for k in props if k not in keys)
+    with_geometry = "geometry" not in keys
+    header = keys + (["geometry"] if with_geometry else [])
+    rows = [header]
+    for f in features:
+        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        row = [_json_cell(props.get(k)) for k in keys]
+        if with_geometry:
+            geometry = f.get("geometry")
+            row.append("" if geometry is None else json.dumps(geometry, ensure_ascii=False, separators=(",", ":")))
+        rows.append(row)
+    return rows
+
+
 def sheet_rows(path: str, fmt: str, sheet) -> list[list[str]]:
     if fmt == "xls":
         return _xls_rows(path, sheet)
@@ -125,4 +157,10 @@ def sheet_rows(path: str, fmt: str, sheet) -> list[list[str]]:
         return _xlsx_rows(path, sheet)
     if fmt == "ods":
         return _ods_rows(path, sheet)
+    if fmt == "geojson":
+        return _geojson_rows(path)
+    if fmt == "xml":
+        from quality.tabular.xmltable import xml_rows
+
+        return xml_rows(path)
     return _json_rows(path)

@@ -150,7 +150,7 @@ def test_owner_revokes_others_cannot_sysadmin_can(app, client):
     with _db(app) as s:
         assert auth.user_for_token(s, first) is None and auth.user_for_token(s, second) is None
         events = s.execute(select(AuditEvent.action, User.email).join(User, User.id == AuditEvent.user_id)
-                           .order_by(AuditEvent.id)).all()
+                           .where(AuditEvent.object_type == "api_token").order_by(AuditEvent.id)).all()
     assert [tuple(e) for e in events] == [("token.create", "ada@example.gov"), ("token.create", "ada@example.gov"),
                                           ("token.revoke", "ada@example.gov"), ("token.revoke", "root@example.gov")]
     assert ">已吊销<" in client.get("/account").get_data(as_text=True)

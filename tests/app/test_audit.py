@@ -54,7 +54,9 @@ def test_sysadmin_sees_every_event_with_who_what_and_the_diff(app):
     assert title == [{"field": "title", "before": {"": "Potholes"}, "after": {"": "Potholes <b>2026</b>"}}]
     html = root.get("/audit?lang=en").get_data(as_text=True)
     assert "ckan.package_patch" in html and "ed@roads.example" in html and 'href="/dataset/potholes"' in html
-    assert "Potholes &lt;b&gt;2026&lt;/b&gt;" in html and "<b>2026</b>" not in html  # escaped
+    # the title's change, marked inside the text and escaped
+    assert "<code>title</code></dt>\n          <dd>Potholes<ins> &lt;b&gt;2026&lt;/b&gt;</ins>" in html
+    assert "<b>2026</b>" not in html
     assert root.get("/audit?lang=zh_CN").get_data(as_text=True).count("<h1>审计日志") == 1
 
 
@@ -100,7 +102,7 @@ def test_pages_of_events(app, session):
     assert second["events"][0]["user"] is None and second["events"][0]["changes"] == [
         {"field": "n", "before": None, "after": 2}]
     html = root.get("/audit?publisher=bulk&lang=en").get_data(as_text=True)
-    assert "Page 1 of 2" in html and "/audit?publisher=bulk&amp;page=2" in html and "(deleted user)" in html
+    assert "Page 1 of 2" in html and "/audit?page=2&amp;publisher=bulk" in html and "(deleted user)" in html
     assert root.get("/audit.json?page=x").json["page"] == 1
 
 
@@ -110,3 +112,68 @@ def test_diff_lists_changed_added_and_removed_fields():
         {"field": "c", "before": "x", "after": None},
         {"field": "d", "before": None, "after": {"k": 1}}]
     assert diff(None, None) == [] and diff(None, {"a": 1}) == [{"field": "a", "before": None, "after": 1}]
+
+
+def test_filters_date_range_and_streamed_exports_of_the_filtered_set(app):
+    import csv
+    import datetime as dt
+    import io
+    import json
+
+    _writes(app)
+    with app.extensions["opendata"]["sessionmaker"]() as s:  # one old event, to fall outside a date range
+        s.add(AuditEvent(action="ckan.package_create", object_type="dataset", object_id="old", before=None,
+                         after={"n": 1}, at=dt.datetime(2020, 5, 1, 12, tzinfo=dt.UTC), detail={"name": "old-one"}))
+        s.commit()
+    root = _signed_in(app, "root@example.gov")
+    assert root.get("/audit.json?who=ed@roads").json["total"] == 4  # 2 writes, its token, its sign-in
+    assert root.get("/audit.json?action=ckan.package_create").json["total"] == 3
+    assert root.get("/audit.json?action=ckan.").json["total"] == 4
+    assert root.get("/audit.json?dataset=potholes").json["total"] == 2
+    assert root.get("/audit.json?from=2020-05-01&to=2020-05-01").json["total"] == 1
+    assert root.get("/audit.json?to=2020-12-31&action=ckan.package_create").json["total"] == 1
+    assert root.get("/audit.json?from=2021-01-01&action=ckan.package_create").json["total"] == 2
+    assert root.get("/audit.json?from=not-a-date&action=ckan.package_create").json["total"] == 3  # ignored
+    html = root.get("/audit?lang=en&dataset=potholes").get_data(as_text=True)
+    assert 'href="/audit/export.csv?dataset=potholes"' in html and "2 events" in html
+    assert 'value="potholes"' in html  # the filter stays in its field
+    csv_resp = root.get("/audit/export.csv?dataset=potholes")
+    assert csv_resp.is_streamed and csv_resp.mimetype == "text/csv"
+    assert csv_resp.headers["Content-Disposition"].startswith('attachment; filename="audit-')
+    body = csv_resp.get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [r["action"] for r in rows] == ["ckan.package_patch", "ckan.package_create"]
+    assert rows[0]["dataset"] == "potholes" and rows[0]["user"] == "ed@roads.example"
+    assert "title: " in rows[0]["changes"] and "Potholes <b>2026</b>" in rows[0]["changes"]
+    data = json.loads(root.get("/audit/export.json?action=ckan.").get_data(as_text=True))
+    assert len(data["events"]) == 4 and data["events"][0]["after"]["title"] == {"": "Potholes <b>2026</b>"}
+    # a publisher admin exports their publisher's events only; editors and visitors nothing
+    boss = _signed_in(app, "boss@roads.example")
+    boss_rows = json.loads(boss.get("/audit/export.json").get_data(as_text=True))["events"]
+    assert {e["publisher"] for e in boss_rows} == {"roads"} and len(boss_rows) == 2
+    assert boss.get("/audit/export.csv?publisher=parks").status_code == 403
+    assert _signed_in(app, "ed@roads.example").get("/audit/export.csv").status_code == 403
+    assert app.test_client().get("/audit/export.json").status_code == 403
+
+
+def test_readable_diff_walks_into_nested_fields_and_marks_text_changes():
+    from app.web.audit import marked, readable
+
+    before = {"title": {"zh": "公交站点", "en": "Bus stops"}, "extras": {"publishing": {"state": "draft"}},
+              "distributions": [{"title": "a.csv", "format": "CSV"}], "keywords": ["bus"]}
+    after = {"title": {"zh": "公交站点（2026）", "en": "Bus stops"},
+             "extras": {"publishing": {"state": "draft", "pii_override": {"by": "x@y.example", "reason": "law"}}},
+             "distributions": [{"title": "a.csv", "format": "XLSX"}, {"title": "b.csv"}], "keywords": ["bus", "stop"]}
+    assert [(c["field"], c["before"], c["after"]) for c in readable(before, after)] == [
+        ("distributions[0].format", "CSV", "XLSX"), ("distributions[1].title", None, "b.csv"),
+        ("extras.publishing.pii_override.by", None, "x@y.example"),
+        ("extras.publishing.pii_override.reason", None, "law"),
+        ("keywords", ["bus"], ["bus", "stop"]), ("title.zh", "公交站点", "公交站点（2026）")]
+    assert readable({"title": {"": "A"}}, {"title": {"": "B"}}) == [{"field": "title", "before": "A", "after": "B"}]
+    assert marked("公交站点", "公交站点（2026）") == [("same", "公交站点"), ("ins", "（2026）")]
+    parts = marked("Bus stops", "Bus halts")
+    assert parts[0] == ("same", "Bus ") and {k for k, _t in parts} == {"same", "del", "ins"}
+    assert "".join(t for k, t in parts if k != "ins") == "Bus stops"  # the old text: what stayed and what went
+    assert "".join(t for k, t in parts if k != "del") == "Bus halts"  # the new text: what stayed and what came
+    assert marked(1, 2) is None and marked("x" * 5000, "y") is None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +10,13 @@ from sqlalchemy import inspect, text
 
 from catalog_schema import db as dbmod
 from tests.support import services
+from tests.support.cli import Ran, opendata
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _opendata(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=120)
+def _opendata(*args: str, env: dict[str, str]) -> Ran:
+    return opendata(*args, env={**os.environ, **env})
 
 
 def _schema(url: str) -> dict:

@@ -173,7 +173,10 @@ def test_findings_and_fix_first_come_from_the_latest_assessments(client, catalog
         for t in {f["type"] for f in a.findings}:
             expected[t] = expected.get(t, 0) + 1
     assert {r["type"]: r["datasets"] for r in findings} == expected
-    assert [r["datasets"] for r in findings] == sorted((r["datasets"] for r in findings), reverse=True)
+    # most severe first (an ID-number leak in one dataset before a missing keyword in many), then most datasets
+    rank = {"error": 0, "warning": 1, "info": 2}
+    keys = [(rank[r["severity"]], -r["datasets"]) for r in findings]
+    assert keys == sorted(keys)
     assert "link-broken" in expected  # the markup dataset's file is not there
 
     rows = _json(client, "/dashboard/fix-first.json")["rows"]
@@ -204,7 +207,10 @@ def test_league_table_sorts_and_its_downloads_match(client, catalog):
 def _check_sorted_league(client, sort: str, column: int, descending: bool) -> None:
     html = _html(client, f"/dashboard?sort={sort}&lang=en")
     league = Tables(html).tables["league-table"]
-    values = [float(cells[column][0]["data-value"]) for _a, cells in league]
+    raw = [cells[column][0]["data-value"] for _a, cells in league]
+    # publishers with nothing assessed have no figure (and no rank): listed last, whatever the sort
+    values = [float(v) for v in raw if v != ""]
+    assert raw == [v for v in raw if v != ""] + [v for v in raw if v == ""]
     assert values == sorted(values, reverse=descending)
     assert len(set(values)) > 1 or sort in ("broken_links", "stale")
     order = [attrs["data-publisher"] for attrs, _c in league]
@@ -214,9 +220,9 @@ def _check_sorted_league(client, sort: str, column: int, descending: bool) -> No
     for r in rows:
         cells = by_publisher[r["publisher"]]
         assert r["name"] == cells[1][1]
-        assert int(r["rank"]) == int(cells[0][1]) and int(r["datasets"]) == int(cells[2][1])
-        assert float(r["average_stars"]) == float(cells[3][0]["data-value"])
-        assert float(r["share_3_plus"]) == float(cells[4][0]["data-value"])
+        assert r["rank"] == cells[0][0]["data-value"] and int(r["datasets"]) == int(cells[2][1])
+        assert r["average_stars"] == cells[3][0]["data-value"]
+        assert r["share_3_plus"] == cells[4][0]["data-value"]
         assert int(r["broken_links"]) == int(cells[7][1]) and int(r["stale"]) == int(cells[8][1])
         assert sum(int(r[f"stars_{s}"]) for s in range(6)) == int(r["datasets"])
     doc = _json(client, f"/dashboard/league.json?sort={sort}&lang=en")
@@ -388,8 +394,8 @@ def test_every_dashboard_and_harvest_string_is_translated():
     from babel.messages.mofile import read_mo
 
     root = Path(__file__).resolve().parents[2] / "app"
-    method_map = [("templates/dashboard/**.html", "jinja2"), ("templates/harvest/**.html", "jinja2"),
-                  ("web/harvest.py", "python")]
+    method_map = [("templates/dashboard/**.html", "jinja2"), ("templates/dashboard/**.txt", "jinja2"),
+                  ("templates/harvest/**.html", "jinja2"), ("web/harvest.py", "python"), ("web/weekly.py", "python")]
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     ids = {m if isinstance(m, str) else m[0] for _f, _l, m, *_ in extract_from_dir(str(root), method_map,
                                                                                   keywords=keywords)}
@@ -397,3 +403,122 @@ def test_every_dashboard_and_harvest_string_is_translated():
     with open(root / "translations" / "zh" / "LC_MESSAGES" / "messages.mo", "rb") as fh:
         mo = read_mo(fh)
     assert sorted(m for m in ids if not (mo.get(m) and mo.get(m).string)) == []
+
+
+def test_findings_are_ordered_by_severity_and_lead_to_their_datasets(client, catalog, runtime):
+    latest = _latest(runtime)
+    for lang in ("zh_CN", "en"):
+        html = _html(client, f"/dashboard?lang={lang}")
+        rows = Tables(html).tables["findings-table"]
+        severities = [a["data-severity"] for a, _c in rows]
+        order = {"error": 0, "warning": 1, "info": 2}
+        assert [order[s] for s in severities] == sorted(order[s] for s in severities)
+        types = [a["data-type"] for a, _c in rows]
+        # the ID-number and bank-card leaks (one dataset each) come before any info-level finding
+        assert types.index("pii-id-number") < severities.index("info")
+        assert types.index("pii-bank-card") < severities.index("info")
+        for t in types:
+            assert f'href="/dashboard/finding/{t}"' in html
+    # following a row: exactly the datasets whose latest assessment has it, each once, by name
+    info = types[severities.index("info")]
+    for t in ("pii-id-number", "link-broken", info):
+        expected = {slug for slug, a in latest.items() if any(f["type"] == t for f in a.findings)}
+        assert expected
+        for lang in ("zh_CN", "en"):
+            page = _html(client, f"/dashboard/finding/{t}?lang={lang}")
+            rows = Tables(page).tables["finding-datasets-table"]
+            slugs = [a["data-slug"] for a, _c in rows]
+            assert sorted(slugs) == sorted(expected) and len(slugs) == len(set(slugs))
+            for attrs, cells in rows:
+                assert f'href="/dataset/{attrs["data-slug"]}"' in page
+                assert cells[1][1] not in ("", "jh-transport", "jh-gov-office")  # the publisher's name
+        rows = _csv(client, f"/dashboard/finding/{t}.csv?lang=en")
+        assert sorted(r["slug"] for r in rows) == sorted(expected)
+        doc = _json(client, f"/dashboard/finding/{t}.json?lang=zh_CN")
+        assert doc["type"] == t and sorted(r["slug"] for r in doc["rows"]) == sorted(expected)
+    page = _html(client, "/dashboard/finding/pii-id-number?lang=zh_CN")
+    assert "公开了居民身份证号码" in page and "京海市人民政府办公厅" in page
+    # a publisher's own findings lead to its own datasets
+    html = _html(client, "/dashboard/publisher/jh-transport?lang=en")
+    own = [a["data-type"] for a, _c in Tables(html).tables["findings-table"]]
+    assert own and all(f'href="/dashboard/finding/{t}?publisher=jh-transport"' in html for t in own)
+    scoped = _json(client, "/dashboard/finding/link-broken.json?publisher=jh-transport")["rows"]
+    assert {r["publisher"] for r in scoped} <= {"jh-transport"}
+    assert client.get("/dashboard/finding/no-such-finding").status_code == 404
+    assert client.get("/dashboard/finding/link-broken?publisher=no-such-dept").status_code == 404
+
+
+def test_fix_first_names_publishers_and_shows_each_dataset_once(client, catalog):
+    for lang, name in (("zh_CN", "京海市交通委员会"), ("en", "Jinghai Municipal Transport Commission")):
+        html = _html(client, f"/dashboard?lang={lang}")
+        rows = Tables(html).tables["fix-first-table"]
+        titles = [c[0][1] for _a, c in rows]
+        publishers = [c[1][1] for _a, c in rows]
+        assert "jh-transport" not in publishers and name in publishers
+        slugs = [a["data-slug"] for a, _c in rows]
+        # taxi-fares and taxi-fares-2026 are one dataset published twice: one row, linking to both
+        assert len([s for s in slugs if s.startswith("taxi-fares")]) == 1
+        taxi = next(c for a, c in rows if a["data-slug"].startswith("taxi-fares"))
+        assert "taxi-fares" in taxi[0][1] and 'href="/dataset/taxi-fares-2026"' in html
+        assert len(titles) == len(set(t.split("\n")[0] for t in titles))
+        downloads = Tables(html).tables["downloads-table"]
+        assert [c[1][1] for a, c in downloads if a["data-slug"] == "bus-stops"] == [name]
+    rows = _csv(client, "/dashboard/fix-first.csv?lang=en")
+    taxi = next(r for r in rows if r["slug"].startswith("taxi-fares"))
+    assert sorted([taxi["slug"], taxi["copies"]]) == ["taxi-fares", "taxi-fares-2026"]
+    assert taxi["publisher_name"] == "Jinghai Municipal Transport Commission"
+
+
+def test_every_publisher_is_listed_with_zero_and_downloads_counted(client, catalog, runtime):
+    from catalog_schema.store import ensure_publisher
+
+    with runtime.sessionmaker() as session:
+        ensure_publisher(session, {"slug": "jh-archives", "name": {"zh": "京海市档案局", "en": "Jinghai Archives"}})
+        session.commit()
+    for lang, name, note in (("zh_CN", "京海市档案局", "数据集为 0 的部门"), ("en", "Jinghai Archives",
+                                                                     "A publisher with 0 datasets")):
+        html = _html(client, f"/dashboard?lang={lang}")
+        league = Tables(html).tables["league-table"]
+        row = next(cells for attrs, cells in league if attrs["data-publisher"] == "jh-archives")
+        assert row[1][1] == name and row[2][1] == "0" and row[0][1] == "–"
+        assert league[-1][0]["data-publisher"] == "jh-archives" or league[-1][1][2][1] == "0"
+        assert note in html
+        transport = next(cells for attrs, cells in league if attrs["data-publisher"] == "jh-transport")
+        assert transport[11][1] == "10"  # bus-stops 7 + taxi-fares 3, as the gate counted them
+        own = _html(client, f"/dashboard/publisher/jh-transport?lang={lang}")
+        assert '<span data-figure="downloads">10</span>' in own
+        drill = _html(client, f"/dashboard/publisher/jh-archives?lang={lang}")
+        assert ("尚无已评估的数据集" if lang == "zh_CN" else "No assessed datasets yet: this publisher") in drill
+    rows = _csv(client, "/dashboard/league.csv")
+    archives = next(r for r in rows if r["publisher"] == "jh-archives")
+    assert archives["datasets"] == "0" and archives["rank"] == "" and archives["downloads"] == "0"
+
+
+def test_empty_states_say_why(client, runtime):
+    for lang, sentences in (
+        ("en", ["No publishers yet: publishers appear here", "No assessments yet: the trend starts",
+                "No findings: no assessed dataset lost a point yet", "Nothing to fix: every assessed dataset",
+                "No downloads recorded yet: a download is counted"]),
+        ("zh_CN", ["尚无部门", "尚无评估：第一次评估后开始显示趋势", "没有问题", "没有需要修复的", "尚无下载记录"]),
+    ):
+        html = _html(client, f"/dashboard?lang={lang}")
+        for sentence in sentences:
+            assert sentence in html, sentence
+        assert 'data-chart-for="trend-table"' not in html  # no empty chart
+        weekly = _html(client, f"/dashboard/weekly?lang={lang}")
+        assert ("尚无每周报告" if lang == "zh_CN" else "No weekly report yet") in weekly
+    # one week of assessments: the trend says why it draws no line
+    with runtime.sessionmaker() as session:
+        rec = new_record(slug="one-week", title={"en": "One week", "zh": "一周"}, license="CC-BY-4.0",
+                         publisher={"slug": "new-dept", "name": {"en": "New department", "zh": "新部门"}},
+                         distributions=[new_distribution(format="CSV", download_url="http://127.0.0.1:9/x.csv")])
+        ds, _ = save_record(session, rec)
+        search.index_dataset(session, ds)
+        session.commit()
+        ds_id = ds.id
+    assess_datasets(runtime, [ds_id], now=NOW, check_links=False)
+    for lang, sentence in (("en", "Only one week of assessments so far (week of 2026-11-23)"),
+                           ("zh_CN", "目前只有一周的评估（2026-11-23 当周）")):
+        for url in ("/dashboard", "/dashboard/publisher/new-dept"):
+            html = _html(client, f"{url}?lang={lang}")
+            assert sentence in html and 'data-chart-for="trend-table"' not in html

@@ -30,6 +30,7 @@ from app.export.data import SERVABLE_FORMATS, served_stars
 from app.jobs import Runtime
 from catalog_schema.models import Dataset, Distribution
 from tests.support.samples import harvested_samples
+from tests.support.wsgiserver import ServedApp
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 FILES = SAMPLES / "files"
@@ -204,9 +205,19 @@ def test_every_tabular_sample_says_the_same_in_four_formats(app, client, archive
         assert rows["csv"] == rows["json"] == rows["xml"] == rows["ttl"], file
         assert out["header"] == [f["id"] for f in out["json"]["fields"]], file
         served[file] = out
-    # every tabular sample that was downloaded: CSV (UTF-8 and GBK), XLS, XLSX, ODS, JSON arrays
-    assert {Path(f).suffix for f in served} == {".csv", ".xls", ".xlsx", ".ods", ".json"}
-    assert len(served) == 18, sorted(served)
+    # every tabular sample that was downloaded: CSV (UTF-8 and GBK), XLS, XLSX, ODS, JSON arrays, GeoJSON, XML
+    assert {Path(f).suffix for f in served} == {".csv", ".xls", ".xlsx", ".ods", ".json", ".geojson", ".xml"}
+    assert len(served) == 21, sorted(served)
+
+    # XML records: a record's attributes and leaf children; the attributes of the elements around them
+    docs = served["jh-gov-office/normative-documents.xml"]
+    assert docs["header"] == ["id", "number", "title", "issued", "status"] and docs["types"]["issued"] == "date"
+    source = ElementTree.fromstring((FILES / "jh-gov-office/normative-documents.xml").read_bytes())
+    assert [(r["id"], r["title"]) for r in docs["rows"]["json"]] == [(d.get("id"), d.findtext("title"))
+                                                                     for d in source]
+    air = served["jh-environment/air-quality-2025.xml"]
+    assert air["header"][:4] == ["station.id", "station.name", "value", "aqi"]
+    assert air["rows"]["json"][0]["station.name"] == "海城广场" and len(air["rows"]["json"]) == 60
 
     # the yearbook folder's GBK table (a plain header, no notes rows): UTF-8 Chinese, every row kept
     name = "jh-stats/yearbook/resident-population-2016-2025.csv"
@@ -259,9 +270,9 @@ def test_paging_rdf_csvw_stars_and_refusals(app, client, archived):
     total = doc["total"]
     assert total == len(_gbk_table(FILES / "jh-stats/nbs_gdp_by_province_gbk.csv")) - 1
 
-    # JSON paging, CKAN DataStore style
+    # JSON: every row unless a page is asked for (then paged CKAN DataStore style)
     first, rows = read_json(client, _url(pair, "json"))
-    assert first["limit"] == 100 and first["offset"] == 0 and first["total"] == total and rows == everything
+    assert first["limit"] is None and first["offset"] == 0 and first["total"] == total and rows == everything
     assert first["_links"]["next"] is None
     page, rows = read_json(client, _url(pair, "json") + "?limit=5&offset=3")
     assert rows == everything[3:8] and page["total"] == total
@@ -446,3 +457,181 @@ def test_conversion_streams_in_bounded_memory(tmp_path):
         assert big_out > 4.9 * small_out and chunks >= 5, name
         assert big_peak < 1.3 * small_peak + 256 * 1024, (name, small_peak, big_peak)
         assert big_peak < 16 * 1024 * 1024, (name, big_peak)
+
+
+def test_every_served_table_and_its_csvw_metadata_pass_the_csvw_validator(app, archived):
+    """The csvw package (a CSV on the Web implementation) reads each table through its metadata over HTTP,
+    checking every cell against the declared datatypes: GBK, XLS, ODS and JSON tables included."""
+    from csvw import CSVW
+
+    served = ServedApp(app)
+    app.config["OPENDATA"]["SITE_URL"] = served.url  # the metadata's table URL is absolute
+    checked = []
+    try:
+        for file, pair in sorted(archived.items()):
+            dist = _dist(app, pair[1])
+            if (dist.detected_format or "") not in SERVABLE_FORMATS or not dist.archive_path or file == PII_SAMPLE:
+                continue
+            table = CSVW(served.url + _url(pair, "csv"), md_url=served.url + _url(pair, "csv-metadata.json"),
+                         validate=True)
+            assert table.is_valid, (file, [str(w.message) for w in table.warnings])
+            rows = list(table.tablegroup.tables[0].iterdicts(strict=True))
+            assert rows, file
+            checked.append(file)
+    finally:
+        served.close()
+    assert len(checked) == 21, checked  # every tabular sample but the one withheld for personal data
+
+
+def test_downloads_people_can_open(client, archived):
+    """A CSV Excel reads (UTF-8 with a BOM on asking), a file name that says what it is (Chinese kept, RFC 6266
+    with an ASCII stand-in), saved rather than shown from the download buttons, and the whole table in JSON."""
+    import urllib.parse
+
+    pair = archived["jh-stats/nbs_gdp_by_province_gbk.csv"]
+    plain = client.get(_url(pair, "csv"))
+    assert plain.status_code == 200 and not plain.data.startswith(b"\xef\xbb\xbf")
+    for flag in ("bom=1", "bom=true"):
+        excel = client.get(_url(pair, "csv") + "?" + flag)
+        assert excel.data == b"\xef\xbb\xbf" + plain.data, flag
+        assert excel.headers["ETag"] != plain.headers["ETag"]  # a cache keeps the two apart
+    assert client.get(_url(pair, "csv") + "?bom=0").data == plain.data
+
+    disposition = plain.headers["Content-Disposition"]
+    assert disposition.startswith("inline; ")
+    kind, ascii_part, utf8_part = [p.strip() for p in disposition.split(";")]
+    slug = pair[0]
+    assert ascii_part == f'filename="{slug}.csv"' or ascii_part.startswith(f'filename="{slug}_')
+    assert ascii_part.isascii() and "/" not in ascii_part
+    name = urllib.parse.unquote(utf8_part.removeprefix("filename*=UTF-8''"))
+    assert name.startswith(f"{slug}_") and name.endswith(".csv") and any("\u4e00" <= ch <= "\u9fff" for ch in name)
+    saved = client.get(_url(pair, "xml") + "?download=1")
+    assert saved.headers["Content-Disposition"].startswith("attachment; ") and name[:-4] + ".xml" in \
+        urllib.parse.unquote(saved.headers["Content-Disposition"])
+
+    doc, rows = read_json(client, _url(pair, "json"))
+    assert doc["limit"] is None and len(rows) == doc["total"] > 0
+
+
+def test_download_names_are_safe_and_readable():
+    from app.export import filenames
+
+    name = filenames.download_name("gdp", filenames.resource_name("分省 GDP (亿元)", None, "d1"), "csv")
+    assert name == "gdp_分省_GDP_(亿元).csv"
+    assert filenames.content_disposition(name, attachment=True, fallback="gdp.csv") == (
+        "attachment; filename=\"gdp_GDP.csv\"; "
+        "filename*=UTF-8''gdp_%E5%88%86%E7%9C%81_GDP_%28%E4%BA%BF%E5%85%83%29.csv")
+    hostile = filenames.resource_name('../../etc/passwd\r\nSet-Cookie: x="1"', None, "d1")
+    assert not set('/\\\r\n"') & set(hostile)
+    assert filenames.resource_name(None, "http://x/files/road%20works.csv?x=1", "d1") == "road_works"
+    assert filenames.resource_name(None, None, "d1") == "d1"
+    assert filenames.download_name("road-works", "road-works", "csv") == "road-works.csv"
+    chinese_only = filenames.content_disposition("数据.csv", attachment=False, fallback="ds")
+    assert chinese_only.startswith('inline; filename="ds.csv"; filename*=')
+
+
+# --------------------------------------------------------------------------- GeoJSON, a table in a ZIP, XML records
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE rows [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+<rows><row><a>&d;</a></row><row><a>&d;</a></row></rows>"""
+
+
+def _published(app, files: dict[str, bytes]) -> dict[str, tuple[str, str]]:
+    """The files uploaded to one published dataset of an agency's: {name: (slug, distribution id)}."""
+    from app.services import datasets, distributions
+    from app.services.context import Actor
+    from app.services.context import Runtime as ServiceRuntime
+    from catalog_schema.models import User
+    from tests.support.accounts import make_user
+
+    make_user(app, "editor@tables.example", editor_of="agency-tables")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
+    out = {}
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@tables.example").one()
+            actor = Actor(s, user, "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, "agency-tables", {"title": "Tables", "license": "CC-BY-4.0"}, slug="tables")
+            for name, body in files.items():
+                out[name] = ("tables", distributions.add_upload(actor, ds, io.BytesIO(body), name).id)
+            datasets.publish(actor, ds)
+    finally:
+        runtime.close()
+    return out
+
+
+def test_geojson_zipped_csv_and_xml_records_are_converted_like_any_table(app, client):
+    """Real files: the City of Vienna's Citybike stations (GeoJSON from its WFS), the NBS GBK table inside a ZIP,
+    a GPX track (record-oriented XML: attributes and leaf children); all four formats say the same, each the
+    rows an independent reading of the source gives. An XML entity bomb is refused, not expanded."""
+    import zipfile
+
+    geojson = (REAL / "tables" / "wien_citybike_stations.geojson").read_bytes()
+    gpx = (REAL / "tables" / "biketirol_etappe03.gpx").read_bytes()
+    gbk = (REAL / "messy" / "nbs_gdp_by_province_gbk.csv").read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("README.txt", "分省年度数据")
+        zf.writestr("data/分省年度数据.csv", gbk)
+    pairs = _published(app, {"citybike.geojson": geojson, "gdp.zip": buf.getvalue(), "etappe03.gpx": gpx,
+                             "bomb.xml": BOMB})
+
+    out = {name: four_formats(client, pairs[name]) for name in ("citybike.geojson", "gdp.zip", "etappe03.gpx")}
+    for name, got in out.items():
+        rows = got["rows"]
+        assert rows["csv"] == rows["json"] == rows["xml"] == rows["ttl"], name
+
+    features = json.loads(geojson)["features"]
+    stations = out["citybike.geojson"]
+    assert stations["header"] == ["STATION", "BEZIRK", "SE_SDO_ROWID", "SE_ANNO_CAD_DATA", "geometry"]
+    assert [(r["STATION"], r["BEZIRK"]) for r in stations["rows"]["json"]] == [
+        (f["properties"]["STATION"], Decimal(f["properties"]["BEZIRK"])) for f in features]
+    assert all(r["SE_ANNO_CAD_DATA"] is None for r in stations["rows"]["csv"])  # null properties: missing values
+    assert json.loads(stations["rows"]["json"][0]["geometry"]) == features[0]["geometry"]
+
+    want = _gbk_table(REAL / "messy" / "nbs_gdp_by_province_gbk.csv")
+    csv_text = client.get(_url(pairs["gdp.zip"], "csv")).get_data().decode("utf-8")
+    assert list(csv.reader(io.StringIO(csv_text, newline=""))) == want
+
+    points = [pt for pt in ElementTree.fromstring(gpx).iter("{http://www.topografix.com/GPX/1/1}trkpt")]
+    track = out["etappe03.gpx"]
+    assert track["header"] == ["lat", "lon", "ele"] and track["types"] == dict.fromkeys(("lat", "lon", "ele"), "number")
+    assert [(r["lat"], r["lon"], r["ele"]) for r in track["rows"]["json"]] == [
+        (Decimal(p.get("lat")), Decimal(p.get("lon")), Decimal(p[0].text)) for p in points]
+
+    for ext in ("csv", "json", "xml", "ttl"):
+        resp = client.get(_url(pairs["bomb.xml"], ext))
+        assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not-tabular", ext
+        assert "entities" in resp.get_json()["error"]["message"], ext
+    resp = client.get("/api/3/action/datastore_info", query_string={"id": pairs["bomb.xml"][1]})
+    assert resp.status_code == 404 and resp.get_json()["error"]["datastore_error"]["reason"] == "unreadable"
+
+    # the row store reads the same rows (one reader per kind)
+    for name, got in out.items():
+        resp = client.get("/api/3/action/datastore_search", query_string={"resource_id": pairs[name][1],
+                                                                          "limit": 32000})
+        result = resp.get_json()["result"]
+        assert result["total"] == len(got["rows"]["csv"]), name
+        assert [f["id"] for f in result["fields"][1:]] == got["header"], name
+
+
+def test_personal_data_in_a_geojson_is_withheld_or_masked_in_every_conversion(app, client):
+    """The profile does not read GeoJSON: the row store's scan of its properties decides for the conversions, as
+    for datastore_search (withheld by default, masked under PII_POLICY=redact)."""
+    features = [{"type": "Feature", "properties": {"站点": f"S{n}", "联系电话": f"1381234567{n}"},
+                 "geometry": {"type": "Point", "coordinates": [119.1, 34.2]}} for n in range(5)]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode("utf-8")
+    pair = _published(app, {"stations.geojson": body})["stations.geojson"]
+    for ext in ("csv", "json", "xml", "ttl", "csv-metadata.json"):
+        resp = client.get(_url(pair, ext))
+        assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold", ext
+    app.config["OPENDATA"]["PII_POLICY"] = "redact"
+    resp = client.get(_url(pair, "csv"))
+    assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "redact"
+    text = resp.get_data(as_text=True)
+    assert "13812345670" not in text and convert.MASK in text and "S0" in text
+    assert "13812345670" not in client.get(_url(pair, "json")).get_data(as_text=True)

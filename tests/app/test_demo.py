@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -20,9 +21,12 @@ from catalog_schema import datajson as datajson_mod
 from catalog_schema import dcat
 from catalog_schema.db import make_engine, make_sessionmaker
 from catalog_schema.models import Dataset, Publisher
+from tests.support.cli import opendata
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = json.loads((ROOT / "data_samples/expected.json").read_text("utf-8"))
+#: Made by the demo after the harvest (app/demo.py make_demo_series), so not in expected.json.
+SERIES = "bus-ridership-by-line"
 
 
 def _free_port() -> int:
@@ -36,15 +40,18 @@ def demo_instance(tmp_path_factory):
     instance = tmp_path_factory.mktemp("demo")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update({"OPENDATA_INSTANCE_DIR": str(instance), "OPENDATA_DEMO_FILES_PORT": str(_free_port())})
-    result = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    port = _free_port()
+    result = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve", "--port", str(port)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+    # `demo --port` moves the links with it (page links, RDF URIs, CKAN site_url), unless SITE_URL is set
+    assert f"site URL (page links, RDF URIs, CKAN site_url): http://127.0.0.1:{port}\n" in result.stdout
+    assert f"sign in at http://127.0.0.1:{port}/login" in result.stdout
     return instance, env, result.stdout
 
 
 def _export(env, fmt: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "app.cli", "export", "catalog", "--format", fmt], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = opendata("export", "catalog", "--format", fmt, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -65,8 +72,8 @@ def test_demo_harvests_every_sample_into_its_department(demo_instance):
     engine.dispose()
     assert folder == ({"": "京海市地区生产总值（按产业分，2016—2025年）"}, "CC-BY-4.0", ["ECON"], "ANNUAL",
                       {"start": "2016", "end": "2025"}, ["zh"], "data@stats.jinghai.example", "jh-stats", True)
-    assert slugs == set(EXPECTED)
-    assert stars == {slug: want["stars"] for slug, want in EXPECTED.items()}  # assessed over real HTTP
+    assert slugs == set(EXPECTED) | {SERIES}
+    assert stars == {slug: want["stars"] for slug, want in EXPECTED.items()} | {SERIES: None}  # assessed over HTTP
     assert owners == {"jh-stats", "jh-transport", "jh-environment", "jh-gov-office"}
     assert publishers == owners | {"jh-health"}  # no publisher invented by a mapper
 
@@ -90,13 +97,31 @@ def _titles(env) -> list[str]:
 def test_tabular_and_datajson_exports(demo_instance):
     _, env, _ = demo_instance
     rows = list(csv.DictReader(io.StringIO(_export(env, "csv"))))
-    assert {r["slug"] for r in rows} == set(EXPECTED)
+    assert {r["slug"] for r in rows} == set(EXPECTED) | {SERIES}
     root = ET.fromstring(_export(env, "xml").encode())
-    assert len(root.findall("dataset")) == len(EXPECTED)
-    assert len(json.loads(_export(env, "json"))["datasets"]) == len(EXPECTED)
+    assert len(root.findall("dataset")) == len(EXPECTED) + 1
+    assert len(json.loads(_export(env, "json"))["datasets"]) == len(EXPECTED) + 1
     document = json.loads(_export(env, "datajson"))
-    assert len(document["dataset"]) == len(EXPECTED)
+    assert len(document["dataset"]) == len(EXPECTED) + 1
     assert datajson_mod.validation_errors(document, kind="catalog") == []
+    series_id = next(d["identifier"] for d in document["dataset"] if d["landingPage"].endswith("/" + SERIES))
+    assert sorted(d["landingPage"].rsplit("/", 1)[1] for d in document["dataset"] if d.get("isPartOf") == series_id) \
+        == ["bus-ridership-2024-10", "bus-ridership-2024-11", "bus-ridership-2024-12"]
+
+
+def test_demo_has_bus_ridership_by_month_as_a_series(demo_instance):
+    """Issue 18 item 2: the demo catalog has a series, made as the transport bureau's officer would (the
+    fragmented-series finding's one click); its page lists the months, the latest first."""
+    from app import create_app
+
+    instance, _env, out = demo_instance
+    assert f"/dataset/{SERIES} (bus ridership by month)" in out
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    page = app.test_client().get(f"/dataset/{SERIES}?lang=zh").get_data(as_text=True)
+    section = page[page.index('id="series"'):]
+    order = [section.index(f"公交线路客运量（2024年{m}月）") for m in (12, 11, 10)]
+    assert order == sorted(order) and "数据集系列" in section
+    app.extensions["opendata"]["engine"].dispose()
 
 
 def test_demo_prints_an_agency_account_that_signs_in_and_publishes(demo_instance):
@@ -117,4 +142,45 @@ def test_demo_prints_an_agency_account_that_signs_in_and_publishes(demo_instance
     assert signed.status_code in (302, 303) and signed.headers["Location"].endswith("/publish")
     publish = client.get("/publish?lang=en").get_data(as_text=True)
     assert 'id="new-dataset"' in publish and "Jinghai Municipal Bureau of Statistics" in publish
+    app.extensions["opendata"]["engine"].dispose()
+
+
+def test_demo_makes_this_weeks_evaluation_and_mails_it_to_the_outbox(demo_instance):
+    """Issue 17 item 3: the demo has a weekly report to show, and its mail to the agency's admin is in the outbox
+    (no SMTP server configured)."""
+    import email
+    import email.policy
+
+    from app import create_app
+    from app.weekly import week_of
+
+    instance, _env, out = demo_instance
+    week = week_of(dt.datetime.now(dt.UTC).date())
+    assert f"weekly evaluation {week}: " in out and "1 e-mailed" in out
+    [mail] = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+              for p in (instance / "outbox").glob("*.eml")]
+    assert mail["To"] == "agency@example.gov" and mail["Subject"] == f"每周评估 {week}：京海市统计局"
+    assert f"/dashboard/weekly/{week}/jh-stats" in mail.get_body(("plain",)).get_content()
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    html = app.test_client().get(f"/dashboard/weekly/{week}/jh-stats?lang=en").get_data(as_text=True)
+    assert "Jinghai Municipal Bureau of Statistics" in html and 'id="fix-first"' in html
+    app.extensions["opendata"]["engine"].dispose()
+
+
+def test_demo_has_two_high_value_datasets_on_the_hvd_report(demo_instance):
+    """Issue 18 item 3: the environment bureau's DCAT-AP source tags two datasets as high-value; the harvest keeps
+    the category and the regulation, search facets on them and the HVD report counts them."""
+    from app import create_app
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    client = app.test_client()
+    report = client.get("/dashboard/hvd.json?lang=en").get_json()
+    assert [(r["category_key"], r["publisher"], r["datasets"], r["open_licence"], r["machine_readable"])
+            for r in report["rows"]] == [("EOE", "jh-environment", 2, 2, 2), ("EOE", "", 2, 2, 2)]
+    found = client.get("/api/v1/datasets?hvd_category=EOE").get_json()
+    assert sorted(d["slug"] for d in found["items"]) == ["air-quality-monitoring-stations",
+                                                          "surface-water-quality-sections"]
+    page = client.get("/dashboard/hvd?lang=zh").get_data(as_text=True)
+    assert "地球观测与环境" in page and "京海市生态环境局" in page
     app.extensions["opendata"]["engine"].dispose()

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
 
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord
+from tests.support.cli import Ran, opendata
 from tests.support.two_harvests import JOB2, JOB2_KINDS, SOURCE, two_harvests
 
 ROOT = Path(__file__).resolve().parents[2]
 TREASURY = ROOT / "tests/fixtures/real/datajson/treasury_data.json"
 
 
-def _run(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+def _run(env, *args) -> Ran:
+    return opendata(*args, env=env)
 
 
 def _env(db_url, tmp_path) -> dict:

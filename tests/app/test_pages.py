@@ -173,6 +173,14 @@ def test_search_facets_add_and_remove_filters(client, session, catalog):
     # keyword and Chinese full-text search
     kw = _get(client, "/dataset?keyword=%E5%85%AC%E4%BA%A4", "zh_CN")
     assert "/dataset/bus-stops" in kw and "/dataset/air-quality-monitoring-stations" not in kw
+    # English plurals: one dataset is "1 dataset found", one star "1 star or more"
+    one = _get(client, "/dataset?q=bus-stops&publisher=jh-transport", "en")
+    count = int(re.search(r'id="results-h">(\d+) dataset', one).group(1))
+    assert count == 1 and "1 dataset found" in one and "1 datasets" not in one
+    # a page past the end says so, and links to the last page, instead of "no dataset matches"
+    past = _get(client, "/dataset?page=999", "en")
+    assert "Page 999 is past the last page of results" in past and "No dataset matches" not in past
+    assert "1 star or more</a>" in transport and "1 stars or more" not in transport
 
 
 def test_pagination_and_sorting(client, session, catalog):
@@ -188,7 +196,7 @@ def test_pagination_and_sorting(client, session, catalog):
             assert 'rel="prev"' in html
     assert len(seen) == total and len(set(seen)) == total
     beyond = _get(client, f"/dataset?page={pages + 1}", "en")
-    assert "No dataset matches these filters." in beyond
+    assert f"Page {pages + 1} is past the last page of results ({pages})" in beyond
     best = _get(client, "/dataset?sort=-stars", "en")
     first = re.search(r'<h3 class="margin-y-05"><a class="usa-link" href="/dataset/([^"]+)"', best).group(1)
     assert first == "air-quality-monitoring-stations"  # the only 5-star sample
@@ -209,7 +217,9 @@ def test_dataset_page_quality_explained_in_the_chosen_language(client, catalog):
     # stars as published and as served here, downloads in four formats
     assert "Stars as published" in en and "Stars as served here" in en and "本平台提供的星级" in zh
     for ext in ("csv", "json", "xml", "ttl"):
-        assert re.search(rf'href="/dataset/taxi-fares/resource/[^"]+/data\.{ext}"', en), ext
+        assert re.search(rf'href="/dataset/taxi-fares/resource/[^"]+/data\.{ext}\?download=1"', en), ext
+    assert re.search(r'href="/dataset/taxi-fares/resource/[^"]+/data\.csv\?bom=1&amp;download=1"', en)  # CSV for Excel
+    assert "CSV for Excel" in en and "Excel 用 CSV" in zh
     # metadata points per dimension with the EU band, timeliness, history
     dims = _section(en, "metadata-dimensions")
     assert "Findability" in dims and "Interoperability" in dims and "points: Good" in en
@@ -242,6 +252,22 @@ def test_dataset_page_preview_related_and_usage(client, session, catalog):
     assert "key-pollutant-discharge-units" in related  # shares the ECON theme, from the environment bureau
     views = session.scalar(select(UsageCounter.views).where(UsageCounter.dataset_id == catalog["taxi-fares"]))
     assert views == 1
+
+
+def test_a_publisher_page_lists_its_datasets_a_page_at_a_time(client, session, catalog):
+    pub = max(session.scalars(select(Publisher)), key=lambda p: sum(d.state == "active" for d in p.datasets))
+    active = sorted((d for d in pub.datasets if d.state == "active"), key=lambda d: (-(d.stars or 0), d.slug))
+    assert len(active) > PAGE_SIZE, "the demo's largest publisher fills more than one page"
+    seen = []
+    for page in range(1, -(-len(active) // PAGE_SIZE) + 1):
+        html = _get(client, f"/publisher/{pub.slug}?page={page}", "en")
+        assert f'id="publisher-count">{len(active)}<' in html
+        datasets_part = html.split('id="activity-h"')[0]  # the Activity section below links datasets too
+        listed = [d.slug for d in active if f'href="/dataset/{d.slug}"' in datasets_part]
+        assert 0 < len(listed) <= PAGE_SIZE, (page, listed)
+        assert (f'href="?page={page + 1}"' in html) == (page * PAGE_SIZE < len(active))
+        seen += listed
+    assert sorted(seen) == sorted(d.slug for d in active)  # every dataset once, on one page
 
 
 def test_publisher_and_theme_pages(client, session, catalog):
@@ -286,12 +312,9 @@ def test_markup_in_catalog_text_is_escaped_everywhere(client, catalog):
 
 def test_every_interface_string_is_translated_and_compiled():
     root = Path(__file__).resolve().parents[2]
-    # the pages of this module; other page modules add their own patterns here as they are translated
-    method_map = [("web/datasets.py", "python"), ("web/publishers.py", "python"), ("web/themes.py", "python"),
-                  ("web/quality_view.py", "python"), ("i18n.py", "python"), ("templates/base.html", "jinja2"),
-                  ("templates/home.html", "jinja2"), ("templates/datasets/**.html", "jinja2"),
-                  ("templates/publishers/**.html", "jinja2"), ("templates/themes/**.html", "jinja2")]
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    # every module and template of the app: a message id with no Chinese fails here
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
     source_ids = {message if isinstance(message, str) else message[0]
                   for _file, _line, message, *_ in extract_from_dir(str(root / "app"), method_map, keywords=keywords)}
     source_ids = {m for m in source_ids if m}
@@ -300,10 +323,49 @@ def test_every_interface_string_is_translated_and_compiled():
         po = read_po(fh)
     with open(TRANSLATIONS / "messages.mo", "rb") as fh:
         mo = read_mo(fh)
-    ids = [m.id for m in po if m.id]
+    ids = [m.id if isinstance(m.id, str) else m.id[0] for m in po if m.id]
     assert len(ids) > 100
     assert not sorted(source_ids - set(ids)), "strings missing from messages.po"
-    untranslated = [m.id for m in po if m.id and not m.string]
+    untranslated = [m.id for m in po if m.id and not (all(m.string) if m.pluralizable else m.string)]
     assert not untranslated
-    assert all(m.id and mo.get(m.id) is not None and mo.get(m.id).string == m.string for m in po if m.id)
+    compiled = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if m.pluralizable else m.string
+                for m in mo if m.id}
+    assert all(compiled.get(m.id if isinstance(m.id, str) else m.id[0]) == m.string for m in po if m.id)
     assert not [m.id for m in po if m.id and "fuzzy" in m.flags]
+
+
+def test_a_favicon_is_named_by_pages_and_found_at_favicon_ico(client, catalog):
+    html = _get(client, "/", "en")
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    assert icon.startswith("/static/favicon.svg?v=")
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 301 and resp.headers["Location"] == icon
+    svg = client.get(icon)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_the_site_name_is_translated_unless_configured(client, catalog, app):
+    assert "<title>开放数据</title>" in _get(client, "/", "zh_CN")
+    assert "<title>Open Data</title>" in _get(client, "/", "en")
+    app.config["OPENDATA"]["SITE_TITLE"] = "上海市公共数据开放平台"
+    assert "<title>上海市公共数据开放平台</title>" in _get(client, "/", "en")
+
+
+def test_licences_are_named_in_the_readers_language(client, catalog):
+    zh = _get(client, "/dataset/markup-title", "zh_CN")
+    assert "知识共享 署名 4.0 国际" in zh and "(CC-BY-4.0)" in zh
+    en = _get(client, "/dataset/markup-title", "en")
+    assert "Creative Commons Attribution 4.0" in en
+    facet = _section(_get(client, "/dataset?licence=CC-BY-4.0", "zh_CN"), "facet-licence")
+    assert "知识共享 署名 4.0 国际" in facet
+    assert vocab.licence_title("CC-BY-4.0", "zh") == "知识共享 署名 4.0 国际"
+    assert vocab.licence_title("Apache-2.0", "en") and vocab.licence_title("no-such-licence", "zh") is None
+
+
+def test_a_masked_preview_cell_reads_in_the_readers_language(app):
+    from flask import render_template_string
+
+    for lang, want in (("zh_CN", "[已遮盖]"), ("en", "[redacted]")):
+        with app.test_request_context(f"/?lang={lang}"):
+            html = render_template_string("{{ '[redacted]'|cell }}|{{ none|cell }}|{{ '张三'|cell }}")
+        assert html == f'<span class="redacted">{want}</span>||张三'

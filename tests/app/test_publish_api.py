@@ -245,3 +245,59 @@ def test_two_person_rule_for_overrides(app, client, world):
         actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id)
                                                .order_by(AuditEvent.id))]
         assert actions[-3:] == ["publish.pii_override_requested", "publish.pii_override", "publish.publish"]
+
+
+def test_a_tables_dictionary_is_inferred_shown_edited_and_kept(client, world, openapi):
+    """The GBK statistics table: its unit (亿元, from the note 指标：地区生产总值(亿元)) and its notes rows
+    (数据来源：国家统计局) reach the dictionary, the page, the Table Schema and the CSVW metadata; the agency's
+    edits are checked, kept with the distribution, and outlive a fresh check of the file."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    slug = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "GDP by province", "lang": "en", "license": "cc-by",
+        "description": "GDP of each province.", "keywords": ["GDP"], "publish": False}).get_json()["slug"]
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(GBK_CSV.read_bytes()), GBK_CSV.name)}).get_json()
+    dist_id = up["distributions"][0]["id"]
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=token).status_code == 200
+
+    url = f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary"
+    doc = client.get(url).get_json()
+    _validate(openapi, "DataDictionary", doc)
+    fields = {f["name"]: f for f in doc["fields"]}
+    assert fields["地区"]["type"] == "string" and fields["地区"]["unit"] is None
+    assert fields["2017年"]["type"] == "number" and fields["2017年"]["unit"] == "亿元"
+    assert fields["2017年"]["description"] == "地区生产总值"
+    assert "指标：地区生产总值(亿元)" in doc["notes"]["above"] and "数据来源：国家统计局" in doc["notes"]["below"]
+
+    page = client.get(f"/dataset/{slug}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "数据字典：26 列" in page and "亿元" in page and "数据来源：国家统计局" in page
+    schema = client.get(f"/dataset/{slug}/resource/{dist_id}/schema.json").get_json()
+    assert schema["fields"][1] == {"name": "2017年", "type": "number", "description": "地区生产总值", "unit": "亿元"}
+    csvw = json.loads(client.get(f"/dataset/{slug}/resource/{dist_id}/data.csv-metadata.json").data)
+    assert csvw["tableSchema"]["columns"][1]["schema:unitText"] == "亿元"
+    assert "数据来源：国家统计局" in csvw["rdfs:comment"]
+
+    edits = {"fields": {"地区": {"title": "Province", "description": "Province, region or municipality"},
+                        "2017年": {"unit": "100 million yuan"}}}
+    assert client.patch(url, headers={"Authorization": world.tokens["editor_b"]}, json=edits).status_code == 403
+    assert client.patch(url, json=edits).status_code == 401
+    for bad, where in (({"fields": {"省份": {"title": "x"}}}, "fields.省份"),
+                       ({"fields": {"地区": {"colour": "red"}}}, "fields.地区.colour"),
+                       ({"fields": {"地区": {"type": "geopoint"}}}, "fields.地区.type"),
+                       ({"fields": ["地区"]}, "fields")):
+        resp = client.patch(url, headers=token, json=bad)
+        assert resp.status_code == 422 and where in resp.get_json()["error"]["message"], (bad, resp.get_json())
+    edited = client.patch(url, headers=token, json=edits)
+    assert edited.status_code == 200, edited.get_json()
+    _validate(openapi, "DataDictionary", edited.get_json())
+    fields = {f["name"]: f for f in edited.get_json()["fields"]}
+    assert fields["地区"]["title"] == "Province" and fields["2017年"]["unit"] == "100 million yuan"
+    assert fields["2016年"]["unit"] == "亿元"  # the other columns as inferred
+
+    # a fresh check of the file (it profiles the table again) keeps the agency's words
+    assert client.get(f"/api/v1/datasets/{slug}/check", headers=token).status_code == 200
+    fields = {f["name"]: f for f in client.get(url).get_json()["fields"]}
+    assert fields["地区"]["title"] == "Province" and fields["2017年"]["unit"] == "100 million yuan"
+    restored = client.patch(url, headers=token, json={"fields": {"2017年": {"unit": None}}}).get_json()
+    assert {f["name"]: f for f in restored["fields"]}["2017年"]["unit"] == "亿元"
+    assert client.get(f"/api/v1/datasets/{slug}/distributions/nope/dictionary").status_code == 404

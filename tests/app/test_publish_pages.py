@@ -65,6 +65,21 @@ def test_the_agency_story(app, client, world):
         assert actions == ["publish.create", "publish.upload", "publish.update", "publish.publish"]
         dist_url = ds.distributions[0].download_url
         dist_id = ds.distributions[0].id
+    # the data dictionary: the unit read from the file's notes is the placeholder; the agency names a column
+    edit = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    column = re.search(r'name="column:(\d+)" value="2017年"', edit).group(1)
+    assert re.search(rf'name="unit:{column}"[^>]*value=""[^>]*placeholder="亿元"', edit)
+    saved = form_post(client, edit_url, f"/publish/{slug}/distributions/{dist_id}/dictionary",
+                      {"column:0": "地区", "title:0": "Province", "unit:0": "", "description:0": "",
+                       f"column:{column}": "2017年", f"title:{column}": "", f"unit:{column}": "",
+                       f"description:{column}": "GDP, current prices"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"#dictionary-{dist_id}")
+    fields = {f["name"]: f for f in client.get(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary")
+              .get_json()["fields"]}
+    assert fields["地区"]["title"] == "Province" and fields["2017年"]["unit"] == "亿元"
+    assert fields["2017年"]["description"] == "GDP, current prices"
+    page = client.get(f"/dataset/{slug}?lang=en").get_data(as_text=True)
+    assert "Province" in page and "GDP, current prices" in page
     converted = client.get(f"/dataset/{slug}/resource/{dist_id}/data.csv")  # the upload served as UTF-8 CSV
     assert converted.status_code == 200 and "北京市" in converted.data.decode("utf-8")
     # the uploaded file is downloadable from its URL, as a download

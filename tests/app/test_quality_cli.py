@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from app.scheduler import due_sources
 from catalog_schema.models import HarvestJob, HarvestSource
 from quality.findings import FINDING_TYPES
+from tests.support.cli import opendata
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "data_samples" / "files"
@@ -21,8 +20,7 @@ FILES = ROOT / "data_samples" / "files"
 
 def _quality_file(path: Path, *extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
-    result = subprocess.run([sys.executable, "-m", "app.cli", "quality", "file", str(path), "--json", *extra],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = opendata("quality", "file", str(path), "--json", *extra, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -49,8 +47,7 @@ def test_quality_file_on_samples(name, licence, stars, must):
 def test_a_file_without_licence_is_told_so_once():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     path = FILES / "jh-gov-office/service-statistics.csv"
-    result = subprocess.run([sys.executable, "-m", "app.cli", "quality", "file", str(path)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = opendata("quality", "file", str(path), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("licence-missing") == 1, result.stdout
 

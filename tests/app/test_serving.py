@@ -257,6 +257,17 @@ def test_clean_files_are_served_and_the_pdf_too(client, world):
     assert pdf.status_code == 200 and pdf.get_data() == PDF and pdf.headers["X-Data-Gate"] == "serve"
 
 
+def test_what_the_gate_serves_is_never_recompressed(client, world):
+    """The app gzips pages and exports (app/delivery.py), never a distribution's bytes: they keep their
+    length, their ETag and their ranges, and a download stays a stream."""
+    for url in _urls(world, "population", "population.csv"):
+        plain = client.get(url)
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert plain.status_code == zipped.status_code == 200, url
+        assert "Content-Encoding" not in zipped.headers, url
+        assert zipped.get_data() == plain.get_data() and zipped.headers["ETag"] == plain.headers["ETag"], url
+
+
 def test_drafts_withdrawn_deleted_and_unknown(client, world):
     draft = _urls(world, "draft-data", "draft.csv")
     for url in draft:

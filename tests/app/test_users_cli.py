@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,14 +12,13 @@ from app import auth
 from app.services import accounts
 from catalog_schema.models import ApiToken, Dataset, Membership, Publisher, User, utcnow
 from catalog_schema.store import ensure_publisher
+from tests.support.cli import Ran, opendata
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _opendata(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OPENDATA_DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+def _opendata(db_url: str, *args: str, stdin: str | None = None) -> Ran:
+    return opendata(*args, env={**os.environ, "OPENDATA_DATABASE_URL": db_url}, input=stdin)
 
 
 def _publishers(session, *slugs: str) -> None:
@@ -37,7 +34,7 @@ def test_user_and_token_commands(db_url, session, app):
     out = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin="s3cret pass\n")
     assert out.returncode == 0, out.stderr
     again = _opendata(db_url, "user", "add", "ed@transport.example")
-    assert again.returncode != 0 and "exists already" in again.stderr
+    assert again.returncode != 0 and "exists already" in again.stderr and "opendata user grant" in again.stderr
     out = _opendata(db_url, "user", "grant", "ed@transport.example", "jh-transport", "editor")
     assert out.returncode == 0 and "editor of jh-transport" in out.stdout
     missing = _opendata(db_url, "user", "grant", "ed@transport.example", "no-such-publisher", "admin")

@@ -31,7 +31,7 @@ def postgres():
 @pytest.mark.slow
 def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkeypatch):
     monkeypatch.setattr(load, "ADMIN_URL", postgres)
-    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4, serial=12,
+    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4, serial=12, gzip=True,
                            db_name=f"opendata_test_load_{os.getpid()}", log=lambda *a: None)
     assert result["overall"]["errors"] == 0, result["error_samples"]
     assert result["error_samples"] == []
@@ -44,12 +44,18 @@ def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkey
     # The catalog was measured on PostgreSQL: its three main tables hold what was generated.
     tables = result["database"]["tables"]
     assert tables["datasets"]["rows"] == 600 and tables["distributions"]["rows"] == 1800
-    assert tables["search_docs"]["rows"] == 600
+    assert result["search_index"]["documents"] == 600 and result["search_index"]["bytes"] > 0
     assert result["database"]["database_bytes"] > sum(t["total_bytes"] for t in tables.values()) * 0.5
     serial = result["serial"]
     assert sum(c["requests"] for c in serial.values()) == 12
     assert all(c["wall_ms"] > 0 and c["app_cpu_ms"] >= 0 for c in serial.values() if c["requests"])
+    # The trivial request followed each serial request and each page; every page kind was costed.
+    pages = result["serial_pages"]
+    assert set(pages) == set(load.PAGES) and all(c["requests"] == 1 and c["wall_ms"] > 0 for c in pages.values())
+    assert result["serial_trivial"]["requests"] == 12 + len(load.PAGES)
     text = load.report(result)
+    assert f"as a multiple of {load.TRIVIAL}" in text or "no measurable CPU" in text
+    assert "clients accept gzip" in text
     assert "overall" in text and "download" in text and "KiB per dataset" in text and "weighted by the mix" in text
 
 
@@ -147,7 +153,7 @@ def test_real_record_sizes_are_measured_on_the_harvested_and_assessed_samples(po
     n = sizes["datasets"]
     assert n >= 20
     tables = sizes["tables"]
-    assert tables["datasets"]["rows"] == n and tables["search_docs"]["rows"] == n
+    assert tables["datasets"]["rows"] == n
     assert tables["assessments"]["rows"] == n  # one assessment per dataset per run
     assert tables["harvest_records"]["rows"] >= n  # one per remote record per job, payload kept
     assert tables["distributions"]["rows"] >= n
@@ -172,6 +178,29 @@ def test_make_bench_writes_results_with_machine_times_and_load_averages(tmp_path
                    "--clients", "## Not here\n\n(not written yet)"):
         assert needle in text, needle
     assert "(still running)" not in text
-    monkeypatch.setattr(runner, "BENCHMARKS", [("Fails", ["bench.load", "--no-such-option"])])
+    monkeypatch.setattr(runner, "BENCHMARKS", [("Load help", ["bench.load", "--help"]),
+                                               ("Fails", ["bench.load", "--no-such-option"])])
     assert runner.main(["load"]) == 1
     assert "| Fails | `bench.load --no-such-option` |" in results.read_text("utf-8")
+
+
+def test_running_some_benchmarks_keeps_the_sections_of_the_others(tmp_path, monkeypatch):
+    """`python -m bench export` replaces the export section and row only: the others keep their figures."""
+    import bench.__main__ as runner
+
+    results = tmp_path / "RESULTS.md"
+    monkeypatch.setattr(runner, "RESULTS", results)
+    monkeypatch.setattr(runner, "BENCHMARKS", [("Load help", ["bench.load", "--help"]),
+                                               ("Search help", ["bench.search", "--help"])])
+    assert runner.main([]) == 0
+    first = results.read_text("utf-8")
+    load_section = first.split("## Load help", 1)[1].split("## Search help", 1)[0]
+    assert "--clients" in load_section
+    assert runner.main(["search"]) == 0
+    text = results.read_text("utf-8")
+    assert text.count("| Load help |") == 1 and text.count("| Search help |") == 1
+    assert text.count("## Load help") == 1 and text.count("## Search help") == 1
+    assert load_section in text  # kept to the letter, with the commit and time it was measured at
+    assert text.index("## Load help") < text.index("## Search help")  # in the order of BENCHMARKS
+    assert text.rstrip().splitlines()[-1].startswith("Load average (1 / 5 / 15 min) at end")
+

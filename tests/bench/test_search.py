@@ -9,8 +9,12 @@ from bench.export import TOPICS
 def test_search_benchmark_runs_each_query_through_the_app_and_bare(tmp_path):
     n = 600
     url = f"sqlite:///{tmp_path}/catalog.db"
-    bench_search.prepare(url, n)
-    results = bench_search.measure(url, repeat=2, log=lambda *a: None)
+    index_dir = str(tmp_path / "search-index")
+    prep = bench_search.prepare(url, n, index_dir)
+    assert prep["index_s"] > 0 and prep["sql_index_s"] > 0
+    compared = bench_search.compare(url, repeat=2, budget=5.0, log=lambda *a: None)
+    assert compared and all(r["same"] for r in compared.values()), compared  # the index answers as SQL did
+    results = bench_search.measure(url, repeat=2, log=lambda *a: None, index_dir=index_dir)
     assert list(results) == [label for label, _ in bench_search.QUERIES]
     traffic = sum(1 for i in range(n) if i % len(TOPICS) == 0)  # topic 0: "traffic" / 交通
     assert results["q=traffic"]["count"] == results["q=交通"]["count"] == traffic

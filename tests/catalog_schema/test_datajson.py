@@ -124,7 +124,7 @@ def test_philadelphia_nulls_and_unknown_values_are_kept_and_flagged():
 def test_cftc_repeating_interval_as_modified_is_kept_as_given():
     records = datasets_from_datajson(_doc("cftc"))
     assert records[0]["modified"] == "R/P1W"
-    assert records[0]["extras"]["datajson"]["isPartOf"] == "some-collection-id"
+    assert records[0]["in_series"] == ["some-collection-id"]  # isPartOf: the series it belongs to
 
 
 def test_the_shipped_schema_accepts_the_real_catalogs_and_sees_philadelphias_nulls():

@@ -12,7 +12,7 @@ import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from catalog_schema import dcat, vocab
+from catalog_schema import dcat, dcat_triples, vocab
 from catalog_schema.dcat import DCTERMS, FOAF, OWL, SCHEMA, SKOS, SPDX, VCARD
 from catalog_schema.record import new_distribution, new_record, validation_errors
 
@@ -328,7 +328,7 @@ def test_round_trip_keeps_content_with_our_uris(loaded, name):
         ours = URIRef(dcat.dataset_uri(rec, SITE))
         back = dcat.dataset_from_rdf(graph, ours)
         assert back["uri"] == str(ours)
-        assert dcat.comparable(back) == dcat.comparable(rec), rec["uri"]
+        assert dcat.comparable(back) == dcat.comparable(with_fallbacks(rec, str(ours))), rec["uri"]
         notation = graph.value(graph.value(ours, dcat.ADMS.identifier), SKOS.notation)
         assert str(notation) == rec["uri"]  # the source's URI is kept as adms:identifier
 
@@ -411,19 +411,33 @@ def _shape_of(shapes, node_shape: str, path) -> str:
     raise AssertionError(f"no minCount shape for {path}")
 
 
-def test_incomplete_record_has_exactly_the_expected_violations(shapes):
+def with_fallbacks(rec: dict, dataset_uri: str) -> dict:
+    """What our DCAT says of a record that lacks what DCAT-AP requires: the documented fallbacks."""
+    out = copy.deepcopy(rec)
+    out["description"] = out.get("description") or out.get("title")
+    if out.get("publisher") and not out["publisher"].get("name"):
+        out["publisher"]["name"] = {"": dcat_triples.publisher_slug(rec["publisher"])}
+    for dist in out.get("distributions") or []:
+        if not dist.get("access_url") and not dist.get("download_url"):
+            dist["access_url"] = out.get("landing_page") or dataset_uri
+    return out
+
+
+def test_incomplete_record_is_published_with_fallbacks_and_its_gaps_are_still_findings(shapes):
+    """DCAT-AP requires a description, an agent's name and an access URL: our DCAT says the title, the
+    publisher's slug and the landing page where the record lacks them, so the document passes the shapes;
+    the quality check (shacl_violations_fast, on the record) still names each gap to the publisher."""
     rec = complete_record()
     rec["description"] = {}
     rec["publisher"]["name"] = {}
     rec["distributions"].append(new_distribution(id="nourl", title={"en": "Lost file"}))
-    conforms, found = validate(dcat.dataset_to_rdf(rec, site_url=SITE), shapes)
-    assert not conforms
-    expected = {
-        (_shape_of(shapes, "dcat:DatasetShape", DCTERMS.description), str(DCTERMS.description)),
-        (_shape_of(shapes, "dcat:DistributionShape", DCAT.accessURL), str(DCAT.accessURL)),
-        (_shape_of(shapes, "foaf:AgentShape", FOAF.name), str(FOAF.name)),
-    }
-    assert found == expected
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    conforms, found = validate(graph, shapes)
+    assert (conforms, found) == (True, set())
+    ours = URIRef(dcat.dataset_uri(rec, SITE))
+    assert graph.value(ours, DCTERMS.description) == graph.value(ours, DCTERMS.title)
+    back = dcat.dataset_from_rdf(graph, ours)
+    assert back["distributions"][-1]["access_url"] == rec["landing_page"]
     fast = dcat.shacl_violations_fast(rec)
     assert [v["path"] for v in fast] == ["dct:description", "dct:publisher/foaf:name",
                                          "dcat:distribution[1]/dcat:accessURL"]
@@ -455,9 +469,10 @@ def test_fast_check_agrees_with_pyshacl_on_fixture_records(loaded, shapes):
     for rec in cases:
         conforms, found = validate(dcat.dataset_to_rdf(rec, site_url=SITE), shapes)
         fast = dcat.shacl_violations_fast(rec)
-        assert conforms == (fast == []), (rec["uri"], found, fast)
-        verdicts.append(conforms)
-    assert True in verdicts and False in verdicts
+        published = [v for v in fast if not dcat.is_filled_on_output(v)]
+        assert conforms == (published == []), (rec["uri"], found, fast)
+        verdicts.append((conforms, fast == []))
+    assert {(True, True), (True, False), (False, False)} <= set(verdicts)  # filled gaps are still reported
 
 
 def test_catalog_conforms_and_needs_its_mandatory_fields(loaded, shapes):

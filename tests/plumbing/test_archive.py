@@ -53,3 +53,38 @@ def test_an_archive_that_cannot_be_created_is_an_oserror(tmp_path):
     blocker.write_bytes(b"not a folder")
     with pytest.raises(OSError):
         ArchiveWriter(blocker)
+
+
+def test_discarding_on_a_full_disk_still_removes_the_temporary_file(tmp_path):
+    # /dev/full refuses every flush with ENOSPC, as a full archive disk does: the bytes still buffered
+    # when the writer is discarded cannot be written, and discarding must not raise for it.
+    writer = ArchiveWriter(tmp_path)
+    tmp_file = writer._fh
+    writer._fh = open("/dev/full", "wb")  # noqa: SIM115 - closed by discard
+    tmp_file.close()
+    writer.write(b"x" * 100)
+    writer.discard()
+    assert writer._fh.closed
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_copy_missing_copies_only_what_the_target_lacks_and_leaves_a_corrupt_file_out(tmp_path):
+    from plumbing.archive import copy_missing, stored
+
+    source, target = tmp_path / "source", tmp_path / "target"
+    kept = [archive(io.BytesIO(DATA + bytes([n])), source) for n in range(3)]
+    (source / "tmp").mkdir(exist_ok=True)
+    (source / "tmp" / "tmp-half").write_bytes(b"half a file")  # never a complete file: not copied
+    first = copy_missing(source, target)
+    assert (first.files, first.copied, first.corrupt) == (3, 3, [])
+    assert first.bytes == sum(k.size for k in kept)
+    assert sorted(p.name for p in stored(target)) == sorted(k.sha256 for k in kept)
+    again = copy_missing(source, target)
+    assert (again.files, again.copied) == (3, 0)
+    bad = archive(io.BytesIO(b"will rot"), source)
+    with open(bad.path, "wb") as fh:
+        fh.write(b"rotten")
+    third = copy_missing(source, target)
+    assert (third.files, third.copied, third.corrupt) == (4, 0, [bad.sha256])
+    assert not address(target, bad.sha256).exists()
+    assert list((target / "tmp").iterdir()) == []

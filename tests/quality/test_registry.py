@@ -101,3 +101,18 @@ def test_a_rule_list_that_fails_to_load_leaves_the_registry_as_it_was(monkeypatc
         registry.load()
     monkeypatch.setattr(quality.rules, "RULES", ("quality.rules.blank_row",))
     assert sorted(registry) == ["blank-row", "x-probe"]
+
+
+def test_english_messages_agree_with_their_counts():
+    from quality.findings import FINDING_TYPES
+
+    blank = FINDING_TYPES["blank-row"]
+    assert blank.message("en", {"count": 1}) == "1 row is empty."
+    assert blank.message("en", {"count": 3}) == "3 rows are empty."
+    assert blank.message("en", {"count": "1,000"}) == "1,000 rows are empty."  # written out by the check page
+    assert blank.message("en", {"count": "1"}) == "1 row is empty."
+    assert blank.message("zh", {"count": 1}) == "有 1 行为空行。"
+    assert "?" in blank.message("en", {})  # missing evidence still shows, never raises
+    every = [t.slug for t in FINDING_TYPES.values() for text in (t.message_en, t.title_en, t.fix_en)
+             if "(s)" in text.replace("http(s)", "")]
+    assert not every, every

@@ -22,7 +22,7 @@ One module a resource family, each declaring its endpoints on the blueprint of `
 from __future__ import annotations
 
 # Importing a resource module declares its endpoints; the order is the order of the registry.
-from app.api.rest import datasets, docs, harvest, publishers, publishing, quality  # noqa: F401
+from app.api.rest import datasets, docs, harvest, publishers, publishing, quality, rows  # noqa: F401
 from app.api.rest.blueprint import api, bp
 
 __all__ = ["api", "bp"]

@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 from app.api import errors
 from app.api.openapi import Param, Registry
 from app.api.rest_schemas import SCHEMAS
+from app.i18n import N_
 from app.request_context import db_session
 from app.services.errors import ServiceError
 
@@ -20,20 +21,21 @@ CATALOG_CACHE = "public, max-age=60"
 LIVE_CACHE = "no-cache"  # harvest jobs move: always revalidate
 
 api = Registry(
-    blueprint=bp, prefix=PREFIX, title="Open data platform REST API", version="1",
-    description="Datasets, publishers, quality assessments (five-star openness, metadata and data quality) "
-                "and harvesting of the catalog. Errors: {\"error\": {\"status\", \"code\", \"message\"}}.",
+    blueprint=bp, prefix=PREFIX, title=N_("Open data platform REST API"), version="1",
+    description=N_("Datasets, publishers, quality assessments (five-star openness, metadata and data quality) "
+                "and harvesting of the catalog. Errors: {\"error\": {\"status\", \"code\", \"message\"}}."),
     schemas=SCHEMAS,
-    tags={"datasets": "The catalog's datasets", "publishers": "Agencies and departments",
-          "quality": "Quality assessments and the publishers' league table",
-          "harvest": "Harvest sources and their jobs",
-          "publishing": "Writes with an API token: drafts, files, the pre-publication check, publish, withdraw",
-          "meta": "This API's own description"},
+    values={"max_per_page": MAX_PER_PAGE},
+    tags={"datasets": N_("The catalog's datasets"), "publishers": N_("Agencies and departments"),
+          "quality": N_("Quality assessments and the publishers' league table"),
+          "harvest": N_("Harvest sources and their jobs"),
+          "publishing": N_("Writes with an API token: drafts, files, the pre-publication check, publish, withdraw"),
+          "meta": N_("This API's own description")},
 )
 
 PAGING = (
-    Param("page", "integer", "Page number, from 1", minimum=1, maximum=MAX_PAGE, default=1),
-    Param("per_page", "integer", f"Items per page (at most {MAX_PER_PAGE}); default: the PAGE_SIZE setting",
+    Param("page", "integer", N_("Page number, from 1"), minimum=1, maximum=MAX_PAGE, default=1),
+    Param("per_page", "integer", N_("Items per page (at most %(max_per_page)s); default: the PAGE_SIZE setting"),
           minimum=1, maximum=MAX_PER_PAGE),
 )
 

@@ -26,11 +26,14 @@ from app.api.rest.responses import (
     with_per_page,
 )
 from app.assessment import latest_assessment
+from app.i18n import N_
 from app.request_context import db_session
 from app.services import lifecycle
 from app.services.usage import record_usage, usage_series
+from app.texts import T_
+from catalog_schema import dictionary, vocab
 from catalog_schema import search as search_mod
-from catalog_schema.models import Dataset, Publisher
+from catalog_schema.models import Dataset, DistributionVersion, Publisher
 from catalog_schema.store import to_record
 
 log = logging.getLogger(__name__)
@@ -39,16 +42,20 @@ MAX_Q_CHARS = 10_000
 EXPORT_FORMATS = ("ttl", "rdf", "jsonld", "nt", "json", "xml", "csv")
 
 SEARCH_PARAMS = (
-    Param("q", description="Full-text query (all words must match; Chinese is matched by bigrams)",
+    Param("q", description=N_("Full-text query (all words must match; Chinese is matched by bigrams)"),
           max_length=MAX_Q_CHARS),
-    Param("publisher", description="Publisher slug (repeat for OR)", array=True),
-    Param("format", description="Distribution format, e.g. CSV (repeat for OR)", array=True),
-    Param("licence", description="Licence id, e.g. CC-BY-4.0 (repeat for OR)", array=True),
-    Param("theme", description="Theme code, e.g. TRAN (repeat for OR)", array=True),
-    Param("keyword", description="Keyword (repeat for OR)", array=True),
-    Param("stars_min", "integer", "Only datasets with at least this many stars", minimum=0, maximum=5),
-    Param("sort", description="Order: relevance (default with q), else -modified; '-' means descending",
+    Param("publisher", description=N_("Publisher slug (repeat for OR)"), array=True),
+    Param("format", description=N_("Distribution format, e.g. CSV (repeat for OR)"), array=True),
+    Param("licence", description=N_("Licence id, e.g. CC-BY-4.0 (repeat for OR)"), array=True),
+    Param("theme", description=N_("Theme code, e.g. TRAN (repeat for OR)"), array=True),
+    Param("keyword", description=N_("Keyword (repeat for OR)"), array=True),
+    Param("hvd_category", description=N_("High-value dataset category: its IRI, code (c_b79e35eb) or key (MOB) "
+                                         "(repeat for OR)"), array=True),
+    Param("stars_min", "integer", N_("Only datasets with at least this many stars"), minimum=0, maximum=5),
+    Param("sort", description=N_("Order: relevance (default with q), else -modified; '-' means descending"),
           enum=search_mod.SORTS),
+    Param("collapse", description=N_("series: a dataset series stands for its members, which are left out"),
+          enum=("series",)),
     *PAGING,
 )
 
@@ -70,7 +77,7 @@ def find_dataset(slug: str) -> Dataset:
     slug = clean_key(slug, "dataset")
     resolution = lifecycle.resolve(db_session(), slug)
     if resolution.outcome == lifecycle.MISSING:
-        raise ApiError(404, "not-found", f"No dataset with slug {slug[:80]!r}.")
+        raise ApiError(404, "not-found", T_("No dataset with slug %(slug)s.", slug=repr(slug[:80])))
     resp = lifecycle.answer(resolution, as_json=True)
     if resp is not None:
         abort(resp)
@@ -92,16 +99,19 @@ def _summary(ds: Dataset) -> dict[str, Any]:
     }
 
 
-@api.endpoint("/datasets", summary="Search and list datasets", response="DatasetList", tag="datasets",
+@api.endpoint("/datasets", summary=N_("Search and list datasets"), response="DatasetList", tag="datasets",
               params=SEARCH_PARAMS, cache=CATALOG_CACHE,
-              description="Full-text search with filters and facets (publisher, format, licence, theme, keyword, "
-                          "stars). Paging links are in the body and in the Link header.")
+              description=N_("Full-text search with filters and facets (publisher, format, licence, theme, keyword, "
+                          "stars, hvd_category). Paging links are in the body and in the Link header."))
 def datasets():
     args = with_per_page(query_args("datasets"))
     query = search_mod.SearchQuery(
         q=args["q"] or "", publisher=args["publisher"], format=args["format"], licence=args["licence"],
-        theme=args["theme"], keyword=args["keyword"], stars_min=args["stars_min"], sort=args["sort"],
+        theme=args["theme"], keyword=args["keyword"],
+        hvd_category=[vocab.hvd_category(v) or v for v in args["hvd_category"] or []],
+        stars_min=args["stars_min"], sort=args["sort"],
         page=args["page"], limit=args["per_page"], facets=list(search_mod.FACETS),
+        collapse_series=args.get("collapse") == "series",
     )
     session = db_session()
     result = search_mod.search(session, query)
@@ -116,10 +126,10 @@ def datasets():
     return resp
 
 
-@api.endpoint("/datasets/<slug>", summary="One dataset: its catalog record, stars, score and links",
+@api.endpoint("/datasets/<slug>", summary=N_("One dataset: its catalog record, stars, score and links"),
               response="Dataset", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
-              description="The catalog record (catalog_schema/record.schema.json) with the latest stars and score, "
-                          "and links to its quality, usage and every export format.")
+              description=N_("The catalog record (catalog_schema/record.schema.json) with the latest stars and score, "
+                          "and links to its quality, usage and every export format."))
 def dataset(slug: str):
     ds = find_dataset(slug)
     a = latest_assessment(db_session(), ds.id)
@@ -145,7 +155,7 @@ def dataset(slug: str):
     return conditional(doc, etag, CATALOG_CACHE)
 
 
-@api.endpoint("/datasets/<slug>/usage", summary="Views, downloads and API calls of the dataset per day",
+@api.endpoint("/datasets/<slug>/usage", summary=N_("Views, downloads and API calls of the dataset per day"),
               response="Usage", tag="datasets", errors=(404, 410), cache=LIVE_CACHE)
 def dataset_usage(slug: str):
     ds = find_dataset(slug)
@@ -153,3 +163,48 @@ def dataset_usage(slug: str):
     days = usage_series(db_session(), ds.id)
     totals = {k: sum(d[k] for d in days) for k in ("views", "downloads", "api_calls")}
     return conditional({"dataset": ds.slug, "days": days, "totals": totals}, None, LIVE_CACHE)
+
+
+@api.endpoint("/datasets/<slug>/distributions/<dist_id>/dictionary", summary=N_("A table's data dictionary"),
+              response="DataDictionary", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
+              description=N_("Each column's name, type, title, unit and description (inferred from the archived file, "
+                          "then what the source declared, then the agency's edits) and the notes rows the file "
+                          "had above and below the table (units, sources, footnotes)."))
+def distribution_dictionary(slug: str, dist_id: str):
+    ds = find_dataset(slug)
+    row = next((d for d in ds.distributions if d.id == dist_id), None)
+    dic = dictionary.effective(row.dictionary, row.table_schema) if row is not None else None
+    if dic is None:
+        raise ApiError(404, "not-found", T_("No such distribution, or it has no data dictionary (made when the file "
+                                         "is checked and read as a table)."))
+    return conditional(dictionary_doc(ds, dist_id, dic), None, CATALOG_CACHE)
+
+
+def dictionary_doc(ds: Dataset, dist_id: str, dic: dict[str, Any]) -> dict[str, Any]:
+    return {"dataset": ds.slug, "distribution": dist_id, "fields": dic["fields"], "notes": dic["notes"],
+            "edited_at": dic.get("edited_at"),
+            "links": {"self": api_url(".distribution_dictionary", slug=ds.slug, dist_id=dist_id),
+                      "table_schema": site_url(f"/dataset/{ds.slug}/resource/{dist_id}/schema.json"),
+                      "html": site_url(f"/dataset/{ds.slug}#dictionary-{dist_id}")}}
+
+
+
+@api.endpoint("/datasets/<slug>/distributions/<dist_id>/versions", summary=N_("Every archived copy of a file"),
+              response="DistributionVersions", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
+              description=N_("Each copy a check found, newest first: when it was archived, its size, sha256, format "
+                          "and stars then, how its rows changed from the copy before (rows added, removed, changed; "
+                          "columns added, removed), and where to download it (through the personal-data gate: a "
+                          "copy that held personal data is not served to the public)."))
+def distribution_versions(slug: str, dist_id: str):
+    ds = find_dataset(slug)
+    row = next((d for d in ds.distributions if d.id == dist_id), None)
+    if row is None:
+        raise ApiError(404, "not-found", T_("No such distribution in this dataset."))
+    versions = db_session().scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
+                                    .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc()))
+    items = [{"sha256": v.sha256, "archived_at": iso(v.archived_at), "size": v.size, "format": v.format,
+              "stars": v.stars, "current": v.sha256 == row.archive_hash, "personal_data": v.pii != {},
+              "change": v.change,
+              "links": {"download": site_url(f"/dataset/{ds.slug}/resource/{row.id}/version/{v.sha256}")}}
+             for v in versions]
+    return conditional({"dataset": ds.slug, "distribution": row.id, "versions": items}, None, CATALOG_CACHE)

@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext
 
+from app.api import examples
 from app.api.errors import ApiError
 from app.api.openapi import build_document
 from app.api.rest.blueprint import CATALOG_CACHE, PREFIX, api
 from app.api.rest.responses import api_url, conditional
+from app.i18n import N_
+from app.request_context import db_session
+from app.texts import T_
 
 
-@api.endpoint("/openapi.json", summary="This API described in OpenAPI 3.1", response="OpenAPI", tag="meta",
+@api.endpoint("/openapi.json", summary=N_("This API described in OpenAPI 3.1"), response="OpenAPI", tag="meta",
               cache=CATALOG_CACHE)
 def openapi_document():
     return conditional(build_document(api, request.url_root.rstrip("/") + PREFIX), None, CATALOG_CACHE)
 
 
-@api.endpoint("/docs", summary="The API documentation page", response="DocsPage", tag="meta",
+@api.endpoint("/docs", summary=N_("The API documentation page"), response="DocsPage", tag="meta",
               media_type="text/html")
 def docs():
     endpoints = sorted(api.documented(), key=lambda e: (list(api.tags).index(e.tag) if e.tag in api.tags else 99,
                                                         e.path))
-    return render_template("api/docs.html", api=api, endpoints=endpoints,
-                           openapi_url=api_url(".openapi_document"), base=request.url_root.rstrip("/"))
+    base = request.url_root.rstrip("/")
+    table = examples.example_table(db_session())
+    return render_template("api/docs.html", api=api, tr=translated, endpoints=endpoints,
+                           openapi_url=api_url(".openapi_document"),
+                           base=base, table=table, ckan=examples.ckan(base, table),
+                           ckanapi=examples.ckanapi_snippet(base, table), rest=examples.rest(base, table),
+                           dcat=examples.dcat(base, table), downloads=examples.downloads(base, table))
 
 
-@api.endpoint("/<path:unknown>", summary="Anything else under /api/v1", response="Error", hidden=True)
+def translated(text: str) -> str:
+    """A declared summary or description (an N_ message id) in the page's language, its values filled in."""
+    return gettext(text, **api.values) if text else text
+
+
+@api.endpoint("/<path:unknown>", summary=N_("Anything else under /api/v1"), response="Error", hidden=True)
 def not_found(unknown: str):
-    raise ApiError(404, "not-found", "No such endpoint; see /api/v1/openapi.json for the ones that exist.")
+    raise ApiError(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones that exist."))

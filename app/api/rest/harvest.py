@@ -12,12 +12,15 @@ from app.api.errors import ApiError
 from app.api.openapi import Param
 from app.api.rest.blueprint import LIVE_CACHE, api
 from app.api.rest.responses import api_url, clean_key, conditional, iso, query_args, site_url
+from app.i18n import N_
 from app.request_context import db_session
+from app.texts import T_
 from catalog_schema import harvest_report
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
 
 MAX_JOB_ERRORS = 1000
 MAX_PAYLOAD_CHARS = 20_000
+api.values.update(max_payload_chars=MAX_PAYLOAD_CHARS, max_job_errors=MAX_JOB_ERRORS)
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.I)
 
 
@@ -64,7 +67,7 @@ def _dataset_counts(session, source_ids: list[int]) -> dict[int, int]:
         Dataset.source_id.in_(source_ids), Dataset.state == "active").group_by(Dataset.source_id)).all())
 
 
-@api.endpoint("/harvest/sources", summary="Harvest sources with their last job", response="HarvestSourceList",
+@api.endpoint("/harvest/sources", summary=N_("Harvest sources with their last job"), response="HarvestSourceList",
               tag="harvest", cache=LIVE_CACHE)
 def harvest_sources():
     session = db_session()
@@ -76,9 +79,10 @@ def harvest_sources():
     return conditional({"items": items}, None, LIVE_CACHE)
 
 
-@api.endpoint("/harvest/sources/<name>", summary="One harvest source with its recent jobs",
+@api.endpoint("/harvest/sources/<name>", summary=N_("One harvest source with its recent jobs"),
               response="HarvestSource", tag="harvest", errors=(404,), cache=LIVE_CACHE,
-              params=(Param("jobs", "integer", "How many recent jobs to list", minimum=0, maximum=100, default=20),))
+              params=(Param("jobs", "integer", N_("How many recent jobs to list"), minimum=0, maximum=100,
+                            default=20),))
 def harvest_source(name: str):
     args = query_args("harvest_source")
     name = clean_key(name, "harvest source")
@@ -86,7 +90,7 @@ def harvest_source(name: str):
     src = session.scalar(select(HarvestSource).where(HarvestSource.name == name)
                          .options(selectinload(HarvestSource.publisher)))
     if src is None:
-        raise ApiError(404, "not-found", f"No harvest source named {name[:80]!r}.")
+        raise ApiError(404, "not-found", T_("No harvest source named %(name)s.", name=repr(name[:80])))
     jobs = session.scalars(select(HarvestJob).where(HarvestJob.source_id == src.id)
                            .order_by(HarvestJob.id.desc()).limit(args["jobs"])).all()
     last = _last_jobs(session, [src.id]).get(src.id)
@@ -95,25 +99,25 @@ def harvest_source(name: str):
     return conditional(doc, None, LIVE_CACHE)
 
 
-@api.endpoint("/harvest/sources/<name>/report", summary="A harvest source's report: its last jobs, what the "
-              "latest job added, updated and withdrawn, its errors by kind", response="HarvestReport", tag="harvest",
+@api.endpoint("/harvest/sources/<name>/report", summary=N_("A harvest source's report: its last jobs, what the "
+              "latest job added, updated and withdrawn, its errors by kind"), response="HarvestReport", tag="harvest",
               errors=(404,), cache=LIVE_CACHE,
-              description="The last jobs newest first with their counts; for the newest job the datasets it added, "
+              description=N_("The last jobs newest first with their counts; for the newest job the datasets it added, "
                           "updated (or restored) and withdrawn, the first `titles` of each with how many more, and "
                           "its errored records grouped by kind (the stage and the error message with what varies "
                           "from record to record taken out: URLs, quoted values, numbers, ids), each with a count "
                           "and one example. The page /harvest/source/{name} and `opendata source show NAME --json` "
-                          "give the same report.",
-              params=(Param("jobs", "integer", "How many recent jobs to list", minimum=1, maximum=100,
+                          "give the same report."),
+              params=(Param("jobs", "integer", N_("How many recent jobs to list"), minimum=1, maximum=100,
                             default=harvest_report.JOBS),
-                      Param("titles", "integer", "How many datasets to list per change", minimum=0, maximum=500,
+                      Param("titles", "integer", N_("How many datasets to list per change"), minimum=0, maximum=500,
                             default=harvest_report.TITLES)))
 def harvest_source_report(name: str):
     args = query_args("harvest_source_report")
     name = clean_key(name, "harvest source")
     report = harvest_report.source_report(db_session(), name, jobs=args["jobs"], titles=args["titles"])
     if report is None:
-        raise ApiError(404, "not-found", f"No harvest source named {name[:80]!r}.")
+        raise ApiError(404, "not-found", T_("No harvest source named %(name)s.", name=repr(name[:80])))
     doc = harvest_report.to_json(report)
     for job in doc["jobs"]:
         job["links"] = {"self": api_url(".harvest_job", job_id=job["id"])}
@@ -128,18 +132,18 @@ def harvest_source_report(name: str):
     return conditional(doc, None, LIVE_CACHE)
 
 
-@api.endpoint("/harvest/jobs/<int:job_id>", summary="One harvest job: status, counts and its errored records",
+@api.endpoint("/harvest/jobs/<int:job_id>", summary=N_("One harvest job: status, counts and its errored records"),
               response="HarvestJob", tag="harvest", errors=(404,), cache=LIVE_CACHE,
-              description=f"Errored records give the remote id, the stage that failed (gather, fetch or import), "
-                          f"the error and the original payload (cut at {MAX_PAYLOAD_CHARS} characters); at most "
-                          f"{MAX_JOB_ERRORS} are listed, errors_total counts them all.")
+              description=N_("Errored records give the remote id, the stage that failed (gather, fetch or import), "
+                             "the error and the original payload (cut at %(max_payload_chars)s characters); at "
+                             "most %(max_job_errors)s are listed, errors_total counts them all."))
 def harvest_job(job_id: int):
     session = db_session()
     # ids are 64-bit: a larger number is no job (SQLite's driver would raise OverflowError, a 500)
     job = session.scalar(select(HarvestJob).where(HarvestJob.id == job_id)
                          .options(selectinload(HarvestJob.source))) if job_id < 2**63 else None
     if job is None:
-        raise ApiError(404, "not-found", f"No harvest job {job_id}.")
+        raise ApiError(404, "not-found", T_("No harvest job %(job_id)s.", job_id=job_id))
     errored = (HarvestRecord.job_id == job.id) & (HarvestRecord.status == "errored")
     total = session.scalar(select(func.count()).select_from(HarvestRecord).where(errored)) or 0
     records = session.scalars(select(HarvestRecord).where(errored).order_by(HarvestRecord.id)

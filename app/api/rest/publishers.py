@@ -17,7 +17,9 @@ from app.api.rest.responses import (
     site_url,
     with_per_page,
 )
+from app.i18n import N_
 from app.request_context import db_session
+from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher
 
 
@@ -25,11 +27,11 @@ def find_publisher(slug: str) -> Publisher:
     slug = clean_key(slug, "publisher")
     pub = db_session().scalar(select(Publisher).where(Publisher.slug == slug).options(selectinload(Publisher.parent)))
     if pub is None:
-        raise ApiError(404, "not-found", f"No publisher with slug {slug[:80]!r}.")
+        raise ApiError(404, "not-found", T_("No publisher with slug %(slug)s.", slug=repr(slug[:80])))
     return pub
 
 
-@api.endpoint("/publishers", summary="Publishers (agencies and departments) with their dataset counts",
+@api.endpoint("/publishers", summary=N_("Publishers (agencies and departments) with their dataset counts"),
               response="PublisherList", tag="publishers", params=PAGING, cache=CATALOG_CACHE)
 def publishers():
     args = with_per_page(query_args("publishers"))
@@ -52,10 +54,10 @@ def publishers():
     return resp
 
 
-@api.endpoint("/publishers/<slug>", summary="One publisher with counts of its datasets",
+@api.endpoint("/publishers/<slug>", summary=N_("One publisher with counts of its datasets"),
               response="Publisher", tag="publishers", errors=(404,), cache=CATALOG_CACHE,
-              description="Counts: active and withdrawn datasets, distributions, assessed datasets, datasets per "
-                          "star (0..5), per format and per licence.")
+              description=N_("Counts: active and withdrawn datasets, distributions, assessed datasets, datasets per "
+                          "star (0..5), per format and per licence."))
 def publisher(slug: str):
     pub = find_publisher(slug)
     session = db_session()

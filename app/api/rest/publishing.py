@@ -14,12 +14,15 @@ from flask import current_app, jsonify, request
 from app import auth
 from app.api.errors import ApiError
 from app.api.rest.blueprint import api
+from app.api.rest.datasets import dictionary_doc
 from app.api.rest.responses import api_url, clean_key, site_url
+from app.i18n import N_
 from app.request_context import db_session, setting
 from app.services import access, check, datasets, distributions, gate
 from app.services.context import Actor, Runtime
 from app.services.fields import EDITABLE
 from app.services.uploads import is_upload
+from app.texts import T_
 from catalog_schema.models import Dataset
 
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
@@ -32,21 +35,21 @@ def _token_user():
     if value and value.lower().startswith("bearer "):
         value = value[7:]
     if not value or not value.strip():
-        raise ApiError(401, "unauthorized", "An API token is required: send it as 'Authorization: <token>'.")
+        raise ApiError(401, "unauthorized", T_("An API token is required: send it as 'Authorization: <token>'."))
     session = db_session()
     user = auth.user_for_token(session, value.strip())
     if user is None:
-        raise ApiError(401, "unauthorized", "The API token is not valid (unknown, revoked or expired).")
+        raise ApiError(401, "unauthorized", T_("The API token is not valid (unknown, revoked or expired)."))
     session.commit()  # keep last_used_at whatever happens to the write
     return user
 
 
 def _body() -> dict[str, Any]:
     if not request.is_json:
-        raise ApiError(400, "bad-request", "Send a JSON object (Content-Type: application/json).")
+        raise ApiError(400, "bad-request", T_("Send a JSON object (Content-Type: application/json)."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(400, "bad-request", "The request body must be a JSON object.")
+        raise ApiError(400, "bad-request", T_("The request body must be a JSON object."))
     return data
 
 
@@ -84,7 +87,8 @@ def _publish_doc(ds: Dataset, result: dict[str, Any] | None = None) -> dict[str,
 
 def _check_doc(result: dict[str, Any]) -> dict[str, Any]:
     return {k: result[k] for k in ("dataset", "state", "stars", "score", "findings", "preview", "pii", "pii_override",
-                                  "blocked_by", "can_publish")} | {"assessment": result["assessment"]}
+                                  "blocked_by", "can_publish")} | {"assessment": result["assessment"],
+                                                                   "checked_at": result.get("checked_at")}
 
 
 def _editable(slug: str, *, write: bool = True):
@@ -92,20 +96,20 @@ def _editable(slug: str, *, write: bool = True):
     return user, access.dataset_for_edit(db_session(), user, clean_key(slug, "dataset"), write=write)
 
 
-@api.endpoint("/datasets", summary="Create a dataset (a draft, or published at once)", response="PublishResult",
+@api.endpoint("/datasets", summary=N_("Create a dataset (a draft, or published at once)"), response="PublishResult",
               tag="publishing", methods=("POST",), body={"application/json": "DatasetWrite"}, status=201,
               errors=WRITE_ERRORS, auth=True,
-              description="Needs an API token of an admin or editor of the publisher (or a sysadmin). Linked "
+              description=N_("Needs an API token of an admin or editor of the publisher (or a sysadmin). Linked "
                           "distributions may be given as `distributions: [{url, title, format}]`; files are "
                           "uploaded afterwards to .../distributions. With `publish: true` the dataset is "
-                          "published at once (refused, and nothing created, when the check blocks it).")
+                          "published at once (refused, and nothing created, when the check blocks it)."))
 def dataset_create():
     user = _token_user()
     data = _body()
     fields = {k: v for k, v in data.items() if k in EDITABLE}
     links = data.get("distributions") or []
     if not isinstance(links, list):
-        raise ApiError(400, "bad-request", "distributions must be a list of objects {url, title, format}.")
+        raise ApiError(400, "bad-request", T_("distributions must be a list of objects {url, title, format}."))
     with _acting(user, _lang(data)) as actor:
         ds = datasets.create(actor, data.get("publisher"), fields, slug=data.get("name"), links=links,
                              publish_now=bool(data.get("publish")))
@@ -115,12 +119,12 @@ def dataset_create():
     return resp
 
 
-@api.endpoint("/datasets/<slug>", summary="Change a dataset's metadata", response="PublishResult",
+@api.endpoint("/datasets/<slug>", summary=N_("Change a dataset's metadata"), response="PublishResult",
               tag="publishing", methods=("PATCH",), body={"application/json": "DatasetWrite"},
               errors=WRITE_ERRORS, auth=True,
-              description="Only the fields given change; `name` renames the dataset (its old URL answers 301 "
+              description=N_("Only the fields given change; `name` renames the dataset (its old URL answers 301 "
                           "from then on). Harvested datasets are read-only (403 'harvested') until an admin of "
-                          "the publisher detaches them.")
+                          "the publisher detaches them."))
 def dataset_patch(slug: str):
     user, ds = _editable(slug)
     data = _body()
@@ -132,30 +136,32 @@ def dataset_patch(slug: str):
     return jsonify(_publish_doc(ds))
 
 
-@api.endpoint("/datasets/<slug>/distributions", summary="Add a distribution: a link, or an uploaded file",
+@api.endpoint("/datasets/<slug>/distributions", summary=N_("Add a distribution: a link, or an uploaded file"),
               response="PublishResult", tag="publishing", methods=("POST",), status=201,
               body={"application/json": "DistributionLink", "multipart/form-data": "DistributionUpload"},
               errors=(*WRITE_ERRORS, 413), auth=True,
-              description="JSON {url, title, format} links a file on the web; multipart/form-data with a "
+              description=N_("JSON {url, title, format} links a file on the web; multipart/form-data with a "
                           "`file` part uploads one (capped at OPENDATA_MAX_UPLOAD_BYTES while it streams, its "
                           "format sniffed from the bytes). HTML pages, zip bombs and office files declaring XML "
                           "entities are refused (400 with code html-not-data, zip-bomb or xml-entities). On a "
                           "published dataset the new file is checked at once: personal data in it is withheld "
-                          "from the public (HTTP 451) until an admin of the publisher overrides.")
+                          "from the public (HTTP 451) until an admin of the publisher overrides."))
 def dataset_distributions(slug: str):
     user, ds = _editable(slug)
     if request.mimetype == "multipart/form-data":
         cap = int(setting("MAX_UPLOAD_BYTES"))
         if request.content_length is not None and request.content_length > cap + UPLOAD_SLACK:
-            raise ApiError(413, "too-large", f"The upload is {request.content_length:,} bytes; the limit is "
-                                             f"{cap:,} bytes.")
+            raise ApiError(413, "too-large", T_("The upload is %(content_length)s bytes; the limit is %(cap)s bytes.",
+                                                content_length=format(request.content_length, ","),
+                                                cap=format(cap, ",")))
         request.max_content_length = cap + UPLOAD_SLACK
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise ApiError(400, "bad-request", "Send the file as the multipart part named 'file'.")
+            raise ApiError(400, "bad-request", T_("Send the file as the multipart part named 'file'."))
         with _acting(user, _lang(request.form)) as actor:
             distributions.add_upload(actor, ds, upload.stream, upload.filename,
-                                     title=request.form.get("title") or None)
+                                     title=request.form.get("title") or None,
+                                     documentation=request.form.get("documentation") in ("1", "true"))
     else:
         data = _body()
         with _acting(user, _lang(data)) as actor:
@@ -165,15 +171,18 @@ def dataset_distributions(slug: str):
     return resp
 
 
-@api.endpoint("/datasets/<slug>/check", summary="The pre-publication check of a dataset (drafts included)",
+@api.endpoint("/datasets/<slug>/check", summary=N_("The pre-publication check of a dataset (drafts included)"),
               response="PrePublicationCheck", tag="publishing", errors=(401, 403, 404), auth=True,
-              description="The stars, score and every finding with its fix that the dataset will get once "
+              description=N_("The stars, score and every finding with its fix that the dataset will get once "
                           "published (the same assessment the catalog then stores), a preview of the first "
-                          "rows of each table, and what blocks publishing (personal data not overridden).")
+                          "rows of each table, and what blocks publishing (personal data not overridden). "
+                          "The check is kept with the dataset and computed again only when its metadata or "
+                          "files change (`checked_at` says when it ran); `?again=1` fetches the linked files "
+                          "anew."))
 def dataset_check(slug: str):
     user, ds = _editable(slug, write=False)
     with _acting(user) as actor:
-        result = check.run(actor, ds)
+        result = check.run(actor, ds, again=request.args.get("again") in ("1", "true"))
     resp = jsonify(_check_doc(result))
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -192,35 +201,35 @@ def _state_change(slug: str, action: str):
     return jsonify(_publish_doc(ds, result))
 
 
-@api.endpoint("/datasets/<slug>/publish", summary="Publish a draft: it becomes active, searchable and assessed",
+@api.endpoint("/datasets/<slug>/publish", summary=N_("Publish a draft: it becomes active, searchable and assessed"),
               response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
-              auth=True, description="409 'pii-blocked' while personal data found in a file has not been "
-                                     "overridden by an admin of the publisher.")
+              auth=True, description=N_("409 'pii-blocked' while personal data found in a file has not been "
+                                     "overridden by an admin of the publisher."))
 def dataset_publish(slug: str):
     return _state_change(slug, "publish")
 
 
-@api.endpoint("/datasets/<slug>/withdraw", summary="Withdraw a published dataset (kept, hidden, restorable)",
+@api.endpoint("/datasets/<slug>/withdraw", summary=N_("Withdraw a published dataset (kept, hidden, restorable)"),
               response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
-              auth=True, description="An optional JSON body {reason, successor} fills the tombstone the "
-                                     "dataset answers with from then on (HTTP 410).")
+              auth=True, description=N_("An optional JSON body {reason, successor} fills the tombstone the "
+                                     "dataset answers with from then on (HTTP 410)."))
 def dataset_withdraw(slug: str):
     return _state_change(slug, "withdraw")
 
 
-@api.endpoint("/datasets/<slug>/restore", summary="Restore a withdrawn dataset", response="PublishResult",
+@api.endpoint("/datasets/<slug>/restore", summary=N_("Restore a withdrawn dataset"), response="PublishResult",
               tag="publishing", methods=("POST",), errors=(401, 403, 404, 409), auth=True)
 def dataset_restore(slug: str):
     return _state_change(slug, "restore")
 
 
-@api.endpoint("/datasets/<slug>/pii-override", summary="Allow publishing files with personal data, saying why",
+@api.endpoint("/datasets/<slug>/pii-override", summary=N_("Allow publishing files with personal data, saying why"),
               response="PublishResult", tag="publishing", methods=("POST",), body={"application/json": "Reason"},
               errors=WRITE_ERRORS, auth=True,
-              description="Admins of the publisher and sysadmins only (editors get 403). The reason is kept on "
+              description=N_("Admins of the publisher and sysadmins only (editors get 403). The reason is kept on "
                           "the dataset and in the audit log. With OPENDATA_PII_OVERRIDE_SECOND_ADMIN on, the first "
                           "admin's call records a pending override and a second, different admin's call confirms "
-                          "it (the same admin again: 409 'second-admin-required').")
+                          "it (the same admin again: 409 'second-admin-required')."))
 def dataset_pii_override(slug: str):
     user, ds = _editable(slug)
     data = _body()
@@ -229,12 +238,26 @@ def dataset_pii_override(slug: str):
     return jsonify(_publish_doc(ds))
 
 
-@api.endpoint("/datasets/<slug>/detach", summary="Detach a harvested dataset from its source",
+@api.endpoint("/datasets/<slug>/detach", summary=N_("Detach a harvested dataset from its source"),
               response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
-              auth=True, description="Admins of the publisher and sysadmins only. The source stops updating "
-                                     "the dataset; its publisher's editors may then edit it.")
+              auth=True, description=N_("Admins of the publisher and sysadmins only. The source stops updating "
+                                     "the dataset; its publisher's editors may then edit it."))
 def dataset_detach(slug: str):
     user, ds = _editable(slug, write=False)
     with _acting(user) as actor:
         datasets.detach(actor, ds)
     return jsonify(_publish_doc(ds))
+
+
+@api.endpoint("/datasets/<slug>/distributions/<dist_id>/dictionary", summary=N_("Edit a table's data dictionary"),
+              response="DataDictionary", tag="publishing", methods=("PATCH",),
+              body={"application/json": "DataDictionaryEdit"}, errors=WRITE_ERRORS, auth=True,
+              description=N_("Each column's title, description, unit or type, as the agency states them (null goes "
+                          "back to what was inferred from the file). Kept with the distribution: a reload or "
+                          "re-harvest of the file keeps them."))
+def distribution_dictionary_edit(slug: str, dist_id: str):
+    user, ds = _editable(slug)
+    data = _body()
+    with _acting(user, _lang(data)) as actor:
+        dic = distributions.edit_dictionary(actor, ds, dist_id, data.get("fields"))
+    return jsonify(dictionary_doc(ds, dist_id, dic))

@@ -14,24 +14,26 @@ from app.api.rest.datasets import count_call, find_dataset
 from app.api.rest.publishers import find_publisher
 from app.api.rest.responses import api_url, conditional, etag_of, iso
 from app.assessment import assessment_document, latest_assessment, publisher_table
+from app.i18n import N_
 from app.request_context import db_session
+from app.texts import T_
 from catalog_schema.models import Assessment
 
 
-@api.endpoint("/datasets/<slug>/quality", summary="The dataset's latest quality assessment", response="Assessment",
+@api.endpoint("/datasets/<slug>/quality", summary=N_("The dataset's latest quality assessment"), response="Assessment",
               tag="quality", errors=(404, 410), cache=CATALOG_CACHE,
-              description="Stars, score, metadata points, per-distribution results, data profile and findings. "
-                          "404 with code 'not-assessed' when the dataset was never assessed.")
+              description=N_("Stars, score, metadata points, per-distribution results, data profile and findings. "
+                          "404 with code 'not-assessed' when the dataset was never assessed."))
 def dataset_quality(slug: str):
     ds = find_dataset(slug)
     a = latest_assessment(db_session(), ds.id)
     count_call(ds.id)
     if a is None:
-        raise ApiError(404, "not-assessed", f"Dataset {ds.slug!r} has not been assessed yet.")
+        raise ApiError(404, "not-assessed", T_("Dataset %(slug)s has not been assessed yet.", slug=repr(ds.slug)))
     return conditional(assessment_document(ds, a), etag_of("quality", ds.slug, a.id), CATALOG_CACHE)
 
 
-@api.endpoint("/datasets/<slug>/quality/history", summary="Every assessment of the dataset, oldest first",
+@api.endpoint("/datasets/<slug>/quality/history", summary=N_("Every assessment of the dataset, oldest first"),
               response="AssessmentHistory", tag="quality", errors=(404, 410), cache=CATALOG_CACHE)
 def dataset_quality_history(slug: str):
     ds = find_dataset(slug)
@@ -54,21 +56,22 @@ def _league() -> list[dict[str, Any]]:
     return rows
 
 
-@api.endpoint("/publishers/<slug>/quality", summary="The publisher's quality aggregates and rank",
+@api.endpoint("/publishers/<slug>/quality", summary=N_("The publisher's quality aggregates and rank"),
               response="PublisherQuality", tag="quality", errors=(404,), cache=CATALOG_CACHE,
-              description="The publisher's row of the league table. 404 with code 'not-assessed' when none of "
-                          "its datasets has been assessed.")
+              description=N_("The publisher's row of the league table. 404 with code 'not-assessed' when none of "
+                          "its datasets has been assessed."))
 def publisher_quality(slug: str):
     pub = find_publisher(slug)
     row = next((r for r in _league() if r["publisher"] == pub.slug), None)
     if row is None:
-        raise ApiError(404, "not-assessed", f"No dataset of publisher {pub.slug!r} has been assessed yet.")
+        raise ApiError(404, "not-assessed", T_("No dataset of publisher %(slug)s has been assessed yet.",
+                                               slug=repr(pub.slug)))
     return conditional(row, None, CATALOG_CACHE)
 
 
-@api.endpoint("/quality/publishers", summary="The league table of publishers, best first", response="LeagueTable",
+@api.endpoint("/quality/publishers", summary=N_("The league table of publishers, best first"), response="LeagueTable",
               tag="quality", cache=CATALOG_CACHE,
-              description="Per publisher: datasets, star distribution, average stars, share at 3+ stars, average "
-                          "score and metadata points, broken links, stale datasets, PII findings, trend, rank.")
+              description=N_("Per publisher: datasets, star distribution, average stars, share at 3+ stars, average "
+                          "score and metadata points, broken links, stale datasets, PII findings, trend, rank."))
 def quality_publishers():
     return conditional({"items": _league()}, None, CATALOG_CACHE)

@@ -14,6 +14,7 @@ from app.api.errors import ApiError
 from app.api.openapi import parse_args
 from app.api.rest.blueprint import MAX_PER_PAGE, api
 from app.request_context import setting
+from app.texts import T_
 
 
 def query_args(view_name: str) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def with_per_page(args: dict[str, Any]) -> dict[str, Any]:
 def clean_key(value: str, what: str) -> str:
     """A slug or name from the path; one no column could hold is simply not found."""
     if "\x00" in value or len(value) > 500:
-        raise ApiError(404, "not-found", f"No {what} with that name.")
+        raise ApiError(404, "not-found", T_("No %(what)s with that name.", what=what))
     return value
 
 

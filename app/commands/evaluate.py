@@ -1,0 +1,66 @@
+"""opendata evaluate weekly [--week YYYY-Www] [--send] [--json]: the weekly evaluation (issue 17 item 3)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from app.cli_lang import N_, _
+
+
+def run_weekly(settings: dict, week: str | None, send: bool, *, now=None) -> dict:
+    """Store the reports of `week` (default: the last week that has ended) and, with `send`, e-mail them and
+    the still unsent ones of the weeks before. The same for cron, `opendata schedule` and a person."""
+    from app import create_app, weekly
+    from app.services import weekly as service
+    from app.web.weekly import mail_renderer
+    from catalog_schema.models import utcnow
+
+    now = now or utcnow()
+    week = weekly.parse_week(week) if week else weekly.last_complete_week(now)
+    app = create_app(settings)
+    sessionmaker = app.extensions["opendata"]["sessionmaker"]
+    try:
+        with sessionmaker() as session:
+            existing = {r.publisher_id for r in service.existing(session, week)}
+            reports = service.evaluate_week(session, week, now=now)
+            made = [r.body["publisher"]["slug"] for r in reports if r.publisher_id not in existing]
+            session.commit()
+            sent = service.send_reports(session, app.config["OPENDATA"], mail_renderer(app), week, now=now) \
+                if send else []
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
+    return {"week": week, "publishers": len(reports), "created": made,
+            "sent": [{"week": s.week, "publisher": s.publisher, "to": s.sent_to, "error": s.error} for s in sent]}
+
+
+def register(main: click.Group) -> None:
+    @main.group("evaluate", help=N_("Evaluations of the publishers (the weekly report)."))
+    def evaluate() -> None:
+        pass
+
+    @evaluate.command("weekly", help=N_("Make each publisher's report of a week (kept; a second run changes "
+                                        "nothing) and optionally send it."))
+    @click.option("--week", default=None, help=N_("ISO week, e.g. 2026-W48 (default: the last week that has ended)"))
+    @click.option("--send", is_flag=True, help=N_("e-mail each report to its publisher's admins (and retry earlier "
+                                               "failures)"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("print the summary as JSON"))
+    @click.pass_obj
+    def weekly_cmd(obj, week, send, as_json) -> None:
+        try:
+            summary = run_weekly(obj.settings, week, send)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps(summary, ensure_ascii=False))
+            return
+        click.echo(_("week %(week)s: %(reports)s publisher reports, %(new)s new", week=summary["week"],
+                     reports=summary["publishers"], new=len(summary["created"])))
+        for s in summary["sent"]:
+            if s["error"]:
+                click.echo(_("  %(week)s %(publisher)s: not sent (%(error)s)", week=s["week"], publisher=s["publisher"],
+                             error=s["error"]))
+            else:
+                click.echo(_("  %(week)s %(publisher)s: sent to %(to)s", week=s["week"], publisher=s["publisher"],
+                             to=", ".join(s["to"]) or _("nobody new")))

@@ -1,0 +1,81 @@
+"""opendata prune: the catalog's history past retention (app/services/history.py) and the file versions past
+theirs (app/services/versions.py), in one run."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from app.cli_lang import N_, _
+
+
+def run_prune(settings: dict, *, dry_run: bool = False, progress=None) -> dict:
+    """Prune history and file versions by the settings' retention; the report as a dict (the scheduler and
+    `opendata schedule` call this too)."""
+    from app.services import history, versions
+    from app.services.context import Actor, Runtime
+    from catalog_schema.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings["DATABASE_URL"])
+    factory = make_sessionmaker(engine)
+    runtime = Runtime(factory, settings)
+    try:
+        with factory() as session:
+            actor = Actor(session, None, "cli", runtime=runtime, lang="en")
+            kept = history.prune(actor, history.HistoryRetention.of(settings), dry_run=dry_run, progress=progress)
+            files = versions.prune(actor, versions.Retention.of(settings), archive_dir=settings["ARCHIVE_DIR"],
+                                   dry_run=dry_run)
+    finally:
+        runtime.close()
+        engine.dispose()
+    out = kept.to_dict()
+    out["versions"] = {k: v for k, v in files.to_dict().items() if k != "removed"}
+    return out
+
+
+def prune_if_due(settings: dict, now=None) -> dict | None:
+    """`run_prune` when a retention is set and the last prune is a day old or more; else None."""
+    import datetime as dt
+
+    from app.services.history import HistoryRetention, last_run
+    from app.services.versions import Retention
+    from catalog_schema.db import make_engine, make_sessionmaker
+
+    if not HistoryRetention.of(settings).active and not Retention.of(settings).active:
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    engine = make_engine(settings["DATABASE_URL"])
+    try:
+        with make_sessionmaker(engine)() as session:
+            last = last_run(session)
+    finally:
+        engine.dispose()
+    if last is not None and now - last < dt.timedelta(days=1):
+        return None
+    return run_prune(settings)
+
+
+def register(main: click.Group) -> None:
+    @main.command("prune", help=N_("Remove the harvest jobs, assessments and file versions past their retention "
+                                   "settings (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT, "
+                                   "VERSION_RETENTION_*).\n\nPrints JSON: the retention and how many jobs, record "
+                                   "rows, assessments and versions went (or would go); progress on standard error "
+                                   "when it is a terminal."))
+    @click.option("--dry-run", is_flag=True, help=N_("Only count what would be removed."))
+    @click.pass_obj
+    def prune(obj, dry_run: bool) -> None:
+        from app.services.history import HistoryRetention
+        from app.services.versions import Retention
+
+        settings = obj.settings
+        if not HistoryRetention.of(settings).active and not Retention.of(settings).active:
+            click.echo(_("no retention set (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT and "
+                         "VERSION_RETENTION_* are 0): everything is kept"), err=True)
+
+        def progress(kind: str, done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                click.echo(f"\r{kind}: {done:,}/{total:,}", err=True, nl=done >= total)
+
+        click.echo(json.dumps(run_prune(settings, dry_run=dry_run, progress=progress), ensure_ascii=False))

@@ -1,0 +1,142 @@
+"""The row store's doors (CKAN `datastore_*`, the dump, `/api/v1/.../rows`) answer through the serving gate.
+
+`serve_table` asks ``app.services.serving.serve`` with a check of its own: the distribution's current
+archived copy must be a table the store holds (loaded now if the store has lost it; a copy that could not
+be loaded is refused with why). The personal data the load's own scan found is added to the profile's
+facts, so a GeoJSON or a zipped CSV holding personal data is withheld or masked like a plain CSV. The
+producer gets the loaded table and the gate's plan; ``plan.mask`` are the columns to mask and to keep out
+of filters, searches, sorts and aggregates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response
+
+from app.datastore import load
+from app.request_context import setting
+from app.services import serving
+from catalog_schema import vocab
+from catalog_schema.models import Dataset, Distribution
+
+Refuse = Callable[[int, str, str, dict[str, Any]], Response]
+Produce = Callable[[Dataset, Distribution, load.Loaded, serving.Plan], Response]
+
+
+def root() -> Any:
+    return load.root_of({"DATASTORE_DIR": setting("DATASTORE_DIR"), "ARCHIVE_DIR": setting("ARCHIVE_DIR")})
+
+
+def max_rows() -> int:
+    return int(setting("DATASTORE_MAX_ROWS") or 32000)
+
+
+def scanned(dist: Distribution) -> dict[str, dict[str, int]] | None:
+    """The personal data the store's scan found in `dist`'s current copy when it is a table the profile does
+    not read (GeoJSON, a table in a ZIP, XML records: their profile facts say nothing of the rows), for the
+    gate's `found`; None for the kinds the profile reads (its facts are the gate's) and for what is no table."""
+    if _profiled(dist.detected_format):
+        return None
+    try:
+        got = load.ensure(root(), dist)
+    except OSError:
+        return None
+    return got.pii if isinstance(got, load.Loaded) else None
+
+
+def scanned_copy(sha256: str, path: str, fmt: str | None, encoding: str | None) -> dict[str, dict[str, int]] | None:
+    """As `scanned`, for any archived copy (an earlier version of a file), loaded into the store if needed."""
+    if _profiled(fmt) or (fmt or "").upper() not in load.LOADABLE_FORMATS or not os.path.isfile(path):
+        return None
+    try:
+        got = load.lookup(root(), sha256)
+        if not isinstance(got, load.Loaded):
+            got = load.load(root(), sha256, path, format=fmt, encoding=encoding)
+    except OSError:
+        return None
+    return got.pii if isinstance(got, load.Loaded) else None
+
+
+def _profiled(fmt: str | None) -> bool:
+    known = vocab.format_by_code((fmt or "").upper())
+    return known is not None and known.tabular
+
+
+def serve_table(*, dist_id: str, slug: str | None, variant: str, produce: Produce, refuse: Refuse,
+                count: bool = True) -> Response:
+    state: dict[str, load.Loaded] = {}
+
+    def check(ds: Dataset, dist: Distribution) -> Response | None:
+        try:
+            got = load.ensure(root(), dist)
+        except OSError as exc:  # a store folder this process cannot write: say so rather than fail
+            return refuse(404, "not-loaded", f"The resource's table is not in the DataStore yet and cannot be "
+                                             f"loaded here ({exc.strerror or exc}).", {})
+        if got is None:
+            fmt = dist.detected_format or "of an unrecognised format"
+            why = ("has not been downloaded and archived yet" if not dist.archive_hash else
+                   f"is {fmt}, not a table (CSV, TSV, XLS, XLSX, ODS, JSON, GeoJSON, XML records or a "
+                   "table in a ZIP)")
+            return refuse(404, "not-in-datastore", f"The resource {why}, so it has no rows in the DataStore.", {})
+        if isinstance(got, load.Failed):
+            return refuse(404, "not-loaded", f"The resource's table could not be loaded into the DataStore "
+                                             f"({got.reason}): {got.message}", {"datastore_error": got.to_dict()})
+        state["loaded"] = got
+        return None
+
+    def found(dist: Distribution) -> dict[str, dict[str, int]]:
+        return state["loaded"].pii
+
+    def produced(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:
+        return produce(ds, dist, state["loaded"], plan)
+
+    return serving.serve(dist_id=dist_id, slug=slug, variant=f"rows:{variant}", produce=produced, check=check,
+                         found=found, count=count)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """One table the gate let a multi-table request read, and how (``plan.mask``: the columns to mask)."""
+
+    dataset: Dataset
+    distribution: Distribution
+    loaded: load.Loaded
+    plan: serving.Plan
+
+
+ProduceMany = Callable[[dict[str, Admitted]], Response]
+
+
+def serve_tables(*, dist_ids: list[str], variant: str, produce: ProduceMany, refuse: Refuse) -> Response:
+    """Several tables through the gate at once (``datastore_search_sql``): `serve_table` asked for each id in
+    turn, nested, so the first refusal (unknown, draft, withdrawn, withheld, not a table) is the answer and
+    `produce` runs only once every table may be served, with what the gate decided for each. Each table's
+    dataset counts one download. The answer is marked with the strictest decision (``redact`` when a table
+    is masked), carries no ETag (one table's tag cannot vouch for the others) and is never stored by a
+    shared cache when a table was served as it is to its editor."""
+    admitted: dict[str, Admitted] = {}
+
+    def step(i: int) -> Response:
+        if i == len(dist_ids):
+            return produce(admitted)
+
+        def produced(ds: Dataset, dist: Distribution, loaded: load.Loaded, plan: serving.Plan) -> Response:
+            admitted[dist_ids[i]] = Admitted(ds, dist, loaded, plan)
+            return step(i + 1)
+
+        return serve_table(dist_id=dist_ids[i], slug=None, variant=variant, produce=produced, refuse=refuse)
+
+    resp = step(0)
+    resp.headers.pop("ETag", None)
+    if resp.status_code >= 400 or len(admitted) < len(dist_ids):
+        resp.headers[serving.GATE_HEADER] = "withhold"
+        return resp
+    decisions = [a.plan.decision for a in admitted.values()]
+    resp.headers[serving.GATE_HEADER] = "redact" if any(d.action == "redact" for d in decisions) else "serve"
+    if any(d.privileged for d in decisions):
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp

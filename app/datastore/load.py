@@ -1,0 +1,438 @@
+"""An archived table loaded into the row store: one Parquet file per archived copy, named by its sha256.
+
+Reading reuses the platform's: ``app.export.convert.open_table`` (``quality.tabular.read_table``: CSV, TSV
+and PSV in any encoding it detects, XLS, XLSX, ODS, JSON arrays, GeoJSON features' properties, the first
+table inside a ZIP, record-oriented XML; the notes rows above and below the table left out) and its typing,
+so the rows the API answers are the ones ``data.csv`` serves. Types are never guessed destructively: a column is stored
+typed (BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP) only when every filled cell of the whole table reads as
+its type and converts; otherwise it stays text as the file wrote it, so codes such as ``0164A`` and ``007``
+keep their letters and zeros (columns of integers written with a leading zero are text from the start,
+``convert.infer_column_type``). Each row gets ``_id`` (1, 2, ... in file order), as CKAN's DataStore does.
+
+Two passes over the table in bounded memory: the cells, normalised, are written as text to a temporary
+Parquet file while each candidate column's cells are tried against its type; then that file is rewritten
+with the columns that passed cast, uncompressed (columns stay dictionary-encoded; scanning it is about
+twice as fast as zstd here, and the store is a cache of the archive). The Parquet footer keeps what the
+API needs (``META_KEY``): the fields (name, title, CKAN type, Table Schema type), the row count, the source
+format, and the personal data this load's own scan found per column (``quality.pii``), which the serving
+gate adds to the profile's facts (the profile does not read GeoJSON or ZIP files). A copy that cannot be
+loaded leaves ``<sha256>.error.json`` with the reason instead; `datastore_info`, the dataset page and
+`opendata datastore status` show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from app.export import convert
+from quality import pii
+from quality.tabular import TableError
+from quality.tabular.formats import TABLE_FORMATS
+
+log = logging.getLogger(__name__)
+
+STORE_VERSION = 1  # a file written by another version is loaded again
+META_KEY = b"opendata.datastore"
+ID = "_id"
+#: Sniffed format codes the store loads: every table the readers read (the conversions serve the same).
+LOADABLE_FORMATS = TABLE_FORMATS
+#: Table Schema type -> the Arrow type a column is stored as when every cell converts.
+ARROW_TYPES: dict[str, pa.DataType] = {"integer": pa.int64(), "year": pa.int64(), "number": pa.float64(),
+                                       "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
+PASS_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str  # the column's name (the cleaned header label)
+    type: str  # CKAN DataStore type: int, numeric, bool, date, timestamp, text
+    schema_type: str  # Table Schema type of the stored values ("string" for a text column)
+    title: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "type": self.type, "schema_type": self.schema_type, "title": self.title}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A table in the store."""
+
+    sha256: str
+    path: Path
+    fields: list[Field]
+    rows: int
+    source_format: str
+    loaded_at: str
+    size: int
+    pii: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> kind -> cells, from this load
+    db: Path | None = None  # the same rows in DuckDB's own format (what queries read), when it is there
+
+    @property
+    def names(self) -> list[str]:
+        return [f.id for f in self.fields]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.id == name), None)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A copy the store could not load, and why."""
+
+    sha256: str
+    reason: str  # quality.tabular.TableError reason: unreadable, empty, unsupported-format, ...
+    message: str
+    at: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"reason": self.reason, "message": self.message, "at": self.at}
+
+
+# --------------------------------------------------------------------------- where
+
+
+def root_of(settings: dict[str, Any]) -> Path:
+    """The store's folder: DATASTORE_DIR, else ``datastore/`` beside the archive folder."""
+    configured = settings.get("DATASTORE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(settings["ARCHIVE_DIR"]).absolute().parent / "datastore"
+
+
+def parquet_path(root: Path, sha256: str) -> Path:
+    return Path(root) / sha256[:2] / f"{sha256}.parquet"
+
+
+def duckdb_path(root: Path, sha256: str) -> Path:
+    return Path(root) / sha256[:2] / f"{sha256}.duckdb"
+
+
+def error_path(root: Path, sha256: str) -> Path:
+    return Path(root) / sha256[:2] / f"{sha256}.error.json"
+
+
+def loadable(dist) -> bool:
+    """Whether `dist` (a Distribution) has an archived copy of a format the store loads."""
+    return bool(dist.archive_hash and dist.archive_path and (dist.detected_format or "").upper() in LOADABLE_FORMATS
+                and os.path.isfile(dist.archive_path))
+
+
+# --------------------------------------------------------------------------- reading back
+
+_META_CACHE: dict[tuple[str, int], Loaded] = {}
+
+
+def lookup(root: Path, sha256: str) -> Loaded | Failed | None:
+    """What the store holds for the copy `sha256`: the loaded table, why it could not be loaded, or None."""
+    path = parquet_path(root, sha256)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _failure(root, sha256)
+    key = (str(path), stat.st_mtime_ns)
+    cached = _META_CACHE.get(key)
+    if cached is not None:
+        return _with_db(root, cached)
+    try:
+        meta = json.loads(pq.read_schema(path).metadata[META_KEY])
+    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+        return None
+    if meta.get("version") != STORE_VERSION:
+        return None
+    loaded = Loaded(sha256=sha256, path=path, fields=[Field(**f) for f in meta["fields"]], rows=int(meta["rows"]),
+                    source_format=meta.get("source_format", ""), loaded_at=meta.get("loaded_at", ""),
+                    size=stat.st_size, pii=meta.get("pii") or {})
+    if len(_META_CACHE) > 4096:
+        _META_CACHE.clear()
+    _META_CACHE[key] = loaded
+    return _with_db(root, loaded)
+
+
+def _with_db(root: Path, loaded: Loaded) -> Loaded:
+    db = duckdb_path(root, loaded.sha256)
+    return replace(loaded, db=db if db.is_file() else None)
+
+
+def _failure(root: Path, sha256: str) -> Failed | None:
+    try:
+        doc = json.loads(error_path(root, sha256).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if doc.get("version") != STORE_VERSION:
+        return None
+    return Failed(sha256=sha256, reason=doc["reason"], message=doc["message"], at=doc["at"])
+
+
+def ensure(root: Path, dist) -> Loaded | Failed | None:
+    """The store's table for `dist`'s current archived copy, loaded now when it is not there yet (a store
+    emptied, or a web node with a folder of its own); None when the copy is not a table format."""
+    if not loadable(dist):
+        return None
+    found = lookup(root, dist.archive_hash)
+    if isinstance(found, Loaded) and found.db is None:  # a store written before, or a copy of the Parquet only
+        native(found.path, duckdb_path(root, dist.archive_hash))
+        found = lookup(root, dist.archive_hash)
+    if found is not None:
+        return found
+    return load(root, dist.archive_hash, dist.archive_path, format=dist.detected_format,
+                encoding=dist.detected_encoding,
+                schema=dist.table_schema if isinstance(dist.table_schema, dict) else None)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What loading a distribution's copy needs, copied out of its row."""
+
+    sha256: str
+    path: str
+    format: str | None
+    encoding: str | None
+    schema: dict | None
+
+    @classmethod
+    def of(cls, dist) -> Source:
+        return cls(sha256=dist.archive_hash, path=dist.archive_path, format=dist.detected_format,
+                   encoding=dist.detected_encoding,
+                   schema=dist.table_schema if isinstance(dist.table_schema, dict) else None)
+
+
+def load_all(root: Path, sources: list[Source], *, force: bool = False) -> dict[str, Loaded | Failed]:
+    """Load each copy not in the store yet (every one with `force`), once per hash. What fails is recorded
+    and logged; nothing here stops the caller (an assessment run, the rebuild command)."""
+    out: dict[str, Loaded | Failed] = {}
+    for src in sources:
+        if src.sha256 in out:
+            continue
+        found = None if force else lookup(root, src.sha256)
+        if found is None:
+            try:
+                found = load(root, src.sha256, src.path, format=src.format, encoding=src.encoding, schema=src.schema)
+            except Exception as exc:  # noqa: BLE001 - one bad table must not stop a run
+                log.exception("datastore: loading %s failed", src.sha256)
+                found = _write_failure(root, src.sha256, "unreadable", f"The table cannot be loaded: {exc}")
+        out[src.sha256] = found
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _write_failure(root: Path, sha256: str, reason: str, message: str) -> Failed:
+    failed = Failed(sha256=sha256, reason=reason, message=message[:1000], at=_now())
+    target = error_path(root, sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+    tmp.write_text(json.dumps({"version": STORE_VERSION, "sha256": sha256, **failed.to_dict()}, ensure_ascii=False),
+                   "utf-8")
+    os.replace(tmp, target)
+    return failed
+
+
+def _stored_names(columns: list[convert.Column]) -> list[str]:
+    """The columns' names, with a source column called ``_id`` renamed (the store's row number has it)."""
+    used = {ID}
+    out = []
+    for c in columns:
+        name, n = c.name, 1
+        while name in used:
+            n += 1
+            name = f"{c.name}_{n}"
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: str | None,
+         encoding: str | None = None, schema: dict | None = None) -> Loaded | Failed:
+    """Load the archived copy at `archive_path` (whose hash is `sha256`) into the store; on a table that
+    cannot be read, record why (and return it)."""
+    root = Path(root)
+    target = parquet_path(root, sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fmt = (format or "").upper()
+    stage = target.with_name(f".{sha256}.{uuid.uuid4().hex}.text.parquet")
+    final = target.with_name(f".{sha256}.{uuid.uuid4().hex}.parquet")
+    try:
+        try:
+            table = convert.open_table(archive_path, format=fmt or None, encoding=encoding, schema=schema,
+                                       batch_rows=PASS_ROWS)
+        except TableError as exc:
+            return _write_failure(root, sha256, exc.reason, str(exc))
+        try:
+            rows, typed, found = _text_pass(table, stage)
+        except TableError as exc:
+            return _write_failure(root, sha256, exc.reason, str(exc))
+        except Exception as exc:  # noqa: BLE001 - spreadsheet and JSON libraries raise many kinds
+            return _write_failure(root, sha256, "unreadable", f"The table cannot be read: {exc}")
+        finally:
+            table.close()
+        if rows == 0:
+            return _write_failure(root, sha256, "empty", "The table has a header but no rows.")
+        names = _stored_names(table.columns)
+        fields = []
+        for name, column, ok in zip(names, table.columns, typed, strict=True):
+            stype = column.type if ok else "string"
+            fields.append(Field(id=name, type=convert.CKAN_TYPES[stype] if ok else "text", schema_type=stype,
+                                title=column.title))
+        meta = {"version": STORE_VERSION, "sha256": sha256, "rows": rows, "source_format": fmt,
+                "loaded_at": _now(), "fields": [f.to_dict() for f in fields],
+                "pii": {names[i]: kinds for i, kinds in found.items()}}
+        _typed_pass(stage, final, table.columns, typed, meta)
+        os.replace(final, target)
+        native(target, duckdb_path(root, sha256))
+        error_path(root, sha256).unlink(missing_ok=True)
+    finally:
+        stage.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+    loaded = lookup(root, sha256)
+    assert isinstance(loaded, Loaded)
+    log.info("datastore: loaded %s (%s rows, %s)", sha256, loaded.rows, fmt)
+    return loaded
+
+
+def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict[int, dict[str, int]]]:
+    """Write the normalised cells as text (plus ``_id``); return the row count, which columns convert to
+    their type in every row, and the personal data found per column index."""
+    columns = table.columns
+    typed = [c.type in ARROW_TYPES for c in columns]
+    schema = pa.schema([pa.field(ID, pa.int64())] + [pa.field(f"c{i}", pa.string()) for i in range(len(columns))])
+    scanner = pii.ColumnScanner()
+    rows = 0
+    with pq.ParquetWriter(stage, schema, compression="snappy") as writer:
+        for batch in table.batches():
+            n = batch.num_rows
+            if n == 0:
+                continue
+            scanner.add(batch)
+            values = convert.normalise_batch(batch, columns)
+            arrays = [pa.array(range(rows + 1, rows + n + 1), pa.int64())]
+            for i, (column, v) in enumerate(zip(columns, values, strict=True)):
+                arr = pa.array(v.texts, pa.string())
+                if typed[i]:
+                    if v.strings:
+                        typed[i] = False
+                    else:
+                        try:
+                            pc.cast(arr, ARROW_TYPES[column.type])
+                        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                            typed[i] = False
+                arrays.append(arr)
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            rows += n
+    index = {c.name: i for i, c in enumerate(columns)}
+    found = {}
+    for name, kinds in scanner.result().items():
+        personal = {k: int(v) for k, v in kinds.items() if k in pii.PERSONAL_KINDS and v}
+        if personal and name in index:
+            found[index[name]] = personal
+    return rows, typed, found
+
+
+def _typed_pass(stage: Path, final: Path, columns: list[convert.Column], typed: list[bool], meta: dict) -> None:
+    names = [f["id"] for f in meta["fields"]]
+    types = [ARROW_TYPES[c.type] if ok else pa.string() for c, ok in zip(columns, typed, strict=True)]
+    schema = pa.schema([pa.field(ID, pa.int64())] + [pa.field(n, t) for n, t in zip(names, types, strict=True)],
+                       metadata={META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
+    source = pq.ParquetFile(stage)
+    with pq.ParquetWriter(final, schema, compression="none") as writer:  # 2x faster to scan than zstd
+        for batch in source.iter_batches(batch_size=PASS_ROWS):
+            arrays = [batch.column(0)]
+            for i, t in enumerate(types):
+                arr = batch.column(i + 1)
+                arrays.append(arr if t == pa.string() else pc.cast(arr, t))
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+
+
+TABLE = "rows"
+
+
+#: Categorical columns (text or boolean) with at most this many distinct values are what people filter on
+#: ("district = 北山区", "flag = true"): the stored rows are clustered on up to CLUSTER_COLUMNS of them.
+CLUSTER_MAX_DISTINCT = 1000
+CLUSTER_COLUMNS = 2
+
+
+def quote(name: str) -> str:
+    """A column name as a DuckDB identifier (query.py writes every column name with it)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def cluster_columns(con: duckdb.DuckDBPyConnection, parquet: Path) -> list[str]:
+    """The categorical columns to cluster the stored rows on, fewest distinct values first.
+
+    DuckDB keeps each column's min and max per row group (zone maps) and skips the row groups a filter
+    excludes. Rows stored in the order of a categorical column put each of its values in a few row groups,
+    so a filter on it reads those instead of the whole table (a page of 100 of one district's rows out of
+    5,000,000: bench/rows.py). The second column is clustered within the first, so a filter on it alone
+    reads as many runs as the first has values. Cheap to find: approximate distinct counts, one scan."""
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(parquet)]).fetchall()
+    names = [row[0] for row in described if row[0] != ID and row[1] in ("VARCHAR", "BOOLEAN")]
+    if not names:
+        return []
+    counts = con.execute("SELECT " + ", ".join(f"approx_count_distinct({quote(n)})" for n in names)
+                         + " FROM read_parquet(?)", [str(parquet)]).fetchone()
+    ranked = sorted((n for n, c in zip(names, counts, strict=True) if 2 <= c <= CLUSTER_MAX_DISTINCT),
+                    key=lambda n: (counts[names.index(n)], names.index(n)))
+    return ranked[:CLUSTER_COLUMNS]
+
+
+def native(parquet: Path, target: Path) -> None:
+    """The Parquet file's rows copied into a DuckDB database file of their own (table ``rows``): DuckDB scans
+    its own format about four times faster than Parquet (bench/rows.py), in a quarter of the space. The rows
+    are stored clustered on the table's categorical columns (`cluster_columns`), then by row number. Written
+    under a temporary name and renamed, so readers (read-only, in any process) never see half a file."""
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.duckdb")
+    con = duckdb.connect(str(tmp))
+    try:
+        keys = [*(quote(c) for c in cluster_columns(con, parquet)), ID]
+        con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM read_parquet(?) ORDER BY {', '.join(keys)}",
+                    [str(parquet)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    try:
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+def stored_hashes(root: Path) -> dict[str, list[Path]]:
+    """Every copy the store holds something for (a table, its DuckDB file, a failure), with its files."""
+    out: dict[str, list[Path]] = {}
+    for path in Path(root).glob("??/*"):
+        name = path.name
+        if name.startswith("."):
+            continue
+        sha = name.split(".", 1)[0]
+        if len(sha) == 64 and name.endswith((".parquet", ".duckdb", ".error.json")):
+            out.setdefault(sha, []).append(path)
+    return out
+
+
+def prune(root: Path, keep: set[str], *, dry_run: bool = False) -> dict[str, list[Path]]:
+    """Remove what the store holds for copies no distribution has any more (older versions of changed files,
+    removed distributions); returns what was (or, with `dry_run`, would be) removed."""
+    gone = {sha: files for sha, files in stored_hashes(root).items() if sha not in keep}
+    if not dry_run:
+        for files in gone.values():
+            for path in files:
+                path.unlink(missing_ok=True)
+    return gone
+

@@ -1,0 +1,245 @@
+"""How responses leave the app: static files fingerprinted and precompressed, pages and exports with a
+validator and 304s, bodies gzipped (issue 15 item 2; docs/architecture.md "Caching and compression").
+
+`init_delivery(app)` (called in `create_app` before `init_security`, so that its after-request hook runs
+after the security headers are set) wires three things:
+
+- **Static files.** Templates name them with `static_url(filename)`: `/static/<filename>?v=<hash>`, the
+  first 12 hex digits of the file's sha256. A request carrying the current hash is answered
+  `Cache-Control: public, max-age=31536000, immutable` (a new file has a new URL); any other (no `v`, an
+  old one, the fonts and images the CSS names relatively) `public, no-cache` with an ETag and
+  Last-Modified, so it is revalidated and answered 304. Text files (CSS, JS, SVG, JSON...) are sent gzipped
+  to a client that accepts it, compressed once per process at level 9 and kept in memory
+  (`Vary: Accept-Encoding`, ETag `<hash>-gz`).
+- **Validators on reads.** A GET of a `reads` route (app/routing.py) answered 200 with a body in memory and
+  no ETag of its own gets a weak ETag, the sha256 of its body (with the page's CSP nonce taken out, which
+  changes every response), and a 304 when `If-None-Match` names it. The 304 carries no
+  Content-Security-Policy: the copy the client keeps stays with the header that matches its nonce. Pages are
+  `Cache-Control: no-cache` (revalidate every time) and `Vary: Accept-Language, Cookie` (the language and
+  the signed-in person change them); a signed-in person's pages stay `private, no-store` (app/security.py)
+  and get no validator.
+- **Compression.** A body of a compressible type (HTML, JSON, CSV, XML, RDF, Turtle, N-Triples, JS, CSS,
+  SVG, plain text) of `COMPRESS_MIN_BYTES` or more is gzipped (level `COMPRESS_LEVEL`) when the client
+  accepts gzip; `Vary: Accept-Encoding` is added and a strong ETag becomes weak (the bytes differ, the
+  representation does not). A streamed `reads` response (the full dumps, data.json) is compressed as it
+  streams, in constant memory. What the serving gate hands out (`serves` routes: a distribution's bytes,
+  ranges, previews) and anything already encoded is left alone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app import routing
+
+if TYPE_CHECKING:  # Flask loads with the app (app/__init__.py)
+    from flask import Flask, Response
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, no-cache"
+PAGE_CACHE = "no-cache"
+FINGERPRINT_DIGITS = 12
+STATIC_GZIP_LEVEL = 9
+
+COMPRESSIBLE = frozenset({
+    "text/html", "text/plain", "text/css", "text/csv", "text/javascript", "text/xml", "text/turtle",
+    "text/n3", "text/markdown", "application/json", "application/ld+json", "application/geo+json",
+    "application/xml", "application/rdf+xml", "application/n-triples", "application/n-quads",
+    "application/trig", "application/javascript", "application/x-javascript", "application/schema+json",
+    "application/problem+json", "application/csvm+json", "application/manifest+json", "image/svg+xml",
+})
+
+
+def compressible(mimetype: str | None) -> bool:
+    mime = (mimetype or "").lower()
+    return mime in COMPRESSIBLE or mime.endswith(("+json", "+xml"))
+
+
+def accepts_gzip(request) -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+# --------------------------------------------------------------------------- static files
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    path: Path
+    stamp: tuple[int, int]  # (mtime_ns, size): a changed file is read again
+    digest: str
+    body: bytes
+    gzipped: bytes | None
+
+
+class StaticFiles:
+    """The app's static folder, each file's fingerprint and gzipped copy, computed once per change."""
+
+    def __init__(self, folder: str | os.PathLike[str]):
+        self.folder = Path(folder).resolve()
+        self._files: dict[str, StaticFile] = {}
+
+    def resolve(self, filename: str) -> Path | None:
+        """The file `filename` names inside the folder, or None (missing, a folder, or outside it)."""
+        from werkzeug.security import safe_join
+
+        joined = safe_join(str(self.folder), filename)
+        if joined is None:
+            return None
+        path = Path(joined)
+        return path if path.is_file() else None
+
+    def get(self, filename: str) -> StaticFile | None:
+        path = self.resolve(filename)
+        if path is None:
+            return None
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        known = self._files.get(filename)
+        if known is not None and known.stamp == stamp:
+            return known
+        body = path.read_bytes()
+        import mimetypes
+
+        mime = mimetypes.guess_type(path.name)[0]
+        gz = gzip.compress(body, STATIC_GZIP_LEVEL, mtime=0) if compressible(mime) and len(body) > 256 else None
+        entry = StaticFile(path, stamp, hashlib.sha256(body).hexdigest()[:FINGERPRINT_DIGITS], body,
+                           gz if gz is not None and len(gz) < len(body) else None)
+        self._files[filename] = entry
+        return entry
+
+    def url(self, filename: str) -> str:
+        """`/static/<filename>?v=<fingerprint>` (no `v` for a file that does not exist)."""
+        from flask import url_for
+
+        entry = self.get(filename)
+        return url_for("static", filename=filename, v=entry.digest) if entry else url_for("static", filename=filename)
+
+
+def _static_view(files: StaticFiles):
+    def static(filename: str):
+        import datetime as dt
+        import mimetypes
+
+        from flask import Response, abort, request
+
+        entry = files.get(filename)
+        if entry is None:
+            abort(404)
+        mime = mimetypes.guess_type(entry.path.name)[0] or "application/octet-stream"
+        use_gzip = entry.gzipped is not None and accepts_gzip(request)
+        resp = Response(entry.gzipped if use_gzip else entry.body, mimetype=mime)
+        if use_gzip:
+            resp.headers["Content-Encoding"] = "gzip"
+        if entry.gzipped is not None:
+            resp.vary.add("Accept-Encoding")
+        resp.set_etag(entry.digest + ("-gz" if use_gzip else ""))
+        resp.last_modified = dt.datetime.fromtimestamp(entry.stamp[0] / 1e9, dt.UTC).replace(microsecond=0)
+        resp.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == entry.digest else REVALIDATE
+        return resp.make_conditional(request)
+
+    return static
+
+
+# --------------------------------------------------------------------------- validators and compression
+
+
+def _reads(request) -> bool:
+    return routing.kind_of(request.endpoint) == routing.READS
+
+
+def _add_validator(request, resp: Response, nonce: str | None) -> Response:
+    """A weak ETag from the body (without the CSP nonce) on a page or export, and 304 when the client holds it."""
+    body = resp.get_data()
+    if nonce:
+        body = body.replace(nonce.encode("ascii"), b"")
+    tag = hashlib.sha256(body).hexdigest()[:32]
+    resp.set_etag(tag, weak=True)
+    if request.if_none_match.contains_weak(tag):
+        resp.status_code = 304
+        resp.set_data(b"")
+        for name in ("Content-Length", "Content-Type", "Content-Security-Policy"):
+            resp.headers.pop(name, None)
+    return resp
+
+
+def _weaken_etag(resp: Response) -> None:
+    tag, weak = resp.get_etag()
+    if tag and not weak:
+        resp.set_etag(tag, weak=True)
+
+
+def _gzip_stream(chunks: Iterable[Any], level: int) -> Iterator[bytes]:
+    """Compress as it streams: what zlib has ready leaves at once, nothing is held but its window."""
+    z = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: the gzip wrapper
+    try:
+        for chunk in chunks:
+            out = z.compress(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            if out:
+                yield out
+        yield z.flush()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def after_request(resp: Response) -> Response:
+    from flask import current_app, g, request, session
+
+    settings = current_app.config["OPENDATA"]
+    if request.endpoint == "static" and not session.modified:
+        # A static file is the same whatever the cookie says; Flask-Login's hook glanced at the session, and
+        # Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor.
+        session.accessed = False
+    if request.method != "GET" or resp.status_code < 200 or resp.status_code in (204, 206, 304):
+        return resp
+    reads = _reads(request)
+    html = resp.mimetype == "text/html"
+    if reads and html:
+        resp.vary.add("Accept-Language")
+        resp.vary.add("Cookie")
+        resp.headers.setdefault("Cache-Control", PAGE_CACHE)
+    cache = resp.headers.get("Cache-Control", "")
+    if (reads and resp.status_code == 200 and not resp.is_streamed and not resp.direct_passthrough
+            and resp.get_etag()[0] is None and "no-store" not in cache and request.endpoint != "static"):
+        resp = _add_validator(request, resp, g.get("csp_nonce"))
+        if resp.status_code == 304:
+            return resp
+    if "Content-Encoding" in resp.headers or not compressible(resp.mimetype) or "Content-Range" in resp.headers:
+        return resp
+    if routing.kind_of(request.endpoint) == routing.SERVES or request.endpoint == "static":
+        return resp  # the serving gate's bytes and ranges stay as they are; static files come gzipped already
+    resp.vary.add("Accept-Encoding")
+    if not accepts_gzip(request):
+        return resp
+    level = int(settings["COMPRESS_LEVEL"])
+    if level <= 0:
+        return resp
+    if resp.is_streamed or resp.direct_passthrough:
+        if resp.direct_passthrough:  # a file handed to the server: leave it to the server
+            return resp
+        resp.response = _gzip_stream(resp.response, level)
+        resp.headers.pop("Content-Length", None)
+    else:
+        body = resp.get_data()
+        if len(body) < int(settings["COMPRESS_MIN_BYTES"]):
+            return resp
+        resp.set_data(gzip.compress(body, level, mtime=0))
+    resp.headers["Content-Encoding"] = "gzip"
+    _weaken_etag(resp)
+    return resp
+
+
+def init_delivery(app: Flask) -> None:
+    files = StaticFiles(app.static_folder or "static")
+    app.extensions["static_files"] = files
+    app.view_functions["static"] = _static_view(files)
+    app.jinja_env.globals["static_url"] = files.url
+    app.after_request(after_request)

@@ -1,0 +1,73 @@
+"""`/dataset/<slug>/croissant.json`: a dataset's tables described in Croissant 1.0, for ML tools.
+
+A table is described when a tool can fetch it and check it: its archived copy is a CSV or TSV in UTF-8 (what
+Croissant readers take), served to the public whole by the gate (no personal data found, or an override),
+with a data dictionary for its columns. The FileObject points at that exact archived copy
+(`/dataset/<slug>/resource/<id>/version/<sha256>`), so the checksum holds whatever the source does next. A
+dataset with no such table answers 404 saying why; the mapping itself is catalog_schema/croissant.py.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from app.request_context import db_session, setting
+from app.services import lifecycle, serving
+from catalog_schema import croissant, dictionary, vocab
+from catalog_schema.models import Dataset, Distribution
+from catalog_schema.record import pick_text
+
+bp = Blueprint("croissant", __name__)
+
+_TABLES = {"CSV": "text/csv", "TSV": "text/tab-separated-values"}
+_UTF8 = {"utf-8", "utf8", "ascii", "utf-8-sig", "us-ascii"}
+
+
+def _file(ds: Dataset, dist: Distribution, site: str) -> croissant.File | None:
+    media = _TABLES.get((dist.detected_format or "").upper())
+    if not media or not dist.archive_hash or (dist.detected_encoding or "").lower() not in _UTF8:
+        return None
+    dic = dictionary.effective(dist.dictionary, dist.table_schema)
+    if dic is None:
+        return None
+    if serving.decide(db_session(), ds, dist, None).action != "serve":
+        return None
+    columns = tuple(croissant.Column(name=f["name"], type=f.get("type") or "string",
+                                     description=" ".join(x for x in (f.get("title"), f.get("description"),
+                                                                      f"({f['unit']})" if f.get("unit") else None)
+                                                          if x) or None)
+                    for f in dic["fields"])
+    name = pick_text(dist.title) or f"{ds.slug}-{dist.id[:8]}"
+    return croissant.File(id=dist.id, name=name, url=f"{site}/dataset/{ds.slug}/resource/{dist.id}/version/"
+                          f"{dist.archive_hash}", sha256=dist.archive_hash, encoding_format=media, columns=columns)
+
+
+def describe(ds: Dataset, site: str) -> croissant.CroissantDataset:
+    files = tuple(f for f in (_file(ds, d, site) for d in ds.distributions) if f is not None)
+    title = pick_text(ds.title) or ds.slug
+    url = f"{site}/dataset/{ds.slug}"
+    publisher = pick_text(ds.publisher.name) if ds.publisher else None
+    licence = vocab.licence_by_id(ds.license_id) if ds.license_id else None
+    year = (ds.issued or ds.modified or "")[:4]
+    cite = ". ".join(x for x in (f"{publisher} ({year})" if publisher and year else publisher, title, url) if x)
+    return croissant.CroissantDataset(
+        name=title, description=pick_text(ds.description) or title, url=url,
+        license=(licence.url if licence is not None and licence.url else ds.license_raw) or None, cite_as=cite,
+        date_published=ds.issued, date_modified=ds.modified, version=ds.version,
+        keywords=tuple(str(k) for k in ds.keywords or ()), creator=publisher, files=files)
+
+
+@bp.get("/dataset/<slug>/croissant.json")
+def croissant_document(slug: str) -> Response:
+    ds = lifecycle.require(db_session(), slug, as_json=True)
+    described = describe(ds, str(setting("SITE_URL")).rstrip("/"))
+    if not described.files:
+        resp = jsonify({"error": {"status": 404, "code": "no-croissant-table", "message": (
+            "This dataset has no table Croissant can describe: one whose archived copy is a UTF-8 CSV or TSV, "
+            "read into a data dictionary and served to the public whole.")}})
+        resp.status_code = 404
+        return resp
+    resp = jsonify(croissant.to_croissant(described))
+    resp.mimetype = "application/ld+json"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp

@@ -1,0 +1,134 @@
+"""Following: a signed-in user follows a dataset, a publisher or a search (CKAN's q and fq) and chooses how
+often the digest of their changes comes (daily or weekly, per follow). The digest itself: app/services/digests.py.
+
+Following writes no catalog row; a dataset is followed only where its reader may see it (a draft by who may edit
+it: its activity then starts when it is published). Each service commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.api import ckan_query
+from app.services import lifecycle
+from app.services.base import service
+from app.services.context import Actor
+from app.services.errors import Forbidden, Invalid, NotFound
+from catalog_schema.models import Dataset, Follow, Publisher
+
+KINDS = ("dataset", "publisher", "search")
+PERIODS = ("daily", "weekly")
+MAX_QUERY_CHARS = 450  # q and fq together fit the target column with room to spare
+
+
+def _signed_in(actor: Actor) -> None:
+    if actor.user is None:
+        raise Forbidden("Sign in to follow datasets, publishers and searches.")
+
+
+def _period(value: str | None, default: str) -> str:
+    period = (value or default or "weekly").strip().lower()
+    if period not in PERIODS:
+        raise Invalid("The digest comes daily or weekly.", field="period")
+    return period
+
+
+def _target(actor: Actor, kind: str, ref: str | None, q: str | None, fq: str | None) -> tuple[str, str | None,
+                                                                                          str | None]:
+    session = actor.session
+    if kind == "dataset":
+        ds, _old = lifecycle.find(session, ref or "")
+        if ds is None or lifecycle.visible(session, ds, actor.user) != lifecycle.FOUND:
+            raise NotFound(f"No dataset {ref!r}.")
+        return ds.id, None, None
+    if kind == "publisher":
+        pub = session.scalar(select(Publisher).where(Publisher.slug == (ref or "")))
+        if pub is None:
+            raise NotFound(f"No publisher {ref!r}.")
+        return str(pub.id), None, None
+    if kind == "search":
+        q, fq = " ".join((q or "").split()), " ".join((fq or "").split())
+        if len(q) + len(fq) > MAX_QUERY_CHARS:
+            raise Invalid("The search is too long to follow.", field="q")
+        try:
+            ckan_query.translate(q or None, fq or None)
+        except ckan_query.QueryError as exc:
+            raise Invalid(f"The search cannot be read: {exc}", field="fq") from exc
+        return f"{q}\n{fq}", q or None, fq or None
+    raise Invalid("One follows a dataset, a publisher or a search.", field="kind")
+
+
+def find(actor: Actor, kind: str, ref: str | None = None, *, q: str | None = None,
+         fq: str | None = None) -> Follow | None:
+    """The user's follow of that dataset, publisher or search, if any (None when anonymous or unknown)."""
+    if actor.user is None:
+        return None
+    try:
+        target, _q, _fq = _target(actor, kind, ref, q, fq)
+    except (NotFound, Invalid):
+        return None
+    return actor.session.scalar(select(Follow).where(Follow.user_id == actor.user.id, Follow.kind == kind,
+                                                     Follow.target == target))
+
+
+@service
+def follow(actor: Actor, kind: str, ref: str | None = None, *, q: str | None = None, fq: str | None = None,
+           period: str | None = None, default_period: str = "weekly") -> Follow:
+    """Follow a dataset (slug), a publisher (slug) or a search (q, fq); following it again changes only the
+    period when one is given."""
+    _signed_in(actor)
+    target, q, fq = _target(actor, kind, ref, q, fq)
+    session = actor.session
+    row = session.scalar(select(Follow).where(Follow.user_id == actor.user.id, Follow.kind == kind,
+                                              Follow.target == target))
+    if row is None:
+        row = Follow(user_id=actor.user.id, kind=kind, target=target, q=q, fq=fq,
+                     period=_period(period, default_period))
+        session.add(row)
+    elif period:
+        row.period = _period(period, default_period)
+    session.commit()
+    return row
+
+
+def _own(actor: Actor, follow_id: int | str) -> Follow:
+    _signed_in(actor)
+    try:
+        row = actor.session.get(Follow, int(follow_id))
+    except (TypeError, ValueError):
+        row = None
+    if row is None or row.user_id != actor.user.id:
+        raise NotFound("No such follow.")
+    return row
+
+
+@service
+def unfollow(actor: Actor, follow_id: int | str) -> None:
+    """Stop following (only one's own follows)."""
+    actor.session.delete(_own(actor, follow_id))
+    actor.session.commit()
+
+
+@service
+def set_period(actor: Actor, follow_id: int | str, period: str) -> Follow:
+    """Daily or weekly digests for one follow."""
+    row = _own(actor, follow_id)
+    row.period = _period(period, row.period)
+    actor.session.commit()
+    return row
+
+
+def of_user(actor: Actor) -> list[Follow]:
+    """What the user follows, oldest first."""
+    if actor.user is None:
+        return []
+    return list(actor.session.scalars(select(Follow).where(Follow.user_id == actor.user.id)
+                                      .order_by(Follow.created_at, Follow.id)))
+
+
+def dataset_for(session, row: Follow) -> Dataset | None:
+    return session.get(Dataset, row.target) if row.kind == "dataset" else None
+
+
+def publisher_for(session, row: Follow) -> Publisher | None:
+    return session.get(Publisher, int(row.target)) if row.kind == "publisher" else None

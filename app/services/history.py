@@ -1,0 +1,176 @@
+"""History retention: harvest jobs and assessments past their retention, and pruning them.
+
+Every harvest job keeps a row per remote record it saw, and every assessment run a row per dataset: a catalog
+harvested daily and assessed weekly grows by its own size over and over. Retention (docs/configuration.md):
+
+- HARVEST_JOB_RETENTION_COUNT keeps each source's newest N jobs, HARVEST_JOB_RETENTION_DAYS every job of
+  the last D days; a job either keeps stays, and so does a job that has not ended (queued or running).
+  A pruned job goes with its record rows (the datasets it imported stay: a record row is the job's log).
+- ASSESSMENT_RETENTION_COUNT keeps each dataset's newest N assessments and, older than those, the last one
+  of each calendar month, so the dashboards' trends still have a point a month however far back they go.
+
+0 (the default) keeps everything. `prune` deletes in batches (each committed, with progress) and writes one
+audit event for the run; `opendata prune` runs it with the file versions' own retention
+(app/services/versions.py), and `opendata schedule` and the scheduler run that daily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from app.services.base import service
+from app.services.context import Actor
+from catalog_schema.models import Assessment, HarvestJob, HarvestRecord
+from catalog_schema.store import add_audit_event
+
+BATCH = 5000
+ENDED = ("finished", "failed", "needs-confirmation")
+
+
+@dataclass(frozen=True)
+class HistoryRetention:
+    jobs: int = 0  # each source's newest N harvest jobs (0: no count rule)
+    job_days: int = 0  # harvest jobs of the last D days (0: no age rule)
+    assessments: int = 0  # each dataset's newest N assessments, plus the last of each month (0: keep all)
+
+    @classmethod
+    def of(cls, settings: dict[str, Any]) -> HistoryRetention:
+        def n(key: str) -> int:
+            return max(0, int(settings.get(key) or 0))
+
+        return cls(jobs=n("HARVEST_JOB_RETENTION_COUNT"), job_days=n("HARVEST_JOB_RETENTION_DAYS"),
+                   assessments=n("ASSESSMENT_RETENTION_COUNT"))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.jobs or self.job_days or self.assessments)
+
+    def to_dict(self) -> dict[str, int]:
+        return {"harvest_jobs": self.jobs, "harvest_job_days": self.job_days, "assessments": self.assessments}
+
+
+@dataclass
+class HistoryReport:
+    retention: HistoryRetention
+    dry_run: bool
+    harvest_jobs: list[int] = field(default_factory=list)
+    harvest_records: int = 0
+    assessments: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"retention": self.retention.to_dict(), "dry_run": self.dry_run,
+                "harvest_jobs": len(self.harvest_jobs), "harvest_records": self.harvest_records,
+                "assessments": self.assessments}
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC
+
+
+def jobs_past_retention(session, retention: HistoryRetention, *, now: dt.datetime) -> list[int]:
+    """Ids of the ended harvest jobs neither rule keeps, oldest first."""
+    if not (retention.jobs or retention.job_days):
+        return []
+    since = now - dt.timedelta(days=retention.job_days) if retention.job_days else None
+    rank: dict[int, int] = {}
+    out = []
+    for job_id, source_id, status, created in session.execute(
+            select(HarvestJob.id, HarvestJob.source_id, HarvestJob.status, HarvestJob.created_at)
+            .order_by(HarvestJob.source_id, HarvestJob.created_at.desc(), HarvestJob.id.desc())):
+        n = rank.get(source_id, 0)
+        rank[source_id] = n + 1
+        if status not in ENDED:
+            continue
+        if retention.jobs and n < retention.jobs:
+            continue
+        if since is not None and _aware(created) >= since:
+            continue
+        out.append(job_id)
+    return sorted(out)
+
+
+def _month(session):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("month", Assessment.assessed_at)
+    return func.strftime("%Y-%m", Assessment.assessed_at)
+
+
+def assessments_past_retention(session, retention: HistoryRetention) -> list[int]:
+    """Ids of the assessments past each dataset's newest N that are not the last of their month."""
+    if not retention.assessments:
+        return []
+    newest = func.row_number().over(partition_by=Assessment.dataset_id,
+                                    order_by=(Assessment.assessed_at.desc(), Assessment.id.desc()))
+    in_month = func.row_number().over(partition_by=(Assessment.dataset_id, _month(session)),
+                                      order_by=(Assessment.assessed_at.desc(), Assessment.id.desc()))
+    ranked = select(Assessment.id.label("id"), newest.label("newest"), in_month.label("in_month")).subquery()
+    return list(session.scalars(select(ranked.c.id).where(ranked.c.newest > retention.assessments,
+                                                          ranked.c.in_month > 1).order_by(ranked.c.id)))
+
+
+def last_run(session) -> dt.datetime | None:
+    """When the history was last pruned (the audit event every run writes), or None."""
+    from catalog_schema.models import AuditEvent
+
+    at = session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.action == "history.prune"))
+    return _aware(at) if at is not None else None
+
+
+def _batches(ids: list[int]):
+    for i in range(0, len(ids), BATCH):
+        yield ids[i:i + BATCH]
+
+
+@service
+def prune(actor: Actor, retention: HistoryRetention, *, now: dt.datetime | None = None, dry_run: bool = False,
+          progress: Callable[[str, int, int], None] | None = None) -> HistoryReport:
+    """Remove the harvest jobs (with their record rows) and assessments past `retention` (with `dry_run`, only
+    count them). A run that is not dry is audited even when it removed nothing (`last_run` reads it). Only
+    a sysadmin, or the system (the CLI, the scheduler: no user), prunes. `progress(kind, done, total)` is
+    told after each batch."""
+    if actor.user is not None and not actor.user.is_sysadmin:
+        from app.services.errors import Forbidden
+
+        raise Forbidden("Only a sysadmin prunes the catalog's history.")
+    session = actor.session
+    now = now or dt.datetime.now(dt.UTC)
+    report = HistoryReport(retention=retention, dry_run=dry_run)
+    report.harvest_jobs = jobs = jobs_past_retention(session, retention, now=now)
+    assessments = assessments_past_retention(session, retention)
+    report.assessments = len(assessments)
+    for part in _batches(jobs):
+        report.harvest_records += session.scalar(
+            select(func.count()).select_from(HarvestRecord).where(HarvestRecord.job_id.in_(part))) or 0
+    if dry_run:
+        return report
+    done = 0
+    for part in _batches(jobs):
+        session.execute(delete(HarvestRecord).where(HarvestRecord.job_id.in_(part)))
+        session.execute(delete(HarvestJob).where(HarvestJob.id.in_(part)))
+        session.commit()
+        done += len(part)
+        if progress:
+            progress("harvest_jobs", done, len(jobs))
+    done = 0
+    for part in _batches(assessments):
+        session.execute(delete(Assessment).where(Assessment.id.in_(part)))
+        session.commit()
+        done += len(part)
+        if progress:
+            progress("assessments", done, len(assessments))
+    user = actor.user
+    add_audit_event(session, user_id=user.id if user is not None else None, action="history.prune",
+                    object_type="catalog", object_id="history", publisher_id=None, before=None, after=None,
+                    detail={"via": actor.via, "retention": retention.to_dict(), "harvest_jobs": len(jobs),
+                            "harvest_records": report.harvest_records, "assessments": len(assessments)},
+                    ip=actor.ip)
+    session.commit()
+    return report
+
+
+__all__ = ["HistoryReport", "HistoryRetention", "assessments_past_retention", "jobs_past_retention", "prune"]

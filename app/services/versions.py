@@ -1,0 +1,157 @@
+"""Version retention: which archived copies of a distribution are kept, and pruning the others.
+
+Every copy a check or an upload archives is a `DistributionVersion` (catalog_schema.store.record_version).
+Retention is two settings (docs/configuration.md): VERSION_RETENTION_COUNT keeps the newest N versions of
+each distribution, VERSION_RETENTION_DAYS every version archived in the last D days; a version is kept when
+either keeps it, and the distribution's current copy is always kept. Both 0 (the default) keep everything.
+
+`prune` removes the versions past retention: their rows (audited, one event per dataset), then the archive
+files no distribution and no remaining version references (files are content-addressed, so two
+distributions, or two versions, may share one). Rows go first and files only after the commit, so a
+failure never leaves a row without its file. The row store's tables of copies no distribution has are
+removed by `opendata datastore prune`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.services.audit import audit
+from app.services.base import service
+from app.services.context import Actor
+from app.texts import T_
+from catalog_schema.models import Dataset, Distribution, DistributionVersion
+from plumbing.archive import address
+
+
+@dataclass(frozen=True)
+class Retention:
+    count: int = 0  # keep the newest `count` versions of each distribution (0: no such rule)
+    days: int = 0  # keep the versions archived in the last `days` days (0: no such rule)
+
+    @classmethod
+    def of(cls, settings: dict[str, Any]) -> Retention:
+        return cls(count=max(0, int(settings.get("VERSION_RETENTION_COUNT") or 0)),
+                   days=max(0, int(settings.get("VERSION_RETENTION_DAYS") or 0)))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.count or self.days)
+
+    def keeps(self, rank: int, archived_at: dt.datetime, now: dt.datetime) -> bool:
+        """Whether the version `rank` places (0: the newest) archived at `archived_at` is kept."""
+        if not self.active:
+            return True
+        if self.count and rank < self.count:
+            return True
+        return bool(self.days) and _aware(archived_at) >= now - dt.timedelta(days=self.days)
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC
+
+
+@dataclass
+class PruneReport:
+    retention: Retention
+    dry_run: bool
+    versions: list[dict[str, Any]] = field(default_factory=list)  # each removed (or, dry run, removable) one
+    files: list[str] = field(default_factory=list)  # archive files removed (or that would be)
+    bytes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"retention": {"count": self.retention.count, "days": self.retention.days},
+                "dry_run": self.dry_run, "versions": len(self.versions), "files": len(self.files),
+                "bytes": self.bytes, "removed": self.versions}
+
+
+def past_retention(session, retention: Retention, *, now: dt.datetime) -> list[DistributionVersion]:
+    """The versions `retention` does not keep, never a distribution's current copy, oldest first."""
+    if not retention.active:
+        return []
+    rows = session.execute(
+        select(DistributionVersion, Distribution.archive_hash)
+        .join(Distribution, Distribution.id == DistributionVersion.distribution_id)
+        .order_by(DistributionVersion.distribution_id, DistributionVersion.archived_at.desc(),
+                  DistributionVersion.id.desc())).all()
+    out: list[DistributionVersion] = []
+    rank: dict[str, int] = {}
+    for version, current in rows:
+        n = rank.get(version.distribution_id, 0)
+        rank[version.distribution_id] = n + 1
+        if version.sha256 != current and not retention.keeps(n, version.archived_at, now):
+            out.append(version)
+    out.sort(key=lambda v: (_aware(v.archived_at), v.id))
+    return out
+
+
+def _referenced(session, leaving: set[int]) -> tuple[set[str], set[str]]:
+    """Hashes and paths still in use once the versions `leaving` (ids) are gone: current copies, and every
+    other version."""
+    hashes: set[str] = set()
+    paths: set[str] = set()
+    for sha, path in session.execute(select(Distribution.archive_hash, Distribution.archive_path)):
+        hashes.update([sha] if sha else [])
+        paths.update([os.path.abspath(path)] if path else [])
+    for vid, sha, path in session.execute(select(DistributionVersion.id, DistributionVersion.sha256,
+                                                 DistributionVersion.path)):
+        if vid not in leaving:
+            hashes.add(sha)
+            paths.update([os.path.abspath(path)] if path else [])
+    return hashes, paths
+
+
+@service
+def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike, now: dt.datetime | None = None,
+          dry_run: bool = False) -> PruneReport:
+    """Remove the versions past `retention` and the archive files nothing references any more (with `dry_run`,
+    only say what would go). Only a sysadmin, or the system (the CLI: no user), prunes."""
+    if actor.user is not None and not actor.user.is_sysadmin:
+        from app.services.errors import Forbidden
+
+        raise Forbidden(T_("Only a sysadmin prunes file versions."))
+    session = actor.session
+    now = now or dt.datetime.now(dt.UTC)
+    report = PruneReport(retention=retention, dry_run=dry_run)
+    gone = past_retention(session, retention, now=now)
+    if not gone:
+        return report
+    dists = {d.id: d for d in session.scalars(select(Distribution).where(
+        Distribution.id.in_({v.distribution_id for v in gone})))}
+    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    candidates: dict[str, tuple[str, Path]] = {}  # path -> (sha256, file)
+    for v in gone:
+        entry = {"distribution": v.distribution_id, "sha256": v.sha256, "archived_at": _aware(v.archived_at)
+                 .isoformat(), "size": v.size}
+        report.versions.append(entry)
+        by_dataset.setdefault(dists[v.distribution_id].dataset_id, []).append(entry)
+        for file in {Path(v.path) if v.path else None, address(archive_dir, v.sha256)} - {None}:
+            candidates[os.path.abspath(file)] = (v.sha256, file)
+    hashes, paths = _referenced(session, {v.id for v in gone})
+    root = Path(archive_dir).resolve()
+    files = [(key, file) for key, (sha, file) in sorted(candidates.items())
+             if sha not in hashes and key not in paths and file.is_file() and file.resolve().is_relative_to(root)]
+    report.files = [str(file) for _, file in files]
+    report.bytes = sum(file.stat().st_size for _, file in files)
+    if dry_run:
+        return report
+    for v in gone:
+        session.delete(v)
+    for ds in session.scalars(select(Dataset).where(Dataset.id.in_(by_dataset))):
+        audit(actor, "versions.prune", ds, None, None, versions=by_dataset[ds.id],
+              retention={"count": retention.count, "days": retention.days})
+    session.commit()
+    hashes, paths = _referenced(session, set())  # a check may have archived one of them again meanwhile
+    for key, file in files:
+        if key not in paths and candidates[key][0] not in hashes:
+            file.unlink(missing_ok=True)
+    return report
+
+
+__all__ = ["PruneReport", "Retention", "past_retention", "prune"]

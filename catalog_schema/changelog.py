@@ -1,0 +1,82 @@
+"""The change log of the catalog's datasets (table `search_changes`, migration 0004), which every search index
+catches up from (catalog_schema/search.py).
+
+Registered on every SQLAlchemy Session when the models are imported, so that no process writes a dataset
+without logging it, whatever imported it: any flush that adds, changes or deletes a Dataset or a Distribution
+row gives its dataset a new sequence number, in the same transaction (a rolled-back change is never logged).
+The services also log explicitly (`search.index_dataset`, `search.reindex_dataset_ids`), for rows changed
+behind the ORM.
+
+SQLite: a writer holds the database's one write lock until it commits, so max(seq) + 1 numbers commit in
+order. PostgreSQL: `search_change_seq`; transactions may commit out of order (search.py handles the gaps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from catalog_schema.models import Dataset, Distribution
+
+_LOG = {
+    "sqlite": text("INSERT INTO search_changes (dataset_id, seq) VALUES "
+                   "(:id, (SELECT coalesce(max(seq), 0) + 1 FROM search_changes)) "
+                   "ON CONFLICT (dataset_id) DO UPDATE SET seq = excluded.seq"),
+    "postgresql": text("INSERT INTO search_changes (dataset_id, seq) VALUES (:id, nextval('search_change_seq')) "
+                       "ON CONFLICT (dataset_id) DO UPDATE SET seq = EXCLUDED.seq"),
+}
+
+#: Called with (database URL key, dataset ids, rolled_back) when this process logs changes or rolls logged
+#: ones back: search.py keeps its index of that database fresh with it.
+listeners: list[Callable[[str, set[str], bool], None]] = []
+
+
+def _key(bind) -> str:
+    return bind.url.render_as_string(hide_password=False)
+
+
+def log_changes(session: Session, ids: Iterable[str]) -> None:
+    """Log a change of each dataset in `ids`, in the session's transaction."""
+    ids = sorted({i for i in ids if isinstance(i, str)})
+    if not ids:
+        return
+    conn = session.connection()
+    dialect = conn.engine.dialect.name
+    if dialect not in _LOG:
+        raise NotImplementedError(f"search is not available on {dialect!r}")
+    conn.execute(_LOG[dialect], [{"id": i} for i in ids])
+    session.info.setdefault("search_ids", set()).update(ids)
+    for listener in listeners:
+        listener(_key(conn.engine), set(ids), False)
+
+
+@event.listens_for(Session, "after_flush")
+def _log_flushed_changes(session: Session, _flush_context) -> None:
+    ids = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, (Dataset, Distribution)):
+            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+                continue
+            ids.add(obj.id if isinstance(obj, Dataset) else obj.dataset_id)
+    ids.discard(None)
+    if ids:
+        log_changes(session, ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop("search_ids", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _previous_transaction) -> None:
+    """An index may have read this transaction's changes before they were rolled back: it looks again."""
+    ids = session.info.pop("search_ids", None)
+    if ids:
+        with contextlib.suppress(Exception):
+            key = _key(session.get_bind())
+            for listener in listeners:
+                listener(key, ids, True)

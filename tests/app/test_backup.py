@@ -1,0 +1,178 @@
+"""`opendata backup` while the site answers requests, then `opendata restore` into a new database of the same
+kind: every table row by row, every archive file, and the served pages, API answers and data the same; the
+manifest's counts are the restored catalog's; a second backup to the same folder copies no archive file again;
+restore refuses a non-empty database unless --force. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from app import backup_manifest, create_app
+from app.backup_manifest import ArchiveSummary, Manifest
+from app.cli import main
+from catalog_schema import db as dbmod
+from plumbing import archive as archive_mod
+from tests.support import catalogs, services
+from tests.support.wsgiserver import ServedApp
+
+
+@pytest.fixture(autouse=True)
+def _client_programs(request):
+    """PostgreSQL backups need pg_dump and pg_restore (Debian's postgresql-client, beside the server)."""
+    if "postgresql" in request.node.name and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        services.missing("pg_dump and pg_restore")
+
+
+def env_of(settings: dict) -> dict[str, str]:
+    return {"OPENDATA_DATABASE_URL": settings["DATABASE_URL"], "OPENDATA_INSTANCE_DIR": settings["INSTANCE_DIR"],
+            "OPENDATA_ARCHIVE_DIR": settings["ARCHIVE_DIR"],
+            "OPENDATA_SEARCH_INDEX_DIR": settings.get("SEARCH_INDEX_DIR") or settings["INSTANCE_DIR"] + "/search"}
+
+
+def test_the_manifest_round_trips():
+    manifest = Manifest(taken_at="2026-12-03T10:00:00+00:00", backend="sqlite", revision="0012",
+                        dump="catalog.sqlite3", dump_sha256="ab" * 32, dump_bytes=4096,
+                        counts={"datasets": 3, "search_changes": 3},
+                        archive=ArchiveSummary(source_dir="/srv/archive", files=2, bytes=10, copied=1,
+                                               missing=["cd" * 32], corrupt=[]))
+    assert backup_manifest.from_json(backup_manifest.to_json(manifest)) == manifest
+    with pytest.raises(ValueError, match="version"):
+        backup_manifest.from_json(backup_manifest.to_json(manifest).replace('"version": 1', '"version": 9'))
+
+
+def test_backup_while_serving_then_restore_gives_the_same_catalog(app, db_url, tmp_path):
+    catalogs.build_catalog(app)
+    settings = app.config["OPENDATA"]
+    served = ServedApp(app, threads=4)
+    stop, statuses, started = threading.Event(), [], threading.Barrier(3)
+
+    def browse(path: str) -> None:
+        with requests.Session() as http:
+            statuses.append(http.get(served.url + path, timeout=30).status_code)
+            started.wait()
+            while not stop.is_set():
+                statuses.append(http.get(served.url + path, timeout=30).status_code)
+
+    readers = [threading.Thread(target=browse, args=(p,)) for p in ("/dataset", "/api/v1/datasets")]
+    target = tmp_path / "backup"
+    try:
+        for t in readers:
+            t.start()
+        started.wait()  # both readers are answered; the backup runs while they go on
+        result = CliRunner().invoke(main, ["backup", "--to", str(target)], env=env_of(settings))
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+        served.close()
+    assert result.exit_code == 0, result.output
+    assert statuses and set(statuses) == {200}
+    manifest = backup_manifest.from_json((target / "manifest.json").read_text())
+    assert manifest.backend == ("sqlite" if db_url.startswith("sqlite") else "postgresql")
+    assert manifest.revision == dbmod.head_revision()
+    source_files = {p.name: p.read_bytes() for p in archive_mod.stored(settings["ARCHIVE_DIR"])}
+    assert manifest.archive.files == manifest.archive.copied == len(source_files) > 5
+    assert manifest.archive.missing == [] and manifest.archive.corrupt == []
+
+    again = CliRunner().invoke(main, ["backup", "--to", str(target)], env=env_of(settings))
+    assert again.exit_code == 0, again.output
+    assert backup_manifest.from_json((target / "manifest.json").read_text()).archive.copied == 0  # incremental
+
+    restored_url = catalogs.new_database(db_url, tmp_path, "restored")
+    restored = {"DATABASE_URL": restored_url, "INSTANCE_DIR": str(tmp_path / "restored"),
+                "ARCHIVE_DIR": str(tmp_path / "restored" / "archive")}
+    try:
+        result = CliRunner().invoke(main, ["restore", str(target)], env=env_of(restored))
+        assert result.exit_code == 0, result.output
+        assert "search: rebuilding the index" in result.output
+        got = catalogs.rows(restored_url)
+        assert {name: len(r) for name, r in got.items()} == manifest.counts
+        catalogs.assert_same(catalogs.rows(db_url, paths=(settings["ARCHIVE_DIR"], restored["ARCHIVE_DIR"])), got)
+        assert {p.name: p.read_bytes() for p in archive_mod.stored(restored["ARCHIVE_DIR"])} == source_files
+        assert (tmp_path / "restored" / "search" / "CURRENT").exists()  # rebuilt by the restore
+
+        copy = create_app({**restored, "SECRET_KEY": "test-secret", "TESTING": True})
+        try:
+            original, answers = catalogs.served_answers(app), catalogs.served_answers(copy)
+            assert sorted(original) == sorted(answers)
+            for url in original:
+                assert original[url] == answers[url], url
+            assert any(url.endswith("data.csv") and status == 200 for url, (status, _) in answers.items())
+        finally:
+            copy.extensions["opendata"]["engine"].dispose()
+
+        refused = CliRunner().invoke(main, ["restore", str(target)], env=env_of(restored))
+        assert refused.exit_code != 0
+        assert "the target database is not empty" in refused.output and "--force" in refused.output
+        forced = CliRunner().invoke(main, ["restore", "--force", str(target)], env=env_of(restored))
+        assert forced.exit_code == 0, forced.output
+        assert {name: len(r) for name, r in catalogs.rows(restored_url).items()} == manifest.counts
+    finally:
+        catalogs.drop_database(restored_url)
+
+
+def test_restore_refuses_what_is_not_a_backup_of_its_kind(tmp_path, db_url):
+    env = env_of({"DATABASE_URL": db_url, "INSTANCE_DIR": str(tmp_path / "i"), "ARCHIVE_DIR": str(tmp_path / "a")})
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["restore", str(tmp_path / "empty")], env=env)
+    assert result.exit_code != 0 and "is not a backup folder" in result.output
+    other = "postgresql" if db_url.startswith("sqlite") else "sqlite"
+    manifest = Manifest(taken_at="2026-12-03T10:00:00+00:00", backend=other, revision="0012", dump="x",
+                        dump_sha256="", dump_bytes=0, counts={}, archive=ArchiveSummary(source_dir="/a"))
+    (tmp_path / "empty" / "manifest.json").write_text(backup_manifest.to_json(manifest))
+    result = CliRunner().invoke(main, ["restore", str(tmp_path / "empty")], env=env)
+    assert result.exit_code != 0 and f"the backup is of a {other} database" in result.output
+
+
+def test_a_backup_taken_while_the_catalog_changes_is_one_moment(app, db_url, tmp_path):
+    """A writer commits an account and its audit event together, over and over, while the backup runs: the
+    restored catalog holds as many of one as of the other (no transaction half in), and the manifest's counts
+    are exactly what was restored."""
+    from app.services import accounts
+    from catalog_schema.models import AuditEvent, User
+    from catalog_schema.store import add_audit_event
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    stop, first = threading.Event(), threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            with factory() as s:
+                user = accounts.create_user(s, f"w{n}@writer.example", name=f"w{n}")
+                s.flush()
+                add_audit_event(s, action="test.tick", object_type="user", object_id=str(user.id))
+                s.commit()
+            n += 1
+            first.set()
+
+    writer = threading.Thread(target=write)
+    target = tmp_path / "backup"
+    writer.start()
+    try:
+        first.wait()
+        result = CliRunner().invoke(main, ["backup", "--to", str(target)], env=env_of(app.config["OPENDATA"]))
+    finally:
+        stop.set()
+        writer.join()
+    assert result.exit_code == 0, result.output
+    manifest = backup_manifest.from_json((target / "manifest.json").read_text())
+    restored_url = catalogs.new_database(db_url, tmp_path, "moment")
+    restored = {"DATABASE_URL": restored_url, "INSTANCE_DIR": str(tmp_path / "moment"),
+                "ARCHIVE_DIR": str(tmp_path / "moment" / "archive")}
+    try:
+        result = CliRunner().invoke(main, ["restore", str(target)], env=env_of(restored))
+        assert result.exit_code == 0, result.output
+        got = catalogs.rows(restored_url)
+        assert {name: len(r) for name, r in got.items()} == manifest.counts
+        assert 0 < manifest.counts["users"] == manifest.counts["audit_events"]
+        with factory() as s:
+            assert s.query(User).count() >= manifest.counts["users"]
+            assert s.query(AuditEvent).count() >= manifest.counts["audit_events"]
+    finally:
+        catalogs.drop_database(restored_url)

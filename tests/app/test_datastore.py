@@ -1,0 +1,622 @@
+"""The row API over every table the platform reads: the row store, CKAN's datastore_search / datastore_info /
+dump through ckanapi over a real socket, and /api/v1/.../rows, all through the serving gate.
+
+The demo government is harvested, its files downloaded from a server of the test's own and assessed
+(the assessment loads each archived table into the row store) on SQLite and PostgreSQL. The live server
+has a row store folder of its own, so it also proves that a store that lost a table loads it again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ckanapi import RemoteCKAN
+from ckanapi.errors import NotAuthorized, NotFound, ValidationError
+from defusedxml import ElementTree
+from sqlalchemy import select
+
+from app.assessment import assess_datasets
+from app.datastore import load as store
+from app.demo import SAMPLES
+from app.jobs import Runtime
+from app.services import datasets, distributions
+from app.services.context import Actor
+from app.services.context import Runtime as ServiceRuntime
+from catalog_schema.models import Dataset, Distribution, User
+from tests.support.accounts import make_user
+from tests.support.cli import opendata
+from tests.support.samples import harvested_samples
+from tests.support.wsgiserver import ServedApp
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+FILES = SAMPLES / "files"
+GBK = "jh-stats/nbs_gdp_by_province_gbk.csv"
+HOTLINE = "jh-gov-office/hotline-complaints-2026.csv"
+#: Every kind of table among the samples, by the file that has it.
+KINDS = {"jh-stats/nbs_gdp_by_province_gbk.csv": "CSV", "jh-transport/bus-ridership-2024-10.csv": "CSV",
+         "jh-environment/sister-city-temperatures.xls": "XLS", "jh-transport/taxi-fares.xlsx": "XLSX",
+         "jh-environment/noise-monitoring.ods": "ODS", "jh-transport/bicycle-stations.json": "JSON",
+         "jh-transport/bus-stops.geojson": "GEOJSON", "jh-stats/yearbook/resident-population-2016-2025.csv": "CSV",
+         "jh-gov-office/normative-documents.xml": "XML", "jh-environment/air-quality-2025.xml": "XML"}
+
+
+# --------------------------------------------------------------------------- the demo catalog
+
+
+@pytest.fixture
+def archived(snapshot, app):
+    """{sample file: (dataset slug, distribution id)} after harvest, download and assessment."""
+    return snapshot.once(lambda: _build(app))
+
+
+def _build(app) -> dict:
+    values = dict(app.config["OPENDATA"])
+    values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2})
+    rt = Runtime(values)
+    try:
+        with harvested_samples(rt) as (files, summaries):
+            assert all(s["status"] == "finished" and s["errored"] == 0 for s in summaries.values()), summaries
+            base = files.url("/")
+            by_file = {}
+            with rt.sessionmaker() as session:
+                for dist in session.scalars(select(Distribution)):
+                    url = dist.download_url or dist.access_url or ""
+                    if url.startswith(base):
+                        by_file[url[len(base):]] = (dist.dataset.slug, dist.id)
+                ids = list(session.scalars(select(Dataset.id)))
+            assess_datasets(rt, ids, now=NOW)
+        return by_file
+    finally:
+        rt.close()
+
+
+@pytest.fixture
+def live(app, archived, tmp_path):
+    """The app on a real socket (waitress), its row store in a folder of its own (empty at first)."""
+    app.config["OPENDATA"]["DATASTORE_DIR"] = str(tmp_path / "live-datastore")
+    served = ServedApp(app, threads=4)
+    app.config["OPENDATA"]["SITE_URL"] = served.url
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def _rows_of(path: Path) -> list[list[str]]:
+    lines = list(csv.reader(io.StringIO(path.read_bytes().decode("gbk"), newline="")))
+    start = next(i for i, r in enumerate(lines) if r and r[0] == "地区")
+    end = next(i for i, r in enumerate(lines) if r and r[0].startswith("注"))
+    return [r for r in lines[start:end] if any(c.strip() for c in r)]
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_the_assessment_loads_every_table_kind_and_records_what_it_cannot(app, client, archived):
+    root = store.root_of(app.config["OPENDATA"])
+    factory = app.extensions["opendata"]["sessionmaker"]
+    seen = {}
+    with factory() as s:
+        for file, (_slug, dist_id) in archived.items():
+            dist = s.get(Distribution, dist_id)
+            if not dist.archive_hash:
+                continue
+            got = store.lookup(root, dist.archive_hash)
+            if store.loadable(dist):
+                assert isinstance(got, store.Loaded), (file, got)
+                seen[file] = (dist.detected_format, got)
+            else:
+                assert got is None, file  # PDFs, RDF, HTML pages: not tables
+    assert {f: fmt for f, (fmt, _) in seen.items() if f in KINDS} == KINDS
+    gbk = seen[GBK][1]
+    want = _rows_of(FILES / GBK)
+    assert gbk.names == want[0] and gbk.rows == len(want) - 1
+    assert gbk.field("地区").type == "text" and gbk.field("2017年").type == "numeric"
+    # a column with one cell that is not a number ("约1200") stays text: nothing is lost
+    stats = seen["jh-gov-office/service-statistics.csv"][1]
+    assert stats.field("办件量").type == "text" and stats.field("办件量2").type == "int"
+    # the hotline table's own scan found the personal data (the gate adds it to the profile's facts)
+    assert set(seen[HOTLINE][1].pii) == {"身份证号", "联系电话", "电子邮箱", "退款银行卡号"}
+    # the dataset page links the row API of each loaded table, and not for a withheld one
+    page = client.get(f"/dataset/{archived[GBK][0]}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "数据行接口（共 31 行）" in page and f"/datastore/dump/{archived[GBK][1]}?format=csv" in page
+    page = client.get(f"/dataset/{archived[HOTLINE][0]}").get_data(as_text=True)
+    assert f"datastore_search?resource_id={archived[HOTLINE][1]}" not in page
+
+
+def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path):
+    root = tmp_path / "store"
+    table = tmp_path / "codes.csv"
+    table.write_bytes("code,zip,n,when\n0164A,007,1,2024-01-05\n0200B,010,2,2024-02-29\n".encode("gbk"))
+    got = store.load(root, "a" * 64, table, format="CSV", encoding="gbk")
+    assert isinstance(got, store.Loaded)
+    assert [(f.id, f.type) for f in got.fields] == [("code", "text"), ("zip", "text"), ("n", "int"),
+                                                    ("when", "date")]
+    from app.datastore import query as rowq
+
+    result = rowq.run(got, rowq.Query(conditions=[rowq.Condition("zip", "exact", ("007",))]))
+    assert result.rows == [(1, "0164A", "007", 1, dt.date(2024, 1, 5))] and result.total == 1
+    # queries read the DuckDB file; without it (a store copied as Parquet only) the Parquet file answers the same
+    assert got.db is not None and got.db.name == "a" * 64 + ".duckdb"
+    got.db.unlink()
+    parquet_only = store.lookup(root, "a" * 64)
+    assert parquet_only.db is None
+    assert rowq.run(parquet_only, rowq.Query(conditions=[rowq.Condition("zip", "exact", ("007",))])).rows == result.rows
+    empty = tmp_path / "empty.csv"
+    empty.write_text("a,b\n")
+    failed = store.load(root, "b" * 64, empty, format="CSV")
+    assert isinstance(failed, store.Failed) and failed.reason == "empty"
+    assert store.lookup(root, "b" * 64) == failed  # recorded, so the API and the page can say why
+
+
+# --------------------------------------------------------------------------- CKAN, through ckanapi
+
+
+def test_ckanapi_datastore_search_on_every_table_kind(live, archived):
+    ck = RemoteCKAN(live.url)
+    for file in KINDS:
+        _slug, dist_id = archived[file]
+        page = ck.action.datastore_search(resource_id=dist_id, limit=5)
+        assert page["fields"][0] == {"id": "_id", "type": "int"}, file
+        assert page["total"] > 0 and page["total_was_estimated"] is False, file
+        assert len(page["records"]) == min(5, page["total"]), file
+        assert [r["_id"] for r in page["records"]] == list(range(1, len(page["records"]) + 1)), file
+        assert page["_links"]["start"].startswith("/api/3/action/datastore_search?"), file
+        info = ck.action.datastore_info(id=dist_id)
+        assert info["meta"]["count"] == page["total"], file
+        assert [f["id"] for f in info["fields"]] == [f["id"] for f in page["fields"][1:]], file
+    stops = ck.action.datastore_search(resource_id=archived["jh-transport/bus-stops.geojson"][1],
+                                       filters={"stop_id": "JH-BS0001"})
+    assert stops["records"][0]["name"] == "临江路滨海路口站"
+    assert json.loads(stops["records"][0]["geometry"])["type"] == "Point"
+
+
+def test_datastore_search_parameters_on_the_gbk_table(live, archived):
+    ck = RemoteCKAN(live.url)
+    rid = archived[GBK][1]
+    want = _rows_of(FILES / GBK)
+    everything = ck.action.datastore_search(resource_id=rid, limit=1000)
+    assert everything["total"] == len(want) - 1
+    assert [r["地区"] for r in everything["records"]] == [r[0] for r in want[1:]]
+    beijing = ck.action.datastore_search(resource_id=rid, filters={"地区": "北京市"})
+    assert beijing["total"] == 1 and beijing["records"][0]["2017年"] == 28014.94
+    two = ck.action.datastore_search(resource_id=rid, filters={"地区": ["北京市", "上海市"]}, fields="地区,2017年",
+                                     sort="2017年 desc")
+    assert [r["地区"] for r in two["records"]] == ["上海市", "北京市"]
+    assert [f["id"] for f in two["fields"]] == ["地区", "2017年"]
+    top = ck.action.datastore_search(resource_id=rid, sort='"2017年" desc', limit=1)
+    assert top["records"][0]["地区"] == max(want[1:], key=lambda r: float(r[1]))[0]
+    assert top["_links"]["next"].endswith("offset=1") or "offset=1" in top["_links"]["next"]
+    search = ck.action.datastore_search(resource_id=rid, q="江")
+    assert {r["地区"] for r in search["records"]} == {r[0] for r in want[1:] if "江" in r[0]}
+    search = ck.action.datastore_search(resource_id=rid, q={"地区": "江"}, include_total=False)
+    assert "total" not in search and len(search["records"]) == len([r for r in want[1:] if "江" in r[0]])
+    lists = ck.action.datastore_search(resource_id=rid, records_format="lists", limit=2, offset=1)
+    assert lists["records"][0][:2] == [2, want[2][0]]
+    as_csv = ck.action.datastore_search(resource_id=rid, records_format="csv", limit=2, fields=["地区"])
+    assert as_csv["records"] == f"{want[1][0]}\r\n{want[2][0]}\r\n"
+    as_tsv = ck.action.datastore_search(resource_id=rid, records_format="tsv", limit=1, fields=["_id", "地区"])
+    assert as_tsv["records"] == f"1\t{want[1][0]}\r\n"
+    distinct = ck.action.datastore_search(resource_id=rid, fields=["地区"], distinct=True, limit=32000)
+    assert distinct["total"] == len(want) - 1
+    # GET works the same (the dataset page's scripts, curl)
+    got = requests_get(live.url + "/api/3/action/datastore_search", {"resource_id": rid, "filters":
+                                                                      json.dumps({"地区": "北京市"})})
+    assert got["result"]["total"] == 1
+
+
+def requests_get(url: str, params: dict) -> dict:
+    import requests
+
+    resp = requests.get(url, params=params, timeout=10)
+    assert resp.headers["X-Data-Gate"] == "serve", resp.text
+    return resp.json()
+
+
+@pytest.mark.parametrize("params, key", [
+    ({"filters": {"no such column": "x"}}, "filters"),
+    ({"filters": {"2017年": "not a number"}}, "filters"),
+    ({"filters": {'地区" OR 1=1 --': "x"}}, "filters"),
+    ({"fields": ["地区", "missing"]}, "fields"),
+    ({"sort": "missing desc"}, "sort"),
+    ({"sort": "地区; DROP TABLE x"}, "sort"),
+    ({"q": {"missing": "x"}}, "q"),
+    ({"limit": 32001}, "limit"),
+    ({"limit": "ten"}, "limit"),
+    ({"offset": -1}, "offset"),
+    ({"offset": 1000}, "offset"),
+    ({"records_format": "xml"}, "records_format"),
+])
+def test_datastore_search_refuses_bad_parameters_as_ckan_does(live, archived, params, key):
+    with pytest.raises(ValidationError) as refused:
+        RemoteCKAN(live.url).action.datastore_search(resource_id=archived[GBK][1], **params)
+    error = refused.value.error_dict
+    assert error["__type"] == "Validation Error" and key in error, error
+
+
+def test_unknown_and_unloadable_resources(live, archived, app):
+    ck = RemoteCKAN(live.url)
+    with pytest.raises(NotFound):
+        ck.action.datastore_search(resource_id="0" * 36)
+    pdf = archived["jh-gov-office/general-public-budget-2024.pdf"][1]
+    with pytest.raises(NotFound, match="not a table"):
+        ck.action.datastore_info(id=pdf)
+
+
+def test_personal_data_is_withheld_or_masked(live, archived, app):
+    ck = RemoteCKAN(live.url)
+    rid = archived[HOTLINE][1]
+    for action in (ck.action.datastore_search, ck.action.datastore_info):
+        with pytest.raises(NotAuthorized) as refused:
+            action(resource_id=rid)
+        assert refused.value.args[0]["__type"] == "Authorization Error"
+    import requests
+
+    resp = requests.get(live.url + "/datastore/dump/" + rid, timeout=10)
+    assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold"
+    slug = archived[HOTLINE][0]
+    resp = requests.get(f"{live.url}/api/v1/datasets/{slug}/distributions/{rid}/rows", timeout=10)
+    assert resp.status_code == 451 and resp.json()["error"]["code"] == "personal-data"
+
+    app.config["OPENDATA"]["PII_POLICY"] = "redact"
+    page = ck.action.datastore_search(resource_id=rid, limit=3)
+    ids = [line.split(",")[3] for line in (FILES / HOTLINE).read_text("utf-8").splitlines()[1:4]]
+    text = json.dumps(page, ensure_ascii=False)
+    assert all(i not in text for i in ids)
+    assert {r["身份证号"] for r in page["records"]} == {"[redacted]"}
+    assert {f["id"]: f["type"] for f in page["fields"]}["联系电话"] == "text"
+    assert page["records"][0]["受理日期"]  # the other columns are served as they are
+    for params in ({"filters": {"身份证号": ids[0]}}, {"sort": "联系电话"}, {"q": {"电子邮箱": "@"}}):
+        with pytest.raises(ValidationError):
+            ck.action.datastore_search(resource_id=rid, **params)
+    masked = requests.get(live.url + "/datastore/dump/" + rid, timeout=10)
+    assert masked.status_code == 200 and masked.headers["X-Data-Gate"] == "redact"
+    assert all(i not in masked.text for i in ids) and "[redacted]" in masked.text
+    # q over the whole row skips the masked columns: a number cannot be found by searching for it
+    assert ck.action.datastore_search(resource_id=rid, q=ids[0])["total"] == 0
+
+
+# --------------------------------------------------------------------------- the dump
+
+
+def test_dump_in_four_formats(live, archived):
+    import requests
+
+    rid = archived[GBK][1]
+    want = _rows_of(FILES / GBK)
+    resp = requests.get(f"{live.url}/datastore/dump/{rid}", params={"bom": "true"}, timeout=10)
+    assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve"
+    assert resp.content.startswith(b"\xef\xbb\xbf") and "attachment" in resp.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["_id", *want[0]] and len(rows) == len(want)
+    assert [r[1] for r in rows[1:]] == [r[0] for r in want[1:]]
+    tsv = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "tsv"}, timeout=10).text
+    assert tsv.splitlines()[1].split("\t")[1] == want[1][0] and not tsv.startswith("\ufeff")
+    doc = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "json"}, timeout=10).json()
+    assert [f["id"] for f in doc["fields"]] == ["_id", *want[0]] and len(doc["records"]) == len(want) - 1
+    xml = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "xml", "q": "北京"}, timeout=10)
+    root = ElementTree.fromstring(xml.content)
+    (row,) = root.findall("row")
+    assert row.get("_id") == "1" and row.find("value[@key='地区']").text == "北京市"
+    bad = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "pdf"}, timeout=10)
+    assert bad.status_code == 400 and bad.headers["X-Data-Gate"] == "withhold"
+
+
+# --------------------------------------------------------------------------- REST
+
+
+def test_rest_rows_filters_sorts_pages_and_aggregates(live, archived):
+    import requests
+
+    slug, rid = archived["jh-gov-office/service-statistics.csv"]
+    url = f"{live.url}/api/v1/datasets/{slug}/distributions/{rid}/rows"
+
+    def get(**params):
+        resp = requests.get(url, params=params, timeout=10)
+        return resp.status_code, resp.json()
+
+    status, doc = get(区县__in="东湖区,西岭区", 办件量2__sort="desc", columns="区县,办件量2", page_size=2)
+    assert status == 200 and doc["meta"]["total"] == 4 and len(doc["data"]) == 2
+    assert list(doc["data"][0]) == ["区县", "办件量2"]
+    assert doc["data"][0]["办件量2"] >= doc["data"][1]["办件量2"] and doc["links"]["next"]
+    status, doc = get(办件量__contains="约")
+    assert status == 200 and [r["办件量"] for r in doc["data"]] == ["约1200"]
+    status, doc = get(办件量2__greater="5000", 办件量2__strictly_less="5259")
+    assert status == 200 and all(5000 <= r["办件量2"] < 5259 for r in doc["data"])
+    status, doc = get(区县__groupby="", 办件量2__sum="", __count="", 办件量2__avg="")
+    assert status == 200 and [f["id"] for f in doc["fields"]] == ["区县", "办件量2__sum", "count", "办件量2__avg"]
+    assert sum(r["count"] for r in doc["data"]) == 31
+    for params, param in (({"nope__exact": "1"}, "nope__exact"), ({"办件量2__exact": "many"}, "办件量2__exact"),
+                          ({"区县__near": "x"}, "区县__near"), ({"page": "99"}, "page"), ({"page_size": "0"},
+                                                                                          "page_size"),
+                          ({"columns": "区县,nope"}, "columns"), ({"区县__sum": ""}, "区县__sum")):
+        status, doc = get(**params)
+        assert status == 400 and doc["error"]["message"].startswith(param), (params, doc)
+    status, doc = get()
+    assert status == 200 and doc["meta"]["total"] == 31 and doc["data"][0]["_id"] == 1
+    openapi = requests.get(f"{live.url}/api/v1/openapi.json", timeout=10).json()
+    operation = openapi["paths"]["/datasets/{slug}/distributions/{dist_id}/rows"]["get"]
+    assert {"400", "404", "451"} <= set(operation["responses"])
+    defs = json.loads(json.dumps(openapi["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
+    jsonschema.Draft202012Validator({"$ref": "#/$defs/Rows", "$defs": defs}).validate(doc)
+    jsonschema.Draft202012Validator({"$ref": "#/$defs/Error", "$defs": defs}).validate(get(page="0")[1])
+    # the table's own OpenAPI document: its columns, their types, their parameters
+    table_doc = requests.get(url + "/openapi.json", timeout=10).json()
+    assert table_doc["openapi"] == "3.1.0"
+    ((path, item),) = table_doc["paths"].items()
+    assert path == f"/datasets/{slug}/distributions/{rid}/rows"
+    names = {p["name"]: p["schema"] for p in item["get"]["parameters"]}
+    assert names["办件量2__greater"] == {"type": "integer"} and names["办件量__exact"] == {"type": "string"}
+    assert "办件量2__sum" in names and "区县__sum" not in names
+    row = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]["items"]
+    assert row["properties"]["按时办结率(%)"]["type"] == ["number", "null"]
+    wrong = requests.get(f"{live.url}/api/v1/datasets/not-{slug}/distributions/{rid}/rows", timeout=10)
+    assert wrong.status_code == 404 and wrong.headers["X-Data-Gate"] == "withhold"
+
+
+# --------------------------------------------------------------------------- uploads: a ZIP and a GeoJSON
+
+
+def _publish(app, files: dict[str, bytes]) -> dict[str, str]:
+    make_user(app, "editor@rows.example", editor_of="agency-rows")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
+    out = {}
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@rows.example").one()
+            actor = Actor(s, user, "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, "agency-rows", {"title": "Rows", "license": "CC-BY-4.0"}, slug="rows")
+            for name, body in files.items():
+                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
+            datasets.publish(actor, ds)
+    finally:
+        runtime.close()
+    return out
+
+
+def test_a_zipped_gbk_csv_and_a_geojson_with_personal_data(app, client):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("说明.txt", "readme")
+        zf.writestr("codes.csv", "编码,地区,名称,数量\n0164A,东湖区,东湖区人民政府,1\n007,西岭区,西岭区人民政府,2\n"
+                                 "0200B,南湖区,南湖区人民政府,3\n".encode("gbk"))
+    features = [{"type": "Feature", "properties": {"站点": f"S{n}", "联系电话": f"1381234567{n}"},
+                 "geometry": {"type": "Point", "coordinates": [119.1, 34.2]}} for n in range(5)]
+    geojson = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode("utf-8")
+    notes = io.BytesIO()
+    with zipfile.ZipFile(notes, "w") as zf:
+        zf.writestr("readme.pdf", b"%PDF-1.4 not a table")
+    ids = _publish(app, {"codes.zip": buf.getvalue(), "stations.geojson": geojson, "notes.zip": notes.getvalue()})
+    resp = client.get("/api/3/action/datastore_search", query_string={"resource_id": ids["codes.zip"]})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    result = resp.get_json()["result"]
+    assert [(f["id"], f["type"]) for f in result["fields"]] == [("_id", "int"), ("编码", "text"), ("地区", "text"),
+                                                                ("名称", "text"), ("数量", "int")]
+    assert [r["编码"] for r in result["records"]] == ["0164A", "007", "0200B"]
+    # the profile does not read GeoJSON, the row store's own scan does: the phone numbers are withheld
+    resp = client.get("/api/3/action/datastore_search", query_string={"resource_id": ids["stations.geojson"]})
+    assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold"
+    assert resp.get_json()["error"]["columns"] == {"联系电话": {"phone": 5}}
+    # a ZIP without a table: why is said by datastore_info (CKAN's Not Found Error) and on the dataset page
+    resp = client.get("/api/3/action/datastore_info", query_string={"id": ids["notes.zip"]})
+    assert resp.status_code == 404 and resp.get_json()["error"]["__type"] == "Not Found Error"
+    assert resp.get_json()["error"]["datastore_error"]["reason"] == "unsupported-format"
+    page = client.get("/dataset/rows", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The row API could not load this table" in page and "holds no table" in page
+    assert f"/api/3/action/datastore_search?resource_id={ids['codes.zip']}" in page
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_opendata_datastore_rebuild_and_status(app, archived, tmp_path):
+    import os
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": app.config["OPENDATA"]["DATABASE_URL"],
+                "OPENDATA_INSTANCE_DIR": str(tmp_path / "cli"), "OPENDATA_DATASTORE_DIR": str(tmp_path / "rebuilt")})
+
+    def cli(*args: str) -> str:
+        done = opendata("datastore", *args, env=env, cwd=root)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    before = {t["distribution"]: t for t in json.loads(cli("status", "--dataset", archived[GBK][0]))}
+    assert before[archived[GBK][1]]["status"] == "missing"
+    report = json.loads(cli("rebuild", "--json"))
+    by_id = {t["distribution"]: t for t in report["tables"]}
+    assert report["root"] == str(tmp_path / "rebuilt")
+    assert by_id[archived[GBK][1]]["status"] == "loaded" and by_id[archived[GBK][1]]["rows"] == 31
+    assert all(by_id[archived[f][1]]["status"] == "loaded" for f in KINDS)
+    after = {t["distribution"]: t for t in json.loads(cli("status", "--dataset", archived[GBK][0]))}
+    assert after[archived[GBK][1]]["status"] == "loaded" and after[archived[GBK][1]]["fields"][0]["id"] == "地区"
+    assert "tables loaded into" in cli("rebuild", "--missing")
+    # a copy no distribution has any more (an older version of a changed file) is pruned, the others kept
+    stale = tmp_path / "rebuilt" / "ff" / ("f" * 64 + ".parquet")
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_bytes(b"old")
+    assert json.loads(cli("prune", "--dry-run"))["removed"] == ["f" * 64] and stale.exists()
+    assert json.loads(cli("prune"))["copies"] == 1 and not stale.exists()
+    assert json.loads(cli("prune"))["copies"] == 0
+    assert all(t["status"] == "loaded" for t in json.loads(cli("status", "--dataset", archived[GBK][0]))
+               if t["distribution"] == archived[GBK][1])
+
+
+def test_ckanapi_dump_with_datastore_fields(live, archived):
+    """`ckanapi dump datasets --datastore-fields` asks datastore_search (limit 0) where datastore_active is true."""
+    import os
+    import subprocess
+
+    slug, rid = archived[GBK]
+    ckanapi = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "ckanapi"
+    done = subprocess.run([str(ckanapi), "dump", "datasets", slug, "--datastore-fields", "-r", live.url, "-q"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8",  # it starts workers named ckanapi
+                               "PATH": f"{ckanapi.parent}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0, done.stderr
+    package = json.loads(done.stdout.splitlines()[0])
+    resource = next(r for r in package["resources"] if r["id"] == rid)
+    assert resource["datastore_active"] is True
+    assert [f["id"] for f in resource["datastore_fields"]][:3] == ["_id", "地区", "2017年"]
+    pdf = RemoteCKAN(live.url).action.resource_show(id=archived["jh-gov-office/general-public-budget-2024.pdf"][1])
+    assert pdf["datastore_active"] is False
+    assert "datastore" in RemoteCKAN(live.url).action.status_show()["extensions"]
+
+
+def test_a_replaced_file_is_loaded_again_under_its_new_hash(app, client):
+    ids = _publish(app, {"counts.csv": "区县,数量\n东湖区,1\n西岭区,2\n".encode()})
+    rid = ids["counts.csv"]
+    first = client.get("/api/3/action/datastore_search", query_string={"resource_id": rid}).get_json()["result"]
+    assert first["total"] == 2
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@rows.example").one()
+            ds = s.query(Dataset).filter_by(slug="rows").one()
+            actor = Actor(s, user, "test", runtime=runtime, lang="en")
+            changed = "区县,数量\n东湖区,1\n西岭区,2\n南湖区,3\n".encode()
+            distributions.replace(actor, ds, rid, stream=io.BytesIO(changed), filename="counts.csv")
+            new_hash = s.get(Distribution, rid).archive_hash
+    finally:
+        runtime.close()
+    # the re-assessment of the changed dataset loaded the new copy (nothing loaded on the request)
+    assert isinstance(store.lookup(store.root_of(app.config["OPENDATA"]), new_hash), store.Loaded)
+    second = client.get("/api/3/action/datastore_search", query_string={"resource_id": rid}).get_json()["result"]
+    assert second["total"] == 3 and second["records"][-1]["区县"] == "南湖区"
+
+
+def test_concurrent_searches_and_no_sql_action(live, archived):
+    """Several clients at once, on several tables (each server thread has its own DuckDB connection with the
+    table files attached); datastore_search_sql is not offered (CKAN's answer when it is disabled)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    files = [f for f in KINDS]
+    want = {f: requests.get(live.url + "/api/3/action/datastore_info", params={"id": archived[f][1]},
+                            timeout=10).json()["result"]["meta"]["count"] for f in files}
+
+    def ask(i: int) -> tuple[str, int]:
+        file = files[i % len(files)]
+        resp = requests.post(live.url + "/api/3/action/datastore_search", json={"resource_id": archived[file][1],
+                                                                               "limit": 3}, timeout=30)
+        assert resp.status_code == 200, resp.text
+        return file, resp.json()["result"]["total"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, range(48)))
+    assert all(total == want[file] for file, total in answers)
+    refused = requests.post(live.url + "/api/3/action/datastore_search_sql",
+                            json={"sql": f'SELECT * FROM "{archived[GBK][1]}"; SELECT * FROM pg_user'}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["success"] is False
+
+
+def test_any_rows_query_string_answers_200_or_a_400_naming_the_parameter(app, client):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    ids = _publish(app, {"t.csv": "区县,数量,日期\n东湖区,1,2024-01-05\n西岭区,2,2024-02-29\n".encode()})
+    url = f"/api/v1/datasets/rows/distributions/{ids['t.csv']}/rows"
+    names = st.sampled_from(["区县", "数量", "日期", "_id", "", "x", '"', "区县\"--"])
+    ops = st.sampled_from(["exact", "differs", "in", "less", "greater", "strictly_less", "strictly_greater",
+                           "contains", "isnull", "isnotnull", "sort", "groupby", "count", "avg", "min", "max",
+                           "sum", "nope", ""])
+    values = st.one_of(st.text(max_size=12), st.sampled_from(["1", "asc", "desc", "2024-01-05", "1,2", "-1", "0"]))
+
+    @settings(max_examples=150, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.lists(st.tuples(names, ops, values), max_size=4),
+           st.sampled_from([{}, {"page": "2"}, {"page_size": "1"}, {"columns": "区县"}, {"page": "x"}]))
+    def check(params, extra):
+        query = [(f"{n}__{o}" if o else n, v) for n, o, v in params] + list(extra.items())
+        resp = client.get(url, query_string=query)
+        assert resp.status_code in (200, 400), (query, resp.status_code, resp.get_data(as_text=True)[:300])
+        assert resp.headers["X-Data-Gate"] == "serve"
+        if resp.status_code == 400:
+            message = resp.get_json()["error"]["message"]
+            assert any(message.startswith(k + ":") for k, _ in query) or message.startswith(("page", "columns")), \
+                (query, message)
+
+    check()
+
+
+# --------------------------------------------------------------------------- datastore_create: the dictionary
+
+
+def test_datastore_create_edits_the_dictionary_and_refuses_rows(app):
+    """ckanapi's datastore_create with CKAN Data Dictionary fields edits the table's dictionary through the
+    service (a token of the publisher's editor; others refused); datastore_info, /api/v1 and schema.json then
+    show it; records are refused: rows come from the archived file."""
+    import requests
+
+    from app.services import accounts
+
+    ids = _publish(app, {"gdp.csv": (FILES / GBK).read_bytes()})
+    rid = ids["gdp.csv"]
+    make_user(app, "other@rows.example", editor_of="agency-other")
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        editor = accounts.create_token(s, s.query(User).filter_by(email="editor@rows.example").one(), "t")
+        other = accounts.create_token(s, s.query(User).filter_by(email="other@rows.example").one(), "t")
+        s.commit()
+    served = ServedApp(app, threads=2)
+    try:
+        ck = RemoteCKAN(served.url, apikey=editor)
+        before = {f["id"]: f["info"] for f in ck.action.datastore_info(id=rid)["fields"]}
+        # the inferred dictionary already: the unit and measure of the notes row "指标：地区生产总值(亿元)"
+        assert before["2017年"] == {"label": "2017年", "notes": "地区生产总值", "type_override": "", "unit": "亿元"}
+        fields = [{"id": "地区", "type": "text", "info": {"label": "Province", "notes": "省级行政区"}},
+                  {"id": "2017年", "info": {"label": "GDP 2017", "unit": "亿元", "type_override": "numeric"}},
+                  {"id": "_id", "type": "int"}]
+        result = ck.action.datastore_create(resource_id=rid, fields=fields)
+        assert result["resource_id"] == rid
+        got = {f["id"]: f for f in result["fields"]}
+        assert got["地区"]["info"] == {"label": "Province", "notes": "省级行政区", "type_override": ""}
+        assert got["2017年"]["info"]["unit"] == "亿元" and got["2017年"]["type"] == "numeric"
+
+        info = {f["id"]: f for f in RemoteCKAN(served.url).action.datastore_info(id=rid)["fields"]}
+        assert info["地区"]["info"]["label"] == "Province" and info["地区"]["info"]["notes"] == "省级行政区"
+        assert info["2017年"]["info"] == {"label": "GDP 2017", "notes": info["2017年"]["info"]["notes"],
+                                         "type_override": "numeric", "unit": "亿元"}
+        dic = requests.get(f"{served.url}/api/v1/datasets/rows/distributions/{rid}/dictionary", timeout=10).json()
+        by_name = {f["name"]: f for f in dic["fields"]}
+        assert by_name["地区"]["title"] == "Province" and by_name["2017年"]["unit"] == "亿元"
+        schema = requests.get(f"{served.url}/dataset/rows/resource/{rid}/schema.json", timeout=10).json()
+        assert {f["name"]: f.get("title") for f in schema["fields"]}["地区"] == "Province"
+
+        # an empty value goes back to what was inferred
+        ck.action.datastore_create(resource_id=rid, fields=[{"id": "地区", "info": {"label": ""}}])
+        info = {f["id"]: f for f in ck.action.datastore_info(id=rid)["fields"]}
+        assert info["地区"]["info"]["label"] == "地区" and info["地区"]["info"]["notes"] == "省级行政区"
+
+        with pytest.raises(ValidationError) as refused:
+            ck.action.datastore_create(resource_id=rid, fields=fields, records=[{"地区": "北京市"}])
+        assert "archived file" in refused.value.error_dict["records"][0]
+        with pytest.raises(ValidationError) as refused:
+            ck.action.datastore_create(resource_id=rid, fields=[{"id": "no such", "info": {"label": "x"}}])
+        assert "no such column" in refused.value.error_dict["fields"][0]
+        with pytest.raises(ValidationError) as refused:
+            ck.action.datastore_create(resource_id=rid, fields=[{"id": "2017年", "type": "text"}])
+        assert "stored as numeric" in refused.value.error_dict["fields"][0]
+        with pytest.raises(ValidationError) as refused:
+            ck.action.datastore_create(resource_id=rid, fields=[{"id": "2017年", "info": {"type_override": "money"}}])
+        assert "type_override" in refused.value.error_dict["fields"][0]
+        with pytest.raises(NotAuthorized):
+            RemoteCKAN(served.url).action.datastore_create(resource_id=rid, fields=fields)
+        with pytest.raises(NotAuthorized):
+            RemoteCKAN(served.url, apikey=other).action.datastore_create(resource_id=rid, fields=fields)
+        with pytest.raises(NotFound):
+            ck.action.datastore_create(resource_id="no-such-resource", fields=fields)
+        info = {f["id"]: f for f in ck.action.datastore_info(id=rid)["fields"]}
+        assert info["2017年"]["info"]["label"] == "GDP 2017"  # the refused calls changed nothing
+    finally:
+        served.close()

@@ -1,0 +1,95 @@
+"""`opendata db copy`: a real catalog that grew up on SQLite (the demo government harvested, downloaded and
+assessed, an account's upload) moved to PostgreSQL: the schema at the same migration, every table equal row by
+row (JSON and timestamps included) and back again to SQLite, the copy serving the same API answers and data,
+new rows getting new ids (sequences set past the copied ones); a non-empty target and a source behind the head
+are refused."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from app import create_app
+from app.cli import main
+from catalog_schema import db as dbmod
+from tests.support import catalogs, services
+from tests.support.accounts import make_user
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def postgres():
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+
+
+def _app(url: str, tmp_path, name: str):
+    app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path / name),
+                      "ARCHIVE_DIR": str(tmp_path / "archive"), "SECRET_KEY": "test-secret",
+                      "ALLOW_HOSTS": ["127.0.0.1"], "HTTP_RETRIES": 0, "TESTING": True})
+    app.config["TESTING"] = True
+    return app
+
+
+def test_a_sqlite_catalog_moves_to_postgresql(postgres, tmp_path):
+    source_url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    dbmod.upgrade(source_url)
+    source = _app(source_url, tmp_path, "sqlite")
+    target_url = catalogs.new_database(services.postgres_url(), tmp_path, f"copy_{tmp_path.name[-12:]}")
+    copy = None
+    try:
+        catalogs.build_catalog(source)
+        result = CliRunner().invoke(main, ["db", "copy", "--to", target_url, "--batch", "10"],
+                                    env={"OPENDATA_DATABASE_URL": source_url})
+        assert result.exit_code == 0, result.output
+        assert "  datasets: 10/" in result.output and "  datasets: 20/" in result.output  # batch by batch
+        assert "counts compared" in result.output
+
+        got = catalogs.rows(target_url)
+        catalogs.assert_same(catalogs.rows(source_url), got)
+        assert len(got["datasets"]) > 20 and got["assessments"] and got["audit_events"] and got["users"]
+        engine = dbmod.make_engine(target_url)
+        with engine.connect() as conn:
+            assert dbmod.current_revision(conn) == dbmod.head_revision()
+            kinds = dict(conn.execute(text("SELECT column_name, data_type FROM information_schema.columns "
+                                           "WHERE table_name = 'datasets'")).all())
+        engine.dispose()
+        assert kinds["title"] == "jsonb" and kinds["created_at"] == "timestamp with time zone"
+
+        copy = _app(target_url, tmp_path, "postgresql")
+        original, answers = catalogs.served_answers(source), catalogs.served_answers(copy)
+        for url in original:
+            catalogs.assert_same_answer(url, original[url], answers[url])
+
+        back_url = f"sqlite:///{tmp_path / 'back.db'}"  # and back again, from PostgreSQL
+        back = CliRunner().invoke(main, ["db", "copy", "--from", target_url, "--to", back_url])
+        assert back.exit_code == 0, back.output
+        catalogs.assert_same(catalogs.rows(target_url), catalogs.rows(back_url))
+        make_user(copy, "new@a.example", editor_of="agency-b")  # new ids past the copied ones
+
+        again = CliRunner().invoke(main, ["db", "copy", "--from", source_url, "--to", target_url])
+        assert again.exit_code != 0 and "the target database is not empty" in again.output
+    finally:
+        for app in (source, copy):
+            if app is not None:
+                app.extensions["opendata"]["engine"].dispose()
+        catalogs.drop_database(target_url)
+
+
+def test_a_source_behind_the_head_is_refused(postgres, tmp_path):
+    old = f"sqlite:///{tmp_path / 'old.db'}"
+    dbmod.upgrade(old, "0011")
+    result = CliRunner().invoke(main, ["db", "copy", "--from", old, "--to", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert result.exit_code != 0
+    assert "the source database is at migration 0011" in result.output and "opendata db upgrade" in result.output
+
+
+def test_a_target_that_cannot_be_reached_is_named(tmp_path):
+    source = f"sqlite:///{tmp_path / 'catalog.db'}"
+    dbmod.upgrade(source)
+    result = CliRunner().invoke(main, ["db", "copy", "--from", source,
+                                       "--to", "postgresql://nobody:x@127.0.0.1:9/none"])
+    assert result.exit_code != 0 and "cannot connect to the target database" in result.output
+    assert "x@" not in result.output  # the password is not printed

@@ -1,0 +1,216 @@
+"""How responses leave (app/delivery.py): fingerprinted, precompressed static files with long lifetimes;
+pages and exports with validators and 304s; bodies gzipped, streams compressed as they stream.
+
+The catalog is small and real (datasets saved through the store, indexed); the requests go through the
+Flask test client on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from app import delivery
+from catalog_schema import search
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.store import save_record
+from tests.support.accounts import make_user, sign_in
+
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
+PAGES = ["/", "/dataset", "/dataset?q=bus", "/dataset/bus-data-01", "/publisher", "/publisher/dept-0",
+         "/theme", "/theme/TRAN", "/dashboard"]
+
+
+@pytest.fixture
+def catalog(app):
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        for i in range(12):
+            rec = new_record(slug=f"bus-data-{i:02d}", title={"en": f"Bus passengers {i}", "zh": f"公交客运量 {i}"},
+                             description={"en": "Passengers per year on each bus line. " * 5},
+                             license="CC-BY-4.0", keywords=["bus", f"line-{i % 3}"], themes=["TRAN"],
+                             publisher={"slug": f"dept-{i % 2}", "name": {"en": f"Department {i % 2}"}},
+                             distributions=[new_distribution(title={"en": "Table"}, format="CSV",
+                                                             download_url=f"http://127.0.0.1:9/t{i}.csv")])
+            ds, _ = save_record(session, rec)
+            search.index_dataset(session, ds)
+        session.commit()
+
+
+def _static_links(html: str) -> list[str]:
+    return re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+
+
+# --------------------------------------------------------------------------- static files
+
+
+def test_pages_name_static_files_by_their_content(client, catalog):
+    links = set(_static_links(client.get("/").get_data(as_text=True)))
+    links |= set(_static_links(client.get("/dashboard").get_data(as_text=True)))
+    names = {link.split("?")[0].removeprefix("/static/"): link for link in links}
+    assert {"vendor/uswds/css/uswds.min.css", "site.css", "vendor/chartjs/chart.umd.min.js",
+            "dashboard.js"} <= set(names)
+    for name, link in names.items():
+        digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:delivery.FINGERPRINT_DIGITS]
+        assert link.endswith(f"?v={digest}"), (name, link)
+
+
+def test_no_template_names_a_static_file_without_its_fingerprint():
+    """A static URL without `?v=` is revalidated on every page: templates use static_url(), not url_for."""
+    templates = Path(__file__).resolve().parents[2] / "app" / "templates"
+    unversioned = re.compile(r"""url_for\(\s*['"]static['"]|["']/static/""")
+    found = [f"{t.relative_to(templates)}:{n}" for t in templates.rglob("*.html")
+             for n, line in enumerate(t.read_text(encoding="utf-8").splitlines(), 1) if unversioned.search(line)]
+    assert not found, found
+
+
+@pytest.mark.parametrize("name", ["vendor/uswds/css/uswds.min.css", "vendor/chartjs/chart.umd.min.js",
+                                  "site.css", "dashboard.js"])
+def test_a_fingerprinted_file_is_immutable_and_gzipped_once(client, name):
+    raw = (STATIC / name).read_bytes()
+    url = f"/static/{name}?v={hashlib.sha256(raw).hexdigest()[:delivery.FINGERPRINT_DIGITS]}"
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.status_code == 200
+    assert zipped.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(zipped.get_data()) == raw
+    assert int(zipped.headers["Content-Length"]) == len(zipped.get_data()) < len(raw) / 2 or len(raw) < 4096
+    plain = client.get(url)
+    assert plain.get_data() == raw and "Content-Encoding" not in plain.headers
+    assert plain.headers["ETag"] != zipped.headers["ETag"]  # two representations, two validators
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert client.get(url, headers={"If-Modified-Since": plain.headers["Last-Modified"]}).status_code == 304
+
+
+def test_an_unversioned_or_stale_static_url_is_revalidated(client):
+    for url in ["/static/site.css", "/static/site.css?v=000000000000",
+                "/static/vendor/uswds/img/usa-icons-bg/search--white.svg"]:
+        resp = client.get(url)
+        assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, no-cache", url
+        assert client.get(url, headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304, url
+    font = next((STATIC / "vendor/uswds/fonts").rglob("*.woff2"))
+    resp = client.get("/static/" + font.relative_to(STATIC).as_posix(), headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200 and "Content-Encoding" not in resp.headers  # compressed already
+    assert resp.get_data() == font.read_bytes()
+
+
+@pytest.mark.parametrize("url", ["/static/../settings.py", "/static/%2e%2e/settings.py", "/static/vendor",
+                                 "/static/nothing.css"])
+def test_nothing_outside_the_static_folder(client, url):
+    assert client.get(url).status_code == 404
+
+
+# --------------------------------------------------------------------------- validators
+
+
+def test_every_page_answers_304_to_the_version_the_client_holds(client, catalog):
+    for url in PAGES:
+        first = client.get(url)
+        assert first.status_code == 200, url
+        tag = first.headers["ETag"]
+        assert tag.startswith('W/"'), (url, tag)
+        assert first.headers["Cache-Control"] == "no-cache", url
+        assert {"Accept-Language", "Cookie"} <= {v.strip() for v in first.headers["Vary"].split(",")}, url
+        again = client.get(url, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.get_data() == b"", url
+        assert again.headers["ETag"] == tag, url
+        # The copy the browser keeps holds the nonce of its own Content-Security-Policy: a 304 sends none.
+        assert "Content-Security-Policy" not in again.headers, url
+        assert client.get(url, headers={"If-None-Match": 'W/"something-else"'}).status_code == 200, url
+
+
+def test_the_validator_follows_the_catalog_and_the_language(app, client, catalog):
+    en = client.get("/dataset/bus-data-01", headers={"Accept-Language": "en"})
+    zh = client.get("/dataset/bus-data-01", headers={"Accept-Language": "zh-CN"})
+    assert en.headers["ETag"] != zh.headers["ETag"]
+    search_page = client.get("/dataset", headers={"Accept-Language": "en"})
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        ds, _ = save_record(session, new_record(slug="new-one", title={"en": "A new one"}, themes=["TRAN"],
+                                                publisher={"slug": "dept-0", "name": {"en": "Department 0"}}))
+        search.index_dataset(session, ds)
+        session.commit()
+    changed = client.get("/dataset", headers={"Accept-Language": "en", "If-None-Match": search_page.headers["ETag"]})
+    assert changed.status_code == 200 and "A new one" in changed.get_data(as_text=True)
+
+
+def test_a_signed_in_persons_pages_are_neither_stored_nor_validated(app, client, catalog):
+    make_user(app, "someone@example.gov")
+    assert sign_in(client, "someone@example.gov").status_code in (302, 303)
+    for url in ["/", "/dataset/bus-data-01"]:
+        resp = client.get(url)
+        assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "private, no-store", url
+        assert "ETag" not in resp.headers, url
+
+
+def test_exports_and_the_api_answer_304(client, catalog):
+    for url in ["/dataset/bus-data-01.ttl", "/dataset/bus-data-01.jsonld", "/catalog.ttl?page=1",
+                "/api/v1/datasets", "/api/v1/datasets/bus-data-01"]:
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers.get("ETag"), url
+        assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304, url
+
+
+# --------------------------------------------------------------------------- compression
+
+
+@pytest.mark.parametrize("url", ["/", "/dataset", "/dataset/bus-data-01", "/dataset/bus-data-01.ttl",
+                                 "/dataset/bus-data-01.rdf", "/catalog.ttl?page=1", "/api/v1/datasets",
+                                 "/api/3/action/package_search?rows=5", "/catalog.csv"])
+def test_bodies_are_gzipped_for_clients_that_accept_it(client, catalog, url):
+    plain = client.get(url, headers={"Accept-Language": "en"})
+    zipped = client.get(url, headers={"Accept-Language": "en", "Accept-Encoding": "gzip"})
+    assert plain.status_code == zipped.status_code == 200, url
+    assert len(plain.get_data()) >= 1024, url
+    assert zipped.headers["Content-Encoding"] == "gzip", url
+    assert "Accept-Encoding" in zipped.headers["Vary"], url
+    body = gzip.decompress(zipped.get_data())
+    nonce = re.compile(rb'nonce="[^"]+"|nonce-[A-Za-z0-9_-]+')
+    assert nonce.sub(b"", body) == nonce.sub(b"", plain.get_data()), url
+    assert len(zipped.get_data()) < len(body)
+    assert "Content-Encoding" not in plain.headers, url
+    assert plain.headers.get("ETag", "").removeprefix("W/") == zipped.headers.get("ETag", "").removeprefix("W/")
+
+
+def test_a_small_body_is_sent_as_it_is(client):
+    resp = client.get("/health/live", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in resp.headers and resp.get_json() == {"status": "ok"}
+
+
+def test_streamed_exports_are_compressed_as_they_stream(client, catalog):
+    for url in ["/data.json", "/catalog/dump.nt"]:
+        plain = client.get(url)
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip", url
+        assert "Content-Length" not in zipped.headers, url  # still a stream
+        assert gzip.decompress(zipped.get_data()) == plain.get_data(), url
+    assert len(json.loads(gzip.decompress(client.get("/data.json", headers={"Accept-Encoding": "gzip"})
+                                         .get_data()))["dataset"]) == 12
+
+
+def test_the_stream_compressor_holds_no_more_than_its_window():
+    """A stream of 64 MB, compressed: output leaves long before the input ends, and closing the compressed
+    stream closes the one under it (a dump's database cursor is let go)."""
+    consumed = []
+    closed = []
+
+    class Source:
+        def __iter__(self):
+            for i in range(4096):
+                consumed.append(i)
+                yield random.Random(i).randbytes(16384)  # 16 KB gzip cannot shrink
+
+        def close(self):
+            closed.append(True)
+
+    stream = delivery._gzip_stream(Source(), 6)
+    first = next(stream)
+    assert first and len(consumed) < 16
+    stream.close()
+    assert closed == [True]

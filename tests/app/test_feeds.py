@@ -1,0 +1,94 @@
+"""Atom feeds of new, changed and withdrawn datasets, read with a real feed parser (feedparser)."""
+
+from __future__ import annotations
+
+import io
+
+import feedparser
+from defusedxml import ElementTree
+
+from app.services import datasets, distributions, lifecycle
+from app.services.context import Actor, Runtime
+from catalog_schema.models import User
+from tests.support.accounts import make_user
+from tests.support.personal import csv_bytes
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+TABLE = csv_bytes(["站点", "人数"], [["人民广场", "12"], ["东港站", "7"]])
+
+
+def _actor(app, fn) -> None:
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@a.example").one()
+            fn(Actor(s, user, "test", runtime=runtime, lang="en"), s)
+            s.commit()
+    finally:
+        runtime.close()
+
+
+def _make(app, slug: str, title: str, theme: str = "TRAN") -> None:
+    def run(actor, s):
+        ds = datasets.create(actor, "agency-a", {"title": {"en": title, "zh": f"{title}（中文）"},
+                                                 "description": f"About {title}", "license": "CC-BY-4.0",
+                                                 "themes": [theme]}, slug=slug)
+        distributions.add_upload(actor, ds, io.BytesIO(TABLE), f"{slug}.csv")
+        datasets.publish(actor, ds)
+    _actor(app, run)
+
+
+def _withdraw(app, slug: str) -> None:
+    _actor(app, lambda actor, s: datasets.withdraw(actor, lifecycle.find(s, slug)[0], reason="replaced"))
+
+
+def _parse(client, url: str):
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp.mimetype == "application/atom+xml", (url, resp.status_code)
+    feed = feedparser.parse(resp.data)
+    assert not feed.bozo, feed.get("bozo_exception")  # well-formed, and feedparser found nothing wrong
+    assert feed.version == "atom10"
+    ElementTree.fromstring(resp.data)  # and a safe XML parser reads it too
+    return feed
+
+
+def test_the_site_feed_lists_new_changed_and_withdrawn_datasets_newest_first(app, client):
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    _make(app, "bus-stops", "Bus stops")
+    _make(app, "air", "Air quality", theme="ENVI")
+    _withdraw(app, "bus-stops")
+    feed = _parse(client, "/feeds/dataset.atom?lang=en")
+    titles = [e.title for e in feed.entries]
+    assert titles == ["Withdrawn: Bus stops", "Air quality"]  # the withdrawal is the newest change
+    bus = feed.entries[0]
+    assert bus.link.endswith("/dataset/bus-stops") and "withdrawn" in bus.summary
+    assert feed.entries[1].author_detail.href.endswith("/publisher/agency-a")  # the publisher
+    assert feed.feed.title.endswith("new and changed datasets")
+    assert any(link.rel == "self" for link in feed.feed.links)
+    zh = _parse(client, "/feeds/dataset.atom?lang=zh_CN")
+    assert zh.entries[1].title == "Air quality（中文）" and zh.feed.title.startswith("开放数据")
+
+
+def test_publisher_theme_and_search_feeds_hold_only_their_datasets(app, client):
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    _make(app, "bus-stops", "Bus stops")
+    _make(app, "air", "Air quality", theme="ENVI")
+    assert [e.title for e in _parse(client, "/feeds/group/ENVI.atom?lang=en").entries] == ["Air quality"]
+    assert len(_parse(client, "/feeds/organization/agency-a.atom?lang=en").entries) == 2
+    found = _parse(client, "/feeds/custom.atom?q=bus&lang=en")
+    assert [e.title for e in found.entries] == ["Bus stops"]
+    assert [e.title for e in _parse(client, "/feeds/custom.atom?fq=groups:ENVI&lang=en").entries] == ["Air quality"]
+    assert _parse(client, "/feeds/custom.atom?q=nothing-matches-this").entries == []
+    assert client.get("/feeds/organization/nobody.atom").status_code == 404
+    assert client.get("/feeds/group/NOPE.atom").status_code == 404
+    assert client.get("/feeds/custom.atom?fq=metadata_modified:[bad").status_code == 400
+
+
+def test_pages_name_their_feed(app, client):
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    _make(app, "air", "Air quality", theme="ENVI")
+    feed = '<link rel="alternate" type="application/atom+xml" href="{}"'
+    assert feed.format("/feeds/dataset.atom") in client.get("/?lang=en").get_data(as_text=True)
+    assert feed.format("/feeds/organization/agency-a.atom") in client.get("/publisher/agency-a").get_data(as_text=True)
+    assert feed.format("/feeds/group/ENVI.atom") in client.get("/theme/ENVI").get_data(as_text=True)

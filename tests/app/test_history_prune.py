@@ -1,0 +1,125 @@
+"""History retention (app/services/history.py): harvest jobs and assessments past their retention go, the
+trends and the job lists keep working, and `opendata prune` / `opendata schedule` run it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+from sqlalchemy import func, select
+
+from app.assessment import assess_datasets
+from app.commands.prune import prune_if_due
+from app.dashboard_data import trends
+from app.jobs import harvest
+from app.services import history
+from app.services.context import Actor
+from catalog_schema.models import Assessment, AuditEvent, Dataset, HarvestJob, HarvestRecord
+from tests.support.cli import opendata
+from tests.support.sources import serve_source
+
+START = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)  # a Monday
+WEEKS = 16  # June to mid-September, one assessment a week
+
+
+def _build(runtime, add_source, local_server, fixtures_dir, tmp_path) -> list[str]:
+    kind, url = serve_source("datajson", local_server, fixtures_dir, tmp_path)
+    add_source("src", kind, url)
+    for _ in range(4):
+        assert harvest(runtime, "src").status == "finished"
+    with runtime.sessionmaker() as session:
+        ids = sorted(session.scalars(select(Dataset.id).where(Dataset.state == "active")))[:5]
+    for week in range(WEEKS):
+        assess_datasets(runtime, ids, now=START + dt.timedelta(weeks=week), check_links=False)
+    return ids
+
+
+def _counts(runtime) -> tuple[int, int, int]:
+    with runtime.sessionmaker() as session:
+        return tuple(session.scalar(select(func.count()).select_from(m))
+                     for m in (HarvestJob, HarvestRecord, Assessment))
+
+
+def _times(runtime, dataset_id: str) -> list[dt.date]:
+    with runtime.sessionmaker() as session:
+        return [t.date() for t in session.scalars(select(Assessment.assessed_at).where(
+            Assessment.dataset_id == dataset_id).order_by(Assessment.assessed_at))]
+
+
+def test_prune_keeps_the_newest_the_last_of_each_month_and_the_jobs_retention_says(
+        runtime, add_source, local_server, fixtures_dir, tmp_path):
+    ids = _build(runtime, add_source, local_server, fixtures_dir, tmp_path)
+    jobs, records, assessments = _counts(runtime)
+    assert (jobs, assessments) == (4, 5 * WEEKS) and records > 0
+    with runtime.sessionmaker() as session:
+        weeks_before = {row["period"] for row in trends(session) if row["publisher"] == ""}
+    retention = history.HistoryRetention(jobs=2, assessments=3)
+    with runtime.sessionmaker() as session:
+        dry = history.prune(Actor(session, None, "test"), retention, dry_run=True)
+    assert dry.to_dict()["harvest_jobs"] == 2 and _counts(runtime) == (jobs, records, assessments)
+
+    seen = []
+    with runtime.sessionmaker() as session:
+        report = history.prune(Actor(session, None, "test"), retention,
+                               progress=lambda kind, done, total: seen.append((kind, done, total)))
+    assert report.to_dict() == {**dry.to_dict(), "dry_run": False}
+    # the newest 3 (Aug 31, Sep 7 and 14) and, older, the last of each month (June's, July's; August's is
+    # among the newest already, so Aug 24 goes)
+    assert _times(runtime, ids[0]) == [dt.date(2026, 6, 29), dt.date(2026, 7, 27), dt.date(2026, 8, 31),
+                                       dt.date(2026, 9, 7), dt.date(2026, 9, 14)]
+    assert report.assessments == 5 * (WEEKS - 5)
+    jobs_after, records_after, _ = _counts(runtime)
+    assert jobs_after == 2 and records_after == records - report.harvest_records
+    assert seen[-1] == ("assessments", report.assessments, report.assessments)
+    with runtime.sessionmaker() as session:
+        kept_jobs = session.scalars(select(HarvestJob.id).order_by(HarvestJob.id)).all()
+        assert kept_jobs == [3, 4]  # the newest two
+        weeks_after = {row["period"] for row in trends(session) if row["publisher"] == ""}
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "history.prune"))
+    assert weeks_after <= weeks_before and len(weeks_after) == 5  # a point a month, then weekly at the end
+    assert event.detail["assessments"] == report.assessments and event.detail["harvest_jobs"] == 2
+    # a harvest after the prune still finds its datasets unchanged
+    summary = harvest(runtime, "src")
+    assert summary.status == "finished" and summary.added == 0 and summary.unchanged > 0
+
+
+def test_a_job_that_has_not_ended_is_never_pruned(runtime, add_source, local_server, fixtures_dir, tmp_path):
+    kind, url = serve_source("datajson", local_server, fixtures_dir, tmp_path)
+    add_source("src", kind, url)
+    harvest(runtime, "src")
+    with runtime.sessionmaker() as session:
+        source_id = session.scalar(select(HarvestJob.source_id))
+        old = START - dt.timedelta(days=400)
+        session.add(HarvestJob(source_id=source_id, status="running", created_at=old, heartbeat_at=old))
+        session.commit()
+        listed = history.jobs_past_retention(session, history.HistoryRetention(jobs=1, job_days=30),
+                                             now=dt.datetime.now(dt.UTC))
+    assert listed == []  # the finished job is the newest; the running one is not ended
+
+
+def test_opendata_prune_and_the_schedule_run_it_once_a_day(runtime, add_source, local_server, fixtures_dir,
+                                                            tmp_path, db_url):
+    _build(runtime, add_source, local_server, fixtures_dir, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path / "cli")})
+    nothing = opendata("prune", "--dry-run", env=env)
+    assert nothing.returncode == 0 and "everything is kept" in nothing.stderr
+    assert json.loads(nothing.stdout)["assessments"] == 0
+    env.update({"OPENDATA_HARVEST_JOB_RETENTION_COUNT": "1", "OPENDATA_ASSESSMENT_RETENTION_COUNT": "2"})
+    dry = opendata("prune", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    counted = json.loads(dry.stdout)
+    assert counted["dry_run"] and counted["harvest_jobs"] == 3 and counted["assessments"] > 0
+    assert counted["versions"]["versions"] == 0
+    assert _counts(runtime)[0] == 4  # a dry run removes nothing
+    done = opendata("schedule", env=env)
+    assert done.returncode == 0, done.stderr
+    pruned = [json.loads(line)["prune"] for line in done.stdout.splitlines() if '"prune"' in line]
+    assert len(pruned) == 1 and pruned[0]["harvest_jobs"] == 3 and not pruned[0]["dry_run"]
+    assert pruned[0]["assessments"] == counted["assessments"]
+    assert _counts(runtime)[0] == 1
+    again = opendata("schedule", env=env)
+    assert again.returncode == 0 and '"prune"' not in again.stdout  # not again within the day
+    settings = {**runtime.settings, "HARVEST_JOB_RETENTION_COUNT": 1}
+    assert prune_if_due(settings, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=1, minutes=1)) is not None

@@ -1,0 +1,91 @@
+"""Logs as text lines or one JSON object per line (LOG_FORMAT), from the app and from the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app import settings
+from app.logs import configure
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_json_lines_carry_the_request_and_the_traceback(app):
+    out = io.StringIO()
+    handler = configure("INFO", "json", stream=out)
+    try:
+        with app.test_request_context("/dataset/x", headers={"X-Request-Id": "abc-123"}):
+            logging.getLogger("opendata.test").info("查看 %s", "数据集")
+        try:
+            raise ValueError("broken")
+        except ValueError:
+            logging.getLogger("opendata.test").exception("failed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first["message"] == "查看 数据集" and first["level"] == "INFO" and first["logger"] == "opendata.test"
+    assert (first["method"], first["path"], first["request_id"]) == ("GET", "/dataset/x", "abc-123")
+    assert first["time"].endswith("+00:00") and first["pid"] == os.getpid()
+    assert "ValueError: broken" in second["exception"] and "path" not in second
+
+
+def test_configuring_twice_does_not_double_the_lines():
+    out = io.StringIO()
+    configure("INFO", "text", stream=io.StringIO())
+    handler = configure("INFO", "text", stream=out)
+    try:
+        logging.getLogger("opendata.test").warning("once")
+        assert out.getvalue().count("once") == 1
+        assert sum(1 for h in logging.getLogger().handlers if getattr(h, "_opendata_handler", False)) == 1
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def test_the_cli_logs_json_and_refuses_an_unknown_format(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json",
+               OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+    done = subprocess.run([sys.executable, "-m", "app.cli", "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    env["OPENDATA_LOG_FORMAT"] = "xml"
+    bad = subprocess.run([sys.executable, "-m", "app.cli", "settings"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "not a log format: 'xml'" in bad.stderr
+    assert settings.load({"OPENDATA_LOG_FORMAT": "JSON"})["LOG_FORMAT"] == "json"
+
+
+def test_a_worker_logs_json_lines_too(tmp_path):
+    from tests.support import services
+
+    if not services.port_open("127.0.0.1", 6379):
+        services.missing("Redis on 127.0.0.1:6379")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json",
+               OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}",
+               OPENDATA_BROKER_URL="redis://127.0.0.1:6379/8")  # this test's own database
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "worker", "--concurrency", "1", "--name", "logs"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            import time
+
+            deadline = time.monotonic() + 90
+            while "ready." not in log.read_text("utf-8", "replace"):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")[-2000:]
+                time.sleep(0.2)
+        finally:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
+    lines = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
+    ready = [json.loads(line) for line in lines if line.startswith("{") and "ready." in line]
+    assert ready and ready[0]["logger"].startswith("celery")  # Celery's own lines, in the JSON handler

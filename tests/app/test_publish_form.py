@@ -1,0 +1,328 @@
+"""The publish form that can reach 405 of 405 (issue 17, item 1): every scored field has an input, bad values
+are refused next to their field with the input kept, non-data files are refused with what was found, the
+check reads as an agency needs it, and it is stored with the draft (re-run only when the draft or its files
+change)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.web import check_view
+from catalog_schema import gazetteer
+from catalog_schema.models import Dataset
+from catalog_schema.store import to_record
+from tests.support.publishing import CLEAN_CSV, build_world, form_post, sign_in
+
+FULL = {"title": "Population by district 2024", "name": "population-2024",
+        "description": "Resident population of each district at the end of 2024, from the annual sample "
+                       "survey of the statistics bureau; one row per district, counts in persons.",
+        "license": "CC-BY-4.0", "keywords": "population, 人口", "themes_sent": "1", "themes": "SOCI",
+        "frequency": "IRREG", "access_rights": "PUBLIC", "language_sent": "1", "language": "zh",
+        "spatial": "浙江省金华市 (330700)", "temporal_start": "2024-01-01", "temporal_end": "2024-12-31",
+        "issued": "2025-01-15", "modified": "2025-02-01", "contact_name": "Statistics office",
+        "contact_email": "stats@jinhua.gov.cn",
+        "rights": "Free to reuse with attribution to the Jinhua statistics bureau."}
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+EXE = b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00" + b"\x00" * 200
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app.extensions["opendata"]["sessionmaker"])
+
+
+def _upload(client, edit_url, data: bytes, name: str, lang: str = "en", **extra):
+    return form_post(client, edit_url, f"{edit_url}/distributions?lang={lang}",
+                     {"file": (io.BytesIO(data), name), **extra}, content_type="multipart/form-data")
+
+
+def _draft_with_file(client, world, fields=FULL):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    up = _upload(client, edit_url, CLEAN_CSV.read_bytes(), "population-2024.csv", title="Population")
+    assert up.status_code == 303, up.get_data(as_text=True)[:800]
+    saved = form_post(client, edit_url, edit_url, dict(fields))
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:3000]
+    return saved.headers["Location"]
+
+
+def _dataset(app, slug):
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return to_record(s.scalar(select(Dataset).where(Dataset.slug == slug)))
+
+
+# --------------------------------------------------------------------------- 405 of 405
+
+
+def test_the_full_form_reaches_405_and_the_public_page_shows_what_was_entered(app, client, world):
+    edit_url = _draft_with_file(client, world)
+    assert edit_url.endswith("/publish/population-2024")  # the name in the URL is a field of the form too
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert 'id="metadata-points">405</strong>/405' in page
+    assert 'data-type="missing-' not in page  # no metadata indicator lost
+    assert "Nothing blocks publishing" in page and re.search(r'id="publish-button"\s*>', page)
+    # the form shows what is stored, in the pickers' words
+    assert 'value="浙江省金华市 (330700)"' in page and 'type="date" value="2024-01-01"' in page
+    assert '<option value="PUBLIC" selected>public</option>' in page
+    ds = _dataset(app, "population-2024")
+    assert ds["spatial"] == ["urn:gb2260:330700"] and ds["access_rights"] == "PUBLIC" and ds["language"] == ["zh"]
+    assert ds["distributions"][0]["rights"] == FULL["rights"]  # the dataset's rights statement is each file's
+
+    assert form_post(client, edit_url, edit_url + "/publish", {}).status_code == 303
+    public = client.get("/dataset/population-2024?lang=en").get_data(as_text=True)
+    contact = re.search(r'<tr id="contact-point">.*?</tr>', public, re.S).group(0)
+    assert "Statistics office" in contact and 'href="mailto:stats@jinhua.gov.cn"' in contact
+    assert "浙江省金华市" in public and "2024-01-01 – 2024-12-31" in public and ">public<" in public
+    zh = client.get("/dataset/population-2024?lang=zh").get_data(as_text=True)
+    assert ">公开<" in zh and ">中文<" in zh
+
+
+def test_the_gazetteer_names_places_by_code_name_and_uri():
+    assert gazetteer.place("330702").full_name == "浙江省金华市婺城区"
+    assert gazetteer.place("浙江省金华市").code == "330700"
+    assert gazetteer.place("urn:gb2260:110000").name == "北京市"
+    assert gazetteer.place("金华市 (330700)").code == "330700"
+    assert gazetteer.place("朝阳区") is None  # Beijing's and Changchun's: ambiguous, refused
+    assert gazetteer.place("Atlantis") is None
+    assert len(gazetteer.places(1)) == 34 and len(gazetteer.places(3)) > 3000
+
+
+# --------------------------------------------------------------------------- validation next to the field
+
+BAD = [
+    ("contact_email", "not-an-email", "is not an e-mail address", "m-contact-email"),
+    ("issued", "2026-13-45", "is not a date", "m-issued"),
+    ("modified", "yesterday", "is not a date", "m-modified"),
+    ("temporal_start", "2024-02-30", "is not a date", "m-temporal-start"),
+    ("spatial", "Atlantis", "is not a place the gazetteer knows", "m-spatial"),
+    ("description", "长" * 20_001, "20,001 characters long; at most 20,000", "m-description"),  # one past
+    ("landing_page", "javascript:alert(1)", "starts with http://", "m-landing-page"),
+    ("access_rights", "whatever", "Choose one of the values", "m-access-rights"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "said", "input_id"), BAD, ids=[b[0] for b in BAD])
+def test_a_bad_value_is_refused_next_to_its_field_and_the_input_is_kept(app, client, world, field, value, said,
+                                                                          input_id):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    before = _dataset(app, world.draft_a)
+    sent = {"title": "A new title typed", "description": "Typed before the mistake.", field: value}
+    resp = form_post(client, edit_url + "?lang=en", edit_url + "?lang=en", sent)
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "Nothing was saved: correct the fields marked below" in page
+    error = re.search(rf'<span class="usa-error-message" id="{field}-error" role="alert">(.*?)</span>\s*'
+                      rf'<(input|textarea|select)[^>]*id="{input_id}"', page, re.S)
+    assert error, f"no error right before #{input_id}"
+    assert said in html.unescape(error.group(1))
+    assert "某个字段" not in page and "A field has a value" not in page  # no generic banner
+    assert 'value="A new title typed"' in page  # what was typed stays
+    if field not in ("description", "access_rights"):  # a picker shows its own values only
+        assert "Typed before the mistake." in page
+        assert html.escape(value, quote=True) in page or value in page
+    after = _dataset(app, world.draft_a)
+    assert after["title"] == before["title"] and after["description"] == before["description"]  # nothing saved
+
+
+def test_the_error_reads_in_chinese_too(client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url + "?lang=zh", {"title": "标题", "contact_email": "not-an-email"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "不是电子邮箱地址" in page and "未保存任何内容" in page
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url + "?lang=en",
+                     {"temporal_start": "2024-12-31", "temporal_end": "2024-01-01"})
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert re.search(r'id="temporal_end-error" role="alert">The period ends before it starts', page)
+
+
+def test_a_taken_url_name_says_so_next_to_the_name(client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url + "?lang=en", {"title": "Kept title", "name": world.draft_b})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert re.search(rf'id="name-error" role="alert">The name “{world.draft_b}” is taken by another dataset: '
+                     r'choose another\.</span>\s*<input[^>]*id="m-name"', page)
+    assert "present state" not in page and 'value="Kept title"' in page
+    created = form_post(client, "/publish", "/publish?lang=en", {"publisher": "agency-a", "title": "Typed",
+                                                                 "name": world.draft_b, "description": "Kept"})
+    page = created.get_data(as_text=True)
+    assert created.status_code == 422 and "is taken by another dataset" in page
+    assert 'value="Typed"' in page and ">Kept</textarea>" in page
+
+
+def test_good_dates_and_addresses_are_taken(app, client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url, {"issued": "2024-02-29", "modified": "2025-03",
+                                                  "contact_email": "李@例子.中国"})
+    assert resp.status_code == 303
+    ds = _dataset(app, world.draft_a)
+    assert (ds["issued"], ds["modified"], ds["contact_point"]["email"]) == ("2024-02-29", "2025-03", "李@例子.中国")
+
+
+# --------------------------------------------------------------------------- files that are no data
+
+
+@pytest.mark.parametrize(("name", "data", "said"), [
+    ("chart.png", PNG, "is an image (PNG), not data. Upload the data itself"),
+    ("setup.exe", EXE, "is a program (executable code) (EXE), not data: programs are never published"),
+    ("blob.csv", bytes(range(256)) * 8, "is binary content that no data reader recognises, not data"),
+])
+def test_a_file_that_is_no_data_is_refused_saying_what_it_is(app, client, world, name, data, said):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = _upload(client, edit_url, data, name)
+    assert resp.status_code == 303
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert f"The file {name} {said}" in html.unescape(page)
+    assert "an unrecognised file" not in page
+    assert _dataset(app, world.draft_a)["distributions"] == []
+
+
+def test_an_image_is_taken_as_documentation_when_the_agency_says_so(app, client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert _upload(client, edit_url, PNG, "chart.png", documentation="1").status_code == 303
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert re.search(r'id="dist-[^"]+">chart\.png .*?<span class="usa-tag">documentation</span>', page)
+    assert _upload(client, edit_url, EXE, "setup.exe", documentation="1").status_code == 303  # never a program
+    assert "programs are never published" in client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert _upload(client, edit_url, PNG, "图.png", lang="zh").status_code == 303
+    assert "文件 图.png 是图片（PNG），不是数据。请上传数据本身" in client.get(edit_url).get_data(as_text=True)
+    assert len(_dataset(app, world.draft_a)["distributions"]) == 1
+
+
+# --------------------------------------------------------------------------- how the check reads
+
+
+def test_the_check_groups_by_severity_names_files_and_links_to_the_fix(app, client, world, local_server):
+    local_server.add_bytes("/a.csv", b"x,y\n1,2\n", "text/csv")
+    local_server.add_bytes("/b.csv", b"x,y\n3,4\n", "text/csv")
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    for path, title in (("/a.csv", "Table A"), ("/b.csv", "Table B"), ("/gone.csv", "Table C")):
+        assert form_post(client, edit_url, edit_url + "/distributions",
+                         {"url": local_server.url(path), "title": title}).status_code == 303
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    findings = page[page.index('id="check-findings"'):page.index('id="preview-1"')]
+    headings = re.findall(r'id="findings-(\w+)"', findings)
+    assert headings == sorted(headings, key=["error", "warning", "info"].index) and headings[0] == "error"
+    # the missing licence is told once, naming every file it concerns, with a link to the licence picker
+    licence = re.findall(r'<li class="finding[^"]*" data-type="licence-missing">(.*?)</li>', findings, re.S)
+    assert len(licence) == 1
+    assert all(t in licence[0] for t in ("Table A", "Table B", "Table C")) and 'href="#m-license"' in licence[0]
+    broken = re.search(r'data-type="link-broken">(.*?)</li>', findings, re.S).group(1)
+    assert "the server answered HTTP 404" in broken and "Table C" in broken and 'href="#dist-' in broken
+    assert "?" not in re.sub(r"https?://\S+", "", findings.replace("(?", "")) or "?</" not in findings
+    assert 'disabled' not in re.search(r'<button[^>]*id="publish-button"[^>]*>', page).group(0)
+    zh = client.get(edit_url + "?lang=zh").get_data(as_text=True)
+    assert "错误：请先修正" in zh and "修正：许可协议" in zh
+
+
+def test_publish_is_disabled_with_the_reason_when_blocked(client, world):
+    sign_in(client, world.emails["editor_a"])
+    page = client.get(f"/publish/{world.draft_a}?lang=en").get_data(as_text=True)
+    button = re.search(r'<button[^>]*id="publish-button"[^>]*>', page).group(0)
+    assert "disabled" in button and 'aria-describedby="check-needs"' in button
+    assert re.search(r'id="check-needs"[^>]*>To publish: add at least one data file or link\.<', page)
+
+
+def test_evidence_reads_in_words_rounded(app):
+    with app.test_request_context("/?lang=zh"):
+        stale = check_view.display_evidence("stale", {"age_days": 3198.66, "frequency": "ANNUAL",
+                                                      "expected_days": 365.25, "periods_late": 7.7612}, "zh")
+        assert stale == {"age_days": "3,199", "frequency": "每年", "expected_days": "365", "periods_late": "7.8"}
+        assert check_view.display_evidence("licence-unknown", {"licence": None}, "zh")["licence"] == "（未提供）"
+        assert check_view.display_evidence("format-mismatch", {"sniffed": "an unrecognised file",
+                                                               "declared": "CSV"}, "zh")["sniffed"] == "未知类型的文件"
+        dns = check_view.display_evidence("link-broken", {"url": "http://x.invalid/a.csv", "problem":
+                                          "[Errno -2] Name or service not known"}, "zh")["problem"]
+        assert dns == "找不到服务器的域名"
+        table = check_view.display_evidence("table-unreadable", {"error": "TableError: The JSON is not an array"},
+                                            "zh")["error"]
+        assert "TableError" not in table
+
+
+# --------------------------------------------------------------------------- the stored check
+
+
+def test_the_check_is_stored_and_rerun_only_when_the_draft_or_its_files_change(app, client, world, local_server):
+    local_server.add_bytes("/data.csv", b"x,y\n1,2\n", "text/csv")
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert form_post(client, edit_url, edit_url + "/distributions",
+                     {"url": local_server.url("/data.csv"), "title": "Data"}).status_code == 303
+    fetches = lambda: sum(1 for r in local_server.requests if r.path == "/data.csv")  # noqa: E731
+    assert fetches() == 0  # a draft's link is checked when the check is shown, not when it is added
+    client.get(edit_url)
+    first = fetches()
+    assert first >= 1  # the page shown after adding the link checked it
+    for _ in range(3):
+        page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+        assert "not yet assessed" not in page and 'id="checked-at"' in page
+    assert fetches() == first  # viewing the draft fetches nothing
+    assert form_post(client, edit_url, edit_url, {"keywords": "changed"}).status_code == 303
+    client.get(edit_url)
+    assert fetches() == first + 1  # the draft changed: checked again, once
+    client.get(edit_url)
+    assert fetches() == first + 1
+    assert form_post(client, edit_url, edit_url + "/recheck", {}).status_code == 303
+    assert fetches() == first + 2  # asked for: fetched anew
+    index = client.get("/publish?lang=en").get_data(as_text=True)
+    row = re.search(rf'<tr class="state-draft">(?:(?!</tr>).)*?/publish/{world.draft_a}".*?</tr>', index, re.S).group(0)
+    assert "of 5 stars" in row
+
+
+# --------------------------------------------------------------------------- the same rules through the API
+
+
+def test_the_api_refuses_the_same_values_and_files_and_keeps_the_check(app, client, world, local_server):
+    token = {"Authorization": world.tokens["editor_a"]}
+    url = f"/api/v1/datasets/{world.draft_a}"
+    for body in ({"contact_point": {"email": "not-an-email"}}, {"issued": "2026-13-45"}, {"modified": "yesterday"},
+                 {"description": "x" * 20_001}, {"spatial": ["Atlantis"]}):
+        resp = client.patch(url, json=body, headers=token)
+        assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "invalid", (body, resp.get_json())
+    ok = client.patch(url, json={"spatial": ["330700"], "temporal": {"start": "2024-01-01", "end": "2024-12-31"},
+                                 "access_rights": "public", "language": ["Chinese"]}, headers=token)
+    assert ok.status_code == 200, ok.get_json()
+    png = client.post(url + "/distributions", data={"file": (io.BytesIO(PNG), "chart.png")}, headers=token,
+                      content_type="multipart/form-data")
+    assert png.status_code == 400 and png.get_json()["error"]["code"] == "not-data"
+    assert "is an image (PNG), not data" in png.get_json()["error"]["message"]
+    doc = client.post(url + "/distributions", data={"file": (io.BytesIO(PNG), "chart.png"), "documentation": "1"},
+                      headers=token, content_type="multipart/form-data")
+    assert doc.status_code == 201, doc.get_json()
+    local_server.add_bytes("/data.csv", b"x,y\n1,2\n", "text/csv")
+    assert client.post(url + "/distributions", json={"url": local_server.url("/data.csv")},
+                       headers=token).status_code == 201
+    fetches = lambda: sum(1 for r in local_server.requests if r.path == "/data.csv")  # noqa: E731
+    first = client.get(url + "/check", headers=token).get_json()
+    assert fetches() == 1 and first["checked_at"]
+    second = client.get(url + "/check", headers=token).get_json()
+    assert fetches() == 1 and second["checked_at"] == first["checked_at"]
+    client.get(url + "/check?again=1", headers=token)
+    assert fetches() == 2
+
+
+def test_a_link_that_is_no_web_address_says_so(client, world):
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url + "/distributions?lang=en", {"url": "file:///etc/passwd"})
+    assert resp.status_code == 303
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert "Give an address that starts with http:// or https://." in page and "catalog cannot take" not in page

@@ -1,0 +1,254 @@
+"""Dataset series through the doors, on SQLite and PostgreSQL: the fragmented-series finding's one click (a POST
+with CSRF through app/services/series.py), the dataset page (members latest first, zh and en), the CKAN
+`series_navigation` of package_show, DCAT-AP 3 of the pages (pyshacl with the official shapes), data.json
+`isPartOf` (the POD schema), and search collapsing a series to one result (/dataset and /api/v1)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyshacl
+import pytest
+import rdflib
+from rdflib import URIRef
+
+from app.assessment import assess_datasets, run_catalog_checks
+from catalog_schema import datajson, series, store
+from catalog_schema.models import AuditEvent, Dataset
+from catalog_schema.record import new_distribution, new_record
+from tests.support.accounts import csrf_from, make_user, sign_in
+
+SHAPES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "shacl" / "dcat-ap_3_shacl_shapes.ttl"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+MONTHS = (10, 11, 12)
+PUB = {"slug": "jh-transport", "name": {"en": "Transport Bureau", "zh": "交通局"}}
+
+
+def _month(m: int) -> dict:
+    return new_record(slug=f"bus-ridership-2024-{m}", title={"en": f"Bus ridership 2024-{m}",
+                                                             "zh": f"公交客运量 2024年{m}月"},
+                      description={"en": "Boardings per route"}, publisher=PUB, license="CC-BY-4.0",
+                      frequency="MONTHLY", keywords=["bus", "ridership"], themes=["TRAN"],
+                      contact_point={"name": "Data desk", "email": "data@transport.example.gov"},
+                      modified=f"2024-{m}-28", temporal={"start": f"2024-{m}-01", "end": f"2024-{m}-28"},
+                      distributions=[new_distribution(download_url=f"http://127.0.0.1:9/bus-{m}.csv",
+                                                      format="CSV", media_type="text/csv")])
+
+
+@pytest.fixture
+def parts(app, runtime):
+    """Three monthly datasets of one publisher, assessed (links not checked), with the catalog checks run."""
+    with runtime.sessionmaker() as session:
+        ids = [store.save_record(session, _month(m))[0].id for m in MONTHS]
+        other = store.save_record(session, new_record(
+            slug="road-works", title={"en": "Road works"}, publisher=PUB, modified="2024-12-01",
+            contact_point={"name": "Data desk", "email": "data@transport.example.gov"}))[0]
+        ids.append(other.id)
+        session.commit()
+    assess_datasets(runtime, ids, check_links=False)
+    found = run_catalog_checks(runtime)
+    assert {f["type"] for f in found[ids[0]]} >= {"fragmented-series"}
+    return ids
+
+
+@pytest.fixture(scope="module")
+def shapes() -> rdflib.Graph:
+    g = rdflib.Graph()
+    g.parse(SHAPES_FILE, format="turtle")
+    return g
+
+
+def _make_series(client) -> str:
+    page = client.get("/dataset/bus-ridership-2024-11")
+    html = page.get_data(as_text=True)
+    assert 'id="make-series"' in html
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*id="make-series"', html)
+    resp = client.post(form.group(1), data={"csrf_token": csrf_from(html[html.index('id="make-series"') - 300:])})
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
+    return resp.headers["Location"]
+
+
+def test_one_click_makes_a_series_shown_latest_first_in_both_languages(app, client, parts, runtime, shapes):
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    # someone who may not edit the publisher sees no button, and a POST without a token is refused
+    anon = client.get("/dataset/bus-ridership-2024-11").get_data(as_text=True)
+    assert 'id="make-series"' not in anon and "fragmented" not in anon
+    sign_in(client, "editor@transport.example.gov")
+    assert client.post("/publish/bus-ridership-2024-11/series").status_code == 400  # no CSRF token
+    location = _make_series(client)
+    assert location.endswith("/dataset/bus-ridership#series")
+    with runtime.sessionmaker() as session:
+        ser = session.query(Dataset).filter_by(slug="bus-ridership").one()
+        assert ser.kind == "series" and ser.state == "active" and ser.title["zh"] == "公交客运量"
+        assert ser.frequency == "MONTHLY" and ser.license_id == "CC-BY-4.0" and ser.keywords == ["bus", "ridership"]
+        assert [m.slug for m in series.members(session, ser.id)] == [f"bus-ridership-2024-{m}" for m in MONTHS]
+        actions = sorted(a.action for a in session.query(AuditEvent).filter(AuditEvent.action.like("series.%")))
+        assert actions == ["series.create"] + ["series.join"] * 3
+        road = session.query(Dataset).filter_by(slug="road-works").one()
+        assert road.in_series in ([], None)
+    # the series page: members latest first (en, then zh)
+    en = client.get("/dataset/bus-ridership?lang=en").get_data(as_text=True)
+    section = en[en.index('id="series"'):]
+    order = [section.index(f"Bus ridership 2024-{m}") for m in (12, 11, 10)]
+    assert order == sorted(order) and "This series has 3 datasets, the latest first" in section
+    zh = client.get("/dataset/bus-ridership?lang=zh").get_data(as_text=True)
+    section = zh[zh.index('id="series"'):]
+    assert "数据集系列" in section and "最新" in section
+    order = [section.index(f"公交客运量 2024年{m}月") for m in (12, 11, 10)]
+    assert order == sorted(order)
+    # a member's page: its place, previous and next; the finding and its button are gone
+    member = client.get("/dataset/bus-ridership-2024-11?lang=en").get_data(as_text=True)
+    assert "Dataset 2 of 3." in member and 'rel="prev" href="/dataset/bus-ridership-2024-10"' in member
+    assert 'rel="next" href="/dataset/bus-ridership-2024-12"' in member and 'id="make-series"' not in member
+    # twice is refused, nothing changes
+    resp = client.post("/publish/bus-ridership-2024-10/series",
+                       data={"csrf_token": csrf_from(client.get("/publish").get_data(as_text=True))})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/dataset/bus-ridership-2024-10#findings")
+    # a catalog check run again does not find the parts fragmented
+    assert not any(f["type"] == "fragmented-series" for fs in run_catalog_checks(runtime).values() for f in fs)
+
+    # DCAT-AP 3 of the pages, with the order, conform to the shapes
+    for slug in ("bus-ridership", "bus-ridership-2024-11"):
+        graph = rdflib.Graph().parse(data=client.get(f"/dataset/{slug}.ttl").get_data(as_text=True), format="turtle")
+        conforms, _, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+        assert conforms, text
+    graph = rdflib.Graph().parse(data=client.get("/dataset/bus-ridership-2024-11.ttl").get_data(as_text=True),
+                                 format="turtle")
+    site = next(str(o) for o in graph.objects(None, DCAT.inSeries)).rsplit("/dataset/", 1)[0] + "/dataset/"
+    assert graph.value(URIRef(site + "bus-ridership-2024-11"), DCAT.prev) == URIRef(site + "bus-ridership-2024-10")
+    assert graph.value(URIRef(site + "bus-ridership-2024-11"), DCAT.next) == URIRef(site + "bus-ridership-2024-12")
+    graph = rdflib.Graph().parse(data=client.get("/dataset/bus-ridership.ttl").get_data(as_text=True),
+                                 format="turtle")
+    assert graph.value(URIRef(site + "bus-ridership"), DCAT.last) == URIRef(site + "bus-ridership-2024-12")
+    catalog = client.get("/catalog.ttl").get_data(as_text=True)
+    graph = rdflib.Graph().parse(data=catalog, format="turtle")
+    assert len(set(graph.subjects(DCAT.inSeries, URIRef(site + "bus-ridership")))) == 3
+    conforms, _, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+    assert conforms, text
+
+    # data.json: isPartOf names the series' identifier there, and the document is valid POD
+    doc = client.get("/data.json").get_json()
+    assert datajson.validation_errors(doc) == []
+    by_title = {d["title"]: d for d in doc["dataset"]}
+    series_id = by_title["Bus ridership"]["identifier"]
+    assert {by_title[f"Bus ridership 2024-{m}"]["isPartOf"] for m in MONTHS} == {series_id}
+
+
+def test_ckan_series_navigation_and_collapsed_search(app, client, parts, runtime):
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    _make_series(client)
+    client.get("/logout")
+    anon = app.test_client()
+    show = anon.get("/api/3/action/package_show?id=bus-ridership").get_json()["result"]
+    assert show["type"] == "dataset_series" and show["series_order_field"] == "temporal_start"
+    assert {k: v["name"] for k, v in show["series_navigation"].items()} == {
+        "first": "bus-ridership-2024-10", "last": "bus-ridership-2024-12"}
+    assert show["series_navigation"]["first"]["title"] == "Bus ridership 2024-10"
+    for slug, prev, nxt in (("bus-ridership-2024-10", None, "bus-ridership-2024-11"),
+                            ("bus-ridership-2024-11", "bus-ridership-2024-10", "bus-ridership-2024-12"),
+                            ("bus-ridership-2024-12", "bus-ridership-2024-11", None)):
+        pkg = anon.get(f"/api/3/action/package_show?id={slug}").get_json()["result"]
+        assert pkg["in_series"] == [show["id"]] and pkg["type"] == "dataset"
+        (nav,) = pkg["series_navigation"]
+        assert (nav["id"], nav["name"], nav["title"]) == (show["id"], "bus-ridership", "Bus ridership")
+        assert (nav["previous"] or {}).get("name") == prev and (nav["next"] or {}).get("name") == nxt
+        assert set(nav["previous"] or {"id", "name", "title"}) == {"id", "name", "title"}
+    # search: all four by default; collapsed, the series stands for its three parts
+    plain = anon.get("/api/v1/datasets?q=bus").get_json()
+    collapsed = anon.get("/api/v1/datasets?q=bus&collapse=series").get_json()
+    assert {i["slug"] for i in plain["items"]} == {"bus-ridership"} | {f"bus-ridership-2024-{m}" for m in MONTHS}
+    assert [i["slug"] for i in collapsed["items"]] == ["bus-ridership"] and collapsed["pagination"]["total"] == 1
+    assert anon.get("/api/v1/datasets?collapse=everything").status_code == 400
+    # a query only the parts match finds their series in their stead
+    assert {i["slug"] for i in anon.get("/api/v1/datasets?q=2024").get_json()["items"]} == {
+        f"bus-ridership-2024-{m}" for m in MONTHS}
+    assert [i["slug"] for i in anon.get("/api/v1/datasets?q=2024&collapse=series").get_json()["items"]] == [
+        "bus-ridership"]
+    assert anon.get("/api/v1/datasets?q=road&collapse=series").get_json()["items"][0]["slug"] == "road-works"
+    page = anon.get("/dataset?q=bus&collapse=series&lang=en").get_data(as_text=True)
+    assert "1 dataset found" in page and 'href="/dataset/bus-ridership"' in page
+    assert 'name="collapse" value="series" checked' in page
+
+
+def test_a_harvest_keeps_the_series_its_publisher_made(app, client, parts, runtime):
+    """The membership is the publisher's decision: saving the part's record again (as a re-harvest does, with
+    no in_series of its own) keeps it in the series."""
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    _make_series(client)
+    with runtime.sessionmaker() as session:
+        ds = session.query(Dataset).filter_by(slug="bus-ridership-2024-10").one()
+        store.save_record(session, {**_month(10), "description": {"en": "Changed at the source"}}, dataset=ds)
+        session.commit()
+        ser = session.query(Dataset).filter_by(slug="bus-ridership").one()
+        assert [m.slug for m in series.members(session, ser.id)][0] == "bus-ridership-2024-10"
+
+
+def test_a_dcat_ap_3_source_brings_its_series_over_http(runtime, add_source, local_server):
+    """Harvested from DCAT-AP 3 over HTTP, the members on the first page, their series on the second (Hydra
+    paging): the members wait for it and are linked once it comes; a second harvest changes nothing."""
+    from app.jobs import harvest
+
+    head = ("@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+            "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n")
+    src = "http://transport.example.org/"
+    members = "\n".join(
+        f'<{src}ds/bus-{m}> a dcat:Dataset ; dct:title "Bus ridership 2024-{m}"@en ; dct:description "d"@en ; '
+        f'dcat:inSeries <{src}series/bus> ; dct:temporal [ a dct:PeriodOfTime ; '
+        f'dcat:startDate "2024-{m}-01"^^<http://www.w3.org/2001/XMLSchema#date> ] .' for m in (12, 10, 11))
+    page1 = f"{head}<{local_server.url('/p1.ttl')}> a hydra:PagedCollection ; " \
+            f"hydra:next <{local_server.url('/p2.ttl')}> .\n{members}"
+    page2 = (f"{head}<{local_server.url('/p2.ttl')}> a hydra:PagedCollection .\n"
+             f'<{src}series/bus> a dcat:DatasetSeries ; dct:title "Bus ridership by month"@en ; '
+             f'dct:description "Monthly"@en .')
+    local_server.add_bytes("/p1.ttl", page1.encode(), "text/turtle")
+    local_server.add_bytes("/p2.ttl", page2.encode(), "text/turtle")
+    add_source("transport-dcat", "dcat", local_server.url("/p1.ttl"))
+    assert harvest(runtime, "transport-dcat").to_dict()["added"] == 4
+    with runtime.sessionmaker() as session:
+        ser = session.query(Dataset).filter_by(kind="series").one()
+        assert ser.uri == src + "series/bus" and ser.title == {"en": "Bus ridership by month"}
+        assert [m.uri for m in series.members(session, ser.id)] == [f"{src}ds/bus-{m}" for m in MONTHS]
+    second = harvest(runtime, "transport-dcat").to_dict()
+    assert second["added"] == 0 and second["unchanged"] == 4
+    with runtime.sessionmaker() as session:
+        ser = session.query(Dataset).filter_by(kind="series").one()
+        assert len(series.members(session, ser.id)) == 3
+
+
+def test_ckan_clients_make_a_series_and_its_members(app, client):
+    """package_create with ckanext-dataset-series' fields: a `dataset_series` package, members naming it in
+    `in_series` (by name); package_show answers with the navigation, and sending a package back as it was
+    shown (series_navigation included) changes nothing."""
+    from app.services import accounts
+    from catalog_schema.models import Publisher
+
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        s.add(Publisher(slug="jh-transport", name={"en": "Transport"}))
+        s.flush()
+        user = accounts.create_user(s, "api@transport.example.gov")
+        accounts.grant(s, user, s.query(Publisher).filter_by(slug="jh-transport").one(), "editor")
+        token = accounts.create_token(s, user, "test")
+        s.commit()
+    head = {"Authorization": token}
+
+    def call(action: str, **body):
+        resp = client.post(f"/api/3/action/{action}", json=body, headers=head)
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+        return resp.get_json()["result"]
+
+    made = call("package_create", name="budget", title="Budget", type="dataset_series", owner_org="jh-transport")
+    assert made["type"] == "dataset_series"
+    for year in (2025, 2024):
+        call("package_create", name=f"budget-{year}", title=f"Budget {year}", owner_org="jh-transport",
+             in_series=["budget"], extras=[{"key": "temporal_start", "value": f"{year}-01-01"}])
+    shown = call("package_show", id="budget-2025")
+    assert shown["in_series"] == [made["id"]]
+    assert shown["series_navigation"][0]["previous"]["name"] == "budget-2024"
+    assert shown["series_navigation"][0]["next"] is None
+    again = call("package_update", **shown)
+    assert again["series_navigation"] == shown["series_navigation"] and "series_navigation" not in str(
+        again.get("extras"))
+    assert call("package_show", id="budget")["series_navigation"]["last"]["name"] == "budget-2025"

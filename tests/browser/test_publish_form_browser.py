@@ -1,0 +1,99 @@
+"""An agency fills the publish form in Chromium, as a person would (zh and en, desktop and phone): a wrong
+e-mail shown next to its field with what was typed kept, every picker used, 405 of 405 metadata points on
+the check, then published, with the contact point on the public page."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from tests.browser.walks import fill_every_scored_field
+from tests.support.publishing import CLEAN_CSV
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+TEXT = {"zh": {"saved_prefix": "已保存", "published": "已发布", "email_error": "不是电子邮箱地址"},
+        "en": {"saved_prefix": "Saved", "published": "Published", "email_error": "is not an e-mail address"}}
+
+
+@pytest.fixture(scope="module")
+def agency_portal(tmp_path_factory):
+    from waitress.server import create_server
+
+    from app import create_app
+    from catalog_schema.db import upgrade
+    from tests.support.accounts import make_user
+
+    tmp = tmp_path_factory.mktemp("publish-portal")
+    url = f"sqlite:///{tmp / 'catalog.db'}"
+    upgrade(url)
+    application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
+                              "SECRET_KEY": "browser-publish", "ALLOW_HOSTS": ["127.0.0.1"]})
+    make_user(application, "clerk@stats.example.gov", editor_of="jh-stats")
+    server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
+    thread = threading.Thread(target=server.run, daemon=True, name="publish-portal")
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown(timeout=5)
+    server.close()
+    application.extensions["opendata"]["engine"].dispose()
+
+
+# The journey test (test_agency_journey.py) walks zh on a phone and en on a laptop; this walks the other two.
+@pytest.mark.parametrize(("lang", "size"), [("zh", "desktop"), ("en", "phone")])
+def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, screenshots, lang, size):
+    from tests.support.accounts import PASSWORD
+
+    context = browser.new_context(base_url=agency_portal, viewport=SIZES[size],
+                                  locale="zh-CN" if lang == "zh" else "en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    slug = f"population-{lang}-{size}"
+    try:
+        page.goto(f"/publish?lang={lang}")
+        page.fill("#login-email", "clerk@stats.example.gov")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#new-title")
+        page.fill("#new-title", "人口统计 2024" if lang == "zh" else "Population by district 2024")
+        page.fill("#new-name", slug)
+        page.click("#new-dataset button[type=submit]")
+        page.wait_for_url(re.compile(rf"/publish/{slug}(\?|#|$)"))
+        page.set_input_files("#upload-file", str(CLEAN_CSV))
+        page.fill("#upload-title", "各区人口" if lang == "zh" else "Population per district")
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector("#distributions li[id^=dist-]")
+
+        fill_every_scored_field(page, contact_name="统计局数据科" if lang == "zh" else "Data unit, statistics bureau",
+                                contact_email="not-an-email")  # a slip: the server says so next to the field
+        page.click("#save-metadata")
+        error = page.locator("#contact_email-error")
+        assert TEXT[lang]["email_error"] in error.inner_text()
+        assert page.locator("#m-contact-email").get_attribute("aria-describedby") == "contact_email-error"
+        assert page.input_value("#m-description").startswith("2024 年末")  # what was typed is kept
+        assert page.input_value("#m-temporal-end") == "2024-12-31"
+        box, field = error.bounding_box(), page.locator("#m-contact-email").bounding_box()
+        assert 0 <= field["y"] - (box["y"] + box["height"]) < 40  # right above its input
+        page.fill("#m-contact-email", "data@stats.jinhua.gov.cn")
+        page.click("#save-metadata")
+        page.wait_for_selector("#flash-success")
+
+        assert page.locator("#metadata-points").inner_text() == "405"
+        assert page.locator(".finding[data-type^='missing-']").count() == 0
+        publish = page.locator("#publish-button")
+        assert publish.is_enabled()
+        page.screenshot(path=str(screenshots / f"publish-form-405-{lang}-{size}.png"), full_page=False)
+        publish.click()
+        page.wait_for_selector("#flash-success")
+        assert TEXT[lang]["published"] in page.locator("#flash-success").inner_text()
+        scroll = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert scroll <= 1, f"the publish page scrolls sideways by {scroll} px"
+
+        page.goto(f"/dataset/{slug}?lang={lang}")
+        contact = page.locator("#contact-point").inner_text()
+        assert "data@stats.jinhua.gov.cn" in contact
+        assert re.search("统计局数据科|Data unit, statistics bureau", contact)
+        assert "浙江省金华市" in page.content()
+    finally:
+        context.close()

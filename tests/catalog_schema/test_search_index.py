@@ -1,0 +1,261 @@
+"""The search index against the database it copies: stemming, exact facets (a brute-force count in Python over a
+few hundred datasets), sorting and paging against Python's order, a rebuild that answers the same, an index in a
+folder shared with a rebuild, and a change made in another process that this one sees.
+
+Every database test runs on SQLite and on PostgreSQL. The two-server test is in tests/app/test_search_servers.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from catalog_schema import search as S
+from catalog_schema.models import Dataset
+from catalog_schema.record import new_record
+from catalog_schema.store import save_record
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PUBLISHERS = [{"slug": f"pub-{i}", "name": {"en": f"Agency {i}", "zh": f"第{i}局"}} for i in range(7)]
+FORMATS = ["CSV", "JSON", "XLSX", "PDF", "GeoJSON", "SHP"]
+LICENCES = ["CC-BY-4.0", "CC0-1.0", "ODbL-1.0", None]
+THEMES = ["TRAN", "ENVI", "ECON", "SOCI", "EDUC", "REGI", "HEAL"]
+KEYWORDS = ["bus", "metro", "air", "water", "census", "budget", "公交", "交通", "人口", "教育", "roads", "taxi"]
+WORDS = ["bus", "buses", "ridership", "quality", "traffic", "budget", "population", "station", "river", "school"]
+CJK = ["北京市公共交通客运量", "空气质量", "人口普查", "道路交通流量", "财政预算", "公交车线路"]
+N = 300
+
+
+def _spec(rng: random.Random, n: int) -> dict:
+    return {
+        "slug": f"ds-{n:03d}-{rng.choice(['a', 'b', 'c'])}",
+        "title": {"en": " ".join(rng.sample(WORDS, 2)).title() + f" {n}", "zh": rng.choice(CJK)},
+        "description": {"en": " ".join(rng.sample(WORDS, 3))},
+        "keywords": rng.sample(KEYWORDS, rng.randint(0, 3)) + (["bus"] if n % 17 == 0 else []),  # some twice
+        "themes": rng.sample(THEMES, rng.randint(0, 2)),
+        "license": rng.choice(LICENCES),
+        "publisher": rng.choice(PUBLISHERS + [None]),
+        "state": rng.choices(["active", "withdrawn", "draft"], [8, 1, 1])[0],
+        "formats": rng.sample(FORMATS, rng.randint(0, 3)),
+        "stars": rng.choice([None, 0, 1, 2, 3, 4, 5]),
+        "modified": dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=rng.randint(0, 24 * 400)),
+    }
+
+
+@pytest.fixture
+def many(session) -> dict[str, dict]:
+    """N datasets with seeded random facets; dataset id -> its spec (what a brute force counts from)."""
+    rng = random.Random(15)
+    out = {}
+    for n in range(N):
+        sp = _spec(rng, n)
+        dists = [{"download_url": f"http://127.0.0.1/{sp['slug']}.{f.lower()}", "format": f} for f in sp["formats"]]
+        dists += [{"download_url": f"http://127.0.0.1/{sp['slug']}-2.csv", "format": "CSV"}] if n % 13 == 0 else []
+        ds, _ = save_record(session, new_record(
+            slug=sp["slug"], title=sp["title"], description=sp["description"], keywords=sp["keywords"],
+            themes=sp["themes"], license=sp["license"], publisher=sp["publisher"], state=sp["state"],
+            distributions=dists))
+        ds.stars, ds.score, ds.modified_at = sp["stars"], None if sp["stars"] is None else sp["stars"] * 20 - n % 7, \
+            sp["modified"]
+        sp["score"] = ds.score
+        sp["formats"] = sp["formats"] + (["CSV"] if n % 13 == 0 else [])
+        out[ds.id] = sp
+    session.commit()
+    return out
+
+
+def _matches(sp: dict, f: dict) -> bool:
+    if sp["state"] not in (("active", "withdrawn") if f.get("include_withdrawn") else ("active",)):
+        return False
+    pub = sp["publisher"]["slug"] if sp["publisher"] else None
+    checks = [("publisher", lambda v: pub in v), ("format", lambda v: bool(set(sp["formats"]) & set(v))),
+              ("licence", lambda v: sp["license"] in v), ("theme", lambda v: bool(set(sp["themes"]) & set(v))),
+              ("keyword", lambda v: bool(set(sp["keywords"]) & set(v))), ("stars", lambda v: sp["stars"] in v)]
+    for name, ok in checks:
+        if f.get(name) and not ok(f[name]):
+            return False
+    if f.get("stars_min") is not None and (sp["stars"] is None or sp["stars"] < f["stars_min"]):
+        return False
+    return not (f.get("modified_since") and sp["modified"] < f["modified_since"])
+
+
+def _brute_facets(specs: list[dict], limit: int) -> dict[str, list[tuple]]:
+    counts = {name: Counter() for name in S.FACETS}
+    for sp in specs:
+        if sp["publisher"]:
+            counts["publisher"][sp["publisher"]["slug"]] += 1
+        counts["format"].update(set(sp["formats"]))
+        if sp["license"]:
+            counts["licence"][sp["license"]] += 1
+        counts["theme"].update(set(sp["themes"]))
+        counts["keyword"].update(set(sp["keywords"]))
+        if sp["stars"] is not None:
+            counts["stars"][sp["stars"]] += 1
+    return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:limit] for name, c in counts.items()}
+
+
+FILTERS = [
+    {},
+    {"include_withdrawn": True},
+    {"publisher": ["pub-1", "pub-3"]},
+    {"format": ["CSV"], "theme": ["TRAN", "ENVI"]},
+    {"licence": ["CC-BY-4.0"], "keyword": ["bus", "公交"], "stars_min": 2},
+    {"stars": [0, 5], "modified_since": dt.datetime(2025, 6, 1, tzinfo=dt.UTC)},
+    {"publisher": ["pub-2"], "format": ["JSON", "PDF"], "licence": ["ODbL-1.0", "CC0-1.0"]},
+]
+
+
+def test_facets_and_totals_equal_a_brute_force_count(session, many):
+    def check():
+        for f in FILTERS:
+            for limit in (3, 50):
+                want = [sp for sp in many.values() if _matches(sp, f)]
+                got = S.search(session, S.SearchQuery(**f, facets=list(S.FACETS), facet_limit=limit, limit=0))
+                assert got.total == len(want), f
+                assert got.facets == _brute_facets(want, limit), (f, limit)
+
+    check()
+    # Changes caught up in batches leave several segments (and deleted documents in the first): still exact.
+    rng = random.Random(16)
+    for _batch in range(3):
+        for dataset_id in rng.sample(sorted(many), 25):
+            ds = session.get(Dataset, dataset_id)
+            ds.keywords = rng.sample(KEYWORDS, rng.randint(1, 3))
+            many[dataset_id]["keywords"] = list(ds.keywords)
+        session.commit()
+        S.search(session, S.SearchQuery(limit=0))
+    assert S.index_for(session).stats()["segments"] > 1
+    check()
+
+
+def test_text_query_facets_equal_a_brute_force_count(session, many):
+    """交通 matches the titles holding that run and the keyword 交通; ids and facets as Python finds them."""
+    for f in FILTERS[:4]:
+        want = {i for i, sp in many.items()
+                if _matches(sp, f) and ("交通" in sp["title"]["zh"] or "交通" in sp["keywords"])}
+        got = S.search(session, S.SearchQuery(q="交通", **f, facets=list(S.FACETS), limit=1000))
+        assert set(got.ids) == want and got.total == len(want), f
+        assert got.facets == _brute_facets([many[i] for i in want], 50)
+
+
+def _python_order(many: dict, key: str) -> list[str]:
+    """The order a sort key gives, computed in Python: missing values last, ties by slug."""
+    active = [i for i, sp in many.items() if sp["state"] == "active"]
+    name, desc = key.lstrip("-"), key.startswith("-")
+    value = {"title": lambda sp: sp["title"]["en"].lower(), "name": lambda sp: sp["slug"],
+             "modified": lambda sp: sp["modified"], "stars": lambda sp: sp["stars"],
+             "score": lambda sp: sp["score"]}[name]
+    present = [i for i in active if value(many[i]) is not None]
+    missing = [i for i in active if value(many[i]) is None]
+    present.sort(key=lambda i: many[i]["slug"])
+    present.sort(key=lambda i: value(many[i]), reverse=desc)  # stable: ties stay in slug order
+    missing.sort(key=lambda i: many[i]["slug"])
+    return present + missing
+
+
+def test_sorting_and_paging_equal_python(session, many):
+    for key in ("title", "-title", "name", "-name", "modified", "-modified", "stars", "-stars", "score", "-score"):
+        want = _python_order(many, key)
+        got = [i for page in range(1, 20) for i in S.search(session, S.SearchQuery(sort=key, limit=25, page=page)).ids]
+        assert got == want, key
+    ids = sorted(i for i, sp in many.items() if sp["state"] == "active")
+    assert S.search(session, S.SearchQuery(sort="id", limit=1000)).ids == ids
+    assert S.search(session, S.SearchQuery(sort="-id", offset=10, limit=30)).ids == ids[::-1][10:40]
+
+
+def test_latin_stemming(session, many):
+    """busses and buses find bus (and the reverse); a fragment is no word: popul finds nothing once typed."""
+    has = lambda word: {i for i, sp in many.items() if sp["state"] == "active" and word in  # noqa: E731
+                        (sp["title"]["en"] + " " + sp["description"]["en"]).lower().split() + sp["keywords"]}
+    bus = has("bus") | has("buses")
+    assert bus and has("bus") != bus
+    for q in ("busses ", "buses ", "bus ", "BUSES", "Busses"):
+        assert set(S.search(session, S.SearchQuery(q=q, limit=1000)).ids) == bus, q
+    assert S.search(session, S.SearchQuery(q="popul ", limit=1000)).ids == []
+    assert set(S.search(session, S.SearchQuery(q="popul", limit=1000)).ids) == has("population")
+    assert set(S.search(session, S.SearchQuery(q="stations", limit=1000)).ids) == has("station")
+
+
+def _answers(session) -> list:
+    queries = [S.SearchQuery(**f, q=q, facets=list(S.FACETS), sort=sort, limit=40)
+               for f in FILTERS for q in ("", "交通", "bus", "quality 北京")
+               for sort in (None, "title", "-stars")]
+    return [(r.total, r.ids, r.facets) for r in (S.search(session, q) for q in queries)]
+
+
+def test_rebuild_answers_the_same(session, many, tmp_path, db_url):
+    in_memory = _answers(session)
+    S.configure(db_url, tmp_path / "index")  # a folder: built from the database on first use
+    try:
+        first = _answers(session)
+        generation = S.index_for(session).stats()["generation"]
+        assert S.reindex_all(session, batch=37) == sum(sp["state"] != "draft" for sp in many.values())
+        again = _answers(session)
+        assert S.index_for(session).stats()["generation"] != generation
+        assert (tmp_path / "index" / "CURRENT").read_text() == S.index_for(session).stats()["generation"]
+        assert [p.name for p in (tmp_path / "index").glob("gen-*")] != []
+    finally:
+        S.forget(db_url)
+    assert first == in_memory and again == in_memory
+
+
+def test_a_change_made_by_another_process_is_found(session, many, db_url, tmp_path):
+    """Another process (another machine: its own index) withdraws and retitles datasets through the store;
+    this process's index sees it within its refresh interval, without being told."""
+    S.configure(db_url, tmp_path / "here", refresh=0.2)
+    try:
+        target = next(i for i, sp in many.items() if sp["state"] == "active")
+        assert target in S.search(session, S.SearchQuery(limit=1000)).ids
+        assert S.search(session, S.SearchQuery(q="zeppelin")).ids == []
+        session.commit()  # end our read transaction: PostgreSQL and SQLite then show the other's commit
+        script = (
+            "import sys\n"
+            "from catalog_schema import db\n"
+            "from catalog_schema.models import Dataset\n"
+            "s = db.make_sessionmaker(db.make_engine(sys.argv[1]))()\n"
+            "ds = s.get(Dataset, sys.argv[2])\n"
+            "ds.title = {'en': 'Zeppelin timetable'}\n"
+            "s.commit()\n")
+        subprocess.run([sys.executable, "-c", script, db_url, target], cwd=ROOT, check=True, timeout=120)
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = S.search(session, S.SearchQuery(q="zeppelin")).ids
+            session.commit()
+            if found:
+                break
+            time.sleep(0.1)
+        assert found == [target]
+    finally:
+        S.forget(db_url)
+
+
+def test_a_rolled_back_change_is_undone_in_the_index(session, many):
+    target = next(i for i, sp in many.items() if sp["state"] == "active")
+    ds = session.get(Dataset, target)
+    ds.title = {"en": "Zeppelin timetable"}
+    session.flush()
+    assert S.search(session, S.SearchQuery(q="zeppelin")).ids == [target]  # our own transaction sees it
+    session.rollback()
+    assert S.search(session, S.SearchQuery(q="zeppelin")).ids == []
+    assert session.scalar(select(Dataset.title).where(Dataset.id == target)) != {"en": "Zeppelin timetable"}
+
+
+def test_a_page_far_past_the_end_is_empty(session, many):
+    """tantivy holds offset + limit hits in memory: a page number from the web must not ask it for billions."""
+    active = sum(sp["state"] == "active" for sp in many.values())
+    for sort in (None, "name", "relevance"):
+        for page in (10**3, 10**9, 2**62):
+            result = S.search(session, S.SearchQuery(q="bus" if sort == "relevance" else "", sort=sort, page=page,
+                                                     limit=1000))
+            assert result.ids == [] and result.total == (active if sort != "relevance" else result.total)
+        assert S.search(session, S.SearchQuery(sort=sort, offset=10**12, count=False)).ids == []

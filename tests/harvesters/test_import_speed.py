@@ -1,0 +1,237 @@
+"""What makes imports fast keeps the catalog the same: an unchanged payload (same hash) is neither mapped
+nor written, the payload hash follows what the mapping depends on, migration 0007 adds it on both backends,
+and two workers creating the same new publisher at once end with one (docs/harvesting.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from sqlalchemy import event, inspect, select, text
+
+from catalog_schema import db as dbmod
+from catalog_schema import store
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, Publisher
+from harvesters.base import create_job, run_job
+from harvesters.datajson import DataJsonHarvester
+from tests.support import services
+
+FIXTURE = "real/datajson/treasury_data.json"
+CATALOG_TABLES = ("datasets", "distributions", "publishers", "search_changes", "dataset_slugs")
+
+
+class CountingDataJson(DataJsonHarvester):
+    """The data.json harvester, counting the records it maps (one class for every run of a test: the
+    class is part of the payload hash)."""
+
+    mapped: list[str] = []
+
+    def to_record(self, item):
+        CountingDataJson.mapped.append(item.remote_id)
+        return super().to_record(item)
+
+
+def _serve(local_server, document: dict) -> str:
+    local_server.add_bytes("/data.json", json.dumps(document).encode(), "application/json")
+    return local_server.url("/data.json")
+
+
+def _run(runtime, name: str):
+    """One full harvest of source `name` with CountingDataJson; returns (summary, mapped remote ids)."""
+    CountingDataJson.mapped = []
+    with runtime.sessionmaker() as session:
+        source = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+        job = create_job(session, source, full=True)
+        session.commit()
+        job_id = job.id
+    summary = run_job(runtime.sessionmaker, job_id, CountingDataJson, http=runtime.http())
+    return summary, list(CountingDataJson.mapped)
+
+
+def _catalog_writes(engine, statements: list[str]):
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        head = statement.lstrip().split("(")[0].upper()
+        if head.startswith(("INSERT", "UPDATE", "DELETE")) and any(t in head.lower() for t in CATALOG_TABLES):
+            statements.append(statement.split("\n")[0][:80])
+
+    event.listen(engine, "before_cursor_execute", listen)
+    return lambda: event.remove(engine, "before_cursor_execute", listen)
+
+
+def _rows(runtime) -> dict[str, tuple]:
+    with runtime.sessionmaker() as session:
+        return {ds.remote_id: (ds.id, ds.updated_at, ds.modified_at, ds.content_hash, ds.payload_hash)
+                for ds in session.scalars(select(Dataset))}
+
+
+def test_an_unchanged_payload_is_neither_mapped_nor_written(runtime, add_source, local_server, fixtures_dir):
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    total = len(document["dataset"])
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+
+    first, mapped = _run(runtime, "treasury")
+    assert (first.status, first.added, first.errored) == ("finished", total, 0)
+    assert len(mapped) == total
+    before = _rows(runtime)
+    assert all(row[4] for row in before.values()), "every harvested dataset keeps its payload hash"
+
+    statements: list[str] = []
+    stop = _catalog_writes(runtime.engine, statements)
+    try:
+        again, mapped = _run(runtime, "treasury")
+    finally:
+        stop()
+    assert (again.status, again.unchanged, again.added, again.updated) == ("finished", total, 0, 0)
+    assert mapped == [], "an unchanged payload is not mapped (nor validated)"
+    assert statements == [], "an unchanged payload writes nothing to the catalog, nor to the search change log"
+    assert _rows(runtime) == before, "not a timestamp moved"
+    with runtime.sessionmaker() as session:
+        rows = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == again.job_id)).all()
+        assert len(rows) == total and {r.status for r in rows} == {"unchanged"}
+        assert all(r.dataset_id == before[r.remote_id][0] and r.content_hash == before[r.remote_id][3]
+                   for r in rows), "each record row points at its dataset and content, as before"
+
+    changed = json.loads(json.dumps(document))
+    changed["dataset"][3]["title"] = "A new title"
+    _serve(local_server, changed)
+    third, mapped = _run(runtime, "treasury")
+    assert (third.updated, third.unchanged) == (1, total - 1)
+    assert mapped == [changed["dataset"][3]["identifier"]], "only the changed payload is mapped"
+    after = _rows(runtime)
+    key = changed["dataset"][3]["identifier"]
+    assert after[key][4] != before[key][4] and after[key][2] > before[key][2]
+
+
+def test_what_the_mapping_depends_on_is_in_the_hash(runtime, add_source, local_server, fixtures_dir):
+    """A source's settings change what its records map to: every record is mapped again (unchanged content
+    is still counted unchanged), and the run after that skips them again."""
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    total = len(document["dataset"])
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+    _run(runtime, "treasury")
+    before = _rows(runtime)
+
+    with runtime.sessionmaker() as session:
+        source = session.scalar(select(HarvestSource).where(HarvestSource.name == "treasury"))
+        source.config = {"note": "a setting the mapping may read"}
+        session.commit()
+    summary, mapped = _run(runtime, "treasury")
+    assert len(mapped) == total and summary.unchanged == total
+    after = _rows(runtime)
+    same = {k: (row[0], row[2], row[3]) for k, row in before.items()}
+    assert {k: (row[0], row[2], row[3]) for k, row in after.items()} == same, "the content is as it was"
+    assert all(after[k][4] != before[k][4] for k in before), "the payload hashes moved (its row's updated_at too)"
+    summary, mapped = _run(runtime, "treasury")
+    assert mapped == [] and summary.unchanged == total
+
+
+def test_a_change_by_the_catalog_makes_the_next_harvest_map_the_record(runtime, add_source, local_server,
+                                                                        fixtures_dir):
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+    _run(runtime, "treasury")
+    key = document["dataset"][0]["identifier"]
+    with runtime.sessionmaker() as session:
+        ds = session.scalar(select(Dataset).where(Dataset.remote_id == key))
+        store.set_extras(ds, "publishing", {"note": "changed here"})
+        session.commit()
+        assert ds.payload_hash is None
+    summary, mapped = _run(runtime, "treasury")
+    assert mapped == [key] and summary.updated == 1, "the source's content comes back, as before the hash"
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(Dataset.payload_hash).where(Dataset.remote_id == key)) is not None
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path):
+    """A database with no tables at all, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+        return
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+    name = f"opendata_test_migrate_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    admin = dbmod.make_engine(services.postgres_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield services.postgres_url().rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migration_0007_adds_the_payload_hash_to_a_catalog_with_datasets(empty_url):
+    dbmod.upgrade(empty_url, "0006")
+    engine = dbmod.make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO datasets (id, slug, title, description, keywords, themes, spatial, "
+                              "conforms_to, language, state, extras, flags, content_hash, created_at, updated_at, "
+                              "modified_at) VALUES ('d1', 'kept', '{}', '{}', '[]', '[]', '[]', '[]', '[]', "
+                              "'active', '{}', '[]', 'abc', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+                              "CURRENT_TIMESTAMP)"))
+        assert "payload_hash" not in {c["name"] for c in inspect(engine).get_columns("datasets")}
+        dbmod.upgrade(empty_url)
+        engine.dispose()
+        assert "payload_hash" in {c["name"] for c in inspect(engine).get_columns("datasets")}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT slug, content_hash, payload_hash FROM datasets")).one() == \
+                ("kept", "abc", None), "a dataset already there keeps its row; its payload hash is not known"
+        dbmod.check(empty_url)
+        dbmod.upgrade(empty_url, "head")
+        from alembic import command
+
+        command.downgrade(dbmod.alembic_config(empty_url), "0006")
+        engine.dispose()
+        assert "payload_hash" not in {c["name"] for c in inspect(engine).get_columns("datasets")}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT slug FROM datasets")).scalar() == "kept"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_workers_creating_one_new_publisher_end_with_one(postgres_master_url):
+    """Worker B looked for publisher dept-x and did not find it; worker A created it and committed before B
+    inserted its own: B's insert is refused by the unique slug, in a savepoint, so B's batch goes on with
+    A's publisher (before, the whole batch failed and was redone record by record). PostgreSQL only: SQLite
+    runs one writer at a time, the second waiting for the first to commit."""
+    engine = dbmod.make_engine(postgres_master_url)
+    factory = dbmod.make_sessionmaker(engine)
+    tag = f"race-{os.getpid()}"
+    try:
+        with factory() as b:
+            earlier = store.ensure_publisher(b, {"slug": f"{tag}-earlier", "name": {"": "Earlier in B's batch"}})
+            b.flush()
+            with factory() as a:
+                store.ensure_publisher(a, {"slug": f"{tag}-dept-x", "name": {"en": "Department X"}})
+                a.commit()
+            mine = Publisher(slug=f"{tag}-dept-x", name={"en": "Department X (B)"})
+            got = store._insert_publisher(b, mine)
+            assert got is not mine and got.slug == f"{tag}-dept-x" and got.name == {"en": "Department X"}
+            b.commit()
+            assert earlier.id is not None
+        with factory() as check:
+            slugs = sorted(check.scalars(select(Publisher.slug).where(Publisher.slug.startswith(tag))))
+            assert slugs == [f"{tag}-dept-x", f"{tag}-earlier"], "B's other work survived the refused insert"
+            check.execute(text("DELETE FROM publishers WHERE slug LIKE :tag"), {"tag": f"{tag}-%"})
+            check.commit()
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_meeting_many_new_publishers_imports_every_record(runtime, add_source, local_server, fixtures_dir):
+    """Publishers are looked up once per batch; each one new in the batch is created once."""
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    for i, entry in enumerate(document["dataset"]):
+        entry["publisher"] = {"@type": "org:Organization", "name": f"Office {i % 7}"}
+    add_source("treasury", "datajson", _serve(local_server, document))
+    summary, _ = _run(runtime, "treasury")
+    assert summary.added == len(document["dataset"]) and summary.errored == 0
+    with runtime.sessionmaker() as session:
+        names = sorted(n["en"] if "en" in n else next(iter(n.values()))
+                       for n in session.scalars(select(Publisher.name)))
+        assert names == sorted({f"Office {i}" for i in range(min(7, len(document["dataset"])))})
+        assert session.scalar(select(HarvestJob.status)) == "finished"
