@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -514,7 +515,12 @@ async def _drive(base: str, info: dict, clients: int, seconds: float, timeout: f
 def drive(base: str, info: dict, clients: int, seconds: float, timeout: float = 30.0, seed: int = 1) -> dict:
     """Run the load in this process; adds the generator's own CPU seconds to the result."""
     before = time.process_time()  # CLOCK_PROCESS_CPUTIME_ID: os.times() counts in 10 ms ticks
-    result = asyncio.run(_drive(base, info, clients, seconds, timeout, seed))
+    coroutine = _drive(base, info, clients, seconds, timeout, seed)
+    if asyncio.events._get_running_loop() is None:
+        result = asyncio.run(coroutine)
+    else:  # called from inside a running loop (a notebook, playwright's sync API): a thread of its own
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            result = pool.submit(asyncio.run, coroutine).result()
     result["generator_cpu_s"] = time.process_time() - before
     return result
 

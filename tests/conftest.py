@@ -20,11 +20,12 @@ from app.settings import load as load_settings
 from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Base
-from tests.support import netguard, services
+from tests.support import astlock, netguard, services
 from tests.support.httpserver import LocalServer
 from tests.support.snapshots import Snapshot, Snapshots
 
 netguard.install()
+astlock.install()  # CPython 3.11: two threads in the AST converter at once raise SystemError
 guard_writes(Session)  # during a request, catalog rows change only inside app/services
 
 FIXTURES = Path(__file__).parent / "fixtures"

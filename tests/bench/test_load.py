@@ -7,6 +7,7 @@ answered, none with an error.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -204,3 +205,21 @@ def test_running_some_benchmarks_keeps_the_sections_of_the_others(tmp_path, monk
     assert text.index("## Load help") < text.index("## Search help")  # in the order of BENCHMARKS
     assert text.rstrip().splitlines()[-1].startswith("Load average (1 / 5 / 15 min) at end")
 
+
+def test_the_generator_runs_where_an_event_loop_is_already_running(monkeypatch):
+    """Playwright's sync API leaves a running loop on the thread; asyncio.run() alone would refuse there."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    async def inside_a_loop():
+        return load.drive(base, {}, clients=1, seconds=0.3, timeout=5)
+
+    monkeypatch.setattr(load, "request_plan", lambda info, seed: iter(lambda: ("dcat", "/plain"), None))
+    try:
+        result = asyncio.run(inside_a_loop())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result["kinds"]["dcat"]["requests"] > 0 and result["overall"]["errors"] == 0

@@ -111,8 +111,10 @@ def portal(demo_catalog, tmp_path_factory) -> str:
     application.extensions["opendata"]["engine"].dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: while playwright's sync API runs, this thread has a running asyncio loop,
+    # and a later module on the same xdist worker that calls asyncio.run() (the load generator) would fail.
     if not CHROMIUM.exists() or not os.access(CHROMIUM, os.X_OK):
         services.missing("chromium (/usr/bin/chromium; `make browser` installs it)")
     from playwright.sync_api import sync_playwright
