@@ -27,6 +27,7 @@ from catalog_schema.store import (
     set_pii_facts,
     set_version_stars,
     to_record,
+    versions_of,
 )
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
@@ -79,6 +80,8 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                                 max_bytes=rt.settings["MAX_DOWNLOAD_BYTES"])
         for key, check in checks.items():
             store_check(rows[key], check)
+        # the kept versions of this batch's current copies, in one query (not one per file)
+        known = versions_of(session, list(rows.values()), {r.archive_hash for r in rows.values() if r.archive_hash})
         for ds in datasets:
             record = to_record(ds)
             for dist in record["distributions"]:
@@ -88,14 +91,14 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                 if row.id not in dist_checks and row.check_status:
                     dist_checks[row.id] = stored_check(row)
             facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"])
-            record_pii_facts(ds.distributions, facts, now=now)
+            record_pii_facts(ds.distributions, facts, now=now, known=known)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:
                 match = next((d for d in doc["distributions"] if d["id"] == row.id), None)
                 if match:
                     set_evidence(row, stars=match["stars"], detected_format=match["detected_format"],
                                  detected_encoding=match["encoding"])
-                    set_version_stars(session, row)
+                    set_version_stars(session, row, known)
             add_assessment(session, ds, at=now, doc=doc)
             out.append(doc)
         tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions if datastore.loadable(row)]
@@ -104,7 +107,8 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
     return out
 
 
-def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now: dt.datetime) -> None:
+def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now: dt.datetime,
+                     known: dict | None = None) -> None:
     """Keep on each distribution what the profile of its archived copy found: `Distribution.pii` (read by the
     serving gate, app.services.serving) and the inferred data dictionary (`Distribution.dictionary`).
     `facts` is `quality.assess.collect_facts`'s answer, keyed by
@@ -125,10 +129,10 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
             if fmt is not None and not fmt.tabular:
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
-        _keep_version(row, fact, now)
+        _keep_version(row, fact, now, known)
 
 
-def _keep_version(row: Distribution, fact: Any, now: dt.datetime) -> None:
+def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | None = None) -> None:
     """Every archived copy is a version of the distribution, with what its profile found and how its rows
     changed from the copy before (tables only)."""
     session = object_session(row)
@@ -146,7 +150,7 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime) -> None:
 
     record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
                    format=this["format"], encoding=this["encoding"],
-                   pii=scanned.get("columns") if scanned else None, archived_at=now, change=change)
+                   pii=scanned.get("columns") if scanned else None, archived_at=now, change=change, known=known)
 
 
 def stored_check(row: Distribution) -> CheckResult:

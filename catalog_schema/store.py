@@ -652,14 +652,22 @@ def set_dictionary_edits(row: Distribution, edits: dict[str, dict[str, Any]], *,
 
 def record_version(session: Session, row: Distribution, *, sha256: str, path: str | None, size: int | None,
                    format: str | None, encoding: str | None, pii: dict[str, Any] | None,
-                   archived_at: dt.datetime, change: Any = None) -> tuple[DistributionVersion, bool]:
+                   archived_at: dt.datetime, change: Any = None,
+                   known: dict[tuple[str, str], DistributionVersion] | None = None) -> tuple[DistributionVersion, bool]:
     """Keep the archived copy `sha256` among `row`'s versions (once: a copy seen again is updated with what
     its latest profile found). `change` is called with the previous version when the copy is new, and
-    gives how its rows changed (or None). Returns (the version, whether it is new)."""
-    found = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id,
-                                                             DistributionVersion.sha256 == sha256))
+    gives how its rows changed (or None). Returns (the version, whether it is new).
+
+    `known` (from `versions_of`, for a batch of distributions) answers "is this copy kept already" without a
+    query per row; a new version is added to it."""
+    if known is not None:
+        found = known.get((row.id, sha256))
+    else:
+        found = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id,
+                                                                 DistributionVersion.sha256 == sha256))
     if found is not None:
-        found.pii = pii
+        if found.pii != pii:
+            found.pii = pii
         return found, False
     previous = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
                               .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc())
@@ -668,15 +676,31 @@ def record_version(session: Session, row: Distribution, *, sha256: str, path: st
                                   encoding=encoding, pii=pii, archived_at=archived_at,
                                   change=change(previous) if (change is not None and previous is not None) else None)
     session.add(version)
+    if known is not None:
+        known[(row.id, sha256)] = version
     return version, True
 
 
-def set_version_stars(session: Session, row: Distribution) -> None:
+def versions_of(session: Session, rows: list[Distribution], hashes: set[str]) -> dict[tuple[str, str],
+                                                                                      DistributionVersion]:
+    """The kept versions of these distributions whose copy is one of `hashes`, by (distribution id, sha256):
+    one query for a batch (what `record_version` and `set_version_stars` take as `known`)."""
+    if not rows or not hashes:
+        return {}
+    return {(v.distribution_id, v.sha256): v for v in session.scalars(select(DistributionVersion).where(
+        DistributionVersion.distribution_id.in_([r.id for r in rows]), DistributionVersion.sha256.in_(hashes)))}
+
+
+def set_version_stars(session: Session, row: Distribution,
+                      known: dict[tuple[str, str], DistributionVersion] | None = None) -> None:
     """The stars of `row`'s current copy, on its version."""
     if row.archive_hash:
-        version = session.scalar(select(DistributionVersion).where(
-            DistributionVersion.distribution_id == row.id, DistributionVersion.sha256 == row.archive_hash))
-        if version is not None:
+        if known is not None:
+            version = known.get((row.id, row.archive_hash))
+        else:
+            version = session.scalar(select(DistributionVersion).where(
+                DistributionVersion.distribution_id == row.id, DistributionVersion.sha256 == row.archive_hash))
+        if version is not None and version.stars != row.stars:
             version.stars = row.stars
 
 
