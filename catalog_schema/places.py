@@ -91,13 +91,13 @@ def bbox_polygon(bbox: BBox) -> dict[str, Any]:
 # --------------------------------------------------------------------------- GeoJSON
 
 
-def _positions(coords: Any) -> Iterable[tuple[float, float]]:
+def positions(coords: Any) -> Iterable[tuple[float, float]]:
     if isinstance(coords, list | tuple):
         if len(coords) >= 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in coords[:2]):
             yield float(coords[0]), float(coords[1])
         else:
             for item in coords:
-                yield from _positions(item)
+                yield from positions(item)
 
 
 def geometries(doc: Any) -> Iterable[dict[str, Any]]:
@@ -122,7 +122,7 @@ def geojson_bbox(doc: Any) -> BBox | None:
     xs: list[float] = []
     ys: list[float] = []
     for geometry in geometries(doc):
-        for x, y in _positions(geometry.get("coordinates")):
+        for x, y in positions(geometry.get("coordinates")):
             xs.append(x)
             ys.append(y)
     if not xs:

@@ -116,13 +116,15 @@ def test_dcat_round_trip_keeps_the_extent_and_conforms_to_dcat_ap_3(shapes, exte
 
 
 def test_dcat_reads_geodcat_ap_literals_as_harvested():
-    ttl = """
+    geojson = '{\\"type\\":\\"Point\\",\\"coordinates\\":[8.8,53.1]}'
+    wkt = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POLYGON((8.5 53.0,9.0 53.0,9.0 53.2,8.5 53.2,8.5 53.0))"
+    ttl = f"""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 @prefix locn: <http://www.w3.org/ns/locn#> . @prefix gsp: <http://www.opengis.net/ont/geosparql#> .
 <https://x.example/ds/1> a dcat:Dataset ; dct:title "Rivers"@en ;
   dct:spatial [ a dct:Location ;
-    locn:geometry "{\\"type\\":\\"Point\\",\\"coordinates\\":[8.8,53.1]}"^^<https://www.iana.org/assignments/media-types/application/vnd.geo+json> ;
-    dcat:bbox "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POLYGON((8.5 53.0,9.0 53.0,9.0 53.2,8.5 53.2,8.5 53.0))"^^gsp:wktLiteral ] ;
+    locn:geometry "{geojson}"^^<{places.GEOJSON_MEDIA}> ;
+    dcat:bbox "{wkt}"^^gsp:wktLiteral ] ;
   dct:spatial <http://sws.geonames.org/2944388/> .
 """
     graph = rdflib.Graph().parse(data=ttl, format="turtle")
