@@ -40,6 +40,8 @@ SHARED_MESSY = Path("/work/shared/fixtures/real/messy")
 FILES_BASE = "http://127.0.0.1:5001/"
 DOMAIN = "jinghai.example"
 DATA_NS = f"http://data.{DOMAIN}/"
+#: The fictional city's extent (around its bus stops, files/jh-transport/bus-stops.geojson): W S E N in WKT.
+JINGHAI_BBOX_WKT = "POLYGON ((118.9 34.3, 119.7 34.3, 119.7 34.9, 118.9 34.9, 118.9 34.3))"
 UUID_NS = uuid.UUID("6f1c2b4e-9a53-4c1e-8d0b-4a6e5f2c7b11")
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 EU = "http://publications.europa.eu/resource/authority/"
@@ -1035,6 +1037,9 @@ def dcat_source(items: list[dict], sizes: dict[str, int | None]) -> str:
         if cls == "skos:Concept":
             en, zh = HVD_LABELS.get(uri) or THEME_LABELS[uri.rsplit("/", 1)[1]]
             out.append(f"<{uri}> a {cls} ; skos:prefLabel {ttl_str(en, 'en')} , {ttl_str(zh, 'zh')} .")
+        elif cls == "dct:Location":  # the city's extent, as GeoDCAT-AP gives one: a WKT box (longitude first)
+            out.append(f"<{uri}> a {cls} ; dcat:bbox \"{JINGHAI_BBOX_WKT}\"^^"
+                       "<http://www.opengis.net/ont/geosparql#wktLiteral> .")
         else:
             out.append(f"<{uri}> a {cls} .")
     return "\n".join(out) + "\n"

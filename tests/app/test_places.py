@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import extruct
 import pytest
 import shapely
 from defusedxml import ElementTree
@@ -187,3 +188,9 @@ def test_a_geojson_with_personal_data_is_withheld_and_not_drawn(app, client):
     assert f'id="map-{dist_id}"' not in page
     resp = client.get("/dataset/stops/resource/not-a-dist/data.geojson")
     assert resp.status_code == 404 and resp.headers["X-Data-Gate"] == "withhold"
+
+
+def test_the_page_tells_search_engines_the_box(placed, client):
+    html = client.get("/dataset/lake-survey").get_data(as_text=True)
+    (found,) = extruct.extract(html, base_url="http://localhost/", syntaxes=["json-ld"])["json-ld"]
+    assert {"@type": "Place", "geo": {"@type": "GeoShape", "box": "30.2 120.05 30.3 120.2"}} in found["spatialCoverage"]
