@@ -168,3 +168,28 @@ def test_ckan_spatial_extras_round_trip():
     pkg = ckan.to_ckan(shaped, site_url=SITE)
     assert ckan.from_ckan(pkg)["extent"] == shaped["extent"]
     assert ckan.to_ckan(ckan.from_ckan(pkg), site_url=SITE) == pkg
+
+
+def test_migration_0016_downgrades_and_gives_existing_places_their_box(tmp_path):
+    from alembic import command
+    from sqlalchemy import select
+
+    from catalog_schema import db as dbmod
+    from catalog_schema.models import Dataset
+    from catalog_schema.store import save_record
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    dbmod.upgrade(url)
+    engine = dbmod.make_engine(url)
+    with dbmod.make_sessionmaker(engine)() as s:
+        save_record(s, new_record(slug="hz", title={"en": "Hangzhou"}, spatial=["urn:gb2260:330100"]))
+        s.commit()
+    engine.dispose()
+    command.downgrade(dbmod.alembic_config(url), "0015")
+    command.upgrade(dbmod.alembic_config(url), "0016")  # the box of its place, without a save
+    engine = dbmod.make_engine(url)
+    with dbmod.make_sessionmaker(engine)() as s:
+        ds = s.scalar(select(Dataset))
+        assert [ds.bbox_west, ds.bbox_south, ds.bbox_east, ds.bbox_north] == places.place_bbox("330100")
+        assert ds.extent is None
+    engine.dispose()
