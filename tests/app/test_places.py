@@ -10,14 +10,17 @@ import json
 
 import extruct
 import pytest
+import rdflib
 import shapely
 from defusedxml import ElementTree
+from rdflib.compare import isomorphic
 from shapely.geometry import shape
 
+from app.export.stream_rdf import stream_catalog
 from app.services import datasets, distributions
 from app.services.context import Actor
 from app.services.context import Runtime as ServiceRuntime
-from catalog_schema import places
+from catalog_schema import dcat, places
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import new_record
 from catalog_schema.store import save_record
@@ -194,3 +197,15 @@ def test_the_page_tells_search_engines_the_box(placed, client):
     html = client.get("/dataset/lake-survey").get_data(as_text=True)
     (found,) = extruct.extract(html, base_url="http://localhost/", syntaxes=["json-ld"])["json-ld"]
     assert {"@type": "Place", "geo": {"@type": "GeoShape", "box": "30.2 120.05 30.3 120.2"}} in found["spatialCoverage"]
+
+
+@pytest.mark.parametrize("fmt,rdf_format", [("ttl", "turtle"), ("nt", "nt")])
+def test_the_streamed_catalog_dumps_carry_the_extent(fmt, rdf_format):
+    record = new_record(slug="stops", title={"en": "Stops"},
+                        extent={"bbox": [119.24, 34.57, 119.37, 34.7], "geometry": STOPS["features"][2]["geometry"]})
+    info = {"title": {"en": "Catalog"}, "description": {"en": "All"}, "publisher": {"slug": "p", "name": {"en": "P"}}}
+    text = "".join(stream_catalog([record], fmt, site_url="https://x.example", catalog_info=info))
+    graph = rdflib.Graph().parse(data=text, format=rdf_format)
+    assert isomorphic(graph, dcat.catalog_to_rdf([record], site_url="https://x.example", catalog_info=info))
+    (back,) = dcat.parse_catalog(text.encode("utf-8"), format=rdf_format).records
+    assert back["extent"] == record["extent"]
