@@ -1179,6 +1179,9 @@ README_RULES = """
   (`dcatap:hvdCategory` <http://data.europa.eu/bna/c_dd313021>) and the HVD regulation as
   `dcatap:applicableLegislation` on the datasets and their distributions; the HVD report
   (`/dashboard/hvd`) of the demo lists them.
+- Places: the DCAT source's datasets cover the city (`dct:spatial <http://data.jinghai.example/id/city/jinghai>`),
+  a `dct:Location` with a GeoDCAT-AP `dcat:bbox` (a WKT box around the city), so they carry an extent and a map;
+  `bus-stops` gets its box from its GeoJSON file at assessment (docs/api.md, "Places").
 - Slugs: CKAN `name`, DCAT `dct:identifier`, data.json `identifier` and the Data Package `name`
   all equal the slug; for the DCAT and data.json datasets the English title slugifies to it too; a
   folder's file name (without its extension) slugifies to the slug of its dataset.
