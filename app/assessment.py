@@ -23,6 +23,7 @@ from catalog_schema.store import (
     add_assessment,
     record_version,
     set_evidence,
+    set_file_extent,
     set_inferred_dictionary,
     set_pii_facts,
     set_version_stars,
@@ -31,6 +32,7 @@ from catalog_schema.store import (
 )
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
+from quality import geojson
 from quality.fetch import CheckResult, Previous, check_many
 from quality.tabular import compare as tabular_compare
 
@@ -92,6 +94,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                     dist_checks[row.id] = stored_check(row)
             facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"])
             record_pii_facts(ds.distributions, facts, now=now, known=known)
+            record_file_extents(ds.distributions, facts)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:
                 match = next((d for d in doc["distributions"] if d["id"] == row.id), None)
@@ -130,6 +133,21 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             if fmt is not None and not fmt.tabular:
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
         _keep_version(row, fact, now, known)
+
+
+def record_file_extents(rows: Iterable[Distribution], facts: dict[str, Any]) -> None:
+    """The extent of each archived GeoJSON copy (quality/geojson.py), and so the dataset's box when it has no
+    other (catalog_schema/places.py `effective_bbox`); a copy that is no longer GeoJSON loses its extent."""
+    for row in rows:
+        fact = facts.get(row.id)
+        if fact is None or fact.sniffed is None or fact.check is None or not fact.check.sha256:
+            continue
+        if (row.extent or {}).get("sha256") == fact.check.sha256:
+            continue
+        summary = None
+        if (fact.sniffed.format or "").upper() == "GEOJSON" and fact.check.path:
+            summary = geojson.summarise(fact.check.path)
+        set_file_extent(row, {"sha256": fact.check.sha256, **summary} if summary else None)
 
 
 def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | None = None) -> None:

@@ -72,6 +72,7 @@ ROUTE_KINDS: dict[str, str] = {
     # a distribution's bytes and rows
     "data.data": SERVES,
     "data.csv_metadata": SERVES,
+    "data.geojson": SERVES,  # a GeoJSON distribution's features, through the gate (app/export/data.py)
     "versions.version": SERVES,
     "data.table_schema": READS,  # the data dictionary as a Table Schema: metadata, no row of the table
     "uploads.uploaded_file": SERVES,

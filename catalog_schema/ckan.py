@@ -12,7 +12,8 @@ Where CKAN data goes in the record (nothing is dropped):
   metadata_modified (or the `issued`/`modified` extras) -> issued / modified; organization ->
   publisher {slug: organization.name, name: {"": title}, extras: {"ckan": rest of the org}}.
 - well-known extras map to record fields as well (ckanext-dcat names and data.gov.uk's):
-  frequency, theme, temporal, spatial_uri/spatial_text, language, conforms_to, hvd_category,
+  frequency, theme, temporal, spatial_uri/spatial_text, spatial (GeoJSON, ckanext-spatial)/spatial_bbox -> extent,
+  language, conforms_to, hvd_category,
   applicable_legislation, access_rights,
   identifier, uri, rights, creator_*. They are *also* kept verbatim (below).
 - `extras["ckan_extras"]`: every CKAN extra as {key: value}, in the source's order, always;
@@ -48,7 +49,7 @@ from posixpath import splitext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from catalog_schema import vocab
+from catalog_schema import places, vocab
 from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
 from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
 
@@ -365,6 +366,25 @@ def _write_spatial(rec):
     return out
 
 
+def _read_extent(v, flags):
+    """ckanext-spatial's `spatial` extra (a GeoJSON geometry) and ckanext-dcat's `spatial_bbox` (WKT or
+    GeoJSON) -> the record's extent."""
+    geometry = places.geojson_geometry(_str(v.get(X + "spatial")))
+    raw_box = _str(v.get(X + "spatial_bbox"))
+    box_shape = places.literal_geometry(raw_box, None) if raw_box else None
+    return {"extent": places.extent(places.geojson_bbox(box_shape) if box_shape else None, geometry)}
+
+
+def _write_extent(rec):
+    extent = rec.get("extent") or {}
+    if not extent.get("bbox"):
+        return {}
+    if not extent.get("geometry"):
+        return {X + "spatial": json.dumps(places.bbox_polygon(extent["bbox"]), separators=(",", ":"))}
+    return {X + "spatial": json.dumps(extent["geometry"], separators=(",", ":")),
+            X + "spatial_bbox": places.bbox_to_wkt(extent["bbox"])}
+
+
 def _list_rule(field: str, key: str) -> Rule:
     def read(v, flags):
         return {field: _strings(v.get(X + key))}
@@ -479,6 +499,7 @@ DATASET_RULES: tuple[Rule, ...] = (
     Rule(("themes",), _THEME_KEYS, _read_themes, _write_themes),
     Rule(("temporal",), _TEMPORAL_KEYS, _read_temporal, _write_temporal),
     Rule(("spatial",), (X + "spatial_uri", X + "spatial_text"), _read_spatial, _write_spatial),
+    Rule(("extent",), (X + "spatial", X + "spatial_bbox"), _read_extent, _write_extent),
     _list_rule("language", "language"),
     _list_rule("conforms_to", "conforms_to"),
     # high-value datasets, as ckanext-dcat's DCAT-AP 3 profile keeps them: JSON lists of IRIs in extras

@@ -39,7 +39,7 @@ from posixpath import splitext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from catalog_schema import dictionary, vocab
+from catalog_schema import dictionary, places, vocab
 from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
 from catalog_schema.record import Record, email_address, flag, new_distribution, new_record, pick_text
 
@@ -257,14 +257,33 @@ def _write_temporal(rec):
 
 
 def _read_spatial(v, flags):
-    return {"spatial": _strings(v.get("spatial"))}
+    """`spatial`: "W,S,E,N" or a GeoJSON geometry (an object or its JSON text) is the extent; else places."""
+    raw = v.get("spatial")
+    box = places.parse_bbox(raw) if isinstance(raw, str) else None
+    geometry = None if box else places.geojson_geometry(raw)
+    if box or geometry:
+        return {"spatial": [], "extent": places.extent(box, geometry)}
+    return {"spatial": _strings(raw), "extent": None}
 
 
 def _write_spatial(rec):
-    places = rec.get("spatial") or []
-    if not places:
-        return {}
-    return {"spatial": places[0] if len(places) == 1 else list(places)}
+    """Places as they are; without places, the extent: its GeoJSON geometry, else its box as "W,S,E,N" (one
+    `spatial` value: a dataset with both writes its places, whose boxes the gazetteer knows)."""
+    named = rec.get("spatial") or []
+    if named:
+        return {"spatial": named[0] if len(named) == 1 else list(named)}
+    extent = rec.get("extent") or {}
+    if extent.get("geometry"):
+        return {"spatial": json.dumps(extent["geometry"], separators=(",", ":"))}
+    if extent.get("bbox"):
+        return {"spatial": places.bbox_text(extent["bbox"])}
+    return {}
+
+
+def _spatial_same(got, rec):
+    if rec.get("spatial"):
+        return got.get("spatial") == rec.get("spatial")
+    return got.get("spatial") == [] and got.get("extent") == rec.get("extent")
 
 
 def _read_themes(v, flags):
@@ -336,7 +355,7 @@ DATASET_RULES: tuple[Rule, ...] = (
     _plain("rights", "rights"),
     Rule(("frequency",), ("accrualPeriodicity",), _read_frequency, _write_frequency),
     Rule(("temporal",), ("temporal",), _read_temporal, _write_temporal),
-    Rule(("spatial",), ("spatial",), _read_spatial, _write_spatial),
+    Rule(("spatial", "extent"), ("spatial",), _read_spatial, _write_spatial, _spatial_same),
     Rule(("themes",), ("theme",), _read_themes, _write_themes),
     _plain("landing_page", "landingPage"),
     _list_rule("language", "language", split=True),

@@ -39,7 +39,7 @@ import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
-from catalog_schema import vocab
+from catalog_schema import places, vocab
 from catalog_schema.dcat_triples import (
     DCAT_DATASET,
     IANA_MEDIA,
@@ -67,6 +67,7 @@ SCHEMA = Namespace("http://schema.org/")
 SCHEMA_S = Namespace("https://schema.org/")
 TIME = Namespace("http://www.w3.org/2006/time#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 
 FORMATS = ("xml", "turtle", "json-ld", "nt")
@@ -470,6 +471,7 @@ def dataset_from_rdf(graph: rdflib.Graph, subject) -> Record:
             r.used.discard((DCTERMS.temporal, period))
     # IRIs and labelled places; a bare literal or a geometry is no dct:Location we can name: extras keep it
     rec["spatial"] = sorted(set(r.texts(DCTERMS.spatial, literals=False)))
+    rec["extent"] = _extent(r)
 
     freq = r.first_text(DCTERMS.accrualPeriodicity)
     if freq is not None:
@@ -495,6 +497,31 @@ def dataset_from_rdf(graph: rdflib.Graph, subject) -> Record:
     if rdf_extras:
         rec["extras"]["rdf"] = rdf_extras
     return rec
+
+
+def _extent(r: _Reader) -> dict[str, Any] | None:
+    """dct:spatial locations with a dcat:bbox or locn:geometry (GeoDCAT-AP: WKT or GeoJSON literals) -> the
+    record's extent (catalog_schema/places.py). A location that is only geometry is consumed; one that is also
+    a named place (an IRI) stays a place too."""
+    literals, whole = [], []
+    for loc in r.values(DCTERMS.spatial):
+        if isinstance(loc, Literal):
+            continue
+        found = [(role, o) for role, pred in (("bbox", DCAT.bbox), ("geometry", LOCN.geometry))
+                 for o in r.g.objects(loc, pred) if isinstance(o, Literal)]
+        for node in r.g.objects(loc, LOCN.geometry):  # a locn:Geometry node (DCAT-AP 3, GeoSPARQL)
+            found += [("geometry", o) for pred in (GSP.asGeoJSON, GSP.asWKT) for o in r.g.objects(node, pred)
+                      if isinstance(o, Literal) and not isinstance(node, Literal)]
+        if not found:
+            continue
+        literals += [(role, str(o.datatype) if o.datatype else None, str(o)) for role, o in found]
+        if isinstance(loc, BNode) and _label(r.g, loc) is None:
+            whole.append(loc)
+    result = places.extent_from_literals(literals)
+    if result is not None:
+        for loc in whole:
+            r.take(DCTERMS.spatial, loc)
+    return result
 
 
 def _rights(r: _Reader) -> str | None:
@@ -731,7 +758,7 @@ def catalog_to_rdf(records, *, site_url: str, catalog_info: dict[str, Any],
 
 
 _CONTENT = ("identifier", "title", "description", "keywords", "themes", "license", "license_raw", "access_rights",
-            "rights", "issued", "modified", "spatial", "frequency", "landing_page", "conforms_to", "language",
+            "rights", "issued", "modified", "spatial", "extent", "frequency", "landing_page", "conforms_to", "language",
             "version", "flags", "kind", "hvd_category", "applicable_legislation")
 _DIST_CONTENT = ("title", "description", "access_url", "download_url", "format", "media_type", "license",
                  "license_raw", "rights", "byte_size", "checksum", "issued", "modified", "language", "conforms_to",

@@ -43,7 +43,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD as XSD_NS
 
-from catalog_schema import vocab
+from catalog_schema import places, vocab
 from catalog_schema.record import Record, pick_text
 
 PREFIXES = {
@@ -60,6 +60,8 @@ PREFIXES = {
     "hydra": "http://www.w3.org/ns/hydra/core#",
     "dcatap": "http://data.europa.eu/r5r/",
     "eli": "http://data.europa.eu/eli/ontology#",
+    "locn": "http://www.w3.org/ns/locn#",
+    "gsp": "http://www.opengis.net/ont/geosparql#",
 }
 
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
@@ -410,6 +412,7 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
             t.add(period, T["dcat:endDate"], date_literal(temporal["end"]))
     for place in record.get("spatial") or []:
         t.typed_value(T["dct:spatial"], ds, place, T["dct:Location"])
+    _extent(t, ds, record.get("extent"))
     if record.get("frequency"):
         t.typed_value(T["dct:accrualPeriodicity"], ds, _frequency_value(record["frequency"]),
                       T["dct:Frequency"])
@@ -433,6 +436,23 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
                 t.typed_value(T["dct:conformsTo"], iri(f"{ds_uri}/resource/{ident}"),
                               f"{ds_uri}/resource/{dist['catalog_id']}/schema.json", T["dct:Standard"])
     return list(t.out)
+
+
+def _extent(t: _Triples, ds: str, extent: dict[str, Any] | None) -> None:
+    """The extent as GeoDCAT-AP writes it: a dct:Location with its dcat:bbox (a WKT polygon) and, when it says
+    more than the box, its locn:geometry (a locn:Geometry with gsp:asGeoJSON)."""
+    if not extent or not extent.get("bbox"):
+        return
+    loc = t.bnode()
+    t.add(ds, T["dct:spatial"], loc)
+    t.add(loc, A, T["dct:Location"])
+    t.add(loc, T["dcat:bbox"], quote(places.bbox_to_wkt(extent["bbox"])) + "^^" + T["gsp:wktLiteral"])
+    if extent.get("geometry"):  # DCAT-AP 3: a locn:Geometry node, its GeoJSON as GeoSPARQL 1.1 writes it
+        geometry = t.bnode()
+        t.add(loc, T["locn:geometry"], geometry)
+        t.add(geometry, A, T["locn:Geometry"])
+        text = json.dumps(extent["geometry"], separators=(",", ":"), sort_keys=True)
+        t.add(geometry, T["gsp:asGeoJSON"], quote(text) + "^^" + T["gsp:geoJSONLiteral"])
 
 
 def _series(t: _Triples, ds: str, record: Record, site_url: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,6 +111,7 @@ class Dataset(Base):
         UniqueConstraint("source_id", "remote_id", name="uq_datasets_source_remote"),
         Index("ix_datasets_publisher_state", "publisher_id", "state"),
         Index("ix_datasets_modified_at", "modified_at"),
+        Index("ix_datasets_bbox", "bbox_west", "bbox_east", "bbox_south", "bbox_north"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -131,6 +133,13 @@ class Dataset(Base):
     modified: Mapped[str | None] = mapped_column(String(40))
     temporal: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     spatial: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    # The extent as the source gave it (record `extent`: bbox and GeoJSON geometry, catalog_schema/places.py) and
+    # the box the catalog searches: the extent's, else its places', else its GeoJSON files' (migration 0016).
+    extent: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    bbox_west: Mapped[float | None] = mapped_column(Float)
+    bbox_south: Mapped[float | None] = mapped_column(Float)
+    bbox_east: Mapped[float | None] = mapped_column(Float)
+    bbox_north: Mapped[float | None] = mapped_column(Float)
     frequency: Mapped[str | None] = mapped_column(String(200))
     landing_page: Mapped[str | None] = mapped_column(Text)
     conforms_to: Mapped[list[Any]] = mapped_column(JSONType, default=list)
@@ -239,6 +248,9 @@ class Distribution(Base):
     # The table's data dictionary (catalog_schema.dictionary): inferred from the last profile, and the
     # agency's edits, which outlive reloads and re-harvests. None: never profiled as a table.
     dictionary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The extent of the archived copy when it is GeoJSON: {"sha256": the archive hash, "bbox": [W, S, E, N],
+    # "features": count}, computed at assessment (app/services/geo.py; migration 0016). None: not GeoJSON.
+    extent: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     dataset: Mapped[Dataset] = relationship(back_populates="distributions")
 

@@ -37,6 +37,7 @@ DATASET_DEFAULTS: dict[str, Any] = {
     "modified": None,
     "temporal": None,
     "spatial": [],
+    "extent": None,
     "frequency": None,
     "landing_page": None,
     "conforms_to": [],

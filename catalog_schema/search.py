@@ -267,7 +267,8 @@ INDEXED_STATES = ("active", "withdrawn")
 FACETS = ("publisher", "format", "licence", "theme", "keyword", "stars", "hvd_category")
 SORTS = ("relevance", "title", "-title", "name", "-name", "modified", "-modified", "stars", "-stars",
          "score", "-score", "id", "-id")
-SCHEMA_VERSION = "5"  # part of a generation's state: a different one is rebuilt
+SCHEMA_VERSION = "6"
+BBOX_FIELDS = ("bbox_w", "bbox_s", "bbox_e", "bbox_n")  # part of a generation's state: a different one is rebuilt
 MAX_VALUE_CHARS = 500  # facet values (keywords, themes ...) are cut like filter values
 
 
@@ -283,6 +284,8 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, fast=True, tokenizer_name="raw")
     sb.add_integer_field("stars", indexed=True, fast=True)
     sb.add_integer_field("modified", indexed=True, fast=True)
+    for name in BBOX_FIELDS:  # the dataset's box (Dataset.bbox_*): `bbox` finds the boxes that intersect one
+        sb.add_float_field(name, indexed=True, fast=True)
     for base in _ORDER_FIELDS:
         for level in range(LEVELS[base]):
             sb.add_unsigned_field(f"{base}_{level}", fast=True)
@@ -420,6 +423,7 @@ class Row:
     publisher_name: Any
     formats: list[str]
     hvd_category: Any = None
+    bbox: tuple[float, float, float, float] | None = None
 
 
 def _document(row: Row) -> tantivy.Document:
@@ -449,6 +453,9 @@ def _document(row: Row) -> tantivy.Document:
     modified = _micros(row.modified_at)
     if modified is not None:
         doc.add_integer("modified", modified)
+    if row.bbox is not None:
+        for name, value in zip(BBOX_FIELDS, row.bbox, strict=True):
+            doc.add_float(name, float(value))
     title = title_key(row.title)
     keys = _sort_keys(title, row.slug, row.id, modified, row.stars, row.score)
     for base, key in keys.items():
@@ -462,7 +469,8 @@ def _document(row: Row) -> tantivy.Document:
 def _row_query():
     return (select(Dataset.id, Dataset.slug, Dataset.state, Dataset.title, Dataset.description, Dataset.keywords,
                    Dataset.themes, Dataset.license_id, Dataset.stars, Dataset.score, Dataset.modified_at,
-                   Publisher.slug.label("pslug"), Publisher.name.label("pname"), Dataset.hvd_category)
+                   Publisher.slug.label("pslug"), Publisher.name.label("pname"), Dataset.hvd_category,
+                   Dataset.bbox_west, Dataset.bbox_south, Dataset.bbox_east, Dataset.bbox_north)
             .outerjoin(Publisher, Publisher.id == Dataset.publisher_id))
 
 
@@ -475,7 +483,12 @@ def _rows(session: Session, rows: list) -> list[Row]:
                 .where(Distribution.dataset_id.in_([r.id for r in rows]), Distribution.format.is_not(None))):
             formats.setdefault(dataset_id, []).append(fmt)
     return [Row(r.id, r.slug, r.state, r.title, r.description, r.keywords, r.themes, r.license_id, r.stars,
-                r.score, r.modified_at, r.pslug, r.pname, formats.get(r.id, []), r.hvd_category) for r in rows]
+                r.score, r.modified_at, r.pslug, r.pname, formats.get(r.id, []), r.hvd_category,
+                _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north)) for r in rows]
+
+
+def _bbox(*values) -> tuple[float, float, float, float] | None:
+    return None if any(v is None for v in values) else tuple(float(v) for v in values)
 
 
 def _load(session: Session, ids: list[str]) -> dict[str, Row]:
@@ -895,6 +908,9 @@ class SearchQuery:
     stars: list[int] = field(default_factory=list)
     modified_since: dt.datetime | None = None
     modified_until: dt.datetime | None = None
+    #: [W, S, E, N]: datasets whose box intersects it (CKAN's ext_bbox as ckanext-spatial reads it); datasets
+    #: without a box are left out.
+    bbox: list[float] | None = None
     sort: str | None = None
     page: int = 1
     offset: int | None = None
@@ -978,6 +994,10 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
     if since is not None or until is not None:
         must.append(Q.range_query(schema, "modified", tantivy.FieldType.Integer,
                                   since if since is not None else -(2**62), until if until is not None else 2**62))
+    if query.bbox is not None:
+        w, s, e, n = (float(v) for v in query.bbox)
+        for name, low, high in (("bbox_w", None, e), ("bbox_e", w, None), ("bbox_s", None, n), ("bbox_n", s, None)):
+            must.append(Q.range_query(schema, name, tantivy.FieldType.Float, low, high))
     if not must:
         return Q.all_query()
     if len(must) == 1 and terms:

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from catalog_schema import dictionary, series, vocab
+from catalog_schema import dictionary, places, series, vocab
 from catalog_schema.models import (
     DATASET_STATES,
     Assessment,
@@ -60,6 +60,7 @@ DATASET_COLUMNS = {
     "modified": "modified",
     "temporal": "temporal",
     "spatial": "spatial",
+    "extent": "extent",
     "frequency": "frequency",
     "landing_page": "landing_page",
     "conforms_to": "conforms_to",
@@ -420,6 +421,7 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
     ds.payload_hash = payload_hash
     ds.modified_at = utcnow()
     _save_distributions(session, ds, record["distributions"])
+    refresh_bbox(ds)
     if had_series or ds.in_series or ds.kind == series.SERIES:
         series.link(session, [ds.id])
     return ds, outcome
@@ -481,6 +483,7 @@ def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -
             stored_payload = entry["payload_text"]  # the same JSON text, made once by the harvester
         row = {column: rec.get(key) for key, column in DATASET_COLUMNS.items()}
         row["kind"] = row.get("kind") or "dataset"
+        row.update(places.bbox_columns(places.effective_bbox(rec.get("extent"), rec.get("spatial") or [])))
         row.update(id=ds_id, slug=slug, publisher_id=pub.id if pub is not None else None, state=state,
                    withdrawn_at=now if state == "withdrawn" else None, source_id=source_id,
                    remote_id=entry["remote_id"], content_hash=digest, payload_hash=entry.get("payload_hash"),
@@ -547,6 +550,23 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
     for row in existing:
         if row not in kept:
             ds.distributions.remove(row)
+
+
+def refresh_bbox(ds: Dataset) -> None:
+    """The box the catalog searches and draws (catalog_schema/places.py `effective_bbox`): after the record or
+    the extent of one of its GeoJSON files changed."""
+    files = [(d.extent or {}).get("bbox") for d in ds.distributions if d.extent]
+    for column, value in places.bbox_columns(places.effective_bbox(ds.extent, ds.spatial or [], files)).items():
+        if getattr(ds, column) != value:
+            setattr(ds, column, value)
+
+
+def set_file_extent(row: Distribution, extent: dict[str, Any] | None) -> None:
+    """The extent of a distribution's archived GeoJSON copy (None: not GeoJSON), and its dataset's box."""
+    if row.extent != extent:
+        row.extent = extent
+    if row.dataset is not None:
+        refresh_bbox(row.dataset)
 
 
 def to_record(ds: Dataset) -> Record:

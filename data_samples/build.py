@@ -40,6 +40,8 @@ SHARED_MESSY = Path("/work/shared/fixtures/real/messy")
 FILES_BASE = "http://127.0.0.1:5001/"
 DOMAIN = "jinghai.example"
 DATA_NS = f"http://data.{DOMAIN}/"
+#: The fictional city's extent (around its bus stops, files/jh-transport/bus-stops.geojson): W S E N in WKT.
+JINGHAI_BBOX_WKT = "POLYGON ((118.9 34.3, 119.7 34.3, 119.7 34.9, 118.9 34.9, 118.9 34.3))"
 UUID_NS = uuid.UUID("6f1c2b4e-9a53-4c1e-8d0b-4a6e5f2c7b11")
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 EU = "http://publications.europa.eu/resource/authority/"
@@ -1035,6 +1037,9 @@ def dcat_source(items: list[dict], sizes: dict[str, int | None]) -> str:
         if cls == "skos:Concept":
             en, zh = HVD_LABELS.get(uri) or THEME_LABELS[uri.rsplit("/", 1)[1]]
             out.append(f"<{uri}> a {cls} ; skos:prefLabel {ttl_str(en, 'en')} , {ttl_str(zh, 'zh')} .")
+        elif cls == "dct:Location":  # the city's extent, as GeoDCAT-AP gives one: a WKT box (longitude first)
+            out.append(f"<{uri}> a {cls} ; dcat:bbox \"{JINGHAI_BBOX_WKT}\"^^"
+                       "<http://www.opengis.net/ont/geosparql#wktLiteral> .")
         else:
             out.append(f"<{uri}> a {cls} .")
     return "\n".join(out) + "\n"
@@ -1174,6 +1179,9 @@ README_RULES = """
   (`dcatap:hvdCategory` <http://data.europa.eu/bna/c_dd313021>) and the HVD regulation as
   `dcatap:applicableLegislation` on the datasets and their distributions; the HVD report
   (`/dashboard/hvd`) of the demo lists them.
+- Places: the DCAT source's datasets cover the city (`dct:spatial <http://data.jinghai.example/id/city/jinghai>`),
+  a `dct:Location` with a GeoDCAT-AP `dcat:bbox` (a WKT box around the city), so they carry an extent and a map;
+  `bus-stops` gets its box from its GeoJSON file at assessment (docs/api.md, "Places").
 - Slugs: CKAN `name`, DCAT `dct:identifier`, data.json `identifier` and the Data Package `name`
   all equal the slug; for the DCAT and data.json datasets the English title slugifies to it too; a
   folder's file name (without its extension) slugifies to the slug of its dataset.

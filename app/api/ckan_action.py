@@ -43,7 +43,7 @@ from app.services import access, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
 from app.texts import T_, Text, join
-from catalog_schema import ckan, search, series, vocab
+from catalog_schema import ckan, places, search, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User
 from catalog_schema.record import pick_text
 from catalog_schema.store import publisher_to_agent, to_record
@@ -321,7 +321,7 @@ def _find_publisher(session: Session, ref: Any) -> Publisher | None:
 
 
 def package_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
-    """Search datasets with CKAN's q, fq, rows, start, sort and facet.field."""
+    """Search datasets with CKAN's q, fq, rows, start, sort and facet.field, and ckanext-spatial's ext_bbox."""
     try:
         text, filters = ckan_query.translate(params.get("q"), params.get("fq"), params.get("fq_list"))
         sort = ckan_query.translate_sort(params.get("sort"))
@@ -334,9 +334,16 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
     facet_limit = 1000 if facet_limit < 0 else facet_limit
     empty = {"count": 0, "results": [], "sort": params.get("sort") or "score desc, metadata_modified desc",
              "facets": {f: {} for f in fields}, "search_facets": {f: {"title": f, "items": []} for f in fields}}
+    bbox = None
+    if params.get("ext_bbox") not in (None, ""):  # ckanext-spatial: datasets whose extent intersects W,S,E,N
+        bbox = places.parse_bbox(params.get("ext_bbox"))
+        if bbox is None:
+            raise ActionError(409, "Search Query Error", T_("Search Query is invalid: ext_bbox must be W,S,E,N in "
+                                                            "degrees (west <= east, south <= north), e.g. "
+                                                            "118,27,123,31"))
     if filters.nothing:
         return empty
-    query = search.SearchQuery(
+    query = search.SearchQuery(bbox=bbox,
         q=text, publisher=filters.publisher, format=filters.format, licence=filters.licence, theme=filters.theme,
         keyword=filters.keyword, hvd_category=filters.hvd_category, modified_since=filters.modified_since,
         modified_until=filters.modified_until,

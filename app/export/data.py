@@ -16,6 +16,7 @@ whatever the format.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,6 +181,62 @@ def data(slug: str, dist_id: str, ext: str):
 
     return serving.serve(dist_id=dist_id, slug=slug, variant=variant, produce=produce, check=_available,
                          found=scanned)
+
+
+def _geojson_available(ds: Dataset, dist: Distribution) -> Response | None:
+    refused = _available(ds, dist)
+    if refused is None and (dist.detected_format or "").upper() != "GEOJSON":
+        return _error(404, "not-geojson", "The resource is not a GeoJSON file: only GeoJSON distributions are "
+                                          "served as data.geojson (their properties are in data.csv).")
+    return refused
+
+
+@bp.get("/dataset/<slug>/resource/<dist_id>/data.geojson")
+def geojson(slug: str, dist_id: str):
+    """A GeoJSON distribution's features as one FeatureCollection (RFC 7946), through the serving gate: as
+    archived, or with the properties holding personal data masked (redact), or withheld."""
+    attachment = _flag("download")
+
+    def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:
+        src = _source(ds, dist, plan)
+        body = _features(src)
+        name = filenames.download_name(src.slug, src.name, "geojson")
+        headers = {"Access-Control-Allow-Origin": "*",
+                   "Content-Disposition": filenames.content_disposition(name, attachment=attachment,
+                                                                        fallback=f"{src.slug}.geojson")}
+        return Response(body, content_type="application/geo+json", headers=headers)
+
+    return serving.serve(dist_id=dist_id, slug=slug, variant="geojson", produce=produce, check=_geojson_available,
+                         found=scanned)
+
+
+def _features(src: _Source) -> bytes:
+    """The FeatureCollection: the archived features as they are, or rebuilt from the masked rows (every
+    property but `geometry`, then the geometry) when the gate masks."""
+    if src.mask is None:
+        with open(src.path, "rb") as fh:
+            doc = json.loads(fh.read().decode("utf-8-sig"))
+        if doc.get("type") == "Feature":
+            doc = {"type": "FeatureCollection", "features": [doc]}
+        elif doc.get("type") != "FeatureCollection":
+            doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": doc}]}
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    table = _open(src)
+    if isinstance(table, Response):
+        raise ValueError("the GeoJSON cannot be read as rows to mask")
+    names = [c.name for c in table.columns]
+    features = []
+    for batch in table.batches():
+        for row in batch.to_pylist():
+            raw = row.get("geometry") if "geometry" in names else None
+            try:
+                geometry = json.loads(raw) if isinstance(raw, str) and raw.startswith("{") else None
+            except ValueError:
+                geometry = None
+            features.append({"type": "Feature", "geometry": geometry,
+                             "properties": {k: v for k, v in row.items() if k != "geometry"}})
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                      separators=(",", ":"), default=str).encode("utf-8")
 
 
 def _flag(name: str) -> bool:

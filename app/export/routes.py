@@ -428,6 +428,10 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
         out["temporalCoverage"] = f"{temporal.get('start') or '..'}/{temporal.get('end') or '..'}"
     if record.get("spatial"):
         out["spatialCoverage"] = [{"@type": "Place", "name": place} for place in record["spatial"]]
+    box = (record.get("extent") or {}).get("bbox")
+    if box:  # schema.org's GeoShape box: "south west north east"
+        shape = {"@type": "GeoShape", "box": " ".join(format(v, "g") for v in (box[1], box[0], box[3], box[2]))}
+        out.setdefault("spatialCoverage", []).append({"@type": "Place", "geo": shape})
     dists = []
     for dist in record.get("distributions") or []:
         url_ = dist.get("download_url") or dist.get("access_url")

@@ -390,10 +390,15 @@ def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None
     """The first `rows` rows of `dist` as the gate lets `user` see them: ``{"decision", "header", "rows"}``
     (no rows when withheld or when the archived copy is not a table we read)."""
     # app.export.data imports this module (see masked_alternatives)
+    from app.datastore.gate import scanned
     from app.export import convert
     from app.export.data import is_servable
 
-    decision = decide(session, ds, dist, user, maskable=True)
+    # What the row store's scan found counts here as on the data routes: the profile does not read GeoJSON,
+    # a table in a ZIP or XML records, so without it the page would show rows (and a GeoJSON file's map) that
+    # data.csv and data.geojson withhold.
+    decision = decide(session, ds, dist, user, maskable=True,
+                      found=scanned(dist) if is_servable(dist) and dist.archive_path else None)
     out: dict[str, Any] = {"decision": decision, "header": [], "rows": []}
     if decision.action == "withhold" or not is_servable(dist):
         return out

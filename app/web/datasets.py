@@ -28,8 +28,8 @@ from app.security import current_account
 from app.services import lifecycle, serving
 from app.services.usage import record_usage
 from app.web import follows as follows_web
-from app.web import quality_view
-from catalog_schema import dictionary, gazetteer, series, vocab
+from app.web import maps, quality_view
+from catalog_schema import dictionary, gazetteer, places, series, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Assessment, Dataset, DistributionVersion, Publisher, UsageCounter
 from catalog_schema.record import pick_text
@@ -344,6 +344,34 @@ def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
     return out
 
 
+def _extent_map(ds: Dataset) -> dict[str, Any] | None:
+    """The dataset's box (its extent, else its places', else its GeoJSON files') on a small map."""
+    box = maps.dataset_box(ds)
+    if box is None:
+        return None
+    text = places.bbox_text([round(v, 3) for v in box])
+    return {"bbox": text, "svg": maps.svg(box, title=str(_l("Map of the spatial coverage")), css_id="extent-map",
+                                          description=str(_l("The box %(bbox)s (west, south, east, north, in "
+                                                             "degrees) drawn on country outlines (Natural Earth).",
+                                                             bbox=text)))}
+
+
+def _file_map(dist, decision) -> Any:
+    """A GeoJSON file's shapes on a small map, when the serving gate lets this viewer have the file as it is
+    (the shapes are the file's data: a withheld or masked file draws none)."""
+    extent = dist.extent if isinstance(dist.extent, dict) else None
+    if not extent or extent.get("sha256") != dist.archive_hash or decision.action != "serve":
+        return None
+    box = places.valid_bbox(extent.get("bbox"))
+    if box is None:
+        return None
+    n = int(extent.get("features") or 0)
+    return maps.svg(box, shapes=extent.get("shapes") or [], css_id=f"map-{dist.id}",
+                    title=str(_l("Map preview of the file")),
+                    description=str(_l("%(num)s features of the file, simplified, within %(bbox)s (west, south, "
+                                       "east, north).", num=n, bbox=places.bbox_text([round(v, 3) for v in box]))))
+
+
 def _served(dist) -> dict[str, Any] | None:
     try:
         return served_stars(dist)
@@ -409,6 +437,8 @@ def _render_page(slug: str):
                       "dictionary": dictionary.effective(d.dictionary, d.table_schema),
                       "datastore": _datastore(d), "link": link_history.of(d),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
+    for item in distributions:
+        item["map"] = _file_map(item["dist"], item["preview"]["decision"])
     # What the public is refused or gets masked, said at the top of the page (not only beside the file).
     notices = [item for item in distributions if item["preview"]["notice"]]
     jsonld, alternates = _export_extras(ds)
@@ -425,7 +455,7 @@ def _render_page(slug: str):
                            activity=follows_web.activity_items(changes, lang, ds.publisher),
                            following=follows_web.followed(session, "dataset", ds.id), signed_in=user is not None,
                            series_nav=series_nav, can_make_series=can_make_series,
-                           distributions=distributions, notices=notices,
+                           distributions=distributions, notices=notices, extent_map=_extent_map(ds),
                            related=related_datasets(session, ds),
                            jsonld=jsonld, alternates=alternates, downloads=DOWNLOADS,
                            site_url=str(setting("SITE_URL")).rstrip("/"), column_types=COLUMN_TYPES,

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+import json
 from itertools import product
 
 from flask import Blueprint
@@ -27,6 +28,10 @@ from catalog_schema.record import new_record
 from catalog_schema.store import save_record
 from tests.support.accounts import make_user
 from tests.support.personal import CLEAN_CSV
+
+CLEAN_GEOJSON = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"district": "东湖区", "stops": 12},
+     "geometry": {"type": "Point", "coordinates": [119.2, 34.6]}}]}, ensure_ascii=False).encode("utf-8")
 
 
 def _endpoints(app) -> set[str]:
@@ -115,11 +120,14 @@ def test_every_serving_route_answers_through_the_gate(app, client):
         actor = Actor(s, user, "test", runtime=runtime, lang="en")
         ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
         dist = distributions.add_upload(actor, ds, io.BytesIO(CLEAN_CSV), "districts.csv")
+        geo = distributions.add_upload(actor, ds, io.BytesIO(CLEAN_GEOJSON), "districts.geojson")
         datasets.publish(actor, ds)
         values = {"slug": ds.slug, "dist_id": dist.id, "name": "districts.csv", "sha256": dist.archive_hash}
+        geo_id = geo.id
     runtime.close()
     serving = [rule for rule in app.url_map.iter_rules() if ROUTE_KINDS[rule.endpoint] == SERVES]
-    assert {rule.endpoint for rule in serving} == {"data.data", "data.csv_metadata", "uploads.uploaded_file",
+    assert {rule.endpoint for rule in serving} == {"data.data", "data.csv_metadata", "data.geojson",
+                                                   "uploads.uploaded_file",
                                                    "versions.version", "api_datastore.search", "api_datastore.info",
                                                    "api_datastore.search_sql", "api_datastore.dump", "api_rest.rows",
                                                    "api_rest.rows_openapi"}
@@ -129,7 +137,9 @@ def test_every_serving_route_answers_through_the_gate(app, client):
         s.commit()
     checked = 0
     for rule in serving:
-        for url in _urls_of(rule, values):
+        # a GeoJSON distribution's own route: asked of the GeoJSON file (the CSV is refused with a 404 of its own)
+        dist_id = geo_id if rule.endpoint == "data.geojson" else dist.id
+        for url in _urls_of(rule, {**values, "dist_id": dist_id}):
             if rule.endpoint == "api_datastore.search_sql":  # the resource is a table of the query
                 url += f'?sql=SELECT count(*) FROM "{dist.id}"'
             elif "{" not in rule.rule:  # the CKAN datastore actions name the resource in a parameter
@@ -138,6 +148,6 @@ def test_every_serving_route_answers_through_the_gate(app, client):
                 resp = client.get(url, headers=headers)
                 assert resp.status_code == 200 and resp.headers.get("X-Data-Gate") == "serve", (url, resp.status)
                 checked += 1
-            missing = client.get(url.replace(dist.id, "0" * 36))
+            missing = client.get(url.replace(dist_id, "0" * 36))
             assert missing.status_code == 404 and missing.headers.get("X-Data-Gate") == "withhold", url
-    assert checked == 2 * (4 + 1 + 1 + 4 + 1 + 1 + 1 + 1 + 2)
+    assert checked == 2 * (4 + 1 + 1 + 1 + 4 + 1 + 1 + 1 + 1 + 2)

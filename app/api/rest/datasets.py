@@ -32,7 +32,7 @@ from app.request_context import db_session
 from app.services import lifecycle
 from app.services.usage import record_usage, usage_series
 from app.texts import T_
-from catalog_schema import dictionary, vocab
+from catalog_schema import dictionary, places, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Dataset, DistributionVersion, Publisher
 from catalog_schema.store import to_record
@@ -53,6 +53,9 @@ SEARCH_PARAMS = (
     Param("hvd_category", description=N_("High-value dataset category: its IRI, code (c_b79e35eb) or key (MOB) "
                                          "(repeat for OR)"), array=True),
     Param("stars_min", "integer", N_("Only datasets with at least this many stars"), minimum=0, maximum=5),
+    Param("bbox", description=N_("Bounding box W,S,E,N in degrees (WGS 84), e.g. 118,27,123,31: datasets whose "
+                                 "extent intersects it (as CKAN's ext_bbox); datasets without an extent are left "
+                                 "out"), max_length=200),
     Param("sort", description=N_("Order: relevance (default with q), else -modified; '-' means descending"),
           enum=search_mod.SORTS),
     Param("collapse", description=N_("series: a dataset series stands for its members, which are left out"),
@@ -103,10 +106,16 @@ def _summary(ds: Dataset) -> dict[str, Any]:
 @api.endpoint("/datasets", summary=N_("Search and list datasets"), response="DatasetList", tag="datasets",
               params=SEARCH_PARAMS, cache=CATALOG_CACHE,
               description=N_("Full-text search with filters and facets (publisher, format, licence, theme, keyword, "
-                          "stars, hvd_category). Paging links are in the body and in the Link header."))
+                          "stars, hvd_category) and a bounding box (bbox). Paging links are in the body and in the "
+                          "Link header."))
 def datasets():
     args = with_per_page(query_args("datasets"))
+    bbox = places.parse_bbox(args["bbox"]) if args.get("bbox") else None
+    if args.get("bbox") and bbox is None:
+        raise ApiError(400, "bad-request", T_("bbox must be W,S,E,N in degrees (west <= east, south <= north), "
+                                              "e.g. 118,27,123,31."))
     query = search_mod.SearchQuery(
+        bbox=bbox,
         q=args["q"] or "", publisher=args["publisher"], format=args["format"], licence=args["licence"],
         theme=args["theme"], keyword=args["keyword"],
         hvd_category=[vocab.hvd_category(v) or v for v in args["hvd_category"] or []],

@@ -1,0 +1,211 @@
+"""Places in the app: ext_bbox in CKAN's package_search (read with ckanapi's answer shape), bbox in /api/v1, the
+extent on the dataset page as an inline SVG map, and GeoJSON files: their extent at assessment, their map preview,
+served as GeoJSON and CSV through the serving gate. SQLite and PostgreSQL (db_url)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import extruct
+import pytest
+import rdflib
+import shapely
+from defusedxml import ElementTree
+from rdflib.compare import isomorphic
+from shapely.geometry import shape
+
+from app.export.stream_rdf import stream_catalog
+from app.services import datasets, distributions
+from app.services.context import Actor
+from app.services.context import Runtime as ServiceRuntime
+from catalog_schema import dcat, places
+from catalog_schema.models import Dataset, Distribution, User
+from catalog_schema.record import new_record
+from catalog_schema.store import save_record
+from tests.support.accounts import make_user
+
+SVG = "{http://www.w3.org/2000/svg}"
+HANGZHOU = "urn:gb2260:330100"
+BEIJING = "urn:gb2260:110000"
+STOPS = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"stop": "临江路站", "lines": 3},
+     "geometry": {"type": "Point", "coordinates": [119.37, 34.70]}},
+    {"type": "Feature", "properties": {"stop": "青华路站", "lines": 1},
+     "geometry": {"type": "Point", "coordinates": [119.24, 34.57]}},
+    {"type": "Feature", "properties": {"stop": "1路", "lines": 12},
+     "geometry": {"type": "LineString", "coordinates": [[119.24, 34.57], [119.30, 34.62], [119.37, 34.70]]}},
+]}
+
+
+def _save(app, slug: str, **fields) -> None:
+    factory = app.extensions["opendata"]["sessionmaker"]
+    with factory() as s:
+        save_record(s, new_record(slug=slug, title={"en": slug}, **fields))
+        s.commit()
+
+
+@pytest.fixture
+def placed(app):
+    _save(app, "hangzhou-buses", spatial=[HANGZHOU])
+    _save(app, "beijing-parks", spatial=[BEIJING])
+    _save(app, "lake-survey", extent={"bbox": [120.05, 30.2, 120.2, 30.3], "geometry": None})
+    _save(app, "no-place")
+    return app
+
+
+def test_the_catalog_keeps_the_box_of_places_and_extents(placed):
+    factory = placed.extensions["opendata"]["sessionmaker"]
+    with factory() as s:
+        boxes = {d.slug: (d.bbox_west, d.bbox_south, d.bbox_east, d.bbox_north) for d in s.query(Dataset)}
+    assert list(boxes["hangzhou-buses"]) == places.place_bbox(HANGZHOU)
+    assert list(boxes["lake-survey"]) == [120.05, 30.2, 120.2, 30.3]
+    assert boxes["no-place"] == (None, None, None, None)
+
+
+def test_package_search_ext_bbox_finds_intersecting_extents(placed, client):
+    def found(**params):
+        resp = client.get("/api/3/action/package_search", query_string=params)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return sorted(p["name"] for p in resp.get_json()["result"]["results"])
+
+    assert found(ext_bbox="119.5,29.5,121,31") == ["hangzhou-buses", "lake-survey"]
+    assert found(ext_bbox="116,39.5,117,40.5") == ["beijing-parks"]
+    assert found(ext_bbox="73,18,135,54") == ["beijing-parks", "hangzhou-buses", "lake-survey"]
+    assert found(ext_bbox="-10,40,2,52") == []
+    assert found(ext_bbox="120.1,30.25,120.1,30.25") == ["hangzhou-buses", "lake-survey"]  # a point
+    assert found(ext_bbox="119.5,29.5,121,31", q="lake") == ["lake-survey"]
+    assert len(found()) == 4
+    for bad in ("1,2,3", "121,29,119,31", "a,b,c,d"):
+        resp = client.get("/api/3/action/package_search", query_string={"ext_bbox": bad})
+        assert resp.status_code == 409
+        assert resp.get_json()["error"]["__type"] == "Search Query Error" and "ext_bbox" in resp.get_data(as_text=True)
+    resp = client.get("/api/3/action/package_search", query_string={"ext_bbox": "1,2,3"},
+                      headers={"Accept-Language": "zh"})
+    assert "ext_bbox" in resp.get_json()["error"]["message"]
+    pkg = client.get("/api/3/action/package_show", query_string={"id": "lake-survey"}).get_json()["result"]
+    extras = {e["key"]: e["value"] for e in pkg["extras"]}
+    assert places.geojson_bbox(json.loads(extras["spatial"])) == [120.05, 30.2, 120.2, 30.3]  # ckanext-spatial
+
+
+def test_rest_search_takes_a_bbox(placed, client):
+    resp = client.get("/api/v1/datasets", query_string={"bbox": "119.5,29.5,121,31"})
+    assert resp.status_code == 200
+    assert sorted(i["slug"] for i in resp.get_json()["items"]) == ["hangzhou-buses", "lake-survey"]
+    resp = client.get("/api/v1/datasets", query_string={"bbox": "nowhere"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad-request"
+    spec = client.get("/api/v1/openapi.json").get_json()
+    names = [p["name"] for p in spec["paths"]["/datasets"]["get"]["parameters"]]
+    assert "bbox" in names
+
+
+def _svg(page: str, figure_id: str):
+    start = page.index(f'id="{figure_id}"')
+    begin = page.index("<svg", start)
+    end = page.index("</svg>", begin) + len("</svg>")
+    return ElementTree.fromstring(page[begin:end])
+
+
+@pytest.mark.parametrize("lang,title", [("en", "Map of the spatial coverage"), ("zh", "空间范围地图")])
+def test_the_dataset_page_draws_the_extent_on_a_map(placed, client, lang, title):
+    page = client.get("/dataset/hangzhou-buses", headers={"Accept-Language": lang}).get_data(as_text=True)
+    svg = _svg(page, "extent")
+    assert svg.get("viewBox").startswith("0 0 480 ") and svg.get("role") == "img"
+    assert svg.find(f"{SVG}title").text == title
+    assert len(svg.findall(f"{SVG}path")) >= 1  # China and its neighbours
+    extent = [r for r in svg.findall(f"{SVG}rect") if "map-extent" in (r.get("class") or "")]
+    assert len(extent) == 1 and float(extent[0].get("width")) > 2
+    # nothing is fetched: no URL but the SVG namespace
+    text = page[page.index("<svg"):page.index("</svg>")]
+    assert "http" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert 'id="extent"' not in client.get("/dataset/no-place").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- GeoJSON files
+
+
+def _publish(app, files: dict[str, bytes]) -> dict[str, str]:
+    make_user(app, "editor@places.example", editor_of="agency-places")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
+    out = {}
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@places.example").one()
+            actor = Actor(s, user, "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, "agency-places", {"title": "Stops", "license": "CC-BY-4.0"}, slug="stops")
+            for name, body in files.items():
+                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
+            datasets.publish(actor, ds)
+    finally:
+        runtime.close()
+    return out
+
+
+def test_a_geojson_file_gets_its_extent_a_map_and_is_served_as_geojson_and_csv(app, client):
+    body = json.dumps(STOPS, ensure_ascii=False).encode("utf-8")
+    ids = _publish(app, {"stops.geojson": body})
+    dist_id = ids["stops.geojson"]
+    factory = app.extensions["opendata"]["sessionmaker"]
+    with factory() as s:
+        dist = s.get(Distribution, dist_id)
+        assert dist.extent["bbox"] == [119.24, 34.57, 119.37, 34.70] and dist.extent["features"] == 3
+        assert dist.extent["sha256"] == dist.archive_hash
+        ds = dist.dataset
+        assert [ds.bbox_west, ds.bbox_south, ds.bbox_east, ds.bbox_north] == [119.24, 34.57, 119.37, 34.70]
+    # found by a box around it
+    resp = client.get("/api/3/action/package_search", query_string={"ext_bbox": "119,34,120,35"})
+    assert [p["name"] for p in resp.get_json()["result"]["results"]] == ["stops"]
+    # the page: the dataset's extent and the file's features
+    page = client.get("/dataset/stops", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    _svg(page, "extent")
+    features = _svg(page, f"map-{dist_id}")
+    assert len(features.findall(f"{SVG}circle")) == 2
+    assert len([p for p in features.findall(f"{SVG}path") if "map-feature" in (p.get("class") or "")]) == 1
+    # GeoJSON through the gate: valid RFC 7946 features that shapely reads
+    resp = client.get(f"/dataset/stops/resource/{dist_id}/data.geojson")
+    assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve"
+    assert resp.headers["Content-Type"] == "application/geo+json"
+    doc = resp.get_json(force=True)
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 3
+    shapes = [shape(f["geometry"]) for f in doc["features"]]
+    assert all(g.is_valid for g in shapes) and shapely.union_all(shapes).bounds == (119.24, 34.57, 119.37, 34.7)
+    assert doc["features"][0]["properties"] == {"stop": "临江路站", "lines": 3}
+    # CSV: the properties, one row per feature (and the geometry as GeoJSON text)
+    resp = client.get(f"/dataset/stops/resource/{dist_id}/data.csv")
+    assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve"
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [r["stop"] for r in rows] == ["临江路站", "青华路站", "1路"] and rows[2]["lines"] == "12"
+    assert json.loads(rows[0]["geometry"]) == {"type": "Point", "coordinates": [119.37, 34.7]}
+
+
+def test_a_geojson_with_personal_data_is_withheld_and_not_drawn(app, client):
+    features = [{"type": "Feature", "properties": {"站点": f"S{n}", "联系电话": f"1381234567{n}"},
+                 "geometry": {"type": "Point", "coordinates": [119.1 + n / 10, 34.2]}} for n in range(5)]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode("utf-8")
+    dist_id = _publish(app, {"stations.geojson": body})["stations.geojson"]
+    resp = client.get(f"/dataset/stops/resource/{dist_id}/data.geojson")
+    assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold"
+    page = client.get("/dataset/stops").get_data(as_text=True)
+    assert f'id="map-{dist_id}"' not in page
+    resp = client.get("/dataset/stops/resource/not-a-dist/data.geojson")
+    assert resp.status_code == 404 and resp.headers["X-Data-Gate"] == "withhold"
+
+
+def test_the_page_tells_search_engines_the_box(placed, client):
+    html = client.get("/dataset/lake-survey").get_data(as_text=True)
+    (found,) = extruct.extract(html, base_url="http://localhost/", syntaxes=["json-ld"])["json-ld"]
+    assert {"@type": "Place", "geo": {"@type": "GeoShape", "box": "30.2 120.05 30.3 120.2"}} in found["spatialCoverage"]
+
+
+@pytest.mark.parametrize("fmt,rdf_format", [("ttl", "turtle"), ("nt", "nt")])
+def test_the_streamed_catalog_dumps_carry_the_extent(fmt, rdf_format):
+    record = new_record(slug="stops", title={"en": "Stops"},
+                        extent={"bbox": [119.24, 34.57, 119.37, 34.7], "geometry": STOPS["features"][2]["geometry"]})
+    info = {"title": {"en": "Catalog"}, "description": {"en": "All"}, "publisher": {"slug": "p", "name": {"en": "P"}}}
+    text = "".join(stream_catalog([record], fmt, site_url="https://x.example", catalog_info=info))
+    graph = rdflib.Graph().parse(data=text, format=rdf_format)
+    assert isomorphic(graph, dcat.catalog_to_rdf([record], site_url="https://x.example", catalog_info=info))
+    (back,) = dcat.parse_catalog(text.encode("utf-8"), format=rdf_format).records
+    assert back["extent"] == record["extent"]
