@@ -853,7 +853,7 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
     try:
         edits = datastore_fields.edits(params.get("fields"), stored_types)
     except datastore_fields.FieldsError as exc:
-        raise invalid({exc.key: [str(exc)]}) from exc
+        raise invalid({exc.key: [exc.message]}) from exc
     _call(session, user, distributions.edit_dictionary, ds, row.id, edits)
     described = datastore_fields.described(row)
     fields = [{"id": name, "type": stored_types.get(name, "text"), "info": info} for name, info in described.items()]
