@@ -98,7 +98,10 @@ def envelope(name: str, body: dict[str, Any], status: int) -> Response:
         body = {**body, "error": localise(body["error"])}
     doc = {"help": f"{_site()}/api/3/action/help_show?name={name}", **body}
     text = json.dumps(doc, ensure_ascii=False, default=str)
-    return Response(text, status=status, content_type="application/json;charset=utf-8")
+    resp = Response(text, status=status, content_type="application/json;charset=utf-8")
+    if "error" in body:
+        resp.vary.add("Accept-Language")  # the message in the reader's language
+    return resp
 
 
 # --------------------------------------------------------------------------- parameters

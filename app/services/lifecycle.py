@@ -181,6 +181,8 @@ def gone_response(ds: Dataset, *, as_json: bool | None = None) -> Response:
         resp.headers["Link"] = f'<{stone["successor"]["url"]}>; rel="successor-version"'
     if negotiated:
         resp.vary.add("Accept")
+    if as_json:
+        resp.vary.add("Accept-Language")  # "message" follows it (shared caches keep one copy per language)
     return resp
 
 

@@ -275,7 +275,7 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
     # RFC 7725: blocked-by names who implements the block (this portal); whom to ask is in the body
     resp.headers["Link"] = f'<{site_url()}/>; rel="blocked-by"'
     resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["Vary"] = "Accept"
+    resp.headers["Vary"] = "Accept, Accept-Language"  # a page or JSON; the message in the reader's language
     resp.headers[GATE_HEADER] = "withhold"
     return resp
 
@@ -310,6 +310,7 @@ def refusal(status: int, code: str, message: str) -> Response:
         resp.vary.add("Accept")
     else:
         resp = jsonify({"error": {"status": status, "code": code, "message": localise(message)}})
+    resp.vary.add("Accept-Language")
     resp.status_code = status
     return resp
 

@@ -84,6 +84,7 @@ def _both(client, method: str, url: str, *, query: dict | None = None, body: dic
 
 def _said_in_both(en, zh, status: int, case: str) -> dict[str, Any]:
     assert en.status_code == zh.status_code == status, (case, en.status_code, en.get_data(as_text=True)[:300])
+    assert "Accept-Language" in zh.headers.get("Vary", ""), case  # a shared cache keeps one copy per language
     en_error, zh_error = en.get_json()["error"], zh.get_json()["error"]
     assert set(en_error) == set(zh_error), case
     for key in ("__type", "code", "status"):

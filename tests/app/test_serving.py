@@ -441,6 +441,7 @@ def test_the_gates_answers_in_zh_and_en(client, world):
         for query, headers in (("?lang=zh", {}), ("", {"Accept-Language": "zh-CN,zh;q=0.9"})):
             zh = client.get(url + query, headers=headers)
             assert zh.status_code == status and zh.headers["X-Data-Gate"] == "withhold", url
+            assert "Accept-Language" in zh.headers["Vary"], url
             chinese = zh.get_json()["error"]
             assert chinese["code"] == code and chinese["status"] == status
             assert han(chinese["message"]) and chinese["message"] != english["message"], (url, chinese)
