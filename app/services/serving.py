@@ -298,10 +298,10 @@ class Plan:
 NO_SUCH_RESOURCE = T_("No such resource in this catalog.")
 
 
-def refusal(status: int, code: str, message: str) -> Response:
+def refusal(status: int, code: str, message: str, **extra: Any) -> Response:
     """A door's own refusal (404 nothing to serve, 400 a bad parameter) in the reader's language: a page in the
     page's language for a browser outside the APIs, else the JSON error (``{"error": {"status", "code",
-    "message"}}``) with the message in the API's language (app/api/lang.py: ?lang, Accept-Language)."""
+    "message", **extra}}``) with the message in the API's language (app/api/lang.py: ?lang, Accept-Language)."""
     if _wants_html() and not request.path.startswith("/api/"):
         from flask_babel import gettext  # a page: the language the site shows (app/i18n.py)
 
@@ -309,7 +309,7 @@ def refusal(status: int, code: str, message: str) -> Response:
                                         message=say(message, gettext)), mimetype="text/html")
         resp.vary.add("Accept")
     else:
-        resp = jsonify({"error": {"status": status, "code": code, "message": localise(message)}})
+        resp = jsonify({"error": {"status": status, "code": code, "message": localise(message), **extra}})
     resp.vary.add("Accept-Language")
     resp.status_code = status
     return resp

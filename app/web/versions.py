@@ -9,7 +9,6 @@ bytes cannot be masked. Always a download (attachment, nosniff, a sandboxing CSP
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -54,12 +53,9 @@ def version(slug: str, dist_id: str, sha256: str):
         clean = (found.pii == {} and not scanned_copy(found.sha256, found.path, found.format, found.encoding)) \
             or (found.sha256 == dist.archive_hash and serving.override_covers(ds, dist))
         if not clean and not auth.can_edit(db_session(), serving.viewer(db_session()), ds.publisher):
-            resp = serving.refusal(451, "personal-data-version", HELD_PERSONAL_DATA)
-            if resp.is_json:  # whom to ask, and the Chinese always (as the gate's other 451 answers)
-                body = resp.get_json()
-                body["error"].update(message_zh=_zh(HELD_PERSONAL_DATA), contact=serving.contact(ds))
-                resp.set_data(json.dumps(body, ensure_ascii=False))
-            return resp
+            # whom to ask, and the Chinese always, as the gate's other 451 answers
+            return serving.refusal(451, "personal-data-version", HELD_PERSONAL_DATA,
+                                   message_zh=_zh(HELD_PERSONAL_DATA), contact=serving.contact(ds))
         return None
 
     def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:
