@@ -87,7 +87,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
             for row in ds.distributions:  # not re-checked now: use the stored evidence
                 if row.id not in dist_checks and row.check_status:
                     dist_checks[row.id] = stored_check(row)
-            facts = assess_mod.collect_facts(record, dist_checks)
+            facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"])
             record_pii_facts(ds.distributions, facts, now=now)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:

@@ -52,7 +52,9 @@ def _beat_schedule() -> dict[str, Any]:
             # once a day at most (the last run is audited): hourly, so a restarted beat does not wait a day
             "prune": {"task": "opendata.prune", "schedule": 3600.0},
             # hourly too: a follower's digest goes once its day or week has passed since the last one
-            "digests": {"task": "opendata.digests", "schedule": 3600.0}}
+            "digests": {"task": "opendata.digests", "schedule": 3600.0},
+            # the links whose moment of the week has come (app/recheck.py): about 1/168 of the catalog an hour
+            "recheck": {"task": "opendata.recheck", "schedule": 3600.0}}
 
 
 def _rt(celery: Celery):
@@ -124,6 +126,12 @@ def _register_tasks(celery: Celery) -> None:
 
         settings = _rt(celery).settings
         return run_digests(settings) if settings.get("DIGESTS") else None
+
+    @celery.task(name="opendata.recheck", shared=False, **db_retry)
+    def recheck_task() -> dict:
+        from app import recheck
+
+        return recheck.run(_rt(celery), celery=celery)
 
     @celery.task(name="opendata.schedule", shared=False)
     def schedule_task() -> list[int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from app import link_history
 from app.assessment import publisher_table
 from app.services.serving import override_covers, personal_columns
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, UsageCounter
@@ -43,6 +44,8 @@ FINDING_DATASET_COLUMNS = ("slug", "title", "publisher", "publisher_name", "star
 FIX_FIRST_COLUMNS = ("slug", "title", "publisher", "publisher_name", "stars", "score", "views", "downloads",
                      "errors", "personal_data", "priority", "copies")
 DOWNLOAD_COLUMNS = ("slug", "title", "publisher", "publisher_name", "downloads", "downloads_30_days", "views")
+LINK_BROKEN = "link-broken"
+LINK_COLUMNS = ("first_failure", "failure_count", "last_status")
 RECENT_DAYS = 30
 #: Findings are ordered by severity first: an ID-number leak in one dataset comes before a missing
 #: keyword in fifty.
@@ -202,7 +205,27 @@ def finding_datasets(session, finding: str, lang: str = "en", publisher_id: int 
         rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
                      "publisher_name": name, "stars": a.stars, "score": a.score, "occurrences": len(hits),
                      "messages": messages, "fix": fix})
+    if finding == LINK_BROKEN and rows:
+        _add_link_history(session, rows)
     return sorted(rows, key=lambda r: (r["score"], r["title"], r["slug"]))
+
+
+def finding_columns(finding: str) -> tuple[str, ...]:
+    """The columns of a finding's dataset list (broken links add their failure history)."""
+    return FINDING_DATASET_COLUMNS + (LINK_COLUMNS if finding == LINK_BROKEN else ())
+
+
+def _add_link_history(session, rows: list[dict[str, Any]]) -> None:
+    """Each broken-link row gains when its link first failed, how many checks in a row failed, and the last
+    answer (app.link_history.worst over the dataset's files), read in one query."""
+    by_dataset: dict[str, list[Distribution]] = {}
+    slugs = {r["slug"] for r in rows}
+    for slug, dist in session.execute(select(Dataset.slug, Distribution).join(
+            Distribution, Distribution.dataset_id == Dataset.id).where(Dataset.slug.in_(slugs))):
+        by_dataset.setdefault(slug, []).append(dist)
+    for row in rows:
+        history = link_history.worst(by_dataset.get(row["slug"], [])) or {}
+        row.update({key: history.get(key) for key in LINK_COLUMNS})
 
 
 def personal_data(session, publisher_id: int | None = None) -> dict[str, list[str]]:

@@ -137,6 +137,10 @@ SETTINGS: list[Setting] = [
             "points of group `opendata.harvesters`); an unknown name fails at start.", _list),
     Setting("ASSESS_AFTER_HARVEST", True, "Assess what a harvest added or changed as soon as the job ends "
             "(link checks, downloads, scores). Off: run `opendata assess --changed` yourself.", _bool),
+    Setting("RECHECK_PERIOD_DAYS", 7, "Every published dataset's links are checked again and the dataset "
+            "re-assessed once per this many days, each at its own moment spread evenly over the period (by "
+            "`opendata schedule` or Celery beat, hourly); unchanged files cost a conditional request and no "
+            "re-reading. 0: only harvests and `opendata assess` assess.", int),
     Setting("SITE_URL", "http://127.0.0.1:5000", "Public base URL of the portal, used in RDF URIs, "
             "data.json and links in exports."),
     Setting("SITE_TITLE", "Open Data", "Name of the portal shown in pages."),

@@ -13,6 +13,7 @@ Personal data found in a public file caps the score at PII_CAP.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,37 @@ class DistributionFacts:
     profile_error: str | None = None
     parse_error: dict[str, Any] | None = None  # where the file failed to parse as what it is (not-parseable)
     findings: list[Finding] = field(default_factory=list)
+    transient: bool = False  # the read failed for a reason of the moment (the disk, memory): not kept
+
+    #: What reading the archived copy found (the rest, key, url and check, is the caller's).
+    READ = ("sniffed", "rdf_subjects", "rdf_links", "profile", "profile_error", "parse_error")
+
+    def to_doc(self) -> dict[str, Any] | None:
+        """What reading the file found, as JSON that `with_doc` turns back into equal facts; None when it would
+        not come back equal (a value JSON cannot carry): such facts are not kept (quality.facts_cache)."""
+        if self.findings or self.transient:
+            return None
+        doc = {"sniffed": self.sniffed.to_dict(exact=True) if self.sniffed is not None else None,
+               "rdf_subjects": self.rdf_subjects, "rdf_links": self.rdf_links,
+               "profile": self.profile.to_dict() if self.profile is not None else None,
+               "profile_error": self.profile_error, "parse_error": self.parse_error}
+        try:
+            doc = json.loads(json.dumps(doc, ensure_ascii=False, allow_nan=False))
+        except (TypeError, ValueError):
+            return None
+        again = DistributionFacts(self.key, self.url, self.check).with_doc(doc)
+        return doc if all(getattr(again, name) == getattr(self, name) for name in self.READ) else None
+
+    def with_doc(self, doc: dict[str, Any]) -> DistributionFacts:
+        """These facts with what `to_doc` kept of an earlier read of the same bytes."""
+        from quality.sniff.model import Sniffed
+        from quality.tabular.model import TableProfile
+
+        self.sniffed = Sniffed.from_dict(doc["sniffed"]) if doc.get("sniffed") else None
+        self.rdf_subjects, self.rdf_links = doc.get("rdf_subjects") or 0, doc.get("rdf_links") or 0
+        self.profile = TableProfile.from_dict(doc["profile"]) if doc.get("profile") else None
+        self.profile_error, self.parse_error = doc.get("profile_error"), doc.get("parse_error")
+        return self
 
 
 def dist_key(dist: Record) -> str:
@@ -60,9 +92,13 @@ def dist_url(dist: Record) -> str | None:
     return dist.get("download_url") or dist.get("access_url")
 
 
-def collect_facts(record: Record, checks: dict[str, CheckResult]) -> dict[str, DistributionFacts]:
-    """Facts per distribution from its archived copy (sniff, RDF stats, table profile)."""
-    from quality import sniff
+def collect_facts(record: Record, checks: dict[str, CheckResult], *,
+                  cache_dir: str | Path | None = None) -> dict[str, DistributionFacts]:
+    """Facts per distribution from its archived copy (sniff, RDF stats, table profile).
+
+    With `cache_dir` (the archive), the facts of a file already read with the same sha256 and variant are
+    taken from quality.facts_cache instead of reading it again, and new ones are kept there."""
+    from quality import facts_cache
 
     facts: dict[str, DistributionFacts] = {}
     for dist in record.get("distributions") or []:
@@ -72,26 +108,45 @@ def collect_facts(record: Record, checks: dict[str, CheckResult]) -> dict[str, D
         check = fact.check
         if check is None or not check.reachable or not check.path or not Path(check.path).exists():
             continue
-        path = Path(check.path)
-        with path.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
         name = Path(dist_url(dist) or "").name or None
-        fact.sniffed = sniff.sniff(head, filename=name, declared_media_type=check.media_type)
-        fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
         declared = format_mismatch.declared_code(dist.get("format") or dist.get("format_raw"))
-        if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
-            whole = head if len(head) < SNIFF_BYTES else path.read_bytes()
-            fact.parse_error = not_parseable.check(whole, fact.sniffed, declared, name)
-        if fmt is not None and fmt.rdf and fact.parse_error is None:
-            data = path.read_bytes()
-            try:
-                _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
-            except Exception as exc:  # unparseable RDF is not structured data: at most one star
-                fact.parse_error = not_parseable.rdf_failure(data, fmt.code, exc)
-        if (fmt is not None and fmt.tabular and fact.parse_error is None
-                and not (fact.sniffed.details or {}).get("encrypted")):
-            _profile(fact, path, fmt.code, dist)
+        if cache_dir is None or not check.sha256:
+            _read(fact, Path(check.path), dist, name, declared)
+            continue
+        variant = facts_cache.variant(filename=name, media_type=check.media_type, declared=declared,
+                                      schema=dist.get("schema"))
+        kept = facts_cache.load(cache_dir, check.sha256, variant)
+        if kept is not None:
+            fact.with_doc(kept)
+            continue
+        _read(fact, Path(check.path), dist, name, declared)
+        doc = fact.to_doc()
+        if doc is not None:
+            facts_cache.save(cache_dir, check.sha256, variant, doc)
     return facts
+
+
+def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, declared: str | None) -> None:
+    """Read one archived copy: sniff it, check it parses as what it is, count RDF links, profile a table."""
+    from quality import sniff
+
+    check = fact.check
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    fact.sniffed = sniff.sniff(head, filename=name, declared_media_type=check.media_type)
+    fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
+    if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
+        whole = head if len(head) < SNIFF_BYTES else path.read_bytes()
+        fact.parse_error = not_parseable.check(whole, fact.sniffed, declared, name)
+    if fmt is not None and fmt.rdf and fact.parse_error is None:
+        data = path.read_bytes()
+        try:
+            _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
+        except Exception as exc:  # unparseable RDF is not structured data: at most one star
+            fact.parse_error = not_parseable.rdf_failure(data, fmt.code, exc)
+    if (fmt is not None and fmt.tabular and fact.parse_error is None
+            and not (fact.sniffed.details or {}).get("encrypted")):
+        _profile(fact, path, fmt.code, dist)
 
 
 def _profile(fact: DistributionFacts, path: Path, fmt: str, dist: Record) -> None:
@@ -102,6 +157,7 @@ def _profile(fact: DistributionFacts, path: Path, fmt: str, dist: Record) -> Non
                                             schema=dist.get("schema"))
     except Exception as exc:  # a table we cannot read is a finding, never a crash
         fact.profile_error = f"{exc.__class__.__name__}: {exc}"
+        fact.transient = isinstance(exc, (OSError, MemoryError))
 
 
 def _evidence(dist: Record, fact: DistributionFacts, record: Record):

@@ -33,7 +33,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from app import auth
+from app import auth, link_history
 from app.api import ckan_query, datastore_fields
 from app.api.lang import localise
 from app.datastore import load as datastore
@@ -260,6 +260,9 @@ def package_dict(ds: Dataset, assessment: Assessment | None) -> dict[str, Any]:
             qa = _qa_resource(row, assessment)
             if qa is not None:
                 res["qa"] = qa
+            checked = link_history.archiver(row)  # the link's check history, as ckanext-archiver shapes it
+            if checked is not None:
+                res["archiver"] = checked
     if assessment is not None:
         pkg["qa"] = _qa_package(assessment)
     return pkg

@@ -70,9 +70,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "facets": {"type": "object", "additionalProperties": FACET}, "links": PAGE_LINKS}),
     "Dataset": {"allOf": [_ref("Record"), {"type": "object", "required": ["stars", "score", "links"], "properties": {
         "stars": STAR, "score": SCORE, "assessed_at": TIME, "metadata_modified": TIME, "created": TIME,
+        "link_checks": {"type": "object", "description": "Per distribution id: its link-check history.",
+                        "additionalProperties": _ref("LinkCheck")},
         "links": _obj(["self", "html", "quality", "quality_history", "usage", "exports"], {
             "self": URL, "html": URL, "quality": URL, "quality_history": URL, "usage": URL, "badge": URL,
             "publisher": URL, "exports": {"type": "object", "additionalProperties": URL}})}}]},
+    "LinkCheck": _obj(["status", "broken", "failure_count"], {
+        "status": {"type": "string", "enum": ["ok", "unchanged", "broken", "error"]}, "broken": {"type": "boolean"},
+        "http_status": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
+        "last_checked": TIME, "last_success": TIME, "first_failure": TIME,
+        "failure_count": {"type": "integer", "minimum": 0}}),
     "Assessment": _obj(["dataset", "assessed_at", "stars", "score", "metadata", "distributions", "data",
                         "findings"], {
         "dataset": {"type": "string"}, "assessed_at": {"type": "string", "format": "date-time"},

@@ -138,11 +138,13 @@ def register(main: click.Group) -> None:
             argv.append(f"--hostname={name}@%h")
         celery.worker_main(argv)
 
-    @main.command("schedule", help=N_("Run the harvests that are due now, then the weekly evaluation and the "
-                                      "followers' digests if due, then the daily prune of what is past retention "
-                                      "(for cron, when no Celery beat runs)."))
+    @main.command("schedule", help=N_("Run the harvests that are due now, then the link re-checks whose moment "
+                                      "of the period has come (RECHECK_PERIOD_DAYS), the weekly evaluation and "
+                                      "the followers' digests if due, then the daily prune of what is past "
+                                      "retention (for an hourly cron, when no Celery beat runs)."))
     @click.pass_obj
     def schedule(obj) -> None:
+        from app import recheck
         from app.jobs import Runtime, harvest
         from app.scheduler import due_sources
 
@@ -151,6 +153,8 @@ def register(main: click.Group) -> None:
             for name in due_sources(rt):
                 summary = harvest(rt, name)
                 click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+            if recheck.period_of(obj.settings) is not None:
+                click.echo(json.dumps({"recheck": recheck.run(rt)}, ensure_ascii=False))
         finally:
             rt.close()
         if obj.settings["WEEKLY_EVALUATION"]:  # idempotent per week: an hourly cron makes each week's once

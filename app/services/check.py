@@ -43,7 +43,7 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
     for dist in record["distributions"]:
         dist["id"] = dist["catalog_id"]
     checks = {row.id: stored_check(row) for row in ds.distributions if row.check_status}
-    facts = assess_mod.collect_facts(record, checks)
+    facts = assess_mod.collect_facts(record, checks, cache_dir=archive_dir)
     record_pii_facts(ds.distributions, facts, now=now)  # what the serving gate reads, before any byte goes out
     doc = assess_mod.assess(record, facts, now=now)
     for match in doc["distributions"]:

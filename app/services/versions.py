@@ -28,6 +28,7 @@ from app.services.context import Actor
 from app.texts import T_
 from catalog_schema.models import Dataset, Distribution, DistributionVersion
 from plumbing.archive import address
+from quality import facts_cache
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
     for key, file in files:
         if key not in paths and candidates[key][0] not in hashes:
             file.unlink(missing_ok=True)
+            facts_cache.forget(archive_dir, candidates[key][0])  # what reading it found goes with it
     return report
 
 

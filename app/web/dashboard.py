@@ -173,6 +173,6 @@ def finding_download(finding: str, ext: str):
     f = _finding(finding, current_lang())
     rows = [{**r, "messages": " | ".join(r["messages"])} if ext == "csv" else r for r in f["datasets"]]
     if ext == "csv":
-        return csv_response(f"finding-{finding}", data.FINDING_DATASET_COLUMNS, rows)
-    return json_response(f"finding-{finding}", {"table": "finding", "columns": list(data.FINDING_DATASET_COLUMNS),
+        return csv_response(f"finding-{finding}", data.finding_columns(finding), rows)
+    return json_response(f"finding-{finding}", {"table": "finding", "columns": list(data.finding_columns(finding)),
                                                  "rows": rows, **{k: v for k, v in f.items() if k != "datasets"}})

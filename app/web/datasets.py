@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import activity, auth
+from app import activity, auth, link_history
 from app.assessment import assessment_document
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
@@ -407,7 +407,7 @@ def _render_page(slug: str):
     distributions = [{"dist": d, "served": _served(d), "preview": _preview(session, ds, d, user),
                       "versions": versions.get(d.id, []),
                       "dictionary": dictionary.effective(d.dictionary, d.table_schema),
-                      "datastore": _datastore(d),
+                      "datastore": _datastore(d), "link": link_history.of(d),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
     # What the public is refused or gets masked, said at the top of the page (not only beside the file).
     notices = [item for item in distributions if item["preview"]["notice"]]

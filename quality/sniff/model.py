@@ -60,16 +60,26 @@ class Sniffed:
             current = inner
         return current
 
-    def to_dict(self) -> dict[str, Any]:
-        details = {k: (v.to_dict() if isinstance(v, Sniffed) else v) for k, v in self.details.items()}
+    def to_dict(self, *, exact: bool = False) -> dict[str, Any]:
+        """A JSON-able dict; the confidence rounded to 3 places unless `exact` (for `from_dict` to give it back)."""
+        details = {k: (v.to_dict(exact=exact) if isinstance(v, Sniffed) else v) for k, v in self.details.items()}
         return {
             "format": self.format,
             "media_type": self.media_type,
             "encoding": self.encoding,
-            "confidence": round(self.confidence, 3),
+            "confidence": self.confidence if exact else round(self.confidence, 3),
             "details": details,
             "inner_name": self.inner_name,
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Sniffed:
+        """The inverse of `to_dict(exact=True)` (an archive's inner member comes back as a Sniffed of its own)."""
+        details = dict(doc.get("details") or {})
+        if isinstance(details.get("inner"), dict):
+            details["inner"] = cls.from_dict(details["inner"])
+        return cls(doc.get("format"), doc.get("media_type"), doc.get("encoding"), doc.get("confidence") or 0.0,
+                   details, doc.get("inner_name"))
 
 
 def result(fmt: str | None, confidence: float, *, encoding: str | None = None,

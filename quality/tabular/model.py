@@ -3,7 +3,7 @@ the readers work in."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 HEAD_BYTES = 256 * 1024  # structure and encoding are decided from this much of the start
 
@@ -64,3 +64,8 @@ class TableProfile:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> TableProfile:
+        """The inverse of `to_dict`."""
+        return cls(**{f.name: doc[f.name] for f in fields(cls) if f.name in doc})

@@ -102,7 +102,8 @@ def test_opendata_prune_and_the_schedule_run_it_once_a_day(runtime, add_source, 
                                                             tmp_path, db_url):
     _build(runtime, add_source, local_server, fixtures_dir, tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
-    env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path / "cli")})
+    env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path / "cli"),
+                "OPENDATA_RECHECK_PERIOD_DAYS": "0"})  # no re-check adding assessments between count and prune
     nothing = opendata("prune", "--dry-run", env=env)
     assert nothing.returncode == 0 and "everything is kept" in nothing.stderr
     assert json.loads(nothing.stdout)["assessments"] == 0

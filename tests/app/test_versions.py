@@ -149,10 +149,15 @@ def test_versions_prune_keeps_what_retention_says_and_files_still_in_use(app, cl
     assert dry["files"] == 1 and dry["bytes"] == len(copies[1])  # copy 0's file is the other dataset's copy
     assert kept() == hashes[::-1] and all(f.is_file() for f in files)
 
+    def facts_of(digest: str) -> list[Path]:  # what reading a copy found (quality.facts_cache)
+        return list((Path(archive) / "facts" / digest[:2]).glob(f"{digest}.*.json"))
+
+    assert all(facts_of(h) for h in hashes)
     done = prune()
     assert (done["dry_run"], done["versions"], done["files"]) == (False, 2, 1)
     assert kept() == [hashes[3], hashes[2]]
     assert files[0].is_file() and not files[1].exists() and files[2].is_file() and files[3].is_file()
+    assert not facts_of(hashes[1]) and facts_of(hashes[0]) and facts_of(hashes[2])
     gone = client.get(f"/dataset/districts/resource/{dist_id}/version/{hashes[1]}")
     assert gone.status_code == 404
     assert client.get("/dataset/same/resource/" + _only_dist(app, "same") + "/data.csv").status_code == 200

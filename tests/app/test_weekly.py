@@ -241,7 +241,8 @@ def _opendata(db_url: str, instance, *args: str):
 
     from tests.support.cli import opendata
 
-    env = {**os.environ, "OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(instance)}
+    env = {**os.environ, "OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(instance),
+           "OPENDATA_RECHECK_PERIOD_DAYS": "0"}  # the schedule's re-checks are tests/app/test_recheck.py's
     return opendata(*args, env=env, cwd=instance)
 
 

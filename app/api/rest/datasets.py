@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from app import link_history
 from app.api.errors import ApiError
 from app.api.openapi import Param
 from app.api.rest.blueprint import CATALOG_CACHE, LIVE_CACHE, PAGING, api
@@ -144,6 +145,8 @@ def dataset(slug: str):
     doc["assessed_at"] = iso(a.assessed_at) if a else None
     doc["metadata_modified"] = iso(ds.modified_at)
     doc["created"] = iso(ds.created_at)
+    # each file's link-check history: status, first failure, failures in a row, last success (app/link_history)
+    doc["link_checks"] = {row.id: found for row in ds.distributions if (found := link_history.of(row))}
     links = {"self": api_url(".dataset", slug=ds.slug), "html": site_url(f"/dataset/{ds.slug}"),
              "quality": api_url(".dataset_quality", slug=ds.slug),
              "quality_history": api_url(".dataset_quality_history", slug=ds.slug),

@@ -1,0 +1,95 @@
+"""What reading an archived file found, kept beside the archive and reused while its bytes are the same.
+
+Re-assessing a catalog re-reads every archived copy: sniffing, RDF link counts and, above all, profiling
+tables (seconds for a large one). A file whose sha256 has not changed gives the same facts, so they are
+kept once per file at `ARCHIVE_DIR/facts/ab/<sha256>.<variant>.json` and read back instead.
+
+The variant is everything else the facts depend on: the name the file is published under and the media type
+its server declared (sniffing weighs both), the declared format (the parse check), the Table Schema, and a
+digest of the quality engine's own code and format vocabulary (`CODE_DIGEST`), so a changed rule never meets
+facts an older rule wrote. A document is written only when it reads back equal to what was computed (see
+`quality.assess.DistributionFacts.to_doc`), and a missing, unreadable or foreign one is simply recomputed:
+the cache can be deleted at any time (`opendata prune` drops the facts of archive files it removes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FOLDER = "facts"
+FORMAT = 1  # the layout of a facts document
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the quality engine's source and the format vocabulary: facts from other code do not count."""
+    package = Path(__file__).resolve().parent
+    return digest_of(package, package.parent / "catalog_schema" / "vocab_data" / "formats.json")
+
+
+def digest_of(package: Path, vocab: Path) -> str:
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    if vocab.exists():
+        digest.update(vocab.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def variant(*, filename: str | None, media_type: str | None, declared: str | None, schema: Any) -> str:
+    """The key, beside the file's sha256, of what else the facts of a file depend on."""
+    parts = json.dumps([code_digest(), filename, media_type, declared, schema], sort_keys=True, ensure_ascii=False,
+                       default=str)
+    return hashlib.sha256(parts.encode()).hexdigest()[:24]
+
+
+def path_of(archive_dir: str | os.PathLike, sha256: str, key: str) -> Path:
+    return Path(archive_dir) / FOLDER / sha256[:2] / f"{sha256}.{key}.json"
+
+
+def load(archive_dir: str | os.PathLike, sha256: str, key: str) -> dict[str, Any] | None:
+    """The kept facts document, or None when there is none (or it cannot be read: it is then recomputed)."""
+    try:
+        doc = json.loads(path_of(archive_dir, sha256, key).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("sha256") != sha256:
+        return None
+    return doc.get("facts")
+
+
+def save(archive_dir: str | os.PathLike, sha256: str, key: str, facts: dict[str, Any]) -> bool:
+    """Keep a facts document (atomically: a reader never sees half of one). False when it could not be kept;
+    a full disk costs the next assessment a re-read, never this one."""
+    target = path_of(archive_dir, sha256, key)
+    body = json.dumps({"format": FORMAT, "sha256": sha256, "facts": facts}, ensure_ascii=False)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
+
+
+def forget(archive_dir: str | os.PathLike, sha256: str) -> int:
+    """Drop every facts document of one archive file (when the file itself is removed); how many went."""
+    folder = Path(archive_dir) / FOLDER / sha256[:2]
+    gone = 0
+    for path in folder.glob(f"{sha256}.*.json") if folder.is_dir() else ():
+        path.unlink(missing_ok=True)
+        gone += 1
+    return gone
