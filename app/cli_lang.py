@@ -110,7 +110,10 @@ class _Formatter(click.HelpFormatter):
         super().write_usage(prog, args, prefix=gettext(prefix or "Usage: "))
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(gettext(heading))
+        if lang() == "zh":  # "选项：", a Chinese colon after a Chinese word
+            self.write(f"{'':>{self.current_indent}}{gettext(heading)}：\n")
+        else:
+            super().write_heading(heading)
 
 
 class _Context(click.Context):
@@ -121,6 +124,19 @@ class Command(click.Command):
     """A command whose help and options' help are translated when click formats them."""
 
     context_class = _Context
+
+    def get_help_option(self, ctx: click.Context):
+        """click makes the --help option once and keeps it: its help stays the msgid (translated when shown, as
+        every option's help), whatever language the invocation that made it spoke."""
+        import gettext as stdlib
+
+        import click.decorators
+
+        ours, click.decorators._ = click.decorators._, stdlib.gettext
+        try:
+            return super().get_help_option(ctx)
+        finally:
+            click.decorators._ = ours
 
     def get_short_help_str(self, limit: int = 45) -> str:
         with _translated(self, ("help", "short_help")):
@@ -144,6 +160,13 @@ class Group(Command, click.Group):
 
 class RootGroup(Group):
     """The `opendata` group: sets the invocation's language before anything is parsed or printed."""
+
+    def main(self, *args, **kwargs):
+        """The invocation, click's own words ("Usage:", "Error: ...", "Missing option") in its language too."""
+        from app.cli_click import speaking  # it reads this module's catalog
+
+        with speaking():
+            return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         set_lang(_lang_argument(args) or from_environment())

@@ -98,7 +98,10 @@ def envelope(name: str, body: dict[str, Any], status: int) -> Response:
         body = {**body, "error": localise(body["error"])}
     doc = {"help": f"{_site()}/api/3/action/help_show?name={name}", **body}
     text = json.dumps(doc, ensure_ascii=False, default=str)
-    return Response(text, status=status, content_type="application/json;charset=utf-8")
+    resp = Response(text, status=status, content_type="application/json;charset=utf-8")
+    if "error" in body:
+        resp.vary.add("Accept-Language")  # the message in the reader's language
+    return resp
 
 
 # --------------------------------------------------------------------------- parameters
@@ -863,7 +866,7 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
     try:
         edits = datastore_fields.edits(params.get("fields"), stored_types)
     except datastore_fields.FieldsError as exc:
-        raise invalid({exc.key: [str(exc)]}) from exc
+        raise invalid({exc.key: [exc.message]}) from exc
     _call(session, user, distributions.edit_dictionary, ds, row.id, edits)
     described = datastore_fields.described(row)
     fields = [{"id": name, "type": stored_types.get(name, "text"), "info": info} for name, info in described.items()]

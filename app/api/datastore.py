@@ -35,7 +35,7 @@ from app.datastore.gate import Admitted, max_rows, serve_table, serve_tables
 from app.export.convert import xml_attr, xml_text
 from app.request_context import setting
 from app.services import serving
-from app.texts import T_
+from app.texts import T_, Text
 from catalog_schema.models import Dataset, Distribution
 
 bp = Blueprint("api_datastore", __name__)
@@ -211,15 +211,16 @@ def datastore_search(params: dict) -> Response:
             query = search_query(params, loaded, plan.mask or frozenset(), cap=max_rows())
             result = rowq.masked(rowq.run(loaded, query, total=True), plan.mask)
         except rowq.QueryError as exc:
-            return _ckan_error("datastore_search", 409, "validation", f"{exc.param}: {exc.message}",
+            return _ckan_error("datastore_search", 409, "validation", exc.said,
                                {"__type": "Validation Error", exc.param: [exc.message]})
         except ActionError as exc:
             return envelope("datastore_search", {"success": False, "error": {
                 "__type": exc.type, "message": exc.message, **exc.fields}}, exc.status)
         if query.offset and result.total is not None and query.offset > result.total:
+            past = T_("Past the last row (%(total)s rows match)", total=result.total)
             return envelope("datastore_search", {"success": False, "error": {
-                "__type": "Validation Error", "message": f"offset: Past the last row ({result.total} rows match)",
-                "offset": [f"Past the last row ({result.total} rows match)"]}}, 409)
+                "__type": "Validation Error", "message": Text("%(field)s: %(why)s", field="offset", why=past),
+                "offset": [past]}}, 409)
         out: dict[str, Any] = {"include_total": include_total, "limit": query.limit,
                                "records_format": records_format, "resource_id": dist.id,
                                "total_estimation_threshold": threshold}
@@ -292,8 +293,9 @@ def datastore_search_sql(params: dict) -> Response:
             masked = vetted.masked_reference(set(hidden))
             if masked is not None:
                 return _refused("datastore_search_sql", vet.forbidden(
-                    "sql-column-masked", f"Not authorized to read column \"{masked}\" of resource {rid}: it holds "
-                                         "personal data and is masked (SELECT * answers it masked)."))
+                    "sql-column-masked", T_("Not authorized to read column \"%(column)s\" of resource %(id)s: it "
+                                            "holds personal data and is masked (SELECT * answers it masked).",
+                                            column=masked, id=rid)))
             tables.append(sandbox.Table(name=rid, loaded=got.loaded, hidden=frozenset(hidden)))
         try:
             answer = sandbox.run(sql, tables, cap=cap, timeout_ms=timeout_ms)
@@ -323,7 +325,7 @@ def _sql_disabled() -> Response:
     """What CKAN answers when datastore_search_sql is off (the action is not registered at all)."""
     name = "datastore_search_sql"
     resp = envelope(name, {"success": False, "error": {
-        "__type": "Bad Request", "message": f"Bad request - Action name not known: {name}",
+        "__type": "Bad Request", "message": T_("Bad request - Action name not known: %(name)s", name=name),
         "code": "sql-disabled"}}, 400)
     resp.headers[serving.GATE_HEADER] = "withhold"
     return resp
@@ -419,7 +421,8 @@ def dump(dist_id: str) -> Response:
         return error_response(status, code, message)
 
     if fmt not in DUMP_FORMATS:
-        resp = refuse(400, "bad-request", f"format: must be one of {', '.join(DUMP_FORMATS)}", {})
+        resp = refuse(400, "bad-request", Text("%(field)s: %(why)s", field="format", why=T_(
+            "must be one of %(join)s", join=", ".join(DUMP_FORMATS))), {})
         resp.headers[serving.GATE_HEADER] = "withhold"
         return resp
     params = {k: args.get(k) for k in ("q", "filters", "fields", "sort", "limit", "offset", "distinct")
@@ -433,7 +436,7 @@ def dump(dist_id: str) -> Response:
                 query.limit = None
             sql_plan, chunks = rowq.stream(loaded, query)
         except (rowq.QueryError, ActionError) as exc:
-            message = f"{exc.param}: {exc.message}" if isinstance(exc, rowq.QueryError) else exc.message
+            message = exc.said if isinstance(exc, rowq.QueryError) else exc.message
             return refuse(400, "bad-request", message, {})
         name = f"{dist.id}.{fmt}"
         body = _dump_chunks(fmt, bom, sql_plan.names, sql_plan.types, chunks, plan.mask)

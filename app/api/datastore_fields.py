@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.export.convert import CKAN_TYPES
+from app.texts import T_
 from catalog_schema import dictionary
 
 #: CKAN DataStore type names -> Table Schema types (a type_override may use either).
@@ -28,7 +29,7 @@ class FieldsError(ValueError):
 
     def __init__(self, message: str, key: str = "fields"):
         super().__init__(message)
-        self.key = key
+        self.key, self.message = key, message  # a `Text`: said in the reader's language by the API
 
 
 def info(field: Mapping[str, Any] | None, edited_type: str | None = None) -> dict[str, str]:
@@ -54,43 +55,44 @@ def edits(fields: Any, stored_types: Mapping[str, str]) -> dict[str, dict[str, A
     (``{column: {title, description, unit, type}}``, validated by the service). `stored_types`: each column's
     CKAN type in the store (empty when the table is not loaded). FieldsError names what is wrong."""
     if not isinstance(fields, list) or not fields:
-        raise FieldsError("Give a list of fields: [{\"id\": column, \"info\": {\"label\", \"notes\", "
-                          "\"type_override\", \"unit\"}}]")
+        raise FieldsError(T_("Give a list of fields: [{\"id\": column, \"info\": {\"label\", \"notes\", "
+                             "\"type_override\", \"unit\"}}]"))
     out: dict[str, dict[str, Any]] = {}
     for i, f in enumerate(fields):
         where = f"fields[{i}]"
         if not isinstance(f, Mapping) or not isinstance(f.get("id"), str) or not f["id"]:
-            raise FieldsError(f"{where}: give an object with the column's id")
+            raise FieldsError(T_("%(where)s: give an object with the column's id", where=where))
         name = f["id"]
         if name == "_id":
             continue  # the row number the store adds (datastore_search lists it): no column of the file
         unknown = set(f) - {"id", "type", "info", "schema"}
         if unknown:
-            raise FieldsError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+            raise FieldsError(T_("%(where)s: unknown key(s) %(keys)s", where=where, keys=", ".join(sorted(unknown))))
         given_type = f.get("type")
         if given_type and name in stored_types and given_type != stored_types[name]:
-            raise FieldsError(f"{where}.type: the column is stored as {stored_types[name]}, as read from the "
-                              f"file; state another type in info.type_override (it goes into the data dictionary)")
+            raise FieldsError(T_("%(where)s.type: the column is stored as %(type)s, as read from the file; state "
+                                 "another type in info.type_override (it goes into the data dictionary)",
+                                 where=where, type=stored_types[name]))
         raw = f.get("info") or {}
         if not isinstance(raw, Mapping):
-            raise FieldsError(f"{where}.info: give an object")
+            raise FieldsError(T_("%(where)s.info: give an object", where=where))
         unknown = set(raw) - set(INFO_KEYS)
         if unknown:
-            raise FieldsError(f"{where}.info: only {', '.join(INFO_KEYS)} are kept here, not "
-                              f"{', '.join(sorted(unknown))}")
+            raise FieldsError(T_("%(where)s.info: only %(kept)s are kept here, not %(keys)s", where=where,
+                                 kept=", ".join(INFO_KEYS), keys=", ".join(sorted(unknown))))
         change: dict[str, Any] = {}
         for key, prop in INFO_KEYS.items():
             if key not in raw:
                 continue
             value = raw[key]
             if value is not None and not isinstance(value, str):
-                raise FieldsError(f"{where}.info.{key}: give text")
+                raise FieldsError(T_("%(where)s.info.%(key)s: give text", where=where, key=key))
             value = (value or "").strip() or None
             if prop == "type" and value is not None:
                 value = SCHEMA_TYPES.get(value.lower(), value.lower())
                 if value not in dictionary.TYPES:
-                    raise FieldsError(f"{where}.info.type_override: one of "
-                                      f"{', '.join(sorted(set(SCHEMA_TYPES) | set(dictionary.TYPES)))}")
+                    raise FieldsError(T_("%(where)s.info.type_override: one of %(types)s", where=where,
+                                         types=", ".join(sorted(set(SCHEMA_TYPES) | set(dictionary.TYPES)))))
             change[prop] = value
         if change:
             out.setdefault(name, {}).update(change)

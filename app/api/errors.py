@@ -100,6 +100,7 @@ def error_response(status: int, code: str, message: str) -> Response:
     resp = jsonify({"error": {"status": status, "code": code, "message": localise(message)}})
     resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"
+    resp.vary.add("Accept-Language")  # the message in the reader's language
     return resp
 
 

@@ -36,6 +36,12 @@ def localise(value: Any) -> Any:
         return _said(value)
 
 
+def in_chinese(value: Any) -> Any:
+    """`value` with every `Text` in it said in Chinese, whatever the request asks (the ``message_zh`` fields)."""
+    with force_locale("zh_CN"):
+        return _said(value)
+
+
 def _said(value: Any) -> Any:
     if isinstance(value, Text):
         return say(value, gettext)

@@ -20,6 +20,7 @@ from flask import Response
 from app.datastore import load
 from app.request_context import setting
 from app.services import serving
+from app.texts import T_
 from catalog_schema import vocab
 from catalog_schema.models import Dataset, Distribution
 
@@ -74,17 +75,24 @@ def serve_table(*, dist_id: str, slug: str | None, variant: str, produce: Produc
         try:
             got = load.ensure(root(), dist)
         except OSError as exc:  # a store folder this process cannot write: say so rather than fail
-            return refuse(404, "not-loaded", f"The resource's table is not in the DataStore yet and cannot be "
-                                             f"loaded here ({exc.strerror or exc}).", {})
+            return refuse(404, "not-loaded", T_("The resource's table is not in the DataStore yet and cannot be "
+                                                "loaded here (%(error)s).", error=exc.strerror or str(exc)), {})
         if got is None:
-            fmt = dist.detected_format or "of an unrecognised format"
-            why = ("has not been downloaded and archived yet" if not dist.archive_hash else
-                   f"is {fmt}, not a table (CSV, TSV, XLS, XLSX, ODS, JSON, GeoJSON, XML records or a "
-                   "table in a ZIP)")
-            return refuse(404, "not-in-datastore", f"The resource {why}, so it has no rows in the DataStore.", {})
+            if not dist.archive_hash:
+                why = T_("The resource has not been downloaded and archived yet, so it has no rows in the "
+                         "DataStore.")
+            elif dist.detected_format:
+                why = T_("The resource is %(format)s, not a table (CSV, TSV, XLS, XLSX, ODS, JSON, GeoJSON, XML "
+                         "records or a table in a ZIP), so it has no rows in the DataStore.",
+                         format=dist.detected_format)
+            else:
+                why = T_("The resource is of an unrecognised format, not a table (CSV, TSV, XLS, XLSX, ODS, JSON, "
+                         "GeoJSON, XML records or a table in a ZIP), so it has no rows in the DataStore.")
+            return refuse(404, "not-in-datastore", why, {})
         if isinstance(got, load.Failed):
-            return refuse(404, "not-loaded", f"The resource's table could not be loaded into the DataStore "
-                                             f"({got.reason}): {got.message}", {"datastore_error": got.to_dict()})
+            return refuse(404, "not-loaded", T_("The resource's table could not be loaded into the DataStore "
+                                                "(%(reason)s): %(error)s", reason=got.reason, error=got.message),
+                          {"datastore_error": got.to_dict()})
         state["loaded"] = got
         return None
 

@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from app.datastore.load import ID, TABLE, Field, Loaded, quote
+from app.texts import T_, Text
 from quality import pii
 from quality.tabular import REDACTED
 
@@ -34,6 +35,9 @@ OPS = ("exact", "differs", "in", "less", "greater", "strictly_less", "strictly_g
        "isnotnull")
 AGGREGATES = ("count", "avg", "min", "max", "sum")
 _NUMERIC = ("int", "numeric")
+#: How a masked column would have been used, for the refusal (said in the reader's language).
+USES = {"filtered": T_("filtered"), "searched": T_("searched"), "sorted": T_("sorted"), "grouped": T_("grouped"),
+        "aggregated": T_("aggregated")}
 
 
 class QueryError(ValueError):
@@ -43,6 +47,11 @@ class QueryError(ValueError):
     def __init__(self, param: str, message: str):
         super().__init__(f"{param}: {message}")
         self.param, self.message = param, message
+
+    @property
+    def said(self) -> Text:
+        """"param: message", translatable (the message is a `Text`)."""
+        return Text("%(param)s: %(why)s", param=self.param, why=self.message)
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,13 @@ class Result:
 def _column(loaded: Loaded, name: Any, param: str, hidden: frozenset[str] = frozenset(), *,
             use: str = "") -> Field:
     if not isinstance(name, str):
-        raise QueryError(param, f"a column name must be text, not {type(name).__name__}")
+        raise QueryError(param, T_("a column name must be text, not %(kind)s", kind=type(name).__name__))
     f = _id_field() if name == ID else loaded.field(name)
     if f is None:
-        raise QueryError(param, f"field \"{name[:100]}\" not in the table")
+        raise QueryError(param, T_("field \"%(name)s\" not in the table", name=name[:100]))
     if use and name in hidden:
-        raise QueryError(param, f"field \"{name[:100]}\" is masked (personal data) and cannot be {use}")
+        raise QueryError(param, T_("field \"%(name)s\" is masked (personal data) and cannot be %(use)s",
+                                    name=name[:100], use=USES.get(use, use)))
     return f
 
 
@@ -96,7 +106,8 @@ def convert_value(f: Field, value: Any, param: str) -> Any:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        raise QueryError(param, f"a value for \"{f.id}\" must be a single value, not {type(value).__name__}")
+        raise QueryError(param, T_("a value for \"%(name)s\" must be a single value, not %(kind)s", name=f.id,
+                                    kind=type(value).__name__))
     text = value if isinstance(value, str) else None
     try:
         if f.type == "int":
@@ -127,7 +138,8 @@ def convert_value(f: Field, value: Any, param: str) -> Any:
         if f.type == "timestamp":
             return dt.datetime.fromisoformat(str(value).strip())
     except (ValueError, TypeError, OverflowError) as exc:
-        raise QueryError(param, f"\"{str(value)[:100]}\" is not a valid {f.type} for field \"{f.id}\"") from exc
+        raise QueryError(param, T_("\"%(value)s\" is not a valid %(type)s for field \"%(name)s\"",
+                                    value=str(value)[:100], type=f.type, name=f.id)) from exc
     return str(value)
 
 
@@ -157,14 +169,14 @@ def _where(loaded: Loaded, query: Query, sql: _Sql) -> str:
             parts.append(f"{col} IS {'NOT ' if cond.op == 'isnotnull' else ''}NULL")
             continue
         if not cond.values:
-            raise QueryError(cond.param, f"give a value for field \"{f.id}\"")
+            raise QueryError(cond.param, T_("give a value for field \"%(name)s\"", name=f.id))
         if cond.op == "contains":
             parts.append(f"{_text(f.id)} ILIKE {sql.bind(_like(str(cond.values[0])))} ESCAPE '\\'")
             continue
         values = [convert_value(f, v, cond.param) for v in cond.values]
         if cond.op == "in" or len(values) > 1:
             if cond.op not in ("in", "exact"):
-                raise QueryError(cond.param, f"give one value for field \"{f.id}\"")
+                raise QueryError(cond.param, T_("give one value for field \"%(name)s\"", name=f.id))
             nulls = any(v is None for v in values)
             listed = [v for v in values if v is not None]
             terms = [f"{col} IN ({', '.join(sql.bind(v) for v in listed)})"] if listed else []
@@ -188,10 +200,10 @@ def _where(loaded: Loaded, query: Query, sql: _Sql) -> str:
         for name, term in query.q.items():
             f = _column(loaded, name, "q", query.hidden, use="searched")
             if not isinstance(term, str):
-                raise QueryError("q", f"the text searched in field \"{f.id}\" must be a string")
+                raise QueryError("q", T_("the text searched in field \"%(name)s\" must be a string", name=f.id))
             parts.append(f"{_text(f.id)} ILIKE {sql.bind(_like(term.strip()))} ESCAPE '\\'")
     elif query.q is not None and not isinstance(query.q, str):
-        raise QueryError("q", "give a string, or an object of field names and strings")
+        raise QueryError("q", T_("give a string, or an object of field names and strings"))
     return (" WHERE " + " AND ".join(parts)) if parts else ""
 
 
@@ -262,7 +274,7 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
         chosen = list(loaded.names)
     fields = [_column(loaded, n, "fields") for n in chosen]
     if len({f.id for f in fields}) != len(fields):
-        raise QueryError("fields", "a field is named twice")
+        raise QueryError("fields", T_("a field is named twice"))
     sql = _Sql()
     source = _source(loaded, sql)
     where = _where(loaded, query, sql)
@@ -272,7 +284,8 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
     for name, desc in query.sort:
         f = _column(loaded, name, "sort", query.hidden, use="sorted")
         if query.distinct and f.id not in {x.id for x in fields}:
-            raise QueryError("sort", f"with distinct, sort only by the fields answered (\"{f.id}\" is not one)")
+            raise QueryError("sort", T_("with distinct, sort only by the fields answered (\"%(name)s\" is not one)",
+                                          name=f.id))
         order.append(f"{quote(f.id)} {'DESC' if desc else 'ASC'} NULLS LAST")
     if not query.distinct and ID not in {name for name, _ in query.sort}:
         order.append(f"{quote(ID)} ASC")
@@ -336,7 +349,8 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
     names, types, exprs = [g.id for g in groups], [g.type for g in groups], [quote(g.id) for g in groups]
     for fn, column in query.aggregates:
         if fn not in AGGREGATES:
-            raise QueryError(f"{column}__{fn}", f"unknown aggregate {fn!r}: use one of {', '.join(AGGREGATES)}")
+            raise QueryError(f"{column}__{fn}", T_("unknown aggregate %(fn)s: use one of %(known)s", fn=repr(fn),
+                                                    known=", ".join(AGGREGATES)))
         if fn == "count" and column == "*":
             exprs.append("count(*)")
             names.append("count")
@@ -344,7 +358,8 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
             continue
         f = _column(loaded, column, f"{column}__{fn}", query.hidden, use="aggregated")
         if fn in ("avg", "sum") and f.type not in _NUMERIC:
-            raise QueryError(f"{column}__{fn}", f"field \"{f.id}\" is {f.type}, not a number")
+            raise QueryError(f"{column}__{fn}", T_("field \"%(name)s\" is %(type)s, not a number", name=f.id,
+                                                    type=f.type))
         exprs.append(f"{fn}({quote(f.id)})")
         names.append(f"{f.id}__{fn}")
         types.append("int" if fn == "count" else ("numeric" if fn in ("avg", "sum") and f.type == "numeric"
@@ -359,7 +374,8 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
     order = []
     for name, desc in query.sort:
         if name not in names:
-            raise QueryError("sort", f"sort only by a group or an aggregate (\"{str(name)[:100]}\" is neither)")
+            raise QueryError("sort", T_("sort only by a group or an aggregate (\"%(name)s\" is neither)",
+                                        name=str(name)[:100]))
         order.append(f"{aliases[names.index(name)]} {'DESC' if desc else 'ASC'} NULLS LAST")
     order += [f"{a} ASC NULLS LAST" for a in aliases[:len(groups)]]
     text = f"{select} FROM {source}{where}{group}" + (" ORDER BY " + ", ".join(order) if order else "")

@@ -40,6 +40,7 @@ import duckdb
 from app.datastore import query as rowq
 from app.datastore.load import ID, TABLE, Loaded
 from app.datastore.vet import Refused, invalid
+from app.texts import T_
 
 MEMORY_LIMIT = "512MB"
 THREADS = 2
@@ -204,9 +205,9 @@ def run(sql: str, tables: list[Table], *, cap: int, timeout_ms: int) -> Answer:
             description = cur.description or []
             rows = cur.fetchmany(cap + 1)
         except duckdb.InterruptException as exc:
-            raise invalid("sql-timeout", f"Query took too long: stopped after {timeout_ms} ms.") from exc
+            raise invalid("sql-timeout", T_("Query took too long: stopped after %(ms)s ms.", ms=timeout_ms)) from exc
         except duckdb.Error as exc:
-            raise invalid("sql-error", _clean(str(exc), tables, aliases)) from exc
+            raise invalid("sql-error", _failed(_clean(str(exc), tables, aliases))) from exc
         finally:
             _WATCHDOG.disarm(alarm)
     finally:
@@ -216,6 +217,11 @@ def run(sql: str, tables: list[Table], *, cap: int, timeout_ms: int) -> Answer:
     return Answer(names=names, types=types, rows=rows[:cap], truncated=len(rows) > cap)
 
 
+def _failed(reason: str) -> str:
+    """DuckDB's reason (its own English words) in a sentence of ours."""
+    return T_("The query failed: %(error)s", error=reason) if reason else T_("The query failed.")
+
+
 def _clean(message: str, tables: list[Table], aliases: dict[str, str]) -> str:
     for table in tables:
         for path in (table.loaded.db, table.loaded.path):
@@ -223,7 +229,7 @@ def _clean(message: str, tables: list[Table], aliases: dict[str, str]) -> str:
                 message = message.replace(str(path), "<table>")
                 message = message.replace(str(path.parent), "<store>")
         message = message.replace(aliases.get(table.name, "\0"), table.name)
-    return message.strip()[:1000] or "The query failed."
+    return message.strip()[:1000]
 
 
 def plain(value: Any, *, as_text: bool = False) -> Any:

@@ -31,6 +31,8 @@ from typing import Any
 
 import duckdb
 
+from app.texts import T_, Text
+
 MAX_SQL_CHARS = 20_000
 MAX_TABLES = 8  # distinct resources one query may read
 
@@ -84,6 +86,7 @@ TABLE_REFS = frozenset({"BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_L
 MODIFIERS = frozenset({"ORDER_MODIFIER", "LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER", "DISTINCT_MODIFIER",
                        "ORDER_DEFAULT", "ASCENDING", "DESCENDING"})
 SYSTEM_PREFIXES = ("information_schema", "pg_", "duckdb_", "sqlite_", "pragma_", "system", "temp")
+PARAMETERS = T_("Parameters ($1, ?) cannot be bound here: write the values in the query.")
 _STATEMENT_NAMES = {"COPY": "COPY", "ATTACH": "ATTACH", "DETACH": "DETACH", "PRAGMA": "PRAGMA", "SET": "SET",
                     "VARIABLE_SET": "SET VARIABLE", "LOAD": "INSTALL/LOAD", "CALL": "CALL", "EXPORT": "EXPORT",
                     "EXPLAIN": "EXPLAIN", "MULTI": "PIVOT", "INSERT": "INSERT", "UPDATE": "UPDATE",
@@ -100,10 +103,10 @@ class Refused(Exception):
     @property
     def error(self) -> dict[str, Any]:
         if self.status == 403:
-            return {"__type": "Authorization Error", "message": f"Access denied: {self.message}", "code": self.code,
-                    "permissions": [self.message]}
-        return {"__type": "Validation Error", "message": f"query: {self.message}", "code": self.code,
-                "query": [self.message]}
+            return {"__type": "Authorization Error", "message": T_("Access denied: %(why)s", why=self.message),
+                    "code": self.code, "permissions": [self.message]}
+        return {"__type": "Validation Error", "message": Text("%(field)s: %(why)s", field="query", why=self.message),
+                "code": self.code, "query": [self.message]}
 
 
 def invalid(code: str, message: str) -> Refused:
@@ -155,39 +158,42 @@ def _system(name: str) -> bool:
 def parse(sql: str) -> dict[str, Any]:
     """The one SELECT statement in `sql` as DuckDB's parse tree (Refused otherwise)."""
     if not sql.strip():
-        raise invalid("sql-empty", "Missing value")
+        raise invalid("sql-empty", T_("Missing value"))
     if len(sql) > MAX_SQL_CHARS:
-        raise invalid("sql-too-long", f"The query is longer than {MAX_SQL_CHARS} characters.")
+        raise invalid("sql-too-long", T_("The query is longer than %(n)s characters.", n=MAX_SQL_CHARS))
     if "\x00" in sql:
-        raise invalid("sql-syntax", "The query holds a NUL character.")
+        raise invalid("sql-syntax", T_("The query holds a NUL character."))
     parser = _parser()
     try:
         statements = parser.extract_statements(sql)
     except duckdb.Error as exc:
         raise invalid("sql-syntax", _first_line(str(exc))) from exc
     if len(statements) != 1:
-        raise invalid("sql-statements", "Query is not a single statement." if statements else "Missing value")
+        raise invalid("sql-statements", T_("Query is not a single statement.") if statements else T_("Missing value"))
     kind = statements[0].type.name
     if kind != "SELECT":
-        raise invalid("sql-not-select", f"Only a SELECT query is run here, not {_STATEMENT_NAMES.get(kind, kind)}.")
+        raise invalid("sql-not-select", T_("Only a SELECT query is run here, not %(kind)s.",
+                                             kind=_STATEMENT_NAMES.get(kind, kind)))
     try:
         tree = json.loads(parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
     except duckdb.Error as exc:
         raise invalid("sql-syntax", _first_line(str(exc))) from exc
     except (ValueError, RecursionError) as exc:
-        raise invalid("sql-too-deep", "The query is nested too deeply.") from exc
+        raise invalid("sql-too-deep", T_("The query is nested too deeply.")) from exc
     if tree.get("error"):
         message = str(tree.get("error_message") or "cannot be read")
         if "Only SELECT" in message:  # DESCRIBE/SUMMARIZE/PIVOT forms parse as SELECT but are not one
-            raise invalid("sql-not-select", "Only a plain SELECT query is run here.")
+            raise invalid("sql-not-select", T_("Only a plain SELECT query is run here."))
         raise invalid("sql-syntax", _first_line(message))
     if len(tree.get("statements") or []) != 1:
-        raise invalid("sql-statements", "Query is not a single statement.")
+        raise invalid("sql-statements", T_("Query is not a single statement."))
     return tree["statements"][0]
 
 
 def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0][:500] if message.strip() else "cannot be read"
+    """The engine's own words (English, as DuckDB says them) in a sentence of ours."""
+    line = message.strip().splitlines()[0][:500] if message.strip() else ""
+    return T_("The query cannot be read: %(error)s", error=line) if line else T_("The query cannot be read.")
 
 
 def vet(sql: str) -> Vetted:
@@ -195,16 +201,16 @@ def vet(sql: str) -> Vetted:
     statement = parse(sql)
     out = Vetted(sql=sql)
     if statement.get("named_param_map"):
-        raise invalid("sql-parameters", "Parameters ($1, ?) cannot be bound here: write the values in the query.")
+        raise invalid("sql-parameters", PARAMETERS)
     try:
         _walk(statement.get("node"), frozenset(), out)
     except RecursionError as exc:
-        raise invalid("sql-too-deep", "The query is nested too deeply.") from exc
+        raise invalid("sql-too-deep", T_("The query is nested too deeply.")) from exc
     if not out.tables:
-        raise invalid("sql-no-table", "The query reads no resource: name one as a table, "
-                                      'SELECT ... FROM "<resource id>".')
+        raise invalid("sql-no-table", T_("The query reads no resource: name one as a table, "
+                                         'SELECT ... FROM "<resource id>".'))
     if len(out.tables) > MAX_TABLES:
-        raise invalid("sql-too-many-tables", f"A query reads at most {MAX_TABLES} resources.")
+        raise invalid("sql-too-many-tables", T_("A query reads at most %(n)s resources.", n=MAX_TABLES))
     return out
 
 
@@ -231,7 +237,7 @@ def _walk(node: Any, scope: frozenset[str], out: Vetted) -> None:
         for value in node.values():
             _walk(value, scope, out)
     else:
-        raise invalid("sql-unsupported", f"This part of a query is not supported here ({kind}).")
+        raise invalid("sql-unsupported", T_("This part of a query is not supported here (%(kind)s).", kind=kind))
 
 
 def _query_node(node: dict, scope: frozenset[str], out: Vetted) -> None:
@@ -240,8 +246,8 @@ def _query_node(node: dict, scope: frozenset[str], out: Vetted) -> None:
     for entry in ctes:
         name = str(entry.get("key") or "")
         if _system(name):
-            raise forbidden("sql-table", f"Not authorized to name a table expression {name!r}: "
-                                         "the name is the engine's own.")
+            raise forbidden("sql-table", T_("Not authorized to name a table expression %(name)s: "
+                                            "the name is the engine's own.", name=repr(name)))
         definition = (entry.get("value") or {}).get("query_node")
         recursive = isinstance(definition, dict) and definition.get("type") == "RECURSIVE_CTE_NODE"
         _walk(entry.get("value"), inner | {name.casefold()} if recursive else inner, out)
@@ -255,21 +261,22 @@ def _table_ref(node: dict, scope: frozenset[str], out: Vetted) -> None:
     kind = node["type"]
     if kind == "TABLE_FUNCTION":
         fn = (node.get("function") or {}).get("function_name") or "?"
-        raise forbidden("sql-table-function", f"Not authorized to call table function {fn}: a query reads only "
-                                              "resources, named as tables.")
+        raise forbidden("sql-table-function", T_("Not authorized to call table function %(fn)s: a query reads "
+                                                 "only resources, named as tables.", fn=fn))
     if kind not in TABLE_REFS:
-        raise invalid("sql-unsupported", f"This kind of FROM item is not supported here ({kind}).")
+        raise invalid("sql-unsupported", T_("This kind of FROM item is not supported here (%(kind)s).", kind=kind))
     if kind == "BASE_TABLE":
         name = str(node.get("table_name") or "")
         qualified = [p for p in ((node.get("qualified_name") or {}).get("path") or [])]
         if node.get("catalog_name") or node.get("schema_name") or len(qualified) > 1:
             whole = ".".join(str(p) for p in [node.get("catalog_name"), node.get("schema_name"), name] if p)
-            raise forbidden("sql-table", f"Not authorized to access table {whole}: name a resource by its id alone.")
+            raise forbidden("sql-table", T_("Not authorized to access table %(name)s: name a resource by its id alone.",
+                                            name=whole))
         if node.get("at_clause"):
-            raise invalid("sql-unsupported", "AT (time travel) is not supported here.")
+            raise invalid("sql-unsupported", T_("AT (time travel) is not supported here."))
         if name.casefold() not in scope:
             if _system(name):
-                raise forbidden("sql-table", f"Not authorized to access system table {name}.")
+                raise forbidden("sql-table", T_("Not authorized to access system table %(name)s.", name=name))
             if name.casefold() not in {t.casefold() for t in out.tables}:  # DuckDB binds names in any case
                 out.tables.append(name)
     if kind == "JOIN" and node.get("using_columns"):
@@ -291,16 +298,17 @@ def _expression(node: dict, scope: frozenset[str], out: Vetted) -> None:
     cls = node.get("class")
     if cls not in EXPRESSIONS:
         if cls == "PARAMETER":
-            raise invalid("sql-parameters", "Parameters ($1, ?) cannot be bound here: write the values in the query.")
-        raise invalid("sql-unsupported", f"This kind of expression is not supported here ({cls}).")
+            raise invalid("sql-parameters", PARAMETERS)
+        raise invalid("sql-unsupported", T_("This kind of expression is not supported here (%(kind)s).", kind=cls))
     if cls in ("FUNCTION", "WINDOW"):
         name = str(node.get("function_name") or "").lower()
         if node.get("schema") or node.get("catalog"):
             whole = ".".join(str(p) for p in (node.get("catalog"), node.get("schema"), name) if p)
-            raise forbidden("sql-function", f"Not authorized to call function {whole}: name functions alone.")
+            raise forbidden("sql-function", T_("Not authorized to call function %(name)s: name functions alone.",
+                                               name=whole))
         if name not in FUNCTIONS:
-            raise forbidden("sql-function", f"Not authorized to call function {name} (not in the allowed list: "
-                                            "aggregates, text, number, date and list functions).")
+            raise forbidden("sql-function", T_("Not authorized to call function %(name)s (not in the allowed list: "
+                                               "aggregates, text, number, date and list functions).", name=name))
     elif cls == "COLUMN_REF":
         out.columns.append(tuple(str(p) for p in node.get("column_names") or []))
     elif cls == "STAR":  # * RENAME (a AS b) names a column; * EXCLUDE (a) leaves it out, which reads nothing

@@ -29,6 +29,7 @@ from app.datastore.gate import scanned
 from app.export import convert, filenames
 from app.request_context import db_session, setting
 from app.services import lifecycle, serving
+from app.texts import T_
 from catalog_schema import dictionary
 from catalog_schema.models import Dataset, Distribution
 from catalog_schema.record import pick_text
@@ -97,9 +98,8 @@ def served_stars(distribution: Distribution, *, site: str | None = None) -> dict
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    resp = jsonify({"error": {"status": status, "code": code, "message": message}})
-    resp.status_code = status
-    return resp
+    """JSON, or a page for a browser, in the reader's language (app.services.serving.refusal)."""
+    return serving.refusal(status, code, message)
 
 
 @dataclass(frozen=True)
@@ -122,12 +122,16 @@ def _available(ds: Dataset, dist: Distribution) -> Response | None:
     """A 404 of this route's own when there is nothing to convert (asked by the serving gate first)."""
     fmt = (dist.detected_format or "").upper()
     if not dist.archive_path or not os.path.isfile(dist.archive_path):
-        return _error(404, "not-archived", "The resource has not been downloaded and archived yet, so its data "
-                                           "cannot be served (it is archived when the dataset is assessed).")
+        return _error(404, "not-archived", T_("The resource has not been downloaded and archived yet, so its data "
+                                              "cannot be served (it is archived when the dataset is assessed)."))
     if fmt not in SERVABLE_FORMATS:
-        return _error(404, "not-tabular", f"The resource is {fmt or 'of an unrecognised format'}, not a table: only "
-                                          "CSV, TSV, XLS, XLSX, ODS, JSON arrays, GeoJSON features, XML records "
-                                          "and a table inside a ZIP are served as data.")
+        if not fmt:
+            return _error(404, "not-tabular", T_("The resource is of an unrecognised format, not a table: only CSV, "
+                                                 "TSV, XLS, XLSX, ODS, JSON arrays, GeoJSON features, XML records "
+                                                 "and a table inside a ZIP are served as data."))
+        return _error(404, "not-tabular", T_("The resource is %(format)s, not a table: only CSV, TSV, XLS, XLSX, "
+                                             "ODS, JSON arrays, GeoJSON features, XML records and a table inside a "
+                                             "ZIP are served as data.", format=fmt))
     return None
 
 
@@ -147,7 +151,8 @@ def _open(src: _Source) -> convert.Table | Response:
     try:
         table = convert.open_table(src.path, format=src.format, encoding=src.encoding, schema=src.schema)
     except TableError as exc:
-        return _error(404, "not-tabular", f"The resource cannot be read as a table ({exc.reason}): {exc}")
+        return _error(404, "not-tabular", T_("The resource cannot be read as a table (%(reason)s): %(error)s",
+                                             reason=exc.reason, error=str(exc)))
     return convert.masked(table, src.mask) if src.mask is not None else table
 
 
@@ -158,9 +163,10 @@ def _limits() -> tuple[int | None, int] | Response:
         limit = None if raw_limit == "all" else int(raw_limit)
         offset = int(raw_offset)
     except ValueError:
-        return _error(400, "bad-request", "limit must be a whole number or 'all', offset a whole number.")
+        return _error(400, "bad-request", T_("limit must be a whole number or 'all', offset a whole number."))
     if offset < 0 or (limit is not None and not 0 <= limit <= MAX_LIMIT):
-        return _error(400, "bad-request", f"limit must be between 0 and {MAX_LIMIT} (or 'all'), offset 0 or more.")
+        return _error(400, "bad-request", T_("limit must be between 0 and %(max)s (or 'all'), offset 0 or more.",
+                                             max=MAX_LIMIT))
     return limit, offset
 
 
@@ -315,8 +321,8 @@ def table_schema(slug: str, dist_id: str):
     dist = next((d for d in ds.distributions if d.id == dist_id), None)
     dic = dictionary.effective(dist.dictionary, dist.table_schema) if dist is not None else None
     if dic is None:
-        return _error(404, "no-dictionary", "No such distribution, or it has no data dictionary yet (it is made when "
-                                            "the file is checked and read as a table).")
+        return _error(404, "no-dictionary", T_("No such distribution, or it has no data dictionary yet (it is made "
+                                               "when the file is checked and read as a table)."))
     resp = jsonify(dictionary.to_table_schema(dic))
     resp.mimetype = dictionary.MEDIA_TYPE  # what data.json's describedByType says it is
     resp.headers["Access-Control-Allow-Origin"] = "*"

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from app import auth
+from app.api.lang import api_lang
 from catalog_schema.models import Dataset, DatasetSlug, User
 from catalog_schema.record import pick_text
 
@@ -168,6 +169,8 @@ def gone_response(ds: Dataset, *, as_json: bool | None = None) -> Response:
         as_json = wants_json()
     if as_json:
         message, message_zh = gone_messages(ds)
+        if api_lang() == "zh":  # the message in the API's language (?lang, Accept-Language); message_zh always
+            message = message_zh
         resp = jsonify({"error": {"status": 410, "code": "withdrawn", "message": message, "message_zh": message_zh,
                                   "tombstone": stone}})
     else:
@@ -178,6 +181,8 @@ def gone_response(ds: Dataset, *, as_json: bool | None = None) -> Response:
         resp.headers["Link"] = f'<{stone["successor"]["url"]}>; rel="successor-version"'
     if negotiated:
         resp.vary.add("Accept")
+    if as_json:
+        resp.vary.add("Accept-Language")  # "message" follows it (shared caches keep one copy per language)
     return resp
 
 

@@ -41,12 +41,14 @@ from flask import Response, jsonify, render_template, request
 from sqlalchemy.orm import Session
 
 from app import auth
+from app.api.lang import api_lang, localise
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account
 from app.services import gate
 from app.services.lifecycle import gone_response
 from app.services.usage import record_usage
+from app.texts import T_, say
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
 from quality.tabular import TableError
@@ -254,7 +256,9 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
     who = contact(ds)
     code = decision.reason or "personal-data"
     alternatives = masked_alternatives(ds, dist) if code == "not-maskable" else {}
-    body = {"status": 451, "code": code, "message": explain(decision, "en"), "message_zh": explain(decision, "zh"),
+    # "message" in the API's language (?lang, Accept-Language), "message_zh" always
+    body = {"status": 451, "code": code, "message": explain(decision, api_lang()),
+            "message_zh": explain(decision, "zh"),
             "contact": who, "dataset": ds.slug, "distribution": dist.id, "kinds": decision.kinds,
             "columns": decision.columns, "policy": decision.policy}
     if alternatives:
@@ -271,7 +275,7 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
     # RFC 7725: blocked-by names who implements the block (this portal); whom to ask is in the body
     resp.headers["Link"] = f'<{site_url()}/>; rel="blocked-by"'
     resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["Vary"] = "Accept"
+    resp.headers["Vary"] = "Accept, Accept-Language"  # a page or JSON; the message in the reader's language
     resp.headers[GATE_HEADER] = "withhold"
     return resp
 
@@ -291,9 +295,28 @@ class Plan:
         return frozenset(self.decision.columns) if self.decision.action == "redact" else None
 
 
+NO_SUCH_RESOURCE = T_("No such resource in this catalog.")
+
+
+def refusal(status: int, code: str, message: str, **extra: Any) -> Response:
+    """A door's own refusal (404 nothing to serve, 400 a bad parameter) in the reader's language: a page in the
+    page's language for a browser outside the APIs, else the JSON error (``{"error": {"status", "code",
+    "message", **extra}}``) with the message in the API's language (app/api/lang.py: ?lang, Accept-Language)."""
+    if _wants_html() and not request.path.startswith("/api/"):
+        from flask_babel import gettext  # a page: the language the site shows (app/i18n.py)
+
+        resp = Response(render_template("datasets/unavailable.html", status=status, code=code,
+                                        message=say(message, gettext)), mimetype="text/html")
+        resp.vary.add("Accept")
+    else:
+        resp = jsonify({"error": {"status": status, "code": code, "message": localise(message), **extra}})
+    resp.vary.add("Accept-Language")
+    resp.status_code = status
+    return resp
+
+
 def not_found(code: str, message: str) -> Response:
-    resp = jsonify({"error": {"status": 404, "code": code, "message": message}})
-    resp.status_code = 404
+    resp = refusal(404, code, message)
     resp.headers[GATE_HEADER] = "withhold"
     return resp
 
@@ -342,11 +365,11 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     dist = session.get(Distribution, dist_id) if len(dist_id) <= 36 else None
     ds = dist.dataset if dist is not None else None
     if ds is None or (slug is not None and ds.slug != slug) or ds.state not in ("active", "withdrawn", "draft"):
-        return not_found("not-found", "No such resource in this catalog.")
+        return not_found("not-found", NO_SUCH_RESOURCE)
     user = viewer(session)
     privileged = auth.can_edit(session, user, ds.publisher)
     if ds.state == "draft" and not privileged:
-        return not_found("not-found", "No such resource in this catalog.")
+        return not_found("not-found", NO_SUCH_RESOURCE)
     if ds.state == "withdrawn" and not privileged:
         resp = gone_response(ds, as_json=None if _wants_html() else True)
         resp.headers[GATE_HEADER] = "withhold"
@@ -372,7 +395,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
             if decision.action == "redact":
                 return withheld_response(ds, dist, Decision("withhold", "not-maskable", decision.columns,
                                                             policy=decision.policy))
-            return not_found("unreadable", str(exc))
+            return not_found("unreadable", T_("The file cannot be served: %(error)s", error=str(exc)))
         if count and 200 <= resp.status_code < 300 and _counts(resp):
             record_usage(session, ds.id, "download")
             session.commit()

@@ -18,6 +18,7 @@ from app.datastore.gate import scanned
 from app.export import convert
 from app.services import serving
 from app.services.uploads import UPLOAD_PATH, is_upload
+from app.texts import T_
 from catalog_schema.models import Dataset, Distribution
 
 bp = Blueprint("uploads", __name__)
@@ -29,7 +30,7 @@ SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": 
 
 def _available(ds: Dataset, row: Distribution) -> Response | None:
     if not is_upload(row) or not row.archive_path or not os.path.isfile(row.archive_path):
-        return serving.not_found("not-found", "No such file in this catalog.")
+        return serving.not_found("not-found", T_("No such file in this catalog."))
     return None
 
 

@@ -12,20 +12,24 @@ from __future__ import annotations
 import os
 import re
 
-from flask import Blueprint, Response, jsonify, send_file
+from flask import Blueprint, Response, send_file
 from sqlalchemy import select
 
 from app import auth
+from app.api.lang import in_chinese as _zh
 from app.datastore.gate import scanned_copy
 from app.export import filenames
 from app.request_context import db_session
 from app.services import serving
+from app.texts import T_
 from app.web.uploads import SAFE_HEADERS
 from catalog_schema.models import Dataset, Distribution, DistributionVersion
 from catalog_schema.record import pick_text
 
 bp = Blueprint("versions", __name__)
 
+HELD_PERSONAL_DATA = T_("This copy of the file held personal data (or was never checked for it), so it is not "
+                        "served to the public.")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _EXT = {"csv": "csv", "tsv": "tsv", "psv": "psv", "xls": "xls", "xlsx": "xlsx", "ods": "ods", "json": "json",
         "geojson": "geojson", "xml": "xml", "pdf": "pdf", "zip": "zip", "turtle": "ttl", "rdfxml": "rdf"}
@@ -44,18 +48,14 @@ def version(slug: str, dist_id: str, sha256: str):
     def check(ds: Dataset, dist: Distribution) -> Response | None:
         found = find(dist.id, sha256)
         if found is None or not found.path or not os.path.isfile(found.path):
-            return serving.not_found("not-found", "No such version of this file in the archive.")
+            return serving.not_found("not-found", T_("No such version of this file in the archive."))
         # the profile does not read GeoJSON, ZIP or XML tables: the row store's scan of the copy says for them
         clean = (found.pii == {} and not scanned_copy(found.sha256, found.path, found.format, found.encoding)) \
             or (found.sha256 == dist.archive_hash and serving.override_covers(ds, dist))
         if not clean and not auth.can_edit(db_session(), serving.viewer(db_session()), ds.publisher):
-            resp = jsonify({"error": {"status": 451, "code": "personal-data-version",
-                                      "message": "This copy of the file held personal data (or was never checked "
-                                                 "for it), so it is not served to the public.",
-                                      "message_zh": "该文件的这一版本含有个人信息（或未经检查），不向公众提供。",
-                                      "contact": serving.contact(ds)}})
-            resp.status_code = 451
-            return resp
+            # whom to ask, and the Chinese always, as the gate's other 451 answers
+            return serving.refusal(451, "personal-data-version", HELD_PERSONAL_DATA,
+                                   message_zh=_zh(HELD_PERSONAL_DATA), contact=serving.contact(ds))
         return None
 
     def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:

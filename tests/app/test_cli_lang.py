@@ -15,7 +15,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from app import cli, cli_lang
+from app import cli, cli_click, cli_lang
 from app.cli_lang import from_environment, has_translation, parse_lang
 from catalog_schema.store import ensure_publisher
 
@@ -103,7 +103,46 @@ def test_every_help_text_is_translated():
             if getattr(param, "help", None) and not has_translation(param.help):
                 missing.append((path, param.name, param.help))
     missing += [w for w in cli_lang.CLICK_WORDS if not has_translation(w)]
+    missing += [w for w in cli_click.WORDS + tuple(s for s, _p in cli_click.PLURALS) if not has_translation(w)]
     assert not missing, missing
+
+
+#: click's own words as click writes them in English: none may be left under --lang zh.
+CLICK_ENGLISH = ("Usage:", "Options:", "Commands:", "Error:", "[required]", "required]", "Missing option",
+                 "Missing argument", "No such command", "No such option", "Try '", "for help.",
+                 "Show this message and exit.", "Invalid value", "is not one of", "Choose from", "Did you mean",
+                 "Got unexpected extra argument", "requires an argument", "is not a valid")
+#: Invocations that make click speak: help pages and each kind of usage error.
+CLICK_CASES = [
+    (["--help"], ["用法：", "选项：", "命令：", "显示此帮助并退出。"]),
+    (["source", "add", "--help"], ["用法：", "[必填]"]),
+    (["nosuch"], ["错误：没有命令 'nosuch'。", "运行 '", "查看帮助。"]),
+    (["--nope"], ["错误：没有选项 '--nope'。"]),
+    (["user", "add"], ["错误：缺少参数 'EMAIL'"]),
+    (["source", "add", "city"], ["错误：缺少选项 '--type'", "请从以下选择"]),
+    (["source", "add", "city", "--type", "nope", "--url", "x"],
+     ["值无效", "不是 'ckan', 'dcat', 'datajson', 'datapackage' 之一。"]),
+    (["user", "add", "a@example.org", "b@example.org"], ["收到多余的参数（b@example.org）"]),
+    (["user", "add", "--rol", "sysadmin", "a@example.org"], ["没有选项 '--rol'", "您是否要用 '--role'？"]),
+    (["user", "add", "a@example.org", "--role"], ["选项 '--role' 需要 1 个值。"]),
+    (["demo", "--port", "many"], ["值无效", "不是有效的"]),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), CLICK_CASES, ids=[" ".join(a) for a, _s in CLICK_CASES])
+def test_clicks_own_words_in_chinese(args, says):
+    import gettext
+
+    import click.core
+    import click.exceptions
+
+    zh = _invoke(["--lang", "zh", *args], PLAIN)
+    left = [w for w in CLICK_ENGLISH if w in zh]
+    assert not left, (left, zh)
+    assert all(s in zh for s in says), zh
+    en = _invoke(args, PLAIN)
+    assert any(w in en for w in CLICK_ENGLISH) and not any(s in en for s in says), en  # English without --lang
+    assert click.core._ is gettext.gettext and click.exceptions.ngettext is gettext.ngettext  # put back after
 
 
 def _literal(node: ast.AST) -> list[str]:

@@ -416,3 +416,46 @@ def test_masking_also_hides_cells_outside_the_flagged_columns():
     assert pii.mask_array(batches[0].column("b")).tolist() == [True, False, True, False]
     with pytest.raises(ValueError):
         convert.masked(convert.Table(convert.table_columns(batches[0]), iter(batches)), ["no such column"])
+
+
+def test_the_gates_answers_in_zh_and_en(client, world):
+    """404, 410 and 451 in the reader's language: JSON by ?lang or Accept-Language (English when nothing is
+    asked, "message_zh" always), a page by the page's language; statuses, codes and the gate's header kept."""
+    def han(text: str) -> bool:
+        return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+    odd = _urls(world, "odd-data", "blob.bin")[1]
+    cases = [("/uploads/no-such-id/x.csv", 404, "not-found"),
+             ("/dataset/population/resource/no-such-id/data.csv", 404, "not-found"),
+             (_urls(world, "draft-data", "draft.csv")[1], 404, "not-found"),
+             (odd, 404, "not-tabular"),
+             (_urls(world, "old-data", "old.csv")[1], 410, "withdrawn"),
+             (_urls(world, "complaints", "complaints.csv")[1], 451, "personal-data"),
+             (_urls(world, "complaints", "complaints.csv")[0], 451, "personal-data")]
+    for url, status, code in cases:
+        en = client.get(url)
+        assert en.status_code == status and en.headers["X-Data-Gate"] == "withhold", url
+        english = en.get_json()["error"]
+        assert english["code"] == code, url
+        assert not han(english["message"]) or code == "personal-data", english  # (its columns' names are Chinese)
+        for query, headers in (("?lang=zh", {}), ("", {"Accept-Language": "zh-CN,zh;q=0.9"})):
+            zh = client.get(url + query, headers=headers)
+            assert zh.status_code == status and zh.headers["X-Data-Gate"] == "withhold", url
+            assert "Accept-Language" in zh.headers["Vary"], url
+            chinese = zh.get_json()["error"]
+            assert chinese["code"] == code and chinese["status"] == status
+            assert han(chinese["message"]) and chinese["message"] != english["message"], (url, chinese)
+            if "message_zh" in english:
+                assert english["message_zh"] == chinese["message_zh"] == chinese["message"]
+        assert client.get(url, headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.3"}).get_json() == en.get_json()
+        for lang in ("zh_CN", "en"):
+            page = client.get(f"{url}?lang={lang}", headers={"Accept": "text/html,application/xhtml+xml"})
+            assert page.status_code == status and page.mimetype == "text/html", (url, lang)
+            assert lang == "en" or han(_text(page).split('<main', 1)[-1]), url
+    # the door's own reason, on its page, in the page's language
+    zh_page = _text(client.get(f"{odd}?lang=zh_CN", headers={"Accept": "text/html"}))
+    en_page = _text(client.get(f"{odd}?lang=en", headers={"Accept": "text/html"}))
+    assert "该资源格式无法识别，不是表格" in zh_page and "此文件暂不提供" in zh_page
+    assert "The resource is of an unrecognised format, not a table" in en_page and "该资源" not in en_page
+    unknown = _text(client.get("/uploads/no-such-id/x.csv?lang=zh_CN", headers={"Accept": "text/html"}))
+    assert "本目录中没有该资源。" in unknown

@@ -27,6 +27,7 @@ from app.datastore import query as rowq
 from app.datastore.gate import max_rows, serve_table
 from app.i18n import N_
 from app.services import serving
+from app.texts import T_, Text
 from catalog_schema.models import Dataset, Distribution
 
 DEFAULT_PAGE_SIZE = 100
@@ -46,9 +47,10 @@ def _whole(name: str, raw: str | None, default: int, low: int, high: int | None 
     try:
         n = int(raw)
     except ValueError as exc:
-        raise BadParam(name, f"'{raw[:40]}' is not a whole number") from exc
+        raise BadParam(name, T_("'%(value)s' is not a whole number", value=raw[:40])) from exc
     if n < low or (high is not None and n > high):
-        raise BadParam(name, f"must be between {low} and {high}" if high is not None else f"must be at least {low}")
+        raise BadParam(name, T_("must be between %(low)s and %(high)s", low=low, high=high) if high is not None
+                       else T_("must be at least %(low)s", low=low))
     return n
 
 
@@ -69,7 +71,7 @@ def rows_query(args, loaded: load.Loaded, hidden: frozenset[str]) -> tuple[rowq.
         value = values[-1] if values else ""
         if op == "sort":
             if value.lower() not in ("asc", "desc"):
-                raise BadParam(key, "sort asc or desc")
+                raise BadParam(key, T_("sort asc or desc"))
             query.sort.append((column, value.lower() == "desc"))
         elif op == "groupby":
             query.group_by.append(column)
@@ -82,22 +84,21 @@ def rows_query(args, loaded: load.Loaded, hidden: frozenset[str]) -> tuple[rowq.
         elif op in rowq.OPS:
             query.conditions.append(rowq.Condition(column, op, (value,), key))
         else:
-            raise BadParam(key, f"unknown operator '{op[:40]}': use one of "
-                                f"{', '.join(rowq.OPS + ('sort', 'groupby') + rowq.AGGREGATES)}")
+            raise BadParam(key, T_("unknown operator '%(op)s': use one of %(known)s", op=op[:40],
+                                   known=", ".join(rowq.OPS + ("sort", "groupby") + rowq.AGGREGATES)))
         if column not in loaded.names and column != load.ID and not (op == "count" and column in ("", "*")):
-            raise BadParam(key, f"the table has no column '{column[:100]}'")
+            raise BadParam(key, T_("the table has no column '%(name)s'", name=column[:100]))
     for i, (fn, column) in enumerate(query.aggregates):
         if fn == "count" and column in ("", "*"):
             query.aggregates[i] = ("count", "*")
     for name in columns:
         if name not in loaded.names and name != load.ID:
-            raise BadParam("columns", f"the table has no column '{name[:100]}'")
+            raise BadParam("columns", T_("the table has no column '%(name)s'", name=name[:100]))
     return query, page, size
 
 
 def _bad(param: str, message: str) -> Response:
-    resp = error_response(400, "bad-request", f"{param}: {message}")
-    return resp
+    return error_response(400, "bad-request", Text("%(param)s: %(why)s", param=param, why=message))
 
 
 def _refuse(status: int, code: str, message: str, extra: dict[str, Any]) -> Response:
@@ -132,7 +133,8 @@ def rows(slug: str, dist_id: str):
         except rowq.QueryError as exc:
             return _bad(exc.param, exc.message)
         if page > 1 and not result.rows:
-            return _bad("page", f"past the last page ({result.total} rows match, {size} a page)")
+            return _bad("page", T_("past the last page (%(total)s rows match, %(size)s a page)",
+                                   total=result.total, size=size))
         data = [{n: rowq.plain(v) for n, v in zip(result.names, row, strict=True)} for row in result.rows]
         total = result.total or 0
         links = {"self": _page_url(ds.slug, dist.id, page),

@@ -1,0 +1,98 @@
+"""click's own words ("Usage:", "Options", "Error: ...", "Missing option", "No such command", "[required]", "Try
+'opendata --help' for help.", "Show this message and exit." ...) in the `opendata` command's language (issue 17).
+
+click says them through the standard library's ``gettext`` (``from gettext import gettext as _`` and
+``ngettext`` in ``click.core``, ``click.exceptions``, ``click.formatting`` ...), looked up by name when a
+message is made, and installs no catalog of its own. `speaking` points those names at our catalog
+(app/translations, read by app/cli_lang.py) for the duration of one invocation and puts them back after it:
+nothing global is changed for other users of click in the process (Flask's own command line, tests), and the
+stdlib's gettext domains and the process's locale are left alone.
+
+`WORDS` and `PLURALS` list click's messages so that the catalog's extraction (app/translations/README.md)
+keeps them: the msgids are click's, word for word (placeholders in ``{}`` as click formats them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from app import cli_lang
+from app.cli_lang import N_
+
+#: The click modules that call gettext (click 8.1 to 8.3).
+MODULES = ("click.core", "click.exceptions", "click.formatting", "click.parser", "click.types", "click.decorators",
+           "click.termui", "click.utils", "click.shell_completion", "click._termui_impl")
+
+#: What click says to a person running a command (its programming errors, for a command's author, are left out).
+WORDS = (
+    N_("Usage:"), N_("Options"), N_("Commands"), N_("Positional arguments"), N_("Arguments"),
+    N_("Show this message and exit."), N_("Show the version and exit."), N_("%(prog)s, version %(version)s"),
+    N_("Error: {message}"), N_("Try '{command} {option}' for help."), N_("Aborted!"), N_("Missing command."),
+    N_("Invalid value: {message}"), N_("Invalid value for {param_hint}: {message}"), N_("Missing argument"),
+    N_("Missing option"), N_("Missing parameter"), N_("Missing {param_type}"), N_("Missing parameter: {param_name}"),
+    N_("No such option {name!r}."), N_("No such command {name!r}."), N_("unknown error"),
+    N_("Could not open file {filename!r}: {message}"), N_("Option {name!r} does not take a value."),
+    N_("Argument {name!r} takes {nargs} values."), N_("Invalid start character for option ({option})"),
+    N_("required"), N_("default: {default}"), N_("env var: {var}"), N_("(dynamic)"), N_("deprecated"),
+    N_("DeprecationWarning: The command {name!r} is deprecated.{extra_message}"),
+    N_("DeprecationWarning: The {param_type} {name!r} is deprecated.{extra_message}"),
+    N_("Do you want to continue?"), N_("Confirm the action without prompting."), N_("Repeat for confirmation"),
+    N_("Error: The two entered values do not match."), N_("Error: invalid input"), N_("Press any key to continue..."),
+    N_("Choose from:\n\t{choices}"), N_("Choice({choices})"), N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."), N_("{value!r} is not a valid boolean. Recognized values: {states}"),
+    N_("{value!r} is not a valid UUID."), N_("file"), N_("directory"), N_("path"),
+    N_("{name} {filename!r} does not exist."), N_("{name} {filename!r} is a file."),
+    N_("{name} {filename!r} is a directory."), N_("{name} {filename!r} is not readable."),
+    N_("{name} {filename!r} is not writable."), N_("{name} {filename!r} is not executable."),
+    N_("Value must be an iterable."), N_("{editor}: Editing failed"), N_("{editor}: Editing failed: {e}"),
+)
+
+
+def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
+    """Marks a counted message of click's for extraction (the catalog keeps both forms)."""
+    return singular, plural
+
+
+PLURALS = (
+    ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1),
+    ngettext("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given.", 1),
+    ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 1),
+    ngettext("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments.", 1),
+    ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}.", 1),
+    ngettext("{value!r} does not match the format {format}.", "{value!r} does not match the formats {formats}.", 1),
+    ngettext("{len_type} values are required, but {len_value} was given.",
+             "{len_type} values are required, but {len_value} were given.", 1),
+)
+
+
+def _gettext(message: str) -> str:
+    return cli_lang.gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    if cli_lang.lang() == "zh":
+        return cli_lang._zh().ngettext(singular, plural, n)  # noqa: SLF001 (the module's one catalog)
+    return singular if n == 1 else plural
+
+
+@contextmanager
+def speaking() -> Iterator[None]:
+    """click's messages through our catalog, in the invocation's language (`cli_lang.lang()`, read when each
+    message is made, so the language chosen while the arguments are parsed applies), until the block ends."""
+    saved = []
+    for name in MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # a platform's module (_winconsole) or one a click version lacks
+            continue
+        for attr, ours in (("_", _gettext), ("ngettext", _ngettext)):
+            if hasattr(module, attr):
+                saved.append((module, attr, getattr(module, attr)))
+                setattr(module, attr, ours)
+    try:
+        yield
+    finally:
+        for module, attr, theirs in reversed(saved):
+            setattr(module, attr, theirs)
