@@ -35,6 +35,7 @@ BENCHMARKS = [
     ("Row API: a filtered, sorted page of 100 from 5,000,000 rows vs bare DuckDB", ["bench.rows", "--rows", "5000000"]),
     ("History: database growth per daily harvest (2% changed), with and without pruning",
      ["bench.history", "--datasets", "5000", "--rounds", "10"]),
+    ("Re-checks: a weekly re-assessment (5% of files changed) vs a full one", ["bench.recheck", "--datasets", "300"]),
     ("Distributed: one process vs two Celery workers", ["bench.distributed", "--datasets", "5000", "--assess", "500"]),
     ("Load: mixed traffic on gunicorn + PostgreSQL, 100,000 datasets, 50 clients, 2 minutes", ["bench.load"]),
 ]
