@@ -41,7 +41,7 @@ def _build(dest: Path) -> None:
 
     from app import settings as settings_mod
     from app.assessment import assess_datasets, run_catalog_checks
-    from app.demo import SAMPLES, load_samples, serve_files
+    from app.demo import SAMPLES, load_samples, make_demo_series, serve_files
     from app.jobs import Runtime
     from app.services.usage import record_usage
     from catalog_schema.db import upgrade
@@ -64,6 +64,7 @@ def _build(dest: Path) -> None:
         assess_datasets(rt, ids, now=ASSESSED_AT - dt.timedelta(days=7))
         assess_datasets(rt, ids, now=ASSESSED_AT)
         run_catalog_checks(rt)
+        assert make_demo_series(rt)  # bus ridership by month as a series, as `opendata demo` makes it
         with rt.sessionmaker() as session:
             bus = session.scalar(select(Dataset.id).where(Dataset.slug == "bus-stops"))
             record_usage(session, bus, "download", n=12)

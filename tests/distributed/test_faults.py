@@ -272,6 +272,8 @@ def test_archive_disk_full(runtime, small_disk, fixtures_dir):
         assert "No space left on device" in big[0].check_error and big[0].archive_path is None
         assert all(r.check_status == "ok" and Path(r.archive_path).is_file() for r in rest)
         assert session.scalar(select(func.count()).select_from(Assessment)) == 6  # the rest of the run went on
-    leftovers = [p for p in small_disk.rglob("*") if p.is_file()]
+    leftovers = [p for p in small_disk.rglob("*") if p.is_file() and "facts" not in p.parts]
     assert not list((small_disk / "tmp").iterdir())
     assert len(leftovers) == 5  # the five small copies, no partial file of the big one
+    facts = [p.name for p in (small_disk / "facts").rglob("*") if p.is_file()]  # what reading each one found
+    assert len(facts) == 5 and all(name.endswith(".json") and not name.startswith(".tmp-") for name in facts)
