@@ -136,6 +136,21 @@ def page(browser, portal):
     context.close()
 
 
+#: The two widths every page must work at: a phone's and a laptop's.
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(params=[(size, lang) for size in SIZES for lang in ("zh-CN", "en")], ids=lambda p: f"{p[0]}-{p[1]}")
+def sized_page(request, browser, portal):
+    """(size, locale, page) for each of the two widths in Chinese and in English, on the demo portal."""
+    size, lang = request.param
+    context = browser.new_context(base_url=portal, viewport=SIZES[size], locale=lang)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield size, lang, pg
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

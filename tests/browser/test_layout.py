@@ -3,26 +3,12 @@ and the header's menu button folds the navigation on a phone."""
 
 from __future__ import annotations
 
-import pytest
-
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 #: one URL of each public page kind of the demo catalog
 PAGES = ["/", "/dataset", "/dataset?page=999", "/dataset/bus-stops", "/dataset/air-quality-monitoring-stations",
          "/publisher", "/publisher/jh-transport", "/theme", "/theme/TRAN", "/dashboard",
          "/dashboard/publisher/jh-transport", "/dashboard/finding/link-broken", "/dashboard/weekly",
          "/dashboard/publisher/jh-transport/weekly", "/harvest", "/harvest/source/jh-transport", "/api/v1/docs",
          "/login", "/no-such-page"]
-
-
-@pytest.fixture(params=[(size, lang) for size in SIZES for lang in ("zh-CN", "en")],
-                ids=lambda p: f"{p[0]}-{p[1]}")
-def sized_page(request, browser, portal):
-    size, lang = request.param
-    context = browser.new_context(base_url=portal, viewport=SIZES[size], locale=lang)
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield size, lang, pg
-    context.close()
 
 
 def test_no_page_scrolls_sideways(sized_page):

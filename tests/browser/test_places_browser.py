@@ -5,22 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
+from tests.browser.conftest import SCREENSHOTS, SIZES
 
-from tests.browser.conftest import SCREENSHOTS
-
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 TITLES = {"zh-CN": "空间范围地图", "en": "Map of the spatial coverage"}
-
-
-@pytest.fixture(params=[(size, lang) for size in SIZES for lang in ("zh-CN", "en")], ids=lambda p: f"{p[0]}-{p[1]}")
-def sized_page(request, browser, portal):
-    size, lang = request.param
-    context = browser.new_context(base_url=portal, viewport=SIZES[size], locale=lang)
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield size, lang, pg
-    context.close()
 
 
 def test_the_bus_stops_are_on_a_map(sized_page, portal):

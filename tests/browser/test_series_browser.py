@@ -4,23 +4,10 @@ with the latest first."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import SCREENSHOTS
 
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 MONTHS = ["bus-ridership-2024-12", "bus-ridership-2024-11", "bus-ridership-2024-10"]  # latest first
 WORDS = {"zh-CN": ("所属系列", "最新"), "en": ("Part of a series", "latest")}
-
-
-@pytest.fixture(params=[(size, lang) for size in SIZES for lang in ("zh-CN", "en")], ids=lambda p: f"{p[0]}-{p[1]}")
-def sized_page(request, browser, portal):
-    size, lang = request.param
-    context = browser.new_context(base_url=portal, viewport=SIZES[size], locale=lang)
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield size, lang, pg
-    context.close()
 
 
 def _no_sideways_scroll(page) -> bool:
