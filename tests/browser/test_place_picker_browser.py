@@ -59,8 +59,10 @@ def test_an_agency_picks_a_county_by_its_chinese_name(browser, portal, screensho
         with page.expect_response(lambda r: "/publish/places?q=" in r.url and r.status == 200) as asked:
             spatial.press_sequentially("义乌", delay=80)  # typed key by key, as a person does (an input event each)
         assert any(p["label"] == COUNTY and p["level"] == 3 for p in asked.value.json())
-        page.wait_for_function("() => [...document.querySelectorAll('#places option')]"
-                               ".some(o => o.value === '浙江省金华市义乌市 (330782)')")
+        # the answer to "义乌", not the one to "义" that may land first: every suggestion names 义乌, and ours is there
+        page.wait_for_function("() => { const os = [...document.querySelectorAll('#places option')];"
+                               " return os.some(o => o.value === '浙江省金华市义乌市 (330782)')"
+                               " && os.every(o => o.value.includes('义乌')); }")
         offered = places.evaluate_all("os => os.map(o => o.value)")
         assert COUNTY in offered and all("义乌" in v for v in offered), offered
         # Picking from the list: Chromium's datalist pop-up is the browser's own, outside the page, so the pick is
