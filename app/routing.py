@@ -122,6 +122,7 @@ ROUTE_KINDS: dict[str, str] = {
     "publish.add_distribution": WRITES,
     "publish.remove_distribution": WRITES,
     "publish.edit_dictionary": WRITES,
+    "publish.distribution_hvd": WRITES,  # a file's own HVD categories and legislation (distributions.set_hvd)
     "publish.change_state": WRITES,
     "publish.make_series": WRITES,  # a fragmented-series finding's one click (app/services/series.py)
     "account.login": WRITES,

@@ -772,6 +772,17 @@ def _resource_fields(params: dict) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if isinstance(v, str)}
 
 
+def _resource_hvd(params: dict, whole: bool) -> dict[str, Any]:
+    """A resource's HVD categories and applicable legislation (lists, or their JSON text as a form post
+    sends them); resource_update clears what it leaves out, resource_patch keeps it."""
+    out: dict[str, Any] = {}
+    for key in ("hvd_category", "applicable_legislation"):
+        if key in params or whole:
+            value = ckan.resource_list(params.get(key))
+            out[key] = value
+    return out
+
+
 def resource_create(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Add a resource to a dataset: a URL, or a file uploaded as the multipart part `upload` (stored in
     the archive, capped, sniffed and vetted as on the publish page). On a published dataset the file is
@@ -809,7 +820,8 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
         fields = {"title": fields.get("title") or "", "description": fields.get("description") or "",
                   **({"format": fields["format"]} if fields.get("format") else {})}
-    kwargs: dict[str, Any] = {"fields": {k: v for k, v in fields.items() if v or k == "description"},
+    kwargs: dict[str, Any] = {"fields": {**{k: v for k, v in fields.items() if v or k == "description"},
+                                         **_resource_hvd(params, whole)},
                               "action": f"ckan.{action}"}
     if request.files:
         upload = _upload_part()

@@ -18,7 +18,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Invalid, NotFound
-from app.services.fields import langmap
+from app.services.fields import langmap, set_distribution_hvd
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
@@ -27,7 +27,7 @@ from catalog_schema.record import new_distribution
 from catalog_schema.store import save_record, set_dictionary_edits, set_evidence, to_record
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
-RESOURCE_FIELDS = ("title", "description", "format", "url")
+RESOURCE_FIELDS = ("title", "description", "format", "url", "hvd_category", "applicable_legislation")
 
 
 def _editable(actor: Actor, ds: Dataset) -> None:
@@ -148,12 +148,18 @@ def _row(ds: Dataset, dist_id: str) -> Distribution:
     return row
 
 
+def _listed(fields: dict[str, Any], key: str) -> Any:
+    """A list field of a change: None when it is not given, [] when it is given empty."""
+    return (fields[key] or []) if key in fields else None
+
+
 @service
 def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream: BinaryIO | None = None,
             filename: str | None = None, fields: dict[str, Any] | None = None, declared_length: int | None = None,
             site_url: str | None = None, action: str | None = None) -> Distribution:
-    """Change a distribution in place (its id stays): its title, description or format, a new URL, or a new
-    uploaded file. A new file is checked like an added one."""
+    """Change a distribution in place (its id stays): its title, description or format, its HVD categories
+    and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked like
+    an added one."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     fields = dict(fields or {})
@@ -180,6 +186,8 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     if fields.get("format") and stored is None:
         fmt = vocab.format_by_code(str(fields["format"]).upper())
         dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
+    if "hvd_category" in fields or "applicable_legislation" in fields:
+        set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)
     save_record(actor.session, rec, dataset=ds)
     actor.session.flush()
@@ -232,4 +240,26 @@ def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict
     return dictionary.effective(row.dictionary, row.table_schema)
 
 
-__all__ = ["add_link", "add_upload", "attach_link", "edit_dictionary", "receive", "remove", "replace", "is_upload"]
+@service
+def set_hvd(actor: Actor, ds: Dataset, dist_id: str, *, categories: Any = None, legislation: Any = None,
+            action: str = "publish.distribution_hvd") -> Distribution:
+    """A distribution's own high-value dataset categories (`dcatap:hvdCategory`, from the HVD category
+    vocabulary, among its dataset's) and applicable legislation (`dcatap:applicableLegislation`, http(s)
+    ELI URIs; the HVD regulation kept while the dataset or the distribution has a category). None leaves a
+    field as it is. Metadata only: the file is not fetched again; a published dataset is assessed again."""
+    _editable(actor, ds)
+    row = _row(ds, dist_id)
+    before = to_record(ds)
+    rec = to_record(ds)
+    dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
+    set_distribution_hvd(rec, dist, categories, legislation)
+    save_record(actor.session, rec, dataset=ds)
+    actor.session.flush()
+    audit(actor, action, ds, before, to_record(ds), distribution=row.id,
+          hvd_category=list(row.hvd_category or []), applicable_legislation=list(row.applicable_legislation or []))
+    finish(actor, ds)
+    return row
+
+
+__all__ = ["add_link", "add_upload", "attach_link", "edit_dictionary", "receive", "remove", "replace", "is_upload",
+           "set_hvd"]
