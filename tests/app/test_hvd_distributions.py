@@ -145,6 +145,7 @@ def test_the_publish_page_edits_a_files_hvd_fields_and_keeps_a_refused_input(app
     form = _section(refused.get_data(as_text=True), f'id="hvd-{dist_id}"')
     assert refused.status_code == 422 and f'id="hvd_category-{dist_id}-error"' in form
     assert f'value="{GEOSPATIAL}" checked' in form  # the refused choice is shown, ticked
+    assert "文件只能使用其数据集的高价值类别" in form and "此文件的高价值数据集类别" in form
 
     public = client.get("/dataset/bus-ridership?lang=zh").get_data(as_text=True)
     assert f'id="hvd-{dist_id}"' in public and "交通出行" in public[public.index(f'id="hvd-{dist_id}"'):][:400]
