@@ -106,6 +106,7 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_patch": WRITES,
     "api_rest.dataset_distributions": WRITES,
     "api_rest.distribution_dictionary_edit": WRITES,
+    "api_rest.distribution_hvd_edit": WRITES,  # a distribution's own HVD fields (distributions.set_hvd)
     "api_rest.dataset_publish": WRITES,
     "api_rest.dataset_withdraw": WRITES,
     "api_rest.dataset_restore": WRITES,

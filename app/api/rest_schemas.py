@@ -226,6 +226,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                    "additionalProperties": {"type": "object", "additionalProperties": False, "properties": {
                        k: _nullable("string") for k in ("title", "description", "unit", "type")}}},
         "lang": {"type": "string"}}),
+    "DistributionHvd": {"type": "object", "description": "A distribution's own high-value dataset fields "
+                        "(dcatap:hvdCategory, dcatap:applicableLegislation)", "properties": {
+        "dataset": {"type": "string", "readOnly": True}, "distribution": {"type": "string", "readOnly": True},
+        "hvd_category": {"type": "array", "items": {"type": "string"},
+                         "description": "HVD categories (IRI, code c_b79e35eb, key MOB or label), among the "
+                                        "dataset's; answered as IRIs"},
+        "applicable_legislation": {"type": "array", "items": {"type": "string", "format": "uri"},
+                                   "description": "ELI URIs; the HVD regulation is kept while the dataset or the "
+                                                  "distribution has a category"},
+        "lang": {"type": "string", "enum": ["zh", "en"]}}},
     "DistributionLink": _obj(["url"], {"url": URL, "title": {"type": "string"},
                                        "format": {"type": "string", "description": "e.g. CSV (default: from the URL)"},
                                        "lang": {"type": "string"}}),

@@ -184,3 +184,21 @@ def test_ckan_resource_patch_and_update_and_package_update_reach_the_service(app
     refused = client.post("/api/3/action/package_update", headers=auth, json=pkg)
     assert refused.status_code == 409 and "resources[1].hvd_category" in refused.get_json()["error"]
     assert _stored(app)["distributions"][1]["hvd_category"] == [STATISTICS]
+
+
+def test_rest_patch_sets_a_distributions_hvd_fields_in_the_readers_language(app, client, world):
+    auth = {"Authorization": world.tokens["editor_a"]}
+    dist_id = _stored(app)["distributions"][1]["id"]
+    url = f"/api/v1/datasets/bus-ridership/distributions/{dist_id}/hvd"
+    ok = client.patch(url, json={"hvd_category": ["Statistics"], "applicable_legislation": [INSPIRE]}, headers=auth)
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    assert ok.get_json() == {"dataset": "bus-ridership", "distribution": dist_id, "hvd_category": [STATISTICS],
+                             "applicable_legislation": [INSPIRE, HVD]}
+    shown = client.get("/api/v1/datasets/bus-ridership").get_json()
+    assert next(d for d in shown["distributions"] if d["id"] == dist_id)["hvd_category"] == [STATISTICS]
+    bad = client.patch(url + "?lang=zh", json={"hvd_category": ["GEO"]}, headers=auth)
+    assert bad.status_code == 422
+    assert "资源的高价值数据集类别必须属于其数据集的类别" in bad.get_json()["error"]["message"]
+    assert client.patch(url, json={"hvd_category": ["MOB"]}, headers={"Authorization": world.tokens["editor_b"]}
+                        ).status_code == 403
+    assert _stored(app)["distributions"][1]["hvd_category"] == [STATISTICS]
