@@ -792,17 +792,18 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
         raise invalid({"package_id": [T_("Missing value")]})
     ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
     fields = _resource_fields(params)
+    hvd = _resource_hvd(params, whole=False)
     if request.files:
         upload = _upload_part()
         row = _call(session, user, distributions.add_upload, ds, upload.stream, upload.filename,
                     title=fields.get("title"), declared_length=_declared_length(), site_url=_site(),
-                    action="ckan.resource_create")
+                    action="ckan.resource_create", hvd=hvd)
     else:
         url = params.get("url")
         if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
             raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
         row = _call(session, user, distributions.add_link, ds, url.strip(), title=fields.get("title"),
-                    format=fields.get("format"), action="ckan.resource_create")
+                    format=fields.get("format"), action="ckan.resource_create", hvd=hvd)
     return resource_show(session, {"id": row.id}, user)
 
 

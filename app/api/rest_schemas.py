@@ -238,6 +238,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "lang": {"type": "string", "enum": ["zh", "en"]}}},
     "DistributionLink": _obj(["url"], {"url": URL, "title": {"type": "string"},
                                        "format": {"type": "string", "description": "e.g. CSV (default: from the URL)"},
+                                       "hvd_category": {"type": "array", "items": {"type": "string"},
+                                                        "description": "Its own HVD categories, among the "
+                                                                       "dataset's (as DistributionHvd)"},
+                                       "applicable_legislation": {"type": "array", "items": {"type": "string"},
+                                                                  "description": "ELI URIs (as DistributionHvd)"},
                                        "lang": {"type": "string"}}),
     "DistributionUpload": _obj(["file"], {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                                    "description": "The file"},

@@ -45,13 +45,28 @@ def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) 
             "format": fmt.code if fmt else None, "format_raw": str(format) if format else None}
 
 
-def _append(actor: Actor, ds: Dataset, dist: dict[str, Any]) -> Distribution:
+def _hvd_given(hvd: dict[str, Any] | None) -> tuple[Any, Any]:
+    """The HVD fields a new file is given with ({hvd_category, applicable_legislation}; None: not given)."""
+    hvd = hvd or {}
+    return hvd.get("hvd_category"), hvd.get("applicable_legislation")
+
+
+def _check_new_hvd(ds: Dataset, hvd: dict[str, Any] | None) -> None:
+    """Refuse a new file's HVD fields before anything of it is stored (the rule `_append` applies)."""
+    if hvd:
+        set_distribution_hvd(to_record(ds), {}, *_hvd_given(hvd))
+
+
+def _append(actor: Actor, ds: Dataset, dist: dict[str, Any], hvd: dict[str, Any] | None = None) -> Distribution:
     rec = to_record(ds)
     dist_id = dist.pop("catalog_id", None) or new_uuid()
     dist.setdefault("rights", rec.get("rights"))  # the dataset's rights statement covers its new files
     if vocab.HVD_LEGISLATION in (rec.get("applicable_legislation") or []):  # a high-value dataset's new file
         dist.setdefault("applicable_legislation", [vocab.HVD_LEGISLATION])  # is under the HVD regulation too
-    rec["distributions"].append(new_distribution(**dist, catalog_id=dist_id))
+    new = new_distribution(**dist, catalog_id=dist_id)
+    if hvd:  # its own HVD categories and legislation, as set_hvd takes them
+        set_distribution_hvd(rec, new, *_hvd_given(hvd))
+    rec["distributions"].append(new)
     save_record(actor.session, rec, dataset=ds)
     actor.session.flush()
     return next(row for row in ds.distributions if row.id == dist_id)
@@ -62,7 +77,8 @@ def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution
     if not isinstance(link, dict):
         raise Invalid(T_("Each distribution must be an object {url, title, format}."), field="distributions")
     before = to_record(ds)
-    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")))
+    hvd = {k: link[k] for k in ("hvd_category", "applicable_legislation") if k in link}
+    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")), hvd)
     audit(actor, "publish.add_distribution", ds, before, to_record(ds), url=row.download_url)
     return row
 
@@ -104,11 +120,12 @@ def _finish_files(actor: Actor, ds: Dataset, action: str, before: dict, **detail
 
 @service
 def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: Any = None,
-             action: str = "publish.add_distribution") -> Distribution:
-    """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset."""
+             action: str = "publish.add_distribution", hvd: dict[str, Any] | None = None) -> Distribution:
+    """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset.
+    `hvd`: its own {hvd_category, applicable_legislation}, under set_hvd's rules."""
     _editable(actor, ds)
     before = to_record(ds)
-    row = _append(actor, ds, _link_record(actor, url, title, format))
+    row = _append(actor, ds, _link_record(actor, url, title, format), hvd)
     _finish_files(actor, ds, action, before, url=row.download_url)
     return row
 
@@ -124,17 +141,20 @@ def receive(actor: Actor, stream: BinaryIO, filename: str | None, *, declared_le
 @service
 def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None, *, title: Any = None,
                declared_length: int | None = None, site_url: str | None = None,
-               action: str = "publish.upload", documentation: bool = False) -> Distribution:
+               action: str = "publish.upload", documentation: bool = False,
+               hvd: dict[str, Any] | None = None) -> Distribution:
     """A distribution for an uploaded file, archived and served at /uploads/<id>/<name> (through the
-    serving gate). A file that is no data is refused, unless it is added as `documentation` (then marked
+    serving gate), with its own HVD fields (`hvd`, as add_link; refused before the file is stored). A file
+    that is no data is refused, unless it is added as `documentation` (then marked
     so in its extras: the page lists it as documentation)."""
     _editable(actor, ds)  # refused before a byte of the file is stored
+    _check_new_hvd(ds, hvd)
     stored = receive(actor, stream, filename, declared_length=declared_length, documentation=documentation)
     before = to_record(ds)
     dist = _upload_row(actor, ds, stored, title, _site(actor, site_url))
     if documentation:
         dist["extras"]["documentation"] = True
-    row = _append(actor, ds, dist)
+    row = _append(actor, ds, dist, hvd)
     _upload_evidence(row, stored)
     _finish_files(actor, ds, action, before, filename=stored.filename, sha256=stored.sha256,
                   size=stored.size)

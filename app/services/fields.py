@@ -43,11 +43,19 @@ def hvd_values(values: list[str], field: str = "hvd_category") -> list[str]:
     return sorted(set(c for c in cats if c))
 
 
-def legislation_values(values: list[str], field: str = "applicable_legislation") -> list[str]:
-    """Applicable legislation: http(s) URIs (ELIs such as the HVD regulation's), in the order given, once
-    each; anything else raises Invalid naming `field`."""
+def legislation_values(values: Any, field: str = "applicable_legislation") -> list[str]:
+    """Applicable legislation: http(s) URIs (ELIs such as the HVD regulation's) from a list or a text (one a
+    line, or separated by spaces or commas), in the order given, once each, never cut short; anything else
+    raises Invalid naming `field`."""
+    if isinstance(values, str):
+        values = re.split(r"[\s,，;；]+", values)
+    if not isinstance(values, list):
+        raise Invalid(T_("%(field)s: expected a list of words (or a comma-separated text).", field=field),
+                      field=field)
     out: list[str] = []
-    for value in values:
+    for value in (str(v).strip() for v in values):
+        if not value:
+            continue
         if len(value) > 2000 or not _URL.match(value):
             raise Invalid(T_("applicable legislation: %(value)s is not an http(s) URI; give the law's ELI, e.g. "
                              "%(eli)s.", value=repr(value[:80]), eli=vocab.HVD_LEGISLATION),
@@ -67,14 +75,18 @@ def _with_hvd_law(laws: list[str], tagged: bool) -> list[str]:
 def _set_hvd(rec: dict[str, Any], values: list[str]) -> None:
     """High-value dataset categories (IRI, code, key or label, vocab.hvd_category) on the record; a tagged
     dataset and each of its distributions get the HVD regulation as applicable legislation (DCAT-AP HVD
-    asks it of both), an untagged one loses it. A distribution's categories stay among the dataset's: a
-    category the dataset loses, its distributions lose."""
+    asks it of both), an untagged one loses it (the HVD shapes refuse a dataset under the regulation without
+    a category), and so do its distributions when the dataset stops being one. A distribution's categories
+    stay among the dataset's: a category the dataset loses, its distributions lose."""
+    was_tagged = bool(rec.get("hvd_category"))
     rec["hvd_category"] = hvd_values(values)
     tagged = bool(rec["hvd_category"])
     rec["applicable_legislation"] = _with_hvd_law(list(rec.get("applicable_legislation") or []), tagged)
     for dist in rec.get("distributions") or []:
         dist["hvd_category"] = [c for c in dist.get("hvd_category") or [] if c in rec["hvd_category"]]
-        dist["applicable_legislation"] = _with_hvd_law(list(dist.get("applicable_legislation") or []), tagged)
+        laws = list(dist.get("applicable_legislation") or [])
+        if tagged or was_tagged:  # a file's regulation typed by hand on a dataset that never was one stays
+            dist["applicable_legislation"] = _with_hvd_law(laws, tagged)
 
 
 def set_distribution_hvd(rec: dict[str, Any], dist: dict[str, Any], categories: Any = None,
@@ -96,8 +108,7 @@ def set_distribution_hvd(rec: dict[str, Any], dist: dict[str, Any], categories: 
                           value=", ".join(vocab.hvd_label(c) for c in outside))
         dist["hvd_category"] = cats
     if legislation is not None:
-        laws = legislation_values(str_list(legislation, "applicable_legislation"),
-                                  field_prefix + "applicable_legislation")
+        laws = legislation_values(legislation, field_prefix + "applicable_legislation")
     else:
         laws = list(dist.get("applicable_legislation") or [])
     tagged = bool(rec.get("hvd_category") or dist.get("hvd_category"))

@@ -202,3 +202,39 @@ def test_rest_patch_sets_a_distributions_hvd_fields_in_the_readers_language(app,
     assert client.patch(url, json={"hvd_category": ["MOB"]}, headers={"Authorization": world.tokens["editor_b"]}
                         ).status_code == 403
     assert _stored(app)["distributions"][1]["hvd_category"] == [STATISTICS]
+
+
+def test_a_new_file_can_be_given_its_hvd_fields_by_ckan_and_api_v1_and_a_refused_one_is_not_added(app, client, world):
+    auth = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/resource_create", headers=auth, json={
+        "package_id": "bus-ridership", "url": "http://127.0.0.1:9/stops.csv", "name": "Stops",
+        "hvd_category": ["MOB"], "applicable_legislation": [INSPIRE]})
+    assert made.status_code == 200, made.get_json()
+    assert made.get_json()["result"]["hvd_category"] == [MOBILITY]
+    assert made.get_json()["result"]["applicable_legislation"] == [INSPIRE, HVD]
+    before = len(_stored(app)["distributions"])
+    refused = client.post("/api/3/action/resource_create", headers=auth, json={
+        "package_id": "bus-ridership", "url": "http://127.0.0.1:9/x.csv", "hvd_category": ["GEO"]})
+    assert refused.status_code == 409 and "hvd_category" in refused.get_json()["error"]
+    assert len(_stored(app)["distributions"]) == before  # nothing added
+
+    created = client.post("/api/v1/datasets", headers=auth, json={
+        "publisher": "agency-a", "name": "ferry-lines", "title": "Ferry lines", "hvd_category": ["MOB"],
+        "distributions": [{"url": "http://127.0.0.1:9/ferry.csv", "hvd_category": ["Mobility"]}]})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    dist = _stored(app, "ferry-lines")["distributions"][0]
+    assert dist["hvd_category"] == [MOBILITY] and dist["applicable_legislation"] == [HVD]
+    added = client.post("/api/v1/datasets/ferry-lines/distributions", headers=auth,
+                        json={"url": "http://127.0.0.1:9/piers.csv", "hvd_category": ["STA"]})
+    assert added.status_code == 422 and len(_stored(app, "ferry-lines")["distributions"]) == 1
+
+
+def test_legislation_is_split_on_lines_never_cut_and_a_hand_typed_law_of_a_plain_dataset_stays(app, world):
+    long_eli = "http://data.europa.eu/eli/reg/2016/679/oj?" + "x" * 300
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = _dataset(s, world.draft_a)
+        row = distributions.add_link(_actor(s, world), ds, "http://127.0.0.1:9/plain.csv")
+        row = distributions.set_hvd(_actor(s, world), ds, row.id, legislation=f"{long_eli}\r\n{HVD}, {INSPIRE}\n")
+        assert row.applicable_legislation == [long_eli, INSPIRE, HVD]
+        datasets.update(_actor(s, world), ds, {"title": "Draft of A, renamed", "hvd_category": []})
+    assert _stored(app, world.draft_a)["distributions"][0]["applicable_legislation"] == [long_eli, INSPIRE, HVD]

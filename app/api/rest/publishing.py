@@ -165,7 +165,8 @@ def dataset_distributions(slug: str):
     else:
         data = _body()
         with _acting(user, _lang(data)) as actor:
-            distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"))
+            distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"),
+                                   hvd={k: data[k] for k in ("hvd_category", "applicable_legislation") if k in data})
     resp = jsonify(_publish_doc(ds))
     resp.status_code = 201
     return resp
