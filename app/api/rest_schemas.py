@@ -235,6 +235,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "applicable_legislation": {"type": "array", "items": {"type": "string", "format": "uri"},
                                    "description": "ELI URIs; the HVD regulation is kept while the dataset or the "
                                                   "distribution has a category"},
+        "service_hvd_category": {"type": "array", "items": {"type": "string"},
+                                 "description": "The same of the data service the distribution is reached "
+                                                "through (absent when there is none)"},
+        "service_applicable_legislation": {"type": "array", "items": {"type": "string", "format": "uri"}},
         "lang": {"type": "string", "enum": ["zh", "en"]}}},
     "DistributionLink": _obj(["url"], {"url": URL, "title": {"type": "string"},
                                        "format": {"type": "string", "description": "e.g. CSV (default: from the URL)"},

@@ -262,21 +262,35 @@ def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict
 
 @service
 def set_hvd(actor: Actor, ds: Dataset, dist_id: str, *, categories: Any = None, legislation: Any = None,
+            service_categories: Any = None, service_legislation: Any = None,
             action: str = "publish.distribution_hvd") -> Distribution:
     """A distribution's own high-value dataset categories (`dcatap:hvdCategory`, from the HVD category
     vocabulary, among its dataset's) and applicable legislation (`dcatap:applicableLegislation`, http(s)
-    ELI URIs; the HVD regulation kept while the dataset or the distribution has a category). None leaves a
-    field as it is. Metadata only: the file is not fetched again; a published dataset is assessed again."""
+    ELI URIs; the HVD regulation kept while the dataset or the distribution has a category), and the same
+    two of the data service it is reached through (`service_*`: its `dcat:accessService`, an API endpoint).
+    None leaves a field as it is. Metadata only: the file is not fetched again; a published dataset is
+    assessed again."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     before = to_record(ds)
     rec = to_record(ds)
     dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
     set_distribution_hvd(rec, dist, categories, legislation)
+    if service_categories is not None or service_legislation is not None:
+        if not isinstance(dist.get("access_service"), dict):
+            raise Invalid(T_("This distribution is reached through no data service (API endpoint)."),
+                          field="service_hvd_category", why="no-service")
+        dist["access_service"] = dict(dist["access_service"])
+        set_distribution_hvd(rec, dist["access_service"], service_categories, service_legislation,
+                             field_prefix="service_")
     save_record(actor.session, rec, dataset=ds)
     actor.session.flush()
+    service_after = row.access_service or {}
     audit(actor, action, ds, before, to_record(ds), distribution=row.id,
-          hvd_category=list(row.hvd_category or []), applicable_legislation=list(row.applicable_legislation or []))
+          hvd_category=list(row.hvd_category or []), applicable_legislation=list(row.applicable_legislation or []),
+          **({"service_hvd_category": list(service_after.get("hvd_category") or []),
+              "service_applicable_legislation": list(service_after.get("applicable_legislation") or [])}
+             if row.access_service else {}))
     finish(actor, ds)
     return row
 

@@ -87,6 +87,12 @@ def _set_hvd(rec: dict[str, Any], values: list[str]) -> None:
         laws = list(dist.get("applicable_legislation") or [])
         if tagged or was_tagged:  # a file's regulation typed by hand on a dataset that never was one stays
             dist["applicable_legislation"] = _with_hvd_law(laws, tagged)
+        service = dist.get("access_service")
+        if isinstance(service, dict) and service.get("hvd_category"):  # its data service's, likewise
+            service["hvd_category"] = [c for c in service["hvd_category"] if c in rec["hvd_category"]]
+            if not service["hvd_category"] and not tagged:
+                service["applicable_legislation"] = _with_hvd_law(list(service.get("applicable_legislation") or []),
+                                                                  False)
 
 
 def set_distribution_hvd(rec: dict[str, Any], dist: dict[str, Any], categories: Any = None,

@@ -262,12 +262,18 @@ def _sent_values(ds, form) -> dict:
 def _hvd_values(ds, sent: tuple[str, object] | None = None) -> dict:
     """Each distribution's HVD form as stored: its categories and its legislation one URI a line; `sent`
     (the distribution's id and the form) shows what was typed instead, for a refused change."""
-    out = {d.id: {"hvd_category": list(d.hvd_category or []),
-                  "applicable_legislation": "\n".join(d.applicable_legislation or [])} for d in ds.distributions}
+    out = {}
+    for d in ds.distributions:
+        svc = d.access_service or {}
+        out[d.id] = {"hvd_category": list(d.hvd_category or []),
+                     "applicable_legislation": "\n".join(d.applicable_legislation or []),
+                     "service_hvd_category": list(svc.get("hvd_category") or []),
+                     "service_applicable_legislation": "\n".join(svc.get("applicable_legislation") or [])}
     if sent is not None:
         dist_id, form = sent
-        out[dist_id] = {"hvd_category": form.getlist("hvd_category"),
-                        "applicable_legislation": form.get("applicable_legislation", "")}
+        out[dist_id] = {key: form.getlist(key) if key.endswith("hvd_category") else form.get(key, "")
+                        for key in ("hvd_category", "applicable_legislation", "service_hvd_category",
+                                    "service_applicable_legislation")}
     return out
 
 
@@ -403,14 +409,18 @@ def edit_dictionary(slug: str, dist_id: str):
 @login_required_page
 def distribution_hvd(slug: str, dist_id: str):
     """A file's own high-value dataset categories (among the dataset's) and applicable legislation (ELIs,
-    one a line). A refused value renders the page again with the error next to the file's field and what
-    was typed kept."""
+    one a line), and those of its data service when it is reached through one. A refused value renders the
+    page again with the error next to the file's field and what was typed kept."""
     _user, ds = _editable(slug)
     form = request.form
     runtime = _runtime()
     try:
+        service = {}
+        if "service_sent" in form:  # the file is reached through a data service: its fields are in the form
+            service = {"service_categories": form.getlist("service_hvd_category"),
+                       "service_legislation": form.get("service_applicable_legislation", "")}
         distributions.set_hvd(_actor(runtime), ds, dist_id, categories=form.getlist("hvd_category"),
-                              legislation=form.get("applicable_legislation", ""))
+                              legislation=form.get("applicable_legislation", ""), **service)
     except ServiceError as exc:
         if exc.status == 403 or not (exc.detail or {}).get("field"):
             return _refused(exc, slug)

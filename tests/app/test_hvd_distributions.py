@@ -238,3 +238,64 @@ def test_legislation_is_split_on_lines_never_cut_and_a_hand_typed_law_of_a_plain
         assert row.applicable_legislation == [long_eli, INSPIRE, HVD]
         datasets.update(_actor(s, world), ds, {"title": "Draft of A, renamed", "hvd_category": []})
     assert _stored(app, world.draft_a)["distributions"][0]["applicable_legislation"] == [long_eli, INSPIRE, HVD]
+
+
+def _with_api(app) -> str:
+    """A third file of bus-ridership reached through a data service (an API endpoint); its id."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        rec = to_record(_dataset(s))
+        rec["distributions"].append(new_distribution(
+            catalog_id="api-1", access_url="http://127.0.0.1:9/api", applicable_legislation=[HVD],
+            access_service={"title": {"en": "Ridership API"}, "endpoint_url": "http://127.0.0.1:9/api",
+                            "hvd_category": [], "applicable_legislation": []}))
+        save_record(s, rec, dataset=_dataset(s))
+        s.commit()
+    return "api-1"
+
+
+def test_the_data_service_of_a_file_gets_its_hvd_fields_by_the_same_rules(app, client, world):
+    api_id = _with_api(app)
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = _dataset(s)
+        row = distributions.set_hvd(_actor(s, world), ds, api_id, service_categories=["MOB"])
+        assert row.access_service["hvd_category"] == [MOBILITY]
+        assert row.access_service["applicable_legislation"] == [HVD]
+        assert row.access_service["endpoint_url"] == "http://127.0.0.1:9/api"  # the rest of it kept
+        with pytest.raises(Invalid) as refused:
+            distributions.set_hvd(_actor(s, world), ds, api_id, service_categories=["GEO"])
+        assert refused.value.detail["field"] == "service_hvd_category"
+        plain = ds.distributions[0].id
+        with pytest.raises(Invalid) as refused:
+            distributions.set_hvd(_actor(s, world), ds, plain, service_categories=["MOB"])
+        assert refused.value.detail["why"] == "no-service"
+    rec = _stored(app)
+    assert violations_free(rec)  # the HVD data service: endpoint, served dataset, regulation
+
+    sign_in(client, world.emails["editor_a"])
+    edit_url = "/publish/bus-ridership"
+    action = f"{edit_url}/distributions/{api_id}/hvd"
+    form = _section(client.get(edit_url + "?lang=zh").get_data(as_text=True), f'id="hvd-{api_id}"')
+    assert 'name="service_hvd_category"' in form and f'value="{MOBILITY}" checked' in form
+    assert "此文件的数据服务（API）的高价值数据集类别" in form
+    refused = form_post(client, edit_url, action, {"service_sent": "1", "service_hvd_category": [MOBILITY],
+                                                   "service_applicable_legislation": "eli 2023/138"})
+    assert refused.status_code == 422
+    form = _section(refused.get_data(as_text=True), f'id="hvd-{api_id}"')
+    assert f'id="service_applicable_legislation-{api_id}-error"' in form and ">eli 2023/138</textarea>" in form
+    saved = form_post(client, edit_url, action, {"hvd_category": [STATISTICS], "service_sent": "1",
+                                                 "service_hvd_category": [MOBILITY, STATISTICS]})
+    assert saved.status_code == 303
+    dist = next(d for d in _stored(app)["distributions"] if d["id"] == api_id)
+    assert dist["hvd_category"] == [STATISTICS]
+    assert dist["access_service"]["hvd_category"] == [MOBILITY, STATISTICS]
+
+    auth = {"Authorization": world.tokens["editor_a"]}
+    url = f"/api/v1/datasets/bus-ridership/distributions/{api_id}/hvd"
+    ok = client.patch(url, json={"service_hvd_category": ["STA"]}, headers=auth)
+    assert ok.status_code == 200 and ok.get_json()["service_hvd_category"] == [STATISTICS]
+    assert ok.get_json()["hvd_category"] == [STATISTICS]  # left out: kept
+
+    with app.extensions["opendata"]["sessionmaker"]() as s:  # the dataset stops being HVD: so does its API
+        datasets.update(_actor(s, world), _dataset(s), {"hvd_category": []})
+    svc = next(d for d in _stored(app)["distributions"] if d["id"] == api_id)["access_service"]
+    assert svc["hvd_category"] == [] and svc["applicable_legislation"] == []
