@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.logs import configure as configure_logging
     from app.metrics import init_metrics
     from app.security import init_security
+    from app.templating import share_compiled_templates
     from app.web import register as register_web
     from catalog_schema import search
     from catalog_schema.db import make_engine, make_sessionmaker
@@ -67,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_delivery(app)  # before security: its after-request hook then runs after the security headers
     init_security(app)  # last: it rate-limits the API blueprints registered above
+    share_compiled_templates(app.jinja_env)  # after every filter is registered: they are part of the key
     return app
 
 
