@@ -98,7 +98,7 @@ def _truncate(url: str) -> None:
 @pytest.fixture(scope="module")
 def snapshots(tmp_path_factory):
     """The catalogs this module's tests build once and copy (see tests/support/snapshots.py)."""
-    store = Snapshots(tmp_path_factory.mktemp("snapshots"), services.postgres_url)
+    store = Snapshots(tmp_path_factory.mktemp("snapshots"))
     yield store
     store.close()
 
@@ -111,9 +111,7 @@ def db_url(request, snapshots, tmp_path) -> str:
     fixture = "sqlite_master_url" if request.param == "sqlite" else "postgres_master_url"
     url = request.getfixturevalue(fixture)
     if "snapshot" in request.fixturenames and snapshots.has(request.param):
-        copy = snapshots.copy(request.param, url, tmp_path)
-        yield copy
-        snapshots.drop_copy(copy)
+        yield snapshots.copy(request.param, url, tmp_path, _truncate)
         return
     _truncate(url)
     yield url

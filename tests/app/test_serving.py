@@ -83,8 +83,13 @@ def _dataset(session, root: Path, slug: str, files: dict[str, bytes], *, state: 
 
 
 @pytest.fixture
-def world(app, runtime, tmp_path):
-    """{"ids": {slug: dataset id}, "dists": {(slug, file name): distribution id}, "tokens": {role: token}}."""
+def world(snapshot, app, runtime, tmp_path):
+    """{"ids": {slug: dataset id}, "dists": {(slug, file name): distribution id}, "tokens": {role: token}}:
+    built once per backend, a copy of it for each test (the archived files stay where the build put them)."""
+    return snapshot.once(lambda: _build_world(app, runtime, tmp_path))
+
+
+def _build_world(app, runtime, tmp_path) -> dict:
     sm = app.extensions["opendata"]["sessionmaker"]
     root = tmp_path / "archive-files"
     out = {"ids": {}, "dists": {}, "tokens": {}}
