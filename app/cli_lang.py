@@ -103,6 +103,9 @@ def has_translation(message: str) -> bool:
 
 #: click's own words in a help page, translated by the formatter below (click's own catalog is not installed).
 CLICK_WORDS = (N_("Usage: "), N_("Options"), N_("Commands"), N_("Arguments"), N_("Show this message and exit."))
+#: The usage line's placeholders click writes as they are (a command's `options_metavar`, a group's
+#: `subcommand_metavar`), translated by `Command.collect_usage_pieces`.
+USAGE_WORDS = (N_("[OPTIONS]"), N_("COMMAND [ARGS]..."))
 
 
 class _Formatter(click.HelpFormatter):
@@ -137,6 +140,9 @@ class Command(click.Command):
             return super().get_help_option(ctx)
         finally:
             click.decorators._ = ours
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [gettext(piece) if piece in USAGE_WORDS else piece for piece in super().collect_usage_pieces(ctx)]
 
     def get_short_help_str(self, limit: int = 45) -> str:
         with _translated(self, ("help", "short_help")):
