@@ -103,7 +103,7 @@ def register(main: click.Group) -> None:
         try:
             summary = harvest(rt, name, full=full, on_record=progress, confirm=confirm)
         except (LookupError, RuntimeError, TimeoutError) as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(say(exc.args[0]) if exc.args else str(exc)) from exc  # app.jobs's T_ texts
         finally:
             rt.close()
             if progress:
