@@ -102,7 +102,7 @@ PLURALS = (
 )
 
 
-def _term_len(text: str) -> int:
+def display_width(text: str) -> int:
     """The columns `text` takes on a terminal: a Chinese character (East Asian wide or full-width) takes two. click
     counts characters, so a help page's second column would start late after `--port 整数` or `用法：`."""
     from click._compat import strip_ansi
@@ -131,7 +131,7 @@ def speaking() -> Iterator[None]:
             module = importlib.import_module(name)
         except ImportError:  # a platform's module (_winconsole) or one a click version lacks
             continue
-        for attr, ours in (("_", _gettext), ("ngettext", _ngettext), ("term_len", _term_len)):
+        for attr, ours in (("_", _gettext), ("ngettext", _ngettext), ("term_len", display_width)):
             if hasattr(module, attr):
                 saved.append((module, attr, getattr(module, attr)))
                 setattr(module, attr, ours)

@@ -114,7 +114,7 @@ def _aligned(page: str) -> None:
     for line in section.splitlines():
         found = re.match(r"^(  -.*?\S)( {2,})(\S.*)$", line)
         if found:
-            columns.add(cli_click._term_len(found.group(1) + found.group(2)))  # noqa: SLF001
+            columns.add(cli_click.display_width(found.group(1) + found.group(2)))
     assert len(columns) <= 1, (columns, section)
 
 
@@ -197,3 +197,25 @@ def test_the_memory_limit_and_what_is_not_recognised(engine):
     # a line DuckDB cut ("...") no longer starts where the query's does: the line only
     cut = 'Parser Error: syntax error at or near "x"\n\nLINE 3: ...aaaa x\n            ^'
     assert engine_errors.explain(cut) == 'Syntax error at or near "x" (line 3).'
+
+
+# --------------------------------------------------------------------------- what commands print
+
+
+def test_harvest_words_in_chinese(db_url, tmp_path):
+    """A job's status and a source's schedule are said in the command's language (the JSON keeps the values), and
+    app.jobs's refusals are texts the command says in zh."""
+    from tests.app.test_cli_lang import _opendata
+
+    missing = tmp_path / "gone" / "datapackage.json"
+    assert _opendata(db_url, "source", "add", "local", "--type", "datapackage", "--url", str(missing)).returncode == 0
+    listed = _opendata(db_url, "--lang", "zh", "source", "list")
+    assert "手动" in listed.stdout and "从未采集" in listed.stdout and "manual" not in listed.stdout
+    assert "manual" in _opendata(db_url, "source", "list").stdout
+    ran = _opendata(db_url, "--lang", "zh", "harvest", "local", OPENDATA_LOG_LEVEL="ERROR")
+    assert ran.returncode == 1 and "失败：新增 0" in ran.stdout and "failed" not in ran.stdout, ran.stdout
+    shown = _opendata(db_url, "--lang", "zh", "source", "show", "local")
+    assert "计划=手动" in shown.stdout and " 失败 " in shown.stdout
+    nope = _opendata(db_url, "--lang", "zh", "harvest", "nope")
+    assert nope.returncode == 1 and "没有名为 'nope' 的采集源（见 `opendata source list`）" in nope.stderr
+    assert "no harvest source named 'nope'" in _opendata(db_url, "harvest", "nope").stderr
