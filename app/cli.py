@@ -12,7 +12,7 @@ import sys
 import click
 
 from app import settings as settings_mod
-from app.cli_lang import LANGS, N_, RootGroup, _, gettext
+from app.cli_lang import LANGS, N_, RootGroup, _, gettext, say
 
 COMMAND_MODULES = [
     "app.commands.db",
@@ -46,7 +46,7 @@ class Context:
             try:
                 self._settings = settings_mod.load()
             except ValueError as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise click.ClickException(say(exc.args[0])) from exc
         return self._settings
 
     def close(self) -> None:
@@ -80,8 +80,8 @@ def main(ctx: click.Context) -> None:
 
     try:
         values = settings_mod.load()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+    except ValueError as exc:  # a setting's value refused: said in the command's language
+        raise click.UsageError(say(exc.args[0])) from exc
     configure_logging(values["LOG_LEVEL"], values["LOG_FORMAT"])
     ctx.obj = Context()
     ctx.call_on_close(ctx.obj.close)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from app.texts import T_
 from app.texts import say as say_text
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -35,7 +36,7 @@ def parse_lang(value: str) -> str:
     """"zh" or "en" from a setting's text ("zh", "zh_CN", "en-GB" ...); ValueError for anything else."""
     code = value.strip().lower().replace("-", "_").split(".")[0].split("_")[0]
     if code not in LANGS:
-        raise ValueError(f"expected zh or en, not {value!r}")
+        raise ValueError(T_("expected zh or en, not %(value)s", value=repr(value)))
     return code
 
 

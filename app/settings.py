@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli_lang import N_  # marks each help for the catalog (`opendata settings` says it in zh)
+from app.texts import T_, Text
 
 PREFIX = "OPENDATA_"
 
@@ -23,27 +24,27 @@ def _bool(value: str) -> bool:
         return True
     if v in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError(f"not a boolean: {value!r} (use 1/0, true/false, yes/no)")
+    raise ValueError(T_("not a boolean: %(value)s (use 1/0, true/false, yes/no)", value=repr(value)))
 
 
 def _pii_policy(value: str) -> str:
     v = value.strip().lower()
     if v not in ("withhold", "redact"):
-        raise ValueError(f"not a personal-data policy: {value!r} (use withhold or redact)")
+        raise ValueError(T_("not a personal-data policy: %(value)s (use withhold or redact)", value=repr(value)))
     return v
 
 
 def _period(value: str) -> str:
     v = value.strip().lower()
     if v not in ("daily", "weekly"):
-        raise ValueError(f"not a digest period: {value!r} (use daily or weekly)")
+        raise ValueError(T_("not a digest period: %(value)s (use daily or weekly)", value=repr(value)))
     return v
 
 
 def _log_format(value: str) -> str:
     v = value.strip().lower()
     if v not in ("text", "json"):
-        raise ValueError(f"not a log format: {value!r} (use text or json)")
+        raise ValueError(T_("not a log format: %(value)s (use text or json)", value=repr(value)))
     return v
 
 
@@ -243,7 +244,7 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             values[s.name] = s.parse(raw)
         except ValueError as exc:
-            raise ValueError(f"{s.env}: {exc}") from exc
+            raise ValueError(T_("%(env)s: %(error)s", env=s.env, error=_reason(exc, s.parse, raw))) from exc
     inst = Path(values["INSTANCE_DIR"]).absolute()
     values["INSTANCE_DIR"] = str(inst)
     if not values["DATABASE_URL"]:
@@ -253,6 +254,19 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
     if not values["RESULT_BACKEND"] and (values["BROKER_URL"] or "").startswith("redis"):
         values["RESULT_BACKEND"] = values["BROKER_URL"]
     return values
+
+
+def _reason(exc: ValueError, parse: Callable[[str], Any], raw: str) -> str:
+    """Why `raw` is refused: the parser's own text (a `Text` the command line says in zh), or ours for Python's
+    int() and float() ("invalid literal for int() with base 10")."""
+    reason = exc.args[0] if exc.args else ""
+    if isinstance(reason, Text):
+        return reason
+    if parse is int:
+        return T_("not a whole number: %(value)s", value=repr(raw))
+    if parse is float:
+        return T_("not a number: %(value)s", value=repr(raw))
+    return str(exc)
 
 
 def search_index_dir(values: dict[str, Any]) -> str:

@@ -58,6 +58,23 @@ def test_settings_prints_the_help_in_the_chosen_language():
     assert "OPENDATA_LANG=zh" in _invoke(["settings"], {**env, "OPENDATA_LANG": "zh"})
 
 
+@pytest.mark.parametrize(("name", "value", "zh", "en"), [
+    ("OPENDATA_LOG_FORMAT", "xml", "OPENDATA_LOG_FORMAT：'xml' 不是日志格式（请用 text 或 json）",
+     "OPENDATA_LOG_FORMAT: not a log format: 'xml' (use text or json)"),
+    ("OPENDATA_PAGE_SIZE", "many", "OPENDATA_PAGE_SIZE：'many' 不是整数",
+     "OPENDATA_PAGE_SIZE: not a whole number: 'many'"),
+    ("OPENDATA_HTTP_TIMEOUT", "soon", "OPENDATA_HTTP_TIMEOUT：'soon' 不是数字", "not a number: 'soon'"),
+    ("OPENDATA_SMTP_SSL", "maybe", "'maybe' 不是布尔值", "not a boolean: 'maybe'"),
+    ("OPENDATA_PII_POLICY", "x", "'x' 不是个人信息处理策略", "not a personal-data policy: 'x'"),
+    ("OPENDATA_DIGEST_DEFAULT_PERIOD", "x", "'x' 不是摘要周期", "not a digest period: 'x'"),
+])
+def test_a_refused_setting_in_the_chosen_language(name, value, zh, en):
+    env = {**PLAIN, name: value}
+    said = _invoke(["--lang", "zh", "settings"], env)
+    assert zh in said and "错误：" in said, said
+    assert en in _invoke(["settings"], env)
+
+
 def test_the_docs_table_stays_english():
     table = settings.markdown_table()
     assert not _cjk(table) and all(s.help in table for s in settings.SETTINGS)
