@@ -119,6 +119,22 @@ class _Formatter(click.HelpFormatter):
         else:
             super().write_heading(heading)
 
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        if lang() == "zh":  # "[默认：5；1<=x<=100]": click joins an option's extras with an English "; "
+            rows = [(first, _extras_zh(second)) for first, second in rows]
+        super().write_dl(rows, *args, **kwargs)
+
+
+def _extras_zh(help_text: str) -> str:
+    """The bracket click ends an option's help with ("  [default: 5; 1<=x<=100]"), its items joined by a full-width
+    semicolon."""
+    if not help_text.endswith("]"):
+        return help_text
+    start = help_text.rfind("  [") + 2 if "  [" in help_text else (0 if help_text.startswith("[") else -1)
+    if start < 0:
+        return help_text
+    return help_text[:start] + help_text[start:].replace("; ", "；")
+
 
 class _Context(click.Context):
     formatter_class = _Formatter

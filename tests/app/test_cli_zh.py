@@ -118,6 +118,9 @@ def test_the_type_names_a_help_page_shows_are_chinese():
     top = _invoke(["--lang", "zh", "--help"], PLAIN)
     assert "[选项] 命令 [参数]..." in top and "[OPTIONS] COMMAND [ARGS]..." in _invoke(["--help"], PLAIN)
     assert "EMAIL" in _invoke(["--lang", "zh", "user", "add", "--help"], PLAIN)
+    # an option's extras joined as Chinese joins them
+    assert "[默认：5；1<=x<=100]" in _invoke(["--lang", "zh", "source", "show", "--help"], PLAIN)
+    assert "[default: 5; 1<=x<=100]" in _invoke(["source", "show", "--help"], PLAIN)
     # put back after the invocation: click's classes as they were for the rest of the process
     assert click.types.IntParamType.name == "integer" and "name" not in vars(click.types.Path)
     assert click.Path().name == "path" and click.formatting.term_len("整数") == 2
