@@ -110,6 +110,50 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in strip_ansi(text))
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+#: Full-width punctuation a line may not start with (it stays with the character before it), and the brackets a
+#: line may not end with (they go with the character after them): Chinese line-breaking rules.
+_CLOSING = frozenset("，。、；：？！）】》」』”’")
+_OPENING = frozenset("（【《「『“‘")
+
+
+def _wrapper_class(base: type) -> type:
+    """click's TextWrapper that may break a line between two Chinese characters (Chinese has no spaces to break
+    at: a long help text was one word to it) but not before a closing mark or after an opening one; the widths
+    are measured by `display_width` (click's `term_len`, swapped while speaking)."""
+
+    class Wrapper(base):
+        def _split(self, text: str) -> list[str]:
+            chunks: list[str] = []
+            for chunk in super()._split(text):
+                if not any(_wide(ch) for ch in chunk):
+                    chunks.append(chunk)
+                    continue
+                run = ""
+                for ch in chunk:
+                    if _wide(ch):
+                        if run:
+                            chunks.append(run)
+                            run = ""
+                        chunks.append(ch)
+                    else:
+                        run += ch
+                if run:
+                    chunks.append(run)
+            merged: list[str] = []
+            for chunk in chunks:
+                if merged and (chunk in _CLOSING or merged[-1] in _OPENING or merged[-1][-1:] in _OPENING):
+                    merged[-1] += chunk
+                else:
+                    merged.append(chunk)
+            return merged
+
+    return Wrapper
+
+
 def _gettext(message: str) -> str:
     return cli_lang.gettext(message)
 
@@ -135,6 +179,11 @@ def speaking() -> Iterator[None]:
             if hasattr(module, attr):
                 saved.append((module, attr, getattr(module, attr)))
                 setattr(module, attr, ours)
+    import click._textwrap
+
+    textwrap = click._textwrap
+    saved += [(textwrap, "term_len", textwrap.term_len), (textwrap, "TextWrapper", textwrap.TextWrapper)]
+    textwrap.term_len, textwrap.TextWrapper = display_width, _wrapper_class(textwrap.TextWrapper)
     named = _type_classes()
     for cls, name in named:
         cls.name = _TypeName(name)

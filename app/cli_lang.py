@@ -136,6 +136,26 @@ def _extras_zh(help_text: str) -> str:
     return help_text[:start] + help_text[start:].replace("; ", "；")
 
 
+def _short_zh(help_text: str, limit: int) -> str:
+    """A Chinese help's first sentence (to its "。") in at most `limit` terminal columns, cut with "..." when longer:
+    click's own shortening breaks at spaces and counts characters, so a Chinese sentence, one word to it, came out
+    as "..." alone, or wider than the column."""
+    from app.cli_click import display_width
+
+    text = " ".join(help_text.partition("\n\n")[0].split())
+    end = text.find("。")
+    if end >= 0:
+        text = text[:end + 1]
+    if display_width(text) <= limit:
+        return text
+    cut = ""
+    for ch in text:
+        if display_width(cut + ch) > limit - 3:
+            break
+        cut += ch
+    return cut.rstrip("，、；： ") + "..."
+
+
 class _Context(click.Context):
     formatter_class = _Formatter
 
@@ -162,6 +182,8 @@ class Command(click.Command):
         return [gettext(piece) if piece in USAGE_WORDS else piece for piece in super().collect_usage_pieces(ctx)]
 
     def get_short_help_str(self, limit: int = 45) -> str:
+        if lang() == "zh" and not self.short_help and self.help and not self.deprecated:
+            return _short_zh(gettext(self.help), limit)
         with _translated(self, ("help", "short_help")):
             return super().get_short_help_str(limit)
 

@@ -239,3 +239,23 @@ def test_harvest_words_in_chinese(db_url, tmp_path):
     nope = _opendata(db_url, "--lang", "zh", "harvest", "nope")
     assert nope.returncode == 1 and "没有名为 'nope' 的采集源（见 `opendata source list`）" in nope.stderr
     assert "no harvest source named 'nope'" in _opendata(db_url, "harvest", "nope").stderr
+
+
+def test_every_help_page_fits_the_terminal_in_both_languages():
+    """click counts characters and breaks lines at spaces; a Chinese character takes two columns and Chinese has no
+    spaces: the help pages are measured in terminal columns, break between Chinese characters (not before a
+    closing mark), and a command's short help in a group's list is its first sentence cut to the column."""
+    wide = []
+    for path, command in _walk(cli.main):
+        args = path.split()[1:]
+        for lang in ("zh", "en"):
+            page = _invoke(["--lang", lang, *args, "--help"], PLAIN)
+            wide += [(lang, path, line) for line in page.splitlines() if cli_click.display_width(line) > 80]
+            if lang == "zh":
+                assert not re.search(r"^\s+[，。、；：）]", page, re.M), page
+        if isinstance(command, click.Group):
+            listed = _invoke(["--lang", "zh", *args, "--help"], PLAIN).split("命令：\n", 1)[1]
+            assert not re.search(r"^  \S+ +\.\.\.$", listed, re.M), listed  # not "..." alone
+    assert not wide, wide
+    top = _invoke(["--lang", "zh", "--help"], PLAIN)
+    assert "  prune      删除超出保留设置" in top and "  source     采集源。" in top
