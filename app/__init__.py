@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # Flask and SQLAlchemy load with the app, not with every comm
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings (keys as in app.settings, without prefix)."""
     # Everything the app needs loads here, not when a command imports `app` (keeps `opendata --help` fast).
-    from flask import Flask, abort, request
+    from flask import abort, request
 
     from app import request_context
     from app.api import register as register_api
@@ -28,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.logs import configure as configure_logging
     from app.metrics import init_metrics
     from app.security import init_security
+    from app.templating import share_compiled_templates
+    from app.url_rules import LazyRoutesFlask
     from app.web import register as register_web
     from catalog_schema import search
     from catalog_schema.db import make_engine, make_sessionmaker
@@ -37,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         values.update(config)
         if "DATABASE_URL" not in config and "INSTANCE_DIR" in config:
             values["DATABASE_URL"] = f"sqlite:///{config['INSTANCE_DIR']}/catalog.db"
-    app = Flask(__name__, instance_path=values["INSTANCE_DIR"])
+    app = LazyRoutesFlask(__name__, instance_path=values["INSTANCE_DIR"])  # URL builders made on first use
     app.config["OPENDATA"] = values
     app.config["SECRET_KEY"] = values["SECRET_KEY"] or _ephemeral_secret(app)
     app.config["JSON_SORT_KEYS"] = False
@@ -67,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_delivery(app)  # before security: its after-request hook then runs after the security headers
     init_security(app)  # last: it rate-limits the API blueprints registered above
+    share_compiled_templates(app.jinja_env)  # after every filter is registered: they are part of the key
     return app
 
 

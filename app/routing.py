@@ -106,6 +106,7 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_patch": WRITES,
     "api_rest.dataset_distributions": WRITES,
     "api_rest.distribution_dictionary_edit": WRITES,
+    "api_rest.distribution_hvd_edit": WRITES,  # a distribution's own HVD fields (distributions.set_hvd)
     "api_rest.dataset_publish": WRITES,
     "api_rest.dataset_withdraw": WRITES,
     "api_rest.dataset_restore": WRITES,
@@ -122,6 +123,7 @@ ROUTE_KINDS: dict[str, str] = {
     "publish.add_distribution": WRITES,
     "publish.remove_distribution": WRITES,
     "publish.edit_dictionary": WRITES,
+    "publish.distribution_hvd": WRITES,  # a file's own HVD categories and legislation (distributions.set_hvd)
     "publish.change_state": WRITES,
     "publish.make_series": WRITES,  # a fragmented-series finding's one click (app/services/series.py)
     "account.login": WRITES,

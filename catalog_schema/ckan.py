@@ -27,8 +27,9 @@ Where CKAN data goes in the record (nothing is dropped):
   with its `series_order_field`/`series_order_type`); `in_series` (a list of series ids) -> in_series.
 - resources -> distributions (`id` -> id, name/description -> title/description, format ->
   format (vocab code) + format_raw, mimetype -> media_type, size -> byte_size, hash ->
-  checksum, created/last_modified -> issued/modified); other resource keys go to the
-  distribution's `extras["ckan"]`.
+  checksum, created/last_modified -> issued/modified, hvd_category / applicable_legislation (lists, as
+  ckanext-dcat's DCAT-AP 3 schema keeps them on a resource; their JSON text read too) -> the
+  distribution's own HVD fields); other resource keys go to the distribution's `extras["ckan"]`.
 
 CKAN has one `url` per resource, DCAT two. It becomes `download_url` when `url_type` is
 "upload" or the URL's path ends in a known data-file extension (not a web page), else
@@ -608,6 +609,25 @@ def _res_text(field: str, key: str) -> Rule:
     return Rule((field,), (key, key + "_translated"), read, write)
 
 
+def resource_list(value: Any) -> list[str]:
+    """A resource's list value (hvd_category, applicable_legislation) as the resource rules read it: a
+    list, its JSON text or one string."""
+    return _strings(value)
+
+
+def _res_list(field: str, key: str) -> Rule:
+    """A resource's list field as ckanext-dcat's DCAT-AP 3 schema keeps it: a list (read also from its JSON
+    text or one string, as a resource extra may hold it); left out when empty."""
+    def read(v, flags):
+        return {field: _strings(v.get(key))}
+
+    def write(dist):
+        items = list(dist.get(field) or [])
+        return {key: items} if items else {}
+
+    return Rule((field,), (key,), read, write)
+
+
 RESOURCE_RULES: tuple[Rule, ...] = (
     _res_text("title", "name"),
     _res_text("description", "description"),
@@ -617,6 +637,8 @@ RESOURCE_RULES: tuple[Rule, ...] = (
     Rule(("checksum",), ("hash",), _read_hash, _write_hash),
     _simple("issued", "created"),
     _simple("modified", "last_modified"),
+    _res_list("hvd_category", "hvd_category"),
+    _res_list("applicable_legislation", "applicable_legislation"),
 )
 
 

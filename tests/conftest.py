@@ -57,6 +57,7 @@ def postgres_master_url() -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        services.fast_commits(conn, name)
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     dbmod.upgrade(url)
     yield url
@@ -80,12 +81,17 @@ def _truncate(url: str) -> None:
             conn.execute(text("DELETE FROM search_changes"))
         else:
             # A connection a previous test left "idle in transaction" (an abandoned streamed response, a
-            # server thread) would make TRUNCATE wait for ever: end them first, and never wait long.
+            # server thread) would make the deletes wait for ever: end them first, and never wait long.
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
             conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in [*tables, "search_changes"])
-                              + " RESTART IDENTITY CASCADE"))
+            # DELETE, not TRUNCATE: a test's few rows go in milliseconds, where TRUNCATE gives each of the
+            # ~30 tables and their indexes new files (0.25-0.45 s a test, 500 PostgreSQL tests a run).
+            conn.execute(text("; ".join(f'DELETE FROM "{t}"' for t in [*tables, "search_changes"])))
+            used = conn.execute(text("SELECT sequencename FROM pg_sequences "
+                                     "WHERE schemaname = 'public' AND last_value IS NOT NULL")).scalars().all()
+            for seq in used:  # ids start at 1 again, as TRUNCATE ... RESTART IDENTITY did
+                conn.execute(text(f'ALTER SEQUENCE "{seq}" RESTART'))
     search.forget(url)  # the rows went behind the gate's back: this process's index of them goes too
 
 

@@ -772,6 +772,17 @@ def _resource_fields(params: dict) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if isinstance(v, str)}
 
 
+def _resource_hvd(params: dict, whole: bool) -> dict[str, Any]:
+    """A resource's HVD categories and applicable legislation (lists, or their JSON text as a form post
+    sends them); resource_update clears what it leaves out, resource_patch keeps it."""
+    out: dict[str, Any] = {}
+    for key in ("hvd_category", "applicable_legislation"):
+        if key in params or whole:
+            value = ckan.resource_list(params.get(key))
+            out[key] = value
+    return out
+
+
 def resource_create(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Add a resource to a dataset: a URL, or a file uploaded as the multipart part `upload` (stored in
     the archive, capped, sniffed and vetted as on the publish page). On a published dataset the file is
@@ -781,17 +792,18 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
         raise invalid({"package_id": [T_("Missing value")]})
     ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
     fields = _resource_fields(params)
+    hvd = _resource_hvd(params, whole=False)
     if request.files:
         upload = _upload_part()
         row = _call(session, user, distributions.add_upload, ds, upload.stream, upload.filename,
                     title=fields.get("title"), declared_length=_declared_length(), site_url=_site(),
-                    action="ckan.resource_create")
+                    action="ckan.resource_create", hvd=hvd)
     else:
         url = params.get("url")
         if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
             raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
         row = _call(session, user, distributions.add_link, ds, url.strip(), title=fields.get("title"),
-                    format=fields.get("format"), action="ckan.resource_create")
+                    format=fields.get("format"), action="ckan.resource_create", hvd=hvd)
     return resource_show(session, {"id": row.id}, user)
 
 
@@ -809,7 +821,8 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
         fields = {"title": fields.get("title") or "", "description": fields.get("description") or "",
                   **({"format": fields["format"]} if fields.get("format") else {})}
-    kwargs: dict[str, Any] = {"fields": {k: v for k, v in fields.items() if v or k == "description"},
+    kwargs: dict[str, Any] = {"fields": {**{k: v for k, v in fields.items() if v or k == "description"},
+                                         **_resource_hvd(params, whole)},
                               "action": f"ckan.{action}"}
     if request.files:
         upload = _upload_part()

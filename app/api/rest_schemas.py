@@ -226,8 +226,27 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                    "additionalProperties": {"type": "object", "additionalProperties": False, "properties": {
                        k: _nullable("string") for k in ("title", "description", "unit", "type")}}},
         "lang": {"type": "string"}}),
+    "DistributionHvd": {"type": "object", "description": "A distribution's own high-value dataset fields "
+                        "(dcatap:hvdCategory, dcatap:applicableLegislation)", "properties": {
+        "dataset": {"type": "string", "readOnly": True}, "distribution": {"type": "string", "readOnly": True},
+        "hvd_category": {"type": "array", "items": {"type": "string"},
+                         "description": "HVD categories (IRI, code c_b79e35eb, key MOB or label), among the "
+                                        "dataset's; answered as IRIs"},
+        "applicable_legislation": {"type": "array", "items": {"type": "string", "format": "uri"},
+                                   "description": "ELI URIs; the HVD regulation is kept while the dataset or the "
+                                                  "distribution has a category"},
+        "service_hvd_category": {"type": "array", "items": {"type": "string"},
+                                 "description": "The same of the data service the distribution is reached "
+                                                "through (absent when there is none)"},
+        "service_applicable_legislation": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "lang": {"type": "string", "enum": ["zh", "en"]}}},
     "DistributionLink": _obj(["url"], {"url": URL, "title": {"type": "string"},
                                        "format": {"type": "string", "description": "e.g. CSV (default: from the URL)"},
+                                       "hvd_category": {"type": "array", "items": {"type": "string"},
+                                                        "description": "Its own HVD categories, among the "
+                                                                       "dataset's (as DistributionHvd)"},
+                                       "applicable_legislation": {"type": "array", "items": {"type": "string"},
+                                                                  "description": "ELI URIs (as DistributionHvd)"},
                                        "lang": {"type": "string"}}),
     "DistributionUpload": _obj(["file"], {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                                    "description": "The file"},

@@ -22,7 +22,7 @@ from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.fields import apply_fields
+from app.services.fields import apply_fields, set_distribution_hvd
 from app.texts import T_
 from catalog_schema import search
 from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
@@ -178,6 +178,16 @@ def _files(ds: Dataset) -> list[tuple[str | None, str | None]]:
     return [(row.download_url or row.access_url, row.archive_hash) for row in ds.distributions]
 
 
+def _check_hvd(record: Record) -> None:
+    """The resources' HVD categories and applicable legislation under the rules the page's form follows
+    (fields.set_distribution_hvd): vocabulary, among the dataset's, http(s) ELIs, the HVD regulation kept."""
+    tagged = bool(record.get("hvd_category"))
+    for i, dist in enumerate(record.get("distributions") or []):
+        if tagged or dist.get("hvd_category") or dist.get("applicable_legislation"):
+            set_distribution_hvd(record, dist, dist.get("hvd_category") or [], dist.get("applicable_legislation") or [],
+                                 field_prefix=f"resources[{i}].")
+
+
 @service
 def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None,
                  publisher: Publisher | None = None, action: str = "save") -> Dataset:
@@ -191,6 +201,7 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     pub = publisher or (dataset.publisher if dataset is not None else None)
     access.require_edit(session, actor.user, pub, "create" if dataset is None else "edit")
     record["publisher"] = publisher_to_agent(pub)
+    _check_hvd(record)
     if dataset is None:
         record["slug"] = check_slug(session, record.get("slug"))
         record["id"] = record.get("id") or new_uuid()

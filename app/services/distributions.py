@@ -18,7 +18,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Invalid, NotFound
-from app.services.fields import langmap
+from app.services.fields import langmap, set_distribution_hvd
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
@@ -27,7 +27,7 @@ from catalog_schema.record import new_distribution
 from catalog_schema.store import save_record, set_dictionary_edits, set_evidence, to_record
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
-RESOURCE_FIELDS = ("title", "description", "format", "url")
+RESOURCE_FIELDS = ("title", "description", "format", "url", "hvd_category", "applicable_legislation")
 
 
 def _editable(actor: Actor, ds: Dataset) -> None:
@@ -45,13 +45,28 @@ def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) 
             "format": fmt.code if fmt else None, "format_raw": str(format) if format else None}
 
 
-def _append(actor: Actor, ds: Dataset, dist: dict[str, Any]) -> Distribution:
+def _hvd_given(hvd: dict[str, Any] | None) -> tuple[Any, Any]:
+    """The HVD fields a new file is given with ({hvd_category, applicable_legislation}; None: not given)."""
+    hvd = hvd or {}
+    return hvd.get("hvd_category"), hvd.get("applicable_legislation")
+
+
+def _check_new_hvd(ds: Dataset, hvd: dict[str, Any] | None) -> None:
+    """Refuse a new file's HVD fields before anything of it is stored (the rule `_append` applies)."""
+    if hvd:
+        set_distribution_hvd(to_record(ds), {}, *_hvd_given(hvd))
+
+
+def _append(actor: Actor, ds: Dataset, dist: dict[str, Any], hvd: dict[str, Any] | None = None) -> Distribution:
     rec = to_record(ds)
     dist_id = dist.pop("catalog_id", None) or new_uuid()
     dist.setdefault("rights", rec.get("rights"))  # the dataset's rights statement covers its new files
     if vocab.HVD_LEGISLATION in (rec.get("applicable_legislation") or []):  # a high-value dataset's new file
         dist.setdefault("applicable_legislation", [vocab.HVD_LEGISLATION])  # is under the HVD regulation too
-    rec["distributions"].append(new_distribution(**dist, catalog_id=dist_id))
+    new = new_distribution(**dist, catalog_id=dist_id)
+    if hvd:  # its own HVD categories and legislation, as set_hvd takes them
+        set_distribution_hvd(rec, new, *_hvd_given(hvd))
+    rec["distributions"].append(new)
     save_record(actor.session, rec, dataset=ds)
     actor.session.flush()
     return next(row for row in ds.distributions if row.id == dist_id)
@@ -62,7 +77,8 @@ def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution
     if not isinstance(link, dict):
         raise Invalid(T_("Each distribution must be an object {url, title, format}."), field="distributions")
     before = to_record(ds)
-    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")))
+    hvd = {k: link[k] for k in ("hvd_category", "applicable_legislation") if k in link}
+    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")), hvd)
     audit(actor, "publish.add_distribution", ds, before, to_record(ds), url=row.download_url)
     return row
 
@@ -104,11 +120,12 @@ def _finish_files(actor: Actor, ds: Dataset, action: str, before: dict, **detail
 
 @service
 def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: Any = None,
-             action: str = "publish.add_distribution") -> Distribution:
-    """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset."""
+             action: str = "publish.add_distribution", hvd: dict[str, Any] | None = None) -> Distribution:
+    """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset.
+    `hvd`: its own {hvd_category, applicable_legislation}, under set_hvd's rules."""
     _editable(actor, ds)
     before = to_record(ds)
-    row = _append(actor, ds, _link_record(actor, url, title, format))
+    row = _append(actor, ds, _link_record(actor, url, title, format), hvd)
     _finish_files(actor, ds, action, before, url=row.download_url)
     return row
 
@@ -124,17 +141,20 @@ def receive(actor: Actor, stream: BinaryIO, filename: str | None, *, declared_le
 @service
 def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None, *, title: Any = None,
                declared_length: int | None = None, site_url: str | None = None,
-               action: str = "publish.upload", documentation: bool = False) -> Distribution:
+               action: str = "publish.upload", documentation: bool = False,
+               hvd: dict[str, Any] | None = None) -> Distribution:
     """A distribution for an uploaded file, archived and served at /uploads/<id>/<name> (through the
-    serving gate). A file that is no data is refused, unless it is added as `documentation` (then marked
+    serving gate), with its own HVD fields (`hvd`, as add_link; refused before the file is stored). A file
+    that is no data is refused, unless it is added as `documentation` (then marked
     so in its extras: the page lists it as documentation)."""
     _editable(actor, ds)  # refused before a byte of the file is stored
+    _check_new_hvd(ds, hvd)
     stored = receive(actor, stream, filename, declared_length=declared_length, documentation=documentation)
     before = to_record(ds)
     dist = _upload_row(actor, ds, stored, title, _site(actor, site_url))
     if documentation:
         dist["extras"]["documentation"] = True
-    row = _append(actor, ds, dist)
+    row = _append(actor, ds, dist, hvd)
     _upload_evidence(row, stored)
     _finish_files(actor, ds, action, before, filename=stored.filename, sha256=stored.sha256,
                   size=stored.size)
@@ -148,12 +168,18 @@ def _row(ds: Dataset, dist_id: str) -> Distribution:
     return row
 
 
+def _listed(fields: dict[str, Any], key: str) -> Any:
+    """A list field of a change: None when it is not given, [] when it is given empty."""
+    return (fields[key] or []) if key in fields else None
+
+
 @service
 def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream: BinaryIO | None = None,
             filename: str | None = None, fields: dict[str, Any] | None = None, declared_length: int | None = None,
             site_url: str | None = None, action: str | None = None) -> Distribution:
-    """Change a distribution in place (its id stays): its title, description or format, a new URL, or a new
-    uploaded file. A new file is checked like an added one."""
+    """Change a distribution in place (its id stays): its title, description or format, its HVD categories
+    and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked like
+    an added one."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     fields = dict(fields or {})
@@ -180,6 +206,8 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     if fields.get("format") and stored is None:
         fmt = vocab.format_by_code(str(fields["format"]).upper())
         dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
+    if "hvd_category" in fields or "applicable_legislation" in fields:
+        set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)
     save_record(actor.session, rec, dataset=ds)
     actor.session.flush()
@@ -232,4 +260,40 @@ def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict
     return dictionary.effective(row.dictionary, row.table_schema)
 
 
-__all__ = ["add_link", "add_upload", "attach_link", "edit_dictionary", "receive", "remove", "replace", "is_upload"]
+@service
+def set_hvd(actor: Actor, ds: Dataset, dist_id: str, *, categories: Any = None, legislation: Any = None,
+            service_categories: Any = None, service_legislation: Any = None,
+            action: str = "publish.distribution_hvd") -> Distribution:
+    """A distribution's own high-value dataset categories (`dcatap:hvdCategory`, from the HVD category
+    vocabulary, among its dataset's) and applicable legislation (`dcatap:applicableLegislation`, http(s)
+    ELI URIs; the HVD regulation kept while the dataset or the distribution has a category), and the same
+    two of the data service it is reached through (`service_*`: its `dcat:accessService`, an API endpoint).
+    None leaves a field as it is. Metadata only: the file is not fetched again; a published dataset is
+    assessed again."""
+    _editable(actor, ds)
+    row = _row(ds, dist_id)
+    before = to_record(ds)
+    rec = to_record(ds)
+    dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
+    set_distribution_hvd(rec, dist, categories, legislation)
+    if service_categories is not None or service_legislation is not None:
+        if not isinstance(dist.get("access_service"), dict):
+            raise Invalid(T_("This distribution is reached through no data service (API endpoint)."),
+                          field="service_hvd_category", why="no-service")
+        dist["access_service"] = dict(dist["access_service"])
+        set_distribution_hvd(rec, dist["access_service"], service_categories, service_legislation,
+                             field_prefix="service_")
+    save_record(actor.session, rec, dataset=ds)
+    actor.session.flush()
+    service_after = row.access_service or {}
+    audit(actor, action, ds, before, to_record(ds), distribution=row.id,
+          hvd_category=list(row.hvd_category or []), applicable_legislation=list(row.applicable_legislation or []),
+          **({"service_hvd_category": list(service_after.get("hvd_category") or []),
+              "service_applicable_legislation": list(service_after.get("applicable_legislation") or [])}
+             if row.access_service else {}))
+    finish(actor, ds)
+    return row
+
+
+__all__ = ["add_link", "add_upload", "attach_link", "edit_dictionary", "receive", "remove", "replace", "is_upload",
+           "set_hvd"]

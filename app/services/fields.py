@@ -31,20 +31,95 @@ EDITABLE = ("title", "description", "keywords", "themes", "license", "frequency"
             "hvd_category")
 
 
-def _set_hvd(rec: dict[str, Any], values: list[str]) -> None:
-    """High-value dataset categories (IRI, code, key or label, vocab.hvd_category) on the record; a tagged
-    dataset and each of its distributions get the HVD regulation as applicable legislation (DCAT-AP HVD
-    asks it of both), an untagged one loses it."""
+def hvd_values(values: list[str], field: str = "hvd_category") -> list[str]:
+    """HVD category IRIs for values given by IRI, code, key or label (vocab.hvd_category), sorted and once
+    each; an unknown value raises Invalid naming `field`."""
     cats = [vocab.hvd_category(v) for v in values]
     unknown = [v for v, c in zip(values, cats, strict=True) if c is None]
     if unknown:
         known = ", ".join(f"{c.key} ({c.label_en})" for c in vocab.hvd_categories())
-        raise Invalid(f"Unknown high-value dataset category: {', '.join(unknown)}; use one of {known}.",
-                      field="hvd_category", why="vocabulary")
-    rec["hvd_category"] = sorted(set(c for c in cats if c))
-    for item in (rec, *(rec.get("distributions") or [])):
-        laws = [law for law in item.get("applicable_legislation") or [] if law != vocab.HVD_LEGISLATION]
-        item["applicable_legislation"] = [*laws, vocab.HVD_LEGISLATION] if rec["hvd_category"] else laws
+        raise Invalid(T_("Unknown high-value dataset category: %(unknown)s; use one of %(known)s.",
+                         unknown=", ".join(unknown), known=known), field=field, why="vocabulary")
+    return sorted(set(c for c in cats if c))
+
+
+def legislation_values(values: Any, field: str = "applicable_legislation") -> list[str]:
+    """Applicable legislation: http(s) URIs (ELIs such as the HVD regulation's) from a list or a text (one a
+    line, or separated by spaces or commas), in the order given, once each, never cut short; anything else
+    raises Invalid naming `field`."""
+    if isinstance(values, str):
+        values = re.split(r"[\s,，;；]+", values)
+    if not isinstance(values, list):
+        raise Invalid(T_("%(field)s: expected a list of words (or a comma-separated text).", field=field),
+                      field=field)
+    out: list[str] = []
+    for value in (str(v).strip() for v in values):
+        if not value:
+            continue
+        if len(value) > 2000 or not _URL.match(value):
+            raise Invalid(T_("applicable legislation: %(value)s is not an http(s) URI; give the law's ELI, e.g. "
+                             "%(eli)s.", value=repr(value[:80]), eli=vocab.HVD_LEGISLATION),
+                          field=field, why="legislation", value=value[:80])
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _with_hvd_law(laws: list[str], tagged: bool) -> list[str]:
+    """`laws` with the HVD regulation last when `tagged` (it is a high-value dataset, distribution or
+    service), without it otherwise."""
+    laws = [law for law in laws if law != vocab.HVD_LEGISLATION]
+    return [*laws, vocab.HVD_LEGISLATION] if tagged else laws
+
+
+def _set_hvd(rec: dict[str, Any], values: list[str]) -> None:
+    """High-value dataset categories (IRI, code, key or label, vocab.hvd_category) on the record; a tagged
+    dataset and each of its distributions get the HVD regulation as applicable legislation (DCAT-AP HVD
+    asks it of both), an untagged one loses it (the HVD shapes refuse a dataset under the regulation without
+    a category), and so do its distributions when the dataset stops being one. A distribution's categories
+    stay among the dataset's: a category the dataset loses, its distributions lose."""
+    was_tagged = bool(rec.get("hvd_category"))
+    rec["hvd_category"] = hvd_values(values)
+    tagged = bool(rec["hvd_category"])
+    rec["applicable_legislation"] = _with_hvd_law(list(rec.get("applicable_legislation") or []), tagged)
+    for dist in rec.get("distributions") or []:
+        dist["hvd_category"] = [c for c in dist.get("hvd_category") or [] if c in rec["hvd_category"]]
+        laws = list(dist.get("applicable_legislation") or [])
+        if tagged or was_tagged:  # a file's regulation typed by hand on a dataset that never was one stays
+            dist["applicable_legislation"] = _with_hvd_law(laws, tagged)
+        service = dist.get("access_service")
+        if isinstance(service, dict) and service.get("hvd_category"):  # its data service's, likewise
+            service["hvd_category"] = [c for c in service["hvd_category"] if c in rec["hvd_category"]]
+            if not service["hvd_category"] and not tagged:
+                service["applicable_legislation"] = _with_hvd_law(list(service.get("applicable_legislation") or []),
+                                                                  False)
+
+
+def set_distribution_hvd(rec: dict[str, Any], dist: dict[str, Any], categories: Any = None,
+                         legislation: Any = None, *, field_prefix: str = "") -> None:
+    """A distribution's own HVD categories and applicable legislation (None: unchanged), checked: the
+    categories from the vocabulary and among its dataset's (a file of a high-value dataset belongs to
+    the dataset's categories, DCAT-AP HVD), the legislation http(s) URIs (ELIs). The HVD regulation stays
+    while the dataset or the distribution has a category. `field_prefix` goes before the field named by a
+    refusal (a form's or a CKAN resource's)."""
+    if categories is not None:
+        cats = hvd_values(str_list(categories, "hvd_category"), field_prefix + "hvd_category")
+        ours = {vocab.hvd_category(c) or c for c in rec.get("hvd_category") or []}
+        outside = [c for c in cats if c not in ours]
+        if outside:
+            raise Invalid(T_("A distribution's high-value dataset categories must be among its dataset's; "
+                             "%(outside)s is not: add it to the dataset first.",
+                             outside=", ".join(vocab.hvd_label(c) for c in outside)),
+                          field=field_prefix + "hvd_category", why="hvd-subset",
+                          value=", ".join(vocab.hvd_label(c) for c in outside))
+        dist["hvd_category"] = cats
+    if legislation is not None:
+        laws = legislation_values(legislation, field_prefix + "applicable_legislation")
+    else:
+        laws = list(dist.get("applicable_legislation") or [])
+    tagged = bool(rec.get("hvd_category") or dist.get("hvd_category"))
+    keep = vocab.HVD_LEGISLATION in laws or tagged  # an HVD law typed by hand on an untagged file stays
+    dist["applicable_legislation"] = _with_hvd_law(laws, keep)
 
 
 def date_value(value: Any, field: str) -> str | None:

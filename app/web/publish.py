@@ -51,6 +51,9 @@ FIELD_ERRORS = {
     "slug": _l("Use 2-100 lower-case letters, digits, - and _, starting with a letter or a digit."),
     "taken": _l("The name %(value)s is taken by another dataset: choose another."),
     "former": _l("The name %(value)s was another dataset's and still leads to it: choose another."),
+    "legislation": _l("%(value)s is not an http(s) URI: give each law's ELI, one a line."),
+    "hvd-subset": _l("A file can only have its dataset's high-value categories: add the category to the dataset "
+                     "first (Metadata, below)."),
 }
 # The form field a refused record field is shown next to.
 ERROR_FIELDS = {"temporal": "temporal_start", "contact_point": "contact_email", "url": "link-url"}
@@ -256,7 +259,26 @@ def _sent_values(ds, form) -> dict:
     return values
 
 
-def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False):
+def _hvd_values(ds, sent: tuple[str, object] | None = None) -> dict:
+    """Each distribution's HVD form as stored: its categories and its legislation one URI a line; `sent`
+    (the distribution's id and the form) shows what was typed instead, for a refused change."""
+    out = {}
+    for d in ds.distributions:
+        svc = d.access_service or {}
+        out[d.id] = {"hvd_category": list(d.hvd_category or []),
+                     "applicable_legislation": "\n".join(d.applicable_legislation or []),
+                     "service_hvd_category": list(svc.get("hvd_category") or []),
+                     "service_applicable_legislation": "\n".join(svc.get("applicable_legislation") or [])}
+    if sent is not None:
+        dist_id, form = sent
+        out[dist_id] = {key: form.getlist(key) if key.endswith("hvd_category") else form.get(key, "")
+                        for key in ("hvd_category", "applicable_legislation", "service_hvd_category",
+                                    "service_applicable_legislation")}
+    return out
+
+
+def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
+               dist_errors: dict | None = None, dist_hvd: dict | None = None):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -280,7 +302,8 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         dictionaries={d.id: dictionary.effective(d.dictionary, d.table_schema) for d in ds.distributions},
         inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
                   for d in ds.distributions},
-        edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions})
+        edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions},
+        dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds))
 
 
 @bp.route("/publish/<slug>", methods=["GET"])
@@ -380,6 +403,35 @@ def edit_dictionary(slug: str, dist_id: str):
         runtime.close()
     flash(_("The data dictionary is saved."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug) + f"#dictionary-{dist_id}", code=303)
+
+
+@bp.route("/publish/<slug>/distributions/<dist_id>/hvd", methods=["POST"])
+@login_required_page
+def distribution_hvd(slug: str, dist_id: str):
+    """A file's own high-value dataset categories (among the dataset's) and applicable legislation (ELIs,
+    one a line), and those of its data service when it is reached through one. A refused value renders the
+    page again with the error next to the file's field and what was typed kept."""
+    _user, ds = _editable(slug)
+    form = request.form
+    runtime = _runtime()
+    try:
+        service = {}
+        if "service_sent" in form:  # the file is reached through a data service: its fields are in the form
+            service = {"service_categories": form.getlist("service_hvd_category"),
+                       "service_legislation": form.get("service_applicable_legislation", "")}
+        distributions.set_hvd(_actor(runtime), ds, dist_id, categories=form.getlist("hvd_category"),
+                              legislation=form.get("applicable_legislation", ""), **service)
+    except ServiceError as exc:
+        if exc.status == 403 or not (exc.detail or {}).get("field"):
+            return _refused(exc, slug)
+        db_session().rollback()
+        _user, ds = _editable(slug)
+        errors = {f"{exc.detail['field']}-{dist_id}": field_error(exc)}
+        return _edit_page(ds, dist_errors=errors, dist_hvd=_hvd_values(ds, (dist_id, form))), 422
+    finally:
+        runtime.close()
+    flash(_("The file's high-value dataset fields are saved."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug) + f"#hvd-{dist_id}", code=303)
 
 
 @bp.route("/publish/<slug>/distributions/<dist_id>/remove", methods=["POST"])

@@ -44,9 +44,26 @@ def _invoke(args: list[str], env: dict) -> str:
 
 
 def _opendata(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The command in a process of its own, as a user runs it."""
     base = {k: v for k, v in os.environ.items() if k not in PLAIN}
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           env={**base, "OPENDATA_DATABASE_URL": db_url, **env}, timeout=120)
+
+
+def _here(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The command in this process (a second each saved: the suite runs dozens), with the environment a
+    process of its own would have; what it prints and its exit status as `_opendata` gives them."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        result = CliRunner().invoke(cli.main, list(args), env={**PLAIN, "OPENDATA_DATABASE_URL": db_url, **env})
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def _walk(command: click.Command, path: str = "opendata"):
@@ -207,36 +224,36 @@ def test_user_commands_in_both_languages(db_url, session):
     made = _opendata(db_url, "--lang", "zh", "user", "add", "root@example.org", "--role", "sysadmin")
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip() == "已创建用户 root@example.org（系统管理员）"
-    assert _opendata(db_url, "user", "add", "ed@example.org").stdout.strip() == "user ed@example.org created"
-    again = _opendata(db_url, "user", "add", "ed@example.org", OPENDATA_LANG="zh")
+    assert _here(db_url, "user", "add", "ed@example.org").stdout.strip() == "user ed@example.org created"
+    again = _here(db_url, "user", "add", "ed@example.org", OPENDATA_LANG="zh")
     assert again.returncode == 1 and "用户 ed@example.org 已存在" in again.stderr
     assert "opendata user grant ed@example.org PUBLISHER editor|admin" in again.stderr
-    granted = _opendata(db_url, "user", "grant", "ed@example.org", "jh-transport", "editor", LANG="zh_CN.UTF-8")
+    granted = _here(db_url, "user", "grant", "ed@example.org", "jh-transport", "editor", LANG="zh_CN.UTF-8")
     assert granted.stdout.strip() == "ed@example.org 现为 jh-transport 的编辑"
-    nobody = _opendata(db_url, "--lang", "zh", "user", "grant", "x@example.org", "jh-transport", "admin")
+    nobody = _here(db_url, "--lang", "zh", "user", "grant", "x@example.org", "jh-transport", "admin")
     assert nobody.returncode == 1 and "没有用户 x@example.org（请用 `opendata user add` 创建）" in nobody.stderr
-    nobody = _opendata(db_url, "user", "grant", "x@example.org", "jh-transport", "admin")
+    nobody = _here(db_url, "user", "grant", "x@example.org", "jh-transport", "admin")
     assert "no user x@example.org (create it with `opendata user add`)" in nobody.stderr
-    token = _opendata(db_url, "--lang", "zh", "token", "create", "ed@example.org", "--name", "ci")
+    token = _here(db_url, "--lang", "zh", "token", "create", "ed@example.org", "--name", "ci")
     lines = token.stdout.strip().splitlines()
     assert lines[0] == "ed@example.org 的令牌（ci）；仅显示这一次：" and len(lines) == 2  # the token: as it is
 
 
 def test_quality_and_licence_commands_in_both_languages(db_url):
-    zh = _opendata(db_url, "--lang", "zh", "quality", "show", "no-such")
+    zh = _here(db_url, "--lang", "zh", "quality", "show", "no-such")
     assert zh.returncode == 1 and "没有数据集 'no-such'" in zh.stderr
-    assert "no dataset 'no-such'" in _opendata(db_url, "quality", "show", "no-such").stderr
-    usage = _opendata(db_url, "--lang", "zh", "assess")
+    assert "no dataset 'no-such'" in _here(db_url, "quality", "show", "no-such").stderr
+    usage = _here(db_url, "--lang", "zh", "assess")
     assert usage.returncode == 2 and "请在 --dataset SLUG、--all、--changed 中恰好给出一个" in usage.stderr
-    listed = _opendata(db_url, "--lang", "zh", "licence", "list")
+    listed = _here(db_url, "--lang", "zh", "licence", "list")
     assert listed.returncode == 0 and "0 条映射" in listed.stdout
     assert "0 条原始许可文本尚无对应许可协议" in listed.stdout
-    listed = _opendata(db_url, "licence", "list")
+    listed = _here(db_url, "licence", "list")
     assert "0 mappings" in listed.stdout and "0 raw licence texts without a licence" in listed.stdout
     source = ("source", "add", "city", "--type", "ckan", "--url", "http://127.0.0.1:9/")
-    assert _opendata(db_url, *source).stdout.strip() == "added source city (ckan) http://127.0.0.1:9/"
-    twice = _opendata(db_url, "--lang", "zh", *source)  # a service's refusal, said in the command's language
+    assert _here(db_url, *source).stdout.strip() == "added source city (ckan) http://127.0.0.1:9/"
+    twice = _here(db_url, "--lang", "zh", *source)  # a service's refusal, said in the command's language
     assert twice.returncode == 1 and "已有名为 'city' 的采集源" in twice.stderr
-    assert "a source named 'city' exists already" in _opendata(db_url, *source).stderr
+    assert "a source named 'city' exists already" in _here(db_url, *source).stderr
     checked = _opendata(db_url, "db", "check", OPENDATA_LANG="zh")
     assert checked.returncode == 0 and checked.stdout.strip().endswith("模型与迁移一致")  # after alembic's own line

@@ -163,3 +163,42 @@ def test_ckan_package_round_trip_keeps_the_dataset_hvd_fields():
     assert extras["applicable_legislation"] == f'["{HVD}"]'
     back = ckan.from_ckan(pkg)
     assert back["hvd_category"] == [MOBILITY, STATISTICS] and back["applicable_legislation"] == [HVD]
+
+
+def test_ckan_resource_round_trip_keeps_a_distributions_hvd_fields():
+    """A resource carries its own hvd_category and applicable_legislation as lists (ckanext-dcat's DCAT-AP 3
+    schema); their JSON text is read too, and a resource without them gets no such keys."""
+    from catalog_schema import ckan
+
+    record = hvd_record()
+    pkg = ckan.to_ckan(record, site_url=SITE)
+    csv, api = pkg["resources"]
+    assert csv["hvd_category"] == [MOBILITY] and csv["applicable_legislation"] == [HVD]
+    assert "hvd_category" not in api and api["applicable_legislation"] == [HVD]
+    back = ckan.from_ckan(pkg)
+    assert [(d["hvd_category"], d["applicable_legislation"]) for d in back["distributions"]] == [
+        ([MOBILITY], [HVD]), ([], [HVD])]
+    assert ckan.to_ckan(back, site_url=SITE)["resources"] == pkg["resources"]
+    assert all("hvd_category" not in (d["extras"].get("ckan") or {}) for d in back["distributions"])
+
+    as_text = {**pkg, "resources": [{**csv, "hvd_category": f'["{MOBILITY}"]', "applicable_legislation": HVD}]}
+    dist = ckan.from_ckan(as_text)["distributions"][0]
+    assert dist["hvd_category"] == [MOBILITY] and dist["applicable_legislation"] == [HVD]
+    plain = ckan.to_ckan(new_record(slug="plain", distributions=[new_distribution(download_url="https://x/a.csv")]))
+    assert not {"hvd_category", "applicable_legislation"} & set(plain["resources"][0])
+
+
+def test_a_distributions_category_is_written_as_dcat_ap_and_conforms(shapes):
+    """The file's own category: dcatap:hvdCategory on the dcat:Distribution beside the HVD regulation, read
+    back by the harvester; the DCAT-AP 3 and HVD shapes take it, and refuse it without the regulation."""
+    g = dcat.dataset_to_rdf(hvd_record(), site_url=SITE)
+    node = URIRef(f"{SITE}/dataset/bus-ridership/resource/csv")
+    assert set(g.objects(node, DCATAP.hvdCategory)) == {URIRef(MOBILITY)}
+    assert set(g.objects(node, DCATAP.applicableLegislation)) == {URIRef(HVD)}
+    assert violations(g, shapes["dcat-ap-3"]) == [] and violations(g, shapes["hvd"]) == []
+    back = dcat.parse_catalog(dcat.serialize(g, "ttl")[0]).records[0]
+    assert next(d for d in back["distributions"] if d["id"] == "csv")["hvd_category"] == [MOBILITY]
+    lawless = hvd_record()
+    lawless["distributions"][0]["applicable_legislation"] = []
+    found = violations(dcat.dataset_to_rdf(lawless, site_url=SITE), shapes["hvd"])
+    assert any(str(node) in v for v in found)

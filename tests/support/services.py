@@ -30,3 +30,13 @@ def missing(what: str) -> None:
 
 def postgres_url() -> str:
     return os.environ.get("OPENDATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def fast_commits(conn, database: str) -> None:
+    """A test database commits without waiting for its WAL to reach the disk (`synchronous_commit = off`):
+    a crash of the server could lose the last few commits of a database that is thrown away after the run
+    anyway, and each of the suite's thousands of commits stops waiting for an fsync. Set on the database,
+    so that every connection to it (the app's pools, servers in subprocesses) gets it."""
+    from sqlalchemy import text
+
+    conn.execute(text(f'ALTER DATABASE "{database}" SET synchronous_commit = off'))

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from catalog_schema import db as dbmod
+from tests.support import services
 
 _names = itertools.count(1)
 
@@ -71,6 +72,7 @@ class Snapshots:
                               "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": source})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
             conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+            services.fast_commits(conn, target)
 
     def _pg_drop(self, name: str) -> None:
         with self._admin_engine().connect() as conn:

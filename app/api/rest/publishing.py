@@ -165,7 +165,8 @@ def dataset_distributions(slug: str):
     else:
         data = _body()
         with _acting(user, _lang(data)) as actor:
-            distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"))
+            distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"),
+                                   hvd={k: data[k] for k in ("hvd_category", "applicable_legislation") if k in data})
     resp = jsonify(_publish_doc(ds))
     resp.status_code = 201
     return resp
@@ -261,3 +262,29 @@ def distribution_dictionary_edit(slug: str, dist_id: str):
     with _acting(user, _lang(data)) as actor:
         dic = distributions.edit_dictionary(actor, ds, dist_id, data.get("fields"))
     return jsonify(dictionary_doc(ds, dist_id, dic))
+
+
+@api.endpoint("/datasets/<slug>/distributions/<dist_id>/hvd",
+              summary=N_("Set a distribution's high-value dataset categories and applicable legislation"),
+              response="DistributionHvd", tag="publishing", methods=("PATCH",),
+              body={"application/json": "DistributionHvd"}, errors=WRITE_ERRORS, auth=True,
+              description=N_("`hvd_category`: the distribution's own HVD categories (IRI, code, key such as MOB or "
+                          "label), among its dataset's; `applicable_legislation`: ELI URIs (http or https). A field "
+                          "left out is kept. The HVD regulation stays among the legislation while the dataset or "
+                          "the distribution has a category (DCAT-AP HVD). `service_hvd_category` and "
+                          "`service_applicable_legislation` set the same of the data service (API) the "
+                          "distribution is reached through (422 when there is none)."))
+def distribution_hvd_edit(slug: str, dist_id: str):
+    user, ds = _editable(slug)
+    data = _body()
+    with _acting(user, _lang(data)) as actor:
+        row = distributions.set_hvd(actor, ds, dist_id, categories=data.get("hvd_category"),
+                                    legislation=data.get("applicable_legislation"),
+                                    service_categories=data.get("service_hvd_category"),
+                                    service_legislation=data.get("service_applicable_legislation"))
+    doc = {"dataset": ds.slug, "distribution": row.id, "hvd_category": list(row.hvd_category or []),
+           "applicable_legislation": list(row.applicable_legislation or [])}
+    if row.access_service:
+        doc["service_hvd_category"] = list(row.access_service.get("hvd_category") or [])
+        doc["service_applicable_legislation"] = list(row.access_service.get("applicable_legislation") or [])
+    return jsonify(doc)
