@@ -225,20 +225,20 @@ def test_the_memory_limit_and_what_is_not_recognised(engine):
 def test_harvest_words_in_chinese(db_url, tmp_path):
     """A job's status and a source's schedule are said in the command's language (the JSON keeps the values), and
     app.jobs's refusals are texts the command says in zh."""
-    from tests.app.test_cli_lang import _opendata
+    from tests.app.test_cli_lang import _here, _opendata
 
     missing = tmp_path / "gone" / "datapackage.json"
-    assert _opendata(db_url, "source", "add", "local", "--type", "datapackage", "--url", str(missing)).returncode == 0
-    listed = _opendata(db_url, "--lang", "zh", "source", "list")
+    assert _here(db_url, "source", "add", "local", "--type", "datapackage", "--url", str(missing)).returncode == 0
+    listed = _here(db_url, "--lang", "zh", "source", "list")
     assert "手动" in listed.stdout and "从未采集" in listed.stdout and "manual" not in listed.stdout
-    assert "manual" in _opendata(db_url, "source", "list").stdout
+    assert "manual" in _here(db_url, "source", "list").stdout
     ran = _opendata(db_url, "--lang", "zh", "harvest", "local", OPENDATA_LOG_LEVEL="ERROR")
     assert ran.returncode == 1 and "失败：新增 0" in ran.stdout and "failed" not in ran.stdout, ran.stdout
-    shown = _opendata(db_url, "--lang", "zh", "source", "show", "local")
+    shown = _here(db_url, "--lang", "zh", "source", "show", "local")
     assert "计划=手动" in shown.stdout and " 失败 " in shown.stdout
-    nope = _opendata(db_url, "--lang", "zh", "harvest", "nope")
+    nope = _here(db_url, "--lang", "zh", "harvest", "nope")
     assert nope.returncode == 1 and "没有名为 'nope' 的采集源（见 `opendata source list`）" in nope.stderr
-    assert "no harvest source named 'nope'" in _opendata(db_url, "harvest", "nope").stderr
+    assert "no harvest source named 'nope'" in _here(db_url, "harvest", "nope").stderr
 
 
 def test_every_help_page_fits_the_terminal_in_both_languages():
