@@ -12,7 +12,7 @@ import sys
 import click
 
 from app import settings as settings_mod
-from app.cli_lang import LANGS, N_, RootGroup, _
+from app.cli_lang import LANGS, N_, RootGroup, _, gettext, say
 
 COMMAND_MODULES = [
     "app.commands.db",
@@ -46,7 +46,7 @@ class Context:
             try:
                 self._settings = settings_mod.load()
             except ValueError as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise click.ClickException(say(exc.args[0])) from exc
         return self._settings
 
     def close(self) -> None:
@@ -80,8 +80,8 @@ def main(ctx: click.Context) -> None:
 
     try:
         values = settings_mod.load()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+    except ValueError as exc:  # a setting's value refused: said in the command's language
+        raise click.UsageError(say(exc.args[0])) from exc
     configure_logging(values["LOG_LEVEL"], values["LOG_FORMAT"])
     ctx.obj = Context()
     ctx.call_on_close(ctx.obj.close)
@@ -91,8 +91,16 @@ def main(ctx: click.Context) -> None:
 def show_settings() -> None:
     values = settings_mod.load()
     for s in settings_mod.SETTINGS:
-        value = _("(secret)") if s.secret and values[s.name] else values[s.name]
-        click.echo(f"{s.env}={value}\n    {s.help}")
+        click.echo(f"{s.env}={_shown(s, values[s.name])}\n    {gettext(s.help)}")  # the help in the command's language
+
+
+def _shown(setting: settings_mod.Setting, value) -> str:
+    """A setting's value as the variable is written (a list comma-separated), or a word for people: unset, secret."""
+    if value is None or value == "" or value == []:
+        return _("(unset)")
+    if setting.secret:
+        return _("(secret)")
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _register() -> None:

@@ -15,6 +15,7 @@ keeps them: the msgids are click's, word for word (placeholders in ``{}`` as cli
 from __future__ import annotations
 
 import importlib
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -50,6 +51,40 @@ WORDS = (
 )
 
 
+#: click's type names (the class's `name`; a Path's is "file", "directory" or "path", in WORDS): an option's
+#: metavar is its type's name upper-cased (`--name TEXT`, `--port INTEGER`), and a number's or a path's error names
+#: it ("'x' is not a valid integer.", "Directory 'y' does not exist."). `speaking` has click read them translated,
+#: so a zh help page says `--name 文本` as it says "选项：" (an argument's metavar is its name: `EMAIL` stays).
+TYPE_NAMES = (N_("text"), N_("integer"), N_("integer range"), N_("float"), N_("float range"), N_("boolean"),
+              N_("uuid"), N_("filename"), N_("datetime"))
+_NAMED = frozenset(TYPE_NAMES) | {"file", "directory", "path"}
+
+
+class _TypeName:
+    """A click type's `name` read in the invocation's language (a data descriptor, so that the name a Path sets on
+    itself when it is made is translated too); what is not one of click's names is given as it is."""
+
+    def __init__(self, default: str | None) -> None:
+        self.default = default
+
+    def __get__(self, obj, owner=None) -> str | None:
+        name = self.default if obj is None else obj.__dict__.get("name", self.default)
+        return cli_lang.gettext(name) if name in _NAMED else name
+
+    def __set__(self, obj, value: str) -> None:
+        obj.__dict__["name"] = value
+
+
+def _type_classes() -> list[tuple[type, str | None]]:
+    """click's types whose class names them ("integer"...), and Path, whose instances name themselves."""
+    import click.types
+
+    found = [(c, c.__dict__.get("name")) for c in vars(click.types).values()
+             if isinstance(c, type) and issubclass(c, click.types.ParamType)
+             and isinstance(c.__dict__.get("name"), str) and c.__dict__["name"] in _NAMED]
+    return [*found, (click.types.Path, None)]
+
+
 def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
     """Marks a counted message of click's for extraction (the catalog keeps both forms)."""
     return singular, plural
@@ -67,6 +102,58 @@ PLURALS = (
 )
 
 
+def display_width(text: str) -> int:
+    """The columns `text` takes on a terminal: a Chinese character (East Asian wide or full-width) takes two. click
+    counts characters, so a help page's second column would start late after `--port 整数` or `用法：`."""
+    from click._compat import strip_ansi
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in strip_ansi(text))
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+#: Full-width punctuation a line may not start with (it stays with the character before it), and the brackets a
+#: line may not end with (they go with the character after them): Chinese line-breaking rules.
+_CLOSING = frozenset("，。、；：？！）】》」』”’")
+_OPENING = frozenset("（【《「『“‘")
+
+
+def _wrapper_class(base: type) -> type:
+    """click's TextWrapper that may break a line between two Chinese characters (Chinese has no spaces to break
+    at: a long help text was one word to it) but not before a closing mark or after an opening one; the widths
+    are measured by `display_width` (click's `term_len`, swapped while speaking)."""
+
+    class Wrapper(base):
+        def _split(self, text: str) -> list[str]:
+            chunks: list[str] = []
+            for chunk in super()._split(text):
+                if not any(_wide(ch) for ch in chunk):
+                    chunks.append(chunk)
+                    continue
+                run = ""
+                for ch in chunk:
+                    if _wide(ch):
+                        if run:
+                            chunks.append(run)
+                            run = ""
+                        chunks.append(ch)
+                    else:
+                        run += ch
+                if run:
+                    chunks.append(run)
+            merged: list[str] = []
+            for chunk in chunks:
+                if merged and (chunk in _CLOSING or merged[-1] in _OPENING or merged[-1][-1:] in _OPENING):
+                    merged[-1] += chunk
+                else:
+                    merged.append(chunk)
+            return merged
+
+    return Wrapper
+
+
 def _gettext(message: str) -> str:
     return cli_lang.gettext(message)
 
@@ -79,20 +166,34 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 @contextmanager
 def speaking() -> Iterator[None]:
-    """click's messages through our catalog, in the invocation's language (`cli_lang.lang()`, read when each
-    message is made, so the language chosen while the arguments are parsed applies), until the block ends."""
+    """click's messages and its types' names through our catalog, in the invocation's language (`cli_lang.lang()`,
+    read when each message is made, so the language chosen while the arguments are parsed applies), until the block
+    ends."""
     saved = []
     for name in MODULES:
         try:
             module = importlib.import_module(name)
         except ImportError:  # a platform's module (_winconsole) or one a click version lacks
             continue
-        for attr, ours in (("_", _gettext), ("ngettext", _ngettext)):
+        for attr, ours in (("_", _gettext), ("ngettext", _ngettext), ("term_len", display_width)):
             if hasattr(module, attr):
                 saved.append((module, attr, getattr(module, attr)))
                 setattr(module, attr, ours)
+    import click._textwrap
+
+    textwrap = click._textwrap
+    saved += [(textwrap, "term_len", textwrap.term_len), (textwrap, "TextWrapper", textwrap.TextWrapper)]
+    textwrap.term_len, textwrap.TextWrapper = display_width, _wrapper_class(textwrap.TextWrapper)
+    named = _type_classes()
+    for cls, name in named:
+        cls.name = _TypeName(name)
     try:
         yield
     finally:
+        for cls, name in named:
+            if name is None:
+                del cls.name
+            else:
+                cls.name = name
         for module, attr, theirs in reversed(saved):
             setattr(module, attr, theirs)

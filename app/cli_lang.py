@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from app.texts import T_
 from app.texts import say as say_text
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -35,7 +36,7 @@ def parse_lang(value: str) -> str:
     """"zh" or "en" from a setting's text ("zh", "zh_CN", "en-GB" ...); ValueError for anything else."""
     code = value.strip().lower().replace("-", "_").split(".")[0].split("_")[0]
     if code not in LANGS:
-        raise ValueError(f"expected zh or en, not {value!r}")
+        raise ValueError(T_("expected zh or en, not %(value)s", value=repr(value)))
     return code
 
 
@@ -103,6 +104,9 @@ def has_translation(message: str) -> bool:
 
 #: click's own words in a help page, translated by the formatter below (click's own catalog is not installed).
 CLICK_WORDS = (N_("Usage: "), N_("Options"), N_("Commands"), N_("Arguments"), N_("Show this message and exit."))
+#: The usage line's placeholders click writes as they are (a command's `options_metavar`, a group's
+#: `subcommand_metavar`), translated by `Command.collect_usage_pieces`.
+USAGE_WORDS = (N_("[OPTIONS]"), N_("COMMAND [ARGS]..."))
 
 
 class _Formatter(click.HelpFormatter):
@@ -114,6 +118,42 @@ class _Formatter(click.HelpFormatter):
             self.write(f"{'':>{self.current_indent}}{gettext(heading)}：\n")
         else:
             super().write_heading(heading)
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        if lang() == "zh":  # "[默认：5；1<=x<=100]": click joins an option's extras with an English "; "
+            rows = [(first, _extras_zh(second)) for first, second in rows]
+        super().write_dl(rows, *args, **kwargs)
+
+
+def _extras_zh(help_text: str) -> str:
+    """The bracket click ends an option's help with ("  [default: 5; 1<=x<=100]"), its items joined by a full-width
+    semicolon."""
+    if not help_text.endswith("]"):
+        return help_text
+    start = help_text.rfind("  [") + 2 if "  [" in help_text else (0 if help_text.startswith("[") else -1)
+    if start < 0:
+        return help_text
+    return help_text[:start] + help_text[start:].replace("; ", "；")
+
+
+def _short_zh(help_text: str, limit: int) -> str:
+    """A Chinese help's first sentence (to its "。") in at most `limit` terminal columns, cut with "..." when longer:
+    click's own shortening breaks at spaces and counts characters, so a Chinese sentence, one word to it, came out
+    as "..." alone, or wider than the column."""
+    from app.cli_click import display_width
+
+    text = " ".join(help_text.partition("\n\n")[0].split())
+    end = text.find("。")
+    if end >= 0:
+        text = text[:end + 1]
+    if display_width(text) <= limit:
+        return text
+    cut = ""
+    for ch in text:
+        if display_width(cut + ch) > limit - 3:
+            break
+        cut += ch
+    return cut.rstrip("，、；： ") + "..."
 
 
 class _Context(click.Context):
@@ -138,7 +178,12 @@ class Command(click.Command):
         finally:
             click.decorators._ = ours
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [gettext(piece) if piece in USAGE_WORDS else piece for piece in super().collect_usage_pieces(ctx)]
+
     def get_short_help_str(self, limit: int = 45) -> str:
+        if lang() == "zh" and not self.short_help and self.help and not self.deprecated:
+            return _short_zh(gettext(self.help), limit)
         with _translated(self, ("help", "short_help")):
             return super().get_short_help_str(limit)
 

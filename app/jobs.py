@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from app.assessment import assess_datasets, run_catalog_checks
+from app.texts import T_
 from catalog_schema import harvest_store, search
 from catalog_schema.db import make_engine, make_sessionmaker
 from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, HarvestSource, utcnow
@@ -70,7 +71,7 @@ def run_harvest(rt: Runtime, job_id: int, on_record=None, *, confirm: bool = Fal
     with rt.sessionmaker() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
-            raise LookupError(f"no harvest job {job_id}")
+            raise LookupError(T_("no harvest job %(id)s", id=job_id))
         if job.status in ENDED:  # a redelivered task whose work is done
             return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
                               job.withdrawn, job.errored, job.error)
@@ -115,11 +116,13 @@ def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
                        stall_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
         source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name))
         if source is None:
-            raise LookupError(f"no harvest source named {source_name!r} (see `opendata source list`)")
+            raise LookupError(T_("no harvest source named %(name)s (see `opendata source list`)",
+                                 name=repr(source_name)))
         running = session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id,
                                                           HarvestJob.status.in_(("queued", "running"))))
         if running is not None:
-            raise RuntimeError(f"source {source_name!r} already has job {running.id} {running.status}")
+            raise RuntimeError(T_("source %(name)s already has job %(id)s %(status)s", name=repr(source_name),
+                                  id=running.id, status=T_(running.status)))  # "queued", "running": in the catalog
         job = create_job(session, source, full=full)
         session.commit()
         return job.id
@@ -146,7 +149,7 @@ def _harvester_cls(rt: Runtime, job_id: int):
     with rt.sessionmaker() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
-            raise LookupError(f"no harvest job {job_id}")
+            raise LookupError(T_("no harvest job %(id)s", id=job_id))
         return registry.get(job.source.type, rt.settings["HARVESTERS"]), job.status
 
 
@@ -238,7 +241,8 @@ def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 
         except (OperationalError, InterfaceError) as exc:  # the database restarting: the workers retry, so wait
             log.info("waiting for job %s: database unavailable (%s)", job_id, exc.__class__.__name__)
         time.sleep(poll)
-    raise TimeoutError(f"harvest job {job_id} did not finish within {timeout:.0f} s (is a worker running?)")
+    raise TimeoutError(T_("harvest job %(id)s did not finish within %(seconds)s s (is a worker running?)", id=job_id,
+                          seconds=f"{timeout:.0f}"))
 
 
 ASSESS_CHUNK = 50

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.cli_lang import N_  # marks each help for the catalog (`opendata settings` says it in zh)
+from app.texts import T_, Text
+
 PREFIX = "OPENDATA_"
 
 
@@ -21,27 +24,27 @@ def _bool(value: str) -> bool:
         return True
     if v in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError(f"not a boolean: {value!r} (use 1/0, true/false, yes/no)")
+    raise ValueError(T_("not a boolean: %(value)s (use 1/0, true/false, yes/no)", value=repr(value)))
 
 
 def _pii_policy(value: str) -> str:
     v = value.strip().lower()
     if v not in ("withhold", "redact"):
-        raise ValueError(f"not a personal-data policy: {value!r} (use withhold or redact)")
+        raise ValueError(T_("not a personal-data policy: %(value)s (use withhold or redact)", value=repr(value)))
     return v
 
 
 def _period(value: str) -> str:
     v = value.strip().lower()
     if v not in ("daily", "weekly"):
-        raise ValueError(f"not a digest period: {value!r} (use daily or weekly)")
+        raise ValueError(T_("not a digest period: %(value)s (use daily or weekly)", value=repr(value)))
     return v
 
 
 def _log_format(value: str) -> str:
     v = value.strip().lower()
     if v not in ("text", "json"):
-        raise ValueError(f"not a log format: {value!r} (use text or json)")
+        raise ValueError(T_("not a log format: %(value)s (use text or json)", value=repr(value)))
     return v
 
 
@@ -73,157 +76,157 @@ def _instance() -> Path:
 
 
 SETTINGS: list[Setting] = [
-    Setting("INSTANCE_DIR", "instance", "Folder for the SQLite file, the archive and other local state."),
-    Setting("DATABASE_URL", None, "SQLAlchemy URL of the catalog database; default: a SQLite file "
-            "`catalog.db` in the instance folder. PostgreSQL: `postgresql://user@host/db`."),
-    Setting("BROKER_URL", None, "Celery broker (redis://... or amqp://...). Unset: jobs run in-process."),
-    Setting("RESULT_BACKEND", None, "Celery result backend; default: the broker URL when it is Redis."),
-    Setting("BROKER_VISIBILITY_TIMEOUT", 3600, "Redis broker: seconds after which a task a dead worker held "
+    Setting("INSTANCE_DIR", "instance", N_("Folder for the SQLite file, the archive and other local state.")),
+    Setting("DATABASE_URL", None, N_("SQLAlchemy URL of the catalog database; default: a SQLite file "
+            "`catalog.db` in the instance folder. PostgreSQL: `postgresql://user@host/db`.")),
+    Setting("BROKER_URL", None, N_("Celery broker (redis://... or amqp://...). Unset: jobs run in-process.")),
+    Setting("RESULT_BACKEND", None, N_("Celery result backend; default: the broker URL when it is Redis.")),
+    Setting("BROKER_VISIBILITY_TIMEOUT", 3600, N_("Redis broker: seconds after which a task a dead worker held "
             "unacknowledged is handed to another worker (keep it above the longest task); workers look for such "
-            "tasks every quarter of it (every 1 to 10 s).", int),
-    Setting("POLITENESS_REDIS_URL", None, "Redis that keeps the per-host request turns (OPENDATA_HTTP_HOST_DELAY) "
+            "tasks every quarter of it (every 1 to 10 s)."), int),
+    Setting("POLITENESS_REDIS_URL", None, N_("Redis that keeps the per-host request turns (OPENDATA_HTTP_HOST_DELAY) "
             "that every worker shares, so many workers never ask one agency's server faster than the delay; "
-            "default: the broker when it is Redis. Without one, each process keeps its own turns."),
-    Setting("HARVEST_HEARTBEAT", 5.0, "Seconds between two heartbeats of a running harvest job.", float),
-    Setting("HARVEST_DEAD_AFTER", 30, "Seconds without a heartbeat after which a harvest job held by a process "
+            "default: the broker when it is Redis. Without one, each process keeps its own turns.")),
+    Setting("HARVEST_HEARTBEAT", 5.0, N_("Seconds between two heartbeats of a running harvest job."), float),
+    Setting("HARVEST_DEAD_AFTER", 30, N_("Seconds without a heartbeat after which a harvest job held by a process "
             "on another host is failed as dead (on this host a job whose process is gone is failed at once), "
-            "so that a re-run can start.", int),
-    Setting("HARVEST_STALL_TIMEOUT", 600, "Seconds without progress after which a harvest job whose batches "
-            "wait for workers is failed as stalled (lost tasks): the error says what to re-run.", int),
-    Setting("HARVEST_MAX_WITHDRAW_SHARE", 0.2, "Largest share of a source's datasets one harvest withdraws "
+            "so that a re-run can start."), int),
+    Setting("HARVEST_STALL_TIMEOUT", 600, N_("Seconds without progress after which a harvest job whose batches "
+            "wait for workers is failed as stalled (lost tasks): the error says what to re-run."), int),
+    Setting("HARVEST_MAX_WITHDRAW_SHARE", 0.2, N_("Largest share of a source's datasets one harvest withdraws "
             "without confirmation; a source that suddenly lists fewer (empty, truncated) withdraws nothing and "
-            "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`).", float),
-    Setting("ARCHIVE_DIR", None, "Where downloaded copies of distributions are kept; default: `archive/` "
-            "in the instance folder."),
-    Setting("VERSION_RETENTION_COUNT", 0, "File versions kept per distribution by `opendata versions prune`: the "
+            "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`)."), float),
+    Setting("ARCHIVE_DIR", None, N_("Where downloaded copies of distributions are kept; default: `archive/` "
+            "in the instance folder.")),
+    Setting("VERSION_RETENTION_COUNT", 0, N_("File versions kept per distribution by `opendata versions prune`: the "
             "newest N (0: no count rule). A version either retention rule keeps stays; the current copy always "
-            "stays; both 0 keep every version.", int),
-    Setting("VERSION_RETENTION_DAYS", 0, "File versions archived in the last N days kept by `opendata versions "
-            "prune` (0: no age rule); see VERSION_RETENTION_COUNT.", int),
-    Setting("HARVEST_JOB_RETENTION_COUNT", 0, "Harvest jobs kept per source by `opendata prune`: the newest N, "
+            "stays; both 0 keep every version."), int),
+    Setting("VERSION_RETENTION_DAYS", 0, N_("File versions archived in the last N days kept by `opendata versions "
+            "prune` (0: no age rule); see VERSION_RETENTION_COUNT."), int),
+    Setting("HARVEST_JOB_RETENTION_COUNT", 0, N_("Harvest jobs kept per source by `opendata prune`: the newest N, "
             "with their record rows (0: no count rule). A job either rule keeps stays, and so does one not "
-            "ended; both 0 keep every job.", int),
-    Setting("HARVEST_JOB_RETENTION_DAYS", 0, "Harvest jobs of the last N days kept by `opendata prune` (0: no "
-            "age rule); see HARVEST_JOB_RETENTION_COUNT.", int),
-    Setting("ASSESSMENT_RETENTION_COUNT", 0, "Assessments kept per dataset by `opendata prune`: the newest N "
-            "and, older than those, the last of each month (the trends' points); 0 keeps every assessment.",
+            "ended; both 0 keep every job."), int),
+    Setting("HARVEST_JOB_RETENTION_DAYS", 0, N_("Harvest jobs of the last N days kept by `opendata prune` (0: no "
+            "age rule); see HARVEST_JOB_RETENTION_COUNT."), int),
+    Setting("ASSESSMENT_RETENTION_COUNT", 0, N_("Assessments kept per dataset by `opendata prune`: the newest N "
+            "and, older than those, the last of each month (the trends' points); 0 keeps every assessment."),
             int),
-    Setting("DATASTORE_DIR", None, "Where the row store keeps each archived table as a Parquet file named by "
+    Setting("DATASTORE_DIR", None, N_("Where the row store keeps each archived table as a Parquet file named by "
             "the copy's sha256 (the row API and `datastore_search` query it with DuckDB); a cache rebuilt by "
-            "`opendata datastore rebuild`; default: `datastore/` beside the archive folder."),
-    Setting("DATASTORE_MAX_ROWS", 32000, "Largest `limit` of `datastore_search` (CKAN's "
+            "`opendata datastore rebuild`; default: `datastore/` beside the archive folder.")),
+    Setting("DATASTORE_MAX_ROWS", 32000, N_("Largest `limit` of `datastore_search` (CKAN's "
             "`ckan.datastore.search.rows_max`) and of a `/rows` page; more answers a validation error. Also the "
-            "most rows `datastore_search_sql` answers (then `records_truncated` is true).", int),
-    Setting("DATASTORE_SQL_ENABLED", False, "Offer CKAN's `datastore_search_sql` (CKAN's "
+            "most rows `datastore_search_sql` answers (then `records_truncated` is true)."), int),
+    Setting("DATASTORE_SQL_ENABLED", False, N_("Offer CKAN's `datastore_search_sql` (CKAN's "
             "`ckan.datastore.sqlsearch.enabled`): one read-only SELECT over resources named as tables, vetted "
-            "and sandboxed (docs/api.md). Off: the action is unknown, as in CKAN.", _bool),
-    Setting("DATASTORE_SQL_TIMEOUT_MS", 5000, "Statement timeout of a `datastore_search_sql` query, in "
-            "milliseconds; a query still running then is stopped and answered \"Query took too long\".", int),
-    Setting("ALLOW_HOSTS", [], "Comma-separated hosts or CIDRs exempt from the SSRF guard "
-            "(e.g. `127.0.0.1` for local test servers). Empty in production.", _list),
-    Setting("SECRET_KEY", None, "Key that signs sessions and CSRF tokens. Required in production; "
-            "the demo makes a random one per run.", secret=True),
-    Setting("MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024, "Size cap on any one download (harvest page or "
-            "distribution file); larger bodies are cut off and reported.", int),
-    Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, "Size cap on an uploaded file.", int),
-    Setting("HTTP_TIMEOUT", 30.0, "Connect and read timeout of outbound requests, in seconds.", float),
-    Setting("HTTP_TOTAL_TIMEOUT", 600.0, "Wall-clock cap on one outbound request, body included, in seconds "
-            "(a server that trickles a byte at a time never trips the read timeout).", float),
-    Setting("HTTP_RETRIES", 3, "Retries of an outbound request on 5xx and connection errors.", int),
-    Setting("HTTP_HOST_DELAY", 0.0, "Politeness: seconds between two requests to the same host.", float),
+            "and sandboxed (docs/api.md). Off: the action is unknown, as in CKAN."), _bool),
+    Setting("DATASTORE_SQL_TIMEOUT_MS", 5000, N_("Statement timeout of a `datastore_search_sql` query, in "
+            "milliseconds; a query still running then is stopped and answered \"Query took too long\"."), int),
+    Setting("ALLOW_HOSTS", [], N_("Comma-separated hosts or CIDRs exempt from the SSRF guard "
+            "(e.g. `127.0.0.1` for local test servers). Empty in production."), _list),
+    Setting("SECRET_KEY", None, N_("Key that signs sessions and CSRF tokens. Required in production; "
+            "the demo makes a random one per run."), secret=True),
+    Setting("MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024, N_("Size cap on any one download (harvest page or "
+            "distribution file); larger bodies are cut off and reported."), int),
+    Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, N_("Size cap on an uploaded file."), int),
+    Setting("HTTP_TIMEOUT", 30.0, N_("Connect and read timeout of outbound requests, in seconds."), float),
+    Setting("HTTP_TOTAL_TIMEOUT", 600.0, N_("Wall-clock cap on one outbound request, body included, in seconds "
+            "(a server that trickles a byte at a time never trips the read timeout)."), float),
+    Setting("HTTP_RETRIES", 3, N_("Retries of an outbound request on 5xx and connection errors."), int),
+    Setting("HTTP_HOST_DELAY", 0.0, N_("Politeness: seconds between two requests to the same host."), float),
     Setting("USER_AGENT", "opendata-platform/0.1 (+https://github.com/opendata-platform)",
-            "User-Agent of outbound requests."),
-    Setting("HARVESTERS", ["ckan", "dcat", "datajson", "datapackage"], "Enabled harvester types (entry "
-            "points of group `opendata.harvesters`); an unknown name fails at start.", _list),
-    Setting("ASSESS_AFTER_HARVEST", True, "Assess what a harvest added or changed as soon as the job ends "
-            "(link checks, downloads, scores). Off: run `opendata assess --changed` yourself.", _bool),
-    Setting("RECHECK_PERIOD_DAYS", 7, "Every published dataset's links are checked again and the dataset "
+            N_("User-Agent of outbound requests.")),
+    Setting("HARVESTERS", ["ckan", "dcat", "datajson", "datapackage"], N_("Enabled harvester types (entry "
+            "points of group `opendata.harvesters`); an unknown name fails at start."), _list),
+    Setting("ASSESS_AFTER_HARVEST", True, N_("Assess what a harvest added or changed as soon as the job ends "
+            "(link checks, downloads, scores). Off: run `opendata assess --changed` yourself."), _bool),
+    Setting("RECHECK_PERIOD_DAYS", 7, N_("Every published dataset's links are checked again and the dataset "
             "re-assessed once per this many days, each at its own moment spread evenly over the period (by "
             "`opendata schedule` or Celery beat, hourly); unchanged files cost a conditional request and no "
-            "re-reading. 0: only harvests and `opendata assess` assess.", int),
-    Setting("SITE_URL", "http://127.0.0.1:5000", "Public base URL of the portal, used in RDF URIs, "
-            "data.json and links in exports."),
-    Setting("SITE_TITLE", "Open Data", "Name of the portal shown in pages."),
-    Setting("CONTACT_EMAIL", "", "The portal's own contact address. data.json requires a contact point: a "
+            "re-reading. 0: only harvests and `opendata assess` assess."), int),
+    Setting("SITE_URL", "http://127.0.0.1:5000", N_("Public base URL of the portal, used in RDF URIs, "
+            "data.json and links in exports.")),
+    Setting("SITE_TITLE", "Open Data", N_("Name of the portal shown in pages.")),
+    Setting("CONTACT_EMAIL", "", N_("The portal's own contact address. data.json requires a contact point: a "
             "dataset whose source names none (and whose publisher has no e-mail) is given this one. Empty: such "
-            "datasets have none, and data.json fails the POD schema for them."),
-    Setting("MAIL_FROM", "", "Sender address of the portal's e-mails (invitations, password resets, weekly "
-            "reports). Empty: `noreply@` the host of SITE_URL."),
-    Setting("SMTP_HOST", "", "Mail server the portal sends through. Empty: e-mails are not sent but written as "
-            "`.eml` files to `outbox/` in the instance folder (the demo does this; open them with a mail program)."),
-    Setting("SMTP_PORT", 25, "Port of SMTP_HOST (587 with SMTP_STARTTLS, 465 with SMTP_SSL).", int),
-    Setting("SMTP_STARTTLS", False, "Upgrade the SMTP connection with STARTTLS before signing in.", _bool),
-    Setting("SMTP_SSL", False, "Connect to SMTP_HOST over TLS from the start (SMTPS, port 465).", _bool),
-    Setting("SMTP_USER", "", "User name for SMTP_HOST; empty: no sign-in."),
-    Setting("SMTP_PASSWORD", "", "Password for SMTP_USER.", secret=True),
-    Setting("SMTP_TIMEOUT", 10.0, "Seconds to wait for the mail server before the send fails.", float),
-    Setting("WEEKLY_EVALUATION", True, "`opendata schedule` also makes the weekly evaluation of the last week "
+            "datasets have none, and data.json fails the POD schema for them.")),
+    Setting("MAIL_FROM", "", N_("Sender address of the portal's e-mails (invitations, password resets, weekly "
+            "reports). Empty: `noreply@` the host of SITE_URL.")),
+    Setting("SMTP_HOST", "", N_("Mail server the portal sends through. Empty: e-mails are not sent but written as "
+            "`.eml` files to `outbox/` in the instance folder (the demo does this; open them with a mail program).")),
+    Setting("SMTP_PORT", 25, N_("Port of SMTP_HOST (587 with SMTP_STARTTLS, 465 with SMTP_SSL)."), int),
+    Setting("SMTP_STARTTLS", False, N_("Upgrade the SMTP connection with STARTTLS before signing in."), _bool),
+    Setting("SMTP_SSL", False, N_("Connect to SMTP_HOST over TLS from the start (SMTPS, port 465)."), _bool),
+    Setting("SMTP_USER", "", N_("User name for SMTP_HOST; empty: no sign-in.")),
+    Setting("SMTP_PASSWORD", "", N_("Password for SMTP_USER."), secret=True),
+    Setting("SMTP_TIMEOUT", 10.0, N_("Seconds to wait for the mail server before the send fails."), float),
+    Setting("WEEKLY_EVALUATION", True, N_("`opendata schedule` also makes the weekly evaluation of the last week "
             "that has ended (once: a report kept is never recomputed) and e-mails each publisher's report to its "
-            "admins, retrying sends that failed. Off: run `opendata evaluate weekly --send` yourself.", _bool),
-    Setting("ACTIVITY_ITEMS", 10, "How many of the latest changes the Activity section of a dataset page and of a "
-            "publisher page lists.", int),
-    Setting("DIGESTS", True, "`opendata schedule` (and Celery beat) also e-mails the followers' digests that are "
-            "due, daily and weekly (`opendata digest send`). Off: run `opendata digest send` yourself.", _bool),
-    Setting("DIGEST_DEFAULT_PERIOD", "weekly", "How often a new follow's digest comes unless the user chooses: "
-            "`daily` or `weekly` (each follow can be changed on the account page).", _period),
-    Setting("SITE_PUBLISHER", "Open Data portal", "The body that runs the portal: the publisher of the "
-            "catalog in DCAT-AP (dct:publisher of the dcat:Catalog)."),
-    Setting("LANG", None, "Language of the `opendata` command's messages and help (`zh` or `en`; the "
+            "admins, retrying sends that failed. Off: run `opendata evaluate weekly --send` yourself."), _bool),
+    Setting("ACTIVITY_ITEMS", 10, N_("How many of the latest changes the Activity section of a dataset page and of a "
+            "publisher page lists."), int),
+    Setting("DIGESTS", True, N_("`opendata schedule` (and Celery beat) also e-mails the followers' digests that are "
+            "due, daily and weekly (`opendata digest send`). Off: run `opendata digest send` yourself."), _bool),
+    Setting("DIGEST_DEFAULT_PERIOD", "weekly", N_("How often a new follow's digest comes unless the user chooses: "
+            "`daily` or `weekly` (each follow can be changed on the account page)."), _period),
+    Setting("SITE_PUBLISHER", "Open Data portal", N_("The body that runs the portal: the publisher of the "
+            "catalog in DCAT-AP (dct:publisher of the dcat:Catalog).")),
+    Setting("LANG", None, N_("Language of the `opendata` command's messages and help (`zh` or `en`; the "
             "group's `--lang` wins). Unset: Chinese when LC_ALL, LC_MESSAGES or LANG (the first set) names it, "
-            "else English.", _cli_lang),
-    Setting("DEFAULT_LOCALE", "zh_CN", "Interface language when the browser asks for none we have "
-            "(`zh_CN` or `en`)."),
-    Setting("PII_POLICY", "withhold", "What the public gets of a file where personal data was found (and no "
+            "else English."), _cli_lang),
+    Setting("DEFAULT_LOCALE", "zh_CN", N_("Interface language when the browser asks for none we have "
+            "(`zh_CN` or `en`).")),
+    Setting("PII_POLICY", "withhold", N_("What the public gets of a file where personal data was found (and no "
             "admin override covers it): `withhold` answers HTTP 451 saying why and whom to contact; `redact` "
             "serves the data with every flagged column and every other cell holding personal data masked (an "
             "original that cannot be masked as it is, such as an XLSX or PDF, is still withheld). The "
-            "publisher's editors always get the real file.", _pii_policy),
-    Setting("PII_OVERRIDE_SECOND_ADMIN", False, "Two-person rule for personal data: an admin's override of a "
+            "publisher's editors always get the real file."), _pii_policy),
+    Setting("PII_OVERRIDE_SECOND_ADMIN", False, N_("Two-person rule for personal data: an admin's override of a "
             "personal-data block takes effect only once a second admin of the publisher (or a sysadmin) confirms "
-            "it, each with a reason; both are in the audit log.", _bool),
-    Setting("COMPRESS_LEVEL", 6, "gzip level (1-9) of responses compressed on the fly (pages, API, exports); "
+            "it, each with a reason; both are in the audit log."), _bool),
+    Setting("COMPRESS_LEVEL", 6, N_("gzip level (1-9) of responses compressed on the fly (pages, API, exports); "
             "0 sends them uncompressed (a reverse proxy that compresses may take it over). Static files are "
-            "compressed once at level 9 whatever this says.", int),
-    Setting("COMPRESS_MIN_BYTES", 1024, "Smallest body compressed on the fly: below it gzip saves less than it "
-            "costs.", int),
-    Setting("PAGE_SIZE", 20, "Datasets per page in search pages and the REST API.", int),
-    Setting("SEARCH_INDEX_DIR", None, "Folder of this machine's search index (tantivy), shared by its processes; "
+            "compressed once at level 9 whatever this says."), int),
+    Setting("COMPRESS_MIN_BYTES", 1024, N_("Smallest body compressed on the fly: below it gzip saves less than it "
+            "costs."), int),
+    Setting("PAGE_SIZE", 20, N_("Datasets per page in search pages and the REST API."), int),
+    Setting("SEARCH_INDEX_DIR", None, N_("Folder of this machine's search index (tantivy), shared by its processes; "
             "default: `search/` in the instance folder. Missing or empty: built from the database on the first "
-            "search (`opendata search reindex` builds it ahead, with progress)."),
-    Setting("SEARCH_REFRESH_SECONDS", 1.0, "How often a process's search index looks for catalog changes in the "
+            "search (`opendata search reindex` builds it ahead, with progress).")),
+    Setting("SEARCH_REFRESH_SECONDS", 1.0, N_("How often a process's search index looks for catalog changes in the "
             "database (the `search_changes` log): the most a search may lag behind a change made by another "
-            "process or machine. A process's own changes show at once.", float),
-    Setting("SEARCH_READY_MAX_LAG", 1000, "`/health/ready` answers 503 while this machine's search index, after "
-            "catching up, is more than this many change-log entries behind the database.", int),
-    Setting("BROKER_CHECK_TIMEOUT", 2.0, "Seconds `/health/ready` waits for the broker (when BROKER_URL is set) "
-            "before it counts it as down.", float),
-    Setting("METRICS_ENABLED", True, "Serve `/metrics` in Prometheus' text format (request latency by route kind, "
-            "harvest jobs, queue depth, archive bytes, search index lag).", _bool),
-    Setting("METRICS_TOKEN", "", "When set, `/metrics` wants `Authorization: Bearer <token>` (otherwise keep it on an "
-            "internal network).", secret=True),
-    Setting("RATELIMIT_STORAGE_URL", "memory://", "Flask-Limiter storage (memory:// or redis://...)."),
-    Setting("API_RATE_LIMIT", "600 per minute", "Rate limit of the read API per client address."),
-    Setting("WRITE_RATE_LIMIT", "120 per minute", "Rate limit of API writes (CKAN `*_create/_update/_patch/"
-            "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one)."),
-    Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-ins allowed per client address and per account; "
-            "the next attempt answers 429 until the window ends."),
-    Setting("RESET_RATE_LIMIT", "5 per hour", "Password-reset e-mails asked for per client address and per "
-            "e-mail address; past it the form answers 429 (and sends nothing) until the window ends."),
-    Setting("PASSWORD_RESET_EXPIRY_MINUTES", 60, "How long a password-reset link stays valid. A link works once, "
-            "and a password change voids the links still open.", int),
-    Setting("INVITATION_EXPIRY_HOURS", 168, "How long an invitation link (to join a publisher with a role) stays "
-            "valid. A link works once.", int),
-    Setting("SESSION_COOKIE_SECURE", "auto", "Send the session cookie over HTTPS only: `true`, `false`, or "
-            "`auto` (true when SITE_URL is https)."),
-    Setting("DEMO_FILES_PORT", 5001, "Port of the demo's second local server that plays the departments' "
-            "web servers (serves data_samples/files).", int),
-    Setting("REQUIRE_SERVICES", False, "Tests: a missing PostgreSQL, Redis, RabbitMQ or browser is a "
-            "failure instead of a skip (CI sets it).", _bool),
-    Setting("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test", "Tests: the PostgreSQL "
-            "server the database tests also run on."),
-    Setting("LOG_LEVEL", "INFO", "Logging level of the app, the CLI and workers."),
-    Setting("LOG_FORMAT", "text", "`text` lines, or `json`: one JSON object per line (time, level, logger, message, "
-            "pid, the request's method, path and X-Request-Id) for a log collector.", _log_format),
+            "process or machine. A process's own changes show at once."), float),
+    Setting("SEARCH_READY_MAX_LAG", 1000, N_("`/health/ready` answers 503 while this machine's search index, after "
+            "catching up, is more than this many change-log entries behind the database."), int),
+    Setting("BROKER_CHECK_TIMEOUT", 2.0, N_("Seconds `/health/ready` waits for the broker (when BROKER_URL is set) "
+            "before it counts it as down."), float),
+    Setting("METRICS_ENABLED", True, N_("Serve `/metrics` in Prometheus' text format (request latency by route kind, "
+            "harvest jobs, queue depth, archive bytes, search index lag)."), _bool),
+    Setting("METRICS_TOKEN", "", N_("When set, `/metrics` wants `Authorization: Bearer <token>` (otherwise keep it on "
+            "an internal network)."), secret=True),
+    Setting("RATELIMIT_STORAGE_URL", "memory://", N_("Flask-Limiter storage (memory:// or redis://...).")),
+    Setting("API_RATE_LIMIT", "600 per minute", N_("Rate limit of the read API per client address.")),
+    Setting("WRITE_RATE_LIMIT", "120 per minute", N_("Rate limit of API writes (CKAN `*_create/_update/_patch/"
+            "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one).")),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute", N_("Failed sign-ins allowed per client address and per account; "
+            "the next attempt answers 429 until the window ends.")),
+    Setting("RESET_RATE_LIMIT", "5 per hour", N_("Password-reset e-mails asked for per client address and per "
+            "e-mail address; past it the form answers 429 (and sends nothing) until the window ends.")),
+    Setting("PASSWORD_RESET_EXPIRY_MINUTES", 60, N_("How long a password-reset link stays valid. A link works once, "
+            "and a password change voids the links still open."), int),
+    Setting("INVITATION_EXPIRY_HOURS", 168, N_("How long an invitation link (to join a publisher with a role) stays "
+            "valid. A link works once."), int),
+    Setting("SESSION_COOKIE_SECURE", "auto", N_("Send the session cookie over HTTPS only: `true`, `false`, or "
+            "`auto` (true when SITE_URL is https).")),
+    Setting("DEMO_FILES_PORT", 5001, N_("Port of the demo's second local server that plays the departments' "
+            "web servers (serves data_samples/files)."), int),
+    Setting("REQUIRE_SERVICES", False, N_("Tests: a missing PostgreSQL, Redis, RabbitMQ or browser is a "
+            "failure instead of a skip (CI sets it)."), _bool),
+    Setting("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test", N_("Tests: the PostgreSQL "
+            "server the database tests also run on.")),
+    Setting("LOG_LEVEL", "INFO", N_("Logging level of the app, the CLI and workers.")),
+    Setting("LOG_FORMAT", "text", N_("`text` lines, or `json`: one JSON object per line (time, level, logger, message, "
+            "pid, the request's method, path and X-Request-Id) for a log collector."), _log_format),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -241,7 +244,7 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             values[s.name] = s.parse(raw)
         except ValueError as exc:
-            raise ValueError(f"{s.env}: {exc}") from exc
+            raise ValueError(T_("%(env)s: %(error)s", env=s.env, error=_reason(exc, s.parse, raw))) from exc
     inst = Path(values["INSTANCE_DIR"]).absolute()
     values["INSTANCE_DIR"] = str(inst)
     if not values["DATABASE_URL"]:
@@ -251,6 +254,19 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
     if not values["RESULT_BACKEND"] and (values["BROKER_URL"] or "").startswith("redis"):
         values["RESULT_BACKEND"] = values["BROKER_URL"]
     return values
+
+
+def _reason(exc: ValueError, parse: Callable[[str], Any], raw: str) -> str:
+    """Why `raw` is refused: the parser's own text (a `Text` the command line says in zh), or ours for Python's
+    int() and float() ("invalid literal for int() with base 10")."""
+    reason = exc.args[0] if exc.args else ""
+    if isinstance(reason, Text):
+        return reason
+    if parse is int:
+        return T_("not a whole number: %(value)s", value=repr(raw))
+    if parse is float:
+        return T_("not a number: %(value)s", value=repr(raw))
+    return str(exc)
 
 
 def search_index_dir(values: dict[str, Any]) -> str:

@@ -49,7 +49,7 @@ def register(main: click.Group) -> None:
             return
         for name, results in summary.items():
             sent = sum(1 for r in results if r["sent"])
-            click.echo(_("%(period)s: %(sent)s digests sent, %(due)s users due", period=name, sent=sent,
+            click.echo(_("%(period)s: %(sent)s digests sent, %(due)s users due", period=_(name), sent=sent,
                          due=len(results)))
             for r in results:
                 if r["error"]:

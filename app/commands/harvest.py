@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from app.cli_lang import N_, _, say
+from app.cli_click import display_width
+from app.cli_lang import N_, _, gettext, say
 
 TYPES = ["ckan", "dcat", "datajson", "datapackage"]
 
@@ -61,8 +62,8 @@ def register(main: click.Group) -> None:
             return
         for row in rows:
             last = row["last_job"]
-            status = f"{last['status']} {last['finished_at'] or ''}" if last else _("never harvested")
-            click.echo(f"{row['name']:<24} {row['type']:<12} {row['schedule']:<8} {status}  {row['url']}")
+            status = f"{_label(last['status'])} {last['finished_at'] or ''}" if last else _("never harvested")
+            click.echo(f"{row['name']:<24} {row['type']:<12} {_pad(_label(row['schedule']), 8)} {status}  {row['url']}")
 
     @source_group.command("show", help=N_("A source's report: its recent jobs, what the latest job added, updated "
                                           "and withdrawn, and its errors grouped by kind with an example each "
@@ -103,7 +104,7 @@ def register(main: click.Group) -> None:
         try:
             summary = harvest(rt, name, full=full, on_record=progress, confirm=confirm)
         except (LookupError, RuntimeError, TimeoutError) as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(say(exc.args[0]) if exc.args else str(exc)) from exc  # app.jobs's T_ texts
         finally:
             rt.close()
             if progress:
@@ -113,8 +114,8 @@ def register(main: click.Group) -> None:
         else:
             d = summary.to_dict()
             click.echo(_("job %(job_id)s %(status)s: added %(added)s, updated %(updated)s, unchanged %(unchanged)s, "
-                         "withdrawn %(withdrawn)s, errored %(errored)s", **d)
-                       + (f" ({summary.error})" if summary.error else ""))
+                         "withdrawn %(withdrawn)s, errored %(errored)s", **{**d, "status": _label(d["status"])})
+                       + (_(" (%(error)s)", error=summary.error) if summary.error else ""))
         if summary.status != "finished":
             sys.exit(2 if summary.status == "needs-confirmation" else 1)
 
@@ -183,21 +184,38 @@ def _plain(value) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value if value is not None else ""))
 
 
+#: A job's status and a source's schedule in the command's language (the web's words, app/web/harvest.py); the
+#: JSON outputs keep the values as they are.
+LABELS = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "failed": N_("failed"),
+          "needs-confirmation": N_("needs confirmation"), "daily": N_("daily"), "weekly": N_("weekly"),
+          "manual": N_("manual")}
+
+
+def _label(value: str) -> str:
+    return gettext(LABELS[value]) if value in LABELS else value
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(width - display_width(text), 0)
+
+
 def _report_lines(report: dict) -> list[str]:
     """A source report (catalog_schema.harvest_report) as text for the terminal; source text made plain."""
     from catalog_schema.record import pick_text
 
     src = report["source"]
     lines = [_("%(name)s: %(type)s %(url)s schedule=%(schedule)s publisher=%(publisher)s", name=src["name"],
-               type=src["type"], url=src["url"], schedule=src["schedule"], publisher=src["publisher"] or "-")
+               type=src["type"], url=src["url"], schedule=_label(src["schedule"]), publisher=src["publisher"] or "-")
              + ("" if src["enabled"] else _(" (disabled)")),
              _("jobs: %(n)s", n=report["jobs_total"])]
     for job in report["jobs"]:
         when = job["finished_at"] or job["started_at"] or job["created_at"]
         lines.append(_("  job %(id)s %(status)s %(when)s added=%(added)s updated=%(updated)s unchanged=%(unchanged)s "
                        "withdrawn=%(withdrawn)s errored=%(errored)s", when=when.strftime("%Y-%m-%d %H:%M") if when
-                       else "", **{k: job[k] for k in ("id", "status", "added", "updated", "unchanged", "withdrawn",
-                                                        "errored")})
+                       else "", status=_label(job["status"]), **{k: job[k] for k in ("id", "added", "updated",
+                                                                                    "unchanged", "withdrawn",
+                                                                                    "errored")})
                      + (_(" error=%(error)s", error=_plain(job["error"])) if job["error"] else ""))
     latest = report["latest"]
     if latest is None:

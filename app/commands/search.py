@@ -38,7 +38,7 @@ def register(main: click.Group) -> None:
             click.echo(_("reindexing into %(folder)s", folder=search.index_for(session).directory))
             n = search.reindex_all(session, batch=batch, progress=progress)
             stats = search.index_for(session).stats()
-        size = f", {stats['bytes'] / 1e6:.1f} MB" if stats.get("bytes") is not None else ""
+        size = _(", %(mb)s MB", mb=f"{stats['bytes'] / 1e6:.1f}") if stats.get("bytes") is not None else ""
         click.echo(_("indexed %(n)s datasets in %(seconds)s s%(size)s (generation %(generation)s)", n=f"{n:,}",
                      seconds=f"{time.perf_counter() - began:.1f}", size=size, generation=stats["generation"]))
 
@@ -55,7 +55,7 @@ def register(main: click.Group) -> None:
             idx.searcher(session)  # opens (or builds) it and catches up
             stats = idx.stats()
             latest = session.scalar(text("SELECT coalesce(max(seq), 0) FROM search_changes"))
-        size = f", {stats['bytes'] / 1e6:.1f} MB" if stats.get("bytes") is not None else ""
+        size = _(", %(mb)s MB", mb=f"{stats['bytes'] / 1e6:.1f}") if stats.get("bytes") is not None else ""
         click.echo(_("folder: %(folder)s\ngeneration: %(generation)s\ndocuments: %(documents)s in %(segments)s "
                      "segments%(size)s\nchange log: applied up to %(cursor)s, latest %(latest)s", folder=idx.directory,
                      generation=stats["generation"], documents=f"{stats['documents']:,}", segments=stats["segments"],

@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from app.datastore import engine_errors
 from app.datastore import query as rowq
 from app.datastore.load import ID, TABLE, Loaded
 from app.datastore.vet import Refused, invalid
@@ -218,7 +219,12 @@ def run(sql: str, tables: list[Table], *, cap: int, timeout_ms: int) -> Answer:
 
 
 def _failed(reason: str) -> str:
-    """DuckDB's reason (its own English words) in a sentence of ours."""
+    """DuckDB's reason as a sentence of ours (app/datastore/engine_errors.py: a column, a value, a type and the
+    place in the query kept), else its own English words quoted in one."""
+    explained = engine_errors.explain(reason, memory_limit=MEMORY_LIMIT)
+    if explained is not None:
+        return explained
+    reason = engine_errors.detail(reason) if reason else ""
     return T_("The query failed: %(error)s", error=reason) if reason else T_("The query failed.")
 
 

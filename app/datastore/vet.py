@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from app.datastore import engine_errors
 from app.texts import T_, Text
 
 MAX_SQL_CHARS = 20_000
@@ -191,8 +192,12 @@ def parse(sql: str) -> dict[str, Any]:
 
 
 def _first_line(message: str) -> str:
-    """The engine's own words (English, as DuckDB says them) in a sentence of ours."""
-    line = message.strip().splitlines()[0][:500] if message.strip() else ""
+    """Our sentence for the parser's error (app/datastore/engine_errors.py: the token and its place kept), else
+    the engine's own words (English, as DuckDB says them) in a sentence of ours."""
+    explained = engine_errors.explain(message)
+    if explained is not None:
+        return explained
+    line = engine_errors.detail(message)
     return T_("The query cannot be read: %(error)s", error=line) if line else T_("The query cannot be read.")
 
 

@@ -218,3 +218,22 @@ def test_the_dump_and_the_rest_rows_refusals_in_chinese(client, ids):
                               ("withheld", f"/api/v1/datasets/rows/distributions/{ids['phones']}/rows", 451)):
         en, zh = _both(client, "get", url)
         _said_in_both(en, zh, status, f"rows {case}")
+
+
+def test_duckdbs_errors_are_sentences_of_ours_in_chinese(client, ids):
+    """The engine's error of a known kind is ours in both languages: the column, the token and the place kept,
+    none of DuckDB's English words left in the Chinese (app/datastore/engine_errors.py)."""
+    t = ids["table"]
+    for sql, code, en_says, zh_says in (
+        (f'SELECT nope FROM "{t}"', "sql-error", 'No column "nope" in the tables the query reads (line 1, column 8)',
+         '查询读取的表中没有列 "nope"（第 1 行第 8 列）'),
+        ("SELEC district FROM", "sql-syntax", 'Syntax error at or near "SELEC" (line 1, column 1).',
+         '"SELEC" 处或附近有语法错误（第 1 行第 1 列）。'),
+        (f'SELECT amount FROM "{t}" WHERE district = 5', "sql-error", "Value 'east' of column \"district\"",
+         "列 \"district\" 的值 'east' 无法转换为"),
+    ):
+        en, zh = _both(client, "post", SQL, body={"sql": sql})
+        error = _said_in_both(en, zh, 409, sql)
+        assert error["code"] == code
+        assert en_says in en.get_json()["error"]["message"] and zh_says in error["message"], error["message"]
+        assert not any(w in error["message"] for w in ("Error", "syntax error", "Referenced", "Could not convert"))
