@@ -51,8 +51,13 @@ def _spec(rng: random.Random, n: int) -> dict:
 
 
 @pytest.fixture
-def many(session) -> dict[str, dict]:
-    """N datasets with seeded random facets; dataset id -> its spec (what a brute force counts from)."""
+def many(snapshot, session) -> dict[str, dict]:
+    """N datasets with seeded random facets; dataset id -> its spec (what a brute force counts from): made once
+    per backend, a copy of them for each test."""
+    return snapshot.once(lambda: _make_many(session))
+
+
+def _make_many(session) -> dict[str, dict]:
     rng = random.Random(15)
     out = {}
     for n in range(N):

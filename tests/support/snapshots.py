@@ -14,6 +14,7 @@ the archive is content-addressed and never deleted from), so copies share them.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import shutil
 import sqlite3
@@ -140,7 +141,7 @@ class Snapshot:
     def once(self, build: Callable[[], Any]) -> Any:
         saved = self.snapshots.saved.get(backend_of(self.db_url))
         if saved is not None:
-            return saved.value
+            return copy.deepcopy(saved.value)  # a test that changes what it was handed changes only its own
         value = build()
-        self.snapshots.save(self.db_url, value)
+        self.snapshots.save(self.db_url, copy.deepcopy(value))
         return value
