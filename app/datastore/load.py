@@ -321,12 +321,11 @@ def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict
             if n == 0:
                 continue
             scanner.add(batch)
-            values = convert.normalise_batch(batch, columns)
+            values = convert.normalise_arrays(batch, columns)
             arrays = [pa.array(range(rows + 1, rows + n + 1), pa.int64())]
-            for i, (column, v) in enumerate(zip(columns, values, strict=True)):
-                arr = pa.array(v.texts, pa.string())
+            for i, (column, (arr, strings)) in enumerate(zip(columns, values, strict=True)):
                 if typed[i]:
-                    if v.strings:
+                    if strings:
                         typed[i] = False
                     else:
                         try:
