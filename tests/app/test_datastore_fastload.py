@@ -8,6 +8,7 @@ import random
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from app.datastore import load as datastore
 from app.export import convert
@@ -46,3 +47,15 @@ def test_loads_write_readable_duckdb_files_through_one_instance(tmp_path):
     assert len(datastore._WRITER) == 1  # one instance for the process
     leftovers = [p.name for p in root.glob("??/.*")] + [p.name for p in root.glob("??/*.wal")]
     assert leftovers == []
+
+
+def test_a_table_too_big_to_hold_is_staged_on_disk_with_the_same_result(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv"
+    path.write_text("code,n,when\n" + "".join(f"0{i},{i},2024-01-{1 + i % 28:02d}\n" for i in range(300))
+                    + "x,1.5,soon\n", encoding="utf-8")
+    monkeypatch.setattr(datastore, "PASS_ROWS", 100)
+    held = datastore.load(tmp_path / "a", "aa" * 32, path, format="CSV")
+    monkeypatch.setattr(datastore, "STAGE_IN_MEMORY", 0)  # every batch written to the staging file
+    staged = datastore.load(tmp_path / "b", "aa" * 32, path, format="CSV")
+    assert held.fields == staged.fields and held.rows == staged.rows == 301
+    assert pq.read_table(held.path).equals(pq.read_table(staged.path))
