@@ -127,12 +127,20 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             continue
         if fact.profile is not None:
             set_pii_facts(row, sha256=fact.check.sha256, columns=dict(fact.profile.pii or {}), checked_at=checked_at)
-            set_inferred_dictionary(row, sha256=fact.check.sha256, inferred=dictionary.infer(fact.profile.to_dict()))
+            set_inferred_dictionary(row, sha256=fact.check.sha256,
+                                    inferred=dictionary.infer(_dictionary_facts(fact.profile)))
         else:
             fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
             if fmt is not None and not fmt.tabular:
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
         _keep_version(row, fact, now, known)
+
+
+def _dictionary_facts(profile: Any) -> dict[str, Any]:
+    """What `dictionary.infer` reads of a profile, without `to_dict`'s deep copy of all of it (samples and
+    per-column counts: about a millisecond a table, on every re-check of every table)."""
+    return {"notes_above": profile.notes_above, "notes_below": profile.notes_below,
+            "inferred_types": profile.inferred_types}
 
 
 def record_file_extents(rows: Iterable[Distribution], facts: dict[str, Any]) -> None:

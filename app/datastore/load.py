@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +53,8 @@ LOADABLE_FORMATS = TABLE_FORMATS
 ARROW_TYPES: dict[str, pa.DataType] = {"integer": pa.int64(), "year": pa.int64(), "number": pa.float64(),
                                        "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
 PASS_ROWS = 65_536
+#: Text batches up to this size are held in memory between the two passes instead of written to a file.
+STAGE_IN_MEMORY = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,7 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
         except TableError as exc:
             return _write_failure(root, sha256, exc.reason, str(exc))
         try:
-            rows, typed, found = _text_pass(table, stage)
+            rows, typed, found, held = _text_pass(table, stage)
         except TableError as exc:
             return _write_failure(root, sha256, exc.reason, str(exc))
         except Exception as exc:  # noqa: BLE001 - spreadsheet and JSON libraries raise many kinds
@@ -293,7 +296,7 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
         meta = {"version": STORE_VERSION, "sha256": sha256, "rows": rows, "source_format": fmt,
                 "loaded_at": _now(), "fields": [f.to_dict() for f in fields],
                 "pii": {names[i]: kinds for i, kinds in found.items()}}
-        _typed_pass(stage, final, table.columns, typed, meta)
+        _typed_pass(stage, final, table.columns, typed, meta, held)
         os.replace(final, target)
         native(target, duckdb_path(root, sha256))
         error_path(root, sha256).unlink(missing_ok=True)
@@ -306,26 +309,31 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
     return loaded
 
 
-def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict[int, dict[str, int]]]:
+def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict[int, dict[str, int]],
+                                                            list[pa.RecordBatch] | None]:
     """Write the normalised cells as text (plus ``_id``); return the row count, which columns convert to
-    their type in every row, and the personal data found per column index."""
+    their type in every row, the personal data found per column index, and the text batches themselves when
+    they fit in `STAGE_IN_MEMORY` bytes (then nothing is written to `stage`: most tables are small, and a
+    re-check loads every changed one)."""
     columns = table.columns
     typed = [c.type in ARROW_TYPES for c in columns]
     schema = pa.schema([pa.field(ID, pa.int64())] + [pa.field(f"c{i}", pa.string()) for i in range(len(columns))])
     scanner = pii.ColumnScanner()
     rows = 0
-    with pq.ParquetWriter(stage, schema, compression="snappy") as writer:
+    held: list[pa.RecordBatch] | None = []
+    held_bytes = 0
+    writer = None
+    try:
         for batch in table.batches():
             n = batch.num_rows
             if n == 0:
                 continue
             scanner.add(batch)
-            values = convert.normalise_batch(batch, columns)
+            values = convert.normalise_arrays(batch, columns)
             arrays = [pa.array(range(rows + 1, rows + n + 1), pa.int64())]
-            for i, (column, v) in enumerate(zip(columns, values, strict=True)):
-                arr = pa.array(v.texts, pa.string())
+            for i, (column, (arr, strings)) in enumerate(zip(columns, values, strict=True)):
                 if typed[i]:
-                    if v.strings:
+                    if strings:
                         typed[i] = False
                     else:
                         try:
@@ -333,25 +341,39 @@ def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict
                         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                             typed[i] = False
                 arrays.append(arr)
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            out = pa.RecordBatch.from_arrays(arrays, schema=schema)
+            if held is not None and held_bytes + out.nbytes <= STAGE_IN_MEMORY:
+                held.append(out)
+                held_bytes += out.nbytes
+            else:
+                if writer is None:  # too big to hold: written out, the batches held so far first
+                    writer = pq.ParquetWriter(stage, schema, compression="snappy")
+                    for kept in held or []:
+                        writer.write_batch(kept)
+                    held = None
+                writer.write_batch(out)
             rows += n
+    finally:
+        if writer is not None:
+            writer.close()
     index = {c.name: i for i, c in enumerate(columns)}
     found = {}
     for name, kinds in scanner.result().items():
         personal = {k: int(v) for k, v in kinds.items() if k in pii.PERSONAL_KINDS and v}
         if personal and name in index:
             found[index[name]] = personal
-    return rows, typed, found
+    return rows, typed, found, held
 
 
-def _typed_pass(stage: Path, final: Path, columns: list[convert.Column], typed: list[bool], meta: dict) -> None:
+def _typed_pass(stage: Path, final: Path, columns: list[convert.Column], typed: list[bool], meta: dict,
+                held: list[pa.RecordBatch] | None = None) -> None:
     names = [f["id"] for f in meta["fields"]]
     types = [ARROW_TYPES[c.type] if ok else pa.string() for c, ok in zip(columns, typed, strict=True)]
     schema = pa.schema([pa.field(ID, pa.int64())] + [pa.field(n, t) for n, t in zip(names, types, strict=True)],
                        metadata={META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
-    source = pq.ParquetFile(stage)
+    source = held if held is not None else pq.ParquetFile(stage).iter_batches(batch_size=PASS_ROWS)
     with pq.ParquetWriter(final, schema, compression="none") as writer:  # 2x faster to scan than zstd
-        for batch in source.iter_batches(batch_size=PASS_ROWS):
+        for batch in source:
             arrays = [batch.column(0)]
             for i, t in enumerate(types):
                 arr = batch.column(i + 1)
@@ -398,19 +420,42 @@ def native(parquet: Path, target: Path) -> None:
     are stored clustered on the table's categorical columns (`cluster_columns`), then by row number. Written
     under a temporary name and renamed, so readers (read-only, in any process) never see half a file."""
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.duckdb")
-    con = duckdb.connect(str(tmp))
-    try:
-        keys = [*(quote(c) for c in cluster_columns(con, parquet)), ID]
-        con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM read_parquet(?) ORDER BY {', '.join(keys)}",
-                    [str(parquet)])
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+    alias = f"load_{uuid.uuid4().hex}"
+    with _WRITER_LOCK:
+        con = _writer()
+        con.execute(f"ATTACH '{_sql_text(tmp)}' AS {alias}")
+        try:
+            keys = [*(quote(c) for c in cluster_columns(con, parquet)), ID]
+            con.execute(f"CREATE TABLE {alias}.{TABLE} AS SELECT * FROM read_parquet(?) ORDER BY {', '.join(keys)}",
+                        [str(parquet)])
+            con.execute(f"CHECKPOINT {alias}")
+        finally:
+            con.execute(f"DETACH {alias}")
     try:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+#: One in-memory DuckDB instance per process that writes the DuckDB files, each attached while it is written:
+#: starting an instance costs about 15 ms of CPU, attaching a file to a running one 1.5 ms (issue 19: a
+#: re-check loads each changed file).
+_WRITER: dict[int, duckdb.DuckDBPyConnection] = {}
+_WRITER_LOCK = threading.Lock()
+
+
+def _writer() -> duckdb.DuckDBPyConnection:
+    pid = os.getpid()  # a forked worker starts its own: an instance is not shared across a fork
+    con = _WRITER.get(pid)
+    if con is None:
+        _WRITER.clear()
+        con = _WRITER[pid] = duckdb.connect(":memory:")
+    return con
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def stored_hashes(root: Path) -> dict[str, list[Path]]:

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from quality import pii, tabular
+from quality.tabular import arrow as tabular_arrow
 
 CHUNK_CHARS = 64 * 1024  # text gathered before a chunk is sent
 BATCH_ROWS = 5_000  # rows per record batch read from the file
@@ -286,6 +287,54 @@ def normalise_batch(batch: pa.RecordBatch, columns: list[Column]) -> list[Values
             else:
                 texts[i] = text
         out.append(Values(texts, frozenset(strings)))
+    return out
+
+
+_NULL_TEXT = pa.nulls(1, pa.string())[0]
+
+
+def normalise_arrays(batch: pa.RecordBatch, columns: list[Column]) -> list[tuple[pa.Array, bool]]:
+    """`normalise_batch` as Arrow arrays, for the row store: per column, the canonical texts (null where the
+    cell is missing) and whether any cell stays the string it was. Columns whose filled cells are all in
+    canonical form (most of them) are never turned into Python values; only the other cells are normalised
+    one by one, as `normalise_batch` does."""
+    out = []
+    for column, arr in zip(columns, batch.columns, strict=True):
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pa.types.is_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        mask = pc.fill_null(pc.greater(pc.binary_length(arr), tabular_arrow.ZERO32), False)
+        filled = tabular_arrow.booleans(mask)
+        texts = arr if filled.all() else pc.if_else(mask, arr, _NULL_TEXT)
+        if column.type == "string":
+            out.append((texts, False))
+            continue
+        valid = tabular.valid_mask(arr, column.type, column.fdesc or None)
+        pattern = _CANONICAL.get(column.type)
+        if pattern and not column.fdesc:
+            canonical = valid & np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False),
+                                           dtype=bool)
+        else:
+            canonical = np.zeros(len(arr), dtype=bool)
+        others = np.flatnonzero(filled & ~canonical).tolist()
+        if not others:
+            out.append((texts, False))
+            continue
+        values = texts.to_pylist()
+        strings = False
+        for i in others:
+            text = None
+            if valid[i]:
+                try:
+                    text = _NORMALISE[column.type](values[i], column.fdesc)
+                except (ValueError, ArithmeticError):
+                    text = None
+            if text is None:
+                strings = True
+            else:
+                values[i] = text
+        out.append((pa.array(values, pa.string()), strings))
     return out
 
 

@@ -37,6 +37,7 @@ def integer(value: int) -> pa.Scalar:
 
 ZERO = integer(0)
 ONE = integer(1)
+ZERO32 = pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(np.zeros(1, dtype=np.int32))])[0]
 
 
 def _bits(buffer, offset: int, length: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import pyarrow as pa
 
@@ -50,11 +51,16 @@ def batched(rows, names: list[str]) -> Iterator[pa.RecordBatch]:
         yield rows_to_batch(buf, names)
 
 
-def fitted_batches(rows, names: list[str], skip_blank_rows: bool, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def fitted_batches(rows, names: list[str], skip_blank_rows: bool, batch_rows: int,
+                   skip: int = 0) -> Iterator[pa.RecordBatch]:
+    """`rows` fitted to the header's width (blank ones left out with `skip_blank_rows`) in batches of
+    `batch_rows`, leaving out the first `skip` of them (given out already by a faster reader)."""
     shape = Shape()
     fitted = (fit_row(r, len(names), shape) for r in rows)
     if skip_blank_rows:
         fitted = (r for r in fitted if any(c != "" for c in r))
+    if skip:
+        fitted = islice(fitted, skip, None)
     buf: list[list[str]] = []
     for r in fitted:
         buf.append(r)

@@ -23,7 +23,10 @@ NUMERIC = re.compile(r"^\s*[-+]?(\d[\d,\s]*)?\.?\d+([eE][-+]?\d+)?\s*%?\s*$")
 
 
 def filled_cells(row: list) -> int:
-    return sum(1 for c in row if c and (c.strip() if isinstance(c, str) else str(c).strip()))
+    try:  # a row of text (every CSV row): counted in C
+        return len(row) - list(map(str.strip, row)).count("")
+    except TypeError:  # numbers, None (spreadsheets, JSON)
+        return sum(1 for c in row if c and (c.strip() if isinstance(c, str) else str(c).strip()))
 
 
 _YEAR_LABEL = re.compile(r"^\s*(1[5-9]|20)\d\d\s*$")

@@ -13,7 +13,7 @@ import pyarrow as pa
 from plumbing.bombs import archive_bomb
 from quality.sniff import sniff
 from quality.tabular.batches import fitted_batches
-from quality.tabular.csvfile import csv_layout, python_csv_rows
+from quality.tabular.csvfile import Irregular, arrow_csv_rows, csv_layout, python_csv_rows
 from quality.tabular.encoding import as_utf8
 from quality.tabular.formats import table_format
 from quality.tabular.layout import header_labels, row_layout
@@ -40,11 +40,50 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
         with as_utf8(path, encoding) as (src, enc, _):
             layout = csv_layout(src, enc, fmt)
             names = header_labels(layout.header)[3]
-            yield from fitted_batches(python_csv_rows(src, layout), names, skip_blank_rows, batch_rows)
+            yield from _csv_batches(src, layout, names, skip_blank_rows, batch_rows)
     else:
         rl = row_layout(sheet_rows(path, fmt, sheet))
         names = header_labels(rl.header)[3]
         yield from fitted_batches(iter(rl.body), names, skip_blank_rows, batch_rows)
+
+
+def _csv_batches(path: str, layout, names: list[str], skip_blank_rows: bool,
+                 batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The body through pyarrow's reader while it reads it as Python's csv module would (`arrow_csv_rows`),
+    then, from the first irregular row on, through Python's reader; in batches of `batch_rows` rows either way."""
+    done = 0
+    try:
+        yield from rebatched(arrow_csv_rows(path, layout, names, skip_blank_rows), batch_rows)
+        return
+    except Irregular as exc:
+        done = exc.rows
+    yield from fitted_batches(python_csv_rows(path, layout), names, skip_blank_rows, batch_rows, skip=done)
+
+
+def rebatched(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `batches` again, in batches of exactly `size` rows (the last one shorter). Rows are only
+    given out in whole batches, so a reader that stops with `Irregular` has given out a multiple of `size`:
+    the rows held back are read again by the reader that takes over."""
+    held: list[pa.RecordBatch] = []
+    count = 0
+    try:
+        for batch in batches:
+            held.append(batch)
+            count += batch.num_rows
+            while count >= size:
+                table = pa.Table.from_batches(held).combine_chunks()
+                yield _one_batch(table.slice(0, size))
+                rest = table.slice(size)
+                held = [_one_batch(rest)] if rest.num_rows else []
+                count = rest.num_rows
+    except Irregular as exc:
+        raise Irregular(exc.rows - count) from exc
+    if count:
+        yield _one_batch(pa.Table.from_batches(held).combine_chunks())
+
+
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([c.combine_chunks() for c in table.columns], names=table.schema.names)
 
 
 def zip_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo:
