@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench serve clean browser
 

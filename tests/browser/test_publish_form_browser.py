@@ -1,6 +1,7 @@
 """An agency fills the publish form in Chromium, as a person would (zh and en, desktop and phone): a wrong
 e-mail shown next to its field with what was typed kept, every picker used, 405 of 405 metadata points on
-the check, then published, with the contact point on the public page."""
+the check, then the dataset and its file tagged as high-value (a bad legislation refused next to its field), published,
+with the contact point and the file's category on the public page."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
 
         assert page.locator("#metadata-points").inner_text() == "405"
         assert page.locator(".finding[data-type^='missing-']").count() == 0
+        _tag_as_high_value(page, lang, size)
         publish = page.locator("#publish-button")
         assert publish.is_enabled()
         page.screenshot(path=str(screenshots / f"publish-form-405-{lang}-{size}.png"), full_page=False)
@@ -95,5 +97,36 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
         assert "data@stats.jinhua.gov.cn" in contact
         assert re.search("统计局数据科|Data unit, statistics bureau", contact)
         assert "浙江省金华市" in page.content()
+        assert HVD[lang] in page.locator("#distributions").inner_text()  # the file's own category, public
     finally:
         context.close()
+
+
+STATISTICS = "http://data.europa.eu/bna/c_e1da4e07"
+HVD = {"zh": "统计", "en": "Statistics"}
+LAW_ERROR = {"zh": "不是 http(s) URI", "en": "is not an http(s) URI"}
+
+
+def _tag_as_high_value(page, lang: str, size: str) -> None:
+    """The dataset tagged Statistics on the form, then its file tagged on its own: first with a legislation
+    that is no web address (refused next to the field, the box kept ticked), then right."""
+    page.select_option("#m-hvd_category", [STATISTICS])
+    page.click("#save-metadata")
+    page.wait_for_selector("#flash-success")
+    dist = page.locator("#distributions li[id^=dist-]").first.get_attribute("id").removeprefix("dist-")
+    box = page.locator(f"#hvd-{dist}")
+    box.locator("summary").click()
+    box.get_by_label(HVD[lang], exact=True).check()
+    box.locator("textarea").fill("not a law")
+    box.locator("button[type=submit]").click()
+    box = page.locator(f"#hvd-{dist}")
+    error = box.locator(".usa-error-message")
+    assert LAW_ERROR[lang] in error.inner_text(), error.inner_text()
+    assert box.get_by_label(HVD[lang], exact=True).is_checked()  # what was chosen is kept
+    assert box.locator("textarea").input_value() == "not a law"
+    box.locator("textarea").fill("http://data.europa.eu/eli/reg_impl/2023/138/oj")
+    box.locator("button[type=submit]").click()
+    page.wait_for_selector("#flash-success")
+    assert HVD[lang] in page.locator(f"#hvd-{dist} summary").inner_text()
+    scroll = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert scroll <= 1, f"the file's high-value form scrolls the page sideways by {scroll} px ({size})"
