@@ -82,7 +82,7 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
 
         assert page.locator("#metadata-points").inner_text() == "405"
         assert page.locator(".finding[data-type^='missing-']").count() == 0
-        _tag_as_high_value(page, lang, size)
+        _tag_as_high_value(page, lang, size, screenshots)
         publish = page.locator("#publish-button")
         assert publish.is_enabled()
         page.screenshot(path=str(screenshots / f"publish-form-405-{lang}-{size}.png"), full_page=False)
@@ -97,7 +97,7 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
         assert "data@stats.jinhua.gov.cn" in contact
         assert re.search("统计局数据科|Data unit, statistics bureau", contact)
         assert "浙江省金华市" in page.content()
-        assert HVD[lang] in page.locator("#distributions").inner_text()  # the file's own category, public
+        assert HVD[lang] in page.locator(".distribution .dist-hvd").first.inner_text()  # the file's own, public
     finally:
         context.close()
 
@@ -107,7 +107,7 @@ HVD = {"zh": "统计", "en": "Statistics"}
 LAW_ERROR = {"zh": "不是 http(s) URI", "en": "is not an http(s) URI"}
 
 
-def _tag_as_high_value(page, lang: str, size: str) -> None:
+def _tag_as_high_value(page, lang: str, size: str, screenshots) -> None:
     """The dataset tagged Statistics on the form, then its file tagged on its own: first with a legislation
     that is no web address (refused next to the field, the box kept ticked), then right."""
     page.select_option("#m-hvd_category", [STATISTICS])
@@ -116,7 +116,7 @@ def _tag_as_high_value(page, lang: str, size: str) -> None:
     dist = page.locator("#distributions li[id^=dist-]").first.get_attribute("id").removeprefix("dist-")
     box = page.locator(f"#hvd-{dist}")
     box.locator("summary").click()
-    box.get_by_label(HVD[lang], exact=True).check()
+    box.locator("label.usa-checkbox__label", has_text=HVD[lang]).click()  # the design system hides the box itself
     box.locator("textarea").fill("not a law")
     box.locator("button[type=submit]").click()
     box = page.locator(f"#hvd-{dist}")
@@ -124,6 +124,10 @@ def _tag_as_high_value(page, lang: str, size: str) -> None:
     assert LAW_ERROR[lang] in error.inner_text(), error.inner_text()
     assert box.get_by_label(HVD[lang], exact=True).is_checked()  # what was chosen is kept
     assert box.locator("textarea").input_value() == "not a law"
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / f"publish-file-hvd-refused-{lang}-{size}.png"))
+    save, form = box.locator("button[type=submit]").bounding_box(), box.locator("form").bounding_box()
+    assert save["x"] + save["width"] <= form["x"] + form["width"] + 1, "the save button sticks out of its form"
     box.locator("textarea").fill("http://data.europa.eu/eli/reg_impl/2023/138/oj")
     box.locator("button[type=submit]").click()
     page.wait_for_selector("#flash-success")
