@@ -36,6 +36,7 @@ BENCHMARKS = [
     ("History: database growth per daily harvest (2% changed), with and without pruning",
      ["bench.history", "--datasets", "5000", "--rounds", "10"]),
     ("Re-checks: a weekly re-assessment (5% of files changed) vs a full one", ["bench.recheck", "--datasets", "300"]),
+    ("Moving a SQLite catalog to PostgreSQL: opendata db copy vs a raw COPY", ["bench.dbcopy", "--datasets", "20000"]),
     ("Distributed: one process vs two Celery workers", ["bench.distributed", "--datasets", "5000", "--assess", "500"]),
     ("Load: mixed traffic on gunicorn + PostgreSQL, 100,000 datasets, 50 clients, 2 minutes", ["bench.load"]),
 ]
