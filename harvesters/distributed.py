@@ -44,6 +44,7 @@ from harvesters.base import (
     close_job,
     conclude_job,
     describe_error,
+    error_detail,
     heartbeat,
     import_batch,
     nothing_listed,
@@ -137,7 +138,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             if _database_unavailable(exc):
                 raise  # not the source's fault: the task retries
             log.warning("harvest job %s: gather failed: %s", job_id, exc)
-            close_job(factory, job_id, FAILED, error=describe_error(exc))
+            close_job(factory, job_id, FAILED, error=describe_error(exc), detail=error_detail(exc))
             return None
         if listed is not None:  # incremental: what the source deleted goes now (a full gather: at the finish)
             held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
@@ -174,7 +175,7 @@ def import_items(factory: Factory, job_id: int, harvester_cls: type[Harvester], 
 
 def _summary(job: HarvestJob) -> JobSummary:
     return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged, job.withdrawn,
-                      job.errored, job.error)
+                      job.errored, job.error, job.error_detail)
 
 
 def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type[Harvester], *, index=None,
