@@ -230,9 +230,10 @@ def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta, stall_after: d
     return dead
 
 
-def hold_back(session: Session, job_id: int, sentence: str) -> None:
-    """Keep, on a running job, why it withdrew nothing (it ends "needs-confirmation" saying so)."""
-    session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(error=sentence))
+def hold_back(session: Session, job_id: int, sentence: str, detail: dict[str, Any] | None = None) -> None:
+    """Keep, on a running job, why it withdrew nothing (it ends "needs-confirmation" saying so), with the
+    sentence's msgid and parameters (`detail`)."""
+    session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(error=sentence, error_detail=detail))
 
 
 RELEASED = " (gathered)"  # after a worker name: its gather is over, the job's batches wait for any worker

@@ -474,7 +474,8 @@ def _save(session: Session, job_id: int, source_id: int, prep: _Prepared,
     known = harvest_store.known_records(session, source_id, [remote_id])
     if prep.unchanged and remote_id not in known:  # gone since the batch looked: map it after all
         prep.unchanged = False
-        prep.error = "the dataset this record was imported into is gone; harvest again"
+        gone = Message(N_("the dataset this record was imported into is gone; harvest again"))
+        prep.error, prep.error_detail = str(gone), gone.detail()
     [(outcome, dataset_id)] = harvest_store.import_records(session, job_id, source_id, [prep.entry()], known)
     if index is not None and outcome not in ("unchanged", "errored"):
         index(session, [dataset_id])
@@ -495,10 +496,11 @@ def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, s
         gone = harvest_store.gone_from_source(session, job_id, source_id, listed)
         active = harvest_store.active_from_source(session, source_id)
         if policy.holds_back(len(gone), active):
-            return (f"{source_name} no longer lists {len(gone)} of the {active} datasets the catalog holds from "
-                    f"it ({len(gone) / active:.0%}, more than the {policy.max_share:.0%} one run may withdraw "
-                    f"unasked): nothing was withdrawn. If the source really removed them, run "
-                    f"`opendata harvest {source_name} --confirm-withdrawals`.")
+            return Message(N_("%(source)s no longer lists %(gone)s of the %(active)s datasets the catalog holds "
+                              "from it (%(share)s, more than the %(max)s one run may withdraw unasked): nothing was "
+                              "withdrawn. If the source really removed them, run `opendata harvest %(source)s "
+                              "--confirm-withdrawals`."), source=source_name, gone=len(gone), active=active,
+                           share=f"{len(gone) / active:.0%}", max=f"{policy.max_share:.0%}")
         harvest_store.withdraw(session, job_id, gone, reason=f"No longer listed by its source {source_name} "
                                                              f"(harvest job {job_id}).")
         if index is not None and gone:
@@ -521,6 +523,9 @@ def close_job(factory: sessionmaker[Session], job_id: int, status: str, error: s
               detail: dict[str, Any] | None = None) -> JobSummary:
     """End job `job_id` as `status` ("finished" or "failed", with `error` and its `detail`: msgid and
     parameters, harvesters.messages.error_detail) and return its summary."""
+    if detail is None and isinstance(error, Message):  # a sentence of this package (a withdrawal held back)
+        detail = error.detail()
+    error = str(error) if error is not None else None
     with factory() as session:
         job = harvest_store.finish_job(session, job_id, status, error, detail=detail)
         session.commit()

@@ -51,6 +51,7 @@ from harvesters.base import (
     withdraw_gone,
     worker_name,
 )
+from harvesters.messages import N_, Message, from_detail
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,8 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
                                       policy=policy or WithdrawPolicy())
             if held_back:
                 with factory() as session:
-                    harvest_store.hold_back(session, job_id, held_back)
+                    harvest_store.hold_back(session, job_id, str(held_back),
+                                            held_back.detail() if isinstance(held_back, Message) else None)
                     session.commit()
     with factory() as session:  # the batches are the workers' now: no one process holds the job
         harvest_store.release_job(session, job_id)
@@ -196,13 +198,15 @@ def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type
                 beat = beat.replace(tzinfo=dt.UTC)
             if beat >= (now or utcnow()) - dead_after:
                 return None
-            error = (f"{expected - have} of {expected} records were never imported (their tasks were lost, "
-                     f"nothing arrived for {int(dead_after.total_seconds())} s); run the harvest again")
+            error = Message(N_("%(missing)s of %(expected)s records were never imported (their tasks were lost, "
+                               "nothing arrived for %(seconds)s s); run the harvest again"),
+                            missing=expected - have, expected=expected, seconds=int(dead_after.total_seconds()))
             log.warning("harvest job %s: %s", job_id, error)
             return close_job(factory, job_id, FAILED, error=error)
         incremental = harvester_cls.supports_incremental and job.since is not None
         source_id, started, source_name = job.source_id, job.started_at, job.source.name
-        held_back = job.error if job.status == "running" else None  # the gather's incremental withdrawal
+        # the gather's incremental withdrawal, said again from its msgid and parameters when it has them
+        held_back = from_detail(job.error_detail, job.error) if job.status == "running" else None
     if not incremental:
         held_back = withdraw_gone(factory, job_id, source_id, source_name, index, policy=policy or WithdrawPolicy())
     return conclude_job(factory, job_id, source_id, started, held_back)

@@ -61,6 +61,19 @@ def as_message(text: str) -> Message:
     return text if isinstance(text, Message) else Message(text)
 
 
+def from_detail(detail: Any, text: str | None = None) -> str | None:
+    """The `Message` a stored detail was made of (its English the sentence it said), else `text` as it is."""
+    if isinstance(detail, Mapping) and isinstance(detail.get("msgid"), str):
+        params = detail.get("params") or {}
+        if isinstance(params, Mapping):
+            try:
+                return Message(detail["msgid"], **{k: from_detail(v) if isinstance(v, Mapping) else v
+                                                   for k, v in params.items()})
+            except (KeyError, TypeError, ValueError):
+                pass
+    return text
+
+
 def error_detail(exc: BaseException) -> dict[str, Any] | None:
     """What `error_detail` keeps for `exc`: a HarvestError's message id and parameters; None for any other
     exception (its text is kept as it is, in `error`, and shown as it is)."""

@@ -171,3 +171,22 @@ def test_migration_0017_round_trip(tmp_path):
     command.upgrade(dbmod.alembic_config(url), "head")
     assert all("error_detail" in names for names in columns().values())
     dbmod.check(url)
+
+
+def test_a_withdrawal_held_back_is_said_in_chinese_too(runtime, add_source, local_server, fixtures_dir):
+    """The needs-confirmation sentence keeps its msgid, in one process and through the distributed gather's
+    hold_back (an incremental CKAN run that lists no ids)."""
+    from tests.support.ckan_server import FakeCkan, real_packages
+
+    fake = FakeCkan(local_server, real_packages(fixtures_dir, 12))
+    add_source("bham", "ckan", fake.url)
+    assert harvest(runtime, "bham").added == 12
+    del fake.packages[:]
+    held = harvest(runtime, "bham")
+    assert held.status == "needs-confirmation" and held.error.startswith("bham no longer lists 12 of the 12 datasets")
+    assert render(held.error_detail, held.error, lambda m: m) == held.error
+    zh = render(held.error_detail, held.error, _zh)
+    assert zh.startswith("bham 不再列出目录从它采集的 12 个数据集中的 12 个（100%") and "没有撤回任何数据集" in zh
+    with runtime.sessionmaker() as session:
+        job = session.get(HarvestJob, held.job_id)
+        assert (job.error, job.error_detail) == (held.error, held.error_detail)
