@@ -9,6 +9,11 @@ withdrawn or errored, with the stage and the error), and the report reads those 
 An error's kind is its stage and its message with what varies from record to record taken out (URLs,
 quoted values, numbers, ids, field paths): "import / ValueError: record does not match the catalog
 schema: license_raw: <n> is not of type '…', '…'" holds every record whose licence is a number.
+
+Errors are English text (`error`: the JSON of the REST resource and of `source show --json` keeps it as it
+was). Asked with `details=True` (the page and the command's text), a job and an example also carry
+`error_detail`, the error's msgid and parameters (harvesters/messages.py), so that they are said in the
+reader's language; None for plain text.
 """
 
 from __future__ import annotations
@@ -56,6 +61,19 @@ def error_kind(message: str | None) -> str:
     return text[:KIND_CHARS] if text else "(no message)"
 
 
+def kind_detail(detail: Any) -> dict[str, Any] | None:
+    """The kind of an error kept with its msgid and parameters (harvesters/messages.py), the same way: each
+    parameter taken through `error_kind` (a URL is "<url>", a number "<n>" ...), so that the kind is said in
+    the reader's language too. None when `detail` is none."""
+    if not isinstance(detail, dict):
+        return None
+    params = detail.get("params")
+    if not isinstance(params, dict):
+        return detail
+    return {**detail, "params": {k: kind_detail(v) if isinstance(v, dict) else error_kind(v) if isinstance(v, str)
+                                 else "<n>" if isinstance(v, (int, float)) else v for k, v in params.items()}}
+
+
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     """Stored times are UTC; SQLite hands them back without their zone."""
     if value is not None and value.tzinfo is None:
@@ -72,13 +90,16 @@ def _live_counts(session: Session, job_id: int) -> dict[str, int]:
     return counts
 
 
-def _job(session: Session, job: HarvestJob) -> dict[str, Any]:
+def _job(session: Session, job: HarvestJob, details: bool = False) -> dict[str, Any]:
     closed = job.status in ("finished", "failed")
     counts = ({key: int(getattr(job, key) or 0) for key in COUNTS} if closed
               else _live_counts(session, job.id))
-    return {"id": job.id, "status": job.status, "full": bool(job.full), "created_at": _aware(job.created_at),
-            "started_at": _aware(job.started_at), "finished_at": _aware(job.finished_at), **counts,
-            "error": job.error}
+    out = {"id": job.id, "status": job.status, "full": bool(job.full), "created_at": _aware(job.created_at),
+           "started_at": _aware(job.started_at), "finished_at": _aware(job.finished_at), **counts,
+           "error": job.error}
+    if details:
+        out["error_detail"] = job.error_detail
+    return out
 
 
 def _changes(session: Session, job_id: int, statuses: tuple[str, ...], total: int, limit: int) -> dict[str, Any]:
@@ -92,40 +113,57 @@ def _changes(session: Session, job_id: int, statuses: tuple[str, ...], total: in
     return {"total": total, "items": items, "more": max(0, total - len(items))}
 
 
-def _errors(session: Session, job_id: int, limit: int) -> dict[str, Any]:
-    rows = session.execute(select(HarvestRecord.remote_id, HarvestRecord.stage, HarvestRecord.error)
+def _errors(session: Session, job_id: int, limit: int, details: bool = False) -> dict[str, Any]:
+    rows = session.execute(select(HarvestRecord.id, HarvestRecord.remote_id, HarvestRecord.stage,
+                                  HarvestRecord.error)
                            .where(HarvestRecord.job_id == job_id, HarvestRecord.status == "errored")
                            .order_by(HarvestRecord.id).execution_options(yield_per=1000))
     kinds: dict[tuple[str, str], dict[str, Any]] = {}
+    examples: dict[int, dict[str, Any]] = {}  # record row id -> its example (for its detail)
     total = 0
-    for remote_id, stage, error in rows:
+    for row_id, remote_id, stage, error in rows:
         total += 1
         key = (stage or "", error_kind(error))
         found = kinds.get(key)
         if found is None:
             kinds[key] = {"stage": stage, "kind": key[1], "count": 1,
                           "example": {"remote_id": remote_id, "error": (error or "")[:EXAMPLE_CHARS]}}
+            examples[row_id] = kinds[key]["example"]
         else:
             found["count"] += 1
     ranked = sorted(kinds.values(), key=lambda k: -k["count"])  # stable: ties keep their first appearance
+    if details:  # only the examples' details are read (one query), not every errored row's
+        for example in examples.values():
+            example["error_detail"] = None
+        listed = {id(k["example"]) for k in ranked[:limit]}
+        shown = [row_id for row_id, example in examples.items() if id(example) in listed]
+        for start in range(0, len(shown), 500):
+            for row_id, detail in session.execute(select(HarvestRecord.id, HarvestRecord.error_detail)
+                                                  .where(HarvestRecord.id.in_(shown[start:start + 500]))):
+                examples[row_id]["error_detail"] = detail
+        for kind in ranked[:limit]:
+            kind["kind_detail"] = kind_detail(kind["example"]["error_detail"])
     return {"total": total, "kinds": ranked[:limit], "more_kinds": max(0, len(ranked) - limit)}
 
 
-def job_report(session: Session, job: HarvestJob, *, titles: int = TITLES, kinds: int = KINDS) -> dict[str, Any]:
+def job_report(session: Session, job: HarvestJob, *, titles: int = TITLES, kinds: int = KINDS,
+               details: bool = False) -> dict[str, Any]:
     """One job: its summary, the datasets it added, updated (or restored) and withdrawn (the first `titles`
-    of each, in the order it met them, with how many more), and its errors grouped by kind."""
+    of each, in the order it met them, with how many more), and its errors grouped by kind. `details`: the
+    job and each example carry their `error_detail` too."""
     live = _live_counts(session, job.id)
-    report = {"job": _job(session, job)}
+    report = {"job": _job(session, job, details)}
     for key, statuses in CHANGES.items():
         report[key] = _changes(session, job.id, statuses, live[key], titles)
-    report["errors"] = _errors(session, job.id, kinds)
+    report["errors"] = _errors(session, job.id, kinds, details)
     return report
 
 
 def source_report(session: Session, name: str, *, jobs: int = JOBS, titles: int = TITLES,
-                  kinds: int = KINDS) -> dict[str, Any] | None:
+                  kinds: int = KINDS, details: bool = False) -> dict[str, Any] | None:
     """The report of the source named `name` (None when there is none): the source, its last `jobs` jobs
-    newest first, how many it ran in all, and the newest job's `job_report` (None before the first job)."""
+    newest first, how many it ran in all, and the newest job's `job_report` (None before the first job).
+    `details`: errors carry their `error_detail` (msgid and parameters) beside their English text."""
     src = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
     if src is None:
         return None
@@ -137,8 +175,8 @@ def source_report(session: Session, name: str, *, jobs: int = JOBS, titles: int 
                    "publisher": src.publisher.slug if src.publisher else None, "schedule": src.schedule,
                    "enabled": bool(src.enabled), "last_gathered_at": _aware(src.last_gathered_at)},
         "jobs_total": int(total or 0),
-        "jobs": [_job(session, j) for j in recent[:jobs]],
-        "latest": job_report(session, recent[0], titles=titles, kinds=kinds) if recent else None,
+        "jobs": [_job(session, j, details) for j in recent[:jobs]],
+        "latest": job_report(session, recent[0], titles=titles, kinds=kinds, details=details) if recent else None,
     }
 
 

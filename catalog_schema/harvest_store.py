@@ -73,9 +73,9 @@ def record_done(session: Session, job_id: int, remote_id: str) -> HarvestRecord 
 
 
 def record_error(session: Session, job_id: int, remote_id: str, *, payload: str | None, stage: str,
-                 error: str | None) -> str:
+                 error: str | None, error_detail: dict[str, Any] | None = None) -> str:
     session.add(HarvestRecord(job_id=job_id, remote_id=remote_id, payload=payload, stage=stage, status="errored",
-                              error=error))
+                              error=error, error_detail=error_detail))
     return "errored"
 
 
@@ -137,6 +137,7 @@ def import_records(session: Session, job_id: int, source_id: int, entries: list[
         rows.append({"job_id": job_id, "remote_id": entry["remote_id"], "dataset_id": dataset_id,
                      "status": outcome, "stage": entry["stage"],
                      "error": entry.get("error") if outcome == "errored" else None,
+                     "error_detail": entry.get("error_detail") if outcome == "errored" else None,
                      # an unchanged record's payload is its dataset's source payload (the same hash)
                      "payload": None if entry.get("unchanged") else entry.get("payload_text"),
                      "content_hash": row.content_hash if entry.get("unchanged") else hashes.get(i),
@@ -183,8 +184,10 @@ def job_counts(session: Session, job_id: int) -> dict[str, int]:
     return counts
 
 
-def finish_job(session: Session, job_id: int, status: str, error: str | None = None) -> HarvestJob:
-    """Close a job with its counters taken from its record rows."""
+def finish_job(session: Session, job_id: int, status: str, error: str | None = None, *,
+               detail: dict[str, Any] | None = None) -> HarvestJob:
+    """Close a job with its counters taken from its record rows; `detail`: the error's msgid and parameters
+    (harvesters.messages), None when it is plain text."""
     job = session.get(HarvestJob, job_id)
     counts = job_counts(session, job_id)
     job.added = counts.get("added", 0)
@@ -194,6 +197,7 @@ def finish_job(session: Session, job_id: int, status: str, error: str | None = N
     job.errored = counts.get("errored", 0)
     job.status = status
     job.error = error
+    job.error_detail = detail
     job.finished_at = job.heartbeat_at = utcnow()
     return job
 
@@ -226,9 +230,10 @@ def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta, stall_after: d
     return dead
 
 
-def hold_back(session: Session, job_id: int, sentence: str) -> None:
-    """Keep, on a running job, why it withdrew nothing (it ends "needs-confirmation" saying so)."""
-    session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(error=sentence))
+def hold_back(session: Session, job_id: int, sentence: str, detail: dict[str, Any] | None = None) -> None:
+    """Keep, on a running job, why it withdrew nothing (it ends "needs-confirmation" saying so), with the
+    sentence's msgid and parameters (`detail`)."""
+    session.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(error=sentence, error_detail=detail))
 
 
 RELEASED = " (gathered)"  # after a worker name: its gather is over, the job's batches wait for any worker

@@ -318,6 +318,9 @@ class HarvestJob(Base):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     errored: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # the error's msgid and parameters (harvesters/messages.py), to say it in the reader's language; NULL: `error`
+    # is plain text, shown as it is
+    error_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     source: Mapped[HarvestSource] = relationship(back_populates="jobs")
     records: Mapped[list[HarvestRecord]] = relationship(back_populates="job", cascade="all, delete-orphan")
@@ -337,6 +340,7 @@ class HarvestRecord(Base):
     status: Mapped[str] = mapped_column(String(20))
     stage: Mapped[str | None] = mapped_column(String(20), doc="gather, fetch or import")
     error: Mapped[str | None] = mapped_column(Text)
+    error_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # as HarvestJob.error_detail
     payload: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

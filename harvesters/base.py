@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog_schema import harvest_store
 from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import Record, content_text, filled, validation_errors
+from harvesters.messages import N_, Message, as_message, error_detail
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,22 @@ class RemoteItem:
 
 
 class HarvestError(Exception):
-    """The source as a whole could not be harvested (unreachable, not a catalog ...)."""
+    """The source as a whole could not be harvested (unreachable, not a catalog ...).
+
+    `HarvestError(N_("%(url)s: no such file"), url=url)`: `str(exc)` is the English sentence, `exc.message`
+    a `Message` that keeps the msgid and its parameters, stored beside the text (`error_detail`) so that
+    each door says it in its reader's language (harvesters/messages.py)."""
+
+    def __init__(self, msgid: str, **params: Any):
+        self.message = Message(msgid, **params)
+        super().__init__(str(self.message))
+
+    def __reduce__(self):  # pickled (multiprocessing, Celery) with its msgid and parameters
+        return (_rebuild_error, (self.message.msgid, self.message.params))
+
+
+def _rebuild_error(msgid: str, params: dict[str, Any]) -> HarvestError:
+    return HarvestError(msgid, **params)
 
 
 class Harvester(ABC):
@@ -78,7 +94,7 @@ class Harvester(ABC):
 
     type: str = ""
     supports_incremental = False
-    nothing_listed = "the catalog lists no datasets"  # a full gather that found nothing fails saying this
+    nothing_listed = N_("the catalog lists no datasets")  # a full gather that found nothing fails saying this
 
     def __init__(self, source: HarvestSource, http: Any = None, *, since: dt.datetime | None = None):
         self.source = source
@@ -119,6 +135,7 @@ class JobSummary:
     withdrawn: int = 0
     errored: int = 0
     error: str | None = None
+    error_detail: dict[str, Any] | None = None  # the error's msgid and parameters (not in the JSON summary)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"source": self.source, "job_id": self.job_id, "status": self.status, "added": self.added,
@@ -234,7 +251,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
     with factory() as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
-            raise HarvestError(f"no harvest job {job_id}")
+            raise HarvestError(N_("no harvest job %(id)s"), id=job_id)
         source = job.source
         source_id, source_name = source.id, source.name
         since = None if job.full else source.last_gathered_at
@@ -265,7 +282,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             listed = harvester.current_ids() if incremental else None
         except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
             log.warning("harvest of %s failed: %s", source_name, exc)
-            return close_job(factory, job_id, FAILED, error=describe_error(exc))
+            return close_job(factory, job_id, FAILED, error=describe_error(exc), detail=error_detail(exc))
 
         if incremental and listed is None:
             held_back = None  # an incremental gather that cannot list the source's ids withdraws nothing
@@ -292,12 +309,13 @@ def nothing_listed(harvester: Harvester, source_url: str) -> HarvestError:
     """The error of a full gather that listed nothing: an empty answer is far more often a broken source
     than a publisher who removed every dataset, so it withdraws nothing (unless a person confirmed the
     withdrawals: `WithdrawPolicy.confirmed`)."""
-    return HarvestError(f"{source_url}: {harvester.nothing_listed}")
+    return HarvestError(N_("%(url)s: %(problem)s"), url=source_url, problem=as_message(harvester.nothing_listed))
 
 
 def describe_error(exc: Exception) -> str:
     """The text a job or a record row keeps for `exc`: a HarvestError's own message, else the exception's
-    class and message ("ValueError: ...")."""
+    class and message ("ValueError: ..."). Beside it, `error_detail(exc)` keeps a HarvestError's msgid and
+    parameters (harvesters/messages.py), for the doors that say it in the reader's language."""
     text = str(exc) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {text}" if not isinstance(exc, HarvestError) else text
 
@@ -335,6 +353,7 @@ class _Prepared:
     stage: str
     record: Record | None = None
     error: str | None = None
+    error_detail: dict[str, Any] | None = None  # a HarvestError's msgid and parameters
     payload_hash: str | None = None
     unchanged: bool = False  # the dataset was imported from this very payload: nothing to map or write
     content_text: str | None = None  # record.content_text of `record`
@@ -342,7 +361,8 @@ class _Prepared:
     def entry(self) -> dict[str, Any]:
         return {"remote_id": self.item.remote_id, "stage": self.stage, "payload_text": self.payload,
                 "payload": self.item.payload, "payload_hash": self.payload_hash, "record": self.record,
-                "error": self.error, "unchanged": self.unchanged, "content_text": self.content_text}
+                "error": self.error, "error_detail": self.error_detail, "unchanged": self.unchanged,
+                "content_text": self.content_text}
 
 
 def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | None, fingerprint: bytes,
@@ -380,7 +400,7 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
                 raise ValueError(bad)
         prep.record, prep.content_text = record, text
     except Exception as exc:
-        prep.error = describe_error(exc)
+        prep.error, prep.error_detail = describe_error(exc), error_detail(exc)
     return prep
 
 
@@ -433,7 +453,8 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
                     session.rollback()
                     if isinstance(one_exc, (OperationalError, InterfaceError)):
                         raise  # the database is down, not this record wrong: fail the batch, keep no error row
-                    prep.record, prep.unchanged, prep.error = None, False, describe_error(one_exc)
+                    prep.record, prep.unchanged = None, False
+                    prep.error, prep.error_detail = describe_error(one_exc), error_detail(one_exc)
                     outcomes.append(_save(session, job_id, source_id, prep, None))
                     session.commit()
     if on_record:
@@ -453,7 +474,8 @@ def _save(session: Session, job_id: int, source_id: int, prep: _Prepared,
     known = harvest_store.known_records(session, source_id, [remote_id])
     if prep.unchanged and remote_id not in known:  # gone since the batch looked: map it after all
         prep.unchanged = False
-        prep.error = "the dataset this record was imported into is gone; harvest again"
+        gone = Message(N_("the dataset this record was imported into is gone; harvest again"))
+        prep.error, prep.error_detail = str(gone), gone.detail()
     [(outcome, dataset_id)] = harvest_store.import_records(session, job_id, source_id, [prep.entry()], known)
     if index is not None and outcome not in ("unchanged", "errored"):
         index(session, [dataset_id])
@@ -474,10 +496,11 @@ def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, s
         gone = harvest_store.gone_from_source(session, job_id, source_id, listed)
         active = harvest_store.active_from_source(session, source_id)
         if policy.holds_back(len(gone), active):
-            return (f"{source_name} no longer lists {len(gone)} of the {active} datasets the catalog holds from "
-                    f"it ({len(gone) / active:.0%}, more than the {policy.max_share:.0%} one run may withdraw "
-                    f"unasked): nothing was withdrawn. If the source really removed them, run "
-                    f"`opendata harvest {source_name} --confirm-withdrawals`.")
+            return Message(N_("%(source)s no longer lists %(gone)s of the %(active)s datasets the catalog holds "
+                              "from it (%(share)s, more than the %(max)s one run may withdraw unasked): nothing was "
+                              "withdrawn. If the source really removed them, run `opendata harvest %(source)s "
+                              "--confirm-withdrawals`."), source=source_name, gone=len(gone), active=active,
+                           share=f"{len(gone) / active:.0%}", max=f"{policy.max_share:.0%}")
         harvest_store.withdraw(session, job_id, gone, reason=f"No longer listed by its source {source_name} "
                                                              f"(harvest job {job_id}).")
         if index is not None and gone:
@@ -496,14 +519,19 @@ def heartbeat(factory: sessionmaker[Session], job_id: int) -> None:
 job_counts = harvest_store.job_counts
 
 
-def close_job(factory: sessionmaker[Session], job_id: int, status: str, error: str | None = None) -> JobSummary:
-    """End job `job_id` as `status` ("finished" or "failed", with `error`) and return its summary."""
+def close_job(factory: sessionmaker[Session], job_id: int, status: str, error: str | None = None,
+              detail: dict[str, Any] | None = None) -> JobSummary:
+    """End job `job_id` as `status` ("finished" or "failed", with `error` and its `detail`: msgid and
+    parameters, harvesters.messages.error_detail) and return its summary."""
+    if detail is None and isinstance(error, Message):  # a sentence of this package (a withdrawal held back)
+        detail = error.detail()
+    error = str(error) if error is not None else None
     with factory() as session:
-        job = harvest_store.finish_job(session, job_id, status, error)
+        job = harvest_store.finish_job(session, job_id, status, error, detail=detail)
         session.commit()
         return JobSummary(source=job.source.name, job_id=job.id, status=status, added=job.added,
                           updated=job.updated, unchanged=job.unchanged, withdrawn=job.withdrawn,
-                          errored=job.errored, error=error)
+                          errored=job.errored, error=error, error_detail=detail)
 
 
 def pid_alive(pid: int) -> bool:

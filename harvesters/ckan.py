@@ -16,13 +16,15 @@ from urllib.parse import urlencode
 from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
+from harvesters.messages import N_
 from harvesters.reading import is_remote, not_a_catalog, read
 from plumbing.http_errors import HttpError
 
 PAGE_SIZE = 100
 ID_PAGE_SIZE = 1000  # ids only: CKAN's largest page (ckan.search.rows_max)
 MAX_PAGES = 100_000
-EXPECTED = "a CKAN API answer"
+EXPECTED = N_("a CKAN API answer")
+WHO = N_("the CKAN API")
 
 
 class _Response:
@@ -49,19 +51,19 @@ class GuardedRequests:
         return self._call(url, headers)
 
     def post(self, url, data=None, headers=None, files=None, **_kw):
-        raise HarvestError("the CKAN harvester only reads (GET)")
+        raise HarvestError(N_("the CKAN harvester only reads (GET)"))
 
     def _call(self, url, headers):
         try:
             result = self.http.fetch(url, headers=headers)
         except HttpError as exc:
             found = not_a_catalog(self.source or url, exc.body or b"", EXPECTED, final_url=exc.url, status=exc.status,
-                                  pages=False, who="the CKAN API")
-            raise (found or HarvestError(f"{url}: {exc}")) from exc
+                                  pages=False, who=WHO)
+            raise (found or HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)) from exc
         except Exception as exc:
-            raise HarvestError(f"{url}: {exc}") from exc
+            raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
         found = not_a_catalog(self.source or url, result.content, EXPECTED, final_url=result.final_url,
-                              who="the CKAN API")
+                              who=WHO)
         if found is not None:
             raise found
         return _Response(result.status, result.content.decode("utf-8", "replace"))
@@ -93,21 +95,24 @@ class CkanHarvester(Harvester):
                 result = remote.action.package_search(q="*:*", fq=fq, rows=PAGE_SIZE, start=start,
                                                       sort="metadata_modified asc", include_private=False)
             except CKANAPIError as exc:
-                raise HarvestError(f"{url}: package_search failed: {exc}") from exc
+                raise HarvestError(N_("%(url)s: package_search failed: %(error)s"), url=url, error=exc) from exc
             if not isinstance(result, dict):
-                raise HarvestError(f"{url}: package_search answered a {type(result).__name__}, not a search result")
+                raise HarvestError(N_("%(url)s: package_search answered a %(type)s, not a search result"), url=url,
+                                   type=type(result).__name__)
             packages = result.get("results") or []
             if not isinstance(packages, list):
-                raise HarvestError(f"{url}: package_search results are a {type(packages).__name__}, not a list")
+                raise HarvestError(N_("%(url)s: package_search results are a %(type)s, not a list"), url=url,
+                                   type=type(packages).__name__)
             page_ids = tuple(str(p.get("id") or p.get("name")) if isinstance(p, dict) else repr(p) for p in packages)
             if page_ids and page_ids in seen_pages:  # the same page again: `start` is ignored (or `count` lies)
-                raise HarvestError(f"{url}: the CKAN server ignores paging (page {page} repeats page "
-                                   f"{seen_pages[page_ids]})")
+                raise HarvestError(N_("%(url)s: the CKAN server ignores paging (page %(page)s repeats page "
+                                      "%(first)s)"), url=url, page=page, first=seen_pages[page_ids])
             seen_pages[page_ids] = page
             try:
                 count = int(result.get("count") or 0)
             except (TypeError, ValueError):
-                raise HarvestError(f"{url}: package_search count {result.get('count')!r} is not a number") from None
+                raise HarvestError(N_("%(url)s: package_search count %(count)s is not a number"), url=url,
+                                   count=repr(result.get("count"))) from None
             for position, package in enumerate(packages):
                 if not isinstance(package, dict):
                     yield RemoteItem(remote_id=f"#start-{start + position}", payload=package,
@@ -121,7 +126,7 @@ class CkanHarvester(Harvester):
             start += len(packages)
             if not packages or start >= count:
                 return
-        raise HarvestError(f"{url}: more than {MAX_PAGES} pages")
+        raise HarvestError(N_("%(url)s: more than %(max)s pages"), url=url, max=MAX_PAGES)
 
     def current_ids(self) -> set[str]:
         """The ids of every package the source holds now (package_search with fl=id,name, in pages of
@@ -140,20 +145,21 @@ class CkanHarvester(Harvester):
                                                       rows=ID_PAGE_SIZE, start=start, sort="id asc",
                                                       include_private=False)
             except CKANAPIError as exc:
-                raise HarvestError(f"{url}: listing the package ids failed: {exc}") from exc
+                raise HarvestError(N_("%(url)s: listing the package ids failed: %(error)s"), url=url,
+                                   error=exc) from exc
             packages = result.get("results") if isinstance(result, dict) else None
             if not isinstance(packages, list):
-                raise HarvestError(f"{url}: package_search with fl=id,name answered no result list")
+                raise HarvestError(N_("%(url)s: package_search with fl=id,name answered no result list"), url=url)
             page = tuple(str(p.get("id") or p.get("name")) for p in packages if isinstance(p, dict))
             if page and page in seen_pages:
-                raise HarvestError(f"{url}: the CKAN server ignores paging (page {page_number} of the package ids "
-                                   f"repeats page {seen_pages[page]})")
+                raise HarvestError(N_("%(url)s: the CKAN server ignores paging (page %(page)s of the package ids "
+                                      "repeats page %(first)s)"), url=url, page=page_number, first=seen_pages[page])
             seen_pages[page] = page_number
             ids.update(page)
             start += len(packages)
             if not packages or start >= int(result.get("count") or 0):
                 return ids
-        raise HarvestError(f"{url}: more than {MAX_PAGES} pages of ids")
+        raise HarvestError(N_("%(url)s: more than %(max)s pages of ids"), url=url, max=MAX_PAGES)
 
     def _remote(self):
         from ckanapi import RemoteCKAN
@@ -163,16 +169,16 @@ class CkanHarvester(Harvester):
                           user_agent=self.config.get("user_agent") or "opendata-platform harvester")
 
     def _dump(self, path: str) -> Iterator[RemoteItem]:
-        doc = read(path, self.http, expected="a CKAN JSON dump")
+        doc = read(path, self.http, expected=N_("a CKAN JSON dump"))
         try:
             payload = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise HarvestError(f"{path}: not a CKAN JSON dump ({exc})") from exc
+            raise HarvestError(N_("%(url)s: not a CKAN JSON dump (%(error)s)"), url=path, error=exc) from exc
         if isinstance(payload, dict) and "result" in payload:
             payload = payload["result"]
         packages = payload.get("results") if isinstance(payload, dict) else payload
         if not isinstance(packages, list):
-            raise HarvestError(f"{path}: expected a package_search result or a list of packages")
+            raise HarvestError(N_("%(url)s: expected a package_search result or a list of packages"), url=path)
         for position, package in enumerate(packages):
             remote_id = str(package.get("id") or package.get("name")) if isinstance(package, dict) else None
             yield RemoteItem(remote_id=remote_id or f"#position-{position}", payload=package)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from catalog_schema import datajson
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
+from harvesters.messages import N_
 from harvesters.reading import read
 
 
@@ -15,15 +16,16 @@ class DataJsonHarvester(Harvester):
     type = "datajson"
 
     def gather(self) -> Iterator[RemoteItem]:
-        doc = read(self.source.url, self.http, expected="a data.json catalog")
+        doc = read(self.source.url, self.http, expected=N_("a data.json catalog"))
         try:
             catalog = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise HarvestError(f"{self.source.url}: not a JSON document ({exc.__class__.__name__}: {exc})") from exc
+            raise HarvestError(N_("%(url)s: not a JSON document (%(error)s)"), url=self.source.url,
+                               error=f"{exc.__class__.__name__}: {exc}") from exc
         if isinstance(catalog, list):  # the v1.0 form: a bare list of datasets
             catalog = {"dataset": catalog}
         if not isinstance(catalog, dict) or not isinstance(catalog.get("dataset"), list):
-            raise HarvestError(f"{self.source.url}: not a data.json catalog (no 'dataset' list)")
+            raise HarvestError(N_("%(url)s: not a data.json catalog (no 'dataset' list)"), url=self.source.url)
         context = datajson.catalog_context(catalog)  # what each record needs of the catalog travels with it
         for position, entry in enumerate(catalog["dataset"]):
             remote_id = _remote_id(entry, position)

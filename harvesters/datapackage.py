@@ -16,6 +16,7 @@ from catalog_schema import datapackage
 from catalog_schema.record import Record, flag
 from harvesters import files
 from harvesters.base import Harvester, HarvestError, RemoteItem
+from harvesters.messages import N_
 from harvesters.reading import is_remote, read
 
 
@@ -29,7 +30,7 @@ class DataPackageHarvester(Harvester):
 
     @property
     def nothing_listed(self) -> str:  # a descriptor is always one dataset: only a folder or a file list is empty
-        return "the file list names no files" if is_file_list(self.source.url) else "the folder holds no files"
+        return N_("the file list names no files") if is_file_list(self.source.url) else N_("the folder holds no files")
 
     def gather(self) -> Iterator[RemoteItem]:
         url = self.source.url
@@ -39,13 +40,14 @@ class DataPackageHarvester(Harvester):
         if is_file_list(url):
             yield from files.gather_list(url, self.http, self.config)
             return
-        doc = read(url, self.http, expected="a datapackage.json")
+        doc = read(url, self.http, expected=N_("a datapackage.json"))
         try:
             descriptor = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise HarvestError(f"{url}: not a datapackage.json ({exc.__class__.__name__}: {exc})") from exc
+            raise HarvestError(N_("%(url)s: not a datapackage.json (%(error)s)"), url=url,
+                               error=f"{exc.__class__.__name__}: {exc}") from exc
         if not isinstance(descriptor, dict):
-            raise HarvestError(f"{url}: a datapackage.json must be a JSON object")
+            raise HarvestError(N_("%(url)s: a datapackage.json must be a JSON object"), url=url)
         remote_id = str(descriptor.get("id") or descriptor.get("name") or url)
         base = doc.url if is_remote(doc.url) else self.config.get("base_url") or Path(doc.url).parent.as_uri() + "/"
         yield RemoteItem(remote_id=remote_id, payload={"descriptor": descriptor, "base": base})

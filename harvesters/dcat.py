@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from catalog_schema import dcat
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
+from harvesters.messages import N_
 from harvesters.reading import read
 
 MAX_PAGES = 10_000
@@ -52,16 +53,18 @@ class DcatHarvester(Harvester):
         pages: dict[str, int] = {}
         while url:
             if url in pages:
-                raise HarvestError(f"{self.source.url}: Hydra paging loops back to page {pages[url]} "
-                                   f"(page {len(pages)} names {url} as its next page)")
+                raise HarvestError(N_("%(url)s: Hydra paging loops back to page %(page)s (page %(last)s names "
+                                      "%(next)s as its next page)"), url=self.source.url, page=pages[url],
+                                   last=len(pages), next=url)
             if len(pages) >= MAX_PAGES:
-                raise HarvestError(f"{self.source.url}: more than {MAX_PAGES} Hydra pages; stopped")
+                raise HarvestError(N_("%(url)s: more than %(max)s Hydra pages; stopped"), url=self.source.url,
+                                   max=MAX_PAGES)
             pages[url] = len(pages) + 1
-            doc = read(url, self.http, expected="a DCAT catalog")
+            doc = read(url, self.http, expected=N_("a DCAT catalog"))
             try:
                 parsed = dcat.parse_catalog(doc.content, format=rdf_format(doc.url, doc.content_type), base=doc.url)
             except ValueError as exc:
-                raise HarvestError(f"{url}: {exc}") from exc
+                raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
             for rec in parsed.records:
                 remote_id = rec.get("uri") or rec.get("identifier")
                 if not remote_id:

@@ -44,12 +44,14 @@ from harvesters.base import (
     close_job,
     conclude_job,
     describe_error,
+    error_detail,
     heartbeat,
     import_batch,
     nothing_listed,
     withdraw_gone,
     worker_name,
 )
+from harvesters.messages import N_, Message, from_detail
 
 log = logging.getLogger(__name__)
 
@@ -137,14 +139,15 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             if _database_unavailable(exc):
                 raise  # not the source's fault: the task retries
             log.warning("harvest job %s: gather failed: %s", job_id, exc)
-            close_job(factory, job_id, FAILED, error=describe_error(exc))
+            close_job(factory, job_id, FAILED, error=describe_error(exc), detail=error_detail(exc))
             return None
         if listed is not None:  # incremental: what the source deleted goes now (a full gather: at the finish)
             held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
                                       policy=policy or WithdrawPolicy())
             if held_back:
                 with factory() as session:
-                    harvest_store.hold_back(session, job_id, held_back)
+                    harvest_store.hold_back(session, job_id, str(held_back),
+                                            held_back.detail() if isinstance(held_back, Message) else None)
                     session.commit()
     with factory() as session:  # the batches are the workers' now: no one process holds the job
         harvest_store.release_job(session, job_id)
@@ -174,7 +177,7 @@ def import_items(factory: Factory, job_id: int, harvester_cls: type[Harvester], 
 
 def _summary(job: HarvestJob) -> JobSummary:
     return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged, job.withdrawn,
-                      job.errored, job.error)
+                      job.errored, job.error, job.error_detail)
 
 
 def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type[Harvester], *, index=None,
@@ -195,13 +198,15 @@ def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type
                 beat = beat.replace(tzinfo=dt.UTC)
             if beat >= (now or utcnow()) - dead_after:
                 return None
-            error = (f"{expected - have} of {expected} records were never imported (their tasks were lost, "
-                     f"nothing arrived for {int(dead_after.total_seconds())} s); run the harvest again")
+            error = Message(N_("%(missing)s of %(expected)s records were never imported (their tasks were lost, "
+                               "nothing arrived for %(seconds)s s); run the harvest again"),
+                            missing=expected - have, expected=expected, seconds=int(dead_after.total_seconds()))
             log.warning("harvest job %s: %s", job_id, error)
             return close_job(factory, job_id, FAILED, error=error)
         incremental = harvester_cls.supports_incremental and job.since is not None
         source_id, started, source_name = job.source_id, job.started_at, job.source.name
-        held_back = job.error if job.status == "running" else None  # the gather's incremental withdrawal
+        # the gather's incremental withdrawal, said again from its msgid and parameters when it has them
+        held_back = from_detail(job.error_detail, job.error) if job.status == "running" else None
     if not incremental:
         held_back = withdraw_gone(factory, job_id, source_id, source_name, index, policy=policy or WithdrawPolicy())
     return conclude_job(factory, job_id, source_id, started, held_back)

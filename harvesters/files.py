@@ -26,6 +26,7 @@ from catalog_schema import filemeta, vocab
 from catalog_schema.record import Record, new_distribution, new_record
 from catalog_schema.store import slugify
 from harvesters.base import HarvestError, RemoteItem
+from harvesters.messages import N_
 from harvesters.reading import is_remote, read
 from plumbing.bombs import archive_bomb
 from plumbing.http_errors import HttpError
@@ -238,11 +239,11 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
     """One item per line of a text file listing files: http(s) URLs, or paths relative to the list (a local
     list's relative paths must stay inside its folder; `config.base_url` says where that folder is
     published). Blank lines and lines starting with # are skipped."""
-    doc = read(url, http, expected="a file list")
+    doc = read(url, http, expected=N_("a file list"))
     try:
         text = doc.content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HarvestError(f"{url}: a file list must be UTF-8 text ({exc})") from exc
+        raise HarvestError(N_("%(url)s: a file list must be UTF-8 text (%(error)s)"), url=url, error=exc) from exc
     remote = is_remote(doc.url)
     folder = None if remote else Path(doc.url).parent
     base_url = config.get("base_url")
@@ -308,7 +309,7 @@ def _list_sheet(list_url: str, folder: Path | None, http: Any, configured: str |
     def fetch():
         for name in names:
             try:
-                return name, read(urljoin(list_url, name), http, expected="a metadata sheet").content
+                return name, read(urljoin(list_url, name), http, expected=N_("a metadata sheet")).content
             except HarvestError as exc:
                 cause = exc.__cause__
                 if not configured and isinstance(cause, HttpError) and cause.status == 404:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harvesters.base import HarvestError
+from harvesters.messages import N_, as_message
 from plumbing.http_errors import HttpError
 
 
@@ -30,23 +31,24 @@ def is_remote(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
-def read(url: str, http, expected: str = "a catalog") -> Document:
+def read(url: str, http, expected: str = N_("a catalog")) -> Document:
     """The bytes at `url`: http(s) through `http` (the guarded session), else a local file.
 
     An answer that is a web page, a login page or a JSON error body raises a HarvestError saying so
-    (`expected` names what should have come: "a DCAT catalog", "a data.json catalog" ...)."""
+    (`expected` names what should have come: "a DCAT catalog", "a data.json catalog" ..., marked with `N_`:
+    it is translated with the sentence)."""
     if is_remote(url):
         if http is None:
-            raise HarvestError(f"{url}: no HTTP session to fetch it with")
+            raise HarvestError(N_("%(url)s: no HTTP session to fetch it with"), url=url)
         try:
             result = http.fetch(url, headers={"Accept": "application/json, application/rdf+xml, text/turtle, "
                                                         "application/ld+json, application/n-triples;q=0.9, */*;q=0.5"})
         except HttpError as exc:  # an error status: the body may say what the server means (a login, an error)
             found = not_a_catalog(url, exc.body or b"", expected, final_url=exc.url, status=exc.status,
                                   pages=False)
-            raise (found or HarvestError(f"{url}: {exc}")) from exc
+            raise (found or HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)) from exc
         except Exception as exc:  # HttpError carries a readable message
-            raise HarvestError(f"{url}: {exc}") from exc
+            raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
         headers = {k.lower(): v for k, v in (result.headers or {}).items()}
         doc = Document(url=result.final_url or url, content=result.content,
                        content_type=headers.get("content-type"), headers=headers)
@@ -63,12 +65,12 @@ def _read_local(url: str) -> Document:
     if scheme == "file":
         url = urlsplit(url).path
     elif scheme:
-        raise HarvestError(f"{url}: only http(s) URLs and local paths can be harvested")
+        raise HarvestError(N_("%(url)s: only http(s) URLs and local paths can be harvested"), url=url)
     path = Path(url)
     if not path.exists():
-        raise HarvestError(f"{url}: no such file")
+        raise HarvestError(N_("%(url)s: no such file"), url=url)
     if path.is_dir():
-        raise HarvestError(f"{url}: is a folder, not a document")
+        raise HarvestError(N_("%(url)s: is a folder, not a document"), url=url)
     return Document(url=str(path.resolve()), content=path.read_bytes())
 
 
@@ -161,17 +163,26 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def not_a_catalog(url: str, content: bytes, expected: str = "a catalog", *, final_url: str = "",
-                  status: int | None = None, pages: bool = True, who: str = "the server") -> HarvestError | None:
+def not_a_catalog(url: str, content: bytes, expected: str = N_("a catalog"), *, final_url: str = "",
+                  status: int | None = None, pages: bool = True, who: str = N_("the server")) -> HarvestError | None:
     """The HarvestError naming what `content` is when it is no catalog (a login page, a web page, a JSON
     error body), else None. `pages=False`: an HTML answer is only named when it is a login page (an HTTP
-    error status says more than "a web page"). `who`: who answered an error ("the CKAN API")."""
-    said = f" (HTTP {status})" if status else ""
+    error status says more than "a web page"). `who`: who answered an error ("the CKAN API"). `expected` and
+    `who` are msgids (`N_`), said in the reader's language with the sentence."""
+    expected, who = as_message(expected), as_message(who)
     if is_login_page(content, final_url or url):
-        return HarvestError(f"{url}: the server answered with a login page{said}, not {expected}")
+        if status:
+            return HarvestError(N_("%(url)s: the server answered with a login page (HTTP %(status)s), not "
+                                   "%(expected)s"), url=url, status=status, expected=expected)
+        return HarvestError(N_("%(url)s: the server answered with a login page, not %(expected)s"), url=url,
+                            expected=expected)
     if pages and is_html(content):
-        return HarvestError(f"{url}: this is a web page (HTML), not {expected}")
-    message = json_error(content)
-    if message is not None:
-        return HarvestError(f"{url}: {who} answered with an error{said}: {message}")
+        return HarvestError(N_("%(url)s: this is a web page (HTML), not %(expected)s"), url=url, expected=expected)
+    said = json_error(content)
+    if said is not None:
+        if status:
+            return HarvestError(N_("%(url)s: %(who)s answered with an error (HTTP %(status)s): %(message)s"),
+                                url=url, who=who, status=status, message=said)
+        return HarvestError(N_("%(url)s: %(who)s answered with an error: %(message)s"), url=url, who=who,
+                            message=said)
     return None

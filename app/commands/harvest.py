@@ -9,7 +9,7 @@ import sys
 import click
 
 from app.cli_click import display_width
-from app.cli_lang import N_, _, gettext, say
+from app.cli_lang import N_, _, gettext, lang, say
 
 TYPES = ["ckan", "dcat", "datajson", "datapackage"]
 
@@ -78,7 +78,7 @@ def register(main: click.Group) -> None:
         from catalog_schema.harvest_report import source_report, to_json
 
         with obj.sessionmaker()() as session:
-            report = source_report(session, name, jobs=jobs, titles=titles)
+            report = source_report(session, name, jobs=jobs, titles=titles, details=not as_json)
         if report is None:
             raise click.ClickException(_("no source named %(name)s", name=repr(name)))
         if as_json:
@@ -115,7 +115,8 @@ def register(main: click.Group) -> None:
             d = summary.to_dict()
             click.echo(_("job %(job_id)s %(status)s: added %(added)s, updated %(updated)s, unchanged %(unchanged)s, "
                          "withdrawn %(withdrawn)s, errored %(errored)s", **{**d, "status": _label(d["status"])})
-                       + (_(" (%(error)s)", error=summary.error) if summary.error else ""))
+                       + (_(" (%(error)s)", error=harvest_error(summary.error, summary.error_detail))
+                          if summary.error else ""))
         if summary.status != "finished":
             sys.exit(2 if summary.status == "needs-confirmation" else 1)
 
@@ -179,6 +180,16 @@ CHANGES = {"added": N_("added (%(n)s):"), "updated": N_("updated (%(n)s):"), "wi
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def harvest_error(text: str | None, detail: dict | None) -> str:
+    """A harvest error in this invocation's language: from its msgid and parameters (`error_detail`) when it has
+    them, else its stored text as it is (English: the stored text is the sentence)."""
+    if lang() == "en":
+        return text or ""
+    from harvesters.messages import render
+
+    return render(detail, text, gettext)
+
+
 def _plain(value) -> str:
     """Source text fit for a terminal: control characters (escape sequences a source could send) spelled out."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value if value is not None else ""))
@@ -216,7 +227,8 @@ def _report_lines(report: dict) -> list[str]:
                        else "", status=_label(job["status"]), **{k: job[k] for k in ("id", "added", "updated",
                                                                                     "unchanged", "withdrawn",
                                                                                     "errored")})
-                     + (_(" error=%(error)s", error=_plain(job["error"])) if job["error"] else ""))
+                     + (_(" error=%(error)s", error=_plain(harvest_error(job["error"], job.get("error_detail"))))
+                        if job["error"] else ""))
     latest = report["latest"]
     if latest is None:
         lines.append(_("never harvested"))
@@ -236,9 +248,9 @@ def _report_lines(report: dict) -> list[str]:
     for kind in errors["kinds"]:
         example = kind["example"]
         lines.append("    " + _("%(count)s x [%(stage)s] %(kind)s", count=kind["count"], stage=kind["stage"] or "-",
-                                   kind=_plain(kind["kind"])))
+                                   kind=_plain(harvest_error(kind["kind"], kind.get("kind_detail")))))
         lines.append("      " + _("e.g. %(id)s: %(error)s", id=_plain(example["remote_id"]),
-                                     error=_plain(example["error"])))
+                                     error=_plain(harvest_error(example["error"], example.get("error_detail")))))
     if errors["more_kinds"]:
         lines.append("    " + _("and %(n)s more kinds", n=errors["more_kinds"]))
     return lines

@@ -10,13 +10,16 @@ shown escaped (Jinja autoescaping; never marked safe) and truncated, since a pay
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.i18n import current_lang
 from app.request_context import db_session
 from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
+from harvesters import messages
 
 bp = Blueprint("harvest_status", __name__)
 
@@ -30,6 +33,16 @@ LABELS = {"queued": _l("queued"), "running": _l("running"), "finished": _l("fini
 def harvest_label(value: str | None) -> str:
     """A job status or schedule in the reader's language (an unknown value as it is)."""
     return str(LABELS.get(value, value or ""))
+
+
+@bp.app_template_global("harvest_error")
+def harvest_error(text: str | None, detail: dict | None = None) -> str:
+    """A harvest error in the page's language: from its msgid and parameters (`error_detail`) when it has them,
+    else its stored text as it is (rows from before they were kept; errors that are no HarvestError). In
+    English the stored text is the sentence."""
+    if current_lang() == "en":
+        return text or ""
+    return messages.render(detail, text, gettext)
 
 PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page
 RECENT_JOBS = 10
@@ -60,8 +73,8 @@ def index():
 @bp.get("/harvest/source/<name>")
 def source(name: str):
     found = len(name) <= 200 and "\x00" not in name  # else no column could hold it
-    report = harvest_report.source_report(db_session(), name, jobs=RECENT_JOBS,
-                                          titles=TITLES_SHOWN) if found else None
+    report = harvest_report.source_report(db_session(), name, jobs=RECENT_JOBS, titles=TITLES_SHOWN,
+                                          details=True) if found else None
     if report is None:
         abort(404)
     return render_template("harvest/source.html", report=report, latest=report["latest"],

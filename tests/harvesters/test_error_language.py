@@ -1,0 +1,192 @@
+"""Harvest errors in the reader's language (issue 17): a HarvestError keeps its msgid and parameters, the job
+and record rows keep them beside the English text (`error_detail`), and the pages and the command line say
+them in Chinese under zh, in English as before under en; `str(exc)` and the stored `error` stay English."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.cli_lang import gettext as cli_gettext
+from app.cli_lang import has_translation
+from app.jobs import harvest
+from catalog_schema import harvest_store
+from catalog_schema.models import HarvestJob, HarvestRecord
+from harvesters.base import HarvestError
+from harvesters.messages import N_, Message, error_detail, render
+from harvesters.reading import not_a_catalog, read
+from tests.support.cli import opendata
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_PAGE = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Open data</title></head>"
+            b"<body><h1>Our open data</h1></body></html>")
+
+
+def _zh(msgid: str) -> str:
+    return cli_gettext(msgid, "zh")
+
+
+def _msgids(tree: ast.AST) -> list[str]:
+    """The texts marked `N_("...")` in a module."""
+    return [node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "N_"
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+
+
+def test_every_harvest_error_is_marked_and_translated():
+    """No HarvestError is built from an f-string any more, and every msgid of harvesters/ has its Chinese."""
+    marked, unmarked = [], []
+    for path in sorted((ROOT / "harvesters").glob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        marked += _msgids(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "HarvestError" \
+                    and node.args and not (isinstance(node.args[0], ast.Call) and node.args[0].func.id == "N_") \
+                    and not (isinstance(node.args[0], ast.Name) and node.args[0].id == "msgid"):  # unpickling
+                unmarked.append(f"{path.name}:{node.lineno}")
+    assert not unmarked
+    assert len(set(marked)) >= 40
+    assert [m for m in marked if not has_translation(m)] == []
+
+
+def test_the_english_sentence_is_what_it_was_and_the_detail_keeps_the_msgid(tmp_path):
+    with pytest.raises(HarvestError) as caught:
+        read(str(tmp_path / "gone"), None)
+    exc = caught.value
+    assert str(exc) == f"{tmp_path / 'gone'}: no such file" == exc.args[0]
+    detail = error_detail(exc)
+    assert detail == {"msgid": "%(url)s: no such file", "params": {"url": str(tmp_path / "gone")}}
+    assert json.loads(json.dumps(detail)) == detail
+    assert render(detail, str(exc), _zh) == f"{tmp_path / 'gone'}：没有这个文件"
+    assert render(detail, str(exc), lambda m: m) == str(exc)
+
+    found = not_a_catalog("http://127.0.0.1:9/c.ttl", WEB_PAGE, N_("a DCAT catalog"))
+    assert str(found) == "http://127.0.0.1:9/c.ttl: this is a web page (HTML), not a DCAT catalog"
+    assert render(error_detail(found), str(found), _zh) == "http://127.0.0.1:9/c.ttl：这是网页（HTML），不是 DCAT 目录"
+    said = not_a_catalog("http://127.0.0.1:9/x", b'{"message": "Missing Authentication Token"}', status=403)
+    assert str(said) == ("http://127.0.0.1:9/x: the server answered with an error (HTTP 403): Missing Authentication "
+                         "Token")
+    assert render(error_detail(said), str(said), _zh) == \
+        "http://127.0.0.1:9/x：服务器返回了错误（HTTP 403）：Missing Authentication Token"
+
+    again = pickle.loads(pickle.dumps(found))  # a worker's exception keeps its msgid
+    assert str(again) == str(found) and error_detail(again) == error_detail(found)
+    assert error_detail(ValueError("x")) is None
+
+
+def test_a_detail_that_cannot_be_read_shows_the_stored_text():
+    assert render(None, "old text", _zh) == "old text"
+    assert render({"msgid": "%(url)s: no such file", "params": {}}, "kept", _zh) == "kept"  # a missing parameter
+    assert render({"params": {}}, "kept", _zh) == "kept"
+    assert render({"msgid": "not in the catalog", "params": {}}, "kept", _zh) == "not in the catalog"
+    assert Message("%(a)s%%", a=1) == "1%"
+
+
+def _failed_job(runtime, add_source, tmp_path) -> tuple[int, str]:
+    """A folder source whose folder does not exist: the job fails saying so; plus one errored record row
+    with a HarvestError's detail and one without (rows from before 0017)."""
+    url = str(tmp_path / "no-such-folder")
+    add_source("src", "datapackage", url)
+    summary = harvest(runtime, "src")
+    assert (summary.status, summary.error) == ("failed", f"{url}: no such file")
+    assert summary.error_detail == {"msgid": "%(url)s: no such file", "params": {"url": url}}
+    with runtime.sessionmaker() as session:
+        job = session.get(HarvestJob, summary.job_id)
+        assert (job.error, job.error_detail) == (summary.error, summary.error_detail)
+        exc = HarvestError(N_("%(url)s: is a folder, not a document"), url="http://127.0.0.1:9/dir")
+        harvest_store.record_error(session, job.id, "r1", payload=None, stage="fetch", error=str(exc),
+                                   error_detail=error_detail(exc))
+        harvest_store.record_error(session, job.id, "r2", payload=None, stage="import", error="ValueError: old row")
+        session.commit()
+        assert session.scalar(select(HarvestRecord.error_detail).where(HarvestRecord.remote_id == "r2")) is None
+    return summary.job_id, url
+
+
+def test_the_pages_say_a_harvest_error_in_the_readers_language(client, runtime, add_source, tmp_path):
+    job_id, url = _failed_job(runtime, add_source, tmp_path)
+    for path in (f"/harvest/job/{job_id}", "/harvest/source/src"):
+        zh = client.get(f"{path}?lang=zh_CN").get_data(as_text=True)
+        assert f"{url}：没有这个文件" in zh and f"{url}: no such file" not in zh, path
+        assert "http://127.0.0.1:9/dir：这是文件夹，不是文档" in zh
+        assert "ValueError: old row" in zh  # no detail: the text as it was
+        en = client.get(f"{path}?lang=en").get_data(as_text=True)
+        assert f"{url}: no such file" in en and "没有这个文件" not in en, path
+        assert "http://127.0.0.1:9/dir: is a folder, not a document" in en
+    zh = client.get("/harvest/source/src?lang=zh_CN").get_data(as_text=True)
+    assert "&lt;url&gt;：这是文件夹，不是文档" in zh  # the kind, said in Chinese too
+    assert "&lt;url&gt;: is a folder, not a document" in client.get("/harvest/source/src?lang=en").get_data(
+        as_text=True)
+    report = client.get("/api/v1/harvest/sources/src/report?lang=zh").get_json()  # the API keeps English
+    assert report["jobs"][0]["error"] == f"{url}: no such file" and "error_detail" not in report["jobs"][0]
+
+
+def test_the_command_line_says_a_harvest_error_in_its_language(runtime, add_source, tmp_path, db_url):
+    job_id, url = _failed_job(runtime, add_source, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_ALLOW_HOSTS": "127.0.0.1",
+                "OPENDATA_ASSESS_AFTER_HARVEST": "0", "OPENDATA_INSTANCE_DIR": str(tmp_path)})
+    zh = opendata("--lang", "zh", "source", "show", "src", env=env)
+    assert zh.returncode == 0, zh.stderr
+    assert f"{url}：没有这个文件" in zh.stdout and "http://127.0.0.1:9/dir：这是文件夹，不是文档" in zh.stdout
+    assert "<url>：这是文件夹，不是文档" in zh.stdout and "ValueError: old row" in zh.stdout
+    en = opendata("--lang", "en", "source", "show", "src", env=env)
+    assert f"{url}: no such file" in en.stdout and "没有这个文件" not in en.stdout
+    shown = json.loads(opendata("--lang", "zh", "source", "show", "src", "--json", env=env).stdout)
+    assert shown["jobs"][0]["error"] == f"{url}: no such file" and "error_detail" not in shown["jobs"][0]
+
+    ran = opendata("--lang", "zh", "harvest", "src", env=env)
+    assert ran.returncode == 1 and f"{url}：没有这个文件" in ran.stdout, (ran.stdout, ran.stderr)
+    ran = opendata("--lang", "en", "harvest", "src", env=env)
+    assert ran.returncode == 1 and f"{url}: no such file" in ran.stdout
+    as_json = json.loads(opendata("--lang", "zh", "harvest", "src", "--json", env=env).stdout)
+    assert as_json["error"] == f"{url}: no such file" and "error_detail" not in as_json
+
+
+def test_migration_0017_round_trip(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from catalog_schema import db as dbmod
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    dbmod.upgrade(url)
+
+    def columns() -> dict[str, set[str]]:
+        engine = dbmod.make_engine(url)
+        try:
+            found = inspect(engine)
+            return {t: {c["name"] for c in found.get_columns(t)} for t in ("harvest_jobs", "harvest_records")}
+        finally:
+            engine.dispose()
+
+    assert all("error_detail" in names for names in columns().values())
+    command.downgrade(dbmod.alembic_config(url), "0016")
+    assert not any("error_detail" in names for names in columns().values())
+    command.upgrade(dbmod.alembic_config(url), "head")
+    assert all("error_detail" in names for names in columns().values())
+    dbmod.check(url)
+
+
+def test_a_withdrawal_held_back_is_said_in_chinese_too(runtime, add_source, local_server, fixtures_dir):
+    """The needs-confirmation sentence keeps its msgid, in one process and through the distributed gather's
+    hold_back (an incremental CKAN run that lists no ids)."""
+    from tests.support.ckan_server import FakeCkan, real_packages
+
+    fake = FakeCkan(local_server, real_packages(fixtures_dir, 12))
+    add_source("bham", "ckan", fake.url)
+    assert harvest(runtime, "bham").added == 12
+    del fake.packages[:]
+    held = harvest(runtime, "bham")
+    assert held.status == "needs-confirmation" and held.error.startswith("bham no longer lists 12 of the 12 datasets")
+    assert render(held.error_detail, held.error, lambda m: m) == held.error
+    zh = render(held.error_detail, held.error, _zh)
+    assert zh.startswith("bham 不再列出目录从它采集的 12 个数据集中的 12 个（100%") and "没有撤回任何数据集" in zh
+    with runtime.sessionmaker() as session:
+        job = session.get(HarvestJob, held.job_id)
+        assert (job.error, job.error_detail) == (held.error, held.error_detail)
