@@ -217,17 +217,30 @@ def fail_dead_jobs(session: Session, *, dead_after: dt.timedelta, stall_after: d
             beat = beat.replace(tzinfo=dt.UTC)
         held_by = holder(job)
         holder_host, _, pid = (held_by or "").rpartition(":")
-        error = None
+        detail = None
         if held_by and holder_host == host and pid.isdigit() and alive is not None and not alive(int(pid)):
-            error = f"the harvest process {held_by} is gone (killed or crashed); run it again"
+            detail = _said(N_("the harvest process %(holder)s is gone (killed or crashed); run it again"),
+                           holder=held_by)
         elif beat < now - (dead_after if held_by else (stall_after or dead_after)):
-            what = f"its process {held_by}" if held_by else "its queued batches"
-            error = f"{what} stopped: no heartbeat since {beat.isoformat(timespec='seconds')}; run it again"
-        if error:
-            finish_job(session, job.id, "failed", error)
+            since = beat.isoformat(timespec="seconds")
+            detail = (_said(N_("its process %(holder)s stopped: no heartbeat since %(since)s; run it again"),
+                            holder=held_by, since=since) if held_by else
+                      _said(N_("its queued batches stopped: no heartbeat since %(since)s; run it again"), since=since))
+        if detail:
+            finish_job(session, job.id, "failed", detail["msgid"] % detail["params"], detail=detail)
             job.finished_at = now
             dead.append(job.id)
     return dead
+
+
+def N_(msgid: str) -> str:  # noqa: N802 (gettext's name: the interface's catalog extracts these msgids)
+    return msgid
+
+
+def _said(msgid: str, **params: str) -> dict[str, Any]:
+    """A job's error as `error_detail` keeps it ({"msgid", "params"}, as harvesters.messages writes them): the
+    pages and the command line say it in the reader's language, `error` keeps the English."""
+    return {"msgid": msgid, "params": params}
 
 
 def hold_back(session: Session, job_id: int, sentence: str, detail: dict[str, Any] | None = None) -> None:

@@ -17,7 +17,7 @@ from app.cli_lang import gettext as cli_gettext
 from app.cli_lang import has_translation
 from app.jobs import harvest
 from catalog_schema import harvest_store
-from catalog_schema.models import HarvestJob, HarvestRecord
+from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
 from harvesters.base import HarvestError
 from harvesters.messages import N_, Message, error_detail, render
 from harvesters.reading import not_a_catalog, read
@@ -190,3 +190,32 @@ def test_a_withdrawal_held_back_is_said_in_chinese_too(runtime, add_source, loca
     with runtime.sessionmaker() as session:
         job = session.get(HarvestJob, held.job_id)
         assert (job.error, job.error_detail) == (held.error, held.error_detail)
+
+
+def test_a_dead_job_is_said_in_the_readers_language(client, runtime, add_source, tmp_path):
+    """A job whose process is gone, or whose heartbeat stopped, fails with a sentence kept with its msgid: the
+    stored English as it always was, the pages in Chinese under zh."""
+    import datetime as dt
+
+    add_source("src", "datapackage", str(tmp_path / "x"))
+    with runtime.sessionmaker() as session:
+        source = session.scalar(select(HarvestSource).where(HarvestSource.name == "src"))
+        beat = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+        gone = HarvestJob(source_id=source.id, status="running", worker="this-host:4242", heartbeat_at=beat)
+        stale = HarvestJob(source_id=source.id, status="running", heartbeat_at=beat)
+        session.add_all([gone, stale])
+        session.flush()
+        dead = harvest_store.fail_dead_jobs(session, dead_after=dt.timedelta(seconds=30), host="this-host",
+                                            alive=lambda pid: False, now=beat + dt.timedelta(minutes=5))
+        session.commit()
+        assert sorted(dead) == sorted([gone.id, stale.id])
+        assert gone.error == "the harvest process this-host:4242 is gone (killed or crashed); run it again"
+        assert stale.error == ("its queued batches stopped: no heartbeat since 2026-12-01T08:00:00+00:00; "
+                               "run it again")
+        ids = gone.id, stale.id
+    zh = client.get(f"/harvest/job/{ids[0]}?lang=zh_CN").get_data(as_text=True)
+    assert "采集进程 this-host:4242 已不存在（被终止或崩溃）；请重新运行" in zh
+    zh = client.get(f"/harvest/job/{ids[1]}?lang=zh_CN").get_data(as_text=True)
+    assert "排队中的批次已停止：自 2026-12-01T08:00:00+00:00 起没有心跳；请重新运行" in zh
+    en = client.get(f"/harvest/job/{ids[1]}?lang=en").get_data(as_text=True)
+    assert "its queued batches stopped: no heartbeat since 2026-12-01T08:00:00+00:00; run it again" in en
