@@ -320,6 +320,11 @@ def describe_error(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {text}" if not isinstance(exc, HarvestError) else text
 
 
+#: Why a harvest withdrew a dataset its source no longer lists: kept as English text on the dataset (its
+#: tombstone); the tombstone page says it in the reader's language (app/web/datasets.py withdrawal_reason).
+WITHDRAWN_REASON = N_("No longer listed by its source %(source)s (harvest job %(job)s).")
+
+
 #: Part of every payload hash: change it when a mapper changes what it makes of the same payload, so that
 #: the next harvest maps every record again instead of counting it unchanged.
 MAPPING_VERSION = "2"  # 2: dataset series (kind, in_series from DCAT, CKAN and data.json isPartOf)
@@ -501,8 +506,7 @@ def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, s
                               "withdrawn. If the source really removed them, run `opendata harvest %(source)s "
                               "--confirm-withdrawals`."), source=source_name, gone=len(gone), active=active,
                            share=f"{len(gone) / active:.0%}", max=f"{policy.max_share:.0%}")
-        harvest_store.withdraw(session, job_id, gone, reason=f"No longer listed by its source {source_name} "
-                                                             f"(harvest job {job_id}).")
+        harvest_store.withdraw(session, job_id, gone, reason=Message(WITHDRAWN_REASON, source=source_name, job=job_id))
         if index is not None and gone:
             index(session, [ds.id for ds in gone])
         session.commit()

@@ -7,10 +7,12 @@ its alternate links and schema.org JSON-LD.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -34,6 +36,7 @@ from catalog_schema import search as search_mod
 from catalog_schema.models import Assessment, Dataset, DistributionVersion, Publisher, UsageCounter
 from catalog_schema.record import pick_text
 from catalog_schema.store import to_record
+from harvesters.base import WITHDRAWN_REASON
 from quality.tabular import REDACTED
 
 bp = Blueprint("datasets", __name__)
@@ -78,6 +81,20 @@ def cell_filter(value: Any) -> Any:
     if value == REDACTED:
         return Markup('<span class="redacted">{}</span>').format(_l("[redacted]"))
     return value
+
+
+@bp.app_template_global("withdrawal_reason")
+def withdrawal_reason(reason: str | None) -> str | None:
+    """Why a dataset was withdrawn, in the page's language when the platform wrote it (a harvest's sentence,
+    stored as English text on the dataset); what a person typed is shown as typed."""
+    found = _HARVEST_WITHDRAWAL.fullmatch(reason or "")
+    if found is None:
+        return reason
+    return _(WITHDRAWN_REASON, source=found["source"], job=found["job"])
+
+
+_HARVEST_WITHDRAWAL = re.compile(re.escape(WITHDRAWN_REASON).replace(re.escape("%(source)s"), r"(?P<source>.+)")
+                                 .replace(re.escape("%(job)s"), r"(?P<job>\d+)"))
 
 
 @bp.app_template_global("licence_label")

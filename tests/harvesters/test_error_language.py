@@ -219,3 +219,28 @@ def test_a_dead_job_is_said_in_the_readers_language(client, runtime, add_source,
     assert "排队中的批次已停止：自 2026-12-01T08:00:00+00:00 起没有心跳；请重新运行" in zh
     en = client.get(f"/harvest/job/{ids[1]}?lang=en").get_data(as_text=True)
     assert "its queued batches stopped: no heartbeat since 2026-12-01T08:00:00+00:00; run it again" in en
+
+
+def test_a_harvests_withdrawal_reason_is_said_in_the_readers_language(client, runtime):
+    """The tombstone of a dataset its source stopped listing says why in Chinese under zh; a reason a person
+    typed is shown as typed."""
+    from catalog_schema.record import new_record
+    from catalog_schema.store import save_record, set_lifecycle
+    from harvesters.base import WITHDRAWN_REASON
+
+    with runtime.sessionmaker() as session:
+        for slug, reason in (("gone-at-source", str(Message(WITHDRAWN_REASON, source="city-ckan", job=7))),
+                             ("typed", "Replaced by the 2025 edition")):
+            ds, _ = save_record(session, new_record(slug=slug, title={"en": slug}, license="CC-BY-4.0"))
+            set_lifecycle(ds, "withdrawn", reason=reason)
+        session.commit()
+    assert str(Message(WITHDRAWN_REASON, source="city-ckan", job=7)) == \
+        "No longer listed by its source city-ckan (harvest job 7)."  # the stored English, as before
+    page = {"Accept": "text/html"}  # a person's browser (machines get the tombstone as JSON)
+    zh = client.get("/dataset/gone-at-source?lang=zh_CN", headers=page)
+    assert zh.status_code == 410
+    assert "其采集源 city-ckan 已不再列出此数据集（采集任务 7）。" in zh.get_data(as_text=True)
+    en = client.get("/dataset/gone-at-source?lang=en", headers=page).get_data(as_text=True)
+    assert "No longer listed by its source city-ckan (harvest job 7)." in en
+    typed = client.get("/dataset/typed?lang=zh_CN", headers=page).get_data(as_text=True)
+    assert "Replaced by the 2025 edition" in typed
