@@ -46,6 +46,11 @@ _SPLIT = re.compile(r"\s*[,;，；、]\s*")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
+def N_(msgid: str) -> str:  # noqa: N802 (gettext's name: the interface's catalog extracts these reasons)
+    """Marks a reason for extraction; it is said in the reader's language where a harvest error shows it."""
+    return msgid
+
+
 def _key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).casefold().replace("_", " ").split())
 
@@ -168,7 +173,7 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
         if _SLUG.match(slug or ""):
             out["slug"] = slug
         else:
-            problems.append(("slug", slug, "not a slug (lower-case letters, digits, - and _)"))
+            problems.append(("slug", slug, N_("not a slug (lower-case letters, digits, - and _)")))
     if "title" in known:
         out["title"] = {"": cell_text(known["title"])}
     if "description" in known:
@@ -178,7 +183,7 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
         found = vocab.licence(raw)
         out["license"], out["license_raw"] = (found.id if found else None), raw
         if found is None:
-            problems.append(("license", raw, "licence not recognised"))
+            problems.append(("license", raw, N_("licence not recognised")))
     if "keywords" in known:
         out["keywords"] = list(dict.fromkeys(_items(known["keywords"])))
     if "theme" in known:
@@ -187,14 +192,14 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
             code = vocab.theme(raw)
             out["themes"].append(code or raw)
             if code is None:
-                problems.append(("themes", raw, "theme not in the EU data-theme vocabulary"))
+                problems.append(("themes", raw, N_("theme not in the EU data-theme vocabulary")))
         out["themes"] = list(dict.fromkeys(out["themes"]))
     if "frequency" in known:
         raw = cell_text(known["frequency"])
         code = vocab.frequency(raw)
         out["frequency"] = code or raw
         if code is None:
-            problems.append(("frequency", raw, "frequency not in the EU vocabulary"))
+            problems.append(("frequency", raw, N_("frequency not in the EU vocabulary")))
     if "temporal" in known:
         value = known["temporal"]
         try:
@@ -207,7 +212,7 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
         if field in known:
             date = parse_date(known[field])
             if date is None:
-                problems.append((field, cell_text(known[field]), "not a date (e.g. 2024-03-31 or 2024年3月31日)"))
+                problems.append((field, cell_text(known[field]), N_("not a date (e.g. 2024-03-31 or 2024年3月31日)")))
             else:
                 out[field] = date
     if "spatial" in known:

@@ -406,6 +406,8 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         prep.record, prep.content_text = record, text
     except Exception as exc:
         prep.error, prep.error_detail = describe_error(exc), error_detail(exc)
+        if prep.error_detail is None and prep.stage == "gather" and isinstance(item.error, Message):
+            prep.error_detail = item.error.detail()  # an error row of the gather's (a sheet row): said in zh too
     return prep
 
 

@@ -26,7 +26,7 @@ from catalog_schema import filemeta, vocab
 from catalog_schema.record import Record, new_distribution, new_record
 from catalog_schema.store import slugify
 from harvesters.base import HarvestError, RemoteItem
-from harvesters.messages import N_
+from harvesters.messages import N_, Message, as_message
 from harvesters.reading import is_remote, read
 from plumbing.bombs import archive_bomb
 from plumbing.http_errors import HttpError
@@ -167,6 +167,14 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
 _COLUMN = {"license": "licence", "themes": "theme"}  # a record field by the name of its sheet column
 
 
+def _joined(reasons: list[Message]) -> Message:
+    """A row's problems as one message, "; " between them (each said in the reader's language)."""
+    out = reasons[-1]
+    for reason in reversed(reasons[:-1]):
+        out = Message(N_("%(first)s; %(rest)s"), first=reason, rest=out)
+    return out
+
+
 def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[str],
                aliases: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]], list[RemoteItem]]:
     """Each file's sheet row ({"name", "row", "values"}) and an error item for every row that cannot be
@@ -185,20 +193,21 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
     errors = []
     for n, values in rows:
         file, _fields, problems = filemeta.from_row(values)
-        reasons = [f"{_COLUMN.get(field, field)} {value!r}: {reason}" for field, value, reason in problems]
+        reasons = [Message(N_("%(column)s %(value)s: %(reason)s"), column=_COLUMN.get(field, field), value=repr(value),
+                           reason=as_message(reason)) for field, value, reason in problems]
         target = None
         if not file:
-            reasons.insert(0, "the row names no file")
+            reasons.insert(0, Message(N_("the row names no file")))
         else:
             spelled = file.replace("\\", "/").removeprefix("./")
             target = names.get(spelled)
             if target is None and len(loose.get(spelled.casefold(), ())) == 1:
                 target = next(iter(loose[spelled.casefold()]))
             if target is None:
-                reasons.insert(0, f"no file {file!r} in this source")
+                reasons.insert(0, Message(N_("no file %(file)s in this source"), file=repr(file)))
             elif target in first_row:
-                reasons.insert(0, f"file {file!r} is described already in row {first_row[target]}; "
-                                  "this row is not used")
+                reasons.insert(0, Message(N_("file %(file)s is described already in row %(row)s; this row is not "
+                                             "used"), file=repr(file), row=first_row[target]))
                 target = None
         if target is not None:
             first_row[target] = n
@@ -206,7 +215,8 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
         if reasons:
             errors.append(RemoteItem(remote_id=f"{sheet}#row-{n}", payload={"sheet": sheet, "row": n,
                                                                              "values": values},
-                                     error=f"{sheet} row {n}: " + "; ".join(reasons)))
+                                     error=Message(N_("%(sheet)s row %(row)s: %(problems)s"), sheet=sheet, row=n,
+                                                   problems=_joined(reasons))))
     return found, errors
 
 

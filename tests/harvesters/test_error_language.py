@@ -244,3 +244,34 @@ def test_a_harvests_withdrawal_reason_is_said_in_the_readers_language(client, ru
     assert "No longer listed by its source city-ckan (harvest job 7)." in en
     typed = client.get("/dataset/typed?lang=zh_CN", headers=page).get_data(as_text=True)
     assert "Replaced by the 2025 edition" in typed
+
+
+def test_a_metadata_sheets_row_errors_are_said_in_the_readers_language(client, runtime, add_source, tmp_path):
+    """A folder's metadata sheet with rows that cannot be used: the stored English is word for word as before,
+    the job page says each row's problems in Chinese under zh (what the row held stays as written)."""
+    from tests.harvesters.test_files import DEFAULTS, _folder
+
+    add_source("tjj", "datapackage", str(_folder(tmp_path)), publisher="jh-stats", config={"defaults": DEFAULTS})
+    summary = harvest(runtime, "tjj").to_dict()
+    with runtime.sessionmaker() as session:
+        rows = {r.remote_id: r for r in session.scalars(select(HarvestRecord).where(
+            HarvestRecord.job_id == summary["job_id"], HarvestRecord.status == "errored"))}
+    row4, row5 = rows["metadata.csv#row-4"], rows["metadata.csv#row-5"]
+    assert row4.error.startswith("ValueError: metadata.csv row 4: licence '京海市开放许可': licence not recognised; ")
+    assert row5.error_detail["msgid"] == "%(sheet)s row %(row)s: %(problems)s"
+    zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
+    assert "metadata.csv 第 4 行：licence &#39;京海市开放许可&#39;：无法识别的许可协议；" in zh
+    assert "metadata.csv 第 5 行：此采集源中没有文件 &#39;missing.csv&#39;" in zh
+    en = client.get(f"/harvest/job/{summary['job_id']}?lang=en").get_data(as_text=True)
+    assert "no file &#39;missing.csv&#39; in this source" in en and "此采集源" not in en
+
+
+def test_an_error_row_keeps_its_message_through_a_task_message():
+    """On workers the gather's items travel as JSON: an error row's msgid and parameters go with it."""
+    from harvesters.base import RemoteItem
+    from harvesters.distributed import decode_item, encode_item
+
+    said = Message(N_("%(sheet)s row %(row)s: %(problems)s"), sheet="s.csv", row=3,
+                   problems=Message(N_("no file %(file)s in this source"), file="'x.csv'"))
+    back = decode_item(json.loads(json.dumps(encode_item(RemoteItem(remote_id="s.csv#row-3", payload={}, error=said)))))
+    assert isinstance(back.error, Message) and back.error == said and back.error.detail() == said.detail()
