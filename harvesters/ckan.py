@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
-from harvesters.messages import N_
+from harvesters.messages import N_, Message
 from harvesters.reading import is_remote, not_a_catalog, read
 from plumbing.http_errors import HttpError
 
@@ -116,7 +116,8 @@ class CkanHarvester(Harvester):
             for position, package in enumerate(packages):
                 if not isinstance(package, dict):
                     yield RemoteItem(remote_id=f"#start-{start + position}", payload=package,
-                                     error=f"package is a {type(package).__name__}, not an object")
+                                     error=Message(N_("package is a %(kind)s, not an object"),
+                                                   kind=type(package).__name__))
                     continue
                 remote_id = str(package.get("id") or package.get("name"))
                 if remote_id in seen_ids:  # a dataset modified mid-harvest can move between pages

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from catalog_schema import dcat
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
-from harvesters.messages import N_
+from harvesters.messages import N_, Message
 from harvesters.reading import read
 
 MAX_PAGES = 10_000
@@ -69,7 +69,7 @@ class DcatHarvester(Harvester):
                 remote_id = rec.get("uri") or rec.get("identifier")
                 if not remote_id:
                     yield RemoteItem(remote_id=f"{url}#{pages[url]}-{id(rec)}", payload=None,
-                                     error="dataset has neither a URI nor a dct:identifier")
+                                     error=Message(N_("dataset has neither a URI nor a dct:identifier")))
                     continue
                 yield RemoteItem(remote_id=str(remote_id)[:500], payload=_payload(rec))
             for err in parsed.errors:

@@ -263,7 +263,8 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
         if not entry or entry.startswith("#") or entry in entries:
             continue
         if len(entry) > MAX_LINE:  # the line is the record's key, and keys have room for 500 characters
-            entries[entry[:MAX_LINE]] = (None, None, f"{entry[:80]}...: longer than {MAX_LINE} characters")
+            entries[entry[:MAX_LINE]] = (None, None, Message(N_("%(entry)s...: longer than %(max)s characters"),
+                                                             entry=entry[:80], max=MAX_LINE))
             continue
         entries[entry] = _resolve(entry, doc.url, folder, base_url)
     sheet_name, fetch_sheet = _list_sheet(doc.url, folder, http, config.get("metadata_sheet"))
@@ -335,8 +336,8 @@ def _sheet_rows(config: dict[str, Any], name: str | None, fetch, files: list[str
     if fetch is None:
         if config.get("metadata_sheet"):
             item = RemoteItem(remote_id=str(config["metadata_sheet"]), payload={"sheet": config["metadata_sheet"]},
-                              error=f"{config['metadata_sheet']}: the metadata sheet named in the config is not "
-                                    "in the folder")
+                              error=Message(N_("%(sheet)s: the metadata sheet named in the config is not in the "
+                                               "folder"), sheet=str(config["metadata_sheet"])))
             return {}, [item]
         return {}, []
     try:
