@@ -49,21 +49,24 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """The data rows of a metadata sheet (CSV in UTF-8 or GBK, or XLSX) as (spreadsheet row number,
     {header: text}); the header is the first non-blank row. SheetError when it cannot be read."""
     if len(content) > MAX_SHEET_BYTES:
-        raise SheetError(f"{name}: {len(content):,} bytes; a metadata sheet may have {MAX_SHEET_BYTES:,}")
+        raise SheetError(Message(N_("%(name)s: %(size)s bytes; a metadata sheet may have %(max)s"), name=name,
+                                 size=f"{len(content):,}", max=f"{MAX_SHEET_BYTES:,}"))
     suffix = PurePosixPath(name.lower()).suffix
     if suffix in (".xls", ".ods", ".numbers"):
-        raise SheetError(f"{name}: a metadata sheet is read as CSV or XLSX; save it as one of those")
+        raise SheetError(Message(N_("%(name)s: a metadata sheet is read as CSV or XLSX; save it as one of those"),
+                                 name=name))
     rows = _xlsx_rows(name, content) if suffix == ".xlsx" else _csv_rows(name, content)
     if len(rows) > MAX_SHEET_ROWS:
-        raise SheetError(f"{name}: more than {MAX_SHEET_ROWS:,} rows; a metadata sheet has one row per file")
+        raise SheetError(Message(N_("%(name)s: more than %(max)s rows; a metadata sheet has one row per file"),
+                                 name=name, max=f"{MAX_SHEET_ROWS:,}"))
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c is not None for c in row)]
     if not numbered:
-        raise SheetError(f"{name}: the sheet is empty")
+        raise SheetError(Message(N_("%(name)s: the sheet is empty"), name=name))
     _, header = numbered[0]
     headers = [filemeta.cell_text(h) or "" for h in header]
     if "file" not in {filemeta.field_for_header(h) for h in headers}:
-        raise SheetError(f"{name}: no column naming the file (file, 文件); the headers are "
-                         f"{', '.join(h for h in headers if h) or 'blank'}")
+        raise SheetError(Message(N_("%(name)s: no column naming the file (file, 文件); the headers are %(headers)s"),
+                                 name=name, headers=", ".join(h for h in headers if h) or "blank"))
     out = []
     for n, row in numbered[1:]:
         cells = {}
@@ -108,7 +111,7 @@ def _csv_rows(name: str, content: bytes) -> list[list[str | None]]:
         if "file" in {filemeta.field_for_header(h) for h in header}:
             return rows
     if first is None:
-        raise SheetError(f"{name}: not text in UTF-8 or a Chinese encoding")
+        raise SheetError(Message(N_("%(name)s: not text in UTF-8 or a Chinese encoding"), name=name))
     return first
 
 
@@ -137,14 +140,15 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
             bomb = archive_bomb((i.filename, i.file_size, i.compress_size) for i in zf.infolist())
     except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        raise SheetError(f"{name}: not an XLSX file ({exc})") from exc
+        raise SheetError(Message(N_("%(name)s: not an XLSX file (%(error)s)"), name=name, error=str(exc))) from exc
     if bomb is not None:
-        raise SheetError(f"{name}: refused, member {bomb['member']} claims {bomb['uncompressed']:,} bytes "
-                         f"(a zip bomb)")
+        raise SheetError(Message(N_("%(name)s: refused, member %(member)s claims %(size)s bytes (a zip bomb)"),
+                                 name=name, member=bomb["member"], size=f"{bomb['uncompressed']:,}"))
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl and defusedxml raise many kinds
-        raise SheetError(f"{name}: cannot be read as XLSX ({exc.__class__.__name__}: {exc})") from exc
+        raise SheetError(Message(N_("%(name)s: cannot be read as XLSX (%(error)s)"), name=name,
+                                 error=f"{exc.__class__.__name__}: {exc}")) from exc
     try:
         ws = book.worksheets[0]
         ws.reset_dimensions()  # a sheet's own <dimension> is not trusted (see quality/tabular/sheets.py)
@@ -154,7 +158,8 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
             if len(rows) > MAX_SHEET_ROWS:
                 break
     except Exception as exc:  # noqa: BLE001
-        raise SheetError(f"{name}: cannot be read as XLSX ({exc.__class__.__name__}: {exc})") from exc
+        raise SheetError(Message(N_("%(name)s: cannot be read as XLSX (%(error)s)"), name=name,
+                                 error=f"{exc.__class__.__name__}: {exc}")) from exc
     finally:
         book.close()
     while rows and all(c is None for c in rows[-1]):
@@ -325,7 +330,7 @@ def _list_sheet(list_url: str, folder: Path | None, http: Any, configured: str |
                 cause = exc.__cause__
                 if not configured and isinstance(cause, HttpError) and cause.status == 404:
                     continue
-                raise SheetError(f"{name}: {exc}") from exc
+                raise SheetError(Message(N_("%(name)s: %(error)s"), name=name, error=exc.message)) from exc
         return None
 
     return (configured or "metadata sheet"), fetch
@@ -348,7 +353,8 @@ def _sheet_rows(config: dict[str, Any], name: str | None, fetch, files: list[str
             name, got = got
         rows = read_sheet(name, got)
     except (SheetError, OSError) as exc:
-        return {}, [RemoteItem(remote_id=name, payload={"sheet": name}, error=str(exc))]
+        said = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+        return {}, [RemoteItem(remote_id=name, payload={"sheet": name}, error=said)]
     return match_rows(name, rows, files, aliases)
 
 

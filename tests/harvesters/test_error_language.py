@@ -275,3 +275,18 @@ def test_an_error_row_keeps_its_message_through_a_task_message():
                    problems=Message(N_("no file %(file)s in this source"), file="'x.csv'"))
     back = decode_item(json.loads(json.dumps(encode_item(RemoteItem(remote_id="s.csv#row-3", payload={}, error=said)))))
     assert isinstance(back.error, Message) and back.error == said and back.error.detail() == said.detail()
+
+
+def test_a_sheet_that_cannot_be_read_is_said_in_the_readers_language(client, runtime, add_source, tmp_path):
+    folder = tmp_path / "office"
+    folder.mkdir()
+    (folder / "budget.csv").write_text("year,amount\n2024,1\n", "utf-8")
+    (folder / "metadata.csv").write_text("标题,说明\n预算,2024 年\n", "utf-8")  # no column naming the file
+    add_source("office", "datapackage", str(folder))
+    summary = harvest(runtime, "office").to_dict()
+    with runtime.sessionmaker() as session:
+        row = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == summary["job_id"],
+                                                         HarvestRecord.remote_id == "metadata.csv"))
+    assert row.error.endswith("metadata.csv: no column naming the file (file, 文件); the headers are 标题, 说明")
+    zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
+    assert "metadata.csv：没有指明文件的列（file、文件）；表头为 标题, 说明" in zh
