@@ -395,7 +395,8 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         record.pop("id", None)  # the catalog assigns its own ids; the source's is `identifier`
         problems = validation_errors(record)
         if problems:
-            raise ValueError("record does not match the catalog schema: " + "; ".join(problems[:5]))
+            raise ValueError(Message(N_("record does not match the catalog schema: %(problems)s"),
+                                     problems="; ".join(problems[:5])))
         record = filled(record)
         text = content_text(record)  # made once: the text check below and the content hash read it
         rest = json.dumps([record.get("slug"), record.get("state")], ensure_ascii=False, default=str)
@@ -406,8 +407,9 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         prep.record, prep.content_text = record, text
     except Exception as exc:
         prep.error, prep.error_detail = describe_error(exc), error_detail(exc)
-        if prep.error_detail is None and prep.stage == "gather" and isinstance(item.error, Message):
-            prep.error_detail = item.error.detail()  # an error row of the gather's (a sheet row): said in zh too
+        said = exc.args[0] if exc.args else None
+        if prep.error_detail is None and isinstance(said, Message):
+            prep.error_detail = said.detail()  # a gather's error row (a sheet row), a mapping's words: said in zh too
     return prep
 
 
