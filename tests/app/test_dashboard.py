@@ -299,6 +299,7 @@ def test_harvest_status_lists_sources_jobs_and_escaped_original_records(client, 
             jid, status, added = expected[attrs["data-source"]]
             assert cells[4][1].startswith(f"#{jid}") and int(cells[6][1]) == added
             assert cells[5][1] == said[lang][status]  # the status in the page's language
+            assert cells[2][1] and not cells[2][1].startswith("jh-")  # the publisher by its name, not its slug
     html = _html(client, f"/harvest/job/{job_id}")
     assert source_name in html and "broken-1" in html
     assert XSS not in html and XSS_ESCAPED in html
@@ -370,9 +371,14 @@ def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add
             assert [(a["data-remote-id"], href, text) for a, href, text in lists[f"changes-{key}"]] == [
                 (r.remote_id, f"/dataset/{r.slug}", pick_text(r.title, lang[:2])) for r in expected]
         kinds = Tables(html).tables["error-kinds"]
+
+        def said(text: str, lang: str = lang) -> str:  # the schema mismatch is ours, said in the page's language
+            schema = "ValueError: record does not match the catalog schema: "
+            return text.replace(schema, "记录不符合目录的数据模式：") if lang == "zh_CN" else text
+
         assert [(c[0][1], unescape(c[1][1]), int(c[2][1]), unescape(c[3][1])) for _a, c in kinds] == [
-            (stage, kind, count, remote_id) for stage, kind, count, remote_id in th.JOB2_KINDS]
-        assert [unescape(c[4][1]) for _a, c in kinds] == [errors[k[3]].error for k in th.JOB2_KINDS]
+            (stage, said(kind), count, remote_id) for stage, kind, count, remote_id in th.JOB2_KINDS]
+        assert [unescape(c[4][1]) for _a, c in kinds] == [said(errors[k[3]].error) for k in th.JOB2_KINDS]
         # markup from the source (a title, a remote id, an error message) is shown, never run
         assert XSS not in html and "<b>p9</b>" not in html
         assert f"New {XSS_ESCAPED}" in html and "&lt;b&gt;p9&lt;/b&gt;" in html
