@@ -164,9 +164,10 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | 
     """Every archived copy is a version of the distribution, with what its profile found and how its rows
     changed from the copy before (tables only).
 
-    With `archive_dir`, a new version's CSV scan (header, notes rows, delimiter: what its profile and the
-    comparison found) is kept beside its facts, and the version before's kept scan is read back before the two
-    are compared, instead of scanning that copy again (a missing or foreign one: it is scanned)."""
+    With `archive_dir`, the CSV scan of a copy read in this process (header, notes rows, delimiter: what its
+    profile found; a copy whose facts were kept was not read, and writes nothing) is kept beside its facts,
+    and the version before's kept scan is read back before the two are compared, instead of scanning that
+    copy again (a missing or foreign one: it is scanned)."""
     session = object_session(row)
     if session is None or not fact.check.path:
         return
@@ -186,8 +187,10 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | 
                             format=this["format"], encoding=this["encoding"],
                             pii=scanned.get("columns") if scanned else None, archived_at=now, change=change,
                             known=known)
-    if new and archive_dir:
-        facts_cache.save_scan(archive_dir, fact.check.sha256, csvfile.kept_layouts(fact.check.path))
+    if archive_dir:  # read in this process (profiled, compared): its scan kept, unless it is kept already
+        layouts = csvfile.kept_layouts(fact.check.path)
+        if layouts and (new or not facts_cache.has_scan(archive_dir, fact.check.sha256)):
+            facts_cache.save_scan(archive_dir, fact.check.sha256, layouts)
 
 
 def stored_check(row: Distribution) -> CheckResult:

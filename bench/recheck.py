@@ -104,7 +104,7 @@ def _timed(label: str, fn) -> dict:
     else:
         fn()
     out = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
-    print(f"  {label}: {out['wall_s']:.1f} s wall, {out['cpu_s']:.1f} s CPU", flush=True)
+    print(f"  {label}: {out['wall_s']:.2f} s wall, {out['cpu_s']:.2f} s CPU", flush=True)
     return out
 
 

@@ -115,6 +115,10 @@ def save_scan(archive_dir: str | os.PathLike, sha256: str, layouts: list[dict[st
     return save(archive_dir, sha256, scan_key(), {"layouts": layouts})
 
 
+def has_scan(archive_dir: str | os.PathLike, sha256: str) -> bool:
+    return path_of(archive_dir, sha256, scan_key()).exists()
+
+
 def load_scan(archive_dir: str | os.PathLike, sha256: str) -> list[dict[str, Any]]:
     """The kept CSV scans of one archived file, or [] (none kept, or unreadable: the file is scanned)."""
     doc = load(archive_dir, sha256, scan_key())

@@ -34,7 +34,7 @@ def _upload(app) -> tuple[str, str]:
             dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
             datasets.publish(actor, ds)
             s.commit()
-            return dist.id, dist.archive_hash
+            return dist.id, dist.archive_hash, ds.id
     finally:
         runtime.close()
 
@@ -56,7 +56,7 @@ def scans(monkeypatch):
 
 @pytest.mark.parametrize("kept", [True, False], ids=["scan-kept", "scan-missing"])
 def test_the_version_before_is_read_from_its_kept_scan(app, client, scans, kept):
-    dist_id, first = _upload(app)
+    dist_id, first, _ = _upload(app)
     archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
     layouts = facts_cache.load_scan(archive, first)
     assert layouts and layouts[0]["layout"]["header"] == ["区县", "人口"] and layouts[0]["layout"]["delimiter"] == ","
@@ -70,6 +70,25 @@ def test_the_version_before_is_read_from_its_kept_scan(app, client, scans, kept)
     old_scanned = [name for name in scans if name.startswith(first)]
     assert bool(old_scanned) is not kept
     assert facts_cache.load_scan(archive, listed[0]["sha256"])  # the new version's scan kept for next time
+
+
+def test_a_copy_read_again_keeps_its_scan_again(app, scans):
+    """The facts (and so the scans) deleted: the next assessment reads the copy again and keeps its scan, though
+    the version is not new; an assessment that reads nothing (facts kept) scans nothing and writes nothing."""
+    _, first, ds_id = _upload(app)
+    archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
+    shutil.rmtree(os.path.join(archive, facts_cache.FOLDER))
+    csvfile._LAYOUTS.clear()
+    runtime = Runtime(app.extensions["opendata"]["sessionmaker"], app.config["OPENDATA"])
+    try:
+        runtime.assess([ds_id])
+        assert facts_cache.has_scan(archive, first)
+        scans.clear()
+        csvfile._LAYOUTS.clear()
+        runtime.assess([ds_id])
+        assert scans == []
+    finally:
+        runtime.close()
 
 
 def test_a_kept_scan_gives_the_layout_a_scan_finds(tmp_path):
