@@ -32,9 +32,10 @@ from catalog_schema.store import (
 )
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
-from quality import geojson
+from quality import facts_cache, geojson
 from quality.fetch import CheckResult, Previous, check_many
 from quality.tabular import compare as tabular_compare
+from quality.tabular import csvfile
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                 if row.id not in dist_checks and row.check_status:
                     dist_checks[row.id] = stored_check(row)
             facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"])
-            record_pii_facts(ds.distributions, facts, now=now, known=known)
+            record_pii_facts(ds.distributions, facts, now=now, known=known, archive_dir=rt.settings["ARCHIVE_DIR"])
             record_file_extents(ds.distributions, facts)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:
@@ -111,7 +112,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
 
 
 def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now: dt.datetime,
-                     known: dict | None = None) -> None:
+                     known: dict | None = None, archive_dir: str | None = None) -> None:
     """Keep on each distribution what the profile of its archived copy found: `Distribution.pii` (read by the
     serving gate, app.services.serving) and the inferred data dictionary (`Distribution.dictionary`).
     `facts` is `quality.assess.collect_facts`'s answer, keyed by
@@ -133,7 +134,7 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
             if fmt is not None and not fmt.tabular:
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
-        _keep_version(row, fact, now, known)
+        _keep_version(row, fact, now, known, archive_dir)
 
 
 def _dictionary_facts(profile: Any) -> dict[str, Any]:
@@ -158,9 +159,15 @@ def record_file_extents(rows: Iterable[Distribution], facts: dict[str, Any]) -> 
         set_file_extent(row, {"sha256": fact.check.sha256, **summary} if summary else None)
 
 
-def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | None = None) -> None:
+def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | None = None,
+                  archive_dir: str | None = None) -> None:
     """Every archived copy is a version of the distribution, with what its profile found and how its rows
-    changed from the copy before (tables only)."""
+    changed from the copy before (tables only).
+
+    With `archive_dir`, the CSV scan of a copy read in this process (header, notes rows, delimiter: what its
+    profile found; a copy whose facts were kept was not read, and writes nothing) is kept beside its facts,
+    and the version before's kept scan is read back before the two are compared, instead of scanning that
+    copy again (a missing or foreign one: it is scanned)."""
     session = object_session(row)
     if session is None or not fact.check.path:
         return
@@ -171,12 +178,19 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | 
     def change(previous) -> dict | None:
         if fact.profile is None or not previous.path or previous.pii is None:
             return None
+        if archive_dir and previous.sha256:
+            csvfile.seed_layouts(previous.path, facts_cache.load_scan(archive_dir, previous.sha256))
         return tabular_compare.compare({"path": previous.path, "format": previous.format,
                                         "encoding": previous.encoding}, this)
 
-    record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
-                   format=this["format"], encoding=this["encoding"],
-                   pii=scanned.get("columns") if scanned else None, archived_at=now, change=change, known=known)
+    _, new = record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
+                            format=this["format"], encoding=this["encoding"],
+                            pii=scanned.get("columns") if scanned else None, archived_at=now, change=change,
+                            known=known)
+    if archive_dir:  # read in this process (profiled, compared): its scan kept, unless it is kept already
+        layouts = csvfile.kept_layouts(fact.check.path)
+        if layouts and (new or not facts_cache.has_scan(archive_dir, fact.check.sha256)):
+            facts_cache.save_scan(archive_dir, fact.check.sha256, layouts)
 
 
 def stored_check(row: Distribution) -> CheckResult:

@@ -94,9 +94,17 @@ def _catalog(rt, base: str, n: int) -> list[str]:
 
 def _timed(label: str, fn) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
-    fn()
+    prof = os.environ.get("BENCH_PROFILE")  # a directory: each run's cProfile statistics kept there
+    if prof:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.runcall(fn)
+        profiler.dump_stats(os.path.join(prof, "-".join(label.replace("%", "").split()).strip("()") + ".prof"))
+    else:
+        fn()
     out = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
-    print(f"  {label}: {out['wall_s']:.1f} s wall, {out['cpu_s']:.1f} s CPU", flush=True)
+    print(f"  {label}: {out['wall_s']:.2f} s wall, {out['cpu_s']:.2f} s CPU", flush=True)
     return out
 
 

@@ -93,3 +93,34 @@ def forget(archive_dir: str | os.PathLike, sha256: str) -> int:
         path.unlink(missing_ok=True)
         gone += 1
     return gone
+
+
+def scan_key() -> str:
+    """The key of a file's kept CSV scan (`quality.tabular.csvfile.kept_layouts`): the engine's code digest,
+    so a scan an older rule wrote is not read."""
+    return f"scan-{code_digest()}"
+
+
+def save_scan(archive_dir: str | os.PathLike, sha256: str, layouts: list[dict[str, Any]]) -> bool:
+    """Keep the CSV scans of one archived file (header row, notes rows, delimiter, encoding, byte offsets of
+    its body) beside its facts, when they read back the same (a header cell that is not valid UTF-8 is not
+    kept: the file is then scanned again when it is compared with its next version)."""
+    if not layouts:
+        return False
+    try:
+        if json.loads(json.dumps(layouts, ensure_ascii=False).encode("utf-8")) != layouts:
+            return False
+    except (TypeError, ValueError, UnicodeError):
+        return False
+    return save(archive_dir, sha256, scan_key(), {"layouts": layouts})
+
+
+def has_scan(archive_dir: str | os.PathLike, sha256: str) -> bool:
+    return path_of(archive_dir, sha256, scan_key()).exists()
+
+
+def load_scan(archive_dir: str | os.PathLike, sha256: str) -> list[dict[str, Any]]:
+    """The kept CSV scans of one archived file, or [] (none kept, or unreadable: the file is scanned)."""
+    doc = load(archive_dir, sha256, scan_key())
+    layouts = doc.get("layouts") if isinstance(doc, dict) else None
+    return layouts if isinstance(layouts, list) else []

@@ -44,7 +44,7 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
         dist["id"] = dist["catalog_id"]
     checks = {row.id: stored_check(row) for row in ds.distributions if row.check_status}
     facts = assess_mod.collect_facts(record, checks, cache_dir=archive_dir)
-    record_pii_facts(ds.distributions, facts, now=now)  # what the serving gate reads, before any byte goes out
+    record_pii_facts(ds.distributions, facts, now=now, archive_dir=archive_dir)  # what the serving gate reads first
     doc = assess_mod.assess(record, facts, now=now)
     for match in doc["distributions"]:
         row = rows.get(match["id"])

@@ -9,7 +9,7 @@ import io
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from itertools import accumulate
 
 import pyarrow as pa
@@ -107,6 +107,39 @@ def csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
         _LAYOUTS.move_to_end(key)
     return replace(found, header=list(found.header), notes_above=list(found.notes_above),
                    notes_above_text=list(found.notes_above_text))
+
+
+def kept_layouts(path: str) -> list[dict]:
+    """The layouts this process found for the file at `path` (one per encoding and format it was read with), as
+    JSON-ready documents: kept beside the archived copy's facts (`app.assessment`), so the comparison of its next
+    version reads them instead of scanning this copy again (`seed_layouts`)."""
+    path = os.fspath(path)
+    return [{"encoding": key[4], "format": key[5], "layout": asdict(found)}
+            for key, found in _LAYOUTS.items() if key[0] == path]
+
+
+def seed_layouts(path: str, docs: list) -> int:
+    """Put layouts kept by `kept_layouts` (for the same bytes: the caller matches them by sha256) in this
+    process's cache for the file at `path` as it is on disk now; how many were taken. Anything else than what
+    `kept_layouts` wrote is left out, and the file is then scanned as usual."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return 0
+    taken = 0
+    for doc in docs if isinstance(docs, list) else ():
+        try:
+            found = CsvLayout(**doc["layout"])
+            key = (os.fspath(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, doc["encoding"], doc["format"])
+        except (KeyError, TypeError):
+            continue
+        if found.size != stat.st_size or not isinstance(found.delimiter, str) or not isinstance(found.header, list):
+            continue
+        _LAYOUTS[key] = found
+        taken += 1
+    while len(_LAYOUTS) > LAYOUT_CACHE:
+        _LAYOUTS.popitem(last=False)
+    return taken
 
 
 def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:

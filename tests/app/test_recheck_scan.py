@@ -1,0 +1,121 @@
+"""A new version's CSV scan (header, notes rows, delimiter) is kept beside its facts, and read back when the
+next version is compared with it instead of scanning the old copy again; a version whose scan is missing is
+scanned, with the same change recorded."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+
+import pytest
+
+from app.services import datasets, distributions
+from app.services.context import Actor, Runtime
+from catalog_schema.models import User
+from quality import facts_cache
+from quality.tabular import csvfile
+from tests.app.test_versions import V1, V2, _replace
+from tests.support.accounts import make_user
+
+CHANGE = {"compared": True, "rows_before": 3, "rows_after": 3, "rows_added": 1, "rows_removed": 1,
+          "rows_changed": 1, "columns_added": ["面积"], "columns_removed": [], "key": "区县"}
+
+
+def _upload(app) -> tuple[str, str]:
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@a.example").one()
+            actor = Actor(s, user, "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
+            dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
+            datasets.publish(actor, ds)
+            s.commit()
+            return dist.id, dist.archive_hash, ds.id
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def scans(monkeypatch):
+    """The paths the CSV scan was run on (not taken from the process's cache or a kept scan)."""
+    seen = []
+    real = csvfile._csv_layout
+
+    def counted(path, encoding, fmt):
+        seen.append(os.path.basename(path))
+        return real(path, encoding, fmt)
+
+    monkeypatch.setattr(csvfile, "_csv_layout", counted)
+    csvfile._LAYOUTS.clear()
+    return seen
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["scan-kept", "scan-missing"])
+def test_the_version_before_is_read_from_its_kept_scan(app, client, scans, kept):
+    dist_id, first, _ = _upload(app)
+    archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
+    layouts = facts_cache.load_scan(archive, first)
+    assert layouts and layouts[0]["layout"]["header"] == ["区县", "人口"] and layouts[0]["layout"]["delimiter"] == ","
+    if not kept:
+        shutil.rmtree(os.path.join(archive, facts_cache.FOLDER))  # the facts and the scan gone: scanned again
+    csvfile._LAYOUTS.clear()  # another process, the week after: nothing in memory
+    scans.clear()
+    _replace(app, "districts", dist_id, V2)
+    listed = client.get(f"/api/v1/datasets/districts/distributions/{dist_id}/versions").get_json()["versions"]
+    assert listed[0]["change"] == CHANGE
+    old_scanned = [name for name in scans if name.startswith(first)]
+    assert bool(old_scanned) is not kept
+    assert facts_cache.load_scan(archive, listed[0]["sha256"])  # the new version's scan kept for next time
+
+
+def test_a_copy_read_again_keeps_its_scan_again(app, scans):
+    """The facts (and so the scans) deleted: the next assessment reads the copy again and keeps its scan, though
+    the version is not new; an assessment that reads nothing (facts kept) scans nothing and writes nothing."""
+    _, first, ds_id = _upload(app)
+    archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
+    shutil.rmtree(os.path.join(archive, facts_cache.FOLDER))
+    csvfile._LAYOUTS.clear()
+    runtime = Runtime(app.extensions["opendata"]["sessionmaker"], app.config["OPENDATA"])
+    try:
+        runtime.assess([ds_id])
+        assert facts_cache.has_scan(archive, first)
+        scans.clear()
+        csvfile._LAYOUTS.clear()
+        runtime.assess([ds_id])
+        assert scans == []
+    finally:
+        runtime.close()
+
+
+def test_a_kept_scan_gives_the_layout_a_scan_finds(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"Notes: population\n\nid;name\n1;a\n2;b\nSource: us\n")
+    csvfile._LAYOUTS.clear()
+    scanned = csvfile.csv_layout(str(path), None, "csv")
+    kept = csvfile.kept_layouts(str(path))
+    assert facts_cache.save_scan(tmp_path, "ab" * 32, kept)
+    copy = tmp_path / "copy.csv"
+    shutil.copy(path, copy)
+    csvfile._LAYOUTS.clear()
+    assert csvfile.seed_layouts(str(copy), facts_cache.load_scan(tmp_path, "ab" * 32)) == 1
+    assert csvfile.csv_layout(str(copy), None, "csv") == scanned
+    assert scanned.notes_above == [0] and scanned.delimiter == ";" and scanned.footer_rows == 1
+
+
+def test_a_scan_that_does_not_fit_is_not_taken(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    csvfile._LAYOUTS.clear()
+    csvfile.csv_layout(str(path), None, "csv")
+    kept = csvfile.kept_layouts(str(path))
+    csvfile._LAYOUTS.clear()
+    path.write_bytes(b"a,b\n1,2\n3,4\n")  # other bytes (another size): the kept scan is not this file's
+    assert csvfile.seed_layouts(str(path), kept) == 0
+    assert csvfile.seed_layouts(str(path), [{"layout": {"nonsense": 1}}, "x"]) == 0
+    assert facts_cache.load_scan(tmp_path, "cd" * 32) == []  # none kept
+    kept[0]["layout"]["header"] = ["\udcff"]  # a header cell that is not valid UTF-8: not kept
+    assert not facts_cache.save_scan(tmp_path, "cd" * 32, kept)
