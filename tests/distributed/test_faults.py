@@ -275,5 +275,7 @@ def test_archive_disk_full(runtime, small_disk, fixtures_dir):
     leftovers = [p for p in small_disk.rglob("*") if p.is_file() and "facts" not in p.parts]
     assert not list((small_disk / "tmp").iterdir())
     assert len(leftovers) == 5  # the five small copies, no partial file of the big one
-    facts = [p.name for p in (small_disk / "facts").rglob("*") if p.is_file()]  # what reading each one found
-    assert len(facts) == 5 and all(name.endswith(".json") and not name.startswith(".tmp-") for name in facts)
+    kept = [p.name for p in (small_disk / "facts").rglob("*") if p.is_file()]  # what reading each one found
+    assert all(name.endswith(".json") and not name.startswith(".tmp-") for name in kept)  # no half-written file
+    scans = [name for name in kept if ".scan-" in name]  # each CSV copy's layout, kept beside its facts
+    assert len(kept) - len(scans) == 5 and len(scans) == 5
