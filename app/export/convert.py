@@ -264,13 +264,7 @@ def normalise_batch(batch: pa.RecordBatch, columns: list[Column]) -> list[Values
         if column.type == "string":
             out.append(Values(texts))
             continue
-        valid = tabular.valid_mask(arr, column.type, column.fdesc or None)
-        pattern = _CANONICAL.get(column.type)
-        if pattern and not column.fdesc:
-            canonical = valid & np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False),
-                                           dtype=bool)
-        else:
-            canonical = np.zeros(len(values), dtype=bool)
+        valid, canonical = _valid_and_canonical(arr, column)
         strings = []
         for i in np.flatnonzero(~canonical).tolist():
             value = values[i]
@@ -288,6 +282,17 @@ def normalise_batch(batch: pa.RecordBatch, columns: list[Column]) -> list[Values
                 texts[i] = text
         out.append(Values(texts, frozenset(strings)))
     return out
+
+
+def _valid_and_canonical(arr: pa.Array, column: Column) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: whether it is a valid value of the column's type, and whether it is already written the
+    canonical way (then nothing needs normalising; a column with a format pattern is never taken as such)."""
+    valid = tabular.valid_mask(arr, column.type, column.fdesc or None)
+    pattern = _CANONICAL.get(column.type)
+    if pattern and not column.fdesc:
+        return valid, valid & np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False),
+                                         dtype=bool)
+    return valid, np.zeros(len(arr), dtype=bool)
 
 
 _NULL_TEXT = pa.nulls(1, pa.string())[0]
@@ -310,13 +315,7 @@ def normalise_arrays(batch: pa.RecordBatch, columns: list[Column]) -> list[tuple
         if column.type == "string":
             out.append((texts, False))
             continue
-        valid = tabular.valid_mask(arr, column.type, column.fdesc or None)
-        pattern = _CANONICAL.get(column.type)
-        if pattern and not column.fdesc:
-            canonical = valid & np.asarray(pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False),
-                                           dtype=bool)
-        else:
-            canonical = np.zeros(len(arr), dtype=bool)
+        valid, canonical = _valid_and_canonical(arr, column)
         others = np.flatnonzero(filled & ~canonical).tolist()
         if not others:
             out.append((texts, False))
