@@ -13,9 +13,7 @@ import requests
 from defusedxml import ElementTree
 
 from app.services import datasets, distributions
-from app.services.context import Actor, Runtime
-from catalog_schema.models import User
-from tests.support.accounts import make_user
+from tests.support.accounts import acting_as, make_user
 from tests.support.personal import csv_bytes
 from tests.support.wsgiserver import ServedApp
 
@@ -25,21 +23,14 @@ TABLE = csv_bytes(["站点", "日均客流", "日期"], [["人民广场", "12000
 
 
 def _publish(app, slug: str, title: str, files: dict[str, bytes], *, draft: bool = False) -> list[str]:
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = Runtime(factory, app.config["OPENDATA"])
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@a.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-a", {"title": title, "license": "CC-BY-4.0",
-                                                     "description": f"{title}: daily figures"}, slug=slug)
-            ids = [distributions.add_upload(actor, ds, io.BytesIO(data), name).id for name, data in files.items()]
-            if not draft:
-                datasets.publish(actor, ds)
-            s.commit()
-            return ids
-    finally:
-        runtime.close()
+    with acting_as(app, "editor@a.example") as (actor, s):
+        ds = datasets.create(actor, "agency-a", {"title": title, "license": "CC-BY-4.0",
+                                                 "description": f"{title}: daily figures"}, slug=slug)
+        ids = [distributions.add_upload(actor, ds, io.BytesIO(data), name).id for name, data in files.items()]
+        if not draft:
+            datasets.publish(actor, ds)
+        s.commit()
+        return ids
 
 
 def test_croissant_is_valid_and_mlcroissant_reads_the_rows_from_the_portal(app, tmp_path):

@@ -11,32 +11,24 @@ import shutil
 import pytest
 
 from app.services import datasets, distributions
-from app.services.context import Actor, Runtime
-from catalog_schema.models import User
+from app.services.context import Runtime
 from quality import facts_cache
 from quality.tabular import csvfile
 from tests.app.test_versions import V1, V2, _replace
-from tests.support.accounts import make_user
+from tests.support.accounts import acting_as, make_user
 
 CHANGE = {"compared": True, "rows_before": 3, "rows_after": 3, "rows_added": 1, "rows_removed": 1,
           "rows_changed": 1, "columns_added": ["面积"], "columns_removed": [], "key": "区县"}
 
 
-def _upload(app) -> tuple[str, str]:
+def _upload(app) -> tuple[str, str, str]:
     make_user(app, "editor@a.example", editor_of="agency-a")
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = Runtime(factory, app.config["OPENDATA"])
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@a.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
-            dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
-            datasets.publish(actor, ds)
-            s.commit()
-            return dist.id, dist.archive_hash, ds.id
-    finally:
-        runtime.close()
+    with acting_as(app, "editor@a.example") as (actor, s):
+        ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
+        dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
+        datasets.publish(actor, ds)
+        s.commit()
+        return dist.id, dist.archive_hash, ds.id
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from werkzeug.security import generate_password_hash
 
@@ -57,3 +59,20 @@ def sign_in(client, email: str, password: str = PASSWORD, **extra):
 def page_token(client, url: str = "/account") -> str:
     """A CSRF token from a page of this client's session."""
     return csrf_from(client.get(url).get_data(as_text=True))
+
+
+@contextmanager
+def acting_as(app, email: str) -> Iterator:
+    """(actor, session): the user `email` acting through the app's services, as a request would (English
+    messages); the session is the caller's to commit, and the services' runtime is closed after."""
+    from app.services.context import Actor, Runtime
+    from catalog_schema.models import User
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as session:
+            user = session.query(User).filter_by(email=email).one()
+            yield Actor(session, user, "test", runtime=runtime, lang="en"), session
+    finally:
+        runtime.close()

@@ -19,12 +19,10 @@ from sqlalchemy.engine import make_url
 from app.assessment import assess_datasets
 from app.jobs import Runtime
 from app.services import datasets, distributions
-from app.services.context import Actor
-from app.services.context import Runtime as ServiceRuntime
 from catalog_schema import db as dbmod
-from catalog_schema.models import Base, Dataset, Distribution, User
+from catalog_schema.models import Base, Dataset, Distribution
 from tests.support import services
-from tests.support.accounts import make_user
+from tests.support.accounts import acting_as, make_user
 from tests.support.personal import csv_bytes
 from tests.support.samples import harvested_samples
 
@@ -89,18 +87,11 @@ def build_catalog(app) -> None:
     finally:
         rt.close()
     make_user(app, "editor@a.example", editor_of="agency-a")
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@a.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-a", {"title": "Stops", "license": "CC-BY-4.0"}, slug="stops")
-            distributions.add_upload(actor, ds, io.BytesIO(csv_bytes(["站点", "人数"], [["人民广场", "12"]])),
-                                     "stops.csv")
-            datasets.publish(actor, ds)
-    finally:
-        runtime.close()
+    with acting_as(app, "editor@a.example") as (actor, _s):
+        ds = datasets.create(actor, "agency-a", {"title": "Stops", "license": "CC-BY-4.0"}, slug="stops")
+        distributions.add_upload(actor, ds, io.BytesIO(csv_bytes(["站点", "人数"], [["人民广场", "12"]])),
+                                 "stops.csv")
+        datasets.publish(actor, ds)
 
 
 def new_database(db_url: str, tmp_path, name: str) -> str:
