@@ -78,12 +78,17 @@ class StaticFile:
     gzipped: bytes | None
 
 
+# Every app of the process that serves the same folder shares what was read and compressed: a process that
+# builds many apps (a test run builds one per test) compresses a 527 KB stylesheet once, not once an app.
+_KNOWN: dict[tuple[Path, str], StaticFile] = {}
+
+
 class StaticFiles:
-    """The app's static folder, each file's fingerprint and gzipped copy, computed once per change."""
+    """The app's static folder, each file's fingerprint and gzipped copy, computed once per change (and per
+    process: apps of the same folder share them)."""
 
     def __init__(self, folder: str | os.PathLike[str]):
         self.folder = Path(folder).resolve()
-        self._files: dict[str, StaticFile] = {}
 
     def resolve(self, filename: str) -> Path | None:
         """The file `filename` names inside the folder, or None (missing, a folder, or outside it)."""
@@ -101,7 +106,7 @@ class StaticFiles:
             return None
         st = path.stat()
         stamp = (st.st_mtime_ns, st.st_size)
-        known = self._files.get(filename)
+        known = _KNOWN.get((self.folder, filename))
         if known is not None and known.stamp == stamp:
             return known
         body = path.read_bytes()
@@ -111,7 +116,7 @@ class StaticFiles:
         gz = gzip.compress(body, STATIC_GZIP_LEVEL, mtime=0) if compressible(mime) and len(body) > 256 else None
         entry = StaticFile(path, stamp, hashlib.sha256(body).hexdigest()[:FINGERPRINT_DIGITS], body,
                            gz if gz is not None and len(gz) < len(body) else None)
-        self._files[filename] = entry
+        _KNOWN[(self.folder, filename)] = entry
         return entry
 
     def url(self, filename: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, Domain, get_locale
 
 from app.request_context import setting
 
@@ -23,6 +23,9 @@ _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh-hans": "zh_CN
 # The Chinese catalog lives in translations/zh/: Babel parses "zh_CN" as zh_Hans_CN, and gettext looks
 # for zh_Hans_CN then zh, never zh_CN. How to update: app/translations/README.md.
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# Our catalogs, parsed once per process for every app of it (Flask-Babel parses them once per app: a process
+# that builds many apps, as a test run does, parsed the Chinese catalog again for each).
+_DOMAIN: list[Domain] = []
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
@@ -86,7 +89,11 @@ def _remember() -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
-    Babel(app, locale_selector=select_locale)
+    babel = Babel(app, locale_selector=select_locale)
+    if app.config["BABEL_TRANSLATION_DIRECTORIES"] == str(TRANSLATIONS):
+        if not _DOMAIN:
+            _DOMAIN.append(Domain(translation_directories=[str(TRANSLATIONS)]))
+        babel.domain_instance = _DOMAIN[0]
     app.before_request(_remember)
     app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang,
                                 site_title=site_title)
