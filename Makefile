@@ -7,6 +7,9 @@ PYTEST_WORKERS ?= 2
 # The tests' temporary files (SQLite catalogs, archives, local servers' folders: thousands of files a run) go on
 # tmpfs where the machine has one: on a disk mounted with `discard` each file's deletion costs about a
 # millisecond, and pytest deletes an old run's folders when the session ends.
+# This machine's environment sets PYTHONDONTWRITEBYTECODE: the suite's ~100 subprocesses (the command line, gunicorn,
+# Celery workers) would each compile the project's modules again, and pytest would rewrite every test module's
+# asserts in both workers on every run. The test run writes the bytecode (git ignores __pycache__).
 TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
 .PHONY: demo test test-durations lint bench serve clean browser
@@ -15,10 +18,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# --no-compile: pip would byte-compile every installed package (half the install's time); Python compiles the
-# modules a run imports on first use instead, a small share of them.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -39,11 +40,11 @@ lint: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=25
+	PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=25
 
 # tests/durations.json, what each test file took (the suite runs the longest first: tests/support/order.py).
 test-durations: $(STAMP) browser
-	OPENDATA_RECORD_DURATIONS=1 TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+	OPENDATA_RECORD_DURATIONS=1 PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
 	  --no-loadscope-reorder -p no:cacheprovider -q
 
 # Every benchmark with its default sizes (about 25 min on 2 cores; the load test needs the PostgreSQL
