@@ -1124,6 +1124,47 @@ def _facets(searcher, tq, names: list[str], limit: int) -> dict[str, list[tuple[
     return out
 
 
+@dataclass(frozen=True)
+class PublisherStats:
+    """A publisher's active datasets as the index holds them: how many, how many have stars, their stars added."""
+
+    datasets: int
+    assessed: int
+    stars: int
+
+    @property
+    def average(self) -> float | None:
+        """The average stars of its assessed datasets (None when none is assessed), as SQL's avg(stars)."""
+        return self.stars / self.assessed if self.assessed else None
+
+
+def publisher_stats(session: Session) -> dict[str, PublisherStats]:
+    """Every publisher's active datasets counted and their stars added up, by publisher slug: one aggregation
+    of the index (a few milliseconds at 400,000 datasets, where counting them in the database per publisher
+    took 200 ms). Exact: every segment sends every publisher. Publishers without an active dataset are absent."""
+    idx = index_for(session)
+    searcher = idx.searcher(session)
+    active = tantivy.Query.term_query(idx.schema, "state", "active")
+    size = 1000
+    while True:
+        agg = searcher.aggregate(active, {"p": {
+            "terms": {"field": "publisher_slug", "size": size, "segment_size": 1 << 30},
+            "aggs": {"s": {"stats": {"field": "stars"}}}}}).get("p", {})
+        if not (agg.get("sum_other_doc_count") or agg.get("doc_count_error_upper_bound")) or size >= 1 << 20:
+            break
+        size *= 16  # more publishers than buckets asked for
+    return {str(b["key"]): PublisherStats(int(b["doc_count"]), int(b["s"]["count"]), round(b["s"]["sum"] or 0))
+            for b in agg.get("buckets", [])}
+
+
+def star_counts(result: SearchResult) -> dict[int | None, int]:
+    """Datasets per stars (0 to 5; None: not assessed yet) from a result with the "stars" facet: the datasets
+    without stars are the total less the others."""
+    counts: dict[int | None, int] = {int(k): n for k, n in result.facets.get("stars", [])}
+    counts[None] = max(0, result.total - sum(counts.values()))
+    return counts
+
+
 def _sort_key(sort: Any, has_terms: bool) -> str:
     key = sort if isinstance(sort, str) and sort in SORTS else None
     if key is None or (key == "relevance" and not has_terms):
