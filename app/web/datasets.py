@@ -168,8 +168,10 @@ def by_ids(session, ids: list[str]) -> list[Dataset]:
 
 
 def star_distribution(session) -> list[tuple[int | None, int]]:
-    """(stars, datasets) for 0..5 and the not yet assessed (None), over active datasets."""
-    counts = dict(session.execute(_active(select(Dataset.stars, func.count()).group_by(Dataset.stars))).all())
+    """(stars, datasets) for 0..5 and the not yet assessed (None), over active datasets: the stars facet of the
+    search index (counting the catalog's rows per stars took 100 ms and more at 400,000 datasets)."""
+    result = search_mod.search(session, search_mod.SearchQuery(limit=0, facets=["stars"]))
+    counts = search_mod.star_counts(result)
     return [(n, counts.get(n, 0)) for n in range(6)] + [(None, counts.get(None, 0))]
 
 
@@ -192,11 +194,14 @@ def promotable(session, stmt, limit: int, *, batch: int = 20, pages: int = 10,
 
 @bp.get("/")
 def home():
-    """Seven statements whatever the catalog holds: the newest and the most downloaded datasets are loaded
-    together (one by_ids), the dataset count is the sum of the star distribution."""
+    """Five statements whatever the catalog holds: the publishers counted, the newest datasets' ids (an index
+    of migration 0018 walks them in order), the most downloaded ones, both loaded together (one by_ids: two
+    statements). The dataset count is the sum of the star distribution, which the search index counts.
+    (A promotable() batch more when personal data keeps the first ones off the page.)"""
     session = db_session()
     n_publishers = session.scalar(select(func.count()).select_from(Publisher)) or 0
-    newest_stmt = _active(select(Dataset.id)).order_by(Dataset.created_at.desc(), Dataset.slug)
+    # ties (a harvest batch's datasets) by name backwards: the index ix_datasets_created_at_slug read backwards
+    newest_stmt = _active(select(Dataset.id)).order_by(Dataset.created_at.desc(), Dataset.slug.desc())
     newest_ids = list(session.scalars(newest_stmt.limit(20)))
     downloads = func.sum(UsageCounter.downloads)
     popular = session.execute(_active(select(Dataset.id, downloads.label("n"))
