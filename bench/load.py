@@ -855,7 +855,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         result = compare_costs(args.datasets, [p.resolve() for p in args.compare], serial=args.serial,
                                rounds=args.rounds, workers=args.workers, threads=args.threads, keep=args.keep)
-        print(compare_report(result))
+        if len(result["runs"]) > 1:  # each run was printed as it ended: now the multiples side by side
+            print(compare_report(result).split("CPU (app + db)", 1)[1].join(["CPU (app + db)", ""]))
         if args.json:
             print(json.dumps(result))
         return 0

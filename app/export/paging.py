@@ -4,7 +4,8 @@
 from the end read 390,000 index entries and their rows (90 ms of PostgreSQL for a page of 100 at 100,000
 datasets). Instead each process keeps the slug of every ANCHOR_STEP-th active dataset (the anchors: one
 index-only pass over ix_datasets_state_slug, migration 0018), and a page is read from the anchor at or before
-its first position: `slug >= anchor ORDER BY slug OFFSET (fewer than ANCHOR_STEP) LIMIT per_page`.
+its first position: `slug >= anchor ORDER BY slug LIMIT skip + per_page` (skip: fewer than ANCHOR_STEP; none for
+pages of the default size), each dataset with its distributions as one JSON value (catalog_schema/readers.py).
 
 The anchors are exact while the catalog has not changed since they were read: each page asks for the
 highest change number of the catalog (`search_changes`, which every change of a dataset writes in its
@@ -16,7 +17,7 @@ before it: a page may then repeat or miss one near its start, as OFFSET pages do
 between the requests of two pages.
 
 Below SMALL_OFFSET, OFFSET costs less than keeping the anchors: the first pages, and every page of a
-small catalog, are read with it.
+small catalog, start at the slug OFFSET finds (an index-only scan of at most SMALL_OFFSET entries).
 """
 
 from __future__ import annotations
@@ -81,14 +82,15 @@ def forget() -> None:
         _anchors.clear()
 
 
-def page(session: Session, offset: int, limit: int, options=()) -> list[Dataset]:
-    """The active datasets at positions offset .. offset + limit - 1 in slug order (`options`: loader options)."""
-    active = select(Dataset).where(Dataset.state == "active").options(*options)
+def start(session: Session, offset: int) -> tuple[str | None, int]:
+    """Where the page of active datasets beginning at position `offset` (slug order) is read from: (the slug of
+    a dataset at or before it, how many datasets to skip from there), or (None, 0) past the last one."""
     if offset < SMALL_OFFSET:
-        return list(session.scalars(active.order_by(Dataset.slug).offset(offset).limit(limit)))
+        slug = session.scalar(select(Dataset.slug).where(Dataset.state == "active").order_by(Dataset.slug)
+                              .offset(offset).limit(1))
+        return slug, 0
     slugs = anchors(session)
     if not slugs:
-        return []
+        return None, 0
     k = min(offset // ANCHOR_STEP, len(slugs) - 1)  # past the last anchor: datasets added since they were read
-    return list(session.scalars(active.where(Dataset.slug >= slugs[k]).order_by(Dataset.slug)
-                                .offset(offset - k * ANCHOR_STEP).limit(limit)))
+    return slugs[k], offset - k * ANCHOR_STEP
