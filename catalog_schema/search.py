@@ -1039,9 +1039,18 @@ def _ordered(schema, searcher, tq, base: str, order, level: int, offset: int, li
         keyed.sort(key=lambda ka: ka[0], reverse=order == tantivy.Order.Desc)
         return [address for _, address in keyed[offset:offset + limit]]
     name = f"{base}_{level}"
-    hits = searcher.search(tq, limit, False, name, offset, order).hits
+    # One hit more on each side of the page: a group whose value the hit before (after) does not share begins
+    # (ends) on this page, so a dataset alone with its value there is in its place without asking the next
+    # level (on a catalog whose keys share their first bytes, the first and last groups asked it down to the
+    # last level: a dozen searches for a page sorted by title).
+    lead = 1 if offset > 0 else 0
+    hits = searcher.search(tq, limit + lead + 1, False, name, offset - lead, order).hits
+    page = hits[lead:lead + limit]
+    before = hits[0][0] if lead and hits else None
+    has_after = len(hits) > lead + limit
+    after = hits[lead + limit][0] if has_after else None
     groups: list[tuple[int, list]] = []
-    for value, address in hits:
+    for value, address in page:
         if groups and groups[-1][0] == value:
             groups[-1][1].append(address)
         else:
@@ -1050,11 +1059,13 @@ def _ordered(schema, searcher, tq, base: str, order, level: int, offset: int, li
     out = []
     for i, (value, addresses) in enumerate(groups):
         first, last = i == 0, i == len(groups) - 1
-        if len(addresses) == 1 and not first and not last:
+        starts = not first or not lead or before != value
+        ends = not last or not has_after or after != value
+        if len(addresses) == 1 and starts and ends:
             out += addresses  # the only dataset with this value: its place is certain
             continue
         within = 0
-        if first and offset:  # the group may begin before this page: where does it begin?
+        if not starts:  # the group begins before this page: where does it begin?
             before = (Q.range_query(schema, name, U, 0, value, include_upper=False)
                       if order == tantivy.Order.Asc else
                       Q.range_query(schema, name, U, value, 2**64 - 1, include_lower=False))

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app import activity, auth, link_history
 from app.assessment import assessment_document
@@ -33,7 +33,7 @@ from app.web import follows as follows_web
 from app.web import maps, quality_view
 from catalog_schema import dictionary, gazetteer, places, series, vocab
 from catalog_schema import search as search_mod
-from catalog_schema.models import Assessment, Dataset, DistributionVersion, Publisher, UsageCounter
+from catalog_schema.models import Assessment, Dataset, Distribution, DistributionVersion, Publisher, UsageCounter
 from catalog_schema.record import pick_text
 from catalog_schema.store import to_record
 from harvesters.base import WITHDRAWN_REASON
@@ -156,13 +156,24 @@ def _active(stmt):
     return stmt.where(Dataset.state == "active")
 
 
+#: What a list of datasets shows (datasets/_macros.html dataset_item) and what the serving gate asks before a
+#: dataset is promoted (serving.exposed_personal_data): the columns by_ids loads. The others (a dozen JSON
+#: values a dataset, more a distribution) were most of a listing's CPU, decoded and never read.
+LISTED_COLUMNS = (Dataset.id, Dataset.slug, Dataset.title, Dataset.description, Dataset.kind, Dataset.stars,
+                  Dataset.state, Dataset.publisher_id, Dataset.extras)
+LISTED_DIST_COLUMNS = (Distribution.id, Distribution.dataset_id, Distribution.position, Distribution.format,
+                       Distribution.pii, Distribution.archive_hash)
+
+
 def by_ids(session, ids: list[str]) -> list[Dataset]:
     """Datasets by id, in the order of `ids`, with publisher (joined) and distributions loaded: two statements
-    for any number of datasets (tests/app/test_page_queries.py counts them)."""
+    for any number of datasets (tests/app/test_page_queries.py counts them). Only LISTED_COLUMNS (and
+    LISTED_DIST_COLUMNS) are read; another attribute is read when first used."""
     if not ids:
         return []
     rows = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
-                           .options(joinedload(Dataset.publisher), selectinload(Dataset.distributions))).all()
+                           .options(load_only(*LISTED_COLUMNS), joinedload(Dataset.publisher),
+                                    selectinload(Dataset.distributions).load_only(*LISTED_DIST_COLUMNS))).all()
     by_id = {d.id: d for d in rows}
     return [by_id[i] for i in ids if i in by_id]
 
