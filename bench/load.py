@@ -698,6 +698,9 @@ def compare_costs(n: int, roots: list[Path], serial: int = 120, rounds: int = 2,
                     # every worker's first request of a kind loads what is loaded once: not measured
                     serial_costs(base, info, proc.pid, url, 8 * workers, seed=5, timeout=600)
                     page_costs(base, info, proc.pid, url, 2 * workers, seed=7, timeout=600)
+                    last = max(1, -(-info["datasets"] // 100))
+                    for k in range(2 * workers):  # deep DCAT pages too: a process reads what it pages from once
+                        _cost(base, f"/catalog.ttl?page={max(1, last - k)}", [proc.pid], url, 600)
                     load0 = os.getloadavg()
                     trivial: list = []
                     run = {"root": str(root), "round": r, "load_start": load0,
