@@ -3,7 +3,7 @@
 `ORDER BY slug OFFSET (N - 1) * per_page` walks every dataset before the page: at 400,000 datasets a page
 from the end read 390,000 index entries and their rows (90 ms of PostgreSQL for a page of 100 at 100,000
 datasets). Instead each process keeps the slug of every ANCHOR_STEP-th active dataset (the anchors: one
-index-only pass over ix_datasets_state_slug, migration 0018), and a page is read from the anchor at or before
+index-only walk of ix_datasets_state_slug, migration 0018), and a page is read from the anchor at or before
 its first position: `slug >= anchor ORDER BY slug LIMIT skip + per_page` (skip: fewer than ANCHOR_STEP; none for
 pages of the default size), each dataset with its distributions as one JSON value (catalog_schema/readers.py).
 
@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from catalog_schema.models import Dataset
@@ -52,12 +52,21 @@ def _version(session: Session) -> int:
     return int(session.scalar(text("SELECT coalesce(max(seq), 0) FROM search_changes")) or 0)
 
 
+#: Each anchor found from the one before it: an index-only walk of ix_datasets_state_slug, one probe an anchor
+#: (at 391,139 datasets about a third less than numbering every active dataset with row_number() and keeping
+#: every ANCHOR_STEP-th, which also walked them all).
+_ANCHORS = text(
+    "WITH RECURSIVE a(slug) AS ("
+    " SELECT * FROM (SELECT slug FROM datasets WHERE state = 'active' ORDER BY slug LIMIT 1) AS first"
+    " UNION ALL"
+    " SELECT (SELECT d.slug FROM datasets d WHERE d.state = 'active' AND d.slug > a.slug"
+    " ORDER BY d.slug LIMIT 1 OFFSET :skip) FROM a WHERE a.slug IS NOT NULL)"
+    " SELECT slug FROM a WHERE slug IS NOT NULL")
+
+
 def _read(session: Session) -> list[str]:
     """The slug of every ANCHOR_STEP-th active dataset in slug order (the first one's included)."""
-    n = func.row_number().over(order_by=Dataset.slug).label("n")
-    ranked = select(Dataset.slug, n).where(Dataset.state == "active").subquery()
-    return list(session.scalars(select(ranked.c.slug).where((ranked.c.n - 1) % ANCHOR_STEP == 0)
-                                .order_by(ranked.c.slug)))
+    return sorted(session.scalars(_ANCHORS, {"skip": ANCHOR_STEP - 1}))
 
 
 def anchors(session: Session) -> list[str]:
