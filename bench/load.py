@@ -35,6 +35,11 @@ records (docs/scaling.md sizes a national portal from both).
 `--gzip`: the clients send `Accept-Encoding: gzip` as browsers do (the bytes counted are then the
 compressed ones, and the server's CPU includes compressing them).
 
+`--compare ROOT [ROOT ...]`: no mixed load; one catalog (kept with `--keep DIR` for the next run) served from
+each source tree in turn, e.g. an export of main (`git archive main | tar -x -C /tmp/main`) and this checkout,
+`--rounds` times, each kind costed one request at a time with its multiple of /health/live's CPU: two versions
+compared in the same minutes of a shared machine.
+
 `run_load` (prepare + serve + drive) is what tests/bench/test_load.py runs on a small catalog.
 """
 
