@@ -35,6 +35,11 @@ records (docs/scaling.md sizes a national portal from both).
 `--gzip`: the clients send `Accept-Encoding: gzip` as browsers do (the bytes counted are then the
 compressed ones, and the server's CPU includes compressing them).
 
+`--compare ROOT [ROOT ...]`: no mixed load; one catalog (kept with `--keep DIR` for the next run) served from
+each source tree in turn, e.g. an export of main (`git archive main | tar -x -C /tmp/main`) and this checkout,
+`--rounds` times, each kind costed one request at a time with its multiple of /health/live's CPU: two versions
+compared in the same minutes of a shared machine.
+
 `run_load` (prepare + serve + drive) is what tests/bench/test_load.py runs on a small catalog.
 """
 
@@ -269,8 +274,9 @@ def free_port() -> int:
 
 @contextmanager
 def portal(url: str, archive_dir: Path, instance_dir: Path, workers: int = 4, threads: int = 8,
-           startup_timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`opendata serve --workers N` on a free loopback port; yields (base URL, the gunicorn master)."""
+           startup_timeout: float = 60.0, root: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`opendata serve --workers N` on a free loopback port; yields (base URL, the gunicorn master). `root`:
+    the source tree whose `app` is served (another checkout, to compare two versions on one catalog)."""
     port = free_port()
     env = dict(os.environ, OPENDATA_DATABASE_URL=url, OPENDATA_ARCHIVE_DIR=str(archive_dir),
                OPENDATA_INSTANCE_DIR=str(instance_dir), OPENDATA_SECRET_KEY="bench-load-" + os.urandom(8).hex(),
@@ -280,7 +286,7 @@ def portal(url: str, archive_dir: Path, instance_dir: Path, workers: int = 4, th
     log = open(instance_dir / "serve.log", "w+b")  # noqa: SIM115 (closed below)
     command = [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers), "--threads", str(threads),
                "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
@@ -657,6 +663,99 @@ def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: in
             drop_database(name)
 
 
+def compare_costs(n: int, roots: list[Path], serial: int = 120, rounds: int = 2, workers: int = 4, threads: int = 8,
+                  keep: Path | None = None, log=None) -> dict:
+    """One catalog served by each source tree in `roots` in turn (`rounds` times, alternating), each kind costed
+    one request at a time as `run_load --serial` does; no mixed load. Two versions of the portal (main and a
+    branch) are so compared on the same rows, in the same minutes of a shared machine: their ratios to
+    /health/live are comparable even when the absolute figures drift with what else runs.
+
+    `keep`: a folder where the catalog (its database name, archive and search index) is kept, and found again
+    by the next run with the same folder instead of being generated anew."""
+    log = log or (lambda *args: print(*args, flush=True))
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench-costs-"))
+    work.mkdir(parents=True, exist_ok=True)
+    info_path = work / "info.json"
+    if info_path.exists():
+        info = json.loads(info_path.read_text())
+        log(f"catalog: {info['datasets']:,} datasets kept in {work} (database {info['db_name']})")
+    else:
+        name = f"opendata_bench_costs_{os.getpid()}"
+        url = create_database(name)
+        (work / "archive").mkdir(exist_ok=True)
+        t0 = time.perf_counter()
+        info = prepare(url, n, work / "archive", index_dir=work / "search")
+        info.update(url=url, db_name=name, gzip=False)
+        log(f"catalog: {n:,} datasets generated and indexed in {time.perf_counter() - t0:.1f} s")
+        if keep:
+            info_path.write_text(json.dumps(info))
+    url = info["url"]
+    out: dict = {"datasets": info["datasets"], "roots": [str(r) for r in roots], "runs": []}
+    try:
+        for r in range(rounds):
+            for i, root in enumerate(roots):
+                instance = work / f"instance-{i}"
+                instance.mkdir(exist_ok=True)
+                if not (instance / "search").exists():  # another schema version rebuilds it on its first search
+                    shutil.copytree(work / "search", instance / "search")
+                with portal(url, work / "archive", instance, workers=workers, threads=threads, root=root) as (
+                        base, proc):
+                    # every worker's first request of a kind loads what is loaded once: not measured
+                    serial_costs(base, info, proc.pid, url, 8 * workers, seed=5, timeout=600)
+                    page_costs(base, info, proc.pid, url, 2 * workers, seed=7, timeout=600)
+                    last = max(1, -(-info["datasets"] // 100))
+                    for k in range(2 * workers):  # deep DCAT pages too: a process reads what it pages from once
+                        _cost(base, f"/catalog.ttl?page={max(1, last - k)}", [proc.pid], url, 600)
+                    load0 = os.getloadavg()
+                    trivial: list = []
+                    run = {"root": str(root), "round": r, "load_start": load0,
+                           "serial": serial_costs(base, info, proc.pid, url, serial, trivial=trivial),
+                           "serial_pages": page_costs(base, info, proc.pid, url, max(1, serial // 20),
+                                                      trivial=trivial),
+                           "serial_trivial": _means(trivial), "load_end": os.getloadavg()}
+                out["runs"].append(run)
+                log(compare_report({**out, "runs": [run]}))
+        return out
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+            drop_database(info["db_name"])
+
+
+def _ratios(run: dict) -> dict[str, float]:
+    live = run["serial_trivial"]
+    base_ms = live["app_cpu_ms"] + live["db_cpu_ms"]
+    return {kind: (c["app_cpu_ms"] + c["db_cpu_ms"]) / base_ms if base_ms > 0 else float("nan")
+            for kind, c in [*run["serial"].items(), *run["serial_pages"].items()] if c["requests"]}
+
+
+def compare_report(r: dict) -> str:
+    """Each run's costs per kind (app ms, db ms, multiple of /health/live's), then the multiples side by side."""
+    lines = []
+    for run in r["runs"]:
+        live = run["serial_trivial"]
+        lines.append(f"{run['root']} (round {run['round'] + 1}), {r['datasets']:,} datasets; load average "
+                     f"{' / '.join(f'{v:.2f}' for v in run['load_start'])} at start, "
+                     f"{' / '.join(f'{v:.2f}' for v in run['load_end'])} at end")
+        ratios = _ratios(run)
+        for kind, c in [*run["serial"].items(), *run["serial_pages"].items()]:
+            if c["requests"]:
+                lines.append(f"  {kind:11s} {c['requests']:4d} requests {c['wall_ms']:8.1f} ms wall "
+                             f"{c['app_cpu_ms']:8.1f} ms app {c['db_cpu_ms']:8.1f} ms db {ratios[kind]:6.1f}x")
+        lines.append(f"  {TRIVIAL} {live['requests']} requests {live['wall_ms']:.2f} ms wall "
+                     f"{live['app_cpu_ms']:.2f} ms app {live['db_cpu_ms']:.2f} ms db")
+    if len(r["runs"]) > 1:
+        table = [_ratios(run) for run in r["runs"]]
+        kinds = list(dict.fromkeys(k for t in table for k in t))
+        lines.append("CPU (app + db) as a multiple of /health/live's, run by run: "
+                     + ", ".join(f"[{i + 1}] {run['root']} round {run['round'] + 1}"
+                                 for i, run in enumerate(r["runs"])))
+        lines.append(f"  {'kind':11s} " + " ".join(f"{'[' + str(i + 1) + ']':>7s}" for i in range(len(table))))
+        for kind in kinds:
+            lines.append(f"  {kind:11s} " + " ".join(f"{t.get(kind, float('nan')):7.1f}" for t in table))
+    return "\n".join(lines)
+
+
 def _pg_backends(url: str) -> list[int]:
     from sqlalchemy import text
 
@@ -754,7 +853,21 @@ def main(argv: list[str] | None = None) -> int:
                         "(bytes are then the compressed bytes, and the server's CPU includes compressing)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
+    parser.add_argument("--compare", nargs="+", type=Path, metavar="ROOT", help="no mixed load: serve one catalog "
+                        "from each of these source trees in turn (e.g. an export of main and this checkout) and cost "
+                        "each kind one request at a time (--serial requests, --rounds times)")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare: how many times each tree is costed")
+    parser.add_argument("--keep", type=Path, help="with --compare: keep the catalog in this folder (and its "
+                        "database), or use the one kept there")
     args = parser.parse_args(argv)
+    if args.compare:
+        result = compare_costs(args.datasets, [p.resolve() for p in args.compare], serial=args.serial,
+                               rounds=args.rounds, workers=args.workers, threads=args.threads, keep=args.keep)
+        if len(result["runs"]) > 1:  # each run was printed as it ended: now the multiples side by side
+            print(compare_report(result).split("CPU (app + db)", 1)[1].join(["CPU (app + db)", ""]))
+        if args.json:
+            print(json.dumps(result))
+        return 0
     result = run_load(args.datasets, args.clients, args.seconds, args.workers, args.threads, warmup=args.warmup,
                       timeout=args.timeout, keep_db=args.keep_db, serial=args.serial, gzip=args.gzip)
     result["records"] = record_sizes()

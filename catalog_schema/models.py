@@ -112,6 +112,9 @@ class Dataset(Base):
         Index("ix_datasets_publisher_state", "publisher_id", "state"),
         Index("ix_datasets_modified_at", "modified_at"),
         Index("ix_datasets_bbox", "bbox_west", "bbox_east", "bbox_south", "bbox_north"),
+        # the newest datasets (home page), read backwards; the active ones in slug order (DCAT pages): 0018
+        Index("ix_datasets_created_at_slug", "created_at", "slug"),
+        Index("ix_datasets_state_slug", "state", "slug"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -149,7 +152,7 @@ class Dataset(Base):
     applicable_legislation: Mapped[list[Any] | None] = mapped_column(JSONType, default=list)
     language: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     version: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    state: Mapped[str] = mapped_column(String(20), default="active")  # indexed with slug (0018)
     # "series": a dcat:DatasetSeries; in_series: the series a dataset belongs to as the source named them
     # (URI, identifier, id or slug); series_links holds what they resolve to (catalog_schema/series.py).
     kind: Mapped[str] = mapped_column(String(20), default="dataset", server_default="dataset")

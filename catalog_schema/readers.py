@@ -103,18 +103,21 @@ def _publishers(session: Session, ids: set[int]) -> dict[int, dict]:
 
 
 def iter_records(session: Session, *, batch: int = 1000, modified_since: dt.datetime | None = None,
-                 include_withdrawn: bool = False, catalog_dates: bool = False) -> Iterator[Record]:
+                 include_withdrawn: bool = False, catalog_dates: bool = False,
+                 start: str | None = None) -> Iterator[Record]:
     """Every (active) dataset as a record, in slug order, `batch` datasets per query.
 
     `catalog_dates`: each record also gets `catalog_modified`, the day the catalog's copy last changed
     (ISO 8601), which data.json gives a dataset whose source states no modification date.
+    `start`: from the dataset of this slug on (included): a DCAT page read from its anchor (app/export/paging.py).
     """
-    last = ""
+    last, inclusive = (start, True) if start is not None else ("", False)
     publishers: dict[int, dict] = {}
     dialect = session.get_bind().dialect.name
     sqlite = dialect == "sqlite"
     while True:
-        stmt = _packed_select(dialect).where(_DS.c.slug > last).order_by(_DS.c.slug).limit(batch)
+        stmt = _packed_select(dialect).where(_DS.c.slug >= last if inclusive else _DS.c.slug > last) \
+            .order_by(_DS.c.slug).limit(batch)
         if not include_withdrawn:
             # On SQLite `state || ''` keeps the planner off the state index: with it, each batch sorted
             # every active dataset by slug (O(n) a batch); without it, the slug index walks in order.
@@ -140,7 +143,7 @@ def iter_records(session: Session, *, batch: int = 1000, modified_since: dt.date
                 rec["catalog_modified"] = str(row[4])[:10]
             out.append(rec)
         yield from series.annotate(session, out)  # the series its members are in: one query a batch
-        last = rows[-1][1]
+        last, inclusive = rows[-1][1], False
         if len(rows) < batch:
             return
 

@@ -1039,9 +1039,18 @@ def _ordered(schema, searcher, tq, base: str, order, level: int, offset: int, li
         keyed.sort(key=lambda ka: ka[0], reverse=order == tantivy.Order.Desc)
         return [address for _, address in keyed[offset:offset + limit]]
     name = f"{base}_{level}"
-    hits = searcher.search(tq, limit, False, name, offset, order).hits
+    # One hit more on each side of the page: a group whose value the hit before (after) does not share begins
+    # (ends) on this page, so a dataset alone with its value there is in its place without asking the next
+    # level (on a catalog whose keys share their first bytes, the first and last groups asked it down to the
+    # last level: a dozen searches for a page sorted by title).
+    lead = 1 if offset > 0 else 0
+    hits = searcher.search(tq, limit + lead + 1, False, name, offset - lead, order).hits
+    page = hits[lead:lead + limit]
+    before = hits[0][0] if lead and hits else None
+    has_after = len(hits) > lead + limit
+    after = hits[lead + limit][0] if has_after else None
     groups: list[tuple[int, list]] = []
-    for value, address in hits:
+    for value, address in page:
         if groups and groups[-1][0] == value:
             groups[-1][1].append(address)
         else:
@@ -1050,11 +1059,13 @@ def _ordered(schema, searcher, tq, base: str, order, level: int, offset: int, li
     out = []
     for i, (value, addresses) in enumerate(groups):
         first, last = i == 0, i == len(groups) - 1
-        if len(addresses) == 1 and not first and not last:
+        starts = not first or not lead or before != value
+        ends = not last or not has_after or after != value
+        if len(addresses) == 1 and starts and ends:
             out += addresses  # the only dataset with this value: its place is certain
             continue
         within = 0
-        if first and offset:  # the group may begin before this page: where does it begin?
+        if not starts:  # the group begins before this page: where does it begin?
             before = (Q.range_query(schema, name, U, 0, value, include_upper=False)
                       if order == tantivy.Order.Asc else
                       Q.range_query(schema, name, U, value, 2**64 - 1, include_lower=False))
@@ -1122,6 +1133,47 @@ def _facets(searcher, tq, names: list[str], limit: int) -> dict[str, list[tuple[
             out[name] = buckets[:limit]
         pending = again
     return out
+
+
+@dataclass(frozen=True)
+class PublisherStats:
+    """A publisher's active datasets as the index holds them: how many, how many have stars, their stars added."""
+
+    datasets: int
+    assessed: int
+    stars: int
+
+    @property
+    def average(self) -> float | None:
+        """The average stars of its assessed datasets (None when none is assessed), as SQL's avg(stars)."""
+        return self.stars / self.assessed if self.assessed else None
+
+
+def publisher_stats(session: Session) -> dict[str, PublisherStats]:
+    """Every publisher's active datasets counted and their stars added up, by publisher slug: one aggregation
+    of the index (a few milliseconds at 400,000 datasets, where counting them in the database per publisher
+    took 200 ms). Exact: every segment sends every publisher. Publishers without an active dataset are absent."""
+    idx = index_for(session)
+    searcher = idx.searcher(session)
+    active = tantivy.Query.term_query(idx.schema, "state", "active")
+    size = 1000
+    while True:
+        agg = searcher.aggregate(active, {"p": {
+            "terms": {"field": "publisher_slug", "size": size, "segment_size": 1 << 30},
+            "aggs": {"s": {"stats": {"field": "stars"}}}}}).get("p", {})
+        if not (agg.get("sum_other_doc_count") or agg.get("doc_count_error_upper_bound")) or size >= 1 << 20:
+            break
+        size *= 16  # more publishers than buckets asked for
+    return {str(b["key"]): PublisherStats(int(b["doc_count"]), int(b["s"]["count"]), round(b["s"]["sum"] or 0))
+            for b in agg.get("buckets", [])}
+
+
+def star_counts(result: SearchResult) -> dict[int | None, int]:
+    """Datasets per stars (0 to 5; None: not assessed yet) from a result with the "stars" facet: the datasets
+    without stars are the total less the others."""
+    counts: dict[int | None, int] = {int(k): n for k, n in result.facets.get("stars", [])}
+    counts[None] = max(0, result.total - sum(counts.values()))
+    return counts
 
 
 def _sort_key(sort: Any, has_terms: bool) -> str:

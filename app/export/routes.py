@@ -37,13 +37,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.assessment import assessment_document, latest_assessment
-from app.export import badges, dqv, stream_rdf, withdrawn
+from app.export import badges, dqv, paging, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
 from app.services import lifecycle
 from app.settings import site_titles
 from catalog_schema import dcat as dcatmap
 from catalog_schema import readers, series, vocab
+from catalog_schema import search as search_mod
 from catalog_schema.datajson import catalog_to_datajson, to_datajson
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
@@ -141,23 +142,31 @@ def catalog(ext: str):
     page = _int_arg("page", 1, 1)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     session = db_session()
-    where = [Dataset.state == "active"]
-    if since is not None:  # the changes feed: withdrawn datasets too, as minimal records (app/export/withdrawn.py)
+    if since is None:
+        # the active datasets: counted by the search index, a page read from its anchor (app/export/paging.py)
+        total = search_mod.search(session, search_mod.SearchQuery(limit=0)).total
+    else:  # the changes feed: withdrawn datasets too, as minimal records (app/export/withdrawn.py)
         where = [Dataset.state.in_(("active", "withdrawn")), Dataset.modified_at >= since]
-    total = session.scalar(select(func.count()).select_from(Dataset).where(*where))
+        total = session.scalar(select(func.count()).select_from(Dataset).where(*where))
     last = max(1, -(-total // per_page))
     if page > last:
         abort(404)
-    rows = session.scalars(select(Dataset).where(*where).order_by(Dataset.slug).offset((page - 1) * per_page)
-                          .limit(per_page).options(selectinload(Dataset.publisher),
-                                                   selectinload(Dataset.distributions))).all()
+    if since is None:  # records built from one JSON value a dataset, without ORM objects (readers.py)
+        first, skip = paging.start(session, (page - 1) * per_page)
+        records = [] if first is None else list(itertools.islice(
+            readers.iter_records(session, batch=skip + per_page, start=first), skip, skip + per_page))
+        gone: list[Dataset] = []
+    else:
+        rows = session.scalars(select(Dataset).where(*where).order_by(Dataset.slug).offset((page - 1) * per_page)
+                              .limit(per_page).options(selectinload(Dataset.publisher),
+                                                       selectinload(Dataset.distributions))).all()
+        records = series.annotate(session, [to_record(ds) for ds in rows if ds.state == "active"])
+        gone = [ds for ds in rows if ds.state == "withdrawn"]
     raw_since = request.args.get("modified_since")
     info = {"uri": _page_url(ext, page, per_page, raw_since), "first": _page_url(ext, 1, per_page, raw_since),
             "last": _page_url(ext, last, per_page, raw_since), "total_items": total, "per_page": per_page,
             "next": _page_url(ext, page + 1, per_page, raw_since) if page < last else None,
             "previous": _page_url(ext, page - 1, per_page, raw_since) if page > 1 else None}
-    records = series.annotate(session, [to_record(ds) for ds in rows if ds.state == "active"])
-    gone = [ds for ds in rows if ds.state == "withdrawn"]
     cat_uri = catalog_info()["uri"]
     if ext in ("nt", "ttl"):
         # The streaming writer makes the same graph as rdflib does below, at a small part of the cost

@@ -4,35 +4,39 @@ stars)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from app import activity
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account
 from app.web import follows as follows_web
-from catalog_schema.models import Dataset, Publisher
+from app.web.datasets import by_ids
+from catalog_schema import search as search_mod
+from catalog_schema.models import Publisher
 
 bp = Blueprint("publishers", __name__)
 
 
 @bp.get("/publisher")
 def index():
+    """One statement (the publishers) and one aggregation of the search index: each publisher's active datasets
+    and their average stars (counted in the database, that took 200 ms at 400,000 datasets)."""
     session = db_session()
-    rows = session.execute(
-        select(Publisher, func.count(Dataset.id), func.avg(Dataset.stars))
-        .outerjoin(Dataset, (Dataset.publisher_id == Publisher.id) & (Dataset.state == "active"))
-        .group_by(Publisher.id).order_by(Publisher.slug)).all()
+    stats = search_mod.publisher_stats(session)
+    none = search_mod.PublisherStats(0, 0, 0)
+    rows = [(pub, s.datasets, s.average) for pub in session.scalars(select(Publisher).order_by(Publisher.slug))
+            for s in (stats.get(pub.slug, none),)]
     return render_template("publishers/index.html", rows=rows)
 
 
 @bp.get("/publisher/<slug>")
 def show(slug: str):
-    """Six statements whatever the publisher holds: the publisher, its count and average stars in one
-    aggregate, one page of its datasets (PAGE_SIZE) and their distributions, and its latest activity (one
-    statement each from the audit log and the harvest records; app/activity.py). A signed-in reader: one
-    more, whether they follow it."""
+    """Five statements whatever the publisher holds: the publisher, one page of its datasets (PAGE_SIZE; by_ids:
+    the datasets and their distributions), and its latest activity (one statement each from the audit log and
+    the harvest records; app/activity.py). A signed-in reader: one more, whether they follow it. The page's
+    datasets (most stars first, then by name; not yet assessed ones last), their count and their stars come
+    from one search of the index: counted in the database, they took 165 ms at 400,000 datasets."""
     session = db_session()
     pub = session.scalar(select(Publisher).where(Publisher.slug == slug))
     if pub is None:
@@ -40,12 +44,13 @@ def show(slug: str):
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
     size = int(setting("PAGE_SIZE"))
-    mine = (Dataset.publisher_id == pub.id) & (Dataset.state == "active")
-    count, average = session.execute(select(func.count(Dataset.id), func.avg(Dataset.stars)).where(mine)).one()
-    # Each dataset's publisher is `pub`, already in the session: no statement loads it again.
-    datasets = session.scalars(select(Dataset).where(mine).options(selectinload(Dataset.distributions))
-                               .order_by(Dataset.stars.desc(), Dataset.slug)
-                               .limit(size).offset((page - 1) * size)).all()
+    result = search_mod.search(session, search_mod.SearchQuery(publisher=[pub.slug], sort="-stars", page=page,
+                                                               limit=size, facets=["stars"]))
+    count = result.total
+    stars = {k: n for k, n in search_mod.star_counts(result).items() if k is not None}
+    assessed = sum(stars.values())
+    average = sum(k * n for k, n in stars.items()) / assessed if assessed else None
+    datasets = by_ids(session, result.ids)
     changes = activity.page(session, publisher_id=pub.id, limit=int(setting("ACTIVITY_ITEMS")))
     return render_template("publishers/show.html", pub=pub, datasets=datasets, count=count,
                            activity=follows_web.activity_items(changes, current_lang(), pub),

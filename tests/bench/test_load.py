@@ -223,3 +223,22 @@ def test_the_generator_runs_where_an_event_loop_is_already_running(monkeypatch):
         server.shutdown()
         server.server_close()
     assert result["kinds"]["dcat"]["requests"] > 0 and result["overall"]["errors"] == 0
+
+
+def test_compare_reports_each_run_and_the_multiples_side_by_side():
+    """`--compare`: each run's costs per kind, then every kind's multiple of /health/live's CPU run by run."""
+    def run(root, rnd, page_ms):
+        kinds = {k: {"requests": 0, "wall_ms": 0, "app_cpu_ms": 0, "db_cpu_ms": 0} for k in load.WEIGHTS}
+        kinds["dcat"] = {"requests": 3, "wall_ms": 50.0, "app_cpu_ms": page_ms, "db_cpu_ms": page_ms}
+        return {"root": root, "round": rnd, "load_start": (1.0, 2.0, 3.0), "load_end": (1.5, 2.0, 3.0),
+                "serial": kinds, "serial_pages": {"home": {"requests": 2, "wall_ms": 9.0, "app_cpu_ms": 4.0,
+                                                           "db_cpu_ms": 0.0}},
+                "serial_trivial": {"requests": 5, "wall_ms": 3.0, "app_cpu_ms": 2.0, "db_cpu_ms": 0.0}}
+
+    text = load.compare_report({"datasets": 1000, "runs": [run("/tmp/main", 0, 40.0), run("/tmp/branch", 0, 10.0)]})
+    assert "/tmp/main (round 1), 1,000 datasets; load average 1.00 / 2.00 / 3.00 at start" in text
+    assert "[1] /tmp/main round 1, [2] /tmp/branch round 1" in text
+    table = text.split("run by run")[1].splitlines()
+    assert [line.split() for line in table if line.strip().startswith(("dcat", "home"))] == [
+        ["dcat", "40.0", "10.0"], ["home", "2.0", "2.0"]]
+    assert "search" not in text.split("run by run")[1]  # a kind with no request is left out

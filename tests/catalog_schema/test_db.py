@@ -74,3 +74,27 @@ def test_save_twice_is_unchanged_and_update_detected(session):
     assert outcome == "updated"
     assert session.scalar(select(Dataset).where(Dataset.id == ds.id)).keywords[-1] == "metro"
     assert session.scalar(select(Publisher).where(Publisher.slug == "bjtrans")) is not None
+
+
+def test_migration_0018_round_trip(tmp_path):
+    """0018's page indexes: (created_at, slug) and (state, slug) in place of (state); down and up again."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    dbmod.upgrade(url)
+
+    def indexes() -> set[str]:
+        engine = dbmod.make_engine(url)
+        try:
+            return {ix["name"] for ix in inspect(engine).get_indexes("datasets")}
+        finally:
+            engine.dispose()
+
+    assert {"ix_datasets_created_at_slug", "ix_datasets_state_slug"} <= indexes()
+    assert "ix_datasets_state" not in indexes()
+    command.downgrade(dbmod.alembic_config(url), "0017")
+    new = {"ix_datasets_created_at_slug", "ix_datasets_state_slug"}
+    assert "ix_datasets_state" in indexes() and not new & indexes()
+    command.upgrade(dbmod.alembic_config(url), "head")
+    assert new <= indexes()
+    dbmod.check(url)

@@ -176,6 +176,17 @@ def test_sorting_and_paging_equal_python(session, many):
     assert S.search(session, S.SearchQuery(sort="-id", offset=10, limit=30)).ids == ids[::-1][10:40]
 
 
+def test_sorted_pages_of_any_size_and_offset_equal_python(session, many):
+    """Pages of one and of seven datasets: every page boundary falls inside a group of ties somewhere, before
+    and after (a group alone on its page, a group begun on the page before, one going on after it)."""
+    for key in ("title", "-stars", "modified", "-score"):
+        want = _python_order(many, key)
+        for limit in (1, 7):
+            got = [i for offset in range(0, len(want), limit)
+                   for i in S.search(session, S.SearchQuery(sort=key, limit=limit, offset=offset, count=False)).ids]
+            assert got == want, (key, limit)
+
+
 def test_latin_stemming(session, many):
     """busses and buses find bus (and the reverse); a fragment is no word: popul finds nothing once typed."""
     has = lambda word: {i for i, sp in many.items() if sp["state"] == "active" and word in  # noqa: E731
