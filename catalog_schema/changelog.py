@@ -16,8 +16,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import PassiveFlag
 
 from catalog_schema.models import Dataset, Distribution
 
@@ -58,12 +59,30 @@ def _log_flushed_changes(session: Session, _flush_context) -> None:
     ids = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, (Dataset, Distribution)):
-            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            if obj in session.dirty and not _changed(obj):
                 continue
             ids.add(obj.id if isinstance(obj, Dataset) else obj.dataset_id)
     ids.discard(None)
     if ids:
         log_changes(session, ids)
+
+
+def _changed(obj) -> bool:
+    """`Session.is_modified(obj, include_collections=False)`, looking only at the attributes that were set since
+    the object was loaded (`committed_state`: an attribute that was not set has no history) instead of every one
+    of the model's (a Distribution has about 50: a quarter of the CPU an unchanged dataset's re-check wrote)."""
+    state = inspect(obj)
+    if not state.modified:
+        return False
+    attrs = state.manager
+    for key in list(state.committed_state):
+        impl = attrs[key].impl
+        if hasattr(impl, "get_collection") or not hasattr(impl, "get_history"):
+            continue
+        added, _, deleted = impl.get_history(state, state.dict, passive=PassiveFlag.NO_CHANGE)
+        if added or deleted:
+            return True
+    return False
 
 
 @event.listens_for(Session, "after_commit")

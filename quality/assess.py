@@ -200,6 +200,8 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
         findings += dist_findings
         check = fact.check
         status = check.http_status if check and check.reachable else None
+        if check is not None and check.status == "unchanged":
+            status = 200  # a 304 to the conditional GET: the link answers, with the copy kept (as a download would)
         checks_for_metadata[key] = metadata_mod.DistributionEvidence(access_status=status, download_status=status)
         dist_out.append({
             "id": key,
