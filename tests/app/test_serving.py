@@ -408,6 +408,26 @@ def test_redact_masks_every_flagged_cell_in_every_format(redact_client, world, w
     assert real.get_data() == _csv(HEADER, ROWS) and real.headers["X-Data-Gate"] == "serve"
 
 
+def test_the_previews_kept_rows_never_cross_from_one_decision_to_another(redact_client, world):
+    """A page's preview rows are kept per process by copy and by what the gate decided: the editor's real rows,
+    read first, are not what an anonymous visitor then gets, and the masked rows are not what the editor gets."""
+    client = redact_client
+    sign_in(client, "editor.a@example.gov")
+    for _ in range(2):
+        assert IDS[0] in _text(client.get("/dataset/complaints?lang=en"))
+        anonymous = _text(client.application.test_client().get("/dataset/complaints?lang=en"))
+        assert _leaks(anonymous) == [] and REDACTED in anonymous and "居民" in anonymous  # names shown
+    # a copy whose facts change (another column flagged) is read again under its new decision
+    sm = client.application.extensions["opendata"]["sessionmaker"]
+    with sm() as s:
+        for name in ("complaints.csv", "complaints.xlsx"):
+            row = s.get(Distribution, world["dists"][("complaints", name)])
+            row.pii = {**row.pii, "columns": {**row.pii["columns"], "姓名": row.pii["columns"]["联系电话"]}}
+        s.commit()
+    again = _text(client.application.test_client().get("/dataset/complaints?lang=en"))
+    assert _leaks(again) == [] and "居民" not in again
+
+
 def test_masking_also_hides_cells_outside_the_flagged_columns():
     batches = [pa.RecordBatch.from_pydict(
         {"a": ["x", IDS[0], None, ""], "b": ["13812345678", "y", "call 13912345678", "z"], "c": ["1", "2", "3", "4"]})]
