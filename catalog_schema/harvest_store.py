@@ -153,6 +153,11 @@ def gone_from_source(session: Session, job_id: int, source_id: int,
     """This source's active datasets that are gone from it: those job `job_id` did not list (a full gather),
     or, given `listed` (the ids the source holds now, read beside an incremental gather), those not in it."""
     where = [Dataset.source_id == source_id, Dataset.state == "active"]
+    if listed is None and session.get_bind().dialect.name == "postgresql":
+        # The job's record rows as they are now, counted: statistics taken while the job had written few of
+        # them sometimes had the anti-join below look up every dataset in all of the job's rows (seen: 20 s
+        # instead of 0.05 s for an unchanged harvest of 20,000). One sampled ANALYZE a job.
+        session.execute(text("ANALYZE harvest_records"))
     if listed is None:
         # NOT EXISTS, an anti-join: `remote_id NOT IN (subquery)` cannot be hashed once the job's ids outgrow
         # work_mem, and PostgreSQL then scanned the job's records once for every dataset (at 391,139
