@@ -231,7 +231,9 @@ def run_catalog_checks(rt, *, batch: int = 1000) -> dict[str, list[dict]]:
         del hashes
         by_dataset = catalog_checks.catalog_findings(entries)
         del entries
-        found = {k: [f.to_dict() for f in v] for k, v in by_dataset.items()}
+        found = {}
+        for ds_id in list(by_dataset):  # each finding as a dict, dropping its object at once (not both at the end)
+            found[ds_id] = [f.to_dict() for f in by_dataset.pop(ds_id)]
         for part in _batches(sorted(found), batch):
             for latest in latest_assessments(session, part):
                 kept = [f for f in latest.findings or [] if f["type"] not in catalog_checks.SLUGS]

@@ -59,7 +59,7 @@ class Runtime:
 
 
 def _index(session, dataset_ids: list[str]) -> None:
-    search.reindex_dataset_ids(session, dataset_ids)
+    search.log_dataset_changes(session, dataset_ids)
 
 
 def withdraw_policy(rt: Runtime, confirm: bool = False) -> WithdrawPolicy:

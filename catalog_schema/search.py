@@ -31,7 +31,7 @@ documents and each becomes a term, phrase or prefix query object, so `"`, `*`,
 `NEAR(`, `OR`, `'`, `title:` or SQL are plain words or nothing at all.
 
 Keeping the index current: every change of a dataset (the services' `index_dataset`,
-the harvest's `reindex_dataset_ids`, and any flush that adds, changes or deletes a
+the harvest's `log_dataset_changes`, and any flush that adds, changes or deletes a
 Dataset or Distribution row) writes the dataset's id into the `search_changes` table
 with a new sequence number, in the same transaction as the change. Before it answers,
 an index reads the rows above the highest number it has applied (at most every
@@ -559,16 +559,24 @@ def remove_dataset(session: Session, dataset_id: str) -> None:
 def reindex_dataset_ids(session: Session, ids: Iterable[str]) -> int:
     """Have the given datasets reindexed from their rows (e.g. after a harvest batch). Returns how many are
     searchable (active or withdrawn)."""
-    ids = list(dict.fromkeys(ids))
+    ids = log_dataset_changes(session, ids)
     if not ids:
         return 0
-    session.flush()
-    changelog.log_changes(session, ids)
     done = 0
     for start in range(0, len(ids), 500):
         done += session.scalar(select(func.count()).select_from(Dataset).where(
             Dataset.id.in_(ids[start:start + 500]), Dataset.state.in_(INDEXED_STATES))) or 0
     return done
+
+
+def log_dataset_changes(session: Session, ids: Iterable[str]) -> list[str]:
+    """Have the given datasets reindexed from their rows, without counting how many are searchable (what a
+    harvest batch asks: a query a batch saved). Returns the ids, each once."""
+    ids = list(dict.fromkeys(ids))
+    if ids:
+        session.flush()
+        changelog.log_changes(session, ids)
+    return ids
 
 
 def reindex_publisher(session: Session, publisher_id: int) -> int:

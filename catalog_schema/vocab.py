@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import unquote
@@ -298,6 +298,19 @@ def _licence_from_cc_words(text: str) -> Licence | None:
 
 def licence(raw: str | None) -> Licence | None:
     """Recognise a licence by CKAN id, OD/SPDX id, legacy id, title, alias or URL; None if unknown."""
+    if isinstance(raw, str):
+        return _licence_of_text(raw)
+    return _licence(raw)
+
+
+@lru_cache(maxsize=4096)
+def _licence_of_text(raw: str) -> Licence | None:
+    """`licence` of a text, remembered: the tables are fixed and a harvest asks about the same few licence
+    texts for every record (twice each: reading and writing a CKAN package)."""
+    return _licence(raw)
+
+
+def _licence(raw: Any) -> Licence | None:
     text = _clean(raw)
     if text is None:
         return None
@@ -334,6 +347,18 @@ def _licence_titles_zh() -> dict[str, str]:
 
 def licence_by_id(id: str) -> Licence | None:  # noqa: A002 - the interface's name
     """The licence with exactly this canonical id (case-insensitive); no alias matching."""
+    if isinstance(id, str):
+        return _licence_by_id_text(id)
+    return _licence_by_id(id)
+
+
+@lru_cache(maxsize=4096)
+def _licence_by_id_text(id: str) -> Licence | None:  # noqa: A002
+    """`licence_by_id` of a text, remembered (an id in another case is found by a scan of every licence)."""
+    return _licence_by_id(id)
+
+
+def _licence_by_id(id: Any) -> Licence | None:  # noqa: A002
     text = _clean(id)
     if text is None:
         return None

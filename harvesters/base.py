@@ -397,7 +397,9 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         if problems:
             raise ValueError(Message(N_("record does not match the catalog schema: %(problems)s"),
                                      problems="; ".join(problems[:5])))
-        record = filled(record)
+        # filled() gives back a record holding every key as it is; the one key the mapping took out above
+        # would have it copy the record, distributions and all, only to put `"id": None` back first
+        record = filled({"id": None, **record})
         text = content_text(record)  # made once: the text check below and the content hash read it
         rest = json.dumps([record.get("slug"), record.get("state")], ensure_ascii=False, default=str)
         if not _storable_json(text) or not _storable_json(rest):

@@ -36,7 +36,7 @@ TYPES = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     id: str
     slug: str
@@ -126,10 +126,14 @@ def catalog_findings(entries: list[Entry]) -> dict[str, list[Finding]]:
         if len(titles) < MIN_SERIES:
             continue
         group.sort(key=lambda x: x.slug)
+        made: dict[tuple, Finding] = {}  # all but the first few members name the same others: one finding
         for e in group:
             listed, total = _others(group, e)
-            out[e.id].append(_make("fragmented-series", {"stem": stem, "count": len(group),
-                                                         "others": _names(listed, total)}))
+            key = (tuple(listed), total)
+            if key not in made:  # (frozen, so shared safely: a catalog's worth of copies held gigabytes)
+                made[key] = _make("fragmented-series", {"stem": stem, "count": len(group),
+                                                        "others": _names(listed, total)})
+            out[e.id].append(made[key])
     return dict(out)
 
 

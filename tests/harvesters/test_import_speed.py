@@ -235,3 +235,47 @@ def test_a_batch_meeting_many_new_publishers_imports_every_record(runtime, add_s
                        for n in session.scalars(select(Publisher.name)))
         assert names == sorted({f"Office {i}" for i in range(min(7, len(document["dataset"])))})
         assert session.scalar(select(HarvestJob.status)) == "finished"
+
+
+@pytest.mark.postgres
+def test_copy_writes_what_an_insert_writes(postgres_master_url, monkeypatch):
+    """On PostgreSQL a harvest's new rows go in by COPY (store.bulk_insert): the same row an INSERT through
+    SQLAlchemy writes, JSON (None in a JSON column: JSON null, not SQL NULL), text and numbers as they are,
+    and the Python defaults of the columns a row leaves out."""
+    from sqlalchemy.orm import Session
+
+    from catalog_schema.models import Distribution, utcnow
+
+    now = utcnow()
+
+    def dataset(tag: str) -> dict:
+        return {"id": f"ds-{tag}", "slug": f"ds-{tag}", "remote_id": f"remote-{tag}", "title": {"en": "Ça, 数据"},
+                "description": {}, "keywords": ["a", "b"], "themes": [], "spatial": [], "conforms_to": [],
+                "language": [], "state": "active", "extras": {"ckan": {"nested": [1, 2.5, None, True]}},
+                "flags": [], "creator": None, "temporal": None, "bbox_west": -1.5, "bbox_east": 2.25,
+                "source_payload": '{"x": "\\u00e9"}', "created_at": now, "updated_at": now, "modified_at": now}
+
+    def distribution(tag: str) -> dict:  # leaves out failure_count, extras and more: their defaults go in
+        return {"id": f"dist-{tag}", "dataset_id": f"ds-{tag}", "position": 0, "title": {"": "file"},
+                "checksum": None, "byte_size": 12345678901}
+
+    engine = dbmod.make_engine(postgres_master_url)
+    try:
+        with Session(engine) as session:
+            store.bulk_insert(session, Dataset, [dataset("copy")])
+            store.bulk_insert(session, Distribution, [distribution("copy")])
+            monkeypatch.setattr(store, "_copy_rows", lambda *args: False)
+            store.bulk_insert(session, Dataset, [dataset("insert")])
+            store.bulk_insert(session, Distribution, [distribution("insert")])
+            rows = session.execute(text(
+                "SELECT d.remote_id, to_jsonb(d) - 'id' - 'slug' - 'remote_id', to_jsonb(x) - 'id' - 'dataset_id', "
+                "jsonb_typeof(d.creator) FROM datasets d JOIN distributions x ON x.dataset_id = d.id "
+                "WHERE d.id IN ('ds-copy', 'ds-insert') ORDER BY d.remote_id")).all()
+            session.rollback()
+    finally:
+        engine.dispose()
+    assert [row[0] for row in rows] == ["remote-copy", "remote-insert"]
+    (_, copied, copied_dist, copied_null), (_, inserted, inserted_dist, inserted_null) = rows
+    assert copied == inserted and copied_dist == inserted_dist
+    assert copied_null == inserted_null == "null"
+    assert copied_dist["failure_count"] == 0 and copied["extras"] == {"ckan": {"nested": [1, 2.5, None, True]}}
