@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 # asserts in both workers on every run. The test run writes the bytecode (git ignores __pycache__).
 TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
-.PHONY: demo test test-durations lint bench serve clean browser
+.PHONY: demo test lint bench serve clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,7 @@ lint: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=25
-
-# tests/durations.json, what each test file took (the suite runs the longest first: tests/support/order.py).
-test-durations: $(STAMP) browser
-	OPENDATA_RECORD_DURATIONS=1 PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
-	  --no-loadscope-reorder -p no:cacheprovider -q
+	PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider --durations=25
 
 # Every benchmark with its default sizes (about 25 min on 2 cores; the load test needs the PostgreSQL
 # on 127.0.0.1:5432); writes bench/RESULTS.md. One of them: `.venv/bin/python -m bench load`.

@@ -20,7 +20,7 @@ from app.settings import load as load_settings
 from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Base
-from tests.support import astlock, netguard, order, services
+from tests.support import astlock, netguard, services
 from tests.support.httpserver import LocalServer
 from tests.support.snapshots import Snapshot, Snapshots
 
@@ -200,15 +200,3 @@ def add_source(runtime):
         return name
 
     return add
-
-
-# --- the order of the files: the longest first (tests/support/order.py) -------------------------
-
-
-def pytest_configure(config):
-    if os.environ.get("OPENDATA_RECORD_DURATIONS") and not os.environ.get("PYTEST_XDIST_WORKER"):
-        config.pluginmanager.register(order.Recorder(order.RECORD), "opendata-durations")
-
-
-def pytest_collection_modifyitems(config, items):
-    items[:] = order.ordered(items, order.load())
