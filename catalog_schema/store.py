@@ -539,7 +539,7 @@ def _copy_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
         else:
             return False
     columns = [table.columns[key] for key in keys] + [column for column, _ in defaults]
-    processors = [column.type._cached_bind_processor(conn.dialect) for column in columns]
+    processors = [column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for column in columns]
     makers = [make for _, make in defaults]
     quote = conn.dialect.identifier_preparer
     statement = f"COPY {quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)}) FROM STDIN"
