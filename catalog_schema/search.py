@@ -267,7 +267,7 @@ INDEXED_STATES = ("active", "withdrawn")
 FACETS = ("publisher", "format", "licence", "theme", "keyword", "stars", "hvd_category")
 SORTS = ("relevance", "title", "-title", "name", "-name", "modified", "-modified", "stars", "-stars",
          "score", "-score", "id", "-id")
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 BBOX_FIELDS = ("bbox_w", "bbox_s", "bbox_e", "bbox_n")  # part of a generation's state: a different one is rebuilt
 MAX_VALUE_CHARS = 500  # facet values (keywords, themes ...) are cut like filter values
 
@@ -282,6 +282,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("stem", tokenizer_name="whitespace", index_option="freq")
     for name in ("publisher_slug", "format", "licence", "theme", "keyword", "hvd_category"):
         sb.add_text_field(name, fast=True, tokenizer_name="raw")
+    sb.add_text_field("place", tokenizer_name="raw")  # the dataset's places (Dataset.spatial): related datasets
     sb.add_integer_field("stars", indexed=True, fast=True)
     sb.add_integer_field("modified", indexed=True, fast=True)
     for name in BBOX_FIELDS:  # the dataset's box (Dataset.bbox_*): `bbox` finds the boxes that intersect one
@@ -424,6 +425,7 @@ class Row:
     formats: list[str]
     hvd_category: Any = None
     bbox: tuple[float, float, float, float] | None = None
+    spatial: Any = None
 
 
 def _document(row: Row) -> tantivy.Document:
@@ -448,6 +450,8 @@ def _document(row: Row) -> tantivy.Document:
         doc.add_text("keyword", kw)
     for cat in _values(row.hvd_category):
         doc.add_text("hvd_category", cat)
+    for place in _values(row.spatial):
+        doc.add_text("place", place)
     if row.stars is not None:
         doc.add_integer("stars", int(row.stars))
     modified = _micros(row.modified_at)
@@ -470,7 +474,7 @@ def _row_query():
     return (select(Dataset.id, Dataset.slug, Dataset.state, Dataset.title, Dataset.description, Dataset.keywords,
                    Dataset.themes, Dataset.license_id, Dataset.stars, Dataset.score, Dataset.modified_at,
                    Publisher.slug.label("pslug"), Publisher.name.label("pname"), Dataset.hvd_category,
-                   Dataset.bbox_west, Dataset.bbox_south, Dataset.bbox_east, Dataset.bbox_north)
+                   Dataset.bbox_west, Dataset.bbox_south, Dataset.bbox_east, Dataset.bbox_north, Dataset.spatial)
             .outerjoin(Publisher, Publisher.id == Dataset.publisher_id))
 
 
@@ -484,7 +488,7 @@ def _rows(session: Session, rows: list) -> list[Row]:
             formats.setdefault(dataset_id, []).append(fmt)
     return [Row(r.id, r.slug, r.state, r.title, r.description, r.keywords, r.themes, r.license_id, r.stars,
                 r.score, r.modified_at, r.pslug, r.pname, formats.get(r.id, []), r.hvd_category,
-                _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north)) for r in rows]
+                _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north), r.spatial) for r in rows]
 
 
 def _bbox(*values) -> tuple[float, float, float, float] | None:
@@ -977,6 +981,34 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
         else:
             facets = {name: [] for name in wanted}
     return SearchResult(total=total, ids=ids, facets=facets)
+
+
+#: What a value shared with another dataset weighs in `related`: a keyword is more specific than a theme or place.
+RELATED_WEIGHTS = {"keyword": 2.0, "theme": 1.0, "place": 1.0}
+
+
+def related(session: Session, dataset_id: str, publisher_slug: str | None, values: dict[str, Any],
+            limit: int) -> list[tuple[str, int]]:
+    """Active datasets of other publishers sharing keywords, themes or places with one (`values`: field name ->
+    its values), as (id, weight shared), the most shared first: the index scores each match as the sum of the
+    weights of the values it shares (RELATED_WEIGHTS), so the best are found among every match in one search.
+    Ties come in the index's order."""
+    idx = index_for(session)
+    searcher = idx.searcher(session)
+    schema = idx.schema
+    Q, Occur = tantivy.Query, tantivy.Occur
+    should = [(Occur.Should, Q.const_score_query(Q.term_query(schema, name, value), weight))
+              for name, weight in RELATED_WEIGHTS.items()
+              for value in sorted(_values(list(values.get(name) or [])))[:MAX_FILTER_VALUES]]
+    if not should or limit <= 0:
+        return []
+    clauses = [(Occur.Must, Q.boolean_query(should)),
+               (Occur.Must, Q.const_score_query(Q.term_query(schema, "state", "active"), 0.0)),
+               (Occur.MustNot, Q.term_query(schema, "id", dataset_id))]
+    if publisher_slug:
+        clauses.append((Occur.MustNot, Q.term_query(schema, "publisher_slug", publisher_slug)))
+    hits = searcher.search(Q.boolean_query(clauses), limit).hits
+    return [(searcher.doc(address)["id"][0], round(score)) for score, address in hits]
 
 
 def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Query:

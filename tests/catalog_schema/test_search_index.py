@@ -31,6 +31,7 @@ THEMES = ["TRAN", "ENVI", "ECON", "SOCI", "EDUC", "REGI", "HEAL"]
 KEYWORDS = ["bus", "metro", "air", "water", "census", "budget", "公交", "交通", "人口", "教育", "roads", "taxi"]
 WORDS = ["bus", "buses", "ridership", "quality", "traffic", "budget", "population", "station", "river", "school"]
 CJK = ["北京市公共交通客运量", "空气质量", "人口普查", "道路交通流量", "财政预算", "公交车线路"]
+PLACES = ["http://sws.geonames.org/1816670/", "http://sws.geonames.org/1796236/", "Hebei"]
 N = 300
 
 
@@ -64,10 +65,11 @@ def _make_many(session) -> dict[str, dict]:
         sp = _spec(rng, n)
         dists = [{"download_url": f"http://127.0.0.1/{sp['slug']}.{f.lower()}", "format": f} for f in sp["formats"]]
         dists += [{"download_url": f"http://127.0.0.1/{sp['slug']}-2.csv", "format": "CSV"}] if n % 13 == 0 else []
+        sp["places"] = PLACES[n % 3:n % 3 + 1 + n % 2] if n % 4 == 0 else []  # not drawn: rng's sequence stays
         ds, _ = save_record(session, new_record(
             slug=sp["slug"], title=sp["title"], description=sp["description"], keywords=sp["keywords"],
             themes=sp["themes"], license=sp["license"], publisher=sp["publisher"], state=sp["state"],
-            distributions=dists))
+            spatial=sp["places"], distributions=dists))
         ds.stars, ds.score, ds.modified_at = sp["stars"], None if sp["stars"] is None else sp["stars"] * 20 - n % 7, \
             sp["modified"]
         sp["score"] = ds.score
@@ -105,6 +107,31 @@ def _brute_facets(specs: list[dict], limit: int) -> dict[str, list[tuple]]:
         if sp["stars"] is not None:
             counts["stars"][sp["stars"]] += 1
     return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:limit] for name, c in counts.items()}
+
+
+def _shared(a: dict, b: dict) -> int:
+    return (2 * len(set(a["keywords"]) & set(b["keywords"])) + len(set(a["themes"]) & set(b["themes"]))
+            + len(set(a["places"]) & set(b["places"])))
+
+
+def test_related_datasets_are_the_most_shared_of_all_matches(session, many):
+    """`related` against a brute force over the whole catalog: for each dataset, the weights of what it gives are
+    the best weights any active dataset of another publisher shares with it (a keyword 2, a theme or place 1),
+    each weight is that dataset's true one, and nothing of its own publisher, itself, or a withdrawn or draft
+    dataset is among them."""
+    checked = 0
+    for dataset_id, sp in sorted(many.items()):
+        pub = sp["publisher"]["slug"] if sp["publisher"] else None
+        others = {oid: _shared(sp, o) for oid, o in many.items()
+                  if oid != dataset_id and o["state"] == "active"
+                  and not (pub and o["publisher"] and o["publisher"]["slug"] == pub)}
+        want = sorted((w for w in others.values() if w), reverse=True)[:5]
+        got = S.related(session, dataset_id, pub, {"keyword": sp["keywords"], "theme": sp["themes"],
+                                                   "place": sp["places"]}, 5)
+        assert [w for _, w in got] == want, sp["slug"]
+        assert all(others.get(oid) == w for oid, w in got), sp["slug"]
+        checked += bool(want)
+    assert checked > 200  # most datasets have related ones: the comparison is not empty
 
 
 FILTERS = [
