@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from quality.tabular.arrow import integer
+from quality.tabular.arrow import booleans, integer
 
 #: The kinds counted, in report order. ``uscc`` identifies organisations, not people: it is
 #: counted for the publisher's information but is not personal data by itself.
@@ -141,8 +141,8 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
         # A valid identity number is not also counted as an organisation code.
         not_id = pc.invert(id_cand)
         if id_valid_count:
-            id_positions = np.flatnonzero(np.asarray(id_cand.to_numpy(zero_copy_only=False)))
-            not_id_np = np.asarray(not_id.to_numpy(zero_copy_only=False)).copy()
+            id_positions = np.flatnonzero(booleans(id_cand))
+            not_id_np = booleans(not_id)  # a null is not kept (False): `filter` drops a null as a False
             not_id_np[id_positions[~id_ok]] = True
             not_id = pa.array(not_id_np)
         rest = pc.filter(upper, not_id)
@@ -258,7 +258,7 @@ PERSONAL_KINDS = ("id_number", "phone", "email", "bank_card")
 
 def _bools(arr) -> np.ndarray:
     """A pyarrow boolean array (nulls as False) as a numpy bool array."""
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return booleans(arr)  # from arrow's bits: `to_numpy()` on booleans would import pandas
 
 
 def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_KINDS) -> np.ndarray:

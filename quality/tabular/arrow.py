@@ -59,6 +59,18 @@ def booleans(mask) -> np.ndarray:
     return out
 
 
+def from_booleans(values) -> pa.Array:
+    """A ``pa.bool_()`` array of a numpy bool array (no nulls), its bits packed here."""
+    bits = np.packbits(np.ascontiguousarray(values, dtype=bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+
+
+def text(value: str, type_: pa.DataType | None = None) -> pa.Scalar:
+    """A string scalar (of `type_`, a string type, when given)."""
+    arr = strings([value])
+    return (arr.cast(type_) if type_ is not None and type_ != arr.type else arr)[0]
+
+
 def int64s(values) -> np.ndarray:
     """A numpy int64 view of a null-free arrow int64 array (``np.asarray`` on it goes through pandas)."""
     if isinstance(values, pa.ChunkedArray):
