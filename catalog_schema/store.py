@@ -14,9 +14,9 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog_schema import dictionary, places, series, vocab
 from catalog_schema.models import (
@@ -256,7 +256,12 @@ def set_evidence(row: Distribution, **evidence: Any) -> None:
     unknown = set(evidence) - set(EVIDENCE_COLUMNS)
     if unknown:
         raise ValueError(f"not evidence columns: {', '.join(sorted(unknown))}")
+    # a value the loaded row holds already (the same type and value) is not set again: the row's flush and the
+    # change log then look only at what changed (a weekly re-check sets 15 of these, most the same)
+    loaded = row.__dict__ if inspect(row).persistent else {}
     for key, value in evidence.items():
+        if key in loaded and type(loaded[key]) is type(value) and loaded[key] == value:
+            continue
         setattr(row, key, value)
 
 
@@ -747,7 +752,8 @@ def versions_of(session: Session, rows: list[Distribution], hashes: set[str]) ->
     if not rows or not hashes:
         return {}
     return {(v.distribution_id, v.sha256): v for v in session.scalars(select(DistributionVersion).where(
-        DistributionVersion.distribution_id.in_([r.id for r in rows]), DistributionVersion.sha256.in_(hashes)))}
+        DistributionVersion.distribution_id.in_([r.id for r in rows]), DistributionVersion.sha256.in_(hashes))
+        .options(defer(DistributionVersion.change)))}  # how its rows changed: read only if asked for
 
 
 def set_version_stars(session: Session, row: Distribution,
