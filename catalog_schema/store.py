@@ -14,7 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
@@ -320,15 +320,29 @@ def detach_from_source(source: HarvestSource, ds: Dataset) -> None:
 def add_assessment(session: Session, ds: Dataset, *, at, doc: dict[str, Any]) -> Assessment:
     """Keep one assessment document as an Assessment row (history for the trends) and copy its stars and
     score onto the dataset (facets and sorting)."""
-    row = Assessment(dataset_id=ds.id, assessed_at=at, rule_version=doc["rule_version"], stars=doc["stars"],
-                     score=doc["score"], metadata_points=doc["metadata"]["points"],
-                     metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
-                     data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"],
-                           "metadata": doc["metadata"]},
-                     distributions=doc["distributions"], findings=doc["findings"])
+    row = Assessment(**assessment_values(ds, at=at, doc=doc))
     session.add(row)
     ds.stars, ds.score = doc["stars"], doc["score"]
     return row
+
+
+def assessment_values(ds: Dataset, *, at, doc: dict[str, Any]) -> dict[str, Any]:
+    """The columns of the Assessment row that keeps `doc`."""
+    return dict(dataset_id=ds.id, assessed_at=at, rule_version=doc["rule_version"], stars=doc["stars"],
+                score=doc["score"], metadata_points=doc["metadata"]["points"],
+                metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
+                data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"], "metadata": doc["metadata"]},
+                distributions=doc["distributions"], findings=doc["findings"])
+
+
+def add_assessments(session: Session, kept: list[tuple[Dataset, dict[str, Any]]], *, at) -> None:
+    """`add_assessment` for a batch, in one INSERT of many rows (the rows are not wanted as objects: the
+    unit of work inserted them one statement each on SQLite, to read back each id)."""
+    if not kept:
+        return
+    session.execute(insert(Assessment), [assessment_values(ds, at=at, doc=doc) for ds, doc in kept])
+    for ds, doc in kept:
+        ds.stars, ds.score = doc["stars"], doc["score"]
 
 
 def find_dataset(session: Session, record: Record, source_id: int | None = None,
