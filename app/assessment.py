@@ -20,7 +20,7 @@ from app.datastore import load as datastore
 from catalog_schema import dictionary, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
 from catalog_schema.store import (
-    add_assessment,
+    add_assessments,
     record_version,
     set_evidence,
     set_file_extent,
@@ -103,8 +103,8 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                     set_evidence(row, stars=match["stars"], detected_format=match["detected_format"],
                                  detected_encoding=match["encoding"])
                     set_version_stars(session, row, known)
-            add_assessment(session, ds, at=now, doc=doc)
             out.append(doc)
+        add_assessments(session, list(zip(datasets, out, strict=True)), at=now)  # one INSERT for the batch
         tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions if datastore.loadable(row)]
         session.commit()
     datastore.load_all(datastore.root_of(rt.settings), tables)  # the row store, after the commit: it may be slow

@@ -14,9 +14,9 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog_schema import dictionary, places, series, vocab
 from catalog_schema.models import (
@@ -256,7 +256,12 @@ def set_evidence(row: Distribution, **evidence: Any) -> None:
     unknown = set(evidence) - set(EVIDENCE_COLUMNS)
     if unknown:
         raise ValueError(f"not evidence columns: {', '.join(sorted(unknown))}")
+    # a value the loaded row holds already (the same type and value) is not set again: the row's flush and the
+    # change log then look only at what changed (a weekly re-check sets 15 of these, most the same)
+    loaded = row.__dict__ if inspect(row).persistent else {}
     for key, value in evidence.items():
+        if key in loaded and type(loaded[key]) is type(value) and loaded[key] == value:
+            continue
         setattr(row, key, value)
 
 
@@ -315,15 +320,29 @@ def detach_from_source(source: HarvestSource, ds: Dataset) -> None:
 def add_assessment(session: Session, ds: Dataset, *, at, doc: dict[str, Any]) -> Assessment:
     """Keep one assessment document as an Assessment row (history for the trends) and copy its stars and
     score onto the dataset (facets and sorting)."""
-    row = Assessment(dataset_id=ds.id, assessed_at=at, rule_version=doc["rule_version"], stars=doc["stars"],
-                     score=doc["score"], metadata_points=doc["metadata"]["points"],
-                     metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
-                     data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"],
-                           "metadata": doc["metadata"]},
-                     distributions=doc["distributions"], findings=doc["findings"])
+    row = Assessment(**assessment_values(ds, at=at, doc=doc))
     session.add(row)
     ds.stars, ds.score = doc["stars"], doc["score"]
     return row
+
+
+def assessment_values(ds: Dataset, *, at, doc: dict[str, Any]) -> dict[str, Any]:
+    """The columns of the Assessment row that keeps `doc`."""
+    return dict(dataset_id=ds.id, assessed_at=at, rule_version=doc["rule_version"], stars=doc["stars"],
+                score=doc["score"], metadata_points=doc["metadata"]["points"],
+                metadata_rating=doc["metadata"]["rating"], subscores=doc["subscores"],
+                data={**doc["data"], "timeliness": doc["timeliness"], "pii": doc["pii"], "metadata": doc["metadata"]},
+                distributions=doc["distributions"], findings=doc["findings"])
+
+
+def add_assessments(session: Session, kept: list[tuple[Dataset, dict[str, Any]]], *, at) -> None:
+    """`add_assessment` for a batch, in one INSERT of many rows (the rows are not wanted as objects: the
+    unit of work inserted them one statement each on SQLite, to read back each id)."""
+    if not kept:
+        return
+    session.execute(insert(Assessment), [assessment_values(ds, at=at, doc=doc) for ds, doc in kept])
+    for ds, doc in kept:
+        ds.stars, ds.score = doc["stars"], doc["score"]
 
 
 def find_dataset(session: Session, record: Record, source_id: int | None = None,
@@ -747,7 +766,8 @@ def versions_of(session: Session, rows: list[Distribution], hashes: set[str]) ->
     if not rows or not hashes:
         return {}
     return {(v.distribution_id, v.sha256): v for v in session.scalars(select(DistributionVersion).where(
-        DistributionVersion.distribution_id.in_([r.id for r in rows]), DistributionVersion.sha256.in_(hashes)))}
+        DistributionVersion.distribution_id.in_([r.id for r in rows]), DistributionVersion.sha256.in_(hashes))
+        .options(defer(DistributionVersion.change)))}  # how its rows changed: read only if asked for
 
 
 def set_version_stars(session: Session, row: Distribution,

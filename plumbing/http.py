@@ -750,9 +750,11 @@ class GuardedSession:
         self._check_deadline(url, start)
         self._wait_turn(host)
         timeout = self.config.timeout
+        session = self._session
         try:
-            resp = self._session.request(method, url, headers=headers, stream=True, allow_redirects=False,
-                                         timeout=(timeout, timeout))
+            resp = session.send(self._prepared(method, url, headers), stream=True, allow_redirects=False,
+                                timeout=(timeout, timeout), verify=session.verify, cert=session.cert,
+                                proxies=dict(session.proxies))
         except AddressBlocked as blocked:
             raise HttpError("ssrf-blocked", url, f"refused to fetch {url}: {blocked.host} is {blocked.reason} "
                                                  f"({blocked.address}); only public addresses may be fetched "
@@ -763,6 +765,27 @@ class GuardedSession:
             raise err from None
         self._record(host, False, None)
         return resp
+
+    def _prepared(self, method: str, url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+        """The request `requests.Session.request` would send (the session's headers and cookies, credentials
+        written in the URL, no body), from a URL that `_prepare_url` prepared already (or a redirect's
+        target, prepared the same way): requests' own path would prepare it a second time (the same URL
+        again) and merge parameters, files and the environment's settings this session never has. That
+        general path was about a quarter of a conditional GET's CPU (a 304 on a kept-alive connection)."""
+        session = self._session
+        merged = CaseInsensitiveDict(session.headers)
+        merged.update(headers)
+        for key in [k for k, v in merged.items() if v is None]:
+            del merged[key]
+        prep = requests.PreparedRequest()
+        prep.prepare_method(method)
+        prep.url = url
+        prep.prepare_headers(merged)
+        prep.prepare_cookies(session.cookies)
+        prep.prepare_body(None, None)
+        prep.prepare_auth(session.auth, url)
+        prep.prepare_hooks(session.hooks)
+        return prep
 
     def _body(self, resp: requests.Response, url: str, method: str, cap: int, allow_truncated: bool,
               state: _ReadState, start: float) -> Generator[bytes, None, None]:
@@ -874,7 +897,9 @@ def _prepare_url(url: str, params: dict | None) -> str:
         shown = f"the {scheme}: scheme" if scheme else "no scheme"
         raise HttpError("invalid-url", url, f"{url} has {shown}; only http and https URLs are fetched")
     try:
-        prepared = requests.Request("GET", url, params=params).prepare().url
+        prep = requests.PreparedRequest()
+        prep.prepare_url(url, params)  # the URL only: what `Request(...).prepare().url` gives, without the rest
+        prepared = prep.url
         parts = urlsplit(prepared)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except (requests.exceptions.RequestException, ValueError) as exc:

@@ -98,7 +98,7 @@ def check_url(http: GuardedSession, url: str | None, archive_dir: str | Path, *,
     if have_copy and previous.last_modified:
         headers["If-Modified-Since"] = previous.last_modified
     try:
-        writer = ArchiveWriter(archive, prefix="dl-")
+        writer = ArchiveWriter(archive, prefix="dl-", lazy=True)  # a 304 makes no file
     except OSError as exc:
         return _failed(CheckResult(url, "error", now, error=f"archive not writable: {exc.strerror or exc}",
                                    error_kind="archive"), previous)

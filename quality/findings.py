@@ -229,11 +229,33 @@ def make_finding(slug: str, *, distribution: str | None = None, **evidence: Any)
     An unknown slug raises KeyError: a typo in a rule must fail loudly, not invent a type.
     """
     ftype = FINDING_TYPES[slug]
+    message, fix = english_texts(ftype, evidence)
     return Finding(
         type=slug,
         severity=ftype.severity,
-        message=ftype.message("en", evidence),
-        fix=ftype.fix("en", evidence),
+        message=message,
+        fix=fix,
         distribution=distribution,
         evidence=dict(evidence),
     )
+
+
+_ENGLISH_TEXTS: dict[tuple, tuple[FindingType, str, str]] = {}
+
+
+def english_texts(ftype: FindingType, evidence: dict[str, Any]) -> tuple[str, str]:
+    """The English message and fix of a finding, formatted once per type and evidence: a re-assessment raises
+    the same findings with the same evidence for most datasets (a missing licence, a file of one star, data
+    not updated since a date), and formatting them was a tenth of assessing an unchanged dataset. Evidence of
+    scalars only is kept (each value with its type: 1, 1.0 and True format differently), up to 10,000."""
+    try:
+        key = (ftype.slug, *((k, type(v), v) for k, v in sorted(evidence.items())))
+        hit = _ENGLISH_TEXTS.get(key)
+    except TypeError:  # a list or a dict in the evidence: formatted each time
+        return ftype.message("en", evidence), ftype.fix("en", evidence)
+    if hit is not None and hit[0] is ftype:
+        return hit[1], hit[2]
+    message, fix = ftype.message("en", evidence), ftype.fix("en", evidence)
+    if len(_ENGLISH_TEXTS) < 10_000:
+        _ENGLISH_TEXTS[key] = (ftype, message, fix)
+    return message, fix

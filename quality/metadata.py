@@ -18,7 +18,7 @@ from typing import Any
 
 from catalog_schema import vocab
 from catalog_schema.record import Record, pick_text
-from quality.findings import FINDING_TYPES, Finding, FindingType, Rule, Severity
+from quality.findings import FINDING_TYPES, Finding, FindingType, Rule, Severity, english_texts
 
 MAX_POINTS = 405
 BANDS = (("excellent", 351), ("good", 221), ("sufficient", 121), ("bad", 0))
@@ -259,28 +259,11 @@ def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
 
 
 def make(slug: str, evidence: dict[str, Any], distribution: str | None = None) -> Finding:
-    message, fix, severity = _texts(slug, tuple(sorted(evidence.items())) if _hashable(evidence) else None,
-                                    evidence)
-    return Finding(slug, severity, message, fix, distribution, evidence)
-
-
-def _hashable(evidence: dict[str, Any]) -> bool:
-    return all(isinstance(v, (str, int, float, bool, type(None))) for v in evidence.values())
-
-
-_TEXT_CACHE: dict[tuple, tuple[str, str, str]] = {}
-
-
-def _texts(slug: str, key: tuple | None, evidence: dict[str, Any]) -> tuple[str, str, str]:
-    """English message and fix of a finding; most metadata findings repeat the same evidence, so they are
-    formatted once (formatting dominated the cost of assessing a dataset)."""
-    if key is not None and (slug, key) in _TEXT_CACHE:
-        return _TEXT_CACHE[(slug, key)]
+    """A finding of this type; most metadata findings repeat the same evidence, so their texts are formatted
+    once (`quality.findings.english_texts`: formatting dominated the cost of assessing a dataset)."""
     ftype = FINDING_TYPES[slug]
-    texts = (ftype.message("en", evidence), ftype.fix("en", evidence), ftype.severity)
-    if key is not None and len(_TEXT_CACHE) < 10_000:
-        _TEXT_CACHE[(slug, key)] = texts
-    return texts
+    message, fix = english_texts(ftype, evidence)
+    return Finding(slug, ftype.severity, message, fix, distribution, evidence)
 
 
 _FILE_NAME = re.compile(r"^[\w\-. ]+\.(csv|xlsx?|ods|json|xml|pdf|zip|txt|docx?|tsv|geojson|ttl|rdf)$", re.I)

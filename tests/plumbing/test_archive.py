@@ -88,3 +88,27 @@ def test_copy_missing_copies_only_what_the_target_lacks_and_leaves_a_corrupt_fil
     assert (third.files, third.copied, third.corrupt) == (4, 0, [bad.sha256])
     assert not address(target, bad.sha256).exists()
     assert list((target / "tmp").iterdir()) == []
+
+
+def test_a_lazy_writer_makes_its_file_only_when_bytes_come(tmp_path):
+    with ArchiveWriter(tmp_path, lazy=True) as unused:
+        unused.close()  # a link check answered 304: nothing written, nothing to make or unlink
+        assert unused.tmp_path is None
+    assert list((tmp_path / "tmp").iterdir()) == []
+    with ArchiveWriter(tmp_path, lazy=True) as writer:
+        writer.write(DATA[:10])
+        writer.write(DATA[10:])
+        writer.close()
+        assert open(writer.tmp_path, "rb").read() == DATA
+        stored = writer.commit()
+    assert stored == archive(io.BytesIO(DATA), tmp_path)
+    with ArchiveWriter(tmp_path, lazy=True) as empty:  # an empty body is a file too
+        assert empty.commit().sha256 == hashlib.sha256(b"").hexdigest()
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_lazy_writer_still_says_at_once_when_the_archive_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where the archive folder should be")
+    with pytest.raises(OSError):
+        ArchiveWriter(blocker / "archive", lazy=True)

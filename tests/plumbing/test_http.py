@@ -782,3 +782,35 @@ def test_from_settings_reads_the_settings_registry():
         ["127.0.0.1", "10.0.0.0/8"], 2.5, 1, 1234, 0.2, "agency-bot/2")
     defaults = HttpConfig.from_settings(settings.load({}))
     assert defaults.allow_hosts == [] and defaults.max_bytes == 50 * 1024 * 1024 and defaults.timeout == 30.0
+
+
+def test_the_request_sent_is_the_one_requests_would_prepare(local_server, http):
+    """`_prepared` skips requests' general path (the URL prepared a second time, settings merged): the request
+    it makes must be the one `Session.request` would have sent, session headers, cookies and URL credentials
+    included."""
+    import requests
+
+    local_server.add_route("/login", lambda req: (200, {"Set-Cookie": "sid=abc; Path=/"}, b"in"))
+    http.fetch(local_server.url("/login"))  # the session keeps the cookie, as requests does
+    plain = local_server.url("/data.csv?a=1&b=%E5%85%AC")
+    with_credentials = plain.replace("http://", "http://user:pa%20ss@")
+    headers = {"If-None-Match": '"v1"', "Accept-Encoding": None}
+    for url in (plain, with_credentials):
+        mine = http._prepared("GET", url, headers)
+        theirs = http._session.prepare_request(requests.Request("GET", url, headers=headers))
+        assert (mine.method, mine.url, mine.body) == (theirs.method, theirs.url, theirs.body)
+        assert dict(mine.headers) == dict(theirs.headers)
+    assert http._prepared("GET", plain, headers).headers["Cookie"] == "sid=abc"
+    assert mine.headers["Authorization"].startswith("Basic ")
+    assert "Accept-Encoding" not in mine.headers
+
+
+def test_conditional_gets_to_one_server_keep_their_connection(local_server, connect_log, tmp_path):
+    """The test server speaks HTTP/1.1: the link checks of one host reuse one (vetted) connection."""
+    local_server.add_route("/a.csv", lambda req: (304, {"ETag": '"v1"'}, b""))
+    local_server.add_bytes("/b.csv", b"x,y\n1,2\n", "text/csv")
+    with GuardedSession(config()) as http:
+        for _ in range(3):
+            assert http.fetch(local_server.url("/a.csv"), headers={"If-None-Match": '"v1"'}).status == 304
+            assert http.fetch(local_server.url("/b.csv")).content == b"x,y\n1,2\n"
+    assert len(connect_log.calls) == 1

@@ -32,6 +32,7 @@ def test_download_archived_by_hash_and_conditional_recheck(http, local_server, t
     prev = Previous(etag=first.etag, archive_path=first.path, archive_hash=first.sha256, archive_size=first.size)
     again = check_url(http, local_server.url("/a.csv"), tmp_path, previous=prev)
     assert again.status == "unchanged" and again.path == first.path and again.sha256 == first.sha256
+    assert not list((tmp_path / "tmp").iterdir())  # a 304 made no temporary file
 
 
 def test_broken_links_count_failures(http, local_server, tmp_path):

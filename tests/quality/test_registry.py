@@ -116,3 +116,19 @@ def test_english_messages_agree_with_their_counts():
     every = [t.slug for t in FINDING_TYPES.values() for text in (t.message_en, t.title_en, t.fix_en)
              if "(s)" in text.replace("http(s)", "")]
     assert not every, every
+
+
+def test_texts_formatted_once_are_the_texts_formatted_each_time():
+    """`english_texts` keeps the texts of scalar evidence: the same as formatting, each value's type kept apart
+    (1, 1.0 and True format differently), and evidence holding a list formatted each time."""
+    from quality.findings import english_texts
+
+    ftype = FindingType("test-cached-texts", "info", "Cached", "缓存", "Fix {n}.", "修复", message_en="Got {n}.")
+    for evidence in ({"n": 1}, {"n": True}, {"n": 1.0}, {"n": 1}, {"n": [1, 2]}, {"n": [1, 2]}, {}):
+        assert english_texts(ftype, evidence) == (ftype.message("en", evidence), ftype.fix("en", evidence))
+    assert english_texts(ftype, {"n": True}) == ("Got True.", "Fix True.")
+    assert english_texts(ftype, {"n": 1.0})[0] == "Got 1.0."
+    other = FindingType("test-cached-texts", "info", "Cached", "缓存", "Other fix.", "修复", message_en="Other {n}.")
+    assert english_texts(other, {"n": 1}) == ("Other 1.", "Other fix.")  # another type of the same slug
+    finding = make_finding("licence-missing")
+    assert (finding.message, finding.fix) == english_texts(FINDING_TYPES["licence-missing"], {})
