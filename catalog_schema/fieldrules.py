@@ -97,7 +97,11 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
     for rule in rules:
         canon = _write(rule, record, drop_none)
         mine = {k: v for k, v in stored.items() if k in rule.keys}
-        candidate = {**{k: v for k, v in canon.items() if not keep_all(k)}, **mine}
+        kept = {k: v for k, v in canon.items() if not keep_all(k)}
+        if not mine and len(kept) == len(canon):
+            out.update(canon)  # nothing verbatim: the candidate is the canonical form, whichever way it reads back
+            continue
+        candidate = {**kept, **mine}
         view = {**(base or {}), **stored, **candidate}
         if rule.consistent(rule.read(view, []), record):
             out.update(candidate)
