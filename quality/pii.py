@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from quality.tabular.arrow import booleans, integer
+from quality.tabular.arrow import booleans, from_booleans, integer
 
 #: The kinds counted, in report order. ``uscc`` identifies organisations, not people: it is
 #: counted for the publisher's information but is not personal data by itself.
@@ -144,7 +144,7 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
             id_positions = np.flatnonzero(booleans(id_cand))
             not_id_np = booleans(not_id)  # a null is not kept (False): `filter` drops a null as a False
             not_id_np[id_positions[~id_ok]] = True
-            not_id = pa.array(not_id_np)
+            not_id = from_booleans(not_id_np)
         rest = pc.filter(upper, not_id)
         uscc = pc.filter(rest, pc.match_substring_regex(rest, _USCC_RE))
         n_uscc = int(_valid_uscc(uscc).sum())
