@@ -38,7 +38,9 @@ compressed ones, and the server's CPU includes compressing them).
 `--compare ROOT [ROOT ...]`: no mixed load; one catalog (kept with `--keep DIR` for the next run) served from
 each source tree in turn, e.g. an export of main (`git archive main | tar -x -C /tmp/main`) and this checkout,
 `--rounds` times, each kind costed one request at a time with its multiple of /health/live's CPU: two versions
-compared in the same minutes of a shared machine.
+compared in the same minutes of a shared machine. Every kind is sent 4 x `--workers` times before measuring;
+`--workers 1 --threads 4 --serial 300` gives the steadiest multiples (one warmed process, about 60 requests
+of the commonest kinds).
 
 `run_load` (prepare + serve + drive) is what tests/bench/test_load.py runs on a small catalog.
 """
@@ -595,6 +597,22 @@ def serial_costs(base: str, info: dict, server_pid: int, url: str, count: int, s
     return {kind: _means(per.get(kind, [])) for kind in WEIGHTS}
 
 
+def warm_kinds(base: str, info: dict, server_pid: int, url: str, per_kind: int, seed: int = 5,
+               timeout: float = 120.0) -> dict[str, int]:
+    """Requests of the mix (`request_plan`), one at a time and not measured, until every kind was sent
+    `per_kind` times: a kind the mix draws rarely is warmed too (a mixed warm-up of a few dozen requests left
+    some workers with no download yet, and its first one imported a reader). Returns the count per kind."""
+    pids = [server_pid, *_children(server_pid)]
+    sent = dict.fromkeys(WEIGHTS, 0)
+    plan = request_plan(info, seed)
+    while min(sent.values()) < per_kind:
+        kind, path = next(plan)
+        if sent[kind] < per_kind:
+            _cost(base, path, pids, url, timeout)
+            sent[kind] += 1
+    return sent
+
+
 def page_costs(base: str, info: dict, server_pid: int, url: str, rounds: int, seed: int = 13,
                timeout: float = 120.0, trivial: list | None = None) -> dict:
     """PAGES, each requested `rounds` times in turn, one at a time (each followed by TRIVIAL with `trivial`)."""
@@ -700,8 +718,9 @@ def compare_costs(n: int, roots: list[Path], serial: int = 120, rounds: int = 2,
                     shutil.copytree(work / "search", instance / "search")
                 with portal(url, work / "archive", instance, workers=workers, threads=threads, root=root) as (
                         base, proc):
-                    # every worker's first request of a kind loads what is loaded once: not measured
-                    serial_costs(base, info, proc.pid, url, 8 * workers, seed=5, timeout=600)
+                    # every worker's first requests of a kind load what is loaded once (a reader's imports, a
+                    # file's kept rows): not measured; each kind is sent 4 x workers times first
+                    warm_kinds(base, info, proc.pid, url, 4 * workers, timeout=600)
                     page_costs(base, info, proc.pid, url, 2 * workers, seed=7, timeout=600)
                     last = max(1, -(-info["datasets"] // 100))
                     for k in range(2 * workers):  # deep DCAT pages too: a process reads what it pages from once

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -242,3 +243,18 @@ def test_compare_reports_each_run_and_the_multiples_side_by_side():
     assert [line.split() for line in table if line.strip().startswith(("dcat", "home"))] == [
         ["dcat", "40.0", "10.0"], ["home", "2.0", "2.0"]]
     assert "search" not in text.split("run by run")[1]  # a kind with no request is left out
+
+
+def test_the_warm_up_sends_every_kind_until_each_had_its_count(monkeypatch):
+    """`--compare` warms each kind, however rarely the mix draws it, before measuring (no server here: the
+    requests are recorded)."""
+    info = {"datasets": 500, "publishers": 5, "downloads": [["dataset-0000000", "d0"], ["dataset-0000100", "d1"]]}
+    sent: list[str] = []
+    monkeypatch.setattr(load, "_children", lambda pid: [])
+    monkeypatch.setattr(load, "_cost", lambda base, path, pids, url, timeout: sent.append(path))
+    counts = load.warm_kinds("http://127.0.0.1:1", info, 0, "postgresql://unused", 7)
+    assert counts == dict.fromkeys(load.WEIGHTS, 7)
+    kinds = {"/dataset?": "search", "/api/3/action/package_search": "api_search",
+             "/api/3/action/package_show": "api_show", "/catalog.ttl": "dcat", "/data.csv": "download"}
+    seen = Counter(next((k for part, k in kinds.items() if part in path), "dataset") for path in sent)
+    assert seen == dict.fromkeys(load.WEIGHTS, 7)
