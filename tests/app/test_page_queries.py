@@ -32,7 +32,7 @@ LIMITS = {
     "home": 5,  # the dataset and star counts from the search index
     "search": 3,
     "search-filtered": 3,
-    "dataset": 11,  # the file versions kept (one statement for every file of the page); its activity (two)
+    "dataset": 9,  # the file versions kept; its activity (two); the related datasets (one: the index ranks them)
     "publishers": 1,  # each one's datasets and stars from the search index
     "publisher": 5,  # its activity: two (the audit log and the harvest records, app/activity.py); its datasets,
     #                  their count and stars from the search index
