@@ -256,11 +256,6 @@ def is_valid_uscc(s: str) -> bool:
 PERSONAL_KINDS = ("id_number", "phone", "email", "bank_card")
 
 
-def _bools(arr) -> np.ndarray:
-    """A pyarrow boolean array (nulls as False) as a numpy bool array."""
-    return booleans(arr)  # from arrow's bits: `to_numpy()` on booleans would import pandas
-
-
 def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_KINDS) -> np.ndarray:
     """Which cells of one string array hold a value of `kinds`: a boolean numpy array, one entry per cell.
 
@@ -276,7 +271,7 @@ def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_
     out = np.zeros(len(arr), dtype=bool)
     if len(arr) == 0:
         return out
-    maybe = _bools(pc.or_(pc.greater_equal(pc.binary_length(arr), _N11), pc.match_substring(arr, "@")))
+    maybe = booleans(pc.or_(pc.greater_equal(pc.binary_length(arr), _N11), pc.match_substring(arr, "@")))
     idx = np.flatnonzero(maybe)
     if len(idx) == 0:
         return out
@@ -290,23 +285,23 @@ def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_
         pos = np.flatnonzero(length == 18)
         if len(pos):
             upper = pc.utf8_upper(take(pos))
-            cand = _bools(pc.match_substring_regex(upper, _ID_RE))
+            cand = booleans(pc.match_substring_regex(upper, _ID_RE))
             if cand.any():
                 ok = _valid_ids(pc.filter(upper, pa.array(cand)))
                 out[idx[pos[cand][ok]]] = True
     if "phone" in wanted:
         pos = np.flatnonzero(length >= 11)
         if len(pos):
-            out[idx[pos[_bools(pc.match_substring_regex(take(pos), _PHONE_RE))]]] = True
+            out[idx[pos[booleans(pc.match_substring_regex(take(pos), _PHONE_RE))]]] = True
     if "email" in wanted:
-        pos = np.flatnonzero(_bools(pc.match_substring(trimmed, "@")))
+        pos = np.flatnonzero(booleans(pc.match_substring(trimmed, "@")))
         if len(pos):
-            out[idx[pos[_bools(pc.match_substring_regex(take(pos), _EMAIL_RE))]]] = True
+            out[idx[pos[booleans(pc.match_substring_regex(take(pos), _EMAIL_RE))]]] = True
     if "bank_card" in wanted:
         pos = np.flatnonzero((length >= 13) & (length <= 23))
         if len(pos):
             digits = pc.replace_substring_regex(take(pos), r"[ \-]", "")
-            cand = _bools(pc.match_substring_regex(digits, _CARD_RE))
+            cand = booleans(pc.match_substring_regex(digits, _CARD_RE))
             if cand.any():
                 cards = pc.filter(digits, pa.array(cand))
                 ok = _luhn(cards)
@@ -320,8 +315,8 @@ def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_
         pos = np.flatnonzero(length == 18)
         if len(pos):
             upper = pc.utf8_upper(take(pos))
-            cand = _bools(pc.match_substring_regex(upper, _USCC_RE))
-            id_cand = _bools(pc.match_substring_regex(upper, _ID_RE))
+            cand = booleans(pc.match_substring_regex(upper, _USCC_RE))
+            id_cand = booleans(pc.match_substring_regex(upper, _ID_RE))
             if cand.any():
                 valid = _valid_uscc(pc.filter(upper, pa.array(cand)))
                 is_id = np.zeros(len(pos), dtype=bool)
