@@ -38,10 +38,15 @@ def redis_transport_options(visibility_timeout: int) -> dict[str, Any]:
     `visibility_timeout` seconds; every worker sweeps for such tasks. Kombu's sweep runs every 10 s but
     scans Redis only every 10th time (up to 100 s after the timeout, most of a short timeout's wait): scan
     on every sweep, and sweep four times per timeout (every 1 to 10 s), so the task moves on within the
-    timeout plus a quarter of it."""
+    timeout plus a quarter of it.
+
+    A sweep holds a lock in Redis for the milliseconds it takes. A worker killed while holding it leaves the
+    lock to expire, 300 s by Kombu's default, during which no worker sweeps: the lock expires after a
+    quarter of the timeout here (2 s to 60 s), so a killed worker delays the others by that at most."""
     return {"visibility_timeout": visibility_timeout,
             "unacked_restore_interval": max(1, min(10, visibility_timeout // 4)),
-            "unacked_restore_throttle": 1}
+            "unacked_restore_throttle": 1,
+            "unacked_mutex_expire": max(2, min(60, visibility_timeout // 4))}
 
 
 def _beat_schedule() -> dict[str, Any]:

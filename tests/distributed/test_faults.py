@@ -11,9 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.celery_app import redis_transport_options
 from app.jobs import assess, harvest, queue_harvest
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestJob
 from tests.distributed.conftest import (
@@ -111,6 +113,12 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
                        if "Task opendata.assess[" in line and "received" in line)
         done_before = tasks_done(victim, "opendata.assess")
         victim.kill()  # SIGKILL to the worker and its pool child, mid-chunk
+        # The victim sweeps for abandoned tasks every second under a lock in Redis; killed mid-sweep, it leaves
+        # the lock held until it expires. Make that rare case (it failed a CI run) happen every time: hold the
+        # lock as the victim would have, and never release it.
+        lock = redis.Redis.from_url(broker).lock(
+            "unacked_mutex", timeout=redis_transport_options(4)["unacked_mutex_expire"])
+        wait_for(lambda: lock.acquire(blocking=False), 30, "the sweep's lock, as a killed sweeper leaves it", poll=0.01)
         thread.join(300)
         assert not thread.is_alive() and not errors, errors
         slow["delay"] = 0.0
