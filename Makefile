@@ -14,12 +14,18 @@ TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo 
 
 .PHONY: demo test lint bench serve clean browser
 
+# The packages go in with uv (pinned here; pyproject.toml pins the packages themselves): it installs the same
+# versions as pip in about 7 s where pip took about 50 s on this machine, which is most of what `make test` spends
+# before the first test. Where uv cannot be had, pip does the same install.
+UV_VERSION := 0.13.9
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	{ $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'; } \
+	|| { echo "uv unavailable: installing with pip"; $(BIN)/python -m pip install --quiet -e '.[test]'; }
 	touch $(STAMP)
 
 demo: $(STAMP)
