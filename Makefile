@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_WORKERS ?= 2
+# Three xdist workers on two cores: a worker often waits (on a gunicorn, a Celery worker, a browser, a server
+# restart), and with two the machine sat a third idle; with three it is busy to the end (measured: 476 s with two,
+# 360 s with three, 443 s with four on the same checkout; /proc/stat showed 97% busy with three).
+PYTEST_WORKERS ?= 3
 # The tests' temporary files (SQLite catalogs, archives, local servers' folders: thousands of files a run) go on
 # tmpfs where the machine has one: on a disk mounted with `discard` each file's deletion costs about a
 # millisecond, and pytest deletes an old run's folders when the session ends.
