@@ -49,7 +49,7 @@ lint: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider --durations=25
+	PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=25
 
 # Every benchmark with its default sizes (about 25 min on 2 cores; the load test needs the PostgreSQL
 # on 127.0.0.1:5432); writes bench/RESULTS.md. One of them: `.venv/bin/python -m bench load`.

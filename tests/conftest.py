@@ -200,3 +200,43 @@ def add_source(runtime):
         return name
 
     return add
+
+
+# --- the order in which xdist hands out the files ------------------------------------------------------
+
+# Files whose tests run for many seconds each (Celery workers, browsers, gunicorn, restarted servers). xdist's
+# own order puts files with many tests first, so these few-test files came last and a run ended with one worker
+# still busy for most of a minute while the others had nothing left. Longest first (from a `--durations=0` run):
+# a file missing from this list only makes the tail longer, never a test wrong.
+LONG_FILES_FIRST = (
+    "tests/distributed/test_faults.py",
+    "tests/distributed/test_distributed.py",
+    "tests/harvesters/test_processes.py",
+    "tests/browser/test_agency_journey.py",
+    "tests/app/test_exports.py",
+    "tests/app/test_ckan_action.py",
+    "tests/browser/test_browser.py",
+    "tests/app/test_recheck.py",
+    "tests/browser/test_layout.py",
+    "tests/browser/test_publish_form_browser.py",
+    "tests/browser/test_two_person_browser.py",
+    "tests/app/test_gate_matrix.py",
+    "tests/bench/test_load.py",
+    "tests/app/test_backup.py",
+    "tests/app/test_search_servers.py",
+    "tests/app/test_metrics.py",
+    "tests/app/test_dbcopy.py",
+    "tests/browser/test_accounts_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files in LONG_FILES_FIRST first, in its order; then the others, most tests first (what xdist does
+    unless told `--no-loadscope-reorder`, which `make test` tells it so that this order stands). Tests keep
+    their order within a file."""
+    by_file: dict[str, list] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    rank = {name: i for i, name in enumerate(LONG_FILES_FIRST)}
+    order = sorted(by_file, key=lambda name: (rank.get(name, len(rank)), -len(by_file[name])))
+    items[:] = [item for name in order for item in by_file[name]]

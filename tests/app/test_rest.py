@@ -107,9 +107,14 @@ ASSESSMENTS = [
 
 
 @pytest.fixture
-def catalog(app):
-    """The fifteen datasets saved, scored, indexed; assessments; a harvest job with errored records."""
+def catalog(snapshot, app):
+    """The fifteen datasets saved, scored, indexed; assessments; a harvest job with errored records: built once
+    per backend, a copy for each test."""
     factory = app.extensions["opendata"]["sessionmaker"]
+    return {**snapshot.once(lambda: _build(factory)), "factory": factory}
+
+
+def _build(factory) -> dict:
     with factory() as session:
         ensure_publisher(session, CITY)  # before its department, so the department finds its parent
         ids = {}
@@ -146,7 +151,7 @@ def catalog(app):
                           error="record has no title", payload=json.dumps({"name": "pkg-no-title"})),
         ])
         session.commit()
-        return {"ids": ids, "job_id": job.id, "old_job_id": old.id, "factory": factory}
+        return {"ids": ids, "job_id": job.id, "old_job_id": old.id}
 
 
 def _error(resp, status: int, code: str) -> str:
