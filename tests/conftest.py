@@ -104,14 +104,15 @@ def snapshots(tmp_path_factory):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, snapshots, tmp_path) -> str:
+def db_url(request, snapshots, tmp_path_factory) -> str:
     """An empty, migrated catalog database: once on SQLite, once on PostgreSQL.
 
     A test that takes `snapshot` gets a copy of its module's saved catalog instead, once one is saved."""
     fixture = "sqlite_master_url" if request.param == "sqlite" else "postgres_master_url"
     url = request.getfixturevalue(fixture)
     if "snapshot" in request.fixturenames and snapshots.has(request.param):
-        yield snapshots.copy(request.param, url, tmp_path, _truncate)
+        # a folder of its own, not the test's tmp_path: tests check what lands in theirs
+        yield snapshots.copy(request.param, url, tmp_path_factory.mktemp("catalog"), _truncate)
         return
     _truncate(url)
     yield url

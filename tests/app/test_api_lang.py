@@ -23,8 +23,10 @@ ZH_PREFERRED = {"Accept-Language": "en;q=0.4, zh-CN;q=0.8"}
 
 
 @pytest.fixture
-def world(app):
-    return build_world(app.extensions["opendata"]["sessionmaker"])
+def world(snapshot, app):
+    """Two agencies, their people and tokens, harvested, published and draft datasets: built once per backend,
+    a copy for each test."""
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
 def _han(text: str) -> bool:

@@ -33,9 +33,16 @@ def _cjk(text: str) -> bool:
 
 
 @pytest.fixture
-def ids(app) -> dict[str, str]:
+def ids(snapshot, app) -> dict[str, str]:
     """{"table", "pdf", "phones"}: resource ids in one published dataset (the phones added after publishing,
-    so withheld); datastore_search_sql turned on."""
+    so withheld), built once per backend, a copy for each test; datastore_search_sql turned on."""
+    out = snapshot.once(lambda: _build(app))
+    app.config["OPENDATA"]["DATASTORE_SQL_ENABLED"] = True
+    app.config["OPENDATA"]["DATASTORE_SQL_TIMEOUT_MS"] = 300
+    return out
+
+
+def _build(app) -> dict[str, str]:
     make_user(app, "editor@lang.example", editor_of="agency-lang")
     factory = app.extensions["opendata"]["sessionmaker"]
     runtime = Runtime(factory, app.config["OPENDATA"])
@@ -51,8 +58,6 @@ def ids(app) -> dict[str, str]:
             out["phones"] = distributions.add_upload(actor, ds, io.BytesIO(PHONES.encode()), "phones.csv").id
     finally:
         runtime.close()
-    app.config["OPENDATA"]["DATASTORE_SQL_ENABLED"] = True
-    app.config["OPENDATA"]["DATASTORE_SQL_TIMEOUT_MS"] = 300
     return out
 
 

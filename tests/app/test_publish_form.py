@@ -32,8 +32,10 @@ EXE = b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00" + b"\x00" * 200
 
 
 @pytest.fixture
-def world(app):
-    return build_world(app.extensions["opendata"]["sessionmaker"])
+def world(snapshot, app):
+    """Two agencies, their people and tokens, harvested, published and draft datasets: built once per backend,
+    a copy for each test."""
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
 def _upload(client, edit_url, data: bytes, name: str, lang: str = "en", **extra):

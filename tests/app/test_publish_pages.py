@@ -14,8 +14,10 @@ from tests.support.publishing import GBK_CSV, PII_CSV, build_world, csrf_from, f
 
 
 @pytest.fixture
-def world(app):
-    return build_world(app.extensions["opendata"]["sessionmaker"])
+def world(snapshot, app):
+    """Two agencies, their people and tokens, harvested, published and draft datasets: built once per backend,
+    a copy for each test."""
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
 def test_the_agency_story(app, client, world):

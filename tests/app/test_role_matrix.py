@@ -14,8 +14,10 @@ REFUSED = ("anonymous", "editor_b")
 
 
 @pytest.fixture
-def world(app):
-    return build_world(app.extensions["opendata"]["sessionmaker"])
+def world(snapshot, app):
+    """Two agencies, their people and tokens, harvested, published and draft datasets: built once per backend,
+    a copy for each test."""
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
 class Door:

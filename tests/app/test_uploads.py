@@ -32,8 +32,10 @@ def _bomb() -> bytes:
 
 
 @pytest.fixture
-def world(app):
-    return build_world(app.extensions["opendata"]["sessionmaker"])
+def world(snapshot, app):
+    """Two agencies, their people and tokens, harvested, published and draft datasets: built once per backend,
+    a copy for each test."""
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
 def _upload(client, token, slug, data: bytes, filename: str):
