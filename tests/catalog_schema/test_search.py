@@ -79,8 +79,9 @@ def _catalog(session) -> dict[int, str]:
 
 
 @pytest.fixture
-def cat(session):
-    return _catalog(session)
+def cat(snapshot, session):
+    """Made once per backend, a copy for each test."""
+    return snapshot.once(lambda: _catalog(session))
 
 
 def _find(session, cat, **kw) -> list[int]:
