@@ -159,17 +159,45 @@ def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -
     cls, status = _harvester_cls(rt, job_id)
     if status in ENDED:  # a redelivered task of a closed job
         return {"job_id": job_id, "status": status, "worker": worker_name()}
-    batches = []
+    batches, here = [], []
+    limit = int(rt.settings.get("HARVEST_QUEUE_BATCHES") or 0)
 
-    def send(items: list[dict]) -> None:
-        celery.send_task("opendata.harvest_batch", args=[job_id, items])
-        batches.append(len(items))
+    with celery.connection_for_write() as conn:
+        waiting = QueueDepth(conn, celery.conf.task_default_queue)
 
-    expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index,
-                          policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt))
+        def send(items: list[dict]) -> None:
+            # The source lists faster than workers import: without a bound the broker would hold most of a
+            # big source's payloads (2.2 GB of Redis at 391,139 datasets). Past the bound, import here.
+            if limit and waiting() >= limit:
+                import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
+                here.append(len(items))
+                return
+            celery.send_task("opendata.harvest_batch", args=[job_id, items])
+            batches.append(len(items))
+
+        expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index,
+                              policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt))
     if expected is not None:
         celery.send_task("opendata.harvest_finish", args=[job_id, expected, confirm])
-    return {"job_id": job_id, "listed": expected, "batches": len(batches), "worker": worker_name()}
+    return {"job_id": job_id, "listed": expected, "batches": len(batches), "imported_here": len(here),
+            "worker": worker_name()}
+
+
+class QueueDepth:
+    """How many tasks wait in a broker's queue (Redis or RabbitMQ), asked on one connection; a queue the
+    broker does not hold (Redis drops an empty list) has none waiting."""
+
+    def __init__(self, conn, queue: str):
+        self.conn, self.queue, self._channel = conn, queue, None
+
+    def __call__(self) -> int:
+        if self._channel is None:
+            self._channel = self.conn.channel()
+        try:
+            return self._channel.queue_declare(queue=self.queue, passive=True).message_count
+        except self.conn.channel_errors:
+            self._channel = None  # AMQP closes a channel after a failed passive declare: a new one next time
+            return 0
 
 
 def import_batch(rt: Runtime, job_id: int, items: list[dict]) -> dict[str, Any]:

@@ -93,6 +93,9 @@ SETTINGS: list[Setting] = [
             "so that a re-run can start."), int),
     Setting("HARVEST_STALL_TIMEOUT", 600, N_("Seconds without progress after which a harvest job whose batches "
             "wait for workers is failed as stalled (lost tasks): the error says what to re-run."), int),
+    Setting("HARVEST_QUEUE_BATCHES", 20, N_("Batches of 100 records a harvest on workers lets wait in the broker's "
+            "queue: when that many wait, the gathering worker imports the next batch itself instead of sending it, "
+            "so the broker holds at most this many whatever the size of the source (0: no limit)."), int),
     Setting("HARVEST_MAX_WITHDRAW_SHARE", 0.2, N_("Largest share of a source's datasets one harvest withdraws "
             "without confirmation; a source that suddenly lists fewer (empty, truncated) withdraws nothing and "
             "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`)."), float),

@@ -15,7 +15,8 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from app.jobs import assess, assess_chunk, harvest
+from app.celery_app import make_celery
+from app.jobs import QueueDepth, assess, assess_chunk, gather_on_workers, harvest, queue_harvest
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource
 from catalog_schema.store import to_record
 from harvesters.base import run_job
@@ -128,6 +129,75 @@ def test_two_workers_make_the_catalog_one_process_makes(tmp_path, procs, pg_data
               f"assessment chunks per worker {chunks}")
     finally:
         rt.close()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_big_source_never_fills_the_broker_the_gathering_worker_imports_the_rest(tmp_path, procs, pg_databases,
+                                                                                  fixtures_dir, private_redis):
+    """HARVEST_QUEUE_BATCHES bounds what waits in the broker (at 391,139 datasets Redis grew to 2.2 GB without a
+    bound): with no worker taking batches yet, the gather sends that many and imports the rest itself; a worker
+    started afterwards takes the queued batches and the finish, and the catalog is the one a single process makes."""
+    broker, n = private_redis.url(), 600
+    archive = str(tmp_path / "archive")
+    with LocalServer() as files:
+        serve_files(files)
+        with LocalServer() as ckan_srv:
+            fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, files.url("").rstrip("/")))
+            ref = runtime_for(pg_databases(), str(tmp_path / "ref"))
+            add_source(ref, "big", fake.url)
+            assert harvest(ref, "big").status == "finished"
+            expected = snapshot(ref)
+            ref.close()
+
+            db_url = pg_databases()
+            rt = runtime_for(db_url, archive, BROKER_URL=broker, HARVEST_QUEUE_BATCHES=2)
+            add_source(rt, "big", fake.url)
+            job_id = queue_harvest(rt, "big")
+            celery = make_celery(rt.settings)
+            result = gather_on_workers(rt, celery, job_id)
+            # two batches of 100 sent, then two waiting: the other four imported by the gathering process
+            assert (result["listed"], result["batches"], result["imported_here"]) == (n, 2, 4), result
+            with celery.connection_for_write() as conn:
+                assert QueueDepth(conn, celery.conf.task_default_queue)() == 3  # the two batches and the finish
+            with rt.sessionmaker() as session:
+                assert session.scalar(select(func.count()).select_from(HarvestRecord)
+                                      .where(HarvestRecord.job_id == job_id)) == 400
+
+            start_workers(procs, process_env(db_url, archive, broker), ["w1"], tmp_path)
+
+            def finished():
+                with rt.sessionmaker() as session:
+                    job = session.get(HarvestJob, job_id)
+                    return job.status == "finished" and (job.added, job.errored)
+
+            assert wait_for(finished, 120, "the worker to import the queued batches and close the job") == (n, 0)
+    try:
+        assert snapshot(rt) == expected
+        with celery.connection_for_write() as conn:
+            assert QueueDepth(conn, celery.conf.task_default_queue)() == 0
+    finally:
+        rt.close()
+
+
+@pytest.mark.rabbitmq
+def test_queue_depth_on_rabbitmq_counts_waiting_messages_and_a_missing_queue_as_none():
+    if not services.port_open("127.0.0.1", 5672):
+        services.missing("RabbitMQ on 127.0.0.1:5672")
+    from kombu import Connection, Exchange, Producer, Queue
+
+    name = f"opendata-depth-{os.getpid()}"
+    with Connection("amqp://guest:guest@127.0.0.1:5672//") as conn:
+        depth = QueueDepth(conn, name)
+        assert depth() == 0  # no such queue: the failed passive declare closed a channel, the next opens anew
+        queue = Queue(name, Exchange(name, type="direct"), routing_key=name, auto_delete=False)
+        try:
+            producer = Producer(conn.default_channel)
+            for k in range(3):
+                producer.publish({"k": k}, exchange=queue.exchange, routing_key=name, declare=[queue])
+            assert wait_for(lambda: depth() == 3, 10, "RabbitMQ to count the three messages")
+        finally:
+            queue(conn.default_channel).delete()
 
 
 @pytest.mark.rabbitmq
