@@ -66,6 +66,24 @@ def add_source(rt: Runtime, name: str, url: str, publisher: str = "birmingham", 
     return name
 
 
+def reference_snapshot(db_url: str, archive_dir: str, url: str, name: str = "big", *,
+                       assessed: bool = False) -> dict[str, tuple]:
+    """The catalog one process makes of the CKAN source at `url` (`snapshot`): what a distributed run must equal."""
+    from app.jobs import assess, harvest
+
+    ref = runtime_for(db_url, archive_dir)
+    try:
+        add_source(ref, name, url)
+        assert harvest(ref, name).status == "finished"
+        if assessed:
+            with ref.sessionmaker() as session:
+                ids = sorted(session.scalars(select(Dataset.id)))
+            assess(ref, ids)
+        return snapshot(ref)
+    finally:
+        ref.close()
+
+
 def runtime_for(db_url: str, archive_dir: str, **extra) -> Runtime:
     values = load_settings({})
     values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "HTTP_TIMEOUT": 10.0, "HTTP_RETRIES": 1,

@@ -27,6 +27,7 @@ from tests.distributed.conftest import (
     ckan_packages,
     free_port,
     process_env,
+    reference_snapshot,
     runtime_for,
     serve_files,
     snapshot,
@@ -144,11 +145,7 @@ def test_a_big_source_never_fills_the_broker_the_gathering_worker_imports_the_re
         serve_files(files)
         with LocalServer() as ckan_srv:
             fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, files.url("").rstrip("/")))
-            ref = runtime_for(pg_databases(), str(tmp_path / "ref"))
-            add_source(ref, "big", fake.url)
-            assert harvest(ref, "big").status == "finished"
-            expected = snapshot(ref)
-            ref.close()
+            expected = reference_snapshot(pg_databases(), str(tmp_path / "ref"), fake.url)
 
             db_url = pg_databases()
             rt = runtime_for(db_url, archive, BROKER_URL=broker, HARVEST_QUEUE_BATCHES=2)
@@ -215,12 +212,7 @@ def test_rabbitmq_broker(tmp_path, procs, pg_databases, fixtures_dir, private_re
         serve_files(files)
         with LocalServer() as ckan_srv:
             fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, files.url("").rstrip("/")))
-            ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
-            add_source(ref, "big", fake.url)
-            assert harvest(ref, "big").status == "finished"
-            assess(ref, _all_ids(ref))
-            expected = snapshot(ref)
-            ref.close()
+            expected = reference_snapshot(pg_databases(), str(tmp_path / "archive"), fake.url, assessed=True)
             global N
             saved, N = N, n
             try:

@@ -22,6 +22,7 @@ from tests.distributed.conftest import (
     add_source,
     ckan_packages,
     process_env,
+    reference_snapshot,
     runtime_for,
     snapshot,
     start_worker,
@@ -80,12 +81,7 @@ def test_worker_killed_mid_task_is_redelivered(tmp_path, procs, pg_databases, pr
     with LocalServer() as files, LocalServer() as ckan_srv:
         slow = _slow_files(files)
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, files.url("").rstrip("/")))
-        ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
-        add_source(ref, "src", fake.url)
-        harvest(ref, "src")
-        assess(ref, _ids(ref))
-        expected = snapshot(ref)
-        ref.close()
+        expected = reference_snapshot(pg_databases(), str(tmp_path / "archive"), fake.url, "src", assessed=True)
 
         db_url = pg_databases()
         broker, backend = private_redis.url(0), private_redis.url(1)
@@ -139,11 +135,8 @@ def test_postgres_restarted_during_a_harvest(tmp_path, procs, private_postgres, 
     n = 500
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
-        ref = runtime_for(private_postgres.create_database("ref"), str(tmp_path / "archive"))
-        add_source(ref, "src", fake.url)
-        assert harvest(ref, "src").status == "finished"
-        expected = snapshot(ref)
-        ref.close()
+        expected = reference_snapshot(private_postgres.create_database("ref"), str(tmp_path / "archive"), fake.url,
+                                      "src")
 
         _slow_pages(ckan_srv, 0.4)  # five pages: the gather lasts ~2 s, the restart lands mid-harvest
         db_url = private_postgres.create_database("dist")
@@ -185,11 +178,7 @@ def test_redis_restarted_with_tasks_queued(tmp_path, procs, pg_databases, privat
     n = 400  # four batch tasks and the finish task: at least three are queued when Redis goes
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, n, "http://127.0.0.1:9"))
-        ref = runtime_for(pg_databases(), str(tmp_path / "archive"))
-        add_source(ref, "src", fake.url)
-        assert harvest(ref, "src").status == "finished"
-        expected = snapshot(ref)
-        ref.close()
+        expected = reference_snapshot(pg_databases(), str(tmp_path / "archive"), fake.url, "src")
 
         db_url = pg_databases()
         broker, backend = private_redis.url(0), private_redis.url(1)
