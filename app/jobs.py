@@ -167,7 +167,7 @@ def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -
 
         def send(items: list[dict]) -> None:
             # The source lists faster than workers import: without a bound the broker would hold most of a
-            # big source's payloads (2.2 GB of Redis at 391,139 datasets). Past the bound, import here.
+            # big source's payloads (2.67 GB of Redis at 391,139 datasets). Past the bound, import here.
             if limit and waiting() >= limit:
                 import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
                 here.append(len(items))
