@@ -159,7 +159,7 @@ def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -
     cls, status = _harvester_cls(rt, job_id)
     if status in ENDED:  # a redelivered task of a closed job
         return {"job_id": job_id, "status": status, "worker": worker_name()}
-    batches, here = [], []
+    counts = {"batches": 0, "imported_here": 0}
     limit = int(rt.settings.get("HARVEST_QUEUE_BATCHES") or 0)
 
     with celery.connection_for_write() as conn:
@@ -170,17 +170,16 @@ def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -
             # big source's payloads (2.67 GB of Redis at 391,139 datasets). Past the bound, import here.
             if limit and waiting() >= limit:
                 import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
-                here.append(len(items))
+                counts["imported_here"] += 1
                 return
             celery.send_task("opendata.harvest_batch", args=[job_id, items])
-            batches.append(len(items))
+            counts["batches"] += 1
 
         expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index,
                               policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt))
     if expected is not None:
         celery.send_task("opendata.harvest_finish", args=[job_id, expected, confirm])
-    return {"job_id": job_id, "listed": expected, "batches": len(batches), "imported_here": len(here),
-            "worker": worker_name()}
+    return {"job_id": job_id, "listed": expected, **counts, "worker": worker_name()}
 
 
 class QueueDepth:

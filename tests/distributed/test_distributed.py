@@ -178,7 +178,7 @@ def test_a_big_source_never_fills_the_broker_the_gathering_worker_imports_the_re
 
 
 @pytest.mark.rabbitmq
-def test_queue_depth_on_rabbitmq_counts_waiting_messages_and_a_missing_queue_as_none():
+def test_queue_depth_on_rabbitmq_counts_waiting_messages_and_a_missing_queue_as_empty():
     if not services.port_open("127.0.0.1", 5672):
         services.missing("RabbitMQ on 127.0.0.1:5672")
     from kombu import Connection, Exchange, Producer, Queue
