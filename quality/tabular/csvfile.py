@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from quality.sniff import sniff
-from quality.tabular import arrow
+from quality.tabular import arrow, settle
 from quality.tabular.batches import Shape, fit_row, rows_to_batch
 from quality.tabular.encoding import bom_of, detect_encoding, normalise_encoding
 from quality.tabular.layout import filled_cells, find_header, footer_start, note_text
@@ -238,22 +238,16 @@ def arrow_csv_batches(path: str, layout: CsvLayout, names: list[str], shape: Sha
 
     if layout.data_end <= layout.data_start:
         return
-    tmp = [f"c{i}" for i in range(width)]
-    reader = pacsv.open_csv(
-        ByteRange(path, layout.data_start, layout.data_end),
-        read_options=pacsv.ReadOptions(column_names=tmp, block_size=block_size, use_threads=True,
-                                       encoding=layout.encoding if layout.encoding != "utf-8" else "utf8"),
-        parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True,
-                                         ignore_empty_lines=False, invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in tmp},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
-    with reader:
-        for batch in reader:
-            yield pa.RecordBatch.from_arrays(batch.columns, names=names)
-            if side:
-                out, side[:] = list(side), []
-                yield rows_to_batch(out, names)
+    reader = _open_arrow_csv(path, layout, width, block_size, True, on_invalid)
+    try:
+        with reader:
+            for batch in reader:
+                yield pa.RecordBatch.from_arrays(batch.columns, names=names)
+                if side:
+                    out, side[:] = list(side), []
+                    yield rows_to_batch(out, names)
+    finally:
+        settle.hand_back(on_invalid)
     if side:
         yield rows_to_batch(side, names)
 
@@ -285,37 +279,49 @@ def arrow_csv_rows(path: str, layout: CsvLayout, names: list[str], skip_blank_ro
 
     if layout.data_end <= layout.data_start:
         return
-    tmp = [f"c{i}" for i in range(width)]
     try:
-        reader = pacsv.open_csv(
-            ByteRange(path, layout.data_start, layout.data_end),
-            read_options=pacsv.ReadOptions(column_names=tmp, block_size=block_size or BLOCK_BYTES, use_threads=False,
-                                           encoding=layout.encoding if layout.encoding != "utf-8" else "utf8"),
-            parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True,
-                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in tmp},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        reader = _open_arrow_csv(path, layout, width, block_size or BLOCK_BYTES, False, on_invalid)
     except (pa.ArrowException, UnicodeError, LookupError, ValueError) as exc:
         raise Irregular(0) from exc
-    with reader:
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowException, UnicodeError, ValueError) as exc:
-                raise Irregular(done) from exc
-            if irregular:  # a row of another width in this block: Python's reader takes over from here
-                raise Irregular(done)
-            columns = [pc.fill_null(c, _EMPTY) if c.null_count else c for c in batch.columns]
-            out = pa.RecordBatch.from_arrays(columns, names=names)
-            if skip_blank_rows and out.num_rows:
-                out = out.filter(_filled_rows(columns))
-            if out.num_rows:
-                done += out.num_rows
-                yield out
+    try:
+        with reader:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except (pa.ArrowException, UnicodeError, ValueError) as exc:
+                    raise Irregular(done) from exc
+                if irregular:  # a row of another width in this block: Python's reader takes over from here
+                    raise Irregular(done)
+                columns = [pc.fill_null(c, _EMPTY) if c.null_count else c for c in batch.columns]
+                out = pa.RecordBatch.from_arrays(columns, names=names)
+                if skip_blank_rows and out.num_rows:
+                    out = out.filter(_filled_rows(columns))
+                if out.num_rows:
+                    done += out.num_rows
+                    yield out
+    finally:
+        settle.hand_back(on_invalid)
     if irregular:  # in the last block, or every row of it
         raise Irregular(done)
+
+
+def _open_arrow_csv(path: str, layout: CsvLayout, width: int, block_size: int, use_threads: bool,
+                    on_invalid) -> pacsv.CSVStreamingReader:
+    """pyarrow's streaming reader on the table body's bytes, every column read as strings. The bytes come
+    through arrow's own file (no Python call, so no GIL, for each read); the caller hands ``on_invalid`` to
+    `settle` once the reader is closed."""
+    tmp = [f"c{i}" for i in range(width)]
+    body = pa.OSFile(path).get_stream(layout.data_start, layout.data_end - layout.data_start)
+    return pacsv.open_csv(
+        body,
+        read_options=pacsv.ReadOptions(column_names=tmp, block_size=block_size, use_threads=use_threads,
+                                       encoding=layout.encoding if layout.encoding != "utf-8" else "utf8"),
+        parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True,
+                                         ignore_empty_lines=False, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in tmp},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
 
 
 def _filled_rows(columns: list[pa.Array]) -> pa.Array:
