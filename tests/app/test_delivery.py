@@ -53,7 +53,7 @@ def test_pages_name_static_files_by_their_content(client, catalog):
     links = set(_static_links(client.get("/").get_data(as_text=True)))
     links |= set(_static_links(client.get("/dashboard").get_data(as_text=True)))
     names = {link.split("?")[0].removeprefix("/static/"): link for link in links}
-    assert {"vendor/uswds/css/uswds.min.css", "site.css", "vendor/chartjs/chart.umd.min.js",
+    assert {"vendor/uswds/css/uswds.used.min.css", "site.css", "vendor/chartjs/chart.umd.min.js",
             "dashboard.js"} <= set(names)
     for name, link in names.items():
         digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:delivery.FINGERPRINT_DIGITS]
@@ -69,7 +69,7 @@ def test_no_template_names_a_static_file_without_its_fingerprint():
     assert not found, found
 
 
-@pytest.mark.parametrize("name", ["vendor/uswds/css/uswds.min.css", "vendor/chartjs/chart.umd.min.js",
+@pytest.mark.parametrize("name", ["vendor/uswds/css/uswds.used.min.css", "vendor/chartjs/chart.umd.min.js",
                                   "site.css", "dashboard.js"])
 def test_a_fingerprinted_file_is_immutable_and_gzipped_once(client, name):
     raw = (STATIC / name).read_bytes()

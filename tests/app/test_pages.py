@@ -101,7 +101,7 @@ def test_every_page_in_both_languages_with_header_switch_and_landmarks(client, c
         assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en, url
         for html in (zh, en):
             assert '<main id="main"' in html and 'class="usa-skipnav" href="#main"' in html
-            assert "/static/vendor/uswds/css/uswds.min.css" in html and "cdn" not in html.lower()
+            assert "/static/vendor/uswds/css/uswds.used.min.css" in html and "cdn" not in html.lower()
             for href in ("/dataset", "/publisher", "/theme", "/dashboard", "/api/v1/docs"):
                 assert f'href="{href}"' in html, (url, href)
         assert "数据集</a>" in zh and "跳到主要内容" in zh and ">Datasets</a>" in en and "Skip to main content" in en

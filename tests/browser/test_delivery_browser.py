@@ -25,9 +25,9 @@ def _static_responses(page, url: str) -> dict[str, object]:
 def test_fingerprinted_css_and_js_style_the_page_and_draw_the_charts(page):
     seen = _static_responses(page, "/dashboard?lang=en")
     names = {u.split("/static/", 1)[1].split("?")[0]: r for u, r in seen.items()}
-    assert {"vendor/uswds/css/uswds.min.css", "site.css", "vendor/chartjs/chart.umd.min.js",
+    assert {"vendor/uswds/css/uswds.used.min.css", "site.css", "vendor/chartjs/chart.umd.min.js",
             "dashboard.js"} <= set(names), sorted(names)
-    for name in ("vendor/uswds/css/uswds.min.css", "site.css", "vendor/chartjs/chart.umd.min.js", "dashboard.js"):
+    for name in ("vendor/uswds/css/uswds.used.min.css", "site.css", "vendor/chartjs/chart.umd.min.js", "dashboard.js"):
         resp = names[name]
         assert "?v=" in resp.url and resp.status == 200, (name, resp.url, resp.status)
         headers = resp.all_headers()
