@@ -30,6 +30,7 @@ from catalog_schema.store import (
     to_record,
     versions_of,
 )
+from plumbing import heap
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
 from quality import facts_cache, geojson
@@ -108,6 +109,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
         tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions if datastore.loadable(row)]
         session.commit()
     datastore.load_all(datastore.root_of(rt.settings), tables)  # the row store, after the commit: it may be slow
+    heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)
     return out
 
 

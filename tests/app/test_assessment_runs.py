@@ -21,6 +21,7 @@ from catalog_schema import search
 from catalog_schema.models import Assessment
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
+from plumbing import heap
 from tests.support.httpserver import LocalServer
 
 RUN_AT = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
@@ -70,6 +71,7 @@ def test_a_second_assessment_as_of_the_same_instant_is_refused_and_the_first_kep
     with runtime.sessionmaker() as session:
         times = session.scalars(select(Assessment.assessed_at).order_by(Assessment.assessed_at)).all()
     assert [t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times] == [RUN_AT, RUN_AT + dt.timedelta(days=7)]
+    assert heap.settled()  # a process that assessed a batch keeps the collector off its modules from then on
 
 
 def test_two_deliveries_of_one_chunk_running_at_once_assess_it_once(runtime):
