@@ -31,7 +31,6 @@ from harvesters.base import (
     worker_name,
 )
 from harvesters.distributed import finish_job, gather_job, import_items
-from plumbing import heap
 
 log = logging.getLogger(__name__)
 
@@ -202,9 +201,7 @@ class QueueDepth:
 
 def import_batch(rt: Runtime, job_id: int, items: list[dict]) -> dict[str, Any]:
     cls, _status = _harvester_cls(rt, job_id)
-    done = import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
-    heap.settle()  # after a worker's first batch: later collections skip its modules (plumbing/heap.py)
-    return done
+    return import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
 
 
 def finish_on_workers(rt: Runtime, celery, job_id: int, expected: int, confirm: bool = False):

@@ -40,6 +40,7 @@ from catalog_schema import harvest_store
 from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import Record, content_text, filled, validation_errors
 from harvesters.messages import N_, Message, as_message, error_detail
+from plumbing import heap
 
 log = logging.getLogger(__name__)
 
@@ -471,6 +472,7 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
     if on_record:
         for prep, outcome in zip(prepared, outcomes, strict=True):
             on_record(outcome, prep.item.remote_id)
+    heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)
     return len(prepared)
 
 
