@@ -127,7 +127,7 @@ def build(source: Path = SOURCE, root: Path = APP) -> str:
     return first + "\n" + header + body + "\n" if first else header + body + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     text = build()
     TARGET.write_text(text, encoding="utf-8")
     print(f"{TARGET.relative_to(APP.parent)}: {len(text.encode()):,} bytes "
@@ -136,4 +136,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

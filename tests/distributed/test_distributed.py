@@ -136,7 +136,7 @@ def test_two_workers_make_the_catalog_one_process_makes(tmp_path, procs, pg_data
 @pytest.mark.postgres
 def test_a_big_source_never_fills_the_broker_the_gathering_worker_imports_the_rest(tmp_path, procs, pg_databases,
                                                                                   fixtures_dir, private_redis):
-    """HARVEST_QUEUE_BATCHES bounds what waits in the broker (at 391,139 datasets Redis grew to 2.2 GB without a
+    """HARVEST_QUEUE_BATCHES bounds what waits in the broker (at 391,139 datasets Redis held 2.67 GB without a
     bound): with no worker taking batches yet, the gather sends that many and imports the rest itself; a worker
     started afterwards takes the queued batches and the finish, and the catalog is the one a single process makes."""
     broker, n = private_redis.url(), 600
