@@ -8,6 +8,7 @@ answered, none with an error.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -208,7 +209,10 @@ def test_running_some_benchmarks_keeps_the_sections_of_the_others(tmp_path, monk
 
 
 def test_the_generator_runs_where_an_event_loop_is_already_running(monkeypatch):
-    """Playwright's sync API leaves a running loop on the thread; asyncio.run() alone would refuse there."""
+    """Playwright's sync API leaves a running loop on the thread; asyncio.run() alone would refuse there.
+
+    The loop is made in a thread of the test's own: this worker's thread may hold playwright's already (the
+    browser tests share one chromium per worker), where the test's asyncio.run() would itself be refused."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -219,7 +223,8 @@ def test_the_generator_runs_where_an_event_loop_is_already_running(monkeypatch):
 
     monkeypatch.setattr(load, "request_plan", lambda info, seed: iter(lambda: ("dcat", "/plain"), None))
     try:
-        result = asyncio.run(inside_a_loop())
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            result = pool.submit(asyncio.run, inside_a_loop()).result()
     finally:
         server.shutdown()
         server.server_close()

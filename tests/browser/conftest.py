@@ -112,10 +112,11 @@ def portal(demo_catalog, tmp_path_factory) -> str:
     application.extensions["opendata"]["engine"].dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    # Per module, not per session: while playwright's sync API runs, this thread has a running asyncio loop,
-    # and a later module on the same xdist worker that calls asyncio.run() (the load generator) would fail.
+    # One chromium per xdist worker for the whole run: launching and closing it costs about 0.8 s of CPU, and
+    # 15 modules use it. While playwright's sync API runs, this thread has a running asyncio loop: code that
+    # later calls asyncio.run() on it must run its loop in a thread of its own (bench.load.drive does).
     if not CHROMIUM.exists() or not os.access(CHROMIUM, os.X_OK):
         services.missing("chromium (/usr/bin/chromium; `make browser` installs it)")
     from playwright.sync_api import sync_playwright
