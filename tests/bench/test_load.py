@@ -34,7 +34,7 @@ def postgres():
 @pytest.mark.slow
 def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkeypatch):
     monkeypatch.setattr(load, "ADMIN_URL", postgres)
-    result = load.run_load(600, clients=10, seconds=5, workers=2, threads=4, serial=12, gzip=True,
+    result = load.run_load(600, clients=10, seconds=3, workers=2, threads=4, serial=12, gzip=True,
                            db_name=f"opendata_test_load_{os.getpid()}", log=lambda *a: None)
     assert result["overall"]["errors"] == 0, result["error_samples"]
     assert result["error_samples"] == []
