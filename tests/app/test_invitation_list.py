@@ -6,9 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +13,7 @@ from sqlalchemy import select
 from app.services import accounts
 from catalog_schema.models import AccountToken, AuditEvent, Publisher, User, utcnow
 from tests.support.accounts import make_user, page_token, sign_in
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import Ran, opendata
 
 
 def _db(app):
@@ -96,11 +92,10 @@ def test_the_account_page_lists_and_revokes(app, client, people):
     assert "未完成的邀请" in zh and "吊销" in zh
 
 
-def _opendata(app, *args: str, **env: str) -> subprocess.CompletedProcess:
+def _opendata(app, *args: str, **env: str) -> Ran:
     base = {k: v for k, v in os.environ.items() if k not in ("OPENDATA_LANG", "LANG", "LC_ALL", "LC_MESSAGES")}
     url = app.config["OPENDATA"]["DATABASE_URL"]
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**base, "OPENDATA_DATABASE_URL": url, **env}, timeout=120)
+    return opendata(*args, env={**base, "OPENDATA_DATABASE_URL": url, **env})
 
 
 def test_opendata_user_invitations(app, people):
