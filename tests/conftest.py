@@ -213,24 +213,27 @@ def add_source(runtime):
 
 # Files whose tests run for many seconds each (Celery workers, browsers, gunicorn, restarted servers). xdist's
 # own order puts files with many tests first, so these few-test files came last and a run ended with one worker
-# still busy for most of a minute while the others had nothing left. Longest first (from a `--durations=0` run):
-# a file missing from this list only makes the tail longer, never a test wrong.
+# still busy for most of a minute while the others had nothing left. Longest first (from a `--durations=0` run),
+# and the ones that mostly wait (on a Celery worker, a restarted Redis or PostgreSQL, a killed process) between
+# ones that keep a core busy: xdist hands the files out in this order as workers run low, and with the three
+# waiting files first all three workers waited at once while the cores sat idle. A file missing from this list
+# only makes the tail longer, never a test wrong.
 LONG_FILES_FIRST = (
-    "tests/distributed/test_faults.py",
-    "tests/distributed/test_distributed.py",
-    "tests/harvesters/test_processes.py",
-    "tests/browser/test_agency_journey.py",
+    "tests/distributed/test_faults.py",  # waits
     "tests/app/test_exports.py",
+    "tests/app/test_gate_matrix.py",
+    "tests/browser/test_agency_journey.py",
+    "tests/distributed/test_distributed.py",  # waits
     "tests/app/test_ckan_action.py",
+    "tests/harvesters/test_processes.py",  # waits
     "tests/browser/test_browser.py",
-    "tests/app/test_recheck.py",
     "tests/browser/test_layout.py",
+    "tests/app/test_recheck.py",  # waits
     "tests/browser/test_publish_form_browser.py",
     "tests/browser/test_two_person_browser.py",
-    "tests/app/test_gate_matrix.py",
+    "tests/app/test_search_servers.py",  # waits
     "tests/bench/test_load.py",
     "tests/app/test_backup.py",
-    "tests/app/test_search_servers.py",
     "tests/app/test_metrics.py",
     "tests/app/test_dbcopy.py",
     "tests/browser/test_accounts_browser.py",
