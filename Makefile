@@ -19,9 +19,7 @@ TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo 
 
 # The packages go in with uv (pinned here; pyproject.toml pins the packages themselves): it installs the same
 # versions as pip in about 7 s where pip took about 50 s on this machine, which is most of what `make test` spends
-# before the first test. Where uv cannot be had, pip does the same install. Both write the packages' bytecode while
-# installing (uv on every core, about 10 s more): otherwise each of the suite's first processes (three test workers
-# at once, then servers and Celery workers) compiles the same modules on first import, about 11 s of CPU each.
+# before the first test. Where uv cannot be had, pip does the same install.
 UV_VERSION := 0.13.9
 
 $(BIN)/python:
@@ -29,7 +27,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	{ $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
-	  && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'; } \
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'; } \
 	|| { echo "uv unavailable: installing with pip"; $(BIN)/python -m pip install --quiet -e '.[test]'; }
 	touch $(STAMP)
 
