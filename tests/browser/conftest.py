@@ -14,12 +14,12 @@ import fcntl
 import os
 import shutil
 import socket
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.support import services
+from tests.support.wsgiserver import ServedApp
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -95,8 +95,6 @@ def demo_catalog(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def portal(demo_catalog, tmp_path_factory) -> str:
     """Base URL of the app, served by waitress on this worker's copy of the demo catalog."""
-    from waitress.server import create_server
-
     from app import create_app
 
     mine = tmp_path_factory.mktemp("portal")
@@ -104,11 +102,9 @@ def portal(demo_catalog, tmp_path_factory) -> str:
     application = create_app({"DATABASE_URL": f"sqlite:///{mine / 'catalog.db'}", "INSTANCE_DIR": str(mine),
                               "ARCHIVE_DIR": str(demo_catalog / "archive"), "SECRET_KEY": "browser-tests",
                               "ALLOW_HOSTS": ["127.0.0.1"]})
-    server = create_server(application, host="127.0.0.1", port=0, threads=4, ident="opendata-test")
-    thread = threading.Thread(target=server.run, daemon=True, name="portal")
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    served = ServedApp(application, threads=4, ident="opendata-test")
+    yield served.url
+    served.close()
     application.extensions["opendata"]["engine"].dispose()
 
 

@@ -7,12 +7,12 @@ test-output/screenshots/accounts-*.png."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.support.smtp import SmtpServer
+from tests.support.wsgiserver import ServedApp
 
 SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/invitation/[A-Za-z0-9_-]+")
@@ -22,8 +22,6 @@ NEW_PASSWORD = "bus stops every morning"
 @pytest.fixture(scope="module")
 def mail_portal(tmp_path_factory):
     """A portal on an empty catalog with one publisher and its admin, sending mail to a local SMTP server."""
-    from waitress.server import create_server
-
     from app import create_app
     from catalog_schema.db import upgrade
     from tests.support.accounts import make_user
@@ -35,14 +33,11 @@ def mail_portal(tmp_path_factory):
         application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "SECRET_KEY": "browser-accounts",
                                   "ALLOW_HOSTS": ["127.0.0.1"], **smtp.settings()})
         make_user(application, "boss@transport.example", admin_of="jh-transport")
-        server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
-        base = f"http://127.0.0.1:{server.effective_port}"
+        served = ServedApp(application, threads=2, ident="opendata-test")
+        base = served.url
         application.config["OPENDATA"]["SITE_URL"] = base  # the links in the e-mails lead here
-        thread = threading.Thread(target=server.run, daemon=True, name="accounts-portal")
-        thread.start()
         yield base, smtp
-        server.task_dispatcher.shutdown(timeout=5)
-        server.close()
+        served.close()
         application.extensions["opendata"]["engine"].dispose()
 
 

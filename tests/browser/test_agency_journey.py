@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 
 import pytest
 
@@ -18,6 +17,7 @@ from tests.browser.conftest import SCREENSHOTS
 from tests.browser.walks import fill_every_scored_field
 from tests.support.publishing import CLEAN_CSV, PII_CSV
 from tests.support.smtp import SmtpServer
+from tests.support.wsgiserver import ServedApp
 
 SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/invitation/[A-Za-z0-9_-]+")
@@ -26,8 +26,6 @@ CLERK_PASSWORD = "population tables every january"
 
 @pytest.fixture
 def journey_portal(tmp_path):
-    from waitress.server import create_server
-
     from app import create_app
     from catalog_schema.db import upgrade
     from tests.support.accounts import make_user
@@ -40,14 +38,11 @@ def journey_portal(tmp_path):
                                   "PII_OVERRIDE_SECOND_ADMIN": True, **smtp.settings()})
         make_user(application, "director@stats.example.gov", admin_of="jh-stats")
         make_user(application, "deputy@stats.example.gov", admin_of="jh-stats")
-        server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
-        base = f"http://127.0.0.1:{server.effective_port}"
+        served = ServedApp(application, threads=2, ident="opendata-test")
+        base = served.url
         application.config["OPENDATA"]["SITE_URL"] = base
-        thread = threading.Thread(target=server.run, daemon=True, name="journey-portal")
-        thread.start()
         yield base, smtp, application
-        server.task_dispatcher.shutdown(timeout=5)
-        server.close()
+        served.close()
         application.extensions["opendata"]["engine"].dispose()
 
 

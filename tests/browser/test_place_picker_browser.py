@@ -5,17 +5,16 @@ fetched as one types), it picks one, saves, and the draft holds that county (its
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
+
+from tests.support.wsgiserver import ServedApp
 
 COUNTY = "浙江省金华市义乌市 (330782)"  # a county-level city: only /publish/places knows it
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
-    from waitress.server import create_server
-
     from app import create_app
     from catalog_schema.db import upgrade
     from tests.support.accounts import make_user
@@ -26,12 +25,9 @@ def portal(tmp_path_factory):
     application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
                               "SECRET_KEY": "browser-places", "ALLOW_HOSTS": ["127.0.0.1"]})
     make_user(application, "clerk@places.example.gov", editor_of="jh-stats")
-    server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
-    thread = threading.Thread(target=server.run, daemon=True, name="place-portal")
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown(timeout=5)
-    server.close()
+    served = ServedApp(application, threads=2, ident="opendata-test")
+    yield served.url
+    served.close()
     application.extensions["opendata"]["engine"].dispose()
 
 

@@ -6,12 +6,12 @@ with the contact point and the file's category on the public page."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
 from tests.browser.walks import fill_every_scored_field
 from tests.support.publishing import CLEAN_CSV
+from tests.support.wsgiserver import ServedApp
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = {"zh": {"saved_prefix": "已保存", "published": "已发布", "email_error": "不是电子邮箱地址"},
@@ -20,8 +20,6 @@ TEXT = {"zh": {"saved_prefix": "已保存", "published": "已发布", "email_err
 
 @pytest.fixture(scope="module")
 def agency_portal(tmp_path_factory):
-    from waitress.server import create_server
-
     from app import create_app
     from catalog_schema.db import upgrade
     from tests.support.accounts import make_user
@@ -32,12 +30,9 @@ def agency_portal(tmp_path_factory):
     application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
                               "SECRET_KEY": "browser-publish", "ALLOW_HOSTS": ["127.0.0.1"]})
     make_user(application, "clerk@stats.example.gov", editor_of="jh-stats")
-    server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
-    thread = threading.Thread(target=server.run, daemon=True, name="publish-portal")
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown(timeout=5)
-    server.close()
+    served = ServedApp(application, threads=2, ident="opendata-test")
+    yield served.url
+    served.close()
     application.extensions["opendata"]["engine"].dispose()
 
 

@@ -7,9 +7,9 @@ sign-out flow runs against an app of its own (an empty catalog with one user) so
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+
+from tests.support.wsgiserver import ServedApp
 
 pytestmark = pytest.mark.browser
 
@@ -57,8 +57,6 @@ def test_injected_inline_script_is_blocked(page):
 
 @pytest.fixture
 def signin_portal(tmp_path):
-    from waitress.server import create_server
-
     from app import create_app
     from catalog_schema.db import upgrade
     from tests.support.accounts import make_user
@@ -68,12 +66,9 @@ def signin_portal(tmp_path):
     application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "browser-signin",
                               "ALLOW_HOSTS": ["127.0.0.1"]})
     make_user(application, "ada@example.gov", editor_of="roads")
-    server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
-    thread = threading.Thread(target=server.run, daemon=True, name="signin-portal")
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown(timeout=5)
-    server.close()
+    served = ServedApp(application, threads=2, ident="opendata-test")
+    yield served.url
+    served.close()
     application.extensions["opendata"]["engine"].dispose()
 
 

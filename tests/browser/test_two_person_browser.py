@@ -4,20 +4,17 @@ publisher confirms it, and only then the dataset is published. In en at 1366x900
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.support.wsgiserver import ServedApp
 
 SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
 
 
 @pytest.fixture
 def rule_portal(tmp_path):
-    from waitress.server import create_server
-
     from app import create_app
     from catalog_schema.db import upgrade
     from catalog_schema.models import Publisher
@@ -40,12 +37,9 @@ def rule_portal(tmp_path):
         accounts.grant(s, auth.find_user(s, "second.admin@example.gov"),
                        s.scalar(select(Publisher).where(Publisher.slug == "agency-a")), "admin")
         s.commit()
-    server = create_server(application, host="127.0.0.1", port=0, threads=2, ident="opendata-test")
-    thread = threading.Thread(target=server.run, daemon=True, name="rule-portal")
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", world, factory
-    server.task_dispatcher.shutdown(timeout=5)
-    server.close()
+    served = ServedApp(application, threads=2, ident="opendata-test")
+    yield served.url, world, factory
+    served.close()
     application.extensions["opendata"]["engine"].dispose()
 
 

@@ -9,9 +9,10 @@ phone (390x844) and a laptop (1366x900), in Chinese and English, and no page of 
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
+
+from tests.support.wsgiserver import ServedApp
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +24,6 @@ _SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 @pytest.fixture(scope="module")
 def weekly_portal(demo_catalog, tmp_path_factory):
-    from waitress.server import create_server
-
     from app import create_app
     from app.services.weekly import evaluate_week
     from app.weekly import week_end
@@ -38,11 +37,9 @@ def weekly_portal(demo_catalog, tmp_path_factory):
         for week in ("2026-W47", "2026-W48"):
             evaluate_week(session, week, now=week_end(week))
         session.commit()
-    server = create_server(application, host="127.0.0.1", port=0, threads=4, ident="opendata-test")
-    thread = threading.Thread(target=server.run, daemon=True, name="weekly-portal")
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    served = ServedApp(application, threads=4, ident="opendata-test")
+    yield served.url
+    served.close()
     application.extensions["opendata"]["engine"].dispose()
 
 
