@@ -23,6 +23,7 @@ from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, Harvest
 from harvesters import registry
 from harvesters.base import (
     ENDED,
+    HarvestError,
     JobSummary,
     WithdrawPolicy,
     create_job,
@@ -31,6 +32,7 @@ from harvesters.base import (
     worker_name,
 )
 from harvesters.distributed import finish_job, gather_job, import_items
+from harvesters.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +155,19 @@ def _harvester_cls(rt: Runtime, job_id: int):
         return registry.get(job.source.type, rt.settings["HARVESTERS"]), job.status
 
 
+#: A gather that cannot hand a batch to the broker (Redis or RabbitMQ restarted, unreachable) fails its job in
+#: a sentence that says so: the source is not at fault, and what was queued may be gone with the broker.
+BROKER_LOST = N_("the task queue could not take a batch (%(error)s); run it again")
+
+
+def _from_broker(call, *args, **kwargs):
+    """`call(*args, **kwargs)` talking to the broker; a failure of the broker becomes the job's HarvestError."""
+    try:
+        return call(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - kombu's, redis's and amqp's errors share no base class
+        raise HarvestError(BROKER_LOST, error=f"{exc.__class__.__name__}: {exc}") from exc
+
+
 def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -> dict[str, Any]:
     """The first task of a job on workers: list the source, send a batch task per BATCH records (any
     worker takes them), then the task that closes the job once every batch is in."""
@@ -168,11 +183,11 @@ def gather_on_workers(rt: Runtime, celery, job_id: int, confirm: bool = False) -
         def send(items: list[dict]) -> None:
             # The source lists faster than workers import: without a bound the broker would hold most of a
             # big source's payloads (2.67 GB of Redis at 391,139 datasets). Past the bound, import here.
-            if limit and waiting() >= limit:
+            if limit and _from_broker(waiting) >= limit:
                 import_items(rt.sessionmaker, job_id, cls, items, http=rt.http(), index=_index)
                 counts["imported_here"] += 1
                 return
-            celery.send_task("opendata.harvest_batch", args=[job_id, items])
+            _from_broker(celery.send_task, "opendata.harvest_batch", args=[job_id, items])
             counts["batches"] += 1
 
         expected = gather_job(rt.sessionmaker, job_id, cls, http=rt.http(), send_batch=send, index=_index,

@@ -416,3 +416,34 @@ def test_split_incremental_runs_withdraw_deletions_and_hold_back_a_truncated_lis
                     Dataset.state == "active")) == 29
         finally:
             rt.close()
+
+
+def test_a_broker_lost_mid_gather_fails_the_job_in_a_sentence(db_url, tmp_path, fixtures_dir):
+    """Redis or RabbitMQ gone while the gather hands out batches: not the source's fault, said so, in both
+    languages (a restarted Redis once left the job's error as redis's own "ConnectionError: Error 111 ...")."""
+    import socket
+
+    from app.cli_lang import gettext
+    from harvesters.messages import render
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # nothing listens here once the socket is closed
+    with LocalServer() as ckan_srv:
+        fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 150, "http://127.0.0.1:9"))
+        rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=f"redis://127.0.0.1:{dead}/0")
+        try:
+            add_source(rt, "src", fake.url)
+            job_id = queue_harvest(rt, "src")
+            celery = make_celery(rt.settings)
+            celery.conf.task_publish_retry = False  # fail at once, as a broker gone for good does
+            celery.conf.broker_connection_retry = False
+            assert gather_on_workers(rt, celery, job_id)["listed"] is None
+            with rt.sessionmaker() as session:
+                job = session.get(HarvestJob, job_id)
+                assert job.status == "failed", job.error
+                assert job.error.startswith("the task queue could not take a batch (") and "run it again" in job.error
+                zh = render(job.error_detail, job.error, lambda msgid: gettext(msgid, "zh"))
+                assert zh.startswith("任务队列无法接收批次（") and zh.endswith("；请重新运行"), zh
+        finally:
+            rt.close()
