@@ -11,6 +11,7 @@ Removing a mapping gives those records back what the vocabulary alone makes of t
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
@@ -30,16 +31,21 @@ def mappings(session) -> list[LicenceMapping]:
 
 
 def unmapped(session, limit: int = 50) -> list[tuple[str, int]]:
-    """Raw licence texts of datasets that have no licence id, with how many datasets carry each (most first)."""
-    counts: dict[str, list] = {}
+    """Raw licence texts of datasets that have no licence id, with how many datasets carry each (most first).
+
+    Spellings with the same key are one row, shown as the spelling most datasets carry (then one without
+    padding, then the first in text order): the rows come in no order, and on PostgreSQL the row shown
+    changed from one request to the next when it was the first spelling read."""
+    spellings: dict[str, Counter] = {}
     rows = session.execute(select(Dataset.license_raw).where(Dataset.license_id.is_(None),
                                                             Dataset.license_raw.is_not(None)))
     for (raw,) in rows:
         key = vocab.licence_key(raw)
         if key:
-            entry = counts.setdefault(key, [raw, 0])
-            entry[1] += 1
-    return sorted(((raw, n) for raw, n in counts.values()), key=lambda p: (-p[1], p[0]))[:limit]
+            spellings.setdefault(key, Counter())[raw] += 1
+    shown = [(min(seen, key=lambda raw: (-seen[raw], raw != raw.strip(), raw)), seen.total())
+             for seen in spellings.values()]
+    return sorted(shown, key=lambda p: (-p[1], p[0]))[:limit]
 
 
 def _affected(session, key: str) -> tuple[list[Dataset], list[Distribution]]:
