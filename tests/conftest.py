@@ -28,7 +28,7 @@ from tests.support.snapshots import Snapshot, Snapshots
 # A full garbage collection walks every object alive, and the suite's bursts of allocation (RDF graphs, catalogs
 # of records, parsed tables) set one off every ten young passes: 41 full passes, 3.6 of 33 s CPU, in four of its
 # modules. One full pass per hundred young ones (cyclic garbage still goes in the young passes) took that to 5
-# and 1.7 s there, the memory the same (peak RSS 610 against 561 MB).
+# and 1.7 s there; the peak RSS rose to 610 MB from 561.
 gc.set_threshold(700, 10, 100)
 netguard.install()
 astlock.install()  # CPython 3.11: two threads in the AST converter at once raise SystemError
