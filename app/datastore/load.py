@@ -53,6 +53,13 @@ LOADABLE_FORMATS = TABLE_FORMATS
 ARROW_TYPES: dict[str, pa.DataType] = {"integer": pa.int64(), "year": pa.int64(), "number": pa.float64(),
                                        "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
 PASS_ROWS = 65_536
+#: Tables of fewer rows are queried from their Parquet file alone, without a DuckDB copy (`native`). A DuckDB
+#: file takes at least 512 KB (a 50-row table: 6.5 kB of Parquet) and about 9 ms of CPU to write at 5,000
+#: rows, 38 ms at 50,000, while it saves a query 0.2-0.5 ms at 5,000 rows and about 1 ms at 50,000 (a page,
+#: a filtered and sorted page, a text search, a deep page; docs/architecture.md): a small table's copy costs
+#: more than it saves unless the table is queried dozens of times per version, and most are not. Above it the
+#: copy pays for itself (2-7 ms a query from 100,000 rows up, and it is smaller than the Parquet file).
+NATIVE_MIN_ROWS = 50_000
 #: Text batches up to this size are held in memory between the two passes instead of written to a file.
 STAGE_IN_MEMORY = 64 << 20
 
@@ -81,6 +88,11 @@ class Loaded:
     size: int
     pii: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> kind -> cells, from this load
     db: Path | None = None  # the same rows in DuckDB's own format (what queries read), when it is there
+
+    @property
+    def wants_native(self) -> bool:
+        """Whether the table is big enough for a DuckDB copy of its own (`NATIVE_MIN_ROWS`)."""
+        return self.rows >= NATIVE_MIN_ROWS
 
     @property
     def names(self) -> list[str]:
@@ -184,7 +196,7 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
     if not loadable(dist):
         return None
     found = lookup(root, dist.archive_hash)
-    if isinstance(found, Loaded) and found.db is None:  # a store written before, or a copy of the Parquet only
+    if isinstance(found, Loaded) and found.db is None and found.wants_native:  # a copy of the Parquet only
         native(found.path, duckdb_path(root, dist.archive_hash))
         found = lookup(root, dist.archive_hash)
     if found is not None:
@@ -298,7 +310,10 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
                 "pii": {names[i]: kinds for i, kinds in found.items()}}
         _typed_pass(stage, final, table.columns, typed, meta, held)
         os.replace(final, target)
-        native(target, duckdb_path(root, sha256))
+        if rows >= NATIVE_MIN_ROWS:
+            native(target, duckdb_path(root, sha256))
+        else:  # a DuckDB copy an earlier store wrote for every table: the Parquet file answers, the space is freed
+            duckdb_path(root, sha256).unlink(missing_ok=True)
         error_path(root, sha256).unlink(missing_ok=True)
     finally:
         stage.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -131,10 +132,11 @@ def test_the_assessment_loads_every_table_kind_and_records_what_it_cannot(app, c
     assert f"datastore_search?resource_id={archived[HOTLINE][1]}" not in page
 
 
-def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path):
+def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path, monkeypatch):
     root = tmp_path / "store"
     table = tmp_path / "codes.csv"
     table.write_bytes("code,zip,n,when\n0164A,007,1,2024-01-05\n0200B,010,2,2024-02-29\n".encode("gbk"))
+    monkeypatch.setattr(store, "NATIVE_MIN_ROWS", 2)  # this table counts as big: a DuckDB copy
     got = store.load(root, "a" * 64, table, format="CSV", encoding="gbk")
     assert isinstance(got, store.Loaded)
     assert [(f.id, f.type) for f in got.fields] == [("code", "text"), ("zip", "text"), ("n", "int"),
@@ -149,6 +151,19 @@ def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path):
     parquet_only = store.lookup(root, "a" * 64)
     assert parquet_only.db is None
     assert rowq.run(parquet_only, rowq.Query(conditions=[rowq.Condition("zip", "exact", ("007",))])).rows == result.rows
+    # a store that finds the copy missing writes it again (`ensure`), for a table big enough to want one
+    dist = SimpleNamespace(archive_hash="a" * 64, archive_path=str(table), detected_format="CSV",
+                           detected_encoding="gbk", table_schema=None)
+    assert store.ensure(root, dist).db == got.db and got.db.is_file()
+    # a small table is queried from its Parquet file alone: no DuckDB copy written, none wanted back
+    monkeypatch.setattr(store, "NATIVE_MIN_ROWS", 3)
+    small = store.load(root, "c" * 64, table, format="CSV", encoding="gbk")
+    assert small.db is None and not store.duckdb_path(root, "c" * 64).exists()
+    assert store.ensure(root, SimpleNamespace(**{**vars(dist), "archive_hash": "c" * 64})).db is None
+    assert rowq.run(small, rowq.Query(conditions=[rowq.Condition("zip", "exact", ("007",))])).rows == result.rows
+    # a reload of a table an earlier store copied whatever its size frees the copy
+    store.load(root, "a" * 64, table, format="CSV", encoding="gbk")
+    assert store.lookup(root, "a" * 64).db is None and not got.db.exists()
     empty = tmp_path / "empty.csv"
     empty.write_text("a,b\n")
     failed = store.load(root, "b" * 64, empty, format="CSV")
