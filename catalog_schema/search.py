@@ -985,6 +985,9 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 
 #: What a value shared with another dataset weighs in `related`: a keyword is more specific than a theme or place.
 RELATED_WEIGHTS = {"keyword": 2.0, "theme": 1.0, "place": 1.0}
+#: In `related`, a value one dataset in this many or more has is common: datasets sharing only common values are
+#: scored last, when the rarer values do not find enough better ones.
+COMMON_SHARE = 20
 
 
 def related(session: Session, dataset_id: str, publisher_slug: str | None, values: dict[str, Any],
@@ -997,17 +1000,32 @@ def related(session: Session, dataset_id: str, publisher_slug: str | None, value
     searcher = idx.searcher(session)
     schema = idx.schema
     Q, Occur = tantivy.Query, tantivy.Occur
-    should = [(Occur.Should, Q.const_score_query(Q.term_query(schema, name, value), weight))
-              for name, weight in RELATED_WEIGHTS.items()
+    shared = [(name, value, weight) for name, weight in RELATED_WEIGHTS.items()
               for value in sorted(_values(list(values.get(name) or [])))[:MAX_FILTER_VALUES]]
-    if not should or limit <= 0:
+    if not shared or limit <= 0:
         return []
-    clauses = [(Occur.Must, Q.boolean_query(should)),
-               (Occur.Must, Q.const_score_query(Q.term_query(schema, "state", "active"), 0.0)),
+    filters = [(Occur.Must, Q.const_score_query(Q.term_query(schema, "state", "active"), 0.0)),
                (Occur.MustNot, Q.term_query(schema, "id", dataset_id))]
     if publisher_slug:
-        clauses.append((Occur.MustNot, Q.term_query(schema, "publisher_slug", publisher_slug)))
-    hits = searcher.search(Q.boolean_query(clauses), limit).hits
+        filters.append((Occur.MustNot, Q.term_query(schema, "publisher_slug", publisher_slug)))
+
+    def scored(terms):
+        return [(Occur.Should, Q.const_score_query(Q.term_query(schema, name, value), weight))
+                for name, value, weight in terms]
+
+    # A value most of the catalog shares ("statistics", a theme) makes every dataset a match, and scoring them
+    # all is most of the page's search (3 ms at 100,000 datasets). So first only the datasets sharing one of
+    # the rarer values are scored (each by everything it shares): when the last of the best `limit` scores more
+    # than the common values together can give, no dataset sharing only those could rank, nor tie, among them,
+    # and the answer is the whole search's. Otherwise (few rare matches) the whole search is made.
+    common = [t for t in shared if searcher.doc_freq(t[0], t[1]) * COMMON_SHARE > searcher.num_docs]
+    rare = [t for t in shared if t not in common]
+    if common and rare:
+        query = Q.boolean_query([(Occur.Must, Q.boolean_query(scored(rare))), *scored(common), *filters])
+        hits = searcher.search(query, limit).hits
+        if len(hits) == limit and hits[-1][0] > sum(weight for _, _, weight in common) + 0.5:
+            return [(searcher.doc(address)["id"][0], round(score)) for score, address in hits]
+    hits = searcher.search(Q.boolean_query([(Occur.Must, Q.boolean_query(scored(shared))), *filters]), limit).hits
     return [(searcher.doc(address)["id"][0], round(score)) for score, address in hits]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -436,23 +436,26 @@ def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
 @bp.get("/dataset/<slug>")
 def show(slug: str):
     """The HTML dataset page. An old slug answers 301, a withdrawn dataset 410 (app/services/lifecycle.py)."""
-    ds = lifecycle.require(db_session(), slug)
-    return _render_page(ds.slug)
+    ds = lifecycle.require(db_session(), slug)  # found by its current slug, and active (a public door)
+    return _render_page(ds)
 
 
-def _render_page(slug: str):
-    """The HTML page of the active dataset `slug`."""
+def _render_page(ds: Dataset):
+    """The HTML page of the active dataset `ds` (its publisher and files are loaded as the page reads them: one
+    statement each, where loading the dataset again with them took two and built its row twice)."""
     session = db_session()
-    ds = session.scalar(select(Dataset).where(Dataset.slug == slug, Dataset.state == "active")
-                        .options(joinedload(Dataset.publisher), selectinload(Dataset.distributions)))
-    if ds is None:
-        abort(404)
     lang = current_lang()
-    history = list(session.scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
-                                   .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(50)))
+    newest_first = (Assessment.assessed_at.desc(), Assessment.id.desc())
+    # the table of past scores reads five columns of each row, not its findings and per-file documents (a
+    # catalog re-checked weekly for a year keeps dozens of assessments a dataset: docs/operations.md)
+    history = session.execute(select(Assessment.assessed_at, Assessment.stars, Assessment.score,
+                                     Assessment.metadata_points, Assessment.metadata_rating)
+                              .where(Assessment.dataset_id == ds.id).order_by(*newest_first).limit(50)).all()
+    latest = session.scalar(select(Assessment).where(Assessment.dataset_id == ds.id).order_by(*newest_first)
+                            .limit(1)) if history else None
     quality = None
-    if history:
-        doc = assessment_document(ds, history[0])
+    if latest is not None:
+        doc = assessment_document(ds, latest)
         findings = list(doc.get("findings") or [])
         by_id = {d.get("id"): d for d in doc.get("distributions") or []}
         quality = {

@@ -32,7 +32,8 @@ LIMITS = {
     "home": 5,  # the dataset and star counts from the search index
     "search": 3,
     "search-filtered": 3,
-    "dataset": 9,  # the file versions kept; its activity (two); the related datasets (one: the index ranks them)
+    "dataset": 10,  # the file versions kept; its activity (two); the related datasets (one: the index ranks them);
+    #                 the past scores (five columns a row) and the latest assessment whole (two)
     "publishers": 1,  # each one's datasets and stars from the search index
     "publisher": 5,  # its activity: two (the audit log and the harvest records, app/activity.py); its datasets,
     #                  their count and stars from the search index

@@ -134,6 +134,32 @@ def test_related_datasets_are_the_most_shared_of_all_matches(session, many):
     assert checked > 200  # most datasets have related ones: the comparison is not empty
 
 
+def test_related_datasets_searched_rare_values_first_are_those_of_the_whole_search(session, many, monkeypatch):
+    """The search that scores first only the datasets sharing a rarer value gives exactly (ids, weights, order
+    of ties) what one search over every match gives, whatever share makes a value common; and that first search
+    is what answers many datasets (the fifth best shares more than the common values together weigh)."""
+    def answers() -> dict[str, list]:
+        return {dataset_id: S.related(session, dataset_id, sp["publisher"]["slug"] if sp["publisher"] else None,
+                                      {"keyword": sp["keywords"], "theme": sp["themes"], "place": sp["places"]}, 5)
+                for dataset_id, sp in many.items()}
+
+    searcher = S.index_for(session).searcher(session)
+    monkeypatch.setattr(S, "COMMON_SHARE", 10**9)  # no value is common: one search over every match
+    whole = answers()
+    answered_first = 0
+    for share in (2, 3, 5, 8, 20):
+        monkeypatch.setattr(S, "COMMON_SHARE", share)
+        pruned = answers()
+        assert pruned == whole, share
+        for dataset_id, sp in many.items():
+            values = [("keyword", v, 2) for v in sp["keywords"]] + [("theme", v, 1) for v in sp["themes"]] \
+                + [("place", v, 1) for v in sp["places"]]
+            common = [w for name, v, w in values if searcher.doc_freq(name, v) * share > searcher.num_docs]
+            got = pruned[dataset_id]
+            answered_first += 0 < len(common) < len(values) and len(got) == 5 and got[-1][1] > sum(common)
+    assert answered_first >= 50, answered_first
+
+
 FILTERS = [
     {},
     {"include_withdrawn": True},
