@@ -160,6 +160,28 @@ def test_related_datasets_searched_rare_values_first_are_those_of_the_whole_sear
     assert answered_first >= 50, answered_first
 
 
+def test_a_search_is_answered_again_from_memory_until_the_index_changes(session, many):
+    """The same search twice: the second answer is the kept one (equal, and not the object the first caller
+    got and changed); a change committed here is in the next answer."""
+    idx = S.index_for(session)
+    query = S.SearchQuery(q="bus", facets=list(S.FACETS), limit=10)
+    first = S.search(session, query)
+    _searcher, view = idx.searcher_at(session)
+    assert idx.kept(view, repr(query)) == first
+    first.ids.clear()
+    first.facets["keyword"].append(("changed", 1))
+    again = S.search(session, query)
+    assert again.ids and ("changed", 1) not in again.facets["keyword"] and again == idx.kept(view, repr(query))
+    assert idx.kept(view, repr(S.SearchQuery(q="bus", limit=10))) is None  # another search: its own entry
+
+    target = next(i for i, sp in sorted(many.items()) if sp["state"] == "active" and "bus" not in sp["keywords"]
+                  and "bus" not in sp["title"]["en"].lower() and "bus" not in sp["description"]["en"])
+    session.get(Dataset, target).keywords = ["bus"]
+    session.commit()
+    after = S.search(session, query)
+    assert after.total == again.total + 1 and idx.searcher_at(session)[1] > view
+
+
 FILTERS = [
     {},
     {"include_withdrawn": True},
