@@ -182,6 +182,27 @@ def test_a_search_is_answered_again_from_memory_until_the_index_changes(session,
     assert after.total == again.total + 1 and idx.searcher_at(session)[1] > view
 
 
+def test_a_rebuild_on_postgresql_first_takes_planner_statistics(session, many):
+    """A catalog just copied or restored has no statistics, and the rebuild's batches were planned blind (391,139
+    datasets: 146 s instead of 67 s): on PostgreSQL the rebuild ANALYZEs what it reads, in a savepoint."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def spy(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", spy)
+    try:
+        assert S.index_for(session).rebuild(session) == sum(sp["state"] in S.INDEXED_STATES for sp in many.values())
+    finally:
+        event.remove(bind, "before_cursor_execute", spy)
+    analyzed = [s for s in sent if s.startswith("ANALYZE")]
+    assert analyzed == (["ANALYZE datasets, distributions, publishers"] if bind.dialect.name == "postgresql" else [])
+    assert S.search(session, S.SearchQuery(limit=0)).total == sum(sp["state"] == "active" for sp in many.values())
+
+
 FILTERS = [
     {},
     {"include_withdrawn": True},
