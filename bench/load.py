@@ -664,7 +664,7 @@ def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: in
             result.update(server_cpu_s=cpu_seconds(pids) - cpu0, postgres_cpu_s=cpu_seconds(pg_pids) - pg0,
                           machine_busy=(busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
                           load_start=load_start, load_end=os.getloadavg()[0], workers=workers, threads=threads,
-                          datasets=n, cpus=os.cpu_count(), gzip=gzip)
+                          datasets=n, cpus=os.cpu_count(), gzip=gzip, worker_memory=worker_memory(proc.pid))
             if serial:
                 trivial: list = []
                 result["serial"] = serial_costs(base, info, proc.pid, url, serial, trivial=trivial)
@@ -775,6 +775,25 @@ def compare_report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def worker_memory(master: int) -> list[dict[str, float]]:
+    """Each gunicorn worker's memory (MB), from /proc/<pid>/status: resident in all, its own (anonymous), and
+    mapped from files (the search index's segments and the libraries: the OS page cache, shared by workers)."""
+    out = []
+    for pid in _children(master):
+        fields = {}
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    name, _, value = line.partition(":")
+                    if name in ("VmRSS", "RssAnon", "RssFile"):
+                        fields[name] = int(value.split()[0]) / 1024
+        except OSError:
+            continue
+        out.append({"pid": pid, "rss_mb": fields.get("VmRSS", 0.0), "anon_mb": fields.get("RssAnon", 0.0),
+                    "file_mb": fields.get("RssFile", 0.0)})
+    return out
+
+
 def _pg_backends(url: str) -> list[int]:
     from sqlalchemy import text
 
@@ -805,6 +824,13 @@ def report(r: dict) -> str:
                  f"{r['server_cpu_s'] / secs:.2f} cores, PostgreSQL {r['postgres_cpu_s'] / secs:.2f} cores, load "
                  f"generator {r['generator_cpu_s'] / secs:.2f} cores (its own process); load average "
                  f"{r['load_start']:.2f} at start, {r['load_end']:.2f} at end")
+    if r.get("worker_memory"):
+        mem = r["worker_memory"]
+        lines.append("memory of each gunicorn worker after the load (MB, resident / its own / mapped from files, "
+                     "the index's segments and libraries shared through the page cache): "
+                     + ", ".join(f"{m['rss_mb']:.0f} / {m['anon_mb']:.0f} / {m['file_mb']:.0f}" for m in mem)
+                     + (f"; search index {r['search_index']['bytes'] / 1e6:.0f} MB on disk"
+                        if r.get("search_index") else ""))
     done = max(1, r["overall"]["requests"] + r["overall"]["errors"])
     per = (r["server_cpu_s"] + r["postgres_cpu_s"]) / done
     lines.append(f"CPU per request (less sensitive than latency to what else runs): gunicorn "

@@ -60,6 +60,10 @@ def test_mixed_traffic_on_gunicorn_and_postgresql_has_no_errors(postgres, monkey
     assert f"as a multiple of {load.TRIVIAL}" in text or "no measurable CPU" in text
     assert "clients accept gzip" in text
     assert "overall" in text and "download" in text and "KiB per dataset" in text and "weighted by the mix" in text
+    # each worker's memory after the load: resident, its own and mapped from files, with the index's size on disk
+    memory = result["worker_memory"]
+    assert len(memory) == result["workers"] and all(m["rss_mb"] >= m["anon_mb"] > 0 for m in memory)
+    assert "memory of each gunicorn worker after the load" in text and "search index" in text
 
 
 class _Flaky(BaseHTTPRequestHandler):
