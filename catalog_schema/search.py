@@ -475,10 +475,12 @@ def _analyze(session: Session) -> None:
     """Fresh planner statistics for the tables a rebuild reads. A catalog just copied, restored or bulk-loaded
     has none until autovacuum passes, and then each batch's `id > last ORDER BY id LIMIT n` is planned blind:
     391,139 datasets took 146 s to index instead of 67 s. A sampled ANALYZE costs about a second; one the
-    database refuses (another owner) is left out."""
+    database refuses (another owner) is left out. On a connection of its own, outside the caller's transaction
+    (which may hold changes of its own, and whose roll-back the index must still hear of)."""
     try:
-        with session.begin_nested():
-            session.execute(text("ANALYZE datasets, distributions, publishers"))
+        with session.get_bind().engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("ANALYZE datasets, distributions, publishers"))
     except Exception as exc:  # noqa: BLE001 - statistics are an optimisation; the rebuild goes on without
         log.warning("search index rebuild: ANALYZE failed (%s); building on the statistics there are", exc)
 
