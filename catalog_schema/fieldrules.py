@@ -83,7 +83,7 @@ def stored_keys(rules: Iterable[Rule], view: Mapping[str, Any], record: Mapping[
 
 
 def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[str, Any], *,
-              base: Mapping[str, Any] | None = None, keep_all: Callable[[str], bool] = lambda k: False,
+              base: Mapping[str, Any] | None = None, keep_all: Callable[[str], bool] | None = None,
               drop_none: bool = False) -> dict[str, Any]:
     """Source keys for `record`: verbatim where still true, canonical where the record changed.
 
@@ -91,13 +91,18 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
     `stored` unchanged. Keys marked `keep_all` are complete in `stored`, so while a rule is
     consistent its canonical versions of them are not added (no duplicate CKAN extras).
     """
-    rules = list(rules)
-    owned = {k for rule in rules for k in rule.keys}
-    out: dict[str, Any] = {k: v for k, v in stored.items() if k not in owned}
+    rules, owned = _owned(rules)
+    out: dict[str, Any] = {}
+    verbatim: dict[str, Any] = {}  # the stored keys some rule owns, in stored order
+    for k, v in stored.items():
+        if k in owned:
+            verbatim[k] = v
+        else:
+            out[k] = v
     for rule in rules:
         canon = _write(rule, record, drop_none)
-        mine = {k: v for k, v in stored.items() if k in rule.keys}
-        kept = {k: v for k, v in canon.items() if not keep_all(k)}
+        mine = {k: v for k, v in verbatim.items() if k in rule.keys} if verbatim else {}
+        kept = canon if keep_all is None else {k: v for k, v in canon.items() if not keep_all(k)}
         if not mine and len(kept) == len(canon):
             out.update(canon)  # nothing verbatim: the candidate is the canonical form, whichever way it reads back
             continue
@@ -108,3 +113,21 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
         else:
             out.update(canon)
     return out
+
+
+#: The keys each list of rules owns, by the list's identity (the mappers' rule lists are module constants): a
+#: package dict asks for them once per rule list, not once per call (CKAN's package_search builds 20 a request).
+_OWNED: dict[int, tuple[Any, int, frozenset[str]]] = {}
+
+
+def _owned(rules: Iterable[Rule]) -> tuple[list[Rule] | tuple[Rule, ...], frozenset[str]]:
+    if not isinstance(rules, (list, tuple)):
+        listed = list(rules)
+        return listed, frozenset(k for rule in listed for k in rule.keys)
+    found = _OWNED.get(id(rules))
+    if found is not None and found[0] is rules and found[1] == len(rules):
+        return rules, found[2]
+    keys = frozenset(k for rule in rules for k in rule.keys)
+    if len(_OWNED) < 64:  # kept with the list itself, so its id stays its own
+        _OWNED[id(rules)] = (rules, len(rules), keys)
+    return rules, keys
