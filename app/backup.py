@@ -221,6 +221,13 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
     if manifest.revision != head:
         say(f"database: migrating from {manifest.revision} to {head}")
         dbmod.upgrade(url)
+    if backend != "sqlite":  # pg_restore writes the rows, not the planner's statistics
+        engine = dbmod.make_engine(url)
+        try:
+            if dbmod.analyze(engine):
+                say("database: planner statistics taken (ANALYZE)")
+        finally:
+            engine.dispose()
     archive_dir = Path(settings["ARCHIVE_DIR"]).absolute()
     say(f"archive: copying the files {archive_dir} lacks")
     archive_mod.copy_missing(folder / "archive", archive_dir, progress=_every(say, "files"))

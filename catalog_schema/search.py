@@ -77,6 +77,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from catalog_schema import changelog, series
+from catalog_schema import db as dbmod
 from catalog_schema.models import Dataset, Distribution, Publisher
 
 log = logging.getLogger(__name__)
@@ -471,20 +472,6 @@ def _document(row: Row) -> tantivy.Document:
     return doc
 
 
-def _analyze(session: Session) -> None:
-    """Fresh planner statistics for the tables a rebuild reads. A catalog just copied, restored or bulk-loaded
-    has none until autovacuum passes, and then each batch's `id > last ORDER BY id LIMIT n` is planned blind:
-    391,139 datasets took 146 s to index instead of 67 s. A sampled ANALYZE costs about a second; one the
-    database refuses (another owner) is left out. On a connection of its own, outside the caller's transaction
-    (which may hold changes of its own, and whose roll-back the index must still hear of)."""
-    try:
-        with session.get_bind().engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("ANALYZE datasets, distributions, publishers"))
-    except Exception as exc:  # noqa: BLE001 - statistics are an optimisation; the rebuild goes on without
-        log.warning("search index rebuild: ANALYZE failed (%s); building on the statistics there are", exc)
-
-
 def _row_query():
     return (select(Dataset.id, Dataset.slug, Dataset.state, Dataset.title, Dataset.description, Dataset.keywords,
                    Dataset.themes, Dataset.license_id, Dataset.stars, Dataset.score, Dataset.modified_at,
@@ -699,8 +686,8 @@ class SearchIndex:
             with _file_lock(self.directory / "build.lock"):
                 return self.rebuild(session, batch, progress, locked=True)
         dialect = _dialect(session)
-        if dialect == "postgresql":
-            _analyze(session)
+        # a catalog just copied, restored or bulk-loaded: each batch's `id > last ORDER BY id` planned blind
+        dbmod.analyze(session.get_bind().engine, ("datasets", "distributions", "publishers"))
         cursor = session.scalar(text("SELECT coalesce(max(seq), 0) FROM search_changes")) or 0
         gaps: dict[str, float] = {}
         if dialect == "postgresql":  # numbers below the cursor not yet visible: transactions still open

@@ -46,6 +46,9 @@ def test_a_sqlite_catalog_moves_to_postgresql(postgres, tmp_path):
         assert result.exit_code == 0, result.output
         assert "  datasets: 10/" in result.output and "  datasets: 20/" in result.output  # batch by batch
         assert "counts compared" in result.output
+        # rows bulk-written, then the planner's statistics taken (a new table's estimate is -1 until then)
+        assert "target: planner statistics taken (ANALYZE)" in result.output
+        assert catalogs.planner_rows(target_url, "assessments") == len(catalogs.rows(source_url)["assessments"]) > 0
 
         got = catalogs.rows(target_url)
         catalogs.assert_same(catalogs.rows(source_url), got)

@@ -157,3 +157,13 @@ def _canonical(value: Any) -> Any:
             return sorted(items, key=lambda v: v["key"])
         return items
     return value
+
+
+def planner_rows(url: str, table: str) -> float:
+    """PostgreSQL's estimate of `table`'s rows (pg_class.reltuples): -1 until the table is first analyzed."""
+    engine = dbmod.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return float(conn.scalar(text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}))
+    finally:
+        engine.dispose()
