@@ -114,6 +114,10 @@ SETTINGS: list[Setting] = [
     Setting("ASSESSMENT_RETENTION_COUNT", 0, N_("Assessments kept per dataset by `opendata prune`: the newest N "
             "and, older than those, the last of each month (the trends' points); 0 keeps every assessment."),
             int),
+    Setting("USAGE_DAILY_RETENTION_DAYS", 0, N_("Days of per-day usage counts (views, downloads and API calls of "
+            "each dataset) kept by `opendata prune`, from the first of that month on; older days are added up into "
+            "one count per dataset per month, dated the month's first day, so totals and monthly trends stay "
+            "exact. At least 31 (the dashboards count the last 30 days day by day); 0 keeps every day."), int),
     Setting("DATASTORE_DIR", None, N_("Where the row store keeps each archived table as a Parquet file named by "
             "the copy's sha256 (the row API and `datastore_search` query it with DuckDB); a cache rebuilt by "
             "`opendata datastore rebuild`; default: `datastore/` beside the archive folder.")),

@@ -60,9 +60,10 @@ def prune_if_due(settings: dict, now=None) -> dict | None:
 def register(main: click.Group) -> None:
     @main.command("prune", help=N_("Remove the harvest jobs, assessments and file versions past their retention "
                                    "settings (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT, "
-                                   "VERSION_RETENTION_*).\n\nPrints JSON: the retention and how many jobs, record "
-                                   "rows, assessments and versions went (or would go); progress on standard error "
-                                   "when it is a terminal."))
+                                   "VERSION_RETENTION_*), and add up daily usage counts older than "
+                                   "USAGE_DAILY_RETENTION_DAYS into monthly ones.\n\nPrints JSON: the retention and "
+                                   "how many jobs, record rows, assessments, versions and daily usage rows went (or "
+                                   "would go); progress on standard error when it is a terminal."))
     @click.option("--dry-run", is_flag=True, help=N_("Only count what would be removed."))
     @click.pass_obj
     def prune(obj, dry_run: bool) -> None:
@@ -71,8 +72,8 @@ def register(main: click.Group) -> None:
 
         settings = obj.settings
         if not HistoryRetention.of(settings).active and not Retention.of(settings).active:
-            click.echo(_("no retention set (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT and "
-                         "VERSION_RETENTION_* are 0): everything is kept"), err=True)
+            click.echo(_("no retention set (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT, "
+                         "USAGE_DAILY_RETENTION_DAYS and VERSION_RETENTION_* are 0): everything is kept"), err=True)
 
         def progress(kind: str, done: int, total: int) -> None:
             if sys.stderr.isatty():

@@ -8,6 +8,10 @@ harvested daily and assessed weekly grows by its own size over and over. Retenti
   A pruned job goes with its record rows (the datasets it imported stay: a record row is the job's log).
 - ASSESSMENT_RETENTION_COUNT keeps each dataset's newest N assessments and, older than those, the last one
   of each calendar month, so the dashboards' trends still have a point a month however far back they go.
+- USAGE_DAILY_RETENTION_DAYS keeps the per-day usage counts (views, downloads, API calls) of the last D days,
+  from the first day of that month on; older days are added up into one row per dataset per month, dated the
+  month's first day, so every total, the most downloaded datasets and the monthly trends stay exact while the
+  table holds a row a month instead of one a day.
 
 0 (the default) keeps everything. `prune` deletes in batches (each committed, with progress) and writes one
 audit event for the run; `opendata prune` runs it with the file versions' own retention
@@ -21,14 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Date, cast, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.services.base import service
 from app.services.context import Actor
-from catalog_schema.models import Assessment, HarvestJob, HarvestRecord
+from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, UsageCounter
 from catalog_schema.store import add_audit_event
 
 BATCH = 5000
+#: The fewest days of daily usage kept when USAGE_DAILY_RETENTION_DAYS is set: the dashboards count each dataset's
+#: downloads of the last 30 days (app.dashboard_data.RECENT_DAYS) from the daily rows.
+USAGE_MIN_DAYS = 31
 ENDED = ("finished", "failed", "needs-confirmation")
 
 
@@ -37,21 +45,24 @@ class HistoryRetention:
     jobs: int = 0  # each source's newest N harvest jobs (0: no count rule)
     job_days: int = 0  # harvest jobs of the last D days (0: no age rule)
     assessments: int = 0  # each dataset's newest N assessments, plus the last of each month (0: keep all)
+    usage_days: int = 0  # daily usage counts of the last D days; older ones added up per month (0: keep all)
 
     @classmethod
     def of(cls, settings: dict[str, Any]) -> HistoryRetention:
         def n(key: str) -> int:
             return max(0, int(settings.get(key) or 0))
 
+        usage = n("USAGE_DAILY_RETENTION_DAYS")
         return cls(jobs=n("HARVEST_JOB_RETENTION_COUNT"), job_days=n("HARVEST_JOB_RETENTION_DAYS"),
-                   assessments=n("ASSESSMENT_RETENTION_COUNT"))
+                   assessments=n("ASSESSMENT_RETENTION_COUNT"), usage_days=max(usage, USAGE_MIN_DAYS) if usage else 0)
 
     @property
     def active(self) -> bool:
-        return bool(self.jobs or self.job_days or self.assessments)
+        return bool(self.jobs or self.job_days or self.assessments or self.usage_days)
 
     def to_dict(self) -> dict[str, int]:
-        return {"harvest_jobs": self.jobs, "harvest_job_days": self.job_days, "assessments": self.assessments}
+        return {"harvest_jobs": self.jobs, "harvest_job_days": self.job_days, "assessments": self.assessments,
+                "usage_days": self.usage_days}
 
 
 @dataclass
@@ -61,11 +72,12 @@ class HistoryReport:
     harvest_jobs: list[int] = field(default_factory=list)
     harvest_records: int = 0
     assessments: int = 0
+    usage_rows: int = 0  # daily usage rows added into their month's row
 
     def to_dict(self) -> dict[str, Any]:
         return {"retention": self.retention.to_dict(), "dry_run": self.dry_run,
                 "harvest_jobs": len(self.harvest_jobs), "harvest_records": self.harvest_records,
-                "assessments": self.assessments}
+                "assessments": self.assessments, "usage_rows": self.usage_rows}
 
 
 def _aware(when: dt.datetime) -> dt.datetime:
@@ -113,6 +125,50 @@ def assessments_past_retention(session, retention: HistoryRetention) -> list[int
                                                           ranked.c.in_month > 1).order_by(ranked.c.id)))
 
 
+def usage_cutoff(retention: HistoryRetention, now: dt.datetime) -> dt.date | None:
+    """The first day whose usage counts stay daily: the first of the month holding the day `usage_days` ago (a
+    month is added up whole), or None when every day is kept."""
+    if not retention.usage_days:
+        return None
+    return (now.date() - dt.timedelta(days=retention.usage_days)).replace(day=1)
+
+
+def _month_start(session):
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", UsageCounter.day), Date)
+    return func.date(UsageCounter.day, "start of month")
+
+
+def _daily_before(session, cutoff: dt.date):
+    """The usage rows of a day before `cutoff` that is not the first of its month (a month's row)."""
+    return (UsageCounter.day < cutoff, UsageCounter.day != _month_start(session))
+
+
+def usage_rows_past_retention(session, cutoff: dt.date | None) -> int:
+    if cutoff is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(UsageCounter).where(*_daily_before(session, cutoff))) or 0
+
+
+def roll_up_usage(session, cutoff: dt.date) -> None:
+    """Each dataset's usage of every month before `cutoff` that still has daily rows, added up into the row of
+    the month's first day (made, or set to the month's sum, which counts it already), then the daily rows gone.
+    Idempotent: a month already added up is left alone."""
+    month = _month_start(session).label("month")
+    touched = select(_month_start(session)).where(*_daily_before(session, cutoff)).distinct()
+    sums = (select(UsageCounter.dataset_id, month, func.sum(UsageCounter.views), func.sum(UsageCounter.downloads),
+                   func.sum(UsageCounter.api_calls))
+            .where(UsageCounter.day < cutoff, _month_start(session).in_(touched))
+            .group_by(UsageCounter.dataset_id, month))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(UsageCounter).from_select(["dataset_id", "day", "views", "downloads", "api_calls"], sums)
+    stmt = stmt.on_conflict_do_update(index_elements=["dataset_id", "day"],
+                                      set_={"views": stmt.excluded.views, "downloads": stmt.excluded.downloads,
+                                            "api_calls": stmt.excluded.api_calls})
+    session.execute(stmt)
+    session.execute(delete(UsageCounter).where(*_daily_before(session, cutoff)))
+
+
 def last_run(session) -> dt.datetime | None:
     """When the history was last pruned (the audit event every run writes), or None."""
     from catalog_schema.models import AuditEvent
@@ -146,6 +202,8 @@ def prune(actor: Actor, retention: HistoryRetention, *, now: dt.datetime | None 
     for part in _batches(jobs):
         report.harvest_records += session.scalar(
             select(func.count()).select_from(HarvestRecord).where(HarvestRecord.job_id.in_(part))) or 0
+    cutoff = usage_cutoff(retention, now)
+    report.usage_rows = usage_rows_past_retention(session, cutoff)
     if dry_run:
         return report
     done = 0
@@ -163,11 +221,17 @@ def prune(actor: Actor, retention: HistoryRetention, *, now: dt.datetime | None 
         done += len(part)
         if progress:
             progress("assessments", done, len(assessments))
+    if report.usage_rows:  # one statement each way: the rows are small, and a day's prune meets a month at most
+        roll_up_usage(session, cutoff)
+        session.commit()
+        if progress:
+            progress("usage_rows", report.usage_rows, report.usage_rows)
     user = actor.user
     add_audit_event(session, user_id=user.id if user is not None else None, action="history.prune",
                     object_type="catalog", object_id="history", publisher_id=None, before=None, after=None,
                     detail={"via": actor.via, "retention": retention.to_dict(), "harvest_jobs": len(jobs),
-                            "harvest_records": report.harvest_records, "assessments": len(assessments)},
+                            "harvest_records": report.harvest_records, "assessments": len(assessments),
+                            "usage_rows": report.usage_rows},
                     ip=actor.ip)
     session.commit()
     return report

@@ -15,7 +15,8 @@ from app.dashboard_data import trends
 from app.jobs import harvest
 from app.services import history
 from app.services.context import Actor
-from catalog_schema.models import Assessment, AuditEvent, Dataset, HarvestJob, HarvestRecord
+from app.services.usage import usage_series
+from catalog_schema.models import Assessment, AuditEvent, Dataset, HarvestJob, HarvestRecord, UsageCounter
 from tests.support.cli import opendata
 from tests.support.sources import serve_source
 
@@ -124,3 +125,73 @@ def test_opendata_prune_and_the_schedule_run_it_once_a_day(runtime, add_source, 
     assert again.returncode == 0 and '"prune"' not in again.stdout  # not again within the day
     settings = {**runtime.settings, "HARVEST_JOB_RETENTION_COUNT": 1}
     assert prune_if_due(settings, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=1, minutes=1)) is not None
+
+
+def test_daily_usage_older_than_the_retention_is_added_up_per_month(runtime):
+    """USAGE_DAILY_RETENTION_DAYS: the daily rows of the months before the cutoff become one row per dataset per
+    month (on its first day, the one a month already had included), every total stays the same, the recent days
+    stay daily, a dry run only counts, and a second run finds nothing to do."""
+    from catalog_schema.record import new_record
+    from catalog_schema.store import save_record
+
+    with runtime.sessionmaker() as session:
+        ids = [save_record(session, new_record(slug=f"used-{n}", title={"en": f"Used {n}"}))[0].id for n in range(2)]
+        session.flush()  # the datasets first: the usage rows' foreign key is not a relationship the flush orders
+        day = dt.date(2026, 3, 10)
+        while day <= dt.date(2026, 6, 20):
+            for n, dataset_id in enumerate(ids):
+                session.add(UsageCounter(dataset_id=dataset_id, day=day, views=1 + (day.day + n) % 3,
+                                         downloads=day.day % 2, api_calls=n + 1))
+            day += dt.timedelta(days=1)
+        session.commit()
+
+    def rows() -> dict[tuple[str, dt.date], tuple[int, int, int]]:
+        with runtime.sessionmaker() as session:
+            return {(r.dataset_id, r.day): (r.views, r.downloads, r.api_calls)
+                    for r in session.scalars(select(UsageCounter))}
+
+    def totals(table) -> dict[str, list[int]]:
+        out = {i: [0, 0, 0] for i in ids}
+        for (dataset_id, _day), counts in table.items():
+            out[dataset_id] = [a + b for a, b in zip(out[dataset_id], counts, strict=True)]
+        return out
+
+    before = rows()
+    retention = history.HistoryRetention(usage_days=30)
+    now = dt.datetime(2026, 6, 25, 12, tzinfo=dt.UTC)  # 30 days before: May 26th, so May stays daily
+    assert history.usage_cutoff(retention, now) == dt.date(2026, 5, 1)
+    with runtime.sessionmaker() as session:
+        dry = history.prune(Actor(session, None, "test"), retention, now=now, dry_run=True)
+    assert dry.usage_rows == 2 * (22 + 29)  # March 10-31, April 2-30 (April 1st is the month's row)
+    assert rows() == before
+    with runtime.sessionmaker() as session:
+        report = history.prune(Actor(session, None, "test"), retention, now=now)
+        detail = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "history.prune")).one()
+    assert report.usage_rows == dry.usage_rows == detail["usage_rows"]
+    after = rows()
+    assert totals(after) == totals(before)
+    for dataset_id in ids:
+        for month in (3, 4):
+            first = dt.date(2026, month, 1)
+            days = [d for (i, d) in before if i == dataset_id and d.month == month]
+            assert after[(dataset_id, first)] == tuple(
+                sum(before[(dataset_id, d)][k] for d in days) for k in range(3))
+            assert [d for (i, d) in after if i == dataset_id and d.month == month] == [first]
+    assert {k: v for k, v in after.items() if k[1] >= dt.date(2026, 5, 1)} == \
+        {k: v for k, v in before.items() if k[1] >= dt.date(2026, 5, 1)}
+    with runtime.sessionmaker() as session:
+        assert usage_series(session, ids[0])[:3] == [
+            {"day": "2026-03-01", **dict(zip(("views", "downloads", "api_calls"), after[(ids[0], dt.date(2026, 3, 1))],
+                                             strict=True))},
+            {"day": "2026-04-01", **dict(zip(("views", "downloads", "api_calls"), after[(ids[0], dt.date(2026, 4, 1))],
+                                             strict=True))},
+            {"day": "2026-05-01", "views": before[(ids[0], dt.date(2026, 5, 1))][0],
+             "downloads": before[(ids[0], dt.date(2026, 5, 1))][1], "api_calls": 1}]
+        again = history.prune(Actor(session, None, "test"), retention, now=now)
+    assert again.usage_rows == 0 and rows() == after
+    # a retention shorter than the dashboards' window of daily downloads keeps that window daily
+    from app.dashboard_data import RECENT_DAYS
+
+    assert history.HistoryRetention.of({"USAGE_DAILY_RETENTION_DAYS": 7}).usage_days == history.USAGE_MIN_DAYS
+    assert history.usage_cutoff(history.HistoryRetention.of({"USAGE_DAILY_RETENTION_DAYS": 1}), now) <= \
+        now.date() - dt.timedelta(days=RECENT_DAYS - 1)
