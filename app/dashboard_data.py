@@ -106,8 +106,8 @@ def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict
         downloads = dict(session.execute(
             select(Publisher.slug, func.sum(UsageCounter.downloads))
             .join(Dataset, Dataset.publisher_id == Publisher.id)
-            .join(UsageCounter, UsageCounter.dataset_id == Dataset.id)
-            .where(Dataset.state == "active").group_by(Publisher.slug)).all())
+            .join(UsageCounter, UsageCounter.dataset_id == Dataset.id)  # the days with downloads, not views alone
+            .where(Dataset.state == "active", UsageCounter.downloads > 0).group_by(Publisher.slug)).all())
     flat = []
     for r in rows:
         row = {k: r.get(k) for k in LEAGUE_COLUMNS if not k.startswith("stars_")}
