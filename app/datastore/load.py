@@ -60,8 +60,14 @@ PASS_ROWS = 65_536
 #: more than it saves unless the table is queried dozens of times per version, and most are not. Above it the
 #: copy pays for itself (2-7 ms a query from 100,000 rows up, and it is smaller than the Parquet file).
 NATIVE_MIN_ROWS = 50_000
+
 #: Text batches up to this size are held in memory between the two passes instead of written to a file.
 STAGE_IN_MEMORY = 64 << 20
+
+
+def wants_native(rows: int) -> bool:
+    """Whether a table of `rows` rows is big enough for a DuckDB copy of its own (`NATIVE_MIN_ROWS`)."""
+    return rows >= NATIVE_MIN_ROWS
 
 
 @dataclass(frozen=True)
@@ -88,11 +94,6 @@ class Loaded:
     size: int
     pii: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> kind -> cells, from this load
     db: Path | None = None  # the same rows in DuckDB's own format (what queries read), when it is there
-
-    @property
-    def wants_native(self) -> bool:
-        """Whether the table is big enough for a DuckDB copy of its own (`NATIVE_MIN_ROWS`)."""
-        return self.rows >= NATIVE_MIN_ROWS
 
     @property
     def names(self) -> list[str]:
@@ -196,7 +197,7 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
     if not loadable(dist):
         return None
     found = lookup(root, dist.archive_hash)
-    if isinstance(found, Loaded) and found.db is None and found.wants_native:  # a copy of the Parquet only
+    if isinstance(found, Loaded) and found.db is None and wants_native(found.rows):  # a copy of the Parquet only
         native(found.path, duckdb_path(root, dist.archive_hash))
         found = lookup(root, dist.archive_hash)
     if found is not None:
@@ -310,7 +311,7 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
                 "pii": {names[i]: kinds for i, kinds in found.items()}}
         _typed_pass(stage, final, table.columns, typed, meta, held)
         os.replace(final, target)
-        if rows >= NATIVE_MIN_ROWS:
+        if wants_native(rows):
             native(target, duckdb_path(root, sha256))
         else:  # a DuckDB copy an earlier store wrote for every table: the Parquet file answers, the space is freed
             duckdb_path(root, sha256).unlink(missing_ok=True)

@@ -184,7 +184,8 @@ def test_a_search_is_answered_again_from_memory_until_the_index_changes(session,
 
 def test_a_rebuild_on_postgresql_first_takes_planner_statistics(session, many):
     """A catalog just copied or restored has no statistics, and the rebuild's batches were planned blind (391,139
-    datasets: 146 s instead of 67 s): on PostgreSQL the rebuild ANALYZEs what it reads, in a savepoint."""
+    datasets: 146 s instead of 67 s): on PostgreSQL the rebuild ANALYZEs what it reads first (on a connection
+    of its own, so the caller's transaction is left alone)."""
     from sqlalchemy import event
 
     sent: list[str] = []
