@@ -52,3 +52,18 @@ def share_compiled_templates(env: Environment) -> None:
     key = _options(env)
     with _caches_lock:
         env.bytecode_cache = _caches.setdefault(key, ProcessBytecodeCache())
+
+
+def compile_all(env: Environment) -> int:
+    """Compile every template of `env` now (a server calls it as each worker starts), so that the first visitors
+    of each page after a start do not pay for it: a page's first render compiled its templates, 10 to 15 ms
+    of CPU more than the next. Returns how many were compiled; a template that does not compile is left for its
+    first render to report, as it would be without this."""
+    done = 0
+    for name in env.list_templates(extensions=("html", "txt", "xml", "j2")):
+        try:
+            env.get_template(name)
+        except Exception:  # noqa: BLE001 - the page that renders it says what is wrong, as before
+            continue
+        done += 1
+    return done

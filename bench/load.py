@@ -666,6 +666,9 @@ def run_load(n: int, clients: int, seconds: float, workers: int = 4, threads: in
                           load_start=load_start, load_end=os.getloadavg()[0], workers=workers, threads=threads,
                           datasets=n, cpus=os.cpu_count(), gzip=gzip, worker_memory=worker_memory(proc.pid))
             if serial:
+                # the pages outside the mix were not sent during the load: each worker's first ones are warmed
+                # as --compare warms them (what a process loads once is not a request's cost)
+                page_costs(base, info, proc.pid, url, 2 * workers, seed=7, timeout=600)
                 trivial: list = []
                 result["serial"] = serial_costs(base, info, proc.pid, url, serial, trivial=trivial)
                 result["serial_pages"] = page_costs(base, info, proc.pid, url, max(1, serial // 20),
