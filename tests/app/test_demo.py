@@ -184,3 +184,42 @@ def test_demo_has_two_high_value_datasets_on_the_hvd_report(demo_instance):
     page = client.get("/dashboard/hvd?lang=zh").get_data(as_text=True)
     assert "地球观测与环境" in page and "京海市生态环境局" in page
     app.extensions["opendata"]["engine"].dispose()
+
+
+def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
+    """package_search builds its packages from views of the rows (catalog_schema.rowviews, no ORM objects): for
+    every dataset of the demo (series and members, tables in the row store, checked links, assessments) the
+    package is the one package_show builds from the ORM Dataset, and in the order asked."""
+    from app import create_app
+    from app.api import ckan_action
+    from catalog_schema import rowviews
+    from catalog_schema.models import Distribution
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "test-secret"})
+    try:
+        with app.test_request_context("/api/3/action/package_search"):
+            from app.request_context import db_session
+
+            session = db_session()
+            ids = sorted(session.scalars(select(Dataset.id)), reverse=True) + ["no-such-id"]
+            latest = ckan_action._latest_assessments(session, ids)
+            views = rowviews.datasets_by_ids(session, ids)
+            assert [v.id for v in views] == ids[:-1]
+            assert any(v.distributions and v.publisher for v in views)
+            packages = []
+            for view in views:
+                ds = session.get(Dataset, view.id)
+                packages.append(ckan_action.package_dict(view, latest.get(view.id), session))
+                assert packages[-1] == ckan_action.package_dict(ds, latest.get(ds.id)), ds.slug
+            assert packages == ckan_action._packages(session, ids)
+            # what the comparison went through: series members, loaded tables, checked links, assessments
+            assert any(p.get("in_series") for p in packages)
+            resources = [r for p in packages for r in p["resources"]]
+            assert any(r["datastore_active"] for r in resources) and any("archiver" in r for r in resources)
+            assert any("qa" in r for r in resources) and any("qa" in p for p in packages)
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
+    # every attribute a view has is the model's attribute of that name
+    for model in (Dataset, Distribution):
+        assert all(a.key == a.columns[0].name for a in model.__mapper__.column_attrs)
