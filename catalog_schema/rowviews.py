@@ -22,33 +22,65 @@ from catalog_schema.models import Dataset, Distribution, Publisher
 
 _DS = Dataset.__table__
 _DIST = Distribution.__table__
+_PUB = Publisher.__table__
 
 
 class RowView(SimpleNamespace):
-    """A row's columns as attributes."""
+    """A row's columns as attributes. A column that was not read is an AttributeError that says so (the ORM
+    would have loaded it, one statement an object: here the reader names what it needs)."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"{name!r} was not read into this view of a row (catalog_schema.rowviews: name the "
+                             "column among those the reader asks for)")
 
 
-def datasets_by_ids(session: Session, ids: list[str]) -> list[RowView]:
+def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns=None,
+                    publisher_columns=None) -> list[RowView]:
     """The datasets of `ids` (in that order; ids not found left out), each with its distributions and
-    publisher: two statements, and one more for publishers the session has not loaded yet."""
+    publisher. `columns` and `dist_columns` (model attributes, e.g. Dataset.title): only those are read (a
+    dataset's id and publisher_id, a distribution's id, dataset_id and position always); every column when
+    None. The publisher: with `publisher_columns` a view of those columns (and its id), read in the dataset's
+    statement, so two statements in all; without, the ORM Publisher (from the session's identity map, or one
+    more statement for those it has not loaded yet)."""
     if not ids:
         return []
-    rows = session.execute(select(_DS).where(_DS.c.id.in_(ids))).mappings().all()
+    stmt = select(*_columns(_DS, columns, ("id", "publisher_id")))
+    if publisher_columns is not None:
+        pub_cols = _columns(_PUB, publisher_columns, ("id",))
+        stmt = stmt.add_columns(*(c.label(f"publisher.{c.name}") for c in pub_cols)) \
+            .outerjoin(_PUB, _PUB.c.id == _DS.c.publisher_id)
+    rows = session.execute(stmt.where(_DS.c.id.in_(ids))).mappings().all()
     dists: dict[str, list[RowView]] = {}
-    for row in session.execute(select(_DIST).where(_DIST.c.dataset_id.in_(ids))
+    for row in session.execute(select(*_columns(_DIST, dist_columns, ("id", "dataset_id", "position")))
+                               .where(_DIST.c.dataset_id.in_(ids))
                                .order_by(_DIST.c.dataset_id, _DIST.c.position, _DIST.c.id)).mappings():
         dists.setdefault(row["dataset_id"], []).append(RowView(**row))
-    wanted = {row["publisher_id"] for row in rows if row["publisher_id"] is not None}
-    publishers = {pid: pub for pid in wanted
-                  if (pub := session.identity_map.get(Session.identity_key(Publisher, pid))) is not None}
-    missing = wanted - set(publishers)
-    if missing:
-        publishers.update((p.id, p) for p in session.scalars(select(Publisher).where(Publisher.id.in_(missing))))
+    publishers: dict[int, object] = {}
+    if publisher_columns is not None:
+        for row in rows:
+            if row["publisher_id"] is not None and row["publisher_id"] not in publishers:
+                publishers[row["publisher_id"]] = RowView(**{k[10:]: v for k, v in row.items()
+                                                             if k.startswith("publisher.")})
+    else:
+        wanted = {row["publisher_id"] for row in rows if row["publisher_id"] is not None}
+        publishers = {pid: pub for pid in wanted
+                      if (pub := session.identity_map.get(Session.identity_key(Publisher, pid))) is not None}
+        missing = wanted - set(publishers)
+        if missing:
+            publishers.update((p.id, p) for p in session.scalars(select(Publisher).where(Publisher.id.in_(missing))))
     views: dict[str, RowView] = {}
     for row in rows:
-        view = RowView(**row)
+        view = RowView(**{k: v for k, v in row.items() if not k.startswith("publisher.")})
         view.distributions = dists.get(row["id"], [])
         view.publisher = publishers.get(row["publisher_id"]) if row["publisher_id"] is not None else None
         views[row["id"]] = view
     return [views[i] for i in ids if i in views]
 
+
+def _columns(table, attributes, always: tuple[str, ...]) -> list:
+    if attributes is None:
+        return list(table.c)
+    names = list(dict.fromkeys([*always, *(a.key for a in attributes)]))
+    return [table.c[name] for name in names]
