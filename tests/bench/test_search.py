@@ -21,6 +21,10 @@ def test_search_benchmark_runs_each_query_through_the_app_and_bare(tmp_path):
     assert results["facets only, rows=0"]["count"] == n
     for label, r in results.items():
         assert len(r["ours"]) == len(r["bare"]) == 2, label
-        assert r["statements"] >= 2 and all(t > 0 for t in r["ours"] + r["bare"]), label
+        # a page of results reads its datasets (and the facets' publishers); a page past the last reads none
+        params = dict(bench_search.QUERIES)[label]
+        shown = min(params.get("rows", 10), r["count"] - params.get("start", 0))
+        assert r["statements"] >= (2 if shown > 0 else 1), (label, r["count"])
+        assert all(t > 0 for t in r["ours"] + r["bare"]), label
     lines = bench_search.report("sqlite", results)
     assert "ratio p50" in lines[3] and "requests" in lines[0]
