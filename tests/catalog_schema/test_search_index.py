@@ -285,6 +285,23 @@ def test_sorted_pages_of_any_size_and_offset_equal_python(session, many):
             assert got == want, (key, limit)
 
 
+def test_a_page_and_its_count_come_from_one_pass_and_equal_python(session, many):
+    """Within the first thousand the total comes with the page (relevance or a sort key, any offset, a filter or
+    none), and is the brute-force count; past the last result the page is empty and the total still right."""
+    for f in FILTERS[:6]:
+        want = [sp for sp in many.values() if _matches(sp, f)]
+        for sort in ("title", "-stars", "modified", "name", None):
+            for offset in (0, 7, len(want) - 1, len(want) + 3):
+                got = S.search(session, S.SearchQuery(**f, sort=sort, limit=7, offset=max(offset, 0)))
+                assert got.total == len(want), (f, sort, offset)
+                assert len(got.ids) == max(0, min(7, len(want) - max(offset, 0))), (f, sort, offset)
+    for word in ("bus", "交通"):
+        full = S.search(session, S.SearchQuery(q=word, limit=1000))
+        for offset in (0, 3):
+            page = S.search(session, S.SearchQuery(q=word, limit=5, offset=offset))
+            assert page.total == full.total and page.ids == full.ids[offset:offset + 5], (word, offset)
+
+
 def test_latin_stemming(session, many):
     """busses and buses find bus (and the reverse); a fragment is no word: popul finds nothing once typed."""
     has = lambda word: {i for i, sp in many.items() if sp["state"] == "active" and word in  # noqa: E731
