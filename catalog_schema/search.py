@@ -1069,7 +1069,7 @@ def related(session: Session, dataset_id: str, publisher_slug: str | None, value
     weights of the values it shares (RELATED_WEIGHTS), so the best are found among every match in one search.
     Ties come in the index's order."""
     idx = index_for(session)
-    searcher = idx.searcher(session)
+    searcher, view = idx.searcher_at(session)
     schema = idx.schema
     Q, Occur = tantivy.Query, tantivy.Occur
     shared = [(name, value, weight) for name, weight in RELATED_WEIGHTS.items()
@@ -1090,15 +1090,36 @@ def related(session: Session, dataset_id: str, publisher_slug: str | None, value
     # the rarer values are scored (each by everything it shares): when the last of the best `limit` scores more
     # than the common values together can give, no dataset sharing only those could rank, nor tie, among them,
     # and the answer is the whole search's. Otherwise (few rare matches) the whole search is made.
+    # A value every document holds adds its weight to every score: it changes no rank, nor any tie (tantivy breaks
+    # them by address), so the first search leaves it out and adds its weight back (scoring it for 391,139
+    # datasets was 4.8 ms of a dataset page).
     common = [t for t in shared if searcher.doc_freq(t[0], t[1]) * COMMON_SHARE > searcher.num_docs]
     rare = [t for t in shared if t not in common]
     if common and rare:
-        query = Q.boolean_query([(Occur.Must, Q.boolean_query(scored(rare))), *scored(common), *filters])
+        everyone = [t for t in common if _everyone_holds(idx, view, searcher, t[0], t[1])]
+        rest = [t for t in common if t not in everyone]
+        added = sum(weight for _, _, weight in everyone)
+        query = Q.boolean_query([(Occur.Must, Q.boolean_query(scored(rare))), *scored(rest), *filters])
         hits = searcher.search(query, limit).hits
-        if len(hits) == limit and hits[-1][0] > sum(weight for _, _, weight in common) + 0.5:
-            return [(searcher.doc(address)["id"][0], round(score)) for score, address in hits]
+        if len(hits) == limit and hits[-1][0] > sum(weight for _, _, weight in rest) + 0.5:
+            return [(searcher.doc(address)["id"][0], round(score + added)) for score, address in hits]
     hits = searcher.search(Q.boolean_query([(Occur.Must, Q.boolean_query(scored(shared))), *filters]), limit).hits
     return [(searcher.doc(address)["id"][0], round(score)) for score, address in hits]
+
+
+def _everyone_holds(idx: SearchIndex, view: int, searcher: tantivy.Searcher, name: str, value: str) -> bool:
+    """Whether every live document of the index holds `value` in `name`: counted once a view of the index (kept
+    with its search results), and only for a value whose document frequency (deleted documents included)
+    says it may."""
+    if searcher.doc_freq(name, value) < searcher.num_docs:
+        return False
+    key = f"\0every {name}={value}"  # no search's key: those are reprs of a SearchQuery
+    found = idx.kept(view, key)
+    if found is None:
+        found = SearchResult(total=searcher.search(tantivy.Query.term_query(idx.schema, name, value), 1, True).count,
+                             ids=[], facets={})
+        idx.keep(view, key, found)
+    return found.total == searcher.num_docs
 
 
 def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Query:

@@ -160,6 +160,51 @@ def test_related_datasets_searched_rare_values_first_are_those_of_the_whole_sear
     assert answered_first >= 50, answered_first
 
 
+def test_related_datasets_with_a_value_every_dataset_holds_are_those_of_the_whole_search(session, many,
+                                                                                         monkeypatch):
+    """A keyword every dataset holds adds the same weight to every match: the first search leaves it out and adds
+    it back, and gives exactly what one search over every match gives; once a dataset loses it, it is scored
+    again."""
+    for ds in session.scalars(select(Dataset)):
+        ds.keywords = [*ds.keywords, "everywhere"]
+        many[ds.id]["keywords"] = list(ds.keywords)
+    session.commit()
+
+    def answers() -> dict[str, list]:
+        return {dataset_id: S.related(session, dataset_id, sp["publisher"]["slug"] if sp["publisher"] else None,
+                                      {"keyword": sp["keywords"], "theme": sp["themes"], "place": sp["places"]}, 5)
+                for dataset_id, sp in many.items()}
+
+    idx = S.index_for(session)
+    searcher, view = idx.searcher_at(session)
+    assert S._everyone_holds(idx, view, searcher, "keyword", "everywhere")
+    assert not S._everyone_holds(idx, view, searcher, "keyword", "bus")
+    monkeypatch.setattr(S, "COMMON_SHARE", 10**9)
+    whole = answers()
+    answered_first = 0
+    for share in (2, 3, 5, 20):
+        monkeypatch.setattr(S, "COMMON_SHARE", share)
+        assert answers() == whole, share
+        for dataset_id, sp in many.items():  # answered by the first search, "everywhere" left out of it
+            values = [("keyword", v, 2) for v in sp["keywords"]] + [("theme", v, 1) for v in sp["themes"]] \
+                + [("place", v, 1) for v in sp["places"]]
+            common = [(n, v, w) for n, v, w in values if searcher.doc_freq(n, v) * share > searcher.num_docs]
+            rest = sum(w for n, v, w in common if v != "everywhere")
+            got = whole[dataset_id]
+            answered_first += len(common) < len(values) and len(got) == 5 and got[-1][1] - 2 > rest
+    assert answered_first >= 50, answered_first
+    one = session.scalars(select(Dataset)).first()
+    one.keywords = [k for k in one.keywords if k != "everywhere"]
+    many[one.id]["keywords"] = list(one.keywords)
+    session.commit()
+    searcher, view = idx.searcher_at(session)
+    assert not S._everyone_holds(idx, view, searcher, "keyword", "everywhere")
+    monkeypatch.setattr(S, "COMMON_SHARE", 10**9)
+    whole = answers()
+    monkeypatch.setattr(S, "COMMON_SHARE", 20)
+    assert answers() == whole
+
+
 def test_a_search_is_answered_again_from_memory_until_the_index_changes(session, many):
     """The same search twice: the second answer is the kept one (equal, and not the object the first caller
     got and changed); a change committed here is in the next answer."""
