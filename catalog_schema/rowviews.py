@@ -1,14 +1,18 @@
-"""Datasets read for the read-only APIs without the ORM: each a light view of its row.
+"""Datasets read by id without the ORM, each a light view of its row: for the listings (search, home, publisher
+and theme pages) and CKAN's package_search.
 
-A CKAN package_search answers 20 datasets with their distributions and publishers. Loaded as ORM objects
-(identity map, instance state, relationship loaders) they took 3.5-5 ms of CPU a request at 100,000 datasets,
-as much as building the 20 package dicts; the same rows read with two Core statements take about 1.5 ms.
+A package_search answers 20 datasets with their distributions and publishers. Loaded as ORM objects (identity
+map, instance state, relationship loaders) they took 3.5-5 ms of CPU a request at 100,000 datasets, as much
+as building the 20 package dicts; the same rows read with two Core statements take about 1.5 ms. A listing
+reads only the columns it shows.
 
-A view has every column of its table as an attribute, named as the model names it (the models name each
-attribute after its column; a test holds it), and the relationships the package builders read: a dataset's
-`distributions` (in their position order, as `Dataset.distributions` gives them) and `publisher` (the ORM
-Publisher, from the session's identity map: a catalog has few). Views are read-only: nothing writes through
-them, and the session does not know them.
+A view has the columns read as attributes, named as the model names them (the models name each attribute
+after its column; a test holds it), and the relationships the builders read: a dataset's `distributions` (in
+their position order, as `Dataset.distributions` gives them) and `publisher` (the ORM Publisher from the
+session's identity map, or a view of some of its columns). Views are read-only: nothing writes through them,
+and the session does not know them. A column that was not read is an error, in Python (AttributeError) and in
+a template (MissingColumn, which Jinja does not turn into an empty value): the ORM would have loaded it, one
+statement an object; here the reader names what it needs.
 """
 
 from __future__ import annotations
@@ -25,15 +29,28 @@ _DIST = Distribution.__table__
 _PUB = Publisher.__table__
 
 
+class MissingColumn(RuntimeError):
+    """A template asked a view for a column that was not read (Jinja swallows AttributeError and LookupError)."""
+
+
+def _not_read(name: str) -> str:
+    return f"{name!r} was not read into this view of a row (catalog_schema.rowviews: name the column among " \
+           "those the reader asks for)"
+
+
 class RowView(SimpleNamespace):
-    """A row's columns as attributes. A column that was not read is an AttributeError that says so (the ORM
-    would have loaded it, one statement an object: here the reader names what it needs)."""
+    """A row's columns as attributes (and as items, as Jinja asks for them)."""
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise AttributeError(f"{name!r} was not read into this view of a row (catalog_schema.rowviews: name the "
-                             "column among those the reader asks for)")
+        raise AttributeError(_not_read(name))
+
+    def __getitem__(self, name: str):
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise MissingColumn(_not_read(name)) from None
 
 
 def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns=None,

@@ -59,3 +59,18 @@ def test_only_the_columns_asked_for(session, three):
     with pytest.raises(AttributeError, match="'description' was not read into this view"):
         _ = first.description
     assert not hasattr(first.distributions[0], "pii")
+
+
+def test_a_template_that_asks_for_a_column_not_read_fails_loudly(session, three):
+    """Jinja turns an AttributeError into an empty value: a view raises MissingColumn instead, so a listing that
+    starts showing another column fails in its tests rather than showing nothing."""
+    from jinja2 import Environment
+
+    view = rowviews.datasets_by_ids(session, three[:1], (Dataset.title,), (Distribution.format,))[0]
+    env = Environment()
+    assert env.from_string("{{ ds.title.en }}: {{ ds.distributions|map(attribute='format')|join(',') }}").render(
+        ds=view) == "Data 0: F1,F2,F0"  # by position (the fixture moved them)
+    with pytest.raises(rowviews.MissingColumn, match="'description' was not read"):
+        env.from_string("{{ ds.description }}").render(ds=view)
+    with pytest.raises(rowviews.MissingColumn, match="'pii' was not read"):
+        env.from_string("{{ ds.distributions|map(attribute='pii')|list }}").render(ds=view)
