@@ -17,9 +17,11 @@ statement an object; here the reader names what it needs.
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from catalog_schema.models import Dataset, Distribution, Publisher
@@ -63,25 +65,26 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
     more statement for those it has not loaded yet)."""
     if not ids:
         return []
-    stmt = select(*_columns(_DS, columns, ("id", "publisher_id")))
-    if publisher_columns is not None:
-        pub_cols = _columns(_PUB, publisher_columns, ("id",))
-        stmt = stmt.add_columns(*(c.label(f"publisher.{c.name}") for c in pub_cols)) \
-            .outerjoin(_PUB, _PUB.c.id == _DS.c.publisher_id)
-    rows = session.execute(stmt.where(_DS.c.id.in_(ids))).mappings().all()
+    ds_stmt, dist_stmt, n_pub = _statements(_keys(columns), _keys(dist_columns), _keys(publisher_columns))
+    result = session.execute(ds_stmt, {"ids": ids})
+    keys = list(result.keys())
+    n = len(keys) - n_pub
+    ds_keys, pub_keys = keys[:n], [k[len("publisher."):] for k in keys[n:]]
+    rows = result.all()
+    result = session.execute(dist_stmt, {"ids": ids})
+    dist_keys = list(result.keys())
+    at = dist_keys.index("dataset_id")
     dists: dict[str, list[RowView]] = {}
-    for row in session.execute(select(*_columns(_DIST, dist_columns, ("id", "dataset_id", "position")))
-                               .where(_DIST.c.dataset_id.in_(ids))
-                               .order_by(_DIST.c.dataset_id, _DIST.c.position, _DIST.c.id)).mappings():
-        dists.setdefault(row["dataset_id"], []).append(RowView(**row))
+    for row in result:
+        dists.setdefault(row[at], []).append(_view(dist_keys, row))
+    ds_at, pub_at = ds_keys.index("id"), ds_keys.index("publisher_id")
     publishers: dict[int, object] = {}
-    if publisher_columns is not None:
+    if pub_keys:
         for row in rows:
-            if row["publisher_id"] is not None and row["publisher_id"] not in publishers:
-                publishers[row["publisher_id"]] = RowView(**{k[10:]: v for k, v in row.items()
-                                                             if k.startswith("publisher.")})
+            if row[pub_at] is not None and row[pub_at] not in publishers:
+                publishers[row[pub_at]] = _view(pub_keys, row[n:])
     else:
-        wanted = {row["publisher_id"] for row in rows if row["publisher_id"] is not None}
+        wanted = {row[pub_at] for row in rows if row[pub_at] is not None}
         publishers = {pid: pub for pid in wanted
                       if (pub := session.identity_map.get(Session.identity_key(Publisher, pid))) is not None}
         missing = wanted - set(publishers)
@@ -89,15 +92,42 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
             publishers.update((p.id, p) for p in session.scalars(select(Publisher).where(Publisher.id.in_(missing))))
     views: dict[str, RowView] = {}
     for row in rows:
-        view = RowView(**{k: v for k, v in row.items() if not k.startswith("publisher.")})
-        view.distributions = dists.get(row["id"], [])
-        view.publisher = publishers.get(row["publisher_id"]) if row["publisher_id"] is not None else None
-        views[row["id"]] = view
+        view = _view(ds_keys, row[:n] if pub_keys else row)
+        view.distributions = dists.get(row[ds_at], [])
+        view.publisher = publishers.get(row[pub_at]) if row[pub_at] is not None else None
+        views[row[ds_at]] = view
     return [views[i] for i in ids if i in views]
 
 
-def _columns(table, attributes, always: tuple[str, ...]) -> list:
-    if attributes is None:
+def _view(keys: list[str], values) -> RowView:
+    view = RowView.__new__(RowView)
+    view.__dict__.update(zip(keys, values, strict=True))
+    return view
+
+
+def _keys(attributes) -> tuple[str, ...] | None:
+    return None if attributes is None else tuple(a.key for a in attributes)
+
+
+@functools.lru_cache(maxsize=32)
+def _statements(columns, dist_columns, publisher_columns) -> tuple[Any, Any, int]:
+    """The two statements for these columns (names; None: all), built once: a select of some fifty columns made
+    anew each time cost as much CPU to build and key as to run. Returns them and how many publisher columns
+    the first one ends with."""
+    ids = bindparam("ids", expanding=True)
+    ds = select(*_columns(_DS, columns, ("id", "publisher_id")))
+    n_pub = 0
+    if publisher_columns is not None:
+        pub_cols = _columns(_PUB, publisher_columns, ("id",))
+        n_pub = len(pub_cols)
+        ds = ds.add_columns(*(c.label(f"publisher.{c.name}") for c in pub_cols)) \
+            .outerjoin(_PUB, _PUB.c.id == _DS.c.publisher_id)
+    dist = select(*_columns(_DIST, dist_columns, ("id", "dataset_id", "position"))) \
+        .where(_DIST.c.dataset_id.in_(ids)).order_by(_DIST.c.dataset_id, _DIST.c.position, _DIST.c.id)
+    return ds.where(_DS.c.id.in_(ids)), dist, n_pub
+
+
+def _columns(table, names: tuple[str, ...] | None, always: tuple[str, ...]) -> list:
+    if names is None:
         return list(table.c)
-    names = list(dict.fromkeys([*always, *(a.key for a in attributes)]))
-    return [table.c[name] for name in names]
+    return [table.c[name] for name in dict.fromkeys([*always, *names])]
