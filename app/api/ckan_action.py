@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import auth, link_history
@@ -295,12 +295,21 @@ def _datastore_active(row: Distribution) -> bool:
 def _latest_assessments(session: Session, ids: list[str]) -> dict[str, Assessment]:
     if not ids:
         return {}
-    latest = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
-              .where(Assessment.dataset_id.in_(ids)).group_by(Assessment.dataset_id).subquery())
-    rows = session.scalars(select(Assessment).join(latest, (Assessment.dataset_id == latest.c.dataset_id)
-                                                   & (Assessment.assessed_at == latest.c.at))
-                           .order_by(Assessment.id)).all()
+    rows = session.scalars(_LATEST_ASSESSMENTS, {"ids": ids}).all()
     return {a.dataset_id: a for a in rows}  # the highest id wins a tie
+
+
+def _latest_assessments_statement():
+    """Each dataset's latest assessments (of `ids`, an expanding parameter), built once: made anew, the
+    statement cost about as much CPU to build and key as to run."""
+    latest = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
+              .where(Assessment.dataset_id.in_(bindparam("ids", expanding=True)))
+              .group_by(Assessment.dataset_id).subquery())
+    return select(Assessment).join(latest, (Assessment.dataset_id == latest.c.dataset_id)
+                                   & (Assessment.assessed_at == latest.c.at)).order_by(Assessment.id)
+
+
+_LATEST_ASSESSMENTS = _latest_assessments_statement()
 
 
 def _datasets(session: Session, ids: list[str]) -> list[Dataset]:
@@ -371,7 +380,8 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
     found = search.search(session, query)
     facets, search_facets = {}, {}
     orgs = {v for v, _ in found.facets.get("publisher", [])}
-    titles = {p.slug: pick_text(p.name) for p in session.scalars(select(Publisher).where(Publisher.slug.in_(orgs)))}
+    titles = {p.slug: pick_text(p.name) for p in session.scalars(select(Publisher).where(Publisher.slug.in_(orgs)))} \
+        if orgs else {}
     for name in fields:
         items = [_facet_item(titles, name, value, count)
                  for value, count in found.facets.get(ckan_query.FACET_FIELDS[name], [])][:facet_limit]

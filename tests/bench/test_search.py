@@ -21,10 +21,11 @@ def test_search_benchmark_runs_each_query_through_the_app_and_bare(tmp_path):
     assert results["facets only, rows=0"]["count"] == n
     for label, r in results.items():
         assert len(r["ours"]) == len(r["bare"]) == 2, label
-        # a page of results reads its datasets (and the facets' publishers); a page past the last reads none
+        # a page of results reads its datasets, facets their publishers' names; a page past the last with no
+        # facets is answered by the index alone
         params = dict(bench_search.QUERIES)[label]
         shown = min(params.get("rows", 10), r["count"] - params.get("start", 0))
-        assert r["statements"] >= (2 if shown > 0 else 1), (label, r["count"])
+        assert r["statements"] >= (2 if shown > 0 else 1 if params.get("facet.field") else 0), (label, r["count"])
         assert all(t > 0 for t in r["ours"] + r["bare"]), label
     lines = bench_search.report("sqlite", results)
     assert "ratio p50" in lines[3] and "requests" in lines[0]
