@@ -627,21 +627,24 @@ def set_file_extent(row: Distribution, extent: dict[str, Any] | None) -> None:
         refresh_bbox(row.dataset)
 
 
-def to_record(ds: Dataset) -> Record:
-    """The catalog record of a stored dataset (with the catalog's ids and slug)."""
+def to_record(ds: Dataset, *, copy: bool = True) -> Record:
+    """The catalog record of a stored dataset (with the catalog's ids and slug). `copy=False`: the record holds
+    the dataset's own JSON values instead of copies, for a caller whose dataset nothing else holds (a view of
+    its row read for this call: catalog_schema.rowviews)."""
+    own = _copy if copy else _same
     rec = _json_copy(DATASET_DEFAULTS)  # new_record(), without deepcopy (a hot path: every API package)
     rec["id"] = ds.id
     rec["slug"] = ds.slug
     rec["state"] = ds.state
     for key, column in DATASET_COLUMNS.items():
         value = getattr(ds, column)
-        rec[key] = _copy(value) if value is not None else rec[key]
+        rec[key] = own(value) if value is not None else rec[key]
     rec["publisher"] = publisher_to_agent(ds.publisher)
     dists = []
     for row in ds.distributions:
         d: dict[str, Any] = {"id": row.remote_id if row.remote_id else row.id}
         for key, column in DISTRIBUTION_COLUMNS.items():
-            d[key] = _copy(getattr(row, column))
+            d[key] = own(getattr(row, column))
         d["catalog_id"] = row.id
         d["catalog_dictionary"] = dictionary.exists(row.dictionary, row.table_schema)
         dists.append(d)
@@ -660,6 +663,10 @@ def _dist_defaults(d: dict[str, Any]) -> dict[str, Any]:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _copy(value: Any) -> Any:

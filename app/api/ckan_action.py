@@ -246,7 +246,8 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | None,
                  session: Session | None = None) -> dict[str, Any]:
     """The CKAN package dict of a dataset (an ORM Dataset, or a view of its row with `session`), as package_show
     gives it."""
-    rec = to_record(ds)
+    # a view's JSON values were decoded for this call and nothing else holds them: the record takes them as they are
+    rec = to_record(ds, copy=not isinstance(ds, rowviews.RowView))
     if rec.get("in_series"):  # ckanext-dataset-series' in_series: the ids of the series it resolved to
         series.annotate(session or object_session(ds), [rec])
     pkg = ckan.to_ckan(rec, site_url=_site())

@@ -207,10 +207,16 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
             views = rowviews.datasets_by_ids(session, ids)
             assert [v.id for v in views] == ids[:-1]
             assert any(v.distributions and v.publisher for v in views)
+            def values(view) -> str:  # its columns and its distributions' (the record takes them uncopied)
+                own = {k: v for k, v in vars(view).items() if k not in ("distributions", "publisher")}
+                return json.dumps([own, [vars(d) for d in view.distributions]], default=str, sort_keys=True)
+
             packages = []
             for view in views:
                 ds = session.get(Dataset, view.id)
+                before = values(view)
                 packages.append(ckan_action.package_dict(view, latest.get(view.id), session))
+                assert values(view) == before, ds.slug  # building the package changed none of the view's values
                 assert packages[-1] == ckan_action.package_dict(ds, latest.get(ds.id)), ds.slug
             assert packages == ckan_action._packages(session, ids)
             # what the comparison went through: series members, loaded tables, checked links, assessments
