@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 
-import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from plumbing import jsontext
 
 
 def normalize_url(url: str) -> str:
@@ -22,46 +21,17 @@ def normalize_url(url: str) -> str:
     return url
 
 
-#: orjson's options for the JSON columns: keys that are not strings (an int, a bool) spelled as strings, as
-#: json.dumps does; a datetime or a dataclass left to `default`, which refuses it as json.dumps does.
-_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
-def _refuse(value):
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def json_text(value) -> str:
-    """JSON columns' serializer. orjson writes the same values about six times faster than json.dumps (a
-    harvest writes some twenty JSON values a dataset, a page reads hundreds), compact and in UTF-8 rather
-    than with \\u escapes; what orjson refuses and json.dumps takes (an integer over 64 bits, text with a lone
-    surrogate) goes to json.dumps, and so does what both refuse, so the error is json's. The empty values most
-    columns hold (no keywords, no extras) are spelled at once."""
+    """JSON columns' serializer: plumbing.jsontext (orjson, json where orjson would write otherwise), with the
+    empty values most columns hold (no keywords, no extras) spelled at once."""
     if not value and type(value) in _EMPTY_JSON:
         return _EMPTY_JSON[type(value)]
-    try:
-        return orjson.dumps(value, default=_refuse, option=_ORJSON_OPTIONS).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value)
-
-
-#: A run of 19 digits or more: an integer orjson would read as a float (past 64 bits), left to json.loads.
-_LONG_NUMBER = re.compile(rb"\d{19}")
-_LONG_NUMBER_TEXT = re.compile(r"\d{19}")
+    return jsontext.dumps(value)
 
 
 def json_value(text):
-    """JSON columns' deserializer (psycopg hands it bytes or a memoryview, SQLite text): orjson, and json.loads
-    where orjson would read otherwise or refuses: an integer past 64 bits (orjson makes it a float; any run of
-    19 digits sends the value to json.loads, which keeps it exact), NaN and Infinity (json.dumps wrote them, and
-    SQLite kept them as written)."""
-    long_number = _LONG_NUMBER_TEXT if isinstance(text, str) else _LONG_NUMBER
-    if long_number.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(bytes(text) if isinstance(text, memoryview) else text)
+    """JSON columns' deserializer (psycopg hands it bytes or a memoryview, SQLite text): plumbing.jsontext."""
+    return jsontext.loads(text)
 
 
 _EMPTY_JSON = {dict: "{}", list: "[]"}

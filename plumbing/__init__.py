@@ -4,6 +4,7 @@
   circuit breaker); `plumbing.http_errors` its typed errors (`HttpError` with a `kind`).
 - `plumbing.archive`: the content-addressed archive writer (stream, cap, sha256, archive/ab/abcdef...).
 - `plumbing.bombs`: the zip-bomb rule (ratio and size limits) the sniffer and the upload vetting share.
+- `plumbing.jsontext`: JSON text by orjson, and by json where orjson would write or read otherwise.
 
 This package imports nothing of ours; catalog_schema, harvesters, quality and app may all import it.
 """

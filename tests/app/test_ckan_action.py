@@ -492,15 +492,3 @@ def test_our_ckan_harvester_harvests_this_api(live, second_db_url, tmp_path):
         assert again.status == "finished" and again.added == 0 and again.errored == 0
     finally:
         b.close()
-
-
-def test_answers_are_written_by_orjson_and_json_where_orjson_refuses():
-    import datetime as dt
-    import json
-
-    from app.api.ckan_action import _json
-
-    doc = {"count": 2, "title": "公交", "at": dt.datetime(2026, 1, 2, 3, 4), 5: "five"}
-    assert json.loads(_json(doc)) == {"count": 2, "title": "公交", "at": "2026-01-02 03:04:00", "5": "five"}
-    assert "公交" in _json(doc)  # UTF-8, not \\u escapes, as before
-    assert json.loads(_json({"big": 2**70, "lone": "\ud800"})) == {"big": 2**70, "lone": "\ud800"}

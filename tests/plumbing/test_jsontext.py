@@ -1,0 +1,36 @@
+"""plumbing.jsontext: orjson's speed, json's text and values where the two would differ."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from plumbing import jsontext
+
+
+def test_dumps_is_compact_utf8_json_that_reads_back_the_same():
+    doc = {"count": 2, "title": "公交", "ratio": 0.5, "tiny": 1e-05, "none": None, "list": [1, True]}
+    text = jsontext.dumps(doc)
+    assert json.loads(text) == doc and "公交" in text and ", " not in text
+
+
+def test_dumps_leaves_to_json_what_orjson_would_write_otherwise():
+    assert json.loads(jsontext.dumps({"big": 2**70, "lone": "\ud800", 5: "five"})) == \
+        {"big": 2**70, "lone": "\ud800", "5": "five"}
+    at = dt.datetime(2026, 1, 2, 3, 4)
+    assert json.loads(jsontext.dumps({"at": at}, default=str)) == {"at": "2026-01-02 03:04:00"}  # str(), not ISO
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        jsontext.dumps({"at": at})  # refused, as json.dumps refuses it
+
+
+def test_loads_keeps_long_integers_exact_and_reads_what_json_dumps_wrote():
+    assert jsontext.loads(memoryview(b'[12345678901234567890123, 1]')) == [12345678901234567890123, 1]
+    assert jsontext.loads(b'{"a": -9223372036854775809}') == {"a": -9223372036854775809}
+    assert type(jsontext.loads("[18446744073709551615]")[0]) is int
+    nan, inf = jsontext.loads("[NaN, Infinity]")
+    assert nan != nan and inf == float("inf")
+    assert jsontext.loads('{"x": "\\u4ea4"}') == {"x": "交"}
+    with pytest.raises(ValueError):
+        jsontext.loads("{bad")
