@@ -29,18 +29,13 @@ def json_text(value) -> str:
     return jsontext.dumps(value)
 
 
-def json_value(text):
-    """JSON columns' deserializer (psycopg hands it bytes or a memoryview, SQLite text): plumbing.jsontext."""
-    return jsontext.loads(text)
-
-
 _EMPTY_JSON = {dict: "{}", list: "[]"}
 
 
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
     kwargs.setdefault("json_serializer", json_text)
-    kwargs.setdefault("json_deserializer", json_value)
+    kwargs.setdefault("json_deserializer", jsontext.loads)  # psycopg hands it bytes or a memoryview
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **kwargs)

@@ -1040,7 +1040,7 @@ def _search(session: Session, idx: SearchIndex, searcher: tantivy.Searcher, quer
         addresses = _ordered(idx.schema, searcher, tq, *_ORDER[key], 0, offset, limit,
                              counted if together else None)
         if together:
-            count = counted[0] if counted else searcher.search(tq, 1, True).count
+            count = counted[0]  # _ordered counts with its first search whenever limit > 0
     ids = [searcher.doc(address)["id"][0] for address in addresses]
     total = count if want_count and count is not None else offset + len(ids)
 

@@ -170,7 +170,7 @@ def by_ids(session, ids: list[str]) -> list[rowviews.RowView]:
     """Datasets by id, in the order of `ids`, with publisher and distributions: views of their rows
     (catalog_schema.rowviews, no ORM objects), two statements for any number of datasets
     (tests/app/test_page_queries.py counts them). Only LISTED_COLUMNS, LISTED_DIST_COLUMNS and
-    LISTED_PUBLISHER_COLUMNS are read; reading another attribute is an AttributeError that says so. (As ORM
+    LISTED_PUBLISHER_COLUMNS are read; reading another is an error that says so, in a template too. (As ORM
     objects they cost 3-4 ms of CPU for 20 datasets, about a quarter of a search page.)"""
     return rowviews.datasets_by_ids(session, ids, LISTED_COLUMNS, LISTED_DIST_COLUMNS, LISTED_PUBLISHER_COLUMNS)
 
