@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import object_session, selectinload
 
 from app.datastore import load as datastore
@@ -237,13 +237,16 @@ def run_catalog_checks(rt, *, batch: int = 1000) -> dict[str, list[dict]]:
         for ds_id in list(by_dataset):  # each finding as a dict, dropping its object at once (not both at the end)
             found[ds_id] = [f.to_dict() for f in by_dataset.pop(ds_id)]
         for part in _batches(sorted(found), batch):
-            for latest in latest_assessments(session, part):
-                kept = [f for f in latest.findings or [] if f["type"] not in catalog_checks.SLUGS]
-                findings = kept + found.get(latest.dataset_id, [])
-                if findings != (latest.findings or []):
-                    latest.findings = findings
-            session.flush()
-            session.expunge_all()
+            # the findings of each latest assessment, not the whole rows (their scores, documents and
+            # distributions are not read here), and one UPDATE for the ones whose catalog findings changed
+            changed = []
+            for assessment_id, dataset_id, before in session.execute(_latest_findings(part)):
+                kept = [f for f in before or [] if f["type"] not in catalog_checks.SLUGS]
+                findings = kept + found.get(dataset_id, [])
+                if findings != (before or []):
+                    changed.append({"id": assessment_id, "findings": findings})
+            if changed:
+                session.execute(update(Assessment), changed)
         session.commit()
         return found
 
@@ -257,11 +260,23 @@ def latest_assessments(session, dataset_ids: list[str]) -> list[Assessment]:
     """The latest assessment of each of these datasets, in one query (a window over their history)."""
     if not dataset_ids:
         return []
+    latest = _latest_ids(dataset_ids)
+    return list(session.scalars(select(Assessment).join(latest, latest.c.id == Assessment.id)))
+
+
+def _latest_ids(dataset_ids: list[str]):
+    """The id of each dataset's latest assessment (the highest id wins a tie) as a subquery: a window over the
+    datasets' history."""
     rank = func.row_number().over(partition_by=Assessment.dataset_id,
                                   order_by=(Assessment.assessed_at.desc(), Assessment.id.desc())).label("rank")
     ranked = select(Assessment.id, rank).where(Assessment.dataset_id.in_(dataset_ids)).subquery()
-    return list(session.scalars(select(Assessment).join(ranked, ranked.c.id == Assessment.id)
-                                .where(ranked.c.rank == 1)))
+    return select(ranked.c.id).where(ranked.c.rank == 1).subquery()
+
+
+def _latest_findings(dataset_ids: list[str]):
+    """(assessment id, dataset id, findings) of each dataset's latest assessment."""
+    latest = _latest_ids(dataset_ids)
+    return select(Assessment.id, Assessment.dataset_id, Assessment.findings).join(latest, latest.c.id == Assessment.id)
 
 
 def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:

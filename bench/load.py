@@ -331,7 +331,34 @@ def _children(pid: int) -> list[int]:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of the given processes (those still alive)."""
+    """CPU seconds the given processes (those still alive) have run, every thread of each.
+
+    Read from the scheduler's own account (`/proc/<pid>/task/<tid>/schedstat`, nanoseconds on a CPU), not
+    from utime + stime (`/proc/<pid>/stat`), which count whole clock ticks of 10 ms: a request of 1-2 ms
+    then reads as 0 or 10 ms, and a mean of a hundred such readings moved by 2x from run to run (issue 15's
+    multiples of /health/live). Ticks are the fallback where the kernel keeps no schedstat."""
+    total, ok = 0, True
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat", encoding="ascii") as fh:
+                    total += int(fh.read().split()[0])
+            except FileNotFoundError:  # the thread ended between the listing and the read
+                continue
+            except (OSError, ValueError, IndexError):
+                ok = False
+                break
+        if not ok:
+            break
+    return total / 1e9 if ok else _tick_seconds(pids)
+
+
+def _tick_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the given processes, in whole clock ticks (`/proc/<pid>/stat`)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:

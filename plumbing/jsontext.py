@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-_LONG_NUMBER = re.compile(rb"\d{19}")
-_LONG_NUMBER_TEXT = re.compile(r"\d{19}")
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+_DIGITS = b"0123456789"
 
 
 def _refuse(value: Any) -> Any:
@@ -41,8 +41,10 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
 
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """The value of JSON `text` (see the module)."""
-    long_number = _LONG_NUMBER_TEXT if isinstance(text, str) else _LONG_NUMBER
-    if long_number.search(text) is None:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    # A text of fewer than 19 digits in all holds no long number. Counting them (bytes.translate, in C) costs a
+    # tenth of the regular expression's scan, which only a text with that many digits then pays.
+    if len(data) - len(bytes(data).translate(None, _DIGITS)) < 19 or _LONG_NUMBER.search(data) is None:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

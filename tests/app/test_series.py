@@ -252,3 +252,36 @@ def test_ckan_clients_make_a_series_and_its_members(app, client):
     assert again["series_navigation"] == shown["series_navigation"] and "series_navigation" not in str(
         again.get("extras"))
     assert call("package_show", id="budget")["series_navigation"]["last"]["name"] == "budget-2025"
+
+
+def test_the_catalog_checks_write_their_findings_on_the_latest_assessments_and_take_them_back(runtime, parts):
+    """The checks read only the latest assessments' findings and update the rows whose catalog findings changed:
+    the other findings stay, an older assessment is not touched, and a part renamed out of the series loses the
+    finding at its next assessment (the checks visit the datasets they find something about)."""
+    from sqlalchemy import select
+
+    from app.assessment import latest_assessments
+    from catalog_schema.models import Assessment
+
+    def stored() -> dict[str, list[str]]:
+        with runtime.sessionmaker() as session:
+            return {a.dataset_id: [f["type"] for f in a.findings] for a in latest_assessments(session, parts)}
+
+    first = stored()
+    assert "fragmented-series" in first[parts[0]] and "fragmented-series" not in first[parts[3]]
+    assert len(first[parts[0]]) > 1  # the dataset's own findings are kept beside it
+    assess_datasets(runtime, parts, check_links=False)  # a newer assessment of each: the checks move to it
+    run_catalog_checks(runtime)
+    with runtime.sessionmaker() as session:
+        old = session.scalars(select(Assessment).where(Assessment.dataset_id == parts[0])
+                              .order_by(Assessment.id)).first()
+        assert [f["type"] for f in old.findings] == first[parts[0]]
+        for ds_id, title in zip(parts[:3], ("Parks", "Libraries", "Bridges"), strict=True):
+            session.get(Dataset, ds_id).title = {"en": title}
+        session.commit()
+    assert stored()[parts[0]].count("fragmented-series") == 1
+    assess_datasets(runtime, parts, check_links=False)
+    run_catalog_checks(runtime)
+    after = stored()
+    assert "fragmented-series" not in after[parts[0]]
+    assert after[parts[0]] == [t for t in first[parts[0]] if t != "fragmented-series"]

@@ -32,5 +32,8 @@ def test_loads_keeps_long_integers_exact_and_reads_what_json_dumps_wrote():
     nan, inf = jsontext.loads("[NaN, Infinity]")
     assert nan != nan and inf == float("inf")
     assert jsontext.loads('{"x": "\\u4ea4"}') == {"x": "交"}
+    # many digits, none in a run of 19: the fast path; a long run among them: exact
+    assert jsontext.loads('[1234567890, 1234567890, 0.5, "2026-12-05"]') == [1234567890, 1234567890, 0.5, "2026-12-05"]
+    assert jsontext.loads('["2026-12-05", 1, 123456789012345678901]')[2] == 123456789012345678901
     with pytest.raises(ValueError):
         jsontext.loads("{bad")
