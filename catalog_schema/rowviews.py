@@ -99,6 +99,14 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
     return [views[i] for i in ids if i in views]
 
 
+def read(session: Session, statement, params: dict[str, Any] | None = None) -> list[RowView]:
+    """The rows of a Core select of columns (`statement`, with `params`) as views, named by the statement's
+    column names."""
+    result = session.execute(statement, params or {})
+    keys = list(result.keys())
+    return [_view(keys, row) for row in result]
+
+
 def _view(keys: list[str], values) -> RowView:
     view = RowView.__new__(RowView)
     view.__dict__.update(zip(keys, values, strict=True))

@@ -208,7 +208,7 @@ def _reason(reasons: Any) -> str:
     return " ".join(r for r in reasons or [] if isinstance(r, str))
 
 
-def _qa_package(a: Assessment) -> dict[str, Any]:
+def _qa_package(a: Assessment | rowviews.RowView) -> dict[str, Any]:
     """ckanext-qa's package block: the best resource's openness score and its reason."""
     dists = [d for d in a.distributions or [] if isinstance(d, dict)]
     best = max(dists, key=lambda d: d.get("stars") or 0, default=None)
@@ -217,7 +217,7 @@ def _qa_package(a: Assessment) -> dict[str, Any]:
             "updated": _iso(a.assessed_at), "score": a.score, "metadata_rating": a.metadata_rating}
 
 
-def _qa_resource(row: Distribution, a: Assessment | None) -> dict[str, Any] | None:
+def _qa_resource(row: Distribution, a: Assessment | rowviews.RowView | None) -> dict[str, Any] | None:
     found = next((d for d in (a.distributions if a else None) or []
                   if isinstance(d, dict) and d.get("id") == row.id), None)
     if found is None and row.stars is None:
@@ -230,7 +230,7 @@ def _qa_resource(row: Distribution, a: Assessment | None) -> dict[str, Any] | No
             "archival_timestamp": _iso(row.last_checked)}
 
 
-def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | None,
+def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowviews.RowView | None,
                  session: Session | None = None) -> dict[str, Any]:
     """The CKAN package dict of a dataset (an ORM Dataset, or a view of its row with `session`), as package_show
     gives it."""
@@ -281,11 +281,17 @@ def _datastore_active(row: Distribution) -> bool:
     return not isinstance(datastore.lookup(datastore_root(), row.archive_hash), datastore.Failed)
 
 
-def _latest_assessments(session: Session, ids: list[str]) -> dict[str, Assessment]:
+def _latest_assessments(session: Session, ids: list[str]) -> dict[str, rowviews.RowView]:
+    """Each dataset's latest assessment (of `ids`), as a view of the columns a package dict reads (its findings
+    and document, the larger part of an assessment row, are not read)."""
     if not ids:
         return {}
-    rows = session.scalars(_LATEST_ASSESSMENTS, {"ids": ids}).all()
-    return {a.dataset_id: a for a in rows}  # the highest id wins a tie
+    return {a.dataset_id: a for a in rowviews.read(session, _LATEST_ASSESSMENTS, {"ids": ids})}  # highest id wins
+
+
+#: What package dicts read of an assessment (_qa_package, _qa_resource).
+_ASSESSMENT_COLUMNS = (Assessment.id, Assessment.dataset_id, Assessment.stars, Assessment.score,
+                       Assessment.metadata_rating, Assessment.assessed_at, Assessment.distributions)
 
 
 def _latest_assessments_statement():
@@ -294,8 +300,8 @@ def _latest_assessments_statement():
     latest = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
               .where(Assessment.dataset_id.in_(bindparam("ids", expanding=True)))
               .group_by(Assessment.dataset_id).subquery())
-    return select(Assessment).join(latest, (Assessment.dataset_id == latest.c.dataset_id)
-                                   & (Assessment.assessed_at == latest.c.at)).order_by(Assessment.id)
+    return select(*_ASSESSMENT_COLUMNS).join(latest, (Assessment.dataset_id == latest.c.dataset_id)
+                                             & (Assessment.assessed_at == latest.c.at)).order_by(Assessment.id)
 
 
 _LATEST_ASSESSMENTS = _latest_assessments_statement()

@@ -192,6 +192,7 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
     package is the one package_show builds from the ORM Dataset, and in the order asked."""
     from app import create_app
     from app.api import ckan_action
+    from app.assessment import latest_assessments
     from catalog_schema import rowviews
     from catalog_schema.models import Distribution
 
@@ -203,7 +204,9 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
 
             session = db_session()
             ids = sorted(session.scalars(select(Dataset.id)), reverse=True) + ["no-such-id"]
-            latest = ckan_action._latest_assessments(session, ids)
+            latest = ckan_action._latest_assessments(session, ids)  # views of the columns a package reads
+            whole = {a.dataset_id: a for a in latest_assessments(session, ids)}  # ORM rows, every column
+            assert latest.keys() == whole.keys() and all(latest[i].id == whole[i].id for i in whole)
             views = rowviews.datasets_by_ids(session, ids)
             assert [v.id for v in views] == ids[:-1]
             assert any(v.distributions and v.publisher for v in views)
@@ -217,7 +220,7 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
                 before = values(view)
                 packages.append(ckan_action.package_dict(view, latest.get(view.id), session))
                 assert values(view) == before, ds.slug  # building the package changed none of the view's values
-                assert packages[-1] == ckan_action.package_dict(ds, latest.get(ds.id)), ds.slug
+                assert packages[-1] == ckan_action.package_dict(ds, whole.get(ds.id)), ds.slug
             assert packages == ckan_action._packages(session, ids)
             # what the comparison went through: series members, loaded tables, checked links, assessments
             assert any(p.get("in_series") for p in packages)

@@ -74,3 +74,15 @@ def test_a_template_that_asks_for_a_column_not_read_fails_loudly(session, three)
         env.from_string("{{ ds.description }}").render(ds=view)
     with pytest.raises(rowviews.MissingColumn, match="'pii' was not read"):
         env.from_string("{{ ds.distributions|map(attribute='pii')|list }}").render(ds=view)
+
+
+def test_any_select_of_columns_read_as_views(session, three):
+    from sqlalchemy import select
+
+    stmt = select(Dataset.id, Dataset.slug, Dataset.title).where(Dataset.id.in_(three[:2])).order_by(Dataset.slug)
+    views = rowviews.read(session, stmt)
+    assert [(v.id, v.slug, v.title) for v in views] == [(three[0], "ds-0", {"en": "Data 0"}),
+                                                        (three[1], "ds-1", {"en": "Data 1"})]
+    with pytest.raises(AttributeError, match="was not read"):
+        getattr(views[0], "description")  # noqa: B009 - the attribute is the point
+    assert rowviews.read(session, stmt.where(Dataset.slug == "none")) == []
