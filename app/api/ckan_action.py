@@ -314,10 +314,18 @@ def _datasets(session: Session, ids: list[str]) -> list[Dataset]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+#: Large columns no package dict reads, left out of the views: a dataset's payload as harvested (kilobytes each)
+#: and pre-publication check, a file's personal-data facts and the extent of its GeoJSON copy.
+_PACKAGE_COLUMNS = tuple(a for a in Dataset.__mapper__.column_attrs
+                         if a.key not in ("source_payload", "prepublication_check"))
+_PACKAGE_DIST_COLUMNS = tuple(a for a in Distribution.__mapper__.column_attrs if a.key not in ("pii", "extent"))
+
+
 def _packages(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     """The package dicts of `ids`, from views of their rows (catalog_schema.rowviews: no ORM objects)."""
     latest = _latest_assessments(session, ids)
-    return [package_dict(ds, latest.get(ds.id), session) for ds in rowviews.datasets_by_ids(session, ids)]
+    return [package_dict(ds, latest.get(ds.id), session)
+            for ds in rowviews.datasets_by_ids(session, ids, _PACKAGE_COLUMNS, _PACKAGE_DIST_COLUMNS)]
 
 
 # --------------------------------------------------------------------------- lookups
