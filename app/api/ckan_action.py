@@ -231,12 +231,11 @@ def _qa_resource(row: Distribution, a: Assessment | rowviews.RowView | None) -> 
 
 
 def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowviews.RowView | None,
-                 session: Session | None = None) -> dict[str, Any]:
+                 session: Session | None = None, record: dict[str, Any] | None = None) -> dict[str, Any]:
     """The CKAN package dict of a dataset (an ORM Dataset, or a view of its row with `session`), as package_show
-    gives it."""
-    # a view's JSON values were decoded for this call and nothing else holds them: the record takes them as they are
-    rec = to_record(ds, copy=not isinstance(ds, rowviews.RowView))
-    if rec.get("in_series"):  # ckanext-dataset-series' in_series: the ids of the series it resolved to
+    gives it. `record`: the dataset's record, its series annotated (`_packages` makes them for a page at once)."""
+    rec = record if record is not None else _record(ds)
+    if record is None and rec.get("in_series"):  # ckanext-dataset-series' in_series: the series it resolved to
         series.annotate(session or object_session(ds), [rec])
     pkg = ckan.to_ckan(rec, site_url=_site())
     pkg["id"], pkg["name"] = ds.id, ds.slug
@@ -278,7 +277,7 @@ def _datastore_active(row: Distribution) -> bool:
     asks datastore_search only where it is true."""
     if not datastore.loadable(row):
         return False
-    return not isinstance(datastore.lookup(datastore_root(), row.archive_hash), datastore.Failed)
+    return not datastore.failed(datastore_root(), row.archive_hash)
 
 
 def _latest_assessments(session: Session, ids: list[str]) -> dict[str, rowviews.RowView]:
@@ -321,11 +320,19 @@ _PACKAGE_COLUMNS = tuple(a for a in Dataset.__mapper__.column_attrs
 _PACKAGE_DIST_COLUMNS = tuple(a for a in Distribution.__mapper__.column_attrs if a.key not in ("pii", "extent"))
 
 
+def _record(ds: Dataset | rowviews.RowView) -> dict[str, Any]:
+    # a view's JSON values were decoded for this call and nothing else holds them: the record takes them as they are
+    return to_record(ds, copy=not isinstance(ds, rowviews.RowView))
+
+
 def _packages(session: Session, ids: list[str]) -> list[dict[str, Any]]:
-    """The package dicts of `ids`, from views of their rows (catalog_schema.rowviews: no ORM objects)."""
+    """The package dicts of `ids`, from views of their rows (catalog_schema.rowviews: no ORM objects); the
+    series of those in one are read for all of them at once."""
     latest = _latest_assessments(session, ids)
-    return [package_dict(ds, latest.get(ds.id), session)
-            for ds in rowviews.datasets_by_ids(session, ids, _PACKAGE_COLUMNS, _PACKAGE_DIST_COLUMNS)]
+    views = rowviews.datasets_by_ids(session, ids, _PACKAGE_COLUMNS, _PACKAGE_DIST_COLUMNS)
+    records = [_record(ds) for ds in views]
+    series.annotate(session, [rec for rec in records if rec.get("in_series")])
+    return [package_dict(ds, latest.get(ds.id), session, rec) for ds, rec in zip(views, records, strict=True)]
 
 
 # --------------------------------------------------------------------------- lookups

@@ -128,7 +128,11 @@ def root_of(settings: dict[str, Any]) -> Path:
 
 
 def parquet_path(root: Path, sha256: str) -> Path:
-    return Path(root) / sha256[:2] / f"{sha256}.parquet"
+    return Path(_parquet_name(root, sha256))
+
+
+def _parquet_name(root: Path | str, sha256: str) -> str:
+    return os.path.join(root, sha256[:2], f"{sha256}.parquet")
 
 
 def duckdb_path(root: Path, sha256: str) -> Path:
@@ -174,6 +178,15 @@ def lookup(root: Path, sha256: str) -> Loaded | Failed | None:
         _META_CACHE.clear()
     _META_CACHE[key] = loaded
     return _with_db(root, loaded)
+
+
+def failed(root: Path, sha256: str) -> bool:
+    """Whether the store could not load the copy `sha256` (`lookup` would answer Failed): no table in the store
+    and a failure recorded. One stat for a loaded table, without reading its metadata (CKAN's
+    `datastore_active` of every resource of a package_search page asks it)."""
+    if os.path.exists(_parquet_name(root, sha256)):
+        return False
+    return isinstance(_failure(root, sha256), Failed)
 
 
 def _with_db(root: Path, loaded: Loaded) -> Loaded:

@@ -169,6 +169,11 @@ def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path, monkeypatc
     failed = store.load(root, "b" * 64, empty, format="CSV")
     assert isinstance(failed, store.Failed) and failed.reason == "empty"
     assert store.lookup(root, "b" * 64) == failed  # recorded, so the API and the page can say why
+    # `failed` answers as lookup does, from one stat for a loaded table: loaded, failed, never tried, an old record
+    assert [store.failed(root, h * 64) for h in "abcd"] == [False, True, False, False]
+    record = store.error_path(root, "b" * 64)
+    record.write_text(record.read_text().replace(f'"version": {store.STORE_VERSION}', '"version": 0'))
+    assert store.lookup(root, "b" * 64) is None and store.failed(root, "b" * 64) is False
 
 
 # --------------------------------------------------------------------------- CKAN, through ckanapi
