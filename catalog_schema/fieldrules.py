@@ -91,22 +91,25 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
     `stored` unchanged. Keys marked `keep_all` are complete in `stored`, so while a rule is
     consistent its canonical versions of them are not added (no duplicate CKAN extras).
     """
-    rules, owned = _owned(rules)
+    rules, owners = _owned(rules)
     out: dict[str, Any] = {}
-    verbatim: dict[str, Any] = {}  # the stored keys some rule owns, in stored order
+    verbatim: dict[int, dict[str, Any]] = {}  # each rule's stored keys (by its index), in stored order
     for k, v in stored.items():
-        if k in owned:
-            verbatim[k] = v
-        else:
+        mine = owners.get(k)
+        if mine is None:
             out[k] = v
-    for rule in rules:
+        else:
+            for i in mine:
+                verbatim.setdefault(i, {})[k] = v
+    for i, rule in enumerate(rules):
         canon = _write(rule, record, drop_none)
-        mine = {k: v for k, v in verbatim.items() if k in rule.keys} if verbatim else {}
-        kept = canon if keep_all is None else {k: v for k, v in canon.items() if not keep_all(k)}
-        if not mine and len(kept) == len(canon):
+        mine = verbatim.get(i)
+        kept = {k: v for k, v in canon.items() if not keep_all(k)} \
+            if keep_all is not None and any(map(keep_all, canon)) else canon
+        if not mine and kept is canon:
             out.update(canon)  # nothing verbatim: the candidate is the canonical form, whichever way it reads back
             continue
-        candidate = {**kept, **mine}
+        candidate = {**kept, **(mine or {})}
         view = {**(base or {}), **stored, **candidate}
         if rule.consistent(rule.read(view, []), record):
             out.update(candidate)
@@ -115,19 +118,28 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
     return out
 
 
-#: The keys each list of rules owns, by the list's identity (the mappers' rule lists are module constants): a
-#: package dict asks for them once per rule list, not once per call (CKAN's package_search builds 20 a request).
-_OWNED: dict[int, tuple[Any, int, frozenset[str]]] = {}
+#: Which rules own each key (their indexes), by the rule list's identity (the mappers' rule lists are module
+#: constants): a package dict asks for them once per rule list, not once per call (CKAN's package_search builds
+#: 20 a request).
+_OWNED: dict[int, tuple[Any, int, dict[str, tuple[int, ...]]]] = {}
 
 
-def _owned(rules: Iterable[Rule]) -> tuple[list[Rule] | tuple[Rule, ...], frozenset[str]]:
+def _owned(rules: Iterable[Rule]) -> tuple[list[Rule] | tuple[Rule, ...], dict[str, tuple[int, ...]]]:
     if not isinstance(rules, (list, tuple)):
-        listed = list(rules)
-        return listed, frozenset(k for rule in listed for k in rule.keys)
+        rules = list(rules)
+        return rules, _owners(rules)
     found = _OWNED.get(id(rules))
     if found is not None and found[0] is rules and found[1] == len(rules):
         return rules, found[2]
-    keys = frozenset(k for rule in rules for k in rule.keys)
+    owners = _owners(rules)
     if len(_OWNED) < 64:  # kept with the list itself, so its id stays its own
-        _OWNED[id(rules)] = (rules, len(rules), keys)
-    return rules, keys
+        _OWNED[id(rules)] = (rules, len(rules), owners)
+    return rules, owners
+
+
+def _owners(rules: list[Rule] | tuple[Rule, ...]) -> dict[str, tuple[int, ...]]:
+    owners: dict[str, tuple[int, ...]] = {}
+    for i, rule in enumerate(rules):
+        for k in dict.fromkeys(rule.keys):
+            owners[k] = (*owners.get(k, ()), i)
+    return owners
