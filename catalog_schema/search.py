@@ -1244,8 +1244,7 @@ def _term_query(schema, searcher, term: Term) -> tantivy.Query:
     for name in FIELDS:
         f = name + "_cjk" if term.cjk else name
         if term.prefix:
-            # Tokens hold letters and digits only: nothing in them is regex syntax.
-            q = Q.regex_query(schema, f, re.escape(term.tokens[-1]) + ".*") if len(term.tokens) == 1 else \
+            q = _prefix_query(schema, f, term.tokens[-1]) if len(term.tokens) == 1 else \
                 Q.phrase_prefix_query(schema, f, list(term.tokens))
         elif len(term.tokens) == 1:
             q = Q.term_query(schema, f, term.tokens[0], index_option="freq")
@@ -1258,6 +1257,31 @@ def _term_query(schema, searcher, term: Term) -> tantivy.Query:
         if s != word or any(searcher.doc_freq(name, word) for name in FIELDS):
             should.append(Q.boost_query(Q.term_query(schema, "stem", s, index_option="freq"), STEM_BOOST))
     return Q.boolean_query([(tantivy.Occur.Should, q) for q in should])
+
+
+#: Prefix queries made, by field and token: compiling the automaton of `token.*` costs about 0.2 ms a field (0.9
+#: ms of a package_search whose last word is a prefix), and the same prefixes come back ("series 7", a name being
+#: typed). A query holds no searcher state; every index has the same schema (`_schema`).
+_PREFIX_QUERIES: OrderedDict[tuple[str, str], tantivy.Query] = OrderedDict()
+PREFIX_QUERIES_KEPT = 2048
+_PREFIX_LOCK = threading.Lock()
+
+
+def _prefix_query(schema, field: str, token: str) -> tantivy.Query:
+    """The documents holding a word that begins with `token` in `field` (a regex query, made once)."""
+    key = (field, token)
+    with _PREFIX_LOCK:
+        q = _PREFIX_QUERIES.get(key)
+        if q is not None:
+            _PREFIX_QUERIES.move_to_end(key)
+            return q
+    # Tokens hold letters and digits only: nothing in them is regex syntax.
+    q = tantivy.Query.regex_query(schema, field, re.escape(token) + ".*")
+    with _PREFIX_LOCK:
+        _PREFIX_QUERIES[key] = q
+        while len(_PREFIX_QUERIES) > PREFIX_QUERIES_KEPT:
+            _PREFIX_QUERIES.popitem(last=False)
+    return q
 
 
 def _facets(searcher, tq, names: list[str], limit: int) -> dict[str, list[tuple[Any, int]]]:

@@ -435,3 +435,29 @@ def test_a_page_far_past_the_end_is_empty(session, many):
                                                      limit=1000))
             assert result.ids == [] and result.total == (active if sort != "relevance" else result.total)
         assert S.search(session, S.SearchQuery(sort=sort, offset=10**12, count=False)).ids == []
+
+
+def test_a_typed_prefix_finds_what_python_finds_and_its_automata_are_made_once(session, many, monkeypatch):
+    """The last word typed matches as a prefix (`po` finds population); the regex automaton of each (field,
+    prefix) is compiled once and kept, a bounded number of them, and a kept one answers as a new one."""
+    import re
+
+    def want(prefix: str) -> set[str]:
+        def words(sp):
+            publisher = " ".join((sp["publisher"] or {"name": {}})["name"].values())
+            text = " ".join([sp["title"]["en"], sp["description"]["en"], *sp["keywords"], publisher])
+            return re.findall(r"[a-z0-9]+", text.lower())
+        return {i for i, sp in many.items() if sp["state"] == "active" and any(w.startswith(prefix) for w in words(sp))}
+
+    monkeypatch.setattr(S, "_PREFIX_QUERIES", type(S._PREFIX_QUERIES)())
+    made = []
+    real = S.tantivy.Query.regex_query
+    monkeypatch.setattr(S.tantivy.Query, "regex_query", lambda *a: made.append(a[1:]) or real(*a))
+    prefixes = sorted({w[:2] for w in WORDS})[:4]
+    for prefix in prefixes * 2:  # the second time from the kept automata
+        got = S.search(session, S.SearchQuery(q=prefix, limit=1000))
+        assert set(got.ids) == want(prefix) and got.total == len(want(prefix)), prefix
+    assert len(made) == len(set(made)) == len(prefixes) * len(S.FIELDS)  # compiled once each
+    monkeypatch.setattr(S, "PREFIX_QUERIES_KEPT", 3)
+    S.search(session, S.SearchQuery(q="zz", limit=1))
+    assert len(S._PREFIX_QUERIES) == 3 and list(S._PREFIX_QUERIES)[-1][1] == "zz"
