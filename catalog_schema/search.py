@@ -1261,9 +1261,11 @@ def _term_query(schema, searcher, term: Term) -> tantivy.Query:
 
 #: Prefix queries made, by field and token: compiling the automaton of `token.*` costs about 0.2 ms a field (0.9
 #: ms of a package_search whose last word is a prefix), and the same prefixes come back ("series 7", a name being
-#: typed). A query holds no searcher state; every index has the same schema (`_schema`).
+#: typed). An automaton holds about 100 KB, so only the last 128 are kept (some 13 MB a process: 2,048 of them
+#: grew each gunicorn worker by 80 MB in bench.load's mix). A query holds no searcher state; every index has the
+#: same schema (`_schema`).
 _PREFIX_QUERIES: OrderedDict[tuple[str, str], tantivy.Query] = OrderedDict()
-PREFIX_QUERIES_KEPT = 2048
+PREFIX_QUERIES_KEPT = 128
 _PREFIX_LOCK = threading.Lock()
 
 
