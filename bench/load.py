@@ -22,7 +22,8 @@ is not the bottleneck. An error is a status >= 400, a broken connection or a req
 the timeout; the run must have none.
 
 After the load it sends `--serial` requests one at a time and measures each kind's wall time and
-CPU (gunicorn's processes, PostgreSQL's backends), which a busy machine blurs less than latency.
+CPU (gunicorn's processes, PostgreSQL's backends, every thread's time on a CPU as the scheduler counts it, in
+nanoseconds: not in clock ticks), which a busy machine blurs less than latency.
 Each of them is followed by `/health/live`, the trivial request (it reads no catalog row): every kind's
 CPU is also given as a ratio of that request's, measured in the same run. The pages outside the mix
 (home, publisher list and page, theme list and page) are costed the same way, one at a time.
