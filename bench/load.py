@@ -348,7 +348,7 @@ def cpu_seconds(pids: list[int]) -> float:
             try:
                 with open(f"/proc/{pid}/task/{tid}/schedstat", encoding="ascii") as fh:
                     total += int(fh.read().split()[0])
-            except FileNotFoundError:  # the thread ended between the listing and the read
+            except (FileNotFoundError, ProcessLookupError):  # the thread ended between the listing and the read
                 continue
             except (OSError, ValueError, IndexError):
                 ok = False
