@@ -260,13 +260,13 @@ def latest_assessments(session, dataset_ids: list[str]) -> list[Assessment]:
     """The latest assessment of each of these datasets, in one query (a window over their history)."""
     if not dataset_ids:
         return []
-    latest = _latest_ids(dataset_ids)
+    latest = latest_ids(dataset_ids)
     return list(session.scalars(select(Assessment).join(latest, latest.c.id == Assessment.id)))
 
 
-def _latest_ids(dataset_ids: list[str]):
+def latest_ids(dataset_ids):
     """The id of each dataset's latest assessment (the highest id wins a tie) as a subquery: a window over the
-    datasets' history."""
+    datasets' history. `dataset_ids`: a list, or an expanding bind parameter (a statement built once)."""
     rank = func.row_number().over(partition_by=Assessment.dataset_id,
                                   order_by=(Assessment.assessed_at.desc(), Assessment.id.desc())).label("rank")
     ranked = select(Assessment.id, rank).where(Assessment.dataset_id.in_(dataset_ids)).subquery()
@@ -275,7 +275,7 @@ def _latest_ids(dataset_ids: list[str]):
 
 def _latest_findings(dataset_ids: list[str]):
     """(assessment id, dataset id, findings) of each dataset's latest assessment."""
-    latest = _latest_ids(dataset_ids)
+    latest = latest_ids(dataset_ids)
     return select(Assessment.id, Assessment.dataset_id, Assessment.findings).join(latest, latest.c.id == Assessment.id)
 
 

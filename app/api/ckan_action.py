@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from app import auth, link_history
 from app.api import ckan_query, datastore_fields
 from app.api.lang import localise
+from app.assessment import latest_ids
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
 from app.request_context import db_session
@@ -285,7 +286,7 @@ def _latest_assessments(session: Session, ids: list[str]) -> dict[str, rowviews.
     and document, the larger part of an assessment row, are not read)."""
     if not ids:
         return {}
-    return {a.dataset_id: a for a in rowviews.read(session, _LATEST_ASSESSMENTS, {"ids": ids})}  # highest id wins
+    return {a.dataset_id: a for a in rowviews.read(session, _LATEST_ASSESSMENTS, {"ids": ids})}
 
 
 #: What package dicts read of an assessment (_qa_package, _qa_resource).
@@ -294,13 +295,10 @@ _ASSESSMENT_COLUMNS = (Assessment.id, Assessment.dataset_id, Assessment.stars, A
 
 
 def _latest_assessments_statement():
-    """Each dataset's latest assessments (of `ids`, an expanding parameter), built once: made anew, the
-    statement cost about as much CPU to build and key as to run."""
-    latest = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
-              .where(Assessment.dataset_id.in_(bindparam("ids", expanding=True)))
-              .group_by(Assessment.dataset_id).subquery())
-    return select(*_ASSESSMENT_COLUMNS).join(latest, (Assessment.dataset_id == latest.c.dataset_id)
-                                             & (Assessment.assessed_at == latest.c.at)).order_by(Assessment.id)
+    """Each dataset's latest assessment (of `ids`, an expanding parameter; app.assessment.latest_ids), built once:
+    made anew, the statement cost about as much CPU to build and key as to run."""
+    latest = latest_ids(bindparam("ids", expanding=True))
+    return select(*_ASSESSMENT_COLUMNS).join(latest, latest.c.id == Assessment.id)
 
 
 _LATEST_ASSESSMENTS = _latest_assessments_statement()
