@@ -1259,31 +1259,13 @@ def _term_query(schema, searcher, term: Term) -> tantivy.Query:
     return Q.boolean_query([(tantivy.Occur.Should, q) for q in should])
 
 
-#: Prefix queries made, by field and token: compiling the automaton of `token.*` costs about 0.2 ms a field (0.9
-#: ms of a package_search whose last word is a prefix), and the same prefixes come back ("series 7", a name being
-#: typed). An automaton holds about 100 KB, so only the last 128 are kept (some 13 MB a process: 2,048 of them
-#: grew each gunicorn worker by 80 MB in bench.load's mix). A query holds no searcher state; every index has the
-#: same schema (`_schema`).
-_PREFIX_QUERIES: OrderedDict[tuple[str, str], tantivy.Query] = OrderedDict()
-PREFIX_QUERIES_KEPT = 128
-_PREFIX_LOCK = threading.Lock()
-
-
 def _prefix_query(schema, field: str, token: str) -> tantivy.Query:
-    """The documents holding a word that begins with `token` in `field` (a regex query, made once)."""
-    key = (field, token)
-    with _PREFIX_LOCK:
-        q = _PREFIX_QUERIES.get(key)
-        if q is not None:
-            _PREFIX_QUERIES.move_to_end(key)
-            return q
-    # Tokens hold letters and digits only: nothing in them is regex syntax.
-    q = tantivy.Query.regex_query(schema, field, re.escape(token) + ".*")
-    with _PREFIX_LOCK:
-        _PREFIX_QUERIES[key] = q
-        while len(_PREFIX_QUERIES) > PREFIX_QUERIES_KEPT:
-            _PREFIX_QUERIES.popitem(last=False)
-    return q
+    """The documents holding a word that begins with `token` in `field`: a Levenshtein automaton of distance 0
+    in prefix mode, which matches the same terms as the regex `token.*` with the same constant score. Building
+    the regex's automaton cost 0.55-0.9 ms and about 100 KB a field (four fields a query: most of a type-ahead
+    search at 391,139 datasets); this one costs about 0.01 ms, from an automaton builder tantivy keeps."""
+    return tantivy.Query.fuzzy_term_query(schema, field, token, distance=0, transposition_cost_one=False,
+                                          prefix=True)
 
 
 def _facets(searcher, tq, names: list[str], limit: int) -> dict[str, list[tuple[Any, int]]]:
