@@ -43,6 +43,7 @@ canonically (licence ids as CKAN's own: `cc-by`, `uk-ogl`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -518,8 +519,13 @@ DATASET_RULES: tuple[Rule, ...] = (
 def _looks_like_file(url: str) -> bool:
     """A URL whose path ends in a data-file extension (.csv, .xls, .zip ...), not a web page."""
     ext = splitext(urlsplit(url).path)[1]
-    if not ext or len(ext) > 9:
-        return False
+    return bool(ext) and len(ext) <= 9 and _data_extension(ext)
+
+
+@functools.lru_cache(maxsize=512)
+def _data_extension(ext: str) -> bool:
+    """A file extension of a data format (not a web page's): asked for every resource of every package dict
+    written, of a few dozen extensions."""
     found = vocab.format_for_extension(ext)
     return found is not None and found.code not in _WEB_PAGE
 

@@ -41,6 +41,11 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
 
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """The value of JSON `text` (see the module)."""
+    if len(text) < 19:  # too short for 19 digits (a str's digits are one character each): most JSON columns
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return json.loads(bytes(text) if isinstance(text, memoryview) else text)
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     # A text of fewer than 19 digits in all holds no long number. Counting them (bytes.translate, in C) costs a
     # tenth of the regular expression's scan, which only a text with that many digits then pays.

@@ -147,3 +147,17 @@ def test_migration_0018_round_trip(tmp_path):
     command.upgrade(dbmod.alembic_config(url), "head")
     assert new <= indexes()
     dbmod.check(url)
+
+
+def test_postgresql_reads_json_through_jsontext_without_psycopg_s_wrapper(session):
+    """On PostgreSQL, json and jsonb values go to plumbing.jsontext.loads straight from psycopg (its own loader
+    copied each value and called the deserializer SQLAlchemy gave it: a call more per value)."""
+    from plumbing import jsontext
+
+    assert session.bind.dialect._json_deserializer is jsontext.loads  # SQLite's JSON: SQLAlchemy calls it
+    if session.bind.dialect.name == "postgresql":
+        raw = session.connection().connection.dbapi_connection
+        for name in ("json", "jsonb"):
+            assert raw.adapters.get_loader(raw.adapters.types[name].oid, 0) is dbmod._json_loader()
+        row = session.execute(text("SELECT '[12345678901234567890123, \"交\"]'::jsonb, '{}'::json")).one()
+        assert row[0] == [12345678901234567890123, "交"] and type(row[0][0]) is int and row[1] == {}
