@@ -232,9 +232,12 @@ def _qa_resource(row: Distribution, a: Assessment | rowviews.RowView | None) -> 
 
 
 def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowviews.RowView | None,
-                 session: Session | None = None, record: dict[str, Any] | None = None) -> dict[str, Any]:
+                 session: Session | None = None, record: dict[str, Any] | None = None,
+                 organizations: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The CKAN package dict of a dataset (an ORM Dataset, or a view of its row with `session`), as package_show
-    gives it. `record`: the dataset's record, its series annotated (`_packages` makes them for a page at once)."""
+    gives it. `record`: the dataset's record, its series annotated (`_packages` makes them for a page at once);
+    `organizations`: the organization dicts of a page's publishers, made once each (a page of a publisher's
+    datasets has one)."""
     rec = record if record is not None else _record(ds)
     if record is None and rec.get("in_series"):  # ckanext-dataset-series' in_series: the series it resolved to
         series.annotate(session or object_session(ds), [rec])
@@ -249,7 +252,13 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
         if rec.get(key) and key not in keys:
             pkg["extras"].append({"key": key, "value": rec[key]})
     if ds.publisher is not None:
-        pkg["organization"] = organization_dict(ds.publisher)
+        if organizations is None:
+            pkg["organization"] = organization_dict(ds.publisher)
+        else:
+            made = organizations.get(ds.publisher.id)
+            if made is None:
+                made = organizations[ds.publisher.id] = organization_dict(ds.publisher)
+            pkg["organization"] = dict(made)
         pkg["owner_org"] = ds.publisher.slug
     if "groups" not in (rec.get("extras") or {}).get("ckan", {}):
         pkg["groups"] = [_theme_group(t) for t in ds.themes or [] if t in vocab.THEMES]
@@ -311,10 +320,15 @@ def _datasets(session: Session, ids: list[str]) -> list[Dataset]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-#: Large columns no package dict reads, left out of the views: a dataset's payload as harvested (kilobytes each)
-#: and pre-publication check, a file's personal-data facts and the extent of its GeoJSON copy.
+#: Columns no package dict reads, left out of the views: a dataset's payload as harvested (kilobytes each) and
+#: pre-publication check, its box, hashes, harvest source, index keys and withdrawal (package_search answers
+#: active datasets; package_show reads the ORM row), a file's personal-data facts and the extent of its GeoJSON
+#: copy. A view asked for one of them raises (catalog_schema.rowviews), so a builder that comes to need one says so.
 _PACKAGE_COLUMNS = tuple(a for a in Dataset.__mapper__.column_attrs
-                         if a.key not in ("source_payload", "prepublication_check"))
+                         if a.key not in ("source_payload", "prepublication_check", "bbox_west", "bbox_south",
+                                          "bbox_east", "bbox_north", "content_hash", "payload_hash", "source_id",
+                                          "score", "stars", "successor", "updated_at", "withdrawn_at",
+                                          "withdrawn_reason"))
 _PACKAGE_DIST_COLUMNS = tuple(a for a in Distribution.__mapper__.column_attrs if a.key not in ("pii", "extent"))
 
 
@@ -330,7 +344,9 @@ def _packages(session: Session, ids: list[str]) -> list[dict[str, Any]]:
     views = rowviews.datasets_by_ids(session, ids, _PACKAGE_COLUMNS, _PACKAGE_DIST_COLUMNS)
     records = [_record(ds) for ds in views]
     series.annotate(session, [rec for rec in records if rec.get("in_series")])
-    return [package_dict(ds, latest.get(ds.id), session, rec) for ds, rec in zip(views, records, strict=True)]
+    organizations: dict[int, dict[str, Any]] = {}
+    return [package_dict(ds, latest.get(ds.id), session, rec, organizations)
+            for ds, rec in zip(views, records, strict=True)]
 
 
 # --------------------------------------------------------------------------- lookups
