@@ -101,12 +101,8 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
         else:
             for i in mine:
                 verbatim.setdefault(i, {})[k] = v
-    # _write inlined and the common case (nothing verbatim, no keep_all key written) first: 20 package dicts a
-    # package_search pass here some 1,100 times
-    for i, rule in enumerate(rules):
-        canon = rule.write(record)
-        if drop_none:
-            canon = {k: v for k, v in canon.items() if v is not None}
+    for i, rule in enumerate(rules):  # the common case (nothing verbatim, no keep_all key written) first
+        canon = _write(rule, record, drop_none)
         mine = verbatim.get(i)
         if keep_all is not None and any(map(keep_all, canon)):
             kept = {k: v for k, v in canon.items() if not keep_all(k)}
