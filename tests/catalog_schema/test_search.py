@@ -103,6 +103,14 @@ def test_cjk_runs_become_bigrams_and_latin_words_stay_whole():
     assert latin.split() == ["muller", "ludenscheidt", "abc"]
 
 
+def test_edges_are_the_distinct_beginnings_of_each_word():
+    assert S.edges("bus station buses", 2).split() == ["bu", "bus", "st", "sta", "stat", "stati", "statio", "station",
+                                                      "buse", "buses"]
+    assert S.edges("a 0000723", 2, 4).split() == ["00", "000", "0000"]  # too short alone; cut at `longest`
+    assert S.edges("北京 京市 市", 1, 1).split() == ["北", "京", "市"]
+    assert S.edges("", 2) == ""
+
+
 def test_query_terms():
     terms = S.parse_query('北京市公交 路 "NEAR( OR trans')
     assert terms[0] == S.Term(("北京", "京市", "市公", "公交"), cjk=True)

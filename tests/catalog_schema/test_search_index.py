@@ -441,7 +441,8 @@ def test_a_page_far_past_the_end_is_empty(session, many):
 
 def test_a_typed_prefix_finds_what_python_finds_scored_as_the_regex_would(session, many):
     """The last word typed matches as a prefix (`po` finds population), in every field, Latin and CJK. The prefix
-    automaton (a Levenshtein one of distance 0) matches what the regex `po.*` matches, with the same scores."""
+    query (a term of the field's edges, or a Levenshtein automaton of distance 0 for a longer prefix) matches what
+    the regex `po.*` matches, with the same scores."""
     import re
 
     def want(prefix: str) -> set[str]:
@@ -458,7 +459,10 @@ def test_a_typed_prefix_finds_what_python_finds_scored_as_the_regex_would(sessio
     index = S.index_for(session)
     searcher = index.searcher(session)
     cjk = {t for sp in many.values() for t in S.prepare_text(_chinese(sp))[1].split()[:2]}
-    tokens = [*prefixes, "zz", *sorted(cjk)[:6], *sorted({t[0] for t in cjk})[:4]]
+    # beginnings held as terms (2 to PREFIX_CHARS Latin characters, one CJK character) and longer ones (automaton)
+    longer = ["ridershi", "populatio", "population"]
+    assert [len(t) > S.PREFIX_CHARS for t in longer] == [False, True, True]
+    tokens = [*prefixes, "zz", *longer, *sorted(cjk)[:6], *sorted({t[0] for t in cjk})[:4]]
     assert any(not t.isascii() for t in tokens)
     for token in tokens:
         for field in (*S.FIELDS, *(f + "_cjk" for f in S.FIELDS)):
