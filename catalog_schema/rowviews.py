@@ -61,8 +61,9 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
     publisher. `columns` and `dist_columns` (model attributes, e.g. Dataset.title): only those are read (a
     dataset's id and publisher_id, a distribution's id, dataset_id and position always); every column when
     None. The publisher: with `publisher_columns` a view of those columns (and its id), read in the dataset's
-    statement, so two statements in all; without, the ORM Publisher (from the session's identity map, or one
-    more statement for those it has not loaded yet)."""
+    statement, so two statements in all (`Publisher.parent` among them: a view of the parent's slug, or None);
+    without, the ORM Publisher (from the session's identity map, or one more statement for those it has not
+    loaded yet)."""
     if not ids:
         return []
     ds_stmt, dist_stmt, n_pub = _statements(_keys(columns), _keys(dist_columns), _keys(publisher_columns))
@@ -82,7 +83,9 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
     if pub_keys:
         for row in rows:
             if row[pub_at] is not None and row[pub_at] not in publishers:
-                publishers[row[pub_at]] = _view(pub_keys, row[n:])
+                pub = publishers[row[pub_at]] = _view(pub_keys, row[n:])
+                if "parent" in pub_keys:  # read as the parent's slug: a view of it, as the relationship gives one
+                    pub.parent = None if pub.parent is None else _view(["slug"], [pub.parent])
     else:
         wanted = {row[pub_at] for row in rows if row[pub_at] is not None}
         publishers = {pid: pub for pid in wanted
@@ -126,10 +129,16 @@ def _statements(columns, dist_columns, publisher_columns) -> tuple[Any, Any, int
     ds = select(*_columns(_DS, columns, ("id", "publisher_id")))
     n_pub = 0
     if publisher_columns is not None:
-        pub_cols = _columns(_PUB, publisher_columns, ("id",))
-        n_pub = len(pub_cols)
-        ds = ds.add_columns(*(c.label(f"publisher.{c.name}") for c in pub_cols)) \
-            .outerjoin(_PUB, _PUB.c.id == _DS.c.publisher_id)
+        parent = "parent" in publisher_columns
+        pub_cols = _columns(_PUB, tuple(k for k in publisher_columns if k != "parent"), ("id",))
+        labelled = [c.label(f"publisher.{c.name}") for c in pub_cols]
+        ds = ds.outerjoin(_PUB, _PUB.c.id == _DS.c.publisher_id)
+        if parent:  # the relationship Publisher.parent: its slug, read by an outer join
+            up = _PUB.alias("parent")
+            labelled.append(up.c.slug.label("publisher.parent"))
+            ds = ds.outerjoin(up, up.c.id == _PUB.c.parent_id)
+        n_pub = len(labelled)
+        ds = ds.add_columns(*labelled)
     dist = select(*_columns(_DIST, dist_columns, ("id", "dataset_id", "position"))) \
         .where(_DIST.c.dataset_id.in_(ids)).order_by(_DIST.c.dataset_id, _DIST.c.position, _DIST.c.id)
     return ds.where(_DS.c.id.in_(ids)), dist, n_pub

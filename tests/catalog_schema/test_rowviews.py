@@ -61,6 +61,30 @@ def test_only_the_columns_asked_for(session, three):
     assert not hasattr(first.distributions[0], "pii")
 
 
+def test_a_publishers_parent_read_as_a_view_of_its_slug(session, three):
+    """Publisher.parent among the publisher columns: the parent's slug read by a join, as `pub.parent.slug` reads
+    it from the ORM (catalog_schema.store.publisher_to_agent), and None without a parent."""
+    from catalog_schema.store import publisher_to_agent
+
+    ministry = Publisher(slug="ministry", name={"en": "Ministry"})
+    session.add(ministry)
+    session.flush()
+    roads = session.get(Dataset, three[0]).publisher
+    roads.parent_id = ministry.id
+    session.commit()
+    columns = (Publisher.slug, Publisher.name, Publisher.uri, Publisher.homepage, Publisher.email, Publisher.extras,
+               Publisher.parent)
+    views = rowviews.datasets_by_ids(session, three, (Dataset.title,), (Distribution.format,), columns)
+    assert views[0].publisher.parent.slug == "ministry" and vars(views[0].publisher.parent) == {"slug": "ministry"}
+    assert publisher_to_agent(views[0].publisher) == publisher_to_agent(session.get(Dataset, three[0]).publisher)
+    assert publisher_to_agent(views[0].publisher)["parent"] == "ministry"
+    ministry.parent_id = None
+    roads.parent_id = None
+    session.commit()
+    views = rowviews.datasets_by_ids(session, three, (Dataset.title,), (Distribution.format,), columns)
+    assert views[0].publisher.parent is None and publisher_to_agent(views[0].publisher)["parent"] is None
+
+
 def test_a_template_that_asks_for_a_column_not_read_fails_loudly(session, three):
     """Jinja turns an AttributeError into an empty value: a view raises MissingColumn instead, so a listing that
     starts showing another column fails in its tests rather than showing nothing."""
