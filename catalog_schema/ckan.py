@@ -132,7 +132,7 @@ def _text_rule(field: str, key: str) -> Rule:
     def write(rec):
         lm = rec.get(field) or {}
         out = {key: pick_text(lm)}
-        if any(lang for lang in lm):
+        if any(lm):  # a language tag that is not empty
             out[tkey] = dict(lm)
         return out
 
@@ -291,7 +291,15 @@ def _read_frequency(v, flags):
 
 def _write_frequency(rec):
     code = rec.get("frequency")
-    return {X + "frequency": vocab.frequency_uri(code) or code} if code else {}
+    if not code:
+        return {}
+    return {X + "frequency": _frequency_text(code) if isinstance(code, str) else vocab.frequency_uri(code) or code}
+
+
+@functools.lru_cache(maxsize=256)
+def _frequency_text(code: str) -> str:
+    """A frequency's extra, kept per code: written for every package dict, of a dozen codes."""
+    return vocab.frequency_uri(code) or code
 
 
 _THEME_KEYS = (X + "theme", X + "theme-primary", X + "theme-secondary")
@@ -314,7 +322,16 @@ def _write_themes(rec):
     themes = rec.get("themes") or []
     if not themes:
         return {}
+    if isinstance(themes, list) and all(isinstance(t, str) for t in themes):
+        return {X + "theme": _themes_text(tuple(themes))}
     return {X + "theme": json.dumps([vocab.theme_uri(t) or t for t in themes], ensure_ascii=False)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _themes_text(themes: tuple[str, ...]) -> str:
+    """The theme extra of a list of theme codes, kept per list: written for every package dict, and a catalog's
+    datasets share a few hundred lists."""
+    return json.dumps([vocab.theme_uri(t) or t for t in themes], ensure_ascii=False)
 
 
 _TEMPORAL_KEYS = (X + "temporal_start", X + "temporal_end", X + "temporal",
@@ -608,7 +625,7 @@ def _res_text(field: str, key: str) -> Rule:
     def write(dist):
         lm = dist.get(field) or {}
         out = {key: pick_text(lm)}
-        if any(lang for lang in lm):
+        if any(lm):  # a language tag that is not empty
             out[key + "_translated"] = dict(lm)
         return out
 
