@@ -535,8 +535,30 @@ DATASET_RULES: tuple[Rule, ...] = (
 
 def _looks_like_file(url: str) -> bool:
     """A URL whose path ends in a data-file extension (.csv, .xls, .zip ...), not a web page."""
-    ext = splitext(urlsplit(url).path)[1]
+    ext = splitext(url_path(url))[1]
     return bool(ext) and len(ext) <= 9 and _data_extension(ext)
+
+
+_WEB = ("http://", "https://")
+
+
+def url_path(url: str) -> str:
+    """`urlsplit(url).path`, read at once from a plain http(s) URL (no tab or line break, which urlsplit takes
+    out, and no IPv6 brackets, which it checks): every resource of every package dict asks it."""
+    if not url.startswith(_WEB) or "\t" in url or "\n" in url or "\r" in url or "[" in url or "]" in url:
+        return urlsplit(url).path
+    rest = url[url.index("//") + 2:]
+    end = len(rest)  # the host ends at the first / ? or #
+    for mark in "/?#":
+        at = rest.find(mark, 0, end)
+        if at >= 0:
+            end = at
+    return rest[end:].partition("#")[0].partition("?")[0]
+
+
+def has_scheme(url: str) -> bool:
+    """Whether `urlsplit(url).scheme` is not empty; at once for an http(s) URL."""
+    return url.startswith(_WEB) or bool(urlsplit(url).scheme)
 
 
 @functools.lru_cache(maxsize=512)
@@ -771,7 +793,7 @@ def _to_resource(dist: Mapping[str, Any], site_url: str | None) -> dict:
         return stored["value"]  # a malformed resource kept verbatim
     res = write_all(RESOURCE_RULES, dist, stored, drop_none=True)
     res = {"id": dist.get("id"), **res}
-    if site_url and res.get("url") and not urlsplit(res["url"]).scheme:
+    if site_url and res.get("url") and not has_scheme(res["url"]):
         res["url"] = urljoin(site_url, res["url"])
     return res
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog_schema import vocab
+from catalog_schema import ckan, vocab
 from catalog_schema.ckan import from_ckan, to_ckan
 from catalog_schema.record import new_distribution, new_record, validation_errors
 
@@ -388,3 +388,38 @@ def test_a_source_name_that_is_no_slug_is_kept_until_the_catalog_gives_one():
     assert to_ckan(rec)["name"] == "Datasets List (York)"
     rec["slug"] = "datasets-list-york"  # what the store assigns
     assert to_ckan(rec)["name"] == "datasets-list-york"
+
+
+URLS = ["http://example.gov/files/bus.csv", "https://example.gov/a/b.json?x=1#frag", "http://example.gov",
+        "http://example.gov?q=/x.csv", "http://example.gov#/x.csv", "https://h:8080/p;params/x.CSV",
+        "http://user:pw@h/x.xlsx?", "http://h/x.csv#", "https://h/dir/", "http://h//double//x.zip",
+        "http://h/x.csv?a#b?c", "http://h/a#b/c?d", "http://h/%20x.csv", "http://h/文件.csv", "http://h/x.csv\t",
+        "http://h/x\n.csv", "http://[::1]/x.csv", "HTTP://h/x.csv", "ftp://h/x.csv", "/relative/x.csv",
+        "x.csv", "", " http://h/x.csv", "mailto:a@b", "http:/h/x.csv", "https://h/x.csv?y=http://k/z.zip"]
+
+
+def test_url_path_and_scheme_read_as_urlsplit_reads_them():
+    """ckan.url_path and has_scheme read plain http(s) URLs without urlsplit (every resource of a package dict
+    asks): the same answers as urlsplit for URLs of every shape it treats apart."""
+    from urllib.parse import urlsplit
+
+    for url in URLS:
+        assert ckan.url_path(url) == urlsplit(url).path, url
+        assert ckan.has_scheme(url) == bool(urlsplit(url).scheme), url
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "", "//"]),
+       st.text(alphabet=st.sampled_from(list("ab.:/?#@[]%\t\n 文")), max_size=30))
+def test_url_path_agrees_with_urlsplit_on_any_text(scheme, rest):
+    from urllib.parse import urlsplit
+
+    url = scheme + rest
+    try:
+        want = urlsplit(url)
+    except ValueError:  # an invalid IPv6 host: urlsplit refuses, and so does url_path (it leaves those to it)
+        with pytest.raises(ValueError):
+            ckan.url_path(url)
+        return
+    assert ckan.url_path(url) == want.path
+    assert ckan.has_scheme(url) == bool(want.scheme)
