@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import object_session, selectinload
 
 from app.datastore import load as datastore
@@ -266,10 +266,12 @@ def latest_assessments(session, dataset_ids: list[str]) -> list[Assessment]:
 
 def latest_ids(dataset_ids):
     """The id of each dataset's latest assessment (the highest id wins a tie) as a subquery: a window over the
-    datasets' history. `dataset_ids`: a list, or an expanding bind parameter (a statement built once)."""
+    datasets' history. `dataset_ids`: a list, or a condition on Assessment.dataset_id (a statement built once:
+    catalog_schema.rowviews.ids_in)."""
     rank = func.row_number().over(partition_by=Assessment.dataset_id,
                                   order_by=(Assessment.assessed_at.desc(), Assessment.id.desc())).label("rank")
-    ranked = select(Assessment.id, rank).where(Assessment.dataset_id.in_(dataset_ids)).subquery()
+    which = dataset_ids if isinstance(dataset_ids, ColumnElement) else Assessment.dataset_id.in_(dataset_ids)
+    ranked = select(Assessment.id, rank).where(which).subquery()
     return select(ranked.c.id).where(ranked.c.rank == 1).subquery()
 
 

@@ -21,7 +21,8 @@ import functools
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from catalog_schema.models import Dataset, Distribution, Publisher
@@ -66,7 +67,8 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
     loaded yet)."""
     if not ids:
         return []
-    ds_stmt, dist_stmt, n_pub = _statements(_keys(columns), _keys(dist_columns), _keys(publisher_columns))
+    ds_stmt, dist_stmt, n_pub = _statements(_keys(columns), _keys(dist_columns), _keys(publisher_columns),
+                                            session.get_bind().dialect.name)
     result = session.execute(ds_stmt, {"ids": ids})
     keys = list(result.keys())
     n = len(keys) - n_pub
@@ -102,6 +104,15 @@ def datasets_by_ids(session: Session, ids: list[str], columns=None, dist_columns
     return [views[i] for i in ids if i in views]
 
 
+def ids_in(column, dialect: str):
+    """`column IN :ids` for a statement built once: on PostgreSQL `column = ANY(:ids)`, one array parameter,
+    elsewhere an expanding one. SQLAlchemy renders an expanding list into the statement's text at every
+    execution; an array leaves the text as it is (about 0.1 ms less for 20 ids, and one prepared statement)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(column.type)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
 def read(session: Session, statement, params: dict[str, Any] | None = None) -> list[RowView]:
     """The rows of a Core select of columns (`statement`, with `params`) as views, named by the statement's
     column names."""
@@ -121,11 +132,10 @@ def _keys(attributes) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=32)
-def _statements(columns, dist_columns, publisher_columns) -> tuple[Any, Any, int]:
-    """The two statements for these columns (names; None: all), built once: a select of some fifty columns made
-    anew each time cost as much CPU to build and key as to run. Returns them and how many publisher columns
-    the first one ends with."""
-    ids = bindparam("ids", expanding=True)
+def _statements(columns, dist_columns, publisher_columns, dialect: str) -> tuple[Any, Any, int]:
+    """The two statements for these columns (names; None: all), built once a database kind: a select of some
+    fifty columns made anew each time cost as much CPU to build and key as to run. Returns them and how many
+    publisher columns the first one ends with."""
     ds = select(*_columns(_DS, columns, ("id", "publisher_id")))
     n_pub = 0
     if publisher_columns is not None:
@@ -140,8 +150,8 @@ def _statements(columns, dist_columns, publisher_columns) -> tuple[Any, Any, int
         n_pub = len(labelled)
         ds = ds.add_columns(*labelled)
     dist = select(*_columns(_DIST, dist_columns, ("id", "dataset_id", "position"))) \
-        .where(_DIST.c.dataset_id.in_(ids)).order_by(_DIST.c.dataset_id, _DIST.c.position, _DIST.c.id)
-    return ds.where(_DS.c.id.in_(ids)), dist, n_pub
+        .where(ids_in(_DIST.c.dataset_id, dialect)).order_by(_DIST.c.dataset_id, _DIST.c.position, _DIST.c.id)
+    return ds.where(ids_in(_DS.c.id, dialect)), dist, n_pub
 
 
 def _columns(table, names: tuple[str, ...] | None, always: tuple[str, ...]) -> list:

@@ -23,6 +23,7 @@ write changes nothing; an accepted one adds an AuditEvent with the record before
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import auth, link_history
@@ -295,7 +296,8 @@ def _latest_assessments(session: Session, ids: list[str]) -> dict[str, rowviews.
     and document, the larger part of an assessment row, are not read)."""
     if not ids:
         return {}
-    return {a.dataset_id: a for a in rowviews.read(session, _LATEST_ASSESSMENTS, {"ids": ids})}
+    statement = _latest_assessments_statement(session.get_bind().dialect.name)
+    return {a.dataset_id: a for a in rowviews.read(session, statement, {"ids": ids})}
 
 
 #: What package dicts read of an assessment (_qa_package, _qa_resource).
@@ -303,14 +305,12 @@ _ASSESSMENT_COLUMNS = (Assessment.id, Assessment.dataset_id, Assessment.stars, A
                        Assessment.metadata_rating, Assessment.assessed_at, Assessment.distributions)
 
 
-def _latest_assessments_statement():
-    """Each dataset's latest assessment (of `ids`, an expanding parameter; app.assessment.latest_ids), built once:
-    made anew, the statement cost about as much CPU to build and key as to run."""
-    latest = latest_ids(bindparam("ids", expanding=True))
+@functools.cache
+def _latest_assessments_statement(dialect: str):
+    """Each dataset's latest assessment (of `ids`: rowviews.ids_in; app.assessment.latest_ids), built once a
+    database kind: made anew, the statement cost about as much CPU to build and key as to run."""
+    latest = latest_ids(rowviews.ids_in(Assessment.dataset_id, dialect))
     return select(*_ASSESSMENT_COLUMNS).join(latest, latest.c.id == Assessment.id)
-
-
-_LATEST_ASSESSMENTS = _latest_assessments_statement()
 
 
 def _datasets(session: Session, ids: list[str]) -> list[Dataset]:
