@@ -1291,8 +1291,9 @@ def _term_query(schema, searcher, term: Term) -> tantivy.Query:
 
 def _stem_led(schema, word: str, s: str) -> tantivy.Query:
     """A whole Latin word: the documents whose stem field holds its stem `s`, each scored by that and by every
-    field holding the word itself. The same documents and the same scores as the union of the five (the stem
-    field holds the stem of every word of the four, so it holds every document one of them matches).
+    field holding the word itself. The same documents as the union of the five (the stem field holds the stem
+    of every word of the four, so it holds every document one of them matches), and the same sum of scores,
+    added in another order (float32: equal to a few units in the last place).
 
     A union of fields is costly as a part of an AND: tantivy's union fills a window of 4,096 documents from
     each field whenever it is moved past its window, so a word most datasets hold ("series", "data") was
