@@ -35,6 +35,10 @@ def test_loads_keeps_long_integers_exact_and_reads_what_json_dumps_wrote():
     # many digits, none in a run of 19: the fast path; a long run among them: exact
     assert jsontext.loads('[1234567890, 1234567890, 0.5, "2026-12-05"]') == [1234567890, 1234567890, 0.5, "2026-12-05"]
     assert jsontext.loads('["2026-12-05", 1, 123456789012345678901]')[2] == 123456789012345678901
+    row = '["数据集 123", "00000000-0000-0000-0000-000000000010", ' + ", ".join(["1123"] * 200)
+    assert jsontext.loads(row + ", 99999999999999999999]")[-1] == 99999999999999999999  # a run at the very end
+    assert jsontext.loads(memoryview((row + ", 7]").encode()))[-1] == 7
+    assert jsontext.loads("[123456789012345678901234567890, " + row[1:] + "]")[0] == 123456789012345678901234567890
     # short texts (under 19 characters or bytes) take orjson at once, json where orjson refuses
     for short in ("[]", "{}", '"zh"', b"null", memoryview(b'["CSV"]'), "[NaN]", '"\u4ea4"'):
         got, want = jsontext.loads(short), json.loads(bytes(short) if isinstance(short, memoryview) else short)
