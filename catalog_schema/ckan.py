@@ -293,7 +293,9 @@ def _write_frequency(rec):
     code = rec.get("frequency")
     if not code:
         return {}
-    return {X + "frequency": _frequency_text(code) if isinstance(code, str) else vocab.frequency_uri(code) or code}
+    if isinstance(code, str):
+        return {X + "frequency": _frequency_text(code)}
+    return {X + "frequency": vocab.frequency_uri(code) or code}
 
 
 @functools.lru_cache(maxsize=256)

@@ -170,7 +170,7 @@ def open_table(path, *, format: str | None = None, encoding: str | None = None, 
             raise tabular.TableError("unreadable", f"The file cannot be read as {fmt or 'a table'}: {exc}") from exc
     if first is None:
         raise tabular.TableError("empty", "The table has a header but no rows.")
-    return Table(_known_columns(path, (fmt, encoding, batch_rows, schema), first), chain([first], batches))
+    return Table(_known_columns(path, first, fmt, encoding, batch_rows, schema), chain([first], batches))
 
 
 #: The typed columns of the files last opened, by the file (path, inode, size, modification time) and how it was
@@ -181,8 +181,9 @@ _KNOWN_LIMIT = 512
 _known_lock = threading.Lock()
 
 
-def _known_columns(path, how: tuple, first: pa.RecordBatch) -> list[Column]:
-    fmt, encoding, batch_rows, schema = how
+def _known_columns(path, first: pa.RecordBatch, fmt: str | None, encoding: str | None, batch_rows: int,
+                   schema: dict | None) -> list[Column]:
+    """`table_columns(first, schema)`, kept for the file at `path` read this way (see above)."""
     try:
         st = os.stat(path)
         key = (os.fspath(path), st.st_ino, st.st_size, st.st_mtime_ns, fmt, encoding, batch_rows,
