@@ -77,6 +77,7 @@ def test_from_invitation_to_405_points_an_override_and_the_weekly_report(browser
         director.fill("#invite-email", "clerk@stats.example.gov")
         director.select_option("#invite-role", "editor")
         director.click("#invite-form button[type=submit]")
+        director.wait_for_selector("#invite-sent")  # the answer page may still be loading when click returns
         assert director.locator("#invite-sent").count() == 1
         _flat(director, "the account page")
         [mail] = [m for m in smtp.messages if m["To"] == "clerk@stats.example.gov"]
