@@ -228,14 +228,17 @@ def table_columns(sample: pa.RecordBatch, schema: dict | None = None) -> list[Co
     the column, else the type frictionless infers from the first rows."""
     declared = {f.get("name"): f for f in (schema or {}).get("fields") or [] if isinstance(f, dict)}
     head = sample.slice(0, INFER_ROWS)
+    fdescs = []
+    for name in sample.schema.names:
+        fdesc = declared.get(name) or {}
+        fdescs.append(fdesc if fdesc.get("type") in XSD_TYPES else None)
+    undeclared = [j for j, fdesc in enumerate(fdescs) if fdesc is None]
+    inferred = dict(zip(undeclared, infer_column_types([head.column(j) for j in undeclared]), strict=True))
     columns: list[Column] = []
     used: set[str] = set()
-    for name, col in zip(sample.schema.names, head.columns, strict=True):
-        fdesc = declared.get(name) or {}
-        ftype = fdesc.get("type") if fdesc.get("type") in XSD_TYPES else None
-        if ftype is None:
-            ftype = infer_column_type(col)
-            fdesc = {}
+    for j, name in enumerate(sample.schema.names):
+        fdesc = fdescs[j] or {}
+        ftype = inferred[j] if fdescs[j] is None else fdesc["type"]
         slug = unique_slug(column_slug(name), used)
         columns.append(Column(name=name, title=str(fdesc.get("title") or name), type=ftype, slug=slug,
                               fdesc={k: v for k, v in fdesc.items() if k in _FIELD_OPTIONS}))
@@ -249,12 +252,29 @@ _LEADING_ZERO = re.compile(r"^\s*[+-]?0\d")
 def infer_column_type(col: pa.Array) -> str:
     """frictionless's inference on the sample, except that integers written with a leading zero make
     the column a string column (codes such as 0571 would otherwise lose their zero)."""
-    values = col.to_pylist()
-    missing = np.array([v is None or v.strip() == "" for v in values], dtype=bool)
-    ftype = tabular.infer_type(col, missing)
-    if ftype in ("integer", "number", "year") and any(v and _LEADING_ZERO.match(v) for v in values):
-        return "string"
-    return ftype if ftype in XSD_TYPES else "string"
+    return infer_column_types([col])[0]
+
+
+def infer_column_types(cols: list[pa.Array]) -> list[str]:
+    """`infer_column_type` of each sample column, with one validity pass per candidate type over all the columns
+    together (as the profiler does): per column, the eight candidates' passes were about 2.5 ms of a 6-column
+    table's load into the row store, on every changed file of a re-check. A cell's validity does not depend on
+    the cells beside it, so each column's slice of a mask is the mask of that column alone."""
+    if not cols:
+        return []
+    together = pa.concat_arrays([c if c.type == pa.string() else c.cast(pa.string()) for c in cols])
+    masks = {t: tabular.valid_mask(together, t) for t in tabular.CANDIDATES}
+    out, at = [], 0
+    for col in cols:
+        n = len(col)
+        values = together.slice(at, n).to_pylist()
+        missing = np.array([v is None or v.strip() == "" for v in values], dtype=bool)
+        ftype = tabular.infer_type(col, missing, {t: m[at:at + n] for t, m in masks.items()})
+        if ftype in ("integer", "number", "year") and any(map(_LEADING_ZERO.match, filter(None, values))):
+            ftype = "string"
+        at += n
+        out.append(ftype if ftype in XSD_TYPES else "string")
+    return out
 
 
 def column_slug(name: str) -> str:

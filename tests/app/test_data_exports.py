@@ -21,6 +21,8 @@ import pytest
 import rdflib
 import xlrd
 from defusedxml import ElementTree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.assessment import assess_datasets
@@ -416,8 +418,8 @@ def test_a_files_column_types_are_inferred_once_until_it_changes(tmp_path, monke
     file opened before (same path, inode, size and modification time, read the same way) are kept; a file
     rewritten, or read with another schema, is inferred again."""
     inferred = []
-    infer = convert.infer_column_type
-    monkeypatch.setattr(convert, "infer_column_type", lambda col: inferred.append(1) or infer(col))
+    infer = convert.infer_column_types
+    monkeypatch.setattr(convert, "infer_column_types", lambda cols: inferred.extend([1] * len(cols)) or infer(cols))
     path = _write_csv(tmp_path / "kept.csv", HOSTILE)
     first = convert.open_table(path, format="CSV").columns
     assert len(inferred) == len(first) == 5
@@ -658,3 +660,34 @@ def test_personal_data_in_a_geojson_is_withheld_or_masked_in_every_conversion(ap
     text = resp.get_data(as_text=True)
     assert "13812345670" not in text and convert.MASK in text and "S0" in text
     assert "13812345670" not in client.get(_url(pair, "json")).get_data(as_text=True)
+
+
+_CELLS = ["", " ", "  7", "0571", "12", "-3", "+4", "1.5", "1e3", ".5", "nan", "inf", "2024-01-05", "2024-1-5",
+          "2023-02-30", "2024-02-29", "2024-13-01", "2024-03", "2024-3", "12:30:00", "25:00:00",
+          "2024-01-05T10:00:00Z", "2024-01-05T10:00:00", "true", "FALSE", "1", "0", "yes", "abc", "1_000", "北京",
+          "1,5", "\u3000", None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 30).flatmap(lambda rows: st.lists(st.lists(st.sampled_from(_CELLS), min_size=rows,
+                                                                  max_size=rows), min_size=1, max_size=6)))
+def test_columns_inferred_together_get_the_types_each_gets_alone(columns):
+    """table_columns infers every column's type with one validity pass per candidate over all the columns: each
+    gets the type frictionless's inference gives it alone (the leading-zero rule included)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from quality import tabular
+
+    def alone(values: list) -> str:
+        col = pa.array(values, pa.string())
+        missing = np.array([v is None or v.strip() == "" for v in values], dtype=bool)
+        ftype = tabular.infer_type(col, missing)
+        if ftype in ("integer", "number", "year") and any(v and convert._LEADING_ZERO.match(v) for v in values):
+            return "string"
+        return ftype if ftype in convert.XSD_TYPES else "string"
+
+    arrays = [pa.array(values, pa.string()) for values in columns]
+    assert convert.infer_column_types(arrays) == [alone(values) for values in columns]
+    batch = pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+    assert [c.type for c in convert.table_columns(batch)] == [alone(values) for values in columns]
