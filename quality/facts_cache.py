@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from plumbing import jsontext
+
 FOLDER = "facts"
 FORMAT = 1  # the layout of a facts document
 
@@ -57,7 +59,8 @@ def path_of(archive_dir: str | os.PathLike, sha256: str, key: str) -> Path:
 def load(archive_dir: str | os.PathLike, sha256: str, key: str) -> dict[str, Any] | None:
     """The kept facts document, or None when there is none (or it cannot be read: it is then recomputed)."""
     try:
-        doc = json.loads(path_of(archive_dir, sha256, key).read_text("utf-8"))
+        with open(os.path.join(archive_dir, FOLDER, sha256[:2], f"{sha256}.{key}.json"), "rb") as fh:
+            doc = jsontext.loads(fh.read())  # orjson: a re-check reads one document per unchanged file
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("sha256") != sha256:

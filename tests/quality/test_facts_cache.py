@@ -149,6 +149,12 @@ def test_a_damaged_or_foreign_document_is_recomputed(tmp_path, monkeypatch):
     again = assess.collect_facts(record, checks, cache_dir=cache)
     assert reads.profiles == 2
     assert assess.assess(record, again, now=NOW) == assess.assess(record, first, now=NOW)
+    a.write_bytes(b'{"format": 1, "sha256": "\xff\xfe"}')  # not UTF-8
+    b.write_bytes(b"[1, 2]")  # JSON, but not a document
+    reads = Reads(monkeypatch)
+    assert assess.assess(record, assess.collect_facts(record, checks, cache_dir=cache), now=NOW) == \
+        assess.assess(record, first, now=NOW)
+    assert reads.profiles == 2
 
 
 def test_a_read_that_failed_for_the_moment_is_not_kept(tmp_path, monkeypatch):
