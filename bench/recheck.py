@@ -197,6 +197,26 @@ def main() -> None:
     print(f"| {label} | {args.datasets:,} | {r['full']['wall_s']:.1f} s, {r['full']['cpu_s']:.1f} s | "
           f"{r['weekly']['wall_s']:.1f} s, {r['weekly']['cpu_s']:.1f} s | {r['ratio_wall']:.1%}, "
           f"{r['ratio_cpu']:.1%} | {quiet_cpu:.1%} |")
+    print()
+    print(per_file(r, args.datasets, int(args.datasets * args.changed)))
+
+
+def per_file(r: dict, n: int, changed: int) -> str:
+    """The CPU of one dataset of each kind, from the three runs: an unchanged one (the run where nothing changed),
+    a changed file (the weekly run less its unchanged datasets), a file read again in the full run (the full run
+    less its changed files), and the changed file's cost under which the weekly run would be 10% of the full one
+    at that unchanged cost (issue 19's goal): share s changed, u unchanged, r read again, c changed,
+    s c + (1 - s) u < 0.1 ((1 - s) r + s c)  <=>  c < (1 - s) (0.1 r - u) / (0.9 s)."""
+    if not changed or changed >= n:
+        return "per file: needs some changed files and some unchanged ones"
+    share = changed / n
+    u = r["quiet"]["cpu_s"] / n
+    c = (r["weekly"]["cpu_s"] - (n - changed) * u) / changed
+    again = (r["full"]["cpu_s"] - changed * c) / (n - changed)
+    bound = (1 - share) * (0.1 * again - u) / (0.9 * share)
+    return (f"per file (CPU): an unchanged dataset {u * 1e3:.2f} ms, a changed file {c * 1e3:.1f} ms, a file read "
+            f"again in the full run {again * 1e3:.1f} ms; the weekly run is under 10% of the full one when a "
+            f"changed file costs under {bound * 1e3:.1f} ms at this unchanged cost")
 
 
 if __name__ == "__main__":
