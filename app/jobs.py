@@ -23,6 +23,7 @@ from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, Harvest
 from harvesters import registry
 from harvesters.base import (
     ENDED,
+    IMPORT_BATCH,
     HarvestError,
     JobSummary,
     WithdrawPolicy,
@@ -80,7 +81,8 @@ def run_harvest(rt: Runtime, job_id: int, on_record=None, *, confirm: bool = Fal
         source_type = job.source.type
     cls = registry.get(source_type, rt.settings["HARVESTERS"])
     summary = run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index,
-                      policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt))
+                      policy=withdraw_policy(rt, confirm), heartbeat_every=_heartbeat(rt),
+                      batch=max(1, int(rt.settings.get("HARVEST_IMPORT_BATCH") or IMPORT_BATCH)))
     if rt.settings.get("ASSESS_AFTER_HARVEST") and summary.status != "failed":
         changed = to_assess_after(rt, job_id)
         if changed:

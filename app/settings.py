@@ -88,6 +88,9 @@ SETTINGS: list[Setting] = [
             "that every worker shares, so many workers never ask one agency's server faster than the delay; "
             "default: the broker when it is Redis. Without one, each process keeps its own turns.")),
     Setting("HARVEST_HEARTBEAT", 5.0, N_("Seconds between two heartbeats of a running harvest job."), float),
+    Setting("HARVEST_IMPORT_BATCH", 500, N_("Records a harvest running in one process imports per transaction "
+            "(on workers each batch task takes 100): larger transactions write faster, a smaller one loses less "
+            "work to a killed process."), int),
     Setting("HARVEST_DEAD_AFTER", 30, N_("Seconds without a heartbeat after which a harvest job held by a process "
             "on another host is failed as dead (on this host a job whose process is gone is failed at once), "
             "so that a re-run can start."), int),

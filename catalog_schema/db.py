@@ -74,6 +74,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Checkpoint the write-ahead log at 40 MB instead of SQLite's 4 MB: a checkpoint writes the pages back and
+    # syncs the file, and a first harvest of 20,000 datasets (a 300 MB catalog) met some seventy of them,
+    # about 0.5 s of its 10 s. The log's file keeps that size on disk once a big write has grown it.
+    cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.close()
 
 

@@ -279,3 +279,32 @@ def test_copy_writes_what_an_insert_writes(postgres_master_url, monkeypatch):
     assert copied == inserted and copied_dist == inserted_dist
     assert copied_null == inserted_null == "null"
     assert copied_dist["failure_count"] == 0 and copied["extras"] == {"ckan": {"nested": [1, 2.5, None, True]}}
+
+
+def test_one_process_imports_a_transaction_per_batch_of_the_setting(runtime, add_source, local_server, fixtures_dir,
+                                                                     monkeypatch):
+    """A harvest in one process imports HARVEST_IMPORT_BATCH records per transaction (500 by default: each
+    transaction has costs of its own), the last batch what is left; the catalog is the same whatever the size."""
+    from app import jobs
+    from harvesters import base
+
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    total = len(document["dataset"])
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+    sizes: list[int] = []
+    real = base.import_batch
+
+    def counted(factory, job_id, source_id, harvester, items, *rest):
+        sizes.append(len(items))
+        return real(factory, job_id, source_id, harvester, items, *rest)
+
+    monkeypatch.setattr(base, "import_batch", counted)
+    assert runtime.settings["HARVEST_IMPORT_BATCH"] == base.IMPORT_BATCH == 500
+    first = jobs.harvest(runtime, "treasury", full=True)
+    assert sizes == [total] and first.added == total  # 233 records: one transaction
+    before = _rows(runtime)
+    sizes.clear()
+    monkeypatch.setitem(runtime.settings, "HARVEST_IMPORT_BATCH", 50)
+    again = jobs.harvest(runtime, "treasury", full=True)
+    assert sizes == [50] * (total // 50) + [total % 50]
+    assert (again.added, again.unchanged) == (0, total) and _rows(runtime) == before

@@ -52,7 +52,9 @@ def test_killed_harvest_reruns_at_once_with_true_counters_and_full_assessment(ru
 
     # Assessed after the harvest (the files are on the local server): the killed job never got that far.
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "harvest", "bham", "--json"], cwd=ROOT,
-                            env=_env(db_url, OPENDATA_ASSESS_AFTER_HARVEST="1"), stdout=subprocess.PIPE,
+                            # a transaction per page of 100, so that the kill lands between two of them
+                            env=_env(db_url, OPENDATA_ASSESS_AFTER_HARVEST="1", OPENDATA_HARVEST_IMPORT_BATCH="100"),
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     imported = 0
