@@ -380,18 +380,23 @@ def licence_mappings(session: Session) -> dict[str, str]:
     return found
 
 
-def apply_licence_mappings(session: Session, record: Record) -> None:
-    """Give the record (and its distributions) the licence a sysadmin mapped its raw licence text to."""
+def apply_licence_mappings(session: Session, record: Record) -> bool:
+    """Give the record (and its distributions) the licence a sysadmin mapped its raw licence text to; whether
+    that changed it."""
     mappings = licence_mappings(session)
     if not mappings:
-        return
+        return False
+    changed = False
     for part in (record, *(record.get("distributions") or [])):
         mapped = mappings.get(vocab.licence_key(part.get("license_raw")) or "")
         if mapped:
+            changed = changed or part.get("license") != mapped
             part["license"] = mapped
             if part is record and record.get("flags"):
-                record["flags"] = [f for f in record["flags"] if not (isinstance(f, dict) and f.get("field")
-                                                                       == "license")]
+                kept = [f for f in record["flags"] if not (isinstance(f, dict) and f.get("field") == "license")]
+                changed = changed or len(kept) != len(record["flags"])
+                record["flags"] = kept
+    return changed
 
 
 def _save_record(session, record, source_id, remote_id, payload, dataset, payload_hash=None):
@@ -478,8 +483,9 @@ def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -
         return []
     now = utcnow()
     records = [filled(entry["record"]) for entry in new]
-    for rec in records:
-        apply_licence_mappings(session, rec)
+    # the content text the harvest made, unless a licence mapping changed the record since (then made again)
+    texts = [None if apply_licence_mappings(session, rec) else entry.get("content_text")
+             for entry, rec in zip(new, records, strict=True)]
     ids = [new_uuid() for _ in new]
     wanted = [rec.get("slug") or slugify(pick_text(rec["title"]) or rec.get("identifier") or "",
                                          fallback=f"dataset-{ds_id[:8]}") for rec, ds_id in zip(records, ids,
@@ -488,12 +494,12 @@ def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -
     pending: dict[str, Any] = session.info.setdefault(f"pending_slugs:{Dataset.__tablename__}", {})
     _prefetch_publishers(session, [rec.get("publisher") for rec in records])
     dataset_rows, dist_rows, out = [], [], []
-    for entry, rec, ds_id, slug in zip(new, records, ids, wanted, strict=True):
+    for entry, rec, ds_id, slug, made in zip(new, records, ids, wanted, texts, strict=True):
         if slug in taken or slug in pending:
             slug = unique_slug(session, Dataset, slug, exclude_id=ds_id)
         pending[slug] = ds_id
         pub = ensure_publisher(session, rec.get("publisher"))
-        digest = content_hash(rec, entry.get("content_text"))
+        digest = content_hash(rec, made)
         state = rec.get("state") or "active"
         payload = entry.get("payload")
         if isinstance(payload, str | None) or entry.get("payload_text") is None:

@@ -308,3 +308,33 @@ def test_one_process_imports_a_transaction_per_batch_of_the_setting(runtime, add
     again = jobs.harvest(runtime, "treasury", full=True)
     assert sizes == [50] * (total // 50) + [total % 50]
     assert (again.added, again.unchanged) == (0, total) and _rows(runtime) == before
+
+
+def test_a_new_dataset_a_licence_mapping_changed_keeps_the_hash_of_what_it_holds(session):
+    """A harvest hands the store each record's content text, made before the sysadmins' licence mappings are
+    applied: when a mapping changes the record, its hash is made again from what the dataset holds, so a later
+    harvest of the same content finds it unchanged instead of writing it again."""
+    from catalog_schema.models import LicenceMapping
+    from catalog_schema.record import content_hash, content_text, filled, new_distribution, new_record
+    from catalog_schema.vocab import licence_key
+
+    raw = "本市公共数据开放协议（第一版）"
+    session.add(LicenceMapping(raw_key=licence_key(raw), raw=raw, licence_id="ODC-BY-1.0"))
+    src = HarvestSource(name="mapped", type="datajson", url="http://127.0.0.1/data.json")
+    session.add(src)
+    session.flush()
+    record = filled(new_record(slug="bus-stops", title={"zh": "公交站点"}, license_raw=raw, publisher={"slug": "roads"},
+                               distributions=[new_distribution(download_url="http://127.0.0.1/a.csv",
+                                                               license_raw=raw)]))
+    text = content_text(record)
+    [(ds_id, digest)] = store.add_harvested(session, src.id, [{"record": record, "remote_id": "r1", "payload": {},
+                                                               "content_text": text}])
+    session.commit()
+    ds = session.get(Dataset, ds_id)
+    assert ds.license_id == "ODC-BY-1.0" and record["license"] == "ODC-BY-1.0"  # mapped in place
+    assert digest == ds.content_hash == content_hash(record) != content_hash(record, text)
+    again = filled(new_record(slug="bus-stops", title={"zh": "公交站点"}, license_raw=raw,
+                              publisher={"slug": "roads"},
+                              distributions=[new_distribution(download_url="http://127.0.0.1/a.csv",
+                                                              license_raw=raw)]))
+    assert store.save_record(session, again, source_id=src.id, remote_id="r1")[1] == "unchanged"
