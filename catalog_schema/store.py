@@ -37,6 +37,7 @@ from catalog_schema.record import (
     DATASET_DEFAULTS,
     Record,
     content_hash,
+    earlier_content_hash,
     filled,
     new_record,
     pick_text,
@@ -407,7 +408,11 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
     if ds is None:
         ds = Dataset(id=record.get("id") or new_uuid())
         outcome = "added"
-    elif ds.content_hash == digest and ds.state == (record.get("state") or "active"):
+    elif ds.state == (record.get("state") or "active") and (
+            ds.content_hash == digest or (ds.content_hash is not None
+                                          and ds.content_hash == earlier_content_hash(record))):
+        if ds.content_hash != digest:
+            ds.content_hash = digest  # the same content, its hash as spelled before: spelled as now
         if payload_hash is not None and ds.payload_hash != payload_hash:
             ds.payload_hash = payload_hash  # another payload, the same content: the next harvest skips it
         return ds, "unchanged"
