@@ -12,8 +12,10 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from contextlib import closing, contextmanager
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
@@ -535,27 +537,27 @@ def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -
 
 def bulk_insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
     """INSERT `rows` (dicts of the same keys) into `model`'s table in as few round trips as the driver allows:
-    Core, not the ORM (no per-row ORM bookkeeping). On PostgreSQL a COPY (`_copy_rows`); elsewhere one
-    executemany, without RETURNING: SQLAlchemy's multi-row INSERT ... VALUES pages ("insertmanyvalues", which
-    RETURNING asks for) are statements of thousands of parameters that the driver parses and the database
-    compiles anew every time (on psycopg, that parsing alone was half a first harvest's time)."""
+    Core, not the ORM (no per-row ORM bookkeeping). On PostgreSQL a COPY (`_copy_rows`); on SQLite one
+    executemany of value tuples (`_executemany_rows`); elsewhere SQLAlchemy's executemany, without RETURNING:
+    SQLAlchemy's multi-row INSERT ... VALUES pages ("insertmanyvalues", which RETURNING asks for) are
+    statements of thousands of parameters that the driver parses and the database compiles anew every time
+    (on psycopg, that parsing alone was half a first harvest's time)."""
     if rows:
         session.flush()  # what the ORM holds (a new publisher, an updated dataset) goes first
         table = model.__table__
         conn = session.connection()
         if conn.dialect.name == "postgresql" and _copy_rows(conn, table, rows):
             return
+        if conn.dialect.name == "sqlite" and _executemany_rows(conn, table, rows):
+            return
         conn.execute(table.insert(), rows)
 
 
-def _copy_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
-    """COPY `rows` into `table` on PostgreSQL (psycopg), in the connection's transaction: the same values an
-    INSERT through SQLAlchemy writes (each column's own bind processing: JSON through the engine's
-    serializer, None in a JSON column as JSON null; the Python defaults of the columns the rows leave out,
-    made for each row), without a statement per row. False when it cannot say the same (a column default
-    that is SQL, or a driver without COPY): the caller INSERTs."""
-    if conn.dialect.driver != "psycopg":
-        return False
+def _row_writer(conn, table, rows: list[dict[str, Any]]):
+    """(columns, a function giving each row's values as the database takes them): the same values an INSERT
+    through SQLAlchemy writes (each column's own bind processing: JSON through the engine's serializer, None in a
+    JSON column as JSON null, datetimes as the dialect spells them; the Python defaults of the columns the rows
+    leave out, made for each row). None when it cannot say the same (a column default that is SQL)."""
     keys = list(rows[0])
     defaults = []
     for column in table.columns:
@@ -567,19 +569,66 @@ def _copy_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
         elif default.is_callable and default.arg is not default._fn:  # a function of no argument, wrapped
             defaults.append((column, default._fn))
         else:
-            return False
+            return None
     columns = [table.columns[key] for key in keys] + [column for column, _ in defaults]
     processors = [column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for column in columns]
     makers = [make for _, make in defaults]
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = [row[key] for key in keys]
+        out.extend(make() for make in makers)
+        return [value if process is None else process(value) for value, process in zip(out, processors, strict=True)]
+
+    return columns, values
+
+
+def _copy_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
+    """COPY `rows` into `table` on PostgreSQL (psycopg), in the connection's transaction, without a statement per
+    row (`_row_writer`'s values). False when it cannot say the same, or on a driver without COPY: the caller
+    INSERTs."""
+    if conn.dialect.driver != "psycopg":
+        return False
+    writer = _row_writer(conn, table, rows)
+    if writer is None:
+        return False
+    columns, values = writer
     quote = conn.dialect.identifier_preparer
     statement = f"COPY {quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)}) FROM STDIN"
-    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+    with _as_sqlalchemy_errors(conn, statement), conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(statement) as copy:
         for row in rows:
-            values = [row[key] for key in keys]
-            values.extend(make() for make in makers)
-            copy.write_row([value if process is None else process(value)
-                            for value, process in zip(values, processors, strict=True)])
+            copy.write_row(values(row))
     return True
+
+
+def _executemany_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
+    """INSERT `rows` into `table` on SQLite (sqlite3) as one executemany of value tuples (`_row_writer`'s values),
+    in the connection's transaction: SQLAlchemy's own executemany spent about as long building each row's
+    parameters (compiled positions, per-column processing in its generic loop) as SQLite took to insert them.
+    False when it cannot say the same: the caller INSERTs through SQLAlchemy."""
+    if conn.dialect.driver != "pysqlite":
+        return False
+    writer = _row_writer(conn, table, rows)
+    if writer is None:
+        return False
+    columns, values = writer
+    quote = conn.dialect.identifier_preparer
+    statement = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)}) "
+                 f"VALUES ({', '.join('?' for _ in columns)})")
+    with _as_sqlalchemy_errors(conn, statement), closing(conn.connection.driver_connection.cursor()) as cursor:
+        cursor.executemany(statement, [values(row) for row in rows])
+    return True
+
+
+@contextmanager
+def _as_sqlalchemy_errors(conn, statement: str):
+    """The driver's errors as SQLAlchemy raises them for its own statements (IntegrityError, OperationalError
+    ...), so a caller tells a refused row from a database that is down the same way whichever path wrote."""
+    base = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise sa_exc.DBAPIError.instance(statement, None, exc, base, dialect=conn.dialect) from exc
 
 
 def _slugs_taken(session: Session, slugs: list[str]) -> set[str]:

@@ -281,6 +281,63 @@ def test_copy_writes_what_an_insert_writes(postgres_master_url, monkeypatch):
     assert copied_dist["failure_count"] == 0 and copied["extras"] == {"ckan": {"nested": [1, 2.5, None, True]}}
 
 
+def test_sqlite_executemany_writes_what_an_insert_writes(tmp_path, monkeypatch):
+    """On SQLite a harvest's new rows go in as one executemany of value tuples (store.bulk_insert): the same
+    stored values an INSERT through SQLAlchemy writes (JSON text, None in a JSON column as JSON null, datetimes
+    as SQLAlchemy spells them, the Python defaults of the columns a row leaves out), and a refused row raises
+    SQLAlchemy's IntegrityError, as an INSERT does."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from catalog_schema.models import Distribution, utcnow
+
+    url = f"sqlite:///{tmp_path / 'rows.db'}"
+    dbmod.upgrade(url)
+    now = utcnow()
+
+    def dataset(tag: str) -> dict:
+        return {"id": f"ds-{tag}", "slug": f"ds-{tag}", "remote_id": f"remote-{tag}", "title": {"en": "Ça, 数据"},
+                "description": {}, "keywords": ["a", "b"], "themes": [], "spatial": [], "conforms_to": [],
+                "language": [], "state": "active", "extras": {"ckan": {"nested": [1, 2.5, None, True]}},
+                "flags": [], "creator": None, "temporal": None, "bbox_west": -1.5, "bbox_east": 2.25,
+                "source_payload": '{"x": "\\u00e9"}', "created_at": now, "updated_at": now, "modified_at": now}
+
+    def distribution(tag: str) -> dict:  # leaves out failure_count, extras and more: their defaults go in
+        return {"id": f"dist-{tag}", "dataset_id": f"ds-{tag}", "position": 0, "title": {"": "file"},
+                "checksum": None, "byte_size": 12345678901}
+
+    engine = dbmod.make_engine(url)
+    wrote = []
+    real = store._executemany_rows
+    monkeypatch.setattr(store, "_executemany_rows", lambda *args: wrote.append(1) or real(*args))
+    try:
+        with Session(engine) as session:
+            store.bulk_insert(session, Dataset, [dataset("many")])
+            store.bulk_insert(session, Distribution, [distribution("many")])
+            session.commit()
+            assert len(wrote) == 2
+            with pytest.raises(IntegrityError):  # the same id again
+                store.bulk_insert(session, Dataset, [dataset("many")])
+            session.rollback()
+            assert len(wrote) == 3
+            monkeypatch.setattr(store, "_executemany_rows", lambda *args: False)  # through SQLAlchemy
+            store.bulk_insert(session, Dataset, [dataset("insert")])
+            store.bulk_insert(session, Distribution, [distribution("insert")])
+            session.commit()
+            with pytest.raises(IntegrityError):
+                store.bulk_insert(session, Dataset, [dataset("insert")])
+            session.rollback()
+            datasets = {row.remote_id: {k: v for k, v in row._mapping.items() if k not in ("id", "slug", "remote_id")}
+                        for row in session.execute(text("SELECT * FROM datasets"))}
+            dists = {row.id: {k: v for k, v in row._mapping.items() if k not in ("id", "dataset_id")}
+                     for row in session.execute(text("SELECT * FROM distributions"))}
+    finally:
+        engine.dispose()
+    assert datasets["remote-many"] == datasets["remote-insert"]
+    assert datasets["remote-many"]["creator"] == "null" and datasets["remote-many"]["title"] == '{"en":"Ça, 数据"}'
+    assert dists["dist-many"] == dists["dist-insert"] and dists["dist-many"]["failure_count"] == 0
+
+
 def test_one_process_imports_a_transaction_per_batch_of_the_setting(runtime, add_source, local_server, fixtures_dir,
                                                                      monkeypatch):
     """A harvest in one process imports HARVEST_IMPORT_BATCH records per transaction (500 by default: each
