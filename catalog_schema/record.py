@@ -230,9 +230,10 @@ def content_hash(record: Record, text: str | None = None) -> str:
 
 
 def earlier_content_hash(record: Record) -> str:
-    """The content hash as it was spelled before content_text was written by orjson (json.dumps's text: floats
-    and some escapes differ). A dataset stored before keeps that hash until it is written again, so a store that
-    finds another hash asks this one too before it calls the content changed."""
+    """The content hash as it was spelled before content_text was written by orjson (json.dumps's text, which
+    differs only where a float is written in exponent form: 1e-05 against 1e-5). A dataset stored before keeps
+    that hash until it is written again, so a store that finds another hash asks this one too before it calls
+    the content changed."""
     return hashlib.sha256(_json_content_text(_content(record)).encode("utf-8")).hexdigest()
 
 

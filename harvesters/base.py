@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 BATCH = 100  # records a batch task imports on workers (harvesters/distributed.py): a job spreads over them
 #: Records one process imports per transaction (run_job). Each transaction has costs of its own whatever its size
 #: (what the catalog holds of the batch read back, one statement per table, the change log, the commit writing the
-#: same index pages again): 500 a transaction harvested 20,000 CKAN packages in 8.4-8.5 s on SQLite instead of
-#: 9.9-10.3 s, and 11.2 s instead of 13.2 s on PostgreSQL (bench/RESULTS.md).
+#: same index pages again): 500 a transaction harvested 20,000 CKAN packages in 8.8-9.4 s on SQLite instead of
+#: 9.9-10.3 s, and in 11.2 s instead of 13.2 s on PostgreSQL (bench/RESULTS.md).
 IMPORT_BATCH = 500
 DEAD_AFTER = dt.timedelta(seconds=30)  # a job's holder missed this many seconds of heartbeats: it is dead
 HEARTBEAT = 5.0  # seconds between two heartbeats of a running job
