@@ -554,7 +554,8 @@ def bulk_insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
 
 
 def _row_writer(conn, table, rows: list[dict[str, Any]]):
-    """(columns, a function giving each row's values as the database takes them): the same values an INSERT
+    """(the quoted table and its columns, "t (a, b)"; how many columns; a function giving each row's values as
+    the database takes them): the same values an INSERT
     through SQLAlchemy writes (each column's own bind processing: JSON through the engine's serializer, None in a
     JSON column as JSON null, datetimes as the dialect spells them; the Python defaults of the columns the rows
     leave out, made for each row). None when it cannot say the same (a column default that is SQL)."""
@@ -579,21 +580,20 @@ def _row_writer(conn, table, rows: list[dict[str, Any]]):
         out.extend(make() for make in makers)
         return [value if process is None else process(value) for value, process in zip(out, processors, strict=True)]
 
-    return columns, values
+    quote = conn.dialect.identifier_preparer
+    target = f"{quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)})"
+    return target, len(columns), values
 
 
 def _copy_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
     """COPY `rows` into `table` on PostgreSQL (psycopg), in the connection's transaction, without a statement per
     row (`_row_writer`'s values). False when it cannot say the same, or on a driver without COPY: the caller
     INSERTs."""
-    if conn.dialect.driver != "psycopg":
-        return False
-    writer = _row_writer(conn, table, rows)
+    writer = _row_writer(conn, table, rows) if conn.dialect.driver == "psycopg" else None
     if writer is None:
         return False
-    columns, values = writer
-    quote = conn.dialect.identifier_preparer
-    statement = f"COPY {quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)}) FROM STDIN"
+    target, _, values = writer
+    statement = f"COPY {target} FROM STDIN"
     with _as_sqlalchemy_errors(conn, statement), conn.connection.driver_connection.cursor() as cursor, \
             cursor.copy(statement) as copy:
         for row in rows:
@@ -606,15 +606,11 @@ def _executemany_rows(conn, table, rows: list[dict[str, Any]]) -> bool:
     in the connection's transaction: SQLAlchemy's own executemany spent about as long building each row's
     parameters (compiled positions, per-column processing in its generic loop) as SQLite took to insert them.
     False when it cannot say the same: the caller INSERTs through SQLAlchemy."""
-    if conn.dialect.driver != "pysqlite":
-        return False
-    writer = _row_writer(conn, table, rows)
+    writer = _row_writer(conn, table, rows) if conn.dialect.driver == "pysqlite" else None
     if writer is None:
         return False
-    columns, values = writer
-    quote = conn.dialect.identifier_preparer
-    statement = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)}) "
-                 f"VALUES ({', '.join('?' for _ in columns)})")
+    target, width, values = writer
+    statement = f"INSERT INTO {target} VALUES ({', '.join('?' * width)})"
     with _as_sqlalchemy_errors(conn, statement), closing(conn.connection.driver_connection.cursor()) as cursor:
         cursor.executemany(statement, [values(row) for row in rows])
     return True

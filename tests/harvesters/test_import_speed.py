@@ -237,6 +237,21 @@ def test_a_batch_meeting_many_new_publishers_imports_every_record(runtime, add_s
         assert session.scalar(select(HarvestJob.status)) == "finished"
 
 
+def _bulk_dataset(tag: str, now) -> dict:
+    """A datasets row as a harvest's bulk insert gives it: JSON of every kind, None in a JSON column, text."""
+    return {"id": f"ds-{tag}", "slug": f"ds-{tag}", "remote_id": f"remote-{tag}", "title": {"en": "Ça, 数据"},
+            "description": {}, "keywords": ["a", "b"], "themes": [], "spatial": [], "conforms_to": [],
+            "language": [], "state": "active", "extras": {"ckan": {"nested": [1, 2.5, None, True]}},
+            "flags": [], "creator": None, "temporal": None, "bbox_west": -1.5, "bbox_east": 2.25,
+            "source_payload": '{"x": "\\u00e9"}', "created_at": now, "updated_at": now, "modified_at": now}
+
+
+def _bulk_distribution(tag: str) -> dict:
+    """A distributions row leaving out failure_count, extras and more: their defaults go in."""
+    return {"id": f"dist-{tag}", "dataset_id": f"ds-{tag}", "position": 0, "title": {"": "file"},
+            "checksum": None, "byte_size": 12345678901}
+
+
 @pytest.mark.postgres
 def test_copy_writes_what_an_insert_writes(postgres_master_url, monkeypatch):
     """On PostgreSQL a harvest's new rows go in by COPY (store.bulk_insert): the same row an INSERT through
@@ -247,17 +262,7 @@ def test_copy_writes_what_an_insert_writes(postgres_master_url, monkeypatch):
     from catalog_schema.models import Distribution, utcnow
 
     now = utcnow()
-
-    def dataset(tag: str) -> dict:
-        return {"id": f"ds-{tag}", "slug": f"ds-{tag}", "remote_id": f"remote-{tag}", "title": {"en": "Ça, 数据"},
-                "description": {}, "keywords": ["a", "b"], "themes": [], "spatial": [], "conforms_to": [],
-                "language": [], "state": "active", "extras": {"ckan": {"nested": [1, 2.5, None, True]}},
-                "flags": [], "creator": None, "temporal": None, "bbox_west": -1.5, "bbox_east": 2.25,
-                "source_payload": '{"x": "\\u00e9"}', "created_at": now, "updated_at": now, "modified_at": now}
-
-    def distribution(tag: str) -> dict:  # leaves out failure_count, extras and more: their defaults go in
-        return {"id": f"dist-{tag}", "dataset_id": f"ds-{tag}", "position": 0, "title": {"": "file"},
-                "checksum": None, "byte_size": 12345678901}
+    dataset, distribution = (lambda tag: _bulk_dataset(tag, now)), _bulk_distribution
 
     engine = dbmod.make_engine(postgres_master_url)
     try:
@@ -294,17 +299,7 @@ def test_sqlite_executemany_writes_what_an_insert_writes(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'rows.db'}"
     dbmod.upgrade(url)
     now = utcnow()
-
-    def dataset(tag: str) -> dict:
-        return {"id": f"ds-{tag}", "slug": f"ds-{tag}", "remote_id": f"remote-{tag}", "title": {"en": "Ça, 数据"},
-                "description": {}, "keywords": ["a", "b"], "themes": [], "spatial": [], "conforms_to": [],
-                "language": [], "state": "active", "extras": {"ckan": {"nested": [1, 2.5, None, True]}},
-                "flags": [], "creator": None, "temporal": None, "bbox_west": -1.5, "bbox_east": 2.25,
-                "source_payload": '{"x": "\\u00e9"}', "created_at": now, "updated_at": now, "modified_at": now}
-
-    def distribution(tag: str) -> dict:  # leaves out failure_count, extras and more: their defaults go in
-        return {"id": f"dist-{tag}", "dataset_id": f"ds-{tag}", "position": 0, "title": {"": "file"},
-                "checksum": None, "byte_size": 12345678901}
+    dataset, distribution = (lambda tag: _bulk_dataset(tag, now)), _bulk_distribution
 
     engine = dbmod.make_engine(url)
     wrote = []
