@@ -53,13 +53,17 @@ def variant(*, filename: str | None, media_type: str | None, declared: str | Non
 
 
 def path_of(archive_dir: str | os.PathLike, sha256: str, key: str) -> Path:
-    return Path(archive_dir) / FOLDER / sha256[:2] / f"{sha256}.{key}.json"
+    return Path(_path_text(archive_dir, sha256, key))
+
+
+def _path_text(archive_dir: str | os.PathLike, sha256: str, key: str) -> str:
+    return os.path.join(archive_dir, FOLDER, sha256[:2], f"{sha256}.{key}.json")
 
 
 def load(archive_dir: str | os.PathLike, sha256: str, key: str) -> dict[str, Any] | None:
     """The kept facts document, or None when there is none (or it cannot be read: it is then recomputed)."""
     try:
-        with open(os.path.join(archive_dir, FOLDER, sha256[:2], f"{sha256}.{key}.json"), "rb") as fh:
+        with open(_path_text(archive_dir, sha256, key), "rb") as fh:
             doc = jsontext.loads(fh.read())  # orjson: a re-check reads one document per unchanged file
     except (OSError, ValueError):
         return None
