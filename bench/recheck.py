@@ -118,11 +118,18 @@ def run(db_url: str, n: int, changed: float, work: Path) -> dict:
     from catalog_schema.models import Distribution
     from quality import facts_cache
 
-    versions = multiprocessing.Array("i", n, lock=False)
-    port = multiprocessing.Value("i", 0)
-    server = multiprocessing.Process(target=_serve, args=(port, versions), daemon=True)
+    # spawned, not forked: a fork of a process with threads (a test runner's, the row store's watchdog) can
+    # leave the child holding a lock no thread will release, and the file server never starts
+    spawn = multiprocessing.get_context("spawn")
+    versions = spawn.Array("i", n, lock=False)
+    port = spawn.Value("i", 0)
+    server = spawn.Process(target=_serve, args=(port, versions), daemon=True)
     server.start()
+    started = time.monotonic()
     while not port.value:
+        if not server.is_alive() or time.monotonic() - started > 60:
+            server.terminate()
+            raise RuntimeError(f"the benchmark's file server did not start (exit code {server.exitcode})")
         time.sleep(0.05)
     upgrade(db_url)
     values = settings.load({})
