@@ -27,9 +27,9 @@ from catalog_schema import series as series_links
 from catalog_schema.models import Dataset, new_uuid
 from catalog_schema.record import new_record, pick_text
 from catalog_schema.store import (
+    join_series,
     publisher_to_agent,
     save_record,
-    set_extras,
     slugify,
     to_record,
     unique_slug,
@@ -119,10 +119,7 @@ def make_series(actor: Actor, refs: list[str], *, title: str | None = None) -> D
     session.flush()
     audit(actor, "series.create", series, None, to_record(series), members=[ds.slug for ds in members])
     for ds, before in zip(members, recs, strict=True):
-        after = {**before, "in_series": [*(before["in_series"] or []), series_id]}
-        save_record(session, after, dataset=ds)
-        kept = (ds.extras or {}).get("publishing") or {}
-        set_extras(ds, "publishing", {**kept, "series": [*(kept.get("series") or []), series_id]})
+        join_series(ds, series_id)  # not a new save of the record: a harvest of it finds its content unchanged
         series_links.link(session, [ds.id])
         audit(actor, "series.join", ds, before, to_record(ds), series=series.slug)
         search.index_dataset(session, ds)

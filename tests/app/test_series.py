@@ -186,6 +186,28 @@ def test_a_harvest_keeps_the_series_its_publisher_made(app, client, parts, runti
         assert [m.slug for m in series.members(session, ser.id)][0] == "bus-ridership-2024-10"
 
 
+def test_the_same_record_saved_again_after_the_publisher_made_a_series_is_unchanged(app, client, parts, runtime):
+    """Putting a part in a series is a publishing decision, not a change of what its source says: the same record
+    saved again (as the next harvest saves it) is unchanged, written nowhere, and the part stays in the series;
+    a record that did change is written and keeps the series too."""
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    _make_series(client)
+    with runtime.sessionmaker() as session:
+        ds = session.query(Dataset).filter_by(slug="bus-ridership-2024-10").one()
+        joined = (ds.extras, ds.in_series, ds.modified_at, ds.updated_at)
+        assert ds.payload_hash is None and ds.in_series  # the next harvest maps the record again
+        _, outcome = store.save_record(session, _month(10), dataset=ds)
+        session.commit()
+        assert outcome == "unchanged"
+        assert (ds.extras, ds.in_series, ds.modified_at, ds.updated_at) == joined
+        changed, outcome = store.save_record(session, {**_month(10), "description": {"en": "Changed"}}, dataset=ds)
+        session.commit()
+        assert outcome == "updated" and changed.in_series == joined[1]
+        ser = session.query(Dataset).filter_by(slug="bus-ridership").one()
+        assert "bus-ridership-2024-10" in [m.slug for m in series.members(session, ser.id)]
+
+
 def test_a_dcat_ap_3_source_brings_its_series_over_http(runtime, add_source, local_server):
     """Harvested from DCAT-AP 3 over HTTP, the members on the first page, their series on the second (Hydra
     paging): the members wait for it and are linked once it comes; a second harvest changes nothing."""
