@@ -284,14 +284,16 @@ def set_lifecycle(ds: Dataset, state: str, *, reason: str | None = None, success
 def set_extras(ds: Dataset, key: str, value: Any) -> None:
     """Set one key of the platform's own part of a dataset's extras (publishing decisions).
 
-    The next harvest maps the record again (the payload hash is cleared), but the content hash stays the hash of
-    the record the dataset was saved from (for a harvested one, what its source said): a publishing decision
-    changes nothing a source says, so that harvest finds the same content and leaves the dataset as it is,
-    instead of writing it again and calling it updated (a harvest that does write keeps the series a publisher
-    made: `_save_record`)."""
+    A harvested dataset's content hash stays the hash of what its source said: a publishing decision changes
+    nothing a source says, so the next harvest, which maps the record again (the payload hash is cleared), finds
+    the same content and leaves the dataset as it is, instead of writing it again and calling it updated (a
+    harvest that does write keeps the series a publisher made: `_save_record`). A dataset of the portal's own
+    takes the hash of its record as it now stands, so that saving that record again changes nothing."""
     extras = dict(ds.extras or {})
     extras[key] = value
     ds.extras = extras
+    if ds.source_id is None:
+        ds.content_hash = content_hash(to_record(ds))
     ds.payload_hash = None  # the catalog changed it: the next harvest maps its record again
     ds.modified_at = utcnow()
 
@@ -299,7 +301,8 @@ def set_extras(ds: Dataset, key: str, value: Any) -> None:
 def join_series(ds: Dataset, series_id: str) -> None:
     """Put `ds` in the series `series_id` by its publisher's decision: in its `in_series`, and in the publishing
     extras a harvest keeps (`_save_record`), so that a source that knows nothing of the series does not take it
-    out. Its content hash is left as it is (`set_extras`). The caller links the series (`series.link`)."""
+    out. A harvested dataset's content hash is left as it is (`set_extras`). The caller links the series
+    (`series.link`)."""
     ds.in_series = list(dict.fromkeys([*(ds.in_series or []), series_id]))
     kept = (ds.extras or {}).get("publishing") or {}
     set_extras(ds, "publishing", {**kept, "series": list(dict.fromkeys([*(kept.get("series") or []), series_id]))})
