@@ -2,8 +2,9 @@
 catches up from (catalog_schema/search.py).
 
 Registered on every SQLAlchemy Session when the models are imported, so that no process writes a dataset
-without logging it, whatever imported it: any flush that adds, changes or deletes a Dataset or a Distribution
-row gives its dataset a new sequence number, in the same transaction (a rolled-back change is never logged).
+without logging it, whatever imported it: any flush that adds, changes or deletes a Dataset row, or adds or
+deletes a Distribution row or changes a column of it an index reads (`INDEXED_DISTRIBUTION_FIELDS`), gives its
+dataset a new sequence number, in the same transaction (a rolled-back change is never logged).
 The services also log explicitly (`search.index_dataset`, `search.reindex_dataset_ids`), for rows changed
 behind the ORM.
 
@@ -29,6 +30,12 @@ _LOG = {
     "postgresql": text("INSERT INTO search_changes (dataset_id, seq) VALUES (:id, nextval('search_change_seq')) "
                        "ON CONFLICT (dataset_id) DO UPDATE SET seq = EXCLUDED.seq"),
 }
+
+#: The Distribution columns a search index reads (catalog_schema/search.py `_rows`: a dataset's declared
+#: formats). A change of any other (a link check's status and times, the archived copy, what its profile found)
+#: changes no index document nor the catalog's pages: logging it had every re-check, even one that found nothing
+#: new, send its whole batch to be indexed again (a weekly re-check: the whole catalog, every week).
+INDEXED_DISTRIBUTION_FIELDS = frozenset({"format", "dataset_id"})
 
 #: Called with (database URL key, dataset ids, rolled_back) when this process logs changes or rolls logged
 #: ones back: search.py keeps its index of that database fresh with it.
@@ -59,7 +66,8 @@ def _log_flushed_changes(session: Session, _flush_context) -> None:
     ids = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, (Dataset, Distribution)):
-            if obj in session.dirty and not _changed(obj):
+            if obj in session.dirty and not _changed(obj, None if isinstance(obj, Dataset)
+                                                     else INDEXED_DISTRIBUTION_FIELDS):
                 continue
             ids.add(obj.id if isinstance(obj, Dataset) else obj.dataset_id)
     ids.discard(None)
@@ -67,15 +75,18 @@ def _log_flushed_changes(session: Session, _flush_context) -> None:
         log_changes(session, ids)
 
 
-def _changed(obj) -> bool:
+def _changed(obj, fields: frozenset[str] | None = None) -> bool:
     """`Session.is_modified(obj, include_collections=False)`, looking only at the attributes that were set since
     the object was loaded (`committed_state`: an attribute that was not set has no history) instead of every one
-    of the model's (a Distribution has about 50: a quarter of the CPU an unchanged dataset's re-check wrote)."""
+    of the model's (a Distribution has about 50: a quarter of the CPU an unchanged dataset's re-check wrote), and
+    of those only `fields` when given."""
     state = inspect(obj)
     if not state.modified:
         return False
     attrs = state.manager
     for key in list(state.committed_state):
+        if fields is not None and key not in fields:
+            continue
         impl = attrs[key].impl
         if hasattr(impl, "get_collection") or not hasattr(impl, "get_history"):
             continue

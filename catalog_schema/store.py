@@ -780,12 +780,19 @@ def set_pii_facts(row: Distribution, *, sha256: str | None, columns: dict[str, d
     organisations (unified social credit codes) are dropped, and columns left without a kind with it, so
     ``columns`` non-empty means personal data. ``{}`` is "scanned, nothing found" (also a file that is not a
     table). The serving gate trusts the facts only while ``sha256`` is the row's current ``archive_hash``.
+
+    Facts equal to the row's (the same copy, the same findings: a re-check that kept the copy's facts) are left
+    as they are, with the time they were first found: rewriting them for a new ``checked_at`` only wrote every
+    distribution's row again on every re-check.
     """
     kept: dict[str, dict[str, int]] = {}
     for column, kinds in (columns or {}).items():
         personal = {str(k): int(n) for k, n in (kinds or {}).items() if k not in NOT_PERSONAL_KINDS and n}
         if personal:
             kept[str(column)] = personal
+    now = row.pii
+    if isinstance(now, dict) and now.get("sha256") == sha256 and now.get("columns") == kept and now.get("checked_at"):
+        return
     row.pii = {"sha256": sha256, "checked_at": checked_at, "columns": kept}
 
 

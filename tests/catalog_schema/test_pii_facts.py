@@ -21,3 +21,19 @@ def test_nothing_found_and_a_file_that_is_not_a_table_are_both_empty():
     assert row.pii["columns"] == {} and row.pii["sha256"] == "cd" * 32
     set_pii_facts(row, sha256="ef" * 32, columns=None, checked_at="2026-11-24T12:00:00+00:00")
     assert row.pii == {"sha256": "ef" * 32, "checked_at": "2026-11-24T12:00:00+00:00", "columns": {}}
+
+
+def test_the_same_facts_of_the_same_copy_keep_when_they_were_found():
+    """A re-check that kept a copy's facts finds what the row holds: the row is not written again (a new
+    `checked_at` would rewrite every distribution on every re-check); other findings or another copy are."""
+    row = Distribution(id="d3")
+    set_pii_facts(row, sha256="ab" * 32, columns={"email": {"email": 3}}, checked_at="2026-11-23T12:00:00+00:00")
+    first = row.pii
+    set_pii_facts(row, sha256="ab" * 32, columns={"email": {"email": 3}, "note": {"uscc": 2}},
+                  checked_at="2026-11-30T12:00:00+00:00")
+    assert row.pii is first and row.pii["checked_at"] == "2026-11-23T12:00:00+00:00"
+    set_pii_facts(row, sha256="ab" * 32, columns={"email": {"email": 4}}, checked_at="2026-12-01T12:00:00+00:00")
+    assert row.pii == {"sha256": "ab" * 32, "checked_at": "2026-12-01T12:00:00+00:00",
+                       "columns": {"email": {"email": 4}}}
+    set_pii_facts(row, sha256="cd" * 32, columns={"email": {"email": 4}}, checked_at="2026-12-02T12:00:00+00:00")
+    assert row.pii["sha256"] == "cd" * 32 and row.pii["checked_at"] == "2026-12-02T12:00:00+00:00"
