@@ -36,5 +36,8 @@ def test_the_benchmark_runs_its_three_runs_and_reads_them_per_file(monkeypatch, 
     recheck.main()
     out = capsys.readouterr().out
     assert "after the weekly run: 2 downloaded again, 18 answered 304" in out
+    # a re-check sends to the search index no dataset whose files it only checked (2 changed files: their
+    # versions change nothing the index reads either)
+    assert "datasets sent to the search index again: full 0, weekly 0, nothing changed 0" in out
     assert re.search(r"\| SQLite \| 20 \| .* \| \d+\.\d%, \d+\.\d% \| \d+\.\d% \|", out)
     assert "per file (CPU): an unchanged dataset" in out and "load average after" in out
