@@ -359,6 +359,14 @@ def test_rest_rows_filters_sorts_pages_and_aggregates(live, archived):
                           ({"columns": "区县,nope"}, "columns"), ({"区县__sum": ""}, "区县__sum")):
         status, doc = get(**params)
         assert status == 400 and doc["error"]["message"].startswith(param), (params, doc)
+    # what other row APIs page, sort, filter and pick columns with is refused, naming this API's way (ignored,
+    # limit=5 answered 100 rows and sort=... the file's order, as if asked)
+    for param, value, hint in (("limit", "5", "page_size"), ("offset", "10", "page"),
+                               ("sort", "办件量2 desc", "__sort"), ("fields", "区县", "columns="),
+                               ("q", "东湖区", "__contains"), ("Limit", "5", "page_size")):
+        status, doc = get(**{param: value})
+        assert status == 400 and doc["error"]["message"].startswith(param + ":"), (param, doc)
+        assert hint in doc["error"]["message"], (param, doc)
     status, doc = get()
     assert status == 200 and doc["meta"]["total"] == 31 and doc["data"][0]["_id"] == 1
     openapi = requests.get(f"{live.url}/api/v1/openapi.json", timeout=10).json()

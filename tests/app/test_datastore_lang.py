@@ -213,7 +213,11 @@ def test_the_dump_and_the_rest_rows_refusals_in_chinese(client, ids):
                                 ("date of the wrong type", {"day__less": "soon"}, 400),
                                 ("sum of text", {"district__sum": ""}, 400),
                                 ("sort by what is not grouped", {"district__groupby": "", "amount__sort": "asc"},
-                                 400)):
+                                 400),
+                                ("another API's page size", {"limit": "5"}, 400),
+                                ("another API's sort", {"sort": "amount desc"}, 400),
+                                ("another API's columns", {"fields": "amount"}, 400),
+                                ("another API's filter", {"q": "east"}, 400)):
         for how in ("lang", "accept"):
             en, zh = _both(client, "get", rows, query=query, how=how)
             _said_in_both(en, zh, status, f"rows {case}")

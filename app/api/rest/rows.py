@@ -35,6 +35,20 @@ RESERVED = ("columns", "page", "page_size")
 ROWS_CACHE = f"public, max-age={serving.PUBLIC_MAX_AGE}"
 
 
+#: Names other row APIs page, sort, filter and pick columns with (CKAN's datastore_search, Socrata, PostgREST,
+#: Elasticsearch). A parameter with no ``__`` is otherwise passed over (a cache buster, an API key), so these
+#: would be too, and the answer would look like what was asked while it is not: 100 rows for ``limit=5``, file
+#: order for ``sort=year``. Each is refused, naming what this API takes instead.
+_PAGE, _SORT, _COLUMNS, _FILTER = (
+    N_("this API pages with page_size (rows per page) and page"),
+    N_("sort with <column>__sort=asc or <column>__sort=desc"),
+    N_("choose columns with columns=<a>,<b>"),
+    N_("filter with <column>__<operator>=<value>, for example <column>__contains=<text>"))
+FOREIGN = {"limit": _PAGE, "offset": _PAGE, "rows": _PAGE, "start": _PAGE, "per_page": _PAGE, "size": _PAGE,
+           "from": _PAGE, "sort": _SORT, "order": _SORT, "order_by": _SORT, "fields": _COLUMNS, "select": _COLUMNS,
+           "q": _FILTER, "filters": _FILTER, "where": _FILTER}
+
+
 class BadParam(ValueError):
     def __init__(self, param: str, message: str):
         super().__init__(message)
@@ -64,6 +78,8 @@ def rows_query(args, loaded: load.Loaded, hidden: frozenset[str]) -> tuple[rowq.
     for key in args:
         if key in RESERVED:
             continue
+        if key.lower() in FOREIGN:
+            raise BadParam(key, T_(FOREIGN[key.lower()]))
         column, sep, op = key.rpartition("__")
         if not sep:
             continue  # not a row parameter (a cache buster, an API key)
