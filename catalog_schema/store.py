@@ -136,7 +136,8 @@ def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> s
 
 
 def ensure_publisher(session: Session, agent: dict[str, Any] | None) -> Publisher | None:
-    """The publisher an agent names: found by slug, then URI, then name; created when unknown."""
+    """The publisher an agent names: found by slug, then URI, then (an agent with no slug) by its name in each of
+    its languages; created when unknown."""
     if not agent:
         return None
     cache: dict[tuple, Publisher] = session.info.setdefault("publishers", {})
@@ -179,12 +180,9 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
         label = pick_text(name)
         if not label and not agent.get("uri"):
             return None
-        slug = slugify(label or agent.get("uri") or "", fallback="publisher")
-        existing = session.scalar(select(Publisher).where(Publisher.slug == slug))
-        if existing is not None and pick_text(existing.name) == label:
-            pub = existing
-        elif existing is not None:
-            slug = unique_slug(session, Publisher, slug)
+        pub = _publisher_by_name(session, name)
+        if pub is None:
+            slug = unique_slug(session, Publisher, slugify(label or agent.get("uri") or "", fallback="publisher"))
     if pub is None:
         pub = Publisher(slug=slug, name=dict(name), uri=agent.get("uri"), homepage=agent.get("homepage"),
                         email=agent.get("email"), extras=dict(agent.get("extras") or {}))
@@ -204,6 +202,22 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
         if merged != pub.name:
             pub.name = merged
     return pub
+
+
+def _publisher_by_name(session: Session, name: Any) -> Publisher | None:
+    """The publisher already called what `name` (a language map) calls it, in each of its languages (the first
+    made, if several are). A name is no slug: a Chinese one slugifies to the fallback `publisher`, so looking the
+    name up by its slug found only the one publisher holding that slug, and every other Chinese-named publisher
+    was made again by each harvest that named it."""
+    texts = {k: v for k, v in (name or {}).items() if isinstance(k, str) and isinstance(v, str) and v}
+    if not texts:
+        return None
+    lang, first = next(iter(texts.items()))
+    for pub in session.scalars(select(Publisher).where(Publisher.name[lang].as_string() == first)
+                               .order_by(Publisher.id)):
+        if all((pub.name or {}).get(k) == v for k, v in texts.items()):
+            return pub
+    return None
 
 
 def _insert_publisher(session: Session, pub: Publisher) -> Publisher:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 
 from catalog_schema import db as dbmod
 from catalog_schema.models import Base, Dataset, Publisher
@@ -161,3 +161,28 @@ def test_postgresql_reads_json_through_jsontext_without_psycopg_s_wrapper(sessio
             assert raw.adapters.get_loader(raw.adapters.types[name].oid, 0) is dbmod._json_loader()
         row = session.execute(text("SELECT '[12345678901234567890123, \"交\"]'::jsonb, '{}'::json")).one()
         assert row[0] == [12345678901234567890123, "交"] and type(row[0][0]) is int and row[1] == {}
+
+
+def test_a_publisher_named_only_by_its_name_is_found_again_by_it_in_any_script(session):
+    """Harvests that name a publisher only by its name (a folder's default, a sheet's 发布机构, a DCAT foaf:name
+    with no URI) find the one publisher of that name. A Chinese name slugifies to the fallback `publisher`, and
+    each later harvest made another `交通局` (publisher-3, publisher-4 ...)."""
+    from catalog_schema.store import ensure_publisher
+
+    made = {}
+    for name in ({"zh": "交通局"}, {"zh": "水务局"}, {"en": "Transport Bureau"}, {"": "交通局"}):
+        made[json.dumps(name, ensure_ascii=False)] = ensure_publisher(session, {"name": name}).slug
+        session.commit()
+    session.info.clear()  # as a later harvest: nothing remembered in the session
+    for name in ({"zh": "交通局"}, {"zh": "水务局"}, {"en": "Transport Bureau"}, {"": "交通局"}):
+        assert ensure_publisher(session, {"name": name}).slug == made[json.dumps(name, ensure_ascii=False)], name
+        session.commit()
+        session.info.clear()
+    assert session.scalar(select(func.count()).select_from(Publisher)) == 4
+    # a publisher named in more languages since is still the one the name alone says
+    bureau = session.scalar(select(Publisher).where(Publisher.slug == made['{"zh": "交通局"}']))
+    bureau.name = {"zh": "交通局", "en": "Transport Office"}
+    session.commit()
+    assert ensure_publisher(session, {"name": {"zh": "交通局"}}) is bureau
+    # another name is another publisher, whatever its slug would be
+    assert ensure_publisher(session, {"name": {"zh": "财政局"}}).slug not in made.values()
