@@ -71,6 +71,10 @@ class RemoteItem:
     payload: Any
     context: dict[str, Any] | None = None  # source-level facts the mapping needs (JSON, small)
     error: str | None = None  # when gather could list it but not read it
+    #: The gather knows the payload is short of what the source holds for the record (a folder's metadata
+    #: sheet that could not be read this time): a dataset the catalog already holds of it is kept as it is,
+    #: counted unchanged, instead of being rewritten without it. A new record is imported from the payload.
+    hold: bool = False
 
 
 class HarvestError(Exception):
@@ -393,7 +397,7 @@ def _prepare(harvester: Harvester, item: RemoteItem, default_publisher: str | No
         prep.stage = "import"
         prep.payload_hash = payload_hash(fingerprint, item, prep.payload)
         row = known.get(item.remote_id)
-        if row is not None and row.payload_hash == prep.payload_hash and row.state == "active":
+        if row is not None and (row.payload_hash == prep.payload_hash or item.hold) and row.state == "active":
             prep.unchanged = True
             return prep
         record = harvester.to_record(item)

@@ -71,6 +71,8 @@ def encode_item(item: RemoteItem) -> dict[str, Any] | None:
         return None
     if item.context is not None:
         data["context"] = item.context
+    if item.hold:
+        data["hold"] = True
     if isinstance(item.error, Message):
         data["error_detail"] = item.error.detail()  # the error row's msgid and parameters travel with it
     return data
@@ -79,7 +81,7 @@ def encode_item(item: RemoteItem) -> dict[str, Any] | None:
 def decode_item(data: dict[str, Any]) -> RemoteItem:
     payload = base64.b64decode(data["b64"]) if "b64" in data else data.get("payload")
     return RemoteItem(remote_id=data["id"], payload=payload, context=data.get("context"),
-                      error=from_detail(data.get("error_detail"), data.get("error")))
+                      error=from_detail(data.get("error_detail"), data.get("error")), hold=bool(data.get("hold")))
 
 
 def _harvester(session: Session, job: HarvestJob, harvester_cls: type[Harvester], http: Any):

@@ -7,7 +7,9 @@ process, so `file_record` reads nothing but the payload. A sheet row that cannot
 no file the source holds, names one twice, or holds a value the vocabularies do not know, a date
 range that is not one ...) is an error item of its own, keyed ``<sheet>#row-<n>``; a sheet that
 cannot be read at all is one error item keyed by its name. Neither fails the job, and a file without
-a usable row still gets the defaults.
+a usable row still gets the defaults. A sheet that is there but cannot be read this time (a 503, a
+half-saved file) says nothing of the files: their items are held (`RemoteItem.hold`), so datasets the
+catalog holds of them keep the metadata the sheet gave them, and only a new file gets the defaults.
 """
 
 from __future__ import annotations
@@ -232,21 +234,28 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
     """One item per file of `folder` (the sheet, hidden files and OS litter left out)."""
     base_url = config.get("base_url")  # where the folder is published, if it is
     sheet_path = _local_sheet(folder, config.get("metadata_sheet"))
+    # every sheet under a default name is a sheet, not a file to publish; only the first is read
+    sheets = [] if config.get("metadata_sheet") else _default_sheets(folder)
     paths = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name.lower() in IGNORED or path.name.startswith(".") or path.resolve() == sheet_path:
+        if path.name.lower() in IGNORED or path.name.startswith(".") or path.resolve() == sheet_path \
+                or path.resolve() in sheets:
             continue
         paths[path.relative_to(folder).as_posix()] = path
     rows, errors = _sheet_rows(config, sheet_path.name if sheet_path else None,
                                (lambda: sheet_path.read_bytes()) if sheet_path else None, list(paths))
+    for other in sheets[1:]:
+        errors.append(RemoteItem(remote_id=other.name, payload={"sheet": other.name}, error=Message(
+            N_("%(sheet)s: a second metadata sheet, not read: %(read)s was (name the one to read in the "
+               "source's config, metadata_sheet)"), sheet=other.name, read=sheets[0].name)))
     for rel, path in paths.items():
         url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
         stat = path.stat()
-        payload = _payload(rel, url, stat.st_size, config, rows.get(rel))
+        payload = _payload(rel, url, stat.st_size, config, (rows or {}).get(rel))
         # When the file last changed is a fact the folder knows: the dataset's modification date unless the
         # defaults or the sheet say otherwise (data.json requires one; timeliness is judged on it).
         payload["mtime"] = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).date().isoformat()
-        yield RemoteItem(remote_id=rel, payload=payload)
+        yield RemoteItem(remote_id=rel, payload=payload, hold=rows is None)
     yield from errors
 
 
@@ -280,7 +289,8 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
         if error:
             yield RemoteItem(remote_id=entry, payload={"file": entry}, error=error)
             continue
-        yield RemoteItem(remote_id=entry, payload=_payload(entry, file_url, size, config, rows.get(entry)))
+        yield RemoteItem(remote_id=entry, payload=_payload(entry, file_url, size, config, (rows or {}).get(entry)),
+                         hold=rows is None)
     yield from errors
 
 
@@ -305,11 +315,18 @@ def _resolve(entry: str, list_url: str, folder: Path | None, base_url: str | Non
 
 
 def _local_sheet(folder: Path, configured: str | None) -> Path | None:
+    """The sheet to read: the one the config names when it is a file inside the folder (None otherwise: the
+    caller says it is not there), else the first of the default names present."""
     if configured:
         path = (folder / configured).resolve()
-        return path if path.is_relative_to(folder.resolve()) else None
+        return path if path.is_relative_to(folder.resolve()) and path.is_file() else None
+    return next(iter(_default_sheets(folder)), None)
+
+
+def _default_sheets(folder: Path) -> list[Path]:
+    """The files of the folder named as sheets are by default, in SHEET_NAMES's order."""
     present = {p.name.lower(): p.resolve() for p in folder.iterdir() if p.is_file()}
-    return next((present[n] for n in SHEET_NAMES if n in present), None)
+    return [present[n] for n in SHEET_NAMES if n in present]
 
 
 def _list_sheet(list_url: str, folder: Path | None, http: Any, configured: str | None):
@@ -337,13 +354,15 @@ def _list_sheet(list_url: str, folder: Path | None, http: Any, configured: str |
 
 
 def _sheet_rows(config: dict[str, Any], name: str | None, fetch, files: list[str],
-                aliases: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]], list[RemoteItem]]:
+                aliases: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]] | None, list[RemoteItem]]:
+    """Each file's sheet row, and the error items; rows None when a sheet is there (or named in the config)
+    but could not be read: the files' items are then held (the module's docstring)."""
     if fetch is None:
         if config.get("metadata_sheet"):
             item = RemoteItem(remote_id=str(config["metadata_sheet"]), payload={"sheet": config["metadata_sheet"]},
                               error=Message(N_("%(sheet)s: the metadata sheet named in the config is not in the "
                                                "folder"), sheet=str(config["metadata_sheet"])))
-            return {}, [item]
+            return None, [item]
         return {}, []
     try:
         got = fetch()
@@ -352,9 +371,11 @@ def _sheet_rows(config: dict[str, Any], name: str | None, fetch, files: list[str
         if isinstance(got, tuple):
             name, got = got
         rows = read_sheet(name, got)
-    except (SheetError, OSError) as exc:
-        said = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
-        return {}, [RemoteItem(remote_id=name, payload={"sheet": name}, error=said)]
+    except SheetError as exc:
+        return None, [RemoteItem(remote_id=name, payload={"sheet": name}, error=exc.args[0])]
+    except OSError as exc:  # its reason, not the server's path
+        said = Message(N_("%(name)s: cannot be read (%(error)s)"), name=name, error=exc.strerror or type(exc).__name__)
+        return None, [RemoteItem(remote_id=name, payload={"sheet": name}, error=said)]
     return match_rows(name, rows, files, aliases)
 
 

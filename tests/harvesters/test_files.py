@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.jobs import assess, harvest
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource
+from harvesters.base import RemoteItem
 from harvesters.datapackage import DataPackageHarvester
 from harvesters.distributed import decode_item, encode_item
 from harvesters.files import SheetError, read_sheet
@@ -293,6 +294,9 @@ def test_to_record_needs_nothing_but_the_payload(runtime, add_source, tmp_path):
         sent = decode_item(json.loads(json.dumps(encode_item(item))))
         assert importer.to_record(sent) == gatherer.to_record(item)
     assert any(importer.to_record(decode_item(encode_item(i)))["license"] == "CC-BY-4.0" for i in items)
+    # an item held (its sheet could not be read) is held on the worker too
+    held = decode_item(json.loads(json.dumps(encode_item(RemoteItem(remote_id="a.csv", payload={}, hold=True)))))
+    assert held.hold and not decode_item(encode_item(items[0])).hold
 
 
 def test_folder_files_earn_licence_points_from_the_defaults(runtime, add_source, local_server, tmp_path):
@@ -337,3 +341,61 @@ def test_a_file_without_a_date_is_modified_when_the_file_last_changed(runtime, a
         got = {ds.remote_id: ds for ds in session.scalars(select(Dataset))}
         assert got["undated.csv"].modified == "2023-11-14" and got["dated.csv"].modified == "2025-06-30"
         assert to_datajson(to_record(got["undated.csv"]), site_url="http://127.0.0.1")["modified"] == "2023-11-14"
+
+
+def test_a_sheet_that_cannot_be_read_this_time_keeps_what_it_gave(runtime, add_source, tmp_path, local_server):
+    """A sheet that is there but cannot be read (half saved, a 503) says nothing of the files: the datasets the
+    catalog holds of them keep the titles the sheet gave them (they were rewritten from the defaults alone), a
+    new file gets the defaults, and once the sheet reads again nothing has changed."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name in ("a.csv", "b.csv"):
+        (folder / name).write_text("x\n1\n", "utf-8")
+    good = _xlsx([["file", "title", "frequency"], ["a.csv", "A one", "monthly"], ["b.csv", "B two", "annual"]])
+    (folder / "metadata.xlsx").write_bytes(good)
+    add_source("f", "datapackage", str(folder), config={"defaults": {"license": "CC0"}})
+    first = harvest(runtime, "f").to_dict()
+    assert first["added"] == 2 and first["errored"] == 0, first
+
+    (folder / "metadata.xlsx").write_bytes(good[:300])  # half saved
+    (folder / "c.csv").write_text("x\n2\n", "utf-8")
+    broken = harvest(runtime, "f").to_dict()
+    assert (broken["status"], broken["added"], broken["updated"], broken["unchanged"], broken["errored"]) == \
+        ("finished", 1, 0, 2, 1), broken
+    assert "not an XLSX file" in _errors(runtime, broken["job_id"])["metadata.xlsx"].error
+    ds = _datasets(runtime, "f")
+    assert (ds["a.csv"].title, ds["a.csv"].frequency, ds["b.csv"].title) == ({"": "A one"}, "MONTHLY", {"": "B two"})
+    assert ds["c.csv"].title == {"": "c"} and ds["c.csv"].license_id == "CC0-1.0"
+
+    (folder / "metadata.xlsx").write_bytes(good)
+    again = harvest(runtime, "f").to_dict()
+    assert (again["updated"], again["unchanged"], again["errored"]) == (0, 3, 0), again
+
+    # a file list on the web whose sheet answers 503 once
+    local_server.add_bytes("/l/files.txt", b"a.csv\n", "text/plain")
+    local_server.add_bytes("/l/metadata.csv", b"file,title\na.csv,Listed A\n", "text/csv")
+    add_source("l", "datapackage", local_server.url("/l/files.txt"))
+    assert harvest(runtime, "l").to_dict()["added"] == 1
+    local_server.add_bytes("/l/metadata.csv", b"busy", "text/plain", status=503)
+    down = harvest(runtime, "l").to_dict()
+    assert (down["updated"], down["unchanged"], down["errored"]) == (0, 1, 1), down
+    assert _datasets(runtime, "l")["a.csv"].title == {"": "Listed A"}
+
+
+def test_sheets_under_two_default_names_and_a_named_sheet_that_is_not_there(runtime, add_source, tmp_path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "k.csv").write_text("x\n1\n", "utf-8")
+    (folder / "metadata.csv").write_text("file,title\nk.csv,From CSV\n", "utf-8")
+    (folder / "metadata.xlsx").write_bytes(_xlsx([["file", "title"], ["k.csv", "From XLSX"]]))
+    add_source("two", "datapackage", str(folder))
+    summary = harvest(runtime, "two").to_dict()
+    assert (summary["added"], summary["errored"]) == (1, 1), summary  # the second sheet is no dataset
+    assert _datasets(runtime, "two")["k.csv"].title == {"": "From CSV"}
+    said = _errors(runtime, summary["job_id"])["metadata.xlsx"].error
+    assert "a second metadata sheet" in said and "metadata.csv was" in said
+
+    add_source("named", "datapackage", str(folder), config={"metadata_sheet": "nosuch.xlsx"})
+    summary = harvest(runtime, "named").to_dict()
+    said = _errors(runtime, summary["job_id"])["nosuch.xlsx"].error
+    assert "named in the config is not in the folder" in said and str(tmp_path) not in said
