@@ -9,7 +9,7 @@ shown escaped (Jinja autoescaping; never marked safe) and truncated, since a pay
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -88,10 +88,19 @@ def job(job_id: int):
     found = session.get(HarvestJob, job_id, options=[selectinload(HarvestJob.source)])
     if found is None:
         abort(404)
-    records = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
-                                                          HarvestRecord.status == "errored")
-                              .order_by(HarvestRecord.id).limit(RECORDS_SHOWN)).all()
-    errored = [(r, *truncate(r.payload)) for r in records]
     counts = dict(session.execute(select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == job_id)
                                   .group_by(HarvestRecord.status)).all())
-    return render_template("harvest/job.html", job=found, errored=errored, counts=counts, limit=PAYLOAD_LIMIT)
+    # every errored record, RECORDS_SHOWN a page (a job of 250 errors showed its first 200 and said nothing of
+    # the others); a page past the last shows the last
+    pages = max(1, -(-counts.get("errored", 0) // RECORDS_SHOWN))
+    raw = request.args.get("page", "1")
+    page = min(int(raw), pages) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    records = session.scalars(select(HarvestRecord).where(HarvestRecord.job_id == job_id,
+                                                          HarvestRecord.status == "errored")
+                              .order_by(HarvestRecord.id).offset((page - 1) * RECORDS_SHOWN)
+                              .limit(RECORDS_SHOWN)).all()
+    errored = [(r, *truncate(r.payload)) for r in records]
+    first = (page - 1) * RECORDS_SHOWN + 1
+    return render_template("harvest/job.html", job=found, errored=errored, counts=counts, limit=PAYLOAD_LIMIT,
+                           page=page, pages=pages, first=first, last=first + len(errored) - 1,
+                           total=counts.get("errored", 0))

@@ -12,12 +12,13 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.assessment import assess_datasets
 from app.services.usage import record_usage
@@ -305,6 +306,33 @@ def test_harvest_status_lists_sources_jobs_and_escaped_original_records(client, 
     assert XSS not in html and XSS_ESCAPED in html
     assert html.count("长") == 4000 - payload.index("长")  # the first 4,000 characters of the record
     assert client.get("/harvest/job/999999").status_code == 404
+
+
+def test_a_job_page_shows_every_errored_record_a_page_at_a_time(client, catalog, runtime, monkeypatch):
+    from app.web import harvest as harvest_view
+
+    monkeypatch.setattr(harvest_view, "RECORDS_SHOWN", 2)
+    with runtime.sessionmaker() as session:
+        job = session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc())).first()
+        job_id = job.id
+        for i in range(5):
+            session.add(HarvestRecord(job_id=job_id, remote_id=f"bad-{i}", status="errored", stage="import",
+                                      error=f"problem {i}"))
+        session.commit()
+        errored = session.scalar(select(func.count()).select_from(HarvestRecord).where(
+            HarvestRecord.job_id == job_id, HarvestRecord.status == "errored"))
+    pages = -(-errored // 2)
+    seen = []
+    for page in range(1, pages + 1):
+        html = _html(client, f"/harvest/job/{job_id}?page={page}&lang=en")
+        seen += re.findall(r'<h3 id="rec-\d+">([^<]+)</h3>', html)
+        first = (page - 1) * 2 + 1
+        assert f"Records {first} to {min(first + 1, errored)} of {errored}" in html
+        assert ('rel="next"' in html) == (page < pages) and ('rel="prev"' in html) == (page > 1)
+    assert len(seen) == errored and len(set(seen)) == errored and {f"bad-{i}" for i in range(5)} <= set(seen)
+    assert "共 " + str(errored) + " 条" in _html(client, f"/harvest/job/{job_id}?lang=zh_CN")
+    last = _html(client, f"/harvest/job/{job_id}?page=999999999&lang=en")  # past the end, or not a number
+    assert f"of {errored}" in last and _html(client, f"/harvest/job/{job_id}?page=x").count('<h3 id="rec-') == 2
 
 
 class Lists(HTMLParser):
