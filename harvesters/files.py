@@ -302,6 +302,9 @@ def _resolve(entry: str, list_url: str, folder: Path | None, base_url: str | Non
     if scheme and len(scheme) > 1:
         return None, None, f"{entry}: only http(s) URLs and relative paths can be listed"
     if folder is None:  # a list on the web: its relative paths are on the web too
+        if entry.startswith(("/", "\\")):  # "/etc/passwd" would be any path of the list's server
+            return None, None, Message(N_("%(entry)s: an absolute path; list a path relative to the list, or a "
+                                          "whole http(s) URL"), entry=entry)
         return urljoin(list_url, entry), None, None
     rel = PurePosixPath(unquote(entry.replace("\\", "/")))
     path = (folder / rel).resolve()

@@ -225,6 +225,7 @@ def test_a_file_list_on_a_web_server_with_its_sheet_beside_it(runtime, add_sourc
                                               b"http://127.0.0.1:9/elsewhere/cpi.xlsx\n"
                                               b"\n"
                                               b"ftp://example.org/old.csv\n"
+                                              b"/etc/passwd\n"
                                               b"gdp.csv\n", "text/plain")
     local_server.add_bytes("/tjj/metadata.csv", (
         "文件,标题,许可协议,更新频率\n"
@@ -232,9 +233,10 @@ def test_a_file_list_on_a_web_server_with_its_sheet_beside_it(runtime, add_sourc
         "cpi.xlsx,居民消费价格指数,CC-BY-4.0,每月\n").encode("gbk"), "text/csv")
     add_source("list", "datapackage", local_server.url("/tjj/files.txt"), config={"defaults": {"language": "zh"}})
     summary = harvest(runtime, "list").to_dict()
-    assert summary["status"] == "finished" and summary["added"] == 2 and summary["errored"] == 1, summary
+    assert summary["status"] == "finished" and summary["added"] == 2 and summary["errored"] == 2, summary
     errors = _errors(runtime, summary["job_id"])
     assert "only http(s) URLs and relative paths" in errors["ftp://example.org/old.csv"].error
+    assert "an absolute path" in errors["/etc/passwd"].error  # not any path of the list's server
     ds = _datasets(runtime, "list")
     gdp = ds["gdp.csv"]
     assert gdp.distributions[0].download_url == local_server.url("/tjj/gdp.csv")
