@@ -217,8 +217,17 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
                 out[field] = date
     if "spatial" in known:
         out["spatial"] = list(dict.fromkeys(_items(known["spatial"])))
-    if "language" in known:
-        out["language"] = list(dict.fromkeys(vocab.language_code(v) or v for v in _items(known["language"])))
+    if "language" in known:  # a language no code or name says is flagged, not published as a made-up tag
+        codes = []
+        for raw in _items(known["language"]):
+            code = vocab.language_code(raw)
+            if code is None:
+                problems.append(("language", raw, N_("language not recognised (a code such as zh or en, or a name "
+                                                     "such as 中文 or English)")))
+            else:
+                codes.append(code)
+        if codes:  # none understood: the defaults' language stands
+            out["language"] = list(dict.fromkeys(codes))
     if "publisher" in known:
         out["publisher"] = _agent(known["publisher"])
     if "contact_point" in known:

@@ -83,6 +83,16 @@ def test_values_not_understood_are_kept_where_the_record_keeps_raw_values_and_re
     assert [p[0] for p in problems] == ["license", "themes", "frequency", "temporal", "modified"]
 
 
+def test_a_language_no_code_or_name_says_is_reported_not_published():
+    """A made-up language went out in DCAT as <http://id.loc.gov/vocabulary/iso639-1/火星语>."""
+    fields, problems = filemeta.from_values({"语言": "中文、English、火星语"})
+    assert fields["language"] == ["zh", "en"]
+    assert [(p[0], p[1]) for p in problems] == [("language", "火星语")] and "not recognised" in problems[0][2]
+    fields, problems = filemeta.from_values({"language": "klingon"})
+    assert "language" not in fields and problems[0][:2] == ("language", "klingon")  # the defaults' one stands
+    assert filemeta.from_values({"language": "en-US; de"}) == ({"language": ["en-US", "de"]}, [])
+
+
 def test_defaults_take_lists_and_objects_too():
     fields, problems = filemeta.from_values({
         "keywords": ["a", "b, c"], "themes": ["TRAN"], "language": ["en", "zh"],
