@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -229,16 +230,24 @@ def _read_frequency(v, flags):
     return {"frequency": code or raw}
 
 
+#: POD 1.1's accrualPeriodicity: an ISO 8601 repeating duration, or "irregular" (catalog_schema/datajson_schema).
+_POD_PERIODICITY = re.compile(r"^R/P(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
+                              r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$|^irregular$")
+
+
 def _write_frequency(rec):
     """ISO 8601 as POD wants it; an EU code POD has no value for (CONT, UNKNOWN, NEVER) is left
-    out rather than written invalid; a verbatim value the source gave is written back as it was."""
+    out rather than written invalid; a verbatim value is written back as it was when POD takes it, and left
+    out when it does not (a sheet's "sometimes": the POD schema refuses the whole catalog for it)."""
     code = rec.get("frequency")
     if not code:
         return {}
     iso = vocab.frequency_iso8601(code)
     if iso:
         return {"accrualPeriodicity": iso}
-    return {} if code in vocab.FREQUENCIES else {"accrualPeriodicity": code}
+    if code in vocab.FREQUENCIES or not isinstance(code, str) or not _POD_PERIODICITY.match(code):
+        return {}
+    return {"accrualPeriodicity": code}
 
 
 def _read_temporal(v, flags):

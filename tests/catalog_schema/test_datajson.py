@@ -176,6 +176,24 @@ def test_catalog_to_datajson_of_harvested_records_is_valid_pod(name):
             [(d.get("downloadURL"), d.get("accessURL"), d.get("mediaType")) for d in raw["distribution"]]
 
 
+def test_folder_records_with_words_for_a_frequency_become_valid_pod_datasets():
+    """A folder's sheet says frequency "每隔一阵" or "sometimes": kept on the record, left out of data.json."""
+    from catalog_schema import filemeta
+    from catalog_schema.record import new_distribution, new_record
+
+    records = []
+    for i, words in enumerate(("sometimes", "每隔一阵", "每月")):
+        fields, _problems = filemeta.from_values({"title": f"Table {i}", "frequency": words, "licence": "CC-BY-4.0",
+                                                  "modified": "2026-11-30", "description": "A table.", "keywords": "t",
+                                                  "contact_point": "data@example.org"})
+        records.append(new_record(identifier=f"t{i}", **fields, publisher={"slug": "p", "name": {"": "P"}},
+                                  distributions=[new_distribution(download_url=f"http://127.0.0.1/t{i}.csv",
+                                                                  format="CSV")]))
+    out = catalog_to_datajson(records, site_url=SITE)
+    assert validation_errors(out) == []
+    assert [d.get("accrualPeriodicity") for d in out["dataset"]] == [None, None, "R/P1M"]
+
+
 def test_ckan_records_become_valid_pod_datasets():
     package_search = json.loads((REAL / "ckan" / "birmingham_package_search.json").read_text("utf-8"))
     records = [from_ckan(p) for p in package_search["result"]["results"]]
@@ -357,5 +375,10 @@ def test_frequencies_pod_cannot_say_are_left_out_not_written_invalid():
     rec = from_datajson(_doc("cftc")["dataset"][0])
     rec["frequency"] = "CONT"
     assert "accrualPeriodicity" not in to_datajson(rec)
-    rec["frequency"] = "every leap year"  # verbatim from a source: written back as it was
-    assert to_datajson(rec)["accrualPeriodicity"] == "every leap year"
+    rec["frequency"] = "every leap year"  # a folder sheet's words: the POD schema would refuse the catalog
+    assert "accrualPeriodicity" not in to_datajson(rec)
+    rec["frequency"] = "R/P3Y"  # no EU code says it, POD takes it
+    assert to_datajson(rec)["accrualPeriodicity"] == "R/P3Y"
+    # a data.json source's own words still come back as it said them (kept verbatim by the mapping)
+    entry = {**_doc("cftc")["dataset"][0], "accrualPeriodicity": "every leap year"}
+    assert to_datajson(from_datajson(entry))["accrualPeriodicity"] == "every leap year"
