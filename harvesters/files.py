@@ -271,7 +271,7 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
     remote = is_remote(doc.url)
     folder = None if remote else Path(doc.url).parent
     base_url = config.get("base_url")
-    entries: dict[str, tuple[str | None, int | None, str | None]] = {}  # entry -> (url, size, error)
+    entries: dict[str, tuple[str | None, int | None, Message | None]] = {}  # entry -> (url, size, error)
     for line in text.splitlines():
         entry = line.strip()
         if not entry or entry.startswith("#") or entry in entries:
@@ -300,18 +300,20 @@ def _resolve(entry: str, list_url: str, folder: Path | None, base_url: str | Non
     if is_remote(entry):
         return entry, None, None
     if scheme and len(scheme) > 1:
-        return None, None, f"{entry}: only http(s) URLs and relative paths can be listed"
+        return None, None, Message(N_("%(entry)s: only http(s) URLs and relative paths can be listed"),
+                                   entry=f"'{entry}'")
     if folder is None:  # a list on the web: its relative paths are on the web too
         if entry.startswith(("/", "\\")):  # "/etc/passwd" would be any path of the list's server
             return None, None, Message(N_("%(entry)s: an absolute path; list a path relative to the list, or a "
-                                          "whole http(s) URL"), entry=entry)
+                                          "whole http(s) URL"), entry=f"'{entry}'")
         return urljoin(list_url, entry), None, None
     rel = PurePosixPath(unquote(entry.replace("\\", "/")))
     path = (folder / rel).resolve()
     if rel.is_absolute() or not path.is_relative_to(folder.resolve()):
-        return None, None, f"{entry}: a listed path must stay inside the list's folder"
+        return None, None, Message(N_("%(entry)s: a listed path must stay inside the list's folder"),
+                                   entry=f"'{entry}'")
     if not path.is_file():
-        return None, None, f"{entry}: no such file beside the list"
+        return None, None, Message(N_("%(entry)s: no such file beside the list"), entry=f"'{entry}'")
     rel_text = path.relative_to(folder.resolve()).as_posix()
     url = (base_url.rstrip("/") + "/" + rel_text) if base_url else path.as_uri()
     return url, path.stat().st_size, None

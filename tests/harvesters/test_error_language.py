@@ -290,3 +290,25 @@ def test_a_sheet_that_cannot_be_read_is_said_in_the_readers_language(client, run
     assert row.error.endswith("metadata.csv: no column naming the file (file, 文件); the headers are 标题, 说明")
     zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
     assert "metadata.csv：没有指明文件的列（file、文件）；表头为 标题, 说明" in zh
+
+
+def test_a_file_lists_unusable_lines_are_said_in_chinese_and_grouped_as_one_kind(client, runtime, add_source,
+                                                                               tmp_path):
+    """Three missing files are one kind of error (the line is a placeholder), said in the reader's language."""
+    from catalog_schema import harvest_report
+
+    folder = tmp_path / "ll"
+    folder.mkdir()
+    (folder / "here.csv").write_text("x\n1\n", "utf-8")
+    (folder / "files.txt").write_text("here.csv\nmissing.csv\nalso-missing.csv\nthird_gone.xlsx\n../out.csv\n",
+                                      "utf-8")
+    add_source("ll", "datapackage", str(folder / "files.txt"))
+    summary = harvest(runtime, "ll").to_dict()
+    assert (summary["added"], summary["errored"]) == (1, 4), summary
+    with runtime.sessionmaker() as session:
+        kinds = harvest_report.source_report(session, "ll")["latest"]["errors"]["kinds"]
+    assert sorted(k["count"] for k in kinds) == [1, 3], kinds
+    zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
+    assert "&#39;missing.csv&#39;：清单旁没有这个文件" in zh
+    assert "&#39;../out.csv&#39;：列出的路径必须在清单所在的文件夹之内" in zh
+    assert "no such file beside the list" not in zh
