@@ -3,24 +3,46 @@ call these; the harvest jobs that read a source run in app.jobs and write throug
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.base import service
-from app.services.errors import Conflict
+from app.services.errors import Conflict, Invalid
 from app.texts import T_
 from catalog_schema.models import HarvestSource, Publisher
 from catalog_schema.store import ensure_publisher
 
 
+def _check_url(url: str) -> None:
+    """What a harvest can read (harvesters/reading.py): an http(s) URL with a host, or a local path (or file:
+    URL) that exists. Said when the source is added, not at its first harvest."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise Invalid(T_("%(url)s: an http(s) URL needs a host", url=url))
+        return
+    if parts.scheme == "file":
+        path = Path(unquote(parts.path))
+    elif parts.scheme and len(parts.scheme) > 1:
+        raise Invalid(T_("%(url)s: only http(s) URLs and local paths can be harvested", url=url))
+    else:
+        path = Path(url)
+    if not path.exists():
+        raise Invalid(T_("%(url)s: no such file or folder", url=url))
+
+
 @service
 def add_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
                schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
-    """A new harvest source; its publisher (by slug) is created when unknown."""
+    """A new harvest source; its publisher (by slug) is created when unknown. Invalid when its URL is none a
+    harvest can read."""
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
+    _check_url(url)
     pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)

@@ -36,6 +36,15 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     assert _run(env, "source", "add", "treasury", "--type", "datajson", "--url", "x").returncode != 0  # unique
     bad = _run(env, "source", "add", "odd", "--type", "ckan", "--url", "http://127.0.0.1/", "--config", "[1]")
     assert bad.returncode != 0 and "JSON object" in bad.stderr
+    # a URL no harvest can read is refused when the source is added, not at its first harvest
+    for url, said in (("ftp://x/y", "only http(s) URLs and local paths"), (str(tmp_path / "nowhere"),
+                                                                         "no such file or folder"),
+                      ("http:///data.json", "needs a host")):
+        refused = _run(env, "source", "add", "odd", "--type", "dcat", "--url", url)
+        assert refused.returncode == 1 and said in refused.stderr, (url, refused.stderr)
+    zh = _run(env, "--lang", "zh", "source", "add", "odd", "--type", "dcat", "--url", "ftp://x/y")
+    assert zh.returncode == 1 and "只能采集 http(s) 网址和本地路径" in zh.stderr
+    assert _run(env, "source", "add", "here", "--type", "datapackage", "--url", str(tmp_path)).returncode == 0
 
     result = _run(env, "harvest", "treasury", "--json")
     assert result.returncode == 0, result.stderr
@@ -46,8 +55,8 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
 
     listed = json.loads(_run(env, "source", "list", "--json").stdout)
     assert [(s["name"], s["type"], s["schedule"], s["publisher"]) for s in listed] == [
-        ("treasury", "datajson", "weekly", "us-treasury")]
-    assert listed[0]["last_job"]["unchanged"] == 233
+        ("here", "datapackage", "manual", None), ("treasury", "datajson", "weekly", "us-treasury")]
+    assert listed[1]["last_job"]["unchanged"] == 233
     shown = _run(env, "source", "show", "treasury")
     assert "job 2 finished" in shown.stdout and "job 1 finished" in shown.stdout
 
