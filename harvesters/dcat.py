@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -61,8 +62,11 @@ class DcatHarvester(Harvester):
                                    max=MAX_PAGES)
             pages[url] = len(pages) + 1
             doc = read(url, self.http, expected=N_("a DCAT catalog"))
+            syntax = rdf_format(doc.url, doc.content_type)
+            if syntax == "json-ld":
+                _check_json_ld(url, doc.content)
             try:
-                parsed = dcat.parse_catalog(doc.content, format=rdf_format(doc.url, doc.content_type), base=doc.url)
+                parsed = dcat.parse_catalog(doc.content, format=syntax, base=doc.url)
             except ValueError as exc:
                 raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
             for rec in parsed.records:
@@ -82,6 +86,25 @@ class DcatHarvester(Harvester):
         if not isinstance(payload, dict) or not isinstance(payload.get("record"), dict):
             raise ValueError("no mapped dataset in the item")
         return copy.deepcopy(payload["record"])  # the payload stays as the source described it
+
+
+def _check_json_ld(url: str, content: bytes) -> None:
+    """JSON whose top objects have no JSON-LD keyword (@context, @graph, @id ...) is no JSON-LD: read as JSON-LD
+    it holds no triples, and the job said "the catalog lists no datasets" of a data.json listing ten. Said for
+    what it is instead."""
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return  # not JSON at all: the RDF parser says why
+    context = value.get("@context") if isinstance(value, dict) else None
+    if isinstance(value, dict) and isinstance(value.get("dataset"), list) and (
+            context is None or "project-open-data" in str(context)):  # POD's own context is no DCAT mapping
+        raise HarvestError(N_("%(url)s: JSON without a JSON-LD @context, holding a \"dataset\" list: a data.json "
+                              "catalog, not RDF (add the source with --type datajson)"), url=url)
+    tops = value if isinstance(value, list) else [value]
+    if any(isinstance(t, dict) and any(k.startswith("@") for k in t) for t in tops):  # expanded JSON-LD has no
+        return  # @context, but its objects have their @id and @type
+    raise HarvestError(N_("%(url)s: JSON without a JSON-LD @context, not an RDF catalog"), url=url)
 
 
 def _payload(rec: Record) -> dict:

@@ -79,6 +79,13 @@ CASES = [
          "{url}: the server answered with an error: 503: Catalogue disabled for upkeep"),
     Case("dcat-empty-catalog", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(EMPTY_DCAT, "text/turtle")},
          "{url}: the catalog lists no datasets"),
+    Case("dcat-given-a-data-json", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(
+        (Path(__file__).parents[1] / "fixtures/real/datajson/cftc_dcatus.json").read_bytes(), "application/json")},
+         '{url}: JSON without a JSON-LD @context, holding a "dataset" list: a data.json catalog, not RDF (add the '
+         "source with --type datajson)"),
+    Case("dcat-given-plain-json", "dcat-turtle",
+         lambda s: {"/catalog-1.ttl": _json({"items": [{"name": "bus stops"}], "total": 1})},
+         "{url}: JSON without a JSON-LD @context, not an RDF catalog"),
     Case("dcat-hydra-loop", "dcat-turtle", lambda s: {"/catalog-3.ttl": _last_page_back_to_2(s)},
          "{url}: Hydra paging loops back to page 2 (page 3 names {server}/catalog-2.ttl as its next page)"),
     Case("datajson-web-page", "datajson", lambda s: {"/data.json": _page(WEB_PAGE, "text/html")},
