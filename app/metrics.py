@@ -22,6 +22,7 @@ With METRICS_TOKEN set the page wants `Authorization: Bearer <token>`; METRICS_E
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
@@ -66,6 +67,26 @@ class CatalogCollector:
         self.session, self.settings = session, settings
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The catalog's figures, and `opendata_database_up` 1; a database that does not answer gives 0 and no
+        figures (the scrape still carries the request counters, which matter most then), never a failed one."""
+        up = GaugeMetricFamily("opendata_database_up", "Whether the catalog database answered this scrape")
+        try:
+            figures = list(self._database())
+        except Exception as exc:  # noqa: BLE001 - a database down is a gap in the figures, not a failed scrape
+            log.warning("metrics: the database did not answer (%s)", exc.__class__.__name__)
+            with contextlib.suppress(Exception):
+                self.session.rollback()
+            up.add_metric([], 0)
+            yield up
+            yield from self._queues()
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from figures
+        yield from self._queues()
+        yield from self._index()
+
+    def _database(self) -> Iterator[GaugeMetricFamily]:
         from catalog_schema.models import Dataset, DistributionVersion, HarvestJob, HarvestSource
 
         s = self.session
@@ -92,8 +113,6 @@ class CatalogCollector:
         total = s.scalar(select(func.coalesce(func.sum(files.c.size), 0)))
         yield GaugeMetricFamily("opendata_archive_bytes", "Bytes of the archived copies (each file once)",
                                 value=float(total or 0))
-        yield from self._queues()
-        yield from self._index()
 
     def _queues(self) -> Iterator[GaugeMetricFamily]:
         broker = self.settings.get("BROKER_URL") or ""
@@ -144,7 +163,9 @@ def metrics() -> Response:
         registry.register(REQUESTS)
         registry.register(LATENCY)
     registry.register(CatalogCollector(db_session(), current_app.config["OPENDATA"]))
-    resp = Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text mimetype, and CONTENT_TYPE_LATEST
+    # names its charset already (a parameter twice, which Prometheus 3's scrape refuses)
+    resp = Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

@@ -69,7 +69,11 @@ def test_metrics_count_requests_by_kind_and_read_the_catalog(app, client):
     assert client.get("/dataset/no-such").status_code == 404
     resp = client.get("/metrics")
     assert resp.status_code == 200 and resp.mimetype == "text/plain" and resp.headers["Cache-Control"] == "no-store"
+    # the header as prometheus-client gives it, each parameter once (Prometheus 3 refuses one named twice)
+    params = [p.split("=")[0].strip() for p in resp.headers["Content-Type"].split(";")[1:]]
+    assert sorted(params) == ["charset", "version"], resp.headers["Content-Type"]
     got = _samples(resp.get_data(as_text=True))
+    assert _value(got, "opendata_database_up") == 1
     key = {"kind": "reads", "endpoint": "datasets.index", "status": "200"}
     assert _value(got, "opendata_http_requests_total", **key) - _value(before, "opendata_http_requests_total",
                                                                        **key) == 3
@@ -81,6 +85,25 @@ def test_metrics_count_requests_by_kind_and_read_the_catalog(app, client):
     assert _value(got, "opendata_archive_bytes") == len(table)
     assert _value(got, "opendata_search_index_lag") == 0
     assert _value(got, "opendata_search_index_documents") == 1
+
+
+def test_metrics_without_a_database_still_answer_with_the_request_counters(tmp_path):
+    from app import create_app
+
+    # a PostgreSQL address where nothing listens: connecting is refused at once
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:9/none",
+                      "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "test-secret", "TESTING": True})
+    try:
+        client = app.test_client()
+        assert client.get("/health/live").status_code == 200
+        resp = client.get("/metrics")
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        got = _samples(resp.get_data(as_text=True))  # the whole answer parses
+        assert _value(got, "opendata_database_up") == 0
+        assert _value(got, "opendata_http_requests_total", kind="reads", endpoint="health.live", status="200") >= 1
+        assert not any(name == "opendata_datasets" for name, _labels in got)
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
 
 
 def dt_now():
