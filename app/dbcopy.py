@@ -46,6 +46,8 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
     """Copy every catalog table from `source_url` to the empty database at `target_url`; the rows of each."""
     if dbmod.normalize_url(source_url) == dbmod.normalize_url(target_url):
         raise CopyError("the source and the target are the same database")
+    if batch < 1:  # partitions of 0 rows read nothing, and an empty copy was reported as done
+        raise CopyError(f"a batch is at least 1 row (not {batch})")
     head = dbmod.head_revision()
     source = dbmod.make_engine(source_url)
     target = dbmod.make_engine(target_url)
@@ -112,6 +114,8 @@ def _copy_table(src: Connection, dst: Connection, t, batch: int, say: Say) -> in
         dst.execute(update(t).where(*[t.c[k] == v for k, v in key.items()]).values(**values))
     if not total:
         say(f"  {t.name}: 0")
+    if done != total:  # read in the snapshot it was counted in: the target must hold what the source holds
+        raise CopyError(f"{t.name}: {done:,} rows copied of the {total:,} the source holds")
     return done
 
 

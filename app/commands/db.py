@@ -39,7 +39,8 @@ def register(main: click.Group) -> None:
                                       "past the copied ids."))
     @click.option("--from", "source", default=None, help=N_("database to copy; default: OPENDATA_DATABASE_URL"))
     @click.option("--to", "target", required=True, help=N_("empty database to copy into, e.g. postgresql://..."))
-    @click.option("--batch", default=1000, show_default=True, help=N_("rows read and written at a time"))
+    @click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1),
+                  help=N_("rows read and written at a time"))
     @click.pass_obj
     def copy(obj, source: str | None, target: str, batch: int) -> None:
         from app import dbcopy

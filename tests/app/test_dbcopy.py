@@ -96,3 +96,44 @@ def test_a_target_that_cannot_be_reached_is_named(tmp_path):
                                        "--to", "postgresql://nobody:x@127.0.0.1:9/none"])
     assert result.exit_code != 0 and "cannot connect to the target database" in result.output
     assert "x@" not in result.output  # the password is not printed
+
+
+def test_a_batch_of_no_rows_is_refused_and_a_short_copy_is_an_error(tmp_path):
+    """--batch 0 read nothing and the copy reported success (the target was compared with the rows read)."""
+    from app import dbcopy
+    from catalog_schema.models import Publisher
+
+    source = f"sqlite:///{tmp_path / 'catalog.db'}"
+    dbmod.upgrade(source)
+    engine = dbmod.make_engine(source)
+    with dbmod.make_sessionmaker(engine)() as session:
+        session.add_all([Publisher(slug=f"p{i}", name={"en": f"P{i}"}) for i in range(3)])
+        session.commit()
+    engine.dispose()
+    for batch in ("0", "-5"):
+        result = CliRunner().invoke(main, ["db", "copy", "--from", source, "--to",
+                                           f"sqlite:///{tmp_path / f'new{batch}.db'}", "--batch", batch])
+        assert result.exit_code == 2 and "--batch" in result.output, result.output
+    with pytest.raises(dbcopy.CopyError, match="a batch is at least 1 row"):
+        dbcopy.copy(source, f"sqlite:///{tmp_path / 'api.db'}", batch=0)
+
+    # a table whose rows do not all arrive (read 3 of the 4 the source counted) fails the copy, naming it
+    class Counted:  # the source's connection, counting one row more than it gives
+        def __init__(self, conn):
+            self.conn = conn
+
+        def scalar(self, statement):
+            return self.conn.scalar(statement) + 1
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    src_engine, dst_engine = dbmod.make_engine(source), dbmod.make_engine(f"sqlite:///{tmp_path / 'short.db'}")
+    dbmod.upgrade(f"sqlite:///{tmp_path / 'short.db'}")
+    try:
+        with src_engine.connect() as src, dst_engine.begin() as dst:
+            with pytest.raises(dbcopy.CopyError, match="publishers: 3 rows copied of the 4 the source holds"):
+                dbcopy._copy_table(Counted(src), dst, Publisher.__table__, 2, lambda _: None)
+    finally:
+        src_engine.dispose()
+        dst_engine.dispose()
