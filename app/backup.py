@@ -3,14 +3,17 @@
 A backup folder holds `manifest.json` (app/backup_manifest.py), the database dump and `archive/`, a copy of
 the content-addressed archive:
 
-- SQLite: `catalog.sqlite3`, made with SQLite's online backup API (`sqlite3.Connection.backup`, one step: a
-  read transaction over a snapshot, which in WAL mode blocks no writer);
-- PostgreSQL: `catalog.pgdump`, `pg_dump --format=custom` run on a snapshot exported from a REPEATABLE READ
+- SQLite: `catalog-<time>.sqlite3`, made with SQLite's online backup API (`sqlite3.Connection.backup`, one
+  step: a read transaction over a snapshot, which in WAL mode blocks no writer), then checked with SQLite's
+  quick check (the API copies pages as they are: a damaged catalog is refused, not backed up);
+- PostgreSQL: `catalog-<time>.pgdump`, `pg_dump --format=custom` run on a snapshot exported from a REPEATABLE READ
   transaction (`pg_export_snapshot`), which also reads the manifest's row counts and migration: the counts
   describe exactly the dump;
 - the archive is copied after the dump, file by file, only the files the backup folder lacks (files are
   named by their sha256), so a daily backup to the same folder copies only the day's new files. Files the
-  dump's catalog names that the archive no longer had (pruned meanwhile) are listed in the manifest.
+  dump's catalog names that the archive no longer had (pruned meanwhile) are listed in the manifest;
+- the manifest is written last, replacing the folder's last one at once: until then that backup (its dump,
+  which the new one does not overwrite) stays restorable.
 
 Restore goes into an empty database of the same kind (a non-empty one only with `force`): SQLite through the
 backup API the other way, PostgreSQL with `pg_restore --clean --if-exists --no-owner`; then migrated to this
@@ -28,6 +31,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,27 +95,48 @@ def _referenced(conn) -> set[str]:
 
 
 def backup(settings: dict[str, Any], target: Path, say: Say = lambda _: None) -> Manifest:
+    """Back the catalog up into `target`. The folder's last backup stays restorable until this one is whole:
+    the new dump is written under a name of its own (its time), the archive's new files are added beside the
+    old ones, and only then does the manifest name the new dump (replaced at once) and the old dump go. A
+    backup that fails at any step (a full disk, an interrupt) leaves the last one as it was."""
     url = settings["DATABASE_URL"]
     backend = backend_of(url)
-    target.mkdir(parents=True, exist_ok=True)
-    if backend == "sqlite":
-        dump, revision, counts, names = _dump_sqlite(url, target, say)
-    else:
-        dump, revision, counts, names = _dump_postgresql(url, target, say)
-    if revision is None:
-        raise BackupError("the database has never been migrated: there is no catalog to back up")
-    say(f"archive: copying the files {target / 'archive'} lacks from {settings['ARCHIVE_DIR']}")
-    synced = archive_mod.copy_missing(settings["ARCHIVE_DIR"], target / "archive", progress=_every(say, "files"))
-    present = {p.name for p in archive_mod.stored(target / "archive")}
-    manifest = Manifest(
-        taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), backend=backend, revision=revision,
-        dump=dump.name, dump_sha256=_sha256(dump), dump_bytes=dump.stat().st_size, counts=counts,
-        archive=ArchiveSummary(source_dir=str(Path(settings["ARCHIVE_DIR"]).absolute()), files=synced.files,
-                               bytes=synced.bytes, copied=synced.copied, missing=sorted(names - present),
-                               corrupt=sorted(synced.corrupt or [])))
-    tmp = target / (backup_manifest.NAME + ".tmp")
-    tmp.write_text(backup_manifest.to_json(manifest))
-    os.replace(tmp, target / backup_manifest.NAME)
+    taken = dt.datetime.now(dt.UTC)
+    dump_tmp = None
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        if backend == "sqlite":
+            dump_tmp, revision, counts, names = _dump_sqlite(url, target, say)
+        else:
+            dump_tmp, revision, counts, names = _dump_postgresql(url, target, say)
+        if revision is None:
+            raise BackupError("the database has never been migrated: there is no catalog to back up")
+        say(f"archive: copying the files {target / 'archive'} lacks from {settings['ARCHIVE_DIR']}")
+        synced = archive_mod.copy_missing(settings["ARCHIVE_DIR"], target / "archive",
+                                          progress=_every(say, "files"))
+        present = {p.name for p in archive_mod.stored(target / "archive")}
+        suffix = ".sqlite3" if backend == "sqlite" else ".pgdump"
+        dump = target / f"catalog-{taken.strftime('%Y%m%dT%H%M%S%fZ')}{suffix}"
+        os.replace(dump_tmp, dump)
+        dump_tmp = None
+        manifest = Manifest(
+            taken_at=taken.isoformat(timespec="seconds"), backend=backend, revision=revision,
+            dump=dump.name, dump_sha256=_sha256(dump), dump_bytes=dump.stat().st_size, counts=counts,
+            archive=ArchiveSummary(source_dir=str(Path(settings["ARCHIVE_DIR"]).absolute()), files=synced.files,
+                                   bytes=synced.bytes, copied=synced.copied, missing=sorted(names - present),
+                                   corrupt=sorted(synced.corrupt or [])))
+        tmp = target / (backup_manifest.NAME + ".tmp")
+        tmp.write_text(backup_manifest.to_json(manifest))
+        os.replace(tmp, target / backup_manifest.NAME)
+    except OSError as exc:  # the folder, not the catalog: said in one line, the last backup left whole
+        raise BackupError(f"the backup could not be written into {target}: {exc.strerror or exc} "
+                          f"({getattr(exc, 'filename', None) or target}); the last backup there is as it was") from exc
+    finally:
+        if dump_tmp is not None:
+            Path(dump_tmp).unlink(missing_ok=True)
+    for old in list(target.glob("catalog*.sqlite3")) + list(target.glob("catalog*.pgdump")):
+        if old.name != manifest.dump:  # the dumps of earlier backups, now that the manifest names this one
+            old.unlink(missing_ok=True)
     return manifest
 
 
@@ -126,7 +151,6 @@ def _dump_sqlite(url: str, target: Path, say: Say):
     source = sqlite_path(url)
     if not source.exists():
         raise BackupError(f"there is no SQLite database at {source}")
-    dump = target / "catalog.sqlite3"
     tmp = target / "catalog.sqlite3.tmp"
     tmp.unlink(missing_ok=True)
     say(f"database: SQLite online backup of {source}")
@@ -139,19 +163,35 @@ def _dump_sqlite(url: str, target: Path, say: Say):
     finally:
         dst.close()
         src.close()
-    os.replace(tmp, dump)
-    engine = dbmod.make_engine(f"sqlite:///{dump}")
+    problem = sqlite_damage(tmp)
+    if problem:  # the backup API copies pages as they are: a damaged catalog gives a damaged dump
+        tmp.unlink(missing_ok=True)
+        raise BackupError(f"the database at {source} fails SQLite's integrity check ({problem}): it is not backed "
+                          "up; the last backup is as it was")
+    engine = dbmod.make_engine(f"sqlite:///{tmp}")
     try:
         with engine.connect() as conn:
-            return dump, dbmod.current_revision(conn), dbmod.table_counts(conn), _referenced(conn)
+            return tmp, dbmod.current_revision(conn), dbmod.table_counts(conn), _referenced(conn)
     finally:
         engine.dispose()
+
+
+def sqlite_damage(path: Path) -> str | None:
+    """What SQLite's quick check finds wrong in the database file at `path` (its first complaint), or None."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if found == ["ok"] else "; ".join(map(str, found))
 
 
 def _dump_postgresql(url: str, target: Path, say: Say):
     if shutil.which("pg_dump") is None:
         raise BackupError("pg_dump is not installed (PostgreSQL's client programs)")
-    dump = target / "catalog.pgdump"
     tmp = target / "catalog.pgdump.tmp"
     dsn, env = libpq(url)
     engine = dbmod.make_engine(url, isolation_level="REPEATABLE READ")
@@ -169,8 +209,7 @@ def _dump_postgresql(url: str, target: Path, say: Say):
             conn.rollback()
     finally:
         engine.dispose()
-    os.replace(tmp, dump)
-    return (dump, *found)
+    return (tmp, *found)
 
 
 # --- restore ----------------------------------------------------------------------------------------------------
@@ -187,7 +226,7 @@ def read_manifest(folder: Path) -> Manifest:
 
 
 def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say: Say = lambda _: None,
-            reindex: Callable[[], int] | None = None) -> Manifest:
+            reindex: Callable[[], int] | None = None) -> Restored:
     manifest = read_manifest(folder)
     url = settings["DATABASE_URL"]
     backend = backend_of(url)
@@ -197,6 +236,9 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
     dump = folder / manifest.dump
     if not dump.exists() or _sha256(dump) != manifest.dump_sha256:
         raise BackupError(f"{dump} is missing or not the file the manifest describes (sha256 differs)")
+    problem = sqlite_damage(dump) if manifest.backend == "sqlite" else None
+    if problem:  # before the target is touched: a damaged dump would replace a sound catalog
+        raise BackupError(f"{dump} fails SQLite's integrity check ({problem}): nothing was restored")
     head = dbmod.head_revision()
     known = _known_revisions()
     if manifest.revision not in known:
@@ -230,7 +272,8 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
             engine.dispose()
     archive_dir = Path(settings["ARCHIVE_DIR"]).absolute()
     say(f"archive: copying the files {archive_dir} lacks")
-    archive_mod.copy_missing(folder / "archive", archive_dir, progress=_every(say, "files"))
+    synced = archive_mod.copy_missing(folder / "archive", archive_dir, progress=_every(say, "files"))
+    stored_now = {p.name for p in archive_mod.stored(archive_dir)}
     if Path(manifest.archive.source_dir) != archive_dir:
         engine = dbmod.make_engine(url)
         try:
@@ -240,10 +283,30 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
         finally:
             engine.dispose()
         say(f"archive: {moved:,} file paths moved from {manifest.archive.source_dir} to {archive_dir}")
+    engine = dbmod.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            named = _referenced(conn)
+    finally:
+        engine.dispose()
     if reindex is not None:
         say("search: rebuilding the index")
         reindex()
-    return manifest
+    corrupt = sorted(synced.corrupt or [])
+    return Restored(manifest=manifest, files=synced.files - len(corrupt), corrupt=corrupt,
+                    missing=sorted(named - stored_now - set(corrupt)))
+
+
+@dataclass
+class Restored:
+    """What a restore put back: the backup's manifest, how many of the backup's archive files are in the archive
+    now, and the files the catalog names that are not (`corrupt`: the backup's copy did not match its sha256;
+    `missing`: the catalog names a file neither the backup nor the archive holds)."""
+
+    manifest: Manifest
+    files: int
+    corrupt: list[str]
+    missing: list[str]
 
 
 def _known_revisions() -> set[str]:

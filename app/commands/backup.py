@@ -52,9 +52,19 @@ def register(main: click.Group) -> None:
                 return search.reindex_all(session)
 
         try:
-            manifest = backup.restore(obj.settings, folder.absolute(), force=force, say=click.echo, reindex=reindex)
+            done = backup.restore(obj.settings, folder.absolute(), force=force, say=click.echo, reindex=reindex)
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(_("restored the backup of %(taken)s: %(datasets)s datasets, %(files)s archive files",
-                     taken=manifest.taken_at, datasets=f"{manifest.counts.get('datasets', 0):,}",
-                     files=f"{manifest.archive.files:,}"))
+                     taken=done.manifest.taken_at, datasets=f"{done.manifest.counts.get('datasets', 0):,}",
+                     files=f"{done.files:,}"))
+        for what, names in ((_("corrupt in the backup (not restored)"), done.corrupt),
+                            (_("in neither the backup nor the archive"), done.missing)):
+            if names:
+                click.echo(_("warning: %(n)s files the catalog names are %(what)s: %(names)s", n=len(names),
+                             what=what, names=", ".join(names[:5]) + (" ..." if len(names) > 5 else "")),
+                           err=True)
+        lacking = len(set(done.corrupt) | set(done.missing))
+        if lacking:  # the database is back, the archive is not whole: a script must not take it for done
+            raise click.ClickException(_("restored, but %(n)s files the catalog names are not in the archive",
+                                         n=lacking))

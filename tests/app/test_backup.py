@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -179,3 +180,85 @@ def test_a_backup_taken_while_the_catalog_changes_is_one_moment(app, db_url, tmp
             assert s.query(AuditEvent).count() >= manifest.counts["audit_events"]
     finally:
         catalogs.drop_database(restored_url)
+
+
+def test_a_failed_backup_leaves_the_last_one_restorable_and_a_damaged_one_is_refused(tmp_path):
+    """The nightly backup into one folder: a run that fails on the way (here the archive cannot be written)
+    says so in one line and the folder's last backup still restores; a damaged SQLite catalog is not backed
+    up, and a damaged dump is refused before the target is touched; a backup whose archive files were damaged
+    restores the database and says which files it could not, with exit status 1."""
+    import dataclasses
+    import hashlib
+
+    from catalog_schema.record import new_record
+    from catalog_schema.store import save_record
+
+    source = tmp_path / "live"
+    source.mkdir()
+    url = f"sqlite:///{source / 'catalog.db'}"
+    dbmod.upgrade(url)
+    archive = source / "archive"
+    written = [Path(archive_mod.archive([f"file {i}\n".encode()], archive).path) for i in range(3)]
+    engine = dbmod.make_engine(url)
+    with dbmod.make_sessionmaker(engine)() as session:
+        ds, _ = save_record(session, new_record(slug="d", title={"en": "D"}, distributions=[
+            {"download_url": f"http://127.0.0.1/{i}.csv"} for i in range(3)]))
+        for row, path in zip(ds.distributions, written, strict=True):
+            row.archive_hash, row.archive_path = path.name, str(path)
+        session.commit()
+    engine.dispose()
+    env = env_of({"DATABASE_URL": url, "INSTANCE_DIR": str(source), "ARCHIVE_DIR": str(archive)})
+    target = tmp_path / "nightly"
+    first = CliRunner().invoke(main, ["backup", "--to", str(target)], env=env)
+    assert first.exit_code == 0, first.output
+    good = backup_manifest.from_json((target / "manifest.json").read_text())
+
+    # the next night the archive copy fails half-way (a file where a folder must go): one line, no traceback
+    archive_mod.archive([b"a new file\n"], archive)
+    blocker = next(p for p in archive.iterdir() if p.is_dir() and not (target / "archive" / p.name).exists())
+    (target / "archive" / blocker.name).write_bytes(b"")
+    failed = CliRunner().invoke(main, ["backup", "--to", str(target)], env=env)
+    assert failed.exit_code == 1 and "the last backup there is as it was" in failed.output
+    assert "Traceback" not in failed.output and isinstance(failed.exception, SystemExit)
+    (target / "archive" / blocker.name).unlink()
+    assert backup_manifest.from_json((target / "manifest.json").read_text()) == good
+    again = tmp_path / "again"
+    restored = CliRunner().invoke(main, ["restore", str(target)], env=env_of(
+        {"DATABASE_URL": f"sqlite:///{again / 'catalog.db'}", "INSTANCE_DIR": str(again),
+         "ARCHIVE_DIR": str(again / "archive")}))
+    assert restored.exit_code == 0, restored.output
+
+    # archive files of the backup damaged and deleted: the database comes back, the files are named, exit 1
+    damaged = tmp_path / "damaged"
+    shutil.copytree(target, damaged)
+    (damaged / "archive" / written[0].name[:2] / written[0].name).write_bytes(b"junk\n")
+    (damaged / "archive" / written[1].name[:2] / written[1].name).unlink()
+    third = tmp_path / "third"
+    partial = CliRunner().invoke(main, ["restore", str(damaged)], env=env_of(
+        {"DATABASE_URL": f"sqlite:///{third / 'catalog.db'}", "INSTANCE_DIR": str(third),
+         "ARCHIVE_DIR": str(third / "archive")}))
+    assert partial.exit_code == 1, partial.output
+    assert "1 archive files" in partial.output and "restored, but 2 files the catalog names" in partial.output
+    assert written[0].name in partial.output and written[1].name in partial.output
+
+    # a damaged catalog is not backed up; a damaged dump does not replace a sound catalog
+    with open(source / "catalog.db", "r+b") as fh:
+        fh.seek(4096 * 3)
+        fh.write(b"\xff" * 4096 * 4)
+    refused = CliRunner().invoke(main, ["backup", "--to", str(target)], env=env)
+    assert refused.exit_code == 1 and "fails SQLite's integrity check" in refused.output, refused.output
+    assert backup_manifest.from_json((target / "manifest.json").read_text()) == good
+    dump = target / good.dump
+    shutil.copy(dump, tmp_path / "sound.sqlite3")
+    with open(dump, "r+b") as fh:
+        fh.seek(4096 * 3)
+        fh.write(b"\xff" * 4096 * 4)
+    bad = backup_manifest.from_json((target / "manifest.json").read_text())
+    bad = dataclasses.replace(bad, dump_sha256=hashlib.sha256(dump.read_bytes()).hexdigest())
+    (target / "manifest.json").write_text(backup_manifest.to_json(bad))
+    before = (again / "catalog.db").read_bytes()
+    refused = CliRunner().invoke(main, ["restore", "--force", str(target)], env=env_of(
+        {"DATABASE_URL": f"sqlite:///{again / 'catalog.db'}", "INSTANCE_DIR": str(again),
+         "ARCHIVE_DIR": str(again / "archive")}))
+    assert refused.exit_code == 1 and "fails SQLite's integrity check" in refused.output, refused.output
+    assert (again / "catalog.db").read_bytes() == before
