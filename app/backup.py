@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 
 from app import backup_manifest
 from app.backup_manifest import ArchiveSummary, Manifest
+from app.texts import T_
 from catalog_schema import db as dbmod
 from catalog_schema import store
 from plumbing import archive as archive_mod
@@ -54,14 +55,14 @@ class BackupError(Exception):
 def backend_of(url: str) -> str:
     name = make_url(dbmod.normalize_url(url)).get_backend_name()
     if name not in ("sqlite", "postgresql"):
-        raise BackupError(f"backups know SQLite and PostgreSQL, not {name}")
+        raise BackupError(T_("backups know SQLite and PostgreSQL, not %(name)s", name=name))
     return name
 
 
 def sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
-        raise BackupError("an in-memory SQLite database cannot be backed up or restored")
+        raise BackupError(T_("an in-memory SQLite database cannot be backed up or restored"))
     return Path(database)
 
 
@@ -110,10 +111,11 @@ def backup(settings: dict[str, Any], target: Path, say: Say = lambda _: None) ->
         else:
             dump_tmp, revision, counts, names = _dump_postgresql(url, target, say)
         if revision is None:
-            raise BackupError("the database has never been migrated: there is no catalog to back up")
-        say(f"archive: copying the files {target / 'archive'} lacks from {settings['ARCHIVE_DIR']}")
+            raise BackupError(T_("the database has never been migrated: there is no catalog to back up"))
+        say(T_("archive: copying the files %(target)s lacks from %(source)s", target=str(target / "archive"),
+                  source=str(settings["ARCHIVE_DIR"])))
         synced = archive_mod.copy_missing(settings["ARCHIVE_DIR"], target / "archive",
-                                          progress=_every(say, "files"))
+                                          progress=_every(say))
         present = {p.name for p in archive_mod.stored(target / "archive")}
         suffix = ".sqlite3" if backend == "sqlite" else ".pgdump"
         dump = target / f"catalog-{taken.strftime('%Y%m%dT%H%M%S%fZ')}{suffix}"
@@ -129,8 +131,9 @@ def backup(settings: dict[str, Any], target: Path, say: Say = lambda _: None) ->
         tmp.write_text(backup_manifest.to_json(manifest))
         os.replace(tmp, target / backup_manifest.NAME)
     except OSError as exc:  # the folder, not the catalog: said in one line, the last backup left whole
-        raise BackupError(f"the backup could not be written into {target}: {exc.strerror or exc} "
-                          f"({getattr(exc, 'filename', None) or target}); the last backup there is as it was") from exc
+        raise BackupError(T_("the backup could not be written into %(target)s: %(error)s (%(file)s); the last "
+                             "backup there is as it was", target=str(target), error=exc.strerror or str(exc),
+                             file=str(getattr(exc, "filename", None) or target))) from exc
     finally:
         if dump_tmp is not None:
             Path(dump_tmp).unlink(missing_ok=True)
@@ -140,20 +143,20 @@ def backup(settings: dict[str, Any], target: Path, say: Say = lambda _: None) ->
     return manifest
 
 
-def _every(say: Say, what: str, step: int = 1000):
+def _every(say: Say, step: int = 1000):
     def progress(done: int, copied: int) -> None:
         if done % step == 0:
-            say(f"  {done:,} {what} looked at, {copied:,} copied")
+            say(T_("  %(done)s files looked at, %(copied)s copied", done=f"{done:,}", copied=f"{copied:,}"))
     return progress
 
 
 def _dump_sqlite(url: str, target: Path, say: Say):
     source = sqlite_path(url)
     if not source.exists():
-        raise BackupError(f"there is no SQLite database at {source}")
+        raise BackupError(T_("there is no SQLite database at %(path)s", path=str(source)))
     tmp = target / "catalog.sqlite3.tmp"
     tmp.unlink(missing_ok=True)
-    say(f"database: SQLite online backup of {source}")
+    say(T_("database: SQLite online backup of %(path)s", path=str(source)))
     src = sqlite3.connect(source, timeout=30)
     dst = sqlite3.connect(tmp)
     try:
@@ -166,8 +169,8 @@ def _dump_sqlite(url: str, target: Path, say: Say):
     problem = sqlite_damage(tmp)
     if problem:  # the backup API copies pages as they are: a damaged catalog gives a damaged dump
         tmp.unlink(missing_ok=True)
-        raise BackupError(f"the database at {source} fails SQLite's integrity check ({problem}): it is not backed "
-                          "up; the last backup is as it was")
+        raise BackupError(T_("the database at %(path)s fails SQLite's integrity check (%(problem)s): it is not "
+                             "backed up; the last backup is as it was", path=str(source), problem=problem))
     engine = dbmod.make_engine(f"sqlite:///{tmp}")
     try:
         with engine.connect() as conn:
@@ -191,7 +194,7 @@ def sqlite_damage(path: Path) -> str | None:
 
 def _dump_postgresql(url: str, target: Path, say: Say):
     if shutil.which("pg_dump") is None:
-        raise BackupError("pg_dump is not installed (PostgreSQL's client programs)")
+        raise BackupError(T_("pg_dump is not installed (PostgreSQL's client programs)"))
     tmp = target / "catalog.pgdump.tmp"
     dsn, env = libpq(url)
     engine = dbmod.make_engine(url, isolation_level="REPEATABLE READ")
@@ -199,12 +202,13 @@ def _dump_postgresql(url: str, target: Path, say: Say):
         with engine.connect() as conn:
             # The dump and the manifest see one snapshot: pg_dump is handed the one this transaction exported.
             snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
-            say(f"database: pg_dump --format=custom of {make_url(dsn).render_as_string(hide_password=True)}")
+            say(T_("database: pg_dump --format=custom of %(url)s",
+                   url=make_url(dsn).render_as_string(hide_password=True)))
             done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
                                    f"--file={tmp}", f"--dbname={dsn}"], env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 tmp.unlink(missing_ok=True)
-                raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+                raise BackupError(T_("pg_dump failed: %(error)s", error=done.stderr.strip()))
             found = dbmod.current_revision(conn), dbmod.table_counts(conn), _referenced(conn)
             conn.rollback()
     finally:
@@ -218,11 +222,12 @@ def _dump_postgresql(url: str, target: Path, say: Say):
 def read_manifest(folder: Path) -> Manifest:
     path = folder / backup_manifest.NAME
     if not path.exists():
-        raise BackupError(f"{folder} holds no {backup_manifest.NAME}: it is not a backup folder")
+        raise BackupError(T_("%(folder)s holds no %(name)s: it is not a backup folder", folder=str(folder),
+                                name=backup_manifest.NAME))
     try:
         return backup_manifest.from_json(path.read_text())
     except (ValueError, TypeError) as exc:
-        raise BackupError(f"{path} cannot be read: {exc}") from exc
+        raise BackupError(T_("%(path)s cannot be read: %(error)s", path=str(path), error=str(exc))) from exc
 
 
 def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say: Say = lambda _: None,
@@ -231,19 +236,23 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
     url = settings["DATABASE_URL"]
     backend = backend_of(url)
     if backend != manifest.backend:
-        raise BackupError(f"the backup is of a {manifest.backend} database and the target is {backend}: restore "
-                          "into the same kind, then move it with `opendata db copy`")
+        raise BackupError(T_("the backup is of a %(backup)s database and the target is %(target)s: restore into "
+                             "the same kind, then move it with `opendata db copy`", backup=manifest.backend,
+                             target=backend))
     dump = folder / manifest.dump
     if not dump.exists() or _sha256(dump) != manifest.dump_sha256:
-        raise BackupError(f"{dump} is missing or not the file the manifest describes (sha256 differs)")
+        raise BackupError(T_("%(dump)s is missing or not the file the manifest describes (sha256 differs)",
+                                dump=str(dump)))
     problem = sqlite_damage(dump) if manifest.backend == "sqlite" else None
     if problem:  # before the target is touched: a damaged dump would replace a sound catalog
-        raise BackupError(f"{dump} fails SQLite's integrity check ({problem}): nothing was restored")
+        raise BackupError(T_("%(dump)s fails SQLite's integrity check (%(problem)s): nothing was restored",
+                                dump=str(dump), problem=problem))
     head = dbmod.head_revision()
     known = _known_revisions()
     if manifest.revision not in known:
-        raise BackupError(f"the backup is at migration {manifest.revision}, which this code does not know "
-                          f"(its head is {head}): restore it with the version that made it")
+        raise BackupError(T_("the backup is at migration %(revision)s, which this code does not know (its head "
+                             "is %(head)s): restore it with the version that made it", revision=manifest.revision,
+                             head=head))
     engine = dbmod.make_engine(url)
     try:
         if backend == "sqlite":
@@ -252,27 +261,27 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
     finally:
         engine.dispose()
     if full and not force:
-        raise BackupError(f"the target database is not empty ({', '.join(full[:5])}"
-                          f"{', ...' if len(full) > 5 else ''} hold rows): restore only into an empty database, "
-                          "or pass --force to replace what it holds")
-    say(f"database: restoring {dump.name} (migration {manifest.revision})")
+        raise BackupError(T_("the target database is not empty (%(tables)s hold rows): restore only into an "
+                             "empty database, or pass --force to replace what it holds",
+                             tables=", ".join(full[:5]) + (", ..." if len(full) > 5 else "")))
+    say(T_("database: restoring %(dump)s (migration %(revision)s)", dump=dump.name, revision=manifest.revision))
     if backend == "sqlite":
         _restore_sqlite(dump, url)
     else:
         _restore_postgresql(dump, url)
     if manifest.revision != head:
-        say(f"database: migrating from {manifest.revision} to {head}")
+        say(T_("database: migrating from %(revision)s to %(head)s", revision=manifest.revision, head=head))
         dbmod.upgrade(url)
     if backend != "sqlite":  # pg_restore writes the rows, not the planner's statistics
         engine = dbmod.make_engine(url)
         try:
             if dbmod.analyze(engine):
-                say("database: planner statistics taken (ANALYZE)")
+                say(T_("database: planner statistics taken (ANALYZE)"))
         finally:
             engine.dispose()
     archive_dir = Path(settings["ARCHIVE_DIR"]).absolute()
-    say(f"archive: copying the files {archive_dir} lacks")
-    synced = archive_mod.copy_missing(folder / "archive", archive_dir, progress=_every(say, "files"))
+    say(T_("archive: copying the files %(target)s lacks", target=str(archive_dir)))
+    synced = archive_mod.copy_missing(folder / "archive", archive_dir, progress=_every(say))
     stored_now = {p.name for p in archive_mod.stored(archive_dir)}
     if Path(manifest.archive.source_dir) != archive_dir:
         engine = dbmod.make_engine(url)
@@ -282,7 +291,8 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
                 session.commit()
         finally:
             engine.dispose()
-        say(f"archive: {moved:,} file paths moved from {manifest.archive.source_dir} to {archive_dir}")
+        say(T_("archive: %(n)s file paths moved from %(source)s to %(target)s", n=f"{moved:,}",
+                source=manifest.archive.source_dir, target=str(archive_dir)))
     engine = dbmod.make_engine(url)
     try:
         with engine.connect() as conn:
@@ -290,7 +300,7 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
     finally:
         engine.dispose()
     if reindex is not None:
-        say("search: rebuilding the index")
+        say(T_("search: rebuilding the index"))
         reindex()
     corrupt = sorted(synced.corrupt or [])
     return Restored(manifest=manifest, files=synced.files - len(corrupt), corrupt=corrupt,
@@ -324,8 +334,8 @@ def _reachable(engine) -> bool:
         with engine.connect():
             return True
     except OperationalError as exc:
-        raise BackupError(f"cannot connect to the target database ({exc.orig.__class__.__name__}): create it "
-                          "first (PostgreSQL: createdb)") from exc
+        raise BackupError(T_("cannot connect to the target database (%(error)s): create it first (PostgreSQL: "
+                             "createdb)", error=exc.orig.__class__.__name__)) from exc
 
 
 def _restore_sqlite(dump: Path, url: str) -> None:
@@ -341,10 +351,10 @@ def _restore_sqlite(dump: Path, url: str) -> None:
 
 def _restore_postgresql(dump: Path, url: str) -> None:
     if shutil.which("pg_restore") is None:
-        raise BackupError("pg_restore is not installed (PostgreSQL's client programs)")
+        raise BackupError(T_("pg_restore is not installed (PostgreSQL's client programs)"))
     dsn, env = libpq(url)
     done = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error",
                            "--single-transaction", f"--dbname={dsn}", str(dump)],
                           env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+        raise BackupError(T_("pg_restore failed: %(error)s", error=done.stderr.strip()))

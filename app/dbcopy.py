@@ -26,6 +26,7 @@ from sqlalchemy import Table, column, func, insert, select, table, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 
+from app.texts import T_
 from catalog_schema import db as dbmod
 from catalog_schema.models import Base
 
@@ -45,9 +46,9 @@ def _safe(url: str) -> str:
 def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lambda _: None) -> dict[str, int]:
     """Copy every catalog table from `source_url` to the empty database at `target_url`; the rows of each."""
     if dbmod.normalize_url(source_url) == dbmod.normalize_url(target_url):
-        raise CopyError("the source and the target are the same database")
+        raise CopyError(T_("the source and the target are the same database"))
     if batch < 1:  # partitions of 0 rows read nothing, and an empty copy was reported as done
-        raise CopyError(f"a batch is at least 1 row (not {batch})")
+        raise CopyError(T_("a batch is at least 1 row (not %(batch)s)", batch=batch))
     head = dbmod.head_revision()
     source = dbmod.make_engine(source_url)
     target = dbmod.make_engine(target_url)
@@ -55,17 +56,17 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
         with source.connect() as conn:
             revision = dbmod.current_revision(conn)
         if revision != head:
-            raise CopyError(f"the source database is at migration {revision or '(none)'}, this code's head is "
-                            f"{head}: run `opendata db upgrade` on it first")
+            raise CopyError(T_("the source database is at migration %(revision)s, this code's head is %(head)s: "
+                               "run `opendata db upgrade` on it first", revision=revision or "(none)", head=head))
         try:
             full = dbmod.nonempty_tables(target)
         except OperationalError as exc:
-            raise CopyError(f"cannot connect to the target database ({exc.orig.__class__.__name__}): create it "
-                            "first (PostgreSQL: createdb)") from exc
+            raise CopyError(T_("cannot connect to the target database (%(error)s): create it first (PostgreSQL: "
+                               "createdb)", error=exc.orig.__class__.__name__)) from exc
         if full:
-            raise CopyError(f"the target database is not empty ({', '.join(full[:5])}"
-                            f"{', ...' if len(full) > 5 else ''} hold rows): copy only into an empty database")
-        say(f"target {_safe(target_url)}: migrating to {head}")
+            raise CopyError(T_("the target database is not empty (%(tables)s hold rows): copy only into an empty "
+                               "database", tables=", ".join(full[:5]) + (", ..." if len(full) > 5 else "")))
+        say(T_("target %(url)s: migrating to %(head)s", url=_safe(target_url), head=head))
         dbmod.upgrade(target_url)
         counts: dict[str, int] = {}
         # One read snapshot for every table: PostgreSQL's REPEATABLE READ; SQLite's read transaction (in WAL mode
@@ -82,9 +83,10 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
             copied = dbmod.table_counts(dst)
             src.rollback()
         if copied != counts:
-            raise CopyError(f"the copy does not hold what was read: {copied} != {counts}")
+            raise CopyError(T_("the copy does not hold what was read: %(copied)s != %(read)s", copied=str(copied),
+                               read=str(counts)))
         if dbmod.analyze(target):  # rows bulk-written: the planner's statistics, before anyone queries them
-            say("target: planner statistics taken (ANALYZE)")
+            say(T_("target: planner statistics taken (ANALYZE)"))
         return counts
     finally:
         source.dispose()
@@ -115,7 +117,8 @@ def _copy_table(src: Connection, dst: Connection, t, batch: int, say: Say) -> in
     if not total:
         say(f"  {t.name}: 0")
     if done != total:  # read in the snapshot it was counted in: the target must hold what the source holds
-        raise CopyError(f"{t.name}: {done:,} rows copied of the {total:,} the source holds")
+        raise CopyError(T_("%(table)s: %(done)s rows copied of the %(total)s the source holds", table=t.name,
+                              done=f"{done:,}", total=f"{total:,}"))
     return done
 
 

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from app.cli_lang import N_, _
+from app.cli_lang import N_, _, say
+
+
+def _echo(message) -> None:
+    """A progress line in the command's language (a Text of app/backup.py or app/dbcopy.py)."""
+    click.echo(say(message))
 
 
 def register(main: click.Group) -> None:
@@ -21,9 +26,9 @@ def register(main: click.Group) -> None:
 
         target = target or Path(obj.settings["INSTANCE_DIR"]) / "backups"
         try:
-            manifest = backup.backup(obj.settings, target.absolute(), say=click.echo)
+            manifest = backup.backup(obj.settings, target.absolute(), say=_echo)
         except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(say(exc.args[0])) from exc
         rows = sum(manifest.counts.values())
         click.echo(_("backed up %(rows)s rows (%(datasets)s datasets) at migration %(revision)s, %(dump)s MB dump; "
                      "archive %(files)s files (%(mb)s MB), %(copied)s copied now; into %(target)s",
@@ -52,9 +57,9 @@ def register(main: click.Group) -> None:
                 return search.reindex_all(session)
 
         try:
-            done = backup.restore(obj.settings, folder.absolute(), force=force, say=click.echo, reindex=reindex)
+            done = backup.restore(obj.settings, folder.absolute(), force=force, say=_echo, reindex=reindex)
         except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(say(exc.args[0])) from exc
         click.echo(_("restored the backup of %(taken)s: %(datasets)s datasets, %(files)s archive files",
                      taken=done.manifest.taken_at, datasets=f"{done.manifest.counts.get('datasets', 0):,}",
                      files=f"{done.files:,}"))

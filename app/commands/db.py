@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from app.cli_lang import N_, _
+from app.cli_lang import N_, _, say
+
+
+def _echo(message) -> None:
+    """A progress line in the command's language (a Text of app/backup.py or app/dbcopy.py)."""
+    click.echo(say(message))
 
 
 def register(main: click.Group) -> None:
@@ -48,9 +53,9 @@ def register(main: click.Group) -> None:
         source = source or obj.settings["DATABASE_URL"]
         click.echo(_("copying %(source)s to %(target)s", source=_safe(source), target=_safe(target)))
         try:
-            counts = dbcopy.copy(source, target, batch=batch, say=click.echo)
+            counts = dbcopy.copy(source, target, batch=batch, say=_echo)
         except dbcopy.CopyError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(say(exc.args[0])) from exc
         click.echo(_("copied %(rows)s rows in %(tables)s tables (%(datasets)s datasets); counts compared. Point "
                      "OPENDATA_DATABASE_URL at the new database and run `opendata search reindex` on each machine.",
                      rows=f"{sum(counts.values()):,}", tables=len(counts), datasets=f"{counts.get('datasets', 0):,}"))

@@ -131,6 +131,11 @@ def test_restore_refuses_what_is_not_a_backup_of_its_kind(tmp_path, db_url):
     (tmp_path / "empty" / "manifest.json").write_text(backup_manifest.to_json(manifest))
     result = CliRunner().invoke(main, ["restore", str(tmp_path / "empty")], env=env)
     assert result.exit_code != 0 and f"the backup is of a {other} database" in result.output
+    # said in the reader's language, as every command's refusals are
+    zh = CliRunner().invoke(main, ["--lang", "zh", "restore", str(tmp_path / "empty")], env=env)
+    assert zh.exit_code != 0 and f"备份来自 {other} 数据库" in zh.output, zh.output
+    zh = CliRunner().invoke(main, ["--lang", "zh", "db", "copy", "--to", db_url], env=env)
+    assert zh.exit_code != 0 and "源数据库和目标数据库是同一个" in zh.output, zh.output
 
 
 def test_a_backup_taken_while_the_catalog_changes_is_one_moment(app, db_url, tmp_path):
