@@ -54,4 +54,7 @@ def configure(level: str = "INFO", fmt: str = "text", stream=None) -> logging.Ha
     setattr(handler, _MARK, True)
     root.addHandler(handler)
     root.setLevel(level)
+    # alembic 1.16 logs each of its autogenerate plugins being set up, at INFO, whenever a command loads its
+    # configuration: seven lines of its own internals on every command that checks the migrations
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     return handler

@@ -21,10 +21,16 @@ def register(main: click.Group) -> None:
     @click.option("--revision", default="head", show_default=True)
     @click.pass_obj
     def upgrade(obj, revision: str) -> None:
-        from catalog_schema.db import upgrade as do_upgrade
+        from catalog_schema import db as dbmod
 
         url = obj.settings["DATABASE_URL"]
-        do_upgrade(url, revision)
+        dbmod.upgrade(url, revision)
+        engine = dbmod.make_engine(url)
+        try:
+            with engine.connect() as conn:  # the migration it is at ("0018"), not the word asked for ("head")
+                revision = dbmod.current_revision(conn) or revision
+        finally:
+            engine.dispose()
         click.echo(_("database at %(url)s is at revision %(revision)s", url=_safe(url), revision=revision))
 
     @db_group.command("check", help=N_("Fail when the models and the migrations disagree."))

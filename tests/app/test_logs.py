@@ -56,6 +56,11 @@ def test_the_cli_logs_json_and_refuses_an_unknown_format(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    assert not [line for line in lines if line["logger"] == "alembic.runtime.plugins"]  # alembic's internals
+    assert any("Running upgrade 0017 -> 0018" in line["message"] for line in lines)  # the migrations it ran
+    from catalog_schema.db import head_revision
+
+    assert done.stdout.strip().endswith(f"is at revision {head_revision()}")  # not "head"
     env["OPENDATA_LOG_FORMAT"] = "xml"
     bad = subprocess.run([sys.executable, "-m", "app.cli", "settings"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=60)
