@@ -1,7 +1,7 @@
 """`/health/ready`'s checks: can this process serve? Each check returns None (fine) or one sentence saying
 what failed; `/health/ready` (app/web/health.py) answers 200 when none failed, else 503 naming them.
 
-- database: it answers `SELECT 1`;
+- database: it answers `SELECT 1` and is at this code's migration (not migrated, or behind: said so);
 - broker (only when BROKER_URL is set): Redis answers PING, another broker (AMQP) accepts a connection, within
   BROKER_CHECK_TIMEOUT seconds;
 - search: this machine's index exists and, after catching up as a search would, is at most
@@ -13,6 +13,7 @@ what failed; `/health/ready` (app/web/health.py) answers 200 when none failed, e
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
@@ -26,12 +27,30 @@ _builds: dict[str, threading.Thread] = {}
 _builds_lock = threading.Lock()
 
 
+@functools.cache
+def _head() -> str:
+    from catalog_schema.db import head_revision
+
+    return head_revision()
+
+
 def check_database(session: Session) -> str | None:
+    """It answers, and holds the catalog at this code's migration (a database never migrated, or a URL with a
+    typo, answers SELECT 1 too, and then every page failed while the probe blamed the search index)."""
     try:
         session.execute(text("SELECT 1"))
+        try:
+            revision = session.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception:  # noqa: BLE001 - no such table: never migrated
+            session.rollback()
+            revision = None
     except Exception as exc:  # noqa: BLE001 - the database is down or refuses us: that is the answer
         session.rollback()
         return f"the database did not answer ({exc.__class__.__name__})"
+    if revision is None:
+        return "the database holds no catalog: it was never migrated (run `opendata db upgrade`)"
+    if revision != _head():
+        return f"the database is at migration {revision}, this code needs {_head()} (run `opendata db upgrade`)"
     return None
 
 

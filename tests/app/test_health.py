@@ -60,10 +60,37 @@ def test_live_reads_nothing_and_ready_reads_no_catalog_row(app, client):
     resp, seen = _statements(app, client, "/health/ready")
     assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
     assert seen[0] == "SELECT 1"
-    assert all(s == "SELECT 1" or "FROM search_changes" in s for s in seen), seen
+    assert all(s in ("SELECT 1", "SELECT version_num FROM alembic_version") or "FROM search_changes" in s
+               for s in seen), seen
     resp, seen = _statements(app, client, "/health")
     assert resp.get_json() == {"status": "ok", "datasets": 0}
     assert len(seen) == 2
+
+
+def test_a_database_never_migrated_or_behind_is_said_so(tmp_path):
+    """A URL with a typo (a new, empty SQLite file) answered SELECT 1, every page failed, and the probe said
+    "the search index is being built" for ever."""
+    url = f"sqlite:///{tmp_path / 'typo.db'}"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "test-secret",
+                      "TESTING": True})
+    try:
+        resp = app.test_client().get("/health/ready")
+        assert resp.status_code == 503 and list(resp.get_json()["failed"]) == ["database"]
+        assert "never migrated" in resp.get_json()["failed"]["database"]
+        assert "opendata db upgrade" in resp.get_json()["failed"]["database"]
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
+    from catalog_schema import db as dbmod
+
+    dbmod.upgrade(url, "0011")
+    app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "test-secret",
+                      "TESTING": True})
+    try:
+        resp = app.test_client().get("/health/ready")
+        assert resp.status_code == 503
+        assert f"at migration 0011, this code needs {dbmod.head_revision()}" in resp.get_json()["failed"]["database"]
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
 
 
 def test_without_a_database_live_answers_and_ready_does_not(tmp_path):
