@@ -110,7 +110,8 @@ SETTINGS: list[Setting] = [
     Setting("VERSION_RETENTION_DAYS", 0, N_("File versions archived in the last N days kept by `opendata versions "
             "prune` (0: no age rule); see VERSION_RETENTION_COUNT."), int),
     Setting("HARVEST_JOB_RETENTION_COUNT", 0, N_("Harvest jobs kept per source by `opendata prune`: the newest N, "
-            "with their record rows (0: no count rule). A job either rule keeps stays, and so does one not "
+            "with their record rows (0: no count rule); an older job keeps only the rows of the datasets' public "
+            "activity (added, updated, restored, withdrawn). A job either rule keeps stays, and so does one not "
             "ended; both 0 keep every job."), int),
     Setting("HARVEST_JOB_RETENTION_DAYS", 0, N_("Harvest jobs of the last N days kept by `opendata prune` (0: no "
             "age rule); see HARVEST_JOB_RETENTION_COUNT."), int),

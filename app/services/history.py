@@ -5,7 +5,11 @@ harvested daily and assessed weekly grows by its own size over and over. Retenti
 
 - HARVEST_JOB_RETENTION_COUNT keeps each source's newest N jobs, HARVEST_JOB_RETENTION_DAYS every job of
   the last D days; a job either keeps stays, and so does a job that has not ended (queued or running).
-  A pruned job goes with its record rows (the datasets it imported stay: a record row is the job's log).
+  A pruned job loses its record rows (the datasets it imported stay: a record row is the job's log), all but
+  those of the datasets' public activity (added, updated, restored, withdrawn: app/activity.py reads them), which
+  stay without their payload; the job itself goes when it has no row left. Unchanged and errored rows, nearly
+  all of a daily harvest's, go: the prune had also emptied every harvested dataset's activity ("No public
+  changes yet").
 - ASSESSMENT_RETENTION_COUNT keeps each dataset's newest N assessments and, older than those, the last one
   of each calendar month, so the dashboards' trends still have a point a month however far back they go.
 - USAGE_DAILY_RETENTION_DAYS keeps the per-day usage counts (views, downloads, API calls) of the last D days,
@@ -25,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, cast, delete, func, select
+from sqlalchemy import Date, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.services.base import service
@@ -34,6 +38,8 @@ from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, UsageCo
 from catalog_schema.store import add_audit_event
 
 BATCH = 5000
+#: The record rows a dataset's public activity is read from (app/activity.py HARVEST_KINDS): kept by a prune.
+ACTIVITY = ("added", "updated", "restored", "withdrawn")
 #: The fewest days of daily usage kept when USAGE_DAILY_RETENTION_DAYS is set: the dashboards count each dataset's
 #: downloads of the last 30 days (app.dashboard_data.RECENT_DAYS) from the daily rows.
 USAGE_MIN_DAYS = 31
@@ -196,22 +202,32 @@ def prune(actor: Actor, retention: HistoryRetention, *, now: dt.datetime | None 
     session = actor.session
     now = now or dt.datetime.now(dt.UTC)
     report = HistoryReport(retention=retention, dry_run=dry_run)
-    report.harvest_jobs = jobs = jobs_past_retention(session, retention, now=now)
+    pruned = jobs_past_retention(session, retention, now=now)
+    activity = set()  # the pruned jobs that recorded a dataset's public activity: they stay, with those rows
+    for part in _batches(pruned):
+        activity.update(session.scalars(select(HarvestRecord.job_id).where(
+            HarvestRecord.job_id.in_(part), HarvestRecord.status.in_(ACTIVITY)).distinct()))
+        report.harvest_records += session.scalar(
+            select(func.count()).select_from(HarvestRecord).where(HarvestRecord.job_id.in_(part),
+                                                                  HarvestRecord.status.not_in(ACTIVITY))) or 0
+    report.harvest_jobs = jobs = [j for j in pruned if j not in activity]
     assessments = assessments_past_retention(session, retention)
     report.assessments = len(assessments)
-    for part in _batches(jobs):
-        report.harvest_records += session.scalar(
-            select(func.count()).select_from(HarvestRecord).where(HarvestRecord.job_id.in_(part))) or 0
     cutoff = usage_cutoff(retention, now)
     report.usage_rows = usage_rows_past_retention(session, cutoff)
     if dry_run:
         return report
     done = 0
-    for part in _batches(jobs):
-        session.execute(delete(HarvestRecord).where(HarvestRecord.job_id.in_(part)))
-        session.execute(delete(HarvestJob).where(HarvestJob.id.in_(part)))
+    for part in _batches(pruned):
+        session.execute(delete(HarvestRecord).where(HarvestRecord.job_id.in_(part),
+                                                    HarvestRecord.status.not_in(ACTIVITY)))
+        session.execute(update(HarvestRecord).where(HarvestRecord.job_id.in_(part),
+                                                    HarvestRecord.payload.is_not(None)).values(payload=None))
+        gone = [j for j in part if j not in activity]
+        if gone:
+            session.execute(delete(HarvestJob).where(HarvestJob.id.in_(gone)))
         session.commit()
-        done += len(part)
+        done += len(gone)
         if progress:
             progress("harvest_jobs", done, len(jobs))
     done = 0

@@ -9,6 +9,7 @@ import os
 
 from sqlalchemy import func, select
 
+from app import activity
 from app.assessment import assess_datasets
 from app.commands.prune import prune_if_due
 from app.dashboard_data import trends
@@ -58,7 +59,11 @@ def test_prune_keeps_the_newest_the_last_of_each_month_and_the_jobs_retention_sa
     retention = history.HistoryRetention(jobs=2, assessments=3)
     with runtime.sessionmaker() as session:
         dry = history.prune(Actor(session, None, "test"), retention, dry_run=True)
-    assert dry.to_dict()["harvest_jobs"] == 2 and _counts(runtime) == (jobs, records, assessments)
+    # jobs 1 and 2 are past the retention; job 1 added the datasets (their public activity): it stays, with
+    # those rows only
+    assert dry.to_dict()["harvest_jobs"] == 1 and _counts(runtime) == (jobs, records, assessments)
+    with runtime.sessionmaker() as session:
+        news_before = [c.dataset_id for c in activity.page(session, limit=1000)]
 
     seen = []
     with runtime.sessionmaker() as session:
@@ -71,15 +76,20 @@ def test_prune_keeps_the_newest_the_last_of_each_month_and_the_jobs_retention_sa
                                        dt.date(2026, 9, 7), dt.date(2026, 9, 14)]
     assert report.assessments == 5 * (WEEKS - 5)
     jobs_after, records_after, _ = _counts(runtime)
-    assert jobs_after == 2 and records_after == records - report.harvest_records
+    assert jobs_after == 3 and records_after == records - report.harvest_records
     assert seen[-1] == ("assessments", report.assessments, report.assessments)
     with runtime.sessionmaker() as session:
         kept_jobs = session.scalars(select(HarvestJob.id).order_by(HarvestJob.id)).all()
-        assert kept_jobs == [3, 4]  # the newest two
+        assert kept_jobs == [1, 3, 4]  # the newest two, and the one the datasets' activity names
+        assert set(session.scalars(select(HarvestRecord.status).where(HarvestRecord.job_id == 1))) == {"added"}
+        assert session.scalar(select(func.count()).select_from(HarvestRecord).where(
+            HarvestRecord.job_id == 1, HarvestRecord.payload.is_not(None))) == 0  # kept without their payload
+        assert [c.dataset_id for c in activity.page(session, limit=1000)] == news_before  # activity unchanged
+        assert news_before
         weeks_after = {row["period"] for row in trends(session) if row["publisher"] == ""}
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "history.prune"))
     assert weeks_after <= weeks_before and len(weeks_after) == 5  # a point a month, then weekly at the end
-    assert event.detail["assessments"] == report.assessments and event.detail["harvest_jobs"] == 2
+    assert event.detail["assessments"] == report.assessments and event.detail["harvest_jobs"] == 1
     # a harvest after the prune still finds its datasets unchanged
     summary = harvest(runtime, "src")
     assert summary.status == "finished" and summary.added == 0 and summary.unchanged > 0
@@ -112,15 +122,15 @@ def test_opendata_prune_and_the_schedule_run_it_once_a_day(runtime, add_source, 
     dry = opendata("prune", "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
     counted = json.loads(dry.stdout)
-    assert counted["dry_run"] and counted["harvest_jobs"] == 3 and counted["assessments"] > 0
+    assert counted["dry_run"] and counted["harvest_jobs"] == 2 and counted["assessments"] > 0  # job 1: activity
     assert counted["versions"]["versions"] == 0
     assert _counts(runtime)[0] == 4  # a dry run removes nothing
     done = opendata("schedule", env=env)
     assert done.returncode == 0, done.stderr
     pruned = [json.loads(line)["prune"] for line in done.stdout.splitlines() if '"prune"' in line]
-    assert len(pruned) == 1 and pruned[0]["harvest_jobs"] == 3 and not pruned[0]["dry_run"]
+    assert len(pruned) == 1 and pruned[0]["harvest_jobs"] == 2 and not pruned[0]["dry_run"]
     assert pruned[0]["assessments"] == counted["assessments"]
-    assert _counts(runtime)[0] == 1
+    assert _counts(runtime)[0] == 2
     again = opendata("schedule", env=env)
     assert again.returncode == 0 and '"prune"' not in again.stdout  # not again within the day
     settings = {**runtime.settings, "HARVEST_JOB_RETENTION_COUNT": 1}
