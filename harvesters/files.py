@@ -210,7 +210,11 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
             target = names.get(spelled)
             if target is None and len(loose.get(spelled.casefold(), ())) == 1:
                 target = next(iter(loose[spelled.casefold()]))
-            if target is None:
+            candidates = sorted(loose.get(spelled.casefold(), ()))
+            if target is None and len(candidates) > 1:  # a bare name several files answer to: which one?
+                reasons.insert(0, Message(N_("%(file)s names %(n)s files (%(files)s): give its path"),
+                                          file=repr(file), n=len(candidates), files=", ".join(candidates[:5])))
+            elif target is None:
                 reasons.insert(0, Message(N_("no file %(file)s in this source"), file=repr(file)))
             elif target in first_row:
                 reasons.insert(0, Message(N_("file %(file)s is described already in row %(row)s; this row is not "

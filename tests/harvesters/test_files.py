@@ -401,3 +401,17 @@ def test_sheets_under_two_default_names_and_a_named_sheet_that_is_not_there(runt
     summary = harvest(runtime, "named").to_dict()
     said = _errors(runtime, summary["job_id"])["nosuch.xlsx"].error
     assert "named in the config is not in the folder" in said and str(tmp_path) not in said
+
+
+def test_a_bare_file_name_several_files_answer_to_asks_for_the_path():
+    from harvesters.files import match_rows
+
+    found, errors = match_rows("元数据.xlsx", [(2, {"file": "data.csv", "title": "?"}),
+                                              (3, {"file": "a/data.csv", "title": "A"}),
+                                              (4, {"file": "Other.CSV", "title": "O"})],
+                               ["a/data.csv", "b/data.csv", "other.csv"])
+    assert set(found) == {"a/data.csv", "other.csv"}  # a path, and a bare name only one file answers to
+    (error,) = errors
+    assert error.remote_id == "元数据.xlsx#row-2"
+    assert str(error.error) == ("元数据.xlsx row 2: 'data.csv' names 2 files (a/data.csv, b/data.csv): give its "
+                                "path")
