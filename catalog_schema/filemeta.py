@@ -117,27 +117,27 @@ def parse_date(text: Any) -> str | None:
 
 def parse_range(text: Any) -> dict[str, str]:
     """A time range {"start", "end"} from ``2020-01-01/2023-12-31``, ``2020—2023``, ``2020-2023``,
-    ``2020年至2023年`` or one date or year (start and end alike); ValueError saying why when it is not one."""
+    ``2020年至2023年`` or one date or year (start and end alike); ValueError saying why when it is not one (a
+    reason marked for translation, without the value: the row's message names the column and the value)."""
     raw = cell_text(text)
     if raw is None:
-        raise ValueError("empty time range")
+        raise ValueError(N_("empty time range"))
     years = _YEARS.match(raw)
     parts = [years.group(1), years.group(2)] if years else _RANGE_SEP.split(raw)
     if len(parts) == 1:
         one = parse_date(parts[0])
         if one is None:
-            raise ValueError(f"{raw!r} is not a date or a date range (start/end, e.g. 2020-01-01/2023-12-31)")
+            raise ValueError(N_("not a date or a date range (start/end, e.g. 2020-01-01/2023-12-31)"))
         return {"start": one, "end": one}
     if len(parts) != 2:
-        raise ValueError(f"{raw!r} is not a date range (start/end, e.g. 2020-01-01/2023-12-31 or 2020—2023)")
+        raise ValueError(N_("not a date range (start/end, e.g. 2020-01-01/2023-12-31 or 2020—2023)"))
     start, end = parse_date(parts[0]), parse_date(parts[1])
     if start is None or end is None:
-        bad = parts[0] if start is None else parts[1]
-        raise ValueError(f"{raw!r}: {bad!r} is not a date")
+        raise ValueError(N_("its start is not a date") if start is None else N_("its end is not a date"))
     # compared at the coarser precision written: 2020-06/2020 is the second half of 2020
     n = min(len(start), len(end))
     if start[:n] > end[:n]:
-        raise ValueError(f"{raw!r}: the range ends before it starts")
+        raise ValueError(N_("the range ends before it starts"))
     return {"start": start, "end": end}
 
 

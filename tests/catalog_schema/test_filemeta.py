@@ -43,7 +43,8 @@ def test_date_ranges_in_the_forms_sheets_write_them(text, expected):
 
 @pytest.mark.parametrize("text, why", [
     ("2023/2020", "ends before it starts"), ("2023-2020", "ends before it starts"),
-    ("2020-13/2021", "'2020-13' is not a date"), ("2020-02-30", "not a date"), ("next year", "not a date"),
+    ("2020-13/2021", "its start is not a date"), ("2020/2021-13", "its end is not a date"),
+    ("2020-02-30", "not a date"), ("next year", "not a date"),
     ("2020/2021/2022", "not a date range"), ("", "empty"),
 ])
 def test_what_is_not_a_date_range_says_why(text, why):

@@ -264,6 +264,9 @@ def test_a_metadata_sheets_row_errors_are_said_in_the_readers_language(client, r
     assert "metadata.csv 第 5 行：此采集源中没有文件 &#39;missing.csv&#39;" in zh
     en = client.get(f"/harvest/job/{summary['job_id']}?lang=en").get_data(as_text=True)
     assert "no file &#39;missing.csv&#39; in this source" in en and "此采集源" not in en
+    # the date range's reason: said once, and in Chinese too (it was "'2023-2020': '2023-2020': the range ...")
+    assert "&#39;2023-2020&#39;: the range ends before it starts" in en and "&#39;2023-2020&#39;: &#39;" not in en
+    assert "范围的结束早于开始" in zh
 
 
 def test_an_error_row_keeps_its_message_through_a_task_message():
