@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.messages import N_, Message
-from harvesters.reading import is_remote, not_a_catalog, read
+from harvesters.reading import is_remote, not_a_catalog, read, status_error
 from plumbing.http_errors import HttpError
 
 PAGE_SIZE = 100
@@ -59,7 +59,10 @@ class GuardedRequests:
         except HttpError as exc:
             found = not_a_catalog(self.source or url, exc.body or b"", EXPECTED, final_url=exc.url, status=exc.status,
                                   pages=False, who=WHO)
-            raise (found or HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)) from exc
+            if found is None and exc.status == 404:  # no such action: this URL is not a CKAN site's
+                found = HarvestError(N_("%(url)s: no CKAN Action API there (%(action)s answered HTTP 404)"),
+                                     url=self.source or url, action=urlsplit(url).path.rsplit("/", 1)[-1])
+            raise (found or status_error(self.source or url, exc)) from exc
         except Exception as exc:
             raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
         found = not_a_catalog(self.source or url, result.content, EXPECTED, final_url=result.final_url,

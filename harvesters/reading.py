@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +32,23 @@ def is_remote(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
+def status_error(url: str, exc: HttpError) -> HarvestError:
+    """The HarvestError of an error that is no catalog's answer, said once: an error status as "URL: the server
+    answered HTTP 502 Bad Gateway" (its message named the URL a second time, and stayed English under zh); the
+    URL a redirect led to when it is another; any other failure (refused, timed out) as it says."""
+    if exc.status is None:
+        return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
+    try:
+        reason = HTTPStatus(exc.status).phrase
+    except ValueError:
+        reason = ""
+    if exc.url and exc.url != url:
+        return HarvestError(N_("%(url)s: %(final)s answered HTTP %(status)s %(reason)s"), url=url, final=exc.url,
+                            status=exc.status, reason=reason)
+    return HarvestError(N_("%(url)s: the server answered HTTP %(status)s %(reason)s"), url=url, status=exc.status,
+                        reason=reason)
+
+
 def read(url: str, http, expected: str = N_("a catalog")) -> Document:
     """The bytes at `url`: http(s) through `http` (the guarded session), else a local file.
 
@@ -46,7 +64,7 @@ def read(url: str, http, expected: str = N_("a catalog")) -> Document:
         except HttpError as exc:  # an error status: the body may say what the server means (a login, an error)
             found = not_a_catalog(url, exc.body or b"", expected, final_url=exc.url, status=exc.status,
                                   pages=False)
-            raise (found or HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)) from exc
+            raise (found or status_error(url, exc)) from exc
         except Exception as exc:  # HttpError carries a readable message
             raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
         headers = {k.lower(): v for k, v in (result.headers or {}).items()}
