@@ -70,10 +70,21 @@ def index():
     return render_template("harvest/index.html", rows=rows, recent=recent)
 
 
+def _bounded(raw: str | None, default: int, low: int, high: int) -> int:
+    """A whole number from the query string within [low, high]; the default when absent or not one."""
+    if raw is None or not raw.strip().isdigit() or len(raw.strip()) > 6:
+        return default
+    return max(low, min(high, int(raw)))
+
+
 @bp.get("/harvest/source/<name>")
 def source(name: str):
     found = len(name) <= 200 and "\x00" not in name  # else no column could hold it
-    report = harvest_report.source_report(db_session(), name, jobs=RECENT_JOBS, titles=TITLES_SHOWN,
+    # the same report at the three doors (this page, `opendata source show`, the REST resource): the same
+    # defaults, and the same ?jobs= and ?titles= (within the REST resource's bounds)
+    jobs = _bounded(request.args.get("jobs"), harvest_report.JOBS, 1, 100)
+    titles = _bounded(request.args.get("titles"), TITLES_SHOWN, 0, 500)
+    report = harvest_report.source_report(db_session(), name, jobs=jobs, titles=titles,
                                           details=True) if found else None
     if report is None:
         abort(404)

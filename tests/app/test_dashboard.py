@@ -419,6 +419,11 @@ def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add
         assert [a["data-remote-id"] for a, _h, _t in Lists(capped).sections["changes-added"]] == ["p7"]
         assert capped.count(more) == 1  # only the added list (two datasets) is longer than one
     assert client.get("/harvest/source/no-such-source").status_code == 404
+    # the report's defaults and parameters are the REST resource's and the command's: ?jobs= and ?titles=
+    one = _html(client, f"/harvest/source/{th.SOURCE}?jobs=1&titles=1&lang=en")
+    assert one.count("<tr data-job=") == 1 and one.count("and 1 more") == 1
+    assert _html(client, f"/harvest/source/{th.SOURCE}?jobs=x&lang=en").count("<tr data-job=") == len(jobs[:5])
+    assert "withdrawn" in _html(client, "/harvest?lang=en").split('id="h-recent"')[1]
     add_source("idle", "ckan", "http://127.0.0.1:9/")
     assert "id=\"jobs-table\"" not in _html(client, "/harvest/source/idle?lang=en")
 
