@@ -171,7 +171,7 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
 
 # --------------------------------------------------------------------------- matching rows to files
 
-_COLUMN = {"license": "licence", "themes": "theme"}  # a record field by the name of its sheet column
+SHEET_COLUMN = {"license": "licence", "themes": "theme"}  # a record field by the name of its sheet column
 
 
 def _joined(reasons: list[Message]) -> Message:
@@ -200,8 +200,8 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
     errors = []
     for n, values in rows:
         file, _fields, problems = filemeta.from_row(values)
-        reasons = [Message(N_("%(column)s %(value)s: %(reason)s"), column=_COLUMN.get(field, field), value=repr(value),
-                           reason=as_message(reason)) for field, value, reason in problems]
+        reasons = [Message(N_("%(column)s %(value)s: %(reason)s"), column=SHEET_COLUMN.get(field, field),
+                           value=repr(value), reason=as_message(reason)) for field, value, reason in problems]
         target = None
         if not file:
             reasons.insert(0, Message(N_("the row names no file")))
@@ -413,18 +413,28 @@ def file_record(payload: dict[str, Any]) -> Record:
     if defaults:
         if not isinstance(defaults, dict):
             raise ValueError("config.defaults must be an object of field: value")
-        fields, problems = filemeta.from_values(defaults)
-        unknown = (fields.pop("extras", None) or {}).get("file_metadata", {})
-        if "slug" in fields:  # one slug for every file is no default
-            unknown["slug"] = fields.pop("slug")
-        for key, value in unknown.items():
-            problems.append((f"defaults.{key}", value, "not a field a default can be given for"))
+        fields, problems = defaults_fields(defaults)
         filemeta.apply(rec, fields, problems, where="source defaults")
     sheet = payload.get("sheet")
     if sheet:
         _file, fields, problems = filemeta.from_row(sheet["values"])
         filemeta.apply(rec, fields, problems, where=f"{sheet['name']} row {sheet['row']}")
     return rec
+
+
+def defaults_fields(defaults: dict[str, Any]) -> tuple[Record, list[tuple[str, Any, str]]]:
+    """The record fields a source's defaults give every file, and what in them is not understood: values the
+    vocabularies do not know, and keys no default can be given for (a slug or a title, one for every file, is
+    none; a key no field has)."""
+    fields, problems = filemeta.from_values(defaults)
+    unknown = (fields.pop("extras", None) or {}).get("file_metadata", {})
+    if "slug" in fields:  # one slug for every file is no default
+        unknown["slug"] = fields.pop("slug")
+    if "title" in fields:  # nor one title: every file was called the same
+        unknown["title"] = fields.pop("title").get("")
+    for key, value in unknown.items():
+        problems.append((f"defaults.{key}", value, N_("not a field a default can be given for")))
+    return fields, problems
 
 
 def record_for_file(rel: str, url: str, size: int | None) -> Record:

@@ -51,6 +51,14 @@ def register(main: click.Group) -> None:
                 raise click.ClickException(say(exc.message)) from exc
             session.commit()
         click.echo(_("added source %(name)s (%(type)s) %(url)s", name=name, type=type_, url=url))
+        if isinstance(config.get("defaults"), dict):  # said now, not found later as flags on every file
+            from harvesters.files import SHEET_COLUMN, defaults_fields
+            from harvesters.messages import as_message
+
+            for field, value, reason in defaults_fields(config["defaults"])[1]:
+                said, key = as_message(reason), SHEET_COLUMN.get(field, field).removeprefix("defaults.")
+                click.echo(_("warning: defaults %(field)s %(value)s: %(reason)s", field=key, value=repr(value),
+                             reason=harvest_error(str(said), said.detail())), err=True)
 
     @source_group.command("list", help=N_("List harvest sources with their last job."))
     @click.option("--json", "as_json", is_flag=True)

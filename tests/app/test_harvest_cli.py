@@ -45,6 +45,19 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     zh = _run(env, "--lang", "zh", "source", "add", "odd", "--type", "dcat", "--url", "ftp://x/y")
     assert zh.returncode == 1 and "只能采集 http(s) 网址和本地路径" in zh.stderr
     assert _run(env, "source", "add", "here", "--type", "datapackage", "--url", str(tmp_path)).returncode == 0
+    # defaults a harvest would only flag on every file are said when the source is added
+    odd = json.dumps({"defaults": {"licence": "whatever licence", "frequency": "sometimes", "title": "T",
+                                   "colour": "red", "language": "zh"}})
+    warned = _run(env, "source", "add", "odd-defaults", "--type", "datapackage", "--url", str(tmp_path),
+                  "--config", odd)
+    assert warned.returncode == 0, warned.stderr
+    for said in ("licence 'whatever licence': licence not recognised", "frequency 'sometimes'",
+                 "title 'T': not a field a default can be given for", "colour 'red'"):
+        assert said in warned.stderr, (said, warned.stderr)
+    assert "language" not in warned.stderr
+    zh = _run(env, "--lang", "zh", "source", "add", "odd-zh", "--type", "datapackage", "--url", str(tmp_path),
+              "--config", odd)
+    assert "这个字段不能设默认值" in zh.stderr and "警告" in zh.stderr, zh.stderr
 
     result = _run(env, "harvest", "treasury", "--json")
     assert result.returncode == 0, result.stderr
@@ -55,8 +68,9 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
 
     listed = json.loads(_run(env, "source", "list", "--json").stdout)
     assert [(s["name"], s["type"], s["schedule"], s["publisher"]) for s in listed] == [
-        ("here", "datapackage", "manual", None), ("treasury", "datajson", "weekly", "us-treasury")]
-    assert listed[1]["last_job"]["unchanged"] == 233
+        ("here", "datapackage", "manual", None), ("odd-defaults", "datapackage", "manual", None),
+        ("odd-zh", "datapackage", "manual", None), ("treasury", "datajson", "weekly", "us-treasury")]
+    assert listed[3]["last_job"]["unchanged"] == 233
     shown = _run(env, "source", "show", "treasury")
     assert "job 2 finished" in shown.stdout and "job 1 finished" in shown.stdout
 
