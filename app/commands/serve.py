@@ -47,8 +47,23 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
 
         multiprocess.mark_process_dead(worker.pid)
 
+    from gunicorn import glogging
+
+    class _Logs(glogging.Logger):
+        """gunicorn's own lines (booting a worker, a worker's timeout) through the portal's handler on the root
+        logger (app/logs.py), so that OPENDATA_LOG_FORMAT=json gives JSON lines only: gunicorn wrote its own
+        text lines into the stream beside them."""
+
+        def setup(self, cfg) -> None:
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                for handler in list(log.handlers):
+                    log.removeHandler(handler)
+                log.propagate = True
+
     class _Portal(BaseApplication):
         def load_config(self) -> None:
+            self.cfg.set("logger_class", _Logs)
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)

@@ -94,3 +94,36 @@ def test_a_worker_logs_json_lines_too(tmp_path):
     lines = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
     ready = [json.loads(line) for line in lines if line.startswith("{") and "ready." in line]
     assert ready and ready[0]["logger"].startswith("celery")  # Celery's own lines, in the JSON handler
+
+
+def test_gunicorn_s_own_lines_are_json_lines_too(tmp_path):
+    """`opendata serve --workers 2` with JSON logs: gunicorn's master wrote "[INFO] Booting worker" as text
+    into the stream of JSON lines."""
+    import socket
+    import time
+
+    from catalog_schema.db import upgrade
+
+    upgrade(f"sqlite:///{tmp_path / 'c.db'}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json", OPENDATA_SECRET_KEY="k",
+               OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--workers", "2", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 90
+            while log.read_text("utf-8", "replace").count("Booting worker") < 2:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")[-2000:]
+                time.sleep(0.2)
+        finally:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
+    lines = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
+    assert lines and all(line.startswith("{") for line in lines), lines[:5]
+    booted = [json.loads(line) for line in lines if "Booting worker" in line]
+    assert len(booted) >= 2 and all(b["logger"] == "gunicorn.error" for b in booted)
