@@ -92,6 +92,14 @@ def register(main: click.Group) -> None:
     @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
     @click.option("--timeout", default=60, show_default=True, type=int, help=N_("gunicorn worker timeout, seconds."))
     def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+        import socket
+
+        try:  # a port another program holds is said in one line, before the banner (it was a traceback after it)
+            with socket.create_server((host, port)):
+                pass
+        except OSError as exc:
+            raise click.ClickException(_("cannot listen on %(host)s:%(port)s: %(error)s", host=host, port=port,
+                                         error=exc.strerror or exc)) from exc
         click.echo(ngettext("serving on http://%(host)s:%(port)s (%(num)s process)",
                             "serving on http://%(host)s:%(port)s (%(num)s processes)", workers, host=host, port=port))
         if workers > 1:

@@ -127,3 +127,16 @@ def test_gunicorn_s_own_lines_are_json_lines_too(tmp_path):
     assert lines and all(line.startswith("{") for line in lines), lines[:5]
     booted = [json.loads(line) for line in lines if "Booting worker" in line]
     assert len(booted) >= 2 and all(b["logger"] == "gunicorn.error" for b in booted)
+
+
+def test_serve_on_a_port_another_program_holds_says_so_in_one_line(tmp_path):
+    import socket
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+    with socket.create_server(("127.0.0.1", 0)) as held:
+        port = held.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert "Traceback" not in done.stderr and "serving on" not in done.stdout
