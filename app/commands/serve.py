@@ -95,7 +95,7 @@ def register(main: click.Group) -> None:
         import socket
 
         try:  # a port another program holds is said in one line, before the banner (it was a traceback after it)
-            with socket.create_server((host, port)):
+            with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET):
                 pass
         except OSError as exc:
             raise click.ClickException(_("cannot listen on %(host)s:%(port)s: %(error)s", host=host, port=port,
