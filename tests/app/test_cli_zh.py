@@ -228,7 +228,10 @@ def test_harvest_words_in_chinese(db_url, tmp_path):
     from tests.app.test_cli_lang import _here, _opendata
 
     missing = tmp_path / "gone" / "datapackage.json"
+    missing.parent.mkdir()
+    missing.write_text("{}", "utf-8")  # there when the source is added (add refuses a path that is not) ...
     assert _here(db_url, "source", "add", "local", "--type", "datapackage", "--url", str(missing)).returncode == 0
+    missing.unlink()  # ... and gone by the harvest
     listed = _here(db_url, "--lang", "zh", "source", "list")
     assert "手动" in listed.stdout and "从未采集" in listed.stdout and "manual" not in listed.stdout
     assert "manual" in _here(db_url, "source", "list").stdout
