@@ -68,6 +68,26 @@ def test_the_cli_logs_json_and_refuses_an_unknown_format(tmp_path):
     assert settings.load({"OPENDATA_LOG_FORMAT": "JSON"})["LOG_FORMAT"] == "json"
 
 
+def _logged_until(args: list[str], env: dict, log, done, *, stdout: bool = True, timeout: float = 90) -> list[str]:
+    """The non-blank lines a long-running `opendata ARGS` logs on stderr (and prints on stdout, with `stdout`)
+    until `done(text)`, then it and its children are stopped."""
+    import time
+
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
+                                stdout=out if stdout else subprocess.DEVNULL,
+                                stderr=subprocess.STDOUT if stdout else out, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while not done(log.read_text("utf-8", "replace")):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")[-2000:]
+                time.sleep(0.2)
+        finally:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
+    return [line for line in log.read_text("utf-8").splitlines() if line.strip()]
+
+
 def test_a_worker_logs_json_lines_too(tmp_path):
     from tests.support import services
 
@@ -77,21 +97,8 @@ def test_a_worker_logs_json_lines_too(tmp_path):
     env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json",
                OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}",
                OPENDATA_BROKER_URL="redis://127.0.0.1:6379/8")  # this test's own database
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "worker", "--concurrency", "1", "--name", "logs"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            import time
-
-            deadline = time.monotonic() + 90
-            while "ready." not in log.read_text("utf-8", "replace"):
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")[-2000:]
-                time.sleep(0.2)
-        finally:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=30)
-    lines = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
+    lines = _logged_until(["worker", "--concurrency", "1", "--name", "logs"], env, tmp_path / "worker.log",
+                          lambda text: "ready." in text)
     ready = [json.loads(line) for line in lines if line.startswith("{") and "ready." in line]
     assert ready and ready[0]["logger"].startswith("celery")  # Celery's own lines, in the JSON handler
 
@@ -100,7 +107,6 @@ def test_gunicorn_s_own_lines_are_json_lines_too(tmp_path):
     """`opendata serve --workers 2` with JSON logs: gunicorn's master wrote "[INFO] Booting worker" as text
     into the stream of JSON lines."""
     import socket
-    import time
 
     from catalog_schema.db import upgrade
 
@@ -111,19 +117,8 @@ def test_gunicorn_s_own_lines_are_json_lines_too(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json", OPENDATA_SECRET_KEY="k",
                OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--workers", "2", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 90
-            while log.read_text("utf-8", "replace").count("Booting worker") < 2:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text("utf-8", "replace")[-2000:]
-                time.sleep(0.2)
-        finally:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=30)
-    lines = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
+    lines = _logged_until(["serve", "--workers", "2", "--port", str(port)], env, tmp_path / "serve.log",
+                          lambda text: text.count("Booting worker") >= 2, stdout=False)  # the banner is no log
     assert lines and all(line.startswith("{") for line in lines), lines[:5]
     booted = [json.loads(line) for line in lines if "Booting worker" in line]
     assert len(booted) >= 2 and all(b["logger"] == "gunicorn.error" for b in booted)
