@@ -32,14 +32,15 @@ from typing import Any
 from sqlalchemy import Date, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.activity import HARVEST_KINDS
 from app.services.base import service
 from app.services.context import Actor
 from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, UsageCounter
 from catalog_schema.store import add_audit_event
 
 BATCH = 5000
-#: The record rows a dataset's public activity is read from (app/activity.py HARVEST_KINDS): kept by a prune.
-ACTIVITY = ("added", "updated", "restored", "withdrawn")
+#: The record rows a dataset's public activity is read from: kept by a prune.
+ACTIVITY = tuple(HARVEST_KINDS)
 #: The fewest days of daily usage kept when USAGE_DAILY_RETENTION_DAYS is set: the dashboards count each dataset's
 #: downloads of the last 30 days (app.dashboard_data.RECENT_DAYS) from the daily rows.
 USAGE_MIN_DAYS = 31
