@@ -87,7 +87,8 @@ def import_record(session: Session, job_id: int, source_id: int, remote_id: str,
     """Upsert the dataset a harvested record describes and keep the per-record row. Returns (dataset,
     outcome: added, updated, unchanged or restored)."""
     dataset, outcome = save_record(session, record, source_id=source_id, remote_id=remote_id, payload=payload)
-    session.add(HarvestRecord(job_id=job_id, remote_id=remote_id, payload=payload_text, stage=stage,
+    # no payload on the row: the dataset holds it (see import_records)
+    session.add(HarvestRecord(job_id=job_id, remote_id=remote_id, payload=None, stage=stage,
                               dataset=dataset, content_hash=dataset.content_hash, status=outcome))
     return dataset, outcome
 
@@ -98,7 +99,7 @@ def import_records(session: Session, job_id: int, source_id: int, entries: list[
     """Import a batch of harvested records of job `job_id` in the session's transaction; returns (outcome,
     dataset id) per entry, in order.
 
-    Each entry: remote_id, stage, payload_text (kept on the record row), and either `error` (an error row),
+    Each entry: remote_id, stage, payload_text (kept on an error row), and either `error` (an error row),
     `unchanged` (its payload hash is the dataset's: nothing to write but the row), or `record` (mapped and
     validated) with payload and payload_hash. `known`: harvested_from_source for the batch's remote ids.
 
@@ -141,8 +142,11 @@ def import_records(session: Session, job_id: int, source_id: int, entries: list[
                      "status": outcome, "stage": entry["stage"],
                      "error": entry.get("error") if outcome == "errored" else None,
                      "error_detail": entry.get("error_detail") if outcome == "errored" else None,
-                     # an unchanged record's payload is its dataset's source payload (the same hash)
-                     "payload": None if entry.get("unchanged") else entry.get("payload_text"),
+                     # Only an errored row keeps its payload (the job's pages show what failed). Any other row's
+                     # payload is its dataset's source payload, stored once there: an unchanged record's is the
+                     # same hash, and an imported one's was just written to its dataset. A second copy on the row
+                     # was never read, doubled a harvest's bytes, and was rewritten by the prune.
+                     "payload": entry.get("payload_text") if outcome == "errored" else None,
                      "content_hash": row.content_hash if entry.get("unchanged") else hashes.get(i),
                      "created_at": now})
     bulk_insert(session, HarvestRecord, rows)

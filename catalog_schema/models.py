@@ -330,7 +330,8 @@ class HarvestJob(Base):
 
 
 class HarvestRecord(Base):
-    """One remote record in one job: its outcome, stage, error and original payload."""
+    """One remote record in one job: its outcome, stage, error and, for an errored one, its original payload
+    (an imported record's payload is its dataset's source_payload)."""
 
     __tablename__ = "harvest_records"
     __table_args__ = (UniqueConstraint("job_id", "remote_id", name="uq_harvest_records_job_remote"),)

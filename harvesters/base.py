@@ -5,7 +5,8 @@ one (`fetch`, identity for most types) and how to map it to a catalog record
 (`to_record`). `run_job` does the rest, the same for every type:
 
 - upsert keyed by (source, remote id); an unchanged content hash writes nothing;
-- every remote record is a HarvestRecord row (status, stage, error, original payload);
+- every remote record is a HarvestRecord row (status, stage, error; an errored one keeps its payload,
+  an imported one's is its dataset's source payload, stored there once);
   one bad record is an error row and the job goes on;
 - after a *full* gather, datasets of the source that were not seen are withdrawn
   (kept, hidden, restorable), and beside an incremental one those not in `current_ids`, under

@@ -7,7 +7,8 @@ harvested daily and assessed weekly grows by its own size over and over. Retenti
   the last D days; a job either keeps stays, and so does a job that has not ended (queued or running).
   A pruned job loses its record rows (the datasets it imported stay: a record row is the job's log), all but
   those of the datasets' public activity (added, updated, restored, withdrawn: app/activity.py reads them), which
-  stay without their payload; the job itself goes when it has no row left. Unchanged and errored rows, nearly
+  stay without their payload (only rows written before 2026-12-05 have one: since then a payload is kept on error
+  rows alone); the job itself goes when it has no row left. Unchanged and errored rows, nearly
   all of a daily harvest's, go: the prune had also emptied every harvested dataset's activity ("No public
   changes yet").
 - ASSESSMENT_RETENTION_COUNT keeps each dataset's newest N assessments and, older than those, the last one

@@ -103,6 +103,29 @@ def test_an_unchanged_payload_is_neither_mapped_nor_written(runtime, add_source,
     assert after[key][4] != before[key][4] and after[key][2] > before[key][2]
 
 
+def test_a_payload_is_stored_once_on_its_dataset_and_on_an_error_row_only(runtime, add_source, local_server,
+                                                                           fixtures_dir):
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    document["dataset"][0].pop("title")  # no title and no identifier: a record the mapping refuses
+    document["dataset"][0].pop("identifier")
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+    first, _ = _run(runtime, "treasury")
+    assert first.errored == 1 and first.added == len(document["dataset"]) - 1
+    changed = json.loads(json.dumps(document))
+    changed["dataset"][3]["title"] = "A new title"
+    _serve(local_server, changed)
+    second, _ = _run(runtime, "treasury")
+    assert (second.updated, second.errored) == (1, 1)
+    with runtime.sessionmaker() as session:
+        rows = session.scalars(select(HarvestRecord).order_by(HarvestRecord.id)).all()
+        errored = [r for r in rows if r.status == "errored"]
+        assert len(errored) == 2 and all(json.loads(r.payload) == document["dataset"][0] for r in errored)
+        assert {r.status for r in rows if r.payload is not None} == {"errored"}, \
+            "an added, updated or unchanged row keeps no copy of the payload its dataset holds"
+        updated = next(r for r in rows if r.status == "updated")
+        assert json.loads(session.get(Dataset, updated.dataset_id).source_payload) == changed["dataset"][3]
+
+
 def test_what_the_mapping_depends_on_is_in_the_hash(runtime, add_source, local_server, fixtures_dir):
     """A source's settings change what its records map to: every record is mapped again (unchanged content
     is still counted unchanged), and the run after that skips them again."""
