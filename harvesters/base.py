@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import threading
 from abc import ABC, abstractmethod
@@ -335,6 +336,14 @@ def describe_error(exc: Exception) -> str:
 #: Why a harvest withdrew a dataset its source no longer lists: kept as English text on the dataset (its
 #: tombstone); the tombstone page says it in the reader's language (app/web/datasets.py withdrawal_reason).
 WITHDRAWN_REASON = N_("No longer listed by its source %(source)s (harvest job %(job)s).")
+_HARVEST_WITHDRAWAL = re.compile(re.escape(WITHDRAWN_REASON).replace(re.escape("%(source)s"), r"(?P<source>.+)")
+                                 .replace(re.escape("%(job)s"), r"(?P<job>\d+)"))
+
+
+def harvest_withdrawal(reason: str | None) -> re.Match | None:
+    """The source and job of a withdrawal a harvest made (its stored reason, WITHDRAWN_REASON in English), or
+    None: a person withdrew the dataset."""
+    return _HARVEST_WITHDRAWAL.fullmatch(reason or "")
 
 
 #: Part of every payload hash: change it when a mapper changes what it makes of the same payload, so that

@@ -32,6 +32,7 @@ from app import auth
 from app.api.lang import api_lang
 from catalog_schema.models import Dataset, DatasetSlug, User
 from catalog_schema.record import pick_text
+from harvesters.base import harvest_withdrawal
 
 MAX_SLUG_CHARS = 200  # the column; a longer key in a URL is simply not found
 ADMS_WITHDRAWN = "http://purl.org/adms/status/Withdrawn"
@@ -145,6 +146,9 @@ def gone_messages(ds: Dataset) -> tuple[str, str]:
     """The 410 message in English and in Chinese (both go into every JSON answer)."""
     title_en = pick_text(ds.title, "en") or ds.slug
     title_zh = pick_text(ds.title, "zh") or ds.slug
+    if harvest_withdrawal(ds.withdrawn_reason):
+        return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn: the source it was harvested from no longer "
+                "lists it.", f"数据集“{title_zh}”（{ds.slug}）已撤回：其采集来源不再列出该数据集。")
     return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn by its publisher.",
             f"数据集“{title_zh}”（{ds.slug}）已被发布机构撤回。")
 

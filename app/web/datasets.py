@@ -7,7 +7,6 @@ its alternate links and schema.org JSON-LD.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -36,7 +35,7 @@ from catalog_schema import search as search_mod
 from catalog_schema.models import Assessment, Dataset, Distribution, DistributionVersion, Publisher, UsageCounter
 from catalog_schema.record import pick_text
 from catalog_schema.store import to_record
-from harvesters.base import WITHDRAWN_REASON
+from harvesters.base import WITHDRAWN_REASON, harvest_withdrawal
 from quality.tabular import REDACTED
 
 bp = Blueprint("datasets", __name__)
@@ -87,14 +86,16 @@ def cell_filter(value: Any) -> Any:
 def withdrawal_reason(reason: str | None) -> str | None:
     """Why a dataset was withdrawn, in the page's language when the platform wrote it (a harvest's sentence,
     stored as English text on the dataset); what a person typed is shown as typed."""
-    found = _HARVEST_WITHDRAWAL.fullmatch(reason or "")
+    found = harvest_withdrawal(reason)
     if found is None:
         return reason
     return _(WITHDRAWN_REASON, source=found["source"], job=found["job"])
 
 
-_HARVEST_WITHDRAWAL = re.compile(re.escape(WITHDRAWN_REASON).replace(re.escape("%(source)s"), r"(?P<source>.+)")
-                                 .replace(re.escape("%(job)s"), r"(?P<job>\d+)"))
+@bp.app_template_global("withdrawn_by_harvest")
+def withdrawn_by_harvest(reason: str | None) -> bool:
+    """A harvest withdrew it (its source no longer lists it), not its publisher."""
+    return harvest_withdrawal(reason) is not None
 
 
 @bp.app_template_global("licence_label")

@@ -239,11 +239,20 @@ def test_a_harvests_withdrawal_reason_is_said_in_the_readers_language(client, ru
     page = {"Accept": "text/html"}  # a person's browser (machines get the tombstone as JSON)
     zh = client.get("/dataset/gone-at-source?lang=zh_CN", headers=page)
     assert zh.status_code == 410
-    assert "其采集源 city-ckan 已不再列出此数据集（采集任务 7）。" in zh.get_data(as_text=True)
+    zh = zh.get_data(as_text=True)
+    assert "其采集源 city-ckan 已不再列出此数据集（采集任务 7）。" in zh
     en = client.get("/dataset/gone-at-source?lang=en", headers=page).get_data(as_text=True)
     assert "No longer listed by its source city-ckan (harvest job 7)." in en
     typed = client.get("/dataset/typed?lang=zh_CN", headers=page).get_data(as_text=True)
     assert "Replaced by the 2025 edition" in typed
+    # the headline says who withdrew it: the source for a harvest's withdrawal, the publisher otherwise
+    assert "其采集来源不再列出该数据集" in zh and "发布机构已撤回" not in zh
+    assert "The source it was harvested from no longer lists it" in en and "Its publisher withdrew it" not in en
+    assert "发布机构已撤回该数据集" in typed
+    error = client.get("/dataset/gone-at-source", headers={"Accept": "application/json"}).get_json()["error"]
+    assert "no longer lists it" in error["message"] and "采集来源不再列出" in error["message_zh"]
+    error = client.get("/dataset/typed", headers={"Accept": "application/json"}).get_json()["error"]
+    assert "withdrawn by its publisher" in error["message"]
 
 
 def test_a_metadata_sheets_row_errors_are_said_in_the_readers_language(client, runtime, add_source, tmp_path):
