@@ -113,6 +113,20 @@ def slugify(text: str, fallback: str = "dataset", max_length: int = 90) -> str:
     return slug or fallback
 
 
+def name_slug(text: str | None) -> str | None:
+    """The slug a name gives (`slugify`), or None when it gives no Latin letter: 人口统计 gives nothing, 2023年
+    only 2023, and a catalog naming such datasets by their words would call them 2023, 2023-2 ... in the order
+    they arrived. The callers then name it dataset-<the first characters of its id>: stable and its own."""
+    slug = slugify(text or "", fallback="")
+    return slug if any(c.isalpha() for c in slug) else None
+
+
+def record_slug(record: Record, dataset_id: str) -> str:
+    """The slug a new or renamed dataset asks for: the record's own, else its title's or identifier's."""
+    return (record.get("slug") or name_slug(pick_text(record["title"]) or record.get("identifier"))
+            or f"dataset-{dataset_id[:8]}")
+
+
 def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> str:
     """`base`, or `base-2`, `base-3` ... whichever is free in `model`'s slug column (for datasets, also not
     a slug another dataset had before a rename).
@@ -457,8 +471,7 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
     if outcome == "added":
         session.add(ds)
 
-    wanted_slug = record.get("slug") or ds.slug or slugify(pick_text(record["title"]) or record.get("identifier") or "",
-                                                           fallback=f"dataset-{ds.id[:8]}")
+    wanted_slug = record.get("slug") or ds.slug or record_slug(record, ds.id)
     if ds.slug != wanted_slug:
         ds.slug = unique_slug(session, Dataset, wanted_slug, exclude_id=ds.id)
     had_series = bool(ds.in_series) or ds.kind == series.SERIES
@@ -525,9 +538,7 @@ def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -
     texts = [None if apply_licence_mappings(session, rec) else entry.get("content_text")
              for entry, rec in zip(new, records, strict=True)]
     ids = [new_uuid() for _ in new]
-    wanted = [rec.get("slug") or slugify(pick_text(rec["title"]) or rec.get("identifier") or "",
-                                         fallback=f"dataset-{ds_id[:8]}") for rec, ds_id in zip(records, ids,
-                                                                                                strict=True)]
+    wanted = [record_slug(rec, ds_id) for rec, ds_id in zip(records, ids, strict=True)]
     taken = _slugs_taken(session, wanted)
     pending: dict[str, Any] = session.info.setdefault(f"pending_slugs:{Dataset.__tablename__}", {})
     _prefetch_publishers(session, [rec.get("publisher") for rec in records])

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from catalog_schema import filemeta, vocab
 from catalog_schema.record import Record, new_distribution, new_record
-from catalog_schema.store import slugify
+from catalog_schema.store import name_slug
 from harvesters.base import HarvestError, RemoteItem
 from harvesters.messages import N_, Message, as_message
 from harvesters.reading import is_remote, read
@@ -404,9 +404,11 @@ def file_record(payload: dict[str, Any]) -> Record:
     """A file's dataset from its payload alone: inferred from the file (title from its name, format from
     its extension), then the source's defaults, then its sheet row, each overriding what came before;
     values not understood are flagged where they came from. The slug comes from the file's name (a sheet's
-    Chinese title would give none), unless the row gives one."""
+    Chinese title would give none), unless the row gives one; a name with no Latin letter gives none."""
     rec = record_for_file(payload["file"], payload["url"], payload.get("size"))
-    rec["slug"] = slugify(rec["title"][""])
+    slug = name_slug(rec["title"][""])  # 人口统计.csv gives none: the store names it dataset-<its id>
+    if slug:
+        rec["slug"] = slug
     if payload.get("mtime"):
         rec["modified"] = payload["mtime"]
     defaults = payload.get("defaults")

@@ -30,12 +30,12 @@ from catalog_schema.record import Record, new_record, pick_text
 from catalog_schema.store import (
     detach_from_source,
     ensure_publisher,
+    name_slug,
     publisher_to_agent,
     rename_dataset,
     save_record,
     set_extras,
     set_lifecycle,
-    slugify,
     to_record,
     unique_slug,
 )
@@ -130,7 +130,7 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
     apply_fields(rec, fields, lang=actor.lang)
     if not slug:
         title = rec["title"].get("en") or pick_text(rec["title"])
-        rec["slug"] = unique_slug(session, Dataset, slugify(title, fallback=f"dataset-{ds_id[:8]}"))
+        rec["slug"] = unique_slug(session, Dataset, name_slug(title) or f"dataset-{ds_id[:8]}")
     with session.no_autoflush:
         ds, _ = save_record(session, rec)
     session.flush()

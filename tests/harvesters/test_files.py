@@ -197,6 +197,23 @@ def test_an_unreadable_sheet_is_one_error_row_and_the_files_keep_the_defaults(ru
                         "reason": "source defaults: not a field a default can be given for"}]
 
 
+def test_files_named_in_chinese_get_a_slug_of_their_own_that_a_harvest_keeps(runtime, add_source, tmp_path):
+    folder = tmp_path / "tjj"
+    folder.mkdir()
+    for name in ("人口统计.csv", "就业.csv", "2023年.csv", "bus stops.csv"):
+        (folder / name).write_text("a,b\n1,2\n", "utf-8")
+    add_source("zh-names", "datapackage", str(folder))
+    assert harvest(runtime, "zh-names").to_dict()["added"] == 4
+    slugs = {name: ds.slug for name, ds in _datasets(runtime, "zh-names").items()}
+    assert slugs["bus stops.csv"] == "bus-stops"
+    ids = {name: ds.id for name, ds in _datasets(runtime, "zh-names").items()}
+    for name in ("人口统计.csv", "就业.csv", "2023年.csv"):  # not dataset, dataset-2 ... by the order harvested
+        assert slugs[name] == f"dataset-{ids[name][:8]}", slugs
+    again = harvest(runtime, "zh-names", full=True).to_dict()
+    assert again["unchanged"] == 4
+    assert {name: ds.slug for name, ds in _datasets(runtime, "zh-names").items()} == slugs
+
+
 def test_sheet_reading_refuses_what_is_not_a_sheet():
     with pytest.raises(SheetError, match="no column naming the file"):
         read_sheet("metadata.csv", b"title,licence\nA,CC0\n")
