@@ -48,6 +48,29 @@ def _log_format(value: str) -> str:
     return v
 
 
+def _count(value: str) -> int:
+    """A retention's number: 0 (no such rule) or more; a negative one was read as 0, keeping everything."""
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise ValueError(T_("not a whole number: %(value)s", value=repr(value))) from None
+    if n < 0:
+        raise ValueError(T_("%(value)s is below 0 (0 turns this rule off)", value=repr(value)))
+    return n
+
+
+#: The fewest days of daily usage kept (the dashboards count each dataset's downloads of the last 30 days).
+USAGE_MIN_DAYS = 31
+
+
+def _usage_days(value: str) -> int:
+    n = _count(value)
+    if 0 < n < USAGE_MIN_DAYS:  # was raised to 31 without a word
+        raise ValueError(T_("%(value)s days is too few: at least %(min)s (the dashboards count the last 30 days "
+                            "day by day), or 0 to keep every day", value=repr(value), min=USAGE_MIN_DAYS))
+    return n
+
+
 def _cli_lang(value: str) -> str:
     from app.cli_lang import parse_lang  # click's, loaded by every door that reads settings
 
@@ -106,22 +129,22 @@ SETTINGS: list[Setting] = [
             "in the instance folder.")),
     Setting("VERSION_RETENTION_COUNT", 0, N_("File versions kept per distribution by `opendata versions prune`: the "
             "newest N (0: no count rule). A version either retention rule keeps stays; the current copy always "
-            "stays; both 0 keep every version."), int),
+            "stays; both 0 keep every version."), _count),
     Setting("VERSION_RETENTION_DAYS", 0, N_("File versions archived in the last N days kept by `opendata versions "
-            "prune` (0: no age rule); see VERSION_RETENTION_COUNT."), int),
+            "prune` (0: no age rule); see VERSION_RETENTION_COUNT."), _count),
     Setting("HARVEST_JOB_RETENTION_COUNT", 0, N_("Harvest jobs kept per source by `opendata prune`: the newest N, "
             "with their record rows (0: no count rule); an older job keeps only the rows of the datasets' public "
             "activity (added, updated, restored, withdrawn). A job either rule keeps stays, and so does one not "
-            "ended; both 0 keep every job."), int),
+            "ended; both 0 keep every job."), _count),
     Setting("HARVEST_JOB_RETENTION_DAYS", 0, N_("Harvest jobs of the last N days kept by `opendata prune` (0: no "
-            "age rule); see HARVEST_JOB_RETENTION_COUNT."), int),
+            "age rule); see HARVEST_JOB_RETENTION_COUNT."), _count),
     Setting("ASSESSMENT_RETENTION_COUNT", 0, N_("Assessments kept per dataset by `opendata prune`: the newest N "
             "and, older than those, the last of each month (the trends' points); 0 keeps every assessment."),
-            int),
+            _count),
     Setting("USAGE_DAILY_RETENTION_DAYS", 0, N_("Days of per-day usage counts (views, downloads and API calls of "
             "each dataset) kept by `opendata prune`, from the first of that month on; older days are added up into "
             "one count per dataset per month, dated the month's first day, so totals and monthly trends stay "
-            "exact. At least 31 (the dashboards count the last 30 days day by day); 0 keeps every day."), int),
+            "exact. At least 31 (the dashboards count the last 30 days day by day); 0 keeps every day."), _usage_days),
     Setting("DATASTORE_DIR", None, N_("Where the row store keeps each archived table as a Parquet file named by "
             "the copy's sha256 (the row API and `datastore_search` query it with DuckDB); a cache rebuilt by "
             "`opendata datastore rebuild`; default: `datastore/` beside the archive folder.")),

@@ -36,15 +36,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.activity import HARVEST_KINDS
 from app.services.base import service
 from app.services.context import Actor
+from app.settings import USAGE_MIN_DAYS
 from catalog_schema.models import Assessment, HarvestJob, HarvestRecord, UsageCounter
 from catalog_schema.store import add_audit_event
 
 BATCH = 5000
 #: The record rows a dataset's public activity is read from: kept by a prune.
 ACTIVITY = tuple(HARVEST_KINDS)
-#: The fewest days of daily usage kept when USAGE_DAILY_RETENTION_DAYS is set: the dashboards count each dataset's
-#: downloads of the last 30 days (app.dashboard_data.RECENT_DAYS) from the daily rows.
-USAGE_MIN_DAYS = 31
 ENDED = ("finished", "failed", "needs-confirmation")
 
 
@@ -57,10 +55,10 @@ class HistoryRetention:
 
     @classmethod
     def of(cls, settings: dict[str, Any]) -> HistoryRetention:
-        def n(key: str) -> int:
+        def n(key: str) -> int:  # the settings refuse a negative number (app.settings._count)
             return max(0, int(settings.get(key) or 0))
 
-        usage = n("USAGE_DAILY_RETENTION_DAYS")
+        usage = n("USAGE_DAILY_RETENTION_DAYS")  # at least USAGE_MIN_DAYS or 0, for callers past the settings
         return cls(jobs=n("HARVEST_JOB_RETENTION_COUNT"), job_days=n("HARVEST_JOB_RETENTION_DAYS"),
                    assessments=n("ASSESSMENT_RETENTION_COUNT"), usage_days=max(usage, USAGE_MIN_DAYS) if usage else 0)
 

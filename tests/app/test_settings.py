@@ -46,3 +46,21 @@ def test_bad_value_names_the_variable():
 def test_redis_broker_is_also_result_backend():
     values = settings.load({"OPENDATA_BROKER_URL": "redis://127.0.0.1:6379/0"})
     assert values["RESULT_BACKEND"] == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize("name", ["VERSION_RETENTION_COUNT", "VERSION_RETENTION_DAYS", "HARVEST_JOB_RETENTION_COUNT",
+                                  "HARVEST_JOB_RETENTION_DAYS", "ASSESSMENT_RETENTION_COUNT",
+                                  "USAGE_DAILY_RETENTION_DAYS"])
+def test_a_negative_retention_is_refused_not_read_as_keep_everything(name):
+    with pytest.raises(ValueError, match=f"OPENDATA_{name}: '-3' is below 0"):
+        settings.load({f"OPENDATA_{name}": "-3"})
+    with pytest.raises(ValueError, match=f"OPENDATA_{name}: not a whole number: 'a week'"):
+        settings.load({f"OPENDATA_{name}": "a week"})
+    assert settings.load({f"OPENDATA_{name}": " 40 "})[name] == 40
+    assert settings.load({f"OPENDATA_{name}": "0"})[name] == 0
+
+
+def test_too_few_days_of_daily_usage_are_refused_not_raised_to_31_without_a_word():
+    with pytest.raises(ValueError, match="OPENDATA_USAGE_DAILY_RETENTION_DAYS: '7' days is too few: at least 31"):
+        settings.load({"OPENDATA_USAGE_DAILY_RETENTION_DAYS": "7"})
+    assert settings.load({"OPENDATA_USAGE_DAILY_RETENTION_DAYS": "31"})["USAGE_DAILY_RETENTION_DAYS"] == 31
