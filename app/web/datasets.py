@@ -7,6 +7,7 @@ its alternate links and schema.org JSON-LD.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -60,6 +61,13 @@ RELATED = 5
 def text_filter(langmap: Any, lang: str | None = None) -> str:
     """A language map's text in the page's language (English, untagged, then any as fallbacks)."""
     return pick_text(langmap, lang or current_lang())
+
+
+@bp.app_template_filter("utc_iso")
+def utc_iso(value: dt.datetime) -> str:
+    """A stored time as ISO 8601 with its zone (a `<time datetime>`): SQLite hands stored UTC times back without
+    it, and a time with no zone is read as the reader's local time."""
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
 @bp.app_template_filter("safe_href")

@@ -4,6 +4,8 @@ from the audit log and the harvest records the gate writes; on SQLite and Postgr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ckanapi import RemoteCKAN
 from ckanapi.errors import NotFound
@@ -106,6 +108,9 @@ def test_dataset_and_publisher_pages_show_their_activity_in_both_languages(app, 
     assert "harvested from city-ckan" in section and "Withdrawn" in section
     assert "/dataset/bus-stops" in section and "secret-draft" not in section and "Secret draft" not in section
     assert 'id="follow-button"' not in pub  # following is for signed-in readers
+    # every time on the pages says its zone, on SQLite too (which hands stored UTC times back without it)
+    times = re.findall(r'<time datetime="([^"]+)"', page + zh + pub)
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+\+00:00", t) for t in times), times
 
 
 def test_pages_of_activity_are_the_same_whatever_the_batch(app, world):
