@@ -346,7 +346,7 @@ class HarvestRecord(Base):
     error: Mapped[str | None] = mapped_column(Text)
     error_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # as HarvestJob.error_detail
     payload: Mapped[str | None] = mapped_column(Text)
-    content_hash: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # what it wrote; None: unchanged (its dataset's)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
     job: Mapped[HarvestJob] = relationship(back_populates="records")
