@@ -149,3 +149,29 @@ def test_an_incremental_ckan_run_that_lists_no_ids_withdraws_nothing(runtime, ad
     assert (held.status, held.withdrawn) == ("needs-confirmation", 0)
     assert "no longer lists 12 of the 12 datasets" in held.error
     assert len(_active(runtime)) == 12
+
+
+def test_a_package_renamed_at_its_source_keeps_its_old_address(runtime, add_source, local_server, fixtures_dir, client):
+    """A CKAN package renamed upstream changes its dataset's slug at the next harvest; links to the old one (in
+    reports, search engines, other catalogs) answer 301 to the new one, as after a rename by its publisher."""
+    from tests.support.ckan_server import FakeCkan
+    from tests.support.sources import CKAN_RECORDS, real_packages
+
+    packages = real_packages(fixtures_dir, CKAN_RECORDS)
+    ckan = FakeCkan(local_server, packages)
+    add_source("city", "ckan", ckan.url)
+    assert harvest(runtime, "city").to_dict()["status"] == "finished"
+    old = packages[0]["name"]
+    assert client.get(f"/dataset/{old}").status_code == 200
+    packages[0]["name"] = f"{old}-renamed"
+    packages[0]["metadata_modified"] = "2099-01-01T00:00:00.000000"
+    summary = harvest(runtime, "city", full=True).to_dict()
+    assert summary["updated"] == 1, summary
+    moved = client.get(f"/dataset/{old}?lang=en")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/dataset/{old}-renamed?lang=en")
+    assert client.get(f"/dataset/{old}-renamed").status_code == 200
+    packages[0]["name"] = old  # renamed back: its old name is its own again, not a redirect to itself
+    packages[0]["metadata_modified"] = "2099-01-02T00:00:00.000000"
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
+    assert client.get(f"/dataset/{old}").status_code == 200
+    assert client.get(f"/dataset/{old}-renamed").status_code == 301
