@@ -200,7 +200,11 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
     errors = []
     for n, values in rows:
         file, _fields, problems = filemeta.from_row(values)
-        reasons = [Message(N_("%(column)s %(value)s: %(reason)s"), column=SHEET_COLUMN.get(field, field),
+        headers: dict[str | None, str] = {}  # a field's column as this sheet heads it (许可协议, License ...)
+        for header in values:
+            headers.setdefault(filemeta.field_for_header(header), str(header).strip())
+        reasons = [Message(N_("%(column)s %(value)s: %(reason)s"),
+                           column=headers.get(SHEET_COLUMN.get(field, field)) or SHEET_COLUMN.get(field, field),
                            value=repr(value), reason=as_message(reason)) for field, value, reason in problems]
         target = None
         if not file:

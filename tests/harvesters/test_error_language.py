@@ -266,10 +266,12 @@ def test_a_metadata_sheets_row_errors_are_said_in_the_readers_language(client, r
         rows = {r.remote_id: r for r in session.scalars(select(HarvestRecord).where(
             HarvestRecord.job_id == summary["job_id"], HarvestRecord.status == "errored"))}
     row4, row5 = rows["metadata.csv#row-4"], rows["metadata.csv#row-5"]
-    assert row4.error.startswith("ValueError: metadata.csv row 4: licence '京海市开放许可': licence not recognised; ")
+    # each column named as the sheet heads it (许可协议, not the field's English name)
+    assert row4.error.startswith("ValueError: metadata.csv row 4: 许可协议 '京海市开放许可': licence not recognised; ")
     assert row5.error_detail["msgid"] == "%(sheet)s row %(row)s: %(problems)s"
     zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
-    assert "metadata.csv 第 4 行：licence &#39;京海市开放许可&#39;：无法识别的许可协议；" in zh
+    assert "metadata.csv 第 4 行：许可协议 &#39;京海市开放许可&#39;：无法识别的许可协议；时间范围 &#39;2023-2020&#39;" \
+        in zh
     assert "metadata.csv 第 5 行：此采集源中没有文件 &#39;missing.csv&#39;" in zh
     en = client.get(f"/harvest/job/{summary['job_id']}?lang=en").get_data(as_text=True)
     assert "no file &#39;missing.csv&#39; in this source" in en and "此采集源" not in en

@@ -77,7 +77,7 @@ def test_folder_with_a_gbk_sheet_in_chinese_and_source_defaults(runtime, add_sou
     assert set(errors) == {"metadata.csv#row-4", "metadata.csv#row-5", "metadata.csv#row-6"}
     row4 = errors["metadata.csv#row-4"].error
     assert row4.startswith("ValueError: metadata.csv row 4: ")  # how base.py words a record's error
-    assert "licence '京海市开放许可': licence not recognised" in row4
+    assert "许可协议 '京海市开放许可': licence not recognised" in row4  # the column as the sheet heads it
     assert "the range ends before it starts" in row4
     assert "no file 'missing.csv' in this source" in errors["metadata.csv#row-5"].error
     assert "described already in row 2" in errors["metadata.csv#row-6"].error
@@ -151,8 +151,8 @@ def test_xlsx_sheet_with_english_headers_named_in_the_config(runtime, add_source
     assert summary["status"] == "finished" and summary["added"] == 2 and summary["errored"] == 1, summary
     errors = _errors(runtime, summary["job_id"])
     error = errors["Catalogue.xlsx#row-4"].error  # row 3 is blank and skipped; numbers are the sheet's
-    for part in ("licence 'Some licence'", "theme 'Budgets'", "frequency 'now and then'",
-                 "temporal 'next year'", "modified 'yesterday'"):
+    for part in ("License 'Some licence'", "Theme 'Budgets'", "Update frequency 'now and then'",
+                 "Temporal 'next year'", "Modified 'yesterday'"):  # each column as the sheet heads it
         assert part in error, error
 
     ds = _datasets(runtime, "agency")
