@@ -164,6 +164,18 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def _full_stop(format_message):
+    """click ends a missing parameter's message with its own "." after the parameter's name (not a msgid: it is
+    written after the translated words); in zh the sentence ends with "。"."""
+    def said(self) -> str:
+        text = format_message(self)
+        if cli_lang.lang() != "zh":
+            return text
+        head, dot, rest = text.partition(".")
+        return f"{head}。{rest.lstrip()}" if dot else text
+    return said
+
+
 @contextmanager
 def speaking() -> Iterator[None]:
     """click's messages and its types' names through our catalog, in the invocation's language (`cli_lang.lang()`,
@@ -184,6 +196,11 @@ def speaking() -> Iterator[None]:
     textwrap = click._textwrap
     saved += [(textwrap, "term_len", textwrap.term_len), (textwrap, "TextWrapper", textwrap.TextWrapper)]
     textwrap.term_len, textwrap.TextWrapper = display_width, _wrapper_class(textwrap.TextWrapper)
+    import click.exceptions
+
+    missing = click.exceptions.MissingParameter
+    saved.append((missing, "format_message", missing.format_message))
+    missing.format_message = _full_stop(missing.format_message)
     named = _type_classes()
     for cls, name in named:
         cls.name = _TypeName(name)

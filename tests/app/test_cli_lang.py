@@ -135,8 +135,8 @@ CLICK_CASES = [
     (["source", "add", "--help"], ["用法：", "[必填]"]),
     (["nosuch"], ["错误：没有命令 'nosuch'。", "运行 '", "查看帮助。"]),
     (["--nope"], ["错误：没有选项 '--nope'。"]),
-    (["user", "add"], ["错误：缺少参数 'EMAIL'"]),
-    (["source", "add", "city"], ["错误：缺少选项 '--type'", "请从以下选择"]),
+    (["user", "add"], ["错误：缺少参数 'EMAIL'。"]),  # click's own full stop, in zh too
+    (["source", "add", "city"], ["错误：缺少选项 '--type'。", "请从以下选择"]),
     (["source", "add", "city", "--type", "nope", "--url", "x"],
      ["值无效", "不是 'ckan', 'dcat', 'datajson', 'datapackage' 之一。"]),
     (["user", "add", "a@example.org", "b@example.org"], ["收到多余的参数（b@example.org）"]),
@@ -160,6 +160,7 @@ def test_clicks_own_words_in_chinese(args, says):
     en = _invoke(args, PLAIN)
     assert any(w in en for w in CLICK_ENGLISH) and not any(s in en for s in says), en  # English without --lang
     assert click.core._ is gettext.gettext and click.exceptions.ngettext is gettext.ngettext  # put back after
+    assert click.exceptions.MissingParameter.format_message.__module__ == "click.exceptions"
 
 
 def _literal(node: ast.AST) -> list[str]:
