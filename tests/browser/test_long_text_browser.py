@@ -1,0 +1,55 @@
+"""What a page quotes from a source fits the screen: a harvest job's long error line (a metadata sheet row with
+several problems) and a finding that quotes a percent-encoded file address wrap on a phone instead of widening
+the page (seen on the job page and the dataset page of a folder of Chinese file names)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.jobs import assess, harvest
+from catalog_schema.models import Dataset, HarvestJob
+from tests.browser.conftest import SIZES
+from tests.support.wsgiserver import ServedApp
+
+SHEET = ("文件,标题,许可协议,时间范围\n"
+         "分区常住人口统计表（按街道和社区划分）.csv,分区常住人口,京海市开放许可协议第二版,2023-2020\n")
+
+
+@pytest.fixture
+def folder_portal(runtime, add_source, tmp_path):
+    folder = tmp_path / "tjj"
+    folder.mkdir()
+    (folder / "分区常住人口统计表（按街道和社区划分）.csv").write_text("区,人口\n东城区,410000\n", "utf-8")
+    (folder / "metadata.csv").write_text(SHEET + "不存在的文件（二〇二三年度统计公报附表）.csv,不存在,,\n", "utf-8")
+    add_source("tjj", "datapackage", str(folder))  # no base_url: the files' addresses are file:// URLs
+    summary = harvest(runtime, "tjj")
+    assert summary.errored == 2 and summary.added == 1
+    with runtime.sessionmaker() as session:
+        ids = list(session.scalars(select(Dataset.id)))
+        job = session.scalar(select(HarvestJob.id))
+        slug = session.scalar(select(Dataset.slug))
+    assess(runtime, ids)
+    from app import create_app
+
+    app = create_app({**runtime.settings, "SECRET_KEY": "browser-tests"})
+    served = ServedApp(app, threads=2, ident="opendata-test")
+    yield served.url, [f"/harvest/job/{job}", f"/dataset/{slug}"]
+    served.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_long_quoted_text_wraps_on_a_phone(browser, folder_portal, size):
+    base, paths = folder_portal
+    for lang in ("zh-CN", "en"):
+        context = browser.new_context(base_url=base, viewport=SIZES[size], locale=lang)
+        page = context.new_page()
+        for path in paths:
+            page.goto(path)
+            assert "file:" in page.content() or "metadata.csv" in page.content()
+            over = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            culprits = page.evaluate("""() => [...document.querySelectorAll('main *')]
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 50))""")
+            assert over <= 0, (size, lang, path, over, culprits)
+        context.close()
