@@ -177,7 +177,7 @@ SETTINGS: list[Setting] = [
     Setting("RECHECK_PERIOD_DAYS", 7, N_("Every published dataset's links are checked again and the dataset "
             "re-assessed once per this many days, each at its own moment spread evenly over the period (by "
             "`opendata schedule` or Celery beat, hourly); unchanged files cost a conditional request and no "
-            "re-reading. 0: only harvests and `opendata assess` assess."), int),
+            "re-reading. 0: only harvests and `opendata assess` assess."), _count),
     Setting("SITE_URL", "http://127.0.0.1:5000", N_("Public base URL of the portal, used in RDF URIs, "
             "data.json and links in exports.")),
     Setting("SITE_TITLE", "Open Data", N_("Name of the portal shown in pages.")),

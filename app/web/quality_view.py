@@ -48,6 +48,7 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) 
     (r"An open, non-proprietary data format needs structured data first\.", "开放的非专有格式首先需要结构化数据。"),
     (r"(\S+) is a proprietary format\.", r"\1 是专有格式。"),
     (r"(.+?) is not structured, machine-readable data\.", r"\1 不是结构化的机器可读数据。"),
+    (r"The file is not RDF, so things are not named with URIs\.", "该文件不是 RDF，事物没有用 URI 标识。"),
     (r"(\S+) is not RDF, so things are not named with URIs\.", r"\1 不是 RDF，事物没有用 URI 标识。"),
     (r"The (.+?) graph names no thing with an http\(s\) URI\.", r"\1 图中没有用 http(s) URI 标识的事物。"),
     (r"It does not link to data on other domains\.", "没有链接到其他域名上的数据。"),

@@ -21,3 +21,12 @@ def test_every_stars_finding_tells_how_to_earn_the_next_star(app, slug):
     assert ladder[0]["fix"] == FINDING_TYPES[slug].fix("en", {})  # not the table's nor another file's finding
     assert zh[0]["fix"] == FINDING_TYPES[slug].fix("zh", {})
     assert [row["fix"] for row in ladder[1:]] == ["", "", "", ""]
+
+
+def test_a_star_reason_naming_the_file_is_said_in_chinese_whole():
+    from app.web.quality_view import reason_text
+
+    said = reason_text("The file is not RDF, so things are not named with URIs.", "zh")
+    assert said == "该文件不是 RDF，事物没有用 URI 标识。"  # was "The file 不是 RDF，..."
+    said = reason_text("CSV is not RDF, so things are not named with URIs.", "zh")
+    assert said == "CSV 不是 RDF，事物没有用 URI 标识。"

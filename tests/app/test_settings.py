@@ -64,3 +64,8 @@ def test_too_few_days_of_daily_usage_are_refused_not_raised_to_31_without_a_word
     with pytest.raises(ValueError, match="OPENDATA_USAGE_DAILY_RETENTION_DAYS: '7' days is too few: at least 31"):
         settings.load({"OPENDATA_USAGE_DAILY_RETENTION_DAYS": "7"})
     assert settings.load({"OPENDATA_USAGE_DAILY_RETENTION_DAYS": "31"})["USAGE_DAILY_RETENTION_DAYS"] == 31
+
+
+def test_a_negative_recheck_period_is_refused():
+    with pytest.raises(ValueError, match="OPENDATA_RECHECK_PERIOD_DAYS: '-1' is below 0"):
+        settings.load({"OPENDATA_RECHECK_PERIOD_DAYS": "-1"})
