@@ -60,14 +60,20 @@ def store_check(row: Distribution, check: CheckResult) -> None:
     set_evidence(row, **evidence)
 
 
+#: Which datasets an assessment scores: a series has no files of its own (its parts are scored), and scored as a
+#: dataset it was a 0-star one that pulled its publisher's league figures down.
+ASSESSED = Dataset.kind != series.SERIES
+
+
 def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None = None,
                     check_links: bool = True) -> list[dict[str, Any]]:
-    """Assess the given datasets; returns their assessment documents."""
+    """Assess the given datasets (a series among them is left out: `ASSESSED`); returns their assessment
+    documents."""
     now = now or utcnow()
     ids = list(dataset_ids)
     out = []
     with rt.sessionmaker() as session:
-        datasets = session.scalars(select(Dataset).where(Dataset.id.in_(ids))
+        datasets = session.scalars(select(Dataset).where(Dataset.id.in_(ids), ASSESSED)
                                    .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))
                                    ).all()
         rows: dict[str, Distribution] = {}
@@ -284,7 +290,7 @@ def _latest_findings(dataset_ids: list[str]):
 def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:
     """Datasets added, updated or restored by harvests (since a job), or never assessed."""
     with rt.sessionmaker() as session:
-        never = select(Dataset.id).where(Dataset.state == "active", Dataset.stars.is_(None))
+        never = select(Dataset.id).where(Dataset.state == "active", Dataset.stars.is_(None), ASSESSED)
         ids = set(session.scalars(never))
         stmt = select(HarvestRecord.dataset_id).where(HarvestRecord.status.in_(("added", "updated", "restored")))
         if since_job_id is not None:

@@ -20,6 +20,7 @@ import hashlib
 from sqlalchemy import func, select
 
 from catalog_schema.models import Assessment, Dataset, utcnow
+from catalog_schema.series import SERIES
 
 #: How long after its moment a dataset is still re-checked (the scheduler runs hourly; a day covers restarts).
 GRACE = dt.timedelta(days=1)
@@ -53,7 +54,8 @@ def due(session, period: dt.timedelta, now: dt.datetime | None = None) -> list[s
     last = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
             .group_by(Assessment.dataset_id).subquery())
     rows = session.execute(select(Dataset.id, last.c.at).outerjoin(last, last.c.dataset_id == Dataset.id)
-                           .where(Dataset.state == "active").execution_options(yield_per=10000))
+                           .where(Dataset.state == "active", Dataset.kind != SERIES)
+                           .execution_options(yield_per=10000))
     out = []
     for dataset_id, at in rows:
         moment = latest_moment(dataset_id, period, now)

@@ -23,7 +23,7 @@ def register(main: click.Group) -> None:
     def assess_cmd(obj, slug, all_, changed, as_json) -> None:
         from sqlalchemy import select
 
-        from app.assessment import changed_dataset_ids
+        from app.assessment import ASSESSED, changed_dataset_ids
         from app.jobs import Runtime, assess
         from catalog_schema.models import Dataset
 
@@ -36,8 +36,11 @@ def register(main: click.Group) -> None:
                     ids = list(session.scalars(select(Dataset.id).where(Dataset.slug == slug)))
                     if not ids:
                         raise click.ClickException(_("no dataset %(slug)s", slug=repr(slug)))
+                    if not session.scalar(select(ASSESSED).where(Dataset.id == ids[0])):
+                        raise click.ClickException(_("%(slug)s is a series: its parts are assessed, each on its own",
+                                                     slug=repr(slug)))
                 elif all_:
-                    ids = list(session.scalars(select(Dataset.id).where(Dataset.state == "active")
+                    ids = list(session.scalars(select(Dataset.id).where(Dataset.state == "active", ASSESSED)
                                                .order_by(Dataset.slug)))
                 else:
                     ids = changed_dataset_ids(rt)

@@ -322,3 +322,40 @@ def test_the_catalog_checks_write_their_findings_on_the_latest_assessments_and_t
     after = stored()
     assert "fragmented-series" not in after[parts[0]]
     assert after[parts[0]] == [t for t in first[parts[0]] if t != "fragmented-series"]
+
+
+def test_a_series_is_not_scored_as_a_dataset_by_any_assessment(app, client, parts, runtime):
+    """A series has no files of its own: `assess --all`, `--changed` and the weekly re-check leave it out (it was
+    scored 0 stars and pulled its publisher's league down), and `assess --dataset` says why."""
+    import datetime as dt
+
+    from click.testing import CliRunner
+    from sqlalchemy import func, select
+
+    from app import recheck
+    from app.assessment import changed_dataset_ids
+    from app.cli import main
+    from catalog_schema.models import Assessment
+
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    location = _make_series(client)
+    slug = location.rsplit("/", 1)[-1].split("#")[0]
+    with runtime.sessionmaker() as session:
+        series_id = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
+        everything = list(session.scalars(select(Dataset.id)))
+        assert series_id in everything
+        assert series_id not in changed_dataset_ids(runtime)
+        assert series_id not in recheck.due(session, dt.timedelta(days=7),
+                                            now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    docs = assess_datasets(runtime, everything, check_links=False)
+    assert len(docs) == len(everything) - 1
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Assessment)
+                              .where(Assessment.dataset_id == series_id)) == 0
+        assert session.get(Dataset, series_id).stars is None
+    env = {f"OPENDATA_{k}": str(v) for k, v in (("DATABASE_URL", runtime.settings["DATABASE_URL"]),
+                                                ("INSTANCE_DIR", runtime.settings["INSTANCE_DIR"]),
+                                                ("ARCHIVE_DIR", runtime.settings["ARCHIVE_DIR"]))}
+    said = CliRunner().invoke(main, ["--lang", "zh", "assess", "--dataset", slug], env=env)
+    assert said.exit_code == 1 and "是数据集系列" in said.output, said.output
