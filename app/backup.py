@@ -30,6 +30,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import backup_manifest
+from app import settings as settings_mod
 from app.backup_manifest import ArchiveSummary, Manifest
 from app.texts import T_
 from catalog_schema import db as dbmod
@@ -219,6 +221,17 @@ def _dump_postgresql(url: str, target: Path, say: Say):
 # --- restore ----------------------------------------------------------------------------------------------------
 
 
+def _writable(folder: Path) -> None:
+    """`folder` exists (made if need be) and takes a new file, or BackupError: nothing is restored."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".restore-check-"):
+            pass
+    except OSError as exc:
+        raise BackupError(T_("%(folder)s cannot be written (%(reason)s): nothing was restored", folder=str(folder),
+                             reason=exc.strerror or str(exc))) from None
+
+
 def read_manifest(folder: Path) -> Manifest:
     path = folder / backup_manifest.NAME
     if not path.exists():
@@ -253,6 +266,12 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
         raise BackupError(T_("the backup is at migration %(revision)s, which this code does not know (its head "
                              "is %(head)s): restore it with the version that made it", revision=manifest.revision,
                              head=head))
+    archive_dir = Path(settings["ARCHIVE_DIR"]).absolute()
+    # Every folder the restore writes is tried before the database is: a folder it could not write stopped it
+    # after the catalog was replaced, with a traceback, and the next try was refused as "not empty".
+    _writable(archive_dir)
+    if reindex is not None:
+        _writable(Path(settings_mod.search_index_dir(settings)))
     engine = dbmod.make_engine(url)
     try:
         if backend == "sqlite":
@@ -279,7 +298,6 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
                 say(T_("database: planner statistics taken (ANALYZE)"))
         finally:
             engine.dispose()
-    archive_dir = Path(settings["ARCHIVE_DIR"]).absolute()
     say(T_("archive: copying the files %(target)s lacks", target=str(archive_dir)))
     synced = archive_mod.copy_missing(folder / "archive", archive_dir, progress=_every(say))
     stored_now = {p.name for p in archive_mod.stored(archive_dir)}

@@ -49,5 +49,7 @@ def from_json(text: str) -> Manifest:
     data: dict[str, Any] = json.loads(text)
     if data.get("version") != VERSION:
         raise ValueError(f"manifest version {data.get('version')!r} is not one this code reads ({VERSION})")
+    if not isinstance(data.get("archive"), dict):  # a hand-made or cut-short manifest: said, not a KeyError
+        raise ValueError("the manifest has no archive section")
     archive = ArchiveSummary(**data.pop("archive"))
     return Manifest(**data, archive=archive)

@@ -267,3 +267,27 @@ def test_a_failed_backup_leaves_the_last_one_restorable_and_a_damaged_one_is_ref
          "ARCHIVE_DIR": str(again / "archive")}))
     assert refused.exit_code == 1 and "fails SQLite's integrity check" in refused.output, refused.output
     assert (again / "catalog.db").read_bytes() == before
+
+
+def test_a_restore_that_cannot_write_a_folder_touches_nothing(tmp_path, db_url):
+    """An archive (or search index) folder the restore cannot write stopped it after the catalog was replaced, with
+    a traceback; now it is found before the database is touched, and said in one line."""
+    env = env_of({"DATABASE_URL": db_url, "INSTANCE_DIR": str(tmp_path / "i"), "ARCHIVE_DIR": str(tmp_path / "a")})
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(main, ["backup", "--to", str(tmp_path / "bk")], env=env).exit_code == 0
+    (tmp_path / "files").mkdir()
+    added = runner.invoke(main, ["source", "add", "after-the-backup", "--type", "datapackage",
+                                 "--url", str(tmp_path / "files")], env=env)
+    assert added.exit_code == 0, added.output
+    for key, value in (("ARCHIVE_DIR", "/proc/no-such-archive"), ("SEARCH_INDEX_DIR", "/proc/no-such-index")):
+        result = runner.invoke(main, ["restore", "--force", str(tmp_path / "bk")],
+                               env={**env, f"OPENDATA_{key}": value})
+        assert result.exit_code == 1, result.output
+        assert f"{value} cannot be written" in result.output and "nothing was restored" in result.output
+        assert "Traceback" not in result.output and "database: restoring" not in result.output
+        assert "after-the-backup" in runner.invoke(main, ["source", "list"], env=env).output  # untouched
+    manifest = tmp_path / "bk" / "manifest.json"
+    manifest.write_text('{"version": 1}')
+    result = runner.invoke(main, ["restore", "--force", str(tmp_path / "bk")], env=env)
+    assert result.exit_code == 1 and "the manifest has no archive section" in result.output, result.output
