@@ -217,6 +217,34 @@ class RootGroup(Group):
         set_lang(_lang_argument(args) or from_environment())
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context):
+        """Any command: a database that cannot be reached, or has no catalog tables yet, is one sentence saying
+        which and what to do, not forty lines of traceback."""
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            raise click.ClickException(say(database_trouble(exc))) from exc
+
+
+def database_trouble(exc: Exception):
+    """What a database error the command could not handle says to the person who ran it."""
+    from sqlalchemy.engine import make_url
+
+    from app import settings as settings_mod
+
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    try:
+        url = make_url(settings_mod.load()["DATABASE_URL"]).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a setting refused: the reason alone
+        url = "OPENDATA_DATABASE_URL"
+    if "no such table" in reason or "does not exist" in reason and "relation" in reason:
+        return T_("the database %(url)s has no catalog tables (%(reason)s): run `opendata db upgrade`", url=url,
+                  reason=reason)
+    return T_("cannot use the database %(url)s (%(reason)s): check OPENDATA_DATABASE_URL; a PostgreSQL database "
+              "must exist (createdb) and be migrated (`opendata db upgrade`)", url=url, reason=reason)
+
 
 RootGroup.group_class = Group  # its subgroups are plain translated groups: the language is chosen once
 

@@ -36,10 +36,14 @@ def register(main: click.Group) -> None:
     @db_group.command("check", help=N_("Fail when the models and the migrations disagree."))
     @click.pass_obj
     def check(obj) -> None:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
         from catalog_schema.db import check as do_check
 
         try:
             do_check(obj.settings["DATABASE_URL"])
+        except (OperationalError, ProgrammingError):
+            raise  # said by the command group (app.cli_lang.database_trouble)
         except Exception as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(_("models and migrations agree"))

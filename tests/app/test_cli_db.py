@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import inspect, text
 
+from app.cli import main
 from catalog_schema import db as dbmod
 from tests.support import services
 from tests.support.cli import Ran, opendata
@@ -74,3 +76,25 @@ def test_health_and_list_page(client):
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "datasets": 0}
     assert client.get("/dataset").status_code == 200
+
+
+@pytest.mark.parametrize("args", [["source", "list"], ["db", "check"], ["assess", "--all"], ["schedule"],
+                                  ["backup", "--to", "{tmp}/bk"], ["db", "upgrade"]])
+def test_a_database_that_does_not_exist_is_one_sentence_not_a_traceback(tmp_path, args, postgres_master_url):
+    from sqlalchemy.engine import make_url
+
+    missing = make_url(postgres_master_url).set(database="opendata_no_such_database").render_as_string(
+        hide_password=False)
+    env = {"OPENDATA_DATABASE_URL": missing, "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, [a.format(tmp=tmp_path) for a in args], env=env)
+    assert result.exit_code == 1, result.output
+    assert "cannot use the database" in result.output and "opendata_no_such_database" in result.output
+    assert "Traceback" not in result.output and "sqlalche.me" not in result.output
+    zh = CliRunner().invoke(main, ["--lang", "zh", *[a.format(tmp=tmp_path) for a in args]], env=env)
+    assert "无法使用数据库" in zh.output, zh.output
+
+
+def test_a_catalog_never_migrated_says_to_run_db_upgrade(tmp_path):
+    env = {"OPENDATA_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["source", "list"], env=env)
+    assert result.exit_code == 1 and "has no catalog tables" in result.output and "opendata db upgrade" in result.output
