@@ -8,11 +8,13 @@ import os
 import click
 
 from app.cli_lang import N_, _
+from app.commands.harvest import status_label
+from app.commands.serve import PORT, can_listen
 
 
 def register(main: click.Group) -> None:
     @main.command("demo", help=N_("Build the demo catalog from data_samples/ on SQLite and serve it."))
-    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--port", default=5000, show_default=True, type=PORT)
     @click.option("--no-serve", is_flag=True, help=N_("Load the samples and exit (for checks and CI)."))
     def demo(port: int, no_serve: bool) -> None:
         from app import settings as settings_mod
@@ -33,6 +35,10 @@ def register(main: click.Group) -> None:
         # Links, RDF URIs and CKAN's site_url name the port the demo serves on, unless a SITE_URL is set.
         os.environ.setdefault("OPENDATA_SITE_URL", f"http://127.0.0.1:{port}")
         values = settings_mod.load()
+        # both ports tried before the catalog is built (a busy one was a traceback after it)
+        can_listen("127.0.0.1", values["DEMO_FILES_PORT"])
+        if not no_serve:
+            can_listen("127.0.0.1", port)
         click.echo(_("site URL (page links, RDF URIs, CKAN site_url): %(url)s", url=values["SITE_URL"]))
         upgrade(values["DATABASE_URL"])
         files = serve_files(SAMPLES / "files", values["DEMO_FILES_PORT"])
@@ -41,7 +47,8 @@ def register(main: click.Group) -> None:
         try:
             for name, summary in load_samples(rt, port=values["DEMO_FILES_PORT"]).items():
                 click.echo(_("harvested %(name)s: %(status)s, %(added)s added, %(updated)s updated, %(unchanged)s "
-                             "unchanged, %(errored)s errored", name=name, **summary))
+                             "unchanged, %(errored)s errored", name=name,
+                             **{**summary, "status": status_label(summary["status"])}))
             if values["ASSESS_AFTER_HARVEST"]:
                 click.echo(_("assessed every harvested dataset (links checked, files sniffed and profiled)"))
             made = make_demo_series(rt)

@@ -214,6 +214,9 @@ def _label(value: str) -> str:
     return gettext(LABELS[value]) if value in LABELS else value
 
 
+status_label = _label  # what `opendata demo` says of each sample harvest, in the same words
+
+
 def _pad(text: str, width: int) -> str:
     """`text` padded to `width` terminal columns (a Chinese character takes two)."""
     return text + " " * max(width - display_width(text), 0)

@@ -83,23 +83,32 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
     _Portal().run()
 
 
+#: A TCP port a server can be given.
+PORT = click.IntRange(1, 65535)
+
+
+def can_listen(host: str, port: int) -> None:
+    """A port another program holds is said in one line (ClickException), before anything is started or built."""
+    import socket
+
+    try:
+        with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET):
+            pass
+    except OSError as exc:
+        raise click.ClickException(_("cannot listen on %(host)s:%(port)s: %(error)s", host=host, port=port,
+                                     error=exc.strerror or exc)) from exc
+
+
 def register(main: click.Group) -> None:
     @main.command("serve", help=N_("Serve the portal: waitress in one process, or gunicorn with several workers."))
     @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--port", default=5000, show_default=True, type=PORT)
     @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
                   help=N_("Processes; more than 1 runs gunicorn (use PostgreSQL then)."))
     @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
     @click.option("--timeout", default=60, show_default=True, type=int, help=N_("gunicorn worker timeout, seconds."))
     def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
-        import socket
-
-        try:  # a port another program holds is said in one line, before the banner (it was a traceback after it)
-            with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET):
-                pass
-        except OSError as exc:
-            raise click.ClickException(_("cannot listen on %(host)s:%(port)s: %(error)s", host=host, port=port,
-                                         error=exc.strerror or exc)) from exc
+        can_listen(host, port)  # before the banner (it was a traceback after it)
         click.echo(ngettext("serving on http://%(host)s:%(port)s (%(num)s process)",
                             "serving on http://%(host)s:%(port)s (%(num)s processes)", workers, host=host, port=port))
         if workers > 1:

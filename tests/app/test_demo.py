@@ -232,3 +232,18 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
     # every attribute a view has is the model's attribute of that name
     for model in (Dataset, Distribution):
         assert all(a.key == a.columns[0].name for a in model.__mapper__.column_attrs)
+
+
+def test_a_busy_port_is_said_before_the_catalog_is_built(tmp_path):
+    """The demo built the whole catalog, then died with a traceback on a port another program held."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        held = busy.getsockname()[1]
+        for extra, args in (({"OPENDATA_DEMO_FILES_PORT": str(held)}, ["--no-serve"]),
+                            ({"OPENDATA_DEMO_FILES_PORT": str(_free_port())}, ["--port", str(held)])):
+            run = subprocess.run([sys.executable, "-m", "app.cli", "--lang", "zh", "demo", *args], cwd=ROOT,
+                                 env={**env, "OPENDATA_INSTANCE_DIR": str(tmp_path), **extra}, capture_output=True,
+                                 text=True, timeout=120)
+            assert run.returncode == 1 and f"无法在 127.0.0.1:{held} 上监听" in run.stderr, run.stderr
+            assert "Traceback" not in run.stderr and not (tmp_path / "catalog.db").exists()
+
