@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, column, func, insert, select, table, text, update
@@ -49,6 +50,10 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
         raise CopyError(T_("the source and the target are the same database"))
     if batch < 1:  # partitions of 0 rows read nothing, and an empty copy was reported as done
         raise CopyError(T_("a batch is at least 1 row (not %(batch)s)", batch=batch))
+    src = make_url(dbmod.normalize_url(source_url))
+    if src.get_backend_name() == "sqlite" and src.database not in (None, "", ":memory:") \
+            and not Path(src.database).is_file():  # opening it would make an empty file, "at migration (none)"
+        raise CopyError(T_("there is no SQLite database at %(path)s", path=src.database))
     head = dbmod.head_revision()
     source = dbmod.make_engine(source_url)
     target = dbmod.make_engine(target_url)

@@ -89,6 +89,16 @@ def test_a_source_behind_the_head_is_refused(postgres, tmp_path):
     assert "the source database is at migration 0011" in result.output and "opendata db upgrade" in result.output
 
 
+def test_a_mistyped_sqlite_source_is_named_not_made(tmp_path):
+    """A typo in --from opened (and so made) an empty SQLite file, then advised `db upgrade` on it: following the
+    advice copied an empty catalog."""
+    typo = tmp_path / "catalgo.db"
+    result = CliRunner().invoke(main, ["--lang", "zh", "db", "copy", "--from", f"sqlite:///{typo}",
+                                       "--to", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert result.exit_code == 1 and f"{typo}" in result.output and "SQLite" in result.output, result.output
+    assert not typo.exists() and not (tmp_path / "new.db").exists()
+
+
 def test_a_target_that_cannot_be_reached_is_named(tmp_path):
     source = f"sqlite:///{tmp_path / 'catalog.db'}"
     dbmod.upgrade(source)
