@@ -1,6 +1,7 @@
 """What a page quotes from a source fits the screen: a harvest job's long error line (a metadata sheet row with
-several problems) and a finding that quotes a percent-encoded file address wrap on a phone instead of widening
-the page (seen on the job page and the dataset page of a folder of Chinese file names)."""
+several problems), a finding that quotes a percent-encoded file address, and a title or keyword with no place to
+break wrap instead of widening the page, on a phone and on a desktop (seen on the job, source, search and dataset
+pages of a folder of Chinese file names)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from catalog_schema.models import Dataset, HarvestJob
 from tests.browser.conftest import SIZES
 from tests.support.wsgiserver import ServedApp
 
-SHEET = ("文件,标题,许可协议,时间范围\n"
-         "分区常住人口统计表（按街道和社区划分）.csv,分区常住人口,京海市开放许可协议第二版,2023-2020\n")
+LONG = "Trade_" + "statistics_by_HS_code_" * 15  # a title with no place to break
+SHEET = ("文件,标题,许可协议,时间范围,关键词\n"
+         "分区常住人口统计表（按街道和社区划分）.csv,分区常住人口,京海市开放许可协议第二版,2023-2020,人口\n"
+         f"trade.csv,{LONG},CC-BY-4.0,,{LONG.lower()}\n")
 
 
 @pytest.fixture
@@ -21,20 +24,22 @@ def folder_portal(runtime, add_source, tmp_path):
     folder = tmp_path / "tjj"
     folder.mkdir()
     (folder / "分区常住人口统计表（按街道和社区划分）.csv").write_text("区,人口\n东城区,410000\n", "utf-8")
+    (folder / "trade.csv").write_text("year,value\n2023,1\n", "utf-8")
     (folder / "metadata.csv").write_text(SHEET + "不存在的文件（二〇二三年度统计公报附表）.csv,不存在,,\n", "utf-8")
     add_source("tjj", "datapackage", str(folder))  # no base_url: the files' addresses are file:// URLs
     summary = harvest(runtime, "tjj")
-    assert summary.errored == 2 and summary.added == 1
+    assert summary.errored == 2 and summary.added == 2
     with runtime.sessionmaker() as session:
         ids = list(session.scalars(select(Dataset.id)))
         job = session.scalar(select(HarvestJob.id))
-        slug = session.scalar(select(Dataset.slug))
+        slugs = list(session.scalars(select(Dataset.slug).order_by(Dataset.slug)))
     assess(runtime, ids)
     from app import create_app
 
     app = create_app({**runtime.settings, "SECRET_KEY": "browser-tests"})
     served = ServedApp(app, threads=2, ident="opendata-test")
-    yield served.url, [f"/harvest/job/{job}", f"/dataset/{slug}"]
+    yield served.url, [f"/harvest/job/{job}", "/harvest/source/tjj", "/dataset?q=Trade",
+                       *(f"/dataset/{slug}" for slug in slugs)]
     served.close()
 
 
@@ -46,7 +51,6 @@ def test_long_quoted_text_wraps_on_a_phone(browser, folder_portal, size):
         page = context.new_page()
         for path in paths:
             page.goto(path)
-            assert "file:" in page.content() or "metadata.csv" in page.content()
             over = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
             culprits = page.evaluate("""() => [...document.querySelectorAll('main *')]
                 .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
