@@ -159,14 +159,62 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
             rows.append([filemeta.cell_text(c) for c in row])
             if len(rows) > MAX_SHEET_ROWS:
                 break
+        with book._archive.open(ws._worksheet_path) as xml:  # noqa: SLF001 - read-only mode keeps neither
+            merged, unsaved = _merges_and_unsaved_formulas(xml)
+    except SheetError:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise SheetError(Message(N_("%(name)s: cannot be read as XLSX (%(error)s)"), name=name,
                                  error=f"{exc.__class__.__name__}: {exc}")) from exc
     finally:
         book.close()
+    if unsaved:  # their cells read as empty: a title, a licence or a date would be lost without a word
+        raise SheetError(Message(N_("%(name)s: cells %(cells)s hold formulas with no saved value (the sheet was "
+                                    "written by a program, never saved by Excel or WPS): open and save it, or "
+                                    "write the values"), name=name,
+                                 cells=", ".join(unsaved[:5]) + (", ..." if len(unsaved) > 5 else "")))
+    _fill_merged(rows, merged)
     while rows and all(c is None for c in rows[-1]):
         rows.pop()
     return rows
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _merges_and_unsaved_formulas(xml) -> tuple[list[str], list[str]]:
+    """The merged ranges of a worksheet's XML (C2:C4 ...) and the cells whose formula has no saved value, read as
+    a stream (defusedxml: no entity declarations)."""
+    from defusedxml.ElementTree import iterparse
+
+    merged, unsaved = [], []
+    for _event, el in iterparse(xml, events=("end",)):
+        if el.tag == _SHEET_NS + "c":
+            value = el.find(_SHEET_NS + "v")
+            if el.find(_SHEET_NS + "f") is not None and (value is None or not (value.text or "").strip()):
+                unsaved.append(el.get("r") or "?")
+            el.clear()
+        elif el.tag == _SHEET_NS + "mergeCell" and el.get("ref"):
+            merged.append(el.get("ref"))
+    return merged, unsaved
+
+
+def _fill_merged(rows: list[list[str | None]], merged: list[str]) -> None:
+    """A range merged down rows gives its value to each row, as the sheet shows it: a licence merged down the rows
+    of three files is every one's licence (it was the first file's only, the others got the default). Across
+    columns the value stays in the first one (a title merged over the description's cell is not a description)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for ref in merged:
+        col, min_row, _max_col, max_row = range_boundaries(ref)
+        if min_row > len(rows):
+            continue
+        first = rows[min_row - 1]
+        value = first[col - 1] if col - 1 < len(first) else None
+        for r in range(min_row, min(max_row, len(rows))):
+            row = rows[r]
+            row.extend([None] * (col - len(row)))
+            row[col - 1] = value
 
 
 # --------------------------------------------------------------------------- matching rows to files

@@ -128,6 +128,44 @@ def _xlsx(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
+def test_an_xlsx_sheets_merged_cells_describe_every_row_they_cover(runtime, add_source, tmp_path):
+    """A bureau's sheet merges a licence and a publisher down the rows of files that share them: each file gets
+    them (the first one only did; the others got the default licence and no publisher, without a word)."""
+    folder = tmp_path / "merged"
+    folder.mkdir()
+    for name in ("m1.csv", "m2.csv", "m3.csv"):
+        (folder / name).write_text("a,b\n1,2\n", "utf-8")
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in (["文件名", "标题", "许可协议", "发布机构"], ["m1.csv", "一", "CC0-1.0", "京海市统计局"],
+                ["m2.csv", "二", None, None], ["m3.csv", "三", None, None]):
+        ws.append(row)
+    ws.merge_cells("C2:C4")
+    ws.merge_cells("D2:D4")
+    book.save(folder / "元数据.xlsx")
+    add_source("merged", "datapackage", str(folder), config={"defaults": {"licence": "CC-BY-4.0"}})
+    summary = harvest(runtime, "merged").to_dict()
+    assert (summary["added"], summary["errored"]) == (3, 0), summary
+    got = _datasets(runtime, "merged")
+    assert {got[f].license_id for f in ("m1.csv", "m2.csv", "m3.csv")} == {"CC0-1.0"}
+    assert {got[f].publisher.id for f in ("m1.csv", "m2.csv", "m3.csv")} == {got["m1.csv"].publisher.id}
+    assert got["m3.csv"].title == {"": "三"} and got["m1.csv"].publisher.name[""] == "京海市统计局"
+
+
+def test_an_xlsx_formula_with_no_saved_value_is_said_not_dropped(runtime, add_source, tmp_path):
+    """openpyxl (or any program) writes formulas without their values; read as empty, the title fell back to the
+    file's name and the date to its mtime without a flag. The sheet is refused, saying which cells."""
+    folder = tmp_path / "formulas"
+    folder.mkdir()
+    (folder / "prices.csv").write_text("a,b\n1,2\n", "utf-8")
+    (folder / "metadata.xlsx").write_bytes(_xlsx([["File", "Title", "Modified"],
+                                                  ["prices.csv", '=CONCAT("Pri","ces")', "=TODAY()"]]))
+    add_source("formulas", "datapackage", str(folder))
+    summary = harvest(runtime, "formulas").to_dict()
+    errors = _errors(runtime, summary["job_id"])
+    assert summary["errored"] == 1 and "B2, C2 hold formulas with no saved value" in errors["metadata.xlsx"].error
+
+
 def test_xlsx_sheet_with_english_headers_named_in_the_config(runtime, add_source, tmp_path):
     import datetime as dt
 
