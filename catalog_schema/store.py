@@ -9,6 +9,7 @@ for every content field.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import unicodedata
@@ -196,7 +197,11 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
             return None
         pub = _publisher_by_name(session, name)
         if pub is None:
-            slug = unique_slug(session, Publisher, slugify(label or agent.get("uri") or "", fallback="publisher"))
+            said = label or agent.get("uri") or ""
+            # 京海市统计局 gives no slug: publisher-<a hash of the name>, the same in every catalog and whatever
+            # the order of the harvest (it was publisher, publisher-2 ... by arrival)
+            slug = unique_slug(session, Publisher, name_slug(said) or name_slug(agent.get("uri"))
+                               or f"publisher-{hashlib.sha1(said.encode()).hexdigest()[:8]}")
     if pub is None:
         pub = Publisher(slug=slug, name=dict(name), uri=agent.get("uri"), homepage=agent.get("homepage"),
                         email=agent.get("email"), extras=dict(agent.get("extras") or {}))

@@ -186,3 +186,8 @@ def test_a_publisher_named_only_by_its_name_is_found_again_by_it_in_any_script(s
     assert ensure_publisher(session, {"name": {"zh": "交通局"}}) is bureau
     # another name is another publisher, whatever its slug would be
     assert ensure_publisher(session, {"name": {"zh": "财政局"}}).slug not in made.values()
+    # a Chinese name's slug is its own and the same in every catalog: not publisher, publisher-2 ... by arrival
+    import hashlib
+
+    assert made['{"zh": "水务局"}'] == "publisher-" + hashlib.sha1("水务局".encode()).hexdigest()[:8]
+    assert made['{"en": "Transport Bureau"}'] == "transport-bureau"
