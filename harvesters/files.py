@@ -14,6 +14,7 @@ catalog holds of them keep the metadata the sheet gave them, and only a new file
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -315,15 +316,40 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
     yield from errors
 
 
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
+
+
+def _list_text(content: bytes, url: str) -> str:
+    """A file list's text: UTF-8, or GBK (GB18030) as a Chinese office's editor saves it. Short GBK text is often
+    valid UTF-8 too (一.csv in GBK reads as һ.csv): UTF-8 that holds no Chinese character but other non-ASCII
+    letters, when the same bytes read as Chinese in GB18030, is taken as GB18030. The bytes alone cannot tell
+    such a list from a UTF-8 one of Greek or Cyrillic names (Ωmega.csv reads as 惟mega.csv): a UTF-8 list with a
+    byte-order mark is always read as UTF-8."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise HarvestError(N_("%(url)s: a file list must be text in UTF-8 or GBK (%(error)s)"), url=url,
+                               error=exc) from exc
+    if not content.startswith(codecs.BOM_UTF8) and not text.isascii() and not _has_cjk(text):
+        try:
+            chinese = content.decode("gb18030")
+        except UnicodeDecodeError:
+            return text
+        if _has_cjk(chinese):
+            return chinese
+    return text
+
+
 def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteItem]:
     """One item per line of a text file listing files: http(s) URLs, or paths relative to the list (a local
     list's relative paths must stay inside its folder; `config.base_url` says where that folder is
     published). Blank lines and lines starting with # are skipped."""
     doc = read(url, http, expected=N_("a file list"))
-    try:
-        text = doc.content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise HarvestError(N_("%(url)s: a file list must be UTF-8 text (%(error)s)"), url=url, error=exc) from exc
+    text = _list_text(doc.content, url)
     remote = is_remote(doc.url)
     folder = None if remote else Path(doc.url).parent
     base_url = config.get("base_url")

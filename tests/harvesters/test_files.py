@@ -314,6 +314,21 @@ def test_a_file_list_on_a_web_server_with_its_sheet_beside_it(runtime, add_sourc
     assert "404" in _errors(runtime, summary["job_id"])["meta.xlsx"].error
 
 
+def test_a_file_list_in_gbk_is_read_as_chinese(runtime, add_source, local_server):
+    """A list saved in GBK by a Chinese office's editor: 一.csv in GBK is also valid UTF-8 (һ.csv), which named a
+    file that does not exist without a word."""
+    from harvesters.files import _list_text
+
+    local_server.add_bytes("/gbk/files.txt", "一.csv\n人口普查.csv\n".encode("gbk"), "text/plain")
+    add_source("gbk-list", "datapackage", local_server.url("/gbk/files.txt"))
+    summary = harvest(runtime, "gbk-list").to_dict()
+    assert summary["added"] == 2 and summary["errored"] == 0, summary
+    assert sorted(_datasets(runtime, "gbk-list")) == ["一.csv", "人口普查.csv"]
+    assert _list_text("一.csv\n".encode("gbk"), "x") == "一.csv\n"  # valid UTF-8 too, but not Chinese
+    assert _list_text("Ωmega.csv\n".encode("utf-8-sig"), "x") == "Ωmega.csv\n"  # a BOM says UTF-8
+    assert _list_text("数据.csv\n".encode(), "x") == "数据.csv\n"
+
+
 def test_a_local_file_list_stays_inside_its_folder(runtime, add_source, tmp_path):
     folder = tmp_path / "pub"
     folder.mkdir()
