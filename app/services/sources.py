@@ -35,6 +35,18 @@ def _check_url(url: str) -> None:
         raise Invalid(T_("%(url)s: no such file or folder", url=url))
 
 
+#: The config keys whose value is an object of its own (a harvest reads them as one, and every file failed or
+#: no default applied when it was a string).
+OBJECT_KEYS = ("defaults",)
+
+
+def _check_config(config: dict[str, Any]) -> None:
+    for key in OBJECT_KEYS:
+        if key in config and not isinstance(config[key], dict):
+            raise Invalid(T_("config.%(key)s must be a JSON object of field: value (such as {\"licence\": "
+                             "\"CC-BY-4.0\"}), not %(value)s", key=key, value=repr(config[key])))
+
+
 @service
 def add_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
                schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
@@ -43,6 +55,7 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     _check_url(url)
+    _check_config(config or {})
     pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)

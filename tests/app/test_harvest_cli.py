@@ -45,6 +45,10 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     zh = _run(env, "--lang", "zh", "source", "add", "odd", "--type", "dcat", "--url", "ftp://x/y")
     assert zh.returncode == 1 and "只能采集 http(s) 网址和本地路径" in zh.stderr
     assert _run(env, "source", "add", "here", "--type", "datapackage", "--url", str(tmp_path)).returncode == 0
+    # defaults that are not an object: every file failed at the harvest (in English), and the job "finished"
+    flat = _run(env, "--lang", "zh", "source", "add", "flat", "--type", "datapackage", "--url", str(tmp_path),
+                "--config", '{"defaults": "CC-BY-4.0"}')
+    assert flat.returncode == 1 and "config.defaults 必须是" in flat.stderr, flat.stderr
     # defaults a harvest would only flag on every file are said when the source is added
     odd = json.dumps({"defaults": {"licence": "whatever licence", "frequency": "sometimes", "title": "T",
                                    "colour": "red", "language": "zh"}})
