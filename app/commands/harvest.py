@@ -98,7 +98,8 @@ def register(main: click.Group) -> None:
     @main.command("harvest", help=N_("Run one harvest job of source NAME to its end (exit 1: failed; 2: needs "
                                      "confirmation)."))
     @click.argument("name")
-    @click.option("--full", is_flag=True, help=N_("full gather: every record read and compared, not only those changed since the last "
+    @click.option("--full", is_flag=True,
+                  help=N_("full gather: every record read and compared, not only those changed since the last "
                           "harvest (what the source no longer lists is withdrawn on every run)"))
     @click.option("--json", "as_json", is_flag=True, help=N_("print the job summary as JSON, no progress"))
     @click.option("--confirm-withdrawals", "confirm", is_flag=True,

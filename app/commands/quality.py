@@ -165,6 +165,16 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
             "findings": findings}
 
 
+#: The words the web pages use (app/web/quality_view.py), from the same catalog: a rating and a severity said in
+#: the command's language (they were printed as stored: "(good)", "[error]").
+RATINGS = {"excellent": N_("Excellent"), "good": N_("Good"), "sufficient": N_("Sufficient"), "bad": N_("Bad")}
+SEVERITY = {"error": N_("Error"), "warning": N_("Warning"), "info": N_("Information")}
+
+
+def _word(words: dict[str, str], value) -> str:
+    return _(words[value]) if value in words else ("-" if value is None else str(value))
+
+
 def _print_doc(doc: dict, lang: str | None) -> None:
     from quality.findings import FINDING_TYPES
 
@@ -177,11 +187,12 @@ def _print_doc(doc: dict, lang: str | None) -> None:
     if "score" in doc:
         meta = doc["metadata"]
         line += _(", score %(score)s/100, metadata %(points)s/%(max)s (%(rating)s)", score=doc["score"],
-                  points=meta["points"], max=meta["max"], rating=meta["rating"])
+                  points=meta["points"], max=meta["max"], rating=_word(RATINGS, meta["rating"]))
     click.echo(line)
     for d in doc["distributions"]:
         click.echo(f"  - {d['url']}: " + _("%(stars)s stars, declared %(declared_format)s, detected "
-                                           "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s", **d))
+                                           "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s",
+                                           **{k: "-" if v is None else v for k, v in d.items()}))
     data = doc.get("data") or {}
     if data.get("tables"):
         click.echo(_("  data: %(rows)s rows x %(columns)s columns, %(missing_cells)s missing cells, %(duplicate_rows)s "
@@ -190,5 +201,5 @@ def _print_doc(doc: dict, lang: str | None) -> None:
         ftype = FINDING_TYPES.get(f["type"])
         msg, fix = (ftype.message(lang, f.get("evidence") or {}), ftype.fix(lang, f.get("evidence") or {})) \
             if ftype else (f["message"], f["fix"])
-        click.echo(f"  [{f['severity']}] {f['type']}: {msg}\n      -> {fix}")
+        click.echo(f"  [{_word(SEVERITY, f['severity'])}] {f['type']}: {msg}\n      -> {fix}")
     sys.stdout.flush()

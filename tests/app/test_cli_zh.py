@@ -139,7 +139,7 @@ def _aligned(page: str) -> None:
 
 
 @pytest.mark.parametrize(("args", "zh", "en"), [
-    (["demo", "--port", "many"], "'many' 不是有效的整数。", "'many' is not a valid integer."),
+    (["serve", "--timeout", "many"], "'many' 不是有效的整数。", "'many' is not a valid integer."),
     (["source", "show", "x", "--jobs", "lots"], "'lots' 不是有效的整数。", "'lots' is not a valid integer range."),
     (["restore", "/no/such/folder"], "目录 '/no/such/folder' 不存在。", "Directory '/no/such/folder' does not exist."),
 ])

@@ -78,3 +78,13 @@ def test_due_sources(runtime):
         session.commit()
     assert sorted(due_sources(runtime, now=now)) == ["d"]
     assert sorted(due_sources(runtime, now=now + dt.timedelta(days=5))) == ["d", "fresh", "w"]
+
+
+def test_quality_file_says_severities_in_the_commands_language():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    path = FILES / "jh-gov-office" / "service-statistics.csv"
+    zh = opendata("--lang", "zh", "quality", "file", str(path), env=env)
+    assert zh.returncode == 0 and "[错误] licence-missing" in zh.stdout and "[警告]" in zh.stdout, zh.stdout
+    assert "[error]" not in zh.stdout and "[warning]" not in zh.stdout
+    en = opendata("quality", "file", str(path), env=env)
+    assert "[Error] licence-missing" in en.stdout
