@@ -100,14 +100,26 @@ def register(main: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
     def publishers(obj, as_json) -> None:
+        from sqlalchemy import select
+
         from app.assessment import publisher_table
         from app.jobs import Runtime
+        from catalog_schema.models import Publisher
 
         rt = Runtime(obj.settings)
         try:
             rows = publisher_table(rt)
+            with rt.sessionmaker() as session:
+                every = session.execute(select(Publisher.slug, Publisher.name).order_by(Publisher.slug)).all()
         finally:
             rt.close()
+        # Every publisher, as the dashboard's league lists them: one with nothing published (or nothing assessed
+        # yet) shows 0 datasets and no rank, rather than vanishing from the table officials read.
+        listed = {r["publisher"] for r in rows}
+        rows += [{"publisher": slug, "name": name, "datasets": 0, "stars": [0] * 6, "average_stars": None,
+                  "share_3_plus": None, "average_score": None, "average_metadata_points": None, "broken_links": 0,
+                  "stale": 0, "pii": 0, "rank": None, "trend": [], "change": None}
+                 for slug, name in every if slug not in listed]
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
             return
@@ -116,8 +128,9 @@ def register(main: click.Group) -> None:
         click.echo(f"{head[0]:>4} {head[1]:<24} {head[2]:>8} {head[3]:>5} {head[4]:>5} {head[5]:>6} {head[6]:>6} "
                    f"{head[7]:>5} {head[8]:>4}")
         for r in rows:
-            click.echo(f"{r['rank']:>4} {r['publisher']:<24} {r['datasets']:>8} {r['average_stars']:>5} "
-                       f"{r['share_3_plus']:>5.0%} {r['average_score']:>6} {r['broken_links']:>6} {r['stale']:>5} "
+            share = "-" if r["share_3_plus"] is None else f"{r['share_3_plus']:.0%}"
+            click.echo(f"{_dash(r['rank']):>4} {r['publisher']:<24} {r['datasets']:>8} {_dash(r['average_stars']):>5} "
+                       f"{share:>5} {_dash(r['average_score']):>6} {r['broken_links']:>6} {r['stale']:>5} "
                        f"{r['pii']:>4}")
 
 
@@ -169,6 +182,10 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
 #: the command's language (they were printed as stored: "(good)", "[error]").
 RATINGS = {"excellent": N_("Excellent"), "good": N_("Good"), "sufficient": N_("Sufficient"), "bad": N_("Bad")}
 SEVERITY = {"error": N_("Error"), "warning": N_("Warning"), "info": N_("Information")}
+
+
+def _dash(value) -> str:
+    return "-" if value is None else str(value)
 
 
 def _word(words: dict[str, str], value) -> str:

@@ -88,3 +88,23 @@ def test_quality_file_says_severities_in_the_commands_language():
     assert "[error]" not in zh.stdout and "[warning]" not in zh.stdout
     en = opendata("quality", "file", str(path), env=env)
     assert "[Error] licence-missing" in en.stdout
+
+
+def test_quality_publishers_lists_a_publisher_with_nothing_published(runtime):
+    """The dashboard's league lists every publisher (0 datasets, no rank); the command left them out."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from catalog_schema.store import ensure_publisher
+
+    with runtime.sessionmaker() as session:
+        ensure_publisher(session, {"slug": "jh-health", "name": {"zh": "卫生健康委"}})
+        session.commit()
+    env = {"OPENDATA_DATABASE_URL": runtime.settings["DATABASE_URL"],
+           "OPENDATA_INSTANCE_DIR": runtime.settings["INSTANCE_DIR"]}
+    result = CliRunner().invoke(main, ["quality", "publishers"], env=env)
+    assert result.exit_code == 0, result.output
+    assert [line.split() for line in result.output.splitlines() if "jh-health" in line] == \
+        [["-", "jh-health", "0", "-", "-", "-", "0", "0", "0"]]
+    as_json = CliRunner().invoke(main, ["quality", "publishers", "--json"], env=env)
+    assert [(r["publisher"], r["datasets"], r["rank"]) for r in json.loads(as_json.output)] == [("jh-health", 0, None)]
