@@ -118,6 +118,12 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     """A bug must still answer in the API's shape, without leaking internals."""
+    from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+
+    if isinstance(exc, (OperationalError, ProgrammingError, InterfaceError)):  # not a bug: the database
+        from app.web.unavailable import database_unavailable
+
+        return database_unavailable(exc)
     log.exception("unhandled error in the REST API")
     return error_response(500, "server-error", T_("The server failed to answer this request."))
 

@@ -9,7 +9,7 @@ from flask import Flask
 MODULES = ("app.web.health", "app.web.datasets", "app.web.publishers", "app.web.themes", "app.web.dashboard",
            "app.web.weekly", "app.web.harvest", "app.web.account", "app.web.credentials", "app.web.licences",
            "app.web.audit", "app.web.publish", "app.web.uploads", "app.web.versions", "app.web.follows",
-           "app.web.site")
+           "app.web.site", "app.web.unavailable")
 
 
 def register(app: Flask) -> None:
