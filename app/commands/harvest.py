@@ -209,7 +209,7 @@ def _plain(value) -> str:
 #: JSON outputs keep the values as they are.
 LABELS = {"queued": N_("queued"), "running": N_("running"), "finished": N_("finished"), "failed": N_("failed"),
           "needs-confirmation": N_("needs confirmation"), "daily": N_("daily"), "weekly": N_("weekly"),
-          "manual": N_("manual")}
+          "manual": N_("manual"), "gather": N_("gather"), "fetch": N_("fetch"), "import": N_("import")}
 
 
 def _label(value: str) -> str:
@@ -260,7 +260,8 @@ def _report_lines(report: dict) -> list[str]:
     lines.append("  " + _("errors (%(n)s):", n=errors["total"]))
     for kind in errors["kinds"]:
         example = kind["example"]
-        lines.append("    " + _("%(count)s x [%(stage)s] %(kind)s", count=kind["count"], stage=kind["stage"] or "-",
+        stage = _label(kind["stage"]) if kind["stage"] else "-"
+        lines.append("    " + _("%(count)s x [%(stage)s] %(kind)s", count=kind["count"], stage=stage,
                                    kind=_plain(harvest_error(kind["kind"], kind.get("kind_detail")))))
         lines.append("      " + _("e.g. %(id)s: %(error)s", id=_plain(example["remote_id"]),
                                      error=_plain(harvest_error(example["error"], example.get("error_detail")))))

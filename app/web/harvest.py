@@ -26,12 +26,12 @@ bp = Blueprint("harvest_status", __name__)
 #: What a job's status and a source's schedule read as, in the page's language.
 LABELS = {"queued": _l("queued"), "running": _l("running"), "finished": _l("finished"), "failed": _l("failed"),
           "needs-confirmation": _l("needs confirmation"), "daily": _l("daily"), "weekly": _l("weekly"),
-          "manual": _l("manual")}
+          "manual": _l("manual"), "gather": _l("gather"), "fetch": _l("fetch"), "import": _l("import")}
 
 
 @bp.app_template_filter("harvest_label")
 def harvest_label(value: str | None) -> str:
-    """A job status or schedule in the reader's language (an unknown value as it is)."""
+    """A job status, a schedule or a record's stage in the reader's language (an unknown value as it is)."""
     return str(LABELS.get(value, value or ""))
 
 
