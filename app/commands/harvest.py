@@ -290,6 +290,11 @@ def _sources(obj) -> list[dict]:
     return out
 
 
+#: A record's outcome on the progress line, in the command's language (it read "errored=1 unchanged=3" under zh).
+OUTCOMES = {"added": N_("added"), "updated": N_("updated"), "unchanged": N_("unchanged"), "errored": N_("errored"),
+            "restored": N_("restored"), "withdrawn": N_("withdrawn")}
+
+
 class _Progress:
     """A one-line counter on the terminal (the total is not known before the gather ends)."""
 
@@ -299,7 +304,7 @@ class _Progress:
     def __call__(self, status: str, remote_id: str) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
         total = sum(self.counts.values())
-        parts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
+        parts = " ".join(f"{gettext(OUTCOMES[k]) if k in OUTCOMES else k} {v}" for k, v in sorted(self.counts.items()))
         sys.stderr.write("\r" + _("%(n)s records", n=total) + f"  {parts}")
         sys.stderr.flush()
 

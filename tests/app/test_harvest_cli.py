@@ -124,3 +124,18 @@ def test_source_show_reports_the_last_jobs_changes_and_errors(db_url, tmp_path, 
     assert "and 1 more" not in full
     missing = _run(env, "source", "show", "nope")
     assert missing.returncode != 0 and "no source named 'nope'" in missing.stderr
+
+
+def test_the_progress_line_is_in_the_commands_language(capsys):
+    from app.cli_lang import set_lang
+    from app.commands.harvest import _Progress
+
+    set_lang("zh")
+    try:
+        progress = _Progress()
+        for status in ("unchanged", "errored", "unchanged", "added"):
+            progress(status, "r")
+    finally:
+        set_lang("en")
+    line = capsys.readouterr().err.rsplit("\r", 1)[-1]
+    assert line == "4 条记录  新增 1 出错 1 未变 2", line  # it read "4 条记录  added=1 errored=1 unchanged=2"
