@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from catalog_schema import datajson
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
-from harvesters.messages import N_
+from harvesters.messages import N_, Message
 from harvesters.reading import read
 
 
@@ -32,8 +32,9 @@ class DataJsonHarvester(Harvester):
             yield RemoteItem(remote_id=remote_id, payload=entry, context=context)
 
     def to_record(self, item: RemoteItem) -> Record:
-        if not isinstance(item.payload, dict):
-            raise ValueError(f"dataset entry is a {type(item.payload).__name__}, not an object")
+        if not isinstance(item.payload, dict):  # said in JSON's words (it named Python's: "a NoneType")
+            raise ValueError(Message(N_("a dataset entry must be a JSON object, not %(value)s"),
+                                     value=json.dumps(item.payload, ensure_ascii=False)[:60]))
         return datajson.from_datajson(item.payload, item.context)
 
 

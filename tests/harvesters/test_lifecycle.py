@@ -68,7 +68,8 @@ def test_harvest_rerun_change_remove_restore_and_bad_record(runtime, add_source,
     assert summary["errored"] == 1 and summary["unchanged"] == total
     with runtime.sessionmaker() as session:
         row = session.scalar(select(HarvestRecord).where(HarvestRecord.status == "errored"))
-        assert "not an object" in row.error and row.payload == "this is not a dataset"
+        assert 'must be a JSON object, not "this is not a dataset"' in row.error  # JSON's words, not Python's
+        assert row.payload == "this is not a dataset"
         count = session.scalar(select(func.count()).select_from(Dataset))
     assert count == total  # no duplicates, nothing lost
 
