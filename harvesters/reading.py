@@ -36,7 +36,12 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
     """The HarvestError of an error that is no catalog's answer, said once: an error status as "URL: the server
     answered HTTP 502 Bad Gateway" (its message named the URL a second time, and stayed English under zh); the
     URL a redirect led to when it is another; any other failure (refused, timed out) as it says."""
-    if exc.status is None:
+    if exc.status is None:  # no answer at all: said whole in the reader's language (it was plumbing's English)
+        if exc.kind == "timeout":
+            return HarvestError(N_("%(url)s: the server did not answer within the time allowed "
+                                   "(OPENDATA_HTTP_TIMEOUT)"), url=url)
+        if exc.kind == "dns":
+            return HarvestError(N_("%(url)s: the host name could not be found (DNS lookup failed)"), url=url)
         return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
     try:
         reason = HTTPStatus(exc.status).phrase

@@ -327,3 +327,26 @@ def test_a_file_lists_unusable_lines_are_said_in_chinese_and_grouped_as_one_kind
     assert "&#39;missing.csv&#39;：清单旁没有这个文件" in zh
     assert "&#39;../out.csv&#39;：列出的路径必须在清单所在的文件夹之内" in zh
     assert "no such file beside the list" not in zh
+
+
+def test_a_source_that_never_answers_is_said_whole_in_both_languages():
+    """plumbing.http's English ('127.0.0.1:5203 did not answer within 5 s for ...') was the whole job error,
+    under zh too."""
+    from app.cli_lang import gettext, set_lang
+    from harvesters.base import error_detail
+    from harvesters.reading import status_error
+    from plumbing.http_errors import HttpError
+
+    url = "http://127.0.0.1:9/catalog.ttl"
+    for kind, english, chinese in (
+            ("timeout", "the server did not answer within the time allowed", "服务器未在允许的时间内应答"),
+            ("dns", "the host name could not be found", "找不到该主机名")):
+        err = status_error(url, HttpError(kind, url, f"plumbing's words for {url}"))
+        assert str(err) == f"{url}: {english}" + (" (OPENDATA_HTTP_TIMEOUT)" if kind == "timeout"
+                                                   else " (DNS lookup failed)")
+        detail = error_detail(err)
+        set_lang("zh")
+        try:
+            assert chinese in gettext(detail["msgid"]) % detail["params"]
+        finally:
+            set_lang("en")
