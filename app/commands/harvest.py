@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -51,6 +52,11 @@ def register(main: click.Group) -> None:
                 raise click.ClickException(say(exc.message)) from exc
             session.commit()
         click.echo(_("added source %(name)s (%(type)s) %(url)s", name=name, type=type_, url=url))
+        local = "://" not in url and (Path(url).is_dir() or url.endswith(".txt"))
+        if type_ == "datapackage" and local and not config.get("base_url"):
+            click.echo(_("warning: %(url)s is published as file:// addresses, which no one else can download and the "
+                         "link checker cannot fetch (no stars): set config.base_url to where the folder is published "
+                         "on the web", url=url), err=True)
         if isinstance(config.get("defaults"), dict):  # said now, not found later as flags on every file
             from harvesters.files import SHEET_COLUMN, defaults_fields
             from harvesters.messages import as_message

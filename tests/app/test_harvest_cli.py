@@ -44,7 +44,11 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
         assert refused.returncode == 1 and said in refused.stderr, (url, refused.stderr)
     zh = _run(env, "--lang", "zh", "source", "add", "odd", "--type", "dcat", "--url", "ftp://x/y")
     assert zh.returncode == 1 and "只能采集 http(s) 网址和本地路径" in zh.stderr
-    assert _run(env, "source", "add", "here", "--type", "datapackage", "--url", str(tmp_path)).returncode == 0
+    here = _run(env, "source", "add", "here", "--type", "datapackage", "--url", str(tmp_path))
+    assert here.returncode == 0 and "set config.base_url" in here.stderr  # its files would be file:// addresses
+    published = _run(env, "--lang", "zh", "source", "add", "published", "--type", "datapackage", "--url",
+                     str(tmp_path), "--config", '{"base_url": "https://tjj.example.gov.cn/files/"}')
+    assert published.returncode == 0 and "base_url" not in published.stderr, published.stderr
     # defaults that are not an object: every file failed at the harvest (in English), and the job "finished"
     flat = _run(env, "--lang", "zh", "source", "add", "flat", "--type", "datapackage", "--url", str(tmp_path),
                 "--config", '{"defaults": "CC-BY-4.0"}')
@@ -73,8 +77,9 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     listed = json.loads(_run(env, "source", "list", "--json").stdout)
     assert [(s["name"], s["type"], s["schedule"], s["publisher"]) for s in listed] == [
         ("here", "datapackage", "manual", None), ("odd-defaults", "datapackage", "manual", None),
-        ("odd-zh", "datapackage", "manual", None), ("treasury", "datajson", "weekly", "us-treasury")]
-    assert listed[3]["last_job"]["unchanged"] == 233
+        ("odd-zh", "datapackage", "manual", None), ("published", "datapackage", "manual", None),
+        ("treasury", "datajson", "weekly", "us-treasury")]
+    assert listed[4]["last_job"]["unchanged"] == 233
     shown = _run(env, "source", "show", "treasury")
     assert "job 2 finished" in shown.stdout and "job 1 finished" in shown.stdout
 
