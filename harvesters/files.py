@@ -363,6 +363,14 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
                                                              entry=entry[:80], max=MAX_LINE))
             continue
         entries[entry] = _resolve(entry, doc.url, folder, base_url)
+    first: dict[str, str] = {}  # a file's URL -> the line that named it first
+    for entry, (file_url, _size, error) in entries.items():
+        if error is None and file_url:
+            if file_url in first:  # a.csv and its whole URL: one file, not two datasets (a and a-2)
+                entries[entry] = (None, None, Message(N_("%(entry)s: the same file as %(first)s, listed before"),
+                                                      entry=f"'{entry}'", first=f"'{first[file_url]}'"))
+            else:
+                first[file_url] = entry
     sheet_name, fetch_sheet = _list_sheet(doc.url, folder, http, config.get("metadata_sheet"))
     good = [e for e, (_u, _s, err) in entries.items() if err is None]
     aliases = {entries[e][0]: e for e in good if entries[e][0] and entries[e][0] != e}

@@ -329,6 +329,16 @@ def test_a_file_list_in_gbk_is_read_as_chinese(runtime, add_source, local_server
     assert _list_text("数据.csv\n".encode(), "x") == "数据.csv\n"
 
 
+def test_one_file_listed_by_its_path_and_its_url_is_one_dataset(runtime, add_source, local_server):
+    local_server.add_bytes("/twice/files.txt", f"a.csv\n{local_server.url('/twice/a.csv')}\nb.csv\n".encode(),
+                           "text/plain")
+    add_source("twice", "datapackage", local_server.url("/twice/files.txt"))
+    summary = harvest(runtime, "twice").to_dict()
+    assert (summary["added"], summary["errored"]) == (2, 1), summary  # it was a and a-2
+    error = _errors(runtime, summary["job_id"])[local_server.url("/twice/a.csv")].error
+    assert "the same file as 'a.csv', listed before" in error
+
+
 def test_a_local_file_list_stays_inside_its_folder(runtime, add_source, tmp_path):
     folder = tmp_path / "pub"
     folder.mkdir()
