@@ -481,8 +481,9 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
         slug = unique_slug(session, Dataset, wanted_slug, exclude_id=ds.id)
         if outcome == "added" or not ds.slug:
             ds.slug = slug
-        else:  # renamed at its source: the old address answers 301, as after its publisher's rename
+        elif slug != ds.slug:  # renamed at its source: the old address answers 301, as after its publisher's rename
             rename_dataset(session, ds, slug)
+        # else: the name it asks for is taken and it holds the next free one already (gdp -> gdp-3): it keeps it
     had_series = bool(ds.in_series) or ds.kind == series.SERIES
     # A series the publisher put it in here (app/services/series.py) outlives a harvest that knows nothing of it.
     joined = ((ds.extras or {}).get("publishing") or {}).get("series") or [] if outcome != "added" else []

@@ -176,3 +176,31 @@ def test_a_package_renamed_at_its_source_keeps_its_old_address(runtime, add_sour
     assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
     assert client.get(f"/dataset/{old}").status_code == 200
     assert client.get(f"/dataset/{old}-renamed").status_code == 301
+
+
+def test_a_package_whose_name_is_taken_keeps_its_next_free_slug_through_changes(runtime, add_source, local_server,
+                                                                                fixtures_dir, client):
+    """The name a package asks for belongs to another dataset: it gets name-2, and keeps it (no rename, no old
+    address of its own) when the package changes."""
+    from catalog_schema.models import DatasetSlug
+    from catalog_schema.record import new_record
+    from catalog_schema.store import save_record
+    from tests.support.ckan_server import FakeCkan
+    from tests.support.sources import CKAN_RECORDS, real_packages
+
+    packages = real_packages(fixtures_dir, CKAN_RECORDS)
+    name = packages[0]["name"]
+    with runtime.sessionmaker() as session:
+        save_record(session, new_record(slug=name, title={"en": "Published here first"}, license="CC-BY-4.0"))
+        session.commit()
+    add_source("city", "ckan", FakeCkan(local_server, packages).url)
+    assert harvest(runtime, "city").to_dict()["status"] == "finished"
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(Dataset.slug).where(Dataset.remote_id == packages[0]["id"])) == f"{name}-2"
+    packages[0]["title"] = "A new title"
+    packages[0]["metadata_modified"] = "2099-01-01T00:00:00.000000"
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(Dataset.slug).where(Dataset.remote_id == packages[0]["id"])) == f"{name}-2"
+        assert session.scalar(select(func.count()).select_from(DatasetSlug)) == 0
+    assert client.get(f"/dataset/{name}-2").status_code == 200
