@@ -37,7 +37,7 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
     answered HTTP 502 Bad Gateway" (its message named the URL a second time, and stayed English under zh); the
     URL a redirect led to when it is another; any other failure (refused, timed out) as it says."""
     if exc.status is None:  # no answer at all: said whole in the reader's language (it was plumbing's English)
-        if exc.kind == "timeout":
+        if exc.kind == "timeout" and getattr(exc, "deadline", None) != "total":
             return HarvestError(N_("%(url)s: the server did not answer within the time allowed "
                                    "(OPENDATA_HTTP_TIMEOUT)"), url=url)
         if exc.kind == "dns":

@@ -873,7 +873,9 @@ class GuardedSession:
     def _check_deadline(self, url: str, start: float) -> None:
         total = self.config.total_timeout
         if total is not None and self._clock() - start > total:
-            raise HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up")
+            error = HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up")
+            error.deadline = "total"  # it answered, too slowly in all (not "did not answer")
+            raise error
 
 
 def _content_length(resp: requests.Response) -> int | None:
