@@ -766,8 +766,10 @@ _DIST_CONTENT = ("title", "description", "access_url", "download_url", "format",
 
 
 def _canonical_date(value: str | None) -> str | None:
-    """A date as any RDF parser hands it back: rdflib writes xsd:dateTime "Z" as "+00:00"."""
-    return None if value is None else str(date_value(value))
+    """A date as any RDF parser hands it back: rdflib writes xsd:dateTime "Z" as "+00:00"; one that is no date is
+    not published (None)."""
+    node = None if value is None else date_value(value)
+    return None if node is None else str(node)
 
 
 def comparable(record: Record) -> dict[str, Any]:

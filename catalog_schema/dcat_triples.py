@@ -33,6 +33,7 @@ The decisions (see `catalog_schema.dcat` for the reading side and the round trip
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -43,7 +44,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD as XSD_NS
 
-from catalog_schema import places, vocab
+from catalog_schema import filemeta, places, vocab
 from catalog_schema.record import Record, pick_text
 
 PREFIXES = {
@@ -149,21 +150,41 @@ def rdflib_typed(lexical: str, datatype: str) -> str:
     return quote(str(node)) + f"^^<{node.datatype}>"
 
 
-def date_value(value: str) -> Literal:
-    """A record's date as the rdflib literal we publish: xsd:date, xsd:dateTime, xsd:gYear, else plain text."""
+def date_value(value: str) -> Literal | None:
+    """A record's date as the literal we publish: xsd:date, xsd:dateTime, xsd:gYearMonth or xsd:gYear when it is
+    a real one; a date a source wrote otherwise (2024年3月1日, 2024.03.01) in ISO form; None when it is no date
+    ("2023-13-01", "yesterday-ish"), which is left out: published as it was, "2023-13-01"^^xsd:date is an ill-typed
+    literal (rdflib logs a traceback for each one it reads) and an untyped "yesterday-ish" is no date to any
+    reader."""
     if _DATE.match(value):
-        return Literal(value, datatype=XSD_NS.date)
+        return Literal(value, datatype=XSD_NS.date) if _real(value, dt.date.fromisoformat) else None
     if _DATETIME.match(value):
-        return Literal(value, datatype=XSD_NS.dateTime)
+        return Literal(value, datatype=XSD_NS.dateTime) if _real(value.replace("Z", "+00:00"),
+                                                                   dt.datetime.fromisoformat) else None
     if _YEAR.match(value):
         return Literal(value, datatype=XSD_NS.gYear)
-    return Literal(value)
+    written = filemeta.parse_date(value)
+    if written is None:
+        return None
+    return date_value(written) if len(written) != 7 else Literal(written, datatype=XSD_NS.gYearMonth)
+
+
+def _real(value: str, parse) -> bool:
+    if value.startswith("-"):  # a year before the common era: Python's dates do not reach it, the pattern holds
+        return True
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=65536)
-def date_literal(value: str) -> str:
-    """`date_value` as an N-Triples term."""
+def date_literal(value: str) -> str | None:
+    """`date_value` as an N-Triples term (None: no date, nothing to publish)."""
     node = date_value(value)
+    if node is None:
+        return None
     return quote(str(node)) + (f"^^<{node.datatype}>" if node.datatype else "")
 
 
@@ -353,8 +374,9 @@ class _Triples:
 
     def dates(self, subject: str, item: dict[str, Any]) -> None:
         for pred, key in ((T["dct:issued"], "issued"), (T["dct:modified"], "modified")):
-            if item.get(key):
-                self.add(subject, pred, date_literal(item[key]))
+            term = date_literal(item[key]) if item.get(key) else None
+            if term is not None:
+                self.add(subject, pred, term)
 
 
 def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> list[tuple[str, str, str]]:
@@ -402,14 +424,15 @@ def dataset_triples(record: Record, *, site_url: str, bnodes: Iterator[int]) -> 
         t.typed_value(T["dct:rights"], ds, record["rights"], T["dct:RightsStatement"])
     t.dates(ds, record)
     temporal = record.get("temporal") or {}
-    if temporal.get("start") or temporal.get("end"):
+    start, end = (date_literal(temporal[k]) if temporal.get(k) else None for k in ("start", "end"))
+    if start or end:
         period = t.bnode()
         t.add(ds, T["dct:temporal"], period)
         t.add(period, A, T["dct:PeriodOfTime"])
-        if temporal.get("start"):
-            t.add(period, T["dcat:startDate"], date_literal(temporal["start"]))
-        if temporal.get("end"):
-            t.add(period, T["dcat:endDate"], date_literal(temporal["end"]))
+        if start:
+            t.add(period, T["dcat:startDate"], start)
+        if end:
+            t.add(period, T["dcat:endDate"], end)
     for place in record.get("spatial") or []:
         t.typed_value(T["dct:spatial"], ds, place, T["dct:Location"])
     _extent(t, ds, record.get("extent"))

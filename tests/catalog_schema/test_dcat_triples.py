@@ -76,3 +76,34 @@ def test_byte_size_literals_written_without_rdflib_are_rdflibs():
     for lexical in ("0", "007", "1024", "18446744073709551616", "١٢", "-1", "1e3"):
         assert (dcat_triples.typed(lexical, dcat_triples.XSD_NON_NEGATIVE)
                 == dcat_triples.rdflib_typed(lexical, dcat_triples.XSD_NON_NEGATIVE))
+
+
+def test_a_date_that_is_no_date_is_left_out_and_a_chinese_one_is_published_in_iso_form():
+    """Harvested dates are kept as the source wrote them; DCAT publishes only real ones, typed (an ill-typed
+    "2023-13-01"^^xsd:date, which rdflib reports with a traceback on every read, and an untyped "yesterday-ish"
+    were published)."""
+    from pathlib import Path
+
+    import pyshacl
+
+    rec = new_record(slug="dates", title={"en": "Dates"}, description={"en": "d"}, issued="2024年3月1日",
+                     modified="yesterday-ish", temporal={"start": "2023-13-01", "end": "2020年3月"},
+                     publisher={"name": {"en": "Agency"}})
+    rec["distributions"] = [new_distribution(id="d", access_url="https://files.example/a.csv", issued="2023-13-01",
+                                             modified="2024-02-30T10:00:00")]
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    ds, dist = rdflib.URIRef(f"{SITE}/dataset/dates"), rdflib.URIRef(f"{SITE}/dataset/dates/resource/d")
+    assert graph.value(ds, dcat.DCTERMS.modified) is None and graph.value(dist, dcat.DCTERMS.issued) is None
+    assert graph.value(dist, dcat.DCTERMS.modified) is None
+    issued = graph.value(ds, dcat.DCTERMS.issued)
+    assert (str(issued), issued.datatype) == ("2024-03-01", rdflib.XSD.date)
+    period = graph.value(ds, dcat.DCTERMS.temporal)
+    assert graph.value(period, dcat.DCAT.startDate) is None
+    end = graph.value(period, dcat.DCAT.endDate)
+    assert (str(end), end.datatype) == ("2020-03", rdflib.XSD.gYearMonth)
+    shapes = rdflib.Graph().parse(Path(__file__).resolve().parents[1] / "fixtures" / "real" / "shacl"
+                                  / "dcat-ap_3_shacl_shapes.ttl", format="turtle")
+    conforms, _report, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, text
+    triples = dcat_triples.dataset_triples(rec, site_url=SITE, bnodes=itertools.count())  # the fast writer agrees
+    assert isomorphic(rdflib.Graph().parse(data=_nt(triples), format="nt"), graph)
