@@ -61,12 +61,20 @@ def error_kind(message: str | None) -> str:
     return text[:KIND_CHARS] if text else "(no message)"
 
 
+#: harvesters.files joins a sheet row's problems with this msgid.
+JOINED = "%(first)s; %(rest)s"
+
+
 def kind_detail(detail: Any) -> dict[str, Any] | None:
     """The kind of an error kept with its msgid and parameters (harvesters/messages.py), the same way: each
     parameter taken through `error_kind` (a URL is "<url>", a number "<n>" ...), so that the kind is said in
     the reader's language too. None when `detail` is none."""
     if not isinstance(detail, dict):
         return None
+    if detail.get("msgid") == JOINED and isinstance((detail.get("params") or {}).get("first"), dict):
+        # a list of problems ("a; b"): its first only, as error_kind keeps of the English (in zh the kind was
+        # the first example's whole list, and named problems the other rows of the kind did not have)
+        return kind_detail(detail["params"]["first"])
     params = detail.get("params")
     if not isinstance(params, dict):
         return detail

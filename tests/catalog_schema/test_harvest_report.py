@@ -6,10 +6,11 @@ test_dashboard.py, test_harvest_cli.py.)"""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
-from catalog_schema import harvest_store
+from catalog_schema import harvest_report, harvest_store
 from catalog_schema.harvest_report import KIND_CHARS, error_kind, job_report, source_report, to_json
 from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import new_record
@@ -95,3 +96,17 @@ def test_a_running_job_counts_its_rows_and_a_deleted_dataset_keeps_its_remote_id
     assert [(i["remote_id"], i["dataset"], i["title"]) for i in first["added"]["items"]] == [
         ("a", kept.slug, {"en": "Kept again"}), ("b", None, {})]
     assert source_report(session, "nothing") is None
+
+
+def test_a_kind_of_sheet_row_errors_names_its_first_problem_in_every_language():
+    """Two rows, one with a bad licence and a bad date, one with a bad licence: one kind (the first problem), and
+    its Chinese label said that kind too (it was the first example's whole list, a date the other row lacked)."""
+    from harvesters.files import match_rows
+
+    rows = [(4, {"文件": "a.csv", "许可协议": "坏许可A", "发布日期": "明天"}),
+            (5, {"文件": "b.csv", "许可协议": "坏许可B"})]
+    _found, errors = match_rows("metadata.csv", rows, ["a.csv", "b.csv"])
+    first, second = (harvest_report.kind_detail(e.error.detail()) for e in errors)
+    assert harvest_report.error_kind(str(errors[0].error)) == harvest_report.error_kind(str(errors[1].error))
+    assert first == second
+    assert "发布日期" not in json.dumps(first, ensure_ascii=False)
