@@ -50,7 +50,8 @@ def error_kind(message: str | None) -> str:
     """The class of an error message: its first line with URLs, quoted values, ids, numbers and record
     field paths replaced by placeholders, and only its first problem when it lists several ("a; b")."""
     text = (message or "").strip().split("\n", 1)[0]
-    text = _URL.sub(lambda m: "<url>" + m.group(0)[len(m.group(0).rstrip(":,;.)")):], text)
+    # what follows a URL is kept: punctuation, and the quote that closes it ('http://x/a.csv' -> '<url>')
+    text = _URL.sub(lambda m: "<url>" + m.group(0)[len(m.group(0).rstrip(":,;.)'\"")):], text)
     text = _QUOTED.sub("'…'", text)
     text = _RECORD_PATH.sub("record.…", text)
     text = _UUID.sub("<id>", text)

@@ -51,6 +51,9 @@ def test_kinds_read_as_their_messages():
     assert error_kind("ValueError: record.title.en holds a NUL") == "ValueError: record.… holds a NUL"
     assert error_kind("KeyError: 'resources'") == "KeyError: '…'"
     assert error_kind("the source's page") == "the source's page"  # an apostrophe is not a quote
+    # a quoted URL keeps its closing quote: it read "no file '<url> in this source"
+    assert error_kind("no file 'http://x.example/a.csv' in this source") == "no file '…' in this source"
+    assert error_kind("'http://x.example/a.csv': only http(s) URLs") == "'…': only http(s) URLs"
     assert error_kind(None) == error_kind("  ") == "(no message)"
     assert len(error_kind("x" * 5000)) == KIND_CHARS
 
