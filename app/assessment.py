@@ -317,9 +317,14 @@ def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
             "findings": a.findings}
 
 
-def publisher_table(rt, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """The league table: per publisher aggregates of the latest assessments, ranked."""
+def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) -> list[dict[str, Any]]:
+    """The league table: per publisher aggregates of the latest assessments, ranked. With `every`, a publisher
+    with nothing published (or nothing assessed yet) follows with 0 datasets and no rank, rather than vanishing
+    from the table officials read (the dashboard's league and `opendata quality publishers`; the API's
+    per-publisher row answers 404 for it instead)."""
     with rt.sessionmaker() as session:
+        publishers = session.execute(select(Publisher.slug, Publisher.name).order_by(Publisher.slug)).all() \
+            if every else []
         latest_at = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
                      .group_by(Assessment.dataset_id).subquery())
         rows = session.execute(
@@ -339,4 +344,9 @@ def publisher_table(rt, *, now: dt.datetime | None = None) -> list[dict[str, Any
                                          findings=[f["type"] for f in a.findings or []])
                for slug, name, ds_id, a in rows]
     trend = [(slug, at, stars, score) for slug, at, stars, score in history]
-    return assess_mod.publisher_aggregates(entries, trend)
+    table = assess_mod.publisher_aggregates(entries, trend)
+    listed = {r["publisher"] for r in table}
+    return table + [{"publisher": slug, "name": name, "datasets": 0, "stars": [0] * 6, "average_stars": None,
+                     "share_3_plus": None, "average_score": None, "average_metadata_points": None,
+                     "broken_links": 0, "stale": 0, "pii": 0, "rank": None, "trend": [], "change": None}
+                    for slug, name in publishers if slug not in listed]

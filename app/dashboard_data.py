@@ -100,9 +100,8 @@ def star_distribution(session, publisher_id: int | None = None) -> list[dict[str
 
 def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict[str, Any]]:
     """The league table, flat (one column per star count), sorted by a `LEAGUE_SORTS` key."""
-    rows = publisher_table(_Runtime(sessionmaker))
-    with sessionmaker() as session:
-        names = dict(session.execute(select(Publisher.slug, Publisher.name)).all())
+    rows = publisher_table(_Runtime(sessionmaker), every=True)
+    with sessionmaker() as session:  # every publisher's name is on its row (every=True): no query of its own
         downloads = dict(session.execute(
             select(Publisher.slug, func.sum(UsageCounter.downloads))
             .join(Dataset, Dataset.publisher_id == Publisher.id)
@@ -111,21 +110,11 @@ def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict
     flat = []
     for r in rows:
         row = {k: r.get(k) for k in LEAGUE_COLUMNS if not k.startswith("stars_")}
-        row["name"] = pick(names.get(r["publisher"]) or r.get("name"), lang) or r["publisher"]
+        row["name"] = pick(r.get("name"), lang) or r["publisher"]
         for s, n in enumerate(r["stars"]):
             row[f"stars_{s}"] = n
         row["downloads"] = int(downloads.get(r["publisher"]) or 0)
         flat.append(row)
-    # Every publisher is listed: one with nothing published (or nothing assessed yet) shows 0 datasets and no
-    # rank, rather than vanishing from the table officials read.
-    listed = {r["publisher"] for r in flat}
-    for slug, name in sorted(names.items()):
-        if slug not in listed:
-            row = {k: None for k in LEAGUE_COLUMNS}
-            row.update({"publisher": slug, "name": pick(name, lang) or slug, "datasets": 0, "broken_links": 0,
-                        "stale": 0, "pii": 0, "downloads": int(downloads.get(slug) or 0),
-                        **{f"stars_{s}": 0 for s in range(6)}})
-            flat.append(row)
     return sort_league(flat, sort)
 
 

@@ -100,26 +100,14 @@ def register(main: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
     def publishers(obj, as_json) -> None:
-        from sqlalchemy import select
-
         from app.assessment import publisher_table
         from app.jobs import Runtime
-        from catalog_schema.models import Publisher
 
         rt = Runtime(obj.settings)
         try:
-            rows = publisher_table(rt)
-            with rt.sessionmaker() as session:
-                every = session.execute(select(Publisher.slug, Publisher.name).order_by(Publisher.slug)).all()
+            rows = publisher_table(rt, every=True)  # every publisher, as the dashboard's league lists them
         finally:
             rt.close()
-        # Every publisher, as the dashboard's league lists them: one with nothing published (or nothing assessed
-        # yet) shows 0 datasets and no rank, rather than vanishing from the table officials read.
-        listed = {r["publisher"] for r in rows}
-        rows += [{"publisher": slug, "name": name, "datasets": 0, "stars": [0] * 6, "average_stars": None,
-                  "share_3_plus": None, "average_score": None, "average_metadata_points": None, "broken_links": 0,
-                  "stale": 0, "pii": 0, "rank": None, "trend": [], "change": None}
-                 for slug, name in every if slug not in listed]
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
             return
