@@ -40,7 +40,7 @@ from posixpath import splitext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from catalog_schema import dictionary, places, vocab
+from catalog_schema import dates, dictionary, places, vocab
 from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
 from catalog_schema.record import Record, email_address, flag, new_distribution, new_record, pick_text
 
@@ -233,6 +233,8 @@ def _read_frequency(v, flags):
 #: POD 1.1's accrualPeriodicity: an ISO 8601 repeating duration, or "irregular" (catalog_schema/datajson_schema).
 _POD_PERIODICITY = re.compile(r"^R/P(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
                               r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$|^irregular$")
+#: POD 1.1's modified may also be a duration or a repeating interval ("R/P1D": updated daily); kept as written.
+_POD_PERIOD = re.compile(r"^(R\d*/|P)")
 
 
 def _write_frequency(rec):
@@ -584,8 +586,18 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
                                "hasEmail": "mailto:" + fallback_email}
     if not out.get("description") and out.get("title"):
         out["description"] = out["title"]
-    if not out.get("modified") and (record.get("issued") or record.get("catalog_modified")):
-        out["modified"] = record.get("issued") or record["catalog_modified"]
+    for key in ("issued", "modified"):  # a value that is no date ("2023-13-01") is not published (DCAT alike)
+        value = out.get(key)
+        if isinstance(value, str) and not (key == "modified" and _POD_PERIOD.match(value)):
+            when = dates.published_text(value)
+            if when:
+                out[key] = when
+            else:
+                del out[key]
+    if not out.get("modified"):
+        fallback = dates.published_text(record.get("issued")) or record.get("catalog_modified")
+        if fallback:
+            out["modified"] = fallback
     if not out.get("keyword"):
         words = [_theme_label(code) for code in record.get("themes") or []] or [publisher_name]
         if any(words):

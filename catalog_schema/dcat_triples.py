@@ -33,7 +33,6 @@ The decisions (see `catalog_schema.dcat` for the reading side and the round trip
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -44,7 +43,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD as XSD_NS
 
-from catalog_schema import filemeta, places, vocab
+from catalog_schema import dates, places, vocab
 from catalog_schema.record import Record, pick_text
 
 PREFIXES = {
@@ -95,9 +94,6 @@ FOAF_MBOX, FOAF_DOCUMENT = T["foaf:mbox"], T["foaf:Document"]
 DCAT_DATASET = T["dcat:dataset"]
 XSD_NON_NEGATIVE = XSD + "nonNegativeInteger"
 
-_DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
-_YEAR = re.compile(r"^-?\d{4}$")
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")  # a value we publish as an IRI (else a labelled node)
 _MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
@@ -151,32 +147,13 @@ def rdflib_typed(lexical: str, datatype: str) -> str:
 
 
 def date_value(value: str) -> Literal | None:
-    """A record's date as the literal we publish: xsd:date, xsd:dateTime, xsd:gYearMonth or xsd:gYear when it is
-    a real one; a date a source wrote otherwise (2024年3月1日, 2024.03.01) in ISO form; None when it is no date
-    ("2023-13-01", "yesterday-ish"), which is left out: published as it was, "2023-13-01"^^xsd:date is an ill-typed
-    literal (rdflib logs a traceback for each one it reads) and an untyped "yesterday-ish" is no date to any
-    reader."""
-    if _DATE.match(value):
-        return Literal(value, datatype=XSD_NS.date) if _real(value, dt.date.fromisoformat) else None
-    if _DATETIME.match(value):
-        return Literal(value, datatype=XSD_NS.dateTime) if _real(value.replace("Z", "+00:00"),
-                                                                   dt.datetime.fromisoformat) else None
-    if _YEAR.match(value):
-        return Literal(value, datatype=XSD_NS.gYear)
-    written = filemeta.parse_date(value)
-    if written is None:
-        return None
-    return date_value(written) if len(written) != 7 else Literal(written, datatype=XSD_NS.gYearMonth)
-
-
-def _real(value: str, parse) -> bool:
-    if value.startswith("-"):  # a year before the common era: Python's dates do not reach it, the pattern holds
-        return True
-    try:
-        parse(value)
-    except ValueError:
-        return False
-    return True
+    """A record's date as the literal we publish (`catalog_schema.dates.published`): xsd:date, xsd:dateTime,
+    xsd:gYearMonth or xsd:gYear when it is a real one, a date a source wrote otherwise (2024年3月1日, 2024.03.01)
+    in ISO form; None when it is no date ("2023-13-01", "yesterday-ish"), which is left out: published as it
+    was, "2023-13-01"^^xsd:date is an ill-typed literal (rdflib logs a traceback for each one it reads) and an
+    untyped "yesterday-ish" is no date to any reader."""
+    found = dates.published(value)
+    return None if found is None else Literal(found[0], datatype=XSD_NS[found[1]])
 
 
 @lru_cache(maxsize=65536)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog_schema import vocab
+from catalog_schema import dates, vocab
 from catalog_schema.record import Record, pick_text
 from quality.findings import FINDING_TYPES, Finding, FindingType, Rule, Severity, english_texts
 
@@ -182,8 +182,8 @@ def _dataset_checks(rec: Record, dcat_violations: list[dict]) -> dict[str, bool]
         "access_rights_vocabulary": bool(access) and vocab.access_right(access) is not None,
         "contact_point": bool(rec.get("contact_point") and any((rec["contact_point"] or {}).values())),
         "publisher": bool(rec.get("publisher")),
-        "issued": bool(rec.get("issued")),
-        "modified": bool(rec.get("modified")),
+        "issued": dates.published_text(rec.get("issued")) is not None,  # a real date, as every door publishes it
+        "modified": dates.published_text(rec.get("modified")) is not None,
     }
 
 
@@ -255,6 +255,9 @@ def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
         evidence["licence"] = rec.get("license_raw")
     if ind.key == "access_rights_vocabulary":
         evidence["value"] = rec.get("access_rights")
+    if ind.key in NOT_A_DATE and rec.get(ind.key):  # written, but no date: published nowhere, and said so
+        evidence["value"] = str(rec[ind.key])[:80]
+        return make(NOT_A_DATE[ind.key].slug, evidence)
     return make(ind.finding, evidence)
 
 
@@ -307,11 +310,28 @@ DISTRIBUTION_UNDOCUMENTED = FindingType("distribution-undocumented", "info",
     "A distribution has no title or description", "资源缺少标题或说明",
     "Give distribution {position} a title that says what the file holds.",
     "为第 {position} 个资源添加说明文件内容的标题。")
+_POINTS = {i.key: i.points for i in INDICATORS}
+#: A date indicator's finding when the record has a value that is no date on the calendar ("2023-13-01",
+#: "yesterday-ish"): no door publishes it (catalog_schema.dates), so it scores as missing, with its own words.
+NOT_A_DATE = {
+    "issued": FindingType("issued-not-a-date", "info", "The publication date is not a date", "发布日期不是有效日期",
+        f"Write the publication date as a date, e.g. 2024-05-31 ({_POINTS['issued']} points).",
+        f"将发布日期写成日期格式，如 2024-05-31（{_POINTS['issued']} 分）。",
+        message_en="The publication date reads {value}, which is no date: it is published nowhere.",
+        message_zh="发布日期为 {value}，不是有效日期，任何接口都不会发布它。"),
+    "modified": FindingType("modified-not-a-date", "info", "The modification date is not a date",
+        "更新日期不是有效日期",
+        f"Write the date the dataset last changed as a date, e.g. 2024-05-31 ({_POINTS['modified']} points).",
+        f"将数据集最近一次更新的日期写成日期格式，如 2024-05-31（{_POINTS['modified']} 分）。",
+        message_en="The modification date reads {value}, which is no date: it is published nowhere.",
+        message_zh="更新日期为 {value}，不是有效日期，任何接口都不会发布它。"),
+}
 EXTRA_TYPES = (MISSING_DESCRIPTION, DESCRIPTION_TOO_SHORT, TITLE_IS_FILENAME, DISTRIBUTION_UNDOCUMENTED)
 
 #: Our finding types: the indicators' (``licence-missing`` is the stars rule's, which the table shares) and the
 #: extra findings'.
-TYPES: tuple[FindingType, ...] = tuple(i.type for i in INDICATORS if i.type is not None) + EXTRA_TYPES
+TYPES: tuple[FindingType, ...] = (tuple(i.type for i in INDICATORS if i.type is not None) + EXTRA_TYPES
+                                  + tuple(NOT_A_DATE.values()))
 
 RULE = Rule("metadata", TYPES, subject="record", part="metadata", weight=25,
             measure=f"metadata points / {MAX_POINTS}", check=assess_metadata)

@@ -42,8 +42,8 @@ from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
 from app.services import lifecycle
 from app.settings import site_titles
+from catalog_schema import dates, readers, series, vocab
 from catalog_schema import dcat as dcatmap
-from catalog_schema import readers, series, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.datajson import catalog_to_datajson, to_datajson
 from catalog_schema.models import Dataset, Publisher
@@ -430,11 +430,13 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
     if "creator" not in out and "publisher" in out:
         out["creator"] = out["publisher"]
     for key, prop in (("issued", "datePublished"), ("modified", "dateModified")):
-        if record.get(key):
-            out[prop] = record[key]
+        when = dates.published_text(record.get(key))  # what is no date is not published (DCAT alike)
+        if when:
+            out[prop] = when
     temporal = record.get("temporal") or {}
-    if temporal.get("start") or temporal.get("end"):
-        out["temporalCoverage"] = f"{temporal.get('start') or '..'}/{temporal.get('end') or '..'}"
+    start, end = dates.published_text(temporal.get("start")), dates.published_text(temporal.get("end"))
+    if start or end:
+        out["temporalCoverage"] = f"{start or '..'}/{end or '..'}"
     if record.get("spatial"):
         out["spatialCoverage"] = [{"@type": "Place", "name": place} for place in record["spatial"]]
     box = (record.get("extent") or {}).get("bbox")

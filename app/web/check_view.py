@@ -39,6 +39,8 @@ _FIELD_TARGETS = {
     "missing-rights": ("m-rights", _l("Rights statement")),
     "missing-issued": ("m-issued", _l("Issued")),
     "missing-modified": ("m-modified", _l("Last modified")),
+    "issued-not-a-date": ("m-issued", _l("Issued")),
+    "modified-not-a-date": ("m-modified", _l("Last modified")),
     "modified-missing": ("m-modified", _l("Last modified")),
     "stale": ("m-modified", _l("Last modified")),
     "frequency-missing": ("m-frequency", _l("Update frequency")),

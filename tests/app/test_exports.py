@@ -542,6 +542,22 @@ def test_page_helpers_alternates_and_schema_org(app):
     assert (URIRef(f"{SITE}/dataset/air"), RDF.type, URIRef("https://schema.org/Dataset")) in graph
 
 
+def test_schema_org_publishes_only_real_dates(app):
+    """datePublished, dateModified and temporalCoverage follow the rule DCAT publishes by (catalog_schema.dates):
+    search engines read "2023-13-01" or "yesterday-ish" as an invalid Dataset."""
+    rec = complete("dates", {"en": "Dates"}, 1)
+    rec.update(issued="2023-13-01", modified="yesterday-ish", temporal={"start": "2020年3月", "end": "2023-02-30"})
+    with app.test_request_context("/"):
+        doc = routes.schema_org_jsonld(rec)
+    assert "datePublished" not in doc and "dateModified" not in doc
+    assert doc["temporalCoverage"] == "2020-03/.."
+    rec.update(issued="2024年3月1日", modified="2024-05-01 10:00:00+0800", temporal={"start": "bad", "end": ""})
+    with app.test_request_context("/"):
+        doc = routes.schema_org_jsonld(rec)
+    assert (doc["datePublished"], doc["dateModified"]) == ("2024-03-01", "2024-05-01T10:00:00+08:00")
+    assert "temporalCoverage" not in doc
+
+
 def test_streamed_pages_are_the_graph_rdflib_builds(demo, client):
     """Turtle and N-Triples pages come from the streaming writer; RDF/XML still from rdflib: same graph."""
     from rdflib.compare import isomorphic

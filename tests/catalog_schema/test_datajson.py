@@ -382,3 +382,27 @@ def test_frequencies_pod_cannot_say_are_left_out_not_written_invalid():
     # a data.json source's own words still come back as it said them (kept verbatim by the mapping)
     entry = {**_doc("cftc")["dataset"][0], "accrualPeriodicity": "every leap year"}
     assert to_datajson(from_datajson(entry))["accrualPeriodicity"] == "every leap year"
+
+
+def test_a_date_that_is_no_date_is_not_published_and_a_chinese_one_is_in_iso_form():
+    """issued and modified follow the rule every door publishes by (catalog_schema.dates): POD's schema refused the
+    whole catalog for one "2023-13-01"; a duration (R/P1D, which POD takes for modified) stays as written."""
+    rec = from_datajson(_doc("cftc")["dataset"][0])
+    rec.pop("catalog_modified", None)
+    rec.update(issued="2023-13-01", modified="yesterday-ish")
+    out = to_datajson(rec)
+    assert "issued" not in out and "modified" not in out
+    rec["catalog_modified"] = "2026-12-01"  # the date the catalog's copy changed stands in (the dumps add it)
+    assert to_datajson(rec)["modified"] == "2026-12-01"
+    del rec["catalog_modified"]
+    rec.update(issued="2024年3月1日", modified="2024-05-01 10:00:00")
+    out = to_datajson(rec)
+    assert (out["issued"], out["modified"]) == ("2024-03-01", "2024-05-01T10:00:00")
+    assert not validation_errors(out, kind="dataset")
+    rec.update(issued="2023-13-01", modified="R/P1D")
+    out = to_datajson(rec)
+    assert out["modified"] == "R/P1D" and "issued" not in out
+    rec.update(modified="2024-02-30")  # no modified that is a date: the publication date stands in, if real
+    assert "modified" not in to_datajson(rec)
+    rec.update(issued="2024.03.01")
+    assert to_datajson(rec)["modified"] == "2024-03-01"

@@ -14,6 +14,7 @@ from quality.metadata import (
     EXTRA_TYPES,
     INDICATORS,
     MAX_POINTS,
+    NOT_A_DATE,
     RULE,
     DistributionEvidence,
     assess_metadata,
@@ -58,8 +59,13 @@ def test_each_fix_text_names_the_points_its_indicator_is_worth():
         assert re.findall(r"（(\d+) 分）", ftype.fix_zh) == [str(ind.points)], ftype.fix_zh
     for ftype in EXTRA_TYPES:  # the findings beyond the table cost no points of it
         assert not re.search(r"\d+ points|\d+ 分", ftype.fix_en + ftype.fix_zh), ftype.slug
+    for key, ftype in NOT_A_DATE.items():  # a date that is no date loses its indicator's points
+        points = next(i.points for i in INDICATORS if i.key == key)
+        assert re.findall(r"\((\d+) points\)", ftype.fix_en) == [str(points)], ftype.fix_en
+        assert re.findall(r"（(\d+) 分）", ftype.fix_zh) == [str(points)], ftype.fix_zh
     indicator_slugs = [i.finding for i in INDICATORS if i.type is not None]
-    assert [t.slug for t in RULE.types] == indicator_slugs + [t.slug for t in EXTRA_TYPES]
+    assert [t.slug for t in RULE.types] == (indicator_slugs + [t.slug for t in EXTRA_TYPES]
+                                            + [t.slug for t in NOT_A_DATE.values()])
 
 
 def test_complete_record_gets_405():
@@ -114,3 +120,23 @@ def test_findings_speak_chinese_too():
     for f in assess_metadata(rec, {}).findings:
         message, fix = f.localised("zh")
         assert message and fix and any("\u4e00" <= ch <= "\u9fff" for ch in message + fix), f.type
+
+
+def test_a_date_that_is_no_date_loses_its_points_with_a_finding_naming_it():
+    """A date counts as every door publishes it (catalog_schema.dates): "2023-13-01" was worth the same 5 points as
+    a real date, while DCAT, data.json and schema.org left it out without a word to the publisher."""
+    rec = complete_record()
+    evidence = {"d1": DistributionEvidence(access_status=200, download_status=200)}
+    rec.update(issued="2024年3月1日", modified="2024.03.01")  # a source's Chinese spelling is a date
+    assert assess_metadata(rec, evidence).points == 405
+    rec.update(issued="2023-13-01", modified="yesterday-ish")
+    result = assess_metadata(rec, evidence)
+    assert result.points == 395
+    found = {f.type: f for f in result.findings}
+    assert set(found) == {"issued-not-a-date", "modified-not-a-date"}
+    assert found["issued-not-a-date"].evidence["value"] == "2023-13-01"
+    assert "2023-13-01" in found["issued-not-a-date"].message and "no date" in found["issued-not-a-date"].message
+    zh = "更新日期为 yesterday-ish，不是有效日期，任何接口都不会发布它。"
+    assert found["modified-not-a-date"].localised("zh")[0] == zh
+    rec.update(issued=None, modified=None)  # no date at all: the finding says so, as before
+    assert {f.type for f in assess_metadata(rec, evidence).findings} == {"missing-issued", "missing-modified"}

@@ -1,0 +1,67 @@
+"""A record's date as every door publishes it: one rule for DCAT, schema.org, data.json and the quality score.
+
+Sources write dates in many ways. A real ISO date (2024-03-01), date and time, year-month or year is published
+as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3) in its ISO form; anything that is no
+date on the calendar ("2023-13-01", "yesterday-ish") is not published at all, and the quality score says so
+(`quality.metadata`: the indicator fails with a finding naming the value, not "no date").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from catalog_schema import filemeta
+
+_DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_YEAR_MONTH = re.compile(r"^-?\d{4}-\d{2}$")
+_YEAR = re.compile(r"^-?\d{4}$")
+#: A date and time written with a space, a lower-case z or an offset without its colon (ISO 8601 and POD allow
+#: them, xsd:dateTime does not): published in xsd:dateTime's form.
+_LOOSE_DATETIME = re.compile(r"^(-?\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)([zZ]|[+-]\d{2}:?\d{2})?$")
+
+#: The XSD datatype (local name) of each kind of published date.
+DATE, DATETIME, YEAR_MONTH, YEAR = "date", "dateTime", "gYearMonth", "gYear"
+
+
+@lru_cache(maxsize=65536)
+def published(value: str) -> tuple[str, str] | None:
+    """(lexical form, XSD datatype local name) of the date `value` as published, or None when it is no date."""
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        return None
+    if _DATE.match(value):
+        return (value, DATE) if _real(value, dt.date.fromisoformat) else None
+    if _DATETIME.match(value):
+        return (value, DATETIME) if _real(value.replace("Z", "+00:00"), dt.datetime.fromisoformat) else None
+    if _YEAR_MONTH.match(value):
+        return (value, YEAR_MONTH) if _real(value + "-01", dt.date.fromisoformat) else None
+    if _YEAR.match(value):
+        return value, YEAR
+    loose = _LOOSE_DATETIME.match(value)
+    if loose:
+        day, time, zone = loose.groups()
+        zone = "Z" if zone in ("z", "Z") else (zone[:3] + ":" + zone[-2:] if zone else "")
+        return published(f"{day}T{time.replace(',', '.')}{zone}")
+    written = filemeta.parse_date(value)
+    if written is None:
+        return None
+    return published(written)
+
+
+def published_text(value) -> str | None:
+    """`published`'s lexical form alone (None: no date)."""
+    found = published(value) if isinstance(value, str) else None
+    return found[0] if found else None
+
+
+def _real(value: str, parse) -> bool:
+    if value.startswith("-"):  # a year before the common era: Python's dates do not reach it, the pattern holds
+        return True
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
