@@ -27,8 +27,20 @@ class DataJsonHarvester(Harvester):
         if not isinstance(catalog, dict) or not isinstance(catalog.get("dataset"), list):
             raise HarvestError(N_("%(url)s: not a data.json catalog (no 'dataset' list)"), url=self.source.url)
         context = datajson.catalog_context(catalog)  # what each record needs of the catalog travels with it
+        first: dict[str, tuple[int, str]] = {}  # remote id -> (position, the entry's JSON) of its first entry
         for position, entry in enumerate(catalog["dataset"]):
             remote_id = _remote_id(entry, position)
+            text = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
+            earlier = first.setdefault(remote_id, (position, text))
+            if earlier[0] != position and earlier[1] != text:
+                # two datasets under one identifier: the later one was dropped without a word (an entry listed
+                # twice word for word is still one dataset, counted once)
+                yield RemoteItem(remote_id=f"{remote_id}#entry-{position + 1}", payload=entry, context=context,
+                                 error=Message(N_("dataset entry %(position)s has the identifier %(id)s of entry "
+                                                  "%(first)s, with other content: it is not imported (give it an "
+                                                  "identifier of its own)"),
+                                               position=position + 1, id=repr(remote_id), first=earlier[0] + 1))
+                continue
             yield RemoteItem(remote_id=remote_id, payload=entry, context=context)
 
     def to_record(self, item: RemoteItem) -> Record:

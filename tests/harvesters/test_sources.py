@@ -9,7 +9,7 @@ import rdflib
 from sqlalchemy import func, select
 
 from app.jobs import harvest
-from catalog_schema.models import Dataset, Distribution, HarvestSource
+from catalog_schema.models import Dataset, Distribution, HarvestRecord, HarvestSource
 from tests.support.ckan_server import FakeCkan
 
 
@@ -79,6 +79,30 @@ def test_datajson_sources(runtime, add_source, local_server, fixtures_dir):
         summary = harvest(runtime, name).to_dict()
         assert summary["status"] == "finished" and summary["errored"] == 0, summary
         assert _counts(runtime, name) == (expected, true_dists), name
+
+
+def test_datajson_identifier_used_twice_is_an_error_row_not_a_silent_loss(runtime, add_source, local_server,
+                                                                          fixtures_dir):
+    """Two different datasets under one identifier: the second was dropped without a word (300 entries listed,
+    299 datasets, no error). It is now an error row naming both entries; an entry listed twice word for word is
+    still one dataset."""
+    from harvesters.messages import render
+    from tests.harvesters.test_error_language import _zh
+
+    doc = json.loads((fixtures_dir / "real/datajson/cftc_dcatus.json").read_text("utf-8"))
+    first = doc["dataset"][0]
+    other = {**doc["dataset"][1], "identifier": first["identifier"]}
+    doc["dataset"] += [dict(first), other]  # entry 8: a repeat of entry 1; entry 9: another dataset, same id
+    local_server.add_bytes("/dup.json", json.dumps(doc).encode(), "application/json")
+    add_source("dup", "datajson", local_server.url("/dup.json"))
+    summary = harvest(runtime, "dup").to_dict()
+    assert (summary["added"], summary["errored"]) == (7, 1), summary
+    with runtime.sessionmaker() as session:
+        row = session.scalars(select(HarvestRecord).where(HarvestRecord.status == "errored")).one()
+    assert row.remote_id == f"{first['identifier']}#entry-9"
+    assert row.error == (f"ValueError: dataset entry 9 has the identifier {first['identifier']!r} of entry 1, "
+                         "with other content: it is not imported (give it an identifier of its own)")
+    assert render(row.error_detail, row.error, _zh).startswith("第 9 个数据集条目与第 1 个条目的标识符")
 
 
 def test_ckan_source_real_packages_and_incremental(runtime, add_source, local_server, fixtures_dir):
