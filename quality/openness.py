@@ -213,7 +213,8 @@ def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[F
     else:
         known = vocab.licence(licence_id)
         if known is None or not known.is_open:
-            label = known.title if known is not None else licence_id
+            # a licence the vocabulary does not know is named as the source wrote it ("unknown:" is ours)
+            label = known.title if known is not None else licence_id.removeprefix("unknown:")
             found.append(make_finding("licence-not-open", licence=label, licence_id=licence_id,
                                       known=known is not None))
             reasons.append(f"The licence {label} is not an open licence.")

@@ -60,6 +60,7 @@ _PROBLEMS = (
     (re.compile(r"refused", re.I), _l("the server refused the connection")),
     (re.compile(r"ssl|certificate", re.I), _l("the server's certificate was not accepted")),
     (re.compile(r"too large|larger than", re.I), _l("the file is larger than the download limit")),
+    (re.compile(r"no http\(s\) URL", re.I), _l("the address is not a web address (http or https)")),
 )
 
 

@@ -254,6 +254,9 @@ def test_evidence_reads_in_words_rounded(app):
         dns = check_view.display_evidence("link-broken", {"url": "http://x.invalid/a.csv", "problem":
                                           "[Errno -2] Name or service not known"}, "zh")["problem"]
         assert dns == "找不到服务器的域名"
+        ftp = check_view.display_evidence("link-broken", {"url": "ftp://x/a.csv", "problem":
+                                          "no http(s) URL to check"}, "zh")["problem"]
+        assert ftp == "该地址不是网址（http 或 https）"
         table = check_view.display_evidence("table-unreadable", {"error": "TableError: The JSON is not an array"},
                                             "zh")["error"]
         assert "TableError" not in table

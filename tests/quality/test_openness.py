@@ -106,6 +106,9 @@ def test_closed_licence_is_zero_stars_whatever_the_format():
     unknown = _rate(b"a,b\n1,2\n3,4\n", name="t.csv", declared="CSV", licence="unknown:Copyright the Council")
     assert (unknown.stars, _slugs(unknown)) == (0, ["licence-not-open"])
     assert unknown.findings[0].evidence["known"] is False
+    # named as the source wrote it, in both languages ("unknown:" is the catalog's own marker)
+    assert unknown.findings[0].localised("zh")[0] == "许可协议 Copyright the Council 不是开放许可协议。"
+    assert unknown.findings[0].message == "The licence Copyright the Council is not an open licence."
 
 
 @pytest.mark.parametrize("licence", [None, "", "notspecified"])
