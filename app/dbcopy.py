@@ -60,9 +60,12 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
     try:
         with source.connect() as conn:
             revision = dbmod.current_revision(conn)
+        if revision is None:  # an empty database (a PostgreSQL one created and never upgraded, a wrong name)
+            raise CopyError(T_("the source database holds no catalog (no migration was ever run on it): check "
+                               "its address, or run `opendata db upgrade` on it if it is meant to be empty"))
         if revision != head:
             raise CopyError(T_("the source database is at migration %(revision)s, this code's head is %(head)s: "
-                               "run `opendata db upgrade` on it first", revision=revision or "(none)", head=head))
+                               "run `opendata db upgrade` on it first", revision=revision, head=head))
         try:
             full = dbmod.nonempty_tables(target)
         except OperationalError as exc:

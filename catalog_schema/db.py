@@ -122,10 +122,15 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def check(url: str) -> None:
-    """Raise when the models and the migrations disagree (alembic check)."""
+    """Raise when the models and the migrations disagree (alembic check). Alembic's own English line when they
+    agree ("No new upgrade operations detected.") is not printed: the command says it in the reader's language."""
+    import io
+
     from alembic import command
 
-    command.check(alembic_config(url))
+    cfg = alembic_config(url)
+    cfg.stdout = io.StringIO()
+    command.check(cfg)
 
 
 # --- what a catalog database holds: for backups, restores and copies (app/backup.py, app/dbcopy.py) -------------

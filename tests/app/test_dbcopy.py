@@ -89,6 +89,18 @@ def test_a_source_behind_the_head_is_refused(postgres, tmp_path):
     assert "the source database is at migration 0011" in result.output and "opendata db upgrade" in result.output
 
 
+def test_a_source_with_no_catalog_is_said_so_in_the_readers_language(tmp_path):
+    """An empty source (a database created and never upgraded) was "at migration (none)", in English under zh."""
+    empty = tmp_path / "empty.db"
+    engine = dbmod.make_engine(f"sqlite:///{empty}")
+    engine.connect().close()  # the file exists, no table in it
+    engine.dispose()
+    result = CliRunner().invoke(main, ["--lang", "zh", "db", "copy", "--from", f"sqlite:///{empty}",
+                                       "--to", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert result.exit_code == 1 and "源数据库中没有目录" in result.output and "(none)" not in result.output, \
+        result.output
+
+
 def test_a_mistyped_sqlite_source_is_named_not_made(tmp_path):
     """A typo in --from opened (and so made) an empty SQLite file, then advised `db upgrade` on it: following the
     advice copied an empty catalog."""
