@@ -31,8 +31,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	|| { echo "uv unavailable: installing with pip"; $(BIN)/python -m pip install --quiet -e '.[test]'; }
 	touch $(STAMP)
 
+PORT ?= 5000
+
 demo: $(STAMP)
-	$(BIN)/opendata demo --port 5000
+	$(BIN)/opendata demo --port $(PORT)
 
 serve: $(STAMP)
 	$(BIN)/opendata serve
