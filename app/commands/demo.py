@@ -70,11 +70,13 @@ def register(main: click.Group) -> None:
                      mailed=sum(1 for sent in evaluation["sent"] if sent["to"] and not sent["error"])))
         click.echo(_("example agency account (%(publisher)s, admin): %(email)s / %(password)s",
                      publisher=DEMO_AGENCY_PUBLISHER, email=DEMO_AGENCY_EMAIL, password=password))
+        if no_serve:  # nothing answers at the portal's address: say how to serve it, not where to sign in
+            files.shutdown()
+            click.echo(_("catalog built, not served: `opendata serve --port %(port)s` serves it (the departments' "
+                         "files are not served after this command)", port=port))
+            return
         click.echo(_("  sign in at %(login)s, then publish at %(publish)s", login=f"http://127.0.0.1:{port}/login",
                      publish=f"http://127.0.0.1:{port}/publish"))
-        if no_serve:
-            files.shutdown()
-            return
         import waitress
 
         from app import create_app

@@ -46,7 +46,9 @@ def demo_instance(tmp_path_factory):
     assert result.returncode == 0, result.stderr
     # `demo --port` moves the links with it (page links, RDF URIs, CKAN site_url), unless SITE_URL is set
     assert f"site URL (page links, RDF URIs, CKAN site_url): http://127.0.0.1:{port}\n" in result.stdout
-    assert f"sign in at http://127.0.0.1:{port}/login" in result.stdout
+    # nothing answers there after --no-serve: the last line says how to serve it, not where to sign in
+    assert "sign in at" not in result.stdout
+    assert result.stdout.splitlines()[-1].startswith(f"catalog built, not served: `opendata serve --port {port}`")
     return instance, env, result.stdout
 
 
@@ -133,7 +135,7 @@ def test_demo_prints_an_agency_account_that_signs_in_and_publishes(demo_instance
 
     instance, _env, out = demo_instance
     found = re.search(r"agency@example\.gov / (\S+)", out)
-    assert found and "/login" in out and "/publish" in out
+    assert found  # (the sign-in and publish addresses are printed when the demo serves: not with --no-serve)
     app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
