@@ -185,18 +185,19 @@ def _storable_json(text: str) -> bool:
     return True
 
 
-def _bad_text(value: Any) -> str | None:
+def _bad_text(value: Any) -> Message | None:
     """Where a mapped record holds text that is not storable text: a NUL character or a lone surrogate."""
     stack = [("record", value)]
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return f"{where} holds a NUL character (\\u0000), which is not text"
+                return Message(N_("%(where)s holds a NUL character (\\u0000), which is not text"), where=where)
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError as exc:
-                return f"{where} holds {item[exc.start]!r}, a lone surrogate: not valid Unicode text"
+                return Message(N_("%(where)s holds %(char)s, a lone surrogate: not valid Unicode text"), where=where,
+                               char=ascii(item[exc.start]))
         elif isinstance(item, dict):
             stack.extend((f"{where}.{key}", key) for key in item if isinstance(key, str))
             stack.extend((f"{where}.{key}", v) for key, v in item.items())

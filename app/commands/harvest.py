@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from app.cli_click import display_width
-from app.cli_lang import N_, _, gettext, lang, say
+from app.cli_lang import N_, _, gettext, say
 
 TYPES = ["ckan", "dcat", "datajson", "datapackage"]
 
@@ -198,9 +198,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 def harvest_error(text: str | None, detail: dict | None) -> str:
     """A harvest error in this invocation's language: from its msgid and parameters (`error_detail`) when it has
-    them, else its stored text as it is (English: the stored text is the sentence)."""
-    if lang() == "en":
-        return text or ""
+    them, else its stored text as it is; English too (app/web/harvest.py `harvest_error` says why)."""
     from harvesters.messages import render
 
     return render(detail, text, gettext)

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.i18n import current_lang
 from app.request_context import db_session
 from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
@@ -38,11 +37,12 @@ def harvest_label(value: str | None) -> str:
 @bp.app_template_global("harvest_error")
 def harvest_error(text: str | None, detail: dict | None = None) -> str:
     """A harvest error in the page's language: from its msgid and parameters (`error_detail`) when it has them,
-    else its stored text as it is (rows from before they were kept; errors that are no HarvestError). In
-    English the stored text is the sentence."""
-    if current_lang() == "en":
-        return text or ""
+    else its stored text as it is (rows from before they were kept; errors that are no HarvestError). English
+    is rendered from the msgid too: a kind of errors (`harvest_report.kind_detail`) keeps the message's own
+    words whole, where the stored English kind had its fixed text's numbers turned into "<n>" and was cut at a
+    "; " of its own, and a record row's "ValueError: " (Python's word, not the reader's) is not shown."""
     return messages.render(detail, text, gettext)
+
 
 PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page
 RECENT_JOBS = 10
