@@ -14,7 +14,7 @@ from typing import Any
 
 from app.services.errors import Invalid
 from app.texts import T_
-from catalog_schema import gazetteer, vocab
+from catalog_schema import dates, gazetteer, vocab
 from catalog_schema.record import Record, validation_errors
 
 MAX_TITLE_CHARS = 500
@@ -128,6 +128,8 @@ def date_value(value: Any, field: str) -> str | None:
     text = str(value or "").strip()
     if not text:
         return None
+    if _DATE.match(text) is None:  # a date spelled otherwise (2024年3月1日, 2024.03.01, 2024-3): in ISO form
+        text = dates.published_text(text) or text
     found = _DATE.match(text)
     try:
         if found is None:
@@ -196,15 +198,18 @@ def contact_point(value: Any) -> dict[str, str | None] | None:
     return cp if any(cp.values()) else None
 
 
-def spatial(value: Any) -> list[str]:
+def spatial(value: Any, stored: list[str] | None = None) -> list[str]:
     """Places from the gazetteer (stored as their urn:gb2260 URI) or http(s) URIs of places elsewhere
-    (GeoNames, the EU's places); a name the gazetteer does not know (or knows several of) is refused."""
+    (GeoNames, the EU's places); a name the gazetteer does not know (or knows several of) is refused, unless the
+    dataset holds it already (`stored`: a place its source named, 京海市, sent back unchanged by the form, which
+    could not be saved at all until it was deleted)."""
     out = []
+    kept = {str(v) for v in stored or []}
     for item in str_list(value or [], "spatial"):
         found = gazetteer.place(item)
         if found is not None:
             uri = found.uri
-        elif _URL.match(item):
+        elif _URL.match(item) or item in kept:
             uri = item
         else:
             raise Invalid(T_("spatial: %(item)s is not a place of the gazetteer; choose one from the list (e.g. "
@@ -275,7 +280,7 @@ def apply_fields(rec: Record, fields: dict[str, Any], *, lang: str = "zh") -> No
             raise Invalid(T_("temporal: the period ends before it starts."), field="temporal_end", why="order")
         rec["temporal"] = tmp if any(tmp.values()) else None
     if "spatial" in fields:
-        rec["spatial"] = spatial(fields["spatial"])
+        rec["spatial"] = spatial(fields["spatial"], rec.get("spatial"))
     if "language" in fields:
         codes = []
         for item in str_list(fields["language"] or [], "language"):

@@ -69,7 +69,7 @@ def test_the_full_form_reaches_405_and_the_public_page_shows_what_was_entered(ap
     assert 'data-type="missing-' not in page  # no metadata indicator lost
     assert "Nothing blocks publishing" in page and re.search(r'id="publish-button"\s*>', page)
     # the form shows what is stored, in the pickers' words
-    assert 'value="浙江省金华市 (330700)"' in page and 'type="date" value="2024-01-01"' in page
+    assert 'value="浙江省金华市 (330700)"' in page and 'placeholder="2024-05-31" value="2024-01-01"' in page
     assert '<option value="PUBLIC" selected>public</option>' in page
     ds = _dataset(app, "population-2024")
     assert ds["spatial"] == ["urn:gb2260:330700"] and ds["access_rights"] == "PUBLIC" and ds["language"] == ["zh"]
@@ -241,6 +241,35 @@ def test_publish_is_disabled_with_the_reason_when_blocked(client, world):
     button = re.search(r'<button[^>]*id="publish-button"[^>]*>', page).group(0)
     assert "disabled" in button and 'aria-describedby="check-needs"' in button
     assert re.search(r'id="check-needs"[^>]*>To publish: add at least one data file or link\.<', page)
+
+
+def test_saving_the_form_untouched_keeps_a_sources_years_places_and_dates(app, client, world):
+    """A harvested period of years (2016/2025) showed empty in the form's date pickers, so saving the form deleted
+    it; a place its source named (京海市) was refused, so nothing could be saved until it was deleted; a date
+    written 2024年3月1日 was refused too. Saved untouched, the form now keeps all three."""
+    from sqlalchemy import update
+
+    sign_in(client, world.emails["editor_a"])
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        s.execute(update(Dataset).where(Dataset.slug == world.draft_a).values(
+            temporal={"start": "2016", "end": "2025-06"}, spatial=["京海市"], issued="2024年3月1日",
+            modified="2025-02-01T08:30:00Z"))
+        s.commit()
+    edit_url = f"/publish/{world.draft_a}"
+    page = client.get(edit_url + "?lang=zh").get_data(as_text=True)
+    assert "日期：可填年份（2024）、月份（2024-05）或具体日期（2024-05-31）。" in page
+    shown = {name: html.unescape(re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1))
+             for name in ("title", "spatial", "temporal_start", "temporal_end", "issued", "modified")}
+    assert (shown["temporal_start"], shown["temporal_end"], shown["spatial"]) == ("2016", "2025-06", "京海市")
+    saved = form_post(client, edit_url, edit_url, shown)
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:2000]
+    ds = _dataset(app, world.draft_a)
+    assert ds["temporal"] == {"start": "2016", "end": "2025-06"} and ds["spatial"] == ["京海市"]
+    assert (ds["issued"], ds["modified"]) == ("2024-03-01", "2025-02-01T08:30:00Z")
+    # a place typed anew still has to be one the gazetteer knows
+    refused = form_post(client, edit_url, edit_url + "?lang=en", {**shown, "spatial": "京海市, Atlantis"})
+    body = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and "“Atlantis” is not a place the gazetteer knows" in body
 
 
 def test_evidence_reads_in_words_rounded(app):
