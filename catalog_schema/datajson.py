@@ -212,8 +212,8 @@ def _read_licence(v, flags):
 def _write_licence(rec):
     lic = vocab.licence_by_id(rec["license"]) if rec.get("license") else None
     raw = rec.get("license_raw")
-    if lic is None:
-        return {"license": raw} if raw else {}
+    if lic is None:  # not a licence the catalog knows: the source's own words when they are a URI, as POD wants
+        return {"license": raw} if raw and _POD_URI.match(raw) else {}
     same = vocab.licence(raw) if raw else None
     if raw and "://" in raw and same is not None and same.id == lic.id:
         return {"license": raw}
@@ -233,6 +233,8 @@ def _read_frequency(v, flags):
 #: POD 1.1's accrualPeriodicity: an ISO 8601 repeating duration, or "irregular" (catalog_schema/datajson_schema).
 _POD_PERIODICITY = re.compile(r"^R/P(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
                               r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$|^irregular$")
+#: POD 1.1's license (and other URI fields): a URI of any scheme.
+_POD_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 #: POD 1.1's modified may also be a duration or a repeating interval ("R/P1D": updated daily); kept as written.
 _POD_PERIOD = re.compile(r"^(R\d*/|P)")
 
@@ -546,7 +548,8 @@ def _codes(value: Any) -> list[str]:
     return _strings(value, split=True)
 
 
-def to_datajson(record: Record, *, site_url: str | None = None, contact_email: str | None = None) -> dict:
+def to_datajson(record: Record, *, site_url: str | None = None, contact_email: str | None = None,
+                site_publisher: str | None = None) -> dict:
     """A POD v1.1 dataset object for a record, valid against the POD schema whatever the record lacks.
 
     `site_url`: the portal's base URL; it gives a landingPage (`<site>/dataset/<slug>`) to a
@@ -557,6 +560,8 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
     - description: the title; modified: the issued date, else `catalog_modified` (the date the
       catalog's copy last changed, which the dumps' reader adds); keyword: the theme labels,
       else the publisher's name; accessLevel: "public" (the catalog publishes open data).
+    - publisher: `site_publisher` (the body that runs the portal, a setting) for a record whose
+      source names none (a CKAN package with no organization, harvested without a default publisher).
     - contactPoint: the publisher's name and e-mail, else `contact_email` (the portal's own
       contact, a setting); an e-mail that is no address is left out.
     - language: BCP 47 tags (an EU authority IRI .../language/DEU becomes "de"); unknown ones dropped.
@@ -570,6 +575,8 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
     stored = copy.deepcopy(extras.get("datajson") or {})
     out = write_all(DATASET_RULES, record, stored, drop_none=True)
     out.setdefault("accessLevel", "public")
+    if not out.get("publisher") and site_publisher:  # POD requires one: the portal that publishes the catalog
+        out["publisher"] = {"@type": "org:Organization", "name": site_publisher}
     publisher = record.get("publisher") or {}
     publisher_name = (out.get("publisher") or {}).get("name") if isinstance(out.get("publisher"), dict) else None
     fallback_email = email_address(publisher.get("email")) or email_address(contact_email)
@@ -631,7 +638,8 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
     return out
 
 
-def catalog_to_datajson(records: Iterable[Record], *, site_url: str, contact_email: str | None = None) -> dict:
+def catalog_to_datajson(records: Iterable[Record], *, site_url: str, contact_email: str | None = None,
+                        site_publisher: str | None = None) -> dict:
     """The `/data.json` document: a POD v1.1 dcat:Catalog of every record given."""
     return {
         "@context": POD_CONTEXT,
@@ -639,7 +647,8 @@ def catalog_to_datajson(records: Iterable[Record], *, site_url: str, contact_ema
         "@type": "dcat:Catalog",
         "conformsTo": POD_SCHEMA,
         "describedBy": POD_DESCRIBED_BY,
-        "dataset": [to_datajson(r, site_url=site_url, contact_email=contact_email) for r in records],
+        "dataset": [to_datajson(r, site_url=site_url, contact_email=contact_email, site_publisher=site_publisher)
+                    for r in records],
     }
 
 

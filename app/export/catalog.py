@@ -151,9 +151,10 @@ def write_rdf(records: Iterable[Record], out: IO[str], fmt: str, *, site_url: st
     out.write(graph.serialize(format=RDF_FORMATS[fmt]))
 
 
-def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str, contact_email: str | None = None) -> None:
-    json.dump(catalog_to_datajson(records, site_url=site_url, contact_email=contact_email), out,
-              ensure_ascii=False, indent=1)
+def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str, contact_email: str | None = None,
+                   site_publisher: str | None = None) -> None:
+    json.dump(catalog_to_datajson(records, site_url=site_url, contact_email=contact_email,
+                                  site_publisher=site_publisher), out, ensure_ascii=False, indent=1)
 
 
 def catalog_info(settings: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +183,9 @@ def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_i
     elif fmt == "datajson":
         from catalog_schema.readers import iter_records as fast_records
 
-        write_datajson(fast_records(session, catalog_dates=True), out, site_url=site_url, contact_email=contact_email)
+        portal = pick_text(((info or {}).get("publisher") or {}).get("name")) or None  # POD's publisher, if none
+        write_datajson(fast_records(session, catalog_dates=True), out, site_url=site_url, contact_email=contact_email,
+                       site_publisher=portal)
     elif fmt in ("nt", "ttl"):  # streamed dataset by dataset, in constant memory
         from app.export.stream_rdf import stream_catalog
         from catalog_schema.readers import iter_records as fast_records

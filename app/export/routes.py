@@ -301,12 +301,13 @@ def data_json():
     assert head.endswith('"dataset": []}')
     records = _records_stream(catalog_dates=True)
     contact = setting("CONTACT_EMAIL") or None
+    portal = setting("SITE_PUBLISHER") or None
 
     def body() -> Iterator[str]:
         yield head[: -len("[]}")] + "["
         for i, rec in enumerate(records):
-            yield ("," if i else "") + "\n" + json.dumps(to_datajson(rec, site_url=site, contact_email=contact),
-                                                         ensure_ascii=False)
+            yield ("," if i else "") + "\n" + json.dumps(
+                to_datajson(rec, site_url=site, contact_email=contact, site_publisher=portal), ensure_ascii=False)
         yield "\n]}\n"
 
     return Response(body(), mimetype="application/json")

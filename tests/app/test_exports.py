@@ -296,7 +296,10 @@ def incomplete_records() -> list[dict]:
                 language=["http://publications.europa.eu/resource/authority/language/ENG", "Klingon words"])
     bare["publisher"] = {"slug": "nameless", "name": {}}
     bare["distributions"][0].update(download_url=None, access_url="")
-    return [*parsed.records, bare]
+    # no publisher (a CKAN package with no organization) and a licence that is neither known nor a URI
+    orphan = complete("orphan", {"zh": "无主数据"}, 91)
+    orphan.update(publisher=None, license=None, license_raw="不存在的协议")
+    return [*parsed.records, bare, orphan]
 
 
 def test_incomplete_records_are_published_valid_in_every_standard(client, app, session, shapes):
@@ -321,6 +324,9 @@ def test_incomplete_records_are_published_valid_in_every_standard(client, app, s
     assert bare["contactPoint"] == {"fn": "nameless", "hasEmail": "mailto:opendata@portal.example.gov"}
     assert bare["modified"] == dt.datetime.now(dt.UTC).date().isoformat()  # when the catalog's copy changed
     assert bare["distribution"][0]["accessURL"] == bare["landingPage"]
+    orphan = next(d for d in document["dataset"] if d["identifier"] == "ID-91")  # the portal publishes it
+    assert orphan["publisher"] == {"@type": "org:Organization", "name": app.config["OPENDATA"]["SITE_PUBLISHER"]}
+    assert "license" not in orphan
     bremen = [d for d in document["dataset"] if d.get("publisher", {}).get("name") == "Freie und Hansestadt Bremen"]
     assert bremen and all(d["language"] == ["de"] for d in bremen if "language" in d)
     emails = {d["contactPoint"]["hasEmail"] for d in bremen}

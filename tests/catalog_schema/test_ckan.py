@@ -423,3 +423,16 @@ def test_url_path_agrees_with_urlsplit_on_any_text(scheme, rest):
         return
     assert ckan.url_path(url) == want.path
     assert ckan.has_scheme(url) == bool(want.scheme)
+
+
+def test_licence_words_from_a_sheet_are_no_ckan_licence_id():
+    """A folder sheet's 许可协议 "知识共享署名 4.0" (recognised: CC-BY-4.0) was published as license_id, while
+    package_search's license_id filter matched "cc-by": the answer and the filter disagreed. A CKAN source's own
+    id still comes back as it was."""
+    lic = vocab.licence("知识共享署名 4.0")
+    assert lic is not None
+    rec = new_record(slug="s", title={"zh": "表"}, license=lic.id, license_raw="知识共享署名 4.0")
+    pkg = to_ckan(rec)
+    assert (pkg["license_id"], pkg["license_url"]) == (lic.ckan_id or lic.id, lic.url)
+    rec["license_raw"] = "cc-by"
+    assert to_ckan(rec)["license_id"] == "cc-by"

@@ -406,3 +406,17 @@ def test_a_date_that_is_no_date_is_not_published_and_a_chinese_one_is_in_iso_for
     assert "modified" not in to_datajson(rec)
     rec.update(issued="2024.03.01")
     assert to_datajson(rec)["modified"] == "2024-03-01"
+
+
+def test_what_pod_requires_and_a_record_lacks_is_never_written_invalid():
+    """A licence the vocabulary does not know was written as the source's words ("不存在的协议"), and a record
+    with no publisher (a CKAN package without organization) had none: the POD schema refused the catalog for
+    either. A licence that is a URI is still written as the source wrote it."""
+    rec = from_datajson(_doc("cftc")["dataset"][0])
+    rec.update(license=None, license_raw="不存在的协议", publisher=None)
+    out = to_datajson(rec, site_publisher="京海市数据开放平台", contact_email="open@jinghai.example")
+    assert "license" not in out and out["publisher"] == {"@type": "org:Organization", "name": "京海市数据开放平台"}
+    assert not validation_errors(out, kind="dataset")
+    rec["license_raw"] = "https://data.jinghai.example/licence/v1"
+    assert to_datajson(rec, site_publisher="x")["license"] == "https://data.jinghai.example/licence/v1"
+    assert "publisher" not in to_datajson(rec)  # (no portal named: nothing invented)
