@@ -273,6 +273,28 @@ def publisher_to_agent(pub: Publisher | None) -> dict[str, Any] | None:
     }
 
 
+def distribution_of(ds: Dataset, dist_id: str) -> Distribution | None:
+    """The dataset's distribution that `dist_id` names: the catalog's id (`catalog_id` in a record), or the id its
+    source gave it (the record's distribution `id`, which the API's dataset document shows first) when no other
+    distribution of the dataset has that one too."""
+    rows = list(ds.distributions)
+    found = next((row for row in rows if row.id == dist_id), None)
+    if found is not None:
+        return found
+    named = [row for row in rows if row.remote_id and row.remote_id == dist_id]
+    return named[0] if len(named) == 1 else None
+
+
+def distribution_named(session: Session, dist_id: str, slug: str | None) -> Distribution | None:
+    """`distribution_of` from a URL: by the catalog's id, else (the URL naming the dataset) by its source's id."""
+    dist = session.get(Distribution, dist_id) if len(dist_id) <= 36 else None
+    if dist is None and slug is not None and len(dist_id) <= 500:
+        named = session.scalars(select(Distribution).join(Dataset, Dataset.id == Distribution.dataset_id)
+                                .where(Dataset.slug == slug, Distribution.remote_id == dist_id).limit(2)).all()
+        dist = named[0] if len(named) == 1 else None
+    return dist
+
+
 def add_audit_event(session: Session, **fields: Any) -> AuditEvent:
     """One row of the audit log (the services decide what goes in it)."""
     event = AuditEvent(**fields)

@@ -37,6 +37,11 @@ def _record_schemas() -> dict[str, dict[str, Any]]:
     schema.pop("$schema", None)
     schema.pop("$id", None)  # an $id would make its references resolve inside it, not from the document's root
     defs = schema.pop("$defs", {})
+    # what the API adds to each distribution of a record it answers with (catalog_schema.store.to_record)
+    defs["distribution"]["properties"]["catalog_id"] = {
+        "type": ["string", "null"], "description": "The catalog's id of the distribution: what the paths of its "
+        "rows, dictionary, versions and data.* take, and the key of `link_checks` (its source's `id` is accepted "
+        "in those paths too)."}
     out = {"Record": schema, **{f"Record_{name}": value for name, value in defs.items()}}
     return json.loads(json.dumps(out).replace('"#/$defs/', '"#/components/schemas/Record_'))
 
@@ -70,7 +75,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "facets": {"type": "object", "additionalProperties": FACET}, "links": PAGE_LINKS}),
     "Dataset": {"allOf": [_ref("Record"), {"type": "object", "required": ["stars", "score", "links"], "properties": {
         "stars": STAR, "score": SCORE, "assessed_at": TIME, "metadata_modified": TIME, "created": TIME,
-        "link_checks": {"type": "object", "description": "Per distribution id: its link-check history.",
+        "link_checks": {"type": "object", "description": "Per distribution (its `catalog_id`): its link-check history.",
                         "additionalProperties": _ref("LinkCheck")},
         "links": _obj(["self", "html", "quality", "quality_history", "usage", "exports"], {
             "self": URL, "html": URL, "quality": URL, "quality_history": URL, "usage": URL, "badge": URL,

@@ -33,6 +33,7 @@ from app.texts import T_
 from catalog_schema import dictionary
 from catalog_schema.models import Dataset, Distribution
 from catalog_schema.record import pick_text
+from catalog_schema.store import distribution_of
 from quality.openness import Evidence, distribution_stars
 from quality.sniff import Sniffed
 from quality.tabular import TableError
@@ -318,7 +319,7 @@ def csv_metadata(slug: str, dist_id: str):
 def table_schema(slug: str, dist_id: str):
     """The table's data dictionary as a Frictionless Table Schema (what data.json's describedBy points at)."""
     ds = lifecycle.require(db_session(), slug)
-    dist = next((d for d in ds.distributions if d.id == dist_id), None)
+    dist = distribution_of(ds, dist_id)
     dic = dictionary.effective(dist.dictionary, dist.table_schema) if dist is not None else None
     if dic is None:
         return _error(404, "no-dictionary", T_("No such distribution, or it has no data dictionary yet (it is made "

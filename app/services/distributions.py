@@ -24,7 +24,7 @@ from app.texts import T_
 from catalog_schema import dictionary, vocab
 from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
 from catalog_schema.record import new_distribution
-from catalog_schema.store import save_record, set_dictionary_edits, set_evidence, to_record
+from catalog_schema.store import distribution_of, save_record, set_dictionary_edits, set_evidence, to_record
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
 RESOURCE_FIELDS = ("title", "description", "format", "url", "hvd_category", "applicable_legislation")
@@ -162,7 +162,7 @@ def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None
 
 
 def _row(ds: Dataset, dist_id: str) -> Distribution:
-    row = next((d for d in ds.distributions if d.id == dist_id or (d.remote_id and d.remote_id == dist_id)), None)
+    row = distribution_of(ds, dist_id)
     if row is None:
         raise NotFound(T_("No such distribution in this dataset."))
     return row

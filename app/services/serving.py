@@ -53,6 +53,7 @@ from app.services.usage import record_usage
 from app.texts import T_, say
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
+from catalog_schema.store import distribution_named
 from quality.tabular import TableError
 
 GATE_HEADER = "X-Data-Gate"
@@ -364,7 +365,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     `found(dist)`: personal data the route's own reading found (asked after `check`), added to the facts.
     """
     session = db_session()
-    dist = session.get(Distribution, dist_id) if len(dist_id) <= 36 else None
+    dist = distribution_named(session, dist_id, slug)  # the catalog's id, or its source's (the API shows both)
     ds = dist.dataset if dist is not None else None
     if ds is None or (slug is not None and ds.slug != slug) or ds.state not in ("active", "withdrawn", "draft"):
         return not_found("not-found", NO_SUCH_RESOURCE)

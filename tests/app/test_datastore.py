@@ -648,3 +648,26 @@ def test_datastore_create_edits_the_dictionary_and_refuses_rows(app):
         assert info["2017年"]["info"]["label"] == "GDP 2017"  # the refused calls changed nothing
     finally:
         served.close()
+
+
+def test_the_source_id_the_api_shows_first_names_the_distribution_in_every_path(client, archived, app):
+    """The dataset document's distributions give `id` (the source's id) before `catalog_id`; the paths of rows,
+    dictionary, versions and data.* took only the catalog's id, so a developer following the document got 404."""
+    served = []
+    for slug, rid in archived.values():
+        doc = client.get(f"/api/v1/datasets/{slug}").get_json()
+        dist = next(d for d in doc["distributions"] if d["catalog_id"] == rid)
+        if dist["id"] != rid and dist["id"] and "/" not in dist["id"]:
+            served.append((slug, rid, dist["id"]))
+    assert served, "no harvested distribution keeps an id of its source's"
+    for slug, rid, source_id in served[:3]:
+        for path in (f"/api/v1/datasets/{slug}/distributions/{{}}/versions",
+                     f"/api/v1/datasets/{slug}/distributions/{{}}/dictionary",
+                     f"/api/v1/datasets/{slug}/distributions/{{}}/rows?page_size=1",
+                     f"/dataset/{slug}/resource/{{}}/data.csv"):
+            by_catalog, by_source = client.get(path.format(rid)), client.get(path.format(source_id))
+            assert by_source.status_code == by_catalog.status_code, (path, by_source.status_code)
+            assert by_source.data == by_catalog.data, path
+    assert client.get(f"/api/v1/datasets/{served[0][0]}/distributions/nope/rows").status_code == 404
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "catalog_id" in spec["components"]["schemas"]["Record_distribution"]["properties"]

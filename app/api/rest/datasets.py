@@ -35,7 +35,7 @@ from app.texts import T_
 from catalog_schema import dictionary, places, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Dataset, DistributionVersion, Publisher
-from catalog_schema.store import to_record
+from catalog_schema.store import distribution_of, to_record
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +184,12 @@ def dataset_usage(slug: str):
                           "had above and below the table (units, sources, footnotes)."))
 def distribution_dictionary(slug: str, dist_id: str):
     ds = find_dataset(slug)
-    row = next((d for d in ds.distributions if d.id == dist_id), None)
+    row = distribution_of(ds, dist_id)
     dic = dictionary.effective(row.dictionary, row.table_schema) if row is not None else None
     if dic is None:
         raise ApiError(404, "not-found", T_("No such distribution, or it has no data dictionary (made when the file "
                                          "is checked and read as a table)."))
-    return conditional(dictionary_doc(ds, dist_id, dic), None, CATALOG_CACHE)
+    return conditional(dictionary_doc(ds, row.id, dic), None, CATALOG_CACHE)  # named by the catalog's id
 
 
 def dictionary_doc(ds: Dataset, dist_id: str, dic: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +209,7 @@ def dictionary_doc(ds: Dataset, dist_id: str, dic: dict[str, Any]) -> dict[str, 
                           "copy that held personal data is not served to the public)."))
 def distribution_versions(slug: str, dist_id: str):
     ds = find_dataset(slug)
-    row = next((d for d in ds.distributions if d.id == dist_id), None)
+    row = distribution_of(ds, dist_id)
     if row is None:
         raise ApiError(404, "not-found", T_("No such distribution in this dataset."))
     versions = db_session().scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
