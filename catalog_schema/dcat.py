@@ -560,7 +560,12 @@ def _access_service(graph: rdflib.Graph, node, rec: Record, index: int) -> dict[
 def _languages(r: _Reader) -> list[str]:
     out = []
     for value in r.all_str(DCTERMS.language):
-        out.append(value[len(LOC_ISO639_1):] if value.startswith(LOC_ISO639_1) else value)
+        if value.startswith(LOC_ISO639_1):
+            value = value[len(LOC_ISO639_1):]
+        elif value.startswith(vocab.EU_LANGUAGE):  # what we publish for a code (the EU table's ZHO): the code
+            code = vocab.language_code(value)
+            value = code if code and vocab.language_iri(code) == value else value
+        out.append(value)
     return sorted(set(out))
 
 

@@ -337,7 +337,9 @@ class _Triples:
 
     def languages(self, subject: str, languages) -> None:
         for lang in languages or []:
-            value = lang if _IRI.match(lang) else LOC_ISO639_1 + lang
+            # DCAT-AP's vocabulary (the EU language table: zh -> .../language/ZHO); a tag it has no entry for
+            # (en-US) under id.loc.gov's ISO 639-1 codes, as before
+            value = lang if _IRI.match(lang) else (vocab.language_iri(lang) or LOC_ISO639_1 + lang)
             self.typed_value(T["dct:language"], subject, value, T["dct:LinguisticSystem"])
 
     def hvd(self, subject: str, item: dict[str, Any]) -> None:

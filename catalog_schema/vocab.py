@@ -907,6 +907,20 @@ def language_label(code: Any, lang: str = "en") -> str:
     return labels[1] if lang == "zh" else labels[0]
 
 
+EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
+
+
+@cache
+def _language_iris() -> dict[str, str]:
+    return {lang["code"]: EU_LANGUAGE + lang["iso639_2t"].upper() for lang in _read("languages.json")["languages"]}
+
+
+def language_iri(code: Any) -> str | None:
+    """The EU language authority table's IRI (DCAT-AP's vocabulary for dct:language) of an ISO 639-1 code
+    (zh -> .../language/ZHO); None for a code the table here does not hold, or a tag with a region (en-US)."""
+    return _language_iris().get(str(code or ""))
+
+
 def language_code(raw: Any) -> str | None:
     """A language as a BCP 47 tag: the ISO 639-1 code where the language has one, else the tag as given.
 

@@ -107,3 +107,18 @@ def test_a_date_that_is_no_date_is_left_out_and_a_chinese_one_is_published_in_is
     assert conforms, text
     triples = dcat_triples.dataset_triples(rec, site_url=SITE, bnodes=itertools.count())  # the fast writer agrees
     assert isomorphic(rdflib.Graph().parse(data=_nt(triples), format="nt"), graph)
+
+
+def test_languages_are_published_as_the_eu_language_table_dcat_ap_names():
+    """dct:language was id.loc.gov's ISO 639-1 IRI (<http://id.loc.gov/vocabulary/iso639-1/zh>); DCAT-AP takes the
+    EU language table's. A tag that table has no entry for (en-US) keeps the id.loc.gov form; both read back."""
+    rec = new_record(slug="langs", title={"zh": "语言"}, description={"zh": "d"}, language=["zh", "en-US"],
+                     publisher={"name": {"zh": "局"}})
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    ds = rdflib.URIRef(f"{SITE}/dataset/langs")
+    assert set(graph.objects(ds, dcat.DCTERMS.language)) == {
+        rdflib.URIRef("http://publications.europa.eu/resource/authority/language/ZHO"),
+        rdflib.URIRef("http://id.loc.gov/vocabulary/iso639-1/en-US")}
+    assert dcat.dataset_from_rdf(graph, ds)["language"] == ["en-US", "zh"]
+    triples = dcat_triples.dataset_triples(rec, site_url=SITE, bnodes=itertools.count())  # the fast writer agrees
+    assert isomorphic(rdflib.Graph().parse(data=_nt(triples), format="nt"), graph)
