@@ -610,8 +610,13 @@ def _read_format(v, flags):
 
 
 def _write_format(dist):
+    """CKAN's format is a short name (CSV): the source's own when it wrote one, the format's label when the source
+    gave an IRI (a DCAT feed's .../file-type/CSV, which CKAN's res_format facet and clients do not read)."""
     fmt = vocab.format_by_code(dist["format"]) if dist.get("format") else None
-    return {"format": dist.get("format_raw") or (fmt.label if fmt else "") or "", "mimetype": dist.get("media_type")}
+    raw = dist.get("format_raw")
+    if raw and "://" in raw and fmt is not None:
+        raw = None
+    return {"format": raw or (fmt.label if fmt else "") or "", "mimetype": dist.get("media_type")}
 
 
 def _read_size(v, flags):

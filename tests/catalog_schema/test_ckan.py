@@ -436,3 +436,16 @@ def test_licence_words_from_a_sheet_are_no_ckan_licence_id():
     assert (pkg["license_id"], pkg["license_url"]) == (lic.ckan_id or lic.id, lic.url)
     rec["license_raw"] = "cc-by"
     assert to_ckan(rec)["license_id"] == "cc-by"
+
+
+def test_a_format_given_as_an_iri_is_its_name_in_ckan():
+    """A DCAT feed's format IRI (.../file-type/CSV) was CKAN's resource format, which res_format and clients read
+    as a name."""
+    rec = new_record(slug="s", title={"en": "t"}, distributions=[new_distribution(
+        download_url="https://x.example/a.csv", format="CSV",
+        format_raw="http://publications.europa.eu/resource/authority/file-type/CSV")])
+    assert to_ckan(rec)["resources"][0]["format"] == "CSV"
+    rec["distributions"][0].update(format=None, format_raw="https://x.example/formats/8d3c")  # unknown: as given
+    assert to_ckan(rec)["resources"][0]["format"] == "https://x.example/formats/8d3c"
+    rec["distributions"][0].update(format="CSV", format_raw="csv")  # a CKAN source's own name comes back
+    assert to_ckan(rec)["resources"][0]["format"] == "csv"
