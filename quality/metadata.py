@@ -234,7 +234,8 @@ def assess_metadata(rec: Record, evidence: dict[str, DistributionEvidence] | Non
         dimensions[ind.dimension]["points"] += got
         indicators.append({"dimension": ind.dimension, "indicator": ind.key, "points": got, "max": ind.points,
                            "passed": passed})
-        if not passed:
+        if not passed and not (ind.key == "licence_known" and not ds_checks["licence"]):
+            # (no licence at all: licence-missing says so; "the licence ? is not one the catalog knows" did too)
             findings.append(_finding(ind, rec, dcat_violations))
     findings.extend(extra_findings(rec))
     points = sum(d["points"] for d in dimensions.values())

@@ -140,3 +140,16 @@ def test_a_date_that_is_no_date_loses_its_points_with_a_finding_naming_it():
     assert found["modified-not-a-date"].localised("zh")[0] == zh
     rec.update(issued=None, modified=None)  # no date at all: the finding says so, as before
     assert {f.type for f in assess_metadata(rec, evidence).findings} == {"missing-issued", "missing-modified"}
+
+
+def test_no_licence_is_said_once_not_also_as_an_unknown_one():
+    """No licence at all gave licence-missing and licence-unknown: "The licence ? is not one the catalog knows"."""
+    rec = complete_record()
+    rec.update(license=None, license_raw=None)
+    for dist in rec["distributions"]:
+        dist.update(license=None, license_raw=None)
+    result = assess_metadata(rec, {"d1": DistributionEvidence(access_status=200, download_status=200)})
+    assert [f.type for f in result.findings] == ["licence-missing"]
+    assert result.points == 405 - 20 - 10  # both indicators' points are lost, the finding explains both
+    rec["license_raw"] = "our own terms"  # a licence given but not known: said as such
+    assert "licence-unknown" in {f.type for f in assess_metadata(rec).findings}
