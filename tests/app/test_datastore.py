@@ -130,6 +130,7 @@ def test_the_assessment_loads_every_table_kind_and_records_what_it_cannot(app, c
     assert "数据行接口（共 31 行）" in page and f"/datastore/dump/{archived[GBK][1]}?format=csv" in page
     page = client.get(f"/dataset/{archived[HOTLINE][0]}").get_data(as_text=True)
     assert f"datastore_search?resource_id={archived[HOTLINE][1]}" not in page
+    assert "row-api--failed" not in page  # it loaded: withheld, not "could not load this table: " (with nothing)
 
 
 def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path, monkeypatch):
