@@ -36,7 +36,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select, text
 
 from app.request_context import db_session, setting
-from app.routing import ROUTE_KINDS
+from app.routing import request_kind
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -54,7 +54,7 @@ def _answered(resp: Response) -> Response:
     started = g.pop("metrics_started", None)
     endpoint = request.endpoint or "unknown"
     if started is not None and endpoint != "metrics.metrics":
-        kind = ROUTE_KINDS.get(endpoint, "unknown")
+        kind = request_kind(endpoint, request.view_args)
         REQUESTS.labels(kind, endpoint, str(resp.status_code)).inc()
         LATENCY.labels(kind).observe(time.perf_counter() - started)
     return resp

@@ -149,3 +149,14 @@ ROUTE_KINDS: dict[str, str] = {
 
 def kind_of(endpoint: str | None) -> str | None:
     return ROUTE_KINDS.get(endpoint or "")
+
+
+def request_kind(endpoint: str | None, view_args: dict | None) -> str:
+    """What one request was (the metrics' `kind`): its route's kind, except the CKAN Action API's one route,
+    whose kind is its action's (package_show reads, package_update writes): every CKAN read was counted a
+    write."""
+    if endpoint == "api_ckan_action.action":
+        from app.api.ckan_action import WRITES as CKAN_WRITES
+
+        return WRITES if (view_args or {}).get("name") in CKAN_WRITES else READS
+    return ROUTE_KINDS.get(endpoint or "", "unknown")
