@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import auth, link_history
 from app.api import ckan_query, datastore_fields
-from app.api.lang import localise
+from app.api.lang import api_lang, localise
 from app.assessment import latest_ids
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
@@ -449,7 +449,8 @@ def _readable(session: Session, ds: Dataset | None, user: User | None) -> Datase
     outcome = lifecycle.visible(session, ds, user)
     if outcome == lifecycle.GONE:
         message, message_zh = lifecycle.gone_messages(ds)
-        raise ActionError(404, "Not Found Error", T_("Not found: %(message)s", message=message), message_zh=message_zh,
+        said = message_zh if api_lang() == "zh" else message  # (the English inside 未找到：, before)
+        raise ActionError(404, "Not Found Error", T_("Not found: %(message)s", message=said), message_zh=message_zh,
                           state="withdrawn", tombstone=lifecycle.tombstone(ds))
     if outcome != lifecycle.FOUND:
         raise not_found()

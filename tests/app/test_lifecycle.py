@@ -175,6 +175,8 @@ def test_withdrawn_in_ckan_is_not_found_with_state_and_tombstone(client, world):
         assert error["__type"] == "Not Found Error" and "withdrawn" in error["message"]
         assert error["state"] == "withdrawn"
         _assert_tombstone(error["tombstone"])
+    zh = _ckan(client, "package_show", {"Accept-Language": "zh-CN"}, id="old-timetable").get_json()["error"]
+    assert zh["message"].startswith("未找到：数据集“") and "The dataset" not in zh["message"]  # not half English
     resource_id = _ckan(client, "package_show", {"Authorization": world["tokens"]["editor"]},
                         id="old-timetable").get_json()["result"]["resources"][0]["id"]
     resp = client.get(f"/api/3/action/resource_show?id={resource_id}")
