@@ -129,8 +129,8 @@ TYPES = (
         "Not updated on schedule", "未按声明的频率更新",
         "Publish the current data, or declare the update frequency the dataset really follows.",
         "发布最新数据，或将更新频率更正为数据集实际遵循的频率。",
-        message_en="Last modified {age_days} days ago on a {frequency} schedule ({expected_days} days): "
-        "{periods_late} periods late.",
+        message_en="Last modified {age_days} days ago, while its declared update frequency is {frequency} "
+        "({expected_days} days): {periods_late} periods late.",
         message_zh="最近一次更新在 {age_days} 天前，声明的更新频率为 {frequency}（{expected_days} 天），"
         "已滞后 {periods_late} 个周期。",
     ),

@@ -20,6 +20,13 @@ def test_monthly_200_days_is_stale_by_periods():
     ev = findings[0].evidence
     assert ev["periods_late"] > 5 and ev["frequency"] == "MONTHLY"
     json.dumps(findings[0].to_dict())
+    # the code in words, in each language (the CLI printed "on a MONTHLY schedule", "更新频率为 MONTHLY")
+    from catalog_schema import vocab
+
+    freq = vocab.FREQUENCIES["MONTHLY"]
+    assert f"declared update frequency is {freq.label_en} (" in findings[0].message
+    assert f"声明的更新频率为 {freq.label_zh}（" in findings[0].localised("zh")[0] and "MONTHLY" not in \
+        findings[0].localised("zh")[0]
 
 
 def test_weekly_yesterday_is_fresh():
