@@ -51,12 +51,13 @@ def previous_evidence(row: Distribution) -> Previous:
 def store_check(row: Distribution, check: CheckResult) -> None:
     """Keep what a link check found on the distribution (the archive copy when the file was reached)."""
     evidence = dict(check_status=check.status, http_status=check.http_status, check_error=check.error,
-                    final_url=check.final_url, detected_media_type=check.media_type, last_checked=check.checked_at,
+                    final_url=check.final_url, last_checked=check.checked_at,
                     first_failure=check.first_failure, last_success=check.last_success,
                     failure_count=check.failure_count)
-    if check.reachable:
+    if check.reachable:  # what the file is describes the archived copy, which a failed check keeps
         evidence.update(archive_path=check.path, archive_hash=check.sha256, archive_size=check.size,
-                        etag=check.etag, last_modified_header=check.last_modified)
+                        etag=check.etag, last_modified_header=check.last_modified,
+                        detected_media_type=check.media_type)
     set_evidence(row, **evidence)
 
 
@@ -107,6 +108,13 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
             for row in ds.distributions:
                 match = next((d for d in doc["distributions"] if d["id"] == row.id), None)
                 if match:
+                    check = dist_checks.get(row.id)
+                    if check is not None and not check.reachable:
+                        # a broken link: the file's stars now, but its archived copy is what it was (its format,
+                        # its version's stars: a copy of 3 stars read 0 in its history, data.csv answered "not a
+                        # table")
+                        set_evidence(row, stars=match["stars"])
+                        continue
                     set_evidence(row, stars=match["stars"], detected_format=match["detected_format"],
                                  detected_encoding=match["encoding"])
                     set_version_stars(session, row, known)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app import recheck
 from app.assessment import assess_datasets
 from catalog_schema import search
-from catalog_schema.models import Assessment, Dataset, Distribution
+from catalog_schema.models import Assessment, Dataset, Distribution, DistributionVersion
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
 from quality import tabular
@@ -153,6 +153,12 @@ def test_a_recheck_costs_a_304_and_no_reading_and_keeps_the_failure_history(runt
             assert (row.check_status, row.http_status, row.failure_count) == ("broken", 404, 2)
             assert first is not None and row.first_failure == first  # when it first failed stays
             assert row.archive_path  # the last good copy stays
+            # ... and is what it was: its format (data.csv answered "not a table" for it), its version's stars (a
+            # copy of 3 stars read 0 in its history); the file's stars now are the broken link's
+            assert (row.detected_format, row.detected_media_type, row.stars) == ("CSV", "text/csv", 0)
+            version = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id,
+                                                                       DistributionVersion.sha256 == row.archive_hash))
+            assert version.stars == 3
         files.broken.clear()
         assess_datasets(runtime, ids, now=T0 + 3 * WEEK)
         with runtime.sessionmaker() as session:
