@@ -571,3 +571,21 @@ def test_empty_states_say_why(client, runtime):
         for url in ("/dashboard", "/dashboard/publisher/new-dept"):
             html = _html(client, f"{url}?lang={lang}")
             assert sentence in html and 'data-chart-for="trend-table"' not in html
+
+
+def test_a_weeks_trend_counts_each_dataset_once_as_the_league_table_does(client, catalog, runtime):
+    """A dataset assessed again in the same week counted twice in the week's averages: the trend read 1.43 stars
+    where the league table said 1.4. Each dataset now counts by its latest assessment of the week."""
+    again = _latest(runtime)["bus-stops"]
+    with runtime.sessionmaker() as session:
+        session.add(Assessment(**{c: getattr(again, c) for c in (
+            "dataset_id", "rule_version", "metadata_points", "metadata_rating", "subscores", "data", "distributions",
+            "findings")}, assessed_at=NOW + dt.timedelta(hours=1), stars=5, score=100))  # the same week, better
+        publisher = session.get(Dataset, again.dataset_id).publisher.slug
+        session.commit()
+    doc = _json(client, f"/dashboard/publisher/{publisher}.json?lang=en")
+    week = doc["trends"][-1]
+    assert week["period"] == "2026-11-23" and week["datasets"] == doc["league"]["datasets"]
+    assert week["assessments"] == week["datasets"] + 1
+    assert week["average_stars"] == round(doc["league"]["average_stars"], 2)
+    assert week["average_score"] == round(doc["league"]["average_score"], 1)
