@@ -706,9 +706,9 @@ def datasets() -> list[dict]:
                          "en": "Public car parks in Jinghai: name, address, spaces and charges."},
          "keywords": ["停车场", "泊位", "parking"], "themes": ["TRAN"], "issued": "2022-08-01",
          "modified": "2026-05-20", "temporal": None,
-         "findings": ["html-not-data", "format-mismatch"],
+         "findings": ["html-not-data"],
          "distributions": [dist("jh-transport/parking-lots.csv", "CSV", {"zh": "停车场（CSV）"}, 0,
-                                ["html-not-data", "format-mismatch"],
+                                ["html-not-data"],
                                 "declared CSV, answers 200 with an HTML 404 page: a soft 404, no data")]},
         {**common, "slug": "traffic-violations-monthly", "source": "ckan", "publisher": "jh-transport",
          "frequency": "MONTHLY", "findings": ["stale"],
@@ -1158,9 +1158,10 @@ README_RULES = """
   `html-not-data`, `licence-not-open`, `licence-missing`); a distribution at 1-4 stars carries the
   finding that names the next star it misses (`not-machine-readable`, `proprietary-format`,
   `no-uris`, `no-external-links`). A 5-star distribution has no star finding.
-- An HTML page served with 200 where a CSV was promised is a soft 404: 0 stars, `html-not-data`
-  and `format-mismatch`. A missing licence is not open: 0 stars and `licence-missing` (not
-  `licence-not-open`, which is for a licence that is known and not open).
+- An HTML page served with 200 where a CSV was promised is a soft 404: 0 stars and `html-not-data`
+  (not also `format-mismatch`, whose fix would have it declared HTML). A missing licence is not
+  open: 0 stars and `licence-missing` (not `licence-not-open`, which is for a licence that is
+  known and not open).
 - A dataset's `findings` = its dataset-level findings plus those of every distribution.
   The list is complete for the slugs below; the engine may add findings of other types
   (metadata points, description length ...).
@@ -1186,7 +1187,7 @@ README_RULES = """
   all equal the slug; for the DCAT and data.json datasets the English title slugifies to it too; a
   folder's file name (without its extension) slugifies to the slug of its dataset.
 
-Finding slugs: link-broken, licence-not-open, licence-missing, format-mismatch, html-not-data,
+Finding slugs: link-broken, licence-not-open, licence-missing, html-not-data,
 not-machine-readable, proprietary-format, no-uris, no-external-links, encoding-not-utf8,
 notes-rows, blank-header, duplicate-header, blank-row, duplicate-row, missing-cells, type-error,
 pii-id-number, pii-phone, pii-email, pii-bank-card, stale, frequency-missing, duplicate-dataset,

@@ -315,7 +315,7 @@ def test_expectations_cover_every_star_level_and_finding(expected):
     assert stars == {0, 1, 2, 3, 4, 5}
     findings = {f for e in expected.values() for f in e["findings"]}
     assert findings == {
-        "link-broken", "licence-not-open", "licence-missing", "format-mismatch", "html-not-data",
+        "link-broken", "licence-not-open", "licence-missing", "html-not-data",
         "not-machine-readable", "proprietary-format", "no-uris", "no-external-links", "encoding-not-utf8",
         "notes-rows", "blank-header", "duplicate-header", "blank-row", "duplicate-row", "missing-cells",
         "type-error", "pii-id-number", "pii-phone", "pii-email", "pii-bank-card", "stale", "frequency-missing",

@@ -69,6 +69,8 @@ def check(declared_format: str | None, sniffed) -> list[Finding]:
     declared = declared_code(declared_format)
     if declared is None or sniffed is None or compatible(declared, sniffed):
         return []
+    if sniffed.format == "HTML":  # a web page where data was promised: html-not-data says so and links the data;
+        return []  # "correct the declared format to HTML" would have the publisher declare it no data
     inner = sniffed.effective
     inner_label = inner.format or unknown_label(inner)
     shown = inner_label if inner is sniffed else f"{sniffed.format} of {inner_label}"
