@@ -21,6 +21,7 @@ from app import hvd_report
 from app.i18n import current_lang
 from app.request_context import db_session
 from app.services.serving import KIND_LABELS
+from app.web.check_view import problem_text
 from app.web.quality_view import SEVERITY
 from catalog_schema import vocab
 from quality.findings import FINDING_TYPES
@@ -165,7 +166,8 @@ def _general_fix(ftype, lang: str) -> str:
 @bp.get("/dashboard/finding/<finding>")
 def finding(finding: str):
     """Datasets with this finding: where a row of "Most common findings" (or a weekly report) leads."""
-    return render_template("dashboard/finding.html", f=_finding(finding, current_lang()), severity_labels=SEVERITY)
+    return render_template("dashboard/finding.html", f=_finding(finding, current_lang()), severity_labels=SEVERITY,
+                           problem_text=problem_text)  # a link's last answer in the reader's words
 
 
 @bp.get("/dashboard/finding/<finding>.<any(csv, json):ext>")

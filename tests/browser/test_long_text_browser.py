@@ -57,3 +57,25 @@ def test_long_quoted_text_wraps_on_a_phone(browser, folder_portal, size):
                 .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 50))""")
             assert over <= 0, (size, lang, path, over, culprits)
         context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_dashboard_tables_fit_a_desktop_and_stay_readable_on_a_phone(browser, folder_portal, size):
+    """The broken-links list was a 2,549 px table on a 1366 px screen (its failure history off screen) and 2,003 px
+    on a phone: every cell kept on one line. Text cells wrap now."""
+    base, _paths = folder_portal
+    for lang in ("zh-CN", "en"):
+        context = browser.new_context(base_url=base, viewport=SIZES[size], locale=lang)
+        page = context.new_page()
+        for path in ("/dashboard", "/dashboard/finding/link-broken"):
+            page.goto(path)
+            widths = page.evaluate("""() => [...document.querySelectorAll('.usa-table-container--scrollable')]
+                .map(e => [e.querySelector('table') && e.querySelector('table').id, e.scrollWidth, e.clientWidth])""")
+            assert widths, path
+            for table, scroll, client in widths:
+                limit = client + 1 if size == "desktop" else 1200
+                cells = page.evaluate("""t => [...document.querySelectorAll(`#${t} tbody tr:first-child > *`)]
+                    .map(e => [Math.round(e.getBoundingClientRect().width), e.textContent.trim().slice(0, 30)])""",
+                                      table)  # (what the first row's cells take, when it does not fit)
+                assert scroll <= limit, f"{size} {lang} {path} {table} {scroll} {client} {cells}"
+        context.close()
