@@ -291,8 +291,9 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
     """One item per file of `folder` (the sheet, hidden files and OS litter left out)."""
     base_url = config.get("base_url")  # where the folder is published, if it is
     sheet_path = _local_sheet(folder, config.get("metadata_sheet"))
-    # every sheet under a default name is a sheet, not a file to publish; only the first is read
-    sheets = [] if config.get("metadata_sheet") else _default_sheets(folder)
+    # every sheet under a default name is a sheet, not a file to publish, even when the config names another
+    # (a 元数据.csv was published as a dataset when the configured sheet was missing); one sheet only is read
+    sheets = _default_sheets(folder)
     paths = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name.lower() in IGNORED or path.name.startswith(".") or path.resolve() == sheet_path \
@@ -301,10 +302,14 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
         paths[path.relative_to(folder).as_posix()] = path
     rows, errors = _sheet_rows(config, sheet_path.name if sheet_path else None,
                                (lambda: sheet_path.read_bytes()) if sheet_path else None, list(paths))
-    for other in sheets[1:]:
-        errors.append(RemoteItem(remote_id=other.name, payload={"sheet": other.name}, error=Message(
-            N_("%(sheet)s: a second metadata sheet, not read: %(read)s was (name the one to read in the "
-               "source's config, metadata_sheet)"), sheet=other.name, read=sheets[0].name)))
+    for other in (p for p in sheets if p != sheet_path):
+        if sheet_path is not None:
+            said = Message(N_("%(sheet)s: a second metadata sheet, not read: %(read)s was (name the one to read in "
+                              "the source's config, metadata_sheet)"), sheet=other.name, read=sheet_path.name)
+        else:  # the config names a sheet that is not there (its own error row says so)
+            said = Message(N_("%(sheet)s: a metadata sheet, not read: the source's config names %(read)s"),
+                           sheet=other.name, read=str(config.get("metadata_sheet")))
+        errors.append(RemoteItem(remote_id=other.name, payload={"sheet": other.name}, error=said))
     for rel, path in paths.items():
         url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
         stat = path.stat()

@@ -479,8 +479,12 @@ def test_sheets_under_two_default_names_and_a_named_sheet_that_is_not_there(runt
 
     add_source("named", "datapackage", str(folder), config={"metadata_sheet": "nosuch.xlsx"})
     summary = harvest(runtime, "named").to_dict()
-    said = _errors(runtime, summary["job_id"])["nosuch.xlsx"].error
+    errors = _errors(runtime, summary["job_id"])
+    said = errors["nosuch.xlsx"].error
     assert "named in the config is not in the folder" in said and str(tmp_path) not in said
+    # the sheets under default names are still sheets, not datasets (they were published as data)
+    assert summary["added"] == 1 and set(_datasets(runtime, "named")) == {"k.csv"}, summary
+    assert all("the source's config names nosuch.xlsx" in errors[n].error for n in ("metadata.csv", "metadata.xlsx"))
 
 
 def test_a_bare_file_name_several_files_answer_to_asks_for_the_path():
