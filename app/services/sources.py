@@ -3,6 +3,7 @@ call these; the harvest jobs that read a source run in app.jobs and write throug
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -47,6 +48,22 @@ def _check_config(config: dict[str, Any]) -> None:
                              "\"CC-BY-4.0\"}), not %(value)s", key=key, value=repr(config[key])))
 
 
+#: A publisher's slug as CKAN names organizations (lower-case letters, digits, - and _): it is in every URL and API.
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{1,99}")
+
+
+def _publisher(session: Session, given: str) -> Publisher:
+    """The publisher `given` names: by its slug, else by its name; a new one otherwise, with `given` as its slug
+    when it is one, else as its name (京海市统计局, "Bad Slug!": stored as a slug, it was an organization name no
+    CKAN client accepts and a publisher URL with spaces in it)."""
+    found = session.scalar(select(Publisher).where(Publisher.slug == given))
+    if found is not None:
+        return found
+    if _SLUG.fullmatch(given):
+        return ensure_publisher(session, {"slug": given, "name": {"": given}})
+    return ensure_publisher(session, {"name": {"": given}})
+
+
 @service
 def add_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
                schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
@@ -56,7 +73,7 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     _check_url(url)
     _check_config(config or {})
-    pub = ensure_publisher(session, {"slug": publisher, "name": {"": publisher}}) if publisher else None
+    pub = _publisher(session, publisher.strip()) if publisher and publisher.strip() else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)
     session.flush()

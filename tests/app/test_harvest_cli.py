@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -85,6 +86,22 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
 
     missing = _run(env, "harvest", "nope")
     assert missing.returncode != 0 and "no harvest source named 'nope'" in missing.stderr
+
+
+def test_a_source_publisher_given_by_its_name_gets_a_slug_ckan_accepts(db_url, tmp_path, local_server):
+    """`source add --publisher 京海市统计局` stored "京海市统计局" as the publisher's slug, and "Bad Slug!" became
+    /publisher/Bad%20Slug!: an organization name no CKAN client accepts. A slug is a slug; anything else is the
+    publisher's name (an existing publisher of that name, or a new one with a slug made for it)."""
+    env = _env(db_url, tmp_path)
+    local_server.add_file("/data.json", TREASURY, "application/json")
+    for name, publisher in (("by-name", "京海市统计局"), ("by-words", "Bad Slug!"), ("by-slug", "us-treasury"),
+                            ("again", "us-treasury"), ("same-name", "京海市统计局")):
+        added = _run(env, "source", "add", name, "--type", "datajson", "--url", local_server.url("/data.json"),
+                     "--publisher", publisher)
+        assert added.returncode == 0, added.stderr
+    listed = {s["name"]: s["publisher"] for s in json.loads(_run(env, "source", "list", "--json").stdout)}
+    assert listed["by-slug"] == listed["again"] == "us-treasury" and listed["by-name"] == listed["same-name"]
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9_-]+", slug) for slug in listed.values()), listed
 
 
 def test_source_show_reports_the_last_jobs_changes_and_errors(db_url, tmp_path, runtime, add_source, local_server,
