@@ -9,7 +9,7 @@ from catalog_schema import datajson
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.messages import N_, Message
-from harvesters.reading import read
+from harvesters.reading import read, wrong_type
 
 
 class DataJsonHarvester(Harvester):
@@ -20,12 +20,14 @@ class DataJsonHarvester(Harvester):
         try:
             catalog = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise HarvestError(N_("%(url)s: not a JSON document (%(error)s)"), url=self.source.url,
-                               error=f"{exc.__class__.__name__}: {exc}") from exc
+            raise (wrong_type(self.source.url, doc.content, self.type)
+                   or HarvestError(N_("%(url)s: not a JSON document (%(error)s)"), url=self.source.url,
+                                   error=f"{exc.__class__.__name__}: {exc}")) from exc
         if isinstance(catalog, list):  # the v1.0 form: a bare list of datasets
             catalog = {"dataset": catalog}
         if not isinstance(catalog, dict) or not isinstance(catalog.get("dataset"), list):
-            raise HarvestError(N_("%(url)s: not a data.json catalog (no 'dataset' list)"), url=self.source.url)
+            raise (wrong_type(self.source.url, doc.content, self.type)
+                   or HarvestError(N_("%(url)s: not a data.json catalog (no 'dataset' list)"), url=self.source.url))
         context = datajson.catalog_context(catalog)  # what each record needs of the catalog travels with it
         first: dict[str, tuple[int, str]] = {}  # remote id -> (position, the entry's JSON) of its first entry
         for position, entry in enumerate(catalog["dataset"]):

@@ -17,7 +17,7 @@ from catalog_schema.record import Record, flag
 from harvesters import files
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.messages import N_
-from harvesters.reading import is_remote, read
+from harvesters.reading import is_remote, read, wrong_type
 
 
 def is_file_list(url: str) -> bool:
@@ -44,10 +44,15 @@ class DataPackageHarvester(Harvester):
         try:
             descriptor = json.loads(doc.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise HarvestError(N_("%(url)s: not a datapackage.json (%(error)s)"), url=url,
-                               error=f"{exc.__class__.__name__}: {exc}") from exc
+            raise (wrong_type(url, doc.content, self.type)
+                   or HarvestError(N_("%(url)s: not a datapackage.json (%(error)s)"), url=url,
+                                   error=f"{exc.__class__.__name__}: {exc}")) from exc
         if not isinstance(descriptor, dict):
             raise HarvestError(N_("%(url)s: a datapackage.json must be a JSON object"), url=url)
+        if not isinstance(descriptor.get("resources"), list):  # another kind of catalog: said, nothing withdrawn
+            found = wrong_type(url, doc.content, self.type)
+            if found is not None:
+                raise found
         remote_id = str(descriptor.get("id") or descriptor.get("name") or url)
         base = doc.url if is_remote(doc.url) else self.config.get("base_url") or Path(doc.url).parent.as_uri() + "/"
         yield RemoteItem(remote_id=remote_id, payload={"descriptor": descriptor, "base": base})

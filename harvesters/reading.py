@@ -209,3 +209,45 @@ def not_a_catalog(url: str, content: bytes, expected: str = N_("a catalog"), *, 
         return HarvestError(N_("%(url)s: %(who)s answered with an error: %(message)s"), url=url, who=who,
                             message=said)
     return None
+
+
+#: What each kind of catalog is called, by the source type that reads it (said as "this is ...").
+KIND_NAMES = {"datajson": N_("a data.json catalog"), "datapackage": N_("a datapackage.json"),
+              "dcat": N_("an RDF document (a DCAT catalog)"), "ckan": N_("a CKAN API answer")}
+
+
+def catalog_kind(content: bytes) -> str | None:
+    """The source type whose harvester reads `content` (datajson, datapackage, dcat, ckan), when it plainly is one:
+    asked only on a harvester's failure path, to say "this is a data.json catalog, add it with --type datajson"
+    instead of a parser's complaint."""
+    head = content[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<") and b"22-rdf-syntax-ns#" in head:
+        return "dcat"
+    if re.match(rb"(@prefix|@base|PREFIX|BASE)\s", head, re.IGNORECASE):
+        return "dcat"
+    try:
+        value = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    context = str(value.get("@context") or "")
+    if isinstance(value.get("dataset"), list) and (not context or "project-open-data" in context):
+        return "datajson"
+    if "@context" in value or "@graph" in value:
+        return "dcat"
+    if isinstance(value.get("resources"), list):
+        return "datapackage"
+    if "help" in value and "success" in value and "result" in value:
+        return "ckan"
+    return None
+
+
+def wrong_type(url: str, content: bytes, own: str) -> HarvestError | None:
+    """The HarvestError of a source added with the wrong --type: its document plainly is another kind."""
+    kind = catalog_kind(content)
+    if kind is None or kind == own:
+        return None
+    return HarvestError(N_("%(url)s: this is %(found)s, not %(expected)s (add the source with --type %(type)s)"),
+                        url=url, found=as_message(KIND_NAMES[kind]), expected=as_message(KIND_NAMES[own]),
+                        type=kind)

@@ -121,6 +121,16 @@ CASES = [
          "{url}: the CKAN server ignores paging (page 2 repeats page 1)"),
     Case("datapackage-web-page", "datapackage", lambda s: {"/pkg/datapackage.json": _page(WEB_PAGE, "text/html")},
          "{url}: this is a web page (HTML), not a datapackage.json"),
+    # a source added with the wrong --type: what the document is, and the type that reads it
+    Case("datapackage-given-a-data-json", "datapackage", lambda s: {"/pkg/datapackage.json": _page(
+        (Path(__file__).parents[1] / "fixtures/real/datajson/cftc_dcatus.json").read_bytes(), "application/json")},
+         "{url}: this is a data.json catalog, not a datapackage.json (add the source with --type datajson)"),
+    Case("datajson-given-rdf", "datajson", lambda s: {"/data.json": _page(EMPTY_DCAT, "text/turtle")},
+         "{url}: this is an RDF document (a DCAT catalog), not a data.json catalog (add the source with --type "
+         "dcat)"),
+    Case("datajson-given-a-data-package", "datajson", lambda s: {"/data.json": _json(
+        {"name": "pkg", "resources": [{"path": "a.csv"}]})},
+         "{url}: this is a datapackage.json, not a data.json catalog (add the source with --type datapackage)"),
     Case("folder-emptied", "folder", "empty the folder", "{url}: the folder holds no files"),
     Case("file-list-web-page", "file-list", lambda s: {"/files/list.txt": _page(WEB_PAGE, "text/html")},
          "{url}: this is a web page (HTML), not a file list"),
