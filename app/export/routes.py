@@ -42,6 +42,7 @@ from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
 from app.services import lifecycle
 from app.settings import site_titles
+from app.web import prose
 from catalog_schema import dates, readers, series, vocab
 from catalog_schema import dcat as dcatmap
 from catalog_schema import search as search_mod
@@ -410,7 +411,7 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
     url = f"{site}/dataset/{record['slug']}"
     out: dict[str, Any] = {"@context": "https://schema.org", "@type": "Dataset", "@id": url, "url": url,
                            "name": pick_text(record.get("title")),
-                           "description": pick_text(record.get("description"))}
+                           "description": prose.plain(pick_text(record.get("description")))}
     if record.get("identifier"):
         out["identifier"] = record["identifier"]
     if record.get("keywords"):

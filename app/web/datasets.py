@@ -30,7 +30,7 @@ from app.security import current_account
 from app.services import lifecycle, serving
 from app.services.usage import record_usage
 from app.web import follows as follows_web
-from app.web import maps, quality_view
+from app.web import maps, prose, quality_view
 from catalog_schema import dictionary, gazetteer, places, rowviews, series, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Assessment, Dataset, Distribution, DistributionVersion, Publisher, UsageCounter
@@ -61,6 +61,12 @@ RELATED = 5
 def text_filter(langmap: Any, lang: str | None = None) -> str:
     """A language map's text in the page's language (English, untagged, then any as fallbacks)."""
     return pick_text(langmap, lang or current_lang())
+
+
+@bp.app_template_filter("description_html")
+def description_html(text: str | None) -> Markup:
+    """A description rendered (app/web/prose.py: Markdown, and the HTML a source wrote, made safe)."""
+    return prose.render(text)
 
 
 @bp.app_template_filter("utc_iso")
