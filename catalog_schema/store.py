@@ -204,7 +204,8 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
                                or f"publisher-{hashlib.sha1(said.encode()).hexdigest()[:8]}")
     if pub is None:
         pub = Publisher(slug=slug, name=dict(name), uri=agent.get("uri"), homepage=agent.get("homepage"),
-                        email=agent.get("email"), extras=dict(agent.get("extras") or {}))
+                        email=agent.get("email"), extras=dict(agent.get("extras") or {}),
+                        description=_agent_description(agent))
         if agent.get("parent"):
             pub.parent = session.scalar(select(Publisher).where(Publisher.slug == agent["parent"]))
         created = _insert_publisher(session, pub)
@@ -215,12 +216,25 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
     for key in ("uri", "homepage", "email"):
         if agent.get(key) and not getattr(pub, key):
             setattr(pub, key, agent[key])
+    extras = agent.get("extras") or {}
+    missing = {k: v for k, v in extras.items() if k not in (pub.extras or {})}
+    if missing:  # what a source says of its organization (a publisher first made by `source add` had none)
+        pub.extras = {**(pub.extras or {}), **missing}
+    if not pick_text(pub.description or {}) and _agent_description(agent):
+        pub.description = _agent_description(agent)
     if name:
         merged = dict(pub.name or {})
         merged.update({k: v for k, v in name.items() if v})
         if merged != pub.name:
             pub.name = merged
     return pub
+
+
+def _agent_description(agent: dict[str, Any]) -> dict[str, str]:
+    """A publisher's description as its source gave it: a CKAN organization's `description` (kept in the agent's
+    extras by catalog_schema.ckan), as a language map."""
+    said = ((agent.get("extras") or {}).get("ckan") or {}).get("description")
+    return {"": said.strip()} if isinstance(said, str) and said.strip() else {}
 
 
 def _publisher_by_name(session: Session, name: Any) -> Publisher | None:

@@ -187,6 +187,9 @@ def organization_dict(pub: Publisher, package_count: int | None = None) -> dict[
         out["title_translated"] = names
     if pub.homepage:
         out["url"] = pub.homepage
+    image = ((pub.extras or {}).get("ckan") or {}).get("image_url")  # the source organization's own image
+    if isinstance(image, str) and image.startswith(("https://", "http://")):
+        out["image_url"] = out["image_display_url"] = image
     if package_count is not None:
         out["package_count"] = package_count
     return out

@@ -9,7 +9,7 @@ import rdflib
 from sqlalchemy import func, select
 
 from app.jobs import harvest
-from catalog_schema.models import Dataset, Distribution, HarvestRecord, HarvestSource
+from catalog_schema.models import Dataset, Distribution, HarvestRecord, HarvestSource, Publisher
 from tests.support.ckan_server import FakeCkan
 
 
@@ -105,6 +105,23 @@ def test_datajson_identifier_used_twice_is_an_error_row_not_a_silent_loss(runtim
     assert render(row.error_detail, row.error, _zh).startswith("第 9 个数据集条目与第 1 个条目的标识符")
 
 
+def test_an_organization_made_publisher_before_the_harvest_gets_what_its_source_says(runtime, add_source,
+                                                                                  local_server, fixtures_dir):
+    """A publisher made by `source add --publisher <slug>` kept no description, image or other organization
+    field once the harvest met its organization (organization_show answered description "")."""
+    packages = [p for p in json.loads((fixtures_dir / "real/ckan/birmingham_package_search.json")
+                                      .read_text("utf-8"))["result"]["results"]
+                if (p.get("organization") or {}).get("description", "").strip()]
+    org = packages[0]["organization"]
+    fake = FakeCkan(local_server, packages)
+    add_source("pre", "ckan", fake.url, publisher=org["name"])  # the publisher exists, named by its slug only
+    assert harvest(runtime, "pre").to_dict()["status"] == "finished"
+    with runtime.sessionmaker() as session:
+        pub = session.scalar(select(Publisher).where(Publisher.slug == org["name"]))
+        assert pub.description == {"": org["description"].strip()}
+        assert pub.extras["ckan"]["id"] == org["id"]
+
+
 def test_ckan_source_real_packages_and_incremental(runtime, add_source, local_server, fixtures_dir):
     bham = json.loads((fixtures_dir / "real/ckan/birmingham_package_search.json").read_text("utf-8"))
     packages = list(bham["result"]["results"])
@@ -126,6 +143,12 @@ def test_ckan_source_real_packages_and_incremental(runtime, add_source, local_se
         assert all((d.format or d.format_raw or "").upper() in ("XLS", "") for d in biggest.distributions)
         orgs = {p["organization"]["name"] for p in packages if p.get("organization")}
         assert {d.publisher.slug for d in session.scalars(select(Dataset)) if d.publisher} == orgs
+        # what the organizations say of themselves is the publishers' (organization_show answered description "")
+        described = {p["organization"]["name"]: p["organization"]["description"].strip() for p in packages
+                     if (p.get("organization") or {}).get("description", "").strip()}
+        assert described
+        for pub in session.scalars(select(Publisher).where(Publisher.slug.in_(described))):
+            assert pub.description == {"": described[pub.slug]}, pub.slug
     first_calls = [c for c in fake.calls if c["action"] == "package_search"]
     assert all("metadata_modified" not in c.get("fq", "") for c in first_calls)
 
