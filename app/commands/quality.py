@@ -66,6 +66,7 @@ def register(main: click.Group) -> None:
         from sqlalchemy import select
 
         from app.assessment import assessment_document, latest_assessment
+        from catalog_schema import series
         from catalog_schema.models import Dataset
 
         with obj.sessionmaker()() as session:
@@ -73,6 +74,9 @@ def register(main: click.Group) -> None:
             if ds is None:
                 raise click.ClickException(_("no dataset %(slug)s", slug=repr(slug)))
             a = latest_assessment(session, ds.id)
+            if a is None and ds.kind == series.SERIES:  # (assess --dataset refuses a series: no circular advice)
+                raise click.ClickException(_("%(slug)s is a series: its parts are assessed, each on its own",
+                                             slug=repr(slug)))
             if a is None:
                 raise click.ClickException(_("%(slug)s has not been assessed yet: run `opendata assess --dataset "
                                              "%(slug)s`", slug=slug))

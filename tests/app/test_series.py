@@ -359,3 +359,11 @@ def test_a_series_is_not_scored_as_a_dataset_by_any_assessment(app, client, part
                                                 ("ARCHIVE_DIR", runtime.settings["ARCHIVE_DIR"]))}
     said = CliRunner().invoke(main, ["--lang", "zh", "assess", "--dataset", slug], env=env)
     assert said.exit_code == 1 and "是数据集系列" in said.output, said.output
+    # and where its score would be shown, it says so, instead of "not assessed yet: run assess --dataset" (which
+    # answers the above)
+    shown = CliRunner().invoke(main, ["--lang", "zh", "quality", "show", slug], env=env)
+    assert shown.exit_code == 1 and "是数据集系列" in shown.output and "assess --dataset" not in shown.output
+    page = client.get(f"/dataset/{slug}?lang=en").get_data(as_text=True)
+    assert 'id="series-not-scored"' in page and "has not been assessed yet" not in page
+    api = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+    assert "is a series" in api["error"]["message"]

@@ -17,6 +17,7 @@ from app.assessment import assessment_document, latest_assessment, publisher_tab
 from app.i18n import N_
 from app.request_context import db_session
 from app.texts import T_
+from catalog_schema import series
 from catalog_schema.models import Assessment
 
 
@@ -28,6 +29,9 @@ def dataset_quality(slug: str):
     ds = find_dataset(slug)
     a = latest_assessment(db_session(), ds.id)
     count_call(ds.id)
+    if a is None and ds.kind == series.SERIES:
+        raise ApiError(404, "not-assessed", T_("Dataset %(slug)s is a series: its parts are assessed, each on its "
+                                               "own.", slug=repr(ds.slug)))
     if a is None:
         raise ApiError(404, "not-assessed", T_("Dataset %(slug)s has not been assessed yet.", slug=repr(ds.slug)))
     return conditional(assessment_document(ds, a), etag_of("quality", ds.slug, a.id), CATALOG_CACHE)
