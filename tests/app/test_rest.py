@@ -348,6 +348,10 @@ def test_withdrawn_dataset_is_410_with_its_tombstone_and_unknown_is_404(client, 
     _error(client.get("/api/v1/datasets/nope/quality"), 404, "not-found")
     _error(client.get("/api/v1/datasets/nope/quality/history"), 404, "not-found")
     _error(client.get("/api/v1/no-such-endpoint"), 404, "not-found")
+    # an endpoint's address asked with a method it does not take: 405 with Allow, not "No such endpoint"
+    wrong = client.get("/api/v1/datasets/metro-stations/distributions")
+    _error(wrong, 405, "method-not-allowed")
+    assert wrong.headers["Allow"] == "POST"
 
 
 def test_etag_304_until_the_dataset_changes(client, catalog):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.api import examples
 from app.api.errors import ApiError
@@ -42,4 +43,22 @@ def translated(text: str) -> str:
 
 @api.endpoint("/<path:unknown>", summary=N_("Anything else under /api/v1"), response="Error", hidden=True)
 def not_found(unknown: str):
+    """404, or 405 with Allow when the address is an endpoint's for other methods (a GET of
+    /datasets/<slug>/distributions, which only takes POST, was "No such endpoint": this catch-all matched first)."""
+    allowed = _methods_at(request.path)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
     raise ApiError(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones that exist."))
+
+
+def _methods_at(path: str) -> list[str]:
+    adapter = current_app.url_map.bind("localhost")
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _args = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    return allowed
