@@ -548,6 +548,14 @@ def test_page_helpers_alternates_and_schema_org(app):
     assert (URIRef(f"{SITE}/dataset/air"), RDF.type, URIRef("https://schema.org/Dataset")) in graph
 
 
+def test_schema_org_keeps_a_sources_licence_url(app):
+    """CC BY 3.0 IT (.../by/3.0/it/) was published as the unported licence's URL."""
+    rec = complete("it", {"it": "Dati"}, 2)
+    rec.update(license="CC-BY-3.0", license_raw="http://creativecommons.org/licenses/by/3.0/it/")
+    with app.test_request_context("/"):
+        assert routes.schema_org_jsonld(rec)["license"] == "http://creativecommons.org/licenses/by/3.0/it/"
+
+
 def test_schema_org_publishes_only_real_dates(app):
     """datePublished, dateModified and temporalCoverage follow the rule DCAT publishes by (catalog_schema.dates):
     search engines read "2023-13-01" or "yesterday-ish" as an invalid Dataset."""

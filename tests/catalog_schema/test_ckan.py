@@ -449,3 +449,13 @@ def test_a_format_given_as_an_iri_is_its_name_in_ckan():
     assert to_ckan(rec)["resources"][0]["format"] == "https://x.example/formats/8d3c"
     rec["distributions"][0].update(format="CSV", format_raw="csv")  # a CKAN source's own name comes back
     assert to_ckan(rec)["resources"][0]["format"] == "csv"
+
+
+def test_a_sources_licence_url_keeps_its_jurisdiction():
+    """unibo's CC BY 3.0 IT (.../by/3.0/it/) was published in CKAN as the unported licence's URL."""
+    raw = "http://creativecommons.org/licenses/by/3.0/it/"
+    lic = vocab.licence(raw)
+    rec = new_record(slug="s", title={"it": "t"}, license=lic.id, license_raw=raw)
+    assert to_ckan(rec)["license_url"] == raw and to_ckan(rec)["license_title"] == lic.title
+    rec["license_raw"] = "cc-by"  # a name for it: the vocabulary's URL
+    assert to_ckan(rec)["license_url"] == lic.url
