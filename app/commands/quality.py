@@ -25,7 +25,7 @@ def register(main: click.Group) -> None:
 
         from app.assessment import ASSESSED, changed_dataset_ids
         from app.jobs import Runtime, assess
-        from catalog_schema.models import Dataset
+        from catalog_schema.models import Dataset, utcnow
 
         if sum(bool(x) for x in (slug, all_, changed)) != 1:
             raise click.UsageError(_("give exactly one of --dataset SLUG, --all, --changed"))
@@ -44,13 +44,38 @@ def register(main: click.Group) -> None:
                                                .order_by(Dataset.slug)))
                 else:
                     ids = changed_dataset_ids(rt)
+            started = utcnow()
             count = assess(rt, ids)
+            blocked = _blocked_hosts(rt, ids, started)
         finally:
             rt.close()
         if as_json:
             click.echo(json.dumps({"assessed": count}))
         else:
             click.echo(ngettext("assessed %(num)s dataset", "assessed %(num)s datasets", count))
+        if blocked:  # the catalog's files on this machine (the demo's): the guard's refusal is not the source's fault
+            click.echo(_("warning: %(n)s links were refused as private or local addresses (%(hosts)s); if this "
+                         "catalog's files are served there on purpose (the demo serves them on 127.0.0.1), set "
+                         "OPENDATA_ALLOW_HOSTS to them and assess again", n=sum(blocked.values()),
+                         hosts=", ".join(sorted(blocked)[:5])), err=True)
+
+    def _blocked_hosts(rt, ids: list[str], since) -> dict[str, int]:
+        """The hosts whose links this run's checks refused as private or local addresses, with how many."""
+        from urllib.parse import urlsplit
+
+        from sqlalchemy import select
+
+        from catalog_schema.models import Distribution
+
+        out: dict[str, int] = {}
+        with rt.sessionmaker() as session:
+            for start in range(0, len(ids), 500):
+                for url in session.scalars(select(Distribution.download_url).where(
+                        Distribution.dataset_id.in_(ids[start:start + 500]), Distribution.last_checked >= since,
+                        Distribution.check_error.like("refused to fetch%"))):
+                    host = urlsplit(url or "").hostname or "?"
+                    out[host] = out.get(host, 0) + 1
+        return out
 
     @main.group("quality", help=N_("Quality assessments."))
     def quality_group() -> None:

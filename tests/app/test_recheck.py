@@ -246,3 +246,19 @@ def test_the_failure_history_is_on_the_page_the_apis_and_the_broken_links_list(a
     assert "失效起始" in table and '<td class="link-failures">3</td>' in table
     csv_text = client.get("/dashboard/finding/link-broken.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].endswith("first_failure,failure_count,last_status")
+
+
+def test_assess_says_when_the_guard_refused_this_machines_links(runtime):
+    """`opendata assess` on the demo's catalog without OPENDATA_ALLOW_HOSTS (the demo sets it for itself) marked
+    every link broken, 127.0.0.1 being a local address, without a word as to why."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    _datasets(runtime, "http://127.0.0.1:9", 2)
+    env = {f"OPENDATA_{k}": str(runtime.settings[k]) for k in ("DATABASE_URL", "INSTANCE_DIR", "ARCHIVE_DIR")}
+    said = CliRunner().invoke(main, ["assess", "--all"], env={**env, "OPENDATA_ALLOW_HOSTS": ""})
+    assert said.exit_code == 0, said.output
+    assert "warning: 2 links were refused as private or local addresses (127.0.0.1)" in said.output
+    allowed = CliRunner().invoke(main, ["assess", "--all"], env={**env, "OPENDATA_ALLOW_HOSTS": "127.0.0.1"})
+    assert allowed.exit_code == 0 and "refused" not in allowed.output
