@@ -176,5 +176,7 @@ def finding_download(finding: str, ext: str):
     rows = [{**r, "messages": " | ".join(r["messages"])} if ext == "csv" else r for r in f["datasets"]]
     if ext == "csv":
         return csv_response(f"finding-{finding}", data.finding_columns(finding), rows)
+    about = {k: v for k, v in f.items() if k != "datasets"}
+    about["fix"] = about.get("fix") or None  # null: each row has its own fix (a link's URL is in it), no general one
     return json_response(f"finding-{finding}", {"table": "finding", "columns": list(data.finding_columns(finding)),
-                                                 "rows": rows, **{k: v for k, v in f.items() if k != "datasets"}})
+                                                 "rows": rows, **about})

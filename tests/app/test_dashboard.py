@@ -491,8 +491,10 @@ def test_findings_are_ordered_by_severity_and_lead_to_their_datasets(client, cat
     html = _html(client, "/dashboard/publisher/jh-transport?lang=en")
     own = [a["data-type"] for a, _c in Tables(html).tables["findings-table"]]
     assert own and all(f'href="/dashboard/finding/{t}?publisher=jh-transport"' in html for t in own)
-    scoped = _json(client, "/dashboard/finding/link-broken.json?publisher=jh-transport")["rows"]
+    scoped_doc = _json(client, "/dashboard/finding/link-broken.json?publisher=jh-transport")
+    scoped = scoped_doc["rows"]
     assert {r["publisher"] for r in scoped} <= {"jh-transport"}
+    assert scoped_doc["fix"] is None and all(r["fix"] for r in scoped)  # each row its own fix, no empty general one
     assert client.get("/dashboard/finding/no-such-finding").status_code == 404
     assert client.get("/dashboard/finding/link-broken?publisher=no-such-dept").status_code == 404
 
