@@ -183,10 +183,10 @@ def _write_licence(rec):
     same = _licence_of(raw)
     # a CKAN source's own id for the licence (cc-by) comes back as it was; words a sheet or a feed used for it
     # (知识共享署名 4.0, "CC BY 4.0") are no CKAN id, and package_search's license_id filter matches the id
-    use_raw = same is not None and same.id == lic.id and _CKAN_ID.fullmatch(raw) is not None
+    use_raw = same is not None and same.id == lic.id and isinstance(raw, str) and _CKAN_ID.fullmatch(raw) is not None
     # a source's URL for the licence is the more precise one (CC BY 3.0 IT's .../by/3.0/it/, not the unported URL)
-    url = raw if raw and raw.startswith(("https://", "http://")) and same is not None and same.id == lic.id \
-        else lic.url
+    url = raw if isinstance(raw, str) and raw.startswith(("https://", "http://")) and same is not None \
+        and same.id == lic.id else lic.url
     return {"license_id": raw if use_raw else (lic.ckan_id or lic.id), "license_title": lic.title,
             "license_url": url, "isopen": bool(lic.is_open)}
 

@@ -417,7 +417,7 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
     if record.get("keywords"):
         out["keywords"] = list(record["keywords"])
     lic = record.get("license_raw") or record.get("license")
-    raw = record.get("license_raw") or ""
+    raw = record.get("license_raw") if isinstance(record.get("license_raw"), str) else ""
     if record.get("license") and not raw.startswith(("https://", "http://")):  # a source's URL is the precise one
         found = vocab.licence_by_id(record["license"])
         lic = found.url if found is not None and found.url else lic
