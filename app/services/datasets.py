@@ -143,13 +143,18 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
 
 
 @service
-def update(actor: Actor, ds: Dataset, fields: dict[str, Any]) -> Dataset:
-    """Change the editable metadata of a dataset (only the fields given)."""
+def update(actor: Actor, ds: Dataset, fields: dict[str, Any], *, new_slug: Any = None) -> Dataset:
+    """Change the editable metadata of a dataset (only the fields given), and its name with `new_slug`: all or
+    nothing (a form renaming the dataset with a bad e-mail beside it said "Nothing was saved" of a rename it had
+    saved)."""
     access.require_edit(actor.session, actor.user, ds.publisher)
     access.ensure_not_harvested(ds, actor.user)
     before = to_record(ds)
     rec = to_record(ds)
-    apply_fields(rec, fields, lang=actor.lang)
+    apply_fields(rec, fields, lang=actor.lang)  # every field checked before anything changes
+    if isinstance(new_slug, str) and new_slug.strip() and new_slug.strip() != ds.slug:
+        _rename(actor, ds, new_slug.strip())  # a bad or taken name refused: still nothing changed
+        before["slug"] = rec["slug"] = ds.slug  # (the rename is audited on its own)
     save_record(actor.session, rec, dataset=ds)
     audit(actor, "publish.update", ds, before, to_record(ds))
     return finish(actor, ds)

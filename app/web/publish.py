@@ -40,7 +40,7 @@ TEXT_FIELDS = ("title", "description", "license", "frequency", "keywords", "acce
                "issued", "modified", "rights")
 # What a refused field value says next to its field, by why the service refused it.
 FIELD_ERRORS = {
-    "date": _l("%(value)s is not a date: pick one from the calendar, or write it as YYYY-MM-DD (2024-05-31)."),
+    "date": _l("%(value)s is not a date: write a year (2024), a month (2024-05) or a day (2024-05-31)."),
     "email": _l("%(value)s is not an e-mail address: write it as name@agency.gov.cn."),
     "too-long": _l("This is %(length)s characters long; at most %(limit)s are taken."),
     "required": _l("This is required."),
@@ -224,6 +224,18 @@ def _error_field(exc: ServiceError) -> str:
 # --------------------------------------------------------------------------- one dataset
 
 
+def _untouched_fallbacks(ds, fields: dict) -> dict:
+    """`fields` without a title or description that is the other language's text the form showed (a dataset with no
+    English title shows its Chinese one in the English form) sent back untouched: saved, it became the English
+    title, and a later change of the Chinese title never reached English readers."""
+    lang = current_lang()
+    out = dict(fields)
+    for key, stored in (("title", ds.title), ("description", ds.description)):
+        if key in out and lang not in (stored or {}) and str(out[key] or "").strip() == pick_text(stored, lang).strip():
+            del out[key]
+    return out
+
+
 def _values(ds) -> dict:
     """What the metadata form shows for the dataset as stored (strings, lists for the multiple pickers)."""
     cp = ds.contact_point or {}
@@ -335,13 +347,10 @@ def _form_fields(form) -> dict:
 def update(slug: str):
     user, ds = _editable(slug)
     form = request.form
-    fields = _form_fields(form)
+    fields = _untouched_fallbacks(ds, _form_fields(form))
     runtime = _runtime()
     try:
-        new_name = (form.get("name") or "").strip()
-        if new_name and new_name != ds.slug:
-            datasets.rename(_actor(runtime), ds, new_name)
-        datasets.update(_actor(runtime), ds, fields)
+        datasets.update(_actor(runtime), ds, fields, new_slug=(form.get("name") or "").strip() or None)
     except ServiceError as exc:
         if exc.status == 403 or not (exc.detail or {}).get("field"):
             return _refused(exc, slug)

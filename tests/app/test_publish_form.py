@@ -166,6 +166,43 @@ def test_a_taken_url_name_says_so_next_to_the_name(client, world):
     assert 'value="Typed"' in page and ">Kept</textarea>" in page
 
 
+def test_a_refused_field_saves_nothing_not_even_a_new_name(app, client, world):
+    """A new URL name beside a bad e-mail: the page said "Nothing was saved" while the rename was saved, and the
+    old address sent the publisher to the sign-in page."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url + "?lang=en", {"title": "Kept title", "name": "a-new-name",
+                                                               "contact_email": "not an address"})
+    assert resp.status_code == 422 and "Nothing was saved" in resp.get_data(as_text=True)
+    assert _dataset(app, world.draft_a)["slug"] == world.draft_a and client.get(edit_url).status_code == 200
+    saved = form_post(client, edit_url, edit_url + "?lang=en", {"title": "Kept title", "name": "a-new-name"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/publish/a-new-name")
+    assert _dataset(app, "a-new-name")["title"]["en"] == "Kept title"
+
+
+def test_saving_in_english_does_not_copy_the_chinese_title_it_showed(app, client, world):
+    """A dataset with only a Chinese title shows it in the English form; saved untouched (another field changed), it
+    became the English title, and English readers never saw the Chinese one's later changes."""
+    from sqlalchemy import update
+
+    sign_in(client, world.emails["editor_a"])
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        s.execute(update(Dataset).where(Dataset.slug == world.draft_a).values(
+            title={"zh": "人口统计"}, description={"zh": "各区常住人口。"}))
+        s.commit()
+    edit_url = f"/publish/{world.draft_a}"
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert 'value="人口统计"' in page  # shown, as the title to start from
+    saved = form_post(client, edit_url, edit_url + "?lang=en", {"title": "人口统计", "description": "各区常住人口。",
+                                                                "keywords": "population"})
+    assert saved.status_code == 303
+    ds = _dataset(app, world.draft_a)
+    assert ds["title"] == {"zh": "人口统计"} and ds["description"] == {"zh": "各区常住人口。"}
+    assert ds["keywords"] == ["population"]
+    form_post(client, edit_url, edit_url + "?lang=en", {"title": "Population"})  # typed: English from then on
+    assert _dataset(app, world.draft_a)["title"] == {"zh": "人口统计", "en": "Population"}
+
+
 def test_good_dates_and_addresses_are_taken(app, client, world):
     sign_in(client, world.emails["editor_a"])
     edit_url = f"/publish/{world.draft_a}"
