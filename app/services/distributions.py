@@ -18,7 +18,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Invalid, NotFound
-from app.services.fields import langmap, set_distribution_hvd
+from app.services.fields import MAX_TITLE_CHARS, langmap, set_distribution_hvd
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
@@ -35,13 +35,21 @@ def _editable(actor: Actor, ds: Dataset) -> None:
     access.ensure_not_harvested(ds, actor.user)
 
 
+def _title(title: Any, fallback: str, actor: Actor) -> dict[str, str]:
+    """A file's title: the one given (refused over MAX_TITLE_CHARS, as a dataset's: a 3,000-character one was
+    taken), else its file name or address, cut to that length."""
+    if title:
+        return langmap(title, actor.lang, None, "title", MAX_TITLE_CHARS)
+    return langmap(fallback[:MAX_TITLE_CHARS], actor.lang, None)
+
+
 def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) -> dict[str, Any]:
     url = str(url or "").strip()
     if not _URL.match(url) or len(url) > 2000:
         raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
     fmt = vocab.format_by_code(str(format).upper()) if format else vocab.format_for_extension(url.split("?")[0])
     return {"download_url": url, "access_url": url,
-            "title": langmap(title or Path(url.split("?")[0]).name or url, actor.lang, None),
+            "title": _title(title, Path(url.split("?")[0]).name or url, actor),
             "format": fmt.code if fmt else None, "format_raw": str(format) if format else None}
 
 
@@ -90,7 +98,7 @@ def _upload_row(actor: Actor, ds: Dataset, stored: StoredFile, title: Any, site_
     eff = stored.sniffed.effective if stored.sniffed is not None else None
     declared = vocab.format_for_extension(stored.filename)
     return {"catalog_id": dist_id, "download_url": url, "access_url": url,
-            "title": langmap(title or stored.filename, actor.lang, None),
+            "title": _title(title, stored.filename, actor),
             "format": declared.code if declared else (eff.format if eff else None),
             "media_type": stored.sniffed.media_type if stored.sniffed else None, "byte_size": stored.size,
             "checksum": {"algorithm": "sha-256", "value": stored.sha256},
@@ -200,7 +208,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         extras.pop("upload", None)
         dist["extras"] = extras
     if fields.get("title"):
-        dist["title"] = langmap(fields["title"], actor.lang, dist.get("title"))
+        dist["title"] = langmap(fields["title"], actor.lang, dist.get("title"), "title", MAX_TITLE_CHARS)
     if "description" in fields:
         dist["description"] = langmap(fields["description"], actor.lang, dist.get("description"))
     if fields.get("format") and stored is None:

@@ -101,7 +101,10 @@ def test_create_with_links_and_bad_input(client, world, local_server, openapi):
            ({"publisher": "agency-a", "title": "x", "name": "population"}, 409, "conflict"),
            ({"publisher": "agency-a", "title": "x", "themes": ["NOPE"]}, 422, "invalid"),
            ({"publisher": "agency-a", "title": "x", "frequency": "whenever"}, 422, "invalid"),
-           ({"publisher": "agency-a", "title": "x", "distributions": [{"url": "file:///etc/passwd"}]}, 422, "invalid")]
+           ({"publisher": "agency-a", "title": "x", "distributions": [{"url": "file:///etc/passwd"}]}, 422, "invalid"),
+           # a file's title is held to a dataset title's 500 characters (3,000 were taken)
+           ({"publisher": "agency-a", "title": "x", "distributions": [{"url": local_server.url("/population.csv"),
+                                                                       "title": "长" * 600}]}, 422, "invalid")]
     for body, status, code in bad:
         resp = client.post("/api/v1/datasets", headers=token, json=body)
         assert resp.status_code == status and resp.get_json()["error"]["code"] == code, (body, resp.get_json())
