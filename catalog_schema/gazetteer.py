@@ -78,7 +78,24 @@ def place(raw: Any) -> Place | None:
     if found and (text == found.group(1) or text.endswith(f"({found.group(1)})")):
         return by_code(found.group(1))
     matches = _table()[1].get(text.replace(" ", ""), [])
+    if not matches:  # a name written without its kind (北京 for 北京市, 浙江 for 浙江省), when one place answers
+        matches = _short_names().get(text.replace(" ", ""), [])
     return matches[0] if len(matches) == 1 else None
+
+
+#: What a place's name ends with that people leave out when they write it (longest first).
+_KINDS = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "省", "市", "县", "区", "盟", "旗")
+
+
+@cache
+def _short_names() -> dict[str, list[Place]]:
+    out: dict[str, list[Place]] = {}
+    for place in _table()[0].values():
+        kind = next((k for k in _KINDS if place.name.endswith(k)), None)
+        short = place.name[: -len(kind)] if kind else ""
+        if len(short) >= 2:
+            out.setdefault(short, []).append(place)
+    return out
 
 
 def places(max_level: int = 3) -> list[Place]:

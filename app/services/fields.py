@@ -164,7 +164,7 @@ def langmap(value: Any, lang: str, current: dict | None, field: str = "descripti
 
 def str_list(value: Any, field: str = "value") -> list[str]:
     if isinstance(value, str):
-        value = re.split(r"[,，;；\n]", value)
+        value = re.split(r"[,，;；、\n]", value)  # 、 too: 人口、统计 is two keywords
     if not isinstance(value, list):
         raise Invalid(T_("%(field)s: expected a list of words (or a comma-separated text).", field=field), field=field)
     out = []

@@ -166,6 +166,16 @@ def test_a_taken_url_name_says_so_next_to_the_name(client, world):
     assert 'value="Typed"' in page and ">Kept</textarea>" in page
 
 
+def test_keywords_split_at_the_chinese_enumeration_comma(app, client, world):
+    """人口，京海、统计 was two keywords, "人口" and "京海、统计": 、 separates a Chinese list as the comma does."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert form_post(client, edit_url, edit_url, {"title": "表", "keywords": "人口，京海、统计",
+                                                  "spatial": "北京"}).status_code == 303
+    ds = _dataset(app, world.draft_a)
+    assert ds["keywords"] == ["人口", "京海", "统计"] and ds["spatial"] == ["urn:gb2260:110000"]
+
+
 def test_a_refused_field_saves_nothing_not_even_a_new_name(app, client, world):
     """A new URL name beside a bad e-mail: the page said "Nothing was saved" while the rename was saved, and the
     old address sent the publisher to the sign-in page."""

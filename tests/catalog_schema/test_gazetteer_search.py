@@ -21,3 +21,13 @@ def test_search_is_bounded_and_ignores_spaces():
     assert len(gazetteer.search("区", limit=20)) == 20
     assert [p.code for p in gazetteer.search("杭 州 市 西湖")] == ["330106"]
     assert gazetteer.search("no such place") == []
+
+
+def test_a_name_written_without_its_kind_is_the_one_place_it_names():
+    """"北京" was refused as an unknown place while the picker offered 北京市; a short name names a place when only one
+    place has it (朝阳: a district, a city and a county, stays refused)."""
+    from catalog_schema import gazetteer
+
+    assert {q: gazetteer.place(q).code for q in ("北京", "杭州", "浙江", "内蒙古", "香港")} == {
+        "北京": "110000", "杭州": "330100", "浙江": "330000", "内蒙古": "150000", "香港": "810000"}
+    assert gazetteer.place("朝阳") is None and gazetteer.place("北京市").code == "110000"
