@@ -166,6 +166,18 @@ def test_a_taken_url_name_says_so_next_to_the_name(client, world):
     assert 'value="Typed"' in page and ">Kept</textarea>" in page
 
 
+def test_the_draft_preview_masks_personal_data_in_the_pages_language(client, world):
+    """The draft's preview printed the mask as the downloads write it, "[redacted]", on the Chinese page."""
+    from tests.support.publishing import PII_CSV
+
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert _upload(client, edit_url, PII_CSV.read_bytes(), "hotline.csv", lang="zh").status_code == 303
+    page = client.get(edit_url + "?lang=zh").get_data(as_text=True)
+    preview = re.search(r'<table class="usa-table usa-table--compact preview".*?</table>', page, re.S).group(0)
+    assert "[已遮盖]" in preview and "[redacted]" not in preview
+
+
 def test_keywords_split_at_the_chinese_enumeration_comma(app, client, world):
     """人口，京海、统计 was two keywords, "人口" and "京海、统计": 、 separates a Chinese list as the comma does."""
     sign_in(client, world.emails["editor_a"])
