@@ -305,7 +305,7 @@ def _successor(actor: Actor, ds: Dataset, successor: str | None) -> str | None:
     other = access.find_dataset(actor.session, value)
     if other is None or other.id == ds.id or other.state not in ("active",):
         raise Invalid(T_("The successor must be another published dataset of this catalog (its name) or an "
-                      "http(s) URL."), field="successor")
+                      "http(s) URL."), field="successor", why="successor", value=value[:80])
     return other.slug
 
 

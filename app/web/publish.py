@@ -41,6 +41,8 @@ TEXT_FIELDS = ("title", "description", "license", "frequency", "keywords", "acce
 # What a refused field value says next to its field, by why the service refused it.
 FIELD_ERRORS = {
     "date": _l("%(value)s is not a date: write a year (2024), a month (2024-05) or a day (2024-05-31)."),
+    "successor": _l("%(value)s is no other published dataset here: give the name in its address (after "
+                    "/dataset/), or an http(s) address."),
     "email": _l("%(value)s is not an e-mail address: write it as name@agency.gov.cn."),
     "too-long": _l("This is %(length)s characters long; at most %(limit)s are taken."),
     "required": _l("This is required."),
@@ -290,7 +292,7 @@ def _hvd_values(ds, sent: tuple[str, object] | None = None) -> dict:
 
 
 def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
-               dist_errors: dict | None = None, dist_hvd: dict | None = None):
+               dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -307,6 +309,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         access_rights=sorted(vocab.ACCESS_RIGHTS.values(), key=lambda a: ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
                              .index(a.code) if a.code in ("PUBLIC", "RESTRICTED", "NON_PUBLIC") else 9),
         languages=_languages(), places=gazetteer.places(2), errors=errors or {}, values=values or _values(ds),
+        withdrawal=withdrawal or {},
         is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,
         max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload,
@@ -496,7 +499,16 @@ def change_state(slug: str, action: str):
     form = request.form
     try:
         if action == "withdraw":
-            datasets.withdraw(actor, ds, reason=form.get("reason"), successor=form.get("successor"))
+            try:
+                datasets.withdraw(actor, ds, reason=form.get("reason"), successor=form.get("successor"))
+            except ServiceError as exc:  # said beside the field, with what was typed kept (it was a vague flash)
+                if exc.status == 403 or (exc.detail or {}).get("field") != "successor":
+                    raise
+                db_session().rollback()
+                _user, ds = _editable(slug)
+                return _edit_page(ds, errors={"successor": field_error(exc)},
+                                  withdrawal={"reason": form.get("reason") or "",
+                                              "successor": form.get("successor") or ""}), 422
         elif action == "detach":
             datasets.detach(actor, ds)
         elif action == "override":

@@ -178,6 +178,21 @@ def test_the_draft_preview_masks_personal_data_in_the_pages_language(client, wor
     assert "[已遮盖]" in preview and "[redacted]" not in preview
 
 
+def test_a_withdrawal_with_an_unknown_successor_says_which_field_and_keeps_what_was_typed(app, client, world):
+    """"Replaced by" naming no dataset gave "A field has a value the catalog cannot take." in a banner, with the
+    reason and the successor typed gone."""
+    edit_url = _draft_with_file(client, world)
+    assert form_post(client, edit_url, edit_url + "/publish", {}).status_code == 303
+    slug = edit_url.rsplit("/", 1)[-1]
+    resp = form_post(client, edit_url, f"{edit_url}/withdraw?lang=zh",
+                     {"reason": "数据已合并", "successor": "jh-pop-2023"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert re.search(r'id="successor-error" role="alert">“jh-pop-2023” 不是本目录中另一个已发布的数据集', page)
+    assert 'value="数据已合并"' in page and 'value="jh-pop-2023"' in page
+    assert _dataset(app, slug)["state"] == "active"
+
+
 def test_keywords_split_at_the_chinese_enumeration_comma(app, client, world):
     """人口，京海、统计 was two keywords, "人口" and "京海、统计": 、 separates a Chinese list as the comma does."""
     sign_in(client, world.emails["editor_a"])
