@@ -10,8 +10,10 @@ Uploaded files (`/uploads/<id>/<name>`) are served by app/web/uploads.py, throug
 from __future__ import annotations
 
 import json
+import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as browser  # the signed cookie (db_session() is the database's)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -175,6 +177,11 @@ def index():
 @login_required_page
 def create():
     form = request.form
+    once = str(form.get("form_id") or "")[:64]  # the form's own id: sent again (Back, then Create), it made its draft
+    made = browser.get(SENT_FORMS, {}).get(once) if once else None
+    if made:
+        flash(_("This form was sent already: here is the draft it made."), "info")
+        return redirect(url_for("publish.edit", slug=made), code=303)
     fields = {k: form.get(k, "") for k in ("title", "description", "license", "keywords", "frequency") if k in form}
     fields = {k: v for k, v in fields.items() if v.strip() or k == "title"}
     try:
@@ -184,8 +191,17 @@ def create():
             return _refused(exc, None)
         db_session().rollback()
         return _index_page(errors={_error_field(exc): field_error(exc)}, values=form), 422
+    if once:
+        sent = dict(list(browser.get(SENT_FORMS, {}).items())[-(SENT_FORMS_KEPT - 1):])
+        sent[once] = ds.slug
+        browser[SENT_FORMS] = sent
     flash(_("Draft created. Add its files, read the check below, then publish."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
+
+
+#: The new-dataset forms this browser sent, by the id each carried, and the draft each made (the last few).
+SENT_FORMS = "publish_sent_forms"
+SENT_FORMS_KEPT = 10
 
 
 def _index_page(errors: dict | None = None, values=None):
@@ -196,7 +212,8 @@ def _index_page(errors: dict | None = None, values=None):
     checks = check.last_results(session, [ds.id for ds in mine if ds.stars is None])
     return render_template("publish/index.html", publishers=pubs, datasets=mine, checks=checks,
                            states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES,
-                           errors=errors or {}, values=values or {})
+                           errors=errors or {}, values=values or {},
+                           form_id=(values or {}).get("form_id") or uuid.uuid4().hex)
 
 
 def _licences() -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.web import check_view
 from catalog_schema import gazetteer
@@ -191,6 +191,23 @@ def test_a_withdrawal_with_an_unknown_successor_says_which_field_and_keeps_what_
     assert re.search(r'id="successor-error" role="alert">“jh-pop-2023” 不是本目录中另一个已发布的数据集', page)
     assert 'value="数据已合并"' in page and 'value="jh-pop-2023"' in page
     assert _dataset(app, slug)["state"] == "active"
+
+
+def test_the_new_dataset_form_sent_twice_makes_one_draft(app, client, world):
+    """Back, then Create again, made a second draft of the same title with no word."""
+    sign_in(client, world.emails["editor_a"])
+    page = client.get("/publish?lang=en").get_data(as_text=True)
+    form_id = re.search(r'name="form_id" value="([0-9a-f]{32})"', page).group(1)
+    body = {"publisher": "agency-a", "title": "Links", "form_id": form_id}
+    first = form_post(client, "/publish", "/publish", body)
+    again = form_post(client, "/publish", "/publish?lang=en", body)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        titled = select(func.count()).select_from(Dataset).where(Dataset.title["en"].as_string() == "Links")
+        assert s.scalar(titled) == 1
+    other = form_post(client, "/publish", "/publish", {**body, "form_id": "f" * 32})  # another form: another draft
+    assert other.status_code == 303 and other.headers["Location"] != first.headers["Location"]
 
 
 def test_keywords_split_at_the_chinese_enumeration_comma(app, client, world):
