@@ -227,6 +227,8 @@ def datastore_search(params: dict) -> Response:
         for key in ("filters", "q", "distinct", "fields", "sort", "offset", "plain"):
             if key in params:
                 out[key] = params[key]
+        if "offset" in params:
+            out["offset"] = query.offset  # a number, as the limit is (a GET's query string gave the text "7")
         out["fields"] = _fields(result)
         if records_format == "objects":
             out["records"] = [{n: rowq.plain(v) for n, v in zip(result.names, row, strict=True)}
@@ -235,7 +237,12 @@ def datastore_search(params: dict) -> Response:
             out["records"] = [[rowq.plain(v) for v in row] for row in result.rows]
         else:
             out["records"] = _delimited(result.rows, "," if records_format == "csv" else "\t")
-        out["_links"] = {"start": _link(params, None), "next": _link(params, query.offset + query.limit)}
+        # the next page: past the last one, the offset of the end (an empty page, as CKAN answers), never an offset
+        # this action refuses (a client following `next` to the empty page failed with 409)
+        following = query.offset + query.limit
+        if result.total is not None:
+            following = min(following, max(result.total, query.offset))
+        out["_links"] = {"start": _link(params, None), "next": _link(params, following)}
         if include_total:
             out["total"] = result.total
             out["total_was_estimated"] = False
@@ -362,7 +369,9 @@ def search_sql() -> Response:
 
 
 def _xml_name(name: str) -> bool:
-    return bool(re.match(r"^[A-Za-z_][\w.-]*$", name)) and not name.lower().startswith("xml")
+    """Whether a column's name is an XML element name as it is: a letter (any script: 地区 is one) or _, then
+    letters, digits, . or -; never starting with "xml"."""
+    return bool(re.match(r"^[^\W\d][\w.-]*$", name)) and not name.lower().startswith("xml")
 
 
 def _dump_chunks(fmt: str, bom: bool, names: list[str], types: list[str], chunks: Iterator[list[tuple]],

@@ -538,7 +538,7 @@ def to_json(table: Table, *, limit: int | None, offset: int = 0,
             records = ",".join("{" + ",".join(row) + "}" for row in zip(*frags, strict=True))
             yield ("" if first else ",") + records
             first = False
-        has_next = end is not None and end < total
+        has_next = end is not None and end < total and limit > 0  # limit=0 asks the total: its next was itself
         links = {"start": page_url(0) if page_url else None,
                  "next": page_url(end) if page_url and has_next else None}
         yield f'],"total":{total},"_links":' + _dumps(links) + "}"

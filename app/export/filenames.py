@@ -33,8 +33,10 @@ def resource_name(title: str | None, url: str | None, fallback: str) -> str:
 
 
 def download_name(slug: str, resource: str, ext: str) -> str:
-    """`<slug>_<resource>.<ext>`; the resource part is left out when it says nothing the slug does not."""
-    resource = _clean(resource)
+    """`<slug>_<resource>.<ext>`; the resource part is left out when it says nothing the slug does not. A resource
+    named by its file keeps no extension of its own (`x_x.csv.csv` was a CSV download's name)."""
+    resource = re.sub(r"\.(csv|tsv|txt|xlsx?|ods|json|geojson|xml|ttl|rdf|jsonld|zip|pdf)$", "", _clean(resource),
+                      flags=re.IGNORECASE)
     stem = slug if not resource or resource == slug else f"{slug}_{resource}"
     return f"{stem}.{ext}"
 

@@ -284,8 +284,9 @@ def test_paging_rdf_csvw_stars_and_refusals(app, client, archived):
     assert rows == everything[-2:] and last["_links"]["next"] is None
     beyond, rows = read_json(client, _url(pair, "json") + f"?offset={total + 10}")
     assert rows == [] and beyond["total"] == total
-    _, rows = read_json(client, _url(pair, "json") + "?limit=0")
-    assert rows == []
+    counted, rows = read_json(client, _url(pair, "json") + "?limit=0")
+    assert rows == [] and counted["total"] == total
+    assert counted["_links"]["next"] is None  # it named this very page: a client following it never ended
     for bad in ("limit=10001", "limit=-1", "limit=ten", "offset=-3", "offset=x"):
         resp = client.get(_url(pair, "json") + "?" + bad)
         assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad-request", bad
@@ -551,6 +552,9 @@ def test_download_names_are_safe_and_readable():
     assert filenames.resource_name(None, "http://x/files/road%20works.csv?x=1", "d1") == "road_works"
     assert filenames.resource_name(None, None, "d1") == "d1"
     assert filenames.download_name("road-works", "road-works", "csv") == "road-works.csv"
+    # a resource titled by its file name: no doubled extension (gdp_gdp.csv.csv)
+    assert filenames.download_name("gdp", "gdp.csv", "csv") == "gdp.csv"
+    assert filenames.download_name("gdp", "table.xlsx", "csv") == "gdp_table.csv"
     chinese_only = filenames.content_disposition("数据.csv", attachment=False, fallback="ds")
     assert chinese_only.startswith('inline; filename="ds.csv"; filename*=')
 
