@@ -172,22 +172,18 @@ def _licence_record(rec) -> Any:
     return vocab.licence_by_id(rec["license"]) if rec.get("license") else None
 
 
-_CKAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
-
-
 def _write_licence(rec):
     lic = _licence_record(rec)
     raw = rec.get("license_raw")
     if lic is None:
         return {"license_id": raw, "license_title": raw, "license_url": None, "isopen": False} if raw else {}
     same = _licence_of(raw)
-    # a CKAN source's own id for the licence (cc-by) comes back as it was; words a sheet or a feed used for it
-    # (知识共享署名 4.0, "CC BY 4.0") are no CKAN id, and package_search's license_id filter matches the id
-    use_raw = same is not None and same.id == lic.id and isinstance(raw, str) and _CKAN_ID.fullmatch(raw) is not None
+    # the catalog's CKAN id for the licence, whatever the source called it (知识共享署名 4.0, CC-BY-4.0, cc-by): the
+    # license_id facet and filter count and match that id, and a package said "CC-BY-4.0" under the facet "cc-by"
     # a source's URL for the licence is the more precise one (CC BY 3.0 IT's .../by/3.0/it/, not the unported URL)
     url = raw if isinstance(raw, str) and raw.startswith(("https://", "http://")) and same is not None \
         and same.id == lic.id else lic.url
-    return {"license_id": raw if use_raw else (lic.ckan_id or lic.id), "license_title": lic.title,
+    return {"license_id": lic.ckan_id or lic.id, "license_title": lic.title,
             "license_url": url, "isopen": bool(lic.is_open)}
 
 
