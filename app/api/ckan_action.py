@@ -382,7 +382,8 @@ def _find_publisher(session: Session, ref: Any) -> Publisher | None:
 
 
 def package_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
-    """Search datasets with CKAN's q, fq, rows, start, sort and facet.field, and ckanext-spatial's ext_bbox."""
+    """Search datasets with CKAN's q, fq, rows, start, sort, facet.field, facet.limit, facet.mincount and fl, and
+    ckanext-spatial's ext_bbox."""
     try:
         text, filters = ckan_query.translate(params.get("q"), params.get("fq"), params.get("fq_list"))
         sort = ckan_query.translate_sort(params.get("sort"))
@@ -393,6 +394,8 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
     start = int_param(params, "start", 0, 0)
     facet_limit = int_param(params, "facet.limit", 50, -1)
     facet_limit = 1000 if facet_limit < 0 else facet_limit
+    mincount = int_param(params, "facet.mincount", 1, 0)
+    keep = _fl(params.get("fl"))
     empty = {"count": 0, "results": [], "sort": params.get("sort") or "score desc, metadata_modified desc",
              "facets": {f: {} for f in fields}, "search_facets": {f: {"title": f, "items": []} for f in fields}}
     bbox = None
@@ -417,11 +420,21 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         if orgs else {}
     for name in fields:
         items = [_facet_item(titles, name, value, count)
-                 for value, count in found.facets.get(ckan_query.FACET_FIELDS[name], [])][:facet_limit]
+                 for value, count in found.facets.get(ckan_query.FACET_FIELDS[name], [])
+                 if count >= mincount][:facet_limit]
         facets[name] = {item["name"]: item["count"] for item in items}
         search_facets[name] = {"title": name, "items": items}
-    return {**empty, "count": found.total, "results": _packages(session, found.ids), "facets": facets,
-            "search_facets": search_facets}
+    results = _packages(session, found.ids)
+    if keep:  # CKAN's fl: each result with those fields only
+        results = [{k: pkg[k] for k in keep if k in pkg} for pkg in results]
+    return {**empty, "count": found.total, "results": results, "facets": facets, "search_facets": search_facets}
+
+
+def _fl(value: Any) -> list[str]:
+    """CKAN's `fl`: the package fields to answer with, a list or a text of names (commas or spaces between)."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part for part in re.split(r"[,\s]+", str(value or "")) if part]
 
 
 def _facet_item(org_titles: dict[str, str], field: str, value: Any, count: int) -> dict[str, Any]:

@@ -233,6 +233,12 @@ def test_package_search_with_ckanapi(live):
     assert faceted["facets"]["license_id"]["cc-by"] == total - 2  # one CC-BY-NC, one without licence
     assert faceted["facets"]["groups"]["tran"] >= 10
     assert faceted["search_facets"]["tags"]["title"] == "tags"
+    # facet.mincount and fl are CKAN's too (they were ignored: tags of one dataset, whole package dicts)
+    tags = faceted["facets"]["tags"]
+    assert min(tags.values()) == 1 and max(tags.values()) >= 2
+    common = ck.action.package_search(**{"facet.field": json.dumps(["tags"]), "facet.mincount": 2, "rows": 0})
+    assert common["facets"]["tags"] == {t: n for t, n in tags.items() if n >= 2}
+    assert [set(p) for p in ck.action.package_search(fl="name,title", rows=3)["results"]] == [{"name", "title"}] * 3
 
     pages = [ck.action.package_search(rows=5, start=start, sort="name asc") for start in range(0, total, 5)]
     names = [p["name"] for page in pages for p in page["results"]]
