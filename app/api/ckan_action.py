@@ -389,7 +389,8 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         sort = ckan_query.translate_sort(params.get("sort"))
         fields = ckan_query.facet_fields(params.get("facet.field")) if _bool(params, "facet", True) else []
     except ckan_query.QueryError as exc:
-        raise ActionError(409, "Search Query Error", T_("Search Query is invalid: %(exc)s", exc=exc)) from exc
+        # the reason as a Text, said in the reader's language with the sentence (it was English inside the Chinese)
+        raise ActionError(409, "Search Query Error", T_("Search Query is invalid: %(exc)s", exc=exc.args[0])) from exc
     rows = int_param(params, "rows", DEFAULT_ROWS, 0, ckan_query.MAX_ROWS)
     start = int_param(params, "start", 0, 0)
     facet_limit = int_param(params, "facet.limit", 50, -1)

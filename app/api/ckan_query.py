@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.texts import T_
 from catalog_schema import vocab
 
 
@@ -75,7 +76,7 @@ def _values(raw: str) -> list[str]:
         inner = raw[1:-1].strip()
         parts = [p.strip() for p in re.split(r"\s+OR\s+|\|\|", inner) if p.strip()]
         if any(re.search(r"\s(AND|NOT)\s", p) for p in parts):
-            raise QueryError(f"only OR is understood inside ( ): {raw}")
+            raise QueryError(T_("only OR is understood inside ( ): %(raw)s", raw=raw))
         return [_unquote(p) for p in parts]
     return [_unquote(raw)]
 
@@ -98,7 +99,7 @@ def parse_time(text: str, now: dt.datetime) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise QueryError(f"not a date: {text}") from exc
+        raise QueryError(T_("not a date: %(text)s", text=text)) from exc
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
@@ -126,7 +127,7 @@ _CONVERT = {"publisher": str, "format": _format_code, "keyword": str, "licence":
 
 def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime) -> None:
     if sign == "-":
-        raise QueryError(f"negative clauses are not supported: -{name}:{raw}")
+        raise QueryError(T_("negative clauses are not supported: %(clause)s", clause=f"-{name}:{raw}"))
     if name in _ALWAYS:
         if any(v not in (_ALWAYS[name], "*") for v in _values(raw)):
             filters.nothing = True
@@ -134,25 +135,26 @@ def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime) -
     if name == "metadata_modified":
         m = _RANGE.match(raw)
         if not m:
-            raise QueryError(f"metadata_modified needs a range [from TO to]: {raw}")
+            raise QueryError(T_("metadata_modified needs a range [from TO to]: %(raw)s", raw=raw))
         if "metadata_modified" in filters.seen:
-            raise QueryError("metadata_modified given twice")
+            raise QueryError(T_("metadata_modified given twice"))
         filters.seen.add(name)
         filters.modified_since = parse_time(m.group("low"), now)
         filters.modified_until = parse_time(m.group("high"), now)
         return
     target = FACET_FIELDS.get(name) or ("publisher" if name == "owner_org" else None)
     if target is None:
-        raise QueryError(f"field {name!r} cannot be searched here (supported: "
-                         f"{', '.join([*FACET_FIELDS, 'metadata_modified', *_ALWAYS])})")
+        raise QueryError(T_("field %(name)s cannot be searched here (supported: %(fields)s)", name=repr(name),
+                            fields=", ".join([*FACET_FIELDS, "metadata_modified", *_ALWAYS])))
     values = [_CONVERT[target](v) for v in _values(raw) if v]
     if not values:
-        raise QueryError(f"{name}: no value")
+        raise QueryError(T_("%(name)s: no value", name=name))
     if values == ["*"]:
         return
     current = getattr(filters, target)
     if target in filters.seen and sorted(current) != sorted(values):
-        raise QueryError(f"{name} given twice: both at once cannot be searched; use {name}:(a OR b) for either")
+        raise QueryError(T_("%(name)s given twice: both at once cannot be searched; use %(name)s:(a OR b) for "
+                               "either", name=name))
     filters.seen.add(target)
     setattr(filters, target, values)
 
@@ -176,7 +178,7 @@ def parse_clauses(text: str, filters: Filters, now: dt.datetime, *, free_text: b
             continue
         if not free_text:
             bad = text[pos:pos + 40]
-            raise QueryError(f"cannot read {bad!r} (expected field:value clauses)")
+            raise QueryError(T_("cannot read %(bad)s (expected field:value clauses)", bad=repr(bad)))
         word = re.match(r"\S+", text[pos:])
         token = word.group(0) if word else text[pos]
         if token not in ("OR", "||", "+"):
@@ -193,10 +195,10 @@ def translate(q: Any, fq: Any, fq_list: Any = None, *, now: dt.datetime | None =
         if value is None:
             continue
         if not isinstance(value, str):
-            raise QueryError("fq must be a string")
+            raise QueryError(T_("fq must be a string"))
         parse_clauses(value, filters, now, free_text=False)
     if q is not None and not isinstance(q, str):
-        raise QueryError("q must be a string")
+        raise QueryError(T_("q must be a string"))
     text = parse_clauses(q or "", filters, now, free_text=True)
     return text, filters
 
@@ -217,7 +219,7 @@ def translate_sort(sort: Any) -> str | None:
     if sort is None or sort == "":
         return None
     if not isinstance(sort, str):
-        raise QueryError("sort must be a string")
+        raise QueryError(T_("sort must be a string"))
     keys = []
     for clause in sort.split(","):
         words = clause.split()
@@ -225,8 +227,8 @@ def translate_sort(sort: Any) -> str | None:
             continue
         pair = (words[0], words[1].lower() if len(words) > 1 else "asc")
         if len(words) > 2 or pair not in _SORTS:
-            raise QueryError(f"cannot sort by {clause.strip()!r} (supported: "
-                             + ", ".join(f"{f} {d}" for f, d in _SORTS) + ")")
+            raise QueryError(T_("cannot sort by %(clause)s (supported: %(sorts)s)", clause=repr(clause.strip()),
+                                sorts=", ".join(f"{f} {d}" for f, d in _SORTS)))
         keys.append(_SORTS[pair])
     return keys[0] if keys else None
 
@@ -239,12 +241,13 @@ def facet_fields(value: Any) -> list[str]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise QueryError(f"facet.field must be a JSON list: {exc}") from exc
+            raise QueryError(T_("facet.field must be a JSON list: %(error)s", error=str(exc))) from exc
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise QueryError("facet.field must be a list of field names")
+        raise QueryError(T_("facet.field must be a list of field names"))
     unknown = [v for v in value if v not in FACET_FIELDS]
     if unknown:
-        raise QueryError(f"cannot facet on {', '.join(unknown)} (supported: {', '.join(FACET_FIELDS)})")
+        raise QueryError(T_("cannot facet on %(fields)s (supported: %(supported)s)", fields=", ".join(unknown),
+                            supported=", ".join(FACET_FIELDS)))
     return list(dict.fromkeys(value))

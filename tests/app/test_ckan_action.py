@@ -319,6 +319,10 @@ def test_package_show_qa_and_the_other_reads(live):
     bad = live.app.test_client().get("/api/3/action/package_search?fq=maintainer:x")
     assert bad.status_code == 409 and bad.json["error"]["__type"] == "Search Query Error"
     assert bad.json["error"]["message"].startswith("Search Query is invalid")
+    assert "field 'maintainer' cannot be searched here" in bad.json["error"]["message"]
+    # in Chinese throughout (the reason was English inside 搜索查询无效：)
+    zh = live.app.test_client().get("/api/3/action/package_search?sort=bogus", headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and zh.json["error"]["message"].startswith("搜索查询无效：不能按 'bogus' 排序（支持：")
 
 
 # --------------------------------------------------------------------------- writes with a token
