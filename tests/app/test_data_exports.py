@@ -259,9 +259,10 @@ def test_every_tabular_sample_says_the_same_in_four_formats(app, client, archive
     got = served["jh-transport/bicycle-stations.json"]["rows"]["json"]
     assert got == [{k: _norm(v, "") for k, v in rec.items()} for rec in source]
 
-    # a cell that is not its column's type stays the text it was, in every format
+    # a cell that is not its column's type stays the text it was, in every format, and the column is text in every
+    # one of them (data.json said "integer" of it; the CSVW metadata and the row API say string)
     stats = served["jh-gov-office/service-statistics.csv"]
-    assert stats["types"]["办件量"] == "integer"
+    assert stats["types"]["办件量"] == "string" and stats["types"]["办件量2"] == "integer"
     assert "约1200" in [r["办件量"] for r in stats["rows"]["xml"]]
     assert stats["header"][0] == "field1" and "办件量2" in stats["header"]
 
