@@ -181,7 +181,18 @@ def parse_clauses(text: str, filters: Filters, now: dt.datetime, *, free_text: b
             raise QueryError(T_("cannot read %(bad)s (expected field:value clauses)", bad=repr(bad)))
         word = re.match(r"\S+", text[pos:])
         token = word.group(0) if word else text[pos]
-        if token not in ("OR", "||", "+"):
+        # what the search cannot answer faithfully is refused, not answered otherwise: every word given must match
+        # (q="公交 OR GDP" was answered as both words; q="-bus" found the bus datasets)
+        if token in ("OR", "||"):
+            raise QueryError(T_("OR between words cannot be searched in q (every word must match): search them one at "
+                                "a time, or use fq=tags:(a OR b)"))
+        if token.startswith("-") and len(token) > 1:
+            raise QueryError(T_("a word to leave out (%(word)s) cannot be searched in q: every word given must match",
+                                word=token))
+        field = re.match(r"^(\w+):(?!//)", token)
+        if field:  # a field clause the clause syntax did not read (an unknown field, an unclosed quote)
+            raise QueryError(T_("cannot read %(bad)s (expected field:value clauses)", bad=repr(token[:40])))
+        if token != "+":
             rest.append(token.lstrip("+"))
         pos += len(token)
     return " ".join(r for r in rest if r)

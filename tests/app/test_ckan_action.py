@@ -320,6 +320,10 @@ def test_package_show_qa_and_the_other_reads(live):
     assert bad.status_code == 409 and bad.json["error"]["__type"] == "Search Query Error"
     assert bad.json["error"]["message"].startswith("Search Query is invalid")
     assert "field 'maintainer' cannot be searched here" in bad.json["error"]["message"]
+    # what the search cannot answer faithfully is refused (q="公交 OR GDP" was ANDed, q="-bus" found the bus datasets)
+    for q in ("公交 OR GDP", "-bus", 'title:"'):
+        refused = live.app.test_client().get("/api/3/action/package_search", query_string={"q": q})
+        assert refused.status_code == 409 and refused.json["error"]["__type"] == "Search Query Error", q
     # in Chinese throughout (the reason was English inside 搜索查询无效：)
     zh = live.app.test_client().get("/api/3/action/package_search?sort=bogus", headers={"Accept-Language": "zh-CN"})
     assert zh.status_code == 409 and zh.json["error"]["message"].startswith("搜索查询无效：不能按 'bogus' 排序（支持：")
