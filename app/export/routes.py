@@ -36,12 +36,14 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.api.errors import error_response
 from app.assessment import assessment_document, latest_assessment
 from app.export import badges, dqv, paging, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
 from app.services import lifecycle
 from app.settings import site_titles
+from app.texts import T_
 from app.web import prose
 from catalog_schema import dates, readers, series, vocab
 from catalog_schema import dcat as dcatmap
@@ -94,8 +96,8 @@ def _modified_since() -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        abort(Response(json.dumps({"error": f"modified_since is not an ISO 8601 date/time: {raw!r}"}), 400,
-                       mimetype="application/json"))
+        abort(error_response(400, "bad-request", T_("modified_since is not an ISO 8601 date/time: %(raw)s",
+                                                    raw=repr(raw))))
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC)
@@ -108,10 +110,10 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        abort(Response(json.dumps({"error": f"{name} must be an integer, not {raw!r}"}), 400,
-                       mimetype="application/json"))
+        abort(error_response(400, "bad-request", T_("%(name)s must be a whole number, not %(raw)s", name=name,
+                                                    raw=repr(raw))))
     if value < low:
-        abort(Response(json.dumps({"error": f"{name} must be at least {low}"}), 400, mimetype="application/json"))
+        abort(error_response(400, "bad-request", T_("%(name)s must be at least %(low)s", name=name, low=low)))
     return min(value, high) if high is not None else value
 
 
@@ -195,9 +197,8 @@ def catalog_dump(ext: str):
 
 def _rdf_dump(ext: str, since: dt.datetime | None) -> Response:
     if ext not in ("nt", "ttl"):
-        abort(Response(json.dumps({"error": "the full dump is streamed as N-Triples or Turtle: use "
-                                            "/catalog.nt?page=all or /catalog.ttl?page=all"}), 400,
-                       mimetype="application/json"))
+        abort(error_response(400, "bad-request", T_("the full dump is streamed as N-Triples or Turtle: use "
+                                                    "/catalog.nt?page=all or /catalog.ttl?page=all")))
     body = stream_rdf.stream_catalog(_records_stream(modified_since=since), ext, site_url=_site(),
                                      catalog_info=catalog_info())
     if since is not None:  # the changes feed: withdrawn datasets after the others, as minimal records

@@ -243,6 +243,11 @@ def test_modified_since_filters_pages_and_dumps(demo, client, session):
     graph = rdflib.Graph().parse(data=client.get("/catalog.nt?page=all&modified_since=2019-06-01").data, format="nt")
     assert len(_dataset_titles(graph)) == len(demo)
     assert client.get("/catalog.ttl?modified_since=yesterday").status_code == 400
+    # the API's error shape, in the reader's language (it was {"error": "page must be at least 1"}, English only)
+    for url, said in (("/catalog.ttl?page=0", "page 至少为 1"), ("/catalog.ttl?modified_since=yesterday",
+                                                             "modified_since 不是 ISO 8601 日期/时间")):
+        error = client.get(url, headers={"Accept-Language": "zh-CN"}).get_json()["error"]
+        assert error["status"] == 400 and error["code"] == "bad-request" and said in error["message"], error
 
 
 def test_full_dump_equals_the_union_of_pages(demo, client):
