@@ -23,8 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api import ckan_query
+from app.api.errors import error_response
 from app.i18n import current_lang, site_title
 from app.request_context import db_session, setting
+from app.texts import T_
 from catalog_schema import search, vocab
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import pick_text
@@ -149,9 +151,8 @@ def theme_feed(code: str) -> Response:
 def search_feed() -> Response:
     try:
         text, filters = ckan_query.translate(request.args.get("q"), request.args.get("fq"))
-    except ckan_query.QueryError as exc:
-        resp = Response(f"q or fq cannot be read: {exc}\n", status=400, mimetype="text/plain")
-        return resp
+    except ckan_query.QueryError as exc:  # the API's error shape, said in the reader's language (English text before)
+        return error_response(400, "bad-request", T_("q or fq cannot be read: %(why)s", why=exc.args[0]))
     site = _site()
     query = search.SearchQuery(q=text, publisher=filters.publisher, format=filters.format, licence=filters.licence,
                                theme=filters.theme, keyword=filters.keyword, modified_since=filters.modified_since,

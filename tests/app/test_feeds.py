@@ -83,6 +83,9 @@ def test_publisher_theme_and_search_feeds_hold_only_their_datasets(app, client):
     assert client.get("/feeds/organization/nobody.atom").status_code == 404
     assert client.get("/feeds/group/NOPE.atom").status_code == 404
     assert client.get("/feeds/custom.atom?fq=metadata_modified:[bad").status_code == 400
+    refused = client.get("/feeds/custom.atom?fq=name:x", headers={"Accept-Language": "zh-CN"})
+    error = refused.get_json()["error"]  # the API's error shape, in the reader's language (English text before)
+    assert refused.status_code == 400 and error["code"] == "bad-request" and "无法读取 q 或 fq：" in error["message"]
 
 
 def test_pages_name_their_feed(app, client):
