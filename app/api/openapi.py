@@ -207,6 +207,7 @@ STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (the ETag given in 
                413: "The uploaded file or the request is larger than the upload limit",
                422: "A field has a value the catalog cannot take",
                410: "Gone: the dataset was withdrawn; the error's `tombstone` says when, why and what replaces it",
+               429: "Too many requests from this address (OPENDATA_API_RATE_LIMIT); Retry-After says when to retry",
                451: "Withheld: personal data was found in the file (RFC 7725); the error says which kinds in which "
                     "columns, and whom to contact"}
 TOKEN_SCHEME = {"type": "apiKey", "in": "header", "name": "Authorization",
@@ -227,7 +228,9 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
                 "Cache-Control": {"description": "Caching policy", "schema": {"type": "string"}},
             }
             responses["304"] = {"description": STATUS_TEXT[304]}
-        statuses = set(e.errors) | ({400} if e.query_params() or e.body else set()) | ({401} if e.auth else set())
+        # 429: every endpoint answers it past the rate limit (schemathesis met it where no operation declared it)
+        statuses = (set(e.errors) | ({400} if e.query_params() or e.body else set()) | ({401} if e.auth else set())
+                    | {429})
         for status in sorted(statuses):
             responses[str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
                                       "content": {"application/json": {

@@ -669,6 +669,8 @@ def test_openapi_document_is_valid_openapi_31(openapi):
         assert ref.startswith("#/components/schemas/") and ref.split("/")[-1] in openapi["components"]["schemas"]
     operation_ids = [op["operationId"] for item in openapi["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
+    # every operation says it may answer 429 past the rate limit (schemathesis met undeclared 429s)
+    assert all("429" in op["responses"] for item in openapi["paths"].values() for op in item.values())
     for path, item in openapi["paths"].items():  # every {name} of a path is a declared path parameter
         for op in item.values():
             declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
