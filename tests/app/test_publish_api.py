@@ -96,6 +96,9 @@ def test_create_with_links_and_bad_input(client, world, local_server, openapi):
     assert made.status_code == 201, made.get_json()
     doc = made.get_json()
     assert doc["state"] == "active" and doc["check"]["stars"] == 3 and doc["stars"] == 3
+    # a linked file's media type is its format's: "declare the media type" could not be followed for a link
+    shown = client.get("/api/v1/datasets/population").get_json()
+    assert shown["distributions"][0]["media_type"] == "text/csv"
     _validate(openapi, "PublishResult", doc)
     bad = [({"publisher": "agency-a"}, 422, "invalid"), ({"publisher": "nope", "title": "x"}, 422, "invalid"),
            ({"publisher": "agency-a", "title": "x", "name": "population"}, 409, "conflict"),
