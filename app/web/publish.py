@@ -30,6 +30,7 @@ from app.web import check_view, quality_view
 from catalog_schema import dictionary, gazetteer, vocab
 from catalog_schema import series as series_links
 from catalog_schema.record import pick_text
+from catalog_schema.store import to_record
 
 bp = Blueprint("publish", __name__)
 
@@ -376,7 +377,10 @@ def update(slug: str):
             return _refused(exc, slug)
         db_session().rollback()
         _user, ds = _editable(slug)
-        return _edit_page(ds, errors={_error_field(exc): field_error(exc)}, values=_sent_values(ds, form)), 422
+        errors = {_error_field(exc): field_error(exc)}
+        for other in fields_mod.problems(to_record(ds), fields, lang=current_lang()):  # every field refused, at once
+            errors.setdefault(_error_field(other), field_error(other))
+        return _edit_page(ds, errors=errors, values=_sent_values(ds, form)), 422
     finally:
         runtime.close()
     flash(_("Saved. The check below is up to date."), "success")

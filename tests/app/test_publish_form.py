@@ -210,6 +210,18 @@ def test_the_new_dataset_form_sent_twice_makes_one_draft(app, client, world):
     assert other.status_code == 303 and other.headers["Location"] != first.headers["Location"]
 
 
+def test_every_refused_field_is_marked_at_once(client, world):
+    """A bad date, a bad e-mail and an ftp:// landing page: one Save showed only one of them, the next the next."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    resp = form_post(client, edit_url, edit_url + "?lang=en", {"title": "T", "issued": "2024/13/45",
+                                                               "contact_email": "nobody", "landing_page": "ftp://x/y"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert {m for m in re.findall(r'id="([a-z_]+)-error" role="alert"', page)} >= {"issued", "contact_email",
+                                                                                  "landing_page"}
+
+
 def test_keywords_split_at_the_chinese_enumeration_comma(app, client, world):
     """人口，京海、统计 was two keywords, "人口" and "京海、统计": 、 separates a Chinese list as the comma does."""
     sign_in(client, world.emails["editor_a"])
