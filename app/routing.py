@@ -122,6 +122,7 @@ ROUTE_KINDS: dict[str, str] = {
     "publish.update": WRITES,
     "publish.add_distribution": WRITES,
     "publish.remove_distribution": WRITES,
+    "publish.replace_distribution": WRITES,
     "publish.edit_dictionary": WRITES,
     "publish.distribution_hvd": WRITES,  # a file's own HVD categories and legislation (distributions.set_hvd)
     "publish.change_state": WRITES,

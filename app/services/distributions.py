@@ -203,7 +203,9 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     rec = to_record(ds)
     dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
     if stored is not None:
-        dist.update(_upload_row(actor, ds, stored, fields.get("title") or None, _site(actor, site_url), row.id))
+        # a new version keeps the file's title unless one is given (it became the new file's name)
+        dist.update(_upload_row(actor, ds, stored, fields.get("title") or dist.get("title") or None,
+                                _site(actor, site_url), row.id))
     elif url is not None or fields.get("url"):
         link = _link_record(actor, url if url is not None else fields["url"], None, fields.get("format"))
         dist.update({k: v for k, v in link.items() if k != "title"})

@@ -467,6 +467,32 @@ def distribution_hvd(slug: str, dist_id: str):
     return redirect(url_for("publish.edit", slug=ds.slug) + f"#hvd-{dist_id}", code=303)
 
 
+@bp.route("/publish/<slug>/distributions/<dist_id>/replace", methods=["POST"])
+@login_required_page
+def replace_distribution(slug: str, dist_id: str):
+    """A new version of a file, uploaded in its place: its id, title, data dictionary edits and address stay (the
+    form could only remove a file, losing them, while the fix hints lead to the file)."""
+    _user, ds = _editable(slug, write=True)
+    cap = int(setting("MAX_UPLOAD_BYTES"))
+    runtime = _runtime()
+    try:
+        if request.content_length is not None and request.content_length > cap + 64 * 1024:
+            raise UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is {cap:,} bytes.",
+                                 code="too-large", status=413)
+        request.max_content_length = cap + 64 * 1024
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose the file to upload in its place."), "error")
+            return redirect(url_for("publish.edit", slug=ds.slug) + f"#dist-{dist_id}", code=303)
+        distributions.replace(_actor(runtime), ds, dist_id, stream=upload.stream, filename=upload.filename)
+    except ServiceError as exc:
+        return _refused(exc, slug)
+    finally:
+        runtime.close()
+    flash(_("Replaced. The check below is of the new file."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
+
+
 @bp.route("/publish/<slug>/distributions/<dist_id>/remove", methods=["POST"])
 @login_required_page
 def remove_distribution(slug: str, dist_id: str):

@@ -222,6 +222,27 @@ def test_every_refused_field_is_marked_at_once(client, world):
                                                                                   "landing_page"}
 
 
+def test_an_uploaded_file_is_replaced_in_place_from_the_form(app, client, world):
+    """The form could only remove a file (its id, address and title lost, the old address 404): a new version
+    goes in its place now."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert _upload(client, edit_url, CLEAN_CSV.read_bytes(), "population.csv", title="人口表").status_code == 303
+    before = _dataset(app, world.draft_a)["distributions"][0]
+    page = client.get(edit_url + "?lang=zh").get_data(as_text=True)
+    assert f'id="replace-{before["catalog_id"]}"' in page and "上传此文件的新版本" in page
+    newer = CLEAN_CSV.read_bytes() + "新区,1000\n".encode()
+    replaced = form_post(client, edit_url, f"{edit_url}/distributions/{before['catalog_id']}/replace?lang=en",
+                         {"file": (io.BytesIO(newer), "population-2.csv")}, content_type="multipart/form-data")
+    assert replaced.status_code == 303, replaced.get_data(as_text=True)[:500]
+    after = _dataset(app, world.draft_a)["distributions"]
+    assert len(after) == 1 and after[0]["catalog_id"] == before["catalog_id"]
+    assert after[0]["title"] == before["title"] and after[0]["download_url"] != before["download_url"]
+    empty = form_post(client, edit_url, f"{edit_url}/distributions/{before['catalog_id']}/replace", {},
+                      content_type="multipart/form-data")
+    assert empty.status_code == 303 and len(_dataset(app, world.draft_a)["distributions"]) == 1
+
+
 def test_keywords_split_at_the_chinese_enumeration_comma(app, client, world):
     """人口，京海、统计 was two keywords, "人口" and "京海、统计": 、 separates a Chinese list as the comma does."""
     sign_in(client, world.emails["editor_a"])
