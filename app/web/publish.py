@@ -387,18 +387,23 @@ def update(slug: str):
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
 
+def _uploaded_file():
+    """The request's uploaded file, refused (413) past MAX_UPLOAD_BYTES before a byte of it is read."""
+    cap = int(setting("MAX_UPLOAD_BYTES"))
+    if request.content_length is not None and request.content_length > cap + 64 * 1024:
+        raise UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is {cap:,} bytes.",
+                             code="too-large", status=413)
+    request.max_content_length = cap + 64 * 1024
+    return request.files.get("file")
+
+
 @bp.route("/publish/<slug>/distributions", methods=["POST"])
 @login_required_page
 def add_distribution(slug: str):
     _user, ds = _editable(slug, write=True)  # refuse before a byte of the file is stored
-    cap = int(setting("MAX_UPLOAD_BYTES"))
     runtime = _runtime()
     try:
-        if request.content_length is not None and request.content_length > cap + 64 * 1024:
-            raise UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is {cap:,} bytes.",
-                                 code="too-large", status=413)
-        request.max_content_length = cap + 64 * 1024
-        upload = request.files.get("file")
+        upload = _uploaded_file()
         title = request.form.get("title") or None
         if upload is not None and upload.filename:
             distributions.add_upload(_actor(runtime), ds, upload.stream, upload.filename, title=title,
@@ -473,14 +478,9 @@ def replace_distribution(slug: str, dist_id: str):
     """A new version of a file, uploaded in its place: its id, title, data dictionary edits and address stay (the
     form could only remove a file, losing them, while the fix hints lead to the file)."""
     _user, ds = _editable(slug, write=True)
-    cap = int(setting("MAX_UPLOAD_BYTES"))
     runtime = _runtime()
     try:
-        if request.content_length is not None and request.content_length > cap + 64 * 1024:
-            raise UploadRejected(f"The upload is {request.content_length:,} bytes; the limit is {cap:,} bytes.",
-                                 code="too-large", status=413)
-        request.max_content_length = cap + 64 * 1024
-        upload = request.files.get("file")
+        upload = _uploaded_file()
         if upload is None or not upload.filename:
             flash(_("Choose the file to upload in its place."), "error")
             return redirect(url_for("publish.edit", slug=ds.slug) + f"#dist-{dist_id}", code=303)
