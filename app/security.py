@@ -44,7 +44,7 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse as parse_limit
 
-from app.request_context import db_session
+from app.request_context import db_session, setting
 from catalog_schema.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,16 +78,55 @@ def password_mark(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode("utf-8")).hexdigest()[:16]
 
 
+SESSION_TOKEN = "_signin"
+
+
 def sign_in_session(user: User) -> None:
-    """Sign `user` in on a fresh session (keeping the chosen language), marked with their password."""
+    """Sign `user` in on a fresh session (keeping the chosen language), marked with their password and holding
+    the token of its row in `sign_ins` (committed here: the session is signed in while that row exists)."""
     from flask_login import login_user
 
+    from app.services import accounts
+
+    db = db_session()
+    token = accounts.start_session(db, user, max_hours=sign_in_hours())
+    db.commit()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
     login_user(Account(user))
     session[PASSWORD_MARK] = password_mark(user)
+    session[SESSION_TOKEN] = token
+
+
+def sign_out_session() -> None:
+    """End this browser session: its `sign_ins` row is deleted (a copy of the cookie opens nothing after),
+    the cookie keeps only the chosen language."""
+    from flask_login import logout_user
+
+    from app.services import accounts
+
+    token = session.get(SESSION_TOKEN)
+    if token:
+        db = db_session()
+        accounts.end_session(db, token)
+        db.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def session_token() -> str | None:
+    """The token of this browser session's sign-in, None when it is not signed in."""
+    token = session.get(SESSION_TOKEN)
+    return token if isinstance(token, str) else None
+
+
+def sign_in_hours() -> float:
+    return float(setting("SIGN_IN_MAX_HOURS") or 168)
 
 
 def current_account() -> User | None:
@@ -299,6 +338,10 @@ def init_security(app: Flask) -> None:
         signed = session.get(PASSWORD_MARK)
         if signed is not None and signed != password_mark(user):
             return None  # the password changed since this session signed in: signed out
+        from app.services import accounts
+
+        if not accounts.session_open(db_session(), user.id, session.get(SESSION_TOKEN), max_hours=sign_in_hours()):
+            return None  # signed out, ended by a password change, too old, or signed in before sign-ins were kept
         return Account(user)
 
     @app.before_request

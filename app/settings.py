@@ -250,6 +250,8 @@ SETTINGS: list[Setting] = [
             "and a password change voids the links still open."), int),
     Setting("INVITATION_EXPIRY_HOURS", 168, N_("How long an invitation link (to join a publisher with a role) stays "
             "valid. A link works once."), int),
+    Setting("SIGN_IN_MAX_HOURS", 168, N_("How long a sign-in on the web pages lasts at most; signing out, or "
+            "changing the password (the other sessions), ends it at once."), float),
     Setting("SESSION_COOKIE_SECURE", "auto", N_("Send the session cookie over HTTPS only: `true`, `false`, or "
             "`auto` (true when SITE_URL is https).")),
     Setting("DEMO_FILES_PORT", 5001, N_("Port of the demo's second local server that plays the departments' "

@@ -422,6 +422,20 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
+class SignIn(Base):
+    """One signed-in browser session: the session cookie carries a random token, only its SHA-256 is stored.
+
+    A session is signed in while its row exists: signing out deletes it (a copy of the cookie taken before
+    then opens nothing), a password change deletes the user's other rows, a reset all of them, and a row older
+    than `SIGN_IN_MAX_HOURS` no longer counts."""
+
+    __tablename__ = "sign_ins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class AuditEvent(Base):
     """Every write: who, what, when, before and after."""
 

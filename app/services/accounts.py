@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -22,7 +22,7 @@ from app.auth import (
     normalize_email,
     role_on,
 )
-from catalog_schema.models import ROLES, AccountToken, ApiToken, Membership, Publisher, User, utcnow
+from catalog_schema.models import ROLES, AccountToken, ApiToken, Membership, Publisher, SignIn, User, utcnow
 from catalog_schema.store import add_audit_event
 
 
@@ -218,9 +218,12 @@ def request_reset(session: Session, email: str, *, minutes: float, ip: str | Non
     return user, token
 
 
-def _set_password(session: Session, user: User, password: str) -> None:
+def _set_password(session: Session, user: User, password: str, *, keep_session: str | None = None) -> None:
+    """The new password; every signed-in session of the user ends but the one holding `keep_session`, and the
+    reset links still open are voided."""
     check_new_password(password, user.email)
     user.password_hash = generate_password_hash(password)
+    end_other_sessions(session, user, keep_session)
     now = utcnow()
     for row in session.scalars(select(AccountToken).where(AccountToken.user_id == user.id,
                                                          AccountToken.purpose == "reset",
@@ -242,15 +245,55 @@ def reset_password(session: Session, token: str, password: str, *, ip: str | Non
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str, *, ip: str | None = None) -> None:
-    """Change `user`'s password; the current one is needed (AccountError("wrong-password"))."""
+def change_password(session: Session, user: User, current: str, new: str, *, ip: str | None = None,
+                    keep_session: str | None = None) -> None:
+    """Change `user`'s password; the current one is needed (AccountError("wrong-password")). The user's other
+    signed-in sessions end (`keep_session`: the token of the one that asked, which stays signed in)."""
     if not check_password(user, current or ""):
         raise AccountError("wrong-password", "The current password is wrong.")
     if new == current:
         raise AccountError("weak-password", "The new password is the same as the current one.")
-    _set_password(session, user, new)
+    _set_password(session, user, new, keep_session=keep_session)
     add_audit_event(session, user_id=user.id, action="account.password_changed", object_type="user",
                     object_id=user.email, before=None, after=None, detail={}, ip=ip)
+
+
+# --------------------------------------------------------------------------- browser sessions
+
+
+def start_session(session: Session, user: User, *, max_hours: float) -> str:
+    """A new signed-in session for `user`: the plain token its cookie carries (only its SHA-256 is kept). The
+    user's sessions older than `max_hours` are removed on the way, so the table holds live ones only."""
+    token = secrets.token_urlsafe(32)
+    session.execute(delete(SignIn).where(SignIn.user_id == user.id,
+                                         SignIn.created_at < utcnow() - dt.timedelta(hours=max_hours)))
+    session.add(SignIn(token_hash=hash_token(token), user_id=user.id, created_at=utcnow()))
+    return token
+
+
+def session_open(session: Session, user_id: int, token: str | None, *, max_hours: float) -> bool:
+    """Whether the session holding `token` is still signed in as `user_id`: not signed out, not ended by a
+    password change or reset, not older than `max_hours`."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return False
+    row = session.get(SignIn, hash_token(token))
+    if row is None or row.user_id != user_id:
+        return False
+    return utcnow() - aware(row.created_at) < dt.timedelta(hours=max_hours)
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """Sign out the session holding `token` (nothing when it has none)."""
+    if token and isinstance(token, str):
+        session.execute(delete(SignIn).where(SignIn.token_hash == hash_token(token)))
+
+
+def end_other_sessions(session: Session, user: User, keep: str | None = None) -> None:
+    """Sign out every session of `user` but the one holding `keep` (all of them without it)."""
+    stmt = delete(SignIn).where(SignIn.user_id == user.id)
+    if keep:
+        stmt = stmt.where(SignIn.token_hash != hash_token(keep))
+    session.execute(stmt)
 
 
 def audit_sign_in(session: Session, email: str, user: User | None, *, ok: bool, ip: str | None = None,

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import logout_user
 from sqlalchemy import select
 
 from app import auth
@@ -27,6 +26,7 @@ from app.security import (
     login_required_page,
     safe_next,
     sign_in_session,
+    sign_out_session,
 )
 from app.services import accounts, follows
 from app.services.context import Actor
@@ -82,11 +82,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    sign_out_session()
     return redirect(url_for("account.login"))
 
 

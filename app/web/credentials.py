@@ -32,6 +32,7 @@ from app.security import (
     login_required_page,
     password_mark,
     reset_allowed,
+    session_token,
     sign_in_session,
 )
 from app.services import accounts
@@ -256,7 +257,8 @@ def change():
         else:
             s = db_session()
             try:
-                accounts.change_password(s, me, request.form.get("current", ""), new, ip=client_address())
+                accounts.change_password(s, me, request.form.get("current", ""), new, ip=client_address(),
+                                         keep_session=session_token())
                 session[PASSWORD_MARK] = password_mark(me)  # this session stays signed in, the others end
             except accounts.AccountError as exc:
                 s.rollback()

@@ -9,11 +9,11 @@ import datetime as dt
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import auth
 from app.security import current_account, login_required_page
-from catalog_schema.models import ApiToken, AuditEvent, User
+from catalog_schema.models import ApiToken, AuditEvent, SignIn, User, utcnow
 from tests.support.accounts import PASSWORD, csrf_from, make_user, page_token, sign_in
 from tests.support.wsgiserver import ServedApp
 
@@ -84,6 +84,36 @@ def test_sign_out_ends_the_session_and_keeps_the_language(app, client):
     assert client.get("/account").status_code == 302
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
     assert client.get("/logout").status_code == 405  # GET never signs out (no CSRF on links)
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app, client):
+    make_user(app, "ada@example.gov")
+    sign_in(client, "ada@example.gov")
+    name = app.config.get("SESSION_COOKIE_NAME", "session")
+    copied = client.get_cookie(name).value
+    thief = app.test_client()
+    thief.set_cookie(name, copied)
+    assert thief.get("/account").status_code == 200  # the copy works while the session is signed in
+    assert client.post("/logout", data={"csrf_token": page_token(client)}).status_code == 302
+    assert thief.get("/account").status_code == 302  # signed out on the server: the copy is worth nothing
+    assert thief.get("/publish").status_code == 302
+
+
+def test_a_sign_in_lasts_sign_in_max_hours_and_one_without_its_row_is_signed_out(app, client):
+    uid = make_user(app, "ada@example.gov")
+    sign_in(client, "ada@example.gov")
+    assert client.get("/account").status_code == 200
+    with _db(app) as s:
+        row = s.scalars(select(SignIn).where(SignIn.user_id == uid)).one()
+        row.created_at = utcnow() - dt.timedelta(hours=float(app.config["OPENDATA"]["SIGN_IN_MAX_HOURS"]) + 1)
+        s.commit()
+    assert client.get("/account").status_code == 302  # too old: signed out
+    sign_in(client, "ada@example.gov")
+    with _db(app) as s:
+        assert s.scalar(select(func.count()).select_from(SignIn).where(SignIn.user_id == uid)) == 1  # old one gone
+    with client.session_transaction() as sess:
+        del sess["_signin"]  # a session signed in before sign-ins were kept on the server
+    assert client.get("/account").status_code == 302
 
 
 def test_a_deactivated_account_is_signed_out_at_its_next_request(app, client):
