@@ -29,6 +29,7 @@ from app.request_context import db_session, setting
 from app.security import current_account
 from app.services import lifecycle, serving
 from app.services.usage import record_usage
+from app.texts import T_
 from app.web import follows as follows_web
 from app.web import maps, prose, quality_view
 from catalog_schema import dictionary, gazetteer, places, rowviews, series, vocab
@@ -161,8 +162,13 @@ def language_label(code: str | None) -> str:
 def not_found(error):
     """A page that still has the site's navigation and language switch, for people; APIs and machine
     clients (anything under /api, or not naming text/html in Accept) keep the plain 404."""
+    if request.path.startswith("/api/"):  # an address no route reads (a newline in it): the API's error shape
+        from app.api.errors import error_response
+
+        return error_response(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones "
+                                                   "that exist."))
     wants_html = any(mime == "text/html" for mime, _q in request.accept_mimetypes)  # browsers name it
-    if request.path.startswith("/api/") or not wants_html:
+    if not wants_html:
         return error
     return render_template("datasets/not_found.html"), 404
 

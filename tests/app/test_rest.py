@@ -352,6 +352,13 @@ def test_withdrawn_dataset_is_410_with_its_tombstone_and_unknown_is_404(client, 
     wrong = client.get("/api/v1/datasets/metro-stations/distributions")
     _error(wrong, 405, "method-not-allowed")
     assert wrong.headers["Allow"] == "POST"
+    # OPTIONS says the same (Flask's own answer added the catch-all's GET to every address)
+    options = client.options("/api/v1/datasets/metro-stations/distributions")
+    assert options.status_code == 204 and options.headers["Allow"] == "POST, OPTIONS"
+    assert client.options("/api/v1/datasets").headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+    _error(client.options("/api/v1/no-such-endpoint"), 404, "not-found")
+    # an address no route reads (a newline in it) is still answered in the API's shape, not an HTML page
+    _error(client.get("/api/v1/no%0Asuch"), 404, "not-found")
 
 
 def test_etag_304_until_the_dataset_changes(client, catalog):

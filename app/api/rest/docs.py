@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.api import examples
 from app.api.errors import ApiError
 from app.api.openapi import build_document
-from app.api.rest.blueprint import CATALOG_CACHE, PREFIX, api
+from app.api.rest.blueprint import CATALOG_CACHE, PREFIX, api, bp
 from app.api.rest.responses import api_url, conditional
 from app.i18n import N_
 from app.request_context import db_session
@@ -51,7 +51,24 @@ def not_found(unknown: str):
     raise ApiError(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones that exist."))
 
 
+@bp.before_request
+def _options() -> Response | None:
+    """OPTIONS names the methods the address takes (Flask's own answer added the catch-all's GET to every
+    address, a POST-only one too); an address no endpoint has is a 404 in the API's shape."""
+    if request.method != "OPTIONS":
+        return None
+    allowed = _methods_at(request.path)
+    if not allowed:
+        raise ApiError(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones that exist."))
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    resp = Response(status=204)
+    resp.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
+    return resp
+
+
 def _methods_at(path: str) -> list[str]:
+    """The methods an endpoint at `path` takes, the catch-all left out."""
     adapter = current_app.url_map.bind("localhost")
     allowed = []
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
@@ -59,6 +76,10 @@ def _methods_at(path: str) -> list[str]:
             endpoint, _args = adapter.match(path, method=method)
         except HTTPException:
             continue
-        if endpoint != request.endpoint:
+        if endpoint != not_found_endpoint():
             allowed.append(method)
     return allowed
+
+
+def not_found_endpoint() -> str:
+    return f"{bp.name}.{not_found.__name__}"
