@@ -17,7 +17,7 @@ from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Conflict, Invalid, NotFound
 from app.services.fields import MAX_TITLE_CHARS, langmap, set_distribution_hvd
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
@@ -161,6 +161,7 @@ def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None
     _editable(actor, ds)  # refused before a byte of the file is stored
     _check_new_hvd(ds, hvd)
     stored = receive(actor, stream, filename, declared_length=declared_length, documentation=documentation)
+    _not_twice(actor, ds, stored)
     before = to_record(ds)
     dist = _upload_row(actor, ds, stored, title, _site(actor, site_url))
     if documentation:
@@ -170,6 +171,20 @@ def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None
     _finish_files(actor, ds, action, before, filename=stored.filename, sha256=stored.sha256,
                   size=stored.size)
     return row
+
+
+def _not_twice(actor: Actor, ds: Dataset, stored: StoredFile) -> None:
+    """The same bytes already in the dataset (uploaded, or a link's archived copy) are refused, naming the file
+    that has them: a second copy gives users two downloads of one table and the catalog a duplicate finding.
+    (The archive keeps one copy per sha256, which the file already there uses: nothing is left behind.)"""
+    same = next((d for d in ds.distributions if d.archive_hash == stored.sha256), None)
+    if same is None:
+        return
+    titles = same.title if isinstance(same.title, dict) else {}
+    name = titles.get(actor.lang) or next((t for t in titles.values() if t), None) or same.download_url or same.id
+    raise Conflict(T_("This file is already in the dataset, as %(title)s: replace that file to publish a new "
+                      "version, or upload a different one.", title=name), code="duplicate-file", field="file",
+                   distribution=same.id)
 
 
 def _row(ds: Dataset, dist_id: str) -> Distribution:

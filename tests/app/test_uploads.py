@@ -130,6 +130,25 @@ def test_a_dotdot_filename_lands_in_the_archive_only(app, client, world, tmp_pat
         assert row.archive_path.startswith(str(archive)) and row.extras["upload"]["filename"] == "gdp.csv"
 
 
+def test_the_same_file_twice_in_one_dataset_is_refused_naming_the_first(app, client, world):
+    factory = app.extensions["opendata"]["sessionmaker"]
+    token = world.tokens["editor_a"]
+    first = _upload(client, token, world.draft_a, GBK_CSV.read_bytes(), "gdp.csv")
+    assert first.status_code == 201, first.get_json()
+    before = snapshot(factory)
+    again = _upload(client, token, world.draft_a, GBK_CSV.read_bytes(), "gdp-again.csv")
+    assert again.status_code == 409, again.get_json()
+    error = again.get_json()["error"]
+    assert error["code"] == "duplicate-file" and "gdp.csv" in error["message"]
+    zh = client.post(f"/api/v1/datasets/{world.draft_a}/distributions?lang=zh", headers={"Authorization": token},
+                     data={"file": (io.BytesIO(GBK_CSV.read_bytes()), "x.csv")}, content_type="multipart/form-data")
+    assert zh.status_code == 409 and "已在" in zh.get_json()["error"]["message"]
+    assert snapshot(factory) == before  # nothing added, nothing changed
+    # another dataset may have the same file
+    other = _upload(client, world.tokens["editor_b"], world.draft_b, GBK_CSV.read_bytes(), "gdp.csv")
+    assert other.status_code == 201, other.get_json()
+
+
 def test_upload_cap_from_settings(app, client, world):
     app.config["OPENDATA"]["MAX_UPLOAD_BYTES"] = 1000
     resp = _upload(client, world.tokens["editor_a"], world.draft_a, b"a,b\n" + b"1,2\n" * 2000, "big.csv")
