@@ -45,6 +45,12 @@ class SheetError(ValueError):
     """The metadata sheet as a whole cannot be read."""
 
 
+class Unsaved(str):
+    """A cell of an XLSX sheet holding a formula with no saved value (the sheet was written by a program and never
+    saved by Excel or WPS): its text is the cell's reference (B2). Read as empty, a title, a licence or a date would
+    be lost without a word; the row is an error row and its file is held (`match_rows`)."""
+
+
 # --------------------------------------------------------------------------- reading a sheet
 
 
@@ -169,12 +175,8 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
                                  error=f"{exc.__class__.__name__}: {exc}")) from exc
     finally:
         book.close()
-    if unsaved:  # their cells read as empty: a title, a licence or a date would be lost without a word
-        raise SheetError(Message(N_("%(name)s: cells %(cells)s hold formulas with no saved value (the sheet was "
-                                    "written by a program, never saved by Excel or WPS): open and save it, or "
-                                    "write the values"), name=name,
-                                 cells=", ".join(unsaved[:5]) + (", ..." if len(unsaved) > 5 else "")))
     _fill_merged(rows, merged)
+    _mark_unsaved(name, rows, unsaved)
     while rows and all(c is None for c in rows[-1]):
         rows.pop()
     return rows
@@ -200,6 +202,32 @@ def _merges_and_unsaved_formulas(xml) -> tuple[list[str], list[str]]:
     return merged, unsaved
 
 
+def _mark_unsaved(name: str, rows: list[list[str | None]], unsaved: list[str]) -> None:
+    """Each cell with a formula but no saved value becomes `Unsaved` (its reference), so that only the rows
+    holding one are refused. One in the header row (before any other row with a value) refuses the sheet: its
+    columns cannot be told."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    header = next((n for n, row in enumerate(rows, start=1) if any(c is not None for c in row)), None)
+    cells = []
+    for ref in unsaved:
+        try:
+            letters, number = coordinate_from_string(ref)
+            cells.append((ref, number, column_index_from_string(letters)))
+        except ValueError:
+            cells.append((ref, 0, 0))
+    if any(number == 0 or header is None or number <= header for _ref, number, _col in cells):
+        raise SheetError(Message(N_("%(name)s: cells %(cells)s hold formulas with no saved value (the sheet was "
+                                    "written by a program, never saved by Excel or WPS): open and save it, or "
+                                    "write the values"), name=name,
+                                 cells=", ".join(unsaved[:5]) + (", ..." if len(unsaved) > 5 else "")))
+    for ref, number, col in cells:
+        if number <= len(rows):
+            row = rows[number - 1]
+            row.extend([None] * (col - len(row)))
+            row[col - 1] = Unsaved(ref)
+
+
 def _fill_merged(rows: list[list[str | None]], merged: list[str]) -> None:
     """A range merged down rows gives its value to each row, as the sheet shows it: a licence merged down the rows
     of three files is every one's licence (it was the first file's only, the others got the default). Across
@@ -221,6 +249,7 @@ def _fill_merged(rows: list[list[str | None]], merged: list[str]) -> None:
 # --------------------------------------------------------------------------- matching rows to files
 
 SHEET_COLUMN = {"license": "licence", "themes": "theme"}  # a record field by the name of its sheet column
+HELD = "held"  # a file's entry in match_rows' answer when its row cannot be read this time: its item is held
 
 
 def _joined(reasons: list[Message]) -> Message:
@@ -248,6 +277,9 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
     first_row: dict[str, int] = {}
     errors = []
     for n, values in rows:
+        unsaved = [str(v) for v in values.values() if isinstance(v, Unsaved)]
+        if unsaved:
+            values = {k: None if isinstance(v, Unsaved) else v for k, v in values.items()}
         file, _fields, problems = filemeta.from_row(values)
         headers: dict[str | None, str] = {}  # a field's column as this sheet heads it (许可协议, License ...)
         for header in values:
@@ -255,6 +287,11 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
         reasons = [Message(N_("%(column)s %(value)s: %(reason)s"),
                            column=headers.get(SHEET_COLUMN.get(field, field)) or SHEET_COLUMN.get(field, field),
                            value=repr(value), reason=as_message(reason)) for field, value, reason in problems]
+        if unsaved:  # read as empty they would be lost without a word: the row is not used, its file held
+            cells = ", ".join(unsaved[:5]) + (", ..." if len(unsaved) > 5 else "")
+            reasons.insert(0, Message(N_("cells %(cells)s hold formulas with no saved value (the sheet was written by "
+                                         "a program, never saved by Excel or WPS): open and save it, or write the "
+                                         "values"), cells=cells))
         target = None
         if not file:
             reasons.insert(0, Message(N_("the row names no file")))
@@ -276,6 +313,8 @@ def match_rows(sheet: str, rows: list[tuple[int, dict[str, str]]], files: list[s
         if target is not None:
             first_row[target] = n
             found[target] = {"name": sheet, "row": n, "values": values}
+            if unsaved:
+                found[target] = {HELD: True}
         if reasons:
             errors.append(RemoteItem(remote_id=f"{sheet}#row-{n}", payload={"sheet": sheet, "row": n,
                                                                              "values": values},
@@ -313,11 +352,11 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
     for rel, path in paths.items():
         url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
         stat = path.stat()
-        payload = _payload(rel, url, stat.st_size, config, (rows or {}).get(rel))
+        payload = _payload(rel, url, stat.st_size, config, _usable((rows or {}).get(rel)))
         # When the file last changed is a fact the folder knows: the dataset's modification date unless the
         # defaults or the sheet say otherwise (data.json requires one; timeliness is judged on it).
         payload["mtime"] = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).date().isoformat()
-        yield RemoteItem(remote_id=rel, payload=payload, hold=rows is None)
+        yield RemoteItem(remote_id=rel, payload=payload, hold=_held(rows, rel))
     yield from errors
 
 
@@ -384,8 +423,9 @@ def gather_list(url: str, http: Any, config: dict[str, Any]) -> Iterator[RemoteI
         if error:
             yield RemoteItem(remote_id=entry, payload={"file": entry}, error=error)
             continue
-        yield RemoteItem(remote_id=entry, payload=_payload(entry, file_url, size, config, (rows or {}).get(entry)),
-                         hold=rows is None)
+        yield RemoteItem(remote_id=entry, payload=_payload(entry, file_url, size, config,
+                                                           _usable((rows or {}).get(entry))),
+                         hold=_held(rows, entry))
     yield from errors
 
 
@@ -477,6 +517,15 @@ def _sheet_rows(config: dict[str, Any], name: str | None, fetch, files: list[str
         said = Message(N_("%(name)s: cannot be read (%(error)s)"), name=name, error=exc.strerror or type(exc).__name__)
         return None, [RemoteItem(remote_id=name, payload={"sheet": name}, error=said)]
     return match_rows(name, rows, files, aliases)
+
+
+def _held(rows: dict[str, dict[str, Any]] | None, file: str) -> bool:
+    """Whether the file's item is held: the sheet could not be read, or the file's row this time."""
+    return rows is None or HELD in rows.get(file, {})
+
+
+def _usable(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if row is None or HELD in row else row
 
 
 def _payload(file: str, url: str, size: int | None, config: dict[str, Any], row: dict[str, Any] | None):

@@ -154,16 +154,32 @@ def test_an_xlsx_sheets_merged_cells_describe_every_row_they_cover(runtime, add_
 
 def test_an_xlsx_formula_with_no_saved_value_is_said_not_dropped(runtime, add_source, tmp_path):
     """openpyxl (or any program) writes formulas without their values; read as empty, the title fell back to the
-    file's name and the date to its mtime without a flag. The sheet is refused, saying which cells."""
+    file's name and the date to its mtime without a flag. The row holding them is an error row naming the cells,
+    and its file is held (a dataset of it keeps what the sheet said before); the sheet's other rows are used (the
+    whole sheet was refused for one such cell). A formula in the header row still refuses the sheet."""
     folder = tmp_path / "formulas"
     folder.mkdir()
     (folder / "prices.csv").write_text("a,b\n1,2\n", "utf-8")
-    (folder / "metadata.xlsx").write_bytes(_xlsx([["File", "Title", "Modified"],
-                                                  ["prices.csv", '=CONCAT("Pri","ces")', "=TODAY()"]]))
+    (folder / "wages.csv").write_text("a,b\n3,4\n", "utf-8")
+    sheet = folder / "metadata.xlsx"
+    sheet.write_bytes(_xlsx([["File", "Title", "Modified"], ["prices.csv", "Prices by month", "2024-01-31"],
+                             ["wages.csv", "Wages", "2024-02-29"]]))
     add_source("formulas", "datapackage", str(folder))
+    assert harvest(runtime, "formulas").to_dict()["added"] == 2
+    sheet.write_bytes(_xlsx([["File", "Title", "Modified"], ["prices.csv", '=CONCAT("Pri","ces")', "=TODAY()"],
+                             ["wages.csv", "Wages by sector", "2024-03-31"]]))
     summary = harvest(runtime, "formulas").to_dict()
     errors = _errors(runtime, summary["job_id"])
-    assert summary["errored"] == 1 and "B2, C2 hold formulas with no saved value" in errors["metadata.xlsx"].error
+    assert summary["errored"] == 1, summary
+    assert "B2, C2 hold formulas with no saved value" in errors["metadata.xlsx#row-2"].error
+    got = _datasets(runtime, "formulas")
+    assert got["prices.csv"].title == {"": "Prices by month"}  # held: what the sheet said before
+    assert got["wages.csv"].title == {"": "Wages by sector"}  # the other row is used
+    sheet.write_bytes(_xlsx([["File", '=UPPER("title")'], ["prices.csv", "Prices"]]))
+    summary = harvest(runtime, "formulas").to_dict()
+    errors = _errors(runtime, summary["job_id"])
+    assert "B1 hold formulas with no saved value" in errors["metadata.xlsx"].error
+    assert _datasets(runtime, "formulas")["prices.csv"].title == {"": "Prices by month"}
 
 
 def test_xlsx_sheet_with_english_headers_named_in_the_config(runtime, add_source, tmp_path):
