@@ -248,12 +248,29 @@ def plain(value: Any, *, as_text: bool = False) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dt.timedelta):
-        return str(value)
+        return iso_duration(value)
     if isinstance(value, (list, tuple, dict)):
         nested = ({str(k): plain(v) for k, v in value.items()} if isinstance(value, dict)
                   else [plain(v) for v in value])
         return json.dumps(nested, ensure_ascii=False, default=str) if as_text else nested
     return rowq.plain(value)
+
+
+def iso_duration(value: dt.timedelta) -> str:
+    """An INTERVAL as an ISO 8601 duration (P1DT2H30M, -PT1.5S, PT0S), as JSON clients parse it (Python's
+    text, "1 day, 2:30:00", was what the API answered)."""
+    micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
+    sign, micros = ("-", -micros) if micros < 0 else ("", micros)
+    days, rest = divmod(micros, 86_400_000_000)
+    hours, rest = divmod(rest, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, fraction = divmod(rest, 1_000_000)
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if seconds or fraction:
+        clock += f"{seconds}.{fraction:06d}".rstrip("0").rstrip(".") + "S" if fraction else f"{seconds}S"
+    if not days and not clock:
+        return "PT0S"
+    return f"{sign}P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "")
 
 
 def records(answer: Answer, *, redact: bool) -> tuple[list[str], list[dict[str, Any]]]:

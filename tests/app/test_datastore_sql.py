@@ -10,6 +10,7 @@ the app on a real socket, on SQLite and PostgreSQL catalogs (the `app` fixture r
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import tomllib
@@ -268,6 +269,12 @@ def test_queries_answer_as_ckan_does(app, client, tables):
                           f'UNION ALL SELECT \'总计\', sum("支出") FROM "{b}" ORDER BY 2').get_json()
     assert ranked["success"], ranked
     assert len(ranked["result"]["records"]) == len(DISTRICTS) + 1
+    # an interval is an ISO 8601 duration (it was Python's text: "1 day, 2:30:00")
+    spans = _ask(client, f"""SELECT DATE '2024-03-02' - "设立日期" AS d, INTERVAL 1 DAY + INTERVAL 150 MINUTE AS i,
+                              INTERVAL 0 SECOND AS z FROM "{d}" WHERE "区县" = '{DISTRICTS[0][0]}'""").get_json()
+    assert spans["success"], spans
+    days = (dt.date(2024, 3, 2) - dt.date.fromisoformat(DISTRICTS[0][3])).days
+    assert spans["result"]["records"][0] == {"d": days, "i": "P1DT2H30M", "z": "PT0S"}  # date - date: days
     # the row cap: records_truncated, as CKAN says it
     app.config["OPENDATA"]["DATASTORE_MAX_ROWS"] = 7
     capped = _ask(client, f'SELECT * FROM "{b}"').get_json()["result"]
