@@ -295,6 +295,8 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
     text = f"{select} FROM {source}{where}{ordered}"
     if paged:
         text += f" LIMIT {sql.bind(query.limit)} OFFSET {sql.bind(query.offset)}"
+    elif query.offset:  # every row from the offset on (a dump with an offset and no limit answered them all)
+        text += f" OFFSET {sql.bind(query.offset)}"
     counted = None if not where and not query.distinct else f"SELECT count(*) FROM ({select} FROM {source}{where})"
     combined = None
     if where and not query.distinct and paged:
@@ -381,6 +383,8 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
     text = f"{select} FROM {source}{where}{group}" + (" ORDER BY " + ", ".join(order) if order else "")
     if paged:
         text += f" LIMIT {sql.bind(query.limit)} OFFSET {sql.bind(query.offset)}"
+    elif query.offset:  # every row from the offset on (a dump with an offset and no limit answered them all)
+        text += f" OFFSET {sql.bind(query.offset)}"
     return Plan(names=names, types=types, text=text, params=sql.params,
                 count_text=f"SELECT count(*) FROM ({select} FROM {source}{where}{group})", count_params=where_params)
 

@@ -343,6 +343,14 @@ def test_dump_in_four_formats(live, archived):
     assert row.get("_id") == "1" and row.find("地区").text == "北京市" and row.find("value[@key='地区']") is None
     bad = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "pdf"}, timeout=10)
     assert bad.status_code == 400 and bad.headers["X-Data-Gate"] == "withhold"
+    # an offset without a limit: every row from it on (all rows were answered); past the end, none
+    rest = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "json", "offset": "3"}, timeout=10).json()
+    assert [r[0] for r in rest["records"]] == list(range(4, len(want)))
+    for fmt in ("csv", "tsv", "xml"):
+        body = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": fmt, "offset": "3"}, timeout=10).text
+        assert want[1][0] not in body and want[4][0] in body, fmt
+    past = requests.get(f"{live.url}/datastore/dump/{rid}", params={"format": "json", "offset": "500"}, timeout=10)
+    assert past.status_code == 200 and past.json()["records"] == []
 
 
 # --------------------------------------------------------------------------- REST
