@@ -264,8 +264,10 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
                 made = organizations[ds.publisher.id] = organization_dict(ds.publisher)
             pkg["organization"] = dict(made)
         pkg["owner_org"] = ds.publisher.slug
-    if "groups" not in (rec.get("extras") or {}).get("ckan", {}):
-        pkg["groups"] = [_theme_group(t) for t in ds.themes or [] if t in vocab.THEMES]
+    # this portal's groups are the EU data themes (group_list, group_show, fq=groups:, the facet): a package
+    # harvested from a CKAN says its themes too, not the source portal's own groups (often none), which no
+    # group_show here answers
+    pkg["groups"] = [_theme_group(t) for t in ds.themes or [] if t in vocab.THEMES]
     resources = pkg["resources"]
     if isinstance(resources, list) and len(resources) == len(ds.distributions):
         for position, (res, row) in enumerate(zip(resources, ds.distributions, strict=True)):

@@ -300,6 +300,12 @@ def test_package_show_qa_and_the_other_reads(live):
     groups = ck.action.group_list(all_fields=True)
     assert {"tran", "envi", "econ", "gove"} <= {g["name"] for g in groups}
     assert next(g for g in groups if g["name"] == "tran")["title"] == "Transport"
+    # every package says the groups that count it: road-works came from a CKAN whose own groups were []
+    in_tran = ck.action.package_search(fq="groups:tran", rows=100)
+    assert in_tran["count"] == next(g for g in groups if g["name"] == "tran")["package_count"]
+    assert "road-works" in {p["name"] for p in in_tran["results"]}
+    assert all("tran" in {g["name"] for g in p["groups"]} for p in in_tran["results"])
+    assert "tran" in {g["name"] for g in ck.action.package_show(id="road-works")["groups"]}
     assert "公交" in ck.action.tag_list() and ck.action.tag_list(query="taxi") == ["taxi"]
     licences = {lic["id"]: lic for lic in ck.action.license_list()}
     assert licences["cc-by"]["url"] == "https://creativecommons.org/licenses/by/4.0/"
