@@ -126,9 +126,10 @@ def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
             return "cp1252", 0.85
         return "latin-1", 0.85
     guess = _normalizer_guess(sample)
-    if guess and guess[2] in ("Korean", "Japanese") and decodes(sample, guess[0], cut):
-        return guess[0], guess[1]  # EUC-KR and EUC-JP share GB2312's byte ranges: language decides
     chinese = _chinese_encoding(sample, cut)
+    if guess and guess[2] in ("Korean", "Japanese") and decodes(sample, guess[0], cut) \
+            and (chinese is None or _reads_as(guess[2], sample, guess[0], cut)):
+        return guess[0], guess[1]  # EUC-KR and EUC-JP share GB2312's byte ranges: the text decides
     if chinese is not None:
         return chinese
     if guess is None or guess[0].startswith(("utf-16", "utf-32")) or not decodes(sample, guess[0], cut):
@@ -136,6 +137,34 @@ def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
     if guess[0] == "gb18030" and decodes(sample, "gbk", cut):
         return "gbk", guess[1]
     return guess[0], guess[1]
+
+
+#: Hangul syllables that make up most Korean text (particles, endings, common nouns' syllables). Chinese GBK
+#: bytes read as EUC-KR/CP949 decode to Hangul too, but to rare syllables (地区,人口 -> 뒈혐,훙왯): charset-normalizer
+#: calls a short GBK table Korean, and every public copy of it was garbled.
+_COMMON_HANGUL = frozenset(
+    "이다는의에하고을가지기로서한사자대시수리정도인보어주제전일과나부생있들성상그해스아게만것니등장여국라구적우학경를"
+    "었소면무동문안원거모개마신비유오내은요세회연드되까현위방미후선물공화간계식조민용관중발실업단및결법진습없명차분통"
+    "합설품번호금산행체남교재강영각출청속역표였데처토종저북특별입치록터외린울월년개월말더또때문면서받반복본불새석순승"
+    "심양억예완왕운율음응의임작점접조직집초최추충타파평포필향헌혁형확활황효히")
+_KANA = (0x3040, 0x30FF)
+
+
+def _reads_as(language: str, sample: bytes, encoding: str, cut: bool) -> bool:
+    """Whether `sample`, which GBK also decodes into Chinese, reads as `language` ("Korean", "Japanese") in
+    `encoding`: Korean text is mostly common Hangul syllables, Japanese text has kana. GBK read as EUC-KR gives
+    rare syllables and hanja, read as EUC-JP kanji alone (姓名 -> 侖兆)."""
+    text = codecs.getincrementaldecoder(encoding)("replace").decode(sample[:20_000], final=not cut)
+    wide = [ch for ch in text if ord(ch) >= 0x80]
+    if not wide:
+        return True
+    if language == "Japanese":
+        kana = sum(1 for ch in wide if _KANA[0] <= ord(ch) <= _KANA[1])
+        return kana / len(wide) >= 0.05
+    hangul = [ch for ch in wide if 0xAC00 <= ord(ch) <= 0xD7A3]
+    if len(hangul) < 0.8 * len(wide):
+        return False
+    return sum(1 for ch in hangul if ch in _COMMON_HANGUL) / len(hangul) >= 0.3
 
 
 def _cjk_share(text: str) -> tuple[float, int]:

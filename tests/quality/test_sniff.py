@@ -304,6 +304,11 @@ def test_utf8_ascii_and_a_late_accent():
     ("北京市,天津市\n1,2\n", "big5", "big5"),
     ("臺灣省政府資料開放平臺,人口統計\n", "big5", "big5"),
     ("𠀀中文", "gb18030", "gb18030"),
+    # charset-normalizer calls these Korean (cp949: 地区 -> 뒈혐) and Japanese (euc_jis_2004: 姓名 -> 侖兆)
+    ("地区,人口\n" + "".join(f"区{i},{1000 + i}\n" for i in range(12)), "gbk", "gbk"),
+    ("姓名,身份证号,手机号\n" + "".join(f"李{i},110105194912310{i:03d},1390000{i:04d}\n" for i in range(12)),
+     "gbk", "gbk"),
+    ("单位,金额\n财政局,100\n教育局,200\n", "gbk", "gbk"),
 ])
 def test_short_chinese_text_is_named_right(text, codec, expected):
     assert detect_encoding(text.encode(codec))[0] == expected
@@ -320,13 +325,14 @@ def test_long_gbk_table_cut_mid_character_at_the_head():
 
 @pytest.mark.parametrize(("codec", "family"), [
     ("cp1251", "cyrillic"), ("koi8_r", "cyrillic"), ("euc_kr", "korean"), ("shift_jis", "japanese"),
-    ("euc_jp", "japanese"),
+    ("euc_jp", "japanese"), ("euc_kr", "korean-short"),
 ])
 def test_other_double_byte_and_cyrillic_text_is_not_called_chinese(codec, family):
     text = {
         "cyrillic": "Население по районам, данные за 2023 год.\nРайон,Население\nАрбат,35000\nБасманный,110000\n",
         "korean": "서울특별시 자치구별 인구 통계입니다.\n구,인구\n강남구,540000\n종로구,150000\n",
         "japanese": "東京都の区別人口データです。\n区,人口\n千代田区,67000\n新宿区,349000\n",
+        "korean-short": "이름,나이,주소\n김철수,30,서울\n이영희,25,부산\n",
     }[family] * 20
     encoding, _ = detect_encoding(text.encode(codec))
     assert encoding not in ("gbk", "gb18030", "big5")
