@@ -805,7 +805,30 @@ def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Change only the given keys of a dataset."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
     patch = {k: v for k, v in params.items() if k != "id"}
-    return _update(session, user, "package_patch", ds, {**_current(ds), **patch})
+    current = _current(ds)
+    return _update(session, user, "package_patch", ds, {**current, **_translated_patch(current, patch)})
+
+
+def _translated_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A patch of `title` or `notes` alone changes the text in the language `package_show` showed it in (the
+    current `title_translated`, kept by the merge, won over it: the answer echoed the new title, the catalog
+    kept the old one); without a translated map, the request's language."""
+    out = dict(patch)
+    for key in ("title", "notes"):
+        tkey = f"{key}_translated"
+        if key not in patch or tkey in patch or not isinstance(patch[key], str):
+            continue
+        translated = dict(current.get(tkey) or {}) if isinstance(current.get(tkey), dict) else {}
+        if not translated:
+            continue
+        shown = current.get(key)
+        lang = next((k for k, v in translated.items() if v == shown), None) or api_lang()
+        if patch[key].strip():
+            translated[lang] = patch[key]
+        else:
+            translated.pop(lang, None)
+        out[tkey] = translated
+    return out
 
 
 def package_owner_org_update(session: Session, params: dict, user: User) -> None:

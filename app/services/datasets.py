@@ -22,7 +22,7 @@ from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.fields import apply_fields, set_distribution_hvd
+from app.services.fields import apply_fields, check_record, set_distribution_hvd
 from app.texts import T_
 from catalog_schema import search
 from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
@@ -207,6 +207,7 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     access.require_edit(session, actor.user, pub, "create" if dataset is None else "edit")
     record["publisher"] = publisher_to_agent(pub)
     _check_hvd(record)
+    check_record(record, to_record(dataset) if dataset is not None else None)
     if dataset is None:
         record["slug"] = check_slug(session, record.get("slug"))
         record["id"] = record.get("id") or new_uuid()

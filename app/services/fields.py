@@ -220,6 +220,26 @@ def spatial(value: Any, stored: list[str] | None = None) -> list[str]:
     return out
 
 
+def check_record(rec: Record, before: Record | None = None) -> None:
+    """The values of a whole record (what CKAN's package_create, _update and _patch send) checked as the publish
+    page checks them: issued and modified dates, the period and the contact's e-mail; a value the dataset holds
+    already (`before`) passes as it is. Dates are written in ISO form. Places are taken as a source's are (a name
+    the gazetteer does not know is kept as written: a dump of another portal loads). Raises the first Invalid."""
+    before = before or {}
+    for key in ("issued", "modified"):
+        if rec.get(key) and rec.get(key) != before.get(key):
+            rec[key] = date_value(rec[key], key)
+    temporal = rec.get("temporal")
+    if isinstance(temporal, dict) and temporal != before.get("temporal"):
+        tmp = {k: date_value(temporal.get(k), f"temporal_{k}") for k in ("start", "end")}
+        if tmp["start"] and tmp["end"] and tmp["start"][:10] > tmp["end"][:10]:
+            raise Invalid(T_("temporal: the period ends before it starts."), field="temporal_end", why="order")
+        rec["temporal"] = tmp if any(tmp.values()) else None
+    cp = rec.get("contact_point")
+    if isinstance(cp, dict) and cp.get("email") and cp.get("email") != (before.get("contact_point") or {}).get("email"):
+        contact_point({"email": cp["email"]})
+
+
 #: The key of `fields` a refusal's field belongs to, where the two differ (a form's boxes of one field).
 _FIELD_KEYS = {"temporal_start": "temporal", "temporal_end": "temporal", "contact_email": "contact_point",
                "contact_name": "contact_point", "contact_url": "contact_point", "contact_phone": "contact_point"}

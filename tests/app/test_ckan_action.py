@@ -397,6 +397,32 @@ def test_writes_with_tokens_and_roles(live):
     assert [r["format"] for r in shown["resources"]] == ["CSV", "JSON"]
     assert editor.action.resource_show(id=res["id"])["name"] == "Timetable as JSON"
 
+    # a patch of title or notes changes the text in the language it was shown in (title_translated, kept by
+    # package_show, won over the new title: the answer said the new title, the catalog kept the old)
+    plain = {k: v for k, v in new.items() if k not in ("title", "notes")}
+    bilingual = editor.action.package_create(**{**plain, "name": "ferry-bilingual",
+                                                "title_translated": {"zh": "渡轮时刻表", "en": "Ferry timetable"},
+                                                "notes_translated": {"zh": "海岛之间的渡轮。"}})
+    shown_title = bilingual["title"]
+    lang = next(k for k, v in bilingual["title_translated"].items() if v == shown_title)
+    editor.action.package_patch(id="ferry-bilingual", title="Changed title", notes="改过的描述")
+    again = editor.action.package_show(id="ferry-bilingual")
+    assert again["title_translated"][lang] == "Changed title" and again["title"] == "Changed title"
+    assert len(again["title_translated"]) == 2 and again["notes_translated"] == {"zh": "改过的描述"}
+    rest = live.app.test_client().get("/api/v1/datasets/ferry-bilingual").get_json()
+    assert rest["title"][lang] == "Changed title"
+    # values are checked as on the publish page and the REST API: a refused one changes nothing
+    before = _db_state(live.sessionmaker)
+    for bad in ({"extras": [{"key": "issued", "value": "2024-02-30"}]},
+                {"extras": [{"key": "temporal_start", "value": "2024-13"}]},
+                {"extras": [{"key": "temporal_start", "value": "2024-05"},
+                            {"key": "temporal_end", "value": "2023-01"}]},
+                {"maintainer_email": "not-an-email"}):
+        with pytest.raises(ValidationError):
+            editor.action.package_patch(id="ferry-bilingual", **bad)
+    assert _db_state(live.sessionmaker) == before
+    editor.action.package_delete(id="ferry-bilingual")
+
     # a sysadmin may edit any publisher's dataset; a publisher's package_delete withdraws it: hidden from search,
     # lists and show (kept, with a tombstone, restorable)
     sysadmin.action.package_patch(id="ferry-timetable", version="2")
