@@ -14,6 +14,7 @@ that looks right but fails its checksum is not counted: it is most likely an ord
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -44,6 +45,8 @@ for _i, _c in enumerate(_USCC_CHARS):
 _USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
 
 _ID_RE = r"^[1-8]\d{16}[\dXx]$"
+_ID_INSIDE = re.compile(r"(?<![0-9A-Za-z])([1-8]\d{16}[\dXx])(?![0-9A-Za-z])")  # in text: 身份证11010519...，
+_ID_INSIDE_CAND = r"\d{17}[\dXx]"
 _PHONE_RE = r"(^|[^\d])(\+86[ -]?|0086[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}([^\d]|$)"
 _EMAIL_RE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 _CARD_RE = r"^(4|5[1-5]|2[2-7]|3[457]|6)\d{12,18}$"
@@ -106,6 +109,25 @@ def _valid_uscc(arr: pa.Array) -> np.ndarray:
     return (v.min(axis=1) >= 0) & (check == v[:, 17])
 
 
+def _ids_inside(arr: pa.Array) -> np.ndarray:
+    """Which cells of `arr` (longer than 18 characters) hold a valid resident identity number inside their text
+    ("市民王某（身份证11010519491231002X，电话...）"): a boolean per cell. Only cells with a run of 17 digits are
+    looked into, and the numbers found are checked together (`_valid_ids`)."""
+    out = np.zeros(len(arr), dtype=bool)
+    cand = np.flatnonzero(booleans(pc.match_substring_regex(arr, _ID_INSIDE_CAND)))
+    if not len(cand):
+        return out
+    cells, numbers = [], []
+    for pos, text in zip(cand, pc.take(arr, pa.array(cand, pa.int64())).to_pylist(), strict=True):
+        for found in _ID_INSIDE.finditer(text or ""):
+            cells.append(pos)
+            numbers.append(found.group(1).upper())
+    if numbers:
+        ok = _valid_ids(pa.array(numbers, pa.string()))
+        out[np.asarray(cells, dtype=np.int64)[ok]] = True
+    return out
+
+
 def _candidates(arr: pa.Array, mask) -> pa.Array:
     return pc.filter(arr, mask) if mask is not None else arr
 
@@ -148,10 +170,13 @@ def scan_array(arr: pa.Array | pa.ChunkedArray) -> dict[str, int]:
         rest = pc.filter(upper, not_id)
         uscc = pc.filter(rest, pc.match_substring_regex(rest, _USCC_RE))
         n_uscc = int(_valid_uscc(uscc).sum())
-        if id_valid_count:
-            counts["id_number"] = id_valid_count
         if n_uscc:
             counts["uscc"] = n_uscc
+    longer = pc.filter(trimmed, pc.greater(length, _N18))  # a number inside a text cell counts as one too
+    if len(longer):
+        id_valid_count += int(_ids_inside(longer).sum())
+    if id_valid_count:
+        counts["id_number"] = id_valid_count
 
     # Mobile numbers, also inside longer text ("tel: 138 1234 5678").
     long_enough = pc.filter(trimmed, pc.greater_equal(length, _N11))
@@ -289,6 +314,9 @@ def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_
             if cand.any():
                 ok = _valid_ids(pc.filter(upper, pa.array(cand)))
                 out[idx[pos[cand][ok]]] = True
+        pos = np.flatnonzero(length > 18)
+        if len(pos):
+            out[idx[pos[_ids_inside(take(pos))]]] = True
     if "phone" in wanted:
         pos = np.flatnonzero(length >= 11)
         if len(pos):

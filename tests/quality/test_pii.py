@@ -75,6 +75,19 @@ def test_scan_values_counts_only_valid():
     assert pii.scan_values(values) == {"id_number": 3, "phone": 3, "email": 1, "bank_card": 2, "uscc": 1}
 
 
+def test_an_identity_number_inside_text_is_counted_and_masked():
+    """A remarks column ("市民王某（身份证<id>，电话<phone>）") listed the phones only: an identity number was counted
+    only as a whole cell of 18 characters."""
+    inside = [f"市民王{i}（身份证{idn}，电话1390000100{i}）" for i, idn in enumerate(IDS)]
+    english = f"ID {IDS[1].lower()} on file"
+    not_ids = [f"身份证{wrong_check(IDS[0])}", f"订单号9{IDS[1]}", f"{IDS[2]}7 是流水号",
+               "编号123456789012345678901234"]
+    assert pii.scan_values(inside + [english]) == {"id_number": 4, "phone": 3}
+    assert pii.scan_values(not_ids) == {}
+    cells = inside + [english] + not_ids
+    assert pii.mask_array(pa.array(cells, pa.string()), ("id_number",)).tolist() == [True] * 4 + [False] * 4
+
+
 def test_scan_columns_per_column_and_batches():
     rnd = random.Random(7)
     n = 3000
@@ -105,6 +118,7 @@ def _mixed_cells() -> list[str | None]:
         "zhang.san@example.cn", "not an @ address", "  " + IDS[1] + " ",
         "4111111111111111", luhn_complete("622848", 19), "4111 1111 1111 1111", "4111111111111112",
         "1234567890123456", make_uscc("91350100M000100Y4"), None, "", "12.5", "长" * 20,
+        f"备注：身份证{IDS[2]}。", f"备注：{wrong_check(IDS[2])}",
     ] + [str(rnd.randint(0, 10**12)) for _ in range(50)]
 
 
@@ -115,7 +129,7 @@ def test_mask_array_marks_exactly_the_cells_scan_counts():
         expected = [bool(c is not None and set(pii.scan_values([c])) & set(kinds)) for c in cells]
         assert mask.tolist() == expected, kinds
     default = pii.mask_array(pa.array(cells, pa.string()))
-    assert default.sum() == 4 + 3 + 1 + 3  # ids (one padded), phones, e-mail, cards; the USCC is kept
+    assert default.sum() == 5 + 3 + 1 + 3  # ids (one padded, one in text), phones, e-mail, cards; the USCC is kept
     assert not default[cells.index(make_uscc("91350100M000100Y4"))]
 
 
