@@ -19,11 +19,12 @@ import csv
 import datetime as dt
 import io
 import mimetypes
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from catalog_schema import filemeta, vocab
 from catalog_schema.record import Record, new_distribution, new_record
@@ -334,11 +335,20 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
     # (a 元数据.csv was published as a dataset when the configured sheet was missing); one sheet only is read
     sheets = _default_sheets(folder)
     paths = {}
+    spelled: dict[str, str] = {}  # a file named in GBK bytes: its name as read -> its path as the disk has it
+    unreadable = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name.lower() in IGNORED or path.name.startswith(".") or path.resolve() == sheet_path \
                 or path.resolve() in sheets:
             continue
-        paths[path.relative_to(folder).as_posix()] = path
+        rel = path.relative_to(folder).as_posix()
+        name = _file_name(rel)
+        if name is None:
+            unreadable.append(os.fsencode(rel).decode("utf-8", "backslashreplace"))  # its bytes: \xff\xfe.csv
+            continue
+        if name != rel:
+            spelled[name] = rel
+        paths[name] = path
     rows, errors = _sheet_rows(config, sheet_path.name if sheet_path else None,
                                (lambda: sheet_path.read_bytes()) if sheet_path else None, list(paths))
     for other in (p for p in sheets if p != sheet_path):
@@ -349,8 +359,15 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
             said = Message(N_("%(sheet)s: a metadata sheet, not read: the source's config names %(read)s"),
                            sheet=other.name, read=str(config.get("metadata_sheet")))
         errors.append(RemoteItem(remote_id=other.name, payload={"sheet": other.name}, error=said))
+    for raw in unreadable:  # one file whose name cannot be read stops nothing: an error row names it
+        errors.append(RemoteItem(remote_id=raw[:MAX_LINE], payload={"file": raw},
+                                 error=Message(N_("%(file)s: the file name is neither UTF-8 nor GBK; rename the "
+                                                  "file"), file=f"'{raw[:200]}'")))
     for rel, path in paths.items():
-        url = (base_url.rstrip("/") + "/" + rel) if base_url else path.resolve().as_uri()
+        if base_url:  # a name in GBK bytes is served by the folder's web server under those bytes
+            url = base_url.rstrip("/") + "/" + (quote(os.fsencode(spelled[rel]), safe="/") if rel in spelled else rel)
+        else:
+            url = path.resolve().as_uri()
         stat = path.stat()
         payload = _payload(rel, url, stat.st_size, config, _usable((rows or {}).get(rel)))
         # When the file last changed is a fact the folder knows: the dataset's modification date unless the
@@ -358,6 +375,20 @@ def gather_folder(folder: Path, config: dict[str, Any]) -> Iterator[RemoteItem]:
         payload["mtime"] = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).date().isoformat()
         yield RemoteItem(remote_id=rel, payload=payload, hold=_held(rows, rel))
     yield from errors
+
+
+def _file_name(rel: str) -> str | None:
+    """A file's path as people read it: as it is when the disk's bytes are UTF-8, else read as GB18030 (a folder
+    unzipped on a Chinese Windows machine keeps GBK names: 财政收入.csv); None when neither reads it."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(rel).decode("gb18030")
+    except UnicodeDecodeError:
+        return None
 
 
 def _has_cjk(text: str) -> bool:

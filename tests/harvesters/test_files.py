@@ -152,6 +152,30 @@ def test_an_xlsx_sheets_merged_cells_describe_every_row_they_cover(runtime, add_
     assert got["m3.csv"].title == {"": "三"} and got["m1.csv"].publisher.name[""] == "京海市统计局"
 
 
+def test_file_names_in_gbk_bytes_are_read_and_an_unreadable_one_is_an_error_row(runtime, add_source, tmp_path):
+    """A folder unzipped on a Chinese Windows machine keeps GBK names: the whole harvest failed with a
+    UnicodeEncodeError naming no file, and nothing was imported."""
+    import os
+
+    folder = tmp_path / "unzipped"
+    folder.mkdir()
+    (folder / "ok.csv").write_text("a,b\n1,2\n", "utf-8")
+    with open(os.path.join(os.fsencode(folder), "财政收入.csv".encode("gbk")), "wb") as fh:
+        fh.write(b"a,b\n3,4\n")
+    with open(os.path.join(os.fsencode(folder), b"\xff\xfe.csv"), "wb") as fh:  # neither UTF-8 nor GBK
+        fh.write(b"a,b\n5,6\n")
+    add_source("unzipped", "datapackage", str(folder), config={"base_url": "http://files.example/tjj/"})
+    summary = harvest(runtime, "unzipped").to_dict()
+    assert (summary["status"], summary["added"], summary["errored"]) == ("finished", 2, 1), summary
+    got = _datasets(runtime, "unzipped")
+    assert set(got) == {"ok.csv", "财政收入.csv"}
+    assert got["财政收入.csv"].title == {"": "财政收入"}
+    # the folder's web server serves the file under its bytes on disk
+    assert got["财政收入.csv"].distributions[0].download_url == "http://files.example/tjj/%B2%C6%D5%FE%CA%D5%C8%EB.csv"
+    (error,) = _errors(runtime, summary["job_id"]).values()
+    assert "neither UTF-8 nor GBK" in error.error and "\\xff\\xfe.csv" in error.error
+
+
 def test_an_xlsx_formula_with_no_saved_value_is_said_not_dropped(runtime, add_source, tmp_path):
     """openpyxl (or any program) writes formulas without their values; read as empty, the title fell back to the
     file's name and the date to its mtime without a flag. The row holding them is an error row naming the cells,
