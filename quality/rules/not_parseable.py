@@ -60,6 +60,8 @@ def meant_format(data: bytes, sniffed, declared: str | None, name: str | None) -
         if code in TABLE_TEXT_FORMATS and _looks_like_json(data, declared, name):
             return declared if declared in JSON_FORMATS else "JSON"  # a broken JSON file sniffs as CSV
         return code
+    if code is not None:  # sniffed as another format (an XLSX named .csv): it is that, declared wrong
+        return None  # (format-mismatch says so); checked as CSV, its ZIP bytes were "NUL bytes", never profiled
     if _looks_like_json(data, declared, name):
         return declared if declared in JSON_FORMATS else "JSON"
     if declared in TABLE_TEXT_FORMATS or (name or "").lower().endswith((".csv", ".tsv")):

@@ -18,7 +18,7 @@ from app.services import accounts, datasets
 from app.services.context import Actor
 from app.services.errors import Forbidden
 from catalog_schema.models import AuditEvent, Dataset, HarvestRecord, User
-from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, build_world
+from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, XLSX, build_world
 
 
 @pytest.fixture
@@ -40,6 +40,27 @@ def _validate(openapi: dict, name: str, body) -> None:
 
 def _kinds(findings) -> Counter:
     return Counter(f["type"] for f in findings)
+
+
+def test_a_spreadsheet_uploaded_under_a_csv_name_is_read_as_what_it_is_and_served(client, world):
+    """An XLSX named .csv was judged as a CSV: its ZIP bytes were "NUL bytes, not structured data", it was never
+    read, so its personal-data facts never came and every public door answered 451 not-checked for good."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    created = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "Taxi fares", "lang": "en", "license": "cc-by"}).get_json()
+    slug = created["slug"]
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(XLSX.read_bytes()), "fares.csv")})
+    assert up.status_code == 201, up.get_json()
+    body = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+    kinds = _kinds(body["findings"])
+    assert kinds["format-mismatch"] == 1 and not kinds["not-parseable"], kinds
+    assert body["preview"] and body["preview"][0]["header"], body["preview"]
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=token).status_code == 200
+    dist = client.get(f"/api/v1/datasets/{slug}").get_json()["distributions"][0]
+    served = client.get("/" + dist["download_url"].split("//", 1)[1].split("/", 1)[1])
+    assert served.status_code == 200 and served.headers["X-Data-Gate"] == "serve", served.get_json()
+    assert served.get_data() == XLSX.read_bytes()
 
 
 def test_check_equals_the_assessment_after_publishing(client, world, openapi):
