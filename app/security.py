@@ -349,8 +349,9 @@ def init_security(app: Flask) -> None:
         if _is_api():
             g._login_user = AnonymousUserMixin()  # the session cookie is no credential for the APIs
             return
-        if request.method in UNSAFE_METHODS and app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
+        if request.method in UNSAFE_METHODS and request.routing_exception is None \
+                and app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # an address that takes no POST answers 405 (404), not "the form has expired"
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[str, int]:

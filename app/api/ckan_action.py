@@ -111,8 +111,8 @@ def envelope(name: str, body: dict[str, Any], status: int) -> Response:
 
 
 def action_params() -> dict[str, Any]:
-    """GET: the query arguments (repeated keys as lists). POST: the JSON body (an object), else the form."""
-    if request.method == "GET":
+    """GET and HEAD: the query arguments (repeated keys as lists). POST: the JSON body (an object), else the form."""
+    if request.method in ("GET", "HEAD"):
         out: dict[str, Any] = {}
         for key in request.args:
             values = request.args.getlist(key)

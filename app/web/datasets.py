@@ -162,15 +162,55 @@ def language_label(code: str | None) -> str:
 def not_found(error):
     """A page that still has the site's navigation and language switch, for people; APIs and machine
     clients (anything under /api, or not naming text/html in Accept) keep the plain 404."""
-    if request.path.startswith("/api/"):  # an address no route reads (a newline in it): the API's error shape
-        from app.api.errors import error_response
+    from app.api.errors import error_response
 
+    if request.path.startswith("/api/"):  # an address no route reads (a newline in it): the API's error shape
         return error_response(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones "
                                                    "that exist."))
-    wants_html = any(mime == "text/html" for mime, _q in request.accept_mimetypes)  # browsers name it
-    if not wants_html:
+    if _machine_door() and not _wants_html():  # a feed, a catalog page past the last, a download: the API's
+        return error_response(404, "not-found", error.description or "Not Found")  # shape, not werkzeug's page
+    if not _wants_html():
         return error
     return render_template("datasets/not_found.html"), 404
+
+
+@bp.app_errorhandler(405)
+def method_not_allowed(error):
+    """A method an address does not take (DELETE /data.json, PUT on an API): 405 with Allow, in the CKAN
+    envelope under /api/3/, the API's error shape elsewhere for machine clients (werkzeug's page was English
+    HTML)."""
+    from app.api.errors import error_response
+
+    allowed = list(getattr(error, "valid_methods", None) or [])
+    if request.path.startswith(("/api/3/", "/api/action/")):
+        from app.api.ckan_action import envelope
+
+        resp = envelope(request.path.rstrip("/").rsplit("/", 1)[-1][:100], {"success": False, "error": {
+            "__type": "Bad request", "message": T_("Method %(method)s is not allowed here; use %(allowed)s.",
+                                                   method=request.method, allowed=", ".join(allowed))}}, 405)
+    elif request.path.startswith("/api/") or (_machine_door() and not _wants_html()):
+        resp = error_response(405, "method-not-allowed", T_("Method %(method)s is not allowed here; use "
+                                                            "%(allowed)s.", method=request.method,
+                                                            allowed=", ".join(allowed)))
+    else:
+        return error
+    if allowed:
+        resp.headers["Allow"] = ", ".join(allowed)
+    return resp
+
+
+def _wants_html() -> bool:
+    return any(mime == "text/html" for mime, _q in request.accept_mimetypes)  # browsers name it
+
+
+#: The doors machines read (feeds, catalog documents, downloads, the DataStore dump): their errors are JSON in the
+#: API's shape; a page's stay werkzeug's (or the site's 404 page for a browser).
+_MACHINE_PREFIXES = ("/feeds/", "/datastore/", "/catalog.", "/data.json", "/uploads/")
+_MACHINE_SUFFIXES = (".ttl", ".rdf", ".jsonld", ".nt", ".json", ".atom", ".rss", ".xml", ".csv", ".parquet", ".svg")
+
+
+def _machine_door() -> bool:
+    return request.path.startswith(_MACHINE_PREFIXES) or request.path.endswith(_MACHINE_SUFFIXES)
 
 
 def _active(stmt):

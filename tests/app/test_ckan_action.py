@@ -316,6 +316,11 @@ def test_package_show_qa_and_the_other_reads(live):
         ck.action.package_show(id="no-such-dataset")
     with pytest.raises(NotFound):
         ck.action.organization_show(id="no-such-org")
+    # HEAD answers as GET does (its query string was not read: 409), a method no action takes in CKAN's envelope
+    head = live.app.test_client().head("/api/3/action/package_show?id=road-works")
+    assert head.status_code == 200 and head.get_data() == b""
+    wrong = live.app.test_client().delete("/api/3/action/package_search")
+    assert wrong.status_code == 405 and wrong.json["success"] is False and "POST" in wrong.headers["Allow"]
     raw = live.app.test_client().get("/api/3/action/package_show?id=no-such-dataset")
     assert raw.status_code == 404
     assert raw.json["error"]["__type"] == "Not Found Error" and raw.json["success"] is False

@@ -248,6 +248,15 @@ def test_modified_since_filters_pages_and_dumps(demo, client, session):
                                                              "modified_since 不是 ISO 8601 日期/时间")):
         error = client.get(url, headers={"Accept-Language": "zh-CN"}).get_json()["error"]
         assert error["status"] == 400 and error["code"] == "bad-request" and said in error["message"], error
+    # a page past the last, and a method a feed does not take, in the same shape (werkzeug's English HTML page,
+    # and for a DELETE "the form has expired", before); a browser still gets the site's 404 page
+    past = client.get("/catalog.ttl?page=9999", headers={"Accept": "text/turtle"})
+    assert past.status_code == 404 and past.get_json()["error"]["code"] == "not-found"
+    assert "<html" in client.get("/catalog.ttl?page=9999", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for method, url in (("DELETE", "/data.json"), ("POST", "/catalog.ttl"), ("PUT", "/catalog.rdf")):
+        refused = client.open(url, method=method)
+        assert refused.status_code == 405 and refused.get_json()["error"]["code"] == "method-not-allowed", url
+        assert "GET" in refused.headers["Allow"]
 
 
 def test_full_dump_equals_the_union_of_pages(demo, client):

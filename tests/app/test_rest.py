@@ -359,6 +359,10 @@ def test_withdrawn_dataset_is_410_with_its_tombstone_and_unknown_is_404(client, 
     _error(client.options("/api/v1/no-such-endpoint"), 404, "not-found")
     # an address no route reads (a newline in it) is still answered in the API's shape, not an HTML page
     _error(client.get("/api/v1/no%0Asuch"), 404, "not-found")
+    # a method no endpoint at the address takes: 405 with Allow in the API's shape (werkzeug's HTML page before)
+    deleted = client.delete("/api/v1/datasets")
+    assert "DELETE" in _error(deleted, 405, "method-not-allowed") and "GET" in deleted.headers["Allow"]
+    assert "不允许" in client.put("/api/v1/datasets/metro-stations?lang=zh").get_json()["error"]["message"]
 
 
 def test_etag_304_until_the_dataset_changes(client, catalog):
