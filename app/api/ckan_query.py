@@ -64,6 +64,17 @@ class Filters:
     seen: set[str] = field(default_factory=set)
 
 
+
+def unsearchable(token: str) -> str | None:
+    """Why a word of a free-text query cannot be answered faithfully (every word given must match), or None: an
+    OR between words, or a word to leave out. The REST search refuses them with the same words."""
+    if token in ("OR", "||"):
+        return T_("OR between words cannot be searched in q (every word must match): search them one at a time, "
+                  "or use fq=tags:(a OR b)")
+    if token.startswith("-") and len(token) > 1:
+        return T_("a word to leave out (%(word)s) cannot be searched in q: every word given must match", word=token)
+    return None
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return re.sub(r"\\(.)", r"\1", value[1:-1])
@@ -183,12 +194,9 @@ def parse_clauses(text: str, filters: Filters, now: dt.datetime, *, free_text: b
         token = word.group(0) if word else text[pos]
         # what the search cannot answer faithfully is refused, not answered otherwise: every word given must match
         # (q="公交 OR GDP" was answered as both words; q="-bus" found the bus datasets)
-        if token in ("OR", "||"):
-            raise QueryError(T_("OR between words cannot be searched in q (every word must match): search them one at "
-                                "a time, or use fq=tags:(a OR b)"))
-        if token.startswith("-") and len(token) > 1:
-            raise QueryError(T_("a word to leave out (%(word)s) cannot be searched in q: every word given must match",
-                                word=token))
+        refused = unsearchable(token)
+        if refused is not None:
+            raise QueryError(refused)
         field = re.match(r"^(\w+):(?!//)", token)
         if field:  # a field clause the clause syntax did not read (an unknown field, an unclosed quote)
             raise QueryError(T_("cannot read %(bad)s (expected field:value clauses)", bad=repr(token[:40])))

@@ -138,9 +138,10 @@ def publisher_feed(slug: str) -> Response:
 
 @bp.get("/feeds/group/<code>.atom")
 def theme_feed(code: str) -> Response:
-    theme = vocab.THEMES.get(code)
+    theme = vocab.THEMES.get(code.upper())  # tran, as CKAN's group_list names the group, or TRAN
     if theme is None:
         abort(404)
+    code = code.upper()
     site = _site()
     label = theme.labels.get(current_lang(), code)
     return _answer(f"{site}/feeds/group/{code}.atom", _("%(theme)s: new and changed datasets", theme=label),

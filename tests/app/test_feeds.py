@@ -82,6 +82,8 @@ def test_publisher_theme_and_search_feeds_hold_only_their_datasets(app, client):
     assert _parse(client, "/feeds/custom.atom?q=nothing-matches-this").entries == []
     assert client.get("/feeds/organization/nobody.atom").status_code == 404
     assert client.get("/feeds/group/NOPE.atom").status_code == 404
+    # the group's name as CKAN's group_list gives it (envi) is the same feed
+    assert [e.title for e in _parse(client, "/feeds/group/envi.atom?lang=en").entries] == ["Air quality"]
     assert client.get("/feeds/custom.atom?fq=metadata_modified:[bad").status_code == 400
     refused = client.get("/feeds/custom.atom?fq=name:x", headers={"Accept-Language": "zh-CN"})
     error = refused.get_json()["error"]  # the API's error shape, in the reader's language (English text before)

@@ -247,6 +247,14 @@ def test_filters_combine_and_facets_count_under_them(client, catalog):
     assert slugs("q=公交") == {"bus-ridership"}  # the withdrawn timetable is not listed
     assert slugs("q=economy prices") == {"prices"}
     assert slugs("stars_min=5") == {"taxi-trips", "population"}
+    # values as the CKAN API and the datasets spell them find the same (csv, odc-odbl, gove found nothing)
+    assert slugs("format=pdf") == slugs("format=PDF") and slugs("format=geojson") == slugs("format=GeoJSON") != set()
+    assert slugs("licence=odc-odbl") == slugs("licence=ODbL-1.0")
+    assert slugs("theme=gove&keyword=finance") == {"budget"}
+    # what the search cannot answer faithfully is refused, as package_search refuses it (q=-bus found the bus data)
+    for q in ("-traffic", "bus OR taxi"):
+        assert client.get("/api/v1/datasets", query_string={"q": q}).status_code == 400, q
+    assert "不能" in client.get("/api/v1/datasets?q=-bus&lang=zh").get_json()["error"]["message"]
 
     facets = client.get("/api/v1/datasets?theme=TRAN").get_json()["facets"]
     assert facets["publisher"] == [{"value": "transport", "count": 5}]

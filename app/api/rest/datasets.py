@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app import link_history
+from app.api.ckan_query import unsearchable
 from app.api.errors import ApiError
 from app.api.openapi import Param
 from app.api.rest.blueprint import CATALOG_CACHE, LIVE_CACHE, PAGING, api
@@ -103,6 +104,33 @@ def _summary(ds: Dataset) -> dict[str, Any]:
     }
 
 
+def _codes(values: list[str] | None, spellings) -> list[str] | None:
+    """Filter values with the catalog's spellings of each added (csv, odc-odbl, tran: what the CKAN API and the
+    datasets themselves say found nothing here); the values of one filter are ORed."""
+    if not values:
+        return values
+    out: list[str] = []
+    for value in values:
+        for spelled in (value, *spellings(value)):
+            if spelled and spelled not in out:
+                out.append(spelled)
+    return out
+
+
+def _format_spellings(value: str) -> tuple[str, ...]:
+    found = vocab.format_by_code(value) or vocab.file_format(value)
+    return (found.code, found.label) if found else (value.upper(),)
+
+
+def _licence_spellings(value: str) -> tuple[str, ...]:
+    found = vocab.licence(value)
+    return (found.id,) if found else ()
+
+
+def _theme_spellings(value: str) -> tuple[str, ...]:
+    return (value.upper(),)
+
+
 @api.endpoint("/datasets", summary=N_("Search and list datasets"), response="DatasetList", tag="datasets",
               params=SEARCH_PARAMS, cache=CATALOG_CACHE,
               description=N_("Full-text search with filters and facets (publisher, format, licence, theme, keyword, "
@@ -114,10 +142,15 @@ def datasets():
     if args.get("bbox") and bbox is None:
         raise ApiError(400, "bad-request", T_("bbox must be W,S,E,N in degrees (west <= east, south <= north), "
                                               "e.g. 118,27,123,31."))
+    for token in (args["q"] or "").split():  # answered otherwise before: q=-bus found the bus datasets
+        refused = unsearchable(token)
+        if refused is not None:
+            raise ApiError(400, "bad-request", refused)
     query = search_mod.SearchQuery(
         bbox=bbox,
-        q=args["q"] or "", publisher=args["publisher"], format=args["format"], licence=args["licence"],
-        theme=args["theme"], keyword=args["keyword"],
+        q=args["q"] or "", publisher=args["publisher"], format=_codes(args["format"], _format_spellings),
+        licence=_codes(args["licence"], _licence_spellings), theme=_codes(args["theme"], _theme_spellings),
+        keyword=args["keyword"],
         hvd_category=[vocab.hvd_category(v) or v for v in args["hvd_category"] or []],
         stars_min=args["stars_min"], sort=args["sort"],
         page=args["page"], limit=args["per_page"], facets=list(search_mod.FACETS),
