@@ -100,8 +100,9 @@ class AccountError(ValueError):
 
 def check_new_password(password: str, email: str | None = None) -> None:
     """AccountError("weak-password") unless `password` is an acceptable new password."""
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError("weak-password", f"A password needs at least {MIN_PASSWORD_CHARS} characters.")
+    if not isinstance(password, str) or len("".join(password.split())) < MIN_PASSWORD_CHARS:  # ten spaces were taken
+        raise AccountError("weak-password", f"A password needs at least {MIN_PASSWORD_CHARS} characters "
+                                            "(spaces not counted).")
     if len(password) > MAX_PASSWORD_CHARS:
         raise AccountError("weak-password", f"A password has at most {MAX_PASSWORD_CHARS} characters.")
     if email and password.strip().lower() == normalize_email(email):
@@ -252,7 +253,7 @@ def change_password(session: Session, user: User, current: str, new: str, *, ip:
     if not check_password(user, current or ""):
         raise AccountError("wrong-password", "The current password is wrong.")
     if new == current:
-        raise AccountError("weak-password", "The new password is the same as the current one.")
+        raise AccountError("same-password", "The new password is the same as the current one.")
     _set_password(session, user, new, keep_session=keep_session)
     add_audit_event(session, user_id=user.id, action="account.password_changed", object_type="user",
                     object_id=user.email, before=None, after=None, detail={}, ip=ip)

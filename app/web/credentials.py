@@ -55,6 +55,7 @@ def _message(exc: accounts.AccountError) -> str:
     return {
         "weak-password": _("Choose a password of at least %(n)d characters (and not your e-mail address).",
                            n=accounts.MIN_PASSWORD_CHARS),
+        "same-password": _("The new password must differ from the current one."),
         "wrong-password": _("The current password is wrong."),
         "bad-link": _("This link is not valid: it was used already, it expired, or it is incomplete."),
         "bad-email": _("Enter an e-mail address."),

@@ -288,7 +288,10 @@ def test_change_password_needs_the_current_one(app, client):
     assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
     assert change(PASSWORD, NEW_PASSWORD, "something else").status_code == 400
     assert change(PASSWORD, "ada@example.gov").status_code == 400  # the address is no password
-    assert change(PASSWORD, PASSWORD).status_code == 400
+    same = change(PASSWORD, PASSWORD)  # said as what it is (it was "choose at least 10 characters")
+    assert same.status_code == 400 and "新密码不能与当前密码相同" in same.get_data(as_text=True)
+    spaces = change(PASSWORD, " " * 12)  # twelve spaces were a password
+    assert spaces.status_code == 400 and "至少" in spaces.get_data(as_text=True)
     assert change(PASSWORD, NEW_PASSWORD).status_code == 302
     assert sign_in(app.test_client(), "ada@example.gov", PASSWORD).status_code == 401
     assert sign_in(app.test_client(), "ada@example.gov", NEW_PASSWORD).status_code == 302
