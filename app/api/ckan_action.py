@@ -247,7 +247,7 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
         series.annotate(session or object_session(ds), [rec])
     pkg = ckan.to_ckan(rec, site_url=_site())
     pkg["id"], pkg["name"] = ds.id, ds.slug
-    pkg["state"] = "active" if ds.state == "active" else "deleted"
+    pkg["state"] = {"active": "active", "draft": "draft"}.get(ds.state, "deleted")  # CKAN's states: a draft is one
     pkg["private"] = False
     pkg["type"] = ckan.SERIES_TYPES[0] if ds.kind == series.SERIES else "dataset"
     pkg["metadata_created"], pkg["metadata_modified"] = _iso(ds.created_at), _iso(ds.modified_at)

@@ -49,11 +49,11 @@ def pii_blocking(ds: Dataset, doc: dict) -> list[dict]:
 def blocked_message(blocking: list[dict], *, new: bool = False) -> str:
     kinds = sorted({f["type"] for f in blocking})
     if new:
-        return (f"Personal data found ({', '.join(kinds)}): nothing was created. Remove it from the file; or "
-                "create the dataset as a draft (the publish page, or POST /api/v1/datasets without publish), "
-                "where an admin of the publisher can override the block with a reason.")
-    return (f"Personal data found ({', '.join(kinds)}): remove it from the file, or an admin of the publisher "
-            "must override with a reason.")
+        return T_("Personal data found (%(kinds)s): nothing was created. Remove it from the file; or create the "
+                  "dataset as a draft (the publish page, or POST /api/v1/datasets without publish), where an admin "
+                  "of the publisher can override the block with a reason.", kinds=", ".join(kinds))
+    return T_("Personal data found (%(kinds)s): remove it from the file, or an admin of the publisher must override "
+              "with a reason.", kinds=", ".join(kinds))
 
 
 def _second_admin_required(actor) -> bool:

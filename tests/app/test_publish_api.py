@@ -159,9 +159,11 @@ def test_pii_blocked_until_an_admin_overrides(app, client, world):
     assert "13812345678" not in json.dumps(check, ensure_ascii=False)  # values never shown, previews redacted
     blocked = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
     assert blocked.status_code == 409 and blocked.get_json()["error"]["code"] == "pii-blocked"
+    said = client.post(f"/api/v1/datasets/{slug}/publish?lang=zh", headers=editor).get_json()["error"]["message"]
+    assert said.startswith("发现个人信息") and "pii-phone" in said  # it was English whatever was asked
     # no way round the check through the CKAN actions: editing a draft there keeps it a draft
     patched = client.post("/api/3/action/package_patch", headers=editor, json={"id": slug, "notes": "Complaints."})
-    assert patched.status_code == 200 and patched.get_json()["result"]["state"] == "deleted"  # CKAN's word
+    assert patched.status_code == 200 and patched.get_json()["result"]["state"] == "draft"  # CKAN has drafts too
     assert client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()["state"] == "draft"
     reason = {"reason": "Office hotline numbers, public by regulation."}
     assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers=editor, json=reason).status_code == 403
