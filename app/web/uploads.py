@@ -49,8 +49,23 @@ def _produce(ds: Dataset, row: Distribution, plan: serving.Plan) -> Response:
     mimetype = (row.detected_media_type or "application/octet-stream").split(";")[0].strip().lower()
     if any(word in mimetype for word in ("html", "svg", "javascript")) or "/" not in mimetype:
         mimetype = "application/octet-stream"  # never anything a browser would run on our origin
-    return send_file(row.archive_path, mimetype=mimetype, as_attachment=True, download_name=filename,
+    resp = send_file(row.archive_path, mimetype=mimetype, as_attachment=True, download_name=filename,
                      conditional=True, etag=False)
+    if mimetype.startswith("text/") and row.detected_encoding:  # werkzeug says utf-8 of any text: a GBK CSV
+        resp.headers["Content-Type"] = f"{mimetype}; charset={charset_name(row.detected_encoding)}"  # (garbled)
+    return resp
+
+
+#: Python's codec names as a Content-Type charset names them (IANA).
+_CHARSETS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "gbk": "GBK", "gb18030": "GB18030",
+             "gb2312": "GB2312", "big5": "Big5", "latin-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1",
+             "cp1252": "windows-1252", "cp1250": "windows-1250", "cp1251": "windows-1251", "cp949": "EUC-KR",
+             "euc_kr": "EUC-KR", "cp932": "Shift_JIS", "shift_jis": "Shift_JIS", "euc_jp": "EUC-JP",
+             "utf-16": "utf-16", "utf-16-le": "utf-16le", "utf-16-be": "utf-16be"}
+
+
+def charset_name(encoding: str) -> str:
+    return _CHARSETS.get(encoding.lower().replace("_", "-"), _CHARSETS.get(encoding.lower(), encoding))
 
 
 @bp.route(f"{UPLOAD_PATH}/<dist_id>/<path:name>")

@@ -128,6 +128,11 @@ def test_a_dotdot_filename_lands_in_the_archive_only(app, client, world, tmp_pat
     with app.extensions["opendata"]["sessionmaker"]() as s:
         row = s.scalar(select(Distribution).join(Dataset).where(Dataset.slug == world.draft_a))
         assert row.archive_path.startswith(str(archive)) and row.extras["upload"]["filename"] == "gdp.csv"
+    # the original is served with its own charset (werkzeug said utf-8 of the GBK bytes)
+    original = client.get("/" + dist["url"].split("//", 1)[1].split("/", 1)[1],
+                          headers={"Authorization": world.tokens["editor_a"]})
+    assert original.status_code == 200, original.get_data()[:300]
+    assert original.headers["Content-Type"] == "text/csv; charset=GBK" and original.get_data() == GBK_CSV.read_bytes()
 
 
 def test_the_same_file_twice_in_one_dataset_is_refused_naming_the_first(app, client, world):
