@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.dashboard_data import pick
+from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Publisher
 from quality.findings import FINDING_TYPES
 
@@ -42,12 +43,23 @@ def parse_week(text: str) -> str:
     """"2026-W48" checked (a ValueError with a sentence otherwise), returned as given."""
     m = _WEEK.match(text or "")
     if not m:
-        raise ValueError(f"not an ISO week: {text!r} (write it as 2026-W48)")
+        raise ValueError(T_("not an ISO week: %(week)s (write it as 2026-W48)", week=repr(text)))
     try:
         dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError as exc:
-        raise ValueError(f"not an ISO week: {text!r} ({exc})") from exc
+        raise ValueError(T_("not an ISO week: %(week)s (%(year)s has no week %(number)s)", week=repr(text),
+                            year=m.group(1), number=int(m.group(2)))) from exc
     return text
+
+
+def ended_week(text: str, now: dt.datetime) -> str:
+    """`parse_week`, and a week that has ended by `now`: a report is stored once and never made again, so one of a
+    week still running (or to come) would keep its partial figures for good."""
+    week = parse_week(text)
+    if week_end(week) > now:
+        raise ValueError(T_("week %(week)s has not ended yet: its report is made once it is over (the last week that "
+                            "has ended is %(last)s)", week=week, last=last_complete_week(now)))
+    return week
 
 
 def week_start(week: str) -> dt.date:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from app.cli_lang import N_, _
+from app.cli_lang import N_, _, say
 
 
 def run_weekly(settings: dict, week: str | None, send: bool, *, now=None) -> dict:
@@ -18,7 +18,7 @@ def run_weekly(settings: dict, week: str | None, send: bool, *, now=None) -> dic
     from catalog_schema.models import utcnow
 
     now = now or utcnow()
-    week = weekly.parse_week(week) if week else weekly.last_complete_week(now)
+    week = weekly.ended_week(week, now) if week else weekly.last_complete_week(now)
     app = create_app(settings)
     sessionmaker = app.extensions["opendata"]["sessionmaker"]
     try:
@@ -51,7 +51,7 @@ def register(main: click.Group) -> None:
         try:
             summary = run_weekly(obj.settings, week, send)
         except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(say(exc.args[0] if exc.args else str(exc))) from exc
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
             return

@@ -257,6 +257,13 @@ def test_the_cli_and_the_scheduler_make_the_weekly_evaluation(db_url, app, tmp_p
     assert again.returncode == 0 and "1 publisher reports, 0 new" in again.stdout
     bad = _opendata(db_url, tmp_path, "evaluate", "weekly", "--week", "48")
     assert bad.returncode != 0 and "not an ISO week" in bad.stderr
+    zh = _opendata(db_url, tmp_path, "--lang", "zh", "evaluate", "weekly", "--week", "2026-W60")
+    assert zh.returncode != 0 and "不是 ISO 周" in zh.stderr and "not an" not in zh.stderr
+    # a week that has not ended is refused: its report would keep its partial figures for good
+    running = weekly.week_of(dt.datetime.now(dt.UTC).date())
+    for week in (running, weekly.week_of(dt.datetime.now(dt.UTC).date() + dt.timedelta(days=14))):
+        early = _opendata(db_url, tmp_path, "evaluate", "weekly", "--week", week)
+        assert early.returncode != 0 and "has not ended" in early.stderr, early.stdout
     # `opendata schedule` (cron) makes the last week that has ended, once, and sends what is due
     sched = _opendata(db_url, tmp_path, "schedule")
     assert sched.returncode == 0, sched.stderr
