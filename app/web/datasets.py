@@ -70,6 +70,12 @@ def description_html(text: str | None) -> Markup:
     return prose.render(text)
 
 
+@bp.app_template_filter("summary")
+def summary_filter(text: str | None) -> str:
+    """A description as plain text for a list of datasets (app/web/prose.py)."""
+    return prose.summary(text)
+
+
 @bp.app_template_filter("utc_iso")
 def utc_iso(value: dt.datetime) -> str:
     """A stored time as ISO 8601 with its zone (a `<time datetime>`): SQLite hands stored UTC times back without

@@ -113,3 +113,10 @@ def plain(text: str | None) -> str:
     parser.close()
     return unescape(re.sub(r"\\(.)", r"\1", re.sub(r"\s*\n\s*", "\n", "".join(
         part for part in parser.out if part not in ("**", "*", "[") and not part.startswith("]")))).strip())
+
+
+def summary(text: str | None) -> str:
+    """A description as one plain text for a list (a search result): its Markdown and HTML read, the tags gone
+    (a result showed "<p>Die Datensätze enthalten ..." as text)."""
+    rendered = render(text)
+    return re.sub(r"\s+", " ", plain(str(rendered))).strip() if rendered else ""

@@ -46,3 +46,7 @@ def test_the_dataset_page_and_its_schema_org_read_a_feeds_html(client, session):
     assert "<p>Der Datensatz enthält <strong>alle</strong> Gesetze.</p>" in shown and "&lt;p&gt;" not in shown
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     assert ld["description"] == "Der Datensatz enthält alle Gesetze.\nMehr: hier"
+    # a list of datasets shows it as plain text (a search result showed "<p>Der Datensatz ..." as text)
+    listed = client.get("/dataset?q=Gesetze").get_data(as_text=True)
+    assert "Der Datensatz enthält alle Gesetze. Mehr: hier" in listed
+    assert "&lt;p&gt;" not in listed and "&lt;strong&gt;" not in listed
