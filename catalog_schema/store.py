@@ -17,7 +17,7 @@ from contextlib import closing, contextmanager
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import insert, inspect, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
@@ -250,7 +250,22 @@ def _publisher_by_name(session: Session, name: Any) -> Publisher | None:
                                .order_by(Publisher.id)):
         if all((pub.name or {}).get(k) == v for k, v in texts.items()):
             return pub
+    # a name in no language ("": a metadata sheet's 发布单位) is the publisher named so in one, and the other way
+    # round (京海市统计局 untagged made a second 京海市统计局 beside the tagged one, and the league listed both)
+    values = sorted(set(texts.values()))
+    for pub in session.scalars(select(Publisher).where(or_(*(Publisher.name[k].as_string().in_(values)
+                                                              for k in _NAME_LANGS))).order_by(Publisher.id)):
+        if _same_name({k: v for k, v in (pub.name or {}).items() if v}, texts):
+            return pub
     return None
+
+
+_NAME_LANGS = ("", "zh", "en")
+
+
+def _same_name(have: dict[str, str], want: dict[str, str]) -> bool:
+    """`want` names the publisher `have` names: each text is one of its names, and a language both give agrees."""
+    return all((have[k] == v) if k and k in have else (v in have.values()) for k, v in want.items())
 
 
 def _insert_publisher(session: Session, pub: Publisher) -> Publisher:
