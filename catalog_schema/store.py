@@ -518,6 +518,12 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
             ds.content_hash = digest  # the same content, its hash as spelled before: spelled as now
         if payload_hash is not None and ds.payload_hash != payload_hash:
             ds.payload_hash = payload_hash  # another payload, the same content: the next harvest skips it
+        if record.get("slug") and record["slug"] != ds.slug and ds.slug:  # the content hash leaves the name out:
+            slug = unique_slug(session, Dataset, record["slug"], exclude_id=ds.id)  # a rename alone was lost
+            if slug != ds.slug:
+                rename_dataset(session, ds, slug)
+                ds.modified_at = utcnow()
+                return ds, "updated"
         return ds, "unchanged"
     elif ds.state == "withdrawn" and (record.get("state") or "active") == "active":
         outcome = "restored"

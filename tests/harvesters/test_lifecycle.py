@@ -176,6 +176,11 @@ def test_a_package_renamed_at_its_source_keeps_its_old_address(runtime, add_sour
     assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
     assert client.get(f"/dataset/{old}").status_code == 200
     assert client.get(f"/dataset/{old}-renamed").status_code == 301
+    # renamed and nothing else (metadata_modified as it was): the rename was lost, the content hash leaves it out
+    packages[0]["name"] = f"{old}-moved"
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
+    assert client.get(f"/dataset/{old}").status_code == 301 and client.get(f"/dataset/{old}-moved").status_code == 200
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 0  # and once only
 
 
 def test_a_package_whose_name_is_taken_keeps_its_next_free_slug_through_changes(runtime, add_source, local_server,
