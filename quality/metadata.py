@@ -74,13 +74,17 @@ INDICATORS: tuple[Indicator, ...] = (
                "确保访问链接能正常返回页面或文件（HTTP 2xx）"), level="distribution"),
     indicator("accessibility", "download_url", 20, "missing-download-url", "warning",
               ("No download URL", "缺少下载链接"),
-              ("Give a direct download URL for the file", "提供文件的直接下载链接"), level="distribution"),
+              ("Give a direct download URL for the file", "提供文件的直接下载链接"),
+              ("No download URL, so none that answers either: {lost} points.",
+               "缺少下载链接，因此也没有可访问的下载链接：共失去 {lost} 分。"), level="distribution"),
     indicator("accessibility", "download_url_2xx", 30, "download-url-broken", "error",
               ("Download URL does not answer", "下载链接无法访问"),
               ("Make the download URL return the file (HTTP 2xx)", "确保下载链接能返回文件（HTTP 2xx）"),
               level="distribution"),
     indicator("interoperability", "format", 20, "missing-format", "warning", ("No format declared", "未声明格式"),
               ("Declare the file format of each distribution, e.g. CSV", "为每个资源声明文件格式，如 CSV"),
+              ("No format declared, so none from a vocabulary, non-proprietary or machine-readable either: {lost} "
+               "points.", "未声明格式，因此也谈不上来自标准词表、非专有或机器可读：共失去 {lost} 分。"),
               level="distribution"),
     indicator("interoperability", "media_type", 10, "missing-media-type", "info", ("No media type", "未声明媒体类型"),
               ("Declare the media type, e.g. text/csv", "声明媒体类型，如 text/csv"), level="distribution"),
@@ -132,6 +136,10 @@ DIMENSIONS = {"findability": 100, "accessibility": 100, "interoperability": 110,
               "contextuality": 20}
 assert sum(DIMENSIONS.values()) == MAX_POINTS == sum(i.points for i in INDICATORS)
 _DIST_POINTS = tuple((i.key, i.points) for i in INDICATORS if i.level == "distribution")
+#: Indicators that cannot pass without another: when that one fails, its finding says both (a missing download URL
+#: was also "Download URL does not answer", a missing format "Declared format is proprietary").
+DEPENDS_ON = {"download_url_2xx": "download_url", "format_vocabulary": "format", "non_proprietary": "format",
+              "machine_readable": "format"}
 
 
 @dataclass
@@ -234,9 +242,15 @@ def assess_metadata(rec: Record, evidence: dict[str, DistributionEvidence] | Non
         dimensions[ind.dimension]["points"] += got
         indicators.append({"dimension": ind.dimension, "indicator": ind.key, "points": got, "max": ind.points,
                            "passed": passed})
-        if not passed and not (ind.key == "licence_known" and not ds_checks["licence"]):
-            # (no licence at all: licence-missing says so; "the licence ? is not one the catalog knows" did too)
-            findings.append(_finding(ind, rec, dcat_violations))
+        if passed or (ind.key == "licence_known" and not ds_checks["licence"]):
+            continue  # (no licence at all: licence-missing says so; "the licence ? is not one the catalog knows" did)
+        if ind.level == "distribution" and not dists:
+            continue  # no-distribution says it once
+        if ind.key in DEPENDS_ON and not best.get(DEPENDS_ON[ind.key]):
+            continue  # the finding of the one it depends on counts its points
+        findings.append(_finding(ind, rec, dcat_violations))
+    if not dists:
+        findings.insert(0, make(NO_DISTRIBUTION.slug, {"points": _DIST_TOTAL}))
     findings.extend(extra_findings(rec))
     points = sum(d["points"] for d in dimensions.values())
     return MetadataResult(points=points, max=MAX_POINTS, rating=rating(points), dimensions=dimensions,
@@ -256,6 +270,8 @@ def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
         evidence["licence"] = rec.get("license_raw")
     if ind.key == "access_rights_vocabulary":
         evidence["value"] = rec.get("access_rights")
+    if ind.key in DEPENDS_ON.values():
+        evidence["lost"] = ind.points + sum(_POINTS[k] for k, on in DEPENDS_ON.items() if on == ind.key)
     if ind.key in NOT_A_DATE and rec.get(ind.key):  # written, but no date: published nowhere, and said so
         evidence["value"] = str(rec[ind.key])[:80]
         return make(NOT_A_DATE[ind.key].slug, evidence)
@@ -327,12 +343,19 @@ NOT_A_DATE = {
         message_en="The modification date reads {value}, which is no date: it is published nowhere.",
         message_zh="更新日期为 {value}，不是有效日期，任何接口都不会发布它。"),
 }
+_DIST_TOTAL = sum(points for _key, points in _DIST_POINTS)
+NO_DISTRIBUTION = FindingType("no-distribution", "error", "No file or link", "没有数据文件或链接",
+    f"Add the data file, or a link to it ({_DIST_TOTAL} points, and the stars).",
+    f"添加数据文件或其链接（{_DIST_TOTAL} 分，以及星级）。",
+    message_en="The dataset has no distribution: there is nothing to download, so it has no stars and none of the "
+               "{points} points that depend on a file.",
+    message_zh="该数据集没有任何资源：没有可下载的内容，因此没有星级，也得不到依赖文件的 {points} 分。")
 EXTRA_TYPES = (MISSING_DESCRIPTION, DESCRIPTION_TOO_SHORT, TITLE_IS_FILENAME, DISTRIBUTION_UNDOCUMENTED)
 
 #: Our finding types: the indicators' (``licence-missing`` is the stars rule's, which the table shares) and the
 #: extra findings'.
 TYPES: tuple[FindingType, ...] = (tuple(i.type for i in INDICATORS if i.type is not None) + EXTRA_TYPES
-                                  + tuple(NOT_A_DATE.values()))
+                                  + tuple(NOT_A_DATE.values()) + (NO_DISTRIBUTION,))
 
 RULE = Rule("metadata", TYPES, subject="record", part="metadata", weight=25,
             measure=f"metadata points / {MAX_POINTS}", check=assess_metadata)

@@ -14,6 +14,7 @@ from quality.metadata import (
     EXTRA_TYPES,
     INDICATORS,
     MAX_POINTS,
+    NO_DISTRIBUTION,
     NOT_A_DATE,
     RULE,
     DistributionEvidence,
@@ -63,9 +64,34 @@ def test_each_fix_text_names_the_points_its_indicator_is_worth():
         points = next(i.points for i in INDICATORS if i.key == key)
         assert re.findall(r"\((\d+) points\)", ftype.fix_en) == [str(points)], ftype.fix_en
         assert re.findall(r"（(\d+) 分）", ftype.fix_zh) == [str(points)], ftype.fix_zh
+    # no file at all loses every point that depends on one: its finding says the sum
+    dist_points = sum(i.points for i in INDICATORS if i.level == "distribution")
+    assert re.findall(r"\((\d+) points", NO_DISTRIBUTION.fix_en) == [str(dist_points)]
     indicator_slugs = [i.finding for i in INDICATORS if i.type is not None]
     assert [t.slug for t in RULE.types] == (indicator_slugs + [t.slug for t in EXTRA_TYPES]
-                                            + [t.slug for t in NOT_A_DATE.values()])
+                                            + [t.slug for t in NOT_A_DATE.values()] + [NO_DISTRIBUTION.slug])
+
+
+def test_a_dataset_without_files_and_a_file_without_url_or_format_say_so_once():
+    """No distribution gave "Access URL does not answer", "Download URL does not answer", "Declared format is
+    proprietary" ... and nothing saying there was no file; no download URL also gave "does not answer", no format
+    also "proprietary" and "not machine-readable"."""
+    from catalog_schema.record import new_distribution
+
+    none = assess_metadata(new_record(slug="x", title={"en": "t"}))
+    kinds = [f.type for f in none.findings]
+    assert kinds[0] == "no-distribution" and not {"access-url-broken", "download-url-broken", "missing-format",
+                                                  "declared-format-proprietary"} & set(kinds)
+    distribution_keys = {i.key for i in INDICATORS if i.level == "distribution"}
+    lost = sum(i["max"] - i["points"] for i in none.indicators if i["indicator"] in distribution_keys)
+    assert none.findings[0].evidence["points"] == lost
+    link = assess_metadata(new_record(slug="x", title={"en": "t"},
+                                      distributions=[new_distribution(access_url="https://a.example/page")]))
+    kinds = {f.type: f for f in link.findings}
+    assert "download-url-broken" not in kinds and "declared-format-proprietary" not in kinds
+    assert "declared-format-not-machine-readable" not in kinds and "format-not-in-vocabulary" not in kinds
+    assert kinds["missing-download-url"].message.endswith("50 points.")
+    assert kinds["missing-format"].message.endswith("70 points.")
 
 
 def test_complete_record_gets_405():
