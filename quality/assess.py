@@ -220,7 +220,8 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
     findings += _not_yet_reported(meta.findings, findings)
     t = timeliness.staleness(record.get("modified") or record.get("issued"), record.get("frequency"), now=now)
     findings += timeliness.timeliness_findings(record.get("modified") or record.get("issued"),
-                                               record.get("frequency"), now=now)
+                                               record.get("frequency"), now=now,
+                                               dated="modified" if record.get("modified") else "issued")
     stars = openness.dataset_stars(star_results)
     parts = {
         "openness": stars / 5,

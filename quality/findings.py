@@ -91,6 +91,9 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """Evidence whose values are vocabulary codes said in words: an EU frequency code (ANNUAL) as its label in
     `lang` (每年, annual). A finding's text in every door (the CLI printed "on a ANNUAL schedule"); a value that is
     no code (the pages' own words already) stays as it is."""
+    if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
+        words = _DATED.get(str(evidence.get("dated") or "modified"), _DATED["modified"])
+        evidence = {**evidence, "dated": words[1] if lang == "zh" else words[0]}
     code = evidence.get("frequency")
     if not isinstance(code, str):
         return evidence
@@ -100,6 +103,12 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     if freq is None:
         return evidence
     return {**evidence, "frequency": freq.label_zh if lang == "zh" else freq.label_en}
+
+
+#: The date a stale finding's age is counted from, in words (evidence `dated`): a dataset with no modification date
+#: is judged on its publication date, and "Last modified 9,835 days ago" stood beside "No modification date".
+_DATED = {"modified": ("Last modified", "最近一次更新在"),
+          "issued": ("Published (no change recorded since)", "发布（此后没有更新记录）在")}
 
 
 @dataclass(frozen=True)

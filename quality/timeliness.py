@@ -129,9 +129,9 @@ TYPES = (
         "Not updated on schedule", "未按声明的频率更新",
         "Publish the current data, or declare the update frequency the dataset really follows.",
         "发布最新数据，或将更新频率更正为数据集实际遵循的频率。",
-        message_en="Last modified {age_days} days ago, while its declared update frequency is {frequency} "
+        message_en="{dated} {age_days} days ago, while its declared update frequency is {frequency} "
         "({expected_days} days): {periods_late} periods late.",
-        message_zh="最近一次更新在 {age_days} 天前，声明的更新频率为 {frequency}（{expected_days} 天），"
+        message_zh="{dated} {age_days} 天前，声明的更新频率为 {frequency}（{expected_days} 天），"
         "已滞后 {periods_late} 个周期。",
     ),
     FindingType(
@@ -154,8 +154,9 @@ TYPES = (
 
 
 def timeliness_findings(modified, frequency_code: str | None, *, now: _dt.datetime,
-                        distribution: str | None = None) -> list[Finding]:
-    """Findings ``stale`` (periods late in evidence), ``frequency-missing``, ``modified-missing``."""
+                        distribution: str | None = None, dated: str = "modified") -> list[Finding]:
+    """Findings ``stale`` (periods late in evidence), ``frequency-missing``, ``modified-missing``. `dated`: which
+    date `modified` is ("issued" when the record has no modification date and is judged on its publication)."""
     out: list[Finding] = []
     code = _code(frequency_code)
     if code is None:
@@ -167,7 +168,7 @@ def timeliness_findings(modified, frequency_code: str | None, *, now: _dt.dateti
     if t.stale:
         out.append(make_finding(
             "stale", distribution=distribution, periods_late=t.periods_late, age_days=t.age_days,
-            expected_days=t.expected_days, frequency=code,
+            expected_days=t.expected_days, frequency=code, **({"dated": dated} if dated != "modified" else {}),
         ))
     return out
 

@@ -29,6 +29,17 @@ def test_monthly_200_days_is_stale_by_periods():
         findings[0].localised("zh")[0]
 
 
+def test_a_dataset_judged_on_its_publication_date_says_so():
+    """No modification date: the age is counted from the publication date, and "Last modified 9,835 days ago"
+    stood beside "No modification date" in the same assessment."""
+    issued = (NOW - dt.timedelta(days=400)).date()
+    (found,) = timeliness_findings(issued, "MONTHLY", now=NOW, dated="issued")
+    assert found.message.startswith("Published (no change recorded since) 400") and "Last modified" not in found.message
+    assert found.localised("zh")[0].startswith("发布（此后没有更新记录）在 400")
+    (kept,) = timeliness_findings(issued, "MONTHLY", now=NOW)  # and a stored finding without `dated`
+    assert kept.message.startswith("Last modified 400") and kept.localised("zh")[0].startswith("最近一次更新在 400")
+
+
 def test_weekly_yesterday_is_fresh():
     t = staleness(NOW - dt.timedelta(days=1), "WEEKLY", now=NOW)
     assert not t.stale and t.periods_late == 0 and t.expected_days == 7
