@@ -651,11 +651,18 @@ def _writer(session: Session) -> User:
     return user
 
 
+#: What a refused write wanted, said in the reader's language (the zh refusal read "无权对 organization jh-transport
+#: 执行 edit datasets of").
+_WHAT = {"edit datasets of": T_("edit datasets of"), "create a dataset in": T_("create a dataset in"),
+         "move a dataset to": T_("move a dataset to"), "delete datasets of": T_("delete datasets of")}
+
+
 def _require_edit(session: Session, user: User, pub: Publisher | None, what: str) -> None:
     if not auth.can_edit(session, user, pub):
-        where = f"organization {pub.slug}" if pub is not None else "a dataset without an organization"
+        where = T_("organization %(slug)s", slug=pub.slug) if pub is not None else T_(
+            "a dataset without an organization")
         raise denied(T_("User %(email)s not authorized to %(what)s %(where)s",
-                        email=user.email, what=what, where=where))
+                        email=user.email, what=_WHAT.get(what, what), where=where))
 
 
 def _target_publisher(session: Session, data: dict, user: User, current: Publisher | None) -> Publisher:

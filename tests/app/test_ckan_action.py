@@ -367,6 +367,10 @@ def test_writes_with_tokens_and_roles(live):
         RemoteCKAN(live.url).action.package_create(**{**new, "name": "anonymous"})
     with pytest.raises(NotAuthorized):
         editor.action.package_patch(id="jinghai-statistical-tables-2024", title="Hijacked")  # another publisher
+    zh = live.app.test_client().post("/api/3/action/package_patch?lang=zh", headers={"Authorization": editor.apikey},
+                                     json={"id": "jinghai-statistical-tables-2024", "title": "Hijacked"})
+    said = zh.json["error"]["message"]
+    assert zh.status_code == 403 and "编辑数据集" in said and "机构 jh-stats" in said and "edit datasets" not in said
     with pytest.raises(NotAuthorized) as harvested:
         editor.action.package_patch(id="bus-stops", title="Edited")  # own publisher, but harvested
     assert "harvested" in str(harvested.value)
