@@ -91,6 +91,8 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """Evidence whose values are vocabulary codes said in words: an EU frequency code (ANNUAL) as its label in
     `lang` (每年, annual). A finding's text in every door (the CLI printed "on a ANNUAL schedule"); a value that is
     no code (the pages' own words already) stays as it is."""
+    if "problem" in evidence and "problem_zh" not in evidence:  # a parser's own words have no Chinese: as they are
+        evidence = {**evidence, "problem_zh": evidence["problem"]}
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
         words = _DATED.get(str(evidence.get("dated") or "modified"), _DATED["modified"])
         evidence = {**evidence, "dated": words[1] if lang == "zh" else words[0]}

@@ -36,7 +36,7 @@ RATINGS = {"excellent": _l("Excellent"), "good": _l("Good"), "sufficient": _l("S
 SEVERITY = {"error": _l("Error"), "warning": _l("Warning"), "info": _l("Information")}
 
 # The openness rules' English reason sentences (quality/openness.py) and their Chinese wording.
-_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
+_REASONS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
     (r"The file could not be downloaded \((.*?)\)\.", r"无法下载文件（\1）。"),
     (r"The link returns an HTML web page, not the data file\.", "链接返回的是网页，而不是数据文件。"),
     (r"No licence is given\.", "未声明许可协议。"),
@@ -52,9 +52,19 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) 
     (r"(\S+) is not RDF, so things are not named with URIs\.", r"\1 不是 RDF，事物没有用 URI 标识。"),
     (r"The (.+?) graph names no thing with an http\(s\) URI\.", r"\1 图中没有用 http(s) URI 标识的事物。"),
     (r"It does not link to data on other domains\.", "没有链接到其他域名上的数据。"),
+    (r"The file does not parse as (\S+) \((.*?)\), so it is not structured data\.",
+     lambda m: f"文件无法按 {m.group(1)} 格式解析（{_where_zh(m.group(2))}），因此不是结构化数据。"),
     (r"^.*? but star (\d) is missing, and stars count only in order\.",
      r"满足此条件，但缺少第 \1 星，星级须逐级获得。"),
 ))
+
+
+def _where_zh(where: str) -> str:
+    """A parse error's position (quality/rules/not_parseable.py `where`: "line 1, column 6, byte 5") in Chinese."""
+    out = re.sub(r"line (\d+)(?:, column (\d+))?", lambda m: f"第 {m.group(1)} 行" + (
+        f"第 {m.group(2)} 列" if m.group(2) else ""), where)
+    out = re.sub(r",? ?byte (\d+)", r"，第 \1 字节", out)
+    return out.replace("position not reported by the parser", "解析器未报告位置").lstrip("，")
 
 
 def reason_text(reason: str, lang: str) -> str:

@@ -23,7 +23,7 @@ TYPE = FindingType(
     "is not structured data and earns at most one star.",
     "发布完整、格式正确的 {format} 文件（可用校验工具找出第一个错误）；在能够解析之前它不算结构化数据，最多得一星。",
     message_en="The file does not parse as {format}: {problem} ({where}).",
-    message_zh="文件无法按 {format} 格式解析（{where_zh}）：{problem}。",
+    message_zh="文件无法按 {format} 格式解析（{where_zh}）：{problem_zh}。",
 )
 
 JSON_FORMATS = frozenset({"JSON", "GEOJSON", "JSON_LD"})
@@ -87,7 +87,8 @@ def check(data: bytes, sniffed, declared: str | None = None, name: str | None = 
         nul = data.find(b"\x00")
         if nul >= 0:
             count = data.count(b"\x00")
-            return {"format": fmt, "problem": f"{count} NUL byte(s), the first", **where(data, nul)}
+            return {"format": fmt, "problem": f"{count} NUL byte(s), the first", "problem_zh":
+                    f"有 {count} 个 NUL 字节（空字节），第一个在上述位置", **where(data, nul)}
     return None
 
 

@@ -30,3 +30,6 @@ def test_a_star_reason_naming_the_file_is_said_in_chinese_whole():
     assert said == "该文件不是 RDF，事物没有用 URI 标识。"  # was "The file 不是 RDF，..."
     said = reason_text("CSV is not RDF, so things are not named with URIs.", "zh")
     assert said == "CSV 不是 RDF，事物没有用 URI 标识。"
+    said = reason_text("The file does not parse as CSV (line 1, column 6, byte 5), so it is not structured data.",
+                       "zh")  # it stayed English on the Chinese page
+    assert said == "文件无法按 CSV 格式解析（第 1 行第 6 列，第 5 字节），因此不是结构化数据。"

@@ -63,6 +63,11 @@ def test_a_csv_with_nul_bytes():
     found = _check(data, "x.csv")
     assert found["format"] == "CSV" and found["line"] == 3002 and found["column"] == 3
     assert found["problem"].startswith("2 NUL byte(s)")
+    from quality.findings import FINDING_TYPES
+
+    zh = FINDING_TYPES["not-parseable"].message("zh", found)  # "...：2 NUL byte(s), the first。" before
+    assert "有 2 个 NUL 字节" in zh and "byte(s)" not in zh
+    assert "first error" not in FINDING_TYPES["not-parseable"].message("zh", {"format": "JSON", "problem": "x"})
 
 
 def test_utf16_text_is_not_taken_for_nul_bytes():
