@@ -148,9 +148,9 @@ def langmap(value: Any, lang: str, current: dict | None, field: str = "descripti
     """A language map from a map, or from a text in `lang` merged into `current`; a text over `limit`
     characters raises Invalid (it is never cut short silently)."""
     if isinstance(value, dict):
-        out = {str(k)[:10]: str(v).strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+        out = {str(k)[:10]: _lines(v) for k, v in value.items() if isinstance(v, str) and v.strip()}
     else:
-        text = str(value or "").strip()
+        text = _lines(str(value or ""))
         out = {k: v for k, v in (current or {}).items() if k != lang}
         if text:
             out[lang] = text
@@ -160,6 +160,12 @@ def langmap(value: Any, lang: str, current: dict | None, field: str = "descripti
                          field=field, longest=format(longest, ","), limit=format(limit, ",")), field=field,
                       why="too-long", limit=limit, length=longest)
     return out
+
+
+def _lines(text: str) -> str:
+    """A text as typed, with a browser's CRLF line ends as LF (a form posts "第一行\r\n第二行": stored so, the
+    check counted the CRs as characters of the description)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def str_list(value: Any, field: str = "value") -> list[str]:
