@@ -53,9 +53,17 @@ def version(slug: str, dist_id: str, sha256: str):
         clean = (found.pii == {} and not scanned_copy(found.sha256, found.path, found.format, found.encoding)) \
             or (found.sha256 == dist.archive_hash and serving.override_covers(ds, dist))
         if not clean and not auth.can_edit(db_session(), serving.viewer(db_session()), ds.publisher):
-            # whom to ask, and the Chinese always, as the gate's other 451 answers
-            return serving.refusal(451, "personal-data-version", HELD_PERSONAL_DATA,
-                                   message_zh=_zh(HELD_PERSONAL_DATA), contact=serving.contact(ds))
+            # as the gate's other 451 answers (docs/api.md): whom to ask, the Chinese always, what was found where,
+            # and who blocks it (RFC 7725's Link: the code was its own and the Link missing)
+            columns = found.pii if isinstance(found.pii, dict) else {}
+            kinds = serving.Decision(action="withhold", columns=columns).kinds if columns else {}
+            resp = serving.refusal(451, "personal-data", HELD_PERSONAL_DATA, message_zh=_zh(HELD_PERSONAL_DATA),
+                                   contact=serving.contact(ds), dataset=ds.slug, distribution=dist.id,
+                                   version=found.sha256, kinds=kinds, columns=columns, policy="withhold",
+                                   scanned=found.pii is not None)
+            resp.headers["Link"] = f'<{serving.site_url()}/>; rel="blocked-by"'
+            resp.headers[serving.GATE_HEADER] = "withhold"
+            return resp
         return None
 
     def produce(ds: Dataset, dist: Distribution, plan: serving.Plan) -> Response:

@@ -78,6 +78,12 @@ def test_versions_are_kept_compared_and_served_through_the_gate(app, client):
     assert len(listed) == 3  # V1's copy is the same bytes: one version, now current again
     served = {v["sha256"]: client.get(v["links"]["download"].split("5000", 1)[-1]).status_code for v in listed}
     assert sorted(served.values()) == [200, 200, 451]
+    held = next(v for v in listed if served[v["sha256"]] == 451)
+    refused = client.get(held["links"]["download"].split("5000", 1)[-1])  # as every other 451 (docs/api.md)
+    error = refused.get_json()["error"]
+    assert refused.headers["Link"].endswith('rel="blocked-by"') and error["code"] == "personal-data"
+    assert error["dataset"] == "districts" and error["distribution"] == dist_id and error["kinds"]
+    assert error["message_zh"] and ROWS[0][2] not in refused.get_data(as_text=True)
     assert client.get(f"/dataset/districts/resource/{dist_id}/version/{'0' * 64}").status_code == 404
     assert client.get(f"/dataset/districts/resource/{dist_id}/version/not-a-hash").status_code == 404
 
