@@ -34,6 +34,9 @@ def register(main: click.Group) -> None:
         os.environ.setdefault("OPENDATA_ALLOW_HOSTS", "127.0.0.1")
         # Links, RDF URIs and CKAN's site_url name the port the demo serves on, unless a SITE_URL is set.
         os.environ.setdefault("OPENDATA_SITE_URL", f"http://127.0.0.1:{port}")
+        # and the departments' file server the next port (5001 beside 5000): `make demo PORT=5300` failed when 5001
+        # was taken by another demo
+        os.environ.setdefault("OPENDATA_DEMO_FILES_PORT", str(port + 1 if port < 65535 else port - 1))
         values = settings_mod.load()
         # both ports tried before the catalog is built (a busy one was a traceback after it)
         can_listen("127.0.0.1", values["DEMO_FILES_PORT"])

@@ -242,7 +242,9 @@ def test_a_busy_port_is_said_before_the_catalog_is_built(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as busy:
         held = busy.getsockname()[1]
         for extra, args in (({"OPENDATA_DEMO_FILES_PORT": str(held)}, ["--no-serve"]),
-                            ({"OPENDATA_DEMO_FILES_PORT": str(_free_port())}, ["--port", str(held)])):
+                            ({"OPENDATA_DEMO_FILES_PORT": str(_free_port())}, ["--port", str(held)]),
+                            # the files' server takes the port after --port (it stayed on 5001 whatever the port)
+                            ({}, ["--no-serve", "--port", str(held - 1)])):
             run = subprocess.run([sys.executable, "-m", "app.cli", "--lang", "zh", "demo", *args], cwd=ROOT,
                                  env={**env, "OPENDATA_INSTANCE_DIR": str(tmp_path), **extra}, capture_output=True,
                                  text=True, timeout=120)
