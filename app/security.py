@@ -299,7 +299,19 @@ def _headers(response: Response) -> Response:
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
     if "_user_id" in session and "Cache-Control" not in h and not _is_api():
         h["Cache-Control"] = "private, no-store"  # pages for a signed-in user are theirs alone
+    if request.method in ("GET", "HEAD") and _open_read():
+        # a web app on another site may read the catalog as it reads the rows: the search, the package and the
+        # catalog documents had no CORS header while data.csv and /rows did. Reads only; no cookie is a
+        # credential there, and a token must be sent on purpose (Authorization)
+        h.setdefault("Access-Control-Allow-Origin", "*")
     return response
+
+
+_OPEN_READS = ("/api/", "/catalog.", "/data.json", "/feeds/", "/datastore/dump/")
+
+
+def _open_read() -> bool:
+    return request.path.startswith(_OPEN_READS)
 
 
 # --------------------------------------------------------------------------- wiring

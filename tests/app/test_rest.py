@@ -785,6 +785,17 @@ def test_docs_page_lists_every_endpoint_without_scripts(client, openapi):
     assert "per_page" in html and "stars_min" in html and "/api/v1/openapi.json" in html
 
 
+def test_the_open_reads_carry_cors_and_pages_and_writes_do_not(client, catalog):
+    """A web app on another site read the rows (data.csv, /rows had the header) but not the search, a package or the
+    catalog documents."""
+    for url in ("/api/v1/datasets", "/api/v1/datasets/metro-stations", "/api/3/action/package_search",
+                "/api/3/action/package_show?id=metro-stations", "/catalog.ttl", "/data.json"):
+        resp = client.get(url)
+        assert resp.status_code == 200 and resp.headers.get("Access-Control-Allow-Origin") == "*", url
+    assert "Access-Control-Allow-Origin" not in client.get("/dataset/metro-stations").headers
+    assert "Access-Control-Allow-Origin" not in client.post("/api/v1/datasets", json={}).headers
+
+
 def test_errors_shape_only_on_the_api(client, catalog):
     page = client.get("/no-such-page")
     assert page.status_code == 404 and not (page.is_json and "error" in (page.get_json() or {}))
