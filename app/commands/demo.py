@@ -66,7 +66,7 @@ def register(main: click.Group) -> None:
         from app.commands.evaluate import run_weekly
         from app.weekly import week_of
 
-        evaluation = run_weekly(values, week_of(dt.datetime.now(dt.UTC).date()), True)
+        evaluation = run_weekly(values, week_of(dt.datetime.now(dt.UTC).date()), True, running=True)
         click.echo(_("weekly evaluation %(week)s: %(reports)s publisher reports at %(url)s, %(mailed)s e-mailed",
                      week=evaluation["week"], reports=evaluation["publishers"],
                      url=f"http://127.0.0.1:{port}/dashboard/weekly",

@@ -9,16 +9,20 @@ import click
 from app.cli_lang import N_, _, say
 
 
-def run_weekly(settings: dict, week: str | None, send: bool, *, now=None) -> dict:
+def run_weekly(settings: dict, week: str | None, send: bool, *, now=None, running: bool = False) -> dict:
     """Store the reports of `week` (default: the last week that has ended) and, with `send`, e-mail them and
-    the still unsent ones of the weeks before. The same for cron, `opendata schedule` and a person."""
+    the still unsent ones of the weeks before. The same for cron, `opendata schedule` and a person. A week that
+    has not ended is refused, unless `running` (the demo shows this week's report, on a catalog of a day)."""
     from app import create_app, weekly
     from app.services import weekly as service
     from app.web.weekly import mail_renderer
     from catalog_schema.models import utcnow
 
     now = now or utcnow()
-    week = weekly.ended_week(week, now) if week else weekly.last_complete_week(now)
+    if week:
+        week = weekly.parse_week(week) if running else weekly.ended_week(week, now)
+    else:
+        week = weekly.last_complete_week(now)
     app = create_app(settings)
     sessionmaker = app.extensions["opendata"]["sessionmaker"]
     try:
