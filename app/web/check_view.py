@@ -98,6 +98,11 @@ def _frequency_word(value: Any, lang: str) -> str:
     return freq.label_zh if lang == "zh" else freq.label_en
 
 
+#: Placeholders the finding's own text derives from other evidence when it is missing (quality.findings._worded:
+#: a stale finding's `dated`, a parse problem's `problem_zh`): "(not given)" would hide what it derives.
+DERIVED = frozenset({"dated", "problem_zh"})
+
+
 def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """The evidence a finding's text is filled from, made readable: rounded numbers, vocabulary words,
     no raw error strings, and a word (not "?") where a value is missing."""
@@ -116,8 +121,8 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
         elif key in ("licence", "license"):
             lic = vocab.licence_by_id(str(value)) if value else None
             out[key] = lic.title if lic is not None else (f"“{value}”" if value else _("(not given)"))
-        elif key == "problem":
-            out[key] = problem_text(value, evidence.get("http_status"))
+        elif key == "problem" and ftype_slug == "link-broken":  # a download's problem (a parser's is its own:
+            out[key] = problem_text(value, evidence.get("http_status"))  # it read "下载失败" for a CSV's NUL bytes)
         elif key == "error" and ftype_slug == "table-unreadable":
             out[key] = _("its rows and columns are not laid out as one table.")
         else:
@@ -126,7 +131,7 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
     if ftype is not None:  # every placeholder gets a word, never the formatter's "?"
         for template in (ftype.message_en, ftype.message_zh, ftype.fix_en, ftype.fix_zh):
             for _text, name, _spec, _conv in string.Formatter().parse(template or ""):
-                if name and out.get(name) is None:
+                if name and out.get(name) is None and name not in DERIVED:
                     out[name] = _("(not given)")
     return out
 

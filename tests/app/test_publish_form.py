@@ -413,6 +413,14 @@ def test_evidence_reads_in_words_rounded(app):
         table = check_view.display_evidence("table-unreadable", {"error": "TableError: The JSON is not an array"},
                                             "zh")["error"]
         assert "TableError" not in table
+        # what a finding's text derives from other evidence is not "(not given)": a parser's problem, a date's kind
+        from quality.findings import FINDING_TYPES
+
+        parse = check_view.display_evidence("not-parseable", {"format": "JSON", "problem": "Expecting value",
+                                                              "where": "line 1", "where_zh": "第 1 行"}, "zh")
+        said = FINDING_TYPES["not-parseable"].message("zh", parse)
+        assert "Expecting value" in said and "未提供" not in said
+        assert FINDING_TYPES["stale"].message("zh", stale).startswith("最近一次更新在 3,199 天前")
 
 
 # --------------------------------------------------------------------------- the stored check
