@@ -118,7 +118,7 @@ def name_slug(text: str | None) -> str | None:
     """The slug a name gives (`slugify`), or None when it gives no Latin letter: 人口统计 gives nothing, 2023年
     only 2023, and a catalog naming such datasets by their words would call them 2023, 2023-2 ... in the order
     they arrived. The callers then name it dataset-<the first characters of its id>: stable and its own."""
-    slug = slugify(text or "", fallback="")
+    slug = slugify(re.sub(r"</?[A-Za-z][^<>]*>", " ", text or ""), fallback="")  # tags are no words (b-b)
     return slug if any(c.isalpha() for c in slug) else None
 
 

@@ -193,3 +193,13 @@ def test_a_publisher_named_only_by_its_name_is_found_again_by_it_in_any_script(s
 
     assert made['{"zh": "水务局"}'] == "publisher-" + hashlib.sha1("水务局".encode()).hexdigest()[:8]
     assert made['{"en": "Transport Bureau"}'] == "transport-bureau"
+
+
+def test_a_title_with_markup_gives_a_slug_of_its_words_not_its_tags():
+    """区人口<b>统计</b> was named b-b: the letters of its tags."""
+    from catalog_schema.store import name_slug
+
+    assert name_slug("区人口<b>统计</b>") is None  # no Latin word: the caller names it dataset-<id>
+    assert name_slug("Potholes <b>2026</b>") == "potholes-2026"
+    assert name_slug("<script>x</script>Roads") == "x-roads"
+    assert name_slug("a < b and c > d") == "a-b-and-c-d"  # comparisons are no tags
