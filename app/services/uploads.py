@@ -120,8 +120,8 @@ def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.P
 
     name = safe_filename(filename)
     if declared_length is not None and declared_length > max_bytes:
-        raise UploadRejected(T_("The file is %(declared_length)s bytes; uploads are limited to %(max_bytes)s "
-                                "bytes.",
+        raise UploadRejected(T_("The file is at least %(declared_length)s bytes (as the request declares it); "
+                                "uploads are limited to %(max_bytes)s bytes.",
                                 declared_length=format(declared_length, ","), max_bytes=format(max_bytes, ",")),
                              code="too-large", status=413)
     with ArchiveWriter(Path(archive_dir).resolve(), max_bytes=max_bytes, prefix="up-") as writer:
