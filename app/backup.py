@@ -179,6 +179,13 @@ def _dump_sqlite(url: str, target: Path, say: Say):
             return tmp, dbmod.current_revision(conn), dbmod.table_counts(conn), _referenced(conn)
     finally:
         engine.dispose()
+        # the engine's connections turn a database to WAL: the dump back to one file, or every later reader
+        # (the restore's check, a refused restore too) left -wal and -shm files beside it for good
+        single = sqlite3.connect(tmp)
+        try:
+            single.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            single.close()
 
 
 def sqlite_damage(path: Path) -> str | None:

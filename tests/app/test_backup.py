@@ -287,6 +287,13 @@ def test_a_restore_that_cannot_write_a_folder_touches_nothing(tmp_path, db_url):
         assert f"{value} cannot be written" in result.output and "nothing was restored" in result.output
         assert "Traceback" not in result.output and "database: restoring" not in result.output
         assert "after-the-backup" in runner.invoke(main, ["source", "list"], env=env).output  # untouched
+    if db_url.startswith("sqlite"):  # and the refused restores left nothing beside the dump (a -wal and a -shm
+        # stayed for good: the dump had been turned to WAL by the engine that read its counts)
+        dumps = [p.name for p in (tmp_path / "bk").iterdir() if "sqlite3" in p.name]
+        assert len(dumps) == 1 and dumps[0].endswith(".sqlite3"), dumps
+    refused = runner.invoke(main, ["restore", str(tmp_path / "bk")], env=env)  # not empty: refused
+    assert refused.exit_code == 1 and "not empty" in refused.output, refused.output
+    assert not [p.name for p in (tmp_path / "bk").iterdir() if p.name.endswith(("-wal", "-shm"))]
     manifest = tmp_path / "bk" / "manifest.json"
     manifest.write_text('{"version": 1}')
     result = runner.invoke(main, ["restore", "--force", str(tmp_path / "bk")], env=env)
