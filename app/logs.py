@@ -57,4 +57,8 @@ def configure(level: str = "INFO", fmt: str = "text", stream=None) -> logging.Ha
     # alembic 1.16 logs each of its autogenerate plugins being set up, at INFO, whenever a command loads its
     # configuration: seven lines of its own internals on every command that checks the migrations
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # rdflib logs a whole traceback for each typed literal it cannot turn into a value ("2021-01-28 GMT
+    # 01:51:03" as xsd:dateTime): a source's data, not our failure; the catalog reads the lexical form and the
+    # quality check says the date is no date
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     return handler

@@ -47,6 +47,20 @@ def test_configuring_twice_does_not_double_the_lines():
         logging.getLogger().removeHandler(handler)
 
 
+def test_a_source_s_literal_rdflib_cannot_read_is_no_traceback_in_the_log():
+    """Harvesting Bremen's DCAT printed a whole rdflib traceback per dct:modified "2021-01-28 GMT 01:51:03"."""
+    import rdflib
+
+    out = io.StringIO()
+    handler = configure("INFO", "text", stream=out)
+    try:
+        literal = rdflib.Literal("2021-01-28 GMT 01:51:03.34919300", datatype=rdflib.XSD.dateTime)
+        assert literal.value is None and str(literal) == "2021-01-28 GMT 01:51:03.34919300"
+        assert "Traceback" not in out.getvalue() and "Failed to convert" not in out.getvalue()
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
 def test_the_cli_logs_json_and_refuses_an_unknown_format(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json",
