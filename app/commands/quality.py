@@ -228,12 +228,29 @@ def _print_doc(doc: dict, lang: str | None) -> None:
                                            "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s",
                                            **{k: "-" if v is None else v for k, v in d.items()}))
     data = doc.get("data") or {}
-    if data.get("tables"):
+    if data.get("tables") == 1:
         click.echo(_("  data: %(rows)s rows x %(columns)s columns, %(missing_cells)s missing cells, %(duplicate_rows)s "
                      "duplicate rows, %(type_errors)s type errors", **data))
+    elif data.get("tables"):  # the sums of several tables: "72 rows x 51 columns" was no table's shape
+        click.echo(_("  data, %(tables)s tables in all: %(rows)s rows, %(columns)s columns, %(missing_cells)s missing "
+                     "cells, %(duplicate_rows)s duplicate rows, %(type_errors)s type errors", **data))
+    files = {d.get("id"): _file_label(d.get("url")) for d in doc["distributions"]}
+    several = len(doc["distributions"]) > 1
     for f in doc["findings"]:
         ftype = FINDING_TYPES.get(f["type"])
-        msg, fix = (ftype.message(lang, f.get("evidence") or {}), ftype.fix(lang, f.get("evidence") or {})) \
-            if ftype else (f["message"], f["fix"])
-        click.echo(f"  [{_word(SEVERITY, f['severity'])}] {f['type']}: {msg}\n      -> {fix}")
+        evidence = f.get("evidence") or {}
+        msg, fix = (ftype.message(lang, evidence), ftype.fix(lang, evidence)) if ftype else (f["message"], f["fix"])
+        which = f" ({files[f['distribution']]})" if several and f.get("distribution") in files else ""
+        click.echo(f"  [{_word(SEVERITY, f['severity'])}] {f['type']}{which}: {msg}\n      -> {fix}")
+        for broken in evidence.get("violations") or []:  # "listed in the evidence": listed here
+            if isinstance(broken, dict) and broken.get("message"):
+                click.echo(f"         · {broken.get('path') or ''} {broken['message']}".rstrip())
     sys.stdout.flush()
+
+
+def _file_label(url: str | None) -> str:
+    """A file named by the last part of its address (a finding of one of several files said which)."""
+    from urllib.parse import unquote, urlsplit
+
+    path = urlsplit(url or "").path.rstrip("/")
+    return unquote(path.rsplit("/", 1)[-1]) or (url or "-")

@@ -108,3 +108,27 @@ def test_quality_publishers_lists_a_publisher_with_nothing_published(runtime):
         [["-", "jh-health", "0", "-", "-", "-", "0", "0", "0"]]
     as_json = CliRunner().invoke(main, ["quality", "publishers", "--json"], env=env)
     assert [(r["publisher"], r["datasets"], r["rank"]) for r in json.loads(as_json.output)] == [("jh-health", 0, None)]
+
+
+def test_quality_show_says_which_file_a_finding_is_of_and_lists_what_the_evidence_lists(capsys):
+    """Three files' findings repeated with no file named, "72 rows x 51 columns" summed three tables, and
+    dcat-ap-violation said "listed in the evidence" without listing it."""
+    from app.commands.quality import _print_doc
+
+    file = {"stars": 3, "declared_format": "CSV", "detected_format": "CSV", "encoding": "gbk", "http_status": 200}
+    doc = {"dataset": "tables", "stars": 3, "score": 80, "metadata": {"points": 300, "max": 405, "rating": "good"},
+           "distributions": [{"id": "a", "url": "http://x.example/f/gdp.csv", **file},
+                             {"id": "b", "url": "http://x.example/f/%E4%BA%BA%E5%8F%A3.csv", **file}],
+           "data": {"rows": 72, "columns": 51, "missing_cells": 0, "duplicate_rows": 0, "type_errors": 0, "tables": 2},
+           "findings": [{"type": "encoding-not-utf8", "severity": "warning", "distribution": "a",
+                         "evidence": {"encoding": "gbk"}},
+                        {"type": "encoding-not-utf8", "severity": "warning", "distribution": "b",
+                         "evidence": {"encoding": "gbk"}},
+                        {"type": "dcat-ap-violation", "severity": "warning", "distribution": None, "evidence": {
+                            "count": 1, "points": 30, "violations": [
+                                {"path": "dct:description", "message": "dataset has no description"}]}}]}
+    _print_doc(doc, "en")
+    out = capsys.readouterr().out
+    assert "2 tables in all: 72 rows, 51 columns" in out and "72 rows x 51 columns" not in out
+    assert "encoding-not-utf8 (gdp.csv):" in out and "encoding-not-utf8 (人口.csv):" in out
+    assert "dct:description dataset has no description" in out
