@@ -210,6 +210,7 @@ def _word(words: dict[str, str], value) -> str:
 
 
 def _print_doc(doc: dict, lang: str | None) -> None:
+    from app.web.quality_view import file_label
     from quality.findings import FINDING_TYPES
 
     if lang:  # the command's own --lang: the labels follow the findings
@@ -234,7 +235,7 @@ def _print_doc(doc: dict, lang: str | None) -> None:
     elif data.get("tables"):  # the sums of several tables: "72 rows x 51 columns" was no table's shape
         click.echo(_("  data, %(tables)s tables in all: %(rows)s rows, %(columns)s columns, %(missing_cells)s missing "
                      "cells, %(duplicate_rows)s duplicate rows, %(type_errors)s type errors", **data))
-    files = {d.get("id"): _file_label(d.get("url")) for d in doc["distributions"]}
+    files = {d.get("id"): file_label(d.get("url")) for d in doc["distributions"]}
     several = len(doc["distributions"]) > 1
     for f in doc["findings"]:
         ftype = FINDING_TYPES.get(f["type"])
@@ -246,11 +247,3 @@ def _print_doc(doc: dict, lang: str | None) -> None:
             if isinstance(broken, dict) and broken.get("message"):
                 click.echo(f"         · {broken.get('path') or ''} {broken['message']}".rstrip())
     sys.stdout.flush()
-
-
-def _file_label(url: str | None) -> str:
-    """A file named by the last part of its address (a finding of one of several files said which)."""
-    from urllib.parse import unquote, urlsplit
-
-    path = urlsplit(url or "").path.rstrip("/")
-    return unquote(path.rsplit("/", 1)[-1]) or (url or "-")

@@ -531,6 +531,9 @@ def _render_page(ds: Dataset):
             "rating": quality_view.rating_label((doc.get("metadata") or {}).get("rating")),
             "findings": [quality_view.localise_finding(f, lang) for f in findings],
             "timeliness": doc.get("timeliness"),
+            # which file a finding is of, when there are several (the same "encoded as gbk" three times, unnamed)
+            "files": {d.id: pick_text(d.title, lang) or quality_view.file_label(d.download_url or d.access_url)
+                      for d in ds.distributions} if len(ds.distributions) > 1 else {},
         }
     user = current_account()  # pages know signed-in people only (their pages are private, no-store)
     versions: dict[str, list[DistributionVersion]] = {}

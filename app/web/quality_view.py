@@ -124,3 +124,11 @@ def dimensions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
 
 def rating_label(rating: str | None) -> str:
     return str(RATINGS.get(rating or "", rating or _("unknown")))
+
+
+def file_label(url: str | None) -> str:
+    """A file named by the last part of its address, for a finding of one of several files."""
+    from urllib.parse import unquote, urlsplit
+
+    path = urlsplit(url or "").path.rstrip("/")
+    return unquote(path.rsplit("/", 1)[-1]) or (url or "-")

@@ -251,3 +251,21 @@ def test_a_busy_port_is_said_before_the_catalog_is_built(tmp_path):
             assert run.returncode == 1 and f"无法在 127.0.0.1:{held} 上监听" in run.stderr, run.stderr
             assert "Traceback" not in run.stderr and not (tmp_path / "catalog.db").exists()
 
+
+
+def test_a_finding_of_one_of_several_files_names_it_on_the_dataset_page(demo_instance):
+    """The statistical tables' page listed "encoded as gbk" twice and "no URIs" three times with no file named."""
+    import re
+
+    from app import create_app
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    try:
+        page = app.test_client().get("/dataset/jinghai-statistical-tables-2024?lang=en").get_data(as_text=True)
+        findings = page.split('id="findings"', 1)[1].split("</ul>", 1)[0]
+        named = re.findall(r'<span class="finding__file">([^<]+)</span>', findings)
+        assert len(set(named)) == 3 and len(named) >= 6, named
+        assert "licence" not in " ".join(named)  # a dataset's own findings name no file
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
