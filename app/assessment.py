@@ -26,6 +26,7 @@ from catalog_schema.store import (
     set_file_extent,
     set_inferred_dictionary,
     set_pii_facts,
+    set_unreadable,
     set_version_stars,
     to_record,
     versions_of,
@@ -150,6 +151,8 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
             if fmt is not None and not fmt.tabular:
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
+            elif (fact.parse_error or fact.profile_error) and not fact.transient:  # read and failed: said so
+                set_unreadable(row, sha256=fact.check.sha256, checked_at=checked_at)
         _keep_version(row, fact, now, known, archive_dir)
 
 

@@ -863,6 +863,16 @@ def withdraw(ds: Dataset) -> None:
 NOT_PERSONAL_KINDS = frozenset({"uscc"})
 
 
+def set_unreadable(row: Distribution, *, sha256: str, checked_at: str) -> None:
+    """Record that `row`'s archived copy (`sha256`) is a table that could not be read, so it was not scanned for
+    personal data: ``{"sha256", "checked_at", "unreadable": true}``, no ``columns`` (the gate still withholds
+    it, saying why instead of "checked within minutes", which never came)."""
+    now = row.pii
+    if isinstance(now, dict) and now.get("sha256") == sha256 and now.get("unreadable"):
+        return
+    row.pii = {"sha256": sha256, "checked_at": checked_at, "unreadable": True}
+
+
 def set_pii_facts(row: Distribution, *, sha256: str | None, columns: dict[str, dict[str, int]] | None,
                   checked_at: str) -> None:
     """Record on `row` what a scan of its archived copy found: `row.pii` becomes

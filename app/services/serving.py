@@ -65,7 +65,7 @@ BOTS = re.compile(r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|m
 #: Kind labels in both languages, in report order (quality.pii.PERSONAL_KINDS).
 KIND_LABELS = {"id_number": ("resident identity numbers", "居民身份证号码"), "phone": ("mobile numbers", "手机号码"),
                "email": ("e-mail addresses", "电子邮件地址"), "bank_card": ("bank card numbers", "银行卡号")}
-REASONS = ("personal-data", "not-checked", "not-maskable")
+REASONS = ("personal-data", "not-checked", "unreadable", "not-maskable")
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def decide(session: Session, ds: Dataset, dist: Distribution, user: User | None,
     if auth.can_edit(session, user, ds.publisher):
         return Decision("serve", None, columns or {}, privileged=True, policy=chosen)
     if columns is None:
-        return Decision("withhold", "not-checked", {}, policy=chosen)
+        return Decision("withhold", "unreadable" if _unreadable(dist) else "not-checked", {}, policy=chosen)
     if not columns or override_covers(ds, dist):
         return Decision("serve", None, columns, policy=chosen)
     if chosen == "redact":
@@ -215,9 +215,21 @@ def _found(decision: Decision, lang: str) -> str:
     return "; ".join(parts) if en else "；".join(parts)
 
 
+def _unreadable(dist: Distribution) -> bool:
+    """The current copy is a table that could not be read, so it was never scanned (catalog_schema.store
+    set_unreadable)."""
+    facts = dist.pii
+    return isinstance(facts, dict) and bool(facts.get("unreadable")) and facts.get("sha256") == dist.archive_hash
+
+
 def explain(decision: Decision, lang: str) -> str:
     """Why the public is not given the file as it is, in "en" or "zh"."""
     en = lang == "en"
+    if decision.reason == "unreadable":
+        return ("This file could not be read as a table, so it could not be checked for personal data, and it is "
+                "not served. It will be once its publisher replaces it with a file that reads." if en else
+                "该文件无法作为表格读取，因此无法检查是否含有个人信息，暂不提供下载。"
+                "发布机构替换为可读取的文件后即可获取。")
     if decision.reason == "not-checked":
         return ("This file has not been checked for personal data yet, so it is not served. It will be once the "
                 "check has run (normally within minutes of publication)." if en else

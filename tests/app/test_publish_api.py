@@ -63,6 +63,26 @@ def test_a_spreadsheet_uploaded_under_a_csv_name_is_read_as_what_it_is_and_serve
     assert served.get_data() == XLSX.read_bytes()
 
 
+def test_a_table_that_cannot_be_read_is_withheld_saying_so_not_checked_within_minutes(client, world):
+    """A CSV with NUL bytes is never read, so never scanned: the public got 451 not-checked, "it will be once the
+    check has run (normally within minutes)", for good."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    slug = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "Broken table", "lang": "en", "license": "cc-by"}).get_json()["slug"]
+    broken = b"name,phone\n" + b"Li,13812345678\n" * 20 + b"Wang,\x00\x00\n"
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(broken), "broken.csv")})
+    assert up.status_code == 201, up.get_json()
+    assert "not-parseable" in _kinds(client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()["findings"])
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=token).status_code == 200
+    dist = client.get(f"/api/v1/datasets/{slug}").get_json()["distributions"][0]
+    served = client.get("/" + dist["download_url"].split("//", 1)[1].split("/", 1)[1])
+    error = served.get_json()["error"]
+    assert served.status_code == 451 and error["code"] == "unreadable", error
+    assert "could not be read" in error["message"] and "minutes" not in error["message"]
+    assert "无法作为表格读取" in error["message_zh"] and b"13812345678" not in served.get_data()
+
+
 def test_check_equals_the_assessment_after_publishing(client, world, openapi):
     token = {"Authorization": world.tokens["editor_a"]}
     created = client.post("/api/v1/datasets", headers=token, json={
