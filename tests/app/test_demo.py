@@ -269,3 +269,19 @@ def test_a_finding_of_one_of_several_files_names_it_on_the_dataset_page(demo_ins
         assert "licence" not in " ".join(named)  # a dataset's own findings name no file
     finally:
         app.extensions["opendata"]["engine"].dispose()
+
+
+def test_a_withheld_file_shows_no_stars_as_served_here(demo_instance):
+    """The hotline complaints' page offered "Stars as served here: CSV ★★★ · JSON ★★★ ..." above "Withheld", and
+    every one of those doors answered 451."""
+    from app import create_app
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    try:
+        client = app.test_client()
+        withheld = client.get("/dataset/citizen-hotline-complaints?lang=en").get_data(as_text=True)
+        assert "Withheld" in withheld and "Stars as served here" not in withheld
+        assert "Stars as served here" in client.get("/dataset/bus-stops?lang=en").get_data(as_text=True)
+    finally:
+        app.extensions["opendata"]["engine"].dispose()

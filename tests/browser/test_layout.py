@@ -52,3 +52,21 @@ def test_the_api_examples_scroll_inside_themselves_on_a_phone(sized_page):
     assert all(b["right"] <= width + 1 for b in blocks)
     if size == "phone":
         assert any(b["inner"] > 0 for b in blocks)  # long commands scroll in their block, not the page
+
+
+def test_every_link_the_keyboard_reaches_is_on_screen(sized_page):
+    """On a phone the breadcrumb's links other than the parent sat 17,000 px left of the screen and still took the
+    focus: a keyboard user saw nothing focused."""
+    size, lang, page = sized_page
+    page.goto("/dataset/bus-stops")
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    off = []
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        box = page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+            return {tag: e.tagName, text: (e.textContent || '').trim().slice(0, 30), x: r.x, right: r.right,
+                    w: r.width, h: r.height}; }""")
+        if box["tag"] in ("A", "BUTTON", "INPUT", "SELECT") and (box["x"] < 0 or box["right"] > width + 1
+                                                                 or box["w"] == 0 or box["h"] == 0):
+            off.append(box)
+    assert not off, f"{size} {lang}: focused out of sight: {off}"
