@@ -528,6 +528,7 @@ def _render_page(ds: Dataset):
             "doc": doc,
             "ladders": {dist_id: quality_view.star_ladder(d, findings, lang) for dist_id, d in by_id.items()},
             "dimensions": quality_view.dimensions(doc.get("metadata") or {}),
+            "parts": quality_view.score_parts(doc),
             "rating": quality_view.rating_label((doc.get("metadata") or {}).get("rating")),
             "findings": [quality_view.localise_finding(f, lang) for f in findings],
             "timeliness": doc.get("timeliness"),

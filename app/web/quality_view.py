@@ -132,3 +132,26 @@ def file_label(url: str | None) -> str:
 
     path = urlsplit(url or "").path.rstrip("/")
     return unquote(path.rsplit("/", 1)[-1]) or (url or "-")
+
+
+PART_LABELS = {"openness": _l("Openness (stars)"), "metadata": _l("Metadata"), "data": _l("Data quality"),
+               "timeliness": _l("Timeliness"), "accessibility": _l("Accessibility")}
+
+
+def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """How the 0-100 score is made (quality/assess.py): each part's own percentage, its weight, and the points it
+    gives and loses; a part not measured (no table: no data part) has its weight spread over the others, as the
+    score does. The points are rounded, so their sum may differ from the score by one."""
+    from quality.assess import WEIGHTS
+
+    subscores = doc.get("subscores") or {}
+    present = {k: w for k, w in WEIGHTS.items() if subscores.get(k) is not None}
+    total = sum(present.values()) or 100
+    out = []
+    for part, weight in WEIGHTS.items():
+        value = subscores.get(part)
+        share = weight * 100 / total if part in present else 0.0
+        got = share * value / 100 if value is not None else 0.0
+        out.append({"part": part, "label": PART_LABELS.get(part, part), "percent": value,
+                    "weight": round(share, 1), "points": round(got, 1), "lost": round(share - got, 1)})
+    return out

@@ -285,3 +285,27 @@ def test_a_withheld_file_shows_no_stars_as_served_here(demo_instance):
         assert "Stars as served here" in client.get("/dataset/bus-stops?lang=en").get_data(as_text=True)
     finally:
         app.extensions["opendata"]["engine"].dispose()
+
+
+def test_the_score_is_broken_down_into_its_parts_on_the_dataset_page(demo_instance):
+    """"Quality score: 83/100" came with the 405-point metadata table only: the openness, data, timeliness and
+    accessibility parts, and what each cost, were nowhere (nor that a part not measured shifts the weights)."""
+    import re
+
+    from app import create_app
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    try:
+        client = app.test_client()
+        for slug in ("government-service-statistics", "road-works"):
+            page = client.get(f"/dataset/{slug}?lang=en").get_data(as_text=True)
+            table = page.split('id="score-parts"', 1)[1].split("</table>", 1)[0]
+            rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)'
+                              r'</td></tr>', table)
+            score = int(re.search(r"Quality score: <strong>(\d+)", page).group(1))
+            assert len(rows) == 5 and abs(sum(float(r[3]) for r in rows) - score) <= 1, (slug, rows, score)
+            assert abs(sum(float(r[2]) for r in rows) - 100) < 0.5  # weights spread over the measured parts
+        assert "得分构成" in client.get("/dataset/road-works?lang=zh").get_data(as_text=True)
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
