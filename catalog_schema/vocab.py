@@ -902,6 +902,11 @@ def _language_labels() -> dict[str, tuple[str, str]]:
 def language_label(code: Any, lang: str = "en") -> str:
     """The name of a language (by its ISO 639-1 code) in English or Chinese; the code when unknown."""
     labels = _language_labels().get(str(code or ""))
+    if labels is None and "-" in str(code or ""):  # a tag with a region (zh-CN): its language's name
+        primary, _, region = str(code).partition("-")
+        found = _language_labels().get(primary.lower())
+        if found is not None:
+            return f"{found[1] if lang == 'zh' else found[0]} ({region})"
     if labels is None:
         return str(code or "")
     return labels[1] if lang == "zh" else labels[0]

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.i18n import current_lang
 from app.request_context import db_session
 from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
@@ -32,6 +33,31 @@ LABELS = {"queued": _l("queued"), "running": _l("running"), "finished": _l("fini
 def harvest_label(value: str | None) -> str:
     """A job status, a schedule or a record's stage in the reader's language (an unknown value as it is)."""
     return str(LABELS.get(value, value or ""))
+
+
+@bp.app_template_filter("source_address")
+def source_address(url: str | None) -> str:
+    """A source's address as a page shows it: a web address as it is; a path on the portal's server only to a
+    sysadmin (the demo's pages showed /srv/.../package_search.json to anyone)."""
+    text = str(url or "")
+    if text.lower().startswith(("http://", "https://")):
+        return text
+    from app.security import current_account
+
+    user = current_account()
+    return text if user is not None and user.is_sysadmin else str(_l("a file on the portal's server"))
+
+
+@bp.app_template_global("publisher_label")
+def publisher_label(slug: str | None) -> str:
+    """A publisher's name in the page's language (its slug when it has none), not its code."""
+    from catalog_schema.models import Publisher
+    from catalog_schema.record import pick_text
+
+    if not slug:
+        return ""
+    pub = db_session().scalar(select(Publisher).where(Publisher.slug == slug))
+    return (pick_text(pub.name, current_lang()) or slug) if pub is not None else slug
 
 
 @bp.app_template_global("harvest_error")

@@ -9,6 +9,7 @@ what the page says.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Flask, abort, render_template, url_for
@@ -120,8 +121,11 @@ def _report(week: str, slug: str) -> WeeklyReport:
 @bp.get("/dashboard/weekly/<week>/<slug>")
 def report(week: str, slug: str):
     r = _report(week, slug)
+    made = r.created_at if r.created_at is None or r.created_at.tzinfo else r.created_at.replace(tzinfo=dt.UTC)
+    early = made is not None and made < weekly.week_end(r.week)  # the demo's week in progress: said, not hidden
     return render_template("dashboard/weekly_report.html", r=present(r.body, current_lang()),
-                           sent_at=r.sent_at, send_error=r.send_error, severity_labels=SEVERITY)
+                           sent_at=r.sent_at, send_error=r.send_error, severity_labels=SEVERITY,
+                           made_early=made if early else None)
 
 
 def report_rows(body: dict[str, Any], lang: str) -> list[dict[str, Any]]:

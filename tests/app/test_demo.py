@@ -309,3 +309,30 @@ def test_the_score_is_broken_down_into_its_parts_on_the_dataset_page(demo_instan
         assert "得分构成" in client.get("/dataset/road-works?lang=zh").get_data(as_text=True)
     finally:
         app.extensions["opendata"]["engine"].dispose()
+
+
+def test_the_pages_say_what_they_know_and_not_what_they_do_not(demo_instance):
+    """From a citizen's and an official's walk of the demo: a raw language tag, clean-looking zeros for a file never
+    read, a week's report made in the week shown as final, 'the last attempt failed, the next run tries again' for
+    a publisher with no admin (no retry can send it), and the server's paths shown to anyone on the harvest pages."""
+    from app import create_app
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    try:
+        client = app.test_client()
+        hotline = client.get("/dataset/citizen-hotline-complaints?lang=en").get_data(as_text=True)
+        assert "zh-CN</" not in hotline and "Chinese (CN)" in hotline
+        broken = client.get("/dataset/road-works?lang=en").get_data(as_text=True)
+        assert "Not measured" in broken.split('id="data-quality"', 1)[1].split("</ul>", 1)[0]
+        weekly = client.get("/dashboard/weekly?lang=en").get_data(as_text=True)
+        week = weekly.split("Weekly evaluation: ", 1)[1][:8]
+        report = client.get(f"/dashboard/weekly/{week}/jh-transport?lang=en").get_data(as_text=True)
+        assert 'id="weekly-partial"' in report and "has no admin" in report and "tries again" not in report
+        for url in ("/harvest/source/jh-transport-ckan?lang=en", "/harvest/job/1?lang=en"):
+            page = client.get(url).get_data(as_text=True)
+            assert str(instance) not in page and "a file on the portal" in page, url
+        assert "Jinghai Municipal Transport Commission" in client.get(
+            "/harvest/source/jh-transport-ckan?lang=en").get_data(as_text=True)
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
