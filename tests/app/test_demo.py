@@ -334,5 +334,10 @@ def test_the_pages_say_what_they_know_and_not_what_they_do_not(demo_instance):
             assert str(instance) not in page and "a file on the portal" in page, url
         assert "Jinghai Municipal Transport Commission" in client.get(
             "/harvest/source/jh-transport-ckan?lang=en").get_data(as_text=True)
+        listed = client.get("/api/v1/harvest/sources").get_json()["items"]  # and the API says the same
+        assert listed and all(s["url"].startswith(("local:", "http")) for s in listed), listed
+        for url in ("/api/v1/harvest/sources", "/api/v1/harvest/sources/jh-transport-ckan",
+                    "/api/v1/harvest/sources/jh-transport-ckan/report"):
+            assert str(ROOT) not in client.get(url).get_data(as_text=True), url
     finally:
         app.extensions["opendata"]["engine"].dispose()

@@ -41,8 +41,22 @@ def _job_summary(job: HarvestJob, source_name: str) -> dict[str, Any]:
             "links": {"self": api_url(".harvest_job", job_id=job.id)}}
 
 
+def public_address(url: str | None) -> str:
+    """A source's address as the API says it to anyone: a web address as it is; a path on the portal's server by
+    its last part only (local:package_search.json), not the server's folders, unless a sysadmin asks."""
+    text = str(url or "")
+    if text.lower().startswith(("http://", "https://")):
+        return text
+    from app.services.serving import viewer
+
+    user = viewer(db_session())
+    if user is not None and user.is_sysadmin:
+        return text
+    return "local:" + (text.rstrip("/").replace("\\", "/").rsplit("/", 1)[-1] or "-")
+
+
 def _source_doc(src: HarvestSource, last_job: HarvestJob | None, datasets: int) -> dict[str, Any]:
-    return {"name": src.name, "type": src.type, "url": src.url,
+    return {"name": src.name, "type": src.type, "url": public_address(src.url),
             "publisher": src.publisher.slug if src.publisher else None, "schedule": src.schedule,
             "enabled": bool(src.enabled), "config": _mask(src.config or {}),
             "last_gathered_at": iso(src.last_gathered_at), "datasets": datasets,
@@ -119,6 +133,7 @@ def harvest_source_report(name: str):
     if report is None:
         raise ApiError(404, "not-found", T_("No harvest source named %(name)s.", name=repr(name[:80])))
     doc = harvest_report.to_json(report)
+    doc["source"]["url"] = public_address(doc["source"].get("url"))
     for job in doc["jobs"]:
         job["links"] = {"self": api_url(".harvest_job", job_id=job["id"])}
     latest = doc["latest"]
