@@ -315,6 +315,8 @@ def test_the_pages_say_what_they_know_and_not_what_they_do_not(demo_instance):
     """From a citizen's and an official's walk of the demo: a raw language tag, clean-looking zeros for a file never
     read, a week's report made in the week shown as final, 'the last attempt failed, the next run tries again' for
     a publisher with no admin (no retry can send it), and the server's paths shown to anyone on the harvest pages."""
+    import re
+
     from app import create_app
 
     instance, _env, _out = demo_instance
@@ -323,6 +325,9 @@ def test_the_pages_say_what_they_know_and_not_what_they_do_not(demo_instance):
         client = app.test_client()
         hotline = client.get("/dataset/citizen-hotline-complaints?lang=en").get_data(as_text=True)
         assert "zh-CN</" not in hotline and "Chinese (CN)" in hotline
+        stats = client.get("/dataset/government-service-statistics?lang=en").get_data(as_text=True)
+        rows = re.search(r"Row API \((\d+) rows\)", stats).group(1)  # one count of rows on the page (31 and 32)
+        assert f"Rows: {rows} (and 1 blank row)" in stats
         broken = client.get("/dataset/road-works?lang=en").get_data(as_text=True)
         assert "Not measured" in broken.split('id="data-quality"', 1)[1].split("</ul>", 1)[0]
         weekly = client.get("/dashboard/weekly?lang=en").get_data(as_text=True)
