@@ -10,6 +10,13 @@
     button.setAttribute("aria-expanded", open ? "false" : "true");
     nav.classList.toggle("site-nav--open", !open);
   });
+  // Escape closes the open menu and gives the focus back to its button (a keyboard user was left in it)
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || button.getAttribute("aria-expanded") !== "true") { return; }
+    button.setAttribute("aria-expanded", "false");
+    nav.classList.remove("site-nav--open");
+    button.focus();
+  });
 }());
 
 /* The place picker of the publish form: the page lists provinces and prefectures; as one types, the places of

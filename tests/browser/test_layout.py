@@ -38,6 +38,10 @@ def test_the_menu_button_folds_the_navigation_on_a_phone(sized_page):
     assert header_height < 100  # one row: the name and the button (it took three rows before)
     button.click()
     assert nav.is_visible() and button.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Escape")  # closes it, the focus back on the button
+    assert not nav.is_visible() and button.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("() => document.activeElement.id") == "site-menu-button"
+    button.click()
     nav.get_by_role("link", name="数据集" if lang == "zh-CN" else "Datasets", exact=True).click()
     page.wait_for_url("**/dataset")
 
