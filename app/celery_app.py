@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery
+
+log = logging.getLogger(__name__)
 
 _runtime = None
 
@@ -140,8 +143,9 @@ def _register_tasks(celery: Celery) -> None:
 
     @celery.task(name="opendata.schedule", shared=False)
     def schedule_task() -> list[int]:
-        from app.jobs import queue_harvest
+        from app.jobs import queue_harvest, send_harvest
         from app.scheduler import due_sources
+        from harvesters.base import HarvestError
 
         queued = []
         rt = _rt(celery)
@@ -150,6 +154,10 @@ def _register_tasks(celery: Celery) -> None:
                 job_id = queue_harvest(rt, name)
             except RuntimeError:
                 continue  # already running
-            celery.send_task("opendata.harvest", args=[job_id])
+            try:
+                send_harvest(rt, celery, job_id)  # a broker that cannot take it fails the job, not the source
+            except HarvestError:
+                log.warning("schedule: harvest job %s of %s could not be queued", job_id, name)
+                continue
             queued.append(job_id)
         return queued

@@ -142,8 +142,27 @@ def harvest(rt: Runtime, source_name: str, *, full: bool = False, on_record=None
     from app.celery_app import make_celery
 
     celery = make_celery(rt.settings)
-    celery.send_task("opendata.harvest", args=[job_id], kwargs={"confirm": confirm})
+    send_harvest(rt, celery, job_id, confirm=confirm)
     return wait_for_job(rt, job_id, timeout=wait_timeout)
+
+
+def send_harvest(rt: Runtime, celery, job_id: int, *, confirm: bool = False) -> None:
+    """Hand a queued job to the workers; when the broker cannot take it the job fails at once, saying so (it
+    stayed "queued" for good, and every later harvest of the source was refused as "already has job N queued").
+    Raises the job's HarvestError."""
+    from harvesters.messages import error_detail
+
+    try:
+        celery.send_task("opendata.harvest", args=[job_id], kwargs={"confirm": confirm})
+    except Exception as exc:  # noqa: BLE001 - kombu's, redis's, amqp's and celery's errors share no base class
+        said = " ".join(f"{exc.__class__.__name__}: {exc}".split())  # celery's own text spans lines
+        exc = HarvestError(BROKER_DOWN, error=said)
+        with rt.sessionmaker() as session:
+            harvest_store.finish_job(session, job_id, "failed", str(exc), detail=error_detail(exc))
+            job = session.get(HarvestJob, job_id)
+            job.finished_at = utcnow()
+            session.commit()
+        raise exc from None
 
 
 # --- one job on many workers (harvesters/distributed.py holds the bookkeeping) ----------------------
@@ -160,6 +179,9 @@ def _harvester_cls(rt: Runtime, job_id: int):
 #: A gather that cannot hand a batch to the broker (Redis or RabbitMQ restarted, unreachable) fails its job in
 #: a sentence that says so: the source is not at fault, and what was queued may be gone with the broker.
 BROKER_LOST = N_("the task queue could not take a batch (%(error)s); run it again")
+#: A job the broker could not take at all (not reachable, a wrong OPENDATA_BROKER_URL).
+BROKER_DOWN = N_("the task queue could not take the job (%(error)s): is the broker running, and is "
+                 "OPENDATA_BROKER_URL its address? Run it again then")
 
 
 def _from_broker(call, *args, **kwargs):

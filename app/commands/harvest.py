@@ -114,11 +114,15 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def harvest_cmd(obj, name, full, as_json, confirm) -> None:
         from app.jobs import Runtime, harvest
+        from harvesters.base import HarvestError
+        from harvesters.messages import error_detail
 
         rt = Runtime(obj.settings)
         progress = None if as_json or not sys.stderr.isatty() else _Progress()
         try:
             summary = harvest(rt, name, full=full, on_record=progress, confirm=confirm)
+        except HarvestError as exc:  # the job failed before it ran (the broker could not take it): said so
+            raise click.ClickException(harvest_error(str(exc), error_detail(exc))) from exc
         except (LookupError, RuntimeError, TimeoutError) as exc:
             raise click.ClickException(say(exc.args[0]) if exc.args else str(exc)) from exc  # app.jobs's T_ texts
         finally:
@@ -165,11 +169,22 @@ def register(main: click.Group) -> None:
         from app import recheck
         from app.jobs import Runtime, harvest
         from app.scheduler import due_sources
+        from harvesters.base import HarvestError
+        from harvesters.messages import error_detail
 
         rt = Runtime(obj.settings)
         try:
             for name in due_sources(rt):
-                summary = harvest(rt, name)
+                try:
+                    summary = harvest(rt, name)
+                except HarvestError as exc:  # its job failed, saying why: the other sources go on
+                    click.echo(json.dumps({"source": name, "status": "failed",
+                                           "error": harvest_error(str(exc), error_detail(exc))}, ensure_ascii=False))
+                    continue
+                except RuntimeError as exc:  # a job of it still queued or running: the next run takes it
+                    click.echo(json.dumps({"source": name, "status": "skipped", "error": say(exc.args[0])
+                                           if exc.args else str(exc)}, ensure_ascii=False))
+                    continue
                 click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
             if recheck.period_of(obj.settings) is not None:
                 click.echo(json.dumps({"recheck": recheck.run(rt)}, ensure_ascii=False))

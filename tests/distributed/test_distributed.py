@@ -447,3 +447,38 @@ def test_a_broker_lost_mid_gather_fails_the_job_in_a_sentence(db_url, tmp_path, 
                 assert zh.startswith("任务队列无法接收批次（") and zh.endswith("；请重新运行"), zh
         finally:
             rt.close()
+
+
+def test_a_job_the_broker_cannot_take_fails_at_once_and_the_source_harvests_again(db_url, tmp_path, fixtures_dir):
+    """A harvest started while the broker was unreachable left its job "queued" for good: every later harvest of
+    the source was refused ("already has job 9 queued"), by hand and by the scheduler."""
+    import socket
+
+    from app.cli_lang import gettext
+    from app.jobs import send_harvest
+    from harvesters.base import HarvestError
+    from harvesters.messages import render
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    with LocalServer() as ckan_srv:
+        fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 12, "http://127.0.0.1:9"))
+        rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=f"redis://127.0.0.1:{dead}/0")
+        try:
+            add_source(rt, "src", fake.url)
+            job_id = queue_harvest(rt, "src")
+            celery = make_celery(rt.settings)
+            celery.conf.task_publish_retry = False  # fail at once, as a broker gone for good does
+            celery.conf.broker_connection_retry = False
+            with pytest.raises(HarvestError):
+                send_harvest(rt, celery, job_id)
+            with rt.sessionmaker() as session:
+                job = session.get(HarvestJob, job_id)
+                assert job.status == "failed" and "could not take the job" in job.error, job.error
+                zh = render(job.error_detail, job.error, lambda msgid: gettext(msgid, "zh"))
+                assert zh.startswith("任务队列无法接收该任务（"), zh
+            rt.settings["BROKER_URL"] = ""  # the broker back (here: in-process): the source is not blocked
+            assert harvest(rt, "src").status == "finished"
+        finally:
+            rt.close()
