@@ -4,6 +4,8 @@ what failed; `/health/ready` (app/web/health.py) answers 200 when none failed, e
 - database: it answers `SELECT 1` and is at this code's migration (not migrated, or behind: said so);
 - broker (only when BROKER_URL is set): Redis answers PING, another broker (AMQP) accepts a connection, within
   BROKER_CHECK_TIMEOUT seconds;
+- rate_limits (only when RATELIMIT_STORAGE_URL is a Redis): it answers PING (meanwhile each process counts the
+  limits in its own memory);
 - search: this machine's index exists and, after catching up as a search would, is at most
   SEARCH_READY_MAX_LAG change-log entries behind the database (the same lag `/metrics` reports). An index not
   built yet is built in a thread of its own, started by the first probe that finds it missing: the probe does
@@ -121,6 +123,11 @@ def failures(session: Session, factory: sessionmaker, settings: dict[str, Any]) 
     problem = check_broker(settings.get("BROKER_URL"), settings["BROKER_CHECK_TIMEOUT"])
     if problem:
         failed["broker"] = problem
+    storage = str(settings.get("RATELIMIT_STORAGE_URL") or "")
+    if storage.startswith(("redis://", "rediss://")):  # the rate limits' shared counts (each process counts
+        problem = check_broker(storage, settings["BROKER_CHECK_TIMEOUT"])  # alone meanwhile)
+        if problem:
+            failed["rate_limits"] = problem.replace("the broker", "the rate-limit storage")
     if "database" not in failed:
         problem = check_search(session, factory, settings["SEARCH_READY_MAX_LAG"])
         if problem:

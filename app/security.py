@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -48,6 +49,7 @@ from app.request_context import db_session, setting
 from catalog_schema.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -211,21 +213,39 @@ def _token_or_address() -> str:
     return "addr:" + client_address()
 
 
+def _counting(limiter: Limiter, call: str, item, *keys: str) -> bool:
+    """`limiter.limiter.<call>(item, *keys)` on the shared storage, else (it does not answer) on this process's
+    own memory: a sign-in must not answer 500 because Redis is away (the counts are per process meanwhile)."""
+    try:
+        return getattr(limiter.limiter, call)(item, *keys)
+    except Exception:  # noqa: BLE001 - redis's and the storages' errors share no base class
+        log.warning("rate-limit storage did not answer: counting sign-ins in this process's memory")
+        return getattr(_memory_limiter(), call)(item, *keys)
+
+
+@functools.cache
+def _memory_limiter():
+    from limits.storage import MemoryStorage
+    from limits.strategies import FixedWindowRateLimiter
+
+    return FixedWindowRateLimiter(MemoryStorage())
+
+
 def login_limited(limiter: Limiter, email: str) -> bool:
     """Is a sign-in from this address, or for this account, over LOGIN_RATE_LIMIT failures?"""
     if not limiter.enabled:
         return False
     item = parse_limit(_config("LOGIN_RATE_LIMIT"))
-    return not (limiter.limiter.test(item, "login-addr", client_address())
-                and limiter.limiter.test(item, "login-account", email))
+    return not (_counting(limiter, "test", item, "login-addr", client_address())
+                and _counting(limiter, "test", item, "login-account", email))
 
 
 def count_failed_login(limiter: Limiter, email: str) -> None:
     if not limiter.enabled:
         return
     item = parse_limit(_config("LOGIN_RATE_LIMIT"))
-    limiter.limiter.hit(item, "login-addr", client_address())
-    limiter.limiter.hit(item, "login-account", email)
+    _counting(limiter, "hit", item, "login-addr", client_address())
+    _counting(limiter, "hit", item, "login-account", email)
 
 
 def reset_allowed(limiter: Limiter, email: str) -> bool:
@@ -233,15 +253,18 @@ def reset_allowed(limiter: Limiter, email: str) -> bool:
     if not limiter.enabled:
         return True
     item = parse_limit(_config("RESET_RATE_LIMIT"))
-    by_addr = limiter.limiter.hit(item, "reset-addr", client_address())
-    by_account = limiter.limiter.hit(item, "reset-account", email)
+    by_addr = _counting(limiter, "hit", item, "reset-addr", client_address())
+    by_account = _counting(limiter, "hit", item, "reset-account", email)
     return by_addr and by_account
 
 
 def _make_limiter(app: Flask, values: dict[str, Any]) -> Limiter:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A shared storage (Redis) that does not answer: each process counts in its own memory meanwhile (every API
+    # request and every sign-in answered 500), and /health/ready says the storage is down
     limiter = Limiter(key_func=client_address, app=app, storage_uri=values["RATELIMIT_STORAGE_URL"],
-                      default_limits=[], strategy="fixed-window")
+                      default_limits=[], strategy="fixed-window", swallow_errors=True,
+                      in_memory_fallback_enabled=True)
     read = limiter.shared_limit(values["API_RATE_LIMIT"], scope="api-read", exempt_when=is_api_write)
     write = limiter.shared_limit(values["WRITE_RATE_LIMIT"], scope="api-write", key_func=_token_or_address,
                                  exempt_when=lambda: not is_api_write())

@@ -48,6 +48,21 @@ def _log_format(value: str) -> str:
     return v
 
 
+def _rate_limit(value: str) -> str:
+    """A rate limit as Flask-Limiter reads it ("600 per minute", "10/minute;100/hour"): one it cannot read was
+    taken, and then no limit held on the API and every sign-in answered 500."""
+    from limits import parse_many
+
+    text = value.strip()
+    try:
+        if not parse_many(text):
+            raise ValueError(text)
+    except ValueError:
+        raise ValueError(T_("not a rate limit: %(value)s (write it as 600 per minute, or 10/minute;100/hour)",
+                            value=repr(value))) from None
+    return text
+
+
 def _count(value: str) -> int:
     """A retention's number: 0 (no such rule) or more; a negative one was read as 0, keeping everything."""
     try:
@@ -239,13 +254,13 @@ SETTINGS: list[Setting] = [
     Setting("METRICS_TOKEN", "", N_("When set, `/metrics` wants `Authorization: Bearer <token>` (otherwise keep it on "
             "an internal network)."), secret=True),
     Setting("RATELIMIT_STORAGE_URL", "memory://", N_("Flask-Limiter storage (memory:// or redis://...).")),
-    Setting("API_RATE_LIMIT", "600 per minute", N_("Rate limit of the read API per client address.")),
+    Setting("API_RATE_LIMIT", "600 per minute", N_("Rate limit of the read API per client address."), _rate_limit),
     Setting("WRITE_RATE_LIMIT", "120 per minute", N_("Rate limit of API writes (CKAN `*_create/_update/_patch/"
-            "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one).")),
+            "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one)."), _rate_limit),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", N_("Failed sign-ins allowed per client address and per account; "
-            "the next attempt answers 429 until the window ends.")),
+            "the next attempt answers 429 until the window ends."), _rate_limit),
     Setting("RESET_RATE_LIMIT", "5 per hour", N_("Password-reset e-mails asked for per client address and per "
-            "e-mail address; past it the form answers 429 (and sends nothing) until the window ends.")),
+            "e-mail address; past it the form answers 429 (and sends nothing) until the window ends."), _rate_limit),
     Setting("PASSWORD_RESET_EXPIRY_MINUTES", 60, N_("How long a password-reset link stays valid. A link works once, "
             "and a password change voids the links still open."), int),
     Setting("INVITATION_EXPIRY_HOURS", 168, N_("How long an invitation link (to join a publisher with a role) stays "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 import redis
 import tantivy
 from sqlalchemy import event, text
@@ -178,3 +179,32 @@ def test_ready_builds_a_missing_index_without_waiting_for_it(app_config, tmp_pat
         assert client.get("/health/ready").status_code == 200
     finally:
         app.extensions["opendata"]["engine"].dispose()
+
+
+def test_a_rate_limit_storage_away_is_not_an_outage_and_ready_says_so(app_config):
+    """RATELIMIT_STORAGE_URL at a Redis that does not answer: every API request and every sign-in answered 500
+    while /health/ready said ok. Now each process counts in its own memory, and ready names the storage."""
+    from tests.support.accounts import make_user, sign_in
+
+    down = _app(app_config, RATELIMIT_STORAGE_URL=f"redis://127.0.0.1:{_closed_port()}/6", LOGIN_RATE_LIMIT="3/minute")
+    try:
+        client = down.test_client()
+        assert client.get("/api/v1/datasets").status_code == 200
+        assert client.get("/api/3/action/package_search").status_code == 200
+        make_user(down, "ada@example.gov")
+        assert sign_in(client, "ada@example.gov").status_code == 302
+        refused = [sign_in(down.test_client(), "ada@example.gov", "wrong password!").status_code for _ in range(4)]
+        assert refused == [401, 401, 401, 429]  # still limited, in this process's memory
+        body = client.get("/health/ready").get_json()
+        assert body["status"] == "error" and body["failed"]["rate_limits"].startswith("the rate-limit storage")
+    finally:
+        down.extensions["opendata"]["engine"].dispose()
+
+
+def test_a_rate_limit_that_cannot_be_read_is_refused_at_start():
+    from app import settings
+
+    for name in ("API_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
+        with pytest.raises(ValueError, match="not a rate limit"):
+            settings.load({f"OPENDATA_{name}": "ten per minute"})
+    assert settings.load({"OPENDATA_API_RATE_LIMIT": "10/minute;100/hour"})["API_RATE_LIMIT"] == "10/minute;100/hour"
