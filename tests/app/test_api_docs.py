@@ -26,7 +26,7 @@ from tests.support.samples import harvested_samples
 from tests.support.wsgiserver import ServedApp
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
-CODE = re.compile(r'<pre class="example"><code>(.*?)</code></pre>', re.S)
+CODE = re.compile(r'<pre class="example"[^>]*><code>(.*?)</code></pre>', re.S)
 CURL = re.compile(r"^curl (?:-H 'Accept: (?P<accept>[^']+)' )?'(?P<url>[^']+)'$")
 
 
