@@ -94,13 +94,16 @@ def _register_tasks(celery: Celery) -> None:
 
         return import_batch(_rt(celery), job_id, items)
 
-    @celery.task(name="opendata.harvest_finish", bind=True, shared=False, **db_retry)
+    # The finish looks again every second until the job's batches are in, or until none came for
+    # HARVEST_STALL_TIMEOUT (finish_job fails it then, with its true counters): no retry limit of its own. With
+    # db_retry's 15 it gave up 15 s after a worker was killed mid-batch, and the job stayed "running" for good.
+    @celery.task(name="opendata.harvest_finish", bind=True, shared=False, **{**db_retry, "max_retries": None})
     def harvest_finish_task(self, job_id: int, expected: int, confirm: bool = False) -> dict:
         from app.jobs import finish_on_workers
 
         summary = finish_on_workers(_rt(celery), celery, job_id, expected, confirm)
         if summary is None:  # batches still due: look again soon (the worker slot is free meanwhile)
-            raise self.retry(countdown=1, max_retries=None)
+            raise self.retry(countdown=1)
         return summary.to_dict()
 
     @celery.task(name="opendata.assess", shared=False, **db_retry)

@@ -482,3 +482,16 @@ def test_a_job_the_broker_cannot_take_fails_at_once_and_the_source_harvests_agai
             assert harvest(rt, "src").status == "finished"
         finally:
             rt.close()
+
+
+def test_the_finish_task_waits_as_long_as_the_stall_timeout_not_fifteen_tries(db_url, tmp_path):
+    """The finish polls every second while batches are due; it took db_retry's 15 tries as its own limit, gave up
+    15 s after a worker was killed mid-batch, and the job stayed "running" past HARVEST_STALL_TIMEOUT for good.
+    Its end is the stall timeout's (finish_job fails the job), so it has no retry limit; the others keep theirs."""
+    rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL="memory://")
+    try:
+        celery = make_celery(rt.settings)
+        assert celery.tasks["opendata.harvest_finish"].max_retries is None
+        assert celery.tasks["opendata.harvest_batch"].max_retries == 15
+    finally:
+        rt.close()
