@@ -299,14 +299,22 @@ def _latest_findings(dataset_ids: list[str]):
 
 
 def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:
-    """Datasets added, updated or restored by harvests (since a job), or never assessed."""
+    """Datasets never assessed, and those added, updated or restored by harvests since a job, or (no job given)
+    changed since their latest assessment: `assess --changed` took every record any harvest ever added, and
+    re-assessed the whole harvested catalog on every run."""
     with rt.sessionmaker() as session:
         never = select(Dataset.id).where(Dataset.state == "active", Dataset.stars.is_(None), ASSESSED)
         ids = set(session.scalars(never))
-        stmt = select(HarvestRecord.dataset_id).where(HarvestRecord.status.in_(("added", "updated", "restored")))
         if since_job_id is not None:
-            stmt = stmt.where(HarvestRecord.job_id >= since_job_id)
-        ids |= {i for i in session.scalars(stmt) if i}
+            stmt = select(HarvestRecord.dataset_id).where(HarvestRecord.status.in_(("added", "updated", "restored")),
+                                                          HarvestRecord.job_id >= since_job_id)
+            ids |= {i for i in session.scalars(stmt) if i}
+        else:
+            last = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
+                    .group_by(Assessment.dataset_id).subquery())
+            stmt = (select(Dataset.id).join(last, last.c.dataset_id == Dataset.id)
+                    .where(Dataset.state == "active", ASSESSED, Dataset.modified_at > last.c.at))
+            ids |= set(session.scalars(stmt))
     return sorted(ids)
 
 
