@@ -100,7 +100,7 @@ def to_assess_after(rt: Runtime, job_id: int) -> list[str]:
     changed = set(changed_by_job(rt, job_id))
     with rt.sessionmaker() as session:
         job = session.get(HarvestJob, job_id)
-        changed.update(harvest_store.awaiting_assessment(session, job.source_id))
+        changed.update(harvest_store.awaiting_assessment(session, job.source_id, before_job=job_id))
     return sorted(changed)
 
 
