@@ -71,6 +71,9 @@ def register(main: click.Group) -> None:
             click.echo(_("%(email)s is admin of %(publisher)s", email=user.email, publisher=pub.slug) if role == "admin"
                        else _("%(email)s is editor of %(publisher)s", email=user.email, publisher=pub.slug))
 
+    for command, active in (("deactivate", False), ("activate", True)):
+        _activation_command(user_group, command, active)
+
     @user_group.command("invitations", help=N_("The open invitations (not accepted, revoked or expired), newest "
                                                "first; with --revoke ID, void one: its link stops working."))
     @click.option("--revoke", "revoke_id", type=int, default=None, help=N_("the id of the invitation to revoke"))
@@ -131,3 +134,29 @@ def _iso(value) -> str | None:
 
     return aware(value).isoformat(timespec="minutes") if value else None
 
+
+def _activation_command(group: click.Group, command: str, active: bool) -> None:
+    help_text = (N_("Deactivate an account: it cannot sign in, its sessions end at once and its API tokens are "
+                    "refused (kept: `opendata user activate` gives them back)") if not active else
+                 N_("Reactivate a deactivated account (its API tokens work again)."))
+
+    @group.command(command, help=help_text)
+    @click.argument("email")
+    @click.pass_obj
+    def run(obj, email) -> None:
+        from app.auth import find_user
+        from app.services.accounts import set_active
+
+        with obj.sessionmaker()() as session:
+            user = find_user(session, email)
+            if user is None:
+                raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
+            changed = set_active(session, user, active)
+            session.commit()
+        if not changed:
+            click.echo(_("%(email)s is already active", email=user.email) if active
+                       else _("%(email)s is already deactivated", email=user.email))
+        else:
+            click.echo(_("%(email)s is active again", email=user.email) if active
+                       else _("%(email)s is deactivated: signed out everywhere, its API tokens refused",
+                              email=user.email))

@@ -259,6 +259,22 @@ def change_password(session: Session, user: User, current: str, new: str, *, ip:
                     object_id=user.email, before=None, after=None, detail={}, ip=ip)
 
 
+def set_active(session: Session, user: User, active: bool, *, actor: User | None = None, via: str = "cli") -> bool:
+    """Deactivate (or reactivate) an account; whether it changed. A deactivated account cannot sign in, its
+    signed-in sessions end (their rows go), and its API tokens answer "access denied" (they are kept, and work
+    again once it is reactivated). Audited."""
+    if bool(user.active) == active:
+        return False
+    user.active = active
+    if not active:
+        end_other_sessions(session, user)
+    add_audit_event(session, user_id=actor.id if actor is not None else None,
+                    action="account.activated" if active else "account.deactivated", object_type="user",
+                    object_id=user.email, before={"active": not active}, after={"active": active},
+                    detail={"via": via}, ip=None)
+    return True
+
+
 # --------------------------------------------------------------------------- browser sessions
 
 

@@ -70,6 +70,27 @@ def test_user_and_token_commands(db_url, session, app):
     assert [d.slug for d in session.scalars(select(Dataset))] == ["cli-made"]
     assert session.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == ed.id)) is not None
 
+    # deactivated (there was no supported way: SQL): signed out everywhere, its token refused; back when activated
+    from tests.support.accounts import sign_in
+
+    browser = app.test_client()
+    assert sign_in(browser, "ed@transport.example", "s3cret pass").status_code == 302
+    off = _opendata(db_url, "--lang", "zh", "user", "deactivate", "ed@transport.example")
+    assert off.returncode == 0 and "已停用" in off.stdout, off.stderr
+    assert browser.get("/account").status_code == 302
+    assert client.post("/api/3/action/package_patch", json={"id": "cli-made", "notes": "x"},
+                       headers={"Authorization": token}).status_code == 403
+    assert sign_in(app.test_client(), "ed@transport.example", "s3cret pass").status_code == 401
+    assert "already" in _opendata(db_url, "user", "deactivate", "ed@transport.example").stdout
+    assert _opendata(db_url, "user", "activate", "ed@transport.example").returncode == 0
+    assert client.post("/api/3/action/package_patch", json={"id": "cli-made", "notes": "x"},
+                       headers={"Authorization": token}).status_code == 200
+    assert _opendata(db_url, "user", "deactivate", "nobody@example.org").returncode != 0
+    session.expire_all()
+    from catalog_schema.models import AuditEvent
+
+    assert {"account.deactivated", "account.activated"} <= set(session.scalars(select(AuditEvent.action)))
+
 
 def test_token_rules(session):
     _publishers(session, "a-pub", "b-pub")
