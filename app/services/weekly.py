@@ -93,9 +93,17 @@ def send_reports(session: Session, settings: Mapping[str, Any], render: Renderer
                               .order_by(WeeklyReport.week, WeeklyReport.id)).all()
     results = []
     for report in pending:
-        results.append(_send_one(session, settings, render, report, now or utcnow()))
+        before = report.send_error
+        result = _send_one(session, settings, render, report, now or utcnow())
         session.commit()
+        if result.error == NO_ADMIN and before == NO_ADMIN:
+            continue  # said once: an hourly cron printed all 82 publishers' "no admin" on every run
+        results.append(result)
     return results
+
+
+#: Why a report was not sent that no retry changes until an admin is invited (said once, not on every run).
+NO_ADMIN = "the publisher has no admin to send the report to"
 
 
 def _send_one(session: Session, settings: Mapping[str, Any], render: Renderer, report: WeeklyReport,
@@ -109,7 +117,7 @@ def _send_one(session: Session, settings: Mapping[str, Any], render: Renderer, r
             report.sent_at = report.sent_at or now
             report.send_error = None
             return SendResult(report.week, slug, [], None)
-        report.send_error = "the publisher has no admin to send the report to"
+        report.send_error = NO_ADMIN
         return SendResult(report.week, slug, [], report.send_error)
     sent_to: list[str] = []
     errors: list[str] = []

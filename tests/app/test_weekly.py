@@ -275,6 +275,7 @@ def test_the_cli_and_the_scheduler_make_the_weekly_evaluation(db_url, app, tmp_p
             "the publisher has no admin to send the report to"}
     off = _opendata(db_url, tmp_path, "schedule")
     assert off.returncode == 0 and '"created": []' in off.stdout
+    assert "no admin" not in off.stdout  # said once (an hourly cron printed it for every publisher, every run)
 
 
 def test_celery_beat_runs_the_weekly_evaluation(app, tmp_path):
