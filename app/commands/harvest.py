@@ -154,8 +154,12 @@ def register(main: click.Group) -> None:
         # Without mingle: it spends a second at every start asking the other workers for the tasks they
         # revoked, and the platform revokes none.
         argv = ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", "opendata", "--without-mingle"]
-        if beat:
-            argv.append("--beat")
+        if beat:  # its schedule file in the instance folder, not in whatever folder the worker was started from
+            from pathlib import Path
+
+            schedule = Path(obj.settings["INSTANCE_DIR"]) / "celerybeat-schedule"
+            schedule.parent.mkdir(parents=True, exist_ok=True)
+            argv += ["--beat", f"--schedule={schedule}"]
         if name:
             argv.append(f"--hostname={name}@%h")
         celery.worker_main(argv)

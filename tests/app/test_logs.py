@@ -149,3 +149,20 @@ def test_serve_on_a_port_another_program_holds_says_so_in_one_line(tmp_path):
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
     assert "Traceback" not in done.stderr and "serving on" not in done.stdout
+
+
+def test_a_worker_with_the_beat_keeps_its_schedule_in_the_instance_folder(tmp_path):
+    """`opendata worker --beat` wrote celerybeat-schedule.{bak,dat,dir} into whatever folder it was started from
+    (here the repository)."""
+    from tests.support import services
+
+    if not services.port_open("127.0.0.1", 6379):
+        services.missing("Redis on 127.0.0.1:6379")
+    before = {p.name for p in ROOT.iterdir() if p.name.startswith("celerybeat-schedule")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}",
+               OPENDATA_BROKER_URL="redis://127.0.0.1:6379/9")  # this test's own database
+    _logged_until(["worker", "--concurrency", "1", "--name", "beat", "--beat"], env, tmp_path / "worker.log",
+                  lambda text: "ready." in text and "beat: Starting" in text)
+    assert {p.name for p in ROOT.iterdir() if p.name.startswith("celerybeat-schedule")} == before
+    assert any(p.name.startswith("celerybeat-schedule") for p in tmp_path.iterdir())
