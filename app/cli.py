@@ -71,8 +71,8 @@ class Context:
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]},
              help=N_("Government open-data platform: harvest, assess and publish datasets."))
 @click.option("--lang", type=click.Choice(LANGS), default=None, expose_value=False,
-              help=N_("Language of messages and help (default: OPENDATA_LANG, else Chinese when LC_ALL or LANG "
-                      "names it, else English)."))
+              help=N_("Language of messages and help (default: OPENDATA_LANG, else Chinese when the first of "
+                      "LC_ALL, LC_MESSAGES and LANG that is set names it, else English)."))
 @click.pass_context
 def main(ctx: click.Context) -> None:
     # the language was set when the arguments were parsed (app.cli_lang.RootGroup), before any --help
