@@ -37,8 +37,9 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
 
     # Request metrics of every worker in one folder (prometheus-client's multiprocess mode): a scrape adds them
     # up whichever worker answers. Set before anything imports prometheus_client, so before create_app.
+    made = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="opendata-metrics-")
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="opendata-metrics-")
 
     from app import create_app
 
@@ -80,7 +81,13 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) ->
             # before its first request.
             return _ready(create_app())
 
-    _Portal().run()
+    try:
+        _Portal().run()
+    finally:
+        if made:  # the folder this run made (its workers' files are counts of this run only): not left behind
+            import shutil
+
+            shutil.rmtree(made, ignore_errors=True)
 
 
 #: A TCP port a server can be given.

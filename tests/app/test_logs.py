@@ -129,13 +129,17 @@ def test_gunicorn_s_own_lines_are_json_lines_too(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(OPENDATA_INSTANCE_DIR=str(tmp_path), OPENDATA_LOG_FORMAT="json", OPENDATA_SECRET_KEY="k",
-               OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+               OPENDATA_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}", TMPDIR=str(temp))
     lines = _logged_until(["serve", "--workers", "2", "--port", str(port)], env, tmp_path / "serve.log",
                           lambda text: text.count("Booting worker") >= 2, stdout=False)  # the banner is no log
     assert lines and all(line.startswith("{") for line in lines), lines[:5]
     booted = [json.loads(line) for line in lines if "Booting worker" in line]
     assert len(booted) >= 2 and all(b["logger"] == "gunicorn.error" for b in booted)
+    assert list(temp.iterdir()) == []  # the metrics folder the run made is gone with it (it stayed, 128 kB a run)
 
 
 def test_serve_on_a_port_another_program_holds_says_so_in_one_line(tmp_path):
