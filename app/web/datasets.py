@@ -318,6 +318,17 @@ def _ints(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit() and int(v) <= 5]
 
 
+def _ignored(args) -> list[str]:
+    """The filters of a search that cannot be applied (stars=9, stars_min=abc, sort=nope): said on the page,
+    where they were dropped without a word and the whole catalog shown as found."""
+    out = [f"stars={v}" for v in args.getlist("stars") if not (v.isdigit() and int(v) <= 5)]
+    if args.get("stars_min") and not (args["stars_min"].isdigit() and int(args["stars_min"]) <= 5):
+        out.append(f"stars_min={args['stars_min']}")
+    if args.get("sort") and args["sort"] not in search_mod.SORTS:
+        out.append(f"sort={args['sort']}")
+    return [text[:60] for text in out[:5]]
+
+
 def _query_from_args(args, page_size: int) -> search_mod.SearchQuery:
     page = args.get("page", "1")
     return search_mod.SearchQuery(
@@ -399,7 +410,7 @@ def index():
                            signed_in=current_account() is not None, follow_fq=follows_web.search_fq(request.args),
                            facets=facets, publishers=publishers,
                            at_least=at_least_links(result.facets.get("stars", [])), pages=pages, page_url=page_url,
-                           sorts=[(k, str(v)) for k, v in SORTS.items()])
+                           sorts=[(k, str(v)) for k, v in SORTS.items()], ignored=_ignored(request.args))
 
 
 # --------------------------------------------------------------------------- dataset page

@@ -137,6 +137,14 @@ def test_home_counts_newest_most_downloaded_and_star_table(client, session, cata
     assert "下载 7 次" in zh and "3 星（满分 5 星）" in zh
 
 
+def test_a_filter_the_search_cannot_apply_is_said_not_dropped(client, catalog):
+    """/dataset?stars=9 and ?stars_min=abc showed the whole catalog as found, with no word of the filter."""
+    html = _get(client, "/dataset?stars=9&stars_min=abc&sort=nope", "en")
+    assert 'id="filters-ignored"' in html and "stars=9, stars_min=abc, sort=nope" in html
+    assert 'id="filters-ignored"' not in _get(client, "/dataset?stars=3&stars_min=2&sort=title", "en")
+    assert "未应用" in _get(client, "/dataset?stars=9", "zh")
+
+
 def test_search_facets_add_and_remove_filters(client, session, catalog):
     html = _get(client, "/dataset?publisher=jh-environment", "en")
     env = session.scalars(select(Dataset.slug).join(Publisher).where(Publisher.slug == "jh-environment")).all()
