@@ -55,14 +55,11 @@ def register(main: click.Group) -> None:
     def user_grant(obj, email, publisher, role) -> None:
         from sqlalchemy import select
 
-        from app.auth import find_user
         from app.services.accounts import grant
         from catalog_schema.models import Publisher
 
         with obj.sessionmaker()() as session:
-            user = find_user(session, email)
-            if user is None:
-                raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
+            user = _user(session, email)
             pub = session.scalar(select(Publisher).where(Publisher.slug == publisher))
             if pub is None:
                 raise click.ClickException(_("no publisher %(slug)s", slug=repr(publisher)))
@@ -115,18 +112,25 @@ def register(main: click.Group) -> None:
     @click.option("--name", default=None, help=N_("a label to tell tokens apart"))
     @click.pass_obj
     def token_create(obj, email, name) -> None:
-        from app.auth import find_user
         from app.services.accounts import create_token
 
         with obj.sessionmaker()() as session:
-            user = find_user(session, email)
-            if user is None:
-                raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
+            user = _user(session, email)
             token = create_token(session, user, name)
             session.commit()
             click.echo(_("token for %(email)s (%(name)s); it is shown only now:", email=user.email, name=name) if name
                        else _("token for %(email)s; it is shown only now:", email=user.email))
             click.echo(token)
+
+
+def _user(session, email: str):
+    """The account with this address, or the command stops saying how to make it."""
+    from app.auth import find_user
+
+    user = find_user(session, email)
+    if user is None:
+        raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
+    return user
 
 
 def _iso(value) -> str | None:
@@ -144,13 +148,10 @@ def _activation_command(group: click.Group, command: str, active: bool) -> None:
     @click.argument("email")
     @click.pass_obj
     def run(obj, email) -> None:
-        from app.auth import find_user
         from app.services.accounts import set_active
 
         with obj.sessionmaker()() as session:
-            user = find_user(session, email)
-            if user is None:
-                raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
+            user = _user(session, email)
             changed = set_active(session, user, active)
             session.commit()
         if not changed:
