@@ -14,6 +14,7 @@ from app.web import follows as follows_web
 from app.web.datasets import by_ids
 from catalog_schema import search as search_mod
 from catalog_schema.models import Publisher
+from catalog_schema.record import pick_text
 
 bp = Blueprint("publishers", __name__)
 
@@ -27,6 +28,8 @@ def index():
     none = search_mod.PublisherStats(0, 0, 0)
     rows = [(pub, s.datasets, s.average) for pub in session.scalars(select(Publisher).order_by(Publisher.slug))
             for s in (stats.get(pub.slug, none),)]
+    lang = current_lang()  # by name as the reader reads it (the slugs' order put Ecology before General Office ...)
+    rows.sort(key=lambda row: ((pick_text(row[0].name, lang) or row[0].slug).casefold(), row[0].slug))
     return render_template("publishers/index.html", rows=rows)
 
 

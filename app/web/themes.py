@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request
 from sqlalchemy import select
 
+from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.web.datasets import by_ids
 from catalog_schema import search as search_mod
@@ -18,7 +19,8 @@ bp = Blueprint("themes", __name__)
 def index():
     result = search_mod.search(db_session(), search_mod.SearchQuery(limit=0, facets=["theme"], facet_limit=1000))
     counts = {str(code): n for code, n in result.facets.get("theme", [])}
-    themes = sorted(vocab.THEMES.values(), key=lambda t: t.code)
+    lang = current_lang()  # by label as the reader reads it, not by code ("Provisional data" sat among the Rs)
+    themes = sorted(vocab.THEMES.values(), key=lambda t: (t.labels.get(lang) or t.code).casefold())
     return render_template("themes/index.html", themes=themes, counts=counts)
 
 

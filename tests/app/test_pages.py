@@ -303,6 +303,14 @@ def test_publisher_and_theme_pages(client, session, catalog):
     tran_page = _get(client, "/theme/TRAN", "en")
     assert f"{n_tran} datasets" in tran_page and "/dataset/bus-stops" in tran_page
     assert "Jinghai Municipal Transport Commission" in tran_page
+    # both lists in the reader's order of names, not the codes' (Ecology before General Office, "Provisional
+    # data" among the Rs)
+    labels = [vocab.THEMES[c].labels["en"] for c in re.findall(r'href="/theme/([A-Z_]+)"', _get(client, "/theme",
+                                                                                                 "en"))]
+    assert labels and labels == sorted(labels, key=str.casefold), labels
+    names = [session.scalar(select(Publisher).where(Publisher.slug == slug)).name.get("en") or slug for slug in
+             dict.fromkeys(re.findall(r'href="/publisher/([a-z0-9-]+)"', _get(client, "/publisher", "en")))]
+    assert len(names) > 1 and names == sorted(names, key=str.casefold), names
 
 
 def test_unknown_things_are_404(client, catalog):
