@@ -42,6 +42,9 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
                                    "(OPENDATA_HTTP_TIMEOUT)"), url=url)
         if exc.kind == "dns":
             return HarvestError(N_("%(url)s: the host name could not be found (DNS lookup failed)"), url=url)
+        if exc.kind == "connection" and "connection refused" in exc.message:  # nothing listens there (plumbing's
+            return HarvestError(N_("%(url)s: the server refused the connection (nothing answers at that "  # English
+                                   "address and port)"), url=url)  # stood in the zh sentence before)
         return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
     try:
         reason = HTTPStatus(exc.status).phrase
