@@ -20,6 +20,7 @@ from app import weekly
 from app.dashboard_data import pick
 from app.i18n import current_lang
 from app.request_context import db_session
+from app.services.weekly import NO_ADMIN
 from app.web.dashboard import csv_response, json_response
 from app.web.quality_view import SEVERITY
 from catalog_schema.models import Publisher, WeeklyReport
@@ -124,8 +125,8 @@ def report(week: str, slug: str):
     made = r.created_at if r.created_at is None or r.created_at.tzinfo else r.created_at.replace(tzinfo=dt.UTC)
     early = made is not None and made < weekly.week_end(r.week)  # the demo's week in progress: said, not hidden
     return render_template("dashboard/weekly_report.html", r=present(r.body, current_lang()),
-                           sent_at=r.sent_at, send_error=r.send_error, severity_labels=SEVERITY,
-                           made_early=made if early else None)
+                           sent_at=r.sent_at, send_error=r.send_error, no_admin=r.send_error == NO_ADMIN,
+                           severity_labels=SEVERITY, made_early=made if early else None)
 
 
 def report_rows(body: dict[str, Any], lang: str) -> list[dict[str, Any]]:

@@ -418,26 +418,34 @@ def test_split_incremental_runs_withdraw_deletions_and_hold_back_a_truncated_lis
             rt.close()
 
 
+def _with_a_dead_broker(db_url, tmp_path):
+    """A runtime whose broker is a port nothing listens on (the socket closed), and its Celery app set to fail at
+    once, as a broker gone for good does."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=f"redis://127.0.0.1:{dead}/0")
+    celery = make_celery(rt.settings)
+    celery.conf.task_publish_retry = False
+    celery.conf.broker_connection_retry = False
+    return rt, celery
+
+
 def test_a_broker_lost_mid_gather_fails_the_job_in_a_sentence(db_url, tmp_path, fixtures_dir):
     """Redis or RabbitMQ gone while the gather hands out batches: not the source's fault, said so, in both
     languages (a restarted Redis once left the job's error as redis's own "ConnectionError: Error 111 ...")."""
-    import socket
 
     from app.cli_lang import gettext
     from harvesters.messages import render
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]  # nothing listens here once the socket is closed
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 150, "http://127.0.0.1:9"))
-        rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=f"redis://127.0.0.1:{dead}/0")
+        rt, celery = _with_a_dead_broker(db_url, tmp_path)
         try:
             add_source(rt, "src", fake.url)
             job_id = queue_harvest(rt, "src")
-            celery = make_celery(rt.settings)
-            celery.conf.task_publish_retry = False  # fail at once, as a broker gone for good does
-            celery.conf.broker_connection_retry = False
             assert gather_on_workers(rt, celery, job_id)["listed"] is None
             with rt.sessionmaker() as session:
                 job = session.get(HarvestJob, job_id)
@@ -452,25 +460,18 @@ def test_a_broker_lost_mid_gather_fails_the_job_in_a_sentence(db_url, tmp_path, 
 def test_a_job_the_broker_cannot_take_fails_at_once_and_the_source_harvests_again(db_url, tmp_path, fixtures_dir):
     """A harvest started while the broker was unreachable left its job "queued" for good: every later harvest of
     the source was refused ("already has job 9 queued"), by hand and by the scheduler."""
-    import socket
 
     from app.cli_lang import gettext
     from app.jobs import send_harvest
     from harvesters.base import HarvestError
     from harvesters.messages import render
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 12, "http://127.0.0.1:9"))
-        rt = runtime_for(db_url, str(tmp_path / "archive"), BROKER_URL=f"redis://127.0.0.1:{dead}/0")
+        rt, celery = _with_a_dead_broker(db_url, tmp_path)
         try:
             add_source(rt, "src", fake.url)
             job_id = queue_harvest(rt, "src")
-            celery = make_celery(rt.settings)
-            celery.conf.task_publish_retry = False  # fail at once, as a broker gone for good does
-            celery.conf.broker_connection_retry = False
             with pytest.raises(HarvestError):
                 send_harvest(rt, celery, job_id)
             with rt.sessionmaker() as session:
