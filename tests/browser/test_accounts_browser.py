@@ -69,6 +69,7 @@ def test_from_invitation_email_to_a_signed_in_editor(browser, mail_portal, lang,
         page.fill("#invite-email", invitee)
         page.select_option("#invite-role", "editor")
         page.click("#invite-form button[type=submit]")
+        page.wait_for_selector("#invite-sent")  # the answer page may still be loading when click returns
         assert page.locator("#invite-sent").count() == 1
         assert invitee in page.locator("#invite-sent").inner_text()
         _no_sideways_scroll(page)
