@@ -84,8 +84,10 @@ def sniffed_delimiter(head: bytes, path: str) -> str | None:
 #: The layouts of the files read last, by (path, size, mtime, inode, encoding, format): a changed file is read
 #: three times in one assessment (profiled, compared with the version before, loaded into the row store), and
 #: the layout (Python's csv module over the first 256 kB) is the costliest part of each read after the first.
+#: An assessment chunk (50 datasets) profiles all its files before it loads them, and seeds each one's version
+#: before: room for a chunk of datasets with several tables each (a layout is a header and a few numbers).
 _LAYOUTS: OrderedDict[tuple, CsvLayout] = OrderedDict()
-LAYOUT_CACHE = 64
+LAYOUT_CACHE = 1024
 
 
 def csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:

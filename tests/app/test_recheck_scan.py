@@ -111,3 +111,53 @@ def test_a_scan_that_does_not_fit_is_not_taken(tmp_path):
     assert facts_cache.load_scan(tmp_path, "cd" * 32) == []  # none kept
     kept[0]["layout"]["header"] = ["\udcff"]  # a header cell that is not valid UTF-8: not kept
     assert not facts_cache.save_scan(tmp_path, "cd" * 32, kept)
+
+
+def test_a_whole_chunk_of_changed_files_is_scanned_once_each(tmp_path, scans):
+    """An assessment chunk of changed CSVs: each new copy is profiled, compared with the one before and loaded
+    into the row store, all from one scan of it (the process's layouts hold a chunk's new and previous copies:
+    with room for 64, the load after the chunk's commit scanned every copy a second time)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from app import settings
+    from app.jobs import ASSESS_CHUNK, assess
+    from app.jobs import Runtime as JobRuntime
+    from bench import recheck
+    from catalog_schema.db import upgrade
+
+    versions = [0] * ASSESS_CHUNK
+
+    class Files(recheck.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            k = int(self.path.strip("/").split(".")[0][1:])
+            data = recheck.body(k, versions[k], rows=30)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    db_url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    upgrade(db_url)
+    values = settings.load({})
+    values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "INSTANCE_DIR": str(tmp_path),
+                   "ARCHIVE_DIR": str(tmp_path / "archive"), "HTTP_RETRIES": 0})
+    rt = JobRuntime(values)
+    try:
+        ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", ASSESS_CHUNK)
+        assess(rt, ids)
+        versions[:] = [1] * ASSESS_CHUNK
+        csvfile._LAYOUTS.clear()  # the week after, in another process: nothing in memory
+        scans.clear()
+        assess(rt, ids)
+    finally:
+        rt.close()
+        server.shutdown()
+    new = [name for name in scans if name.startswith(tuple("0123456789abcdef"))]
+    assert len(new) == ASSESS_CHUNK and len(set(new)) == ASSESS_CHUNK, sorted(new)
