@@ -32,19 +32,39 @@ def is_remote(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
+#: A failure with no answer, by (kind, reason) of plumbing.http's HttpError, or (kind, None) for any reason of
+#: that kind: one sentence each in the reader's language (plumbing's English, which names hosts and
+#: exceptions, stood inside the Chinese sentence before).
+_NO_ANSWER = {
+    ("timeout", None): N_("%(url)s: the server did not answer within the time allowed (OPENDATA_HTTP_TIMEOUT)"),
+    ("timeout", "deadline"): N_("%(url)s: the download took longer in all than allowed "
+                                "(OPENDATA_HTTP_TOTAL_TIMEOUT)"),
+    ("dns", None): N_("%(url)s: the host name could not be found (DNS lookup failed)"),
+    ("connection", "refused"): N_("%(url)s: the server refused the connection (nothing answers at that "
+                                  "address and port)"),
+    ("connection", "tls"): N_("%(url)s: the secure connection failed (the server's TLS certificate or "
+                              "protocol was not accepted)"),
+    ("connection", "broken"): N_("%(url)s: the connection broke before the whole answer arrived"),
+    ("ssrf-blocked", None): N_("%(url)s: the address is on a private or local network, which is not fetched "
+                               "unless an operator lists it in OPENDATA_ALLOW_HOSTS"),
+    ("too-large", None): N_("%(url)s: the answer is larger than the download limit "
+                            "(OPENDATA_MAX_DOWNLOAD_BYTES)"),
+    ("redirect-loop", None): N_("%(url)s: the address redirects in a loop or too many times"),
+    ("circuit-open", None): N_("%(url)s: skipped for the rest of this run: the server failed several times "
+                               "in a row"),
+    ("invalid-url", None): N_("%(url)s: not a usable http(s) address"),
+}
+
+
 def status_error(url: str, exc: HttpError) -> HarvestError:
     """The HarvestError of an error that is no catalog's answer, said once: an error status as "URL: the server
     answered HTTP 502 Bad Gateway" (its message named the URL a second time, and stayed English under zh); the
     URL a redirect led to when it is another; any other failure (refused, timed out) as it says."""
     if exc.status is None:  # no answer at all: said whole in the reader's language (it was plumbing's English)
-        if exc.kind == "timeout" and getattr(exc, "deadline", None) != "total":
-            return HarvestError(N_("%(url)s: the server did not answer within the time allowed "
-                                   "(OPENDATA_HTTP_TIMEOUT)"), url=url)
-        if exc.kind == "dns":
-            return HarvestError(N_("%(url)s: the host name could not be found (DNS lookup failed)"), url=url)
-        if exc.kind == "connection" and "connection refused" in exc.message:  # nothing listens there (plumbing's
-            return HarvestError(N_("%(url)s: the server refused the connection (nothing answers at that "  # English
-                                   "address and port)"), url=url)  # stood in the zh sentence before)
+        key = (exc.kind, getattr(exc, "reason", None))
+        msgid = _NO_ANSWER.get(key) or _NO_ANSWER.get((exc.kind, None))
+        if msgid is not None:
+            return HarvestError(msgid, url=url)
         return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
     try:
         reason = HTTPStatus(exc.status).phrase

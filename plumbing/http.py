@@ -522,9 +522,10 @@ def _classify(exc: requests.RequestException, url: str, timeout: float) -> tuple
                          retryable=True), True
     if isinstance(reason, NewConnectionError):
         cause = reason.__cause__
-        detail = "connection refused" if isinstance(cause, ConnectionRefusedError) else str(cause or reason)
+        refused = isinstance(cause, ConnectionRefusedError)
+        detail = "connection refused" if refused else str(cause or reason)
         return HttpError("connection", url, f"could not connect to {host} ({detail}) for {url}",
-                         retryable=True), True
+                         retryable=True, reason="refused" if refused else "broken"), True
     if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(reason, ConnectTimeoutError):
         return HttpError("timeout", url, f"{host} did not accept a connection within {timeout:g} s for {url}",
                          retryable=True), True
@@ -532,9 +533,9 @@ def _classify(exc: requests.RequestException, url: str, timeout: float) -> tuple
         return HttpError("timeout", url, f"{host} did not answer within {timeout:g} s for {url}"), False
     if isinstance(exc, requests.exceptions.SSLError):
         return HttpError("connection", url, f"secure connection to {host} failed (TLS certificate or "
-                                            f"protocol problem) for {url}: {reason}"), False
+                                            f"protocol problem) for {url}: {reason}", reason="tls"), False
     return HttpError("connection", url, f"the connection to {host} broke before an answer for {url}: {reason}",
-                     retryable=True), False
+                     retryable=True, reason="broken"), False
 
 
 class GuardedSession:
@@ -827,12 +828,14 @@ class GuardedSession:
                            f"but its Content-Length announced {declared}")
             else:
                 message = f"the connection broke while reading {url} after {state.size} bytes: {exc}"
-            raise HttpError("connection", url, message, retryable=True) from None
+            raise HttpError("connection", url, message, retryable=True, reason="broken") from None
         except DecodeError as exc:
             raise HttpError("connection", url, f"{url} announced {resp.headers.get('Content-Encoding')} "
-                                               f"compression but the body cannot be decompressed: {exc}") from None
+                                               f"compression but the body cannot be decompressed: {exc}",
+                            reason="broken") from None
         except Urllib3SSLError as exc:
-            raise HttpError("connection", url, f"the secure connection broke while reading {url}: {exc}") from None
+            raise HttpError("connection", url, f"the secure connection broke while reading {url}: {exc}",
+                            reason="tls") from None
         finally:
             resp.close()
 
@@ -873,9 +876,8 @@ class GuardedSession:
     def _check_deadline(self, url: str, start: float) -> None:
         total = self.config.total_timeout
         if total is not None and self._clock() - start > total:
-            error = HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up")
-            error.deadline = "total"  # it answered, too slowly in all (not "did not answer")
-            raise error
+            # it answered, too slowly in all (not "did not answer")
+            raise HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up", reason="deadline")
 
 
 def _content_length(resp: requests.Response) -> int | None:

@@ -11,19 +11,26 @@ from typing import Any
 KINDS = ("ssrf-blocked", "timeout", "connection", "dns", "too-large", "http-status", "redirect-loop",
          "circuit-open", "invalid-url")
 
+#: What a "connection" failure was: nothing listening, the secure connection refused, the connection broken
+#: before the answer was whole; and the whole-time cap of a "timeout".
+REASONS = ("refused", "tls", "broken", "deadline")
+
 
 class HttpError(Exception):
     """An outbound request that did not give a usable answer.
 
     `kind` is one of KINDS; `status` is the HTTP status when there was one; `body` holds the
     start of the error page for "http-status" (APIs explain their errors there); `retryable`
-    says whether trying the same URL later may help.
+    says whether trying the same URL later may help; `reason` narrows a "connection" failure (one of
+    `REASONS`), and marks the "timeout" of a fetch's whole-time cap ("deadline"), so callers can say it in
+    their reader's language without reading the English message.
     """
 
     def __init__(self, kind: str, url: str, message: str, *, status: int | None = None,
-                 body: bytes | None = None, retryable: bool = False):
+                 body: bytes | None = None, retryable: bool = False, reason: str | None = None):
         super().__init__(message)
         self.kind = kind
+        self.reason = reason
         self.url = url
         self.status = status
         self.body = body

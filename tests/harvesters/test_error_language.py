@@ -5,9 +5,13 @@ them in Chinese under zh, in English as before under en; `str(exc)` and the stor
 from __future__ import annotations
 
 import ast
+import http.server
 import json
 import os
 import pickle
+import re
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -341,9 +345,8 @@ def test_a_source_that_never_answers_is_said_whole_in_both_languages():
     url = "http://127.0.0.1:9/catalog.ttl"
     for kind, english, chinese in (
             ("timeout", "the server did not answer within the time allowed", "服务器未在允许的时间内应答"),
-            ("dns", "the host name could not be found", "找不到该主机名"),
-            ("connection", "the server refused the connection", "服务器拒绝连接")):
-        err = status_error(url, HttpError(kind, url, f"plumbing's words (connection refused) for {url}"))
+            ("dns", "the host name could not be found", "找不到该主机名")):
+        err = status_error(url, HttpError(kind, url, f"plumbing's words for {url}"))
         assert str(err).startswith(f"{url}: {english}"), str(err)
         detail = error_detail(err)
         set_lang("zh")
@@ -351,3 +354,73 @@ def test_a_source_that_never_answers_is_said_whole_in_both_languages():
             assert chinese in gettext(detail["msgid"]) % detail["params"]
         finally:
             set_lang("en")
+
+
+class _Odd(http.server.BaseHTTPRequestHandler):
+    """A source that answers badly: a redirect to itself, a body over the limit, a body cut short."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/big":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Length", "5000")
+            self.end_headers()
+            self.wfile.write(b"#" * 5000)
+        else:  # announces 500 bytes, sends 10 and hangs up
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Length", "500")
+            self.end_headers()
+            self.wfile.write(b"@prefix : ")
+            self.wfile.flush()
+            self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+def test_every_failure_without_an_answer_is_said_in_both_languages():
+    """A refused connection, a TLS handshake with a plain HTTP server, a connection cut mid-body, a private
+    address, a body over the limit, a redirect loop: each read through the real session, each one sentence in
+    English and in Chinese (all but the refused one stood in plumbing's English inside the Chinese sentence)."""
+    from app.cli_lang import gettext, set_lang
+    from harvesters.base import HarvestError, error_detail
+    from harvesters.reading import read
+    from plumbing.http import GuardedSession, HttpConfig
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Odd)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    base = f"127.0.0.1:{server.server_port}"
+    session = GuardedSession(HttpConfig(allow_hosts=["127.0.0.1"], retries=0, max_bytes=1000, timeout=5,
+                                        circuit_threshold=0))
+    cases = [(f"http://127.0.0.1:{closed}/catalog.ttl", "the server refused the connection", "服务器拒绝连接"),
+             (f"https://{base}/catalog.ttl", "the secure connection failed", "安全连接失败"),
+             (f"http://{base}/cut", "the connection broke before the whole answer arrived", "连接已中断"),
+             ("http://10.0.0.1/catalog.ttl", "private or local network", "私有或本地网络"),
+             (f"http://{base}/big", "larger than the download limit", "下载大小上限"),
+             (f"http://{base}/loop", "redirects in a loop or too many times", "循环重定向")]
+    try:
+        for url, english, chinese in cases:
+            with pytest.raises(HarvestError) as info:
+                read(url, session)
+            assert str(info.value).startswith(f"{url}: ") and english in str(info.value), str(info.value)
+            detail = error_detail(info.value)
+            set_lang("zh")
+            try:
+                said = gettext(detail["msgid"]) % detail["params"]
+            finally:
+                set_lang("en")
+            assert chinese in said and not re.search(r"[a-z]{4,} [a-z]{4,}", said.replace(url, "")), said
+    finally:
+        session.close()
+        server.shutdown()
