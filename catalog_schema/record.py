@@ -184,6 +184,25 @@ def pick_text(langmap: dict[str, str] | None, lang: str | None = None, fallback:
     return fallback
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def text_language(langmap: dict[str, str] | str | None, lang: str | None = None) -> str:
+    """The language of what `pick_text(langmap, lang)` gives: its key ("zh", "en" ...) when it is tagged;
+    for untagged text (a bare string, or the "" key) "zh" when it is written in Chinese characters, else ""
+    (not known). A page marks text in another language than its own with it (WCAG 3.1.2)."""
+    if not langmap:
+        return ""
+    if isinstance(langmap, str):
+        return "zh" if _HAN.search(langmap) else ""
+    shown = pick_text(langmap, lang)
+    candidates = ([lang, lang.split("-")[0].split("_")[0]] if lang else []) + ["en", "", "zh"] + list(langmap)
+    key = next((k for k in candidates if langmap.get(k) == shown and langmap.get(k)), "")
+    if key:
+        return key.split("-")[0].split("_")[0].lower()
+    return "zh" if _HAN.search(shown) else ""
+
+
 def _content(record: Record) -> dict[str, Any]:
     """The record without catalog bookkeeping (id, slug, state, a distribution's catalog_id and
     catalog_dictionary): what its content hash covers."""

@@ -8,6 +8,7 @@ its alternate links and schema.org JSON-LD.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -35,7 +36,7 @@ from app.web import maps, prose, quality_view
 from catalog_schema import dictionary, gazetteer, places, rowviews, series, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Assessment, Dataset, Distribution, DistributionVersion, Publisher, UsageCounter
-from catalog_schema.record import pick_text
+from catalog_schema.record import pick_text, text_language
 from catalog_schema.store import to_record
 from harvesters.base import WITHDRAWN_REASON, harvest_withdrawal
 from quality.tabular import REDACTED
@@ -62,6 +63,18 @@ RELATED = 5
 def text_filter(langmap: Any, lang: str | None = None) -> str:
     """A language map's text in the page's language (English, untagged, then any as fallbacks)."""
     return pick_text(langmap, lang or current_lang())
+
+
+@bp.app_template_filter("lang_attr")
+def lang_attr(langmap: Any, lang: str | None = None) -> Markup:
+    """` lang="zh"` for an element showing `langmap|text` when that text is in another language than the page
+    (a Chinese-only title on the English page: read by a screen reader's Chinese voice, WCAG 3.1.2); nothing
+    when it is the page's language or not known."""
+    page = lang or current_lang()
+    found = text_language(langmap, page)
+    if not re.fullmatch(r"[a-z]{2,3}", found) or found == page:  # a harvested key is no trusted tag
+        return Markup("")
+    return Markup(' lang="{}"').format(found)
 
 
 @bp.app_template_filter("description_html")
