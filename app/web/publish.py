@@ -331,7 +331,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,
         max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload,
-        max_text=fields_mod.MAX_TEXT_CHARS, max_title=fields_mod.MAX_TITLE_CHARS,
+        max_text=fields_mod.MAX_TEXT_CHARS,
         dictionaries={d.id: dictionary.effective(d.dictionary, d.table_schema) for d in ds.distributions},
         inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
                   for d in ds.distributions},
