@@ -280,6 +280,10 @@ def restore(actor: Actor, ds: Dataset) -> dict | None:
     return publish(actor, ds)
 
 
+#: A withdrawal's reason, as the tombstone page and the APIs show it.
+MAX_REASON_CHARS = 2000
+
+
 @service
 def withdraw(actor: Actor, ds: Dataset, *, reason: str | None = None, successor: str | None = None,
              action: str = "publish.withdraw") -> Dataset:
@@ -289,7 +293,11 @@ def withdraw(actor: Actor, ds: Dataset, *, reason: str | None = None, successor:
     if ds.state != "active":
         raise Conflict(T_("Only a published dataset can be withdrawn (%(slug)s is %(state)s).",
                           slug=ds.slug, state=ds.state))
-    reason = " ".join(str(reason or "").split())[:2000] or None
+    reason = " ".join(str(reason or "").split()) or None
+    if reason and len(reason) > MAX_REASON_CHARS:  # it was cut there without a word: the tombstone said half of it
+        raise Invalid(T_("%(field)s: %(longest)s characters; at most %(limit)s.", field="reason",
+                         longest=format(len(reason), ","), limit=format(MAX_REASON_CHARS, ",")), field="reason",
+                      why="too-long", limit=MAX_REASON_CHARS, length=len(reason))
     successor = _successor(actor, ds, successor)
     before = to_record(ds)
     set_lifecycle(ds, "withdrawn", reason=reason, successor=successor)

@@ -549,11 +549,12 @@ def change_state(slug: str, action: str):
             try:
                 datasets.withdraw(actor, ds, reason=form.get("reason"), successor=form.get("successor"))
             except ServiceError as exc:  # said beside the field, with what was typed kept (it was a vague flash)
-                if exc.status == 403 or (exc.detail or {}).get("field") != "successor":
+                field = (exc.detail or {}).get("field")
+                if exc.status == 403 or field not in ("successor", "reason"):
                     raise
                 db_session().rollback()
                 _user, ds = _editable(slug)
-                return _edit_page(ds, errors={"successor": field_error(exc)},
+                return _edit_page(ds, errors={field: field_error(exc)},
                                   withdrawal={"reason": form.get("reason") or "",
                                               "successor": form.get("successor") or ""}), 422
         elif action == "detach":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pyshacl
@@ -407,3 +408,38 @@ def test_ckanapi_package_show(live):
     with pytest.raises(NotFound):
         ckan.action.package_show(id="scrapped")
     assert json.loads(json.dumps(ckan.action.package_show(id="bus-stops")))["state"] == "active"
+
+
+def test_a_withdrawal_reason_over_2000_characters_is_refused_not_cut(world):
+    """The reason was cut at 2,000 characters without a word: the tombstone said half a sentence."""
+    with world["sessionmaker"]() as s:
+        editor = s.scalar(select(User).where(User.email == "editor@transport.example"))
+        ds = s.get(Dataset, world["ids"]["bus-stops"])
+        with pytest.raises(Invalid) as info:
+            datasets.withdraw(Actor(s, editor, "test"), ds, reason="停" * 2001)
+        assert info.value.detail["field"] == "reason" and "2,001" in str(info.value) and "2,000" in str(info.value)
+        s.rollback()
+        assert s.get(Dataset, world["ids"]["bus-stops"]).state == "active"
+        done = datasets.withdraw(Actor(s, editor, "test"), ds, reason="停" * 2000)
+        assert done.state == "withdrawn" and done.withdrawn_reason == "停" * 2000
+
+
+def test_the_withdraw_form_says_a_long_reason_beside_it_and_keeps_it(app, client, world):
+    from werkzeug.security import generate_password_hash
+
+    from tests.support.publishing import PASSWORD, form_post, sign_in
+
+    with world["sessionmaker"]() as s:
+        editor = s.scalar(select(User).where(User.email == "editor@transport.example"))
+        editor.password_hash = generate_password_hash(PASSWORD)
+        s.commit()
+    sign_in(client, "editor@transport.example")
+    reason = "Replaced by the new bus network. " * 70  # 2,310 characters
+    page_url = "/publish/bus-stops?lang=en"
+    resp = form_post(client, page_url, "/publish/bus-stops/withdraw?lang=en", {"reason": reason, "successor": ""})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422, page[:500]
+    assert re.search(r'id="reason-error"[^>]*>[^<]*2,309 characters long; at most 2,000', page)
+    assert reason.strip() in page  # what was typed is kept
+    with world["sessionmaker"]() as s:
+        assert s.get(Dataset, world["ids"]["bus-stops"]).state == "active"
