@@ -115,6 +115,7 @@ class Dataset(Base):
         # the newest datasets (home page), read backwards; the active ones in slug order (DCAT pages): 0018
         Index("ix_datasets_created_at_slug", "created_at", "slug"),
         Index("ix_datasets_state_slug", "state", "slug"),
+        Index("ix_datasets_kind_publisher", "kind", "publisher_id"),  # each publisher's series (0020)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -367,3 +367,22 @@ def test_a_series_is_not_scored_as_a_dataset_by_any_assessment(app, client, part
     assert 'id="series-not-scored"' in page and "has not been assessed yet" not in page
     api = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
     assert "is a series" in api["error"]["message"]
+
+
+def test_the_publisher_pages_and_the_league_count_the_same_datasets(app, client, parts, runtime):
+    """The series made of three months was counted as a fourth dataset on /publisher and the publisher's page
+    (5 there, 4 in the dashboard's league, which assesses the parts): it is counted apart, as a series."""
+    from app import dashboard_data
+
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    _make_series(client)
+    league = {r["publisher"]: r for r in dashboard_data.league(app.extensions["opendata"]["sessionmaker"])}
+    assert league["jh-transport"]["datasets"] == 4
+    page = client.get("/publisher/jh-transport?lang=en").get_data(as_text=True)
+    assert 'id="publisher-count">4<' in page and 'id="publisher-series">1<' in page
+    listing = client.get("/publisher?lang=en").get_data(as_text=True)
+    row = re.search(r'href="/publisher/jh-transport"[^>]*>[^<]*</a></th><td>(\d+)</td><td>(\d+)</td>', listing)
+    assert row and row.groups() == ("4", "1"), listing[listing.find("jh-transport"):][:300]
+    zh = client.get("/publisher/jh-transport?lang=zh").get_data(as_text=True)
+    assert "系列（其数据集的分组）" in zh
