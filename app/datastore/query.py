@@ -265,6 +265,12 @@ class Plan:
     combined_params: list[Any] = field(default_factory=list)
 
 
+def _offset(loaded: Loaded, query: Query) -> int:
+    """The offset to bind: past the table's last row every offset skips everything, and DuckDB refuses one
+    beyond a 64-bit integer (``offset=99999999999999999999`` was a 500, a dump cut off mid-stream)."""
+    return min(query.offset, loaded.rows)
+
+
 def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
     """The SQL of `query` over `loaded`, its parameters, and the SQL counting every matching row."""
     if query.group_by or query.aggregates:
@@ -293,10 +299,11 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
         order = [f"{quote(f.id)} ASC NULLS LAST" for f in fields]
     ordered = " ORDER BY " + ", ".join(order) if order else ""
     text = f"{select} FROM {source}{where}{ordered}"
+    offset = _offset(loaded, query)
     if paged:
-        text += f" LIMIT {sql.bind(query.limit)} OFFSET {sql.bind(query.offset)}"
-    elif query.offset:  # every row from the offset on (a dump with an offset and no limit answered them all)
-        text += f" OFFSET {sql.bind(query.offset)}"
+        text += f" LIMIT {sql.bind(query.limit)} OFFSET {sql.bind(offset)}"
+    elif offset:  # every row from the offset on (a dump with an offset and no limit answered them all)
+        text += f" OFFSET {sql.bind(offset)}"
     counted = None if not where and not query.distinct else f"SELECT count(*) FROM ({select} FROM {source}{where})"
     combined = None
     if where and not query.distinct and paged:
@@ -304,7 +311,7 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
                     f"{select}, (SELECT count(*) FROM m) FROM m{ordered} LIMIT ? OFFSET ?")
     return Plan(names=[f.id for f in fields], types=[f.type for f in fields], text=text, params=sql.params,
                 count_text=counted, count_params=where_params, combined_text=combined,
-                combined_params=[*where_params, query.limit, query.offset])
+                combined_params=[*where_params, query.limit, offset])
 
 
 def run(loaded: Loaded, query: Query, *, total: bool = True) -> Result:
@@ -381,10 +388,11 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
         order.append(f"{aliases[names.index(name)]} {'DESC' if desc else 'ASC'} NULLS LAST")
     order += [f"{a} ASC NULLS LAST" for a in aliases[:len(groups)]]
     text = f"{select} FROM {source}{where}{group}" + (" ORDER BY " + ", ".join(order) if order else "")
+    offset = _offset(loaded, query)
     if paged:
-        text += f" LIMIT {sql.bind(query.limit)} OFFSET {sql.bind(query.offset)}"
-    elif query.offset:  # every row from the offset on (a dump with an offset and no limit answered them all)
-        text += f" OFFSET {sql.bind(query.offset)}"
+        text += f" LIMIT {sql.bind(query.limit)} OFFSET {sql.bind(offset)}"
+    elif offset:  # every row from the offset on (a dump with an offset and no limit answered them all)
+        text += f" OFFSET {sql.bind(offset)}"
     return Plan(names=names, types=types, text=text, params=sql.params,
                 count_text=f"SELECT count(*) FROM ({select} FROM {source}{where}{group})", count_params=where_params)
 

@@ -718,3 +718,30 @@ def test_a_column_is_one_type_in_every_download(client, archived, tmp_path, app)
         xml = client.get(f"{base}/data.xml").get_data(as_text=True)
         assert set(re.findall(r'<cell name="办件量" type="(\w+)"', xml)) == {"string"}, held
         assert set(re.findall(r'<cell name="办件量2" type="(\w+)"', xml)) == {"integer"}, held
+
+
+def test_an_offset_or_page_beyond_a_64_bit_integer_is_past_the_end_not_a_500(app):
+    """DuckDB refuses to bind an OFFSET past 2**63 - 1: `offset=99999999999999999999` was a 500 from
+    datastore_search and /rows, and a dump whose body stopped mid-stream after its header."""
+    import requests
+
+    ids = _publish(app, {"t.csv": "区县,数量\n东湖区,1\n西岭区,2\n".encode()})
+    rid, huge = ids["t.csv"], "9" * 20
+    served = ServedApp(app, threads=2)
+    try:
+        with pytest.raises(ValidationError) as refused:
+            RemoteCKAN(served.url).action.datastore_search(resource_id=rid, offset=huge)
+        assert "offset" in refused.value.error_dict
+        dump = requests.get(f"{served.url}/datastore/dump/{rid}", params={"format": "json", "offset": huge},
+                            timeout=10)
+        assert dump.status_code == 200 and dump.json()["records"] == []
+        csv_dump = requests.get(f"{served.url}/datastore/dump/{rid}", params={"offset": huge}, timeout=10)
+        assert csv_dump.status_code == 200 and csv_dump.text.splitlines() == ["_id,区县,数量"]
+        rows = requests.get(f"{served.url}/api/v1/datasets/rows/distributions/{rid}/rows",
+                            params={"page": huge}, timeout=10)
+        assert rows.status_code == 400 and rows.json()["error"]["message"].startswith("page:"), rows.text
+        grouped = requests.get(f"{served.url}/api/v1/datasets/rows/distributions/{rid}/rows",
+                               params={"区县__groupby": "", "__count": "", "page": huge}, timeout=10)
+        assert grouped.status_code == 400, grouped.text
+    finally:
+        served.close()
