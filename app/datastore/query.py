@@ -265,6 +265,10 @@ class Plan:
     combined_params: list[Any] = field(default_factory=list)
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _offset(loaded: Loaded, query: Query) -> int:
     """The offset to bind: past the table's last row every offset skips everything, and DuckDB refuses one
     beyond a 64-bit integer (``offset=99999999999999999999`` was a 500, a dump cut off mid-stream)."""
@@ -285,7 +289,15 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
     source = _source(loaded, sql)
     where = _where(loaded, query, sql)
     where_params = list(sql.params)
-    select = ("SELECT DISTINCT " if query.distinct else "SELECT ") + ", ".join(quote(f.id) for f in fields)
+    if query.distinct:
+        # distinct rows of the answer as it is served: a masked column reads the mask (a missing cell stays
+        # missing), so its hidden values neither split the rows nor order them (distinct over the real ones
+        # told how many numbers there are, and whether one name goes with two identity numbers)
+        select = "SELECT DISTINCT " + ", ".join(
+            f"CASE WHEN {quote(f.id)} IS NULL THEN NULL ELSE {_literal(MASK)} END AS {quote(f.id)}"
+            if f.id in query.hidden else quote(f.id) for f in fields)
+    else:
+        select = "SELECT " + ", ".join(quote(f.id) for f in fields)
     order = []
     for name, desc in query.sort:
         f = _column(loaded, name, "sort", query.hidden, use="sorted")
