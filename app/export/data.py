@@ -196,8 +196,8 @@ def data(slug: str, dist_id: str, ext: str):
 def _geojson_available(ds: Dataset, dist: Distribution) -> Response | None:
     refused = _available(ds, dist)
     if refused is None and (dist.detected_format or "").upper() != "GEOJSON":
-        return _error(404, "not-geojson", "The resource is not a GeoJSON file: only GeoJSON distributions are "
-                                          "served as data.geojson (their properties are in data.csv).")
+        return _error(404, "not-geojson", T_("The resource is not a GeoJSON file: only GeoJSON distributions are "
+                                             "served as data.geojson (their properties are in data.csv)."))
     return refused
 
 

@@ -209,3 +209,26 @@ def test_the_streamed_catalog_dumps_carry_the_extent(fmt, rdf_format):
     assert isomorphic(graph, dcat.catalog_to_rdf([record], site_url="https://x.example", catalog_info=info))
     (back,) = dcat.parse_catalog(text.encode("utf-8"), format=rdf_format).records
     assert back["extent"] == record["extent"]
+
+
+def test_data_geojson_of_a_table_that_is_no_geojson_says_so_in_the_readers_language(app):
+    """The refusal of data.geojson for a CSV was English whatever the reader asked (no T_): a developer reading
+    the API in Chinese got "The resource is not a GeoJSON file"."""
+    import requests
+
+    from tests.support.wsgiserver import ServedApp
+
+    dist_id = _publish(app, {"stops.csv": "站点,线路\n临江路站,3\n".encode()})["stops.csv"]
+    served = ServedApp(app, threads=2)
+    try:
+        url = f"{served.url}/dataset/stops/resource/{dist_id}/data.geojson"
+        for params, headers in (({"lang": "zh"}, {}), ({}, {"Accept-Language": "zh-CN"})):
+            resp = requests.get(url, params=params, headers=headers, timeout=10)
+            assert resp.status_code == 404 and resp.json()["error"]["code"] == "not-geojson"
+            assert resp.json()["error"]["message"].startswith("该资源不是 GeoJSON 文件"), resp.text
+        english = requests.get(url, timeout=10).json()["error"]["message"]
+        assert english.startswith("The resource is not a GeoJSON file")
+        page = requests.get(url, headers={"Accept": "text/html", "Accept-Language": "zh-CN"}, timeout=10)
+        assert page.status_code == 404 and "该资源不是 GeoJSON 文件" in page.text
+    finally:
+        served.close()
