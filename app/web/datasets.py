@@ -228,8 +228,14 @@ _MACHINE_PREFIXES = ("/feeds/", "/datastore/", "/catalog.", "/data.json", "/uplo
 _MACHINE_SUFFIXES = (".ttl", ".rdf", ".jsonld", ".nt", ".json", ".atom", ".rss", ".xml", ".csv", ".parquet", ".svg")
 
 
+#: A distribution's downloads (data.<ext>, version/<sha256>, schema.json): a format no route serves (data.xlsx,
+#: data.parquet) answered curl werkzeug's English page.
+_DOWNLOADS = re.compile(r"^/dataset/[^/]+/resource/[^/]+/.")
+
+
 def _machine_door() -> bool:
-    return request.path.startswith(_MACHINE_PREFIXES) or request.path.endswith(_MACHINE_SUFFIXES)
+    return (request.path.startswith(_MACHINE_PREFIXES) or request.path.endswith(_MACHINE_SUFFIXES)
+            or _DOWNLOADS.match(request.path) is not None)
 
 
 def _active(stmt):

@@ -771,3 +771,24 @@ def test_distinct_over_a_masked_column_dedups_the_mask_not_the_hidden_values(liv
     assert dump.status_code == 200 and dump.headers["X-Data-Gate"] == "redact"
     assert sorted(r[0] for r in dump.json()["records"]) == names
     assert all(r["身份证号"] not in dump.text for r in lines)
+
+
+def test_a_download_format_no_route_serves_answers_the_machine_doors_404(app):
+    """data.xlsx, data.parquet: a developer guessing a format under a distribution's downloads got werkzeug's
+    English HTML page ("The requested URL was not found on the server") whatever language and Accept they sent;
+    the other machine doors answer the API's JSON shape in the reader's language, and a browser the site's page."""
+    import requests
+
+    rid = _publish(app, {"t.csv": "区县,数量\n东湖区,1\n".encode()})["t.csv"]
+    served = ServedApp(app, threads=2)
+    try:
+        for tail in ("data.xlsx", "data.parquet", "nope"):
+            url = f"{served.url}/dataset/rows/resource/{rid}/{tail}"
+            resp = requests.get(url, headers={"Accept-Language": "zh-CN"}, timeout=10)
+            assert resp.status_code == 404 and resp.headers["Content-Type"].startswith("application/json"), tail
+            assert resp.json()["error"] == {"status": 404, "code": "not-found", "message": "此地址下没有内容。"}
+            page = requests.get(url, headers={"Accept": "text/html", "Accept-Language": "zh-CN"}, timeout=10)
+            assert page.status_code == 404 and "页面不存在" in page.text
+        assert requests.get(f"{served.url}/dataset/rows/resource/{rid}/data.csv", timeout=10).status_code == 200
+    finally:
+        served.close()
