@@ -74,6 +74,8 @@ class Query:
     group_by: list[str] = field(default_factory=list)
     aggregates: list[tuple[str, str]] = field(default_factory=list)  # (function, column or "*" for count)
     hidden: frozenset[str] = frozenset()  # columns masked by the gate
+    #: the request parameter that asked to sort by a column, for errors (REST: ``<column>__sort``), else "sort"
+    sort_params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -265,6 +267,10 @@ class Plan:
     combined_params: list[Any] = field(default_factory=list)
 
 
+def _sort_param(query: Query, name: Any) -> str:
+    return query.sort_params.get(name, "sort") if isinstance(name, str) else "sort"
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -300,7 +306,7 @@ def plan(loaded: Loaded, query: Query, *, paged: bool = True) -> Plan:
         select = "SELECT " + ", ".join(quote(f.id) for f in fields)
     order = []
     for name, desc in query.sort:
-        f = _column(loaded, name, "sort", query.hidden, use="sorted")
+        f = _column(loaded, name, _sort_param(query, name), query.hidden, use="sorted")
         if query.distinct and f.id not in {x.id for x in fields}:
             raise QueryError("sort", T_("with distinct, sort only by the fields answered (\"%(name)s\" is not one)",
                                           name=f.id))
@@ -395,8 +401,8 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
     order = []
     for name, desc in query.sort:
         if name not in names:
-            raise QueryError("sort", T_("sort only by a group or an aggregate (\"%(name)s\" is neither)",
-                                        name=str(name)[:100]))
+            raise QueryError(_sort_param(query, name), T_("sort only by a group or an aggregate (\"%(name)s\" is "
+                                                          "neither)", name=str(name)[:100]))
         order.append(f"{aliases[names.index(name)]} {'DESC' if desc else 'ASC'} NULLS LAST")
     order += [f"{a} ASC NULLS LAST" for a in aliases[:len(groups)]]
     text = f"{select} FROM {source}{where}{group}" + (" ORDER BY " + ", ".join(order) if order else "")

@@ -792,3 +792,24 @@ def test_a_download_format_no_route_serves_answers_the_machine_doors_404(app):
         assert requests.get(f"{served.url}/dataset/rows/resource/{rid}/data.csv", timeout=10).status_code == 200
     finally:
         served.close()
+
+
+def test_a_rest_sort_the_rows_api_refuses_is_named_by_its_own_parameter(live, archived, app):
+    """docs/api.md: a 400 of /rows starts with the parameter's name. Sorting by a column that is neither a group
+    nor an aggregate, or by a masked column, said "sort: ...", a parameter this API refuses to take."""
+    import requests
+
+    slug, rid = archived[GBK]
+    url = f"{live.url}/api/v1/datasets/{slug}/distributions/{rid}/rows"
+    resp = requests.get(url, params={"地区__groupby": "", "2017年__sort": "asc"}, timeout=10)
+    assert resp.status_code == 400 and resp.json()["error"]["message"].startswith("2017年__sort: "), resp.text
+    app.config["OPENDATA"]["PII_POLICY"] = "redact"
+    slug, rid = archived[HOTLINE]
+    url = f"{live.url}/api/v1/datasets/{slug}/distributions/{rid}/rows"
+    resp = requests.get(url, params={"联系电话__sort": "desc"}, headers={"Accept-Language": "zh-CN"}, timeout=10)
+    assert resp.status_code == 400 and resp.headers["X-Data-Gate"] == "redact"
+    assert resp.json()["error"]["message"].startswith("联系电话__sort: "), resp.text
+    # CKAN's datastore_search still names its own parameter
+    with pytest.raises(ValidationError) as refused:
+        RemoteCKAN(live.url).action.datastore_search(resource_id=rid, sort="联系电话 desc")
+    assert "sort" in refused.value.error_dict

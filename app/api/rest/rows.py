@@ -89,6 +89,7 @@ def rows_query(args, loaded: load.Loaded, hidden: frozenset[str]) -> tuple[rowq.
             if value.lower() not in ("asc", "desc"):
                 raise BadParam(key, T_("sort asc or desc"))
             query.sort.append((column, value.lower() == "desc"))
+            query.sort_params[column] = key
         elif op == "groupby":
             query.group_by.append(column)
         elif op in rowq.AGGREGATES:
