@@ -65,6 +65,9 @@ def _json_param(params: dict, key: str) -> Any:
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
             return json.loads(value)
+        except json.JSONDecodeError as exc:  # where, not json's English words (said in a Chinese message too)
+            raise invalid({key: [T_("Cannot parse JSON: an error at line %(line)s, column %(column)s",
+                                    line=exc.lineno, column=exc.colno)]}) from exc
         except ValueError as exc:
             raise invalid({key: [T_("Cannot parse JSON: %(exc)s", exc=exc)]}) from exc
     return value

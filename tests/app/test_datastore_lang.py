@@ -246,3 +246,15 @@ def test_duckdbs_errors_are_sentences_of_ours_in_chinese(client, ids):
         assert error["code"] == code
         assert en_says in en.get_json()["error"]["message"] and zh_says in error["message"], error["message"]
         assert not any(w in error["message"] for w in ("Error", "syntax error", "Referenced", "Could not convert"))
+
+
+def test_json_that_does_not_parse_is_said_by_where_not_in_jsons_english(client, ids):
+    """filters='{nope' said "无法解析 JSON：Expecting property name enclosed in double quotes: line 1 column 2
+    (char 1)" to a Chinese reader: Python's json module's English inside the Chinese sentence."""
+    for url, query in ((SEARCH, {"resource_id": ids["table"], "filters": "{nope"}),
+                       (f"/datastore/dump/{ids['table']}", {"sort": '["amount"'})):
+        en, zh = _both(client, "get", url, query=query)
+        said = _texts(zh.get_json()["error"])
+        assert all("Expecting" not in text and "char" not in text for text in said), said
+        assert any("第 1 行第 2 列" in text or "第 1 行第 10 列" in text for text in said), said
+        assert any("line 1, column" in text for text in _texts(en.get_json()["error"]))
