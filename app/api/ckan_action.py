@@ -568,6 +568,23 @@ def group_list(session: Session, params: dict, user: User | None) -> list[Any]:
     return [_theme_group(code, n) for code, n in themes]
 
 
+def group_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """One theme as a CKAN group (its name as group_list gives it, its code or its IRI); include_datasets adds
+    its active datasets (up to 1000) as packages. Without it a client walking group_list (``ckanapi dump groups
+    --all``, ckanext-harvest's remote groups) stopped at the first name."""
+    ref = _id_param(params, "id")
+    code = next((c for c, t in vocab.THEMES.items() if ref.upper() == c or ref == t.uri), None)
+    if code is None:
+        raise not_found(T_("Group not found"))
+    found = search.search(session, search.SearchQuery(theme=[code], limit=MAX_LIST if _bool(
+        params, "include_datasets") else 0, sort="name"))
+    out = _theme_group(code, found.total)
+    out["users"] = []
+    if _bool(params, "include_datasets"):
+        out["packages"] = _packages(session, list(found.ids))
+    return out
+
+
 def tag_list(session: Session, params: dict, user: User | None) -> list[Any]:
     """Keywords of active datasets (the 1000 most used), filtered by `query` as a substring."""
     found = search.search(session, search.SearchQuery(limit=0, facets=["keyword"], facet_limit=1000))
@@ -994,7 +1011,7 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
 
 ACTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_search, package_show, package_list, organization_list, organization_show,
-                            group_list, tag_list, license_list, resource_show, status_show, help_show)
+                            group_list, group_show, tag_list, license_list, resource_show, status_show, help_show)
 }
 # app.api.ckan_activity imports this module's helpers: its read actions join ACTIONS once this module is loaded
 from app.api import ckan_activity  # noqa: E402

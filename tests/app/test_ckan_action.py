@@ -547,3 +547,26 @@ def test_our_ckan_harvester_harvests_this_api(live, second_db_url, tmp_path):
         assert again.status == "finished" and again.added == 0 and again.errored == 0
     finally:
         b.close()
+
+
+def test_ckanapi_dumps_the_groups_group_list_names(live, tmp_path):
+    """group_list named the themes, but group_show was no action: `ckanapi dump groups --all` failed on the first
+    name with "Action name not known: group_show", as would any CKAN client that reads a group it was given."""
+    import requests
+
+    dump = tmp_path / "groups.jsonl"
+    out = _ckanapi("dump", "groups", "--all", "-r", live.url, "-O", str(dump), "-q")
+    assert out.returncode == 0, out.stderr
+    groups = {g["name"]: g for g in (json.loads(line) for line in dump.read_text("utf-8").splitlines() if line)}
+    ck = RemoteCKAN(live.url)
+    assert sorted(groups) == ck.action.group_list()
+    assert groups["tran"]["title"] == "Transport" and groups["tran"]["title_translated"]["zh"]
+    in_tran = ck.action.package_search(fq="groups:tran", rows=1000)
+    assert groups["tran"]["package_count"] == in_tran["count"]
+    shown = ck.action.group_show(id="TRAN", include_datasets=True)
+    assert sorted(p["name"] for p in shown["packages"]) == sorted(p["name"] for p in in_tran["results"])
+    assert ck.action.group_show(id=groups["tran"]["uri"])["name"] == "tran"
+    with pytest.raises(NotFound):
+        ck.action.group_show(id="nope")
+    resp = requests.get(f"{live.url}/api/3/action/group_show", params={"id": "nope", "lang": "zh"}, timeout=10)
+    assert resp.status_code == 404 and resp.json()["error"]["message"] == "未找到分组"
