@@ -391,6 +391,12 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
         names.append(f"{f.id}__{fn}")
         types.append("int" if fn == "count" else ("numeric" if fn in ("avg", "sum") and f.type == "numeric"
                                                     or fn == "avg" else f.type))
+    for i, name in enumerate(names):  # a group named "count" and the count: two keys of one name, one value lost
+        n = 2
+        while name in names[:i]:
+            name = f"{names[i]}_{n}"  # as the store names a repeated column
+            n += 1
+        names[i] = name
     sql = _Sql()
     source = _source(loaded, sql)
     where = _where(loaded, query, sql)

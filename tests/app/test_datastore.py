@@ -813,3 +813,22 @@ def test_a_rest_sort_the_rows_api_refuses_is_named_by_its_own_parameter(live, ar
     with pytest.raises(ValidationError) as refused:
         RemoteCKAN(live.url).action.datastore_search(resource_id=rid, sort="联系电话 desc")
     assert "sort" in refused.value.error_dict
+
+
+def test_a_group_named_like_its_aggregate_keeps_both_values(app):
+    """Grouping a column named "count" and counting answered two fields "count" and rows of one key: the group's
+    values were lost under the counts. The later one is named as the store names a repeated column (_2)."""
+    import requests
+
+    rid = _publish(app, {"t.csv": "count,区县,区县__count\n3,东湖区,1\n3,东湖区,2\n5,西岭区,3\n".encode()})["t.csv"]
+    served = ServedApp(app, threads=2)
+    try:
+        url = f"{served.url}/api/v1/datasets/rows/distributions/{rid}/rows"
+        doc = requests.get(url, params={"count__groupby": "", "__count": ""}, timeout=10).json()
+        assert [f["id"] for f in doc["fields"]] == ["count", "count_2"], doc
+        assert doc["data"] == [{"count": 3, "count_2": 2}, {"count": 5, "count_2": 1}]
+        doc = requests.get(url, params={"区县__count__groupby": "", "区县__count": ""}, timeout=10).json()
+        assert [f["id"] for f in doc["fields"]] == ["区县__count", "区县__count_2"], doc
+        assert doc["data"] == [{"区县__count": n, "区县__count_2": 1} for n in (1, 2, 3)]
+    finally:
+        served.close()
