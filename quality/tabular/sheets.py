@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
 from quality.tabular.model import TableError
 
 
-def cell_text(value) -> str:
+def cell_text(value, keep_time: bool = False) -> str:
+    """A cell as text. A spreadsheet's date is a date and time at midnight: written as the date alone
+    (2024-01-02), unless `keep_time` (its column holds times of day: 2024-01-02T00:00:00 beside 10:30)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -20,12 +23,23 @@ def cell_text(value) -> str:
         return repr(value)
     if hasattr(value, "isoformat"):
         text = value.isoformat()
-        return text[:10] if text.endswith("T00:00:00") else text
+        return text[:10] if text.endswith("T00:00:00") and not keep_time else text
     return str(value)
 
 
-def _trim(row: list) -> list[str]:
-    cells = [cell_text(c) for c in row]
+def _has_time(value) -> bool:
+    return isinstance(value, dt.datetime) and value.time() != dt.time(0)
+
+
+def _texts(rows: list[list]) -> list[list[str]]:
+    """The rows' cells as text, trailing blanks dropped. A column where some date has a time of day writes its
+    midnight ones with the time too: as the date alone, 2024-01-02 beside 2024-01-01T10:30:00 made the column
+    mixed, typed text in every door."""
+    timed = {i for row in rows for i, v in enumerate(row) if _has_time(v)}
+    return [_trim([cell_text(v, i in timed) for i, v in enumerate(row)]) for row in rows]
+
+
+def _trim(cells: list[str]) -> list[str]:
     while cells and cells[-1].strip() == "":
         cells.pop()
     return cells
@@ -56,8 +70,8 @@ def _xls_rows(path: str, sheet) -> list[list[str]]:
             elif c == xlrd.XL_CELL_ERROR:
                 v = ""
             out.append(v)
-        rows.append(_trim(out))
-    return rows
+        rows.append(out)
+    return _texts(rows)
 
 
 def _xlsx_rows(path: str, sheet) -> list[list[str]]:
@@ -77,7 +91,7 @@ def _xlsx_rows(path: str, sheet) -> list[list[str]]:
             # The sheet's own <dimension> is not trusted: one claiming A1:XFD1048576 made openpyxl pad every
             # row to 16,384 cells (a hang); each row is read as wide as its cells (trailing blanks go anyway).
             ws.reset_dimensions()
-            return [_trim(list(r)) for r in ws.iter_rows(values_only=True)]
+            return _texts([list(r) for r in ws.iter_rows(values_only=True)])
         finally:
             book.close()
 
@@ -89,8 +103,8 @@ def _ods_rows(path: str, sheet) -> list[list[str]]:
         frame = pd.read_excel(path, sheet_name=sheet, engine="odf", header=None, dtype=object)
     except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds
         raise TableError("unreadable", f"The ODS file cannot be read: {exc}") from exc
-    return [_trim([None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
-            for r in frame.itertuples(index=False, name=None)]
+    return _texts([[None if (isinstance(v, float) and math.isnan(v)) else v for v in r]
+                   for r in frame.itertuples(index=False, name=None)])
 
 
 def _json_rows(path: str) -> list[list[str]]:

@@ -354,3 +354,25 @@ def test_cell_longer_than_a_read_block(tmp_path):
     path.write_text('id,text\n1,"' + "长" * 3_000_000 + '"\n2,short\n', encoding="utf-8")
     p = profile_file(path)
     assert (p.rows, p.columns, p.missing_cells, p.type_errors) == (2, 2, 0, 0)
+
+
+def test_a_column_of_times_keeps_its_midnights_as_times(tmp_path):
+    """An XLSX column of date-times with one at midnight: that one was written as the date alone
+    ("2024-01-02" beside "2024-01-01T10:30:00": a filter or a sort on the column met two spellings); a column
+    of dates only stays dates."""
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["受理时间", "日期", "件数"])
+    sheet.append([dt.datetime(2024, 1, 1, 10, 30), dt.datetime(2024, 1, 1), 3])
+    sheet.append([dt.datetime(2024, 1, 2, 0, 0), dt.datetime(2024, 1, 2), 5])
+    sheet.append([dt.datetime(2024, 1, 3, 16, 5), dt.datetime(2024, 1, 3), 2])
+    path = tmp_path / "hotline.xlsx"
+    book.save(path)
+    table = pa.Table.from_batches(list(read_table(path, format="xlsx")))
+    assert table.column("受理时间").to_pylist() == ["2024-01-01T10:30:00", "2024-01-02T00:00:00", "2024-01-03T16:05:00"]
+    assert table.column("日期").to_pylist() == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert profile_file(path, format="xlsx").inferred_types["日期"] == "date"
