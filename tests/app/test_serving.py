@@ -392,6 +392,11 @@ def test_redact_masks_every_flagged_cell_in_every_format(redact_client, world, w
             assert row["工单编号"].startswith("GD") and row["姓名"].startswith("居民")
     meta = client.get(urls[5], headers=headers).get_json()
     assert {c["titles"]: c["datatype"] for c in meta["tableSchema"]["columns"]}["联系电话"] == "string"
+    # the Table Schema data.json points at says the same of the masked columns (it said integer), through the gate
+    schema = client.get(urls[5].replace("data.csv-metadata.json", "schema.json"), headers=headers)
+    assert schema.status_code == 200 and schema.headers["X-Data-Gate"] == "redact"
+    types = {f["name"]: f["type"] for f in schema.get_json()["fields"]}
+    assert types["联系电话"] == types["身份证号"] == types["备注"] == "string"
     # the XLSX cannot be masked as it is: withheld, pointing at its masked conversions
     xlsx = _urls(world, "complaints", "complaints.xlsx")
     resp = client.get(xlsx[0], headers=headers)
@@ -406,6 +411,9 @@ def test_redact_masks_every_flagged_cell_in_every_format(redact_client, world, w
     # the publisher's editor still gets the real file
     real = client.get(urls[0], headers={"Authorization": world["tokens"]["editor.a"]})
     assert real.get_data() == _csv(HEADER, ROWS) and real.headers["X-Data-Gate"] == "serve"
+    own = client.get(urls[5].replace("data.csv-metadata.json", "schema.json"),
+                     headers={"Authorization": world["tokens"]["editor.a"]}).get_json()
+    assert {f["name"]: f["type"] for f in own["fields"]}["联系电话"] != "string"  # the file as it is
 
 
 def test_the_previews_kept_rows_never_cross_from_one_decision_to_another(redact_client, world):
