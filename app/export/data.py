@@ -29,13 +29,12 @@ from app.datastore import load
 from app.datastore.gate import root as datastore_root
 from app.datastore.gate import scanned
 from app.export import convert, filenames
-from app.request_context import db_session, setting
-from app.services import lifecycle, serving
+from app.request_context import setting
+from app.services import serving
 from app.texts import T_
 from catalog_schema import dictionary
 from catalog_schema.models import Dataset, Distribution
 from catalog_schema.record import pick_text
-from catalog_schema.store import distribution_of
 from quality.openness import Evidence, distribution_stars
 from quality.sniff import Sniffed
 from quality.tabular import TableError
