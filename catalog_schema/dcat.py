@@ -726,11 +726,30 @@ SYNTAXES = {"ttl": ("turtle", "text/turtle"), "rdf": ("xml", "application/rdf+xm
             "jsonld": ("json-ld", "application/ld+json"), "nt": ("nt", "application/n-triples")}
 
 
+#: What XML 1.0 cannot carry, not even escaped: C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF.
+XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe_literals(graph: rdflib.Graph) -> rdflib.Graph:
+    """`graph` with the characters XML 1.0 cannot carry dropped from its literals, in place.
+
+    rdflib's RDF/XML writer writes them as they are, and one such character (a vertical tab pasted into a
+    harvested description) makes the whole document not well-formed: a harvester then loses the catalog page.
+    Turtle, N-Triples and JSON-LD escape them and keep them."""
+    bad = [(s, p, o) for s, p, o in graph if isinstance(o, Literal) and XML_ILLEGAL.search(o)]
+    for s, p, o in bad:
+        graph.remove((s, p, o))
+        graph.add((s, p, Literal(XML_ILLEGAL.sub("", str(o)), lang=o.language, datatype=o.datatype)))
+    return graph
+
+
 def serialize(graph: rdflib.Graph, extension: str) -> tuple[bytes, str]:
     """A graph in the syntax of a URL extension (ttl, rdf, jsonld, nt): (body, media type)."""
     if extension not in SYNTAXES:
         raise ValueError(f"unknown RDF extension {extension!r}; use one of {', '.join(SYNTAXES)}")
     fmt, media_type = SYNTAXES[extension]
+    if fmt == "xml":
+        xml_safe_literals(graph)
     return graph.serialize(format=fmt, encoding="utf-8"), media_type
 
 

@@ -7,7 +7,16 @@ routes can answer with an ETag and let caches keep them.
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape
+
+from catalog_schema.dcat import XML_ILLEGAL
+
+
+def escape(text: str) -> str:
+    """`text` escaped for SVG, without the characters XML 1.0 cannot carry (a control character in a title
+    would make the badge not well-formed, and browsers then show no image)."""
+    return _escape(XML_ILLEGAL.sub("", text))
+
 
 COLOURS = {0: "#9f9f9f", 1: "#e05d44", 2: "#fe7d37", 3: "#dfb317", 4: "#97ca00", 5: "#4c1"}
 

@@ -145,9 +145,11 @@ def _xml_safe(text: str) -> str:
 
 
 def write_rdf(records: Iterable[Record], out: IO[str], fmt: str, *, site_url: str, catalog_info: dict) -> None:
-    from catalog_schema.dcat import catalog_to_rdf
+    from catalog_schema.dcat import catalog_to_rdf, xml_safe_literals
 
     graph = catalog_to_rdf(list(records), site_url=site_url, catalog_info=catalog_info)
+    if fmt == "rdf":
+        xml_safe_literals(graph)
     out.write(graph.serialize(format=RDF_FORMATS[fmt]))
 
 

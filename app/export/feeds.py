@@ -28,6 +28,7 @@ from app.i18n import current_lang, site_title
 from app.request_context import db_session, setting
 from app.texts import T_
 from catalog_schema import search, vocab
+from catalog_schema.dcat import XML_ILLEGAL
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import pick_text
 
@@ -58,9 +59,11 @@ def _text(value, lang: str) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    # ElementTree writes the characters XML 1.0 cannot carry as they are: one control character in a title
+    # would make the whole feed not well-formed, so they are dropped (as in /catalog.xml and .rdf)
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: XML_ILLEGAL.sub("", v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = XML_ILLEGAL.sub("", text)
     return el
 
 

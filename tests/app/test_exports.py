@@ -606,3 +606,34 @@ def test_streamed_pages_are_the_graph_rdflib_builds(demo, client):
                             break
             assert len(graph) > 50
             assert isomorphic(graph, reference), (ext, page)
+
+
+def test_control_characters_of_a_source_leave_every_xml_document_well_formed(client, session):
+    """A vertical tab or an escape pasted into a harvested title is legal in JSON and in the database, not in
+    XML 1.0: one such dataset made /catalog.rdf (every page it was on), its .rdf, its badge and the Atom feed
+    not well-formed, so an RDF/XML harvester lost the whole page. XML gets the text without them; the
+    formats that escape them (Turtle, N-Triples, JSON-LD) keep them."""
+    record = complete("ctrl", {"en": "Bus\x0bstops\x01 \U0001f68c", "zh": "公交\x1f站点"}, 7)
+    record["description"] = {"en": "line one\x0cline two & <three>"}
+    record["keywords"] = ["tag\x02x"]
+    record["distributions"][0]["title"] = {"en": "file\x03one"}
+    _save(session, [record])
+    ds = session.scalar(select(Dataset).where(Dataset.slug == "ctrl"))
+    ds.stars = 3
+    session.commit()
+    subject = URIRef(f"{SITE}/dataset/ctrl")
+    for path in ("/catalog.rdf", "/dataset/ctrl.rdf"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        ET.fromstring(resp.data)  # well-formed XML, as a harvester's XML parser needs
+        graph = rdflib.Graph().parse(data=resp.data, format="xml")
+        assert Literal("Busstops \U0001f68c", lang="en") in set(graph.objects(subject, DCT.title)), path
+        assert Literal("line oneline two & <three>", lang="en") in set(graph.objects(subject, DCT.description))
+        assert Literal("tagx") in set(graph.objects(subject, DCATNS.keyword))
+    ttl = rdflib.Graph().parse(data=client.get("/dataset/ctrl.ttl").data, format="turtle")
+    assert Literal("Bus\x0bstops\x01 \U0001f68c", lang="en") in set(ttl.objects(subject, DCT.title))  # kept
+    for path in ("/dataset/ctrl/badge.svg", "/feeds/dataset.atom?lang=en"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        root = ET.fromstring(resp.data)
+        assert "Busstops" in "".join(root.itertext()), path
