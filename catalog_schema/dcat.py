@@ -90,6 +90,9 @@ class ParsedCatalog:
     next_page: str | None = None
     total_items: int | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    #: datasets the document says are withdrawn (`adms:status` Withdrawn, as our changes feed lists them): not
+    #: records, so that a harvest treats them as gone from the source instead of importing their tombstones
+    withdrawn: list[str] = field(default_factory=list)
 
 
 def sniff_format(data: bytes | str) -> str:
@@ -175,15 +178,26 @@ def parse_catalog(data: bytes | str, format: str | None = None, base: str | None
     """
     graph = load_graph(data, format, base)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    records, errors = [], []
+    records, errors, withdrawn = [], [], []
     for subject in _document_order(graph, text):
+        if any(status in WITHDRAWN_STATUSES for status in graph.objects(subject, ADMS.status)):
+            withdrawn.append(str(subject))
+            continue
         try:
             records.append(dataset_from_rdf(graph, subject))
         except Exception as exc:  # one bad dataset must not stop the page
             errors.append({"uri": str(subject), "message": f"{type(exc).__name__}: {exc}"})
     next_page, total = _hydra(graph)
     return ParsedCatalog(catalog=_catalog_info(graph), records=records, next_page=next_page,
-                         total_items=total, errors=errors)
+                         total_items=total, errors=errors, withdrawn=withdrawn)
+
+
+#: The lifecycle statuses saying a dataset is no longer published: ADMS's (DCAT 3 gives every resource one; our
+#: changes feed marks a withdrawn dataset so) and the EU's authority table's.
+WITHDRAWN_STATUSES = frozenset(URIRef(u) for u in (
+    "http://purl.org/adms/status/Withdrawn",
+    "http://publications.europa.eu/resource/authority/distribution-status/WITHDRAWN",
+    "http://publications.europa.eu/resource/authority/dataset-status/WITHDRAWN"))
 
 
 _ABOUT = re.compile(r"""about=["']([^"']+)["']""")

@@ -209,3 +209,44 @@ def test_a_package_whose_name_is_taken_keeps_its_next_free_slug_through_changes(
         assert session.scalar(select(Dataset.slug).where(Dataset.remote_id == packages[0]["id"])) == f"{name}-2"
         assert session.scalar(select(func.count()).select_from(DatasetSlug)) == 0
     assert client.get(f"/dataset/{name}-2").status_code == 200
+
+
+def _dcat(datasets: list[str]) -> bytes:
+    head = ("@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+            "@prefix adms: <http://www.w3.org/ns/adms#> .\n"
+            "<https://portal.example/catalog> a dcat:Catalog ; dct:title \"Portal\"@en .\n")
+    return (head + "".join(datasets)).encode()
+
+
+def _active_dataset(n: int) -> str:
+    return (f"<https://portal.example/dataset/d{n}> a dcat:Dataset ; dct:title \"Dataset {n}\"@en ;\n"
+            f"  dct:description \"Readings {n}\"@en ; dct:identifier \"d{n}\" .\n"
+            f"<https://portal.example/catalog> dcat:dataset <https://portal.example/dataset/d{n}> .\n")
+
+
+def _tombstone(n: int) -> str:
+    """A withdrawn dataset as our changes feed (/catalog.ttl?modified_since=) and DCAT 3 describe it."""
+    return (f"<https://portal.example/dataset/d{n}> a dcat:Dataset ; dct:title \"Dataset {n}\"@en ;\n"
+            f"  dct:description \"Withdrawn by its publisher on 2026-12-05. Reason: replaced\"@en ;\n"
+            f"  adms:status <http://purl.org/adms/status/Withdrawn> ;\n"
+            f"  dct:modified \"2026-12-05T10:00:00+00:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+            f"<https://portal.example/catalog> dcat:dataset <https://portal.example/dataset/d{n}> .\n")
+
+
+def test_a_dcat_dataset_marked_withdrawn_is_withdrawn_not_imported(runtime, add_source, local_server):
+    """A DCAT catalog that lists a dataset with `adms:status` Withdrawn (as our own changes feed does) no longer
+    publishes it: the harvest withdraws its copy, and does not import the tombstone as an active dataset."""
+    local_server.add_bytes("/catalog.ttl", _dcat([_active_dataset(n) for n in (1, 2, 3)]), "text/turtle")
+    add_source("portal", "dcat", local_server.url("/catalog.ttl"), publisher="portal")
+    assert harvest(runtime, "portal").to_dict()["added"] == 3
+
+    local_server.add_bytes("/catalog.ttl", _dcat([_active_dataset(1), _active_dataset(2), _tombstone(3),
+                                                  _tombstone(4)]), "text/turtle")
+    summary = harvest(runtime, "portal").to_dict()
+    assert (summary["withdrawn"], summary["added"], summary["updated"]) == (1, 0, 0), summary
+    with runtime.sessionmaker() as session:
+        states = dict(session.execute(select(Dataset.remote_id, Dataset.state)).all())
+        d3 = session.scalar(select(Dataset).where(Dataset.remote_id == "https://portal.example/dataset/d3"))
+        assert d3.description == {"en": "Readings 3"}  # the copy kept as it was, not the tombstone's text
+    assert states == {"https://portal.example/dataset/d1": "active", "https://portal.example/dataset/d2": "active",
+                      "https://portal.example/dataset/d3": "withdrawn"}  # d4 was never published: not imported
