@@ -443,6 +443,18 @@ def catalog_context(document: dict) -> dict:
     return {"@id": document["@id"]} if _str(document.get("@id")) else {}
 
 
+def series_identifiers(datasets: list) -> set[str]:
+    """The identifiers other datasets of the document name in `isPartOf`: those datasets are series (a
+    member's `in_series` resolves only to a dataset of kind series, docs/api.md "Dataset series")."""
+    return {part_of for d in datasets if isinstance(d, dict) and (part_of := _str(d.get("isPartOf")))}
+
+
+def dataset_context(catalog: dict, dataset: Any, series: set[str]) -> dict:
+    """`catalog` (catalog_context), with `"series": true` for a dataset that others name in `isPartOf`."""
+    ident = _str(dataset.get("identifier")) if isinstance(dataset, dict) else None
+    return {**catalog, "series": True} if ident and ident in series else catalog
+
+
 def from_datajson(dataset: dict, catalog: dict | None = None) -> Record:
     """A catalog record from one data.json dataset object.
 
@@ -459,6 +471,8 @@ def from_datajson(dataset: dict, catalog: dict | None = None) -> Record:
                                              structural=("distribution",))}
     if isinstance(catalog, dict) and _str(catalog.get("@id")):
         rec["extras"]["datajson_catalog"] = catalog["@id"]
+    if isinstance(catalog, dict) and catalog.get("series") is True:
+        rec["kind"] = "series"
     raw = dataset.get("distribution")
     if isinstance(raw, dict):  # one distribution not wrapped in a list
         flag(rec, "distributions", "object", "distribution is an object, not a list")
@@ -490,10 +504,11 @@ def datasets_from_datajson(document: Any, *, errors: list | None = None) -> list
     if not isinstance(datasets, list):
         raise ValueError("dataset: a data.json catalog needs a 'dataset' list")
     catalog = catalog_context(document)
+    series = series_identifiers(datasets)
     records = []
     for index, dataset in enumerate(datasets):
         try:
-            records.append(from_datajson(dataset, catalog))
+            records.append(from_datajson(dataset, dataset_context(catalog, dataset, series)))
         except ValueError as exc:
             if errors is None:
                 raise ValueError(f"dataset[{index}]: {exc}") from exc

@@ -29,6 +29,7 @@ class DataJsonHarvester(Harvester):
             raise (wrong_type(self.source.url, doc.content, self.type)
                    or HarvestError(N_("%(url)s: not a data.json catalog (no 'dataset' list)"), url=self.source.url))
         context = datajson.catalog_context(catalog)  # what each record needs of the catalog travels with it
+        series = datajson.series_identifiers(catalog["dataset"])  # named in isPartOf: a series
         first: dict[str, tuple[int, str]] = {}  # remote id -> (position, the entry's JSON) of its first entry
         for position, entry in enumerate(catalog["dataset"]):
             remote_id = _remote_id(entry, position)
@@ -43,7 +44,8 @@ class DataJsonHarvester(Harvester):
                                                   "identifier of its own)"),
                                                position=position + 1, id=repr(remote_id), first=earlier[0] + 1))
                 continue
-            yield RemoteItem(remote_id=remote_id, payload=entry, context=context)
+            yield RemoteItem(remote_id=remote_id, payload=entry,
+                             context=datajson.dataset_context(context, entry, series))
 
     def to_record(self, item: RemoteItem) -> Record:
         if not isinstance(item.payload, dict):  # said in JSON's words (it named Python's: "a NoneType")

@@ -255,6 +255,34 @@ def test_a_dcat_ap_3_source_brings_its_series_over_http(runtime, add_source, loc
         assert len(series.members(session, ser.id)) == 3
 
 
+def test_a_data_json_source_brings_its_series_and_members(runtime, add_source, local_server):
+    """data.json (ours included) says a series only by its members' `isPartOf`: the dataset they name is
+    harvested as a series, so the members resolve to it (navigation, collapsed search, isPartOf published
+    again), instead of a plain dataset whose members name nothing."""
+    import json
+
+    from app.jobs import harvest
+
+    pub = {"@type": "org:Organization", "name": "Transport Bureau"}
+    common = {"keyword": ["bus"], "publisher": pub, "accessLevel": "public", "modified": "2024-12-28",
+              "contactPoint": {"fn": "Data desk", "hasEmail": "mailto:data@transport.example.gov"}}
+    doc = {"conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": [
+        {**common, "identifier": f"BUS-2024-{m}", "title": f"Bus ridership 2024-{m}", "description": "d",
+         "isPartOf": "BUS-SERIES", "temporal": f"2024-{m}-01/2024-{m}-28"} for m in (12, 10, 11)]
+        + [{**common, "identifier": "BUS-SERIES", "title": "Bus ridership by month", "description": "Monthly"},
+           {**common, "identifier": "ROAD", "title": "Road works", "description": "Works"}]}
+    assert datajson.validation_errors(doc) == []
+    local_server.add_bytes("/data.json", json.dumps(doc).encode(), "application/json")
+    add_source("transport-dj", "datajson", local_server.url("/data.json"))
+    assert harvest(runtime, "transport-dj").to_dict()["added"] == 5
+    with runtime.sessionmaker() as session:
+        ser = session.query(Dataset).filter_by(kind="series").one()
+        assert ser.identifier == "BUS-SERIES"
+        assert [m.identifier for m in series.members(session, ser.id)] == [f"BUS-2024-{m}" for m in MONTHS]
+        assert session.query(Dataset).filter_by(identifier="ROAD").one().kind == "dataset"
+    assert harvest(runtime, "transport-dj").to_dict()["unchanged"] == 5
+
+
 def test_ckan_clients_make_a_series_and_its_members(app, client):
     """package_create with ckanext-dataset-series' fields: a `dataset_series` package, members naming it in
     `in_series` (by name); package_show answers with the navigation, and sending a package back as it was
