@@ -580,6 +580,9 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
     - contactPoint: the publisher's name and e-mail, else `contact_email` (the portal's own
       contact, a setting); an e-mail that is no address is left out.
     - language: BCP 47 tags (an EU authority IRI .../language/DEU becomes "de"); unknown ones dropped.
+    - temporal: only a period with a start and an end (POD has no open interval); spatial: one string, so
+      several places are published as the box around them (the extent's, else the gazetteer's boxes of
+      them all), else the first place.
     - a distribution without any URL gets the landingPage as accessURL; a downloadURL gets a
       mediaType from its format or file extension (else "application/octet-stream").
     - a distribution whose table has a data dictionary here (`catalog_dictionary`, which the catalog's
@@ -616,6 +619,22 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
                 out[key] = when
             else:
                 del out[key]
+    if isinstance(out.get("temporal"), str):
+        start, sep, end = out["temporal"].partition("/")
+        if not (sep and start.strip() and end.strip()):
+            del out["temporal"]  # a start or an end alone: POD's temporal is an interval, and no open one
+    spatial = out.get("spatial")
+    if isinstance(spatial, list):  # POD's spatial is one string: one place, else the box around them all
+        named = [p for p in spatial if isinstance(p, str) and p.strip()]
+        boxes = [places.place_bbox(p) for p in named]
+        box = (places.effective_bbox(record.get("extent"))
+               or (places.union(boxes) if named and all(boxes) else None))
+        if len(named) == 1 or (named and box is None):
+            out["spatial"] = named[0]
+        elif box is not None:
+            out["spatial"] = places.bbox_text(box)
+        else:
+            del out["spatial"]
     if not out.get("modified"):
         fallback = dates.published_text(record.get("issued")) or record.get("catalog_modified")
         if fallback:

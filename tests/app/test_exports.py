@@ -637,3 +637,24 @@ def test_control_characters_of_a_source_leave_every_xml_document_well_formed(cli
         assert resp.status_code == 200, path
         root = ET.fromstring(resp.data)
         assert "Busstops" in "".join(root.itertext()), path
+
+
+def test_data_json_says_open_periods_and_several_places_as_pod_allows(client, session):
+    """A period with a start and no end (the publish form and /api/v1 accept one) was published as a bare date,
+    and a dataset of two places as a list: POD v1.1 wants `temporal` as an interval and `spatial` as one string,
+    so the whole /data.json failed its schema (data.gov's harvester drops such a dataset). An open period is left
+    out; several places become the box around them."""
+    two = complete("two-places", {"en": "Two places"}, 1)
+    two.update(spatial=["urn:gb2260:330700", "urn:gb2260:330782"], temporal={"start": "2021-03", "end": None})
+    ended = complete("ended", {"en": "Ended"}, 2)
+    ended.update(spatial=["urn:gb2260:330700"], temporal={"start": None, "end": "2020"})
+    closed = complete("closed", {"en": "Closed"}, 3)
+    _save(session, [two, ended, closed])
+    document = json.loads(client.get("/data.json").data)
+    assert pod_errors(document) == []
+    by_id = {d["identifier"]: d for d in document["dataset"]}
+    assert "temporal" not in by_id["ID-1"] and "temporal" not in by_id["ID-2"]
+    assert by_id["ID-3"]["temporal"] == "2019-01-01/2023-12-31"  # a whole period as before
+    assert by_id["ID-2"]["spatial"] == "urn:gb2260:330700"  # one place as before
+    west, south, east, north = map(float, by_id["ID-1"]["spatial"].split(","))
+    assert 119 < west < east < 121 and 28 < south < north < 30  # 金华市 and its county 义乌市
