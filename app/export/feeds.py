@@ -15,6 +15,8 @@ says so in its title and links to the page that tells why. Titles and summaries 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, abort, request
@@ -67,6 +69,16 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
+def _entry_id(dataset_id: str, site: str) -> str:
+    """An entry's atom:id, the same for the dataset's whole life (RFC 4287 4.2.6: it MUST NOT change): its id as a
+    `urn:uuid:` URN. It was the page's URL with the id as fragment, which a rename changed, and feed readers then
+    showed the renamed dataset as a new entry beside the old one."""
+    try:
+        return uuid.UUID(dataset_id).urn
+    except (ValueError, TypeError, AttributeError):
+        return f"{site}/feeds/dataset/{quote(str(dataset_id), safe='')}"
+
+
 def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: list[Dataset], lang: str) -> bytes:
     """The Atom document of `datasets` (newest first)."""
     site = _site()
@@ -86,7 +98,7 @@ def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: li
         url = f"{site}/dataset/{ds.slug}"
         name = _text(ds.title, lang) or ds.slug
         withdrawn = ds.state != "active"
-        _sub(entry, "id", f"{url}#{ds.id}")
+        _sub(entry, "id", _entry_id(ds.id, site))
         _sub(entry, "title", _("Withdrawn: %(title)s", title=name) if withdrawn else name)
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
         _sub(entry, "updated", _stamp(ds.modified_at))

@@ -97,3 +97,15 @@ def test_pages_name_their_feed(app, client):
     assert feed.format("/feeds/dataset.atom") in client.get("/?lang=en").get_data(as_text=True)
     assert feed.format("/feeds/organization/agency-a.atom") in client.get("/publisher/agency-a").get_data(as_text=True)
     assert feed.format("/feeds/group/ENVI.atom") in client.get("/theme/ENVI").get_data(as_text=True)
+
+
+def test_an_entry_keeps_its_id_when_its_dataset_is_renamed(app, client):
+    """RFC 4287 4.2.6: an entry's atom:id never changes. It held the dataset's URL, so a rename made feed readers
+    show the dataset as a new entry beside the old one; the link follows the new address."""
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    _make(app, "bus-stops", "Bus stops")
+    before = _parse(client, "/feeds/dataset.atom?lang=en").entries[0]
+    _actor(app, lambda actor, s: datasets.rename(actor, lifecycle.find(s, "bus-stops")[0], "bus-stops-2026"))
+    after = _parse(client, "/feeds/dataset.atom?lang=en").entries[0]
+    assert after.id == before.id and after.id.startswith("urn:uuid:")
+    assert after.link.endswith("/dataset/bus-stops-2026") and before.link.endswith("/dataset/bus-stops")
