@@ -56,6 +56,8 @@ ROUTE_KINDS: dict[str, str] = {
     # catalog exports and metadata formats
     "exports.catalog": READS,
     "exports.catalog_dump": READS,
+    "exports.catalog_resource": READS,
+    "exports.distribution_resource": READS,
     "exports.data_json": READS,
     "exports.dataset_format": READS,
     "exports.dataset_badge": READS,

@@ -49,6 +49,7 @@ from catalog_schema import dates, readers, series, vocab
 from catalog_schema import dcat as dcatmap
 from catalog_schema import search as search_mod
 from catalog_schema.datajson import catalog_to_datajson, to_datajson
+from catalog_schema.dcat_triples import distribution_uris
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
 from catalog_schema.store import to_record
@@ -354,6 +355,42 @@ def dataset_representation(slug: str, ext: str) -> Response:
 @bp.get("/dataset/<slug>.<any(ttl,rdf,jsonld,nt,json,xml,csv):ext>")
 def dataset_format(slug: str, ext: str):
     return dataset_representation(slug, ext)
+
+
+def _see_other(html: str, by_ext: Callable[[str], str]) -> Response:
+    """303 See Other to the document describing a thing we name by an IRI (linked data's rule for things that
+    are not documents): `html` for a browser, else the representation Accept asks for (406 when none)."""
+    choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "html"
+    if choice is None:
+        return Response("Not Acceptable: available " + ", ".join(sorted(set(NEGOTIABLE))), 406,
+                        mimetype="text/plain")
+    resp = Response(status=303, headers={"Location": html if choice == "html" else by_ext(choice)})
+    resp.vary.add("Accept")
+    return resp
+
+
+@bp.get("/catalog")
+def catalog_resource():
+    """`<site>/catalog`, the dcat:Catalog every page, dump and changes feed names (it answered 404, so a
+    linked-data client following it found nothing): the catalog's first page in the format asked, the home
+    page for a browser."""
+    return _see_other(url_for("datasets.home"), lambda ext: url_for(".catalog", ext=ext))
+
+
+@bp.get("/dataset/<slug>/resource/<dist_id>")
+def distribution_resource(slug: str, dist_id: str):
+    """A distribution's IRI (`dcat:distribution`, and what DQV measurements are computed on): the dataset that
+    describes it, in the format asked, or its page at the file. A renamed, withdrawn or unknown dataset answers
+    as every door does; a distribution the dataset does not have, 404."""
+    ds = _dataset_or_404(slug)
+    record = to_record(ds)
+    mine = f"{_site()}/dataset/{ds.slug}/resource/{dist_id}"
+    found = [d for d, uri in zip(record["distributions"], distribution_uris(record, _site()), strict=True)
+             if uri == mine]
+    if not found:
+        abort(404)
+    return _see_other(url_for("datasets.show", slug=ds.slug) + f"#dist-{found[0].get('catalog_id') or ''}",
+                      lambda ext: url_for(".dataset_format", slug=ds.slug, ext=ext))
 
 
 def negotiate(accept) -> str | None:

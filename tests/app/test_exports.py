@@ -676,3 +676,31 @@ def test_catalog_csv_cells_are_not_run_as_spreadsheet_formulas(client, session):
         assert row["title_zh"] == "公交站点" and row["slug"] == "formula"
     plain = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get("/catalog.csv").get_data(as_text=True)))}
     assert plain["plain"]["title_en"] == "Air - hourly"
+
+
+def test_the_catalog_and_distribution_iris_we_publish_dereference(client, session):
+    """Every page names `<site>/catalog` (the dcat:Catalog) and `<dataset>/resource/<id>` (each dcat:Distribution,
+    what the DQV measurements are computed on); both answered 404, so a linked-data client following them found
+    nothing. They answer 303 See Other to the document describing them, as Accept asks."""
+    _save(session, [complete("iris", {"en": "IRIs"}, 8)])
+    graph = rdflib.Graph().parse(data=client.get("/dataset/iris.ttl").data, format="turtle")
+    dists = sorted(str(o) for o in graph.objects(URIRef(f"{SITE}/dataset/iris"), DCATNS.distribution))
+    assert len(dists) == 2
+    cat = client.get("/catalog", headers={"Accept": "text/turtle"})
+    assert cat.status_code == 303 and _path(cat.headers["Location"]) == "/catalog.ttl"
+    assert "Accept" in cat.headers["Vary"]
+    catalog_graph = rdflib.Graph().parse(data=client.get("/catalog.ttl").data, format="turtle")
+    assert (URIRef(f"{SITE}/catalog"), RDF.type, DCATNS.Catalog) in catalog_graph  # what it leads to describes it
+    assert _path(client.get("/catalog", headers={"Accept": "application/rdf+xml"}).headers["Location"]) \
+        == "/catalog.rdf"
+    assert _path(client.get("/catalog", headers={"Accept": "text/html"}).headers["Location"]) == "/"
+    assert client.get("/catalog", headers={"Accept": "image/png"}).status_code == 406
+    for iri in dists:
+        rdf = client.get(_path(iri), headers={"Accept": "text/turtle"})
+        assert rdf.status_code == 303 and _path(rdf.headers["Location"]) == "/dataset/iris.ttl", iri
+        page = client.get(_path(iri), headers={"Accept": "text/html"})
+        assert page.status_code == 303 and _path(page.headers["Location"]).startswith("/dataset/iris")
+        anchor = urlsplit(page.headers["Location"]).fragment
+        assert f'id="{anchor}"' in client.get("/dataset/iris", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert client.get("/dataset/iris/resource/not-a-file", headers={"Accept": "text/turtle"}).status_code == 404
+    assert client.get("/dataset/nope/resource/x", headers={"Accept": "text/turtle"}).status_code == 404
