@@ -103,7 +103,14 @@ def url_with_lang(lang: str) -> str:
     return request.path + "?" + urlencode(args, doseq=True)
 
 
+#: Routes whose language their URL alone chooses: a badge is an image other sites embed, answered public and
+#: cached, so its `?lang=zh` must not set (nor change) the visitor's session cookie.
+_NOT_REMEMBERED = frozenset({"exports.dataset_badge", "exports.publisher_badge"})
+
+
 def _remember() -> None:
+    if request.endpoint in _NOT_REMEMBERED:
+        return
     chosen = normalise(request.args.get("lang"))
     if chosen and session.get("lang") != chosen:
         session["lang"] = chosen

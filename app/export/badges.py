@@ -26,23 +26,25 @@ def _width(text: str) -> int:
     return sum(13 if ord(ch) > 0x2E7F else 7 for ch in text) + 10
 
 
-def star_text(stars: float | None) -> str:
+def star_text(stars: float | None, unassessed: str = "not assessed") -> str:
     if stars is None:
-        return "not assessed"
+        return unassessed
     full = int(round(stars))
     return "★" * full + "☆" * (5 - full)
 
 
-def badge(label: str, stars: float | None, title: str, *, detail: str | None = None) -> str:
-    """An SVG badge: `label` on the left, the stars (and `detail`) on the right; `title` is the tooltip."""
-    value = star_text(stars) + (f" {detail}" if detail else "")
+def badge(label: str, stars: float | None, title: str, *, detail: str | None = None,
+          unassessed: str = "not assessed") -> str:
+    """An SVG badge: `label` on the left, the stars (and `detail`) on the right; `title` is the tooltip;
+    `unassessed` the words in place of the stars before the first assessment."""
+    value = star_text(stars, unassessed) + (f" {detail}" if detail else "")
     colour = COLOURS[int(round(stars))] if stars is not None else COLOURS[0]
     return _panels(label, value, colour, title)
 
 
-def withdrawn_badge(label: str, title: str) -> str:
-    """The badge of a withdrawn dataset: no stars, the word "withdrawn" on grey."""
-    return _panels(label, "withdrawn", COLOURS[0], title)
+def withdrawn_badge(label: str, title: str, word: str = "withdrawn") -> str:
+    """The badge of a withdrawn dataset: no stars, the word "withdrawn" (`word`) on grey."""
+    return _panels(label, word, COLOURS[0], title)
 
 
 def _panels(label: str, value: str, colour: str, title: str) -> str:

@@ -33,6 +33,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -512,6 +514,21 @@ def _svg(body: str, status: int = 200) -> Response:
     return resp.make_conditional(request) if status == 200 else resp
 
 
+def _badge_lang() -> str:
+    """A badge's language: Chinese for `?lang=zh` (zh_CN, zh-TW ...), else English. Only the URL says it (not
+    Accept-Language nor the session), so one URL is one image for every cache and every site embedding it."""
+    return "zh" if (request.args.get("lang") or "").lower().startswith("zh") else "en"
+
+
+def _badge_texts(lang: str) -> dict[str, str]:
+    with force_locale("zh_CN" if lang == "zh" else "en"):
+        return {"label": _("open data"), "unassessed": _("not assessed"), "withdrawn": _("withdrawn")}
+
+
+def _name(langmap: dict[str, str] | None, lang: str) -> str:
+    return (langmap or {}).get(lang) or pick_text(langmap)
+
+
 @bp.get("/dataset/<slug>/badge.svg")
 def dataset_badge(slug: str):
     resolution = lifecycle.resolve(db_session(), slug)
@@ -520,9 +537,11 @@ def dataset_badge(slug: str):
     if resolution.outcome == lifecycle.MISSING:
         abort(404)
     ds = resolution.dataset
+    lang = _badge_lang()
+    texts = _badge_texts(lang)
     if resolution.outcome == lifecycle.GONE:
-        return _svg(badges.withdrawn_badge("open data", pick_text(ds.title)), status=410)
-    return _svg(badges.badge("open data", ds.stars, pick_text(ds.title)))
+        return _svg(badges.withdrawn_badge(texts["label"], _name(ds.title, lang), texts["withdrawn"]), status=410)
+    return _svg(badges.badge(texts["label"], ds.stars, _name(ds.title, lang), unassessed=texts["unassessed"]))
 
 
 @bp.get("/publisher/<slug>/badge.svg")
@@ -535,7 +554,10 @@ def publisher_badge(slug: str):
                                  .where(Dataset.publisher_id == pub.id, Dataset.state == "active")).one()
     stars = float(avg) if rated else None
     detail = f"{stars:.1f} ({rated})" if rated else None
-    return _svg(badges.badge("open data", stars, pick_text(pub.name), detail=detail))
+    lang = _badge_lang()
+    texts = _badge_texts(lang)
+    return _svg(badges.badge(texts["label"], stars, _name(pub.name, lang), detail=detail,
+                             unassessed=texts["unassessed"]))
 
 
 @bp.get("/quality/metric/<name>")

@@ -704,3 +704,23 @@ def test_the_catalog_and_distribution_iris_we_publish_dereference(client, sessio
         assert f'id="{anchor}"' in client.get("/dataset/iris", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert client.get("/dataset/iris/resource/not-a-file", headers={"Accept": "text/turtle"}).status_code == 404
     assert client.get("/dataset/nope/resource/x", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_badges_speak_chinese_when_their_url_asks(client, session):
+    """The Chinese dataset page offers a badge snippet for Chinese sites, but the badge said "open data", "not
+    assessed" and the English title whatever the page's language. `?lang=zh` gives a Chinese badge, and the
+    Chinese page's image and snippet ask for it; the plain URL stays the English image for every client."""
+    _save(session, [complete("badge", {"en": "Air quality", "zh": "空气质量"}, 9)])
+    resp = client.get("/dataset/badge/badge.svg?lang=zh")
+    assert "Set-Cookie" not in resp.headers  # an image other sites embed, cached public: no session cookie
+    ET.fromstring(zh := resp.get_data(as_text=True))
+    assert ">开放数据<" in zh and ">未评估<" in zh and "<title>空气质量: 未评估</title>" in zh
+    en = client.get("/dataset/badge/badge.svg", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert ">open data<" in en and "<title>Air quality: not assessed</title>" in en  # the URL decides
+    pub = client.get("/publisher/env/badge.svg?lang=zh").get_data(as_text=True)
+    assert ">开放数据<" in pub and ">未评估<" in pub
+    page = client.get("/dataset/badge?lang=zh", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'src="/dataset/badge/badge.svg?lang=zh"' in page  # the image, and the snippet to copy:
+    assert '&lt;img src="http://127.0.0.1:5000/dataset/badge/badge.svg?lang=zh"' in page
+    page_en = client.get("/dataset/badge?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'src="/dataset/badge/badge.svg"' in page_en
