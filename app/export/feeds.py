@@ -130,6 +130,9 @@ def _answer(feed_id: str, title: str, alternate: str, query: search.SearchQuery)
     body = render(feed_id, title, request.url, alternate, datasets, lang)
     resp = Response(body, mimetype="application/atom+xml")
     resp.headers["Cache-Control"] = _CACHE
+    # the language follows Accept-Language when ?lang does not say: a shared cache keeping the feed must keep
+    # one a language, or it hands the Chinese feed to English readers (and back) for the cache's lifetime
+    resp.vary.add("Accept-Language")
     return resp
 
 

@@ -109,3 +109,17 @@ def test_an_entry_keeps_its_id_when_its_dataset_is_renamed(app, client):
     after = _parse(client, "/feeds/dataset.atom?lang=en").entries[0]
     assert after.id == before.id and after.id.startswith("urn:uuid:")
     assert after.link.endswith("/dataset/bus-stops-2026") and before.link.endswith("/dataset/bus-stops")
+
+
+def test_a_feed_cached_by_a_shared_cache_is_kept_per_language(app, client):
+    """A feed's titles follow Accept-Language and it is `public` for minutes: without `Vary: Accept-Language` a
+    proxy or CDN served the first reader's language to everyone."""
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    _make(app, "bus-stops", "Bus stops")
+    for path in ("/feeds/dataset.atom", "/feeds/organization/agency-a.atom", "/feeds/group/TRAN.atom",
+                 "/feeds/custom.atom?q=bus"):
+        zh = client.get(path, headers={"Accept-Language": "zh-CN"})
+        en = client.get(path, headers={"Accept-Language": "en"})
+        assert "public" in zh.headers["Cache-Control"]
+        assert feedparser.parse(zh.data).entries[0].title != feedparser.parse(en.data).entries[0].title
+        assert "Accept-Language" in zh.headers.get("Vary", ""), path
