@@ -596,6 +596,12 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
     if not out.get("publisher") and site_publisher:  # POD requires one: the portal that publishes the catalog
         out["publisher"] = {"@type": "org:Organization", "name": site_publisher}
     publisher = record.get("publisher") or {}
+    if site_url and publisher.get("slug") and isinstance(out.get("publisher"), dict) \
+            and not out["publisher"].get("@id"):
+        # the publisher's IRI here, as DCAT names it: a catalog harvesting this one finds the publisher by it
+        # after a rename (by name alone it made a second publisher and left the first one empty)
+        out["publisher"] = {"@type": "org:Organization", **out["publisher"],
+                            "@id": f"{site_url.rstrip('/')}/publisher/{publisher['slug']}"}
     publisher_name = (out.get("publisher") or {}).get("name") if isinstance(out.get("publisher"), dict) else None
     fallback_email = email_address(publisher.get("email")) or email_address(contact_email)
     contact = out.get("contactPoint")

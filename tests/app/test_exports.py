@@ -724,3 +724,42 @@ def test_badges_speak_chinese_when_their_url_asks(client, session):
     assert '&lt;img src="http://127.0.0.1:5000/dataset/badge/badge.svg?lang=zh"' in page
     page_en = client.get("/dataset/badge?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert 'src="/dataset/badge/badge.svg"' in page_en
+
+
+def test_a_catalog_harvesting_our_data_json_follows_a_publisher_rename(session, app_config, tmp_path):
+    """data.json named a publisher by its name alone, so a catalog harvesting ours matched publishers by name:
+    when a department was renamed it made a second publisher for the new name and left the first one, empty, in
+    its lists and league table. Each publisher now carries its IRI here (`@id`, as DCAT names it), by which the
+    harvesting catalog finds it again and takes the new name."""
+    from app import create_app
+    from app.jobs import harvest
+    from catalog_schema.models import Publisher
+
+    _save(session, [complete("air-1", {"en": "Air 1"}, 11), complete("air-2", {"en": "Air 2"}, 12)])
+    live = create_app(app_config)
+    served = ServedApp(live)
+    live.config["OPENDATA"]["SITE_URL"] = served.url
+    target_url = f"sqlite:///{tmp_path / 'aggregator.db'}"
+    dbmod.upgrade(target_url)
+    rt = _runtime(target_url, tmp_path)
+    try:
+        import requests
+
+        document = requests.get(served.url + "/data.json", timeout=30).json()
+        assert pod_errors(document) == []
+        assert {d["publisher"]["@id"] for d in document["dataset"]} == {served.url + "/publisher/env"}
+        with rt.sessionmaker() as s:
+            s.add(HarvestSource(name="national", type="datajson", url=served.url + "/data.json"))
+            s.commit()
+        assert harvest(rt, "national", full=True).added == 2
+        pub = session.scalar(select(Publisher).where(Publisher.slug == "env"))
+        pub.name = {"en": "Environment and Climate Agency"}
+        session.commit()
+        assert harvest(rt, "national", full=True).updated == 2
+        with rt.sessionmaker() as s:
+            names = [p.name for p in s.scalars(select(Publisher))]
+            owners = {d.publisher.name["" if "" in d.publisher.name else "en"] for d in s.scalars(select(Dataset))}
+    finally:
+        rt.close()
+        served.close()
+    assert len(names) == 1 and owners == {"Environment and Climate Agency"}

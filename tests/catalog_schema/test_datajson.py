@@ -201,7 +201,8 @@ def test_ckan_records_become_valid_pod_datasets():
     assert validation_errors(out) == []
     first = out["dataset"][0]
     assert first["identifier"] == "cf552d08-cee9-43bf-8c0f-3196a9311799"
-    assert first["publisher"] == {"name": "Birmingham City Council"}
+    assert first["publisher"] == {"@type": "org:Organization", "name": "Birmingham City Council",  # its IRI here,
+                                  "@id": SITE.rstrip("/") + "/publisher/birmingham-city-council"}  # as in DCAT
     assert first["contactPoint"] == {"fn": "Ian Martin", "hasEmail": "mailto:ian.martin@birmingham.gov.uk"}
     assert first["license"] == vocab.licence("uk-ogl").url
     assert first["landingPage"] == SITE + "/dataset/purchase-card-transactions"
