@@ -259,8 +259,9 @@ def facet_fields(value: Any) -> list[str]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise QueryError(T_("facet.field must be a JSON list: %(error)s", error=str(exc))) from exc
+        except json.JSONDecodeError as exc:  # said in the reader's language, not the JSON parser's English
+            raise QueryError(T_("facet.field must be a JSON list of field names, such as [\"tags\"], not %(value)s",
+                                value=repr(value[:80]))) from exc
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

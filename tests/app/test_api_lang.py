@@ -177,3 +177,15 @@ def test_localise_keeps_english_strings_unchanged(app):
         assert all(type(v) is str for v in localise(value)["name"])
     with app.test_request_context("/api/v1/x?lang=zh"):
         assert localise(value) == {"message": "缺少值", "name": ["无效的整数", "plain"], "n": 3}
+
+
+def test_a_facet_field_that_is_no_json_list_is_refused_in_the_readers_language(client, world):
+    """`facet.field=tags` (the usual slip: CKAN takes a JSON list) was refused with the JSON parser's English
+    ("Expecting value: line 1 column 1 (char 0)") inside the Chinese message."""
+    zh = client.get("/api/3/action/package_search?facet.field=tags", headers=ZH)
+    assert zh.status_code == 409
+    error = zh.get_json()["error"]
+    assert error["__type"] == "Search Query Error"
+    assert error["message"] == "搜索查询无效：facet.field 必须是字段名的 JSON 列表，例如 [\"tags\"]，而不是 'tags'"
+    en = client.get("/api/3/action/package_search?facet.field=tags").get_json()["error"]["message"]
+    assert "Expecting value" not in en and 'such as ["tags"]' in en
