@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
@@ -340,9 +341,24 @@ def _open_read() -> bool:
 # --------------------------------------------------------------------------- wiring
 
 
+class _SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie, never written into an answer a shared cache may keep (`Cache-Control: public`: a
+    feed, the catalog, a badge, a published file): `?lang=zh` on one of those set the session cookie beside
+    `public, max-age=300`, so a proxy could hand a signed-in visitor's cookie (their sign-in) to the next reader.
+    Such an answer still says it varies with the cookie when it read the session."""
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if response.cache_control.public:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 def init_security(app: Flask) -> None:
     """Sign-in, CSRF, cookies, rate limits and headers for `app` (after its blueprints are registered)."""
     values = app.config["OPENDATA"]
+    app.session_interface = _SessionCookies()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -231,3 +231,18 @@ def test_write_api_limit_per_token(make_app):
     assert sorted(listed.json["result"]) == ["d0", "d1", "d3"]  # reads are not writes
     assert _dataset_count(app) == 3
 
+
+
+def test_an_answer_a_shared_cache_keeps_never_carries_the_session_cookie(app, client):
+    """`?lang=zh` on a feed (public, cached 5 minutes) set the session cookie, a signed-in visitor's sign-in
+    with it, beside `Cache-Control: public`: a proxy could give it to the next reader."""
+    make_user(app, "reader@example.gov")
+    sign_in(client, "reader@example.gov")
+    for path in ("/feeds/dataset.atom?lang=zh", "/feeds/dataset.atom?lang=en", "/sitemap.xml?lang=zh"):
+        resp = client.get(path)
+        assert resp.status_code == 200 and resp.cache_control.public, path
+        assert "Set-Cookie" not in resp.headers, path
+        assert "Cookie" in resp.headers.get("Vary", ""), path  # what it read of the session, it says it varies by
+    page = client.get("/dataset?lang=zh")  # a page remembers the language asked, as before
+    assert "Set-Cookie" in page.headers and "数据集" in page.get_data(as_text=True)
+    assert client.get("/account").status_code == 200  # still signed in
