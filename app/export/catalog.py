@@ -81,7 +81,7 @@ def csv_row(rec: Record) -> dict[str, Any]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
     """A text that a spreadsheet would run as a formula (a harvested title `=HYPERLINK("http://...")`) starts with
     an apostrophe, which spreadsheets show as text; every other value is written as it is."""
     return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
@@ -91,7 +91,7 @@ def write_csv(records: Iterable[Record], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: _cell(v) for k, v in csv_row(rec).items()})
+        writer.writerow({k: spreadsheet_cell(v) for k, v in csv_row(rec).items()})
 
 
 def write_json(records: Iterable[Record], out: IO[str]) -> None:

