@@ -86,6 +86,62 @@ def _usage_days(value: str) -> int:
     return n
 
 
+#: The levels OPENDATA_LOG_LEVEL takes (Python's logging names; WARN is read as WARNING).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(value: str) -> str:
+    """A logging level by name, in any case: "debug" (and any unknown name) was given to logging as it was written
+    and every command and the app's start ended in a traceback."""
+    v = value.strip().upper()
+    v = "WARNING" if v == "WARN" else v
+    if v not in LOG_LEVELS:
+        raise ValueError(T_("not a log level: %(value)s (use %(levels)s)", value=repr(value),
+                            levels=", ".join(LOG_LEVELS)))
+    return v
+
+
+def _database_url(value: str) -> str:
+    """A SQLAlchemy URL of a kind of database this code can open (empty: the default SQLite file). One it could
+    not read ("foo://", "catalog.db") ended every command and the app's start in a traceback. The value is not
+    repeated in the error: it may hold a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    text = value.strip()
+    if not text:
+        return text
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ValueError(T_("not a database URL (write it as postgresql://user@host/database or "
+                            "sqlite:////path/to/catalog.db)")) from None
+    try:
+        url.get_dialect()
+    except NoSuchModuleError:
+        raise ValueError(T_("%(kind)s is not a kind of database this platform opens (use postgresql://user@host/"
+                            "database or sqlite:////path/to/catalog.db)", kind=repr(url.drivername))) from None
+    return text
+
+
+def _int_between(low: int, high: int | None = None) -> Callable[[str], int]:
+    """A whole number from `low` (to `high`): PAGE_SIZE=0 answered every search page with a 500, a
+    COMPRESS_LEVEL of 42 every compressed response."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value.strip())
+        except ValueError:
+            raise ValueError(T_("not a whole number: %(value)s", value=repr(value))) from None
+        if n < low or high is not None and n > high:
+            raise ValueError(T_("%(value)s is not between %(low)s and %(high)s", value=repr(value), low=low,
+                                high=high) if high is not None else
+                             T_("%(value)s is below %(low)s", value=repr(value), low=low))
+        return n
+
+    return parse
+
+
 def _cli_lang(value: str) -> str:
     from app.cli_lang import parse_lang  # click's, loaded by every door that reads settings
 
@@ -116,7 +172,7 @@ def _instance() -> Path:
 SETTINGS: list[Setting] = [
     Setting("INSTANCE_DIR", "instance", N_("Folder for the SQLite file, the archive and other local state.")),
     Setting("DATABASE_URL", None, N_("SQLAlchemy URL of the catalog database; default: a SQLite file "
-            "`catalog.db` in the instance folder. PostgreSQL: `postgresql://user@host/db`.")),
+            "`catalog.db` in the instance folder. PostgreSQL: `postgresql://user@host/db`."), _database_url),
     Setting("BROKER_URL", None, N_("Celery broker (redis://... or amqp://...). Unset: jobs run in-process.")),
     Setting("RESULT_BACKEND", None, N_("Celery result backend; default: the broker URL when it is Redis.")),
     Setting("BROKER_VISIBILITY_TIMEOUT", 3600, N_("Redis broker: seconds after which a task a dead worker held "
@@ -235,10 +291,10 @@ SETTINGS: list[Setting] = [
             "it, each with a reason; both are in the audit log."), _bool),
     Setting("COMPRESS_LEVEL", 6, N_("gzip level (1-9) of responses compressed on the fly (pages, API, exports); "
             "0 sends them uncompressed (a reverse proxy that compresses may take it over). Static files are "
-            "compressed once at level 9 whatever this says."), int),
+            "compressed once at level 9 whatever this says."), _int_between(0, 9)),
     Setting("COMPRESS_MIN_BYTES", 1024, N_("Smallest body compressed on the fly: below it gzip saves less than it "
             "costs."), int),
-    Setting("PAGE_SIZE", 20, N_("Datasets per page in search pages and the REST API."), int),
+    Setting("PAGE_SIZE", 20, N_("Datasets per page in search pages and the REST API."), _int_between(1)),
     Setting("SEARCH_INDEX_DIR", None, N_("Folder of this machine's search index (tantivy), shared by its processes; "
             "default: `search/` in the instance folder. Missing or empty: built from the database on the first "
             "search (`opendata search reindex` builds it ahead, with progress).")),
@@ -275,7 +331,7 @@ SETTINGS: list[Setting] = [
             "failure instead of a skip (CI sets it)."), _bool),
     Setting("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test", N_("Tests: the PostgreSQL "
             "server the database tests also run on.")),
-    Setting("LOG_LEVEL", "INFO", N_("Logging level of the app, the CLI and workers.")),
+    Setting("LOG_LEVEL", "INFO", N_("Logging level of the app, the CLI and workers."), _log_level),
     Setting("LOG_FORMAT", "text", N_("`text` lines, or `json`: one JSON object per line (time, level, logger, message, "
             "pid, the request's method, path and X-Request-Id) for a log collector."), _log_format),
 ]

@@ -67,6 +67,15 @@ def test_settings_prints_the_help_in_the_chosen_language():
     ("OPENDATA_SMTP_SSL", "maybe", "'maybe' 不是布尔值", "not a boolean: 'maybe'"),
     ("OPENDATA_PII_POLICY", "x", "'x' 不是个人信息处理策略", "not a personal-data policy: 'x'"),
     ("OPENDATA_DIGEST_DEFAULT_PERIOD", "x", "'x' 不是摘要周期", "not a digest period: 'x'"),
+    # these four ended in a traceback (LOG_LEVEL, DATABASE_URL) or in 500s of the site (PAGE_SIZE, COMPRESS_LEVEL)
+    ("OPENDATA_LOG_LEVEL", "LOUD", "OPENDATA_LOG_LEVEL：不是日志级别：'LOUD'", "not a log level: 'LOUD'"),
+    ("OPENDATA_DATABASE_URL", "foo://u:pw@host/db", "'foo' 不是本平台能打开的数据库类型",
+     "OPENDATA_DATABASE_URL: 'foo' is not a kind of database this platform opens"),
+    ("OPENDATA_DATABASE_URL", "catalog.db", "OPENDATA_DATABASE_URL：不是数据库 URL",
+     "OPENDATA_DATABASE_URL: not a database URL"),
+    ("OPENDATA_PAGE_SIZE", "0", "OPENDATA_PAGE_SIZE：'0' 小于 1", "OPENDATA_PAGE_SIZE: '0' is below 1"),
+    ("OPENDATA_COMPRESS_LEVEL", "42", "OPENDATA_COMPRESS_LEVEL：'42' 不在 0 到 9 之间",
+     "OPENDATA_COMPRESS_LEVEL: '42' is not between 0 and 9"),
 ])
 def test_a_refused_setting_in_the_chosen_language(name, value, zh, en):
     env = {**PLAIN, name: value}

@@ -69,3 +69,33 @@ def test_too_few_days_of_daily_usage_are_refused_not_raised_to_31_without_a_word
 def test_a_negative_recheck_period_is_refused():
     with pytest.raises(ValueError, match="OPENDATA_RECHECK_PERIOD_DAYS: '-1' is below 0"):
         settings.load({"OPENDATA_RECHECK_PERIOD_DAYS": "-1"})
+
+
+def test_a_log_level_is_read_in_any_case_and_an_unknown_one_refused():
+    """"debug" was handed to logging as written: every command and the app's start ended in a traceback."""
+    assert settings.load({"OPENDATA_LOG_LEVEL": "debug"})["LOG_LEVEL"] == "DEBUG"
+    assert settings.load({"OPENDATA_LOG_LEVEL": " warn "})["LOG_LEVEL"] == "WARNING"
+    with pytest.raises(ValueError, match="OPENDATA_LOG_LEVEL: not a log level: 'LOUD'"):
+        settings.load({"OPENDATA_LOG_LEVEL": "LOUD"})
+
+
+def test_a_database_url_that_cannot_be_opened_is_refused_without_its_password():
+    for bad in ("foo://admin:hunter2@db/x", "admin:hunter2@db/catalog"):
+        with pytest.raises(ValueError, match="OPENDATA_DATABASE_URL") as caught:
+            settings.load({"OPENDATA_DATABASE_URL": bad})
+        assert "hunter2" not in str(caught.value)
+    url = "postgresql://opendata@127.0.0.1:5432/opendata"
+    assert settings.load({"OPENDATA_DATABASE_URL": url})["DATABASE_URL"] == url
+    assert settings.load({"OPENDATA_DATABASE_URL": "", "OPENDATA_INSTANCE_DIR": "/srv/od"})["DATABASE_URL"] \
+        == "sqlite:////srv/od/catalog.db"
+
+
+@pytest.mark.parametrize(("name", "bad", "good"), [("PAGE_SIZE", ["0", "-1"], ["1", "100"]),
+                                                   ("COMPRESS_LEVEL", ["-1", "10", "42"], ["0", "9"])])
+def test_numbers_out_of_their_range_are_refused(name, bad, good):
+    """PAGE_SIZE=0 answered /dataset with a 500; COMPRESS_LEVEL=42 broke every compressed response."""
+    for value in bad:
+        with pytest.raises(ValueError, match=f"OPENDATA_{name}: '{value}' is"):
+            settings.load({f"OPENDATA_{name}": value})
+    for value in good:
+        assert settings.load({f"OPENDATA_{name}": value})[name] == int(value)
