@@ -52,8 +52,10 @@ def register(main: click.Group) -> None:
     @db_group.command("copy", help=N_("Copy the catalog into another, empty database (SQLite to PostgreSQL): the "
                                       "schema at the same migration, then every table in batches, sequences set "
                                       "past the copied ids."))
-    @click.option("--from", "source", default=None, help=N_("database to copy; default: OPENDATA_DATABASE_URL"))
-    @click.option("--to", "target", required=True, help=N_("empty database to copy into, e.g. postgresql://..."))
+    @click.option("--from", "source", default=None, callback=_database_url,
+                  help=N_("database to copy; default: OPENDATA_DATABASE_URL"))
+    @click.option("--to", "target", required=True, callback=_database_url,
+                  help=N_("empty database to copy into, e.g. postgresql://..."))
     @click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1),
                   help=N_("rows read and written at a time"))
     @click.pass_obj
@@ -69,6 +71,21 @@ def register(main: click.Group) -> None:
         click.echo(_("copied %(rows)s rows in %(tables)s tables (%(datasets)s datasets); counts compared. Point "
                      "OPENDATA_DATABASE_URL at the new database and run `opendata search reindex` on each machine.",
                      rows=f"{sum(counts.values()):,}", tables=len(counts), datasets=f"{counts.get('datasets', 0):,}"))
+
+
+def _database_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--from and --to as OPENDATA_DATABASE_URL is read: one that cannot be read is said, not a traceback."""
+    from app.settings import _database_url as parse
+
+    if value is None:
+        return None
+    try:
+        url = parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(say(exc.args[0]), ctx=ctx, param=param) from None
+    if not url:
+        raise click.BadParameter(_("an empty URL names no database"), ctx=ctx, param=param)
+    return url
 
 
 def _safe(url: str) -> str:

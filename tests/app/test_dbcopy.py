@@ -120,6 +120,18 @@ def test_a_target_that_cannot_be_reached_is_named(tmp_path):
     assert "x@" not in result.output  # the password is not printed
 
 
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--to", "bogus", "not a database URL"), ("--to", "", "an empty URL names no database"),
+    ("--from", "foo://u:secret@h/db", "'foo' is not a kind of database")])
+def test_a_url_that_cannot_be_read_is_said_not_a_traceback(tmp_path, option, value, said):
+    source = f"sqlite:///{tmp_path / 'catalog.db'}"
+    urls = {"--from": source, "--to": f"sqlite:///{tmp_path / 'new.db'}", option: value}
+    result = CliRunner().invoke(main, ["db", "copy", "--from", urls["--from"], "--to", urls["--to"]])
+    assert result.exit_code == 2 and said in result.output and option in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "secret" not in result.output and not (tmp_path / "new.db").exists()
+
+
 def test_a_batch_of_no_rows_is_refused_and_a_short_copy_is_an_error(tmp_path):
     """--batch 0 read nothing and the copy reported success (the target was compared with the rows read)."""
     from app import dbcopy
