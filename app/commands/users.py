@@ -10,6 +10,18 @@ import click
 from app.cli_lang import N_, _, ngettext
 
 
+def _refused(exc, email: str) -> str:
+    """Why `user add` made no account, in the command's language (the service's AccountError says it in
+    English for the log)."""
+    from app.services.accounts import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
+
+    if exc.code == "weak-password":
+        return _("the password is refused: it needs at least %(min)s characters (spaces not counted), at most "
+                 "%(max)s, and may not be the e-mail address; no account was created", min=MIN_PASSWORD_CHARS,
+                 max=MAX_PASSWORD_CHARS)
+    return _("not an e-mail address: %(value)s", value=repr(email))
+
+
 def register(main: click.Group) -> None:
     @main.group("user", help=N_("Accounts and their roles on publishers."))
     def user_group() -> None:
@@ -22,7 +34,7 @@ def register(main: click.Group) -> None:
     @click.option("--password-stdin", is_flag=True, help=N_("read the password from the first line of stdin"))
     @click.pass_obj
     def user_add(obj, email, role, name, password_stdin) -> None:
-        from app.services.accounts import create_user
+        from app.services.accounts import AccountError, create_user
 
         password = None
         if password_stdin:
@@ -40,6 +52,8 @@ def register(main: click.Group) -> None:
                     "to invite them to a publisher by e-mail: the account page of an admin of it", email=email))
             try:
                 user = create_user(session, email, sysadmin=role == "sysadmin", password=password, name=name)
+            except AccountError as exc:
+                raise click.ClickException(_refused(exc, email)) from exc
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from exc
             session.commit()

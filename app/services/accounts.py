@@ -28,12 +28,16 @@ from catalog_schema.store import add_audit_event
 
 def create_user(session: Session, email: str, *, sysadmin: bool = False, password: str | None = None,
                 name: str | None = None) -> User:
-    """A new user (ValueError when the address is taken or not an address)."""
+    """A new user (ValueError when the address is taken; AccountError "bad-email" when it is not an address,
+    "weak-password" when `password` is not one a new account may have: `opendata user add --password-stdin`
+    took "short", or the address itself, where every other door refuses them)."""
     email = normalize_email(email)
     if "@" not in email or len(email) > 320:
-        raise ValueError(f"not an e-mail address: {email!r}")
+        raise AccountError("bad-email", f"not an e-mail address: {email!r}")
     if find_user(session, email) is not None:
         raise ValueError(f"a user {email} exists already")
+    if password is not None:
+        check_new_password(password, email)
     user = User(email=email, name=name, is_sysadmin=sysadmin, active=True,
                 password_hash=generate_password_hash(password) if password else None)
     session.add(user)

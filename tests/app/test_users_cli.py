@@ -31,7 +31,7 @@ def test_user_and_token_commands(db_url, session, app):
     _publishers(session, "jh-transport", "jh-stats")
     out = _opendata(db_url, "user", "add", "Root@Example.org", "--role", "sysadmin")
     assert out.returncode == 0, out.stderr
-    out = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin="s3cret pass\n")
+    out = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin="s3cret passphrase\n")
     assert out.returncode == 0, out.stderr
     again = _opendata(db_url, "user", "add", "ed@transport.example")
     assert again.returncode != 0 and "exists already" in again.stderr and "opendata user grant" in again.stderr
@@ -50,7 +50,7 @@ def test_user_and_token_commands(db_url, session, app):
     root = session.scalar(select(User).where(User.email == "root@example.org"))
     ed = session.scalar(select(User).where(User.email == "ed@transport.example"))
     assert root.is_sysadmin and not ed.is_sysadmin
-    assert auth.check_password(ed, "s3cret pass") and not auth.check_password(ed, "wrong")
+    assert auth.check_password(ed, "s3cret passphrase") and not auth.check_password(ed, "wrong")
     assert "s3cret" not in ed.password_hash
     row = session.scalar(select(ApiToken).where(ApiToken.user_id == ed.id))
     assert row.name == "laptop" and row.token_hash == auth.hash_token(token) and token.startswith(row.prefix)
@@ -74,13 +74,13 @@ def test_user_and_token_commands(db_url, session, app):
     from tests.support.accounts import sign_in
 
     browser = app.test_client()
-    assert sign_in(browser, "ed@transport.example", "s3cret pass").status_code == 302
+    assert sign_in(browser, "ed@transport.example", "s3cret passphrase").status_code == 302
     off = _opendata(db_url, "--lang", "zh", "user", "deactivate", "ed@transport.example")
     assert off.returncode == 0 and "已停用" in off.stdout, off.stderr
     assert browser.get("/account").status_code == 302
     assert client.post("/api/3/action/package_patch", json={"id": "cli-made", "notes": "x"},
                        headers={"Authorization": token}).status_code == 403
-    assert sign_in(app.test_client(), "ed@transport.example", "s3cret pass").status_code == 401
+    assert sign_in(app.test_client(), "ed@transport.example", "s3cret passphrase").status_code == 401
     assert "already" in _opendata(db_url, "user", "deactivate", "ed@transport.example").stdout
     assert _opendata(db_url, "user", "activate", "ed@transport.example").returncode == 0
     assert client.post("/api/3/action/package_patch", json={"id": "cli-made", "notes": "x"},
@@ -118,3 +118,19 @@ def test_token_rules(session):
     assert auth.user_for_token(session, live + "x") is None and auth.user_for_token(session, "") is None
     editor.active = False
     assert auth.user_for_token(session, live) is None
+
+
+def test_user_add_refuses_a_password_no_other_door_accepts(db_url, session):
+    """`user add --password-stdin` took "short" (and the address itself) where the invitation, the reset and the
+    change of password all refuse it; and said why in English under --lang zh."""
+    for weak in ("short", "ed@transport.example", "   spaced   out   "):
+        out = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin=weak + "\n")
+        assert out.returncode == 1 and "the password is refused" in out.stderr, out.stderr
+    zh = _opendata(db_url, "--lang", "zh", "user", "add", "ed@transport.example", "--password-stdin", stdin="short\n")
+    assert zh.returncode == 1 and "密码不被接受" in zh.stderr, zh.stderr
+    bad = _opendata(db_url, "--lang", "zh", "user", "add", "not-an-address")
+    assert bad.returncode == 1 and "不是电子邮件地址" in bad.stderr, bad.stderr
+    session.expire_all()
+    assert session.scalar(select(User).where(User.email == "ed@transport.example")) is None
+    ok = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin="ten chars!!\n")
+    assert ok.returncode == 0, ok.stderr
