@@ -64,11 +64,29 @@ def _publisher(session: Session, given: str) -> Publisher:
     return ensure_publisher(session, {"name": {"": given}})
 
 
+#: Longest source name (the column's width).
+NAME_MAX = 200
+
+
+def _check_name(name: str) -> None:
+    """A name the pages, the API and the command line can all address: `source add ""` and `source add a/b` were
+    taken, and neither source's page (/harvest/source/NAME) nor API could be reached; "s1 " beside "s1" was a
+    second source no one could tell apart."""
+    if not name or not name.strip():
+        raise Invalid(T_("a source needs a name (such as jh-transport-ckan)"))
+    if name != name.strip() or "/" in name or any(ch < " " or ch == "\x7f" for ch in name):
+        raise Invalid(T_("%(name)s cannot be a source's name: no slash, control character or space at either end "
+                         "(such as jh-transport-ckan)", name=repr(name)))
+    if len(name) > NAME_MAX:
+        raise Invalid(T_("a source's name has at most %(max)s characters", max=NAME_MAX))
+
+
 @service
 def add_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
                schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
     """A new harvest source; its publisher (by slug) is created when unknown. Invalid when its URL is none a
     harvest can read."""
+    _check_name(name)
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     _check_url(url)

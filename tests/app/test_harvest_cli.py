@@ -88,6 +88,22 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     assert missing.returncode != 0 and "no harvest source named 'nope'" in missing.stderr
 
 
+def test_a_source_name_no_page_or_api_can_address_is_refused(db_url, tmp_path, session):
+    """`source add ""` and `source add a/b` were taken: /harvest/source/NAME and /api/v1/harvest/sources/NAME
+    could not reach them; "feed " beside "feed" was a second source no one could tell apart."""
+    from catalog_schema.models import HarvestSource
+
+    env = _env(db_url, tmp_path)
+    for name in ("", "  ", "a/b", "feed ", "tab\there"):
+        out = _run(env, "source", "add", name, "--type", "ckan", "--url", "http://127.0.0.1/")
+        assert out.returncode == 1 and "name" in out.stderr and "Traceback" not in out.stderr, (name, out.stderr)
+    zh = _run(env, "--lang", "zh", "source", "add", "a/b", "--type", "ckan", "--url", "http://127.0.0.1/")
+    assert zh.returncode == 1 and "不能用作采集源名称" in zh.stderr, zh.stderr
+    assert session.scalars(select(HarvestSource.name)).all() == []
+    ok = _run(env, "source", "add", "京海交通 ckan", "--type", "ckan", "--url", "http://127.0.0.1/")
+    assert ok.returncode == 0, ok.stderr
+
+
 def test_a_source_publisher_given_by_its_name_gets_a_slug_ckan_accepts(db_url, tmp_path, local_server):
     """`source add --publisher 京海市统计局` stored "京海市统计局" as the publisher's slug, and "Bad Slug!" became
     /publisher/Bad%20Slug!: an organization name no CKAN client accepts. A slug is a slug; anything else is the
