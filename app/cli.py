@@ -95,12 +95,31 @@ def show_settings() -> None:
 
 
 def _shown(setting: settings_mod.Setting, value) -> str:
-    """A setting's value as the variable is written (a list comma-separated), or a word for people: unset, secret."""
+    """A setting's value as the variable is written (a list comma-separated), or a word for people: unset, secret.
+    A URL's password is hidden (postgresql://opendata:***@db/opendata): the output is pasted into tickets, and
+    DATABASE_URL, BROKER_URL, RESULT_BACKEND and the Redis URLs carry their passwords."""
     if value is None or value == "" or value == []:
         return _("(unset)")
     if setting.secret:
         return _("(secret)")
-    return ",".join(value) if isinstance(value, list) else str(value)
+    return ",".join(value) if isinstance(value, list) else _without_password(str(value))
+
+
+def _without_password(value: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    if "://" not in value:
+        return value
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:  # not a URL after all (a port that is no number): said as it is, nothing to hide in it
+        return value
+    if not password:
+        return value
+    userinfo, _at, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def _register() -> None:

@@ -271,3 +271,16 @@ def test_every_help_page_fits_the_terminal_in_both_languages():
     assert not wide, wide
     top = _invoke(["--lang", "zh", "--help"], PLAIN)
     assert "  prune      删除超出保留设置" in top and "  source     采集源。" in top
+
+
+def test_settings_hides_the_passwords_in_urls():
+    """`opendata settings` printed OPENDATA_DATABASE_URL and the broker's URL with their passwords, in output that
+    is pasted into tickets; the rest of the URL stays, to see where it points."""
+    env = {**PLAIN, "OPENDATA_DATABASE_URL": "postgresql://opendata:hunter2@db.internal:5432/opendata",
+           "OPENDATA_BROKER_URL": "redis://:tops3cret@127.0.0.1:6379/0"}
+    for said in (_invoke(["settings"], env), _invoke(["--lang", "zh", "settings"], env)):
+        assert "hunter2" not in said and "tops3cret" not in said
+        assert "OPENDATA_DATABASE_URL=postgresql://opendata:***@db.internal:5432/opendata\n" in said
+        assert "OPENDATA_BROKER_URL=redis://:***@127.0.0.1:6379/0\n" in said
+        assert "OPENDATA_RESULT_BACKEND=redis://:***@127.0.0.1:6379/0\n" in said
+        assert "OPENDATA_SITE_URL=http://127.0.0.1:5000\n" in said
