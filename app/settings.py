@@ -142,6 +142,35 @@ def _int_between(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+#: The rate limits' storages this platform runs with (docs/operations.md, "Rate limits across processes").
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def _ratelimit_storage(value: str) -> str:
+    """memory:// or a Redis URL: any other (a typo, memcached:// without its client) ended the app's start, and
+    so `opendata serve`, in a traceback. The value is not repeated: a Redis URL may hold a password."""
+    text = value.strip()
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme not in RATELIMIT_SCHEMES:
+        raise ValueError(T_("not a rate-limit storage this platform uses (%(scheme)s): use memory:// or "
+                            "redis://host:6379/1", scheme=repr(scheme or text[:20])))
+    return text
+
+
+def _harvesters(value: str) -> list[str]:
+    """Names of installed harvester types. An unknown one was taken and only failed the harvests of that type,
+    while the docs promise it fails at start."""
+    from harvesters import registry
+
+    names = _list(value)
+    installed = registry.available()
+    unknown = [name for name in names if name not in installed]
+    if unknown:
+        raise ValueError(T_("unknown harvester type(s) %(names)s: installed are %(installed)s",
+                            names=", ".join(unknown), installed=", ".join(sorted(installed)) or "-"))
+    return names
+
+
 def _cli_lang(value: str) -> str:
     from app.cli_lang import parse_lang  # click's, loaded by every door that reads settings
 
@@ -242,7 +271,7 @@ SETTINGS: list[Setting] = [
     Setting("USER_AGENT", "opendata-platform/0.1 (+https://github.com/opendata-platform)",
             N_("User-Agent of outbound requests.")),
     Setting("HARVESTERS", ["ckan", "dcat", "datajson", "datapackage"], N_("Enabled harvester types (entry "
-            "points of group `opendata.harvesters`); an unknown name fails at start."), _list),
+            "points of group `opendata.harvesters`); an unknown name fails at start."), _harvesters),
     Setting("ASSESS_AFTER_HARVEST", True, N_("Assess what a harvest added or changed as soon as the job ends "
             "(link checks, downloads, scores). Off: run `opendata assess --changed` yourself."), _bool),
     Setting("RECHECK_PERIOD_DAYS", 7, N_("Every published dataset's links are checked again and the dataset "
@@ -309,7 +338,8 @@ SETTINGS: list[Setting] = [
             "harvest jobs, queue depth, archive bytes, search index lag)."), _bool),
     Setting("METRICS_TOKEN", "", N_("When set, `/metrics` wants `Authorization: Bearer <token>` (otherwise keep it on "
             "an internal network)."), secret=True),
-    Setting("RATELIMIT_STORAGE_URL", "memory://", N_("Flask-Limiter storage (memory:// or redis://...).")),
+    Setting("RATELIMIT_STORAGE_URL", "memory://", N_("Flask-Limiter storage (memory:// or redis://...)."),
+            _ratelimit_storage),
     Setting("API_RATE_LIMIT", "600 per minute", N_("Rate limit of the read API per client address."), _rate_limit),
     Setting("WRITE_RATE_LIMIT", "120 per minute", N_("Rate limit of API writes (CKAN `*_create/_update/_patch/"
             "_delete`, REST POST/PUT/PATCH/DELETE) per API token (per client address without one)."), _rate_limit),

@@ -76,6 +76,12 @@ def test_settings_prints_the_help_in_the_chosen_language():
     ("OPENDATA_PAGE_SIZE", "0", "OPENDATA_PAGE_SIZE：'0' 小于 1", "OPENDATA_PAGE_SIZE: '0' is below 1"),
     ("OPENDATA_COMPRESS_LEVEL", "42", "OPENDATA_COMPRESS_LEVEL：'42' 不在 0 到 9 之间",
      "OPENDATA_COMPRESS_LEVEL: '42' is not between 0 and 9"),
+    # a traceback at the app's start (serve); an unknown harvester was taken though the docs say it fails at start
+    ("OPENDATA_RATELIMIT_STORAGE_URL", "memcached://127.0.0.1",
+     "OPENDATA_RATELIMIT_STORAGE_URL：不是本平台使用的限流存储",
+     "OPENDATA_RATELIMIT_STORAGE_URL: not a rate-limit storage this platform uses ('memcached')"),
+    ("OPENDATA_HARVESTERS", "ckan,csw", "OPENDATA_HARVESTERS：未知的采集器类型 csw",
+     "OPENDATA_HARVESTERS: unknown harvester type(s) csw: installed are ckan, datajson, datapackage, dcat"),
 ])
 def test_a_refused_setting_in_the_chosen_language(name, value, zh, en):
     env = {**PLAIN, name: value}

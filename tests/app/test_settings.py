@@ -99,3 +99,19 @@ def test_numbers_out_of_their_range_are_refused(name, bad, good):
             settings.load({f"OPENDATA_{name}": value})
     for value in good:
         assert settings.load({f"OPENDATA_{name}": value})[name] == int(value)
+
+
+def test_the_rate_limit_storage_and_the_harvesters_are_checked_when_read():
+    """A storage Flask-Limiter cannot open ended `opendata serve` in a traceback; an unknown harvester type was
+    taken and only its harvests failed, though the docs promise a failure at start."""
+    for bad in ("bogus://x", "memcached://127.0.0.1:11211", "127.0.0.1:6379"):
+        with pytest.raises(ValueError, match="OPENDATA_RATELIMIT_STORAGE_URL: not a rate-limit storage"):
+            settings.load({"OPENDATA_RATELIMIT_STORAGE_URL": bad})
+    with pytest.raises(ValueError) as caught:
+        settings.load({"OPENDATA_RATELIMIT_STORAGE_URL": "mongodb://admin:hunter2@db/x"})
+    assert "hunter2" not in str(caught.value)
+    for good in ("memory://", "redis://:pw@127.0.0.1:6379/1", "rediss://cache.internal:6380/0"):
+        assert settings.load({"OPENDATA_RATELIMIT_STORAGE_URL": good})["RATELIMIT_STORAGE_URL"] == good
+    with pytest.raises(ValueError, match="OPENDATA_HARVESTERS: unknown harvester type.s. csw"):
+        settings.load({"OPENDATA_HARVESTERS": "ckan, csw"})
+    assert settings.load({"OPENDATA_HARVESTERS": "ckan, dcat"})["HARVESTERS"] == ["ckan", "dcat"]
