@@ -247,7 +247,8 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         return backup_manifest.from_json(path.read_text())
     except (ValueError, TypeError) as exc:
-        raise BackupError(T_("%(path)s cannot be read: %(error)s", path=str(path), error=str(exc))) from exc
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)  # a Text: said in zh
+        raise BackupError(T_("%(path)s cannot be read: %(error)s", path=str(path), error=reason)) from exc
 
 
 def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say: Say = lambda _: None,

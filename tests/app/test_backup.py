@@ -46,6 +46,31 @@ def test_the_manifest_round_trips():
         backup_manifest.from_json(backup_manifest.to_json(manifest).replace('"version": 1', '"version": 9'))
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("[]", "it is not a JSON object"), ("{bad", "it is not JSON"), ('{"version": 1, "archive": {"source_dir": "x"}}',
+                                                                   "the manifest lacks taken_at, backend"),
+    ("DUMP:../../etc/passwd", "the manifest names the dump '../../etc/passwd'"),
+    ("DUMP:", "the manifest names the dump ''")])
+def test_restore_says_what_is_wrong_with_a_manifest_not_a_traceback(tmp_path, text, said):
+    """A manifest that was a list ended `opendata restore` in a traceback, one with fields missing said
+    "Manifest.__init__() missing 7 required positional arguments", and a dump named "../x" was looked for
+    outside the backup folder."""
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    if text.startswith("DUMP:"):
+        text = backup_manifest.to_json(Manifest(
+            taken_at="2026-12-03T10:00:00+00:00", backend="sqlite", revision="0012", dump=text[5:],
+            dump_sha256="ab" * 32, dump_bytes=1, counts={}, archive=ArchiveSummary(source_dir="/srv/archive")))
+    (folder / "manifest.json").write_text(text)
+    env = {"OPENDATA_INSTANCE_DIR": str(tmp_path / "new")}
+    result = CliRunner().invoke(main, ["restore", str(folder)], env=env)
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    zh = CliRunner().invoke(main, ["--lang", "zh", "restore", str(folder)], env=env)
+    assert zh.exit_code == 1 and "无法读取" in zh.output and said not in zh.output, zh.output
+    assert not (tmp_path / "new" / "catalog.db").exists()
+
+
 def test_backup_while_serving_then_restore_gives_the_same_catalog(app, db_url, tmp_path):
     catalogs.build_catalog(app)
     settings = app.config["OPENDATA"]
