@@ -44,8 +44,10 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def send_cmd(obj, period, as_json) -> None:
         summary = run_digests(obj.settings, (period,) if period else PERIODS)
-        if as_json:
+        if as_json:  # the exit status says a failed send as the text's does (it said success)
             click.echo(json.dumps(summary, ensure_ascii=False))
+            if any(r["error"] for results in summary.values() for r in results):
+                raise SystemExit(1)
             return
         for name, results in summary.items():
             sent = sum(1 for r in results if r["sent"])

@@ -56,15 +56,29 @@ def register(main: click.Group) -> None:
             summary = run_weekly(obj.settings, week, send)
         except ValueError as exc:
             raise click.ClickException(say(exc.args[0] if exc.args else str(exc))) from exc
+        from app.services.weekly import NO_ADMIN
+
+        # a report the mail server did not take is a failure (cron must see it: the exit status); a publisher with
+        # no admin is not one that a retry mends, and is said with what to do
+        failed = any(s["error"] and s["error"] != NO_ADMIN for s in summary["sent"])
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
+            if failed:
+                raise SystemExit(1)
             return
         click.echo(_("week %(week)s: %(reports)s publisher reports, %(new)s new", week=summary["week"],
                      reports=summary["publishers"], new=len(summary["created"])))
         for s in summary["sent"]:
-            if s["error"]:
+            if s["error"] == NO_ADMIN:
+                click.echo(_("  %(week)s %(publisher)s: not sent: the publisher has no admin (give it one: opendata "
+                             "user grant EMAIL %(publisher)s admin)", week=s["week"], publisher=s["publisher"]))
+            elif s["error"]:
                 click.echo(_("  %(week)s %(publisher)s: not sent (%(error)s)", week=s["week"], publisher=s["publisher"],
                              error=s["error"]))
             else:
                 click.echo(_("  %(week)s %(publisher)s: sent to %(to)s", week=s["week"], publisher=s["publisher"],
                              to=", ".join(s["to"]) or _("nobody new")))
+        if failed:
+            click.echo(_("some reports were not sent: they are sent again by the next run with --send (or by "
+                         "`opendata schedule`)"), err=True)
+            raise SystemExit(1)

@@ -201,6 +201,10 @@ def test_the_digest_command(app, monkeypatch):
         result = CliRunner().invoke(main, ["digest", "send", "--period", "weekly"])
         assert result.exit_code == 0, result.output
         assert "weekly: 0 digests sent, 0 users due" in result.output and not smtp.messages
+        smtp.handler.refuse.add("lee@example.org")  # a failed send: --json exited 0 where the text said 1
+        refused = CliRunner().invoke(main, ["digest", "send", "--period", "daily", "--json"])
+        assert refused.exit_code == 1 and '"sent": false' in refused.output, refused.output
+        smtp.handler.refuse.clear()
         result = CliRunner().invoke(main, ["digest", "send", "--period", "daily", "--json"])
         assert result.exit_code == 0, result.output
         assert '"sent": true' in result.output

@@ -300,3 +300,38 @@ def test_celery_beat_runs_the_weekly_evaluation(app, tmp_path):
         if celery_app._runtime is not None:  # the worker's runtime, on this test's database: not for the next
             celery_app._runtime.close()
             celery_app._runtime = None
+
+
+
+def test_a_report_the_mail_server_did_not_take_fails_the_command(db_url, app, tmp_path):
+    """`evaluate weekly --send` exited 0 when the mail server could not be reached, so a cron job never told
+    anyone; a publisher with no admin is not a failure, and the command says how to give it one."""
+    import os
+    import socket
+
+    from tests.support.cli import opendata
+
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        for slug in ("jh-archives", "jh-water"):
+            ensure_publisher(session, {"slug": slug, "name": {"zh": slug}})
+        session.commit()
+    make_user(app, "wang@archives.example", admin_of="jh-archives")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+
+    def run(port: int, *args: str):
+        env = {**os.environ, "OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path),
+               "OPENDATA_SMTP_HOST": "127.0.0.1", "OPENDATA_SMTP_PORT": str(port), "OPENDATA_SMTP_TIMEOUT": "2"}
+        return opendata(*args, env=env, cwd=tmp_path)
+
+    out = run(closed, "--lang", "zh", "evaluate", "weekly", "--week", W48, "--send")
+    assert out.returncode == 1, out.stdout
+    assert "jh-archives：未发送（could not reach the mail server" in out.stdout
+    assert "opendata user grant EMAIL jh-water admin" in out.stdout and "部分报告未发送" in out.stderr
+    as_json = run(closed, "evaluate", "weekly", "--week", W48, "--send", "--json")
+    assert as_json.returncode == 1 and "could not reach the mail server" in as_json.stdout
+    with SmtpServer() as smtp:
+        sent = run(smtp.port, "evaluate", "weekly", "--week", W48, "--send")
+        assert sent.returncode == 0 and "jh-archives: sent to wang@archives.example" in sent.stdout, sent.stdout
+        assert [m["To"] for m in smtp.messages] == ["wang@archives.example"]
