@@ -126,11 +126,16 @@ def register(main: click.Group) -> None:
     @click.option("--name", default=None, help=N_("a label to tell tokens apart"))
     @click.pass_obj
     def token_create(obj, email, name) -> None:
-        from app.services.accounts import create_token
+        from app.services.accounts import AccountError, create_token
 
         with obj.sessionmaker()() as session:
             user = _user(session, email)
-            token = create_token(session, user, name)
+            try:
+                token = create_token(session, user, name)
+            except AccountError as exc:  # "inactive"
+                raise click.ClickException(_("%(email)s is deactivated and its API tokens are refused: no token was "
+                                             "made (`opendata user activate %(email)s` first)",
+                                             email=user.email)) from exc
             session.commit()
             click.echo(_("token for %(email)s (%(name)s); it is shown only now:", email=user.email, name=name) if name
                        else _("token for %(email)s; it is shown only now:", email=user.email))

@@ -61,7 +61,11 @@ def grant(session: Session, user: User, publisher: Publisher, role: str) -> Memb
 
 def create_token(session: Session, user: User, name: str | None = None,
                  expires_at: dt.datetime | None = None) -> str:
-    """A new API token for `user`; returns the plain token (the only time it exists in clear)."""
+    """A new API token for `user`; returns the plain token (the only time it exists in clear). AccountError
+    "inactive" for a deactivated account: its tokens are refused, and one made for it was printed as if it
+    worked."""
+    if not user.active:
+        raise AccountError("inactive", f"{user.email} is deactivated: its API tokens are refused")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user=user, name=name, token_hash=hash_token(token), prefix=token[:PREFIX_CHARS],
                          expires_at=expires_at))

@@ -155,7 +155,11 @@ def token_create():
     if days not in EXPIRY_CHOICES:
         return _page(me, error=_("Choose an expiry from the list."), status=400)
     expires = utcnow() + dt.timedelta(days=days) if days else None
-    plain = accounts.create_token(s, owner, name=name, expires_at=expires)
+    try:
+        plain = accounts.create_token(s, owner, name=name, expires_at=expires)
+    except accounts.AccountError:  # "inactive": a token it could not use
+        return _page(me, error=_("%(email)s is deactivated: its API tokens are refused, so none was made.",
+                                 email=owner.email), status=400)
     row = s.scalar(select(ApiToken).where(ApiToken.token_hash == auth.hash_token(plain)))
     _audit_token("token.create", row, me)
     s.commit()

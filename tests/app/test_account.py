@@ -197,6 +197,17 @@ def test_sysadmin_makes_a_token_for_another_user(app, client):
     assert _new_token(client, email="nobody@example.gov")[0] == 400
 
 
+def test_no_token_is_made_for_a_deactivated_account(app, client):
+    """A sysadmin's token for a deactivated account was shown as made, and every request with it was refused."""
+    make_user(app, "gone@example.gov", editor_of="roads", active=False)
+    make_user(app, "root@example.gov", sysadmin=True)
+    sign_in(client, "root@example.gov")
+    status, token, html = _new_token(client, email="gone@example.gov", name="for gone")
+    assert status == 400 and not token and "gone@example.gov 已停用" in html
+    with _db(app) as s:
+        assert s.scalar(select(ApiToken).where(ApiToken.name == "for gone")) is None
+
+
 def test_current_account_and_login_required_page_helpers(app, client):
     seen = []
 

@@ -134,3 +134,16 @@ def test_user_add_refuses_a_password_no_other_door_accepts(db_url, session):
     assert session.scalar(select(User).where(User.email == "ed@transport.example")) is None
     ok = _opendata(db_url, "user", "add", "ed@transport.example", "--password-stdin", stdin="ten chars!!\n")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_token_create_refuses_a_deactivated_account(db_url, session):
+    """It printed a token for a deactivated account, and every request with it was refused ("access denied")."""
+    assert _opendata(db_url, "user", "add", "gone@example.org").returncode == 0
+    assert _opendata(db_url, "user", "deactivate", "gone@example.org").returncode == 0
+    out = _opendata(db_url, "--lang", "zh", "token", "create", "gone@example.org")
+    assert out.returncode == 1 and "已停用" in out.stderr and "opendata user activate gone@example.org" in out.stderr
+    assert auth.TOKEN_PREFIX not in out.stdout
+    session.expire_all()
+    assert session.scalars(select(ApiToken)).all() == []
+    assert _opendata(db_url, "user", "activate", "gone@example.org").returncode == 0
+    assert _opendata(db_url, "token", "create", "gone@example.org").returncode == 0
