@@ -177,6 +177,8 @@ def register(main: click.Group) -> None:
         from harvesters.messages import error_detail
 
         rt = Runtime(obj.settings)
+        # what failed, said at the end with exit status 1 (a cron job or a timer sees it; everything else still ran)
+        failed: list[str] = []
         try:
             for name in due_sources(rt):
                 try:
@@ -184,30 +186,43 @@ def register(main: click.Group) -> None:
                 except HarvestError as exc:  # its job failed, saying why: the other sources go on
                     click.echo(json.dumps({"source": name, "status": "failed",
                                            "error": harvest_error(str(exc), error_detail(exc))}, ensure_ascii=False))
+                    failed.append(name)
                     continue
                 except RuntimeError as exc:  # a job of it still queued or running: the next run takes it
                     click.echo(json.dumps({"source": name, "status": "skipped", "error": say(exc.args[0])
                                            if exc.args else str(exc)}, ensure_ascii=False))
                     continue
                 click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+                if summary.status in ("failed", "needs-confirmation"):
+                    failed.append(name)
             if recheck.period_of(obj.settings) is not None:
                 click.echo(json.dumps({"recheck": recheck.run(rt)}, ensure_ascii=False))
         finally:
             rt.close()
         if obj.settings["WEEKLY_EVALUATION"]:  # idempotent per week: an hourly cron makes each week's once
             from app.commands.evaluate import run_weekly
+            from app.services.weekly import NO_ADMIN
 
-            click.echo(json.dumps({"weekly_evaluation": run_weekly(obj.settings, None, send=True)},
-                                  ensure_ascii=False))
+            evaluation = run_weekly(obj.settings, None, send=True)
+            click.echo(json.dumps({"weekly_evaluation": evaluation}, ensure_ascii=False))
+            if any(s["error"] and s["error"] != NO_ADMIN for s in evaluation["sent"]):
+                failed.append(_("the weekly reports' e-mails"))
         if obj.settings["DIGESTS"]:  # only the digests that are due: an hourly cron sends each once
             from app.commands.digest import run_digests
 
-            click.echo(json.dumps({"digests": run_digests(obj.settings)}, ensure_ascii=False))
+            digests = run_digests(obj.settings)
+            click.echo(json.dumps({"digests": digests}, ensure_ascii=False))
+            if any(r["error"] for results in digests.values() for r in results):
+                failed.append(_("the digests' e-mails"))
         from app.commands.prune import prune_if_due
 
         pruned = prune_if_due(obj.settings)  # once a day, when a retention is set
         if pruned is not None:
             click.echo(json.dumps({"prune": pruned}, ensure_ascii=False))
+        if failed:  # exited 0 whatever failed
+            click.echo(_("failed or waiting for you: %(what)s (a source's report: opendata source show NAME; the rest "
+                         "ran, and what was not sent is sent again by the next run)", what=", ".join(failed)), err=True)
+            raise SystemExit(1)
 
 
 #: The headings of a job's changes (`opendata source show`).

@@ -180,3 +180,23 @@ def test_the_progress_line_is_in_the_commands_language(capsys):
         set_lang("en")
     line = capsys.readouterr().err.rsplit("\r", 1)[-1]
     assert line == "4 条记录  新增 1 出错 1 未变 2", line  # it read "4 条记录  added=1 errored=1 unchanged=2"
+
+
+def test_schedule_exits_1_when_a_due_harvest_failed(db_url, tmp_path, local_server, session):
+    """`opendata schedule` (an hourly cron) exited 0 when a due source's harvest failed: the failure was only in
+    its JSON lines. The other sources still run; the exit status and a last line say what failed."""
+    env = {**_env(db_url, tmp_path), "OPENDATA_RECHECK_PERIOD_DAYS": "0", "OPENDATA_WEEKLY_EVALUATION": "0",
+           "OPENDATA_DIGESTS": "0", "OPENDATA_HTTP_RETRIES": "0"}
+    local_server.add_file("/data.json", TREASURY, "application/json")
+    assert _run(env, "source", "add", "good", "--type", "datajson", "--url", local_server.url("/data.json"),
+                "--schedule", "daily").returncode == 0
+    assert _run(env, "source", "add", "gone", "--type", "datajson", "--url", local_server.url("/missing.json"),
+                "--schedule", "daily").returncode == 0
+    ran = _run(env, "--lang", "zh", "schedule")
+    assert ran.returncode == 1, ran.stdout
+    assert "失败或等待您处理：gone" in ran.stderr and "good" not in ran.stderr.split("失败")[1], ran.stderr
+    statuses = {json.loads(line)["source"]: json.loads(line)["status"] for line in ran.stdout.splitlines()
+                if line.startswith('{"source"')}
+    assert statuses == {"good": "finished", "gone": "failed"}
+    again = _run(env, "schedule")  # nothing due: nothing failed
+    assert again.returncode == 0 and again.stderr == "", again.stderr
