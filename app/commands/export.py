@@ -42,13 +42,20 @@ def register(main: click.Group) -> None:
 
         with obj.sessionmaker()() as session:
             if output:
-                tmp = output + ".part"
-                with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                    export(session, fmt, fh, site_url=obj.settings["SITE_URL"],
-                           catalog_info=catalog_info(obj.settings), contact_email=obj.settings["CONTACT_EMAIL"] or None)
                 import os
 
-                os.replace(tmp, output)  # never leave a half-written file under the real name
+                tmp = output + ".part"
+                try:
+                    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                        export(session, fmt, fh, site_url=obj.settings["SITE_URL"],
+                               catalog_info=catalog_info(obj.settings),
+                               contact_email=obj.settings["CONTACT_EMAIL"] or None)
+                    os.replace(tmp, output)  # never leave a half-written file under the real name
+                except OSError as exc:  # a folder missing, no permission, a full disk: was a traceback
+                    if os.path.exists(tmp):
+                        os.remove(tmp)
+                    raise click.ClickException(_("cannot write %(file)s (%(reason)s): nothing was exported",
+                                                 file=output, reason=exc.strerror or str(exc))) from exc
                 click.echo(_("wrote %(file)s", file=output), err=True)
             else:
                 export(session, fmt, sys.stdout, site_url=obj.settings["SITE_URL"],

@@ -763,3 +763,18 @@ def test_a_catalog_harvesting_our_data_json_follows_a_publisher_rename(session, 
         rt.close()
         served.close()
     assert len(names) == 1 and owners == {"Environment and Climate Agency"}
+
+
+def test_export_to_a_file_that_cannot_be_written_is_one_sentence(db_url, tmp_path):
+    """`export catalog -o` into a folder that does not exist (or cannot be written) ended in a traceback."""
+    import os
+
+    from tests.support.cli import opendata
+
+    env = {**os.environ, "OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    target = tmp_path / "no-such-folder" / "catalog.csv"
+    out = opendata("--lang", "zh", "export", "catalog", "--format", "csv", "-o", str(target), env=env)
+    assert out.returncode == 1 and f"无法写入 {target}" in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert not target.parent.exists()
+    done = opendata("export", "catalog", "--format", "csv", "-o", str(tmp_path / "catalog.csv"), env=env)
+    assert done.returncode == 0 and (tmp_path / "catalog.csv").exists() and not (tmp_path / "catalog.csv.part").exists()
