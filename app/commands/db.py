@@ -21,10 +21,18 @@ def register(main: click.Group) -> None:
     @click.option("--revision", default="head", show_default=True)
     @click.pass_obj
     def upgrade(obj, revision: str) -> None:
+        from alembic.util import CommandError
+
         from catalog_schema import db as dbmod
 
         url = obj.settings["DATABASE_URL"]
-        dbmod.upgrade(url, revision)
+        try:
+            dbmod.upgrade(url, revision)
+        except CommandError as exc:  # a revision that is none of ours ("bogus", "0099"): was alembic's traceback
+            raise click.ClickException(_("cannot migrate to %(revision)s (%(reason)s): give a migration of this "
+                                         "code, up to %(head)s, or leave --revision out (head)",
+                                         revision=repr(revision), reason=str(exc),
+                                         head=dbmod.head_revision())) from exc
         engine = dbmod.make_engine(url)
         try:
             with engine.connect() as conn:  # the migration it is at ("0018"), not the word asked for ("head")

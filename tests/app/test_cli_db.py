@@ -99,3 +99,13 @@ def test_a_catalog_never_migrated_says_to_run_db_upgrade(tmp_path):
     env = {"OPENDATA_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "OPENDATA_INSTANCE_DIR": str(tmp_path)}
     result = CliRunner().invoke(main, ["source", "list"], env=env)
     assert result.exit_code == 1 and "has no catalog tables" in result.output and "opendata db upgrade" in result.output
+
+
+def test_db_upgrade_to_a_revision_that_is_none_of_ours_is_one_sentence(tmp_path):
+    """`opendata db upgrade --revision bogus` ended in alembic's traceback."""
+    env = {"OPENDATA_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    for lang, said in (("en", "cannot migrate to 'bogus'"), ("zh", "无法迁移到 'bogus'")):
+        result = CliRunner().invoke(main, ["--lang", lang, "db", "upgrade", "--revision", "bogus"], env=env)
+        assert result.exit_code == 1 and said in result.output and dbmod.head_revision() in result.output, \
+            result.output
+    assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
