@@ -120,8 +120,16 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     return min(value, high) if high is not None else value
 
 
+def _catalog_answers() -> None:
+    """Ask the database once before a streamed body starts: a catalog that cannot be used (down, never migrated)
+    then answers 503 like every other door (app/web/unavailable.py). Inside the stream, the 200 and its headers
+    were sent already and the body broke off (a data.json of `{"dataset": [`, a CSV of its header)."""
+    db_session().execute(select(Dataset.id).limit(1)).first()
+
+
 def _records_stream(**kw: Any) -> Iterator[Record]:
     """Records for a streamed body: the generator outlives the request, so it keeps its own session."""
+    _catalog_answers()
     factory = current_app.extensions["opendata"]["sessionmaker"]
 
     def gen() -> Iterator[Record]:
@@ -212,6 +220,7 @@ def _rdf_dump(ext: str, since: dt.datetime | None) -> Response:
 
 def _table_dump(ext: str, since: dt.datetime | None) -> Response:
     writer = {"csv": catalog_export.write_csv, "xml": catalog_export.write_xml, "json": catalog_export.write_json}[ext]
+    _catalog_answers()
     factory = current_app.extensions["opendata"]["sessionmaker"]
 
     def write(out) -> None:

@@ -37,3 +37,15 @@ def test_apis_answer_503_in_their_own_shape(client):
     rest = client.get("/api/v1/datasets", headers={"Accept-Language": "zh"})
     assert rest.status_code == 503 and rest.get_json()["error"]["code"] == "database-unavailable"
     assert "目录数据库暂时无法使用" in rest.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/data.json", "/catalog.csv", "/catalog.xml", "/catalog.json",
+                                  "/catalog.ttl?page=all", "/catalog/dump.nt",
+                                  "/catalog/dump.ttl?modified_since=2026-01-01"])
+def test_streamed_exports_answer_503_before_they_start(client, path):
+    """The streamed exports sent 200 and their first bytes, then broke off when the stream first read the
+    database: a harvester read `{"@type": "dcat:Catalog", ..., "dataset": [` (or a CSV header) and no error."""
+    resp = client.get(path)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "60", (path, resp.status_code, body[:200])
+    assert "opendata db upgrade" in body
