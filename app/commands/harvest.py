@@ -47,7 +47,8 @@ def register(main: click.Group) -> None:
             raise click.ClickException(_("--config must be a JSON object"))
         with obj.sessionmaker()() as session:
             try:
-                add_source(session, name, type_, url, publisher=publisher, schedule=schedule, config=config)
+                url = add_source(session, name, type_, url, publisher=publisher, schedule=schedule,
+                                 config=config).url  # a local path as stored: absolute
             except ServiceError as exc:
                 raise click.ClickException(say(exc.message)) from exc
             session.commit()

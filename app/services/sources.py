@@ -90,6 +90,10 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     _check_url(url)
+    if not urlsplit(url).scheme or len(urlsplit(url).scheme) == 1:  # a local path (C:\... has a one-letter scheme)
+        # kept absolute: checked from the folder the command ran in, it was read from wherever the harvest ran
+        # (cron, a worker) and was "no such file" there
+        url = str(Path(url).absolute())
     _check_config(config or {})
     pub = _publisher(session, publisher.strip()) if publisher and publisher.strip() else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})

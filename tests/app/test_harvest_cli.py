@@ -200,3 +200,20 @@ def test_schedule_exits_1_when_a_due_harvest_failed(db_url, tmp_path, local_serv
     assert statuses == {"good": "finished", "gone": "failed"}
     again = _run(env, "schedule")  # nothing due: nothing failed
     assert again.returncode == 0 and again.stderr == "", again.stderr
+
+
+def test_a_relative_local_path_is_kept_absolute(db_url, tmp_path):
+    """`source add --url tables` (a folder beside the operator) was stored as "tables": checked from the folder the
+    command ran in, it was harvested from wherever cron or a worker ran, and failed "no such file" there."""
+    env = _env(db_url, tmp_path)
+    (tmp_path / "office" / "tables").mkdir(parents=True)
+    (tmp_path / "office" / "tables" / "roads.csv").write_text("road,km\nA1,12\n", "utf-8")
+    added = opendata("source", "add", "tables", "--type", "datapackage", "--url", "tables", env=env,
+                     cwd=tmp_path / "office")
+    assert added.returncode == 0 and str(tmp_path / "office" / "tables") in added.stdout, added.stderr
+    listed = json.loads(_run(env, "source", "list", "--json").stdout)
+    assert [s["url"] for s in listed] == [str(tmp_path / "office" / "tables")]
+    elsewhere = tmp_path / "cron"
+    elsewhere.mkdir()
+    ran = opendata("harvest", "tables", "--json", env=env, cwd=elsewhere)
+    assert ran.returncode == 0 and json.loads(ran.stdout)["added"] == 1, ran.stdout + ran.stderr
