@@ -82,6 +82,32 @@ def register(main: click.Group) -> None:
             click.echo(_("%(email)s is admin of %(publisher)s", email=user.email, publisher=pub.slug) if role == "admin"
                        else _("%(email)s is editor of %(publisher)s", email=user.email, publisher=pub.slug))
 
+    @user_group.command("list", help=N_("Every account: its address, whether it is a sysadmin or deactivated, and its "
+                                        "roles on publishers."))
+    @click.option("--json", "as_json", is_flag=True, help=N_("print the accounts as JSON"))
+    @click.pass_obj
+    def user_list(obj, as_json) -> None:
+        # there was no way to see the accounts, or which ones `user deactivate` had stopped, without SQL
+        from sqlalchemy import select
+        from sqlalchemy.orm import selectinload
+
+        from catalog_schema.models import Membership, User
+
+        with obj.sessionmaker()() as session:
+            users = session.scalars(select(User).order_by(User.email).options(
+                selectinload(User.memberships).selectinload(Membership.publisher))).all()
+            rows = [{"email": u.email, "name": u.name, "sysadmin": bool(u.is_sysadmin), "active": bool(u.active),
+                     "roles": dict(sorted((m.publisher.slug, m.role) for m in u.memberships)),
+                     "created_at": _iso(u.created_at)} for u in users]
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        click.echo(ngettext("%(num)s account", "%(num)s accounts", len(rows)))
+        for r in rows:
+            flags = [_("sysadmin")] * r["sysadmin"] + [_("deactivated")] * (not r["active"])
+            roles = ", ".join(f"{slug} {role}" for slug, role in r["roles"].items())
+            click.echo("  " + "  ".join(part for part in (r["email"], ", ".join(flags), roles) if part))
+
     for command, active in (("deactivate", False), ("activate", True)):
         _activation_command(user_group, command, active)
 

@@ -147,3 +147,26 @@ def test_token_create_refuses_a_deactivated_account(db_url, session):
     assert session.scalars(select(ApiToken)).all() == []
     assert _opendata(db_url, "user", "activate", "gone@example.org").returncode == 0
     assert _opendata(db_url, "token", "create", "gone@example.org").returncode == 0
+
+
+def test_user_list_shows_every_account_its_state_and_roles(db_url, session):
+    """There was no `opendata user list`: which accounts exist, which `user deactivate` stopped and who is admin
+    where could only be read with SQL."""
+    _publishers(session, "jh-transport", "jh-stats")
+    for args in (("user", "add", "root@example.org", "--role", "sysadmin"), ("user", "add", "ed@example.org"),
+                 ("user", "grant", "ed@example.org", "jh-transport", "editor"),
+                 ("user", "grant", "ed@example.org", "jh-stats", "admin"), ("user", "add", "gone@example.org"),
+                 ("user", "deactivate", "gone@example.org")):
+        assert _opendata(db_url, *args).returncode == 0, args
+    out = _opendata(db_url, "user", "list")
+    assert out.returncode == 0 and out.stdout.splitlines() == [
+        "3 accounts", "  ed@example.org  jh-stats admin, jh-transport editor", "  gone@example.org  deactivated",
+        "  root@example.org  sysadmin"], out.stdout
+    zh = _opendata(db_url, "--lang", "zh", "user", "list").stdout
+    assert "3 个账户" in zh and "gone@example.org  已停用" in zh and "root@example.org  系统管理员" in zh
+    import json
+
+    rows = json.loads(_opendata(db_url, "user", "list", "--json").stdout)
+    assert [(r["email"], r["active"], r["sysadmin"], r["roles"]) for r in rows] == [
+        ("ed@example.org", True, False, {"jh-stats": "admin", "jh-transport": "editor"}),
+        ("gone@example.org", False, False, {}), ("root@example.org", True, True, {})]
