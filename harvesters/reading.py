@@ -45,8 +45,6 @@ _NO_ANSWER = {
     ("connection", "tls"): N_("%(url)s: the secure connection failed (the server's TLS certificate or "
                               "protocol was not accepted)"),
     ("connection", "broken"): N_("%(url)s: the connection broke before the whole answer arrived"),
-    ("ssrf-blocked", None): N_("%(url)s: the address is on a private or local network, which is not fetched "
-                               "unless an operator lists it in OPENDATA_ALLOW_HOSTS"),
     ("too-large", None): N_("%(url)s: the answer is larger than the download limit "
                             "(OPENDATA_MAX_DOWNLOAD_BYTES)"),
     ("redirect-loop", None): N_("%(url)s: the address redirects in a loop or too many times"),
@@ -61,6 +59,11 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
     answered HTTP 502 Bad Gateway" (its message named the URL a second time, and stayed English under zh); the
     URL a redirect led to when it is another; any other failure (refused, timed out) as it says."""
     if exc.status is None:  # no answer at all: said whole in the reader's language (it was plumbing's English)
+        if exc.kind == "ssrf-blocked":  # the guard's refusal stood in English inside the zh sentence
+            return HarvestError(N_("%(url)s: not fetched: %(host)s is not a public address (this machine, a private "
+                                   "network or a reserved range); only public addresses are fetched unless the host "
+                                   "is listed in OPENDATA_ALLOW_HOSTS"), url=url,
+                                host=urlsplit(exc.url).hostname or exc.url)
         key = (exc.kind, getattr(exc, "reason", None))
         msgid = _NO_ANSWER.get(key) or _NO_ANSWER.get((exc.kind, None))
         if msgid is not None:

@@ -217,3 +217,18 @@ def test_a_relative_local_path_is_kept_absolute(db_url, tmp_path):
     elsewhere.mkdir()
     ran = opendata("harvest", "tables", "--json", env=env, cwd=elsewhere)
     assert ran.returncode == 0 and json.loads(ran.stdout)["added"] == 1, ran.stdout + ran.stderr
+
+
+def test_a_source_the_guard_refuses_is_said_in_the_commands_language(db_url, tmp_path):
+    """A source on a loopback or private address (OPENDATA_ALLOW_HOSTS not naming it) failed with the guard's
+    English ("refused to fetch ...: 127.0.0.1 is a loopback address ...") inside the Chinese sentence."""
+    env = {**_env(db_url, tmp_path), "OPENDATA_ALLOW_HOSTS": ""}
+    assert _run(env, "source", "add", "inside", "--type", "ckan", "--url", "http://127.0.0.1:9/").returncode == 0
+    zh = _run(env, "--lang", "zh", "harvest", "inside")
+    assert zh.returncode == 1 and "127.0.0.1 不是公网地址" in zh.stdout, zh.stdout
+    assert "OPENDATA_ALLOW_HOSTS" in zh.stdout
+    assert "refused to fetch" not in zh.stdout
+    shown = _run(env, "--lang", "zh", "source", "show", "inside").stdout
+    assert "127.0.0.1 不是公网地址" in shown, shown
+    en = _run(env, "harvest", "inside")
+    assert en.returncode == 1 and "127.0.0.1 is not a public address" in en.stdout, en.stdout
