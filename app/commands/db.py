@@ -28,6 +28,11 @@ def register(main: click.Group) -> None:
         url = obj.settings["DATABASE_URL"]
         try:
             dbmod.upgrade(url, revision)
+        except OSError as exc:  # the SQLite file's folder cannot be made (a file there, no permission): a traceback
+            raise click.ClickException(_("cannot create the catalog database %(url)s (%(reason)s): check "
+                                         "OPENDATA_INSTANCE_DIR and OPENDATA_DATABASE_URL", url=_safe(url),
+                                         reason=f"{exc.strerror or exc}: {exc.filename}" if exc.filename
+                                         else exc.strerror or str(exc))) from exc
         except CommandError as exc:  # a revision that is none of ours ("bogus", "0099"): was alembic's traceback
             raise click.ClickException(_("cannot migrate to %(revision)s (%(reason)s): give a migration of this "
                                          "code, up to %(head)s, or leave --revision out (head)",

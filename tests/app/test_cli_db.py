@@ -109,3 +109,15 @@ def test_db_upgrade_to_a_revision_that_is_none_of_ours_is_one_sentence(tmp_path)
         assert result.exit_code == 1 and said in result.output and dbmod.head_revision() in result.output, \
             result.output
     assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+
+
+def test_db_upgrade_where_the_sqlite_folder_cannot_be_made_is_one_sentence(tmp_path):
+    """OPENDATA_INSTANCE_DIR naming a file (a typo, or the database's file itself) made the first command of an
+    install, `opendata db upgrade`, end in a FileExistsError traceback."""
+    a_file = tmp_path / "instance"
+    a_file.write_text("not a folder")
+    for lang, said in (("en", "cannot create the catalog database"), ("zh", "无法创建目录数据库")):
+        result = CliRunner().invoke(main, ["--lang", lang, "db", "upgrade"], env={"OPENDATA_INSTANCE_DIR": str(a_file)})
+        assert result.exit_code == 1 and said in result.output and "OPENDATA_INSTANCE_DIR" in result.output, \
+            result.output
+    assert a_file.read_text() == "not a folder"
