@@ -57,8 +57,24 @@ class Context:
                 bind.dispose()
             self._sessionmaker = None
 
+    def require_database(self) -> None:
+        """Stop when OPENDATA_DATABASE_URL names a SQLite file that does not exist. Opening it made an empty file
+        there (a typo, catalgo.db, or the wrong OPENDATA_INSTANCE_DIR), then advised `opendata db upgrade`, which
+        made an empty catalog at the typo. A PostgreSQL database must exist already: its server says so."""
+        from pathlib import Path
+
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.settings["DATABASE_URL"])
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+                and not url.database.startswith("file:") and not Path(url.database).exists():
+            raise click.ClickException(_("there is no SQLite database at %(path)s: check OPENDATA_DATABASE_URL and "
+                                         "OPENDATA_INSTANCE_DIR, or make a new catalog there with `opendata db "
+                                         "upgrade`", path=url.database))
+
     def sessionmaker(self):
         if self._sessionmaker is None:
+            self.require_database()
             from catalog_schema import search
             from catalog_schema.db import make_engine, make_sessionmaker
 

@@ -118,6 +118,7 @@ def register(main: click.Group) -> None:
         from harvesters.base import HarvestError
         from harvesters.messages import error_detail
 
+        obj.require_database()
         rt = Runtime(obj.settings)
         progress = None if as_json or not sys.stderr.isatty() else _Progress()
         try:
@@ -177,6 +178,7 @@ def register(main: click.Group) -> None:
         from harvesters.base import HarvestError
         from harvesters.messages import error_detail
 
+        obj.require_database()
         rt = Runtime(obj.settings)
         # what failed, said at the end with exit status 1 (a cron job or a timer sees it; everything else still ran)
         failed: list[str] = []

@@ -29,6 +29,7 @@ def register(main: click.Group) -> None:
 
         if sum(bool(x) for x in (slug, all_, changed)) != 1:
             raise click.UsageError(_("give exactly one of --dataset SLUG, --all, --changed"))
+        obj.require_database()
         rt = Runtime(obj.settings)
         try:
             with rt.sessionmaker() as session:
@@ -132,6 +133,7 @@ def register(main: click.Group) -> None:
         from app.assessment import publisher_table
         from app.jobs import Runtime
 
+        obj.require_database()
         rt = Runtime(obj.settings)
         try:
             rows = publisher_table(rt, every=True)  # every publisher, as the dashboard's league lists them

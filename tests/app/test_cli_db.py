@@ -96,6 +96,9 @@ def test_a_database_that_does_not_exist_is_one_sentence_not_a_traceback(tmp_path
 
 
 def test_a_catalog_never_migrated_says_to_run_db_upgrade(tmp_path):
+    engine = dbmod.make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    engine.connect().close()  # the file exists, no table in it (as a PostgreSQL database just created)
+    engine.dispose()
     env = {"OPENDATA_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "OPENDATA_INSTANCE_DIR": str(tmp_path)}
     result = CliRunner().invoke(main, ["source", "list"], env=env)
     assert result.exit_code == 1 and "has no catalog tables" in result.output and "opendata db upgrade" in result.output
@@ -121,3 +124,15 @@ def test_db_upgrade_where_the_sqlite_folder_cannot_be_made_is_one_sentence(tmp_p
         assert result.exit_code == 1 and said in result.output and "OPENDATA_INSTANCE_DIR" in result.output, \
             result.output
     assert a_file.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("args", [["source", "list"], ["user", "add", "a@example.org"], ["harvest", "x"],
+                                  ["assess", "--all"], ["schedule"], ["export", "catalog", "--format", "csv"]])
+def test_a_sqlite_file_that_does_not_exist_is_named_not_made(tmp_path, args):
+    """A typo in the SQLite path (catalgo.db) or the wrong OPENDATA_INSTANCE_DIR made an empty file there and advised
+    `opendata db upgrade`: following the advice made an empty catalog at the typo."""
+    typo = tmp_path / "catalgo.db"
+    env = {"OPENDATA_DATABASE_URL": f"sqlite:///{typo}", "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["--lang", "zh", *args], env=env)
+    assert result.exit_code == 1 and f"{typo} 处没有 SQLite 数据库" in result.output, result.output
+    assert not typo.exists()
