@@ -314,6 +314,7 @@ def _report_lines(report: dict) -> list[str]:
 def _sources(obj) -> list[dict]:
     from sqlalchemy import select
 
+    from app.auth import aware
     from catalog_schema.models import HarvestJob, HarvestSource
 
     out = []
@@ -325,7 +326,9 @@ def _sources(obj) -> list[dict]:
                         "publisher": src.publisher.slug if src.publisher else None,
                         "last_job": None if job is None else {
                             "id": job.id, "status": job.status,
-                            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+                            # in UTC with its offset on every database (SQLite handed back a naive time: the same
+                            # instant read "20:11:13" there and "20:11:13+00:00" on PostgreSQL)
+                            "finished_at": aware(job.finished_at).isoformat() if job.finished_at else None,
                             "added": job.added, "updated": job.updated, "unchanged": job.unchanged,
                             "withdrawn": job.withdrawn, "errored": job.errored}})
     return out
