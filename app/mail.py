@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.texts import T_
+
 
 class MailError(Exception):
     """A message that could not be sent (or written), said in one sentence."""
@@ -109,7 +111,8 @@ def _to_outbox(settings: Mapping[str, Any], msg: EmailMessage) -> Sent:
         tmp.write_bytes(msg.as_bytes())
         tmp.replace(path)
     except OSError as exc:
-        raise MailError(f"could not write the message to the outbox {outbox}: {exc.strerror or exc}") from exc
+        raise MailError(T_("could not write the message to the outbox %(outbox)s: %(reason)s", outbox=str(outbox),
+                           reason=exc.strerror or str(exc))) from exc
     return Sent("outbox", msg["Message-ID"], str(path))
 
 
@@ -135,14 +138,17 @@ def _to_smtp(settings: Mapping[str, Any], msg: EmailMessage) -> Sent:
                 client.login(settings["SMTP_USER"], settings.get("SMTP_PASSWORD") or "")
             refused = client.send_message(msg)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"the mail server {where} refused every recipient: "
-                        f"{', '.join(sorted(exc.recipients))}") from exc
+        raise MailError(T_("the mail server %(where)s refused every recipient: %(recipients)s", where=where,
+                           recipients=", ".join(sorted(exc.recipients)))) from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(f"the mail server {where} did not accept SMTP_USER's sign-in") from exc
+        raise MailError(T_("the mail server %(where)s did not accept SMTP_USER's sign-in", where=where)) from exc
     except smtplib.SMTPException as exc:
-        raise MailError(f"the mail server {where} did not take the message: {exc}") from exc
+        raise MailError(T_("the mail server %(where)s did not take the message: %(reason)s", where=where,
+                           reason=str(exc))) from exc
     except OSError as exc:  # TimeoutError included
-        raise MailError(f"could not reach the mail server {where}: {getattr(exc, 'strerror', None) or exc}") from exc
+        raise MailError(T_("could not reach the mail server %(where)s: %(reason)s", where=where,
+                           reason=getattr(exc, "strerror", None) or str(exc))) from exc
     if refused:
-        raise MailError(f"the mail server {where} refused some recipients: {', '.join(sorted(refused))}")
+        raise MailError(T_("the mail server %(where)s refused some recipients: %(recipients)s", where=where,
+                           recipients=", ".join(sorted(refused))))
     return Sent("smtp", msg["Message-ID"])

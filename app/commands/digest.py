@@ -6,7 +6,7 @@ import json
 
 import click
 
-from app.cli_lang import N_, _
+from app.cli_lang import N_, _, say
 
 PERIODS = ("daily", "weekly")
 
@@ -55,6 +55,6 @@ def register(main: click.Group) -> None:
                          due=len(results)))
             for r in results:
                 if r["error"]:
-                    click.echo("  " + _("%(to)s: not sent (%(error)s)", to=r["to"], error=r["error"]))
+                    click.echo("  " + _("%(to)s: not sent (%(error)s)", to=r["to"], error=say(r["error"])))
         if any(r["error"] for results in summary.values() for r in results):
             raise SystemExit(1)

@@ -74,7 +74,7 @@ def register(main: click.Group) -> None:
                              "user grant EMAIL %(publisher)s admin)", week=s["week"], publisher=s["publisher"]))
             elif s["error"]:
                 click.echo(_("  %(week)s %(publisher)s: not sent (%(error)s)", week=s["week"], publisher=s["publisher"],
-                             error=s["error"]))
+                             error=say(s["error"])))
             else:
                 click.echo(_("  %(week)s %(publisher)s: sent to %(to)s", week=s["week"], publisher=s["publisher"],
                              to=", ".join(s["to"]) or _("nobody new")))

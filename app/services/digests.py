@@ -155,7 +155,7 @@ def send_digests(session: Session, settings: Mapping[str, Any], render: Renderer
             try:
                 send(settings, Mail((user.email,), subject, text, html=html))
             except MailError as exc:
-                error = str(exc)
+                error = exc.args[0] if exc.args else str(exc)  # a Text: the command line says it in zh
         if error is None:
             for row in follows:
                 row.last_sent_at = now

@@ -21,6 +21,7 @@ from app import weekly
 from app.i18n import normalise
 from app.mail import Mail, MailError, send
 from app.services.base import service
+from app.texts import join
 from catalog_schema.models import Membership, Publisher, User, WeeklyReport, utcnow
 
 #: Unsent reports this many weeks back (the one evaluated included) are retried on a run.
@@ -128,13 +129,14 @@ def _send_one(session: Session, settings: Mapping[str, Any], render: Renderer, r
         try:
             send(settings, Mail(to, subject, text, html=html))
         except MailError as exc:
-            errors.append(str(exc))
+            errors.append(exc.args[0] if exc.args else str(exc))  # a Text: the command line says it in zh
             continue
         sent_to += to
     report.recipients = sorted(reached | set(sent_to))
     if errors:
-        report.send_error = "; ".join(errors)
+        error = join("; ", errors)
+        report.send_error = str(error)  # kept in English, as the log says it
     else:
-        report.send_error = None
+        error = report.send_error = None
         report.sent_at = now
-    return SendResult(report.week, slug, sent_to, report.send_error)
+    return SendResult(report.week, slug, sent_to, error)

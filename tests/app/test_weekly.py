@@ -327,7 +327,7 @@ def test_a_report_the_mail_server_did_not_take_fails_the_command(db_url, app, tm
 
     out = run(closed, "--lang", "zh", "evaluate", "weekly", "--week", W48, "--send")
     assert out.returncode == 1, out.stdout
-    assert "jh-archives：未发送（could not reach the mail server" in out.stdout
+    assert "jh-archives：未发送（无法连接邮件服务器 127.0.0.1" in out.stdout  # the mail error in zh too
     assert "opendata user grant EMAIL jh-water admin" in out.stdout and "部分报告未发送" in out.stderr
     as_json = run(closed, "evaluate", "weekly", "--week", W48, "--send", "--json")
     assert as_json.returncode == 1 and "could not reach the mail server" in as_json.stdout
