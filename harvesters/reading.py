@@ -37,7 +37,7 @@ def is_remote(url: str) -> bool:
 #: exceptions, stood inside the Chinese sentence before).
 _NO_ANSWER = {
     ("timeout", None): N_("%(url)s: the server did not answer within the time allowed (OPENDATA_HTTP_TIMEOUT)"),
-    ("timeout", "deadline"): N_("%(url)s: the download took longer in all than allowed "
+    ("timeout", "deadline"): N_("%(url)s: the download took longer than %(seconds)s s in all "
                                 "(OPENDATA_HTTP_TOTAL_TIMEOUT)"),
     ("dns", None): N_("%(url)s: the host name could not be found (DNS lookup failed)"),
     ("connection", "refused"): N_("%(url)s: the server refused the connection (nothing answers at that "
@@ -45,13 +45,33 @@ _NO_ANSWER = {
     ("connection", "tls"): N_("%(url)s: the secure connection failed (the server's TLS certificate or "
                               "protocol was not accepted)"),
     ("connection", "broken"): N_("%(url)s: the connection broke before the whole answer arrived"),
-    ("too-large", None): N_("%(url)s: the answer is larger than the download limit "
+    ("connection", "early"): N_("%(url)s: the answer ended early: %(size)s of the %(expected)s bytes it "
+                                "announced arrived"),
+    ("too-large", None): N_("%(url)s: the answer is larger than the download limit of %(limit)s bytes "
                             "(OPENDATA_MAX_DOWNLOAD_BYTES)"),
+    ("too-large", "announced"): N_("%(url)s: the answer is %(size)s bytes, more than the download limit of "
+                                   "%(limit)s bytes (OPENDATA_MAX_DOWNLOAD_BYTES)"),
     ("redirect-loop", None): N_("%(url)s: the address redirects in a loop or too many times"),
     ("circuit-open", None): N_("%(url)s: skipped for the rest of this run: the server failed several times "
                                "in a row"),
     ("invalid-url", None): N_("%(url)s: not a usable http(s) address"),
 }
+
+
+def _no_answer_key(exc: HttpError) -> tuple[str, str | None]:
+    """Which sentence of `_NO_ANSWER` says `exc`: by its kind and reason, and the numbers it carries (a size
+    announced, the bytes that arrived of it)."""
+    facts = getattr(exc, "facts", None) or {}
+    if exc.kind == "too-large":
+        return exc.kind, "announced" if facts.get("size") is not None else None
+    if exc.kind == "connection" and facts.get("expected") is not None:
+        return exc.kind, "early"
+    return exc.kind, getattr(exc, "reason", None)
+
+
+def _numbers(exc: HttpError) -> dict[str, str]:
+    """The facts of `exc` as the sentence shows them: byte counts with thousands separators."""
+    return {k: (f"{v:,}" if isinstance(v, int) else str(v)) for k, v in (getattr(exc, "facts", None) or {}).items()}
 
 
 def status_error(url: str, exc: HttpError) -> HarvestError:
@@ -64,10 +84,14 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
                                    "network or a reserved range); only public addresses are fetched unless the host "
                                    "is listed in OPENDATA_ALLOW_HOSTS"), url=url,
                                 host=urlsplit(exc.url).hostname or exc.url)
-        key = (exc.kind, getattr(exc, "reason", None))
+        key = _no_answer_key(exc)
         msgid = _NO_ANSWER.get(key) or _NO_ANSWER.get((exc.kind, None))
         if msgid is not None:
-            return HarvestError(msgid, url=url)
+            try:
+                msgid % {"url": url, **_numbers(exc)}  # a sentence whose numbers the error does not carry: as it says
+            except KeyError:
+                return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
+            return HarvestError(msgid, url=url, **_numbers(exc))
         return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
     try:
         reason = HTTPStatus(exc.status).phrase

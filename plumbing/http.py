@@ -795,7 +795,8 @@ class GuardedSession:
         if method != "HEAD" and declared is not None and declared > cap and not allow_truncated:
             resp.close()
             raise HttpError("too-large", url, f"{url} is {declared} bytes (Content-Length), more than the "
-                                              f"{cap}-byte limit; not downloaded")
+                                              f"{cap}-byte limit; not downloaded",
+                            facts={"size": declared, "limit": cap})
         return self._chunks(resp, url, method, cap, allow_truncated, state, start, declared)
 
     def _chunks(self, resp, url, method, cap, allow_truncated, state: _ReadState, start: float,
@@ -811,7 +812,7 @@ class GuardedSession:
                     state.truncated = True
                     if not allow_truncated:
                         raise HttpError("too-large", url, f"{url} is larger than the {cap}-byte limit; "
-                                                          "the download was stopped at the limit")
+                                                          "the download was stopped at the limit", facts={"limit": cap})
                     if keep:
                         state.size += keep
                         yield chunk[:keep]
@@ -828,7 +829,8 @@ class GuardedSession:
                            f"but its Content-Length announced {declared}")
             else:
                 message = f"the connection broke while reading {url} after {state.size} bytes: {exc}"
-            raise HttpError("connection", url, message, retryable=True, reason="broken") from None
+            facts = {"size": state.size, "expected": declared} if declared is not None else {}
+            raise HttpError("connection", url, message, retryable=True, reason="broken", facts=facts) from None
         except DecodeError as exc:
             raise HttpError("connection", url, f"{url} announced {resp.headers.get('Content-Encoding')} "
                                                f"compression but the body cannot be decompressed: {exc}",
@@ -877,7 +879,8 @@ class GuardedSession:
         total = self.config.total_timeout
         if total is not None and self._clock() - start > total:
             # it answered, too slowly in all (not "did not answer")
-            raise HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up", reason="deadline")
+            raise HttpError("timeout", url, f"{url} took longer than {total:g} s in all; gave up", reason="deadline",
+                            facts={"seconds": f"{total:g}"})
 
 
 def _content_length(resp: requests.Response) -> int | None:

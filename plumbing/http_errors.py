@@ -23,14 +23,17 @@ class HttpError(Exception):
     start of the error page for "http-status" (APIs explain their errors there); `retryable`
     says whether trying the same URL later may help; `reason` narrows a "connection" failure (one of
     `REASONS`), and marks the "timeout" of a fetch's whole-time cap ("deadline"), so callers can say it in
-    their reader's language without reading the English message.
+    their reader's language without reading the English message; `facts` holds the numbers that message
+    names (a limit, a size, the bytes announced, the seconds allowed) for the same reason.
     """
 
     def __init__(self, kind: str, url: str, message: str, *, status: int | None = None,
-                 body: bytes | None = None, retryable: bool = False, reason: str | None = None):
+                 body: bytes | None = None, retryable: bool = False, reason: str | None = None,
+                 facts: dict[str, Any] | None = None):
         super().__init__(message)
         self.kind = kind
         self.reason = reason
+        self.facts = dict(facts or {})  # the numbers the message names (limit, size, expected, seconds)
         self.url = url
         self.status = status
         self.body = body

@@ -98,7 +98,11 @@ def _logged_until(args: list[str], env: dict, log, done, *, stdout: bool = True,
                 time.sleep(0.2)
         finally:
             os.killpg(proc.pid, 15)
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker still booting on a loaded machine: gunicorn waits for
+                os.killpg(proc.pid, 9)  # it up to its graceful timeout; what was logged is what is read here
+                proc.wait(timeout=30)
     return [line for line in log.read_text("utf-8").splitlines() if line.strip()]
 
 

@@ -42,7 +42,7 @@ def test_the_dataset_page_and_its_schema_org_read_a_feeds_html(client, session):
               "hier</a></p>"}))
     session.commit()
     page = client.get("/dataset/html-desc").get_data(as_text=True)
-    shown = re.search(r'<div class="dataset-description">(.*?)</div>', page, re.S).group(1)
+    shown = re.search(r'<div class="dataset-description"[^>]*>(.*?)</div>', page, re.S).group(1)
     assert "<p>Der Datensatz enthält <strong>alle</strong> Gesetze.</p>" in shown and "&lt;p&gt;" not in shown
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     assert ld["description"] == "Der Datensatz enthält alle Gesetze.\nMehr: hier"

@@ -405,9 +405,9 @@ def test_every_failure_without_an_answer_is_said_in_both_languages():
                                         circuit_threshold=0))
     cases = [(f"http://127.0.0.1:{closed}/catalog.ttl", "the server refused the connection", "服务器拒绝连接"),
              (f"https://{base}/catalog.ttl", "the secure connection failed", "安全连接失败"),
-             (f"http://{base}/cut", "the connection broke before the whole answer arrived", "连接已中断"),
+             (f"http://{base}/cut", "the answer ended early: 10 of the 500 bytes it announced arrived", "提前结束"),
              ("http://10.0.0.1/catalog.ttl", "10.0.0.1 is not a public address", "10.0.0.1 不是公网地址"),
-             (f"http://{base}/big", "larger than the download limit", "下载大小上限"),
+             (f"http://{base}/big", "5,000 bytes, more than the download limit of 1,000 bytes", "下载大小上限"),
              (f"http://{base}/loop", "redirects in a loop or too many times", "循环重定向")]
     try:
         for url, english, chinese in cases:
