@@ -46,7 +46,9 @@ def body(k: int, version: int, rows: int | None = None) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _serve(port_box, versions) -> None:
+def files_handler(versions):
+    """The file server's handler: /f<k>.csv is file k at version versions[k], with an ETag, answered 304 when
+    the client's If-None-Match is that ETag."""
     class Files(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             k = int(self.path.strip("/").split(".")[0][1:])
@@ -70,7 +72,11 @@ def _serve(port_box, versions) -> None:
     # HTTP/1.1 (every answer has its length, a 304 none): connections kept alive between requests, as an
     # agency's web server keeps them; http.server's default, HTTP/1.0, closes each one after its answer
     Files.protocol_version = "HTTP/1.1"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    return Files
+
+
+def _serve(port_box, versions) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), files_handler(versions))
     server.daemon_threads = True
     port_box.value = server.server_port
     server.serve_forever()
@@ -127,10 +133,21 @@ def _timed(label: str, fn) -> dict:
     return out
 
 
-def run(db_url: str, n: int, changed: float, work: Path) -> dict:
+def runtime(db_url: str, work: Path):
+    """A migrated catalog at `db_url` with its instance and archive in `work`, fetching from this machine only."""
     from app import settings
-    from app.jobs import Runtime, assess
+    from app.jobs import Runtime
     from catalog_schema.db import upgrade
+
+    upgrade(db_url)
+    values = settings.load({})
+    values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "INSTANCE_DIR": str(work),
+                   "ARCHIVE_DIR": str(work / "archive"), "HTTP_RETRIES": 0})
+    return Runtime(values)
+
+
+def run(db_url: str, n: int, changed: float, work: Path) -> dict:
+    from app.jobs import assess
     from catalog_schema.models import Distribution
     from quality import facts_cache
 
@@ -147,11 +164,7 @@ def run(db_url: str, n: int, changed: float, work: Path) -> dict:
             server.terminate()
             raise RuntimeError(f"the benchmark's file server did not start (exit code {server.exitcode})")
         time.sleep(0.05)
-    upgrade(db_url)
-    values = settings.load({})
-    values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "INSTANCE_DIR": str(work),
-                   "ARCHIVE_DIR": str(work / "archive"), "HTTP_RETRIES": 0})
-    rt = Runtime(values)
+    rt = runtime(db_url, work)
     try:
         ids = _catalog(rt, f"http://127.0.0.1:{port.value}", n)
         first = _timed("first assessment (the catalog as it stands)", lambda: assess(rt, ids))

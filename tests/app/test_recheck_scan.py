@@ -113,42 +113,21 @@ def test_a_scan_that_does_not_fit_is_not_taken(tmp_path):
     assert not facts_cache.save_scan(tmp_path, "cd" * 32, kept)
 
 
-def test_a_whole_chunk_of_changed_files_is_scanned_once_each(tmp_path, scans):
+def test_a_whole_chunk_of_changed_files_is_scanned_once_each(tmp_path, scans, monkeypatch):
     """An assessment chunk of changed CSVs: each new copy is profiled, compared with the one before and loaded
     into the row store, all from one scan of it (the process's layouts hold a chunk's new and previous copies:
     with room for 64, the load after the chunk's commit scanned every copy a second time)."""
     import threading
     from http.server import ThreadingHTTPServer
 
-    from app import settings
     from app.jobs import ASSESS_CHUNK, assess
-    from app.jobs import Runtime as JobRuntime
     from bench import recheck
-    from catalog_schema.db import upgrade
 
     versions = [0] * ASSESS_CHUNK
-
-    class Files(recheck.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            k = int(self.path.strip("/").split(".")[0][1:])
-            data = recheck.body(k, versions[k], rows=30)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/csv")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    monkeypatch.setattr(recheck, "ROWS", 30)  # small files: the scans are counted, not timed
+    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    db_url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    upgrade(db_url)
-    values = settings.load({})
-    values.update({"DATABASE_URL": db_url, "ALLOW_HOSTS": ["127.0.0.1"], "INSTANCE_DIR": str(tmp_path),
-                   "ARCHIVE_DIR": str(tmp_path / "archive"), "HTTP_RETRIES": 0})
-    rt = JobRuntime(values)
+    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
     try:
         ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", ASSESS_CHUNK)
         assess(rt, ids)
