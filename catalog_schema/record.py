@@ -171,17 +171,23 @@ def pick_text(langmap: dict[str, str] | None, lang: str | None = None, fallback:
         return fallback
     if isinstance(langmap, str):  # tolerate a bare string
         return langmap
+    found = _picked(langmap, lang)
+    return fallback if found is None else found[1]
+
+
+def _picked(langmap: dict[str, str], lang: str | None) -> tuple[str, str] | None:
+    """(key, text) of the text `pick_text` gives; None when every text is empty."""
     candidates = []
     if lang:
         candidates += [lang, lang.split("-")[0].split("_")[0]]
     candidates += ["en", "", "zh"]
     for key in candidates:
         if langmap.get(key):
-            return langmap[key]
-    for value in langmap.values():
+            return key, langmap[key]
+    for key, value in langmap.items():
         if value:
-            return value
-    return fallback
+            return key, value
+    return None
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -195,11 +201,12 @@ def text_language(langmap: dict[str, str] | str | None, lang: str | None = None)
         return ""
     if isinstance(langmap, str):
         return "zh" if _HAN.search(langmap) else ""
-    shown = pick_text(langmap, lang)
-    candidates = ([lang, lang.split("-")[0].split("_")[0]] if lang else []) + ["en", "", "zh"] + list(langmap)
-    key = next((k for k in candidates if langmap.get(k) == shown and langmap.get(k)), "")
+    found = _picked(langmap, lang)
+    if found is None:
+        return ""
+    key, shown = found
     if key:
-        return key.split("-")[0].split("_")[0].lower()
+        return str(key).split("-")[0].split("_")[0].lower()
     return "zh" if _HAN.search(shown) else ""
 
 

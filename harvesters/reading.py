@@ -66,7 +66,10 @@ def _no_answer_key(exc: HttpError) -> tuple[str, str | None]:
         return exc.kind, "announced" if facts.get("size") is not None else None
     if exc.kind == "connection" and facts.get("expected") is not None:
         return exc.kind, "early"
-    return exc.kind, getattr(exc, "reason", None)
+    reason = getattr(exc, "reason", None)
+    if reason == "deadline" and "seconds" not in facts:
+        return exc.kind, None
+    return exc.kind, reason
 
 
 def _numbers(exc: HttpError) -> dict[str, str]:
@@ -87,10 +90,6 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
         key = _no_answer_key(exc)
         msgid = _NO_ANSWER.get(key) or _NO_ANSWER.get((exc.kind, None))
         if msgid is not None:
-            try:
-                msgid % {"url": url, **_numbers(exc)}  # a sentence whose numbers the error does not carry: as it says
-            except KeyError:
-                return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
             return HarvestError(msgid, url=url, **_numbers(exc))
         return HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc)
     try:
