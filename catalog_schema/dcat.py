@@ -52,6 +52,7 @@ from catalog_schema.dcat_triples import (
 )
 from catalog_schema.dcat_triples import dataset_uri as dataset_uri  # our URI of a dataset, part of this API
 from catalog_schema.record import Record, email_address, flag, new_distribution, new_record
+from plumbing.xmlchars import XML_ILLEGAL
 
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3: not in rdflib's DCAT 2 term list
 # DCAT 3 dataset series (not in rdflib's DCAT 2 term list either)
@@ -740,8 +741,6 @@ SYNTAXES = {"ttl": ("turtle", "text/turtle"), "rdf": ("xml", "application/rdf+xm
             "jsonld": ("json-ld", "application/ld+json"), "nt": ("nt", "application/n-triples")}
 
 
-#: What XML 1.0 cannot carry, not even escaped: C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF.
-XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe_literals(graph: rdflib.Graph) -> rdflib.Graph:

@@ -275,13 +275,18 @@ def _write_failure(root: Path, sha256: str, reason: str, message: str) -> Failed
 
 def _stored_names(columns: list[convert.Column]) -> list[str]:
     """The columns' names, with a source column called ``_id`` renamed (the store's row number has it)."""
-    used = {ID}
+    return unique_names([c.name for c in columns], taken={ID})
+
+
+def unique_names(names: list[str], taken: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """`names` made unique as the store makes them: a name met again (or in `taken`) gets ``_2``, ``_3`` ..."""
+    used = set(taken)
     out = []
-    for c in columns:
-        name, n = c.name, 1
+    for original in names:
+        name, n = original, 1
         while name in used:
             n += 1
-            name = f"{c.name}_{n}"
+            name = f"{original}_{n}"
         used.add(name)
         out.append(name)
     return out

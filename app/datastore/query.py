@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from app.datastore.load import ID, TABLE, Field, Loaded, quote
+from app.datastore.load import ID, TABLE, Field, Loaded, quote, unique_names
 from app.texts import T_, Text
 from quality import pii
 from quality.tabular import REDACTED
@@ -391,12 +391,7 @@ def _aggregate(loaded: Loaded, query: Query, *, paged: bool) -> Plan:
         names.append(f"{f.id}__{fn}")
         types.append("int" if fn == "count" else ("numeric" if fn in ("avg", "sum") and f.type == "numeric"
                                                     or fn == "avg" else f.type))
-    for i, name in enumerate(names):  # a group named "count" and the count: two keys of one name, one value lost
-        n = 2
-        while name in names[:i]:
-            name = f"{names[i]}_{n}"  # as the store names a repeated column
-            n += 1
-        names[i] = name
+    names = unique_names(names)  # a group named "count" and the count: two keys of one name, one value lost
     sql = _Sql()
     source = _source(loaded, sql)
     where = _where(loaded, query, sql)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape as _escape
 
-from catalog_schema.dcat import XML_ILLEGAL
+from plumbing.xmlchars import XML_ILLEGAL
 
 
 def escape(text: str) -> str:

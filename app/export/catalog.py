@@ -23,6 +23,7 @@ from catalog_schema.datajson import catalog_to_datajson
 from catalog_schema.models import Dataset
 from catalog_schema.record import Record, pick_text
 from catalog_schema.store import to_record
+from plumbing.xmlchars import XML_ILLEGAL
 
 RDF_FORMATS = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
 FORMATS = ("csv", "xml", "json", "datajson", *RDF_FORMATS)
@@ -150,8 +151,9 @@ def _langmap(gen: XMLGenerator, name: str, langmap: dict[str, str]) -> None:
 
 
 def _xml_safe(text: str) -> str:
-    """Drop the control characters XML 1.0 cannot carry (they would make the document invalid)."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    """Drop the characters XML 1.0 cannot carry (they would make the document invalid): control characters, and
+    lone surrogates and U+FFFE/U+FFFF too (the C0 controls alone were dropped here)."""
+    return XML_ILLEGAL.sub("", text)
 
 
 def write_rdf(records: Iterable[Record], out: IO[str], fmt: str, *, site_url: str, catalog_info: dict) -> None:

@@ -44,6 +44,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plumbing.xmlchars import XML_ILLEGAL
 from quality import pii, tabular
 from quality.tabular import arrow as tabular_arrow
 
@@ -545,12 +546,9 @@ def to_json(table: Table, *, limit: int | None, offset: int = 0,
     return _chunks(parts())
 
 
-_XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def xml_text(text: str) -> str:
     """Text safe in an XML 1.0 element: characters XML cannot carry removed, markup escaped."""
-    text = _XML_ILLEGAL.sub("", text)
+    text = XML_ILLEGAL.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -30,9 +30,9 @@ from app.i18n import current_lang, site_title
 from app.request_context import db_session, setting
 from app.texts import T_
 from catalog_schema import search, vocab
-from catalog_schema.dcat import XML_ILLEGAL
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import pick_text
+from plumbing.xmlchars import XML_ILLEGAL
 
 bp = Blueprint("feeds", __name__)
 

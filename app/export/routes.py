@@ -534,10 +534,6 @@ def _badge_texts(lang: str) -> dict[str, str]:
         return {"label": _("open data"), "unassessed": _("not assessed"), "withdrawn": _("withdrawn")}
 
 
-def _name(langmap: dict[str, str] | None, lang: str) -> str:
-    return (langmap or {}).get(lang) or pick_text(langmap)
-
-
 @bp.get("/dataset/<slug>/badge.svg")
 def dataset_badge(slug: str):
     resolution = lifecycle.resolve(db_session(), slug)
@@ -549,8 +545,8 @@ def dataset_badge(slug: str):
     lang = _badge_lang()
     texts = _badge_texts(lang)
     if resolution.outcome == lifecycle.GONE:
-        return _svg(badges.withdrawn_badge(texts["label"], _name(ds.title, lang), texts["withdrawn"]), status=410)
-    return _svg(badges.badge(texts["label"], ds.stars, _name(ds.title, lang), unassessed=texts["unassessed"]))
+        return _svg(badges.withdrawn_badge(texts["label"], pick_text(ds.title, lang), texts["withdrawn"]), status=410)
+    return _svg(badges.badge(texts["label"], ds.stars, pick_text(ds.title, lang), unassessed=texts["unassessed"]))
 
 
 @bp.get("/publisher/<slug>/badge.svg")
@@ -565,7 +561,7 @@ def publisher_badge(slug: str):
     detail = f"{stars:.1f} ({rated})" if rated else None
     lang = _badge_lang()
     texts = _badge_texts(lang)
-    return _svg(badges.badge(texts["label"], stars, _name(pub.name, lang), detail=detail,
+    return _svg(badges.badge(texts["label"], stars, pick_text(pub.name, lang), detail=detail,
                              unassessed=texts["unassessed"]))
 
 
