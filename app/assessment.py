@@ -74,6 +74,7 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
     now = now or utcnow()
     ids = list(dataset_ids)
     out = []
+    store_root = datastore.root_of(rt.settings)
     with rt.sessionmaker() as session:
         datasets = session.scalars(select(Dataset).where(Dataset.id.in_(ids), ASSESSED)
                                    .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))
@@ -103,7 +104,8 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                 if row.id not in dist_checks and row.check_status:
                     dist_checks[row.id] = stored_check(row)
             facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"])
-            record_pii_facts(ds.distributions, facts, now=now, known=known, archive_dir=rt.settings["ARCHIVE_DIR"])
+            record_pii_facts(ds.distributions, facts, now=now, known=known, archive_dir=rt.settings["ARCHIVE_DIR"],
+                             store_root=store_root)
             record_file_extents(ds.distributions, facts)
             doc = assess_mod.assess(record, facts, now=now)
             for row in ds.distributions:
@@ -123,13 +125,13 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
         add_assessments(session, list(zip(datasets, out, strict=True)), at=now)  # one INSERT for the batch
         tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions if datastore.loadable(row)]
         session.commit()
-    datastore.load_all(datastore.root_of(rt.settings), tables)  # the row store, after the commit: it may be slow
+    datastore.load_all(store_root, tables)  # the row store, after the commit: it may be slow
     heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)
     return out
 
 
 def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now: dt.datetime,
-                     known: dict | None = None, archive_dir: str | None = None) -> None:
+                     known: dict | None = None, archive_dir: str | None = None, store_root=None) -> None:
     """Keep on each distribution what the profile of its archived copy found: `Distribution.pii` (read by the
     serving gate, app.services.serving) and the inferred data dictionary (`Distribution.dictionary`).
     `facts` is `quality.assess.collect_facts`'s answer, keyed by
@@ -153,7 +155,7 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
             elif (fact.parse_error or fact.profile_error) and not fact.transient:  # read and failed: said so
                 set_unreadable(row, sha256=fact.check.sha256, checked_at=checked_at)
-        _keep_version(row, fact, now, known, archive_dir)
+        _keep_version(row, fact, now, known, archive_dir, store_root)
 
 
 def _dictionary_facts(profile: Any) -> dict[str, Any]:
@@ -179,14 +181,15 @@ def record_file_extents(rows: Iterable[Distribution], facts: dict[str, Any]) -> 
 
 
 def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | None = None,
-                  archive_dir: str | None = None) -> None:
+                  archive_dir: str | None = None, store_root=None) -> None:
     """Every archived copy is a version of the distribution, with what its profile found and how its rows
     changed from the copy before (tables only).
 
     With `archive_dir`, the CSV scan of a copy read in this process (header, notes rows, delimiter: what its
     profile found; a copy whose facts were kept was not read, and writes nothing) is kept beside its facts,
     and the version before's kept scan is read back before the two are compared, instead of scanning that
-    copy again (a missing or foreign one: it is scanned)."""
+    copy again (a missing or foreign one: it is scanned). With `store_root`, the row store's digest of the
+    version before (written when it was loaded) stands in for reading it at all."""
     session = object_session(row)
     if session is None or not fact.check.path:
         return
@@ -197,10 +200,11 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | 
     def change(previous) -> dict | None:
         if fact.profile is None or not previous.path or previous.pii is None:
             return None
-        if archive_dir and previous.sha256:
+        digest = datastore.digest_path(store_root, previous.sha256) if store_root and previous.sha256 else None
+        if archive_dir and previous.sha256 and not (digest and digest.exists()):  # it will be read: its scan
             csvfile.seed_layouts(previous.path, facts_cache.load_scan(archive_dir, previous.sha256))
         return tabular_compare.compare({"path": previous.path, "format": previous.format,
-                                        "encoding": previous.encoding}, this)
+                                        "encoding": previous.encoding, "digest": digest}, this)
 
     _, new = record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
                             format=this["format"], encoding=this["encoding"],

@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 from app.export import convert
 from quality import pii
 from quality.tabular import TableError
+from quality.tabular import compare as tabular_compare
 from quality.tabular.formats import TABLE_FORMATS
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,12 @@ def duckdb_path(root: Path, sha256: str) -> Path:
 
 def error_path(root: Path, sha256: str) -> Path:
     return Path(root) / sha256[:2] / f"{sha256}.error.json"
+
+
+def digest_path(root: Path, sha256: str) -> Path:
+    """The copy's `quality.tabular.compare.RowDigest`: its next version is compared with it instead of reading
+    this copy again."""
+    return Path(root) / sha256[:2] / f"{sha256}.rows.npz"
 
 
 def loadable(dist) -> bool:
@@ -308,8 +315,9 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
                                        batch_rows=PASS_ROWS)
         except TableError as exc:
             return _write_failure(root, sha256, exc.reason, str(exc))
+        digest = tabular_compare.DigestBuilder(((format or "").lower() or None, encoding or None))
         try:
-            rows, typed, found, held = _text_pass(table, stage)
+            rows, typed, found, held = _text_pass(table, stage, digest)
         except TableError as exc:
             return _write_failure(root, sha256, exc.reason, str(exc))
         except Exception as exc:  # noqa: BLE001 - spreadsheet and JSON libraries raise many kinds
@@ -334,6 +342,9 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
         else:  # a DuckDB copy an earlier store wrote for every table: the Parquet file answers, the space is freed
             duckdb_path(root, sha256).unlink(missing_ok=True)
         error_path(root, sha256).unlink(missing_ok=True)
+        kept = digest.result()
+        if kept is None or not tabular_compare.save_digest(digest_path(root, sha256), kept):
+            digest_path(root, sha256).unlink(missing_ok=True)  # none of an earlier load stays for other rows
     finally:
         stage.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
@@ -343,12 +354,12 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
     return loaded
 
 
-def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict[int, dict[str, int]],
-                                                            list[pa.RecordBatch] | None]:
+def _text_pass(table: convert.Table, stage: Path, digest: tabular_compare.DigestBuilder | None = None
+               ) -> tuple[int, list[bool], dict[int, dict[str, int]], list[pa.RecordBatch] | None]:
     """Write the normalised cells as text (plus ``_id``); return the row count, which columns convert to
     their type in every row, the personal data found per column index, and the text batches themselves when
     they fit in `STAGE_IN_MEMORY` bytes (then nothing is written to `stage`: most tables are small, and a
-    re-check loads every changed one)."""
+    re-check loads every changed one). The cells as read go to `digest` too."""
     columns = table.columns
     typed = [c.type in ARROW_TYPES for c in columns]
     schema = pa.schema([pa.field(ID, pa.int64())] + [pa.field(f"c{i}", pa.string()) for i in range(len(columns))])
@@ -363,6 +374,8 @@ def _text_pass(table: convert.Table, stage: Path) -> tuple[int, list[bool], dict
             if n == 0:
                 continue
             scanner.add(batch)
+            if digest is not None:
+                digest.add(batch)
             values = convert.normalise_arrays(batch, columns)
             arrays = [pa.array(range(rows + 1, rows + n + 1), pa.int64())]
             for i, (column, (arr, strings)) in enumerate(zip(columns, values, strict=True)):
@@ -500,7 +513,7 @@ def stored_hashes(root: Path) -> dict[str, list[Path]]:
         if name.startswith("."):
             continue
         sha = name.split(".", 1)[0]
-        if len(sha) == 64 and name.endswith((".parquet", ".duckdb", ".error.json")):
+        if len(sha) == 64 and name.endswith((".parquet", ".duckdb", ".error.json", ".rows.npz")):
             out.setdefault(sha, []).append(path)
     return out
 

@@ -5,19 +5,30 @@ Rows are compared on the columns both versions have, as text. A row is "changed"
 key column (the first common column, when its values are unique in both) and the row under that key differs;
 without such a key a changed row counts as one removed and one added. Tables over `MAX_ROWS` rows are not
 compared (the summary says so), so a check never spends more than a few seconds on it.
+
+A version's `RowDigest` (a 64-bit hash of each row's joined cells and of its first cell, kept by the row store when
+it loads the copy) stands in for reading the version before again: the next version is then the only table read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import tempfile
+import zipfile
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from quality.facts_cache import code_digest
 from quality.tabular import arrow
+from quality.tabular.hashing import column_hash
 from quality.tabular.model import TableError
 from quality.tabular.read import read_table
 
@@ -54,6 +65,7 @@ def _joined(table: pa.Table, at: list[int]) -> pa.ChunkedArray:
 
 _EMPTY = arrow.strings([""])[0]
 _SEP = arrow.strings([SEP])[0].cast(pa.large_string())
+_SEP_TEXT = arrow.strings([SEP])[0]
 
 
 def _unique(values: pa.ChunkedArray) -> bool:
@@ -91,6 +103,131 @@ def _matched(before: pa.ChunkedArray, after: pa.ChunkedArray) -> int:
     return int(np.minimum(old_counts[positions], new_counts).sum())
 
 
+@dataclass(frozen=True)
+class RowDigest:
+    """What comparing a version needs of its table, without its cells: the column names, and per row (in file
+    order) a 64-bit hash of its first cell and one of its cells joined by SEP, the text `compare` matches rows
+    on. `read_as` is how the table was read (format, encoding): a digest read another way is not used."""
+
+    names: tuple[str, ...]
+    keys: np.ndarray
+    rows: np.ndarray
+    read_as: tuple[str | None, str | None]
+
+
+class DigestBuilder:
+    """A `RowDigest` built batch by batch from `read_table`'s string batches; `result()` is None when a cell
+    holds SEP (its joined text would not be one row's alone, so the hashes could tell apart what `compare`
+    takes as equal) or the table passes `MAX_ROWS` rows (it is not compared)."""
+
+    def __init__(self, read_as: tuple[str | None, str | None]) -> None:
+        self.read_as = read_as
+        self.names: tuple[str, ...] | None = None
+        self.keys: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+        self.count = 0
+        self.spoilt = False
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if self.spoilt or batch.num_rows == 0:
+            return
+        names = tuple(batch.schema.names)
+        if self.names is None:
+            self.names = names
+        columns = [pc.fill_null(c, _EMPTY) for c in batch.columns]
+        self.count += batch.num_rows
+        if (names != self.names or not columns or self.count > MAX_ROWS
+                or any(pc.any(pc.match_substring(c, SEP)).as_py() for c in columns)):
+            self.spoilt = True
+            return
+        joined = pc.binary_join_element_wise(*columns, _SEP_TEXT) if len(columns) > 1 else columns[0]
+        self.keys.append(column_hash(columns[0]))
+        self.rows.append(column_hash(joined))
+
+    def result(self) -> RowDigest | None:
+        if self.spoilt or self.names is None:
+            return None
+        return RowDigest(self.names, np.concatenate(self.keys), np.concatenate(self.rows), self.read_as)
+
+
+def table_digest(batches: Iterable[pa.RecordBatch], read_as: tuple[str | None, str | None]) -> RowDigest | None:
+    builder = DigestBuilder(read_as)
+    for batch in batches:
+        builder.add(batch)
+    return builder.result()
+
+
+def save_digest(path: str | os.PathLike, digest: RowDigest) -> bool:
+    """Write `digest` at `path` (NumPy's .npz, atomically); False when it could not be written (the next
+    comparison then reads the table)."""
+    folder = os.path.dirname(os.fspath(path)) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digest-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=digest.keys, rows=digest.rows,
+                         about=np.array(json.dumps({"names": list(digest.names), "read_as": list(digest.read_as),
+                                                    "code": code_digest()}, ensure_ascii=False)))
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return False
+    return True
+
+
+def load_digest(path: str | os.PathLike | None) -> RowDigest | None:
+    """The digest `save_digest` wrote at `path`, or None (none there, or not one this code reads: written by other
+    code of the quality engine, whose reading of the same bytes may differ)."""
+    if not path:
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            about = json.loads(str(data["about"]))
+            keys, rows = data["keys"], data["rows"]
+        names, read_as, code = tuple(about["names"]), tuple(about["read_as"]), about["code"]
+    except (OSError, KeyError, TypeError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    if (code != code_digest() or keys.dtype != np.uint64 or rows.dtype != np.uint64 or keys.shape != rows.shape
+            or len(read_as) != 2 or not all(isinstance(n, str) for n in names)):
+        return None
+    return RowDigest(names, keys, rows, (read_as[0], read_as[1]))
+
+
+def _distinct(hashes: np.ndarray) -> bool:
+    return len(np.unique(hashes)) == len(hashes)
+
+
+def compare_digests(before: RowDigest, after: RowDigest) -> dict[str, Any]:
+    """`compare` of two versions with the same columns, from their digests alone."""
+    key = before.names[0] if _distinct(before.keys) and _distinct(after.keys) else None
+    if key is not None:
+        if len(after.keys) == 0 or len(before.keys) == 0:
+            added, removed, changed = len(after.keys), len(before.keys), 0
+        else:
+            order = np.argsort(before.keys)
+            sorted_keys = before.keys[order]
+            at = np.minimum(np.searchsorted(sorted_keys, after.keys), len(sorted_keys) - 1)
+            found = sorted_keys[at] == after.keys
+            kept = int(found.sum())
+            same = int((before.rows[order][at][found] == after.rows[found]).sum())
+            added, removed, changed = len(after.keys) - kept, len(before.keys) - kept, kept - same
+    else:
+        old_values, old_counts = np.unique(before.rows, return_counts=True)
+        new_values, new_counts = np.unique(after.rows, return_counts=True)
+        _, old_at, new_at = np.intersect1d(old_values, new_values, assume_unique=True, return_indices=True)
+        matched = int(np.minimum(old_counts[old_at], new_counts[new_at]).sum())
+        added, removed, changed = len(after.rows) - matched, len(before.rows) - matched, 0
+    return {"compared": True, "rows_before": len(before.rows), "rows_after": len(after.rows), "rows_added": added,
+            "rows_removed": removed, "rows_changed": changed, "columns_added": [], "columns_removed": [], "key": key}
+
+
+def _read_as(version: dict[str, Any]) -> tuple[str | None, str | None]:
+    return (version.get("format") or None, version.get("encoding") or None)
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The change from table `old` to table `new`, each {"path", "format", "encoding"}.
 
@@ -99,10 +236,23 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
     Both tables are read as columns (pyarrow's reader for delimited text, `read_table`) and compared column-
     wise: each row's cells on the common columns joined into one string, set membership and value counts
-    computed by pyarrow. The figures are those of `compare_rows`, which compares row by row in Python."""
+    computed by pyarrow. The figures are those of `compare_rows`, which compares row by row in Python.
+
+    With `old["digest"]`, the path of the version before's `RowDigest` read the way `old` says, only `new` is read
+    when both have the same columns (the figures are the same)."""
+    before_digest = load_digest(old.get("digest"))
+    if before_digest is not None and before_digest.read_as != _read_as(old):
+        before_digest = None
     try:
-        before_table = _table(old["path"], old.get("format"), old.get("encoding"))
-        after_table = _table(new["path"], new.get("format"), new.get("encoding"))
+        if before_digest is not None:
+            after_table = _table(new["path"], new.get("format"), new.get("encoding"))
+            after_digest = table_digest(after_table.to_batches(), _read_as(new))
+            if after_digest is not None and after_digest.names == before_digest.names:
+                return compare_digests(before_digest, after_digest)
+            before_table = _table(old["path"], old.get("format"), old.get("encoding"))
+        else:
+            before_table = _table(old["path"], old.get("format"), old.get("encoding"))
+            after_table = _table(new["path"], new.get("format"), new.get("encoding"))
     except OverflowError:
         return {"compared": False, "reason": f"more than {MAX_ROWS:,} rows"}
     except (TableError, OSError, ValueError) as exc:

@@ -140,3 +140,63 @@ def test_a_whole_chunk_of_changed_files_is_scanned_once_each(tmp_path, scans, mo
         server.shutdown()
     new = [name for name in scans if name.startswith(tuple("0123456789abcdef"))]
     assert len(new) == ASSESS_CHUNK and len(set(new)) == ASSESS_CHUNK, sorted(new)
+
+
+@pytest.mark.parametrize("digests", [True, False], ids=["digests-kept", "digests-gone"])
+def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeypatch, digests):
+    """The row store keeps a digest of each copy it loads (its rows' hashes): the next version is compared with it,
+    and the copy before is not read at all; without the digests (a store loaded before them, or emptied) both
+    copies are read, and the same change is recorded either way, the one the row-by-row comparison finds."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from sqlalchemy import select
+
+    from app.datastore import load as datastore
+    from app.jobs import assess
+    from bench import recheck
+    from catalog_schema.models import DistributionVersion as FileVersion
+    from quality.tabular import compare as tabular_compare
+
+    versions = [0, 0, 0]
+    monkeypatch.setattr(recheck, "ROWS", 40)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    root = datastore.root_of(rt.settings)
+    read = []
+    real_table = tabular_compare._table
+    monkeypatch.setattr(tabular_compare, "_table",
+                        lambda path, fmt, enc: read.append(path) or real_table(path, fmt, enc))
+    try:
+        ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", 3)
+        assess(rt, ids)
+        with rt.sessionmaker() as session:
+            before = {v.distribution_id: (v.sha256, v.path, v.format, v.encoding)
+                      for v in session.scalars(select(FileVersion))}
+        assert all(datastore.digest_path(root, sha).is_file() for sha, *_ in before.values())
+        if not digests:
+            for sha, *_ in before.values():
+                datastore.digest_path(root, sha).unlink()
+        versions[:] = [1, 1, 1]
+        csvfile._LAYOUTS.clear()
+        scans.clear()
+        assess(rt, ids)
+        old_paths = {path for _, path, *_ in before.values()}
+        old_read = [p for p in read if p in old_paths]
+        old_scanned = [n for n in scans if n in {os.path.basename(p) for p in old_paths}]
+        assert bool(old_read) is not digests  # without digests, read again (from their kept scans: not scanned)
+        assert old_scanned == []
+        with rt.sessionmaker() as session:
+            after = [v for v in session.scalars(select(FileVersion)) if v.sha256 != before[v.distribution_id][0]]
+            assert len(after) == 3
+            for v in after:
+                _, path, fmt, enc = before[v.distribution_id]
+                assert v.change == tabular_compare.compare_rows({"path": path, "format": fmt, "encoding": enc},
+                                                                {"path": v.path, "format": v.format,
+                                                                 "encoding": v.encoding})
+                assert v.change["compared"] and v.change["rows_changed"] > 0
+                assert datastore.digest_path(root, v.sha256).is_file()  # for the version after
+    finally:
+        rt.close()
+        server.shutdown()

@@ -13,9 +13,10 @@ import random
 import pyarrow as pa
 import pytest
 
+from quality.tabular import compare as compare_mod
 from quality.tabular import csvfile, read_table
 from quality.tabular import read as read_mod
-from quality.tabular.compare import compare, compare_rows
+from quality.tabular.compare import compare, compare_rows, load_digest, save_digest, table_digest
 
 
 def write_csv(path, header, rows):
@@ -27,10 +28,58 @@ def write_csv(path, header, rows):
     return {"path": str(path), "format": "csv", "encoding": None}
 
 
+def with_digest(version):
+    """`version` with the digest of its table beside it, as the row store keeps it (None when none can be made)."""
+    try:
+        digest = table_digest(read_table(version["path"], format=version["format"], encoding=version["encoding"]),
+                              (version["format"], version["encoding"]))
+    except Exception:  # noqa: BLE001 - an unreadable table has no digest
+        return None
+    if digest is None:
+        return None
+    path = version["path"] + ".rows.npz"
+    assert save_digest(path, digest)
+    return {**version, "digest": path}
+
+
 def both(old, new):
+    """compare, compare from the version before's digest, and the row-by-row reference agree."""
     fast, slow = compare(old, new), compare_rows(old, new)
     assert fast == slow
+    digested = with_digest(old)
+    if digested is not None:
+        assert compare(digested, new) == slow
     return fast
+
+
+def test_a_digest_stands_in_for_reading_the_version_before(tmp_path, monkeypatch):
+    old = write_csv(tmp_path / "a.csv", ["id", "v"], [[str(i), "x"] for i in range(50)])
+    new = write_csv(tmp_path / "b.csv", ["id", "v"], [[str(i), "y" if i % 10 == 0 else "x"] for i in range(5, 60)])
+    digested = with_digest(old)
+    read = []
+    real = compare_mod._table
+    monkeypatch.setattr(compare_mod, "_table", lambda path, fmt, enc: read.append(path) or real(path, fmt, enc))
+    assert compare(digested, new) == compare_rows(old, new) == {
+        "compared": True, "rows_before": 50, "rows_after": 55, "rows_added": 10, "rows_removed": 5,
+        "rows_changed": 4, "columns_added": [], "columns_removed": [], "key": "id"}
+    assert read == [new["path"]]  # the version before was not read again
+    read.clear()
+    # read another way (another encoding), a broken file or no file: the version before is read as before
+    for other in ({**digested, "encoding": "gbk"}, {**digested, "digest": str(tmp_path / "none.npz")}):
+        assert compare(other, new)["rows_changed"] == 4
+        assert read == [old["path"], new["path"]]
+        read.clear()
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 not a zip")
+    assert compare({**digested, "digest": str(tmp_path / "broken.npz")}, new)["rows_changed"] == 4
+    assert load_digest(str(tmp_path / "broken.npz")) is None and load_digest(None) is None
+
+
+def test_no_digest_where_it_could_not_tell_rows_apart(tmp_path, monkeypatch):
+    sep = write_csv(tmp_path / "a.csv", ["id", "v"], [["1", "a\x1fb"]])
+    assert with_digest(sep) is None  # a cell holding the joining character
+    monkeypatch.setattr(compare_mod, "MAX_ROWS", 3)
+    assert with_digest(write_csv(tmp_path / "b.csv", ["id"], [[str(i)] for i in range(5)])) is None
+    assert table_digest([], ("csv", None)) is None  # no rows
 
 
 def test_keyed_changes_are_counted_as_before(tmp_path):
