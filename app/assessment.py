@@ -80,10 +80,12 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                                    .options(selectinload(Dataset.distributions), selectinload(Dataset.publisher))
                                    ).all()
         rows: dict[str, Distribution] = {}
+        copies_before: dict[str, str | None] = {}
         items = []
         for ds in datasets:
             for row in ds.distributions:
                 rows[row.id] = row
+                copies_before[row.id] = row.archive_hash
                 if (row.extras or {}).get("upload"):  # an uploaded file: its archived copy is the evidence
                     continue
                 items.append((row.id, row.download_url or row.access_url, previous_evidence(row)))
@@ -123,7 +125,11 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                     set_version_stars(session, row, known)
             out.append(doc)
         add_assessments(session, list(zip(datasets, out, strict=True)), at=now)  # one INSERT for the batch
-        tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions if datastore.loadable(row)]
+        # the copies new in this run, and any the store lacks (a copy that did not change was loaded when it was new:
+        # reading its table's footer to know it was cost an unchanged dataset's re-check a tenth of its CPU)
+        tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions
+                  if datastore.loadable(row) and (row.archive_hash != copies_before[row.id]
+                                                  or not datastore.present(store_root, row.archive_hash))]
         session.commit()
     datastore.load_all(store_root, tables)  # the row store, after the commit: it may be slow
     heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)

@@ -196,6 +196,12 @@ def failed(root: Path, sha256: str) -> bool:
     return isinstance(_failure(root, sha256), Failed)
 
 
+def present(root: Path, sha256: str) -> bool:
+    """Whether the store holds a table or a recorded failure for the copy `sha256`, from two stats at most (an
+    assessment asks it of every table whose copy did not change; `lookup` reads the table's footer)."""
+    return os.path.exists(_parquet_name(root, sha256)) or error_path(root, sha256).exists()
+
+
 def _with_db(root: Path, loaded: Loaded) -> Loaded:
     db = duckdb_path(root, loaded.sha256)
     return replace(loaded, db=db if db.is_file() else None)

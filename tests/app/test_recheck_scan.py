@@ -200,3 +200,43 @@ def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeyp
     finally:
         rt.close()
         server.shutdown()
+
+
+def test_an_unchanged_copys_table_is_not_looked_into_and_a_missing_one_is_loaded(tmp_path, monkeypatch):
+    """A re-check where nothing changed asks the row store nothing but whether each table is there (no footer
+    read, no load); a table the store lost is loaded again by the next re-check."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from app.datastore import load as datastore
+    from app.jobs import assess
+    from bench import recheck
+
+    versions = [0, 0]
+    monkeypatch.setattr(recheck, "ROWS", 20)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    root = datastore.root_of(rt.settings)
+    asked = []
+    for name in ("lookup", "load"):
+        real = getattr(datastore, name)
+        monkeypatch.setattr(datastore, name,
+                            lambda *a, _real=real, _name=name, **k: asked.append(_name) or _real(*a, **k))
+    try:
+        ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", 2)
+        assess(rt, ids)
+        assert asked.count("load") == 2
+        asked.clear()
+        assess(rt, ids)
+        assert asked == []
+        shutil.rmtree(root)  # the store lost (a new node, a disk replaced): loaded again
+        assess(rt, ids)
+        assert asked.count("load") == 2 and len(list(root.glob("??/*.parquet"))) == 2
+        asked.clear()
+        versions[0] = 1  # a changed copy is loaded under its new hash
+        assess(rt, ids)
+        assert asked.count("load") == 1
+    finally:
+        rt.close()
+        server.shutdown()
