@@ -34,7 +34,7 @@ from catalog_schema.store import (
 from plumbing import heap
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
-from quality import facts_cache, geojson
+from quality import facts_cache, geojson, tabular
 from quality.fetch import CheckResult, Previous, check_many
 from quality.tabular import compare as tabular_compare
 from quality.tabular import csvfile
@@ -71,6 +71,12 @@ def assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None =
                     check_links: bool = True) -> list[dict[str, Any]]:
     """Assess the given datasets (a series among them is left out: `ASSESSED`); returns their assessment
     documents."""
+    with tabular.tables_kept():  # a changed table read to compare it with the version before is loaded from memory
+        return _assess_datasets(rt, dataset_ids, now=now, check_links=check_links)
+
+
+def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None, check_links: bool
+                     ) -> list[dict[str, Any]]:
     now = now or utcnow()
     ids = list(dataset_ids)
     out = []

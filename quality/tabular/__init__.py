@@ -43,11 +43,11 @@ from quality.tabular.model import (
 )
 from quality.tabular.profile import profile_file
 from quality.tabular.profiler import REDACTED
-from quality.tabular.read import read_table
+from quality.tabular.read import read_table, tables_kept
 
 __all__ = [
     "BLOCK_BYTES", "CANDIDATES", "FALSE_VALUES", "HEAD_BYTES", "INFER_CONFIDENCE", "INFER_ROWS", "REDACTED",
     "ROW_BATCH", "SAMPLE_ROWS", "TAIL_BYTES", "TRUE_VALUES", "TableError", "TableProfile", "column_hash",
-    "combine_hashes", "detect_encoding", "infer_type", "profile_file", "profile_findings", "read_table",
+    "combine_hashes", "detect_encoding", "infer_type", "profile_file", "profile_findings", "read_table", "tables_kept",
     "unreadable_finding", "valid_mask",
 ]

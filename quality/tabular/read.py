@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import tempfile
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 
@@ -25,13 +28,88 @@ ZIP_TABLE_EXTENSIONS = (".csv", ".tsv", ".tab", ".psv", ".txt", ".xlsx", ".xlsm"
                         ".geojson")
 
 
+class _Kept:
+    """Tables read whole in this context, by the file and how it was read, least recently used out past `limit`
+    bytes; a table over `one` bytes is not kept."""
+
+    def __init__(self, limit: int, one: int) -> None:
+        self.limit, self.one = limit, one
+        self.tables: OrderedDict[tuple, pa.Table] = OrderedDict()
+        self.bytes = 0
+
+    def get(self, key: tuple) -> pa.Table | None:
+        return self.tables.get(key)
+
+    def put(self, key: tuple, table: pa.Table) -> None:
+        if table.nbytes > self.one or key in self.tables:
+            return
+        self.tables[key] = table
+        self.bytes += table.nbytes
+        while self.bytes > self.limit:
+            _, gone = self.tables.popitem(last=False)
+            self.bytes -= gone.nbytes
+
+
+_KEPT: contextvars.ContextVar[_Kept | None] = contextvars.ContextVar("quality_tables_kept", default=None)
+
+
+@contextmanager
+def tables_kept(limit: int = 64 << 20, one: int = 16 << 20):
+    """Within it, a table `read_table` reads to its end is kept (up to `limit` bytes in all, tables of at most
+    `one` bytes), and read from memory when the same file is read the same way again: an assessment compares a
+    changed file with the version before and then loads it into the row store, two reads of the same copy. Only
+    the thread (context) that entered it keeps tables; a file changed on disk is a new key (size, time, inode)."""
+    token = _KEPT.set(_Kept(limit, one))
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
 def read_table(path, *, format: str | None = None, encoding: str | None = None, sheet: int | str = 0,
                skip_blank_rows: bool = True, batch_rows: int = ROW_BATCH) -> Iterator[pa.RecordBatch]:
     """The table between the notes rows as string record batches named by the cleaned header
     (blank labels become ``field<n>``, repeated ones ``name2``), in file order, in bounded memory.
     Rows are padded or cut to the header's width. ``format="zip"`` reads the first table inside the ZIP
     (``zip_member``); ``format="geojson"`` the features' properties; ``format="xml"`` the records of a
-    record-oriented XML file (``quality.tabular.xmltable``)."""
+    record-oriented XML file (``quality.tabular.xmltable``). Inside `tables_kept`, a table read before is
+    given from memory, in batches of `batch_rows` rows as read."""
+    kept = _KEPT.get()
+    key = None
+    if kept is not None:
+        try:
+            st = os.stat(path)
+            key = (os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino, format, encoding, sheet, skip_blank_rows)
+        except OSError:
+            key = None
+    if key is None:
+        yield from _read_table(path, format=format, encoding=encoding, sheet=sheet, skip_blank_rows=skip_blank_rows,
+                               batch_rows=batch_rows)
+        return
+    table = kept.get(key)
+    if table is not None:
+        yield from table.to_batches(max_chunksize=batch_rows)
+        return
+    batches: list[pa.RecordBatch] | None = []
+    size = 0
+    for batch in _read_table(path, format=format, encoding=encoding, sheet=sheet, skip_blank_rows=skip_blank_rows,
+                             batch_rows=batch_rows):
+        if batches is not None:
+            size += batch.nbytes
+            if size <= kept.one:
+                batches.append(batch)
+            else:  # too big to keep: not held either
+                batches = None
+        yield batch
+    if batches:  # read to its end (a reader that stopped early never comes back here)
+        try:
+            kept.put(key, pa.Table.from_batches(batches).combine_chunks())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # batches of other columns or types: not kept
+            pass
+
+
+def _read_table(path, *, format: str | None, encoding: str | None, sheet: int | str, skip_blank_rows: bool,
+                batch_rows: int) -> Iterator[pa.RecordBatch]:
     path = os.fspath(path)
     fmt = table_format(path, format)
     if fmt == "zip":
@@ -123,6 +201,6 @@ def _zipped_table(path: str, **kwargs) -> Iterator[pa.RecordBatch]:
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:  # encrypted: RuntimeError
             raise TableError("unreadable", f"The ZIP archive cannot be read: {exc}") from exc
         fmt = "geojson" if ext in (".json", ".geojson") and _is_geojson(member) else None
-        yield from read_table(member, format=fmt, **kwargs)
+        yield from _read_table(member, format=fmt, encoding=None, **kwargs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

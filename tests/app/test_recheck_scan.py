@@ -168,6 +168,12 @@ def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeyp
     real_table = tabular_compare._table
     monkeypatch.setattr(tabular_compare, "_table",
                         lambda path, fmt, enc: read.append(path) or real_table(path, fmt, enc))
+    from quality.tabular import read as read_mod
+
+    read_from_disk = []
+    real_read = read_mod._read_table
+    monkeypatch.setattr(read_mod, "_read_table",
+                        lambda path, **kw: read_from_disk.append(os.fspath(path)) or real_read(path, **kw))
     try:
         ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", 3)
         assess(rt, ids)
@@ -181,8 +187,12 @@ def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeyp
         versions[:] = [1, 1, 1]
         csvfile._LAYOUTS.clear()
         scans.clear()
+        read_from_disk.clear()
         assess(rt, ids)
         old_paths = {path for _, path, *_ in before.values()}
+        new_reads = [p for p in read_from_disk if p not in old_paths]
+        # the new copy read once, to compare it; the row store loads it from that read
+        assert len(new_reads) == 3 and len(set(new_reads)) == 3, read_from_disk
         old_read = [p for p in read if p in old_paths]
         old_scanned = [n for n in scans if n in {os.path.basename(p) for p in old_paths}]
         assert bool(old_read) is not digests  # without digests, read again (from their kept scans: not scanned)
