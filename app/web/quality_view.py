@@ -141,8 +141,12 @@ PART_LABELS = {"openness": _l("Openness (stars)"), "metadata": _l("Metadata"), "
 def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """How the 0-100 score is made (quality/assess.py): each part's own percentage, its weight, and the points it
     gives and loses; a part not measured (no table: no data part) has its weight spread over the others, as the
-    score does. The points are rounded, so their sum may differ from the score by one."""
-    from quality.assess import WEIGHTS
+    score does. The points are rounded, so their sum may differ from the score by one.
+
+    Personal data in a public file caps the score (PII_CAP): the parts of the hotline complaints gave 85.5 points
+    and the page said 40 without a row for the 45.5 the cap took, so a last row (`cap`) says what it took and the
+    points and lost columns add up to the score and to 100 less it."""
+    from quality.assess import PII_CAP, WEIGHTS
 
     subscores = doc.get("subscores") or {}
     present = {k: w for k, w in WEIGHTS.items() if subscores.get(k) is not None}
@@ -154,4 +158,11 @@ def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
         got = share * value / 100 if value is not None else 0.0
         out.append({"part": part, "label": PART_LABELS.get(part, part), "percent": value,
                     "weight": round(share, 1), "points": round(got, 1), "lost": round(share - got, 1)})
+    gained = sum(share * subscores[part] / 100 for part, share in
+                 ((p, w * 100 / total) for p, w in present.items()))
+    score = doc.get("score")
+    if doc.get("pii") and isinstance(score, int | float) and gained - score >= 0.5:
+        out.append({"part": "cap", "label": _("Cap for personal data in a public file (at most %(cap)s)", cap=PII_CAP),
+                    "percent": None, "weight": None, "points": round(score - gained, 1),
+                    "lost": round(gained - score, 1), "cap": True})
     return out

@@ -311,6 +311,30 @@ def test_the_score_is_broken_down_into_its_parts_on_the_dataset_page(demo_instan
         app.extensions["opendata"]["engine"].dispose()
 
 
+def test_the_score_breakdown_of_a_capped_dataset_adds_up_to_its_score(demo_instance):
+    """The hotline complaints (personal data in a public file) read "Quality score: 40" above parts that gave 85.5
+    points: the 45.5 points the cap took were on no row."""
+    import re
+
+    from app import create_app
+
+    instance, _env, _out = demo_instance
+    app = create_app({"INSTANCE_DIR": str(instance), "SECRET_KEY": "demo-test"})
+    try:
+        client = app.test_client()
+        for lang, word in (("en", "personal data"), ("zh", "个人信息")):
+            page = client.get(f"/dataset/citizen-hotline-complaints?lang={lang}").get_data(as_text=True)
+            table = page.split('id="score-parts"', 1)[1].split("</table>", 1)[0]
+            rows = re.findall(r'<tr(?: class="score-cap")?><th scope="row">(.*?)</th><td>(.*?)</td><td>(.*?)</td>'
+                              r'<td>(.*?)</td><td>(.*?)</td></tr>', table)
+            score = int(re.search(r"<strong>(\d+)</strong>/100", page).group(1))
+            assert score == 40 and len(rows) == 6 and word in rows[-1][0], rows
+            assert abs(sum(float(r[3]) for r in rows) - score) <= 1, rows
+            assert abs(sum(float(r[4]) for r in rows) - (100 - score)) <= 1, rows
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
+
+
 def test_the_pages_say_what_they_know_and_not_what_they_do_not(demo_instance):
     """From a citizen's and an official's walk of the demo: a raw language tag, clean-looking zeros for a file never
     read, a week's report made in the week shown as final, 'the last attempt failed, the next run tries again' for

@@ -33,3 +33,22 @@ def test_a_star_reason_naming_the_file_is_said_in_chinese_whole():
     said = reason_text("The file does not parse as CSV (line 1, column 6, byte 5), so it is not structured data.",
                        "zh")  # it stayed English on the Chinese page
     assert said == "文件无法按 CSV 格式解析（第 1 行第 6 列，第 5 字节），因此不是结构化数据。"
+
+
+def test_the_score_breakdown_says_what_the_personal_data_cap_took(app):
+    """The hotline complaints' parts gave 85.5 points and the page said "Quality score: 40" with no row for the
+    45.5 points the personal-data cap took: the points column did not add up to the score."""
+    from app.web.quality_view import score_parts
+
+    doc = {"score": 40, "pii": True, "subscores": {"openness": 60, "metadata": 98, "data": 100, "timeliness": 100,
+                                                   "accessibility": 100}}
+    with app.test_request_context("/?lang=en"):
+        en = score_parts(doc)
+        plain = score_parts({**doc, "pii": False, "score": 86})
+    with app.test_request_context("/?lang=zh"):
+        zh = score_parts(doc)
+    assert len(en) == 6 and en[-1]["cap"] and en[-1]["lost"] == 45.5 and en[-1]["points"] == -45.5
+    assert abs(sum(p["points"] for p in en) - 40) < 1 and abs(sum(p["lost"] for p in en) - 60) < 1
+    assert "40" in en[-1]["label"] and "personal data" in en[-1]["label"]
+    assert "个人信息" in zh[-1]["label"]
+    assert len(plain) == 5 and not any(p.get("cap") for p in plain)
