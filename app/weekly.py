@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from app.dashboard_data import pick
 from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Publisher
+from catalog_schema.series import SERIES
 from quality.findings import FINDING_TYPES
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -89,7 +90,11 @@ def snapshot(session, week: str) -> dict[int, list[tuple[Dataset, Assessment | N
     """Publisher id -> its published datasets at the end of `week` (active now, and created or assessed
     before the week ended), each with its latest assessment made before then (None: not assessed by then).
     Every publisher is a key, with an empty list when it had nothing published. Two statements, whatever the
-    catalog's size."""
+    catalog's size.
+
+    A dataset series is not one of them: it has no files and is never assessed (its parts are, each counted
+    here), so the transport bureau's report read "11 datasets (10 assessed)" beside a league table, a
+    publisher page and an API that all said 10, and listed the series as a dataset without stars for good."""
     end = week_end(week)
     latest_at = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
                  .where(Assessment.assessed_at < end).group_by(Assessment.dataset_id).subquery())
@@ -98,7 +103,7 @@ def snapshot(session, week: str) -> dict[int, list[tuple[Dataset, Assessment | N
         .join(latest_at, latest_at.c.dataset_id == Dataset.id, isouter=True)
         .join(Assessment, (Assessment.dataset_id == Dataset.id) & (Assessment.assessed_at == latest_at.c.at),
               isouter=True)
-        .where(Dataset.state == "active", Dataset.publisher_id.is_not(None),
+        .where(Dataset.state == "active", Dataset.publisher_id.is_not(None), Dataset.kind != SERIES,
                (Dataset.created_at < end) | latest_at.c.at.is_not(None))
         .order_by(Dataset.slug, Assessment.id.desc())).all()
     out: dict[int, list[tuple[Dataset, Assessment | None]]] = {

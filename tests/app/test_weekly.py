@@ -165,6 +165,25 @@ def _pages_and_files(client, second: dict[str, dict]) -> None:
         assert client.get(url).status_code == 404, url
 
 
+def test_a_dataset_series_is_not_counted_as_a_dataset_of_the_report(app, catalog):  # noqa: F811
+    """The demo's transport bureau: "11 datasets (10 assessed)" on its weekly report, 10 on the league table, its
+    page and the API; the eleventh was its bus-ridership series, which has no files and is never assessed."""
+    from app import dashboard_data
+
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        rec = new_record(slug="bus-ridership-series", kind="series", license="CC-BY-4.0",
+                         title={"zh": "公交线路客运量", "en": "Bus ridership by line"},
+                         publisher={"slug": "jh-transport"})
+        ds, _ = save_record(session, rec)
+        ds.created_at = NOW - dt.timedelta(days=30)
+        search.index_dataset(session, ds)
+        session.commit()
+    transport = _by_slug(_evaluate(app, W48))["jh-transport"]
+    league = {r["publisher"]: r for r in dashboard_data.league(app.extensions["opendata"]["sessionmaker"])}
+    assert "bus-ridership-series" not in {d["slug"] for d in transport["items"]}
+    assert transport["datasets"] == transport["assessed"] == league["jh-transport"]["datasets"]
+
+
 def test_reports_reach_the_admins_by_email_and_a_failure_is_retried(app, catalog):  # noqa: F811
     make_user(app, "wang@transport.example", admin_of="jh-transport")
     make_user(app, "ed@transport.example", editor_of="jh-transport")  # editors do not get it
