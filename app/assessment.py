@@ -369,16 +369,17 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) 
             .join(Assessment, (Assessment.dataset_id == Dataset.id) & (Assessment.assessed_at == latest_at.c.at))
             .where(Dataset.state == "active")
         ).all()
-        history = session.execute(
-            select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score)
+        history = session.execute(  # oldest first, each naming its dataset: a week counts its last assessment
+            select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score, Assessment.dataset_id)
             .join(Dataset, Dataset.publisher_id == Publisher.id)
             .join(Assessment, Assessment.dataset_id == Dataset.id)
+            .order_by(Assessment.assessed_at, Assessment.id)
         ).all()
     entries = [assess_mod.AggregateInput(publisher=slug, publisher_name=name, dataset_id=ds_id, stars=a.stars,
                                          score=a.score, metadata_points=a.metadata_points,
                                          findings=[f["type"] for f in a.findings or []])
                for slug, name, ds_id, a in rows]
-    trend = [(slug, at, stars, score) for slug, at, stars, score in history]
+    trend = [tuple(row) for row in history]
     table = assess_mod.publisher_aggregates(entries, trend)
     listed = {r["publisher"] for r in table}
     return table + [{"publisher": slug, "name": name, "datasets": 0, "stars": [0] * 6, "average_stars": None,

@@ -298,7 +298,8 @@ def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | N
     """Per publisher: datasets, star distribution, average stars, share at 3+, metadata points,
     broken links, stale datasets, PII findings, score, change against the previous period, rank.
 
-    `history`: (publisher, assessed_at, stars, score) of every assessment, for the trend.
+    `history`: (publisher, assessed_at, stars, score[, dataset id]) of every assessment, oldest first, for the
+    trend (`_trends`).
     """
     groups: dict[str, list[AggregateInput]] = {}
     for e in entries:
@@ -334,18 +335,26 @@ def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | N
 
 
 def _trends(history: list[tuple], period: dt.timedelta) -> dict[str, list[dict[str, Any]]]:
-    """Average score and stars per publisher per period (week by default), oldest first."""
-    buckets: dict[str, dict[dt.date, list[tuple[int, int]]]] = {}
-    for slug, at, stars, score in history:
+    """Average score and stars per publisher per period (week by default), oldest first.
+
+    A history row may name its dataset as a fifth item (oldest first): then a period's averages are over each
+    dataset's last assessment of the period, as the dashboard's trends count them (app/dashboard_data.py), and
+    `assessments` still counts every assessment. Without it every assessment counts: a dataset re-checked three
+    times in a week weighed three times, and the API's trend read 69.6 where the league and the dashboard said
+    77.3 for the same week."""
+    buckets: dict[str, dict[dt.date, dict[Any, tuple[int, int]]]] = {}
+    made: dict[tuple[str, dt.date], int] = {}
+    for n, (slug, at, stars, score, *dataset) in enumerate(history):
         if at.tzinfo is None:
             at = at.replace(tzinfo=dt.UTC)
         day = at.date()
         start = day - dt.timedelta(days=day.weekday()) if period == dt.timedelta(days=7) else day
-        buckets.setdefault(slug, {}).setdefault(start, []).append((stars, score))
+        buckets.setdefault(slug, {}).setdefault(start, {})[dataset[0] if dataset else n] = (stars, score)
+        made[(slug, start)] = made.get((slug, start), 0) + 1
     out = {}
     for slug, by_start in buckets.items():
-        out[slug] = [{"period": start.isoformat(), "assessments": len(vals),
+        out[slug] = [{"period": start.isoformat(), "assessments": made[(slug, start)],
                       "average_stars": round(sum(s for s, _ in vals) / len(vals), 2),
                       "average_score": round(sum(sc for _, sc in vals) / len(vals), 1)}
-                     for start, vals in sorted(by_start.items())]
+                     for start, latest in sorted(by_start.items()) for vals in (list(latest.values()),)]
     return out

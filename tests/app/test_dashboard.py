@@ -593,6 +593,29 @@ def test_a_weeks_trend_counts_each_dataset_once_as_the_league_table_does(client,
     assert week["average_score"] == round(doc["league"]["average_score"], 1)
 
 
+def test_the_leagues_own_trend_and_change_count_each_dataset_once_too(client, catalog, runtime):
+    """The dashboard's trend counted a dataset's last assessment of a week, but the league row's own trend (in the
+    API, `opendata quality publishers --json`, and behind "Change since last week") still averaged every
+    assessment: in the demo, a dataset re-assessed after its broken link was fixed made the API say 69.6 for the
+    week where the dashboard and the league's average said 77.3."""
+    again = _latest(runtime)["bus-stops"]
+    with runtime.sessionmaker() as session:
+        session.add(Assessment(**{c: getattr(again, c) for c in (
+            "dataset_id", "rule_version", "metadata_points", "metadata_rating", "subscores", "data", "distributions",
+            "findings")}, assessed_at=NOW - dt.timedelta(hours=1), stars=0, score=1))  # earlier the same week, worse
+        publisher = session.get(Dataset, again.dataset_id).publisher.slug
+        session.commit()
+    doc = _json(client, f"/dashboard/publisher/{publisher}.json?lang=en")
+    week = doc["trends"][-1]
+    api = _json(client, f"/api/v1/publishers/{publisher}/quality")
+    trend = api["trend"]
+    assert trend[-1]["period"] == week["period"] == "2026-11-23"
+    assert trend[-1]["assessments"] == week["assessments"]
+    assert (trend[-1]["average_stars"], trend[-1]["average_score"]) == (week["average_stars"], week["average_score"])
+    before = doc["trends"][-2]
+    assert doc["league"]["change"] == api["change"] == round(week["average_score"] - before["average_score"], 1)
+
+
 def test_a_dashboard_csv_keeps_a_name_from_running_as_a_spreadsheet_formula(app):
     """The dashboard's CSVs carry a BOM for Excel, and wrote a harvested publisher name such as
     =HYPERLINK(...) as it was: Excel or WPS ran it. Text starting like a formula is text; numbers stay numbers."""

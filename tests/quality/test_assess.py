@@ -218,6 +218,14 @@ def test_the_trend_is_weekly_and_the_change_is_against_last_week():
     assert rows[0]["change"] == 20.0
 
 
+def test_a_weeks_trend_counts_each_named_dataset_by_its_last_assessment_of_the_week():
+    monday = dt.datetime(2026, 5, 18, 9, tzinfo=dt.UTC)
+    history = [("a", monday, 0, 20, "1"), ("a", monday + dt.timedelta(days=1), 3, 70, "2"),
+               ("a", monday + dt.timedelta(days=2), 2, 50, "1")]  # "1" again, the same week
+    trend = assess.publisher_aggregates([_entry("a", "1", 2, 50), _entry("a", "2", 3, 70)], history)[0]["trend"]
+    assert trend == [{"period": "2026-05-18", "assessments": 3, "average_stars": 2.5, "average_score": 60.0}]
+
+
 @pytest.mark.parametrize("days", [1, 3])
 def test_other_periods_bucket_by_day(days):
     at = dt.datetime(2026, 5, 20, tzinfo=dt.UTC)
