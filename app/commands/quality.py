@@ -227,9 +227,17 @@ def _print_doc(doc: dict, lang: str | None) -> None:
                   points=meta["points"], max=meta["max"], rating=_word(RATINGS, meta["rating"]))
     click.echo(line)
     for d in doc["distributions"]:
+        said = {k: "-" if v is None else v for k, v in d.items()}
+        if isinstance(d.get("stars"), int):  # "1 stars, declared PDF" in English: counted as the dataset's line is
+            said.pop("stars")
+            click.echo(f"  - {d['url']}: " + ngettext(
+                "%(num)s star, declared %(declared_format)s, detected %(detected_format)s, encoding %(encoding)s, "
+                "HTTP %(http_status)s",
+                "%(num)s stars, declared %(declared_format)s, detected %(detected_format)s, encoding %(encoding)s, "
+                "HTTP %(http_status)s", d["stars"], **said))
+            continue
         click.echo(f"  - {d['url']}: " + _("%(stars)s stars, declared %(declared_format)s, detected "
-                                           "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s",
-                                           **{k: "-" if v is None else v for k, v in d.items()}))
+                                           "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s", **said))
     data = doc.get("data") or {}
     if data.get("tables") == 1:
         click.echo(_("  data: %(rows)s rows x %(columns)s columns, %(missing_cells)s missing cells, %(duplicate_rows)s "

@@ -90,6 +90,18 @@ def test_quality_file_says_severities_in_the_commands_language():
     assert "[Error] licence-missing" in en.stdout
 
 
+def test_one_star_of_a_file_is_said_in_the_singular():
+    """`quality show` and `quality file` said "1 stars, declared PDF" on a file's line (its dataset's line said
+    "(1 star)")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    path = FILES / "jh-gov-office/general-public-budget-2024.pdf"
+    en = opendata("--lang", "en", "quality", "file", str(path), "--licence", "CC-BY-4.0", env=env)
+    assert en.returncode == 0, en.stderr
+    assert ": 1 star, declared PDF, detected PDF" in en.stdout and "1 stars" not in en.stdout, en.stdout
+    zh = opendata("--lang", "zh", "quality", "file", str(path), "--licence", "CC-BY-4.0", env=env)
+    assert "1 星，声明格式 PDF，检测格式 PDF" in zh.stdout, zh.stdout
+
+
 def test_quality_publishers_lists_a_publisher_with_nothing_published(runtime):
     """The dashboard's league lists every publisher (0 datasets, no rank); the command left them out."""
     from click.testing import CliRunner
