@@ -184,6 +184,22 @@ def test_a_dataset_series_is_not_counted_as_a_dataset_of_the_report(app, catalog
     assert transport["datasets"] == transport["assessed"] == league["jh-transport"]["datasets"]
 
 
+def test_the_mail_says_when_it_names_only_some_of_a_findings_datasets(app, catalog):  # noqa: F811
+    """The demo's statistics bureau got "缺少访问权限声明: 4 个数据集 (A, B, C)": three names for four datasets and
+    nothing saying the list goes on (the report's page ends such a list with "…")."""
+    from app.web.weekly import mail_renderer
+
+    bodies = _by_slug(_evaluate(app, W47))
+    body = next(b for b in bodies.values() if any(f["datasets"] > 3 for f in b["fix_first"][:weekly.FIX_FIRST_TYPES]))
+    render = mail_renderer(app)
+    for lang in ("en", "zh"):
+        _subject, text, _html = render(body, lang)
+        numbered = [line for line in text.splitlines() if line.split(". ", 1)[0].isdigit()]
+        assert len(numbered) >= weekly.FIX_FIRST_TYPES
+        for f, line in zip(body["fix_first"], numbered, strict=False):
+            assert line.endswith(", …)") == (f["datasets"] > 3), (lang, line)
+
+
 def test_reports_reach_the_admins_by_email_and_a_failure_is_retried(app, catalog):  # noqa: F811
     make_user(app, "wang@transport.example", admin_of="jh-transport")
     make_user(app, "ed@transport.example", editor_of="jh-transport")  # editors do not get it
