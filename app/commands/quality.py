@@ -144,13 +144,15 @@ def register(main: click.Group) -> None:
             return
         head = [_("rank"), _("publisher"), _("datasets"), _("avg★"), _("3★+"), _("score"), _("broken"), _("stale"),
                 _("pii")]  # outside the f-string, where the extractor finds them
-        click.echo(f"{head[0]:>4} {head[1]:<24} {head[2]:>8} {head[3]:>5} {head[4]:>5} {head[5]:>6} {head[6]:>6} "
-                   f"{head[7]:>5} {head[8]:>4}")
+        # each column as wide as its header or its figures, whichever is wider; negative: left-aligned
+        widths = [max(abs(w), _width(h)) * (1 if w > 0 else -1)
+                  for h, w in zip(head, (4, -24, 8, 5, 5, 6, 6, 5, 4), strict=True)]
+        click.echo(" ".join(_pad(h, w) for h, w in zip(head, widths, strict=True)).rstrip())
         for r in rows:
             share = "-" if r["share_3_plus"] is None else f"{r['share_3_plus']:.0%}"
-            click.echo(f"{_dash(r['rank']):>4} {r['publisher']:<24} {r['datasets']:>8} {_dash(r['average_stars']):>5} "
-                       f"{share:>5} {_dash(r['average_score']):>6} {r['broken_links']:>6} {r['stale']:>5} "
-                       f"{r['pii']:>4}")
+            cells = [_dash(r["rank"]), r["publisher"], str(r["datasets"]), _dash(r["average_stars"]), share,
+                     _dash(r["average_score"]), str(r["broken_links"]), str(r["stale"]), str(r["pii"])]
+            click.echo(" ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)))
 
 
 def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
@@ -201,6 +203,20 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
 #: the command's language (they were printed as stored: "(good)", "[error]").
 RATINGS = {"excellent": N_("Excellent"), "good": N_("Good"), "sufficient": N_("Sufficient"), "bad": N_("Bad")}
 SEVERITY = {"error": N_("Error"), "warning": N_("Warning"), "info": N_("Information")}
+
+
+def _width(text: str) -> int:
+    """Terminal columns `text` takes: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (negative: left-aligned). Padded by characters, the zh league's
+    header ran past its columns and stood askew over the figures."""
+    fill = " " * max(0, abs(width) - _width(text))
+    return text + fill if width < 0 else fill + text
 
 
 def _dash(value) -> str:

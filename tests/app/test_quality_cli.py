@@ -122,6 +122,41 @@ def test_quality_publishers_lists_a_publisher_with_nothing_published(runtime):
     assert [(r["publisher"], r["datasets"], r["rank"]) for r in json.loads(as_json.output)] == [("jh-health", 0, None)]
 
 
+def test_the_chinese_league_stands_its_headers_over_their_figures(runtime):
+    """Padded by characters, `opendata --lang zh quality publishers` printed headers of two-column Chinese
+    characters wider than their columns: "个人数据" stood over nothing and every header after the second
+    was askew over its figures."""
+    import unicodedata
+
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from catalog_schema.store import ensure_publisher
+
+    def ends(line: str) -> list[int]:  # the terminal column where each cell ends
+        out, col, inside = [], 0, False
+        for c in line:
+            col += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+            if c != " ":
+                inside = True
+            elif inside:
+                out.append(col - 1)
+                inside = False
+        return out + ([col] if inside else [])
+
+    with runtime.sessionmaker() as session:
+        ensure_publisher(session, {"slug": "jh-health", "name": {"zh": "卫生健康委"}})
+        session.commit()
+    env = {"OPENDATA_DATABASE_URL": runtime.settings["DATABASE_URL"],
+           "OPENDATA_INSTANCE_DIR": runtime.settings["INSTANCE_DIR"]}
+    for lang in ("zh", "en"):
+        lines = CliRunner().invoke(main, ["--lang", lang, "quality", "publishers"], env=env).output.splitlines()
+        head, row = ends(lines[0]), ends(lines[1])
+        assert len(head) == len(row) == 9, lines
+        # right-aligned columns end where their header ends (the publisher's slug is left-aligned)
+        assert [e for i, e in enumerate(head) if i != 1] == [e for i, e in enumerate(row) if i != 1], lines
+
+
 def test_quality_show_says_which_file_a_finding_is_of_and_lists_what_the_evidence_lists(capsys):
     """Three files' findings repeated with no file named, "72 rows x 51 columns" summed three tables, and
     dcat-ap-violation said "listed in the evidence" without listing it."""
