@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from harvesters.base import HarvestError
 from harvesters.messages import N_, as_message
@@ -77,6 +77,16 @@ def _numbers(exc: HttpError) -> dict[str, str]:
     return {k: (f"{v:,}" if isinstance(v, int) else str(v)) for k, v in (getattr(exc, "facts", None) or {}).items()}
 
 
+def same_address(a: str, b: str) -> bool:
+    """Whether two URLs name the same address as the session sends it: `…/清单.txt` and `…/%E6%B8%85%E5%8D%95.txt`
+    are one (the error of a missing Chinese-named file named it twice, as if a redirect had led elsewhere)."""
+    def norm(u: str) -> tuple:
+        parts = urlsplit(unquote(u))
+        return parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query
+
+    return norm(a) == norm(b)
+
+
 def status_error(url: str, exc: HttpError) -> HarvestError:
     """The HarvestError of an error that is no catalog's answer, said once: an error status as "URL: the server
     answered HTTP 502 Bad Gateway" (its message named the URL a second time, and stayed English under zh); the
@@ -96,7 +106,7 @@ def status_error(url: str, exc: HttpError) -> HarvestError:
         reason = HTTPStatus(exc.status).phrase
     except ValueError:
         reason = ""
-    if exc.url and exc.url != url:
+    if exc.url and not same_address(exc.url, url):
         return HarvestError(N_("%(url)s: %(final)s answered HTTP %(status)s %(reason)s"), url=url, final=exc.url,
                             status=exc.status, reason=reason)
     return HarvestError(N_("%(url)s: the server answered HTTP %(status)s %(reason)s"), url=url, status=exc.status,

@@ -424,3 +424,21 @@ def test_every_failure_without_an_answer_is_said_in_both_languages():
     finally:
         session.close()
         server.shutdown()
+
+
+def test_a_missing_chinese_named_file_is_said_once_not_as_a_redirect():
+    """A file list 清单.txt that is gone said "…/清单.txt: …/%E6%B8%85%E5%8D%95.txt answered HTTP 404": the same
+    address twice, percent-encoded the second time, as if a redirect had led somewhere else."""
+    from harvesters.reading import read
+    from plumbing.http import GuardedSession, HttpConfig
+    from tests.support.httpserver import LocalServer
+
+    session = GuardedSession(HttpConfig(allow_hosts=["127.0.0.1"], retries=0, timeout=5, circuit_threshold=0))
+    try:
+        with LocalServer() as srv:
+            url = srv.url("/统计局/清单.txt")
+            with pytest.raises(HarvestError) as info:
+                read(url, session)
+        assert str(info.value) == f"{url}: the server answered HTTP 404 Not Found", str(info.value)
+    finally:
+        session.close()
