@@ -308,6 +308,21 @@ def test_harvest_status_lists_sources_jobs_and_escaped_original_records(client, 
     assert client.get("/harvest/job/999999").status_code == 404
 
 
+def test_recent_jobs_say_how_many_records_were_unchanged(client, catalog, runtime):
+    """The recent jobs under /harvest said "finished (added 0, updated 0, withdrawn 0, errors 0)" of a re-harvest
+    that found every record unchanged, as if it had read nothing; the sources table above gave the unchanged count."""
+    with runtime.sessionmaker() as session:
+        job = session.scalars(select(HarvestJob).order_by(HarvestJob.id.desc())).first()
+        job.unchanged = 37
+        session.commit()
+        job_id = job.id
+    for lang, word in (("zh_CN", "未变"), ("en", "unchanged")):
+        html = _html(client, f"/harvest?lang={lang}")
+        recent = html[html.index('id="h-recent"'):]
+        item = recent[recent.index(f"#{job_id} "):].split("</li>")[0]
+        assert f"{word} 37" in item, item
+
+
 def test_a_job_page_shows_every_errored_record_a_page_at_a_time(client, catalog, runtime, monkeypatch):
     from app.web import harvest as harvest_view
 
