@@ -215,8 +215,10 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | 
         digest = datastore.digest_path(store_root, previous.sha256) if store_root and previous.sha256 else None
         if archive_dir and previous.sha256 and not (digest and digest.exists()):  # it will be read: its scan
             csvfile.seed_layouts(previous.path, facts_cache.load_scan(archive_dir, previous.sha256))
+        keep = datastore.digest_path(store_root, fact.check.sha256) if digest else None  # the load then reads it
         return tabular_compare.compare({"path": previous.path, "format": previous.format,
-                                        "encoding": previous.encoding, "digest": digest}, this)
+                                        "encoding": previous.encoding, "digest": digest},
+                                       {**this, "keep_digest": keep})
 
     _, new = record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
                             format=this["format"], encoding=this["encoding"],

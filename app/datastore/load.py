@@ -321,7 +321,9 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
                                        batch_rows=PASS_ROWS)
         except TableError as exc:
             return _write_failure(root, sha256, exc.reason, str(exc))
-        digest = tabular_compare.DigestBuilder(((format or "").lower() or None, encoding or None))
+        read_as = ((format or "").lower() or None, encoding or None)
+        kept = tabular_compare.load_digest(digest_path(root, sha256))  # the comparison with the version before
+        digest = None if kept is not None and kept.read_as == read_as else tabular_compare.DigestBuilder(read_as)
         try:
             rows, typed, found, held = _text_pass(table, stage, digest)
         except TableError as exc:
@@ -348,8 +350,8 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
         else:  # a DuckDB copy an earlier store wrote for every table: the Parquet file answers, the space is freed
             duckdb_path(root, sha256).unlink(missing_ok=True)
         error_path(root, sha256).unlink(missing_ok=True)
-        kept = digest.result()
-        if kept is None or not tabular_compare.save_digest(digest_path(root, sha256), kept):
+        made = digest.result() if digest is not None else kept
+        if made is None or (digest is not None and not tabular_compare.save_digest(digest_path(root, sha256), made)):
             digest_path(root, sha256).unlink(missing_ok=True)  # none of an earlier load stays for other rows
     finally:
         stage.unlink(missing_ok=True)

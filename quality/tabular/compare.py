@@ -162,6 +162,7 @@ def save_digest(path: str | os.PathLike, digest: RowDigest) -> bool:
     comparison then reads the table)."""
     folder = os.path.dirname(os.fspath(path)) or "."
     try:
+        os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digest-", suffix=".npz")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -239,7 +240,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     computed by pyarrow. The figures are those of `compare_rows`, which compares row by row in Python.
 
     With `old["digest"]`, the path of the version before's `RowDigest` read the way `old` says, only `new` is read
-    when both have the same columns (the figures are the same)."""
+    when both have the same columns (the figures are the same); the digest of `new` made then is kept at
+    `new["keep_digest"]` when it says where."""
     before_digest = load_digest(old.get("digest"))
     if before_digest is not None and before_digest.read_as != _read_as(old):
         before_digest = None
@@ -247,6 +249,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         if before_digest is not None:
             after_table = _table(new["path"], new.get("format"), new.get("encoding"))
             after_digest = table_digest(after_table.to_batches(), _read_as(new))
+            if after_digest is not None and new.get("keep_digest"):
+                save_digest(new["keep_digest"], after_digest)
             if after_digest is not None and after_digest.names == before_digest.names:
                 return compare_digests(before_digest, after_digest)
             before_table = _table(old["path"], old.get("format"), old.get("encoding"))

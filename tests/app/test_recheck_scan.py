@@ -188,7 +188,12 @@ def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeyp
         csvfile._LAYOUTS.clear()
         scans.clear()
         read_from_disk.clear()
+        made = []
+        real_init = tabular_compare.DigestBuilder.__init__
+        monkeypatch.setattr(tabular_compare.DigestBuilder, "__init__",
+                            lambda self, read_as: made.append(read_as) or real_init(self, read_as))
         assess(rt, ids)
+        assert len(made) == 3  # each new copy's digest made once (by the comparison, or by the load)
         old_paths = {path for _, path, *_ in before.values()}
         new_reads = [p for p in read_from_disk if p not in old_paths]
         # the new copy read once, to compare it; the row store loads it from that read
