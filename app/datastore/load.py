@@ -147,7 +147,7 @@ def error_path(root: Path, sha256: str) -> Path:
 def digest_path(root: Path, sha256: str) -> Path:
     """The copy's `quality.tabular.compare.RowDigest`: its next version is compared with it instead of reading
     this copy again."""
-    return Path(root) / sha256[:2] / f"{sha256}.rows.npz"
+    return Path(root) / sha256[:2] / f"{sha256}.rows.bin"
 
 
 def loadable(dist) -> bool:
@@ -521,7 +521,7 @@ def stored_hashes(root: Path) -> dict[str, list[Path]]:
         if name.startswith("."):
             continue
         sha = name.split(".", 1)[0]
-        if len(sha) == 64 and name.endswith((".parquet", ".duckdb", ".error.json", ".rows.npz")):
+        if len(sha) == 64 and name.endswith((".parquet", ".duckdb", ".error.json", ".rows.bin")):
             out.setdefault(sha, []).append(path)
     return out
 

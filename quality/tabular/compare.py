@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import tempfile
-import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import pyarrow.compute as pc
 
 from quality.facts_cache import code_digest
 from quality.tabular import arrow
-from quality.tabular.hashing import column_hash
+from quality.tabular.hashing import column_hash, combine_hashes
 from quality.tabular.model import TableError
 from quality.tabular.read import read_table
 
@@ -134,20 +133,40 @@ class DigestBuilder:
         names = tuple(batch.schema.names)
         if self.names is None:
             self.names = names
-        columns = [pc.fill_null(c, _EMPTY) for c in batch.columns]
         self.count += batch.num_rows
-        if (names != self.names or not columns or self.count > MAX_ROWS
-                or any(pc.any(pc.match_substring(c, SEP)).as_py() for c in columns)):
+        if names != self.names or not names or self.count > MAX_ROWS:
             self.spoilt = True
             return
-        joined = pc.binary_join_element_wise(*columns, _SEP_TEXT) if len(columns) > 1 else columns[0]
-        self.keys.append(column_hash(columns[0]))
+        columns = batch.columns
+        if any(_holds_sep(c) for c in columns):
+            self.spoilt = True
+            return
+        if len(columns) > 1:
+            joined = pc.binary_join_element_wise(*columns, _SEP_TEXT, null_handling="replace", null_replacement="")
+        else:
+            joined = pc.fill_null(columns[0], _EMPTY)
+        self.keys.append(column_hash(pc.fill_null(columns[0], _EMPTY)))
         self.rows.append(column_hash(joined))
 
     def result(self) -> RowDigest | None:
         if self.spoilt or self.names is None:
             return None
         return RowDigest(self.names, np.concatenate(self.keys), np.concatenate(self.rows), self.read_as)
+
+
+_SEP_BYTE = ord(SEP)
+
+
+def _holds_sep(column: pa.Array) -> bool:
+    """Whether any cell of a string column holds SEP, from its bytes."""
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())
+    data = column.buffers()[2]
+    if data is None or len(column) == 0:
+        return False
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)
+    start, end = int(offsets[column.offset]), int(offsets[column.offset + len(column)])
+    return bool((np.frombuffer(data, dtype=np.uint8)[start:end] == _SEP_BYTE).any())
 
 
 def table_digest(batches: Iterable[pa.RecordBatch], read_as: tuple[str | None, str | None]) -> RowDigest | None:
@@ -157,18 +176,24 @@ def table_digest(batches: Iterable[pa.RecordBatch], read_as: tuple[str | None, s
     return builder.result()
 
 
+_MAGIC = b"opendata-row-digest 1\n"
+
+
 def save_digest(path: str | os.PathLike, digest: RowDigest) -> bool:
-    """Write `digest` at `path` (NumPy's .npz, atomically); False when it could not be written (the next
-    comparison then reads the table)."""
+    """Write `digest` at `path` (atomically): a first line, a line of JSON (the names, how the table was read, the
+    quality engine's code digest), then the row hashes and the first-cell hashes as little-endian 64-bit words.
+    False when it could not be written (the next comparison then reads the table)."""
     folder = os.path.dirname(os.fspath(path)) or "."
+    about = json.dumps({"names": list(digest.names), "read_as": list(digest.read_as), "code": code_digest(),
+                        "rows": len(digest.rows)}, ensure_ascii=False).encode("utf-8")
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digest-", suffix=".npz")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digest-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, keys=digest.keys, rows=digest.rows,
-                         about=np.array(json.dumps({"names": list(digest.names), "read_as": list(digest.read_as),
-                                                    "code": code_digest()}, ensure_ascii=False)))
+                fh.write(_MAGIC + about + b"\n")
+                fh.write(digest.rows.astype("<u8", copy=False).tobytes())
+                fh.write(digest.keys.astype("<u8", copy=False).tobytes())
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -185,41 +210,66 @@ def load_digest(path: str | os.PathLike | None) -> RowDigest | None:
     if not path:
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            about = json.loads(str(data["about"]))
-            keys, rows = data["keys"], data["rows"]
-        names, read_as, code = tuple(about["names"]), tuple(about["read_as"]), about["code"]
-    except (OSError, KeyError, TypeError, ValueError, EOFError, zipfile.BadZipFile):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if not data.startswith(_MAGIC):
+            return None
+        end = data.index(b"\n", len(_MAGIC))
+        about = json.loads(data[len(_MAGIC):end])
+        n, names, read_as, code = int(about["rows"]), tuple(about["names"]), tuple(about["read_as"]), about["code"]
+    except (OSError, KeyError, TypeError, ValueError):
         return None
-    if (code != code_digest() or keys.dtype != np.uint64 or rows.dtype != np.uint64 or keys.shape != rows.shape
-            or len(read_as) != 2 or not all(isinstance(n, str) for n in names)):
+    body = memoryview(data)[end + 1:]
+    if (code != code_digest() or n < 0 or len(body) != 16 * n or len(read_as) != 2
+            or not all(isinstance(name, str) for name in names)):
         return None
+    rows = np.frombuffer(body[:8 * n], dtype="<u8").astype(np.uint64)
+    keys = np.frombuffer(body[8 * n:], dtype="<u8").astype(np.uint64)
     return RowDigest(names, keys, rows, (read_as[0], read_as[1]))
 
 
 def _distinct(hashes: np.ndarray) -> bool:
-    return len(np.unique(hashes)) == len(hashes)
+    ordered = np.sort(hashes)
+    return not bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    """How many values two arrays of distinct values share."""
+    both = np.sort(np.concatenate((a, b)))
+    return int((both[1:] == both[:-1]).sum())
+
+
+def _counts(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of `hashes` (sorted) and how often each comes."""
+    ordered = np.sort(hashes)
+    if len(ordered) == 0:
+        return ordered, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def _pairs(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One hash per (first cell, row): the same in two versions exactly when a key's row did not change."""
+    return combine_hashes([keys, rows])
 
 
 def compare_digests(before: RowDigest, after: RowDigest) -> dict[str, Any]:
-    """`compare` of two versions with the same columns, from their digests alone."""
+    """`compare` of two versions with the same columns, from their digests alone (sorting 64-bit hashes: with
+    keys unique in each version, a key kept is one both have, and its row unchanged when both have the pair)."""
     key = before.names[0] if _distinct(before.keys) and _distinct(after.keys) else None
     if key is not None:
-        if len(after.keys) == 0 or len(before.keys) == 0:
-            added, removed, changed = len(after.keys), len(before.keys), 0
-        else:
-            order = np.argsort(before.keys)
-            sorted_keys = before.keys[order]
-            at = np.minimum(np.searchsorted(sorted_keys, after.keys), len(sorted_keys) - 1)
-            found = sorted_keys[at] == after.keys
-            kept = int(found.sum())
-            same = int((before.rows[order][at][found] == after.rows[found]).sum())
-            added, removed, changed = len(after.keys) - kept, len(before.keys) - kept, kept - same
+        kept = _common(before.keys, after.keys)
+        same = _common(_pairs(before.keys, before.rows), _pairs(after.keys, after.rows))
+        added, removed, changed = len(after.keys) - kept, len(before.keys) - kept, kept - same
     else:
-        old_values, old_counts = np.unique(before.rows, return_counts=True)
-        new_values, new_counts = np.unique(after.rows, return_counts=True)
-        _, old_at, new_at = np.intersect1d(old_values, new_values, assume_unique=True, return_indices=True)
-        matched = int(np.minimum(old_counts[old_at], new_counts[new_at]).sum())
+        old_values, old_counts = _counts(before.rows)
+        new_values, new_counts = _counts(after.rows)
+        values = np.concatenate((old_values, new_values))
+        counts = np.concatenate((old_counts, new_counts))
+        order = np.argsort(values)
+        values, counts = values[order], counts[order]
+        equal = values[1:] == values[:-1]  # one of each version: both lists are of distinct values
+        matched = int(np.minimum(counts[:-1][equal], counts[1:][equal]).sum())
         added, removed, changed = len(after.rows) - matched, len(before.rows) - matched, 0
     return {"compared": True, "rows_before": len(before.rows), "rows_after": len(after.rows), "rows_added": added,
             "rows_removed": removed, "rows_changed": changed, "columns_added": [], "columns_removed": [], "key": key}

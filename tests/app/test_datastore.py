@@ -496,13 +496,13 @@ def test_opendata_datastore_rebuild_and_status(app, archived, tmp_path):
     stale = tmp_path / "rebuilt" / "ff" / ("f" * 64 + ".parquet")
     stale.parent.mkdir(exist_ok=True)
     stale.write_bytes(b"old")
-    stale_digest = stale.with_name("f" * 64 + ".rows.npz")  # the rows' digest its next version was compared with
+    stale_digest = stale.with_name("f" * 64 + ".rows.bin")  # the rows' digest its next version was compared with
     stale_digest.write_bytes(b"old")
     gbk_sha = next(p.name.split(".")[0] for p in (tmp_path / "rebuilt").glob("??/*.parquet") if p != stale
-                   and (p.with_name(p.name.replace(".parquet", ".rows.npz"))).exists())
+                   and (p.with_name(p.name.replace(".parquet", ".rows.bin"))).exists())
     assert json.loads(cli("prune", "--dry-run"))["removed"] == ["f" * 64] and stale.exists()
     assert json.loads(cli("prune"))["copies"] == 1 and not stale.exists() and not stale_digest.exists()
-    assert (tmp_path / "rebuilt" / gbk_sha[:2] / f"{gbk_sha}.rows.npz").exists()  # a kept copy keeps its digest
+    assert (tmp_path / "rebuilt" / gbk_sha[:2] / f"{gbk_sha}.rows.bin").exists()  # a kept copy keeps its digest
     assert json.loads(cli("prune"))["copies"] == 0
     assert all(t["status"] == "loaded" for t in json.loads(cli("status", "--dataset", archived[GBK][0]))
                if t["distribution"] == archived[GBK][1])

@@ -37,7 +37,7 @@ def with_digest(version):
         return None
     if digest is None:
         return None
-    path = version["path"] + ".rows.npz"
+    path = version["path"] + ".rows.bin"
     assert save_digest(path, digest)
     return {**version, "digest": path}
 
@@ -65,13 +65,18 @@ def test_a_digest_stands_in_for_reading_the_version_before(tmp_path, monkeypatch
     assert read == [new["path"]]  # the version before was not read again
     read.clear()
     # read another way (another encoding), a broken file or no file: the version before is read as before
-    for other in ({**digested, "encoding": "gbk"}, {**digested, "digest": str(tmp_path / "none.npz")}):
+    for other in ({**digested, "encoding": "gbk"}, {**digested, "digest": str(tmp_path / "none.bin")}):
         assert compare(other, new)["rows_changed"] == 4
         assert read == [old["path"], new["path"]]
         read.clear()
-    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 not a zip")
-    assert compare({**digested, "digest": str(tmp_path / "broken.npz")}, new)["rows_changed"] == 4
-    assert load_digest(str(tmp_path / "broken.npz")) is None and load_digest(None) is None
+    (tmp_path / "broken.bin").write_bytes(b"PK\x03\x04 not a digest")
+    whole = open(digested["digest"], "rb").read()
+    (tmp_path / "cut.bin").write_bytes(whole[:-8])  # a digest cut short
+    assert load_digest(str(tmp_path / "cut.bin")) is None
+    (tmp_path / "other.bin").write_bytes(whole.replace(b'"code": "', b'"code": "x'))  # written by other code
+    assert load_digest(str(tmp_path / "other.bin")) is None
+    assert compare({**digested, "digest": str(tmp_path / "broken.bin")}, new)["rows_changed"] == 4
+    assert load_digest(str(tmp_path / "broken.bin")) is None and load_digest(None) is None
 
 
 def test_no_digest_where_it_could_not_tell_rows_apart(tmp_path, monkeypatch):
