@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
-from harvesters.messages import N_, Message
+from harvesters.messages import N_, Message, json_kind
 from harvesters.reading import is_remote, not_a_catalog, read, status_error
 from plumbing.http_errors import HttpError
 
@@ -100,12 +100,12 @@ class CkanHarvester(Harvester):
             except CKANAPIError as exc:
                 raise HarvestError(N_("%(url)s: package_search failed: %(error)s"), url=url, error=exc) from exc
             if not isinstance(result, dict):
-                raise HarvestError(N_("%(url)s: package_search answered a %(type)s, not a search result"), url=url,
-                                   type=type(result).__name__)
+                raise HarvestError(N_("%(url)s: package_search answered %(kind)s, not a search result"), url=url,
+                                   kind=json_kind(result))
             packages = result.get("results") or []
             if not isinstance(packages, list):
-                raise HarvestError(N_("%(url)s: package_search results are a %(type)s, not a list"), url=url,
-                                   type=type(packages).__name__)
+                raise HarvestError(N_("%(url)s: package_search results are %(kind)s, not a list"), url=url,
+                                   kind=json_kind(packages))
             page_ids = tuple(str(p.get("id") or p.get("name")) if isinstance(p, dict) else repr(p) for p in packages)
             if page_ids and page_ids in seen_pages:  # the same page again: `start` is ignored (or `count` lies)
                 raise HarvestError(N_("%(url)s: the CKAN server ignores paging (page %(page)s repeats page "
@@ -119,8 +119,8 @@ class CkanHarvester(Harvester):
             for position, package in enumerate(packages):
                 if not isinstance(package, dict):
                     yield RemoteItem(remote_id=f"#start-{start + position}", payload=package,
-                                     error=Message(N_("package is a %(kind)s, not an object"),
-                                                   kind=type(package).__name__))
+                                     error=Message(N_("package is %(kind)s, not an object"),
+                                                   kind=json_kind(package)))
                     continue
                 remote_id = str(package.get("id") or package.get("name"))
                 if remote_id in seen_ids:  # a dataset modified mid-harvest can move between pages
@@ -189,5 +189,5 @@ class CkanHarvester(Harvester):
 
     def to_record(self, item: RemoteItem) -> Record:
         if not isinstance(item.payload, dict):
-            raise ValueError(f"package is a {type(item.payload).__name__}, not an object")
+            raise ValueError(f"package is {json_kind(item.payload)}, not an object")
         return ckan.from_ckan(item.payload)

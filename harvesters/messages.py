@@ -44,6 +44,23 @@ class Message(str):
                 "params": {k: v.detail() if isinstance(v, Message) else v for k, v in self.params.items()}}
 
 
+def json_kind(value: Any) -> Message:
+    """What kind of JSON value `value` is, in JSON's words (an operator reads "a string", not Python's "str")."""
+    if value is None:
+        return Message(N_("null"))
+    if isinstance(value, bool):
+        return Message(N_("true or false"))
+    if isinstance(value, (int, float)):
+        return Message(N_("a number"))
+    if isinstance(value, str):
+        return Message(N_("a string"))
+    if isinstance(value, list):
+        return Message(N_("a list"))
+    if isinstance(value, dict):
+        return Message(N_("an object"))
+    return Message(type(value).__name__)
+
+
 def _rebuild(msgid: str, params: dict[str, Any]) -> Message:
     return Message(msgid, **params)
 

@@ -442,3 +442,18 @@ def test_a_missing_chinese_named_file_is_said_once_not_as_a_redirect():
         assert str(info.value) == f"{url}: the server answered HTTP 404 Not Found", str(info.value)
     finally:
         session.close()
+
+
+def test_a_json_values_kind_is_said_in_jsons_words_in_both_languages():
+    """A CKAN search result item that is not an object was "package is a str, not an object" (Python's name for
+    it), and in Chinese "软件包是 str，不是对象"."""
+    from harvesters.ckan import CkanHarvester
+    from harvesters.messages import json_kind
+
+    assert [str(json_kind(v)) for v in ("x", 1, 2.5, True, None, [], {})] == [
+        "a string", "a number", "a number", "true or false", "null", "a list", "an object"]
+    with pytest.raises(ValueError, match="^package is a string, not an object$"):
+        CkanHarvester.to_record(object.__new__(CkanHarvester), type("Item", (), {"payload": "oops"})())
+    message = Message("package is %(kind)s, not an object", kind=json_kind(["a"]))
+    assert str(message) == "package is a list, not an object"
+    assert render(message.detail(), str(message), _zh) == "软件包是列表，不是对象"
