@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -77,7 +78,10 @@ def register(main: click.Group) -> None:
             return
         for row in rows:
             last = row["last_job"]
-            status = f"{_label(last['status'])} {last['finished_at'] or ''}" if last else _("never harvested")
+            # to the minute, as `source show` says a job's time (the JSON keeps the full time with its offset)
+            when = dt.datetime.fromisoformat(last["finished_at"]).strftime("%Y-%m-%d %H:%M") \
+                if last and last["finished_at"] else ""
+            status = f"{_label(last['status'])} {when}" if last else _("never harvested")
             click.echo(f"{row['name']:<24} {row['type']:<12} {_pad(_label(row['schedule']), 8)} {status}  {row['url']}")
 
     @source_group.command("show", help=N_("A source's report: its recent jobs, what the latest job added, updated "

@@ -252,6 +252,8 @@ def test_harvest_words_in_chinese(db_url, tmp_path):
     assert "manual" in _here(db_url, "source", "list").stdout
     ran = _opendata(db_url, "--lang", "zh", "harvest", "local", OPENDATA_LOG_LEVEL="ERROR")
     assert ran.returncode == 1 and "失败：新增 0" in ran.stdout and "failed" not in ran.stdout, ran.stdout
+    # the last job's time to the minute, as `source show` says it (it was 2026-12-05T22:49:16.892152+00:00)
+    assert re.search(r" 失败 \d{4}-\d\d-\d\d \d\d:\d\d  ", _here(db_url, "--lang", "zh", "source", "list").stdout)
     shown = _here(db_url, "--lang", "zh", "source", "show", "local")
     assert "计划=手动" in shown.stdout and " 失败 " in shown.stdout
     nope = _here(db_url, "--lang", "zh", "harvest", "nope")
