@@ -122,7 +122,7 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
     session = actor.session
     pub = access.publisher_for(session, actor.user, publisher_ref)
     if not fields.get("title"):
-        raise Invalid(T_("A title is required."), field="title")
+        raise Invalid(T_("A title is required."), field="title", why="required")
     ds_id = new_uuid()
     rec = new_record(id=ds_id, state="draft", publisher=publisher_to_agent(pub))
     if slug:

@@ -496,3 +496,16 @@ def test_a_link_that_is_no_web_address_says_so(client, world):
     assert resp.status_code == 303
     page = client.get(edit_url + "?lang=en").get_data(as_text=True)
     assert "Give an address that starts with http:// or https://." in page and "catalog cannot take" not in page
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "This is required."), ("zh", "此项为必填。")])
+def test_a_new_dataset_without_a_title_says_the_title_is_required(client, world, lang, said):
+    """An empty title on the new-dataset form said "A field has a value the catalog cannot take." beside the
+    title (a title of spaces said "This is required."), with the name and keywords typed kept."""
+    sign_in(client, world.emails["editor_a"])
+    resp = form_post(client, "/publish", f"/publish?lang={lang}",
+                     {"publisher": "agency-a", "title": "", "name": "gdp-2024", "keywords": "GDP, 统计"})
+    page = html.unescape(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    assert re.search(r'id="new-title-error" role="alert">' + re.escape(said), page)
+    assert 'value="gdp-2024"' in page and 'value="GDP, 统计"' in page
