@@ -181,7 +181,7 @@ def accept(token: str):
                     return redirect(url_for("account.index", welcome=row.publisher.slug))
                 return redirect(url_for("account.login", next=url_for("account.index")))
     return _page("account/invitation.html", 400 if error else 200, invitation=row, existing=existing,
-                 error=error)
+                 error=error, name=(request.form.get("name") or "")[:200] if request.method == "POST" else "")
 
 
 # --------------------------------------------------------------------------- password reset

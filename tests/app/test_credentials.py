@@ -132,6 +132,28 @@ def test_an_existing_account_is_invited_to_another_publisher_and_keeps_its_passw
         assert auth.check_password(user, PASSWORD)
 
 
+@pytest.mark.parametrize(("lang", "said"), [("en", "Choose a password of at least 10 characters"),
+                                             ("zh", "请设置至少 10 个字符的密码")])
+def test_a_refused_password_on_an_invitation_keeps_the_name_and_says_so_beside_the_password(app, client, smtp,
+                                                                                         lang, said):
+    """A password too short, or two that differ, gave the form back with the name typed gone and the message in a
+    banner above the form rather than beside the password."""
+    make_user(app, "boss@roads.example", admin_of="roads")
+    sign_in(client, "boss@roads.example")
+    assert _invite(client, "li@roads.example").status_code == 201
+    path = _link_path(smtp.messages[0])
+    newcomer = app.test_client()
+    token = csrf_from(newcomer.get(f"{path}?lang={lang}").get_data(as_text=True))
+    weak = newcomer.post(f"{path}?lang={lang}", data={"csrf_token": token, "name": "李新人", "password": "short",
+                                                      "password2": "short"})
+    page = weak.get_data(as_text=True)
+    assert weak.status_code == 400
+    assert re.search(r'<input class="usa-input" id="invite-name"[^>]* value="李新人"', page)
+    beside = page.split('for="new-password"')[1].split('id="new-password"')[0]
+    assert f'id="form-error" role="alert">{said}' in beside
+    assert re.search(r'id="new-password"[^>]*aria-describedby="form-error"', page)
+
+
 def test_only_admins_of_the_publisher_invite_and_bad_input_sends_nothing(app, client, smtp):
     make_user(app, "ed@roads.example", editor_of="roads")
     make_user(app, "boss@parks.example", admin_of="parks")
