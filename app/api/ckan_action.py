@@ -721,6 +721,8 @@ def _clean_package(data: dict) -> dict:
 
 
 def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher) -> dict:
+    if not _has_text(data.get("title")) and not _has_text(data.get("title_translated")):
+        data = {**data, "title": slug}  # CKAN's package schema: a title left empty is the name (if_empty_same_as)
     try:
         rec = ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug}))
     except ValueError as exc:
@@ -728,6 +730,13 @@ def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher) -> dict:
     rec["id"], rec["slug"], rec["state"] = ds_id, slug, "active"
     rec["publisher"] = publisher_to_agent(pub)
     return rec
+
+
+def _has_text(value: Any) -> bool:
+    """A title (or a language map of titles) with some text in it."""
+    if isinstance(value, dict):
+        return any(_has_text(v) for v in value.values())
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _check_name(name: Any) -> str:

@@ -352,3 +352,23 @@ def test_a_tables_dictionary_is_inferred_shown_edited_and_kept(client, world, op
     restored = client.patch(url, headers=token, json={"fields": {"2017年": {"unit": None}}}).get_json()
     assert {f["name"]: f for f in restored["fields"]}["2017年"]["unit"] == "亿元"
     assert client.get(f"/api/v1/datasets/{slug}/distributions/nope/dictionary").status_code == 404
+
+
+def test_ckan_package_create_without_a_title_takes_the_name_as_ckan_does(client, world):
+    """package_create with a name and no title published a dataset with no title at all: its page headed by the
+    slug, package_show's title "", and its DCAT-AP record without the mandatory dct:title. CKAN's package schema
+    fills an empty title with the name (if_empty_same_as("name")); so does this door."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/package_create", headers=editor,
+                       json={"name": "untitled-by-ckan", "owner_org": "agency-a"})
+    assert made.status_code == 200, made.get_json()
+    assert made.get_json()["result"]["title"] == "untitled-by-ckan"
+    ttl = client.get("/dataset/untitled-by-ckan.ttl").get_data(as_text=True)
+    assert "dct:title" in ttl and "untitled-by-ckan" in ttl
+    titled = client.post("/api/3/action/package_create", headers=editor,
+                         json={"name": "titled-by-ckan", "owner_org": "agency-a",
+                               "title_translated": {"zh": "有标题", "en": ""}})
+    assert titled.get_json()["result"]["title_translated"]["zh"] == "有标题"
+    updated = client.post("/api/3/action/package_update", headers=editor,
+                          json={"id": "untitled-by-ckan", "owner_org": "agency-a", "title": "  "})
+    assert updated.status_code == 200 and updated.get_json()["result"]["title"] == "untitled-by-ckan"
