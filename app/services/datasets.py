@@ -65,10 +65,12 @@ def check_slug(session, slug: Any, own_id: str | None = None) -> str:
 
 
 def finish(actor: Actor, ds: Dataset, *, reassess: bool = True) -> Dataset:
-    """Index, commit, and assess a published dataset again (so search shows its new stars)."""
+    """Index, commit, and assess a published dataset again (so search shows its new stars); one without files
+    too (CKAN's package_create may publish one, resource_delete may remove its last file): it is scored with its
+    no-distribution finding, not left unassessed or with the stars of the files it had."""
     search.index_dataset(actor.session, ds)
     actor.session.commit()
-    if reassess and ds.state == "active" and actor.runtime is not None and ds.distributions:
+    if reassess and ds.state == "active" and actor.runtime is not None:
         actor.runtime.assess([ds.id])
         actor.session.refresh(ds)
     return ds

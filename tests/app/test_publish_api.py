@@ -372,3 +372,28 @@ def test_ckan_package_create_without_a_title_takes_the_name_as_ckan_does(client,
     updated = client.post("/api/3/action/package_update", headers=editor,
                           json={"id": "untitled-by-ckan", "owner_org": "agency-a", "title": "  "})
     assert updated.status_code == 200 and updated.get_json()["result"]["title"] == "untitled-by-ckan"
+
+
+def test_a_published_dataset_without_files_is_scored_with_its_no_distribution_finding(client, world):
+    """docs/api.md: a package CKAN's package_create publishes with no resources "is scored with one no-distribution
+    finding until it has one". It was never assessed (its quality 404 "not assessed", its list row "not assessed
+    yet"); and one whose last file resource_delete removed kept the stars and score of the file it no longer had."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/package_create", headers=editor,
+                       json={"name": "files-later", "title": "Files later", "owner_org": "agency-a",
+                             "license_id": "cc-by"})
+    assert made.status_code == 200, made.get_json()
+    quality = client.get("/api/v1/datasets/files-later/quality")
+    assert quality.status_code == 200, quality.get_json()
+    assert "no-distribution" in {f["type"] for f in quality.get_json()["findings"]}
+    assert client.get("/api/v1/datasets/files-later").get_json()["stars"] == 0
+    added = client.post("/api/3/action/resource_create", headers=editor, content_type="multipart/form-data",
+                        data={"package_id": "files-later", "upload": (io.BytesIO(CLEAN_CSV.read_bytes()), "p.csv")})
+    assert added.status_code == 200, added.get_json()
+    assert client.get("/api/v1/datasets/files-later").get_json()["stars"] == 3
+    gone = client.post("/api/3/action/resource_delete", headers=editor, json={"id": added.get_json()["result"]["id"]})
+    assert gone.status_code == 200, gone.get_json()
+    shown = client.get("/api/v1/datasets/files-later").get_json()
+    assert shown["distributions"] == [] and shown["stars"] == 0
+    qa = client.get("/api/3/action/package_show?id=files-later").get_json()["result"]["qa"]
+    assert qa["openness_score"] == 0
