@@ -194,13 +194,17 @@ def present(result: dict[str, Any], ds, lang: str) -> dict[str, Any]:
                            "label": str(quality_view.SEVERITY[severity]), "findings": items})
     metadata = ((result.get("assessment") or {}).get("parts") or {}).get("metadata") \
         or (result.get("assessment") or {}).get("metadata") or {}
-    return {"groups": groups, "count": len(merged), "needs": needs(result),
+    return {"groups": groups, "count": len(merged), "needs": needs(result, getattr(ds, "state", None)),
             "points": metadata.get("points"), "max": metadata.get("max")}
 
 
-def needs(result: dict[str, Any]) -> str:
-    """One line: what publishing needs now."""
+def needs(result: dict[str, Any], state: str | None = None) -> str:
+    """One line: what publishing needs now; for a published dataset (`state` "active"), what the gate withholds
+    (it is public already: "To publish" read as if replacing a file had taken it off the portal)."""
     blocked = result.get("blocked_by") or []
+    if state == "active" and "pii" in blocked:
+        return _("Published, but the files with personal data are withheld from the public: remove the personal "
+                 "data from them, or an admin of the publisher overrides the block with a reason.")
     if "no-distributions" in blocked and "pii" in blocked:
         return _("To publish: add a data file or link, and resolve the personal data found.")
     if "no-distributions" in blocked:

@@ -3,6 +3,7 @@ read the pre-publication check, fix what it says, publish, find the dataset in s
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -126,6 +127,36 @@ def test_pii_is_blocked_until_an_admin_overrides(app, client, world):
         assert event.detail["reason"] == reason and event.object_id == ds.id
         assert "pii-phone" in event.detail["findings"] and event.after["extras"]["publishing"]["pii_override"]
         assert event.publisher_id == ds.publisher_id
+
+
+@pytest.mark.parametrize(("lang", "needs", "withheld"), [
+    ("en", "Published, but the files with personal data are withheld from the public",
+     "The files with personal data are withheld from the public (the dataset's other files stay public)"),
+    ("zh", "已发布，但含有个人信息的文件暂停向公众提供",
+     "含有个人信息的文件暂停向公众提供（数据集的其他文件仍然公开）"),
+])
+def test_a_published_dataset_whose_new_file_holds_personal_data_says_it_is_withheld(app, client, world, lang, needs,
+                                                                                   withheld):
+    """A file with personal data put in place of a published one: the check said "To publish: remove the personal
+    data ..." and "Publishing is blocked", as if the dataset had been taken off the portal; it is still published and
+    only that file is withheld."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    form_post(client, edit_url, f"{edit_url}/distributions", {"file": (io.BytesIO(GBK_CSV.read_bytes()), "gdp.csv")},
+              content_type="multipart/form-data")
+    assert form_post(client, edit_url, f"{edit_url}/publish", {}).status_code == 303
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    dist_id = re.search(r'id="dist-([0-9a-f-]{36})"', page).group(1)
+    replaced = form_post(client, edit_url, f"{edit_url}/distributions/{dist_id}/replace",
+                         {"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")},
+                         content_type="multipart/form-data")
+    assert replaced.status_code == 303
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    said = re.search(r'id="check-needs" role="status">([^<]*)<', page).group(1)
+    assert said.startswith(needs), said
+    assert f'id="pii-withheld">{withheld}' in page
+    assert ("Publishing is blocked" if lang == "en" else "发布被阻止") not in page
+    assert app.test_client().get(f"/uploads/{dist_id}/hotline.csv").status_code == 451  # to the public
 
 
 def test_pages_in_chinese_and_forms_need_their_token(client, world):
