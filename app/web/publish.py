@@ -12,7 +12,18 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import session as browser  # the signed cookie (db_session() is the database's)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -110,6 +121,29 @@ def _refused(exc: ServiceError, slug: str | None) -> Response:
     flash(_refusal_text(exc), "error")
     target = url_for("publish.edit", slug=slug) if slug else url_for("publish.index")
     return redirect(target, code=303)
+
+
+#: Where a refused file or link is said: beside the input it came from (the form's anchor; the flash category
+#: "field:..." the page shows there instead of in the banner at the top, which a phone had scrolled far away from).
+FILE_ERRORS = {"upload": "upload-form", "link": "link-form"}
+
+
+def _refused_file(exc: ServiceError, slug: str, where: str, dist_id: str | None = None) -> Response:
+    """A refused upload, link or replacement: said next to its input (`where`: upload, link or replace), the page
+    scrolled there."""
+    db_session().rollback()
+    if exc.status == 403:
+        abort(403)
+    if where == "replace":
+        flash(_refusal_text(exc), f"field:replace:{dist_id}")
+        anchor = f"replace-{dist_id}"
+    else:
+        flash(_refusal_text(exc), f"field:{where}")
+        anchor = FILE_ERRORS[where]
+        if where == "link":  # what was typed, shown again in the form (a file cannot be)
+            for key in ("url", "title"):
+                flash(str(request.form.get(key) or "")[:2000], f"value:link-{key}")
+    return redirect(url_for("publish.edit", slug=slug) + f"#{anchor}", code=303)
 
 
 def _refusal_text(exc: ServiceError) -> str:
@@ -336,7 +370,9 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
                   for d in ds.distributions},
         edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions},
-        dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds))
+        dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds),
+        file_errors={category.split(":", 1)[1]: message for category, message
+                     in get_flashed_messages(with_categories=True) if ":" in category})
 
 
 @bp.route("/publish/<slug>", methods=["GET"])
@@ -402,6 +438,7 @@ def _uploaded_file():
 def add_distribution(slug: str):
     _user, ds = _editable(slug, write=True)  # refuse before a byte of the file is stored
     runtime = _runtime()
+    where = "link" if "url" in request.form and "file" not in request.files else "upload"
     try:
         upload = _uploaded_file()
         title = request.form.get("title") or None
@@ -412,7 +449,7 @@ def add_distribution(slug: str):
             distributions.add_link(_actor(runtime), ds, request.form.get("url", ""), title=title,
                                    format=request.form.get("format") or None)
     except ServiceError as exc:
-        return _refused(exc, slug)
+        return _refused_file(exc, slug, where)
     finally:
         runtime.close()
     flash(_("Added. The check below now includes it."), "success")
@@ -486,7 +523,7 @@ def replace_distribution(slug: str, dist_id: str):
             return redirect(url_for("publish.edit", slug=ds.slug) + f"#dist-{dist_id}", code=303)
         distributions.replace(_actor(runtime), ds, dist_id, stream=upload.stream, filename=upload.filename)
     except ServiceError as exc:
-        return _refused(exc, slug)
+        return _refused_file(exc, slug, "replace", dist_id)
     finally:
         runtime.close()
     flash(_("Replaced. The check below is of the new file."), "success")

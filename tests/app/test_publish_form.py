@@ -509,3 +509,41 @@ def test_a_new_dataset_without_a_title_says_the_title_is_required(client, world,
     assert resp.status_code == 422
     assert re.search(r'id="new-title-error" role="alert">' + re.escape(said), page)
     assert 'value="gdp-2024"' in page and 'value="GDP, 统计"' in page
+
+
+def _beside(page: str, input_id: str) -> str:
+    """The form group of an input: its label, its error message and the input itself."""
+    start = page.rindex('<div class="usa-form-group', 0, page.index(f'id="{input_id}"'))
+    return page[start:page.index(">", page.index(f'id="{input_id}"'))]
+
+
+@pytest.mark.parametrize(("lang", "html_said", "empty_said", "url_said"), [
+    ("en", "The file is an HTML web page, not a data file.", "The file is empty.",
+     "Give an address that starts with http:// or https://."),
+    ("zh", "该文件是 HTML 网页，不是数据文件。", "文件为空。", "请填写以 http:// 或 https:// 开头的地址。"),
+])
+def test_a_refused_file_or_link_is_said_beside_its_input(client, world, lang, html_said, empty_said, url_said):
+    """An HTML page, an empty file or a bad link was refused in a banner at the top of the page, while the form
+    sits below the check and the files (a phone's whole screen-lengths away), and the address typed was gone."""
+    from tests.support.publishing import HTML_CSV
+
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    refused = _upload(client, edit_url, HTML_CSV.read_bytes(), "parking.csv", lang=lang)
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("#upload-form")
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    beside = _beside(page, "upload-file")
+    assert f'id="upload-file-error" role="alert">{html_said}' in beside and 'aria-invalid="true"' in beside
+    assert 'id="flash-' not in page  # not in the banner too
+    _upload(client, edit_url, b"", "empty.csv", lang=lang)
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    assert f'id="upload-file-error" role="alert">{empty_said}' in _beside(page, "upload-file")
+    linked = form_post(client, edit_url, f"{edit_url}/distributions?lang={lang}",
+                       {"url": "www.stats.example/gdp.csv", "title": "GDP 表"})
+    assert linked.status_code == 303 and linked.headers["Location"].endswith("#link-form")
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    beside = _beside(page, "link-url")
+    assert f'id="link-url-error" role="alert">{url_said}' in beside and 'value="www.stats.example/gdp.csv"' in beside
+    assert re.search(r'id="link-title" name="title" value="GDP 表"', page)
+    again = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    assert 'id="link-url-error"' not in again and 'value="www.stats' not in again  # said once
