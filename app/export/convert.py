@@ -654,8 +654,8 @@ def csvw_metadata(columns: list[Column], *, base: str, csv_url: str, title: str 
                   licence: str | None = None, described: dict[str, dict] | None = None) -> dict:
     """The CSVW metadata document of ``data.csv``: the columns with their titles and datatypes, and the
     aboutUrl/propertyUrl templates that give the same URIs as ``to_turtle``. ``described``: the data
-    dictionary's fields by column name, whose description and unit each column carries
-    (``dc:description``, ``schema:unitText``)."""
+    dictionary's fields by column name, whose title, description and unit each column carries (the title first in
+    ``titles``, before the header's own label; ``dc:description``, ``schema:unitText``)."""
     doc: dict = {"@context": "http://www.w3.org/ns/csvw", "url": csv_url}
     if title:
         doc["dc:title"] = title
@@ -664,9 +664,10 @@ def csvw_metadata(columns: list[Column], *, base: str, csv_url: str, title: str 
     doc["dialect"] = {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"]}
     cols = []
     for c in columns:
-        col = {"name": c.csvw_name, "titles": c.title if c.title == c.name else [c.title, c.name],
-               "datatype": XSD_TYPES[c.type], "propertyUrl": column_uri(base, c)}
         said = (described or {}).get(c.name) or {}
+        titles = list(dict.fromkeys(t for t in (said.get("title"), c.title, c.name) if isinstance(t, str) and t))
+        col = {"name": c.csvw_name, "titles": titles[0] if len(titles) == 1 else titles,
+               "datatype": XSD_TYPES[c.type], "propertyUrl": column_uri(base, c)}
         if said.get("description"):
             col["dc:description"] = said["description"]
         if said.get("unit"):

@@ -397,3 +397,23 @@ def test_a_published_dataset_without_files_is_scored_with_its_no_distribution_fi
     assert shown["distributions"] == [] and shown["stars"] == 0
     qa = client.get("/api/3/action/package_show?id=files-later").get_json()["result"]["qa"]
     assert qa["openness_score"] == 0
+
+
+def test_the_csvw_metadata_carries_the_title_the_agency_gave_a_column(client, world):
+    """The data dictionary's edited column title reached schema.json and datastore_info's label, but data.csv's
+    CSVW metadata kept only the header's label in `titles` (while it took the edited description and unit)."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    slug = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "GDP by province", "lang": "en", "license": "cc-by",
+        "description": "GDP of each province.", "publish": False}).get_json()["slug"]
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(GBK_CSV.read_bytes()), GBK_CSV.name)}).get_json()
+    dist_id = up["distributions"][0]["id"]
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=token).status_code == 200
+    edits = {"fields": {"地区": {"title": "省份", "description": "省级行政区"}}}
+    assert client.patch(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary", headers=token,
+                        json=edits).status_code == 200
+    csvw = json.loads(client.get(f"/dataset/{slug}/resource/{dist_id}/data.csv-metadata.json").data)
+    first, second = csvw["tableSchema"]["columns"][:2]
+    assert first["titles"] == ["省份", "地区"] and first["dc:description"] == "省级行政区"  # the header still matches
+    assert second["titles"] == "2017年"
