@@ -59,6 +59,10 @@ def register(main: click.Group) -> None:
             session.commit()
             click.echo(_("user %(email)s created (sysadmin)", email=user.email) if user.is_sysadmin
                        else _("user %(email)s created", email=user.email))
+            if password is None:  # said where a person reads it; stdout stays the one line scripts read
+                click.echo(_("%(email)s has no password yet, so cannot sign in: they choose one with the reset link of "
+                             "the portal's sign-in page (/password/forgot), or give one now with opendata user add "
+                             "--password-stdin", email=user.email), err=True)
 
     @user_group.command("grant", help=N_("Give a user a role (admin or editor) on a publisher, by the publisher's "
                                          "slug."))

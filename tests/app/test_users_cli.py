@@ -170,3 +170,16 @@ def test_user_list_shows_every_account_its_state_and_roles(db_url, session):
     assert [(r["email"], r["active"], r["sysadmin"], r["roles"]) for r in rows] == [
         ("ed@example.org", True, False, {"jh-stats": "admin", "jh-transport": "editor"}),
         ("gone@example.org", False, False, {}), ("root@example.org", True, True, {})]
+
+
+def test_user_add_without_a_password_says_how_the_user_gets_one(db_url, session):
+    """`opendata user add EMAIL` (as the README writes it) said only "user created": the account had no password
+    and could not sign in, and nothing said how it would get one."""
+    made = _opendata(db_url, "user", "add", "ed@transport.example")
+    assert made.returncode == 0 and made.stdout.strip() == "user ed@transport.example created"
+    assert "has no password yet" in made.stderr and "/password/forgot" in made.stderr
+    assert "--password-stdin" in made.stderr
+    zh = _opendata(db_url, "--lang", "zh", "user", "add", "li@transport.example")
+    assert zh.returncode == 0 and "还没有密码" in zh.stderr and "/password/forgot" in zh.stderr, zh.stderr
+    given = _opendata(db_url, "user", "add", "wu@transport.example", "--password-stdin", stdin="ten chars!!\n")
+    assert given.returncode == 0 and given.stderr == ""
