@@ -269,6 +269,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "preview": {"type": "array", "items": _obj(["distribution", "header", "sample"], {
             "distribution": {"type": "string"}, "title": {"type": "string"}, "format": {"type": "string"},
             "encoding": {"type": ["string", "null"]}, "rows": {"type": "integer"},
+            "columns": {"type": "integer", "description": "The table's columns; header and sample give the first "
+                        "100 of them"},
             "header": {"type": "array", "items": {"type": "string"}},
             "sample": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}}})},
         "pii": {"type": "array", "items": {"type": "object"}},
