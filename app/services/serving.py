@@ -443,18 +443,24 @@ def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None
     reading = (dist.archive_path, (dist.detected_format or "").upper(), dist.detected_encoding, rows, masked)
     try:
         if dist.archive_hash and os.path.isfile(dist.archive_path):
-            header, first = _first_rows(dist.archive_hash, *reading)  # an archived copy never changes
+            header, first, columns = _first_rows(dist.archive_hash, *reading)  # an archived copy never changes
         else:
-            header, first = _read_first_rows(*reading)
+            header, first, columns = _read_first_rows(*reading)
     except (TableError, OSError, ValueError):  # ValueError: facts that do not fit the file: nothing shown
         return out
     out["header"] = list(header)
     out["rows"] = [list(r) for r in first]
+    out["columns"] = columns
     return out
 
 
+#: A preview's columns (the first ones; `columns` counts them all): a file whose one line held four million cells
+#: made a page of every cell of its first rows, and the process kept it.
+PREVIEW_COLUMNS = 100
+
+
 @functools.lru_cache(maxsize=256)
-def _first_rows(sha256: str, *reading) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
+def _first_rows(sha256: str, *reading) -> tuple[tuple[str, ...], tuple[tuple, ...], int]:
     """`_read_first_rows` of an archived copy, kept for the process: the copy is named by its content, and what
     the gate decided (the masked columns) is part of the key; the decision itself is made on every request.
     Reading the table and inferring its columns again was a third of a dataset page's CPU. A failed read
@@ -463,7 +469,8 @@ def _first_rows(sha256: str, *reading) -> tuple[tuple[str, ...], tuple[tuple, ..
 
 
 def _read_first_rows(path: str, fmt: str, encoding: str | None, rows: int,
-                     masked: tuple[str, ...] | None) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
+                     masked: tuple[str, ...] | None) -> tuple[tuple[str, ...], tuple[tuple, ...], int]:
+    """(the first PREVIEW_COLUMNS column titles, the first `rows` rows of those columns, how many columns)."""
     from app.export import convert
 
     table = convert.open_table(path, format=fmt, encoding=encoding, batch_rows=rows)
@@ -474,6 +481,8 @@ def _read_first_rows(path: str, fmt: str, encoding: str | None, rows: int,
     finally:
         table.close()
     if first is None:
-        return (), ()
-    return (tuple(c.title for c in table.columns),
-            tuple(tuple(r.values()) for r in first.slice(0, rows).to_pylist()))
+        return (), (), 0
+    shown = min(len(table.columns), PREVIEW_COLUMNS)
+    return (tuple(c.title for c in table.columns[:shown]),
+            tuple(tuple(r.values()) for r in first.slice(0, rows).select(list(range(shown))).to_pylist()),
+            len(table.columns))

@@ -462,6 +462,11 @@ def related_datasets(session, ds: Dataset, limit: int = RELATED) -> list[tuple[R
     return shown
 
 
+#: The data dictionary's rows on a dataset page (the Table Schema lists every column): a table four million columns
+#: wide made a page of four million rows.
+DICTIONARY_ROWS = 200
+
+
 def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
     """The first rows of an archived table as the serving gate lets this viewer see them (withheld: no rows
     and the reason; redact: masked), with the gate's decision and its explanation in the page's language."""
@@ -599,6 +604,7 @@ def _render_page(ds: Dataset):
                            related=related_datasets(session, ds),
                            jsonld=jsonld, alternates=alternates, downloads=DOWNLOADS,
                            site_url=str(setting("SITE_URL")).rstrip("/"), column_types=COLUMN_TYPES,
+                           dictionary_rows=DICTIONARY_ROWS,
                            ratings={k: str(v) for k, v in quality_view.RATINGS.items()})
     record_usage(session, ds.id, "view")  # after rendering: the commit expires the loaded objects
     session.commit()

@@ -570,3 +570,28 @@ def test_a_table_thousands_of_columns_wide_gives_a_page_of_reasonable_size(app, 
                        headers={"Authorization": world.tokens["editor_a"]}).get_json()
     assert check["preview"][0]["columns"] == 3000 and len(check["preview"][0]["header"]) == 100
     assert all(len(r) == 100 for r in check["preview"][0]["sample"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_dataset_page_of_a_table_thousands_of_columns_wide_is_of_reasonable_size(app, client, world, lang):
+    """The dataset page showed every column of the preview's rows and one dictionary row a column (a table of four
+    million columns: a page of that many cells, kept by the process). It shows the first 100 columns of the preview
+    and the first 200 of the dictionary, each saying how many the table has."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    wide = ",".join(f"c{i}" for i in range(3000)) + "\n" + ",".join(str(i) for i in range(3000)) + "\n"
+    assert _upload(client, edit_url, wide.encode(), "wide.csv", lang=lang).status_code == 303
+    saved = form_post(client, edit_url, edit_url, dict(FULL))
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:3000]
+    edit_url = saved.headers["Location"]
+    assert form_post(client, edit_url, edit_url + "/publish", {}).status_code == 303
+    page = html.unescape(client.get(f"/dataset/population-2024?lang={lang}").get_data(as_text=True))
+    start = page.index('class="usa-table usa-table--striped usa-table--compact preview"')
+    preview = page[start:page.index("</table>", start)]
+    assert preview.count('<th scope="col">') == 100 and '<th scope="col">c99<' in preview
+    assert ("The first 100 of its 3,000 columns." if lang == "en" else "仅显示其 3,000 列中的前 100 列。") in page
+    start = page.index('class="usa-table usa-table--compact dictionary-table"')
+    assert page[start:page.index("</table>", start)].count('<th scope="row">') == 200
+    assert ("The first 200 of the 3,000 columns; the Table Schema lists them all." if lang == "en"
+            else "仅列出 3,000 列中的前 200 列；表结构（Table Schema）列出全部列。") in page
+    assert len(page) < 400_000
