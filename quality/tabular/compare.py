@@ -137,7 +137,7 @@ class DigestBuilder:
         if names != self.names or not names or self.count > MAX_ROWS:
             self.spoilt = True
             return
-        columns = batch.columns
+        columns = [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in batch.columns]
         if any(_holds_sep(c) for c in columns):
             self.spoilt = True
             return
@@ -159,8 +159,6 @@ _SEP_BYTE = ord(SEP)
 
 def _holds_sep(column: pa.Array) -> bool:
     """Whether any cell of a string column holds SEP, from its bytes."""
-    if not pa.types.is_string(column.type):
-        column = pc.cast(column, pa.string())
     data = column.buffers()[2]
     if data is None or len(column) == 0:
         return False

@@ -85,7 +85,8 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     # the same instant written the same way on every database (SQLite's read "…T20:11:13.619372", no offset)
     finished = dt.datetime.fromisoformat(listed[4]["last_job"]["finished_at"])
     assert finished.utcoffset() == dt.timedelta(0) and abs(dt.datetime.now(dt.UTC) - finished).total_seconds() < 600
-    assert listed[4]["last_job"]["finished_at"] in _run(env, "source", "list").stdout
+    # the text says it to the minute, as `source show` does (the JSON keeps the instant whole)
+    assert f"finished {finished.strftime('%Y-%m-%d %H:%M')}  " in _run(env, "source", "list").stdout
     shown = _run(env, "source", "show", "treasury")
     assert "job 2 finished" in shown.stdout and "job 1 finished" in shown.stdout
 
