@@ -38,7 +38,10 @@ class _Kept:
         self.bytes = 0
 
     def get(self, key: tuple) -> pa.Table | None:
-        return self.tables.get(key)
+        table = self.tables.get(key)
+        if table is not None:
+            self.tables.move_to_end(key)
+        return table
 
     def put(self, key: tuple, table: pa.Table) -> None:
         if table.nbytes > self.one or key in self.tables:

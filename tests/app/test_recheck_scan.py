@@ -4,6 +4,7 @@ scanned, with the same change recorded."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -44,6 +45,27 @@ def scans(monkeypatch):
     monkeypatch.setattr(csvfile, "_csv_layout", counted)
     csvfile._LAYOUTS.clear()
     return seen
+
+
+@contextlib.contextmanager
+def _served_catalog(tmp_path, monkeypatch, n: int, rows: int):
+    """A catalog of `n` datasets, each one CSV of `rows` rows served by the re-check benchmark's file server (the
+    list of versions it serves, changed by the test): (runtime, dataset ids, versions)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from bench import recheck
+
+    versions = [0] * n
+    monkeypatch.setattr(recheck, "ROWS", rows)  # small files: the reads are counted, not timed
+    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    try:
+        yield rt, recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", n), versions
+    finally:
+        rt.close()
+        server.shutdown()
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["scan-kept", "scan-missing"])
@@ -117,27 +139,14 @@ def test_a_whole_chunk_of_changed_files_is_scanned_once_each(tmp_path, scans, mo
     """An assessment chunk of changed CSVs: each new copy is profiled, compared with the one before and loaded
     into the row store, all from one scan of it (the process's layouts hold a chunk's new and previous copies:
     with room for 64, the load after the chunk's commit scanned every copy a second time)."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
     from app.jobs import ASSESS_CHUNK, assess
-    from bench import recheck
 
-    versions = [0] * ASSESS_CHUNK
-    monkeypatch.setattr(recheck, "ROWS", 30)  # small files: the scans are counted, not timed
-    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
-    try:
-        ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", ASSESS_CHUNK)
+    with _served_catalog(tmp_path, monkeypatch, ASSESS_CHUNK, 30) as (rt, ids, versions):
         assess(rt, ids)
         versions[:] = [1] * ASSESS_CHUNK
         csvfile._LAYOUTS.clear()  # the week after, in another process: nothing in memory
         scans.clear()
         assess(rt, ids)
-    finally:
-        rt.close()
-        server.shutdown()
     new = [name for name in scans if name.startswith(tuple("0123456789abcdef"))]
     assert len(new) == ASSESS_CHUNK and len(set(new)) == ASSESS_CHUNK, sorted(new)
 
@@ -147,35 +156,24 @@ def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeyp
     """The row store keeps a digest of each copy it loads (its rows' hashes): the next version is compared with it,
     and the copy before is not read at all; without the digests (a store loaded before them, or emptied) both
     copies are read, and the same change is recorded either way, the one the row-by-row comparison finds."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
     from sqlalchemy import select
 
     from app.datastore import load as datastore
     from app.jobs import assess
-    from bench import recheck
     from catalog_schema.models import DistributionVersion as FileVersion
     from quality.tabular import compare as tabular_compare
+    from quality.tabular import read as read_mod
 
-    versions = [0, 0, 0]
-    monkeypatch.setattr(recheck, "ROWS", 40)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
-    root = datastore.root_of(rt.settings)
     read = []
     real_table = tabular_compare._table
     monkeypatch.setattr(tabular_compare, "_table",
                         lambda path, fmt, enc: read.append(path) or real_table(path, fmt, enc))
-    from quality.tabular import read as read_mod
-
     read_from_disk = []
     real_read = read_mod._read_table
     monkeypatch.setattr(read_mod, "_read_table",
                         lambda path, **kw: read_from_disk.append(os.fspath(path)) or real_read(path, **kw))
-    try:
-        ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", 3)
+    with _served_catalog(tmp_path, monkeypatch, 3, 40) as (rt, ids, versions):
+        root = datastore.root_of(rt.settings)
         assess(rt, ids)
         with rt.sessionmaker() as session:
             before = {v.distribution_id: (v.sha256, v.path, v.format, v.encoding)
@@ -212,34 +210,21 @@ def test_the_version_before_is_compared_from_its_digest(tmp_path, scans, monkeyp
                                                                  "encoding": v.encoding})
                 assert v.change["compared"] and v.change["rows_changed"] > 0
                 assert datastore.digest_path(root, v.sha256).is_file()  # for the version after
-    finally:
-        rt.close()
-        server.shutdown()
 
 
 def test_an_unchanged_copys_table_is_not_looked_into_and_a_missing_one_is_loaded(tmp_path, monkeypatch):
     """A re-check where nothing changed asks the row store nothing but whether each table is there (no footer
     read, no load); a table the store lost is loaded again by the next re-check."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
     from app.datastore import load as datastore
     from app.jobs import assess
-    from bench import recheck
 
-    versions = [0, 0]
-    monkeypatch.setattr(recheck, "ROWS", 20)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), recheck.files_handler(versions))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    rt = recheck.runtime(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
-    root = datastore.root_of(rt.settings)
     asked = []
     for name in ("lookup", "load"):
         real = getattr(datastore, name)
         monkeypatch.setattr(datastore, name,
                             lambda *a, _real=real, _name=name, **k: asked.append(_name) or _real(*a, **k))
-    try:
-        ids = recheck._catalog(rt, f"http://127.0.0.1:{server.server_port}", 2)
+    with _served_catalog(tmp_path, monkeypatch, 2, 20) as (rt, ids, versions):
+        root = datastore.root_of(rt.settings)
         assess(rt, ids)
         assert asked.count("load") == 2
         asked.clear()
@@ -252,6 +237,3 @@ def test_an_unchanged_copys_table_is_not_looked_into_and_a_missing_one_is_loaded
         versions[0] = 1  # a changed copy is loaded under its new hash
         assess(rt, ids)
         assert asked.count("load") == 1
-    finally:
-        rt.close()
-        server.shutdown()
