@@ -31,7 +31,7 @@ from catalog_schema.record import Record, new_distribution, new_record
 from catalog_schema.store import name_slug
 from harvesters.base import HarvestError, RemoteItem
 from harvesters.messages import N_, Message, as_message
-from harvesters.reading import is_remote, read
+from harvesters.reading import is_html, is_remote, read
 from plumbing.bombs import archive_bomb
 from plumbing.http_errors import HttpError
 
@@ -65,6 +65,9 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     if suffix in (".xls", ".ods", ".numbers"):
         raise SheetError(Message(N_("%(name)s: a metadata sheet is read as CSV or XLSX; save it as one of those"),
                                  name=name))
+    if is_html(content):  # a page saved under the sheet's name (a portal's "download" link): said as such, not
+        # as the spreadsheet library's complaint inside our sentence ("File is not a zip file")
+        raise SheetError(Message(N_("%(name)s: this is a web page (HTML), not a metadata sheet"), name=name))
     rows = _xlsx_rows(name, content) if suffix == ".xlsx" else _csv_rows(name, content)
     if len(rows) > MAX_SHEET_ROWS:
         raise SheetError(Message(N_("%(name)s: more than %(max)s rows; a metadata sheet has one row per file"),

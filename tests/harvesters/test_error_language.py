@@ -457,3 +457,23 @@ def test_a_json_values_kind_is_said_in_jsons_words_in_both_languages():
     message = Message("package is %(kind)s, not an object", kind=json_kind(["a"]))
     assert str(message) == "package is a list, not an object"
     assert render(message.detail(), str(message), _zh) == "软件包是列表，不是对象"
+
+
+@pytest.mark.parametrize("name", ["metadata.xlsx", "元数据.csv"])
+def test_a_metadata_sheet_that_is_a_web_page_is_said_as_one(client, runtime, add_source, tmp_path, name):
+    """A web page saved as metadata.xlsx was "metadata.xlsx：不是 XLSX 文件（File is not a zip file）", the library's
+    English inside the Chinese sentence (and a page saved as a CSV sheet read as rows of markup). The job goes on."""
+    folder = tmp_path / "office"
+    folder.mkdir()
+    (folder / "budget.csv").write_text("year,amount\n2024,1\n", "utf-8")
+    (folder / name).write_bytes(b"<!DOCTYPE html>\n<html><head><title>Download</title></head><body>Sign in to "
+                                b"download this file.</body></html>")
+    add_source("office", "datapackage", str(folder))
+    summary = harvest(runtime, "office").to_dict()
+    assert summary["status"] == "finished" and summary["added"] == 1
+    with runtime.sessionmaker() as session:
+        row = session.scalar(select(HarvestRecord).where(HarvestRecord.job_id == summary["job_id"],
+                                                         HarvestRecord.remote_id == name))
+    assert row.error.endswith(f"{name}: this is a web page (HTML), not a metadata sheet"), row.error
+    zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
+    assert f"{name}：这是网页（HTML），不是元数据表" in zh
