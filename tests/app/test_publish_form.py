@@ -595,3 +595,18 @@ def test_the_dataset_page_of_a_table_thousands_of_columns_wide_is_of_reasonable_
     assert ("The first 200 of the 3,000 columns; the Table Schema lists them all." if lang == "en"
             else "仅列出 3,000 列中的前 200 列；表结构（Table Schema）列出全部列。") in page
     assert len(page) < 400_000
+
+
+def test_every_table_on_a_dataset_page_and_the_publishers_list_is_named(app, client, world):
+    """Screen readers list a page's tables by their captions: the metadata, dictionary, versions, metadata points
+    and score history tables had none, nor had /publisher's (WCAG 1.3.1)."""
+    _draft_with_file(client, world)
+    assert form_post(client, "/publish/population-2024", "/publish/population-2024/publish", {}).status_code == 303
+    for lang in ("en", "zh"):
+        for url in ("/dataset/population-2024", "/publisher"):
+            page = client.get(f"{url}?lang={lang}").get_data(as_text=True)
+            tables = re.findall(r"<table\b.*?</table>", page, re.S)
+            assert len(tables) >= (6 if url.startswith("/dataset") else 1), (url, len(tables))
+            for table in tables:
+                caption = re.search(r"<caption[^>]*>(.*?)</caption>", table, re.S)
+                assert caption and caption.group(1).strip(), (url, lang, table[:200])
