@@ -351,10 +351,12 @@ def _trends(history: list[tuple], period: dt.timedelta) -> dict[str, list[dict[s
         start = day - dt.timedelta(days=day.weekday()) if period == dt.timedelta(days=7) else day
         buckets.setdefault(slug, {}).setdefault(start, {})[dataset[0] if dataset else n] = (stars, score)
         made[(slug, start)] = made.get((slug, start), 0) + 1
-    out = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for slug, by_start in buckets.items():
-        out[slug] = [{"period": start.isoformat(), "assessments": made[(slug, start)],
-                      "average_stars": round(sum(s for s, _ in vals) / len(vals), 2),
-                      "average_score": round(sum(sc for _, sc in vals) / len(vals), 1)}
-                     for start, latest in sorted(by_start.items()) for vals in (list(latest.values()),)]
+        out[slug] = []
+        for start, latest in sorted(by_start.items()):
+            vals = list(latest.values())
+            out[slug].append({"period": start.isoformat(), "assessments": made[(slug, start)],
+                              "average_stars": round(sum(s for s, _ in vals) / len(vals), 2),
+                              "average_score": round(sum(sc for _, sc in vals) / len(vals), 1)})
     return out

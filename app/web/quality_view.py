@@ -152,14 +152,14 @@ def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     present = {k: w for k, w in WEIGHTS.items() if subscores.get(k) is not None}
     total = sum(present.values()) or 100
     out = []
+    gained = 0.0  # what the parts give together, before the cap
     for part, weight in WEIGHTS.items():
         value = subscores.get(part)
         share = weight * 100 / total if part in present else 0.0
         got = share * value / 100 if value is not None else 0.0
+        gained += got
         out.append({"part": part, "label": PART_LABELS.get(part, part), "percent": value,
                     "weight": round(share, 1), "points": round(got, 1), "lost": round(share - got, 1)})
-    gained = sum(share * subscores[part] / 100 for part, share in
-                 ((p, w * 100 / total) for p, w in present.items()))
     score = doc.get("score")
     if doc.get("pii") and isinstance(score, int | float) and gained - score >= 0.5:
         out.append({"part": "cap", "label": _("Cap for personal data in a public file (at most %(cap)s)", cap=PII_CAP),
