@@ -87,11 +87,13 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
                                    ).all()
         rows: dict[str, Distribution] = {}
         copies_before: dict[str, str | None] = {}
+        paths_before: dict[str, str | None] = {}
         items = []
         for ds in datasets:
             for row in ds.distributions:
                 rows[row.id] = row
                 copies_before[row.id] = row.archive_hash
+                paths_before[row.id] = row.archive_path
                 if (row.extras or {}).get("upload"):  # an uploaded file: its archived copy is the evidence
                     continue
                 items.append((row.id, row.download_url or row.access_url, previous_evidence(row)))
@@ -101,6 +103,11 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
                                 max_bytes=rt.settings["MAX_DOWNLOAD_BYTES"])
         for key, check in checks.items():
             store_check(rows[key], check)
+            before = copies_before[key]
+            if check.sha256 and check.path and before and before != check.sha256 and paths_before[key]:
+                # a new version: read with its version before's layout when it kept it (csvfile.layout_after)
+                csvfile.follow_layouts(check.path, paths_before[key],
+                                       facts_cache.load_scan(rt.settings["ARCHIVE_DIR"], before))
         # the kept versions of this batch's current copies, in one query (not one per file)
         known = versions_of(session, list(rows.values()), {r.archive_hash for r in rows.values() if r.archive_hash})
         for ds in datasets:

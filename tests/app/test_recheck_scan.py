@@ -8,6 +8,7 @@ import contextlib
 import io
 import os
 import shutil
+from dataclasses import asdict
 
 import pytest
 
@@ -135,20 +136,38 @@ def test_a_scan_that_does_not_fit_is_not_taken(tmp_path):
     assert not facts_cache.save_scan(tmp_path, "cd" * 32, kept)
 
 
-def test_a_whole_chunk_of_changed_files_is_scanned_once_each(tmp_path, scans, monkeypatch):
+@pytest.mark.parametrize("kept", [True, False], ids=["layouts-followed", "scans-gone"])
+def test_a_whole_chunk_of_changed_files_is_scanned_at_most_once_each(tmp_path, scans, monkeypatch, kept):
     """An assessment chunk of changed CSVs: each new copy is profiled, compared with the one before and loaded
-    into the row store, all from one scan of it (the process's layouts hold a chunk's new and previous copies:
-    with room for 64, the load after the chunk's commit scanned every copy a second time)."""
+    into the row store, all from one layout (the process's layouts hold a chunk's new and previous copies: with
+    room for 64, the load after the chunk's commit scanned every copy a second time). That layout is the version
+    before's, its head found the same (no scan at all: the layout a scan finds, kept for next time); with the
+    version before's scan gone, one scan of each new copy."""
     from app.jobs import ASSESS_CHUNK, assess
 
     with _served_catalog(tmp_path, monkeypatch, ASSESS_CHUNK, 30) as (rt, ids, versions):
         assess(rt, ids)
         versions[:] = [1] * ASSESS_CHUNK
+        if not kept:
+            shutil.rmtree(tmp_path / "archive" / facts_cache.FOLDER)
         csvfile._LAYOUTS.clear()  # the week after, in another process: nothing in memory
         scans.clear()
         assess(rt, ids)
+        with rt.sessionmaker() as session:
+            from sqlalchemy import select
+
+            from catalog_schema.models import Distribution
+            copies = session.execute(select(Distribution.archive_hash, Distribution.archive_path)).all()
     new = [name for name in scans if name.startswith(tuple("0123456789abcdef"))]
-    assert len(new) == ASSESS_CHUNK and len(set(new)) == ASSESS_CHUNK, sorted(new)
+    if kept:
+        assert new == []
+        csvfile._LAYOUTS.clear()
+        for sha, path in copies:  # what was kept of each new copy is what a scan of it finds
+            docs = facts_cache.load_scan(tmp_path / "archive", sha)
+            assert docs and all(doc["layout"] == asdict(csvfile._csv_layout(path, doc["encoding"], doc["format"]))
+                                for doc in docs)
+    else:
+        assert len(new) == ASSESS_CHUNK and len(set(new)) == ASSESS_CHUNK, sorted(new)
 
 
 @pytest.mark.parametrize("digests", [True, False], ids=["digests-kept", "digests-gone"])
