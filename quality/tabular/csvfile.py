@@ -236,21 +236,40 @@ def layout_after(path: str, before_path: str, before: CsvLayout, encoding: str |
             prefix = fh.read(start)
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-            tail_from = max(start, size - TAIL_BYTES)
-            fh.seek(tail_from)
-            tail = fh.read()
+            if head[:start] != prefix:
+                return None
+            if encoding:
+                enc, label = normalise_encoding(encoding), encoding.lower()
+            else:
+                bom_enc = bom_of(head)[1]
+                enc, label = (bom_enc, bom_enc) if bom_enc else detect_encoding(head)
+            if (enc, label) != (before.encoding, before.label):
+                return None
+            for window in (END_WINDOW, TAIL_BYTES):
+                tail_from = max(start, size - window)
+                fh.seek(tail_from)
+                found = _notes_below(fh.read(), tail_from > start, enc, before, size, final=window == TAIL_BYTES)
+                if found is not None:
+                    break
     except OSError:
         return None
-    if head[:start] != prefix:
-        return None
-    if encoding:
-        enc, label = normalise_encoding(encoding), encoding.lower()
-    else:
-        bom_enc = bom_of(head)[1]
-        enc, label = (bom_enc, bom_enc) if bom_enc else detect_encoding(head)
-    if (enc, label) != (before.encoding, before.label):
-        return None
-    if tail_from > start:  # the first line of the end is probably partial
+    footer_rows, data_end = found
+    return replace(before, header=list(before.header), notes_above=list(before.notes_above),
+                   notes_above_text=list(before.notes_above_text), footer_rows=footer_rows,
+                   data_end=max(data_end, start), size=size)
+
+
+#: The end of a file first scanned for notes below (`layout_after`): the whole `TAIL_BYTES` when the notes may
+#: begin above it.
+END_WINDOW = 8 * 1024
+
+
+def _notes_below(tail: bytes, cut: bool, enc: str, before: CsvLayout, size: int, *, final: bool
+                 ) -> tuple[int, int] | None:
+    """(notes rows below, where the body ends) in the file's last bytes `tail` (`cut`: its first line is
+    probably partial, and left out). None when not `final` and the notes may begin above these bytes: the
+    scan up from the end (`footer_start`) did not meet a row of the body below the window's first row."""
+    if cut:
         nl = tail.find(b"\n")
         if nl < 0:
             nl = tail.find(b"\r")
@@ -258,14 +277,14 @@ def layout_after(path: str, before_path: str, before: CsvLayout, encoding: str |
     tail_text = tail.decode(enc, errors="surrogateescape")
     rows, ends = parse_rows(tail_text, before.delimiter)
     first_note = footer_start(rows, len(before.header))
+    if not final and cut and not any(filled_cells(rows[i]) for i in range(1, first_note)):
+        return None
     footer_rows = len(rows) - first_note
     data_end = size
     if footer_rows:
         prefix_text = tail_text[:ends[first_note - 1]] if first_note > 0 else ""
         data_end = size - len(tail) + len(prefix_text.encode(enc, errors="surrogateescape"))
-    return replace(before, header=list(before.header), notes_above=list(before.notes_above),
-                   notes_above_text=list(before.notes_above_text), footer_rows=footer_rows,
-                   data_end=max(data_end, start), size=size)
+    return footer_rows, data_end
 
 
 def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:

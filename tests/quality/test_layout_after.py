@@ -63,19 +63,31 @@ def test_the_notes_below_are_found_again(tmp_path, footer):
     assert after.header == before.header and after.notes_above_text == before.notes_above_text
 
 
+LONG_NOTES = "".join(f"注{i}：本表数据为初步统计，以正式公布为准。\n\n" for i in range(400)).encode()
+assert len(LONG_NOTES) > csvfile.END_WINDOW
+
+
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
-def test_a_file_larger_than_its_head_gets_the_layout_a_scan_finds(tmp_path, bom):
+@pytest.mark.parametrize(("size", "notes", "footer_rows"), [
+    (HEAD_BYTES // 20, "注：初步数\n".encode(), 2),
+    (HEAD_BYTES // 20, LONG_NOTES, 801),
+    (2000, LONG_NOTES, 801),
+], ids=["larger-than-head", "larger-than-head-long-notes", "long-notes"])
+def test_a_new_version_gets_the_layout_a_scan_finds(tmp_path, bom, size, notes, footer_rows):
+    """Notes below longer than the end first scanned (8 kB) are found in the whole end (64 kB), as a scan finds
+    them."""
     head = "指标：人口\nid;区县;人口\n".encode()
-    rows = b"".join(f"{i};District {i % 90};{1000 + i}\n".encode() for i in range(HEAD_BYTES // 20))
+    rows = b"".join(f"{i};District {i % 90};{1000 + i}\n".encode() for i in range(size))
     foot = "数据来源：统计局\n".encode()
     first = bom + head + rows + foot
-    second = bom + head + rows[: len(rows) // 2] + rows + "注：初步数\n".encode() + foot
+    second = bom + head + rows[: len(rows) // 2] + rows + notes + foot
     one, two = _versions(tmp_path, first, second)
     before = _scan(one)
-    assert before.delimiter == ";" and before.notes_above == [0] and os.path.getsize(two) > HEAD_BYTES
+    assert before.delimiter == ";" and before.notes_above == [0]
+    assert (os.path.getsize(two) > HEAD_BYTES) is (size > 9999)
     after = csvfile.layout_after(str(two), str(one), before, None)
     assert after == _scan(two)
-    assert after.footer_rows == 2
+    assert after.footer_rows == footer_rows
 
 
 def test_a_given_encoding_is_kept(tmp_path):
