@@ -26,7 +26,7 @@ filled cell are notes. Only the table between them is profiled.
 
 from __future__ import annotations
 
-from quality.tabular.celltypes import CANDIDATES, FALSE_VALUES, TRUE_VALUES, infer_type, valid_mask
+from quality.tabular.celltypes import CANDIDATES, FALSE_VALUES, TRUE_VALUES, infer_type, infer_types, valid_mask
 from quality.tabular.encoding import detect_encoding
 from quality.tabular.findings import profile_findings, unreadable_finding
 from quality.tabular.hashing import column_hash, combine_hashes
@@ -48,6 +48,6 @@ from quality.tabular.read import read_table, tables_kept
 __all__ = [
     "BLOCK_BYTES", "CANDIDATES", "FALSE_VALUES", "HEAD_BYTES", "INFER_CONFIDENCE", "INFER_ROWS", "REDACTED",
     "ROW_BATCH", "SAMPLE_ROWS", "TAIL_BYTES", "TRUE_VALUES", "TableError", "TableProfile", "column_hash",
-    "combine_hashes", "detect_encoding", "infer_type", "profile_file", "profile_findings", "read_table", "tables_kept",
-    "unreadable_finding", "valid_mask",
+    "combine_hashes", "detect_encoding", "infer_type", "infer_types", "profile_file", "profile_findings", "read_table",
+    "tables_kept", "unreadable_finding", "valid_mask",
 ]
