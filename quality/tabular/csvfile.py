@@ -210,8 +210,7 @@ def follow_layouts(path: str, before_path: str, docs: list) -> int:
             layouts[(doc["encoding"], doc["format"])] = found
         except (KeyError, TypeError):
             continue
-    layouts = {k: v for k, v in layouts.items()
-               if isinstance(v.delimiter, str) and isinstance(v.header, list) and isinstance(v.data_start, int)}
+    layouts = {k: v for k, v in layouts.items() if _well_formed(v)}
     if not layouts:
         return 0
     with _FOLLOWED_LOCK:
@@ -219,6 +218,14 @@ def follow_layouts(path: str, before_path: str, docs: list) -> int:
         while len(_FOLLOWED) > LAYOUT_CACHE:
             _FOLLOWED.popitem(last=False)
     return len(layouts)
+
+
+def _well_formed(found: CsvLayout) -> bool:
+    """A layout as `_csv_layout` makes them (a kept document could hold anything)."""
+    ints = (found.header_row, found.footer_rows, found.data_start, found.data_end, found.size)
+    return (isinstance(found.encoding, str) and isinstance(found.label, str) and isinstance(found.delimiter, str)
+            and len(found.delimiter) == 1 and all(isinstance(n, int) and not isinstance(n, bool) for n in ints)
+            and all(isinstance(x, list) for x in (found.header, found.notes_above, found.notes_above_text)))
 
 
 def layout_after(path: str, before_path: str, before: CsvLayout, encoding: str | None) -> CsvLayout | None:

@@ -161,8 +161,10 @@ def test_csv_layout_follows_the_version_before_it_is_offered(tmp_path, scans):
 def test_anything_else_offered_is_left_out_and_the_file_scanned(tmp_path, scans):
     data, before = _gdp(tmp_path)
     one, two = _versions(tmp_path, data, _next_version(data, before))
-    junk = [{"layout": {"nonsense": 1}}, "x", {"encoding": None, "format": "csv", "layout": {**asdict(before),
-                                                                                          "header": "地区"}}]
+    junk = [{"layout": {"nonsense": 1}}, "x"] + [
+        {"encoding": None, "format": "csv", "layout": {**asdict(before), **bad}}
+        for bad in ({"header": "地区"}, {"notes_above": None}, {"data_start": "12"}, {"delimiter": ",;"},
+                    {"encoding": 8}, {"size": True})]
     assert csvfile.follow_layouts(str(two), str(one), junk) == 0
     assert csvfile.follow_layouts(str(tmp_path / "gone.csv"), str(one), [{"encoding": None, "format": "csv",
                                                                           "layout": asdict(before)}]) == 0
