@@ -252,15 +252,19 @@ def layout_after(path: str, before_path: str, before: CsvLayout, encoding: str |
                 enc, label = (bom_enc, bom_enc) if bom_enc else detect_encoding(head)
             if (enc, label) != (before.encoding, before.label):
                 return None
+            width = len(before.header)
             for window in (END_WINDOW, TAIL_BYTES):
                 tail_from = max(start, size - window)
                 fh.seek(tail_from)
-                found = _notes_below(fh.read(), tail_from > start, enc, before, size, final=window == TAIL_BYTES)
-                if found is not None:
+                rows, ends, text, base = _end_rows(fh.read(), tail_from > start, enc, before.delimiter, size)
+                # the notes may begin above a window whose scan up from the end met no row of the body below its
+                # first (partial lines left out): the whole end is scanned then
+                if window == TAIL_BYTES or tail_from == start or any(
+                        filled_cells(rows[i]) for i in range(1, footer_start(rows, width))):
                     break
     except OSError:
         return None
-    footer_rows, data_end = found
+    footer_rows, data_end = _notes_below(rows, ends, text, base, 0, width, enc, size)
     return replace(before, header=list(before.header), notes_above=list(before.notes_above),
                    notes_above_text=list(before.notes_above_text), footer_rows=footer_rows,
                    data_end=max(data_end, start), size=size)
@@ -271,27 +275,30 @@ def layout_after(path: str, before_path: str, before: CsvLayout, encoding: str |
 END_WINDOW = 8 * 1024
 
 
-def _notes_below(tail: bytes, cut: bool, enc: str, before: CsvLayout, size: int, *, final: bool
-                 ) -> tuple[int, int] | None:
-    """(notes rows below, where the body ends) in the file's last bytes `tail` (`cut`: its first line is
-    probably partial, and left out). None when not `final` and the notes may begin above these bytes: the
-    scan up from the end (`footer_start`) did not meet a row of the body below the window's first row."""
+def _end_rows(tail: bytes, cut: bool, enc: str, delimiter: str, size: int
+              ) -> tuple[list[list[str]], list[int], str, int]:
+    """The rows of a file's last bytes `tail` (`cut`: its first line is probably partial, and left out), where each
+    ends in their text, that text, and the byte offset in the file where it begins."""
     if cut:
         nl = tail.find(b"\n")
         if nl < 0:
             nl = tail.find(b"\r")
         tail = tail[nl + 1:]
-    tail_text = tail.decode(enc, errors="surrogateescape")
-    rows, ends = parse_rows(tail_text, before.delimiter)
-    first_note = footer_start(rows, len(before.header))
-    if not final and cut and not any(filled_cells(rows[i]) for i in range(1, first_note)):
-        return None
-    footer_rows = len(rows) - first_note
-    data_end = size
-    if footer_rows:
-        prefix_text = tail_text[:ends[first_note - 1]] if first_note > 0 else ""
-        data_end = size - len(tail) + len(prefix_text.encode(enc, errors="surrogateescape"))
-    return footer_rows, data_end
+    text = tail.decode(enc, errors="surrogateescape")
+    rows, ends = parse_rows(text, delimiter)
+    return rows, ends, text, size - len(tail)
+
+
+def _notes_below(rows: list[list[str]], ends: list[int], text: str, base: int, first: int, width: int, enc: str,
+                 size: int) -> tuple[int, int]:
+    """(notes rows below the table, the byte offset where its body ends) among `rows` from index `first` on, read
+    from `text` at byte offset `base` of the file (`footer_start`)."""
+    start = footer_start(rows[first:], width) + first
+    footer_rows = len(rows) - start
+    if not footer_rows:
+        return 0, size
+    prefix = text[:ends[start - 1]] if start > 0 else ""
+    return footer_rows, base + len(prefix.encode(enc, errors="surrogateescape"))
 
 
 def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
@@ -326,24 +333,9 @@ def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
     data_start = bom_len + len(text[:ends[header_idx]].encode(enc, errors="surrogateescape"))
 
     if whole:
-        tail_rows, tail_ends, tail_text, tail_base = rows, ends, text, bom_len
-        first_data = header_idx + 1
+        footer_rows, data_end = _notes_below(rows, ends, text, bom_len, header_idx + 1, width, enc, size)
     else:
-        nl = tail.find(b"\n")
-        if nl < 0:
-            nl = tail.find(b"\r")
-        tail_body = tail[nl + 1:]
-        tail_text = tail_body.decode(enc, errors="surrogateescape")
-        tail_rows, tail_ends = parse_rows(tail_text, delimiter)
-        tail_base = size - len(tail_body)
-        first_data = 0
-    start = footer_start(tail_rows[first_data:], width) + first_data
-    footer_rows = len(tail_rows) - start
-    if footer_rows:
-        prefix = tail_text[:tail_ends[start - 1]] if start > 0 else ""
-        data_end = tail_base + len(prefix.encode(enc, errors="surrogateescape"))
-    else:
-        data_end = size
+        footer_rows, data_end = _notes_below(*_end_rows(tail, True, enc, delimiter, size), 0, width, enc, size)
     data_end = max(data_end, data_start)
     return CsvLayout(enc, label, delimiter, header, header_idx, notes_above, footer_rows, data_start, data_end, size,
                      [note_text(rows[i]) for i in notes_above])
