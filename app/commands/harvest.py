@@ -27,13 +27,18 @@ def register(main: click.Group) -> None:
     @click.option("--url", required=True, help=N_("http(s) URL or local path (for datapackage: a datapackage.json, "
                                                "a folder of files, or a .txt list of files)"))
     @click.option("--publisher", default=None, help=N_("default publisher slug (created if unknown)"))
+    @click.option("--new-publisher", is_flag=True,
+                  help=N_("create the --publisher even when its name is close to a known publisher's"))
     @click.option("--schedule", type=click.Choice(["daily", "weekly", "manual"]), default="manual")
     @click.option("--config", "config_json", default=None, help=N_("JSON object of type-specific options"))
     @click.pass_obj
-    def source_add(obj, name, type_, url, publisher, schedule, config_json) -> None:
+    def source_add(obj, name, type_, url, publisher, new_publisher, schedule, config_json) -> None:
+
+        from sqlalchemy import select
 
         from app.services.errors import ServiceError
         from app.services.sources import add_source
+        from catalog_schema.models import Publisher
         from harvesters import registry
 
         try:
@@ -47,13 +52,19 @@ def register(main: click.Group) -> None:
         if not isinstance(config, dict):
             raise click.ClickException(_("--config must be a JSON object"))
         with obj.sessionmaker()() as session:
+            before = set(session.scalars(select(Publisher.id)))
             try:
-                url = add_source(session, name, type_, url, publisher=publisher, schedule=schedule,
-                                 config=config).url  # a local path as stored: absolute
+                source = add_source(session, name, type_, url, publisher=publisher, schedule=schedule,
+                                    config=config, new_publisher=new_publisher)
             except ServiceError as exc:
                 raise click.ClickException(say(exc.message)) from exc
+            url = source.url  # a local path as stored: absolute
+            pub = source.publisher
+            created = pub.slug if pub is not None and pub.id not in before else None
             session.commit()
         click.echo(_("added source %(name)s (%(type)s) %(url)s", name=name, type=type_, url=url))
+        if created is not None:  # said, so that a slug typed wrong is seen at once, not on the publisher pages
+            click.echo(_("created publisher %(slug)s", slug=created))
         local = "://" not in url and (Path(url).is_dir() or url.endswith(".txt"))
         if type_ == "datapackage" and local and not config.get("base_url"):
             click.echo(_("warning: %(url)s is published as file:// addresses, which no one else can download and the "

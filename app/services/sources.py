@@ -3,6 +3,7 @@ call these; the harvest jobs that read a source run in app.jobs and write throug
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,30 @@ def _check_config(config: dict[str, Any]) -> None:
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{1,99}")
 
 
-def _publisher(session: Session, given: str) -> Publisher:
-    """The publisher `given` names: by its slug, else by its name; a new one otherwise, with `given` as its slug
-    when it is one, else as its name (京海市统计局, "Bad Slug!": stored as a slug, it was an organization name no
-    CKAN client accepts and a publisher URL with spaces in it)."""
+def _publisher(session: Session, given: str, create: bool) -> Publisher:
+    """The publisher `given` names: by its slug, else by its name in any language; a new one otherwise, with
+    `given` as its slug when it is one, else as its name (京海市统计局, "Bad Slug!": stored as a slug, it was an
+    organization name no CKAN client accepts and a publisher URL with spaces in it). An unknown name that is
+    close to a publisher's slug or name is refused with the ones it may have meant, unless `create` says it is a
+    new one: "jh-stat" for "jh-stats" made a second publisher that every dataset of the source then went to."""
     found = session.scalar(select(Publisher).where(Publisher.slug == given))
     if found is not None:
         return found
+    known: dict[str, str] = {}  # what a publisher can be called (its slug, each of its names) -> its slug
+    for pub in session.scalars(select(Publisher)):
+        known.setdefault(pub.slug, pub.slug)
+        for name in (pub.name or {}).values() if isinstance(pub.name, dict) else ():
+            if isinstance(name, str) and name.strip():
+                known.setdefault(name.strip(), pub.slug)
+    if given in known:
+        return session.scalar(select(Publisher).where(Publisher.slug == known[given]))
+    if not create:
+        near = difflib.get_close_matches(given.casefold(), {k.casefold(): None for k in known}, n=3, cutoff=0.75)
+        if near:
+            slugs = list(dict.fromkeys(slug for k, slug in known.items() if k.casefold() in near))
+            raise Invalid(T_("no publisher is called %(given)s; did you mean %(near)s? (to create a new publisher "
+                             "called %(given)s, say it is new: --new-publisher)", given=repr(given),
+                             near=", ".join(slugs)))
     if _SLUG.fullmatch(given):
         return ensure_publisher(session, {"slug": given, "name": {"": given}})
     return ensure_publisher(session, {"name": {"": given}})
@@ -83,9 +101,10 @@ def _check_name(name: str) -> None:
 
 @service
 def add_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
-               schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
-    """A new harvest source; its publisher (by slug) is created when unknown. Invalid when its URL is none a
-    harvest can read."""
+               schedule: str = "manual", config: dict[str, Any] | None = None,
+               new_publisher: bool = False) -> HarvestSource:
+    """A new harvest source; its publisher (by slug or name) is created when unknown, unless it is close to a
+    known one and `new_publisher` is not given (`_publisher`). Invalid when its URL is none a harvest can read."""
     _check_name(name)
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
@@ -95,7 +114,7 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
         # (cron, a worker) and was "no such file" there
         url = str(Path(url).absolute())
     _check_config(config or {})
-    pub = _publisher(session, publisher.strip()) if publisher and publisher.strip() else None
+    pub = _publisher(session, publisher.strip(), new_publisher) if publisher and publisher.strip() else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)
     session.flush()

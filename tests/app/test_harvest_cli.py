@@ -238,3 +238,32 @@ def test_a_source_the_guard_refuses_is_said_in_the_commands_language(db_url, tmp
     assert "127.0.0.1 不是公网地址" in shown, shown
     en = _run(env, "harvest", "inside")
     assert en.returncode == 1 and "127.0.0.1 is not a public address" in en.stdout, en.stdout
+
+
+def test_a_publisher_slug_typed_wrong_is_refused_with_the_ones_meant(db_url, tmp_path, local_server):
+    """`source add --publisher us-treasur` (one letter short) made a second publisher, "us-treasur", and every
+    dataset of the source went to it without a word. A name close to a known publisher's is refused, naming it;
+    --new-publisher says it is a new one; a new publisher is said when it is created."""
+    env = _env(db_url, tmp_path)
+    local_server.add_file("/data.json", TREASURY, "application/json")
+    url = local_server.url("/data.json")
+    first = _run(env, "source", "add", "treasury", "--type", "datajson", "--url", url, "--publisher", "us-treasury")
+    assert first.returncode == 0 and "created publisher us-treasury" in first.stdout, first.stdout
+    again = _run(env, "source", "add", "treasury-2", "--type", "datajson", "--url", url, "--publisher", "us-treasury")
+    assert again.returncode == 0 and "created publisher" not in again.stdout, again.stdout
+    for typo in ("us-treasur", "US-Treasury", "us-tresury"):
+        refused = _run(env, "source", "add", f"t-{typo}", "--type", "datajson", "--url", url, "--publisher", typo)
+        assert refused.returncode == 1, (typo, refused.stdout)
+        assert "did you mean us-treasury?" in refused.stderr and "--new-publisher" in refused.stderr, refused.stderr
+    zh = _run(env, "--lang", "zh", "source", "add", "t-zh", "--type", "datajson", "--url", url,
+              "--publisher", "us-treasur")
+    assert zh.returncode == 1 and "us-treasury" in zh.stderr and "did you mean" not in zh.stderr, zh.stderr
+    assert "--new-publisher" in zh.stderr
+    meant = _run(env, "source", "add", "treasury-3", "--type", "datajson", "--url", url, "--publisher", "us-treasur",
+                 "--new-publisher")
+    assert meant.returncode == 0 and "created publisher us-treasur" in meant.stdout, meant.stderr
+    other = _run(env, "source", "add", "stats", "--type", "datajson", "--url", url, "--publisher", "jh-stats")
+    assert other.returncode == 0 and "created publisher jh-stats" in other.stdout, other.stderr
+    listed = {s["name"]: s["publisher"] for s in json.loads(_run(env, "source", "list", "--json").stdout)}
+    assert listed == {"treasury": "us-treasury", "treasury-2": "us-treasury", "treasury-3": "us-treasur",
+                      "stats": "jh-stats"}, listed
