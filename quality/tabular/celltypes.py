@@ -23,8 +23,13 @@ _NUM_RE = (r"(?i)^[+-]?((\d+(_\d+)*(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)(e[+-]?\d+(_\
 _DATE_RE = r"^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])$"
 
 
-_DATETIME_RE = (r"^\d{4}-(1[0-2]|0?[1-9])-(3[01]|[12]\d|0?[1-9])T([01]?\d|2[0-3]):[0-5]?\d:([0-5]?\d|6[01])"
-                r"(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2}(:?\d{2})?)$")
+#: A date-time as frictionless reads one by default (dateutil's isoparse, with the time's seconds at [17:19]): a
+#: zero-padded date, one ASCII character between it and the time ("T", a space ...), seconds with a fraction
+#: after "." or ",", 24:00:00 for the next midnight, an offset or none (a naive local time, as most exports
+#: write them). The day of the month is checked after (`_datetime_days`).
+_DATETIME_RE = (r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[\x00-\x7f]"
+                r"(([01]\d|2[0-3]):[0-5]\d:[0-5]\d([.,]\d+)?|24:00:00([.,]0+)?)"
+                r"([Zz]|[+-]([01]\d|2[0-3])(:?[0-5]\d|:\d)?)?$")
 
 
 _TIME_RE = r"^([01]?\d|2[0-3]):([0-5]?\d):([0-5]?\d|6[01])$"
@@ -67,6 +72,15 @@ def _valid_dates(col: pa.Array) -> np.ndarray:
         d = arrow.int64s(pc.cast(pc.utf8_trim_whitespace(pc.list_element(split, arrow.ONE)), pa.int64()))
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
         ok[idx] = (y >= 1) & (d <= _DIM[m] + ((m == 2) & leap))
+    return ok
+
+
+def _valid_datetimes(col: pa.Array) -> np.ndarray:
+    """`_DATETIME_RE`, then the day of the month of each cell it matches (no 2024-02-30 at any hour)."""
+    ok = bool_mask(pc.match_substring_regex(col, _DATETIME_RE))
+    if ok.any():
+        idx = np.flatnonzero(ok)
+        ok[idx] = _valid_dates(pc.utf8_slice_codeunits(pc.take(col, arrow.integers(idx)), 0, 10))
     return ok
 
 
@@ -129,7 +143,7 @@ def valid_mask(col: pa.Array, ftype: str, fdesc: dict | None = None) -> np.ndarr
     if ftype == "date":
         return _valid_dates(col)
     if ftype == "datetime":
-        return bool_mask(pc.match_substring_regex(col, _DATETIME_RE))
+        return _valid_datetimes(col)
     if ftype == "time":
         return bool_mask(pc.match_substring_regex(col, _TIME_RE))
     if ftype == "yearmonth":
