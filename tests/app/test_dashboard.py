@@ -205,6 +205,20 @@ def test_league_table_sorts_and_its_downloads_match(client, catalog):
         _check_sorted_league(client, sort, column, descending)
 
 
+def test_sorted_by_offers_every_sort_the_table_has(client, catalog):
+    """The line above the league table offered 6 of its 9 sorts: sorted by datasets, metadata points or personal
+    data (from a column header), it named none of its choices as the one in force."""
+    from app.dashboard_data import LEAGUE_SORTS
+
+    for current in LEAGUE_SORTS:
+        html = _html(client, f"/dashboard?sort={current}&lang=en")
+        line = html[html.index("Sorted by"):]
+        line = line[:line.index("</p>")]
+        offered = set(re.findall(r"[?&]sort=(\w+)#h-league", line))
+        assert offered == set(LEAGUE_SORTS) - {current}, (current, offered)
+        assert line.count('aria-current="true"') == 1, line
+
+
 def _check_sorted_league(client, sort: str, column: int, descending: bool) -> None:
     html = _html(client, f"/dashboard?sort={sort}&lang=en")
     league = Tables(html).tables["league-table"]
