@@ -232,9 +232,29 @@ def from_values(values: dict[Any, Any]) -> tuple[Record, list[tuple[str, Any, st
         out["publisher"] = _agent(known["publisher"])
     if "contact_point" in known:
         out["contact_point"] = _contact(known["contact_point"])
+        said = None if isinstance(known["contact_point"], dict) else out["contact_point"].get("name")
+        if said and _header_of(values, "contact_point") in _EMAIL_HEADERS:
+            # a column that promises an address: a name or a typo there is said, and kept as the contact's name
+            problems.append(("contact_point", said, N_("not an e-mail address (such as "
+                                                       "open-data@stats.example.gov.cn); kept as the contact's name")))
     if other:
         out["extras"] = {"file_metadata": other}
     return out, problems
+
+
+#: The headers of a contact column that promise an e-mail address (`HEADERS`), as `_key` spells them.
+_EMAIL_HEADERS = {_key("contact email"), _key("联系邮箱")}
+
+
+def _header_of(values: dict[Any, Any], field: str) -> str | None:
+    """The header whose value `canonical` took for `field` (the first that names it with a value), as `_key`
+    spells it."""
+    for header, value in values.items():
+        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+            continue
+        if field_for_header(header) == field:
+            return _key(str(header).lstrip("\ufeff").strip(" *:："))
+    return None
 
 
 def _agent(value: Any) -> Record:

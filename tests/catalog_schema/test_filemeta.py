@@ -134,3 +134,15 @@ def test_to_row_and_from_row_round_trip(row):
     again_file, again, _ = filemeta.from_row(filemeta.to_row(rec, file))
     assert again_file == file
     assert again == fields
+
+
+@pytest.mark.parametrize("header", ["Contact email", "联系邮箱", " *CONTACT_EMAIL: "])
+def test_a_column_that_promises_an_address_says_when_it_holds_none(header):
+    fields, problems = filemeta.from_values({header: "Zhang Wei"})
+    assert fields["contact_point"]["name"] == "Zhang Wei" and fields["contact_point"]["email"] is None
+    assert [(p[0], p[1]) for p in problems] == [("contact_point", "Zhang Wei")]
+    assert "not an e-mail address" in problems[0][2]
+    for other in ("contact", "联系人", "联系方式"):  # a name is what these may hold
+        assert filemeta.from_values({other: "Zhang Wei"})[1] == []
+    assert filemeta.from_values({header: "zw@stats.example.gov.cn"})[1] == []
+    assert filemeta.from_values({header: {"name": "数据处", "email": "d@x.cn"}})[1] == []

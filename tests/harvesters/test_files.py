@@ -539,3 +539,27 @@ def test_a_bare_file_name_several_files_answer_to_asks_for_the_path():
     assert error.remote_id == "元数据.xlsx#row-2"
     assert str(error.error) == ("元数据.xlsx row 2: 'data.csv' names 2 files (a/data.csv, b/data.csv): give its "
                                 "path")
+
+
+def test_a_name_in_a_contact_email_column_is_said_and_kept_as_the_name(client, runtime, add_source, tmp_path):
+    """A sheet's 联系邮箱 (contact email) holding 张伟, or "zhang at stats": published as the contact's name
+    without a word, and the dataset had no address to write to. It is kept as the name and said: an error row
+    naming the column, and a flag on the dataset."""
+    folder = tmp_path / "tjj"
+    folder.mkdir()
+    (folder / "gdp.csv").write_text("年份,地区生产总值\n2023,8120.5\n", "utf-8")
+    (folder / "prices.csv").write_text("月份,指数\n2023-01,102.1\n", "utf-8")
+    (folder / "metadata.csv").write_text("文件,标题,联系邮箱\ngdp.csv,地区生产总值,张伟\n"
+                                         "prices.csv,价格指数,prices@stats.jinghai.example\n", "utf-8")
+    add_source("tjj", "datapackage", str(folder), publisher="jh-stats", config={"defaults": DEFAULTS})
+    summary = harvest(runtime, "tjj").to_dict()
+    assert summary["status"] == "finished" and summary["added"] == 2 and summary["errored"] == 1, summary
+    row2 = _errors(runtime, summary["job_id"])["metadata.csv#row-2"].error
+    assert "联系邮箱 '张伟': not an e-mail address" in row2 and "kept as the contact's name" in row2, row2
+    ds = _datasets(runtime, "tjj")
+    gdp, prices = ds["gdp.csv"], ds["prices.csv"]
+    assert gdp.contact_point["name"] == "张伟" and not gdp.contact_point["email"]
+    assert [f["field"] for f in gdp.flags] == ["contact_point"], gdp.flags
+    assert prices.contact_point["email"] == "prices@stats.jinghai.example" and prices.flags == []
+    zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
+    assert "联系邮箱 &#39;张伟&#39;：不是电子邮件地址" in zh and "已作为联系人姓名保留" in zh
