@@ -104,32 +104,78 @@ def schema_url(site_url: str, slug: str, dist_id: str) -> str:
     return f"{site_url.rstrip('/')}/dataset/{slug}/resource/{dist_id}/schema.json"
 
 
-def validate_edits(edits: Any, columns: list[str]) -> dict[str, dict[str, Any]]:
-    """The agency's edits, checked: {column: {title|description|unit|type: text or None}}. Raises ValueError
-    naming the column and property at fault."""
+#: Characters a column's title, unit or description may not hold: controls other than tab and line ends (a NUL
+#: cannot go into a PostgreSQL JSON value nor any other into XML, which the DCAT and CSVW exports are) and lone
+#: surrogates (no UTF-8 for them).
+_REFUSED_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class EditError(ValueError):
+    """A refused edit: `column` and `prop` (None when the edits as a whole are wrong), `why` (shape, no-column,
+    column-shape, not-editable, not-text, too-long, type, control) and what the message needs (`value`,
+    `length`, `limit`, `columns`). Its text names the column and property at fault, in English."""
+
+    def __init__(self, message: str, *, why: str, column: str | None = None, prop: str | None = None,
+                 **detail: Any) -> None:
+        super().__init__(message)
+        self.why, self.column, self.prop, self.detail = why, column, prop, detail
+
+
+def edit_problems(edits: Any, columns: list[str]) -> tuple[dict[str, dict[str, Any]], list[EditError]]:
+    """The agency's edits checked, every one: (the clean edits {column: {title|description|unit|type: text or
+    None}}, the refusals, each naming its column and property). A form marks every refused box at once."""
     if not isinstance(edits, Mapping):
-        raise ValueError("fields: give an object of columns, each an object of title, description, unit, type")
+        return {}, [EditError("fields: give an object of columns, each an object of title, description, unit, type",
+                              why="shape")]
+    known = set(columns)
     out: dict[str, dict[str, Any]] = {}
+    problems: list[EditError] = []
     for name, change in edits.items():
-        if name not in columns:
+        if name not in known:
             shown = ", ".join(columns[:20]) + (f" and {len(columns) - 20} more" if len(columns) > 20 else "")
-            raise ValueError(f"fields.{name}: the table has no such column (it has: {shown})")
+            problems.append(EditError(f"fields.{name}: the table has no such column (it has: {shown})",
+                                      why="no-column", column=name, columns=columns))
+            continue
         if not isinstance(change, Mapping):
-            raise ValueError(f"fields.{name}: give an object of title, description, unit, type")
+            problems.append(EditError(f"fields.{name}: give an object of title, description, unit, type",
+                                      why="column-shape", column=name))
+            continue
         clean: dict[str, Any] = {}
         for key, value in change.items():
+            where = f"fields.{name}.{key}"
             if key not in EDITABLE:
-                raise ValueError(f"fields.{name}.{key}: only {', '.join(EDITABLE)} can be edited")
+                problems.append(EditError(f"{where}: only {', '.join(EDITABLE)} can be edited", why="not-editable",
+                                          column=name, prop=str(key)))
+                continue
             if value is not None and not isinstance(value, str):
-                raise ValueError(f"fields.{name}.{key}: give text (or null to go back to what was inferred)")
+                problems.append(EditError(f"{where}: give text (or null to go back to what was inferred)",
+                                          why="not-text", column=name, prop=key))
+                continue
             value = value.strip() if isinstance(value, str) else None
             if value and len(value) > MAX_TEXT:
-                raise ValueError(f"fields.{name}.{key}: at most {MAX_TEXT} characters")
+                problems.append(EditError(f"{where}: {len(value):,} characters; at most {MAX_TEXT:,}", why="too-long",
+                                          column=name, prop=key, length=len(value), limit=MAX_TEXT))
+                continue
+            if value and _REFUSED_CHARS.search(value):
+                problems.append(EditError(f"{where}: holds a control character (such as NUL), which cannot be kept",
+                                          why="control", column=name, prop=key))
+                continue
             if key == "type" and value and value not in TYPES:
-                raise ValueError(f"fields.{name}.type: one of {', '.join(TYPES)}")
+                problems.append(EditError(f"{where}: {value[:40]!r} is not a type; use one of {', '.join(TYPES)}",
+                                          why="type", column=name, prop=key, value=value[:40]))
+                continue
             clean[key] = value or None
         out[name] = clean
-    return out
+    return out, problems
+
+
+def validate_edits(edits: Any, columns: list[str]) -> dict[str, dict[str, Any]]:
+    """The agency's edits, checked: {column: {title|description|unit|type: text or None}}. Raises EditError (a
+    ValueError) naming the first column and property at fault."""
+    clean, problems = edit_problems(edits, columns)
+    if problems:
+        raise problems[0]
+    return clean
 
 
 def to_table_schema(dictionary: Mapping[str, Any]) -> dict[str, Any]:

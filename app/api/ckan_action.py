@@ -776,7 +776,8 @@ def _ckan_error(exc) -> ActionError:
     field = exc.detail.get("field") or {"pii-blocked": "resources"}.get(exc.code, "__junk")
     # the pages' wording keys (why, value, limit ...) stay out of CKAN's error object
     extra = {k: v for k, v in exc.detail.items()
-             if k not in ("field", "why", "value", "limit", "length", "found", "format", "filename")}
+             if k not in ("field", "why", "value", "limit", "length", "found", "format", "filename", "column",
+                          "property")}
     return ActionError(409, "Validation Error", exc.message, **{field: [exc.message]}, code=exc.code, **extra)
 
 

@@ -278,14 +278,48 @@ def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict
                       "table."), field="fields")
     try:
         clean = dictionary.validate_edits(edits, [f["name"] for f in current["fields"]])
-    except ValueError as exc:
-        raise Invalid(str(exc), field="fields") from exc
+    except dictionary.EditError as exc:
+        raise dictionary_refusal(exc) from exc
     before = dict(row.dictionary or {})
     set_dictionary_edits(row, clean, edited_at=utcnow().isoformat())
     audit(actor, "publish.edit_dictionary", ds, None, None, distribution=row.id,
           edits={"before": before.get("edits") or {}, "after": row.dictionary.get("edits") or {}})
     finish(actor, ds, reassess=False)
     return dictionary.effective(row.dictionary, row.table_schema)
+
+
+def dictionary_refusal(exc: dictionary.EditError) -> Invalid:
+    """A refused dictionary edit as the doors say it: a message naming the column and property at fault (in the
+    reader's language), and in its detail the column, the property and why (a form marks the box with them)."""
+    where = f"fields.{exc.column}.{exc.prop}" if exc.prop else f"fields.{exc.column}" if exc.column else "fields"
+    detail = {k: v for k, v in exc.detail.items() if k in ("length", "limit", "value")}
+    if exc.why == "no-column":
+        columns = exc.detail.get("columns") or []
+        shown = ", ".join(columns[:20])
+        if len(columns) > 20:
+            shown = T_("%(names)s and %(more)s more", names=shown, more=format(len(columns) - 20, ","))
+        message = T_("%(where)s: the table has no such column (it has: %(columns)s). The file may have changed "
+                     "since the form was opened.", where=where, columns=shown)
+    elif exc.why == "not-editable":
+        message = T_("%(where)s: only %(editable)s can be edited.", where=where,
+                     editable=", ".join(dictionary.EDITABLE))
+    elif exc.why == "not-text":
+        message = T_("%(where)s: give text (or null to go back to what was inferred).", where=where)
+    elif exc.why == "too-long":
+        message = T_("%(where)s: %(length)s characters; at most %(limit)s.", where=where,
+                     length=format(exc.detail["length"], ","), limit=format(exc.detail["limit"], ","))
+    elif exc.why == "control":
+        message = T_("%(where)s: holds a control character (such as NUL), which cannot be kept: remove it.",
+                     where=where)
+    elif exc.why == "type":
+        message = T_("%(where)s: %(value)s is not a column type; use one of %(types)s.", where=where,
+                     value=repr(exc.detail.get("value", "")), types=", ".join(dictionary.TYPES))
+    elif exc.why == "column-shape":
+        message = T_("%(where)s: give an object of title, description, unit, type.", where=where)
+    else:
+        message = T_("fields: give an object of columns, each an object of title, description, unit, type.")
+    return Invalid(message, field="fields", why=f"dictionary-{exc.why}", column=exc.column, property=exc.prop,
+                   **detail)
 
 
 @service
@@ -323,5 +357,5 @@ def set_hvd(actor: Actor, ds: Dataset, dist_id: str, *, categories: Any = None, 
     return row
 
 
-__all__ = ["add_link", "add_upload", "attach_link", "edit_dictionary", "receive", "remove", "replace", "is_upload",
-           "set_hvd"]
+__all__ = ["add_link", "add_upload", "attach_link", "dictionary_refusal", "edit_dictionary", "receive", "remove",
+           "replace", "is_upload", "set_hvd"]

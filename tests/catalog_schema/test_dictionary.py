@@ -77,3 +77,18 @@ def test_table_schema_round_trip():
     back = dictionary.effective(None, schema)
     assert back["fields"] == [{**f, "title": f["title"], "description": f["description"]} for f in dic["fields"]]
     assert dictionary.to_table_schema(back) == schema
+
+
+def test_every_refused_edit_is_named_and_controls_are_refused():
+    """A NUL went into the catalog (SQLite kept it; PostgreSQL's JSON failed the request with a 500, and XML
+    exports cannot hold it); a form marks every refused box, so every problem is found at once."""
+    cols = ["a", "b"]
+    edits = {"a": {"title": "x\x00y", "unit": "kg"}, "b": {"description": "z" * 2001}, "c": {"title": "gone"}}
+    clean, problems = dictionary.edit_problems(edits, cols)
+    assert [(p.column, p.prop, p.why) for p in problems] == [
+        ("a", "title", "control"), ("b", "description", "too-long"), ("c", None, "no-column")]
+    assert problems[1].detail == {"length": 2001, "limit": 2000} and clean == {"a": {"unit": "kg"}, "b": {}}
+    for bad in ("\x07", "\x1b[0m", "\ud800", "\x7f"):
+        with pytest.raises(dictionary.EditError, match=r"fields\.a\.unit: holds a control character"):
+            dictionary.validate_edits({"a": {"unit": f"k{bad}g"}}, cols)
+    assert dictionary.validate_edits({"a": {"description": "line one\nline two\tend"}}, cols)["a"]["description"]
