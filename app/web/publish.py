@@ -37,6 +37,7 @@ from app.services import series as series_service
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
 from app.services.uploads import is_upload
+from app.texts import say
 from app.web import check_view, quality_view
 from catalog_schema import dictionary, gazetteer, vocab
 from catalog_schema import series as series_links
@@ -103,6 +104,16 @@ STATE_LABELS = {"draft": _l("Draft"), "active": _l("Published"), "withdrawn": _l
 #: The columns the data dictionary's form shows: a file whose one line held four million cells gave a form of
 #: twelve million inputs (a 135 MB page); the others keep what they have, and the API edits every column.
 DICTIONARY_FORM_COLUMNS = 200
+#: The boxes of a column in the data dictionary's form, and how a refusal names each.
+DICTIONARY_PROPS = {"title": _l("Title"), "unit": _l("Unit"), "description": _l("Description")}
+#: What a refused box of the data dictionary's form says (by why the edit was refused), naming its column and box.
+DICTIONARY_ERRORS = {
+    "too-long": _l("Column %(column)s, %(property)s: this is %(length)s characters long; at most %(limit)s are "
+                   "taken."),
+    "control": _l("Column %(column)s, %(property)s: this holds a control character (such as NUL), which cannot be "
+                  "kept: remove it."),
+    "other": _l("Column %(column)s, %(property)s: this value cannot be taken."),
+}
 
 
 def _lang() -> str:
@@ -347,7 +358,8 @@ def _hvd_values(ds, sent: tuple[str, object] | None = None) -> dict:
 
 
 def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
-               dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None):
+               dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None,
+               dictionary_form: dict | None = None):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -373,6 +385,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
                   for d in ds.distributions},
         edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions},
+        dictionary_form=dictionary_form or {}, dictionary_props=DICTIONARY_PROPS,
         dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds),
         file_errors={category.split(":", 1)[1]: message for category, message
                      in get_flashed_messages(with_categories=True) if ":" in category})
@@ -459,24 +472,88 @@ def add_distribution(slug: str):
     return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
 
 
-@bp.route("/publish/<slug>/distributions/<dist_id>/dictionary", methods=["POST"])
-@login_required_page
-def edit_dictionary(slug: str, dist_id: str):
-    """The columns' titles, units and descriptions as the agency states them; an empty box keeps what was
-    inferred from the file (shown as its placeholder)."""
-    _user, ds = _editable(slug)
-    form = request.form
+def _form_text(text: str) -> str:
+    """A text as a form sends it back: a browser reads CR LF and CR in an attribute as LF, and posts every line
+    end as CR LF; compared so, a column whose name holds a line break is still found."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _dictionary_edits(form, columns: list[str]) -> dict:
+    """{column: {title, unit, description}} as the form sent them (an empty box: None, back to what was inferred);
+    the names matched to the table's columns as a browser sends them back."""
+    by_form = {_form_text(c): c for c in columns}
     edits: dict = {}
     for key in form:
         if key.startswith("column:"):
             index = key.split(":", 1)[1]
-            edits[form[key]] = {prop: (form.get(f"{prop}:{index}") or "").strip() or None
-                                for prop in ("title", "unit", "description")}
+            name = form[key] if form[key] in columns else by_form.get(_form_text(form[key]), form[key])
+            edits[name] = {prop: (form.get(f"{prop}:{index}") or "").strip() or None for prop in DICTIONARY_PROPS}
+    return edits
+
+
+def _dictionary_refused(ds, dist_id: str, edits: dict, exc: ServiceError):
+    """The edit page again (422) with the refused dictionary form open: every box as it was typed, each refused
+    one marked with what is wrong (its column and box named), and what was typed for a column the table no longer
+    has listed, so nothing typed is lost."""
+    row = next((d for d in ds.distributions if d.id == dist_id), None)
+    current = dictionary.effective(row.dictionary, row.table_schema) if row is not None else None
+    columns = [f["name"] for f in (current or {}).get("fields") or []]
+    _clean, problems = dictionary.edit_problems(edits, columns)
+    errors: dict = {}
+    missing = []
+    for problem in problems:
+        if problem.why == "no-column" or current is None:
+            continue
+        label = DICTIONARY_PROPS.get(problem.prop or "", problem.prop or "")
+        template = DICTIONARY_ERRORS.get(problem.why, DICTIONARY_ERRORS["other"])
+        params = {"column": f"“{problem.column}”", "property": label,
+                  "length": format(problem.detail.get("length") or 0, ","),
+                  "limit": format(problem.detail.get("limit") or 0, ",")}
+        errors.setdefault(problem.column, {})[problem.prop] = str(template) % params
+    known = set(columns)
+    for name, typed in edits.items():
+        if name not in known and any(typed.values()):
+            missing.append({"name": name, "typed": [(str(DICTIONARY_PROPS[k]), v) for k, v in typed.items() if v]})
+    if current is None:
+        headline = _("This file has no data dictionary now (it is made when the file is checked and read as a "
+                     "table; the file may have been replaced since the page was opened): nothing was saved. "
+                     "What you typed is below.")
+    elif errors:
+        headline = _("Nothing was saved: correct the boxes marked below (what you typed is kept).")
+    elif missing:
+        headline = _("Nothing was saved: the table no longer has the columns listed below (the file may have been "
+                     "replaced since the page was opened). What you typed for them is below; the form shows the "
+                     "table's columns now, with what you typed for each.")
+    else:  # nothing the form's boxes can cause: the service's own words
+        headline = _("Nothing was saved: %(why)s", why=say(exc.message, _))
+    form = {"dist": dist_id, "typed": edits, "errors": errors, "missing": missing, "headline": headline}
+    return _edit_page(ds, dictionary_form=form), 422
+
+
+@bp.route("/publish/<slug>/distributions/<dist_id>/dictionary", methods=["POST"])
+@login_required_page
+def edit_dictionary(slug: str, dist_id: str):
+    """The columns' titles, units and descriptions as the agency states them; an empty box keeps what was
+    inferred from the file (shown as its placeholder). A refused edit renders the page again (422) with the form
+    as it was typed and each refused box marked."""
+    _user, ds = _editable(slug)
+    row = next((d for d in ds.distributions if d.id == dist_id), None)
+    current = dictionary.effective(row.dictionary, row.table_schema) if row is not None else None
+    edits = _dictionary_edits(request.form, [f["name"] for f in (current or {}).get("fields") or []])
     runtime = _runtime()
     try:
         distributions.edit_dictionary(_actor(runtime), ds, dist_id, edits)
     except ServiceError as exc:
-        return _refused(exc, slug)
+        if exc.status in (403, 404):
+            if exc.status == 404:
+                db_session().rollback()
+                flash(_("That file is no longer in this dataset (it was removed since the page was opened): "
+                        "nothing was saved."), "error")
+                return redirect(url_for("publish.edit", slug=slug) + "#files-h", code=303)
+            return _refused(exc, slug)
+        db_session().rollback()
+        _user, ds = _editable(slug)
+        return _dictionary_refused(ds, dist_id, edits, exc)
     finally:
         runtime.close()
     flash(_("The data dictionary is saved."), "success")

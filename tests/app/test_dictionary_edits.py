@@ -1,6 +1,8 @@
-"""A published table's data dictionary edited through /api/v1, and refused: the JSON error names the field in the
-reader's language and nothing is saved. SQLite and PostgreSQL (a NUL, taken by SQLite, failed PostgreSQL's JSON
-with a 500)."""
+"""A published table's data dictionary edited from the publish page and /api/v1, and refused: a refused edit
+says which column and which box is wrong, in the reader's language; the page comes back (422) holding everything
+typed, the refused box marked (aria-invalid, its message linked by aria-describedby); nothing is saved, and the API
+names the field in its JSON error. SQLite and PostgreSQL (a NUL, taken by SQLite, failed PostgreSQL's JSON with a
+500)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import re
 
 import pytest
 
-from tests.support.publishing import GBK_CSV, build_world
+from tests.support.publishing import GBK_CSV, build_world, form_post, sign_in
 
 LONG = "长" * 2001
 
@@ -47,6 +49,81 @@ def _index(form: str, column: str) -> str:
 
 def _input(form: str, fid: str) -> str:
     return re.search(rf'<input[^>]*id="{re.escape(fid)}"[^>]*>', form).group(0)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_refused_box_comes_back_marked_with_everything_typed(client, world, lang):
+    slug, dist_id = _published(client, world)
+    sign_in(client, world.emails["editor_a"])
+    edit = f"/publish/{slug}?lang={lang}"
+    action = f"/publish/{slug}/distributions/{dist_id}/dictionary?lang={lang}"
+    before = _fields(client, slug, dist_id)
+    page = client.get(edit).get_data(as_text=True)
+    i, j = _index(page, "地区"), _index(page, "2017年")
+    refused = form_post(client, edit, action, {
+        f"column:{i}": "地区", f"title:{i}": "Province", f"unit:{i}": "", f"description:{i}": "省级行政区",
+        f"column:{j}": "2017年", f"title:{j}": "GDP 2017", f"unit:{j}": "亿元", f"description:{j}": LONG,
+        f"column:{int(j) + 1}": "2016年", f"title:{int(j) + 1}": "GDP\x00 2016"})
+    assert refused.status_code == 422  # the page again, not a redirect that drops the form
+    form = _form(refused.get_data(as_text=True), dist_id)
+    assert 'open' in form.split(">", 1)[0]  # the dictionary is shown open, at its errors
+    # what was typed, every box of it
+    assert 'value="Province"' in _input(form, f"title-{dist_id}-{i}")
+    assert 'value="省级行政区"' in _input(form, f"description-{dist_id}-{i}")
+    assert 'value="GDP 2017"' in _input(form, f"title-{dist_id}-{j}")
+    assert f'value="{LONG}"' in _input(form, f"description-{dist_id}-{j}")
+    # each refused box marked, its message linked, naming the column and the box
+    k = str(int(j) + 1)
+    for fid in (f"description-{dist_id}-{j}", f"title-{dist_id}-{k}"):
+        box = _input(form, fid)
+        assert 'aria-invalid="true"' in box and f'aria-describedby="{fid}-error"' in box
+        assert f'id="{fid}-error"' in form and f'href="#{fid}"' in form
+    assert 'aria-invalid' not in _input(form, f"title-{dist_id}-{i}")
+    long_message = re.search(rf'id="description-{dist_id}-{j}-error"[^>]*>([^<]*)<', form).group(1)
+    nul_message = re.search(rf'id="title-{dist_id}-{k}-error"[^>]*>([^<]*)<', form).group(1)
+    assert "“2017年”" in long_message and "2,001" in long_message and "2,000" in long_message
+    assert "“2016年”" in nul_message
+    if lang == "en":
+        assert "Description" in long_message and "Title" in nul_message and "control character" in nul_message
+        assert "Nothing was saved" in form
+    else:
+        assert "描述" in long_message and "字符" in long_message and "标题" in nul_message and "控制字符" in nul_message
+        assert "未保存" in form and "Nothing was saved" not in form
+    assert _fields(client, slug, dist_id) == before  # nothing saved, not even the good boxes
+
+
+def test_a_form_for_columns_the_file_no_longer_has_keeps_what_was_typed(client, world):
+    """A stale form (the file replaced by one with other columns since the page was opened): the columns it
+    names that the table lacks are listed with what was typed for them; the rest stays in the form."""
+    slug, dist_id = _published(client, world)
+    sign_in(client, world.emails["editor_a"])
+    edit = f"/publish/{slug}?lang=en"
+    before = _fields(client, slug, dist_id)
+    refused = form_post(client, edit, f"/publish/{slug}/distributions/{dist_id}/dictionary?lang=en", {
+        "column:0": "地区", "title:0": "Province", "column:1": "省份", "title:1": "Province (old)",
+        "description:1": "The old column"})
+    assert refused.status_code == 422
+    form = _form(refused.get_data(as_text=True), dist_id)
+    assert "no longer has the columns" in form and "<code>省份</code>" in form
+    assert "Province (old)" in form and "The old column" in form
+    assert 'value="Province"' in _input(form, f"title-{dist_id}-{_index(form, '地区')}")
+    assert _fields(client, slug, dist_id) == before
+    zh = form_post(client, edit, f"/publish/{slug}/distributions/{dist_id}/dictionary?lang=zh",
+                   {"column:0": "省份", "title:0": "x"})
+    assert zh.status_code == 422 and "表格已没有下列列" in _form(zh.get_data(as_text=True), dist_id)
+
+
+def test_a_column_whose_name_holds_a_line_break_is_found_as_a_browser_posts_it(client, world):
+    """A header cell with a line break ("年末常住人口\\n(万人)"): a browser posts the hidden column name's line
+    end as CR LF, and the edit was refused as a column the table lacks."""
+    body = '地区,"年末常住人口\n(万人)"\n北京市,2154\n天津市,1560\n河北省,7556\n'.encode()
+    slug, dist_id = _published(client, world, body, "population.csv")
+    sign_in(client, world.emails["editor_a"])
+    edit = f"/publish/{slug}?lang=en"
+    saved = form_post(client, edit, f"/publish/{slug}/distributions/{dist_id}/dictionary",
+                      {"column:1": "年末常住人口\r\n(万人)", "title:1": "Resident population"})
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:300]
+    assert _fields(client, slug, dist_id)["年末常住人口\n(万人)"]["title"] == "Resident population"
 
 
 def test_the_api_names_the_refused_field_in_the_readers_language(client, world):

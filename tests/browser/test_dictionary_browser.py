@@ -1,0 +1,82 @@
+"""The data dictionary's form in Chromium: a column whose header holds a line break is edited (the browser posts
+its name back with CR LF, and the edit was refused as a column the table lacks); a refused box comes back marked,
+its message read out with it, and every box holding what was typed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.wsgiserver import ServedApp
+
+TABLE = '地区,"年末常住人口\n(万人)",面积\n北京市,2154,16410\n天津市,1560,11966\n河北省,7556,188800\n'
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    from app import create_app
+    from catalog_schema.db import upgrade
+    from tests.support.accounts import make_user
+
+    tmp = tmp_path_factory.mktemp("dictionary-portal")
+    url = f"sqlite:///{tmp / 'catalog.db'}"
+    upgrade(url)
+    application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
+                              "SECRET_KEY": "browser-dictionary", "ALLOW_HOSTS": ["127.0.0.1"]})
+    make_user(application, "clerk@stats.example.gov", editor_of="jh-stats")
+    served = ServedApp(application, threads=2, ident="opendata-test")
+    yield served.url, tmp
+    served.close()
+    application.extensions["opendata"]["engine"].dispose()
+
+
+def test_a_refused_dictionary_box_is_marked_and_the_typed_words_stay(browser, portal):
+    from tests.support.accounts import PASSWORD
+
+    base, tmp = portal
+    table = tmp / "population.csv"
+    table.write_text(TABLE, encoding="utf-8")
+    context = browser.new_context(base_url=base, viewport={"width": 1366, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        page.goto("/publish?lang=en")
+        page.fill("#login-email", "clerk@stats.example.gov")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#new-title")
+        page.fill("#new-title", "Population")
+        page.fill("#new-name", "population")
+        page.click("#new-dataset button[type=submit]")
+        page.wait_for_url(re.compile(r"/publish/population(\?|#|$)"))
+        page.set_input_files("#upload-file", str(table))
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector("#distributions li[id^=dist-]")
+        dist = page.locator("#distributions li[id^=dist-]").first.get_attribute("id").removeprefix("dist-")
+
+        box = page.locator(f"#dictionary-{dist}")
+        box.locator("summary").click()
+        page.fill(f"#title-{dist}-0", "Region")
+        page.fill(f"#title-{dist}-1", "Resident population")
+        page.fill(f"#unit-{dist}-2", "km\x07²")  # a control character pasted in: refused
+        box.locator("button[type=submit]").click()
+        page.wait_for_selector(f"#unit-{dist}-2-error")
+        unit = page.locator(f"#unit-{dist}-2")
+        assert unit.get_attribute("aria-invalid") == "true"
+        assert unit.get_attribute("aria-describedby") == f"unit-{dist}-2-error"
+        message = page.locator(f"#unit-{dist}-2-error").inner_text()
+        assert "“面积”" in message and "Unit" in message and "control character" in message
+        assert page.locator(f"#dictionary-{dist}").get_attribute("open") is not None
+        assert page.input_value(f"#title-{dist}-0") == "Region"  # what was typed, kept
+        assert page.input_value(f"#title-{dist}-1") == "Resident population"
+
+        page.fill(f"#unit-{dist}-2", "km²")
+        page.locator(f"#dictionary-{dist} button[type=submit]").click()
+        page.wait_for_selector("#flash-success")
+        page.goto("/publish/population?lang=en")  # the saved words, as the form shows them again
+        assert page.input_value(f"#title-{dist}-0") == "Region"
+        assert page.input_value(f"#title-{dist}-1") == "Resident population"  # the line-break header's column
+        assert page.input_value(f"#unit-{dist}-2") == "km²"
+    finally:
+        context.close()
