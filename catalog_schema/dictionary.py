@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from catalog_schema.record import REFUSED_CHARS
+
 #: The media type of a published dictionary (data.json's ``describedByType``, the schema.json response):
 #: a Frictionless Table Schema is JSON, the ``+json`` suffix says so to any JSON reader.
 MEDIA_TYPE = "application/table-schema+json"
@@ -104,12 +106,6 @@ def schema_url(site_url: str, slug: str, dist_id: str) -> str:
     return f"{site_url.rstrip('/')}/dataset/{slug}/resource/{dist_id}/schema.json"
 
 
-#: Characters a column's title, unit or description may not hold: controls other than tab and line ends (a NUL
-#: cannot go into a PostgreSQL JSON value nor any other into XML, which the DCAT and CSVW exports are) and lone
-#: surrogates (no UTF-8 for them).
-_REFUSED_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
 class EditError(ValueError):
     """A refused edit: `column` and `prop` (None when the edits as a whole are wrong), `why` (shape, no-column,
     column-shape, not-editable, not-text, too-long, type, control) and what the message needs (`value`,
@@ -156,7 +152,7 @@ def edit_problems(edits: Any, columns: list[str]) -> tuple[dict[str, dict[str, A
                 problems.append(EditError(f"{where}: {len(value):,} characters; at most {MAX_TEXT:,}", why="too-long",
                                           column=name, prop=key, length=len(value), limit=MAX_TEXT))
                 continue
-            if value and _REFUSED_CHARS.search(value):
+            if value and REFUSED_CHARS.search(value):
                 problems.append(EditError(f"{where}: holds a control character (such as NUL), which cannot be kept",
                                           why="control", column=name, prop=key))
                 continue

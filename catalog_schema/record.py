@@ -193,6 +193,29 @@ def _picked(langmap: dict[str, str], lang: str | None) -> tuple[str, str] | None
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+#: Characters that text typed into the catalog may not hold: controls other than tab and line ends (a NUL cannot
+#: go into a PostgreSQL JSON value nor any other into XML, which the DCAT, CSVW and CKAN XML exports are) and lone
+#: surrogates (no UTF-8 for them). What a harvest imports is checked for the first and the last only
+#: (harvesters.base): the source said it.
+REFUSED_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def refused_chars(value: Any) -> set[str]:
+    """The `REFUSED_CHARS` characters a value holds (text, or lists and objects of them, keys too)."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.update(REFUSED_CHARS.findall(item))
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
+
+
 def text_language(langmap: dict[str, str] | str | None, lang: str | None = None) -> str:
     """The language of what `pick_text(langmap, lang)` gives: its key ("zh", "en" ...) when it is tagged;
     for untagged text (a bare string, or the "" key) "zh" when it is written in Chinese characters, else ""

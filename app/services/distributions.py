@@ -18,7 +18,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.fields import MAX_TITLE_CHARS, langmap, set_distribution_hvd
+from app.services.fields import MAX_TITLE_CHARS, langmap, refuse_controls, set_distribution_hvd
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
@@ -39,11 +39,13 @@ def _title(title: Any, fallback: str, actor: Actor) -> dict[str, str]:
     """A file's title: the one given (refused over MAX_TITLE_CHARS, as a dataset's: a 3,000-character one was
     taken), else its file name or address, cut to that length."""
     if title:
+        refuse_controls({"title": title})
         return langmap(title, actor.lang, None, "title", MAX_TITLE_CHARS)
     return langmap(fallback[:MAX_TITLE_CHARS], actor.lang, None)
 
 
 def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) -> dict[str, Any]:
+    refuse_controls({"format": format})
     url = str(url or "").strip()
     if not _URL.match(url) or len(url) > 2000:
         raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
@@ -87,6 +89,7 @@ def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution
     """Part of a bigger change (a new dataset's links): no commit here."""
     if not isinstance(link, dict):
         raise Invalid(T_("Each distribution must be an object {url, title, format}."), field="distributions")
+    refuse_controls(link)
     before = to_record(ds)
     hvd = {k: link[k] for k in ("hvd_category", "applicable_legislation") if k in link}
     row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")), hvd)
@@ -213,6 +216,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     if unknown:
         raise Invalid(T_("Field(s) %(join)s cannot be set on a distribution.", join=', '.join(sorted(unknown))),
                       field=sorted(unknown)[0])
+    refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
     stored = receive(actor, stream, filename, declared_length=declared_length) if stream is not None else None
     before = to_record(ds)
     rec = to_record(ds)

@@ -15,7 +15,7 @@ from typing import Any
 from app.services.errors import Invalid
 from app.texts import T_
 from catalog_schema import dates, gazetteer, vocab
-from catalog_schema.record import Record, validation_errors
+from catalog_schema.record import Record, refused_chars, validation_errors
 
 MAX_TITLE_CHARS = 500
 MAX_TEXT_CHARS = 20_000  # a description: about ten pages; longer is a document, not a description
@@ -226,12 +226,24 @@ def spatial(value: Any, stored: list[str] | None = None) -> list[str]:
     return out
 
 
+def refuse_controls(fields: dict[str, Any], before: Record | None = None) -> None:
+    """Invalid naming the first field whose text holds a control character or a lone surrogate (record.REFUSED_CHARS):
+    on PostgreSQL a NUL failed the request with a 500, and SQLite kept what no XML export can hold. A value the
+    field holds already (in `before`, a record) pass: a description harvested with a form feed in it, posted back
+    unchanged by the page's form beside a new title, does not stop the title's change."""
+    for key, value in fields.items():
+        if refused_chars(value) - (refused_chars(before.get(key)) if before is not None else set()):
+            raise Invalid(T_("%(key)s: holds a control character (such as NUL), which cannot be kept.", key=key),
+                          field=key, why="control")
+
+
 def check_record(rec: Record, before: Record | None = None) -> None:
     """The values of a whole record (what CKAN's package_create, _update and _patch send) checked as the publish
     page checks them: issued and modified dates, the period and the contact's e-mail; a value the dataset holds
     already (`before`) passes as it is. Dates are written in ISO form. Places are taken as a source's are (a name
     the gazetteer does not know is kept as written: a dump of another portal loads). Raises the first Invalid."""
     before = before or {}
+    refuse_controls(rec, before)
     for key in ("issued", "modified"):
         if rec.get(key) and rec.get(key) != before.get(key):
             rec[key] = date_value(rec[key], key)
@@ -280,6 +292,7 @@ def apply_fields(rec: Record, fields: dict[str, Any], *, lang: str = "zh") -> No
         if key not in EDITABLE:
             raise Invalid(T_("Field %(key)s cannot be set here; editable: %(join)s.",
                              key=repr(key), join=', '.join(EDITABLE)), field=key)
+    refuse_controls(fields, rec)
     if "title" in fields:
         title = langmap(fields["title"], lang, rec.get("title"), "title", MAX_TITLE_CHARS)
         if not title:
