@@ -216,6 +216,19 @@ def parse_query(q: str) -> list[Term]:
     return terms
 
 
+#: What a query says when it asks for every dataset: nothing, spaces, Solr's "all documents" (CKAN clients send
+#: q=*:*) or a bare wildcard (*, as Solr reads it: any word). Anything else that leaves no term (an emoji, "!!!",
+#: "。": characters the tokenizer drops) matches no dataset, as Solr answers it, rather than every dataset as if
+#: no query had been typed.
+_EVERYTHING = re.compile(r"(?:\s|\*:\*|\*)*")
+
+
+def matches_nothing(q: Any, terms: list[Term]) -> bool:
+    """Whether the query text `q`, whose terms are `terms`, asks for something no dataset can have: text was
+    given but none of it is searchable."""
+    return not terms and isinstance(q, str) and _EVERYTHING.fullmatch(q) is None
+
+
 def _ends_in_word(q: str) -> bool:
     """Prefix matching only while the user is still typing the last word (no trailing space or stop)."""
     tail = fold(q[-MAX_TOKEN_CHARS:]) if q else ""
@@ -1036,7 +1049,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 def _search(session: Session, idx: SearchIndex, searcher: tantivy.Searcher, query: SearchQuery) -> SearchResult:
     schema = idx.schema
     terms = parse_query(query.q if isinstance(query.q, str) else "")
-    tq = _query(schema, searcher, terms, query)
+    tq = tantivy.Query.empty_query() if matches_nothing(query.q, terms) else _query(schema, searcher, terms, query)
     if query.collapse_series:
         tq = _collapsed(session, schema, searcher, tq)
 

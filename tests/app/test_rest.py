@@ -256,6 +256,39 @@ def test_filters_combine_and_facets_count_under_them(client, catalog):
         assert client.get("/api/v1/datasets", query_string={"q": q}).status_code == 400, q
     assert "不能" in client.get("/api/v1/datasets?q=-bus&lang=zh").get_json()["error"]["message"]
 
+
+@pytest.mark.parametrize("q", ["🚌", "!!!", "。", "🚌 !!! 。"])
+def test_a_query_with_no_searchable_word_finds_nothing_at_every_door(client, catalog, q):
+    """q=🚌 listed every dataset: the tokenizer drops an emoji or punctuation, and a query left with no term was
+    taken for no query at all. As Solr answers CKAN clients, it finds nothing; an empty q and *:* still list all,
+    and a word beside what is dropped is still searched for (one place, catalog_schema.search, for every door)."""
+    rest = client.get("/api/v1/datasets", query_string={"q": q}).get_json()
+    assert rest["pagination"]["total"] == 0 and rest["items"] == []
+    ckan = client.get("/api/3/action/package_search", query_string={"q": q}).get_json()["result"]
+    assert ckan["count"] == 0 and ckan["results"] == []
+    page = client.get("/dataset", query_string={"q": q, "lang": "en"}).get_data(as_text=True)
+    assert "0 datasets found" in page and 'id="no-results"' in page
+    # what is left besides the dropped characters is searched for, at each door
+    mixed = f"bus {q}"
+    assert {i["slug"] for i in client.get("/api/v1/datasets", query_string={"q": mixed}).get_json()["items"]} \
+        == {"bus-ridership"}
+    assert [p["name"] for p in client.get("/api/3/action/package_search",
+                                          query_string={"q": mixed}).get_json()["result"]["results"]] \
+        == ["bus-ridership"]
+    assert "1 dataset found" in client.get("/dataset", query_string={"q": mixed, "lang": "en"}).get_data(as_text=True)
+
+
+def test_an_empty_query_and_everything_still_list_every_dataset(client, catalog):
+    for q in ("", "   ", "*:*"):
+        assert client.get("/api/3/action/package_search", query_string={"q": q}).get_json()["result"]["count"] \
+            == len(ACTIVE), q
+    assert client.get("/api/3/action/package_search").get_json()["result"]["count"] == len(ACTIVE)
+    for q in ("", "   "):
+        assert client.get("/api/v1/datasets", query_string={"q": q}).get_json()["pagination"]["total"] \
+            == len(ACTIVE), q
+        assert f"{len(ACTIVE)} datasets found" in client.get("/dataset", query_string={"q": q, "lang": "en"}) \
+            .get_data(as_text=True)
+
     facets = client.get("/api/v1/datasets?theme=TRAN").get_json()["facets"]
     assert facets["publisher"] == [{"value": "transport", "count": 5}]
     assert facets["format"] == [{"value": "CSV", "count": 3}, {"value": "GeoJSON", "count": 1},

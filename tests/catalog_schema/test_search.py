@@ -325,7 +325,11 @@ def test_hostile_queries_are_plain_words(session, cat):
     assert _found(session, cat, '"air') == {7}
     assert _found(session, cat, "air OR water") == set()  # OR is a word here, and no dataset has it
     assert _found(session, cat, "NEAR(air quality)") == set()
-    assert _found(session, cat, "***") == ACTIVE  # nothing searchable: no text condition
+    assert _found(session, cat, "***") == ACTIVE  # a bare wildcard: any word, as Solr reads it
+    assert _found(session, cat, " *:* ") == ACTIVE  # Solr's every document
+    for dropped in ("🚌", "!!!", "。", "\x00", "' -- ;"):  # text, none of it searchable: no dataset has it
+        assert _found(session, cat, dropped) == set(), dropped
+    assert _found(session, cat, "交通 🚌") == {1, 2, 3, 12}  # the word beside it is searched for
 
 
 def test_hostile_filters_return_normally(session, cat):
