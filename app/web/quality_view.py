@@ -77,16 +77,40 @@ def reason_text(reason: str, lang: str) -> str:
     return out
 
 
+def finding_text(finding: dict[str, Any], lang: str) -> tuple[str, str, str]:
+    """(message, fix, title) of a stored finding in `lang`: the registry's text, filled from its evidence (a slug
+    the registry does not know keeps its stored English). The dataset page and the REST API's quality say this."""
+    ftype = FINDING_TYPES.get(finding.get("type", ""))
+    if ftype is None:
+        return finding.get("message", ""), finding.get("fix", ""), finding.get("type", "")
+    evidence = finding.get("evidence") or {}
+    return ftype.message(lang, evidence), ftype.fix(lang, evidence), ftype.title(lang)
+
+
 def localise_finding(finding: dict[str, Any], lang: str) -> dict[str, Any]:
     """A stored finding with its message, fix and title in `lang` (the registry's text, filled from evidence)."""
-    ftype = FINDING_TYPES.get(finding.get("type", ""))
-    evidence = finding.get("evidence") or {}
-    if ftype is None:
-        message, fix, title = finding.get("message", ""), finding.get("fix", ""), finding.get("type", "")
-    else:
-        message, fix, title = ftype.message(lang, evidence), ftype.fix(lang, evidence), ftype.title(lang)
+    message, fix, title = finding_text(finding, lang)
     return {**finding, "message": message, "fix": fix, "title": title,
             "severity_label": str(SEVERITY.get(finding.get("severity", ""), finding.get("severity", "")))}
+
+
+def assessment_in(doc: dict[str, Any], lang: str) -> dict[str, Any]:
+    """An assessment document (app.assessment.assessment_document) with its texts for people in `lang` as the
+    dataset page says them: each finding's message and fix, each file's star reasons. Slugs, severities, files,
+    evidence and every number stay as stored."""
+    out = dict(doc)
+    if isinstance(doc.get("findings"), list):
+        out["findings"] = [_said(f, lang) if isinstance(f, dict) else f for f in doc["findings"]]
+    if isinstance(doc.get("distributions"), list):
+        out["distributions"] = [
+            {**d, "reasons": [reason_text(r, lang) if isinstance(r, str) else r for r in d["reasons"]]}
+            if isinstance(d, dict) and isinstance(d.get("reasons"), list) else d for d in doc["distributions"]]
+    return out
+
+
+def _said(finding: dict[str, Any], lang: str) -> dict[str, Any]:
+    message, fix, _title = finding_text(finding, lang)
+    return {**finding, "message": message, "fix": fix}
 
 
 def star_ladder(dist: dict[str, Any], findings: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:

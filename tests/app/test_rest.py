@@ -28,6 +28,7 @@ from catalog_schema import dictionary, search
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource, UsageCounter
 from catalog_schema.record import new_record
 from catalog_schema.store import ensure_publisher, save_record, set_inferred_dictionary, to_record
+from quality.findings import FINDING_TYPES, make_finding
 from tests.support.two_harvests import JOB2, JOB2_KINDS, SOURCE, XSS, two_harvests
 
 CITY = {"slug": "city-gov", "name": {"en": "City Government", "zh": "市政府"}}
@@ -458,6 +459,60 @@ def test_quality_is_the_latest_assessment(client, catalog):
     assert body["data"]["rows"] == 120 and body["distributions"][0]["detected_format"] == "CSV"
     message = _error(client.get("/api/v1/datasets/taxi-trips/quality"), 404, "not-assessed")
     assert "taxi-trips" in message and "not been assessed" in message
+
+
+def _cjk(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+def test_quality_findings_are_said_in_the_language_asked_for(client, catalog):
+    """Under ?lang=zh the findings' explanations and fixes came in English while the dataset page said them in
+    Chinese. They are now the page's texts in the language the API is asked for (?lang, else Accept-Language, as
+    its error messages); the slug, severity, file and evidence (what programs read) are the same in both."""
+    findings = [make_finding("licence-missing"),
+                make_finding("stale", distribution="d1", dated="modified", age_days=400, frequency="MONTHLY",
+                             expected_days=31, periods_late=12),
+                make_finding("missing-cells", distribution="d1", count=3, share=2.5)]
+    with catalog["factory"]() as session:
+        a = _assessment(catalog["ids"]["prices"], T0 + dt.timedelta(days=30), 2, 40, 200, [])
+        a.findings = [f.to_dict() for f in findings]
+        a.distributions = [{**a.distributions[0], "stars": 0, "reasons": ["No licence is given."]}]
+        session.add(a)
+        session.commit()
+    url = "/api/v1/datasets/prices/quality"
+    en, zh = client.get(url), client.get(url + "?lang=zh")
+    by_header = client.get(url, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert en.status_code == zh.status_code == by_header.status_code == 200
+    assert by_header.get_json() == zh.get_json()
+    assert client.get(url, headers={"Accept-Language": "zh-CN"}, query_string={"lang": "en"}).get_json() \
+        == en.get_json()  # ?lang wins over the header
+    en_doc, zh_doc = en.get_json(), zh.get_json()
+    page = unescape(client.get("/dataset/prices?lang=zh").get_data(as_text=True))
+    for f, said_en, said_zh in zip(findings, en_doc["findings"], zh_doc["findings"], strict=True):
+        ftype = FINDING_TYPES[f.type]
+        assert (said_zh["message"], said_zh["fix"]) == (ftype.message("zh", f.evidence), ftype.fix("zh", f.evidence))
+        assert _cjk(said_zh["message"]) and _cjk(said_zh["fix"]), said_zh
+        assert said_zh["message"] in page and said_zh["fix"] in page  # the dataset page's very words
+        assert (said_en["message"], said_en["fix"]) == (f.message, f.fix)
+        assert not _cjk(said_en["message"]) and not _cjk(said_en["fix"])
+        for key in ("type", "severity", "distribution", "evidence"):  # what programs read: the same
+            assert said_en[key] == said_zh[key] == f.to_dict()[key], key
+    assert "每月" in zh_doc["findings"][1]["message"]  # the frequency code in words, as the page says it
+    assert zh_doc["distributions"][0]["reasons"] == ["未声明许可协议。"]  # the star's reason, as on the page
+    assert en_doc["distributions"][0]["reasons"] == ["No licence is given."]
+    same = ("dataset", "assessed_at", "rule_version", "stars", "score", "subscores", "metadata", "data", "timeliness",
+            "pii")
+    assert {k: en_doc[k] for k in same} == {k: zh_doc[k] for k in same}
+    # two representations: two validators, and a shared cache told to keep one per language
+    assert en.headers["ETag"] != zh.headers["ETag"]
+    assert "Accept-Language" in en.headers.get("Vary", "") and "Accept-Language" in zh.headers.get("Vary", "")
+    assert client.get(url + "?lang=zh", headers={"If-None-Match": en.headers["ETag"]}).status_code == 200
+    assert client.get(url + "?lang=zh", headers={"If-None-Match": zh.headers["ETag"]}).status_code == 304
+    # the document says how to ask (test_openapi_document_is_valid_openapi_31 validates it)
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/datasets/{slug}/quality"]["get"]
+    lang = next(p for p in operation["parameters"] if p["name"] == "lang")
+    assert lang["in"] == "query" and not lang["required"] and lang["schema"]["enum"] == ["zh", "en"]
+    assert "Accept-Language" in lang["description"]
 
 
 def test_quality_history_lists_every_assessment_oldest_first(client, catalog):

@@ -9,6 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.api.errors import ApiError
+from app.api.lang import api_lang
+from app.api.openapi import Param
 from app.api.rest.blueprint import CATALOG_CACHE, api
 from app.api.rest.datasets import count_call, find_dataset
 from app.api.rest.publishers import find_publisher
@@ -17,12 +19,19 @@ from app.assessment import assessment_document, latest_assessment, publisher_tab
 from app.i18n import N_
 from app.request_context import db_session
 from app.texts import T_
+from app.web.quality_view import assessment_in
 from catalog_schema import series
 from catalog_schema.models import Assessment
 
+#: The language of the texts for people (app/api/lang.py): declared so the document says how to ask for Chinese.
+LANG = Param("lang", description=N_("Language of the findings' explanations and fixes, the star reasons and the "
+                                    "error messages: zh or en. Without it, the Accept-Language header decides "
+                                    "(English when it asks for neither). Slugs, severities, evidence and numbers "
+                                    "are the same in every language."), enum=("zh", "en"))
+
 
 @api.endpoint("/datasets/<slug>/quality", summary=N_("The dataset's latest quality assessment"), response="Assessment",
-              tag="quality", errors=(404, 410), cache=CATALOG_CACHE,
+              tag="quality", errors=(404, 410), cache=CATALOG_CACHE, params=(LANG,),
               description=N_("Stars, score, metadata points, per-distribution results, data profile and findings. "
                           "404 with code 'not-assessed' when the dataset was never assessed."))
 def dataset_quality(slug: str):
@@ -34,7 +43,11 @@ def dataset_quality(slug: str):
                                                "own.", slug=repr(ds.slug)))
     if a is None:
         raise ApiError(404, "not-assessed", T_("Dataset %(slug)s has not been assessed yet.", slug=repr(ds.slug)))
-    return conditional(assessment_document(ds, a), etag_of("quality", ds.slug, a.id), CATALOG_CACHE)
+    lang = api_lang()  # the findings' texts in the language asked for, as the API's error messages are
+    resp = conditional(assessment_in(assessment_document(ds, a), lang), etag_of("quality", ds.slug, a.id, lang),
+                       CATALOG_CACHE)
+    resp.vary.add("Accept-Language")  # one copy per language in a shared cache
+    return resp
 
 
 @api.endpoint("/datasets/<slug>/quality/history", summary=N_("Every assessment of the dataset, oldest first"),
