@@ -45,6 +45,7 @@ from app.services import access, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
 from app.texts import T_, Text, join
+from app.web.quality_view import reason_text
 from catalog_schema import ckan, places, rowviews, search, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, User
 from catalog_schema.record import pick_text
@@ -102,8 +103,8 @@ def envelope(name: str, body: dict[str, Any], status: int) -> Response:
     doc = {"help": f"{_site()}/api/3/action/help_show?name={name}", **body}
     # orjson's text (plumbing.jsontext): a 20-package answer, 60 kB, took 0.5 ms with json.dumps, 0.14 ms
     resp = Response(jsontext.dumps(doc, default=str), status=status, content_type="application/json;charset=utf-8")
-    if "error" in body:
-        resp.vary.add("Accept-Language")  # the message in the reader's language
+    # an error's message, and the qa blocks' reasons of a package, in the reader's language
+    resp.vary.add("Accept-Language")
     return resp
 
 
@@ -210,15 +211,22 @@ def _theme_group(code: str, count: int | None = None) -> dict[str, Any]:
 
 
 def _reason(reasons: Any) -> str:
-    return " ".join(r for r in reasons or [] if isinstance(r, str))
+    """A file's star reasons as one text in the request's language (?lang, Accept-Language: app/api/lang.py), as
+    the dataset page says them; English, as ckanext-qa's, for a client that asks nothing."""
+    lang = api_lang()
+    return " ".join(reason_text(r, lang) for r in reasons or [] if isinstance(r, str))
+
+
+ALL_STARS = T_("All stars reached.")
+NO_RESOURCES = T_("The dataset has no resources.")
 
 
 def _qa_package(a: Assessment | rowviews.RowView) -> dict[str, Any]:
     """ckanext-qa's package block: the best resource's openness score and its reason."""
     dists = [d for d in a.distributions or [] if isinstance(d, dict)]
     best = max(dists, key=lambda d: d.get("stars") or 0, default=None)
-    reason = _reason(best.get("reasons")) if best else "The dataset has no resources."
-    return {"openness_score": a.stars, "openness_score_reason": reason or "All stars reached.",
+    reason = _reason(best.get("reasons")) if best else localise(NO_RESOURCES)
+    return {"openness_score": a.stars, "openness_score_reason": reason or localise(ALL_STARS),
             "updated": _iso(a.assessed_at), "score": a.score, "metadata_rating": a.metadata_rating}
 
 
@@ -230,7 +238,7 @@ def _qa_resource(row: Distribution, a: Assessment | rowviews.RowView | None) -> 
     fmt = (found or {}).get("detected_format") or row.detected_format
     label = vocab.format_by_code(fmt).label if fmt and vocab.format_by_code(fmt) else fmt
     return {"openness_score": (found or {}).get("stars", row.stars),
-            "openness_score_reason": _reason((found or {}).get("reasons")) or "All stars reached.",
+            "openness_score_reason": _reason((found or {}).get("reasons")) or localise(ALL_STARS),
             "format": label, "updated": _iso(a.assessed_at) if a else None,
             "archival_timestamp": _iso(row.last_checked)}
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 from ckanapi import RemoteCKAN
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
 from sqlalchemy import func, select, text
@@ -25,6 +27,7 @@ from app.api import ckan_query
 from app.assessment import assess_datasets
 from app.jobs import Runtime
 from app.services import accounts
+from app.web.quality_view import reason_text
 from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, HarvestSource, Publisher
@@ -287,6 +290,24 @@ def test_package_show_qa_and_the_other_reads(live):
         assert res["qa"]["openness_score_reason"] == " ".join(reasons)
         assert res["package_id"] == ds_id
         assert ck.action.resource_show(id=res["id"]) == res
+
+    # the qa reasons in the language asked for, as the dataset page says them (they were English under ?lang=zh)
+    url = f"{live.url}/api/3/action/package_show?id=jinghai-statistical-tables-2024"
+    for how in ({"url": url + "&lang=zh"}, {"url": url, "headers": {"Accept-Language": "zh-CN,zh;q=0.9"}}):
+        with requests.get(timeout=30, **how) as resp:
+            assert "Accept-Language" in resp.headers["Vary"]
+            zh = resp.json()["result"]
+        assert {k: v for k, v in zh.items() if k not in ("qa", "resources")} \
+            == {k: v for k, v in pkg.items() if k not in ("qa", "resources")}
+        assert zh["qa"]["openness_score"] == pkg["qa"]["openness_score"]
+        for res, res_zh in zip(pkg["resources"], zh["resources"], strict=True):
+            reasons = next(d["reasons"] for d in latest.distributions if d["id"] == res["id"])
+            assert res_zh["qa"]["openness_score"] == res["qa"]["openness_score"]
+            assert res_zh["qa"]["openness_score_reason"] == (" ".join(reason_text(r, "zh") for r in reasons)
+                                                             or "已获得全部星级。")
+        said = " ".join([zh["qa"]["openness_score_reason"]] + [r["qa"]["openness_score_reason"]
+                                                              for r in zh["resources"]])
+        assert re.search(r"[\u4e00-\u9fff]", said), said  # (a download's own error stays as the page shows it)
 
     names = ck.action.package_list()
     assert "jinghai-statistical-tables-2024" in names and names == sorted(names)
