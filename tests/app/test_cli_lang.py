@@ -141,6 +141,9 @@ CLICK_CASES = [
      ["值无效", "不是 'ckan', 'dcat', 'datajson', 'datapackage' 之一。"]),
     (["user", "add", "a@example.org", "b@example.org"], ["收到多余的参数（b@example.org）"]),
     (["user", "add", "--rol", "sysadmin", "a@example.org"], ["没有选项 '--rol'", "您是否要用 '--role'？"]),
+    # two suggestions: both named (Chinese has one plural form, which showed the first only)
+    (["source", "add", "x", "--type", "ckan", "--url", "x", "--publishr", "a"],
+     ["没有选项 '--publishr'", "您是否要用 '--new-publisher', '--publisher'？"]),
     (["user", "add", "a@example.org", "--role"], ["选项 '--role' 需要 1 个值。"]),
     (["demo", "--port", "many"], ["值无效", "不是有效的"]),
 ]
