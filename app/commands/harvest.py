@@ -1,4 +1,4 @@
-"""opendata source add|list|show, opendata harvest NAME, opendata worker, opendata schedule."""
+"""opendata source add|edit|list|show, opendata harvest NAME, opendata worker, opendata schedule."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from app.cli_click import display_width
 from app.cli_lang import N_, _, gettext, say
 
 TYPES = ["ckan", "dcat", "datajson", "datapackage"]
+#: What `source edit` says it changed (app.services.sources.edit_source's names).
+EDITED = {"url": N_("URL"), "config": N_("config"), "publisher": N_("publisher"), "schedule": N_("schedule"),
+          "enabled": N_("enabled")}
 
 
 def register(main: click.Group) -> None:
@@ -79,6 +82,48 @@ def register(main: click.Group) -> None:
                 click.echo(_("warning: defaults %(field)s %(value)s: %(reason)s", field=key, value=repr(value),
                              reason=harvest_error(str(said), said.detail())), err=True)
 
+    @source_group.command("edit", help=N_("Change a harvest source: its URL, publisher, schedule or config; "
+                                          "--disable stops its scheduled harvests (its datasets and jobs are kept)."))
+    @click.argument("name")
+    @click.option("--url", default=None, help=N_("http(s) URL or local path (for datapackage: a datapackage.json, "
+                                               "a folder of files, or a .txt list of files)"))
+    @click.option("--publisher", default=None, help=N_("default publisher slug (created if unknown)"))
+    @click.option("--new-publisher", is_flag=True,
+                  help=N_("create the --publisher even when its name is close to a known publisher's"))
+    @click.option("--schedule", type=click.Choice(["daily", "weekly", "manual"]), default=None)
+    @click.option("--config", "config_json", default=None,
+                  help=N_("JSON object of type-specific options; replaces the source's config"))
+    @click.option("--enable/--disable", "enabled", default=None,
+                  help=N_("whether the scheduler harvests the source (a manual harvest still can)"))
+    @click.pass_obj
+    def source_edit(obj, name, url, publisher, new_publisher, schedule, config_json, enabled) -> None:
+        from app.services.errors import ServiceError
+        from app.services.sources import edit_source
+
+        config = None
+        if config_json is not None:
+            try:
+                config = json.loads(config_json)
+            except json.JSONDecodeError as exc:
+                raise click.ClickException(_("--config is not valid JSON: %(error)s", error=exc)) from exc
+            if not isinstance(config, dict):
+                raise click.ClickException(_("--config must be a JSON object"))
+        if all(v is None for v in (url, publisher, schedule, config, enabled)):
+            raise click.UsageError(_("nothing to change: give --url, --publisher, --schedule, --config, --enable or "
+                                     "--disable"))
+        with obj.sessionmaker()() as session:
+            try:
+                changed = edit_source(session, name, url=url, publisher=publisher, new_publisher=new_publisher,
+                                      schedule=schedule, config=config, enabled=enabled)
+            except ServiceError as exc:
+                raise click.ClickException(say(exc.message)) from exc
+            session.commit()
+        if changed:
+            said = [gettext(EDITED[field]) for field in changed]
+            click.echo(_("changed source %(name)s: %(fields)s", name=name, fields=", ".join(said)))
+        else:
+            click.echo(_("source %(name)s already says that: nothing changed", name=name))
+
     @source_group.command("list", help=N_("List harvest sources with their last job."))
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
@@ -93,7 +138,8 @@ def register(main: click.Group) -> None:
             when = dt.datetime.fromisoformat(last["finished_at"]).strftime("%Y-%m-%d %H:%M") \
                 if last and last["finished_at"] else ""
             status = f"{_label(last['status'])} {when}" if last else _("never harvested")
-            click.echo(f"{row['name']:<24} {row['type']:<12} {_pad(_label(row['schedule']), 8)} {status}  {row['url']}")
+            plan = _label(row["schedule"]) if row["enabled"] else _("disabled")
+            click.echo(f"{row['name']:<24} {row['type']:<12} {_pad(plan, 8)} {status}  {row['url']}")
 
     @source_group.command("show", help=N_("A source's report: its recent jobs, what the latest job added, updated "
                                           "and withdrawn, and its errors grouped by kind with an example each "
@@ -338,6 +384,7 @@ def _sources(obj) -> list[dict]:
             job = session.scalar(select(HarvestJob).where(HarvestJob.source_id == src.id)
                                  .order_by(HarvestJob.id.desc()).limit(1))
             out.append({"name": src.name, "type": src.type, "url": src.url, "schedule": src.schedule,
+                        "enabled": bool(src.enabled),
                         "publisher": src.publisher.slug if src.publisher else None,
                         "last_job": None if job is None else {
                             "id": job.id, "status": job.status,

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.base import service
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict, Invalid, NotFound
 from app.texts import T_
-from catalog_schema.models import HarvestSource, Publisher
+from catalog_schema.models import HarvestJob, HarvestSource, Publisher
 from catalog_schema.store import ensure_publisher
 
 
@@ -109,16 +109,75 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
     if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     _check_url(url)
-    if not urlsplit(url).scheme or len(urlsplit(url).scheme) == 1:  # a local path (C:\... has a one-letter scheme)
-        # kept absolute: checked from the folder the command ran in, it was read from wherever the harvest ran
-        # (cron, a worker) and was "no such file" there
-        url = str(Path(url).absolute())
+    url = _local(url)
     _check_config(config or {})
     pub = _publisher(session, publisher.strip(), new_publisher) if publisher and publisher.strip() else None
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)
     session.flush()
     return source
+
+
+SCHEDULES = ("daily", "weekly", "manual")
+
+#: Config keys the platform keeps for a source (not the publisher's to give): the remote ids publishers detached.
+KEPT_CONFIG = ("detached",)
+
+
+def _local(url: str) -> str:
+    """A local path kept absolute: checked from the folder the command ran in, it was read from wherever the
+    harvest ran (cron, a worker) and was "no such file" there."""
+    if not urlsplit(url).scheme or len(urlsplit(url).scheme) == 1:  # C:\... has a one-letter scheme
+        return str(Path(url).absolute())
+    return url
+
+
+@service
+def edit_source(session: Session, name: str, *, url: str | None = None, publisher: str | None = None,
+                new_publisher: bool = False, schedule: str | None = None, config: dict[str, Any] | None = None,
+                enabled: bool | None = None) -> list[str]:
+    """Change a source: its URL (checked as `add_source` checks it; the next harvest then reads the source
+    whole, as the time of the last gather says nothing of another address), its publisher, schedule, config
+    (replaced whole, but for what the platform keeps in it: `KEPT_CONFIG`) or whether the scheduler runs it (a
+    source no longer wanted is disabled, its datasets and jobs kept). Returns the names of what changed. Refused
+    while a job of the source is queued or running: it read the source as it was."""
+    source = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    if source is None:
+        raise NotFound(T_("no harvest source named %(name)s (see `opendata source list`)", name=repr(name)))
+    running = session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id,
+                                                      HarvestJob.status.in_(("queued", "running"))))
+    if running is not None:
+        raise Conflict(T_("source %(name)s has job %(id)s %(status)s; change it when the job has ended",
+                          name=repr(name), id=running.id, status=T_(running.status)))
+    changed: list[str] = []
+    if url is not None:
+        _check_url(url)
+        url = _local(url)
+        if url != source.url:
+            source.url, source.last_gathered_at = url, None
+            changed.append("url")
+    if config is not None:
+        _check_config(config)
+        kept = {k: v for k, v in (source.config or {}).items() if k in KEPT_CONFIG}
+        new = {**{k: v for k, v in config.items() if k not in KEPT_CONFIG}, **kept}
+        if new != (source.config or {}):
+            source.config = new
+            changed.append("config")
+    if publisher is not None and publisher.strip():
+        pub = _publisher(session, publisher.strip(), new_publisher)
+        if pub is not source.publisher:
+            source.publisher = pub
+            changed.append("publisher")
+    if schedule is not None and schedule not in SCHEDULES:
+        raise Invalid(T_("a schedule is one of %(schedules)s", schedules=", ".join(SCHEDULES)))
+    if schedule is not None and schedule != source.schedule:
+        source.schedule = schedule
+        changed.append("schedule")
+    if enabled is not None and bool(enabled) != bool(source.enabled):
+        source.enabled = bool(enabled)
+        changed.append("enabled")
+    session.flush()
+    return changed
 
 
 @service

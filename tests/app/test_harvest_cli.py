@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord
 from tests.support.cli import Ran, opendata
@@ -267,3 +267,59 @@ def test_a_publisher_slug_typed_wrong_is_refused_with_the_ones_meant(db_url, tmp
     listed = {s["name"]: s["publisher"] for s in json.loads(_run(env, "source", "list", "--json").stdout)}
     assert listed == {"treasury": "us-treasury", "treasury-2": "us-treasury", "treasury-3": "us-treasur",
                       "stats": "jh-stats"}, listed
+
+
+def test_source_edit_fixes_a_source_and_disable_stops_its_schedule(db_url, tmp_path, local_server, session):
+    """A source registered with a wrong address, a mistyped publisher or a schedule no longer wanted could not be
+    changed but in the database. `source edit` changes it, checking what `source add` checks; the platform's own
+    config (the detached records) survives a new --config; --disable stops the scheduler, keeping everything."""
+    from catalog_schema.models import HarvestJob as Job
+    from catalog_schema.models import HarvestSource
+
+    env = {**_env(db_url, tmp_path), "OPENDATA_RECHECK_PERIOD_DAYS": "0", "OPENDATA_WEEKLY_EVALUATION": "0",
+           "OPENDATA_DIGESTS": "0", "OPENDATA_HTTP_RETRIES": "0"}
+    local_server.add_file("/data.json", TREASURY, "application/json")
+    wrong = local_server.url("/data.jsn")
+    assert _run(env, "source", "add", "treasury", "--type", "datajson", "--url", wrong, "--publisher", "us-treasury",
+                "--schedule", "daily").returncode == 0
+    assert _run(env, "harvest", "treasury").returncode == 1  # the wrong address: the job failed
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == "treasury"))
+    src.config, src.last_gathered_at = {"detached": ["abc"]}, dt.datetime(2026, 1, 1)
+    session.commit()
+
+    nothing = _run(env, "source", "edit", "treasury")
+    assert nothing.returncode == 2 and "nothing to change" in nothing.stderr
+    for args, said in ((["--url", "ftp://127.0.0.1/x"], "only http(s) URLs"),
+                       (["--publisher", "us-treasur"], "did you mean us-treasury?"),
+                       (["--config", "[1]"], "JSON object"),
+                       (["--config", '{"defaults": "CC-BY-4.0"}'], "config.defaults must be a JSON object")):
+        refused = _run(env, "source", "edit", "treasury", *args)
+        assert refused.returncode == 1 and said in refused.stderr, (args, refused.stderr)
+    missing = _run(env, "--lang", "zh", "source", "edit", "nope", "--schedule", "weekly")
+    assert missing.returncode == 1 and "nope" in missing.stderr and "no harvest source" not in missing.stderr
+
+    fixed = _run(env, "source", "edit", "treasury", "--url", local_server.url("/data.json"), "--schedule", "weekly",
+                 "--config", '{"defaults": {"licence": "CC-BY-4.0"}}')
+    assert fixed.returncode == 0 and "changed source treasury: URL, config, schedule" in fixed.stdout, fixed.stderr
+    session.expire_all()
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == "treasury"))
+    assert src.url == local_server.url("/data.json") and src.schedule == "weekly" and src.last_gathered_at is None
+    assert src.config == {"defaults": {"licence": "CC-BY-4.0"}, "detached": ["abc"]}
+    same = _run(env, "--lang", "zh", "source", "edit", "treasury", "--schedule", "weekly")
+    assert same.returncode == 0 and "没有改变" in same.stdout, same.stdout
+
+    assert _run(env, "source", "edit", "treasury", "--schedule", "daily", "--disable").returncode == 0
+    listed = _run(env, "source", "list")
+    assert re.search(r"^treasury\s+datajson\s+disabled", listed.stdout, re.M), listed.stdout
+    assert json.loads(_run(env, "source", "list", "--json").stdout)[0]["enabled"] is False
+    jobs = session.scalar(select(func.count()).select_from(Job))
+    assert _run(env, "schedule").returncode == 0  # due daily, but disabled: not harvested
+    assert session.scalar(select(func.count()).select_from(Job)) == jobs
+    assert _run(env, "harvest", "treasury").returncode == 0  # a manual harvest still can
+    assert _run(env, "source", "edit", "treasury", "--enable").returncode == 0
+
+    session.add(Job(source_id=src.id, status="running", worker=f"{os.uname().nodename}:{os.getpid()}",
+                    started_at=dt.datetime.now(dt.UTC), heartbeat_at=dt.datetime.now(dt.UTC)))
+    session.commit()
+    busy = _run(env, "source", "edit", "treasury", "--schedule", "manual")
+    assert busy.returncode == 1 and "running; change it when the job has ended" in busy.stderr, busy.stderr
