@@ -357,9 +357,37 @@ def _hvd_values(ds, sent: tuple[str, object] | None = None) -> dict:
     return out
 
 
+def _version(ds) -> str:
+    """What the metadata form was opened on: the dataset's content hash and name (an assessment changes
+    neither, an edit of its metadata, files or name does)."""
+    return f"{ds.content_hash or ''}:{ds.slug}"
+
+
+#: The metadata form's boxes compared with the saved dataset when a form comes back stale (`update`).
+_COMPARED = (*TEXT_FIELDS, "contact_name", "contact_email", "temporal_start", "temporal_end", "spatial", "name",
+             "themes", "language", "hvd_category")
+
+
+def _conflicts(ds, sent: dict) -> dict:
+    """For a form opened on an older version of `ds`: each box whose text differs from what is saved now, with
+    what is saved now (the other editor's change, or the user's own; the user decides)."""
+    saved = _values(ds)
+    out = {}
+    for key in _COMPARED:
+        now, typed = saved.get(key), sent.get(key)
+        if isinstance(now, list) or isinstance(typed, list):
+            same = sorted(now or []) == sorted(typed or [])
+            now = ", ".join(now or [])
+        else:
+            same = str(now or "").strip() == str(typed or "").strip()
+        if not same:
+            out[key] = _("Saved now: %(value)s", value=now or _("(empty)"))
+    return out
+
+
 def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
                dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None,
-               dictionary_form: dict | None = None):
+               dictionary_form: dict | None = None, conflict: bool = False):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -385,7 +413,8 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
                   for d in ds.distributions},
         edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions},
-        dictionary_form=dictionary_form or {}, dictionary_props=DICTIONARY_PROPS,
+        dictionary_form=dictionary_form or {}, dictionary_props=DICTIONARY_PROPS, version=_version(ds),
+        conflict=conflict,
         dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds),
         file_errors={category.split(":", 1)[1]: message for category, message
                      in get_flashed_messages(with_categories=True) if ":" in category})
@@ -420,6 +449,12 @@ def _form_fields(form) -> dict:
 def update(slug: str):
     user, ds = _editable(slug)
     form = request.form
+    if form.get("version") and form["version"] != _version(ds):
+        # opened before someone else's change: saving it whole would put back every value the form showed, theirs
+        # lost without a word. Nothing is saved; the form comes back with what was typed, each box that differs
+        # from the dataset as saved now marked with its saved value, and the new version (a second save is meant).
+        sent = _sent_values(ds, form)
+        return _edit_page(ds, values=sent, errors=_conflicts(ds, sent), conflict=True), 409
     fields = _untouched_fallbacks(ds, _form_fields(form))
     runtime = _runtime()
     try:

@@ -187,3 +187,62 @@ def test_an_admin_detaches_a_harvested_dataset_then_editors_edit_it(app, client,
         assert s.scalar(select(HarvestSource)).config["detached"] == ["remote-1"]
         assert [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id)
                                             .order_by(AuditEvent.id))] == ["publish.detach", "publish.update"]
+
+
+def test_a_form_opened_before_another_editors_change_saves_nothing_and_shows_both(app, client, world):
+    """Two editors: A opens the form, B changes the description and the licence through the API, A saves a new
+    title. The form posted every box it showed, so A's save put B's description and licence back without a word.
+    A stale form now saves nothing (409): A's typing comes back, each box that differs from the saved dataset shows
+    the saved value, and A's second save, on the new version, goes through."""
+    sign_in(client, world.emails["editor_a"])
+    slug = world.draft_a
+    opened = client.get(f"/publish/{slug}?lang=en").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', opened).group(1)
+    other = client.application.test_client()
+    assert other.patch(f"/api/v1/datasets/{slug}", headers={"Authorization": world.tokens["admin_a"]},
+                       json={"description": "Counted by B.", "license": "CC0-1.0"}).status_code == 200
+    mine = {"title": "Draft of A, by A", "description": "", "license": "", "version": version,
+            "csrf_token": csrf_from(opened)}
+    stale = client.post(f"/publish/{slug}?lang=en", data=mine)
+    assert stale.status_code == 409
+    page = html.unescape(stale.get_data(as_text=True))
+    assert 'id="form-conflict"' in page and "changed after you opened this page" in page
+    assert 'value="Draft of A, by A"' in page  # what A typed, kept
+    assert "Saved now: Counted by B." in page and "Saved now: CC0-1.0" in page
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        assert pick(ds.title) == "Draft of A" and ds.license_id == "CC0-1.0"  # nothing of A's saved
+    again = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    assert again != version
+    saved = client.post(f"/publish/{slug}", data={**mine, "description": "Counted by B.", "license": "CC0-1.0",
+                                                  "version": again})
+    assert saved.status_code == 303
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        assert pick(ds.title) == "Draft of A, by A" and ds.license_id == "CC0-1.0"
+    zh = client.post(f"/publish/{slug}?lang=zh", data={**mine, "version": again})
+    assert zh.status_code == 409 and "您打开此页面后，该数据集已被修改" in zh.get_data(as_text=True)
+
+
+def pick(langmap) -> str:
+    return next(iter(v for v in (langmap or {}).values() if v), "")
+
+
+def test_an_assessment_between_opening_and_saving_the_form_is_no_conflict(app, client, world):
+    """The version a form carries is the dataset's content and name: its files checked again, its stars and
+    score moved by an assessment, the form still saves."""
+    sign_in(client, world.emails["editor_a"])
+    created = form_post(client, "/publish", "/publish", {"publisher": "agency-a", "title": "GDP"})
+    edit_url = created.headers["Location"]
+    slug = edit_url.rsplit("/", 1)[-1]
+    assert form_post(client, edit_url, f"/publish/{slug}/distributions",
+                     {"file": (io.BytesIO(GBK_CSV.read_bytes()), "gdp.csv")},
+                     content_type="multipart/form-data").status_code == 303
+    assert form_post(client, edit_url, f"/publish/{slug}/publish", {}).status_code == 303
+    opened = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', opened).group(1)
+    assert form_post(client, edit_url, f"/publish/{slug}/recheck", {}).status_code == 303  # fetched and assessed
+    client.get(edit_url)  # the page's own check, run again
+    saved = client.post(f"/publish/{slug}", data={"title": "GDP by province", "version": version,
+                                                  "csrf_token": csrf_from(opened)})
+    assert saved.status_code == 303, html.unescape(saved.get_data(as_text=True))[:300]
