@@ -49,3 +49,15 @@
       .catch(function () { return null; });
   });
 }());
+
+/* A form sent back refused (nothing saved, what was typed kept, the boxes marked), or stale (changed by someone
+   else since it was opened): its message is far down a long page, which opened at the top, so one saw no reason
+   why nothing was saved. The page opens at the message and focuses it (a screen reader reads it too). */
+(function () {
+  var box = document.getElementById("form-conflict") || document.getElementById("form-errors") ||
+    document.querySelector("[id^='dictionary-'][id$='-errors']");
+  if (!box) { return; }
+  box.setAttribute("tabindex", "-1");
+  box.scrollIntoView({block: "start"});
+  box.focus({preventScroll: true});
+}());

@@ -66,6 +66,10 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
         page.click("#save-metadata")
         error = page.locator("#contact_email-error")
         assert TEXT[lang]["email_error"] in error.inner_text()
+        # the page opens at why nothing was saved, far down a long page, with the focus on it
+        assert page.evaluate("document.activeElement.id") == "form-errors"
+        top = page.locator("#form-errors").bounding_box()["y"]
+        assert 0 <= top < SIZES[size]["height"] / 2, top
         assert page.locator("#m-contact-email").get_attribute("aria-describedby") == "contact_email-error"
         assert page.input_value("#m-description").startswith("2024 年末")  # what was typed is kept
         assert page.input_value("#m-temporal-end") == "2024-12-31"
