@@ -100,7 +100,7 @@ def assessment_in(doc: dict[str, Any], lang: str) -> dict[str, Any]:
     evidence and every number stay as stored."""
     out = dict(doc)
     if isinstance(doc.get("findings"), list):
-        out["findings"] = [_said(f, lang) if isinstance(f, dict) else f for f in doc["findings"]]
+        out["findings"] = [finding_in(f, lang) if isinstance(f, dict) else f for f in doc["findings"]]
     if isinstance(doc.get("distributions"), list):
         out["distributions"] = [
             {**d, "reasons": [reason_text(r, lang) if isinstance(r, str) else r for r in d["reasons"]]}
@@ -108,7 +108,8 @@ def assessment_in(doc: dict[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
-def _said(finding: dict[str, Any], lang: str) -> dict[str, Any]:
+def finding_in(finding: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored finding with its message and fix in `lang` (`finding_text`), its other keys as stored."""
     message, fix, _title = finding_text(finding, lang)
     return {**finding, "message": message, "fix": fix}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 from collections import Counter
 
 import jsonschema
@@ -417,3 +418,28 @@ def test_the_csvw_metadata_carries_the_title_the_agency_gave_a_column(client, wo
     first, second = csvw["tableSchema"]["columns"][:2]
     assert first["titles"] == ["省份", "地区"] and first["dc:description"] == "省级行政区"  # the header still matches
     assert second["titles"] == "2017年"
+
+
+def test_the_check_says_its_findings_in_the_language_asked_for(client, world, openapi):
+    """The pre-publication check's explanations and fixes were English under ?lang=zh (the quality endpoint and
+    the pages said them in Chinese from the same registry); its codes, severities and numbers are the same in
+    both languages."""
+    from app.web.quality_view import finding_text
+
+    token = {"Authorization": world.tokens["editor_a"]}
+    url = f"/api/v1/datasets/{world.draft_a}/check"
+    en = client.get(url, headers=token).get_json()
+    zh = client.get(url + "?lang=zh", headers=token).get_json()
+    by_header = client.get(url, headers={**token, "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert by_header.get_json() == zh and "Accept-Language" in by_header.headers.get("Vary", "")
+    assert en["findings"] and len(en["findings"]) == len(zh["findings"])
+    for mine, theirs in zip(en["findings"], zh["findings"], strict=True):
+        assert {k: v for k, v in mine.items() if k not in ("message", "fix")} == \
+            {k: v for k, v in theirs.items() if k not in ("message", "fix")}
+        assert (theirs["message"], theirs["fix"]) == finding_text(mine, "zh")[:2]
+        assert (mine["message"], mine["fix"]) == finding_text(mine, "en")[:2]
+    assert any(re.search(r"[\u4e00-\u9fff]", f["message"]) for f in zh["findings"])
+    assert (en["stars"], en["score"], en["blocked_by"]) == (zh["stars"], zh["score"], zh["blocked_by"])
+    _validate(openapi, "PrePublicationCheck", zh)
+    params = openapi["paths"]["/datasets/{slug}/check"]["get"]["parameters"]
+    assert any(p["name"] == "lang" for p in params)

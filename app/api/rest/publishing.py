@@ -13,8 +13,10 @@ from flask import current_app, jsonify, request
 
 from app import auth
 from app.api.errors import ApiError
+from app.api.lang import api_lang
 from app.api.rest.blueprint import api
 from app.api.rest.datasets import dictionary_doc
+from app.api.rest.quality import LANG
 from app.api.rest.responses import api_url, clean_key, site_url
 from app.i18n import N_
 from app.request_context import db_session, setting
@@ -23,6 +25,7 @@ from app.services.context import Actor, Runtime
 from app.services.fields import EDITABLE
 from app.services.uploads import is_upload
 from app.texts import T_
+from app.web.quality_view import assessment_in, finding_in
 from catalog_schema.models import Dataset
 
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
@@ -86,9 +89,17 @@ def _publish_doc(ds: Dataset, result: dict[str, Any] | None = None) -> dict[str,
 
 
 def _check_doc(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: result[k] for k in ("dataset", "state", "stars", "score", "findings", "preview", "pii", "pii_override",
-                                  "blocked_by", "can_publish")} | {"assessment": result["assessment"],
-                                                                   "checked_at": result.get("checked_at")}
+    """The check, its findings' explanations and fixes in the language the request asks for (app/api/lang.py), as
+    the quality endpoint says an assessment's: they were English under ?lang=zh."""
+    lang = api_lang()
+    doc = {k: result[k] for k in ("dataset", "state", "stars", "score", "preview", "pii_override", "blocked_by",
+                                  "can_publish")}
+    for key in ("findings", "pii"):
+        doc[key] = [finding_in(f, lang) if isinstance(f, dict) else f for f in result[key] or []]
+    assessment = result["assessment"]
+    doc["assessment"] = assessment_in(assessment, lang) if isinstance(assessment, dict) else assessment
+    doc["checked_at"] = result.get("checked_at")
+    return doc
 
 
 def _editable(slug: str, *, write: bool = True):
@@ -173,7 +184,7 @@ def dataset_distributions(slug: str):
 
 
 @api.endpoint("/datasets/<slug>/check", summary=N_("The pre-publication check of a dataset (drafts included)"),
-              response="PrePublicationCheck", tag="publishing", errors=(401, 403, 404), auth=True,
+              response="PrePublicationCheck", tag="publishing", errors=(401, 403, 404), auth=True, params=(LANG,),
               description=N_("The stars, score and every finding with its fix that the dataset will get once "
                           "published (the same assessment the catalog then stores), a preview of the first "
                           "rows of each table, and what blocks publishing (personal data not overridden). "
@@ -186,6 +197,7 @@ def dataset_check(slug: str):
         result = check.run(actor, ds, again=request.args.get("again") in ("1", "true"))
     resp = jsonify(_check_doc(result))
     resp.headers["Cache-Control"] = "no-store"
+    resp.vary.add("Accept-Language")
     return resp
 
 
