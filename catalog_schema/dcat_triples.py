@@ -12,7 +12,8 @@ catalog. Two consumers, no other writer of DCAT:
 
 The decisions (see `catalog_schema.dcat` for the reading side and the round trip):
 
-- our URIs: dataset `{site}/dataset/{slug}`, distribution `{site}/dataset/{slug}/resource/{id}`,
+- our URIs: dataset `{site}/dataset/{slug}`, distribution `{site}/dataset/{slug}/resource/{id}`, where {slug}
+  is the one the dataset was first published under (`record.iri_slug`: a rename after publishing pins it),
   publisher `{site}/publisher/{slug}`; the dataset's URI at its source is kept as `adms:identifier`
   (an `adms:Identifier` whose `skos:notation` is that URI), not `dct:source`, which DCAT-AP 3 wants
   to be a `dcat:Dataset` we would have to describe;
@@ -44,7 +45,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD as XSD_NS
 
 from catalog_schema import dates, places, vocab
-from catalog_schema.record import Record, pick_text
+from catalog_schema.record import Record, iri_slug, pick_text
 
 PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -178,8 +179,9 @@ def _short_hash(text: str) -> str:
 
 
 def dataset_slug(record: Record) -> str:
-    """The slug in our URIs: the record's own, else its id, else a hash of its source URI or title."""
-    return (record.get("slug") or record.get("id")
+    """The slug in our URIs: the one its IRI was pinned to when it was renamed after publishing
+    (`record.iri_slug`), else the record's own, else its id, else a hash of its source URI or title."""
+    return (iri_slug(record.get("slug"), record.get("extras")) or record.get("id")
             or "ds-" + _short_hash(record.get("uri") or json.dumps(record.get("title"), sort_keys=True)))
 
 
@@ -460,15 +462,16 @@ def _extent(t: _Triples, ds: str, extent: dict[str, Any] | None) -> None:
 def _series(t: _Triples, ds: str, record: Record, site_url: str) -> None:
     """dcat:inSeries, and the order DCAT 3 names (dcat:first/last on a series, dcat:prev/next on a member).
 
-    Only series this catalog resolved are named (`catalog_series`: each {"slug", "title", "description",
-    "previous", "next"}, the neighbours as slugs; `catalog_series_ends`: {"first", "last"} of a series): DCAT-AP
+    Only series this catalog resolved are named (`catalog_series`: each {"slug", "iri_slug", "title", "description",
+    "previous", "next"}, the neighbours as the slugs in their IRIs; `catalog_series_ends`: {"first", "last"} of a
+    series, the same): DCAT-AP
     3 wants the object of dcat:inSeries to be a dcat:DatasetSeries with its title and description, so the
     series node carries them. A reference the catalog could not resolve is not published. `with_series` gives
     a list of records not stored the resolution they find among themselves.
     """
     site = site_url.rstrip("/")
     for entry in record.get("catalog_series") or []:
-        node = iri(f"{site}/dataset/{entry['slug']}")
+        node = iri(f"{site}/dataset/{entry.get('iri_slug') or entry['slug']}")
         t.add(ds, T["dcat:inSeries"], node)
         t.add(node, A, T["dcat:DatasetSeries"])
         t.texts(node, T["dct:title"], entry.get("title") or {"": entry["slug"]})

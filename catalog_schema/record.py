@@ -165,6 +165,19 @@ def validation_errors(record: Record) -> list[str]:
     return errors
 
 
+#: The key, in a dataset's platform extras (`extras["publishing"]`), of the slug its IRI was first published under.
+IRI_SLUG = "iri_slug"
+
+
+def iri_slug(slug: str | None, extras: dict[str, Any] | None) -> str | None:
+    """The slug in a dataset's IRI (`{site}/dataset/{slug}`): the one it was first published under when a rename
+    pinned it (an identifier is forever: DCAT harvesters of the catalog know the dataset by it), else its slug.
+    Page URLs keep the current slug."""
+    publishing = extras.get("publishing") if isinstance(extras, dict) else None
+    pinned = publishing.get(IRI_SLUG) if isinstance(publishing, dict) else None
+    return pinned if isinstance(pinned, str) and pinned else slug
+
+
 def pick_text(langmap: dict[str, str] | None, lang: str | None = None, fallback: str = "") -> str:
     """The text of a language map in `lang`, else English, else untagged, else any."""
     if not langmap:

@@ -38,6 +38,7 @@ from catalog_schema.models import (
 )
 from catalog_schema.record import (
     DATASET_DEFAULTS,
+    IRI_SLUG,
     Record,
     content_hash,
     earlier_content_hash,
@@ -392,10 +393,15 @@ def join_series(ds: Dataset, series_id: str) -> None:
     set_extras(ds, "publishing", {**kept, "series": list(dict.fromkeys([*(kept.get("series") or []), series_id]))})
 
 
+#: States in which a dataset's IRI has been out (a draft's never was; a deleted one is not renamed).
+PUBLIC_STATES = ("active", "withdrawn")
+
+
 def rename_dataset(session: Session, ds: Dataset, new_slug: str) -> None:
     """Give `ds` the slug `new_slug`, keeping the present one in dataset_slugs (it answers 301 from then on).
     The caller checked that `new_slug` is free (or an old slug of `ds` itself, which then leaves the
-    history)."""
+    history). A dataset that has been public keeps the IRI it was first published under (`pin_iri`)."""
+    pin_iri(ds)
     now = utcnow()
     back = session.get(DatasetSlug, new_slug)
     if back is not None and back.dataset_id == ds.id:
@@ -408,6 +414,24 @@ def rename_dataset(session: Session, ds: Dataset, new_slug: str) -> None:
     ds.slug = new_slug
     ds.modified_at = now
     session.flush()
+
+
+def pin_iri(ds: Dataset) -> None:
+    """Before a public dataset's first rename: keep its slug as the slug of its IRI (`record.iri_slug`), in the
+    platform's extras, so DCAT harvesters of the catalog go on knowing it (and its distributions and quality
+    measurements, whose IRIs hang under it) by the IRI they first saw. The slug stays in dataset_slugs, which
+    no other dataset may take (datasets.check_slug, unique_slug, _slugs_taken), so the IRI stays its own and
+    answers 301 to the current page. Later renames keep the first pin; a draft's IRI was never out.
+
+    Not `set_extras`: a harvested dataset renamed at its source keeps the payload hash the harvest just set
+    (its source's record did not change); a dataset of the portal's own takes the hash of its record."""
+    publishing = (ds.extras or {}).get("publishing")
+    publishing = publishing if isinstance(publishing, dict) else {}
+    if ds.state not in PUBLIC_STATES or not ds.slug or publishing.get(IRI_SLUG):
+        return
+    ds.extras = {**(ds.extras or {}), "publishing": {**publishing, IRI_SLUG: ds.slug}}
+    if ds.source_id is None:
+        ds.content_hash = content_hash(to_record(ds))
 
 
 def detach_from_source(source: HarvestSource, ds: Dataset) -> None:
@@ -542,15 +566,21 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
             rename_dataset(session, ds, slug)
         # else: the name it asks for is taken and it holds the next free one already (gdp -> gdp-3): it keeps it
     had_series = bool(ds.in_series) or ds.kind == series.SERIES
-    # A series the publisher put it in here (app/services/series.py) outlives a harvest that knows nothing of it.
-    joined = ((ds.extras or {}).get("publishing") or {}).get("series") or [] if outcome != "added" else []
+    # A series the publisher put it in here (app/services/series.py) outlives a harvest that knows nothing of it,
+    # and so does the slug its IRI was pinned to (pin_iri): a record that leaves it out cannot change the IRI.
+    kept = ((ds.extras or {}).get("publishing") or {}) if outcome != "added" else {}
+    joined = kept.get("series") or []
+    pinned = kept.get(IRI_SLUG)
     for key, column in DATASET_COLUMNS.items():
         setattr(ds, column, record.get(key))
     ds.kind = ds.kind or "dataset"
     if joined:
         ds.in_series = list(dict.fromkeys([*(ds.in_series or []), *joined]))
+    if joined or pinned:
         extras = dict(ds.extras or {})
-        extras["publishing"] = {**(extras.get("publishing") or {}), "series": joined}
+        publishing = extras.get("publishing") if isinstance(extras.get("publishing"), dict) else {}
+        extras["publishing"] = {**publishing, **({"series": joined} if joined else {}),
+                                **({IRI_SLUG: pinned} if pinned else {})}
         ds.extras = extras
     ds.publisher = publisher
     ds.state = record.get("state") or "active"

@@ -157,6 +157,8 @@ def update(actor: Actor, ds: Dataset, fields: dict[str, Any], *, new_slug: Any =
     if isinstance(new_slug, str) and new_slug.strip() and new_slug.strip() != ds.slug:
         _rename(actor, ds, new_slug.strip())  # a bad or taken name refused: still nothing changed
         before["slug"] = rec["slug"] = ds.slug  # (the rename is audited on its own)
+        keep_platform_extras(ds, rec)  # the IRI the rename pinned (store.pin_iri), audited with the rename too
+        keep_platform_extras(ds, before)
     save_record(actor.session, rec, dataset=ds)
     audit(actor, "publish.update", ds, before, to_record(ds))
     return finish(actor, ds)
