@@ -21,7 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog_schema.models import Dataset, SeriesLink
-from catalog_schema.record import pick_text
+from catalog_schema.record import iri_slug, pick_text
 
 SERIES = "series"
 
@@ -158,21 +158,22 @@ def member_ids(session: Session) -> set[str]:
 
 
 def _entry(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "slug": row.slug, "identifier": row.identifier, "uri": row.uri,
-            "title": dict(row.title or {}), "description": dict(row.description or {}) or None}
+    return {"id": row.id, "slug": row.slug, "iri_slug": iri_slug(row.slug, row.extras), "identifier": row.identifier,
+            "uri": row.uri, "title": dict(row.title or {}), "description": dict(row.description or {}) or None}
 
 
 def annotate(session: Session, records: list[dict[str, Any]], *, order: bool = False) -> list[dict[str, Any]]:
     """Stored records (with their catalog ids) given what the catalog resolved of their series, for the
     mappers to publish: `catalog_series` on each record that names a series (each active series it is in:
-    id, slug, identifier, uri, title, description), one query for the whole list. `order` (one dataset's own
-    page): each entry also gets the neighbours' slugs (`previous`, `next`), and a series
-    `catalog_series_ends` ({"first", "last"} slugs)."""
+    id, slug, iri_slug, identifier, uri, title, description), one query for the whole list. `order` (one
+    dataset's own page): each entry also gets the neighbours (`previous`, `next`), and a series
+    `catalog_series_ends` ({"first", "last"}), each as the slug in its IRI (`record.iri_slug`: the one it was
+    first published under), since the mappers name them by IRI."""
     wanted = [r["id"] for r in records if r.get("in_series") and r.get("id")]
     found: dict[str, list[dict[str, Any]]] = {}
     for start in range(0, len(wanted), 500):
         q = (select(SeriesLink.member_id, Dataset.id, Dataset.slug, Dataset.identifier, Dataset.uri, Dataset.title,
-                    Dataset.description)
+                    Dataset.description, Dataset.extras)
              .join(Dataset, Dataset.id == SeriesLink.series_id)
              .where(SeriesLink.member_id.in_(wanted[start:start + 500]), Dataset.state == "active"))
         for row in session.execute(q):
@@ -182,12 +183,16 @@ def annotate(session: Session, records: list[dict[str, Any]], *, order: bool = F
             rec["catalog_series"] = sorted(found.get(rec["id"], []), key=lambda e: e["slug"])
             if order:
                 for entry in rec["catalog_series"]:
-                    mem = [m.slug for m in members(session, entry["id"])]
-                    at = mem.index(rec["slug"]) if rec.get("slug") in mem else None
-                    entry["previous"] = mem[at - 1] if at else None
-                    entry["next"] = mem[at + 1] if at is not None and at + 1 < len(mem) else None
+                    mem = members(session, entry["id"])
+                    at = next((i for i, m in enumerate(mem) if m.id == rec["id"]), None)
+                    entry["previous"] = _iri_slug(mem[at - 1]) if at else None
+                    entry["next"] = _iri_slug(mem[at + 1]) if at is not None and at + 1 < len(mem) else None
         if order and rec.get("kind") == SERIES and rec.get("id"):
             mem = members(session, rec["id"])
             if mem:
-                rec["catalog_series_ends"] = {"first": mem[0].slug, "last": mem[-1].slug}
+                rec["catalog_series_ends"] = {"first": _iri_slug(mem[0]), "last": _iri_slug(mem[-1])}
     return records
+
+
+def _iri_slug(ds: Dataset) -> str:
+    return iri_slug(ds.slug, ds.extras)
