@@ -51,7 +51,7 @@ from catalog_schema import dates, readers, series, vocab
 from catalog_schema import dcat as dcatmap
 from catalog_schema import search as search_mod
 from catalog_schema.datajson import catalog_to_datajson, to_datajson
-from catalog_schema.dcat_triples import distribution_uris
+from catalog_schema.dcat_triples import dataset_uri, distribution_uris
 from catalog_schema.models import Dataset, Publisher
 from catalog_schema.record import Record, pick_text
 from catalog_schema.store import to_record
@@ -395,7 +395,7 @@ def distribution_resource(slug: str, dist_id: str):
     as every door does; a distribution the dataset does not have, 404."""
     ds = _dataset_or_404(slug)
     record = to_record(ds)
-    mine = f"{_site()}/dataset/{ds.slug}/resource/{dist_id}"
+    mine = f"{dataset_uri(record, _site())}/resource/{dist_id}"  # under the IRI the dataset was first published as
     found = [d for d, uri in zip(record["distributions"], distribution_uris(record, _site()), strict=True)
              if uri == mine]
     if not found:

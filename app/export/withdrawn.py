@@ -3,7 +3,7 @@
 A harvester that asks what changed since a date must also learn what went away. DCAT 3 gives every
 dcat:Resource a lifecycle status (`adms:status`) and names the ADMS status vocabulary for it; DCAT-AP 3
 builds on DCAT 3 and its shapes are open, so a dcat:Dataset may carry it. A withdrawn dataset changed
-since the date is therefore listed as a minimal record: its IRI (the one it had while published), title,
+since the date is therefore listed as a minimal record: its IRI (the one it was first published under), title,
 a description saying it was withdrawn (DCAT-AP 3 requires one), dct:modified (when it was withdrawn),
 `adms:status <http://purl.org/adms/status/Withdrawn>`, and `dct:isReplacedBy` its successor when one was
 named. Its distributions and the rest of its metadata are not re-published. Full listings (no
@@ -19,7 +19,7 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from app.export import stream_rdf
 from app.services import lifecycle
@@ -43,18 +43,25 @@ def _descriptions(ds: Dataset) -> dict[str, str]:
             "zh": f"已于 {day} 被发布机构撤回。" + (f"原因：{reason}" if reason else "")}
 
 
+def _iri(ds: Dataset, site_url: str) -> URIRef:
+    """The dataset's IRI: the one it was first published under, whatever it was renamed to since."""
+    return URIRef(dcatmap.dataset_uri({"slug": ds.slug, "extras": ds.extras}, site_url))
+
+
 def _successor_iri(ds: Dataset, site_url: str) -> URIRef | None:
     named = lifecycle.successor(ds, site_url)
     if named is None:
         return None
     if named["slug"] and named["url"]:  # a dataset of this catalog: its dataset IRI
-        return URIRef(dcatmap.dataset_uri({"slug": named["slug"]}, site_url))
+        session = object_session(ds)
+        target = lifecycle.find(session, named["slug"])[0] if session is not None else None
+        return _iri(target, site_url) if target is not None else URIRef(dcatmap.dataset_uri(named, site_url))
     return URIRef(named["url"]) if named["url"] else None
 
 
 def add_withdrawn(graph: rdflib.Graph, ds: Dataset, *, site_url: str, catalog_uri: str | None = None) -> URIRef:
     """The minimal record of withdrawn `ds` into `graph` (and the catalog's dcat:dataset link to it)."""
-    node = URIRef(dcatmap.dataset_uri({"slug": ds.slug}, site_url))
+    node = _iri(ds, site_url)
     graph.add((node, RDF.type, DCAT.Dataset))
     titles = {lang: text for lang, text in (ds.title or {}).items() if text} or {"": ds.slug}
     for lang, text in titles.items():
