@@ -211,6 +211,66 @@ def test_a_package_whose_name_is_taken_keeps_its_next_free_slug_through_changes(
     assert client.get(f"/dataset/{name}-2").status_code == 200
 
 
+def _dataset_iris(client) -> set[str]:
+    import rdflib
+
+    g = rdflib.Graph().parse(data=client.get("/catalog.nt?page=all").data, format="nt")
+    dcat_dataset = rdflib.URIRef("http://www.w3.org/ns/dcat#Dataset")
+    return {str(s) for s in g.subjects(rdflib.RDF.type, dcat_dataset)}
+
+
+def test_a_package_renamed_at_its_source_keeps_its_first_iri(runtime, add_source, local_server, fixtures_dir, client):
+    """Our DCAT named the dataset by its slug, so a rename upstream gave it a new IRI: our own harvesters saw one
+    dataset deleted and another added. Its first IRI is pinned, through the rename and the harvests after it."""
+    from tests.support.ckan_server import FakeCkan
+    from tests.support.sources import CKAN_RECORDS, real_packages
+
+    packages = real_packages(fixtures_dir, CKAN_RECORDS)
+    add_source("city", "ckan", FakeCkan(local_server, packages).url)
+    assert harvest(runtime, "city").to_dict()["status"] == "finished"
+    old = packages[0]["name"]
+    before = _dataset_iris(client)
+    assert any(i.endswith(f"/dataset/{old}") for i in before)
+    packages[0]["name"] = f"{old}-renamed"
+    packages[0]["metadata_modified"] = "2099-01-01T00:00:00.000000"
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
+    assert _dataset_iris(client) == before
+    packages[0]["title"] = "Another title"  # a later change of the package keeps the pin
+    packages[0]["metadata_modified"] = "2099-01-02T00:00:00.000000"
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 1
+    assert _dataset_iris(client) == before
+    assert harvest(runtime, "city", full=True).to_dict()["updated"] == 0  # the pin is no change of its content
+    assert client.get(f"/dataset/{old}").status_code == 301
+
+
+def test_a_harvested_package_never_takes_a_pinned_iri(runtime, add_source, local_server, fixtures_dir, client):
+    """A slug a dataset had before a rename is its IRI for good: a new package asking for that name gets the next
+    free one, so two datasets never share an IRI."""
+    from app.services import accounts, datasets
+    from app.services.context import Actor
+    from catalog_schema.record import new_record
+    from catalog_schema.store import save_record
+    from tests.support.ckan_server import FakeCkan
+    from tests.support.sources import CKAN_RECORDS, real_packages
+
+    packages = real_packages(fixtures_dir, CKAN_RECORDS)
+    name = packages[0]["name"]
+    with runtime.sessionmaker() as session:
+        ds, _ = save_record(session, new_record(slug=name, title={"en": "Published here first"}, license="CC-BY-4.0"))
+        admin = accounts.create_user(session, "root@example.gov", sysadmin=True)
+        datasets.rename(Actor(session, admin, "test"), ds, f"{name}-here")
+        own_id = ds.id
+    add_source("city", "ckan", FakeCkan(local_server, packages).url)
+    assert harvest(runtime, "city").to_dict()["status"] == "finished"
+    with runtime.sessionmaker() as session:
+        assert session.scalar(select(Dataset.slug).where(Dataset.remote_id == packages[0]["id"])) == f"{name}-2"
+        assert session.get(Dataset, own_id).extras["publishing"]["iri_slug"] == name
+    iris = [i for i in _dataset_iris(client) if i.rsplit("/", 1)[1] in (name, f"{name}-2", f"{name}-here")]
+    assert sorted(i.rsplit("/", 1)[1] for i in iris) == [name, f"{name}-2"]
+    moved = client.get(f"/dataset/{name}")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/dataset/{name}-here")
+
+
 def _dcat(datasets: list[str]) -> bytes:
     head = ("@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
             "@prefix adms: <http://www.w3.org/ns/adms#> .\n"
