@@ -58,8 +58,8 @@ class Resolution:
 def find(session: Session, slug: str) -> tuple[Dataset | None, bool]:
     """The dataset whose slug is (or was, before a rename) `slug`, and whether `slug` is an old one.
 
-    A current slug wins over an old slug of another dataset (a new dataset may take a name another
-    one left)."""
+    A current slug wins over an old slug of another dataset (no dataset takes another's old name today:
+    check_slug and the harvest's unique_slug refuse them; a catalog from before that rule may hold one)."""
     if not isinstance(slug, str) or not slug or "\x00" in slug or len(slug) > MAX_SLUG_CHARS:
         return None, False
     ds = session.scalar(select(Dataset).where(Dataset.slug == slug))
