@@ -36,7 +36,8 @@ GEOJSON_LITERAL = "http://www.opengis.net/ont/geosparql#geoJSONLiteral"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _CRS = re.compile(r"^\s*<([^>]*)>\s*")
 _NUMBER = r"\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*"
-_BBOX = re.compile(rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$")
+BBOX_PATTERN = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"  # also what the REST API's OpenAPI document declares
+_BBOX = re.compile(BBOX_PATTERN)
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                    "GeometryCollection"}
 

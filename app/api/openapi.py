@@ -43,6 +43,7 @@ class Param:
     array: bool = False
     default: Any = None
     max_length: int | None = None
+    pattern: str | None = None  # what the server takes, as an ECMA 262 regular expression
 
     def schema(self) -> dict[str, Any]:
         one: dict[str, Any] = {"type": self.type}
@@ -54,6 +55,8 @@ class Param:
             one["enum"] = list(self.enum)
         if self.max_length is not None:
             one["maxLength"] = self.max_length
+        if self.pattern is not None:
+            one["pattern"] = self.pattern
         if self.array:
             return {"type": "array", "items": one}
         if self.default is not None:

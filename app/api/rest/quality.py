@@ -25,9 +25,9 @@ from catalog_schema.models import Assessment
 
 #: The language of the texts for people (app/api/lang.py): declared so the document says how to ask for Chinese.
 LANG = Param("lang", description=N_("Language of the findings' explanations and fixes, the star reasons and the "
-                                    "error messages: zh or en. Without it, the Accept-Language header decides "
-                                    "(English when it asks for neither). Slugs, severities, evidence and numbers "
-                                    "are the same in every language."), enum=("zh", "en"))
+                                    "error messages: zh (or zh-CN) or en. Without it, the Accept-Language header "
+                                    "decides (English when it asks for neither, and for any other value). Slugs, "
+                                    "severities, evidence and numbers are the same in every language."))
 
 
 @api.endpoint("/datasets/<slug>/quality", summary=N_("The dataset's latest quality assessment"), response="Assessment",
