@@ -100,7 +100,9 @@ def test_rest_search_takes_a_bbox(placed, client):
     # the document says what the server takes (schemathesis sent "000...", valid by a bare string, and got 400)
     import re
 
-    assert re.fullmatch(bbox["schema"]["pattern"], "119.5, 29.5,121,31") and \
+    assert re.fullmatch(bbox["schema"]["pattern"], "119.5, 29.5,121,31") and re.fullmatch(bbox["schema"]["pattern"], "")
+    assert client.get("/api/v1/datasets?bbox=").status_code == 200  # an empty box: no box, as the pattern says
+    assert re.search(bbox["schema"]["pattern"], "1,2,3,4") and \
         not re.search(bbox["schema"]["pattern"], "0000") and not re.search(bbox["schema"]["pattern"], "nowhere")
 
 

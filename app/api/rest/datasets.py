@@ -56,7 +56,7 @@ SEARCH_PARAMS = (
     Param("stars_min", "integer", N_("Only datasets with at least this many stars"), minimum=0, maximum=5),
     Param("bbox", description=N_("Bounding box W,S,E,N in degrees (WGS 84), e.g. 118,27,123,31: datasets whose "
                                  "extent intersects it (as CKAN's ext_bbox); datasets without an extent are left "
-                                 "out"), max_length=200, pattern=places.BBOX_PATTERN),
+                                 "out"), max_length=200, pattern=f"^$|{places.BBOX_PATTERN}"),  # empty: no box
     Param("sort", description=N_("Order: relevance (default with q), else -modified; '-' means descending"),
           enum=search_mod.SORTS),
     Param("collapse", description=N_("series: a dataset series stands for its members, which are left out"),
