@@ -430,6 +430,9 @@ def _with_a_dead_broker(db_url, tmp_path):
     celery = make_celery(rt.settings)
     celery.conf.task_publish_retry = False
     celery.conf.broker_connection_retry = False
+    # and kombu's own connection retries (a channel's connection is ensured with the transport's options, and
+    # without a limit there slept 6 s in the test of a job handed to the dead broker): one try, no sleep
+    celery.conf.broker_transport_options = {**celery.conf.broker_transport_options, "max_retries": 0}
     return rt, celery
 
 
