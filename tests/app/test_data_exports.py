@@ -72,9 +72,11 @@ def _build(app) -> dict:
 
 
 def _dist(app, dist_id: str) -> Distribution:
-    session = app.extensions["opendata"]["sessionmaker"]()
-    dist = session.get(Distribution, dist_id)
-    dist.dataset  # noqa: B018 - loaded while the session is open
+    # closed once read: a session left open held its PostgreSQL connection "idle in transaction" until the
+    # garbage collector came by, and the next test's clean-up ended it (logged as an error at collection)
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        dist = session.get(Distribution, dist_id)
+        dist.dataset  # noqa: B018 - loaded while the session is open
     return dist
 
 
