@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.walks import fill_every_scored_field
+from tests.support.portals import new_dataset, upload
 from tests.support.publishing import CLEAN_CSV, PII_CSV
 from tests.support.smtp import SmtpServer
 from tests.support.wsgiserver import ServedApp
@@ -94,14 +95,8 @@ def test_from_invitation_to_405_points_an_override_and_the_weekly_report(browser
 
         # 2. the clerk publishes a dataset scoring 405 of 405
         clerk.goto(f"/publish?lang={lang}")
-        clerk.fill("#new-title", "人口统计 2024" if zh else "Population by district 2024")
-        clerk.fill("#new-name", "population-2024")
-        clerk.click("#new-dataset button[type=submit]")
-        clerk.wait_for_url(re.compile(r"/publish/population-2024(\?|#|$)"))
-        clerk.set_input_files("#upload-file", str(CLEAN_CSV))
-        clerk.fill("#upload-title", "各区人口" if zh else "Population per district")
-        clerk.click("#upload-form button[type=submit]")
-        clerk.wait_for_selector("#distributions li[id^=dist-]")
+        new_dataset(clerk, "人口统计 2024" if zh else "Population by district 2024", "population-2024")
+        upload(clerk, CLEAN_CSV, "各区人口" if zh else "Population per district")
         fill_every_scored_field(clerk, contact_name="统计局数据科", contact_email="data@stats.jinhua.gov.cn")
         clerk.click("#save-metadata")
         clerk.wait_for_selector("#flash-success")
@@ -113,13 +108,8 @@ def test_from_invitation_to_405_points_an_override_and_the_weekly_report(browser
 
         # 3. a file with personal data: the director asks for an override, the deputy confirms and publishes
         clerk.goto(f"/publish?lang={lang}")
-        clerk.fill("#new-title", "热线受理记录" if zh else "Hotline calls")
-        clerk.fill("#new-name", "hotline-calls")
-        clerk.click("#new-dataset button[type=submit]")
-        clerk.wait_for_url(re.compile(r"/publish/hotline-calls(\?|#|$)"))
-        clerk.set_input_files("#upload-file", str(PII_CSV))
-        clerk.click("#upload-form button[type=submit]")
-        clerk.wait_for_selector("#distributions li[id^=dist-]")
+        new_dataset(clerk, "热线受理记录" if zh else "Hotline calls", "hotline-calls")
+        upload(clerk, PII_CSV)
         assert clerk.locator("#publish-button").is_disabled()  # blocked, and the button says so
         director.goto(f"/publish/hotline-calls?lang={lang}")
         director.fill("#override-reason", "The numbers are the offices' public hotline lines.")

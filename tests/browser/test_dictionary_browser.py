@@ -4,36 +4,21 @@ its message read out with it, and every box holding what was typed."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.support.wsgiserver import ServedApp
+from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish, upload
 
 TABLE = '地区,"年末常住人口\n(万人)",面积\n北京市,2154,16410\n天津市,1560,11966\n河北省,7556,188800\n'
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
-    from app import create_app
-    from catalog_schema.db import upgrade
-    from tests.support.accounts import make_user
-
     tmp = tmp_path_factory.mktemp("dictionary-portal")
-    url = f"sqlite:///{tmp / 'catalog.db'}"
-    upgrade(url)
-    application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
-                              "SECRET_KEY": "browser-dictionary", "ALLOW_HOSTS": ["127.0.0.1"]})
-    make_user(application, "clerk@stats.example.gov", editor_of="jh-stats")
-    served = ServedApp(application, threads=2, ident="opendata-test")
-    yield served.url, tmp
-    served.close()
-    application.extensions["opendata"]["engine"].dispose()
+    with editor_portal(tmp, secret="browser-dictionary", editor="clerk@stats.example.gov") as url:
+        yield url, tmp
 
 
 def test_a_refused_dictionary_box_is_marked_and_the_typed_words_stay(browser, portal):
-    from tests.support.accounts import PASSWORD
-
     base, tmp = portal
     table = tmp / "population.csv"
     table.write_text(TABLE, encoding="utf-8")
@@ -41,18 +26,9 @@ def test_a_refused_dictionary_box_is_marked_and_the_typed_words_stay(browser, po
     page = context.new_page()
     page.set_default_timeout(20000)
     try:
-        page.goto("/publish?lang=en")
-        page.fill("#login-email", "clerk@stats.example.gov")
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#new-title")
-        page.fill("#new-title", "Population")
-        page.fill("#new-name", "population")
-        page.click("#new-dataset button[type=submit]")
-        page.wait_for_url(re.compile(r"/publish/population(\?|#|$)"))
-        page.set_input_files("#upload-file", str(table))
-        page.click("#upload-form button[type=submit]")
-        page.wait_for_selector("#distributions li[id^=dist-]")
+        sign_in_to_publish(page, "clerk@stats.example.gov", "en")
+        new_dataset(page, "Population", "population")
+        upload(page, table)
         dist = page.locator("#distributions li[id^=dist-]").first.get_attribute("id").removeprefix("dist-")
 
         box = page.locator(f"#dictionary-{dist}")

@@ -4,50 +4,29 @@ fetched as one types), it picks one, saves, and the draft holds that county (its
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.support.wsgiserver import ServedApp
+from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish
 
 COUNTY = "浙江省金华市义乌市 (330782)"  # a county-level city: only /publish/places knows it
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
-    from app import create_app
-    from catalog_schema.db import upgrade
-    from tests.support.accounts import make_user
-
-    tmp = tmp_path_factory.mktemp("place-portal")
-    url = f"sqlite:///{tmp / 'catalog.db'}"
-    upgrade(url)
-    application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
-                              "SECRET_KEY": "browser-places", "ALLOW_HOSTS": ["127.0.0.1"]})
-    make_user(application, "clerk@places.example.gov", editor_of="jh-stats")
-    served = ServedApp(application, threads=2, ident="opendata-test")
-    yield served.url
-    served.close()
-    application.extensions["opendata"]["engine"].dispose()
+    with editor_portal(tmp_path_factory.mktemp("place-portal"), secret="browser-places",
+                       editor="clerk@places.example.gov") as url:
+        yield url
 
 
 def test_an_agency_picks_a_county_by_its_chinese_name(browser, portal, screenshots):
-    from tests.support.accounts import PASSWORD
 
     context = browser.new_context(base_url=portal, viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(20000)
     slug = "yiwu-markets"
     try:
-        page.goto("/publish?lang=zh")
-        page.fill("#login-email", "clerk@places.example.gov")
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#new-title")
-        page.fill("#new-title", "义乌市集贸市场名录")
-        page.fill("#new-name", slug)
-        page.click("#new-dataset button[type=submit]")
-        page.wait_for_url(re.compile(rf"/publish/{slug}(\?|#|$)"))
+        sign_in_to_publish(page, "clerk@places.example.gov", "zh")
+        new_dataset(page, "义乌市集贸市场名录", slug)
 
         places = page.locator("#places option")
         assert not [v for v in places.evaluate_all("os => os.map(o => o.value)") if "义乌" in v]  # not in the page

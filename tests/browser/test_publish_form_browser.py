@@ -10,8 +10,8 @@ import re
 import pytest
 
 from tests.browser.walks import fill_every_scored_field
+from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish, upload
 from tests.support.publishing import CLEAN_CSV
-from tests.support.wsgiserver import ServedApp
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = {"zh": {"saved_prefix": "已保存", "published": "已发布", "email_error": "不是电子邮箱地址"},
@@ -20,26 +20,14 @@ TEXT = {"zh": {"saved_prefix": "已保存", "published": "已发布", "email_err
 
 @pytest.fixture(scope="module")
 def agency_portal(tmp_path_factory):
-    from app import create_app
-    from catalog_schema.db import upgrade
-    from tests.support.accounts import make_user
-
-    tmp = tmp_path_factory.mktemp("publish-portal")
-    url = f"sqlite:///{tmp / 'catalog.db'}"
-    upgrade(url)
-    application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
-                              "SECRET_KEY": "browser-publish", "ALLOW_HOSTS": ["127.0.0.1"]})
-    make_user(application, "clerk@stats.example.gov", editor_of="jh-stats")
-    served = ServedApp(application, threads=2, ident="opendata-test")
-    yield served.url
-    served.close()
-    application.extensions["opendata"]["engine"].dispose()
+    with editor_portal(tmp_path_factory.mktemp("publish-portal"), secret="browser-publish",
+                       editor="clerk@stats.example.gov") as url:
+        yield url
 
 
 # The journey test (test_agency_journey.py) walks zh on a phone and en on a laptop; this walks the other two.
 @pytest.mark.parametrize(("lang", "size"), [("zh", "desktop"), ("en", "phone")])
 def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, screenshots, lang, size):
-    from tests.support.accounts import PASSWORD
 
     context = browser.new_context(base_url=agency_portal, viewport=SIZES[size],
                                   locale="zh-CN" if lang == "zh" else "en-GB")
@@ -47,19 +35,9 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
     page.set_default_timeout(20000)
     slug = f"population-{lang}-{size}"
     try:
-        page.goto(f"/publish?lang={lang}")
-        page.fill("#login-email", "clerk@stats.example.gov")
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#new-title")
-        page.fill("#new-title", "人口统计 2024" if lang == "zh" else "Population by district 2024")
-        page.fill("#new-name", slug)
-        page.click("#new-dataset button[type=submit]")
-        page.wait_for_url(re.compile(rf"/publish/{slug}(\?|#|$)"))
-        page.set_input_files("#upload-file", str(CLEAN_CSV))
-        page.fill("#upload-title", "各区人口" if lang == "zh" else "Population per district")
-        page.click("#upload-form button[type=submit]")
-        page.wait_for_selector("#distributions li[id^=dist-]")
+        sign_in_to_publish(page, "clerk@stats.example.gov", lang)
+        new_dataset(page, "人口统计 2024" if lang == "zh" else "Population by district 2024", slug)
+        upload(page, CLEAN_CSV, "各区人口" if lang == "zh" else "Population per district")
 
         fill_every_scored_field(page, contact_name="统计局数据科" if lang == "zh" else "Data unit, statistics bureau",
                                 contact_email="not-an-email")  # a slip: the server says so next to the field
