@@ -195,9 +195,10 @@ def _is_api() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def is_api_write() -> bool:
-    """Does this API request change something? (CKAN clients POST reads too: decide by action name.)"""
-    if request.method not in UNSAFE_METHODS:
+def is_api_write(method: str | None = None) -> bool:
+    """Does this API request change something? (CKAN clients POST reads too: decide by action name.) `method`: as
+    if it were sent with that method (a CORS preflight asks for the POST to come)."""
+    if (method or request.method) not in UNSAFE_METHODS:
         return False
     if request.blueprint == "api_datastore":  # datastore_search and datastore_info: reads, POSTed by ckanapi
         return False
@@ -328,7 +329,33 @@ def _headers(response: Response) -> Response:
         # catalog documents had no CORS header while data.csv and /rows did. Reads only; no cookie is a
         # credential there, and a token must be sent on purpose (Authorization)
         h.setdefault("Access-Control-Allow-Origin", "*")
+    elif _is_api() and request.method == "POST" and not is_api_write():
+        h.setdefault("Access-Control-Allow-Origin", "*")  # a read POSTed (package_search, datastore_search)
+    elif _is_api() and request.method == "OPTIONS" and _preflight_for_read():
+        # a browser asks before it POSTs JSON (CKAN's own data explorers POST datastore_search): the read answered
+        # its question, so a web app on another site could send it. Writes are not offered (as above).
+        h["Access-Control-Allow-Origin"] = "*"
+        posted = request.headers.get("Access-Control-Request-Method", "").upper() == "POST"
+        h["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS" if posted else "GET, HEAD, OPTIONS"
+        asked = [x.strip() for x in request.headers.get("Access-Control-Request-Headers", "").split(",")]
+        allowed = [x for x in asked if x.lower() in _CORS_REQUEST_HEADERS]
+        if allowed:
+            h["Access-Control-Allow-Headers"] = ", ".join(allowed)
+        h["Access-Control-Max-Age"] = "86400"
     return response
+
+
+#: Request headers a cross-site read may carry: its body's type, a token (to read one's own drafts), the language
+#: of the answer, a validator.
+_CORS_REQUEST_HEADERS = {"content-type", "authorization", "x-ckan-api-key", "accept-language", "if-none-match"}
+
+
+def _preflight_for_read() -> bool:
+    """Whether a CORS preflight asks for a read: GET or HEAD, or a POST the API reads with (is_api_write)."""
+    method = request.headers.get("Access-Control-Request-Method", "").upper()
+    if method in ("GET", "HEAD"):
+        return True
+    return method == "POST" and not is_api_write("POST")
 
 
 _OPEN_READS = ("/api/", "/catalog.", "/data.json", "/feeds/", "/datastore/dump/")
