@@ -115,7 +115,7 @@ def catalog_findings(entries: list[Entry]) -> dict[str, list[Finding]]:
                 totals[e.id] = max(totals[e.id], total)
     for ds_id, others in named.items():
         whys = sorted(set(others.values()))
-        why_zh = "；".join("标题和发布机构相同" if w.startswith("same title") else "文件相同" for w in whys)
+        why_zh = "；".join("标题和发布部门相同" if w.startswith("same title") else "文件相同" for w in whys)
         listed = sorted(others)[:MAX_LISTED]
         ev = {"others": _names(listed, max(totals[ds_id], len(others))), "why": "; ".join(whys), "why_zh": why_zh}
         out[ds_id].append(_make("duplicate-dataset", ev))

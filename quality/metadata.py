@@ -121,7 +121,7 @@ INDICATORS: tuple[Indicator, ...] = (
     indicator("reusability", "contact_point", 20, "missing-contact-point", "warning",
               ("No contact point", "缺少联系方式"),
               ("Give a contact point with an e-mail address users can write to", "提供联系人及可联系的电子邮箱")),
-    indicator("reusability", "publisher", 10, "missing-publisher", "warning", ("No publisher", "缺少发布机构"),
+    indicator("reusability", "publisher", 10, "missing-publisher", "warning", ("No publisher", "缺少发布部门"),
               ("Name the publishing department", "注明发布部门")),
     indicator("contextuality", "rights", 5, "missing-rights", "info", ("No rights statement", "缺少权利声明"),
               ("State the rights or licence on the distribution", "在资源上声明权利或许可协议"), level="distribution"),

@@ -40,7 +40,7 @@ def _descriptions(ds: Dataset) -> dict[str, str]:
     day = _when(ds).date().isoformat()
     reason = (ds.withdrawn_reason or "").strip()
     return {"en": f"Withdrawn by its publisher on {day}." + (f" Reason: {reason}" if reason else ""),
-            "zh": f"已于 {day} 被发布机构撤回。" + (f"原因：{reason}" if reason else "")}
+            "zh": f"已于 {day} 被发布部门撤回。" + (f"原因：{reason}" if reason else "")}
 
 
 def _iri(ds: Dataset, site_url: str) -> URIRef:

@@ -150,7 +150,7 @@ def gone_messages(ds: Dataset) -> tuple[str, str]:
         return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn: the source it was harvested from no longer "
                 "lists it.", f"数据集“{title_zh}”（{ds.slug}）已撤回：其采集来源不再列出该数据集。")
     return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn by its publisher.",
-            f"数据集“{title_zh}”（{ds.slug}）已被发布机构撤回。")
+            f"数据集“{title_zh}”（{ds.slug}）已被发布部门撤回。")
 
 
 def wants_json() -> bool:

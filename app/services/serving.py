@@ -229,7 +229,7 @@ def explain(decision: Decision, lang: str) -> str:
         return ("This file could not be read as a table, so it could not be checked for personal data, and it is "
                 "not served. It will be once its publisher replaces it with a file that reads." if en else
                 "该文件无法作为表格读取，因此无法检查是否含有个人信息，暂不提供下载。"
-                "发布机构替换为可读取的文件后即可获取。")
+                "发布部门替换为可读取的文件后即可获取。")
     if decision.reason == "not-checked":
         return ("This file has not been checked for personal data yet, so it is not served. It will be once the "
                 "check has run (normally within minutes of publication)." if en else
@@ -247,8 +247,8 @@ def explain(decision: Decision, lang: str) -> str:
     return (f"Personal data was found in this file ({found}). It is withheld under the personal information "
             "protection rules until the publisher removes it, or an administrator of the publisher approves "
             "its publication with a reason." if en else
-            f"该文件含有个人信息（{found}）。根据个人信息保护规定暂停提供，直至发布机构删除这些信息，"
-            "或由发布机构管理员说明理由后批准公开。")
+            f"该文件含有个人信息（{found}）。根据个人信息保护规定暂停提供，直至发布部门删除这些信息，"
+            "或由发布部门管理员说明理由后批准公开。")
 
 
 def masked_alternatives(ds: Dataset, dist: Distribution) -> dict[str, str]:

@@ -251,9 +251,9 @@ def test_a_harvests_withdrawal_reason_is_said_in_the_readers_language(client, ru
     typed = client.get("/dataset/typed?lang=zh_CN", headers=page).get_data(as_text=True)
     assert "Replaced by the 2025 edition" in typed
     # the headline says who withdrew it: the source for a harvest's withdrawal, the publisher otherwise
-    assert "其采集来源不再列出该数据集" in zh and "发布机构已撤回" not in zh
+    assert "其采集来源不再列出该数据集" in zh and "发布部门已撤回" not in zh
     assert "The source it was harvested from no longer lists it" in en and "Its publisher withdrew it" not in en
-    assert "发布机构已撤回该数据集" in typed
+    assert "发布部门已撤回该数据集" in typed
     error = client.get("/dataset/gone-at-source", headers={"Accept": "application/json"}).get_json()["error"]
     assert "no longer lists it" in error["message"] and "采集来源不再列出" in error["message_zh"]
     error = client.get("/dataset/typed", headers={"Accept": "application/json"}).get_json()["error"]
