@@ -143,6 +143,9 @@ class Endpoint:
     def query_params(self) -> list[Param]:
         return [p for p in self.params if p.location == "query"]
 
+    def header_params(self) -> list[Param]:
+        return [p for p in self.params if p.location == "header"]
+
 
 @dataclass
 class Registry:
@@ -203,6 +206,7 @@ def parse_args(endpoint: Endpoint, args: Mapping) -> dict[str, Any]:
 
 
 STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (the ETag given in If-None-Match still matches)",
+               412: "Precondition failed (the version given in If-Match is not the present one)",
                400: "Bad request: a parameter is malformed or out of range", 404: "Not found",
                401: "No valid API token in the Authorization header",
                403: "The token's user may not do this (another publisher's dataset, a harvested dataset)",
@@ -238,7 +242,8 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
             responses[str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
                                       "content": {"application/json": {
                                           "schema": {"$ref": "#/components/schemas/Error"}}}}
-        params = [p.to_openapi(registry.text(p.description)) for p in e.path_params() + e.query_params()]
+        params = [p.to_openapi(registry.text(p.description))
+                  for p in e.path_params() + e.query_params() + e.header_params()]
         if e.cache:
             params.append({"name": "If-None-Match", "in": "header", "required": False,
                            "description": "An ETag from an earlier response: 304 when unchanged",

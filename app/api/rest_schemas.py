@@ -282,6 +282,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "assessment": {"type": "object", "description": "The full assessment document (as /quality gives it)"}}),
     "PublishResult": _obj(["id", "slug", "state", "title", "publisher", "distributions", "links"], {
         "id": {"type": "string"}, "slug": {"type": "string"},
+        "version": {"type": "string", "description": "The version an edit starts from: send it back in If-Match"},
         "state": {"type": "string", "enum": ["draft", "active", "withdrawn"]}, "title": LANGMAP,
         "publisher": _nullable("string"), "licence": _nullable("string"), "harvested": {"type": "boolean"},
         "stars": STAR, "score": SCORE,

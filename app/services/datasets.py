@@ -64,6 +64,13 @@ def check_slug(session, slug: Any, own_id: str | None = None) -> str:
     return slug
 
 
+def edit_version(ds: Dataset) -> str:
+    """The version of a dataset an edit starts from (the publish form carries it; the REST API gives it and takes
+    it back in If-Match): its content hash and name. An assessment changes neither; an edit of its metadata, its
+    files or its name does."""
+    return f"{ds.content_hash or ''}:{ds.slug}"
+
+
 def finish(actor: Actor, ds: Dataset, *, reassess: bool = True) -> Dataset:
     """Index, commit, and assess a published dataset again (so search shows its new stars); one without files
     too (CKAN's package_create may publish one, resource_delete may remove its last file): it is scored with its

@@ -357,12 +357,6 @@ def _hvd_values(ds, sent: tuple[str, object] | None = None) -> dict:
     return out
 
 
-def _version(ds) -> str:
-    """What the metadata form was opened on: the dataset's content hash and name (an assessment changes
-    neither, an edit of its metadata, files or name does)."""
-    return f"{ds.content_hash or ''}:{ds.slug}"
-
-
 #: The metadata form's boxes compared with the saved dataset when a form comes back stale (`update`).
 _COMPARED = (*TEXT_FIELDS, "contact_name", "contact_email", "temporal_start", "temporal_end", "spatial", "name",
              "themes", "language", "hvd_category")
@@ -413,7 +407,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         inferred={d.id: {f["name"]: f for f in ((d.dictionary or {}).get("inferred") or {}).get("fields") or []}
                   for d in ds.distributions},
         edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions},
-        dictionary_form=dictionary_form or {}, dictionary_props=DICTIONARY_PROPS, version=_version(ds),
+        dictionary_form=dictionary_form or {}, dictionary_props=DICTIONARY_PROPS, version=datasets.edit_version(ds),
         conflict=conflict,
         dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds),
         file_errors={category.split(":", 1)[1]: message for category, message
@@ -449,7 +443,7 @@ def _form_fields(form) -> dict:
 def update(slug: str):
     user, ds = _editable(slug)
     form = request.form
-    if form.get("version") and form["version"] != _version(ds):
+    if form.get("version") and form["version"] != datasets.edit_version(ds):
         # opened before someone else's change: saving it whole would put back every value the form showed, theirs
         # lost without a word. Nothing is saved; the form comes back with what was typed, each box that differs
         # from the dataset as saved now marked with its saved value, and the new version (a second save is meant).

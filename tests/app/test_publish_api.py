@@ -443,3 +443,30 @@ def test_the_check_says_its_findings_in_the_language_asked_for(client, world, op
     _validate(openapi, "PrePublicationCheck", zh)
     params = openapi["paths"]["/datasets/{slug}/check"]["get"]["parameters"]
     assert any(p["name"] == "lang" for p in params)
+
+
+def test_a_patch_sent_with_if_match_changes_nothing_when_the_dataset_changed_since(client, world, openapi):
+    """Two clients on one dataset: the second PATCH put its fields over whatever the first had just changed. A
+    PATCH may now say which version it starts from (If-Match, the `version` a publish result gives): when the
+    dataset changed since, nothing is changed (412); a check run in between is no change."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    url = f"/api/v1/datasets/{world.draft_a}"
+    first = client.patch(url, headers=token, json={"description": "One."}).get_json()
+    _validate(openapi, "PublishResult", first)
+    version = first["version"]
+    assert client.get(f"{url}/check", headers=token).status_code == 200  # a check is no change
+    mine = client.patch(url, headers={**token, "If-Match": f'"{version}"'}, json={"description": "Two."})
+    assert mine.status_code == 200 and mine.get_json()["version"] != version
+    stale = client.patch(url, headers={**token, "If-Match": f'W/"{version}"'}, json={"license": "CC0-1.0"})
+    assert stale.status_code == 412 and stale.get_json()["error"]["code"] == "precondition-failed"
+    assert mine.get_json()["version"] in stale.get_json()["error"]["message"]
+    zh = client.patch(url + "?lang=zh", headers={**token, "If-Match": version}, json={"license": "CC0-1.0"})
+    assert zh.status_code == 412 and "未做任何修改" in zh.get_json()["error"]["message"]
+    shown = client.get(f"/api/3/action/package_show?id={world.draft_a}", headers=token).get_json()["result"]
+    assert shown["notes"] == "Two." and shown.get("license_id") != "CC0-1.0"  # the stale change was not made
+    now = mine.get_json()["version"]
+    for n, header in enumerate(({"If-Match": f'"{version}", "{now}"'}, {"If-Match": "*"}, {})):  # any named
+        answer = client.patch(url, headers={**token, **header}, json={"keywords": [f"k{n}"]})
+        assert answer.status_code == 200, header
+    params = openapi["paths"]["/datasets/{slug}"]["patch"]["parameters"]
+    assert any(p["name"] == "If-Match" and p["in"] == "header" for p in params)

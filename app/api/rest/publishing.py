@@ -14,6 +14,7 @@ from flask import current_app, jsonify, request
 from app import auth
 from app.api.errors import ApiError
 from app.api.lang import api_lang
+from app.api.openapi import Param
 from app.api.rest.blueprint import api
 from app.api.rest.datasets import dictionary_doc
 from app.api.rest.quality import LANG
@@ -75,7 +76,8 @@ def _lang(data: dict[str, Any]) -> str:
 
 
 def _publish_doc(ds: Dataset, result: dict[str, Any] | None = None) -> dict[str, Any]:
-    doc = {"id": ds.id, "slug": ds.slug, "state": ds.state, "title": dict(ds.title or {}),
+    doc = {"id": ds.id, "slug": ds.slug, "state": ds.state, "version": datasets.edit_version(ds),
+           "title": dict(ds.title or {}),
            "publisher": ds.publisher.slug if ds.publisher else None, "licence": ds.license_id,
            "harvested": ds.source_id is not None, "stars": ds.stars, "score": ds.score,
            "distributions": [{"id": d.id, "url": d.download_url or d.access_url, "title": dict(d.title or {}),
@@ -86,6 +88,14 @@ def _publish_doc(ds: Dataset, result: dict[str, Any] | None = None) -> dict[str,
     if result is not None:
         doc["check"] = _check_doc(result)
     return doc
+
+
+def _if_match() -> list[str] | None:
+    """The versions an If-Match header names (quoted or not, weak or not), None without one; "*" matches any."""
+    raw = request.headers.get("If-Match")
+    if raw is None or not raw.strip() or raw.strip() == "*":
+        return None
+    return [part.strip().removeprefix("W/").strip('"') for part in raw.split(",") if part.strip()]
 
 
 def _check_doc(result: dict[str, Any]) -> dict[str, Any]:
@@ -130,14 +140,27 @@ def dataset_create():
     return resp
 
 
+IF_MATCH = Param("If-Match", location="header",
+                 description=N_("The `version` the change starts from (as a publish result or the check gives it): "
+                                "when the dataset has changed since, nothing is changed and the answer is 412 "
+                                "'precondition-failed'. Without it the change is made whatever changed before."))
+
+
 @api.endpoint("/datasets/<slug>", summary=N_("Change a dataset's metadata"), response="PublishResult",
               tag="publishing", methods=("PATCH",), body={"application/json": "DatasetWrite"},
-              errors=WRITE_ERRORS, auth=True,
+              errors=(*WRITE_ERRORS, 412), auth=True, params=(IF_MATCH,),
               description=N_("Only the fields given change; `name` renames the dataset (its old URL answers 301 "
                           "from then on). Harvested datasets are read-only (403 'harvested') until an admin of "
-                          "the publisher detaches them."))
+                          "the publisher detaches them. Send If-Match with the version you read to change "
+                          "nothing if someone changed the dataset since."))
 def dataset_patch(slug: str):
     user, ds = _editable(slug)
+    asked = _if_match()
+    if asked is not None and datasets.edit_version(ds) not in asked:
+        raise ApiError(412, "precondition-failed",
+                       T_("Dataset %(slug)s changed since the version given in If-Match: nothing was changed. Read "
+                          "it again (its version is %(version)s) and send the change with that.",
+                          slug=repr(ds.slug), version=datasets.edit_version(ds)))
     data = _body()
     fields = {k: v for k, v in data.items() if k not in ("lang", "name")}
     with _acting(user, _lang(data)) as actor:
