@@ -127,6 +127,9 @@ def test_the_page_is_in_chinese_and_english(client, catalog):
                  "每页条数（最多 100 条）；默认：PAGE_SIZE 设置"):
         assert text in unescape(zh), text
     assert "%(" not in zh and "%(" not in en
+    # a header parameter is listed as the others are (If-Match was only in the OpenAPI document)
+    assert "<code>If-Match</code>" in en and "every publish result gives it" in unescape(en)
+    assert "<code>If-Match</code>" in zh and "每个发布结果中都会给出" in unescape(zh) and "请求头" in zh
     assert "<column>" not in zh and "&lt;column&gt;__exact" in en  # texts are escaped, never markup
 
 

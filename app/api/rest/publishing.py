@@ -141,8 +141,8 @@ def dataset_create():
 
 
 IF_MATCH = Param("If-Match", location="header",
-                 description=N_("The `version` the change starts from (as a publish result or the check gives it): "
-                                "when the dataset has changed since, nothing is changed and the answer is 412 "
+                 description=N_("The `version` the change starts from (every publish result gives it): when the "
+                                "dataset has changed since, nothing is changed and the answer is 412 "
                                 "'precondition-failed'. Without it the change is made whatever changed before."))
 
 
