@@ -1,4 +1,4 @@
-"""Record validation: the compiled validator (fastjsonschema) and jsonschema, the reference, give the same
+"""Record validation: the compiled validator (jsonschema-rs) and jsonschema, the reference, give the same
 verdict on every record, valid or not; the messages are jsonschema's."""
 
 from __future__ import annotations
