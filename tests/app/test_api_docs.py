@@ -122,7 +122,7 @@ def test_the_page_is_in_chinese_and_english(client, catalog):
                  "The catalog in Turtle", "Items per page (at most 100); default: the PAGE_SIZE setting"):
         assert text in unescape(en), text
         assert text not in unescape(zh), text
-    for text in ("入门", "参数", "描述", "机器可读的描述：", "搜索和列出数据集", "发布者（机关和部门）及其数据集数",
+    for text in ("入门", "参数", "描述", "机器可读的描述：", "搜索和列出数据集", "发布部门（机关和单位）及其数据集数",
                  "全文检索（所有词都须匹配；中文按二元组匹配）", "Turtle 格式的目录",
                  "每页条数（最多 100 条）；默认：PAGE_SIZE 设置"):
         assert text in unescape(zh), text
