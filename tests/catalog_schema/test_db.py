@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from sqlalchemy import func, inspect, select, text, update
@@ -203,3 +204,60 @@ def test_a_title_with_markup_gives_a_slug_of_its_words_not_its_tags():
     assert name_slug("Potholes <b>2026</b>") == "potholes-2026"
     assert name_slug("<script>x</script>Roads") == "x-roads"
     assert name_slug("a < b and c > d") == "a-b-and-c-d"  # comparisons are no tags
+
+
+@pytest.mark.postgres
+def test_migration_0021_stores_payloads_with_lz4_on_postgresql():
+    """0021: on PostgreSQL a harvested payload is compressed by lz4 (half pglz's server time, the same size); a
+    payload stored before is still read; down and up again."""
+    from alembic import command
+
+    from tests.support import services
+
+    admin_url = services.postgres_url()
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+    name = f"opendata_lz4_{os.getpid()}"
+    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    payload = json.dumps({"notes": "公共交通 " * 2000, "n": list(range(500))}, ensure_ascii=False)
+
+    def methods(engine) -> dict[str, str]:
+        with engine.connect() as conn:
+            return dict(conn.execute(text(
+                "SELECT attrelid::regclass::text || '.' || attname, attcompression FROM pg_attribute "
+                "WHERE (attrelid, attname) IN (('datasets'::regclass, 'source_payload'), "
+                "('harvest_records'::regclass, 'payload'))")).all())
+
+    def stored(engine, slug: str) -> tuple[str, str | None]:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO datasets (id, slug, title, description, keywords, themes, spatial, "
+                              "conforms_to, language, state, extras, flags, created_at, updated_at, modified_at, "
+                              "source_payload) VALUES (:id, :slug, '{}', '{}', '[]', '[]', '[]', '[]', '[]', "
+                              "'active', '{}', '[]', now(), now(), now(), :p)"),
+                         {"id": slug, "slug": slug, "p": payload})
+            return conn.execute(text("SELECT source_payload, pg_column_compression(source_payload) FROM datasets "
+                                     "WHERE slug = :slug"), {"slug": slug}).one()
+
+    try:
+        command.upgrade(dbmod.alembic_config(url), "0020")
+        engine = dbmod.make_engine(url)
+        assert set(methods(engine).values()) == {""}  # the server's default (pglz)
+        assert stored(engine, "before") == (payload, "pglz")
+        command.upgrade(dbmod.alembic_config(url), "head")
+        assert set(methods(engine).values()) == {"l"}
+        assert stored(engine, "after") == (payload, "lz4")
+        with engine.connect() as conn:  # the payload stored before the change reads back as it was
+            assert conn.execute(text("SELECT source_payload FROM datasets WHERE slug = 'before'")).scalar() == payload
+        command.downgrade(dbmod.alembic_config(url), "0020")
+        assert set(methods(engine).values()) == {""}
+        command.upgrade(dbmod.alembic_config(url), "head")
+        dbmod.check(url)
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
