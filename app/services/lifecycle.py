@@ -33,6 +33,7 @@ from app.api.lang import api_lang
 from catalog_schema.models import Dataset, DatasetSlug, User
 from catalog_schema.record import pick_text
 from harvesters.base import harvest_withdrawal
+from harvesters.messages import N_
 
 MAX_SLUG_CHARS = 200  # the column; a longer key in a URL is simply not found
 ADMS_WITHDRAWN = "http://purl.org/adms/status/Withdrawn"
@@ -41,6 +42,17 @@ MOVED_MAX_AGE = 3600
 GONE_MAX_AGE = 300
 
 FOUND, MOVED, GONE, MISSING = "found", "moved", "gone", "missing"
+
+#: Why a dataset of a deleted harvest source was withdrawn (`opendata source delete NAME --datasets withdraw`):
+#: kept as English text on the dataset, as a harvest keeps its own (harvesters.base.WITHDRAWN_REASON), and said in
+#: the reader's language on its tombstone (app/web/datasets.py withdrawal_reason, `gone_messages`).
+SOURCE_DELETED_REASON = N_("Its harvest source %(source)s was deleted.")
+_SOURCE_DELETED = re.compile(re.escape(SOURCE_DELETED_REASON).replace(re.escape("%(source)s"), r"(?P<source>.+)"))
+
+
+def source_deletion(reason: str | None) -> re.Match | None:
+    """The source named by a withdrawal its source's deletion made (SOURCE_DELETED_REASON in English), or None."""
+    return _SOURCE_DELETED.fullmatch(reason or "")
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,9 @@ def gone_messages(ds: Dataset) -> tuple[str, str]:
     if harvest_withdrawal(ds.withdrawn_reason):
         return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn: the source it was harvested from no longer "
                 "lists it.", f"数据集“{title_zh}”（{ds.slug}）已撤回：其采集来源不再列出该数据集。")
+    if source_deletion(ds.withdrawn_reason):
+        return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn: the source it was harvested from was deleted.",
+                f"数据集“{title_zh}”（{ds.slug}）已撤回：其采集源已被删除。")
     return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn by its publisher.",
             f"数据集“{title_zh}”（{ds.slug}）已被发布部门撤回。")
 

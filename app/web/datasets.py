@@ -29,6 +29,7 @@ from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account
 from app.services import lifecycle, serving
+from app.services.lifecycle import SOURCE_DELETED_REASON, source_deletion
 from app.services.usage import record_usage
 from app.texts import T_
 from app.web import follows as follows_web
@@ -121,15 +122,24 @@ def withdrawal_reason(reason: str | None) -> str | None:
     """Why a dataset was withdrawn, in the page's language when the platform wrote it (a harvest's sentence,
     stored as English text on the dataset); what a person typed is shown as typed."""
     found = harvest_withdrawal(reason)
-    if found is None:
-        return reason
-    return _(WITHDRAWN_REASON, source=found["source"], job=found["job"])
+    if found is not None:
+        return _(WITHDRAWN_REASON, source=found["source"], job=found["job"])
+    deleted = source_deletion(reason)
+    if deleted is not None:
+        return _(SOURCE_DELETED_REASON, source=deleted["source"])
+    return reason
 
 
 @bp.app_template_global("withdrawn_by_harvest")
 def withdrawn_by_harvest(reason: str | None) -> bool:
     """A harvest withdrew it (its source no longer lists it), not its publisher."""
     return harvest_withdrawal(reason) is not None
+
+
+@bp.app_template_global("withdrawn_with_source")
+def withdrawn_with_source(reason: str | None) -> bool:
+    """It was withdrawn because its harvest source was deleted (`opendata source delete --datasets withdraw`)."""
+    return source_deletion(reason) is not None
 
 
 @bp.app_template_global("licence_label")
