@@ -341,8 +341,10 @@ def delete(actor: Actor, ds: Dataset, *, action: str = "publish.delete") -> Data
 
 
 @service
-def detach(actor: Actor, ds: Dataset) -> Dataset:
-    """Make a harvested dataset the publisher's own: its source stops updating (or withdrawing) it."""
+def detach(actor: Actor, ds: Dataset, *, source_deleted: bool = False) -> Dataset:
+    """Make a harvested dataset the publisher's own: its source stops updating (or withdrawing) it.
+    `source_deleted`: the source is being deleted (app.services.sources.delete_source), so its list of detached
+    records is left as it is, and the dataset's extras and audit entry say why it was detached."""
     session, user = actor.session, actor.user
     if not access.is_admin_of(session, user, ds.publisher):
         raise Forbidden(T_("Only an admin of the publisher (or a sysadmin) may detach a dataset from its source."))
@@ -350,11 +352,15 @@ def detach(actor: Actor, ds: Dataset) -> Dataset:
         raise Conflict(T_("Dataset %(slug)s is not harvested.", slug=ds.slug))
     source = session.get(HarvestSource, ds.source_id)
     before = to_record(ds)
-    detach_from_source(source, ds)
+    if source_deleted:
+        ds.source_id = None
+    else:
+        detach_from_source(source, ds)
+    why = {"source_deleted": True} if source_deleted else {}
     set_extras(ds, "publishing", {**((ds.extras or {}).get("publishing") or {}),
                                   "detached_from": {"source": source.name, "remote_id": ds.remote_id,
-                                                    "at": utcnow().isoformat(), "by": user.email}})
-    audit(actor, "publish.detach", ds, before, to_record(ds), source=source.name, remote_id=ds.remote_id)
+                                                    "at": utcnow().isoformat(), "by": user.email, **why}})
+    audit(actor, "publish.detach", ds, before, to_record(ds), source=source.name, remote_id=ds.remote_id, **why)
     return finish(actor, ds, reassess=False)
 
 
