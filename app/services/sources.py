@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.services.base import service
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.context import Actor
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.texts import T_
-from catalog_schema.models import HarvestJob, HarvestSource, Publisher
-from catalog_schema.store import ensure_publisher
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, Publisher
+from catalog_schema.store import add_audit_event, ensure_publisher
 
 
 def _check_url(url: str) -> None:
@@ -132,6 +133,19 @@ def _local(url: str) -> str:
     return url
 
 
+def _source(session: Session, name: str) -> HarvestSource:
+    source = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    if source is None:
+        raise NotFound(T_("no harvest source named %(name)s (see `opendata source list`)", name=repr(name)))
+    return source
+
+
+def _running_job(session: Session, source: HarvestSource) -> HarvestJob | None:
+    """A job of `source` queued or running: it reads the source as it is, and writes its datasets."""
+    return session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id,
+                                                   HarvestJob.status.in_(("queued", "running"))))
+
+
 @service
 def edit_source(session: Session, name: str, *, url: str | None = None, publisher: str | None = None,
                 new_publisher: bool = False, schedule: str | None = None, config: dict[str, Any] | None = None,
@@ -141,11 +155,8 @@ def edit_source(session: Session, name: str, *, url: str | None = None, publishe
     (replaced whole, but for what the platform keeps in it: `KEPT_CONFIG`) or whether the scheduler runs it (a
     source no longer wanted is disabled, its datasets and jobs kept). Returns the names of what changed. Refused
     while a job of the source is queued or running: it read the source as it was."""
-    source = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
-    if source is None:
-        raise NotFound(T_("no harvest source named %(name)s (see `opendata source list`)", name=repr(name)))
-    running = session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id,
-                                                      HarvestJob.status.in_(("queued", "running"))))
+    source = _source(session, name)
+    running = _running_job(session, source)
     if running is not None:
         raise Conflict(T_("source %(name)s has job %(id)s %(status)s; change it when the job has ended",
                           name=repr(name), id=running.id, status=T_(running.status)))
@@ -194,3 +205,109 @@ def put_source(session: Session, name: str, type_: str, url: str, *, publisher: 
         source.publisher = session.scalar(select(Publisher).where(Publisher.slug == publisher))
     session.flush()
     return source
+
+
+#: What `delete_source` may do with a source's datasets.
+DATASET_CHOICES = ("withdraw", "keep")
+#: How many of a deleted source's last jobs its audit entry keeps (their counters; the record rows go).
+AUDITED_JOBS = 100
+
+
+@service
+def delete_source(actor: Actor, name: str, *, datasets: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Delete a harvest source with its jobs and their record rows. Refused while a job of it is queued or running.
+
+    Its datasets (all but those a sysadmin deleted) are never lost silently: while it has any, `datasets` must
+    say what becomes of them, else Conflict saying how many and the two choices. "withdraw": the published ones
+    are withdrawn (kept, hidden, restorable) through the withdraw service, with a reason naming the deleted source
+    (`lifecycle.SOURCE_DELETED_REASON`, said in the reader's language on the tombstone); "keep": they stay as they
+    are. Either way each is then detached (`datasets.detach`): it becomes its publisher's own, editable, and no
+    harvest touches it again. Both write each dataset's audit entry, so its history says what happened once the
+    record rows that told its harvests are gone; the source's own entry (object type harvest_source) keeps its
+    settings and its last jobs' counters. Handling datasets needs a sysadmin (the audit names who did it).
+
+    Returns what was done, or with `dry_run` what would be, changing nothing: the source, its publisher, its
+    datasets by state, the choice, how many were withdrawn and kept, the jobs and record rows removed. Commits (the
+    dataset services commit one dataset at a time: a run stopped half-way is finished by running it again)."""
+    session = actor.session
+    source = _source(session, name)
+    running = _running_job(session, source)
+    if running is not None:
+        raise Conflict(T_("source %(name)s has job %(id)s %(status)s; delete it when the job has ended",
+                          name=repr(name), id=running.id, status=T_(running.status)))
+    if datasets is not None and datasets not in DATASET_CHOICES:
+        raise Invalid(T_("what becomes of a deleted source's datasets is one of %(choices)s",
+                         choices=", ".join(DATASET_CHOICES)))
+    states = dict(session.execute(select(Dataset.state, func.count()).where(Dataset.source_id == source.id)
+                                  .group_by(Dataset.state)).all())
+    held = sum(n for state, n in states.items() if state != "deleted")
+    published = states.get("active", 0)
+    job_ids = select(HarvestJob.id).where(HarvestJob.source_id == source.id)
+    report: dict[str, Any] = {
+        "source": source.name, "publisher": source.publisher.slug if source.publisher else None,
+        "datasets": held, "states": {k: v for k, v in sorted(states.items()) if k != "deleted"},
+        "choice": datasets if held else None,
+        "withdrawn": published if held and datasets == "withdraw" else 0,
+        "kept": held - published if datasets == "withdraw" else held if datasets == "keep" else 0,
+        "jobs": session.scalar(select(func.count()).select_from(HarvestJob).where(HarvestJob.source_id == source.id)),
+        "records": session.scalar(select(func.count()).select_from(HarvestRecord)
+                                  .where(HarvestRecord.job_id.in_(job_ids))),
+        "dry_run": dry_run,
+    }
+    if held and datasets is None:
+        raise Conflict(T_("source %(name)s still has datasets (%(count)s, %(published)s of them published): nothing "
+                          "was deleted. Say what becomes of them: --datasets withdraw withdraws them (hidden, kept, "
+                          "restorable), --datasets keep keeps them as their publisher's own (published, editable, no "
+                          "longer harvested)", name=repr(name), count=held, published=published),
+                       code="source-has-datasets")
+    if held and (actor.user is None or not actor.user.is_sysadmin):
+        raise Forbidden(T_("only a sysadmin may delete a source that has datasets: each dataset's history names who "
+                           "withdrew or kept it"))
+    if dry_run:
+        return report
+    # Imported here: app.services.datasets loads Flask (through app.services.lifecycle), which `source add` and
+    # `source edit` do not need.
+    from app.services import datasets as dataset_services
+    from app.services.lifecycle import SOURCE_DELETED_REASON
+
+    source_id, publisher_id = source.id, source.publisher_id
+    before = {"name": source.name, "type": source.type, "url": source.url, "schedule": source.schedule,
+              "enabled": bool(source.enabled), "config": source.config or {}, "publisher": report["publisher"],
+              "created_at": source.created_at.isoformat() if source.created_at else None}
+    source.enabled = False  # the scheduler leaves it alone while its datasets are handled (committed with the first)
+    reason = str(T_(SOURCE_DELETED_REASON, source=source.name))
+    ids = list(session.scalars(select(Dataset.id).where(Dataset.source_id == source_id, Dataset.state != "deleted")
+                               .order_by(Dataset.slug)))
+    for ds_id in ids:
+        ds = session.get(Dataset, ds_id)
+        if datasets == "withdraw" and ds.state == "active":
+            dataset_services.withdraw(actor, ds, reason=reason, action="harvest.source_deleted")
+        dataset_services.detach(actor, ds, source_deleted=True)
+    # what a sysadmin deleted keeps its rows for the audit, no longer tied to a source that is gone
+    session.execute(update(Dataset).where(Dataset.source_id == source_id).values(source_id=None)
+                    .execution_options(synchronize_session=False))
+    jobs = [{"id": job.id, "status": job.status, "full": bool(job.full),
+             "started_at": job.started_at.isoformat() if job.started_at else None,
+             "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+             "added": job.added, "updated": job.updated, "unchanged": job.unchanged, "withdrawn": job.withdrawn,
+             "errored": job.errored, "error": job.error}
+            for job in session.scalars(select(HarvestJob).where(HarvestJob.source_id == source_id)
+                                       .order_by(HarvestJob.id.desc()).limit(AUDITED_JOBS))]
+    # in bulk (a source harvested daily for years has millions of record rows), records first: SQLite without
+    # foreign keys enforced would otherwise leave them
+    session.execute(delete(HarvestRecord).where(HarvestRecord.job_id.in_(
+        select(HarvestJob.id).where(HarvestJob.source_id == source_id))).execution_options(synchronize_session=False))
+    session.execute(delete(HarvestJob).where(HarvestJob.source_id == source_id)
+                    .execution_options(synchronize_session=False))
+    session.execute(delete(HarvestSource).where(HarvestSource.id == source_id)
+                    .execution_options(synchronize_session=False))
+    user = actor.user
+    add_audit_event(session, user_id=user.id if user is not None else None, action="harvest.source_delete",
+                    object_type="harvest_source", object_id=name, publisher_id=publisher_id, before=before,
+                    after=None, detail={"via": actor.via, **{k: report[k] for k in ("datasets", "states", "choice",
+                                                                                     "withdrawn", "kept", "jobs",
+                                                                                     "records")},
+                                        "last_jobs": jobs}, ip=actor.ip)
+    session.commit()
+    session.expire_all()
+    return report
