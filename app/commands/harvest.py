@@ -1,4 +1,4 @@
-"""opendata source add|edit|list|show, opendata harvest NAME, opendata worker, opendata schedule."""
+"""opendata source add|edit|delete|list|show, opendata harvest NAME, opendata worker, opendata schedule."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from app.cli_click import display_width
-from app.cli_lang import N_, _, gettext, say
+from app.cli_lang import N_, _, gettext, lang, ngettext, say
 
 TYPES = ["ckan", "dcat", "datajson", "datapackage"]
 #: What `source edit` says it changed (app.services.sources.edit_source's names).
@@ -123,6 +123,37 @@ def register(main: click.Group) -> None:
             click.echo(_("changed source %(name)s: %(fields)s", name=name, fields=", ".join(said)))
         else:
             click.echo(_("source %(name)s already says that: nothing changed", name=name))
+
+    @source_group.command("delete", help=N_("Delete a harvest source with its jobs. A source that has datasets needs "
+                                            "--datasets: withdraw (hidden, kept, restorable) or keep (published as "
+                                            "their publisher's own)."))
+    @click.argument("name")
+    @click.option("--datasets", "choice", type=click.Choice(["withdraw", "keep"]), default=None,
+                  help=N_("what becomes of the source's datasets: withdraw them, or keep them as their publisher's "
+                          "own"))
+    @click.option("--dry-run", is_flag=True, help=N_("say what would be done, changing nothing"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("print what was done as JSON"))
+    @click.pass_obj
+    def source_delete(obj, name, choice, dry_run, as_json) -> None:
+        from app.jobs import Runtime
+        from app.services.context import Actor
+        from app.services.errors import ServiceError
+        from app.services.sources import delete_source
+
+        obj.require_database()
+        with obj.sessionmaker()() as session:
+            actor = Actor(session, _operator(session), "cli", runtime=Runtime(obj.settings), lang=lang())
+            try:
+                done = delete_source(actor, name, datasets=choice, dry_run=dry_run)
+            except ServiceError as exc:
+                raise click.ClickException(say(exc.message)) from exc
+            finally:
+                actor.runtime.close()
+        if as_json:
+            click.echo(json.dumps(done, ensure_ascii=False))
+            return
+        click.echo(_deletion_line(done))
+
 
     @source_group.command("list", help=N_("List harvest sources with their last job."))
     @click.option("--json", "as_json", is_flag=True)
@@ -287,6 +318,38 @@ def register(main: click.Group) -> None:
             click.echo(_("failed or waiting for you: %(what)s (a source's report: opendata source show NAME; the rest "
                          "ran, and what was not sent is sent again by the next run)", what=", ".join(failed)), err=True)
             raise SystemExit(1)
+
+
+def _operator(session):
+    """Who the audit log names for a source deleted on the command line: the first active sysadmin (the command line
+    acts as the portal's operator, as `opendata licence` does), None when there is none (a source without datasets
+    can still be deleted)."""
+    from sqlalchemy import select
+
+    from catalog_schema.models import User
+
+    return session.scalar(select(User).where(User.is_sysadmin.is_(True), User.active.is_(True)).order_by(User.id))
+
+
+def _deletion_line(done: dict) -> str:
+    """What `source delete` did (or, with --dry-run, would do), in one line: "deleted source X: 12 datasets withdrawn,
+    30 jobs removed"."""
+    parts = []
+    if done["choice"] == "withdraw":
+        parts.append(ngettext("%(num)s dataset withdrawn", "%(num)s datasets withdrawn", done["withdrawn"]))
+        if done["kept"]:  # withdrawn before (or drafts): left as they were, now their publisher's own
+            parts.append(ngettext("%(num)s not published left as it was", "%(num)s not published left as they were",
+                                  done["kept"]))
+    elif done["choice"] == "keep":
+        parts.append(ngettext("%(num)s dataset kept as its publisher's own", "%(num)s datasets kept as their "
+                              "publisher's own", done["kept"]))
+    else:
+        parts.append(_("no datasets"))
+    parts.append(ngettext("%(num)s job removed", "%(num)s jobs removed", done["jobs"]))
+    said = _(", ").join(parts)
+    if done["dry_run"]:
+        return _("would delete source %(name)s: %(what)s (nothing changed: --dry-run)", name=done["source"], what=said)
+    return _("deleted source %(name)s: %(what)s", name=done["source"], what=said)
 
 
 #: The headings of a job's changes (`opendata source show`).
