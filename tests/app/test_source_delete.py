@@ -1,0 +1,195 @@
+"""`opendata source delete NAME`: a source added by mistake or whose agency closed goes, with its jobs; its
+datasets are never lost silently (withdrawn with a reason naming the source, or kept as their publisher's own)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from app.services import access, datasets
+from app.services.context import Actor
+from app.services.errors import Forbidden
+from catalog_schema.models import AuditEvent, Dataset, HarvestJob, HarvestRecord, HarvestSource, Membership, User
+from tests.support.cli import opendata
+
+PAGE = {"Accept": "text/html"}
+
+
+def _env(db_url, tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_ALLOW_HOSTS": "127.0.0.1",
+                "OPENDATA_ASSESS_AFTER_HARVEST": "0", "OPENDATA_INSTANCE_DIR": str(tmp_path),
+                "OPENDATA_ARCHIVE_DIR": str(tmp_path / "archive")})
+    return env
+
+
+def _catalog(tmp_path, n: int = 3):
+    """A data.json of `n` datasets on disk (a local path is a source a harvest reads)."""
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps({"conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": [
+        {"identifier": f"ds-{i}", "title": f"Bus stops {i}", "description": "Where the buses stop.",
+         "keyword": ["transport"], "modified": "2024-01-01", "publisher": {"name": "jh-transport"},
+         "contactPoint": {"fn": "Data desk", "hasEmail": "mailto:data@transport.example"}, "accessLevel": "public",
+         "license": "https://creativecommons.org/licenses/by/4.0/",
+         "distribution": [{"downloadURL": f"http://127.0.0.1:9/stops-{i}.csv", "mediaType": "text/csv"}]}
+        for i in range(n)]}))
+    return path
+
+
+def _harvested(db_url, tmp_path, name: str = "transport", n: int = 3) -> dict:
+    """A source harvested once (`n` datasets, one job), and a sysadmin the command line acts as."""
+    env = _env(db_url, tmp_path)
+    for args in (("user", "add", "root@example.org", "--role", "sysadmin"),
+                 ("source", "add", name, "--type", "datajson", "--url", str(_catalog(tmp_path, n)), "--publisher",
+                  "jh-transport"),
+                 ("harvest", name)):
+        ran = opendata(*args, env=env)
+        assert ran.returncode == 0, (args, ran.stdout, ran.stderr)
+    return env
+
+
+def _counts(session, name: str) -> tuple[int, int, int, int]:
+    """The source (0 or 1), its jobs, all record rows, the datasets tied to a source."""
+    session.expire_all()
+    return (session.scalar(select(func.count()).select_from(HarvestSource).where(HarvestSource.name == name)),
+            session.scalar(select(func.count()).select_from(HarvestJob)),
+            session.scalar(select(func.count()).select_from(HarvestRecord)),
+            session.scalar(select(func.count()).select_from(Dataset).where(Dataset.source_id.is_not(None))))
+
+
+def test_a_source_with_a_job_queued_or_running_is_not_deleted(db_url, tmp_path, session):
+    env = _harvested(db_url, tmp_path)
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == "transport"))
+    session.add(HarvestJob(source_id=src.id, status="running", worker=f"{os.uname().nodename}:{os.getpid()}",
+                           started_at=dt.datetime.now(dt.UTC), heartbeat_at=dt.datetime.now(dt.UTC)))
+    session.commit()
+    before = _counts(session, "transport")
+    busy = opendata("source", "delete", "transport", "--datasets", "withdraw", env=env)
+    assert busy.returncode == 1 and "running; delete it when the job has ended" in busy.stderr, busy.stderr
+    zh = opendata("--lang", "zh", "source", "delete", "transport", "--datasets", "keep", env=env)
+    assert zh.returncode == 1 and "请在任务结束后再删除" in zh.stderr, zh.stderr
+    assert _counts(session, "transport") == before
+
+
+def test_a_source_that_never_imported_a_dataset_is_deleted_with_its_jobs(db_url, tmp_path, session):
+    env = _env(db_url, tmp_path)
+    assert opendata("source", "add", "typo", "--type", "datajson", "--url", str(tmp_path / "nowhere.json"),
+                    env=env).returncode == 1  # refused at once: a path that does not exist
+    (tmp_path / "empty.json").write_text("[]")
+    assert opendata("source", "add", "typo", "--type", "datajson", "--url", str(tmp_path / "empty.json"),
+                    env=env).returncode == 0
+    assert opendata("harvest", "typo", env=env).returncode == 1  # it lists nothing: the job failed
+    assert _counts(session, "typo")[:2] == (1, 1)
+
+    gone = opendata("source", "delete", "typo", env=env)  # no sysadmin needed: no dataset to account for
+    assert gone.returncode == 0, gone.stderr
+    assert gone.stdout.strip() == "deleted source typo: no datasets, 1 job removed"
+    assert _counts(session, "typo") == (0, 0, 0, 0)
+    assert json.loads(opendata("source", "list", "--json", env=env).stdout) == []
+    entry = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
+    assert entry.action == "harvest.source_delete" and entry.object_id == "typo" and entry.after is None
+    assert entry.before["url"] == str(tmp_path / "empty.json") and entry.detail["jobs"] == 1
+    assert entry.detail["last_jobs"][0]["status"] == "failed"
+    again = opendata("--lang", "zh", "source", "delete", "typo", env=env)
+    assert again.returncode == 1 and "没有名为 'typo' 的采集源" in again.stderr, again.stderr
+
+
+def test_a_source_with_datasets_says_how_many_and_the_two_choices(db_url, tmp_path, session):
+    env = _harvested(db_url, tmp_path)
+    before = _counts(session, "transport")
+    assert before == (1, 1, 3, 3)
+    asked = opendata("source", "delete", "transport", env=env)
+    assert asked.returncode == 1, asked.stdout
+    assert "source 'transport' still has datasets (3, 3 of them published): nothing was deleted" in asked.stderr
+    assert "--datasets withdraw" in asked.stderr and "--datasets keep" in asked.stderr
+    zh = opendata("--lang", "zh", "source", "delete", "transport", env=env)
+    assert zh.returncode == 1 and "采集源 'transport' 仍有数据集（3 个，其中 3 个已发布）" in zh.stderr, zh.stderr
+    wrong = opendata("source", "delete", "transport", "--datasets", "drop", env=env)
+    assert wrong.returncode == 2 and "withdraw" in wrong.stderr
+    assert _counts(session, "transport") == before
+
+
+def test_a_dry_run_says_what_would_be_done_and_changes_nothing(db_url, tmp_path, session):
+    env = _harvested(db_url, tmp_path)
+    before = _counts(session, "transport")
+    states = sorted(session.scalars(select(Dataset.state)))
+    dry = opendata("source", "delete", "transport", "--datasets", "withdraw", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.strip() == ("would delete source transport: 3 datasets withdrawn, 1 job removed "
+                                  "(nothing changed: --dry-run)")
+    zh = opendata("--lang", "zh", "source", "delete", "transport", "--datasets", "keep", "--dry-run", env=env)
+    assert zh.returncode == 0 and "将删除采集源 transport" in zh.stdout and "3 个数据集" in zh.stdout, zh.stdout
+    as_json = json.loads(opendata("source", "delete", "transport", "--datasets", "keep", "--dry-run", "--json",
+                                  env=env).stdout)
+    assert as_json == {"source": "transport", "publisher": "jh-transport", "datasets": 3, "states": {"active": 3},
+                       "choice": "keep", "withdrawn": 0, "kept": 3, "jobs": 1, "records": 3, "dry_run": True}
+    assert _counts(session, "transport") == before and sorted(session.scalars(select(Dataset.state))) == states
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_withdraw_hides_the_datasets_with_a_reason_naming_the_source(db_url, tmp_path, session, client):
+    env = _harvested(db_url, tmp_path)
+    done = opendata("source", "delete", "transport", "--datasets", "withdraw", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "deleted source transport: 3 datasets withdrawn, 1 job removed"
+    assert _counts(session, "transport") == (0, 0, 0, 0)
+    rows = list(session.scalars(select(Dataset).order_by(Dataset.slug)))
+    assert [(d.state, d.withdrawn_reason, d.remote_id) for d in rows] == [
+        ("withdrawn", "Its harvest source transport was deleted.", f"ds-{i}") for i in range(3)]
+    # each dataset's history says it: the withdrawal (who, why) and the detachment from the deleted source
+    actions = sorted(e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "dataset")))
+    assert actions == ["harvest.source_deleted"] * 3 + ["publish.detach"] * 3
+    root = session.scalar(select(User).where(User.email == "root@example.org"))
+    assert {e.user_id for e in session.scalars(select(AuditEvent))} == {root.id}
+    assert session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source")).detail["withdrawn"] == 3
+    slug = rows[0].slug
+    en = client.get(f"/dataset/{slug}?lang=en", headers=PAGE)
+    assert en.status_code == 410
+    en = en.get_data(as_text=True)
+    assert "Its harvest source transport was deleted." in en and "The source it was harvested from was deleted" in en
+    zh = client.get(f"/dataset/{slug}?lang=zh_CN", headers=PAGE).get_data(as_text=True)
+    assert "其采集源 transport 已被删除。" in zh and "发布部门已撤回" not in zh, zh
+    error = client.get(f"/dataset/{slug}", headers={"Accept": "application/json"}).get_json()["error"]
+    assert "the source it was harvested from was deleted" in error["message"]
+    assert "采集源已被删除" in error["message_zh"]
+    # restorable, by its publisher's people now: no source harvests it any more
+    assert opendata("user", "add", "ed@transport.example", env=env).returncode == 0
+    assert opendata("user", "grant", "ed@transport.example", "jh-transport", "editor", env=env).returncode == 0
+    ed = session.scalar(select(User).where(User.email == "ed@transport.example"))
+    datasets.restore(Actor(session, ed, "test", lang="en"), access.dataset_for_edit(session, ed, slug))
+    session.expire_all()
+    assert session.get(Dataset, rows[0].id).state == "active"
+
+
+def test_keep_leaves_the_datasets_published_as_the_publishers_own(db_url, tmp_path, session):
+    env = _harvested(db_url, tmp_path)
+    assert opendata("user", "add", "ed@transport.example", env=env).returncode == 0
+    assert opendata("user", "grant", "ed@transport.example", "jh-transport", "editor", env=env).returncode == 0
+    ed = session.scalar(select(User).where(User.email == "ed@transport.example"))
+    ds = session.scalar(select(Dataset).order_by(Dataset.slug).limit(1))
+    with pytest.raises(Forbidden) as refused:  # harvested: read-only to its publisher's editor
+        access.dataset_for_edit(session, ed, ds.slug)
+    assert refused.value.code == "harvested"
+
+    done = opendata("--lang", "zh", "source", "delete", "transport", "--datasets", "keep", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "已删除采集源 transport：3 个数据集保留为其发布部门自有，移除 1 个采集任务", \
+        done.stdout
+    assert _counts(session, "transport") == (0, 0, 0, 0)
+    rows = list(session.scalars(select(Dataset).order_by(Dataset.slug)))
+    assert [(d.state, d.source_id, d.remote_id) for d in rows] == [("active", None, f"ds-{i}") for i in range(3)]
+    assert rows[0].extras["publishing"]["detached_from"]["source"] == "transport"
+    assert rows[0].extras["publishing"]["detached_from"]["source_deleted"] is True
+    assert session.scalar(select(func.count()).select_from(Membership)) == 1
+    # now the publisher's own: its editor edits it
+    ds = access.dataset_for_edit(session, ed, rows[0].slug)
+    datasets.update(Actor(session, ed, "test", lang="en"), ds, {"title": {"en": "Bus stops (ours now)"}})
+    session.expire_all()
+    assert session.get(Dataset, rows[0].id).title["en"] == "Bus stops (ours now)"
+    actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "dataset")
+                                                  .order_by(AuditEvent.id))]
+    assert actions[:3] == ["publish.detach"] * 3
