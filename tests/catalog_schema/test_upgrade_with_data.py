@@ -9,9 +9,15 @@ keeps meaning what it says as the models move on.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from pathlib import Path
 
+import pyshacl
 import pytest
+import rdflib
+from rdflib import URIRef
+from rdflib.namespace import RDF
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, String, Text, func, insert, select, text
 
 from catalog_schema import db as dbmod
@@ -147,5 +153,139 @@ def test_a_catalog_on_the_first_schema_upgrades_with_its_data(empty_url, tmp_pat
         assert [i["score"] for i in history] == [61, 64]
         found = client.get("/api/3/action/package_search?q=公交").get_json()["result"]
         assert [r["name"] for r in found["results"]] == ["bus-ridership"]
+    finally:
+        app.extensions["opendata"]["engine"].dispose()
+
+
+SITE = "http://opendata.test"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
+SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "shacl" / "dcat-ap_3_shacl_shapes.ttl"
+
+
+def _publishing(conn) -> dict[str, dict]:
+    rows = conn.execute(text("SELECT slug, extras, modified_at FROM datasets")).all()
+    return {slug: (extras if isinstance(extras, dict) else json.loads(extras)).get("publishing", {})
+            for slug, extras, _ in rows}
+
+
+def test_datasets_renamed_before_iris_were_pinned_get_their_first_iri_back(empty_url, tmp_path):
+    """0021: a dataset renamed while public before `pin_iri` existed is pinned to its oldest former slug, the
+    catalog's RDF names it by that IRI again, and nothing else is touched (twice over: the downgrade keeps the
+    pins, and upgrading again changes nothing)."""
+    dbmod.upgrade(empty_url, "0020")
+    engine = dbmod.make_engine(empty_url)
+    meta = MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    ids = {name: str(uuid.uuid4()) for name in ("own", "draft-renamed", "harvested", "pinned", "draft", "clash",
+                                                "holder", "gone", "successor")}
+    day = dt.timedelta(days=1)
+
+    def dataset(key, slug, state="active", extras=None, **more):
+        return _row(t["datasets"], id=ids[key], slug=slug, state=state, title={"en": slug.replace("-", " ")},
+                    description={"en": f"About {slug}."}, publisher_id=1, keywords=[], themes=[], spatial=[],
+                    conforms_to=[], language=[], extras=extras or {}, flags=[], in_series=[], hvd_category=[],
+                    applicable_legislation=[], kind="dataset", license_id="CC-BY-4.0", created_at=T0,
+                    updated_at=T0, modified_at=T0, **more)
+
+    def renamed(key, old, new, state, at):
+        return _row(t["audit_events"], at=at, action="publish.rename", object_type="dataset", object_id=ids[key],
+                    publisher_id=1, before={"slug": old, "state": state}, after={"slug": new, "state": state},
+                    detail={"old_slug": old})
+
+    with engine.begin() as conn:
+        _put(conn, t["publishers"], _row(t["publishers"], id=1, slug="jh-transport", name={"en": "Transport"}))
+        _put(conn, t["harvest_sources"], _row(t["harvest_sources"], id=1, name="jh", type="ckan",
+                                              url="http://127.0.0.1:9/api", publisher_id=1, schedule="daily",
+                                              enabled=True, config={}))
+        _put(conn, t["datasets"],
+             # public when renamed twice (audited): its first slug is the older of its two former ones
+             dataset("own", "ridership"),
+             # renamed as a draft (audited), published afterwards: its IRI was never out under the old name
+             dataset("draft-renamed", "cycle-lanes"),
+             # renamed at its source by a harvest (not audited): public now, taken to be public then
+             dataset("harvested", "gdp-2024", source_id=1, remote_id="gdp"),
+             # pinned already by the live code: left as it is
+             dataset("pinned", "parks-2024", extras={"publishing": {"iri_slug": "parks", "series": ["s"]}}),
+             # a draft now, renamed without an audit entry: never public
+             dataset("draft", "budget-draft-2", state="draft"),
+             # a former slug another dataset has taken since (a catalog from before the rule): not pinned
+             dataset("clash", "street-lighting"), dataset("holder", "street-lights"),
+             # withdrawn, renamed while public, naming a successor renamed while public too
+             dataset("gone", "parking-tariffs-2023", state="withdrawn", withdrawn_at=T0 + 9 * day,
+                     withdrawn_reason="Replaced.", successor="parking-tariffs"),
+             dataset("successor", "parking-tariffs"))
+        _put(conn, t["dataset_slugs"],
+             _row(t["dataset_slugs"], slug="bus-ridership", dataset_id=ids["own"], changed_at=T0 + day),
+             _row(t["dataset_slugs"], slug="bus-boardings", dataset_id=ids["own"], changed_at=T0 + 2 * day),
+             _row(t["dataset_slugs"], slug="cycle-lanes-draft", dataset_id=ids["draft-renamed"], changed_at=T0 + day),
+             _row(t["dataset_slugs"], slug="gdp", dataset_id=ids["harvested"], changed_at=T0 + day),
+             _row(t["dataset_slugs"], slug="parks-older", dataset_id=ids["pinned"], changed_at=T0),
+             _row(t["dataset_slugs"], slug="budget-draft", dataset_id=ids["draft"], changed_at=T0 + day),
+             _row(t["dataset_slugs"], slug="street-lights", dataset_id=ids["clash"], changed_at=T0 + day),
+             _row(t["dataset_slugs"], slug="parking-fees-2023", dataset_id=ids["gone"], changed_at=T0 + day),
+             _row(t["dataset_slugs"], slug="parking-fees", dataset_id=ids["successor"], changed_at=T0 + day))
+        _put(conn, t["audit_events"],
+             renamed("own", "bus-boardings", "ridership", "active", T0 + 2 * day),
+             renamed("own", "bus-ridership", "bus-boardings", "active", T0 + day),
+             renamed("draft-renamed", "cycle-lanes-draft", "cycle-lanes", "draft", T0 + day),
+             renamed("gone", "parking-fees-2023", "parking-tariffs-2023", "active", T0 + day),
+             renamed("successor", "parking-fees", "parking-tariffs", "active", T0 + day))
+        before = _publishing(conn)
+        untouched_at = dict(conn.execute(text("SELECT slug, modified_at FROM datasets")).all())
+    engine.dispose()
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+
+    dbmod.upgrade(empty_url)
+    engine = dbmod.make_engine(empty_url)
+    with engine.connect() as conn:
+        after = _publishing(conn)
+        modified = dict(conn.execute(text("SELECT slug, modified_at FROM datasets")).all())
+        logged = set(conn.scalars(text("SELECT dataset_id FROM search_changes")))
+    engine.dispose()
+    pins = {slug: p.get("iri_slug") for slug, p in after.items() if p.get("iri_slug")}
+    assert pins == {"ridership": "bus-ridership", "gdp-2024": "gdp", "parks-2024": "parks",
+                    "parking-tariffs-2023": "parking-fees-2023", "parking-tariffs": "parking-fees"}
+    assert after["parks-2024"] == before["parks-2024"]  # the live code's pin and the rest of its extras kept
+    changed = {slug for slug in modified if modified[slug] != untouched_at[slug]}
+    assert changed == {"ridership", "gdp-2024", "parking-tariffs-2023", "parking-tariffs"}
+    assert logged == {ids[k] for k in ("own", "harvested", "gone", "successor")}  # search indexes see them again
+
+    # the downgrade keeps the pins, and upgrading again finds nothing to do
+    from alembic import command
+
+    command.downgrade(dbmod.alembic_config(empty_url), "0020")
+    dbmod.upgrade(empty_url)
+    engine = dbmod.make_engine(empty_url)
+    with engine.connect() as conn:
+        assert _publishing(conn) == after
+        assert dict(conn.execute(text("SELECT slug, modified_at FROM datasets")).all()) == modified
+    engine.dispose()
+
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": empty_url, "INSTANCE_DIR": str(tmp_path / "instance"), "SITE_URL": SITE,
+                      "ARCHIVE_DIR": str(tmp_path / "archive"), "SECRET_KEY": "upgrade", "TESTING": True})
+    try:
+        client = app.test_client()
+        own = URIRef(f"{SITE}/dataset/bus-ridership")
+        g = rdflib.Graph().parse(data=client.get("/dataset/ridership.ttl").data, format="turtle")
+        assert set(g.subjects(RDF.type, DCAT.Dataset)) == {own}
+        # the changes feed since just before the upgrade: the pinned datasets under their first IRIs, the
+        # withdrawn one replaced by its successor's first IRI, and the untouched ones not at all
+        since = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+        resp = client.get(f"/catalog.ttl?modified_since={since}")
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        feed = rdflib.Graph().parse(data=resp.data, format="turtle")
+        assert set(feed.subjects(RDF.type, DCAT.Dataset)) == {
+            own, URIRef(f"{SITE}/dataset/gdp"), URIRef(f"{SITE}/dataset/parking-fees-2023"),
+            URIRef(f"{SITE}/dataset/parking-fees")}
+        assert feed.value(URIRef(f"{SITE}/dataset/parking-fees-2023"), DCTERMS.isReplacedBy) \
+            == URIRef(f"{SITE}/dataset/parking-fees")
+        shapes = rdflib.Graph().parse(SHAPES, format="turtle")
+        conforms, _report, report_text = pyshacl.validate(feed, shacl_graph=shapes, inference="none",
+                                                          advanced=False)
+        assert conforms, report_text
     finally:
         app.extensions["opendata"]["engine"].dispose()
