@@ -190,8 +190,9 @@ def catalog(ext: str):
         body += withdrawn.text(gone, ext, site_url=_site(), catalog_uri=cat_uri)
         return Response(body, content_type=_media(ext))
     graph = dcatmap.catalog_to_rdf(records, site_url=_site(), catalog_info=catalog_info(), page=info)
+    successors = withdrawn.successor_iris(session, gone, _site())
     for ds in gone:
-        withdrawn.add_withdrawn(graph, ds, site_url=_site(), catalog_uri=cat_uri)
+        withdrawn.add_withdrawn(graph, ds, site_url=_site(), catalog_uri=cat_uri, successors=successors)
     return Response(_serialize(graph, ext), content_type=_media(ext))
 
 

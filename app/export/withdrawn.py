@@ -13,22 +13,25 @@ named. Its distributions and the rest of its metadata are not re-published. Full
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import rdflib
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from app.export import stream_rdf
 from app.services import lifecycle
 from catalog_schema import dcat as dcatmap
-from catalog_schema.models import Dataset
+from catalog_schema.models import Dataset, DatasetSlug
 
 ADMS_STATUS = dcatmap.ADMS.status
 WITHDRAWN = URIRef(lifecycle.ADMS_WITHDRAWN)
 BATCH = 500
+_URL = re.compile(r"^https?://", re.IGNORECASE)  # a successor elsewhere (lifecycle.successor)
 
 
 def _when(ds: Dataset) -> dt.datetime:
@@ -48,19 +51,41 @@ def _iri(ds: Dataset, site_url: str) -> URIRef:
     return URIRef(dcatmap.dataset_uri({"slug": ds.slug, "extras": ds.extras}, site_url))
 
 
-def _successor_iri(ds: Dataset, site_url: str) -> URIRef | None:
-    named = lifecycle.successor(ds, site_url)
-    if named is None:
-        return None
-    if named["slug"] and named["url"]:  # a dataset of this catalog: its dataset IRI
-        session = object_session(ds)
-        target = lifecycle.find(session, named["slug"])[0] if session is not None else None
-        return _iri(target, site_url) if target is not None else URIRef(dcatmap.dataset_uri(named, site_url))
-    return URIRef(named["url"]) if named["url"] else None
+def successor_iris(session: Session | None, datasets: list[Dataset], site_url: str) -> dict[str, URIRef | None]:
+    """Each withdrawn dataset's `dct:isReplacedBy`, by its id: the IRI of the dataset of this catalog it names
+    (found by its current or a former slug, as `lifecycle.find` does; the IRI it was first published under) while
+    that one is published, the address elsewhere it names, else None. One query for the whole list (the feed's
+    page or batch), whatever the number of successors."""
+    named = {ds.id: (ds.successor or "").strip() for ds in datasets}
+    slugs = {name for name in named.values()
+             if name and not _URL.match(name) and "\x00" not in name and len(name) <= lifecycle.MAX_SLUG_CHARS}
+    current: dict[str, tuple[str, Any, str]] = {}
+    former: dict[str, tuple[str, Any, str]] = {}
+    if slugs and session is not None:
+        rows = session.execute(
+            select(Dataset.slug, Dataset.extras, Dataset.state, DatasetSlug.slug)
+            .outerjoin(DatasetSlug, (DatasetSlug.dataset_id == Dataset.id) & DatasetSlug.slug.in_(slugs))
+            .where(or_(Dataset.slug.in_(slugs), DatasetSlug.slug.in_(slugs))))
+        for slug, extras, state, old in rows:
+            if slug in slugs:
+                current[slug] = (slug, extras, state)
+            if old is not None:
+                former[old] = (slug, extras, state)
+    out: dict[str, URIRef | None] = {}
+    for ds_id, name in named.items():
+        if _URL.match(name):
+            out[ds_id] = URIRef(name)
+            continue
+        target = current.get(name) or former.get(name)  # a current slug wins over another's former one
+        out[ds_id] = (URIRef(dcatmap.dataset_uri({"slug": target[0], "extras": target[1]}, site_url))
+                      if target is not None and target[2] == "active" else None)
+    return out
 
 
-def add_withdrawn(graph: rdflib.Graph, ds: Dataset, *, site_url: str, catalog_uri: str | None = None) -> URIRef:
-    """The minimal record of withdrawn `ds` into `graph` (and the catalog's dcat:dataset link to it)."""
+def add_withdrawn(graph: rdflib.Graph, ds: Dataset, *, site_url: str, catalog_uri: str | None = None,
+                  successors: dict[str, URIRef | None] | None = None) -> URIRef:
+    """The minimal record of withdrawn `ds` into `graph` (and the catalog's dcat:dataset link to it). `successors`:
+    `successor_iris` of a list `ds` is in (looked up for `ds` alone when not given)."""
     node = _iri(ds, site_url)
     graph.add((node, RDF.type, DCAT.Dataset))
     titles = {lang: text for lang, text in (ds.title or {}).items() if text} or {"": ds.slug}
@@ -70,7 +95,9 @@ def add_withdrawn(graph: rdflib.Graph, ds: Dataset, *, site_url: str, catalog_ur
         graph.add((node, DCTERMS.description, Literal(text, lang=lang)))
     graph.add((node, DCTERMS.modified, Literal(_when(ds).astimezone(dt.UTC).isoformat(), datatype=XSD.dateTime)))
     graph.add((node, ADMS_STATUS, WITHDRAWN))
-    successor = _successor_iri(ds, site_url)
+    if successors is None:
+        successors = successor_iris(object_session(ds), [ds], site_url)
+    successor = successors.get(ds.id)
     if successor is not None:
         graph.add((node, DCTERMS.isReplacedBy, successor))
     if catalog_uri:
@@ -78,18 +105,20 @@ def add_withdrawn(graph: rdflib.Graph, ds: Dataset, *, site_url: str, catalog_ur
     return node
 
 
-def triples(ds: Dataset, *, site_url: str, catalog_uri: str) -> list[tuple[str, str, str]]:
+def triples(ds: Dataset, *, site_url: str, catalog_uri: str,
+            successors: dict[str, URIRef | None] | None = None) -> list[tuple[str, str, str]]:
     """The minimal record as N-Triples terms, for the streamed Turtle and N-Triples writers."""
     graph = rdflib.Graph()
-    add_withdrawn(graph, ds, site_url=site_url, catalog_uri=catalog_uri)
+    add_withdrawn(graph, ds, site_url=site_url, catalog_uri=catalog_uri, successors=successors)
     return stream_rdf.graph_triples(graph)
 
 
 def text(datasets: list[Dataset], fmt: str, *, site_url: str, catalog_uri: str) -> str:
     """The minimal records as Turtle statements (after the page's prefixes) or N-Triples lines."""
     parts = []
+    successors = successor_iris(object_session(datasets[0]), datasets, site_url) if datasets else {}
     for ds in datasets:
-        found = triples(ds, site_url=site_url, catalog_uri=catalog_uri)
+        found = triples(ds, site_url=site_url, catalog_uri=catalog_uri, successors=successors)
         parts.append(stream_rdf.turtle_blocks(found) if fmt == "ttl" else stream_rdf.nt_lines(found))
     return "".join(parts)
 
