@@ -170,10 +170,10 @@ def _publishing(conn) -> dict[str, dict]:
 
 
 def test_datasets_renamed_before_iris_were_pinned_get_their_first_iri_back(empty_url, tmp_path):
-    """0021: a dataset renamed while public before `pin_iri` existed is pinned to its oldest former slug, the
+    """0022: a dataset renamed while public before `pin_iri` existed is pinned to its oldest former slug, the
     catalog's RDF names it by that IRI again, and nothing else is touched (twice over: the downgrade keeps the
     pins, and upgrading again changes nothing)."""
-    dbmod.upgrade(empty_url, "0020")
+    dbmod.upgrade(empty_url, "0021")
     engine = dbmod.make_engine(empty_url)
     meta = MetaData()
     meta.reflect(engine)
@@ -255,7 +255,7 @@ def test_datasets_renamed_before_iris_were_pinned_get_their_first_iri_back(empty
     # the downgrade keeps the pins, and upgrading again finds nothing to do
     from alembic import command
 
-    command.downgrade(dbmod.alembic_config(empty_url), "0020")
+    command.downgrade(dbmod.alembic_config(empty_url), "0021")
     dbmod.upgrade(empty_url)
     engine = dbmod.make_engine(empty_url)
     with engine.connect() as conn:

@@ -23,11 +23,11 @@ A pinned dataset's `modified_at` (and `updated_at`) is set to now and its search
 catalog's outputs changed, and a harvester that asks the changes feed (`modified_since`) must see it again. Its
 `content_hash` is left as it is (the next save writes it).
 
-Downgrade leaves the pins: the code at 0020 reads them already (the pins are data in `extras`, no column), and
+Downgrade leaves the pins: the code at 0021 reads them already (the pins are data in `extras`, no column), and
 taking them away would change these datasets' IRIs once more, which is what the pin is there to prevent.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 import datetime as dt
@@ -38,8 +38,8 @@ from sqlalchemy.dialects import postgresql
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
@@ -126,4 +126,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The pins stay (see the module's docstring): 0020's code reads them, and removing them moves IRIs again."""
+    """The pins stay (see the module's docstring): 0021's code reads them, and removing them moves IRIs again."""
