@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from plumbing.bombs import archive_bomb
 from quality.sniff import sniff
-from quality.tabular.batches import fitted_batches
+from quality.tabular.batches import fitted_batches, rows_to_batch
 from quality.tabular.csvfile import Irregular, arrow_csv_rows, csv_layout, python_csv_rows
 from quality.tabular.encoding import as_utf8
 from quality.tabular.formats import table_format
@@ -70,13 +70,18 @@ def tables_kept(limit: int = 64 << 20, one: int = 16 << 20):
 
 
 def read_table(path, *, format: str | None = None, encoding: str | None = None, sheet: int | str = 0,
-               skip_blank_rows: bool = True, batch_rows: int = ROW_BATCH) -> Iterator[pa.RecordBatch]:
+               skip_blank_rows: bool = True, batch_rows: int = ROW_BATCH,
+               header: bool = False) -> Iterator[pa.RecordBatch]:
     """The table between the notes rows as string record batches named by the cleaned header
     (blank labels become ``field<n>``, repeated ones ``name2``), in file order, in bounded memory.
     Rows are padded or cut to the header's width. ``format="zip"`` reads the first table inside the ZIP
     (``zip_member``); ``format="geojson"`` the features' properties; ``format="xml"`` the records of a
     record-oriented XML file (``quality.tabular.xmltable``). Inside `tables_kept`, a table read before is
-    given from memory, in batches of `batch_rows` rows as read."""
+    given from memory, in batches of `batch_rows` rows as read.
+
+    A table with a header and no rows gives no batch, or with `header` one batch of no rows that names its
+    columns (a template published before its data: the row store and the conversions serve its columns); a
+    file with no header at all raises TableError ("empty")."""
     kept = _KEPT.get()
     key = None
     if kept is not None:
@@ -87,7 +92,7 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
             key = None
     if key is None:
         yield from _read_table(path, format=format, encoding=encoding, sheet=sheet, skip_blank_rows=skip_blank_rows,
-                               batch_rows=batch_rows)
+                               batch_rows=batch_rows, header=header)
         return
     table = kept.get(key)
     if table is not None:
@@ -96,8 +101,8 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
     batches: list[pa.RecordBatch] | None = []
     size = 0
     for batch in _read_table(path, format=format, encoding=encoding, sheet=sheet, skip_blank_rows=skip_blank_rows,
-                             batch_rows=batch_rows):
-        if batches is not None:
+                             batch_rows=batch_rows, header=header):
+        if batches is not None and batch.num_rows:  # a header's batch of no rows is not kept: read again
             size += batch.nbytes
             if size <= kept.one:
                 batches.append(batch)
@@ -112,20 +117,31 @@ def read_table(path, *, format: str | None = None, encoding: str | None = None, 
 
 
 def _read_table(path, *, format: str | None, encoding: str | None, sheet: int | str, skip_blank_rows: bool,
-                batch_rows: int) -> Iterator[pa.RecordBatch]:
+                batch_rows: int, header: bool = False) -> Iterator[pa.RecordBatch]:
     path = os.fspath(path)
     fmt = table_format(path, format)
     if fmt == "zip":
-        yield from _zipped_table(path, sheet=sheet, skip_blank_rows=skip_blank_rows, batch_rows=batch_rows)
+        yield from _zipped_table(path, sheet=sheet, skip_blank_rows=skip_blank_rows, batch_rows=batch_rows,
+                                 header=header)
     elif fmt in ("csv", "tsv", "psv"):
         with as_utf8(path, encoding) as (src, enc, _):
             layout = csv_layout(src, enc, fmt)
             names = header_labels(layout.header)[3]
-            yield from _csv_batches(src, layout, names, skip_blank_rows, batch_rows)
+            yield from _or_header(_csv_batches(src, layout, names, skip_blank_rows, batch_rows), names, header)
     else:
         rl = row_layout(sheet_rows(path, fmt, sheet))
         names = header_labels(rl.header)[3]
-        yield from fitted_batches(iter(rl.body), names, skip_blank_rows, batch_rows)
+        yield from _or_header(fitted_batches(iter(rl.body), names, skip_blank_rows, batch_rows), names, header)
+
+
+def _or_header(batches: Iterator[pa.RecordBatch], names: list[str], header: bool) -> Iterator[pa.RecordBatch]:
+    """`batches`; when they hold no row and `header` is asked, one batch of no rows with the header's `names`."""
+    rows = 0
+    for batch in batches:
+        rows += batch.num_rows
+        yield batch
+    if header and not rows:
+        yield rows_to_batch([], names)
 
 
 def _csv_batches(path: str, layout, names: list[str], skip_blank_rows: bool,

@@ -319,6 +319,29 @@ def test_json_records_and_tsv(tmp_path):
     assert e.sample[1] == ["Ort 1", "1,50", "0,01"]
 
 
+def test_read_table_gives_a_header_without_rows_as_a_batch_of_no_rows_when_asked(tmp_path):
+    import zipfile
+
+    from quality.tabular import tables_kept
+
+    (tmp_path / "h.csv").write_bytes("编号,名称\r\n\r\n".encode("gbk"))
+    (tmp_path / "h.tsv").write_text("a\tb\n", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "h.zip", "w") as zf:
+        zf.writestr("data/h.csv", "a,b\n")
+    want = {"h.csv": ["编号", "名称"], "h.tsv": ["a", "b"], "h.zip": ["a", "b"]}
+    for name, names in want.items():
+        fmt = name.rsplit(".", 1)[1]
+        assert list(read_table(tmp_path / name, format=fmt)) == [], name  # as before: no batch
+        with tables_kept():  # a batch of no rows is not kept: the second read asks the file again, and gets it
+            for _ in range(2):
+                (batch,) = read_table(tmp_path / name, format=fmt, header=True)
+                assert batch.num_rows == 0 and batch.schema.names == names, name
+    (tmp_path / "none.csv").write_bytes(b"\n")
+    with pytest.raises(TableError) as err:
+        list(read_table(tmp_path / "none.csv", header=True))
+    assert err.value.reason == "empty"
+
+
 def test_read_table_keeps_order_and_fits_ragged_rows(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n\n10,11,12\n", encoding="utf-8")
