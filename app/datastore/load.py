@@ -8,6 +8,8 @@ typed (BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP) only when every filled cell of 
 its type and converts; otherwise it stays text as the file wrote it, so codes such as ``0164A`` and ``007``
 keep their letters and zeros (columns of integers written with a leading zero are text from the start,
 ``convert.infer_column_type``). Each row gets ``_id`` (1, 2, ... in file order), as CKAN's DataStore does.
+A header without rows (a template published before its data) is a table of its columns and no rows, each
+column text unless the data dictionary declares its type; a file without a header is recorded as a failure.
 
 Two passes over the table in bounded memory: the cells, normalised, are written as text to a temporary
 Parquet file while each candidate column's cells are tried against its type; then that file is rewritten
@@ -332,8 +334,6 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
             return _write_failure(root, sha256, "unreadable", f"The table cannot be read: {exc}")
         finally:
             table.close()
-        if rows == 0:
-            return _write_failure(root, sha256, "empty", "The table has a header but no rows.")
         names = _stored_names(table.columns)
         fields = []
         for name, column, ok in zip(names, table.columns, typed, strict=True):

@@ -154,14 +154,15 @@ def masked(table: Table, columns: Iterable[str]) -> Table:
 def open_table(path, *, format: str | None = None, encoding: str | None = None, schema: dict | None = None,
                batch_rows: int = BATCH_ROWS) -> Table:
     """The table of a tabular file with its typed columns; raises ``quality.tabular.TableError`` at once
-    (before any byte is sent) when the file cannot be read as a table.
+    (before any byte is sent) when the file cannot be read as a table. A header without rows is a table of
+    its columns and no rows (typed ``string`` unless ``schema`` declares them: no cell to infer a type from).
 
     ``format`` is the sniffed format code (CSV, XLS ...); ``encoding`` the detected encoding (GBK is
     read as GB18030, its superset); ``schema`` a declared Table Schema whose field names match the header.
     """
     fmt = format.lower() if format else None
     with _named_for_reader(os.fspath(path), fmt) as readable:
-        batches = tabular.read_table(readable, format=fmt, batch_rows=batch_rows,
+        batches = tabular.read_table(readable, format=fmt, batch_rows=batch_rows, header=True,
                                      encoding=encoding if fmt in ("csv", "tsv", "psv") else None)
         try:
             first = next(batches, None)
@@ -169,8 +170,8 @@ def open_table(path, *, format: str | None = None, encoding: str | None = None, 
             raise
         except Exception as exc:  # noqa: BLE001 - spreadsheet and JSON libraries raise many kinds
             raise tabular.TableError("unreadable", f"The file cannot be read as {fmt or 'a table'}: {exc}") from exc
-    if first is None:
-        raise tabular.TableError("empty", "The table has a header but no rows.")
+    if first is None:  # the readers refuse a file without a header themselves; kept for any other
+        raise tabular.TableError("empty", "The table has no header.")
     return Table(_known_columns(path, first, fmt, encoding, batch_rows, schema), chain([first], batches))
 
 

@@ -166,8 +166,8 @@ def test_codes_keep_their_zeros_and_a_broken_table_says_why(tmp_path, monkeypatc
     # a reload of a table an earlier store copied whatever its size frees the copy
     store.load(root, "a" * 64, table, format="CSV", encoding="gbk")
     assert store.lookup(root, "a" * 64).db is None and not got.db.exists()
-    empty = tmp_path / "empty.csv"
-    empty.write_text("a,b\n")
+    empty = tmp_path / "empty.csv"  # no header at all (a header without rows loads: test_datastore_header_only.py)
+    empty.write_text("\n")
     failed = store.load(root, "b" * 64, empty, format="CSV")
     assert isinstance(failed, store.Failed) and failed.reason == "empty"
     assert store.lookup(root, "b" * 64) == failed  # recorded, so the API and the page can say why
