@@ -1,7 +1,7 @@
 """A table with a header and no rows yet (a template published before its data, a period with no events) is a
 table of its columns and 0 rows: the row store loads it, the row APIs and CKAN's datastore_search answer its fields
-and a total of 0, and the converted downloads are valid documents with no rows. A file with no header at all is
-still refused.
+and a total of 0, the dataset page previews its columns and says it has no rows (in English and Chinese), and the
+converted downloads are valid documents with no rows. A file with no header at all is still refused.
 
 Real files written here (CSV in UTF-8 and GBK, an XLSX by openpyxl), uploaded to a published dataset through the
 services, and asked for over HTTP: Flask's client for the pages and downloads, ckanapi over a real socket.
@@ -175,3 +175,16 @@ def test_the_converted_downloads_are_the_header_an_empty_list_and_an_empty_root(
         assert len(rdflib.Graph().parse(data=ttl.get_data(as_text=True), format="turtle")) == 0  # valid, no rows
         meta = client.get(f"{base}/data.csv-metadata.json").get_json()
         assert [c["titles"] for c in meta["tableSchema"]["columns"]] == _header(name), name
+
+
+@pytest.mark.parametrize("lang, says, row_api", [("en", "no rows", "Row API (0 rows)"),
+                                                  ("zh-CN", "没有数据行", "数据行接口（共 0 行）")])
+def test_the_dataset_page_previews_the_columns_and_says_there_are_no_rows(client, published, lang, says, row_api):
+    page = client.get("/dataset/templates", headers={"Accept-Language": lang}).get_data(as_text=True)
+    for name, rid in published.items():
+        start = page.index(f'id="dist-{rid}"')
+        part = page[start:page.find('class="usa-summary-box margin-bottom-3 distribution"', start + 1)]
+        assert "row-api--failed" not in part and row_api in part, name
+        assert all(f'<th scope="col">{h}</th>' in part for h in _header(name)), name
+        caption = part[part.index("<caption>"):part.index("</caption>")]
+        assert says in caption, (name, caption)
