@@ -155,6 +155,10 @@ def test_datastore_search_and_the_rows_api_answer_the_fields_and_no_rows(app, cl
             ["_id", *_header(name)]], name
         dumped = client.get(f"/datastore/dump/{rid}", query_string={"format": "json"}).get_json()
         assert dumped["records"] == [] and [f["id"] for f in dumped["fields"]] == ["_id", *_header(name)]
+        root = ElementTree.fromstring(client.get(f"/datastore/dump/{rid}", query_string={"format": "xml"}).get_data())
+        assert len(root) == 0, name  # a well-formed document with no row
+        tsv = client.get(f"/datastore/dump/{rid}", query_string={"format": "tsv"}).get_data(as_text=True)
+        assert tsv.splitlines() == ["\t".join(["_id", *_header(name)])], name
 
 
 def test_the_converted_downloads_are_the_header_an_empty_list_and_an_empty_root(client, published):
