@@ -13,15 +13,18 @@ own answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import OperationalError
 
 from app.services import access, check, gate
 from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from app.services.fields import apply_fields, check_record, set_distribution_hvd
 from app.texts import T_
 from catalog_schema import search
@@ -69,6 +72,48 @@ def edit_version(ds: Dataset) -> str:
     it back in If-Match): its content hash and name. An assessment changes neither; an edit of its metadata, its
     files or its name does."""
     return f"{ds.content_hash or ''}:{ds.slug}"
+
+
+def claim_version(actor: Actor, ds: Dataset, expected: str | Iterable[str] | None) -> None:
+    """The first step of a change that starts from a version of `ds` (`expected`: one `edit_version`, or several,
+    any of which will do; None: whatever version it has): in one statement, check that the dataset still has it and
+    take its row's write lock until the change commits (PostgreSQL: the row's lock; SQLite: the database's write
+    lock). A change on the same dataset that comes in meanwhile waits at this statement, then finds the version
+    its own change started from gone: StaleVersion, nothing changed. A check and a write apart (the doors compared
+    the version, then called the service) let a change landing between them be lost without a word.
+
+    Must come before the change writes anything. On SQLite in WAL mode a transaction that read before another
+    connection committed cannot write any more (SQLITE_BUSY, or _SNAPSHOT): it holds no write then (a write would
+    hold the lock), so it is rolled back and the claim made again in a transaction of its own, which waits its
+    turn and then compares with what is committed."""
+    if expected is None:
+        return
+    wanted = [expected] if isinstance(expected, str) else list(expected)
+    session, ds_id = actor.session, ds.id
+    claim = (sql_update(Dataset).where(Dataset.id == ds_id, or_(false(), *(
+        and_(func.coalesce(Dataset.content_hash, "") == digest, Dataset.slug == slug)
+        for digest, _sep, slug in (str(v).partition(":") for v in wanted))))
+        .values(updated_at=Dataset.updated_at)  # a claim is no change: nor is its time
+        .execution_options(synchronize_session=False))
+    try:
+        claimed = session.execute(claim).rowcount
+    except OperationalError as exc:
+        if not _sqlite_busy(exc) or session.new or session.dirty or session.deleted:
+            raise
+        session.rollback()
+        claimed = session.execute(claim).rowcount
+    if claimed != 1:
+        session.rollback()  # nothing of the change is written; `ds` reads again as it is now
+        current = edit_version(ds)
+        raise StaleVersion(T_("Dataset %(slug)s changed since the version the change started from: nothing was "
+                              "changed. Read it again (its version is %(version)s) and make the change on that.",
+                              slug=repr(ds.slug), version=current), version=current)
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    """SQLite's "another connection wrote since this transaction read" (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT)."""
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    return name.startswith("SQLITE_BUSY")
 
 
 def finish(actor: Actor, ds: Dataset, *, reassess: bool = True) -> Dataset:
@@ -152,17 +197,20 @@ def create(actor: Actor, publisher_ref: str | None, fields: dict[str, Any], *, s
 
 
 @service
-def update(actor: Actor, ds: Dataset, fields: dict[str, Any], *, new_slug: Any = None) -> Dataset:
+def update(actor: Actor, ds: Dataset, fields: dict[str, Any], *, new_slug: Any = None,
+           expected_version: str | Iterable[str] | None = None) -> Dataset:
     """Change the editable metadata of a dataset (only the fields given), and its name with `new_slug`: all or
     nothing (a form renaming the dataset with a bad e-mail beside it said "Nothing was saved" of a rename it had
-    saved)."""
+    saved). With `expected_version` (an `edit_version`, or several), only if the dataset still has it when the
+    change is made (`claim_version`), else StaleVersion and nothing changed."""
     access.require_edit(actor.session, actor.user, ds.publisher)
     access.ensure_not_harvested(ds, actor.user)
+    claim_version(actor, ds, expected_version)
     before = to_record(ds)
     rec = to_record(ds)
     apply_fields(rec, fields, lang=actor.lang)  # every field checked before anything changes
-    if isinstance(new_slug, str) and new_slug.strip() and new_slug.strip() != ds.slug:
-        _rename(actor, ds, new_slug.strip())  # a bad or taken name refused: still nothing changed
+    if new_slug and not (isinstance(new_slug, str) and new_slug.strip() in ("", ds.slug)):
+        _rename(actor, ds, new_slug)  # a bad, taken or non-text name refused: still nothing changed
         before["slug"] = rec["slug"] = ds.slug  # (the rename is audited on its own)
         keep_platform_extras(ds, rec)  # the IRI the rename pinned (store.pin_iri), audited with the rename too
         keep_platform_extras(ds, before)
@@ -374,15 +422,19 @@ def _rename(actor: Actor, ds: Dataset, new_slug: str) -> None:
 
 
 @service
-def rename(actor: Actor, ds: Dataset, new_slug: Any) -> Dataset:
+def rename(actor: Actor, ds: Dataset, new_slug: Any, *, expected_version: str | Iterable[str] | None = None
+           ) -> Dataset:
     """Give a dataset a new name (URL); the old one answers 301 to the new one from then on. Refused,
     changing nothing: who may not edit it, a harvested (until detached) or deleted dataset, a bad or taken
-    name. Renaming to its present name changes nothing."""
+    name, a dataset no longer at `expected_version` (StaleVersion, as `update`). Renaming to its present name
+    changes nothing."""
     if ds.state == "deleted":
         raise NotFound(T_("No dataset %(slug)s.", slug=repr(ds.slug)))
     access.require_edit(actor.session, actor.user, ds.publisher)
     access.ensure_not_harvested(ds, actor.user)
+    claim_version(actor, ds, expected_version)
     if isinstance(new_slug, str) and new_slug.strip() == ds.slug:
+        actor.session.commit()  # the claim's lock let go
         return ds
     _rename(actor, ds, new_slug)
     return finish(actor, ds, reassess=False)

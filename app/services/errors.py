@@ -37,6 +37,13 @@ class Conflict(ServiceError):
     status, code = 409, "conflict"
 
 
+class StaleVersion(ServiceError):
+    """The change started from a version of the dataset (`datasets.edit_version`) that is no longer its version:
+    someone changed it since. Nothing was changed; `detail["version"]` is its version now."""
+
+    status, code = 412, "precondition-failed"
+
+
 class UploadRejected(ServiceError):
     """The file is not taken; `code` says why (too-large, html-not-data, zip-bomb, xml-entities, empty)."""
 
