@@ -35,7 +35,7 @@ from app.services import access, check, datasets, distributions, gate
 from app.services import fields as fields_mod
 from app.services import series as series_service
 from app.services.context import Actor, Runtime
-from app.services.errors import ServiceError, UploadRejected
+from app.services.errors import ServiceError, StaleVersion, UploadRejected
 from app.services.uploads import is_upload
 from app.texts import say
 from app.web import check_view, quality_view
@@ -443,16 +443,19 @@ def _form_fields(form) -> dict:
 def update(slug: str):
     user, ds = _editable(slug)
     form = request.form
-    if form.get("version") and form["version"] != datasets.edit_version(ds):
-        # opened before someone else's change: saving it whole would put back every value the form showed, theirs
-        # lost without a word. Nothing is saved; the form comes back with what was typed, each box that differs
-        # from the dataset as saved now marked with its saved value, and the new version (a second save is meant).
-        sent = _sent_values(ds, form)
-        return _edit_page(ds, values=sent, errors=_conflicts(ds, sent), conflict=True), 409
     fields = _untouched_fallbacks(ds, _form_fields(form))
     runtime = _runtime()
     try:
-        datasets.update(_actor(runtime), ds, fields, new_slug=(form.get("name") or "").strip() or None)
+        datasets.update(_actor(runtime), ds, fields, new_slug=(form.get("name") or "").strip() or None,
+                        expected_version=form.get("version") or None)
+    except StaleVersion:
+        # opened before someone else's change: saving it whole would put back every value the form showed, theirs
+        # lost without a word. Nothing is saved (the service checks the version in the change itself); the form
+        # comes back with what was typed, each box that differs from the dataset as saved now marked with its saved
+        # value, and the new version (a second save is meant).
+        db_session().rollback()  # `ds` reads again as saved now
+        sent = _sent_values(ds, form)
+        return _edit_page(ds, values=sent, errors=_conflicts(ds, sent), conflict=True), 409
     except ServiceError as exc:
         if exc.status == 403 or not (exc.detail or {}).get("field"):
             return _refused(exc, slug)

@@ -23,6 +23,7 @@ from app.i18n import N_
 from app.request_context import db_session, setting
 from app.services import access, check, datasets, distributions, gate
 from app.services.context import Actor, Runtime
+from app.services.errors import StaleVersion
 from app.services.fields import EDITABLE
 from app.services.uploads import is_upload
 from app.texts import T_
@@ -155,18 +156,16 @@ IF_MATCH = Param("If-Match", location="header",
                           "nothing if someone changed the dataset since."))
 def dataset_patch(slug: str):
     user, ds = _editable(slug)
-    asked = _if_match()
-    if asked is not None and datasets.edit_version(ds) not in asked:
-        raise ApiError(412, "precondition-failed",
-                       T_("Dataset %(slug)s changed since the version given in If-Match: nothing was changed. Read "
-                          "it again (its version is %(version)s) and send the change with that.",
-                          slug=repr(ds.slug), version=datasets.edit_version(ds)))
     data = _body()
     fields = {k: v for k, v in data.items() if k not in ("lang", "name")}
     with _acting(user, _lang(data)) as actor:
-        if data.get("name") and data["name"] != ds.slug:
-            datasets.rename(actor, ds, data["name"])
-        datasets.update(actor, ds, fields)
+        try:  # one change, the version checked in it (datasets.claim_version): the rename too
+            datasets.update(actor, ds, fields, new_slug=data.get("name"), expected_version=_if_match())
+        except StaleVersion as exc:
+            raise ApiError(412, "precondition-failed",
+                           T_("Dataset %(slug)s changed since the version given in If-Match: nothing was changed. "
+                              "Read it again (its version is %(version)s) and send the change with that.",
+                              slug=repr(ds.slug), version=exc.detail["version"])) from None
     return jsonify(_publish_doc(ds))
 
 
