@@ -152,16 +152,37 @@ def safe_next(url: str | None) -> str | None:
     return url
 
 
+def _comes_back_to() -> str:
+    """The page a sign-in brings this request back to: the page itself; for a form sent to an address that
+    answers no GET (`/publish/<slug>/distributions`), the page of this site the form was on (its Referer), so a
+    sign-in after the session ended lands on the form again, not on 405."""
+    here = request.full_path if request.query_string else request.path
+    if request.method not in UNSAFE_METHODS:
+        return here
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
+        return here
+    except Exception:  # noqa: BLE001 - no GET page at this address (405, a redirect, ...)
+        pass
+    referer = urlsplit(request.referrer or "")
+    if referer.netloc == request.host and referer.scheme in ("http", "https"):
+        page = safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+        if page:
+            return page
+    return here
+
+
 def login_required_page(view: F) -> F:
-    """Decorator for pages: anonymous visitors are redirected to /login?next=<this page>."""
+    """Decorator for pages: anonymous visitors are redirected to /login?next=<this page> (for a form sent after
+    the session ended, the page of the form: the browser restores what was typed there, site.js)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_account() is None:
-            target = request.full_path if request.query_string else request.path
-            return redirect(url_for("account.login", next=target))
+            return redirect(url_for("account.login", next=_comes_back_to()))
         return view(*args, **kwargs)
 
+    wrapper.signed_in_page = True  # type: ignore[attr-defined]  # the CSRF refusal below reads it
     return wrapper  # type: ignore[return-value]
 
 
@@ -432,7 +453,13 @@ def init_security(app: Flask) -> None:
             csrf.protect()  # an address that takes no POST answers 405 (404), not "the form has expired"
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    def _csrf_error(exc: CSRFError) -> Any:
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "signed_in_page", False) and current_account() is None:
+            # a form of a signed-in page sent after its session ended (signed out in another tab: the session,
+            # and its token, are gone): nothing is done, as for a stale token, but the way on is to sign in
+            # again, and back to the form (where the browser keeps what was typed), not "reload the page".
+            return redirect(url_for("account.login", next=_comes_back_to()))
         return render_template("account/error.html", status=400, title=_("The form has expired"),
                                message=_("This form was not accepted (missing or stale security token). "
                                          "Go back, reload the page and send it again.")), 400

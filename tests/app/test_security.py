@@ -246,3 +246,27 @@ def test_an_answer_a_shared_cache_keeps_never_carries_the_session_cookie(app, cl
     page = client.get("/dataset?lang=zh")  # a page remembers the language asked, as before
     assert "Set-Cookie" in page.headers and "数据集" in page.get_data(as_text=True)
     assert client.get("/account").status_code == 200  # still signed in
+
+
+def test_a_form_sent_after_the_session_ended_leads_to_sign_in_and_back_to_its_page(app, client):
+    """Signed out in another tab (the session and its token gone) or its sign-in too old: the publish form's Save
+    changes nothing and sends the author to sign in, then back to the form's page (site.js restores the form
+    there), never to an address that answers no GET."""
+    make_user(app, "a@example.gov", editor_of="roads")
+    assert sign_in(client, "a@example.gov").status_code == 302
+    token = page_token(client, "/publish")
+    other_tab = app.test_client()
+    other_tab.set_cookie("session", client.get_cookie("session").value)
+    assert other_tab.post("/logout", data={"csrf_token": token}).status_code == 302
+    client.delete_cookie("session")  # what the other tab's sign-out left in the shared cookie jar: no session
+
+    sent = client.post("/publish", data={"csrf_token": token, "title": "Potholes"})
+    assert sent.status_code == 302 and sent.headers["Location"] == "/login?next=/publish"
+    assert _dataset_count(app) == 0
+    to_a_file = client.post("/publish/potholes/distributions", data={"csrf_token": token},
+                            headers={"Referer": "http://localhost/publish/potholes?lang=en"})
+    assert to_a_file.headers["Location"] == "/login?next=/publish/potholes?lang%3Den"
+    foreign = client.post("/publish/potholes/distributions", headers={"Referer": "http://evil.example/publish/x"})
+    assert foreign.headers["Location"] == "/login?next=/publish/potholes/distributions"
+    # a stale token on a page everyone may use is still refused as before
+    assert client.post("/login", data={"email": "a@example.gov"}).status_code == 400
