@@ -230,6 +230,7 @@ def create():
     made = browser.get(SENT_FORMS, {}).get(once) if once else None
     if made:
         flash(_("This form was sent already: here is the draft it made."), "info")
+        flash(request.path, DRAFT_SAVED)
         return redirect(url_for("publish.edit", slug=made), code=303)
     fields = {k: form.get(k, "") for k in ("title", "description", "license", "keywords", "frequency") if k in form}
     fields = {k: v for k, v in fields.items() if v.strip() or k == "title"}
@@ -245,8 +246,13 @@ def create():
         sent[once] = ds.slug
         browser[SENT_FORMS] = sent
     flash(_("Draft created. Add its files, read the check below, then publish."), "success")
+    flash(request.path, DRAFT_SAVED)
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
+
+#: The flash that tells the page after a successful save that the form sent to its message (a path) is saved: site.js
+#: then drops the copy of that form it kept in the tab (`data-draft`), which would otherwise be offered again.
+DRAFT_SAVED = "draft-saved"
 
 #: The new-dataset forms this browser sent, by the id each carried, and the draft each made (the last few).
 SENT_FORMS = "publish_sent_forms"
@@ -468,6 +474,7 @@ def update(slug: str):
     finally:
         runtime.close()
     flash(_("Saved. The check below is up to date."), "success")
+    flash(request.path, DRAFT_SAVED)
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)
 
 
