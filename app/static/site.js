@@ -61,3 +61,119 @@
   box.scrollIntoView({block: "start"});
   box.focus({preventScroll: true});
 }());
+
+/* What was typed in a long form (`<form data-draft="<user id>">`: the publish forms) is kept in this tab's
+   sessionStorage as it is typed and when it is sent, keyed by the user and the address the form is sent to. A
+   Save whose sign-in had ended (signed out in another tab, or too old) is sent to sign in again and back to the
+   form: the form is then filled in again from that copy, with a notice (#draft-restored) and a button that
+   discards it. The copy is dropped when the server says the form was saved (`data-draft-saved`, a flash), and
+   when one signs out here. A page that already shows what was typed (refused: #form-errors, or changed by someone
+   else: #form-conflict) is not filled in over: its form becomes the copy. Never kept: the CSRF token, passwords,
+   files; another user (or nobody) signed in on this tab does not see the copy. */
+(function () {
+  var PREFIX = "odp-draft:";
+  var store;
+  try { store = window.sessionStorage; store.getItem(PREFIX); } catch (e) { return; }
+  function keys() {
+    var out = [];
+    for (var i = 0; i < store.length; i++) {
+      if (store.key(i).indexOf(PREFIX) === 0) { out.push(store.key(i)); }
+    }
+    return out;
+  }
+  function remove(key) { try { store.removeItem(key); } catch (e) { return; } }
+  // saved: drop every user's copy of the form sent to that address
+  Array.prototype.forEach.call(document.querySelectorAll("[data-draft-saved]"), function (mark) {
+    var path = mark.getAttribute("data-draft-saved");
+    keys().forEach(function (key) { if (key.slice(key.indexOf(":", PREFIX.length) + 1) === path) { remove(key); } });
+  });
+  // signed out here: what was typed leaves with its author
+  Array.prototype.forEach.call(document.querySelectorAll("form.site-logout"), function (form) {
+    form.addEventListener("submit", function () { keys().forEach(remove); });
+  });
+
+  function kept(el) {
+    var type = (el.type || "").toLowerCase();
+    return el.name && el.name !== "csrf_token" && !/^(password|file|submit|button|reset|image)$/.test(type) &&
+      !el.hasAttribute("data-draft-skip");
+  }
+  function read(form) {  // [[name, value], ...] in the form's order, as the browser would send them
+    var out = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!kept(el)) { return; }
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) { out.push([el.name, el.value]); }
+      } else if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.options, function (o) { if (o.selected) { out.push([el.name, o.value]); } });
+      } else {
+        out.push([el.name, el.value]);
+      }
+    });
+    return out;
+  }
+  function write(form, pairs) {
+    var values = {};
+    pairs.forEach(function (p) { (values[p[0]] = values[p[0]] || []).push(p[1]); });
+    var used = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!kept(el)) { return; }
+      var mine = values[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = mine.indexOf(el.value) >= 0;
+      } else if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = mine.indexOf(o.value) >= 0; });
+      } else {
+        var n = used[el.name] || 0;
+        used[el.name] = n + 1;
+        if (n < mine.length) { el.value = mine[n]; }
+      }
+    });
+  }
+  function typed(form, pairs) {  // what a person typed or chose: the hidden fields left out
+    var hidden = {};
+    Array.prototype.forEach.call(form.elements, function (el) { if (el.type === "hidden") { hidden[el.name] = 1; } });
+    return JSON.stringify(pairs.filter(function (p) { return !hidden[p[0]]; }));
+  }
+
+  var shown = document.getElementById("form-conflict") || document.getElementById("form-errors");
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), function (form) {
+    var user = form.getAttribute("data-draft");
+    if (!user) { return; }
+    var key = PREFIX + user + ":" + new URL(form.action, location.href).pathname;
+    function keep() {
+      try { store.setItem(key, JSON.stringify({fields: read(form), at: Date.now()})); } catch (e) { return; }
+    }
+    var draft = null;
+    try { draft = JSON.parse(store.getItem(key) || "null"); } catch (e) { draft = null; }
+    if (shown) {
+      keep();  // this page shows what was typed (and, after a conflict, the version a second save is meant for)
+    } else if (draft && draft.fields) {
+      var before = read(form);
+      if (typed(form, draft.fields) === typed(form, before)) {
+        remove(key);  // nothing typed differs from what the page shows: nothing to offer
+      } else {
+        write(form, draft.fields);
+        var notice = document.getElementById("draft-restored");
+        var discard = document.getElementById("draft-discard");
+        if (notice) {
+          notice.hidden = false;
+          notice.setAttribute("tabindex", "-1");
+          notice.scrollIntoView({block: "start"});
+          notice.focus({preventScroll: true});
+        }
+        if (discard) {
+          discard.addEventListener("click", function () {
+            write(form, before);
+            remove(key);
+            if (notice) { notice.hidden = true; }
+            var first = form.querySelector("input:not([type=hidden]), select, textarea");
+            if (first) { first.focus(); }
+          });
+        }
+      }
+    }
+    form.addEventListener("input", keep);
+    form.addEventListener("change", keep);
+    form.addEventListener("submit", keep);
+  });
+}());
