@@ -316,11 +316,16 @@ def distribution_of(ds: Dataset, dist_id: str) -> Distribution | None:
 
 
 def distribution_named(session: Session, dist_id: str, slug: str | None) -> Distribution | None:
-    """`distribution_of` from a URL: by the catalog's id, else (the URL naming the dataset) by its source's id."""
+    """`distribution_of` from a URL: by the catalog's id, else by its source's id (the `id` /api/v1 shows first).
+
+    A URL naming the dataset looks the source's id up in it; one naming none (the DataStore doors' `resource_id`,
+    as CKAN's `resource_show` takes it too) among the datasets not deleted, and only when one file has it."""
     dist = session.get(Distribution, dist_id) if len(dist_id) <= 36 else None
-    if dist is None and slug is not None and len(dist_id) <= 500:
-        named = session.scalars(select(Distribution).join(Dataset, Dataset.id == Distribution.dataset_id)
-                                .where(Dataset.slug == slug, Distribution.remote_id == dist_id).limit(2)).all()
+    if dist is None and dist_id and len(dist_id) <= 500:
+        query = select(Distribution).join(Dataset, Dataset.id == Distribution.dataset_id).where(
+            Distribution.remote_id == dist_id)
+        query = query.where(Dataset.slug == slug) if slug is not None else query.where(Dataset.state != "deleted")
+        named = session.scalars(query.limit(2)).all()
         dist = named[0] if len(named) == 1 else None
     return dist
 

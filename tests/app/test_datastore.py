@@ -837,3 +837,32 @@ def test_a_group_named_like_its_aggregate_keeps_both_values(app):
         assert doc["data"] == [{"区县__count": n, "区县__count_2": 1} for n in (1, 2, 3)]
     finally:
         served.close()
+
+
+def test_the_source_id_the_api_shows_first_names_the_table_in_the_datastore_doors(live, archived, client):
+    """resource_show, /rows and data.* take the distribution's `id` as /api/v1 shows it (the source's id); the
+    DataStore doors, which name no dataset, took only the catalog's id: datastore_search with the `id` a developer
+    read from /api/v1/datasets/<slug> was Not Found."""
+    import requests
+
+    ck = RemoteCKAN(live.url)
+    checked = 0
+    for file in ("jh-transport/taxi-fares.xlsx", GBK):
+        slug, rid = archived[file]
+        doc = client.get(f"/api/v1/datasets/{slug}").get_json()
+        source_id = next(d["id"] for d in doc["distributions"] if d["catalog_id"] == rid)
+        if source_id == rid:
+            continue
+        checked += 1
+        assert ck.action.resource_show(id=source_id)["id"] == rid
+        by_catalog = ck.action.datastore_search(resource_id=rid, limit=3)
+        by_source = ck.action.datastore_search(resource_id=source_id, limit=3)
+        assert by_source["records"] == by_catalog["records"] and by_source["total"] == by_catalog["total"], file
+        assert ck.action.datastore_info(id=source_id)["meta"]["id"] == rid, file
+        dumped = requests.get(f"{live.url}/datastore/dump/{source_id}", params={"format": "json"}, timeout=30)
+        assert dumped.status_code == 200, (file, dumped.text[:200])
+        assert dumped.json()["records"] == requests.get(f"{live.url}/datastore/dump/{rid}",
+                                                        params={"format": "json"}, timeout=30).json()["records"]
+    assert checked == 2
+    with pytest.raises(NotFound):
+        ck.action.datastore_search(resource_id="no-such-source-id")
