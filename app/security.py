@@ -380,10 +380,13 @@ def _preflight_for_read() -> bool:
 
 
 _OPEN_READS = ("/api/", "/catalog.", "/data.json", "/feeds/", "/datastore/dump/")
+#: One dataset's documents (/dataset/<slug>.ttl, .rdf, .jsonld, .nt, .json, .xml, .csv): the catalog's pages in
+#: small, so read as openly (not the dataset's page, whose address they share the start of).
+_OPEN_READ_ENDPOINTS = ("exports.dataset_format",)
 
 
 def _open_read() -> bool:
-    return request.path.startswith(_OPEN_READS)
+    return request.path.startswith(_OPEN_READS) or request.endpoint in _OPEN_READ_ENDPOINTS
 
 
 # --------------------------------------------------------------------------- wiring

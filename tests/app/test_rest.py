@@ -901,3 +901,26 @@ def test_catalog_table_untouched_by_hostile_slug(client, catalog, app):
     with catalog["factory"]() as session:
         assert session.scalar(select(func.count()).select_from(Dataset)) == 15
         assert session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_datasets_own_documents_carry_cors_as_the_catalogs_do(app, catalog):
+    """/catalog.ttl and /api/v1/datasets/<slug> carried `Access-Control-Allow-Origin: *`, but one dataset's DCAT,
+    data.json or CSV document (/dataset/<slug>.ttl, ...) did not: a web app on another site could read the whole
+    catalog and not the one dataset it wanted. Its page stays without."""
+    import requests
+
+    from tests.support.wsgiserver import ServedApp
+
+    served = ServedApp(app, threads=2)
+    try:
+        for ext in ("ttl", "rdf", "jsonld", "nt", "json", "xml", "csv"):
+            for method in (requests.get, requests.head):
+                resp = method(f"{served.url}/dataset/metro-stations.{ext}", headers={"Origin": "https://app.example"},
+                              timeout=30)
+                assert resp.status_code == 200, (ext, resp.status_code)
+                assert resp.headers.get("Access-Control-Allow-Origin") == "*", (ext, method)
+        page = requests.get(f"{served.url}/dataset/metro-stations", headers={"Origin": "https://app.example"},
+                            timeout=30)
+        assert page.status_code == 200 and "Access-Control-Allow-Origin" not in page.headers
+    finally:
+        served.close()
