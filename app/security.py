@@ -381,8 +381,11 @@ def _preflight_for_read() -> bool:
 
 _OPEN_READS = ("/api/", "/catalog.", "/data.json", "/feeds/", "/datastore/dump/")
 #: One dataset's documents (/dataset/<slug>.ttl, .rdf, .jsonld, .nt, .json, .xml, .csv): the catalog's pages in
-#: small, so read as openly (not the dataset's page, whose address they share the start of).
-_OPEN_READ_ENDPOINTS = ("exports.dataset_format",)
+#: small, so read as openly (not the dataset's page, whose address they share the start of). And a table's
+#: conversions (data.*, its CSVW and Table Schema), which set the header on the rows they serve: their refusals
+#: (451 personal data, with whom to contact; 400 a bad limit; 404) too, or a web app saw only a CORS failure.
+_OPEN_READ_ENDPOINTS = ("exports.dataset_format", "data.data", "data.geojson", "data.csv_metadata",
+                        "data.table_schema")
 
 
 def _open_read() -> bool:

@@ -705,3 +705,26 @@ def test_columns_inferred_together_get_the_types_each_gets_alone(columns):
     assert convert.infer_column_types(arrays) == [alone(values) for values in columns]
     batch = pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
     assert [c.type for c in convert.table_columns(batch)] == [alone(values) for values in columns]
+
+
+def test_a_conversions_refusals_carry_cors_as_its_rows_do(app, archived):
+    """data.csv and its kin carried `Access-Control-Allow-Origin: *` on the rows only: a web app on another site that
+    asked for a withheld table (451, with whom to contact) or a bad `limit` (400) saw a CORS failure, not why."""
+    import requests
+
+    served = ServedApp(app)
+    try:
+        pii = archived[PII_SAMPLE]
+        for ext in ("csv", "json", "xml", "ttl", "csv-metadata.json"):
+            resp = requests.get(served.url + _url(pii, ext), headers={"Origin": "https://app.example"}, timeout=30)
+            assert resp.status_code == 451 and resp.headers.get("Access-Control-Allow-Origin") == "*", ext
+            assert resp.json()["error"]["code"] == "personal-data", ext
+        table = archived["jh-transport/taxi-fares.xlsx"]
+        bad = requests.get(served.url + _url(table, "json"), params={"limit": "-1"}, timeout=30)
+        assert bad.status_code == 400 and bad.headers.get("Access-Control-Allow-Origin") == "*"
+        missing = requests.get(f"{served.url}/dataset/{table[0]}/resource/no-such-id/data.csv", timeout=30)
+        assert missing.status_code == 404 and missing.headers.get("Access-Control-Allow-Origin") == "*"
+        ok = requests.get(served.url + _url(table, "csv"), timeout=30)
+        assert ok.status_code == 200 and ok.headers.get("Access-Control-Allow-Origin") == "*"
+    finally:
+        served.close()
