@@ -261,3 +261,23 @@ def test_migration_0021_stores_payloads_with_lz4_on_postgresql():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_a_file_is_found_by_its_source_id_through_an_index(engine):
+    """CKAN's resource_show and the DataStore doors look a file up by the id it had at its source (the `id`
+    /api/v1 shows first): an index lookup, not a read of every distribution of the catalog (migration 0023)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from catalog_schema.models import Distribution
+
+    query = select(Distribution.id).join(Dataset, Dataset.id == Distribution.dataset_id).where(
+        Distribution.remote_id == "r-1", Dataset.state != "deleted")
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: the planner would scan it anyway
+            sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        else:
+            sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "ix_distributions_remote_id" in plan, plan
