@@ -23,7 +23,7 @@ from catalog_schema.record import Record
 from quality import metadata as metadata_mod
 from quality import openness, timeliness
 from quality.fetch import CheckResult
-from quality.findings import FINDING_TYPES, Finding
+from quality.findings import FINDING_TYPES, Finding, english_texts
 from quality.rules import accessibility, format_mismatch, not_parseable, pii, table_score, table_unreadable
 
 RULESET_VERSION = "1.0"
@@ -262,11 +262,27 @@ def _not_yet_reported(new: list[Finding], reported: list[Finding]) -> list[Findi
     out = []
     for f in new:
         if (f.type, f.distribution) in seen or (f.type, None) in seen or (f.distribution is None and f.type in types):
+            _carry_points(f, reported)
             continue
         out.append(f)
         seen.add((f.type, f.distribution))
         types.add(f.type)
     return out
+
+
+def _carry_points(told: Finding, reported: list[Finding]) -> None:
+    """A metadata finding not repeated hands the points it costs to the first reported finding of its type, whose
+    fix then names them: no licence cost 30 metadata points that no finding on the page named."""
+    if not told.evidence.get("indicator"):
+        return
+    for n, f in enumerate(reported):
+        if f.type == told.type:
+            if not f.evidence.get("indicator"):
+                evidence = {**f.evidence, **{k: v for k, v in told.evidence.items()
+                                             if k in ("indicator", "dimension", "points", "lost")}}
+                message, fix = english_texts(FINDING_TYPES[f.type], evidence)
+                reported[n] = Finding(f.type, f.severity, message, fix, f.distribution, evidence)
+            return
 
 
 def _with_distribution(f: Finding, key: str) -> Finding:

@@ -9,7 +9,9 @@ def findings_table() -> str:
     lines = ["| slug | severity | what it means | how to fix it |", "| --- | --- | --- | --- |"]
     for slug in sorted(FINDING_TYPES):
         t = FINDING_TYPES[slug]
-        fix = t.fix_en.replace("|", "\\|").replace("\n", " ")
+        # {and_points}: the metadata points the same fix wins back, when the finding is also a metadata indicator's
+        fix = t.fix_en.replace("{and_points}", " (and the metadata points it costs: 30 for no licence at all)")
+        fix = fix.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| `{slug}` | {t.severity} | {t.title_en} ({t.title_zh}) | {fix} |")
     return "\n".join(lines)
 

@@ -93,6 +93,11 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     no code (the pages' own words already) stays as it is."""
     if "problem" in evidence and "problem_zh" not in evidence:  # a parser's own words have no Chinese: as they are
         evidence = {**evidence, "problem_zh": evidence["problem"]}
+    # the metadata points a finding also wins back when it was told once for the stars and the metadata table
+    # (a missing licence: `lost` set by quality.assess); "" when none are at stake
+    lost = evidence.get("lost") if evidence.get("indicator") else None
+    evidence = {**evidence, "and_points": "" if not lost else
+                (f"（及元数据 {lost} 分）" if lang == "zh" else f" (and {lost} metadata points)")}
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
         words = _DATED.get(str(evidence.get("dated") or "modified"), _DATED["modified"])
         evidence = {**evidence, "dated": words[1] if lang == "zh" else words[0]}

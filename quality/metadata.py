@@ -272,6 +272,8 @@ def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
         evidence["value"] = rec.get("access_rights")
     if ind.key in DEPENDS_ON.values():
         evidence["lost"] = ind.points + sum(_POINTS[k] for k, on in DEPENDS_ON.items() if on == ind.key)
+    if ind.key == "licence":  # no licence at all: licence_known is lost too and says nothing (assess_metadata)
+        evidence["lost"] = ind.points + _POINTS["licence_known"]
     if ind.key in NOT_A_DATE and rec.get(ind.key):  # written, but no date: published nowhere, and said so
         evidence["value"] = str(rec[ind.key])[:80]
         return make(NOT_A_DATE[ind.key].slug, evidence)

@@ -84,8 +84,8 @@ TYPES: tuple[FindingType, ...] = (
         "licence-missing", "error",
         "No licence", "未声明许可协议",
         "State an open licence (for example CC-BY-4.0 or OGL-UK-3.0) on the dataset or the distribution "
-        "to reach one star.",
-        "在数据集或资源上声明开放许可协议（如 CC-BY-4.0），即可获得一星。",
+        "to reach one star{and_points}.",
+        "在数据集或资源上声明开放许可协议（如 CC-BY-4.0），即可获得一星{and_points}。",
         message_en="No licence is given, so nobody may legally reuse the data.",
         message_zh="未声明许可协议，他人无法合法地再利用这些数据。",
     ),

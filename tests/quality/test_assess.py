@@ -232,3 +232,29 @@ def test_other_periods_bucket_by_day(days):
     series = assess.publisher_aggregates([_entry("a", "1", 1, 10)], [("a", at, 1, 10)],
                                          period=dt.timedelta(days=days))[0]["trend"]
     assert series == [{"period": "2026-05-20", "assessments": 1, "average_stars": 1.0, "average_score": 10.0}]
+
+
+def test_a_missing_licence_says_the_metadata_points_it_costs():
+    """No licence costs the licence (20) and licence_known (10) indicators: the demo's working-day calendar read
+    reusability 45/75 and metadata 365/405 while no finding named those 30 points (the stars finding, told once,
+    said only "to reach one star"). Each lost metadata point is in a finding."""
+    rec = _record({"id": "a", "download_url": "http://x/a.csv"})  # no licence anywhere
+    fact = assess.DistributionFacts("a", "http://x/a.csv", check=CheckResult("http://x/a.csv", "ok", NOW,
+                                                                             http_status=200))
+    doc = assess.assess(rec, {"a": fact}, now=NOW, dcat_violations=[])
+    lost = doc["metadata"]["max"] - doc["metadata"]["points"]
+    told = sum(f["evidence"].get("lost", f["evidence"].get("points", 0)) for f in doc["findings"]
+               if f["evidence"].get("indicator"))
+    assert told == lost
+    found = next(f for f in doc["findings"] if f["type"] == "licence-missing")
+    assert found["distribution"] == "a" and found["evidence"]["lost"] == 30
+    assert found["fix"].endswith("to reach one star (and 30 metadata points).")
+    assert FINDING_TYPES["licence-missing"].fix("zh", found["evidence"]).endswith("即可获得一星（及元数据 30 分）。")
+    # without the metadata points at stake (a distribution's own licence elsewhere), the hint stays as it was
+    assert FINDING_TYPES["licence-missing"].fix("en", {}).endswith("to reach one star.")
+
+
+def test_without_distributions_a_missing_licence_says_its_points():
+    doc = assess.assess(_record(), {}, now=NOW, dcat_violations=[])
+    found = next(f for f in doc["findings"] if f["type"] == "licence-missing")
+    assert found["evidence"]["lost"] == 30 and "(and 30 metadata points)" in found["fix"]
