@@ -19,6 +19,7 @@ from app.assessment import publisher_table
 from app.services.serving import override_covers, personal_columns
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, UsageCounter
 from quality.findings import FINDING_TYPES
+from quality.rules.pii import SLUGS as PII_SLUGS
 
 # ?sort= keys of the league table: the column sorted and whether bigger comes first.
 LEAGUE_SORTS: dict[str, tuple[str, bool]] = {
@@ -50,6 +51,13 @@ RECENT_DAYS = 30
 #: Findings are ordered by severity first: an ID-number leak in one dataset comes before a missing
 #: keyword in fifty.
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def finding_order(row: dict[str, Any]) -> tuple:
+    """Sort key of a finding type's row (dashboard and weekly report): severity, then datasets hit, then occurrences;
+    among equals personal data first (the slug alone put "licence-missing" before an ID-number leak), then slug."""
+    return (SEVERITY_ORDER.get(row["severity"], 3), -row["datasets"], -row["occurrences"],
+            row["type"] not in PII_SLUGS, row["type"])
 PUBLISHER_DATASET_COLUMNS = ("slug", "title", "stars", "score", "metadata_points", "findings", "errors",
                              "assessed_at")
 
@@ -178,8 +186,7 @@ def common_findings(session, lang: str = "en", publisher_id: int | None = None) 
         ftype = FINDING_TYPES.get(t)
         rows.append({"type": t, "severity": ftype.severity if ftype else severity[t],
                      "title": ftype.title(lang) if ftype else t, "datasets": n, "occurrences": occurrences[t]})
-    return sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r["severity"], 3), -r["datasets"], -r["occurrences"],
-                                       r["type"]))
+    return sorted(rows, key=finding_order)
 
 
 def finding_datasets(session, finding: str, lang: str = "en", publisher_id: int | None = None

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.dashboard_data import pick
+from app.dashboard_data import finding_order, pick
 from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Publisher
 from catalog_schema.series import SERIES
@@ -165,8 +165,7 @@ def _fix_first(items: list[tuple[Dataset, Assessment | None]]) -> list[dict[str,
                 entry["_seen"].add(ds.id)
                 entry["datasets"] += 1
                 entry["examples"].append({"slug": ds.slug, "title": dict(ds.title or {}), "score": a.score})
-    rows = sorted(by_type.values(), key=lambda r: (SEVERITY_ORDER.get(r["severity"], 3), -r["datasets"],
-                                                   -r["occurrences"], r["type"]))
+    rows = sorted(by_type.values(), key=finding_order)
     for r in rows:
         del r["_seen"]
         r["examples"] = sorted(r["examples"], key=lambda e: (e["score"], e["slug"]))[:DATASETS_PER_FINDING]

@@ -1,0 +1,36 @@
+"""The order of findings on the dashboard and in a weekly report's "what to fix first" (docs/quality.md).
+
+In the demo, the general office's weekly report put "No licence" (a calendar) before the ID numbers, phone numbers,
+bank cards and e-mail addresses of the hotline complaints: each an error in one dataset, once, and ties were
+broken by the finding's slug, "licence-missing" < "pii-...". The dashboard says personal data comes first: among
+findings equal by severity, datasets hit and occurrences, personal data leads.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from app import dashboard_data, weekly
+
+
+def _item(ds_id: str, score: int, types: list[str]):
+    ds = SimpleNamespace(id=ds_id, slug=ds_id, title={"en": ds_id})
+    findings = [{"type": t, "severity": "error"} for t in types]
+    return ds, SimpleNamespace(findings=findings, score=score)
+
+
+def test_personal_data_leads_its_equals_in_what_to_fix_first():
+    items = [_item("working-day-calendar", 63, ["licence-missing"]),
+             _item("hotline", 40, ["pii-email", "pii-phone", "pii-id-number", "pii-bank-card"])]
+    order = [r["type"] for r in weekly._fix_first(items)]
+    assert order == ["pii-bank-card", "pii-email", "pii-id-number", "pii-phone", "licence-missing"]
+
+
+def test_personal_data_leads_its_equals_in_the_dashboards_findings():
+    rows = [{"type": t, "severity": "error", "datasets": 1, "occurrences": 1}
+            for t in ("access-url-broken", "licence-missing", "pii-phone")]
+    rows.append({"type": "link-broken", "severity": "error", "datasets": 2, "occurrences": 2})
+    rows.append({"type": "missing-keywords", "severity": "warning", "datasets": 9, "occurrences": 9})
+    order = [r["type"] for r in sorted(rows, key=dashboard_data.finding_order)]
+    # severity first, then datasets hit: the stated rule; personal data only breaks the ties
+    assert order == ["link-broken", "pii-phone", "access-url-broken", "licence-missing", "missing-keywords"]
