@@ -85,6 +85,12 @@ def _(message: str, **params) -> str:
     return text % params if params else text
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in this invocation's language, as the catalog translates it in `context` (msgctxt): one English
+    word read two ways in Chinese ("datasets" after a number, 个数据集; over a column, 数据集)."""
+    return _zh().pgettext(context, message) if lang() == "zh" else message
+
+
 def say(message) -> str:
     """A service's refusal (an `app.texts.Text`) in this invocation's language; any other text as it is."""
     return say_text(message, gettext)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from app.cli_lang import N_, _, ngettext, set_lang
+from app.cli_lang import N_, _, ngettext, pgettext, set_lang
 from app.cli_lang import lang as current_lang
 
 
@@ -142,8 +142,8 @@ def register(main: click.Group) -> None:
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
             return
-        head = [_("rank"), _("publisher"), _("datasets"), _("avg★"), _("3★+"), _("score"), _("broken"), _("stale"),
-                _("pii")]  # outside the f-string, where the extractor finds them
+        head = [_("rank"), _("publisher"), pgettext("column", "datasets"), _("avg★"), _("3★+"), _("score"),
+                _("broken"), _("stale"), _("pii")]  # outside the f-string, where the extractor finds them
         # each column as wide as its header or its figures, whichever is wider; negative: left-aligned
         widths = [max(abs(w), _width(h)) * (1 if w > 0 else -1)
                   for h, w in zip(head, (4, -24, 8, 5, 5, 6, 6, 5, 4), strict=True)]

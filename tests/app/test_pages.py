@@ -354,9 +354,10 @@ def test_every_interface_string_is_translated_and_compiled():
     assert not sorted(source_ids - set(ids)), "strings missing from messages.po"
     untranslated = [m.id for m in po if m.id and not (all(m.string) if m.pluralizable else m.string)]
     assert not untranslated
-    compiled = {m.id if isinstance(m.id, str) else m.id[0]: tuple(m.string) if m.pluralizable else m.string
-                for m in mo if m.id}
-    assert all(compiled.get(m.id if isinstance(m.id, str) else m.id[0]) == m.string for m in po if m.id)
+    # keyed by context and id: one English word may read two ways in Chinese (msgctxt, app/cli_lang.pgettext)
+    compiled = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): tuple(m.string) if m.pluralizable
+                else m.string for m in mo if m.id}
+    assert all(compiled.get((m.context, m.id if isinstance(m.id, str) else m.id[0])) == m.string for m in po if m.id)
     assert not [m.id for m in po if m.id and "fuzzy" in m.flags]
 
 

@@ -179,3 +179,22 @@ def test_quality_show_says_which_file_a_finding_is_of_and_lists_what_the_evidenc
     assert "2 tables in all: 72 rows, 51 columns" in out and "72 rows x 51 columns" not in out
     assert "encoding-not-utf8 (gdp.csv):" in out and "encoding-not-utf8 (人口.csv):" in out
     assert "dct:description dataset has no description" in out
+
+
+def test_the_chinese_league_heads_its_count_column_as_a_header(runtime):
+    """`opendata --lang zh quality publishers` headed the count column "个数据集" ("... datasets", the home page's
+    words after a number), where the dashboard's league heads the same column "数据集"."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from catalog_schema.store import ensure_publisher
+
+    with runtime.sessionmaker() as session:
+        ensure_publisher(session, {"slug": "jh-health", "name": {"zh": "卫生健康委"}})
+        session.commit()
+    env = {"OPENDATA_DATABASE_URL": runtime.settings["DATABASE_URL"],
+           "OPENDATA_INSTANCE_DIR": runtime.settings["INSTANCE_DIR"]}
+    zh = CliRunner().invoke(main, ["--lang", "zh", "quality", "publishers"], env=env).output.splitlines()[0].split()
+    en = CliRunner().invoke(main, ["--lang", "en", "quality", "publishers"], env=env).output.splitlines()[0].split()
+    assert zh[:3] == ["排名", "发布部门", "数据集"], zh
+    assert en[:3] == ["rank", "publisher", "datasets"], en
