@@ -575,7 +575,7 @@ def _render_page(ds: Dataset):
             "dimensions": quality_view.dimensions(doc.get("metadata") or {}),
             "parts": quality_view.score_parts(doc),
             "rating": quality_view.rating_label((doc.get("metadata") or {}).get("rating")),
-            "findings": [quality_view.localise_finding(f, lang) for f in findings],
+            "findings": [quality_view.localise_finding(f, lang) for f in quality_view.most_severe_first(findings)],
             "timeliness": doc.get("timeliness"),
             # which file a finding is of, when there are several (the same "encoded as gbk" three times, unnamed)
             "files": {d.id: pick_text(d.title, lang) or quality_view.file_label(d.download_url or d.access_url)

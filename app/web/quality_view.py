@@ -108,6 +108,13 @@ def assessment_in(doc: dict[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
+def most_severe_first(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings errors first, then warnings, then advice, each severity in the order the rules raised them: the
+    page listed advice before the personal data a file publishes, in the order the rules ran."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: order.get(f.get("severity") or "info", 3))
+
+
 def finding_in(finding: dict[str, Any], lang: str) -> dict[str, Any]:
     """A stored finding with its message and fix in `lang` (`finding_text`), its other keys as stored."""
     message, fix, _title = finding_text(finding, lang)

@@ -210,6 +210,20 @@ def test_pagination_and_sorting(client, session, catalog):
     assert first == "air-quality-monitoring-stations"  # the only 5-star sample
 
 
+def test_a_dataset_pages_findings_come_most_severe_first(client, catalog):
+    """The hotline complaints' page listed "No URIs for things" (advice) before the identity numbers, phone numbers,
+    bank cards and e-mail addresses it publishes, and the road works' a missing spatial coverage between two broken
+    links: the findings came in the order the rules ran. Errors, then warnings, then advice, as the dashboard
+    orders them."""
+    rank = {"error": 0, "warning": 1, "info": 2}
+    for slug in ("citizen-hotline-complaints", "road-works", "jinghai-statistical-tables-2024"):
+        for lang in ("zh_CN", "en"):
+            severities = re.findall(r'class="finding finding--(\w+)"', _section(_get(client, f"/dataset/{slug}", lang),
+                                                                                "findings"))
+            assert len(set(severities)) > 1, (slug, severities)
+            assert severities == sorted(severities, key=rank.__getitem__), (slug, lang, severities)
+
+
 def test_dataset_page_quality_explained_in_the_chosen_language(client, catalog):
     en = _get(client, "/dataset/taxi-fares", "en")
     zh = _get(client, "/dataset/taxi-fares", "zh_CN")
