@@ -125,7 +125,9 @@ def compute(publisher: Publisher, week: str, items: list[tuple[Dataset, Assessme
         datasets.append({"id": ds.id, "slug": ds.slug, "title": dict(ds.title or {}),
                          "stars": a.stars if a else None, "score": a.score if a else None,
                          "errors": sum(1 for f in (a.findings if a else []) or [] if f.get("severity") == "error")})
-    datasets.sort(key=lambda d: (d["score"] is None, d["score"] or 0, d["slug"]))
+    # worst first as the dashboard's page of the publisher lists them (dashboard_data.publisher_datasets): score,
+    # then stars, then slug
+    datasets.sort(key=lambda d: (d["score"] is None, d["score"] or 0, d["stars"] or 0, d["slug"]))
     assessed = [d for d in datasets if d["score"] is not None]
     stars = [0] * 6
     for d in assessed:

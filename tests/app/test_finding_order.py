@@ -34,3 +34,21 @@ def test_personal_data_leads_its_equals_in_the_dashboards_findings():
     order = [r["type"] for r in sorted(rows, key=dashboard_data.finding_order)]
     # severity first, then datasets hit: the stated rule; personal data only breaks the ties
     assert order == ["link-broken", "pii-phone", "access-url-broken", "licence-missing", "missing-keywords"]
+
+
+def test_the_weekly_report_and_the_publisher_page_list_the_datasets_worst_first_alike():
+    """The general office's weekly report listed the budget (1 star, 63) before the calendar (0 stars, 63) and the
+    dashboard's page of the same publisher the other way round: equal scores, fewer stars first, in both."""
+    import datetime as dt
+
+    publisher = SimpleNamespace(id=1, slug="jh-gov-office", name={"en": "General Office"})
+    items = []
+    for slug, stars, score in (("budget", 1, 63), ("calendar", 0, 63), ("hotline", 3, 40)):
+        ds, a = _item(slug, score, [])
+        a.stars = stars
+        items.append((ds, a))
+    body = weekly.compute(publisher, "2026-W49", items, None, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+    rows = [{"slug": d["slug"], "stars": d["stars"], "score": d["score"]} for d in body["items"]]
+    assert [r["slug"] for r in rows] == ["hotline", "calendar", "budget"]
+    assert [r["slug"] for r in rows] == [r["slug"] for r in sorted(rows, key=lambda r: (r["score"], r["stars"],
+                                                                                        r["slug"]))]
