@@ -101,6 +101,9 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
         words = _DATED.get(str(evidence.get("dated") or "modified"), _DATED["modified"])
         evidence = {**evidence, "dated": words[1] if lang == "zh" else words[0]}
+        age = evidence.get("age_days")
+        if isinstance(age, (int, float)) and not isinstance(age, bool):  # whole days ("690.27 days ago" read as noise)
+            evidence["age_days"] = f"{round(age):,}"
     code = evidence.get("frequency")
     if not isinstance(code, str):
         return evidence

@@ -63,3 +63,13 @@ def test_irregular_never_stale_and_missing_inputs():
     assert [f.type for f in timeliness_findings("garbage", "", now=NOW)] == ["frequency-missing", "modified-missing"]
     assert abs(expected_days("HOURLY") - 1 / 24) < 1e-5
     assert staleness("2026-11-23T09:00:00Z", "HOURLY", now=NOW).stale
+
+
+def test_a_stale_findings_age_is_told_in_whole_days():
+    """The evidence keeps the age to a hundredth of a day; the words say whole days, as the dataset page does
+    ("最近一次更新在 690.27 天前" on the dashboard's list read as noise, beside "690 days ago" on the page)."""
+    modified = NOW - dt.timedelta(days=1690, hours=6, minutes=30)
+    (found,) = timeliness_findings(modified.isoformat(), "ANNUAL", now=NOW)
+    assert found.evidence["age_days"] == 1690.27
+    assert found.message.startswith("Last modified 1,690 days ago, ")
+    assert found.localised("zh")[0].startswith("最近一次更新在 1,690 天前，")
