@@ -37,10 +37,17 @@ def present(body: dict[str, Any], lang: str) -> dict[str, Any]:
     def named(items):
         return [{**d, "title": pick(d.get("title"), lang) or d["slug"]} for d in items or []]
 
+    def told_apart(items):
+        """Examples of one finding with their names beside a title two of them share (a duplicate's finding
+        listed "Taxi fare schedule, Taxi fare schedule")."""
+        items = named(items)
+        shown = [d["title"] for d in items[:3]]
+        return [{**d, "title": f"{d['title']} ({d['slug']})"} if shown.count(d["title"]) > 1 else d for d in items]
+
     return {**body, "name": pick(body["publisher"]["name"], lang) or body["publisher"]["slug"],
             "slug": body["publisher"]["slug"], "items": named(body.get("items")),
             "change": {**change, **{k: named(change.get(k)) for k in ("added", "withdrawn", "improved", "declined")}},
-            "fix_first": [{**f, "title": weekly.finding_title(f["type"], lang), "examples": named(f["examples"])}
+            "fix_first": [{**f, "title": weekly.finding_title(f["type"], lang), "examples": told_apart(f["examples"])}
                           for f in body.get("fix_first") or []],
             # every error-level finding is shown, however many: a personal-data leak is never cut off
             "fix_first_shown": max(weekly.FIX_FIRST_TYPES, sum(1 for f in body.get("fix_first") or []

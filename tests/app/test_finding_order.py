@@ -52,3 +52,24 @@ def test_the_weekly_report_and_the_publisher_page_list_the_datasets_worst_first_
     assert [r["slug"] for r in rows] == ["hotline", "calendar", "budget"]
     assert [r["slug"] for r in rows] == [r["slug"] for r in sorted(rows, key=lambda r: (r["score"], r["stars"],
                                                                                         r["slug"]))]
+
+
+def test_two_datasets_of_one_title_are_told_apart_in_what_to_fix_first():
+    """A duplicate's finding in a weekly report named its datasets "Taxi fare schedule, Taxi fare schedule": an
+    official could not tell which was which. A title two of the listed datasets share is followed by their names."""
+    import datetime as dt
+
+    from app.web.weekly import present
+
+    publisher = SimpleNamespace(id=1, slug="jh-transport", name={"en": "Transport"})
+    items = []
+    for slug, title in (("taxi-fares", "Taxi fare schedule"), ("taxi-fares-2024", "Taxi fare schedule"),
+                        ("bus-lines", "Bus lines")):
+        ds, a = _item(slug, 50, ["duplicate-dataset"])
+        ds.title = {"en": title}
+        a.stars = 3
+        items.append((ds, a))
+    body = weekly.compute(publisher, "2026-W49", items, None, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+    (found,) = present(body, "en")["fix_first"]
+    assert sorted(d["title"] for d in found["examples"]) == [
+        "Bus lines", "Taxi fare schedule (taxi-fares)", "Taxi fare schedule (taxi-fares-2024)"]
