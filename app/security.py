@@ -281,8 +281,18 @@ def reset_allowed(limiter: Limiter, email: str) -> bool:
     return by_addr and by_account
 
 
+def _retry_after_when_refused(resp: Response) -> Response:
+    """Retry-After only on an answer that asks to come back later (429, 503, a redirect), not on every rate-limited
+    answer: flask-limiter's headers put it on each 200, where HTTP gives it no meaning and a client honouring it
+    would wait for nothing. The X-RateLimit-* headers still say how much is left."""
+    if resp.status_code not in (429, 503) and not 300 <= resp.status_code < 400:
+        resp.headers.pop("Retry-After", None)
+    return resp
+
+
 def _make_limiter(app: Flask, values: dict[str, Any]) -> Limiter:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.after_request(_retry_after_when_refused)  # registered first: Flask runs it after the limiter's headers
     # A shared storage (Redis) that does not answer: each process counts in its own memory meanwhile (every API
     # request and every sign-in answered 500), and /health/ready says the storage is down
     limiter = Limiter(key_func=client_address, app=app, storage_uri=values["RATELIMIT_STORAGE_URL"],
