@@ -37,7 +37,7 @@ from app.services import series as series_service
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, StaleVersion, UploadRejected
 from app.services.uploads import is_upload
-from app.texts import say
+from app.texts import Text, say
 from app.web import check_view, quality_view
 from catalog_schema import dictionary, gazetteer, vocab
 from catalog_schema import series as series_links
@@ -178,6 +178,8 @@ def _refusal_text(exc: ServiceError) -> str:
         return _("The file is larger than the upload limit of %(mb)s MB.", mb=detail["limit"] // 1048576)
     if detail.get("why") in FIELD_ERRORS:
         return field_error(exc)
+    if exc.code not in CODE_MESSAGES and isinstance(exc.message, Text):
+        return say(exc.message, _)  # the service's own sentence (which file, what to do), translated
     return str(CODE_MESSAGES.get(exc.code, _("The change was not made.")))
 
 

@@ -549,6 +549,24 @@ def test_a_refused_file_or_link_is_said_beside_its_input(client, world, lang, ht
     assert 'id="link-url-error"' not in again and 'value="www.stats' not in again  # said once
 
 
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "This file is already in the dataset, as GDP 表: replace that file to publish a new version, or upload a "
+           "different one."),
+    ("zh", "该文件已在本数据集中（GDP 表）：如要发布新版本，请替换那个文件，或上传另一个文件。"),
+], ids=["en", "zh"])
+def test_the_same_file_uploaded_twice_on_the_page_says_which_file_has_it(client, world, lang, said):
+    """A file uploaded a second time on the publish page said only "The change was not made." beside the upload
+    (the API says which file of the dataset has those bytes already and what to do): the refusal the service gives
+    is said in the reader's language whenever the page has no sentence of its own for its code."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert _upload(client, edit_url, CLEAN_CSV.read_bytes(), "gdp.csv", lang=lang, title="GDP 表").status_code == 303
+    again = _upload(client, edit_url, CLEAN_CSV.read_bytes(), "gdp-again.csv", lang=lang)
+    assert again.status_code == 303 and again.headers["Location"].endswith("#upload-form")
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    assert f'id="upload-file-error" role="alert">{said}' in _beside(page, "upload-file")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_table_thousands_of_columns_wide_gives_a_page_of_reasonable_size(app, client, world, lang):
     """A file whose one line held four million cells made the publish page 135 MB (20 s to render): every column in
