@@ -56,3 +56,27 @@ def test_a_refused_dictionary_box_is_marked_and_the_typed_words_stay(browser, po
         assert page.input_value(f"#unit-{dist}-2") == "km²"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_dictionary_form_fits_a_phone(browser, portal, lang):
+    """At 390 px the open data dictionary's "Save the data dictionary" button was 40 px wider than its form (its
+    padding added to the full width a phone gives a button) and the edit page scrolled sideways."""
+    base, tmp = portal
+    table = tmp / f"gdp-{lang}.csv"
+    table.write_text("地区,地区生产总值（亿元）\n东城区,3012.5\n西城区,5321.2\n", encoding="utf-8")
+    context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        sign_in_to_publish(page, "clerk@stats.example.gov", lang)
+        new_dataset(page, "地区生产总值", f"gdp-phone-{lang}")
+        upload(page, table)
+        dist = page.locator("#distributions li[id^=dist-]").first.get_attribute("id").removeprefix("dist-")
+        page.locator(f"#dictionary-{dist} summary").click()
+        button = page.locator(f"#dictionary-{dist} button[type=submit]").bounding_box()
+        form = page.locator(f"#dictionary-{dist} form").bounding_box()
+        assert button["x"] + button["width"] <= form["x"] + form["width"] + 0.5, (button, form)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
