@@ -398,7 +398,9 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
     finally:
         runtime.close()
     lang = current_lang()
-    pii = [quality_view.localise_finding(f, lang) for f in result["pii"]]
+    names = check_view.file_names(ds)  # each line of the personal-data box says which file it is about
+    pii = [{**quality_view.localise_finding(f, lang), "file": names.get(str(f.get("distribution") or ""))}
+           for f in result["pii"]]
     return render_template(
         "publish/edit.html", ds=ds, check=result, shown=check_view.present(result, ds, lang), pii=pii,
         states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES, themes=sorted(vocab.THEMES.items()),

@@ -246,3 +246,24 @@ def test_an_assessment_between_opening_and_saving_the_form_is_no_conflict(app, c
     saved = client.post(f"/publish/{slug}", data={"title": "GDP by province", "version": version,
                                                   "csrf_token": csrf_from(opened)})
     assert saved.status_code == 303, html.unescape(saved.get_data(as_text=True))[:300]
+
+
+@pytest.mark.parametrize(("lang", "sep"), [("en", ": "), ("zh", "：")])
+def test_the_personal_data_box_names_the_file_of_each_finding(client, world, lang, sep):
+    """Two files with personal data gave the publish page's "Personal data found" box the same line twice
+    ("Column 手机号码 holds 30 mobile phone numbers.") and never said which file held it, so the officer could not
+    tell which file to clean or whether the box was repeating itself. Each line now starts with its file's title."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    data = PII_CSV.read_bytes()
+    for title, body in (("投诉记录", data), ("投诉记录二", data + b"\n")):
+        resp = form_post(client, edit_url, f"{edit_url}/distributions",
+                         {"file": (io.BytesIO(body), "hotline.csv"), "title": title},
+                         content_type="multipart/form-data")
+        assert resp.status_code == 303
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    box = page[page.index('id="pii"'):]
+    box = box[:box.index("</ul>")]
+    lines = re.findall(r"<li>([^<]*)</li>", box)
+    assert lines and len(set(lines)) == len(lines), lines
+    assert {line.split(sep, 1)[0] for line in lines} == {"投诉记录", "投诉记录二"}, lines
