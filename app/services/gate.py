@@ -46,14 +46,29 @@ def pii_blocking(ds: Dataset, doc: dict) -> list[dict]:
     return [f for f in pii_findings(doc) if not covers(ds, hashes.get(f.get("distribution")))]
 
 
+#: What each personal-data finding found, as the refusal names it (the finding's slug stays in the error's detail).
+KIND_WORDS = {"pii-id-number": T_("resident identity numbers"), "pii-phone": T_("mobile numbers"),
+              "pii-email": T_("e-mail addresses"), "pii-bank-card": T_("bank card numbers")}
+
+
+def _kinds(blocking: list[dict]):
+    """The kinds found, in words of the reader's language ("resident identity numbers, mobile numbers";
+    "居民身份证号码、手机号码"): the slugs said "pii-id-number, pii-phone" in a Chinese sentence."""
+    words = [KIND_WORDS.get(slug, slug) for slug in sorted({f["type"] for f in blocking})]
+    said = words[0]
+    for word in words[1:]:
+        said = T_("%(a)s, %(b)s", a=said, b=word)
+    return said
+
+
 def blocked_message(blocking: list[dict], *, new: bool = False) -> str:
-    kinds = sorted({f["type"] for f in blocking})
+    kinds = _kinds(blocking)
     if new:
         return T_("Personal data found (%(kinds)s): nothing was created. Remove it from the file; or create the "
                   "dataset as a draft (the publish page, or POST /api/v1/datasets without publish), where an admin "
-                  "of the publisher can override the block with a reason.", kinds=", ".join(kinds))
+                  "of the publisher can override the block with a reason.", kinds=kinds)
     return T_("Personal data found (%(kinds)s): remove it from the file, or an admin of the publisher must override "
-              "with a reason.", kinds=", ".join(kinds))
+              "with a reason.", kinds=kinds)
 
 
 def _second_admin_required(actor) -> bool:

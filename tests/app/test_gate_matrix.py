@@ -198,7 +198,7 @@ def test_no_entry_point_lets_an_id_number_out(app, client, matrix):
     assert matrix["rest-new"].status_code == 409 and matrix["rest-new"].get_json()["error"]["code"] == "pii-blocked"
     ckan_new = matrix["ckan-new"].get_json()
     assert matrix["ckan-new"].status_code == 409 and ckan_new["error"]["__type"] == "Validation Error"
-    assert "resources" in ckan_new["error"] and "pii-id-number" in ckan_new["error"]["message"]
+    assert "resources" in ckan_new["error"] and "resident identity numbers" in ckan_new["error"]["message"]
     assert "nothing was created" in ckan_new["error"]["message"]
     slugs = matrix["slugs"]
     assert "rest-new" not in slugs and "ckan-new" not in slugs  # refused whole: nothing created

@@ -181,7 +181,11 @@ def test_pii_blocked_until_an_admin_overrides(app, client, world):
     blocked = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
     assert blocked.status_code == 409 and blocked.get_json()["error"]["code"] == "pii-blocked"
     said = client.post(f"/api/v1/datasets/{slug}/publish?lang=zh", headers=editor).get_json()["error"]["message"]
-    assert said.startswith("发现个人信息") and "pii-phone" in said  # it was English whatever was asked
+    assert said.startswith("发现个人信息") and "手机号码" in said  # it was English whatever was asked
+    # the kinds in words of the reader's language (it said "（pii-id-number, pii-phone）" in a Chinese sentence)
+    assert "pii-" not in said and "居民身份证号码、" in said, said
+    said_en = blocked.get_json()["error"]["message"]
+    assert "resident identity numbers, " in said_en and "mobile numbers" in said_en and "pii-" not in said_en, said_en
     # no way round the check through the CKAN actions: editing a draft there keeps it a draft
     patched = client.post("/api/3/action/package_patch", headers=editor, json={"id": slug, "notes": "Complaints."})
     assert patched.status_code == 200 and patched.get_json()["result"]["state"] == "draft"  # CKAN has drafts too
