@@ -725,6 +725,21 @@ def _clean_package(data: dict) -> dict:
     if isinstance(resources, list):
         pkg["resources"] = [{k: v for k, v in r.items() if k not in _RESOURCE_COMPUTED} if isinstance(r, dict)
                             else r for r in resources]
+    return _client_tags(pkg)
+
+
+def _client_tags(pkg: dict) -> dict:
+    """Tags as CKAN's package schema takes them: `tag_string` ("人口,统计") in place of `tags`, and `tags` given as
+    the list's JSON text (ckanapi's `tags=[...]` on the command line, a form post). tag_string was ignored (the
+    keywords typed lost) and the JSON text became one keyword shown as `[{"name":"经济"}]`."""
+    tag_string = pkg.pop("tag_string", None)
+    if isinstance(tag_string, str):
+        pkg["tags"] = [{"name": t.strip()} for t in re.split("[,，]", tag_string) if t.strip()]
+    elif isinstance(pkg.get("tags"), str) and pkg["tags"].strip()[:1] == "[":
+        try:
+            pkg["tags"] = json.loads(pkg["tags"])
+        except ValueError:
+            pass  # not JSON after all: the text is the one tag, as before
     return pkg
 
 

@@ -379,6 +379,31 @@ def test_ckan_package_create_without_a_title_takes_the_name_as_ckan_does(client,
     assert updated.status_code == 200 and updated.get_json()["result"]["title"] == "untitled-by-ckan"
 
 
+def test_ckan_tag_string_and_tags_as_json_text_are_the_keywords(client, world):
+    """CKAN's `tag_string` ("人口,统计", as CKAN's own forms and many clients send tags) was ignored, the keywords
+    typed lost; `tags` given as the list's JSON text (ckanapi's `tags=[...]` on the command line) became one keyword
+    `[{"name":"经济"}]` shown on the dataset page. Both are read as CKAN's package schema reads them."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+
+    def keywords(slug):
+        return [t["name"] for t in client.get(f"/api/3/action/package_show?id={slug}").get_json()["result"]["tags"]]
+
+    made = client.post("/api/3/action/package_create", headers=editor,
+                       json={"name": "tags-by-ckan", "owner_org": "agency-a", "title": "人口",
+                             "tag_string": "人口,统计"})
+    assert made.status_code == 200, made.get_json()
+    assert keywords("tags-by-ckan") == ["人口", "统计"]
+    patched = client.post("/api/3/action/package_patch", headers=editor,
+                          json={"id": "tags-by-ckan", "tags": '[{"name": "经济"}, {"name": "地区生产总值"}]'})
+    assert patched.status_code == 200, patched.get_json()
+    assert keywords("tags-by-ckan") == ["经济", "地区生产总值"]
+    client.post("/api/3/action/package_patch", headers=editor, json={"id": "tags-by-ckan", "tags": [{"name": "工业"}]})
+    assert keywords("tags-by-ckan") == ["工业"]  # an earlier tag_string is not kept to override later tags
+    client.post("/api/3/action/package_patch", headers=editor,
+                json={"id": "tags-by-ckan", "tag_string": "工业，城镇化"})
+    assert keywords("tags-by-ckan") == ["工业", "城镇化"]
+
+
 def test_a_published_dataset_without_files_is_scored_with_its_no_distribution_finding(client, world):
     """docs/api.md: a package CKAN's package_create publishes with no resources "is scored with one no-distribution
     finding until it has one". It was never assessed (its quality 404 "not assessed", its list row "not assessed
