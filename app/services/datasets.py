@@ -330,12 +330,17 @@ def publish(actor: Actor, ds: Dataset) -> dict | None:
     return result
 
 
+#: A dataset's state as a refusal says it (the stored word, "draft", stood in the Chinese sentence).
+STATE_WORDS = {"draft": T_("a draft"), "active": T_("published"), "withdrawn": T_("withdrawn"),
+               "deleted": T_("deleted")}
+
+
 @service
 def restore(actor: Actor, ds: Dataset) -> dict | None:
     """Withdrawn -> active again (the same checks as publishing: personal data still blocks)."""
     if ds.state != "withdrawn":
         raise Conflict(T_("Only a withdrawn dataset can be restored (%(slug)s is %(state)s).",
-                          slug=ds.slug, state=ds.state))
+                          slug=ds.slug, state=STATE_WORDS.get(ds.state, ds.state)))
     return publish(actor, ds)
 
 
@@ -351,7 +356,7 @@ def withdraw(actor: Actor, ds: Dataset, *, reason: str | None = None, successor:
     access.ensure_not_harvested(ds, actor.user)
     if ds.state != "active":
         raise Conflict(T_("Only a published dataset can be withdrawn (%(slug)s is %(state)s).",
-                          slug=ds.slug, state=ds.state))
+                          slug=ds.slug, state=STATE_WORDS.get(ds.state, ds.state)))
     reason = " ".join(str(reason or "").split()) or None
     if reason and len(reason) > MAX_REASON_CHARS:  # it was cut there without a word: the tombstone said half of it
         raise Invalid(T_("%(field)s: %(longest)s characters; at most %(limit)s.", field="reason",

@@ -499,3 +499,15 @@ def test_a_patch_sent_with_if_match_changes_nothing_when_the_dataset_changed_sin
         assert answer.status_code == 200, header
     params = openapi["paths"]["/datasets/{slug}"]["patch"]["parameters"]
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in params)
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "（{slug} 的状态为 草稿）"), ("en", "({slug} is a draft)")])
+def test_withdrawing_or_restoring_a_draft_says_its_state_in_words(client, world, lang, said):
+    """Withdrawing a draft was refused with "只有已发布的数据集才能撤回（x 的状态为 draft）": the stored word in a
+    Chinese sentence. The state is said in the reader's language."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+    for action in ("withdraw", "restore"):
+        refused = client.post(f"/api/v1/datasets/{world.draft_a}/{action}?lang={lang}", headers=editor)
+        assert refused.status_code == 409, refused.get_json()
+        message = refused.get_json()["error"]["message"]
+        assert said.format(slug=world.draft_a) in message, message
