@@ -178,6 +178,27 @@ def iri_slug(slug: str | None, extras: dict[str, Any] | None) -> str | None:
     return pinned if isinstance(pinned, str) and pinned else slug
 
 
+#: What a dataset's platform extras (`extras["publishing"]`) say of the platform's own people: who overrode a
+#: personal-data block or confirmed it, who detached a dataset from its source (their e-mail and user id). Kept
+#: for the audit and the publisher's editors; a public document gives what was done, when and why, not by whom.
+_PEOPLE = frozenset(("by", "user_id", "confirmed_by", "confirmed_user_id"))
+#: Platform extras that are work in progress, not facts about the dataset: an override waiting for a second admin.
+_UNDECIDED = frozenset(("pii_override_pending",))
+
+
+def public_record(record: Record) -> Record:
+    """`record` as a public document gives it (the REST API, the catalog's and a dataset's JSON and XML): without
+    the platform's people in its platform extras (`_PEOPLE`) and without what is still undecided (`_UNDECIDED`).
+    The record itself is not changed; one without such extras is given back as it is."""
+    extras = record.get("extras")
+    publishing = extras.get("publishing") if isinstance(extras, dict) else None
+    if not isinstance(publishing, dict) or not publishing:
+        return record
+    kept = {key: ({k: v for k, v in value.items() if k not in _PEOPLE} if isinstance(value, dict) else value)
+            for key, value in publishing.items() if key not in _UNDECIDED}
+    return {**record, "extras": {**extras, "publishing": kept}}
+
+
 def pick_text(langmap: dict[str, str] | None, lang: str | None = None, fallback: str = "") -> str:
     """The text of a language map in `lang`, else English, else untagged, else any."""
     if not langmap:

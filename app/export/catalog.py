@@ -21,7 +21,7 @@ from app.settings import site_titles
 from catalog_schema import series
 from catalog_schema.datajson import catalog_to_datajson
 from catalog_schema.models import Dataset
-from catalog_schema.record import Record, pick_text
+from catalog_schema.record import Record, pick_text, public_record
 from catalog_schema.store import to_record
 from plumbing.xmlchars import XML_ILLEGAL
 
@@ -100,7 +100,7 @@ def write_json(records: Iterable[Record], out: IO[str]) -> None:
     out.write('{"datasets": [')
     for i, rec in enumerate(records):
         out.write(",\n" if i else "\n")
-        out.write(json.dumps(rec, ensure_ascii=False, default=str))
+        out.write(json.dumps(public_record(rec), ensure_ascii=False, default=str))
     out.write("\n]}\n")
 
 

@@ -53,7 +53,7 @@ from catalog_schema import search as search_mod
 from catalog_schema.datajson import catalog_to_datajson, to_datajson
 from catalog_schema.dcat_triples import dataset_uri, distribution_uris
 from catalog_schema.models import Dataset, Publisher
-from catalog_schema.record import Record, pick_text
+from catalog_schema.record import Record, pick_text, public_record
 from catalog_schema.store import to_record
 
 bp = Blueprint("exports", __name__)
@@ -354,7 +354,7 @@ def dataset_representation(slug: str, ext: str) -> Response:
     if ext in RDF_EXTS:
         body: str | bytes = _serialize(dataset_graph(ds, record), ext)
     elif ext == "json":
-        body = json.dumps(record, ensure_ascii=False, default=str)
+        body = json.dumps(public_record(record), ensure_ascii=False, default=str)
     else:
         buf = io.StringIO()
         (catalog_export.write_csv if ext == "csv" else catalog_export.write_xml)([record], buf)

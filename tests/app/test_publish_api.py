@@ -198,6 +198,15 @@ def test_pii_blocked_until_an_admin_overrides(app, client, world):
     published = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
     assert published.status_code == 200 and published.get_json()["state"] == "active"
     assert client.get(f"/api/v1/datasets/{slug}/quality").get_json()["pii"] is True  # still reported, capped
+    # the public documents say the override's reason, never the admin who made it (their e-mail, their user id);
+    # the catalog keeps who it was, for the audit
+    admin_email = world.emails["admin_a"]
+    for url in (f"/api/v1/datasets/{slug}", f"/dataset/{slug}.json", "/catalog.json", f"/dataset/{slug}.xml",
+                "/catalog.xml", f"/dataset/{slug}.ttl", "/data.json", f"/api/3/action/package_show?id={slug}"):
+        public = client.get(url)
+        assert public.status_code == 200 and admin_email not in public.get_data(as_text=True), url
+    shown = client.get(f"/api/v1/datasets/{slug}").get_json()["extras"]["publishing"]["pii_override"]
+    assert shown["reason"] == reason["reason"] and not {"by", "user_id"} & set(shown)
     with app.extensions["opendata"]["sessionmaker"]() as s:
         ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
         events = s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id).order_by(AuditEvent.id)).all()
@@ -208,6 +217,7 @@ def test_pii_blocked_until_an_admin_overrides(app, client, world):
         assert override.user_id == admin_id and override.detail["reason"] == reason["reason"]
         assert override.detail["via"] == "rest" and "publishing" not in override.before["extras"]
         assert override.after["extras"]["publishing"]["pii_override"]["reason"] == reason["reason"]
+        assert override.after["extras"]["publishing"]["pii_override"]["by"] == admin_email
 
 
 def test_detach_lets_editors_edit_and_the_harvester_skip(runtime, add_source, local_server, fixtures_dir):

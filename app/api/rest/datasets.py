@@ -36,6 +36,7 @@ from app.texts import T_
 from catalog_schema import dictionary, places, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Dataset, DistributionVersion, Publisher
+from catalog_schema.record import public_record
 from catalog_schema.store import distribution_of, to_record
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ def dataset(slug: str):
     count_call(ds.id)
     if request.if_none_match.contains_weak(etag):
         return conditional(None, etag, CATALOG_CACHE)
-    doc = to_record(ds)
+    doc = public_record(to_record(ds))  # the platform's people and undecided overrides are not public
     doc["stars"], doc["score"] = ds.stars, ds.score
     doc["assessed_at"] = iso(a.assessed_at) if a else None
     doc["metadata_modified"] = iso(ds.modified_at)
