@@ -55,21 +55,9 @@ def sqlite_master_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_master_url() -> str:
-    admin_url = services.postgres_url()
-    if not services.port_open("127.0.0.1", 5432):
-        services.missing("PostgreSQL on 127.0.0.1:5432")
-    name = f"opendata_test_{_worker()}_{os.getpid()}"
-    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-        services.fast_commits(conn, name)
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    dbmod.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with services.postgres_database(f"opendata_test_{_worker()}_{os.getpid()}") as url:
+        dbmod.upgrade(url)
+        yield url
 
 
 _engines: dict[str, object] = {}

@@ -12,8 +12,7 @@ from sqlalchemy import create_engine, select
 
 from catalog_schema.models import Dataset
 from tests.support.accounts import PASSWORD
-from tests.support.portals import new_dataset, sign_in_to_publish
-from tests.support.wsgiserver import ServedApp
+from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 EDITOR, OTHER = "clerk@stats.example.gov", "second@stats.example.gov"
@@ -24,23 +23,9 @@ DRAFTS = "() => Object.keys(sessionStorage).filter(k => k.startsWith('odp-draft:
 @pytest.fixture(scope="module")
 def draft_portal(tmp_path_factory):
     """(base URL, database URL): an empty portal with two editors of one publisher."""
-    from app import create_app
-    from catalog_schema.db import upgrade
-    from tests.support.accounts import make_user
-
     tmp = tmp_path_factory.mktemp("draft-portal")
-    url = f"sqlite:///{tmp / 'catalog.db'}"
-    upgrade(url)
-    application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
-                              "SECRET_KEY": "browser-draft", "ALLOW_HOSTS": ["127.0.0.1"]})
-    make_user(application, EDITOR, editor_of="jh-stats")
-    make_user(application, OTHER, editor_of="jh-stats")
-    served = ServedApp(application, threads=2, ident="opendata-test")
-    try:
-        yield served.url, url
-    finally:
-        served.close()
-        application.extensions["opendata"]["engine"].dispose()
+    with editor_portal(tmp, secret="browser-draft", editor=EDITOR, others=(OTHER,)) as base:
+        yield base, f"sqlite:///{tmp / 'catalog.db'}"
 
 
 def _stored(db_url: str, slug: str) -> Dataset:

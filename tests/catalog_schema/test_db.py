@@ -214,15 +214,6 @@ def test_migration_0021_stores_payloads_with_lz4_on_postgresql():
 
     from tests.support import services
 
-    admin_url = services.postgres_url()
-    if not services.port_open("127.0.0.1", 5432):
-        services.missing("PostgreSQL on 127.0.0.1:5432")
-    name = f"opendata_lz4_{os.getpid()}"
-    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
     payload = json.dumps({"notes": "公共交通 " * 2000, "n": list(range(500))}, ensure_ascii=False)
 
     def methods(engine) -> dict[str, str]:
@@ -242,7 +233,7 @@ def test_migration_0021_stores_payloads_with_lz4_on_postgresql():
             return conn.execute(text("SELECT source_payload, pg_column_compression(source_payload) FROM datasets "
                                      "WHERE slug = :slug"), {"slug": slug}).one()
 
-    try:
+    with services.postgres_database(f"opendata_lz4_{os.getpid()}") as url:
         command.upgrade(dbmod.alembic_config(url), "0020")
         engine = dbmod.make_engine(url)
         assert set(methods(engine).values()) == {""}  # the server's default (pglz)
@@ -257,10 +248,6 @@ def test_migration_0021_stores_payloads_with_lz4_on_postgresql():
         command.upgrade(dbmod.alembic_config(url), "head")
         dbmod.check(url)
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_a_file_is_found_by_its_source_id_through_an_index(engine):

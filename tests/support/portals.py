@@ -12,9 +12,11 @@ from tests.support.wsgiserver import ServedApp
 
 
 @contextmanager
-def editor_portal(tmp: Path, *, secret: str, editor: str, publisher: str = "jh-stats") -> Iterator[str]:
+def editor_portal(tmp: Path, *, secret: str, editor: str, publisher: str = "jh-stats",
+                  others: tuple[str, ...] = ()) -> Iterator[str]:
     """A portal on an empty SQLite catalog in `tmp` (its archive there too), served on a local port, with one
-    account, `editor`, editing `publisher`; yields its base URL."""
+    account, `editor`, editing `publisher` (and the `others`, editors of it too); yields its base URL. The catalog
+    is `sqlite:///{tmp}/catalog.db`."""
     from app import create_app
     from catalog_schema.db import upgrade
     from tests.support.accounts import make_user
@@ -23,7 +25,8 @@ def editor_portal(tmp: Path, *, secret: str, editor: str, publisher: str = "jh-s
     upgrade(url)
     application = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp), "ARCHIVE_DIR": str(tmp / "archive"),
                               "SECRET_KEY": secret, "ALLOW_HOSTS": ["127.0.0.1"]})
-    make_user(application, editor, editor_of=publisher)
+    for email in (editor, *others):
+        make_user(application, email, editor_of=publisher)
     served = ServedApp(application, threads=2, ident="opendata-test")
     try:
         yield served.url

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -40,3 +42,27 @@ def fast_commits(conn, database: str) -> None:
     from sqlalchemy import text
 
     conn.execute(text(f'ALTER DATABASE "{database}" SET synchronous_commit = off'))
+
+
+@contextmanager
+def postgres_database(name: str) -> Iterator[str]:
+    """A PostgreSQL database of its own, `name`, created empty (dropped first if a crashed run left it) and dropped
+    with its connections when done; yields its URL. A missing server fails or skips (`missing`)."""
+    from sqlalchemy import text
+
+    from catalog_schema import db as dbmod
+
+    if not port_open("127.0.0.1", 5432):
+        missing("PostgreSQL on 127.0.0.1:5432")
+    admin_url = postgres_url()
+    admin = dbmod.make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            fast_commits(conn, name)
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
