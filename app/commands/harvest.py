@@ -133,20 +133,25 @@ def register(main: click.Group) -> None:
                           "own"))
     @click.option("--dry-run", is_flag=True, help=N_("say what would be done, changing nothing"))
     @click.option("--json", "as_json", is_flag=True, help=N_("print what was done as JSON"))
+    @click.option("--as", "as_user", default=None, help=N_("the sysadmin the audit log names (default: the first)"))
     @click.pass_obj
-    def source_delete(obj, name, choice, dry_run, as_json) -> None:
+    def source_delete(obj, name, choice, dry_run, as_json, as_user) -> None:
         from app.jobs import Runtime
         from app.services.context import Actor
-        from app.services.errors import ServiceError
+        from app.services.errors import Forbidden, ServiceError
         from app.services.sources import delete_source
 
         obj.require_database()
         with obj.sessionmaker()() as session:
-            actor = Actor(session, _operator(session), "cli", runtime=Runtime(obj.settings), lang=lang())
+            actor = Actor(session, _operator(session, as_user), "cli", runtime=Runtime(obj.settings), lang=lang())
             try:
                 done = delete_source(actor, name, datasets=choice, dry_run=dry_run)
             except ServiceError as exc:
-                raise click.ClickException(say(exc.message)) from exc
+                said = say(exc.message)
+                if isinstance(exc, Forbidden) and actor.user is None:  # no sysadmin yet: say how to make one
+                    said += "\n" + _("no sysadmin account: create one with `opendata user add EMAIL --role "
+                                      "sysadmin`")
+                raise click.ClickException(said) from exc
             finally:
                 actor.runtime.close()
         if as_json:
@@ -320,15 +325,19 @@ def register(main: click.Group) -> None:
             raise SystemExit(1)
 
 
-def _operator(session):
-    """Who the audit log names for a source deleted on the command line: the first active sysadmin (the command line
-    acts as the portal's operator, as `opendata licence` does), None when there is none (a source without datasets
-    can still be deleted)."""
-    from sqlalchemy import select
+def _operator(session, as_user: str | None):
+    """Who the audit log names for a source deleted on the command line: `--as`, else the first active sysadmin
+    (the command line acts as the portal's operator, as `opendata licence` does: `licences.operator`). With no
+    sysadmin at all, nobody: a source without datasets can still go, and one with datasets is refused saying how
+    to make one."""
+    from app.commands.licences import operator
 
-    from catalog_schema.models import User
-
-    return session.scalar(select(User).where(User.is_sysadmin.is_(True), User.active.is_(True)).order_by(User.id))
+    try:
+        return operator(session, as_user)
+    except click.ClickException:
+        if as_user:
+            raise
+        return None
 
 
 def _deletion_line(done: dict) -> str:

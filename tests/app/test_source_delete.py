@@ -193,3 +193,24 @@ def test_keep_leaves_the_datasets_published_as_the_publishers_own(db_url, tmp_pa
     actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "dataset")
                                                   .order_by(AuditEvent.id))]
     assert actions[:3] == ["publish.detach"] * 3
+
+
+def test_without_a_sysadmin_the_refusal_says_how_to_make_one_and_as_names_who_did_it(db_url, tmp_path, session):
+    """The demo has no sysadmin: deleting its sources said only "only a sysadmin may ..." with no way forward.
+    It now says how to make one (as `opendata licence` does), and `--as` names the sysadmin the audit log keeps."""
+    env = _env(db_url, tmp_path)
+    for args in (("source", "add", "transport", "--type", "datajson", "--url", str(_catalog(tmp_path, 2)),
+                  "--publisher", "jh-transport"), ("harvest", "transport")):
+        assert opendata(*args, env=env).returncode == 0
+    refused = opendata("--lang", "zh", "source", "delete", "transport", "--datasets", "withdraw", env=env)
+    assert refused.returncode == 1 and "opendata user add EMAIL --role sysadmin" in refused.stderr, refused.stderr
+    assert _counts(session, "transport") == (1, 1, 2, 2)  # nothing deleted
+    for email in ("first@example.org", "second@example.org"):
+        assert opendata("user", "add", email, "--role", "sysadmin", env=env).returncode == 0
+    unknown = opendata("source", "delete", "transport", "--datasets", "keep", "--as", "nobody@example.org", env=env)
+    assert unknown.returncode == 1 and "nobody@example.org" in unknown.stderr
+    done = opendata("source", "delete", "transport", "--datasets", "keep", "--as", "second@example.org", env=env)
+    assert done.returncode == 0, done.stderr
+    second = session.scalar(select(User.id).where(User.email == "second@example.org"))
+    deleted = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
+    assert deleted.user_id == second
