@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from app.services.errors import Invalid
@@ -181,6 +182,19 @@ def str_list(value: Any, field: str = "value") -> list[str]:
     return out
 
 
+#: Full stops a Chinese keyboard types in a domain (IDNA reads them as dots too)
+_FULL_STOPS = str.maketrans({"\u3002": ".", "\uff61": "."})
+
+
+def typed_address(email: str) -> str:
+    """An e-mail address as a Chinese input method may type it, in the characters mail takes: full-width forms
+    (＠, ．, ｇｏｖ) as their ASCII ones (NFKC), and 。 or ｡ between domain labels as dots. "data＠stats。gov.cn" was
+    refused as no e-mail address, and its typist could not see why."""
+    if email.isascii():
+        return email
+    return unicodedata.normalize("NFKC", email).translate(_FULL_STOPS)
+
+
 def contact_point(value: Any) -> dict[str, str | None] | None:
     """A contact point from a map (name, email, url, phone) or a text (an e-mail address or a name)."""
     cp = value
@@ -193,7 +207,7 @@ def contact_point(value: Any) -> dict[str, str | None] | None:
                       field="contact_name", why="too-long", limit=MAX_NAME_CHARS, length=len(cp["name"]))
     email = cp.get("email")
     if email:
-        email = email.removeprefix("mailto:")
+        email = typed_address(email.removeprefix("mailto:"))
         if len(email) > 254 or not EMAIL.match(email):
             raise Invalid(T_("contact e-mail: %(email)s is not an e-mail address (name@agency.gov.cn).",
                              email=repr(email[:80])),

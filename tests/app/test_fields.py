@@ -26,3 +26,20 @@ def test_a_whole_record_is_checked_as_the_form_checks_it_and_what_it_held_passes
             fields.check_record(dict(bad))
     held = {"issued": "2023-13-01"}  # a harvested value the dataset holds already: a patch of another field passes
     fields.check_record(dict(held), before=held)
+
+
+def test_an_e_mail_typed_with_a_chinese_keyboard_is_the_address_it_means():
+    """A Chinese input method types ＠, full-width letters and 。 as readily as @ and ".": "data＠stats。gov.cn" was
+    refused as no e-mail address, and its typist could not see why. What mail would take is kept; what is still
+    no address is still refused."""
+    import pytest
+
+    from app.services.errors import Invalid
+
+    for typed in ("data＠stats。jinghai．gov．cn", "ｄａｔａ@stats.jinghai.gov.cn", "data@stats｡jinghai.gov.cn",
+                  "mailto:data＠stats.jinghai.gov.cn", "data@stats.jinghai.gov.cn"):
+        assert fields.contact_point({"email": typed})["email"] == "data@stats.jinghai.gov.cn", typed
+    assert fields.contact_point({"email": "李雷@例子.中国"})["email"] == "李雷@例子.中国"  # an address in Chinese stays
+    for bad in ("data＠＠stats.gov.cn", "数据处", "data@stats。"):
+        with pytest.raises(Invalid):
+            fields.contact_point({"email": bad})
