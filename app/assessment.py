@@ -142,7 +142,7 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
         # reading its table's footer to know it was cost an unchanged dataset's re-check a tenth of its CPU)
         tables = [datastore.Source.of(row) for ds in datasets for row in ds.distributions
                   if datastore.loadable(row) and (row.archive_hash != copies_before[row.id]
-                                                  or not datastore.present(store_root, row.archive_hash))]
+                                                  or not datastore.present(store_root, datastore.key_of(row)))]
         session.commit()
     datastore.load_all(store_root, tables)  # the row store, after the commit: it may be slow
     heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)

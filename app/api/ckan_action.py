@@ -301,7 +301,7 @@ def _datastore_active(row: Distribution) -> bool:
     asks datastore_search only where it is true."""
     if not datastore.loadable(row):
         return False
-    return not datastore.failed(datastore_root(), row.archive_hash)
+    return not datastore.failed(datastore_root(), datastore.key_of(row))
 
 
 def _latest_assessments(session: Session, ids: list[str]) -> dict[str, rowviews.RowView]:
@@ -1030,7 +1030,7 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
         if params.get(key):
             raise invalid({key: [why]})
     ds, row = _resource_for_write(session, {"id": _id_param(params, "resource_id")}, user)
-    loaded = datastore.lookup(datastore_root(), row.archive_hash) if row.archive_hash else None
+    loaded = datastore.lookup(datastore_root(), datastore.key_of(row)) if row.archive_hash else None
     stored_types = {f.id: f.type for f in loaded.fields} if isinstance(loaded, datastore.Loaded) else {}
     try:
         edits = datastore_fields.edits(params.get("fields"), stored_types)

@@ -41,7 +41,7 @@ def register(main: click.Group) -> None:
         done = load_all(root, [s for _, s in sources], force=not missing)
         report = []
         for dist_id, src in sources:
-            got = done[src.sha256]
+            got = done[src.key]
             if isinstance(got, Loaded):
                 report.append({"distribution": dist_id, "sha256": src.sha256, "status": "loaded", "rows": got.rows,
                                "columns": len(got.fields)})
@@ -67,7 +67,7 @@ def register(main: click.Group) -> None:
         root = root_of(obj.settings)
         out = []
         for dist_id, src in _sources(obj, dataset):
-            got = lookup(root, src.sha256)
+            got = lookup(root, src.key)
             entry = {"distribution": dist_id, "sha256": src.sha256}
             if got is None:
                 entry["status"] = "missing"

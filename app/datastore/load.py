@@ -1,4 +1,5 @@
-"""An archived table loaded into the row store: one Parquet file per archived copy, named by its sha256.
+"""An archived table loaded into the row store: one Parquet file per archived copy and declared table schema, named
+by its store key (the copy's sha256, and the schema's hash when its distribution declares one: `store_key`).
 
 Reading reuses the platform's: ``app.export.convert.open_table`` (``quality.tabular.read_table``: CSV, TSV
 and PSV in any encoding it detects, XLS, XLSX, ODS, JSON arrays, GeoJSON features' properties, the first
@@ -25,6 +26,7 @@ loaded leaves ``<sha256>.error.json`` with the reason instead; `datastore_info`,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -97,6 +99,7 @@ class Loaded:
     size: int
     pii: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> kind -> cells, from this load
     db: Path | None = None  # the same rows in DuckDB's own format (what queries read), when it is there
+    key: str = ""  # where the store keeps it (`store_key`): the hash, and the declared schema's when there is one
 
     @property
     def names(self) -> list[str]:
@@ -130,20 +133,36 @@ def root_of(settings: dict[str, Any]) -> Path:
     return Path(settings["ARCHIVE_DIR"]).absolute().parent / "datastore"
 
 
-def parquet_path(root: Path, sha256: str) -> Path:
-    return Path(_parquet_name(root, sha256))
+def store_key(sha256: str, schema: dict | None) -> str:
+    """Where the store keeps a copy loaded with `schema` (the table schema its distribution declares, which types
+    and titles its columns): the copy's hash, followed by the schema's when there is one. Two distributions of the
+    same bytes, one declaring `district_code` a string and one declaring nothing, are two tables: keyed by the
+    hash alone, the first one loaded gave its types to both (text in one door, integer in another)."""
+    if not schema:
+        return sha256
+    text = json.dumps(schema, sort_keys=True, ensure_ascii=False, default=str)
+    return f"{sha256}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
-def _parquet_name(root: Path | str, sha256: str) -> str:
-    return os.path.join(root, sha256[:2], f"{sha256}.parquet")
+def key_of(dist) -> str:
+    """The store key of a distribution's current archived copy (`store_key`)."""
+    return store_key(dist.archive_hash, dist.table_schema if isinstance(dist.table_schema, dict) else None)
 
 
-def duckdb_path(root: Path, sha256: str) -> Path:
-    return Path(root) / sha256[:2] / f"{sha256}.duckdb"
+def parquet_path(root: Path, key: str) -> Path:
+    return Path(_parquet_name(root, key))
 
 
-def error_path(root: Path, sha256: str) -> Path:
-    return Path(root) / sha256[:2] / f"{sha256}.error.json"
+def _parquet_name(root: Path | str, key: str) -> str:
+    return os.path.join(root, key[:2], f"{key}.parquet")
+
+
+def duckdb_path(root: Path, key: str) -> Path:
+    return Path(root) / key[:2] / f"{key}.duckdb"
+
+
+def error_path(root: Path, key: str) -> Path:
+    return Path(root) / key[:2] / f"{key}.error.json"
 
 
 def digest_path(root: Path, sha256: str) -> Path:
@@ -163,15 +182,16 @@ def loadable(dist) -> bool:
 _META_CACHE: dict[tuple[str, int], Loaded] = {}
 
 
-def lookup(root: Path, sha256: str) -> Loaded | Failed | None:
-    """What the store holds for the copy `sha256`: the loaded table, why it could not be loaded, or None."""
-    path = parquet_path(root, sha256)
+def lookup(root: Path, key: str) -> Loaded | Failed | None:
+    """What the store holds for the copy of store key `key` (`store_key`, `key_of`): the loaded table, why it
+    could not be loaded, or None."""
+    path = parquet_path(root, key)
     try:
         stat = path.stat()
     except OSError:
-        return _failure(root, sha256)
-    key = (str(path), stat.st_mtime_ns)
-    cached = _META_CACHE.get(key)
+        return _failure(root, key)
+    cache_key = (str(path), stat.st_mtime_ns)
+    cached = _META_CACHE.get(cache_key)
     if cached is not None:
         return _with_db(root, cached)
     try:
@@ -180,43 +200,43 @@ def lookup(root: Path, sha256: str) -> Loaded | Failed | None:
         return None
     if meta.get("version") != STORE_VERSION:
         return None
-    loaded = Loaded(sha256=sha256, path=path, fields=[Field(**f) for f in meta["fields"]], rows=int(meta["rows"]),
+    loaded = Loaded(sha256=key[:64], path=path, fields=[Field(**f) for f in meta["fields"]], rows=int(meta["rows"]),
                     source_format=meta.get("source_format", ""), loaded_at=meta.get("loaded_at", ""),
-                    size=stat.st_size, pii=meta.get("pii") or {})
+                    size=stat.st_size, pii=meta.get("pii") or {}, key=key)
     if len(_META_CACHE) > 4096:
         _META_CACHE.clear()
-    _META_CACHE[key] = loaded
+    _META_CACHE[cache_key] = loaded
     return _with_db(root, loaded)
 
 
-def failed(root: Path, sha256: str) -> bool:
-    """Whether the store could not load the copy `sha256` (`lookup` would answer Failed): no table in the store
-    and a failure recorded. One stat for a loaded table, without reading its metadata (CKAN's
+def failed(root: Path, key: str) -> bool:
+    """Whether the store could not load the copy of store key `key` (`lookup` would answer Failed): no table in
+    the store and a failure recorded. One stat for a loaded table, without reading its metadata (CKAN's
     `datastore_active` of every resource of a package_search page asks it)."""
-    if os.path.exists(_parquet_name(root, sha256)):
+    if os.path.exists(_parquet_name(root, key)):
         return False
-    return isinstance(_failure(root, sha256), Failed)
+    return isinstance(_failure(root, key), Failed)
 
 
-def present(root: Path, sha256: str) -> bool:
-    """Whether the store holds a table or a recorded failure for the copy `sha256`, from two stats at most (an
-    assessment asks it of every table whose copy did not change; `lookup` reads the table's footer)."""
-    return os.path.exists(_parquet_name(root, sha256)) or error_path(root, sha256).exists()
+def present(root: Path, key: str) -> bool:
+    """Whether the store holds a table or a recorded failure for the copy of store key `key`, from two stats at
+    most (an assessment asks it of every table whose copy did not change; `lookup` reads the table's footer)."""
+    return os.path.exists(_parquet_name(root, key)) or error_path(root, key).exists()
 
 
 def _with_db(root: Path, loaded: Loaded) -> Loaded:
-    db = duckdb_path(root, loaded.sha256)
+    db = duckdb_path(root, loaded.key)
     return replace(loaded, db=db if db.is_file() else None)
 
 
-def _failure(root: Path, sha256: str) -> Failed | None:
+def _failure(root: Path, key: str) -> Failed | None:
     try:
-        doc = json.loads(error_path(root, sha256).read_text("utf-8"))
+        doc = json.loads(error_path(root, key).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if doc.get("version") != STORE_VERSION:
         return None
-    return Failed(sha256=sha256, reason=doc["reason"], message=doc["message"], at=doc["at"])
+    return Failed(sha256=key[:64], reason=doc["reason"], message=doc["message"], at=doc["at"])
 
 
 def ensure(root: Path, dist) -> Loaded | Failed | None:
@@ -224,10 +244,11 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
     emptied, or a web node with a folder of its own); None when the copy is not a table format."""
     if not loadable(dist):
         return None
-    found = lookup(root, dist.archive_hash)
+    key = key_of(dist)
+    found = lookup(root, key)
     if isinstance(found, Loaded) and found.db is None and wants_native(found.rows):  # a copy of the Parquet only
-        native(found.path, duckdb_path(root, dist.archive_hash))
-        found = lookup(root, dist.archive_hash)
+        native(found.path, duckdb_path(root, key))
+        found = lookup(root, key)
     if found is not None:
         return found
     return load(root, dist.archive_hash, dist.archive_path, format=dist.detected_format,
@@ -251,22 +272,28 @@ class Source:
                    encoding=dist.detected_encoding,
                    schema=dist.table_schema if isinstance(dist.table_schema, dict) else None)
 
+    @property
+    def key(self) -> str:
+        return store_key(self.sha256, self.schema)
+
 
 def load_all(root: Path, sources: list[Source], *, force: bool = False) -> dict[str, Loaded | Failed]:
-    """Load each copy not in the store yet (every one with `force`), once per hash. What fails is recorded
-    and logged; nothing here stops the caller (an assessment run, the rebuild command)."""
+    """Load each copy not in the store yet (every one with `force`), once per store key (`Source.key`: the hash,
+    and the declared schema's). What fails is recorded and logged; nothing here stops the caller (an assessment
+    run, the rebuild command). Returns what the store holds per store key."""
     out: dict[str, Loaded | Failed] = {}
     for src in sources:
-        if src.sha256 in out:
+        key = src.key
+        if key in out:
             continue
-        found = None if force else lookup(root, src.sha256)
+        found = None if force else lookup(root, key)
         if found is None:
             try:
                 found = load(root, src.sha256, src.path, format=src.format, encoding=src.encoding, schema=src.schema)
             except Exception as exc:  # noqa: BLE001 - one bad table must not stop a run
-                log.exception("datastore: loading %s failed", src.sha256)
-                found = _write_failure(root, src.sha256, "unreadable", f"The table cannot be loaded: {exc}")
-        out[src.sha256] = found
+                log.exception("datastore: loading %s failed", key)
+                found = _write_failure(root, key, "unreadable", f"The table cannot be loaded: {exc}")
+        out[key] = found
     return out
 
 
@@ -277,13 +304,13 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def _write_failure(root: Path, sha256: str, reason: str, message: str) -> Failed:
-    failed = Failed(sha256=sha256, reason=reason, message=message[:1000], at=_now())
-    target = error_path(root, sha256)
+def _write_failure(root: Path, key: str, reason: str, message: str) -> Failed:
+    failed = Failed(sha256=key[:64], reason=reason, message=message[:1000], at=_now())
+    target = error_path(root, key)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-    tmp.write_text(json.dumps({"version": STORE_VERSION, "sha256": sha256, **failed.to_dict()}, ensure_ascii=False),
-                   "utf-8")
+    tmp.write_text(json.dumps({"version": STORE_VERSION, "sha256": key[:64], **failed.to_dict()},
+                              ensure_ascii=False), "utf-8")
     os.replace(tmp, target)
     return failed
 
@@ -309,10 +336,12 @@ def unique_names(names: list[str], taken: set[str] | frozenset[str] = frozenset(
 
 def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: str | None,
          encoding: str | None = None, schema: dict | None = None) -> Loaded | Failed:
-    """Load the archived copy at `archive_path` (whose hash is `sha256`) into the store; on a table that
-    cannot be read, record why (and return it)."""
+    """Load the archived copy at `archive_path` (whose hash is `sha256`), read with `schema`, into the store under
+    its store key (`store_key`); on a table that cannot be read, record why (and return it). The row digest a
+    comparison reads is the copy's, whatever the schema (`digest_path` by the hash)."""
     root = Path(root)
-    target = parquet_path(root, sha256)
+    key = store_key(sha256, schema)
+    target = parquet_path(root, key)
     target.parent.mkdir(parents=True, exist_ok=True)
     fmt = (format or "").upper()
     stage = target.with_name(f".{sha256}.{uuid.uuid4().hex}.text.parquet")
@@ -322,16 +351,16 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
             table = convert.open_table(archive_path, format=fmt or None, encoding=encoding, schema=schema,
                                        batch_rows=PASS_ROWS)
         except TableError as exc:
-            return _write_failure(root, sha256, exc.reason, str(exc))
+            return _write_failure(root, key, exc.reason, str(exc))
         read_as = ((format or "").lower() or None, encoding or None)
         kept = tabular_compare.load_digest(digest_path(root, sha256))  # the comparison with the version before
         digest = None if kept is not None and kept.read_as == read_as else tabular_compare.DigestBuilder(read_as)
         try:
             rows, typed, found, held = _text_pass(table, stage, digest)
         except TableError as exc:
-            return _write_failure(root, sha256, exc.reason, str(exc))
+            return _write_failure(root, key, exc.reason, str(exc))
         except Exception as exc:  # noqa: BLE001 - spreadsheet and JSON libraries raise many kinds
-            return _write_failure(root, sha256, "unreadable", f"The table cannot be read: {exc}")
+            return _write_failure(root, key, "unreadable", f"The table cannot be read: {exc}")
         finally:
             table.close()
         names = _stored_names(table.columns)
@@ -340,25 +369,25 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
             stype = column.type if ok else "string"
             fields.append(Field(id=name, type=convert.CKAN_TYPES[stype] if ok else "text", schema_type=stype,
                                 title=column.title))
-        meta = {"version": STORE_VERSION, "sha256": sha256, "rows": rows, "source_format": fmt,
+        meta = {"version": STORE_VERSION, "sha256": sha256, "key": key, "rows": rows, "source_format": fmt,
                 "loaded_at": _now(), "fields": [f.to_dict() for f in fields],
                 "pii": {names[i]: kinds for i, kinds in found.items()}}
         _typed_pass(stage, final, table.columns, typed, meta, held)
         os.replace(final, target)
         if wants_native(rows):
-            native(target, duckdb_path(root, sha256))
+            native(target, duckdb_path(root, key))
         else:  # a DuckDB copy an earlier store wrote for every table: the Parquet file answers, the space is freed
-            duckdb_path(root, sha256).unlink(missing_ok=True)
-        error_path(root, sha256).unlink(missing_ok=True)
+            duckdb_path(root, key).unlink(missing_ok=True)
+        error_path(root, key).unlink(missing_ok=True)
         made = digest.result() if digest is not None else kept
         if made is None or (digest is not None and not tabular_compare.save_digest(digest_path(root, sha256), made)):
             digest_path(root, sha256).unlink(missing_ok=True)  # none of an earlier load stays for other rows
     finally:
         stage.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
-    loaded = lookup(root, sha256)
+    loaded = lookup(root, key)
     assert isinstance(loaded, Loaded)
-    log.info("datastore: loaded %s (%s rows, %s)", sha256, loaded.rows, fmt)
+    log.info("datastore: loaded %s (%s rows, %s)", key, loaded.rows, fmt)
     return loaded
 
 
@@ -520,8 +549,10 @@ def stored_hashes(root: Path) -> dict[str, list[Path]]:
         name = path.name
         if name.startswith("."):
             continue
-        sha = name.split(".", 1)[0]
-        if len(sha) == 64 and name.endswith((".parquet", ".duckdb", ".error.json", ".rows.bin")):
+        key = name.split(".", 1)[0]  # a store key: the hash, or the hash and its schema's (`store_key`)
+        sha = key[:64]
+        if len(sha) == 64 and len(key) in (64, 81) and name.endswith((".parquet", ".duckdb", ".error.json",
+                                                                        ".rows.bin")):
             out.setdefault(sha, []).append(path)
     return out
 

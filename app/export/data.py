@@ -296,7 +296,7 @@ def _one_type_per_column(src: _Source, table: convert.Table) -> convert.Table:
     1210 and "约1200" in. The row store's types of this copy are used when it holds it (they were found over every
     cell); else a pass over the table finds them first."""
     loose: set[int] | None = None
-    found = load.lookup(datastore_root(), src.sha256) if src.sha256 else None
+    found = load.lookup(datastore_root(), load.store_key(src.sha256, src.schema)) if src.sha256 else None
     if isinstance(found, load.Loaded) and [f.title for f in found.fields] == [c.title for c in table.columns]:
         loose = {i for i, f in enumerate(found.fields) if f.schema_type == "string"}
     if loose is None:

@@ -532,7 +532,7 @@ def _datastore(dist) -> dict[str, Any] | None:
     table's row count, or why it could not be loaded; None for a copy that is not a table."""
     if not datastore.loadable(dist):
         return None
-    got = datastore.lookup(datastore_root(), dist.archive_hash)
+    got = datastore.lookup(datastore_root(), datastore.key_of(dist))
     if isinstance(got, datastore.Loaded):
         return {"loaded": True, "rows": got.rows}
     if isinstance(got, datastore.Failed):

@@ -110,7 +110,7 @@ def test_the_assessment_loads_every_table_kind_and_records_what_it_cannot(app, c
             dist = s.get(Distribution, dist_id)
             if not dist.archive_hash:
                 continue
-            got = store.lookup(root, dist.archive_hash)
+            got = store.lookup(root, store.key_of(dist))  # its copy as its schema reads it
             if store.loadable(dist):
                 assert isinstance(got, store.Loaded), (file, got)
                 seen[file] = (dist.detected_format, got)

@@ -206,7 +206,7 @@ def test_the_sandbox_itself_cannot_reach_files_or_settings(app, tables):
     factory = app.extensions["opendata"]["sessionmaker"]
     with factory() as s:
         dist = s.get(Distribution, tables["hotline"])
-        loaded = store.lookup(root, dist.archive_hash)
+        loaded = store.lookup(root, store.key_of(dist))
     table = sandbox.Table(name=tables["hotline"], loaded=loaded, hidden=frozenset({"身份证号"}))
     for sql in ("SELECT * FROM read_csv('/etc/passwd')", f"SELECT * FROM read_parquet('{loaded.path}')",
                 "SET enable_external_access = true", "SET lock_configuration = false",
@@ -223,7 +223,7 @@ def test_the_sandbox_itself_cannot_reach_files_or_settings(app, tables):
     assert setting.rows == [("false",)]
     # each query has a DuckDB of its own: the next one, given another table, cannot see this one's
     with factory() as s:
-        other = store.lookup(root, s.get(Distribution, tables["districts"]).archive_hash)
+        other = store.lookup(root, store.key_of(s.get(Distribution, tables["districts"])))
     alone = sandbox.Table(name=tables["districts"], loaded=other)
     with pytest.raises(vet.Refused, match="There is no table named"):
         sandbox.run(f'SELECT count(*) FROM "{tables["hotline"]}"', [alone], cap=1, timeout_ms=2000)
