@@ -521,3 +521,24 @@ def test_withdrawing_or_restoring_a_draft_says_its_state_in_words(client, world,
         assert refused.status_code == 409, refused.get_json()
         message = refused.get_json()["error"]["message"]
         assert said.format(slug=world.draft_a) in message, message
+
+
+def test_a_chinese_reason_of_a_few_characters_is_a_reason(app, client, world):
+    """The override's ten-character minimum refused 号码依法公开 (six characters, a whole reason in Chinese): a
+    Chinese character counts as two letters, and the refusal says both."""
+    from app.services.gate import reason_width
+
+    assert reason_width("号码依法公开") == 12 and reason_width("ok, public") == 10 and reason_width("ＡＢ") == 4
+    editor = {"Authorization": world.tokens["editor_a"]}
+    admin = {"Authorization": world.tokens["admin_a"]}
+    slug = world.draft_a
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
+    assert up.status_code == 201
+    short = client.post(f"/api/v1/datasets/{slug}/pii-override?lang=zh", headers=admin, json={"reason": "依法公开"})
+    assert short.status_code == 422
+    assert "至少 5 个汉字或 10 个字母" in short.get_json()["error"]["message"], short.get_json()
+    said_en = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json={"reason": "public"})
+    assert "at least 10 letters, or 5 Chinese characters" in said_en.get_json()["error"]["message"]
+    done = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json={"reason": "号码依法公开"})
+    assert done.status_code == 200, done.get_json()
