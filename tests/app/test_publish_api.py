@@ -168,13 +168,18 @@ def test_create_with_links_and_bad_input(client, world, local_server, openapi):
     assert "multipart/form-data" in paths["/datasets/{slug}/distributions"]["post"]["requestBody"]["content"]
 
 
+def _upload_hotline(client, editor: dict, slug: str) -> None:
+    """The hotline table (phone and ID numbers) uploaded by `editor` to draft `slug`."""
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
+    assert up.status_code == 201
+
+
 def test_pii_blocked_until_an_admin_overrides(app, client, world):
     editor = {"Authorization": world.tokens["editor_a"]}
     admin = {"Authorization": world.tokens["admin_a"]}
     slug = world.draft_a
-    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
-    assert up.status_code == 201
+    _upload_hotline(client, editor, slug)
     check = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
     assert check["blocked_by"] == ["pii"] and {"pii-phone", "pii-id-number"} <= {f["type"] for f in check["pii"]}
     assert "13812345678" not in json.dumps(check, ensure_ascii=False)  # values never shown, previews redacted
@@ -290,9 +295,7 @@ def test_two_person_rule_for_overrides(app, client, world):
     admin = {"Authorization": world.tokens["admin_a"]}
     sysadmin = {"Authorization": world.tokens["sysadmin"]}
     slug = world.draft_a
-    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
-    assert up.status_code == 201
+    _upload_hotline(client, editor, slug)
     reason = {"reason": "Office hotline numbers, public by regulation."}
     first = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json=reason)
     assert first.status_code == 200
@@ -532,9 +535,7 @@ def test_a_chinese_reason_of_a_few_characters_is_a_reason(app, client, world):
     editor = {"Authorization": world.tokens["editor_a"]}
     admin = {"Authorization": world.tokens["admin_a"]}
     slug = world.draft_a
-    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=editor, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(PII_CSV.read_bytes()), "hotline.csv")})
-    assert up.status_code == 201
+    _upload_hotline(client, editor, slug)
     short = client.post(f"/api/v1/datasets/{slug}/pii-override?lang=zh", headers=admin, json={"reason": "依法公开"})
     assert short.status_code == 422
     assert "至少 5 个汉字或 10 个字母" in short.get_json()["error"]["message"], short.get_json()
