@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -12,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from plumbing import jsontext
+
+log = logging.getLogger(__name__)
 
 
 def normalize_url(url: str) -> str:
@@ -79,6 +82,63 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # about 0.5 s of its 10 s. The log's file keeps that size on disk once a big write has grown it.
     cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.close()
+
+
+class BackgroundCheckpoints:
+    """While a long writer runs (a harvest), copy SQLite's write-ahead log back into the database from a thread
+    of its own, every `interval` seconds, instead of in the writer's commits.
+
+    A checkpoint writes the log's pages into the database file and syncs it: in the writer's commit it stopped
+    the import for 0.1-0.3 s each time the log reached its 40 MB (a first harvest of 20,000 datasets met nine,
+    1.2 s of its 10 s). SQLite waits for the disk with Python's lock released, so on a thread of its own the
+    wait overlaps the next batch's mapping. PASSIVE: it copies what no reader still needs and never waits for
+    the writer, which goes on appending (its own checkpoint, should the log still reach 40 MB, finds this one
+    running and skips). Nothing on other databases, or on an SQLite database in memory."""
+
+    def __init__(self, engine: Engine | None, interval: float = 0.5):
+        self.engine, self.interval = engine, interval
+        database = (engine.url.database or "") if isinstance(engine, Engine) else ""
+        self.enabled = isinstance(engine, Engine) and engine.dialect.name == "sqlite" \
+            and database not in ("", ":memory:") and not database.startswith("file::memory:") \
+            and "mode=memory" not in str(engine.url)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True)
+        self.runs = 0  # checkpoints made (the tests look)
+
+    def _run(self) -> None:
+        try:
+            conn = self.engine.raw_connection()
+        except Exception as exc:  # noqa: BLE001 - the writer's commits checkpoint as before
+            log.info("no background checkpoints: %s", exc.__class__.__name__)
+            return
+        try:
+            while not self._stop.wait(self.interval):
+                self._checkpoint(conn)
+        finally:
+            conn.close()
+
+    def _checkpoint(self, conn) -> None:
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.fetchall()
+            finally:
+                cursor.close()
+            conn.commit()
+            self.runs += 1
+        except Exception as exc:  # noqa: BLE001 - a busy or locked log: the next turn (or the writer) copies it
+            log.info("background checkpoint skipped: %s", exc.__class__.__name__)
+
+    def __enter__(self) -> BackgroundCheckpoints:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -190,6 +250,6 @@ def analyze(engine: Engine, tables: tuple[str, ...] = ()) -> bool:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(
                 text("ANALYZE " + ", ".join(f'"{t}"' for t in tables) if tables else "ANALYZE"))
     except Exception as exc:  # noqa: BLE001 - statistics are an optimisation
-        logging.getLogger(__name__).warning("ANALYZE failed (%s); the planner keeps the statistics there are", exc)
+        log.warning("ANALYZE failed (%s); the planner keeps the statistics there are", exc)
         return False
     return True

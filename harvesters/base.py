@@ -39,6 +39,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_schema import harvest_store
+from catalog_schema.db import BackgroundCheckpoints
 from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import Record, content_text, filled, validation_errors
 from harvesters.messages import N_, Message, as_message, error_detail
@@ -280,7 +281,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         incremental = harvester.incremental
 
     gathered = 0
-    with Pulse(factory, job_id, heartbeat_every):
+    with Pulse(factory, job_id, heartbeat_every), BackgroundCheckpoints(factory.kw.get("bind")):
         try:
             items: list[RemoteItem] = []
             for item in harvester.gather():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 
 import pytest
 from sqlalchemy import func, inspect, select, text, update
@@ -31,6 +32,49 @@ def test_sqlite_pragmas(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def _write_megabytes(engine, megabytes: int) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x TEXT)")
+    for _ in range(megabytes):
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 1000)
+
+
+def _wait_for_turns(checkpoints: dbmod.BackgroundCheckpoints, turns: int) -> None:
+    start, deadline = checkpoints.runs, time.monotonic() + 20
+    while checkpoints.runs < start + turns and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpoints.runs >= start + turns, "the checkpoint thread made no turn"
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_background_checkpoints_copy_the_log_into_the_database_while_the_writer_goes_on(tmp_path, background):
+    # 4 MB written stay in the write-ahead log (the writer's own checkpoint waits for 40 MB): the database file
+    # holds them only once the thread copied them
+    path = tmp_path / "c.db"
+    engine = dbmod.make_engine(f"sqlite:///{path}")
+    checkpoints = dbmod.BackgroundCheckpoints(engine if background else None, interval=0.01)
+    with checkpoints:
+        _write_megabytes(engine, 4)
+        if background:
+            _wait_for_turns(checkpoints, 2)
+    assert checkpoints.enabled is background
+    size = path.stat().st_size
+    assert (size > 4_000_000) is background, size
+    with engine.connect() as conn:  # nothing lost either way
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 4000
+    engine.dispose()
+
+
+def test_background_checkpoints_leave_other_databases_alone(tmp_path):
+    for url in ("sqlite://", "sqlite:///:memory:", "postgresql+psycopg://u@127.0.0.1:1/x"):
+        engine = dbmod.make_engine(url)
+        with dbmod.BackgroundCheckpoints(engine, interval=0.01) as checkpoints:
+            pass
+        assert not checkpoints.enabled and checkpoints.runs == 0, url
+        engine.dispose()
 
 
 def _sample() -> dict:

@@ -415,3 +415,28 @@ def test_a_new_dataset_a_licence_mapping_changed_keeps_the_hash_of_what_it_holds
                               distributions=[new_distribution(download_url="http://127.0.0.1/a.csv",
                                                               license_raw=raw)]))
     assert store.save_record(session, again, source_id=src.id, remote_id="r1")[1] == "unchanged"
+
+
+def test_a_harvest_checkpoints_sqlite_s_log_on_a_thread_of_its_own(runtime, add_source, local_server, fixtures_dir,
+                                                                   monkeypatch):
+    """On SQLite a harvest copies the write-ahead log back from a thread (catalog_schema.db.BackgroundCheckpoints)
+    for as long as it runs: its commits do not stop for the disk. On PostgreSQL there is nothing to do."""
+    from app import jobs
+    from harvesters import base
+
+    made: list[dbmod.BackgroundCheckpoints] = []
+
+    class Quick(dbmod.BackgroundCheckpoints):
+        def __init__(self, engine):
+            super().__init__(engine, interval=0.001)
+            made.append(self)
+
+    monkeypatch.setattr(base, "BackgroundCheckpoints", Quick)
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+    summary = jobs.harvest(runtime, "treasury", full=True)
+    assert summary.added == len(document["dataset"])
+    [checkpoints] = made
+    assert checkpoints.engine is runtime.engine
+    is_sqlite = runtime.engine.dialect.name == "sqlite"
+    assert checkpoints.enabled is is_sqlite and (checkpoints.runs > 0) is is_sqlite
