@@ -470,6 +470,7 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
     prepared = [_prepare(harvester, item, default_publisher, fingerprint, known) for item in unique]
     try:
         with factory() as session:
+            harvest_store.commit_without_waiting_for_the_disk(session)
             results = harvest_store.import_records(session, job_id, source_id, [p.entry() for p in prepared], known)
             outcomes = [outcome for outcome, _ in results]
             changed = [ds_id for outcome, ds_id in results if outcome not in ("unchanged", "errored")]

@@ -440,3 +440,34 @@ def test_a_harvest_checkpoints_sqlite_s_log_on_a_thread_of_its_own(runtime, add_
     assert checkpoints.engine is runtime.engine
     is_sqlite = runtime.engine.dialect.name == "sqlite"
     assert checkpoints.enabled is is_sqlite and (checkpoints.runs > 0) is is_sqlite
+
+
+def test_a_batch_commits_without_waiting_for_postgresql_s_disk(runtime, add_source, local_server, fixtures_dir,
+                                                              monkeypatch):
+    """Each batch's transaction on PostgreSQL commits without waiting for its WAL to reach the disk (for that
+    transaction only: the next one is as the database says); SQLite is left as it is."""
+    from app import jobs
+    from catalog_schema import harvest_store
+
+    is_postgres = runtime.engine.dialect.name == "postgresql"
+    if is_postgres:
+        with runtime.sessionmaker() as session:
+            session.execute(text("SET synchronous_commit TO on"))
+            harvest_store.commit_without_waiting_for_the_disk(session)
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+            session.commit()
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    said: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if "synchronous_commit" in statement:
+            said.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", listen)
+    monkeypatch.setitem(runtime.settings, "HARVEST_IMPORT_BATCH", 100)
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    add_source("treasury", "datajson", _serve(local_server, document), publisher="treasury")
+    summary = jobs.harvest(runtime, "treasury", full=True)
+    event.remove(runtime.engine, "before_cursor_execute", listen)
+    assert summary.added == len(document["dataset"]) == 233
+    assert said == (["SET LOCAL synchronous_commit TO OFF"] * 3 if is_postgres else [])
