@@ -156,7 +156,9 @@ def _static_view(files: StaticFiles):
 
 
 def _reads(request) -> bool:
-    return routing.kind_of(request.endpoint) == routing.READS
+    """A read: a route that reads, or a CKAN action that does (package_show, package_search ...: the Action API's
+    one route is read or written by its action's name)."""
+    return routing.request_kind(request.endpoint, request.view_args) == routing.READS
 
 
 def _add_validator(request, resp: Response, nonce: str | None) -> Response:

@@ -270,6 +270,27 @@ def test_package_search_with_ckanapi(live):
         ck.action.package_search(sort="views_recent desc")
 
 
+def test_a_ckan_read_answers_304_to_a_client_holding_its_etag(live):
+    """package_show, package_search and the other reads carry a validator of their body, as the catalog's pages
+    and exports do: a client polling a dataset gets 304 and no body while it is unchanged, and the body again in
+    each language once it asked for another. A write is never answered from a validator."""
+    url = f"{live.url}/api/3/action/package_show?id=jinghai-statistical-tables-2024"
+    with requests.get(url, timeout=30) as first:
+        tag = first.headers["ETag"]
+        assert first.status_code == 200 and tag.startswith('W/"') and first.json()["success"]
+    with requests.get(url, headers={"If-None-Match": tag}, timeout=30) as again:
+        assert again.status_code == 304 and again.content == b""
+    with requests.get(url + "&lang=zh", headers={"If-None-Match": tag}, timeout=30) as zh:
+        assert zh.status_code == 200 and zh.headers["ETag"] != tag  # another body, its own tag
+    search = f"{live.url}/api/3/action/package_search?q=*:*&rows=2"
+    with requests.get(search, timeout=30) as found:
+        with requests.get(search, headers={"If-None-Match": found.headers["ETag"]}, timeout=30) as held:
+            assert held.status_code == 304
+    with requests.post(f"{live.url}/api/3/action/package_show", json={"id": "jinghai-statistical-tables-2024"},
+                       headers={"If-None-Match": tag}, timeout=30) as posted:
+        assert posted.status_code == 200 and posted.json()["success"]  # what CKAN clients send: answered in full
+
+
 def test_package_show_qa_and_the_other_reads(live):
     ck = RemoteCKAN(live.url)
     with live.sessionmaker() as s:

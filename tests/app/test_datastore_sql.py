@@ -242,6 +242,8 @@ def test_queries_answer_as_ckan_does(app, client, tables):
     resp = _ask(client, f'SELECT * FROM "{d}" ORDER BY _id')
     assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve", resp.get_json()
     assert resp.headers.get("ETag") is None and resp.headers["Cache-Control"].startswith("public")
+    got = _ask(client, f'SELECT * FROM "{d}" ORDER BY _id', method="get")  # a CKAN read, but the gate's answer
+    assert got.status_code == 200 and got.headers.get("ETag") is None and got.get_json() == resp.get_json()
     result = resp.get_json()["result"]
     assert set(result) == {"sql", "records", "fields", "records_truncated"}
     assert result["records_truncated"] is False and result["sql"] == f'SELECT * FROM "{d}" ORDER BY _id'
