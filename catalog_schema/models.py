@@ -339,7 +339,8 @@ class HarvestRecord(Base):
     __table_args__ = (UniqueConstraint("job_id", "remote_id", name="uq_harvest_records_job_remote"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("harvest_jobs.id", ondelete="CASCADE"), index=True)
+    # a job's rows are found by the unique index, which starts with job_id (migration 0024)
+    job_id: Mapped[int] = mapped_column(ForeignKey("harvest_jobs.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(500))
     # indexed: a dataset's activity (app/activity.py) reads its records
     dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), index=True)

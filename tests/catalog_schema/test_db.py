@@ -297,18 +297,37 @@ def test_migration_0021_stores_payloads_with_lz4_on_postgresql():
 def test_a_file_is_found_by_its_source_id_through_an_index(engine):
     """CKAN's resource_show and the DataStore doors look a file up by the id it had at its source (the `id`
     /api/v1 shows first): an index lookup, not a read of every distribution of the catalog (migration 0023)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     from catalog_schema.models import Distribution
 
     query = select(Distribution.id).join(Dataset, Dataset.id == Distribution.dataset_id).where(
         Distribution.remote_id == "r-1", Dataset.state != "deleted")
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: the planner would scan it anyway
-            sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-            plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
-        else:
-            sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
-            plan = "\n".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        plan = _plan(conn, query)
     assert "ix_distributions_remote_id" in plan, plan
+
+
+def _plan(conn, query) -> str:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: the planner would scan it anyway
+        sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        return "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    return "\n".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+def test_a_job_s_record_rows_are_found_by_the_one_unique_index(engine):
+    """A harvest writes a record row per record it lists; the rows carry one index led by job_id, the unique
+    (job_id, remote_id), which a job's counts and its record lookups read (migration 0024 dropped a second one on
+    job_id alone, an insert more for every row)."""
+    from catalog_schema.models import HarvestRecord
+
+    names = {ix["name"] for ix in inspect(engine).get_indexes("harvest_records")}
+    assert "ix_harvest_records_job_id" not in names and "ix_harvest_records_dataset_id" in names, names
+    counts = select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == 7).group_by(HarvestRecord.status)
+    done = select(HarvestRecord.id).where(HarvestRecord.job_id == 7, HarvestRecord.remote_id == "r-1")
+    with engine.connect() as conn:
+        for query in (counts, done):
+            plan = _plan(conn, query)
+            assert "uq_harvest_records_job_remote" in plan or "sqlite_autoindex_harvest_records_1" in plan, plan
