@@ -331,3 +331,20 @@ def test_a_job_s_record_rows_are_found_by_the_one_unique_index(engine):
         for query in (counts, done):
             plan = _plan(conn, query)
             assert "uq_harvest_records_job_remote" in plan or "sqlite_autoindex_harvest_records_1" in plan, plan
+
+
+def test_among_finds_what_in_finds_with_one_parameter_on_postgresql(session):
+    """store.among: `IN (...)` on SQLite, `= ANY(array)` on PostgreSQL, the same rows either way, whatever the
+    values hold (a comma, a quote, braces, Chinese) and for an empty list."""
+    from catalog_schema.store import among
+
+    for slug in ("a,b", 'say-"hi"', "{x}", "人口-2024", "plain"):
+        save_record(session, new_record(title={"en": slug}, slug=slug))
+    session.flush()
+    for wanted in (["a,b", 'say-"hi"', "{x}", "人口-2024", "missing"], [], ["plain"]):
+        got = set(session.scalars(select(Dataset.slug).where(among(session, Dataset.slug, wanted))))
+        assert got == set(session.scalars(select(Dataset.slug).where(Dataset.slug.in_(wanted)))) \
+            == set(wanted) - {"missing"}
+    query = select(Dataset.slug).where(among(session, Dataset.slug, ["x", "y", "z"]))
+    sql = str(query.compile(session.get_bind()))
+    assert ("= ANY (" in sql) is (session.get_bind().dialect.name == "postgresql"), sql
