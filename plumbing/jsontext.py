@@ -40,6 +40,15 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
         return json.dumps(value, ensure_ascii=False, default=default)
 
 
+def dumps_marked(value: Any, default: Callable[[Any], Any] | None = None) -> tuple[str, bool]:
+    """`dumps(value, default)` and whether orjson wrote it: then the text holds no NUL character (orjson writes
+    \\u0000) and no lone surrogate (orjson refuses one), which json.dumps(ensure_ascii=False) may write as such."""
+    try:
+        return orjson.dumps(value, default=default or _refuse, option=_OPTIONS).decode("utf-8"), True
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, default=default), False
+
+
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """The value of JSON `text` (see the module)."""
     if len(text) < 19:  # too short for 19 digits (a str's digits are one character each): most JSON columns
