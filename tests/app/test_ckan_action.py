@@ -120,6 +120,7 @@ def second_db_url(db_url, tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        services.fast_commits(conn, name)
     url = services.postgres_url().rsplit("/", 1)[0] + "/" + name
     dbmod.upgrade(url)
     yield url

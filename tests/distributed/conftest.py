@@ -189,6 +189,7 @@ def _pg_databases():
         name = f"opendata_dist_{os.getpid()}_{len(names)}_{uuid.uuid4().hex[:6]}"
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            services.fast_commits(conn, name)
         names.append(name)
         url = admin_url.rsplit("/", 1)[0] + "/" + name
         dbmod.upgrade(url)

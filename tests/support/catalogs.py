@@ -103,6 +103,7 @@ def new_database(db_url: str, tmp_path, name: str) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{database}"'))
+        services.fast_commits(conn, database)
     admin.dispose()
     return db_url.rsplit("/", 1)[0] + "/" + database
 
