@@ -8,7 +8,6 @@ import io
 import json
 
 import extruct
-import mlcroissant as mlc
 import requests
 from defusedxml import ElementTree
 
@@ -34,6 +33,10 @@ def _publish(app, slug: str, title: str, files: dict[str, bytes], *, draft: bool
 
 
 def test_croissant_is_valid_and_mlcroissant_reads_the_rows_from_the_portal(app, tmp_path):
+    # imported here, not with the module: mlcroissant takes ~0.7 s to import (its torch adapter), and every
+    # xdist worker collects this module while only the one that runs this test needs it
+    import mlcroissant as mlc
+
     make_user(app, "editor@a.example", editor_of="agency-a")
     served = ServedApp(app)
     app.config["OPENDATA"]["SITE_URL"] = served.url
