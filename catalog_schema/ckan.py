@@ -10,7 +10,8 @@ Where CKAN data goes in the record (nothing is dropped):
   license (vocab id) and license_raw (verbatim); maintainer/author and their emails, or the
   ckanext-dcat `contact_*` extras -> contact_point; url -> landing_page; metadata_created /
   metadata_modified (or the `issued`/`modified` extras) -> issued / modified; organization ->
-  publisher {slug: organization.name, name: {"": title}, extras: {"ckan": rest of the org}}.
+  publisher {slug: organization.name, name: its `title_translated` (ckanext-fluent) else {"": title},
+  homepage: its url, extras: {"ckan": rest of the org}}.
 - well-known extras map to record fields as well (ckanext-dcat names and data.gov.uk's):
   frequency, theme, temporal, spatial_uri/spatial_text, spatial (GeoJSON, ckanext-spatial)/spatial_bbox -> extent,
   language, conforms_to, hvd_category,
@@ -27,7 +28,8 @@ Where CKAN data goes in the record (nothing is dropped):
   with its `series_order_field`/`series_order_type`); `in_series` (a list of series ids) -> in_series.
 - resources -> distributions (`id` -> id, name/description -> title/description, format ->
   format (vocab code) + format_raw, mimetype -> media_type, size -> byte_size, hash ->
-  checksum, created/last_modified -> issued/modified, hvd_category / applicable_legislation (lists, as
+  checksum, created/last_modified -> issued/modified, license (ckanext-dcat: the file's own licence, its URI,
+  id or title) -> license + license_raw, hvd_category / applicable_legislation (lists, as
   ckanext-dcat's DCAT-AP 3 schema keeps them on a resource; their JSON text read too) -> the
   distribution's own HVD fields); other resource keys go to the distribution's `extras["ckan"]`.
 
@@ -671,6 +673,25 @@ def resource_list(value: Any) -> list[str]:
     return _strings(value)
 
 
+def _read_res_licence(v, flags):
+    """A resource's own licence, as ckanext-dcat keeps it (`license`: the licence's URI, or its id or title)."""
+    raw = _str(v.get("license"))
+    found = _licence_of(raw)
+    if raw is not None and found is None:
+        flags.append(("license", raw, "licence not recognised"))
+    return {"license": found.id if found else None, "license_raw": raw}
+
+
+def _write_res_licence(dist):
+    lic = _licence_record(dist)
+    raw = dist.get("license_raw")
+    if lic is None:
+        return {"license": raw}
+    same = _licence_of(raw)
+    return {"license": raw if isinstance(raw, str) and same is not None and same.id == lic.id else
+            (lic.url or lic.ckan_id or lic.id)}
+
+
 def _res_list(field: str, key: str) -> Rule:
     """A resource's list field as ckanext-dcat's DCAT-AP 3 schema keeps it: a list (read also from its JSON
     text or one string, as a resource extra may hold it); left out when empty."""
@@ -691,6 +712,7 @@ RESOURCE_RULES: tuple[Rule, ...] = (
     Rule(("format", "format_raw", "media_type"), ("format", "mimetype"), _read_format, _write_format),
     Rule(("byte_size",), ("size",), _read_size, lambda d: {"size": d.get("byte_size")}),
     Rule(("checksum",), ("hash",), _read_hash, _write_hash),
+    Rule(("license", "license_raw"), ("license",), _read_res_licence, _write_res_licence),
     _simple("issued", "created"),
     _simple("modified", "last_modified"),
     _res_list("hvd_category", "hvd_category"),
@@ -719,13 +741,18 @@ def _resource(res: Any, index: int, rec: Record) -> Record:
 
 
 def _publisher(org: Any) -> dict | None:
+    """The publisher an organization names: its name in each language it gives (ckanext-fluent's
+    `title_translated`, as this catalog's own package_show writes it, else `title`), its `url` as homepage; the
+    organization's other keys, `title_translated` and `url` too, kept as they were (to_ckan writes them back)."""
     if not isinstance(org, dict):
         return None
     rest = {k: v for k, v in org.items() if k not in ("name", "title")}
-    name = langmap(org.get("title"))
+    name = langmap(org.get("title_translated")) or langmap(org.get("title"))
     if pick_text(name) != org.get("title"):
         rest["title"] = org.get("title")
-    return {"slug": _str(org.get("name")), "name": name, "uri": None, "homepage": None, "email": None,
+    url = _str(org.get("url"))
+    homepage = url if url and url.lower().startswith(("https://", "http://")) else None
+    return {"slug": _str(org.get("name")), "name": name, "uri": None, "homepage": homepage, "email": None,
             "parent": None, "extras": {"ckan": rest}}
 
 

@@ -353,8 +353,9 @@ def harvest_withdrawal(reason: str | None) -> re.Match | None:
 
 #: Part of every payload hash: change it when a mapper changes what it makes of the same payload, so that
 #: the next harvest maps every record again instead of counting it unchanged.
-MAPPING_VERSION = "3"  # 2: dataset series (kind, in_series from DCAT, CKAN and data.json isPartOf); 3: DCAT's EU
-#                        language IRIs read as their codes (.../language/DEU -> de)
+MAPPING_VERSION = "4"  # 2: dataset series (kind, in_series from DCAT, CKAN and data.json isPartOf); 3: DCAT's EU
+#                        language IRIs read as their codes (.../language/DEU -> de); 4: a CKAN organization's
+#                        title_translated and url, a CKAN resource's own licence
 
 
 def mapping_fingerprint(harvester: Harvester, default_publisher: str | None) -> bytes:

@@ -574,6 +574,10 @@ def test_our_ckan_harvester_harvests_this_api(live, second_db_url, tmp_path):
             a_sets = {d.id: d for d in s.scalars(select(Dataset).where(Dataset.state == "active"))}
             a_view = {i: (d.title, [(r.download_url or r.access_url, r.format) for r in d.distributions],
                           d.publisher.slug, d.license_id, sorted(d.keywords)) for i, d in a_sets.items()}
+            # what a harvest of this API lost before: publishers' names in each language and homepages (package_show
+            # writes title_translated and url), each file's own licence
+            a_pubs = {d.publisher.slug: (d.publisher.name, d.publisher.homepage) for d in a_sets.values()}
+            a_file_licences = {i: [r.license_id for r in d.distributions] for i, d in a_sets.items()}
         assert summary.status == "finished" and summary.added == len(a_sets) and summary.errored == 0
         with b.sessionmaker() as s:
             b_sets = list(s.scalars(select(Dataset).where(Dataset.state == "active")))
@@ -585,6 +589,11 @@ def test_our_ckan_harvester_harvests_this_api(live, second_db_url, tmp_path):
             a_title, a_dists, a_pub, a_lic, a_kws = a_view[remote_id]
             assert title == a_title or set(title.values()) == set(a_title.values())
             assert dists == a_dists and pub == a_pub and lic == a_lic and kws == a_kws
+            b_pubs = {d.publisher.slug: (d.publisher.name, d.publisher.homepage) for d in b_sets}
+            b_file_licences = {d.remote_id: [r.license_id for r in d.distributions] for d in b_sets}
+        assert b_pubs == a_pubs and any(name.get("zh") and name.get("en") for name, _ in b_pubs.values()), b_pubs
+        assert any(homepage for _, homepage in b_pubs.values())
+        assert b_file_licences == a_file_licences and any(any(lic) for lic in b_file_licences.values())
         assert found.total >= 1
         again = harvest(b, "instance-a")  # incremental: fq=metadata_modified:[<last gather> TO *]
         assert again.status == "finished" and again.added == 0 and again.errored == 0

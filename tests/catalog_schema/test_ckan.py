@@ -193,6 +193,34 @@ def test_fluent_translations_become_language_maps():
     assert back["extras"] == package["extras"]
 
 
+def test_an_organization_s_names_homepage_and_a_file_s_licence_are_read_and_written_back():
+    """What this catalog's own package_show says of a publisher (ckanext-fluent's title_translated, its url) and
+    of a file (ckanext-dcat's resource `license`) reaches the record, and the package comes back as it was."""
+    package = copy.deepcopy(_package("demockan/9c3036b8-f6ac-4a4e-9036-5a3cc90c3900.json"))
+    package["organization"] = {**(package.get("organization") or {"name": "jinghai-stats"}),
+                               "title": "Jinghai Statistics Bureau",
+                               "title_translated": {"zh": "京海市统计局", "en": "Jinghai Statistics Bureau"},
+                               "url": "https://stats.jinghai.example/"}
+    package["resources"][0]["license"] = "http://creativecommons.org/licenses/by/4.0/"
+    package["resources"].append({**package["resources"][0], "id": "r-2", "license": "Jinghai reuse terms"})
+    rec = from_ckan(package)
+    pub = rec["publisher"]
+    assert pub["name"] == {"zh": "京海市统计局", "en": "Jinghai Statistics Bureau"}
+    assert pub["homepage"] == "https://stats.jinghai.example/"
+    first, second = rec["distributions"][0], rec["distributions"][-1]
+    assert first["license"] == "CC-BY-4.0" and first["license_raw"] == "http://creativecommons.org/licenses/by/4.0/"
+    assert second["license"] is None and second["license_raw"] == "Jinghai reuse terms"
+    assert {"field": f"distributions[{len(rec['distributions']) - 1}].license", "value": "Jinghai reuse terms",
+            "reason": "licence not recognised"} in rec["flags"]
+    assert validation_errors(rec) == []
+    back = to_ckan(rec)
+    assert back["organization"] == package["organization"] and back["resources"] == package["resources"]
+    assert from_ckan(back) == rec
+    edited = copy.deepcopy(rec)  # a licence changed in the catalog is written, not the stale text
+    edited["distributions"][0]["license"], edited["distributions"][0]["license_raw"] = "CC0-1.0", None
+    assert to_ckan(edited)["resources"][0]["license"] == vocab.licence_by_id("CC0-1.0").url
+
+
 def test_unrecognised_licence_and_format_are_kept_and_flagged():
     package = copy.deepcopy(_package("datagovuk_package_show_update.json"))
     package["license_id"] = "birmingham-council-terms"
