@@ -176,6 +176,14 @@ def _add_validator(request, resp: Response, nonce: str | None) -> Response:
     return resp
 
 
+def _vary_as_its_200(request, resp: Response) -> Response:
+    """A 304 sends the Vary its 200 would (RFC 9110), by which a cache keys the copy it keeps: the 200 of any
+    route but the serving gate's and the static files' (which set their own) varies by Accept-Encoding."""
+    if routing.kind_of(request.endpoint) != routing.SERVES and request.endpoint != "static":
+        resp.vary.add("Accept-Encoding")
+    return resp
+
+
 def _weaken_etag(resp: Response) -> None:
     tag, weak = resp.get_etag()
     if tag and not weak:
@@ -205,8 +213,10 @@ def after_request(resp: Response) -> Response:
         # A static file is the same whatever the cookie says; Flask-Login's hook glanced at the session, and
         # Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor.
         session.accessed = False
-    if request.method != "GET" or resp.status_code < 200 or resp.status_code in (204, 206, 304):
+    if request.method != "GET" or resp.status_code < 200 or resp.status_code in (204, 206):
         return resp
+    if resp.status_code == 304:  # a view's own validator (the REST API, badges)
+        return _vary_as_its_200(request, resp)
     reads = _reads(request)
     html = resp.mimetype == "text/html"
     if reads and html:
@@ -218,7 +228,7 @@ def after_request(resp: Response) -> Response:
             and resp.get_etag()[0] is None and "no-store" not in cache and request.endpoint != "static"):
         resp = _add_validator(request, resp, g.get("csp_nonce"))
         if resp.status_code == 304:
-            return resp
+            return _vary_as_its_200(request, resp)
     if "Content-Encoding" in resp.headers or not compressible(resp.mimetype) or "Content-Range" in resp.headers:
         return resp
     if routing.kind_of(request.endpoint) == routing.SERVES or request.endpoint == "static":

@@ -151,10 +151,14 @@ def test_a_signed_in_persons_pages_are_neither_stored_nor_validated(app, client,
 
 def test_exports_and_the_api_answer_304(client, catalog):
     for url in ["/dataset/bus-data-01.ttl", "/dataset/bus-data-01.jsonld", "/catalog.ttl?page=1",
-                "/api/v1/datasets", "/api/v1/datasets/bus-data-01"]:
+                "/api/v1/datasets", "/api/v1/datasets/bus-data-01", "/dataset/bus-data-01",
+                "/api/3/action/package_show?id=bus-data-01"]:
         first = client.get(url)
         assert first.status_code == 200 and first.headers.get("ETag"), url
-        assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304, url
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, url
+        # the Vary its 200 sends (RFC 9110): a cache keys the kept copy by it (Accept-Encoding was missing)
+        assert set(again.headers.get_all("Vary")[0].split(", ")) == set(first.headers["Vary"].split(", ")), url
 
 
 # --------------------------------------------------------------------------- compression
