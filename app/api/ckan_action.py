@@ -647,6 +647,11 @@ def status_show(session: Session, params: dict, user: User | None) -> dict[str, 
             "extensions": ["qa", "dcat", "scheming_datasets", "datastore", "opendata_platform"]}
 
 
+def site_read(session: Session, params: dict, user: User | None) -> bool:
+    """Whether the site may be read: always, as in CKAN (clients call it to check a site answers its API)."""
+    return True
+
+
 def help_show(session: Session, params: dict, user: User | None) -> str:
     name = params.get("name")
     fn = ACTIONS.get(name) if isinstance(name, str) else None
@@ -1044,7 +1049,8 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
 
 ACTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_search, package_show, package_list, organization_list, organization_show,
-                            group_list, group_show, tag_list, license_list, resource_show, status_show, help_show)
+                            group_list, group_show, tag_list, license_list, resource_show, status_show, site_read,
+                            help_show)
 }
 # app.api.ckan_activity imports this module's helpers: its read actions join ACTIONS once this module is loaded
 from app.api import ckan_activity  # noqa: E402

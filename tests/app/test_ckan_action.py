@@ -354,6 +354,7 @@ def test_package_show_qa_and_the_other_reads(live):
     assert licences["cc-by"]["url"] == "https://creativecommons.org/licenses/by/4.0/"
     status = ck.action.status_show()
     assert status["ckan_version"] == "2.10.4" and status["site_url"] == live.url
+    assert ck.action.site_read() is True  # CKAN's "does the site answer": it was "Action name not known"
 
     with pytest.raises(NotFound):
         ck.action.package_show(id="no-such-dataset")
