@@ -413,9 +413,15 @@ def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add
                                .where(HarvestRecord.job_id == jobs[0].id).order_by(HarvestRecord.id)).all()
     assert [figures[str(j.id)] for j in jobs] == [[2, 1, 2, 1, 4], [4, 0, 0, 0, 2]]
     errors = {r.remote_id: r for r in rows if r.status == "errored"}
-    for lang, heading in (("zh_CN", "采集报告"), ("en", "Harvest report")):
+    for lang, heading in (("zh_CN", f"采集报告：{th.SOURCE}"), ("en", f"Harvest report: {th.SOURCE}")):
         html = _html(client, f"/harvest/source/{th.SOURCE}?lang={lang}")
-        assert f"<h1>{heading}: {th.SOURCE}</h1>" in html
+        assert f"<h1>{heading}</h1>" in html and f"<title>{heading} · " in html  # Chinese punctuation in Chinese
+        latest = jobs[0]  # the harvest page's recent jobs, one sentence in each language
+        index = _html(client, f"/harvest?lang={lang}")
+        assert (f"：已完成（新增 {latest.added}，更新 {latest.updated}，未变化 {latest.unchanged}，撤回 "
+                f"{latest.withdrawn}，错误 {latest.errored}）" if lang == "zh_CN" else
+                f": finished (added {latest.added}, updated {latest.updated}, unchanged {latest.unchanged}, "
+                f"withdrawn {latest.withdrawn}, errors {latest.errored})") in index
         table = Tables(html).tables["jobs-table"]
         assert [a["data-job"] for a, _c in table] == [str(j.id) for j in jobs]
         for attrs, cells in table:
