@@ -498,10 +498,13 @@ def _extent_map(ds: Dataset) -> dict[str, Any] | None:
     if box is None:
         return None
     text = places.bbox_text([round(v, 3) for v in box])
-    return {"bbox": text, "svg": maps.svg(box, title=str(_l("Map of the spatial coverage")), css_id="extent-map",
-                                          description=str(_l("The box %(bbox)s (west, south, east, north, in "
-                                                             "degrees) drawn on country outlines (Natural Earth).",
-                                                             bbox=text)))}
+    # a box only the files give is not the metadata's: the page says so, beside a finding that the metadata names
+    # no place (it read as if the page contradicted itself)
+    said = places.effective_bbox(ds.extent if isinstance(ds.extent, dict) else None, ds.spatial or [])
+    svg = maps.svg(box, title=str(_l("Map of the spatial coverage")), css_id="extent-map",
+                   description=str(_l("The box %(bbox)s (west, south, east, north, in degrees) drawn on country "
+                                      "outlines (Natural Earth).", bbox=text)))
+    return {"bbox": text, "from_files": said is None, "svg": svg}
 
 
 def _file_map(dist, decision) -> Any:

@@ -117,6 +117,7 @@ def _svg(page: str, figure_id: str):
 def test_the_dataset_page_draws_the_extent_on_a_map(placed, client, lang, title):
     page = client.get("/dataset/hangzhou-buses", headers={"Accept-Language": lang}).get_data(as_text=True)
     svg = _svg(page, "extent")
+    assert ("Bounding box (W,S,E,N):" if lang == "en" else "外包矩形（西,南,东,北）：") in page  # the metadata's box
     assert svg.get("viewBox").startswith("0 0 480 ") and svg.get("role") == "img"
     assert svg.find(f"{SVG}title").text == title
     assert len(svg.findall(f"{SVG}path")) >= 1  # China and its neighbours
@@ -163,9 +164,14 @@ def test_a_geojson_file_gets_its_extent_a_map_and_is_served_as_geojson_and_csv(a
     # found by a box around it
     resp = client.get("/api/3/action/package_search", query_string={"ext_bbox": "119,34,120,35"})
     assert [p["name"] for p in resp.get_json()["result"]["results"]] == ["stops"]
-    # the page: the dataset's extent and the file's features
+    # the page: the dataset's extent and the file's features; the box is said to be the files' (the metadata names
+    # no place, and a finding says so on the same page)
     page = client.get("/dataset/stops", headers={"Accept-Language": "en"}).get_data(as_text=True)
     _svg(page, "extent")
+    assert "Bounding box of its GeoJSON files (W,S,E,N), not given in the metadata: <code>119.24,34.57,119.37,34.7" \
+        in page
+    zh = client.get("/dataset/stops", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "其 GeoJSON 文件的外包矩形（西,南,东,北），元数据中未给出：" in zh
     features = _svg(page, f"map-{dist_id}")
     assert len(features.findall(f"{SVG}circle")) == 2
     assert len([p for p in features.findall(f"{SVG}path") if "map-feature" in (p.get("class") or "")]) == 1
