@@ -76,8 +76,7 @@ def run_harvest(rt: Runtime, job_id: int, on_record=None, *, confirm: bool = Fal
         if job is None:
             raise LookupError(T_("no harvest job %(id)s", id=job_id))
         if job.status in ENDED:  # a redelivered task whose work is done
-            return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
-                              job.withdrawn, job.errored, job.error, job.error_detail)
+            return JobSummary.of(job)
         source_type = job.source.type
     cls = registry.get(source_type, rt.settings["HARVESTERS"])
     summary = run_job(rt.sessionmaker, job_id, cls, http=rt.http(), on_record=on_record, index=_index,
@@ -302,8 +301,7 @@ def wait_for_job(rt: Runtime, job_id: int, timeout: float = 3600, poll: float = 
             with rt.sessionmaker() as session:
                 job = session.get(HarvestJob, job_id)
                 if job.status in ENDED:
-                    return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged,
-                                      job.withdrawn, job.errored, job.error, job.error_detail)
+                    return JobSummary.of(job)
         except (OperationalError, InterfaceError) as exc:  # the database restarting: the workers retry, so wait
             log.info("waiting for job %s: database unavailable (%s)", job_id, exc.__class__.__name__)
         time.sleep(poll)

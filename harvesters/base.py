@@ -149,11 +149,21 @@ class JobSummary:
     errored: int = 0
     error: str | None = None
     error_detail: dict[str, Any] | None = None  # the error's msgid and parameters (not in the JSON summary)
+    # an incremental job's start: it read only what the source changed since (None: a full job read everything)
+    since: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, job: HarvestJob) -> JobSummary:
+        since = job.since
+        if since is not None and since.tzinfo is None:  # SQLite gives naive UTC back: the same instant either way
+            since = since.replace(tzinfo=dt.UTC)
+        return cls(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged, job.withdrawn,
+                   job.errored, job.error, job.error_detail, since)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"source": self.source, "job_id": self.job_id, "status": self.status, "added": self.added,
                "updated": self.updated, "unchanged": self.unchanged, "withdrawn": self.withdrawn,
-               "errored": self.errored}
+               "errored": self.errored, "since": self.since.isoformat() if self.since else None}
         if self.error:
             out["error"] = self.error
         return out
@@ -569,9 +579,7 @@ def close_job(factory: sessionmaker[Session], job_id: int, status: str, error: s
     with factory() as session:
         job = harvest_store.finish_job(session, job_id, status, error, detail=detail)
         session.commit()
-        return JobSummary(source=job.source.name, job_id=job.id, status=status, added=job.added,
-                          updated=job.updated, unchanged=job.unchanged, withdrawn=job.withdrawn,
-                          errored=job.errored, error=error, error_detail=detail)
+        return JobSummary.of(job)
 
 
 def pid_alive(pid: int) -> bool:

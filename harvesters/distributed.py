@@ -181,8 +181,7 @@ def import_items(factory: Factory, job_id: int, harvester_cls: type[Harvester], 
 
 
 def _summary(job: HarvestJob) -> JobSummary:
-    return JobSummary(job.source.name, job.id, job.status, job.added, job.updated, job.unchanged, job.withdrawn,
-                      job.errored, job.error, job.error_detail)
+    return JobSummary.of(job)
 
 
 def finish_job(factory: Factory, job_id: int, expected: int, harvester_cls: type[Harvester], *, index=None,

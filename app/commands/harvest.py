@@ -235,7 +235,10 @@ def register(main: click.Group) -> None:
             click.echo(_("job %(job_id)s %(status)s: added %(added)s, updated %(updated)s, unchanged %(unchanged)s, "
                          "withdrawn %(withdrawn)s, errored %(errored)s", **{**d, "status": _label(d["status"])})
                        + (_(" (%(error)s)", error=harvest_error(summary.error, summary.error_detail))
-                          if summary.error else ""))
+                          if summary.error else "")
+                       + (_("; incremental: only what the source changed since %(since)s was read (--full reads "
+                            "every record)", since=summary.since.isoformat(timespec="seconds"))
+                          if summary.since and summary.status == "finished" else ""))
         if summary.status != "finished":
             sys.exit(2 if summary.status == "needs-confirmation" else 1)
 

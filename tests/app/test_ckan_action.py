@@ -598,6 +598,9 @@ def test_our_ckan_harvester_harvests_this_api(live, second_db_url, tmp_path):
         assert found.total >= 1
         again = harvest(b, "instance-a")  # incremental: fq=metadata_modified:[<last gather> TO *]
         assert again.status == "finished" and again.added == 0 and again.errored == 0
+        # an incremental job says since when it read (its zeros are "nothing changed since", not "saw nothing")
+        assert summary.since is None and again.since is not None
+        assert again.to_dict()["since"] == again.since.isoformat()
     finally:
         b.close()
 

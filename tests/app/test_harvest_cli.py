@@ -72,7 +72,9 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     result = _run(env, "harvest", "treasury", "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert set(summary) == {"source", "job_id", "status", "added", "updated", "unchanged", "withdrawn", "errored"}
+    assert set(summary) == {"source", "job_id", "status", "added", "updated", "unchanged", "withdrawn", "errored",
+                            "since"}
+    assert summary["since"] is None  # a data.json source is read whole each time: no incremental start
     assert (summary["source"], summary["status"], summary["added"]) == ("treasury", "finished", 233)
     assert json.loads(_run(env, "harvest", "treasury", "--json").stdout)["unchanged"] == 233
 
