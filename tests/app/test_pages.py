@@ -410,3 +410,15 @@ def test_a_masked_preview_cell_reads_in_the_readers_language(app):
         with app.test_request_context(f"/?lang={lang}"):
             html = render_template_string("{{ '[redacted]'|cell }}|{{ none|cell }}|{{ '张三'|cell }}")
         assert html == f'<span class="redacted">{want}</span>||张三'
+
+
+def test_a_metadata_row_with_nothing_in_it_says_not_stated(client, catalog):
+    """Access rights, rights statement, landing page ... that a dataset does not give were empty cells beside
+    filled ones, as if the page had failed to show them; they say "not stated", as the licence row does."""
+    for lang, said in (("en", "not stated"), ("zh_CN", "未声明")):
+        page = _get(client, "/dataset/road-works", lang)
+        rows = re.findall(r'<tr(?: id="[^"]*")?><th scope="row">([^<]*)</th><td>(.*?)</td></tr>', page)
+        assert rows, lang
+        empty = [label for label, cell in rows if not re.sub(r"<[^>]+>", "", cell).strip()]
+        assert empty == [], (lang, empty)
+        assert any(f'<span class="text-base">{said}</span>' == cell for _label, cell in rows), (lang, rows)
