@@ -44,6 +44,7 @@ from app.request_context import db_session
 from app.services import access, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, UploadRejected
+from app.settings import site_titles
 from app.texts import T_, Text, join
 from app.web.quality_view import reason_text
 from catalog_schema import ckan, places, rowviews, search, series, vocab
@@ -641,7 +642,9 @@ def resource_show(session: Session, params: dict, user: User | None) -> dict[str
 def status_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
     """What CKAN clients probe first: a CKAN version they know, the site and the extensions emulated."""
     settings = current_app.config["OPENDATA"]
-    return {"site_title": settings.get("SITE_TITLE", ""), "site_description": "", "site_url": _site(),
+    # the portal's name in the answer's language, as its pages say it (开放数据 under ?lang=zh)
+    title = site_titles({"SITE_TITLE": settings.get("SITE_TITLE")})[api_lang()]
+    return {"site_title": title, "site_description": "", "site_url": _site(),
             "ckan_version": CKAN_VERSION, "error_emails_to": None,
             "locale_default": settings.get("DEFAULT_LOCALE", "zh_CN"),
             "extensions": ["qa", "dcat", "scheming_datasets", "datastore", "opendata_platform"]}

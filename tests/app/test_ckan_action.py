@@ -355,6 +355,9 @@ def test_package_show_qa_and_the_other_reads(live):
     status = ck.action.status_show()
     assert status["ckan_version"] == "2.10.4" and status["site_url"] == live.url
     assert ck.action.site_read() is True  # CKAN's "does the site answer": it was "Action name not known"
+    assert status["site_title"] == "Open Data"  # the portal's name in the answer's language, as its pages say it
+    zh = requests.get(f"{live.url}/api/3/action/status_show", params={"lang": "zh"}, timeout=10).json()["result"]
+    assert zh["site_title"] == "开放数据" and zh["locale_default"] == status["locale_default"]
 
     with pytest.raises(NotFound):
         ck.action.package_show(id="no-such-dataset")
