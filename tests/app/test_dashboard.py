@@ -330,7 +330,7 @@ def test_recent_jobs_say_how_many_records_were_unchanged(client, catalog, runtim
         job.unchanged = 37
         session.commit()
         job_id = job.id
-    for lang, word in (("zh_CN", "未变"), ("en", "unchanged")):
+    for lang, word in (("zh_CN", "未变化"), ("en", "unchanged")):  # 未变化, as the sources table says
         html = _html(client, f"/harvest?lang={lang}")
         recent = html[html.index('id="h-recent"'):]
         item = recent[recent.index(f"#{job_id} "):].split("</li>")[0]
