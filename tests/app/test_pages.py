@@ -414,7 +414,7 @@ def test_a_masked_preview_cell_reads_in_the_readers_language(app):
 
 def test_a_metadata_row_with_nothing_in_it_says_not_stated(client, catalog):
     """Access rights, rights statement, landing page ... that a dataset does not give were empty cells beside
-    filled ones, as if the page had failed to show them; they say "not stated", as the licence row does."""
+    filled ones, as if the page had failed to show them; they say "not stated", as the licence row did."""
     for lang, said in (("en", "not stated"), ("zh_CN", "未声明")):
         page = _get(client, "/dataset/road-works", lang)
         rows = re.findall(r'<tr(?: id="[^"]*")?><th scope="row">([^<]*)</th><td>(.*?)</td></tr>', page)
