@@ -172,6 +172,7 @@ def test_a_geojson_file_gets_its_extent_a_map_and_is_served_as_geojson_and_csv(a
         in page
     zh = client.get("/dataset/stops", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "其 GeoJSON 文件的外包矩形（西,南,东,北），元数据中未给出：" in zh
+    assert "空间范围示意图：119.24,34.57,119.37,34.7 · " in zh  # the map's caption, a Chinese colon too
     features = _svg(page, f"map-{dist_id}")
     assert len(features.findall(f"{SVG}circle")) == 2
     assert len([p for p in features.findall(f"{SVG}path") if "map-feature" in (p.get("class") or "")]) == 1
