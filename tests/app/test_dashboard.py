@@ -419,7 +419,7 @@ def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add
         latest = jobs[0]  # the harvest page's recent jobs, one sentence in each language
         index = _html(client, f"/harvest?lang={lang}")
         assert (f"：已完成（新增 {latest.added}，更新 {latest.updated}，未变化 {latest.unchanged}，撤回 "
-                f"{latest.withdrawn}，错误 {latest.errored}）" if lang == "zh_CN" else
+                f"{latest.withdrawn}，出错 {latest.errored}）" if lang == "zh_CN" else
                 f": finished (added {latest.added}, updated {latest.updated}, unchanged {latest.unchanged}, "
                 f"withdrawn {latest.withdrawn}, errors {latest.errored})") in index
         table = Tables(html).tables["jobs-table"]

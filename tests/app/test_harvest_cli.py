@@ -187,7 +187,7 @@ def test_the_progress_line_is_in_the_commands_language(capsys):
     finally:
         set_lang("en")
     line = capsys.readouterr().err.rsplit("\r", 1)[-1]
-    assert line == "4 条记录  新增 1 出错 1 未变 2", line  # it read "4 条记录  added=1 errored=1 unchanged=2"
+    assert line == "4 条记录  新增 1 出错 1 未变化 2", line  # it read "4 条记录  added=1 errored=1 unchanged=2"
 
 
 def test_schedule_exits_1_when_a_due_harvest_failed(db_url, tmp_path, local_server, session):
