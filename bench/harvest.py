@@ -8,12 +8,14 @@ serves them from a local Action API on 127.0.0.1, then in the same run:
    so its peak memory (ru_maxrss) is its own, with the raw download again after each (a harvest's ratio is
    against the mean of the downloads just before and after it), then harvests it again (a full run: every page read
    again, every record unchanged, so none is mapped or written: the payload hash);
-3. harvests N/4 packages too, to show peak memory does not grow with the catalog.
+3. harvests N/4 packages too, to show peak memory does not grow with the catalog;
+4. with `--phases`, harvests once more into SQLite with timers around each step (reading the source's pages,
+   mapping and checking, writing rows, committing) and prints what each costs a record: where the time goes.
 
 Prints datasets/s, the ratio harvest time / raw download time (our overhead; the target of issue 14 is
 at most 5x), the same for the unchanged re-harvest, peak memory and the load average.
 
-    .venv/bin/python -m bench.harvest [--packages 20000] [--skip-postgres]
+    .venv/bin/python -m bench.harvest [--packages 20000] [--skip-postgres] [--phases]
 """
 
 from __future__ import annotations
@@ -113,9 +115,56 @@ def timed_raw_download(url: str, size: int) -> float:
     return raw
 
 
-def harvest_in_subprocess(db_url: str, url: str) -> dict:
+#: Timers the `--phases` run puts around each step of a harvest (in the harvest's own process): the step's wall
+#: time, summed over the harvest. Reading the pages is timed inside the gather (each package the harvester
+#: yields, the page it came with); "what the catalog holds" the one query a batch reads before mapping; "rows and
+#: inserts" the store's import of a batch (the rows' values, the database's inserts); "commits" each commit.
+PHASE_TIMERS = """
+import time
+from catalog_schema import harvest_store
+from harvesters import base, ckan
+from sqlalchemy.orm import Session
+from catalog_schema import search
+PHASES = {"reading the pages": 0.0, "what the catalog holds": 0.0, "mapping and checks": 0.0, "rows and inserts": 0.0,
+          "search-change log": 0.0, "commits": 0.0}
+
+def timed(name, fn):
+    def wrapper(*args, **kw):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kw)
+        finally:
+            PHASES[name] += time.perf_counter() - start
+    return wrapper
+
+def timed_gather(gather):
+    def wrapper(self):
+        items = gather(self)
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                PHASES["reading the pages"] += time.perf_counter() - start
+                return
+            PHASES["reading the pages"] += time.perf_counter() - start
+            yield item
+    return wrapper
+
+base._prepare = timed("mapping and checks", base._prepare)
+harvest_store.import_records = timed("rows and inserts", harvest_store.import_records)
+harvest_store.known_records = timed("what the catalog holds", harvest_store.known_records)
+search.log_dataset_changes = timed("search-change log", search.log_dataset_changes)
+Session.commit = timed("commits", Session.commit)
+ckan.CkanHarvester.gather = timed_gather(ckan.CkanHarvester.gather)
+"""
+
+
+def harvest_in_subprocess(db_url: str, url: str, *, phases: bool = False) -> dict:
+    timers = PHASE_TIMERS if phases else "PHASES = None"
     code = f"""
 import json, resource, time
+{timers}
 from app import settings
 from app.jobs import Runtime, harvest
 from catalog_schema.db import upgrade
@@ -130,11 +179,12 @@ with rt.sessionmaker() as s:
 start = time.perf_counter()
 summary = harvest(rt, "bench").to_dict()
 elapsed = time.perf_counter() - start
+phases = dict(PHASES) if PHASES is not None else None
 start = time.perf_counter()
 again = harvest(rt, "bench", full=True).to_dict()
 again_elapsed = time.perf_counter() - start
 print(json.dumps({{"elapsed": elapsed, "summary": summary, "again_elapsed": again_elapsed, "again": again,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "phases": phases}}))
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -164,7 +214,7 @@ def drop_postgres(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(n: int, skip_postgres: bool) -> dict:
+def run(n: int, skip_postgres: bool, phases: bool = False) -> dict:
     results: dict = {"packages": n, "load_before": os.getloadavg()}
     for size, label in ((n, "full"), (max(1, n // 4), "quarter")):
         packages = make_packages(size)
@@ -189,6 +239,9 @@ def run(n: int, skip_postgres: bool) -> dict:
                     raws.append(timed_raw_download(url, size))
                     pg["raw"] = (raws[-2] + raws[-1]) / 2
                     results[f"postgres_{label}"] = pg
+            if phases and label == "full":
+                with tempfile.TemporaryDirectory() as tmp:
+                    results["phases"] = harvest_in_subprocess(f"sqlite:///{tmp}/bench.db", url, phases=True)
             results[f"raw_{label}"] = raws
         finally:
             httpd.shutdown()
@@ -219,6 +272,15 @@ def report(r: dict) -> str:
                      f"{full['again_elapsed'] / full['raw']:.2f}x the raw download "
                      f"[{again['status']}: unchanged {again['unchanged']}, added {again['added']}, "
                      f"updated {again['updated']}]")
+    timed = r.get("phases")
+    if timed:
+        added = timed["summary"]["added"] or 1
+        steps = timed["phases"]
+        lines.append(f"  where a first harvest's time goes (SQLite, timers around each step; {timed['elapsed']:.1f} s "
+                     f"in all, {timed['elapsed'] / added * 1e6:.0f} us a package):")
+        for name, seconds in [*steps.items(), ("the rest", timed["elapsed"] - sum(steps.values()))]:
+            lines.append(f"    {name:<24} {seconds:6.2f} s, {seconds / added * 1e6:5.0f} us a package")
+        lines.append(f"    (the raw download: {min(r['raw_full']) / n * 1e6:.0f} us a package at best)")
     return "\n".join(lines)
 
 
@@ -226,9 +288,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--packages", type=int, default=20000)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--phases", action="store_true",
+                        help="harvest once more into SQLite with timers around each step, and say where the time goes")
     args = parser.parse_args()
     resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
-    print(report(run(args.packages, args.skip_postgres)))
+    print(report(run(args.packages, args.skip_postgres, args.phases)))
 
 
 if __name__ == "__main__":
