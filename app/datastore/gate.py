@@ -18,6 +18,7 @@ from typing import Any
 from flask import Response
 
 from app.datastore import load
+from app.datastore import whole as whole_scan
 from app.request_context import setting
 from app.services import serving
 from app.texts import T_
@@ -60,6 +61,47 @@ def scanned_copy(sha256: str, path: str, fmt: str | None, encoding: str | None) 
     except OSError:
         return None
     return got.pii if isinstance(got, load.Loaded) else None
+
+
+def whole_file(dist: Distribution) -> dict[str, dict[str, int]] | None:
+    """For a door that hands out `dist`'s file itself (not its table): `scanned`, plus the parts of the file no
+    table reading covers (a workbook's other sheets, a ZIP's other members, notes rows) when they hold personal
+    data the table's facts do not account for (quality.tabular.whole)."""
+    table = serving.merged_columns(serving.personal_columns(dist) or {}, scanned(dist)) or {}
+    if not dist.archive_hash or not dist.archive_path or not os.path.isfile(dist.archive_path):
+        return table
+    return _beyond(table, _whole(dist.archive_hash, dist.archive_path, dist.detected_format))
+
+
+def whole_copy(sha256: str, path: str, fmt: str | None, encoding: str | None,
+               facts: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]] | None:
+    """As `whole_file`, for any archived copy (an earlier version: `facts` are its profile's)."""
+    table = serving.merged_columns(facts or {}, scanned_copy(sha256, path, fmt, encoding)) or {}
+    if not os.path.isfile(path):
+        return table
+    return _beyond(table, _whole(sha256, path, fmt))
+
+
+def _whole(sha256: str, path: str, fmt: str | None) -> dict[str, dict[str, int]]:
+    try:
+        return whole_scan.scan(root(), sha256, path, fmt)
+    except OSError:
+        return {}
+
+
+def _beyond(table: dict[str, dict[str, int]], parts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """`table` and, when the file as a whole holds some kind more often than the table's columns do, its parts."""
+    def totals(columns: dict[str, dict[str, int]]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for kinds in columns.values():
+            for kind, n in kinds.items():
+                out[kind] = out.get(kind, 0) + int(n)
+        return out
+
+    held = totals(table)
+    if all(n <= held.get(kind, 0) for kind, n in totals(parts).items()):
+        return table
+    return {**table, **{part: kinds for part, kinds in parts.items() if part not in table}}
 
 
 def _profiled(fmt: str | None) -> bool:

@@ -543,7 +543,8 @@ def _sql_text(path: Path) -> str:
 
 
 def stored_hashes(root: Path) -> dict[str, list[Path]]:
-    """Every copy the store holds something for (a table, its DuckDB file, a failure), with its files."""
+    """Every copy the store holds something for (a table, its DuckDB file, a failure, its whole-file scan), with its
+    files."""
     out: dict[str, list[Path]] = {}
     for path in Path(root).glob("??/*"):
         name = path.name
@@ -552,7 +553,7 @@ def stored_hashes(root: Path) -> dict[str, list[Path]]:
         key = name.split(".", 1)[0]  # a store key: the hash, or the hash and its schema's (`store_key`)
         sha = key[:64]
         if len(sha) == 64 and len(key) in (64, 81) and name.endswith((".parquet", ".duckdb", ".error.json",
-                                                                        ".rows.bin")):
+                                                                        ".rows.bin", ".whole.json")):
             out.setdefault(sha, []).append(path)
     return out
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, send_file
 
-from app.datastore.gate import scanned
+from app.datastore.gate import whole_file
 from app.export import convert
 from app.services import serving
 from app.services.uploads import UPLOAD_PATH, is_upload
@@ -72,6 +72,6 @@ def charset_name(encoding: str) -> str:
 def uploaded_file(dist_id: str, name: str):
     """An uploaded file, as a download, as the serving gate allows."""
     resp = serving.serve(dist_id=dist_id, slug=None, variant="original", produce=_produce, check=_available,
-                         maskable=_maskable, found=scanned)
+                         maskable=_maskable, found=whole_file)
     resp.headers.update(SAFE_HEADERS)
     return resp

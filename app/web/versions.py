@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app import auth
 from app.api.lang import in_chinese as _zh
-from app.datastore.gate import scanned_copy
+from app.datastore.gate import whole_copy
 from app.export import filenames
 from app.request_context import db_session
 from app.services import serving
@@ -49,8 +49,9 @@ def version(slug: str, dist_id: str, sha256: str):
         found = find(dist.id, sha256)
         if found is None or not found.path or not os.path.isfile(found.path):
             return serving.not_found("not-found", T_("No such version of this file in the archive."))
-        # the profile does not read GeoJSON, ZIP or XML tables: the row store's scan of the copy says for them
-        clean = (found.pii == {} and not scanned_copy(found.sha256, found.path, found.format, found.encoding)) \
+        # the profile does not read GeoJSON, ZIP or XML tables: the row store's scan of the copy says for them;
+        # nor the sheets, members and notes rows outside the table: the copy leaves as a whole (quality.tabular.whole)
+        clean = (found.pii == {} and not whole_copy(found.sha256, found.path, found.format, found.encoding, {})) \
             or (found.sha256 == dist.archive_hash and serving.override_covers(ds, dist))
         if not clean and not auth.can_edit(db_session(), serving.viewer(db_session()), ds.publisher):
             # as the gate's other 451 answers (docs/api.md): whom to ask, the Chinese always, what was found where,

@@ -1,0 +1,171 @@
+"""Personal data anywhere in a file as it is stored, for the doors that hand out the file itself (an upload as it
+was sent, an archived version): every cell of every sheet of a workbook, every line and field of a text file,
+every member of a ZIP (workbooks and text files inside, one ZIP inside another).
+
+The profile and the row store read one table: a workbook's first sheet, a ZIP's first table, the rows between
+the notes. The original file holds the rest too (a second sheet of names and ID numbers, a second CSV in the
+ZIP, an ID number in a notes row), so what they found does not say the original is clean.
+
+`scan_file` gives the personal kinds found per part (``{part: {kind: cells}}``, counts only, never a value): a
+part is a sheet (``名单``), a ZIP member (``data/hotline.csv``, ``book.xlsx!名单``) or ``*`` for a text file as
+a whole. What cannot be read as text or a workbook (a PDF, an image) gives nothing here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+
+from plumbing.bombs import archive_bomb
+from quality import pii
+from quality.tabular.model import TableError
+from quality.tabular.sheets import sheet_rows
+
+WORKBOOKS = {"xlsx": "xlsx", "xlsm": "xlsx", "xls": "xls", "ods": "ods"}
+WHOLE = "*"
+_LINES = 10_000  # lines scanned at once (bounded memory)
+_FIELDS = re.compile(r"[,\t|;\"'<>{}\[\]\s]+")  # what separates a text file's fields (CSV, TSV, JSON, XML)
+_DEPTH = 3  # ZIPs inside ZIPs read this deep
+
+
+def scan_file(path: str | os.PathLike, fmt: str | None) -> dict[str, dict[str, int]]:
+    """The personal data found in the file at `path` (sniffed format `fmt`: ``XLSX``, ``ZIP``, ``CSV`` ...)."""
+    return _scan(os.fspath(path), (fmt or "").lower(), "", 0)
+
+
+def _scan(path: str, fmt: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
+    if fmt in WORKBOOKS:
+        return _workbook(path, WORKBOOKS[fmt], prefix)
+    if fmt == "zip":
+        return _zip(path, prefix, depth) if depth < _DEPTH else {}
+    with open(path, "rb") as fh:
+        found = _text(fh)
+    return {(prefix.rstrip("!") or WHOLE): found} if found else {}
+
+
+def _personal(counts: dict[str, int]) -> dict[str, int]:
+    return {k: int(n) for k, n in counts.items() if k in pii.PERSONAL_KINDS and n}
+
+
+def _more(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: max(a.get(k, 0), b.get(k, 0)) for k in {*a, *b}}
+
+
+def _sheet_names(path: str, fmt: str) -> list[str]:
+    if fmt == "xlsx":
+        import openpyxl
+
+        with open(path, "rb") as fh:  # an archived copy has no extension: openpyxl wants an open file
+            book = openpyxl.load_workbook(fh, read_only=True)
+            try:
+                return list(book.sheetnames)
+            finally:
+                book.close()
+    if fmt == "xls":
+        import xlrd
+
+        return list(xlrd.open_workbook(path, on_demand=True).sheet_names())
+    import pandas as pd
+
+    with pd.ExcelFile(path, engine="odf") as book:
+        return [str(name) for name in book.sheet_names]
+
+
+def _workbook(path: str, fmt: str, prefix: str) -> dict[str, dict[str, int]]:
+    """Every cell of every sheet, per sheet (a cell is scanned as it is: a bank card number is a cell of its own)."""
+    try:
+        names = _sheet_names(path, fmt)
+    except Exception:  # noqa: BLE001 - a workbook these libraries cannot open: its readers fail the same way
+        return {}
+    out = {}
+    for index, name in enumerate(names):
+        try:
+            rows = sheet_rows(path, fmt, index)
+        except (TableError, Exception):  # noqa: BLE001 - a sheet that cannot be read holds nothing we can say
+            continue
+        found = _personal(pii.scan_values(cell for row in rows for cell in row if cell))
+        if found:
+            out[f"{prefix}{name}"] = found
+    return out
+
+
+def _text(fh) -> dict[str, int]:
+    """Every line of a text file, and every field of each line, scanned (the larger count of each kind)."""
+    head = fh.read(8192)
+    fh.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\0" in head:
+        return {}  # binary: not text
+    else:
+        encoding = "utf-8-sig" if _utf8(fh) else "gb18030"
+        fh.seek(0)
+    by_line: dict[str, int] = {}
+    by_field: dict[str, int] = {}
+    for lines in _chunks(io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""), _LINES):
+        for kind, n in _personal(pii.scan_values(lines)).items():
+            by_line[kind] = by_line.get(kind, 0) + n
+        fields = [f for line in lines for f in _FIELDS.split(line) if f]
+        for kind, n in _personal(pii.scan_values(fields)).items():
+            by_field[kind] = by_field.get(kind, 0) + n
+    return _more(by_line, by_field)
+
+
+def _utf8(fh) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    held: list[str] = []
+    for line in lines:
+        held.append(line)
+        if len(held) >= size:
+            yield held
+            held = []
+    if held:
+        yield held
+
+
+def _zip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
+    """Every member: workbooks by sheet, ZIPs inside, anything else as text (a member that is not text gives
+    nothing). A bomb is not opened: its readers refuse it too."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    with zf, tempfile.TemporaryDirectory(prefix="whole-") as tmp:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if archive_bomb((i.filename, i.file_size, i.compress_size) for i in infos) is not None:
+            return {}
+        for info in infos:
+            ext = os.path.splitext(info.filename.lower())[1].lstrip(".")
+            member = f"{prefix}{info.filename}"
+            try:
+                if ext in WORKBOOKS or ext == "zip":
+                    target = os.path.join(tmp, "member")
+                    with zf.open(info) as src, open(target, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    out.update(_scan(target, ext, f"{member}!", depth + 1))
+                    os.unlink(target)
+                else:
+                    with zf.open(info) as src:
+                        found = _text(src)
+                    if found:
+                        out[member] = found
+            except (zipfile.BadZipFile, RuntimeError, OSError, ValueError):  # encrypted or broken member
+                continue
+    return out

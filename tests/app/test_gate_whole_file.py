@@ -1,0 +1,152 @@
+"""The file itself leaves only when all of it was checked: an upload served as it was sent, and an archived
+version, hold more than the one table the profile and the row store read (a workbook's other sheets, a ZIP's
+other members, the notes rows around a table). Personal data there is withheld as it is in the table; files that
+hold none are still served. Real uploads through /api/v1 and CKAN, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from app.services import accounts
+from catalog_schema.models import Dataset, DistributionVersion, User
+from quality.tabular.whole import scan_file
+from tests.support.accounts import make_user
+from tests.support.personal import CLEAN_CSV, HEADER, IDS, PII_CSV, ROWS, leaked
+
+
+def _xlsx(*sheets: tuple[str, list[list[str]]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets:
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _zip(*members: tuple[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _text(data: bytes) -> str:
+    """A body as text, a ZIP (an XLSX too) as the text of its members."""
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "".join(_text(z.read(n)) for n in z.namelist())
+    return data.decode("utf-8", "replace")
+
+
+COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"]]
+SECOND_SHEET = _xlsx(("人口", COUNTIES), ("名单", [HEADER, *ROWS]))
+SECOND_MEMBER = _zip(("a-population.csv", CLEAN_CSV), ("b-hotline.csv", PII_CSV))
+NOTES_ROW = f"来源：热线办 经办人身份证 {IDS[0]}\r\n".encode() + CLEAN_CSV
+HIDDEN = {"second-sheet.xlsx": SECOND_SHEET, "second-member.zip": SECOND_MEMBER, "notes-row.csv": NOTES_ROW}
+CLEAN = {"clean.xlsx": _xlsx(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]])),
+         "clean.zip": _zip(("a.csv", CLEAN_CSV), ("b.csv", CLEAN_CSV), ("readme.txt", "说明".encode())),
+         "clean.csv": CLEAN_CSV + "东港区,98000\r\n".encode()}
+
+
+def _token(app, email: str) -> str:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name="whole")
+        s.commit()
+    return token
+
+
+@pytest.fixture
+def uploaded(app, client, local_server):
+    """A published dataset of agency A with every file above uploaded to it: {file name: download path}."""
+    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    make_user(app, "editor@b.example", editor_of="agency-b")
+    own = {"Authorization": _token(app, "editor@a.example")}
+    made = client.post("/api/v1/datasets", headers=own, json={
+        "publisher": "agency-a", "name": "hotline", "title": "Hotline", "license": "CC-BY-4.0",
+        "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
+    assert made.status_code == 201, made.get_json()
+    paths = {}
+    for name, data in {**HIDDEN, **CLEAN}.items():
+        up = client.post("/api/v1/datasets/hotline/distributions", headers=own,
+                         data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+        assert up.status_code == 201, up.get_json()
+        dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
+        paths[name] = dist["url"][dist["url"].index("/uploads/"):]
+    return {"paths": paths, "own": own, "other": {"Authorization": _token(app, "editor@b.example")}}
+
+
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_personal_data_outside_the_table_keeps_the_file_itself_back(app, client, uploaded, name):
+    path = uploaded["paths"][name]
+    for headers in ({}, uploaded["other"]):
+        resp = client.get(path, headers=headers)
+        assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold", (name, resp.status_code)
+        assert leaked(_text(resp.get_data())) == []
+        assert resp.get_json()["error"]["kinds"].get("id_number")
+    app.config["OPENDATA"]["PII_POLICY"] = "redact"  # an XLSX or a ZIP cannot be masked as it is; nor notes rows
+    resp = client.get(path)
+    assert resp.status_code == 451 and leaked(_text(resp.get_data())) == []
+    # the publisher's own editor gets the file as it was sent (the search for leaks finds them there)
+    assert IDS[0] in _text(client.get(path, headers=uploaded["own"]).get_data())
+
+
+@pytest.mark.parametrize("name", list(CLEAN))
+def test_files_without_personal_data_anywhere_are_still_served(client, uploaded, name):
+    resp = client.get(uploaded["paths"][name])
+    assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve"
+    assert resp.get_data() == CLEAN[name]
+
+
+def test_the_clean_table_of_a_workbook_is_still_served_converted(app, client, uploaded):
+    """What the conversions serve is the first sheet, which holds nothing personal: it stays public."""
+    dist_id = uploaded["paths"]["second-sheet.xlsx"].split("/")[2]
+    resp = client.get(f"/dataset/hotline/resource/{dist_id}/data.csv")
+    assert resp.status_code == 200 and "临江区" in resp.get_data(as_text=True)
+    assert leaked(resp.get_data(as_text=True)) == []
+
+
+def test_an_earlier_version_with_a_second_sheet_of_names_is_withheld(app, client, uploaded):
+    """The workbook is replaced by a clean one (CKAN resource_update with an upload); its earlier copy, whose
+    second sheet lists ID numbers, stays reachable by its version URL: not for the public."""
+    dist_id = uploaded["paths"]["second-sheet.xlsx"].split("/")[2]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        before = s.scalar(select(Dataset).where(Dataset.slug == "hotline"))
+        old = next(d.archive_hash for d in before.distributions if d.id == dist_id)
+    replaced = client.post("/api/3/action/resource_update", headers=uploaded["own"],
+                           content_type="multipart/form-data",
+                           data={"id": dist_id, "upload": (io.BytesIO(CLEAN["clean.xlsx"]), "population.xlsx")})
+    assert replaced.status_code == 200, replaced.get_json()
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        kept = s.scalars(select(DistributionVersion.sha256).where(DistributionVersion.distribution_id == dist_id))
+        assert old in set(kept)
+    url = f"/dataset/hotline/resource/{dist_id}/version/{old}"
+    for headers in ({}, uploaded["other"]):
+        resp = client.get(url, headers=headers)
+        assert resp.status_code == 451 and leaked(_text(resp.get_data())) == [], resp.status_code
+    assert IDS[0] in _text(client.get(url, headers=uploaded["own"]).get_data())
+
+
+def test_the_whole_file_scan_names_the_part_and_never_a_value(tmp_path):
+    def scan(name: str, data: bytes, fmt: str):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return scan_file(path, fmt)
+
+    assert scan("a.xlsx", SECOND_SHEET, "XLSX") == {"名单": {"id_number": 12, "phone": 12, "email": 1}}
+    assert scan("b.zip", SECOND_MEMBER, "ZIP") == {"b-hotline.csv": {"id_number": 12, "phone": 12, "email": 1}}
+    assert scan("c.zip", _zip(("in.zip", _zip(("book.xlsx", SECOND_SHEET),))), "ZIP") == {
+        "in.zip!book.xlsx!名单": {"id_number": 12, "phone": 12, "email": 1}}
+    assert scan("d.csv", NOTES_ROW, "CSV") == {"*": {"id_number": 1}}
+    assert scan("e.csv", PII_CSV.decode().encode("gbk"), "CSV") == {"*": {"id_number": 12, "phone": 12, "email": 1}}
+    for name, data in CLEAN.items():
+        assert scan(name, data, name.rsplit(".", 1)[1].upper()) == {}
