@@ -32,6 +32,11 @@ WHOLE = "*"
 _LINES = 10_000  # lines scanned at once (bounded memory)
 _FIELDS = re.compile(r"[,\t|;\"'<>{}\[\]\s]+")  # what separates a text file's fields (CSV, TSV, JSON, XML)
 _DEPTH = 3  # ZIPs inside ZIPs read this deep
+#: A decimal number standing on its own (a cell, or a field between separators, or a word of a line): the profile
+#: reads such a column as numbers and never scans it, and no personal kind has a decimal point in it (an ID number,
+#: a mobile or a card number is digits, spaces and hyphens), while a fraction's digits may look like one
+#: (512.13456789012: "13456789012" after the point reads as a mobile number).
+_DECIMAL = re.compile(r"(?<![\w@.])[+-]?\d+\.\d+(?:[eE][+-]?\d+)?(?![\w@.])")
 
 
 def scan_file(path: str | os.PathLike, fmt: str | None) -> dict[str, dict[str, int]]:
@@ -89,7 +94,7 @@ def _workbook(path: str, fmt: str, prefix: str) -> dict[str, dict[str, int]]:
             rows = sheet_rows(path, fmt, index)
         except (TableError, Exception):  # noqa: BLE001 - a sheet that cannot be read holds nothing we can say
             continue
-        found = _personal(pii.scan_values(cell for row in rows for cell in row if cell))
+        found = _personal(pii.scan_values(_without_decimals(cell for row in rows for cell in row if cell)))
         if found:
             out[f"{prefix}{name}"] = found
     return out
@@ -109,12 +114,24 @@ def _text(fh) -> dict[str, int]:
     by_line: dict[str, int] = {}
     by_field: dict[str, int] = {}
     for lines in _chunks(io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""), _LINES):
+        lines = list(_without_decimals(lines))
         for kind, n in _personal(pii.scan_values(lines)).items():
             by_line[kind] = by_line.get(kind, 0) + n
         fields = [f for line in lines for f in _FIELDS.split(line) if f]
         for kind, n in _personal(pii.scan_values(fields)).items():
             by_field[kind] = by_field.get(kind, 0) + n
     return _more(by_line, by_field)
+
+
+def _without_decimals(values: Iterable[str]) -> Iterator[str]:
+    """`values` with each decimal number in them blanked (`_DECIMAL`), those that are one left out."""
+    for value in values:
+        text = str(value)
+        if "." in text:
+            text = _DECIMAL.sub(" ", text)
+            if not text.strip():
+                continue
+        yield text
 
 
 def _utf8(fh) -> bool:

@@ -150,3 +150,24 @@ def test_the_whole_file_scan_names_the_part_and_never_a_value(tmp_path):
     assert scan("e.csv", PII_CSV.decode().encode("gbk"), "CSV") == {"*": {"id_number": 12, "phone": 12, "email": 1}}
     for name, data in CLEAN.items():
         assert scan(name, data, name.rsplit(".", 1)[1].upper()) == {}
+
+
+def test_decimal_numbers_are_not_read_as_phone_or_id_numbers(tmp_path):
+    """A table of measurements: fractions whose digits after the point read as a mobile number (512.13456789012) or
+    an ID number. The profile reads such a column as numbers and never scans it; the whole-file scan blanks decimal
+    numbers, so a clean file of them is not withheld as holding personal data. A mobile number or an ID number
+    beside them is still found, as are e-mail addresses with digits and dots."""
+    rows = [["站点", "读数", "指数"], ["临江", "512.13456789012", "0.110105199003071234"],
+            ["白沙", "13.81234567890", "1.5e-3"]]
+    csv_text = "\r\n".join(",".join(r) for r in rows) + "\r\n"
+
+    def scan(name: str, data: bytes, fmt: str):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return scan_file(path, fmt)
+
+    assert scan("m.csv", csv_text.encode(), "CSV") == {}
+    assert scan("m.xlsx", _xlsx(("读数", [rows[0], *[[r[0], float(r[1]), r[2]] for r in rows[1:]]])), "XLSX") == {}
+    noted = csv_text + "联系人电话 13812345678，邮箱 li.2@jinghai.example，读数 512.13456789012\r\n"
+    assert scan("n.csv", noted.encode(), "CSV") == {"*": {"phone": 1, "email": 1}}
+    assert scan("o.csv", (csv_text + f"经办人 {IDS[0]}\r\n").encode("gbk"), "CSV") == {"*": {"id_number": 1}}
