@@ -282,7 +282,9 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             raise HarvestError(N_("no harvest job %(id)s"), id=job_id)
         source = job.source
         source_id, source_name = source.id, source.name
-        since = None if job.full else source.last_gathered_at
+        # only a type that reads what changed has a start to read from: a DCAT or data.json job read the whole
+        # source, and its summary said "incremental: only what the source changed since ..." all the same
+        since = None if job.full or not harvester_cls.supports_incremental else source.last_gathered_at
         started = harvest_store.start_job(job, since=since, worker=worker_name())
         session.commit()
         harvester = harvester_cls(source, http, since=since)

@@ -104,7 +104,8 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             raise LookupError(f"no harvest job {job_id}")
         source = job.source
         source_id, source_name, source_url = source.id, source.name, source.url
-        harvest_store.start_job(job, since=None if job.full else source.last_gathered_at, worker=worker_name())
+        harvest_store.start_job(job, since=None if job.full or not harvester_cls.supports_incremental
+                                else source.last_gathered_at, worker=worker_name())
         session.commit()
         harvester, default_publisher = _harvester(session, job, harvester_cls, http)
         importer = _harvester(session, job, harvester_cls, http)[0]  # maps what this task imports itself

@@ -76,7 +76,12 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
                             "since"}
     assert summary["since"] is None  # a data.json source is read whole each time: no incremental start
     assert (summary["source"], summary["status"], summary["added"]) == ("treasury", "finished", 233)
-    assert json.loads(_run(env, "harvest", "treasury", "--json").stdout)["unchanged"] == 233
+    again = json.loads(_run(env, "harvest", "treasury", "--json").stdout)
+    # read whole again: its summary said "since" the last gather and "incremental: only what the source changed"
+    assert again["unchanged"] == 233 and again["since"] is None, again
+    for lang in ("en", "zh"):
+        text = _run(env, "--lang", lang, "harvest", "treasury").stdout
+        assert "233" in text and "incremental" not in text and "增量" not in text, text
 
     listed = json.loads(_run(env, "source", "list", "--json").stdout)
     assert [(s["name"], s["type"], s["schedule"], s["publisher"]) for s in listed] == [
@@ -90,7 +95,7 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
     # the text says it to the minute, as `source show` does (the JSON keeps the instant whole)
     assert f"finished {finished.strftime('%Y-%m-%d %H:%M')}  " in _run(env, "source", "list").stdout
     shown = _run(env, "source", "show", "treasury")
-    assert "job 2 finished" in shown.stdout and "job 1 finished" in shown.stdout
+    assert "job 4 finished" in shown.stdout and "job 2 finished" in shown.stdout and "job 1 finished" in shown.stdout
 
     missing = _run(env, "harvest", "nope")
     assert missing.returncode != 0 and "no harvest source named 'nope'" in missing.stderr
