@@ -57,7 +57,8 @@ class Unsaved(str):
 
 def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """The data rows of a metadata sheet (CSV in UTF-8 or GBK, or XLSX) as (spreadsheet row number,
-    {header: text}); the header is the first non-blank row. SheetError when it cannot be read."""
+    {header: text}); the header is the first row naming the file column (`_header_at`). SheetError when it
+    cannot be read."""
     if len(content) > MAX_SHEET_BYTES:
         raise SheetError(Message(N_("%(name)s: %(size)s bytes; a metadata sheet may have %(max)s"), name=name,
                                  size=f"{len(content):,}", max=f"{MAX_SHEET_BYTES:,}"))
@@ -75,6 +76,7 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c is not None for c in row)]
     if not numbered:
         raise SheetError(Message(N_("%(name)s: the sheet is empty"), name=name))
+    numbered = numbered[_header_at([row for _n, row in numbered]):]  # a title or note row above: not a file's row
     _, header = numbered[0]
     headers = [filemeta.cell_text(h) or "" for h in header]
     if "file" not in {filemeta.field_for_header(h) for h in headers}:
@@ -90,6 +92,20 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
                 cells[f"column {i + 1}"] = value
         out.append((n, cells))
     return out
+
+
+HEADER_SEARCH = 10  # non-blank rows a sheet's header may be below (a title, a note, the date it was made)
+
+
+def _names_file(row: list[Any]) -> bool:
+    return "file" in {filemeta.field_for_header(filemeta.cell_text(h) or "") for h in row}
+
+
+def _header_at(rows: list[list[Any]]) -> int:
+    """Which of a sheet's non-blank rows is its header: the first of the first HEADER_SEARCH that names the file
+    column, as a bureau's sheet puts its title ("京海市财政局数据目录") or a note above the headers; else the
+    first (whose headers the refusal names). Taken as the header, a title row made the whole sheet unreadable."""
+    return next((i for i, row in enumerate(rows[:HEADER_SEARCH]) if _names_file(row)), 0)
 
 
 def _decodings(content: bytes) -> Iterator[tuple[str, str]]:
@@ -120,8 +136,7 @@ def _csv_rows(name: str, content: bytes) -> list[list[str | None]]:
     for _encoding, text in _decodings(content):
         rows = _parse_csv(text)
         first = first if first is not None else rows
-        header = next((r for r in rows if any(c is not None for c in r)), [])
-        if "file" in {filemeta.field_for_header(h) for h in header}:
+        if any(_names_file(r) for r in [r for r in rows if any(c is not None for c in r)][:HEADER_SEARCH]):
             return rows
     if first is None:
         raise SheetError(Message(N_("%(name)s: not text in UTF-8 or a Chinese encoding"), name=name))
@@ -129,9 +144,11 @@ def _csv_rows(name: str, content: bytes) -> list[list[str | None]]:
 
 
 def _parse_csv(text: str) -> list[list[str | None]]:
-    sample = text[:8192]
+    # the delimiter of the first line that has one (a title line above the headers may have none)
+    lines = text[:8192].split("\n")
+    first = next((line for line in lines[:HEADER_SEARCH] if any(d in line for d in ",;\t")), lines[0])
     try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
@@ -212,7 +229,8 @@ def _mark_unsaved(name: str, rows: list[list[str | None]], unsaved: list[str]) -
     columns cannot be told."""
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-    header = next((n for n, row in enumerate(rows, start=1) if any(c is not None for c in row)), None)
+    filled = [(n, row) for n, row in enumerate(rows, start=1) if any(c is not None for c in row)]
+    header = filled[_header_at([row for _n, row in filled])][0] if filled else None
     cells = []
     for ref in unsaved:
         try:

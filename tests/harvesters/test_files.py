@@ -563,3 +563,38 @@ def test_a_name_in_a_contact_email_column_is_said_and_kept_as_the_name(client, r
     assert prices.contact_point["email"] == "prices@stats.jinghai.example" and prices.flags == []
     zh = client.get(f"/harvest/job/{summary['job_id']}?lang=zh_CN").get_data(as_text=True)
     assert "联系邮箱 &#39;张伟&#39;：不是电子邮件地址" in zh and "已作为联系人姓名保留" in zh
+
+
+def test_a_title_row_above_the_headers_is_not_taken_for_them(runtime, add_source, tmp_path):
+    """A bureau's catalog sheet opens with its title ("京海市财政局数据目录", merged across the columns) and then the
+    headers: the title was taken for the header row, the sheet refused ("no column naming the file") and every file
+    harvested without its title, licence or theme."""
+    folder = tmp_path / "czj"
+    folder.mkdir()
+    for name in ("财政收入.csv", "财政支出.csv"):
+        (folder / name).write_text("年份,金额\n2023,100\n", "utf-8")
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in (["京海市财政局数据目录"], ["（2024年3月更新）"], [], ["文件名称", "数据集名称", "开放协议", "主题分类"],
+                ["财政收入.csv", "财政收入", "CC-BY-4.0", "经济和金融"], ["财政支出.csv", "财政支出", None, "GOVE"],
+                ["missing.csv", "不存在", None, None]):
+        ws.append(row)
+    ws.merge_cells("A1:D1")
+    book.save(folder / "元数据.xlsx")
+    add_source("czj", "datapackage", str(folder))
+    summary = harvest(runtime, "czj").to_dict()
+    assert (summary["added"], summary["errored"]) == (2, 1), summary
+    got = _datasets(runtime, "czj")
+    assert got["财政收入.csv"].title == {"": "财政收入"} and got["财政收入.csv"].license_id == "CC-BY-4.0"
+    assert got["财政支出.csv"].title == {"": "财政支出"}
+    # the rows keep the numbers the spreadsheet shows them under
+    assert list(_errors(runtime, summary["job_id"])) == ["元数据.xlsx#row-7"]
+
+    # the same in a CSV sheet, its title line without a delimiter above semicolon-separated headers
+    assert read_sheet("metadata.csv", "京海市财政局数据目录\n\nFile;Title\na.csv;A\n".encode("gbk")) == [
+        (4, {"File": "a.csv", "Title": "A"})]
+    assert read_sheet("metadata.csv", "京海市财政局数据目录,,\n文件,标题\nx.csv,人口\n".encode()) == [
+        (3, {"文件": "x.csv", "标题": "人口"})]
+    # a sheet with no file column at all is still refused, naming its first row
+    with pytest.raises(SheetError, match="the headers are 京海市财政局数据目录"):
+        read_sheet("metadata.csv", "京海市财政局数据目录\n标题,许可\nA,CC0\n".encode())
