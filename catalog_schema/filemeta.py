@@ -44,6 +44,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
 LIST_FIELDS = ("keywords", "theme", "spatial", "language")
 _SPLIT = re.compile(r"\s*[,;，；、]\s*")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# a contact cell that is a telephone number (the hotline 12345, 0571-87654321, (010) 6512 3456 转 801): the contact's
+# phone; it was kept as the contact's name
+_PHONE = re.compile(r"^(?:tel:)?\+?[\d\s\-()（）]+(?:(?:转|ext\.?|x)\s*\d+)?$", re.IGNORECASE)
 
 
 def N_(msgid: str) -> str:  # noqa: N802 (gettext's name: the interface's catalog extracts these reasons)
@@ -279,6 +282,8 @@ def _contact(value: Any) -> Record:
         return {"name": None, "email": text.removeprefix("mailto:"), "url": None, "phone": None}
     if text.startswith(("http://", "https://")):
         return {"name": None, "email": None, "url": text, "phone": None}
+    if _PHONE.match(text) and sum(c.isdigit() for c in text) >= 5:  # 12345, 0571-87654321, +86 10 6512 3456
+        return {"name": None, "email": None, "url": None, "phone": text.removeprefix("tel:")}
     return {"name": text, "email": None, "url": None, "phone": None}
 
 
@@ -326,8 +331,8 @@ def to_row(record: Record, file: str) -> dict[str, str]:
     if pub.get("slug") or (pub.get("name") or {}).get(""):
         row["publisher"] = pub.get("slug") or pub["name"][""]
     cp = rec.get("contact_point") or {}
-    if cp.get("email") or cp.get("url") or cp.get("name"):
-        row["contact_point"] = cp.get("email") or cp.get("url") or cp["name"]
+    if cp.get("email") or cp.get("url") or cp.get("phone") or cp.get("name"):
+        row["contact_point"] = cp.get("email") or cp.get("url") or cp.get("phone") or cp["name"]
     for header, value in ((rec.get("extras") or {}).get("file_metadata") or {}).items():
         row.setdefault(header, value if isinstance(value, str) else str(value))
     return row

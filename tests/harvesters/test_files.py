@@ -598,3 +598,23 @@ def test_a_title_row_above_the_headers_is_not_taken_for_them(runtime, add_source
     # a sheet with no file column at all is still refused, naming its first row
     with pytest.raises(SheetError, match="the headers are 京海市财政局数据目录"):
         read_sheet("metadata.csv", "京海市财政局数据目录\n标题,许可\nA,CC0\n".encode())
+
+
+def test_a_contact_that_is_a_telephone_number_is_the_contacts_phone(client, runtime, add_source, tmp_path):
+    """A bureau's 联系方式 column often holds a telephone number (the citizens' hotline 12345, 0571-87654321): it
+    became the contact's name, "12345" shown as a person, and the phone field stayed empty."""
+    folder = tmp_path / "czj"
+    folder.mkdir()
+    for name in ("income.csv", "spending.csv", "tax.csv"):
+        (folder / name).write_text("年份,金额\n2023,100\n", "utf-8")
+    (folder / "元数据.csv").write_bytes("文件名,标题,联系方式\nincome.csv,财政收入,12345\n"
+                                      "spending.csv,财政支出,(0571) 8765 4321 转 801\ntax.csv,税收,\n".encode("gbk"))
+    add_source("czj", "datapackage", str(folder), config={"defaults": {"contact_point": "+86 571 8765 0000"}})
+    summary = harvest(runtime, "czj").to_dict()
+    assert (summary["added"], summary["errored"]) == (3, 0), summary
+    got = _datasets(runtime, "czj")
+    assert got["income.csv"].contact_point == {"name": None, "email": None, "url": None, "phone": "12345"}
+    assert got["spending.csv"].contact_point["phone"] == "(0571) 8765 4321 转 801"
+    assert got["tax.csv"].contact_point["phone"] == "+86 571 8765 0000" and not got["tax.csv"].contact_point["name"]
+    page = client.get(f"/dataset/{got['income.csv'].slug}?lang=zh").get_data(as_text=True)
+    assert "12345" in page
