@@ -422,6 +422,11 @@ def test_harvest_source_report_page_after_two_real_harvests(client, runtime, add
                 f"{latest.withdrawn}，出错 {latest.errored}）" if lang == "zh_CN" else
                 f": finished (added {latest.added}, updated {latest.updated}, unchanged {latest.unchanged}, "
                 f"withdrawn {latest.withdrawn}, errors {latest.errored})") in index
+        # the errored records' column is worded as the counts beside it and on the command line (出错): it said 错误
+        errored = "出错" if lang == "zh_CN" else "Errored"
+        for page in (html, index, _html(client, f"/harvest/job/{latest.id}?lang={lang}")):
+            assert f'<th scope="col">{errored}</th>' in page or f'<th scope="row">{errored}</th>' in page
+            assert ">错误</th>" not in page and ">Errors</th>" not in page
         table = Tables(html).tables["jobs-table"]
         assert [a["data-job"] for a, _c in table] == [str(j.id) for j in jobs]
         for attrs, cells in table:
