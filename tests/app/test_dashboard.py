@@ -359,7 +359,12 @@ def test_a_job_page_shows_every_errored_record_a_page_at_a_time(client, catalog,
         assert f"Records {first} to {min(first + 1, errored)} of {errored}" in html
         assert ('rel="next"' in html) == (page < pages) and ('rel="prev"' in html) == (page > 1)
     assert len(seen) == errored and len(set(seen)) == errored and {f"bad-{i}" for i in range(5)} <= set(seen)
-    assert "共 " + str(errored) + " 条" in _html(client, f"/harvest/job/{job_id}?lang=zh_CN")
+    chinese = _html(client, f"/harvest/job/{job_id}?lang=zh_CN")
+    assert "共 " + str(errored) + " 条" in chinese
+    # the heading and each record's stage with the Chinese colon (采集任务 #41: tjj, 阶段: 收集 had an ASCII one)
+    assert f"<h1>采集任务 #{job_id}： <a" in chinese and "<p>阶段：导入</p>" in chinese
+    english = _html(client, f"/harvest/job/{job_id}?lang=en")
+    assert f"<h1>Harvest job #{job_id}: <a" in english and "<p>Stage: import</p>" in english
     last = _html(client, f"/harvest/job/{job_id}?page=999999999&lang=en")  # past the end, or not a number
     assert f"of {errored}" in last and _html(client, f"/harvest/job/{job_id}?page=x").count('<h3 id="rec-') == 2
 
