@@ -1,5 +1,6 @@
 """A harvest source's report: its last jobs with their counts, what the latest job added, updated and
-withdrawn (titles, capped), and the latest job's errors grouped by kind with a count and one example each.
+withdrawn, or would withdraw once a person confirms (titles, capped), and the latest job's errors grouped by kind
+with a count and one example each.
 
 One read for the three doors that show it: the page `/harvest/source/<name>`, the REST resource
 `/api/v1/harvest/sources/<name>/report` and `opendata source show NAME [--json]`. It needs no bookkeeping
@@ -33,8 +34,10 @@ KINDS = 50  # error kinds listed at most
 EXAMPLE_CHARS = 1000  # of an example's message
 KIND_CHARS = 200  # of a kind's text
 
-# The lists of the latest job, and the record statuses each holds (a restored dataset was updated).
-CHANGES = {"added": ("added",), "updated": ("updated", "restored"), "withdrawn": ("withdrawn",)}
+# The lists of the latest job, and the record statuses each holds (a restored dataset was updated; held back: what
+# a job that needs confirmation would withdraw once a person confirms, harvest_store.hold_back_datasets).
+CHANGES = {"added": ("added",), "updated": ("updated", "restored"), "withdrawn": ("withdrawn",),
+           "held_back": ("held-back",)}
 COUNTS = ("added", "updated", "unchanged", "withdrawn", "errored")
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
@@ -95,14 +98,13 @@ def _live_counts(session: Session, job_id: int) -> dict[str, int]:
     rows = session.execute(select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == job_id)
                            .group_by(HarvestRecord.status)).all()
     by_status = {status: int(n) for status, n in rows}
-    counts = {key: sum(by_status.get(s, 0) for s in CHANGES.get(key, (key,))) for key in COUNTS}
-    return counts
+    return {key: sum(by_status.get(s, 0) for s in CHANGES.get(key, (key,))) for key in (*COUNTS, *CHANGES)}
 
 
 def _job(session: Session, job: HarvestJob, details: bool = False) -> dict[str, Any]:
     closed = job.status in ("finished", "failed")
-    counts = ({key: int(getattr(job, key) or 0) for key in COUNTS} if closed
-              else _live_counts(session, job.id))
+    live = None if closed else _live_counts(session, job.id)
+    counts = {key: int(getattr(job, key) or 0) if live is None else live[key] for key in COUNTS}
     out = {"id": job.id, "status": job.status, "full": bool(job.full), "created_at": _aware(job.created_at),
            "started_at": _aware(job.started_at), "finished_at": _aware(job.finished_at), **counts,
            "error": job.error}

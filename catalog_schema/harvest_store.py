@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from catalog_schema.models import Assessment, Dataset, HarvestJob, HarvestRecord, HarvestSource, utcnow
 from catalog_schema.store import (
     add_harvested,
+    among,
     bulk_insert,
     harvested_from_source,
     load_datasets,
@@ -198,6 +199,26 @@ def withdraw(session: Session, job_id: int, datasets: list[Dataset], *, reason: 
                                   stage="import"))
     session.flush()
     return list(datasets)
+
+
+#: The status of a record row naming a dataset a job would have withdrawn, had a person confirmed it
+#: (`hold_back_datasets`): the report lists them, so that whoever confirms knows what goes.
+HELD_BACK = "held-back"
+
+
+def hold_back_datasets(session: Session, job_id: int, datasets: list[Dataset]) -> None:
+    """Note on job `job_id` each of `datasets` it did not withdraw because more were gone than a job may withdraw
+    unasked: a row each, status HELD_BACK (the datasets stay as they are)."""
+    ids = [ds.remote_id for ds in datasets if ds.remote_id is not None]
+    # one the job read and then no longer found listed (changed, then deleted mid-run) has its row already
+    seen: set[str] = set()
+    for start in range(0, len(ids), 500):
+        seen.update(session.scalars(select(HarvestRecord.remote_id).where(
+            HarvestRecord.job_id == job_id, among(session, HarvestRecord.remote_id, ids[start:start + 500]))))
+    now = utcnow()
+    bulk_insert(session, HarvestRecord, [
+        {"job_id": job_id, "remote_id": ds.remote_id, "dataset_id": ds.id, "status": HELD_BACK, "stage": "import",
+         "created_at": now} for ds in datasets if ds.remote_id is not None and ds.remote_id not in seen])
 
 
 def job_counts(session: Session, job_id: int) -> dict[str, int]:

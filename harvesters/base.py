@@ -550,6 +550,8 @@ def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, s
         gone = harvest_store.gone_from_source(session, job_id, source_id, listed)
         active = harvest_store.active_from_source(session, source_id)
         if policy.holds_back(len(gone), active):
+            harvest_store.hold_back_datasets(session, job_id, gone)  # listed by the report: what confirming withdraws
+            session.commit()
             return Message(N_("%(source)s no longer lists %(gone)s of the %(active)s datasets the catalog holds "
                               "from it (%(share)s, more than the %(max)s one run may withdraw unasked): nothing was "
                               "withdrawn. If the source really removed them, run `opendata harvest %(source)s "

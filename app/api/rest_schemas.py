@@ -163,6 +163,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "latest": {"oneOf": [{"type": "null"}, _obj(["job", "added", "updated", "withdrawn", "errors"], {
             "job": _ref("JobSummary"),
             "added": _ref("HarvestChanges"), "updated": _ref("HarvestChanges"), "withdrawn": _ref("HarvestChanges"),
+            "held_back": {**_ref("HarvestChanges"), "description": "What the job would have withdrawn, had a person "
+                          "confirmed it (status needs-confirmation): withdrawn by the next run with confirmation"},
             "errors": _obj(["total", "kinds", "more_kinds"], {
                 "total": {"type": "integer", "minimum": 0},
                 "kinds": {"type": "array", "items": _obj(["stage", "kind", "count", "example"], {
@@ -178,7 +180,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "total": {"type": "integer", "minimum": 0}, "more": {"type": "integer", "minimum": 0},
         "items": {"type": "array", "items": _obj(["remote_id", "status", "dataset", "title", "state"], {
             "remote_id": {"type": "string"},
-            "status": {"type": "string", "enum": ["added", "updated", "restored", "withdrawn"]},
+            "status": {"type": "string", "enum": ["added", "updated", "restored", "withdrawn", "held-back"]},
             "dataset": {"type": ["string", "null"], "description": "Slug (null when the dataset was deleted)"},
             "title": LANGMAP, "state": _nullable("string"),
             "links": {"type": "object", "properties": {"html": URL}}})}}),

@@ -365,7 +365,8 @@ def _deletion_line(done: dict) -> str:
 
 
 #: The headings of a job's changes (`opendata source show`).
-CHANGES = {"added": N_("added (%(n)s):"), "updated": N_("updated (%(n)s):"), "withdrawn": N_("withdrawn (%(n)s):")}
+CHANGES = {"added": N_("added (%(n)s):"), "updated": N_("updated (%(n)s):"), "withdrawn": N_("withdrawn (%(n)s):"),
+           "held_back": N_("to be withdrawn once confirmed (%(n)s):")}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -424,8 +425,10 @@ def _report_lines(report: dict) -> list[str]:
         lines.append(_("never harvested"))
         return lines
     lines.append(_("latest job %(id)s:", id=latest["job"]["id"]))
-    for key in ("added", "updated", "withdrawn"):
+    for key in CHANGES:
         change = latest[key]
+        if key == "held_back" and not change["total"]:  # only a job that needs confirmation has any
+            continue
         lines.append("  " + _(CHANGES[key], n=change["total"]))
         for item in change["items"]:
             title = _plain(pick_text(item["title"]) or item["remote_id"])

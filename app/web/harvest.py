@@ -116,7 +116,8 @@ def source(name: str):
         abort(404)
     return render_template("harvest/source.html", report=report, latest=report["latest"],
                            changes=[("added", _l("Added")), ("updated", _l("Updated or restored")),
-                                    ("withdrawn", _l("Withdrawn"))])
+                                    ("withdrawn", _l("Withdrawn")),
+                                    ("held_back", _l("To be withdrawn once confirmed"))])
 
 
 @bp.get("/harvest/job/<int:job_id>")

@@ -278,7 +278,7 @@ def test_a_metadata_sheets_row_errors_are_said_in_the_readers_language(client, r
     assert "metadata.csv 第 4 行：许可协议 &#39;京海市开放许可&#39;：无法识别的许可协议；时间范围 &#39;2023-2020&#39;" \
         in zh
     assert "metadata.csv 第 5 行：此采集源中没有文件 &#39;missing.csv&#39;" in zh
-    assert "阶段: 收集" in zh and ": gather" not in zh  # the stage too
+    assert "阶段：收集" in zh and ": gather" not in zh  # the stage too
     en = client.get(f"/harvest/job/{summary['job_id']}?lang=en").get_data(as_text=True)
     assert "no file &#39;missing.csv&#39; in this source" in en and "此采集源" not in en
     # the date range's reason: said once, and in Chinese too (it was "'2023-2020': '2023-2020': the range ...")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import copy
 import json
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from app.cli import main
 from app.jobs import harvest
+from catalog_schema import harvest_report
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord
 
 FIXTURE = "real/datajson/treasury_data.json"
@@ -107,8 +110,10 @@ def test_retry_on_500_then_success(runtime, add_source, local_server, fixtures_d
 
 
 def test_a_source_that_suddenly_lists_much_less_withdraws_nothing_until_confirmed(runtime, add_source,
-                                                                                  local_server, fixtures_dir):
-    """A truncated data.json (a broken export, a half-written file) must not empty the catalog."""
+                                                                                  local_server, fixtures_dir,
+                                                                                  client, db_url, tmp_path):
+    """A truncated data.json (a broken export, a half-written file) must not empty the catalog. The job that held
+    back lists what confirming would withdraw (the report at its three doors), so a person can check first."""
     document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
     total = len(document["dataset"])
     _serve(local_server, document)
@@ -131,10 +136,29 @@ def test_a_source_that_suddenly_lists_much_less_withdraws_nothing_until_confirme
     assert len(_active(runtime)) == total - 1  # nothing withdrawn
     with runtime.sessionmaker() as session:
         assert session.scalar(select(HarvestJob.status).order_by(HarvestJob.id.desc())) == "needs-confirmation"
+        listed = {d["identifier"] for d in truncated["dataset"]}
+        would_go = set(session.scalars(select(Dataset.slug).where(Dataset.state == "active",
+                                                                  Dataset.remote_id.not_in(listed))))
+        report = harvest_report.source_report(session, "treasury", titles=500)
+    assert len(would_go) == gone
+    held_back = report["latest"]["held_back"]
+    assert held_back["total"] == gone and {i["dataset"] for i in held_back["items"]} == would_go
+    assert {i["status"] for i in held_back["items"]} == {"held-back"} and held_back["more"] == 0
+    assert report["jobs"][0]["withdrawn"] == 0 and "held_back" not in report["jobs"][0]
+    page = client.get("/harvest/source/treasury?lang=zh_CN").get_data(as_text=True)
+    assert f"确认后将撤回 ({gone})" in page and page.count('<li data-remote-id=') >= min(gone, 20)
+    env = {"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    shown = CliRunner().invoke(main, ["--lang", "en", "source", "show", "treasury"], env=env)
+    assert f"to be withdrawn once confirmed ({gone}):" in shown.output, shown.output
+    listing = CliRunner().invoke(main, ["source", "show", "treasury", "--json"], env=env)
+    assert json.loads(listing.output)["latest"]["held_back"]["total"] == gone
 
     confirmed = harvest(runtime, "treasury", confirm=True)  # a person checked: the source did remove them
     assert (confirmed.status, confirmed.withdrawn) == ("finished", gone)
     assert len(_active(runtime)) == 10
+    with runtime.sessionmaker() as session:  # the confirmed job withdrew them: nothing is held back any more
+        latest = harvest_report.source_report(session, "treasury")["latest"]
+    assert latest["withdrawn"]["total"] == gone and latest["held_back"]["total"] == 0
 
 
 def test_an_incremental_ckan_run_that_lists_no_ids_withdraws_nothing(runtime, add_source, local_server,
