@@ -170,7 +170,7 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
                                     inferred=dictionary.infer(_dictionary_facts(fact.profile)))
         else:
             fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
-            if fmt is not None and not fmt.tabular:
+            if fmt is not None and assess_mod.profiled_format(fact.sniffed) is None:  # a ZIP of a table is one
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
             elif (fact.parse_error or fact.profile_error) and not fact.transient:  # read and failed: said so
                 set_unreadable(row, sha256=fact.check.sha256, checked_at=checked_at)

@@ -144,9 +144,26 @@ def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, d
             _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
         except Exception as exc:  # unparseable RDF is not structured data: at most one star
             fact.parse_error = not_parseable.rdf_failure(data, fmt.code, exc)
-    if (fmt is not None and fmt.tabular and fact.parse_error is None
-            and not (fact.sniffed.details or {}).get("encrypted")):
-        _profile(fact, path, fmt.code, dist)
+    table = profiled_format(fact.sniffed)
+    encrypted = any((s.details or {}).get("encrypted") for s in (fact.sniffed, fact.sniffed.effective))
+    if table is not None and fact.parse_error is None and not encrypted:
+        _profile(fact, path, table, dist)
+
+
+def profiled_format(sniffed) -> str | None:
+    """The format a file is profiled as (its table read for data quality and personal data): a tabular
+    format's own code, or ZIP for an archive whose table member is one (quality.tabular reads that member,
+    as the row store and the exports do); None for a file that holds no table."""
+    if sniffed is None or not sniffed.format:
+        return None
+    fmt = vocab.format_by_code(sniffed.format)
+    if fmt is not None and fmt.tabular:
+        return fmt.code
+    inner = (sniffed.details or {}).get("inner") if sniffed.format == "ZIP" else None
+    inner_fmt = vocab.format_by_code(inner.format) if inner is not None and inner.format else None
+    if inner_fmt is not None and inner_fmt.tabular:
+        return "ZIP"
+    return None
 
 
 def _profile(fact: DistributionFacts, path: Path, fmt: str, dist: Record) -> None:

@@ -14,6 +14,7 @@ from quality.tabular.formats import table_format
 from quality.tabular.layout import header_labels, row_layout
 from quality.tabular.model import BLOCK_BYTES, TableError, TableProfile
 from quality.tabular.profiler import Profiler, finish
+from quality.tabular.read import zip_table_copy, zipped_is_geojson
 from quality.tabular.sheets import sheet_rows
 
 
@@ -23,6 +24,11 @@ def profile_file(path, *, format: str | None = None, encoding: str | None = None
     (encrypted workbook, empty file, JSON that is not an array) instead of crashing."""
     path = os.fspath(path)
     fmt = table_format(path, format)
+    if fmt == "zip":  # its table member, the one read_table (the row store, the exports) serves
+        with zip_table_copy(path) as member:
+            if zipped_is_geojson(member):
+                raise TableError("unsupported-format", "Profiling does not read GeoJSON files.")
+            return profile_file(member, schema=schema, sheet=sheet, max_rows=max_rows)
     if fmt in ("csv", "tsv", "psv"):
         try:
             with as_utf8(path, encoding) as (src, enc, wide):

@@ -205,21 +205,32 @@ def _is_geojson(path: str) -> bool:
     return (sniff(head, filename=os.path.basename(path)).format or "").upper() == "GEOJSON"
 
 
-def _zipped_table(path: str, **kwargs) -> Iterator[pa.RecordBatch]:
-    """The table of the ZIP's first table member, copied out to a temporary file named like the member (so
-    its extension says how to read it), read in order, the copy removed afterwards."""
+@contextmanager
+def zip_table_copy(path: str) -> Iterator[str]:
+    """The ZIP's table member (`zip_member`) copied out to a temporary file named like it (so its extension
+    says how to read it); the copy is removed afterwards. TableError when the archive cannot be read."""
     folder = tempfile.mkdtemp(prefix="opendata-zip-")
     try:
         try:
             with zipfile.ZipFile(path) as zf:
                 info = zip_member(zf)
-                ext = os.path.splitext(info.filename.lower())[1]
-                member = os.path.join(folder, "table" + ext)
+                member = os.path.join(folder, "table" + os.path.splitext(info.filename.lower())[1])
                 with zf.open(info) as src, open(member, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1024 * 1024)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:  # encrypted: RuntimeError
             raise TableError("unreadable", f"The ZIP archive cannot be read: {exc}") from exc
-        fmt = "geojson" if ext in (".json", ".geojson") and _is_geojson(member) else None
-        yield from _read_table(member, format=fmt, encoding=None, **kwargs)
+        yield member
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def zipped_is_geojson(member: str) -> bool:
+    """Is this member copied out of a ZIP a GeoJSON file (read as its features' properties)?"""
+    return member.endswith((".json", ".geojson")) and _is_geojson(member)
+
+
+def _zipped_table(path: str, **kwargs) -> Iterator[pa.RecordBatch]:
+    """The table of the ZIP's first table member, read in order (see `zip_table_copy`)."""
+    with zip_table_copy(path) as member:
+        fmt = "geojson" if zipped_is_geojson(member) else None
+        yield from _read_table(member, format=fmt, encoding=None, **kwargs)
