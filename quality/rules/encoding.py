@@ -11,9 +11,13 @@ TYPE = FindingType("encoding-not-utf8", "warning", "Text not in UTF-8", "文本�
     message_zh="文件编码为 {encoding}，而不是 UTF-8。")
 
 
+#: Encodings that are UTF-8: "utf-8-sig" is UTF-8 with a byte-order mark (Excel's "CSV UTF-8"), and ASCII is a subset.
+UTF8 = ("utf-8", "utf8", "utf-8-sig", "utf8-sig", "ascii")
+
+
 def check(p, d: str | None = None) -> list[Finding]:
     """The finding for one table profile (``quality.tabular.TableProfile``), if the rule fails."""
-    if p.encoding and p.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "ascii"):
+    if p.encoding and p.encoding.lower().replace("_", "-") not in UTF8:
         return [make_finding(TYPE.slug, distribution=d, encoding=p.encoding)]
     return []
 
