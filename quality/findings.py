@@ -98,6 +98,8 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     lost = evidence.get("lost") if evidence.get("indicator") else None
     evidence = {**evidence, "and_points": "" if not lost else
                 (f"（及元数据 {lost} 分）" if lang == "zh" else f" (and {lost} metadata points)")}
+    if "licence" in evidence and "known" in evidence:  # licence-not-open: known and closed, or not recognised at all
+        evidence = {**evidence, **_licence_words(evidence, lang)}
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
         words = _DATED.get(str(evidence.get("dated") or "modified"), _DATED["modified"])
         evidence = {**evidence, "dated": words[1] if lang == "zh" else words[0]}
@@ -113,6 +115,21 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     if freq is None:
         return evidence
     return {**evidence, "frequency": freq.label_zh if lang == "zh" else freq.label_en}
+
+
+def _licence_words(evidence: dict[str, Any], lang: str) -> dict[str, str]:
+    """A licence the vocabulary knows to be closed "is not an open licence"; one it does not know at all (a
+    publisher's own, often in Chinese) cannot be said to be closed: it is not recognised, so not counted as open,
+    and if it is open the portal's administrators can map it to the licence it is (app/services/licences.py)."""
+    if evidence.get("known") is not False:
+        return {"not_open": "不是开放许可协议" if lang == "zh" else "is not an open licence", "or_map": ""}
+    licence = evidence.get("licence") or "?"
+    if lang == "zh":
+        return {"not_open": "无法识别，因此不能算作开放许可协议",
+                "or_map": f"；如果 {licence} 本身是开放许可协议，请门户管理员将它映射到对应的已知许可协议"}
+    return {"not_open": "is not one the catalog recognises, so it is not counted as an open licence",
+            "or_map": f"; if {licence} is an open licence, ask the portal's administrators to map it to the "
+                      "licence it is"}
 
 
 #: The date a stale finding's age is counted from, in words (evidence `dated`): a dataset with no modification date

@@ -93,10 +93,10 @@ TYPES: tuple[FindingType, ...] = (
         "licence-not-open", "error",
         "Licence not open", "许可协议不开放",
         "Publish under an open licence (one that conforms to the Open Definition, such as CC-BY-4.0) "
-        "to reach one star.",
-        "改用符合开放定义的许可协议（如 CC-BY-4.0）发布，即可获得一星。",
-        message_en="The licence {licence} is not an open licence.",
-        message_zh="许可协议 {licence} 不是开放许可协议。",
+        "to reach one star{or_map}.",
+        "改用符合开放定义的许可协议（如 CC-BY-4.0）发布，即可获得一星{or_map}。",
+        message_en="The licence {licence} {not_open}.",
+        message_zh="许可协议 {licence} {not_open}。",
     ),
     FindingType(
         "html-not-data", "error",
@@ -217,7 +217,8 @@ def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[F
             label = known.title if known is not None else licence_id.removeprefix("unknown:")
             found.append(make_finding("licence-not-open", licence=label, licence_id=licence_id,
                                       known=known is not None))
-            reasons.append(f"The licence {label} is not an open licence.")
+            reasons.append(f"The licence {label} is not an open licence." if known is not None else
+                           f"The licence {label} is not recognised, so it is not counted as open.")
     if found:
         return False, " ".join(reasons), found
     return True, "It is on the web under an open licence,", []

@@ -41,6 +41,8 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) 
     (r"The link returns an HTML web page, not the data file\.", "链接返回的是网页，而不是数据文件。"),
     (r"No licence is given\.", "未声明许可协议。"),
     (r"The licence (.+?) is not an open licence\.", r"许可协议 \1 不是开放许可协议。"),
+    (r"The licence (.+?) is not recognised, so it is not counted as open\.",
+     r"许可协议 \1 无法识别，因此不算作开放许可协议。"),
     (r"Its format could not be checked because the file was not downloaded\.", "文件未能下载，无法检查其格式。"),
     (r"The downloaded file has not been examined, so its format is unknown\.", "下载的文件尚未检查，格式未知。"),
     (r"An HTML web page is not structured data\.", "网页不是结构化数据。"),

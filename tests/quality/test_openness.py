@@ -106,9 +106,12 @@ def test_closed_licence_is_zero_stars_whatever_the_format():
     unknown = _rate(b"a,b\n1,2\n3,4\n", name="t.csv", declared="CSV", licence="unknown:Copyright the Council")
     assert (unknown.stars, _slugs(unknown)) == (0, ["licence-not-open"])
     assert unknown.findings[0].evidence["known"] is False
-    # named as the source wrote it, in both languages ("unknown:" is the catalog's own marker)
-    assert unknown.findings[0].localised("zh")[0] == "许可协议 Copyright the Council 不是开放许可协议。"
-    assert unknown.findings[0].message == "The licence Copyright the Council is not an open licence."
+    # named as the source wrote it, in both languages ("unknown:" is the catalog's own marker); not said to be
+    # closed, which the catalog does not know, but not recognised, so not counted as open
+    zh = unknown.findings[0].localised("zh")[0]
+    assert zh == "许可协议 Copyright the Council 无法识别，因此不能算作开放许可协议。"
+    assert unknown.findings[0].message == ("The licence Copyright the Council is not one the catalog recognises, so "
+                                           "it is not counted as an open licence.")
 
 
 @pytest.mark.parametrize("licence", [None, "", "notspecified"])
