@@ -140,7 +140,7 @@ TYPES: tuple[FindingType, ...] = (
         "whose value is a URI on another domain) to reach five stars.",
         "将数据中的事物链接到其他数据集中的相同事物（owl:sameAs、rdfs:seeAlso 等指向其他域名 URI 的属性），"
         "即可获得五星。",
-        message_en="The RDF names {subjects} things with URIs but links to no data on other domains.",
+        message_en="The RDF names {subjects:p/thing/things} with URIs but links to no data on other domains.",
         message_zh="该 RDF 用 URI 标识了 {subjects} 个事物，但没有链接到其他域名的数据。",
     ),
 )

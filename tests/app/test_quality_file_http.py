@@ -31,3 +31,14 @@ def test_utf8_with_a_bom_is_utf8(settings, local_server):
     assert "encoding-not-utf8" not in _slugs(bom)
     gbk = assess_file(settings, local_server.url("/gbk.csv"), "CC-BY-4.0")
     assert "encoding-not-utf8" in _slugs(gbk)
+
+
+def test_four_stars_says_one_thing_in_the_singular(settings, local_server):
+    """Turtle naming one district with a URI and linking nowhere else: "The RDF names 1 things with URIs"."""
+    ttl = ('@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+           '<http://data.jinghai.example/id/district/1> rdfs:label "临江区"@zh .\n').encode()
+    local_server.add_bytes("/district.ttl", ttl, content_type="text/turtle")
+    doc = assess_file(settings, local_server.url("/district.ttl"), "CC-BY-4.0")
+    (finding,) = [f for f in doc["findings"] if f["type"] == "no-external-links"]
+    assert doc["stars"] == 4
+    assert finding["message"] == "The RDF names 1 thing with URIs but links to no data on other domains."
