@@ -106,6 +106,12 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
         age = evidence.get("age_days")
         if isinstance(age, (int, float)) and not isinstance(age, bool):  # whole days ("690.27 days ago" read as noise)
             evidence["age_days"] = f"{round(age):,}"
+        late = evidence.get("periods_late")
+        if isinstance(late, (int, float)) and not isinstance(late, bool):  # "33.71 periods late": 33.7
+            evidence["periods_late"] = f"{late:,.1f}".removesuffix(".0")
+    words = {key: format_label(evidence[key]) for key in FORMAT_KEYS if isinstance(evidence.get(key), str)}
+    if words:  # a format's code (GEOJSON, RDF_XML) as people name it (GeoJSON, RDF/XML); the evidence keeps the code
+        evidence = {**evidence, **words}
     code = evidence.get("frequency")
     if not isinstance(code, str):
         return evidence
@@ -115,6 +121,18 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     if freq is None:
         return evidence
     return {**evidence, "frequency": freq.label_zh if lang == "zh" else freq.label_en}
+
+
+#: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.
+FORMAT_KEYS = ("format", "sniffed", "declared")
+
+
+def format_label(value: str) -> str:
+    """A format code's label (GEOJSON -> GeoJSON, RDF_XML -> RDF/XML, XLSX -> Excel XLSX); other text as it is."""
+    from catalog_schema import vocab
+
+    found = vocab.format_by_code(value) if value.isupper() or "_" in value else None
+    return found.label if found is not None else value
 
 
 def _licence_words(evidence: dict[str, Any], lang: str) -> dict[str, str]:

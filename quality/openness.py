@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from catalog_schema import vocab
-from quality.findings import Finding, FindingType, Rule, make_finding
+from quality.findings import Finding, FindingType, Rule, format_label, make_finding
 from quality.rules import archive_bomb, format_mismatch, not_parseable
 
 if TYPE_CHECKING:
@@ -242,11 +242,11 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
     if sniffed.details.get("encrypted"):
         finding = make_finding("not-machine-readable", format=label, detail=" because it is encrypted",
                                detail_zh="（文件已加密）", encrypted=True)
-        return False, f"The {label} file is encrypted, so software cannot read it.", [finding]
+        return False, f"The {format_label(label)} file is encrypted, so software cannot read it.", [finding]
     if ff is None or not ff.structured:
         finding = make_finding("not-machine-readable", format=label, detail="", detail_zh="")
-        return False, f"{label} is not structured, machine-readable data.", [finding]
-    return True, f"{ff.code} is structured data,", []
+        return False, f"{format_label(label)} is not structured, machine-readable data.", [finding]
+    return True, f"{ff.label} is structured data,", []
 
 
 def _level_three(ff) -> tuple[bool, str, list[Finding]]:
@@ -255,8 +255,8 @@ def _level_three(ff) -> tuple[bool, str, list[Finding]]:
         return False, "An open, non-proprietary data format needs structured data first.", []
     if not ff.non_proprietary:
         finding = make_finding("proprietary-format", format=ff.code)
-        return False, f"{ff.code} is a proprietary format.", [finding]
-    return True, f"{ff.code} is an open format,", []
+        return False, f"{ff.label} is a proprietary format.", [finding]
+    return True, f"{ff.label} is an open format,", []
 
 
 def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
@@ -264,11 +264,11 @@ def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     label = ff.code if ff is not None else "The file"
     if ff is None or not ff.rdf:
         finding = make_finding("no-uris", format=label)
-        return False, f"{label} is not RDF, so things are not named with URIs.", [finding]
+        return False, f"{format_label(label)} is not RDF, so things are not named with URIs.", [finding]
     if ev.rdf_uri_subjects <= 0:
         finding = make_finding("no-uris", format=label)
-        return False, f"The {label} graph names no thing with an http(s) URI.", [finding]
-    return True, f"The {label} graph names {ev.rdf_uri_subjects} things with http(s) URIs,", []
+        return False, f"The {format_label(label)} graph names no thing with an http(s) URI.", [finding]
+    return True, f"The {format_label(label)} graph names {ev.rdf_uri_subjects} things with http(s) URIs,", []
 
 
 def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:

@@ -233,8 +233,8 @@ def test_dataset_page_quality_explained_in_the_chosen_language(client, catalog):
         findings = unescape(_section(html, "findings"))
         assert ftype.message(lang, {"format": "XLSX"}) in findings
         assert ftype.fix(lang, {"format": "XLSX"}) in findings
-    assert "XLSX is a proprietary format." in en and "XLSX 是专有格式。" in zh
-    assert "在 XLSX 之外同时以 CSV 发布该表格，即可获得三星。" in zh
+    assert "Excel XLSX is a proprietary format." in en and "Excel XLSX 是专有格式。" in zh
+    assert "在 Excel XLSX 之外同时以 CSV 发布该表格，即可获得三星。" in zh
     assert "The file is XLSX" not in zh
     # stars as published and as served here, downloads in four formats
     assert "Stars as published" in en and "Stars as served here" in en and "本平台提供的星级" in zh

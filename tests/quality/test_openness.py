@@ -92,8 +92,8 @@ def test_star_levels(data, name, declared, stars, slugs):
 
 def test_each_missed_star_has_an_english_reason():
     result = _rate(_xlsx(), name="people.xlsx", declared="XLSX")
-    assert result.reasons == ["XLSX is a proprietary format.",
-                              "XLSX is not RDF, so things are not named with URIs.",
+    assert result.reasons == ["Excel XLSX is a proprietary format.",
+                              "Excel XLSX is not RDF, so things are not named with URIs.",
                               "It does not link to data on other domains."]
 
 
@@ -151,7 +151,7 @@ def test_xlsx_declared_csv_earns_two_stars_and_a_mismatch():
     assert _slugs(result) == ["format-mismatch", "proprietary-format"]
     mismatch = next(f for f in result.findings if f.type == "format-mismatch")
     assert mismatch.evidence == {"declared": "CSV", "sniffed": "XLSX"}
-    assert mismatch.message == "The format is declared as CSV, but the file is XLSX."
+    assert mismatch.message == "The format is declared as CSV, but the file is Excel XLSX."
 
 
 def test_csv_declared_pdf_earns_three_stars():
@@ -321,7 +321,7 @@ def test_every_openness_slug_is_registered_in_both_languages():
 
 def test_fix_hints_say_how_to_reach_the_next_star():
     assert make_finding("proprietary-format", format="XLSX").fix == \
-        "Publish the table as CSV as well as XLSX to reach three stars."
+        "Publish the table as CSV as well as Excel XLSX to reach three stars."
     assert "four stars" in make_finding("no-uris", format="CSV").fix
     assert "five stars" in make_finding("no-external-links", subjects=3).fix
     assert "one star" in make_finding("licence-missing").fix
@@ -330,7 +330,7 @@ def test_fix_hints_say_how_to_reach_the_next_star():
 def test_finding_renders_in_chinese_from_its_evidence():
     finding = make_finding("format-mismatch", distribution="d1", declared="CSV", sniffed="XLSX")
     message, fix = finding.localised("zh")
-    assert message == "声明的格式为 CSV，但文件实际为 XLSX。"
+    assert message == "声明的格式为 CSV，但文件实际为 Excel XLSX。"
     assert "XLSX" in fix
     assert finding.to_dict() == {"type": "format-mismatch", "severity": "warning", "message": finding.message,
                                  "fix": finding.fix, "distribution": "d1",
@@ -352,3 +352,21 @@ def test_finding_is_frozen():
     with pytest.raises(AttributeError):
         finding.type = "other"  # type: ignore[misc]
     assert finding.evidence == {} and finding.distribution is None
+
+
+def test_formats_are_named_as_people_name_them_and_periods_late_are_rounded():
+    """A finding's texts and a star's reasons name a format by its label (GeoJSON, RDF/XML, Turtle), not its
+    vocabulary code (GEOJSON, RDF_XML, TURTLE: "The file is GEOJSON"), in both languages; the evidence keeps the
+    code for programs. A stale finding says 33.7 periods late, not 33.71."""
+    mismatch = make_finding("format-mismatch", declared="GEOJSON", sniffed="RDF_XML")
+    assert mismatch.message == "The format is declared as GeoJSON, but the file is RDF/XML."
+    assert mismatch.evidence == {"declared": "GEOJSON", "sniffed": "RDF_XML"}
+    assert mismatch.localised("zh")[0] == "声明的格式为 GeoJSON，但文件实际为 RDF/XML。"
+    assert make_finding("no-uris", format="GEOJSON").message.startswith("The file is GeoJSON:")
+    unknown = make_finding("not-machine-readable", format="an unrecognised file (OLE2)", detail="", detail_zh="")
+    assert unknown.message.startswith("The file is an unrecognised file (OLE2),")
+    stale = make_finding("stale", periods_late=33.71, age_days=1056.3, expected_days=31, frequency="MONTHLY",
+                         dated="modified")
+    assert "33.7 periods late" in stale.message and "已滞后 33.7 个周期" in stale.localised("zh")[0]
+    assert "已滞后 2 个周期" in make_finding("stale", periods_late=2.0, age_days=93, expected_days=31,
+                                           frequency="MONTHLY", dated="modified").localised("zh")[0]
