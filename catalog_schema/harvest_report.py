@@ -105,7 +105,8 @@ def _job(session: Session, job: HarvestJob, details: bool = False) -> dict[str, 
     closed = job.status in ("finished", "failed")
     live = None if closed else _live_counts(session, job.id)
     counts = {key: int(getattr(job, key) or 0) if live is None else live[key] for key in COUNTS}
-    out = {"id": job.id, "status": job.status, "full": bool(job.full), "created_at": _aware(job.created_at),
+    out = {"id": job.id, "status": job.status, "full": bool(job.full), "since": _aware(job.since),
+           "created_at": _aware(job.created_at),
            "started_at": _aware(job.started_at), "finished_at": _aware(job.finished_at), **counts,
            "error": job.error}
     if details:

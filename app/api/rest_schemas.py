@@ -142,6 +142,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "JobSummary": _obj(["id", "status", "added", "updated", "unchanged", "withdrawn", "errored", "links"], {
         "id": {"type": "integer"}, "source": {"type": "string"}, "status": {"type": "string"},
         "full": {"type": "boolean"}, "created_at": TIME, "started_at": TIME, "finished_at": TIME,
+        "since": {**TIME, "description": "An incremental job read only what the source changed since this time; "
+                  "null: it read the whole source"},
         "added": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
         "withdrawn": {"type": "integer"}, "errored": {"type": "integer"}, "error": _nullable("string"),
         "links": _obj(["self"], {"self": URL})}, extra=True),

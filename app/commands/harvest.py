@@ -418,6 +418,8 @@ def _report_lines(report: dict) -> list[str]:
                        else "", status=_label(job["status"]), **{k: job[k] for k in ("id", "added", "updated",
                                                                                     "unchanged", "withdrawn",
                                                                                     "errored")})
+                     + (_(" (changes since %(when)s)", when=job["since"].strftime("%Y-%m-%d %H:%M"))
+                        if job.get("since") else "")
                      + (_(" error=%(error)s", error=_plain(harvest_error(job["error"], job.get("error_detail"))))
                         if job["error"] else ""))
     latest = report["latest"]

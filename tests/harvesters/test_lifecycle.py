@@ -334,3 +334,30 @@ def test_a_dcat_dataset_marked_withdrawn_is_withdrawn_not_imported(runtime, add_
         assert d3.description == {"en": "Readings 3"}  # the copy kept as it was, not the tombstone's text
     assert states == {"https://portal.example/dataset/d1": "active", "https://portal.example/dataset/d2": "active",
                       "https://portal.example/dataset/d3": "withdrawn"}  # d4 was never published: not imported
+
+
+def test_an_incremental_job_says_since_when_it_read_at_every_door(runtime, add_source, local_server, fixtures_dir,
+                                                                   client, db_url, tmp_path):
+    """An incremental CKAN run that found nothing changed shows all zeros: the source's report, its page, the job's
+    page and `source show` say it read only what changed since its start, so the zeros read as "nothing changed
+    since", not "saw nothing"; a first (whole) run says it read the whole source."""
+    from tests.support.ckan_server import FakeCkan, real_packages
+
+    FakeCkan(local_server, real_packages(fixtures_dir, 5))
+    add_source("bham", "ckan", local_server.url(""))
+    first, again = harvest(runtime, "bham"), harvest(runtime, "bham")
+    assert (first.added, again.added, again.unchanged) == (5, 0, 0) and again.since is not None
+    when = again.since.strftime("%Y-%m-%d %H:%M")
+    with runtime.sessionmaker() as session:
+        jobs = harvest_report.source_report(session, "bham")["jobs"]
+    assert [j["since"] for j in jobs] == [again.since, None]
+    page = client.get("/harvest/source/bham?lang=en").get_data(as_text=True)
+    assert page.count(f"(changes since {when})") == 1
+    assert f"（自 {when} 以来的更改）" in client.get("/harvest/source/bham?lang=zh_CN").get_data(as_text=True)
+    newer = client.get(f"/harvest/job/{again.job_id}?lang=en").get_data(as_text=True)
+    assert f"what the source changed since {when} (an incremental harvest)" in newer
+    assert "the whole source" in client.get(f"/harvest/job/{first.job_id}?lang=en").get_data(as_text=True)
+    assert "来源的全部记录" in client.get(f"/harvest/job/{first.job_id}?lang=zh_CN").get_data(as_text=True)
+    env = {"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+    shown = CliRunner().invoke(main, ["--lang", "en", "source", "show", "bham"], env=env).output
+    assert shown.count(f"(changes since {when})") == 1, shown
