@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.assessment import previous_evidence, record_pii_facts, store_check, stored_check
+from app.datastore import load as datastore
+from app.datastore import whole as whole_scan
 from app.services import gate
 from app.services.base import service
 from app.services.uploads import is_upload
@@ -33,8 +35,10 @@ PREVIEW_COLUMNS = 100
 
 
 def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir: str | None = None,
-                       max_bytes: int | None = None, now: dt.datetime | None = None) -> tuple[dict, dict]:
-    """(assessment document, facts per distribution id) of `ds` as it stands."""
+                       max_bytes: int | None = None, now: dt.datetime | None = None,
+                       store_root=None) -> tuple[dict, dict]:
+    """(assessment document, facts per distribution id) of `ds` as it stands. With the row store's `store_root`,
+    each archived copy's whole-file scan is made now (app/datastore/whole.py), not on its first download."""
     now = now or utcnow()
     rows = {row.id: row for row in ds.distributions}
     linked = [(row.id, row.download_url or row.access_url, previous_evidence(row))
@@ -48,6 +52,9 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
     checks = {row.id: stored_check(row) for row in ds.distributions if row.check_status}
     facts = assess_mod.collect_facts(record, checks, cache_dir=archive_dir)
     record_pii_facts(ds.distributions, facts, now=now, archive_dir=archive_dir)  # what the serving gate reads first
+    if store_root is not None:
+        whole_scan.warm(store_root, [datastore.Source.of(row) for row in ds.distributions
+                                     if row.archive_hash and row.archive_path])
     doc = assess_mod.assess(record, facts, now=now)
     for match in doc["distributions"]:
         row = rows.get(match["id"])

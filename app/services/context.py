@@ -32,8 +32,10 @@ class Runtime:
         return self._http
 
     def check_kwargs(self) -> dict[str, Any]:
+        from app.datastore.load import root_of
+
         return {"http": self.http(), "archive_dir": self.settings["ARCHIVE_DIR"],
-                "max_bytes": self.settings["MAX_DOWNLOAD_BYTES"]}
+                "max_bytes": self.settings["MAX_DOWNLOAD_BYTES"], "store_root": root_of(self.settings)}
 
     def assess(self, ids: Iterable[str]) -> list[dict]:
         from app.assessment import assess_datasets

@@ -171,3 +171,18 @@ def test_decimal_numbers_are_not_read_as_phone_or_id_numbers(tmp_path):
     noted = csv_text + "联系人电话 13812345678，邮箱 li.2@jinghai.example，读数 512.13456789012\r\n"
     assert scan("n.csv", noted.encode(), "CSV") == {"*": {"phone": 1, "email": 1}}
     assert scan("o.csv", (csv_text + f"经办人 {IDS[0]}\r\n").encode("gbk"), "CSV") == {"*": {"id_number": 1}}
+
+
+def test_the_whole_file_scan_is_made_when_the_copy_is_assessed_not_on_its_first_download(app, uploaded):
+    """An upload is assessed as it arrives: the scan of every sheet, member and line is kept then (it takes about a
+    profile's time again), so the first download of a big file does not wait on it, or time out and make it again."""
+    from app.datastore import load, whole
+
+    root = load.root_of(app.config["OPENDATA"])
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        hashes = {d.archive_path.rsplit("/", 1)[-1]: d.archive_hash for d in
+                  s.scalar(select(Dataset).where(Dataset.slug == "hotline")).distributions if d.archive_hash}
+    kept = {h: whole.path_of(root, h) for h in hashes.values()}
+    assert kept and all(path.is_file() for path in kept.values()), kept
+    second = next(h for h in hashes.values() if whole.scan(root, h, "/nowhere", None).get("名单"))
+    assert whole.scan(root, second, "/nowhere", None)["名单"]["id_number"] == 12  # read back, not scanned again
