@@ -396,7 +396,7 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) 
                                          findings=[f["type"] for f in a.findings or []])
                for slug, name, ds_id, a in rows]
     trend = [tuple(row) for row in history]
-    table = assess_mod.publisher_aggregates(entries, trend)
+    table = assess_mod.publisher_aggregates(entries, trend, now=now or utcnow())
     listed = {r["publisher"] for r in table}
     return table + [{"publisher": slug, "name": name, "datasets": 0, "stars": [0] * 6, "average_stars": None,
                      "share_3_plus": None, "average_score": None, "average_metadata_points": None,

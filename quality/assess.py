@@ -327,12 +327,13 @@ class AggregateInput:
 
 
 def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | None = None,
-                         period: dt.timedelta = dt.timedelta(days=7)) -> list[dict[str, Any]]:
+                         period: dt.timedelta = dt.timedelta(days=7), *,
+                         now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Per publisher: datasets, star distribution, average stars, share at 3+, metadata points,
-    broken links, stale datasets, PII findings, score, change against the previous period, rank.
+    broken links, stale datasets, PII findings, score, change since last week, rank.
 
     `history`: (publisher, assessed_at, stars, score[, dataset id]) of every assessment, oldest first, for the
-    trend (`_trends`).
+    trend (`_trends`) and the change (`_change_since_last_week`, which reads the rows naming a dataset).
     """
     groups: dict[str, list[AggregateInput]] = {}
     for e in entries:
@@ -360,11 +361,38 @@ def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | N
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     trends = _trends(history or [], period)
+    before = _scores_before(history or [], week_start(now or dt.datetime.now(dt.UTC)),
+                            {e.dataset_id: e.publisher for e in entries})
     for row in rows:
-        series = trends.get(row["publisher"], [])
-        row["trend"] = series
-        row["change"] = round(series[-1]["average_score"] - series[-2]["average_score"], 1) if len(series) > 1 else None
+        row["trend"] = trends.get(row["publisher"], [])
+        then = before.get(row["publisher"])
+        row["change"] = round(row["average_score"] - round(sum(then) / len(then), 1), 1) if then else None
     return rows
+
+
+def week_start(now: dt.datetime) -> dt.datetime:
+    """The instant the ISO week of `now` began (Monday 00:00 UTC): the end of last week, as the weekly report
+    (app/weekly.py) counts weeks."""
+    now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    day = now.astimezone(dt.UTC).date()
+    return dt.datetime.combine(day - dt.timedelta(days=day.weekday()), dt.time(), tzinfo=dt.UTC)
+
+
+def _scores_before(history: list[tuple], since: dt.datetime, publisher_of: dict[str, str]) -> dict[str, list[int]]:
+    """Publisher -> the scores its datasets (those of `publisher_of`, the league's) had at `since`: each dataset's
+    last assessment before then, as last week's report read them. "Change since last week" is the league's average
+    score now less this average: it compared the averages of the last two weeks that had assessments, each over the
+    datasets assessed that week only, so one dataset re-assessed on a Monday made the whole department's change
+    that one dataset's score less last week's average (+27.8 where the average had moved by +1.9), and a department
+    nobody re-assessed for a month still showed the change of a month ago."""
+    last: dict[str, int] = {}
+    for _slug, at, _stars, score, *dataset in history:
+        if dataset and dataset[0] in publisher_of and (at if at.tzinfo else at.replace(tzinfo=dt.UTC)) < since:
+            last[dataset[0]] = score
+    out: dict[str, list[int]] = {}
+    for dataset_id, score in last.items():
+        out.setdefault(publisher_of[dataset_id], []).append(score)
+    return out
 
 
 def _trends(history: list[tuple], period: dt.timedelta) -> dict[str, list[dict[str, Any]]]:

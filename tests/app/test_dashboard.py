@@ -638,7 +638,7 @@ def test_a_weeks_trend_counts_each_dataset_once_as_the_league_table_does(client,
     assert week["average_score"] == round(doc["league"]["average_score"], 1)
 
 
-def test_the_leagues_own_trend_and_change_count_each_dataset_once_too(client, catalog, runtime):
+def test_the_leagues_own_trend_and_change_count_each_dataset_once_too(client, catalog, runtime, monkeypatch):
     """The dashboard's trend counted a dataset's last assessment of a week, but the league row's own trend (in the
     API, `opendata quality publishers --json`, and behind "Change since last week") still averaged every
     assessment: in the demo, a dataset re-assessed after its broken link was fixed made the API say 69.6 for the
@@ -657,8 +657,47 @@ def test_the_leagues_own_trend_and_change_count_each_dataset_once_too(client, ca
     assert trend[-1]["period"] == week["period"] == "2026-11-23"
     assert trend[-1]["assessments"] == week["assessments"]
     assert (trend[-1]["average_stars"], trend[-1]["average_score"]) == (week["average_stars"], week["average_score"])
-    before = doc["trends"][-2]
-    assert doc["league"]["change"] == api["change"] == round(week["average_score"] - before["average_score"], 1)
+    assert doc["league"]["change"] == api["change"]
+
+
+def test_change_since_last_week_is_the_average_now_less_at_the_end_of_last_week(client, catalog, runtime,
+                                                                              monkeypatch):
+    """"Change since last week" subtracted the averages of the last two weeks with assessments, each over the
+    datasets assessed that week: the transport bureau's one dataset re-assessed on a Monday (bus stops, fixed to
+    100) made the bureau's change +27.8, that dataset's score less last week's average, where the average had
+    moved by +1.9; and a week later, nothing assessed, the league still said +27.8 "since last week"."""
+    import app.assessment
+
+    monkeypatch.setattr(app.assessment, "utcnow", lambda: NOW + dt.timedelta(days=9))  # Wednesday, the next week
+    before = {r["publisher"]: r for r in _json(client, "/dashboard/league.json")["rows"]}
+    assert before["jh-transport"]["change"] == 0.0  # nothing assessed this week yet
+    again = _latest(runtime)["bus-stops"]
+    with runtime.sessionmaker() as session:
+        session.add(Assessment(**{c: getattr(again, c) for c in (
+            "dataset_id", "rule_version", "metadata_points", "metadata_rating", "subscores", "data", "distributions",
+            "findings")}, assessed_at=NOW + dt.timedelta(days=7, hours=1), stars=5, score=100))
+        session.commit()
+    scores = [a.score for slug, a in _latest(runtime).items() if slug in _own(runtime, "jh-transport")]
+    rows = {r["publisher"]: r for r in _json(client, "/dashboard/league.json")["rows"]}
+    transport = rows["jh-transport"]
+    assert transport["average_score"] == round(sum(scores) / len(scores), 1)
+    moved = round(transport["average_score"] - before["jh-transport"]["average_score"], 1)
+    assert moved > 0 and transport["change"] == moved
+    assert rows["jh-stats"]["change"] == 0.0
+    api = _json(client, "/api/v1/publishers/jh-transport/quality")
+    assert api["change"] == moved
+    html = _html(client, "/dashboard?lang=en")
+    cells = next(c for a, c in Tables(html).tables["league-table"] if a["data-publisher"] == "jh-transport")
+    assert cells[10][0]["data-value"] == str(moved)
+    # a week on, nothing assessed since: no change since last week, not the same +1.9 again
+    monkeypatch.setattr(app.assessment, "utcnow", lambda: NOW + dt.timedelta(days=16))
+    rows = {r["publisher"]: r for r in _json(client, "/dashboard/league.json")["rows"]}
+    assert rows["jh-transport"]["change"] == 0.0
+
+
+def _own(runtime, publisher: str) -> set[str]:
+    with runtime.sessionmaker() as session:
+        return {ds.slug for ds in session.scalars(select(Dataset)) if ds.publisher and ds.publisher.slug == publisher}
 
 
 def test_a_dashboard_csv_keeps_a_name_from_running_as_a_spreadsheet_formula(app):

@@ -211,11 +211,33 @@ def test_the_trend_is_weekly_and_the_change_is_against_last_week():
     monday = dt.datetime(2026, 5, 18, 9, tzinfo=dt.UTC)
     history = [("a", monday, 2, 50), ("a", monday + dt.timedelta(days=2), 2, 70),
                ("a", (monday + dt.timedelta(days=7)).replace(tzinfo=None), 3, 80)]
-    rows = assess.publisher_aggregates([_entry("a", "1", 3, 80)], history)
+    rows = assess.publisher_aggregates([_entry("a", "1", 3, 80)], history, now=monday + dt.timedelta(days=8))
     trend = rows[0]["trend"]
     assert [t["period"] for t in trend] == ["2026-05-18", "2026-05-25"]
     assert trend[0]["assessments"] == 2 and trend[0]["average_score"] == 60.0
-    assert rows[0]["change"] == 20.0
+
+
+def test_the_change_is_the_average_now_less_the_average_at_the_end_of_last_week():
+    """"Change since last week" was the last week with assessments less the one before, each over the datasets
+    assessed that week: one dataset re-assessed this week made the department's change its score less last week's
+    average, and a department nobody re-assessed kept the change of weeks ago."""
+    monday = dt.datetime(2026, 5, 18, 9, tzinfo=dt.UTC)
+    history = [("a", monday, 2, 50, "1"), ("a", monday, 2, 70, "2"), ("a", monday, 3, 90, "3"),
+               ("a", monday + dt.timedelta(days=2), 2, 60, "1"),  # last week ends at 60, 70, 90: 73.3
+               ("a", monday + dt.timedelta(days=8), 3, 90, "1")]  # this week only "1" is assessed again
+    entries = [_entry("a", "1", 3, 90), _entry("a", "2", 2, 70), _entry("a", "3", 3, 90)]
+    row = assess.publisher_aggregates(entries, history, now=monday + dt.timedelta(days=9))[0]
+    assert row["average_score"] == 83.3 and row["change"] == 10.0  # not 90 - 73.3
+    # nothing assessed since: no change this week, not last week's change again
+    row = assess.publisher_aggregates(entries, history, now=monday + dt.timedelta(days=15))[0]
+    assert row["change"] == 0.0
+    # a dataset withdrawn (not among the entries) counts neither now nor then; one new this week counts now only
+    entries = [_entry("a", "1", 3, 90), _entry("a", "2", 2, 70), _entry("a", "4", 1, 20)]
+    history.append(("a", monday + dt.timedelta(days=8), 1, 20, "4"))
+    row = assess.publisher_aggregates(entries, history, now=monday + dt.timedelta(days=9))[0]
+    assert row["average_score"] == 60.0 and row["change"] == -5.0  # 60.0 less (60 + 70) / 2
+    # nothing assessed before this week: nothing to compare with
+    assert assess.publisher_aggregates(entries, history, now=monday)[0]["change"] is None
 
 
 def test_a_weeks_trend_counts_each_named_dataset_by_its_last_assessment_of_the_week():
