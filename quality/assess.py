@@ -358,8 +358,13 @@ def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | N
             "pii": sum(1 for e in items if any(t in PII_SLUGS for t in e.findings)),
         })
     rows.sort(key=lambda r: (-r["average_score"], -r["average_stars"], r["publisher"]))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank
+    for position, row in enumerate(rows, 1):
+        # equal figures, equal rank (1, 1, 3): the slug, which only orders the rows, ranked one of two departments
+        # with the same average score and stars below the other
+        ahead = rows[position - 2] if position > 1 else None
+        tied = ahead is not None and (ahead["average_score"], ahead["average_stars"]) == (
+            row["average_score"], row["average_stars"])
+        row["rank"] = ahead["rank"] if tied else position
     trends = _trends(history or [], period)
     before = _scores_before(history or [], week_start(now or dt.datetime.now(dt.UTC)),
                             {e.dataset_id: e.publisher for e in entries})

