@@ -422,3 +422,18 @@ def test_a_metadata_row_with_nothing_in_it_says_not_stated(client, catalog):
         empty = [label for label, cell in rows if not re.sub(r"<[^>]+>", "", cell).strip()]
         assert empty == [], (lang, empty)
         assert any(f'<span class="text-base">{said}</span>' == cell for _label, cell in rows), (lang, rows)
+
+
+def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catalog):
+    """Labels the pages put before a value (数据集：10, 平均得分：84) have the full-width colon in Chinese, and
+    ": " in English: an ASCII colon after a Chinese word ("数据集: 10") read as a misprint on every page."""
+    found = False
+    for url in PAGES:
+        zh, en = _get(client, url, "zh_CN"), _get(client, url, "en")
+        text = re.sub(r"<[^>]+>", "", zh)  # what a reader sees, tags out
+        misprints = re.findall(r"[\u4e00-\u9fff]: ", text)
+        assert not misprints, (url, misprints[:5])
+        found = found or "：" in text and ": " in re.sub(r"<[^>]+>", "", en)
+    assert found
+    publisher = _get(client, "/publisher/markup-dept", "zh_CN")
+    assert "数据集：" in re.sub(r"<[^>]+>", "", publisher)
