@@ -820,6 +820,26 @@ def test_a_rest_sort_the_rows_api_refuses_is_named_by_its_own_parameter(live, ar
     assert "sort" in refused.value.error_dict
 
 
+def test_a_column_named_without_an_operator_is_refused_not_ignored(live, archived):
+    """?地区=北京市 reads as a filter, but /rows filters with <column>__<operator>: the bare name was passed over
+    as a cache buster is, and every row came back as if they were the ones asked for."""
+    import requests
+
+    slug, rid = archived[GBK]
+    url = f"{live.url}/api/v1/datasets/{slug}/distributions/{rid}/rows"
+    resp = requests.get(url, params={"地区": "北京市"}, timeout=10)
+    assert resp.status_code == 400, resp.text
+    message = resp.json()["error"]["message"]
+    assert message.startswith("地区: ") and "地区__exact=" in message, message
+    zh = requests.get(url, params={"地区": "北京市", "lang": "zh"}, timeout=10).json()["error"]["message"]
+    assert zh.startswith("地区: ") and "运算符" in zh and "地区__exact=" in zh, zh
+    assert requests.get(url, params={"_id": "3"}, timeout=10).status_code == 400
+    # what names no column is still passed over (a cache buster), and the filter asked right works
+    assert requests.get(url, params={"_": "1700000000"}, timeout=10).status_code == 200
+    doc = requests.get(url, params={"地区__exact": "北京市"}, timeout=10).json()
+    assert doc["meta"]["total"] == 1 and doc["data"][0]["地区"] == "北京市"
+
+
 def test_a_group_named_like_its_aggregate_keeps_both_values(app):
     """Grouping a column named "count" and counting answered two fields "count" and rows of one key: the group's
     values were lost under the counts. The later one is named as the store names a repeated column (_2)."""

@@ -82,6 +82,9 @@ def rows_query(args, loaded: load.Loaded, hidden: frozenset[str]) -> tuple[rowq.
             raise BadParam(key, T_(FOREIGN[key.lower()]))
         column, sep, op = key.rpartition("__")
         if not sep:
+            if key in loaded.names or key == load.ID:  # ?地区=北京市 would have answered every row, as if filtered
+                raise BadParam(key, T_("a column is filtered with an operator: %(name)s__exact=<value> (or "
+                                       "__contains, __in, __less, __greater ...)", name=key[:100]))
             continue  # not a row parameter (a cache buster, an API key)
         values = args.getlist(key)
         value = values[-1] if values else ""
