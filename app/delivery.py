@@ -11,7 +11,7 @@ after the security headers are set) wires three things:
   Last-Modified, so it is revalidated and answered 304. Text files (CSS, JS, SVG, JSON...) are sent gzipped
   to a client that accepts it, compressed once per process at level 9 and kept in memory
   (`Vary: Accept-Encoding`, ETag `<hash>-gz`).
-- **Validators on reads.** A GET of a `reads` route (app/routing.py) answered 200 with a body in memory and
+- **Validators on reads.** A GET (or HEAD) of a `reads` route (app/routing.py) answered 200 with a body in memory and
   no ETag of its own gets a weak ETag, the sha256 of its body (with the page's CSP nonce taken out, which
   changes every response), and a 304 when `If-None-Match` names it. The 304 carries no
   Content-Security-Policy: the copy the client keeps stays with the header that matches its nonce. Pages are
@@ -213,8 +213,8 @@ def after_request(resp: Response) -> Response:
         # A static file is the same whatever the cookie says; Flask-Login's hook glanced at the session, and
         # Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor.
         session.accessed = False
-    if request.method != "GET" or resp.status_code < 200 or resp.status_code in (204, 206):
-        return resp
+    if request.method not in ("GET", "HEAD") or resp.status_code < 200 or resp.status_code in (204, 206):
+        return resp  # HEAD: the headers a GET would get (RFC 9110), its validator too; its body is never sent
     if resp.status_code == 304:  # a view's own validator (the REST API, badges)
         return _vary_as_its_200(request, resp)
     reads = _reads(request)
@@ -234,7 +234,7 @@ def after_request(resp: Response) -> Response:
     if routing.kind_of(request.endpoint) == routing.SERVES or request.endpoint == "static":
         return resp  # the serving gate's bytes and ranges stay as they are; static files come gzipped already
     resp.vary.add("Accept-Encoding")
-    if not accepts_gzip(request):
+    if not accepts_gzip(request) or request.method == "HEAD":  # HEAD: no body to compress (nor a stream to close)
         return resp
     level = int(settings["COMPRESS_LEVEL"])
     if level <= 0:

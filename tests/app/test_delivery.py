@@ -161,6 +161,20 @@ def test_exports_and_the_api_answer_304(client, catalog):
         assert set(again.headers.get_all("Vary")[0].split(", ")) == set(first.headers["Vary"].split(", ")), url
 
 
+def test_a_head_carries_the_validator_its_get_carries(client, catalog):
+    """RFC 9110: HEAD answers the headers GET would. A HEAD of a dataset's Turtle, the catalog or package_show
+    had no ETag (the hook looked at GET only), so a client checking whether its copy is current could not."""
+    for url in ["/dataset/bus-data-01.ttl", "/catalog.ttl?page=1", "/dataset/bus-data-01",
+                "/api/3/action/package_show?id=bus-data-01", "/catalog.jsonld?page=1"]:
+        got = client.get(url)
+        head = client.head(url)
+        assert head.status_code == 200 and head.data == b"", url
+        assert head.headers.get("ETag") == got.headers["ETag"], url
+        assert client.head(url, headers={"If-None-Match": got.headers["ETag"]}).status_code == 304, url
+        gz = client.head(url, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers.get("ETag") == got.headers["ETag"] and "Content-Encoding" not in gz.headers, url
+
+
 # --------------------------------------------------------------------------- compression
 
 
