@@ -25,6 +25,7 @@ canonical form.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
@@ -715,13 +716,17 @@ def _rdflib_term(term: str) -> URIRef | Literal:
     return Literal(lexical, datatype=URIRef(rest[3:-1]))  # ^^<datatype>
 
 
-def _add_triples(g: rdflib.Graph, triples, bnodes: dict[str, BNode]) -> None:
-    """Triples of N-Triples terms into a graph; `bnodes` gives each label of one document its own BNode."""
+def _add_triples(g: rdflib.Graph, triples, bnodes: dict[str, BNode], scope: str = "") -> None:
+    """Triples of N-Triples terms into a graph; `bnodes` gives each label of one document its own BNode.
+
+    The BNode is named by the label (`_:b3` -> `b3`, after `scope`), not at random: the same record then makes
+    the same RDF/XML, JSON-LD and N-Triples, so their ETag holds and a harvester's diff shows only changes (a
+    random id a request made every copy new). `scope` keeps the labels of one graph's several documents apart."""
     def node(term: str):
         if term[0] == "_":
             found = bnodes.get(term)
             if found is None:
-                found = bnodes[term] = BNode()
+                found = bnodes[term] = BNode(scope + term[2:])
             return found
         return _rdflib_term(term)
 
@@ -732,7 +737,10 @@ def _add_triples(g: rdflib.Graph, triples, bnodes: dict[str, BNode]) -> None:
 def dataset_to_rdf(record: Record, *, site_url: str, graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """A record -> DCAT-AP 3 triples under our URIs (added to `graph` when given); see `dcat_triples`."""
     g = graph if graph is not None else new_graph()
-    _add_triples(g, dataset_triples(record, site_url=site_url, bnodes=itertools.count()), {})
+    triples = dataset_triples(record, site_url=site_url, bnodes=itertools.count())
+    # a graph given may hold other datasets, each counted from b0: their blank nodes named by their own IRI
+    scope = "" if graph is None else hashlib.sha256(triples[0][0].encode("utf-8")).hexdigest()[:12]
+    _add_triples(g, triples, {}, scope)
     return g
 
 

@@ -175,6 +175,29 @@ def test_a_head_carries_the_validator_its_get_carries(client, catalog):
         assert gz.headers.get("ETag") == got.headers["ETag"] and "Content-Encoding" not in gz.headers, url
 
 
+def test_rdf_with_blank_nodes_is_the_same_document_each_time_so_its_etag_holds(app, client, catalog):
+    """A period, a contact point and a place are blank nodes. rdflib named each with a random id at every request,
+    so a dataset's RDF/XML, JSON-LD and N-Triples (and the catalog's pages in them) were new bytes each time: their
+    ETag never matched and a harvester's diff saw every blank node change."""
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        rec = new_record(slug="bus-periods", title={"en": "Bus periods"}, license="CC-BY-4.0",
+                         temporal={"start": "2020-01-01", "end": "2020-12-31"},
+                         contact_point={"name": "Desk", "email": "desk@example.gov"},
+                         extent={"bbox": [119.0, 34.0, 120.0, 35.0], "geometry": None},
+                         publisher={"slug": "dept-0", "name": {"en": "Department 0"}},
+                         distributions=[new_distribution(title={"en": "Table"}, format="CSV",
+                                                         download_url="http://127.0.0.1:9/p.csv")])
+        ds, _ = save_record(session, rec)
+        search.index_dataset(session, ds)
+        session.commit()
+    for url in ["/dataset/bus-periods.jsonld", "/dataset/bus-periods.rdf", "/dataset/bus-periods.nt",
+                "/catalog.jsonld?page=1", "/catalog.rdf?page=1"]:
+        first, again = client.get(url), client.get(url)
+        assert first.status_code == 200 and first.data == again.data, url
+        assert b"_:b" in first.data or b'nodeID="b' in first.data, url  # it has blank nodes, named by label
+        assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304, url
+
+
 # --------------------------------------------------------------------------- compression
 
 
