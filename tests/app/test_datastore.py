@@ -840,6 +840,19 @@ def test_a_column_named_without_an_operator_is_refused_not_ignored(live, archive
     assert doc["meta"]["total"] == 1 and doc["data"][0]["地区"] == "北京市"
 
 
+def test_isnull_false_is_refused_not_read_as_isnull(live, archived):
+    """__isnull=false answered the empty cells, the opposite of what it said: these two take no value."""
+    import requests
+
+    slug, rid = archived[GBK]
+    url = f"{live.url}/api/v1/datasets/{slug}/distributions/{rid}/rows"
+    resp = requests.get(url, params={"地区__isnull": "false"}, timeout=10)
+    assert resp.status_code == 400 and resp.json()["error"]["message"].startswith("地区__isnull: "), resp.text
+    assert "地区__isnotnull" in resp.json()["error"]["message"]
+    assert requests.get(url, params={"地区__isnotnull": ""}, timeout=10).json()["meta"]["total"] == 31
+    assert requests.get(url, params={"地区__isnull": "true"}, timeout=10).json()["meta"]["total"] == 0
+
+
 def test_a_group_named_like_its_aggregate_keeps_both_values(app):
     """Grouping a column named "count" and counting answered two fields "count" and rows of one key: the group's
     values were lost under the counts. The later one is named as the store names a repeated column (_2)."""

@@ -98,6 +98,9 @@ def rows_query(args, loaded: load.Loaded, hidden: frozenset[str]) -> tuple[rowq.
         elif op in rowq.AGGREGATES:
             query.aggregates.append((op, column))
         elif op in ("isnull", "isnotnull"):
+            if value.strip().lower() not in ("", "true", "1"):  # __isnull=false answered the empty cells
+                raise BadParam(key, T_("takes no value: %(name)s__isnull for the empty cells, %(name)s__isnotnull "
+                                       "for the others", name=column[:100]))
             query.conditions.append(rowq.Condition(column, op, (), key))
         elif op == "in":
             query.conditions.append(rowq.Condition(column, "in", tuple(v for v in value.split(",")), key))
