@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
 from flask_babel import Babel, Domain, get_locale
+from jinja2 import pass_context
 
 from app.request_context import setting
 
@@ -92,10 +93,15 @@ def site_title() -> str:
     return site_titles({"SITE_TITLE": setting("SITE_TITLE")})[current_lang()]
 
 
-def colon(label: str) -> str:
+@pass_context
+def colon(_context, label: str) -> str:
     """A label followed by the language's colon: "数据集：" in Chinese (the full-width colon, no space after it),
     "Datasets: " in English. Templates write `{{ _('Datasets')|colon }}{{ n }}`: an ASCII colon after a Chinese
-    label ("数据集: 10") is a misprint a Chinese reader sees on every page. A Markup label stays Markup."""
+    label ("数据集: 10") is a misprint a Chinese reader sees on every page. A Markup label stays Markup.
+
+    It takes the render's context so that Jinja never folds it at compile time: `{{ ""|colon }}` has a constant
+    argument, and was compiled once with the language of the first page that used it (processes share compiled
+    templates, app/templating.py)."""
     return label + ("：" if current_lang() == "zh" else ": ")
 
 

@@ -426,10 +426,12 @@ def test_a_metadata_row_with_nothing_in_it_says_not_stated(client, catalog):
 
 def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catalog):
     """Labels the pages put before a value (数据集：10, 平均得分：84) have the full-width colon in Chinese, and
-    ": " in English: an ASCII colon after a Chinese word ("数据集: 10") read as a misprint on every page."""
+    ": " in English: an ASCII colon after a Chinese word ("数据集: 10") read as a misprint on every page. Each page
+    in English first: a colon after a constant ({{ ""|colon }}) was folded into the compiled template with the
+    language of its first render, and Chinese pages said "提示: " after any English one."""
     found = False
-    for url in PAGES:
-        zh, en = _get(client, url, "zh_CN"), _get(client, url, "en")
+    for url in [*PAGES, "/dashboard", "/dashboard/weekly", "/dashboard/publisher/jh-transport", "/harvest"]:
+        en, zh = _get(client, url, "en"), _get(client, url, "zh_CN")
         text = re.sub(r"<[^>]+>", "", zh)  # what a reader sees, tags out
         misprints = re.findall(r"[\u4e00-\u9fff]: ", text)
         assert not misprints, (url, misprints[:5])
@@ -437,3 +439,5 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
     assert found
     publisher = _get(client, "/publisher/markup-dept", "zh_CN")
     assert "数据集：" in re.sub(r"<[^>]+>", "", publisher)
+    english = re.sub(r"<[^>]+>", "", _get(client, "/dataset/bus-stops", "en"))
+    assert "Information: " in english and "Fix: " in english
