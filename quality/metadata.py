@@ -51,9 +51,10 @@ class Indicator:
 def indicator(dimension: str, key: str, points: int, slug: str, severity: Severity, title: tuple[str, str],
               fix: tuple[str, str], message: tuple[str, str] = ("", ""), level: str = "dataset") -> Indicator:
     """An indicator and its finding type: `title`, `fix` and `message` are (English, Chinese); the fix
-    is written without its closing stop, which comes after the points: "... (30 points)." / "...（30 分）。"."""
-    ftype = FindingType(slug, severity, title[0], title[1], f"{fix[0]} ({points} points).",
-                        f"{fix[1]}（{points} 分）。", message_en=message[0], message_zh=message[1])
+    is written without its closing stop, which comes after the points: "... (30 metadata points)." / "...（元数据 30
+    分）。". Metadata points, said so: beside a quality score out of 100, "(20 points)" read as a fifth of it."""
+    ftype = FindingType(slug, severity, title[0], title[1], f"{fix[0]} ({points} metadata points).",
+                        f"{fix[1]}（元数据 {points} 分）。", message_en=message[0], message_zh=message[1])
     return Indicator(dimension, key, points, slug, level, ftype)
 
 
@@ -334,21 +335,21 @@ _POINTS = {i.key: i.points for i in INDICATORS}
 #: "yesterday-ish"): no door publishes it (catalog_schema.dates), so it scores as missing, with its own words.
 NOT_A_DATE = {
     "issued": FindingType("issued-not-a-date", "info", "The publication date is not a date", "发布日期不是有效日期",
-        f"Write the publication date as a date, e.g. 2024-05-31 ({_POINTS['issued']} points).",
-        f"将发布日期写成日期格式，如 2024-05-31（{_POINTS['issued']} 分）。",
+        f"Write the publication date as a date, e.g. 2024-05-31 ({_POINTS['issued']} metadata points).",
+        f"将发布日期写成日期格式，如 2024-05-31（元数据 {_POINTS['issued']} 分）。",
         message_en="The publication date reads {value}, which is no date: it is published nowhere.",
         message_zh="发布日期为 {value}，不是有效日期，任何接口都不会发布它。"),
     "modified": FindingType("modified-not-a-date", "info", "The modification date is not a date",
         "更新日期不是有效日期",
-        f"Write the date the dataset last changed as a date, e.g. 2024-05-31 ({_POINTS['modified']} points).",
-        f"将数据集最近一次更新的日期写成日期格式，如 2024-05-31（{_POINTS['modified']} 分）。",
+        f"Write the date the dataset last changed as a date, e.g. 2024-05-31 ({_POINTS['modified']} metadata points).",
+        f"将数据集最近一次更新的日期写成日期格式，如 2024-05-31（元数据 {_POINTS['modified']} 分）。",
         message_en="The modification date reads {value}, which is no date: it is published nowhere.",
         message_zh="更新日期为 {value}，不是有效日期，任何接口都不会发布它。"),
 }
 _DIST_TOTAL = sum(points for _key, points in _DIST_POINTS)
 NO_DISTRIBUTION = FindingType("no-distribution", "error", "No file or link", "没有数据文件或链接",
-    f"Add the data file, or a link to it ({_DIST_TOTAL} points, and the stars).",
-    f"添加数据文件或其链接（{_DIST_TOTAL} 分，以及星级）。",
+    f"Add the data file, or a link to it ({_DIST_TOTAL} metadata points, and the stars).",
+    f"添加数据文件或其链接（元数据 {_DIST_TOTAL} 分，以及星级）。",
     message_en="The dataset has no distribution: there is nothing to download, so it has no stars and none of the "
                "{points} points that depend on a file.",
     message_zh="该数据集没有任何资源：没有可下载的内容，因此没有星级，也得不到依赖文件的 {points} 分。")

@@ -56,17 +56,17 @@ def test_each_fix_text_names_the_points_its_indicator_is_worth():
             assert ftype not in RULE.types and not re.search(r"\d+ points|\d+ 分", ftype.fix_en + ftype.fix_zh)
             continue
         assert ftype is ind.type and ftype in RULE.types, ind.finding
-        assert re.findall(r"\((\d+) points\)", ftype.fix_en) == [str(ind.points)], ftype.fix_en
-        assert re.findall(r"（(\d+) 分）", ftype.fix_zh) == [str(ind.points)], ftype.fix_zh
+        assert re.findall(r"\((\d+) metadata points\)", ftype.fix_en) == [str(ind.points)], ftype.fix_en
+        assert re.findall(r"（元数据 (\d+) 分）", ftype.fix_zh) == [str(ind.points)], ftype.fix_zh
     for ftype in EXTRA_TYPES:  # the findings beyond the table cost no points of it
         assert not re.search(r"\d+ points|\d+ 分", ftype.fix_en + ftype.fix_zh), ftype.slug
     for key, ftype in NOT_A_DATE.items():  # a date that is no date loses its indicator's points
         points = next(i.points for i in INDICATORS if i.key == key)
-        assert re.findall(r"\((\d+) points\)", ftype.fix_en) == [str(points)], ftype.fix_en
-        assert re.findall(r"（(\d+) 分）", ftype.fix_zh) == [str(points)], ftype.fix_zh
+        assert re.findall(r"\((\d+) metadata points\)", ftype.fix_en) == [str(points)], ftype.fix_en
+        assert re.findall(r"（元数据 (\d+) 分）", ftype.fix_zh) == [str(points)], ftype.fix_zh
     # no file at all loses every point that depends on one: its finding says the sum
     dist_points = sum(i.points for i in INDICATORS if i.level == "distribution")
-    assert re.findall(r"\((\d+) points", NO_DISTRIBUTION.fix_en) == [str(dist_points)]
+    assert re.findall(r"\((\d+) metadata points", NO_DISTRIBUTION.fix_en) == [str(dist_points)]
     indicator_slugs = [i.finding for i in INDICATORS if i.type is not None]
     assert [t.slug for t in RULE.types] == (indicator_slugs + [t.slug for t in EXTRA_TYPES]
                                             + [t.slug for t in NOT_A_DATE.values()] + [NO_DISTRIBUTION.slug])
