@@ -771,7 +771,41 @@ def serialize(graph: rdflib.Graph, extension: str) -> tuple[bytes, str]:
     fmt, media_type = SYNTAXES[extension]
     if fmt == "xml":
         xml_safe_literals(graph)
+    if fmt in ("nt", "json-ld"):
+        return in_order(fmt, graph.serialize(format=fmt)).encode("utf-8"), media_type
     return graph.serialize(format=fmt, encoding="utf-8"), media_type
+
+
+def in_order(fmt: str, text: str) -> str:
+    """N-Triples and JSON-LD as rdflib wrote them, put in an order of their own: rdflib writes a graph's triples in
+    its store's order, which Python's per-process string hashing sets, so each server process gave the same graph
+    other bytes (and another ETag: a client polling a server of several workers downloaded it again and again).
+    N-Triples: its lines sorted. JSON-LD: its nodes by @id, each property's values sorted (a property's values are
+    a set; an @list keeps its order), keys sorted. Other syntaxes as they are (Turtle is written in order)."""
+    if fmt == "nt":
+        lines = sorted(line for line in text.splitlines() if line.strip())
+        return "\n".join(lines) + "\n" if lines else ""
+    if fmt == "json-ld":
+        doc = json.loads(text)
+        if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):
+            doc["@graph"] = _jsonld_nodes(doc["@graph"])
+        elif isinstance(doc, list):
+            doc = _jsonld_nodes(doc)
+        return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+    return text
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _jsonld_nodes(nodes: list) -> list:
+    for node in nodes:
+        if isinstance(node, dict):
+            for key, values in node.items():
+                if not key.startswith("@") and isinstance(values, list):
+                    node[key] = sorted(values, key=_canonical)
+    return sorted(nodes, key=lambda n: (str(n.get("@id", "")) if isinstance(n, dict) else "", _canonical(n)))
 
 
 def new_graph() -> rdflib.Graph:
