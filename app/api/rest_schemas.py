@@ -79,7 +79,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "additionalProperties": _ref("LinkCheck")},
         "links": _obj(["self", "html", "quality", "quality_history", "usage", "exports"], {
             "self": URL, "html": URL, "quality": URL, "quality_history": URL, "usage": URL, "badge": URL,
-            "publisher": URL, "exports": {"type": "object", "additionalProperties": URL}})}}]},
+            "publisher": URL, "exports": {"type": "object", "additionalProperties": URL},
+            "distributions": {"type": "object", "description": "Per distribution (its `catalog_id`): where its data "
+                              "is. `file` as published; for a table this site holds, `data` (its conversions: csv, "
+                              "json, xml, ttl, csv-metadata) and `rows` (the row API); `dictionary` for a file with "
+                              "a data dictionary",
+                              "additionalProperties": _obj(["file", "versions"], {
+                                  "file": {"type": ["string", "null"]}, "versions": URL,
+                                  "data": {"type": "object", "additionalProperties": URL}, "rows": URL,
+                                  "dictionary": URL})}})}}]},
     "LinkCheck": _obj(["status", "broken", "failure_count"], {
         "status": {"type": "string", "enum": ["ok", "unchanged", "broken", "error"]}, "broken": {"type": "boolean"},
         "http_status": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},

@@ -441,3 +441,32 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
     assert "数据集：" in re.sub(r"<[^>]+>", "", publisher)
     english = re.sub(r"<[^>]+>", "", _get(client, "/dataset/bus-stops", "en"))
     assert "Information: " in english and "Fix: " in english
+
+
+def test_a_datasets_rest_document_links_each_file_to_its_data(client, catalog):
+    """/api/v1/datasets/<slug> gave a file's published URL only: a developer had to build the conversions', the
+    row API's and the dictionary's addresses from the docs. `links.distributions` names them per file, each one
+    answers, and the document still matches its published schema."""
+    from tests.app.test_rest import _validator
+
+    openapi = client.get("/api/v1/openapi.json").get_json()
+    tables = dictionaries = 0
+    for slug in ("taxi-fares", "bus-stops", "markup-title"):
+        body = client.get(f"/api/v1/datasets/{slug}").get_json()
+        _validator(openapi, "#/components/schemas/Dataset").validate(body)
+        per_file = body["links"]["distributions"]
+        assert set(per_file) == {d["catalog_id"] for d in body["distributions"]}, slug
+        for dist in body["distributions"]:
+            links = per_file[dist["catalog_id"]]
+            assert links["file"] == (dist["download_url"] or dist["access_url"])
+            assert client.get(links["versions"]).status_code == 200
+            if "data" not in links:
+                continue
+            tables += 1
+            assert set(links["data"]) == {"csv", "json", "xml", "ttl", "csv-metadata"}
+            for url in (*links["data"].values(), links["rows"], *([links["dictionary"]] if "dictionary" in links
+                                                                  else [])):
+                assert client.get(url).status_code == 200, url
+            dictionaries += "dictionary" in links
+            assert client.get(links["rows"]).get_json()["meta"]["total"] > 0
+    assert tables >= 2 and dictionaries >= 1

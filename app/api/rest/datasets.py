@@ -28,6 +28,7 @@ from app.api.rest.responses import (
     with_per_page,
 )
 from app.assessment import latest_assessment
+from app.export.data import served_stars
 from app.i18n import N_
 from app.request_context import db_session
 from app.services import lifecycle
@@ -197,8 +198,26 @@ def dataset(slug: str):
              "exports": {ext: site_url(f"/dataset/{ds.slug}.{ext}") for ext in EXPORT_FORMATS}}
     if ds.publisher is not None:
         links["publisher"] = api_url(".publisher", slug=ds.publisher.slug)
+    links["distributions"] = {row.id: _data_links(ds, row) for row in ds.distributions}
     doc["links"] = links
     return conditional(doc, etag, CATALOG_CACHE)
+
+
+def _data_links(ds: Dataset, row) -> dict[str, Any]:
+    """Where a developer gets a file's data (keyed by its `catalog_id` in `links.distributions`): the file as
+    published, and for a table this site holds its conversions (data.csv, .json, .xml, .ttl and the CSVW
+    metadata) and its rows (`/rows`, filtered, sorted and paged); a file with a data dictionary, the dictionary. The
+    gate decides at each of
+    them whether the bytes go out (a table holding personal data answers 451 there)."""
+    out: dict[str, Any] = {"file": row.download_url or row.access_url,
+                           "versions": api_url(".distribution_versions", slug=ds.slug, dist_id=row.id)}
+    urls = served_stars(row, site=site_url("/").rstrip("/"))["urls"]
+    if urls:
+        out["data"] = {ext: url for ext, url in urls.items()}
+        out["rows"] = api_url(".rows", slug=ds.slug, dist_id=row.id)
+    if dictionary.effective(row.dictionary, row.table_schema) is not None:  # a GeoJSON's properties have none
+        out["dictionary"] = api_url(".distribution_dictionary", slug=ds.slug, dist_id=row.id)
+    return out
 
 
 @api.endpoint("/datasets/<slug>/usage", summary=N_("Views, downloads and API calls of the dataset per day"),
