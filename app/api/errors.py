@@ -102,6 +102,8 @@ def error_response(status: int, code: str, message: str) -> Response:
     resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"
     resp.vary.add("Accept-Language")  # the message in the reader's language
+    if status == 401:  # RFC 9110: a 401 names the scheme to answer with; the API takes `Bearer <token>` (RFC 6750)
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="opendata"'
     return resp
 
 

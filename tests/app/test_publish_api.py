@@ -158,6 +158,9 @@ def test_create_with_links_and_bad_input(client, world, local_server, openapi):
     assert not_json.status_code == 400
     cookie_only = client.post("/api/v1/datasets", json={"publisher": "agency-a", "title": "x"})
     assert cookie_only.status_code == 401 and cookie_only.get_json()["error"]["code"] == "unauthorized"
+    assert cookie_only.headers["WWW-Authenticate"] == 'Bearer realm="opendata"'  # RFC 9110 wants the challenge
+    bad_token = client.post("/api/v1/datasets", headers={"Authorization": "Bearer nope"}, json={"title": "x"})
+    assert bad_token.status_code == 401 and bad_token.headers["WWW-Authenticate"].startswith("Bearer ")
     paths = openapi["paths"]
     for path, method in (("/datasets", "post"), ("/datasets/{slug}", "patch"), ("/datasets/{slug}/check", "get"),
                          ("/datasets/{slug}/distributions", "post"), ("/datasets/{slug}/publish", "post"),
