@@ -769,19 +769,40 @@ def serialize(graph: rdflib.Graph, extension: str) -> tuple[bytes, str]:
     if extension not in SYNTAXES:
         raise ValueError(f"unknown RDF extension {extension!r}; use one of {', '.join(SYNTAXES)}")
     fmt, media_type = SYNTAXES[extension]
+    return rdf_text(graph, fmt).encode("utf-8"), media_type
+
+
+def rdf_text(graph: rdflib.Graph, fmt: str) -> str:
+    """`graph` in rdflib's syntax `fmt` (turtle, xml, json-ld, nt), the same text in every process: rdflib writes a
+    graph's triples in its store's order, which Python's per-process string hashing sets, so each server process
+    gave the same graph other bytes (and another ETag: a client polling a server of several workers downloaded it
+    again and again). RDF/XML also has its XML 1.0 illegal characters dropped (`xml_safe_literals`)."""
     if fmt == "xml":
         xml_safe_literals(graph)
-    if fmt in ("nt", "json-ld"):
-        return in_order(fmt, graph.serialize(format=fmt)).encode("utf-8"), media_type
-    return graph.serialize(format=fmt, encoding="utf-8"), media_type
+        # prefixes rdflib makes up for namespaces with none (ns1, ns2 ...) go in the order it meets the predicates
+        for predicate in sorted(set(graph.predicates()), key=str):
+            graph.namespace_manager.compute_qname_strict(predicate)
+        view = _InOrder(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager,
+                        base=graph.base)
+        return view.serialize(format="xml")
+    return in_order(fmt, graph.serialize(format=fmt))
+
+
+class _InOrder(rdflib.Graph):
+    """A graph's store listed in order: its subjects, and each subject's predicates and objects, sorted (what
+    rdflib's RDF/XML writer reads; it writes in the order they come)."""
+
+    def subjects(self, predicate=None, object=None, unique=False):  # noqa: A002 - rdflib's names
+        return iter(sorted(set(super().subjects(predicate, object)), key=lambda term: term.n3()))
+
+    def predicate_objects(self, subject=None, unique=False):
+        return iter(sorted(super().predicate_objects(subject), key=lambda po: (po[0].n3(), po[1].n3())))
 
 
 def in_order(fmt: str, text: str) -> str:
-    """N-Triples and JSON-LD as rdflib wrote them, put in an order of their own: rdflib writes a graph's triples in
-    its store's order, which Python's per-process string hashing sets, so each server process gave the same graph
-    other bytes (and another ETag: a client polling a server of several workers downloaded it again and again).
-    N-Triples: its lines sorted. JSON-LD: its nodes by @id, each property's values sorted (a property's values are
-    a set; an @list keeps its order), keys sorted. Other syntaxes as they are (Turtle is written in order)."""
+    """N-Triples and JSON-LD as rdflib wrote them, put in an order of their own (see `rdf_text`). N-Triples: its
+    lines sorted. JSON-LD: its nodes by @id, each property's values sorted (a property's values are a set; an @list
+    keeps its order), keys sorted. Other syntaxes as they are (Turtle is written in order)."""
     if fmt == "nt":
         lines = sorted(line for line in text.splitlines() if line.strip())
         return "\n".join(lines) + "\n" if lines else ""

@@ -157,12 +157,10 @@ def _xml_safe(text: str) -> str:
 
 
 def write_rdf(records: Iterable[Record], out: IO[str], fmt: str, *, site_url: str, catalog_info: dict) -> None:
-    from catalog_schema.dcat import catalog_to_rdf, in_order, xml_safe_literals
+    from catalog_schema.dcat import catalog_to_rdf, rdf_text
 
     graph = catalog_to_rdf(list(records), site_url=site_url, catalog_info=catalog_info)
-    if fmt == "rdf":
-        xml_safe_literals(graph)
-    out.write(in_order(RDF_FORMATS[fmt], graph.serialize(format=RDF_FORMATS[fmt])))
+    out.write(rdf_text(graph, RDF_FORMATS[fmt]))
 
 
 def write_datajson(records: Iterable[Record], out: IO[str], *, site_url: str, contact_email: str | None = None,
