@@ -47,7 +47,8 @@ def _record_schemas() -> dict[str, dict[str, Any]]:
 
 
 LANGMAP = {"type": "object", "additionalProperties": {"type": "string"},
-           "description": "Text per language tag ({\"en\": ..., \"zh\": ...})"}
+           "description": "Text per language tag ({\"en\": ..., \"zh\": ...}); the key \"\" holds text whose "
+                          "language its source did not say (a harvested title with no language tag)"}
 URL = {"type": "string", "format": "uri"}
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 PAGE_LINKS = _obj(["self", "first", "last"], {
