@@ -192,6 +192,11 @@ class Term:
     prefix: bool = False
 
 
+#: An English possessive ("bus's", "Beijing’s"), taken off a query word: indexed text splits it into the word and
+#: "s", and a query's every term must match, so "bus's" found nothing but the rare text that has an "s" alone.
+_POSSESSIVE = re.compile(r"(?<=[A-Za-z0-9])['’]s\b", re.IGNORECASE)
+
+
 def parse_query(q: str) -> list[Term]:
     """Terms of a user's query, all of which a document must match (AND).
 
@@ -199,7 +204,8 @@ def parse_query(q: str) -> list[Term]:
     a one-character CJK term matches as a prefix of the indexed tokens.
     """
     terms: list[Term] = []
-    for kind, piece in _pieces((q or "")[:10 * MAX_QUERY_TERMS * MAX_TOKEN_CHARS]):
+    q = _POSSESSIVE.sub("", q or "")  # "taxi's": the word, not "taxi" AND a word "s" that no text has
+    for kind, piece in _pieces(q[:10 * MAX_QUERY_TERMS * MAX_TOKEN_CHARS]):
         if kind == "word":
             term = Term((piece,), cjk=False)
         else:

@@ -119,6 +119,14 @@ def test_query_terms():
     assert [t.prefix for t in terms[2:]] == [False, False, True]
     assert S.parse_query("trans ")[-1].prefix is False  # a finished word is matched whole
     assert S.parse_query('" * ( ) : ^ - \x00') == []
+    # a possessive is the word: "taxi's" asked for "taxi" and a word "s" no text has, and found nothing
+    assert [t.tokens for t in S.parse_query("taxi's trips")] == [("taxi",), ("trips",)]
+    assert [t.tokens for t in S.parse_query("Paris’s noise")] == [("paris",), ("noise",)]
+    assert [t.tokens for t in S.parse_query("l'eau")] == [("l",), ("eau",)]  # not a possessive: as before
+
+
+def test_a_possessive_finds_what_its_word_finds(session, cat):
+    assert _found(session, cat, "taxi's") == _found(session, cat, "taxi") != set()
 
 
 def test_index_tokens_are_the_prepared_tokens():
