@@ -32,7 +32,12 @@ LEAGUE_SORTS: dict[str, tuple[str, bool]] = {
     "broken_links": ("broken_links", True),
     "stale": ("stale", True),
     "pii": ("pii", True),
+    "change": ("change", True),
+    "downloads": ("downloads", True),
 }
+#: ?order= of the league table: against a sort's own direction (the lowest scores first: which department to see
+#: first), or with it.
+ORDERS = ("asc", "desc")
 
 LEAGUE_COLUMNS = ("rank", "publisher", "name", "datasets", "average_stars", "share_3_plus", "average_score",
                   "average_metadata_points", "broken_links", "stale", "pii", "change", "downloads",
@@ -106,8 +111,9 @@ def star_distribution(session, publisher_id: int | None = None) -> list[dict[str
     return [{"stars": s, "datasets": n, "share": round(n / total, 3) if total else 0.0} for s, n in enumerate(counts)]
 
 
-def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict[str, Any]]:
-    """The league table, flat (one column per star count), sorted by a `LEAGUE_SORTS` key."""
+def league(sessionmaker, lang: str = "en", sort: str | None = None,
+           order: str | None = None) -> list[dict[str, Any]]:
+    """The league table, flat (one column per star count), sorted by a `LEAGUE_SORTS` key, in `order`."""
     rows = publisher_table(_Runtime(sessionmaker), every=True)
     with sessionmaker() as session:  # every publisher's name is on its row (every=True): no query of its own
         downloads = dict(session.execute(
@@ -123,12 +129,20 @@ def league(sessionmaker, lang: str = "en", sort: str | None = None) -> list[dict
             row[f"stars_{s}"] = n
         row["downloads"] = int(downloads.get(r["publisher"]) or 0)
         flat.append(row)
-    return sort_league(flat, sort)
+    return sort_league(flat, sort, order)
 
 
-def sort_league(rows: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
-    """Rows sorted by `sort` (unknown keys: by rank); ties keep rank order."""
-    column, descending = LEAGUE_SORTS.get(sort or "rank", LEAGUE_SORTS["rank"])
+def sort_direction(sort: str | None, order: str | None) -> bool:
+    """Whether the league sorted by `sort` goes biggest first: `order` ("asc", "desc") when it says, else the
+    sort's own direction (`LEAGUE_SORTS`)."""
+    return order == "desc" if order in ORDERS else LEAGUE_SORTS.get(sort or "rank", LEAGUE_SORTS["rank"])[1]
+
+
+def sort_league(rows: list[dict[str, Any]], sort: str | None, order: str | None = None) -> list[dict[str, Any]]:
+    """Rows sorted by `sort` (unknown keys: by rank) in `order` (`sort_direction`); ties keep rank order, and a
+    publisher without the figure (nothing assessed) comes last either way."""
+    column, _ = LEAGUE_SORTS.get(sort or "rank", LEAGUE_SORTS["rank"])
+    descending = sort_direction(sort, order)
     by_rank = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"] or "", r["publisher"]))
     return sorted(by_rank, key=lambda r: (r[column] is None, -(r[column] or 0) if descending else (r[column] or 0)))
 

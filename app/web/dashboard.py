@@ -36,10 +36,11 @@ def _sessionmaker():
     return current_app.extensions["opendata"]["sessionmaker"]
 
 
-def _table(name: str, lang: str, sort: str | None = None) -> tuple[Sequence[str], list[dict[str, Any]]]:
+def _table(name: str, lang: str, sort: str | None = None,
+           order: str | None = None) -> tuple[Sequence[str], list[dict[str, Any]]]:
     session = db_session()
     if name == "league":
-        return data.LEAGUE_COLUMNS, data.league(_sessionmaker(), lang, sort)
+        return data.LEAGUE_COLUMNS, data.league(_sessionmaker(), lang, sort, order)
     if name == "stars":
         return data.STARS_COLUMNS, data.star_distribution(session)
     if name == "trends":
@@ -73,14 +74,17 @@ def index():
     sort = request.args.get("sort") or "rank"
     if sort not in data.LEAGUE_SORTS:
         sort = "rank"
+    order = request.args.get("order") if request.args.get("order") in data.ORDERS else None
+    descending = data.sort_direction(sort, order)
     session = db_session()
     trend_rows = data.trends(session)
-    league = data.league(_sessionmaker(), lang, sort)
+    league = data.league(_sessionmaker(), lang, sort, order)
     names = {r["publisher"]: r["name"] for r in league}
     for r in trend_rows:
         r["publisher_name"] = names.get(r["publisher"], r["publisher"])
     return render_template(
-        "dashboard/index.html", sort=sort, sorts=data.LEAGUE_SORTS,
+        "dashboard/index.html", sort=sort, sorts=data.LEAGUE_SORTS, order=order, descending=descending,
+        flipped="asc" if descending else "desc",
         league=league, stars=data.star_distribution(session),
         overall=[r for r in trend_rows if r["publisher"] == ""],
         trends=[r for r in trend_rows if r["publisher"] != ""],
@@ -93,7 +97,8 @@ def index():
 @bp.get("/dashboard/<any(league, stars, trends, findings, 'fix-first', downloads):table>.<any(csv, json):ext>")
 def download(table: str, ext: str):
     sort = request.args.get("sort")
-    columns, rows = _table(table, current_lang(), sort)
+    order = request.args.get("order") if request.args.get("order") in data.ORDERS else None
+    columns, rows = _table(table, current_lang(), sort, order)
     if ext == "csv":
         return csv_response(table, columns, rows)
     return json_response(table, {"table": table, "columns": list(columns), "rows": rows})

@@ -743,3 +743,29 @@ def test_departments_with_the_same_figures_share_a_rank(client, catalog, runtime
         str(stats["rank"])
     assert [r["rank"] for r in _csv(client, "/dashboard/league.csv") if r["publisher"] in ("jh-archives", "jh-stats")] \
         == [str(stats["rank"])] * 2
+
+
+def test_the_league_table_sorts_both_ways_and_by_change_and_downloads(client, catalog):
+    """An official asks for the departments doing worst: each sort reverses (?order=asc|desc, the header and the
+    "Sorted by" line link to the other way round), a department with no figure stays last either way, the downloads
+    follow the page, and change since last week and downloads sort too (they could not)."""
+    for sort, column in (("score", 5), ("rank", 0), ("datasets", 2), ("downloads", 11), ("change", 10)):
+        default = _html(client, f"/dashboard?sort={sort}&lang=en")
+        for order, descending in (("asc", False), ("desc", True)):
+            html = _html(client, f"/dashboard?sort={sort}&order={order}&lang=en")
+            league = Tables(html).tables["league-table"]
+            raw = [cells[column][0].get("data-value", cells[column][1]) for _a, cells in league]
+            known = [v for v in raw if v not in ("", "–", None)]
+            assert raw[:len(known)] == known, (sort, order, raw)  # no figure: last
+            values = [float(v.replace(",", "").replace("+", "")) for v in known]
+            assert values == sorted(values, reverse=descending), (sort, order, values)
+            assert f'aria-sort="{"descending" if descending else "ascending"}"' in html
+            flip = "asc" if descending else "desc"
+            assert f"sort={sort}&amp;order={flip}#h-league" in html, (sort, order)
+            order_seen = [attrs["data-publisher"] for attrs, _c in league]
+            rows = _csv(client, f"/dashboard/league.csv?sort={sort}&order={order}&lang=en")
+            assert [r["publisher"] for r in rows] == order_seen
+            assert [r["publisher"] for r in _json(client, f"/dashboard/league.json?sort={sort}&order={order}")[
+                "rows"]] == order_seen
+        assert ("highest first" if sort == "rank" else "lowest first") in default
+    assert "从低到高" in _html(client, "/dashboard?sort=score&lang=zh_CN")
