@@ -178,8 +178,10 @@ def _refusal_text(exc: ServiceError) -> str:
         return _("The file is larger than the upload limit of %(mb)s MB.", mb=detail["limit"] // 1048576)
     if detail.get("why") in FIELD_ERRORS:
         return field_error(exc)
-    if exc.code not in CODE_MESSAGES and isinstance(exc.message, Text):
-        return say(exc.message, _)  # the service's own sentence (which file, what to do), translated
+    if isinstance(exc.message, Text) and (exc.code not in CODE_MESSAGES or exc.code == "invalid"):
+        # the service's own sentence (which file, what to do), translated; for a refused value with no box of its
+        # own (an override's reason) the generic "a field has a value..." said neither which field nor what to do
+        return say(exc.message, _)
     return str(CODE_MESSAGES.get(exc.code, _("The change was not made.")))
 
 

@@ -267,3 +267,22 @@ def test_the_personal_data_box_names_the_file_of_each_finding(client, world, lan
     lines = re.findall(r"<li>([^<]*)</li>", box)
     assert lines and len(set(lines)) == len(lines), lines
     assert {line.split(sep, 1)[0] for line in lines} == {"投诉记录", "投诉记录二"}, lines
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("en", "at least 10 letters, or 5 Chinese characters"),
+    ("zh", "至少 5 个汉字或 10 个字母"),
+])
+def test_an_override_with_too_short_a_reason_says_how_long_it_must_be(client, world, lang, says):
+    """The override's reason was refused with "A field has a value the catalog cannot take.": the admin learnt
+    neither which field nor what to write; the service's sentence says both."""
+    sign_in(client, world.emails["admin_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    form_post(client, edit_url, f"{edit_url}/distributions", {"file": (io.BytesIO(PII_CSV.read_bytes()),
+                                                                       "hotline.csv")},
+              content_type="multipart/form-data")
+    refused = form_post(client, f"{edit_url}?lang={lang}", f"{edit_url}/override", {"reason": "ok"})
+    assert refused.status_code == 303
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    assert says in page
+    assert "A field has a value the catalog cannot take." not in page and "某个字段的值不被目录接受" not in page
