@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from app.datastore.load import ID, TABLE, Field, Loaded, quote, unique_names
+from app.export.convert import MAX_SAFE_INTEGER
 from app.texts import T_, Text
 from quality import pii
 from quality.tabular import REDACTED
@@ -442,9 +443,12 @@ def masked(result: Result, flagged: Iterable[str] | None) -> Result:
 
 
 def plain(value: Any) -> Any:
-    """A stored value as JSON carries it: dates and times in ISO 8601."""
+    """A stored value as JSON carries it: dates and times in ISO 8601; an integer beyond MAX_SAFE_INTEGER as its
+    digits in a string (a reader that takes JSON numbers as doubles would change it)."""
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return str(value)
     return value
 
 

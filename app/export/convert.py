@@ -505,11 +505,24 @@ def _dumps(text: str) -> str:
 
 
 def _json_fragments(key: str, column: Column, values: Values) -> list[str]:
-    """``"name":value`` for every cell of a column: numbers and booleans bare, the rest as JSON strings."""
+    """``"name":value`` for every cell of a column: numbers and booleans bare, the rest as JSON strings, and an
+    integer a double cannot hold exactly (beyond 2**53 - 1: an 18-digit code) as its digits in a string."""
     if column.type in ("integer", "number", "boolean"):
         bad = values.strings
-        return [key + ("null" if t is None else (_dumps(t) if i in bad else t)) for i, t in enumerate(values.texts)]
+        return [key + ("null" if t is None else (_dumps(t) if i in bad or _unsafe_integer(column, t) else t))
+                for i, t in enumerate(values.texts)]
     return [key + ("null" if t is None else _dumps(t)) for t in values.texts]
+
+
+#: The largest integer a JSON reader holding numbers as doubles (JavaScript, most JSON libraries by default) keeps
+#: exactly: 2**53 - 1. An 18-digit code in a column of integers (a resident ID, an order number) came out as a JSON
+#: number, and 110101199003071233 read back as 110101199003071230. data.json here, and the rows' JSON doors
+#: (app/datastore/query.py `plain`), write a bigger one as its digits in a string.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _unsafe_integer(column: Column, text: str) -> bool:
+    return column.type == "integer" and len(text) > 15 and abs(int(text)) > MAX_SAFE_INTEGER
 
 
 def to_json(table: Table, *, limit: int | None, offset: int = 0,

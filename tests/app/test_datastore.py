@@ -899,3 +899,21 @@ def test_the_source_id_the_api_shows_first_names_the_table_in_the_datastore_door
     assert checked == 2
     with pytest.raises(NotFound):
         ck.action.datastore_search(resource_id="no-such-source-id")
+
+
+def test_integers_a_double_cannot_hold_are_strings_in_json(app, client):
+    """A column of 17-digit codes is a column of integers; as JSON numbers a JavaScript client (any reader taking
+    numbers as doubles) read 12345678901234567 as 12345678901234568. Every JSON door gives such an integer as its
+    digits in a string, and a small one as a number; CSV and XML write the digits as they are."""
+    ids = _publish(app, {"orders.csv": "订单号,数量\n12345678901234567,1\n98765432109876543,22\n9007199254740991,3\n"
+                                       .encode()})
+    dist = ids["orders.csv"]
+    expected = [("12345678901234567", 1), ("98765432109876543", 22), (9007199254740991, 3)]
+    search = client.get("/api/3/action/datastore_search", query_string={"resource_id": dist}).get_json()["result"]
+    assert [(r["订单号"], r["数量"]) for r in search["records"]] == expected
+    rows = client.get(f"/api/v1/datasets/rows/distributions/{dist}/rows").get_json()["data"]
+    assert [(r["订单号"], r["数量"]) for r in rows] == expected
+    converted = json.loads(client.get(f"/dataset/rows/resource/{dist}/data.json").get_data(as_text=True))
+    assert [(r["订单号"], r["数量"]) for r in converted["records"]] == expected
+    assert "12345678901234567,1" in client.get(f"/dataset/rows/resource/{dist}/data.csv").get_data(as_text=True)
+    assert ">12345678901234567<" in client.get(f"/dataset/rows/resource/{dist}/data.xml").get_data(as_text=True)
