@@ -41,7 +41,13 @@ class CopyError(Exception):
 
 
 def _safe(url: str) -> str:
-    return make_url(dbmod.normalize_url(url)).render_as_string(hide_password=True)
+    """The URL as the operator wrote it (not the driver's postgresql+psycopg://), without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _reason(exc: OperationalError) -> str:
+    """The driver's first line (no password in it: the drivers name the user, host and database)."""
+    return (str(exc.orig or exc).strip().splitlines() or [type(exc.orig).__name__])[0][:300]
 
 
 def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lambda _: None) -> dict[str, int]:
@@ -58,8 +64,13 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
     source = dbmod.make_engine(source_url)
     target = dbmod.make_engine(target_url)
     try:
-        with source.connect() as conn:
-            revision = dbmod.current_revision(conn)
+        try:
+            with source.connect() as conn:
+                revision = dbmod.current_revision(conn)
+        except OperationalError as exc:  # was the command's catch-all, which named OPENDATA_DATABASE_URL, not --from
+            raise CopyError(T_("cannot connect to the source database %(url)s (%(reason)s): check its URL (--from, "
+                               "else OPENDATA_DATABASE_URL) and that its server is running", url=_safe(source_url),
+                               reason=_reason(exc))) from exc
         if revision is None:  # an empty database (a PostgreSQL one created and never upgraded, a wrong name)
             raise CopyError(T_("the source database holds no catalog (no migration was ever run on it): check "
                                "its address, or run `opendata db upgrade` on it if it is meant to be empty"))
@@ -69,8 +80,10 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
         try:
             full = dbmod.nonempty_tables(target)
         except OperationalError as exc:
-            raise CopyError(T_("cannot connect to the target database (%(error)s): create it first (PostgreSQL: "
-                               "createdb)", error=exc.orig.__class__.__name__)) from exc
+            # the driver's reason: a server that is down or a role that does not exist were all "create it first"
+            raise CopyError(T_("cannot connect to the target database %(url)s (%(reason)s): check its URL and that "
+                               "its server is running; a PostgreSQL database must be created first (createdb)",
+                               url=_safe(target_url), reason=_reason(exc))) from exc
         if full:
             raise CopyError(T_("the target database is not empty (%(tables)s hold rows): copy only into an empty "
                                "database", tables=", ".join(full[:5]) + (", ..." if len(full) > 5 else "")))

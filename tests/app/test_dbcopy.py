@@ -120,6 +120,24 @@ def test_a_target_that_cannot_be_reached_is_named(tmp_path):
     assert "x@" not in result.output  # the password is not printed
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_why_a_database_cannot_be_reached_is_said_and_which_one(tmp_path, lang):
+    """A target whose server is down (or whose role does not exist) was "cannot connect (OperationalError): create
+    it first"; an unreachable --from was blamed on OPENDATA_DATABASE_URL, naming the default SQLite file."""
+    source = f"sqlite:///{tmp_path / 'catalog.db'}"
+    dbmod.upgrade(source)
+    down = "postgresql://nobody:x@127.0.0.1:9/none"
+    said = {"en": ("cannot connect to the target database", "cannot connect to the source database"),
+            "zh": ("无法连接目标数据库", "无法连接源数据库")}[lang]
+    for args, what in ((["--from", source, "--to", down], said[0]), (["--from", down, "--to", source], said[1])):
+        result = CliRunner().invoke(main, ["--lang", lang, "db", "copy", *args])
+        assert result.exit_code == 1, result.output
+        out = result.output.split("\n", 1)[1]  # the line after "copying ... to ..."
+        assert what in out and "postgresql://nobody:***@127.0.0.1:9/none" in out, out
+        assert "refused" in out.lower(), out  # the driver's reason
+        assert "x@" not in result.output and "OPENDATA_DATABASE_URL;" not in out
+
+
 @pytest.mark.parametrize(("option", "value", "said"), [
     ("--to", "bogus", "not a database URL"), ("--to", "", "an empty URL names no database"),
     ("--from", "foo://u:secret@h/db", "'foo' is not a kind of database")])
