@@ -99,6 +99,11 @@ def main(ctx: click.Context) -> None:
     except ValueError as exc:  # a setting's value refused: said in the command's language
         raise click.UsageError(say(exc.args[0])) from exc
     configure_logging(values["LOG_LEVEL"], values["LOG_FORMAT"])
+    for env, meant in settings_mod.unknown():  # a typo's value was ignored without a word
+        click.echo(_("warning: %(env)s is not a setting and is ignored: did you mean %(meant)s?", env=env,
+                     meant=meant) if meant else
+                   _("warning: %(env)s is not a setting and is ignored (`opendata settings` lists them)", env=env),
+                   err=True)
     ctx.obj = Context()
     ctx.call_on_close(ctx.obj.close)
 

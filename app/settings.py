@@ -7,6 +7,7 @@ This registry is the one source: `create_app`, the CLI, `docs/configuration.md`
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,6 +368,7 @@ SETTINGS: list[Setting] = [
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}
+BY_ENV = {s.env: s for s in SETTINGS}
 
 
 def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -391,6 +393,28 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
     if not values["RESULT_BACKEND"] and (values["BROKER_URL"] or "").startswith("redis"):
         values["RESULT_BACKEND"] = values["BROKER_URL"]
     return values
+
+
+#: OPENDATA_ variables read elsewhere than this registry: the benchmarks' and the distributed test's own knobs
+#: (docs/scaling.md, docs/harvesting.md), and the service links Kubernetes sets for a service named "opendata"
+#: (OPENDATA_SERVICE_HOST, OPENDATA_PORT_5000_TCP...).
+_NOT_SETTINGS = re.compile(r"^OPENDATA_(BENCH_.+|DIST_DATASETS|SERVICE_HOST|SERVICE_PORT(_.+)?"
+                           r"|PORT(_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?)$")
+
+
+def unknown(environ: dict[str, str] | None = None) -> list[tuple[str, str | None]]:
+    """The OPENDATA_ variables that name no setting, each with the setting it most likely meant (or None). A typo
+    was ignored without a word: OPENDATA_DATABASE=postgresql://... left the catalog in the default SQLite file."""
+    import difflib
+
+    environ = os.environ if environ is None else environ
+    names = [s.env for s in SETTINGS]
+    found = []
+    for env in sorted(environ):
+        if env.startswith(PREFIX) and env not in BY_ENV and not _NOT_SETTINGS.match(env):
+            close = difflib.get_close_matches(env, names, n=1, cutoff=0.8)
+            found.append((env, close[0] if close else None))
+    return found
 
 
 def _reason(exc: ValueError, parse: Callable[[str], Any], raw: str) -> str:

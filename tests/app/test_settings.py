@@ -115,3 +115,39 @@ def test_the_rate_limit_storage_and_the_harvesters_are_checked_when_read():
     with pytest.raises(ValueError, match="OPENDATA_HARVESTERS: unknown harvester type.s. csw"):
         settings.load({"OPENDATA_HARVESTERS": "ckan, csw"})
     assert settings.load({"OPENDATA_HARVESTERS": "ckan, dcat"})["HARVESTERS"] == ["ckan", "dcat"]
+
+
+def test_an_unknown_opendata_variable_is_warned_about_with_the_setting_it_meant(tmp_path, monkeypatch):
+    """OPENDATA_DATABASE=postgresql://... (not _URL) was ignored without a word: every command then used the default
+    SQLite file. Each command warns on standard error, in the command's language; the benchmarks' own variables and
+    Kubernetes' service links for a service named "opendata" are not warned about."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    monkeypatch.setenv("OPENDATA_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENDATA_DATABASE", "postgresql://opendata@db/opendata")
+    monkeypatch.setenv("OPENDATA_NO_SUCH_THING", "1")
+    for quiet in ("OPENDATA_BENCH_POSTGRES_URL", "OPENDATA_DIST_DATASETS", "OPENDATA_SERVICE_HOST",
+                  "OPENDATA_PORT_5000_TCP_ADDR", "OPENDATA_PORT"):
+        monkeypatch.setenv(quiet, "1")
+    for lang, said in (("en", ("warning: OPENDATA_DATABASE is not a setting and is ignored: did you mean "
+                               "OPENDATA_DATABASE_URL?",
+                               "warning: OPENDATA_NO_SUCH_THING is not a setting and is ignored (`opendata settings` "
+                               "lists them)")),
+                       ("zh", ("警告：OPENDATA_DATABASE 不是设置项，已忽略：您是否想写 OPENDATA_DATABASE_URL？",
+                               "警告：OPENDATA_NO_SUCH_THING 不是设置项"))):
+        result = CliRunner().invoke(main, ["--lang", lang, "settings"])
+        assert result.exit_code == 0, result.output
+        warnings = [line for line in result.stderr.splitlines() if line]
+        assert len(warnings) == 2 and all(s in result.stderr for s in said), result.stderr
+        assert "OPENDATA_DATABASE_URL=" in result.stdout  # the command still runs
+
+
+def test_every_opendata_variable_the_docs_name_is_a_setting():
+    import re
+
+    root = DOCS.parents[1]
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        named = set(re.findall(r"OPENDATA_[A-Z0-9_]*[A-Z0-9]", doc.read_text("utf-8")))
+        assert not settings.unknown(dict.fromkeys(named, "")), doc.name
