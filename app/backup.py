@@ -284,7 +284,7 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
     try:
         if backend == "sqlite":
             sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
-        full = dbmod.nonempty_tables(engine) if _reachable(engine) else []
+        full = dbmod.nonempty_tables(engine) if _reachable(engine, url) else []
     finally:
         engine.dispose()
     if full and not force:
@@ -352,7 +352,7 @@ def _known_revisions() -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
-def _reachable(engine) -> bool:
+def _reachable(engine, url: str) -> bool:
     """Whether the target answers; one that cannot be reached is a BackupError saying so."""
     from sqlalchemy.exc import OperationalError
 
@@ -360,8 +360,13 @@ def _reachable(engine) -> bool:
         with engine.connect():
             return True
     except OperationalError as exc:
-        raise BackupError(T_("cannot connect to the target database (%(error)s): create it first (PostgreSQL: "
-                             "createdb)", error=exc.orig.__class__.__name__)) from exc
+        # the driver's reason: a server that is down or a role that does not exist were all "create it first"
+        from app.dbcopy import _reason, _safe
+
+        raise BackupError(T_("cannot connect to the target database %(url)s (%(reason)s): check its URL and that "
+                             "its server is running; a PostgreSQL database must be created first (createdb)",
+                             url=_safe(url),
+                             reason=_reason(exc))) from exc
 
 
 def _restore_sqlite(dump: Path, url: str) -> None:

@@ -323,3 +323,30 @@ def test_a_restore_that_cannot_write_a_folder_touches_nothing(tmp_path, db_url):
     manifest.write_text('{"version": 1}')
     result = runner.invoke(main, ["restore", "--force", str(tmp_path / "bk")], env=env)
     assert result.exit_code == 1 and "the manifest has no archive section" in result.output, result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_target_that_cannot_be_reached_is_said_with_why(tmp_path, lang):
+    """A PostgreSQL target not created, on a server that is down, or for a role that does not exist: each was
+    "cannot connect to the target database (OperationalError): create it first", whatever the cause."""
+    if not services.port_open("127.0.0.1", 5432):
+        services.missing("PostgreSQL on 127.0.0.1:5432")
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    (folder / "catalog.pgdump").write_bytes(b"a dump")
+    import hashlib
+
+    manifest = Manifest(taken_at="2026-12-03T10:00:00+00:00", backend="postgresql", revision=dbmod.head_revision(),
+                        dump="catalog.pgdump", dump_sha256=hashlib.sha256(b"a dump").hexdigest(), dump_bytes=6,
+                        counts={}, archive=ArchiveSummary(source_dir="/a"))
+    (folder / "manifest.json").write_text(backup_manifest.to_json(manifest))
+    said = {"en": "cannot connect to the target database", "zh": "无法连接目标数据库"}[lang]
+    for url, shown, reason in (
+            ("postgresql://postgres@127.0.0.1:5432/opendata_never_created", None, "does not exist"),
+            ("postgresql://nobody:secret@127.0.0.1:9/none", "postgresql://nobody:***@127.0.0.1:9/none", "refused")):
+        env = env_of({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path / "i"), "ARCHIVE_DIR": str(tmp_path / "a")})
+        result = CliRunner().invoke(main, ["--lang", lang, "restore", str(folder)], env=env)
+        assert result.exit_code == 1, result.output
+        assert said in result.output and (shown or url) in result.output and reason in result.output, result.output
+        assert "secret" not in result.output and "Traceback" not in result.output
