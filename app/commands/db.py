@@ -51,10 +51,34 @@ def register(main: click.Group) -> None:
     def check(obj) -> None:
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
+        from catalog_schema import db as dbmod
         from catalog_schema.db import check as do_check
 
+        url = obj.settings["DATABASE_URL"]
+        # A SQLite file that is not there was made empty by the check (a typo's catalgo.db), and a database behind
+        # or never migrated was alembic's "Target database is not up to date.", in English, saying nothing to do.
+        obj.require_database()
+        engine = dbmod.make_engine(url)
         try:
-            do_check(obj.settings["DATABASE_URL"])
+            with engine.connect() as conn:
+                revision = dbmod.current_revision(conn)
+        finally:
+            engine.dispose()
+        head = dbmod.head_revision()
+        if revision is None:
+            raise click.ClickException(_("the database %(url)s holds no catalog (no migration was ever run on it): "
+                                         "run `opendata db upgrade`", url=_safe(url)))
+        if revision != head:
+            from app.backup import _known_revisions
+
+            raise click.ClickException(
+                _("the database %(url)s is at migration %(revision)s, this code's head is %(head)s: run `opendata "
+                  "db upgrade`", url=_safe(url), revision=revision, head=head) if revision in _known_revisions()
+                else _("the database %(url)s is at migration %(revision)s, which this code does not know (its head "
+                       "is %(head)s): it was migrated by a newer version of the platform, run that one",
+                       url=_safe(url), revision=revision, head=head))
+        try:
+            do_check(url)
         except (OperationalError, ProgrammingError):
             raise  # said by the command group (app.cli_lang.database_trouble)
         except Exception as exc:

@@ -136,3 +136,47 @@ def test_a_sqlite_file_that_does_not_exist_is_named_not_made(tmp_path, args):
     result = CliRunner().invoke(main, ["--lang", "zh", *args], env=env)
     assert result.exit_code == 1 and f"{typo} 处没有 SQLite 数据库" in result.output, result.output
     assert not typo.exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_db_check_says_what_to_do_with_a_database_behind_never_migrated_newer_or_missing(tmp_path, lang):
+    """After installing new code, `opendata db check` on the catalog not yet upgraded answered alembic's "Target
+    database is not up to date." (in English under zh, naming neither the migration nor what to run), and on a
+    SQLite file that was not there it made an empty one."""
+    said = {"en": ("is at migration 0011, this code's head is", "run `opendata db upgrade`",
+                   "holds no catalog", "which this code does not know", "there is no SQLite database at"),
+            "zh": ("处于迁移版本 0011，本代码的最新版本是", "请运行 `opendata db upgrade`",
+                   "中没有目录", "本代码不认识的迁移版本", "处没有 SQLite 数据库")}[lang]
+    head = dbmod.head_revision()
+
+    def check(path: Path) -> str:
+        env = {"OPENDATA_DATABASE_URL": f"sqlite:///{path}", "OPENDATA_INSTANCE_DIR": str(tmp_path)}
+        result = CliRunner().invoke(main, ["--lang", lang, "db", "check"], env=env)
+        assert result.exit_code == 1 and str(path) in result.output, result.output
+        assert "not up to date" not in result.output and "Traceback" not in result.output
+        return result.output
+
+    behind = tmp_path / "behind.db"
+    dbmod.upgrade(f"sqlite:///{behind}", "0011")
+    out = check(behind)
+    assert said[0] in out and head in out and said[1] in out, out
+
+    never = tmp_path / "never.db"
+    engine = dbmod.make_engine(f"sqlite:///{never}")
+    engine.connect().close()  # the file exists, no table in it (as a PostgreSQL database just created)
+    engine.dispose()
+    out = check(never)
+    assert said[2] in out and said[1] in out, out
+
+    newer = tmp_path / "newer.db"
+    dbmod.upgrade(f"sqlite:///{newer}")
+    engine = dbmod.make_engine(f"sqlite:///{newer}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    out = check(newer)
+    assert said[3] in out and "9999" in out and head in out, out
+
+    typo = tmp_path / "catalgo.db"
+    out = check(typo)
+    assert said[4] in out and not typo.exists(), out
