@@ -13,7 +13,8 @@ from app.commands.serve import PORT, can_listen
 
 
 def register(main: click.Group) -> None:
-    @main.command("demo", help=N_("Build the demo catalog from data_samples/ on SQLite and serve it."))
+    @main.command("demo", help=N_("Build the demo catalog from data_samples/ in the catalog database "
+                                         "(OPENDATA_DATABASE_URL; SQLite by default) and serve it."))
     @click.option("--port", default=5000, show_default=True, type=PORT)
     @click.option("--no-serve", is_flag=True, help=N_("Load the samples and exit (for checks and CI)."))
     def demo(port: int, no_serve: bool) -> None:
