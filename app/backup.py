@@ -269,7 +269,7 @@ def restore(settings: dict[str, Any], folder: Path, *, force: bool = False, say:
         raise BackupError(T_("%(dump)s fails SQLite's integrity check (%(problem)s): nothing was restored",
                                 dump=str(dump), problem=problem))
     head = dbmod.head_revision()
-    known = _known_revisions()
+    known = dbmod.known_revisions()
     if manifest.revision not in known:
         raise BackupError(T_("the backup is at migration %(revision)s, which this code does not know (its head "
                              "is %(head)s): restore it with the version that made it", revision=manifest.revision,
@@ -345,13 +345,6 @@ class Restored:
     missing: list[str]
 
 
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(dbmod.alembic_config("sqlite://"))
-    return {rev.revision for rev in script.walk_revisions()}
-
-
 def _reachable(engine, url: str) -> bool:
     """Whether the target answers; one that cannot be reached is a BackupError saying so."""
     from sqlalchemy.exc import OperationalError
@@ -361,12 +354,9 @@ def _reachable(engine, url: str) -> bool:
             return True
     except OperationalError as exc:
         # the driver's reason: a server that is down or a role that does not exist were all "create it first"
-        from app.dbcopy import _reason, _safe
-
         raise BackupError(T_("cannot connect to the target database %(url)s (%(reason)s): check its URL and that "
                              "its server is running; a PostgreSQL database must be created first (createdb)",
-                             url=_safe(url),
-                             reason=_reason(exc))) from exc
+                             url=dbmod.safe_url(url), reason=dbmod.driver_reason(exc))) from exc
 
 
 def _restore_sqlite(dump: Path, url: str) -> None:

@@ -40,16 +40,6 @@ class CopyError(Exception):
     """A copy that cannot start or did not come out whole; the message says why in one sentence."""
 
 
-def _safe(url: str) -> str:
-    """The URL as the operator wrote it (not the driver's postgresql+psycopg://), without its password."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _reason(exc: OperationalError) -> str:
-    """The driver's first line (no password in it: the drivers name the user, host and database)."""
-    return (str(exc.orig or exc).strip().splitlines() or [type(exc.orig).__name__])[0][:300]
-
-
 def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lambda _: None) -> dict[str, int]:
     """Copy every catalog table from `source_url` to the empty database at `target_url`; the rows of each."""
     if dbmod.normalize_url(source_url) == dbmod.normalize_url(target_url):
@@ -69,8 +59,8 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
                 revision = dbmod.current_revision(conn)
         except OperationalError as exc:  # was the command's catch-all, which named OPENDATA_DATABASE_URL, not --from
             raise CopyError(T_("cannot connect to the source database %(url)s (%(reason)s): check its URL (--from, "
-                               "else OPENDATA_DATABASE_URL) and that its server is running", url=_safe(source_url),
-                               reason=_reason(exc))) from exc
+                               "else OPENDATA_DATABASE_URL) and that its server is running",
+                               url=dbmod.safe_url(source_url), reason=dbmod.driver_reason(exc))) from exc
         if revision is None:  # an empty database (a PostgreSQL one created and never upgraded, a wrong name)
             raise CopyError(T_("the source database holds no catalog (no migration was ever run on it): check "
                                "its address, or run `opendata db upgrade` on it if it is meant to be empty"))
@@ -83,11 +73,11 @@ def copy(source_url: str, target_url: str, *, batch: int = 1000, say: Say = lamb
             # the driver's reason: a server that is down or a role that does not exist were all "create it first"
             raise CopyError(T_("cannot connect to the target database %(url)s (%(reason)s): check its URL and that "
                                "its server is running; a PostgreSQL database must be created first (createdb)",
-                               url=_safe(target_url), reason=_reason(exc))) from exc
+                               url=dbmod.safe_url(target_url), reason=dbmod.driver_reason(exc))) from exc
         if full:
             raise CopyError(T_("the target database is not empty (%(tables)s hold rows): copy only into an empty "
                                "database", tables=", ".join(full[:5]) + (", ..." if len(full) > 5 else "")))
-        say(T_("target %(url)s: migrating to %(head)s", url=_safe(target_url), head=head))
+        say(T_("target %(url)s: migrating to %(head)s", url=dbmod.safe_url(target_url), head=head))
         dbmod.upgrade(target_url)
         counts: dict[str, int] = {}
         # One read snapshot for every table: PostgreSQL's REPEATABLE READ; SQLite's read transaction (in WAL mode

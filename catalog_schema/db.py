@@ -215,6 +215,27 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every migration this code knows (a database at one of them is behind, not ahead)."""
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+
+
+def safe_url(url: str) -> str:
+    """A database URL as the operator wrote it (not the driver's postgresql+psycopg://), without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def driver_reason(exc: Exception) -> str:
+    """Why a connection failed, in the driver's first line (no password in it: the drivers name the user, host and
+    database): a server that is down, a role or a database that does not exist."""
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
+
+
 def current_revision(conn) -> str | None:
     """The migration the database at `conn` is at (None: never migrated)."""
     from sqlalchemy import inspect, text

@@ -69,11 +69,9 @@ def register(main: click.Group) -> None:
             raise click.ClickException(_("the database %(url)s holds no catalog (no migration was ever run on it): "
                                          "run `opendata db upgrade`", url=_safe(url)))
         if revision != head:
-            from app.backup import _known_revisions
-
             raise click.ClickException(
                 _("the database %(url)s is at migration %(revision)s, this code's head is %(head)s: run `opendata "
-                  "db upgrade`", url=_safe(url), revision=revision, head=head) if revision in _known_revisions()
+                  "db upgrade`", url=_safe(url), revision=revision, head=head) if revision in dbmod.known_revisions()
                 else _("the database %(url)s is at migration %(revision)s, which this code does not know (its head "
                        "is %(head)s): it was migrated by a newer version of the platform, run that one",
                        url=_safe(url), revision=revision, head=head))
@@ -126,7 +124,6 @@ def _database_url(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 def _safe(url: str) -> str:
-    """The URL without its password."""
-    from sqlalchemy.engine import make_url
+    from catalog_schema.db import safe_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return safe_url(url)
