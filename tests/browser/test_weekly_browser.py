@@ -17,8 +17,8 @@ from tests.support.wsgiserver import ServedApp
 pytestmark = pytest.mark.browser
 
 SIZES = ((390, 844), (1366, 900))
-LANGS = (("zh_CN", "zh-CN", "每周评估", "京海市人民政府办公厅"),
-         ("en", "en", "Weekly evaluation", "General Office of Jinghai Municipal People's Government"))
+LANGS = (("zh_CN", "zh-CN", "每周评估：", "京海市人民政府办公厅"),
+         ("en", "en", "Weekly evaluation: ", "General Office of Jinghai Municipal People's Government"))
 _SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
@@ -61,7 +61,7 @@ def test_an_official_reads_the_weekly_report_and_follows_a_finding(browser, week
         page.locator('a[href="/dashboard/weekly"]').first.click()
         page.wait_for_url("**/dashboard/weekly")
         assert page.locator("html").get_attribute("lang") == html_lang
-        assert page.locator("h1").inner_text().strip() == f"{heading}: 2026-W48"
+        assert page.locator("h1").inner_text().strip() == f"{heading}2026-W48"  # the language's colon
         _no_sideways_scroll(page, "the weekly evaluation")
         row = page.locator('#weekly-table tr[data-publisher="jh-gov-office"] th a')
         assert row.inner_text().strip() == publisher  # a name, not a slug
