@@ -769,4 +769,6 @@ def test_the_league_table_sorts_both_ways_and_by_change_and_downloads(client, ca
             assert [r["publisher"] for r in _json(client, f"/dashboard/league.json?sort={sort}&order={order}")[
                 "rows"]] == order_seen
         assert ("highest first" if sort == "rank" else "lowest first") in default
-    assert "从低到高" in _html(client, "/dashboard?sort=score&lang=zh_CN")
+    assert "平均得分</strong>（<a" in _html(client, "/dashboard?sort=score&lang=zh_CN")  # full-width brackets
+    assert "从低到高</a>）" in _html(client, "/dashboard?sort=score&lang=zh_CN")
+    assert "Average score</strong> (<a" in _html(client, "/dashboard?sort=score&lang=en")
