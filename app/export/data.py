@@ -75,25 +75,31 @@ def served_stars(distribution: Distribution, *, site: str | None = None) -> dict
     "xml": ..., "ttl": ..., "csv-metadata": ...}}``; ``served`` and ``urls`` are empty for a distribution
     that is not a table or not archived yet. ``site`` defaults to the SITE_URL setting (needs an app context).
     """
-    out: dict[str, Any] = {"published": distribution.stars, "served": {}, "urls": {}}
-    if not is_servable(distribution):
+    out: dict[str, Any] = {"published": distribution.stars, "served": {}, "urls": served_urls(distribution, site=site)}
+    if not out["urls"]:
         return out
     ds = distribution.dataset
-    base = (site if site is not None else str(setting("SITE_URL"))).rstrip("/") + resource_path(ds.slug,
-                                                                                                 distribution.id)
     licence_id = distribution.license_id or ds.license_id
     licence_raw = distribution.license_raw or ds.license_raw
     licence = licence_id or (licence_raw and f"unknown:{licence_raw}") or None
     for ext in EXTENSIONS:
         code = SERVED_CODES[ext]
-        url = f"{base}/data.{ext}"
+        url = out["urls"][ext]
         ev = Evidence(url=url, reachable=True, http_status=200, error=None, declared_format=code,
                       sniffed=Sniffed(format=code, media_type=MEDIA_TYPES[ext].split(";")[0], encoding="utf-8"),
                       licence_id=licence, rdf_uri_subjects=1 if ext == "ttl" else 0)
         out["served"][ext] = distribution_stars(ev).stars
-        out["urls"][ext] = url
-    out["urls"]["csv-metadata"] = f"{base}/data.csv-metadata.json"
     return out
+
+
+def served_urls(distribution: Distribution, *, site: str | None = None) -> dict[str, str]:
+    """The URLs of the formats this service converts the distribution's table to (``csv``, ``json``, ``xml``,
+    ``ttl``, ``csv-metadata``); empty for a distribution that is not a table or not archived yet."""
+    if not is_servable(distribution):
+        return {}
+    base = (site if site is not None else str(setting("SITE_URL"))).rstrip("/") + resource_path(
+        distribution.dataset.slug, distribution.id)
+    return {**{ext: f"{base}/data.{ext}" for ext in EXTENSIONS}, "csv-metadata": f"{base}/data.csv-metadata.json"}
 
 
 # --------------------------------------------------------------------------- routes

@@ -28,7 +28,7 @@ from app.api.rest.responses import (
     with_per_page,
 )
 from app.assessment import latest_assessment
-from app.export.data import served_stars
+from app.export.data import served_urls
 from app.i18n import N_
 from app.request_context import db_session
 from app.services import lifecycle
@@ -211,9 +211,9 @@ def _data_links(ds: Dataset, row) -> dict[str, Any]:
     them whether the bytes go out (a table holding personal data answers 451 there)."""
     out: dict[str, Any] = {"file": row.download_url or row.access_url,
                            "versions": api_url(".distribution_versions", slug=ds.slug, dist_id=row.id)}
-    urls = served_stars(row, site=site_url("/").rstrip("/"))["urls"]
+    urls = served_urls(row, site=site_url("/").rstrip("/"))  # the URLs alone: the stars of each are not asked
     if urls:
-        out["data"] = {ext: url for ext, url in urls.items()}
+        out["data"] = urls
         out["rows"] = api_url(".rows", slug=ds.slug, dist_id=row.id)
     if dictionary.effective(row.dictionary, row.table_schema) is not None:  # a GeoJSON's properties have none
         out["dictionary"] = api_url(".distribution_dictionary", slug=ds.slug, dist_id=row.id)
