@@ -31,6 +31,7 @@ CODES = {
     412: "precondition-failed",
     413: "too-large",
     415: "unsupported-media-type",
+    416: "range-not-satisfiable",
     422: "invalid",
     429: "too-many-requests",
     500: "server-error",
@@ -54,6 +55,7 @@ GENERIC = {
     409: T_("The request conflicts with the present state."),
     413: T_("The request is too large."),
     415: T_("The request's content type is not supported here."),
+    416: T_("The requested range is not within the file."),
     422: T_("The request cannot be processed."),
     429: T_("Too many requests: try again later."),
     500: T_("The server failed to answer this request."),
@@ -111,11 +113,14 @@ def _api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.code, exc.message)
 
 
-def _http_error(exc: HTTPException) -> Response:
+def http_error_response(exc: HTTPException) -> Response:
+    """An HTTP error werkzeug raised (406, 416, 405 ...) in the API's shape, with the headers that belong to it
+    kept (405 `Allow`, 416 `Content-Range: bytes */<size>`): only werkzeug's HTML Content-Type is left out."""
     status = exc.code or 500
     resp = error_response(status, CODES.get(status, "error"), exc.description or exc.name)
-    if status == 405 and getattr(exc, "valid_methods", None):
-        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            resp.headers[name] = value
     return resp
 
 
@@ -133,5 +138,5 @@ def _unexpected(exc: Exception) -> Response:
 
 def register(bp: Blueprint) -> None:
     bp.register_error_handler(ApiError, _api_error)
-    bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(HTTPException, http_error_response)
     bp.register_error_handler(Exception, _unexpected)

@@ -228,6 +228,20 @@ def method_not_allowed(error):
     return resp
 
 
+@bp.app_errorhandler(406)
+@bp.app_errorhandler(416)
+def not_acceptable_or_out_of_range(error):
+    """406 (no acceptable representation) and 416 (a byte range past the end of a file) under /api/, and at the
+    doors machines read for a client that is no browser, in the API's JSON error shape in the reader's language,
+    status and headers kept (416's `Content-Range: bytes */<size>`); werkzeug's English HTML page was left there
+    (a REST route's own are the blueprint's, app/api/errors.py, which says them the same way)."""
+    from app.api.errors import http_error_response
+
+    if request.path.startswith("/api/") or (_machine_door() and not _wants_html()):
+        return http_error_response(error)
+    return error
+
+
 def _wants_html() -> bool:
     return any(mime == "text/html" for mime, _q in request.accept_mimetypes)  # browsers name it
 

@@ -492,3 +492,23 @@ def test_the_gates_answers_in_zh_and_en(client, world):
     assert "The resource is of an unrecognised format, not a table" in en_page and "该资源" not in en_page
     unknown = _text(client.get("/uploads/no-such-id/x.csv?lang=zh_CN", headers={"Accept": "text/html"}))
     assert "本目录中没有该资源。" in unknown
+
+
+def test_a_range_past_the_end_of_a_download_is_the_apis_json_error(client, world):
+    """A byte range past the end of an upload answered werkzeug's English HTML page (416), where every other refusal
+    of a download door is the API's JSON error for a client that is no browser: now that shape too, in the reader's
+    language, with the status and `Content-Range: bytes */<size>` kept; a browser keeps werkzeug's page."""
+    upload = _urls(world, "population", "population.csv")[0]
+    en = client.get(upload, headers={"Range": "bytes=9999-"})
+    zh = client.get(upload, headers={"Range": "bytes=9999-", "Accept-Language": "zh-CN,zh;q=0.9"})
+    for resp in (en, zh):
+        assert resp.status_code == 416 and resp.mimetype == "application/json"
+        assert resp.headers["Content-Range"] == f"bytes */{len(CLEAN)}"
+        assert resp.get_json()["error"]["status"] == 416
+        assert resp.get_json()["error"]["code"] == "range-not-satisfiable"
+    assert en.get_json()["error"]["message"] == "The server cannot provide the requested range."
+    assert zh.get_json()["error"]["message"] == "请求的字节范围不在文件之内。"
+    browser = client.get(upload, headers={"Range": "bytes=9999-", "Accept": "text/html,*/*;q=0.8"})
+    assert browser.status_code == 416 and browser.headers["Content-Range"] == f"bytes */{len(CLEAN)}"
+    part = client.get(upload, headers={"Range": "bytes=0-2"})  # a range inside the file is still served
+    assert part.status_code == 206 and part.get_data() == CLEAN[:3]
