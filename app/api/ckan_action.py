@@ -112,14 +112,26 @@ def envelope(name: str, body: dict[str, Any], status: int) -> Response:
 # --------------------------------------------------------------------------- parameters
 
 
-def action_params() -> dict[str, Any]:
-    """GET and HEAD: the query arguments (repeated keys as lists). POST: the JSON body (an object), else the form."""
+def _query_args() -> dict[str, Any]:
+    """The query arguments, a repeated key as a list."""
+    out: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+def action_params(*, read: bool = True) -> dict[str, Any]:
+    """GET and HEAD: the query arguments (repeated keys as lists). POST: the JSON body (an object), else the form;
+    for a read (`read`: every action but the writes, as CKAN reads URL parameters of its side-effect-free actions),
+    over the query arguments, so `POST package_search?rows=-1` is the request its GET is (it was answered as if
+    the URL said nothing: 200 and the first page, where the GET is a Validation Error)."""
     if request.method in ("GET", "HEAD"):
-        out: dict[str, Any] = {}
-        for key in request.args:
-            values = request.args.getlist(key)
-            out[key] = values[0] if len(values) == 1 else values
-        return out
+        return _query_args()
+    return {**(_query_args() if read else {}), **_body_params()}
+
+
+def _body_params() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if request.form and not request.is_json:
         return {k: (v[0] if len(v) == 1 else v) for k, v in request.form.lists()}
@@ -1075,7 +1087,7 @@ def action(name: str) -> Response:
     try:
         if name not in ACTIONS and name not in WRITES:
             raise ActionError(400, "Bad Request", T_("Bad request - Action name not known: %(name)s", name=name))
-        params = action_params()
+        params = action_params(read=name not in WRITES)
         if name in WRITES:
             if request.method != "POST":
                 raise ActionError(400, "Bad Request", T_("Bad request - %(name)s must be called with POST",

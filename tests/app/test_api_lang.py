@@ -129,6 +129,26 @@ def test_ckan_errors_follow_accept_language(client, world):
     assert denied["__type"] == "Authorization Error" and denied["message"].startswith("拒绝访问：")
 
 
+@pytest.mark.parametrize("headers", [{}, ZH], ids=["en", "zh"])
+def test_package_search_says_a_bad_rows_the_same_by_get_and_by_post(client, world, headers):
+    """`rows=-1` by GET was CKAN's Validation Error, the same URL POSTed (curl -X POST, a form with its action's
+    query) a 200 with the first page: a read's query arguments were dropped from a POST. CKAN reads them for its
+    side-effect-free actions; now every door says the one error, the same message and status."""
+    url = "/api/3/action/package_search"
+    answers = {"GET": client.get(f"{url}?rows=-1", headers=headers),
+               "POST, in the URL": client.post(f"{url}?rows=-1", headers=headers),
+               "POST, a JSON body": client.post(url, json={"rows": -1}, headers=headers),
+               "POST, a JSON string": client.post(url, json={"rows": "-1"}, headers=headers),
+               "POST, a form": client.post(url, data={"rows": "-1"}, headers=headers)}
+    said = "不能小于 0" if headers else "Must be at least 0"
+    for door, resp in answers.items():
+        assert resp.status_code == 409, (door, resp.get_data(as_text=True)[:300])
+        assert resp.get_json() == answers["GET"].get_json(), door
+        assert resp.get_json()["error"] == {"__type": "Validation Error", "message": f"rows: {said}", "rows": [said]}
+    body_wins = client.post(f"{url}?rows=-1", json={"rows": 2}, headers=headers)  # the body over the URL
+    assert body_wins.status_code == 200 and len(body_wins.get_json()["result"]["results"]) <= 2
+
+
 def test_ckanapi_raises_the_same_exceptions_in_both_languages(app, world):
     served = ServedApp(app, threads=2)
     try:
