@@ -391,7 +391,7 @@ def _conflicts(ds, sent: dict) -> dict:
 
 def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
                dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None,
-               dictionary_form: dict | None = None, conflict: bool = False):
+               override: dict | None = None, dictionary_form: dict | None = None, conflict: bool = False):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -410,7 +410,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         access_rights=sorted(vocab.ACCESS_RIGHTS.values(), key=lambda a: ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
                              .index(a.code) if a.code in ("PUBLIC", "RESTRICTED", "NON_PUBLIC") else 9),
         languages=_languages(), places=gazetteer.places(2), errors=errors or {}, values=values or _values(ds),
-        withdrawal=withdrawal or {},
+        withdrawal=withdrawal or {}, override=override or {},
         is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,
         max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload,
@@ -722,7 +722,16 @@ def change_state(slug: str, action: str):
         elif action == "detach":
             datasets.detach(actor, ds)
         elif action == "override":
-            if gate.override_pii(actor, ds, form.get("reason", "")).get("pending"):
+            try:
+                pending = gate.override_pii(actor, ds, form.get("reason", "")).get("pending")
+            except ServiceError as exc:  # a reason too short: said beside it, what was typed kept (it was lost)
+                if exc.status == 403 or (exc.detail or {}).get("field") != "reason":
+                    raise
+                db_session().rollback()
+                _user, ds = _editable(slug)
+                return _edit_page(ds, errors={"override-reason": _refusal_text(exc)},
+                                  override={"reason": form.get("reason") or ""}), 422
+            if pending:
                 action = "override-pending"
         else:
             (datasets.publish if action == "publish" else datasets.restore)(actor, ds)

@@ -273,16 +273,28 @@ def test_the_personal_data_box_names_the_file_of_each_finding(client, world, lan
     ("en", "at least 10 letters, or 5 Chinese characters"),
     ("zh", "至少 5 个汉字或 10 个字母"),
 ])
-def test_an_override_with_too_short_a_reason_says_how_long_it_must_be(client, world, lang, says):
+def test_an_override_with_too_short_a_reason_says_how_long_it_must_be(app, client, world, lang, says):
     """The override's reason was refused with "A field has a value the catalog cannot take.": the admin learnt
-    neither which field nor what to write; the service's sentence says both."""
+    neither which field nor what to write; the service's sentence says both, beside the reason's box. The page
+    then came back (303) with the box empty: what was typed is kept, escaped, to be lengthened."""
     sign_in(client, world.emails["admin_a"])
     edit_url = f"/publish/{world.draft_a}"
     form_post(client, edit_url, f"{edit_url}/distributions", {"file": (io.BytesIO(PII_CSV.read_bytes()),
                                                                        "hotline.csv")},
               content_type="multipart/form-data")
-    refused = form_post(client, f"{edit_url}?lang={lang}", f"{edit_url}/override", {"reason": "ok"})
-    assert refused.status_code == 303
-    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
-    assert says in page
+    typed = '<i>"&</i>'  # nine characters: too short, and markup that must come back as text
+    refused = form_post(client, f"{edit_url}?lang={lang}", f"{edit_url}/override", {"reason": typed})
+    assert refused.status_code == 422
+    raw = refused.get_data(as_text=True)
+    assert typed not in raw  # escaped, never markup of the page
+    box = re.search(r'<textarea[^>]*id="override-reason"([^>]*)>([^<]*)</textarea>', raw)
+    assert box and html.unescape(box.group(2)) == typed
+    assert 'aria-describedby="override-reason-error"' in box.group(1) and 'aria-invalid="true"' in box.group(1)
+    error = re.search(r'id="override-reason-error"[^>]*>([^<]*)<', raw)
+    assert error and says in html.unescape(error.group(1))
+    page = html.unescape(raw)
     assert "A field has a value the catalog cannot take." not in page and "某个字段的值不被目录接受" not in page
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert not s.scalars(select(AuditEvent).where(AuditEvent.action.like("publish.pii_override%"))).all()
+    long_enough = "The numbers are the offices' public hotline lines."
+    assert form_post(client, edit_url, f"{edit_url}/override", {"reason": long_enough}).status_code == 303
