@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
@@ -161,12 +162,18 @@ def _reads(request) -> bool:
     return routing.request_kind(request.endpoint, request.view_args) == routing.READS
 
 
-def _add_validator(request, resp: Response, nonce: str | None) -> Response:
-    """A weak ETag from the body (without the CSP nonce) on a page or export, and 304 when the client holds it."""
-    body = resp.get_data()
-    if nonce:
-        body = body.replace(nonce.encode("ascii"), b"")
-    tag = hashlib.sha256(body).hexdigest()[:32]
+def etag_of(*parts: Any) -> str:
+    """A validator made of what a response is made of (its parts as JSON), for answers that know it before their
+    body: the REST API's resources (app/api/rest/responses.py) and the streamed /data.json."""
+    digest = hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode("utf-8")).hexdigest()
+    return digest[:32]
+
+
+def validated(request, resp: Response, tag: str) -> Response:
+    """`resp` with the weak ETag `tag`, or 304 with no body when If-None-Match names it: the one rule of the
+    validators this module sets (a page's or an export's body hash) and of a streamed document's own, made from
+    what its body is made of before it is read (/data.json, app/export/routes.py). A stream replaced by the 304's
+    empty body has not started: nothing of it was read."""
     resp.set_etag(tag, weak=True)
     if request.if_none_match.contains_weak(tag):
         resp.status_code = 304
@@ -174,6 +181,14 @@ def _add_validator(request, resp: Response, nonce: str | None) -> Response:
         for name in ("Content-Length", "Content-Type", "Content-Security-Policy"):
             resp.headers.pop(name, None)
     return resp
+
+
+def _add_validator(request, resp: Response, nonce: str | None) -> Response:
+    """A weak ETag from the body (without the CSP nonce) on a page or export, and 304 when the client holds it."""
+    body = resp.get_data()
+    if nonce:
+        body = body.replace(nonce.encode("ascii"), b"")
+    return validated(request, resp, hashlib.sha256(body).hexdigest()[:32])
 
 
 def _vary_as_its_200(request, resp: Response) -> Response:

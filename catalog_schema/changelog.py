@@ -17,11 +17,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import PassiveFlag
 
-from catalog_schema.models import Dataset, Distribution
+from catalog_schema.models import Dataset, Distribution, Publisher
 
 _LOG = {
     "sqlite": text("INSERT INTO search_changes (dataset_id, seq) VALUES "
@@ -47,6 +47,19 @@ listeners: list[Callable[[str, set[str], bool], None]] = []
 
 def _key(bind) -> str:
     return bind.url.render_as_string(hide_password=False)
+
+
+def catalog_state(session: Session) -> tuple:
+    """A marker that moves whenever a dataset or a publisher of the catalog changes, read without reading the
+    catalog: the log's number of rows, its highest number and the sum of its numbers (a dataset's row takes a new
+    number at each change; on PostgreSQL a transaction may commit a lower number after a higher one, which leaves
+    the highest alone but not the sum), and the publishers' number and latest update (a renamed publisher logs no
+    dataset). Two statements over the log's and the publishers' rows (an index-only scan of the log's `seq`), for
+    validators of documents that are streamed and cannot be hashed before they are sent (/data.json)."""
+    changes = session.execute(text("SELECT count(*), coalesce(max(seq), 0), coalesce(sum(seq), 0) "
+                                   "FROM search_changes")).one()
+    publishers = session.execute(select(func.count(), func.max(Publisher.updated_at))).one()
+    return (*changes, *publishers)
 
 
 def log_changes(session: Session, ids: Iterable[str]) -> None:

@@ -23,6 +23,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH
 from sqlalchemy import select, update
 
+from app import auth
 from app import settings as settings_mod
 from app.export import routes, stream_rdf
 from catalog_schema import db as dbmod
@@ -783,3 +784,53 @@ def test_export_to_a_file_that_cannot_be_written_is_one_sentence(db_url, tmp_pat
     assert not target.parent.exists()
     done = opendata("export", "catalog", "--format", "csv", "-o", str(tmp_path / "catalog.csv"), env=env)
     assert done.returncode == 0 and (tmp_path / "catalog.csv").exists() and not (tmp_path / "catalog.csv.part").exists()
+
+
+def test_data_json_carries_a_validator_that_moves_with_the_catalog(app, client, session):
+    """/data.json is streamed, so the body hash the pages and the paged exports get was never made and clients could
+    not revalidate: its weak ETag is made from the catalog's change marker before the body, answers If-None-Match
+    with 304 (GET and HEAD alike), and moves when a dataset is added, edited (REST PATCH) or withdrawn (REST)."""
+    from app.services import accounts
+    from tests.support.accounts import make_user
+
+    _save(session, [complete("air-1", {"en": "Air one"}, 1), complete("air-2", {"en": "Air two"}, 2)])
+    make_user(app, "admin@env.example.gov", admin_of="env")
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        token = accounts.create_token(s, auth.find_user(s, "admin@env.example.gov"), name="tests")
+        s.commit()
+    writer = {"Authorization": f"Bearer {token}"}
+
+    def tag_and_titles() -> tuple[str, list[str]]:
+        resp = client.get("/data.json")
+        assert resp.status_code == 200 and resp.headers["ETag"].startswith('W/"'), resp.headers
+        return resp.headers["ETag"], sorted(d["title"] for d in json.loads(resp.get_data())["dataset"])
+
+    first, titles = tag_and_titles()
+    assert titles == ["Air one", "Air two"] and tag_and_titles()[0] == first  # the same catalog, the same tag
+    for method in (client.get, client.head):
+        held = method("/data.json", headers={"If-None-Match": first})
+        assert held.status_code == 304 and held.get_data() == b"" and held.headers["ETag"] == first
+    head = client.head("/data.json")
+    assert head.status_code == 200 and head.headers["ETag"] == first and head.get_data() == b""
+    zipped = client.get("/data.json", headers={"Accept-Encoding": "gzip", "If-None-Match": first})
+    assert zipped.status_code == 304 and "Accept-Encoding" in zipped.headers["Vary"]
+    other = client.get("/data.json?x=1")  # another URL, another variant
+    assert other.status_code == 200 and other.headers["ETag"] != first
+
+    _save(session, [complete("air-3", {"en": "Air three"}, 3)])  # added
+    added, titles = tag_and_titles()
+    assert added != first and titles == ["Air one", "Air three", "Air two"]
+    assert client.get("/data.json", headers={"If-None-Match": first}).status_code == 200
+
+    patched = client.patch("/api/v1/datasets/air-1", json={"title": "Air one, revised", "lang": "en"}, headers=writer)
+    assert patched.status_code == 200, patched.get_data(as_text=True)[:300]
+    edited, titles = tag_and_titles()
+    assert edited not in (first, added) and "Air one, revised" in titles
+    assert client.get("/data.json", headers={"If-None-Match": added}).status_code == 200
+
+    gone = client.post("/api/v1/datasets/air-2/withdraw", json={"reason": "Superseded by Air three."},
+                       headers=writer)
+    assert gone.status_code == 200, gone.get_data(as_text=True)[:300]
+    withdrawn, titles = tag_and_titles()
+    assert withdrawn not in (first, added, edited) and titles == ["Air one, revised", "Air three"]
+    assert client.get("/data.json", headers={"If-None-Match": withdrawn}).status_code == 304

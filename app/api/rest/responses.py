@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 from typing import Any
 
@@ -13,6 +11,7 @@ from flask import Response, jsonify, request, url_for
 from app.api.errors import ApiError
 from app.api.openapi import parse_args
 from app.api.rest.blueprint import MAX_PER_PAGE, api
+from app.delivery import etag_of
 from app.request_context import setting
 from app.texts import T_
 
@@ -28,11 +27,6 @@ def api_url(endpoint: str, **values: Any) -> str:
 def site_url(path: str) -> str:
     """An absolute URL of a page or export on this site (other blueprints may not be registered yet)."""
     return request.url_root.rstrip("/") + path
-
-
-def etag_of(*parts: Any) -> str:
-    digest = hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode("utf-8")).hexdigest()
-    return digest[:32]
 
 
 def conditional(payload: Any, etag: str | None, cache: str) -> Response:
