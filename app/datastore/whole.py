@@ -1,7 +1,8 @@
 """The whole-file scan of an archived copy (`quality.tabular.whole`), kept beside the copy's table in the row
 store (`<root>/ab/<sha256>.whole.json`): an archived copy is named by its hash and never rewritten, so the scan
-is made once: by the assessment that archived the copy (`warm`), else on the first request for the file itself.
-It is as disposable as the rest of the store."""
+is made once: by the assessment that reads the copy (`scanner`, whose answer its personal-data findings are made
+from), else on the first request for the file itself. The doors and the findings therefore decide on the same scan.
+It is as disposable as the rest of the store: a kept scan from before it named the table's part is made again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from quality.tabular.whole import scan_file
+from quality.tabular.whole import scan_whole
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +34,42 @@ def warm(root: Path | str, sources) -> None:
 
 def scan(root: Path | str, sha256: str, archive_path: str, fmt: str | None) -> dict[str, dict[str, int]]:
     """{part: {kind: cells}} of the copy `sha256` at `archive_path`, from the store, else scanned and kept."""
+    return found(root, sha256, archive_path, fmt)["parts"]
+
+
+def found(root: Path | str, sha256: str, archive_path: str, fmt: str | None) -> dict:
+    """``{"parts": {part: {kind: cells}}, "table": the table's part}`` of the copy `sha256` at `archive_path`
+    (quality.tabular.whole.scan_whole), from the store, else scanned and kept. A kept scan without its table's part
+    (kept before the part was named) is made again; when the copy cannot be read now, its parts are answered with
+    no table part (every part then counts as beyond the table, which fails closed)."""
     kept = path_of(root, sha256)
+    old = None
     try:
-        return json.loads(kept.read_text(encoding="utf-8"))["parts"]
+        doc = json.loads(kept.read_text(encoding="utf-8"))
+        if "table" in doc:
+            return {"parts": doc["parts"], "table": doc["table"]}
+        old = {"parts": doc["parts"], "table": None}
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    found = scan_file(archive_path, fmt)
+    try:
+        whole = scan_whole(archive_path, fmt)
+    except OSError:
+        if old is not None:
+            return old
+        raise
     try:
         kept.parent.mkdir(parents=True, exist_ok=True)
         stage = kept.with_name(f".{kept.name}.{os.getpid()}")
-        stage.write_text(json.dumps({"sha256": sha256, "parts": found}, ensure_ascii=False), encoding="utf-8")
+        stage.write_text(json.dumps({"sha256": sha256, **whole}, ensure_ascii=False), encoding="utf-8")
         os.replace(stage, kept)
     except OSError:  # a store this process cannot write: the scan is made again next time
         pass
-    return found
+    return whole
+
+
+def scanner(root: Path | str | None):
+    """The whole-file scan an assessment hands to ``quality.assess.collect_facts`` (`(sha256, path, format)` ->
+    `found`): kept in the row store under `root`, where the doors read it; without a store, made each time."""
+    if root is None:
+        return lambda sha256, path, fmt: scan_whole(path, fmt)
+    return lambda sha256, path, fmt: found(root, sha256, os.fspath(path), fmt)

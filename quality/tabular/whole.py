@@ -43,6 +43,44 @@ def scan_file(path: str | os.PathLike, fmt: str | None) -> dict[str, dict[str, i
     return _scan(os.fspath(path), (fmt or "").lower(), "", 0)
 
 
+def scan_whole(path: str | os.PathLike, fmt: str | None) -> dict:
+    """``{"parts": scan_file(...), "table": table_part(...)}``: what the assessment and the doors keep of a copy."""
+    return {"parts": scan_file(path, fmt), "table": table_part(path, fmt)}
+
+
+def table_part(path: str | os.PathLike, fmt: str | None) -> str | None:
+    """The part of the file (named as `scan_file` names parts) that the profile and the row store read as its
+    table: a workbook's first sheet, a ZIP's table member (``quality.tabular.read.zip_member``; its first sheet when
+    it is a workbook), a text file as a whole (``*``). None when there is none (a ZIP without a table, a workbook
+    that cannot be opened)."""
+    return _table_part(os.fspath(path), (fmt or "").lower(), "")
+
+
+def _table_part(path: str, fmt: str, prefix: str) -> str | None:
+    if fmt in WORKBOOKS:
+        try:
+            names = _sheet_names(path, WORKBOOKS[fmt])
+        except Exception:  # noqa: BLE001 - a workbook these libraries cannot open: no table is read from it
+            return None
+        return f"{prefix}{names[0]}" if names else None
+    if fmt != "zip":
+        return prefix.rstrip("!") or WHOLE
+    from quality.tabular.read import zip_member  # pyarrow, which read.py loads, is not needed to scan a file
+
+    try:
+        with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory(prefix="whole-") as tmp:
+            info = zip_member(zf)
+            ext = os.path.splitext(info.filename.lower())[1].lstrip(".")
+            if ext not in WORKBOOKS:
+                return f"{prefix}{info.filename}"
+            target = os.path.join(tmp, "member")
+            with zf.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            return _table_part(target, ext, f"{prefix}{info.filename}!")
+    except (zipfile.BadZipFile, RuntimeError, OSError, ValueError):  # TableError is a ValueError: no table member
+        return None
+
+
 def _scan(path: str, fmt: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
     if fmt in WORKBOOKS:
         return _workbook(path, WORKBOOKS[fmt], prefix)
