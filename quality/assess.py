@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,9 @@ from quality import metadata as metadata_mod
 from quality import openness, timeliness
 from quality.fetch import CheckResult
 from quality.findings import FINDING_TYPES, Finding, english_texts
-from quality.rules import accessibility, format_mismatch, not_parseable, pii, table_score, table_unreadable
+from quality.rules import accessibility, format_mismatch, not_parseable, pii, pii_file, table_score, table_unreadable
+
+log = logging.getLogger(__name__)
 
 RULESET_VERSION = "1.0"
 
@@ -52,6 +56,9 @@ class DistributionFacts:
     parse_error: dict[str, Any] | None = None  # where the file failed to parse as what it is (not-parseable)
     findings: list[Finding] = field(default_factory=list)
     transient: bool = False  # the read failed for a reason of the moment (the disk, memory): not kept
+    #: The whole-file scan of the copy (quality.tabular.whole.scan_whole: ``{"parts", "table"}``), when the caller
+    #: handed `collect_facts` one: the caller's, kept where the doors that hand out the file read it, so not READ
+    whole: dict[str, Any] | None = None
 
     #: What reading the archived copy found (the rest, key, url and check, is the caller's).
     READ = ("sniffed", "rdf_subjects", "rdf_links", "profile", "profile_error", "parse_error")
@@ -92,12 +99,17 @@ def dist_url(dist: Record) -> str | None:
     return dist.get("download_url") or dist.get("access_url")
 
 
-def collect_facts(record: Record, checks: dict[str, CheckResult], *,
-                  cache_dir: str | Path | None = None) -> dict[str, DistributionFacts]:
+WholeScan = Callable[[str, str, "str | None"], dict[str, Any]]
+
+
+def collect_facts(record: Record, checks: dict[str, CheckResult], *, cache_dir: str | Path | None = None,
+                  whole: WholeScan | None = None) -> dict[str, DistributionFacts]:
     """Facts per distribution from its archived copy (sniff, RDF stats, table profile).
 
     With `cache_dir` (the archive), the facts of a file already read with the same sha256 and variant are
-    taken from quality.facts_cache instead of reading it again, and new ones are kept there."""
+    taken from quality.facts_cache instead of reading it again, and new ones are kept there. With `whole`
+    (``(sha256, path, sniffed format) -> {"parts", "table"}``), each copy read is also scanned whole (every sheet,
+    member and line: quality.tabular.whole), for the personal data outside its table (quality.rules.pii_file)."""
     from quality import facts_cache
 
     facts: dict[str, DistributionFacts] = {}
@@ -118,12 +130,25 @@ def collect_facts(record: Record, checks: dict[str, CheckResult], *,
         kept = facts_cache.load(cache_dir, check.sha256, variant)
         if kept is not None:
             fact.with_doc(kept)
-            continue
-        _read(fact, Path(check.path), dist, name, declared)
-        doc = fact.to_doc()
-        if doc is not None:
-            facts_cache.save(cache_dir, check.sha256, variant, doc)
+        else:
+            _read(fact, Path(check.path), dist, name, declared)
+            doc = fact.to_doc()
+            if doc is not None:
+                facts_cache.save(cache_dir, check.sha256, variant, doc)
+    if whole is not None:
+        for fact in facts.values():
+            _scan_whole(fact, whole)
     return facts
+
+
+def _scan_whole(fact: DistributionFacts, whole: WholeScan) -> None:
+    check = fact.check
+    if fact.sniffed is None or check is None or not check.sha256 or not check.path:
+        return
+    try:
+        fact.whole = whole(check.sha256, check.path, fact.sniffed.format)
+    except Exception as exc:  # noqa: BLE001 - a file no reader takes: no finding here, and the doors fail closed
+        log.info("whole-file scan of %s failed: %s", check.sha256[:12], exc.__class__.__name__)
 
 
 def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, declared: str | None) -> None:
@@ -214,6 +239,8 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
             dist_findings += [_with_distribution(f, key) for f in tabular.profile_findings(fact.profile, key)]
         if fact.profile_error:
             dist_findings += table_unreadable.check(fact.profile_error, key)
+        dist_findings += pii_file.check(fact.whole, fact.profile.pii if fact.profile is not None else None,
+                                        fact.sniffed.format if fact.sniffed else None, key)
         findings += dist_findings
         check = fact.check
         status = check.http_status if check and check.reachable else None

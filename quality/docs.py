@@ -11,6 +11,9 @@ def findings_table() -> str:
         t = FINDING_TYPES[slug]
         # {and_points}: the metadata points the same fix wins back, when the finding is also a metadata indicator's
         fix = t.fix_en.replace("{and_points}", " (and the metadata points it costs: 30 for no licence at all)")
+        # {also}: where to look when personal data is outside the table (a sheet, a ZIP member, notes rows)
+        fix = fix.replace("{also}", " When it is outside the table (another sheet, another file in the ZIP, notes "
+                                    "rows), the finding names the part and says to remove it there.")
         fix = fix.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| `{slug}` | {t.severity} | {t.title_en} ({t.title_zh}) | {fix} |")
     return "\n".join(lines)

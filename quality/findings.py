@@ -98,6 +98,8 @@ def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     lost = evidence.get("lost") if evidence.get("indicator") else None
     evidence = {**evidence, "and_points": "" if not lost else
                 (f"（及元数据 {lost} 分）" if lang == "zh" else f" (and {lost} metadata points)")}
+    if ("column" in evidence or "part" in evidence) and "located" not in evidence:  # where personal data was found
+        evidence = {**evidence, **_located(evidence, lang)}
     if "licence" in evidence and "known" in evidence:  # licence-not-open: known and closed, or not recognised at all
         evidence = {**evidence, **_licence_words(evidence, lang)}
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
@@ -148,6 +150,43 @@ def _licence_words(evidence: dict[str, Any], lang: str) -> dict[str, str]:
     return {"not_open": "is not one the catalog recognises, so it is not counted as an open licence",
             "or_map": f"; if {licence} is an open licence, ask the portal's administrators to map it to the "
                       "licence it is"}
+
+
+#: Where personal data was found (quality.rules.pii, quality.rules.pii_file), by what the evidence names: a column of
+#: the table, else a part of the file beyond it (`within`: a sheet, a ZIP member, the file itself). (English, Chinese)
+_PLACES = {"sheet": ("Sheet {part}", "工作表 {part}"), "member": ("ZIP member {part}", "压缩包成员 {part}"),
+           "file": ("The file", "该文件")}
+#: The fix's second sentence for personal data beyond the table: where to look, since the table the check shows and
+#: the file's conversions do not hold it; "around" when it is in the table's own sheet, member or text (notes rows).
+#: (English, Chinese)
+_PART_FIXES = {
+    "sheet": (" They are in sheet {part} of the workbook, outside the table the check reads: delete that sheet, or "
+              "the cells that hold them, before publishing the file.",
+              "这些信息位于工作簿的工作表 {part} 中，在所检查的表格之外：发布前删除该工作表或含有这些信息的单元格。"),
+    "member": (" They are in {part} inside the ZIP, outside the table the check reads: remove that file from the "
+               "archive, or the data from it.",
+               "这些信息位于压缩包内的 {part} 中，在所检查的表格之外：从压缩包中删除该文件，或删除其中的这些信息。"),
+    "around": (" They are around the table the check reads (notes rows above or below it, or other text): remove "
+               "them from the file, keeping only the header and the data.",
+               "这些信息位于所检查的表格周围（表格上方或下方的说明行或其他文字）：从文件中删除它们，只保留表头和数据。"),
+}
+
+
+def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
+    """`located`, `outside` and `also` of a personal-data finding: "Column 身份证号", or "Sheet 名单" / "ZIP member
+    b.csv" / "The file" with " outside the table" and a fix sentence saying where to look."""
+    zh = lang == "zh"
+    if "part" not in evidence:
+        column = evidence.get("column")
+        return {"located": f"列 {column}" if zh else f"Column {column}", "outside": "", "also": ""}
+    within = evidence.get("within") if evidence.get("within") in _PLACES else "file"
+    part = evidence.get("part")
+    beside = bool(evidence.get("beside_table"))
+    located = _PLACES[within][1 if zh else 0].format(part=part)
+    outside = ("（在所检查的表格之外）" if zh else " outside the table") if beside else ""
+    fix = "around" if evidence.get("table_part") or within == "file" else within
+    also = _PART_FIXES[fix][1 if zh else 0].format(part=part) if beside else ""
+    return {"located": located, "outside": outside, "also": also}
 
 
 #: The date a stale finding's age is counted from, in words (evidence `dated`): a dataset with no modification date

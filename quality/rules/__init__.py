@@ -32,6 +32,8 @@ RULES: tuple[str, ...] = (
     "quality.rules.missing_cell",
     "quality.rules.pii",
     "quality.rules.table_score",
+    # the file beyond its table (the same personal-data findings, by part)
+    "quality.rules.pii_file",
     # the record
     "quality.metadata",
     "quality.timeliness",
