@@ -119,7 +119,8 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
             for row in ds.distributions:  # not re-checked now: use the stored evidence
                 if row.id not in dist_checks and row.check_status:
                     dist_checks[row.id] = stored_check(row)
-            facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"])
+            facts = assess_mod.collect_facts(record, dist_checks, cache_dir=rt.settings["ARCHIVE_DIR"],
+                                             whole=whole_scan.scanner(store_root))
             record_pii_facts(ds.distributions, facts, now=now, known=known, archive_dir=rt.settings["ARCHIVE_DIR"],
                              store_root=store_root)
             record_file_extents(ds.distributions, facts)
@@ -149,8 +150,9 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
                       if row.archive_hash and row.archive_path and row.archive_hash != copies_before[row.id]]
         session.commit()
     datastore.load_all(store_root, tables)  # the row store, after the commit: it may be slow
-    # Made here, not on the copy's first download: it reads every sheet, member and line (about a profile's time
-    # again: 1.7 s for a 16 MB CSV), which a request for a big file would wait on, or time out in and make again.
+    # The copies read above were scanned whole for their findings (collect_facts `whole`, kept in the store); this
+    # makes the scan of any other new copy here, not on its first download: it reads every sheet, member and line
+    # (about a profile's time again: 1.7 s for a 16 MB CSV), which a request for a big file would wait on.
     whole_scan.warm(store_root, new_copies)
     heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)
     return out

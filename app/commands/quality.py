@@ -159,6 +159,7 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
     """Stars, data profile and findings of one file, as `quality file --json` prints them."""
     import datetime as dt
 
+    from app.datastore import whole as whole_scan
     from catalog_schema import vocab
     from catalog_schema.record import new_distribution, new_record
     from quality import assess as assess_mod
@@ -190,7 +191,8 @@ def assess_file(settings: dict, path_or_url: str, licence: str | None) -> dict:
                             license_raw=licence,
                             distributions=[new_distribution(id="file", download_url=url,
                                                             format=declared.code if declared else None)])
-        facts = assess_mod.collect_facts(record, {"file": check})
+        # scanned whole too: personal data in another sheet, ZIP member or notes row is a finding, as on publishing
+        facts = assess_mod.collect_facts(record, {"file": check}, whole=whole_scan.scanner(None))
         doc = assess_mod.assess(record, facts, now=now, dcat_violations=[])
     # a file has no catalog record to judge: the record rules' findings (metadata, timeliness) are left out
     record_slugs = {t.slug for rule in FINDING_TYPES.rules("record") for t in rule.types}

@@ -24,6 +24,7 @@ from app.services import serving
 from app.texts import T_
 from catalog_schema import vocab
 from catalog_schema.models import Dataset, Distribution
+from quality.rules.pii_file import beyond
 
 Refuse = Callable[[int, str, str, dict[str, Any]], Response]
 Produce = Callable[[Dataset, Distribution, load.Loaded, serving.Plan], Response]
@@ -65,12 +66,14 @@ def scanned_copy(sha256: str, path: str, fmt: str | None, encoding: str | None) 
 
 def whole_file(dist: Distribution) -> dict[str, dict[str, int]] | None:
     """For a door that hands out `dist`'s file itself (not its table): `scanned`, plus the parts of the file no
-    table reading covers (a workbook's other sheets, a ZIP's other members, notes rows) when they hold personal
-    data the table's facts do not account for (quality.tabular.whole)."""
+    table reading covers (a workbook's other sheets, a ZIP's other members, notes rows) where they hold personal
+    data the table's facts do not account for (quality.rules.pii_file.beyond). The assessment's personal-data
+    findings are made from the same kept scan and the same `beyond`, so what withholds here also blocks
+    publishing, and an override of those findings releases it here."""
     table = serving.merged_columns(serving.personal_columns(dist) or {}, scanned(dist)) or {}
     if not dist.archive_hash or not dist.archive_path or not os.path.isfile(dist.archive_path):
         return table
-    return _beyond(table, _whole(dist.archive_hash, dist.archive_path, dist.detected_format))
+    return _with_beyond(table, _whole(dist.archive_hash, dist.archive_path, dist.detected_format))
 
 
 def whole_copy(sha256: str, path: str, fmt: str | None, encoding: str | None,
@@ -79,28 +82,19 @@ def whole_copy(sha256: str, path: str, fmt: str | None, encoding: str | None,
     table = serving.merged_columns(facts or {}, scanned_copy(sha256, path, fmt, encoding)) or {}
     if not os.path.isfile(path):
         return table
-    return _beyond(table, _whole(sha256, path, fmt))
+    return _with_beyond(table, _whole(sha256, path, fmt))
 
 
-def _whole(sha256: str, path: str, fmt: str | None) -> dict[str, dict[str, int]]:
+def _whole(sha256: str, path: str, fmt: str | None) -> dict:
     try:
-        return whole_scan.scan(root(), sha256, path, fmt)
+        return whole_scan.found(root(), sha256, path, fmt)
     except OSError:
-        return {}
+        return {"parts": {}, "table": None}
 
 
-def _beyond(table: dict[str, dict[str, int]], parts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """`table` and, when the file as a whole holds some kind more often than the table's columns do, its parts."""
-    def totals(columns: dict[str, dict[str, int]]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for kinds in columns.values():
-            for kind, n in kinds.items():
-                out[kind] = out.get(kind, 0) + int(n)
-        return out
-
-    held = totals(table)
-    if all(n <= held.get(kind, 0) for kind, n in totals(parts).items()):
-        return table
+def _with_beyond(table: dict[str, dict[str, int]], whole: dict) -> dict[str, dict[str, int]]:
+    """`table` and the parts of the file that hold personal data beyond it."""
+    parts = beyond(table, whole.get("parts") or {}, whole.get("table"))
     return {**table, **{part: kinds for part, kinds in parts.items() if part not in table}}
 
 

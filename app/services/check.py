@@ -37,8 +37,10 @@ PREVIEW_COLUMNS = 100
 def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir: str | None = None,
                        max_bytes: int | None = None, now: dt.datetime | None = None,
                        store_root=None) -> tuple[dict, dict]:
-    """(assessment document, facts per distribution id) of `ds` as it stands. With the row store's `store_root`,
-    each archived copy's whole-file scan is made now (app/datastore/whole.py), not on its first download."""
+    """(assessment document, facts per distribution id) of `ds` as it stands. Each archived copy is also scanned
+    whole (app/datastore/whole.py: every sheet, member and line), and personal data outside its table is a finding
+    as in a column (quality/rules/pii_file.py); with the row store's `store_root` the scan is kept there, where the
+    doors that hand out the file itself read it, so they and the finding decide on the same scan."""
     now = now or utcnow()
     rows = {row.id: row for row in ds.distributions}
     linked = [(row.id, row.download_url or row.access_url, previous_evidence(row))
@@ -50,7 +52,7 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
     for dist in record["distributions"]:
         dist["id"] = dist["catalog_id"]
     checks = {row.id: stored_check(row) for row in ds.distributions if row.check_status}
-    facts = assess_mod.collect_facts(record, checks, cache_dir=archive_dir)
+    facts = assess_mod.collect_facts(record, checks, cache_dir=archive_dir, whole=whole_scan.scanner(store_root))
     record_pii_facts(ds.distributions, facts, now=now, archive_dir=archive_dir)  # what the serving gate reads first
     if store_root is not None:
         whole_scan.warm(store_root, [datastore.Source.of(row) for row in ds.distributions

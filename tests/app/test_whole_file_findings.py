@@ -1,0 +1,134 @@
+"""Personal data outside the checked table is a finding, as it is in a column: one gate decides.
+
+A workbook whose first sheet is a clean table and whose second sheet lists residents with their (checksum-valid)
+identity numbers: the whole-file scan withholds the file itself (451), and the same scan now gives the assessment
+its personal-data findings, naming the sheet (counts, never values). So publishing is blocked, the score is capped
+and the dashboards count it, and an admin's override with a reason releases both the block and the file. Real
+uploads through /api/v1 into a real catalog, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+
+from tests.support.personal import HEADER, IDS, ROWS, leaked
+from tests.support.publishing import build_world
+
+COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"]]
+#: the second sheet holds the twelve identity numbers only (no phones, no e-mail): what must be found is plain
+NAMES = [[HEADER[1], HEADER[2]], *[[row[1], row[2]] for row in ROWS]]
+
+
+def _xlsx(*sheets: tuple[str, list[list[str]]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets:
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+SECOND_SHEET = _xlsx(("人口", COUNTIES), ("名单", NAMES))
+CLEAN = _xlsx(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]]))
+REASON = {"reason": "Register published by regulation 12 of the civil affairs office."}
+
+
+@pytest.fixture
+def world(snapshot, app):
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
+
+
+def _upload(client, headers: dict, slug: str, data: bytes, name: str) -> str:
+    """Upload `data` as `name` to dataset `slug`; the file's download path."""
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=headers, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(data), name)})
+    assert up.status_code == 201, up.get_json()
+    dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
+    return dist["url"][dist["url"].index("/uploads/"):]
+
+
+def _sheet_findings(findings: list[dict]) -> list[dict]:
+    return [f for f in findings if f["type"].startswith("pii-") and (f.get("evidence") or {}).get("part") == "名单"]
+
+
+def _league_pii(client, publisher: str) -> int:
+    rows = client.get("/dashboard/league.json?lang=en").get_json()["rows"]
+    return next(r["pii"] for r in rows if r["publisher"] == publisher)
+
+
+def test_a_second_sheet_of_id_numbers_blocks_publishing_until_an_admin_overrides(client, world):
+    editor = {"Authorization": world.tokens["editor_a"]}
+    admin = {"Authorization": world.tokens["admin_a"]}
+    slug = world.draft_a
+    path = _upload(client, editor, slug, SECOND_SHEET, "population.xlsx")
+    check = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+    assert check["blocked_by"] == ["pii"] and check["can_publish"] is False
+    found = _sheet_findings(check["pii"])
+    assert [(f["type"], f["severity"], f["evidence"]["count"], f["evidence"]["within"]) for f in found] == [
+        ("pii-id-number", "error", 12, "sheet")]
+    assert found[0]["message"] == "Sheet 名单 holds 12 valid resident identity numbers outside the table."
+    assert "sheet 名单" in found[0]["fix"] and "delete that sheet" in found[0]["fix"]
+    assert check["score"] <= 40  # capped as personal data in a column caps it
+    assert leaked(json.dumps(check, ensure_ascii=False)) == []  # counts, never values
+    zh = client.get(f"/api/v1/datasets/{slug}/check?lang=zh", headers=editor).get_json()
+    said = _sheet_findings(zh["pii"])[0]
+    assert said["message"] == "工作表 名单 含有 12 个有效的居民身份证号码（在所检查的表格之外）。"
+    assert "工作表 名单" in said["fix"] and "删除该工作表" in said["fix"]
+    blocked = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
+    assert blocked.status_code == 409 and blocked.get_json()["error"]["code"] == "pii-blocked"
+    assert "resident identity numbers" in blocked.get_json()["error"]["message"]
+    # the admin's documented override is the way out, as for personal data in a column
+    done = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json=REASON)
+    assert done.status_code == 200, done.get_json()
+    published = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
+    assert published.status_code == 200 and published.get_json()["state"] == "active"
+    quality = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+    assert quality["pii"] is True and quality["score"] <= 40 and _sheet_findings(quality["findings"])
+    # released by the override: the file itself is served to the public, as the finding no longer blocks
+    resp = client.get(path)
+    assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve" and resp.get_data() == SECOND_SHEET
+    assert _league_pii(client, "agency-a") == 1
+
+
+def test_on_a_published_dataset_the_finding_the_door_and_the_dashboards_agree(client, world):
+    """A workbook added to a published dataset: the file is withheld, the assessment has the finding, the league
+    table and the findings table count it; the override releases the file and keeps it reported."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+    admin = {"Authorization": world.tokens["admin_a"]}
+    slug = world.draft_a
+    _upload(client, editor, slug, CLEAN, "clean.xlsx")
+    assert client.post(f"/api/v1/datasets/{slug}/publish", headers=editor).status_code == 200
+    assert not client.get(f"/api/v1/datasets/{slug}/quality").get_json()["pii"]
+    assert _league_pii(client, "agency-a") == 0
+    path = _upload(client, editor, slug, SECOND_SHEET, "register.xlsx")
+    resp = client.get(path)
+    assert resp.status_code == 451 and resp.get_json()["error"]["columns"] == {"名单": {"id_number": 12}}
+    quality = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+    assert quality["pii"] is True and quality["score"] <= 40
+    assert [(f["type"], f["evidence"]["count"]) for f in _sheet_findings(quality["findings"])] == [
+        ("pii-id-number", 12)]
+    assert _league_pii(client, "agency-a") == 1
+    findings = client.get("/dashboard/findings.json?lang=en").get_json()["rows"]
+    assert next(r for r in findings if r["type"] == "pii-id-number")["datasets"] == 1
+    listed = client.get("/dashboard/finding/pii-id-number.json?lang=en").get_json()["rows"]
+    assert [r["slug"] for r in listed] == [slug] and leaked(json.dumps(listed, ensure_ascii=False)) == []
+    check = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+    assert check["blocked_by"] == ["pii"]
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json=REASON).status_code == 200
+    check = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+    assert check["blocked_by"] == [] and _sheet_findings(check["pii"])  # still reported, no longer blocking
+    resp = client.get(path)
+    assert resp.status_code == 200 and resp.get_data() == SECOND_SHEET
+
+
+def test_a_clean_workbook_has_no_personal_data_finding_and_its_score_is_not_capped(client, world):
+    editor = {"Authorization": world.tokens["editor_a"]}
+    _upload(client, editor, world.draft_a, CLEAN, "clean.xlsx")
+    check = client.get(f"/api/v1/datasets/{world.draft_a}/check", headers=editor).get_json()
+    assert check["pii"] == [] and check["blocked_by"] == [] and check["score"] > 40
