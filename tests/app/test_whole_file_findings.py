@@ -14,7 +14,7 @@ import json
 import openpyxl
 import pytest
 
-from tests.support.personal import HEADER, IDS, ROWS, leaked
+from tests.support.personal import HEADER, ROWS, leaked
 from tests.support.publishing import build_world
 
 COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"]]
