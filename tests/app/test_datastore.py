@@ -416,7 +416,9 @@ def test_rest_rows_filters_sorts_pages_and_aggregates(live, archived):
 # --------------------------------------------------------------------------- uploads: a ZIP and a GeoJSON
 
 
-def _publish(app, files: dict[str, bytes]) -> dict[str, str]:
+def _publish(app, files: dict[str, bytes], added: dict[str, bytes] | None = None) -> dict[str, str]:
+    """A published dataset of `files`, and `added` uploaded once it is published (personal data found in a file
+    blocks publishing, while a file added to a published dataset is withheld by the serving gate)."""
     make_user(app, "editor@rows.example", editor_of="agency-rows")
     factory = app.extensions["opendata"]["sessionmaker"]
     runtime = ServiceRuntime(factory, app.config["OPENDATA"])
@@ -429,6 +431,8 @@ def _publish(app, files: dict[str, bytes]) -> dict[str, str]:
             for name, body in files.items():
                 out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
             datasets.publish(actor, ds)
+            for name, body in (added or {}).items():
+                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
     finally:
         runtime.close()
     return out
@@ -446,7 +450,10 @@ def test_a_zipped_gbk_csv_and_a_geojson_with_personal_data(app, client):
     notes = io.BytesIO()
     with zipfile.ZipFile(notes, "w") as zf:
         zf.writestr("readme.pdf", b"%PDF-1.4 not a table")
-    ids = _publish(app, {"codes.zip": buf.getvalue(), "stations.geojson": geojson, "notes.zip": notes.getvalue()})
+    # the GeoJSON's phone numbers are a finding too (the whole-file scan reads its properties' text), which blocks
+    # publishing: it is added to the published dataset, where the gate withholds it
+    ids = _publish(app, {"codes.zip": buf.getvalue(), "notes.zip": notes.getvalue()},
+                   added={"stations.geojson": geojson})
     resp = client.get("/api/3/action/datastore_search", query_string={"resource_id": ids["codes.zip"]})
     assert resp.status_code == 200, resp.get_data(as_text=True)
     result = resp.get_json()["result"]
@@ -457,6 +464,9 @@ def test_a_zipped_gbk_csv_and_a_geojson_with_personal_data(app, client):
     resp = client.get("/api/3/action/datastore_search", query_string={"resource_id": ids["stations.geojson"]})
     assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold"
     assert resp.get_json()["error"]["columns"] == {"联系电话": {"phone": 5}}
+    found = client.get("/api/v1/datasets/rows/quality").get_json()["findings"]
+    assert [(f["type"], f["evidence"]["part"], f["evidence"]["count"]) for f in found
+            if f["distribution"] == ids["stations.geojson"] and f["type"].startswith("pii-")] == [("pii-phone", "*", 5)]
     # a ZIP without a table: why is said by datastore_info (CKAN's Not Found Error) and on the dataset page
     resp = client.get("/api/3/action/datastore_info", query_string={"id": ids["notes.zip"]})
     assert resp.status_code == 404 and resp.get_json()["error"]["__type"] == "Not Found Error"
