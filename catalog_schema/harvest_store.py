@@ -24,8 +24,12 @@ from catalog_schema.store import (
 
 known_records = harvested_from_source
 
-#: Tables a harvest looks rows up in by (source or job, remote id) while it fills them.
-_GROWING = ("datasets", "harvest_records")
+#: Tables a harvest looks rows up in by (source or job, remote id) while it fills them, and the columns its lookups
+#: filter on: what `keep_statistics` has PostgreSQL count. The planner needs the tables' sizes (which any ANALYZE
+#: takes) and these columns' statistics; the other fifty of `datasets` (long texts, JSON) it does not need for
+#: these lookups, and counting them made an ANALYZE of 20,000 harvested datasets take 1.6-1.9 s instead of
+#: 0.13-0.2 s, five times a first harvest (autovacuum counts every column once the harvest is done).
+_GROWING = {"datasets": ("source_id", "remote_id", "state"), "harvest_records": ("job_id", "remote_id", "status")}
 
 
 def keep_statistics(session: Session) -> bool:
@@ -44,7 +48,8 @@ def keep_statistics(session: Session) -> bool:
         "AND c.relkind IN ('r', 'p')"))
     stale = [name for name, counted, live in rows if live >= 1000 and live > 2 * max(counted, 0)]
     for name in stale:
-        session.execute(text(f'ANALYZE "{name}"'))  # a name of _GROWING, not input
+        columns = ", ".join(f'"{column}"' for column in _GROWING[name])
+        session.execute(text(f'ANALYZE "{name}" ({columns})'))  # names of _GROWING, not input
     return bool(stale)
 
 

@@ -311,6 +311,44 @@ def test_copy_writes_what_an_insert_writes(postgres_master_url, monkeypatch):
     assert copied_dist["failure_count"] == 0 and copied["extras"] == {"ckan": {"nested": [1, 2.5, None, True]}}
 
 
+@pytest.mark.postgres
+def test_postgresql_counts_for_the_planner_the_columns_a_harvest_looks_rows_up_by():
+    """Once `datasets` holds over 1,000 rows and more than twice what the planner last counted, a harvest has
+    PostgreSQL count it (harvest_store.keep_statistics): the table's size and the columns its lookups filter on
+    (source, remote id, state), not the fifty others, long texts and JSON, whose counting made each ANALYZE of a
+    harvested catalog ten times as long. Counted once, not again until the table doubles."""
+    from sqlalchemy.orm import Session
+
+    from catalog_schema.harvest_store import keep_statistics
+    from catalog_schema.models import utcnow
+
+    sent: list[str] = []
+    with services.postgres_database(f"opendata_test_stats_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
+                                    f"{os.getpid()}") as url:
+        dbmod.upgrade(url)
+        engine = dbmod.make_engine(url)
+        event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: sent.append(statement))
+        try:
+            now = utcnow()
+            with Session(engine) as session:
+                store.bulk_insert(session, Dataset, [_bulk_dataset(f"stat-{i}", now) for i in range(1200)])
+                session.commit()
+                session.execute(text("SELECT pg_stat_force_next_flush()"))  # the live rows counted at the commit
+                session.commit()
+            with Session(engine) as session:
+                assert keep_statistics(session) is True
+                session.commit()
+                assert keep_statistics(session) is False  # counted: not again until the table doubles
+                session.commit()
+                reltuples = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'datasets'"))
+                counted = set(session.scalars(text("SELECT attname FROM pg_stats WHERE tablename = 'datasets'")))
+        finally:
+            engine.dispose()
+    assert [s for s in sent if s.startswith("ANALYZE")] == ['ANALYZE "datasets" ("source_id", "remote_id", "state")']
+    assert reltuples == 1200
+    assert counted == {"source_id", "remote_id", "state"}
+
+
 def test_sqlite_executemany_writes_what_an_insert_writes(tmp_path, monkeypatch):
     """On SQLite a harvest's new rows go in as one executemany of value tuples (store.bulk_insert): the same
     stored values an INSERT through SQLAlchemy writes (JSON text, None in a JSON column as JSON null, datetimes
