@@ -48,9 +48,10 @@ def covers(ds: Dataset, archive_hash: str | None) -> bool:
     return bool(isinstance(override, dict) and archive_hash and archive_hash in set(override.get("files") or []))
 
 
-def pii_blocking(ds: Dataset, doc: dict) -> list[dict]:
-    """PII findings not covered by a recorded override."""
-    hashes = {row.id: row.archive_hash for row in ds.distributions}
+def pii_blocking(ds: Dataset, doc: dict, distributions=None) -> list[dict]:
+    """PII findings not covered by a recorded override. `distributions` (rows with `id` and `archive_hash`): the
+    dataset's files when the caller read them apart (a list of many datasets), else `ds.distributions`."""
+    hashes = {row.id: row.archive_hash for row in (ds.distributions if distributions is None else distributions)}
     return [f for f in pii_findings(doc) if not covers(ds, hashes.get(f.get("distribution")))]
 
 

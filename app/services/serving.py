@@ -54,6 +54,7 @@ from app.texts import T_, say
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
 from catalog_schema.store import distribution_named
+from quality.rules.pii import KIND_SLUGS
 from quality.tabular import TableError
 
 GATE_HEADER = "X-Data-Gate"
@@ -65,6 +66,8 @@ BOTS = re.compile(r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|m
 #: Kind labels in both languages, in report order (quality.pii.PERSONAL_KINDS).
 KIND_LABELS = {"id_number": ("resident identity numbers", "居民身份证号码"), "phone": ("mobile numbers", "手机号码"),
                "email": ("e-mail addresses", "电子邮件地址"), "bank_card": ("bank card numbers", "银行卡号")}
+#: A personal-data finding's slug -> the kind of quality.pii it counts.
+KIND_OF_SLUG = {slug: kind for kind, slug in KIND_SLUGS.items()}
 REASONS = ("personal-data", "not-checked", "unreadable", "not-maskable")
 
 
@@ -109,15 +112,35 @@ def override_covers(ds: Dataset, dist: Distribution) -> bool:
     return gate.covers(ds, dist.archive_hash)
 
 
-def exposed_personal_data(ds: Dataset) -> dict[str, dict[str, dict[str, int]]]:
-    """Distribution id -> flagged columns, for each distribution whose current copy holds personal data that
-    no override covers: what the public is refused (withhold) or gets masked (redact). Pages do not promote
-    such a dataset and the dashboard ranks it first."""
-    out = {}
-    for dist in ds.distributions:
+def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None,
+                          distributions=None) -> dict[str, dict[str, dict[str, int]]]:
+    """Distribution id -> where personal data no override covers was found (a column, or a part of the file
+    beyond its table: a sheet, a ZIP member, ``*`` for notes rows or text) -> kind -> cells: what the public is
+    refused (withhold) or gets masked (redact). Pages do not promote such a dataset and the dashboard ranks it
+    first.
+
+    Read from what is stored, never from a file: the current copies' column facts (what the table doors decide
+    on, `personal_columns`), and the personal-data findings of the dataset's latest assessment (`findings`, its
+    stored list) that the publishing gate still counts (`gate.pii_blocking`: not covered by the override). Those
+    findings are made by the same rule (quality.rules.pii_file `beyond`) from the same kept whole-file scan as the
+    file doors' decision, so a workbook withheld only for its second sheet is exposed here too, and the override
+    that releases it at the doors takes it off here. `distributions`: the dataset's files when the caller read
+    them apart (rows with `id`, `archive_hash` and `pii`), else `ds.distributions`."""
+    files = ds.distributions if distributions is None else list(distributions)
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for dist in files:
         columns = personal_columns(dist)
         if columns and not override_covers(ds, dist):
             out[dist.id] = columns
+    present = {dist.id for dist in files}
+    for found in gate.pii_blocking(ds, {"findings": findings or []}, files):
+        dist_id, evidence = found.get("distribution"), found.get("evidence") or {}
+        kind = KIND_OF_SLUG.get(found["type"])
+        if dist_id not in present or kind is None:  # a file the dataset no longer has is served by no door
+            continue
+        where = str(evidence.get("column") or evidence.get("part") or "*")
+        cells = out.setdefault(dist_id, {}).setdefault(where, {})
+        cells[kind] = max(cells.get(kind, 0), int(evidence.get("count") or 0))
     return out
 
 

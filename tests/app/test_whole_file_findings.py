@@ -13,7 +13,9 @@ import json
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
+from catalog_schema.models import Dataset
 from tests.support.personal import HEADER, ROWS, leaked
 from tests.support.publishing import build_world
 
@@ -132,3 +134,44 @@ def test_a_clean_workbook_has_no_personal_data_finding_and_its_score_is_not_capp
     _upload(client, editor, world.draft_a, CLEAN, "clean.xlsx")
     check = client.get(f"/api/v1/datasets/{world.draft_a}/check", headers=editor).get_json()
     assert check["pii"] == [] and check["blocked_by"] == [] and check["score"] > 40
+
+
+def _fix_first(client) -> list[dict]:
+    return client.get("/dashboard/fix-first.json?lang=en").get_json()["rows"]
+
+
+def _published_busy_and_clean(app, client, world) -> tuple[str, str]:
+    """A's dataset and B's, each published with a clean workbook; B's far more downloaded than A's (500 to 5)."""
+    from app.services.usage import record_usage
+
+    slug, busy = world.draft_a, world.draft_b
+    for who, which in (("editor_a", slug), ("editor_b", busy)):
+        token = {"Authorization": world.tokens[who]}
+        _upload(client, token, which, CLEAN, "clean.xlsx")
+        assert client.post(f"/api/v1/datasets/{which}/publish", headers=token).status_code == 200
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ids = dict(s.execute(select(Dataset.slug, Dataset.id).where(Dataset.slug.in_((slug, busy)))).all())
+        record_usage(s, ids[busy], "download", n=500)
+        record_usage(s, ids[slug], "download", n=5)
+        s.commit()
+    return slug, busy
+
+
+def test_fix_first_ranks_a_file_withheld_for_its_second_sheet_first_until_released(app, client, world):
+    """A published dataset whose new workbook holds ID numbers on its second sheet only: its table's columns are
+    clean, but the doors withhold the file and the assessment has the finding. The dashboard's "fix first" list
+    puts it first with the kind found, before a clean dataset used a hundred times more; once an admin releases
+    it with a reason, it is no longer listed as exposed and ranks by use again."""
+    slug, busy = _published_busy_and_clean(app, client, world)
+    assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(busy, ""), (slug, "")]
+    path = _upload(client, {"Authorization": world.tokens["editor_a"]}, slug, SECOND_SHEET, "register.xlsx")
+    assert client.get(path).status_code == 451  # the door withholds the file: the table's own columns are clean
+    rows = _fix_first(client)
+    assert [(r["slug"], r["personal_data"]) for r in rows][:2] == [(slug, "id_number"), (busy, "")]
+    assert leaked(json.dumps(rows, ensure_ascii=False)) == []
+    # released: the same override that lets the file out takes it off the list of exposed data
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers={"Authorization": world.tokens["admin_a"]},
+                       json=REASON).status_code == 200
+    assert client.get(path).status_code == 200
+    assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(busy, ""), (slug, "")]
+
