@@ -332,6 +332,16 @@ def _latest_findings(dataset_ids: list[str]):
     return select(Assessment.id, Assessment.dataset_id, Assessment.findings).join(latest, latest.c.id == Assessment.id)
 
 
+def latest_findings(session, dataset_ids: list[str]) -> dict[str, list[dict]]:
+    """Dataset id -> the findings of its latest assessment, for these datasets, in one statement (the findings
+    only, not the rows' documents): what a page that lists datasets asks before promoting one
+    (app.services.serving.exposed_personal_data)."""
+    if not dataset_ids:
+        return {}
+    return {dataset_id: list(findings or [])
+            for _id, dataset_id, findings in session.execute(_latest_findings(list(dataset_ids)))}
+
+
 def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:
     """Datasets never assessed, and those added, updated or restored by harvests since a job, or (no job given)
     changed since their latest assessment: `assess --changed` took every record any harvest ever added, and

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app import activity, auth, link_history
-from app.assessment import assessment_document
+from app.assessment import assessment_document, latest_findings
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
 from app.export.data import served_stars
@@ -294,20 +294,33 @@ def star_distribution(session) -> list[tuple[int | None, int]]:
 
 
 def promotable(session, stmt, limit: int, *, batch: int = 20, pages: int = 10,
-               first: list[Dataset] | None = None) -> list[Dataset]:
+               first: list[Dataset] | None = None, hidden: set[str] | None = None) -> list[Dataset]:
     """The first `limit` datasets of `stmt` (a select of Dataset.id, ordered) whose data the public may have as
-    it is: a dataset with personal data no override covers is not promoted (app.services.serving). Reads
-    `batch` ids at a time, at most `pages` times; `first`, when given, is the first batch already loaded."""
+    it is: a dataset with personal data no override covers is not promoted (`exposed`). Reads `batch` ids at a
+    time, at most `pages` times; `first`, when given, is the first batch already loaded, and `hidden` the ids
+    among them already found exposed."""
     kept: list[Dataset] = []
     for page in range(pages):
         if page == 0 and first is not None:
             loaded = first
+            out = hidden if hidden is not None else exposed(session, loaded)
         else:
             loaded = by_ids(session, list(session.scalars(stmt.limit(batch).offset(page * batch))))
-        kept += [d for d in loaded if not _exposed(d)]
+            out = exposed(session, loaded)
+        kept += [d for d in loaded if d.id not in out]
         if len(kept) >= limit or len(loaded) < batch:
             break
     return kept[:limit]
+
+
+def exposed(session, datasets) -> set[str]:
+    """The ids of `datasets` (as `by_ids` reads them) whose files hold personal data no override covers, in a
+    column or beyond the table (another sheet, a ZIP member, notes rows): the serving gate's reading
+    (serving.exposed_personal_data) of their files' facts and of their latest assessments' findings, read in
+    one statement (no file is read)."""
+    datasets = list(datasets)
+    findings = latest_findings(session, [d.id for d in datasets]) if datasets else {}
+    return {d.id for d in datasets if serving.exposed_personal_data(d, findings.get(d.id))}
 
 
 HOME_ITEMS = 5  # newest and most downloaded datasets on the home page
@@ -315,9 +328,10 @@ HOME_ITEMS = 5  # newest and most downloaded datasets on the home page
 
 @bp.get("/")
 def home():
-    """Five statements whatever the catalog holds: the publishers counted, the five newest datasets' ids (an
+    """Six statements whatever the catalog holds: the publishers counted, the five newest datasets' ids (an
     index of migration 0018 walks them in order), the most downloaded ones, the five of each shown loaded
-    together (one by_ids: two statements). The dataset count is the sum of the star distribution, which the
+    together (one by_ids: two statements) and their latest assessments' findings (personal data outside a
+    table is known from those: `exposed`). The dataset count is the sum of the star distribution, which the
     search index counts. (More when personal data keeps some of them off the page.)"""
     session = db_session()
     n_publishers = session.scalar(select(func.count()).select_from(Publisher)) or 0
@@ -337,21 +351,20 @@ def home():
     # a request); more when personal data keeps some of them off the page.
     loaded = {d.id: d for d in by_ids(session, list(dict.fromkeys([*newest_ids,
                                                                    *(i for i, _ in popular[:HOME_ITEMS])])))}
+    hidden = exposed(session, loaded.values())
     newest = promotable(session, newest_stmt, HOME_ITEMS, batch=HOME_ITEMS, pages=40,
-                        first=[loaded[i] for i in newest_ids if i in loaded])
-    popular_shown = [d for d in (loaded.get(i) for i, _ in popular[:HOME_ITEMS]) if d is not None and not _exposed(d)]
+                        first=[loaded[i] for i in newest_ids if i in loaded], hidden=hidden)
+    popular_shown = [d for d in (loaded.get(i) for i, _ in popular[:HOME_ITEMS])
+                     if d is not None and d.id not in hidden]
     if len(popular_shown) < HOME_ITEMS < len(popular):
         more = by_ids(session, [i for i, _ in popular[HOME_ITEMS:]])
-        popular_shown += [d for d in more if not _exposed(d)]
+        more_hidden = exposed(session, more)
+        popular_shown += [d for d in more if d.id not in more_hidden]
     popular_shown = popular_shown[:HOME_ITEMS]
     star_counts = star_distribution(session)
     return render_template("home.html", n_datasets=sum(n for _stars, n in star_counts), n_publishers=n_publishers,
                            newest=newest, popular=[(d, counts[d.id]) for d in popular_shown],
                            star_counts=star_counts)
-
-
-def _exposed(ds: Dataset) -> bool:
-    return bool(serving.exposed_personal_data(ds))
 
 
 # --------------------------------------------------------------------------- search

@@ -29,7 +29,8 @@ PUBLISHERS_PER = 2  # one publisher for every two datasets: the publisher list g
 
 # The most statements a page of each kind may send outside the search engine (SQLite and PostgreSQL).
 LIMITS = {
-    "home": 5,  # the dataset and star counts from the search index
+    "home": 6,  # the dataset and star counts from the search index; the shown datasets' latest findings (one:
+    #             personal data outside a table keeps a dataset off the page)
     "search": 3,
     "search-filtered": 3,
     "dataset": 10,  # the file versions kept; its activity (two); the related datasets (one: the index ranks them);

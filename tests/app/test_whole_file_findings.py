@@ -140,6 +140,10 @@ def _fix_first(client) -> list[dict]:
     return client.get("/dashboard/fix-first.json?lang=en").get_json()["rows"]
 
 
+def _home(client) -> str:
+    return client.get("/?lang=en").get_data(as_text=True)
+
+
 def _published_busy_and_clean(app, client, world) -> tuple[str, str]:
     """A's dataset and B's, each published with a clean workbook; B's far more downloaded than A's (500 to 5)."""
     from app.services.usage import record_usage
@@ -175,3 +179,18 @@ def test_fix_first_ranks_a_file_withheld_for_its_second_sheet_first_until_releas
     assert client.get(path).status_code == 200
     assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(busy, ""), (slug, "")]
 
+
+def test_the_home_page_does_not_promote_a_file_withheld_for_its_second_sheet_until_released(app, client, world):
+    """The same dataset on the home page: promoted as new and as downloaded while its workbook is clean, kept off
+    both lists while the doors withhold its new workbook for the ID numbers on the second sheet, and promoted
+    again once an admin releases it with a reason."""
+    slug, _busy = _published_busy_and_clean(app, client, world)
+    link = f'href="/dataset/{slug}"'
+    assert _home(client).count(link) == 2  # newest and most downloaded
+    path = _upload(client, {"Authorization": world.tokens["editor_a"]}, slug, SECOND_SHEET, "register.xlsx")
+    assert client.get(path).status_code == 451
+    assert link not in _home(client)
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers={"Authorization": world.tokens["admin_a"]},
+                       json=REASON).status_code == 200
+    assert client.get(path).status_code == 200
+    assert _home(client).count(link) == 2
