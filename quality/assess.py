@@ -30,7 +30,11 @@ from quality.rules import accessibility, format_mismatch, not_parseable, pii, pi
 
 log = logging.getLogger(__name__)
 
-RULESET_VERSION = "1.0"
+#: The rule set's version, recorded on every assessment and part of the fingerprint of the check kept with a draft
+#: (app/services/check.py): raise it when a rule changes what files already checked are found to hold, so those
+#: checks are computed again when next viewed instead of shown stale. 1.1: personal data outside the table (another
+#: sheet, a ZIP member, notes rows) is a finding (quality/rules/pii_file.py), which blocks publishing.
+RULESET_VERSION = "1.1"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

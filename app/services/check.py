@@ -103,12 +103,18 @@ def stored(ds: Dataset) -> dict[str, Any] | None:
 
 def last_results(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The stars and score of the last check kept with each of these datasets (drafts have no assessment
-    yet: this is what their check said), by dataset id; one query."""
+    yet: this is what their check said), by dataset id; one query. A check made under another rule set
+    (`RULESET_VERSION`) is left out rather than shown stale: its fingerprint no longer matches, so it is
+    computed again when the draft's check is next viewed."""
     if not ids:
         return {}
     rows = session.execute(select(Dataset.id, Dataset.prepublication_check).where(Dataset.id.in_(ids)))
     return {ds_id: {"stars": kept["result"].get("stars"), "score": kept["result"].get("score")}
-            for ds_id, kept in rows if kept and kept.get("result")}
+            for ds_id, kept in rows if kept and kept.get("result") and _current_rules(kept["result"])}
+
+
+def _current_rules(result: dict[str, Any]) -> bool:
+    return (result.get("assessment") or {}).get("rule_version") == assess_mod.RULESET_VERSION
 
 
 def _keep(ds: Dataset, result: dict[str, Any], at: dt.datetime) -> None:

@@ -194,3 +194,46 @@ def test_the_home_page_does_not_promote_a_file_withheld_for_its_second_sheet_unt
                        json=REASON).status_code == 200
     assert client.get(path).status_code == 200
     assert _home(client).count(link) == 2
+
+
+def test_a_drafts_check_kept_under_the_rules_before_this_finding_is_made_again_when_next_viewed(
+        app, app_config, client, world, monkeypatch):
+    """A draft's check kept before personal data outside the table was a finding (rule set 1.0, no pii-file
+    findings) said the workbook could be published. The rule set's version is part of the kept check's fingerprint,
+    so the check is not shown stale: nothing rewrites it at start-up, the drafts list stops showing its numbers, and
+    the next view of the check computes it again under the current rules, which block publishing."""
+    from app.services import check as check_mod
+    from quality import assess
+    from quality.rules import pii_file
+
+    editor = {"Authorization": world.tokens["editor_a"]}
+    slug = world.draft_a
+    current = assess.RULESET_VERSION
+    with monkeypatch.context() as before:  # the rules as they were: no finding beyond the table
+        before.setattr(assess, "RULESET_VERSION", "1.0")
+        before.setattr(pii_file, "check", lambda *args, **kwargs: [])
+        _upload(client, editor, slug, SECOND_SHEET, "population.xlsx")
+        old = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+        assert old["can_publish"] is True and old["pii"] == [] and old["score"] > 40
+        kept_again = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+        assert kept_again["checked_at"] == old["checked_at"]  # kept: the draft and its file did not change
+    sessionmaker = app.extensions["opendata"]["sessionmaker"]
+
+    def kept() -> tuple[dict, dict]:
+        with sessionmaker() as s:
+            ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+            return dict(ds.prepublication_check), check_mod.last_results(s, [ds.id])
+
+    from app import create_app
+
+    create_app(app_config).extensions["opendata"]["engine"].dispose()  # a process starting: it recomputes nothing
+    stale, listed = kept()
+    assert stale["result"]["can_publish"] is True and stale["result"]["assessment"]["rule_version"] == "1.0"
+    assert listed == {}  # the drafts list shows no stars or score from rules since replaced
+    again = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
+    assert again["checked_at"] != old["checked_at"] and again["blocked_by"] == ["pii"] and again["can_publish"] is False
+    assert [f["evidence"]["part"] for f in again["pii"]] == ["名单"] and again["score"] <= 40
+    fresh, listed = kept()
+    assert fresh["result"]["assessment"]["rule_version"] == current and list(listed.values()) == [
+        {"stars": again["stars"], "score": again["score"]}]
+    assert client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()["checked_at"] == again["checked_at"]
