@@ -289,8 +289,15 @@ def _wants_html() -> bool:
     return any(mime == "text/html" for mime, _q in request.accept_mimetypes)
 
 
+def _wants_page() -> bool:
+    """A refusal of this gate as a page: for a browser (it names text/html) outside the APIs. Anything under /api/
+    answers the JSON error whatever Accept says, as every other error of the APIs does."""
+    return _wants_html() and not request.path.startswith("/api/")
+
+
 def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as_json: bool | None = None) -> Response:
-    """HTTP 451 with why (kinds, counts per column) and whom to contact: a page for browsers, else JSON."""
+    """HTTP 451 with why (kinds, counts per column) and whom to contact: a page for browsers outside the APIs
+    (`_wants_page`), else JSON."""
     who = contact(ds)
     code = decision.reason or "personal-data"
     alternatives = masked_alternatives(ds, dist) if code == "not-maskable" else {}
@@ -301,7 +308,7 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
             "columns": decision.columns, "policy": decision.policy}
     if alternatives:
         body["masked"] = alternatives
-    if (not _wants_html()) if as_json is None else as_json:
+    if (not _wants_page()) if as_json is None else as_json:
         resp = jsonify({"error": body})
     else:
         lang = current_lang()
@@ -340,7 +347,7 @@ def refusal(status: int, code: str, message: str, **extra: Any) -> Response:
     """A door's own refusal (404 nothing to serve, 400 a bad parameter) in the reader's language: a page in the
     page's language for a browser outside the APIs, else the JSON error (``{"error": {"status", "code",
     "message", **extra}}``) with the message in the API's language (app/api/lang.py: ?lang, Accept-Language)."""
-    if _wants_html() and not request.path.startswith("/api/"):
+    if _wants_page():
         from flask_babel import gettext  # a page: the language the site shows (app/i18n.py)
 
         resp = Response(render_template("datasets/unavailable.html", status=status, code=code,
@@ -409,7 +416,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     if ds.state == "draft" and not privileged:
         return not_found("not-found", NO_SUCH_RESOURCE)
     if ds.state == "withdrawn" and not privileged:
-        resp = gone_response(ds, as_json=None if _wants_html() else True)
+        resp = gone_response(ds, as_json=None if _wants_page() else True)
         resp.headers[GATE_HEADER] = "withhold"
         return resp
     if check is not None:
