@@ -29,7 +29,7 @@ import queue
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
@@ -37,6 +37,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotAcceptable
 
 from app import delivery
 from app.api.errors import error_response
@@ -385,8 +386,7 @@ def _see_other(html: str, by_ext: Callable[[str], str]) -> Response:
     are not documents): `html` for a browser, else the representation Accept asks for (406 when none)."""
     choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "html"
     if choice is None:
-        return Response("Not Acceptable: available " + ", ".join(sorted(set(NEGOTIABLE))), 406,
-                        mimetype="text/plain")
+        _not_acceptable()
     resp = Response(status=303, headers={"Location": html if choice == "html" else by_ext(choice)})
     resp.vary.add("Accept")
     return resp
@@ -416,6 +416,13 @@ def distribution_resource(slug: str, dist_id: str):
                       lambda ext: url_for(".dataset_format", slug=ds.slug, ext=ext))
 
 
+def _not_acceptable() -> NoReturn:
+    """406 naming the media types this address answers in, raised for the app's one 406 rule (app/web/datasets.py):
+    the API's JSON error in the reader's language for a client that names no HTML, the error page for a browser."""
+    raise NotAcceptable(description=T_("This address cannot answer in any type the request's Accept header names; "
+                                       "it answers in %(types)s.", types=", ".join(sorted(set(NEGOTIABLE)))))
+
+
 def negotiate(accept) -> str | None:
     """The representation `Accept` prefers (q-values honoured; HTML wins ties), or None if none is acceptable."""
     best = accept.best_match(list(NEGOTIABLE), default=None) if accept else "text/html"
@@ -432,8 +439,7 @@ def _negotiate_dataset():
         return None
     choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "html"
     if choice is None:
-        return Response("Not Acceptable: available " + ", ".join(sorted(set(NEGOTIABLE))), 406,
-                        mimetype="text/plain")
+        _not_acceptable()
     if choice == "html":
         return None
     resp = dataset_representation(slug, choice)

@@ -234,12 +234,22 @@ def not_acceptable_or_out_of_range(error):
     """406 (no acceptable representation) and 416 (a byte range past the end of a file) under /api/, and at the
     doors machines read for a client that is no browser, in the API's JSON error shape in the reader's language,
     status and headers kept (416's `Content-Range: bytes */<size>`); werkzeug's English HTML page was left there
-    (a REST route's own are the blueprint's, app/api/errors.py, which says them the same way)."""
+    (a REST route's own are the blueprint's, app/api/errors.py, which says them the same way). A 406 is an answer
+    to content negotiation, so it is that JSON anywhere for a client naming no HTML (a dataset's page and the
+    catalog's IRI negotiate too, app/export/routes.py: their 406 was English plain text), the error page for a
+    browser; either varies by Accept."""
     from app.api.errors import http_error_response
 
-    if request.path.startswith("/api/") or (_machine_door() and not _wants_html()):
-        return http_error_response(error)
-    return error
+    negotiated = error.code == 406
+    if request.path.startswith("/api/") or ((_machine_door() or negotiated) and not _wants_html()):
+        resp = http_error_response(error)
+    elif negotiated:
+        resp = error.get_response()
+    else:
+        return error
+    if negotiated:
+        resp.vary.add("Accept")
+    return resp
 
 
 def _wants_html() -> bool:

@@ -712,6 +712,36 @@ def test_the_catalog_and_distribution_iris_we_publish_dereference(client, sessio
     assert client.get("/dataset/nope/resource/x", headers={"Accept": "text/turtle"}).status_code == 404
 
 
+def test_an_accept_nothing_here_satisfies_is_the_json_error_or_the_error_page(client, session):
+    """/dataset/<slug>, /catalog and a distribution's IRI answered a 406 they could not negotiate as English plain
+    text ("Not Acceptable: available ..."), where the other machine doors answer the API's JSON error: now that
+    shape, in the reader's language, listing the media types they answer in; a browser (text/html named) gets the
+    HTML error page. The status stays 406, and the answer varies by Accept."""
+    _save(session, [complete("neg", {"en": "Negotiated"}, 9)])
+    graph = rdflib.Graph().parse(data=client.get("/dataset/neg.ttl").data, format="turtle")
+    dist = _path(sorted(str(o) for o in graph.objects(URIRef(f"{SITE}/dataset/neg"), DCATNS.distribution))[0])
+    for url in ("/dataset/neg", "/catalog", dist):
+        en = client.get(url, headers={"Accept": "image/png"})
+        zh = client.get(url, headers={"Accept": "image/png", "Accept-Language": "zh-CN,zh;q=0.9"})
+        for resp in (en, zh):
+            assert resp.status_code == 406 and resp.mimetype == "application/json", (url, resp.get_data()[:200])
+            error = resp.get_json()["error"]
+            assert (error["status"], error["code"]) == (406, "not-acceptable"), url
+            for media in ("text/html", "text/turtle", "application/ld+json", "application/rdf+xml", "text/csv"):
+                assert media in error["message"], (url, error["message"])
+            assert "Accept" in resp.headers["Vary"] and "Accept-Language" in resp.headers["Vary"], url
+        assert en.get_json()["error"]["message"].startswith("This address cannot answer"), url
+        assert zh.get_json()["error"]["message"].startswith("此地址无法以"), url
+        head = client.head(url, headers={"Accept": "image/png"})
+        assert head.status_code == 406 and head.mimetype == "application/json", url
+        page = client.get(url, headers={"Accept": "image/png, text/html;q=0"})  # names HTML: a browser's page
+        assert page.status_code == 406 and page.mimetype == "text/html", url
+        assert "text/turtle" in page.get_data(as_text=True) and "Accept" in page.headers["Vary"], url
+    # what can be answered still is
+    assert client.get("/dataset/neg", headers={"Accept": "text/turtle"}).status_code == 200
+    assert client.get("/catalog", headers={"Accept": "text/turtle"}).status_code == 303
+
+
 def test_badges_speak_chinese_when_their_url_asks(client, session):
     """The Chinese dataset page offers a badge snippet for Chinese sites, but the badge said "open data", "not
     assessed" and the English title whatever the page's language. `?lang=zh` gives a Chinese badge, and the
