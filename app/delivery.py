@@ -164,7 +164,7 @@ def _reads(request) -> bool:
 
 def etag_of(*parts: Any) -> str:
     """A validator made of what a response is made of (its parts as JSON), for answers that know it before their
-    body: the REST API's resources (app/api/rest/responses.py) and the streamed /data.json."""
+    body: the REST API's resources (app/api/rest/responses.py), the streamed /data.json and catalog dumps."""
     digest = hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode("utf-8")).hexdigest()
     return digest[:32]
 
@@ -172,8 +172,8 @@ def etag_of(*parts: Any) -> str:
 def validated(request, resp: Response, tag: str) -> Response:
     """`resp` with the weak ETag `tag`, or 304 with no body when If-None-Match names it: the one rule of the
     validators this module sets (a page's or an export's body hash) and of a streamed document's own, made from
-    what its body is made of before it is read (/data.json, app/export/routes.py). A stream replaced by the 304's
-    empty body has not started: nothing of it was read."""
+    what its body is made of before it is read (/data.json and the catalog dumps, app/export/routes.py). A stream
+    replaced by the 304's empty body has not started: nothing of it was read."""
     resp.set_etag(tag, weak=True)
     if request.if_none_match.contains_weak(tag):
         resp.status_code = 304

@@ -4,7 +4,9 @@
   default 100, `?modified_since=ISO`); `?page=all` or `/catalog/dump.{nt,ttl}`: the whole
   catalog streamed in constant memory (`stream_rdf`). With `modified_since`, datasets withdrawn
   since then are listed too, as minimal records with `adms:status` Withdrawn (`withdrawn`).
-- `/catalog.{csv,xml,json}` and `/data.json` (Project Open Data v1.1): streamed.
+- `/catalog.{csv,xml,json}` and `/data.json` (Project Open Data v1.1): streamed. The streamed documents carry a
+  weak ETag made before their body from the catalog's change marker (`changelog.catalog_state`), answered 304
+  through `delivery.validated`.
 - `/dataset/<slug>.{ttl,rdf,jsonld,nt,json,xml,csv}`; `/dataset/<slug>` negotiated on
   `Accept` (q-values) before the page's view runs; HTML is the web page's (`datasets.show`,
   app/web/datasets.py).
@@ -209,20 +211,37 @@ def catalog_dump(ext: str):
     return _rdf_dump(ext, _modified_since())
 
 
+#: Moves the ETags of the streamed dumps when what writes them changes (app/export/catalog.py's writers,
+#: stream_rdf, withdrawn).
+CATALOG_DUMP_MAPPING = "1"
+
+
+def _dump_tag(ext: str) -> str:
+    """The weak ETag of a streamed dump, made as /data.json's is before its body from what the body is made of:
+    the catalog's change marker (read before the stream's own session reads the records, so the body is never
+    older than its tag), the catalog's title and address the RDF writes, the writers' version, the format, the
+    path and the query (a page=all or modified_since variant). Not per language: the bodies are the records' own
+    texts in every language, whatever the reader's."""
+    return delivery.etag_of("catalog-dump", CATALOG_DUMP_MAPPING, ext, changelog.catalog_state(db_session()),
+                            catalog_info(), request.path, request.query_string.decode("latin-1"))
+
+
 def _rdf_dump(ext: str, since: dt.datetime | None) -> Response:
     if ext not in ("nt", "ttl"):
         abort(error_response(400, "bad-request", T_("the full dump is streamed as N-Triples or Turtle: use "
                                                     "/catalog.nt?page=all or /catalog.ttl?page=all")))
+    tag = _dump_tag(ext)
     body = stream_rdf.stream_catalog(_records_stream(modified_since=since), ext, site_url=_site(),
                                      catalog_info=catalog_info())
     if since is not None:  # the changes feed: withdrawn datasets after the others, as minimal records
         body = itertools.chain(body, withdrawn.stream(current_app.extensions["opendata"]["sessionmaker"], since, ext,
                                                       site_url=_site(), catalog_uri=catalog_info()["uri"]))
-    return Response(body, content_type=_media(ext))
+    return delivery.validated(request, Response(body, content_type=_media(ext)), tag)
 
 
 def _table_dump(ext: str, since: dt.datetime | None) -> Response:
     writer = {"csv": catalog_export.write_csv, "xml": catalog_export.write_xml, "json": catalog_export.write_json}[ext]
+    tag = _dump_tag(ext)
     _catalog_answers()
     factory = current_app.extensions["opendata"]["sessionmaker"]
 
@@ -230,7 +249,7 @@ def _table_dump(ext: str, since: dt.datetime | None) -> Response:
         with factory() as session:
             writer(readers.iter_records(session, modified_since=since), out)
 
-    return Response(_pushed(write), content_type=_media(ext))
+    return delivery.validated(request, Response(_pushed(write), content_type=_media(ext)), tag)
 
 
 class _Stopped(Exception):

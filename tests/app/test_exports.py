@@ -864,3 +864,69 @@ def test_data_json_carries_a_validator_that_moves_with_the_catalog(app, client, 
     withdrawn, titles = tag_and_titles()
     assert withdrawn not in (first, added, edited) and titles == ["Air one, revised", "Air three"]
     assert client.get("/data.json", headers={"If-None-Match": withdrawn}).status_code == 304
+
+
+DUMPS = ("/catalog.csv", "/catalog.xml", "/catalog.json", "/catalog.nt?page=all", "/catalog.ttl?page=all",
+         "/catalog/dump.nt", "/catalog/dump.ttl", "/catalog.csv?modified_since=2000-01-01T00:00:00Z",
+         "/catalog.nt?page=all&modified_since=2000-01-01T00:00:00Z")
+
+
+def test_the_streamed_dumps_carry_validators_that_move_with_the_catalog(app, client, session):
+    """The streamed catalog dumps (CSV, XML, JSON, the whole catalog in N-Triples and Turtle) had no ETag: the
+    pages' body hash is never made for a stream, so a mirror downloaded the whole catalog every time. Each carries
+    the weak tag /data.json got, made before its body from the catalog's change marker: one per format and query,
+    the same in any language (the bodies are the records' own), answering If-None-Match with 304 (GET and HEAD
+    alike), and moving when a dataset is added, edited (REST PATCH) or withdrawn (REST)."""
+    from app.services import accounts
+    from tests.support.accounts import make_user
+
+    _save(session, [complete("air-1", {"en": "Air one"}, 1), complete("air-2", {"en": "Air two"}, 2)])
+    make_user(app, "admin@env.example.gov", admin_of="env")
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        token = accounts.create_token(s, auth.find_user(s, "admin@env.example.gov"), name="tests")
+        s.commit()
+    writer = {"Authorization": f"Bearer {token}"}
+
+    def tags(*, says: str | None = None) -> dict[str, str]:
+        out = {}
+        for url in DUMPS:
+            resp = client.get(url)
+            assert resp.status_code == 200 and resp.is_streamed, url
+            assert resp.headers.get("ETag", "").startswith('W/"'), (url, resp.headers)
+            if says is not None:
+                assert says in resp.get_data(as_text=True), (url, says)
+            out[url] = resp.headers["ETag"]
+        return out
+
+    first = tags(says="Air two")
+    assert len(set(first.values()) | {client.get("/data.json").headers["ETag"]}) == len(DUMPS) + 1  # one a variant
+    assert tags() == first  # the same catalog, the same tags
+    for url, tag in first.items():
+        assert client.get(url, headers={"Accept-Language": "zh-CN,zh;q=0.9"}).headers["ETag"] == tag, url
+        for method in (client.get, client.head):
+            held = method(url, headers={"If-None-Match": tag})
+            assert held.status_code == 304 and held.get_data() == b"" and held.headers["ETag"] == tag, url
+        head = client.head(url)
+        assert head.status_code == 200 and head.headers["ETag"] == tag and head.get_data() == b"", url
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+        assert zipped.status_code == 304 and "Accept-Encoding" in zipped.headers["Vary"], url
+        other = client.get(url, headers={"If-None-Match": 'W/"another"'})
+        assert other.status_code == 200 and "Air one" in other.get_data(as_text=True), url
+
+    _save(session, [complete("air-3", {"en": "Air three"}, 3)])  # added
+    added = tags(says="Air three")
+    assert not set(added.values()) & set(first.values())
+    assert all(client.get(url, headers={"If-None-Match": first[url]}).status_code == 200 for url in DUMPS)
+
+    patched = client.patch("/api/v1/datasets/air-1", json={"title": "Air one, revised", "lang": "en"}, headers=writer)
+    assert patched.status_code == 200, patched.get_data(as_text=True)[:300]
+    edited = tags(says="Air one, revised")
+    assert not set(edited.values()) & (set(first.values()) | set(added.values()))
+
+    gone = client.post("/api/v1/datasets/air-2/withdraw", json={"reason": "Superseded by Air three."},
+                       headers=writer)
+    assert gone.status_code == 200, gone.get_data(as_text=True)[:300]
+    withdrawn = tags()
+    assert not set(withdrawn.values()) & (set(first.values()) | set(added.values()) | set(edited.values()))
+    assert "Air two" not in client.get("/catalog.csv").get_data(as_text=True)
+    assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in DUMPS)
