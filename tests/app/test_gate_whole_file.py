@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -16,27 +15,7 @@ from app.services import accounts
 from catalog_schema.models import Dataset, DistributionVersion, User
 from quality.tabular.whole import scan_file
 from tests.support.accounts import make_user
-from tests.support.personal import CLEAN_CSV, HEADER, IDS, PII_CSV, ROWS, leaked
-
-
-def _xlsx(*sheets: tuple[str, list[list[str]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets:
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _zip(*members: tuple[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, data in members:
-            z.writestr(name, data)
-    return out.getvalue()
+from tests.support.personal import CLEAN_CSV, HEADER, IDS, PII_CSV, ROWS, leaked, xlsx_bytes, zip_bytes
 
 
 def _text(data: bytes) -> str:
@@ -48,12 +27,12 @@ def _text(data: bytes) -> str:
 
 
 COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"]]
-SECOND_SHEET = _xlsx(("人口", COUNTIES), ("名单", [HEADER, *ROWS]))
-SECOND_MEMBER = _zip(("a-population.csv", CLEAN_CSV), ("b-hotline.csv", PII_CSV))
+SECOND_SHEET = xlsx_bytes(("人口", COUNTIES), ("名单", [HEADER, *ROWS]))
+SECOND_MEMBER = zip_bytes(("a-population.csv", CLEAN_CSV), ("b-hotline.csv", PII_CSV))
 NOTES_ROW = f"来源：热线办 经办人身份证 {IDS[0]}\r\n".encode() + CLEAN_CSV
 HIDDEN = {"second-sheet.xlsx": SECOND_SHEET, "second-member.zip": SECOND_MEMBER, "notes-row.csv": NOTES_ROW}
-CLEAN = {"clean.xlsx": _xlsx(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]])),
-         "clean.zip": _zip(("a.csv", CLEAN_CSV), ("b.csv", CLEAN_CSV), ("readme.txt", "说明".encode())),
+CLEAN = {"clean.xlsx": xlsx_bytes(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]])),
+         "clean.zip": zip_bytes(("a.csv", CLEAN_CSV), ("b.csv", CLEAN_CSV), ("readme.txt", "说明".encode())),
          "clean.csv": CLEAN_CSV + "东港区,98000\r\n".encode()}
 
 
@@ -144,7 +123,7 @@ def test_the_whole_file_scan_names_the_part_and_never_a_value(tmp_path):
 
     assert scan("a.xlsx", SECOND_SHEET, "XLSX") == {"名单": {"id_number": 12, "phone": 12, "email": 1}}
     assert scan("b.zip", SECOND_MEMBER, "ZIP") == {"b-hotline.csv": {"id_number": 12, "phone": 12, "email": 1}}
-    assert scan("c.zip", _zip(("in.zip", _zip(("book.xlsx", SECOND_SHEET),))), "ZIP") == {
+    assert scan("c.zip", zip_bytes(("in.zip", zip_bytes(("book.xlsx", SECOND_SHEET),))), "ZIP") == {
         "in.zip!book.xlsx!名单": {"id_number": 12, "phone": 12, "email": 1}}
     assert scan("d.csv", NOTES_ROW, "CSV") == {"*": {"id_number": 1}}
     assert scan("e.csv", PII_CSV.decode().encode("gbk"), "CSV") == {"*": {"id_number": 12, "phone": 12, "email": 1}}
@@ -167,7 +146,7 @@ def test_decimal_numbers_are_not_read_as_phone_or_id_numbers(tmp_path):
         return scan_file(path, fmt)
 
     assert scan("m.csv", csv_text.encode(), "CSV") == {}
-    assert scan("m.xlsx", _xlsx(("读数", [rows[0], *[[r[0], float(r[1]), r[2]] for r in rows[1:]]])), "XLSX") == {}
+    assert scan("m.xlsx", xlsx_bytes(("读数", [rows[0], *[[r[0], float(r[1]), r[2]] for r in rows[1:]]])), "XLSX") == {}
     noted = csv_text + "联系人电话 13812345678，邮箱 li.2@jinghai.example，读数 512.13456789012\r\n"
     assert scan("n.csv", noted.encode(), "CSV") == {"*": {"phone": 1, "email": 1}}
     assert scan("o.csv", (csv_text + f"经办人 {IDS[0]}\r\n").encode("gbk"), "CSV") == {"*": {"id_number": 1}}

@@ -11,12 +11,11 @@ from __future__ import annotations
 import io
 import json
 
-import openpyxl
 import pytest
 from sqlalchemy import select
 
 from catalog_schema.models import Dataset
-from tests.support.personal import HEADER, ROWS, leaked
+from tests.support.personal import HEADER, ROWS, leaked, xlsx_bytes
 from tests.support.publishing import build_world
 
 COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"]]
@@ -24,20 +23,8 @@ COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"
 NAMES = [[HEADER[1], HEADER[2]], *[[row[1], row[2]] for row in ROWS]]
 
 
-def _xlsx(*sheets: tuple[str, list[list[str]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets:
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-SECOND_SHEET = _xlsx(("人口", COUNTIES), ("名单", NAMES))
-CLEAN = _xlsx(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]]))
+SECOND_SHEET = xlsx_bytes(("人口", COUNTIES), ("名单", NAMES))
+CLEAN = xlsx_bytes(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]]))
 REASON = {"reason": "Register published by regulation 12 of the civil affairs office."}
 
 

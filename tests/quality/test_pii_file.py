@@ -6,49 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import zipfile
-
-import openpyxl
 
 from catalog_schema.record import new_distribution, new_record
 from quality import assess
 from quality.fetch import CheckResult
 from quality.rules.pii_file import beyond, check
 from quality.tabular.whole import scan_whole
-from tests.support.personal import CLEAN_CSV, HEADER, IDS, PII_CSV, ROWS
+from tests.support.personal import CLEAN_CSV, HEADER, IDS, PII_CSV, ROWS, xlsx_bytes, zip_bytes
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-
-
-def _xlsx(*sheets: tuple[str, list[list[str]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets:
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _zip(*members: tuple[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, data in members:
-            z.writestr(name, data)
-    return out.getvalue()
 
 
 COUNTIES = [["区县", "人口"], ["临江区", "120000"], ["白沙县", "56000"]]
 NAMES = [[HEADER[1], HEADER[2]], *[[row[1], row[2]] for row in ROWS]]
 FILES = {
-    "second-sheet.xlsx": _xlsx(("人口", COUNTIES), ("名单", NAMES)),
-    "second-member.zip": _zip(("a-population.csv", CLEAN_CSV), ("b-hotline.csv", PII_CSV)),
+    "second-sheet.xlsx": xlsx_bytes(("人口", COUNTIES), ("名单", NAMES)),
+    "second-member.zip": zip_bytes(("a-population.csv", CLEAN_CSV), ("b-hotline.csv", PII_CSV)),
     "notes-row.csv": f"来源：热线办 经办人身份证 {IDS[0]}\r\n".encode() + CLEAN_CSV,
     "in-the-table.csv": PII_CSV,
-    "clean.xlsx": _xlsx(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]])),
+    "clean.xlsx": xlsx_bytes(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]])),
 }
 
 

@@ -3,6 +3,9 @@ address: what the personal-data tests put in and look for on the way out."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 _W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
@@ -23,6 +26,30 @@ SECRETS = IDS + PHONES + [EMAIL]
 
 def csv_bytes(header, rows) -> bytes:
     return ("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode("utf-8")
+
+
+def xlsx_bytes(*sheets: tuple[str, list[list[str]]]) -> bytes:
+    """A workbook of these sheets, in order: (name, rows)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets:
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def zip_bytes(*members: tuple[str, bytes]) -> bytes:
+    """A ZIP of these members, in order: (name, bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return out.getvalue()
 
 
 PII_CSV = csv_bytes(HEADER, ROWS)
