@@ -816,10 +816,8 @@ def test_export_to_a_file_that_cannot_be_written_is_one_sentence(db_url, tmp_pat
     assert done.returncode == 0 and (tmp_path / "catalog.csv").exists() and not (tmp_path / "catalog.csv.part").exists()
 
 
-def test_data_json_carries_a_validator_that_moves_with_the_catalog(app, client, session):
-    """/data.json is streamed, so the body hash the pages and the paged exports get was never made and clients could
-    not revalidate: its weak ETag is made from the catalog's change marker before the body, answers If-None-Match
-    with 304 (GET and HEAD alike), and moves when a dataset is added, edited (REST PATCH) or withdrawn (REST)."""
+def _two_datasets_and_their_admin(app, session) -> dict[str, str]:
+    """Two datasets of the publisher env, and the headers of its admin's REST token (to edit and withdraw them)."""
     from app.services import accounts
     from tests.support.accounts import make_user
 
@@ -828,7 +826,14 @@ def test_data_json_carries_a_validator_that_moves_with_the_catalog(app, client, 
     with app.extensions["opendata"]["sessionmaker"]() as s:
         token = accounts.create_token(s, auth.find_user(s, "admin@env.example.gov"), name="tests")
         s.commit()
-    writer = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_data_json_carries_a_validator_that_moves_with_the_catalog(app, client, session):
+    """/data.json is streamed, so the body hash the pages and the paged exports get was never made and clients could
+    not revalidate: its weak ETag is made from the catalog's change marker before the body, answers If-None-Match
+    with 304 (GET and HEAD alike), and moves when a dataset is added, edited (REST PATCH) or withdrawn (REST)."""
+    writer = _two_datasets_and_their_admin(app, session)
 
     def tag_and_titles() -> tuple[str, list[str]]:
         resp = client.get("/data.json")
@@ -877,15 +882,7 @@ def test_the_streamed_dumps_carry_validators_that_move_with_the_catalog(app, cli
     the weak tag /data.json got, made before its body from the catalog's change marker: one per format and query,
     the same in any language (the bodies are the records' own), answering If-None-Match with 304 (GET and HEAD
     alike), and moving when a dataset is added, edited (REST PATCH) or withdrawn (REST)."""
-    from app.services import accounts
-    from tests.support.accounts import make_user
-
-    _save(session, [complete("air-1", {"en": "Air one"}, 1), complete("air-2", {"en": "Air two"}, 2)])
-    make_user(app, "admin@env.example.gov", admin_of="env")
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        token = accounts.create_token(s, auth.find_user(s, "admin@env.example.gov"), name="tests")
-        s.commit()
-    writer = {"Authorization": f"Bearer {token}"}
+    writer = _two_datasets_and_their_admin(app, session)
 
     def tags(*, says: str | None = None) -> dict[str, str]:
         out = {}
