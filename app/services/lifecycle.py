@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from app import auth
+from app.accept import is_browser, names
 from app.api.lang import api_lang
 from catalog_schema.models import Dataset, DatasetSlug, User
 from catalog_schema.record import pick_text
@@ -169,10 +170,10 @@ def gone_messages(ds: Dataset) -> tuple[str, str]:
 
 
 def wants_json() -> bool:
-    """JSON unless the request names an HTML type in Accept and prefers it to JSON (browsers do): a
-    script, curl (*/*) or an RDF client gets JSON, a person the page (as the 404 page decides)."""
+    """JSON unless the request names an HTML type in Accept (with q > 0, app/accept.py) and prefers it to JSON
+    (browsers do): a script, curl (*/*), an RDF client or one refusing HTML (q=0) gets JSON, a person the page."""
     accept = request.accept_mimetypes
-    if not any(mime in ("text/html", "application/xhtml+xml") for mime, _q in accept):
+    if not (is_browser() or names("application/xhtml+xml")):
         return True
     return accept.quality("application/json") > max(accept.quality("text/html"),
                                                     accept.quality("application/xhtml+xml"))

@@ -43,6 +43,7 @@ from flask import Response, jsonify, render_template, request
 from sqlalchemy.orm import Session
 
 from app import auth
+from app.accept import is_browser
 from app.api.lang import api_lang, localise
 from app.i18n import current_lang
 from app.request_context import db_session, setting
@@ -285,14 +286,19 @@ def masked_alternatives(ds: Dataset, dist: Distribution) -> dict[str, str]:
     return {ext: f"{base}/data.{ext}" for ext in EXTENSIONS}
 
 
-def _wants_html() -> bool:
-    return any(mime == "text/html" for mime, _q in request.accept_mimetypes)
-
-
 def _wants_page() -> bool:
     """A refusal of this gate as a page: for a browser (it names text/html) outside the APIs. Anything under /api/
     answers the JSON error whatever Accept says, as every other error of the APIs does."""
-    return _wants_html() and not request.path.startswith("/api/")
+    return is_browser() and not request.path.startswith("/api/")
+
+
+def _by_accept(resp: Response) -> Response:
+    """Outside /api/ a refusal of this gate is a page or JSON by Accept (`_wants_page`), whichever this request
+    got: `Vary: Accept` (beside any other Vary), or a shared cache would hand a script's JSON (a 410 is public for
+    a day) to the next browser."""
+    if not request.path.startswith("/api/"):
+        resp.vary.add("Accept")
+    return resp
 
 
 def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as_json: bool | None = None) -> Response:
@@ -320,7 +326,9 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
     # RFC 7725: blocked-by names who implements the block (this portal); whom to ask is in the body
     resp.headers["Link"] = f'<{site_url()}/>; rel="blocked-by"'
     resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["Vary"] = "Accept, Accept-Language"  # a page or JSON; the message in the reader's language
+    resp.vary.add("Accept-Language")  # the message in the reader's language
+    if as_json is None:
+        _by_accept(resp)
     resp.headers[GATE_HEADER] = "withhold"
     return resp
 
@@ -352,9 +360,9 @@ def refusal(status: int, code: str, message: str, **extra: Any) -> Response:
 
         resp = Response(render_template("datasets/unavailable.html", status=status, code=code,
                                         message=say(message, gettext)), mimetype="text/html")
-        resp.vary.add("Accept")
     else:
         resp = jsonify({"error": {"status": status, "code": code, "message": localise(message), **extra}})
+    _by_accept(resp)
     resp.vary.add("Accept-Language")
     resp.status_code = status
     return resp
@@ -416,7 +424,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     if ds.state == "draft" and not privileged:
         return not_found("not-found", NO_SUCH_RESOURCE)
     if ds.state == "withdrawn" and not privileged:
-        resp = gone_response(ds, as_json=None if _wants_page() else True)
+        resp = _by_accept(gone_response(ds, as_json=None if _wants_page() else True))
         resp.headers[GATE_HEADER] = "withhold"
         return resp
     if check is not None:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app import activity, auth, link_history
+from app.accept import is_browser
 from app.assessment import assessment_document, latest_findings
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
@@ -190,24 +191,28 @@ def language_label(code: str | None) -> str:
 @bp.app_errorhandler(404)
 def not_found(error):
     """A page that still has the site's navigation and language switch, for people; APIs and machine
-    clients (anything under /api, or not naming text/html in Accept) keep the plain 404."""
+    clients (anything under /api, or not naming text/html in Accept) keep the plain 404. Outside /api/ the answer
+    follows Accept, and says so (`Vary: Accept`): a 404 may be kept by a shared cache."""
     from app.api.errors import error_response
 
     if request.path.startswith("/api/"):  # an address no route reads (a newline in it): the API's error shape
         return error_response(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones "
                                                    "that exist."))
-    if _machine_door() and not _wants_html():  # a feed, a catalog page past the last, a download: the API's
-        return error_response(404, "not-found", error.description or "Not Found")  # shape, not werkzeug's page
-    if not _wants_html():
-        return error
-    return render_template("datasets/not_found.html"), 404
+    if _machine_door() and not is_browser():  # a feed, a catalog page past the last, a download: the API's
+        resp = error_response(404, "not-found", error.description or "Not Found")  # shape, not werkzeug's page
+    elif not is_browser():
+        resp = error.get_response()
+    else:
+        resp = make_response(render_template("datasets/not_found.html"), 404)
+    resp.vary.add("Accept")
+    return resp
 
 
 @bp.app_errorhandler(405)
 def method_not_allowed(error):
     """A method an address does not take (DELETE /data.json, PUT on an API): 405 with Allow, in the CKAN
     envelope under /api/3/, the API's error shape elsewhere for machine clients (werkzeug's page was English
-    HTML)."""
+    HTML). At a machine door outside /api/ a browser keeps werkzeug's page, so the answer varies by Accept."""
     from app.api.errors import error_response
 
     allowed = list(getattr(error, "valid_methods", None) or [])
@@ -217,12 +222,16 @@ def method_not_allowed(error):
         resp = envelope(request.path.rstrip("/").rsplit("/", 1)[-1][:100], {"success": False, "error": {
             "__type": "Bad request", "message": T_("Method %(method)s is not allowed here; use %(allowed)s.",
                                                    method=request.method, allowed=", ".join(allowed))}}, 405)
-    elif request.path.startswith("/api/") or (_machine_door() and not _wants_html()):
+    elif request.path.startswith("/api/") or (_machine_door() and not is_browser()):
         resp = error_response(405, "method-not-allowed", T_("Method %(method)s is not allowed here; use "
                                                             "%(allowed)s.", method=request.method,
                                                             allowed=", ".join(allowed)))
+    elif _machine_door():  # a browser at a machine door: werkzeug's page, where others get the JSON
+        resp = error.get_response()
     else:
         return error
+    if _machine_door() and not request.path.startswith("/api/"):
+        resp.vary.add("Accept")  # JSON or a page, by Accept
     if allowed:
         resp.headers["Allow"] = ", ".join(allowed)
     return resp
@@ -237,23 +246,19 @@ def not_acceptable_or_out_of_range(error):
     (a REST route's own are the blueprint's, app/api/errors.py, which says them the same way). A 406 is an answer
     to content negotiation, so it is that JSON anywhere for a client naming no HTML (a dataset's page and the
     catalog's IRI negotiate too, app/export/routes.py: their 406 was English plain text), the error page for a
-    browser; either varies by Accept."""
+    browser; either varies by Accept, as a 416 at a machine door does (JSON, or werkzeug's page for a browser)."""
     from app.api.errors import http_error_response
 
     negotiated = error.code == 406
-    if request.path.startswith("/api/") or ((_machine_door() or negotiated) and not _wants_html()):
+    if request.path.startswith("/api/") or ((_machine_door() or negotiated) and not is_browser()):
         resp = http_error_response(error)
-    elif negotiated:
+    elif negotiated or _machine_door():
         resp = error.get_response()
     else:
         return error
-    if negotiated:
-        resp.vary.add("Accept")
+    if negotiated or (_machine_door() and not request.path.startswith("/api/")):
+        resp.vary.add("Accept")  # JSON or a page, by Accept
     return resp
-
-
-def _wants_html() -> bool:
-    return any(mime == "text/html" for mime, _q in request.accept_mimetypes)  # browsers name it
 
 
 #: The doors machines read (feeds, catalog documents, downloads, the DataStore dump): their errors are JSON in the

@@ -715,8 +715,9 @@ def test_the_catalog_and_distribution_iris_we_publish_dereference(client, sessio
 def test_an_accept_nothing_here_satisfies_is_the_json_error_or_the_error_page(client, session):
     """/dataset/<slug>, /catalog and a distribution's IRI answered a 406 they could not negotiate as English plain
     text ("Not Acceptable: available ..."), where the other machine doors answer the API's JSON error: now that
-    shape, in the reader's language, listing the media types they answer in; a browser (text/html named) gets the
-    HTML error page. The status stays 406, and the answer varies by Accept."""
+    shape, in the reader's language, listing the media types they answer in (also to a client refusing HTML with
+    text/html;q=0); a browser, which names text/html, gets its page, never a 406. The status stays 406, and the
+    answer varies by Accept."""
     _save(session, [complete("neg", {"en": "Negotiated"}, 9)])
     graph = rdflib.Graph().parse(data=client.get("/dataset/neg.ttl").data, format="turtle")
     dist = _path(sorted(str(o) for o in graph.objects(URIRef(f"{SITE}/dataset/neg"), DCATNS.distribution))[0])
@@ -734,9 +735,10 @@ def test_an_accept_nothing_here_satisfies_is_the_json_error_or_the_error_page(cl
         assert zh.get_json()["error"]["message"].startswith("此地址无法以"), url
         head = client.head(url, headers={"Accept": "image/png"})
         assert head.status_code == 406 and head.mimetype == "application/json", url
-        page = client.get(url, headers={"Accept": "image/png, text/html;q=0"})  # names HTML: a browser's page
-        assert page.status_code == 406 and page.mimetype == "text/html", url
-        assert "text/turtle" in page.get_data(as_text=True) and "Accept" in page.headers["Vary"], url
+        # text/html at q=0 refuses HTML (app/accept.py): no browser, so the JSON error, not the page it got
+        refusing = client.get(url, headers={"Accept": "image/png, text/html;q=0"})
+        assert refusing.status_code == 406 and refusing.mimetype == "application/json", url
+        assert "text/turtle" in refusing.get_json()["error"]["message"] and "Accept" in refusing.headers["Vary"], url
     # what can be answered still is
     assert client.get("/dataset/neg", headers={"Accept": "text/turtle"}).status_code == 200
     assert client.get("/catalog", headers={"Accept": "text/turtle"}).status_code == 303
