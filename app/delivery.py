@@ -17,7 +17,8 @@ after the security headers are set) wires three things:
   Content-Security-Policy: the copy the client keeps stays with the header that matches its nonce. Pages are
   `Cache-Control: no-cache` (revalidate every time) and `Vary: Accept-Language, Cookie` (the language and
   the signed-in person change them); a signed-in person's pages stay `private, no-store` (app/security.py)
-  and get no validator.
+  and get no validator. What is the same for every visitor (`visitor_free`: static files, the streamed
+  catalog dumps) never depends on the session, so says no `Vary: Cookie`.
 - **Compression.** A body of a compressible type (HTML, JSON, CSV, XML, RDF, Turtle, N-Triples, JS, CSS,
   SVG, plain text) of `COMPRESS_MIN_BYTES` or more is gzipped (level `COMPRESS_LEVEL`) when the client
   accepts gzip; `Vary: Accept-Encoding` is added and a strong ETag becomes weak (the bytes differ, the
@@ -220,13 +221,32 @@ def _gzip_stream(chunks: Iterable[Any], level: int) -> Iterator[bytes]:
             close()
 
 
+#: The streamed catalog dumps (app/export/routes.py): the records' own texts in every language, the published
+#: datasets only, whoever asks. The paged documents of /catalog.* are left to the general rule.
+_DUMP_ENDPOINTS = frozenset({"exports.catalog_dump", "exports.data_json"})
+_TABLE_DUMPS = frozenset({"csv", "xml", "json"})
+
+
+def visitor_free(request) -> bool:
+    """Whether this request's answer is the same bytes for every visitor, signed in or not, whatever language
+    their session chose: a static file and the streamed catalog dumps (`/catalog.{csv,xml,json}`, the whole
+    catalog in N-Triples or Turtle, `/data.json`). Such an answer never depends on the session: nothing reads it
+    for them (app/security.py, app/i18n.py), so no `Vary: Cookie` makes shared caches keep one copy per visitor."""
+    if request.endpoint == "static" or request.endpoint in _DUMP_ENDPOINTS:
+        return True
+    if request.endpoint == "exports.catalog":
+        return (request.view_args or {}).get("ext") in _TABLE_DUMPS or request.args.get("page") == "all"
+    return False
+
+
 def after_request(resp: Response) -> Response:
     from flask import current_app, g, request, session
 
     settings = current_app.config["OPENDATA"]
-    if request.endpoint == "static" and not session.modified:
-        # A static file is the same whatever the cookie says; Flask-Login's hook glanced at the session, and
-        # Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor.
+    if visitor_free(request) and resp.status_code in (200, 304) and not session.modified:
+        # The same whatever the cookie says; Flask-Login's hook glanced at the session (for its remember cookie),
+        # and Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor. An error
+        # (a 400 naming another format) keeps what it read.
         session.accessed = False
     if request.method not in ("GET", "HEAD") or resp.status_code < 200 or resp.status_code in (204, 206):
         return resp  # HEAD: the headers a GET would get (RFC 9110), its validator too; its body is never sent

@@ -16,6 +16,7 @@ from flask import Flask, g, request, session
 from flask_babel import Babel, Domain, get_locale
 from jinja2 import pass_context
 
+from app import delivery
 from app.request_context import setting
 
 LOCALES = ("zh_CN", "en")
@@ -122,8 +123,8 @@ _NOT_REMEMBERED = frozenset({"exports.dataset_badge", "exports.publisher_badge"}
 
 
 def _remember() -> None:
-    if request.endpoint in _NOT_REMEMBERED:
-        return
+    if request.endpoint in _NOT_REMEMBERED or delivery.visitor_free(request):  # a dump is no page: its bytes are
+        return  # the same in every language, and a shared cache may keep it (app/delivery.py)
     chosen = normalise(request.args.get("lang"))
     if chosen and session.get("lang") != chosen:
         session["lang"] = chosen

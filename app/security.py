@@ -46,6 +46,7 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse as parse_limit
 
+from app import delivery
 from app.request_context import db_session, setting
 from catalog_schema.models import User
 
@@ -353,8 +354,8 @@ def _headers(response: Response) -> Response:
     h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if str(_config("SITE_URL")).lower().startswith("https://"):
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "_user_id" in session and "Cache-Control" not in h and not _is_api():
-        h["Cache-Control"] = "private, no-store"  # pages for a signed-in user are theirs alone
+    if not delivery.visitor_free(request) and "_user_id" in session and "Cache-Control" not in h and not _is_api():
+        h["Cache-Control"] = "private, no-store"  # pages for a signed-in user are theirs alone (not a dump)
     if request.method in ("GET", "HEAD") and _open_read():
         # a web app on another site may read the catalog as it reads the rows: the search, the package and the
         # catalog documents had no CORS header while data.csv and /rows did. Reads only; no cookie is a

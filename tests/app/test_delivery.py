@@ -149,6 +149,43 @@ def test_a_signed_in_persons_pages_are_neither_stored_nor_validated(app, client,
         assert "ETag" not in resp.headers, url
 
 
+DUMPS = ["/catalog.csv", "/catalog.xml", "/catalog.json", "/catalog.nt?page=all", "/catalog.ttl?page=all",
+         "/catalog/dump.nt", "/data.json"]
+
+
+def _vary(resp) -> set[str]:
+    return {v.strip().lower() for v in resp.headers.get("Vary", "").split(",") if v.strip()}
+
+
+def test_the_catalog_dumps_are_the_same_for_every_visitor_and_do_not_vary_by_cookie(app, client, catalog):
+    """The streamed dumps are the published records in every language, whoever asks: they said `Vary: Cookie`
+    (Flask-Login's hook and the signed-in check read the session), so a shared cache kept a copy per visitor.
+    A signed-in person, one whose session chose a language, and nobody get the same bytes and headers."""
+    anonymous = {url: client.get(url) for url in DUMPS}
+    client.get("/?lang=en")  # the session now holds a language
+    chosen = {url: client.get(url) for url in DUMPS}
+    make_user(app, "reader@example.gov")
+    assert sign_in(client, "reader@example.gov").status_code in (302, 303)
+    assert client.get_cookie("session") is not None
+    signed_in = {url: client.get(url, headers={"Accept-Language": "zh-CN"}) for url in DUMPS}
+    for url in DUMPS:
+        first = anonymous[url]
+        assert first.status_code == 200 and first.headers["ETag"], url
+        for resp in (first, chosen[url], signed_in[url]):
+            case = (url, resp.status_code, resp.headers.get("Vary"), resp.headers.get("Cache-Control"))
+            assert resp.status_code == 200 and resp.get_data() == first.get_data(), case
+            assert "cookie" not in _vary(resp) and "Set-Cookie" not in resp.headers, case
+            assert resp.headers.get("Cache-Control") == first.headers.get("Cache-Control"), case  # not private
+            assert resp.headers["ETag"] == first.headers["ETag"], case
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})  # revalidated, signed in
+        assert again.status_code == 304 and "cookie" not in _vary(again), url
+    # ?lang on a dump changes nothing of it, and is not remembered in the visitor's cookie
+    lang = client.get("/data.json?lang=zh")
+    assert "Set-Cookie" not in lang.headers and "cookie" not in _vary(lang)
+    # a page still varies by the cookie (the signed-in person's, their language)
+    assert "cookie" in _vary(client.get("/dataset"))
+
+
 def test_exports_and_the_api_answer_304(client, catalog):
     for url in ["/dataset/bus-data-01.ttl", "/dataset/bus-data-01.jsonld", "/catalog.ttl?page=1",
                 "/api/v1/datasets", "/api/v1/datasets/bus-data-01", "/dataset/bus-data-01",
