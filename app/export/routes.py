@@ -458,6 +458,9 @@ def _negotiate_dataset():
         return None
     choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "html"
     if choice is None:
+        # what the address is first (an old slug 301, withdrawn 410, no such dataset 404), in what form second:
+        # a client that asked in a type no door gives was told 406 for a dataset withdrawn or renamed long ago
+        _dataset_or_404(slug)
         _not_acceptable()
     if choice == "html":
         return None

@@ -218,6 +218,21 @@ def test_old_slug_answers_301_on_every_get_door(client, world):
     assert client.head("/dataset/metro-old").status_code == 301
 
 
+def test_what_a_slug_names_is_said_before_any_type_is_refused(client, world):
+    """/dataset/<slug> negotiates its type from Accept: a type it has none of is 406, for a dataset that is there.
+    A withdrawn one is 410, an old slug 301 and an unknown one 404 whatever type was asked for: they were 406,
+    which told a client to ask in another type for a dataset gone or moved."""
+    png = {"Accept": "image/png"}
+    assert client.get("/dataset/bus-stops", headers=png).status_code == 406
+    gone = client.get("/dataset/old-timetable", headers=png)
+    assert gone.status_code == 410 and gone.mimetype == "application/json"
+    _assert_tombstone(gone.get_json()["error"]["tombstone"])
+    moved = client.get("/dataset/metro-old", headers=png)
+    assert moved.status_code == 301 and _location(moved) == "/dataset/metro-lines"
+    assert client.get("/dataset/no-such-dataset", headers=png).status_code == 404
+    assert client.get("/dataset/unfinished", headers=png).status_code == 404  # a draft is no public dataset
+
+
 def test_old_name_resolves_in_ckan_package_show(client, world):
     resp = _ckan(client, "package_show", id="metro-old")
     assert resp.status_code == 200 and resp.get_json()["result"]["name"] == "metro-lines"
