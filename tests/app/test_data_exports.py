@@ -31,6 +31,7 @@ from app.export import convert
 from app.export.data import SERVABLE_FORMATS, served_stars
 from app.jobs import Runtime
 from catalog_schema.models import Dataset, Distribution
+from tests.support.publishing import publish_uploads
 from tests.support.samples import harvested_samples
 from tests.support.wsgiserver import ServedApp
 
@@ -572,32 +573,9 @@ BOMB = b"""<?xml version="1.0"?>
 
 
 def _published(app, files: dict[str, bytes], added: dict[str, bytes] | None = None) -> dict[str, tuple[str, str]]:
-    """The files uploaded to one published dataset of an agency's: {name: (slug, distribution id)}; `added` are
-    uploaded once it is published (personal data found in a file blocks publishing; a file added to a published
-    dataset is withheld by the serving gate)."""
-    from app.services import datasets, distributions
-    from app.services.context import Actor
-    from app.services.context import Runtime as ServiceRuntime
-    from catalog_schema.models import User
-    from tests.support.accounts import make_user
-
-    make_user(app, "editor@tables.example", editor_of="agency-tables")
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
-    out = {}
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@tables.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-tables", {"title": "Tables", "license": "CC-BY-4.0"}, slug="tables")
-            for name, body in files.items():
-                out[name] = ("tables", distributions.add_upload(actor, ds, io.BytesIO(body), name).id)
-            datasets.publish(actor, ds)
-            for name, body in (added or {}).items():
-                out[name] = ("tables", distributions.add_upload(actor, ds, io.BytesIO(body), name).id)
-    finally:
-        runtime.close()
-    return out
+    """The files uploaded to one published dataset of an agency's: {name: (slug, distribution id)}."""
+    return {name: ("tables", dist_id) for name, dist_id in
+            publish_uploads(app, "editor@tables.example", "agency-tables", "tables", "Tables", files, added).items()}
 
 
 def test_geojson_zipped_csv_and_xml_records_are_converted_like_any_table(app, client):

@@ -28,12 +28,13 @@ from app.assessment import assess_datasets
 from app.datastore import load as store
 from app.demo import SAMPLES
 from app.jobs import Runtime
-from app.services import datasets, distributions
+from app.services import distributions
 from app.services.context import Actor
 from app.services.context import Runtime as ServiceRuntime
 from catalog_schema.models import Dataset, Distribution, User
 from tests.support.accounts import make_user
 from tests.support.cli import opendata
+from tests.support.publishing import publish_uploads
 from tests.support.samples import harvested_samples
 from tests.support.wsgiserver import ServedApp
 
@@ -417,25 +418,7 @@ def test_rest_rows_filters_sorts_pages_and_aggregates(live, archived):
 
 
 def _publish(app, files: dict[str, bytes], added: dict[str, bytes] | None = None) -> dict[str, str]:
-    """A published dataset of `files`, and `added` uploaded once it is published (personal data found in a file
-    blocks publishing, while a file added to a published dataset is withheld by the serving gate)."""
-    make_user(app, "editor@rows.example", editor_of="agency-rows")
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
-    out = {}
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@rows.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-rows", {"title": "Rows", "license": "CC-BY-4.0"}, slug="rows")
-            for name, body in files.items():
-                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
-            datasets.publish(actor, ds)
-            for name, body in (added or {}).items():
-                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
-    finally:
-        runtime.close()
-    return out
+    return publish_uploads(app, "editor@rows.example", "agency-rows", "rows", "Rows", files, added)
 
 
 def test_a_zipped_gbk_csv_and_a_geojson_with_personal_data(app, client):

@@ -17,14 +17,11 @@ from rdflib.compare import isomorphic
 from shapely.geometry import shape
 
 from app.export.stream_rdf import stream_catalog
-from app.services import datasets, distributions
-from app.services.context import Actor
-from app.services.context import Runtime as ServiceRuntime
 from catalog_schema import dcat, places
-from catalog_schema.models import Dataset, Distribution, User
+from catalog_schema.models import Dataset, Distribution
 from catalog_schema.record import new_record
 from catalog_schema.store import save_record
-from tests.support.accounts import make_user
+from tests.support.publishing import publish_uploads
 
 SVG = "{http://www.w3.org/2000/svg}"
 HANGZHOU = "urn:gb2260:330100"
@@ -133,25 +130,7 @@ def test_the_dataset_page_draws_the_extent_on_a_map(placed, client, lang, title)
 
 
 def _publish(app, files: dict[str, bytes], added: dict[str, bytes] | None = None) -> dict[str, str]:
-    """A published dataset of `files`, and `added` uploaded once it is published (personal data found in a file
-    blocks publishing; a file added to a published dataset is withheld by the serving gate)."""
-    make_user(app, "editor@places.example", editor_of="agency-places")
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = ServiceRuntime(factory, app.config["OPENDATA"])
-    out = {}
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@places.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-places", {"title": "Stops", "license": "CC-BY-4.0"}, slug="stops")
-            for name, body in files.items():
-                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
-            datasets.publish(actor, ds)
-            for name, body in (added or {}).items():
-                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
-    finally:
-        runtime.close()
-    return out
+    return publish_uploads(app, "editor@places.example", "agency-places", "stops", "Stops", files, added)
 
 
 def test_a_geojson_file_gets_its_extent_a_map_and_is_served_as_geojson_and_csv(app, client):

@@ -170,3 +170,34 @@ def files_outside(root: Path, allowed: list[Path]) -> list[Path]:
         if path.is_file() and not any(path.is_relative_to(a) for a in allowed):
             out.append(path)
     return out
+
+
+def publish_uploads(app, editor: str, publisher: str, slug: str, title: str, files: dict[str, bytes],
+                    added: dict[str, bytes] | None = None) -> dict[str, str]:
+    """A dataset `slug` of `publisher` made of these uploaded `files`, published through the services by `editor`
+    (an e-mail, made an editor of the publisher), and `added` uploaded once it is published: personal data found
+    in a file blocks publishing, while a file added to a published dataset is withheld by the serving gate.
+    Returns {file name: distribution id}."""
+    import io
+
+    from app.services import datasets, distributions
+    from app.services.context import Actor, Runtime
+    from catalog_schema.models import User
+    from tests.support.accounts import make_user
+
+    make_user(app, editor, editor_of=publisher)
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    out = {}
+    try:
+        with factory() as s:
+            actor = Actor(s, s.query(User).filter_by(email=editor).one(), "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, publisher, {"title": title, "license": "CC-BY-4.0"}, slug=slug)
+            for name, body in files.items():
+                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
+            datasets.publish(actor, ds)
+            for name, body in (added or {}).items():
+                out[name] = distributions.add_upload(actor, ds, io.BytesIO(body), name).id
+    finally:
+        runtime.close()
+    return out
