@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import Flask, g, request, session
 from flask_babel import Babel, Domain, get_locale
 from jinja2 import pass_context
+from markupsafe import Markup
 
 from app import delivery
 from app.request_context import setting
@@ -106,6 +107,34 @@ def colon(_context, label: str) -> str:
     return label + ("：" if current_lang() == "zh" else ": ")
 
 
+def list_sep() -> str:
+    """What separates the items of a list in running text: the enumeration comma in Chinese (公交、站点、交通, no
+    space), ", " in English. Keywords, themes, kinds of personal data ... joined with an ASCII comma after a
+    Chinese word ("公交, 站点") read as a misprint, as an ASCII colon does (`colon`)."""
+    return "、" if current_lang() == "zh" else ", "
+
+
+def clause_sep() -> str:
+    """What separates the clauses of one sentence: the full-width semicolon in Chinese, "; " in English."""
+    return "；" if current_lang() == "zh" else "; "
+
+
+def full_stop() -> str:
+    """The end of a sentence the page composes of translated parts: 。 in Chinese, "." in English."""
+    return "。" if current_lang() == "zh" else "."
+
+
+@pass_context
+def listed(_context, items) -> str:
+    """`items` joined with the language's list separator (`list_sep`); Markup stays Markup. Takes the render's
+    context for the reason `colon` does: a constant list is never folded with the first render's language."""
+    items = list(items)
+    sep = list_sep()
+    if any(isinstance(item, Markup) for item in items):
+        return Markup(sep).join(items)
+    return sep.join(str(item) for item in items)
+
+
 def html_lang() -> str:
     return "zh-CN" if current_lang() == "zh" else "en"
 
@@ -140,5 +169,7 @@ def init_app(app: Flask) -> None:
         babel.domain_instance = _DOMAIN[0]
     app.before_request(_remember)
     app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang,
-                                site_title=site_title)
+                                site_title=site_title, list_sep=list_sep,
+                                clause_sep=clause_sep, full_stop=full_stop)
     app.jinja_env.filters["colon"] = colon
+    app.jinja_env.filters["listed"] = listed

@@ -437,6 +437,10 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
         text = re.sub(r"<[^>]+>", "", zh)  # what a reader sees, tags out
         misprints = re.findall(r"[\u4e00-\u9fff]: ", text)
         assert not misprints, (url, misprints[:5])
+        # a list's items after a Chinese word: 公交、站点 (the enumeration comma), not "公交, 站点" (seen on the
+        # new-user walk in keywords, themes, the league's kinds of personal data); and a clause: ；not "; "
+        misprints = re.findall(r"[\u4e00-\u9fff][,;] ", text)
+        assert not misprints, (url, misprints[:5])
         found = found or "：" in text and ": " in re.sub(r"<[^>]+>", "", en)
     assert found
     publisher = _get(client, "/publisher/markup-dept", "zh_CN")

@@ -114,7 +114,8 @@ def _svg(page: str, figure_id: str):
 def test_the_dataset_page_draws_the_extent_on_a_map(placed, client, lang, title):
     page = client.get("/dataset/hangzhou-buses", headers={"Accept-Language": lang}).get_data(as_text=True)
     svg = _svg(page, "extent")
-    assert ("Bounding box (W,S,E,N):" if lang == "en" else "外包矩形（西,南,东,北）：") in page  # the metadata's box
+    # the metadata's box
+    assert ("Bounding box (W,S,E,N): " if lang == "en" else "外包矩形（西、南、东、北）：") in page
     assert svg.get("viewBox").startswith("0 0 480 ") and svg.get("role") == "img"
     assert svg.find(f"{SVG}title").text == title
     assert len(svg.findall(f"{SVG}path")) >= 1  # China and its neighbours
@@ -154,7 +155,7 @@ def test_a_geojson_file_gets_its_extent_a_map_and_is_served_as_geojson_and_csv(a
     assert "Bounding box of its GeoJSON files (W,S,E,N), not given in the metadata: <code>119.24,34.57,119.37,34.7" \
         in page
     zh = client.get("/dataset/stops", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "其 GeoJSON 文件的外包矩形（西,南,东,北），元数据中未给出：" in zh
+    assert "其 GeoJSON 文件的外包矩形（西、南、东、北），元数据中未给出：<code>" in zh
     assert "空间范围示意图：119.24,34.57,119.37,34.7 · " in zh  # the map's caption, a Chinese colon too
     features = _svg(page, f"map-{dist_id}")
     assert len(features.findall(f"{SVG}circle")) == 2

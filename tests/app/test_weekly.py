@@ -197,7 +197,9 @@ def test_the_mail_says_when_it_names_only_some_of_a_findings_datasets(app, catal
         numbered = [line for line in text.splitlines() if line.split(". ", 1)[0].isdigit()]
         assert len(numbered) >= weekly.FIX_FIRST_TYPES
         for f, line in zip(body["fix_first"], numbered, strict=False):
-            assert line.endswith(", …)") == (f["datasets"] > 3), (lang, line)
+            # the language's list separator and brackets: "(A, B, C, …)", "（甲、乙、丙、…）"
+            assert line.endswith(", …)" if lang == "en" else "、…）") == (f["datasets"] > 3), (lang, line)
+            assert ("（" in line and ", " not in line) if lang == "zh" else " (" in line, (lang, line)
 
 
 def test_reports_reach_the_admins_by_email_and_a_failure_is_retried(app, catalog):  # noqa: F811
