@@ -441,8 +441,14 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
         # new-user walk in keywords, themes, the league's kinds of personal data); and a clause: ；not "; "
         misprints = re.findall(r"[\u4e00-\u9fff][,;] ", text)
         assert not misprints, (url, misprints[:5])
+        # and nothing after the full-width colon: "联系方式： 京海市…" had a space (the colon is a wide character)
+        misprints = re.findall(r"\S{0,6}：[ \t]+\S{0,6}", text)
+        assert not misprints, (url, misprints[:5])
         found = found or "：" in text and ": " in re.sub(r"<[^>]+>", "", en)
     assert found
+    # a withheld file's notice gives its contact's parts apart, as the metadata's contact row does
+    hotline = re.sub(r"<[^>]+>", "", _get(client, "/dataset/citizen-hotline-complaints", "zh_CN"))
+    assert re.search(r"联系方式：\S[^\n]* · \S+@", hotline), hotline[:2000]
     publisher = _get(client, "/publisher/markup-dept", "zh_CN")
     assert "数据集：" in re.sub(r"<[^>]+>", "", publisher)
     english = re.sub(r"<[^>]+>", "", _get(client, "/dataset/bus-stops", "en"))
