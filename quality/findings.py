@@ -87,7 +87,7 @@ def _fill(template: str, evidence: dict[str, Any]) -> str:
     return _FORMATTER.vformat(template, (), evidence)
 
 
-def _worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
+def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """Evidence whose values are vocabulary codes said in words: an EU frequency code (ANNUAL) as its label in
     `lang` (每年, annual). A finding's text in every door (the CLI printed "on a ANNUAL schedule"); a value that is
     no code (the pages' own words already) stays as it is."""
@@ -220,11 +220,11 @@ class FindingType:
 
     def message(self, lang: str, evidence: dict[str, Any]) -> str:
         if lang == "zh":
-            return _fill(self.message_zh or self.title_zh, _worded(evidence, lang))
-        return _fill(self.message_en or self.title_en, _worded(evidence, lang))
+            return _fill(self.message_zh or self.title_zh, worded(evidence, lang))
+        return _fill(self.message_en or self.title_en, worded(evidence, lang))
 
     def fix(self, lang: str, evidence: dict[str, Any]) -> str:
-        return _fill(self.fix_zh if lang == "zh" else self.fix_en, _worded(evidence, lang))
+        return _fill(self.fix_zh if lang == "zh" else self.fix_en, worded(evidence, lang))
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

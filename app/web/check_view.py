@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app.web import quality_view
 from catalog_schema import vocab
 from catalog_schema.record import pick_text
-from quality.findings import FINDING_TYPES, SEVERITIES
+from quality.findings import FINDING_TYPES, SEVERITIES, worded
 
 SEVERITY_HEADINGS = {"error": _l("Errors: fix these first"), "warning": _l("Warnings"),
                      "info": _l("Suggestions")}
@@ -98,11 +98,6 @@ def _frequency_word(value: Any, lang: str) -> str:
     return freq.label_zh if lang == "zh" else freq.label_en
 
 
-#: Placeholders the finding's own text derives from other evidence when it is missing (quality.findings._worded:
-#: a stale finding's `dated`, a parse problem's `problem_zh`): "(not given)" would hide what it derives.
-DERIVED = frozenset({"dated", "problem_zh"})
-
-
 def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """The evidence a finding's text is filled from, made readable: rounded numbers, vocabulary words,
     no raw error strings, and a word (not "?") where a value is missing."""
@@ -129,9 +124,13 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
             out[key] = value
     ftype = FINDING_TYPES.get(ftype_slug)
     if ftype is not None:  # every placeholder gets a word, never the formatter's "?"
+        # but not those the finding's own wording derives from other evidence (quality.findings.worded: where
+        # personal data was found, a stale finding's date, a parser's problem in Chinese): "(not given)" in their
+        # place hid what it derives, and the check page read "（未提供） 含有 30 个手机号码（未提供）"
+        said = worded(out, lang)
         for template in (ftype.message_en, ftype.message_zh, ftype.fix_en, ftype.fix_zh):
             for _text, name, _spec, _conv in string.Formatter().parse(template or ""):
-                if name and out.get(name) is None and name not in DERIVED:
+                if name and said.get(name) is None:
                     out[name] = _("(not given)")
     return out
 
