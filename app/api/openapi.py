@@ -122,7 +122,7 @@ class Endpoint:
     hidden: bool = False
     body: dict[str, str] | None = None  # request body: media type -> component schema name
     status: int = 200  # the success status (201 for a creation)
-    auth: bool = False  # needs `Authorization: <API token>`
+    auth: bool | str = False  # True: needs `Authorization: <API token>`; "optional": a token shows its user more
 
     @property
     def openapi_path(self) -> str:
@@ -171,7 +171,7 @@ class Registry:
                  params: tuple[Param, ...] = (), errors: tuple[int, ...] = (), tag: str = "",
                  cache: str | None = None, media_type: str = "application/json", hidden: bool = False,
                  methods: tuple[str, ...] = ("GET",), body: dict[str, str] | None = None, status: int = 200,
-                 auth: bool = False) -> Callable:
+                 auth: bool | str = False) -> Callable:
         """Route `rule` (relative to the prefix) on the blueprint and record it for the document."""
         def decorate(view: Callable) -> Callable:
             self.blueprint.add_url_rule(self.prefix + rule, view.__name__, view, methods=list(methods))
@@ -217,6 +217,8 @@ STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (the ETag given in 
                429: "Too many requests from this address (OPENDATA_API_RATE_LIMIT); Retry-After says when to retry",
                451: "Withheld: personal data was found in the file (RFC 7725); the error says which kinds in which "
                     "columns, and whom to contact"}
+#: `auth=OPTIONAL`: an endpoint anyone may call, whose answer a token's user may see more of (a draft, to its editors).
+OPTIONAL = "optional"
 TOKEN_SCHEME = {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "An API token (`opendata token create EMAIL`), as CKAN clients send it"}
 
@@ -236,8 +238,8 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
             }
             responses["304"] = {"description": STATUS_TEXT[304]}
         # 429: every endpoint answers it past the rate limit (schemathesis met it where no operation declared it)
-        statuses = (set(e.errors) | ({400} if e.query_params() or e.body else set()) | ({401} if e.auth else set())
-                    | {429})
+        statuses = (set(e.errors) | ({400} if e.query_params() or e.body else set())
+                    | ({401} if e.auth is True else set()) | {429})
         for status in sorted(statuses):
             responses[str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
                                       "content": {"application/json": {
@@ -259,7 +261,9 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
         if e.body:
             op["requestBody"] = {"required": True, "content": {
                 mt: {"schema": {"$ref": f"#/components/schemas/{name}"}} for mt, name in e.body.items()}}
-        if e.auth:
+        if e.auth == OPTIONAL:
+            op["security"] = [{}, {"token": []}]  # anonymous, or with a token (its user sees more)
+        elif e.auth:
             op["security"] = [{"token": []}]
         paths.setdefault(e.openapi_path.removeprefix(registry.prefix) or "/", {})[e.method.lower()] = op
     return {

@@ -11,7 +11,8 @@ the badge, /api/v1, the CKAN read actions, the data downloads) answers what `res
 - anything else (unknown, deleted by a sysadmin, a draft): 404.
 
 Who may edit the dataset's publisher (app.auth.can_edit) sees drafts, withdrawn and deleted datasets
-where a door lets editors see them (the CKAN `package_show`, as CKAN does): that door passes the user.
+where a door lets editors see them (the CKAN `package_show`, as CKAN does; `/api/v1/datasets/<slug>` and its
+sub-resources with the reader's API token): that door passes the user.
 
 `rename` is the service that changes a slug: the old one is kept in `dataset_slugs`, so links to it
 keep working (docs/api.md, "Lifecycle").

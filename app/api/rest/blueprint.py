@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, g
 
 from app.api import errors
 from app.api.openapi import Param, Registry
@@ -46,3 +46,12 @@ def _service_error(exc: ServiceError) -> Response:
 
 
 bp.register_error_handler(ServiceError, _service_error)
+
+
+@bp.after_request
+def _unpublished_is_private(resp: Response) -> Response:
+    """An answer about a dataset the public cannot see (a draft read by its editor: `datasets.find_dataset`) is for
+    that reader alone: never kept by a shared cache, whatever the endpoint's own caching says."""
+    if g.get("rest_unpublished"):
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp

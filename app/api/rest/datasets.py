@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, request
+from flask import abort, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import link_history
 from app.api.ckan_query import unsearchable
 from app.api.errors import ApiError
-from app.api.openapi import Param
+from app.api.openapi import OPTIONAL, Param
 from app.api.rest.blueprint import CATALOG_CACHE, LIVE_CACHE, PAGING, api
 from app.api.rest.responses import (
     api_url,
@@ -32,6 +32,7 @@ from app.export.data import served_urls
 from app.i18n import N_
 from app.request_context import db_session
 from app.services import lifecycle
+from app.services.serving import viewer
 from app.services.usage import record_usage, usage_series
 from app.texts import T_
 from catalog_schema import dictionary, places, vocab
@@ -68,7 +69,10 @@ SEARCH_PARAMS = (
 
 
 def count_call(dataset_id: str) -> None:
-    """Count an API call on a dataset. Counting must never cost the client its answer."""
+    """Count an API call on a dataset. Counting must never cost the client its answer; a dataset the public cannot
+    see (a draft its editor reads with a token) was not used by the public, so is not counted."""
+    if g.get("rest_unpublished"):
+        return
     session = db_session()
     try:
         record_usage(session, dataset_id, "api")
@@ -79,15 +83,21 @@ def count_call(dataset_id: str) -> None:
 
 
 def find_dataset(slug: str) -> Dataset:
-    """The active dataset `slug` names. An old slug (before a rename) answers 301 to the same path with
-    the current one, a withdrawn dataset 410 with its tombstone; unknown, deleted or draft: 404."""
+    """The dataset `slug` names, as the reader may see it (`lifecycle.resolve` with the user of the request's API
+    token, the decision every read door takes): an active dataset to anyone; a draft (and a withdrawn or deleted
+    one) with its state to who may edit its publisher, answered `Cache-Control: private, no-store`. To anyone else
+    an old slug (before a rename) answers 301 to the same path with the current one, a withdrawn dataset 410 with
+    its tombstone, and an unknown or deleted dataset or a draft 404 (never 403: a draft is not said to exist)."""
     slug = clean_key(slug, "dataset")
-    resolution = lifecycle.resolve(db_session(), slug)
+    session = db_session()
+    resolution = lifecycle.resolve(session, slug, viewer(session))
     if resolution.outcome == lifecycle.MISSING:
         raise ApiError(404, "not-found", T_("No dataset with slug %(slug)s.", slug=repr(slug[:80])))
     resp = lifecycle.answer(resolution, as_json=True)
     if resp is not None:
         abort(resp)
+    if resolution.dataset.state != "active":  # seen only by its publisher's people: no shared cache keeps it
+        g.rest_unpublished = True
     return resolution.dataset
 
 
@@ -172,9 +182,12 @@ def datasets():
 
 
 @api.endpoint("/datasets/<slug>", summary=N_("One dataset: its catalog record, stars, score and links"),
-              response="Dataset", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
+              response="Dataset", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE, auth=OPTIONAL,
               description=N_("The catalog record (catalog_schema/record.schema.json) with the latest stars and score, "
-                          "and links to its quality, usage and every export format."))
+                          "and links to its quality, usage and every export format. A draft answers 404 (as an "
+                          "unknown dataset) to anyone but its publisher's editors and admins and sysadmins, who "
+                          "read it with its state by sending their API token (Authorization), answered "
+                          "Cache-Control: private, no-store; so do this dataset's other endpoints."))
 def dataset(slug: str):
     ds = find_dataset(slug)
     a = latest_assessment(db_session(), ds.id)
@@ -221,7 +234,7 @@ def _data_links(ds: Dataset, row) -> dict[str, Any]:
 
 
 @api.endpoint("/datasets/<slug>/usage", summary=N_("Views, downloads and API calls of the dataset per day"),
-              response="Usage", tag="datasets", errors=(404, 410), cache=LIVE_CACHE)
+              response="Usage", tag="datasets", errors=(404, 410), cache=LIVE_CACHE, auth=OPTIONAL)
 def dataset_usage(slug: str):
     ds = find_dataset(slug)
     count_call(ds.id)
@@ -231,7 +244,7 @@ def dataset_usage(slug: str):
 
 
 @api.endpoint("/datasets/<slug>/distributions/<dist_id>/dictionary", summary=N_("A table's data dictionary"),
-              response="DataDictionary", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
+              response="DataDictionary", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE, auth=OPTIONAL,
               description=N_("Each column's name, type, title, unit and description (inferred from the archived file, "
                           "then what the source declared, then the agency's edits) and the notes rows the file "
                           "had above and below the table (units, sources, footnotes)."))
@@ -255,7 +268,7 @@ def dictionary_doc(ds: Dataset, dist_id: str, dic: dict[str, Any]) -> dict[str, 
 
 
 @api.endpoint("/datasets/<slug>/distributions/<dist_id>/versions", summary=N_("Every archived copy of a file"),
-              response="DistributionVersions", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE,
+              response="DistributionVersions", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE, auth=OPTIONAL,
               description=N_("Each copy a check found, newest first: when it was archived, its size, sha256, format "
                           "and stars then, how its rows changed from the copy before (rows added, removed, changed; "
                           "columns added, removed), and where to download it (through the personal-data gate: a "

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.lang import api_lang
-from app.api.openapi import Param
+from app.api.openapi import OPTIONAL, Param
 from app.api.rest.blueprint import CATALOG_CACHE, api
 from app.api.rest.datasets import count_call, find_dataset
 from app.api.rest.publishers import find_publisher
@@ -31,7 +31,7 @@ LANG = Param("lang", description=N_("Language of the findings' explanations and 
 
 
 @api.endpoint("/datasets/<slug>/quality", summary=N_("The dataset's latest quality assessment"), response="Assessment",
-              tag="quality", errors=(404, 410), cache=CATALOG_CACHE, params=(LANG,),
+              tag="quality", errors=(404, 410), cache=CATALOG_CACHE, params=(LANG,), auth=OPTIONAL,
               description=N_("Stars, score, metadata points, per-distribution results, data profile and findings. "
                           "404 with code 'not-assessed' when the dataset was never assessed."))
 def dataset_quality(slug: str):
@@ -51,7 +51,7 @@ def dataset_quality(slug: str):
 
 
 @api.endpoint("/datasets/<slug>/quality/history", summary=N_("Every assessment of the dataset, oldest first"),
-              response="AssessmentHistory", tag="quality", errors=(404, 410), cache=CATALOG_CACHE)
+              response="AssessmentHistory", tag="quality", errors=(404, 410), cache=CATALOG_CACHE, auth=OPTIONAL)
 def dataset_quality_history(slug: str):
     ds = find_dataset(slug)
     rows = db_session().scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
