@@ -117,7 +117,8 @@ def queue_harvest(rt: Runtime, source_name: str, *, full: bool = False) -> int:
     with rt.sessionmaker() as session:
         fail_dead_jobs(session, dead_after=dt.timedelta(seconds=rt.settings.get("HARVEST_DEAD_AFTER") or 30),
                        stall_after=dt.timedelta(seconds=rt.settings.get("HARVEST_STALL_TIMEOUT") or 600))
-        source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name))
+        source = session.scalar(select(HarvestSource).where(HarvestSource.name == source_name,
+                                                            HarvestSource.deleted_at.is_(None)))
         if source is None:
             raise LookupError(T_("no harvest source named %(name)s (see `opendata source list`)",
                                  name=repr(source_name)))

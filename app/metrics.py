@@ -99,7 +99,8 @@ class CatalogCollector:
         last = (select(HarvestJob.source_id, func.max(HarvestJob.id).label("id"))
                 .where(HarvestJob.status == "finished").group_by(HarvestJob.source_id).subquery())
         for name, job in s.execute(select(HarvestSource.name, HarvestJob).join(last, last.c.id == HarvestJob.id)
-                                   .join(HarvestSource, HarvestSource.id == HarvestJob.source_id)):
+                                   .join(HarvestSource, HarvestSource.id == HarvestJob.source_id)
+                                   .where(HarvestSource.deleted_at.is_(None))):
             if job.started_at and job.finished_at and job.finished_at > job.started_at:
                 records = job.added + job.updated + job.unchanged + job.withdrawn + job.errored
                 rate.add_metric([name], records / (job.finished_at - job.started_at).total_seconds())

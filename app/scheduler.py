@@ -17,7 +17,8 @@ def due_sources(rt, now: dt.datetime | None = None) -> list[str]:
     with rt.sessionmaker() as session:
         last = dict(session.execute(select(HarvestJob.source_id, func.max(HarvestJob.created_at))
                                     .group_by(HarvestJob.source_id)).all())
-        for source in session.scalars(select(HarvestSource).where(HarvestSource.enabled.is_(True))):
+        for source in session.scalars(select(HarvestSource).where(HarvestSource.enabled.is_(True),
+                                                                  HarvestSource.deleted_at.is_(None))):
             period = PERIODS.get(source.schedule)
             if period is None:
                 continue

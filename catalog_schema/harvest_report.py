@@ -185,7 +185,8 @@ def source_report(session: Session, name: str, *, jobs: int = JOBS, titles: int 
     return {
         "source": {"name": src.name, "type": src.type, "url": src.url,
                    "publisher": src.publisher.slug if src.publisher else None, "schedule": src.schedule,
-                   "enabled": bool(src.enabled), "last_gathered_at": _aware(src.last_gathered_at)},
+                   "enabled": bool(src.enabled), "last_gathered_at": _aware(src.last_gathered_at),
+                   "deleted_at": _aware(src.deleted_at)},
         "jobs_total": int(total or 0),
         "jobs": [_job(session, j, details) for j in recent[:jobs]],
         "latest": job_report(session, recent[0], titles=titles, kinds=kinds, details=details) if recent else None,

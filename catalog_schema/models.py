@@ -98,6 +98,11 @@ class HarvestSource(Base):
         Timestamp, doc="start of the last successful gather (the `since` of the next incremental one)"
     )
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    # set when the source was deleted (app.services.sources.delete_source): it is no longer listed, run or
+    # editable, and its name is not given to another source, but the row stays with its jobs and their record rows
+    # (the audit trail: what it harvested and when, its datasets' public activity), until the history retention
+    # prunes the jobs as it prunes any source's
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
 
     publisher: Mapped[Publisher | None] = relationship()
     jobs: Mapped[list[HarvestJob]] = relationship(back_populates="source", cascade="all, delete-orphan")

@@ -168,7 +168,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "source": _obj(["name", "type", "url", "publisher", "schedule", "enabled"], {
             "name": {"type": "string"}, "type": {"type": "string"}, "url": {"type": "string"},
             "publisher": _nullable("string"), "schedule": {"type": "string"}, "enabled": {"type": "boolean"},
-            "last_gathered_at": TIME}),
+            "last_gathered_at": TIME,
+            "deleted_at": {**TIME, "description": "When the source was deleted (its report and jobs are kept)"}}),
         "jobs_total": {"type": "integer", "minimum": 0},
         "jobs": {"type": "array", "items": _ref("JobSummary"), "description": "The last jobs, newest first"},
         "latest": {"oneOf": [{"type": "null"}, _obj(["job", "added", "updated", "withdrawn", "errors"], {

@@ -124,9 +124,10 @@ def register(main: click.Group) -> None:
         else:
             click.echo(_("source %(name)s already says that: nothing changed", name=name))
 
-    @source_group.command("delete", help=N_("Delete a harvest source with its jobs. A source that has datasets needs "
-                                            "--datasets: withdraw (hidden, kept, restorable) or keep (published as "
-                                            "their publisher's own)."))
+    @source_group.command("delete", help=N_("Delete a harvest source: it is no longer listed or harvested, and its "
+                                            "jobs stay for the record. A source that has datasets needs --datasets: "
+                                            "withdraw (hidden, kept, restorable) or keep (published as their "
+                                            "publisher's own)."))
     @click.argument("name")
     @click.option("--datasets", "choice", type=click.Choice(["withdraw", "keep"]), default=None,
                   help=N_("what becomes of the source's datasets: withdraw them, or keep them as their publisher's "
@@ -345,7 +346,7 @@ def _operator(session, as_user: str | None):
 
 def _deletion_line(done: dict) -> str:
     """What `source delete` did (or, with --dry-run, would do), in one line: "deleted source X: 12 datasets withdrawn,
-    30 jobs removed"."""
+    30 jobs kept for the record"."""
     parts = []
     if done["choice"] == "withdraw":
         parts.append(ngettext("%(num)s dataset withdrawn", "%(num)s datasets withdrawn", done["withdrawn"]))
@@ -357,7 +358,7 @@ def _deletion_line(done: dict) -> str:
                               "publisher's own", done["kept"]))
     else:
         parts.append(_("no datasets"))
-    parts.append(ngettext("%(num)s job removed", "%(num)s jobs removed", done["jobs"]))
+    parts.append(ngettext("%(num)s job kept for the record", "%(num)s jobs kept for the record", done["jobs"]))
     said = _(", ").join(parts)
     if done["dry_run"]:
         return _("would delete source %(name)s: %(what)s (nothing changed: --dry-run)", name=done["source"], what=said)
@@ -460,7 +461,8 @@ def _sources(obj) -> list[dict]:
 
     out = []
     with obj.sessionmaker()() as session:
-        for src in session.scalars(select(HarvestSource).order_by(HarvestSource.name)):
+        for src in session.scalars(select(HarvestSource).where(HarvestSource.deleted_at.is_(None))
+                                   .order_by(HarvestSource.name)):
             job = session.scalar(select(HarvestJob).where(HarvestJob.source_id == src.id)
                                  .order_by(HarvestJob.id.desc()).limit(1))
             out.append({"name": src.name, "type": src.type, "url": src.url, "schedule": src.schedule,

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.texts import T_
-from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, Publisher
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, Publisher, utcnow
 from catalog_schema.store import add_audit_event, ensure_publisher
 
 
@@ -107,7 +107,11 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
     """A new harvest source; its publisher (by slug or name) is created when unknown, unless it is close to a
     known one and `new_publisher` is not given (`_publisher`). Invalid when its URL is none a harvest can read."""
     _check_name(name)
-    if session.scalar(select(HarvestSource).where(HarvestSource.name == name)):
+    same = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    if same is not None and same.deleted_at is not None:
+        raise Conflict(T_("a deleted source was named %(name)s: its jobs and audit entries keep that name, so give "
+                          "the new source another", name=repr(name)))
+    if same is not None:
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
     _check_url(url)
     url = _local(url)
@@ -134,7 +138,8 @@ def _local(url: str) -> str:
 
 
 def _source(session: Session, name: str) -> HarvestSource:
-    source = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    """The source named `name` that is not deleted (a deleted one is kept for its history, not changed)."""
+    source = session.scalar(select(HarvestSource).where(HarvestSource.name == name, HarvestSource.deleted_at.is_(None)))
     if source is None:
         raise NotFound(T_("no harvest source named %(name)s (see `opendata source list`)", name=repr(name)))
     return source
@@ -209,25 +214,31 @@ def put_source(session: Session, name: str, type_: str, url: str, *, publisher: 
 
 #: What `delete_source` may do with a source's datasets.
 DATASET_CHOICES = ("withdraw", "keep")
-#: How many of a deleted source's last jobs its audit entry keeps (their counters; the record rows go).
+#: How many of a deleted source's last jobs its audit entry summarises (the jobs themselves are kept).
 AUDITED_JOBS = 100
 
 
 @service
 def delete_source(actor: Actor, name: str, *, datasets: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Delete a harvest source with its jobs and their record rows. Refused while a job of it is queued or running.
+    """Delete a harvest source. Refused while a job of it is queued or running.
+
+    The source is marked deleted (`deleted_at`), disabled and left out of every list, run and edit, but its row,
+    its jobs and their record rows stay: they are the audit trail of what it harvested and when, and the public
+    activity of the datasets it imported (app/activity.py reads them); the history retention (app/services/history.py)
+    prunes them as it prunes any source's. Its name is not given to another source.
 
     Its datasets (all but those a sysadmin deleted) are never lost silently: while it has any, `datasets` must
     say what becomes of them, else Conflict saying how many and the two choices. "withdraw": the published ones
     are withdrawn (kept, hidden, restorable) through the withdraw service, with a reason naming the deleted source
     (`lifecycle.SOURCE_DELETED_REASON`, said in the reader's language on the tombstone); "keep": they stay as they
     are. Either way each is then detached (`datasets.detach`): it becomes its publisher's own, editable, and no
-    harvest touches it again. Both write each dataset's audit entry, so its history says what happened once the
-    record rows that told its harvests are gone; the source's own entry (object type harvest_source) keeps its
-    settings and its last jobs' counters. Handling datasets needs a sysadmin (the audit names who did it).
+    harvest touches it again. Both write each dataset's audit entry; the source's own entry (action
+    harvest.source_delete, object type harvest_source: who, when) keeps its settings (its URL among them), how many
+    datasets it held and what became of them, and its last jobs' counters. Handling datasets needs a sysadmin (the
+    audit names who did it).
 
     Returns what was done, or with `dry_run` what would be, changing nothing: the source, its publisher, its
-    datasets by state, the choice, how many were withdrawn and kept, the jobs and record rows removed. Commits (the
+    datasets by state, the choice, how many were withdrawn and kept, the jobs and record rows it keeps. Commits (the
     dataset services commit one dataset at a time: a run stopped half-way is finished by running it again)."""
     session = actor.session
     source = _source(session, name)
@@ -293,14 +304,9 @@ def delete_source(actor: Actor, name: str, *, datasets: str | None = None, dry_r
              "errored": job.errored, "error": job.error}
             for job in session.scalars(select(HarvestJob).where(HarvestJob.source_id == source_id)
                                        .order_by(HarvestJob.id.desc()).limit(AUDITED_JOBS))]
-    # in bulk (a source harvested daily for years has millions of record rows), records first: SQLite without
-    # foreign keys enforced would otherwise leave them
-    session.execute(delete(HarvestRecord).where(HarvestRecord.job_id.in_(
-        select(HarvestJob.id).where(HarvestJob.source_id == source_id))).execution_options(synchronize_session=False))
-    session.execute(delete(HarvestJob).where(HarvestJob.source_id == source_id)
-                    .execution_options(synchronize_session=False))
-    session.execute(delete(HarvestSource).where(HarvestSource.id == source_id)
-                    .execution_options(synchronize_session=False))
+    # the source, its jobs and their record rows stay (the history); it is only marked deleted
+    session.execute(update(HarvestSource).where(HarvestSource.id == source_id)
+                    .values(deleted_at=utcnow(), enabled=False).execution_options(synchronize_session=False))
     user = actor.user
     add_audit_event(session, user_id=user.id if user is not None else None, action="harvest.source_delete",
                     object_type="harvest_source", object_id=name, publisher_id=publisher_id, before=before,

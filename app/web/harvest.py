@@ -85,7 +85,8 @@ def truncate(text: str | None, limit: int = PAYLOAD_LIMIT) -> tuple[str, bool]:
 @bp.get("/harvest")
 def index():
     session = db_session()
-    sources = session.scalars(select(HarvestSource).options(selectinload(HarvestSource.publisher))
+    sources = session.scalars(select(HarvestSource).where(HarvestSource.deleted_at.is_(None))
+                              .options(selectinload(HarvestSource.publisher))
                               .order_by(HarvestSource.name)).all()
     last_ids = dict(session.execute(select(HarvestJob.source_id, func.max(HarvestJob.id))
                                     .group_by(HarvestJob.source_id)).all())

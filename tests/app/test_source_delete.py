@@ -1,5 +1,6 @@
-"""`opendata source delete NAME`: a source added by mistake or whose agency closed goes, with its jobs; its
-datasets are never lost silently (withdrawn with a reason naming the source, or kept as their publisher's own)."""
+"""`opendata source delete NAME`: a source added by mistake or whose agency closed goes from the lists, the runs and
+the edits, while its jobs, their record rows and an audit entry of the deletion stay for the record; its datasets are
+never lost silently (withdrawn with a reason naming the source, or kept as their publisher's own)."""
 
 from __future__ import annotations
 
@@ -87,8 +88,8 @@ def test_a_source_that_never_imported_a_dataset_is_deleted_with_its_jobs(db_url,
 
     gone = opendata("source", "delete", "typo", env=env)  # no sysadmin needed: no dataset to account for
     assert gone.returncode == 0, gone.stderr
-    assert gone.stdout.strip() == "deleted source typo: no datasets, 1 job removed"
-    assert _counts(session, "typo") == (0, 0, 0, 0)
+    assert gone.stdout.strip() == "deleted source typo: no datasets, 1 job kept for the record"
+    assert _counts(session, "typo") == (1, 1, 0, 0)  # kept, marked deleted, with its job
     assert json.loads(opendata("source", "list", "--json", env=env).stdout) == []
     entry = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
     assert entry.action == "harvest.source_delete" and entry.object_id == "typo" and entry.after is None
@@ -119,7 +120,7 @@ def test_a_dry_run_says_what_would_be_done_and_changes_nothing(db_url, tmp_path,
     states = sorted(session.scalars(select(Dataset.state)))
     dry = opendata("source", "delete", "transport", "--datasets", "withdraw", "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.strip() == ("would delete source transport: 3 datasets withdrawn, 1 job removed "
+    assert dry.stdout.strip() == ("would delete source transport: 3 datasets withdrawn, 1 job kept for the record "
                                   "(nothing changed: --dry-run)")
     zh = opendata("--lang", "zh", "source", "delete", "transport", "--datasets", "keep", "--dry-run", env=env)
     assert zh.returncode == 0 and "将删除采集源 transport" in zh.stdout and "3 个数据集" in zh.stdout, zh.stdout
@@ -135,8 +136,8 @@ def test_withdraw_hides_the_datasets_with_a_reason_naming_the_source(db_url, tmp
     env = _harvested(db_url, tmp_path)
     done = opendata("source", "delete", "transport", "--datasets", "withdraw", env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "deleted source transport: 3 datasets withdrawn, 1 job removed"
-    assert _counts(session, "transport") == (0, 0, 0, 0)
+    assert done.stdout.strip() == "deleted source transport: 3 datasets withdrawn, 1 job kept for the record"
+    assert _counts(session, "transport") == (1, 1, 3, 0)
     rows = list(session.scalars(select(Dataset).order_by(Dataset.slug)))
     assert [(d.state, d.withdrawn_reason, d.remote_id) for d in rows] == [
         ("withdrawn", "Its harvest source transport was deleted.", f"ds-{i}") for i in range(3)]
@@ -177,9 +178,9 @@ def test_keep_leaves_the_datasets_published_as_the_publishers_own(db_url, tmp_pa
 
     done = opendata("--lang", "zh", "source", "delete", "transport", "--datasets", "keep", env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "已删除采集源 transport：3 个数据集保留为其发布部门自有，移除 1 个采集任务", \
+    assert done.stdout.strip() == "已删除采集源 transport：3 个数据集保留为其发布部门自有，保留 1 个采集任务备查", \
         done.stdout
-    assert _counts(session, "transport") == (0, 0, 0, 0)
+    assert _counts(session, "transport") == (1, 1, 3, 0)
     rows = list(session.scalars(select(Dataset).order_by(Dataset.slug)))
     assert [(d.state, d.source_id, d.remote_id) for d in rows] == [("active", None, f"ds-{i}") for i in range(3)]
     assert rows[0].extras["publishing"]["detached_from"]["source"] == "transport"
@@ -214,3 +215,57 @@ def test_without_a_sysadmin_the_refusal_says_how_to_make_one_and_as_names_who_di
     second = session.scalar(select(User.id).where(User.email == "second@example.org"))
     deleted = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
     assert deleted.user_id == second
+
+
+def test_a_deleted_source_leaves_its_history_and_an_audit_entry_of_the_deletion(db_url, tmp_path, session, client):
+    """Deleting a source removed its jobs and every record row of them: the job pages, the harvest report and the
+    public activity of the datasets it had imported (when each was added) went, which an audit of a government
+    portal needs. They stay now; the deletion itself is an audit entry naming who, when, the source, its URL and
+    how many datasets it held; the source is gone from the lists, cannot be harvested or edited, and its name is
+    not given to another source."""
+    env = _harvested(db_url, tmp_path)
+    slugs = list(session.scalars(select(Dataset.slug).order_by(Dataset.slug)))
+    job_id = session.scalar(select(HarvestJob.id))
+
+    def activity(slug):
+        body = client.get(f"/api/3/action/package_activity_list?id={slug}").get_json()
+        assert body["success"], body
+        return [(a["activity_type"], a["timestamp"]) for a in body["result"]]
+
+    before = {slug: activity(slug) for slug in slugs}
+    assert all(before.values())  # each dataset's harvest is its public activity ("new package")
+    done = opendata("source", "delete", "transport", "--datasets", "keep", env=env)
+    assert done.returncode == 0, done.stderr
+
+    # the history: each dataset's activity, the job's page and record rows, the source's report
+    assert {slug: activity(slug)[-len(before[slug]):] for slug in slugs} == before
+    assert client.get(f"/harvest/job/{job_id}", headers=PAGE).status_code == 200
+    assert client.get(f"/api/v1/harvest/jobs/{job_id}").status_code == 200
+    assert _counts(session, "transport")[1:3] == (1, 3)
+    page = client.get("/harvest/source/transport?lang=en", headers=PAGE).get_data(as_text=True)
+    assert "Deleted" in page and "its jobs are kept for the record" in page
+    zh = client.get("/harvest/source/transport?lang=zh_CN", headers=PAGE).get_data(as_text=True)
+    assert "其采集任务留存备查；不再采集" in zh
+    report = client.get("/api/v1/harvest/sources/transport/report").get_json()
+    assert report["source"]["deleted_at"] and report["jobs_total"] == 1
+    # the deletion, audited: who, when, which source, its URL, how many datasets, its jobs' counters
+    entry = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
+    root = session.scalar(select(User).where(User.email == "root@example.org"))
+    assert (entry.action, entry.object_id, entry.user_id) == ("harvest.source_delete", "transport", root.id)
+    assert entry.at is not None and entry.before["url"] == str(tmp_path / "data.json")
+    assert entry.detail["datasets"] == 3 and entry.detail["choice"] == "keep"
+    assert [(j["id"], j["added"]) for j in entry.detail["last_jobs"]] == [(job_id, 3)]
+    # gone from every list and run, and from the edits
+    assert json.loads(opendata("source", "list", "--json", env=env).stdout) == []
+    assert "transport" not in {s["name"] for s in client.get("/api/v1/harvest/sources").get_json()["items"]}
+    assert client.get("/api/v1/harvest/sources/transport").status_code == 404
+    assert "/harvest/source/transport" not in client.get("/harvest", headers=PAGE).get_data(as_text=True)
+    run = opendata("harvest", "transport", env=env)
+    assert run.returncode == 1 and "no harvest source named 'transport'" in run.stderr, run.stderr
+    edit = opendata("source", "edit", "transport", "--schedule", "daily", env=env)
+    assert edit.returncode == 1 and "no harvest source named 'transport'" in edit.stderr, edit.stderr
+    again = opendata("--lang", "zh", "source", "add", "transport", "--type", "datajson", "--url",
+                     str(tmp_path / "data.json"), env=env)
+    assert again.returncode == 1 and "已删除的采集源曾名为 'transport'" in again.stderr, again.stderr
+    assert opendata("source", "add", "transport-2", "--type", "datajson", "--url", str(tmp_path / "data.json"),
+                    env=env).returncode == 0

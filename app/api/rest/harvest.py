@@ -85,7 +85,8 @@ def _dataset_counts(session, source_ids: list[int]) -> dict[int, int]:
               tag="harvest", cache=LIVE_CACHE)
 def harvest_sources():
     session = db_session()
-    sources = session.scalars(select(HarvestSource).options(selectinload(HarvestSource.publisher))
+    sources = session.scalars(select(HarvestSource).where(HarvestSource.deleted_at.is_(None))
+                              .options(selectinload(HarvestSource.publisher))
                               .order_by(HarvestSource.name)).all()
     ids = [s.id for s in sources]
     last, counts = _last_jobs(session, ids), _dataset_counts(session, ids)
@@ -101,7 +102,7 @@ def harvest_source(name: str):
     args = query_args("harvest_source")
     name = clean_key(name, "harvest source")
     session = db_session()
-    src = session.scalar(select(HarvestSource).where(HarvestSource.name == name)
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == name, HarvestSource.deleted_at.is_(None))
                          .options(selectinload(HarvestSource.publisher)))
     if src is None:
         raise ApiError(404, "not-found", T_("No harvest source named %(name)s.", name=repr(name[:80])))
