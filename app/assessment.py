@@ -18,6 +18,7 @@ from sqlalchemy.orm import object_session, selectinload
 
 from app.datastore import load as datastore
 from app.datastore import whole as whole_scan
+from app.services import serving
 from catalog_schema import dictionary, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
 from catalog_schema.store import (
@@ -380,6 +381,30 @@ def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
             "findings": a.findings}
 
 
+def personal_data(session, latest: list[tuple[Any, Assessment]],
+                  publisher_id: int | None = None) -> dict[str, list[str]]:
+    """Dataset id -> kinds of personal data its current files hold that no override covers, over `latest` (the
+    (dataset, latest assessment) pairs of active datasets, of one publisher when `publisher_id` says; the dataset a
+    row with `id` and `extras` will do): the serving gate's reading (app.services.serving.exposed_personal_data) of
+    the current copies' facts and of the latest assessment's personal-data findings, those outside the table
+    (another sheet, a ZIP member, notes rows) included. The one answer the league table's count, the dashboard's
+    datasets to fix first and the home page give. One statement (the files' hashes and facts), no file read."""
+    stmt = (select(Distribution.dataset_id, Distribution.id, Distribution.archive_hash, Distribution.pii)
+            .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active"))
+    if publisher_id is not None:
+        stmt = stmt.where(Dataset.publisher_id == publisher_id)
+    files: dict[str, list[Any]] = {}
+    for row in session.execute(stmt).all():
+        files.setdefault(row.dataset_id, []).append(row)
+    out: dict[str, list[str]] = {}
+    for ds, a in latest:
+        exposed = serving.exposed_personal_data(ds, a.findings, files.get(ds.id, []))
+        kinds = {kind for where in exposed.values() for found in where.values() for kind in found}
+        if kinds:
+            out[ds.id] = sorted(kinds)
+    return out
+
+
 def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) -> list[dict[str, Any]]:
     """The league table: per publisher aggregates of the latest assessments, ranked. With `every`, a publisher
     with nothing published (or nothing assessed yet) follows with 0 datasets and no rank, rather than vanishing
@@ -391,12 +416,13 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) 
         latest_at = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
                      .group_by(Assessment.dataset_id).subquery())
         rows = session.execute(
-            select(Publisher.slug, Publisher.name, Dataset.id, Assessment)
+            select(Publisher.slug, Publisher.name, Dataset.id, Dataset.extras, Assessment)
             .join(Dataset, Dataset.publisher_id == Publisher.id)
             .join(latest_at, latest_at.c.dataset_id == Dataset.id)
             .join(Assessment, (Assessment.dataset_id == Dataset.id) & (Assessment.assessed_at == latest_at.c.at))
             .where(Dataset.state == "active")
         ).all()
+        personal = personal_data(session, [(row, row.Assessment) for row in rows])  # as fix-first and the home page
         history = session.execute(  # oldest first, each naming its dataset: a week counts its last assessment
             select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score, Assessment.dataset_id)
             .join(Dataset, Dataset.publisher_id == Publisher.id)
@@ -405,8 +431,9 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) 
         ).all()
     entries = [assess_mod.AggregateInput(publisher=slug, publisher_name=name, dataset_id=ds_id, stars=a.stars,
                                          score=a.score, metadata_points=a.metadata_points,
-                                         findings=[f["type"] for f in a.findings or []])
-               for slug, name, ds_id, a in rows]
+                                         findings=[f["type"] for f in a.findings or []],
+                                         personal_data=ds_id in personal)
+               for slug, name, ds_id, _extras, a in rows]
     trend = [tuple(row) for row in history]
     table = assess_mod.publisher_aggregates(entries, trend, now=now or utcnow())
     listed = {r["publisher"] for r in table}

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from app import link_history
-from app.assessment import publisher_table
-from app.services.serving import exposed_personal_data
+from app.assessment import personal_data, publisher_table
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, UsageCounter
 from quality.findings import FINDING_TYPES
 from quality.rules.pii import SLUGS as PII_SLUGS
@@ -248,30 +247,6 @@ def _add_link_history(session, rows: list[dict[str, Any]]) -> None:
         row.update({key: history.get(key) for key in LINK_COLUMNS})
 
 
-def personal_data(session, publisher_id: int | None = None,
-                  latest: list[tuple[Dataset, Assessment]] | None = None) -> dict[str, list[str]]:
-    """Dataset id -> kinds of personal data its current files hold that no override covers, over active datasets:
-    the serving gate's reading (app.services.serving.exposed_personal_data) of the current copies' facts and of
-    the latest assessment's personal-data findings, those outside the table (another sheet, a ZIP member, notes
-    rows) included, as the league table counts them. `latest`: the (dataset, latest assessment) pairs when the
-    caller has them. Two statements (the latest assessments, the files' hashes and facts), no file read."""
-    latest = _latest_assessments(session, publisher_id) if latest is None else latest
-    stmt = (select(Distribution.dataset_id, Distribution.id, Distribution.archive_hash, Distribution.pii)
-            .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active"))
-    if publisher_id is not None:
-        stmt = stmt.where(Dataset.publisher_id == publisher_id)
-    files: dict[str, list[Any]] = {}
-    for row in session.execute(stmt).all():
-        files.setdefault(row.dataset_id, []).append(row)
-    out: dict[str, list[str]] = {}
-    for ds, a in latest:
-        exposed = exposed_personal_data(ds, a.findings, files.get(ds.id, []))
-        kinds = {kind for where in exposed.values() for found in where.values() for kind in found}
-        if kinds:
-            out[ds.id] = sorted(kinds)
-    return out
-
-
 def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None) -> list[dict[str, Any]]:
     """Datasets to fix first: personal data before anything else, then most used and worst scored.
 
@@ -287,7 +262,7 @@ def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | No
     pubs = {pid: (slug, pick(name, lang) or slug) for pid, slug, name in session.execute(
         select(Publisher.id, Publisher.slug, Publisher.name)).all()}
     latest = _latest_assessments(session, publisher_id)
-    personal = personal_data(session, publisher_id, latest)
+    personal = personal_data(session, latest, publisher_id)
     rows = []
     for ds, a in latest:
         kinds = personal.get(ds.id) or []

@@ -355,13 +355,16 @@ class AggregateInput:
     score: int
     metadata_points: int
     findings: list[str]
+    #: whether its files hold personal data no override covers (the app decides: app.assessment.personal_data)
+    personal_data: bool = False
 
 
 def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | None = None,
                          period: dt.timedelta = dt.timedelta(days=7), *,
                          now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Per publisher: datasets, star distribution, average stars, share at 3+, metadata points,
-    broken links, stale datasets, PII findings, score, change since last week, rank.
+    broken links, stale datasets, datasets with personal data exposed (`personal_data`), score, change since last
+    week, rank.
 
     `history`: (publisher, assessed_at, stars, score[, dataset id]) of every assessment, oldest first, for the
     trend (`_trends`) and the change (`_change_since_last_week`, which reads the rows naming a dataset).
@@ -386,7 +389,7 @@ def publisher_aggregates(entries: list[AggregateInput], history: list[tuple] | N
             "average_metadata_points": round(sum(e.metadata_points for e in items) / n, 1),
             "broken_links": sum(1 for e in items if "link-broken" in e.findings),
             "stale": sum(1 for e in items if "stale" in e.findings),
-            "pii": sum(1 for e in items if any(t in PII_SLUGS for t in e.findings)),
+            "pii": sum(1 for e in items if e.personal_data),
         })
     rows.sort(key=lambda r: (-r["average_score"], -r["average_stars"], r["publisher"]))
     for position, row in enumerate(rows, 1):

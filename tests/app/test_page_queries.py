@@ -40,9 +40,10 @@ LIMITS = {
     #                  their count and stars from the search index
     "themes": 0,
     "theme": 3,
-    # the officials' pages (issue 17 item 3): every figure from a fixed set of statements
-    "dashboard": 13,
-    "dashboard-publisher": 9,
+    # the officials' pages (issue 17 item 3): every figure from a fixed set of statements; the league table's
+    # personal-data count reads the files' facts as fix-first does (one)
+    "dashboard": 14,
+    "dashboard-publisher": 10,
     "finding": 2,
     "weekly": 2,
     "weekly-week": 2,

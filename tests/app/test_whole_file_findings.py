@@ -82,12 +82,12 @@ def test_a_second_sheet_of_id_numbers_blocks_publishing_until_an_admin_overrides
     # released by the override: the file itself is served to the public, as the finding no longer blocks
     resp = client.get(path)
     assert resp.status_code == 200 and resp.headers["X-Data-Gate"] == "serve" and resp.get_data() == SECOND_SHEET
-    assert _league_pii(client, "agency-a") == 1
+    assert _league_pii(client, "agency-a") == 0  # released, as every page says: the findings still list it
 
 
 def test_on_a_published_dataset_the_finding_the_door_and_the_dashboards_agree(client, world):
     """A workbook added to a published dataset: the file is withheld, the assessment has the finding, the league
-    table and the findings table count it; the override releases the file and keeps it reported."""
+    table and the findings table count it; the override releases the file and keeps the finding reported."""
     editor = {"Authorization": world.tokens["editor_a"]}
     admin = {"Authorization": world.tokens["admin_a"]}
     slug = world.draft_a
@@ -224,3 +224,40 @@ def test_a_drafts_check_kept_under_the_rules_before_this_finding_is_made_again_w
     assert fresh["result"]["assessment"]["rule_version"] == current and list(listed.values()) == [
         {"stars": again["stars"], "score": again["score"]}]
     assert client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()["checked_at"] == again["checked_at"]
+
+
+def _league_everywhere(app, client, publisher: str) -> set[int]:
+    """The league table's personal-data count of `publisher` as each door says it: the dashboard, the REST API and
+    `opendata quality publishers` (one answer when they agree)."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    api = client.get("/api/v1/quality/publishers").get_json()["items"]
+    settings = app.config["OPENDATA"]
+    said = CliRunner().invoke(main, ["quality", "publishers", "--json"], env={
+        f"OPENDATA_{key}": settings[key] for key in ("DATABASE_URL", "INSTANCE_DIR", "ARCHIVE_DIR")})
+    assert said.exit_code == 0, said.output
+    return {_league_pii(client, publisher), next(r["pii"] for r in api if r["publisher"] == publisher),
+            next(r["pii"] for r in json.loads(said.output) if r["publisher"] == publisher)}
+
+
+def test_the_league_counts_personal_data_as_fix_first_and_the_home_page_do(app, client, world):
+    """An official comparing departments sees what every page says: a dataset whose workbook the doors withhold
+    for its second sheet of ID numbers is one with personal data in the league table, ranked first to fix and kept
+    off the home page; once an admin overrides with a reason, the file is served and no page counts it, the league
+    included (it counted the overridden finding, while fix-first and the home page did not)."""
+    slug, _busy = _published_busy_and_clean(app, client, world)
+    link = f'href="/dataset/{slug}"'
+    assert _league_everywhere(app, client, "agency-a") == {0}
+    path = _upload(client, {"Authorization": world.tokens["editor_a"]}, slug, SECOND_SHEET, "register.xlsx")
+    assert client.get(path).status_code == 451
+    assert _league_everywhere(app, client, "agency-a") == {1}
+    assert (_fix_first(client)[0]["slug"], _fix_first(client)[0]["personal_data"]) == (slug, "id_number")
+    assert link not in _home(client)
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers={"Authorization": world.tokens["admin_a"]},
+                       json=REASON).status_code == 200
+    assert client.get(path).status_code == 200
+    assert next(r for r in _fix_first(client) if r["slug"] == slug)["personal_data"] == ""
+    assert _home(client).count(link) == 2
+    assert _league_everywhere(app, client, "agency-a") == {0}

@@ -191,19 +191,19 @@ def test_dist_key_and_url_prefer_ids_then_urls():
 # --------------------------------------------------------------------------- publishers
 
 
-def _entry(pub: str, ds: str, stars: int, score: int, findings=()):
-    return assess.AggregateInput(pub, {"en": pub}, ds, stars, score, 300, list(findings))
+def _entry(pub: str, ds: str, stars: int, score: int, findings=(), personal: bool = False):
+    return assess.AggregateInput(pub, {"en": pub}, ds, stars, score, 300, list(findings), personal)
 
 
 def test_publishers_are_ranked_by_score_then_stars():
     rows = assess.publisher_aggregates([
-        _entry("a", "1", 3, 80, ["link-broken"]), _entry("a", "2", 1, 40, ["stale", "pii-phone"]),
+        _entry("a", "1", 3, 80, ["link-broken", "pii-email"]), _entry("a", "2", 1, 40, ["stale", "pii-phone"], True),
         _entry("b", "3", 5, 90), _entry("c", "4", 2, 60), _entry("c", "5", 4, 60)])
     assert [r["publisher"] for r in rows] == ["b", "c", "a"]  # a and c tie on score: c has more stars
     a = next(r for r in rows if r["publisher"] == "a")
     assert a["datasets"] == 2 and a["stars"] == [0, 1, 0, 1, 0, 0] and a["average_stars"] == 2.0
     assert a["share_3_plus"] == 0.5 and a["average_score"] == 60.0
-    assert (a["broken_links"], a["stale"], a["pii"]) == (1, 1, 1)
+    assert (a["broken_links"], a["stale"], a["pii"]) == (1, 1, 1)  # a finding an override covers is not exposed
     assert [r["rank"] for r in rows] == [1, 2, 3] and a["change"] is None
 
 
