@@ -333,14 +333,17 @@ def _latest_findings(dataset_ids: list[str]):
     return select(Assessment.id, Assessment.dataset_id, Assessment.findings).join(latest, latest.c.id == Assessment.id)
 
 
-def latest_findings(session, dataset_ids: list[str]) -> dict[str, list[dict]]:
-    """Dataset id -> the findings of its latest assessment, for these datasets, in one statement (the findings
-    only, not the rows' documents): what a page that lists datasets asks before promoting one
-    (app.services.serving.exposed_personal_data)."""
+def latest_findings(session, dataset_ids: list[str]) -> dict[str, tuple[list[dict], str]]:
+    """Dataset id -> the findings of its latest assessment and the rule set's version it was made under, for these
+    datasets, in one statement (the findings only, not the rows' documents): what a page that lists datasets asks
+    before promoting one (app.services.serving.exposed_personal_data)."""
     if not dataset_ids:
         return {}
-    return {dataset_id: list(findings or [])
-            for _id, dataset_id, findings in session.execute(_latest_findings(list(dataset_ids)))}
+    latest = latest_ids(list(dataset_ids))
+    stmt = (select(Assessment.dataset_id, Assessment.findings, Assessment.rule_version)
+            .join(latest, latest.c.id == Assessment.id))
+    return {dataset_id: (list(findings or []), rule_version)
+            for dataset_id, findings, rule_version in session.execute(stmt)}
 
 
 def changed_dataset_ids(rt, since_job_id: int | None = None) -> list[str]:
@@ -381,15 +384,18 @@ def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
             "findings": a.findings}
 
 
-def personal_data(session, latest: list[tuple[Any, Assessment]],
-                  publisher_id: int | None = None) -> dict[str, list[str]]:
+def personal_data(session, latest: list[tuple[Any, Assessment]], publisher_id: int | None = None, *,
+                  store_root=None) -> dict[str, list[str]]:
     """Dataset id -> kinds of personal data its current files hold that no override covers, over `latest` (the
     (dataset, latest assessment) pairs of active datasets, of one publisher when `publisher_id` says; the dataset a
     row with `id` and `extras` will do): the serving gate's reading (app.services.serving.exposed_personal_data) of
     the current copies' facts and of the latest assessment's personal-data findings, those outside the table
-    (another sheet, a ZIP member, notes rows) included. The one answer the league table's count, the dashboard's
-    datasets to fix first and the home page give. One statement (the files' hashes and facts), no file read."""
-    stmt = (select(Distribution.dataset_id, Distribution.id, Distribution.archive_hash, Distribution.pii)
+    (another sheet, a ZIP member, notes rows) included, and for an assessment made under an earlier rule set the
+    findings the rule makes of the whole-file scans kept in the row store's folder `store_root` (what the file doors
+    read). The one answer the league table's count, the dashboard's datasets to fix first and the home page give. One
+    statement (the files' hashes and facts); no file read but those kept scans."""
+    stmt = (select(Distribution.dataset_id, Distribution.id, Distribution.archive_hash, Distribution.pii,
+                   Distribution.detected_format)
             .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active"))
     if publisher_id is not None:
         stmt = stmt.where(Dataset.publisher_id == publisher_id)
@@ -398,18 +404,21 @@ def personal_data(session, latest: list[tuple[Any, Assessment]],
         files.setdefault(row.dataset_id, []).append(row)
     out: dict[str, list[str]] = {}
     for ds, a in latest:
-        exposed = serving.exposed_personal_data(ds, a.findings, files.get(ds.id, []))
+        exposed = serving.exposed_personal_data(ds, a.findings, files.get(ds.id, []), rule_version=a.rule_version,
+                                                store=store_root)
         kinds = {kind for where in exposed.values() for found in where.values() for kind in found}
         if kinds:
             out[ds.id] = sorted(kinds)
     return out
 
 
-def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) -> list[dict[str, Any]]:
+def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False,
+                    store_root=None) -> list[dict[str, Any]]:
     """The league table: per publisher aggregates of the latest assessments, ranked. With `every`, a publisher
     with nothing published (or nothing assessed yet) follows with 0 datasets and no rank, rather than vanishing
     from the table officials read (the dashboard's league and `opendata quality publishers`; the API's
-    per-publisher row answers 404 for it instead)."""
+    per-publisher row answers 404 for it instead). `store_root`: the row store's folder, whose kept whole-file scans
+    count for a dataset last assessed under an earlier rule set (`personal_data`)."""
     with rt.sessionmaker() as session:
         publishers = session.execute(select(Publisher.slug, Publisher.name).order_by(Publisher.slug)).all() \
             if every else []
@@ -422,7 +431,8 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False) 
             .join(Assessment, (Assessment.dataset_id == Dataset.id) & (Assessment.assessed_at == latest_at.c.at))
             .where(Dataset.state == "active")
         ).all()
-        personal = personal_data(session, [(row, row.Assessment) for row in rows])  # as fix-first and the home page
+        # as fix-first and the home page decide it
+        personal = personal_data(session, [(row, row.Assessment) for row in rows], store_root=store_root)
         history = session.execute(  # oldest first, each naming its dataset: a week counts its last assessment
             select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score, Assessment.dataset_id)
             .join(Dataset, Dataset.publisher_id == Publisher.id)

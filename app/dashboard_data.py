@@ -110,10 +110,11 @@ def star_distribution(session, publisher_id: int | None = None) -> list[dict[str
     return [{"stars": s, "datasets": n, "share": round(n / total, 3) if total else 0.0} for s, n in enumerate(counts)]
 
 
-def league(sessionmaker, lang: str = "en", sort: str | None = None,
-           order: str | None = None) -> list[dict[str, Any]]:
-    """The league table, flat (one column per star count), sorted by a `LEAGUE_SORTS` key, in `order`."""
-    rows = publisher_table(_Runtime(sessionmaker), every=True)
+def league(sessionmaker, lang: str = "en", sort: str | None = None, order: str | None = None, *,
+           store_root=None) -> list[dict[str, Any]]:
+    """The league table, flat (one column per star count), sorted by a `LEAGUE_SORTS` key, in `order`; `store_root`:
+    the row store's folder (personal data counted as `fix_first` counts it)."""
+    rows = publisher_table(_Runtime(sessionmaker), every=True, store_root=store_root)
     with sessionmaker() as session:  # every publisher's name is on its row (every=True): no query of its own
         downloads = dict(session.execute(
             select(Publisher.slug, func.sum(UsageCounter.downloads))
@@ -247,14 +248,17 @@ def _add_link_history(session, rows: list[dict[str, Any]]) -> None:
         row.update({key: history.get(key) for key in LINK_COLUMNS})
 
 
-def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None) -> list[dict[str, Any]]:
+def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None, *,
+              store_root=None) -> list[dict[str, Any]]:
     """Datasets to fix first: personal data before anything else, then most used and worst scored.
 
     A dataset whose files hold personal data no override covers comes first whatever its use: it is
     withheld from (or masked for) the public until fixed. Then priority = (views + downloads + 1) x
     (100 - score): a dataset nobody uses still ranks by its score, but a popular one that scores badly
     comes before an obscure one that scores as badly, because fixing it helps more people. Datasets at
-    full score without personal data are left out. Downloads are those the serving gate counted.
+    full score without personal data are left out. Downloads are those the serving gate counted. `store_root`: the
+    row store's folder, whose kept whole-file scans count for a dataset last assessed under an earlier rule set
+    (app.assessment.personal_data).
     """
     usage = dict((ds_id, (v or 0, d or 0)) for ds_id, v, d in session.execute(
         select(UsageCounter.dataset_id, func.sum(UsageCounter.views), func.sum(UsageCounter.downloads))
@@ -262,7 +266,7 @@ def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | No
     pubs = {pid: (slug, pick(name, lang) or slug) for pid, slug, name in session.execute(
         select(Publisher.id, Publisher.slug, Publisher.name)).all()}
     latest = _latest_assessments(session, publisher_id)
-    personal = personal_data(session, latest, publisher_id)
+    personal = personal_data(session, latest, publisher_id, store_root=store_root)
     rows = []
     for ds, a in latest:
         kinds = personal.get(ds.id) or []

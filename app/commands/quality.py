@@ -131,12 +131,13 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def publishers(obj, as_json) -> None:
         from app.assessment import publisher_table
+        from app.datastore.load import root_of
         from app.jobs import Runtime
 
         obj.require_database()
         rt = Runtime(obj.settings)
-        try:
-            rows = publisher_table(rt, every=True)  # every publisher, as the dashboard's league lists them
+        try:  # every publisher, and personal data counted, as the dashboard's league lists them
+            rows = publisher_table(rt, every=True, store_root=root_of(obj.settings))
         finally:
             rt.close()
         if as_json:

@@ -37,6 +37,17 @@ def scan(root: Path | str, sha256: str, archive_path: str, fmt: str | None) -> d
     return found(root, sha256, archive_path, fmt)["parts"]
 
 
+def kept(root: Path | str, sha256: str) -> dict | None:
+    """``{"parts", "table"}`` of the copy `sha256` as kept in the store (the table's part None when kept before it
+    was named: every part then counts as beyond the table), or None when no scan is kept: read, never made, for
+    the pages that list datasets (app.services.serving.exposed_personal_data), which scan no file."""
+    try:
+        doc = json.loads(path_of(root, sha256).read_text(encoding="utf-8"))
+        return {"parts": doc["parts"], "table": doc.get("table")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def found(root: Path | str, sha256: str, archive_path: str, fmt: str | None) -> dict:
     """``{"parts": {part: {kind: cells}}, "table": the table's part}`` of the copy `sha256` at `archive_path`
     (quality.tabular.whole.scan_whole), from the store, else scanned and kept. A kept scan without its table's part

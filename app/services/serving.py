@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from app import auth
 from app.accept import is_browser
 from app.api.lang import api_lang, localise
+from app.datastore import whole as whole_scan
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account
@@ -55,6 +56,8 @@ from app.texts import T_, say
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
 from catalog_schema.store import distribution_named
+from quality.assess import RULESET_VERSION
+from quality.rules import pii_file
 from quality.rules.pii import KIND_SLUGS
 from quality.tabular import TableError
 
@@ -113,8 +116,8 @@ def override_covers(ds: Dataset, dist: Distribution) -> bool:
     return gate.covers(ds, dist.archive_hash)
 
 
-def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None,
-                          distributions=None) -> dict[str, dict[str, dict[str, int]]]:
+def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None, distributions=None, *,
+                          rule_version: str | None = None, store=None) -> dict[str, dict[str, dict[str, int]]]:
     """Distribution id -> where personal data no override covers was found (a column, or a part of the file
     beyond its table: a sheet, a ZIP member, ``*`` for notes rows or text) -> kind -> cells: what the public is
     refused (withhold) or gets masked (redact). Pages do not promote such a dataset and the dashboard ranks it
@@ -125,9 +128,14 @@ def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None,
     stored list) that the publishing gate still counts (`gate.pii_blocking`: not covered by the override). Those
     findings are made by the same rule (quality.rules.pii_file `beyond`) from the same kept whole-file scan as the
     file doors' decision, so a workbook withheld only for its second sheet is exposed here too, and the override
-    that releases it at the doors takes it off here. `distributions`: the dataset's files when the caller read
-    them apart (rows with `id`, `archive_hash` and `pii`), else `ds.distributions`."""
+    that releases it at the doors takes it off here. An assessment made under another rule set (`rule_version`,
+    before 1.1 the rule was not one) may lack those findings until the dataset is next assessed: with the row
+    store's folder `store`, the rule then makes them here from the kept scans (`kept_findings`), which the doors
+    read. `distributions`: the dataset's files when the caller read them apart (rows with `id`, `archive_hash`,
+    `pii` and `detected_format`), else `ds.distributions`."""
     files = ds.distributions if distributions is None else list(distributions)
+    if store is not None and rule_version != RULESET_VERSION:
+        findings = [*(findings or []), *kept_findings(files, store)]
     out: dict[str, dict[str, dict[str, int]]] = {}
     for dist in files:
         columns = personal_columns(dist)
@@ -142,6 +150,18 @@ def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None,
         where = str(evidence.get("column") or evidence.get("part") or "*")
         cells = out.setdefault(dist_id, {}).setdefault(where, {})
         cells[kind] = max(cells.get(kind, 0), int(evidence.get("count") or 0))
+    return out
+
+
+def kept_findings(files, store) -> list[dict]:
+    """The personal-data findings the current rules make (quality.rules.pii_file) of the whole-file scans kept in
+    the row store's folder `store` for these current copies: what the file doors withhold for. A copy with no kept
+    scan adds none (no file is scanned for a page)."""
+    out: list[dict] = []
+    for dist in files:
+        whole = whole_scan.kept(store, dist.archive_hash) if dist.archive_hash else None
+        if whole:
+            out += [f.to_dict() for f in pii_file.check(whole, personal_columns(dist), dist.detected_format, dist.id)]
     return out
 
 

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from app import dashboard_data as data
 from app import hvd_report
+from app.datastore.gate import root as datastore_root
 from app.export.catalog import spreadsheet_cell
 from app.i18n import current_lang
 from app.request_context import db_session
@@ -40,7 +41,7 @@ def _table(name: str, lang: str, sort: str | None = None,
            order: str | None = None) -> tuple[Sequence[str], list[dict[str, Any]]]:
     session = db_session()
     if name == "league":
-        return data.LEAGUE_COLUMNS, data.league(_sessionmaker(), lang, sort, order)
+        return data.LEAGUE_COLUMNS, data.league(_sessionmaker(), lang, sort, order, store_root=datastore_root())
     if name == "stars":
         return data.STARS_COLUMNS, data.star_distribution(session)
     if name == "trends":
@@ -49,7 +50,7 @@ def _table(name: str, lang: str, sort: str | None = None,
         return data.FINDING_COLUMNS, data.common_findings(session, lang)
     if name == "downloads":
         return data.DOWNLOAD_COLUMNS, data.most_downloaded(session, lang)
-    return data.FIX_FIRST_COLUMNS, data.fix_first(session, lang)
+    return data.FIX_FIRST_COLUMNS, data.fix_first(session, lang, store_root=datastore_root())
 
 
 def csv_response(filename: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> Response:
@@ -78,7 +79,7 @@ def index():
     descending = data.sort_direction(sort, order)
     session = db_session()
     trend_rows = data.trends(session)
-    league = data.league(_sessionmaker(), lang, sort, order)
+    league = data.league(_sessionmaker(), lang, sort, order, store_root=datastore_root())
     names = {r["publisher"]: r["name"] for r in league}
     for r in trend_rows:
         r["publisher_name"] = names.get(r["publisher"], r["publisher"])
@@ -88,7 +89,8 @@ def index():
         league=league, stars=data.star_distribution(session),
         overall=[r for r in trend_rows if r["publisher"] == ""],
         trends=[r for r in trend_rows if r["publisher"] != ""],
-        findings=data.common_findings(session, lang), fix_first=data.fix_first(session, lang),
+        findings=data.common_findings(session, lang),
+        fix_first=data.fix_first(session, lang, store_root=datastore_root()),
         most_downloaded=data.most_downloaded(session, lang), recent_days=data.RECENT_DAYS,
         kind_labels={k: v[0 if lang == "en" else 1] for k, v in KIND_LABELS.items()},
         severity_labels=SEVERITY)
@@ -109,7 +111,8 @@ def _drilldown(slug: str, lang: str) -> dict[str, Any]:
     pub = data.find_publisher(session, slug)
     if pub is None:
         abort(404)
-    row = next((r for r in data.league(_sessionmaker(), lang) if r["publisher"] == slug), None)
+    league = data.league(_sessionmaker(), lang, store_root=datastore_root())
+    row = next((r for r in league if r["publisher"] == slug), None)
     return {"publisher": slug, "name": data.pick(pub.name, lang) or slug, "league": row,
             "stars": data.star_distribution(session, pub.id), "trends": data.trends(session, pub.id),
             "findings": data.common_findings(session, lang, pub.id),

@@ -287,7 +287,7 @@ def _active(stmt):
 LISTED_COLUMNS = (Dataset.id, Dataset.slug, Dataset.title, Dataset.description, Dataset.kind, Dataset.stars,
                   Dataset.state, Dataset.publisher_id, Dataset.extras)
 LISTED_DIST_COLUMNS = (Distribution.id, Distribution.dataset_id, Distribution.position, Distribution.format,
-                       Distribution.pii, Distribution.archive_hash)
+                       Distribution.pii, Distribution.archive_hash, Distribution.detected_format)
 LISTED_PUBLISHER_COLUMNS = (Publisher.slug, Publisher.name)
 
 
@@ -332,10 +332,17 @@ def exposed(session, datasets) -> set[str]:
     """The ids of `datasets` (as `by_ids` reads them) whose files hold personal data no override covers, in a
     column or beyond the table (another sheet, a ZIP member, notes rows): the serving gate's reading
     (serving.exposed_personal_data) of their files' facts and of their latest assessments' findings, read in
-    one statement (no file is read)."""
+    one statement (no file is read, but the kept whole-file scans of a dataset last assessed under an earlier rule
+    set)."""
     datasets = list(datasets)
-    findings = latest_findings(session, [d.id for d in datasets]) if datasets else {}
-    return {d.id for d in datasets if serving.exposed_personal_data(d, findings.get(d.id))}
+    latest = latest_findings(session, [d.id for d in datasets]) if datasets else {}
+    store = datastore_root()
+    out = set()
+    for d in datasets:
+        findings, rule_version = latest.get(d.id, (None, None))
+        if serving.exposed_personal_data(d, findings, rule_version=rule_version, store=store):
+            out.add(d.id)
+    return out
 
 
 HOME_ITEMS = 5  # newest and most downloaded datasets on the home page

@@ -261,3 +261,46 @@ def test_the_league_counts_personal_data_as_fix_first_and_the_home_page_do(app, 
     assert next(r for r in _fix_first(client) if r["slug"] == slug)["personal_data"] == ""
     assert _home(client).count(link) == 2
     assert _league_everywhere(app, client, "agency-a") == {0}
+
+
+def test_a_dataset_assessed_before_the_finding_counts_where_its_kept_scan_shows_personal_data(
+        app, app_config, client, world, monkeypatch):
+    """A workbook published under rule set 1.0, before personal data outside the table was a finding: its latest
+    assessment has no pii-* finding, but the whole-file scan kept in the row store shows the ID numbers on its second
+    sheet, and the doors withhold the file for them. Nothing is assessed again at start-up, and until its next
+    assessment the pages read the same kept scan through the same rule: fix-first ranks it first, the league counts
+    it and the home page does not promote it; an admin's override releases it everywhere at once."""
+    from app import create_app
+    from app.services.usage import record_usage
+    from quality import assess
+    from quality.rules import pii_file
+
+    slug, busy = world.draft_a, world.draft_b
+    editor = {"Authorization": world.tokens["editor_a"]}
+    with monkeypatch.context() as before:  # the rules as they were: no finding beyond the table
+        before.setattr(assess, "RULESET_VERSION", "1.0")
+        before.setattr(pii_file, "check", lambda *args, **kwargs: [])
+        path = _upload(client, editor, slug, SECOND_SHEET, "population.xlsx")
+        assert client.post(f"/api/v1/datasets/{slug}/publish", headers=editor).status_code == 200
+    _upload(client, {"Authorization": world.tokens["editor_b"]}, busy, CLEAN, "clean.xlsx")
+    assert client.post(f"/api/v1/datasets/{busy}/publish",
+                       headers={"Authorization": world.tokens["editor_b"]}).status_code == 200
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ids = dict(s.execute(select(Dataset.slug, Dataset.id).where(Dataset.slug.in_((slug, busy)))).all())
+        record_usage(s, ids[busy], "download", n=500)
+        record_usage(s, ids[slug], "download", n=5)
+        s.commit()
+    create_app(app_config).extensions["opendata"]["engine"].dispose()  # a process starting: it recomputes nothing
+    quality = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+    assert quality["rule_version"] == "1.0" and quality["pii"] is False and not _sheet_findings(quality["findings"])
+    assert client.get(path).status_code == 451  # the door reads the kept scan
+    link = f'href="/dataset/{slug}"'
+    assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(slug, "id_number"), (busy, "")]
+    assert _league_everywhere(app, client, "agency-a") == {1}
+    assert link not in _home(client)
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers={"Authorization": world.tokens["admin_a"]},
+                       json=REASON).status_code == 200
+    assert client.get(path).status_code == 200
+    assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(busy, ""), (slug, "")]
+    assert _league_everywhere(app, client, "agency-a") == {0}
+    assert _home(client).count(link) == 2

@@ -16,6 +16,7 @@ from app.api.rest.datasets import count_call, find_dataset
 from app.api.rest.publishers import find_publisher
 from app.api.rest.responses import api_url, conditional, etag_of, iso
 from app.assessment import assessment_document, latest_assessment, publisher_table
+from app.datastore.gate import root as datastore_root
 from app.i18n import N_
 from app.request_context import db_session
 from app.texts import T_
@@ -64,9 +65,10 @@ def dataset_quality_history(slug: str):
 
 
 def _league() -> list[dict[str, Any]]:
-    """publisher_table wants a Runtime; the app's sessionmaker is all it reads."""
+    """publisher_table wants a Runtime; the app's sessionmaker is all it reads (and the row store's folder, where
+    the whole-file scans are kept, as the dashboard's league reads it)."""
     shim = SimpleNamespace(sessionmaker=current_app.extensions["opendata"]["sessionmaker"])
-    rows = publisher_table(shim)
+    rows = publisher_table(shim, store_root=datastore_root())
     for row in rows:
         row["links"] = {"publisher": api_url(".publisher", slug=row["publisher"]),
                         "self": api_url(".publisher_quality", slug=row["publisher"])}
