@@ -34,6 +34,16 @@ PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = 100
 
 
+def issued_on_publication(ds: Dataset, now: dt.datetime) -> str | None:
+    """The publication date (dct:issued) a draft takes when it is first published, unless its publisher gave one:
+    the day it is published (UTC). The portal publishes it, so it knows the date; the check told every agency
+    "No publication date" for a date it sets itself. None for a dataset that has one or is no draft (a harvested
+    dataset's date is its source's; a withdrawn one was published before, on a day no longer known)."""
+    if ds.state != "draft" or ds.issued:
+        return None
+    return now.date().isoformat()
+
+
 def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir: str | None = None,
                        max_bytes: int | None = None, now: dt.datetime | None = None,
                        store_root=None) -> tuple[dict, dict]:
@@ -51,6 +61,7 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
     record = to_record(ds)
     for dist in record["distributions"]:
         dist["id"] = dist["catalog_id"]
+    record["issued"] = issued_on_publication(ds, now) or record.get("issued")  # the check is what publishing gets
     checks = {row.id: stored_check(row) for row in ds.distributions if row.check_status}
     facts = assess_mod.collect_facts(record, checks, cache_dir=archive_dir, whole=whole_scan.scanner(store_root))
     record_pii_facts(ds.distributions, facts, now=now, archive_dir=archive_dir)  # what the serving gate reads first

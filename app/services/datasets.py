@@ -310,6 +310,7 @@ def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: st
             raise Conflict(gate.blocked_message(blocking, new=new), code="pii-blocked",
                            findings=sorted({f["type"] for f in blocking}))
     before = to_record(ds)
+    ds.issued = check.issued_on_publication(ds, utcnow()) or ds.issued
     set_lifecycle(ds, "active")
     extra = {"stars": result["stars"], "score": result["score"]} if result else {}
     if action:

@@ -546,3 +546,42 @@ def test_a_chinese_reason_of_a_few_characters_is_a_reason(app, client, world):
     assert "at least 10 letters, or 5 Chinese characters" in said_en.get_json()["error"]["message"]
     done = client.post(f"/api/v1/datasets/{slug}/pii-override", headers=admin, json={"reason": "号码依法公开"})
     assert done.status_code == 200, done.get_json()
+
+
+def test_a_draft_published_without_a_date_is_issued_on_the_day_it_is_published(app, client, world):
+    """The portal publishes the dataset, so it knows the publication date: a draft without one takes the day it is
+    published (dct:issued), and its check, "the assessment the dataset gets once published", no longer tells the
+    agency "No publication date". A date the agency gave stays; restoring a withdrawn dataset keeps the first."""
+    from catalog_schema.models import utcnow
+
+    token = {"Authorization": world.tokens["editor_a"]}
+    today = utcnow().date().isoformat()
+    slugs = {}
+    for title, issued in (("Dated by the portal", None), ("Dated by the agency", "2019-03")):
+        body = {"publisher": "agency-a", "title": title, "lang": "en", "license": "cc-by"}
+        created = client.post("/api/v1/datasets", headers=token, json={**body, **({"issued": issued} if issued
+                                                                                  else {})})
+        assert created.status_code == 201, created.get_json()
+        slug = slugs[title] = created.get_json()["slug"]
+        up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(CLEAN_CSV.read_bytes()), CLEAN_CSV.name)})
+        assert up.status_code == 201, up.get_json()
+        check = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+        assert "missing-issued" not in _kinds(check["findings"]), check["findings"]
+        assert client.get(f"/api/v1/datasets/{slug}", headers=token).get_json()["issued"] == issued  # a draft: none
+        assert client.post(f"/api/v1/datasets/{slug}/publish", headers=token).status_code == 200
+        doc = client.get(f"/api/v1/datasets/{slug}").get_json()
+        assert doc["issued"] == (issued or today), (title, doc["issued"])
+        quality = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+        assert "missing-issued" not in _kinds(quality["findings"])
+    slug = slugs["Dated by the portal"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds_id = s.scalar(select(Dataset.id).where(Dataset.slug == slug))
+        event = s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds_id,
+                                                   AuditEvent.action == "publish.publish")).one()
+        assert (event.before or {}).get("issued") is None and event.after["issued"] == today  # the audit says so
+        s.execute(Dataset.__table__.update().where(Dataset.id == ds_id).values(issued="2020-01-02"))
+        s.commit()
+    assert client.post(f"/api/v1/datasets/{slug}/withdraw", headers=token).status_code == 200
+    assert client.post(f"/api/v1/datasets/{slug}/restore", headers=token).status_code == 200
+    assert client.get(f"/api/v1/datasets/{slug}").get_json()["issued"] == "2020-01-02"
