@@ -18,7 +18,8 @@ after the security headers are set) wires three things:
   `Cache-Control: no-cache` (revalidate every time) and `Vary: Accept-Language, Cookie` (the language and
   the signed-in person change them); a signed-in person's pages stay `private, no-store` (app/security.py)
   and get no validator. What is the same for every visitor (`visitor_free`: static files, the streamed
-  catalog dumps) never depends on the session, so says no `Vary: Cookie`.
+  catalog dumps) never depends on the session, so says no `Vary: Cookie`, and is `public, no-cache` unless
+  its route says otherwise (a static file's lifetime).
 - **Compression.** A body of a compressible type (HTML, JSON, CSV, XML, RDF, Turtle, N-Triples, JS, CSS,
   SVG, plain text) of `COMPRESS_MIN_BYTES` or more is gzipped (level `COMPRESS_LEVEL`) when the client
   accepts gzip; `Vary: Accept-Encoding` is added and a strong ETag becomes weak (the bytes differ, the
@@ -243,11 +244,16 @@ def after_request(resp: Response) -> Response:
     from flask import current_app, g, request, session
 
     settings = current_app.config["OPENDATA"]
-    if visitor_free(request) and resp.status_code in (200, 304) and not session.modified:
-        # The same whatever the cookie says; Flask-Login's hook glanced at the session (for its remember cookie),
-        # and Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor. An error
-        # (a 400 naming another format) keeps what it read.
-        session.accessed = False
+    if visitor_free(request) and resp.status_code in (200, 304):
+        # The same bytes for everyone: a shared cache may keep one copy, revalidated every time unless the route
+        # says otherwise. A validator made without reading the catalog (the dumps') makes the 304 cheap, and it
+        # moves when a dataset is withdrawn: no lifetime in which a kept copy still hands the dataset out.
+        resp.headers.setdefault("Cache-Control", REVALIDATE)
+        if not session.modified:
+            # The same whatever the cookie says; Flask-Login's hook glanced at the session (for its remember
+            # cookie), and Flask would answer `Vary: Cookie`, which makes shared caches keep one copy per visitor.
+            # An error (a 400 naming another format) keeps what it read.
+            session.accessed = False
     if request.method not in ("GET", "HEAD") or resp.status_code < 200 or resp.status_code in (204, 206):
         return resp  # HEAD: the headers a GET would get (RFC 9110), its validator too; its body is never sent
     if resp.status_code == 304:  # a view's own validator (the REST API, badges)

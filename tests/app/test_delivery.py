@@ -186,6 +186,28 @@ def test_the_catalog_dumps_are_the_same_for_every_visitor_and_do_not_vary_by_coo
     assert "cookie" in _vary(client.get("/dataset"))
 
 
+def test_the_catalog_dumps_may_be_kept_by_shared_caches_and_are_revalidated(app, client, catalog):
+    """The dumps sent a weak ETag and no Cache-Control: a shared cache had to guess (or not keep them), and a
+    browser might reuse one without asking. They are public (the same bytes for every visitor) and revalidated
+    each time (`no-cache`): their tag is made without reading the catalog and moves as soon as a dataset is
+    withdrawn, so a 304 is cheap and nobody is handed a withdrawn dataset from a kept copy. A signed-in person
+    gets the same, and so does the 304 (RFC 9110 15.4.5: the Cache-Control its 200 would send)."""
+    make_user(app, "keeper@example.gov")
+    for signed_in in (False, True):
+        if signed_in:
+            assert sign_in(client, "keeper@example.gov").status_code in (302, 303)
+        for url in DUMPS:
+            first = client.get(url)
+            assert first.status_code == 200 and first.headers.get("Cache-Control") == delivery.REVALIDATE, \
+                (url, signed_in, first.headers.get("Cache-Control"))
+            again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+            assert again.status_code == 304 and again.headers.get("Cache-Control") == delivery.REVALIDATE, url
+            head = client.head(url)
+            assert head.headers.get("Cache-Control") == delivery.REVALIDATE, url
+    # an error there is no dump: it keeps its own (the API's error shape, no-store)
+    assert client.get("/catalog.rdf?page=all").headers["Cache-Control"] == "no-store"
+
+
 def test_exports_and_the_api_answer_304(client, catalog):
     for url in ["/dataset/bus-data-01.ttl", "/dataset/bus-data-01.jsonld", "/catalog.ttl?page=1",
                 "/api/v1/datasets", "/api/v1/datasets/bus-data-01", "/dataset/bus-data-01",
