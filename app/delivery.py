@@ -17,9 +17,10 @@ after the security headers are set) wires three things:
   Content-Security-Policy: the copy the client keeps stays with the header that matches its nonce. Pages are
   `Cache-Control: no-cache` (revalidate every time) and `Vary: Accept-Language, Cookie` (the language and
   the signed-in person change them); a signed-in person's pages stay `private, no-store` (app/security.py)
-  and get no validator. What is the same for every visitor (`visitor_free`: static files, the streamed
-  catalog dumps) never depends on the session, so says no `Vary: Cookie`, and is `public, no-cache` unless
-  its route says otherwise (a static file's lifetime).
+  and get no validator. What is the same for every visitor (`visitor_free`: static files, the catalog's
+  dumps and pages, a dataset's documents, the feeds, the badges) never depends on the session, so says no
+  `Vary: Cookie`, and is `public, no-cache` unless its route says otherwise (a static file's, a feed's or a
+  badge's lifetime).
 - **Compression.** A body of a compressible type (HTML, JSON, CSV, XML, RDF, Turtle, N-Triples, JS, CSS,
   SVG, plain text) of `COMPRESS_MIN_BYTES` or more is gzipped (level `COMPRESS_LEVEL`) when the client
   accepts gzip; `Vary: Accept-Encoding` is added and a strong ETag becomes weak (the bytes differ, the
@@ -222,29 +223,38 @@ def _gzip_stream(chunks: Iterable[Any], level: int) -> Iterator[bytes]:
             close()
 
 
-#: The streamed catalog dumps (app/export/routes.py): the records' own texts in every language, the published
-#: datasets only, whoever asks. The paged documents of /catalog.* are left to the general rule.
-_DUMP_ENDPOINTS = frozenset({"exports.catalog_dump", "exports.data_json"})
-_TABLE_DUMPS = frozenset({"csv", "xml", "json"})
+#: What is the same for every visitor beside the static files: the catalog in every format (the streamed dumps,
+#: /data.json and the paged documents: the published records in every language, whoever asks), one dataset's
+#: documents (the same for an editor: they pass no user to the lifecycle, so a draft is 404 for everyone), the
+#: feeds (their language from `?lang` and Accept-Language, never the session: app/i18n.py) and the badges (their
+#: language from `?lang` alone). A response that differs by who is signed in (a page, the CKAN API's
+#: package_show for an editor) must not be named here.
+_VISITOR_FREE_ENDPOINTS = frozenset({
+    "exports.catalog", "exports.catalog_dump", "exports.data_json", "exports.dataset_format",
+    "exports.dataset_badge", "exports.publisher_badge",
+    "feeds.site_feed", "feeds.publisher_feed", "feeds.theme_feed", "feeds.search_feed",
+})
 
 
 def visitor_free(request) -> bool:
     """Whether this request's answer is the same bytes for every visitor, signed in or not, whatever language
-    their session chose: a static file and the streamed catalog dumps (`/catalog.{csv,xml,json}`, the whole
-    catalog in N-Triples or Turtle, `/data.json`). Such an answer never depends on the session: nothing reads it
-    for them (app/security.py, app/i18n.py), so no `Vary: Cookie` makes shared caches keep one copy per visitor."""
-    if request.endpoint == "static" or request.endpoint in _DUMP_ENDPOINTS:
-        return True
-    if request.endpoint == "exports.catalog":
-        return (request.view_args or {}).get("ext") in _TABLE_DUMPS or request.args.get("page") == "all"
-    return False
+    their session chose: a static file and the catalog's documents of `_VISITOR_FREE_ENDPOINTS`. Such an answer
+    never depends on the session: nothing reads it for them (app/security.py, app/i18n.py), so no `Vary: Cookie`
+    makes shared caches keep one copy per visitor."""
+    return request.endpoint == "static" or request.endpoint in _VISITOR_FREE_ENDPOINTS
+
+
+def visitor_free_answer(request, resp: Response) -> bool:
+    """A visitor-free request answered as itself (200, 304). An error page there may be the site's HTML (a
+    browser's 404 at /dataset/<slug>.ttl), with the signed-in person's navigation: it stays theirs."""
+    return visitor_free(request) and resp.status_code in (200, 304)
 
 
 def after_request(resp: Response) -> Response:
     from flask import current_app, g, request, session
 
     settings = current_app.config["OPENDATA"]
-    if visitor_free(request) and resp.status_code in (200, 304):
+    if visitor_free_answer(request, resp):
         # The same bytes for everyone: a shared cache may keep one copy, revalidated every time unless the route
         # says otherwise. A validator made without reading the catalog (the dumps') makes the 304 cheap, and it
         # moves when a dataset is withdrawn: no lifetime in which a kept copy still hands the dataset out.

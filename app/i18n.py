@@ -69,11 +69,12 @@ def normalise(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """?lang, then the remembered choice, then Accept-Language, then DEFAULT_LOCALE."""
+    """?lang, then the remembered choice, then Accept-Language, then DEFAULT_LOCALE. An answer that is the same for
+    every visitor (a feed, app/delivery.py) never reads the session: its language is its URL's or the request's."""
     chosen = normalise(request.args.get("lang"))
     if chosen:
         return chosen
-    remembered = normalise(session.get("lang"))
+    remembered = None if delivery.visitor_free(request) else normalise(session.get("lang"))
     if remembered:
         return remembered
     best = request.accept_languages.best_match(["zh_CN", "zh-CN", "zh", "en"])
@@ -146,14 +147,9 @@ def url_with_lang(lang: str) -> str:
     return request.path + "?" + urlencode(args, doseq=True)
 
 
-#: Routes whose language their URL alone chooses: a badge is an image other sites embed, answered public and
-#: cached, so its `?lang=zh` must not set (nor change) the visitor's session cookie.
-_NOT_REMEMBERED = frozenset({"exports.dataset_badge", "exports.publisher_badge"})
-
-
 def _remember() -> None:
-    if request.endpoint in _NOT_REMEMBERED or delivery.visitor_free(request):  # a dump is no page: its bytes are
-        return  # the same in every language, and a shared cache may keep it (app/delivery.py)
+    if delivery.visitor_free(request):  # a dump, a feed or a badge is no page: a shared cache may keep it, so its
+        return  # `?lang=zh` must not set (nor change) the visitor's session cookie (app/delivery.py)
     chosen = normalise(request.args.get("lang"))
     if chosen and session.get("lang") != chosen:
         session["lang"] = chosen

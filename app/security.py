@@ -354,7 +354,8 @@ def _headers(response: Response) -> Response:
     h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if str(_config("SITE_URL")).lower().startswith("https://"):
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if not delivery.visitor_free(request) and "_user_id" in session and "Cache-Control" not in h and not _is_api():
+    if (not delivery.visitor_free_answer(request, response) and "_user_id" in session and "Cache-Control" not in h
+            and not _is_api()):
         h["Cache-Control"] = "private, no-store"  # pages for a signed-in user are theirs alone (not a dump)
     if request.method in ("GET", "HEAD") and _open_read():
         # a web app on another site may read the catalog as it reads the rows: the search, the package and the

@@ -186,6 +186,54 @@ def test_the_catalog_dumps_are_the_same_for_every_visitor_and_do_not_vary_by_coo
     assert "cookie" in _vary(client.get("/dataset"))
 
 
+#: Documents other than the dumps that are the same for every visitor: the catalog's pages, one dataset's documents,
+#: the feeds (their language from `?lang` and Accept-Language, never the session) and the badges (from `?lang`).
+VISITOR_FREE = ["/catalog.ttl?page=1", "/catalog.jsonld?page=2&per_page=5", "/catalog.rdf",
+                "/catalog.nt?modified_since=2000-01-01", "/dataset/bus-data-01.ttl", "/dataset/bus-data-01.rdf",
+                "/dataset/bus-data-01.jsonld", "/dataset/bus-data-01.nt", "/dataset/bus-data-01.json",
+                "/dataset/bus-data-01.xml", "/dataset/bus-data-01.csv", "/feeds/dataset.atom",
+                "/feeds/organization/dept-0.atom", "/feeds/group/TRAN.atom", "/feeds/custom.atom?q=bus",
+                "/dataset/bus-data-01/badge.svg", "/dataset/bus-data-01/badge.svg?lang=zh",
+                "/publisher/dept-0/badge.svg"]
+
+
+def test_the_catalog_pages_feeds_badges_and_a_datasets_documents_do_not_vary_by_cookie(app, client, catalog):
+    """These said `Vary: Cookie` though their bytes are the same for every visitor, so a shared cache kept one copy
+    per visitor (and a signed-in person's catalog pages were `private, no-store`, without a validator). A feed
+    took its language from the session's remembered choice before Accept-Language: the cookie did change it; now
+    only `?lang` and Accept-Language do (its `Vary: Accept-Language`). Nobody, a session that chose Chinese and a
+    signed-in person asking in English get the same bytes, tag and Cache-Control, and none of them `Vary: Cookie`."""
+    en = {"Accept-Language": "en"}
+    anonymous = {url: client.get(url, headers=en) for url in VISITOR_FREE}
+    client.get("/?lang=zh")  # the session now remembers Chinese
+    chosen = {url: client.get(url, headers=en) for url in VISITOR_FREE}
+    make_user(app, "visitor@example.gov")
+    assert sign_in(client, "visitor@example.gov").status_code in (302, 303)
+    signed_in = {url: client.get(url, headers=en) for url in VISITOR_FREE}
+    for url in VISITOR_FREE:
+        first = anonymous[url]
+        assert first.status_code == 200 and first.headers.get("ETag"), (url, first.status_code)
+        assert "public" in first.headers.get("Cache-Control", ""), (url, first.headers.get("Cache-Control"))
+        for resp in (first, chosen[url], signed_in[url]):
+            case = (url, resp.status_code, resp.headers.get("Vary"), resp.headers.get("Cache-Control"))
+            assert resp.status_code == 200 and resp.get_data() == first.get_data(), case
+            assert "cookie" not in _vary(resp) and "Set-Cookie" not in resp.headers, case
+            assert resp.headers.get("Cache-Control") == first.headers.get("Cache-Control"), case
+            assert resp.headers["ETag"] == first.headers["ETag"], case
+        again = client.get(url, headers={**en, "If-None-Match": first.headers["ETag"]})  # signed in
+        assert again.status_code == 304 and "cookie" not in _vary(again), url
+    # the feed still follows the reader's language: ?lang, then Accept-Language
+    zh = client.get("/feeds/dataset.atom", headers={"Accept-Language": "zh-CN"})
+    assert "公交客运量" in zh.get_data(as_text=True) and "accept-language" in _vary(zh)
+    assert "公交客运量" not in anonymous["/feeds/dataset.atom"].get_data(as_text=True)
+    assert "公交客运量" in client.get("/feeds/dataset.atom?lang=zh", headers=en).get_data(as_text=True)
+    # what depends on the visitor still says so: a page, and a browser's error page at one of these doors
+    assert "cookie" in _vary(client.get("/dataset"))
+    missing = client.get("/dataset/no-such.ttl", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "cookie" in _vary(missing) and missing.headers["Cache-Control"] == "private, no-store"
+
+
 def test_the_catalog_dumps_may_be_kept_by_shared_caches_and_are_revalidated(app, client, catalog):
     """The dumps sent a weak ETag and no Cache-Control: a shared cache had to guess (or not keep them), and a
     browser might reuse one without asking. They are public (the same bytes for every visitor) and revalidated
