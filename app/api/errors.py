@@ -97,9 +97,17 @@ class ApiError(Exception):
         self.message = message
 
 
+def own_words(status: int, message: str) -> str:
+    """`message`, or ours for it when it is werkzeug's own English sentence for `status` (raised without one of
+    ours): a `Text`, said in any language."""
+    if not isinstance(message, Text) and message == _DEFAULTS.get(status):
+        return GENERIC[status]
+    return message
+
+
 def error_response(status: int, code: str, message: str) -> Response:
-    if api_lang() == "zh" and not isinstance(message, Text) and message == _DEFAULTS.get(status):
-        message = GENERIC[status]  # werkzeug's own English sentence for the status
+    if api_lang() == "zh":
+        message = own_words(status, message)  # English keeps werkzeug's sentence, as it always did
     resp = jsonify({"error": {"status": status, "code": code, "message": localise(message)}})
     resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"

@@ -32,7 +32,7 @@ from app.security import current_account
 from app.services import lifecycle, serving
 from app.services.lifecycle import SOURCE_DELETED_REASON, source_deletion
 from app.services.usage import record_usage
-from app.texts import T_
+from app.texts import T_, say
 from app.web import follows as follows_web
 from app.web import maps, prose, quality_view
 from catalog_schema import dictionary, gazetteer, places, rowviews, series, vocab
@@ -246,13 +246,19 @@ def not_acceptable_or_out_of_range(error):
     (a REST route's own are the blueprint's, app/api/errors.py, which says them the same way). A 406 is an answer
     to content negotiation, so it is that JSON anywhere for a client naming no HTML (a dataset's page and the
     catalog's IRI negotiate too, app/export/routes.py: their 406 was English plain text), the error page for a
-    browser; either varies by Accept, as a 416 at a machine door does (JSON, or werkzeug's page for a browser)."""
-    from app.api.errors import http_error_response
+    browser; either varies by Accept, as a 416 at a machine door does (JSON, or werkzeug's page for a browser).
+    A browser's 406 is the site's page in the reader's language (werkzeug's was English), saying why as the JSON
+    does."""
+    from app.api.errors import http_error_response, own_words
 
     negotiated = error.code == 406
     if request.path.startswith("/api/") or ((_machine_door() or negotiated) and not is_browser()):
         resp = http_error_response(error)
-    elif negotiated or _machine_door():
+    elif negotiated:
+        why = say(own_words(406, error.description or ""), _)
+        resp = make_response(render_template("datasets/not_acceptable.html", why=why), 406)
+        resp.vary.add("Accept-Language")  # the page in the reader's language, as every page (app/delivery.py)
+    elif _machine_door():
         resp = error.get_response()
     else:
         return error
