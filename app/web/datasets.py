@@ -470,6 +470,31 @@ def at_least_links(star_counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
     return out
 
 
+def active_filters() -> tuple[list[dict[str, Any]], str | None]:
+    """The filters this search applies, each with the link that removes it, and the link that removes them all (the
+    words searched for, the order and the series choice kept); ([], None) when none applies. Shown above the results:
+    on a phone the facets come after them, and a search reached by a link (a theme's, a publisher's, `?stars=3`)
+    said nothing of the filters that narrowed it. Read from the request, not the facet counts, so a filter that
+    leaves nothing found can still be taken off."""
+    base = request.args.to_dict(flat=False)
+    for key in ("page", "lang"):
+        base.pop(key, None)
+    ignored = set(_ignored(request.args))
+    out = []
+    for name in (*FACETS, "stars_min"):
+        for value in base.get(name, []):
+            if f"{name}={value}"[:60] in ignored or not value.strip():
+                continue
+            args = {k: list(v) for k, v in base.items()}
+            args[name] = [v for v in args[name] if v != value]
+            if not args[name]:
+                args.pop(name)
+            out.append({"name": name, "value": value, "url": _url(args)})
+    if not out:
+        return [], None
+    return out, _url({k: v for k, v in base.items() if k in ("q", "sort", "collapse")})
+
+
 def page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args.pop("lang", None)
@@ -490,7 +515,15 @@ def index():
     facets = [(name, str(FACET_LABELS[name]), _shortened(facet_links(name, result.facets.get(name, []))))
               for name in FACETS]
     pages = max(1, -(-result.total // size))
+    applied, clear_url = active_filters()
+    if applied:  # the names of publishers a filter names but no result has (a filter that leaves nothing found)
+        wanted = {f["value"] for f in applied if f["name"] == "publisher"} - set(publishers)
+        if wanted:
+            publishers.update({p.slug: p for p in session.scalars(select(Publisher).where(Publisher.slug.in_(
+                sorted(wanted)[:20])))})
     return render_template("datasets/search.html", query=query, result=result, datasets=by_ids(session, result.ids),
+                           applied=applied, clear_url=clear_url,
+                           facet_labels={k: str(v) for k, v in FACET_LABELS.items()},
                            signed_in=current_account() is not None, follow_fq=follows_web.search_fq(request.args),
                            facets=facets, publishers=publishers,
                            at_least=at_least_links(result.facets.get("stars", [])), pages=pages, page_url=page_url,

@@ -145,6 +145,31 @@ def test_a_filter_the_search_cannot_apply_is_said_not_dropped(client, catalog):
     assert "未应用" in _get(client, "/dataset?stars=9", "zh")
 
 
+def test_the_filters_a_search_applies_are_said_above_its_results_each_with_a_way_off(client, catalog):
+    """A search reached by a link (?theme=TRAN, ?stars=3) said nothing of its filters above the results, and on a
+    phone the facets come after them: the filters are listed first, each linking to the search without it, with a
+    link that clears them all (keeping the words and the order); one that leaves nothing found can be taken off."""
+    html = unescape(_get(client, "/dataset?q=bus&publisher=jh-transport&theme=TRAN&stars_min=3&sort=title&page=2",
+                         "en"))
+    applied = html[html.index('id="filters-applied"'):html.index('id="filters-clear"')]
+    chips = re.findall(r'<a class="[^"]*filter-chip" href="([^"]+)">(.*?)</a>', applied, re.S)
+    said = [" ".join(re.sub(r"<[^>]+>", " ", text).split()) for _href, text in chips]
+    assert said == ["Publisher: Jinghai Municipal Transport Commission × Remove filter",
+                    "Theme: Transport × Remove filter", "3 stars or more × Remove filter"], said
+    hrefs = [href for href, _ in chips]
+    assert hrefs == ["/dataset?q=bus&theme=TRAN&stars_min=3&sort=title",
+                     "/dataset?q=bus&publisher=jh-transport&stars_min=3&sort=title",
+                     "/dataset?q=bus&publisher=jh-transport&theme=TRAN&sort=title"], hrefs
+    assert 'id="filters-clear" href="/dataset?q=bus&sort=title"' in html
+    zh = re.sub(r"<[^>]+>", "", _get(client, "/dataset?theme=TRAN&licence=CC-BY-4.0", "zh_CN"))
+    assert "筛选条件：" in zh and "主题：交通" in zh and "清除全部筛选" in zh
+    nothing = unescape(_get(client, "/dataset?publisher=no-such-dept", "en"))
+    assert "No dataset matches these filters." in nothing
+    assert 'href="/dataset">Publisher: no-such-dept' in nothing  # off again, though no facet lists it
+    plain = _get(client, "/dataset?q=bus&stars=9", "en")  # words alone, or a filter that cannot apply: none listed
+    assert 'id="filters-applied"' not in plain and 'id="filters-ignored"' in plain
+
+
 def test_search_facets_add_and_remove_filters(client, session, catalog):
     html = _get(client, "/dataset?publisher=jh-environment", "en")
     env = session.scalars(select(Dataset.slug).join(Publisher).where(Publisher.slug == "jh-environment")).all()
