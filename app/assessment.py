@@ -388,12 +388,23 @@ def personal_data(session, latest: list[tuple[Any, Assessment]], publisher_id: i
                   store_root=None) -> dict[str, list[str]]:
     """Dataset id -> kinds of personal data its current files hold that no override covers, over `latest` (the
     (dataset, latest assessment) pairs of active datasets, of one publisher when `publisher_id` says; the dataset a
-    row with `id` and `extras` will do): the serving gate's reading (app.services.serving.exposed_personal_data) of
-    the current copies' facts and of the latest assessment's personal-data findings, those outside the table
-    (another sheet, a ZIP member, notes rows) included, and for an assessment made under an earlier rule set the
-    findings the rule makes of the whole-file scans kept in the row store's folder `store_root` (what the file doors
-    read). The one answer the league table's count, the dashboard's datasets to fix first and the home page give. One
-    statement (the files' hashes and facts); no file read but those kept scans."""
+    row with `id` and `extras` will do): the kinds of `personal_data_places`. The one answer the league table's
+    count, the dashboard's datasets to fix first, the weekly report's personal-data findings and the home page
+    give."""
+    places = personal_data_places(session, latest, publisher_id, store_root=store_root)
+    return {ds_id: sorted({kind for where in exposed.values() for found in where.values() for kind in found})
+            for ds_id, exposed in places.items()}
+
+
+def personal_data_places(session, latest: list[tuple[Any, Assessment]], publisher_id: int | None = None, *,
+                         store_root=None) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """Dataset id -> where its current files hold personal data no override covers (distribution id -> column or
+    part -> kind -> cells), for those of `latest` that do (arguments as `personal_data`): the serving gate's reading
+    (app.services.serving.exposed_personal_data) of the current copies' facts and of the latest assessment's
+    personal-data findings, those outside the table (another sheet, a ZIP member, notes rows) included, and for an
+    assessment made under an earlier rule set the findings the rule makes of the whole-file scans kept in the row
+    store's folder `store_root` (what the file doors read). One statement (the files' hashes and facts); no file
+    read but those kept scans."""
     stmt = (select(Distribution.dataset_id, Distribution.id, Distribution.archive_hash, Distribution.pii,
                    Distribution.detected_format)
             .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active"))
@@ -402,13 +413,12 @@ def personal_data(session, latest: list[tuple[Any, Assessment]], publisher_id: i
     files: dict[str, list[Any]] = {}
     for row in session.execute(stmt).all():
         files.setdefault(row.dataset_id, []).append(row)
-    out: dict[str, list[str]] = {}
+    out: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
     for ds, a in latest:
         exposed = serving.exposed_personal_data(ds, a.findings, files.get(ds.id, []), rule_version=a.rule_version,
                                                 store=store_root)
-        kinds = {kind for where in exposed.values() for found in where.values() for kind in found}
-        if kinds:
-            out[ds.id] = sorted(kinds)
+        if any(found for where in exposed.values() for found in where.values()):
+            out[ds.id] = exposed
     return out
 
 

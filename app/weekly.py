@@ -19,11 +19,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.assessment import personal_data_places
 from app.dashboard_data import finding_order, pick
 from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Publisher
 from catalog_schema.series import SERIES
 from quality.findings import FINDING_TYPES
+from quality.rules.pii import KIND_SLUGS
+from quality.rules.pii import SLUGS as PII_SLUGS
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 FIX_FIRST_TYPES = 5  # finding types listed under "fix first" (the JSON keeps them all)
@@ -117,9 +120,25 @@ def snapshot(session, week: str) -> dict[int, list[tuple[Dataset, Assessment | N
     return out
 
 
+#: Dataset id -> where its files hold personal data no override covers (distribution -> column or part -> kind ->
+#: cells): `personal_data`.
+Places = dict[str, dict[str, dict[str, dict[str, int]]]]
+
+
+def personal_data(session, items: dict[int, list[tuple[Dataset, Assessment | None]]], *,
+                  store_root=None) -> Places:
+    """Where the assessed datasets of a `snapshot` hold personal data no override covers, as the dashboard decides it
+    (app.assessment.personal_data, through the serving gate): an admin's override releases a dataset, and for one
+    last assessed under an earlier rule set the whole-file scans kept in the row store's folder `store_root` count.
+    Read from the files and overrides as they are when the report is made. One statement for every publisher."""
+    latest = [(ds, a) for pairs in items.values() for ds, a in pairs if a is not None]
+    return personal_data_places(session, latest, store_root=store_root) if latest else {}
+
+
 def compute(publisher: Publisher, week: str, items: list[tuple[Dataset, Assessment | None]],
-            previous: dict[str, Any] | None, *, now: dt.datetime) -> dict[str, Any]:
-    """One publisher's report for `week` from its datasets at the week's end and last week's report body."""
+            previous: dict[str, Any] | None, *, now: dt.datetime, personal: Places) -> dict[str, Any]:
+    """One publisher's report for `week` from its datasets at the week's end and last week's report body;
+    `personal`: where they hold personal data (`personal_data`), what its personal-data findings list."""
     datasets = []
     for ds, a in items:
         datasets.append({"id": ds.id, "slug": ds.slug, "title": dict(ds.title or {}),
@@ -141,32 +160,47 @@ def compute(publisher: Publisher, week: str, items: list[tuple[Dataset, Assessme
         "average_stars": round(sum(d["stars"] for d in assessed) / len(assessed), 2) if assessed else None,
         "average_score": round(sum(d["score"] for d in assessed) / len(assessed), 1) if assessed else None,
         "errors": sum(d["errors"] for d in datasets),
-        "fix_first": _fix_first(items),
+        "fix_first": _fix_first(items, personal),
         "items": datasets,
     }
     body["change"] = _change(body, previous)
     return body
 
 
-def _fix_first(items: list[tuple[Dataset, Assessment | None]]) -> list[dict[str, Any]]:
-    """Finding types of the publisher's datasets, most severe first, then by datasets hit; each dataset once."""
+def _fix_first(items: list[tuple[Dataset, Assessment | None]], personal: Places) -> list[dict[str, Any]]:
+    """Finding types of the publisher's datasets, most severe first, then by datasets hit; each dataset once.
+
+    The personal-data types (pii-*) are not read from the findings but from `personal` (`personal_data`), as the
+    dashboard's datasets to fix first and league table decide them: a dataset an admin's override released is not
+    listed under them, one last assessed under an earlier rule set whose kept whole-file scan shows personal data is;
+    each place (a file's column or part) holding a kind is one occurrence, as each was one finding."""
     by_type: dict[str, dict[str, Any]] = {}
+
+    def hit(t: str, ds: Dataset, a: Assessment, severity: str | None, occurrences: int = 1) -> None:
+        ftype = FINDING_TYPES.get(t)
+        entry = by_type.setdefault(t, {"type": t, "severity": ftype.severity if ftype else (severity or "info"),
+                                       "datasets": 0, "occurrences": 0, "examples": [], "_seen": set()})
+        entry["occurrences"] += occurrences
+        if ds.id not in entry["_seen"]:
+            entry["_seen"].add(ds.id)
+            entry["datasets"] += 1
+            entry["examples"].append({"slug": ds.slug, "title": dict(ds.title or {}), "score": a.score})
+
     for ds, a in items:
         if a is None:
             continue
         for f in a.findings or []:
             t = f.get("type")
-            if not t:
-                continue
-            ftype = FINDING_TYPES.get(t)
-            entry = by_type.setdefault(t, {"type": t, "severity": ftype.severity if ftype else
-                                           (f.get("severity") or "info"), "datasets": 0, "occurrences": 0,
-                                           "examples": [], "_seen": set()})
-            entry["occurrences"] += 1
-            if ds.id not in entry["_seen"]:
-                entry["_seen"].add(ds.id)
-                entry["datasets"] += 1
-                entry["examples"].append({"slug": ds.slug, "title": dict(ds.title or {}), "score": a.score})
+            if t and t not in PII_SLUGS:
+                hit(t, ds, a, f.get("severity"))
+        places: dict[str, int] = {}
+        for where in (personal.get(ds.id) or {}).values():
+            for found in where.values():
+                for kind in found:
+                    if kind in KIND_SLUGS:
+                        places[KIND_SLUGS[kind]] = places.get(KIND_SLUGS[kind], 0) + 1
+        for t, occurrences in sorted(places.items()):
+            hit(t, ds, a, None, occurrences)
     rows = sorted(by_type.values(), key=finding_order)
     for r in rows:
         del r["_seen"]

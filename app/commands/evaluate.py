@@ -14,6 +14,7 @@ def run_weekly(settings: dict, week: str | None, send: bool, *, now=None, runnin
     the still unsent ones of the weeks before. The same for cron, `opendata schedule` and a person. A week that
     has not ended is refused, unless `running` (the demo shows this week's report, on a catalog of a day)."""
     from app import create_app, weekly
+    from app.datastore.load import root_of
     from app.services import weekly as service
     from app.web.weekly import mail_renderer
     from catalog_schema.models import utcnow
@@ -28,7 +29,8 @@ def run_weekly(settings: dict, week: str | None, send: bool, *, now=None, runnin
     try:
         with sessionmaker() as session:
             existing = {r.publisher_id for r in service.existing(session, week)}
-            reports = service.evaluate_week(session, week, now=now)
+            # personal data counted as the dashboard counts it, the kept whole-file scans included
+            reports = service.evaluate_week(session, week, now=now, store_root=root_of(app.config["OPENDATA"]))
             made = [r.body["publisher"]["slug"] for r in reports if r.publisher_id not in existing]
             session.commit()
             sent = service.send_reports(session, app.config["OPENDATA"], mail_renderer(app), week, now=now) \

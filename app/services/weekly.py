@@ -45,9 +45,11 @@ def existing(session: Session, week: str) -> list[WeeklyReport]:
 
 
 @service
-def evaluate_week(session: Session, week: str, *, now: dt.datetime | None = None) -> list[WeeklyReport]:
+def evaluate_week(session: Session, week: str, *, now: dt.datetime | None = None,
+                  store_root=None) -> list[WeeklyReport]:
     """The reports of `week`, one per publisher: those missing are computed and stored, those there kept.
-    The caller commits."""
+    `store_root`: the row store's folder, whose kept whole-file scans count as personal data for a dataset last
+    assessed under an earlier rule set (`weekly.personal_data`, as the dashboard counts it). The caller commits."""
     week = weekly.parse_week(week)
     now = now or utcnow()
     have = {r.publisher_id: r for r in session.scalars(select(WeeklyReport).where(WeeklyReport.week == week))}
@@ -57,8 +59,10 @@ def evaluate_week(session: Session, week: str, *, now: dt.datetime | None = None
         previous = {r.publisher_id: r.body for r in session.scalars(
             select(WeeklyReport).where(WeeklyReport.week == prev_week))}
         items = weekly.snapshot(session, week)
+        personal = weekly.personal_data(session, items, store_root=store_root)
         for pub in missing:
-            body = weekly.compute(pub, week, items.get(pub.id, []), previous.get(pub.id), now=now)
+            body = weekly.compute(pub, week, items.get(pub.id, []), previous.get(pub.id), now=now,
+                                  personal=personal)
             report = WeeklyReport(week=week, publisher_id=pub.id, created_at=now, body=body, recipients=[],
                                   send_attempts=0)
             session.add(report)

@@ -22,7 +22,10 @@ def _item(ds_id: str, score: int, types: list[str]):
 def test_personal_data_leads_its_equals_in_what_to_fix_first():
     items = [_item("working-day-calendar", 63, ["licence-missing"]),
              _item("hotline", 40, ["pii-email", "pii-phone", "pii-id-number", "pii-bank-card"])]
-    order = [r["type"] for r in weekly._fix_first(items)]
+    # where the hotline's file holds personal data no override covers (weekly.personal_data; its findings are not
+    # read for these types)
+    personal = {"hotline": {"complaints.csv": {"contact": {"email": 3, "phone": 5, "id_number": 7, "bank_card": 2}}}}
+    order = [r["type"] for r in weekly._fix_first(items, personal)]
     assert order == ["pii-bank-card", "pii-email", "pii-id-number", "pii-phone", "licence-missing"]
 
 
@@ -47,7 +50,8 @@ def test_the_weekly_report_and_the_publisher_page_list_the_datasets_worst_first_
         ds, a = _item(slug, score, [])
         a.stars = stars
         items.append((ds, a))
-    body = weekly.compute(publisher, "2026-W49", items, None, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+    body = weekly.compute(publisher, "2026-W49", items, None, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC),
+                          personal={})
     rows = [{"slug": d["slug"], "stars": d["stars"], "score": d["score"]} for d in body["items"]]
     assert [r["slug"] for r in rows] == ["hotline", "calendar", "budget"]
     assert [r["slug"] for r in rows] == [r["slug"] for r in sorted(rows, key=lambda r: (r["score"], r["stars"],
@@ -69,7 +73,8 @@ def test_two_datasets_of_one_title_are_told_apart_in_what_to_fix_first():
         ds.title = {"en": title}
         a.stars = 3
         items.append((ds, a))
-    body = weekly.compute(publisher, "2026-W49", items, None, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC))
+    body = weekly.compute(publisher, "2026-W49", items, None, now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC),
+                          personal={})
     (found,) = present(body, "en")["fix_first"]
     assert sorted(d["title"] for d in found["examples"]) == [
         "Bus lines", "Taxi fare schedule (taxi-fares)", "Taxi fare schedule (taxi-fares-2024)"]

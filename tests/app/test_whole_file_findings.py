@@ -242,6 +242,24 @@ def _league_everywhere(app, client, publisher: str) -> set[int]:
             next(r["pii"] for r in json.loads(said.output) if r["publisher"] == publisher)}
 
 
+def _weekly_personal_data(app, client, publisher: str, weeks_on: int = 0) -> dict[str, list[str]]:
+    """The weekly evaluation of the week `weeks_on` after this one, made as cron makes it (`run_weekly`), as its
+    stored report says it at /dashboard/weekly/<week>/<publisher>.json: pii-* finding type -> the datasets named,
+    once the report's page agrees. (A report is made once per week: a later one is made for what changed since.)"""
+    import datetime as dt
+
+    from app.commands.evaluate import run_weekly
+    from app.weekly import week_of
+
+    week = week_of(dt.datetime.now(dt.UTC).date() + dt.timedelta(weeks=weeks_on))
+    run_weekly(app.config["OPENDATA"], week, False, running=True)
+    body = client.get(f"/dashboard/weekly/{week}/{publisher}.json").get_json()
+    found = {f["type"]: [e["slug"] for e in f["examples"]] for f in body["fix_first"] if f["type"].startswith("pii-")}
+    page = client.get(f"/dashboard/weekly/{week}/{publisher}?lang=en").get_data(as_text=True)
+    assert ("Resident identity numbers published" in page) == ("pii-id-number" in found)
+    return found
+
+
 def test_the_league_counts_personal_data_as_fix_first_and_the_home_page_do(app, client, world):
     """An official comparing departments sees what every page says: a dataset whose workbook the doors withhold
     for its second sheet of ID numbers is one with personal data in the league table, ranked first to fix and kept
@@ -261,6 +279,24 @@ def test_the_league_counts_personal_data_as_fix_first_and_the_home_page_do(app, 
     assert next(r for r in _fix_first(client) if r["slug"] == slug)["personal_data"] == ""
     assert _home(client).count(link) == 2
     assert _league_everywhere(app, client, "agency-a") == {0}
+
+
+def test_the_weekly_report_lists_personal_data_to_fix_first_as_the_dashboard_does(app, client, world):
+    """The weekly report's "what to fix first" (its page, JSON and e-mail) listed the overridden workbook under
+    "Resident identity numbers published" week after week, read from its latest assessment's findings, while the
+    dashboard, the league table and every file door had released it: its personal-data types now say what the
+    dashboard says (app.assessment.personal_data), and its other finding types are read as before."""
+    slug, _busy = _published_busy_and_clean(app, client, world)
+    path = _upload(client, {"Authorization": world.tokens["editor_a"]}, slug, SECOND_SHEET, "register.xlsx")
+    assert client.get(path).status_code == 451
+    assert _weekly_personal_data(app, client, "agency-a") == {"pii-id-number": [slug]}
+    assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers={"Authorization": world.tokens["admin_a"]},
+                       json=REASON).status_code == 200
+    assert client.get(path).status_code == 200
+    assert next(r for r in _fix_first(client) if r["slug"] == slug)["personal_data"] == ""
+    assert _weekly_personal_data(app, client, "agency-a", weeks_on=1) == {}
+    quality = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
+    assert _sheet_findings(quality["findings"])  # the finding itself stays on the assessment: only the count changed
 
 
 def test_a_dataset_assessed_before_the_finding_counts_where_its_kept_scan_shows_personal_data(
@@ -298,9 +334,11 @@ def test_a_dataset_assessed_before_the_finding_counts_where_its_kept_scan_shows_
     assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(slug, "id_number"), (busy, "")]
     assert _league_everywhere(app, client, "agency-a") == {1}
     assert link not in _home(client)
+    assert _weekly_personal_data(app, client, "agency-a") == {"pii-id-number": [slug]}  # the weekly reads it too
     assert client.post(f"/api/v1/datasets/{slug}/pii-override", headers={"Authorization": world.tokens["admin_a"]},
                        json=REASON).status_code == 200
     assert client.get(path).status_code == 200
     assert [(r["slug"], r["personal_data"]) for r in _fix_first(client)][:2] == [(busy, ""), (slug, "")]
     assert _league_everywhere(app, client, "agency-a") == {0}
+    assert _weekly_personal_data(app, client, "agency-a", weeks_on=1) == {}
     assert _home(client).count(link) == 2
