@@ -38,8 +38,12 @@ def is_admin_of(session: Session, user: User | None, publisher: Publisher | None
 
 def require_edit(session: Session, user: User | None, publisher: Publisher | None, what: str = "edit") -> None:
     if not auth.can_edit(session, user, publisher):
-        where = publisher.slug if publisher is not None else "a dataset without a publisher"
-        raise Forbidden(T_("You may not %(what)s datasets of %(where)s.", what=what, where=where))
+        raise _forbidden(publisher, what)
+
+
+def _forbidden(publisher: Publisher | None, what: str = "edit") -> Forbidden:
+    where = publisher.slug if publisher is not None else "a dataset without a publisher"
+    return Forbidden(T_("You may not %(what)s datasets of %(where)s.", what=what, where=where))
 
 
 def publisher_for(session: Session, user: User | None, ref: str | int | None) -> Publisher:
@@ -64,11 +68,18 @@ def find_dataset(session: Session, ref: str) -> Dataset | None:
 def dataset_for_edit(session: Session, user: User | None, ref: str, *, write: bool = True) -> Dataset:
     """The dataset `ref` (slug or id) if `user` may edit it: NotFound when there is none (or it is deleted),
     Forbidden when it belongs to a publisher the user does not edit, or (for writes) when it is harvested and
-    the user is not a sysadmin."""
+    the user is not a sysadmin.
+
+    To whoever may not edit it, a dataset the public may not know of (a draft: `lifecycle.visible` says MISSING)
+    is NotFound like one that does not exist, as every read door answers it: a Forbidden told another publisher's
+    editor that a draft of that name existed. A published or withdrawn one (its page or its tombstone is public)
+    stays Forbidden."""
     ds = find_dataset(session, ref)
+    missing = NotFound(T_("No dataset %(ref)s.", ref=repr(str(ref)[:80])))
     if ds is None or ds.state == "deleted":
-        raise NotFound(T_("No dataset %(ref)s.", ref=repr(str(ref)[:80])))
-    require_edit(session, user, ds.publisher)
+        raise missing
+    if not auth.can_edit(session, user, ds.publisher):
+        raise missing if lifecycle.visible(session, ds) == lifecycle.MISSING else _forbidden(ds.publisher)
     if write:
         ensure_not_harvested(ds, user)
     return ds

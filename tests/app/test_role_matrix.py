@@ -100,12 +100,16 @@ class Ckan(Door):
 DOORS = {"web": Web, "rest": Rest, "ckan": Ckan}
 
 
-def _refusal(kind: str, role: str, resp) -> bool:
+def _refusal(kind: str, role: str, resp, draft: bool = False) -> bool:
+    """Refused as `role` is at that door; a `draft` (one the public may not know of) is not found at the web and REST
+    doors, as a slug nobody has (app.services.access.dataset_for_edit)."""
     if kind == "web":
         if role == "anonymous":
             return resp.status_code in (302, 303) and "/login" in resp.headers["Location"]
-        return resp.status_code == 403
+        return resp.status_code == (404 if draft else 403)
     if kind == "rest":
+        if draft and role != "anonymous":
+            return resp.status_code == 404 and resp.get_json()["error"]["code"] == "not-found"
         want = 401 if role == "anonymous" else 403
         return resp.status_code == want and resp.get_json()["error"]["code"] in ("unauthorized", "forbidden")
     return resp.status_code == 403 and resp.get_json()["error"]["__type"] == "Authorization Error"
@@ -120,7 +124,8 @@ def test_role_matrix(app, world, kind):
                                ("edit", world.draft_a)):
             before = snapshot(factory)
             ok, resp = getattr(door, action)(role, target)
-            assert not ok and _refusal(kind, role, resp), (kind, role, action, resp.status_code, resp.data[:300])
+            refused = _refusal(kind, role, resp, draft=target == world.draft_a)
+            assert not ok and refused, (kind, role, action, resp.status_code, resp.data[:300])
             assert snapshot(factory) == before, (kind, role, action)
     # harvested datasets are read-only to the publisher's own editors and admins too
     for role in ("editor_a", "admin_a"):
@@ -161,10 +166,10 @@ def test_drafts_are_invisible_without_edit_rights(app, client, world):
         assert slug not in client.get("/api/3/action/package_list").get_data(as_text=True)
         assert client.get("/api/3/action/package_search?q=Draft", headers=headers).get_json()["result"]["count"] == 0
         check = client.get(f"/api/v1/datasets/{slug}/check", headers=headers)
-        assert check.status_code == (401 if role == "anonymous" else 403)
+        assert check.status_code == (401 if role == "anonymous" else 404)
     b = app.test_client()
     sign_in(b, world.emails["editor_b"])
-    assert b.get(f"/publish/{slug}").status_code == 403
+    assert b.get(f"/publish/{slug}").status_code == 404  # as for a slug nobody has (test below)
     assert "Draft of A" not in b.get("/publish").get_data(as_text=True)
     # its own editors see it everywhere they edit from
     a = app.test_client()
@@ -174,3 +179,58 @@ def test_drafts_are_invisible_without_edit_rights(app, client, world):
     assert own.status_code == 200 and own.get_json()["result"]["name"] == slug
     check = client.get(f"/api/v1/datasets/{slug}/check", headers={"Authorization": world.tokens["editor_a"]})
     assert check.status_code == 200 and check.get_json()["blocked_by"] == ["no-distributions"]
+
+
+def _publish_urls(app, slug: str, dist_id: str) -> list[tuple[str, str]]:
+    """(method, url) of the publish page of `slug` and every action on it, walked from the URL map: an action added
+    later is covered too."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/publish/<slug>"):
+            continue
+        actions = sorted(rule._converters["action"].items) if "action" in rule.arguments else [None]
+        for action in actions:
+            url = rule.rule.replace("<slug>", slug).replace("<dist_id>", dist_id)
+            if action is not None:
+                url = url[:url.index("/<any(")] + f"/{action}"
+            out += [(method, url) for method in sorted(rule.methods & {"GET", "POST"})]
+    return out
+
+
+def test_the_publish_page_of_another_publishers_draft_is_not_found(app, world):
+    """The publish page answered another publisher's editor 403 for a draft and 404 for a slug nobody has: it said
+    that a draft of that name existed, which the dataset page, /api/v1 and CKAN do not. The page and every action
+    on it now answer 404 for a draft to whoever may not edit it (lifecycle.visible: a draft is MISSING), and change
+    nothing; a published or withdrawn dataset of another publisher, whose page or tombstone is public, still
+    answers 403; the draft's own editors still reach it."""
+    factory = app.extensions["opendata"]["sessionmaker"]
+    b = app.test_client()
+    sign_in(b, world.emails["editor_b"])
+    a = app.test_client()
+    sign_in(a, world.emails["editor_a"])
+    assert form_post(a, "/publish", "/publish/active-a-2/withdraw", {}).status_code == 303
+    with factory() as s:
+        from sqlalchemy import select
+
+        from catalog_schema.models import Dataset, Distribution
+        dist_id = s.scalar(select(Distribution.id).join(Dataset).where(Dataset.slug == "active-a-1"))
+        assert s.scalar(select(Dataset.state).where(Dataset.slug == "active-a-2")) == "withdrawn"
+    token = csrf_from(b.get("/publish").get_data(as_text=True))
+    urls = {slug: _publish_urls(app, slug, dist_id) for slug in (world.draft_a, "no-such-dataset", "active-a-1",
+                                                                 "active-a-2")}
+    assert len(urls[world.draft_a]) >= 13 and ("POST", f"/publish/{world.draft_a}/override") in urls[world.draft_a]
+    before = snapshot(factory)
+    said = {}
+    for slug, calls in urls.items():
+        for method, url in calls:
+            resp = b.get(url) if method == "GET" else b.post(url, data={"csrf_token": token, "title": "Mine now",
+                                                                        "reason": "Taken over by agency B."})
+            said.setdefault(slug, set()).add(resp.status_code)
+            if slug == world.draft_a:
+                assert resp.status_code == 404, (method, url, resp.status_code)
+                assert resp.get_data() == b.get("/publish/no-such-dataset").get_data() or method == "POST"
+    assert said == {world.draft_a: {404}, "no-such-dataset": {404}, "active-a-1": {403}, "active-a-2": {403}}
+    assert snapshot(factory) == before
+    # the draft's own editors still open it, and a draft of their own is theirs to edit
+    assert a.get(f"/publish/{world.draft_a}").status_code == 200
+    assert b.get(f"/publish/{world.draft_b}").status_code == 200
