@@ -115,6 +115,18 @@ def list_sep() -> str:
     return "、" if current_lang() == "zh" else ", "
 
 
+@pass_context
+def bracketed(_context, text) -> str:
+    """`text` in the language's brackets: "（已上传，535 B）" in Chinese (full-width, no space before), " (uploaded,
+    535 B)" in English. Markup stays Markup (a link inside); a `{% filter bracketed %}` block takes a composed
+    part."""
+    zh = current_lang() == "zh"
+    opening, closing = ("（", "）") if zh else (" (", ")")
+    if isinstance(text, Markup):
+        return Markup(opening) + text + Markup(closing)
+    return opening + str(text) + closing
+
+
 def clause_sep() -> str:
     """What separates the clauses of one sentence: the full-width semicolon in Chinese, "; " in English."""
     return "；" if current_lang() == "zh" else "; "
@@ -169,3 +181,4 @@ def init_app(app: Flask) -> None:
                                 clause_sep=clause_sep, full_stop=full_stop)
     app.jinja_env.filters["colon"] = colon
     app.jinja_env.filters["listed"] = listed
+    app.jinja_env.filters["bracketed"] = bracketed

@@ -460,11 +460,11 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
                 "/dataset/citizen-hotline-complaints"]:
         en, zh = _get(client, url, "en"), _get(client, url, "zh_CN")
         text = re.sub(r"<[^>]+>", "", zh)  # what a reader sees, tags out
-        misprints = re.findall(r"[\u4e00-\u9fff）]: ", text)  # 数据行接口（共 40 行）: read so too
+        misprints = re.findall(r"[\u4e00-\u9fff）]:\s", text)  # 数据行接口（共 40 行）: read so too
         assert not misprints, (url, misprints[:5])
         # a list's items after a Chinese word: 公交、站点 (the enumeration comma), not "公交, 站点" (seen on the
         # new-user walk in keywords, themes, the league's kinds of personal data); and a clause: ；not "; "
-        misprints = re.findall(r"[\u4e00-\u9fff][,;] ", text)
+        misprints = re.findall(r"[\u4e00-\u9fff）][,;]\s", text)
         assert not misprints, (url, misprints[:5])
         # and nothing after the full-width colon: "联系方式： 京海市…" had a space (the colon is a wide character)
         misprints = re.findall(r"\S{0,6}：\s+\S{0,6}", text)
