@@ -43,7 +43,7 @@ from app.datastore.gate import root as datastore_root
 from app.request_context import db_session
 from app.services import access, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
-from app.services.errors import ServiceError, UploadRejected
+from app.services.errors import Forbidden, NotFound, ServiceError, UploadRejected
 from app.settings import site_titles
 from app.texts import T_, Text, join
 from app.web.quality_view import reason_text
@@ -824,11 +824,22 @@ def _ckan_error(exc) -> ActionError:
     return ActionError(409, "Validation Error", exc.message, **{field: [exc.message]}, code=exc.code, **extra)
 
 
-def _existing_for_write(session: Session, params: dict, user: User, what: str) -> Dataset:
-    ds = access.find_dataset(session, _id_param(params, "id", "name"))
-    if ds is None or ds.state == "deleted":
-        raise not_found()
-    _require_edit(session, user, ds.publisher, what)
+def _existing_for_write(session: Session, params: dict, user: User, what: str,
+                        missing: ActionError | None = None) -> Dataset:
+    """The dataset a write names (`id` or `name`), as the one gate decides (access.dataset_for_edit): a Not Found
+    Error (`missing`, else CKAN's plain one) when there is none, it is deleted, or it is a draft of a publisher the
+    user does not edit (the public may not know of it: package_show answers the same, and an Authorization Error
+    told another publisher's editor that a draft of that name existed); an Authorization Error, in CKAN's words,
+    for another publisher's published or withdrawn dataset, or a harvested one and the user is no sysadmin."""
+    ref = _id_param(params, "id", "name")
+    try:
+        ds = access.dataset_for_edit(session, user, ref, write=False)
+    except NotFound:
+        raise missing or not_found() from None
+    except Forbidden as exc:  # the user does not edit its publisher: say so as CKAN does
+        found = access.find_dataset(session, ref)
+        _require_edit(session, user, found.publisher if found is not None else None, what)
+        raise denied(exc.message) from exc
     if ds.source_id is not None and not user.is_sysadmin:
         raise denied(T_("dataset %(slug)s is harvested: it is read-only until its publisher detaches it from its "
                         "source", slug=ds.slug))
@@ -987,7 +998,9 @@ def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dat
     row = _find_resource(session, _id_param(params, "id"))
     if row is None:
         raise not_found(T_("Resource was not found."))
-    ds = _existing_for_write(session, {"id": row.dataset_id}, user, "edit datasets of")
+    # a resource of a dataset the user may not see is one that does not exist, as resource_id names it
+    ds = _existing_for_write(session, {"id": row.dataset_id}, user, "edit datasets of", missing=not_found(
+        T_("Resource was not found.")))
     return ds, row
 
 

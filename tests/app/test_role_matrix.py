@@ -101,8 +101,8 @@ DOORS = {"web": Web, "rest": Rest, "ckan": Ckan}
 
 
 def _refusal(kind: str, role: str, resp, draft: bool = False) -> bool:
-    """Refused as `role` is at that door; a `draft` (one the public may not know of) is not found at the web and REST
-    doors, as a slug nobody has (app.services.access.dataset_for_edit)."""
+    """Refused as `role` is at that door; a `draft` (one the public may not know of) is not found at every door, as a
+    slug nobody has (app.services.access.dataset_for_edit), to whoever shows a token or signs in."""
     if kind == "web":
         if role == "anonymous":
             return resp.status_code in (302, 303) and "/login" in resp.headers["Location"]
@@ -112,6 +112,9 @@ def _refusal(kind: str, role: str, resp, draft: bool = False) -> bool:
             return resp.status_code == 404 and resp.get_json()["error"]["code"] == "not-found"
         want = 401 if role == "anonymous" else 403
         return resp.status_code == want and resp.get_json()["error"]["code"] in ("unauthorized", "forbidden")
+    if draft and role != "anonymous":
+        return resp.status_code == 404 and resp.get_json()["error"] == {"__type": "Not Found Error",
+                                                                        "message": "Not found"}
     return resp.status_code == 403 and resp.get_json()["error"]["__type"] == "Authorization Error"
 
 
@@ -234,3 +237,88 @@ def test_the_publish_page_of_another_publishers_draft_is_not_found(app, world):
     # the draft's own editors still open it, and a draft of their own is theirs to edit
     assert a.get(f"/publish/{world.draft_a}").status_code == 200
     assert b.get(f"/publish/{world.draft_b}").status_code == 200
+
+
+def _ckan_write_params(name: str, ds_ref: str, res_id: str) -> dict | None:
+    """The parameters of the CKAN write `name` naming the dataset `ds_ref` (id or name) or its resource `res_id`, with
+    what the write would otherwise take; None for the one write that names no existing dataset (package_create).
+    By name, so a write added to the registry later is walked too (a package_*, resource_* or datastore_* one)."""
+    if name == "package_create":
+        return None
+    if name == "resource_create":
+        return {"package_id": ds_ref, "url": "https://example.org/new.csv", "name": "New"}
+    if name.startswith(("resource_", "datastore_")):
+        return {"id": res_id, "resource_id": res_id, "url": "https://example.org/other.csv", "name": "Renamed",
+                "fields": [{"id": "a", "info": {"label": "A"}}]}
+    return {"id": ds_ref, "title": "Mine now", "notes": "Taken over.", "organization_id": "agency-b",
+            "owner_org": "agency-a"}
+
+
+def test_ckan_writes_on_another_publishers_draft_are_not_found(app, world):
+    """Every CKAN write that names a dataset (or a resource of one), walked from the action registry, answered another
+    publisher's editor an Authorization Error (403) for a draft and a Not Found Error for a dataset nobody has: it said
+    that a draft of that name existed, which package_show, the publish page and /api/v1 do not. It now answers what
+    CKAN answers for a dataset the user cannot see, the Not Found Error of a name (or resource id) nobody has
+    (access.dataset_for_edit, the gate of the other doors); another publisher's published dataset still answers
+    403; nothing changes. ckanapi raises NotFound for the draft, NotAuthorized for the published one."""
+    import uuid
+
+    from ckanapi import NotAuthorized, NotFound, RemoteCKAN
+    from sqlalchemy import select
+
+    from app.api.ckan_action import WRITES
+    from catalog_schema.models import Dataset, Distribution
+    from tests.support.wsgiserver import ServedApp
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    client = app.test_client()
+    own = client.post("/api/3/action/resource_create", headers={"Authorization": world.tokens["editor_a"]},
+                      json={"package_id": world.draft_a, "url": "http://127.0.0.1:9/draft.csv", "name": "Draft file"})
+    assert own.status_code == 200, own.data[:300]
+    with factory() as s:
+        ids = dict(s.execute(select(Dataset.slug, Dataset.id)).all())
+        res = {slug: s.scalar(select(Distribution.id).where(Distribution.dataset_id == ids[slug]))
+               for slug in (world.draft_a, "active-a-1")}
+    nobody = {"slug": "no-such-dataset", "id": str(uuid.uuid4()), "res": str(uuid.uuid4())}
+    targets = {"draft": [(world.draft_a, res[world.draft_a]), (ids[world.draft_a], res[world.draft_a])],
+               "published": [("active-a-1", res["active-a-1"]), (ids["active-a-1"], res["active-a-1"])],
+               "nobody": [(nobody["slug"], nobody["res"]), (nobody["id"], nobody["res"])]}
+    walked = [name for name in sorted(WRITES) if _ckan_write_params(name, "x", "y") is not None]
+    assert {"package_update", "package_patch", "package_delete", "resource_create", "resource_update",
+            "resource_patch", "resource_delete"} <= set(walked), walked
+    headers = {"Authorization": world.tokens["editor_b"]}
+    before = snapshot(factory)
+    for name in walked:
+        said: dict[str, list] = {}
+        for kind, refs in targets.items():
+            for ds_ref, res_id in refs:
+                resp = client.post(f"/api/3/action/{name}", headers=headers,
+                                   json=_ckan_write_params(name, ds_ref, res_id))
+                body = resp.get_json()
+                said.setdefault(kind, []).append((resp.status_code, body["success"], body["error"]))
+        assert said["draft"] == said["nobody"], (name, said)  # the draft is a name nobody has
+        assert {s for s, _, _ in said["draft"]} == {404}, (name, said["draft"])
+        assert {e["__type"] for _, _, e in said["draft"]} == {"Not Found Error"}, (name, said["draft"])
+        for status, ok, error in said["published"]:
+            assert (status, ok, error["__type"]) == (403, False, "Authorization Error"), (name, error)
+    assert snapshot(factory) == before
+    # the package writes say CKAN's plain "Not found"
+    patched = client.post("/api/3/action/package_patch", headers=headers, json={"id": world.draft_a, "title": "x"})
+    assert patched.get_json()["error"] == {"__type": "Not Found Error", "message": "Not found"}
+
+    served = ServedApp(app)
+    try:
+        ck = RemoteCKAN(served.url, apikey=world.tokens["editor_b"])
+        with pytest.raises(NotFound):
+            ck.action.package_patch(id=world.draft_a, title="Mine now")
+        with pytest.raises(NotFound):
+            ck.action.resource_delete(id=res[world.draft_a])
+        with pytest.raises(NotAuthorized):
+            ck.action.package_patch(id="active-a-1", title="Mine now")
+    finally:
+        served.close()
+    assert snapshot(factory) == before
+    # the draft's own editors still write to it
+    mine = client.post("/api/3/action/package_patch", headers={"Authorization": world.tokens["editor_a"]},
+                       json={"id": world.draft_a, "title": "Draft of A, edited"})
+    assert mine.status_code == 200 and mine.get_json()["result"]["title"] == "Draft of A, edited"
