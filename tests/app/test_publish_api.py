@@ -281,7 +281,12 @@ def test_ckan_resource_create_takes_uploads_into_own_datasets_only(app, client, 
     before = snapshot(factory)
     other = client.post("/api/3/action/resource_create", headers=editor, content_type="multipart/form-data",
                         data={"package_id": world.draft_b, "upload": (io.BytesIO(GBK_CSV.read_bytes()), "x.csv")})
-    assert other.status_code == 403 and other.get_json()["error"]["__type"] == "Authorization Error"
+    # another publisher's draft is not found (as package_show answers it), its published dataset refused
+    assert other.status_code == 404 and other.get_json()["error"]["__type"] == "Not Found Error"
+    published = client.post("/api/3/action/resource_create", headers={"Authorization": world.tokens["editor_b"]},
+                            content_type="multipart/form-data",
+                            data={"package_id": "active-a-1", "upload": (io.BytesIO(GBK_CSV.read_bytes()), "x.csv")})
+    assert published.status_code == 403 and published.get_json()["error"]["__type"] == "Authorization Error"
     html = client.post("/api/3/action/resource_create", headers=editor, content_type="multipart/form-data",
                        data={"package_id": world.draft_a, "upload": (io.BytesIO(HTML_CSV.read_bytes()), "p.csv")})
     assert html.status_code == 409 and "HTML web page" in html.get_json()["error"]["upload"][0]
