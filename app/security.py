@@ -23,6 +23,7 @@
 Helpers for other modules:
 
 - `current_account() -> User | None`: the signed-in user of this request (bound to `db_session()`).
+- `request_token() -> str | None`: the API token this request carries (`Authorization`, else `X-CKAN-API-Key`).
 - `@login_required_page`: a view decorator; anonymous visitors are sent to `/login?next=<this page>`.
 - `safe_next(url) -> str | None`: `url` when it is a path on this site, else None (open redirects).
 - `client_address()`: the address rate limits and the audit log use.
@@ -141,6 +142,17 @@ def current_account() -> User | None:
     return account.user
 
 
+def request_token() -> str | None:
+    """The API token this request carries, as every door that takes one reads it (the REST reads and writes, the CKAN
+    actions, the write rate limit): `Authorization: <token>` or `Authorization: Bearer <token>`, else CKAN's
+    `X-CKAN-API-Key: <token>` (what CKAN clients may send); None without one. Whether it is valid is
+    app.auth.user_for_token's to say."""
+    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    if value and value.lower().startswith("bearer "):
+        value = value[7:]
+    return value.strip() if value and value.strip() else None
+
+
 def safe_next(url: str | None) -> str | None:
     """`url` if it is a local path ("/dataset?q=x"), else None: sign-in never redirects off-site."""
     if not url or not isinstance(url, str) or len(url) > 2000:
@@ -231,9 +243,9 @@ def is_api_write(method: str | None = None) -> bool:
 
 
 def _token_or_address() -> str:
-    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    value = request_token()
     if value:
-        return "token:" + hashlib.sha256(value.strip().encode("utf-8", "replace")).hexdigest()[:32]
+        return "token:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
     return "addr:" + client_address()
 
 

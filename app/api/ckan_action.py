@@ -41,6 +41,7 @@ from app.assessment import latest_ids
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
 from app.request_context import db_session
+from app.security import request_token
 from app.services import access, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
 from app.services.errors import Forbidden, NotFound, ServiceError, UploadRejected
@@ -678,15 +679,8 @@ def help_show(session: Session, params: dict, user: User | None) -> str:
 # --------------------------------------------------------------------------- writes
 
 
-def _token() -> str | None:
-    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
-    if value and value.lower().startswith("bearer "):
-        value = value[7:]
-    return value.strip() if value else None
-
-
 def _writer(session: Session) -> User:
-    token = _token()
+    token = request_token()
     if not token:
         raise denied(T_("an API token is required (Authorization: <token>)"))
     user = auth.user_for_token(session, token)
@@ -1108,7 +1102,7 @@ def action(name: str) -> Response:
             user = _writer(session)
             result = WRITES[name](session, params, user)
         else:
-            token = _token()
+            token = request_token()
             user = auth.user_for_token(session, token) if token else None
             result = ACTIONS[name](session, params, user)
             if user is not None:

@@ -48,7 +48,7 @@ from app.api.lang import api_lang, localise
 from app.datastore import whole as whole_scan
 from app.i18n import current_lang
 from app.request_context import db_session, setting
-from app.security import current_account
+from app.security import current_account, request_token
 from app.services import gate
 from app.services.lifecycle import gone_response
 from app.services.usage import record_usage
@@ -171,14 +171,13 @@ def policy() -> str:
 
 
 def viewer(session: Session) -> User | None:
-    """The signed-in user, else the user of an API token in ``Authorization`` (scripts of an editor)."""
+    """The signed-in user, else the user of the request's API token (scripts of an editor, CKAN clients), read from
+    the headers the writes read it from (app.security.request_token); a token that is not valid is no user."""
     user = current_account()
     if user is not None:
         return user
-    value = request.headers.get("Authorization") or ""
-    if value.lower().startswith("bearer "):
-        value = value[7:]
-    return auth.user_for_token(session, value.strip()) if value.strip() else None
+    token = request_token()
+    return auth.user_for_token(session, token) if token else None
 
 
 def merged_columns(facts: dict[str, dict[str, int]] | None,

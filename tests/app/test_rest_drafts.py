@@ -66,6 +66,26 @@ def test_a_draft_is_404_over_rest_to_everyone_else(client, world, role):
     assert shown.status_code == 404
 
 
+def test_a_ckan_clients_key_header_reads_a_draft_over_rest(client, world):
+    """A CKAN client sends its token as `X-CKAN-API-Key`, which the REST writes and the CKAN API take: the REST reads
+    read `Authorization` only, so its editor got a draft's 404 with a valid token. They now take the token from the
+    same headers (app.security.request_token); a key that is no token is read as none: the 404 anonymous gets."""
+    slug = world.draft_a
+    key = {"X-CKAN-API-Key": world.tokens["editor_a"]}
+    for door in READS:
+        resp = client.get(f"/api/v1/datasets/{slug}{door}", headers=key)
+        assert resp.status_code == 200, (door, resp.status_code, resp.get_json())
+        assert resp.headers["Cache-Control"] == "private, no-store", door
+    assert client.get(f"/api/v1/datasets/{slug}", headers=key).get_json()["state"] == "draft"
+    anonymous = client.get(f"/api/v1/datasets/{slug}")
+    for bad in ("not-a-token", f"{world.tokens['editor_a']}x", world.tokens["editor_b"]):
+        resp = client.get(f"/api/v1/datasets/{slug}", headers={"X-CKAN-API-Key": bad})
+        assert resp.status_code == 404 and resp.get_json() == anonymous.get_json(), bad
+    # Authorization, when sent, is the token (as the writes read it)
+    both = client.get(f"/api/v1/datasets/{slug}", headers={**key, "Authorization": "not-a-token"})
+    assert both.status_code == 404
+
+
 def test_drafts_stay_out_of_every_list_even_for_their_editors(client, world):
     token = {"Authorization": world.tokens["editor_a"]}
     slug = world.draft_a

@@ -21,6 +21,7 @@ from app.api.rest.quality import LANG
 from app.api.rest.responses import api_url, clean_key, site_url
 from app.i18n import N_
 from app.request_context import db_session, setting
+from app.security import request_token
 from app.services import access, check, datasets, distributions, gate
 from app.services.context import Actor, Runtime
 from app.services.errors import StaleVersion
@@ -36,13 +37,11 @@ UPLOAD_SLACK = 64 * 1024  # multipart framing and form fields beside the file
 
 def _token_user():
     """The user of the request's API token. Writes take the token only, never a session cookie."""
-    value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
-    if value and value.lower().startswith("bearer "):
-        value = value[7:]
-    if not value or not value.strip():
+    token = request_token()
+    if not token:
         raise ApiError(401, "unauthorized", T_("An API token is required: send it as 'Authorization: <token>'."))
     session = db_session()
-    user = auth.user_for_token(session, value.strip())
+    user = auth.user_for_token(session, token)
     if user is None:
         raise ApiError(401, "unauthorized", T_("The API token is not valid (unknown, revoked or expired)."))
     session.commit()  # keep last_used_at whatever happens to the write
