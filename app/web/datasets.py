@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from app import activity, auth, link_history
 from app.accept import is_browser
@@ -32,7 +33,7 @@ from app.security import current_account
 from app.services import lifecycle, serving
 from app.services.lifecycle import SOURCE_DELETED_REASON, source_deletion
 from app.services.usage import record_usage
-from app.texts import T_, say
+from app.texts import T_, Text, say
 from app.web import follows as follows_web
 from app.web import maps, prose, quality_view
 from catalog_schema import dictionary, gazetteer, places, rowviews, series, vocab
@@ -208,29 +209,92 @@ def not_found(error):
     return resp
 
 
+#: The heading of the site's error page for a status (the sentence under it says why: `_error_words`).
+ERROR_TITLES = {
+    400: T_("Request not understood"),
+    405: T_("Method not allowed"),
+    406: T_("Not available in the format asked for"),
+    413: T_("Request too large"),
+    416: T_("Range not available"),
+}
+#: A status with no heading of its own.
+ERROR_TITLE = T_("Request not answered")
+
+
+def _error_words(error: HTTPException):
+    """Why, for people: the sentence the error was raised with (a `Text`, said in the reader's language), ours for
+    werkzeug's own English one (app/api/errors.py own_words), and for a status we have no sentence for, the one of
+    a request that is not valid rather than werkzeug's English."""
+    from app.api.errors import GENERIC, own_words
+
+    status = error.code or 400
+    words = own_words(status, error.description or "")
+    default = default_exceptions.get(status)
+    if not isinstance(words, Text) and (not words or (default is not None and words == default.description)):
+        words = GENERIC[400]
+    return words
+
+
+def error_page(error: HTTPException, why=None):
+    """The site's error page for `error` (status kept, and the headers it carries: 405 `Allow`, 416 `Content-Range`,
+    401 `WWW-Authenticate`, ...), in the reader's language as every page is: what a browser gets outside /api/ for
+    any client error that has no page of its own (404 `not_found.html`, 403 and 429 app/security.py, 410 and 451
+    the serving gate's), where werkzeug's page was English. It is the browser's shape of an answer that is another
+    for other clients: `Vary: Accept`."""
+    status = error.code or 400
+    resp = make_response(render_template("datasets/error.html", title=say(ERROR_TITLES.get(status, ERROR_TITLE), _),
+                                         why=say(why if why is not None else _error_words(error), _)), status)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            resp.headers[name] = value
+    resp.vary.add("Accept")
+    resp.vary.add("Accept-Language")  # the page in the reader's language, as every page (app/delivery.py)
+    return resp
+
+
+def _outside_the_apis() -> bool:
+    return not request.path.startswith("/api/")
+
+
+@bp.app_errorhandler(HTTPException)
+def client_error(error: HTTPException):
+    """Any other client error (400, 401, 409, 413, 415 ...) outside /api/: the site's page for a browser, werkzeug's
+    answer (as before) for any other client, either varying by Accept. Under /api/ each API keeps its own shape (the
+    REST blueprint's handler comes first; the CKAN API's as werkzeug gives it). A server error is left as it is: the
+    page needs the database and templates that may be what failed (a database that is down has its own page,
+    app/web/unavailable.py). An error raised with its own answer (`abort(response)`) is answered so."""
+    if error.code is None or not 400 <= error.code < 500 or error.response is not None or not _outside_the_apis():
+        return error
+    if is_browser():
+        return error_page(error)
+    resp = error.get_response()
+    resp.vary.add("Accept")
+    return resp
+
+
 @bp.app_errorhandler(405)
 def method_not_allowed(error):
-    """A method an address does not take (DELETE /data.json, PUT on an API): 405 with Allow, in the CKAN
-    envelope under /api/3/, the API's error shape elsewhere for machine clients (werkzeug's page was English
-    HTML). At a machine door outside /api/ a browser keeps werkzeug's page, so the answer varies by Accept."""
+    """A method an address does not take (DELETE /data.json, PUT on an API, POST to a page): 405 with Allow, in the
+    CKAN envelope under /api/3/, the API's error shape elsewhere under /api/ and at a machine door for a client that
+    is no browser (werkzeug's page was English HTML); a browser outside /api/ gets the site's error page, any other
+    client at a page's address werkzeug's. Outside /api/ the answer varies by Accept."""
     from app.api.errors import error_response
 
     allowed = list(getattr(error, "valid_methods", None) or [])
+    why = T_("Method %(method)s is not allowed here; use %(allowed)s.", method=request.method,
+             allowed=", ".join(allowed))
     if request.path.startswith(("/api/3/", "/api/action/")):
         from app.api.ckan_action import envelope
 
         resp = envelope(request.path.rstrip("/").rsplit("/", 1)[-1][:100], {"success": False, "error": {
-            "__type": "Bad request", "message": T_("Method %(method)s is not allowed here; use %(allowed)s.",
-                                                   method=request.method, allowed=", ".join(allowed))}}, 405)
-    elif request.path.startswith("/api/") or (_machine_door() and not is_browser()):
-        resp = error_response(405, "method-not-allowed", T_("Method %(method)s is not allowed here; use "
-                                                            "%(allowed)s.", method=request.method,
-                                                            allowed=", ".join(allowed)))
-    elif _machine_door():  # a browser at a machine door: werkzeug's page, where others get the JSON
-        resp = error.get_response()
+            "__type": "Bad request", "message": why}}, 405)
+    elif not _outside_the_apis() or (_machine_door() and not is_browser()):
+        resp = error_response(405, "method-not-allowed", why)
+    elif is_browser():
+        resp = error_page(error, why)
     else:
-        return error
-    if _machine_door() and not request.path.startswith("/api/"):
+        resp = error.get_response()
+    if _outside_the_apis():
         resp.vary.add("Accept")  # JSON or a page, by Accept
     if allowed:
         resp.headers["Allow"] = ", ".join(allowed)
@@ -245,30 +309,25 @@ def not_acceptable_or_out_of_range(error):
     status and headers kept (416's `Content-Range: bytes */<size>`); werkzeug's English HTML page was left there
     (a REST route's own are the blueprint's, app/api/errors.py, which says them the same way). A 406 is an answer
     to content negotiation, so it is that JSON anywhere for a client naming no HTML (a dataset's page and the
-    catalog's IRI negotiate too, app/export/routes.py: their 406 was English plain text), the error page for a
-    browser; either varies by Accept, as a 416 at a machine door does (JSON, or werkzeug's page for a browser).
-    A browser's 406 is the site's page in the reader's language (werkzeug's was English), saying why as the JSON
-    does."""
-    from app.api.errors import http_error_response, own_words
+    catalog's IRI negotiate too, app/export/routes.py: their 406 was English plain text). A browser outside /api/
+    gets the site's error page in its language (werkzeug's was English), saying why as the JSON does (the door's
+    own sentence, or ours for werkzeug's); either varies by Accept."""
+    from app.api.errors import http_error_response
 
     negotiated = error.code == 406
-    if request.path.startswith("/api/") or ((_machine_door() or negotiated) and not is_browser()):
+    if not _outside_the_apis() or ((_machine_door() or negotiated) and not is_browser()):
         resp = http_error_response(error)
-    elif negotiated:
-        why = say(own_words(406, error.description or ""), _)
-        resp = make_response(render_template("datasets/not_acceptable.html", why=why), 406)
-        resp.vary.add("Accept-Language")  # the page in the reader's language, as every page (app/delivery.py)
-    elif _machine_door():
-        resp = error.get_response()
+    elif is_browser():
+        resp = error_page(error)
     else:
-        return error
-    if negotiated or (_machine_door() and not request.path.startswith("/api/")):
+        resp = error.get_response()  # a 416 at a page's address for a client that is no browser (none today)
+    if negotiated or _outside_the_apis():
         resp.vary.add("Accept")  # JSON or a page, by Accept
     return resp
 
 
 #: The doors machines read (feeds, catalog documents, downloads, the DataStore dump): their errors are JSON in the
-#: API's shape; a page's stay werkzeug's (or the site's 404 page for a browser).
+#: API's shape for a client that is no browser; a page's stay werkzeug's for it. A browser gets the site's page.
 _MACHINE_PREFIXES = ("/feeds/", "/datastore/", "/catalog.", "/data.json", "/uploads/")
 _MACHINE_SUFFIXES = (".ttl", ".rdf", ".jsonld", ".nt", ".json", ".atom", ".rss", ".xml", ".csv", ".parquet", ".svg")
 

@@ -497,7 +497,8 @@ def test_the_gates_answers_in_zh_and_en(client, world):
 def test_a_range_past_the_end_of_a_download_is_the_apis_json_error(client, world):
     """A byte range past the end of an upload answered werkzeug's English HTML page (416), where every other refusal
     of a download door is the API's JSON error for a client that is no browser: now that shape too, in the reader's
-    language, with the status and `Content-Range: bytes */<size>` kept; a browser keeps werkzeug's page."""
+    language, with the status and `Content-Range: bytes */<size>` kept. A browser got werkzeug's English page: it is
+    the site's error page in its language (zh or en), with the same status and Content-Range, varying by Accept."""
     upload = _urls(world, "population", "population.csv")[0]
     en = client.get(upload, headers={"Range": "bytes=9999-"})
     zh = client.get(upload, headers={"Range": "bytes=9999-", "Accept-Language": "zh-CN,zh;q=0.9"})
@@ -508,7 +509,15 @@ def test_a_range_past_the_end_of_a_download_is_the_apis_json_error(client, world
         assert resp.get_json()["error"]["code"] == "range-not-satisfiable"
     assert en.get_json()["error"]["message"] == "The server cannot provide the requested range."
     assert zh.get_json()["error"]["message"] == "请求的字节范围不在文件之内。"
-    browser = client.get(upload, headers={"Range": "bytes=9999-", "Accept": "text/html,*/*;q=0.8"})
-    assert browser.status_code == 416 and browser.headers["Content-Range"] == f"bytes */{len(CLEAN)}"
+    for lang, h1, why in (("en", "Range not available", "The requested range is not within the file."),
+                          ("zh-CN,zh;q=0.9", "请求的范围不可用", "请求的字节范围不在文件之内。")):
+        browser = client.get(upload, headers={"Range": "bytes=9999-", "Accept": "text/html,*/*;q=0.8",
+                                              "Accept-Language": lang})
+        assert browser.status_code == 416 and browser.headers["Content-Range"] == f"bytes */{len(CLEAN)}"
+        page = browser.get_data(as_text=True)
+        assert browser.mimetype == "text/html" and '<main id="main"' in page, page[:300]
+        assert f"<h1>{h1}</h1>" in page and why in page, page[:300]
+        assert {"accept", "accept-language"} <= {v.strip().lower() for v in browser.headers["Vary"].split(",")}
+    assert "accept" in {v.strip().lower() for v in en.headers["Vary"].split(",")}
     part = client.get(upload, headers={"Range": "bytes=0-2"})  # a range inside the file is still served
     assert part.status_code == 206 and part.get_data() == CLEAN[:3]
