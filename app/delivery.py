@@ -18,9 +18,9 @@ after the security headers are set) wires three things:
   `Cache-Control: no-cache` (revalidate every time) and `Vary: Accept-Language, Cookie` (the language and
   the signed-in person change them); a signed-in person's pages stay `private, no-store` (app/security.py)
   and get no validator. What is the same for every visitor (`visitor_free`: static files, the catalog's
-  dumps and pages, a dataset's documents, the feeds, the badges) never depends on the session, so says no
-  `Vary: Cookie`, and is `public, no-cache` unless its route says otherwise (a static file's, a feed's or a
-  badge's lifetime).
+  dumps and pages, a dataset's documents, the feeds, the badges, robots.txt and the sitemaps, a quality metric)
+  never depends on the session, so says no `Vary: Cookie`, and is `public, no-cache` unless its route says
+  otherwise (a static file's, a feed's, a badge's or a sitemap's lifetime).
 - **Compression.** A body of a compressible type (HTML, JSON, CSV, XML, RDF, Turtle, N-Triples, JS, CSS,
   SVG, plain text) of `COMPRESS_MIN_BYTES` or more is gzipped (level `COMPRESS_LEVEL`) when the client
   accepts gzip; `Vary: Accept-Encoding` is added and a strong ETag becomes weak (the bytes differ, the
@@ -226,13 +226,15 @@ def _gzip_stream(chunks: Iterable[Any], level: int) -> Iterator[bytes]:
 #: What is the same for every visitor beside the static files: the catalog in every format (the streamed dumps,
 #: /data.json and the paged documents: the published records in every language, whoever asks), one dataset's
 #: documents (the same for an editor: they pass no user to the lifecycle, so a draft is 404 for everyone), the
-#: feeds (their language from `?lang` and Accept-Language, never the session: app/i18n.py) and the badges (their
-#: language from `?lang` alone). A response that differs by who is signed in (a page, the CKAN API's
-#: package_show for an editor) must not be named here.
+#: feeds (their language from `?lang` and Accept-Language, never the session: app/i18n.py), the badges (their
+#: language from `?lang` alone), what search engines read (robots.txt and the sitemaps: the site's address and the
+#: active datasets) and a quality metric's DQV description (RDF, no page). A response that differs by who is signed
+#: in (a page, the CKAN API's package_show for an editor) must not be named here.
 _VISITOR_FREE_ENDPOINTS = frozenset({
     "exports.catalog", "exports.catalog_dump", "exports.data_json", "exports.dataset_format",
-    "exports.dataset_badge", "exports.publisher_badge",
+    "exports.dataset_badge", "exports.publisher_badge", "exports.quality_metric",
     "feeds.site_feed", "feeds.publisher_feed", "feeds.theme_feed", "feeds.search_feed",
+    "sitemap.robots", "sitemap.index", "sitemap.part",
 })
 
 

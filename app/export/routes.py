@@ -609,6 +609,10 @@ def publisher_badge(slug: str):
 def quality_metric(name: str):
     if name not in dqv.METRICS:
         abort(404)
+    """The metric's DQV description in the RDF syntax Accept asks for, else Turtle: the same for every visitor
+    (app/delivery.py), which a shared cache may keep, so it says that the syntax follows Accept."""
     choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "ttl"
     ext = choice if choice in RDF_EXTS else "ttl"
-    return Response(_serialize(dqv.metric_graph(_site(), name), ext), content_type=_media(ext))
+    resp = Response(_serialize(dqv.metric_graph(_site(), name), ext), content_type=_media(ext))
+    resp.vary.add("Accept")
+    return resp

@@ -234,6 +234,53 @@ def test_the_catalog_pages_feeds_badges_and_a_datasets_documents_do_not_vary_by_
     assert "cookie" in _vary(missing) and missing.headers["Cache-Control"] == "private, no-store"
 
 
+#: What search engines read (robots.txt, the sitemap index and its parts: the site's address and the active datasets)
+#: and a quality metric's DQV description (RDF of the site's address and the metric's name, no page): the same bytes
+#: for every visitor, which said `Vary: Cookie`. The sitemaps stream (no ETag: the same absence for all).
+READ_BY_MACHINES = [("/robots.txt", {}), ("/sitemap.xml", {}), ("/sitemap-pages.xml", {}),
+                    ("/sitemap-datasets-1.xml", {}), ("/quality/metric/stars", {}),
+                    ("/quality/metric/score", {"Accept": "application/rdf+xml"})]
+
+
+def _the_same_for_every_visitor(app, client, requests, email: str) -> dict:
+    """Each (url, headers) asked by nobody, by a session that chose Chinese and by a signed-in person asking in
+    English: the same bytes, ETag and Cache-Control (public), none `Vary: Cookie` nor Set-Cookie. The first answers."""
+    en = {"Accept-Language": "en"}
+    anonymous = [client.get(url, headers={**en, **headers}) for url, headers in requests]
+    client.get("/?lang=zh")  # the session now remembers Chinese
+    chosen = [client.get(url, headers={**en, **headers}) for url, headers in requests]
+    make_user(app, email)
+    assert sign_in(client, email).status_code in (302, 303)
+    signed_in = [client.get(url, headers={**en, **headers}) for url, headers in requests]
+    for (url, headers), first, *others in zip(requests, anonymous, chosen, signed_in, strict=True):
+        assert first.status_code == 200, (url, first.status_code)
+        assert "public" in first.headers.get("Cache-Control", ""), (url, first.headers.get("Cache-Control"))
+        for resp in (first, *others):
+            case = (url, headers, resp.status_code, resp.headers.get("Vary"), resp.headers.get("Cache-Control"))
+            assert resp.status_code == 200 and resp.get_data() == first.get_data(), case
+            assert "cookie" not in _vary(resp) and "Set-Cookie" not in resp.headers, case
+            assert resp.headers.get("Cache-Control") == first.headers.get("Cache-Control"), case
+            assert resp.headers.get("ETag") == first.headers.get("ETag"), case
+        if first.headers.get("ETag"):
+            again = client.get(url, headers={**en, **headers, "If-None-Match": first.headers["ETag"]})  # signed in
+            assert again.status_code == 304 and "cookie" not in _vary(again), url
+    return dict(zip(((url, tuple(headers.items())) for url, headers in requests), anonymous, strict=True))
+
+
+def test_robots_the_sitemaps_and_a_metric_do_not_vary_by_cookie(app, client, catalog):
+    first = _the_same_for_every_visitor(app, client, READ_BY_MACHINES, "robot@example.gov")
+    assert "Sitemap: " in first[("/robots.txt", ())].get_data(as_text=True)
+    assert "/dataset/bus-data-01</loc>" in first[("/sitemap-datasets-1.xml", ())].get_data(as_text=True)
+    # the metric's answer follows Accept (Turtle unless an RDF type is asked): a shared cache must know it
+    turtle, rdfxml = first[("/quality/metric/stars", ())], first[("/quality/metric/score",
+                                                                  (("Accept", "application/rdf+xml"),))]
+    assert turtle.mimetype == "text/turtle" and rdfxml.mimetype == "application/rdf+xml"
+    assert "accept" in _vary(turtle) and "accept" in _vary(rdfxml)
+    # ?lang there changes nothing, and is not remembered in the visitor's cookie
+    lang = client.get("/sitemap.xml?lang=en")
+    assert "Set-Cookie" not in lang.headers and "cookie" not in _vary(lang)
+
+
 def test_the_catalog_dumps_may_be_kept_by_shared_caches_and_are_revalidated(app, client, catalog):
     """The dumps sent a weak ETag and no Cache-Control: a shared cache had to guess (or not keep them), and a
     browser might reuse one without asking. They are public (the same bytes for every visitor) and revalidated
