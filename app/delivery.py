@@ -18,7 +18,8 @@ after the security headers are set) wires three things:
   `Cache-Control: no-cache` (revalidate every time) and `Vary: Accept-Language, Cookie` (the language and
   the signed-in person change them); a signed-in person's pages stay `private, no-store` (app/security.py)
   and get no validator. What is the same for every visitor (`visitor_free`: static files, the catalog's
-  dumps and pages, a dataset's documents, the feeds, the badges, robots.txt and the sitemaps, a quality metric)
+  dumps and pages, a dataset's documents (at their own address or its page's through Accept), the feeds, the
+  badges, robots.txt and the sitemaps, a quality metric)
   never depends on the session, so says no `Vary: Cookie`, and is `public, no-cache` unless its route says
   otherwise (a static file's, a feed's, a badge's or a sitemap's lifetime).
 - **Compression.** A body of a compressible type (HTML, JSON, CSV, XML, RDF, Turtle, N-Triples, JS, CSS,
@@ -240,10 +241,16 @@ _VISITOR_FREE_ENDPOINTS = frozenset({
 
 def visitor_free(request) -> bool:
     """Whether this request's answer is the same bytes for every visitor, signed in or not, whatever language
-    their session chose: a static file and the catalog's documents of `_VISITOR_FREE_ENDPOINTS`. Such an answer
-    never depends on the session: nothing reads it for them (app/security.py, app/i18n.py), so no `Vary: Cookie`
-    makes shared caches keep one copy per visitor."""
-    return request.endpoint == "static" or request.endpoint in _VISITOR_FREE_ENDPOINTS
+    their session chose: a static file, the catalog's documents of `_VISITOR_FREE_ENDPOINTS`, and a dataset's
+    document asked for at its page's address through Accept (`Accept: text/turtle` on /dataset/<slug>: the bytes of
+    /dataset/<slug>.ttl; the page there is the visitor's own). Such an answer never depends on the session: nothing
+    reads it for them (app/security.py, app/i18n.py), so no `Vary: Cookie` makes shared caches keep one copy per
+    visitor."""
+    if request.endpoint == "static" or request.endpoint in _VISITOR_FREE_ENDPOINTS:
+        return True
+    from app.export.routes import asks_for_a_document  # imported here: the exports use this module
+
+    return asks_for_a_document(request)
 
 
 def visitor_free_answer(request, resp: Response) -> bool:

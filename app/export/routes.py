@@ -448,15 +448,32 @@ def negotiate(accept) -> str | None:
     return NEGOTIABLE.get(best) if best else None
 
 
+def _asked(req) -> tuple[str, str | None] | None:
+    """(slug, the representation Accept prefers: None when none is acceptable) for a GET or HEAD of a dataset's
+    address (its page's endpoint); None for any other request."""
+    if req.endpoint not in PAGE_ENDPOINTS or req.method not in ("GET", "HEAD"):
+        return None
+    slug = (req.view_args or {}).get("slug")
+    if not slug:
+        return None
+    return slug, (negotiate(req.accept_mimetypes) if req.headers.get("Accept") else "html")
+
+
+def asks_for_a_document(req) -> bool:
+    """Whether `req` asks a dataset's address for one of its documents through Accept (Turtle, JSON-LD, CSV ...):
+    answered as its `/dataset/<slug>.<ext>` address answers, resolved without a user, so the same for every visitor
+    (app/delivery.py visitor_free). Its page, and the 406 of a type no door gives, are not."""
+    asked = _asked(req)
+    return asked is not None and asked[1] not in (None, "html")
+
+
 @bp.before_app_request
 def _negotiate_dataset():
     """RDF, JSON, XML or CSV for /dataset/<slug> when Accept asks for them; HTML falls through to the page."""
-    if request.endpoint not in PAGE_ENDPOINTS or request.method not in ("GET", "HEAD"):
+    asked = _asked(request)
+    if asked is None:
         return None
-    slug = (request.view_args or {}).get("slug")
-    if not slug:
-        return None
-    choice = negotiate(request.accept_mimetypes) if request.headers.get("Accept") else "html"
+    slug, choice = asked
     if choice is None:
         # what the address is first (an old slug 301, withdrawn 410, no such dataset 404), in what form second:
         # a client that asked in a type no door gives was told 406 for a dataset withdrawn or renamed long ago

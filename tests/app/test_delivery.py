@@ -281,6 +281,35 @@ def test_robots_the_sitemaps_and_a_metric_do_not_vary_by_cookie(app, client, cat
     assert "Set-Cookie" not in lang.headers and "cookie" not in _vary(lang)
 
 
+#: A dataset's address asked for a document through Accept: the document its `.ttl` (`.jsonld`, `.csv` ...) address
+#: answers, resolved without a user as there.
+NEGOTIATED = [("/dataset/bus-data-01", {"Accept": "text/turtle"}), ("/dataset/bus-data-01", {"Accept": "text/csv"}),
+              ("/dataset/bus-data-01", {"Accept": "application/ld+json, text/html;q=0.5"})]
+
+
+def test_a_datasets_document_asked_through_accept_is_the_same_for_every_visitor(app, client, catalog):
+    """`/dataset/<slug>` with `Accept: text/turtle` said `Vary: Cookie`, and `private, no-store` to a signed-in
+    person, where `/dataset/<slug>.ttl`, the same bytes, did not: it is visitor-free too, with `Vary: Accept` (the
+    page at the same address is for browsers). The page itself still depends on the visitor and says so."""
+    first = _the_same_for_every_visitor(app, client, NEGOTIATED, "negotiator@example.gov")
+    turtle = first[("/dataset/bus-data-01", (("Accept", "text/turtle"),))]
+    assert turtle.mimetype == "text/turtle" and "accept" in _vary(turtle)
+    document = client.get("/dataset/bus-data-01.ttl")  # signed in now
+    assert turtle.get_data() == document.get_data() and turtle.headers["ETag"] == document.headers["ETag"]
+    assert turtle.headers["Cache-Control"] == document.headers["Cache-Control"] == delivery.REVALIDATE
+    for resp in first.values():
+        assert "accept" in _vary(resp), resp.headers.get("Vary")
+    # the page at the same address is the signed-in person's own: it varies by the cookie, is not stored, and says
+    # that its shape follows Accept
+    page = client.get("/dataset/bus-data-01", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert {"accept", "cookie", "accept-language"} <= _vary(page)
+    assert page.headers["Cache-Control"] == "private, no-store"
+    # ?lang on the document is not remembered (the page's is)
+    lang = client.get("/dataset/bus-data-01?lang=en", headers={"Accept": "text/turtle"})
+    assert lang.status_code == 200 and "Set-Cookie" not in lang.headers and "cookie" not in _vary(lang)
+
+
 def test_the_catalog_dumps_may_be_kept_by_shared_caches_and_are_revalidated(app, client, catalog):
     """The dumps sent a weak ETag and no Cache-Control: a shared cache had to guess (or not keep them), and a
     browser might reuse one without asking. They are public (the same bytes for every visitor) and revalidated
