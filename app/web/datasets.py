@@ -576,7 +576,8 @@ def index():
     pages = max(1, -(-result.total // size))
     applied, clear_url = active_filters()
     if applied:  # the names of publishers a filter names but no result has (a filter that leaves nothing found)
-        wanted = {f["value"] for f in applied if f["name"] == "publisher"} - set(publishers)
+        wanted = {f["value"] for f in applied if f["name"] == "publisher" and "\x00" not in f["value"]  # no column
+                  and len(f["value"]) <= 200} - set(publishers)  # holds it (PostgreSQL refuses a NUL): no publisher
         if wanted:
             publishers.update({p.slug: p for p in session.scalars(select(Publisher).where(Publisher.slug.in_(
                 sorted(wanted)[:20])))})
