@@ -834,9 +834,10 @@ def _existing_for_write(session: Session, params: dict, user: User, what: str,
         found = access.find_dataset(session, ref)
         _require_edit(session, user, found.publisher if found is not None else None, what)
         raise denied(exc.message) from exc
-    if ds.source_id is not None and not user.is_sysadmin:
-        raise denied(T_("dataset %(slug)s is harvested: it is read-only until its publisher detaches it from its "
-                        "source", slug=ds.slug))
+    try:
+        access.ensure_not_harvested(ds, user)  # the services' rule and words, as an Authorization Error
+    except Forbidden as exc:
+        raise denied(exc.message) from exc
     return ds
 
 
