@@ -32,6 +32,7 @@ import socket
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ from catalog_schema.db import BackgroundCheckpoints
 from catalog_schema.models import HarvestJob, HarvestSource
 from catalog_schema.record import Record, content_text, filled, validation_errors
 from harvesters.messages import N_, Message, as_message, error_detail
+from harvesters.readahead import read_ahead
 from plumbing import heap, jsontext
 
 log = logging.getLogger(__name__)
@@ -299,12 +301,17 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
     with Pulse(factory, job_id, heartbeat_every), BackgroundCheckpoints(factory.kw.get("bind")):
         try:
             items: list[RemoteItem] = []
-            for item in harvester.gather():
-                items.append(item)
-                gathered += item.error is None  # error rows (an unreadable entry, a sheet row) list no dataset
-                if len(items) >= batch:
-                    import_batch(factory, job_id, source_id, importer, items, default_publisher, index, on_record)
-                    items = []
+            # the source is read on a thread while what it sent is imported (harvesters/readahead.py): its next
+            # page is on its way while the last batch is written, at most two batches ahead; closed (the thread
+            # stopped) as soon as the import fails
+            with closing(read_ahead(harvester.gather(), size=2 * batch, name=f"harvest-gather-{job_id}")) as read:
+                for item in read:
+                    items.append(item)
+                    gathered += item.error is None  # error rows (an unreadable entry, a sheet row) list no dataset
+                    if len(items) >= batch:
+                        import_batch(factory, job_id, source_id, importer, items, default_publisher, index,
+                                     on_record)
+                        items = []
             if items:
                 import_batch(factory, job_id, source_id, importer, items, default_publisher, index, on_record)
             if not gathered and not incremental and not (policy and policy.confirmed):
