@@ -302,9 +302,9 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         try:
             items: list[RemoteItem] = []
             # the source is read on a thread while what it sent is imported (harvesters/readahead.py): its next
-            # page is on its way while the last batch is written, at most two batches ahead; closed (the thread
-            # stopped) as soon as the import fails
-            with closing(read_ahead(harvester.gather(), size=2 * batch, name=f"harvest-gather-{job_id}")) as read:
+            # page is on its way while the last batch is written, a batch handed over at a time and at most two
+            # ready; closed (the thread stopped) as soon as the import fails
+            with closing(read_ahead(harvester.gather(), chunk=batch, name=f"harvest-gather-{job_id}")) as read:
                 for item in read:
                     items.append(item)
                     gathered += item.error is None  # error rows (an unreadable entry, a sheet row) list no dataset

@@ -5,9 +5,11 @@ mapping and writing what it sent. Done one after the other, a remote portal's wa
 page) and the import add up; with the gather one step ahead on a thread, the next page is on its way while the
 last is written (the wait gives Python's lock up, as SQLite and PostgreSQL do while they write).
 
-`read_ahead(items)` iterates `items` on a thread and yields what it produced, in order, holding at most `size` of
-them: a fast source waits for the import, never the other way round without bound. What the source raises is
-raised where the consumer reads, as iterating the gather itself would raise it; a consumer that stops early (its
+`read_ahead(items, chunk=n)` iterates `items` on a thread and yields what it produced, in order. The thread hands
+the items over `chunk` at a time (a harvest's transaction: the import waits for that many anyway), and holds at
+most `chunks` of them ready: a fast source waits for the import, never the other way round without bound; one
+hand-over a chunk, not a lock's round trip an item. What the source raises is raised where the consumer reads,
+after the items read before it, as iterating the gather itself would raise it; a consumer that stops early (its
 import failed) stops the thread at its next item and closes the gather.
 """
 
@@ -29,10 +31,12 @@ class _Failed:
         self.exc = exc
 
 
-def read_ahead(items: Iterable[T], *, size: int = 1000, name: str = "harvest-gather") -> Iterator[T]:
-    """`items`, produced on a thread at most `size` ahead of the caller (see the module's docstring)."""
-    ready: queue.Queue = queue.Queue(maxsize=max(1, size))
+def read_ahead(items: Iterable[T], *, chunk: int = 100, chunks: int = 2,
+               name: str = "harvest-gather") -> Iterator[T]:
+    """`items`, produced on a thread at most `chunks` chunks of `chunk` ahead of the caller (see the module)."""
+    ready: queue.Queue = queue.Queue(maxsize=max(1, chunks))
     stop = threading.Event()
+    chunk = max(1, chunk)
 
     def put(value) -> bool:
         while not stop.is_set():
@@ -45,13 +49,21 @@ def read_ahead(items: Iterable[T], *, size: int = 1000, name: str = "harvest-gat
 
     def produce() -> None:
         source = iter(items)
+        buffer: list = []
         try:
             for item in source:
-                if not put(item):
+                if stop.is_set():
                     return
-            put(_DONE)
+                buffer.append(item)
+                if len(buffer) >= chunk:
+                    if not put(buffer):
+                        return
+                    buffer = []
+            if (not buffer or put(buffer)) and not stop.is_set():
+                put(_DONE)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there as the gather's own
-            put(_Failed(exc))
+            if not buffer or put(buffer):
+                put(_Failed(exc))
         finally:
             close = getattr(source, "close", None)
             if close is not None:
@@ -66,7 +78,7 @@ def read_ahead(items: Iterable[T], *, size: int = 1000, name: str = "harvest-gat
                 return
             if isinstance(value, _Failed):
                 raise value.exc
-            yield value
+            yield from value
     finally:
         stop.set()
         thread.join(timeout=JOIN_TIMEOUT)  # a page still on its way when the import failed: not waited for long

@@ -36,12 +36,15 @@ def test_every_item_comes_in_order_and_the_source_is_read_ahead_of_the_consumer(
             reached[n].set()
             yield n
 
-    read = read_ahead(source(), size=3, name="ahead-test")
+    read = read_ahead(source(), chunk=1, chunks=3, name="ahead-test")
     assert next(read) == 0
-    # while the consumer holds item 0, the thread goes on reading: items 1-3 fill the queue (size 3), and it waits
+    # while the consumer holds item 0, the thread goes on reading: items 1-3 fill the queue (3 chunks of 1), and
+    # it waits
     assert reached[3].wait(WAIT), produced
-    assert not reached[5].wait(0.2), produced  # bounded: at most `size` ahead (and the one it waits to hand over)
+    assert not reached[5].wait(0.2), produced  # bounded: at most `chunks` ahead (and the one it waits to hand over)
     assert list(read) == list(range(1, 10))
+    # in chunks: what a partial last chunk holds comes too, in order
+    assert list(read_ahead(iter(range(25)), chunk=10, name="ahead-test")) == list(range(25))
     assert _threads("ahead-test") == []
 
 
@@ -56,7 +59,7 @@ def test_what_the_source_raises_is_raised_where_the_consumer_reads_after_what_ca
 
     got = []
     with pytest.raises(SourceDown, match="page 3 answered 503"):
-        for item in read_ahead(source(), size=10, name="raise-test"):
+        for item in read_ahead(source(), chunk=10, name="raise-test"):
             got.append(item)
     assert got == [1, 2] and _threads("raise-test") == []
 
@@ -75,7 +78,7 @@ def test_a_consumer_that_stops_stops_the_thread_and_closes_the_source():
         finally:
             closed.set()
 
-    read = read_ahead(endless(), size=2, name="stop-test")
+    read = read_ahead(endless(), chunk=1, chunks=2, name="stop-test")
     assert [next(read), next(read)] == [0, 1]
     read.close()  # the import failed: the harvest stops reading
     assert closed.wait(WAIT) and _threads("stop-test") == []
