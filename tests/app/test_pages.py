@@ -464,7 +464,7 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
     found = False
     # the hotline complaints' page: "暂停提供: 该文件含有个人信息" above a withheld file (seen on the new-user walk)
     for url in [*PAGES, "/dashboard", "/dashboard/weekly", "/dashboard/publisher/jh-transport", "/harvest",
-                "/dataset/citizen-hotline-complaints"]:
+                "/dataset/citizen-hotline-complaints", "/dataset?theme=TRAN&stars_min=1"]:
         en, zh = _get(client, url, "en"), _get(client, url, "zh_CN")
         text = re.sub(r"<[^>]+>", "", zh)  # what a reader sees, tags out
         misprints = re.findall(r"[\u4e00-\u9fff）]:\s", text)  # 数据行接口（共 40 行）: read so too
