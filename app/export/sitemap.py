@@ -5,6 +5,11 @@ themes) and one per 50,000 active datasets (the protocol's cap per file), so cat
 eight small files. Each dataset's `lastmod` is when the catalog's copy last changed. Drafts and withdrawn
 datasets are left out: they are not public pages. A part's first slug is found on the slug index, the part
 then read as a range of it.
+
+The sitemaps stream, so the body hash the pages get is never made: like /data.json they carry a weak ETag made
+first from the catalog's change marker (`changelog.catalog_state`: it moves when a dataset is added, edited or
+withdrawn, or a publisher changes), the site's address and the path (each part its own), and answer
+If-None-Match with 304 through `delivery.validated` before anything of the catalog is read.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import datetime as dt
 from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 from sqlalchemy import func, select
 
+from app import delivery
 from app.request_context import db_session, setting
-from catalog_schema import vocab
+from catalog_schema import changelog, vocab
 from catalog_schema.models import Dataset, Publisher
 
 bp = Blueprint("sitemap", __name__)
@@ -31,10 +37,21 @@ def _site() -> str:
     return str(setting("SITE_URL")).rstrip("/")
 
 
-def _xml(chunks: Iterator[str]) -> Response:
+def _xml(chunks: Iterator[str], tag: str) -> Response:
     resp = Response(chunks, mimetype="application/xml")
     resp.headers["Cache-Control"] = _CACHE
-    return resp
+    return delivery.validated(request, resp, tag)
+
+
+def _tag() -> str:
+    """The sitemap's validator, made before its body from what the body is made of (the active datasets and the
+    publishers, through the catalog's change marker), the site's address and the path."""
+    return delivery.etag_of("sitemap", changelog.catalog_state(db_session()), _site(), request.path)
+
+
+def _held(tag: str) -> Response | None:
+    """The 304 for a client holding `tag`, before the catalog is read."""
+    return _xml(iter(()), tag) if request.if_none_match.contains_weak(tag) else None
 
 
 def _date(value: dt.datetime | None) -> str:
@@ -56,6 +73,9 @@ def robots() -> Response:
 
 @bp.get("/sitemap.xml")
 def index() -> Response:
+    tag = _tag()
+    if (held := _held(tag)) is not None:
+        return held
     session = db_session()
     count, newest = session.execute(select(func.count(), func.max(Dataset.modified_at))
                                     .where(Dataset.state == "active")).one()
@@ -69,7 +89,7 @@ def index() -> Response:
             yield (f"<sitemap><loc>{escape(site)}/sitemap-datasets-{n}.xml</loc>"
                    f"<lastmod>{_date(newest)}</lastmod></sitemap>\n")
         yield "</sitemapindex>\n"
-    return _xml(chunks())
+    return _xml(chunks(), tag)
 
 
 def _url(loc: str, lastmod: str | None = None) -> str:
@@ -80,6 +100,9 @@ def _url(loc: str, lastmod: str | None = None) -> str:
 @bp.get("/sitemap-<any(pages):kind>.xml")
 @bp.get("/sitemap-datasets-<int:n>.xml", defaults={"kind": "datasets"})
 def part(kind: str, n: int = 0) -> Response:
+    tag = _tag()
+    if (held := _held(tag)) is not None:
+        return held
     session, site = db_session(), _site()
     if kind == "pages":
         publishers = list(session.scalars(select(Publisher.slug).order_by(Publisher.slug)))
@@ -87,7 +110,8 @@ def part(kind: str, n: int = 0) -> Response:
         urls += [f"{site}/publisher/{slug}" for slug in publishers]
         urls += [f"{site}/theme/{code}" for code in sorted(vocab.THEMES)]
         body = "".join(_url(u) for u in urls)
-        return _xml(iter((f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{_NS}">\n', body, "</urlset>\n")))
+        head = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{_NS}">\n'
+        return _xml(iter((head, body, "</urlset>\n")), tag)
     if n < 1:
         abort(404)
     # the first slug of part n: keyset pagination (the slug column is unique and indexed)
@@ -104,4 +128,4 @@ def part(kind: str, n: int = 0) -> Response:
         for slug, modified in rows:
             yield _url(f"{site}/dataset/{slug}", _date(modified))
         yield "</urlset>\n"
-    return _xml(chunks())
+    return _xml(chunks(), tag)

@@ -236,7 +236,7 @@ def test_the_catalog_pages_feeds_badges_and_a_datasets_documents_do_not_vary_by_
 
 #: What search engines read (robots.txt, the sitemap index and its parts: the site's address and the active datasets)
 #: and a quality metric's DQV description (RDF of the site's address and the metric's name, no page): the same bytes
-#: for every visitor, which said `Vary: Cookie`. The sitemaps stream (no ETag: the same absence for all).
+#: for every visitor, which said `Vary: Cookie`. The sitemaps stream, with a tag made from the catalog's change marker.
 READ_BY_MACHINES = [("/robots.txt", {}), ("/sitemap.xml", {}), ("/sitemap-pages.xml", {}),
                     ("/sitemap-datasets-1.xml", {}), ("/quality/metric/stars", {}),
                     ("/quality/metric/score", {"Accept": "application/rdf+xml"})]

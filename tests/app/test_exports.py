@@ -929,3 +929,52 @@ def test_the_streamed_dumps_carry_validators_that_move_with_the_catalog(app, cli
     assert not set(withdrawn.values()) & (set(first.values()) | set(added.values()) | set(edited.values()))
     assert "Air two" not in client.get("/catalog.csv").get_data(as_text=True)
     assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in DUMPS)
+
+
+SITEMAPS = ("/sitemap.xml", "/sitemap-pages.xml", "/sitemap-datasets-1.xml")
+
+
+def test_the_sitemaps_carry_validators_that_move_with_the_catalog(app, client, session):
+    """The sitemaps stream, so they carried no ETag (the pages' body hash is never made for a stream) and a crawler
+    fetched every part again each time. Each carries a weak tag made before its body from the catalog's change
+    marker, as /data.json does: one per part, answering If-None-Match with 304 (GET and HEAD alike), and moving
+    when a dataset is added, edited (REST PATCH) or withdrawn (REST)."""
+    writer = _two_datasets_and_their_admin(app, session)
+
+    def tags() -> dict[str, str]:
+        out = {}
+        for url in SITEMAPS:
+            resp = client.get(url)
+            assert resp.status_code == 200 and resp.headers.get("ETag", "").startswith('W/"'), (url, resp.headers)
+            out[url] = resp.headers["ETag"]
+        return out
+
+    first = tags()
+    assert len(set(first.values())) == len(SITEMAPS)  # each part its own
+    assert tags() == first  # the same catalog, the same tags
+    for url, tag in first.items():
+        for method in (client.get, client.head):
+            held = method(url, headers={"If-None-Match": tag})
+            assert held.status_code == 304 and held.get_data() == b"" and held.headers["ETag"] == tag, url
+        head = client.head(url)
+        assert head.status_code == 200 and head.headers["ETag"] == tag, url
+        assert client.get(url, headers={"If-None-Match": 'W/"another"'}).status_code == 200, url
+
+    _save(session, [complete("air-3", {"en": "Air three"}, 3)])  # added
+    added = tags()
+    assert not set(added.values()) & set(first.values())
+    assert "/dataset/air-3<" in client.get("/sitemap-datasets-1.xml").get_data(as_text=True)
+
+    patched = client.patch("/api/v1/datasets/air-1", json={"title": "Air one, revised", "lang": "en"}, headers=writer)
+    assert patched.status_code == 200, patched.get_data(as_text=True)[:300]
+    edited = tags()
+    assert not set(edited.values()) & (set(first.values()) | set(added.values()))
+
+    gone = client.post("/api/v1/datasets/air-2/withdraw", json={"reason": "Superseded by Air three."},
+                       headers=writer)
+    assert gone.status_code == 200, gone.get_data(as_text=True)[:300]
+    withdrawn = tags()
+    assert not set(withdrawn.values()) & (set(first.values()) | set(added.values()) | set(edited.values()))
+    assert all(client.get(url, headers={"If-None-Match": added[url]}).status_code == 200 for url in SITEMAPS)
+    assert "/dataset/air-2<" not in client.get("/sitemap-datasets-1.xml").get_data(as_text=True)
+    assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in SITEMAPS)
