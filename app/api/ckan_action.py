@@ -481,12 +481,14 @@ def _facet_item(org_titles: dict[str, str], field: str, value: Any, count: int) 
     return {"name": name, "display_name": display, "count": count}
 
 
-def _readable(session: Session, ds: Dataset | None, user: User | None) -> Dataset:
+def _readable(session: Session, ds: Dataset | None, user: User | None,
+              missing: ActionError | None = None) -> Dataset:
     """`ds` as the read actions show it (app.services.lifecycle): active datasets to everyone, the others
     to who may edit them; to anyone else a withdrawn dataset is a Not Found Error with `state` and its
-    tombstone (as CKAN answers for deleted packages), anything else a plain one."""
+    tombstone (as CKAN answers for deleted packages), anything else a plain one (`missing`: what the
+    action answers for something that does not exist, so that a hidden dataset reads as none)."""
     if ds is None:
-        raise not_found()
+        raise missing or not_found()
     outcome = lifecycle.visible(session, ds, user)
     if outcome == lifecycle.GONE:
         message, message_zh = lifecycle.gone_messages(ds)
@@ -494,7 +496,7 @@ def _readable(session: Session, ds: Dataset | None, user: User | None) -> Datase
         raise ActionError(404, "Not Found Error", T_("Not found: %(message)s", message=said), message_zh=message_zh,
                           state="withdrawn", tombstone=lifecycle.tombstone(ds))
     if outcome != lifecycle.FOUND:
-        raise not_found()
+        raise missing or not_found()
     return ds
 
 
@@ -643,7 +645,8 @@ def resource_show(session: Session, params: dict, user: User | None) -> dict[str
     row = _find_resource(session, _id_param(params, "id"))
     if row is None:
         raise not_found(T_("Resource was not found."))
-    ds = _readable(session, row.dataset, user)
+    # a resource of a draft or deleted dataset is answered as an id that names none (as the writes do)
+    ds = _readable(session, row.dataset, user, missing=not_found(T_("Resource was not found.")))
     pkg = package_dict(ds, _latest_assessments(session, [ds.id]).get(ds.id))
     position = ds.distributions.index(row)
     resources = pkg["resources"]

@@ -268,6 +268,26 @@ def test_deleted_draft_and_unknown_are_404_everywhere(client, world, slug):
     assert resp.get_json()["error"] == {"__type": "Not Found Error", "message": "Not found"}
 
 
+@pytest.mark.parametrize("slug", ["scrapped", "unfinished"])
+def test_a_deleted_or_draft_datasets_resource_is_answered_as_an_unknown_one(client, world, slug):
+    """CKAN resource_show said "Not found" for a resource of a draft (or deleted) dataset and "Resource was not
+    found." for an id naming none: the words told whoever guessed an id that a hidden dataset holds it. Both are the
+    unknown id's answer now, in either language; the publisher's editor still sees the resource."""
+    resource_id = _ckan(client, "package_show", {"Authorization": world["tokens"]["editor"]},
+                        id=slug).get_json()["result"]["resources"][0]["id"]
+    for headers in ({}, {"Accept-Language": "zh-CN"}, {"Authorization": world["tokens"]["outsider"]}):
+        unknown = _ckan(client, "resource_show", headers, id="00000000-0000-0000-0000-000000000000")
+        hidden = _ckan(client, "resource_show", headers, id=resource_id)
+        assert unknown.status_code == hidden.status_code == 404, headers
+        assert hidden.get_json()["error"] == unknown.get_json()["error"], (headers, hidden.get_json())
+        assert client.get(f"/api/3/action/resource_show?id={resource_id}", headers=headers).get_json()["error"] \
+            == unknown.get_json()["error"], headers
+    assert _ckan(client, "resource_show", id="no-such-resource").get_json()["error"] == {
+        "__type": "Not Found Error", "message": "Resource was not found."}
+    seen = _ckan(client, "resource_show", {"Authorization": world["tokens"]["editor"]}, id=resource_id)
+    assert seen.status_code == 200 and seen.get_json()["result"]["id"] == resource_id
+
+
 def test_old_slug_of_a_deleted_dataset_is_404(client, world):
     with world["sessionmaker"]() as s:
         editor = s.scalar(select(User).where(User.email == "editor@transport.example"))
