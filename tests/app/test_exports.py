@@ -912,23 +912,31 @@ def test_the_streamed_dumps_carry_validators_that_move_with_the_catalog(app, cli
         other = client.get(url, headers={"If-None-Match": 'W/"another"'})
         assert other.status_code == 200 and "Air one" in other.get_data(as_text=True), url
 
-    _save(session, [complete("air-3", {"en": "Air three"}, 3)])  # added
-    added = tags(says="Air three")
-    assert not set(added.values()) & set(first.values())
+    added, _edited, withdrawn = _tags_as_the_catalog_changes(client, session, writer, first, tags,
+                                                             says=("Air three", "Air one, revised"))
     assert all(client.get(url, headers={"If-None-Match": first[url]}).status_code == 200 for url in DUMPS)
+    assert "Air two" not in client.get("/catalog.csv").get_data(as_text=True)
+    assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in DUMPS)
 
+
+def _tags_as_the_catalog_changes(client, session, writer, first: dict[str, str], tags, *,
+                                 says: tuple[str | None, str | None] = (None, None)) -> list[dict[str, str]]:
+    """The tags `tags(says=...)` reads after a dataset is added (air-3), edited (REST PATCH of air-1) and withdrawn
+    (REST, air-2), in turn: each set new, none of the earlier ones again. `says`: what the body then holds, when
+    `tags` reads it."""
+    seen = [first]
+    _save(session, [complete("air-3", {"en": "Air three"}, 3)])  # added
+    seen.append(tags(says=says[0]) if says[0] else tags())
     patched = client.patch("/api/v1/datasets/air-1", json={"title": "Air one, revised", "lang": "en"}, headers=writer)
     assert patched.status_code == 200, patched.get_data(as_text=True)[:300]
-    edited = tags(says="Air one, revised")
-    assert not set(edited.values()) & (set(first.values()) | set(added.values()))
-
+    seen.append(tags(says=says[1]) if says[1] else tags())
     gone = client.post("/api/v1/datasets/air-2/withdraw", json={"reason": "Superseded by Air three."},
                        headers=writer)
     assert gone.status_code == 200, gone.get_data(as_text=True)[:300]
-    withdrawn = tags()
-    assert not set(withdrawn.values()) & (set(first.values()) | set(added.values()) | set(edited.values()))
-    assert "Air two" not in client.get("/catalog.csv").get_data(as_text=True)
-    assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in DUMPS)
+    seen.append(tags())
+    for i, now in enumerate(seen[1:], start=1):
+        assert not set(now.values()) & {tag for before in seen[:i] for tag in before.values()}, i
+    return seen[1:]
 
 
 SITEMAPS = ("/sitemap.xml", "/sitemap-pages.xml", "/sitemap-datasets-1.xml")
@@ -960,21 +968,8 @@ def test_the_sitemaps_carry_validators_that_move_with_the_catalog(app, client, s
         assert head.status_code == 200 and head.headers["ETag"] == tag, url
         assert client.get(url, headers={"If-None-Match": 'W/"another"'}).status_code == 200, url
 
-    _save(session, [complete("air-3", {"en": "Air three"}, 3)])  # added
-    added = tags()
-    assert not set(added.values()) & set(first.values())
+    added, _edited, withdrawn = _tags_as_the_catalog_changes(client, session, writer, first, tags)
     assert "/dataset/air-3<" in client.get("/sitemap-datasets-1.xml").get_data(as_text=True)
-
-    patched = client.patch("/api/v1/datasets/air-1", json={"title": "Air one, revised", "lang": "en"}, headers=writer)
-    assert patched.status_code == 200, patched.get_data(as_text=True)[:300]
-    edited = tags()
-    assert not set(edited.values()) & (set(first.values()) | set(added.values()))
-
-    gone = client.post("/api/v1/datasets/air-2/withdraw", json={"reason": "Superseded by Air three."},
-                       headers=writer)
-    assert gone.status_code == 200, gone.get_data(as_text=True)[:300]
-    withdrawn = tags()
-    assert not set(withdrawn.values()) & (set(first.values()) | set(added.values()) | set(edited.values()))
     assert all(client.get(url, headers={"If-None-Match": added[url]}).status_code == 200 for url in SITEMAPS)
     assert "/dataset/air-2<" not in client.get("/sitemap-datasets-1.xml").get_data(as_text=True)
     assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in SITEMAPS)
