@@ -50,6 +50,9 @@ def register(main: click.Group) -> None:
         rt = Runtime(values)
         try:
             for name, summary in load_samples(rt, port=values["DEMO_FILES_PORT"]).items():
+                if summary is None:
+                    click.echo(_("left out %(name)s: its source was deleted (opendata source delete)", name=name))
+                    continue
                 click.echo(_("harvested %(name)s: %(status)s, %(added)s added, %(updated)s updated, %(unchanged)s "
                              "unchanged, %(errored)s errored", name=name,
                              **{**summary, "status": status_label(summary["status"])}))

@@ -198,10 +198,13 @@ def edit_source(session: Session, name: str, *, url: str | None = None, publishe
 
 @service
 def put_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
-               schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource:
+               schedule: str = "manual", config: dict[str, Any] | None = None) -> HarvestSource | None:
     """Register a source, or point an existing one of that name at `url` (the demo's sources move with its
-    port); the publisher must exist."""
+    port); the publisher must exist. None, changing nothing, when a source of that name was deleted: it stays
+    deleted (its history is kept under that name, `delete_source`)."""
     source = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    if source is not None and source.deleted_at is not None:
+        return None
     if source is None:
         source = HarvestSource(name=name, type=type_, url=url, schedule=schedule, config=config or {})
         session.add(source)
