@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.test_api_doors_accept import BROWSER, ZH, _build
+from tests.app.test_api_doors_accept import BROWSER, ZH
+from tests.support.publishing import withheld_and_withdrawn
 
 REFUSES_HTML = "text/html;q=0, application/json"
 MACHINES = ["*/*", "application/json", REFUSES_HTML]
@@ -21,7 +22,7 @@ MACHINES = ["*/*", "application/json", REFUSES_HTML]
 @pytest.fixture
 def ids(snapshot, app) -> dict[str, str]:
     """{"phones", "old"}: the withheld table's id and the withdrawn dataset's table's."""
-    return snapshot.once(lambda: _build(app))
+    return snapshot.once(lambda: withheld_and_withdrawn(app))
 
 
 def _vary(resp) -> set[str]:

@@ -8,49 +8,19 @@ gets the page (the dump, a table's data.csv).
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from app.services import datasets, distributions
-from app.services.context import Actor, Runtime
-from catalog_schema.models import User
-from tests.support.accounts import make_user
+from tests.support.publishing import withheld_and_withdrawn
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ZH = "zh-CN,zh;q=0.9,en;q=0.5"
-TABLE = b"district,amount\r\neast,1\r\nwest,2\r\n"
-PHONES = "name,phone\r\n" + "".join(f"n{i},1381234567{i}\r\n" for i in range(6))
 
 
 @pytest.fixture
 def ids(snapshot, app) -> dict[str, str]:
     """{"phones", "old"}: a table added after publishing with phone numbers in it (withheld), and a table of a
     dataset withdrawn in favour of the first one (gone); built once per backend, a copy for each test."""
-    return snapshot.once(lambda: _build(app))
-
-
-def _build(app) -> dict[str, str]:
-    make_user(app, "editor@doors.example", editor_of="agency-doors")
-    factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = Runtime(factory, app.config["OPENDATA"])
-    out = {}
-    try:
-        with factory() as s:
-            user = s.query(User).filter_by(email="editor@doors.example").one()
-            actor = Actor(s, user, "test", runtime=runtime, lang="en")
-            ds = datasets.create(actor, "agency-doors", {"title": "Rows", "license": "CC-BY-4.0"}, slug="rows")
-            distributions.add_upload(actor, ds, io.BytesIO(TABLE), "table.csv")
-            datasets.publish(actor, ds)
-            out["phones"] = distributions.add_upload(actor, ds, io.BytesIO(PHONES.encode()), "phones.csv").id
-            old = datasets.create(actor, "agency-doors", {"title": "Old rows", "license": "CC-BY-4.0"},
-                                  slug="old-rows")
-            out["old"] = distributions.add_upload(actor, old, io.BytesIO(TABLE), "table.csv").id
-            datasets.publish(actor, old)
-            datasets.withdraw(actor, old, reason="Replaced by Rows.", successor="rows")
-    finally:
-        runtime.close()
-    return out
+    return snapshot.once(lambda: withheld_and_withdrawn(app))
 
 
 def _doors(ids: dict[str, str]) -> list[tuple[str, str, int]]:

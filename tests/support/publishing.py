@@ -201,3 +201,34 @@ def publish_uploads(app, editor: str, publisher: str, slug: str, title: str, fil
     finally:
         runtime.close()
     return out
+
+
+def withdraw_dataset(app, editor: str, slug: str, *, reason: str, successor: str | None = None) -> None:
+    """Withdraw dataset `slug` through the services as `editor` (an e-mail of one who may edit it)."""
+    from app.services import datasets
+    from app.services.context import Actor, Runtime
+    from catalog_schema.models import Dataset, User
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            actor = Actor(s, s.query(User).filter_by(email=editor).one(), "test", runtime=runtime, lang="en")
+            datasets.withdraw(actor, s.query(Dataset).filter_by(slug=slug).one(), reason=reason, successor=successor)
+    finally:
+        runtime.close()
+
+
+DOOR_TABLE = b"district,amount\r\neast,1\r\nwest,2\r\n"
+DOOR_PHONES = "name,phone\r\n" + "".join(f"n{i},1381234567{i}\r\n" for i in range(6))
+
+
+def withheld_and_withdrawn(app) -> dict[str, str]:
+    """{"phones", "old"}: of agency-doors, a table with phone numbers added to the published dataset `rows`
+    (withheld by the serving gate), and the table of `old-rows`, withdrawn in favour of `rows` (gone)."""
+    rows = publish_uploads(app, "editor@doors.example", "agency-doors", "rows", "Rows", {"table.csv": DOOR_TABLE},
+                           added={"phones.csv": DOOR_PHONES.encode()})
+    old = publish_uploads(app, "archivist@doors.example", "agency-doors", "old-rows", "Old rows",
+                          {"table.csv": DOOR_TABLE})
+    withdraw_dataset(app, "archivist@doors.example", "old-rows", reason="Replaced by Rows.", successor="rows")
+    return {"phones": rows["phones.csv"], "old": old["table.csv"]}
