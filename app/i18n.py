@@ -132,6 +132,18 @@ def clause_sep() -> str:
     return "；" if current_lang() == "zh" else "; "
 
 
+def phrase_sep() -> str:
+    """What separates the phrases of one clause: the full-width comma in Chinese (响应：application/json，结构
+    Dataset), ", " in English. Not a list's items (`list_sep`: 、)."""
+    return "，" if current_lang() == "zh" else ", "
+
+
+def sentence_sep() -> str:
+    """What goes between two sentences the page composes: nothing in Chinese (。 is a wide character: "文档。 基础地址"
+    read as a misprint on the API docs), a space in English."""
+    return "" if current_lang() == "zh" else " "
+
+
 def full_stop() -> str:
     """The end of a sentence the page composes of translated parts: 。 in Chinese, "." in English."""
     return "。" if current_lang() == "zh" else "."
@@ -178,7 +190,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_remember)
     app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang,
                                 site_title=site_title, list_sep=list_sep,
-                                clause_sep=clause_sep, full_stop=full_stop)
+                                clause_sep=clause_sep, full_stop=full_stop,
+                                phrase_sep=phrase_sep, sentence_sep=sentence_sep)
     app.jinja_env.filters["colon"] = colon
     app.jinja_env.filters["listed"] = listed
     app.jinja_env.filters["bracketed"] = bracketed

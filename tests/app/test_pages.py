@@ -464,7 +464,7 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
     found = False
     # the hotline complaints' page: "暂停提供: 该文件含有个人信息" above a withheld file (seen on the new-user walk)
     for url in [*PAGES, "/dashboard", "/dashboard/weekly", "/dashboard/publisher/jh-transport", "/harvest",
-                "/dataset/citizen-hotline-complaints", "/dataset?theme=TRAN&stars_min=1"]:
+                "/dataset/citizen-hotline-complaints", "/dataset?theme=TRAN&stars_min=1", "/api/v1/docs"]:
         en, zh = _get(client, url, "en"), _get(client, url, "zh_CN")
         text = re.sub(r"<[^>]+>", "", zh)  # what a reader sees, tags out
         misprints = re.findall(r"[\u4e00-\u9fff）]:\s", text)  # 数据行接口（共 40 行）: read so too
@@ -474,7 +474,13 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
         misprints = re.findall(r"[\u4e00-\u9fff）][,;]\s", text)
         assert not misprints, (url, misprints[:5])
         # and nothing after the full-width colon: "联系方式： 京海市…" had a space (the colon is a wide character)
-        misprints = re.findall(r"\S{0,6}：\s+\S{0,6}", text)
+        # (the API docs' labels before an example block end their line: "用 Python 库 ckanapi：" above the code)
+        gap = r"\S{0,6}：[^\S\n]+\S{0,6}" if url == "/api/v1/docs" else r"\S{0,6}：\s+\S{0,6}"
+        misprints = re.findall(gap, text)
+        assert not misprints, (url, misprints[:5])
+        # nor between two sentences or phrases: "OpenAPI 3.1 文档。 基础地址： http://…", "响应： text/html, 结构"
+        # on the API docs (each sentence a translated part, joined with a space or ", ")
+        misprints = re.findall(r"\S{0,6}[。，；][ \t]+\S{0,6}|[\u4e00-\u9fff）][^\S\n]*\n?[^\S\n]*,\s", text)
         assert not misprints, (url, misprints[:5])
         found = found or "：" in text and ": " in re.sub(r"<[^>]+>", "", en)
     assert found
