@@ -7,6 +7,10 @@ datasets and distributions whose raw licence text has the same key (vocab.licenc
 punctuation aside) take the licence at once and are re-assessed from their stored evidence (no link is
 fetched again); later harvests apply the mapping as they store records (catalog_schema.store).
 Removing a mapping gives those records back what the vocabulary alone makes of their text.
+
+The mapping is audited once (object `licence_mapping`), and each dataset it changes is audited as any other
+change of a dataset is (the record before and after, under the same action), so the dataset's publisher sees it
+in its audit log and the public in the dataset's activity; each is logged for the search index.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.services.audit import audit
 from app.services.base import service
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.texts import T_
-from catalog_schema import vocab
+from catalog_schema import search, vocab
 from catalog_schema.models import Dataset, Distribution, LicenceMapping, utcnow
-from catalog_schema.store import add_audit_event
+from catalog_schema.store import add_audit_event, to_record
 
 MAX_RAW_CHARS = 500
 
@@ -76,22 +81,32 @@ def _reassess(actor, ids: list[str]) -> int:
     return len(ids)
 
 
-def _apply(actor, key: str, licence_id_of) -> list[str]:
-    """Set the licence of what carries this key (licence_id_of(raw) -> id or None); the dataset ids changed."""
+def _apply(actor, key: str, licence_id_of, action: str, raw: str) -> list[str]:
+    """Set the licence of what carries this key (licence_id_of(raw) -> id or None); the dataset ids changed, each
+    audited (`action`, the record before and after) and logged for the search index."""
     datasets, dists = _affected(actor.session, key)
-    changed: set[str] = set()
+    changing = {ds.id for ds in datasets if ds.license_id != licence_id_of(ds.license_raw)}
+    changing |= {row.dataset_id for row in dists if row.license_id != licence_id_of(row.license_raw)}
+    if not changing:
+        return []
+    touched = {ds.id: ds for ds in datasets if ds.id in changing}
+    for ds_id in changing - set(touched):  # only a file of it carries the text
+        touched[ds_id] = actor.session.get(Dataset, ds_id)
+    before = {ds_id: to_record(ds) for ds_id, ds in touched.items()}
     for ds in datasets:
         new = licence_id_of(ds.license_raw)
         if ds.license_id != new:
             ds.license_id = new
             ds.content_hash = None  # not what the source sent: the next harvest writes it again
-            changed.add(ds.id)
     for row in dists:
         new = licence_id_of(row.license_raw)
         if row.license_id != new:
             row.license_id = new
-            changed.add(row.dataset_id)
-    return sorted(changed)
+    for ds_id in sorted(touched):
+        ds = touched[ds_id]
+        audit(actor, action, ds, before[ds_id], to_record(ds), raw=raw)
+        search.index_dataset(actor.session, ds)
+    return sorted(changing)
 
 
 def _audit(actor, action: str, before: dict | None, after: dict | None, affected: list[str]) -> None:
@@ -124,7 +139,7 @@ def map_licence(actor, raw: str, licence_id: str) -> dict[str, Any]:
         session.add(row)
     row.raw, row.licence_id, row.updated_at = raw, lic.id, utcnow()
     row.created_by = actor.user.id
-    changed = _apply(actor, key, lambda _raw: lic.id)
+    changed = _apply(actor, key, lambda _raw: lic.id, "licence.map", raw)
     _audit(actor, "licence.map", before, {"raw": raw, "licence_id": lic.id}, changed)
     session.commit()
     session.info.pop("licence_mappings", None)
@@ -147,7 +162,7 @@ def unmap_licence(actor, raw: str) -> dict[str, Any]:
         found = vocab.licence(text)
         return found.id if found else None
 
-    changed = _apply(actor, key, of)
+    changed = _apply(actor, key, of, "licence.unmap", before["raw"])
     _audit(actor, "licence.unmap", before, None, changed)
     session.commit()
     session.info.pop("licence_mappings", None)

@@ -75,7 +75,8 @@ def test_a_sysadmin_maps_a_licence_text_on_the_page_and_its_datasets_are_reasses
         assert ds.distributions[0].license_id == "CC-BY-4.0"
         findings = s.scalar(select(Assessment.findings).where(Assessment.dataset_id == ds.id))
         assert findings and not TROUBLE & {f.get("type") for f in findings}
-        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "licence.map"))
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "licence.map",
+                                                  AuditEvent.object_type == "licence_mapping"))
         assert event.after == {"raw": RAW, "licence_id": "CC-BY-4.0"} and event.detail["datasets"] == 2
         # a later harvest of the same text applies the mapping
         save_record(s, new_record(slug="new-one", title={"zh": "x"}, publisher={"slug": "roads"},
@@ -94,7 +95,9 @@ def test_a_sysadmin_maps_a_licence_text_on_the_page_and_its_datasets_are_reasses
     with _db(app) as s:
         assert s.scalar(select(func.count(LicenceMapping.id))) == 0
     audit = client.get("/audit.json?action=licence.").json
-    assert [e["action"] for e in audit["events"]] == ["licence.unmap", "licence.map"]
+    assert [(e["action"], e["object_type"]) for e in audit["events"]] == [  # the mapping, then each dataset it changed
+        ("licence.unmap", "licence_mapping"), *[("licence.unmap", "dataset")] * 3,  # new-one too
+        ("licence.map", "licence_mapping"), ("licence.map", "dataset"), ("licence.map", "dataset")]
 
 
 def _opendata(db_url: str, *args: str) -> Ran:
@@ -120,5 +123,51 @@ def test_licence_commands(app, db_url, session):
     assert gone.returncode == 0 and _licence_of(app, "bus-lines")[0] is None
     assert _opendata(db_url, "licence", "unmap", RAW).returncode != 0
     session.expire_all()
-    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "licence.map"))
-    assert event.detail["via"] == "cli"
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "licence.map")).all()
+    assert sorted(e.object_type for e in events) == ["dataset", "dataset", "licence_mapping"]
+    assert {e.detail["via"] for e in events} == {"cli"} and len({e.user_id for e in events}) == 1
+
+
+def test_a_mapping_is_in_each_changed_datasets_audit_trail_and_activity(app, client):
+    """A mapping changes the licence of published datasets (of a dataset, or of its files only) as a CKAN
+    package_patch of license_id does; the patch was audited on the dataset (its publisher's admins saw it in their
+    audit log, the dataset's Activity and package_activity_list had it), the mapping only as one catalog-wide
+    entry: those datasets' licences changed with no trace on them."""
+    _datasets(app)
+    with _db(app) as s:  # a published dataset whose own licence is known: only its file carries the text
+        save_record(s, new_record(slug="depots", title={"zh": "depots"}, publisher={"slug": "roads"},
+                                  license="CC-BY-4.0", license_raw="CC-BY-4.0",
+                                  distributions=[new_distribution(download_url="http://127.0.0.1:9/depots.csv",
+                                                                  format="CSV", license_raw=RAW)]))
+        s.commit()
+    make_user(app, "root@example.gov", sysadmin=True)
+    make_user(app, "boss@roads.example", admin_of="roads")
+    sign_in(client, "root@example.gov")
+    done = client.post("/licences", data={"csrf_token": page_token(client, "/licences"), "raw": RAW,
+                                          "licence_id": "CC-BY-4.0"})
+    assert done.status_code == 303
+    boss = app.test_client()
+    sign_in(boss, "boss@roads.example")
+    events = boss.get("/audit.json?publisher=roads").json["events"]
+    assert sorted((e["action"], e["detail"]["name"], e["user"]) for e in events) == [
+        ("licence.map", slug, "root@example.gov") for slug in ("bus-lines", "bus-stops", "depots")]
+    changes = {e["detail"]["name"]: {c["field"]: (c["before"], c["after"]) for c in e["changes"]} for e in events}
+    assert changes["bus-stops"]["license"] == (None, "CC-BY-4.0")
+    assert "license" not in changes["depots"]  # its file's licence changed, not its own
+    anon = app.test_client()
+    for slug in ("bus-stops", "depots"):
+        activity = anon.get(f"/api/3/action/package_activity_list?id={slug}").json["result"]
+        assert [a["activity_type"] for a in activity] == ["changed package"], (slug, activity)
+    assert _opendata_events(app) == {"licence_mapping": 1, "dataset": 3}
+    client.post("/licences/remove", data={"csrf_token": page_token(client, "/licences"), "raw": RAW})
+    actions = [e["action"] for e in boss.get("/audit.json?publisher=roads").json["events"]]
+    assert actions.count("licence.unmap") == 3 and actions.count("licence.map") == 3
+
+
+def _opendata_events(app) -> dict[str, int]:
+    with _db(app) as s:
+        kinds = s.scalars(select(AuditEvent.object_type).where(AuditEvent.action == "licence.map"))
+        out: dict[str, int] = {}
+        for kind in kinds:
+            out[kind] = out.get(kind, 0) + 1
+        return out
