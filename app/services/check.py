@@ -156,11 +156,22 @@ def prepublication_check(session: Session, ds: Dataset, **kwargs: Any) -> dict[s
 def run(actor, ds: Dataset, *, again: bool = False) -> dict[str, Any]:
     """The check as a door asks for it (the publish page, GET .../check): the one kept with the dataset while
     the dataset and its files are unchanged (nothing fetched), else a new one, kept with the evidence of the
-    link checks it made (committed). `again`: run it even so (a linked file may have changed at its source)."""
+    link checks it made (committed). `again`: run it even so (a linked file may have changed at its source).
+    On a published dataset, a file the check archived anew (it changed at its source) is what the doors serve
+    from then on: the dataset is assessed again at once, as after any other new file."""
     kept = None if again else stored(ds)
     if kept is not None:
         actor.check = kept
         return kept
+    copies = _copies(ds)
     result = actor.check = prepublication_check(actor.session, ds, **actor.check_kwargs())
     actor.session.commit()
+    if ds.state == "active" and actor.runtime is not None and _copies(ds) != copies:
+        actor.runtime.assess([ds.id])
+        actor.session.refresh(ds)
     return result
+
+
+def _copies(ds: Dataset) -> list[tuple[str, str | None]]:
+    """Each file of `ds` and the hash of its archived copy."""
+    return sorted((row.id, row.archive_hash) for row in ds.distributions)

@@ -298,3 +298,32 @@ def test_an_override_with_too_short_a_reason_says_how_long_it_must_be(app, clien
         assert not s.scalars(select(AuditEvent).where(AuditEvent.action.like("publish.pii_override%"))).all()
     long_enough = "The numbers are the offices' public hotline lines."
     assert form_post(client, edit_url, f"{edit_url}/override", {"reason": long_enough}).status_code == 303
+
+
+def test_check_again_that_fetches_a_new_file_of_a_published_dataset_assesses_it_again(app, client, world,
+                                                                                      local_server):
+    """"Check again" fetches a linked file anew; when the file changed at its source, the archived copy the doors
+    serve became the new file, while the published dataset kept the stars and score of the file before (its page,
+    the search, the API): no assessment ran, as any other new file of a published dataset gets. Now it does."""
+    local_server.add_bytes("/stops.csv", b"stop,lines\nEast Gate,3\nWest Gate,5\nNorth Gate,2\n", "text/csv")
+    sign_in(client, world.emails["editor_a"])
+    created = form_post(client, "/publish", "/publish", {"publisher": "agency-a", "title": "Bus stops",
+                                                         "license": "CC-BY-4.0"})
+    edit_url = created.headers["Location"]
+    slug = edit_url.rsplit("/", 1)[-1]
+    assert form_post(client, edit_url, f"{edit_url}/distributions",
+                     {"url": local_server.url("/stops.csv"), "title": "Stops"}).status_code == 303
+    assert form_post(client, edit_url, f"{edit_url}/publish", {}).status_code == 303
+    history = lambda: client.get(f"/api/v1/datasets/{slug}/quality/history").get_json()["items"]  # noqa: E731
+    assert [item["stars"] for item in history()] == [3]
+    local_server.add_bytes("/stops.csv", b"<!DOCTYPE html><html><body><h1>Moved</h1></body></html>", "text/html")
+    assert form_post(client, edit_url, f"{edit_url}/recheck", {}).status_code == 303
+    items = history()
+    assert len(items) == 2 and items[-1]["stars"] < 3, items
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.scalar(select(Dataset.stars).where(Dataset.slug == slug)) == items[-1]["stars"]
+    found = client.get("/api/v1/datasets?q=bus+stops").get_json()["items"]
+    assert [(d["slug"], d["stars"]) for d in found] == [(slug, items[-1]["stars"])], found
+    assert client.get("/api/v1/datasets?q=bus+stops&stars_min=3").get_json()["items"] == []
+    assert form_post(client, edit_url, f"{edit_url}/recheck", {}).status_code == 303
+    assert len(history()) == 2  # the same file fetched again: nothing new to assess
