@@ -640,11 +640,12 @@ def test_every_table_on_a_dataset_page_and_the_publishers_list_is_named(app, cli
 @pytest.mark.parametrize("role", ["editor_a", "admin_a"])
 def test_the_signed_in_pages_keep_chinese_punctuation(client, world, role):
     """The pages only a signed-in person sees, read in Chinese as tests/app/test_pages.py reads the public ones: the
-    account page said "甲局: 管理员" and a file on the publish page "（已上传, 535 B)" mixed with "(…)"."""
+    account page said "甲局: 管理员" and a file on the publish page "（已上传, 535 B)" mixed with "(…)"; the audit log
+    "下载这些事件： CSV"."""
     sign_in(client, world.emails[role])
     edit_url = f"/publish/{world.draft_a}"
     assert _upload(client, edit_url, CLEAN_CSV.read_bytes(), "population-2024.csv").status_code == 303
-    for url in ("/account", edit_url, "/publish"):
+    for url in ("/account", edit_url, "/publish", "/audit"):
         zh = re.sub(r"<[^>]+>", "", client.get(f"{url}?lang=zh").get_data(as_text=True))
         misprints = re.findall(r"[\u4e00-\u9fff）][:;,]\s|\S{0,6}：\s+\S{0,6}", html.unescape(zh))
         assert not misprints, (url, misprints[:5])
