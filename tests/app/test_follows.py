@@ -146,6 +146,8 @@ def test_digests_reach_each_follower_once_in_their_language(app):
         assert "https://data.example.gov.cn/account" in text
         html = zh.get_body(("html",)).get_content()
         assert '<a href="https://data.example.gov.cn/dataset/air">Air quality（中文）</a>' in html
+        for part in (text, re.sub(r"<[^>]+>", "", html)):  # Chinese punctuation, as the pages have it
+            assert not re.findall(r".{0,8}(?:[\u4e00-\u9fff）][:;,]\s|[：。，][ \t]).{0,8}", part), part
 
         en = by_to["lee@example.org"]
         assert en["Subject"] == "Your digest: 3 changes in what you follow"

@@ -10,6 +10,7 @@ publisher's admins, a failed send recorded and retried.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -233,6 +234,8 @@ def test_reports_reach_the_admins_by_email_and_a_failure_is_retried(app, catalog
         assert "需要先修复" in text or "先修复" in text
         html = msg.get_body(("html",)).get_content()
         assert f'href="https://data.example.gov.cn/dashboard/weekly/{W48}/jh-transport"' in html
+        for part in (text, re.sub(r"<[^>]+>", "", html)):  # Chinese punctuation, as the pages have it
+            assert not re.findall(r".{0,8}(?:[\u4e00-\u9fff）][:;,]\s|[：。，][ \t]).{0,8}", part)
 
         # next run: the refused admin can receive now; only they get it, and the report is marked sent
         smtp.handler.refuse.clear()
