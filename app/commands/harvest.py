@@ -58,7 +58,7 @@ def register(main: click.Group) -> None:
             before = set(session.scalars(select(Publisher.id)))
             try:
                 source = add_source(session, name, type_, url, publisher=publisher, schedule=schedule,
-                                    config=config, new_publisher=new_publisher)
+                                    config=config, new_publisher=new_publisher, user=_operator(session, None))
             except ServiceError as exc:
                 raise click.ClickException(say(exc.message)) from exc
             url = source.url  # a local path as stored: absolute
@@ -114,7 +114,8 @@ def register(main: click.Group) -> None:
         with obj.sessionmaker()() as session:
             try:
                 changed = edit_source(session, name, url=url, publisher=publisher, new_publisher=new_publisher,
-                                      schedule=schedule, config=config, enabled=enabled)
+                                      schedule=schedule, config=config, enabled=enabled,
+                                      user=_operator(session, None))
             except ServiceError as exc:
                 raise click.ClickException(say(exc.message)) from exc
             session.commit()
@@ -330,8 +331,9 @@ def register(main: click.Group) -> None:
 
 
 def _operator(session, as_user: str | None):
-    """Who the audit log names for a source deleted on the command line: `--as`, else the first active sysadmin
-    (the command line acts as the portal's operator, as `opendata licence` does: `licences.operator`). With no
+    """Who the audit log names for a source added, changed or deleted on the command line: `--as` (deletion),
+    else the first active sysadmin (the command line acts as the portal's operator, as `opendata licence` does:
+    `licences.operator`). With no
     sysadmin at all, nobody: a source without datasets can still go, and one with datasets is refused saying how
     to make one."""
     from app.commands.licences import operator

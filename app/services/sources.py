@@ -16,7 +16,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.texts import T_
-from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, Publisher, utcnow
+from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, Publisher, User, utcnow
 from catalog_schema.store import add_audit_event, ensure_publisher
 
 
@@ -103,9 +103,10 @@ def _check_name(name: str) -> None:
 @service
 def add_source(session: Session, name: str, type_: str, url: str, *, publisher: str | None = None,
                schedule: str = "manual", config: dict[str, Any] | None = None,
-               new_publisher: bool = False) -> HarvestSource:
+               new_publisher: bool = False, user: User | None = None, via: str = "cli") -> HarvestSource:
     """A new harvest source; its publisher (by slug or name) is created when unknown, unless it is close to a
-    known one and `new_publisher` is not given (`_publisher`). Invalid when its URL is none a harvest can read."""
+    known one and `new_publisher` is not given (`_publisher`). Invalid when its URL is none a harvest can read.
+    Audited (`harvest.source_add`, naming `user` and the door `via`), as its deletion is."""
     _check_name(name)
     same = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
     if same is not None and same.deleted_at is not None:
@@ -120,7 +121,22 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
     source = HarvestSource(name=name, type=type_, url=url, publisher=pub, schedule=schedule, config=config or {})
     session.add(source)
     session.flush()
+    _audit(session, user, via, "harvest.source_add", source, None, _state(source))
     return source
+
+
+def _state(source: HarvestSource) -> dict[str, Any]:
+    """What the audit log keeps of a source: what `add_source` and `edit_source` set."""
+    return {"name": source.name, "type": source.type, "url": source.url, "schedule": source.schedule,
+            "enabled": bool(source.enabled) if source.enabled is not None else True, "config": source.config or {},
+            "publisher": source.publisher.slug if source.publisher is not None else None}
+
+
+def _audit(session: Session, user: User | None, via: str, action: str, source: HarvestSource,
+           before: dict[str, Any] | None, after: dict[str, Any] | None, **detail: Any) -> None:
+    add_audit_event(session, user_id=user.id if user is not None else None, action=action,
+                    object_type="harvest_source", object_id=source.name, publisher_id=source.publisher_id,
+                    before=before, after=after, detail={"via": via, **detail})
 
 
 SCHEDULES = ("daily", "weekly", "manual")
@@ -154,17 +170,19 @@ def _running_job(session: Session, source: HarvestSource) -> HarvestJob | None:
 @service
 def edit_source(session: Session, name: str, *, url: str | None = None, publisher: str | None = None,
                 new_publisher: bool = False, schedule: str | None = None, config: dict[str, Any] | None = None,
-                enabled: bool | None = None) -> list[str]:
+                enabled: bool | None = None, user: User | None = None, via: str = "cli") -> list[str]:
     """Change a source: its URL (checked as `add_source` checks it; the next harvest then reads the source
     whole, as the time of the last gather says nothing of another address), its publisher, schedule, config
     (replaced whole, but for what the platform keeps in it: `KEPT_CONFIG`) or whether the scheduler runs it (a
     source no longer wanted is disabled, its datasets and jobs kept). Returns the names of what changed. Refused
-    while a job of the source is queued or running: it read the source as it was."""
+    while a job of the source is queued or running: it read the source as it was. A change is audited
+    (`harvest.source_edit`: before and after, what changed), as the source's addition and deletion are."""
     source = _source(session, name)
     running = _running_job(session, source)
     if running is not None:
         raise Conflict(T_("source %(name)s has job %(id)s %(status)s; change it when the job has ended",
                           name=repr(name), id=running.id, status=T_(running.status)))
+    before = _state(source)
     changed: list[str] = []
     if url is not None:
         _check_url(url)
@@ -193,6 +211,8 @@ def edit_source(session: Session, name: str, *, url: str | None = None, publishe
         source.enabled = bool(enabled)
         changed.append("enabled")
     session.flush()
+    if changed:
+        _audit(session, user, via, "harvest.source_edit", source, before, _state(source), changed=changed)
     return changed
 
 

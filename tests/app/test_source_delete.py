@@ -53,6 +53,12 @@ def _harvested(db_url, tmp_path, name: str = "transport", n: int = 3) -> dict:
     return env
 
 
+def _deletion(session) -> AuditEvent | None:
+    """The audit entry of a source's deletion (its addition is one too)."""
+    return session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source",
+                                                   AuditEvent.action == "harvest.source_delete"))
+
+
 def _counts(session, name: str) -> tuple[int, int, int, int]:
     """The source (0 or 1), its jobs, all record rows, the datasets tied to a source."""
     session.expire_all()
@@ -91,7 +97,7 @@ def test_a_source_that_never_imported_a_dataset_is_deleted_with_its_jobs(db_url,
     assert gone.stdout.strip() == "deleted source typo: no datasets, 1 job kept for the record"
     assert _counts(session, "typo") == (1, 1, 0, 0)  # kept, marked deleted, with its job
     assert json.loads(opendata("source", "list", "--json", env=env).stdout) == []
-    entry = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
+    entry = _deletion(session)
     assert entry.action == "harvest.source_delete" and entry.object_id == "typo" and entry.after is None
     assert entry.before["url"] == str(tmp_path / "empty.json") and entry.detail["jobs"] == 1
     assert entry.detail["last_jobs"][0]["status"] == "failed"
@@ -129,7 +135,8 @@ def test_a_dry_run_says_what_would_be_done_and_changes_nothing(db_url, tmp_path,
     assert as_json == {"source": "transport", "publisher": "jh-transport", "datasets": 3, "states": {"active": 3},
                        "choice": "keep", "withdrawn": 0, "kept": 3, "jobs": 1, "records": 3, "dry_run": True}
     assert _counts(session, "transport") == before and sorted(session.scalars(select(Dataset.state))) == states
-    assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    assert session.scalar(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action != "harvest.source_add")) == 0  # only the source's addition
 
 
 def test_withdraw_hides_the_datasets_with_a_reason_naming_the_source(db_url, tmp_path, session, client):
@@ -146,7 +153,7 @@ def test_withdraw_hides_the_datasets_with_a_reason_naming_the_source(db_url, tmp
     assert actions == ["harvest.source_deleted"] * 3 + ["publish.detach"] * 3
     root = session.scalar(select(User).where(User.email == "root@example.org"))
     assert {e.user_id for e in session.scalars(select(AuditEvent))} == {root.id}
-    assert session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source")).detail["withdrawn"] == 3
+    assert _deletion(session).detail["withdrawn"] == 3
     slug = rows[0].slug
     en = client.get(f"/dataset/{slug}?lang=en", headers=PAGE)
     assert en.status_code == 410
@@ -213,7 +220,7 @@ def test_without_a_sysadmin_the_refusal_says_how_to_make_one_and_as_names_who_di
     done = opendata("source", "delete", "transport", "--datasets", "keep", "--as", "second@example.org", env=env)
     assert done.returncode == 0, done.stderr
     second = session.scalar(select(User.id).where(User.email == "second@example.org"))
-    deleted = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
+    deleted = _deletion(session)
     assert deleted.user_id == second
 
 
@@ -249,7 +256,7 @@ def test_a_deleted_source_leaves_its_history_and_an_audit_entry_of_the_deletion(
     report = client.get("/api/v1/harvest/sources/transport/report").get_json()
     assert report["source"]["deleted_at"] and report["jobs_total"] == 1
     # the deletion, audited: who, when, which source, its URL, how many datasets, its jobs' counters
-    entry = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))
+    entry = _deletion(session)
     root = session.scalar(select(User).where(User.email == "root@example.org"))
     assert (entry.action, entry.object_id, entry.user_id) == ("harvest.source_delete", "transport", root.id)
     assert entry.at is not None and entry.before["url"] == str(tmp_path / "data.json")
@@ -269,3 +276,29 @@ def test_a_deleted_source_leaves_its_history_and_an_audit_entry_of_the_deletion(
     assert again.returncode == 1 and "已删除的采集源曾名为 'transport'" in again.stderr, again.stderr
     assert opendata("source", "add", "transport-2", "--type", "datajson", "--url", str(tmp_path / "data.json"),
                     env=env).returncode == 0
+
+
+def test_a_source_added_and_changed_on_the_command_line_is_audited(db_url, tmp_path, session):
+    """A source's deletion was audited, its addition and its changes were not: the audit log could not say since
+    when a publisher's datasets came from a source, nor who pointed the source at another URL (whose next harvest
+    withdraws what the new address does not list). Each is an entry now, with what the source said before and
+    after, naming the sysadmin the command line acts as; a change that changes nothing is no entry."""
+    env = _harvested(db_url, tmp_path)
+    other = tmp_path / "other.json"
+    other.write_text((tmp_path / "data.json").read_text())
+    done = opendata("source", "edit", "transport", "--url", str(other), "--schedule", "daily", env=env)
+    assert done.returncode == 0, done.stderr
+    assert opendata("source", "edit", "transport", "--schedule", "daily", env=env).returncode == 0  # already so
+    root = session.scalar(select(User).where(User.email == "root@example.org"))
+    entries = session.execute(select(AuditEvent.action, AuditEvent.object_id, AuditEvent.user_id, AuditEvent.before,
+                                     AuditEvent.after, AuditEvent.detail, AuditEvent.publisher_id)
+                              .where(AuditEvent.object_type == "harvest_source").order_by(AuditEvent.id)).all()
+    assert [(e.action, e.object_id, e.user_id) for e in entries] == [
+        ("harvest.source_add", "transport", root.id), ("harvest.source_edit", "transport", root.id)]
+    added, edited = entries
+    assert added.before is None and added.after["url"] == str(tmp_path / "data.json")
+    assert added.after["publisher"] == "jh-transport" and added.after["type"] == "datajson"
+    assert added.publisher_id is not None and added.detail["via"] == "cli"
+    assert (edited.before["url"], edited.after["url"]) == (str(tmp_path / "data.json"), str(other))
+    assert (edited.before["schedule"], edited.after["schedule"]) == ("manual", "daily")
+    assert edited.detail["changed"] == ["url", "schedule"]
