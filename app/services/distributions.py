@@ -272,9 +272,10 @@ def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.re
 @service
 def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict[str, Any]:
     """The agency's edits of a table's data dictionary: each column's title, description, unit or type (None
-    goes back to what was inferred). Kept with the distribution, so they outlive reloads and re-harvests;
+    goes back to what was inferred). Kept with the distribution, so they outlive reloads and re-harvests (a
+    harvested dataset's are a sysadmin's: to its publisher it is read-only until detached, as every other change);
     the file and the record are not changed, so nothing is assessed again. Returns the effective dictionary."""
-    access.require_edit(actor.session, actor.user, ds.publisher)
+    _editable(actor, ds)
     row = _row(ds, dist_id)
     current = dictionary.effective(row.dictionary, row.table_schema)
     if current is None:

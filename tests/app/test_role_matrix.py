@@ -322,3 +322,69 @@ def test_ckan_writes_on_another_publishers_draft_are_not_found(app, world):
     mine = client.post("/api/3/action/package_patch", headers={"Authorization": world.tokens["editor_a"]},
                        json={"id": world.draft_a, "title": "Draft of A, edited"})
     assert mine.status_code == 200 and mine.get_json()["result"]["title"] == "Draft of A, edited"
+
+
+def test_a_harvested_tables_data_dictionary_is_read_only_until_detached_at_every_door(app, local_server, runtime,
+                                                                                         add_source):
+    """A harvested dataset is read-only to its publisher's editors and admins until detached (app.services.access):
+    /api/v1 and CKAN's datastore_create refused their edit of a harvested table's data dictionary (403 'harvested'),
+    but the publish page saved it (303, audited as theirs), because the service took the door's word for it. The
+    service now refuses it at every door, changing nothing; the page shows the dictionary without a form to save; a
+    sysadmin still edits it."""
+    import json
+
+    from sqlalchemy import select
+
+    from app.jobs import assess, harvest
+    from catalog_schema import datajson
+    from catalog_schema.models import Dataset
+    from catalog_schema.record import new_distribution, new_record
+    from tests.support.publishing import CLEAN_CSV
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    world = build_world(factory)
+    local_server.add_bytes("/population.csv", CLEAN_CSV.read_bytes(), "text/csv")
+    rec = new_record(identifier="population", title={"en": "Population by district"},
+                     publisher={"slug": "agency-a", "name": {"en": "Agency A"}}, license="CC-BY-4.0",
+                     distributions=[new_distribution(download_url=local_server.url("/population.csv"),
+                                                     format="CSV", media_type="text/csv")])
+    body = json.dumps(datajson.catalog_to_datajson([rec], site_url=local_server.url(""))).encode()
+    local_server.add_bytes("/data.json", body, "application/json")
+    add_source("agency-a-json", "datajson", local_server.url("/data.json"), publisher="agency-a")
+    assert harvest(runtime, "agency-a-json", full=True).to_dict()["added"] == 1
+    with factory() as s:
+        ds = s.scalar(select(Dataset).join(Dataset.source).where(Dataset.source.has(name="agency-a-json")))
+        slug, ds_id, dist_id = ds.slug, ds.id, ds.distributions[0].id
+    assess(runtime, [ds_id])
+    client = app.test_client()
+    fields = client.get(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary").get_json()["fields"]
+    column = fields[0]["name"]
+
+    def web(role):
+        c = app.test_client()
+        sign_in(c, world.emails[role])
+        page = c.get(f"/publish/{slug}").get_data(as_text=True)
+        form = f"/publish/{slug}/distributions/{dist_id}/dictionary"
+        shown = f'action="{form}"' in page
+        sent = c.post(form, data={"csrf_token": csrf_from(page), "column:0": column, "title:0": f"By {role}"})
+        return shown, sent
+
+    opened = app.test_client()
+    sign_in(opened, world.emails["editor_a"])
+    assert opened.get(f"/publish/{slug}").status_code == 200  # its first view keeps the check it ran: no write
+    for role in ("editor_a", "admin_a"):
+        before = snapshot(factory)
+        headers = {"Authorization": world.tokens[role]}
+        shown, sent = web(role)
+        assert not shown and sent.status_code == 403, (role, shown, sent.status_code)
+        rest = client.patch(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary", headers=headers,
+                            json={"fields": {column: {"title": f"By {role}"}}})
+        assert rest.status_code == 403 and rest.get_json()["error"]["code"] == "harvested", rest.get_json()
+        ckan = client.post("/api/3/action/datastore_create", headers=headers,
+                           json={"resource_id": dist_id, "fields": [{"id": column, "info": {"label": f"By {role}"}}]})
+        assert ckan.status_code == 403 and ckan.get_json()["error"]["__type"] == "Authorization Error"
+        assert snapshot(factory) == before, role
+    shown, sent = web("sysadmin")
+    assert shown and sent.status_code == 303, sent.status_code
+    fields = client.get(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary").get_json()["fields"]
+    assert {f["name"]: f.get("title") for f in fields}[column] == "By sysadmin"
