@@ -845,9 +845,11 @@ def _existing_for_write(session: Session, params: dict, user: User, what: str,
 
 
 def package_create(session: Session, params: dict, user: User) -> dict[str, Any]:
-    """Create a dataset in an organization the token's user may edit (name and owner_org required). Its
-    resources are checked as a draft is before publishing: personal data in a file refuses the whole
-    package (Validation Error), and nothing is created."""
+    """Create a dataset in an organization the token's user may edit (name and owner_org required), published at
+    once. Its resources are checked as a draft is before publishing: personal data in a file refuses the whole
+    package (Validation Error), and nothing is created. A package asking for CKAN's `state: "draft"` or
+    `private: true` is made a draft (seen by its publisher's people only, published through its check): it was
+    public the moment it was made."""
     pub = _target_publisher(session, params, user, None)
     _require_edit(session, user, pub, "create a dataset in")
     name = _check_name(params.get("name"))
@@ -858,6 +860,8 @@ def package_create(session: Session, params: dict, user: User) -> dict[str, Any]
     else:
         ds_id = str(uuid.uuid4())
     rec = _record_for(params, ds_id, name, pub)
+    if params.get("state") == "draft" or _bool(params, "private"):
+        rec["state"] = "draft"
     ds = _call(session, user, datasets.save_package, rec, publisher=pub, action="package_create")
     return package_show(session, {"id": ds.id}, user)
 

@@ -590,3 +590,33 @@ def test_a_draft_published_without_a_date_is_issued_on_the_day_it_is_published(a
     assert client.post(f"/api/v1/datasets/{slug}/withdraw", headers=token).status_code == 200
     assert client.post(f"/api/v1/datasets/{slug}/restore", headers=token).status_code == 200
     assert client.get(f"/api/v1/datasets/{slug}").get_json()["issued"] == "2020-01-02"
+
+
+@pytest.mark.parametrize("asked", [{"state": "draft"}, {"private": True}, {"private": "True"}])
+def test_ckan_package_create_asked_for_a_draft_or_a_private_package_makes_a_draft(client, world, asked):
+    """package_create published every package at once, whatever it asked: one sent with CKAN's `state: "draft"`, or
+    `private: true` (how a CKAN client keeps a package from the public until it is ready), was public the moment it
+    was made (package_show answered anyone 200, search found it). Such a package is now made a draft, shown to its
+    publisher's people only; it is published through the check as any draft is."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/package_create", headers=editor,
+                       json={"name": "staged-by-ckan", "title": "Staged by CKAN", "owner_org": "agency-a",
+                             "notes": "Not ready yet.", **asked})
+    assert made.status_code == 200, made.get_json()
+    assert made.get_json()["result"]["state"] == "draft"
+    assert client.get("/api/3/action/package_show?id=staged-by-ckan").status_code == 404
+    assert client.get("/api/3/action/package_search?q=Staged").get_json()["result"]["count"] == 0
+    assert client.get("/dataset/staged-by-ckan", headers={"Accept": "text/html"}).status_code == 404
+    shown = client.get("/api/3/action/package_show?id=staged-by-ckan", headers=editor)
+    assert shown.status_code == 200 and shown.get_json()["result"]["state"] == "draft"
+    # published through its check, as a draft made anywhere else
+    link = client.post("/api/v1/datasets/staged-by-ckan/distributions", headers=editor,
+                       json={"url": "http://127.0.0.1:9/staged.csv", "format": "CSV"})
+    assert link.status_code == 201
+    published = client.post("/api/v1/datasets/staged-by-ckan/publish", headers=editor)
+    assert published.status_code == 200 and published.get_json()["state"] == "active"
+    assert client.get("/api/3/action/package_show?id=staged-by-ckan").status_code == 200
+    # a package that asks for nothing of the kind (or says private: false) is published at once, as before
+    public = client.post("/api/3/action/package_create", headers=editor,
+                         json={"name": "public-by-ckan", "title": "Public", "owner_org": "agency-a", "private": False})
+    assert public.status_code == 200 and public.get_json()["result"]["state"] == "active"
