@@ -1,4 +1,4 @@
-"""opendata user add|grant, opendata token create (README.md, "Command line"; docs/api.md)."""
+"""opendata user add|grant|remove, opendata token create (README.md, "Command line"; docs/api.md)."""
 
 from __future__ import annotations
 
@@ -71,20 +71,36 @@ def register(main: click.Group) -> None:
     @click.argument("role", type=click.Choice(["admin", "editor"]))
     @click.pass_obj
     def user_grant(obj, email, publisher, role) -> None:
-        from sqlalchemy import select
-
-        from app.services.accounts import grant
-        from catalog_schema.models import Publisher
+        from app.services.accounts import change_role
 
         with obj.sessionmaker()() as session:
             user = _user(session, email)
-            pub = session.scalar(select(Publisher).where(Publisher.slug == publisher))
-            if pub is None:
-                raise click.ClickException(_("no publisher %(slug)s", slug=repr(publisher)))
-            grant(session, user, pub, role)
+            pub = _publisher(session, publisher)
+            change_role(session, user, pub, role)
             session.commit()
             click.echo(_("%(email)s is admin of %(publisher)s", email=user.email, publisher=pub.slug) if role == "admin"
                        else _("%(email)s is editor of %(publisher)s", email=user.email, publisher=pub.slug))
+
+    @user_group.command("remove", help=N_("Take a user's role on a publisher away (its API tokens and sessions no "
+                                          "longer change its datasets; their roles elsewhere stay), by the "
+                                          "publisher's slug."))
+    @click.argument("email")
+    @click.argument("publisher")
+    @click.pass_obj
+    def user_remove(obj, email, publisher) -> None:
+        # there was `grant` and no way back: someone who left a publisher kept editing it, unless their whole account
+        # was deactivated (and with it their roles on other publishers)
+        from app.services.accounts import change_role
+
+        with obj.sessionmaker()() as session:
+            user = _user(session, email)
+            pub = _publisher(session, publisher)
+            had = change_role(session, user, pub, None)
+            session.commit()
+        if had is None:
+            click.echo(_("%(email)s has no role on %(publisher)s", email=user.email, publisher=pub.slug))
+        else:
+            click.echo(_("%(email)s is no longer a member of %(publisher)s", email=user.email, publisher=pub.slug))
 
     @user_group.command("list", help=N_("Every account: its address, whether it is a sysadmin or deactivated, and its "
                                         "roles on publishers."))
@@ -180,6 +196,18 @@ def _user(session, email: str):
     if user is None:
         raise click.ClickException(_("no user %(email)s (create it with `opendata user add`)", email=email))
     return user
+
+
+def _publisher(session, slug: str):
+    """The publisher with this slug, or the command stops saying there is none."""
+    from sqlalchemy import select
+
+    from catalog_schema.models import Publisher
+
+    pub = session.scalar(select(Publisher).where(Publisher.slug == slug))
+    if pub is None:
+        raise click.ClickException(_("no publisher %(slug)s", slug=repr(slug)))
+    return pub
 
 
 def _iso(value) -> str | None:

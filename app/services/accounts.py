@@ -59,6 +59,27 @@ def grant(session: Session, user: User, publisher: Publisher, role: str) -> Memb
     return member
 
 
+def change_role(session: Session, user: User, publisher: Publisher, role: str | None, *, actor: User | None = None,
+                via: str = "cli") -> str | None:
+    """Give `user` `role` on `publisher`, or (None) take every role there away: from then on their sessions and API
+    tokens change nothing of its datasets (rights are read on each request). Audited when it changes something
+    (`account.role_granted`, `account.role_removed`). Returns the role they had there (None: none)."""
+    before = role_on(session, user, publisher)
+    if role is None:
+        if before is not None:
+            session.execute(delete(Membership).where(Membership.user_id == user.id,
+                                                     Membership.publisher_id == publisher.id))
+    else:
+        grant(session, user, publisher, role)
+    if before != role:
+        add_audit_event(session, user_id=actor.id if actor is not None else None,
+                        action="account.role_removed" if role is None else "account.role_granted",
+                        object_type="user", object_id=user.email, publisher_id=publisher.id,
+                        before={"role": before}, after={"role": role}, detail={"publisher": publisher.slug, "via": via},
+                        ip=None)
+    return before
+
+
 def create_token(session: Session, user: User, name: str | None = None,
                  expires_at: dt.datetime | None = None) -> str:
     """A new API token for `user`; returns the plain token (the only time it exists in clear). AccountError

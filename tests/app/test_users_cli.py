@@ -183,3 +183,52 @@ def test_user_add_without_a_password_says_how_the_user_gets_one(db_url, session)
     assert zh.returncode == 0 and "还没有密码" in zh.stderr and "/password/forgot" in zh.stderr, zh.stderr
     given = _opendata(db_url, "user", "add", "wu@transport.example", "--password-stdin", stdin="ten chars!!\n")
     assert given.returncode == 0 and given.stderr == ""
+
+
+def test_user_remove_takes_a_role_on_a_publisher_away_at_every_door(db_url, app):
+    """There was `user grant` and no way back: an editor who left a publisher kept editing its datasets with their
+    tokens and signed-in sessions, unless their whole account was deactivated (and with it their roles elsewhere).
+    `opendata user remove EMAIL PUBLISHER` takes the role away: the next request through the page, /api/v1 or CKAN
+    is refused as for anyone outside the publisher (403; its drafts 404), their other publisher's datasets stay
+    theirs to edit; grant and remove are audited."""
+    from catalog_schema.models import AuditEvent
+    from tests.support.publishing import build_world, csrf_from, sign_in
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    world = build_world(factory)
+    email, token = world.emails["editor_a"], world.tokens["editor_a"]
+    headers = {"Authorization": token}
+    assert _opendata(db_url, "user", "grant", email, "agency-b", "editor").returncode == 0
+    browser = app.test_client()
+    sign_in(browser, email)
+    client = app.test_client()
+
+    def writes(label: str) -> dict[str, int]:
+        page = browser.get("/publish").get_data(as_text=True)
+        return {
+            "web": browser.post("/publish/active-a-1", data={"title": f"Web {label}",
+                                                             "csrf_token": csrf_from(page)}).status_code,
+            "rest": client.patch("/api/v1/datasets/active-a-2", headers=headers,
+                                 json={"title": f"REST {label}", "lang": "en"}).status_code,
+            "ckan": client.post("/api/3/action/package_patch", headers=headers,
+                                json={"id": "active-a-3", "notes": f"CKAN {label}"}).status_code,
+            "ckan-draft": client.post("/api/3/action/package_patch", headers=headers,
+                                      json={"id": world.draft_a, "notes": label}).status_code,
+            "other": client.post("/api/3/action/package_patch", headers=headers,
+                                 json={"id": world.draft_b, "notes": f"CKAN {label}"}).status_code}
+
+    assert writes("before") == {"web": 303, "rest": 200, "ckan": 200, "ckan-draft": 200, "other": 200}
+    out = _opendata(db_url, "user", "remove", email, "agency-a")
+    assert out.returncode == 0 and "no longer" in out.stdout, (out.stdout, out.stderr)
+    assert writes("after") == {"web": 403, "rest": 403, "ckan": 403, "ckan-draft": 404, "other": 200}
+    again = _opendata(db_url, "--lang", "zh", "user", "remove", email, "agency-a")
+    assert again.returncode == 0 and "没有角色" in again.stdout, again.stdout
+    assert _opendata(db_url, "user", "remove", email, "no-such-publisher").returncode != 0
+    with factory() as s:
+        events = [(e.action, e.before, e.after) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("account.role_%")).order_by(AuditEvent.id))]
+        roles = dict(s.execute(select(Publisher.slug, Membership.role).join(Membership.publisher)
+                               .join(Membership.user).where(User.email == email)).all())
+    assert events == [("account.role_granted", {"role": None}, {"role": "editor"}),
+                      ("account.role_removed", {"role": "editor"}, {"role": None})]
+    assert roles == {"agency-b": "editor"}
