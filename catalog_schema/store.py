@@ -533,10 +533,27 @@ def apply_licence_mappings(session: Session, record: Record) -> bool:
     return changed
 
 
+#: The key, in a harvested dataset's platform extras (`extras["publishing"]`), of a person's withdrawal or deletion of
+#: it ({"state", "by", "at"}): its source's harvests leave it as it is (`_save_record`) until a person restores it.
+REMOVED_BY = "removed_by"
+
+
+def removed_by_person(ds: Dataset) -> bool:
+    """A harvested dataset a sysadmin deleted, or withdrew, and nobody restored since."""
+    publishing = (ds.extras or {}).get("publishing")
+    removed = publishing.get(REMOVED_BY) if isinstance(publishing, dict) else None
+    return isinstance(removed, dict) and ds.state in ("withdrawn", "deleted") and removed.get("state") == ds.state
+
+
 def _save_record(session, record, source_id, remote_id, payload, dataset, payload_hash=None):
     apply_licence_mappings(session, record)
     digest = content_hash(record)
     ds = dataset or find_dataset(session, record, source_id, remote_id)
+    if ds is not None and source_id is not None and removed_by_person(ds):
+        # A person's decision, which a harvest does not undo: the dataset came back public (deleted ones too) at the
+        # next harvest of its source, changed at the source or not, as if its source had listed it again after
+        # the harvest itself withdrew it.
+        return ds, "unchanged"
     outcome = "updated"
     if ds is None:
         ds = Dataset(id=record.get("id") or new_uuid())

@@ -31,6 +31,7 @@ from catalog_schema import search
 from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
 from catalog_schema.record import Record, new_record, pick_text
 from catalog_schema.store import (
+    REMOVED_BY,
     detach_from_source,
     ensure_publisher,
     name_slug,
@@ -312,6 +313,7 @@ def _publish(actor: Actor, ds: Dataset, *, allow_empty: bool = False, action: st
     before = to_record(ds)
     ds.issued = check.issued_on_publication(ds, utcnow()) or ds.issued
     set_lifecycle(ds, "active")
+    _mark_removed(actor, ds, None)
     extra = {"stars": result["stars"], "score": result["score"]} if result else {}
     if action:
         audit(actor, action, ds, before, to_record(ds), **extra)
@@ -366,6 +368,7 @@ def withdraw(actor: Actor, ds: Dataset, *, reason: str | None = None, successor:
     successor = _successor(actor, ds, successor)
     before = to_record(ds)
     set_lifecycle(ds, "withdrawn", reason=reason, successor=successor)
+    _mark_removed(actor, ds, "withdrawn")
     audit(actor, action, ds, before, to_record(ds), reason=reason, successor=successor)
     return finish(actor, ds, reassess=False)
 
@@ -390,8 +393,25 @@ def delete(actor: Actor, ds: Dataset, *, action: str = "publish.delete") -> Data
         raise Forbidden(T_("Only a sysadmin may delete a dataset; its publisher can withdraw it."))
     before = to_record(ds)
     set_lifecycle(ds, "deleted")
+    _mark_removed(actor, ds, "deleted")
     audit(actor, action, ds, before, to_record(ds))
     return finish(actor, ds, reassess=False)
+
+
+def _mark_removed(actor: Actor, ds: Dataset, state: str | None) -> None:
+    """A harvested dataset withdrawn or deleted by a person is marked so (store.REMOVED_BY), so that its source's
+    next harvest leaves it as it is: that harvest made it public again. Published (restored) again: the mark goes,
+    and the source's harvests update it again."""
+    publishing = dict((ds.extras or {}).get("publishing") or {})
+    if state is None:
+        if REMOVED_BY in publishing:
+            publishing.pop(REMOVED_BY)
+            set_extras(ds, "publishing", publishing)
+        return
+    if ds.source_id is not None:
+        who = actor.user.email if actor.user is not None else None
+        set_extras(ds, "publishing", {**publishing, REMOVED_BY: {"state": state, "by": who,
+                                                                  "at": utcnow().isoformat()}})
 
 
 @service

@@ -478,3 +478,62 @@ def test_the_withdraw_form_says_a_long_reason_beside_it_and_keeps_it(app, client
     assert reason.strip() in page  # what was typed is kept
     with world["sessionmaker"]() as s:
         assert s.get(Dataset, world["ids"]["bus-stops"]).state == "active"
+
+
+def test_a_harvest_does_not_undo_a_sysadmins_withdrawal_or_deletion(app, local_server, runtime, add_source):
+    """A sysadmin withdrew a harvested dataset (its tombstone saying why) or deleted it (404 at every door); the next
+    harvest of its source, changed or not, made both public again (state active, its page 200): the harvest took
+    them for datasets it had withdrawn itself, which come back when their source lists them again. A person's
+    withdrawal or deletion now stays until a person restores the dataset; its source's harvests then update it
+    again."""
+    from app.jobs import harvest
+    from catalog_schema import datajson
+    from catalog_schema.record import new_distribution
+    from tests.support.accounts import make_user
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    make_user(app, "root@lifecycle.example", sysadmin=True)
+    with factory() as s:
+        token = accounts.create_token(s, s.scalar(select(User).where(User.email == "root@lifecycle.example")), "t")
+        s.commit()
+    sysadmin = {"Authorization": token}
+
+    def serve(title: str) -> None:
+        recs = [new_record(identifier=f"harvested-{n}", title={"en": f"{title} {n}"}, license="CC-BY-4.0",
+                           publisher={"slug": "agency-h", "name": {"en": "Agency H"}},
+                           distributions=[new_distribution(download_url=f"http://127.0.0.1:9/{n}.csv", format="CSV")])
+                for n in (1, 2)]
+        local_server.add_bytes("/data.json", json.dumps(datajson.catalog_to_datajson(
+            recs, site_url=local_server.url(""))).encode(), "application/json")
+
+    def states() -> dict[str, str]:
+        with factory() as s:
+            return dict(s.execute(select(Dataset.remote_id, Dataset.state).where(Dataset.source_id.is_not(None))).all())
+
+    serve("Harvested")
+    add_source("agency-h-json", "datajson", local_server.url("/data.json"), publisher="agency-h")
+    assert harvest(runtime, "agency-h-json", full=True).to_dict()["added"] == 2
+    with factory() as s:
+        slugs = dict(s.execute(select(Dataset.remote_id, Dataset.slug).where(Dataset.source_id.is_not(None))).all())
+    client = app.test_client()
+    withdrawn = client.post(f"/api/v1/datasets/{slugs['harvested-1']}/withdraw", headers=sysadmin,
+                            json={"reason": "The figures are wrong: do not use them."})
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["state"] == "withdrawn"
+    deleted = client.post("/api/3/action/package_delete", headers=sysadmin, json={"id": slugs["harvested-2"]})
+    assert deleted.status_code == 200
+    for title in ("Harvested", "Changed at the source"):
+        serve(title)
+        summary = harvest(runtime, "agency-h-json", full=True).to_dict()
+        assert summary["status"] == "finished" and summary["updated"] == 0, summary
+        assert states() == {"harvested-1": "withdrawn", "harvested-2": "deleted"}, title
+        page = client.get(f"/dataset/{slugs['harvested-1']}", headers={"Accept": "text/html"})
+        assert page.status_code == 410 and "The figures are wrong" in page.get_data(as_text=True)
+        assert client.get(f"/dataset/{slugs['harvested-2']}", headers={"Accept": "text/html"}).status_code == 404
+        assert client.get(f"/api/3/action/package_show?id={slugs['harvested-2']}").status_code == 404
+    # restored by a person: public again, and its source's harvests update it again
+    restored = client.post(f"/api/v1/datasets/{slugs['harvested-1']}/restore", headers=sysadmin)
+    assert restored.status_code == 200 and restored.get_json()["state"] == "active", restored.get_json()
+    assert harvest(runtime, "agency-h-json", full=True).to_dict()["updated"] == 1
+    with factory() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.remote_id == "harvested-1"))
+        assert ds.state == "active" and "Changed at the source 1" in ds.title.values(), (ds.state, ds.title)
