@@ -876,9 +876,20 @@ def _update(session: Session, user: User, action: str, ds: Dataset, data: dict) 
     return package_show(session, {"id": ds.id}, user)
 
 
+def _not_made_private(ds: Dataset, asked: dict) -> None:
+    """A published dataset asked to become `private: true` is refused, saying what hides it: the update answered 200
+    and left it public (a client that asked for it believed it hidden). Only a withdrawal takes a published
+    dataset from the public, with its reason and a tombstone; a draft stays a draft."""
+    if "private" in asked and _bool(asked, "private") and ds.state == "active":
+        raise invalid({"private": [T_("a published dataset is not made private: withdraw it (package_delete, or "
+                                      "POST /api/v1/datasets/%(slug)s/withdraw with a reason), which keeps it for "
+                                      "the record and tells its users why", slug=ds.slug)]})
+
+
 def package_update(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Replace a dataset with the given package dict (keys left out are cleared, as in CKAN)."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
+    _not_made_private(ds, params)
     data = dict(params)
     if "owner_org" not in data and "organization" not in data and ds.publisher is not None:
         data["owner_org"] = ds.publisher.slug
@@ -894,6 +905,7 @@ def _current(ds: Dataset) -> dict[str, Any]:
 def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Change only the given keys of a dataset."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
+    _not_made_private(ds, params)
     patch = {k: v for k, v in params.items() if k != "id"}
     current = _current(ds)
     return _update(session, user, "package_patch", ds, {**current, **_translated_patch(current, patch)})

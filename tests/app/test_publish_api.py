@@ -620,3 +620,33 @@ def test_ckan_package_create_asked_for_a_draft_or_a_private_package_makes_a_draf
     public = client.post("/api/3/action/package_create", headers=editor,
                          json={"name": "public-by-ckan", "title": "Public", "owner_org": "agency-a", "private": False})
     assert public.status_code == 200 and public.get_json()["result"]["state"] == "active"
+
+
+def test_ckan_update_or_patch_asking_a_published_dataset_to_be_private_is_refused_saying_how(client, world):
+    """package_update and package_patch with `private: true` on a published dataset answered 200 and left it public:
+    the client believed it hidden. It is refused now (Validation Error on `private`, nothing changed), saying that a
+    withdrawal hides it; `private: false` (what package_show gives, sent back by ckanapi's round trips) still
+    updates, and a draft may say private."""
+    editor = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/package_create", headers=editor,
+                       json={"name": "made-public", "title": "Public", "owner_org": "agency-a"})
+    assert made.status_code == 200 and made.get_json()["result"]["state"] == "active"
+    for action, body in (("package_patch", {"id": "made-public", "private": True, "title": "Hidden?"}),
+                         ("package_update", {**made.get_json()["result"], "private": "true", "title": "Hidden?"})):
+        resp = client.post(f"/api/3/action/{action}", headers=editor, json=body)
+        assert resp.status_code == 409, (action, resp.get_json())
+        error = resp.get_json()["error"]
+        assert error["__type"] == "Validation Error" and "withdraw" in error["private"][0], error
+        shown = client.get("/api/3/action/package_show?id=made-public").get_json()["result"]
+        assert shown["title"] == "Public" and shown["state"] == "active"
+    zh = client.post("/api/3/action/package_patch?lang=zh", headers=editor, json={"id": "made-public", "private": 1})
+    assert zh.status_code == 409 and "撤回" in zh.get_json()["error"]["private"][0]
+    shown = client.get("/api/3/action/package_show?id=made-public").get_json()["result"]
+    assert shown["private"] is False
+    back = client.post("/api/3/action/package_update", headers=editor, json={**shown, "title": "Public still"})
+    assert back.status_code == 200 and back.get_json()["result"]["title"] == "Public still"
+    draft = client.post("/api/3/action/package_create", headers=editor,
+                        json={"name": "still-draft", "title": "Draft", "owner_org": "agency-a", "private": True})
+    again = client.post("/api/3/action/package_patch", headers=editor,
+                        json={"id": "still-draft", "private": True, "notes": "More."})
+    assert draft.status_code == 200 and again.status_code == 200 and again.get_json()["result"]["state"] == "draft"
