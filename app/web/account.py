@@ -172,10 +172,8 @@ def token_revoke(token_id: int):
     me = current_account()
     s = db_session()
     row = s.get(ApiToken, token_id)
-    if row is None:
-        abort(404)
-    if row.user_id != me.id and not me.is_sysadmin:
-        abort(403)
+    if row is None or row.user_id != me.id and not me.is_sysadmin:
+        abort(404)  # another's token answers as one that does not exist: its number says nothing
     if row.revoked_at is None:
         accounts.revoke_token(s, token_id)
         _audit_token("token.revoke", row, me)
