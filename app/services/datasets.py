@@ -265,6 +265,8 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     session = actor.session
     pub = publisher or (dataset.publisher if dataset is not None else None)
     access.require_edit(session, actor.user, pub, "create" if dataset is None else "edit")
+    if dataset is not None and dataset.publisher is not pub:  # a move: the publisher it leaves must agree too
+        access.require_edit(session, actor.user, dataset.publisher, "edit")
     record["publisher"] = publisher_to_agent(pub)
     _check_hvd(record)
     check_record(record, to_record(dataset) if dataset is not None else None)

@@ -388,3 +388,35 @@ def test_a_harvested_tables_data_dictionary_is_read_only_until_detached_at_every
     assert shown and sent.status_code == 303, sent.status_code
     fields = client.get(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary").get_json()["fields"]
     assert {f["name"]: f.get("title") for f in fields}[column] == "By sysadmin"
+
+
+def test_moving_a_dataset_to_another_publisher_needs_both_publishers_edit_rights(app, world):
+    """datasets.save_package asked only that the actor edit the publisher a dataset moves TO: editor_b could take
+    agency A's published dataset into agency B through the service (the CKAN door checked the old publisher itself,
+    so no door allowed it, but the gate is the service's). It now asks for both; nothing changes when refused."""
+    from sqlalchemy import select
+
+    from app.services import datasets
+    from app.services.context import Actor
+    from app.services.errors import Forbidden
+    from catalog_schema.models import Dataset, Publisher, User
+    from catalog_schema.store import to_record
+
+    sessionmaker = app.extensions["opendata"]["sessionmaker"]
+    before = snapshot(sessionmaker)
+    with sessionmaker() as s:
+        editor_b = s.scalar(select(User).where(User.email == world.emails["editor_b"]))
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "active-a-1"))
+        b = s.scalar(select(Publisher).where(Publisher.slug == "agency-b"))
+        with pytest.raises(Forbidden):
+            datasets.save_package(Actor(s, editor_b, "test", lang="en"), to_record(ds), dataset=ds, publisher=b,
+                                  action="package_update")
+        s.rollback()
+    assert snapshot(sessionmaker) == before
+    with sessionmaker() as s:  # the sysadmin may, as before
+        root = s.scalar(select(User).where(User.email == world.emails["sysadmin"]))
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "active-a-1"))
+        b = s.scalar(select(Publisher).where(Publisher.slug == "agency-b"))
+        moved = datasets.save_package(Actor(s, root, "test", lang="en"), to_record(ds), dataset=ds, publisher=b,
+                                      action="package_update")
+        assert moved.publisher.slug == "agency-b"
