@@ -19,8 +19,9 @@ from flask import Response
 
 from app.datastore import load
 from app.datastore import whole as whole_scan
-from app.request_context import setting
+from app.request_context import db_session, setting
 from app.services import serving
+from app.services.usage import record_usage
 from app.texts import T_
 from catalog_schema import vocab
 from catalog_schema.models import Dataset, Distribution
@@ -104,7 +105,8 @@ def _profiled(fmt: str | None) -> bool:
 
 
 def serve_table(*, dist_id: str, slug: str | None, variant: str, produce: Produce, refuse: Refuse,
-                count: bool = True) -> Response:
+                count: bool = True, conditional: bool = True, vary: tuple[str, ...] = ()) -> Response:
+    """One table through the gate (`serving.serve`: `count`, `conditional` and `vary` are its own)."""
     state: dict[str, load.Loaded] = {}
 
     def check(ds: Dataset, dist: Distribution) -> Response | None:
@@ -139,7 +141,7 @@ def serve_table(*, dist_id: str, slug: str | None, variant: str, produce: Produc
         return produce(ds, dist, state["loaded"], plan)
 
     return serving.serve(dist_id=dist_id, slug=slug, variant=f"rows:{variant}", produce=produced, check=check,
-                         found=found, count=count)
+                         found=found, count=count, conditional=conditional, vary=vary)
 
 
 @dataclass(frozen=True)
@@ -155,13 +157,15 @@ class Admitted:
 ProduceMany = Callable[[dict[str, Admitted]], Response]
 
 
-def serve_tables(*, dist_ids: list[str], variant: str, produce: ProduceMany, refuse: Refuse) -> Response:
+def serve_tables(*, dist_ids: list[str], variant: str, produce: ProduceMany, refuse: Refuse,
+                 vary: tuple[str, ...] = ()) -> Response:
     """Several tables through the gate at once (``datastore_search_sql``): `serve_table` asked for each id in
     turn, nested, so the first refusal (unknown, draft, withdrawn, withheld, not a table) is the answer and
-    `produce` runs only once every table may be served, with what the gate decided for each. Each table's
-    dataset counts one download. The answer is marked with the strictest decision (``redact`` when a table
-    is masked), carries no ETag (one table's tag cannot vouch for the others) and is never stored by a
-    shared cache when a table was served as it is to its editor."""
+    `produce` runs only once every table may be served, with what the gate decided for each. The request is one
+    download of each dataset it read (two tables of one dataset: one). The answer is marked with the strictest
+    decision (``redact`` when a table is masked), carries no ETag (one table's tag cannot vouch for the others), so
+    no If-None-Match is answered 304 (the first table's gate answered `*` before the others were asked), and is never
+    stored by a shared cache when a table was served as it is to its editor."""
     admitted: dict[str, Admitted] = {}
 
     def step(i: int) -> Response:
@@ -172,13 +176,19 @@ def serve_tables(*, dist_ids: list[str], variant: str, produce: ProduceMany, ref
             admitted[dist_ids[i]] = Admitted(ds, dist, loaded, plan)
             return step(i + 1)
 
-        return serve_table(dist_id=dist_ids[i], slug=None, variant=variant, produce=produced, refuse=refuse)
+        return serve_table(dist_id=dist_ids[i], slug=None, variant=variant, produce=produced, refuse=refuse,
+                           count=False, conditional=False, vary=vary)
 
     resp = step(0)
     resp.headers.pop("ETag", None)
     if resp.status_code >= 400 or len(admitted) < len(dist_ids):
         resp.headers[serving.GATE_HEADER] = "withhold"
         return resp
+    if 200 <= resp.status_code < 300 and serving.counts(resp):
+        session = db_session()
+        for dataset_id in dict.fromkeys(a.dataset.id for a in admitted.values()):
+            record_usage(session, dataset_id, "download")
+        session.commit()
     decisions = [a.plan.decision for a in admitted.values()]
     resp.headers[serving.GATE_HEADER] = "redact" if any(d.action == "redact" for d in decisions) else "serve"
     if any(d.privileged for d in decisions):

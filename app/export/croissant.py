@@ -1,16 +1,18 @@
 """`/dataset/<slug>/croissant.json`: a dataset's tables described in Croissant 1.0, for ML tools.
 
 A table is described when a tool can fetch it and check it: its archived copy is a CSV or TSV in UTF-8 (what
-Croissant readers take), served to the public whole by the gate (no personal data found, or an override),
-with a data dictionary for its columns. The FileObject points at that exact archived copy
-(`/dataset/<slug>/resource/<id>/version/<sha256>`), so the checksum holds whatever the source does next. A
-dataset with no such table answers 404 saying why; the mapping itself is catalog_schema/croissant.py.
+Croissant readers take), served to the public whole by the gate as its door serves it (no personal data found in its
+table nor elsewhere in the file, or an override), with a data dictionary for its columns. The FileObject points at
+that exact archived copy (`/dataset/<slug>/resource/<id>/version/<sha256>`), so the checksum holds whatever the
+source does next. A dataset with no such table answers 404 saying why; the mapping itself is
+catalog_schema/croissant.py.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from app.datastore.gate import whole_file
 from app.request_context import db_session, setting
 from app.services import lifecycle, serving
 from catalog_schema import croissant, dictionary, vocab
@@ -30,7 +32,8 @@ def _file(ds: Dataset, dist: Distribution, site: str) -> croissant.File | None:
     dic = dictionary.effective(dist.dictionary, dist.table_schema)
     if dic is None:
         return None
-    if serving.decide(db_session(), ds, dist, None).action != "serve":
+    # the question its door (the archived copy as it is: app/web/versions.py) asks: the whole file, not only its table
+    if serving.decide(db_session(), ds, dist, None, maskable=False, found=whole_file(dist)).action != "serve":
         return None
     columns = tuple(croissant.Column(name=f["name"], type=f.get("type") or "string",
                                      description=" ".join(x for x in (f.get("title"), f.get("description"),

@@ -18,12 +18,17 @@ preview asks `decide` and `preview` the same question. One place therefore keeps
   and every other cell holding personal data masked (``app.export.convert.masked``); an original that
   cannot be masked as it is (an XLSX, a PDF) is withheld under ``redact`` too, pointing at the masked
   conversions;
-- a download is counted once per request (``app.services.usage.record_usage``), not for HEAD, 304, withheld
-  answers or bots;
+- an old name of the dataset (before a rename) answers 301 to the same door under its current name, as every read
+  door answers it (``app.services.lifecycle.resolve``): data links kept in scripts and other portals survive a rename;
+- a download is counted once per request (``app.services.usage.record_usage``), for a GET or a read the CKAN
+  clients POST (``datastore_search``), not for HEAD, 304, a range past the first byte, withheld answers or bots;
 - cache validators: the ETag names the archived copy, what was served (variant) and how (action, policy);
-  ``If-None-Match`` answers 304.
+  ``If-None-Match`` answers 304 with the Vary its 200 has; a file sent as it is (`send_archived`) answers ``Range``
+  with ``If-Range`` compared to that ETag (a resumed download is the rest of the file, not a second download), and
+  several ranges at once with the whole file. Every refusal says how long it may be kept (``no-cache``; a 410
+  and a 301 are public for a while, as the lifecycle says).
 
-Every response made here carries ``X-Data-Gate: serve|redact|withhold`` (404 and 410 say ``withhold``):
+Every response made here carries ``X-Data-Gate: serve|redact|withhold`` (301, 404 and 410 say ``withhold``):
 the route guard test recognises the routes that serve bytes by it. All withheld answers use 451, the
 not-yet-checked case included (code ``not-checked``): the copy is held back under the same personal
 information rules until it is checked, and a client needs one status to look for.
@@ -39,8 +44,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request, send_file
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from app import auth
 from app.accept import is_browser
@@ -49,7 +55,7 @@ from app.datastore import whole as whole_scan
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account, request_token
-from app.services import gate
+from app.services import gate, lifecycle
 from app.services.lifecycle import gone_response
 from app.services.usage import record_usage
 from app.texts import T_, say
@@ -360,6 +366,7 @@ class Plan:
     """What a route's producer is asked to send."""
 
     decision: Decision
+    tag: str | None = None  # the ETag the answer goes out with (quoted), for a producer's own Range handling
 
     @property
     def mask(self) -> frozenset[str] | None:
@@ -387,9 +394,15 @@ def refusal(status: int, code: str, message: str, **extra: Any) -> Response:
     return resp
 
 
+#: How long a shared cache may keep a refusal of the gate: it revalidates (a draft published since, a file checked
+#: since, an override given since are served at once), as the 451 says. A 410 and a 301 say their own (lifecycle).
+REFUSAL_CACHE = "no-cache"
+
+
 def not_found(code: str, message: str) -> Response:
     resp = refusal(404, code, message)
     resp.headers[GATE_HEADER] = "withhold"
+    resp.headers["Cache-Control"] = REFUSAL_CACHE
     return resp
 
 
@@ -408,9 +421,11 @@ def _matches(tag: str) -> bool:
     return "*" in wanted or tag in wanted or f"W/{tag}" in wanted
 
 
-def _counts(resp: Response) -> bool:
-    """A download: a GET answered in full (or from its first byte), by a person's client."""
-    if request.method != "GET" or is_bot():
+def counts(resp: Response) -> bool:
+    """A download: a GET answered in full (or from its first byte), by a person's client. A serving route takes POST
+    only for the reads the CKAN clients POST (app.routing.POSTED_READS: ckanapi sends every action so): such a POST
+    is the GET it stands for. HEAD sends no body."""
+    if request.method not in ("GET", "POST") or is_bot():
         return False
     if resp.status_code == 200:
         return True
@@ -423,7 +438,8 @@ Check = Callable[[Dataset, Distribution], Response | None]
 
 def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, check: Check | None = None,
           maskable: bool | Callable[[Distribution], bool] = True, count: bool = True,
-          found: Callable[[Distribution], dict[str, dict[str, int]] | None] | None = None) -> Response:
+          found: Callable[[Distribution], dict[str, dict[str, int]] | None] | None = None,
+          conditional: bool = True, vary: tuple[str, ...] = ()) -> Response:
     """Answer a request for distribution `dist_id` (of dataset `slug`, when the URL names one).
 
     `variant` names what is served (``original``, ``csv``, ``json?limit=..``, ``csv-metadata``) for the ETag;
@@ -432,14 +448,22 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     must copy what it needs from the rows before returning, as the request's session is committed (the
     download counted) before a streamed body is sent. `count=False` for what is not the data itself.
     `found(dist)`: personal data the route's own reading found (asked after `check`), added to the facts.
+    `conditional=False`: an answer that carries no ETag (several tables' rows at once) never answers 304.
+    `vary`: the request headers the producer's answer varies by (beside the session), which its 304 names too.
     """
     session = db_session()
     dist = distribution_named(session, dist_id, slug)  # the catalog's id, or its source's (the API shows both)
+    if dist is None and slug is not None:  # a source's id under an old name of its dataset
+        named, old = lifecycle.find(session, slug)
+        if named is not None and old:
+            dist = distribution_named(session, dist_id, named.slug)
     ds = dist.dataset if dist is not None else None
-    if ds is None or (slug is not None and ds.slug != slug) or ds.state not in ("active", "withdrawn", "draft"):
+    if ds is None or ds.state not in ("active", "withdrawn", "draft"):
         return not_found("not-found", NO_SUCH_RESOURCE)
     user = viewer(session)
     privileged = auth.can_edit(session, user, ds.publisher)
+    if slug is not None and ds.slug != slug:
+        return _moved(session, ds, slug, user, privileged)
     if ds.state == "draft" and not privileged:
         return not_found("not-found", NO_SUCH_RESOURCE)
     if ds.state == "withdrawn" and not privileged:
@@ -450,6 +474,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
         refused = check(ds, dist)
         if refused is not None:
             refused.headers[GATE_HEADER] = "withhold"
+            refused.headers.setdefault("Cache-Control", REFUSAL_CACHE)
             return refused
     can_mask = maskable(dist) if callable(maskable) else maskable
     decision = decide(session, ds, dist, user, maskable=can_mask, found=found(dist) if found is not None else None)
@@ -457,25 +482,55 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
         return withheld_response(ds, dist, decision)
     tag = etag(dist, variant, decision)
     cache = "private, no-store" if decision.privileged else f"public, max-age={PUBLIC_MAX_AGE}"
-    if _matches(tag):
+    if conditional and _matches(tag):
         resp = Response(status=304)
     else:
         try:
-            resp = produce(ds, dist, Plan(decision))
+            resp = produce(ds, dist, Plan(decision, tag))
         except ValueError as exc:  # masking refused (facts that do not fit the file): never serve unmasked
             session.rollback()
             if decision.action == "redact":
                 return withheld_response(ds, dist, Decision("withhold", "not-maskable", decision.columns,
                                                             policy=decision.policy))
             return not_found("unreadable", T_("The file cannot be served: %(error)s", error=str(exc)))
-        if count and 200 <= resp.status_code < 300 and _counts(resp):
+        except HTTPException as exc:  # a producer's own HTTP refusal (416: a range past the end), marked below
+            resp = current_app.make_response(current_app.handle_http_exception(exc))
+        if count and 200 <= resp.status_code < 300 and counts(resp):
             record_usage(session, ds.id, "download")
             session.commit()
     if resp.status_code < 400:
         resp.headers["ETag"] = tag
         resp.headers["Cache-Control"] = cache
+        for header in vary:
+            resp.vary.add(header)
     resp.headers[GATE_HEADER] = decision.action
     return resp
+
+
+def _moved(session: Session, ds: Dataset, slug: str, user: User | None, privileged: bool) -> Response:
+    """A door of `ds` asked under `slug`, which is not its name: 301 to the same door under its name when `slug` is
+    a name it had (as its page, documents and /api/v1 answer: app.services.lifecycle), else 404. An old name of a
+    draft is found only by who may see the draft; their 301 is theirs alone."""
+    resolution = lifecycle.resolve(session, slug, user)
+    if resolution.outcome != lifecycle.MOVED or resolution.dataset is None or resolution.dataset.id != ds.id:
+        return not_found("not-found", NO_SUCH_RESOURCE)
+    resp = lifecycle.moved_response(ds)
+    if privileged:
+        resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers[GATE_HEADER] = "withhold"  # nothing of the file was sent
+    return resp
+
+
+def send_archived(path: str, plan: Plan, *, mimetype: str, download_name: str) -> Response:
+    """An archived file as it is, as a download, for a producer of `serve`: ranges answered against the gate's ETag
+    (`plan.tag`), so `If-Range: <that tag>` resumes a download (206, not counted again: `counts`) where it
+    restarted it; several ranges at once (which a server may ignore, RFC 9110 14.2, and werkzeug refused 416) get
+    the whole file; `If-Modified-Since` is answered from the file's time."""
+    if request.range is not None and len(request.range.ranges) != 1:
+        request.environ.pop("HTTP_RANGE", None)  # werkzeug reads the environ when it answers the range
+    etag = plan.tag.strip('"') if plan.tag else False
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name, conditional=True,
+                     etag=etag)
 
 
 # --------------------------------------------------------------------------- the dataset page's preview

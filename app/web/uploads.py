@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from flask import Blueprint, Response, send_file
+from flask import Blueprint, Response
 
 from app.datastore.gate import whole_file
 from app.export import convert
@@ -49,8 +49,7 @@ def _produce(ds: Dataset, row: Distribution, plan: serving.Plan) -> Response:
     mimetype = (row.detected_media_type or "application/octet-stream").split(";")[0].strip().lower()
     if any(word in mimetype for word in ("html", "svg", "javascript")) or "/" not in mimetype:
         mimetype = "application/octet-stream"  # never anything a browser would run on our origin
-    resp = send_file(row.archive_path, mimetype=mimetype, as_attachment=True, download_name=filename,
-                     conditional=True, etag=False)
+    resp = serving.send_archived(row.archive_path, plan, mimetype=mimetype, download_name=filename)
     if mimetype.startswith("text/") and row.detected_encoding:  # werkzeug says utf-8 of any text: a GBK CSV
         resp.headers["Content-Type"] = f"{mimetype}; charset={charset_name(row.detected_encoding)}"  # (garbled)
     return resp

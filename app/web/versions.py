@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from flask import Blueprint, Response, send_file
+from flask import Blueprint, Response
 from sqlalchemy import select
 
 from app import auth
@@ -73,8 +73,7 @@ def version(slug: str, dist_id: str, sha256: str):
         name = filenames.download_name(
             ds.slug, filenames.resource_name(pick_text(dist.title), dist.download_url or dist.access_url, dist.id)
             + "_" + found.archived_at.strftime("%Y-%m-%d"), ext)
-        return send_file(found.path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=name, conditional=True, etag=False)
+        return serving.send_archived(found.path, plan, mimetype="application/octet-stream", download_name=name)
 
     resp = serving.serve(dist_id=dist_id, slug=slug, variant=f"version-{sha256}", produce=produce, check=check,
                          maskable=False)
