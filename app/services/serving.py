@@ -22,7 +22,8 @@ preview asks `decide` and `preview` the same question. One place therefore keeps
   door answers it (``app.services.lifecycle.resolve``): data links kept in scripts and other portals survive a rename;
 - a download is counted once per request (``app.services.usage.record_usage``), for a GET or a read the CKAN
   clients POST (``datastore_search``), not for HEAD, 304, a range past the first byte, withheld answers or bots;
-- cache validators: the ETag names the archived copy, what was served (variant) and how (action, policy);
+- cache validators: the ETag names the archived copy, what was served (variant), how (action, policy) and the
+  description it was read with (`described`: table schema, data dictionary, title, licence);
   ``If-None-Match`` answers 304 with the Vary its 200 has; a file sent as it is (`send_archived`) answers ``Range``
   with ``If-Range`` compared to that ETag (a resumed download is the rest of the file, not a second download), and
   several ranges at once with the whole file. Every refusal says how long it may be kept (``no-cache``; a 410
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable
@@ -411,9 +413,23 @@ def is_bot() -> bool:
 
 
 def etag(dist: Distribution, variant: str, decision: Decision) -> str:
+    """The validator of an answer: the archived copy, what was served of it (`variant`), how (action, policy, the
+    masked columns), and the description it was read and described with (`described`)."""
     raw = "\0".join([dist.archive_hash or "", variant, decision.action, decision.policy,
-                     ",".join(sorted(decision.columns)) if decision.action == "redact" else ""])
+                     ",".join(sorted(decision.columns)) if decision.action == "redact" else "", described(dist)])
     return '"' + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def described(dist: Distribution) -> str:
+    """A digest of what the answers are made of besides the copy: the table schema its source declares (how the
+    table is read and typed), the data dictionary with the agency's edits (schema.json, the CSVW metadata,
+    datastore_info) and the dataset's title and licence (the CSVW metadata, the rows' OpenAPI). An edit of one of
+    them changes those answers, so it moves their tags: a client revalidating was told 304 and kept the old."""
+    ds = dist.dataset
+    parts = [dist.table_schema, dist.dictionary, ds.title if ds is not None else None,
+             dist.license_id or (ds.license_id if ds is not None else None)]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+                          ).hexdigest()[:16]
 
 
 def _matches(tag: str) -> bool:

@@ -289,3 +289,23 @@ def test_the_croissant_document_lists_only_files_their_door_serves(app, client, 
     # the notes file's table is clean, and is served as data.csv; the file itself is not
     assert client.get(f"/dataset/tables/resource/{world['notes']}/data.csv").status_code == 200
     assert client.get(f"/uploads/{world['notes']}/notes.csv").status_code == 451
+
+
+def test_an_edit_of_the_data_dictionary_moves_the_tags_of_what_it_describes(app, client, world):
+    """The ETag named the archived copy and how it was served, not the description it was read with: after the agency
+    titled a column, schema.json, the CSVW metadata and datastore_info said the new title, and a client (or a shared
+    cache) revalidating with the tag it held was told 304 and kept the old."""
+    a = world["a"]
+    doors = [f"/dataset/tables/resource/{a}/schema.json", f"/dataset/tables/resource/{a}/data.csv-metadata.json",
+             f"/api/3/action/datastore_info?resource_id={a}"]
+    held = {url: client.get(url) for url in doors}
+    factory = app.extensions["opendata"]["sessionmaker"]
+    with factory() as s:
+        actor = Actor(s, s.scalar(select(User).where(User.email == EDITOR)), "test", lang="en")
+        distributions.edit_dictionary(actor, s.scalar(select(Dataset).where(Dataset.slug == "tables")), a,
+                                      {"amount": {"title": "金额（万元）", "description": "全年合计"}})
+    for url, before in held.items():
+        again = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+        assert again.status_code == 200 and "金额（万元）" in again.get_data(as_text=True), (url, again.status_code)
+        assert again.headers["ETag"] != before.headers["ETag"], url
+        assert client.get(url, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304, url
