@@ -906,7 +906,7 @@ def language_label(code: Any, lang: str = "en") -> str:
         primary, _, region = str(code).partition("-")
         found = _language_labels().get(primary.lower())
         if found is not None:
-            return f"{found[1] if lang == 'zh' else found[0]} ({region})"
+            return f"{found[1]}（{region}）" if lang == "zh" else f"{found[0]} ({region})"
     if labels is None:
         return str(code or "")
     return labels[1] if lang == "zh" else labels[0]

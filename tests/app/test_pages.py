@@ -426,7 +426,7 @@ def test_the_site_name_is_translated_unless_configured(client, catalog, app):
 
 def test_licences_are_named_in_the_readers_language(client, catalog):
     zh = _get(client, "/dataset/markup-title", "zh_CN")
-    assert "知识共享 署名 4.0 国际" in zh and "(CC-BY-4.0)" in zh
+    assert "知识共享 署名 4.0 国际" in zh and "（CC-BY-4.0）" in zh
     en = _get(client, "/dataset/markup-title", "en")
     assert "Creative Commons Attribution 4.0" in en
     facet = _section(_get(client, "/dataset?licence=CC-BY-4.0", "zh_CN"), "facet-licence")
@@ -481,6 +481,10 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
         # nor between two sentences or phrases: "OpenAPI 3.1 文档。 基础地址： http://…", "响应： text/html, 结构"
         # on the API docs (each sentence a translated part, joined with a space or ", ")
         misprints = re.findall(r"\S{0,6}[。，；][ \t]+\S{0,6}|[\u4e00-\u9fff）][^\S\n]*\n?[^\S\n]*,\s", text)
+        assert not misprints, (url, misprints[:5])
+        # and brackets the page adds after Chinese are full-width: "署名 4.0 国际（CC-BY-4.0）", "编码（2 个数据集）",
+        # not " (CC-BY-4.0)" (a file's own "产值(亿元)" is its text, and has no space)
+        misprints = re.findall(r"\S{0,6}[\u4e00-\u9fff] \([^)]{0,20}\)", text)
         assert not misprints, (url, misprints[:5])
         found = found or "：" in text and ": " in re.sub(r"<[^>]+>", "", en)
     assert found

@@ -647,9 +647,15 @@ def test_the_signed_in_pages_keep_chinese_punctuation(client, world, role):
     assert _upload(client, edit_url, CLEAN_CSV.read_bytes(), "population-2024.csv").status_code == 303
     for url in ("/account", edit_url, "/publish", "/audit"):
         zh = re.sub(r"<[^>]+>", "", client.get(f"{url}?lang=zh").get_data(as_text=True))
-        misprints = re.findall(r"[\u4e00-\u9fff）][:;,]\s|\S{0,6}：\s+\S{0,6}", html.unescape(zh))
+        misprints = re.findall(r"[\u4e00-\u9fff）][:;,]\s|\S{0,6}：\s+\S{0,6}|\S{0,6}[。，][ \t]+\S{0,6}|"
+                               r"\S{0,6}[\u4e00-\u9fff] \([^)]{0,20}\)", html.unescape(zh))
         assert not misprints, (url, misprints[:5])
         if url == edit_url:
             assert re.search(r"（已上传，[\d,]+ B）", zh), zh[:3000]
+            # the check's groups and the preview: "警告（4）", "预览：population-2024.csv（CSV，utf-8，10 行）";
+            # a finding whose message is its title says it once ("缺少关键词：缺少关键词" read twice)
+            assert re.search(r"(警告|建议|错误)（\d+）", zh), zh[:3000]
+            assert re.search(r"预览：\S+（CSV，[\w-]+，\d+ 行）", zh), zh[:3000]
+            assert not re.findall(r"(\w{2,12})：\1\s*\n", html.unescape(zh)), zh[:3000]
     en = re.sub(r"<[^>]+>", "", client.get(f"{edit_url}?lang=en").get_data(as_text=True))
     assert re.search(r" \(uploaded, [\d,]+ B\)", en)
