@@ -154,7 +154,21 @@ def find_link(session: Session, purpose: str, token: str | None) -> AccountToken
                                                     AccountToken.purpose == purpose))
     if row is None or row.used_at is not None or aware(row.expires_at) <= utcnow():
         return None
+    if purpose == "invite" and not _still_vouched_for(session, row):
+        return None
     return row
+
+
+def _still_vouched_for(session: Session, row: AccountToken) -> bool:
+    """An invitation holds while whoever sent it may still invite to its publisher (a sysadmin, or an active admin
+    of it): an admin removed from the publisher, or deactivated, could otherwise have invited another address of
+    their own beforehand and come back through it. One the operator made on the command line (no sender) holds."""
+    if row.created_by is None:
+        return True
+    sender = session.get(User, row.created_by)
+    if sender is None or not sender.active:
+        return False
+    return sender.is_sysadmin or (row.publisher is not None and role_on(session, sender, row.publisher) == "admin")
 
 
 def invite(session: Session, actor: User, email: str, publisher: Publisher, role: str, *,
@@ -189,7 +203,7 @@ def pending_invitations(session: Session, actor: User | None) -> list[AccountTok
     rows = session.scalars(select(AccountToken).where(AccountToken.purpose == "invite",
                                                       AccountToken.used_at.is_(None))
                            .order_by(AccountToken.created_at.desc(), AccountToken.id.desc()))
-    open_rows = [r for r in rows if aware(r.expires_at) > now]
+    open_rows = [r for r in rows if aware(r.expires_at) > now and _still_vouched_for(session, r)]
     if actor is None or actor.is_sysadmin:
         return open_rows
     return [r for r in open_rows if r.publisher is not None and role_on(session, actor, r.publisher) == "admin"]

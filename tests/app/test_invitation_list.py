@@ -118,3 +118,30 @@ def test_opendata_user_invitations(app, people):
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "account.invite_revoked"))
         assert event.user_id == _user(s, "root@example.gov").id and event.detail["via"] == "cli"
         assert s.scalar(select(AccountToken).where(AccountToken.id == inv_id)).used_at is not None
+
+
+def test_an_invitation_holds_only_while_its_sender_may_still_invite(app, client, people):
+    """An admin taken off a publisher (or deactivated) kept every invitation they had sent: one to another address
+    of their own brought them back as its editor after the removal. An invitation now holds while its sender is a
+    sysadmin or an active admin of the publisher: the link answers as an expired one (410) and is not listed as
+    open; the others' stay good."""
+    _, token = people["new1@example.gov"]  # sent by roads' admin
+    _, root_token = people["new3@example.gov"]  # sent by the sysadmin, to roads too
+    assert client.get(f"/invitation/{token}").status_code == 200
+    with _db(app) as s:
+        accounts.change_role(s, _user(s, "roads-admin@example.gov"), _pub(s, "roads"), None)
+        s.commit()
+    assert client.get(f"/invitation/{token}").status_code == 410
+    with _db(app) as s:
+        assert _user(s, "new1@example.gov") is None
+        assert [r.email for r in accounts.pending_invitations(s, None)] == ["new3@example.gov", "new2@example.gov"]
+        with pytest.raises(accounts.AccountError):
+            accounts.accept_invitation(s, token, password="a long pass 123")
+        # given the role back, what they sent holds again; the sysadmin's holds throughout
+        accounts.grant(s, _user(s, "roads-admin@example.gov"), _pub(s, "roads"), "admin")
+        s.commit()
+        assert accounts.find_link(s, "invite", token) is not None
+        _user(s, "roads-admin@example.gov").active = False  # deactivated: void again
+        s.commit()
+        assert accounts.find_link(s, "invite", token) is None
+        assert accounts.find_link(s, "invite", root_token) is not None
