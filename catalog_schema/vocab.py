@@ -560,7 +560,10 @@ def file_format(raw: str | None) -> FileFormat | None:
         return format_for_media_type(text)
     low = text.lower()
     if _MEDIA_TYPE.match(low):
-        return format_for_media_type(low)
+        found = format_for_media_type(low)
+        if found is not None or ";" in low:
+            return found
+        # no media type we know: a name with a slash in it ("RDF/XML", the format's own label), read as a name
     if low.startswith("."):
         return format_for_extension(low)
     table = _format_table()

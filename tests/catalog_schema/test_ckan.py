@@ -488,3 +488,15 @@ def test_a_sources_licence_url_keeps_its_jurisdiction():
     assert to_ckan(rec)["license_url"] == raw and to_ckan(rec)["license_title"] == lic.title
     rec["license_raw"] = "cc-by"  # a name for it: the vocabulary's URL
     assert to_ckan(rec)["license_url"] == lic.url
+
+
+def test_every_format_goes_out_by_name_and_comes_back_the_same_format():
+    """package_show names a DCAT feed's format by its label, and "RDF/XML" read back as no format at all (it looks
+    like a media type): a catalog harvesting this one lost the format of every RDF/XML file and flagged it."""
+    for fmt in vocab.formats():
+        for raw in (None, fmt.eu_uri):
+            rec = new_record(slug="s", title={"en": "t"}, distributions=[new_distribution(
+                download_url="https://x.example/a", format=fmt.code, format_raw=raw)])
+            back = from_ckan(to_ckan(rec))
+            assert back["distributions"][0]["format"] == fmt.code, (fmt.code, raw)
+            assert not back["flags"], (fmt.code, raw)

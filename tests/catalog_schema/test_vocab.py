@@ -565,6 +565,7 @@ def test_fixture_resource_urls_by_extension():
         ("PSV", "PSV"),
         ("NetCDF", "NETCDF"),
         ("EPUB", "EPUB"),  # an EU file type outside the curated table
+        ("RDF/XML", "RDF_XML"),  # its label, which CKAN's package_show says: no media type, a name
     ],
 )
 def test_file_format(raw, code):
