@@ -611,13 +611,10 @@ def _read_format(v, flags):
 
 
 def _write_format(dist):
-    """CKAN's format is a short name (CSV): the source's own when it wrote one, the format's label when the source
-    gave an IRI (a DCAT feed's .../file-type/CSV, which CKAN's res_format facet and clients do not read)."""
-    fmt = vocab.format_by_code(dist["format"]) if dist.get("format") else None
-    raw = dist.get("format_raw")
-    if raw and "://" in raw and fmt is not None:
-        raw = None
-    return {"format": raw or (fmt.label if fmt else "") or "", "mimetype": dist.get("media_type")}
+    """CKAN's format is a short name (CSV), `vocab.format_name`: a DCAT feed's .../file-type/CSV is no name
+    CKAN's res_format facet and clients read."""
+    return {"format": vocab.format_name(dist.get("format"), dist.get("format_raw")) or "",
+            "mimetype": dist.get("media_type")}
 
 
 def _read_size(v, flags):

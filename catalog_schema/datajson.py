@@ -391,7 +391,12 @@ def _read_format(v, flags):
 
 
 def _write_format(dist):
-    return {"format": dist.get("format_raw"), "mediaType": plain_media_type(dist.get("media_type"))}
+    """POD's format is a human-readable name: the source's word for it, named as CKAN's resource format names it
+    (`vocab.format_name`: a DCAT feed's .../file-type/CSV is "CSV"). Where the source said none (a data.json
+    distribution with a mediaType alone) none is written, so a source's entry comes back as it was."""
+    raw = dist.get("format_raw")
+    return {"format": vocab.format_name(dist.get("format"), raw) if raw else None,
+            "mediaType": plain_media_type(dist.get("media_type"))}
 
 
 DISTRIBUTION_RULES: tuple[Rule, ...] = (

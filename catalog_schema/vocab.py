@@ -576,6 +576,16 @@ def file_format(raw: str | None) -> FileFormat | None:
     return found if found is not None and found.code in table.curated else None
 
 
+def format_name(code: str | None, raw: str | None) -> str | None:
+    """The name a file's format goes out as where readers want a name (CKAN's resource format, data.json's
+    `format`): the source's own word when it wrote one, the format's label when the source gave an IRI (a DCAT
+    feed's .../file-type/CSV) or nothing (an upload); an IRI no format of ours has stays as given."""
+    fmt = format_by_code(code) if code else None
+    if raw and "://" in raw and fmt is not None:
+        raw = None
+    return raw or (fmt.label if fmt else None) or None
+
+
 def formats() -> list[FileFormat]:
     """Every known format: the curated table first, then the rest of the EU file-type table."""
     return list(_format_table().ordered)

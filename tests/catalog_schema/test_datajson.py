@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog_schema import vocab
-from catalog_schema.ckan import from_ckan
+from catalog_schema.ckan import from_ckan, to_ckan
 from catalog_schema.datajson import (
     catalog_to_datajson,
     datasets_from_datajson,
@@ -421,3 +421,24 @@ def test_what_pod_requires_and_a_record_lacks_is_never_written_invalid():
     rec["license_raw"] = "https://data.jinghai.example/licence/v1"
     assert to_datajson(rec, site_publisher="x")["license"] == "https://data.jinghai.example/licence/v1"
     assert "publisher" not in to_datajson(rec)  # (no portal named: nothing invented)
+
+
+def test_a_format_goes_out_by_name_as_ckan_names_it_and_comes_back_the_same():
+    """data.json's format is a human-readable name. A file harvested from a DCAT feed went out as the EU IRI
+    (.../file-type/RDF_TURTLE) where package_show says "Turtle"."""
+    rec = new_record(slug="s", title={"en": "t"}, distributions=[
+        new_distribution(download_url="https://x.example/a.ttl", format="TURTLE",
+                         format_raw="http://publications.europa.eu/resource/authority/file-type/RDF_TURTLE"),
+        new_distribution(download_url="https://x.example/b.csv", format="CSV", format_raw="CSV"),
+        new_distribution(download_url="https://x.example/c", format=None, format_raw="https://x.example/formats/8d3c"),
+        new_distribution(download_url="https://x.example/d.csv", format="CSV", format_raw="csv")])
+    pod = [d.get("format") for d in to_datajson(rec)["distribution"]]
+    assert pod == ["Turtle", "CSV", "https://x.example/formats/8d3c", "csv"]
+    assert pod == [r["format"] for r in to_ckan(rec)["resources"]]
+    for fmt in vocab.formats():
+        for raw in filter(None, (fmt.code, fmt.eu_uri)):
+            rec = new_record(slug="s", title={"en": "t"}, distributions=[new_distribution(
+                download_url="https://x.example/a", format=fmt.code, format_raw=raw)])
+            back = from_datajson(to_datajson(rec))
+            assert back["distributions"][0]["format"] == fmt.code, (fmt.code, raw)
+            assert not back["flags"], (fmt.code, raw)
