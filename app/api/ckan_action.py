@@ -539,6 +539,20 @@ def package_list(session: Session, params: dict, user: User | None) -> list[str]
     return list(session.scalars(stmt))
 
 
+def current_package_list_with_resources(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The active datasets with their resources, the most recently changed first (CKAN's metadata_modified),
+    each package as package_search gives it: `limit` (at most 1000, as package_search's rows), `offset`, or
+    CKAN's older `page` of `limit` packages. Drafts and withdrawn datasets are not listed, as in package_list."""
+    limit = int_param(params, "limit", ckan_query.MAX_ROWS, 1, ckan_query.MAX_ROWS)
+    offset = int_param(params, "offset", 0, 0)
+    page = int_param(params, "page", None, 1)
+    if page is not None:
+        offset = (page - 1) * limit
+    ids = list(session.scalars(select(Dataset.id).where(Dataset.state == "active")
+                               .order_by(Dataset.modified_at.desc(), Dataset.id).offset(offset).limit(limit)))
+    return _packages(session, ids)
+
+
 def _package_counts(session: Session) -> dict[int, int]:
     rows = session.execute(select(Dataset.publisher_id, func.count()).where(Dataset.state == "active")
                            .group_by(Dataset.publisher_id)).all()
@@ -1090,7 +1104,8 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
 
 
 ACTIONS: dict[str, Callable[..., Any]] = {
-    f.__name__: f for f in (package_search, package_show, package_list, organization_list, organization_show,
+    f.__name__: f for f in (package_search, package_show, package_list, current_package_list_with_resources,
+                            organization_list, organization_show,
                             group_list, group_show, tag_list, license_list, resource_show, status_show, site_read,
                             help_show)
 }

@@ -198,6 +198,31 @@ def test_withdrawn_stays_out_of_listings(client, world):
     assert "old-timetable" not in {d["slug"] for d in client.get("/api/v1/datasets").get_json()["items"]}
 
 
+def test_current_package_list_with_resources_lists_the_packages_package_show_shows(client, world):
+    """CKAN's current_package_list_with_resources was "Action name not known" (400): a client that reads the
+    catalog through it (ckanapi's action, harvesters of CKAN 2.x) got nothing. The live datasets, most recently
+    changed first, each the package package_show gives; no withdrawn, deleted or draft one."""
+    listed = _ckan(client, "current_package_list_with_resources")
+    assert listed.status_code == 200
+    packages = listed.get_json()["result"]
+    names = sorted(p["name"] for p in packages)
+    assert names == sorted(_ckan(client, "package_list").get_json()["result"])
+    assert {"bus-stops", "metro-lines"} <= set(names) and len(names) >= 3
+    assert not {"old-timetable", "taxi-ranks", "scrapped", "unfinished", "metro-old"} & set(names)
+    stamps = [p["metadata_modified"] for p in packages]
+    assert stamps == sorted(stamps, reverse=True)
+    for package in packages:
+        assert package == _ckan(client, "package_show", id=package["name"]).get_json()["result"]
+        assert package["resources"] and package["num_resources"] == len(package["resources"])
+    first, second = ([p["name"] for p in _ckan(client, "current_package_list_with_resources", **page).get_json()
+                      ["result"]] for page in ({"limit": 1}, {"limit": 1, "page": 2}))
+    assert first + second == [p["name"] for p in packages][:2]
+    assert [p["name"] for p in _ckan(client, "current_package_list_with_resources", limit=1, offset=1)
+            .get_json()["result"]] == second
+    refused = _ckan(client, "current_package_list_with_resources", limit=0)
+    assert refused.status_code == 409 and "limit" in refused.get_json()["error"]
+
+
 # --------------------------------------------------------------------------- renamed: 301 from the old slug
 
 
