@@ -541,7 +541,8 @@ def _distribution(t: _Triples, ds: str, dist: Record, node: str, *, fallback_acc
         t.add(cnode, A, T["spdx:Checksum"])
         if checksum.get("algorithm"):
             algo = checksum["algorithm"]
-            t.typed_value(T["spdx:algorithm"], cnode, algo if _IRI.match(algo) else SPDX_ALGO + algo,
+            t.typed_value(T["spdx:algorithm"], cnode,
+                          algo if _IRI.match(algo) else SPDX_ALGO + vocab.checksum_algorithm(algo),
                           T["spdx:ChecksumAlgorithm"])
         if checksum.get("value"):
             t.add(cnode, T["spdx:checksumValue"], typed(checksum["value"], XSD + "hexBinary"))

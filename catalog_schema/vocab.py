@@ -586,6 +586,18 @@ def format_name(code: str | None, raw: str | None) -> str | None:
     return raw or (fmt.label if fmt else None) or None
 
 
+#: SPDX's checksum algorithms, by the name its RDF terms give them (spdx:checksumAlgorithm_sha256).
+_SPDX_ALGORITHMS = {name.replace("_", ""): name for name in (
+    "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b256", "blake2b384",
+    "blake2b512", "blake3", "md2", "md4", "md5", "md6", "adler32")}
+
+
+def checksum_algorithm(name: str) -> str:
+    """SPDX's name of a checksum algorithm however a record spells it (an upload's "sha-256", a CKAN hash's
+    "SHA256": sha256; "SHA3-256": sha3_256); a name SPDX has no term for, as given."""
+    return _SPDX_ALGORITHMS.get(re.sub(r"[^a-z0-9]", "", name.lower()), name)
+
+
 def formats() -> list[FileFormat]:
     """Every known format: the curated table first, then the rest of the EU file-type table."""
     return list(_format_table().ordered)

@@ -593,6 +593,21 @@ def test_known_values_are_published_as_eu_uris():
     assert str(graph.value(graph.value(ds, DCAT.contactPoint), VCARD.hasEmail)) == "mailto:opendata@env.example.gov"
 
 
+def test_a_checksum_algorithm_is_spdx_s_term_however_the_record_spells_it():
+    """An uploaded file's checksum is recorded as "sha-256": its DCAT said spdx:checksumAlgorithm_sha-256, a term
+    SPDX does not have, where a harvested file's says spdx:checksumAlgorithm_sha256."""
+    for spelling, term in (("sha-256", "sha256"), ("SHA256", "sha256"), ("sha256", "sha256"), ("SHA-1", "sha1"),
+                           ("md5", "md5"), ("SHA3-256", "sha3_256"), ("BLAKE2b-512", "blake2b512"),
+                           ("crc32", "crc32")):  # no SPDX term: as the record has it
+        rec = new_record(slug="s", title={"en": "t"}, distributions=[new_distribution(
+            id="f", download_url="https://x.example/f.csv", checksum={"algorithm": spelling, "value": "ab" * 32})])
+        graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+        node = graph.value(URIRef(f"{SITE}/dataset/s/resource/f"), SPDX.checksum)
+        assert graph.value(node, SPDX.algorithm) == URIRef(str(SPDX) + "checksumAlgorithm_" + term), spelling
+        back = dcat.dataset_from_rdf(graph, URIRef(f"{SITE}/dataset/s"))["distributions"][0]["checksum"]
+        assert back == {"algorithm": term, "value": "ab" * 32}, spelling
+
+
 def test_turtle_records_come_in_document_order_and_bad_tags_do_not_stop_publishing():
     doc = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
     <http://x.example/zebra> a dcat:Dataset ; dct:title "Z" .
