@@ -585,7 +585,8 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
     - contactPoint: the publisher's name and e-mail, else `contact_email` (the portal's own
       contact, a setting); an e-mail that is no address is left out.
     - language: BCP 47 tags (an EU authority IRI .../language/DEU becomes "de"); unknown ones dropped.
-    - temporal: only a period with a start and an end (POD has no open interval); spatial: one string, so
+    - temporal: only a period with a start and an end (POD has no open interval), each end a date as
+      `catalog_schema.dates` publishes it (2020年1月1日 as 2020-01-01; no date, no period); spatial: one string, so
       several places are published as the box around them (the extent's, else the gazetteer's boxes of
       them all), else the first place.
     - a distribution without any URL gets the landingPage as accessURL; a downloadURL gets a
@@ -631,9 +632,15 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
             else:
                 del out[key]
     if isinstance(out.get("temporal"), str):
-        start, sep, end = out["temporal"].partition("/")
-        if not (sep and start.strip() and end.strip()):
+        start, sep, end = (part.strip() for part in out["temporal"].partition("/"))
+        if not (sep and start and end):
             del out["temporal"]  # a start or an end alone: POD's temporal is an interval, and no open one
+        elif "/" not in end:  # start/end: each end a date as every door publishes it (a duration, P1Y, as written)
+            ends = [part if part[:1] in "PR" else dates.published_text(part) for part in (start, end)]
+            if all(ends):
+                out["temporal"] = "/".join(ends)
+            else:
+                del out["temporal"]  # an end that is no date on the calendar: no interval to say (DCAT alike)
     spatial = out.get("spatial")
     if isinstance(spatial, list):  # POD's spatial is one string: one place, else the box around them all
         named = [p for p in spatial if isinstance(p, str) and p.strip()]

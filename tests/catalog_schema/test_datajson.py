@@ -442,3 +442,25 @@ def test_a_format_goes_out_by_name_as_ckan_names_it_and_comes_back_the_same():
             back = from_datajson(to_datajson(rec))
             assert back["distributions"][0]["format"] == fmt.code, (fmt.code, raw)
             assert not back["flags"], (fmt.code, raw)
+
+
+def test_a_period_is_published_by_the_date_rule_dcat_and_schema_org_follow():
+    """temporal went out as the source wrote its ends ("2020年1月1日/2020.12.31"), which the POD schema refuses (and
+    with it the whole /data.json) while DCAT said 2020-01-01 to 2020-12-31. Each end is now published as
+    catalog_schema.dates publishes a date; a period with an end that is no date has no interval to say."""
+    def temporal(start, end):
+        rec = new_record(slug="s", title={"en": "t"}, keywords=["k"], publisher={"name": {"en": "P"}},
+                         contact_point={"name": "Desk", "email": "desk@example.gov"}, modified="2024-01-01",
+                         temporal={"start": start, "end": end})
+        out = to_datajson(rec, site_url=SITE)
+        assert validation_errors(out, kind="dataset") == [], out.get("temporal")
+        return out.get("temporal")
+
+    assert temporal("2020年1月1日", "2020.12.31") == "2020-01-01/2020-12-31"
+    assert temporal("2024-05-01 10:00", "2024-05-02T10:00:00+0800") == "2024-05-01T10:00/2024-05-02T10:00:00+08:00"
+    assert temporal("2016", "2025") == "2016/2025"
+    assert temporal("2020-01-01", "2020-13-45") is None  # no end on the calendar: DCAT leaves it out too
+    assert temporal("2020-01-01", "P1Y") == "2020-01-01/P1Y"  # a source's duration, POD's own form, as written
+    back = from_datajson(to_datajson(new_record(slug="s", title={"en": "t"},
+                                                temporal={"start": "2020年1月1日", "end": "2020.12.31"})))
+    assert back["temporal"] == {"start": "2020-01-01", "end": "2020-12-31"}
