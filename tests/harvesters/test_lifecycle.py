@@ -146,7 +146,7 @@ def test_a_source_that_suddenly_lists_much_less_withdraws_nothing_until_confirme
     assert {i["status"] for i in held_back["items"]} == {"held-back"} and held_back["more"] == 0
     assert report["jobs"][0]["withdrawn"] == 0 and "held_back" not in report["jobs"][0]
     page = client.get("/harvest/source/treasury?lang=zh_CN").get_data(as_text=True)
-    assert f"确认后将撤回 ({gone})" in page and page.count('<li data-remote-id=') >= min(gone, 20)
+    assert f"确认后将撤回（{gone}）" in page and page.count('<li data-remote-id=') >= min(gone, 20)
     env = {"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path)}
     shown = CliRunner().invoke(main, ["--lang", "en", "source", "show", "treasury"], env=env)
     assert f"to be withdrawn once confirmed ({gone}):" in shown.output, shown.output
