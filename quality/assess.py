@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalog_schema import vocab
+from catalog_schema import dates, vocab
 from catalog_schema.record import Record
 from quality import metadata as metadata_mod
 from quality import openness, timeliness
@@ -266,10 +266,10 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
         })
     meta = metadata_mod.assess_metadata(record, checks_for_metadata, dcat_violations)
     findings += _not_yet_reported(meta.findings, findings)
-    t = timeliness.staleness(record.get("modified") or record.get("issued"), record.get("frequency"), now=now)
-    findings += timeliness.timeliness_findings(record.get("modified") or record.get("issued"),
-                                               record.get("frequency"), now=now,
-                                               dated="modified" if record.get("modified") else "issued")
+    # judged on the modification date when it is a date, else on the publication date ("yesterday-ish" is none)
+    dated = "modified" if dates.published_text(record.get("modified")) or not record.get("issued") else "issued"
+    t = timeliness.staleness(record.get(dated), record.get("frequency"), now=now)
+    findings += timeliness.timeliness_findings(record.get(dated), record.get("frequency"), now=now, dated=dated)
     stars = openness.dataset_stars(star_results)
     parts = {
         "openness": stars / 5,

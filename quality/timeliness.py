@@ -12,10 +12,11 @@ published on the 5th of the following month is not late.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 from dataclasses import dataclass
 
-from catalog_schema import vocab
+from catalog_schema import dates, vocab
 from quality.findings import Finding, FindingType, Rule, make_finding
 
 #: Days per period; ``None`` means the code promises no schedule, so the dataset is never stale.
@@ -94,16 +95,34 @@ def _as_datetime(value: _dt.date | _dt.datetime | str | None) -> _dt.datetime | 
     elif isinstance(value, _dt.date):
         dt = _dt.datetime(value.year, value.month, value.day)
     else:
-        text = str(value).strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            dt = _dt.datetime.fromisoformat(text)
-        except ValueError:
+        dt = _published(str(value))
+        if dt is None:
             return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=_dt.UTC)
     return dt
+
+
+def _published(text: str) -> _dt.datetime | None:
+    """The instant a date written as a source wrote it stands for, read by the rule every door publishes dates by
+    (catalog_schema.dates): 2024年3月1日 and 2024.03.01 are 2024-03-01, as the metadata score counts and DCAT
+    publishes them; a year-month or a year is its last day. None when it is no date on the calendar. (Read with
+    fromisoformat alone, 2023年3月1日 was "no readable last-modified date" beside the metadata points it earned as
+    a date, and an annual dataset three years old scored as fresh.)"""
+    found = dates.published(text)
+    if found is None:
+        return None
+    lexical, kind = found
+    if lexical.startswith("-"):  # a year before the common era: a date, but none Python's datetime reaches
+        return None
+    if kind == dates.YEAR_MONTH:  # its last day: "2026-10" may be 31 October; nobody is called late on a guess
+        lexical += f"-{calendar.monthrange(int(lexical[:4]), int(lexical[5:7]))[1]:02d}"
+    elif kind == dates.YEAR:
+        lexical += "-12-31"
+    try:
+        return _dt.datetime.fromisoformat(lexical.replace("Z", "+00:00"))
+    except ValueError:  # a fraction of a second finer than Python reads
+        return None
 
 
 def staleness(modified, frequency_code: str | None, *, now: _dt.datetime) -> Timeliness:
@@ -177,9 +196,13 @@ MEASURE = "1 when fresh; 1 - 0.25 per period late when stale; 0.5 when no date i
 
 
 def score(t: Timeliness) -> float:
-    """The timeliness part of the overall score (see MEASURE)."""
+    """The timeliness part of the overall score (see MEASURE). No date known is half, whether or not a frequency is
+    declared: an annual dataset with no date at all scored as fresh (10 of 10) beside `modified-missing` saying its
+    freshness could not be judged."""
+    if t.age_days is None:
+        return 0.5
     if t.expected_days is None:
-        return 1.0 if t.age_days is not None else 0.5
+        return 1.0
     if not t.stale:
         return 1.0
     return max(0.0, 1.0 - 0.25 * t.periods_late)

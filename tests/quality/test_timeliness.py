@@ -73,3 +73,35 @@ def test_a_stale_findings_age_is_told_in_whole_days():
     assert found.evidence["age_days"] == 1690.27
     assert found.message.startswith("Last modified 1,690 days ago, ")
     assert found.localised("zh")[0].startswith("最近一次更新在 1,690 天前，")
+
+
+def _timeliness(**fields):
+    from catalog_schema.record import new_record
+    from quality.assess import assess
+
+    doc = assess(new_record(slug="t", title={"en": "T"}, license="CC-BY-4.0", **fields), {}, now=NOW,
+                 dcat_violations=[])
+    return doc["subscores"]["timeliness"], [f["type"] for f in doc["findings"]
+                                           if f["type"] in ("stale", "modified-missing", "frequency-missing")]
+
+
+def test_a_date_written_as_sources_write_it_is_read_by_the_rule_the_metadata_counts_it_by():
+    """2023年3月1日 earns the modification date's metadata points and is published as 2023-03-01 (catalog_schema.dates):
+    timeliness read it with fromisoformat alone, so an annual dataset three years old was "no readable last-modified
+    date" and scored as fresh (10 of 10 points lost nowhere, a stale dataset not said to be)."""
+    assert _timeliness(frequency="ANNUAL", modified="2023年3月1日") == (32, ["stale"])
+    assert _timeliness(frequency="ANNUAL", modified="2026.03.31") == (100, [])
+    # a year-month is judged on its last day: October 2026 may be the 31st, not late on 23 November for a month
+    assert _timeliness(frequency="MONTHLY", modified="2026-10") == (100, [])
+    # a modification date that is no date: judged on the publication date, and says so
+    (found,) = timeliness_findings("2022.01.05", "ANNUAL", now=NOW, dated="issued")
+    assert found.evidence["age_days"] > 1700
+    assert _timeliness(frequency="ANNUAL", modified="yesterday-ish", issued="2022.01.05")[1] == ["stale"]
+
+
+def test_no_date_at_all_costs_half_the_timeliness_part_with_or_without_a_frequency():
+    """docs/quality.md: 0.5 when no date is known. With a frequency declared it was 1: the 5 points
+    `modified-missing` says are at stake were never lost, and two datasets with the same finding scored apart."""
+    assert _timeliness(frequency="ANNUAL") == (50, ["modified-missing"])
+    assert _timeliness() == (50, ["frequency-missing", "modified-missing"])
+    assert _timeliness(frequency="IRREG", modified="2001-01-01") == (100, [])
