@@ -175,7 +175,11 @@ PART_LABELS = {"openness": _l("Openness (stars)"), "metadata": _l("Metadata"), "
 def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """How the 0-100 score is made (quality/assess.py): each part's own percentage, its weight, and the points it
     gives and loses; a part not measured (no table: no data part) has its weight spread over the others, as the
-    score does. The points are rounded, so their sum may differ from the score by one.
+    score does.
+
+    The figures are tenths, apportioned (largest remainder) so that the weights add up to 100, the points to the
+    score and the lost points to 100 less it, exactly: each rounded on its own, "Quality score: 99/100" stood above
+    a metadata row losing 1.5 points, and the parts of most datasets added up to half a point off their score.
 
     Personal data in a public file caps the score (PII_CAP): the parts of the hotline complaints gave 85.5 points
     and the page said 40 without a row for the 45.5 the cap took, so a last row (`cap`) says what it took and the
@@ -185,18 +189,66 @@ def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     subscores = doc.get("subscores") or {}
     present = {k: w for k, w in WEIGHTS.items() if subscores.get(k) is not None}
     total = sum(present.values()) or 100
-    out = []
-    gained = 0.0  # what the parts give together, before the cap
-    for part, weight in WEIGHTS.items():
-        value = subscores.get(part)
-        share = weight * 100 / total if part in present else 0.0
-        got = share * value / 100 if value is not None else 0.0
-        gained += got
-        out.append({"part": part, "label": PART_LABELS.get(part, part), "percent": value,
-                    "weight": round(share, 1), "points": round(got, 1), "lost": round(share - got, 1)})
+    measured = _measured(doc, present)
+    shares = {part: weight * 1000 / total if part in present else 0.0 for part, weight in WEIGHTS.items()}
+    gots = {part: shares[part] * measured[part] if part in present else 0.0 for part in WEIGHTS}
+    gained = sum(gots.values()) / 10  # what the parts give together, before the cap
     score = doc.get("score")
-    if doc.get("pii") and isinstance(score, int | float) and gained - score >= 0.5:
+    capped = bool(doc.get("pii")) and isinstance(score, int | float) and gained - score >= 0.5
+    given = round(gained * 10) if capped or not isinstance(score, int | float) else round(score * 10)
+    # the rounding goes to the parts measured between 0% and 100%: one at 100% loses nothing and one at 0% gives
+    # nothing, whatever the rounding (only when there is no such part do the others take it)
+    partial = [k for k in present if 0 < subscores[k] < 100]
+    points = _apportion(gots, given, partial or [k for k in present if subscores[k] > 0])
+    lost = _apportion({k: shares[k] - gots[k] for k in WEIGHTS}, (1000 if present else 0) - given,
+                      partial or [k for k in present if subscores[k] < 100])
+    out = []
+    for part in WEIGHTS:
+        out.append({"part": part, "label": PART_LABELS.get(part, part), "percent": subscores.get(part),
+                    "weight": (points[part] + lost[part]) / 10, "points": points[part] / 10,
+                    "lost": lost[part] / 10})
+    if capped:
+        took = given - round(score * 10)
         out.append({"part": "cap", "label": _("Cap for personal data in a public file (at most %(cap)s)", cap=PII_CAP),
-                    "percent": None, "weight": None, "points": round(score - gained, 1),
-                    "lost": round(gained - score, 1), "cap": True})
+                    "percent": None, "weight": None, "points": -took / 10, "lost": took / 10, "cap": True})
+    return out
+
+
+def _measured(doc: dict[str, Any], present: dict[str, int]) -> dict[str, float]:
+    """Each measured part as the score took it (0-1), from what the document keeps (the stars, the metadata points,
+    the files' link checks, the timeliness) rather than its whole percentage, where that says the same: the score
+    weighs 365/405 of metadata, not the 90% the document rounds it to. The data part has only its percentage."""
+    from quality import timeliness
+    from quality.rules import accessibility
+
+    subscores = doc.get("subscores") or {}
+    meta, late = doc.get("metadata") or {}, doc.get("timeliness") or {}
+    exact: dict[str, Any] = {}
+    try:
+        exact["openness"] = int(doc["stars"]) / 5
+        exact["metadata"] = int(meta["points"]) / int(meta["max"])
+        exact["accessibility"] = accessibility.score(doc["distributions"])
+        exact["timeliness"] = timeliness.score(timeliness.Timeliness(
+            periods_late=float(late.get("periods_late") or 0), expected_days=late.get("expected_days"),
+            age_days=late.get("age_days"), stale=bool(late.get("stale"))))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        pass  # an older or partial document: its percentages
+    out = {}
+    for part in present:
+        value = exact.get(part)
+        out[part] = value if value is not None and round(value * 100) == subscores[part] else subscores[part] / 100
+    return out
+
+
+def _apportion(exact: dict[str, float], total: int, movable: list[str]) -> dict[str, int]:
+    """Whole numbers near `exact` (none below 0) that add up to `total`: each rounded, then the difference moved one
+    at a time to (or from) the `movable` one whose rounding gave away (took) the most."""
+    out = {k: max(round(v), 0) for k, v in exact.items()}
+    while (short := total - sum(out.values())) != 0:  # each turn moves one nearer, or stops
+        step = 1 if short > 0 else -1
+        open_ = [k for k in out if k in movable and (step > 0 or out[k] > 0)]
+        if not open_:
+            break
+        pick = max(open_, key=lambda k: (exact[k] - out[k]) * step)
+        out[pick] += step
     return out

@@ -304,8 +304,9 @@ def test_the_score_is_broken_down_into_its_parts_on_the_dataset_page(demo_instan
             rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)'
                               r'</td></tr>', table)
             score = int(re.search(r"Quality score: <strong>(\d+)", page).group(1))
-            assert len(rows) == 5 and abs(sum(float(r[3]) for r in rows) - score) <= 1, (slug, rows, score)
-            assert abs(sum(float(r[2]) for r in rows) - 100) < 0.5  # weights spread over the measured parts
+            assert len(rows) == 5 and round(sum(float(r[3]) for r in rows), 1) == score, (slug, rows, score)
+            assert round(sum(float(r[4]) for r in rows), 1) == 100 - score, (slug, rows, score)
+            assert round(sum(float(r[2]) for r in rows), 1) == 100  # weights spread over the measured parts
         assert "得分构成" in client.get("/dataset/road-works?lang=zh").get_data(as_text=True)
     finally:
         app.extensions["opendata"]["engine"].dispose()
@@ -329,8 +330,8 @@ def test_the_score_breakdown_of_a_capped_dataset_adds_up_to_its_score(demo_insta
                               r'<td>(.*?)</td><td>(.*?)</td></tr>', table)
             score = int(re.search(r"<strong>(\d+)</strong>/100", page).group(1))
             assert score == 40 and len(rows) == 6 and word in rows[-1][0], rows
-            assert abs(sum(float(r[3]) for r in rows) - score) <= 1, rows
-            assert abs(sum(float(r[4]) for r in rows) - (100 - score)) <= 1, rows
+            assert round(sum(float(r[3]) for r in rows), 1) == score, rows
+            assert round(sum(float(r[4]) for r in rows), 1) == 100 - score, rows
     finally:
         app.extensions["opendata"]["engine"].dispose()
 

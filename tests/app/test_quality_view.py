@@ -52,3 +52,40 @@ def test_the_score_breakdown_says_what_the_personal_data_cap_took(app):
     assert "40" in en[-1]["label"] and "personal data" in en[-1]["label"]
     assert "个人信息" in zh[-1]["label"]
     assert len(plain) == 5 and not any(p.get("cap") for p in plain)
+
+
+def test_the_score_breakdown_adds_up_to_the_score_exactly(app):
+    """Each figure rounded on its own: "Quality score: 99/100" above a metadata row losing 1.5 points (the parts
+    gave 98.5), and the parts of most datasets up to a point off their score. The points now add up to
+    the score and the lost points to 100 less it, to the tenth; a part at 100% loses nothing, one at 0% gives
+    nothing."""
+    from app.web.quality_view import score_parts
+
+    def doc(score, stars, points, subscores, **more):
+        files = [{"check_status": "ok"}] if subscores.get("accessibility") else [{"check_status": "broken"}]
+        return {"score": score, "stars": stars, "metadata": {"points": points, "max": 405}, "distributions": files,
+                "timeliness": {"stale": False, "periods_late": 0, "expected_days": 365.25, "age_days": 30.0},
+                "subscores": subscores, **more}
+
+    cases = [  # (as assessed: quality.assess) the 5-star RDF file with 385 metadata points, a 3-star CSV, a 0-star one
+        doc(99, 5, 385, {"openness": 100, "metadata": 95, "data": None, "timeliness": 100, "accessibility": 100}),
+        doc(84, 3, 365, {"openness": 60, "metadata": 90, "data": 100, "timeliness": 100, "accessibility": 100}),
+        doc(83, 3, 395, {"openness": 60, "metadata": 98, "data": 84, "timeliness": 100, "accessibility": 100}),
+        doc(31, 0, 260, {"openness": 0, "metadata": 64, "data": None, "timeliness": 100, "accessibility": 0}),
+        doc(40, 3, 395, {"openness": 60, "metadata": 98, "data": 100, "timeliness": 100, "accessibility": 100},
+            pii=True),
+    ]
+    with app.test_request_context("/?lang=en"):
+        for case in cases:
+            parts = score_parts(case)
+            assert round(sum(p["points"] for p in parts), 1) == case["score"], parts
+            assert round(sum(p["lost"] for p in parts), 1) == 100 - case["score"], parts
+            assert round(sum(p["weight"] for p in parts if p["weight"] is not None), 1) == 100, parts
+            for p in parts:
+                if p["percent"] == 100:
+                    assert p["lost"] == 0 and p["points"] == p["weight"], p
+                if p["percent"] == 0:
+                    assert p["points"] == 0, p
+    with app.test_request_context("/?lang=en"):
+        first = {p["part"]: p for p in score_parts(cases[0])}
+    assert first["metadata"]["lost"] == 1.0 and first["openness"]["lost"] == 0
