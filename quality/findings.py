@@ -10,6 +10,7 @@ is filled from that list.
 from __future__ import annotations
 
 import importlib
+import re
 import string
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """Evidence whose values are vocabulary codes said in words: an EU frequency code (ANNUAL) as its label in
     `lang` (每年, annual). A finding's text in every door (the CLI printed "on a ANNUAL schedule"); a value that is
     no code (the pages' own words already) stays as it is."""
+    if "http_status" in evidence and isinstance(evidence.get("problem"), str):  # a download's (link-broken)
+        evidence = {**evidence, "problem": download_problem(evidence["problem"], evidence.get("http_status"), lang)}
     if "problem" in evidence and "problem_zh" not in evidence:  # a parser's own words have no Chinese: as they are
         evidence = {**evidence, "problem_zh": evidence["problem"]}
     # the metadata points a finding also wins back when it was told once for the stars and the metadata table
@@ -123,6 +126,50 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     if freq is None:
         return evidence
     return {**evidence, "frequency": freq.label_zh if lang == "zh" else freq.label_en}
+
+
+#: What went wrong with a download, in plain words (English, Chinese), by what the link checker's error says
+#: (plumbing/http.py): the error itself names the host, the URL and the attempts, and was shown whole, in
+#: English, in the Chinese finding and star reason ("无法下载文件（127.0.0.1:5001 is skipped for the rest of this
+#: run: it failed 3 times in a row (last: could not connect ...)）"). The evidence keeps it. First match wins.
+_DOWNLOAD_PROBLEMS = tuple((re.compile(pattern, re.I), words) for pattern, words in (
+    (r"refused to fetch|does not fetch from", ("the address is on a network the portal does not fetch from",
+                                               "该地址位于门户不访问的网络中")),
+    (r"could not be found|name or service not known|getaddrinfo|nodename|\bdns\b",
+     ("the server's name could not be found", "找不到服务器的域名")),
+    (r"timed? ?out|did not (?:accept|answer)|longer than|stopped sending",
+     ("the server did not answer in time", "服务器未及时响应")),
+    (r"refused", ("the server refused the connection", "服务器拒绝连接")),
+    (r"certificate|\btls\b|\bssl\b|secure connection",
+     ("the server's certificate was not accepted", "服务器的证书未被接受")),
+    (r"larger than|more than the|too large", ("the file is larger than the download limit", "文件超过了下载大小限制")),
+    (r"redirect", ("the address redirects in a loop, or to an address that cannot be followed",
+                   "该地址循环重定向，或重定向到无法访问的地址")),
+    (r"not a usable|no http\(s\) URL|not a URL|names no host|only http and https|not a web address",
+     ("the address is not a web address (http or https)", "该地址不是网址（http 或 https）")),
+    (r"broke|announced", ("the connection broke before the whole file arrived", "文件尚未传完连接就中断了")),
+))
+
+
+def download_problem(problem: str | None, status: Any = None, lang: str = "en") -> str:
+    """A download's problem (a link-broken finding's evidence, a star reason) in plain words in `lang`; an HTTP
+    status stays a number."""
+    zh = lang == "zh"
+    for words in (*(w for _p, w in _DOWNLOAD_PROBLEMS), _DOWNLOAD_FAILED):  # words already (a door said them)
+        if problem in words:
+            return words[1 if zh else 0]
+    found = re.search(r"\bHTTP (\d{3})\b", problem or "")
+    code = status if isinstance(status, int) and not isinstance(status, bool) and status >= 400 else (
+        found.group(1) if found else None)
+    if code is not None:
+        return f"服务器返回 HTTP {code}" if zh else f"the server answered HTTP {code}"
+    for pattern, words in _DOWNLOAD_PROBLEMS:
+        if pattern.search(problem or ""):
+            return words[1 if zh else 0]
+    return _DOWNLOAD_FAILED[1 if zh else 0]
+
+
+_DOWNLOAD_FAILED = ("the download failed", "下载失败")
 
 
 #: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.

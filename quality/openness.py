@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from catalog_schema import vocab
-from quality.findings import Finding, FindingType, Rule, format_label, make_finding
+from quality.findings import Finding, FindingType, Rule, download_problem, format_label, make_finding
 from quality.rules import archive_bomb, format_mismatch, not_parseable
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[F
         problem = f"HTTP {ev.http_status}" if ev.http_status and ev.http_status >= 400 else (ev.error or "no answer")
         found.append(make_finding("link-broken", url=ev.url or "(no URL)", problem=problem,
                                   http_status=ev.http_status))
-        reasons.append(f"The file could not be downloaded ({problem}).")
+        reasons.append(f"The file could not be downloaded ({download_problem(problem, ev.http_status)}).")
     elif _html_instead_of_data(ev, sniffed):
         found.append(make_finding("html-not-data", url=ev.url or "(no URL)",
                                   declared=format_mismatch.declared_code(ev.declared_format)))

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app.web import quality_view
 from catalog_schema import vocab
 from catalog_schema.record import pick_text
-from quality.findings import FINDING_TYPES, SEVERITIES, worded
+from quality.findings import FINDING_TYPES, SEVERITIES, download_problem, worded
 
 SEVERITY_HEADINGS = {"error": _l("Errors: fix these first"), "warning": _l("Warnings"),
                      "info": _l("Suggestions")}
@@ -117,7 +117,7 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
             lic = vocab.licence_by_id(str(value)) if value else None
             out[key] = lic.title if lic is not None else (f"“{value}”" if value else _("(not given)"))
         elif key == "problem" and ftype_slug == "link-broken":  # a download's problem (a parser's is its own:
-            out[key] = problem_text(value, evidence.get("http_status"))  # it read "下载失败" for a CSV's NUL bytes)
+            out[key] = download_problem(value, evidence.get("http_status"), lang)  # it read "下载失败" for NUL bytes)
         elif key == "error" and ftype_slug == "table-unreadable":
             out[key] = _("its rows and columns are not laid out as one table.")
         else:

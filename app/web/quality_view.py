@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from quality.findings import FINDING_TYPES
+from quality.findings import FINDING_TYPES, download_problem
 
 STAR_CRITERIA = (
     _l("On the web under an open licence"),
@@ -37,7 +37,8 @@ SEVERITY = {"error": _l("Error"), "warning": _l("Warning"), "info": _l("Informat
 
 # The openness rules' English reason sentences (quality/openness.py) and their Chinese wording.
 _REASONS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
-    (r"The file could not be downloaded \((.*?)\)\.", r"无法下载文件（\1）。"),
+    (r"The file could not be downloaded \((.*?)\)\.(?=\s|$)",
+     lambda m: f"无法下载文件（{download_problem(m.group(1), None, 'zh')}）。"),
     (r"The link returns an HTML web page, not the data file\.", "链接返回的是网页，而不是数据文件。"),
     (r"No licence is given\.", "未声明许可协议。"),
     (r"The licence (.+?) is not an open licence\.", r"许可协议 \1 不是开放许可协议。"),
@@ -69,10 +70,16 @@ def _where_zh(where: str) -> str:
     return out.replace("position not reported by the parser", "解析器未报告位置").lstrip("，")
 
 
+_DOWNLOAD_REASON = re.compile(r"The file could not be downloaded \((.*?)\)\.(?=\s|$)")
+
+
 def reason_text(reason: str, lang: str) -> str:
-    """A stored star reason in `lang` ("zh" rewrites the known English sentences; unknown ones stay)."""
+    """A stored star reason in `lang` ("zh" rewrites the known English sentences; unknown ones stay). A download's
+    problem is said in plain words (quality.findings.download_problem) in English too: a reason stored before it was
+    read "could not be downloaded (127.0.0.1:5001 is skipped for the rest of this run: it failed 3 times ...)"."""
     if lang != "zh":
-        return reason
+        return _DOWNLOAD_REASON.sub(lambda m: f"The file could not be downloaded ({download_problem(m.group(1))}).",
+                                    reason)
     out = reason
     for pattern, repl in _REASONS_ZH:
         out = pattern.sub(repl, out)

@@ -89,3 +89,18 @@ def test_the_score_breakdown_adds_up_to_the_score_exactly(app):
     with app.test_request_context("/?lang=en"):
         first = {p["part"]: p for p in score_parts(cases[0])}
     assert first["metadata"]["lost"] == 1.0 and first["openness"]["lost"] == 0
+
+
+def test_a_stored_download_reason_is_said_in_plain_words_in_each_language():
+    """A star reason stored before the words were plain kept the link checker's English inside the Chinese sentence
+    ("无法下载文件（127.0.0.1:5001 is skipped for the rest of this run: ...）。") on the dataset page, the quality API
+    and CKAN's resource; the English said the same raw error."""
+    from app.web.quality_view import reason_text
+
+    stored = ("The file could not be downloaded (127.0.0.1:5001 is skipped for the rest of this run: it failed 3 times "
+              "in a row (last: could not connect to 127.0.0.1:5001 (connection refused) for "
+              "http://127.0.0.1:5001/a.csv)). No licence is given.")
+    assert reason_text(stored, "zh") == "无法下载文件（服务器拒绝连接）。 未声明许可协议。"
+    assert reason_text(stored, "en") == ("The file could not be downloaded (the server refused the connection). "
+                                         "No licence is given.")
+    assert reason_text("The file could not be downloaded (HTTP 404).", "zh") == "无法下载文件（服务器返回 HTTP 404）。"

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import socket
+
 import pytest
 
+from catalog_schema.record import new_distribution, new_record
 from plumbing.http import GuardedSession, HttpConfig
+from quality.assess import assess as assess_record
+from quality.assess import collect_facts
 from quality.fetch import Previous, check_many, check_url
+from quality.findings import FINDING_TYPES
 
 
 @pytest.fixture
@@ -62,8 +70,6 @@ def test_archive_not_writable_is_a_clear_error(http, local_server, tmp_path):
 
 
 def test_dead_host_fails_fast_for_all_its_urls(tmp_path, local_server):
-    import socket
-
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -77,3 +83,44 @@ def test_dead_host_fails_fast_for_all_its_urls(tmp_path, local_server):
     assert results["alive"].status == "ok"
     assert all(results[f"dead{i}"].status == "broken" for i in range(200))
     assert sum(1 for r in results.values() if r.error_kind == "circuit-open") >= 190
+
+
+def test_a_broken_links_finding_and_star_reason_say_the_problem_in_plain_words(tmp_path, local_server):
+    """The link checker's own error (host, URL, attempts, in English) was the finding's and the star reason's
+    problem in every language: the Chinese dataset page and /api/v1/datasets/<slug>/quality?lang=zh read
+    "无法下载文件（127.0.0.1:5001 is skipped for the rest of this run: it failed 3 times in a row (last: could not
+    connect to 127.0.0.1:5001 (connection refused) for http://...)）". The evidence keeps it; the words are plain."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there: connection refused
+    urls = {f"d{i}": f"http://127.0.0.1:{port}/f{i}.csv" for i in range(4)}
+    urls["gone"] = local_server.url("/gone.csv")
+    with GuardedSession(HttpConfig(allow_hosts=["127.0.0.1"], timeout=1, retries=0, backoff=0.01,
+                                   circuit_threshold=2, user_agent="t")) as http:
+        checks = check_many(http, [(key, url, None) for key, url in urls.items()], tmp_path)
+    assert {r.error_kind for r in checks.values()} >= {"connection", "circuit-open", "http-status"}
+    record = new_record(slug="links", title={"en": "Links"}, license="CC-BY-4.0", distributions=[
+        new_distribution(id=key, download_url=url, format="CSV") for key, url in urls.items()])
+    doc = assess_record(record, collect_facts(record, checks), now=dt.datetime.now(dt.UTC), dcat_violations=[])
+
+    broken = [f for f in doc["findings"] if f["type"] == "link-broken"]
+    assert len(broken) == 5
+    ftype = FINDING_TYPES["link-broken"]
+    for f in broken:
+        zh, en = ftype.message("zh", f["evidence"]), ftype.message("en", f["evidence"])
+        outside_url = zh.replace(f["evidence"]["url"], "")
+        assert not re.search(r"[A-Za-z]{3,}", outside_url.replace("HTTP", "")), zh  # no English words around it
+        assert "skipped" not in en and "Errno" not in en and f["message"] == en
+        status = f["evidence"]["http_status"]
+        assert (zh, en) == ((f"无法下载 {f['evidence']['url']} 的文件（服务器返回 HTTP 404）。",
+                             f"The file at {f['evidence']['url']} could not be downloaded (the server answered HTTP "
+                             "404).") if status == 404 else
+                            (f"无法下载 {f['evidence']['url']} 的文件（服务器拒绝连接）。",
+                             f"The file at {f['evidence']['url']} could not be downloaded (the server refused the "
+                             "connection)."))
+        assert "refused" in f["evidence"]["problem"] or status == 404  # the evidence keeps the checker's words
+    reasons = {d["id"]: d["reasons"][0] for d in doc["distributions"]}
+    assert reasons["gone"] == "The file could not be downloaded (the server answered HTTP 404)."
+    assert {reasons[f"d{i}"] for i in range(4)} == {"The file could not be downloaded (the server refused the "
+                                                    "connection)."}

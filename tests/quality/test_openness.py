@@ -133,7 +133,9 @@ def test_broken_link_is_zero_stars():
                                           error="timed out after 30 s", declared_format=None, sniffed=None,
                                           licence_id=None))
     assert (timeout.stars, _slugs(timeout)) == (0, ["licence-missing", "link-broken"])
-    assert "timed out" in timeout.findings[0].message
+    # the checker's problem in plain words; the evidence keeps it as it was
+    assert "(the server did not answer in time)" in timeout.findings[0].message
+    assert timeout.findings[0].evidence["problem"] == "timed out after 30 s"
 
 
 def test_server_error_with_a_body_is_still_broken():
