@@ -94,6 +94,8 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     no code (the pages' own words already) stays as it is."""
     if "http_status" in evidence and isinstance(evidence.get("problem"), str):  # a download's (link-broken)
         evidence = {**evidence, "problem": download_problem(evidence["problem"], evidence.get("http_status"), lang)}
+    if isinstance(evidence.get("error"), str) and "error_words" not in evidence:  # why a table could not be read
+        evidence = {**evidence, "error_words": table_problem(evidence["error"], lang)}
     if "problem" in evidence and "problem_zh" not in evidence:  # a parser's own words have no Chinese: as they are
         evidence = {**evidence, "problem_zh": evidence["problem"]}
     # the metadata points a finding also wins back when it was told once for the stars and the metadata table
@@ -170,6 +172,38 @@ def download_problem(problem: str | None, status: Any = None, lang: str = "en") 
 
 
 _DOWNLOAD_FAILED = ("the download failed", "下载失败")
+
+
+#: Why a table could not be read, in plain words (English, Chinese), by what the reader's error says
+#: (quality/tabular: "TableError: The JSON is not an array of objects or arrays."), which the finding showed whole,
+#: in English, in Chinese too. The evidence keeps it. First match wins.
+_TABLE_PROBLEMS = tuple((re.compile(pattern, re.I), words) for pattern, words in (
+    (r"encrypted", ("the workbook is encrypted (password-protected).", "工作簿已加密（设有密码）。")),
+    (r"zip bomb", ("the ZIP archive expands to an unsafe size.", "压缩包解压后大小异常。")),
+    (r"holds no table", ("the ZIP archive holds no table.", "压缩包中没有表格。")),
+    (r"entit", ("it declares XML entities or external resources, which are refused.",
+                "文件声明了 XML 实体或外部资源，已被拒绝。")),
+    (r"is empty|has no data|no rows could be read|has no records|no features",
+     ("it holds no rows.", "文件中没有数据行。")),
+    (r"UTF-16|UTF-32", ("its text encoding (UTF-16 or UTF-32) could not be read as a table.",
+                        "其文本编码（UTF-16 或 UTF-32）无法按表格读取。")),
+    (r"not an array|mixes records|nested too deeply|no records to read",
+     ("its rows and columns are not laid out as one table.", "其行和列未按单个表格排列。")),
+))
+_TABLE_FAILED = ("the file is damaged, or its rows and columns are not laid out as one table.",
+                 "文件已损坏，或其行和列未按单个表格排列。")
+
+
+def table_problem(error: str | None, lang: str = "en") -> str:
+    """Why a table could not be read (a table-unreadable finding's evidence `error`) in plain words in `lang`."""
+    zh = lang == "zh"
+    for words in (*(w for _p, w in _TABLE_PROBLEMS), _TABLE_FAILED):  # words already (a door said them)
+        if error in words:
+            return words[1 if zh else 0]
+    for pattern, words in _TABLE_PROBLEMS:
+        if pattern.search(error or ""):
+            return words[1 if zh else 0]
+    return _TABLE_FAILED[1 if zh else 0]
 
 
 #: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.

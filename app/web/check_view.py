@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app.web import quality_view
 from catalog_schema import vocab
 from catalog_schema.record import pick_text
-from quality.findings import FINDING_TYPES, SEVERITIES, download_problem, worded
+from quality.findings import FINDING_TYPES, SEVERITIES, download_problem, table_problem, worded
 
 SEVERITY_HEADINGS = {"error": _l("Errors: fix these first"), "warning": _l("Warnings"),
                      "info": _l("Suggestions")}
@@ -119,7 +119,7 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
         elif key == "problem" and ftype_slug == "link-broken":  # a download's problem (a parser's is its own:
             out[key] = download_problem(value, evidence.get("http_status"), lang)  # it read "下载失败" for NUL bytes)
         elif key == "error" and ftype_slug == "table-unreadable":
-            out[key] = _("its rows and columns are not laid out as one table.")
+            out[key] = table_problem(value, lang)
         else:
             out[key] = value
     ftype = FINDING_TYPES.get(ftype_slug)

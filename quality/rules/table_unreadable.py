@@ -12,8 +12,9 @@ TYPE = FindingType(
     "table-unreadable", "error", "The table cannot be read", "无法读取表格",
     "Publish the table unencrypted and well-formed, in one sheet, as CSV in UTF-8 if you can.",
     "请以未加密、格式规范的单个工作表发布表格，最好是 UTF-8 编码的 CSV。",
-    message_en="The file looks like a table but could not be read: {error}",
-    message_zh="文件看似表格但无法读取：{error}",
+    # the reader's error in plain words (quality.findings.table_problem); the evidence keeps it as it was
+    message_en="The file looks like a table but could not be read: {error_words}",
+    message_zh="文件看似表格但无法读取：{error_words}",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -151,7 +152,34 @@ def test_a_profile_error_is_a_table_unreadable_finding_on_its_distribution():
     found = [f for f in doc["findings"] if f["type"] == "table-unreadable"]
     assert len(found) == 1 and found[0]["distribution"] == "a"
     assert len(found[0]["evidence"]["error"]) == 300
-    assert found[0]["message"].startswith("The file looks like a table but could not be read: TableError")
+    assert found[0]["evidence"]["error"].startswith("TableError: encrypted")  # kept as the reader said it
+    assert found[0]["message"] == ("The file looks like a table but could not be read: the workbook is encrypted "
+                                   "(password-protected).")
+
+
+def test_why_a_table_could_not_be_read_is_said_in_plain_words_in_each_language(tmp_path):
+    """The reader's own error was the finding's text in every language: the Chinese dataset page and quality API read
+    "文件看似表格但无法读取：TableError: The JSON is not an array of objects or arrays." (the publish page's check
+    alone said it in words, with one sentence for every cause)."""
+    from quality.findings import FINDING_TYPES
+
+    said = {}
+    for name, data in (("a.json", b'{"stations": {"a": 1}}'), ("b.csv", b"")):
+        path = _file(tmp_path, name, data)
+        rec = _record({"id": "a", "download_url": f"http://x/{name}"}, **GOOD_META)
+        doc = assess.assess(rec, assess.collect_facts(rec, {"a": _check(path, f"http://x/{name}")}), now=NOW,
+                            dcat_violations=[])
+        found = [f for f in doc["findings"] if f["type"] == "table-unreadable"]
+        if found:
+            said[name] = (found[0]["message"], FINDING_TYPES["table-unreadable"].message("zh", found[0]["evidence"]),
+                          found[0]["evidence"]["error"])
+    message, zh, error = said["a.json"]
+    assert error == "TableError: The JSON is not an array of objects or arrays."
+    assert message == ("The file looks like a table but could not be read: its rows and columns are not laid out "
+                       "as one table.")
+    assert zh == "文件看似表格但无法读取：其行和列未按单个表格排列。"
+    for message, zh, _error in said.values():
+        assert "Error" not in message and not re.search(r"[A-Za-z]{3,}", zh), said
 
 
 def test_metadata_findings_are_not_repeated_for_what_a_distribution_reported():
