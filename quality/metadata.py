@@ -103,9 +103,9 @@ INDICATORS: tuple[Indicator, ...] = (
                "以机器可读格式（表格而非 PDF）提供数据"), level="distribution"),
     indicator("interoperability", "dcat_ap", 30, "dcat-ap-violation", "warning",
               ("Does not conform to DCAT-AP", "不符合 DCAT-AP 规范"),
-              ("Complete the mandatory DCAT-AP properties listed in the evidence", "补全证据中列出的 DCAT-AP 必填属性"),
-              ("The record breaks {count:p/DCAT-AP 3 constraint/DCAT-AP 3 constraints}.",
-               "该记录违反了 {count} 条 DCAT-AP 3 约束。")),
+              ("Complete or correct what the finding names", "补全或更正该问题所列的内容"),
+              ("The record breaks {count:p/DCAT-AP 3 constraint/DCAT-AP 3 constraints}: {broken}.",
+               "该记录违反了 {count} 条 DCAT-AP 3 约束：{broken}。")),
     Indicator("reusability", "licence", 20, "licence-missing"),  # the stars rule's finding (quality.openness)
     indicator("reusability", "licence_known", 10, "licence-unknown", "warning",
               ("Licence not recognised", "许可协议无法识别"),

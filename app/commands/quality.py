@@ -272,7 +272,4 @@ def _print_doc(doc: dict, lang: str | None) -> None:
         msg, fix = (ftype.message(lang, evidence), ftype.fix(lang, evidence)) if ftype else (f["message"], f["fix"])
         which = f" ({files[f['distribution']]})" if several and f.get("distribution") in files else ""
         click.echo(f"  [{_word(SEVERITY, f['severity'])}] {f['type']}{which}: {msg}\n      -> {fix}")
-        for broken in evidence.get("violations") or []:  # "listed in the evidence": listed here
-            if isinstance(broken, dict) and broken.get("message"):
-                click.echo(f"         · {broken.get('path') or ''} {broken['message']}".rstrip())
     sys.stdout.flush()

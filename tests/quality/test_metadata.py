@@ -179,3 +179,18 @@ def test_no_licence_is_said_once_not_also_as_an_unknown_one():
     assert result.points == 405 - 20 - 10  # both indicators' points are lost, the finding explains both
     rec["license_raw"] = "our own terms"  # a licence given but not known: said as such
     assert "licence-unknown" in {f.type for f in assess_metadata(rec).findings}
+
+
+def test_a_dcat_ap_violation_says_which_constraints_in_words():
+    """"The record breaks 2 DCAT-AP 3 constraints." and "Complete the mandatory DCAT-AP properties listed in the
+    evidence": the dataset page, the publish page's check and the quality API list no evidence, so the 30 metadata
+    points were lost for a reason nobody could read there (the CLI listed it, in English, under a Chinese message)."""
+    rec = new_record(slug="x", title={"en": "Bus stops"}, license="CC-BY-4.0",
+                     distributions=[{"id": "a", "format": "CSV"}])
+    violations = shacl_violations_fast(rec)
+    assert [v["path"] for v in violations] == ["dct:description", "dcat:distribution[0]/dcat:accessURL"]
+    (found,) = [f for f in assess_metadata(rec, {}, violations).findings if f.type == "dcat-ap-violation"]
+    assert found.message == "The record breaks 2 DCAT-AP 3 constraints: no description; file 1 has no access URL."
+    assert found.localised("zh") == ("该记录违反了 2 条 DCAT-AP 3 约束：缺少描述、第 1 个资源没有访问链接。",
+                                     "补全或更正该问题所列的内容（元数据 30 分）。")
+    assert "evidence" not in found.fix and found.evidence["violations"] == violations  # the evidence as it was
