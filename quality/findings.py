@@ -98,8 +98,8 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
         evidence = {**evidence, "broken": dcat_words(evidence["violations"], evidence.get("count"), lang)}
     if isinstance(evidence.get("error"), str) and "error_words" not in evidence:  # why a table could not be read
         evidence = {**evidence, "error_words": table_problem(evidence["error"], lang)}
-    if "problem" in evidence and "problem_zh" not in evidence:  # a parser's own words have no Chinese: as they are
-        evidence = {**evidence, "problem_zh": evidence["problem"]}
+    if "problem" in evidence and "problem_zh" not in evidence:  # a parser's problem (not-parseable) in Chinese
+        evidence = {**evidence, "problem_zh": parse_problem_zh(evidence["problem"], evidence.get("format"))}
     # the metadata points a finding also wins back when it was told once for the stars and the metadata table
     # (a missing licence: `lost` set by quality.assess); "" when none are at stake
     lost = evidence.get("lost") if evidence.get("indicator") else None
@@ -242,6 +242,37 @@ def dcat_words(violations: list[Any], count: Any, lang: str = "en") -> str:
     if more:
         said.append(f"另有 {more} 条" if zh else f"{more} more")
     return ("、" if zh else "; ").join(said)
+
+
+#: A parser's problem (not-parseable's evidence `problem`: Python's JSON parser's words, ours, rdflib's) in Chinese.
+#: The Chinese finding read the parser's English as it was ("文件无法按 JSON 格式解析（第 1 行第 6 列）：Expecting
+#: value。"); the English keeps it. A problem no pattern knows is a syntax error at the position the finding gives.
+_PARSE_PROBLEMS_ZH = tuple((re.compile(pattern, re.I), words) for pattern, words in (
+    (r"^the document ends early", "文件提前结束，内容不完整"),
+    (r"^nested more than (\d+) levels", "嵌套超过 {0} 层，超出解析器的处理能力"),
+    (r"^the text is not valid (\S+)", "文本不是有效的 {0} 编码"),
+    (r"Expecting property name", "此处应为用双引号括起的属性名"),
+    (r"Expecting ',' delimiter", "此处缺少逗号分隔符"),
+    (r"Expecting ':' delimiter", "此处缺少冒号分隔符"),
+    (r"Expecting value", "此处应为一个值"),
+    (r"Unterminated string", "字符串缺少结束引号"),
+    (r"Invalid control character", "字符串中有无效的控制字符"),
+    (r"Invalid .*escape", "无效的转义序列"),
+    (r"Extra data", "完整内容之后还有多余的数据"),
+    (r"entit", "文件声明了实体（ENTITY），出于安全原因拒绝展开"),
+))
+
+
+def parse_problem_zh(problem: Any, fmt: Any = None) -> str:
+    """A parser's problem in Chinese (`_PARSE_PROBLEMS_ZH`); Chinese already as it is."""
+    text = str(problem or "")
+    if not re.search(r"[A-Za-z]{3,}", text):
+        return text
+    for pattern, words in _PARSE_PROBLEMS_ZH:
+        found = pattern.search(text)
+        if found:
+            return words.format(*found.groups())
+    return f"不符合 {format_label(str(fmt))} 语法" if fmt else "语法错误"
 
 
 #: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.

@@ -423,7 +423,7 @@ def test_evidence_reads_in_words_rounded(app):
         parse = check_view.display_evidence("not-parseable", {"format": "JSON", "problem": "Expecting value",
                                                               "where": "line 1", "where_zh": "第 1 行"}, "zh")
         said = FINDING_TYPES["not-parseable"].message("zh", parse)
-        assert "Expecting value" in said and "未提供" not in said
+        assert "此处应为一个值" in said and "未提供" not in said  # the parser's problem in Chinese
         assert FINDING_TYPES["stale"].message("zh", stale).startswith("最近一次更新在 3,199 天前")
         # where personal data was found is worded from its column (or the part of the file): the check page read
         # "（未提供） 含有 30 个手机号码（未提供）" once the finding's text said where (rule set 1.1)

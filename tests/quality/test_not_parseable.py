@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from catalog_schema.record import new_distribution, new_record
 from quality import assess
 from quality.fetch import CheckResult
+from quality.findings import FINDING_TYPES
 from quality.openness import Evidence, distribution_stars
 from quality.rules import not_parseable
 from quality.sniff import sniff
@@ -140,3 +142,23 @@ def test_good_turtle_keeps_its_stars(tmp_path):
     data = b'@prefix ex: <http://example.org/> .\nex:a ex:b <http://other.example.net/c> .\n'
     fact, doc = _assess_file(tmp_path, "x.ttl", data, "TURTLE")
     assert fact.parse_error is None and doc["stars"] == 5
+
+
+def test_why_a_file_does_not_parse_is_said_in_chinese(tmp_path):
+    """The Chinese finding carried the parser's English as it was: "文件无法按 JSON 格式解析（第 1 行第 21 列，第 20
+    字节）：Expecting ',' delimiter。" on the dataset page, the publish page's check and the quality API. The English
+    keeps the parser's words; Chinese says them, and a message no pattern knows is a syntax error at that place."""
+    said = {}
+    for name, data, fmt in (("a.json", b'[{"a": 1, "b": 2} {"a": 3}]', "JSON"),
+                            ("b.json", b'{"a": [1, 2, ', "JSON"),
+                            ("c.ttl", b"@prefix ex: <http://example.org/> .\nex:a ex:b ex:c ;; ex:d .\n", "TURTLE")):
+        _fact, doc = _assess_file(tmp_path, name, data, fmt)
+        (found,) = [f for f in doc["findings"] if f["type"] == "not-parseable"]
+        said[name] = FINDING_TYPES["not-parseable"].message("zh", found["evidence"]), found["message"]
+    assert said["a.json"] == ("文件无法按 JSON 格式解析（第 1 行第 19 列，第 18 字节）：此处缺少逗号分隔符。",
+                              "The file does not parse as JSON: Expecting ',' delimiter (line 1, column 19, byte 18).")
+    assert said["b.json"][0].endswith("：文件提前结束，内容不完整。")
+    assert said["c.ttl"][0].startswith("文件无法按 Turtle 格式解析（第 2 行") and said["c.ttl"][0].endswith(
+        "：不符合 Turtle 语法。")
+    for zh, _en in said.values():
+        assert not re.search(r"[A-Za-z]{3,}", zh.replace("JSON", "").replace("Turtle", "")), zh
