@@ -137,6 +137,7 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
 #: English, in the Chinese finding and star reason ("无法下载文件（127.0.0.1:5001 is skipped for the rest of this
 #: run: it failed 3 times in a row (last: could not connect ...)）"). The evidence keeps it. First match wins.
 _DOWNLOAD_PROBLEMS = tuple((re.compile(pattern, re.I), words) for pattern, words in (
+    (r"^not checked yet$", ("the link has not been checked yet", "链接尚未检查")),  # quality.assess: no check at all
     (r"refused to fetch|does not fetch from", ("the address is on a network the portal does not fetch from",
                                                "该地址位于门户不访问的网络中")),
     (r"could not be found|name or service not known|getaddrinfo|nodename|\bdns\b",

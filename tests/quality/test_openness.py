@@ -136,6 +136,11 @@ def test_broken_link_is_zero_stars():
     # the checker's problem in plain words; the evidence keeps it as it was
     assert "(the server did not answer in time)" in timeout.findings[0].message
     assert timeout.findings[0].evidence["problem"] == "timed out after 30 s"
+    unchecked = distribution_stars(Evidence(url="https://x.example/a.csv", reachable=False, http_status=None,
+                                            error="not checked yet", declared_format=None, sniffed=None,
+                                            licence_id="CC-BY-4.0"))  # quality.assess's words for no check at all
+    assert unchecked.reasons[0] == "The file could not be downloaded (the link has not been checked yet)."
+    assert unchecked.findings[0].localised("zh")[0] == "无法下载 https://x.example/a.csv 的文件（链接尚未检查）。"
 
 
 def test_server_error_with_a_body_is_still_broken():
