@@ -9,13 +9,13 @@ Pure functions over the check's result (app/services/check.py) and the dataset's
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import current_lang
 from app.web import quality_view
 from catalog_schema import vocab
 from catalog_schema.record import pick_text
@@ -52,28 +52,11 @@ _FIELD_TARGETS = {
 }
 _PII_TYPES_PREFIX = ("pii-",)
 
-# Raw error strings are never shown: what went wrong, in the reader's words.
-_PROBLEMS = (
-    (re.compile(r"name or service not known|getaddrinfo|nodename|resolve|dns", re.I),
-     _l("the server's name could not be found")),
-    (re.compile(r"timed? ?out", re.I), _l("the server did not answer in time")),
-    (re.compile(r"refused", re.I), _l("the server refused the connection")),
-    (re.compile(r"ssl|certificate", re.I), _l("the server's certificate was not accepted")),
-    (re.compile(r"too large|larger than", re.I), _l("the file is larger than the download limit")),
-    (re.compile(r"no http\(s\) URL", re.I), _l("the address is not a web address (http or https)")),
-)
-
-
 def problem_text(raw: Any, status: Any = None) -> str:
-    """A download problem in the reader's words (an HTTP status stays a number)."""
-    text = str(raw or "")
-    found = re.match(r"HTTP (\d{3})", text)
-    if found or status:
-        return _("the server answered HTTP %(status)s", status=found.group(1) if found else status)
-    for pattern, words in _PROBLEMS:
-        if pattern.search(text):
-            return str(words)
-    return _("the download failed")
+    """A download problem in the reader's words (an HTTP status stays a number): the words the link-broken finding
+    says it in (quality.findings.download_problem). This page's own table named an address the portal refuses to
+    fetch (a private network) "the server refused the connection", which the finding beside it did not."""
+    return download_problem(None if raw is None else str(raw), status, current_lang())
 
 
 def number(value: float) -> str:

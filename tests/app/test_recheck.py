@@ -262,3 +262,24 @@ def test_assess_says_when_the_guard_refused_this_machines_links(runtime):
     assert "warning: 2 links were refused as private or local addresses (127.0.0.1)" in said.output
     allowed = CliRunner().invoke(main, ["assess", "--all"], env={**env, "OPENDATA_ALLOW_HOSTS": "127.0.0.1"})
     assert allowed.exit_code == 0 and "refused" not in allowed.output
+
+
+def test_a_link_the_guard_refused_reads_the_same_on_the_broken_links_list_as_in_its_finding(runtime, client):
+    """The broken links' list said a link to an address the portal does not fetch from (a local one here) was
+    "refused the connection" by the server, with its own table of words, beside the finding that said otherwise."""
+    import re
+
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    _datasets(runtime, "http://127.0.0.1:9", 1)
+    env = {f"OPENDATA_{k}": str(runtime.settings[k]) for k in ("DATABASE_URL", "INSTANCE_DIR", "ARCHIVE_DIR")}
+    assert CliRunner().invoke(main, ["assess", "--all"], env={**env, "OPENDATA_ALLOW_HOSTS": ""}).exit_code == 0
+    for lang, words in (("en", "the address is on a network the portal does not fetch from"),
+                        ("zh", "该地址位于门户不访问的网络中")):
+        table = client.get(f"/dashboard/finding/link-broken?lang={lang}").get_data(as_text=True)
+        said = re.findall(r'<td class="prose-short">(.*?)</td>', table)
+        assert said[-1] == words, (lang, said)  # the last column: the link's last answer
+        finding = client.get(f"/api/v1/datasets/recheck-0/quality?lang={lang}").get_json()["findings"]
+        assert any(words in f["message"] for f in finding if f["type"] == "link-broken"), finding
