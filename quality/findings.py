@@ -138,6 +138,8 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
 #: run: it failed 3 times in a row (last: could not connect ...)）"). The evidence keeps it. First match wins.
 _DOWNLOAD_PROBLEMS = tuple((re.compile(pattern, re.I), words) for pattern, words in (
     (r"^not checked yet$", ("the link has not been checked yet", "链接尚未检查")),  # quality.assess: no check at all
+    (r"^archive not writable|^could not store the file",  # quality.fetch: our side, not the publisher's
+     ("the portal could not store the file, a problem on its side", "门户无法保存该文件，属于门户一方的问题")),
     (r"refused to fetch|does not fetch from", ("the address is on a network the portal does not fetch from",
                                                "该地址位于门户不访问的网络中")),
     (r"could not be found|name or service not known|getaddrinfo|nodename|\bdns\b",

@@ -67,6 +67,11 @@ def test_archive_not_writable_is_a_clear_error(http, local_server, tmp_path):
     result = check_url(http, local_server.url("/a.csv"), blocker / "archive")
     assert result.status == "error" and result.error_kind == "archive" and "archive not writable" in result.error
     assert result.failure_count == 1
+    # the finding blames the portal, not the publisher's link ("the download failed" / "下载失败" said otherwise)
+    evidence = {"url": result.url, "problem": result.error, "http_status": result.http_status}
+    assert FINDING_TYPES["link-broken"].message("zh", evidence).endswith("（门户无法保存该文件，属于门户一方的问题）。")
+    said = FINDING_TYPES["link-broken"].message("en", evidence)
+    assert said.endswith("(the portal could not store the file, a problem on its side).")
 
 
 def test_dead_host_fails_fast_for_all_its_urls(tmp_path, local_server):
