@@ -39,14 +39,19 @@ def max_rows() -> int:
     return int(setting("DATASTORE_MAX_ROWS") or 32000)
 
 
-def scanned(dist: Distribution) -> dict[str, dict[str, int]] | None:
-    """The personal data the store's scan found in `dist`'s current copy when it is a table the profile does
-    not read (GeoJSON, a table in a ZIP, XML records: their profile facts say nothing of the rows), for the
-    gate's `found`; None for the kinds the profile reads (its facts are the gate's) and for what is no table."""
-    if _profiled(dist.detected_format):
-        return None
+def scanned(dist: Distribution, *, load_missing: bool = True) -> dict[str, dict[str, int]] | None:
+    """The personal data the store's scan found in `dist`'s current copy (every cell of the table the conversions
+    and the row API serve), for the gate's `found`: what the profile's facts do not say. For a table the profile does
+    not read (GeoJSON, a table in a ZIP, XML records) they say nothing of the rows; for one it reads they may have
+    passed cells over (facts recorded before the profile scanned the cells of a column typed date or boolean from
+    its first rows that are neither: ID numbers below a hundred dates), which data.csv then served while the row
+    API withheld them. None for what is no table. `load_missing=False` (a page's preview, which loads no table the
+    profile reads): what the store holds already, else None."""
     try:
-        got = load.ensure(root(), dist)
+        if load_missing or not _profiled(dist.detected_format):
+            got = load.ensure(root(), dist)
+        else:
+            got = load.lookup(root(), load.key_of(dist)) if load.loadable(dist) else None
     except OSError:
         return None
     return got.pii if isinstance(got, load.Loaded) else None

@@ -561,9 +561,10 @@ def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None
 
     # What the row store's scan found counts here as on the data routes: the profile does not read GeoJSON,
     # a table in a ZIP or XML records, so without it the page would show rows (and a GeoJSON file's map) that
-    # data.csv and data.geojson withhold.
+    # data.csv and data.geojson withhold; of a table the profile reads, what the store holds already (a page
+    # loads no such table: the profile's facts decide until it is loaded).
     decision = decide(session, ds, dist, user, maskable=True,
-                      found=scanned(dist) if is_servable(dist) and dist.archive_path else None)
+                      found=scanned(dist, load_missing=False) if is_servable(dist) and dist.archive_path else None)
     out: dict[str, Any] = {"decision": decision, "header": [], "rows": []}
     if decision.action == "withhold" or not is_servable(dist):
         return out

@@ -14,6 +14,9 @@ from quality.tabular.celltypes import bool_mask, infer_types, valid_mask
 from quality.tabular.hashing import column_hash, combine_hashes
 from quality.tabular.model import INFER_ROWS, SAMPLE_ROWS, TableProfile
 
+#: Column types whose valid cells cannot hold personal data: only their other cells are scanned.
+UNSCANNED_TYPES = frozenset({"date", "datetime", "time", "boolean"})
+
 
 class Profiler:
     """Runs every vectorised check over a stream of equally wide string batches."""
@@ -68,12 +71,16 @@ class Profiler:
         blank = np.logical_and.reduce(empties) if empties else np.zeros(n, dtype=bool)
         nonblank = ~blank
         self.blank_rows += int(blank.sum())
+        off_type: dict[int, np.ndarray] = {}  # a date or boolean column's cells that are neither (scanned below)
         for j, col in enumerate(cols):
             self.missing[j] += int((empties[j] & nonblank).sum())
             t = self.types[j]
             if t not in ("string", "any"):
                 valid = valid_mask(col, t, self.fields[j] if self.fields else None)
-                self.type_errors[j] += int((~valid & ~empties[j]).sum())
+                wrong = ~valid & ~empties[j]
+                self.type_errors[j] += int(wrong.sum())
+                if t in UNSCANNED_TYPES and wrong.any():
+                    off_type[j] = wrong
         # duplicate rows: one 64-bit hash per row, combined from vectorised per-column hashes
         col_hashes = [column_hash(c) for c in cols]
         self.hashes.append(combine_hashes(col_hashes))
@@ -84,9 +91,13 @@ class Profiler:
         if len(self.sample) < SAMPLE_ROWS:
             head = batch.slice(0, SAMPLE_ROWS - len(self.sample)).to_pylist()
             self.sample.extend([list(r.values()) for r in head])
-        scan = [name for name, t in zip(self.names, self.types, strict=False)
-                if t not in ("date", "datetime", "time", "boolean")]
+        scan = [name for name, t in zip(self.names, self.types, strict=False) if t not in UNSCANNED_TYPES]
         self.pii.add(batch, scan)
+        # A column typed date or boolean (from its first rows, or as a schema declares it) holds no personal data
+        # where its cells are dates or booleans; the others are text like any and are scanned: an ID number or a
+        # phone number below a hundred dates went unseen, and the table's conversions served them.
+        for j, wrong in off_type.items():
+            self.pii.add(pa.RecordBatch.from_arrays([cols[j].filter(pa.array(wrong))], names=[self.names[j]]))
         self.rows += n
         return not self.truncated
 

@@ -19,21 +19,25 @@ from app.services import datasets, distributions
 from app.services.context import Actor, Runtime
 from catalog_schema.models import Dataset, Distribution, UsageCounter, User
 from tests.support.accounts import make_user
-from tests.support.personal import IDS
+from tests.support.personal import IDS, PHONES, leaked
 from tests.support.publishing import DOOR_PHONES, DOOR_TABLE, publish_uploads, withdraw_dataset
 
 EDITOR = "editor@edges.example"
 OTHER_TABLE = b"district,area\r\neast,12.5\r\nwest,7.25\r\nnorth,3\r\n"
 SQL = "/api/3/action/datastore_search_sql"
 NOTES = f"来源：热线办 经办人身份证 {IDS[0]}\r\n".encode() + DOOR_TABLE  # a clean table under a notes row with an ID
+#: A table whose columns read as dates and booleans for more rows than types are inferred from (100), then hold
+#: resident ID numbers and mobile numbers.
+LATE = ("区县,受理日期,已办结\r\n" + "".join(f"d{i},2024-01-{i % 28 + 1:02d},true\r\n" for i in range(150))
+        + "".join(f"x{i},{IDS[i]},{PHONES[i]}\r\n" for i in range(12))).encode()
 
 
 def _build(app) -> dict[str, str]:
-    """{"a", "b", "phones", "notes", "old", "draft"}: distribution ids. "tables" holds a, b (clean), phones (withheld)
-    and notes (its table clean, the file withheld for the ID number in its notes row), "old-tables" is withdrawn,
-    "draft-tables" a draft of the same publisher."""
+    """{"a", "b", "phones", "notes", "late", "old", "draft"}: distribution ids. "tables" holds a, b (clean), phones
+    (withheld), notes (its table clean, the file withheld for the ID number in its notes row) and late (personal data
+    below a hundred dates), "old-tables" is withdrawn, "draft-tables" a draft of the same publisher."""
     ids = publish_uploads(app, EDITOR, "agency-edges", "tables", "Tables", {"a.csv": DOOR_TABLE, "b.csv": OTHER_TABLE},
-                          added={"phones.csv": DOOR_PHONES.encode(), "notes.csv": NOTES})
+                          added={"phones.csv": DOOR_PHONES.encode(), "notes.csv": NOTES, "late.csv": LATE})
     old = publish_uploads(app, "archivist@edges.example", "agency-edges", "old-tables", "Old tables",
                           {"old.csv": DOOR_TABLE + b"south,3\r\n"})
     withdraw_dataset(app, "archivist@edges.example", "old-tables", reason="Replaced by Tables.", successor="tables")
@@ -48,7 +52,7 @@ def _build(app) -> dict[str, str]:
     finally:
         runtime.close()
     return {"a": ids["a.csv"], "b": ids["b.csv"], "phones": ids["phones.csv"], "notes": ids["notes.csv"],
-            "old": old["old.csv"], "draft": draft_id}
+            "late": ids["late.csv"], "old": old["old.csv"], "draft": draft_id}
 
 
 @pytest.fixture
@@ -309,3 +313,51 @@ def test_an_edit_of_the_data_dictionary_moves_the_tags_of_what_it_describes(app,
         assert again.status_code == 200 and "金额（万元）" in again.get_data(as_text=True), (url, again.status_code)
         assert again.headers["ETag"] != before.headers["ETag"], url
         assert client.get(url, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304, url
+
+
+# --------------------------------------------------------------------------- what the facts missed
+
+
+def _late_doors(did: str) -> list[str]:
+    base = f"/dataset/tables/resource/{did}"
+    return [*(f"{base}/data.{ext}" for ext in ("csv", "json", "xml", "ttl")), f"{base}/data.csv-metadata.json",
+            f"/uploads/{did}/late.csv", f"/api/3/action/datastore_search?resource_id={did}&limit=500",
+            f"/datastore/dump/{did}", f"/api/v1/datasets/tables/distributions/{did}/rows?page_size=500"]
+
+
+@pytest.mark.parametrize("policy", ["withhold", "redact"])
+def test_personal_data_below_the_rows_types_are_inferred_from_is_withheld_at_every_door(app, client, world, policy):
+    """A column read as dates (or booleans) from its first hundred rows was not scanned at all: the ID numbers and
+    mobile numbers below them were in no fact, and data.csv, data.json, data.xml and data.ttl served them while the
+    upload and the row API withheld them (the whole-file scan and the row store's scan read every cell). The profile
+    now scans a typed column's cells that are not of its type."""
+    app.config["OPENDATA"]["PII_POLICY"] = policy
+    late = world["late"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.get(Distribution, late).pii["columns"] == {"受理日期": {"id_number": 12}, "已办结": {"phone": 12}}
+    for url in _late_doors(late):
+        resp = client.get(url)
+        assert resp.status_code in (200, 451), (url, resp.status_code)
+        assert resp.headers["X-Data-Gate"] in ("redact", "withhold") and not leaked(resp.get_data(as_text=True)), url
+        if policy == "withhold":
+            assert resp.status_code == 451, url
+    assert not leaked(client.get("/dataset/tables?lang=en").get_data(as_text=True))
+
+
+def test_facts_that_missed_what_the_row_store_found_do_not_let_the_conversions_serve_it(app, client, world):
+    """Facts recorded before the profile scanned those cells (or by any reading that passes cells over) say the
+    table is clean; the row store's scan of the same table, which the row API withholds by, holds the data doors
+    back too, as it does for the tables the profile does not read (GeoJSON, a table in a ZIP)."""
+    late = world["late"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        row = s.get(Distribution, late)
+        row.pii = {**row.pii, "columns": {}}  # what the profile recorded before
+        s.commit()
+    for url in _late_doors(late):
+        resp = client.get(url)
+        assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold", (url, resp.status_code)
+        assert not leaked(resp.get_data(as_text=True)), url
+    app.config["OPENDATA"]["PII_POLICY"] = "redact"
+    for url in _late_doors(late):
+        resp = client.get(url)
+        assert not leaked(resp.get_data(as_text=True)), (url, resp.status_code)

@@ -282,6 +282,28 @@ def test_pii_counted_per_column_never_echoed(tmp_path):
         assert secret not in text
 
 
+def test_pii_below_the_rows_a_column_is_typed_from_is_counted(tmp_path):
+    """A column is typed from its first hundred rows; one typed date or boolean was not scanned at all, so ID numbers
+    and mobile numbers below a hundred dates were in no fact, and the table's conversions served them. Its cells
+    that are not of its type are scanned as any text is; its dates and booleans are not (they hold none)."""
+    from tests.support.personal import IDS, PHONES
+
+    path = tmp_path / "late.csv"
+    rows = [["区县", "受理日期", "已办结"]] + [[f"d{i}", f"2024-01-{i % 28 + 1:02d}", "true"] for i in range(150)]
+    rows += [[f"x{i}", IDS[i], PHONES[i]] for i in range(12)] + [["y", "2024-02-01", "false"]]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    p = profile_file(path)
+    assert p.inferred_types == {"区县": "string", "受理日期": "date", "已办结": "boolean"}
+    assert p.pii == {"受理日期": {"id_number": 12}, "已办结": {"phone": 12}}
+    text = json.dumps(p.to_dict(), ensure_ascii=False)
+    assert not [s for s in IDS + PHONES if s in text]
+    # a schema that declares the column a date is no more a reason to pass its other cells over
+    declared = {"fields": [{"name": "区县", "type": "string"}, {"name": "受理日期", "type": "date"},
+                           {"name": "已办结", "type": "boolean"}]}
+    assert profile_file(path, schema=declared).pii == p.pii
+
+
 # --------------------------------------------------------------------------- other encodings and formats
 
 
