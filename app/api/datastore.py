@@ -257,7 +257,8 @@ def datastore_search(params: dict) -> Response:
 
     return serve_table(dist_id=resource_id, slug=None, variant="search:" + _variant(params), produce=produce,
                        refuse=lambda status, code, message, extra: _ckan_error("datastore_search", status, code,
-                                                                               message, extra), vary=ENVELOPE_VARY)
+                                                                               message, extra), vary=ENVELOPE_VARY,
+                       count=serving.first_part(params.get("offset")))
 
 
 def datastore_info(params: dict) -> Response:
@@ -459,5 +460,5 @@ def dump(dist_id: str) -> Response:
                                  "Access-Control-Allow-Origin": "*"})
 
     return serve_table(dist_id=dist_id, slug=None, variant=f"dump:{fmt}:{bom}:" + _variant(params), produce=produce,
-                       refuse=refuse)
+                       refuse=refuse, count=serving.first_part(params.get("offset")))
 

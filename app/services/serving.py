@@ -21,7 +21,8 @@ preview asks `decide` and `preview` the same question. One place therefore keeps
 - an old name of the dataset (before a rename) answers 301 to the same door under its current name, as every read
   door answers it (``app.services.lifecycle.resolve``): data links kept in scripts and other portals survive a rename;
 - a download is counted once per request (``app.services.usage.record_usage``), for a GET or a read the CKAN
-  clients POST (``datastore_search``), not for HEAD, 304, a range past the first byte, withheld answers or bots;
+  clients POST (``datastore_search``), not for HEAD, 304, a range past the first byte, a page past the first
+  (`first_part`), withheld answers or bots;
 - cache validators: the ETag names the archived copy, what was served (variant), how (action, policy) and the
   description it was read with (`described`: table schema, data dictionary, title, licence);
   ``If-None-Match`` answers 304 with the Vary its 200 has; a file sent as it is (`send_archived`) answers ``Range``
@@ -446,6 +447,20 @@ def counts(resp: Response) -> bool:
     if resp.status_code == 200:
         return True
     return resp.status_code == 206 and (resp.headers.get("Content-Range") or "").startswith("bytes 0-")
+
+
+def first_part(value: Any, *, first: int = 0) -> bool:
+    """Whether a paging parameter (an offset from `first` = 0, a page number from `first` = 1; absent: the start) asks
+    for the start of a table. A paged door counts a download for its first page only (`serve(count=...)`): a later
+    page continues a read already counted, as a range past the first byte does, and paging through a table at a
+    hundred rows a page counted hundreds of downloads. A value that is no number counts (its door refuses it, and a
+    refusal is never counted)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return int(value) <= first
+    except (TypeError, ValueError):
+        return True
 
 
 Producer = Callable[[Dataset, Distribution, Plan], Response]

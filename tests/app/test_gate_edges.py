@@ -361,3 +361,38 @@ def test_facts_that_missed_what_the_row_store_found_do_not_let_the_conversions_s
     for url in _late_doors(late):
         resp = client.get(url)
         assert not leaked(resp.get_data(as_text=True)), (url, resp.status_code)
+
+
+def test_paging_through_a_table_is_one_download(app, client, world):
+    """A client that pages through a table (data.json's `next`, the row API's pages, datastore_search's `_links.next`,
+    the dump's offset) reads it once: each page after the first was counted a download of its own, so a ckanapi
+    dump of a table at CKAN's 100 rows a page counted hundreds, and topped the dashboard's most downloaded. The
+    first page counts, as a range from the first byte does; a later page, as a later range, does not."""
+    a = world["a"]
+    base = f"/dataset/tables/resource/{a}"
+    rows = f"/api/v1/datasets/tables/distributions/{a}/rows"
+    asks = [(lambda: client.get(f"{base}/data.json?limit=1&offset=0"), 1),
+            (lambda: client.get(f"{base}/data.json?limit=1&offset=1"), 0),
+            (lambda: client.get(f"{base}/data.json?limit=1"), 1),
+            (lambda: client.get(f"{rows}?page_size=1"), 1),
+            (lambda: client.get(f"{rows}?page_size=1&page=1"), 1),
+            (lambda: client.get(f"{rows}?page_size=1&page=2"), 0),
+            (lambda: client.get("/api/3/action/datastore_search", query_string={"resource_id": a, "limit": 1}), 1),
+            (lambda: client.get("/api/3/action/datastore_search",
+                                query_string={"resource_id": a, "limit": 1, "offset": 1}), 0),
+            (lambda: client.post("/api/3/action/datastore_search", json={"resource_id": a, "limit": 1, "offset": 0}), 1),
+            (lambda: client.post("/api/3/action/datastore_search", json={"resource_id": a, "limit": 1, "offset": 1}), 0),
+            (lambda: client.get(f"/datastore/dump/{a}?limit=1&offset=1"), 0),
+            (lambda: client.get(f"/datastore/dump/{a}?limit=1"), 1)]
+    for ask, counted in asks:
+        before = _downloads(app, "tables")
+        resp = ask()
+        assert resp.status_code == 200, (resp.request.url, resp.status_code, resp.get_data()[:200])
+        resp.get_data()
+        assert _downloads(app, "tables") - before == counted, (resp.request.url, counted)
+    # following datastore_search's own links from the start: one download however many pages
+    before = _downloads(app, "tables")
+    page = client.get("/api/3/action/datastore_search", query_string={"resource_id": a, "limit": 1}).get_json()
+    while page["result"]["records"]:
+        page = client.get(page["result"]["_links"]["next"]).get_json()
+    assert _downloads(app, "tables") - before == 1

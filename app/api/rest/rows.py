@@ -172,7 +172,8 @@ def rows(slug: str, dist_id: str):
         return resp
 
     variant = urlencode(sorted((k, v) for k in request.args for v in request.args.getlist(k)))
-    return serve_table(dist_id=dist_id, slug=slug, variant="rest:" + variant, produce=produce, refuse=_refuse)
+    return serve_table(dist_id=dist_id, slug=slug, variant="rest:" + variant, produce=produce, refuse=_refuse,
+                       count=serving.first_part(request.args.get("page"), first=1))
 
 
 _JSON_TYPES = {"int": {"type": "integer"}, "numeric": {"type": "number"}, "bool": {"type": "boolean"},
