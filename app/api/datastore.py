@@ -258,7 +258,7 @@ def datastore_search(params: dict) -> Response:
     return serve_table(dist_id=resource_id, slug=None, variant="search:" + _variant(params), produce=produce,
                        refuse=lambda status, code, message, extra: _ckan_error("datastore_search", status, code,
                                                                                message, extra), vary=ENVELOPE_VARY,
-                       count=serving.first_part(params.get("offset")))
+                       count=serving.first_part(params.get("offset"), limit=params.get("limit")))
 
 
 def datastore_info(params: dict) -> Response:

@@ -195,7 +195,7 @@ def data(slug: str, dist_id: str, ext: str):
         return _converted(_source(ds, dist, plan), ext, limit, offset, bom=bom, attachment=attachment)
 
     return serving.serve(dist_id=dist_id, slug=slug, variant=variant, produce=produce, check=_available,
-                         found=scanned, count=serving.first_part(offset))
+                         found=scanned, count=serving.first_part(offset, limit=limit))
 
 
 def _geojson_available(ds: Dataset, dist: Distribution) -> Response | None:

@@ -449,18 +449,24 @@ def counts(resp: Response) -> bool:
     return resp.status_code == 206 and (resp.headers.get("Content-Range") or "").startswith("bytes 0-")
 
 
-def first_part(value: Any, *, first: int = 0) -> bool:
+def first_part(value: Any, *, first: int = 0, limit: Any = None) -> bool:
     """Whether a paging parameter (an offset from `first` = 0, a page number from `first` = 1; absent: the start) asks
-    for the start of a table. A paged door counts a download for its first page only (`serve(count=...)`): a later
-    page continues a read already counted, as a range past the first byte does, and paging through a table at a
-    hundred rows a page counted hundreds of downloads. A value that is no number counts (its door refuses it, and a
-    refusal is never counted)."""
+    for the start of a table, and (`limit`: the rows asked, where 0 asks for none) for rows at all. A paged door
+    counts a download for its first page only (`serve(count=...)`): a later page continues a read already counted,
+    as a range past the first byte does, and paging through a table at a hundred rows a page counted hundreds of
+    downloads; a page of no row (datastore_search limit=0: the fields and the total, which ckanapi's
+    --datastore-fields and --datapackages ask of every table they dump) hands out no data. A value that is no
+    number counts (its door refuses it, and a refusal is never counted)."""
+    return _at_most(value, first) and not _at_most(limit, 0, absent=False)
+
+
+def _at_most(value: Any, bound: int, *, absent: bool = True) -> bool:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return True
+        return absent
     try:
-        return int(value) <= first
+        return int(value) <= bound
     except (TypeError, ValueError):
-        return True
+        return absent
 
 
 Producer = Callable[[Dataset, Distribution, Plan], Response]

@@ -25,6 +25,7 @@ from tests.support.publishing import DOOR_PHONES, DOOR_TABLE, publish_uploads, w
 EDITOR = "editor@edges.example"
 OTHER_TABLE = b"district,area\r\neast,12.5\r\nwest,7.25\r\nnorth,3\r\n"
 SQL = "/api/3/action/datastore_search_sql"
+SEARCH = "/api/3/action/datastore_search"
 NOTES = f"来源：热线办 经办人身份证 {IDS[0]}\r\n".encode() + DOOR_TABLE  # a clean table under a notes row with an ID
 #: A table whose columns read as dates and booleans for more rows than types are inferred from (100), then hold
 #: resident ID numbers and mobile numbers.
@@ -367,7 +368,8 @@ def test_paging_through_a_table_is_one_download(app, client, world):
     """A client that pages through a table (data.json's `next`, the row API's pages, datastore_search's `_links.next`,
     the dump's offset) reads it once: each page after the first was counted a download of its own, so a ckanapi
     dump of a table at CKAN's 100 rows a page counted hundreds, and topped the dashboard's most downloaded. The
-    first page counts, as a range from the first byte does; a later page, as a later range, does not."""
+    first page counts, as a range from the first byte does; a later page, as a later range, does not; nor does a
+    page of no row (`ckanapi dump datasets --datastore-fields` asked every table for one: a download each)."""
     a = world["a"]
     base = f"/dataset/tables/resource/{a}"
     rows = f"/api/v1/datasets/tables/distributions/{a}/rows"
@@ -380,10 +382,15 @@ def test_paging_through_a_table_is_one_download(app, client, world):
             (lambda: client.get("/api/3/action/datastore_search", query_string={"resource_id": a, "limit": 1}), 1),
             (lambda: client.get("/api/3/action/datastore_search",
                                 query_string={"resource_id": a, "limit": 1, "offset": 1}), 0),
-            (lambda: client.post("/api/3/action/datastore_search", json={"resource_id": a, "limit": 1, "offset": 0}), 1),
-            (lambda: client.post("/api/3/action/datastore_search", json={"resource_id": a, "limit": 1, "offset": 1}), 0),
+            (lambda: client.post(SEARCH, json={"resource_id": a, "limit": 1, "offset": 0}), 1),
+            (lambda: client.post(SEARCH, json={"resource_id": a, "limit": 1, "offset": 1}), 0),
             (lambda: client.get(f"/datastore/dump/{a}?limit=1&offset=1"), 0),
-            (lambda: client.get(f"/datastore/dump/{a}?limit=1"), 1)]
+            (lambda: client.get(f"/datastore/dump/{a}?limit=1"), 1),
+            # no row asked (the fields and the total: ckanapi's --datastore-fields asks so of every table): no download
+            (lambda: client.post(SEARCH, json={"resource_id": a, "limit": 0}), 0),
+            (lambda: client.get(SEARCH, query_string={"resource_id": a, "limit": "0"}), 0),
+            (lambda: client.get(f"{base}/data.json?limit=0"), 0),
+            (lambda: client.get(f"/datastore/dump/{a}?limit=0"), 1)]  # the dump's 0 is "no limit": every row
     for ask, counted in asks:
         before = _downloads(app, "tables")
         resp = ask()
