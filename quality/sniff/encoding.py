@@ -89,6 +89,26 @@ def detect_encoding(data: bytes) -> tuple[str | None, float]:
     return _legacy_encoding(sample, sample_cut)
 
 
+def after_ascii(fh, start: int, size: int) -> bytes | None:
+    """The lines of the binary file `fh` from its first byte that is not ASCII at or after offset `start` (`size`
+    bytes at most, cut after a line's end so that no character is cut), or None when the rest is ASCII too: an
+    ASCII head says nothing of the encoding of what follows it."""
+    fh.seek(start)
+    at = start
+    while block := fh.read(1 << 20):
+        if not block.isascii():
+            at += len(block) - len(block.lstrip(_ASCII))
+            fh.seek(at)
+            window = fh.read(size)
+            end = max(window.rfind(b"\n"), window.rfind(b"\r"))
+            return window[:end + 1] if end > 0 and len(window) == size else window
+        at += len(block)
+    return None
+
+
+_ASCII = bytes(range(0x80))
+
+
 def decodes(sample: bytes, encoding: str, cut: bool) -> bool:
     """True when `sample` decodes strictly, allowing a multi-byte character split by the cut."""
     try:

@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 from quality.sniff import sniff
 from quality.tabular import arrow, settle
 from quality.tabular.batches import Shape, fit_row, rows_to_batch
-from quality.tabular.encoding import bom_of, detect_encoding, normalise_encoding
+from quality.tabular.encoding import bom_of, reading_encoding
 from quality.tabular.layout import filled_cells, find_header, footer_start, note_text
 from quality.tabular.model import BLOCK_BYTES, HEAD_BYTES, TAIL_BYTES, TableError
 
@@ -245,11 +245,7 @@ def layout_after(path: str, before_path: str, before: CsvLayout, encoding: str |
             head = fh.read(HEAD_BYTES)
             if head[:start] != prefix:
                 return None
-            if encoding:
-                enc, label = normalise_encoding(encoding), encoding.lower()
-            else:
-                bom_enc = bom_of(head)[1]
-                enc, label = (bom_enc, bom_enc) if bom_enc else detect_encoding(head)
+            enc, label = reading_encoding(fh, head, encoding)
             if (enc, label) != (before.encoding, before.label):
                 return None
             width = len(before.header)
@@ -307,13 +303,10 @@ def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
         head = fh.read(HEAD_BYTES)
         fh.seek(max(0, size - TAIL_BYTES))
         tail = fh.read()
-    if not head.strip():
-        raise TableError("empty", "The file is empty.")
-    bom_len, bom_enc = bom_of(head)
-    if encoding:
-        enc, label = normalise_encoding(encoding), encoding.lower()
-    else:
-        enc, label = (bom_enc, bom_enc) if bom_enc else detect_encoding(head)
+        if not head.strip():
+            raise TableError("empty", "The file is empty.")
+        enc, label = reading_encoding(fh, head, encoding)
+    bom_len = bom_of(head)[0]
     if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
         raise TableError("unsupported-format", "UTF-16/32 text must be transcoded before profiling.")
     whole = size <= HEAD_BYTES

@@ -8,6 +8,7 @@ import tempfile
 from contextlib import contextmanager
 
 from quality.sniff import detect_encoding as sniff_encoding
+from quality.sniff.encoding import after_ascii
 from quality.tabular.model import HEAD_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -52,6 +53,27 @@ def detect_encoding(head: bytes) -> tuple[str, str]:
     guess = sniff_encoding(head)[0]
     codec = normalise_encoding(guess or "cp1252")
     return codec, (guess or codec).lower()
+
+
+def reading_encoding(fh, head: bytes, encoding: str | None) -> tuple[str, str]:
+    """(codec, label) a delimited text file is read with, `head` being its first `HEAD_BYTES` and `fh` the file
+    open in binary: the encoding given (what the sniffer said of the file), else its BOM's, else detected from
+    `head` (`detect_encoding`). An ASCII head says nothing of the rest: a GBK table whose first rows are codes
+    and figures, its Chinese further down (the sniffer reports such a file's first 4 MB as ``ascii``, this
+    reader detected UTF-8 from its first 256 kB), was decoded as UTF-8 and every Chinese cell became U+FFFD in
+    every conversion and in the row store. When what was given or detected is UTF-8 or ASCII and rests on an
+    ASCII head, the file is read on to its first byte that is not ASCII, and the encoding detected from there."""
+    if encoding:
+        enc, label = normalise_encoding(encoding), encoding.lower()
+    else:
+        bom = bom_of(head)[1]
+        if bom:
+            return bom, bom
+        enc, label = detect_encoding(head)
+    if enc != "utf-8" or len(head) < HEAD_BYTES or not head.isascii():
+        return enc, label
+    window = after_ascii(fh, len(head), HEAD_BYTES)
+    return detect_encoding(window) if window else (enc, label)
 
 
 _WIDE = ("utf-16", "utf-32")

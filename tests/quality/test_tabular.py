@@ -320,6 +320,21 @@ def test_nbs_table_in_other_unicode_encodings(tmp_path, codec):
     assert pa.Table.from_batches(list(read_table(path))).num_rows == 31
 
 
+@pytest.mark.parametrize("given", [None, "ascii"])
+def test_a_gbk_table_whose_chinese_starts_past_the_ascii_head_is_read_as_gbk(tmp_path, given):
+    """Codes and figures first, the Chinese 300 kB down: the head is ASCII, which says nothing of the rest (the
+    sniffer reports such a file's first 4 MB as "ascii"). Its Chinese cells were U+FFFD in every reading."""
+    rows = [["code", "name", "value"]] + [[f"A{i:06d}", f"item{i}", str(i)] for i in range(20_000)]
+    rows += [["Z000001", "北京市", "1"], ["Z000002", "𠮷林省", "2"]]
+    path = tmp_path / "late.csv"
+    path.write_bytes("".join(",".join(r) + "\r\n" for r in rows).encode("gb18030"))
+    assert path.read_bytes()[:256 * 1024].isascii()
+    table = pa.Table.from_batches(list(read_table(path, encoding=given)))
+    assert table.num_rows == 20_002 and table.column("name").to_pylist()[-2:] == ["北京市", "𠮷林省"]
+    p = profile_file(path, encoding=given)
+    assert p.rows == 20_002 and p.encoding == "gb18030" and "encoding-not-utf8" in slugs(p)
+
+
 def test_json_records_and_tsv(tmp_path):
     records = [{"id": i, "city": c, "rate": r} for i, (c, r) in
                enumerate([("Berlin", 1.5), ("Madrid", None), ("Berlin", 1.5), ("Lyon", "n/a")] * 30)]
