@@ -162,7 +162,7 @@ def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, d
     check = fact.check
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    fact.sniffed = sniff.sniff(head, filename=name, declared_media_type=check.media_type)
+        fact.sniffed = sniff.sniff_file(fh, head, filename=name, declared_media_type=check.media_type)
     fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
     if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
         whole = head if len(head) < SNIFF_BYTES else path.read_bytes()

@@ -137,7 +137,7 @@ def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.P
             raise UploadRejected(T_("The file is empty."), code="empty")
         with open(writer.tmp_path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
-        sniffed = sniff.sniff(head, filename=name)
+            sniffed = sniff.sniff_file(fh, head, filename=name)
         _vet(sniffed, name, writer.tmp_path)
         _vet_kind(not_data(sniffed, head), name, documentation)
         stored = writer.commit()

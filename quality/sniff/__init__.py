@@ -16,7 +16,7 @@ format None.
 
 from __future__ import annotations
 
-from quality.sniff.detect import sniff
+from quality.sniff.detect import sniff, sniff_file
 from quality.sniff.encoding import detect_encoding
 from quality.sniff.model import (
     ARCHIVE_READ_BUDGET,
@@ -34,5 +34,5 @@ from quality.sniff.model import (
 __all__ = [
     "ARCHIVE_READ_BUDGET", "HEAD_BYTES", "JSON_PARSE_CAP",
     "MAX_DEPTH", "MAX_LISTED_MEMBERS", "MAX_SNIFFED_MEMBERS", "MEMBER_READ_BYTES", "NESTED_ARCHIVE_CAP",
-    "TABLE_SAMPLE_ROWS", "Sniffed", "detect_encoding", "sniff",
+    "TABLE_SAMPLE_ROWS", "Sniffed", "detect_encoding", "sniff", "sniff_file",
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from quality.sniff.binary import sniff_binary
-from quality.sniff.model import Sniffed, result
+from quality.sniff.encoding import after_ascii, detect_encoding
+from quality.sniff.model import HEAD_BYTES, Sniffed, result
 from quality.sniff.text import sniff_text
 
 
@@ -13,6 +14,19 @@ def sniff(data: bytes, *, filename: str | None = None, declared_media_type: str 
         return sniff_at(bytes(data), filename, declared_media_type, depth=0, partial=False)
     except Exception as exc:  # noqa: BLE001 - the last guard: one odd file must not stop an assessment
         return result(None, 0.0, media_type="application/octet-stream", sniff_error=f"{type(exc).__name__}: {exc}")
+
+
+def sniff_file(fh, head: bytes, *, filename: str | None = None, declared_media_type: str | None = None) -> Sniffed:
+    """`sniff` of `head`, the first bytes read of the binary file `fh` (an archived copy: the upload and the
+    assessment read its first 4 MB). Text whose head is all ASCII is given the encoding of the file's first
+    bytes that are not, wherever they are: a GBK table of codes and figures with its Chinese past the head was
+    reported as ASCII, its original served as ``charset=utf-8`` and no finding said it was not UTF-8."""
+    found = sniff(head, filename=filename, declared_media_type=declared_media_type)
+    if found.encoding == "ascii" and head:
+        window = after_ascii(fh, len(head), HEAD_BYTES)
+        if window:
+            found.encoding = detect_encoding(window)[0] or found.encoding
+    return found
 
 
 def sniff_at(data: bytes, filename: str | None, declared: str | None, *, depth: int, partial: bool) -> Sniffed:

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from app.services import uploads as P
 from app.services.errors import UploadRejected
-from catalog_schema.models import Dataset, Distribution
+from catalog_schema.models import Assessment, Dataset, Distribution
 from tests.support.publishing import (
     GBK_CSV,
     XLSX,
     build_world,
     files_outside,
     html_named_csv,
+    publish_uploads,
     snapshot,
     xlsx_with_xxe,
     zip_bomb,
@@ -134,6 +135,41 @@ def test_a_dotdot_filename_lands_in_the_archive_only(app, client, world, tmp_pat
                           headers={"Authorization": world.tokens["editor_a"]})
     assert original.status_code == 200, original.get_data()[:300]
     assert original.headers["Content-Type"] == "text/csv; charset=GBK" and original.get_data() == GBK_CSV.read_bytes()
+
+
+def _late_chinese(codec: str) -> bytes:
+    """A table of codes and figures whose Chinese cells come after its first 4 MB (what the upload and the
+    assessment sniff)."""
+    lines = ["code,name,value"] + [f"A{i:06d},item{i},{i}" for i in range(230_000)] + ["Z000001,北京市,1",
+                                                                                        "Z000002,吉林省,2"]
+    data = "\r\n".join(lines).encode(codec) + b"\r\n"
+    assert data[:P.SNIFF_BYTES].isascii() and len(data) > P.SNIFF_BYTES
+    return data
+
+
+def test_a_gbk_table_whose_chinese_is_past_the_sniffed_head_is_gbk_at_every_door(app, client, world, tmp_path):
+    """It was 'ascii': its original went out as charset=utf-8 (a browser or client showed the GBK bytes garbled),
+    no finding said it was not UTF-8, and the readers were told ASCII."""
+    data = _late_chinese("gbk")
+    stored = P.store_upload(io.BytesIO(data), "late.csv", tmp_path / "up", max_bytes=16 * 1024 * 1024)
+    assert stored.sniffed.encoding == "gbk"
+
+    dist_id = publish_uploads(app, "editor.late@example.gov", "agency-a", "late-gbk", "Late GBK",
+                              {"late.csv": data})["late.csv"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        row = s.get(Distribution, dist_id)
+        assert row.detected_encoding == "gbk"
+        latest = s.scalars(select(Assessment).where(Assessment.dataset_id == row.dataset_id)
+                           .order_by(Assessment.assessed_at.desc())).first()
+        findings = [f["type"] for f in latest.findings if f.get("distribution") == dist_id]
+    assert "encoding-not-utf8" in findings
+    original = client.get(f"/uploads/{dist_id}/late.csv")
+    assert original.headers["Content-Type"] == "text/csv; charset=GBK" and original.get_data() == data
+    converted = client.get(f"/dataset/late-gbk/resource/{dist_id}/data.csv").get_data().decode("utf-8")
+    assert converted.endswith("Z000001,北京市,1\r\nZ000002,吉林省,2\r\n")
+    # a UTF-8 one stays UTF-8
+    assert P.store_upload(io.BytesIO(_late_chinese("utf-8")), "late.csv", tmp_path / "up",
+                          max_bytes=16 * 1024 * 1024).sniffed.encoding == "utf-8"
 
 
 def test_the_same_file_twice_in_one_dataset_is_refused_naming_the_first(app, client, world):

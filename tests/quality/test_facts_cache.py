@@ -71,17 +71,22 @@ class Reads:
 
     def __init__(self, monkeypatch):
         self.sniffs = self.profiles = 0
-        real_sniff, real_profile = sniff.sniff, tabular.profile_file
+        real_sniff, real_sniff_file, real_profile = sniff.sniff, sniff.sniff_file, tabular.profile_file
 
         def counted_sniff(*a, **kw):
             self.sniffs += 1
             return real_sniff(*a, **kw)
+
+        def counted_sniff_file(*a, **kw):  # an archived copy is sniffed as a file
+            self.sniffs += 1
+            return real_sniff_file(*a, **kw)
 
         def counted_profile(*a, **kw):
             self.profiles += 1
             return real_profile(*a, **kw)
 
         monkeypatch.setattr(sniff, "sniff", counted_sniff)
+        monkeypatch.setattr(sniff, "sniff_file", counted_sniff_file)
         monkeypatch.setattr(tabular, "profile_file", counted_profile)
 
 
