@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -253,6 +254,8 @@ def test_a_deleted_source_leaves_its_history_and_an_audit_entry_of_the_deletion(
     assert "Deleted" in page and "its jobs are kept for the record" in page
     zh = client.get("/harvest/source/transport?lang=zh_CN", headers=PAGE).get_data(as_text=True)
     assert "其采集任务留存备查；不再采集" in zh
+    # the brackets the page adds are full-width in Chinese: "UTC（其采集任务…）", "已完成（全量）", not "已完成 (全量)"
+    assert "UTC（其采集任务" in zh and not re.findall(r".{0,8}[\u4e00-\u9fff] \(.{0,8}", re.sub(r"<[^>]+>", "", zh))
     report = client.get("/api/v1/harvest/sources/transport/report").get_json()
     assert report["source"]["deleted_at"] and report["jobs_total"] == 1
     # the deletion, audited: who, when, which source, its URL, how many datasets, its jobs' counters
