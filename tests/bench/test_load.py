@@ -140,7 +140,7 @@ def test_the_generator_runs_as_its_own_process(tmp_path):
     info.write_text(json.dumps({"datasets": 10, "publishers": 2, "downloads": [["x", "y"]]}))
     try:
         proc = subprocess.run([sys.executable, "-m", "bench.load", "--drive", f"http://127.0.0.1:{server.server_port}",
-                               str(info), "2", "0.5", "5"], capture_output=True, text=True, timeout=60,
+                               str(info), "2", "4", "5"], capture_output=True, text=True, timeout=60,
                               cwd=load.ROOT, check=True)
     finally:
         server.shutdown()
@@ -149,7 +149,11 @@ def test_the_generator_runs_as_its_own_process(tmp_path):
     # This server answers 200 to every path the real plan draws.
     assert result["clients"] == 2 and result["generator_cpu_s"] > 0
     assert result["overall"]["errors"] == 0 and result["error_samples"] == []
-    assert all(figures["requests"] > 0 for figures in result["kinds"].values())
+    # every kind drawn: this server answers about 45 requests a second (each waits on a delayed ACK), so half a second
+    # drew about 20, and the rarest kind, a tenth of the mix, was missed about once in ten runs (seen in CI); in four
+    # seconds, about 180, a tenth is missed once in 10^8 runs, and 60 (3 in 10^3) under a crowded CI's load
+    assert result["overall"]["requests"] >= 60, result["overall"]
+    assert all(figures["requests"] > 0 for figures in result["kinds"].values()), result["kinds"]
 
 
 @pytest.mark.postgres
