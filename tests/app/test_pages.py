@@ -28,6 +28,7 @@ from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
 from quality.findings import FINDING_TYPES
 from tests.support.samples import harvested_samples
+from tests.support.typography import paragraph_gaps
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 XSS = "<script>alert(1)</script>"
@@ -483,9 +484,8 @@ def test_a_label_before_its_value_has_the_chinese_colon_in_chinese(client, catal
         misprints = re.findall(r"\S{0,6}[。，；][ \t]+\S{0,6}|[\u4e00-\u9fff）][^\S\n]*\n?[^\S\n]*,\s", text)
         assert not misprints, (url, misprints[:5])
         # within a paragraph a line break reads as a space too: "本门户的地址。 涉及具体数据集的示例…" on the API docs
-        for para in re.findall(r"<p\b[^>]*>(.*?)</p>", zh, re.S):
-            misprints = re.findall(r"\S{0,6}[。，；：]\s+\S{0,6}", unescape(re.sub(r"<[^>]+>", "", para)))
-            assert not misprints, (url, misprints[:5])
+        misprints = paragraph_gaps(zh)
+        assert not misprints, (url, misprints[:5])
         # and brackets the page adds after Chinese are full-width: "署名 4.0 国际（CC-BY-4.0）", "编码（2 个数据集）",
         # not " (CC-BY-4.0)" (a file's own "产值(亿元)" is its text, and has no space)
         misprints = re.findall(r"\S{0,6}[\u4e00-\u9fff] \([^)]{0,20}\)", text)
