@@ -2,7 +2,7 @@
 validator and 304s, bodies gzipped (issue 15 item 2; docs/architecture.md "Caching and compression").
 
 `init_delivery(app)` (called in `create_app` before `init_security`, so that its after-request hook runs
-after the security headers are set) wires three things:
+after the security headers are set, and as the last word on an answer's caching) wires four things:
 
 - **Static files.** Templates name them with `static_url(filename)`: `/static/<filename>?v=<hash>`, the
   first 12 hex digits of the file's sha256. A request carrying the current hash is answered
@@ -28,6 +28,15 @@ after the security headers are set) wires three things:
   representation does not). A streamed `reads` response (the full dumps, data.json) is compressed as it
   streams, in constant memory. What the serving gate hands out (`serves` routes: a distribution's bytes,
   ranges, previews) and anything already encoded is left alone.
+- **Credentials.** An API token comes in a header (`Authorization`, or CKAN's `X-CKAN-API-Key`:
+  `CREDENTIAL_HEADERS`, read by app.security.request_token alone), and what is answered to it may be its sender's
+  alone (a draft, the real bytes of withheld data). A shared cache may keep an answer to a request with
+  `Authorization` that says `public` (RFC 9111 3.5), and takes `X-CKAN-API-Key` for any header. So an answer to a
+  request carrying either is `private` (`private_cache_control`: its lifetime, `no-cache` and `no-store` kept, what
+  only shared caches read taken out), whatever set its caching, the serving gate included; and an answer that read
+  the token (`read_credentials`) says `Vary: Authorization, X-CKAN-API-Key`, the anonymous one too, and so does its
+  304, so a cache that kept one hands it only to a request with the same credentials. What never reads the token
+  (the catalog's documents, the REST search) is kept once for everyone.
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from werkzeug.http import parse_list_header
 
 from app import routing
 
@@ -69,6 +80,51 @@ def compressible(mimetype: str | None) -> bool:
 
 def accepts_gzip(request) -> bool:
     return request.accept_encodings["gzip"] > 0
+
+
+# --------------------------------------------------------------------------- credentials
+
+#: The request headers an API token comes in (app.security.request_token): an answer that read them varies by them.
+CREDENTIAL_HEADERS = ("Authorization", "X-CKAN-API-Key")
+#: What a private answer does not say: the directives only shared caches read, and `private` itself (its qualified
+#: form, `private="Set-Cookie"`, would let a shared cache keep the rest), said once and unqualified.
+_SHARED_ONLY = frozenset({"public", "private", "s-maxage", "proxy-revalidate"})
+
+
+def carries_credentials(request) -> bool:
+    """Whether the request carries a credential header, valid or not (a cache cannot tell; RFC 9111 3.5 asks only
+    whether Authorization is there)."""
+    return any(name in request.headers for name in CREDENTIAL_HEADERS)
+
+
+def read_credentials() -> None:
+    """Mark this request's answer as one that depends on its credential headers (app.security.request_token calls
+    it whenever it reads them, present or not): it will say `Vary: Authorization, X-CKAN-API-Key`."""
+    from flask import g
+
+    g.read_credentials = True
+
+
+def private_cache_control(value: str | None) -> str:
+    """`value` (a Cache-Control, or none) as no shared cache keeps it: `private` first, the directives only shared
+    caches read (`public`, `s-maxage`, `proxy-revalidate`) taken out, the rest (`max-age`, `no-cache`, `no-store`,
+    `must-revalidate`, `immutable`) kept: `public, max-age=60` is `private, max-age=60`, none is `private`."""
+    kept = [d.strip() for d in parse_list_header(value or "")
+            if d.strip() and d.split("=", 1)[0].strip().lower() not in _SHARED_ONLY]
+    return ", ".join(["private", *kept])
+
+
+def _keyed_by_credentials(request, resp: Response) -> Response:
+    """The last word on every answer (after_request): `Vary` by the credential headers when they were read, and
+    `private` when the request carried one."""
+    from flask import g
+
+    if g.get("read_credentials"):
+        for name in CREDENTIAL_HEADERS:
+            resp.vary.add(name)
+    if carries_credentials(request):
+        resp.headers["Cache-Control"] = private_cache_control(resp.headers.get("Cache-Control"))
+    return resp
 
 
 # --------------------------------------------------------------------------- static files
@@ -260,7 +316,13 @@ def visitor_free_answer(request, resp: Response) -> bool:
 
 
 def after_request(resp: Response) -> Response:
-    from flask import current_app, g, request, session
+    from flask import request
+
+    return _keyed_by_credentials(request, _delivered(request, resp))
+
+
+def _delivered(request, resp: Response) -> Response:
+    from flask import current_app, g, session
 
     settings = current_app.config["OPENDATA"]
     if visitor_free_answer(request, resp):

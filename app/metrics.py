@@ -35,6 +35,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select, text
 
+from app import delivery
 from app.request_context import db_session, setting
 from app.routing import request_kind
 
@@ -153,6 +154,7 @@ def metrics() -> Response:
         abort(404)
     token = setting("METRICS_TOKEN")
     if token:
+        delivery.read_credentials()  # 401 or the figures, by Authorization: it says so (Vary)
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", status=401,

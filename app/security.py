@@ -146,7 +146,9 @@ def request_token() -> str | None:
     """The API token this request carries, as every door that takes one reads it (the REST reads and writes, the CKAN
     actions, the write rate limit): `Authorization: <token>` or `Authorization: Bearer <token>`, else CKAN's
     `X-CKAN-API-Key: <token>` (what CKAN clients may send); None without one. Whether it is valid is
-    app.auth.user_for_token's to say."""
+    app.auth.user_for_token's to say. The answer then depends on those headers, sent or not: it says so
+    (`Vary`, app.delivery.read_credentials), so a shared cache keeps one copy per token, not one for all."""
+    delivery.read_credentials()
     value = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
     if value and value.lower().startswith("bearer "):
         value = value[7:]

@@ -518,6 +518,8 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     if decision.action == "withhold":
         return withheld_response(ds, dist, decision)
     tag = etag(dist, variant, decision)
+    # the public's answer is public; sent to a request with a token it leaves `private` (app.delivery, for every
+    # answer), and every answer here says `Vary: Authorization, X-CKAN-API-Key`: `viewer` read them
     cache = "private, no-store" if decision.privileged else f"public, max-age={PUBLIC_MAX_AGE}"
     if conditional and _matches(tag):
         resp = Response(status=304)

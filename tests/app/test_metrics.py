@@ -127,9 +127,12 @@ def dt_now():
 
 def test_metrics_can_want_a_token_or_be_off(app, client):
     app.config["OPENDATA"]["METRICS_TOKEN"] = "s3cret"
-    assert client.get("/metrics").status_code == 401
+    refused = client.get("/metrics")
+    assert refused.status_code == 401 and "Authorization" in refused.headers["Vary"]  # the figures, with the token
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    figures = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert figures.status_code == 200 and "Authorization" in figures.headers["Vary"]
+    assert figures.headers["Cache-Control"] == "private, no-store"
     app.config["OPENDATA"]["METRICS_ENABLED"] = False
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 404
 

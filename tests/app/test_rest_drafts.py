@@ -46,9 +46,11 @@ def test_a_draft_is_read_over_rest_by_who_may_edit_its_publisher(app, client, wo
     # an editor's reads of a draft are no public use: nothing counted
     usage = client.get(f"/api/v1/datasets/{slug}/usage", headers=token).get_json()
     assert usage["totals"]["api_calls"] == 0
-    # a published dataset is the same public document with a token or without, cached as before
+    # a published dataset is the same public document with a token or without, for as long; but an answer to a
+    # request with a token is its sender's: `private`, or a shared cache may keep it (RFC 9111 3.5, app/delivery.py)
     public = client.get("/api/v1/datasets/active-a-1", headers=token)
-    assert public.status_code == 200 and public.headers["Cache-Control"] == "public, max-age=60"
+    assert public.status_code == 200 and public.headers["Cache-Control"] == "private, max-age=60"
+    assert client.get("/api/v1/datasets/active-a-1").get_json() == public.get_json()
 
 
 @pytest.mark.parametrize("role", ["anonymous", "editor_b", "bad_token"])

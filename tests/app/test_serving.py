@@ -296,6 +296,39 @@ def test_drafts_withdrawn_deleted_and_unknown(client, world):
     assert client.get(f"/dataset/complaints/resource/{other}/data.csv").status_code == 404
 
 
+
+def _vary(resp) -> set[str]:
+    return {v.strip().lower() for v in resp.headers.get("Vary", "").split(",") if v.strip()}
+
+
+def test_a_download_with_a_token_is_private_and_every_answer_varies_by_it(client, world):
+    """The gate decides by the token (app.services.serving.viewer): the publisher's editor gets the real bytes of
+    withheld data, everyone else the 451. A shared cache keeps what says `public` (RFC 9111 3.5: even for a request
+    with Authorization; `X-CKAN-API-Key` is no credential to it at all) and hands it to whoever asks the same URL:
+    every answer the gate decided by the token says `Vary: Authorization, X-CKAN-API-Key`, its 304 too, and an
+    answer to a request carrying a token is `private` (its lifetime kept)."""
+    credentials = {"authorization", "x-ckan-api-key"}
+    clean = _urls(world, "population", "population.csv")[:2]
+    withheld = _urls(world, "complaints", "complaints.csv")[:2]
+    other = {"X-CKAN-API-Key": world["tokens"]["editor.b"]}  # no right on agency A: the public's answer, privately
+    own = {"Authorization": world["tokens"]["editor.a"]}
+    for url in clean:
+        public = client.get(url)
+        assert public.status_code == 200 and public.headers["Cache-Control"] == "public, max-age=300", url
+        assert credentials <= _vary(public), (url, public.headers.get("Vary"))
+        mine = client.get(url, headers=other)
+        assert mine.status_code == 200 and mine.get_data() == public.get_data(), url
+        assert mine.headers["Cache-Control"] == "private, max-age=300" and _vary(mine) == _vary(public), url
+        again = client.get(url, headers={**other, "If-None-Match": mine.headers["ETag"]})
+        assert again.status_code == 304 and again.headers["Cache-Control"] == "private, max-age=300", url
+        assert _vary(again) == _vary(mine), url
+    for url in withheld:
+        refused = client.get(url)
+        assert refused.status_code == 451 and credentials <= _vary(refused), (url, refused.headers.get("Vary"))
+        real = client.get(url, headers=own)
+        assert real.status_code == 200 and real.headers["Cache-Control"] == "private, no-store", url
+        assert credentials <= _vary(real), url
+
 # --------------------------------------------------------------------------- downloads and cache validators
 
 
