@@ -22,6 +22,10 @@ from app.auth import (
     normalize_email,
     role_on,
 )
+from app.services.base import service
+from app.services.context import Actor
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.texts import T_
 from catalog_schema.models import ROLES, AccountToken, ApiToken, Membership, Publisher, SignIn, User, utcnow
 from catalog_schema.store import add_audit_event
 
@@ -60,7 +64,7 @@ def grant(session: Session, user: User, publisher: Publisher, role: str) -> Memb
 
 
 def change_role(session: Session, user: User, publisher: Publisher, role: str | None, *, actor: User | None = None,
-                via: str = "cli") -> str | None:
+                via: str = "cli", ip: str | None = None) -> str | None:
     """Give `user` `role` on `publisher`, or (None) take every role there away: from then on their sessions and API
     tokens change nothing of its datasets (rights are read on each request). Audited when it changes something
     (`account.role_granted`, `account.role_removed`). Returns the role they had there (None: none)."""
@@ -76,7 +80,85 @@ def change_role(session: Session, user: User, publisher: Publisher, role: str | 
                         action="account.role_removed" if role is None else "account.role_granted",
                         object_type="user", object_id=user.email, publisher_id=publisher.id,
                         before={"role": before}, after={"role": role}, detail={"publisher": publisher.slug, "via": via},
-                        ip=None)
+                        ip=ip)
+    return before
+
+
+# --------------------------------------------------------------------------- a publisher's members (web, CKAN)
+#
+# The members page and the CKAN actions organization_member_create/_delete change memberships through these two
+# (the CLI's `user grant`/`remove` is the operator's and calls change_role itself). The rules, kept here only:
+# an admin of the publisher or a sysadmin acts on anyone's membership; a member may leave by themselves; the last
+# active admin is neither removed nor demoted (nobody could then invite, change members or read its audit log but
+# a sysadmin). Rights are read on every request, so the change holds from the next one, sessions and API tokens
+# alike; the invitations a former admin sent stop working with it (_still_vouched_for).
+
+
+def members(session: Session, publisher: Publisher) -> list[Membership]:
+    """The publisher's members, admins first, then by e-mail address."""
+    rows = session.scalars(select(Membership).join(Membership.user).where(Membership.publisher_id == publisher.id)
+                           .order_by(Membership.role, User.email))
+    return list(rows)
+
+
+def may_manage_members(session: Session, user: User | None, publisher: Publisher) -> bool:
+    """May `user` remove the members of `publisher` and change their roles? A sysadmin, or an active admin of it."""
+    if user is None or not user.active:
+        return False
+    return bool(user.is_sysadmin) or role_on(session, user, publisher) == "admin"
+
+
+def _member_change(actor: Actor, publisher: Publisher, member: User, role: str | None, *, add: bool) -> str | None:
+    """The role `member` has on `publisher` now, once the change to `role` (None: removed) is found allowed."""
+    session = actor.session
+    # the publisher's memberships, locked (PostgreSQL) so that two admins removing each other cannot both pass the
+    # last-admin check: the second reads the first's change once it is committed
+    rows = session.execute(select(Membership.user_id, Membership.role, User.active).join(Membership.user)
+                           .where(Membership.publisher_id == publisher.id)
+                           .with_for_update(of=Membership)).all()
+    roles = {r.user_id: r.role for r in rows}
+    me = actor.user
+    manager = me is not None and me.active and (me.is_sysadmin or roles.get(me.id) == "admin")
+    leaving = role is None and me is not None and me.id == member.id
+    if not manager and not leaving:
+        raise Forbidden(T_("Only an admin of %(publisher)s (or a portal administrator) may change its members.",
+                           publisher=publisher.slug))
+    if role is not None and role not in ROLES:
+        raise Invalid(T_("A member's role is admin or editor, not %(role)s.", role=repr(role)), code="bad-role",
+                      field="role")
+    before = roles.get(member.id)
+    if before is None and not (add and role is not None):
+        raise NotFound(T_("%(email)s is not a member of %(publisher)s.", email=member.email,
+                          publisher=publisher.slug), code="not-a-member")
+    other_admins = [r for r in rows if r.role == "admin" and r.active and r.user_id != member.id]
+    if before == "admin" and role != "admin" and not other_admins:
+        raise Conflict(T_("%(email)s is the last administrator of %(publisher)s: a publisher keeps at least one. Make "
+                          "another member an administrator first.", email=member.email, publisher=publisher.slug),
+                       code="last-admin")
+    return before
+
+
+@service
+def set_member_role(actor: Actor, publisher: Publisher, member: User, role: str, *, add: bool = False) -> str | None:
+    """Make `member` an `role` (admin or editor) of `publisher`; `add`: also when they are not a member yet (CKAN's
+    organization_member_create; the pages add people by invitation). Audited as `account.role_granted` when it
+    changes something; committed. Returns the role they had (None: none). Refused (ServiceError): not an admin of
+    it nor a sysadmin (403), not a member (404, `not-a-member`), a role that is not one (422, `bad-role`), the last
+    active admin demoted (409, `last-admin`)."""
+    before = _member_change(actor, publisher, member, role, add=add)
+    change_role(actor.session, member, publisher, role, actor=actor.user, via=actor.via, ip=actor.ip)
+    actor.session.commit()
+    return before
+
+
+@service
+def remove_member(actor: Actor, publisher: Publisher, member: User) -> str:
+    """Take `member` out of `publisher` (their account, tokens and roles elsewhere stay), audited as
+    `account.role_removed`; committed. Returns the role they had. Anyone may leave; refused as set_member_role
+    refuses, the last active admin included (409, `last-admin`)."""
+    before = _member_change(actor, publisher, member, None, add=False)
+    change_role(actor.session, member, publisher, None, actor=actor.user, via=actor.via, ip=actor.ip)
+    actor.session.commit()
     return before
 
 
