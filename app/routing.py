@@ -143,6 +143,10 @@ ROUTE_KINDS: dict[str, str] = {
     "credentials.forgot": WRITES,
     "credentials.reset": WRITES,
     "credentials.change": WRITES,
+    "members.index": READS,  # a publisher's members, for its admins: app/web/members.py
+    "members.confirm_remove": READS,  # the confirmation page; its POST is members.remove
+    "members.change_role": WRITES,  # app/services/accounts.py set_member_role, remove_member
+    "members.remove": WRITES,
     "licences.index": READS,
     "licences.map_licence": WRITES,
     "licences.unmap_licence": WRITES,

@@ -31,7 +31,7 @@ from app.security import (
 from app.services import accounts, follows
 from app.services.context import Actor
 from app.web.follows import PERIOD_LABELS, described
-from catalog_schema.models import ROLES, ApiToken, User, utcnow
+from catalog_schema.models import ROLES, ApiToken, Publisher, User, utcnow
 
 bp = Blueprint("account", __name__)
 
@@ -105,6 +105,12 @@ def _emails(user_ids: set) -> dict[int, str]:
     return dict(db_session().execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
+def _publisher_arg(name: str) -> Publisher | None:
+    """The publisher a query argument names by slug (the notices after leaving one, or becoming its editor)."""
+    slug = request.args.get(name)
+    return db_session().scalar(select(Publisher).where(Publisher.slug == slug)) if slug else None
+
+
 def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken | None = None,
           error: str | None = None, status: int = 200) -> Response:
     from app.web.credentials import admin_publishers
@@ -116,7 +122,8 @@ def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken |
                            invite_publishers=admin_publishers(user), roles=ROLES,
                            welcome=request.args.get("welcome"), changed=request.args.get("changed"),
                            invitations=invitations, inviters=_emails({i.created_by for i in invitations}),
-                           revoked=request.args.get("revoked"),
+                           revoked=request.args.get("revoked"), left=_publisher_arg("left"),
+                           editor_of=_publisher_arg("editor_of"),
                            all_tokens=_all_active_tokens() if user.is_sysadmin else [],
                            new_token=new_token, new_token_row=new_token_row, error=error,
                            expiry_choices=EXPIRY_CHOICES, now=utcnow(), aware=auth.aware, follows=mine,

@@ -71,5 +71,7 @@ def show(slug: str):
                            activity=follows_web.activity_items(changes, current_lang(), pub),
                            following=follows_web.followed(session, "publisher", str(pub.id)),
                            signed_in=current_account() is not None,
+                           # a sysadmin's way to any publisher's members (an admin's: /account); no statement more
+                           sysadmin=bool(getattr(current_account(), "is_sysadmin", False)),
                            average=round(float(average), 2) if average is not None else None,
                            page=page, pages=max(1, -(-count // size)))
