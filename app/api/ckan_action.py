@@ -42,7 +42,7 @@ from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
 from app.request_context import db_session
 from app.security import request_token
-from app.services import access, datasets, distributions, lifecycle
+from app.services import access, accounts, datasets, distributions, lifecycle
 from app.services.context import Actor, Runtime
 from app.services.errors import Forbidden, NotFound, ServiceError, UploadRejected
 from app.settings import site_titles
@@ -1069,6 +1069,61 @@ def resource_delete(session: Session, params: dict, user: User) -> None:
     return None
 
 
+# --------------------------------------------------------------------------- an organization's members
+
+
+def _find_user(session: Session, ref: str) -> User | None:
+    """The account `username` names: its e-mail address (accounts have no other name here) or its number."""
+    if "\x00" in ref:
+        return None
+    user = auth.find_user(session, ref)
+    if user is None and ref.isdigit() and len(ref) < 19:
+        user = session.get(User, int(ref))
+    return user
+
+
+def _member_target(session: Session, params: dict, user: User) -> tuple[Publisher, User]:
+    """The organization (`id`) and the account (`username`) a member action names. An account nobody has is a Not
+    Found Error only to who may change the organization's members: to anyone else it is the Authorization Error
+    any other account gets, so the action tells no one which addresses have an account."""
+    pub = _find_publisher(session, _id_param(params, "id"))
+    username = _id_param(params, "username")
+    if pub is None:
+        raise not_found(T_("Organization not found"))
+    member = _find_user(session, username)
+    if member is None:
+        if accounts.may_manage_members(session, user, pub):
+            raise not_found(T_("User not found"))
+        raise denied(T_("Only an admin of %(publisher)s (or a portal administrator) may change its members.",
+                        publisher=pub.slug))
+    return pub, member
+
+
+def _member_dict(pub: Publisher, member: User, role: str) -> dict[str, Any]:
+    return {"id": f"{pub.slug}:{member.id}", "table_name": "user", "table_id": str(member.id), "group_id": pub.slug,
+            "state": "active", "capacity": role}
+
+
+def organization_member_create(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Make a user (`username`: their e-mail address) a member of an organization (`id`) with `role` (admin or
+    editor; CKAN's `member` role does not exist here), or change the role of a member. An admin of the organization
+    or a sysadmin; the organization's last administrator is not demoted (app.services.accounts.set_member_role, as
+    the publisher's members page)."""
+    pub, member = _member_target(session, params, user)
+    role = _id_param(params, "role")
+    _call(session, user, accounts.set_member_role, pub, member, role, add=True)
+    return _member_dict(pub, member, role)
+
+
+def organization_member_delete(session: Session, params: dict, user: User) -> None:
+    """Take a user (`username`: their e-mail address) out of an organization (`id`): an admin of it or a sysadmin,
+    or the user themselves; never its last administrator (app.services.accounts.remove_member, as the publisher's
+    members page). Their account and API tokens stay; the tokens no longer change its datasets."""
+    pub, member = _member_target(session, params, user)
+    _call(session, user, accounts.remove_member, pub, member)
+    return None
+
+
 _NOT_HERE = {"aliases": "aliases are not kept: use the resource id",
              "primary_key": "the store has no keys to set: rows come from the archived file",
              "indexes": "the store indexes what it needs itself", "triggers": "triggers are not supported"}
@@ -1115,7 +1170,8 @@ from app.api import ckan_activity  # noqa: E402
 ACTIONS.update(ckan_activity.ACTIONS)
 WRITES: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_create, package_update, package_patch, package_delete, package_owner_org_update,
-                            resource_create, resource_update, resource_patch, resource_delete, datastore_create)
+                            resource_create, resource_update, resource_patch, resource_delete, datastore_create,
+                            organization_member_create, organization_member_delete)
 }
 
 
