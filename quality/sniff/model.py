@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog_schema import vocab
+from plumbing import textencoding
 
-HEAD_BYTES = 64 * 1024  # text sniffing looks at this much
+HEAD_BYTES = textencoding.HEAD_BYTES  # text sniffing looks at this much (and the encoding is decided from it)
 
 
 MEMBER_READ_BYTES = 64 * 1024  # decompressed bytes read from one archive member

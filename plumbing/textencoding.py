@@ -1,0 +1,305 @@
+"""The text encoding of bytes: BOMs, UTF-8, UTF-16 without a BOM, Chinese, Korean, Japanese and Western legacy
+codecs. One decision for every door that reads text: the sniffer (upload, assessment), the table reader (preview,
+row store, profile, conversions), a harvested metadata sheet, an HTTP answer's text. It sits in plumbing because
+harvesters and quality may not import each other, and two doors deciding apart read one file two ways.
+
+``detect_encoding`` is the entry point; ``chinese_or_korean`` the rule for bytes that decode cleanly both as
+GBK/GB18030 and as EUC-KR/CP949 (see its docstring and docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+HEAD_BYTES = 64 * 1024  # the encoding is decided from this much of the start (and a window at its first non-ASCII)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (9, 10, 12, 13, 27))
+
+
+def looks_binary(chunk: bytes) -> bool:
+    """Many NULs or C0 control bytes: not text in any encoding we read (UTF-16 is caught first)."""
+    if not chunk:
+        return False
+    controls = len(chunk) - len(chunk.translate(None, _CONTROL_BYTES))
+    return controls / len(chunk) > 0.05
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+_CENTRAL_EUROPEAN = frozenset({"Polish", "Czech", "Slovak", "Hungarian", "Croatian", "Slovene", "Romanian"})
+
+
+_WESTERN_PUNCT = frozenset("€‚„…†‡‰‹›‘’“”•–—™«»°£§©®¿¡½¼¾²³µ·\xa0\xad")
+
+
+_CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F),  # ideographs
+    (0x3000, 0x303F), (0xFF00, 0xFFEF), (0xFE30, 0xFE4F),  # CJK and full-width punctuation
+    (0x2010, 0x203B), (0x2160, 0x217F), (0x2460, 0x24FF), (0x2190, 0x21FF), (0x25A0, 0x25FF),
+    (0x00B7, 0x00B7), (0x00D7, 0x00D7), (0x00B0, 0x00B1), (0x2103, 0x2103), (0x2116, 0x2116),
+)
+
+
+def detect_encoding(data: bytes) -> tuple[str | None, float]:
+    """(encoding, confidence) of text bytes; (None, 0.0) for binary or empty input.
+
+    Order: a BOM; pure ASCII; valid UTF-8; UTF-16 without a BOM (NUL pattern); then for legacy
+    8-bit text our own byte-pattern rules before charset-normalizer, because on government
+    files charset-normalizer often names short GBK as Big5 and Latin-1 as cp1250: Chinese
+    double-byte text shows as even-length runs of high bytes (GBK when every pair lies in the
+    GB2312 block, Big5 when trail bytes fall below 0x80), Western text as isolated accented
+    letters inside ASCII words (Latin-1, or cp1252 when its 0x80-0x9F punctuation is used).
+    Only the first `HEAD_BYTES` are examined, plus a window at the first non-ASCII byte when
+    the head is pure ASCII, so an accent on line 10,000 is still seen.
+    """
+    if not data:
+        return None, 0.0
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, 1.0
+    head = data[:HEAD_BYTES]
+    cut = len(data) > HEAD_BYTES
+    if b"\x00" in head:
+        utf16 = _utf16_without_bom(head)
+        if utf16:
+            return utf16, 0.9
+        if head.count(b"\x00") > len(head) // 100 or looks_binary(head):
+            return None, 0.0
+    elif looks_binary(head):
+        return None, 0.0
+    sample, sample_cut = head, cut
+    if head.isascii():
+        if not cut or data.isascii():
+            return "ascii", 1.0
+        pos = _NON_ASCII.search(data).start()
+        sample = data[pos: pos + HEAD_BYTES]
+        sample_cut = pos + HEAD_BYTES < len(data)
+    if decodes(sample, "utf-8", sample_cut):
+        return "utf-8", 0.99
+    return _legacy_encoding(sample, sample_cut)
+
+
+def decodes(sample: bytes, encoding: str, cut: bool) -> bool:
+    """True when `sample` decodes strictly, allowing a multi-byte character split by the cut."""
+    try:
+        codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=not cut)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    window = head[:4096]
+    pairs = len(window) // 2
+    if pairs < 2:
+        return None
+    even_nul = sum(1 for i in range(0, pairs * 2, 2) if window[i] == 0)
+    odd_nul = sum(1 for i in range(1, pairs * 2, 2) if window[i] == 0)
+    if odd_nul >= pairs * 0.4 and even_nul <= pairs * 0.05:
+        name = "utf-16-le"
+    elif even_nul >= pairs * 0.4 and odd_nul <= pairs * 0.05:
+        name = "utf-16-be"
+    else:
+        return None
+    return name if decodes(head[: len(head) // 2 * 2], name, True) else None
+
+
+def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
+    runs = [len(m.group()) for m in _HIGH_RUN.finditer(sample)]
+    isolated = sum(1 for r in runs if r == 1) / len(runs)
+    matches = _normalizer_matches(sample)
+    guess = matches[0] if matches else None
+    if isolated >= 0.5 and _plausible_western(sample):
+        if guess and guess[0] in ("cp1250", "iso8859-2") and guess[2] in _CENTRAL_EUROPEAN:
+            return guess[0], guess[1]
+        c1 = {b for b in sample if 0x80 <= b <= 0x9F}
+        if c1 and not c1 & _CP1252_UNDEFINED:
+            return "cp1252", 0.85
+        return "latin-1", 0.85
+    chinese = _chinese_encoding(sample, cut)
+    korean = chinese_or_korean(sample, cut, chinese[0] if chinese else None,
+                               [m[0] for m in matches if m[0] in KOREAN_CODECS or m[2] == "Korean"])
+    if korean is not None:
+        return korean, next(m[1] for m in matches if m[0] == korean)
+    if guess and guess[2] == "Japanese" and decodes(sample, guess[0], cut) \
+            and (chinese is None or _reads_japanese(sample, guess[0], cut)):
+        return guess[0], guess[1]  # EUC-JP shares GB2312's byte ranges: the text decides
+    if chinese is not None:
+        return chinese
+    if guess is None or guess[0].startswith(("utf-16", "utf-32")) or not decodes(sample, guess[0], cut):
+        return None, 0.0
+    if guess[0] == "gb18030" and decodes(sample, "gbk", cut):
+        return "gbk", guess[1]
+    return guess[0], guess[1]
+
+
+KOREAN_CODECS = frozenset({"cp949", "euc_kr", "johab", "iso2022_kr"})
+
+#: Hangul syllables that make up most Korean text: particles, endings, the syllables of common nouns, of
+#: administrative and statistical words (시, 군, 구, 읍, 면, 동, 인구, 세대, 합계, 면적), of family and given names.
+#: Chinese GBK bytes read as EUC-KR/CP949 decode to Hangul too, but to syllables spread over all 2,350 of
+#: KS X 1001 (地区,人口 -> 뒈혐,훙왯), few of them here.
+_COMMON_HANGUL = frozenset(
+    "이다는의에하고을가지기로서한사자대시수리정도인보어주제전일과나부생있들성상그해스아게만것니등장여국라구적우학경를"
+    "었소면무동문안원거모개마신비유오내은요세회연드되까현위방미후선물공화간계식조민용관중발실업단및결법진습없명차분통"
+    "합설품번호금산행체남교재강영각출청속역표였데처토종저북특별입치록터외린울월년개월말더또때문면서받반복본불새석순승"
+    "심양억예완왕운율음응의임작점접조직집초최추충타파평포필향헌혁형확활황효히"
+    "군읍광역도청총액평균비율증감가구주택농촌읍면세대남녀령별기준현황"
+    "김박윤권홍손배백허노곽엄채천함변염추탁옥맹철희준훈환규태숙혜경미순")
+
+#: Han characters that make up most Chinese text: the most frequent in general use, and those of administrative
+#: and statistical words (省, 市, 县, 区, 乡, 镇, 街道, 人口, 面积, 总值, 合计, 同比) and of the provinces' names.
+#: Korean EUC-KR bytes read as GBK decode to Han characters too, but to ones spread over GB2312's first level
+#: (구,인구 -> 掘,牢掘), few of them here.
+_COMMON_HAN = frozenset(
+    "的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年过发后作里用道行所然家"
+    "种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理心她本前开但因只从想实日军者意无力它与长把机十"
+    "民第公此已工使情明性知全三又关点正业外将两高间由问很最重并物手应战向头文体政美相见被利什二等产或新己制身果加西斯"
+    "月话合回特代内信表化老给世位次度门任常先海通教儿原东声提立及比员解水名真论处走义各入几口认条平系气题活尔更别打女"
+    "变四神总何电数安少报才结反受目太量再感建务做接必场件计管期市直德资命山金指克许统区保至队形社便空决治展马科司五基"
+    "眼书非则听白却界达光放强即像难且权思王象完设式色路记南品住告类求据程北边死张该交规万取拉格望觉术领共确传师观清今"
+    "切院让识候带导争运笑飞风步改收根干造言联持组每济车亲极林服快办议往元英士证近失转夫令准布始怎呢存未远叫台单影具罗"
+    "字爱击流备兵连调深商算质团集百需价花党华城石级整府离况亚请技际约示复病息究线似官火断精满支视消越器容照须九增研写"
+    "称企八功吗包片史委乎查轻易早曾除农找装广显吧阿李标谈吃图念六引历首医局突专费号尽另周较注语仅考落青随选列武红响虽"
+    "推势参希古众构房半节土投某案黑维革划敌致陈律足态护七兴派孩验责营星够章音跟志底站严巴例防族供效续施留讲型料终答紧"
+    "黄绝奇察母京段依批群项故按河米围江织害斗双境客纪采举杀攻父苏密低朝友诉止细愿千值仍男钱破网热助倒育属坐帝限船脸职"
+    "速刻乐否刚威毛状率甚独球般普怕弹校苦创假久错承印晚兰试股拿脑预谁益阳若哪微尼继送急血惊伤素药适波夜省初喜卫源食险"
+    "待述陆习置居劳财环排福纳欢雷警获模充负云停木游龙树疑层冷洲冲射略范竟句室异激汉村哈策演简卡罪判担州静退既衣您宗积"
+    "余痛检差富灵协角占配征修皮挥胜降阶审沉坚善妈刘读啊超免压银买皇养伊怀执副乱抗犯追帮宣佛岁航优怪香著田铁控税左右份"
+    "穿艺背阵草脚概恶块顿敢守酒岛托央户烈洋哥索胡款靠评版宝座释景顾弟登货互付伯慢欧换闻危忙核暗姐介坏讨丽良序升监临亮"
+    "露永呼味野架域沙掉括舰鱼杂误湾吉减编楚肯测败屋跑梦散温困剑渐封救贵枪缺楼县尚毫移娘朋画班智亦耳恩短掌恐遗固席松秘"
+    "谢鲁遇康虑幸均销钟诗藏赶剧票损忽巨炮旧端探湖录叶春乡附吸予礼港雨呀板庭妇归睛饭额含顺输摇招婚脱补谓督毒油疗旅泽材"
+    "灭逐莫笔亡鲜词圣择寻厂睡博勒烟授诺伦岸奥唐卖俄炸载洛健堂旁宫喝借君禁阴园谋宋避抓荣姑孙逃牙束跳顶玉镇雪午练迫爷篇"
+    "肉嘴馆遍凡础洞卷坦牛宁纸诸训私庄祖丝翻暴森塔默握戏隐熟骨访弱蒙歌店鬼软典欲萨伙遭盘爸扩盖弄雄稳忘亿刺拥徒姆杨齐赛"
+    "趣曲刀床迎冰虚玩析窗醒妻透购替塞努休虎扬途侵刑绿兄迅套贸毕唯谷轮库迹尤竞街促延震弃甲伟麻川申缓潜闪售灯针哲络抵朱"
+    "埃抱鼓植纯夏忍页杰筑折郑贝尊吴秀混臣雅振染盛怒舞圆搞狂措姓残秋培迷诚宽宇猛摆梅毁伸摩盟末乃悲拍丁赵"
+    "厅科亩吨辆顷邮码址址籍镇乡社街坊栏览储耗粮棉蔬禽渔牧畜矿煤耕津沪渝冀晋辽闽赣豫鄂湘粤桂琼蜀黔滇陕甘疆澳")
+_KANA = (0x3040, 0x30FF)
+
+
+def chinese_or_korean(sample: bytes, cut: bool, chinese: str | None, korean: list[str]) -> str | None:
+    """The Korean encoding of `korean` (charset-normalizer's Korean candidates, in its order) that `sample` is
+    written in, or None when it is not Korean text: the tie-break between Chinese and Korean, applied after
+    charset-normalizer. EUC-KR puts its 2,350 Hangul syllables at the byte pairs where GB2312 puts its first
+    level of Han characters, so a short table decodes cleanly both ways and the bytes alone cannot tell.
+    The text read each way can. A Korean candidate is taken when its text is mostly Hangul syllables
+    (U+AC00-U+D7A3: four non-ASCII characters in five, the rest may be hanja or symbols) and more of them are
+    common Korean syllables (`_COMMON_HANGUL`, at least 30%) than the GB reading (`chinese`: GBK, GB18030 or Big5,
+    when it reads as Chinese at all) has common Han characters (`_COMMON_HAN`). A tie goes to Chinese. GBK read
+    as Korean gives hanja (every first-level Han character from 沙 on) and rare syllables; Korean read as GBK
+    gives Han characters spread evenly over the first level, few of them common."""
+    best: tuple[float, str] | None = None
+    for name in dict.fromkeys(korean):
+        if not decodes(sample, name, cut):
+            continue
+        wide = _wide(codecs.getincrementaldecoder(name)("replace").decode(sample[:20_000], final=not cut))
+        hangul = [ch for ch in wide if 0xAC00 <= ord(ch) <= 0xD7A3]
+        if not wide or len(hangul) < 0.8 * len(wide):
+            continue
+        share = sum(1 for ch in hangul if ch in _COMMON_HANGUL) / len(hangul)
+        if share >= 0.3 and (best is None or share > best[0]):
+            best = (share, name)
+    if best is None:
+        return None
+    if chinese is not None:
+        wide = _wide(codecs.getincrementaldecoder(chinese)("replace").decode(sample[:20_000], final=not cut))
+        if wide and sum(1 for ch in wide if ch in _COMMON_HAN) / len(wide) >= best[0]:
+            return None
+    return best[1]
+
+
+def _wide(text: str) -> list[str]:
+    return [ch for ch in text if ord(ch) >= 0x80]
+
+
+def _reads_japanese(sample: bytes, encoding: str, cut: bool) -> bool:
+    """Whether `sample`, which GBK also decodes into Chinese, reads as Japanese in `encoding`: Japanese text has
+    kana, GBK read as EUC-JP kanji alone (姓名 -> 侖兆)."""
+    wide = _wide(codecs.getincrementaldecoder(encoding)("replace").decode(sample[:20_000], final=not cut))
+    return not wide or sum(1 for ch in wide if _KANA[0] <= ord(ch) <= _KANA[1]) / len(wide) >= 0.05
+
+
+def _cjk_share(text: str) -> tuple[float, int]:
+    """Share of non-ASCII characters that Chinese text is made of, and how many there were.
+
+    GB2312 rows A4-A9 hold kana, Greek, Cyrillic and box drawing: Big5 text decoded as GBK
+    lands there, so the share tells the right decoding from a wrong one that merely decodes.
+    """
+    total = cjk = 0
+    for ch in text:
+        code = ord(ch)
+        if code < 0x80:
+            continue
+        total += 1
+        if any(lo <= code <= hi for lo, hi in _CJK_RANGES):
+            cjk += 1
+    return (cjk / total if total else 0.0), cjk
+
+
+def _chinese_encoding(sample: bytes, cut: bool) -> tuple[str, float] | None:
+    """GBK, GB18030 or Big5, whichever decodes `sample` into Chinese text; ties go to GBK."""
+    best: tuple[float, str, int] | None = None
+    for name in ("gbk", "gb18030", "big5"):
+        if name == "gb18030" and best is not None:
+            continue  # GBK decoded it: GBK suffices, report the smaller encoding
+        try:
+            text = codecs.getincrementaldecoder(name)("strict").decode(sample, final=not cut)
+        except UnicodeDecodeError:
+            continue
+        share, count = _cjk_share(text[:20_000])
+        if best is None or share > best[0]:
+            best = (share, name, count)
+    if best is None or best[0] < 0.8:
+        return None
+    return best[1], (0.9 if best[2] >= 8 else 0.7)
+
+
+def _plausible_western(sample: bytes) -> bool:
+    """Accented letters sitting inside words, or typographic punctuation: Western 8-bit text."""
+    text = sample.decode("cp1252", "replace")
+    total = plausible = 0
+    for idx, ch in enumerate(text):
+        if ord(ch) < 0x80:
+            continue
+        total += 1
+        if ch in _WESTERN_PUNCT:
+            plausible += 1
+        elif ch.isalpha():
+            before = text[idx - 1] if idx else " "
+            after = text[idx + 1] if idx + 1 < len(text) else " "
+            if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+                plausible += 1
+    return total > 0 and plausible / total >= 0.8
+
+
+def _normalizer_matches(sample: bytes) -> list[tuple[str, float, str]]:
+    """charset-normalizer's candidates, best first, as (canonical codec name, confidence, language)."""
+    import charset_normalizer  # only for the bytes our own rules cannot place
+
+    return [(canonical(m.encoding), max(0.1, 0.8 * (1.0 - m.chaos)), m.language)
+            for m in charset_normalizer.from_bytes(sample[:16384])]
+
+
+def canonical(name: str) -> str:
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return name
+    return {"iso8859-1": "latin-1", "gb2312": "gbk", "utf_8": "utf-8", "windows-1252": "cp1252"}.get(codec, codec)
