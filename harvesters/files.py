@@ -34,6 +34,7 @@ from harvesters.messages import N_, Message, as_message
 from harvesters.reading import is_html, is_remote, read
 from plumbing.bombs import archive_bomb
 from plumbing.http_errors import HttpError
+from plumbing.textencoding import detect_encoding
 
 IGNORED = {".ds_store", "thumbs.db", "desktop.ini"}
 SHEET_NAMES = ("metadata.csv", "metadata.xlsx", "元数据.csv", "元数据.xlsx")
@@ -109,16 +110,16 @@ def _header_at(rows: list[list[Any]]) -> int:
 
 
 def _decodings(content: bytes) -> Iterator[tuple[str, str]]:
-    """(encoding, text) candidates: UTF-8 first, then what charset-normalizer proposes, then GB18030
-    (the superset of GBK), each only when the bytes decode under it."""
+    """(encoding, text) candidates: UTF-8 first, then the encoding every other door reads the bytes in
+    (``plumbing.textencoding.detect_encoding``: GBK or Korean, Big5, UTF-16 ...), then GB18030 (the superset of
+    GBK), each only when the bytes decode under it. The candidates were charset-normalizer's in its order: a
+    short sheet with English headers and Chinese titles was read as Korean (朝阳门街道 -> 陳栠藷...)."""
     tried = set()
     names = ["utf-8-sig"]
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
-        import charset_normalizer  # heavy; only for a sheet that is not UTF-8
-
-        names += [m.encoding for m in charset_normalizer.from_bytes(content[:65536])] + ["gb18030"]
+        names += [detect_encoding(content)[0] or "gb18030", "gb18030"]
     for name in names:
         if name in tried:
             continue

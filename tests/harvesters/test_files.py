@@ -314,6 +314,23 @@ def test_sheet_reading_refuses_what_is_not_a_sheet():
     assert rows == [(2, {"File": "a.csv", "Title": "two lines"}), (4, {"File": "b.csv", "Title": "B"})]
 
 
+@pytest.mark.parametrize(("text", "codec"), [
+    ("file,title\nx.csv,朝阳门街道\n", "gbk"),
+    ("file,title\nx.csv,西城区面积\n", "gbk"),
+    ("file,title\nx.csv,东城区人口\ny.csv,西城区人口\n", "gb18030"),
+    ("file,title\nx.csv,종로구\ny.csv,중구\n", "euc_kr"),
+    ("file,title\nx.csv,이름\n", "cp949"),
+    ("file,title\nx.csv,종로구 인구\n", "euc_kr"),
+])
+def test_a_short_sheet_of_english_headers_and_chinese_or_korean_titles(text, codec):
+    """English headers name the file column in any decoding, so they cannot tell GBK from EUC-KR: the sheet was
+    read in charset-normalizer's first proposal (朝阳门街道 -> 陳栠藷..., 종로구 -> 檜葷...). The encoding is now
+    the one every other door decides (``plumbing.textencoding.detect_encoding``)."""
+    lines = text.splitlines()
+    assert read_sheet("metadata.csv", text.encode(codec)) == [
+        (n, {"file": line.split(",")[0], "title": line.split(",")[1]}) for n, line in enumerate(lines[1:], 2)]
+
+
 def test_a_file_list_on_a_web_server_with_its_sheet_beside_it(runtime, add_source, local_server):
     local_server.add_bytes("/tjj/files.txt", b"# the bureau's files\n"
                                               b"gdp.csv\n"
