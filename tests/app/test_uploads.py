@@ -172,6 +172,33 @@ def test_a_gbk_table_whose_chinese_is_past_the_sniffed_head_is_gbk_at_every_door
                           max_bytes=16 * 1024 * 1024).sniffed.encoding == "utf-8"
 
 
+@pytest.mark.parametrize(("text", "codec", "label", "charset"), [
+    ("区名,面积\n西城区,50.7\n", "gbk", "gbk", "GBK"),
+    ("街道,面积\n朝阳门,2.3\n", "gb18030", "gbk", "GBK"),
+    ("구,인구\n종로구,149384\n", "euc_kr", "cp949", "EUC-KR"),
+    ("이름,나이\n김철수,30\n", "cp949", "cp949", "EUC-KR"),
+])
+def test_a_short_chinese_or_korean_table_is_read_in_its_own_encoding_at_every_door(app, client, world, text, codec,
+                                                                                    label, charset):
+    """A two-line GBK table was called Korean (区名,面积 -> 정츰,충생) and a two-line EUC-KR one Chinese
+    (구,인구 -> 掘,牢掘): the upload's sniffed encoding, the original's charset, the preview, the row store and
+    data.csv all carried the garbage."""
+    data = text.encode(codec)
+    header, row = (line.split(",") for line in text.splitlines())
+    slug = f"short-{codec.replace('_', '')}-{len(text)}"
+    dist_id = publish_uploads(app, f"editor.{slug}@example.gov", "agency-a", slug, "Short", {"t.csv": data})["t.csv"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.get(Distribution, dist_id).detected_encoding == label
+    assert client.get(f"/uploads/{dist_id}/t.csv").headers["Content-Type"] == f"text/csv; charset={charset}"
+    result = client.get("/api/3/action/datastore_search", query_string={"resource_id": dist_id}).get_json()["result"]
+    assert [f["id"] for f in result["fields"]][1:] == header and result["records"][0][header[0]] == row[0]
+    converted = client.get(f"/dataset/{slug}/resource/{dist_id}/data.csv").get_data().decode("utf-8-sig")
+    assert converted.splitlines() == text.splitlines()
+    page = client.get(f"/dataset/{slug}").get_data(as_text=True)
+    assert "".join(f'<th scope="col">{h}</th>' for h in header) in page  # the preview
+    assert "".join(f"<td>{cell}</td>" for cell in row) in page
+
+
 def test_the_same_file_twice_in_one_dataset_is_refused_naming_the_first(app, client, world):
     factory = app.extensions["opendata"]["sessionmaker"]
     token = world.tokens["editor_a"]
