@@ -312,10 +312,9 @@ def _decode_text(content: bytes, content_type: str | None) -> str:
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
+        from plumbing.textencoding import detect_encoding  # the one decision every door shares
 
-        best = from_bytes(content[:_CHUNK * 4]).best()
-        return content.decode(best.encoding if best else "utf-8", "replace")
+        return content.decode(detect_encoding(content)[0] or "utf-8", "replace")
 
 
 @dataclass

@@ -275,6 +275,15 @@ def test_params_head_and_result_fields(local_server, http):
     assert head.content == b"" and head.headers["Content-Length"] == "12" and not head.truncated
 
 
+@pytest.mark.parametrize(("text", "codec"), [("区名,面积\n西城区,50.7\n", "gbk"),
+                                             ("구,인구\n종로구,149384\n", "euc_kr")])
+def test_text_without_a_charset_is_decoded_as_every_other_door_decodes_it(local_server, http, text, codec):
+    """No charset said: the answer's text is decoded in what ``plumbing.textencoding.detect_encoding`` says, not
+    in charset-normalizer's own first guess (which read these two as each other's language)."""
+    local_server.add_bytes("/t.csv", text.encode(codec), content_type="text/csv")
+    assert http.get(local_server.url("/t.csv")).text == text
+
+
 def test_errors_pickle_whole_and_read_as_data(local_server, http):
     local_server.add_bytes("/missing", b"nope", status=410)
     with pytest.raises(HttpError) as info:
