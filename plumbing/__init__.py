@@ -5,6 +5,7 @@
 - `plumbing.archive`: the content-addressed archive writer (stream, cap, sha256, archive/ab/abcdef...).
 - `plumbing.bombs`: the zip-bomb rule (ratio and size limits) the sniffer and the upload vetting share.
 - `plumbing.jsontext`: JSON text by orjson, and by json where orjson would write or read otherwise.
+- `plumbing.textencoding`: the text encoding of bytes, one decision for every door that reads text.
 
 This package imports nothing of ours; catalog_schema, harvesters, quality and app may all import it.
 """

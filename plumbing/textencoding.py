@@ -195,16 +195,18 @@ _KANA = (0x3040, 0x30FF)
 
 
 def chinese_or_korean(sample: bytes, cut: bool, chinese: str | None, korean: list[str]) -> str | None:
-    """The Korean encoding of `korean` (charset-normalizer's Korean candidates, in its order) that `sample` is
-    written in, or None when it is not Korean text: the tie-break between Chinese and Korean, applied after
-    charset-normalizer. EUC-KR puts its 2,350 Hangul syllables at the byte pairs where GB2312 puts its first
-    level of Han characters, so a short table decodes cleanly both ways and the bytes alone cannot tell.
+    """The Korean encoding of `korean` (charset-normalizer's Korean candidates; of several, the one whose reading
+    has the most common syllables) that `sample` is written in, or None when it is not Korean text: the tie-break
+    between Chinese and Korean, applied after charset-normalizer. EUC-KR puts its 2,350 Hangul syllables at the
+    byte pairs where GB2312 puts most of its first level of Han characters, so a short table decodes cleanly both
+    ways and the bytes alone cannot tell.
     The text read each way can. A Korean candidate is taken when its text is mostly Hangul syllables
     (U+AC00-U+D7A3: four non-ASCII characters in five, the rest may be hanja or symbols) and more of them are
     common Korean syllables (`_COMMON_HANGUL`, at least 30%) than the GB reading (`chinese`: GBK, GB18030 or Big5,
     when it reads as Chinese at all) has common Han characters (`_COMMON_HAN`). A tie goes to Chinese. GBK read
-    as Korean gives hanja (every first-level Han character from 沙 on) and rare syllables; Korean read as GBK
-    gives Han characters spread evenly over the first level, few of them common."""
+    as Korean gives rare syllables (GB2312's first level up to 叁), no text (伞 to 绳: KS X 1001 leaves those
+    bytes undefined) or hanja (from 省 on); Korean read as GBK gives Han characters spread evenly over the first
+    level, few of them common."""
     best: tuple[float, str] | None = None
     for name in dict.fromkeys(korean):
         if not decodes(sample, name, cut):
