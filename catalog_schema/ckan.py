@@ -41,6 +41,10 @@ way out `url` is the download URL, else the access URL.
 The engine in `catalog_schema.fieldrules` keeps verbatim values only while they still say what
 the record says, so `to_ckan(from_ckan(p))` gives `p` back and an edited record is written
 canonically (licence ids as CKAN's own: `cc-by`, `uk-ogl`).
+
+`settle(shown, sent)` reads a client's edit of a package dict `to_ckan` gave (ckanapi's read-modify-write): of two
+keys that give one field (`url` / `download_url`, `format` / `mimetype`, `title` / `title_translated`,
+`license_id` / `license_title`), the one the client changed wins over the one it sent back as it was.
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from posixpath import splitext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -867,3 +872,188 @@ def to_ckan(record: Record, *, site_url: str | None = None) -> dict:
     package["num_tags"] = len(package.get("tags") or [])
     package.setdefault("tags", [])
     return package
+
+
+# --------------------------------------------------------------------------- a client's edit of package_show's dict
+#
+# package_show gives some fields under two keys: a resource's `url` and its `download_url` (or `access_url`),
+# `format` and `mimetype`, `name` and `name_translated`, a package's `title` and `title_translated`, `license_id` and
+# `license_title` / `license_url`. A client doing ckanapi's read-modify-write edits one and sends the other back as
+# it was, and the readers above let the wrong one win (the old download URL, the old translation, the old licence
+# id), silently. `settle` decides as a CKAN client expects: the key the client changed wins over the one it left as
+# package_show gave it; two changed keys that say different things are a `Disagreement`.
+
+_DROP = object()  # the key is left out: the reader takes the field from the key the client changed
+
+
+class Disagreement(ValueError):
+    """Two keys of one field both changed from what package_show gave, saying different things."""
+
+    def __init__(self, where: str, first: str, second: str, said_first: Any, said_second: Any):
+        super().__init__(f"{where}{first} and {where}{second} disagree")
+        self.where, self.first, self.second = where, first, second
+        self.said_first, self.said_second = said_first, said_second
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, dict):
+        return not any(isinstance(v, str) and v.strip() for v in value.values())
+    return _str(value) is None
+
+
+def _valued(key: str, value: Any) -> bool:
+    return not _blank(value)
+
+
+def _same_url(a: Any, b: Any) -> bool:
+    return _str(a) == _str(b)
+
+
+def _same_format(fmt: Any, mime: Any) -> bool:
+    """A format and a media type that do not name two different formats (one we do not know names none)."""
+    one = vocab.file_format(fmt) if isinstance(fmt, str) else None
+    other = vocab.file_format(mime) if isinstance(mime, str) else None
+    return one is None or other is None or one.code == other.code
+
+
+def _same_licence(a: Any, b: Any) -> bool:
+    if _blank(a) or _blank(b):
+        return _blank(a) and _blank(b)
+    one, other = _licence_of(_str(a)), _licence_of(_str(b))
+    if one is None or other is None:
+        return one is None and other is None and _str(a).casefold() == _str(b).casefold()
+    return one.id == other.id
+
+
+def _same_text(plain: Any, translated: Any) -> bool:
+    """A text and its translations: the text is one of them (none, when the text is empty)."""
+    if not isinstance(translated, dict):
+        return True
+    texts = {v.strip() for v in translated.values() if isinstance(v, str) and v.strip()}
+    text = _str(plain)
+    return not texts if text is None else text in texts
+
+
+@dataclass(frozen=True)
+class _Twins:
+    """Two keys package_show gives for one field. `agree(a, b)`: their values say the same; `claims(key, value)`:
+    a changed value of that key says what the field is (an emptied `download_url` does not: `url` still gives it);
+    `carry(key, value, other, shown)`: the other key's value once `key` changed to `value` (or _DROP)."""
+
+    a: str
+    b: str
+    agree: Callable[[Any, Any], bool]
+    claims: Callable[[str, Any], bool] = _valued
+    carry: Callable[[str, Any, str, Mapping[str, Any], str], Any] = lambda key, value, other, shown, lang: _DROP
+
+
+def _carry_url(key, value, other, shown, lang):
+    return value
+
+
+def _carry_format(key, value, other, shown, lang):
+    if other == "mimetype":  # the new format's media type, as a link's is
+        found = vocab.file_format(value) if isinstance(value, str) else None
+        return found.media_types[0] if found is not None and found.media_types else _DROP
+    return _DROP  # the format is read from the media type
+
+
+def _licence_claims(key, value):
+    return key == "license_id" or not _blank(value)  # an emptied license_id is no licence
+
+
+def _text_claims(key, value):
+    return not key.endswith("_translated") or isinstance(value, dict)
+
+
+def _carry_text(key, value, other, shown, lang):
+    if key.endswith("_translated"):
+        return _DROP  # the text is the translations' (to_ckan writes it)
+    translated = dict(shown.get(other) or {})
+    before = shown.get(key)
+    lang = next((k for k, v in translated.items() if v == before), None) or lang
+    if _blank(value):
+        translated.pop(lang, None)
+    else:
+        translated[lang] = value
+    return translated
+
+
+def _text_twins(key: str) -> _Twins:
+    return _Twins(key, key + "_translated", _same_text, _text_claims, _carry_text)
+
+
+_LICENCE_TWINS = tuple(_Twins(a, b, _same_licence, _licence_claims) for a, b in (
+    ("license_id", "license_title"), ("license_id", "license_url"), ("license_title", "license_url")))
+_PACKAGE_TWINS = (_text_twins("title"), _text_twins("notes"), *_LICENCE_TWINS)
+_FORMAT_TWINS = _Twins("format", "mimetype", _same_format, carry=_carry_format)
+_RESOURCE_TEXT_TWINS = (_text_twins("name"), _text_twins("description"))
+
+
+def _resource_twins(shown: Mapping[str, Any]) -> tuple[_Twins, ...]:
+    """`url` gives the download URL when there is one, else the access URL (_write_urls)."""
+    urls = _read_urls(shown, [])
+    other = "download_url" if urls["download_url"] else "access_url"
+    return (*_RESOURCE_TEXT_TWINS, _Twins("url", other, _same_url, carry=_carry_url), _FORMAT_TWINS)
+
+
+def _changed(key: str, sent: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
+    return (key in sent) != (key in shown) or sent.get(key) != shown.get(key)
+
+
+def _settle_keys(twins: tuple[_Twins, ...], shown: Mapping[str, Any], sent: dict[str, Any], where: str,
+                 lang: str) -> dict[str, Any]:
+    out = dict(sent)
+    for pair in twins:
+        changed = {k: _changed(k, sent, shown) for k in (pair.a, pair.b)}
+        if changed[pair.a] and changed[pair.b]:
+            va, vb = sent.get(pair.a), sent.get(pair.b)
+            if pair.claims(pair.a, va) and pair.claims(pair.b, vb) and not _blank(va) and not _blank(vb) \
+                    and not pair.agree(va, vb):
+                raise Disagreement(where, pair.a, pair.b, va, vb)
+            continue
+        for key, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            if not changed[key] or key not in sent or other not in sent or not pair.claims(key, sent[key]):
+                continue
+            a_value, b_value = (sent[key], sent[other]) if key == pair.a else (sent[other], sent[key])
+            if pair.agree(a_value, b_value):
+                continue
+            value = pair.carry(key, sent[key], other, shown, lang)
+            if value is _DROP:
+                out.pop(other, None)
+            else:
+                out[other] = value
+    return out
+
+
+def settle(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: str = "") -> dict[str, Any]:
+    """`sent` (a package dict a client made from package_show's `shown`) with each key it left as `shown` gave it
+    made to say what the key of the same field it changed says (or left out, for the reader to take the changed
+    one); a resource is compared with the shown one of its `id`. `lang`: the language of a text edited where its
+    translations do not show which one it was. Raises `Disagreement` for two changed keys of one field that say
+    different things."""
+    out = _settle_keys(_PACKAGE_TWINS, shown, dict(sent), "", lang)
+    resources = out.get("resources")
+    if isinstance(resources, list):
+        before = [r for r in _list(shown.get("resources")) if isinstance(r, dict)]
+        out["resources"] = [_settle_one(before, i, r, lang) for i, r in enumerate(resources)]
+    return out
+
+
+def _settle_one(before: list[dict], i: int, res: Any, lang: str) -> Any:
+    """A sent resource settled against the shown one of its id (at its place, else the one resource of that id);
+    a resource without one is new."""
+    ref = res.get("id") if isinstance(res, dict) else None
+    if not isinstance(ref, str) or not ref:
+        return res
+    found = before[i] if i < len(before) and before[i].get("id") == ref else None
+    if found is None:
+        same = [r for r in before if r.get("id") == ref]
+        found = same[0] if len(same) == 1 else None
+    return res if found is None else settle_resource(found, res, lang=lang, where=f"resources[{i}].")
+
+
+def settle_resource(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: str = "",
+                    where: str = "") -> dict[str, Any]:
+    """`settle` for one resource dict (resource_update's, resource_patch's), against resource_show's."""
+    return _settle_keys(_resource_twins(shown), shown, dict(sent), where, lang)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from catalog_schema import ckan, vocab
 from catalog_schema.ckan import from_ckan, to_ckan
-from catalog_schema.record import new_distribution, new_record, validation_errors
+from catalog_schema.record import new_distribution, new_record, pick_text, validation_errors
 
 CKAN = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "ckan"
 
@@ -500,3 +500,33 @@ def test_every_format_goes_out_by_name_and_comes_back_the_same_format():
             back = from_ckan(to_ckan(rec))
             assert back["distributions"][0]["format"] == fmt.code, (fmt.code, raw)
             assert not back["flags"], (fmt.code, raw)
+
+
+@pytest.mark.parametrize("package", [p for _, p in PACKAGES], ids=IDS)
+def test_a_package_sent_back_as_shown_is_settled_unchanged(package):
+    shown = to_ckan(from_ckan(package))
+    assert ckan.settle(shown, copy.deepcopy(shown)) == shown
+
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_records(), st.sampled_from(["https://new.example.gov/x.csv", "https://new.example.gov/page"]))
+def test_a_url_or_title_edited_in_a_shown_package_is_what_the_record_reads(rec, new):
+    """ckanapi's read-modify-write: each resource's `url` and name and the package's title edited, every other key
+    (download_url / access_url, name_translated, title_translated) sent back as package_show gave it. The edit is
+    the record's; the other URL field does not move."""
+    shown = to_ckan(rec)
+    assert ckan.settle(shown, copy.deepcopy(shown)) == shown
+    sent = copy.deepcopy(shown)
+    sent["title"] = "Edited title"
+    for res in sent["resources"]:
+        res["url"], res["name"] = new, "Edited name"
+    back = from_ckan(ckan.settle(shown, sent, lang="en"))
+    assert pick_text(back["title"]) == "Edited title" and to_ckan(back)["title"] == "Edited title"
+    for got, was in zip(back["distributions"], rec["distributions"], strict=True):
+        if was["download_url"]:  # the url was the download URL: the access URL stays
+            assert got["download_url"] == new and got["access_url"] in (was["access_url"], new)
+        else:  # the one URL there was, read as a new resource's (a file's address is its download URL)
+            assert new in (got["access_url"], got["download_url"]) and was["access_url"] not in got.values()
+        assert pick_text(got["title"]) == "Edited name"
+    assert [r["url"] for r in to_ckan(back)["resources"]] == [new] * len(rec["distributions"])
