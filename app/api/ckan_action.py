@@ -904,7 +904,7 @@ def package_update(session: Session, params: dict, user: User) -> dict[str, Any]
     """Replace a dataset with the given package dict (keys left out are cleared, as in CKAN)."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
     _not_made_private(ds, params)
-    data = dict(params)
+    data = _settled(_shown(ds), params)
     if "owner_org" not in data and "organization" not in data and ds.publisher is not None:
         data["owner_org"] = ds.publisher.slug
     return _update(session, user, "package_update", ds, data)
@@ -916,13 +916,48 @@ def _current(ds: Dataset) -> dict[str, Any]:
     return current
 
 
+def _shown(ds: Dataset) -> dict[str, Any]:
+    """The dataset's package dict as a client of package_show holds it (its JSON read back)."""
+    return json.loads(jsontext.dumps(_current(ds), default=str))
+
+
+def _settled(shown: dict[str, Any], sent: dict[str, Any], resource: bool = False) -> dict[str, Any]:
+    """A client's package (or resource) dict made from package_show's: the key it changed wins over the key of the
+    same field it sent back as it was (a resource's edited `url` lost to the `download_url` beside it, silently);
+    two changed keys that say different things are a Validation Error naming both (ckan.settle)."""
+    try:
+        if resource:
+            return ckan.settle_resource(shown, sent, lang=api_lang())
+        return ckan.settle(shown, sent, lang=api_lang())
+    except ckan.Disagreement as exc:
+        raise _disagreement(exc) from exc
+
+
+def _said(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _disagreement(exc: ckan.Disagreement) -> ActionError:
+    why = T_("%(first)s and %(second)s give one field and were both changed, to different values (%(said_first)s; "
+             "%(said_second)s): change one of them, or both to the same value",
+             first=exc.where + exc.first, second=exc.where + exc.second, said_first=_said(exc.said_first),
+             said_second=_said(exc.said_second))
+    errors: dict[str, Any] = {exc.first: [why], exc.second: [why]}
+    found = re.match(r"^resources\[(\d+)\]\.$", exc.where)
+    if found:  # CKAN's shape: one error dict per resource
+        errors = {"resources": [{} for _ in range(int(found.group(1)))] + [errors]}
+    return ActionError(409, "Validation Error", why, **errors)
+
+
 def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Change only the given keys of a dataset."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
     _not_made_private(ds, params)
     patch = {k: v for k, v in params.items() if k != "id"}
-    current = _current(ds)
-    return _update(session, user, "package_patch", ds, {**current, **_translated_patch(current, patch)})
+    current = _shown(ds)
+    return _update(session, user, "package_patch", ds,
+                   _settled(current, {**current, **_translated_patch(current, patch)}))
 
 
 def _translated_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -1034,7 +1069,11 @@ def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dat
 
 def _resource_change(session: Session, params: dict, user: User, *, whole: bool, action: str) -> dict[str, Any]:
     ds, row = _resource_for_write(session, params, user)
+    params = _settled_resource(session, ds, row, params, user, whole=whole)
     fields = _resource_fields(params)
+    for key, field in (("name_translated", "title"), ("description_translated", "description")):
+        if isinstance(params.get(key), dict):  # the translations, as package_show gives them
+            fields[field] = params[key]
     if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
         fields = {"title": fields.get("title") or "", "description": fields.get("description") or "",
                   **({"format": fields["format"]} if fields.get("format") else {})}
@@ -1049,6 +1088,19 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
         kwargs["url"] = params["url"].strip()
     row = _call(session, user, distributions.replace, ds, row.id, **kwargs)
     return resource_show(session, {"id": row.id}, user)
+
+
+def _settled_resource(session: Session, ds: Dataset, row: Distribution, params: dict, user: User, *,
+                      whole: bool) -> dict[str, Any]:
+    """A resource dict made from resource_show's, settled as a package's is (`_settled`): an edited `download_url`
+    beside the `url` sent back as it was is the new URL. A patch is read as the resource shown with its keys
+    over it; what goes on is the patch's keys and those settling changed."""
+    shown = json.loads(jsontext.dumps(resource_show(session, {"id": row.id}, user), default=str))
+    if whole:
+        return _settled(shown, params, resource=True)
+    merged = {**shown, **params}
+    settled = _settled(shown, merged, resource=True)
+    return {k: v for k, v in settled.items() if k in params or v != merged.get(k)}
 
 
 def resource_update(session: Session, params: dict, user: User) -> dict[str, Any]:

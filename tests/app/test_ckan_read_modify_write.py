@@ -1,0 +1,194 @@
+"""ckanapi's read-modify-write cycle through the CKAN Action API: `pkg = package_show(...)`, one key edited,
+`package_update(**pkg)`. package_show gives some fields under two keys (a resource's `url` and its `download_url` or
+`access_url`, `format` and `mimetype`, `title` and `title_translated`, `license_id` and `license_title` /
+`license_url`); the key the client changed wins over the one it sent back as it was, and two changed keys that say
+different things are a Validation Error naming both (the old value won, silently)."""
+
+from __future__ import annotations
+
+import ckanapi
+import pytest
+from ckanapi.errors import ValidationError
+from sqlalchemy import select
+
+from catalog_schema.models import Dataset
+from tests.support.publishing import build_world
+
+
+class _FlaskTestApp:
+    """What ckanapi's TestAppCKAN asks of a paste TestApp (`post` answering `status` and `body`), over Flask's
+    test client: ckanapi's own request and error handling against the app, with no server."""
+
+    class _Answer:
+        def __init__(self, resp):
+            self.status, self.body = resp.status_code, resp.get_data()
+
+    def __init__(self, client):
+        self.client = client
+
+    def post(self, url, params=None, headers=None, expect_errors=False):
+        return self._Answer(self.client.post(url, data=params, headers=headers or {}))
+
+
+@pytest.fixture
+def world(snapshot, app):
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
+
+
+@pytest.fixture
+def ck(client, world):
+    return ckanapi.TestAppCKAN(_FlaskTestApp(client), apikey=world.tokens["editor_a"])
+
+
+def _two_urls(ck) -> dict:
+    """A published dataset whose resource has a page (access URL) and a file (download URL): package_show gives
+    `url` (the file) and both `access_url` and `download_url`."""
+    made = ck.action.package_create(name="two-urls", title="Two URLs", owner_org="agency-a", license_id="cc-by",
+                                    resources=[{"name": "Table", "url": "http://127.0.0.1:9/table.csv",
+                                                "access_url": "http://127.0.0.1:9/page",
+                                                "download_url": "http://127.0.0.1:9/table.csv",
+                                                "format": "CSV", "mimetype": "text/csv"}])
+    res = made["resources"][0]
+    assert (res["url"], res["download_url"], res["access_url"]) == (
+        "http://127.0.0.1:9/table.csv", "http://127.0.0.1:9/table.csv", "http://127.0.0.1:9/page")
+    return made
+
+
+def _stored_urls(app, slug: str) -> list[tuple[str | None, str | None]]:
+    """(access URL, download URL) of each of a dataset's distributions, as the catalog keeps them."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        return [(d.access_url, d.download_url) for d in ds.distributions]
+
+
+NEW = "http://127.0.0.1:9/new.csv"
+PAGE = "http://127.0.0.1:9/page"
+
+
+@pytest.mark.parametrize("action", ["package_update", "package_patch"])
+def test_a_url_edited_in_package_shows_dict_is_the_resources_url_everywhere(ck, app, client, action):
+    """The url edited, `download_url` sent back as it was: the old download URL won (the record, the dataset page
+    and DCAT kept it) while package_show echoed the new `url` beside the old `download_url`."""
+    _two_urls(ck)
+    pkg = ck.action.package_show(id="two-urls")
+    pkg["resources"][0]["url"] = NEW
+    if action == "package_update":
+        ck.action.package_update(**pkg)
+    else:
+        ck.action.package_patch(id="two-urls", resources=pkg["resources"])
+    res = ck.action.package_show(id="two-urls")["resources"][0]
+    assert res["url"] == NEW and res.get("download_url", NEW) == NEW
+    assert res["access_url"] == PAGE  # the other field, left as it was
+    assert _stored_urls(app, "two-urls") == [(PAGE, NEW)]
+    page = client.get("/dataset/two-urls").get_data(as_text=True)
+    assert NEW in page and "table.csv" not in page
+
+
+def test_a_download_url_edited_with_the_url_sent_back_as_it_was_is_the_url(ck, app):
+    """A resource shown with `url` and `download_url` alone (an address that does not end in a file's extension):
+    `download_url` edited, `url` sent back as it was. The old url became the access URL beside the new file."""
+    old = "http://127.0.0.1:9/api/table"
+    ck.action.package_create(name="one-url", title="One URL", owner_org="agency-a",
+                             resources=[{"name": "Table", "url": old, "download_url": old, "format": "CSV"}])
+    pkg = ck.action.package_show(id="one-url")
+    assert pkg["resources"][0]["download_url"] == old
+    pkg["resources"][0]["download_url"] = "http://127.0.0.1:9/api/table-2"
+    ck.action.package_update(**pkg)
+    res = ck.action.package_show(id="one-url")["resources"][0]
+    assert res["url"] == "http://127.0.0.1:9/api/table-2"
+    assert old not in (res.get("access_url"), res.get("download_url"))
+    assert old not in _stored_urls(app, "one-url")[0]
+
+
+@pytest.mark.parametrize(("edits", "keys"), [
+    ({"url": NEW, "download_url": "http://127.0.0.1:9/other.csv"}, ("url", "download_url")),
+    ({"format": "XLSX", "mimetype": "application/json"}, ("format", "mimetype")),
+    ({"name": "New name", "name_translated": {"en": "Another name"}}, ("name", "name_translated")),
+])
+def test_two_keys_of_one_field_both_edited_to_different_values_are_a_validation_error(ck, client, world, edits,
+                                                                                       keys):
+    _two_urls(ck)
+    if "name_translated" in edits:
+        ck.action.package_patch(id="two-urls", resources=[{**ck.action.package_show(id="two-urls")["resources"][0],
+                                                           "name_translated": {"en": "Table", "zh": "表"}}])
+    pkg = ck.action.package_show(id="two-urls")
+    before = pkg["resources"][0]
+    pkg["resources"][0] = {**before, **edits}
+    with pytest.raises(ValidationError) as raised:
+        ck.action.package_update(**pkg)
+    error = raised.value.error_dict
+    assert error["__type"] == "Validation Error"
+    assert f"resources[0].{keys[0]}" in error["message"] and f"resources[0].{keys[1]}" in error["message"]
+    assert set(keys) <= set(error["resources"][0])
+    zh = client.post("/api/3/action/package_update?lang=zh", json=pkg,
+                     headers={"Authorization": world.tokens["editor_a"]}).get_json()["error"]
+    assert "是同一字段" in zh["message"] and f"resources[0].{keys[0]}" in zh["message"]
+    after = ck.action.package_show(id="two-urls")["resources"][0]
+    assert {k: after.get(k) for k in keys} == {k: before.get(k) for k in keys}
+    # both edited alike: taken
+    pkg["resources"][0] = {**before, "url": NEW, "download_url": NEW}
+    assert ck.action.package_update(**pkg)["resources"][0]["url"] == NEW
+
+
+def test_format_and_mimetype_the_edited_one_wins(ck):
+    _two_urls(ck)
+    pkg = ck.action.package_show(id="two-urls")
+    pkg["resources"][0]["mimetype"] = "application/json"
+    res = ck.action.package_update(**pkg)["resources"][0]
+    assert (res["format"], res["mimetype"]) == ("JSON", "application/json")
+    pkg = ck.action.package_show(id="two-urls")
+    pkg["resources"][0]["format"] = "XLSX"
+    res = ck.action.package_update(**pkg)["resources"][0]
+    assert res["format"] == "XLSX" and res.get("mimetype") != "application/json"
+
+
+def test_a_title_or_name_edited_beside_its_translations_is_the_title(ck, client):
+    """`title` (or a resource's `name`, a package's `notes`) edited, `title_translated` sent back as it was: the
+    translation won and the edit was lost."""
+    ck.action.package_create(name="translated", owner_org="agency-a",
+                             title_translated={"en": "Old title", "zh": "旧标题"},
+                             notes_translated={"en": "Old notes"},
+                             resources=[{"url": NEW, "name_translated": {"en": "Old name", "zh": "旧名"}}])
+    pkg = ck.action.package_show(id="translated")
+    assert pkg["title"] == "Old title"
+    pkg["title"], pkg["notes"], pkg["resources"][0]["name"] = "New title", "New notes", "New name"
+    ck.action.package_update(**pkg)
+    shown = ck.action.package_show(id="translated")
+    assert shown["title"] == "New title" and shown["title_translated"] == {"en": "New title", "zh": "旧标题"}
+    assert shown["notes"] == "New notes"
+    assert shown["resources"][0]["name"] == "New name"
+    assert shown["resources"][0]["name_translated"] == {"en": "New name", "zh": "旧名"}
+    assert "New title" in client.get("/dataset/translated").get_data(as_text=True)
+    shown["title_translated"] = {"en": "Newer title", "zh": "新标题"}
+    again = ck.action.package_update(**shown)
+    assert again["title"] == "Newer title"
+
+
+@pytest.mark.parametrize(("key", "value"), [("license_title", "Open Data Commons Open Database License (ODbL)"),
+                                            ("license_url", "http://www.opendefinition.org/licenses/odc-odbl"),
+                                            ("license_id", "odc-odbl")])
+def test_the_licence_key_edited_wins_over_the_others_sent_back(ck, key, value):
+    _two_urls(ck)
+    pkg = ck.action.package_show(id="two-urls")
+    assert pkg["license_id"] == "cc-by"
+    pkg[key] = value
+    shown = ck.action.package_update(**pkg)
+    assert shown["license_id"] == "odc-odbl" and "Open Database License" in shown["license_title"]
+    assert "creativecommons" not in (shown.get("license_url") or "")
+
+
+def test_resource_update_and_patch_take_an_edited_download_url_and_name(ck, app):
+    """resource_update and resource_patch read `url` and `name` only: an edited `download_url` (the `url` sent back
+    as resource_show gave it) was dropped, and so was an edited `name_translated`."""
+    _two_urls(ck)
+    res = ck.action.resource_show(id=ck.action.package_show(id="two-urls")["resources"][0]["id"])
+    res["download_url"] = NEW
+    res["name_translated"] = {"en": "Table", "zh": "表"}
+    shown = ck.action.resource_update(**res)
+    assert shown["url"] == NEW and shown["name_translated"] == {"en": "Table", "zh": "表"}
+    assert _stored_urls(app, "two-urls")[0][1] == NEW
+    other = "http://127.0.0.1:9/other.csv"
+    assert ck.action.resource_patch(id=res["id"], download_url=other)["url"] == other
+    assert _stored_urls(app, "two-urls")[0][1] == other
+    with pytest.raises(ValidationError):
+        ck.action.resource_patch(id=res["id"], url=NEW, download_url=PAGE)
