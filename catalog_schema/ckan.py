@@ -971,11 +971,13 @@ def _carry_text(key, value, other, shown, lang):
         return _DROP  # the text is the translations' (to_ckan writes it)
     translated = dict(shown.get(other) or {})
     before = shown.get(key)
-    lang = next((k for k, v in translated.items() if v == before), None) or lang
-    if _blank(value):
-        translated.pop(lang, None)
-    else:
-        translated[lang] = value
+    # the text shown was each language's that said it ({"zh": t, "": t} is one text): every one of them is edited
+    langs = [k for k, v in translated.items() if v == before] or [lang]
+    for one in langs:
+        if _blank(value):
+            translated.pop(one, None)
+        else:
+            translated[one] = value
     return translated
 
 

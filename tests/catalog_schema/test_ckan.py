@@ -530,3 +530,17 @@ def test_a_url_or_title_edited_in_a_shown_package_is_what_the_record_reads(rec, 
             assert new in (got["access_url"], got["download_url"]) and was["access_url"] not in got.values()
         assert pick_text(got["title"]) == "Edited name"
     assert [r["url"] for r in to_ckan(back)["resources"]] == [new] * len(rec["distributions"])
+
+
+def test_an_edited_name_replaces_each_language_that_showed_it():
+    """A resource named {"zh": "0", "": "0"} is shown as name "0": an edited name is the text of both (the untagged
+    one left as it was would still be what the record reads), and a real translation stays."""
+    rec = new_record(slug="s", title={"en": "t"}, distributions=[new_distribution(
+        id="r0", access_url="https://a.example.gov/0", title={"zh": "0", "": "0", "fr": "zéro"})])
+    shown = to_ckan(rec)
+    assert shown["resources"][0]["name"] == "0"
+    sent = copy.deepcopy(shown)
+    sent["resources"][0]["name"] = "Edited name"
+    sent_back = ckan.settle(shown, sent, lang="en")
+    assert sent_back["resources"][0]["name_translated"] == {"zh": "Edited name", "": "Edited name", "fr": "zéro"}
+    assert pick_text(from_ckan(sent_back)["distributions"][0]["title"]) == "Edited name"
