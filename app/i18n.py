@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from app import delivery
 from app.request_context import setting
+from app.texts import cjk_spaced
 
 LOCALES = ("zh_CN", "en")
 _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh-hans": "zh_CN", "en": "en", "en_us": "en",
@@ -52,6 +53,52 @@ class _Domain(Domain):
         translations = super().get_translations()
         ctx.opendata_translations = (getattr(ctx, "babel_locale", None), self, translations)
         return translations
+
+
+    # Each text's values put in as Flask-Babel does, less the spaces that would stand between two Chinese characters
+    # (app.texts.cjk_spaced): "%(publisher)s 的成员" said of 京海市统计局.
+
+    def gettext(self, string, **variables):
+        s = self.get_translations().ugettext(string)
+        return s if not variables else cjk_spaced(s, variables) % variables
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        s = self.get_translations().ungettext(singular, plural, num)
+        return cjk_spaced(s, variables) % variables
+
+    def pgettext(self, context, string, **variables):
+        s = self.get_translations().upgettext(context, string)
+        return s if not variables else cjk_spaced(s, variables) % variables
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        s = self.get_translations().unpgettext(context, singular, plural, num)
+        return cjk_spaced(s, variables) % variables
+
+
+def _template_gettext(env) -> None:
+    """The templates' `_`, `gettext` and `ngettext` as Jinja's new-style ones (the text, made markup under
+    autoescape, then `%` with the values escaped), with the spaces between Chinese characters taken out as
+    `_Domain` takes them out (Jinja puts the values in itself, so Flask-Babel's domain never sees them)."""
+    from flask_babel import get_translations
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = __context.call(lambda s: get_translations().ugettext(s), __string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return cjk_spaced(rv, variables) % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = __context.call(lambda s, p, n: get_translations().ungettext(s, p, n), __singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return cjk_spaced(rv, variables) % variables
+
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
@@ -187,6 +234,7 @@ def init_app(app: Flask) -> None:
         if not _DOMAIN:
             _DOMAIN.append(_Domain(translation_directories=[str(TRANSLATIONS)]))
         babel.domain_instance = _DOMAIN[0]
+    _template_gettext(app.jinja_env)
     app.before_request(_remember)
     app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang,
                                 site_title=site_title, list_sep=list_sep,

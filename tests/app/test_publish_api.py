@@ -522,7 +522,7 @@ def test_a_patch_sent_with_if_match_changes_nothing_when_the_dataset_changed_sin
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in params)
 
 
-@pytest.mark.parametrize(("lang", "said"), [("zh", "（{slug} 的状态为 草稿）"), ("en", "({slug} is a draft)")])
+@pytest.mark.parametrize(("lang", "said"), [("zh", "（{slug} 的状态为草稿）"), ("en", "({slug} is a draft)")])
 def test_withdrawing_or_restoring_a_draft_says_its_state_in_words(client, world, lang, said):
     """Withdrawing a draft was refused with "只有已发布的数据集才能撤回（x 的状态为 draft）": the stored word in a
     Chinese sentence. The state is said in the reader's language."""
