@@ -231,7 +231,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "unit": _nullable("string"), "description": _nullable("string")})},
         "notes": _obj([], {"above": {"type": "array", "items": {"type": "string"}},
                            "below": {"type": "array", "items": {"type": "string"}}}),
-        "edited_at": _nullable("string"), "links": {"type": "object"}}),
+        "edited_at": _nullable("string"), "links": {"type": "object"},
+        "withheld": _obj(["code", "left_out", "message", "message_zh"], {
+            "code": {"type": "string", "description": "why the public is not given the file as it is (as its 451)"},
+            "action": {"type": "string", "enum": ["withhold", "redact"]},
+            "left_out": {"type": "array", "items": {"type": "string", "enum": ["notes", "names"]},
+                         "description": "notes: the file's notes rows; names: column names that are personal data "
+                                        "themselves, shown as [redacted]"},
+            "message": {"type": "string"}, "message_zh": {"type": "string"}})}),
     "DistributionVersions": _obj(["dataset", "distribution", "versions"], {
         "dataset": {"type": "string"}, "distribution": {"type": "string"},
         "versions": {"type": "array", "items": _obj(["sha256", "archived_at", "current", "links"], {

@@ -2,7 +2,8 @@
 
 Every route that hands out a distribution's content (the uploaded original, the converted
 ``data.csv/json/xml/ttl``, the CSVW metadata of ``data.csv``) answers through `serve`; the dataset page's
-preview asks `decide` and `preview` the same question. One place therefore keeps the promises:
+preview asks `decide` and `preview` the same question, and every door that describes a table's columns (its data
+dictionary on /api/v1 and on the page) asks `dictionary`. One place therefore keeps the promises:
 
 - who may see it: deleted datasets, unknown ids and other people's drafts are 404; a withdrawn dataset
   answers 410 with its tombstone (``app.services.lifecycle.gone_response``); the editors and admins of the
@@ -44,7 +45,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, send_file
@@ -65,6 +66,7 @@ from app.texts import T_, say
 from catalog_schema.models import Dataset, Distribution, User
 from catalog_schema.record import pick_text
 from catalog_schema.store import distribution_named
+from quality import pii as pii_scan
 from quality.assess import RULESET_VERSION
 from quality.rules import pii_file
 from quality.rules.pii import KIND_SLUGS
@@ -252,14 +254,38 @@ def contact(ds: Dataset) -> dict[str, Any]:
     return out
 
 
+#: What the public is shown in place of a column name that is personal data itself.
+REDACTED_NAME = "[redacted]"
+
+
+def is_personal(text: Any) -> bool:
+    """Whether a text (a column's name) is personal data itself: a file without a header row has its first row of data
+    read as its column names, so an ID number or a phone number is the name of a column."""
+    return any(kind in KIND_LABELS for kind in pii_scan.scan_values([str(text)]))
+
+
+def public_columns(columns: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """A decision's columns (column -> kind -> cells) as the public is told them: a name that is personal data itself
+    is said as ``[redacted]`` (``[redacted] 2`` for the next, so none is merged with another)."""
+    out: dict[str, dict[str, int]] = {}
+    hidden = 0
+    for column, kinds in columns.items():
+        if is_personal(column):
+            hidden += 1
+            column = REDACTED_NAME if hidden == 1 else f"{REDACTED_NAME} {hidden}"
+        out[column] = kinds
+    return out
+
+
 def _found(decision: Decision, lang: str) -> str:
     """"resident identity numbers in 身份证号 (20); mobile numbers in 联系电话 (20)": kinds, columns and counts,
-    never values."""
+    never values (nor a column's name that is one: `public_columns`)."""
     en = lang == "en"
     parts = []
+    columns = public_columns(decision.columns)
     for kind in decision.kinds:
         label = KIND_LABELS.get(kind, (kind, kind))[0 if en else 1]
-        where = [(c, kinds[kind]) for c, kinds in decision.columns.items() if kind in kinds]
+        where = [(c, kinds[kind]) for c, kinds in columns.items() if kind in kinds]
         if en:
             parts.append(f"{label} in " + ", ".join(f"{c} ({n})" for c, n in where))
         else:
@@ -330,8 +356,9 @@ def _by_accept(resp: Response) -> Response:
 
 
 def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as_json: bool | None = None) -> Response:
-    """HTTP 451 with why (kinds, counts per column) and whom to contact: a page for browsers outside the APIs
-    (`_wants_page`), else JSON."""
+    """HTTP 451 with why (kinds, counts per column: a column named by personal data is said as ``[redacted]``) and
+    whom to contact: a page for browsers outside the APIs (`_wants_page`), else JSON."""
+    decision = replace(decision, columns=public_columns(decision.columns))  # said, never used to mask
     who = contact(ds)
     code = decision.reason or "personal-data"
     alternatives = masked_alternatives(ds, dist) if code == "not-maskable" else {}
@@ -579,15 +606,9 @@ def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None
     """The first `rows` rows of `dist` as the gate lets `user` see them: ``{"decision", "header", "rows"}``
     (no rows when withheld or when the archived copy is not a table we read)."""
     # app.export.data imports this module (see masked_alternatives)
-    from app.datastore.gate import scanned
     from app.export.data import is_servable
 
-    # What the row store's scan found counts here as on the data routes: the profile does not read GeoJSON,
-    # a table in a ZIP or XML records, so without it the page would show rows (and a GeoJSON file's map) that
-    # data.csv and data.geojson withhold; of a table the profile reads, what the store holds already (a page
-    # loads no such table: the profile's facts decide until it is loaded).
-    decision = decide(session, ds, dist, user, maskable=True,
-                      found=scanned(dist, load_missing=False) if is_servable(dist) and dist.archive_path else None)
+    decision = decide(session, ds, dist, user, maskable=True, found=_page_found(dist))
     out: dict[str, Any] = {"decision": decision, "header": [], "rows": []}
     if decision.action == "withhold" or not is_servable(dist):
         return out
@@ -604,6 +625,86 @@ def preview(session: Session, ds: Dataset, dist: Distribution, user: User | None
     out["rows"] = [list(r) for r in first]
     out["columns"] = columns
     return out
+
+
+def _page_found(dist: Distribution) -> dict[str, dict[str, int]] | None:
+    """What the row store's scan found, for a decision made for a page or a description: it counts there as on the
+    data routes (the profile does not read GeoJSON, a table in a ZIP or XML records, so without it the page would
+    show rows, and a GeoJSON file's map, that data.csv and data.geojson withhold); of a table the profile reads,
+    what the store holds already (a page loads no such table: the profile's facts decide until it is loaded)."""
+    from app.datastore.gate import scanned
+    from app.export.data import is_servable
+
+    return scanned(dist, load_missing=False) if is_servable(dist) and dist.archive_path else None
+
+
+# --------------------------------------------------------------------------- a table's description
+
+
+#: What a description of a withheld table leaves out for the public: ``notes``, the file's own text above and below
+#: the table (units, sources, footnotes: the file says them, not the catalog); ``names``, column names that are
+#: personal data themselves (said as ``[redacted]``).
+LEFT_OUT = ("notes", "names")
+
+
+def dictionary(session: Session, ds: Dataset, dist: Distribution, user: User | None) -> dict[str, Any] | None:
+    """`dist`'s data dictionary (catalog_schema.dictionary.effective) as the gate lets `user` see it, for every door
+    that describes a table's columns (the /api/v1 dictionary, the dataset page): ``{"decision", "dictionary",
+    "left_out", "withheld"}``; None when it has none.
+
+    Its editors, and the public of a table served as it is, get it whole. Of a table the public is refused or
+    given masked, the public gets each column's type and what the publisher said of it (title, unit,
+    description), its name unless the name is personal data itself (``[redacted]``: a file without a header row)
+    and, served masked, a masked column typed ``string`` (as the Table Schema and the masked data say); of a
+    withheld table the file's notes rows are left out too. ``left_out`` names what was (`LEFT_OUT`), and
+    ``withheld`` (None when the public is given the data as it is) says what and why: ``{"code", "left_out",
+    "message", "message_zh"}``, the message in the reader's language (`api_lang`; a page says it with
+    `dictionary_notice`)."""
+    from catalog_schema import dictionary as dictionaries
+
+    dic = dictionaries.effective(dist.dictionary, dist.table_schema)
+    if dic is None:
+        return None
+    decision = decide(session, ds, dist, user, maskable=True, found=_page_found(dist))
+    out: dict[str, Any] = {"decision": decision, "dictionary": dic, "left_out": [], "withheld": None}
+    if decision.privileged or decision.action == "serve":
+        return out
+    left_out: list[str] = []
+    fields = []
+    for f in dic["fields"]:
+        f = dict(f)
+        if decision.action == "redact" and f["name"] in decision.columns:
+            f["type"] = "string"  # served as "[redacted]"
+        if is_personal(f["name"]):
+            f["name"] = REDACTED_NAME
+            if f.get("title") and is_personal(f["title"]):
+                f["title"] = None
+            if "names" not in left_out:
+                left_out.append("names")
+        fields.append(f)
+    notes = dic.get("notes") or {}
+    if decision.action == "withhold" and (notes.get("above") or notes.get("below")):
+        notes = {"above": [], "below": []}
+        left_out.insert(0, "notes")
+    out["dictionary"] = {**dic, "fields": fields, "notes": notes}
+    out["left_out"] = left_out
+    out["withheld"] = {"code": decision.reason, "action": decision.action, "left_out": left_out,
+                       "message": dictionary_notice(decision, left_out, api_lang()),
+                       "message_zh": dictionary_notice(decision, left_out, "zh")}
+    return out
+
+
+def dictionary_notice(decision: Decision, left_out: list[str], lang: str) -> str:
+    """What a description of a table the public is refused or given masked left out, and why, in "en" or "zh"."""
+    en = lang == "en"
+    said = []
+    if "notes" in left_out:
+        said.append("The notes rows of the file are left out of this description while the file is withheld." if en
+                     else "文件暂停提供期间，本说明不列出文件中的说明行。")
+    if "names" in left_out:
+        said.append(f"Column names that are personal data themselves are shown as {REDACTED_NAME}." if en else
+                    f"本身即为个人信息的列名显示为 {REDACTED_NAME}。")
+    return " ".join([*said, explain(decision, lang)]) if en else "".join([*said, explain(decision, lang)])
 
 
 #: A preview's columns (the first ones; `columns` counts them all): a file whose one line held four million cells

@@ -36,7 +36,7 @@ from app.services.usage import record_usage
 from app.texts import T_, Text, say
 from app.web import follows as follows_web
 from app.web import maps, prose, quality_view
-from catalog_schema import dictionary, gazetteer, places, rowviews, series, vocab
+from catalog_schema import gazetteer, places, rowviews, series, vocab
 from catalog_schema import search as search_mod
 from catalog_schema.models import Assessment, Dataset, Distribution, DistributionVersion, Publisher, UsageCounter
 from catalog_schema.record import pick_text, text_language
@@ -640,6 +640,18 @@ def _preview(session, ds: Dataset, dist, user) -> dict[str, Any]:
     return out
 
 
+def _dictionary(session, ds: Dataset, dist, user, lang: str) -> dict[str, Any]:
+    """The file's data dictionary as the serving gate lets this viewer see it (`serving.dictionary`: of a withheld
+    file the public is not shown its notes rows, nor column names that are personal data), and what was left out
+    and why in the page's language."""
+    described = serving.dictionary(session, ds, dist, user)
+    if described is None:
+        return {"dictionary": None, "dictionary_notice": None}
+    notice = serving.dictionary_notice(described["decision"], described["left_out"], lang) \
+        if described["left_out"] else None
+    return {"dictionary": described["dictionary"], "dictionary_notice": notice}
+
+
 def _extent_map(ds: Dataset) -> dict[str, Any] | None:
     """The dataset's box (its extent, else its places', else its GeoJSON files') on a small map."""
     box = maps.dataset_box(ds)
@@ -740,7 +752,7 @@ def _render_page(ds: Dataset):
         versions.setdefault(v.distribution_id, []).append(v)
     distributions = [{"dist": d, "served": _served(d), "preview": _preview(session, ds, d, user),
                       "versions": versions.get(d.id, []),
-                      "dictionary": dictionary.effective(d.dictionary, d.table_schema),
+                      **_dictionary(session, ds, d, user, lang),
                       "datastore": _datastore(d), "link": link_history.of(d),
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
     for item in distributions:

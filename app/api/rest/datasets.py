@@ -31,7 +31,7 @@ from app.assessment import latest_assessment
 from app.export.data import served_urls
 from app.i18n import N_
 from app.request_context import db_session
-from app.services import lifecycle
+from app.services import lifecycle, serving
 from app.services.serving import viewer
 from app.services.usage import record_usage, usage_series
 from app.texts import T_
@@ -247,15 +247,28 @@ def dataset_usage(slug: str):
               response="DataDictionary", tag="datasets", errors=(404, 410), cache=CATALOG_CACHE, auth=OPTIONAL,
               description=N_("Each column's name, type, title, unit and description (inferred from the archived file, "
                           "then what the source declared, then the agency's edits) and the notes rows the file "
-                          "had above and below the table (units, sources, footnotes)."))
+                          "had above and below the table (units, sources, footnotes). Of a file the personal-data "
+                          "gate withholds from the public, the public is not given its notes rows; of one it "
+                          "withholds or serves masked, no column name that is personal data itself (it reads "
+                          "[redacted]), and `withheld` says what was left out and why (`message` in the reader's "
+                          "language, `message_zh`). The publisher's editors get it whole (Cache-Control: private, "
+                          "no-store)."))
 def distribution_dictionary(slug: str, dist_id: str):
     ds = find_dataset(slug)
     row = distribution_of(ds, dist_id)
-    dic = dictionary.effective(row.dictionary, row.table_schema) if row is not None else None
-    if dic is None:
+    session = db_session()
+    described = serving.dictionary(session, ds, row, viewer(session)) if row is not None else None
+    if described is None:
         raise ApiError(404, "not-found", T_("No such distribution, or it has no data dictionary (made when the file "
                                          "is checked and read as a table)."))
-    return conditional(dictionary_doc(ds, row.id, dic), None, CATALOG_CACHE)  # named by the catalog's id
+    doc = dictionary_doc(ds, row.id, described["dictionary"])  # named by the catalog's id
+    if described["withheld"] is not None:
+        doc["withheld"] = described["withheld"]
+    resp = conditional(doc, None, CATALOG_CACHE)
+    resp.vary.add("Accept-Language")  # the message of `withheld`
+    if described["decision"].privileged:  # the whole dictionary, for who may edit the file: no shared cache
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def dictionary_doc(ds: Dataset, dist_id: str, dic: dict[str, Any]) -> dict[str, Any]:
