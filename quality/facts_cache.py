@@ -6,8 +6,9 @@ kept once per file at `ARCHIVE_DIR/facts/ab/<sha256>.<variant>.json` and read ba
 
 The variant is everything else the facts depend on: the name the file is published under and the media type
 its server declared (sniffing weighs both), the declared format (the parse check), the Table Schema, and a
-digest of the quality engine's own code and format vocabulary (`CODE_DIGEST`), so a changed rule never meets
-facts an older rule wrote. A document is written only when it reads back equal to what was computed (see
+digest of the quality engine's own code, the encoding detector it shares with every door (plumbing/textencoding.py)
+and the format vocabulary (`code_digest`), so a changed rule, or a changed encoding decision, never meets facts an
+older one wrote. A document is written only when it reads back equal to what was computed (see
 `quality.assess.DistributionFacts.to_doc`), and a missing, unreadable or foreign one is simply recomputed:
 the cache can be deleted at any time (`opendata prune` drops the facts of archive files it removes).
 """
@@ -30,18 +31,24 @@ FORMAT = 1  # the layout of a facts document
 
 @cache
 def code_digest() -> str:
-    """A digest of the quality engine's source and the format vocabulary: facts from other code do not count."""
+    """A digest of the quality engine's source, the encoding detector's and the format vocabulary: facts from other
+    code do not count."""
     package = Path(__file__).resolve().parent
-    return digest_of(package, package.parent / "catalog_schema" / "vocab_data" / "formats.json")
+    return digest_of(package, package.parent / "catalog_schema" / "vocab_data" / "formats.json",
+                     package.parent / "plumbing" / "textencoding.py")
 
 
-def digest_of(package: Path, vocab: Path) -> str:
+def digest_of(package: Path, vocab: Path, detector: Path | None = None) -> str:
+    """The digest of the `package`'s source, the format vocabulary `vocab` and the encoding detector's source
+    `detector` (outside the package: the sniffer's every encoding is its decision)."""
     digest = hashlib.sha256(str(FORMAT).encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     if vocab.exists():
         digest.update(vocab.read_bytes())
+    if detector is not None and detector.exists():
+        digest.update(detector.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -202,10 +202,26 @@ def test_the_digest_follows_the_engine_source_and_the_formats(tmp_path):
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
     formats = tmp_path / "formats.json"
     shutil.copy(source.parent / "catalog_schema" / "vocab_data" / "formats.json", formats)
-    before = facts_cache.digest_of(copy, formats)
+    detector = source.parent / "plumbing" / "textencoding.py"
+    before = facts_cache.digest_of(copy, formats, detector)
     assert before == facts_cache.code_digest()
+    before = facts_cache.digest_of(copy, formats)
     rule = copy / "rules" / "missing_cells.py"
     rule.write_text(rule.read_text("utf-8") + "\n# a changed rule\n", "utf-8")
     changed_rule = facts_cache.digest_of(copy, formats)
     formats.write_text(formats.read_text("utf-8").replace("CSV", "CSV ", 1), "utf-8")
     assert len({before, changed_rule, facts_cache.digest_of(copy, formats)}) == 3
+
+
+def test_the_digest_follows_the_encoding_detector_in_plumbing(tmp_path):
+    """The detector every door shares moved to plumbing/textencoding.py, outside the quality package the digest read:
+    facts kept with an encoding an older detector decided (a short GBK table as cp949) were read back after it
+    changed, and the distribution kept the old encoding."""
+    source = Path(facts_cache.__file__).parent
+    formats = source.parent / "catalog_schema" / "vocab_data" / "formats.json"
+    detector = tmp_path / "textencoding.py"
+    shutil.copy(source.parent / "plumbing" / "textencoding.py", detector)
+    before = facts_cache.digest_of(source, formats, detector)
+    assert before == facts_cache.code_digest()
+    detector.write_text(detector.read_text("utf-8") + "\n# a changed decision\n", "utf-8")
+    assert facts_cache.digest_of(source, formats, detector) != before
