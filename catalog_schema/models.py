@@ -241,6 +241,10 @@ class Distribution(Base):
     detected_format: Mapped[str | None] = mapped_column(String(100))
     detected_media_type: Mapped[str | None] = mapped_column(String(200))
     detected_encoding: Mapped[str | None] = mapped_column(String(50))
+    # The version of the encoding detector (plumbing.textencoding.DETECTOR_VERSION) whose decision detected_encoding
+    # is: a re-check of a table decided by an older one reads its stored table again when the decision changed
+    # (migration 0026). None: decided before versions were recorded.
+    encoding_detector: Mapped[int | None] = mapped_column(Integer)
     archive_size: Mapped[int | None] = mapped_column(BigInteger)
     archive_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     archive_path: Mapped[str | None] = mapped_column(Text)

@@ -340,8 +340,8 @@ def add_audit_event(session: Session, **fields: Any) -> AuditEvent:
 
 #: The archive evidence of a distribution (what its last check or upload found), by column.
 EVIDENCE_COLUMNS = ("check_status", "http_status", "check_error", "final_url", "detected_format",
-                    "detected_media_type", "detected_encoding", "archive_size", "archive_hash", "archive_path",
-                    "etag", "last_modified_header", "first_failure", "last_success", "last_checked",
+                    "detected_media_type", "detected_encoding", "encoding_detector", "archive_size", "archive_hash",
+                    "archive_path", "etag", "last_modified_header", "first_failure", "last_success", "last_checked",
                     "failure_count", "stars")
 
 
@@ -984,8 +984,9 @@ def record_version(session: Session, row: Distribution, *, sha256: str, path: st
                    archived_at: dt.datetime, change: Any = None,
                    known: dict[tuple[str, str], DistributionVersion] | None = None) -> tuple[DistributionVersion, bool]:
     """Keep the archived copy `sha256` among `row`'s versions (once: a copy seen again is updated with what
-    its latest profile found). `change` is called with the previous version when the copy is new, and
-    gives how its rows changed (or None). Returns (the version, whether it is new).
+    its latest profile found, and the encoding it is now read with when the detector decided another). `change`
+    is called with the previous version when the copy is new, and gives how its rows changed (or None). Returns
+    (the version, whether it is new).
 
     `known` (from `versions_of`, for a batch of distributions) answers "is this copy kept already" without a
     query per row; a new version is added to it."""
@@ -997,6 +998,8 @@ def record_version(session: Session, row: Distribution, *, sha256: str, path: st
     if found is not None:
         if found.pii != pii:
             found.pii = pii
+        if encoding and found.encoding != encoding:  # read again in it (app/assessment.py read_again)
+            found.encoding = encoding
         return found, False
     previous = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
                               .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc())

@@ -14,6 +14,16 @@ import re
 
 HEAD_BYTES = 64 * 1024  # the encoding is decided from this much of the start (and a window at its first non-ASCII)
 
+#: The version of `detect_encoding`'s decisions: raise it whenever the same bytes may now be given another encoding.
+#: Each distribution records the version that decided its encoding (`Distribution.encoding_detector`), and a
+#: re-check of a table decided by an older one reads it again when today's decision differs from the encoding its
+#: stored table was read with (app/assessment.py; `opendata datastore stale` lists those not re-checked yet).
+#: 1: UTF-8, then charset-normalizer and the byte-pattern rules on the first 64 KB. 2: a file whose head is ASCII
+#: is decided on a window at its first non-ASCII byte (GBK after an ASCII head had been read as UTF-8 or Latin-1).
+#: 3: short Chinese and short Korean are told apart by reading the text both ways (`chinese_or_korean`: a two-line
+#: GBK table had been read as cp949, a two-line EUC-KR one as GBK).
+DETECTOR_VERSION = 3
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
