@@ -23,6 +23,7 @@ from catalog_schema import dictionary, series, vocab
 from catalog_schema.models import Assessment, Dataset, Distribution, HarvestRecord, Publisher, utcnow
 from catalog_schema.store import (
     add_assessments,
+    add_audit_event,
     record_version,
     set_evidence,
     set_file_extent,
@@ -34,6 +35,7 @@ from catalog_schema.store import (
     versions_of,
 )
 from plumbing import heap
+from plumbing.textencoding import DETECTOR_VERSION
 from quality import assess as assess_mod
 from quality import catalog as catalog_checks
 from quality import facts_cache, geojson, tabular
@@ -90,12 +92,14 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
         rows: dict[str, Distribution] = {}
         copies_before: dict[str, str | None] = {}
         paths_before: dict[str, str | None] = {}
+        encodings_before: dict[str, tuple[str | None, int | None]] = {}
         items = []
         for ds in datasets:
             for row in ds.distributions:
                 rows[row.id] = row
                 copies_before[row.id] = row.archive_hash
                 paths_before[row.id] = row.archive_path
+                encodings_before[row.id] = (row.detected_encoding, row.encoding_detector)
                 if (row.extras or {}).get("upload"):  # an uploaded file: its archived copy is the evidence
                     continue
                 items.append((row.id, row.download_url or row.access_url, previous_evidence(row)))
@@ -112,6 +116,8 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
                                        facts_cache.load_scan(rt.settings["ARCHIVE_DIR"], before))
         # the kept versions of this batch's current copies, in one query (not one per file)
         known = versions_of(session, list(rows.values()), {r.archive_hash for r in rows.values() if r.archive_hash})
+        # the encoding each current copy was archived, and so loaded into the row store, with (before this run)
+        kept_encodings = {row_id: v.encoding for (row_id, sha), v in known.items() if sha == copies_before[row_id]}
         for ds in datasets:
             record = to_record(ds)
             for dist in record["distributions"]:
@@ -137,7 +143,7 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
                         set_evidence(row, stars=match["stars"])
                         continue
                     set_evidence(row, stars=match["stars"], detected_format=match["detected_format"],
-                                 detected_encoding=match["encoding"])
+                                 detected_encoding=match["encoding"], encoding_detector=DETECTOR_VERSION)
                     set_version_stars(session, row, known)
             out.append(doc)
         add_assessments(session, list(zip(datasets, out, strict=True)), at=now)  # one INSERT for the batch
@@ -149,13 +155,52 @@ def _assess_datasets(rt, dataset_ids: Iterable[str], *, now: dt.datetime | None,
         # the copies new in this run, for the whole-file scan the doors that hand out a file itself read
         new_copies = [datastore.Source.of(row) for ds in datasets for row in ds.distributions
                       if row.archive_hash and row.archive_path and row.archive_hash != copies_before[row.id]]
+        rereads = read_again(session, datasets, store_root, copies_before, encodings_before, kept_encodings)
         session.commit()
     datastore.load_all(store_root, tables)  # the row store, after the commit: it may be slow
+    if rereads:
+        for src in rereads:  # its whole-file scan was read in the old encoding too: made again below
+            whole_scan.path_of(store_root, src.sha256).unlink(missing_ok=True)
+        datastore.load_all(store_root, rereads, force=True)
+        new_copies += rereads
     # The copies read above were scanned whole for their findings (collect_facts `whole`, kept in the store); this
     # makes the scan of any other new copy here, not on its first download: it reads every sheet, member and line
     # (about a profile's time again: 1.7 s for a 16 MB CSV), which a request for a big file would wait on.
     whole_scan.warm(store_root, new_copies)
     heap.settle()  # after a process's first batch: later collections skip its modules (plumbing/heap.py)
+    return out
+
+
+def read_again(session, datasets, store_root, copies_before: dict[str, str | None],
+               encodings_before: dict[str, tuple[str | None, int | None]],
+               kept_encodings: dict[str, str | None]) -> list[datastore.Source]:
+    """The stored tables of unchanged copies to read again because the encoding they were read with is no longer the
+    one decided for them: each table whose encoding this run decided with a newer detector (`DETECTOR_VERSION`) or
+    decided differently, when its stored table was read in another (`datastore.stale_encoding`; one set by hand
+    never is). Each is recorded in the audit log (``datastore.reread``, on its dataset). When the encoding is the
+    same, nothing is read: the distribution's `encoding_detector` alone moved on. A new copy, or one the store lacks,
+    is loaded anyway; a copy whose check failed this run was not decided again."""
+    out = []
+    for ds in datasets:
+        for row in ds.distributions:
+            if (not datastore.loadable(row) or row.archive_hash != copies_before[row.id]
+                    or row.encoding_detector != DETECTOR_VERSION
+                    or encodings_before[row.id] == (row.detected_encoding, DETECTOR_VERSION)):
+                continue
+            found = datastore.lookup(store_root, datastore.key_of(row))
+            if found is None:
+                continue
+            stale, was = datastore.stale_encoding(found, row.detected_encoding, kept_encodings.get(row.id))
+            if not stale:
+                continue
+            out.append(datastore.Source.of(row))
+            add_audit_event(session, user_id=None, action="datastore.reread", object_type="dataset", object_id=ds.id,
+                            publisher_id=ds.publisher_id, before=None, after=None,
+                            detail={"via": "recheck", "name": ds.slug, "distribution": row.id,
+                                    "sha256": row.archive_hash, "from": was, "to": row.detected_encoding,
+                                    "detector": DETECTOR_VERSION})
+            log.info("datastore: %s was read as %s, now %s: read again", datastore.key_of(row), was,
+                     row.detected_encoding)
     return out
 
 

@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from app.export import convert
+from plumbing.textencoding import canonical
 from quality import pii
 from quality.tabular import TableError
 from quality.tabular import compare as tabular_compare
@@ -100,6 +101,12 @@ class Loaded:
     pii: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> kind -> cells, from this load
     db: Path | None = None  # the same rows in DuckDB's own format (what queries read), when it is there
     key: str = ""  # where the store keeps it (`store_key`): the hash, and the declared schema's when there is one
+    #: The encoding the copy was read with (None: the reader's own detection, or a format without one), whether it
+    #: was set by hand rather than decided by the detector, and whether the table's footer records either (a table
+    #: loaded before it did says nothing of how it was read).
+    encoding: str | None = None
+    encoding_by_hand: bool = False
+    encoding_known: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -200,9 +207,13 @@ def lookup(root: Path, key: str) -> Loaded | Failed | None:
         return None
     if meta.get("version") != STORE_VERSION:
         return None
+    read_as = meta.get("encoding")
+    read_as = read_as if isinstance(read_as, dict) else None
     loaded = Loaded(sha256=key[:64], path=path, fields=[Field(**f) for f in meta["fields"]], rows=int(meta["rows"]),
                     source_format=meta.get("source_format", ""), loaded_at=meta.get("loaded_at", ""),
-                    size=stat.st_size, pii=meta.get("pii") or {}, key=key)
+                    size=stat.st_size, pii=meta.get("pii") or {}, key=key,
+                    encoding=read_as.get("name") if read_as else None,
+                    encoding_by_hand=bool(read_as and read_as.get("by_hand")), encoding_known=read_as is not None)
     if len(_META_CACHE) > 4096:
         _META_CACHE.clear()
     _META_CACHE[cache_key] = loaded
@@ -249,11 +260,32 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
     if isinstance(found, Loaded) and found.db is None and wants_native(found.rows):  # a copy of the Parquet only
         native(found.path, duckdb_path(root, key))
         found = lookup(root, key)
-    if found is not None:
+    if found is not None and not (isinstance(found, Loaded) and found.encoding_known
+                                  and stale_encoding(found, dist.detected_encoding)[0]):
         return found
+    # not there, or read in another encoding than the distribution's now (a check decided it again since): read now
     return load(root, dist.archive_hash, dist.archive_path, format=dist.detected_format,
                 encoding=dist.detected_encoding,
                 schema=dist.table_schema if isinstance(dist.table_schema, dict) else None)
+
+
+def same_encoding(a: str | None, b: str | None) -> bool:
+    """Whether two encoding names name the same codec (``GB2312`` and ``gbk`` do, ``cp949`` and ``gbk`` do not)."""
+    return (canonical(a) if a else None) == (canonical(b) if b else None)
+
+
+def stale_encoding(found: Loaded | Failed, encoding: str | None, kept: str | None = None) -> tuple[bool, str | None]:
+    """(whether the stored table `found` is to be read again in `encoding`, the detector's decision now; the encoding
+    it was read with). A table whose encoding was set by hand never is. A table loaded before its footer recorded
+    its encoding, and a recorded failure, count as read with `kept` (the encoding recorded for the copy's version
+    when it was archived, and so loaded)."""
+    if isinstance(found, Loaded) and found.encoding_known:
+        if found.encoding_by_hand:
+            return False, found.encoding
+        was = found.encoding
+    else:
+        was = kept
+    return not same_encoding(was, encoding), was
 
 
 @dataclass(frozen=True)
@@ -265,6 +297,9 @@ class Source:
     format: str | None
     encoding: str | None
     schema: dict | None
+    #: Whether `encoding` was set by hand (recorded with the table: a re-check never reads it again in the detector's
+    #: encoding). No door sets one today: a Data Package's declared `encoding` is kept in the record's extras only.
+    encoding_by_hand: bool = False
 
     @classmethod
     def of(cls, dist) -> Source:
@@ -289,7 +324,8 @@ def load_all(root: Path, sources: list[Source], *, force: bool = False) -> dict[
         found = None if force else lookup(root, key)
         if found is None:
             try:
-                found = load(root, src.sha256, src.path, format=src.format, encoding=src.encoding, schema=src.schema)
+                found = load(root, src.sha256, src.path, format=src.format, encoding=src.encoding, schema=src.schema,
+                             encoding_by_hand=src.encoding_by_hand)
             except Exception as exc:  # noqa: BLE001 - one bad table must not stop a run
                 log.exception("datastore: loading %s failed", key)
                 found = _write_failure(root, key, "unreadable", f"The table cannot be loaded: {exc}")
@@ -335,10 +371,12 @@ def unique_names(names: list[str], taken: set[str] | frozenset[str] = frozenset(
 
 
 def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: str | None,
-         encoding: str | None = None, schema: dict | None = None) -> Loaded | Failed:
+         encoding: str | None = None, schema: dict | None = None, encoding_by_hand: bool = False) -> Loaded | Failed:
     """Load the archived copy at `archive_path` (whose hash is `sha256`), read with `schema`, into the store under
     its store key (`store_key`); on a table that cannot be read, record why (and return it). The row digest a
-    comparison reads is the copy's, whatever the schema (`digest_path` by the hash)."""
+    comparison reads is the copy's, whatever the schema (`digest_path` by the hash). The table's footer records the
+    `encoding` it was read with and whether it was set by hand (`encoding_by_hand`: a re-check never reads such a
+    table again in the detector's encoding, `stale_encoding`)."""
     root = Path(root)
     key = store_key(sha256, schema)
     target = parquet_path(root, key)
@@ -371,6 +409,7 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
                                 title=column.title))
         meta = {"version": STORE_VERSION, "sha256": sha256, "key": key, "rows": rows, "source_format": fmt,
                 "loaded_at": _now(), "fields": [f.to_dict() for f in fields],
+                "encoding": {"name": encoding or None, "by_hand": bool(encoding_by_hand)},
                 "pii": {names[i]: kinds for i, kinds in found.items()}}
         _typed_pass(stage, final, table.columns, typed, meta, held)
         os.replace(final, target)

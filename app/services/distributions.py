@@ -25,6 +25,7 @@ from catalog_schema import dictionary, vocab
 from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
 from catalog_schema.record import new_distribution
 from catalog_schema.store import distribution_of, save_record, set_dictionary_edits, set_evidence, to_record
+from plumbing.textencoding import DETECTOR_VERSION
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
 RESOURCE_FIELDS = ("title", "description", "format", "url", "hvd_category", "applicable_legislation")
@@ -118,6 +119,7 @@ def _upload_evidence(row: Distribution, stored: StoredFile) -> None:
                  detected_format=stored.sniffed.format if stored.sniffed else None,
                  detected_media_type=stored.sniffed.media_type if stored.sniffed else None,
                  detected_encoding=stored.sniffed.encoding if stored.sniffed else None,
+                 encoding_detector=DETECTOR_VERSION if stored.sniffed else None,
                  last_checked=now, last_success=now, failure_count=0, check_error=None)
 
 
