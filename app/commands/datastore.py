@@ -1,4 +1,4 @@
-"""opendata datastore rebuild|status|prune: the row store (app/datastore), a cache of the archived tables."""
+"""opendata datastore rebuild|status|stale|prune: the row store (app/datastore), a cache of the archived tables."""
 
 from __future__ import annotations
 
@@ -73,10 +73,60 @@ def register(main: click.Group) -> None:
                 entry["status"] = "missing"
             elif isinstance(got, Loaded):
                 entry.update(status="loaded", rows=got.rows, fields=[f.to_dict() for f in got.fields])
+                if got.encoding_known:
+                    entry.update(encoding=got.encoding, encoding_by_hand=got.encoding_by_hand)
             else:
                 entry.update(status="failed", **got.to_dict())
             out.append(entry)
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+
+    @datastore_group.command("stale", help=N_("The tables read in an encoding decided by an older version of the "
+                                              "encoding detector, or no longer the one decided: the next re-check of "
+                                              "their dataset reads them again when the decision changed."))
+    @click.option("--dataset", default=None, help=N_("Only the tables of this dataset (slug)."))
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print the tables as JSON."))
+    @click.pass_obj
+    def stale(obj, dataset: str | None, as_json: bool) -> None:
+        from sqlalchemy import select
+
+        from app.datastore.load import Loaded, key_of, loadable, lookup, root_of, same_encoding
+        from catalog_schema.models import Dataset, Distribution
+        from plumbing.textencoding import DETECTOR_VERSION
+
+        root = root_of(obj.settings)
+        out = []
+        with obj.sessionmaker()() as session:
+            stmt = select(Distribution, Dataset.slug).join(Dataset).where(Dataset.state != "deleted")
+            if dataset:
+                stmt = stmt.where(Dataset.slug == dataset)
+            for row, slug in session.execute(stmt.order_by(Dataset.slug, Distribution.id)):
+                if not loadable(row):
+                    continue
+                got = lookup(root, key_of(row))
+                if not isinstance(got, Loaded) or got.encoding_by_hand:
+                    continue  # not in the store (loaded by the next re-check), or as a publisher set it
+                if got.encoding_known and got.encoding is None and row.detected_encoding is None:
+                    continue  # a spreadsheet: no encoding to decide
+                older = row.encoding_detector is None or row.encoding_detector < DETECTOR_VERSION
+                other = got.encoding_known and not same_encoding(got.encoding, row.detected_encoding)
+                if older or other:
+                    out.append({"dataset": slug, "distribution": row.id, "sha256": row.archive_hash,
+                                "read_as": got.encoding if got.encoding_known else None,
+                                "read_as_known": got.encoding_known, "encoding": row.detected_encoding,
+                                "detector": row.encoding_detector})
+        if as_json:
+            click.echo(json.dumps({"detector": DETECTOR_VERSION, "tables": out}, ensure_ascii=False))
+            return
+        unknown = _("unknown")
+        for t in out:
+            click.echo(_("%(dataset)s %(distribution)s: read as %(read_as)s, decided by detector %(detector)s; "
+                         "now %(encoding)s", dataset=t["dataset"], distribution=t["distribution"],
+                         read_as=t["read_as"] or unknown,
+                         detector=t["detector"] if t["detector"] is not None else unknown,
+                         encoding=t["encoding"] or unknown))
+        click.echo(_("%(count)s tables read by an older encoding detector than version %(version)s (the next re-check "
+                     "of their datasets reads again those whose encoding changed)", count=len(out),
+                     version=DETECTOR_VERSION))
 
     @datastore_group.command("prune", help=N_("Remove the tables of copies no distribution has any more (older "
                                               "versions of changed files)."))
