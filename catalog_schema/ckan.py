@@ -9,7 +9,9 @@ Where CKAN data goes in the record (nothing is dropped):
   -> language maps (key "" when the language is unknown); tags -> keywords; license_id ->
   license (vocab id) and license_raw (verbatim); maintainer/author and their emails, or the
   ckanext-dcat `contact_*` extras -> contact_point; url -> landing_page; metadata_created /
-  metadata_modified (or the `issued`/`modified` extras) -> issued / modified; organization ->
+  metadata_modified (or the `issued`/`modified` extras) -> issued / modified, written back as ISO 8601
+  timestamps CKAN clients parse (`timestamp`) with the date as the record has it in those extras when it differs
+  (a source's `2021年3月`, `March 2021`); organization ->
   publisher {slug: organization.name, name: its `title_translated` (ckanext-fluent) else {"": title},
   homepage: its url, extras: {"ckan": rest of the org}}.
 - well-known extras map to record fields as well (ckanext-dcat names and data.gov.uk's):
@@ -28,10 +30,12 @@ Where CKAN data goes in the record (nothing is dropped):
   with its `series_order_field`/`series_order_type`); `in_series` (a list of series ids) -> in_series.
 - resources -> distributions (`id` -> id, name/description -> title/description, format ->
   format (vocab code) + format_raw, mimetype -> media_type, size -> byte_size, hash ->
-  checksum, created/last_modified -> issued/modified, license (ckanext-dcat: the file's own licence, its URI,
-  id or title) -> license + license_raw, hvd_category / applicable_legislation (lists, as
-  ckanext-dcat's DCAT-AP 3 schema keeps them on a resource; their JSON text read too) -> the
-  distribution's own HVD fields); other resource keys go to the distribution's `extras["ckan"]`.
+  checksum, created/last_modified (or ckanext-dcat's issued/modified, when they are what the timestamp
+  says or there is none) -> issued/modified, written back as the dataset's dates are, license
+  (ckanext-dcat: the file's own licence, its URI, id or title) -> license + license_raw,
+  hvd_category / applicable_legislation (lists, as ckanext-dcat's DCAT-AP 3 schema keeps them on a
+  resource; their JSON text read too) -> the distribution's own HVD fields); other resource keys go
+  to the distribution's `extras["ckan"]`.
 
 CKAN has one `url` per resource, DCAT two. It becomes `download_url` when `url_type` is
 "upload" or the URL's path ends in a known data-file extension (not a web page), else
@@ -40,7 +44,9 @@ way out `url` is the download URL, else the access URL.
 
 The engine in `catalog_schema.fieldrules` keeps verbatim values only while they still say what
 the record says, so `to_ckan(from_ckan(p))` gives `p` back and an edited record is written
-canonically (licence ids as CKAN's own: `cc-by`, `uk-ogl`).
+canonically (licence ids as CKAN's own: `cc-by`, `uk-ogl`). A timestamp a source wrote otherwise than
+ISO 8601 is the one exception: it goes out in its ISO form (or not at all), its words in the extras,
+and `from_ckan` reads the same record from that.
 
 `settle(shown, sent)` reads a client's edit of a package dict `to_ckan` gave (ckanapi's read-modify-write): of two
 keys that give one field (`url` / `download_url`, `format` / `mimetype`, `title` / `title_translated`,
@@ -49,6 +55,7 @@ keys that give one field (`url` / `download_url`, `format` / `mimetype`, `title`
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -58,7 +65,7 @@ from posixpath import splitext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from catalog_schema import places, vocab
+from catalog_schema import dates, places, vocab
 from catalog_schema.fieldrules import Flags, Rule, read_all, stored_keys, write_all
 from catalog_schema.record import Record, flag, new_distribution, new_record, pick_text
 
@@ -255,15 +262,75 @@ def _read_landing(v, flags):
     return {"landing_page": None}
 
 
-def _dated(field: str, core: str) -> Rule:
-    """issued / modified: the ckanext-dcat extra when there is one, else CKAN's own timestamp."""
-    def read(v, flags):
-        return {field: _str(v.get(X + field)) or _str(v.get(core))}
+_CKAN_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{6})?)?)?$")
+
+
+def timestamp(value: Any) -> str | None:
+    """A record's date as CKAN's timestamps take it (metadata_created/metadata_modified, a resource's created/
+    last_modified): ISO 8601 that `datetime.fromisoformat` and CKAN's own `isodate` validator read. A date or a date
+    and time as every door publishes it (`catalog_schema.dates`: 2021年3月1日 is 2021-03-01), one with a time zone
+    in UTC as CKAN keeps them; None for what is no such timestamp (a month, a year, "March 2021")."""
+    return _timestamp(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _timestamp(value: str) -> str | None:
+    found = dates.published(value)
+    if found is None or found[1] not in (dates.DATE, dates.DATETIME):
+        return None
+    if _CKAN_STAMP.match(found[0]):
+        return found[0]
+    try:  # a time zone, or a fraction of a second other than CKAN's six digits
+        when = dt.datetime.fromisoformat(found[0])
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # a year before the common era
+        return None
+    return when.isoformat()
+
+
+def _timestamped(stamp: str, words: str) -> Rule:
+    """A record's date field (`words`) as one of CKAN's timestamps (`stamp`): the timestamp its ISO form
+    (`timestamp`), and the date as the record has it in the key ckanext-dcat keeps a source's date in (`words`:
+    the issued/modified extra, a resource's issued/modified) when the two differ, so the record comes back as it
+    was; a source's own timestamp the record kept goes out in its ISO form too (what is no timestamp, not at all)."""
+    field = words.removeprefix(X)
 
     def write(rec):
-        return {core: rec.get(field)}
+        value = rec.get(field)
+        out = {stamp: timestamp(value)}
+        if value is not None and out[stamp] != value:
+            out[words] = value
+        return out
 
-    return Rule((field,), (core, X + field), read, write)
+    def verbatim(kept):
+        if kept.get(stamp) is None:
+            return kept
+        given = timestamp(kept[stamp])
+        if given is None:  # no timestamp: the one the record's date makes, if any
+            return {k: v for k, v in kept.items() if k != stamp}
+        return {**kept, stamp: given}
+
+    return Rule((field,), (stamp, words), _read_dated(stamp, words), write, verbatim=verbatim)
+
+
+def _read_dated(stamp: str, words: str):
+    field = words.removeprefix(X)
+    if words.startswith(X):
+        def read(v, flags):
+            """issued / modified: the ckanext-dcat extra when there is one, else CKAN's own timestamp."""
+            return {field: _str(v.get(words)) or _str(v.get(stamp))}
+        return read
+
+    def read_resource(v, flags):
+        """A resource's created / last_modified; its ckanext-dcat issued / modified when that is what the
+        timestamp says (as written: 2021年3月1日 for 2021-03-01) or when there is no timestamp."""
+        given, said = _str(v.get(stamp)), _str(v.get(words))
+        if said is not None and (given is None or timestamp(said) == given):
+            return {field: v.get(words)}
+        return {field: v.get(stamp) if given else None}
+
+    return read_resource
 
 
 def _read_state(v, flags):
@@ -522,8 +589,8 @@ DATASET_RULES: tuple[Rule, ...] = (
     Rule(("landing_page",), ("url",), _read_landing, lambda r: {"url": r.get("landing_page") or ""}),
     _simple("version", "version", ""),
     Rule(("state",), ("state",), _read_state, _write_state),
-    _dated("issued", "metadata_created"),
-    _dated("modified", "metadata_modified"),
+    _timestamped("metadata_created", X + "issued"),
+    _timestamped("metadata_modified", X + "modified"),
     Rule(("identifier",), (X + "identifier",), _read_identifier, _write_identifier),
     _extra_rule("uri", "uri"),
     _extra_rule("rights", "rights"),
@@ -715,8 +782,8 @@ RESOURCE_RULES: tuple[Rule, ...] = (
     Rule(("byte_size",), ("size",), _read_size, lambda d: {"size": d.get("byte_size")}),
     Rule(("checksum",), ("hash",), _read_hash, _write_hash),
     Rule(("license", "license_raw"), ("license",), _read_res_licence, _write_res_licence),
-    _simple("issued", "created"),
-    _simple("modified", "last_modified"),
+    _timestamped("created", "issued"),
+    _timestamped("last_modified", "modified"),
     _res_list("hvd_category", "hvd_category"),
     _res_list("applicable_legislation", "applicable_legislation"),
 )

@@ -10,7 +10,8 @@ adds the part that makes round trips exact without freezing edits:
 - `write_all`: on the way out, a rule's verbatim keys are used only while they still read
   back as the record's current values; once the record has been edited (a new licence, other
   keywords) the rule writes its canonical form instead, so a stale verbatim value never
-  overrides an edit.
+  overrides an edit. A rule's `verbatim` may say how its kept values go out (a standard's key gets
+  its standard form: CKAN's timestamps), the record keeping them as they came.
 
 Pure functions over plain dicts; no format knowledge lives here.
 """
@@ -32,7 +33,8 @@ class Rule:
 
     `read(view, flags)` returns {field: value} from a source view (it may look at keys it does
     not own, such as an id); `write(record)` returns {key: value}; `fields` are the record
-    fields compared to decide whether verbatim keys are still valid.
+    fields compared to decide whether verbatim keys are still valid; `verbatim(kept)` gives the
+    rule's kept keys as they may go out (None: as they are).
     """
 
     fields: tuple[str, ...]
@@ -40,6 +42,7 @@ class Rule:
     read: Callable[[Mapping[str, Any], Flags], dict[str, Any]]
     write: Callable[[Mapping[str, Any]], dict[str, Any]]
     same: Callable[[dict[str, Any], Mapping[str, Any]], bool] | None = field(default=None)
+    verbatim: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None)
 
     def consistent(self, got: dict[str, Any], record: Mapping[str, Any]) -> bool:
         if self.same is not None:
@@ -104,6 +107,8 @@ def write_all(rules: Iterable[Rule], record: Mapping[str, Any], stored: Mapping[
     for i, rule in enumerate(rules):  # the common case (nothing verbatim, no keep_all key written) first
         canon = _write(rule, record, drop_none)
         mine = verbatim.get(i)
+        if mine and rule.verbatim is not None:
+            mine = rule.verbatim(mine)
         if keep_all is not None and any(map(keep_all, canon)):
             kept = {k: v for k, v in canon.items() if not keep_all(k)}
         elif not mine:

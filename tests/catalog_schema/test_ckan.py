@@ -7,6 +7,7 @@ INSPIRE record with 26 extras, archiver/qa blocks) and demo.ckan.org (Italian, C
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -298,6 +299,68 @@ def test_a_record_from_elsewhere_becomes_a_ckan_package_and_back():
     for got, want in zip(back["distributions"], rec["distributions"], strict=True):
         for field in ("id", "title", "access_url", "download_url", "format", "media_type", "byte_size", "checksum"):
             assert got[field] == want[field], field
+
+
+def _parses(value) -> bool:
+    """What a CKAN client (ckanapi's users, a CKAN harvester) does with a timestamp: datetime.fromisoformat."""
+    try:
+        dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def test_timestamps_are_iso_and_the_sources_words_ride_in_ckanext_dcat_keys():
+    """metadata_created/metadata_modified and a resource's created/last_modified are ISO 8601 timestamps CKAN
+    clients parse: a date a source wrote otherwise goes there in its ISO form (catalog_schema.dates), a value that
+    is no timestamp (a month, "March 2021") not at all, and the words as written go to ckanext-dcat's keys (the
+    issued/modified extras, a resource's issued/modified), which from_ckan reads first: the record comes back."""
+    rec = new_record(id="p1", slug="odd", title={"": "Odd"}, issued="2021年3月1日", modified="2021-03-05 10:00",
+                     distributions=[new_distribution(id="r1", download_url="https://x.example.gov/a.csv",
+                                                     issued="2021年3月", modified="March 2021"),
+                                    new_distribution(id="r2", download_url="https://x.example.gov/b.csv",
+                                                     issued="2021-03-01T10:00:00.123456", modified="2021.03.05")])
+    out = to_ckan(rec)
+    assert (out["metadata_created"], out["metadata_modified"]) == ("2021-03-01", "2021-03-05T10:00")
+    assert {e["key"]: e["value"] for e in out["extras"]} == {"issued": "2021年3月1日", "modified": "2021-03-05 10:00"}
+    first, second = out["resources"]
+    assert "created" not in first and "last_modified" not in first
+    assert (first["issued"], first["modified"]) == ("2021年3月", "March 2021")
+    assert (second["created"], second["last_modified"]) == ("2021-03-01T10:00:00.123456", "2021-03-05")
+    assert "issued" not in second and second["modified"] == "2021.03.05"
+    assert all(_parses(v) for v in (out["metadata_created"], out["metadata_modified"], second["created"],
+                                     second["last_modified"]))
+    back = from_ckan(out)
+    assert (back["issued"], back["modified"]) == (rec["issued"], rec["modified"])
+    assert [(d["issued"], d["modified"]) for d in back["distributions"]] == \
+        [(d["issued"], d["modified"]) for d in rec["distributions"]]
+    assert from_ckan(to_ckan(back)) == back
+
+
+def test_a_packages_odd_timestamps_go_out_as_iso_and_their_words_as_extras():
+    """A CKAN source that wrote its own timestamps in words: the record keeps them, the package we write has them
+    in ISO form (or not at all) and the words in the issued/modified extras, which give the record back."""
+    package = {"id": "p2", "name": "odd-core", "title": "Odd", "metadata_created": "2021.03.01",
+               "metadata_modified": "March 2021", "extras": [],
+               "resources": [{"id": "r", "url": "https://x.example.gov/a.csv", "created": "2021年3月1日",
+                              "last_modified": "2021-03-05 10:00"}]}
+    rec = from_ckan(package)
+    assert (rec["issued"], rec["modified"]) == ("2021.03.01", "March 2021")
+    out = to_ckan(rec)
+    assert (out["metadata_created"], out["metadata_modified"]) == ("2021-03-01", None)
+    assert {e["key"]: e["value"] for e in out["extras"]} == {"issued": "2021.03.01", "modified": "March 2021"}
+    res = out["resources"][0]
+    assert (res["created"], res["last_modified"]) == ("2021-03-01", "2021-03-05T10:00")
+    assert (res["issued"], res["modified"]) == ("2021年3月1日", "2021-03-05 10:00")
+    back = from_ckan(out)
+    for field in ("issued", "modified"):
+        assert back[field] == rec[field]
+        assert back["distributions"][0][field] == rec["distributions"][0][field]
+    # with ckanext-dcat's extras besides (their words are the record's), CKAN's own odd stamps are not given back
+    package["extras"] = [{"key": "issued", "value": "2020年"}]
+    out = to_ckan(from_ckan(package))
+    assert (out["metadata_created"], out["metadata_modified"]) == ("2021-03-01", None)
+    assert from_ckan(out)["issued"] == "2020年"
 
 
 def test_site_url_makes_relative_resource_urls_absolute():
