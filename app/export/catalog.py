@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.settings import site_titles
-from catalog_schema import series
+from catalog_schema import dates, series
 from catalog_schema.datajson import catalog_to_datajson
 from catalog_schema.models import Dataset
 from catalog_schema.record import Record, pick_text, public_record
@@ -70,12 +70,19 @@ def csv_row(rec: Record) -> dict[str, Any]:
         "publisher_name": pick_text(pub.get("name")), "description": pick_text(rec["description"]),
         "keywords": ";".join(rec["keywords"]), "themes": ";".join(rec["themes"]),
         "license": rec["license"] or "", "license_raw": rec["license_raw"] or "",
-        "frequency": rec["frequency"] or "", "issued": rec["issued"] or "", "modified": rec["modified"] or "",
+        "frequency": rec["frequency"] or "", "issued": _date(rec["issued"]), "modified": _date(rec["modified"]),
         "landing_page": rec["landing_page"] or "", "distributions": len(dists),
         "formats": ";".join(d.get("format") or d.get("format_raw") or "" for d in dists),
         "download_urls": " ".join(d.get("download_url") or d.get("access_url") or "" for d in dists),
         "state": rec["state"],
     }
+
+
+def _date(value: Any) -> str:
+    """A record's date as every door publishes it (`catalog_schema.dates`): ISO 8601, so a spreadsheet sorts the
+    column (a source's 2021年3月 is 2021-03); empty for what is no date ("March 2021"). The source's words stay in
+    the record (the JSON export)."""
+    return dates.published_text(value) or ""
 
 
 #: What a spreadsheet (Excel, WPS, LibreOffice) takes a cell starting with for a formula (OWASP "CSV injection").
@@ -119,8 +126,9 @@ def write_xml(records: Iterable[Record], out: IO[str]) -> None:
             _langmap(gen, "name", pub.get("name") or {})
             gen.endElement("publisher")
         for key in ("license", "license_raw", "frequency", "issued", "modified", "landing_page", "access_rights"):
-            if rec.get(key):
-                _element(gen, key, str(rec[key]))
+            value = _date(rec.get(key)) if key in ("issued", "modified") else rec.get(key)
+            if value:
+                _element(gen, key, str(value))
         for kw in rec["keywords"]:
             _element(gen, "keyword", kw)
         for theme in rec["themes"]:

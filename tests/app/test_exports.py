@@ -26,8 +26,8 @@ from sqlalchemy import select, update
 from app import auth
 from app import settings as settings_mod
 from app.export import routes, stream_rdf
+from catalog_schema import ckan, dcat, readers, search
 from catalog_schema import db as dbmod
-from catalog_schema import dcat, readers, search
 from catalog_schema.datajson import validation_errors as pod_errors
 from catalog_schema.models import Assessment, Dataset, HarvestSource
 from catalog_schema.record import new_distribution, new_record, pick_text
@@ -973,3 +973,106 @@ def test_the_sitemaps_carry_validators_that_move_with_the_catalog(app, client, s
     assert all(client.get(url, headers={"If-None-Match": added[url]}).status_code == 200 for url in SITEMAPS)
     assert "/dataset/air-2<" not in client.get("/sitemap-datasets-1.xml").get_data(as_text=True)
     assert all(client.get(url, headers={"If-None-Match": withdrawn[url]}).status_code == 304 for url in SITEMAPS)
+
+
+# --------------------------------------------------------------------------- dates a source wrote its own way
+
+
+def _oddly_dated() -> list[dict]:
+    """Two CKAN packages as harvested (catalog_schema.ckan.from_ckan keeps each date's text as the source wrote it):
+    one with ckanext-dcat's issued/modified extras in words a person writes, one with CKAN's own timestamps so."""
+    base = {"notes": "Readings of every station", "license_id": "cc-by", "tags": [{"name": "air"}],
+            "organization": {"name": "env", "title": "Environment Agency"}, "maintainer": "Desk",
+            "maintainer_email": "desk@env.example.gov"}
+    extras = {**base, "id": "odd-extras", "name": "odd-extras", "title": "Odd extras",
+              "metadata_created": "2021-03-01 10:00", "metadata_modified": "2021年3月5日",
+              "extras": [{"key": "issued", "value": "2021年3月"}, {"key": "modified", "value": "March 2021"}],
+              "resources": [{"id": "r1", "name": "CSV", "url": "https://env.example.gov/a.csv", "format": "CSV",
+                             "created": "2021年3月1日", "last_modified": "2021-03-05 10:00"}]}
+    core = {**base, "id": "odd-core", "name": "odd-core", "title": "Odd core", "extras": [],
+            "metadata_created": "2021.03.01", "metadata_modified": "yesterday-ish",
+            "resources": [{"id": "r2", "name": "CSV", "url": "https://env.example.gov/b.csv", "format": "CSV",
+                           "created": "2021-3", "last_modified": "2023-13-01"}]}
+    return [ckan.from_ckan(extras), ckan.from_ckan(core)]
+
+
+DATE_TYPES = {rdflib.XSD.date, rdflib.XSD.dateTime, rdflib.XSD.gYearMonth, rdflib.XSD.gYear}
+
+
+def _iso_or_none(value) -> None:
+    """What a CKAN client does with a package's timestamps: datetime.fromisoformat (None: not given)."""
+    if value is not None:
+        dt.datetime.fromisoformat(value)
+
+
+def test_dates_a_source_wrote_its_own_way_are_dates_in_every_standard_field(app, client, session, shapes):
+    """A harvested date is kept as the source wrote it ("2021年3月", "March 2021", "2021-03-01 10:00"), and every
+    field a standard types as a date gets it as one: CKAN's metadata_created/metadata_modified and a resource's
+    created/last_modified (ISO 8601, what ckanapi users and CKAN harvesters parse), DCAT-AP 3's dct:issued and
+    dct:modified (typed literals), data.json's issued/modified (the POD schema), the catalog CSV's and XML's issued
+    and modified (ISO, so a spreadsheet sorts them). The source's text rides where CKAN keeps such text (the
+    issued/modified extras, a resource's issued/modified), so a harvester reading us back has it as it was."""
+    from ckanapi import RemoteCKAN
+
+    _save(session, _oddly_dated())
+    server = ServedApp(app, threads=2)
+    app.config["OPENDATA"]["SITE_URL"] = server.url
+    try:
+        ck = RemoteCKAN(server.url)
+        packages = {name: ck.action.package_show(id=name) for name in ("odd-extras", "odd-core")}
+        found = ck.action.package_search(q="odd", rows=10)["results"]
+    finally:
+        server.close()
+        app.config["OPENDATA"]["SITE_URL"] = SITE
+    assert {p["name"] for p in found} == {"odd-extras", "odd-core"}
+    for pkg in [*packages.values(), *found]:
+        _iso_or_none(pkg["metadata_created"])
+        _iso_or_none(pkg["metadata_modified"])
+        for res in pkg["resources"]:
+            _iso_or_none(res.get("created"))
+            _iso_or_none(res.get("last_modified"))
+    odd, core = packages["odd-extras"], packages["odd-core"]
+    extras = {e["key"]: e["value"] for e in odd["extras"]}
+    assert (extras["issued"], extras["modified"]) == ("2021年3月", "March 2021")  # ckanext-dcat's extras, as written
+    assert (odd["resources"][0]["created"], odd["resources"][0]["last_modified"]) == \
+        ("2021-03-01", "2021-03-05T10:00")
+    assert (odd["resources"][0]["issued"], odd["resources"][0]["modified"]) == ("2021年3月1日", "2021-03-05 10:00")
+    extras = {e["key"]: e["value"] for e in core["extras"]}
+    assert (extras["issued"], extras["modified"]) == ("2021.03.01", "yesterday-ish")
+    assert "created" not in core["resources"][0] and "last_modified" not in core["resources"][0]
+    assert (core["resources"][0]["issued"], core["resources"][0]["modified"]) == ("2021-3", "2023-13-01")
+    # our own CKAN harvester reading these packages gets the source's words back
+    back = {name: ckan.from_ckan(pkg) for name, pkg in packages.items()}
+    assert (back["odd-extras"]["issued"], back["odd-extras"]["modified"]) == ("2021年3月", "March 2021")
+    assert back["odd-extras"]["distributions"][0]["issued"] == "2021年3月1日"
+    assert (back["odd-core"]["issued"], back["odd-core"]["modified"]) == ("2021.03.01", "yesterday-ish")
+    assert back["odd-core"]["distributions"][0]["modified"] == "2023-13-01"
+
+    for path, fmt in (("/catalog/dump.ttl", "turtle"), ("/catalog.rdf", "xml"),
+                      ("/dataset/odd-core.jsonld", "json-ld")):
+        graph = rdflib.Graph().parse(data=client.get(path).data, format=fmt)
+        conforms, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+        violations = [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)))
+                      for r in report.subjects(RDF.type, SH.ValidationResult)]
+        assert violations == [] and conforms, (path, violations)
+        for literal in [*graph.objects(None, DCT.issued), *graph.objects(None, DCT.modified)]:
+            assert literal.datatype in DATE_TYPES and not literal.ill_typed, (path, literal)
+    graph = rdflib.Graph().parse(data=client.get("/catalog/dump.ttl").data, format="turtle")
+    issued = {str(s).rsplit("/", 1)[-1]: str(o) for s, o in graph.subject_objects(DCT.issued)
+              if (s, RDF.type, DCATNS.Dataset) in graph}
+    assert issued == {"odd-extras": "2021-03", "odd-core": "2021-03-01"}
+
+    document = json.loads(client.get("/data.json").data)
+    assert pod_errors(document) == []
+    entries = {d["title"]: d for d in document["dataset"]}
+    assert (entries["Odd extras"]["issued"], entries["Odd extras"]["modified"]) == ("2021-03", "2021-03")
+    assert entries["Odd core"]["issued"] == "2021-03-01"
+
+    for path in ("/catalog.csv", "/dataset/odd-extras.csv"):
+        rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get(path).get_data(as_text=True)))}
+        assert (rows["odd-extras"]["issued"], rows["odd-extras"]["modified"]) == ("2021-03", ""), path
+    rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get("/catalog.csv").get_data(as_text=True)))}
+    assert (rows["odd-core"]["issued"], rows["odd-core"]["modified"]) == ("2021-03-01", "")
+    root = ET.fromstring(client.get("/catalog.xml").data)
+    dated = {d.get("slug"): (d.findtext("issued"), d.findtext("modified")) for d in root.iter("dataset")}
+    assert dated == {"odd-extras": ("2021-03", None), "odd-core": ("2021-03-01", None)}
