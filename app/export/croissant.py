@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify
 from app.datastore.gate import whole_file
 from app.request_context import db_session, setting
 from app.services import lifecycle, serving
-from catalog_schema import croissant, dictionary, vocab
+from catalog_schema import croissant, dates, dictionary, vocab
 from catalog_schema.models import Dataset, Distribution
 from catalog_schema.record import pick_text
 
@@ -51,12 +51,14 @@ def describe(ds: Dataset, site: str) -> croissant.CroissantDataset:
     url = f"{site}/dataset/{ds.slug}"
     publisher = pick_text(ds.publisher.name) if ds.publisher else None
     licence = vocab.licence_by_id(ds.license_id) if ds.license_id else None
-    year = (ds.issued or ds.modified or "")[:4]
+    # schema.org Dates, as every door publishes a date (a source's 2021年3月 is 2021-03; "March 2021", none at all)
+    published, modified = dates.published_text(ds.issued), dates.published_text(ds.modified)
+    year = (published or modified or "").lstrip("-")[:4]
     cite = ". ".join(x for x in (f"{publisher} ({year})" if publisher and year else publisher, title, url) if x)
     return croissant.CroissantDataset(
         name=title, description=pick_text(ds.description) or title, url=url,
         license=(licence.url if licence is not None and licence.url else ds.license_raw) or None, cite_as=cite,
-        date_published=ds.issued, date_modified=ds.modified, version=ds.version,
+        date_published=published, date_modified=modified, version=ds.version,
         keywords=tuple(str(k) for k in ds.keywords or ()), creator=publisher, files=files)
 
 

@@ -114,3 +114,33 @@ def test_sitemap_parts_hold_at_most_50000_urls(app, client, monkeypatch):
     first = [e.text for e in ElementTree.fromstring(client.get("/sitemap-datasets-1.xml").data).iter(f"{SM}loc")]
     second = [e.text for e in ElementTree.fromstring(client.get("/sitemap-datasets-2.xml").data).iter(f"{SM}loc")]
     assert first == [f"{site}/dataset/ds-0", f"{site}/dataset/ds-1"] and second == [f"{site}/dataset/ds-2"]
+
+
+def test_croissant_gives_a_harvested_date_as_a_date_mlcroissant_reads(app, tmp_path):
+    """A harvest keeps a date as the source wrote it ("2021年3月", "March 2021"); Croissant's datePublished and
+    dateModified are schema.org Dates, which mlcroissant refused such words as ("should follow the ISO 8601
+    format"). They go out as every door publishes a date (catalog_schema.dates): in ISO form, or not at all."""
+    import mlcroissant as mlc
+
+    from catalog_schema.models import Dataset
+    from catalog_schema.store import save_record, to_record
+
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    served = ServedApp(app)
+    app.config["OPENDATA"]["SITE_URL"] = served.url
+    try:
+        _publish(app, "ridership", "Ridership", {"ridership.csv": TABLE})
+        with app.extensions["opendata"]["sessionmaker"]() as s:  # as a harvest stores the source's words
+            ds = s.query(Dataset).filter_by(slug="ridership").one()
+            record = to_record(ds)
+            record.update(issued="2021年3月", modified="March 2021")
+            save_record(s, record, dataset=ds)
+            s.commit()
+        body = requests.get(f"{served.url}/dataset/ridership/croissant.json", timeout=10).json()
+        assert body["datePublished"] == "2021-03" and "dateModified" not in body
+        assert "(2021)" in body["citeAs"]
+        path = tmp_path / "croissant.json"
+        path.write_text(json.dumps(body, ensure_ascii=False), "utf-8")
+        assert mlc.Dataset(jsonld=str(path)).metadata.name == "Ridership"  # raises on any validation error
+    finally:
+        served.close()
