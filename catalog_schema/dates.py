@@ -1,4 +1,5 @@
-"""A record's date as every door publishes it: one rule for DCAT, schema.org, data.json and the quality score.
+"""A record's date as every door publishes it: one rule for DCAT, schema.org, data.json, Croissant, the catalog's
+CSV and XML, CKAN's timestamps (`catalog_schema.ckan.timestamp`) and the quality score.
 
 Sources write dates in many ways. A real ISO date (2024-03-01), date and time, year-month or year is published
 as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3) in its ISO form; anything that is no
