@@ -1101,7 +1101,7 @@ def settle(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: str = "")
     one); a resource is compared with the shown one of its `id`. `lang`: the language of a text edited where its
     translations do not show which one it was. Raises `Disagreement` for two changed keys of one field that say
     different things."""
-    out = _settle_keys(_PACKAGE_TWINS, shown, dict(sent), "", lang)
+    out = _settle_themes(shown, _settle_keys(_PACKAGE_TWINS, shown, dict(sent), "", lang))
     resources = out.get("resources")
     if isinstance(resources, list):
         before = [r for r in _list(shown.get("resources")) if isinstance(r, dict)]
@@ -1126,3 +1126,130 @@ def settle_resource(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: 
                     where: str = "") -> dict[str, Any]:
     """`settle` for one resource dict (resource_update's, resource_patch's), against resource_show's."""
     return _settle_keys(_resource_twins(shown), shown, dict(sent), where, lang)
+
+
+# --------------------------------------------------------------------------- themes: `groups` and the theme extra
+#
+# A catalog's own package_show (app/api/ckan_action.py) gives a dataset's EU data themes twice: as CKAN groups (this
+# catalog's groups are the themes: `tran`) and as the `theme` extra to_ckan writes. from_ckan reads the extra (a
+# harvested CKAN's groups are its own portal's, no themes), so a client adding a theme through `groups` beside the
+# extra sent back as it was lost it, silently. `settle` makes the extra follow the groups the client changed (or
+# leaves the groups out when it changed the extra); `groups_as_themes` then takes the groups a client sends as the
+# themes.
+
+_THEME_EXTRAS = tuple(k[len(X):] for k in _THEME_KEYS)
+THEME_EXTRA = "extras[theme]"  # how a Disagreement names the theme extras
+
+
+class UnknownGroups(ValueError):
+    """Group names that are no EU data theme: no group of this catalog."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def _group_ref(group: Any) -> str:
+    """The name a group entry gives (CKAN takes `name` or `id`), or the entry itself."""
+    if isinstance(group, dict):
+        return str(_str(group.get("name")) or _str(group.get("id")) or json.dumps(group, ensure_ascii=False))
+    return str(group)
+
+
+def group_themes(groups: Any) -> tuple[list[str], list[str]]:
+    """The theme codes a `groups` list names, in order, and the names in it that are no theme (a group name, its
+    code in any case, its IRI or label; anything but a list is one name that is none)."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for group in groups if isinstance(groups, list) else ([] if groups is None else [groups]):
+        ref = _group_ref(group)
+        code = vocab.theme(ref)
+        if code is None or code not in vocab.THEMES:
+            unknown.append(ref)
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+def _extra_themes(package: Mapping[str, Any]) -> list[str]:
+    """The themes a package's theme extras give (codes; a theme no vocabulary knows, as written)."""
+    return _read_themes(_view(package), [])["themes"]
+
+
+def _has_theme_extra(package: Mapping[str, Any]) -> bool:
+    view = _view(package)
+    return any(_strings(view.get(key)) for key in _THEME_KEYS)
+
+
+def _eu_themes(themes: list[str]) -> list[str]:
+    return [t for t in themes if t in vocab.THEMES]
+
+
+def _with_themes(extras: Any, themes: list[str]) -> Any:
+    """`extras` (CKAN's list, or a {key: value} dict) with its theme extras replaced by one `theme` extra giving
+    `themes`, written as to_ckan writes it (none for no themes), at the place of the first one."""
+    value = _themes_text(tuple(themes)) if themes else None
+    if isinstance(extras, dict):
+        out = {k: v for k, v in extras.items() if k not in _THEME_EXTRAS}
+        return {**out, "theme": value} if value is not None else out
+    out, placed = [], False
+    for entry in extras if isinstance(extras, list) else ([] if extras is None else [extras]):
+        if isinstance(entry, dict) and entry.get("key") in _THEME_EXTRAS:
+            if not placed and value is not None:
+                out.append({**entry, "key": "theme", "value": value})
+                placed = True
+            continue
+        out.append(entry)
+    if not placed and value is not None:
+        out.append({"key": "theme", "value": value})
+    return out
+
+
+def _theme_disagreement(groups: Any, package: Mapping[str, Any]) -> Disagreement:
+    view = _view(package)
+    said = next((view[k] for k in _THEME_KEYS if _strings(view.get(k))), None)
+    return Disagreement("", "groups", THEME_EXTRA, [_group_ref(g) for g in _list(groups)] or groups, said)
+
+
+def _settle_themes(shown: Mapping[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """The groups the client changed give the themes (the theme extras sent back as they were follow them, a theme
+    no group shows kept); the theme extras it changed give them (the groups are left out); both changed to
+    different themes are a Disagreement. Group names that are no theme are left for `groups_as_themes` to name."""
+    before = _extra_themes(shown)
+    themes = _extra_themes(sent)
+    codes, unknown = group_themes(sent.get("groups"))
+    groups_changed = "groups" in sent and (unknown or codes != group_themes(shown.get("groups"))[0])
+    extra_changed = "extras" in sent and themes != before  # extras left out say nothing of the themes
+    if unknown or not groups_changed:
+        if extra_changed and not unknown:
+            sent.pop("groups", None)
+        return sent
+    if extra_changed and themes:  # an emptied one says nothing: the other gives the themes
+        if not codes:
+            sent.pop("groups", None)
+        elif set(codes) != set(_eu_themes(themes)):
+            raise _theme_disagreement(sent.get("groups"), sent)
+        return sent
+    sent["extras"] = _with_themes(sent.get("extras"), codes + [t for t in themes if t not in vocab.THEMES])
+    return sent
+
+
+def groups_as_themes(package: Mapping[str, Any]) -> dict[str, Any]:
+    """A package dict sent to this catalog with its `groups` (this catalog's groups are the EU data themes) taken
+    as its themes: written as the theme extra when it has none, else checked against it. Raises `UnknownGroups`
+    naming the groups that are no theme, `Disagreement` for groups and theme extras giving different themes."""
+    out = dict(package)
+    if "groups" not in out:
+        return out
+    groups = out.pop("groups")
+    if groups is None:
+        return out
+    codes, unknown = group_themes(groups)
+    if unknown:
+        raise UnknownGroups(unknown)
+    if not _has_theme_extra(out):
+        if codes:
+            out["extras"] = _with_themes(out.get("extras"), codes)
+    elif set(codes) != set(_eu_themes(_extra_themes(out))):
+        raise _theme_disagreement(groups, out)
+    return out

@@ -748,10 +748,14 @@ def _clean_package(data: dict) -> dict:
     pkg = {k: v for k, v in data.items() if k not in _COMPUTED}
     if data.get("type") in ckan.SERIES_TYPES:  # the one type a client sets: a series (ckanext-dataset-series)
         pkg["type"] = data["type"]
-    groups = pkg.get("groups")
-    if isinstance(groups, list) and all(isinstance(g, dict) and str(g.get("name", "")).upper() in vocab.THEMES
-                                        for g in groups):
-        pkg.pop("groups")  # themes shown as groups: the themes themselves are in the extras
+    try:  # this catalog's groups are the EU data themes: the groups sent are the package's themes
+        pkg = ckan.groups_as_themes(pkg)
+    except ckan.UnknownGroups as exc:
+        why = T_("%(names)s: no group of this catalog (its groups are the EU data themes of group_list)",
+                 names=", ".join(exc.names))
+        raise invalid({"groups": [why]}) from exc
+    except ckan.Disagreement as exc:
+        raise _disagreement(exc) from exc
     resources = pkg.get("resources")
     if isinstance(resources, list):
         pkg["resources"] = [{k: v for k, v in r.items() if k not in _RESOURCE_COMPUTED} if isinstance(r, dict)
@@ -943,7 +947,8 @@ def _disagreement(exc: ckan.Disagreement) -> ActionError:
              "%(said_second)s): change one of them, or both to the same value",
              first=exc.where + exc.first, second=exc.where + exc.second, said_first=_said(exc.said_first),
              said_second=_said(exc.said_second))
-    errors: dict[str, Any] = {exc.first: [why], exc.second: [why]}
+    # a key named in an error dict as CKAN's: `extras[theme]` is an error of `extras`
+    errors: dict[str, Any] = {re.sub(r"\[.*", "", key): [why] for key in (exc.first, exc.second)}
     found = re.match(r"^resources\[(\d+)\]\.$", exc.where)
     if found:  # CKAN's shape: one error dict per resource
         errors = {"resources": [{} for _ in range(int(found.group(1)))] + [errors]}

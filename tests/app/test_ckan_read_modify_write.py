@@ -1,10 +1,13 @@
 """ckanapi's read-modify-write cycle through the CKAN Action API: `pkg = package_show(...)`, one key edited,
 `package_update(**pkg)`. package_show gives some fields under two keys (a resource's `url` and its `download_url` or
 `access_url`, `format` and `mimetype`, `title` and `title_translated`, `license_id` and `license_title` /
-`license_url`); the key the client changed wins over the one it sent back as it was, and two changed keys that say
-different things are a Validation Error naming both (the old value won, silently)."""
+`license_url`, a package's `groups` and its `theme` extra); the key the client changed wins over the one it sent back
+as it was, and two changed keys that say different things are a Validation Error naming both (the old value won,
+silently)."""
 
 from __future__ import annotations
+
+import json
 
 import ckanapi
 import pytest
@@ -192,3 +195,113 @@ def test_resource_update_and_patch_take_an_edited_download_url_and_name(ck, app)
     assert _stored_urls(app, "two-urls")[0][1] == other
     with pytest.raises(ValidationError):
         ck.action.resource_patch(id=res["id"], url=NEW, download_url=PAGE)
+
+
+# --------------------------------------------------------------------------- themes: `groups` and the `theme` extra
+
+TRAN, ENVI = "http://publications.europa.eu/resource/authority/data-theme/TRAN", \
+    "http://publications.europa.eu/resource/authority/data-theme/ENVI"
+
+
+def _themed(ck, *themes: str) -> dict:
+    """A published dataset with these themes (a `theme` extra, as package_show writes it); package_show shows them
+    twice: as CKAN groups (`tran`) and as the `theme` extra."""
+    made = ck.action.package_create(name="themed", title="Themed", owner_org="agency-a",
+                                    extras=[{"key": "theme", "value": json.dumps(list(themes))}],
+                                    resources=[{"name": "Table", "url": NEW}])
+    assert [g["name"] for g in made["groups"]] == [t.rsplit("/", 1)[-1].lower() for t in themes if "/" in t]
+    return made
+
+
+def _theme_extra(pkg: dict) -> list[str]:
+    return json.loads(next(e["value"] for e in pkg["extras"] if e["key"] == "theme"))
+
+
+def _stored_themes(app, slug: str) -> list[str]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return list(s.scalar(select(Dataset).where(Dataset.slug == slug)).themes or [])
+
+
+@pytest.mark.parametrize("action", ["package_update", "package_patch"])
+def test_a_theme_added_or_removed_through_groups_is_the_datasets_themes(ck, app, client, action):
+    """A theme group added (or taken out) with the `theme` extra sent back as it was: the update answered 200 and
+    the groups went, silently (the extra, unchanged, was all the catalog read). A theme no group shows (one that is
+    no EU data theme) is kept."""
+    _themed(ck, TRAN, "Local roads")
+    pkg = ck.action.package_show(id="themed")
+    pkg["groups"].append({"name": "envi"})
+    if action == "package_update":
+        ck.action.package_update(**pkg)
+    else:
+        ck.action.package_patch(id="themed", groups=pkg["groups"])
+    shown = ck.action.package_show(id="themed")
+    assert [g["name"] for g in shown["groups"]] == ["tran", "envi"]
+    assert _theme_extra(shown) == [TRAN, ENVI, "Local roads"]
+    assert _stored_themes(app, "themed") == ["TRAN", "ENVI", "Local roads"]
+    assert "themed" in {p["name"] for p in ck.action.package_search(fq="groups:envi", rows=100)["results"]}
+    shown["groups"] = [g for g in shown["groups"] if g["name"] != "tran"]
+    if action == "package_update":
+        ck.action.package_update(**shown)
+    else:
+        ck.action.package_patch(id="themed", groups=shown["groups"])
+    again = ck.action.package_show(id="themed")
+    assert [g["name"] for g in again["groups"]] == ["envi"] and _theme_extra(again) == [ENVI, "Local roads"]
+    assert _stored_themes(app, "themed") == ["ENVI", "Local roads"]
+
+
+def test_the_theme_extra_edited_with_the_groups_sent_back_is_the_themes(ck, app):
+    _themed(ck, TRAN)
+    pkg = ck.action.package_show(id="themed")
+    pkg["extras"] = [{**e, "value": json.dumps([ENVI])} if e["key"] == "theme" else e for e in pkg["extras"]]
+    assert [g["name"] for g in ck.action.package_update(**pkg)["groups"]] == ["envi"]
+    assert _stored_themes(app, "themed") == ["ENVI"]
+
+
+def test_groups_and_the_theme_extra_both_edited_to_different_themes_are_a_validation_error(ck, app, client, world):
+    _themed(ck, TRAN)
+    pkg = ck.action.package_show(id="themed")
+    pkg["groups"] = [{"name": "envi"}]
+    pkg["extras"] = [{**e, "value": json.dumps([TRAN, "http://publications.europa.eu/resource/authority/data-theme/"
+                                                      "ECON"])} if e["key"] == "theme" else e for e in pkg["extras"]]
+    with pytest.raises(ValidationError) as raised:
+        ck.action.package_update(**pkg)
+    error = raised.value.error_dict
+    assert "groups" in error["message"] and "extras[theme]" in error["message"]
+    assert {"groups", "extras"} <= set(error)
+    zh = client.post("/api/3/action/package_update?lang=zh", json=pkg,
+                     headers={"Authorization": world.tokens["editor_a"]}).get_json()["error"]
+    assert "是同一字段" in zh["message"] and "groups" in zh["message"]
+    assert _stored_themes(app, "themed") == ["TRAN"]
+    # both edited alike: taken
+    pkg["extras"] = [{**e, "value": json.dumps([ENVI])} if e["key"] == "theme" else e for e in pkg["extras"]]
+    assert [g["name"] for g in ck.action.package_update(**pkg)["groups"]] == ["envi"]
+
+
+@pytest.mark.parametrize("action", ["package_create", "package_update", "package_patch"])
+def test_a_group_that_is_no_theme_is_a_validation_error_naming_it(ck, app, action):
+    """This catalog's groups are the EU data themes (group_list): another group name was dropped, silently (a
+    package_create with nothing but themes as groups lost them all the same way)."""
+    if action == "package_create":
+        with pytest.raises(ValidationError) as raised:
+            ck.action.package_create(name="themed", owner_org="agency-a", groups=[{"name": "tran"},
+                                                                                  {"name": "roads-team"}])
+        assert "themed" not in ck.action.package_list()
+    else:
+        _themed(ck, TRAN)
+        pkg = ck.action.package_show(id="themed")
+        pkg["groups"].append({"name": "roads-team"})
+        with pytest.raises(ValidationError) as raised:
+            if action == "package_update":
+                ck.action.package_update(**pkg)
+            else:
+                ck.action.package_patch(id="themed", groups=pkg["groups"])
+        assert _stored_themes(app, "themed") == ["TRAN"]
+    assert "roads-team" in raised.value.error_dict["message"] and "groups" in raised.value.error_dict
+
+
+def test_package_create_takes_themes_given_as_groups(ck, app):
+    made = ck.action.package_create(name="themed", title="Themed", owner_org="agency-a",
+                                    groups=[{"name": "tran"}, {"id": "envi"}])
+    assert [g["name"] for g in made["groups"]] == ["tran", "envi"]
+    assert _stored_themes(app, "themed") == ["TRAN", "ENVI"]
+

@@ -607,3 +607,31 @@ def test_an_edited_name_replaces_each_language_that_showed_it():
     sent_back = ckan.settle(shown, sent, lang="en")
     assert sent_back["resources"][0]["name_translated"] == {"zh": "Edited name", "": "Edited name", "fr": "zéro"}
     assert pick_text(from_ckan(sent_back)["distributions"][0]["title"]) == "Edited name"
+
+
+def test_groups_edited_beside_theme_extras_sent_back_are_the_themes():
+    """This catalog's package_show gives its themes as groups and as theme extras (here a source's theme-primary and
+    theme-secondary, kept as written): a group added with the extras sent back is a theme, a theme no group shows is
+    kept, the extras say it once; a group name that is no theme is named, not dropped."""
+    shown = {"id": "x", "name": "x", "title": "X", "groups": [{"name": "tran", "title": "Transport"}],
+             "extras": [{"key": "theme-primary", "value": "Transport"}, {"key": "note", "value": "n"},
+                        {"key": "theme-secondary", "value": "Local roads"}]}
+    assert ckan.groups_as_themes(ckan.settle(shown, copy.deepcopy(shown)))["extras"] == shown["extras"]
+    sent = copy.deepcopy(shown)
+    sent["groups"].append({"id": "ENVI"})
+    sent = ckan.groups_as_themes(ckan.settle(shown, sent))
+    assert "groups" not in sent and from_ckan(sent)["themes"] == ["TRAN", "ENVI", "Local roads"]
+    assert [e["key"] for e in sent["extras"]] == ["theme", "note"]
+    sent = copy.deepcopy(shown)
+    sent["groups"] = []
+    assert from_ckan(ckan.groups_as_themes(ckan.settle(shown, sent)))["themes"] == ["Local roads"]
+    sent = copy.deepcopy(shown)
+    sent["groups"].append({"name": "roads-team"})
+    with pytest.raises(ckan.UnknownGroups) as raised:
+        ckan.groups_as_themes(ckan.settle(shown, sent))
+    assert raised.value.names == ["roads-team"]
+    sent = copy.deepcopy(shown)
+    sent["groups"] = [{"name": "envi"}]
+    sent["extras"][0]["value"] = "Economy and finance"
+    with pytest.raises(ckan.Disagreement):
+        ckan.settle(shown, sent)
