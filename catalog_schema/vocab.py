@@ -53,6 +53,7 @@ __all__ = [
     "licence_by_id",
     "licence_key",
     "licences",
+    "media_type",
     "theme",
     "theme_uri",
 ]
@@ -527,6 +528,20 @@ def format_for_media_type(media_type: str) -> FileFormat | None:
     if base.endswith("+xml"):
         return table.by_code["XML"]
     return None
+
+
+_MEDIA_TYPE_WHOLE = re.compile(r"^([a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126})"
+                               r"((?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:\"[^\"]*\"|[^\s;\"]+))*)\s*;?\s*$", re.IGNORECASE)
+
+
+def media_type(raw: Any) -> str | None:
+    """The media type `raw` writes (RFC 6838's type/subtype, parameters kept: "text/csv; charset=utf-8"; an IANA
+    media-type IRI gives its type/subtype), its type and subtype in lower case; None when it writes none."""
+    text = _clean(raw) if isinstance(raw, str) else None
+    if text is None:
+        return None
+    found = _MEDIA_TYPE_WHOLE.match(_IANA.sub("", text))
+    return found.group(1).lower() + found.group(2) if found else None
 
 
 def format_for_extension(ext_or_filename: str) -> FileFormat | None:

@@ -832,6 +832,7 @@ def _ckan_error(exc) -> ActionError:
     if exc.status == 413:
         return ActionError(413, "Validation Error", exc.message, upload=[exc.message], code=exc.code)
     field = exc.detail.get("field") or {"pii-blocked": "resources"}.get(exc.code, "__junk")
+    field = {"media_type": "mimetype"}.get(field, field)  # the record's name of a field, as CKAN names it
     # the pages' wording keys (why, value, limit ...) stay out of CKAN's error object
     extra = {k: v for k, v in exc.detail.items()
              if k not in ("field", "why", "value", "limit", "length", "found", "format", "filename", "column",
@@ -1091,6 +1092,9 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
                       site_url=_site())
     elif isinstance(params.get("url"), str) and params["url"].strip() != (row.download_url or row.access_url):
         kwargs["url"] = params["url"].strip()
+    mimetype = params.get("mimetype")
+    if "mimetype" in params and (mimetype or None) != row.media_type:  # edited (or made to follow the format)
+        kwargs["fields"]["media_type"] = mimetype
     row = _call(session, user, distributions.replace, ds, row.id, **kwargs)
     return resource_show(session, {"id": row.id}, user)
 

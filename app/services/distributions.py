@@ -18,7 +18,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.fields import MAX_TITLE_CHARS, langmap, refuse_controls, set_distribution_hvd
+from app.services.fields import MAX_TITLE_CHARS, langmap, media_type, refuse_controls, set_distribution_hvd
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
@@ -28,7 +28,7 @@ from catalog_schema.store import distribution_of, save_record, set_dictionary_ed
 from plumbing.textencoding import DETECTOR_VERSION
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
-RESOURCE_FIELDS = ("title", "description", "format", "url", "hvd_category", "applicable_legislation")
+RESOURCE_FIELDS = ("title", "description", "format", "media_type", "url", "hvd_category", "applicable_legislation")
 
 
 def _editable(actor: Actor, ds: Dataset) -> None:
@@ -208,9 +208,10 @@ def _listed(fields: dict[str, Any], key: str) -> Any:
 def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream: BinaryIO | None = None,
             filename: str | None = None, fields: dict[str, Any] | None = None, declared_length: int | None = None,
             site_url: str | None = None, action: str | None = None) -> Distribution:
-    """Change a distribution in place (its id stays): its title, description or format, its HVD categories
-    and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked like
-    an added one."""
+    """Change a distribution in place (its id stays): its title, description, format or media type, its HVD
+    categories and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked
+    like an added one. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears
+    it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     fields = dict(fields or {})
@@ -219,6 +220,8 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         raise Invalid(T_("Field(s) %(join)s cannot be set on a distribution.", join=', '.join(sorted(unknown))),
                       field=sorted(unknown)[0])
     refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
+    if "media_type" in fields:  # refused before a new file is received
+        fields["media_type"] = media_type(fields["media_type"])
     stored = receive(actor, stream, filename, declared_length=declared_length) if stream is not None else None
     before = to_record(ds)
     rec = to_record(ds)
@@ -240,6 +243,11 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     if fields.get("format") and stored is None:
         fmt = vocab.format_by_code(str(fields["format"]).upper())
         dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
+    if "media_type" in fields:
+        dist["media_type"] = fields["media_type"]
+        named = vocab.format_for_media_type(fields["media_type"]) if fields["media_type"] else None
+        if named is not None and not fields.get("format"):
+            dist["format"], dist["format_raw"] = named.code, None
     if "hvd_category" in fields or "applicable_legislation" in fields:
         set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)

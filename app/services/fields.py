@@ -9,6 +9,7 @@ codes. Bad values raise `Invalid` naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from typing import Any
@@ -238,6 +239,20 @@ def spatial(value: Any, stored: list[str] | None = None) -> list[str]:
         if uri not in out:
             out.append(uri)
     return out
+
+
+def media_type(value: Any, field: str = "media_type") -> str | None:
+    """A distribution's declared media type (vocab.media_type: type/subtype, "text/csv"), None for an empty value;
+    anything else ("comma separated", "CSV") raises Invalid naming `field`: a quality check, DCAT's dcat:mediaType
+    and CKAN's mimetype all read it as one."""
+    if value is None or isinstance(value, str) and not value.strip():
+        return None
+    found = vocab.media_type(value)
+    if found is None or len(found) > 200:
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        raise Invalid(T_("%(text)s is not a media type: write it as type/subtype, e.g. text/csv or application/json.",
+                         text=repr(shown[:60])), field=field, why="media_type", value=shown[:60])
+    return found
 
 
 def refuse_controls(fields: dict[str, Any], before: Record | None = None) -> None:

@@ -3,7 +3,7 @@
 `access_url`, `format` and `mimetype`, `title` and `title_translated`, `license_id` and `license_title` /
 `license_url`, a package's `groups` and its `theme` extra); the key the client changed wins over the one it sent back
 as it was, and two changed keys that say different things are a Validation Error naming both (the old value won,
-silently)."""
+silently). resource_update and resource_patch take an edited `mimetype`."""
 
 from __future__ import annotations
 
@@ -305,3 +305,41 @@ def test_package_create_takes_themes_given_as_groups(ck, app):
     assert [g["name"] for g in made["groups"]] == ["tran", "envi"]
     assert _stored_themes(app, "themed") == ["TRAN", "ENVI"]
 
+
+# --------------------------------------------------------------------------- a resource's media type
+
+
+def _stored_media(app, slug: str) -> tuple[str | None, str | None]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        d = s.scalar(select(Dataset).where(Dataset.slug == slug)).distributions[0]
+        return d.media_type, d.format
+
+
+def test_resource_update_and_patch_take_an_edited_mimetype_and_the_format_it_names(ck, app):
+    """resource_update and resource_patch never set the media type: an edited `mimetype` answered 200 and was
+    dropped."""
+    _two_urls(ck)
+    res = ck.action.resource_show(id=ck.action.package_show(id="two-urls")["resources"][0]["id"])
+    res["mimetype"] = "application/json"
+    shown = ck.action.resource_update(**res)
+    assert (shown["mimetype"], shown["format"]) == ("application/json", "JSON")
+    assert _stored_media(app, "two-urls") == ("application/json", "JSON")
+    shown = ck.action.resource_patch(id=res["id"], mimetype="text/csv")
+    assert (shown["mimetype"], shown["format"]) == ("text/csv", "CSV")
+    # a media type no format of ours names: kept, the format left as it was
+    shown = ck.action.resource_patch(id=res["id"], mimetype="application/vnd.example.table")
+    assert (shown["mimetype"], shown["format"]) == ("application/vnd.example.table", "CSV")
+    assert _stored_media(app, "two-urls") == ("application/vnd.example.table", "CSV")
+
+
+@pytest.mark.parametrize("action", ["resource_update", "resource_patch"])
+def test_a_mimetype_that_is_no_media_type_is_a_validation_error(ck, app, action):
+    _two_urls(ck)
+    res = ck.action.resource_show(id=ck.action.package_show(id="two-urls")["resources"][0]["id"])
+    with pytest.raises(ValidationError) as raised:
+        if action == "resource_update":
+            ck.action.resource_update(**{**res, "mimetype": "comma separated"})
+        else:
+            ck.action.resource_patch(id=res["id"], mimetype="comma separated")
+    assert "mimetype" in raised.value.error_dict and "comma separated" in raised.value.error_dict["message"]
+    assert _stored_media(app, "two-urls") == ("text/csv", "CSV")
