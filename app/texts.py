@@ -76,9 +76,9 @@ def cjk_spaced(template: str, values: Mapping[str, Any]) -> str:
     Chinese characters once the values are in. The Chinese catalog sets a value apart by spaces ("共 %(n)s 行",
     "%(publisher)s 的成员"), which is right beside a number, a code or a Latin name and wrong beside Chinese text:
     "京海市统计局 的成员". A space goes when the template's character on its other side and the value's next to it
-    are both Chinese and the value is Chinese words, not a name made of Latin letters or signs (a file 图.png, an address
-    keeps its spaces: they set it apart); spaces inside a value are the value's own and stay. Markup keeps its class
-    (Jinja's)."""
+    are both Chinese and the value is Chinese words, not a name made of Latin letters or signs (a file 图.png, an
+    address keeps its spaces: they set it apart); spaces inside a value are the value's own and stay. Markup keeps its
+    class (Jinja's)."""
     if " " not in template or not _WIDE_CHAR.search(template):
         return template
 
