@@ -105,8 +105,11 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     lost = evidence.get("lost") if evidence.get("indicator") else None
     evidence = {**evidence, "and_points": "" if not lost else
                 (f"（及元数据 {lost} 分）" if lang == "zh" else f" (and {lost} metadata points)")}
-    if ("column" in evidence or "part" in evidence) and "located" not in evidence:  # where personal data was found
-        evidence = {**evidence, **_located(evidence, lang)}
+    lists = {key: _column_list(evidence[key], lang) for key in COLUMN_LISTS if isinstance(evidence.get(key), list)}
+    if lists:  # columns listed by name, or by position where the name is personal data (`column_ref`)
+        evidence = {**evidence, **lists}
+    if ("column" in evidence or "column_position" in evidence or "part" in evidence) and "located" not in evidence:
+        evidence = {**evidence, **_located(evidence, lang)}  # where personal data was found
     if "licence" in evidence and "known" in evidence:  # licence-not-open: known and closed, or not recognised at all
         evidence = {**evidence, **_licence_words(evidence, lang)}
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date
@@ -326,10 +329,13 @@ _PART_FIXES = {
 
 
 def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
-    """`located`, `outside` and `also` of a personal-data finding: "Column 身份证号", or "Sheet 名单" / "ZIP member
-    b.csv" / "The file" with " outside the table" and a fix sentence saying where to look."""
+    """`located`, `outside` and `also` of a personal-data finding: "Column 身份证号" ("Column 3" for one named by
+    personal data: `column_ref`), or "Sheet 名单" / "ZIP member b.csv" / "The file" with " outside the table" and a
+    fix sentence saying where to look."""
     zh = lang == "zh"
     if "part" not in evidence:
+        if "column" not in evidence and isinstance(evidence.get("column_position"), int):
+            return {"located": column_words(evidence["column_position"], lang, start=True), "outside": "", "also": ""}
         column = evidence.get("column")
         return {"located": f"列 {column}" if zh else f"Column {column}", "outside": "", "also": ""}
     within = evidence.get("within") if evidence.get("within") in _PLACES else "file"
@@ -340,6 +346,47 @@ def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
     fix = "around" if evidence.get("table_part") or within == "file" else within
     also = _PART_FIXES[fix][1 if zh else 0].format(part=part) if beside else ""
     return {"located": located, "outside": outside, "also": also}
+
+
+#: What a finding says in place of a column's name that is personal data when its position is not known.
+REDACTED = "[redacted]"
+
+
+def column_ref(profile: Any, name: str) -> str | int:
+    """A column of a table profile as a finding's evidence names it: its name, or its position (1-based) when the name
+    is personal data itself (``quality.pii.is_personal``: a file without a header row has its first row of data read
+    as its names, and a finding said "Column 370281198001052005 holds 11 valid resident identity numbers" wherever
+    findings are shown). `REDACTED` for such a name the profile does not list."""
+    from quality.pii import is_personal  # pyarrow: not for the registry's first import
+
+    if not is_personal(name):
+        return name
+    names = list(getattr(profile, "inferred_types", None) or {}) or list(getattr(profile, "header", None) or [])
+    return names.index(name) + 1 if name in names else REDACTED
+
+
+def column_key(profile: Any, name: str) -> str:
+    """`column_ref` as the key of a per-column count in evidence (``by_column``): a position is ``#3``."""
+    ref = column_ref(profile, name)
+    return f"#{ref}" if isinstance(ref, int) else ref
+
+
+def column_words(position: int, lang: str, *, start: bool = False) -> str:
+    """A column said by its position: "column 3" ("Column 3" to `start` a sentence), "第 3 列"."""
+    if lang == "zh":
+        return f"第 {position} 列"
+    return f"{'Column' if start else 'column'} {position}"
+
+
+def _column_list(refs: list[Any], lang: str) -> str:
+    """Columns of a finding's evidence (`column_ref`s: names, or positions said as `column_words`) as a list."""
+    said = [column_words(r, lang) if isinstance(r, int) and not isinstance(r, bool) else str(r) for r in refs]
+    return ("、" if lang == "zh" else ", ").join(said)
+
+
+#: Evidence keys that list columns (type-error's `columns`, duplicate-header's `labels`): a list of `column_ref`s in a
+#: finding made since columns named by personal data are said by position; a text already in older ones.
+COLUMN_LISTS = ("columns", "labels")
 
 
 #: The date a stale finding's age is counted from, in words (evidence `dated`): a dataset with no modification date

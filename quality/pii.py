@@ -281,6 +281,18 @@ def is_valid_uscc(s: str) -> bool:
 PERSONAL_KINDS = ("id_number", "phone", "email", "bank_card")
 
 
+def is_personal(text: object) -> bool:
+    """Whether a text is personal data itself: it holds a value of `PERSONAL_KINDS` (a resident identity number, a
+    mobile number, an e-mail address, a bank card number), as ``scan_values([text])`` counts them. The one test of a
+    name: a file without a header row has its first row of data read as its column names, so a citizen's ID number
+    or phone number is the name of a column, and whatever says a column by its name (a quality finding, the serving
+    gate's refusals and descriptions) asks this first. A text too short for any kind is not scanned."""
+    value = "" if text is None else str(text)
+    if len(value) < 11 and "@" not in value:
+        return False
+    return any(kind in PERSONAL_KINDS for kind in scan_values([value]))
+
+
 def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_KINDS) -> np.ndarray:
     """Which cells of one string array hold a value of `kinds`: a boolean numpy array, one entry per cell.
 

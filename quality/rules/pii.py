@@ -8,7 +8,7 @@ evidence (``column``, or ``part`` and ``within``) by ``quality.findings``. Perso
 
 from __future__ import annotations
 
-from quality.findings import Finding, FindingType, Rule, make_finding
+from quality.findings import Finding, FindingType, Rule, column_ref, make_finding
 
 CAP = 40
 
@@ -40,12 +40,15 @@ SLUGS = tuple(t.slug for t in TYPES)
 
 
 def check(p, d: str | None = None) -> list[Finding]:
-    """One finding per column and kind of personal data in the profile's ``pii`` counts."""
+    """One finding per column and kind of personal data in the profile's ``pii`` counts. A column whose name is
+    personal data itself (a file without a header row) is named by its position (``column_position``)."""
     out: list[Finding] = []
     for column, kinds in sorted(p.pii.items()):
+        ref = column_ref(p, column)
+        where = {"column_position": ref} if isinstance(ref, int) else {"column": ref}
         for kind, count in kinds.items():
             if kind in KIND_SLUGS:
-                out.append(make_finding(KIND_SLUGS[kind], distribution=d, column=column, count=count))
+                out.append(make_finding(KIND_SLUGS[kind], distribution=d, **where, count=count))
     return out
 
 

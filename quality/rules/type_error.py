@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quality.findings import Finding, FindingType, Rule, make_finding
+from quality.findings import Finding, FindingType, Rule, column_key, column_ref, make_finding
 
 TYPE = FindingType("type-error", "warning", "Values of the wrong type", "数据类型不符",
     "Correct the cells that do not fit their column's type (numbers with text, dates in "
@@ -16,8 +16,10 @@ def check(p, d: str | None = None) -> list[Finding]:
     """The finding for one table profile (``quality.tabular.TableProfile``), if the rule fails."""
     if p.type_errors:
         worst = sorted(p.type_errors_by_column.items(), key=lambda kv: -kv[1])[:3]
+        # named, or by position where the name is personal data (quality.findings.column_ref)
         return [make_finding(TYPE.slug, distribution=d, count=p.type_errors,
-                             columns=", ".join(k for k, _ in worst), by_column=dict(p.type_errors_by_column))]
+                             columns=[column_ref(p, k) for k, _ in worst],
+                             by_column={column_key(p, k): n for k, n in p.type_errors_by_column.items()})]
     return []
 
 

@@ -112,19 +112,13 @@ class Profiler:
 REDACTED = "[redacted]"
 
 
-def _holds_pii(cell: str) -> bool:
-    if len(cell) < 11 and "@" not in cell:  # too short for any kind: skip the scan
-        return False
-    return any(k != "uscc" for k in _pii.scan_values([cell]))
-
-
 def _redact(sample: list[list], names: list[str], pii: dict) -> list[list]:
     """The preview rows without personal data, so a profile never carries it: every filled cell of a
     column where personal data was found (near misses too), and any other cell that holds some."""
     hidden = {j for j, n in enumerate(names) if any(k != "uscc" for k in pii.get(n, {}))}
     out = []
     for row in sample:
-        out.append([REDACTED if c and (j in hidden or _holds_pii(c)) else c for j, c in enumerate(row)])
+        out.append([REDACTED if c and (j in hidden or _pii.is_personal(c)) else c for j, c in enumerate(row)])
     return out
 
 
@@ -136,8 +130,8 @@ def finish(fmt: str, encoding: str | None, labels, blank_hdr, repeated, names, p
     return TableProfile(
         format=fmt, encoding=encoding, rows=prof.rows, columns=len(names), header=labels, header_row=header_row,
         notes_rows_above=above, notes_rows_below=below,
-        notes_above=[REDACTED if _holds_pii(n) else n for n in notes[0]],
-        notes_below=[REDACTED if _holds_pii(n) else n for n in notes[1]],
+        notes_above=[REDACTED if _pii.is_personal(n) else n for n in notes[0]],
+        notes_below=[REDACTED if _pii.is_personal(n) else n for n in notes[1]],
         missing_cells=int(prof.missing.sum()),
         missing_by_column={n: int(v) for n, v in zip(names, prof.missing, strict=False) if v},
         blank_rows=prof.blank_rows, duplicate_rows=prof.duplicates(prof.hashes),

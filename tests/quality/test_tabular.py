@@ -282,6 +282,48 @@ def test_pii_counted_per_column_never_echoed(tmp_path):
         assert secret not in text
 
 
+def test_a_headerless_table_has_its_columns_named_by_personal_data_said_by_position(tmp_path):
+    """A file without a header row: its first row of data is read as the column names, so ID numbers and phone
+    numbers are names. The findings say those columns by their position ("Column 3", "第 3 列"), in their text and
+    their evidence, and name the others by their names."""
+    from tests.support.personal import IDS, PHONES, leaked
+
+    path = tmp_path / "headerless.csv"
+    rows = [["居民0", PHONES[0], IDS[0], "已办结", PHONES[1]]]  # the last column counts calls (below the first row)
+    rows += [[f"居民{n}", PHONES[n % 12], IDS[n % 12], "" if n == 9 else "已办结", {155: "无", 7: ""}.get(n, str(n))]
+             for n in range(1, 160)]
+    path.write_text("\r\n".join(",".join(r) for r in rows) + "\r\n", encoding="utf-8")
+    p = profile_file(path)
+    assert p.header[1:3] == [PHONES[0], IDS[0]]  # the first row, read as names
+    found = {f.type: f for f in profile_findings(p, "d")}
+    assert found["pii-id-number"].evidence == {"column_position": 3, "count": 159}
+    assert found["pii-id-number"].message == "Column 3 holds 159 valid resident identity numbers."
+    assert found["pii-id-number"].localised("zh")[0] == "第 3 列 含有 159 个有效的居民身份证号码。"
+    assert found["pii-phone"].evidence == {"column_position": 2, "count": 159}
+    typed = found["type-error"]  # "无" among the counts of calls
+    assert typed.evidence == {"count": 1, "columns": [5], "by_column": {"#5": 1}}
+    assert typed.message == "1 cell does not match their column's type; most in column 5."
+    assert typed.localised("zh")[0] == "有 1 个单元格与所在列的类型不符，主要在 第 5 列。"
+    assert found["missing-cells"].evidence["by_column"] == {"已办结": 1, "#5": 1}
+    text = json.dumps([f.to_dict() for f in found.values()], ensure_ascii=False)
+    text += "".join(f.localised(lang)[0] + f.localised(lang)[1] for f in found.values() for lang in ("en", "zh"))
+    assert leaked(text) == []
+
+
+def test_a_repeated_column_name_that_is_personal_data_is_said_by_the_positions_it_names(tmp_path):
+    from tests.support.personal import IDS, leaked
+
+    path = tmp_path / "twice.csv"
+    rows = [["居民0", IDS[0], IDS[0], "区县"]]  # the applicant's and the guardian's ID numbers: the same one
+    rows += [[f"居民{n}", IDS[n], IDS[(n + 1) % 12], "临江区"] for n in range(1, 12)]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    found = {f.type: f for f in profile_findings(profile_file(path), "d")}
+    assert found["duplicate-header"].evidence["labels"] == [2, 3]
+    assert found["duplicate-header"].message == "Column names used more than once: column 2, column 3."
+    assert found["duplicate-header"].localised("zh")[0] == "重复使用的列名：第 2 列、第 3 列。"
+    assert leaked(json.dumps(found["duplicate-header"].to_dict())) == []
+
+
 def test_pii_below_the_rows_a_column_is_typed_from_is_counted(tmp_path):
     """A column is typed from its first hundred rows; one typed date or boolean was not scanned at all, so ID numbers
     and mobile numbers below a hundred dates were in no fact, and the table's conversions served them. Its cells
