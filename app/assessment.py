@@ -417,7 +417,9 @@ def latest_assessment(session, dataset_id: str) -> Assessment | None:
 
 
 def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
-    """The public JSON of an assessment (README.md, "Command line"; docs/api.md)."""
+    """The public JSON of an assessment (README.md, "Command line"; docs/api.md): the /api/v1 quality and the dataset
+    page say it. Its findings as the gate lets them out (`serving.public_findings`: no column named by personal
+    data, in findings stored before the rules said such a column by its position)."""
     data = dict(a.data or {})
     meta = data.pop("metadata", {"points": a.metadata_points, "max": 405, "rating": a.metadata_rating})
     timeliness = data.pop("timeliness", None)
@@ -426,7 +428,7 @@ def assessment_document(ds: Dataset, a: Assessment) -> dict[str, Any]:
     return {"dataset": ds.slug, "assessed_at": at.isoformat(), "rule_version": a.rule_version,
             "stars": a.stars, "score": a.score, "subscores": a.subscores, "metadata": meta,
             "distributions": a.distributions, "data": data, "timeliness": timeliness, "pii": pii,
-            "findings": a.findings}
+            "findings": serving.public_findings(a.findings)}
 
 
 def personal_data(session, latest: list[tuple[Any, Assessment]], publisher_id: int | None = None, *,

@@ -18,7 +18,11 @@ dictionary on /api/v1 and on the page) asks `dictionary`. One place therefore ke
   columns (counts, never values) and whom to contact; ``redact`` streams the data with every flagged column
   and every other cell holding personal data masked (``app.export.convert.masked``); an original that
   cannot be masked as it is (an XLSX, a PDF) is withheld under ``redact`` too, pointing at the masked
-  conversions;
+  conversions, and so is a table whose column names are personal data themselves (a file without a header row:
+  masking masks cells, and those names head every conversion; `has_personal_names`);
+- no door names a column by personal data: a 451 and a data dictionary say such a name as ``[redacted]``, the
+  list of a file's versions too (`public_change`), and the stored quality findings are said through
+  `public_findings` (the rules name such a column by its position);
 - an old name of the dataset (before a rename) answers 301 to the same door under its current name, as every read
   door answers it (``app.services.lifecycle.resolve``): data links kept in scripts and other portals survive a rename;
 - a download is counted once per request (``app.services.usage.record_usage``), for a GET or a read the CKAN
@@ -68,6 +72,7 @@ from catalog_schema.record import pick_text
 from catalog_schema.store import distribution_named
 from quality import pii as pii_scan
 from quality.assess import RULESET_VERSION
+from quality.findings import FINDING_TYPES
 from quality.rules import pii_file
 from quality.rules.pii import KIND_SLUGS
 from quality.tabular import TableError
@@ -95,6 +100,7 @@ class Decision:
     columns: dict[str, dict[str, int]] = field(default_factory=dict)  # personal data found: column -> kind -> n
     privileged: bool = False  # an editor of the dataset's publisher (or a sysadmin): the real bytes
     policy: str = "withhold"
+    personal_names: bool = False  # not maskable because the table's column names are personal data (`decide`)
 
     @property
     def kinds(self) -> dict[str, int]:
@@ -159,9 +165,19 @@ def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None, distr
         if dist_id not in present or kind is None:  # a file the dataset no longer has is served by no door
             continue
         where = str(evidence.get("column") or evidence.get("part") or "*")
+        if "column_position" in evidence and not evidence.get("column"):  # a column named by personal data
+            if _named_personally(out.get(dist_id, {}), kind):
+                continue  # that column, in the copy's facts by its name
+            where = f"#{evidence['column_position']}"
         cells = out.setdefault(dist_id, {}).setdefault(where, {})
         cells[kind] = max(cells.get(kind, 0), int(evidence.get("count") or 0))
     return out
+
+
+def _named_personally(columns: dict[str, dict[str, int]], kind: str) -> bool:
+    """Whether the facts `columns` have a column whose name is personal data holding `kind`: the one a finding that
+    names a column by its position (its name being personal data: quality.findings.column_ref) is about."""
+    return any(kind in kinds and is_personal(column) for column, kinds in columns.items())
 
 
 def kept_findings(files, store) -> list[dict]:
@@ -220,10 +236,23 @@ def decide(session: Session, ds: Dataset, dist: Distribution, user: User | None,
     if not columns or override_covers(ds, dist):
         return Decision("serve", None, columns, policy=chosen)
     if chosen == "redact":
-        if maskable:
+        named = has_personal_names(dist, columns)
+        if maskable and not named:
             return Decision("redact", "personal-data", columns, policy=chosen)
-        return Decision("withhold", "not-maskable", columns, policy=chosen)
+        return Decision("withhold", "not-maskable", columns, policy=chosen, personal_names=named)
     return Decision("withhold", "personal-data", columns, policy=chosen)
+
+
+def has_personal_names(dist: Distribution, columns: dict[str, dict[str, int]]) -> bool:
+    """Whether a column name of `dist`'s table is personal data itself (`is_personal`: a file without a header row),
+    by its data dictionary (the names its profile read) and the columns personal data was found in. Masking masks
+    cells, never names, and the names are the header of every conversion (data.csv, the CSVW metadata, the Table
+    Schema, datastore_search's fields and records, the page's preview): such a table cannot be served masked."""
+    from catalog_schema import dictionary as dictionaries
+
+    dic = dictionaries.effective(dist.dictionary, dist.table_schema) or {}
+    names = [f.get("name") for f in dic.get("fields") or []]
+    return any(is_personal(name) for name in [*names, *columns])
 
 
 # --------------------------------------------------------------------------- explaining
@@ -260,8 +289,52 @@ REDACTED_NAME = "[redacted]"
 
 def is_personal(text: Any) -> bool:
     """Whether a text (a column's name) is personal data itself: a file without a header row has its first row of data
-    read as its column names, so an ID number or a phone number is the name of a column."""
-    return any(kind in KIND_LABELS for kind in pii_scan.scan_values([str(text)]))
+    read as its column names, so an ID number or a phone number is the name of a column. The quality rules ask the
+    same (quality.pii.is_personal), and name such a column by its position."""
+    return pii_scan.is_personal(text)
+
+
+def public_findings(findings: list[dict] | None) -> list[dict]:
+    """Stored quality findings as every door that shows them says them (the /api/v1 quality, the dataset page, the
+    dashboard's list of the datasets with a finding): no text in their evidence that is personal data itself, said
+    as ``[redacted]``, and their English message and fix made again from that evidence (a finding type the rules no
+    longer have keeps its own, ``[redacted]`` if personal). The rules name a column whose name is personal data by its
+    position (quality.findings.column_ref); findings stored before they did named it by its name."""
+    return [public_finding(f) if isinstance(f, dict) else f for f in findings or []]
+
+
+def public_finding(finding: dict) -> dict:
+    evidence = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
+    clean = _without_personal(evidence)
+    ftype = FINDING_TYPES.get(str(finding.get("type") or ""))
+    if ftype is not None:
+        if clean == evidence:
+            return finding
+        message, fix = ftype.message("en", clean), ftype.fix("en", clean)
+    else:
+        message, fix = (REDACTED_NAME if is_personal(finding.get(k)) else finding.get(k) for k in ("message", "fix"))
+    return {**finding, "evidence": clean, "message": message, "fix": fix}
+
+
+def _without_personal(value: Any) -> Any:
+    """`value` (a finding's evidence) with every text that is personal data, a key or a value, as ``[redacted]``."""
+    if isinstance(value, str):
+        return REDACTED_NAME if is_personal(value) else value
+    if isinstance(value, list):
+        return [_without_personal(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_personal(k): _without_personal(v) for k, v in value.items()}
+    return value
+
+
+def public_change(change: dict | None, privileged: bool) -> dict | None:
+    """How a version's rows changed from the version before (quality.tabular.compare), as `privileged` (an editor of
+    the dataset's publisher) or the public is shown it: to the public a column added or removed whose name is
+    personal data is ``[redacted]``, as the data dictionary says it."""
+    if privileged or not isinstance(change, dict):
+        return change
+    return {**change, **{key: [REDACTED_NAME if is_personal(name) else name for name in change[key]]
+                         for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}}
 
 
 def public_columns(columns: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -317,6 +390,13 @@ def explain(decision: Decision, lang: str) -> str:
         return (f"Personal data was found in this file ({found}). It is served with those columns, and every "
                 "other cell holding personal data, masked." if en else
                 f"该文件含有个人信息（{found}）。提供下载时，这些列以及其他含个人信息的单元格均已遮蔽。")
+    if decision.reason == "not-maskable" and decision.personal_names:
+        return (f"Personal data was found in this file ({found}), and its column names are personal data themselves "
+                "(a file without a header row has its first row read as its column names). Masking cannot hide "
+                "them, so it is withheld under the personal information protection rules until the publisher "
+                "corrects the file." if en else
+                f"该文件含有个人信息（{found}），且其列名本身即为个人信息（没有表头行的文件，其第一行数据被读作列名）。"
+                "遮蔽无法隐去列名，因此根据个人信息保护规定暂停提供，直至发布部门更正该文件。")
     if decision.reason == "not-maskable":
         return (f"Personal data was found in this file ({found}). The original file cannot be served with it "
                 "masked; the data, masked, is available as CSV, JSON, XML and RDF." if en else
@@ -361,7 +441,8 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
     decision = replace(decision, columns=public_columns(decision.columns))  # said, never used to mask
     who = contact(ds)
     code = decision.reason or "personal-data"
-    alternatives = masked_alternatives(ds, dist) if code == "not-maskable" else {}
+    # the masked conversions, for an original that cannot be masked (not for a table whose names are personal data)
+    alternatives = masked_alternatives(ds, dist) if code == "not-maskable" and not decision.personal_names else {}
     # "message" in the API's language (?lang, Accept-Language), "message_zh" always
     body = {"status": 451, "code": code, "message": explain(decision, api_lang()),
             "message_zh": explain(decision, "zh"),

@@ -757,6 +757,9 @@ def _render_page(ds: Dataset):
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
     for item in distributions:
         item["map"] = _file_map(item["dist"], item["preview"]["decision"])
+        # how each version changed, as the /api/v1 versions say it: a column named by personal data is [redacted]
+        item["changes"] = [serving.public_change(v.change, item["preview"]["decision"].privileged)
+                           for v in item["versions"]]
     # What the public is refused or gets masked, said at the top of the page (not only beside the file).
     notices = [item for item in distributions if item["preview"]["notice"]]
     jsonld, alternates = _export_extras(ds)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from app import link_history
+from app import auth, link_history
 from app.api.ckan_query import unsearchable
 from app.api.errors import ApiError
 from app.api.openapi import OPTIONAL, Param
@@ -291,11 +291,17 @@ def distribution_versions(slug: str, dist_id: str):
     row = distribution_of(ds, dist_id)
     if row is None:
         raise ApiError(404, "not-found", T_("No such distribution in this dataset."))
-    versions = db_session().scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
-                                    .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc()))
+    session = db_session()
+    versions = session.scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == row.id)
+                               .order_by(DistributionVersion.archived_at.desc(), DistributionVersion.id.desc()))
+    # a column added or removed whose name is personal data is [redacted] but to the publisher's editors
+    privileged = auth.can_edit(session, viewer(session), ds.publisher)
     items = [{"sha256": v.sha256, "archived_at": iso(v.archived_at), "size": v.size, "format": v.format,
               "stars": v.stars, "current": v.sha256 == row.archive_hash, "personal_data": v.pii != {},
-              "change": v.change,
+              "change": serving.public_change(v.change, privileged),
               "links": {"download": site_url(f"/dataset/{ds.slug}/resource/{row.id}/version/{v.sha256}")}}
              for v in versions]
-    return conditional({"dataset": ds.slug, "distribution": row.id, "versions": items}, None, CATALOG_CACHE)
+    resp = conditional({"dataset": ds.slug, "distribution": row.id, "versions": items}, None, CATALOG_CACHE)
+    if privileged:  # the names as they are, for who may edit the file: no shared cache
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
