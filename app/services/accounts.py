@@ -134,7 +134,7 @@ def _member_change(actor: Actor, publisher: Publisher, member: User, role: str |
     if before == "admin" and role != "admin" and not other_admins:
         raise Conflict(T_("%(email)s is the last administrator of %(publisher)s: a publisher keeps at least one. Make "
                           "another member an administrator first.", email=member.email, publisher=publisher.slug),
-                       code="last-admin")
+                       code="last-admin", field="username")  # the member named (CKAN's organization_member_*)
     return before
 
 

@@ -332,6 +332,8 @@ def test_organization_member_create_and_delete(app, world):
     last = _ckan(app, "organization_member_delete", admin_token,
                  {"id": "agency-a", "username": world.emails["admin_a"]})
     assert last.status_code == 409 and "last administrator" in last.get_json()["error"]["message"]
+    assert "last administrator" in last.get_json()["error"]["username"][0]  # CKAN's shape: the field it is about
+    assert "__junk" not in last.get_json()["error"]
     zh = _ckan(app, "organization_member_delete", admin_token,
                {"id": "agency-a", "username": world.emails["admin_a"]}, query_string={"lang": "zh"})
     assert "最后一位管理员" in zh.get_json()["error"]["message"]
