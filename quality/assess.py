@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 #: checks are computed again when next viewed instead of shown stale. 1.1: personal data outside the table (another
 #: sheet, a ZIP member, notes rows) is a finding (quality/rules/pii_file.py), which blocks publishing. 1.2: a column
 #: typed date, time or boolean has its cells that are not of its type scanned for personal data (an ID number below
-#: a hundred dates was in no fact: quality/tabular/profiler.py).
-RULESET_VERSION = "1.2"
+#: a hundred dates was in no fact: quality/tabular/profiler.py). 1.3: a column name that is personal data itself (a
+#: file without a header row has its first row read as its names) is personal data found in the table, a finding of
+#: its own ("in the header row") and in the facts the serving gate decides on; it is no longer counted beside the
+#: table (quality/rules/pii.py, quality/tabular/profiler.py `personal_names`).
+RULESET_VERSION = "1.3"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

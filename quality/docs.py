@@ -11,9 +11,11 @@ def findings_table() -> str:
         t = FINDING_TYPES[slug]
         # {and_points}: the metadata points the same fix wins back, when the finding is also a metadata indicator's
         fix = t.fix_en.replace("{and_points}", " (and the metadata points it costs: 30 for no licence at all)")
-        # {also}: where to look when personal data is outside the table (a sheet, a ZIP member, notes rows)
+        # {also}: where to look when personal data is outside the table (a sheet, a ZIP member, notes rows), or is a
+        # column's name (a file without a header row)
         fix = fix.replace("{also}", " When it is outside the table (another sheet, another file in the ZIP, notes "
-                                    "rows), the finding names the part and says to remove it there.")
+                                    "rows), the finding names the part and says to remove it there; when it is a "
+                                    "column's name (the file has no header row), it says to add a header row.")
         fix = fix.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| `{slug}` | {t.severity} | {t.title_en} ({t.title_zh}) | {fix} |")
     return "\n".join(lines)

@@ -326,6 +326,12 @@ _PART_FIXES = {
                "them from the file, keeping only the header and the data.",
                "这些信息位于所检查的表格周围（表格上方或下方的说明行或其他文字）：从文件中删除它们，只保留表头和数据。"),
 }
+#: A column's name that is personal data itself (evidence ``header_row``: quality.rules.pii): where it is, and the fix's
+#: second sentence. (English, Chinese)
+_HEADER_ROW = ((" (in the header row)", "（位于表头行）"),
+               (" The file seems to have no header row: its first row, read as the column names, holds personal data. "
+                "Add a header row above it, or remove the row.",
+                "该文件似乎没有表头行：其第一行被读作列名，而其中含有个人信息。请在其上方添加表头行，或删除该行。"))
 
 
 def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
@@ -335,9 +341,15 @@ def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
     zh = lang == "zh"
     if "part" not in evidence:
         if "column" not in evidence and isinstance(evidence.get("column_position"), int):
-            return {"located": column_words(evidence["column_position"], lang, start=True), "outside": "", "also": ""}
-        column = evidence.get("column")
-        return {"located": f"列 {column}" if zh else f"Column {column}", "outside": "", "also": ""}
+            located = column_words(evidence["column_position"], lang, start=True)
+        else:
+            column = evidence.get("column")
+            located = f"列 {column}" if zh else f"Column {column}"
+        if evidence.get("header_row"):  # the column's name, read from a file's first row of data
+            where, fix = (words[1 if zh else 0] for words in _HEADER_ROW)
+            return {"located": f"{located}的列名" if zh else f"The name of {located[0].lower()}{located[1:]}",
+                    "outside": where, "also": fix}
+        return {"located": located, "outside": "", "also": ""}
     within = evidence.get("within") if evidence.get("within") in _PLACES else "file"
     part = evidence.get("part")
     beside = bool(evidence.get("beside_table"))

@@ -8,7 +8,7 @@ evidence (``column``, or ``part`` and ``within``) by ``quality.findings``. Perso
 
 from __future__ import annotations
 
-from quality.findings import Finding, FindingType, Rule, column_ref, make_finding
+from quality.findings import REDACTED, Finding, FindingType, Rule, column_ref, make_finding
 
 CAP = 40
 
@@ -41,15 +41,34 @@ SLUGS = tuple(t.slug for t in TYPES)
 
 def check(p, d: str | None = None) -> list[Finding]:
     """One finding per column and kind of personal data in the profile's ``pii`` counts. A column whose name is
-    personal data itself (a file without a header row) is named by its position (``column_position``)."""
+    personal data itself (a file without a header row) is named by its position (``column_position``), and its name
+    is a finding of its own (``header_row``: the profile's ``header_pii``, counted in ``pii`` too), saying that the
+    file seems to have no header row: the cells below it may hold none, and the name heads every conversion."""
     out: list[Finding] = []
+    named = getattr(p, "header_pii", None) or {}
     for column, kinds in sorted(p.pii.items()):
-        ref = column_ref(p, column)
-        where = {"column_position": ref} if isinstance(ref, int) else {"column": ref}
+        in_name = named.get(column) or {}
+        for kind, count in kinds.items():
+            cells = count - in_name.get(kind, 0)
+            if kind in KIND_SLUGS and cells > 0:
+                out.append(make_finding(KIND_SLUGS[kind], distribution=d, **_where(p, column, named), count=cells))
+    for column, kinds in sorted(named.items()):
         for kind, count in kinds.items():
             if kind in KIND_SLUGS:
-                out.append(make_finding(KIND_SLUGS[kind], distribution=d, **where, count=count))
+                out.append(make_finding(KIND_SLUGS[kind], distribution=d, **_where(p, column, named), header_row=True,
+                                        count=count))
     return out
+
+
+def _where(p, column: str, named: dict) -> dict:
+    """A finding's evidence naming `column`: ``column``, or ``column_position`` (`column_ref`). A column whose label
+    is personal data (`named`) is said by its position even when its field name is not personal data itself (a
+    repeated label gets its occurrence number: ``138123456782``)."""
+    ref = column_ref(p, column)
+    if column in named and not isinstance(ref, int):
+        names = list(getattr(p, "inferred_types", None) or {})
+        ref = names.index(column) + 1 if column in names else REDACTED
+    return {"column_position": ref} if isinstance(ref, int) else {"column": ref}
 
 
 RULE = Rule("pii", TYPES, subject="table", part="data", check=check)

@@ -59,7 +59,10 @@ class TableProfile:
     duplicate_header: list[str] = field(default_factory=list)
     inferred_types: dict[str, str] = field(default_factory=dict)
     sample: list[list] = field(default_factory=list)
-    pii: dict = field(default_factory=dict)
+    pii: dict = field(default_factory=dict)  # personal data found per column and kind, its name's (below) included
+    # the part of `pii` that is a column's name itself (a file without a header row has its first row of data read as
+    # its names): column -> kind -> 1
+    header_pii: dict = field(default_factory=dict)
     truncated: bool = False
 
     def to_dict(self) -> dict:

@@ -122,11 +122,34 @@ def _redact(sample: list[list], names: list[str], pii: dict) -> list[list]:
     return out
 
 
+def personal_names(labels: list[str], names: list[str]) -> dict[str, dict[str, int]]:
+    """The columns whose header label is personal data itself, by field name: ``{name: {kind: 1}}`` for each kind of
+    ``quality.pii.PERSONAL_KINDS`` the label holds. A file without a header row has its first row of data read as its
+    column names; when no cell below holds personal data (or there is no row below), the names are the only personal
+    data the file's table holds, and every conversion heads its columns with them."""
+    out: dict[str, dict[str, int]] = {}
+    for label, name in zip(labels, names, strict=False):
+        if _pii.is_personal(label):
+            out[name] = {kind: 1 for kind in _pii.scan_values([label]) if kind in _pii.PERSONAL_KINDS}
+    return out
+
+
+def with_names(cells: dict[str, dict[str, int]], named: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The cells' counts per column and kind with the names' (`personal_names`) added, in `quality.pii.KINDS` order."""
+    out = {column: dict(kinds) for column, kinds in cells.items()}
+    for column, kinds in named.items():
+        target = out.setdefault(column, {})
+        for kind, n in kinds.items():
+            target[kind] = target.get(kind, 0) + n
+    return {column: {k: kinds[k] for k in _pii.KINDS if k in kinds} for column, kinds in out.items()}
+
+
 def finish(fmt: str, encoding: str | None, labels, blank_hdr, repeated, names, prof: Profiler,
             shape: Shape, header_row: int, above: list[int], below: list[int],
             notes: tuple[list[str], list[str]] = ([], [])) -> TableProfile:
     types = prof.types or ["any"] * len(names)
     found_pii = prof.pii.result()
+    named = personal_names(labels, names)
     return TableProfile(
         format=fmt, encoding=encoding, rows=prof.rows, columns=len(names), header=labels, header_row=header_row,
         notes_rows_above=above, notes_rows_below=below,
@@ -141,6 +164,6 @@ def finish(fmt: str, encoding: str | None, labels, blank_hdr, repeated, names, p
         extra_cells=shape.extra_cells, missing_trailing_cells=shape.missing_trailing_cells,
         blank_header=blank_hdr, duplicate_header=repeated,
         inferred_types=dict(zip(names, types, strict=False)), sample=_redact(prof.sample, names, found_pii),
-        pii=found_pii,
+        pii=with_names(found_pii, named), header_pii=named,
         truncated=prof.truncated,
     )

@@ -129,11 +129,17 @@ def test_no_door_that_describes_a_withheld_table_gives_its_personal_data(app, wo
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_quality_findings_of_a_headerless_table_say_its_personal_names_by_position(app, world, lang):
     doc = _get(_client(app, "anonymous"), f"quality-{lang}", world["headerless"]).get_json()
-    found = {f["type"]: f for f in doc["findings"]
-             if f["distribution"] == world["headerless"]["dist"] and "part" not in f["evidence"]}  # in its columns
+    mine = [f for f in doc["findings"] if f["distribution"] == world["headerless"]["dist"]]
+    assert not [f for f in mine if "part" in f["evidence"] and f["type"].startswith("pii-")]  # its first row: named
+    found = {f["type"]: f for f in mine if not f["evidence"].get("header_row")}  # in its columns' cells
     assert found["pii-id-number"]["evidence"] == {"column_position": 3, "count": 11}
     assert found["pii-id-number"]["message"].startswith("Column 3 holds" if lang == "en" else "第 3 列 含有")
     assert found["pii-phone"]["evidence"] == {"column_position": 4, "count": 11}
+    named = {f["type"]: f for f in mine if f["evidence"].get("header_row")}  # the names themselves
+    assert named["pii-id-number"]["evidence"] == {"column_position": 3, "header_row": True, "count": 1}
+    assert named["pii-phone"]["evidence"] == {"column_position": 4, "header_row": True, "count": 1}
+    said = "The name of column 4 holds" if lang == "en" else "第 4 列的列名 含有"
+    assert named["pii-phone"]["message"].startswith(said)
 
 
 def _stored_before(app, slug: str) -> None:
@@ -179,8 +185,8 @@ def test_a_column_named_by_personal_data_is_one_place_of_it_for_the_dashboards(a
                       .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())).first()
         assert any("column_position" in f["evidence"] for f in a.findings)
         places = serving.exposed_personal_data(ds, a.findings)[world["headerless"]["dist"]]
-    assert places == {IDS[0]: {"id_number": 11}, PHONES[0]: {"phone": 11}, "已办结": {"email": 1},
-                      "*": {"id_number": 1, "phone": 1}}  # the first row, read as names: beside the table's cells
+    # the first row, read as names, is counted in the columns it names (not again beside the table's cells)
+    assert places == {IDS[0]: {"id_number": 12}, PHONES[0]: {"phone": 12}, "已办结": {"email": 1}}
 
 
 def test_the_versions_of_a_headerless_table_say_its_personal_names_redacted_to_the_public(app, world):

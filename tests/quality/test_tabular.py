@@ -295,7 +295,10 @@ def test_a_headerless_table_has_its_columns_named_by_personal_data_said_by_posit
     path.write_text("\r\n".join(",".join(r) for r in rows) + "\r\n", encoding="utf-8")
     p = profile_file(path)
     assert p.header[1:3] == [PHONES[0], IDS[0]]  # the first row, read as names
-    found = {f.type: f for f in profile_findings(p, "d")}
+    findings = profile_findings(p, "d")
+    found = {f.type: f for f in findings if not f.evidence.get("header_row")}  # the names: findings of their own
+    assert sorted((f.type, f.evidence["column_position"]) for f in findings if f.evidence.get("header_row")) \
+        == [("pii-id-number", 3), ("pii-phone", 2), ("pii-phone", 5)]
     assert found["pii-id-number"].evidence == {"column_position": 3, "count": 159}
     assert found["pii-id-number"].message == "Column 3 holds 159 valid resident identity numbers."
     assert found["pii-id-number"].localised("zh")[0] == "第 3 列 含有 159 个有效的居民身份证号码。"
@@ -305,9 +308,55 @@ def test_a_headerless_table_has_its_columns_named_by_personal_data_said_by_posit
     assert typed.message == "1 cell does not match their column's type; most in column 5."
     assert typed.localised("zh")[0] == "有 1 个单元格与所在列的类型不符，主要在 第 5 列。"
     assert found["missing-cells"].evidence["by_column"] == {"已办结": 1, "#5": 1}
-    text = json.dumps([f.to_dict() for f in found.values()], ensure_ascii=False)
-    text += "".join(f.localised(lang)[0] + f.localised(lang)[1] for f in found.values() for lang in ("en", "zh"))
+    text = json.dumps([f.to_dict() for f in findings], ensure_ascii=False)
+    text += "".join(f.localised(lang)[0] + f.localised(lang)[1] for f in findings for lang in ("en", "zh"))
     assert leaked(text) == []
+
+
+@pytest.mark.parametrize("below", [12, 0])
+def test_personal_data_only_in_the_row_read_as_the_header_is_found_there(tmp_path, below):
+    """A file without a header row whose cells below the first row hold no personal data (or that has no other row):
+    the first row's ID number and phone number, read as column names, are personal data found in the file. The
+    pii rule says so, one finding per column and kind "in the header row" with a fix saying the file seems to have no
+    header row; the whole-file scan does not count them again as personal data beside the table."""
+    from quality.rules import pii_file
+    from quality.tabular.whole import scan_whole
+    from tests.support.personal import IDS, PHONES, leaked
+
+    path = tmp_path / "headerless.csv"
+    rows = [[IDS[0], PHONES[0]]] + [[f"临江区{n}", str(120000 + n * 7)] for n in range(below)]
+    path.write_text("\r\n".join(",".join(r) for r in rows) + "\r\n", encoding="utf-8")
+    p = profile_file(path)
+    assert p.header == [IDS[0], PHONES[0]]
+    assert p.pii == {IDS[0]: {"id_number": 1}, PHONES[0]: {"phone": 1}}  # what the gate's facts are made of
+    assert p.header_pii == p.pii
+    found = [f for f in profile_findings(p, "d") if f.type.startswith("pii-")]
+    assert sorted((f.type, f.evidence["column_position"]) for f in found) == [("pii-id-number", 1), ("pii-phone", 2)]
+    ids = next(f for f in found if f.type == "pii-id-number")
+    assert ids.evidence == {"column_position": 1, "header_row": True, "count": 1}
+    assert ids.message == "The name of column 1 holds 1 valid resident identity number (in the header row)."
+    assert ids.fix.endswith(" The file seems to have no header row: its first row, read as the column names, holds "
+                            "personal data. Add a header row above it, or remove the row.")
+    message_zh, fix_zh = ids.localised("zh")
+    assert message_zh == "第 1 列的列名 含有 1 个有效的居民身份证号码（位于表头行）。"
+    assert fix_zh.endswith("该文件似乎没有表头行：其第一行被读作列名，而其中含有个人信息。"
+                           "请在其上方添加表头行，或删除该行。")
+    assert pii_file.check(scan_whole(path, "CSV"), p.pii, "CSV", "d") == []  # not again "beside the table"
+    text = json.dumps([f.to_dict() for f in found], ensure_ascii=False) + json.dumps(p.sample, ensure_ascii=False)
+    text += "".join(f.localised(lang)[0] + f.localised(lang)[1] for f in found for lang in ("en", "zh"))
+    assert leaked(text) == []
+
+
+def test_personal_data_in_the_header_and_below_it_are_two_findings_of_one_column(tmp_path):
+    from tests.support.personal import IDS
+
+    path = tmp_path / "headerless.csv"
+    rows = [["居民0", IDS[0]]] + [[f"居民{n}", IDS[n]] for n in range(1, 12)]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    p = profile_file(path)
+    assert p.pii == {IDS[0]: {"id_number": 12}} and p.header_pii == {IDS[0]: {"id_number": 1}}
+    found = sorted((f.evidence for f in profile_findings(p, "d") if f.type == "pii-id-number"), key=len)
+    assert found == [{"column_position": 2, "count": 11}, {"column_position": 2, "header_row": True, "count": 1}]
 
 
 def test_a_repeated_column_name_that_is_personal_data_is_said_by_the_positions_it_names(tmp_path):
