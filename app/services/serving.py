@@ -52,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pyarrow as pa
 from flask import Response, current_app, jsonify, render_template, request, send_file
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -229,6 +230,8 @@ def decide(session: Session, ds: Dataset, dist: Distribution, user: User | None,
     GeoJSON properties and tables inside a ZIP included, which the profile does not read)."""
     chosen = pii_policy or policy()
     columns = merged_columns(personal_columns(dist), found)
+    if columns is not None:  # names read from a first row of data are personal data found, whatever facts say
+        columns = merged_columns(columns, named_columns(dist))
     if auth.can_edit(session, user, ds.publisher):
         return Decision("serve", None, columns or {}, privileged=True, policy=chosen)
     if columns is None:
@@ -248,11 +251,23 @@ def has_personal_names(dist: Distribution, columns: dict[str, dict[str, int]]) -
     by its data dictionary (the names its profile read) and the columns personal data was found in. Masking masks
     cells, never names, and the names are the header of every conversion (data.csv, the CSVW metadata, the Table
     Schema, datastore_search's fields and records, the page's preview): such a table cannot be served masked."""
+    return bool(named_columns(dist)) or any(is_personal(name) for name in columns)
+
+
+def named_columns(dist: Distribution) -> dict[str, dict[str, int]]:
+    """The columns of `dist`'s table whose name is personal data itself, by its data dictionary (the names its profile
+    read): ``{name: {kind: 1}}``. The profile counts them in the facts (quality.tabular.profiler `personal_names`);
+    facts recorded before it did (rule set 1.2 and earlier, kept until the copy's next re-check) said nothing of a
+    file whose only personal data is its first row read as names, and every conversion served them as its header."""
     from catalog_schema import dictionary as dictionaries
 
     dic = dictionaries.effective(dist.dictionary, dist.table_schema) or {}
-    names = [f.get("name") for f in dic.get("fields") or []]
-    return any(is_personal(name) for name in [*names, *columns])
+    names = [str(f["name"]) for f in dic.get("fields") or [] if f.get("name") is not None]
+    if not names:
+        return {}
+    hits = pii_scan.mask_array(pa.array(names, pa.string()))  # one vectorised pass: a table may be wide
+    return {names[i]: {kind: 1 for kind in pii_scan.scan_values([names[i]]) if kind in pii_scan.PERSONAL_KINDS}
+            for i in hits.nonzero()[0]}
 
 
 # --------------------------------------------------------------------------- explaining

@@ -107,6 +107,22 @@ def test_the_dataset_is_counted_as_exposing_personal_data_once_per_column(app, w
     assert places == {world["header-only"]["dist"]: {IDS[0]: {"id_number": 1}, PHONES[0]: {"phone": 1}}}
 
 
+@pytest.mark.parametrize("policy", ["withhold", "redact"])
+@pytest.mark.parametrize("door", ["data.csv", "datastore_search", "preview", "schema.json"])
+def test_facts_recorded_before_names_counted_withhold_it_too(app, world, door, policy):
+    """Facts recorded by a profile that did not count the names (before rule set 1.3, kept until the copy's next
+    re-check) say nothing was found: the gate reads the names the profile read (the data dictionary) as well."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        dist = s.get(Distribution, world["header-only"]["dist"])
+        dist.pii = {**dist.pii, "columns": {}}
+        s.commit()
+    app.config["OPENDATA"]["PII_POLICY"] = policy
+    resp = app.test_client().get(DOORS[door].format(**world["header-only"]))
+    assert leaked(resp.get_data(as_text=True)) == [], (door, resp.status_code)
+    if door == "data.csv":
+        assert resp.status_code == 451
+
+
 def test_a_draft_whose_only_personal_data_is_its_first_row_is_not_published(app, snapshot):
     """The names are personal-data findings like any: they block publishing until fixed or overridden. The check
     says they are in the header row, not around the table."""
