@@ -4,13 +4,18 @@ row store, profile, conversions), a harvested metadata sheet, an HTTP answer's t
 harvesters and quality may not import each other, and two doors deciding apart read one file two ways.
 
 ``detect_encoding`` is the entry point; ``chinese_or_korean`` the rule for bytes that decode cleanly both as
-GBK/GB18030 and as EUC-KR/CP949 (see its docstring and docs/quality.md).
+GBK/GB18030 and as EUC-KR/CP949 (see its docstring and docs/quality.md). ``decide_encoding`` puts what a file's
+source declares (``declarations``: its metadata's encoding, its HTTP charset) before detection, when the bytes bear
+the declaration out.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 
 HEAD_BYTES = 64 * 1024  # the encoding is decided from this much of the start (and a window at its first non-ASCII)
 
@@ -110,7 +115,7 @@ def decodes(sample: bytes, encoding: str, cut: bool) -> bool:
     """True when `sample` decodes strictly, allowing a multi-byte character split by the cut."""
     try:
         codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=not cut)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return False
     return True
 
@@ -315,3 +320,167 @@ def canonical(name: str) -> str:
     except LookupError:
         return name
     return {"iso8859-1": "latin-1", "gb2312": "gbk", "utf_8": "utf-8", "windows-1252": "cp1252"}.get(codec, codec)
+
+
+# --------------------------------------------------------------------------- declared encodings
+
+
+#: The charset many servers send of any text whatever it holds (HTTP/1.1's old default for text/*): it declares
+#: nothing, and is neither taken nor held against the file.
+GENERIC_CHARSETS = frozenset({"latin-1"})
+
+_CHARSET = re.compile(r"""(?:^|;)\s*charset\s*=\s*["']?([^"';\s]+)""", re.I)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The `charset` parameter of a Content-Type header (``text/csv; charset="gbk"`` -> ``gbk``), or None."""
+    found = _CHARSET.search(content_type or "")
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """An encoding a file's source declares: `encoding` as it spelt it, `by` who: ``metadata`` (the record: a Data
+    Package resource's `encoding`) or ``http`` (the charset of the server's Content-Type)."""
+
+    encoding: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A declaration the bytes refute, and why: ``unknown`` (no such encoding), ``undecodable`` (the bytes do not
+    decode under it), ``bom`` (a byte-order mark says another), ``utf-8`` (the bytes are valid UTF-8 with multi-byte
+    sequences), ``double-byte`` (a single-byte code page, which any bytes satisfy, of bytes that read as double-byte
+    text), ``not-ascii`` (an encoding in which ASCII text is other characters, of ASCII-compatible bytes)."""
+
+    declared: str
+    by: str
+    why: str
+    encoding: str | None  # what the file is read as instead
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"declared": self.declared, "by": self.by, "why": self.why, "encoding": self.encoding}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The encoding a file is read with, who decided it (``metadata``, ``http`` or ``detected``) and the
+    declarations refuted on the way."""
+
+    encoding: str | None
+    confidence: float
+    by: str = "detected"
+    refused: tuple[Refusal, ...] = ()
+
+
+def declarations(encoding: str | None = None, content_type: str | None = None) -> list[Declaration]:
+    """What a file's source declares of its encoding, first what goes first: the metadata's `encoding`, then the
+    charset of the HTTP `content_type` (unless the generic ISO-8859-1)."""
+    out = []
+    if isinstance(encoding, str) and encoding.strip():
+        out.append(Declaration(encoding.strip(), "metadata"))
+    charset = charset_of(content_type)
+    if charset and canonical(charset) not in GENERIC_CHARSETS:
+        out.append(Declaration(charset, "http"))
+    return out
+
+
+def decide_encoding(data: bytes, declared: Sequence[Declaration] = (), *,
+                    detected: tuple[str | None, float] | None = None) -> Decision:
+    """The encoding to read `data` (a file, or its first bytes) with: the first of `declared` the bytes bear out,
+    else `detect_encoding`'s (`detected`, when the caller has it already).
+
+    A declaration is borne out when the bytes decode strictly under it (a multi-byte character cut at the end of
+    `data` allowed: it may be a prefix) and prove no other encoding. Bytes prove their encoding by a byte-order
+    mark, and by being valid UTF-8 with multi-byte sequences: legacy text is almost never that by chance, while
+    GBK and GB18030 decode much UTF-8 Chinese (cells of two characters are six bytes, three valid GBK pairs:
+    名称 -> 鍚嶇О), so a legacy declaration of UTF-8 would garble it. A single-byte code page (ISO-8859-1, cp1252)
+    decodes nearly any bytes, so its decoding is no evidence against bytes that read as double-byte text (GBK,
+    Big5, EUC-KR...). Pure ASCII is ASCII under any ASCII-compatible declaration. What a declaration decides is
+    thus the choice among legacy encodings the detector can only guess (short EUC-KR against GBK, Big5, cp1252
+    against Latin-1); it never changes the reading of bytes whose encoding they themselves show."""
+    found, confidence = detected if detected is not None else detect_encoding(data)
+    if found is None or not declared:
+        return Decision(found, confidence)
+    refused = []
+    for item in declared:
+        why, chosen = _weigh(data, item.encoding, found)
+        if why is None:
+            if chosen == found:  # the bytes' own variant (a BOM's, ASCII): what the detector said
+                return Decision(found, confidence, item.by if found != "ascii" else "detected", tuple(refused))
+            return Decision(chosen, 0.99, item.by, tuple(refused))
+        refused.append(Refusal(item.encoding, item.by, why, found))
+    return Decision(found, confidence, "detected", tuple(refused))
+
+
+def honoured(encoding: str | None, declared: Sequence[Declaration]) -> Declaration | None:
+    """The declaration whose encoding `encoding` (one `decide_encoding` chose) is, or None: the one to record as
+    set by its source rather than decided by the detector."""
+    if not encoding:
+        return None
+    for item in declared:
+        if _same(item.encoding, encoding):
+            return item
+    return None
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        x, y = codecs.lookup(a).name, codecs.lookup(b).name
+    except LookupError:
+        return False
+    return x == y or (_FAMILY.get(x) is not None and _FAMILY.get(x) == _FAMILY.get(y))
+
+
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape",
+                           "palmos", "mbcs", "oem"})
+
+_FAMILY = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-16-le": "utf-16", "utf-16-be": "utf-16",
+           "utf-32": "utf-32", "utf-32-le": "utf-32", "utf-32-be": "utf-32"}
+
+
+def _weigh(data: bytes, declared: str, found: str) -> tuple[str | None, str | None]:
+    """(why the bytes refute `declared`, or None; the encoding to read them with when they do not), `found` being
+    what the detector decided."""
+    try:
+        info = codecs.lookup(declared)
+    except (LookupError, ValueError, TypeError):
+        return "unknown", None
+    codec = info.name
+    if not getattr(info, "_is_text_encoding", True) or codec in _NOT_CHARSETS:
+        return "unknown", None  # rot13, base64, zlib, idna...: Python's codecs, no character encoding of a file
+    family, found_family = _FAMILY.get(codec), _FAMILY.get(codecs.lookup(found).name)
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return (None, found) if family is not None and family == found_family else ("bom", None)
+    if found == "ascii":
+        return (None, found) if _ascii_compatible(codec) else ("not-ascii", None)
+    if found_family == "utf-8":
+        return (None, found) if family == "utf-8" else ("utf-8", None)
+    if family == "utf-8" and found_family is None and decodes(data, codec, True):
+        return None, "utf-8"  # valid UTF-8 past the detector's sample
+    if found_family is not None or family is not None:  # UTF-16/32 without a BOM, by its NULs
+        return (None, found) if family == found_family and decodes(data, codec, True) else ("undecodable", None)
+    if not _ascii_compatible(codec) or not decodes(data, codec, True):
+        return "undecodable", None
+    if _single_byte(codec) and not _single_byte(codecs.lookup(found).name) and decodes(data, found, True):
+        return "double-byte", None
+    return None, canonical(codec)
+
+
+@cache
+def _ascii_compatible(codec: str) -> bool:
+    ascii_text = bytes(range(0x80))
+    try:
+        return codecs.decode(ascii_text, codec) == ascii_text.decode("ascii")
+    except (UnicodeError, LookupError):  # UTF-7's "+" opens a run of base64
+        return False
+
+
+@cache
+def _single_byte(codec: str) -> bool:
+    """Whether every byte of `codec` is a character of its own (no lead bytes waiting for a trail)."""
+    for byte in range(0x80, 0x100):
+        if codecs.getincrementaldecoder(codec)("replace").decode(bytes([byte]), final=False) == "":
+            return False
+    return True
