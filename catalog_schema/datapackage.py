@@ -137,6 +137,15 @@ def from_datapackage(descriptor: dict[str, Any], *, base_url: str | None = None)
     return rec
 
 
+def declared_encoding(extras: Any) -> str | None:
+    """The text encoding a distribution's metadata declares for its file, from its extras: a Data Package
+    resource's `encoding` (kept in `extras["datapackage"]`). None when it declares none. Whether the file bears it
+    out is decided by `plumbing.textencoding.decide_encoding`."""
+    kept = extras.get("datapackage") if isinstance(extras, dict) else None
+    value = kept.get("encoding") if isinstance(kept, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def _distribution(rec: Record, res: Any, position: int, base_url: str | None) -> Record:
     if not isinstance(res, dict):
         raise ValueError(f"resource {position} is not an object")

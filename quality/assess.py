@@ -20,13 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalog_schema import dates, vocab
+from catalog_schema import datapackage, dates, vocab
 from catalog_schema.record import Record
 from quality import metadata as metadata_mod
 from quality import openness, timeliness
 from quality.fetch import CheckResult
 from quality.findings import FINDING_TYPES, Finding, english_texts
-from quality.rules import accessibility, format_mismatch, not_parseable, pii, pii_file, table_score, table_unreadable
+from quality.rules import (
+    accessibility,
+    encoding_declared,
+    format_mismatch,
+    not_parseable,
+    pii,
+    pii_file,
+    table_score,
+    table_unreadable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +140,17 @@ def collect_facts(record: Record, checks: dict[str, CheckResult], *, cache_dir: 
             continue
         name = Path(dist_url(dist) or "").name or None
         declared = format_mismatch.declared_code(dist.get("format") or dist.get("format_raw"))
+        encoding = datapackage.declared_encoding(dist.get("extras"))
         if cache_dir is None or not check.sha256:
-            _read(fact, Path(check.path), dist, name, declared)
+            _read(fact, Path(check.path), dist, name, declared, encoding)
             continue
         variant = facts_cache.variant(filename=name, media_type=check.media_type, declared=declared,
-                                      schema=dist.get("schema"))
+                                      schema=dist.get("schema"), encoding=encoding)
         kept = facts_cache.load(cache_dir, check.sha256, variant)
         if kept is not None:
             fact.with_doc(kept)
         else:
-            _read(fact, Path(check.path), dist, name, declared)
+            _read(fact, Path(check.path), dist, name, declared, encoding)
             doc = fact.to_doc()
             if doc is not None:
                 facts_cache.save(cache_dir, check.sha256, variant, doc)
@@ -160,14 +170,18 @@ def _scan_whole(fact: DistributionFacts, whole: WholeScan) -> None:
         log.info("whole-file scan of %s failed: %s", check.sha256[:12], exc.__class__.__name__)
 
 
-def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, declared: str | None) -> None:
-    """Read one archived copy: sniff it, check it parses as what it is, count RDF links, profile a table."""
+def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, declared: str | None,
+          encoding: str | None = None) -> None:
+    """Read one archived copy: sniff it (in the `encoding` its metadata declares, or its server's charset, when the
+    bytes bear either out: `plumbing.textencoding.decide_encoding`), check it parses as what it is, count RDF
+    links, profile a table."""
     from quality import sniff
 
     check = fact.check
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-        fact.sniffed = sniff.sniff_file(fh, head, filename=name, declared_media_type=check.media_type)
+        fact.sniffed = sniff.sniff_file(fh, head, filename=name, declared_media_type=check.media_type,
+                                        declared_encoding=encoding)
     fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
     if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
         whole = head if len(head) < SNIFF_BYTES else path.read_bytes()
@@ -248,6 +262,7 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
             dist_findings += [_with_distribution(f, key) for f in tabular.profile_findings(fact.profile, key)]
         if fact.profile_error:
             dist_findings += table_unreadable.check(fact.profile_error, key)
+        dist_findings += encoding_declared.check(fact.sniffed, key)
         dist_findings += pii_file.check(fact.whole, fact.profile.pii if fact.profile is not None else None,
                                         fact.sniffed.format if fact.sniffed else None, key)
         findings += dist_findings

@@ -5,7 +5,8 @@ tables (seconds for a large one). A file whose sha256 has not changed gives the 
 kept once per file at `ARCHIVE_DIR/facts/ab/<sha256>.<variant>.json` and read back instead.
 
 The variant is everything else the facts depend on: the name the file is published under and the media type
-its server declared (sniffing weighs both), the declared format (the parse check), the Table Schema, and a
+its server declared (sniffing weighs both; its charset is a declared encoding), the declared format (the parse
+check), the Table Schema, the encoding the metadata declares, and a
 digest of the quality engine's own code, the encoding detector it shares with every door (plumbing/textencoding.py)
 and the format vocabulary (`code_digest`), so a changed rule, or a changed encoding decision, never meets facts an
 older one wrote. A document is written only when it reads back equal to what was computed (see
@@ -52,10 +53,12 @@ def digest_of(package: Path, vocab: Path, detector: Path | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def variant(*, filename: str | None, media_type: str | None, declared: str | None, schema: Any) -> str:
-    """The key, beside the file's sha256, of what else the facts of a file depend on."""
-    parts = json.dumps([code_digest(), filename, media_type, declared, schema], sort_keys=True, ensure_ascii=False,
-                       default=str)
+def variant(*, filename: str | None, media_type: str | None, declared: str | None, schema: Any,
+            encoding: str | None = None) -> str:
+    """The key, beside the file's sha256, of what else the facts of a file depend on; `encoding` is the encoding its
+    metadata declares (the sniffer reads the file in it when the bytes bear it out)."""
+    key = [code_digest(), filename, media_type, declared, schema] + ([encoding] if encoding else [])
+    parts = json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(parts.encode()).hexdigest()[:24]
 
 

@@ -18,6 +18,7 @@ RULES: tuple[str, ...] = (
     "quality.rules.archive_bomb",
     "quality.rules.not_parseable",
     "quality.rules.table_unreadable",
+    "quality.rules.encoding_declared",
     # a table's profile, in report order
     "quality.rules.encoding",
     "quality.rules.notes_rows",

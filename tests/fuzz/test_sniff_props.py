@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog_schema import vocab
+from plumbing.textencoding import decodes
 from quality.sniff import sniff
 
 SETTINGS = settings(max_examples=150, derandomize=True, deadline=None, database=None,
@@ -69,6 +70,10 @@ filenames = st.none() | st.sampled_from(["data.csv", "x.xlsx", "a.json", "b.ttl"
 media_types = st.none() | st.sampled_from(["text/csv", "application/json", "text/html", "application/zip",
                                            "application/octet-stream", "text/turtle; charset=gbk", "garbage/;;"])
 
+#: Encodings a source's metadata may declare: right, wrong, unknown, and Python codecs that are no charset of a file.
+declared_encodings = st.none() | st.sampled_from(["gbk", "UTF-8", "utf-16", "EUC-KR", "ISO-8859-1", "gb18030",
+                                                  "big5", "utf-7", "rot13", "zlib", "idna", "no-such", "", "utf-8-sig"])
+
 KNOWN_OTHER = {"bzip2", "7z", "rar", "xz", "parquet", "sqlite", "bmp"}
 
 
@@ -83,12 +88,14 @@ def _check(result) -> None:
 
 
 @SETTINGS
-@given(data=any_bytes, filename=filenames, declared=media_types)
-def test_sniff_never_needs_its_guard(data, filename, declared):
-    result = sniff(data, filename=filename, declared_media_type=declared)
+@given(data=any_bytes, filename=filenames, declared=media_types, encoding=declared_encodings)
+def test_sniff_never_needs_its_guard(data, filename, declared, encoding):
+    result = sniff(data, filename=filename, declared_media_type=declared, declared_encoding=encoding)
     _check(result)
-    again = sniff(data, filename=filename, declared_media_type=declared)
+    again = sniff(data, filename=filename, declared_media_type=declared, declared_encoding=encoding)
     assert again.to_dict() == result.to_dict()  # deterministic
+    if result.encoding and (result.details or {}).get("encoding_by"):  # a declaration taken: the bytes decode in it
+        assert decodes(data[:4 * 1024 * 1024], result.encoding, True)
 
 
 @SETTINGS
