@@ -176,10 +176,11 @@ def read_again(session, datasets, store_root, copies_before: dict[str, str | Non
                kept_encodings: dict[str, str | None]) -> list[datastore.Source]:
     """The stored tables of unchanged copies to read again because the encoding they were read with is no longer the
     one decided for them: each table whose encoding this run decided with a newer detector (`DETECTOR_VERSION`) or
-    decided differently, when its stored table was read in another (`datastore.stale_encoding`; one set by hand
-    never is). Each is recorded in the audit log (``datastore.reread``, on its dataset). When the encoding is the
-    same, nothing is read: the distribution's `encoding_detector` alone moved on. A new copy, or one the store lacks,
-    is loaded anyway; a copy whose check failed this run was not decided again."""
+    decided differently, when its stored table was read in another (`datastore.stale_encoding`; one set by hand,
+    declared by its source, only for another declared encoding). Each is recorded in the audit log
+    (``datastore.reread``, on its dataset). When the encoding is the same, nothing is read: the distribution's
+    `encoding_detector` alone moved on. A new copy, or one the store lacks, is loaded anyway; a copy whose check
+    failed this run was not decided again."""
     out = []
     for ds in datasets:
         for row in ds.distributions:
@@ -190,7 +191,8 @@ def read_again(session, datasets, store_root, copies_before: dict[str, str | Non
             found = datastore.lookup(store_root, datastore.key_of(row))
             if found is None:
                 continue
-            stale, was = datastore.stale_encoding(found, row.detected_encoding, kept_encodings.get(row.id))
+            stale, was = datastore.stale_encoding(found, row.detected_encoding, kept_encodings.get(row.id),
+                                                  by_hand=datastore.declared(row))
             if not stale:
                 continue
             out.append(datastore.Source.of(row))

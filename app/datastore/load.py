@@ -42,7 +42,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from app.export import convert
-from plumbing.textencoding import canonical
+from catalog_schema.datapackage import declared_encoding
+from plumbing.textencoding import canonical, declarations, honoured
 from quality import pii
 from quality.tabular import TableError
 from quality.tabular import compare as tabular_compare
@@ -260,13 +261,23 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
     if isinstance(found, Loaded) and found.db is None and wants_native(found.rows):  # a copy of the Parquet only
         native(found.path, duckdb_path(root, key))
         found = lookup(root, key)
+    by_hand = declared(dist)
     if found is not None and not (isinstance(found, Loaded) and found.encoding_known
-                                  and stale_encoding(found, dist.detected_encoding)[0]):
+                                  and stale_encoding(found, dist.detected_encoding, by_hand=by_hand)[0]):
         return found
     # not there, or read in another encoding than the distribution's now (a check decided it again since): read now
     return load(root, dist.archive_hash, dist.archive_path, format=dist.detected_format,
                 encoding=dist.detected_encoding,
-                schema=dist.table_schema if isinstance(dist.table_schema, dict) else None)
+                schema=dist.table_schema if isinstance(dist.table_schema, dict) else None, encoding_by_hand=by_hand)
+
+
+def declared(dist) -> bool:
+    """Whether `dist`'s encoding (`detected_encoding`) is the one its source declares, its metadata's or its server's
+    charset, which the assessment took because the bytes bore it out (`plumbing.textencoding.decide_encoding`): its
+    table records the encoding as set by hand, which no later detector's decision reads otherwise."""
+    extras = dist.extras if isinstance(dist.extras, dict) else None
+    return honoured(dist.detected_encoding,
+                    declarations(declared_encoding(extras), dist.detected_media_type)) is not None
 
 
 def same_encoding(a: str | None, b: str | None) -> bool:
@@ -274,13 +285,15 @@ def same_encoding(a: str | None, b: str | None) -> bool:
     return (canonical(a) if a else None) == (canonical(b) if b else None)
 
 
-def stale_encoding(found: Loaded | Failed, encoding: str | None, kept: str | None = None) -> tuple[bool, str | None]:
-    """(whether the stored table `found` is to be read again in `encoding`, the detector's decision now; the encoding
-    it was read with). A table whose encoding was set by hand never is. A table loaded before its footer recorded
-    its encoding, and a recorded failure, count as read with `kept` (the encoding recorded for the copy's version
-    when it was archived, and so loaded)."""
+def stale_encoding(found: Loaded | Failed, encoding: str | None, kept: str | None = None, *,
+                   by_hand: bool = False) -> tuple[bool, str | None]:
+    """(whether the stored table `found` is to be read again in `encoding`, the encoding decided now; the encoding
+    it was read with). A table whose encoding was set by hand (declared by its source) never is for a detector's
+    decision, only for another encoding set by hand (`by_hand`: a declaration changed). A table loaded before its
+    footer recorded its encoding, and a recorded failure, count as read with `kept` (the encoding recorded for the
+    copy's version when it was archived, and so loaded)."""
     if isinstance(found, Loaded) and found.encoding_known:
-        if found.encoding_by_hand:
+        if found.encoding_by_hand and not by_hand:
             return False, found.encoding
         was = found.encoding
     else:
@@ -298,14 +311,16 @@ class Source:
     encoding: str | None
     schema: dict | None
     #: Whether `encoding` was set by hand (recorded with the table: a re-check never reads it again in the detector's
-    #: encoding). No door sets one today: a Data Package's declared `encoding` is kept in the record's extras only.
+    #: encoding): the encoding the file's source declares (a Data Package resource's `encoding`, the server's
+    #: charset), taken because the bytes bore it out (`declared`).
     encoding_by_hand: bool = False
 
     @classmethod
     def of(cls, dist) -> Source:
         return cls(sha256=dist.archive_hash, path=dist.archive_path, format=dist.detected_format,
                    encoding=dist.detected_encoding,
-                   schema=dist.table_schema if isinstance(dist.table_schema, dict) else None)
+                   schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
+                   encoding_by_hand=declared(dist))
 
     @property
     def key(self) -> str:
