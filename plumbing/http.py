@@ -28,7 +28,6 @@ breaker remembers dead hosts for the life of the session.
 
 from __future__ import annotations
 
-import codecs
 import email.utils
 import ipaddress
 import json as jsonlib
@@ -293,28 +292,13 @@ class _GuardedAdapter(HTTPAdapter):
 # Results
 
 
-def _charset(content_type: str | None) -> str | None:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.strip().lower() == "charset":
-            value = value.strip().strip("\"'")
-            try:
-                return codecs.lookup(value).name
-            except LookupError:
-                return None
-    return None
-
-
 def _decode_text(content: bytes, content_type: str | None) -> str:
-    declared = _charset(content_type)
-    if declared:
-        return content.decode(declared, "replace")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        from plumbing.textencoding import detect_encoding  # the one decision every door shares
+    """The answer's text: in its charset when the bytes bear it out (not the generic ISO-8859-1 many servers send),
+    else in the encoding detected, as every door decides (a GBK body said to be UTF-8 was U+FFFD throughout)."""
+    from plumbing.textencoding import decide_encoding, declarations  # the one decision every door shares
 
-        return content.decode(detect_encoding(content)[0] or "utf-8", "replace")
+    decision = decide_encoding(content, declarations(content_type=content_type))
+    return content.decode(decision.encoding or "utf-8", "replace")
 
 
 @dataclass

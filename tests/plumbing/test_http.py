@@ -284,6 +284,18 @@ def test_text_without_a_charset_is_decoded_as_every_other_door_decodes_it(local_
     assert http.get(local_server.url("/t.csv")).text == text
 
 
+@pytest.mark.parametrize(("text", "codec", "charset"), [
+    ("떡볶이,값\n떡볶이,4000\n", "euc_kr", "EUC-KR"),  # the charset decides what detection alone reads as GBK
+    ("区名,面积\n西城区,50.7\n", "gbk", "utf-8"),  # a charset the bytes refute: detection decides
+    ("区名,面积\n西城区,50.7\n", "utf-8", "ISO-8859-1"),  # the generic default many servers send declares nothing
+    ("名称,人口\n北京,2189\n", "utf-8", "gb18030")])  # valid UTF-8 that GB18030 would garble (鍚嶇О)
+def test_an_answers_charset_is_taken_when_the_bytes_bear_it_out(local_server, http, text, codec, charset):
+    """The charset is what ``plumbing.textencoding.decide_encoding`` weighs for every door: taken when the bytes decode
+    in it and show no other encoding, else the detector's (a GBK body said to be UTF-8 was U+FFFD throughout)."""
+    local_server.add_bytes("/t.csv", text.encode(codec), content_type=f"text/csv; charset={charset}")
+    assert http.get(local_server.url("/t.csv")).text == text
+
+
 def test_errors_pickle_whole_and_read_as_data(local_server, http):
     local_server.add_bytes("/missing", b"nope", status=410)
     with pytest.raises(HttpError) as info:
