@@ -261,23 +261,24 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
     if isinstance(found, Loaded) and found.db is None and wants_native(found.rows):  # a copy of the Parquet only
         native(found.path, duckdb_path(root, key))
         found = lookup(root, key)
-    by_hand = declared(dist)
     if found is not None and not (isinstance(found, Loaded) and found.encoding_known
-                                  and stale_encoding(found, dist.detected_encoding, by_hand=by_hand)[0]):
+                                  and stale_encoding(found, dist.detected_encoding,
+                                                     by_hand=found.encoding_by_hand and declared(dist))[0]):
         return found
     # not there, or read in another encoding than the distribution's now (a check decided it again since): read now
     return load(root, dist.archive_hash, dist.archive_path, format=dist.detected_format,
                 encoding=dist.detected_encoding,
-                schema=dist.table_schema if isinstance(dist.table_schema, dict) else None, encoding_by_hand=by_hand)
+                schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
+                encoding_by_hand=declared(dist))
 
 
 def declared(dist) -> bool:
     """Whether `dist`'s encoding (`detected_encoding`) is the one its source declares, its metadata's or its server's
     charset, which the assessment took because the bytes bore it out (`plumbing.textencoding.decide_encoding`): its
     table records the encoding as set by hand, which no later detector's decision reads otherwise."""
-    extras = dist.extras if isinstance(dist.extras, dict) else None
-    return honoured(dist.detected_encoding,
-                    declarations(declared_encoding(extras), dist.detected_media_type)) is not None
+    extras = getattr(dist, "extras", None)  # a stand-in for a distribution may carry no record at all
+    return honoured(dist.detected_encoding, declarations(declared_encoding(extras),
+                                                         getattr(dist, "detected_media_type", None))) is not None
 
 
 def same_encoding(a: str | None, b: str | None) -> bool:
