@@ -15,19 +15,22 @@ from quality.findings import Finding, FindingType, Rule, make_finding
 
 METADATA = FindingType(
     "encoding-declared-wrong", "warning", "The declared encoding is wrong", "声明的编码有误",
-    "Correct the encoding the metadata declares for this file to {read_as} (or save the file in {declared}).",
-    "请将元数据为此文件声明的编码改为 {read_as}（或将文件另存为 {declared} 编码）。",
-    message_en="The metadata declares the encoding {declared}, but the file is {read_as}, and was read as such.",
-    message_zh="元数据声明的编码为 {declared}，但文件实为 {read_as} 编码，已按 {read_as} 读取。",
+    "Correct the encoding the metadata declares for this file to {read_as} "
+    "(or save the file in {declared_encoding}).",
+    "请将元数据为此文件声明的编码改为 {read_as}（或将文件另存为 {declared_encoding} 编码）。",
+    message_en="The metadata declares the encoding {declared_encoding}, but the file is {read_as}, "
+               "and was read as such.",
+    message_zh="元数据声明的编码为 {declared_encoding}，但文件实为 {read_as} 编码，已按 {read_as} 读取。",
 )
 
 HEADER = FindingType(
     "encoding-header-wrong", "info", "The server declares the wrong encoding", "服务器声明的编码有误",
     "Have the server send charset={read_as} with this file, or no charset.",
     "请让服务器发送此文件时声明 charset={read_as}，或不声明 charset。",
-    message_en="The server's Content-Type header declares charset={declared}, but the file is {read_as}, "
+    message_en="The server's Content-Type header declares charset={declared_encoding}, but the file is {read_as}, "
                "and was read as such.",
-    message_zh="服务器的 Content-Type 响应头声明 charset={declared}，但文件实为 {read_as} 编码，已按 {read_as} 读取。",
+    message_zh="服务器的 Content-Type 响应头声明 charset={declared_encoding}，"
+               "但文件实为 {read_as} 编码，已按 {read_as} 读取。",
 )
 
 _TYPES = {"metadata": METADATA, "http": HEADER}
@@ -51,7 +54,7 @@ def check(sniffed: Any, distribution: str | None = None) -> list[Finding]:
         ftype = _TYPES.get(item.get("by")) if isinstance(item, dict) else None
         if ftype is None:
             continue
-        out.append(make_finding(ftype.slug, distribution=distribution, declared=item.get("declared"),
+        out.append(make_finding(ftype.slug, distribution=distribution, declared_encoding=item.get("declared"),
                                 encoding=item.get("encoding"), read_as=label(item.get("encoding")),
                                 why=item.get("why")))
     return out

@@ -69,7 +69,7 @@ def test_declared_encodings_of_a_harvested_data_package(app, client, runtime, ad
         assert isinstance(found, store.Loaded) and found.encoding_by_hand is declared, name
         assert store.stale_encoding(found, "cp949")[0] is not declared, name
         assert store.stale_encoding(found, "cp949", by_hand=True)[0], name  # another declaration is read again
-    wrong = sorted((f["distribution"], f["evidence"]["declared"], f["evidence"]["encoding"]) for f in findings
+    wrong = sorted((f["distribution"], f["evidence"]["declared_encoding"], f["evidence"]["encoding"]) for f in findings
                    if f["type"] == "encoding-declared-wrong")
     assert wrong == sorted([(ids["wrong.csv"], "utf-8", "gbk"), (ids["cities.csv"], "gb18030", "utf-8")])
     assert not [f for f in findings if f["type"] == "encoding-header-wrong"]

@@ -136,7 +136,7 @@ def test_a_wrong_declaration_is_a_finding_in_english_and_chinese(tmp_path):
     doc, found = _findings(DISTRICTS.encode("gbk"), "UTF-8", tmp_path=tmp_path)
     assert doc["distributions"][0]["encoding"] == "gbk"
     wrong = [f for f in found if f["type"] == "encoding-declared-wrong"]
-    assert len(wrong) == 1 and wrong[0]["evidence"]["declared"] == "UTF-8"
+    assert len(wrong) == 1 and wrong[0]["evidence"]["declared_encoding"] == "UTF-8"
     assert wrong[0]["evidence"]["encoding"] == "gbk" and wrong[0]["distribution"] == "d1"
     assert "UTF-8" in wrong[0]["message"] and "GBK" in wrong[0]["message"]
     ftype = FINDING_TYPES["encoding-declared-wrong"]
@@ -153,7 +153,7 @@ def test_a_right_declaration_is_no_finding_and_decides_the_reading(tmp_path):
 def test_a_wrong_http_charset_is_a_finding_of_its_own(tmp_path):
     _, found = _findings(DISTRICTS.encode("gbk"), None, "text/csv; charset=utf-8", tmp_path=tmp_path)
     wrong = [f for f in found if f["type"] == "encoding-header-wrong"]
-    assert len(wrong) == 1 and wrong[0]["evidence"]["declared"] == "utf-8"
+    assert len(wrong) == 1 and wrong[0]["evidence"]["declared_encoding"] == "utf-8"
     assert "charset=utf-8" in wrong[0]["message"]
 
 
