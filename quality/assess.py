@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 #: file without a header row has its first row read as its names) is personal data found in the table, a finding of
 #: its own ("in the header row") and in the facts the serving gate decides on; it is no longer counted beside the
 #: table (quality/rules/pii.py, quality/tabular/profiler.py `personal_names`).
+#: Also in 1.3: a file is read in the encoding its metadata or server declares when the bytes bear it out,
+#: and a declaration they refute is a finding (quality/rules/encoding_declared.py).
 RULESET_VERSION = "1.3"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
