@@ -283,14 +283,47 @@ PERSONAL_KINDS = ("id_number", "phone", "email", "bank_card")
 
 def is_personal(text: object) -> bool:
     """Whether a text is personal data itself: it holds a value of `PERSONAL_KINDS` (a resident identity number, a
-    mobile number, an e-mail address, a bank card number), as ``scan_values([text])`` counts them. The one test of a
-    name: a file without a header row has its first row of data read as its column names, so a citizen's ID number
-    or phone number is the name of a column, and whatever says a column by its name (a quality finding, the serving
-    gate's refusals and descriptions) asks this first. A text too short for any kind is not scanned."""
-    value = "" if text is None else str(text)
-    if len(value) < 11 and "@" not in value:
-        return False
-    return any(kind in PERSONAL_KINDS for kind in scan_values([value]))
+    mobile number, an e-mail address, a bank card number), as ``scan_values([text])`` counts them, read as it is or
+    as the label it was before a reader made it a unique column name (`name_readings`). The one test of a name: a
+    file without a header row has its first row of data read as its column names, so a citizen's ID number or phone
+    number is the name of a column, and whatever says a column by its name (a quality finding, the serving gate's
+    refusals and descriptions) asks this first. A text too short for any kind is not scanned."""
+    return bool(personal_names(["" if text is None else str(text)]))
+
+
+#: A reader makes a repeated column name unique by appending its occurrence number (frictionless, and
+#: quality.tabular.layout.header_labels: ``name2``, ``name12``), then ``_<n>`` where that met another name, as the row
+#: store also renames (app.datastore.load.unique_names: ``name_2``).
+_UNIQUE = re.compile(r"_[1-9]\d*$")
+
+
+def name_readings(name: str) -> list[str]:
+    """`name` and the labels it may have been before a reader made it unique: the same phone number twice in a first
+    row read as names is ``13812345678`` and ``138123456782``, and the second, a 12-digit number, is no phone number.
+    Each ending a reader may have appended is tried (an occurrence number of 2 to 999): this errs towards calling a
+    name personal, never the other way."""
+    out = [name]
+    for base in dict.fromkeys([name, _UNIQUE.sub("", name)]):
+        out.append(base)
+        for k in (1, 2, 3):
+            tail = base[-k:]
+            if len(base) > k and tail.isascii() and tail.isdigit() and tail[0] != "0" and int(tail) >= 2:
+                out.append(base[:-k])
+    return list(dict.fromkeys(out))
+
+
+def personal_names(names: list[str]) -> dict[str, dict[str, int]]:
+    """The `names` (column names) that are personal data (`is_personal`), each with the kinds it holds:
+    ``{name: {kind: 1}}``, in one vectorised pass (a table may be wide)."""
+    readings = [(n, r) for n in names if len(n) >= 11 or "@" in n for r in name_readings(n)]
+    if not readings:
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for j in mask_array(pa.array([r for _, r in readings], pa.string())).nonzero()[0]:
+        name, reading = readings[j]
+        kinds = out.setdefault(name, {})
+        kinds.update({kind: 1 for kind in scan_values([reading]) if kind in PERSONAL_KINDS})
+    return out
 
 
 def mask_array(arr: pa.Array | pa.ChunkedArray, kinds: Iterable[str] = PERSONAL_KINDS) -> np.ndarray:
