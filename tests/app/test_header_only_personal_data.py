@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog_schema.models import Dataset, Distribution
-from tests.support.personal import IDS, PHONES, leaked
+from tests.support.personal import IDS, PHONES, TABLE_DOORS, leaked
 from tests.support.publishing import DOOR_TABLE, publish_uploads
 
 OWN = "editor@header-only.example"
@@ -29,15 +29,7 @@ HEADER_ONLY = (f"{IDS[0]},{PHONES[0]}\r\n" + "".join(f"临江区{n},{120000 + n 
 SINGLE_ROW = f"{IDS[0]},{PHONES[0]}\r\n".encode()
 FILES = {"header-only": HEADER_ONLY, "single-row": SINGLE_ROW}
 
-DOORS = {
-    "data.csv": "/dataset/{slug}/resource/{dist}/data.csv",
-    "data.json": "/dataset/{slug}/resource/{dist}/data.json",
-    "csvw": "/dataset/{slug}/resource/{dist}/data.csv-metadata.json",
-    "schema.json": "/dataset/{slug}/resource/{dist}/schema.json",
-    "datastore_search": "/api/3/action/datastore_search?resource_id={dist}",
-    "preview": "/dataset/{slug}?lang=en",
-    "preview-zh": "/dataset/{slug}?lang=zh_CN",
-}
+DOORS = {name: url for name, url in TABLE_DOORS.items() if not name.startswith("quality")}
 
 
 def _build(app) -> dict[str, dict[str, str]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from quality.pii import is_personal
-from tests.support.personal import IDS, PHONES, leaked
+from tests.support.personal import IDS, PHONES, TABLE_DOORS, leaked
 from tests.support.publishing import DOOR_TABLE, publish_uploads
 
 OWN = "editor@repeated-label.example"
@@ -28,17 +28,7 @@ REPEATED = (f"{PHONES[0]},{PHONES[0]},{IDS[0]},{IDS[0]}\r\n"
             + "".join(f"{r},{2000 + n}\r\n" for n, r in enumerate(ROWS))).encode()
 SECRETS = [PHONES[0], IDS[0]]
 
-DOORS = {
-    "data.csv": "/dataset/{slug}/resource/{dist}/data.csv",
-    "data.json": "/dataset/{slug}/resource/{dist}/data.json",
-    "csvw": "/dataset/{slug}/resource/{dist}/data.csv-metadata.json",
-    "schema.json": "/dataset/{slug}/resource/{dist}/schema.json",
-    "datastore_search": "/api/3/action/datastore_search?resource_id={dist}",
-    "preview": "/dataset/{slug}?lang=en",
-    "preview-zh": "/dataset/{slug}?lang=zh_CN",
-    "quality": "/api/v1/datasets/{slug}/quality?lang=en",
-    "quality-zh": "/api/v1/datasets/{slug}/quality?lang=zh",
-}
+DOORS = TABLE_DOORS
 
 
 def _seen(body: str) -> list[str]:

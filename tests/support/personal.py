@@ -23,6 +23,20 @@ HEADER = ["工单编号", "姓名", "身份证号", "联系电话", "备注"]
 FLAGGED = {"身份证号": {"id_number": 12}, "联系电话": {"phone": 12}, "备注": {"email": 1}}
 SECRETS = IDS + PHONES + [EMAIL]
 
+#: The doors that give a published table's rows, columns or findings to the public, by name: URL templates of the
+#: dataset's `slug` and the distribution's `dist`. What a personal-data test asks for a leak.
+TABLE_DOORS = {
+    "data.csv": "/dataset/{slug}/resource/{dist}/data.csv",
+    "data.json": "/dataset/{slug}/resource/{dist}/data.json",
+    "csvw": "/dataset/{slug}/resource/{dist}/data.csv-metadata.json",
+    "schema.json": "/dataset/{slug}/resource/{dist}/schema.json",
+    "datastore_search": "/api/3/action/datastore_search?resource_id={dist}",
+    "preview": "/dataset/{slug}?lang=en",
+    "preview-zh": "/dataset/{slug}?lang=zh_CN",
+    "quality": "/api/v1/datasets/{slug}/quality?lang=en",
+    "quality-zh": "/api/v1/datasets/{slug}/quality?lang=zh",
+}
+
 
 def csv_bytes(header, rows) -> bytes:
     return ("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode("utf-8")
