@@ -47,7 +47,8 @@ def test_an_agency_fills_the_form_to_405_and_publishes(browser, agency_portal, s
         # the page opens at why nothing was saved, far down a long page, with the focus on it
         assert page.evaluate("document.activeElement.id") == "form-errors"
         top = page.locator("#form-errors").bounding_box()["y"]
-        assert 0 <= top < SIZES[size]["height"] / 2, top
+        # a scroll lands on whole device pixels and the box may start a fraction above them (-0.3125 seen): in view
+        assert -1 < top < SIZES[size]["height"] / 2, top
         assert page.locator("#m-contact-email").get_attribute("aria-describedby") == "contact_email-error"
         assert page.input_value("#m-description").startswith("2024 年末")  # what was typed is kept
         assert page.input_value("#m-temporal-end") == "2024-12-31"
