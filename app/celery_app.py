@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
+
+from plumbing.interrupts import reraise_interruption
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,22 @@ def _rt(celery: Celery):
     return _runtime
 
 
+def _stops(task: Callable[..., Any]) -> Callable[..., Any]:
+    """A task whose pool process was told to stop (SIGTERM: SystemExit) inside a database driver stops, even when
+    the driver turned the stop into an OperationalError: the retry on database errors would have run the task
+    again in a process on its way out (plumbing.interrupts)."""
+
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return task(*args, **kwargs)
+        except Exception as exc:
+            reraise_interruption(exc)
+            raise
+
+    return run
+
+
 def _register_tasks(celery: Celery) -> None:
     from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -82,6 +102,7 @@ def _register_tasks(celery: Celery) -> None:
                 "retry_jitter": False, "max_retries": 15}
 
     @celery.task(name="opendata.harvest", shared=False, **db_retry)
+    @_stops
     def harvest_task(job_id: int, confirm: bool = False) -> dict:
         """Gather one job and send its records on as batch tasks any worker takes, then a finish task."""
         from app.jobs import gather_on_workers
@@ -89,6 +110,7 @@ def _register_tasks(celery: Celery) -> None:
         return gather_on_workers(_rt(celery), celery, job_id, confirm)
 
     @celery.task(name="opendata.harvest_batch", shared=False, **db_retry)
+    @_stops
     def harvest_batch_task(job_id: int, items: list[dict]) -> dict:
         from app.jobs import import_batch
 
@@ -98,6 +120,7 @@ def _register_tasks(celery: Celery) -> None:
     # HARVEST_STALL_TIMEOUT (finish_job fails it then, with its true counters): no retry limit of its own. With
     # db_retry's 15 it gave up 15 s after a worker was killed mid-batch, and the job stayed "running" for good.
     @celery.task(name="opendata.harvest_finish", bind=True, shared=False, **{**db_retry, "max_retries": None})
+    @_stops
     def harvest_finish_task(self, job_id: int, expected: int, confirm: bool = False) -> dict:
         from app.jobs import finish_on_workers
 
@@ -107,12 +130,14 @@ def _register_tasks(celery: Celery) -> None:
         return summary.to_dict()
 
     @celery.task(name="opendata.assess", shared=False, **db_retry)
+    @_stops
     def assess_task(dataset_ids: list[str], run_at: str | None = None) -> dict:
         from app.jobs import assess_chunk
 
         return assess_chunk(_rt(celery), dataset_ids, run_at)
 
     @celery.task(name="opendata.catalog_checks", shared=False, **db_retry)
+    @_stops
     def catalog_checks_task(*_results) -> int:
         from app.assessment import run_catalog_checks
 
@@ -139,6 +164,7 @@ def _register_tasks(celery: Celery) -> None:
         return run_digests(settings) if settings.get("DIGESTS") else None
 
     @celery.task(name="opendata.recheck", shared=False, **db_retry)
+    @_stops
     def recheck_task() -> dict:
         from app import recheck
 

@@ -47,6 +47,7 @@ from catalog_schema.record import (
     new_record,
     pick_text,
 )
+from plumbing.interrupts import reraise_interruption
 
 # record key -> Dataset column, where the names differ.
 DATASET_COLUMNS = {
@@ -794,8 +795,30 @@ def _as_sqlalchemy_errors(conn, statement: str):
     base = conn.dialect.loaded_dbapi.Error
     try:
         yield
-    except base as exc:
-        raise sa_exc.DBAPIError.instance(statement, None, exc, base, dialect=conn.dialect) from exc
+    except BaseException as exc:
+        if _mid_statement(conn):
+            # The driver gave up inside the statement (a COPY it was interrupted in and could not end): the
+            # server still waits for the rest, holding the transaction's locks. Drop the connection, which
+            # ends that transaction on the server, rather than hand it back to the pool.
+            conn.invalidate(exc if isinstance(exc, Exception) else None)
+        reraise_interruption(exc)  # a stop (SIGTERM in a pool process, Ctrl-C) stays a stop
+        if isinstance(exc, base):
+            raise sa_exc.DBAPIError.instance(statement, None, exc, base, dialect=conn.dialect) from exc
+        raise
+
+
+def _mid_statement(conn) -> bool:
+    """The driver connection is inside a statement it did not finish (psycopg: the transaction ACTIVE, or its
+    state unknown), not idle nor in a failed transaction a rollback ends."""
+    try:
+        pgconn = getattr(conn.connection.driver_connection, "pgconn", None)
+    except sa_exc.SQLAlchemyError:  # already invalidated
+        return False
+    if pgconn is None:
+        return False
+    from psycopg import pq
+
+    return pgconn.transaction_status in (pq.TransactionStatus.ACTIVE, pq.TransactionStatus.UNKNOWN)
 
 
 def _slugs_taken(session: Session, slugs: list[str]) -> set[str]:

@@ -46,6 +46,7 @@ from catalog_schema.record import Record, content_text, filled, validation_error
 from harvesters.messages import N_, Message, as_message, error_detail
 from harvesters.readahead import read_ahead
 from plumbing import heap, jsontext
+from plumbing.interrupts import reraise_interruption
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
                 raise nothing_listed(harvester, source_url)
             listed = harvester.current_ids() if incremental else None
         except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
+            reraise_interruption(exc)  # not the source: the process is stopping (the job's heartbeat stops too)
             log.warning("harvest of %s failed: %s", source_name, exc)
             return close_job(factory, job_id, FAILED, error=describe_error(exc), detail=error_detail(exc))
 
@@ -502,7 +504,9 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
                 index(session, changed)
             session.commit()
     except Exception as exc:
-        log.info("batch of %d refused (%s); importing one by one", len(prepared), exc.__class__.__name__)
+        reraise_interruption(exc)  # the process was told to stop inside the batch: stop, do not go on one by one
+        log.info("batch of %d refused (%s: %s); importing one by one", len(prepared), exc.__class__.__name__,
+                 str(exc).splitlines()[0] if str(exc) else "")
         outcomes = []
         for prep in prepared:
             with factory() as session:
@@ -510,6 +514,7 @@ def import_batch(factory: sessionmaker[Session], job_id: int, source_id: int, ha
                     outcomes.append(_save(session, job_id, source_id, prep, index, check_done=True))
                     session.commit()
                 except Exception as one_exc:
+                    reraise_interruption(one_exc)
                     session.rollback()
                     if isinstance(one_exc, (OperationalError, InterfaceError)):
                         raise  # the database is down, not this record wrong: fail the batch, keep no error row

@@ -52,6 +52,7 @@ from harvesters.base import (
     worker_name,
 )
 from harvesters.messages import N_, Message, from_detail
+from plumbing.interrupts import reraise_interruption
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
                 import_batch(factory, job_id, source_id, importer, local, default_publisher, index, None)
             listed = harvester.current_ids() if harvester.incremental else None
         except Exception as exc:
+            reraise_interruption(exc)
             if _database_unavailable(exc):
                 raise  # not the source's fault: the task retries
             log.warning("harvest job %s: gather failed: %s", job_id, exc)

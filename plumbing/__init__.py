@@ -6,6 +6,8 @@
 - `plumbing.bombs`: the zip-bomb rule (ratio and size limits) the sniffer and the upload vetting share.
 - `plumbing.jsontext`: JSON text by orjson, and by json where orjson would write or read otherwise.
 - `plumbing.textencoding`: the text encoding of bytes, one decision for every door that reads text.
+- `plumbing.interrupts`: a SystemExit or Ctrl-C that a database driver turned into its own error, found
+  again, so that a process told to stop stops.
 
 This package imports nothing of ours; catalog_schema, harvesters, quality and app may all import it.
 """
