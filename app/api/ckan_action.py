@@ -582,13 +582,25 @@ def organization_list(session: Session, params: dict, user: User | None) -> list
     return [organization_dict(p, counts.get(p.id, 0)) for p in pubs]
 
 
+def _user_dict(member: User, capacity: str) -> dict[str, Any]:
+    """A member as CKAN's public user dict gives one, with its `capacity` (admin or editor). An account has no name
+    but its e-mail address, which is private here: its number is its `name` (organization_member_create and
+    _delete take it as `username`), its full name, when it gave one, its `display_name`. No address, no token."""
+    name = str(member.id)
+    return {"id": name, "name": name, "fullname": member.name, "display_name": member.name or name,
+            "capacity": capacity, "state": "active" if member.active else "deleted"}
+
+
 def organization_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
-    """One publisher; include_datasets adds its active datasets (up to 1000) as packages."""
+    """One publisher; include_datasets adds its active datasets (up to 1000) as packages; include_users (true by
+    default) its members, each with its capacity, to its own members and sysadmins (anyone else gets none)."""
     pub = _find_publisher(session, _id_param(params, "id"))
     if pub is None:
         raise not_found(T_("Organization not found"))
     out = organization_dict(pub, _package_counts(session).get(pub.id, 0))
-    out["users"] = []
+    # CKAN's default; the members only to who may see them (app.services.accounts): the public gets none
+    out["users"] = [_user_dict(m.user, m.role) for m in accounts.visible_members(session, user, pub)] \
+        if _bool(params, "include_users", True) else []
     if _bool(params, "include_datasets"):
         ids = list(session.scalars(select(Dataset.id).where(Dataset.publisher_id == pub.id,
                                                             Dataset.state == "active")

@@ -108,6 +108,19 @@ def may_manage_members(session: Session, user: User | None, publisher: Publisher
     return bool(user.is_sysadmin) or role_on(session, user, publisher) == "admin"
 
 
+def may_see_members(session: Session, user: User | None, publisher: Publisher) -> bool:
+    """May `user` see who the members of `publisher` are, and their roles (CKAN's organization_show `users`)? A
+    sysadmin, or an active member of it (an admin or an editor); never the public nor other publishers' people."""
+    if user is None or not user.active:
+        return False
+    return bool(user.is_sysadmin) or role_on(session, user, publisher) is not None
+
+
+def visible_members(session: Session, user: User | None, publisher: Publisher) -> list[Membership]:
+    """The publisher's members (`members`) if `user` may see them (`may_see_members`), else none."""
+    return members(session, publisher) if may_see_members(session, user, publisher) else []
+
+
 def _member_change(actor: Actor, publisher: Publisher, member: User, role: str | None, *, add: bool) -> str | None:
     """The role `member` has on `publisher` now, once the change to `role` (None: removed) is found allowed."""
     session = actor.session
