@@ -848,7 +848,13 @@ def _ckan_error(exc) -> ActionError:
     # the pages' wording keys (why, value, limit ...) stay out of CKAN's error object
     extra = {k: v for k, v in exc.detail.items()
              if k not in ("field", "why", "value", "limit", "length", "found", "format", "filename", "column",
-                          "property")}
+                          "property", "distribution")}
+    position = exc.detail.get("distribution")
+    if isinstance(position, int) and not isinstance(position, bool):  # a field of one resource of a package
+        where = f"resources[{position}].{field}"
+        return ActionError(409, "Validation Error", Text("%(field)s: %(why)s", field=where, why=exc.message),
+                           resources=[{} for _ in range(position)] + [{field: [exc.message]}], code=exc.code,
+                           **extra)
     return ActionError(409, "Validation Error", exc.message, **{field: [exc.message]}, code=exc.code, **extra)
 
 

@@ -243,11 +243,15 @@ def spatial(value: Any, stored: list[str] | None = None) -> list[str]:
 
 def media_type(value: Any, field: str = "media_type") -> str | None:
     """A distribution's declared media type (vocab.media_type: type/subtype, "text/csv"), None for an empty value;
-    anything else ("comma separated", "CSV") raises Invalid naming `field`: a quality check, DCAT's dcat:mediaType
-    and CKAN's mimetype all read it as one."""
+    a format's name where a media type belongs ("CSV", "XLS", ".csv": what many CKAN portals keep as a resource's
+    mimetype) is the format's media type (vocab.file_format: "text/csv"); anything else ("comma separated") raises
+    Invalid naming `field`: a quality check, DCAT's dcat:mediaType and CKAN's mimetype all read it as one."""
     if value is None or isinstance(value, str) and not value.strip():
         return None
     found = vocab.media_type(value)
+    if found is None and isinstance(value, str):
+        fmt = vocab.file_format(value)
+        found = fmt.media_types[0] if fmt is not None and fmt.media_types else None
     if found is None or len(found) > 200:
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         raise Invalid(T_("%(text)s is not a media type: write it as type/subtype, e.g. text/csv or application/json.",
@@ -268,8 +272,9 @@ def refuse_controls(fields: dict[str, Any], before: Record | None = None) -> Non
 
 def check_record(rec: Record, before: Record | None = None) -> None:
     """The values of a whole record (what CKAN's package_create, _update and _patch send) checked as the publish
-    page checks them: issued and modified dates, the period and the contact's e-mail; a value the dataset holds
-    already (`before`) passes as it is. Dates are written in ISO form. Places are taken as a source's are (a name
+    page checks them: issued and modified dates, the period and the contact's e-mail, and as a distribution's own
+    change checks it, each distribution's media type (`media_type`, written as it stores it); a value the dataset
+    holds already (`before`) passes as it is. Dates are written in ISO form. Places are taken as a source's are (a name
     the gazetteer does not know is kept as written: a dump of another portal loads). Raises the first Invalid."""
     before = before or {}
     refuse_controls(rec, before)
@@ -285,6 +290,14 @@ def check_record(rec: Record, before: Record | None = None) -> None:
     cp = rec.get("contact_point")
     if isinstance(cp, dict) and cp.get("email") and cp.get("email") != (before.get("contact_point") or {}).get("email"):
         contact_point({"email": cp["email"]})
+    held = {d.get("media_type") for d in before.get("distributions") or [] if isinstance(d, dict)}
+    for position, dist in enumerate(rec.get("distributions") or []):
+        if isinstance(dist, dict) and dist.get("media_type") is not None and dist["media_type"] not in held:
+            try:  # as a distribution's own change takes it (distributions.replace)
+                dist["media_type"] = media_type(dist["media_type"])
+            except Invalid as exc:
+                exc.detail["distribution"] = position  # which one: CKAN's door names resources[<position>]
+                raise
 
 
 #: The key of `fields` a refusal's field belongs to, where the two differ (a form's boxes of one field).

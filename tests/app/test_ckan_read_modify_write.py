@@ -343,3 +343,60 @@ def test_a_mimetype_that_is_no_media_type_is_a_validation_error(ck, app, action)
             ck.action.resource_patch(id=res["id"], mimetype="comma separated")
     assert "mimetype" in raised.value.error_dict and "comma separated" in raised.value.error_dict["message"]
     assert _stored_media(app, "two-urls") == ("text/csv", "CSV")
+
+
+def _stored_media_types(app, slug: str) -> list[str | None]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return [d.media_type for d in s.scalar(select(Dataset).where(Dataset.slug == slug)).distributions]
+
+
+#: mimetypes as real CKAN dumps hold them: a format's name, parameters, capitals, a type no format of ours has
+DUMPED = ("CSV", "text/csv; charset=utf-8", "TEXT/CSV", "application/vnd.example.table")
+
+
+@pytest.mark.parametrize("action", ["package_create", "package_update", "package_patch"])
+def test_a_packages_mimetype_is_stored_as_resource_update_stores_it(ck, app, action):
+    """package_create, _update and _patch stored a resource's mimetype as sent, where resource_update normalises it
+    (fields.media_type): the same value is stored whichever action sent it, and what resource_update refuses is a
+    Validation Error naming the resource's mimetype, nothing changed."""
+    _two_urls(ck)
+    res = ck.action.resource_show(id=ck.action.package_show(id="two-urls")["resources"][0]["id"])
+    expected = []
+    for value in DUMPED:
+        ck.action.resource_update(**{**res, "mimetype": value})
+        expected.append(_stored_media(app, "two-urls")[0])
+    assert expected[:3] == ["text/csv", "text/csv; charset=utf-8", "text/csv"]
+
+    resources = [{"name": f"Table {i}", "url": f"http://127.0.0.1:9/{i}.csv", "format": "CSV", "mimetype": value}
+                 for i, value in enumerate(DUMPED)]
+    plain = [{k: v for k, v in r.items() if k != "mimetype"} for r in resources]
+    package = {"name": "dumped", "title": "Dumped", "owner_org": "agency-a"}
+    bad = [*resources[:1], {**resources[1], "mimetype": "comma separated"}]
+
+    def send(resources):
+        if action == "package_create":
+            return ck.action.package_create(**package, resources=resources)
+        if action == "package_update":
+            return ck.action.package_update(**{**ck.action.package_show(id="dumped"), "resources": resources})
+        return ck.action.package_patch(id="dumped", resources=resources)
+
+    if action != "package_create":
+        ck.action.package_create(**package, resources=plain)
+    before = _stored_media_types(app, "dumped") if action != "package_create" else None
+    with pytest.raises(ValidationError) as raised:
+        send(bad)
+    error = raised.value.error_dict
+    assert error["resources"][1]["mimetype"] and "comma separated" in error["message"]
+    assert "resources[1].mimetype" in error["message"]
+    if action == "package_create":
+        with app.extensions["opendata"]["sessionmaker"]() as s:
+            assert s.scalar(select(Dataset).where(Dataset.slug == "dumped")) is None
+    else:
+        assert _stored_media_types(app, "dumped") == before
+
+    shown = send(resources)
+    assert _stored_media_types(app, "dumped") == expected
+    assert [r["mimetype"] for r in shown["resources"]] == expected
+    # sent back as package_show gave them: unchanged
+    assert [r["mimetype"] for r in ck.action.package_update(**ck.action.package_show(id="dumped"))["resources"]] \
+        == expected
