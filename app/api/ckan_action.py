@@ -37,9 +37,11 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from app import auth, link_history
 from app.api import ckan_query, datastore_fields
 from app.api.lang import api_lang, localise
+from app.api.rest.blueprint import CATALOG_CACHE
 from app.assessment import latest_ids
 from app.datastore import load as datastore
 from app.datastore.gate import root as datastore_root
+from app.delivery import carries_credentials
 from app.request_context import db_session
 from app.security import request_token
 from app.services import access, accounts, datasets, distributions, lifecycle
@@ -1280,5 +1282,17 @@ def action(name: str) -> Response:
     except ActionError as exc:
         session.rollback()
         error = {"__type": exc.type, "message": exc.message, **exc.fields}
-        return envelope(name, {"success": False, "error": error}, exc.status)
-    return envelope(name, {"success": True, "result": result}, 200)
+        return _cached(envelope(name, {"success": False, "error": error}, exc.status))
+    return _cached(envelope(name, {"success": True, "result": result}, 200))
+
+
+def _cached(resp: Response) -> Response:
+    """How long an answer may be kept. A read asked anonymously by GET (or HEAD) is the public's answer: kept as the
+    REST API's public answers are (`CATALOG_CACHE`), with `Vary: Authorization, X-CKAN-API-Key` (app/delivery.py)
+    so that no token's request is handed it. An answer to a token stays `private` (app/delivery.py makes it so); a
+    POST (ckanapi's every call, a write) and an error are never kept."""
+    if resp.status_code != 200 or request.method not in ("GET", "HEAD"):
+        resp.headers["Cache-Control"] = "no-store"
+    elif not carries_credentials(request):
+        resp.headers["Cache-Control"] = CATALOG_CACHE
+    return resp

@@ -91,7 +91,33 @@ def test_an_anonymous_answer_keeps_its_caching(client, world):
     assert client.get("/api/v1/datasets").headers["Cache-Control"] == "public, max-age=60"
     assert client.get("/catalog.ttl").headers["Cache-Control"] == "public, no-cache"
     assert client.get("/api/v1/datasets/draft-a").headers["Cache-Control"] == "no-store"
-    assert "Cache-Control" not in client.get("/api/3/action/package_show?id=active-a-1").headers
+    assert client.get("/api/3/action/package_show?id=active-a-1").headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_an_anonymous_ckan_read_is_cached_as_the_public_api_is(client, world):
+    """An anonymous GET of a CKAN read said no Cache-Control at all, where the REST API's public answers say their
+    lifetime: it is the same policy (`public, max-age=60`), with the Vary of the credential headers, so a shared cache
+    keeps the public's copy apart from a token's. A POST (what ckanapi sends) and an error are never kept."""
+    public = client.get("/api/v1/datasets/active-a-1").headers["Cache-Control"]
+    assert public.startswith("public, max-age=")
+    for url in ("/api/3/action/package_show?id=active-a-1", "/api/3/action/package_search?q=Published",
+                "/api/3/action/organization_show?id=agency-a", "/api/3/action/status_show"):
+        for method in (client.get, client.head):
+            resp = method(url)
+            assert resp.status_code == 200 and resp.headers["Cache-Control"] == public, (url, method)
+            assert CREDENTIALS <= _vary(resp), url
+    refused = {"/api/3/action/package_show?id=draft-a": 404, "/api/3/action/package_show?id=nothing": 404,
+               "/api/3/action/no_such_action": 400, "/api/3/action/package_search?rows=-1": 409,
+               "/api/3/action/package_create?name=x": 400}
+    for url, status in refused.items():
+        resp = client.get(url)
+        assert resp.status_code == status and _directives(resp) == ["no-store"], (url, resp.status_code)
+    for body in ({"id": "active-a-1"}, {"id": "draft-a"}):
+        posted = client.post("/api/3/action/package_show", json=body)
+        assert posted.status_code in (200, 404) and _directives(posted) == ["no-store"], body
+    written = client.post("/api/3/action/package_patch", json={"id": "active-a-1", "title": "x"},
+                          headers=_sent(world, "key"))
+    assert written.status_code == 200 and _directives(written) == ["private", "no-store"]
 
 
 @pytest.mark.parametrize("how", ["anonymous", "authorization", "key"])
