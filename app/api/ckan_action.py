@@ -1233,7 +1233,7 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
         edits = datastore_fields.edits(params.get("fields"), stored_types)
     except datastore_fields.FieldsError as exc:
         raise invalid({exc.key: [exc.message]}) from exc
-    _call(session, user, distributions.edit_dictionary, ds, row.id, edits)
+    _call(session, user, distributions.edit_dictionary, ds, row.id, edits, action="ckan.datastore_create")
     described = datastore_fields.described(row)
     fields = [{"id": name, "type": stored_types.get(name, "text"), "info": info} for name, info in described.items()]
     return {"resource_id": row.id, "fields": fields, "method": "insert"}

@@ -280,11 +280,14 @@ def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.re
 
 
 @service
-def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict[str, Any]:
+def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any, *,
+                    action: str = "publish.edit_dictionary") -> dict[str, Any]:
     """The agency's edits of a table's data dictionary: each column's title, description, unit or type (None
     goes back to what was inferred). Kept with the distribution, so they outlive reloads and re-harvests (a
     harvested dataset's are a sysadmin's: to its publisher it is read-only until detached, as every other change);
-    the file and the record are not changed, so nothing is assessed again. Returns the effective dictionary."""
+    the file and the record are not changed, so nothing is assessed again. Audited as `action` (CKAN's
+    datastore_create: `ckan.datastore_create`, as every CKAN write is named by its action). Returns the effective
+    dictionary."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     current = dictionary.effective(row.dictionary, row.table_schema)
@@ -297,7 +300,7 @@ def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any) -> dict
         raise dictionary_refusal(exc) from exc
     before = dict(row.dictionary or {})
     set_dictionary_edits(row, clean, edited_at=utcnow().isoformat())
-    audit(actor, "publish.edit_dictionary", ds, None, None, distribution=row.id,
+    audit(actor, action, ds, None, None, distribution=row.id,
           edits={"before": before.get("edits") or {}, "after": row.dictionary.get("edits") or {}})
     finish(actor, ds, reassess=False)
     return dictionary.effective(row.dictionary, row.table_schema)

@@ -31,7 +31,7 @@ from app.jobs import Runtime
 from app.services import distributions
 from app.services.context import Actor
 from app.services.context import Runtime as ServiceRuntime
-from catalog_schema.models import Dataset, Distribution, User
+from catalog_schema.models import AuditEvent, Dataset, Distribution, User
 from tests.support.accounts import make_user
 from tests.support.cli import opendata
 from tests.support.publishing import publish_uploads
@@ -668,6 +668,14 @@ def test_datastore_create_edits_the_dictionary_and_refuses_rows(app):
             ck.action.datastore_create(resource_id="no-such-resource", fields=fields)
         info = {f["id"]: f for f in ck.action.datastore_info(id=rid)["fields"]}
         assert info["2017年"]["info"]["label"] == "GDP 2017"  # the refused calls changed nothing
+        # audited as the CKAN action it was, as every other CKAN write (it read as an edit on the publish page)
+        with app.extensions["opendata"]["sessionmaker"]() as s:
+            events = s.execute(select(AuditEvent.action, AuditEvent.detail).where(
+                AuditEvent.action.in_(("ckan.datastore_create", "publish.edit_dictionary")))
+                .order_by(AuditEvent.id)).all()
+        assert [a for a, _ in events] == ["ckan.datastore_create"] * 2
+        assert events[0][1]["distribution"] == rid and events[0][1]["via"] == "ckan_action"
+        assert events[0][1]["edits"]["after"]["地区"]["title"] == "Province"
     finally:
         served.close()
 
