@@ -269,7 +269,7 @@ def timestamp(value: Any) -> str | None:
     """A record's date as CKAN's timestamps take it (metadata_created/metadata_modified, a resource's created/
     last_modified): ISO 8601 that `datetime.fromisoformat` and CKAN's own `isodate` validator read. A date or a date
     and time as every door publishes it (`catalog_schema.dates`: 2021年3月1日 is 2021-03-01), one with a time zone
-    in UTC as CKAN keeps them; None for what is no such timestamp (a month, a year, "March 2021")."""
+    in UTC as CKAN keeps them; None for what is no such timestamp (a month such as "March 2021", a year, no date)."""
     return _timestamp(value) if isinstance(value, str) else None
 
 

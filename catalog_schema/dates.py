@@ -2,7 +2,8 @@
 CSV and XML, CKAN's timestamps (`catalog_schema.ckan.timestamp`) and the quality score.
 
 Sources write dates in many ways. A real ISO date (2024-03-01), date and time, year-month or year is published
-as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3) in its ISO form; anything that is no
+as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3, a month named in English as harvested CKAN
+and data.json extras say it: March 2024, Mar 2024) in its ISO form; anything that is no
 date on the calendar ("2023-13-01", "yesterday-ish") is not published at all, and the quality score says so
 (`quality.metadata`: the indicator fails with a finding naming the value, not "no date").
 """
@@ -22,6 +23,13 @@ _YEAR = re.compile(r"^-?\d{4}$")
 #: A date and time written with a space, a lower-case z or an offset without its colon (ISO 8601 and POD allow
 #: them, xsd:dateTime does not): published in xsd:dateTime's form.
 _LOOSE_DATETIME = re.compile(r"^(-?\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)([zZ]|[+-]\d{2}:?\d{2})?$")
+#: A month named in English and its year ("March 2021", "Mar. 2021", "Sept 2021"), as harvested CKAN and data.json
+#: extras write a month: published as that year-month, the precision written.
+_NAMED_MONTH = re.compile(r"^([A-Za-z]+)\.?,?\s+(\d{4})$")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH_NUMBER = {**{name: n for n, name in enumerate(_MONTHS, 1)}, **{name[:3]: n for n, name in enumerate(_MONTHS, 1)},
+                 "sept": 9}
 
 #: The XSD datatype (local name) of each kind of published date.
 DATE, DATETIME, YEAR_MONTH, YEAR = "date", "dateTime", "gYearMonth", "gYear"
@@ -46,6 +54,10 @@ def published(value: str) -> tuple[str, str] | None:
         day, time, zone = loose.groups()
         zone = "Z" if zone in ("z", "Z") else (zone[:3] + ":" + zone[-2:] if zone else "")
         return published(f"{day}T{time.replace(',', '.')}{zone}")
+    named = _NAMED_MONTH.match(value)
+    if named:
+        month = _MONTH_NUMBER.get(named.group(1).lower())
+        return published(f"{named.group(2)}-{month:02d}") if month else None
     written = filemeta.parse_date(value)
     if written is None:
         return None

@@ -80,8 +80,8 @@ def csv_row(rec: Record) -> dict[str, Any]:
 
 def _date(value: Any) -> str:
     """A record's date as every door publishes it (`catalog_schema.dates`): ISO 8601, so a spreadsheet sorts the
-    column (a source's 2021年3月 is 2021-03); empty for what is no date ("March 2021"). The source's words stay in
-    the record (the JSON export)."""
+    column (a source's 2021年3月 or "March 2021" is 2021-03); empty for what is no date ("yesterday-ish"). The
+    source's words stay in the record (the JSON export)."""
     return dates.published_text(value) or ""
 
 

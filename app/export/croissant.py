@@ -51,7 +51,8 @@ def describe(ds: Dataset, site: str) -> croissant.CroissantDataset:
     url = f"{site}/dataset/{ds.slug}"
     publisher = pick_text(ds.publisher.name) if ds.publisher else None
     licence = vocab.licence_by_id(ds.license_id) if ds.license_id else None
-    # schema.org Dates, as every door publishes a date (a source's 2021年3月 is 2021-03; "March 2021", none at all)
+    # schema.org Dates, as every door publishes a date (a source's 2021年3月 or "March 2021" is 2021-03;
+    # "yesterday-ish", none at all)
     published, modified = dates.published_text(ds.issued), dates.published_text(ds.modified)
     year = (published or modified or "").lstrip("-")[:4]
     cite = ". ".join(x for x in (f"{publisher} ({year})" if publisher and year else publisher, title, url) if x)

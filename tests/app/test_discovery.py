@@ -119,7 +119,8 @@ def test_sitemap_parts_hold_at_most_50000_urls(app, client, monkeypatch):
 def test_croissant_gives_a_harvested_date_as_a_date_mlcroissant_reads(app, tmp_path):
     """A harvest keeps a date as the source wrote it ("2021年3月", "March 2021"); Croissant's datePublished and
     dateModified are schema.org Dates, which mlcroissant refused such words as ("should follow the ISO 8601
-    format"). They go out as every door publishes a date (catalog_schema.dates): in ISO form, or not at all."""
+    format"). They go out as every door publishes a date (catalog_schema.dates): in ISO form ("March 2021" is the
+    month 2021-03), or not at all ("yesterday-ish")."""
     import mlcroissant as mlc
 
     from catalog_schema.models import Dataset
@@ -133,11 +134,19 @@ def test_croissant_gives_a_harvested_date_as_a_date_mlcroissant_reads(app, tmp_p
         with app.extensions["opendata"]["sessionmaker"]() as s:  # as a harvest stores the source's words
             ds = s.query(Dataset).filter_by(slug="ridership").one()
             record = to_record(ds)
-            record.update(issued="2021年3月", modified="March 2021")
+            record.update(issued="2021年3月", modified="yesterday-ish")
             save_record(s, record, dataset=ds)
             s.commit()
         body = requests.get(f"{served.url}/dataset/ridership/croissant.json", timeout=10).json()
         assert body["datePublished"] == "2021-03" and "dateModified" not in body
+        with app.extensions["opendata"]["sessionmaker"]() as s:
+            ds = s.query(Dataset).filter_by(slug="ridership").one()
+            record = to_record(ds)
+            record.update(modified="March 2021")
+            save_record(s, record, dataset=ds)
+            s.commit()
+        body = requests.get(f"{served.url}/dataset/ridership/croissant.json", timeout=10).json()
+        assert (body["datePublished"], body["dateModified"]) == ("2021-03", "2021-03")
         assert "(2021)" in body["citeAs"]
         path = tmp_path / "croissant.json"
         path.write_text(json.dumps(body, ensure_ascii=False), "utf-8")

@@ -1070,9 +1070,9 @@ def test_dates_a_source_wrote_its_own_way_are_dates_in_every_standard_field(app,
 
     for path in ("/catalog.csv", "/dataset/odd-extras.csv"):
         rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get(path).get_data(as_text=True)))}
-        assert (rows["odd-extras"]["issued"], rows["odd-extras"]["modified"]) == ("2021-03", ""), path
+        assert (rows["odd-extras"]["issued"], rows["odd-extras"]["modified"]) == ("2021-03", "2021-03"), path
     rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(client.get("/catalog.csv").get_data(as_text=True)))}
     assert (rows["odd-core"]["issued"], rows["odd-core"]["modified"]) == ("2021-03-01", "")
     root = ET.fromstring(client.get("/catalog.xml").data)
     dated = {d.get("slug"): (d.findtext("issued"), d.findtext("modified")) for d in root.iter("dataset")}
-    assert dated == {"odd-extras": ("2021-03", None), "odd-core": ("2021-03-01", None)}
+    assert dated == {"odd-extras": ("2021-03", "2021-03"), "odd-core": ("2021-03-01", None)}
