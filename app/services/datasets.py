@@ -141,6 +141,41 @@ def scan_new_files(actor: Actor, ds: Dataset) -> dict | None:
     return actor.check
 
 
+#: The fields a dataset's timeliness is judged by (quality/timeliness.py: the modification date, else the publication
+#: date, against the update frequency) and the period it covers (a metadata indicator beside it).
+TIMELINESS_FIELDS = ("frequency", "modified", "issued", "temporal")
+
+
+def kept_draft_check(ds: Dataset) -> tuple[bool, list] | None:
+    """Before an edit of `ds`: None when it keeps no check an edit should redo (not a draft, or no check kept), else
+    whether the check it keeps is current (check.stored: made from the draft and its files as they are) and the
+    files as they are."""
+    if ds.state != "draft" or not ds.prepublication_check:
+        return None
+    return check.stored(ds) is not None, _files(ds)
+
+
+def refresh_draft_check(actor: Actor, ds: Dataset, before: Record, kept: tuple[bool, list] | None) -> None:
+    """After an edit of a draft that keeps a check (`kept`: `kept_draft_check` before the edit): when the edit changed
+    what its timeliness is judged by (TIMELINESS_FIELDS), the kept check is computed again now, as the view's check
+    (check.run) would, so the drafts list and the publish page do not show the old timeliness meanwhile. When the
+    kept check was current and the edit left the files as they were, it read them as they still are: their evidence
+    on the rows is read again and nothing is fetched; otherwise the linked files are fetched as the view's would be
+    (a new link checked now, not kept unchecked).
+
+    A step of a service, not one itself (a published dataset is assessed again by `finish` instead)."""
+    if kept is None or actor.runtime is None or ds.state != "draft":
+        return
+    after = to_record(ds)
+    if all(before.get(name) == after.get(name) for name in TIMELINESS_FIELDS):
+        return
+    current, files = kept
+    kwargs = actor.check_kwargs()
+    if current and _files(ds) == files:
+        kwargs["http"] = None
+    actor.check = check.prepublication_check(actor.session, ds, **kwargs)
+
+
 def gate_status(ds: Dataset, doc: dict | None) -> dict[str, Any]:
     """What the gate says of a dataset's files after a change: withheld files and why."""
     if doc is None:
@@ -210,12 +245,14 @@ def update(actor: Actor, ds: Dataset, fields: dict[str, Any], *, new_slug: Any =
     before = to_record(ds)
     rec = to_record(ds)
     apply_fields(rec, fields, lang=actor.lang)  # every field checked before anything changes
+    kept = kept_draft_check(ds)
     if new_slug and not (isinstance(new_slug, str) and new_slug.strip() in ("", ds.slug)):
         _rename(actor, ds, new_slug)  # a bad, taken or non-text name refused: still nothing changed
         before["slug"] = rec["slug"] = ds.slug  # (the rename is audited on its own)
         keep_platform_extras(ds, rec)  # the IRI the rename pinned (store.pin_iri), audited with the rename too
         keep_platform_extras(ds, before)
     save_record(actor.session, rec, dataset=ds)
+    refresh_draft_check(actor, ds, before, kept)
     audit(actor, "publish.update", ds, before, to_record(ds))
     return finish(actor, ds)
 
@@ -290,9 +327,11 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     record["slug"], record["id"], record["state"] = ds.slug, ds.id, ds.state
     before = to_record(ds)
     files_before = _files(ds)
+    kept = kept_draft_check(ds)
     keep_platform_extras(ds, record)
     save_record(session, record, dataset=ds)
     session.flush()
+    refresh_draft_check(actor, ds, before, kept)
     doc = scan_new_files(actor, ds) if _files(ds) != files_before else None
     audit(actor, f"ckan.{action}", ds, before, to_record(ds), **gate_status(ds, doc))
     return finish(actor, ds)

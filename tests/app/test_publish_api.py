@@ -650,3 +650,37 @@ def test_ckan_update_or_patch_asking_a_published_dataset_to_be_private_is_refuse
     again = client.post("/api/3/action/package_patch", headers=editor,
                         json={"id": "still-draft", "private": True, "notes": "More."})
     assert draft.status_code == 200 and again.status_code == 200 and again.get_json()["result"]["state"] == "draft"
+
+
+def test_a_drafts_kept_check_follows_an_edit_of_what_its_timeliness_is_judged_by(app, client, world):
+    """A draft keeps its check (the drafts list shows its stars and score; the publish page and GET .../check show it
+    while the draft is unchanged). An edit of its update frequency or period left the kept check as it was, so the
+    drafts list went on showing the old score and its timeliness until someone opened the check. Such an edit now
+    computes the kept check again, in the edit itself, and the next view finds it current."""
+    from app.services import check as check_mod
+
+    token = {"Authorization": world.tokens["editor_a"]}
+    created = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "District population", "lang": "en", "license": "cc-by",
+        "frequency": "DAILY", "modified": "2020-01-01"})
+    slug = created.get_json()["slug"]
+    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=token, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(CLEAN_CSV.read_bytes()), CLEAN_CSV.name)})
+    assert up.status_code == 201, up.get_json()
+    first = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+    assert "stale" in _kinds(first["findings"]) and "missing-temporal" in _kinds(first["findings"])
+
+    def kept():
+        with app.extensions["opendata"]["sessionmaker"]() as s:
+            ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+            return check_mod.stored(ds), check_mod.last_results(s, [ds.id])[ds.id]
+
+    for change, gone in (({"frequency": "IRREGULAR"}, "stale"),
+                         ({"temporal": {"start": "2019-01-01", "end": "2019-12-31"}}, "missing-temporal")):
+        assert client.patch(f"/api/v1/datasets/{slug}", headers=token, json=change).status_code == 200
+        now, listed = kept()
+        assert now is not None, change  # the kept check is that of the draft as edited
+        assert gone not in _kinds(now["findings"]) and listed == {"stars": now["stars"], "score": now["score"]}
+        viewed = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+        assert viewed["checked_at"] == now["checked_at"] and viewed["score"] == now["score"]  # not computed again
+    assert now["score"] > first["score"]
