@@ -30,6 +30,7 @@ from app.security import (
 )
 from app.services import accounts, follows
 from app.services.context import Actor
+from app.web import notices
 from app.web.follows import PERIOD_LABELS, described
 from catalog_schema.models import ROLES, ApiToken, Publisher, User, utcnow
 
@@ -105,9 +106,8 @@ def _emails(user_ids: set) -> dict[int, str]:
     return dict(db_session().execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
-def _publisher_arg(name: str) -> Publisher | None:
-    """The publisher a query argument names by slug (the notices after leaving one, or becoming its editor)."""
-    slug = request.args.get(name)
+def _publisher_named(slug: str | None) -> Publisher | None:
+    """The publisher a notice names by slug (after leaving one, or becoming its editor)."""
     return db_session().scalar(select(Publisher).where(Publisher.slug == slug)) if slug else None
 
 
@@ -118,12 +118,13 @@ def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken |
     memberships = sorted(user.memberships, key=lambda m: m.publisher.slug)
     mine = described(db_session(), follows.of_user(Actor(db_session(), user, "web")))
     invitations = accounts.pending_invitations(db_session(), user)
+    said = notices.told("account")  # what the change before said, kept in the session (never the query string's)
     html = render_template("account/index.html", user=user, memberships=memberships, tokens=_tokens(user),
                            invite_publishers=admin_publishers(user), roles=ROLES,
-                           welcome=request.args.get("welcome"), changed=request.args.get("changed"),
+                           welcome="welcome" in said, changed="changed" in said,
                            invitations=invitations, inviters=_emails({i.created_by for i in invitations}),
-                           revoked=request.args.get("revoked"), left=_publisher_arg("left"),
-                           editor_of=_publisher_arg("editor_of"),
+                           revoked=said.get("revoked"), left=_publisher_named(said.get("left")),
+                           editor_of=_publisher_named(said.get("editor_of")),
                            all_tokens=_all_active_tokens() if user.is_sysadmin else [],
                            new_token=new_token, new_token_row=new_token_row, error=error,
                            expiry_choices=EXPIRY_CHOICES, now=utcnow(), aware=auth.aware, follows=mine,

@@ -36,6 +36,7 @@ from app.security import (
     sign_in_session,
 )
 from app.services import accounts
+from app.web import notices
 from catalog_schema.models import Publisher
 
 bp = Blueprint("credentials", __name__)
@@ -151,7 +152,8 @@ def revoke_invitation(invitation_id: int):
         s.rollback()
         return account_page(me, error=_message(exc), status=404 if exc.code == "no-invitation" else 403)
     s.commit()
-    return redirect(url_for("account.index", revoked=row.email), code=303)
+    notices.tell("account", "revoked", row.email)
+    return redirect(url_for("account.index"), code=303)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -177,8 +179,9 @@ def accept(token: str):
                 s.commit()
                 me = current_account()
                 if existing is None or (me is not None and me.id == user.id):
-                    _sign_in(user)
-                    return redirect(url_for("account.index", welcome=row.publisher.slug))
+                    _sign_in(user)  # a fresh session: the notice after it
+                    notices.tell("account", "welcome", row.publisher.slug)
+                    return redirect(url_for("account.index"))
                 return redirect(url_for("account.login", next=url_for("account.index")))
     return _page("account/invitation.html", 400 if error else 200, invitation=row, existing=existing,
                  error=error, name=(request.form.get("name") or "")[:200] if request.method == "POST" else "")
@@ -238,8 +241,9 @@ def reset(token: str):
                 error = _message(exc)
             else:
                 s.commit()
-                _sign_in(user)
-                return redirect(url_for("account.index", changed=1))
+                _sign_in(user)  # a fresh session: the notice after it
+                notices.tell("account", "changed")
+                return redirect(url_for("account.index"))
     return _page("account/reset.html", 400 if error else 200, error=error)
 
 
@@ -266,5 +270,6 @@ def change():
                 error = _message(exc)
             else:
                 s.commit()
-                return redirect(url_for("account.index", changed=1))
+                notices.tell("account", "changed")
+                return redirect(url_for("account.index"))
     return _page("account/password.html", 400 if error else 200, error=error)

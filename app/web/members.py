@@ -26,6 +26,7 @@ from app.services import accounts
 from app.services.context import Actor
 from app.services.errors import ServiceError
 from app.texts import Text, say
+from app.web import notices
 from catalog_schema.models import ROLES, Publisher, User
 from catalog_schema.record import pick_text
 
@@ -77,13 +78,13 @@ def _page(pub: Publisher, *, error: str | None = None, status: int = 200) -> Res
         abort(403)
     rows = accounts.members(db_session(), pub)
     notice = None
-    email = (request.args.get("member") or "")[:320]
-    if email and request.args.get("done") == "removed":
-        notice = _("%(email)s is no longer a member of %(publisher)s", email=email, publisher=_name(pub))
-    elif email and request.args.get("done") == "admin":
-        notice = _("%(email)s is now an administrator of %(publisher)s", email=email, publisher=_name(pub))
-    elif email and request.args.get("done") == "editor":
-        notice = _("%(email)s is now an editor of %(publisher)s", email=email, publisher=_name(pub))
+    for done, email in notices.told("members").items():  # kept by the change (never the query string's words)
+        if done == "removed":
+            notice = _("%(email)s is no longer a member of %(publisher)s", email=email, publisher=_name(pub))
+        elif done == "admin":
+            notice = _("%(email)s is now an administrator of %(publisher)s", email=email, publisher=_name(pub))
+        elif done == "editor":
+            notice = _("%(email)s is now an editor of %(publisher)s", email=email, publisher=_name(pub))
     html = render_template("publishers/members.html", pub=pub, rows=rows, roles=ROLES, me=me, error=error,
                            notice=notice)
     return _no_store(Response(html, status))
@@ -96,12 +97,13 @@ def index(slug: str):
 
 
 def _after(pub: Publisher, member: User, done: str):
-    """Back to the members page with what was done; to /account when the reader may no longer see that page (they
-    left, or made themselves an editor)."""
+    """Back to the members page, which says what was done; to /account when the reader may no longer see that page
+    (they left, or made themselves an editor). What was done rides in the session (app/web/notices.py)."""
     if accounts.may_manage_members(db_session(), current_account(), pub):
-        return redirect(url_for("members.index", slug=pub.slug, member=member.email, done=done), code=303)
-    return redirect(url_for("account.index", left=pub.slug) if done == "removed"
-                    else url_for("account.index", editor_of=pub.slug), code=303)
+        notices.tell("members", done, member.email)
+        return redirect(url_for("members.index", slug=pub.slug), code=303)
+    notices.tell("account", "left" if done == "removed" else "editor_of", pub.slug)
+    return redirect(url_for("account.index"), code=303)
 
 
 def _refused(pub: Publisher, exc: ServiceError) -> Response:
