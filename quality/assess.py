@@ -85,8 +85,9 @@ class DistributionFacts:
 
     def to_doc(self) -> dict[str, Any] | None:
         """What reading the file found, as JSON that `with_doc` turns back into equal facts; None when it would
-        not come back equal (a value JSON cannot carry): such facts are not kept (quality.facts_cache)."""
-        if self.findings or self.transient:
+        not come back equal (a value JSON cannot carry), or when it would keep personal data (`names_personal`):
+        such facts are not kept (quality.facts_cache)."""
+        if self.findings or self.transient or self.names_personal():
             return None
         doc = {"sniffed": self.sniffed.to_dict(exact=True) if self.sniffed is not None else None,
                "rdf_subjects": self.rdf_subjects, "rdf_links": self.rdf_links,
@@ -98,6 +99,21 @@ class DistributionFacts:
             return None
         again = DistributionFacts(self.key, self.url, self.check).with_doc(doc)
         return doc if all(getattr(again, name) == getattr(self, name) for name in self.READ) else None
+
+    def names_personal(self) -> bool:
+        """Whether the table's column names are personal data themselves (a file without a header row has its first
+        row of data read as its names: a citizen's ID number): its profile holds them in its header, its types and
+        its counts per column, which the serving gate's facts and the data dictionary take from it by name. Such
+        facts are not kept beside the archive (`to_doc`): kept, they were personal data at rest beyond what the
+        gate needs, and said by position they no longer name the table's columns. The copy is read again at each
+        re-check instead (it blocks publishing until it is fixed or an admin overrides it)."""
+        profile = self.profile
+        if profile is None:
+            return False
+        from quality import pii  # pyarrow: not for the registry's first import
+
+        return bool(profile.header_pii) or bool(pii.personal_names(
+            [str(n) for n in [*(profile.header or []), *(profile.inferred_types or {})] if n is not None]))
 
     def with_doc(self, doc: dict[str, Any]) -> DistributionFacts:
         """These facts with what `to_doc` kept of an earlier read of the same bytes."""
@@ -156,6 +172,8 @@ def collect_facts(record: Record, checks: dict[str, CheckResult], *, cache_dir: 
             doc = fact.to_doc()
             if doc is not None:
                 facts_cache.save(cache_dir, check.sha256, variant, doc)
+            elif fact.names_personal():  # what an older engine kept of this copy held the names: gone
+                facts_cache.forget(cache_dir, check.sha256)
     if whole is not None:
         for fact in facts.values():
             _scan_whole(fact, whole)

@@ -121,8 +121,9 @@ def scan_key() -> str:
 def save_scan(archive_dir: str | os.PathLike, sha256: str, layouts: list[dict[str, Any]]) -> bool:
     """Keep the CSV scans of one archived file (header row, notes rows, delimiter, encoding, byte offsets of
     its body) beside its facts, when they read back the same (a header cell that is not valid UTF-8 is not
-    kept: the file is then scanned again when it is compared with its next version)."""
-    if not layouts:
+    kept: the file is then scanned again when it is compared with its next version) and hold no personal data
+    (`_personal`: a header row that is a citizen's record, a phone number in a notes row, as the file wrote them)."""
+    if not layouts or _personal(layouts):
         return False
     try:
         if json.loads(json.dumps(layouts, ensure_ascii=False).encode("utf-8")) != layouts:
@@ -130,6 +131,19 @@ def save_scan(archive_dir: str | os.PathLike, sha256: str, layouts: list[dict[st
     except (TypeError, ValueError, UnicodeError):
         return False
     return save(archive_dir, sha256, scan_key(), {"layouts": layouts})
+
+
+def _personal(layouts: list[Any]) -> bool:
+    """Whether a scan's header cells or notes text hold personal data (quality.pii.is_personal): kept, they were
+    personal data at rest, which the profile says as ``[redacted]`` and the serving gate never needs."""
+    from quality import pii  # pyarrow: not for the registry's first import
+
+    texts = []
+    for doc in layouts:
+        layout = doc.get("layout") if isinstance(doc, dict) else None
+        if isinstance(layout, dict):
+            texts += [str(t) for key in ("header", "notes_above_text") for t in layout.get(key) or [] if t]
+    return bool(pii.personal_names(texts))
 
 
 def has_scan(archive_dir: str | os.PathLike, sha256: str) -> bool:

@@ -26,7 +26,9 @@ from catalog_schema.models import Dataset, utcnow
 from catalog_schema.record import pick_text
 from catalog_schema.store import set_evidence, to_record
 from quality import assess as assess_mod
+from quality import pii
 from quality.fetch import check_many
+from quality.tabular.profiler import REDACTED
 
 PREVIEW_ROWS = 10
 #: A preview's columns: a file whose one line held four million cells made the publish page 135 MB (and the check
@@ -79,16 +81,20 @@ def compute_assessment(session: Session, ds: Dataset, *, http=None, archive_dir:
 
 def preview(ds: Dataset, facts: dict, rows: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
     """The first rows of each tabular distribution, as the profile read them (decoded, personal data
-    redacted): their first PREVIEW_COLUMNS columns, and how many the table has (`columns`)."""
+    redacted): their first PREVIEW_COLUMNS columns, and how many the table has (`columns`). A column name that
+    is personal data itself (a file without a header row: a citizen's ID number) is ``[redacted]`` as the cells
+    are: the check is kept with the dataset, and personal data is not kept beyond what the serving gate needs."""
     out = []
     for row in ds.distributions:
         profile = getattr(facts.get(row.id), "profile", None)
         if profile is None:
             continue
+        header = [str(h) for h in profile.header[:PREVIEW_COLUMNS]]
+        named = pii.personal_names(header)
         out.append({"distribution": row.id, "title": pick_text(row.title) or row.download_url,
                     "format": profile.format.upper(), "encoding": profile.encoding, "rows": profile.rows,
                     "columns": len(profile.header),
-                    "header": [str(h) for h in profile.header[:PREVIEW_COLUMNS]],
+                    "header": [REDACTED if h in named else h for h in header],
                     "sample": [[str(c) for c in r[:PREVIEW_COLUMNS]] for r in profile.sample[:rows]]})
     return out
 

@@ -1,0 +1,98 @@
+"""What reading a file found is kept without the personal data its column names or notes rows hold.
+
+A file without a header row has its first row of data read as its column names, so a citizen's ID number is the name
+of a column. The facts kept beside the archive to spare the next re-check a read (quality.facts_cache: the profile,
+the CSV scan) held that name in the profile's header, types and counts, and a notes row's phone number in the kept
+scan, and the check kept with the dataset (`datasets.prepublication_check`) held it in its preview's header: personal
+data at rest beyond what the serving gate needs (the distribution's facts and data dictionary), where a later door
+could give it out. A profile whose column names are personal data is not kept (the copy is read again at each
+re-check), nor a scan whose header or notes are, and the check's preview says such a name as ``[redacted]``.
+Re-assessed, the copy gives the same findings (the column named by its position) and the gate the same facts.
+
+Real HTTP through the Flask test client on a real database; the files are uploaded through the services to a
+published dataset (a file added to a published dataset is checked, and withheld by the serving gate).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.services.context import Runtime
+from catalog_schema.models import Assessment, Dataset, Distribution
+from quality import facts_cache
+from tests.support.accounts import sign_in
+from tests.support.personal import IDS, PHONES, leaked
+from tests.support.publishing import DOOR_TABLE, publish_uploads
+
+OWN = "editor@at-rest.example"
+BODY = "".join(f"临江区{n},{120000 + n * 7}\r\n" for n in range(12))
+#: Headerless: the first row, a citizen's ID number and phone, is read as the column names.
+FIRST_ROW = (f"{IDS[0]},{PHONES[0]}\r\n" + BODY).encode()
+#: A header row below a notes row that holds a phone number.
+NOTED = (f"联系人 {PHONES[1]}\r\n区县,人口\r\n" + BODY).encode()
+
+
+def _kept(archive: Path) -> dict[str, str]:
+    """Every document the facts cache keeps, by its name."""
+    return {p.name: p.read_text("utf-8") for p in (archive / facts_cache.FOLDER).rglob("*.json")}
+
+
+def _state(app, ids: dict[str, str]) -> tuple[dict[str, Distribution], list[dict], dict | None]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
+        rows = {name: s.get(Distribution, dist_id) for name, dist_id in ids.items()}
+        a = s.scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
+                      .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())).first()
+        return rows, list(a.findings), ds.prepublication_check
+
+
+def _header_findings(findings: list[dict], dist_id: str) -> list[tuple]:
+    return sorted((f["type"], f["evidence"].get("column_position"), f["evidence"].get("header_row"))
+                  for f in findings if f.get("distribution") == dist_id and f["type"].startswith("pii-"))
+
+
+def test_personal_names_and_notes_are_not_kept_at_rest(app):
+    ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
+                          added={"first-row.csv": FIRST_ROW, "noted.csv": NOTED})
+    rows, findings, _ = _state(app, ids)
+    archive = Path(rows["clean.csv"].archive_path).parent.parent
+    kept = _kept(archive)
+    assert {name: leaked(text) for name, text in kept.items() if leaked(text)} == {}
+    for name in ("clean.csv", "noted.csv"):  # the facts of other files are kept as before
+        assert any(doc.startswith(rows[name].archive_hash) for doc in kept), name
+    assert facts_cache.has_scan(archive, rows["clean.csv"].archive_hash)
+
+    # what the gate needs is kept: the names, in the copy's facts; the findings name the column by its position
+    first = ids["first-row.csv"]
+    assert rows["first-row.csv"].pii["columns"] == {IDS[0]: {"id_number": 1}, PHONES[0]: {"phone": 1}}
+    assert _header_findings(findings, first) == [("pii-id-number", 1, True), ("pii-phone", 2, True)]
+
+    # the check kept with the dataset: its preview's header says the names as [redacted]
+    client = app.test_client()
+    assert sign_in(client, OWN).status_code == 302
+    assert client.get("/publish/at-rest").status_code == 200  # the publish page runs the check and keeps it
+    _, _, check = _state(app, ids)
+    assert check is not None
+    preview = {p["distribution"]: p for p in check["result"]["preview"]}
+    assert preview[first]["header"] == ["[redacted]", "[redacted]"], preview[first]
+    assert leaked(json.dumps(check, ensure_ascii=False)) == []
+
+    # assessed again: the copy read again, the same findings and facts, and what an older engine kept of it (its
+    # profile as it was, under another code digest's key) is dropped
+    sha = rows["first-row.csv"].archive_hash
+    assert facts_cache.save(archive, sha, "older-engine", {"profile": {"header": [IDS[0], PHONES[0]]}})
+    runtime = Runtime(app.extensions["opendata"]["sessionmaker"], app.config["OPENDATA"])
+    try:
+        runtime.assess([rows["clean.csv"].dataset_id])
+    finally:
+        runtime.close()
+    again, findings_again, _ = _state(app, ids)
+    assert again["first-row.csv"].pii["columns"] == rows["first-row.csv"].pii["columns"]
+    assert _header_findings(findings_again, first) == [("pii-id-number", 1, True), ("pii-phone", 2, True)]
+    assert {name: leaked(text) for name, text in _kept(archive).items() if leaked(text)} == {}
+    assert client.get(f"/dataset/at-rest/resource/{first}/data.csv").status_code == 200  # its editor: served
+    anonymous = app.test_client().get(f"/dataset/at-rest/resource/{first}/data.csv")
+    assert anonymous.status_code == 451 and leaked(anonymous.get_data(as_text=True)) == []
