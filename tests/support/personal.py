@@ -28,9 +28,12 @@ SECRETS = IDS + PHONES + [EMAIL]
 TABLE_DOORS = {
     "data.csv": "/dataset/{slug}/resource/{dist}/data.csv",
     "data.json": "/dataset/{slug}/resource/{dist}/data.json",
+    "data.xml": "/dataset/{slug}/resource/{dist}/data.xml",
     "csvw": "/dataset/{slug}/resource/{dist}/data.csv-metadata.json",
     "schema.json": "/dataset/{slug}/resource/{dist}/schema.json",
     "datastore_search": "/api/3/action/datastore_search?resource_id={dist}",
+    "rows": "/api/v1/datasets/{slug}/distributions/{dist}/rows",
+    "dictionary": "/api/v1/datasets/{slug}/distributions/{dist}/dictionary",
     "preview": "/dataset/{slug}?lang=en",
     "preview-zh": "/dataset/{slug}?lang=zh_CN",
     "quality": "/api/v1/datasets/{slug}/quality?lang=en",
