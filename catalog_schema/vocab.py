@@ -41,6 +41,7 @@ __all__ = [
     "access_right",
     "access_right_datajson",
     "access_right_uri",
+    "declared_media_type",
     "file_format",
     "format_by_code",
     "format_for_extension",
@@ -54,6 +55,7 @@ __all__ = [
     "licence_key",
     "licences",
     "media_type",
+    "plain_media_type",
     "theme",
     "theme_uri",
 ]
@@ -542,6 +544,33 @@ def media_type(raw: Any) -> str | None:
         return None
     found = _MEDIA_TYPE_WHOLE.match(_IANA.sub("", text))
     return found.group(1).lower() + found.group(2) if found else None
+
+
+#: IANA's top-level media types (its registry of them; RFC 6838 section 4.2): a type/subtype under any other
+#: ("RDF/XML", a format's label; S3's "binary/octet-stream") names no IANA media type
+IANA_TOP_LEVEL_TYPES = frozenset({"application", "audio", "example", "font", "haptics", "image", "message", "model",
+                                  "multipart", "text", "video"})
+
+
+def declared_media_type(raw: Any) -> str | None:
+    """The IANA media type a distribution's declared media type means, parameters kept ("text/csv; charset=utf-8"):
+    a media type as `media_type` reads it, else the media type of the format it names ("CSV", "XLS", ".csv", an EU
+    file-type IRI: what many CKAN portals keep as a resource's mimetype), else None ("comma separated", "", a
+    type/subtype whose top-level type is none of IANA's). What the CKAN write API stores
+    (app/services/fields.media_type) and, without its parameters (`plain_media_type`), what every export says."""
+    found = media_type(raw)
+    if found is None or found.split("/", 1)[0] not in IANA_TOP_LEVEL_TYPES:
+        fmt = file_format(raw) if isinstance(raw, str) else None
+        found = fmt.media_types[0] if fmt is not None and fmt.media_types else None
+    return found if found is not None and found.split("/", 1)[0] in IANA_TOP_LEVEL_TYPES else None
+
+
+def plain_media_type(raw: Any) -> str | None:
+    """`declared_media_type` without its parameters ("text/csv"): what dcat:mediaType names as an IANA IRI (which
+    has none) and data.json's mediaType says; None where the value means no media type (the property is left out,
+    the source's own word never published in its place)."""
+    found = declared_media_type(raw)
+    return found.split(";", 1)[0].strip() if found is not None else None
 
 
 def format_for_extension(ext_or_filename: str) -> FileFormat | None:

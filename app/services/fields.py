@@ -242,16 +242,15 @@ def spatial(value: Any, stored: list[str] | None = None) -> list[str]:
 
 
 def media_type(value: Any, field: str = "media_type") -> str | None:
-    """A distribution's declared media type (vocab.media_type: type/subtype, "text/csv"), None for an empty value;
-    a format's name where a media type belongs ("CSV", "XLS", ".csv": what many CKAN portals keep as a resource's
-    mimetype) is the format's media type (vocab.file_format: "text/csv"); anything else ("comma separated") raises
-    Invalid naming `field`: a quality check, DCAT's dcat:mediaType and CKAN's mimetype all read it as one."""
+    """A distribution's declared media type as the exports read it (vocab.declared_media_type: type/subtype,
+    "text/csv"; a format's name where a media type belongs, "CSV", "XLS", ".csv", what many CKAN portals keep as a
+    resource's mimetype, is the format's media type), None for an empty value; a type/subtype under no IANA top-level
+    type ("binary/octet-stream") is kept as written (vocab.media_type), which the exports leave out; anything else
+    ("comma separated") raises Invalid naming `field`: a quality check, DCAT's dcat:mediaType and CKAN's mimetype
+    all read it as one."""
     if value is None or isinstance(value, str) and not value.strip():
         return None
-    found = vocab.media_type(value)
-    if found is None and isinstance(value, str):
-        fmt = vocab.file_format(value)
-        found = fmt.media_types[0] if fmt is not None and fmt.media_types else None
+    found = vocab.declared_media_type(value) or vocab.media_type(value)
     if found is None or len(found) > 200:
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         raise Invalid(T_("%(text)s is not a media type: write it as type/subtype, e.g. text/csv or application/json.",

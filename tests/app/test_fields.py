@@ -43,3 +43,16 @@ def test_an_e_mail_typed_with_a_chinese_keyboard_is_the_address_it_means():
     for bad in ("data＠＠stats.gov.cn", "数据处", "data@stats。"):
         with pytest.raises(Invalid):
             fields.contact_point({"email": bad})
+
+
+def test_a_media_type_is_stored_as_the_exports_read_it():
+    """fields.media_type (the CKAN write API, the publish page, REST) stores what vocab.declared_media_type reads, so
+    what it stores is what dcat:mediaType and data.json say: a format's label written where a media type belongs
+    ("RDF/XML") was stored as "rdf/xml", a type under no IANA top-level type, which the exports would leave out."""
+    for value, stored in (("CSV", "text/csv"), ("text/csv; charset=utf-8", "text/csv; charset=utf-8"),
+                          ("RDF/XML", "application/rdf+xml"), ("", None), (None, None),
+                          ("binary/octet-stream", "binary/octet-stream")):  # a type/subtype, kept as written
+        assert fields.media_type(value) == stored, value
+    with pytest.raises(Invalid) as refused:
+        fields.media_type("comma separated", "mimetype")
+    assert refused.value.detail["field"] == "mimetype"

@@ -691,6 +691,50 @@ def test_format_for_extension_unknown():
         assert vocab.format_for_extension(raw) is None
 
 
+# --------------------------------------------------------------------------- a distribution's declared media type
+
+#: (what a source wrote as a resource's mimetype / mediaType, what the catalog reads it as, what the exports say):
+#: as real CKAN dumps hold it (a format's name, parameters, capitals, "", words), and as DCAT sources give it
+DECLARED = [
+    ("text/csv", "text/csv", "text/csv"),
+    ("text/csv; charset=utf-8", "text/csv; charset=utf-8", "text/csv"),
+    ("TEXT/CSV", "text/csv", "text/csv"),
+    ("CSV", "text/csv", "text/csv"),
+    (" csv ", "text/csv", "text/csv"),
+    (".csv", "text/csv", "text/csv"),
+    ("XLS", "application/vnd.ms-excel", "application/vnd.ms-excel"),
+    ("application/vnd.ms-excel", "application/vnd.ms-excel", "application/vnd.ms-excel"),
+    ("application/vnd.example.table", "application/vnd.example.table", "application/vnd.example.table"),
+    ("http://www.iana.org/assignments/media-types/text/csv", "text/csv", "text/csv"),
+    ("https://www.iana.org/assignments/media-types/application/ld+json", "application/ld+json", "application/ld+json"),
+    ("http://publications.europa.eu/resource/authority/file-type/CSV", "text/csv", "text/csv"),
+    ("RDF/XML", "application/rdf+xml", "application/rdf+xml"),  # the format's label, not a type "rdf"
+    ("binary/octet-stream", None, None),  # S3's default: "binary" is no IANA top-level type
+    ("comma separated", None, None),
+    ("CSV; charset=utf-8", None, None),
+    ("image/*", None, None),  # a range of types, no one type
+    ("", None, None),
+    ("   ", None, None),
+    (None, None, None),
+    (42, None, None),
+]
+
+
+@pytest.mark.parametrize("raw,declared,published", DECLARED)
+def test_a_declared_media_type_is_a_media_type_or_none(raw, declared, published):
+    """One reading for the CKAN write API (app/services/fields.media_type stores `declared_media_type`) and every
+    export (dcat:mediaType, data.json's mediaType: `plain_media_type`, no parameters): a media type as written, a
+    format's name as that format's media type, anything else none, never the raw value."""
+    assert vocab.declared_media_type(raw) == declared
+    assert vocab.plain_media_type(raw) == published
+    if published is not None:  # what is published reads back as itself, and as the format the source meant
+        assert vocab.declared_media_type(published) == published == vocab.plain_media_type(published)
+        assert vocab.plain_media_type(declared) == published
+        named = vocab.file_format(raw)
+        if named is not None:
+            assert vocab.format_for_media_type(published) is named
+
+
 # --------------------------------------------------------------------------- frequencies
 
 
