@@ -116,18 +116,6 @@ def _list_rule(field: str, key: str, *, split: bool = False) -> Rule:
     return Rule((field,), (key,), lambda v, f: {field: _strings(v.get(key), split=split)}, write)
 
 
-_IANA = ("http://www.iana.org/assignments/media-types/", "https://www.iana.org/assignments/media-types/")
-
-
-def plain_media_type(value: str | None) -> str | None:
-    """POD wants `text/csv`; DCAT sources give the IANA URI of it."""
-    if isinstance(value, str):
-        for prefix in _IANA:
-            if value.startswith(prefix):
-                return value[len(prefix):]
-    return value
-
-
 def _read_publisher(v, flags):
     pub = v.get("publisher")
     if isinstance(pub, dict):
@@ -393,10 +381,12 @@ def _read_format(v, flags):
 def _write_format(dist):
     """POD's format is a human-readable name: the source's word for it, named as CKAN's resource format names it
     (`vocab.format_name`: a DCAT feed's .../file-type/CSV is "CSV"). Where the source said none (a data.json
-    distribution with a mediaType alone) none is written, so a source's entry comes back as it was."""
+    distribution with a mediaType alone) none is written, so a source's entry comes back as it was. mediaType is the
+    media type the record's declared one means, without parameters (`vocab.plain_media_type`: a DCAT source's IANA
+    IRI, a CKAN resource's mimetype "CSV" are "text/csv"), none where it means none."""
     raw = dist.get("format_raw")
     return {"format": vocab.format_name(dist.get("format"), raw) if raw else None,
-            "mediaType": plain_media_type(dist.get("media_type"))}
+            "mediaType": vocab.plain_media_type(dist.get("media_type"))}
 
 
 DISTRIBUTION_RULES: tuple[Rule, ...] = (
@@ -544,6 +534,12 @@ def _to_distribution(dist: Mapping[str, Any], site_url: str | None) -> Any:
     if set(stored) == {"value"} and not any(dist.get(k) for k in ("access_url", "download_url", "title")):
         return stored["value"]  # a malformed distribution kept verbatim
     out = write_all(DISTRIBUTION_RULES, dist, stored, drop_none=True)
+    if "mediaType" in out:  # a data.json source's own word, kept verbatim (extras), goes out as what it means
+        media = vocab.plain_media_type(out["mediaType"])
+        if media is None:
+            del out["mediaType"]
+        else:
+            out["mediaType"] = media
     if not out.get("title"):
         out.pop("title", None)
     if not out.get("description"):
@@ -589,8 +585,11 @@ def to_datajson(record: Record, *, site_url: str | None = None, contact_email: s
       `catalog_schema.dates` publishes it (2020年1月1日 as 2020-01-01; no date, no period); spatial: one string, so
       several places are published as the box around them (the extent's, else the gazetteer's boxes of
       them all), else the first place.
-    - a distribution without any URL gets the landingPage as accessURL; a downloadURL gets a
-      mediaType from its format or file extension (else "application/octet-stream").
+    - mediaType: the media type the distribution's declared one means, without parameters
+      (`vocab.plain_media_type`: a CKAN resource's mimetype "CSV" or "text/csv; charset=utf-8" is "text/csv"),
+      never a value that means none ("comma separated"), which is left out.
+    - a distribution without any URL gets the landingPage as accessURL; a downloadURL without a
+      mediaType gets one from its format or file extension (else "application/octet-stream").
     - a distribution whose table has a data dictionary here (`catalog_dictionary`, which the catalog's
       readers add) gets describedBy, the URL of its Frictionless Table Schema, and describedByType
       (`dictionary.MEDIA_TYPE`), in place of what the source said.

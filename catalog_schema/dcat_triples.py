@@ -21,7 +21,9 @@ The decisions (see `catalog_schema.dcat` for the reading side and the round trip
   `dct:Frequency`, `skos:Concept` with a `skos:prefLabel` ...); a value that is no IRI becomes a blank
   node with that value as its `rdfs:label`;
 - licences, formats, media types, themes, access rights, frequencies and languages are written as the
-  IRIs of their vocabularies (`catalog_schema.vocab`) when known, as given otherwise;
+  IRIs of their vocabularies (`catalog_schema.vocab`) when known, as given otherwise, except a media type:
+  `dcat:mediaType` is the IANA IRI of the media type the value means (`vocab.plain_media_type`: "CSV" and
+  "text/csv; charset=utf-8" are .../text/csv), and left out for a value that means none ("comma separated");
 - a language tag that is no BCP 47 tag leaves its text untagged; typed literals have rdflib's
   normalised lexical form (xsd:dateTime "Z" -> "+00:00", "0100" -> "100"), so both consumers agree;
 - high-value datasets: `dcatap:hvdCategory` (a `skos:Concept` of the EU HVD category vocabulary, with its
@@ -96,7 +98,6 @@ DCAT_DATASET = T["dcat:dataset"]
 XSD_NON_NEGATIVE = XSD + "nonNegativeInteger"
 
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")  # a value we publish as an IRI (else a labelled node)
-_MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
 _IRI_TERMS: dict[str, str] = {}  # value -> its IRI term, or "" when it is no IRI
 _IRI_TERMS_MAX = 4096
@@ -259,8 +260,11 @@ def _format_value(code: str | None, raw: str | None) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _media_value(media: str) -> str:
-    return media if _IRI.match(media) and not _MEDIA_TYPE.match(media) else IANA_MEDIA + media
+def _media_value(media: str) -> str | None:
+    """The IANA IRI of the media type a distribution's declared one means (vocab.plain_media_type: "CSV" and
+    "text/csv; charset=utf-8" are .../text/csv), None for a value that means none ("comma separated")."""
+    plain = vocab.plain_media_type(media)
+    return IANA_MEDIA + plain if plain is not None else None
 
 
 def _common_dist_licence(record: Record) -> str | None:
@@ -525,8 +529,9 @@ def _distribution(t: _Triples, ds: str, dist: Record, node: str, *, fallback_acc
     fmt = _format_value(dist.get("format"), dist.get("format_raw"))
     if fmt:
         t.typed_value(T["dct:format"], node, fmt, T["dct:MediaTypeOrExtent"])
-    if dist.get("media_type"):
-        t.typed_value(T["dcat:mediaType"], node, _media_value(dist["media_type"]), T["dct:MediaType"])
+    media = _media_value(dist["media_type"]) if isinstance(dist.get("media_type"), str) else None
+    if media:
+        t.typed_value(T["dcat:mediaType"], node, media, T["dct:MediaType"])
     lic = _licence_value(dist.get("license"), dist.get("license_raw"))
     if lic:
         t.typed_value(T["dct:license"], node, lic, T["dct:LicenseDocument"])

@@ -560,7 +560,8 @@ def schema_org_jsonld(record: Record, site_url: str | None = None) -> dict[str, 
         item = {"@type": "DataDownload", "contentUrl": url_}
         if pick_text(dist.get("title")):
             item["name"] = pick_text(dist.get("title"))
-        fmt = dist.get("media_type") or dist.get("format") or dist.get("format_raw")
+        # the media type the declared one means (as DCAT and data.json say it), else the format's name
+        fmt = vocab.plain_media_type(dist.get("media_type")) or dist.get("format") or dist.get("format_raw")
         if fmt:
             item["encodingFormat"] = fmt
         dists.append(item)

@@ -1076,3 +1076,53 @@ def test_dates_a_source_wrote_its_own_way_are_dates_in_every_standard_field(app,
     root = ET.fromstring(client.get("/catalog.xml").data)
     dated = {d.get("slug"): (d.findtext("issued"), d.findtext("modified")) for d in root.iter("dataset")}
     assert dated == {"odd-extras": ("2021-03", "2021-03"), "odd-core": ("2021-03-01", None)}
+
+
+# --------------------------------------------------------------------------- a source's mimetypes
+
+
+def test_a_harvested_mimetype_is_published_as_the_media_type_it_means(app, client, runtime, add_source,
+                                                                      local_server, shapes):
+    """Real CKAN dumps keep a format's name, parameters or words as a resource's mimetype ("CSV", "text/csv;
+    charset=utf-8", "comma separated"). The harvest keeps each as its source wrote it, and every door said it as it
+    was: DCAT-AP 3's dcat:mediaType <.../media-types/CSV> (no media type) and an IRI with a space in it, data.json
+    mediaType "CSV", which the POD schema refuses, and with it the whole /data.json. Each door now says the media
+    type the value means (catalog_schema.vocab.plain_media_type), or none."""
+    from app.jobs import harvest
+    from tests.support.ckan_server import FakeCkan
+
+    pkg = json.loads((REAL / "ckan" / "demockan" / "17be64bb-da74-4195-9bb8-565c39846af2.json").read_text())["result"]
+    mimetypes = ["CSV", "text/csv; charset=utf-8", "comma separated"]
+    first = pkg["resources"][0]
+    pkg["resources"] = [{**first, "id": f"{first['id'][:-1]}{i}", "name": f"Part {i}", "position": i,
+                         "url": f"{first['url']}?part={i}", "mimetype": mimetype}
+                        for i, mimetype in enumerate(mimetypes)]
+    add_source("demo-ckan", "ckan", FakeCkan(local_server, [pkg]).url)
+    assert harvest(runtime, "demo-ckan").to_dict()["status"] == "finished"
+    with runtime.sessionmaker() as s:
+        ds = s.scalar(select(Dataset))
+        slug = ds.slug
+        assert sorted((d.download_url, d.media_type) for d in ds.distributions) == \
+            [(f"{first['url']}?part={i}", mimetype) for i, mimetype in enumerate(mimetypes)]  # as its source wrote
+        record = to_record(ds)
+
+    iana = "https://www.iana.org/assignments/media-types/"  # dcat_triples.IANA_MEDIA
+    graph = rdflib.Graph().parse(data=client.get(f"/dataset/{slug}.ttl").data, format="turtle")
+    said = {str(graph.value(node, DCATNS.downloadURL)).rsplit("=", 1)[1]: set(graph.objects(node, DCATNS.mediaType))
+            for node in graph.subjects(RDF.type, DCATNS.Distribution)}
+    assert said == {"0": {URIRef(iana + "text/csv")}, "1": {URIRef(iana + "text/csv")}, "2": set()}
+    conforms, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+    violations = [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)))
+                  for r in report.subjects(RDF.type, SH.ValidationResult)]
+    assert violations == [] and conforms, violations
+
+    app.config["OPENDATA"]["CONTACT_EMAIL"] = "opendata@portal.example.gov"  # the package names no one
+    document = json.loads(client.get("/data.json").data)
+    assert pod_errors(document) == []
+    (entry,) = document["dataset"]
+    media = {d["downloadURL"].rsplit("=", 1)[1]: d["mediaType"] for d in entry["distribution"]}
+    assert media["0"] == media["1"] == "text/csv"
+    assert media["2"] == "text/csv"  # POD wants one with a downloadURL: its format's (CSV), never "comma separated"
+    with app.test_request_context("/"):
+        encodings = [d.get("encodingFormat") for d in routes.schema_org_jsonld(record)["distribution"]]
+    assert sorted(encodings) == ["CSV", "text/csv", "text/csv"]  # the third: its format's name, as before

@@ -444,6 +444,34 @@ def test_a_format_goes_out_by_name_as_ckan_names_it_and_comes_back_the_same():
             assert not back["flags"], (fmt.code, raw)
 
 
+def test_a_media_type_goes_out_as_the_media_type_a_source_meant_or_not_at_all():
+    """mediaType went out as the record keeps it, a CKAN resource's mimetype as its source wrote it: "CSV" and
+    "comma separated" fail the POD schema's pattern (and with them the whole /data.json). It is now the media type
+    the value means without its parameters (vocab.plain_media_type), else what a downloadURL's mediaType is without
+    one (its format's), else none; a data.json source's own word stays in the record and comes back the same."""
+    said = {"CSV": "text/csv", "text/csv; charset=utf-8": "text/csv", "XLS": "application/vnd.ms-excel",
+            "comma separated": None, "": None}
+    rec = new_record(slug="s", title={"en": "t"}, keywords=["k"], publisher={"name": {"en": "P"}},
+                     contact_point={"name": "Desk", "email": "desk@example.gov"}, modified="2024-01-01",
+                     distributions=[new_distribution(access_url=f"https://x.example/{i}", media_type=raw)
+                                    for i, raw in enumerate(said)]
+                     + [new_distribution(download_url="https://x.example/t.csv", format="CSV", format_raw="CSV",
+                                         media_type="comma separated")])
+    out = to_datajson(rec, site_url=SITE)
+    assert validation_errors(out, kind="dataset") == []
+    assert [d.get("mediaType") for d in out["distribution"]] == [*said.values(), "text/csv"]
+
+    source = {"title": "t", "identifier": "t-1", "description": "d", "keyword": ["k"], "modified": "2024-01-01",
+              "publisher": {"name": "P"}, "contactPoint": {"fn": "Desk", "hasEmail": "mailto:desk@example.gov"},
+              "accessLevel": "public",
+              "distribution": [{"accessURL": f"https://x.example/{i}", "mediaType": raw} for i, raw in enumerate(said)]}
+    harvested = from_datajson(source)
+    assert [d["media_type"] for d in harvested["distributions"]] == [raw or None for raw in said]
+    again = to_datajson(harvested)
+    assert validation_errors(again, kind="dataset") == []
+    assert [d.get("mediaType") for d in again["distribution"]] == list(said.values())
+
+
 def test_a_period_is_published_by_the_date_rule_dcat_and_schema_org_follow():
     """temporal went out as the source wrote its ends ("2020年1月1日/2020.12.31"), which the POD schema refuses (and
     with it the whole /data.json) while DCAT said 2020-01-01 to 2020-12-31. Each end is now published as

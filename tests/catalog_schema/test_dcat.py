@@ -593,6 +593,33 @@ def test_known_values_are_published_as_eu_uris():
     assert str(graph.value(graph.value(ds, DCAT.contactPoint), VCARD.hasEmail)) == "mailto:opendata@env.example.gov"
 
 
+#: a resource's mimetype as a CKAN source kept it -> the media type dcat:mediaType names (None: no dcat:mediaType)
+SOURCE_MIMETYPES = {"CSV": "text/csv", "text/csv; charset=utf-8": "text/csv", "XLS": "application/vnd.ms-excel",
+                    "application/vnd.ms-excel": "application/vnd.ms-excel", "RDF/XML": "application/rdf+xml",
+                    "http://www.iana.org/assignments/media-types/text/csv": "text/csv",
+                    "comma separated": None, "binary/octet-stream": None, "": None}
+
+
+def test_dcat_media_type_is_the_iana_media_type_a_source_meant_or_none(shapes):
+    """A harvested resource keeps its mimetype as its source wrote it, and dcat:mediaType said it as an IANA IRI
+    whatever it was: <.../media-types/CSV>, <.../media-types/text/csv;%20charset=utf-8>, <.../comma%20separated>.
+    It now says the IANA media type the value means (vocab.plain_media_type), none for a value that means none;
+    the graph reads back as that media type, and the shapes pass."""
+    rec = complete_record()
+    rec["distributions"] = [{**rec["distributions"][0], "id": f"d{i}", "media_type": raw}
+                            for i, raw in enumerate(SOURCE_MIMETYPES)]
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    said = {raw: set(graph.objects(URIRef(f"{SITE}/dataset/air-quality/resource/d{i}"), DCAT.mediaType))
+            for i, raw in enumerate(SOURCE_MIMETYPES)}
+    assert said == {raw: {URIRef(dcat_triples.IANA_MEDIA + media)} if media else set()
+                    for raw, media in SOURCE_MIMETYPES.items()}
+    back = dcat.dataset_from_rdf(graph, URIRef(dcat.dataset_uri(rec, SITE)))
+    assert {d["id"]: d["media_type"] for d in back["distributions"]} == \
+        {f"d{i}": media for i, media in enumerate(SOURCE_MIMETYPES.values())}
+    conforms, found = validate(graph, shapes)
+    assert conforms, found
+
+
 def test_a_checksum_algorithm_is_spdx_s_term_however_the_record_spells_it():
     """An uploaded file's checksum is recorded as "sha-256": its DCAT said spdx:checksumAlgorithm_sha-256, a term
     SPDX does not have, where a harvested file's says spdx:checksumAlgorithm_sha256."""
