@@ -2,10 +2,11 @@
 CSV and XML, CKAN's timestamps (`catalog_schema.ckan.timestamp`) and the quality score.
 
 Sources write dates in many ways. A real ISO date (2024-03-01), date and time, year-month or year is published
-as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3, a month named in English as harvested CKAN
-and data.json extras say it: March 2024, Mar 2024) in its ISO form; anything that is no
-date on the calendar ("2023-13-01", "yesterday-ish") is not published at all, and the quality score says so
-(`quality.metadata`: the indicator fails with a finding naming the value, not "no date").
+as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3, a month or a day named in English as harvested
+CKAN and data.json extras and UK and US portals say it: March 2024, Mar 2024, 1 March 2024, March 1, 2024,
+01-Mar-2024) in its ISO form; anything that is no date on the calendar ("2023-13-01", "31 February 2024",
+"yesterday-ish") is not published at all, and the quality score says so (`quality.metadata`: the indicator fails
+with a finding naming the value, not "no date").
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-
-from catalog_schema import filemeta
 
 _DATE = re.compile(r"^-?\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
@@ -26,6 +25,14 @@ _LOOSE_DATETIME = re.compile(r"^(-?\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?
 #: A month named in English and its year ("March 2021", "Mar. 2021", "Sept 2021"), as harvested CKAN and data.json
 #: extras write a month: published as that year-month, the precision written.
 _NAMED_MONTH = re.compile(r"^([A-Za-z]+)\.?,?\s+(\d{4})$")
+#: A day with its month named in English, day first ("1 March 2021", "1st of March 2021", "01-Mar-2021") or month
+#: first ("March 1, 2021", "Mar 1 2021"), as UK and US portals write a day: published as that date.
+_DAY_NAMED_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)([a-z]+)\.?(?:,?\s+|-)(\d{4})$",
+                              re.IGNORECASE)
+_NAMED_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$", re.IGNORECASE)
+#: A date written with dots or slashes, a month or day of one digit, or in Chinese (2024.03.01, 2024/3/1, 2024-3,
+#: 2024年3月1日, 2024年3月, 2024年): published in its ISO form at the precision written.
+_WRITTEN = re.compile(r"^(\d{4})(?:\s*[-./年]\s*(\d{1,2})(?:\s*[-./月]\s*(\d{1,2})\s*日?|\s*月)?)?\s*年?$")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _MONTH_NUMBER = {**{name: n for n, name in enumerate(_MONTHS, 1)}, **{name[:3]: n for n, name in enumerate(_MONTHS, 1)},
@@ -56,12 +63,29 @@ def published(value: str) -> tuple[str, str] | None:
         return published(f"{day}T{time.replace(',', '.')}{zone}")
     named = _NAMED_MONTH.match(value)
     if named:
-        month = _MONTH_NUMBER.get(named.group(1).lower())
-        return published(f"{named.group(2)}-{month:02d}") if month else None
-    written = filemeta.parse_date(value)
-    if written is None:
+        word, year = named.groups()
+        return _iso(year, _MONTH_NUMBER.get(word.lower()))
+    named = _DAY_NAMED_MONTH.match(value)
+    if named:
+        day, word, year = named.groups()
+        return _iso(year, _MONTH_NUMBER.get(word.lower()), day)
+    named = _NAMED_MONTH_DAY.match(value)
+    if named:
+        word, day, year = named.groups()
+        return _iso(year, _MONTH_NUMBER.get(word.lower()), day)
+    written = _WRITTEN.match(value)
+    if written:
+        year, month, day = written.groups()
+        return _iso(year, int(month), day) if month else published(year)
+    return None
+
+
+def _iso(year: str, month: int | None, day: str | None = None) -> tuple[str, str] | None:
+    """`published` of a year, month and day read apart, in ISO form: refused as that would be (2021-02-31, 2021-13),
+    and None for a word that names no month."""
+    if not month:
         return None
-    return published(written)
+    return published(f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
 
 
 def published_text(value) -> str | None:
