@@ -6,7 +6,8 @@ as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3, a mon
 CKAN and data.json extras and UK and US portals say it: March 2024, Mar 2024, 1 March 2024, March 1, 2024,
 01-Mar-2024) in its ISO form; anything that is no date on the calendar ("2023-13-01", "31 February 2024",
 "yesterday-ish") is not published at all, and the quality score says so (`quality.metadata`: the indicator fails
-with a finding naming the value, not "no date").
+with a finding naming the value, not "no date"). A metadata sheet's dates are read by the same rule
+(`catalog_schema.filemeta.parse_date`).
 """
 
 from __future__ import annotations

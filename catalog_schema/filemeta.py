@@ -19,7 +19,7 @@ import re
 import unicodedata
 from typing import Any
 
-from catalog_schema import vocab
+from catalog_schema import dates, vocab
 from catalog_schema.record import Record, flag
 
 # field -> the headers that name it (English and Chinese); the first is the field's own header
@@ -93,29 +93,16 @@ def _items(value: Any) -> list[str]:
 
 # --------------------------------------------------------------------------- dates and ranges
 
-_DATE = re.compile(r"^(\d{4})(?:\s*[-./年]\s*(\d{1,2})(?:\s*[-./月]\s*(\d{1,2})\s*日?|\s*月)?)?\s*年?$")
 _RANGE_SEP = re.compile(r"\s*(?:/|—+|–|－|~|～|至|到|\s-\s|--)\s*")
 _YEARS = re.compile(r"^(\d{4})\s*年?\s*-\s*(\d{4})\s*年?$")  # 2020-2023: two years, not a year and a month
 
 
 def parse_date(text: Any) -> str | None:
-    """An ISO date at the precision written (``2020``, ``2020-03``, ``2020-03-01``) from ``2020``,
-    ``2020-3``, ``2020.03.01``, ``2020年3月``, ``2020年3月1日`` or a spreadsheet date; None if not a date."""
-    if isinstance(text, (dt.date, dt.datetime)):
-        return (text.date() if isinstance(text, dt.datetime) else text).isoformat()
-    raw = cell_text(text)
-    m = _DATE.match(raw or "")
-    if not m:
-        return None
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    try:
-        if day:
-            return dt.date(int(year), int(month), int(day)).isoformat()
-        if month:
-            return dt.date(int(year), int(month), 1).isoformat()[:7]
-    except ValueError:
-        return None
-    return year
+    """A sheet's date as every door publishes it (`catalog_schema.dates`, the one rule): ISO at the precision
+    written (``2020``, ``2020-03``, ``2020-03-01``) from ``2020-3``, ``2020.03.01``, ``2020年3月1日``, ``March
+    2020``, ``1 March 2020`` ...; a spreadsheet's date cell (openpyxl's date or datetime) as `cell_text` writes it,
+    a time kept as the same text's would be. None if not a date."""
+    return dates.published_text(cell_text(text))
 
 
 def parse_range(text: Any) -> dict[str, str]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from catalog_schema import filemeta
+from catalog_schema import dates, filemeta
 from catalog_schema.record import new_record, validation_errors
 
 
@@ -50,6 +50,26 @@ def test_date_ranges_in_the_forms_sheets_write_them(text, expected):
 def test_what_is_not_a_date_range_says_why(text, why):
     with pytest.raises(ValueError, match=why):
         filemeta.parse_range(text)
+
+
+def test_a_sheet_reads_a_date_as_every_door_publishes_it():
+    """A sheet's row dated "1 March 2021" or "March 2021" (as UK and US portals write a date) was "not a date",
+    flagged and left out, while every door published the same words as 2021-03-01 and 2021-03: the sheet had a
+    reader of its own. It reads them with the one rule (catalog_schema.dates), so the two cannot drift apart."""
+    file, fields, problems = filemeta.from_row({"file": "a.csv", "modified": "1 March 2021", "issued": "March 2021",
+                                                "temporal": "1 March 2021 - 31 March 2021"})
+    assert (file, problems) == ("a.csv", [])
+    assert (fields["modified"], fields["issued"]) == ("2021-03-01", "2021-03")
+    assert fields["temporal"] == {"start": "2021-03-01", "end": "2021-03-31"}
+    _file, fields, problems = filemeta.from_row({"file": "b.csv", "更新日期": "31 February 2021"})
+    assert "modified" not in fields and [p[:2] for p in problems] == [("modified", "31 February 2021")]
+    for written in ("2021年3月1日", "2021.03.01", "2021-3", "2021", "01-Mar-2021", "Sept 2021", "2021-03-01 10:00",
+                    "2021-13-01", "next year"):
+        assert filemeta.parse_date(written) == dates.published_text(written), written
+    assert filemeta.parse_date(dt.datetime(2021, 3, 1)) == filemeta.parse_date(dt.date(2021, 3, 1)) == "2021-03-01"
+    # a date and time cell, as openpyxl gives it and as the harvester's text of it: one date and time
+    assert filemeta.parse_date(dt.datetime(2021, 3, 1, 8, 15)) == filemeta.parse_date("2021-03-01T08:15:00")
+    assert filemeta.parse_date("2021-03-01T08:15:00") == "2021-03-01T08:15:00"
 
 
 def test_spreadsheet_cells_are_text_as_written():
