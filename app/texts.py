@@ -9,9 +9,11 @@ No Flask here: services raise these, and they run under the command line and Cel
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+
+from plumbing.cjk import cjk_spaced  # the one rule of spaces around values, the quality findings' too
+
+__all__ = ["T_", "Text", "cjk_spaced", "join", "say"]
 
 
 class Text(str):
@@ -56,45 +58,3 @@ def join(separator: str, items) -> Text:
     items = list(items)
     sep = separator.replace("%", "%%")
     return Text(sep.join(f"%(p{i})s" for i in range(len(items))), **{f"p{i}": item for i, item in enumerate(items)})
-
-
-# --------------------------------------------------------------------------- Chinese spacing around values
-
-#: Characters of Chinese (and Japanese) writing that take no space beside one another: the ideographs, kana, CJK
-#: and full-width punctuation (“”‘’ are shared with Western text and do not count).
-_WIDE = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_WIDE_CHAR = re.compile(f"[{_WIDE}]")
-#: What makes a value a name rather than words (a file, an address, a code: 图.png, 交通/stops): its spaces set it
-#: apart and stay.
-_NAMELIKE = re.compile(r"[A-Za-z./\\@:_#=-]")
-_SPACE_BEFORE = re.compile(f"(?<=[{_WIDE}]) (?=%\\((\\w+)\\))")
-_SPACE_AFTER = re.compile(f"%\\((\\w+)\\)[-#0+]*\\d*(?:\\.\\d+)?[a-zA-Z] (?=[{_WIDE}])")
-
-
-def cjk_spaced(template: str, values: Mapping[str, Any]) -> str:
-    """`template` (a translation, before `%` puts `values` in) without the spaces that would stand between two
-    Chinese characters once the values are in. The Chinese catalog sets a value apart by spaces ("共 %(n)s 行",
-    "%(publisher)s 的成员"), which is right beside a number, a code or a Latin name and wrong beside Chinese text:
-    "京海市统计局 的成员". A space goes when the template's character on its other side and the value's next to it
-    are both Chinese and the value is Chinese words, not a name made of Latin letters or signs (a file 图.png, an
-    address keeps its spaces: they set it apart); spaces inside a value are the value's own and stay. Markup keeps its
-    class (Jinja's)."""
-    if " " not in template or not _WIDE_CHAR.search(template):
-        return template
-
-    def shown(name: str) -> str:  # the value as read (a link's text, not its tag), when it is Chinese words
-        value = values.get(name, "") if isinstance(values, Mapping) else ""
-        text = value.striptags() if hasattr(value, "striptags") else str(value)
-        return "" if _NAMELIKE.search(text) else text
-
-    def before(m: re.Match) -> str:
-        return "" if _WIDE_CHAR.match(shown(m.group(1))[:1]) else " "
-
-    def after(m: re.Match) -> str:
-        whole = m.group(0)
-        return whole[:-1] if _WIDE_CHAR.match(shown(m.group(1))[-1:]) else whole
-
-    out = _SPACE_AFTER.sub(after, _SPACE_BEFORE.sub(before, str(template)))
-    if out == template:
-        return template
-    return type(template)(out) if hasattr(template, "__html__") else out  # Jinja's Markup stays markup

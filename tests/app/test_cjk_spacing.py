@@ -1,7 +1,8 @@
 """Chinese typography around values: the catalog sets a value apart by spaces ("%(publisher)s 的成员"), right beside
 a number, a code or a Latin name and wrong between two Chinese words ("京海市统计局 的成员"). One rule
-(app.texts.cjk_spaced) on every path a translation gets its values: Python's gettext, the templates' `_`, and a
-service's Text said in Chinese."""
+(plumbing.cjk.cjk_spaced, app.texts.cjk_spaced to app code) on every path a translation gets its values: Python's
+gettext, the templates' `_`, and a service's Text said in Chinese; the quality findings' `{name}` templates follow it
+too (tests/quality/test_chinese_wording.py)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def test_the_space_goes_between_chinese_words_only():
     assert _fill("%(title)s 的数据", title="京海 公交") == "京海 公交的数据"
     # a value Chinese at one end only: the space on that end goes
     assert _fill("共 %(title)s 条", title="2024年三") == "共 2024年三条"
+    # a quoted value is set apart by its quotes, whatever is between them
+    assert _fill("位于 %(where)s 中", where="“email”") == "位于“email”中"
+    assert _fill("%(where)s 含有 %(n)d 个", where="“b.csv”", n=2) == "“b.csv”含有 2 个"
+    # str.format's places, plain and with a spec or a conversion; {{ is a brace
+    values = {"publisher": "京海市统计局", "n": 3.14159, "code": "CSV"}
+    template = cjk_spaced("{publisher} 的 {n:.1f} 个 {code!s} 文件", values)
+    assert template.format(**values) == "京海市统计局的 3.1 个 CSV 文件"
+    assert cjk_spaced("为 {{publisher}} 的", values) == "为 {{publisher}} 的"
 
 
 def test_markup_stays_markup_and_its_values_are_escaped():
