@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from plumbing.cjk import cjk_spaced
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
@@ -85,7 +87,9 @@ _FORMATTER = _Lenient()
 
 
 def _fill(template: str, evidence: dict[str, Any]) -> str:
-    return _FORMATTER.vformat(template, (), evidence)
+    """`template` filled from `evidence`, without the spaces that would stand between Chinese text and a value made
+    of Chinese words (plumbing.cjk, the translations' rule too): "声明的更新频率为 {frequency}（" said of 每月."""
+    return _FORMATTER.vformat(cjk_spaced(template, evidence), (), evidence)
 
 
 def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -302,7 +306,7 @@ def _licence_words(evidence: dict[str, Any], lang: str) -> dict[str, str]:
     licence = evidence.get("licence") or "?"
     if lang == "zh":
         return {"not_open": "无法识别，因此不能算作开放许可协议",
-                "or_map": f"；如果 {licence} 本身是开放许可协议，请门户管理员将它映射到对应的已知许可协议"}
+                "or_map": f"；如果“{licence}”本身是开放许可协议，请门户管理员将它映射到对应的已知许可协议"}
     return {"not_open": "is not one the catalog recognises, so it is not counted as an open licence",
             "or_map": f"; if {licence} is an open licence, ask the portal's administrators to map it to the "
                       "licence it is"}
@@ -310,7 +314,8 @@ def _licence_words(evidence: dict[str, Any], lang: str) -> dict[str, str]:
 
 #: Where personal data was found (quality.rules.pii, quality.rules.pii_file), by what the evidence names: a column of
 #: the table, else a part of the file beyond it (`within`: a sheet, a ZIP member, the file itself). (English, Chinese)
-_PLACES = {"sheet": ("Sheet {part}", "工作表 {part}"), "member": ("ZIP member {part}", "压缩包成员 {part}"),
+#: In Chinese a part named by its name is quoted (工作表“名单”), as a column is (`column_named`).
+_PLACES = {"sheet": ("Sheet {part}", "工作表“{part}”"), "member": ("ZIP member {part}", "压缩包成员“{part}”"),
            "file": ("The file", "该文件")}
 #: The fix's second sentence for personal data beyond the table: where to look, since the table the check shows and
 #: the file's conversions do not hold it; "around" when it is in the table's own sheet, member or text (notes rows).
@@ -318,10 +323,10 @@ _PLACES = {"sheet": ("Sheet {part}", "工作表 {part}"), "member": ("ZIP member
 _PART_FIXES = {
     "sheet": (" They are in sheet {part} of the workbook, outside the table the check reads: delete that sheet, or "
               "the cells that hold them, before publishing the file.",
-              "这些信息位于工作簿的工作表 {part} 中，在所检查的表格之外：发布前删除该工作表或含有这些信息的单元格。"),
+              "这些信息位于工作簿的工作表“{part}”中，在所检查的表格之外：发布前删除该工作表或含有这些信息的单元格。"),
     "member": (" They are in {part} inside the ZIP, outside the table the check reads: remove that file from the "
                "archive, or the data from it.",
-               "这些信息位于压缩包内的 {part} 中，在所检查的表格之外：从压缩包中删除该文件，或删除其中的这些信息。"),
+               "这些信息位于压缩包内的“{part}”中，在所检查的表格之外：从压缩包中删除该文件，或删除其中的这些信息。"),
     "around": (" They are around the table the check reads (notes rows above or below it, or other text): remove "
                "them from the file, keeping only the header and the data.",
                "这些信息位于所检查的表格周围（表格上方或下方的说明行或其他文字）：从文件中删除它们，只保留表头和数据。"),
@@ -337,14 +342,13 @@ _HEADER_ROW = ((" (in the header row)", "（位于表头行）"),
 def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
     """`located`, `outside` and `also` of a personal-data finding: "Column 身份证号" ("Column 3" for one named by
     personal data: `column_ref`), or "Sheet 名单" / "ZIP member b.csv" / "The file" with " outside the table" and a
-    fix sentence saying where to look."""
+    fix sentence saying where to look. In Chinese a name is quoted: 列“身份证号”, 工作表“名单”, 压缩包成员“b.csv”."""
     zh = lang == "zh"
     if "part" not in evidence:
         if "column" not in evidence and isinstance(evidence.get("column_position"), int):
             located = column_words(evidence["column_position"], lang, start=True)
         else:
-            column = evidence.get("column")
-            located = f"列 {column}" if zh else f"Column {column}"
+            located = column_named(evidence.get("column"), lang, start=True)
         if evidence.get("header_row"):  # the column's name, read from a file's first row of data
             where, fix = (words[1 if zh else 0] for words in _HEADER_ROW)
             return {"located": f"{located}的列名" if zh else f"The name of {located[0].lower()}{located[1:]}",
@@ -390,10 +394,21 @@ def column_words(position: int, lang: str, *, start: bool = False) -> str:
     return f"{'Column' if start else 'column'} {position}"
 
 
+def column_named(name: Any, lang: str, *, start: bool = False) -> str:
+    """A column said by its name: "column amount" ("Column amount" to `start` a sentence), 列“金额”: in Chinese the
+    quotes set the name apart from the words around it, whatever its script, and no space stands beside them."""
+    if lang == "zh":
+        return f"列“{name}”"
+    return f"{'Column' if start else 'column'} {name}"
+
+
 def _column_list(refs: list[Any], lang: str) -> str:
-    """Columns of a finding's evidence (`column_ref`s: names, or positions said as `column_words`) as a list."""
-    said = [column_words(r, lang) if isinstance(r, int) and not isinstance(r, bool) else str(r) for r in refs]
-    return ("、" if lang == "zh" else ", ").join(said)
+    """Columns of a finding's evidence (`column_ref`s: names, or positions said as `column_words`) as a list; in
+    Chinese each name quoted (“金额”、第 5 列), as `column_named` quotes it."""
+    zh = lang == "zh"
+    said = [column_words(r, lang) if isinstance(r, int) and not isinstance(r, bool) else f"“{r}”" if zh else str(r)
+            for r in refs]
+    return ("、" if zh else ", ").join(said)
 
 
 #: Evidence keys that list columns (type-error's `columns`, duplicate-header's `labels`): a list of `column_ref`s in a

@@ -111,7 +111,7 @@ INDICATORS: tuple[Indicator, ...] = (
               ("Licence not recognised", "许可协议无法识别"),
               ("Use a licence from the Open Definition list (e.g. CC-BY-4.0) or a recognised licence URL",
                "使用开放定义列表中的许可协议（如 CC-BY-4.0）或可识别的许可协议 URL"),
-              ("The licence {licence} is not one the catalog knows.", "许可协议 {licence} 无法识别。")),
+              ("The licence {licence} is not one the catalog knows.", "许可协议“{licence}”无法识别。")),
     indicator("reusability", "access_rights", 10, "missing-access-rights", "info",
               ("No access rights", "缺少访问权限声明"),
               ("State the access rights (public, restricted or non-public)", "声明访问权限（公开、受限或不公开）")),

@@ -96,7 +96,7 @@ TYPES: tuple[FindingType, ...] = (
         "to reach one star{or_map}.",
         "改用符合开放定义的许可协议（如 CC-BY-4.0）发布，即可获得一星{or_map}。",
         message_en="The licence {licence} {not_open}.",
-        message_zh="许可协议 {licence} {not_open}。",
+        message_zh="许可协议“{licence}”{not_open}。",
     ),
     FindingType(
         "html-not-data", "error",

@@ -98,7 +98,12 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
             out[key] = _format_word(value)
         elif key in ("licence", "license"):
             lic = vocab.licence_by_id(str(value)) if value else None
-            out[key] = lic.title if lic is not None else (f"“{value}”" if value else _("(not given)"))
+            if not value:
+                out[key] = _("(not given)")
+            elif lic is not None:
+                out[key] = lic.title
+            else:  # a text the catalog does not know, quoted: by the Chinese texts themselves (许可协议“{licence}”)
+                out[key] = str(value) if lang == "zh" else f"“{value}”"
         elif key == "problem" and ftype_slug == "link-broken":  # a download's problem (a parser's is its own:
             out[key] = download_problem(value, evidence.get("http_status"), lang)  # it read "下载失败" for NUL bytes)
         elif key == "error" and ftype_slug == "table-unreadable":

@@ -11,7 +11,7 @@ TYPE = FindingType(
     "发布解压后大小合理的压缩包，或直接发布未压缩的文件。",
     message_en="The archive member {member} claims {uncompressed} bytes from {compressed} "
     "(ratio {ratio}); it was not unpacked.",
-    message_zh="压缩包成员 {member} 由 {compressed} 字节解压为 {uncompressed} 字节（压缩比 {ratio}），未予解压。",
+    message_zh="压缩包成员“{member}”由 {compressed} 字节解压为 {uncompressed} 字节（压缩比 {ratio}），未予解压。",
 )
 
 

@@ -133,12 +133,12 @@ def test_the_quality_findings_of_a_headerless_table_say_its_personal_names_by_po
     assert not [f for f in mine if "part" in f["evidence"] and f["type"].startswith("pii-")]  # its first row: named
     found = {f["type"]: f for f in mine if not f["evidence"].get("header_row")}  # in its columns' cells
     assert found["pii-id-number"]["evidence"] == {"column_position": 3, "count": 11}
-    assert found["pii-id-number"]["message"].startswith("Column 3 holds" if lang == "en" else "第 3 列 含有")
+    assert found["pii-id-number"]["message"].startswith("Column 3 holds" if lang == "en" else "第 3 列含有")
     assert found["pii-phone"]["evidence"] == {"column_position": 4, "count": 11}
     named = {f["type"]: f for f in mine if f["evidence"].get("header_row")}  # the names themselves
     assert named["pii-id-number"]["evidence"] == {"column_position": 3, "header_row": True, "count": 1}
     assert named["pii-phone"]["evidence"] == {"column_position": 4, "header_row": True, "count": 1}
-    said = "The name of column 4 holds" if lang == "en" else "第 4 列的列名 含有"
+    said = "The name of column 4 holds" if lang == "en" else "第 4 列的列名含有"
     assert named["pii-phone"]["message"].startswith(said)
 
 

@@ -81,7 +81,7 @@ def test_the_finding_says_the_header_row_holds_personal_data_and_not_beside_the_
         assert message == "The name of column 1 holds 1 valid resident identity number (in the header row)."
         assert "seems to have no header row" in fix and "Add a header row" in fix
     else:
-        assert message == "第 1 列的列名 含有 1 个有效的居民身份证号码（位于表头行）。"
+        assert message == "第 1 列的列名含有 1 个有效的居民身份证号码（位于表头行）。"
         assert "似乎没有表头行" in fix and "添加表头行" in fix
     assert "notes rows" not in fix and "说明行" not in fix
     assert leaked(str(doc)) == []

@@ -46,11 +46,11 @@ def test_an_unrecognised_licence_is_not_said_to_be_closed(client, runtime, local
                              "licence.")
     assert "ask the portal's administrators to map it" in en["fix"] and OWN in en["fix"]
     assert en["reasons"][0] == f"The licence {OWN} is not recognised, so it is not counted as open."
-    assert zh["message"] == f"许可协议 {OWN} 无法识别，因此不能算作开放许可协议。"
+    assert zh["message"] == f"许可协议“{OWN}”无法识别，因此不能算作开放许可协议。"
     assert "请门户管理员将它映射" in zh["fix"]
-    assert zh["reasons"][0] == f"许可协议 {OWN} 无法识别，因此不算作开放许可协议。"
+    assert zh["reasons"][0] == f"许可协议“{OWN}”无法识别，因此不算作开放许可协议。"
     page = html.unescape(client.get("/dataset/own-licence?lang=zh").get_data(as_text=True))
-    assert f"许可协议 {OWN} 无法识别" in page and f"许可协议 {OWN} 不是开放许可协议" not in page
+    assert f"许可协议“{OWN}”无法识别" in page and f"许可协议“{OWN}”不是开放许可协议" not in page
 
     en, zh = _not_open(client, "closed-licence", "en"), _not_open(client, "closed-licence", "zh")
     assert en["message"].endswith("is not an open licence.") and "administrators" not in en["fix"]

@@ -430,7 +430,7 @@ def test_evidence_reads_in_words_rounded(app):
         # "（未提供） 含有 30 个手机号码（未提供）" once the finding's text said where (rule set 1.1)
         phone = check_view.display_evidence("pii-phone", {"column": "手机", "count": 30}, "zh")
         said = FINDING_TYPES["pii-phone"].message("zh", phone) + FINDING_TYPES["pii-phone"].fix("zh", phone)
-        assert said == "列 手机 含有 30 个手机号码。发布前删除或脱敏手机号码。", said
+        assert said == "列“手机”含有 30 个手机号码。发布前删除或脱敏手机号码。", said
         sheet = check_view.display_evidence("pii-id-number", {"part": "名单", "within": "sheet", "count": 12}, "zh")
         assert "未提供" not in FINDING_TYPES["pii-id-number"].message("zh", sheet)
 

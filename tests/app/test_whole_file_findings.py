@@ -67,8 +67,8 @@ def test_a_second_sheet_of_id_numbers_blocks_publishing_until_an_admin_overrides
     assert leaked(json.dumps(check, ensure_ascii=False)) == []  # counts, never values
     zh = client.get(f"/api/v1/datasets/{slug}/check?lang=zh", headers=editor).get_json()
     said = _sheet_findings(zh["pii"])[0]
-    assert said["message"] == "工作表 名单 含有 12 个有效的居民身份证号码（在所检查的表格之外）。"
-    assert "工作表 名单" in said["fix"] and "删除该工作表" in said["fix"]
+    assert said["message"] == "工作表“名单”含有 12 个有效的居民身份证号码（在所检查的表格之外）。"
+    assert "工作表“名单”" in said["fix"] and "删除该工作表" in said["fix"]
     blocked = client.post(f"/api/v1/datasets/{slug}/publish", headers=editor)
     assert blocked.status_code == 409 and blocked.get_json()["error"]["code"] == "pii-blocked"
     assert "resident identity numbers" in blocked.get_json()["error"]["message"]

@@ -109,7 +109,7 @@ def test_closed_licence_is_zero_stars_whatever_the_format():
     # named as the source wrote it, in both languages ("unknown:" is the catalog's own marker); not said to be
     # closed, which the catalog does not know, but not recognised, so not counted as open
     zh = unknown.findings[0].localised("zh")[0]
-    assert zh == "许可协议 Copyright the Council 无法识别，因此不能算作开放许可协议。"
+    assert zh == "许可协议“Copyright the Council”无法识别，因此不能算作开放许可协议。"
     assert unknown.findings[0].message == ("The licence Copyright the Council is not one the catalog recognises, so "
                                            "it is not counted as an open licence.")
 

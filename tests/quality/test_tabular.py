@@ -301,12 +301,12 @@ def test_a_headerless_table_has_its_columns_named_by_personal_data_said_by_posit
         == [("pii-id-number", 3), ("pii-phone", 2), ("pii-phone", 5)]
     assert found["pii-id-number"].evidence == {"column_position": 3, "count": 159}
     assert found["pii-id-number"].message == "Column 3 holds 159 valid resident identity numbers."
-    assert found["pii-id-number"].localised("zh")[0] == "第 3 列 含有 159 个有效的居民身份证号码。"
+    assert found["pii-id-number"].localised("zh")[0] == "第 3 列含有 159 个有效的居民身份证号码。"
     assert found["pii-phone"].evidence == {"column_position": 2, "count": 159}
     typed = found["type-error"]  # "无" among the counts of calls
     assert typed.evidence == {"count": 1, "columns": [5], "by_column": {"#5": 1}}
     assert typed.message == "1 cell does not match their column's type; most in column 5."
-    assert typed.localised("zh")[0] == "有 1 个单元格与所在列的类型不符，主要在 第 5 列。"
+    assert typed.localised("zh")[0] == "有 1 个单元格与所在列的类型不符，主要在第 5 列。"
     assert found["missing-cells"].evidence["by_column"] == {"已办结": 1, "#5": 1}
     text = json.dumps([f.to_dict() for f in findings], ensure_ascii=False)
     text += "".join(f.localised(lang)[0] + f.localised(lang)[1] for f in findings for lang in ("en", "zh"))
@@ -338,7 +338,7 @@ def test_personal_data_only_in_the_row_read_as_the_header_is_found_there(tmp_pat
     assert ids.fix.endswith(" The file seems to have no header row: its first row, read as the column names, holds "
                             "personal data. Add a header row above it, or remove the row.")
     message_zh, fix_zh = ids.localised("zh")
-    assert message_zh == "第 1 列的列名 含有 1 个有效的居民身份证号码（位于表头行）。"
+    assert message_zh == "第 1 列的列名含有 1 个有效的居民身份证号码（位于表头行）。"
     assert fix_zh.endswith("该文件似乎没有表头行：其第一行被读作列名，而其中含有个人信息。"
                            "请在其上方添加表头行，或删除该行。")
     assert pii_file.check(scan_whole(path, "CSV"), p.pii, "CSV", "d") == []  # not again "beside the table"

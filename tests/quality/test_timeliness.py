@@ -25,7 +25,7 @@ def test_monthly_200_days_is_stale_by_periods():
 
     freq = vocab.FREQUENCIES["MONTHLY"]
     assert f"declared update frequency is {freq.label_en} (" in findings[0].message
-    assert f"声明的更新频率为 {freq.label_zh}（" in findings[0].localised("zh")[0] and "MONTHLY" not in \
+    assert f"声明的更新频率为{freq.label_zh}（" in findings[0].localised("zh")[0] and "MONTHLY" not in \
         findings[0].localised("zh")[0]
 
 
