@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from werkzeug.security import generate_password_hash
 
 from app.auth import (
@@ -95,30 +96,80 @@ def change_role(session: Session, user: User, publisher: Publisher, role: str | 
 
 
 def members(session: Session, publisher: Publisher) -> list[Membership]:
-    """The publisher's members, admins first, then by e-mail address."""
-    rows = session.scalars(select(Membership).join(Membership.user).where(Membership.publisher_id == publisher.id)
-                           .order_by(Membership.role, User.email))
+    """The publisher's members, admins first, then by e-mail address; each with its user (the same statement)."""
+    rows = session.scalars(select(Membership).join(Membership.user).options(contains_eager(Membership.user))
+                           .where(Membership.publisher_id == publisher.id).order_by(Membership.role, User.email))
     return list(rows)
+
+
+def manages_members(user: User | None, role: str | None) -> bool:
+    """The rule of `may_manage_members`, given `user`'s role on the publisher (None: none): a sysadmin, or an active
+    admin of it."""
+    return user is not None and bool(user.active) and (bool(user.is_sysadmin) or role == "admin")
+
+
+def sees_members(user: User | None, role: str | None) -> bool:
+    """The rule of `may_see_members`, given `user`'s role on the publisher (None: none): a sysadmin, or an active
+    member of it (an admin or an editor). /account, which lists one's memberships with their roles, asks it so."""
+    return user is not None and bool(user.active) and (bool(user.is_sysadmin) or role is not None)
+
+
+def _role_for_rules(session: Session, user: User | None, publisher: Publisher) -> str | None:
+    """`user`'s role on `publisher`, read only when the rules above need it (not for nobody, an inactive account
+    nor a sysadmin)."""
+    if user is None or not user.active or user.is_sysadmin:
+        return None
+    return role_on(session, user, publisher)
 
 
 def may_manage_members(session: Session, user: User | None, publisher: Publisher) -> bool:
     """May `user` remove the members of `publisher` and change their roles? A sysadmin, or an active admin of it."""
-    if user is None or not user.active:
-        return False
-    return bool(user.is_sysadmin) or role_on(session, user, publisher) == "admin"
+    return manages_members(user, _role_for_rules(session, user, publisher))
 
 
 def may_see_members(session: Session, user: User | None, publisher: Publisher) -> bool:
-    """May `user` see who the members of `publisher` are, and their roles (CKAN's organization_show `users`)? A
-    sysadmin, or an active member of it (an admin or an editor); never the public nor other publishers' people."""
-    if user is None or not user.active:
-        return False
-    return bool(user.is_sysadmin) or role_on(session, user, publisher) is not None
+    """May `user` see who the members of `publisher` are, and their roles (CKAN's organization_show `users`, the
+    members page)? A sysadmin, or an active member of it (an admin or an editor); never the public nor other
+    publishers' people."""
+    return sees_members(user, _role_for_rules(session, user, publisher))
 
 
 def visible_members(session: Session, user: User | None, publisher: Publisher) -> list[Membership]:
     """The publisher's members (`members`) if `user` may see them (`may_see_members`), else none."""
     return members(session, publisher) if may_see_members(session, user, publisher) else []
+
+
+@dataclass(frozen=True)
+class SeenMember:
+    """One member of a publisher as the members page shows them to its reader."""
+
+    user_id: int
+    name: str | None
+    role: str  # admin or editor
+    active: bool
+    email: str | None  # to who may change the members (`manage`) only: they tell accounts apart by it; else None
+
+
+@dataclass(frozen=True)
+class MembersSeen:
+    """A publisher's members as one reader may see them (`members_seen`)."""
+
+    manage: bool  # may change their roles and remove them (`may_manage_members`)
+    rows: list[SeenMember]
+
+
+def members_seen(session: Session, user: User | None, publisher: Publisher) -> MembersSeen | None:
+    """The members of `publisher` (`members`: admins first) as `user` may see them, or None when they may not
+    (`may_see_members`). Who may change them (`may_manage_members`: its admins, sysadmins) sees their e-mail
+    addresses; its other members (editors) see names and roles only, what CKAN's organization_show gives them:
+    an address is private to the account and to who manages the publisher's members."""
+    role = _role_for_rules(session, user, publisher)
+    if not sees_members(user, role):
+        return None
+    manage = manages_members(user, role)
+    return MembersSeen(manage, [SeenMember(m.user_id, m.user.name, m.role, bool(m.user.active),
+                                           m.user.email if manage else None)
+                                for m in members(session, publisher)])
 
 
 def _member_change(actor: Actor, publisher: Publisher, member: User, role: str | None, *, add: bool) -> str | None:
