@@ -116,10 +116,13 @@ def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken |
     from app.web.credentials import admin_publishers
 
     memberships = sorted(user.memberships, key=lambda m: m.publisher.slug)
+    # the members page of each, when the one rule lets them see it (accounts.may_see_members, by the role read here)
+    sees_members = {m.publisher_id for m in memberships if accounts.sees_members(user, m.role)}
     mine = described(db_session(), follows.of_user(Actor(db_session(), user, "web")))
     invitations = accounts.pending_invitations(db_session(), user)
     said = notices.told("account")  # what the change before said, kept in the session (never the query string's)
-    html = render_template("account/index.html", user=user, memberships=memberships, tokens=_tokens(user),
+    html = render_template("account/index.html", user=user, memberships=memberships, sees_members=sees_members,
+                           tokens=_tokens(user),
                            invite_publishers=admin_publishers(user), roles=ROLES,
                            welcome="welcome" in said, changed="changed" in said,
                            invitations=invitations, inviters=_emails({i.created_by for i in invitations}),

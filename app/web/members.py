@@ -1,7 +1,9 @@
 """A publisher's members, for its admins (and sysadmins): `/publisher/<slug>/members`.
 
-- `GET /publisher/<slug>/members`: who is a member, with what role; each row changes the role (editor <-> admin)
-  and links to removing the member. Admins of the publisher and sysadmins only (others 403).
+- `GET /publisher/<slug>/members`: who is a member, with what role. To the publisher's admins and sysadmins each row
+  shows the member's e-mail address, changes the role (editor <-> admin) and links to removing the member; to its
+  other members (editors) it is read-only: names and roles, as CKAN's organization_show gives them. Others 403
+  (accounts.members_seen decides both: who sees, and what).
 - `POST /publisher/<slug>/members/<user_id>/role`: the new role (`role`: admin or editor).
 - `GET /publisher/<slug>/members/<user_id>/remove`: the confirmation page (what removing does); the member themselves
   reaches it too, to leave the publisher (linked from /account).
@@ -74,9 +76,9 @@ def _actor() -> Actor:
 
 def _page(pub: Publisher, *, error: str | None = None, status: int = 200) -> Response:
     me = current_account()
-    if not accounts.may_manage_members(db_session(), me, pub):
+    seen = accounts.members_seen(db_session(), me, pub)
+    if seen is None:
         abort(403)
-    rows = accounts.members(db_session(), pub)
     notice = None
     for done, email in notices.told("members").items():  # kept by the change (never the query string's words)
         if done == "removed":
@@ -85,8 +87,8 @@ def _page(pub: Publisher, *, error: str | None = None, status: int = 200) -> Res
             notice = _("%(email)s is now an administrator of %(publisher)s", email=email, publisher=_name(pub))
         elif done == "editor":
             notice = _("%(email)s is now an editor of %(publisher)s", email=email, publisher=_name(pub))
-    html = render_template("publishers/members.html", pub=pub, rows=rows, roles=ROLES, me=me, error=error,
-                           notice=notice)
+    html = render_template("publishers/members.html", pub=pub, rows=seen.rows, manage=seen.manage, roles=ROLES, me=me,
+                           error=error, notice=notice)
     return _no_store(Response(html, status))
 
 

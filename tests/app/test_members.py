@@ -8,6 +8,7 @@ invitations a former admin sent stop working."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -188,13 +189,65 @@ def test_the_members_page_is_for_the_publisher_s_admins_and_sysadmins(app, world
     root = _signed_in(app, world.emails["sysadmin"])
     assert root.get("/publisher/agency-a/members").status_code == 200
     assert 'href="/publisher/agency-a/members"' in root.get("/publisher/agency-a").get_data(as_text=True)
-    for who in ("editor_a", "editor_b"):
-        assert _signed_in(app, world.emails[who]).get("/publisher/agency-a/members").status_code == 403
+    # another publisher's editor (its own editors see the page read-only: the test below)
+    assert _signed_in(app, world.emails["editor_b"]).get("/publisher/agency-a/members").status_code == 403
     anonymous = app.test_client().get("/publisher/agency-a/members")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert admin.get("/publisher/no-such/members").status_code == 404
     account = admin.get("/account?lang=en").get_data(as_text=True)
     assert 'href="/publisher/agency-a/members"' in account
+
+
+def _row(html: str, user_id: int) -> str:
+    found = re.search(rf'<tr id="member-{user_id}">(.*?)</tr>', html, re.S)
+    assert found, f"no row of member {user_id}"
+    return found.group(1)
+
+
+def test_a_publisher_s_editor_sees_its_members_read_only(app, roads):
+    """CKAN's organization_show gives an editor the names and roles of their publisher's members
+    (accounts.may_see_members); the page refused them (403). It shows them the same now, read-only: names and roles,
+    no other member's e-mail address (the service leaves it out), no role form, no removal, no invitation; the
+    admin's page is as it was, and whoever is no member sees neither the page nor a link to it."""
+    clerk = app.test_client()
+    assert sign_in(clerk, "clerk@example.gov").status_code in (302, 303)
+    page = clerk.get("/publisher/roads/members?lang=en")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    boss, mine = _row(html, roads["boss@example.gov"]), _row(html, roads["clerk@example.gov"])
+    assert "boss" in boss and "administrator" in boss
+    assert "clerk" in mine and "(you)" in mine and ">editor<" in mine
+    assert "boss@example.gov" not in html and "water" not in html and "root" not in html
+    assert "@example.gov" not in html.split('id="members"')[1]  # not even their own: the page lists names
+    for changes in ('name="role"', "/role", "/remove", 'method="post" action="/publisher', "#invite-h", "/audit"):
+        assert changes not in html.split("</header>", 1)[1], changes
+    assert 'class="usa-table usa-table--compact usa-table--stacked" id="members"' in html  # stacks on a phone
+    assert 'data-label="Name"' in mine and 'data-label="Role"' in mine
+    zh = clerk.get("/publisher/roads/members?lang=zh").get_data(as_text=True)
+    assert "管理员" in zh and "（您）" in zh and paragraph_gaps(zh) == []
+    link = 'href="/publisher/roads/members"'
+    assert link in clerk.get("/account?lang=en").get_data(as_text=True)
+    assert link in clerk.get("/publisher/roads").get_data(as_text=True)
+    with acting_as(app, "clerk@example.gov") as (actor, s):
+        assert [(m.name, m.role, m.email) for m in accounts.members_seen(s, actor.user, _pub(s, "roads")).rows] == [
+            ("boss", "admin", None), ("clerk", "editor", None)]
+
+    # the admin's page: addresses, role forms, removal, the invitation and the audit log, as before
+    admin = app.test_client()
+    assert sign_in(admin, "boss@example.gov").status_code in (302, 303)
+    html = admin.get("/publisher/roads/members?lang=en").get_data(as_text=True)
+    row = _row(html, roads["clerk@example.gov"])
+    assert "clerk@example.gov" in row and 'name="role"' in row and "Remove member" in row
+    assert 'href="/account#invite-h"' in html and "/audit?publisher=roads" in html
+
+    # someone else's editor or admin: no page, no link; nobody signed in: the sign-in page
+    water = app.test_client()
+    assert sign_in(water, "water@example.gov").status_code in (302, 303)
+    assert water.get("/publisher/roads/members").status_code == 403
+    assert link not in water.get("/publisher/roads").get_data(as_text=True)
+    anonymous = app.test_client()
+    assert anonymous.get("/publisher/roads/members").headers["Location"].startswith("/login")
+    assert link not in anonymous.get("/publisher/roads").get_data(as_text=True)
 
 
 def test_changing_a_role_on_the_page(app, world):
