@@ -43,7 +43,6 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD, Nam
 from catalog_schema import places, vocab
 from catalog_schema.dcat_triples import (
     DCAT_DATASET,
-    IANA_MEDIA,
     LOC_ISO639_1,
     SPDX_ALGO,
     catalog_triples,
@@ -609,8 +608,16 @@ def _derive_dataset_licence(rec: Record) -> None:
         rec["license_raw"], rec["license"] = first["license_raw"], first["license"]
 
 
+#: An IANA media-type IRI as sources write it: http or https (DCAT-AP's own examples say http), with or without www,
+#: a trailing slash tolerated. We write https (dcat_triples.IANA_MEDIA).
+_IANA_IRI = re.compile(r"^https?://(?:www\.)?iana\.org/assignments/media-types/(.+?)/?$", re.IGNORECASE)
+
+
 def _iana_short(value: str) -> str:
-    return value[len(IANA_MEDIA):] if value.startswith(IANA_MEDIA) else value
+    """The media type an IANA media-type IRI names (<http://www.iana.org/assignments/media-types/text/csv> and its
+    https twin: text/csv); any other value as it is written."""
+    found = _IANA_IRI.match(value.strip())
+    return found.group(1) if found else value
 
 
 def distribution_from_rdf(graph: rdflib.Graph, node, rec: Record, index: int) -> Record:
@@ -643,7 +650,7 @@ def distribution_from_rdf(graph: rdflib.Graph, node, rec: Record, index: int) ->
                            if isinstance(o, Literal)]
     elif media is not None:
         dist["format_raw"] = media
-    candidates.append(media)
+    candidates.append(dist["media_type"])  # the media type the IRI names (a trailing slash read no format)
     found = next((f for f in (vocab.file_format(c) for c in candidates if c) if f), None)
     dist["format"] = found.code if found else None
     if found is None and dist["format_raw"]:

@@ -278,7 +278,7 @@ def _distribution_triple_kept(graph, dist, p, o) -> bool:
     if p == DCTERMS.format:
         return dist["format_raw"] == s
     if p == DCAT.mediaType:
-        return dist["media_type"] == s.removeprefix(dcat.IANA_MEDIA)
+        return dist["media_type"] == s.removeprefix(dcat_triples.IANA_MEDIA)
     if p == DCAT.byteSize:
         return dist["byte_size"] == int(float(s))
     if p == SPDX.checksum:
@@ -618,6 +618,29 @@ def test_dcat_media_type_is_the_iana_media_type_a_source_meant_or_none(shapes):
         {f"d{i}": media for i, media in enumerate(SOURCE_MIMETYPES.values())}
     conforms, found = validate(graph, shapes)
     assert conforms, found
+
+
+def test_an_iana_media_type_iri_is_read_as_its_media_type_over_http_and_https():
+    """dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> was kept as the whole IRI: only the
+    https prefix was cut. Either scheme, with or without a trailing slash, reads as the media type."""
+    doc = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+    <http://x.example/d> a dcat:Dataset ; dct:title "D" ;
+        dcat:distribution <http://x.example/d/1>, <http://x.example/d/2>, <http://x.example/d/3>,
+            <http://x.example/d/4> .
+    <http://x.example/d/1> a dcat:Distribution ; dcat:accessURL <http://x.example/1> ;
+        dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> .
+    <http://x.example/d/2> a dcat:Distribution ; dcat:accessURL <http://x.example/2> ;
+        dcat:mediaType <https://www.iana.org/assignments/media-types/application/json/> .
+    <http://x.example/d/3> a dcat:Distribution ; dcat:accessURL <http://x.example/3> ;
+        dcat:mediaType <http://www.iana.org/assignments/media-types/application/vnd.ms-excel/> .
+    <http://x.example/d/4> a dcat:Distribution ; dcat:accessURL <http://x.example/4> ;
+        dcat:mediaType <https://www.iana.org/assignments/media-types/text/csv> .
+    """
+    (rec,) = dcat.parse_catalog(doc).records
+    read = {d["access_url"]: (d["media_type"], d["format"]) for d in rec["distributions"]}
+    assert read == {"http://x.example/1": ("text/csv", "CSV"), "http://x.example/2": ("application/json", "JSON"),
+                    "http://x.example/3": ("application/vnd.ms-excel", "XLS"),
+                    "http://x.example/4": ("text/csv", "CSV")}
 
 
 def test_a_checksum_algorithm_is_spdx_s_term_however_the_record_spells_it():
