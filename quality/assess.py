@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 #: table (quality/rules/pii.py, quality/tabular/profiler.py `personal_names`).
 #: Also in 1.3: a file is read in the encoding its metadata or server declares when the bytes bear it out,
 #: and a declaration they refute is a finding (quality/rules/encoding_declared.py).
-RULESET_VERSION = "1.3"
+#: 1.4: a distribution's media type scores its metadata points only when it means a media type as every export reads
+#: it (catalog_schema.vocab.declared_media_type: "CSV" is text/csv); words that mean none ("comma separated") lose
+#: them with a finding of their own (media-type-not-recognised), as the exports leave them out (quality/metadata.py).
+RULESET_VERSION = "1.4"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

@@ -201,7 +201,10 @@ def _distribution_checks(dist: Record, ev: DistributionEvidence | None) -> dict[
     fmt = vocab.file_format(dist.get("format") or dist.get("format_raw")) if (
         dist.get("format") or dist.get("format_raw")) else None
     media = dist.get("media_type")
-    media_known = bool(media) and vocab.format_for_media_type(media) is not None
+    # a media type as every export reads and publishes it (a media type, or the one of a format a name means: "CSV"
+    # is text/csv); words that mean none ("comma separated") are published nowhere, so they score none
+    plain = vocab.plain_media_type(media)
+    media_known = plain is not None and vocab.format_for_media_type(plain) is not None
     access_status = ev.access_status if dist.get("access_url") else None
     if access_status is None and not dist.get("access_url"):
         access_status = ev.download_status  # DCAT-AP: the download URL is also an access URL
@@ -210,12 +213,13 @@ def _distribution_checks(dist: Record, ev: DistributionEvidence | None) -> dict[
         "download_url": bool(dist.get("download_url")),
         "download_url_2xx": bool(dist.get("download_url")) and _ok(ev.download_status),
         "format": bool(dist.get("format") or dist.get("format_raw")),
-        "media_type": bool(media),
-        "format_vocabulary": fmt is not None and (not media or media_known),
+        "media_type": plain is not None,
+        "format_vocabulary": fmt is not None and (plain is None or media_known),
         "non_proprietary": fmt is not None and fmt.non_proprietary,
         "machine_readable": fmt is not None and fmt.structured,
         "rights": bool(dist.get("rights") or dist.get("license")),
         "byte_size": dist.get("byte_size") is not None,
+        "media_type_written": str(media)[:80] if media else None,  # no points: what media-type-not-recognised names
     }
 
 
@@ -249,7 +253,7 @@ def assess_metadata(rec: Record, evidence: dict[str, DistributionEvidence] | Non
             continue  # no-distribution says it once
         if ind.key in DEPENDS_ON and not best.get(DEPENDS_ON[ind.key]):
             continue  # the finding of the one it depends on counts its points
-        findings.append(_finding(ind, rec, dcat_violations))
+        findings.append(_finding(ind, rec, dcat_violations, best))
     if not dists:
         findings.insert(0, make(NO_DISTRIBUTION.slug, {"points": _DIST_TOTAL}))
     findings.extend(extra_findings(rec))
@@ -262,7 +266,7 @@ def _dist_key(dist: Record) -> str:
     return str(dist.get("catalog_id") or dist.get("id") or dist.get("download_url") or dist.get("access_url"))
 
 
-def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
+def _finding(ind: Indicator, rec: Record, violations: list[dict], best: dict[str, Any]) -> Finding:
     evidence: dict[str, Any] = {"indicator": ind.key, "points": ind.points, "dimension": ind.dimension}
     if ind.key == "dcat_ap":
         evidence["violations"] = violations[:10]
@@ -278,6 +282,9 @@ def _finding(ind: Indicator, rec: Record, violations: list[dict]) -> Finding:
     if ind.key in NOT_A_DATE and rec.get(ind.key):  # written, but no date: published nowhere, and said so
         evidence["value"] = str(rec[ind.key])[:80]
         return make(NOT_A_DATE[ind.key].slug, evidence)
+    if ind.key == "media_type" and best.get("media_type_written"):  # written, but no media type: left out, said so
+        evidence["value"] = best["media_type_written"]
+        return make(NOT_A_MEDIA_TYPE.slug, evidence)
     return make(ind.finding, evidence)
 
 
@@ -346,6 +353,18 @@ NOT_A_DATE = {
         message_en="The modification date reads {value}, which is no date: it is published nowhere.",
         message_zh="更新日期为 {value}，不是有效日期，任何接口都不会发布它。"),
 }
+#: The media type indicator's finding when the best distribution declares one that means no media type ("comma
+#: separated", S3's "binary/octet-stream": vocab.declared_media_type reads neither a media type nor a format's name in
+#: it): DCAT, data.json and schema.org leave it out, so it scores as missing, with its own words.
+NOT_A_MEDIA_TYPE = FindingType("media-type-not-recognised", "info", "Media type not recognised", "媒体类型无法识别",
+    f"Declare an IANA media type in its place, e.g. text/csv ({_POINTS['media_type']} metadata points).",
+    f"改为声明 IANA 媒体类型，如 text/csv（元数据 {_POINTS['media_type']} 分）。",
+    message_en="The media type reads “{value}”, which is neither an IANA media type nor a format's name: DCAT, "
+               "data.json and schema.org leave it out.",
+    message_zh="媒体类型为“{value}”，既不是 IANA 媒体类型，也不是格式名称：DCAT、data.json 和 schema.org "
+               "都不会发布它。")
+#: An indicator's own finding when the record writes a value the indicator does not read: its words named.
+NOT_READ: dict[str, FindingType] = {**NOT_A_DATE, "media_type": NOT_A_MEDIA_TYPE}
 _DIST_TOTAL = sum(points for _key, points in _DIST_POINTS)
 NO_DISTRIBUTION = FindingType("no-distribution", "error", "No file or link", "没有数据文件或链接",
     f"Add the data file, or a link to it ({_DIST_TOTAL} metadata points, and the stars).",
@@ -358,7 +377,7 @@ EXTRA_TYPES = (MISSING_DESCRIPTION, DESCRIPTION_TOO_SHORT, TITLE_IS_FILENAME, DI
 #: Our finding types: the indicators' (``licence-missing`` is the stars rule's, which the table shares) and the
 #: extra findings'.
 TYPES: tuple[FindingType, ...] = (tuple(i.type for i in INDICATORS if i.type is not None) + EXTRA_TYPES
-                                  + tuple(NOT_A_DATE.values()) + (NO_DISTRIBUTION,))
+                                  + tuple(NOT_READ.values()) + (NO_DISTRIBUTION,))
 
 RULE = Rule("metadata", TYPES, subject="record", part="metadata", weight=25,
             measure=f"metadata points / {MAX_POINTS}", check=assess_metadata)

@@ -15,7 +15,7 @@ from quality.metadata import (
     INDICATORS,
     MAX_POINTS,
     NO_DISTRIBUTION,
-    NOT_A_DATE,
+    NOT_READ,
     RULE,
     DistributionEvidence,
     assess_metadata,
@@ -60,7 +60,7 @@ def test_each_fix_text_names_the_points_its_indicator_is_worth():
         assert re.findall(r"（元数据 (\d+) 分）", ftype.fix_zh) == [str(ind.points)], ftype.fix_zh
     for ftype in EXTRA_TYPES:  # the findings beyond the table cost no points of it
         assert not re.search(r"\d+ points|\d+ 分", ftype.fix_en + ftype.fix_zh), ftype.slug
-    for key, ftype in NOT_A_DATE.items():  # a date that is no date loses its indicator's points
+    for key, ftype in NOT_READ.items():  # a date that is no date, a media type that is none: the indicator's points
         points = next(i.points for i in INDICATORS if i.key == key)
         assert re.findall(r"\((\d+) metadata points\)", ftype.fix_en) == [str(points)], ftype.fix_en
         assert re.findall(r"（元数据 (\d+) 分）", ftype.fix_zh) == [str(points)], ftype.fix_zh
@@ -69,7 +69,7 @@ def test_each_fix_text_names_the_points_its_indicator_is_worth():
     assert re.findall(r"\((\d+) metadata points", NO_DISTRIBUTION.fix_en) == [str(dist_points)]
     indicator_slugs = [i.finding for i in INDICATORS if i.type is not None]
     assert [t.slug for t in RULE.types] == (indicator_slugs + [t.slug for t in EXTRA_TYPES]
-                                            + [t.slug for t in NOT_A_DATE.values()] + [NO_DISTRIBUTION.slug])
+                                            + [t.slug for t in NOT_READ.values()] + [NO_DISTRIBUTION.slug])
 
 
 def test_a_dataset_without_files_and_a_file_without_url_or_format_say_so_once():
@@ -166,6 +166,33 @@ def test_a_date_that_is_no_date_loses_its_points_with_a_finding_naming_it():
     assert found["modified-not-a-date"].localised("zh")[0] == zh
     rec.update(issued=None, modified=None)  # no date at all: the finding says so, as before
     assert {f.type for f in assess_metadata(rec, evidence).findings} == {"missing-issued", "missing-modified"}
+
+
+def test_a_media_type_scores_as_the_exports_read_it():
+    """The media type counts as every export publishes it (catalog_schema.vocab.declared_media_type): a source's
+    mimetype "comma separated" was worth the same 10 points as text/csv, while DCAT, data.json and schema.org left it
+    out without a word to the publisher; "CSV", which they publish as text/csv, lost the vocabulary's 10 points."""
+    rec = complete_record()
+    evidence = {"d1": DistributionEvidence(access_status=200, download_status=200)}
+
+    def scored(mimetype: str):
+        rec["distributions"][0]["media_type"] = mimetype
+        return assess_metadata(rec, evidence)
+
+    iana, name, words = scored("text/csv"), scored("CSV"), scored("comma separated")
+    assert iana.points == name.points == 405 and iana.findings == name.findings == []
+    assert words.points == 395
+    (found,) = words.findings
+    assert found.type == "media-type-not-recognised" and found.evidence["value"] == "comma separated"
+    assert found.message == ("The media type reads “comma separated”, which is neither an IANA media type nor a "
+                             "format's name: DCAT, data.json and schema.org leave it out.")
+    assert found.localised("zh") == (
+        "媒体类型为“comma separated”，既不是 IANA 媒体类型，也不是格式名称：DCAT、data.json 和 schema.org 都不会"
+        "发布它。",
+        "改为声明 IANA 媒体类型，如 text/csv（元数据 10 分）。")
+    lost = {i["indicator"] for i in words.indicators if not i["passed"]}
+    assert lost == {"media_type"}  # said once: the format's vocabulary reads no media type in those words
+    assert [f.type for f in scored("").findings] == ["missing-media-type"]  # none at all: said as before
 
 
 def test_no_licence_is_said_once_not_also_as_an_unknown_one():

@@ -85,10 +85,10 @@ def test_pii_values_never_appear_and_cap_the_score(assessed):
 
 def test_every_lost_point_is_explained(assessed):
     """Each metadata indicator failed has its own finding (by slug, not merely as many findings)."""
-    from quality.metadata import INDICATORS, NOT_A_DATE
+    from quality.metadata import INDICATORS, NOT_READ
 
     finding_of = {i.key: {i.finding} for i in INDICATORS}
-    for key, ftype in NOT_A_DATE.items():  # a date that is no date: its own words
+    for key, ftype in NOT_READ.items():  # a date that is no date, a media type that is none: its own words
         finding_of[key].add(ftype.slug)
     finding_of["licence_known"].add("licence-missing")  # no licence at all is no known one: said once
     docs, _ = assessed
