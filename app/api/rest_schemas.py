@@ -244,7 +244,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "versions": {"type": "array", "items": _obj(["sha256", "archived_at", "current", "links"], {
             "sha256": {"type": "string"}, "archived_at": TIME, "size": _nullable("integer"),
             "format": _nullable("string"), "stars": STAR, "current": {"type": "boolean"},
-            "personal_data": {"type": "boolean"}, "change": {"type": ["object", "null"]},
+            "personal_data": {"type": "boolean"},
+            "change": {"type": ["object", "null"],
+                       "description": "rows_added, rows_removed, rows_changed, columns_added, columns_removed, key: "
+                                      "a column whose name is personal data is given by its position (an integer, "
+                                      "1-based, in the version that has it)"},
             "links": _obj(["download"], {"download": URL})})}}),
     "DataDictionaryEdit": _obj(["fields"], {
         "fields": {"type": "object", "description": "{column: {title, description, unit, type}}; null restores the "

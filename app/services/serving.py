@@ -341,12 +341,17 @@ def _without_personal(value: Any) -> Any:
 
 def public_change(change: dict | None, privileged: bool) -> dict | None:
     """How a version's rows changed from the version before (quality.tabular.compare), as `privileged` (an editor of
-    the dataset's publisher) or the public is shown it: to the public a column added or removed whose name is
-    personal data is ``[redacted]``, as the data dictionary says it."""
+    the dataset's publisher) or the public is shown it. A column added or removed, or the rows' key, whose name is
+    personal data is kept by its position (an integer, 1-based, in the version that has it); one kept by its name
+    before the comparison said such a name by position is ``[redacted]`` to the public, as the data dictionary
+    says it."""
     if privileged or not isinstance(change, dict):
         return change
-    return {**change, **{key: [REDACTED_NAME if is_personal(name) else name for name in change[key]]
-                         for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}}
+    out = {**change, **{key: [REDACTED_NAME if is_personal(name) else name for name in change[key]]
+                        for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}}
+    if is_personal(change.get("key")):
+        out["key"] = REDACTED_NAME
+    return out
 
 
 def public_columns(columns: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -42,6 +42,7 @@ from catalog_schema.models import Assessment, Dataset, Distribution, Distributio
 from catalog_schema.record import pick_text, text_language
 from catalog_schema.store import to_record
 from harvesters.base import WITHDRAWN_REASON, harvest_withdrawal
+from quality.findings import column_words
 from quality.tabular import REDACTED
 
 bp = Blueprint("datasets", __name__)
@@ -703,6 +704,16 @@ def _datastore(dist) -> dict[str, Any] | None:
     return None
 
 
+def _change_words(change: dict | None, lang: str) -> dict | None:
+    """A version's change (serving.public_change) with each column kept by its position (its name is personal data:
+    quality.tabular.compare) said in words, "column 3", 第 3 列, as the findings say such a column."""
+    if not isinstance(change, dict):
+        return change
+    return {**change, **{key: [column_words(c, lang) if isinstance(c, int) and not isinstance(c, bool) else c
+                               for c in change[key]]
+                         for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}}
+
+
 def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
     return jsonld_script(schema_org_jsonld(to_record(ds))), alternate_links(ds.slug)
 
@@ -757,9 +768,9 @@ def _render_page(ds: Dataset):
                       "ladder": (quality or {}).get("ladders", {}).get(d.id)} for d in ds.distributions]
     for item in distributions:
         item["map"] = _file_map(item["dist"], item["preview"]["decision"])
-        # how each version changed, as the /api/v1 versions say it: a column named by personal data is [redacted]
-        item["changes"] = [serving.public_change(v.change, item["preview"]["decision"].privileged)
-                           for v in item["versions"]]
+        # how each version changed, as the /api/v1 versions say it: a column named by personal data by its position
+        item["changes"] = [_change_words(serving.public_change(v.change, item["preview"]["decision"].privileged),
+                                         lang) for v in item["versions"]]
     # What the public is refused or gets masked, said at the top of the page (not only beside the file).
     notices = [item for item in distributions if item["preview"]["notice"]]
     jsonld, alternates = _export_extras(ds)

@@ -56,7 +56,8 @@ def version(slug: str, dist_id: str, sha256: str):
         if not clean and not auth.can_edit(db_session(), serving.viewer(db_session()), ds.publisher):
             # as the gate's other 451 answers (docs/api.md): whom to ask, the Chinese always, what was found where,
             # and who blocks it (RFC 7725's Link: the code was its own and the Link missing)
-            columns = found.pii if isinstance(found.pii, dict) else {}
+            # a column kept by its personal name (a version recorded before they were kept by position): [redacted]
+            columns = serving.public_columns(found.pii) if isinstance(found.pii, dict) else {}
             kinds = serving.Decision(action="withhold", columns=columns).kinds if columns else {}
             resp = serving.refusal(451, "personal-data", HELD_PERSONAL_DATA, message_zh=_zh(HELD_PERSONAL_DATA),
                                    contact=serving.contact(ds), dataset=ds.slug, distribution=dist.id,

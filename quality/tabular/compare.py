@@ -8,6 +8,11 @@ compared (the summary says so), so a check never spends more than a few seconds 
 
 A version's `RowDigest` (a 64-bit hash of each row's joined cells and of its first cell, kept by the row store when
 it loads the copy) stands in for reading the version before again: the next version is then the only table read.
+
+The change is kept with the version (`DistributionVersion.change`), so it names no column by a name that is personal
+data itself (a file without a header row has its first row read as its names: a citizen's ID number): such a column
+is said by its position, 1-based, in the version that has it, as the quality findings say it
+(quality.findings.column_ref).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from quality import pii
 from quality.facts_cache import code_digest
 from quality.tabular import arrow
 from quality.tabular.hashing import column_hash, combine_hashes
@@ -226,6 +232,23 @@ def load_digest(path: str | os.PathLike | None) -> RowDigest | None:
     return RowDigest(names, keys, rows, (read_as[0], read_as[1]))
 
 
+def _columns(old_names: list[str] | tuple[str, ...], new_names: list[str] | tuple[str, ...],
+             key: str | None) -> dict[str, Any]:
+    """The columns a change names (added, removed, its rows' key), as it is kept: a name that is personal data
+    itself by its position (1-based) in the version whose column it is: the new one's for a column added and the
+    key, the old one's for a column removed. Every other name as it is."""
+    added = [n for n in new_names if n not in old_names]
+    removed = [n for n in old_names if n not in new_names]
+    personal = pii.personal_names([*added, *removed, *([key] if key is not None else [])])
+
+    def said(name: str, names: list[str] | tuple[str, ...]) -> str | int:
+        return list(names).index(name) + 1 if name in personal else name
+
+    return {"columns_added": [said(n, new_names) for n in added],
+            "columns_removed": [said(n, old_names) for n in removed],
+            "key": None if key is None else said(key, new_names)}
+
+
 def _distinct(hashes: np.ndarray) -> bool:
     ordered = np.sort(hashes)
     return not bool((ordered[1:] == ordered[:-1]).any())
@@ -270,7 +293,7 @@ def compare_digests(before: RowDigest, after: RowDigest) -> dict[str, Any]:
         matched = int(np.minimum(counts[:-1][equal], counts[1:][equal]).sum())
         added, removed, changed = len(after.rows) - matched, len(before.rows) - matched, 0
     return {"compared": True, "rows_before": len(before.rows), "rows_after": len(after.rows), "rows_added": added,
-            "rows_removed": removed, "rows_changed": changed, "columns_added": [], "columns_removed": [], "key": key}
+            "rows_removed": removed, "rows_changed": changed, **_columns(before.names, after.names, key)}
 
 
 def _read_as(version: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -281,7 +304,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The change from table `old` to table `new`, each {"path", "format", "encoding"}.
 
     {"rows_before", "rows_after", "rows_added", "rows_removed", "rows_changed", "columns_added",
-    "columns_removed", "key"} or {"compared": False, "reason": ...} when either cannot be read or is too big.
+    "columns_removed", "key"} (a column whose name is personal data said by its position: `_columns`) or
+    {"compared": False, "reason": ...} when either cannot be read or is too big.
 
     Both tables are read as columns (pyarrow's reader for delimited text, `read_table`) and compared column-
     wise: each row's cells on the common columns joined into one string, set membership and value counts
@@ -327,8 +351,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         changed = 0
     return {"compared": True, "rows_before": before_table.num_rows, "rows_after": after_table.num_rows,
             "rows_added": added, "rows_removed": removed, "rows_changed": changed,
-            "columns_added": [n for n in new_names if n not in old_names],
-            "columns_removed": [n for n in old_names if n not in new_names], "key": key}
+            **_columns(old_names, new_names, key)}
 
 
 def _column(table: pa.Table, i: int) -> pa.ChunkedArray:
@@ -386,6 +409,4 @@ def compare_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         removed = sum((old_count - new_count).values())
         changed = 0
     return {"compared": True, "rows_before": len(old_rows), "rows_after": len(new_rows), "rows_added": added,
-            "rows_removed": removed, "rows_changed": changed,
-            "columns_added": [n for n in new_names if n not in old_names],
-            "columns_removed": [n for n in old_names if n not in new_names], "key": key}
+            "rows_removed": removed, "rows_changed": changed, **_columns(old_names, new_names, key)}

@@ -9,16 +9,22 @@ could give it out. A profile whose column names are personal data is not kept (t
 re-check), nor a scan whose header or notes are, and the check's preview says such a name as ``[redacted]``.
 Re-assessed, the copy gives the same findings (the column named by its position) and the gate the same facts.
 
+A new version of such a file is kept with how it changed (`DistributionVersion.change`: the columns added and removed,
+the rows' key) and what its profile found per column (`DistributionVersion.pii`): a column named by personal data is
+kept there by its position, which the versions doors say ("column 2", 第 2 列). A version kept before, by name, is
+said without them.
+
 Real HTTP through the Flask test client on a real database; the files are uploaded through the services to a
 published dataset (a file added to a published dataset is checked, and withheld by the serving gate).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.services.context import Runtime
 from catalog_schema.models import Assessment, Dataset, Distribution
@@ -96,3 +102,78 @@ def test_personal_names_and_notes_are_not_kept_at_rest(app):
     assert client.get(f"/dataset/at-rest/resource/{first}/data.csv").status_code == 200  # its editor: served
     anonymous = app.test_client().get(f"/dataset/at-rest/resource/{first}/data.csv")
     assert anonymous.status_code == 451 and leaked(anonymous.get_data(as_text=True)) == []
+
+
+
+#: The next copy of the headerless file: headerless too, its first row the same ID number beside another citizen's
+#: phone. The column named by the ID number is kept (the rows' key), the one named by the first phone removed and one
+#: named by the second added: how the version changed names them, and its profile found them.
+NEXT_ROW = (f"{IDS[0]},{PHONES[2]}\r\n" + BODY).encode()
+
+
+def _versions(app, dist_id: str) -> list:
+    """(sha256, change, pii) of each version of a file, oldest first, as the database holds them."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        rows = s.execute(text("SELECT sha256, change, pii FROM distribution_versions WHERE distribution_id = :d "
+                              "ORDER BY archived_at, id"), {"d": dist_id}).all()
+    return [(sha, _json(change), _json(pii)) for sha, change, pii in rows]
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_a_new_version_of_a_headerless_file_keeps_the_names_it_changed_by_position(app):
+    """The version's change (columns added and removed, the rows' key) and what its profile found per column are kept
+    with each version; a column named by personal data is kept by its position, which the versions doors say."""
+    from app.services import distributions
+    from app.services.context import Actor
+    from catalog_schema.models import DistributionVersion, User
+
+    ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
+                          added={"first-row.csv": FIRST_ROW})
+    first = ids["first-row.csv"]
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            actor = Actor(s, s.scalar(select(User).where(User.email == OWN)), "test", runtime=runtime, lang="en")
+            distributions.replace(actor, s.scalar(select(Dataset).where(Dataset.slug == "at-rest")), first,
+                                  stream=io.BytesIO(NEXT_ROW), filename="first-row.csv")
+            s.commit()
+    finally:
+        runtime.close()
+
+    stored = _versions(app, first)
+    assert len(stored) == 2
+    assert leaked(json.dumps(stored, ensure_ascii=False)) == []
+    change = stored[1][1]
+    assert (change["columns_added"], change["columns_removed"], change["key"]) == ([2], [2], 1)
+    assert stored[1][2] == {"#1": {"id_number": 1}, "#2": {"phone": 1}}
+
+    # the versions doors say which column changed, by its position, to the public and to the file's editor
+    editor = app.test_client()
+    assert sign_in(editor, OWN).status_code == 302
+    for client in (app.test_client(), editor):
+        got = client.get(f"/api/v1/datasets/at-rest/distributions/{first}/versions")
+        newest = got.get_json()["versions"][0]["change"]
+        assert (newest["columns_added"], newest["columns_removed"], newest["key"]) == ([2], [2], 1)
+        assert leaked(got.get_data(as_text=True)) == []
+        for lang, said in (("en", "columns added: column 2; columns removed: column 2"),
+                           ("zh_CN", "新增列：第 2 列；删除列：第 2 列")):
+            page = client.get(f"/dataset/at-rest?lang={lang}").get_data(as_text=True)
+            assert said in page, lang
+            assert client is editor or leaked(page) == []  # the editor is shown the names, in the dictionary
+
+    # a version kept before (its change and findings by name) is said without them to the public
+    with factory() as s:
+        older = s.scalar(select(DistributionVersion).where(DistributionVersion.sha256 == stored[1][0]))
+        older.change = {**change, "columns_added": [PHONES[2]], "columns_removed": [PHONES[0]], "key": IDS[0]}
+        older.pii = {IDS[0]: {"id_number": 1}, PHONES[2]: {"phone": 1}}
+        s.commit()
+    public = app.test_client()
+    for url in (f"/api/v1/datasets/at-rest/distributions/{first}/versions", "/dataset/at-rest?lang=en",
+                *(f"/dataset/at-rest/resource/{first}/version/{sha}" for sha, _, _ in stored)):
+        got = public.get(url, headers={"Accept": "application/json"})
+        assert got.status_code in (200, 451), url
+        assert leaked(got.get_data(as_text=True)) == [], url
