@@ -12,11 +12,12 @@ it loads the copy) stands in for reading the version before again: the next vers
 The change is kept with the version (`DistributionVersion.change`), so it names no column by a name that is personal
 data itself (a file without a header row has its first row read as its names: a citizen's ID number): such a column
 is said by its position, 1-based, in the version that has it, as the quality findings say it
-(quality.findings.column_ref).
+(quality.findings.column_ref); nor is a digest of such a table kept (`save_digest`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -186,7 +187,10 @@ _MAGIC = b"opendata-row-digest 1\n"
 def save_digest(path: str | os.PathLike, digest: RowDigest) -> bool:
     """Write `digest` at `path` (atomically): a first line, a line of JSON (the names, how the table was read, the
     quality engine's code digest), then the row hashes and the first-cell hashes as little-endian 64-bit words.
-    False when it could not be written (the next comparison then reads the table)."""
+    False when it could not be written (the next comparison then reads the table), or would keep personal data: a
+    column name that is personal data itself (`_personal`) is not kept beside the archive."""
+    if _personal(digest.names):
+        return False
     folder = os.path.dirname(os.fspath(path)) or "."
     about = json.dumps({"names": list(digest.names), "read_as": list(digest.read_as), "code": code_digest(),
                         "rows": len(digest.rows)}, ensure_ascii=False).encode("utf-8")
@@ -223,6 +227,10 @@ def load_digest(path: str | os.PathLike | None) -> RowDigest | None:
         n, names, read_as, code = int(about["rows"]), tuple(about["names"]), tuple(about["read_as"]), about["code"]
     except (OSError, KeyError, TypeError, ValueError):
         return None
+    if _personal(names):  # kept before the names were looked at: gone, and the table is read instead
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return None
     body = memoryview(data)[end + 1:]
     if (code != code_digest() or n < 0 or len(body) != 16 * n or len(read_as) != 2
             or not all(isinstance(name, str) for name in names)):
@@ -230,6 +238,11 @@ def load_digest(path: str | os.PathLike | None) -> RowDigest | None:
     rows = np.frombuffer(body[:8 * n], dtype="<u8").astype(np.uint64)
     keys = np.frombuffer(body[8 * n:], dtype="<u8").astype(np.uint64)
     return RowDigest(names, keys, rows, (read_as[0], read_as[1]))
+
+
+def _personal(names: Iterable[Any]) -> bool:
+    """Whether any of a table's column names is personal data itself (quality.pii.is_personal)."""
+    return bool(pii.personal_names([str(n) for n in names]))
 
 
 def _columns(old_names: list[str] | tuple[str, ...], new_names: list[str] | tuple[str, ...],
