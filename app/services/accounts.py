@@ -158,18 +158,25 @@ class MembersSeen:
     rows: list[SeenMember]
 
 
+def _by_name(member: SeenMember) -> tuple:
+    """The order of a reader who is shown no address: admins first, then by the name shown (case aside), then by
+    account number; the members who gave no name (shown by their account number) after those who did."""
+    return member.role != "admin", not member.name, (member.name or "").casefold(), member.user_id
+
+
 def members_seen(session: Session, user: User | None, publisher: Publisher) -> MembersSeen | None:
-    """The members of `publisher` (`members`: admins first) as `user` may see them, or None when they may not
+    """The members of `publisher` as `user` may see them, admins first, or None when they may not
     (`may_see_members`). Who may change them (`may_manage_members`: its admins, sysadmins) sees their e-mail
-    addresses; its other members (editors) see names and roles only, what CKAN's organization_show gives them:
-    an address is private to the account and to who manages the publisher's members."""
+    addresses, and the members in their order (`members`); its other members (editors) see names and roles only,
+    what CKAN's organization_show gives them: an address is private to the account and to who manages the
+    publisher's members. Nor does the order tell it them: they get the members by name (`_by_name`)."""
     role = _role_for_rules(session, user, publisher)
     if not sees_members(user, role):
         return None
     manage = manages_members(user, role)
-    return MembersSeen(manage, [SeenMember(m.user_id, m.user.name, m.role, bool(m.user.active),
-                                           m.user.email if manage else None)
-                                for m in members(session, publisher)])
+    rows = [SeenMember(m.user_id, m.user.name, m.role, bool(m.user.active), m.user.email if manage else None)
+            for m in members(session, publisher)]
+    return MembersSeen(manage, rows if manage else sorted(rows, key=_by_name))
 
 
 def _member_change(actor: Actor, publisher: Publisher, member: User, role: str | None, *, add: bool) -> str | None:

@@ -250,6 +250,46 @@ def test_a_publisher_s_editor_sees_its_members_read_only(app, roads):
     assert link not in anonymous.get("/publisher/roads").get_data(as_text=True)
 
 
+def test_a_reader_without_addresses_gets_no_order_by_address_and_an_account_number_for_no_name(app, roads):
+    """The read-only page listed each role's members by e-mail address (accounts.members orders by it), so an editor,
+    who is shown no address, could tell something of the addresses from the order; and a member who gave no name
+    was a bare "—". Readers without addresses get the members by the name shown (then the account number, the
+    nameless after the named), admins first, and a nameless member as CKAN's organization_show gives them: by
+    account number. Who sees the addresses keeps the order by address."""
+    names = {"a-first@example.gov": "Zhang Wei", "y-admin@example.gov": "Bea", "z-last@example.gov": "anna",
+             "m-nameless@example.gov": None}
+    for email in names:
+        make_user(app, email, **{"admin_of" if email.startswith("y-") else "editor_of": "roads"})
+    with _db(app) as s:
+        for email, name in names.items():
+            _user(s, email).name = name
+        s.commit()
+    ids = _ids(app)
+    nameless = ids["m-nameless@example.gov"]
+    with acting_as(app, "clerk@example.gov") as (actor, s):
+        assert [(m.user_id, m.name) for m in accounts.members_seen(s, actor.user, _pub(s, "roads")).rows] == [
+            (ids["y-admin@example.gov"], "Bea"), (ids["boss@example.gov"], "boss"),
+            (ids["z-last@example.gov"], "anna"), (ids["clerk@example.gov"], "clerk"),
+            (ids["a-first@example.gov"], "Zhang Wei"), (nameless, None)]
+    with acting_as(app, "boss@example.gov") as (actor, s):
+        assert [m.email for m in accounts.members_seen(s, actor.user, _pub(s, "roads")).rows] == [
+            "boss@example.gov", "y-admin@example.gov",
+            "a-first@example.gov", "clerk@example.gov", "m-nameless@example.gov", "z-last@example.gov"]
+    clerk, boss = app.test_client(), app.test_client()
+    for client, email in ((clerk, "clerk@example.gov"), (boss, "boss@example.gov")):
+        assert sign_in(client, email).status_code in (302, 303)
+    html = clerk.get("/publisher/roads/members?lang=en").get_data(as_text=True)
+    assert re.findall(r'<tr id="member-(\d+)">', html) == [str(i) for i in (
+        ids["y-admin@example.gov"], ids["boss@example.gov"], ids["z-last@example.gov"], ids["clerk@example.gov"],
+        ids["a-first@example.gov"], nameless)]
+    assert f">account {nameless}<" in _row(html, nameless) and "—" not in html.split('id="members"')[1]
+    zh = clerk.get("/publisher/roads/members?lang=zh").get_data(as_text=True)
+    assert f">账户{nameless}<" in _row(zh, nameless)
+    # the admin tells the nameless member by their address: the name column says they gave none, as before
+    row = _row(boss.get("/publisher/roads/members?lang=en").get_data(as_text=True), nameless)
+    assert "m-nameless@example.gov" in row and "—" in row and "account" not in row
+
+
 def test_changing_a_role_on_the_page(app, world):
     ids = _ids(app)
     editor = world.emails["editor_a"]
