@@ -321,6 +321,7 @@ def test_removing_asks_first_and_takes_the_rights_away_at_once(app, world):
     assert confirm.status_code == 200
     html = confirm.get_data(as_text=True)
     assert f"Remove {editor} from Agency A?" in html and f'action="{url}"' in html and 'method="post"' in html
+    assert 'href="/publisher/agency-a/members">Cancel</a>' in html  # back to the page its link is on
     assert _roles(app, "agency-a")[editor] == "editor"  # the confirmation page changes nothing
     zh = admin.get(url + "?lang=zh").get_data(as_text=True)
     assert "移出" in zh and "移除成员" in zh and "取消" in zh and paragraph_gaps(zh) == []
@@ -372,6 +373,8 @@ def test_the_last_admin_is_told_why_and_an_editor_may_leave(app, world):
     assert f'href="{leave}"' in account
     page = editor.get(leave + "?lang=en")
     assert page.status_code == 200 and "Leave Agency A?" in page.get_data(as_text=True)
+    # an editor's "Leave the publisher" is on /account only (their members page is read-only): Cancel goes back there
+    assert 'href="/account">Cancel</a>' in page.get_data(as_text=True)
     left = editor.post(leave, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert left.status_code == 303 and left.headers["Location"] == "/account"
     assert world.emails["editor_a"] not in _roles(app, "agency-a")
