@@ -134,9 +134,19 @@ def may_see_members(session: Session, user: User | None, publisher: Publisher) -
     return sees_members(user, _role_for_rules(session, user, publisher))
 
 
+def _by_name(role: str, name: str | None, user_id: int) -> tuple:
+    """The order of a reader who is shown no address, so that it tells nothing of them: admins first, then by the
+    name shown (case aside), then by account number; the members who gave no name (shown by their account number)
+    after those who did."""
+    return role != "admin", not name, (name or "").casefold(), user_id
+
+
 def visible_members(session: Session, user: User | None, publisher: Publisher) -> list[Membership]:
-    """The publisher's members (`members`) if `user` may see them (`may_see_members`), else none."""
-    return members(session, publisher) if may_see_members(session, user, publisher) else []
+    """The publisher's members if `user` may see them (`may_see_members`), else none; by name (`_by_name`): CKAN's
+    organization_show gives them with no address, to anyone."""
+    if not may_see_members(session, user, publisher):
+        return []
+    return sorted(members(session, publisher), key=lambda m: _by_name(m.role, m.user.name, m.user_id))
 
 
 @dataclass(frozen=True)
@@ -158,12 +168,6 @@ class MembersSeen:
     rows: list[SeenMember]
 
 
-def _by_name(member: SeenMember) -> tuple:
-    """The order of a reader who is shown no address: admins first, then by the name shown (case aside), then by
-    account number; the members who gave no name (shown by their account number) after those who did."""
-    return member.role != "admin", not member.name, (member.name or "").casefold(), member.user_id
-
-
 def members_seen(session: Session, user: User | None, publisher: Publisher) -> MembersSeen | None:
     """The members of `publisher` as `user` may see them, admins first, or None when they may not
     (`may_see_members`). Who may change them (`may_manage_members`: its admins, sysadmins) sees their e-mail
@@ -176,7 +180,7 @@ def members_seen(session: Session, user: User | None, publisher: Publisher) -> M
     manage = manages_members(user, role)
     rows = [SeenMember(m.user_id, m.user.name, m.role, bool(m.user.active), m.user.email if manage else None)
             for m in members(session, publisher)]
-    return MembersSeen(manage, rows if manage else sorted(rows, key=_by_name))
+    return MembersSeen(manage, rows if manage else sorted(rows, key=lambda m: _by_name(m.role, m.name, m.user_id)))
 
 
 def _member_change(actor: Actor, publisher: Publisher, member: User, role: str | None, *, add: bool) -> str | None:

@@ -255,7 +255,8 @@ def test_a_reader_without_addresses_gets_no_order_by_address_and_an_account_numb
     who is shown no address, could tell something of the addresses from the order; and a member who gave no name
     was a bare "—". Readers without addresses get the members by the name shown (then the account number, the
     nameless after the named), admins first, and a nameless member as CKAN's organization_show gives them: by
-    account number. Who sees the addresses keeps the order by address."""
+    account number. Who sees the addresses keeps the order by address. CKAN's organization_show, which gives no
+    address to anyone, had the same order: its `users` come by name too."""
     names = {"a-first@example.gov": "Zhang Wei", "y-admin@example.gov": "Bea", "z-last@example.gov": "anna",
              "m-nameless@example.gov": None}
     for email in names:
@@ -271,6 +272,10 @@ def test_a_reader_without_addresses_gets_no_order_by_address_and_an_account_numb
             (ids["y-admin@example.gov"], "Bea"), (ids["boss@example.gov"], "boss"),
             (ids["z-last@example.gov"], "anna"), (ids["clerk@example.gov"], "clerk"),
             (ids["a-first@example.gov"], "Zhang Wei"), (nameless, None)]
+        # CKAN's organization_show gives no address to anyone: its `users` come in the same order
+        assert [m.user_id for m in accounts.visible_members(s, actor.user, _pub(s, "roads"))] == [
+            ids[e] for e in ("y-admin@example.gov", "boss@example.gov", "z-last@example.gov", "clerk@example.gov",
+                             "a-first@example.gov", "m-nameless@example.gov")]
     with acting_as(app, "boss@example.gov") as (actor, s):
         assert [m.email for m in accounts.members_seen(s, actor.user, _pub(s, "roads")).rows] == [
             "boss@example.gov", "y-admin@example.gov",
