@@ -289,7 +289,7 @@ def test_a_reader_without_addresses_gets_no_order_by_address_and_an_account_numb
         ids["a-first@example.gov"], nameless)]
     assert f">account {nameless}<" in _row(html, nameless) and "—" not in html.split('id="members"')[1]
     zh = clerk.get("/publisher/roads/members?lang=zh").get_data(as_text=True)
-    assert f">账户{nameless}<" in _row(zh, nameless)
+    assert f">账户 {nameless}<" in _row(zh, nameless)
     # the admin tells the nameless member by their address: the name column says they gave none, as before
     row = _row(boss.get("/publisher/roads/members?lang=en").get_data(as_text=True), nameless)
     assert "m-nameless@example.gov" in row and "—" in row and "account" not in row
