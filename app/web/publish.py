@@ -37,7 +37,7 @@ from app.services import series as series_service
 from app.services.context import Actor, Runtime
 from app.services.errors import ServiceError, StaleVersion, UploadRejected
 from app.services.uploads import is_upload
-from app.texts import Text, say
+from app.texts import Text, cjk_spaced, say
 from app.web import check_view, quality_view
 from catalog_schema import dictionary, gazetteer, vocab
 from catalog_schema import series as series_links
@@ -195,7 +195,8 @@ def field_error(exc: ServiceError) -> str:
     params.setdefault("value", "")
     params.setdefault("length", "")
     params.setdefault("limit", "")
-    return str(template) % params
+    # the template's spaces set the value apart, but not a quoted one from Chinese text: "“x”不是", never "“x” 不是"
+    return cjk_spaced(str(template), params) % params
 
 
 def _editable(slug: str, *, write: bool = False):

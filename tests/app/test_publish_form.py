@@ -193,7 +193,7 @@ def test_a_withdrawal_with_an_unknown_successor_says_which_field_and_keeps_what_
                      {"reason": "数据已合并", "successor": "jh-pop-2023"})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert re.search(r'id="successor-error" role="alert">“jh-pop-2023” 不是本目录中另一个已发布的数据集', page)
+    assert re.search(r'id="successor-error" role="alert">“jh-pop-2023”不是本目录中另一个已发布的数据集', page)
     assert 'value="数据已合并"' in page and 'value="jh-pop-2023"' in page
     assert _dataset(app, slug)["state"] == "active"
 
