@@ -127,6 +127,7 @@ ROUTE_KINDS: dict[str, str] = {
     "publish.replace_distribution": WRITES,
     "publish.edit_dictionary": WRITES,
     "publish.distribution_hvd": WRITES,  # a file's own HVD categories and legislation (distributions.set_hvd)
+    "publish.distribution_media_type": WRITES,  # a file's declared media type (distributions.replace)
     "publish.change_state": WRITES,
     "publish.make_series": WRITES,  # a fragmented-series finding's one click (app/services/series.py)
     "account.login": WRITES,

@@ -51,8 +51,8 @@ def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) 
     if not _URL.match(url) or len(url) > 2000:
         raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
     fmt = vocab.format_by_code(str(format).upper()) if format else vocab.format_for_extension(url.split("?")[0])
-    # its media type is the format's (the publisher declared CSV, or the address ends .csv): the form has no box
-    # for it, and "declare the media type" (10 points) could not be followed for a link
+    # its media type is the format's (the publisher declared CSV, or the address ends .csv); an address that names
+    # none gets none, which the page's media type box of the file (or the APIs' `replace`) declares afterwards
     return {"download_url": url, "access_url": url,
             "title": _title(title, Path(url.split("?")[0]).name or url, actor),
             "format": fmt.code if fmt else None, "format_raw": str(format) if format else None,

@@ -51,6 +51,8 @@ _FIELD_TARGETS = {
     "missing-publisher": ("dataset-state", _l("Publisher")),
 }
 _PII_TYPES_PREFIX = ("pii-",)
+#: The findings fixed in a file's own media type box (`_unread_media_type` says which file's).
+_MEDIA_TYPE_FINDINGS = ("missing-media-type", "media-type-not-recognised")
 
 def problem_text(raw: Any, status: Any = None) -> str:
     """A download problem in the reader's words (an HTTP status stays a number): the words the link-broken finding
@@ -144,7 +146,20 @@ def file_names(ds) -> dict[str, str]:
     return out
 
 
-def _target(slug: str, finding: dict[str, Any]) -> tuple[str, str]:
+def _unread_media_type(ds, finding: dict[str, Any]) -> str | None:
+    """The file a media-type finding is about (the indicator counts the best file and names none): of the files whose
+    media type the exports read none in, the one written as the finding quotes it, else one with none written, else
+    the first."""
+    rows = [r for r in getattr(ds, "distributions", None) or [] if vocab.plain_media_type(r.media_type) is None]
+    written = str((finding.get("evidence") or {}).get("value") or "")
+    found = (next((r for r in rows if written and str(r.media_type or "")[:80] == written), None)
+             or next((r for r in rows if not r.media_type), None) or (rows[0] if rows else None))
+    return found.id if found is not None else None
+
+
+def _target(slug: str, finding: dict[str, Any], ds=None) -> tuple[str, str]:
+    if slug in _MEDIA_TYPE_FINDINGS and (dist := _unread_media_type(ds, finding)):
+        return f"#media-type-{dist}", _("Fix it: %(field)s", field=_("Media type"))
     if slug in _FIELD_TARGETS:
         anchor, label = _FIELD_TARGETS[slug]
         return "#" + anchor, _("Fix it: %(field)s", field=label)
@@ -165,7 +180,7 @@ def present(result: dict[str, Any], ds, lang: str) -> dict[str, Any]:
         key = (slug, text["message"])
         item = merged.get(key)
         if item is None:
-            href, label = _target(slug, finding)
+            href, label = _target(slug, finding, ds)
             item = merged[key] = {"type": slug, "severity": finding.get("severity") or "info", **text,
                                   "files": [], "href": href, "action": label}
         dist = finding.get("distribution")

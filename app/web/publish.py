@@ -71,6 +71,7 @@ FIELD_ERRORS = {
     "legislation": _l("%(value)s is not an http(s) URI: give each law's ELI, one a line."),
     "hvd-subset": _l("A file can only have its dataset's high-value categories: add the category to the dataset "
                      "first (Metadata, below)."),
+    "media_type": _l("%(value)s is not a media type: write it as type/subtype, e.g. text/csv or application/json."),
 }
 # The form field a refused record field is shown next to.
 ERROR_FIELDS = {"temporal": "temporal_start", "contact_point": "contact_email", "url": "link-url"}
@@ -390,9 +391,20 @@ def _conflicts(ds, sent: dict) -> dict:
     return out
 
 
+def _media_values(ds, sent: tuple[str, str] | None = None) -> dict:
+    """Each file's media type box: what is stored, or for a refused change (`sent`: the file's id and what was
+    typed) what was typed; `open` when the exports read no media type in it (the box a finding leads to, shown)."""
+    out = {d.id: {"value": d.media_type or "", "open": vocab.plain_media_type(d.media_type) is None}
+           for d in ds.distributions}
+    if sent is not None and sent[0] in out:
+        out[sent[0]] = {"value": sent[1], "open": True}
+    return out
+
+
 def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
                dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None,
-               override: dict | None = None, dictionary_form: dict | None = None, conflict: bool = False):
+               override: dict | None = None, dictionary_form: dict | None = None, conflict: bool = False,
+               dist_media: dict | None = None):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -422,7 +434,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         edits={d.id: (d.dictionary or {}).get("edits") or {} for d in ds.distributions},
         dictionary_form=dictionary_form or {}, dictionary_props=DICTIONARY_PROPS, version=datasets.edit_version(ds),
         conflict=conflict,
-        dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds),
+        dist_errors=dist_errors or {}, dist_hvd=dist_hvd or _hvd_values(ds), dist_media=dist_media or _media_values(ds),
         file_errors={category.split(":", 1)[1]: message for category, message
                      in get_flashed_messages(with_categories=True) if ":" in category})
 
@@ -633,6 +645,31 @@ def distribution_hvd(slug: str, dist_id: str):
         runtime.close()
     flash(_("The file's high-value dataset fields are saved."), "success")
     return redirect(url_for("publish.edit", slug=ds.slug) + f"#hvd-{dist_id}", code=303)
+
+
+@bp.route("/publish/<slug>/distributions/<dist_id>/media-type", methods=["POST"])
+@login_required_page
+def distribution_media_type(slug: str, dist_id: str):
+    """A file's declared media type (the 10 metadata points of "declare the media type"), through the service and the
+    rule the APIs set it by (distributions.replace, fields.media_type): a link whose address names no format had
+    none, and the page no box for it. An empty box clears it. A refused value renders the page again (422) with the
+    error beside the box and what was typed kept."""
+    _user, ds = _editable(slug)
+    typed = str(request.form.get("media_type") or "")
+    runtime = _runtime()
+    try:
+        distributions.replace(_actor(runtime), ds, dist_id, fields={"media_type": typed})
+    except ServiceError as exc:
+        if exc.status == 403 or (exc.detail or {}).get("field") != "media_type":
+            return _refused(exc, slug)
+        db_session().rollback()
+        _user, ds = _editable(slug)
+        return _edit_page(ds, dist_errors={f"media_type-{dist_id}": _refusal_text(exc)},
+                          dist_media=_media_values(ds, (dist_id, typed))), 422
+    finally:
+        runtime.close()
+    flash(_("Saved. The check below is up to date."), "success")
+    return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
 
 
 @bp.route("/publish/<slug>/distributions/<dist_id>/replace", methods=["POST"])

@@ -364,6 +364,57 @@ def test_the_check_groups_by_severity_names_files_and_links_to_the_fix(app, clie
     assert "错误：请先修正" in zh and "修正：许可协议" in zh
 
 
+def _points(page: str) -> int:
+    return int(re.search(r'id="metadata-points">(\d+)</strong>', page).group(1))
+
+
+def test_a_links_media_type_is_declared_on_the_page_and_a_bad_one_refused_beside_it(app, client, world,
+                                                                                       local_server):
+    """A link whose address names no format (an API's download address) got no media type, and the page had no box
+    for one: "Declare an IANA media type" (10 metadata points) could not be followed on the web. The file's media
+    type box takes it through the APIs' service and rule, and both findings lead to it."""
+    local_server.add_bytes("/download", b"x,y\n1,2\n", "text/csv")
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert form_post(client, edit_url, edit_url + "/distributions",
+                     {"url": local_server.url("/download"), "title": "Counts"}).status_code == 303
+    dist = _dataset(app, world.draft_a)["distributions"][0]["catalog_id"]
+    box = f"media-type-{dist}"
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    missing = re.search(r'data-type="missing-media-type">(.*?)</li>', page, re.S).group(1)
+    assert f'href="#{box}"' in missing and "Fix it: Media type" in missing
+    assert 'value=""' in _beside(page, box)
+    before = _points(page)
+    action = f"{edit_url}/distributions/{dist}/media-type"
+
+    # a value the exports leave out is kept as written, and its own finding leads to the same box
+    assert form_post(client, edit_url, action, {"media_type": "binary/octet-stream"}).status_code == 303
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    unread = re.search(r'data-type="media-type-not-recognised">(.*?)</li>', page, re.S).group(1)
+    assert f'href="#{box}"' in unread and 'value="binary/octet-stream"' in _beside(page, box)
+    assert _points(page) == before
+
+    for lang, said in (("en", "“comma separated” is not a media type: write it as type/subtype"),
+                       ("zh", "“comma separated”不是媒体类型")):
+        refused = form_post(client, edit_url, f"{action}?lang={lang}", {"media_type": "comma separated"})
+        assert refused.status_code == 422
+        page = refused.get_data(as_text=True)
+        summary = {"en": "Nothing was saved: correct the fields marked below", "zh": "未保存任何内容"}[lang]
+        assert re.search(rf'id="media-{dist}-errors">.*?{summary}', page, re.S)
+        beside = html.unescape(_beside(page, box))
+        assert f'id="media_type-{dist}-error" role="alert">{said}' in beside
+        assert 'value="comma separated"' in beside and 'aria-invalid="true"' in beside  # what was typed is kept
+        assert _dataset(app, world.draft_a)["distributions"][0]["media_type"] == "binary/octet-stream"
+
+    assert form_post(client, edit_url, action, {"media_type": "text/csv"}).status_code == 303
+    saved = _dataset(app, world.draft_a)["distributions"][0]
+    assert saved["media_type"] == "text/csv" and saved["format"] == "CSV"  # as the APIs take a mimetype
+    page = client.get(edit_url + "?lang=en").get_data(as_text=True)
+    assert 'data-type="missing-media-type"' not in page and 'data-type="media-type-not-recognised"' not in page
+    assert 'value="text/csv"' in _beside(page, box)  # the box shows what is stored
+    assert _points(page) >= before + 10
+
+
 def test_publish_is_disabled_with_the_reason_when_blocked(client, world):
     sign_in(client, world.emails["editor_a"])
     page = client.get(f"/publish/{world.draft_a}?lang=en").get_data(as_text=True)
