@@ -40,7 +40,7 @@ from quality import assess as assess_mod
 from quality import catalog as catalog_checks
 from quality import facts_cache, geojson, tabular
 from quality.fetch import CheckResult, Previous, check_many
-from quality.findings import column_key
+from quality.findings import keyed_by_position
 from quality.tabular import compare as tabular_compare
 from quality.tabular import csvfile
 
@@ -287,29 +287,12 @@ def _keep_version(row: Distribution, fact: Any, now: dt.datetime, known: dict | 
 
     _, new = record_version(session, row, sha256=fact.check.sha256, path=fact.check.path, size=fact.check.size,
                             format=this["format"], encoding=this["encoding"],
-                            pii=_by_position(scanned.get("columns"), fact.profile) if scanned else None,
+                            pii=keyed_by_position(scanned.get("columns"), fact.profile) if scanned else None,
                             archived_at=now, change=change, known=known)
     if archive_dir:  # read in this process (profiled, compared): its scan kept, unless it is kept already
         layouts = csvfile.kept_layouts(fact.check.path)
         if layouts and (new or not facts_cache.has_scan(archive_dir, fact.check.sha256)):
             facts_cache.save_scan(archive_dir, fact.check.sha256, layouts)
-
-
-def _by_position(columns: dict[str, Any] | None, profile: Any) -> dict[str, Any] | None:
-    """A copy's personal data per column (its facts' `columns`) as its version keeps it: a column whose name is personal
-    data itself (a file without a header row: a citizen's ID number read as a name) by its position, ``#3``, as the
-    findings' counts per column say it (quality.findings.column_key; ``[redacted]`` if the profile lacks it, then
-    ``[redacted] 2`` ...). The distribution's own facts keep the names, which the serving gate matches to the table's
-    columns; a version's are only shown (its 451) and counted, and are not personal data kept at rest."""
-    if not columns:
-        return columns
-    out: dict[str, Any] = {}
-    for name, kinds in columns.items():
-        key = column_key(profile, name)
-        if key in out:  # two names the profile does not list, each [redacted]
-            key = f"{key} {sum(1 for k in out if k.startswith(key)) + 1}"
-        out[key] = kinds
-    return out
 
 
 def stored_check(row: Distribution) -> CheckResult:

@@ -387,6 +387,24 @@ def column_key(profile: Any, name: str) -> str:
     return f"#{ref}" if isinstance(ref, int) else ref
 
 
+def keyed_by_position(columns: dict[str, Any] | None, profile: Any) -> dict[str, Any] | None:
+    """A mapping keyed by a table's column names (a copy's personal data per column, a data dictionary's edits) as it
+    is kept where the names are not needed: a column whose name is personal data itself (a file without a header row:
+    a citizen's ID number read as a name) by its position, ``#3`` (`column_key`; ``[redacted]`` when `profile` does not
+    list it, then ``[redacted] 2`` ...). A key already said so stays as it is. A version's counts per column
+    (app.assessment) and the audit log's dictionary edits (app.services.distributions) are written so, and
+    `opendata pii scrub` rewrites what was kept by name before (app.services.scrub)."""
+    if not columns:
+        return columns
+    out: dict[str, Any] = {}
+    for name, value in columns.items():
+        key = column_key(profile, name)
+        if key in out:  # two names the profile does not list, each [redacted]
+            key = f"{key} {sum(1 for k in out if k.startswith(key)) + 1}"
+        out[key] = value
+    return out
+
+
 def column_words(position: int, lang: str, *, start: bool = False) -> str:
     """A column said by its position: "column 3" ("Column 3" to `start` a sentence), "第 3 列"."""
     if lang == "zh":

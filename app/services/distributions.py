@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
 from catalog_schema.record import new_distribution
 from catalog_schema.store import distribution_of, save_record, set_dictionary_edits, set_evidence, to_record
 from plumbing.textencoding import DETECTOR_VERSION
+from quality.findings import keyed_by_position
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
 RESOURCE_FIELDS = ("title", "description", "format", "media_type", "url", "hvd_category", "applicable_legislation")
@@ -301,9 +303,25 @@ def edit_dictionary(actor: Actor, ds: Dataset, dist_id: str, edits: Any, *,
     before = dict(row.dictionary or {})
     set_dictionary_edits(row, clean, edited_at=utcnow().isoformat())
     audit(actor, action, ds, None, None, distribution=row.id,
-          edits={"before": before.get("edits") or {}, "after": row.dictionary.get("edits") or {}})
+          edits=audited_edits(before.get("edits"), row.dictionary.get("edits"),
+                              [f["name"] for f in current["fields"]]))
     finish(actor, ds, reassess=False)
     return dictionary.effective(row.dictionary, row.table_schema)
+
+
+#: The audit actions of a data dictionary's edits (`edit_dictionary`), whose detail holds the edits by column.
+DICTIONARY_ACTIONS = ("publish.edit_dictionary", "ckan.datastore_create")
+
+
+def audited_edits(before: dict[str, Any] | None, after: dict[str, Any] | None,
+                  columns: list[str] | None) -> dict[str, dict[str, Any]]:
+    """A dictionary's edits before and after a change, as the audit log keeps them: a column whose name is personal
+    data itself (a file without a header row: a citizen's ID number read as a name) by its position among the
+    table's `columns` (``#1``, quality.findings.keyed_by_position), ``[redacted]`` when they are not known (an entry
+    kept by name before: `opendata pii scrub`). The dictionary keeps the names, which the serving gate matches to
+    the table's columns; the audit log is read by people, and needs them no more than a version's counts do."""
+    table = SimpleNamespace(header=columns) if columns is not None else None  # what `column_ref` reads of a profile
+    return {"before": keyed_by_position(before or {}, table), "after": keyed_by_position(after or {}, table)}
 
 
 def dictionary_refusal(exc: dictionary.EditError) -> Invalid:
