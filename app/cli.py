@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "app.commands.licences",
     "app.commands.datastore",
     "app.commands.versions",
+    "app.commands.pii",
     "app.commands.prune",
     "app.commands.search",
     "app.commands.evaluate",

@@ -89,14 +89,19 @@ def preview(ds: Dataset, facts: dict, rows: int = PREVIEW_ROWS) -> list[dict[str
         profile = getattr(facts.get(row.id), "profile", None)
         if profile is None:
             continue
-        header = [str(h) for h in profile.header[:PREVIEW_COLUMNS]]
-        named = pii.personal_names(header)
         out.append({"distribution": row.id, "title": pick_text(row.title) or row.download_url,
                     "format": profile.format.upper(), "encoding": profile.encoding, "rows": profile.rows,
                     "columns": len(profile.header),
-                    "header": [REDACTED if h in named else h for h in header],
+                    "header": preview_header([str(h) for h in profile.header[:PREVIEW_COLUMNS]]),
                     "sample": [[str(c) for c in r[:PREVIEW_COLUMNS]] for r in profile.sample[:rows]]})
     return out
+
+
+def preview_header(names: list[str]) -> list[str]:
+    """A preview's column names as the check keeps them: a name that is personal data itself ``[redacted]``, every
+    other as it is (also what `opendata pii scrub` makes of a check kept before: app.services.scrub)."""
+    named = pii.personal_names(names)
+    return [REDACTED if h in named else h for h in names]
 
 
 def fingerprint(ds: Dataset) -> str:

@@ -245,11 +245,12 @@ def _personal(names: Iterable[Any]) -> bool:
     return bool(pii.personal_names([str(n) for n in names]))
 
 
-def _columns(old_names: list[str] | tuple[str, ...], new_names: list[str] | tuple[str, ...],
-             key: str | None) -> dict[str, Any]:
+def columns_changed(old_names: list[str] | tuple[str, ...], new_names: list[str] | tuple[str, ...],
+                    key: str | None) -> dict[str, Any]:
     """The columns a change names (added, removed, its rows' key), as it is kept: a name that is personal data
     itself by its position (1-based) in the version whose column it is: the new one's for a column added and the
-    key, the old one's for a column removed. Every other name as it is."""
+    key, the old one's for a column removed. Every other name as it is. (`opendata pii scrub` rewrites a change
+    kept by name before with it, from the two copies' `table_names`: app.services.scrub.)"""
     added = [n for n in new_names if n not in old_names]
     removed = [n for n in old_names if n not in new_names]
     personal = pii.personal_names([*added, *removed, *([key] if key is not None else [])])
@@ -260,6 +261,20 @@ def _columns(old_names: list[str] | tuple[str, ...], new_names: list[str] | tupl
     return {"columns_added": [said(n, new_names) for n in added],
             "columns_removed": [said(n, old_names) for n in removed],
             "key": None if key is None else said(key, new_names)}
+
+
+def table_names(version: dict[str, Any]) -> list[str] | None:
+    """The column names `compare` reads of the table {"path", "format", "encoding"} (from its first batch: no rows
+    gives none, as `_table` gives them), or None when it cannot be read."""
+    try:
+        batches = read_table(version["path"], format=version.get("format"), encoding=version.get("encoding"))
+        try:
+            first = next(batches, None)
+        finally:
+            batches.close()
+    except (TableError, OSError, ValueError):
+        return None
+    return list(first.schema.names) if first is not None else []
 
 
 def _distinct(hashes: np.ndarray) -> bool:
@@ -306,7 +321,7 @@ def compare_digests(before: RowDigest, after: RowDigest) -> dict[str, Any]:
         matched = int(np.minimum(counts[:-1][equal], counts[1:][equal]).sum())
         added, removed, changed = len(after.rows) - matched, len(before.rows) - matched, 0
     return {"compared": True, "rows_before": len(before.rows), "rows_after": len(after.rows), "rows_added": added,
-            "rows_removed": removed, "rows_changed": changed, **_columns(before.names, after.names, key)}
+            "rows_removed": removed, "rows_changed": changed, **columns_changed(before.names, after.names, key)}
 
 
 def _read_as(version: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -317,7 +332,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The change from table `old` to table `new`, each {"path", "format", "encoding"}.
 
     {"rows_before", "rows_after", "rows_added", "rows_removed", "rows_changed", "columns_added",
-    "columns_removed", "key"} (a column whose name is personal data said by its position: `_columns`) or
+    "columns_removed", "key"} (a column whose name is personal data said by its position: `columns_changed`) or
     {"compared": False, "reason": ...} when either cannot be read or is too big.
 
     Both tables are read as columns (pyarrow's reader for delimited text, `read_table`) and compared column-
@@ -364,7 +379,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         changed = 0
     return {"compared": True, "rows_before": before_table.num_rows, "rows_after": after_table.num_rows,
             "rows_added": added, "rows_removed": removed, "rows_changed": changed,
-            **_columns(old_names, new_names, key)}
+            **columns_changed(old_names, new_names, key)}
 
 
 def _column(table: pa.Table, i: int) -> pa.ChunkedArray:
@@ -422,4 +437,4 @@ def compare_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         removed = sum((old_count - new_count).values())
         changed = 0
     return {"compared": True, "rows_before": len(old_rows), "rows_after": len(new_rows), "rows_added": added,
-            "rows_removed": removed, "rows_changed": changed, **_columns(old_names, new_names, key)}
+            "rows_removed": removed, "rows_changed": changed, **columns_changed(old_names, new_names, key)}

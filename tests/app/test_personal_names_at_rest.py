@@ -14,6 +14,9 @@ the rows' key) and what its profile found per column (`DistributionVersion.pii`)
 kept there by its position, which the versions doors say ("column 2", 第 2 列); the row store's digest of its table
 (kept to spare the next comparison a read) is not kept. A version kept before, by name, is said without them.
 
+What was kept by name before (a version's change and counts, a check's preview header, an audit entry of a dictionary
+edit, which now keeps such a column by position) is rewritten as it is written now by `opendata pii scrub`.
+
 Real HTTP through the Flask test client on a real database; the files are uploaded through the services to a
 published dataset (a file added to a published dataset is checked, and withheld by the serving gate).
 """
@@ -183,3 +186,133 @@ def test_a_new_version_of_a_headerless_file_keeps_the_names_it_changed_by_positi
         got = public.get(url, headers={"Accept": "application/json"})
         assert got.status_code in (200, 451), url
         assert leaked(got.get_data(as_text=True)) == [], url
+
+
+# --------------------------------------------------------------------------- what was kept before: `opendata pii scrub`
+
+
+def _at_rest(app) -> dict[str, list]:
+    """Where a column name was kept before it was said by position: every version's change and per-column counts,
+    every check kept with a dataset, every audit entry of a dictionary edit (its detail), as the database holds them."""
+    queries = {"versions": "SELECT id, change, pii FROM distribution_versions ORDER BY id",
+               "checks": "SELECT id, prepublication_check FROM datasets WHERE prepublication_check IS NOT NULL "
+                         "ORDER BY id",
+               "edits": "SELECT id, detail FROM audit_events WHERE action = 'publish.edit_dictionary' ORDER BY id"}
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return {kind: [[key, *map(_json, values)] for key, *values in s.execute(text(sql)).all()]
+                for kind, sql in queries.items()}
+
+
+def test_pii_scrub_rewrites_what_was_kept_by_name_before(app, tmp_path):
+    """Rows written before a personal column name was said by position keep the name: `opendata pii scrub` rewrites
+    them as they are written now (a version's change and counts by position in its copy, a check's preview header
+    and an old audit entry's edits [redacted]), says how many of each, changes nothing with --dry-run or a second time,
+    and is audited once a run. A dictionary edit of such a column is audited by position."""
+    import os
+
+    from app.services import distributions
+    from app.services.context import Actor
+    from catalog_schema.models import AuditEvent, DistributionVersion, User
+    from tests.support.cli import opendata
+
+    ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
+                          added={"first-row.csv": FIRST_ROW})
+    first = ids["first-row.csv"]
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            actor = Actor(s, s.scalar(select(User).where(User.email == OWN)), "test", runtime=runtime, lang="en")
+            ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
+            distributions.replace(actor, ds, first, stream=io.BytesIO(NEXT_ROW), filename="first-row.csv")
+            s.commit()
+            distributions.edit_dictionary(actor, ds, first, {IDS[0]: {"description": "居民身份证号码"}})
+            s.commit()
+    finally:
+        runtime.close()
+    editor = app.test_client()
+    assert sign_in(editor, OWN).status_code == 302
+    assert editor.get("/publish/at-rest").status_code == 200  # the check, kept with the dataset
+    now = _at_rest(app)
+    assert [leaked(json.dumps(now[kind], ensure_ascii=False)) for kind in now] == [[], [], []]
+    assert now["edits"][0][1]["edits"]["after"] == {"#1": {"description": "居民身份证号码"}}  # audited by position
+
+    # each forced back to the form it was kept in before: by name
+    with factory() as s:
+        old, new = s.scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == first)
+                             .order_by(DistributionVersion.id)).all()
+        assert (new.change["columns_added"], new.change["columns_removed"], new.change["key"]) == ([2], [2], 1)
+        kept = {"old": old.pii, "new": new.pii}
+        assert kept == {"old": {"#1": {"id_number": 1}, "#2": {"phone": 1}}, "new": {"#1": {"id_number": 1},
+                                                                                    "#2": {"phone": 1}}}
+        new.change = {**new.change, "columns_added": [PHONES[2]], "columns_removed": [PHONES[0]], "key": IDS[0]}
+        old.pii, new.pii = {IDS[0]: {"id_number": 1}, PHONES[0]: {"phone": 1}}, {IDS[0]: {"id_number": 1},
+                                                                                   PHONES[2]: {"phone": 1}}
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
+        check = json.loads(json.dumps(ds.prepublication_check))
+        preview = next(p for p in check["result"]["preview"] if p["distribution"] == first)
+        assert preview["header"] == ["[redacted]", "[redacted]"]
+        preview["header"] = [IDS[0], PHONES[2]]
+        ds.prepublication_check = check
+        edit = s.scalar(select(AuditEvent).where(AuditEvent.action == "publish.edit_dictionary"))
+        edit.detail = {**edit.detail, "edits": {"before": {}, "after": {IDS[0]: {"description": "居民身份证号码"}}}}
+        s.commit()
+    before = _at_rest(app)
+    assert [bool(leaked(json.dumps(before[kind], ensure_ascii=False))) for kind in before] == [True, True, True]
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": app.config["OPENDATA"]["DATABASE_URL"],
+                "OPENDATA_ARCHIVE_DIR": app.config["OPENDATA"]["ARCHIVE_DIR"],
+                "OPENDATA_INSTANCE_DIR": str(tmp_path / "cli")})
+
+    def scrub(*args: str) -> dict:
+        done = opendata("pii", "scrub", *args, env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def runs() -> list:
+        with factory() as s:
+            return [e.detail for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "pii.scrub"))]
+
+    found = {"version_changes": 1, "version_pii": 2, "checks": 1, "dictionary_edits": 1, "by_position": 7,
+             "redacted": 3}
+    dry = scrub("--dry-run")
+    assert dry == {"dry_run": True, **found}
+    assert _at_rest(app) == before and runs() == []
+
+    assert scrub() == {"dry_run": False, **found}
+    after = _at_rest(app)
+    assert [leaked(json.dumps(after[kind], ensure_ascii=False)) for kind in after] == [[], [], []]
+    assert runs() == [{"via": "cli", **found}]
+    # as they are written now: the change and the counts by position in the copy, the preview's names [redacted]; the
+    # edit's column (the dictionary then, which its position was of, is not known) [redacted]
+    assert [v[2] for v in after["versions"][-2:]] == [kept["old"], kept["new"]]
+    change = after["versions"][-1][1]
+    assert (change["columns_added"], change["columns_removed"], change["key"]) == ([2], [2], 1)
+    assert after["checks"] == now["checks"]
+    assert after["edits"][0][1]["edits"]["after"] == {"[redacted]": {"description": "居民身份证号码"}}
+
+    # the doors say the change by position again, to the public and to the file's editor
+    for client in (app.test_client(), editor):
+        got = client.get(f"/api/v1/datasets/at-rest/distributions/{first}/versions")
+        newest = got.get_json()["versions"][0]["change"]
+        assert (newest["columns_added"], newest["columns_removed"], newest["key"]) == ([2], [2], 1)
+        assert "columns added: column 2; columns removed: column 2" in client.get(
+            "/dataset/at-rest?lang=en").get_data(as_text=True)
+
+    # a second run finds nothing left to rewrite, and rewrites nothing
+    again = scrub()
+    assert again == {"dry_run": False, **{kind: 0 for kind in found}}
+    assert _at_rest(app) == after and len(runs()) == 2
+
+    # a change whose copy before can no longer be read (its file gone): its names [redacted], as the public saw them
+    with factory() as s:
+        old, new = s.scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == first)
+                             .order_by(DistributionVersion.id)).all()
+        old.path = str(tmp_path / "gone.csv")
+        new.change = {**new.change, "columns_added": [PHONES[2]], "columns_removed": [PHONES[0]], "key": IDS[0]}
+        s.commit()
+    assert scrub() == {"dry_run": False, **{kind: 0 for kind in found}, "version_changes": 1, "redacted": 3}
+    change = _at_rest(app)["versions"][-1][1]
+    assert (change["columns_added"], change["columns_removed"], change["key"]) == (["[redacted]"], ["[redacted]"],
+                                                                                  "[redacted]")
