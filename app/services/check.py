@@ -115,11 +115,39 @@ def fingerprint(ds: Dataset) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def stored(ds: Dataset) -> dict[str, Any] | None:
-    """The check kept with the dataset when the dataset and its files are as they were then, else None."""
+def unchanged(ds: Dataset) -> bool:
+    """Whether the check kept with the dataset was made from the dataset and its files as they are now (its
+    fingerprint): then the evidence kept on the files is what it read, and a check computed again need fetch none."""
     kept = ds.prepublication_check
-    if not kept or kept.get("fingerprint") != fingerprint(ds):
+    return bool(kept) and kept.get("fingerprint") == fingerprint(ds)
+
+
+def checked_on(kept: dict[str, Any] | None) -> dt.date | None:
+    """The day (UTC) a kept check was made; None when it says no readable time."""
+    try:
+        at = dt.datetime.fromisoformat(str((kept or {}).get("at")))
+    except ValueError:
         return None
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).date()
+
+
+def of_today(kept: dict[str, Any] | None) -> bool:
+    """Whether a kept check was made today (UTC; the catalog has no time zone of its own). Its timeliness finding
+    (quality/timeliness.py) judged the dates against the day it was made, and the fingerprint holds no day: a monthly
+    draft checked in March and left alone is late in June, so a check of an earlier day is no longer current."""
+    return checked_on(kept) == utcnow().astimezone(dt.UTC).date()
+
+
+def stored(ds: Dataset) -> dict[str, Any] | None:
+    """The check kept with the dataset when the dataset and its files are as they were then and it was made today,
+    else None."""
+    kept = ds.prepublication_check
+    if not of_today(kept) or not unchanged(ds):
+        return None
+    return _as_stored(kept)
+
+
+def _as_stored(kept: dict[str, Any]) -> dict[str, Any]:
     return {**kept["result"], "checked_at": kept.get("at"), "stored": True}
 
 
@@ -163,19 +191,35 @@ def prepublication_check(session: Session, ds: Dataset, **kwargs: Any) -> dict[s
     return {**result, "checked_at": now.isoformat(), "stored": False}
 
 
+def compute(actor, ds: Dataset, *, fetch: bool = True) -> dict[str, Any]:
+    """Compute the check of `ds` again and keep it (`actor.check`). `fetch` False: the files are as the kept check
+    read them (`unchanged`), so their evidence on the rows is read again and nothing is fetched; else the linked
+    files are fetched as a new check's are. A step of a service, not one itself: the service commits."""
+    kwargs = actor.check_kwargs()
+    if not fetch:
+        kwargs["http"] = None
+    actor.check = prepublication_check(actor.session, ds, **kwargs)
+    return actor.check
+
+
 @service
 def run(actor, ds: Dataset, *, again: bool = False) -> dict[str, Any]:
     """The check as a door asks for it (the publish page, GET .../check): the one kept with the dataset while
-    the dataset and its files are unchanged (nothing fetched), else a new one, kept with the evidence of the
-    link checks it made (committed). `again`: run it even so (a linked file may have changed at its source).
-    On a published dataset, a file the check archived anew (it changed at its source) is what the doors serve
-    from then on: the dataset is assessed again at once, as after any other new file."""
-    kept = None if again else stored(ds)
-    if kept is not None:
-        actor.check = kept
-        return kept
+    the dataset and its files are unchanged (nothing fetched) and it was made today; one made on an earlier day
+    from the same dataset and files is computed again from the evidence kept on the files (nothing fetched: its
+    timeliness is today's); else a new one, kept with the evidence of the link checks it made (committed).
+    `again`: run it even so (a linked file may have changed at its source). On a published dataset, a file the
+    check archived anew (it changed at its source) is what the doors serve from then on: the dataset is assessed
+    again at once, as after any other new file."""
+    if not again and unchanged(ds):
+        if of_today(ds.prepublication_check):
+            actor.check = _as_stored(ds.prepublication_check)
+            return actor.check
+        result = compute(actor, ds, fetch=False)
+        actor.session.commit()
+        return result
     copies = _copies(ds)
-    result = actor.check = prepublication_check(actor.session, ds, **actor.check_kwargs())
+    result = compute(actor, ds)
     actor.session.commit()
     if ds.state == "active" and actor.runtime is not None and _copies(ds) != copies:
         actor.runtime.assess([ds.id])

@@ -148,20 +148,21 @@ TIMELINESS_FIELDS = ("frequency", "modified", "issued", "temporal")
 
 def kept_draft_check(ds: Dataset) -> tuple[bool, list] | None:
     """Before an edit of `ds`: None when it keeps no check an edit should redo (not a draft, or no check kept), else
-    whether the check it keeps is current (check.stored: made from the draft and its files as they are) and the
-    files as they are."""
+    whether the check it keeps was made from the draft and its files as they are (check.unchanged; on any day) and
+    the files as they are."""
     if ds.state != "draft" or not ds.prepublication_check:
         return None
-    return check.stored(ds) is not None, _files(ds)
+    return check.unchanged(ds), _files(ds)
 
 
 def refresh_draft_check(actor: Actor, ds: Dataset, before: Record, kept: tuple[bool, list] | None) -> None:
     """After an edit of a draft that keeps a check (`kept`: `kept_draft_check` before the edit): when the edit changed
     what its timeliness is judged by (TIMELINESS_FIELDS), the kept check is computed again now, as the view's check
     (check.run) would, so the drafts list and the publish page do not show the old timeliness meanwhile. When the
-    kept check was current and the edit left the files as they were, it read them as they still are: their evidence
-    on the rows is read again and nothing is fetched; otherwise the linked files are fetched as the view's would be
-    (a new link checked now, not kept unchecked).
+    kept check was made from the files as they are (on any day) and the edit left them as they were, it read them as
+    they still are: their evidence on the rows is read again and nothing is fetched (check.compute, as a view's check
+    of an earlier day is); otherwise the linked files are fetched as the view's would be (a new link checked now, not
+    kept unchecked).
 
     A step of a service, not one itself (a published dataset is assessed again by `finish` instead)."""
     if kept is None or actor.runtime is None or ds.state != "draft":
@@ -170,10 +171,7 @@ def refresh_draft_check(actor: Actor, ds: Dataset, before: Record, kept: tuple[b
     if all(before.get(name) == after.get(name) for name in TIMELINESS_FIELDS):
         return
     current, files = kept
-    kwargs = actor.check_kwargs()
-    if current and _files(ds) == files:
-        kwargs["http"] = None
-    actor.check = check.prepublication_check(actor.session, ds, **kwargs)
+    check.compute(actor, ds, fetch=not (current and _files(ds) == files))
 
 
 def gate_status(ds: Dataset, doc: dict | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ harvester then leaving it alone); responses match the schemas the OpenAPI docume
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import json
 import re
@@ -19,7 +20,7 @@ from app.services import accounts, datasets
 from app.services.context import Actor
 from app.services.errors import Forbidden
 from catalog_schema.models import AuditEvent, Dataset, HarvestRecord, User
-from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, XLSX, build_world
+from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, XLSX, build_world, sign_in
 
 
 @pytest.fixture
@@ -684,3 +685,36 @@ def test_a_drafts_kept_check_follows_an_edit_of_what_its_timeliness_is_judged_by
         viewed = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
         assert viewed["checked_at"] == now["checked_at"] and viewed["score"] == now["score"]  # not computed again
     assert now["score"] > first["score"]
+
+
+def test_a_drafts_kept_check_made_on_an_earlier_day_is_judged_again_for_today(client, world, local_server, monkeypatch):
+    """A draft's kept check is current while the draft and its files are unchanged, but its timeliness finding also
+    depends on the day: a monthly draft checked when fresh and left alone went on showing "on schedule" on the
+    publish page, GET .../check and the drafts list months later. A check kept from an earlier day is now computed
+    again when shown, from the evidence kept on the files (nothing fetched), so it says how late the draft is today."""
+    from app.services import check as check_mod
+    from catalog_schema.models import utcnow
+
+    local_server.add_bytes("/population.csv", CLEAN_CSV.read_bytes(), "text/csv")
+    token = {"Authorization": world.tokens["editor_a"]}
+    now = utcnow()
+    created = client.post("/api/v1/datasets", headers=token, json={
+        "publisher": "agency-a", "title": "District population", "lang": "en", "license": "cc-by",
+        "frequency": "MONTHLY", "modified": (now - dt.timedelta(days=10)).date().isoformat(),
+        "distributions": [{"url": local_server.url("/population.csv"), "format": "CSV"}]})
+    assert created.status_code == 201, created.get_json()
+    slug = created.get_json()["slug"]
+    first = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+    assert "stale" not in _kinds(first["findings"]), first["findings"]
+    fetched = len(local_server.requests)
+    assert fetched >= 1
+
+    later = now + dt.timedelta(days=60)  # past the monthly due date and its half-period of grace
+    monkeypatch.setattr(check_mod, "utcnow", lambda: later)
+    sign_in(client, world.emails["editor_a"])
+    page = client.get(f"/publish/{slug}?lang=en").get_data(as_text=True)
+    assert "Not updated on schedule" in page
+    viewed = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+    assert "stale" in _kinds(viewed["findings"]) and viewed["score"] < first["score"]
+    assert viewed["checked_at"].startswith(later.date().isoformat())  # the page's, kept for the rest of the day
+    assert len(local_server.requests) == fetched  # the files did not change: nothing fetched

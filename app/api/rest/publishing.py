@@ -209,9 +209,10 @@ def dataset_distributions(slug: str):
               description=N_("The stars, score and every finding with its fix that the dataset will get once "
                           "published (the same assessment the catalog then stores), a preview of the first "
                           "rows of each table, and what blocks publishing (personal data not overridden). "
-                          "The check is kept with the dataset and computed again only when its metadata or "
-                          "files change (`checked_at` says when it ran); `?again=1` fetches the linked files "
-                          "anew."))
+                          "The check is kept with the dataset and computed again when its metadata or files "
+                          "change, and on a later day from the evidence kept on the files, since its timeliness "
+                          "is judged against the day (`checked_at` says when it ran); `?again=1` fetches the "
+                          "linked files anew."))
 def dataset_check(slug: str):
     user, ds = _editable(slug, write=False)
     with _acting(user) as actor:
