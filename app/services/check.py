@@ -155,12 +155,41 @@ def last_results(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The stars and score of the last check kept with each of these datasets (drafts have no assessment
     yet: this is what their check said), by dataset id; one query. A check made under another rule set
     (`RULESET_VERSION`) is left out rather than shown stale: its fingerprint no longer matches, so it is
-    computed again when the draft's check is next viewed."""
+    computed again when the draft's check is next viewed. One made on an earlier day says which
+    (`checked_on`, an ISO date): its timeliness was judged against that day."""
     if not ids:
         return {}
     rows = session.execute(select(Dataset.id, Dataset.prepublication_check).where(Dataset.id.in_(ids)))
-    return {ds_id: {"stars": kept["result"].get("stars"), "score": kept["result"].get("score")}
+    return {ds_id: {"stars": kept["result"].get("stars"), "score": kept["result"].get("score"),
+                    **({} if of_today(kept) else {"checked_on": str(checked_on(kept) or "")})}
             for ds_id, kept in rows if kept and kept.get("result") and _current_rules(kept["result"])}
+
+
+#: How many kept checks of an earlier day one view of the drafts list computes again (`refresh_dated`). Measured
+#: with 50 drafts, each an uploaded CSV (SQLite and PostgreSQL): 2-4 ms and ~5 queries a draft when the files' facts
+#: are cached beside the archive (quality.facts_cache), ~20 ms a draft for 1 MB tables read again when they are
+#: not, so a view that computes 50 takes 0.1-0.2 s, or about 1 s; the computed ones are current for the rest of the
+#: day, so later views read them in the one query of `last_results` again. The rest show the day they were made
+#: until a later view or their publish page computes them.
+LIST_REFRESH = 50
+
+
+@service
+def refresh_dated(actor, ids: list[str], *, limit: int = LIST_REFRESH) -> int:
+    """For the drafts list, of the datasets whose kept check `last_results` says was made on an earlier day (in the
+    list's order): the first `limit` whose check was made from the dataset and its files as they are now
+    (`unchanged`) have it computed again as their publish page would, from the evidence kept on the files (nothing
+    fetched), so the list shows today's stars and score; committed. How many were computed. One whose record or
+    files changed since keeps its check of that day (a new link would have to be fetched: its publish page does)."""
+    wanted = ids[:limit]
+    done = 0
+    for ds in actor.session.scalars(select(Dataset).where(Dataset.id.in_(wanted))) if wanted else ():
+        if not of_today(ds.prepublication_check) and unchanged(ds):
+            compute(actor, ds, fetch=False)
+            done += 1
+    if done:
+        actor.session.commit()
+    return done
 
 
 def _current_rules(result: dict[str, Any]) -> bool:

@@ -271,6 +271,14 @@ def _index_page(errors: dict | None = None, values=None):
     pubs = access.editable_publishers(session, user)
     mine = access.my_datasets(session, user)
     checks = check.last_results(session, [ds.id for ds in mine if ds.stars is None])
+    dated = [ds.id for ds in mine if (checks.get(ds.id) or {}).get("checked_on")]
+    if dated:  # checks of an earlier day: today's timeliness (check.LIST_REFRESH of them a view)
+        runtime = _runtime()
+        try:
+            if check.refresh_dated(_actor(runtime), dated):
+                checks = check.last_results(session, [ds.id for ds in mine if ds.stars is None])
+        finally:
+            runtime.close()
     return render_template("publish/index.html", publishers=pubs, datasets=mine, checks=checks,
                            states=STATE_LABELS, licences=_licences(), frequencies=FREQUENCY_CHOICES,
                            errors=errors or {}, values=values or {},

@@ -687,11 +687,13 @@ def test_a_drafts_kept_check_follows_an_edit_of_what_its_timeliness_is_judged_by
     assert now["score"] > first["score"]
 
 
-def test_a_drafts_kept_check_made_on_an_earlier_day_is_judged_again_for_today(client, world, local_server, monkeypatch):
+def test_a_drafts_kept_check_made_on_an_earlier_day_is_judged_again_for_today(app, client, world, local_server,
+                                                                               monkeypatch):
     """A draft's kept check is current while the draft and its files are unchanged, but its timeliness finding also
     depends on the day: a monthly draft checked when fresh and left alone went on showing "on schedule" on the
     publish page, GET .../check and the drafts list months later. A check kept from an earlier day is now computed
-    again when shown, from the evidence kept on the files (nothing fetched), so it says how late the draft is today."""
+    again when shown, from the evidence kept on the files (nothing fetched), so it says how late the draft is today;
+    the drafts list shows one it cannot compute so (the draft changed since: a link would be fetched) with its day."""
     from app.services import check as check_mod
     from catalog_schema.models import utcnow
 
@@ -708,6 +710,9 @@ def test_a_drafts_kept_check_made_on_an_earlier_day_is_judged_again_for_today(cl
     assert "stale" not in _kinds(first["findings"]), first["findings"]
     fetched = len(local_server.requests)
     assert fetched >= 1
+    other = f"/api/v1/datasets/{world.draft_a}"  # checked, then changed: its kept check no longer matches it
+    assert client.get(f"{other}/check", headers=token).status_code == 200
+    assert client.patch(other, headers=token, json={"description": "Edited."}).status_code == 200
 
     later = now + dt.timedelta(days=60)  # past the monthly due date and its half-period of grace
     monkeypatch.setattr(check_mod, "utcnow", lambda: later)
@@ -717,4 +722,18 @@ def test_a_drafts_kept_check_made_on_an_earlier_day_is_judged_again_for_today(cl
     viewed = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
     assert "stale" in _kinds(viewed["findings"]) and viewed["score"] < first["score"]
     assert viewed["checked_at"].startswith(later.date().isoformat())  # the page's, kept for the rest of the day
+
+    def row(html: str, draft: str) -> str:
+        return next(r for r in html.split("<tr")[1:] if f'href="/publish/{draft}"' in r)
+
+    latest = now + dt.timedelta(days=120)  # two months later still: more periods late
+    monkeypatch.setattr(check_mod, "utcnow", lambda: latest)
+    listed = client.get("/publish?lang=en").get_data(as_text=True)
+    assert "checked on" not in row(listed, slug)  # computed again for today
+    assert f"checked on {now.date().isoformat()}" in row(listed, world.draft_a)  # changed since: shown with its day
+    in_zh = client.get("/publish?lang=zh").get_data(as_text=True)
+    assert f"检查于 {now.date().isoformat()}" in row(in_zh, world.draft_a)
+    kept = client.get(f"/api/v1/datasets/{slug}/check", headers=token).get_json()
+    assert kept["checked_at"].startswith(latest.date().isoformat()) and kept["score"] < viewed["score"]
+    assert f">{kept['score']}<" in row(listed, slug)  # the list showed today's score
     assert len(local_server.requests) == fetched  # the files did not change: nothing fetched
