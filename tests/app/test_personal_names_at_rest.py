@@ -126,12 +126,13 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def test_a_new_version_of_a_headerless_file_keeps_the_names_it_changed_by_position(app):
-    """The version's change (columns added and removed, the rows' key) and what its profile found per column are kept
-    with each version; a column named by personal data is kept by its position, which the versions doors say."""
+def _headerless_replaced(app, *, dictionary: dict | None = None) -> tuple[dict[str, str], str]:
+    """Publish a clean file and a headerless one whose first row is personal data, then replace the latter with the
+    next copy (a second version), and edit its dictionary with `dictionary` if given: (the files' ids, the
+    headerless file's id)."""
     from app.services import distributions
     from app.services.context import Actor
-    from catalog_schema.models import DistributionVersion, User
+    from catalog_schema.models import User
 
     ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
                           added={"first-row.csv": FIRST_ROW})
@@ -141,11 +142,24 @@ def test_a_new_version_of_a_headerless_file_keeps_the_names_it_changed_by_positi
     try:
         with factory() as s:
             actor = Actor(s, s.scalar(select(User).where(User.email == OWN)), "test", runtime=runtime, lang="en")
-            distributions.replace(actor, s.scalar(select(Dataset).where(Dataset.slug == "at-rest")), first,
-                                  stream=io.BytesIO(NEXT_ROW), filename="first-row.csv")
+            ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
+            distributions.replace(actor, ds, first, stream=io.BytesIO(NEXT_ROW), filename="first-row.csv")
             s.commit()
+            if dictionary is not None:
+                distributions.edit_dictionary(actor, ds, first, dictionary)
+                s.commit()
     finally:
         runtime.close()
+    return ids, first
+
+
+def test_a_new_version_of_a_headerless_file_keeps_the_names_it_changed_by_position(app):
+    """The version's change (columns added and removed, the rows' key) and what its profile found per column are kept
+    with each version; a column named by personal data is kept by its position, which the versions doors say."""
+    from catalog_schema.models import DistributionVersion
+
+    ids, first = _headerless_replaced(app)
+    factory = app.extensions["opendata"]["sessionmaker"]
 
     stored = _versions(app, first)
     assert len(stored) == 2
@@ -210,26 +224,11 @@ def test_pii_scrub_rewrites_what_was_kept_by_name_before(app, tmp_path):
     and is audited once a run. A dictionary edit of such a column is audited by position."""
     import os
 
-    from app.services import distributions
-    from app.services.context import Actor
-    from catalog_schema.models import AuditEvent, DistributionVersion, User
+    from catalog_schema.models import AuditEvent, DistributionVersion
     from tests.support.cli import opendata
 
-    ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
-                          added={"first-row.csv": FIRST_ROW})
-    first = ids["first-row.csv"]
+    ids, first = _headerless_replaced(app, dictionary={IDS[0]: {"description": "居民身份证号码"}})
     factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = Runtime(factory, app.config["OPENDATA"])
-    try:
-        with factory() as s:
-            actor = Actor(s, s.scalar(select(User).where(User.email == OWN)), "test", runtime=runtime, lang="en")
-            ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
-            distributions.replace(actor, ds, first, stream=io.BytesIO(NEXT_ROW), filename="first-row.csv")
-            s.commit()
-            distributions.edit_dictionary(actor, ds, first, {IDS[0]: {"description": "居民身份证号码"}})
-            s.commit()
-    finally:
-        runtime.close()
     editor = app.test_client()
     assert sign_in(editor, OWN).status_code == 302
     assert editor.get("/publish/at-rest").status_code == 200  # the check, kept with the dataset
