@@ -19,7 +19,13 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.fields import MAX_TITLE_CHARS, langmap, media_type, refuse_controls, set_distribution_hvd
+from app.services.fields import (
+    MAX_TITLE_CHARS,
+    langmap,
+    media_type,
+    refuse_controls,
+    set_distribution_hvd,
+)
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
@@ -47,18 +53,33 @@ def _title(title: Any, fallback: str, actor: Actor) -> dict[str, str]:
     return langmap(fallback[:MAX_TITLE_CHARS], actor.lang, None)
 
 
-def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None) -> dict[str, Any]:
-    refuse_controls({"format": format})
+def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None,
+                 declared_media_type: Any = None) -> dict[str, Any]:
+    refuse_controls({"format": format, "media_type": declared_media_type})
     url = str(url or "").strip()
     if not _URL.match(url) or len(url) > 2000:
         raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
+    declared = media_type(declared_media_type)  # refused (Invalid, field media_type) before anything is added
     fmt = vocab.format_by_code(str(format).upper()) if format else vocab.format_for_extension(url.split("?")[0])
     # its media type is the format's (the publisher declared CSV, or the address ends .csv); an address that names
-    # none gets none, which the page's media type box of the file (or the APIs' `replace`) declares afterwards
-    return {"download_url": url, "access_url": url,
+    # none gets none, unless one is declared with the link (the page's link form), or afterwards in the file's media
+    # type box (or the APIs' `replace`)
+    link = {"download_url": url, "access_url": url,
             "title": _title(title, Path(url.split("?")[0]).name or url, actor),
             "format": fmt.code if fmt else None, "format_raw": str(format) if format else None,
             "media_type": fmt.media_types[0] if fmt and fmt.media_types else None}
+    if declared is not None:
+        _declare_media_type(link, declared, format_given=bool(format))
+    return link
+
+
+def _declare_media_type(dist: dict[str, Any], declared: str | None, *, format_given: bool) -> None:
+    """A media type declared for a file (what `media_type` made of the value given; None clears it) set on its record:
+    with no format given with it, the format it names is the file's too, as a CKAN resource's mimetype gives one."""
+    dist["media_type"] = declared
+    named = vocab.format_for_media_type(declared) if declared else None
+    if named is not None and not format_given:
+        dist["format"], dist["format_raw"] = named.code, None
 
 
 def _hvd_given(hvd: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -138,12 +159,15 @@ def _finish_files(actor: Actor, ds: Dataset, action: str, before: dict, **detail
 
 @service
 def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: Any = None,
-             action: str = "publish.add_distribution", hvd: dict[str, Any] | None = None) -> Distribution:
+             media_type: Any = None, action: str = "publish.add_distribution",
+             hvd: dict[str, Any] | None = None) -> Distribution:
     """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset.
+    `media_type`: its declared media type, taken as `replace` takes one (fields.media_type, else Invalid naming
+    `media_type`, before anything is added; with no format given, the format it names); empty: none declared.
     `hvd`: its own {hvd_category, applicable_legislation}, under set_hvd's rules."""
     _editable(actor, ds)
     before = to_record(ds)
-    row = _append(actor, ds, _link_record(actor, url, title, format), hvd)
+    row = _append(actor, ds, _link_record(actor, url, title, format, media_type), hvd)
     _finish_files(actor, ds, action, before, url=row.download_url)
     return row
 
@@ -246,10 +270,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         fmt = vocab.format_by_code(str(fields["format"]).upper())
         dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
     if "media_type" in fields:
-        dist["media_type"] = fields["media_type"]
-        named = vocab.format_for_media_type(fields["media_type"]) if fields["media_type"] else None
-        if named is not None and not fields.get("format"):
-            dist["format"], dist["format_raw"] = named.code, None
+        _declare_media_type(dist, fields["media_type"], format_given=bool(fields.get("format")))
     if "hvd_category" in fields or "applicable_legislation" in fields:
         set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)

@@ -153,10 +153,12 @@ def _refused_file(exc: ServiceError, slug: str, where: str, dist_id: str | None 
         flash(_refusal_text(exc), f"field:replace:{dist_id}")
         anchor = f"replace-{dist_id}"
     else:
-        flash(_refusal_text(exc), f"field:{where}")
+        # a link's media type refused is said beside its own box (`link:media_type`), the rest beside the URL
+        box = "link:media_type" if where == "link" and (exc.detail or {}).get("field") == "media_type" else where
+        flash(_refusal_text(exc), f"field:{box}")
         anchor = FILE_ERRORS[where]
         if where == "link":  # what was typed, shown again in the form (a file cannot be)
-            for key in ("url", "title"):
+            for key in ("url", "title", "media_type"):
                 flash(str(request.form.get(key) or "")[:2000], f"value:link-{key}")
     return redirect(url_for("publish.edit", slug=slug) + f"#{anchor}", code=303)
 
@@ -529,7 +531,8 @@ def add_distribution(slug: str):
                                      documentation=request.form.get("documentation") == "1")
         else:
             distributions.add_link(_actor(runtime), ds, request.form.get("url", ""), title=title,
-                                   format=request.form.get("format") or None)
+                                   format=request.form.get("format") or None,
+                                   media_type=request.form.get("media_type") or None)
     except ServiceError as exc:
         return _refused_file(exc, slug, where)
     finally:

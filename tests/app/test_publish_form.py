@@ -415,6 +415,56 @@ def test_a_links_media_type_is_declared_on_the_page_and_a_bad_one_refused_beside
     assert _points(page) >= before + 10
 
 
+def _form_of(page: str, element_id: str) -> str:
+    """The whole <form> that holds the element of `element_id` (or is it)."""
+    at = page.index(f'id="{element_id}"')
+    return page[page.rindex("<form", 0, at + 1):page.index("</form>", at)]
+
+
+@pytest.mark.parametrize(("lang", "label", "said", "summary"), [
+    ("en", "Media type (optional)", "“comma separated” is not a media type: write it as type/subtype",
+     "Nothing was saved: correct the fields marked below"),
+    ("zh", "媒体类型（可选）", "“comma separated”不是媒体类型", "未保存任何内容"),
+], ids=["en", "zh"])
+def test_the_link_form_takes_a_media_type_for_an_address_that_names_no_format(app, client, world, local_server, lang,
+                                                                               label, said, summary):
+    """A link to an API's export (…/api/export?id=3) got no format and no media type, and lost the format's points
+    until a media type was saved in the file's own box, after the link was added: the link form takes it at once, by
+    the rule and service step of that box. A value that is no media type is refused beside its box, with the form's
+    summary and every box as typed, and nothing is added."""
+    local_server.add_file("/api/export", CLEAN_CSV, "application/octet-stream")
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    page = client.get(f"{edit_url}?lang={lang}").get_data(as_text=True)
+    form = _form_of(page, "link-form")
+    assert f'<label class="usa-label" for="link-media-type">{label}</label>' in form
+    assert re.search(r'<input class="usa-input" id="link-media-type" name="media_type" maxlength="200"[^>]*'
+                     r'aria-describedby="link-media-type-hint"', form) and 'id="link-media-type-hint"' in form
+    url = local_server.url("/api/export") + "?id=3"
+    sent = {"url": url, "title": "Export 表", "media_type": "comma separated"}
+    refused = form_post(client, edit_url, f"{edit_url}/distributions?lang={lang}", sent)
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("#link-form")
+    assert _dataset(app, world.draft_a)["distributions"] == []  # nothing added
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    form = _form_of(page, "link-form")
+    assert re.search(rf'id="link-form-errors"[^>]*>.*?{summary}', form, re.S)
+    beside = _beside(form, "link-media-type")
+    assert f'id="link-media-type-error" role="alert">{said}' in beside
+    assert 'value="comma separated"' in beside and 'aria-invalid="true"' in beside
+    assert 'link-media-type-error' in re.search(r'<input[^>]*id="link-media-type"[^>]*>', form).group(0)
+    assert f'value="{url}"' in _beside(form, "link-url") and 'id="link-url-error"' not in form  # not the URL's fault
+    assert 'id="link-title" name="title" value="Export 表"' in form
+    again = client.get(f"{edit_url}?lang={lang}").get_data(as_text=True)
+    assert 'id="link-form-errors"' not in again and 'comma separated' not in again  # said once
+
+    added = form_post(client, edit_url, f"{edit_url}/distributions?lang={lang}", {**sent, "media_type": "text/csv"})
+    assert added.status_code == 303
+    dist = _dataset(app, world.draft_a)["distributions"][0]
+    assert dist["media_type"] == "text/csv" and dist["format"] == "CSV"  # as the file's own box takes it
+    page = client.get(f"{edit_url}?lang={lang}").get_data(as_text=True)
+    assert 'data-type="missing-media-type"' not in page and 'data-type="missing-format"' not in page
+
+
 def test_publish_is_disabled_with_the_reason_when_blocked(client, world):
     sign_in(client, world.emails["editor_a"])
     page = client.get(f"/publish/{world.draft_a}?lang=en").get_data(as_text=True)
