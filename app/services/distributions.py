@@ -25,6 +25,7 @@ from app.services.fields import (
     media_type,
     refuse_controls,
     set_distribution_hvd,
+    suggested_media_type,
 )
 from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
 from app.texts import T_
@@ -216,6 +217,15 @@ def _not_twice(actor: Actor, ds: Dataset, stored: StoredFile) -> None:
     raise Conflict(T_("This file is already in the dataset, as %(title)s: replace that file to publish a new "
                       "version, or upload a different one.", title=name), code="duplicate-file", field="file",
                    distribution=same.id)
+
+
+def media_type_suggestion(row: Distribution) -> str | None:
+    """The media type a linked file's server said it is, offered to its publisher while it declares none
+    (fields.suggested_media_type: a format's, which its bytes bear out); None for an upload, whose type is sniffed
+    from its bytes as it is stored, and whenever there is nothing to offer. Read only: taking it is `replace`."""
+    if is_upload(row):
+        return None
+    return suggested_media_type(row.media_type, row.detected_media_type, row.detected_format)
 
 
 def _row(ds: Dataset, dist_id: str) -> Distribution:
@@ -414,5 +424,5 @@ def set_hvd(actor: Actor, ds: Dataset, dist_id: str, *, categories: Any = None, 
     return row
 
 
-__all__ = ["add_link", "add_upload", "attach_link", "dictionary_refusal", "edit_dictionary", "receive", "remove",
-           "replace", "is_upload", "set_hvd"]
+__all__ = ["add_link", "add_upload", "attach_link", "dictionary_refusal", "edit_dictionary", "media_type_suggestion",
+           "receive", "remove", "replace", "is_upload", "set_hvd"]

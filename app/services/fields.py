@@ -258,6 +258,22 @@ def media_type(value: Any, field: str = "media_type") -> str | None:
     return found
 
 
+def suggested_media_type(declared: Any, served: Any, read_as: str | None) -> str | None:
+    """The media type to offer a file's publisher when it declares none (`declared` empty): what its server said it is
+    (`served`, the Content-Type of the last fetch; parameters left out, vocab.plain_media_type) when that names a format
+    the catalog knows (vocab.format_for_media_type) and the bytes, once read (`read_as`, the format they were read as),
+    are of that format: a server that sends a CSV as text/plain, or a workbook as the older Excel's type, is wrong, and
+    taken at its word would cost the points the file's own format earns. None otherwise. Only offered: what the
+    publisher takes is declared through `media_type`, as a value typed in the box."""
+    if declared is not None and not (isinstance(declared, str) and not declared.strip()):
+        return None
+    plain = vocab.plain_media_type(served)
+    named = vocab.format_for_media_type(plain) if plain else None
+    if named is None or (read_as and read_as != named.code):
+        return None
+    return plain
+
+
 def refuse_controls(fields: dict[str, Any], before: Record | None = None) -> None:
     """Invalid naming the first field whose text holds a control character or a lone surrogate (record.REFUSED_CHARS):
     on PostgreSQL a NUL failed the request with a 500, and SQLite kept what no XML export can hold. A value the

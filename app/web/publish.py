@@ -403,11 +403,17 @@ def _conflicts(ds, sent: dict) -> dict:
 
 def _media_values(ds, sent: tuple[str, str] | None = None) -> dict:
     """Each file's media type box: what is stored, or for a refused change (`sent`: the file's id and what was
-    typed) what was typed; `open` when the exports read no media type in it (the box a finding leads to, shown)."""
-    out = {d.id: {"value": d.media_type or "", "open": vocab.plain_media_type(d.media_type) is None}
-           for d in ds.distributions}
+    typed) what was typed; `open` when the exports read no media type in it (the box a finding leads to, shown);
+    `suggested`, for a link that declares none, the media type its server said it is and the format that names
+    (distributions.media_type_suggestion), which the publisher may take with one submit."""
+    out = {}
+    for d in ds.distributions:
+        suggested = distributions.media_type_suggestion(d)
+        named = vocab.format_for_media_type(suggested) if suggested else None
+        out[d.id] = {"value": d.media_type or "", "open": vocab.plain_media_type(d.media_type) is None,
+                     "suggested": suggested, "suggested_format": named.code if named else None}
     if sent is not None and sent[0] in out:
-        out[sent[0]] = {"value": sent[1], "open": True}
+        out[sent[0]] = {**out[sent[0]], "value": sent[1], "open": True}
     return out
 
 

@@ -56,3 +56,25 @@ def test_a_media_type_is_stored_as_the_exports_read_it():
     with pytest.raises(Invalid) as refused:
         fields.media_type("comma separated", "mimetype")
     assert refused.value.detail["field"] == "mimetype"
+
+
+def test_a_servers_content_type_is_suggested_only_when_it_names_the_format_the_bytes_are():
+    """A link whose address names no format (an API's export address) has no media type until its publisher declares
+    one, while the server said it with the file: its Content-Type is offered as the media type to declare, when it
+    names a format the catalog knows and the bytes, once read, are of that format. Never over what the publisher gave;
+    never a server's guess the file belies (a CSV sent as text/plain, a workbook as the older Excel's type)."""
+    suggested = fields.suggested_media_type
+    assert suggested(None, "text/csv; charset=utf-8", "CSV") == "text/csv"  # without its parameters
+    assert suggested("", "text/csv", None) == "text/csv"  # not read yet: the server's word alone
+    assert suggested(None, "application/geo+json", "GEOJSON") == "application/geo+json"
+    assert suggested(None, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX") == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    for declared, served, read_as in (
+            ("text/csv", "text/csv", "CSV"),  # given already
+            ("binary/octet-stream", "text/csv", "CSV"),  # given, though no format's: the publisher's word stands
+            (None, None, "CSV"),  # the server said nothing
+            (None, "application/octet-stream", "CSV"),  # said nothing of a format
+            (None, "comma separated", None),  # no media type at all
+            (None, "text/plain", "CSV"),  # the bytes are another format's
+            (None, "application/vnd.ms-excel", "XLSX")):
+        assert suggested(declared, served, read_as) is None, (declared, served, read_as)

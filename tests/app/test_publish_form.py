@@ -16,7 +16,7 @@ from app.web import check_view
 from catalog_schema import gazetteer
 from catalog_schema.models import Dataset
 from catalog_schema.store import to_record
-from tests.support.publishing import CLEAN_CSV, build_world, form_post, sign_in
+from tests.support.publishing import CLEAN_CSV, GBK_CSV, XLSX, build_world, form_post, sign_in
 from tests.support.typography import paragraph_gaps
 
 FULL = {"title": "Population by district 2024", "name": "population-2024",
@@ -463,6 +463,65 @@ def test_the_link_form_takes_a_media_type_for_an_address_that_names_no_format(ap
     assert dist["media_type"] == "text/csv" and dist["format"] == "CSV"  # as the file's own box takes it
     page = client.get(f"{edit_url}?lang={lang}").get_data(as_text=True)
     assert 'data-type="missing-media-type"' not in page and 'data-type="missing-format"' not in page
+
+
+@pytest.mark.parametrize(("lang", "says", "button"), [
+    ("en", "The server says this file is text/csv (CSV).", "Save text/csv as its media type"),
+    ("zh", "服务器声明此文件为 text/csv（CSV）。", "将 text/csv 保存为其媒体类型"),
+], ids=["en", "zh"])
+def test_a_links_content_type_is_offered_beside_its_media_type_box_and_saved_only_when_taken(app, client, world,
+                                                                                             local_server, lang, says,
+                                                                                             button):
+    """A link added without a media type, whose server sends it as a format the catalog knows: what the server said is
+    offered beside the file's media type box once the link is fetched, not saved until the publisher takes it with
+    one submit (a form of its own: no script needed), which saves it as the box would."""
+    local_server.add_file("/api/export", CLEAN_CSV, "text/csv; charset=utf-8")
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    url = local_server.url("/api/export") + "?id=3"
+    assert form_post(client, edit_url, f"{edit_url}/distributions?lang={lang}",
+                     {"url": url, "title": "Export"}).status_code == 303
+    dist = _dataset(app, world.draft_a)["distributions"][0]["catalog_id"]
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))  # its check fetches the link
+    assert _dataset(app, world.draft_a)["distributions"][0]["media_type"] is None  # offered, not saved
+    offer = _form_of(page, f"media-suggest-{dist}")
+    media = page[page.index(f'id="media-{dist}"'):page.index("</details>", page.index(f'id="media-{dist}"'))]
+    assert offer in media and re.search(rf'<details class="dist-media" id="media-{dist}" open>', page)
+    assert f'id="media-suggest-{dist}-text">{says}<' in offer
+    assert '<input type="hidden" name="media_type" value="text/csv">' in offer
+    assert re.search(rf'<button [^>]*aria-describedby="media-suggest-{dist}-text"[^>]*>{button}</button>', offer)
+    box = re.search(rf'<input[^>]*id="media-type-{dist}"[^>]*>', page).group(0)
+    assert f"media-suggest-{dist}-text" in box and 'value=""' in box  # the box says it too, and holds nothing
+    before = _points(page)
+
+    action = re.search(r'action="([^"]+)"', offer).group(1)
+    sent = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', offer))
+    sent.pop("csrf_token")
+    taken = form_post(client, edit_url, f"{action}?lang={lang}", sent)
+    assert taken.status_code == 303
+    saved = _dataset(app, world.draft_a)["distributions"][0]
+    assert saved["media_type"] == "text/csv" and saved["format"] == "CSV"
+    page = client.get(f"{edit_url}?lang={lang}").get_data(as_text=True)
+    assert f'id="media-suggest-{dist}"' not in page and 'data-type="missing-media-type"' not in page
+    assert _points(page) >= before + 80  # the media type, and the format it names: its vocabulary, open, readable
+
+
+def test_no_media_type_is_offered_when_the_server_names_none_or_the_bytes_belie_it(app, client, world, local_server):
+    """A server that sends a file as bytes (application/octet-stream) names no format; one that sends a CSV as
+    text/plain names the wrong one, which taken would cost the points a CSV earns: neither is offered, beside a link
+    whose server names its format rightly."""
+    local_server.add_file("/export/a", CLEAN_CSV, "application/octet-stream")
+    local_server.add_file("/export/b", GBK_CSV, "text/plain")
+    local_server.add_file("/export/c", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    for path in ("/export/a", "/export/b", "/export/c"):
+        assert form_post(client, edit_url, f"{edit_url}/distributions",
+                         {"url": local_server.url(path)}).status_code == 303
+    page = client.get(f"{edit_url}?lang=en").get_data(as_text=True)
+    files = _dataset(app, world.draft_a)["distributions"]
+    assert [d["media_type"] for d in files] == [None, None, None]
+    assert re.findall(r'id="media-suggest-([\w-]+)-text"', page) == [files[2]["catalog_id"]]
 
 
 def test_publish_is_disabled_with_the_reason_when_blocked(client, world):
