@@ -4,9 +4,11 @@ CSV and XML, CKAN's timestamps (`catalog_schema.ckan.timestamp`) and the quality
 Sources write dates in many ways. A real ISO date (2024-03-01), date and time, year-month or year is published
 as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3, a month or a day named in English as harvested
 CKAN and data.json extras and UK and US portals say it: March 2024, Mar 2024, 1 March 2024, March 1, 2024,
-01-Mar-2024) in its ISO form; anything that is no date on the calendar ("2023-13-01", "31 February 2024",
-"yesterday-ish") is not published at all, and the quality score says so (`quality.metadata`: the indicator fails
-with a finding naming the value, not "no date"). A metadata sheet's dates are read by the same rule
+01-Mar-2024, 2024-Mar-01, with its weekday: Friday, 1 March 2024) in its ISO form; anything that is no date on the
+calendar ("2023-13-01", "31 February 2024", "yesterday-ish") or that is written wrong so that no one can tell which
+date it means (an ordinal not the day's, "1th March 2024"; a weekday not the day's, "Monday, 1 March 2024"; a year
+of two digits, "01-Mar-24") is not published at all, and the quality score says so (`quality.metadata`: the
+indicator fails with a finding naming the value, not "no date"). A metadata sheet's dates are read by the same rule
 (`catalog_schema.filemeta.parse_date`).
 """
 
@@ -27,10 +29,14 @@ _LOOSE_DATETIME = re.compile(r"^(-?\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?
 #: extras write a month: published as that year-month, the precision written.
 _NAMED_MONTH = re.compile(r"^([A-Za-z]+)\.?,?\s+(\d{4})$")
 #: A day with its month named in English, day first ("1 March 2021", "1st of March 2021", "01-Mar-2021") or month
-#: first ("March 1, 2021", "Mar 1 2021"), as UK and US portals write a day: published as that date.
-_DAY_NAMED_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)([a-z]+)\.?(?:,?\s+|-)(\d{4})$",
-                              re.IGNORECASE)
-_NAMED_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$", re.IGNORECASE)
+#: first ("March 1, 2021", "Mar 1 2021"), as UK and US portals write a day, its weekday in front or not ("Monday,
+#: 1 March 2021", "Mon 1 Mar 2021"): published as that date when the ordinal and the weekday are the day's own.
+_WEEKDAY_BEFORE = r"^(?:([a-z]+)\.?,?\s+)?"
+_DAY_NAMED_MONTH = re.compile(_WEEKDAY_BEFORE + r"(\d{1,2})(st|nd|rd|th)?(?:\s+(?:of\s+)?|-)([a-z]+)\.?(?:,?\s+|-)"
+                              r"(\d{4})$", re.IGNORECASE)
+_NAMED_MONTH_DAY = re.compile(_WEEKDAY_BEFORE + r"([a-z]+)\.?\s+(\d{1,2})(st|nd|rd|th)?,?\s+(\d{4})$", re.IGNORECASE)
+#: The year first, its month named ("2021-Mar-01", "2021-March-01"): published as that date.
+_YEAR_NAMED_MONTH_DAY = re.compile(r"^(\d{4})-([a-z]+)-(\d{1,2})$", re.IGNORECASE)
 #: A date written with dots or slashes, a month or day of one digit, or in Chinese (2024.03.01, 2024/3/1, 2024-3,
 #: 2024年3月1日, 2024年3月, 2024年): published in its ISO form at the precision written.
 _WRITTEN = re.compile(r"^(\d{4})(?:\s*[-./年]\s*(\d{1,2})(?:\s*[-./月]\s*(\d{1,2})\s*日?|\s*月)?)?\s*年?$")
@@ -38,6 +44,10 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "november", "december")
 _MONTH_NUMBER = {**{name: n for n, name in enumerate(_MONTHS, 1)}, **{name[:3]: n for n, name in enumerate(_MONTHS, 1)},
                  "sept": 9}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: A weekday's name and its abbreviations, to its number as `datetime.date.weekday` gives it (Monday is 0).
+_WEEKDAY_NUMBER = {**{name: n for n, name in enumerate(_WEEKDAYS)}, **{name[:3]: n for n, name in enumerate(_WEEKDAYS)},
+                   "tues": 1, "thur": 3, "thurs": 3}
 
 #: The XSD datatype (local name) of each kind of published date.
 DATE, DATETIME, YEAR_MONTH, YEAR = "date", "dateTime", "gYearMonth", "gYear"
@@ -68,12 +78,16 @@ def published(value: str) -> tuple[str, str] | None:
         return _iso(year, _MONTH_NUMBER.get(word.lower()))
     named = _DAY_NAMED_MONTH.match(value)
     if named:
-        day, word, year = named.groups()
-        return _iso(year, _MONTH_NUMBER.get(word.lower()), day)
+        weekday, day, ordinal, word, year = named.groups()
+        return _named_day(year, word, day, ordinal, weekday)
     named = _NAMED_MONTH_DAY.match(value)
     if named:
-        word, day, year = named.groups()
-        return _iso(year, _MONTH_NUMBER.get(word.lower()), day)
+        weekday, word, day, ordinal, year = named.groups()
+        return _named_day(year, word, day, ordinal, weekday)
+    named = _YEAR_NAMED_MONTH_DAY.match(value)
+    if named:
+        year, word, day = named.groups()
+        return _named_day(year, word, day)
     written = _WRITTEN.match(value)
     if written:
         year, month, day = written.groups()
@@ -87,6 +101,24 @@ def _iso(year: str, month: int | None, day: str | None = None) -> tuple[str, str
     if not month:
         return None
     return published(f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
+
+
+def _named_day(year: str, word: str, day: str, ordinal: str | None = None,
+               weekday: str | None = None) -> tuple[str, str] | None:
+    """`published` of a day written with its month's name: None as `_iso` refuses it, and when its ordinal ("1th")
+    or its weekday ("Tuesday, 1 March 2021") is not the day's own, or the weekday is no weekday's name."""
+    if ordinal is not None and ordinal.lower() != _ordinal(int(day)):
+        return None
+    found = _iso(year, _MONTH_NUMBER.get(word.lower()), day)
+    if found is None or weekday is None:
+        return found
+    number = _WEEKDAY_NUMBER.get(weekday.lower())
+    return found if number is not None and dt.date.fromisoformat(found[0]).weekday() == number else None
+
+
+def _ordinal(day: int) -> str:
+    """The suffix English writes after the day's number: 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st."""
+    return "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
 
 def published_text(value) -> str | None:

@@ -78,3 +78,15 @@ def test_a_servers_content_type_is_suggested_only_when_it_names_the_format_the_b
             (None, "text/plain", "CSV"),  # the bytes are another format's
             (None, "application/vnd.ms-excel", "XLSX")):
         assert suggested(declared, served, read_as) is None, (declared, served, read_as)
+
+
+def test_a_date_is_taken_as_every_door_publishes_it_and_a_misspelt_one_refused():
+    """A form's or an API's date is read by the one rule (catalog_schema.dates): a day with its weekday or with the
+    year first is that day; a wrong ordinal, a weekday that is not the day's or a year of two digits is refused
+    naming the field, never stored as a guess."""
+    for typed in ("Monday, 1 March 2021", "Mon 1 Mar 2021", "2021-Mar-01", "2021-March-01", "1st March 2021"):
+        assert fields.date_value(typed, "issued") == "2021-03-01", typed
+    for typed in ("1th March 2021", "Tuesday, 1 March 2021", "01-Mar-21", "21-Mar-01"):
+        with pytest.raises(Invalid) as refused:
+            fields.date_value(typed, "issued")
+        assert refused.value.detail["field"] == "issued" and refused.value.detail["why"] == "date", typed
