@@ -495,6 +495,10 @@ def _format_table() -> _FormatTable:
 
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$")
 _IANA = re.compile(r"^https?://(www\.)?iana\.org/assignments/media-types/", re.IGNORECASE)
+#: A media range ("text/*", "*/*", "application/*+json": a type or subtype with a wildcard, as an Accept header writes
+#: it): a range of types, which names no format and is no media type a dataset can declare.
+_MEDIA_RANGE = re.compile(r"^[a-z0-9!#$&^_.+*-]*\*[a-z0-9!#$&^_.+*-]*/[a-z0-9!#$&^_.+*-]+(\s*;.*)?$"
+                          r"|^[a-z0-9!#$&^_.+*-]+/[a-z0-9!#$&^_.+*-]*\*[a-z0-9!#$&^_.+*-]*(\s*;.*)?$", re.IGNORECASE)
 
 
 def format_by_code(code: str) -> FileFormat | None:
@@ -514,13 +518,14 @@ def format_by_code(code: str) -> FileFormat | None:
 
 
 def format_for_media_type(media_type: str) -> FileFormat | None:
-    """The format for a media type (parameters ignored; an IANA media-type URI also works)."""
+    """The format for a media type (parameters ignored; an IANA media-type URI also works); None for a media range
+    ("text/*", "*/*"), which names no one format."""
     text = _clean(media_type)
     if text is None:
         return None
     text = _IANA.sub("", text)
     base = _base_media_type(text)
-    if base in _GENERIC_MEDIA_TYPES:
+    if base in _GENERIC_MEDIA_TYPES or "*" in base:  # a media range (text/*) names no one format
         return None
     table = _format_table()
     if base in table.by_media:
@@ -556,7 +561,7 @@ def declared_media_type(raw: Any) -> str | None:
     """The IANA media type a distribution's declared media type means, parameters kept ("text/csv; charset=utf-8"):
     a media type as `media_type` reads it, else the media type of the format it names ("CSV", "XLS", ".csv", an EU
     file-type IRI: what many CKAN portals keep as a resource's mimetype), else None ("comma separated", "", a
-    type/subtype whose top-level type is none of IANA's). What the CKAN write API stores
+    type/subtype whose top-level type is none of IANA's, a media range such as "text/*"). What the CKAN write API stores
     (app/services/fields.media_type) and, without its parameters (`plain_media_type`), what every export says."""
     found = media_type(raw)
     if found is None or found.split("/", 1)[0] not in IANA_TOP_LEVEL_TYPES:
@@ -593,7 +598,8 @@ def format_for_extension(ext_or_filename: str) -> FileFormat | None:
 
 
 def file_format(raw: str | None) -> FileFormat | None:
-    """Recognise a format from a code, label, extension, media type, EU file-type URI or IANA URI."""
+    """Recognise a format from a code, label, extension, media type, EU file-type URI or IANA URI; a media range
+    ("text/*", "*/*", "application/*") names none."""
     text = _clean(raw)
     if text is None:
         return None
@@ -602,6 +608,8 @@ def file_format(raw: str | None) -> FileFormat | None:
         return _format_table().by_eu_code.get(eu_code.upper())
     if _IANA.match(text):
         return format_for_media_type(text)
+    if _MEDIA_RANGE.match(text):  # "text/*" is no format, though "text" alone is TXT's name
+        return None
     low = text.lower()
     if _MEDIA_TYPE.match(low):
         found = format_for_media_type(low)

@@ -53,9 +53,10 @@ def test_a_media_type_is_stored_as_the_exports_read_it():
                           ("RDF/XML", "application/rdf+xml"), ("", None), (None, None),
                           ("binary/octet-stream", "binary/octet-stream")):  # a type/subtype, kept as written
         assert fields.media_type(value) == stored, value
-    with pytest.raises(Invalid) as refused:
-        fields.media_type("comma separated", "mimetype")
-    assert refused.value.detail["field"] == "mimetype"
+    for typed in ("comma separated", "text/*", "*/*", "application/*"):  # a wildcard was stored as text/plain
+        with pytest.raises(Invalid) as refused:
+            fields.media_type(typed, "mimetype")
+        assert refused.value.detail["field"] == "mimetype", typed
 
 
 def test_a_servers_content_type_is_suggested_only_when_it_names_the_format_the_bytes_are():

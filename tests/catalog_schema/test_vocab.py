@@ -588,6 +588,23 @@ def test_file_format_unknown(raw):
     assert vocab.file_format(raw) is None
 
 
+#: media ranges, as an HTTP Accept header or a careless source writes them where a media type belongs
+WILDCARDS = ["text/*", "*/*", "application/*", "image/*", "TEXT/*", " text/* ", "text/*; charset=utf-8", "*/csv",
+             "*/json", "application/*+json", "application/*+xml", "http://www.iana.org/assignments/media-types/text/*",
+             "https://www.iana.org/assignments/media-types/*/*"]
+
+
+@pytest.mark.parametrize("raw", WILDCARDS)
+def test_a_wildcard_media_type_names_no_format_and_is_no_media_type(raw):
+    """"text/*" was read as TXT (its "text" is a format's name) and declared as text/plain, "*/csv" as CSV and
+    "application/*+json" as JSON: a media range is a range of types, which names no format and is no media type a
+    dataset can declare, so the exports leave it out and the score says the media type is not recognised."""
+    assert vocab.file_format(raw) is None
+    assert vocab.format_for_media_type(raw) is None
+    assert vocab.media_type(raw) is None
+    assert vocab.declared_media_type(raw) is None and vocab.plain_media_type(raw) is None
+
+
 def test_format_flags():
     def flags(code):
         f = vocab.format_by_code(code)
@@ -713,6 +730,8 @@ DECLARED = [
     ("comma separated", None, None),
     ("CSV; charset=utf-8", None, None),
     ("image/*", None, None),  # a range of types, no one type
+    ("text/*", None, None),  # not TXT's text/plain: "text" is a format's name, "text/*" none
+    ("*/*", None, None),
     ("", None, None),
     ("   ", None, None),
     (None, None, None),

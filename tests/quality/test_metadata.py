@@ -193,6 +193,8 @@ def test_a_media_type_scores_as_the_exports_read_it():
     lost = {i["indicator"] for i in words.indicators if not i["passed"]}
     assert lost == {"media_type"}  # said once: the format's vocabulary reads no media type in those words
     assert [f.type for f in scored("").findings] == ["missing-media-type"]  # none at all: said as before
+    wildcard = scored("text/*")  # a media range was read as TXT's text/plain: it names no one media type
+    assert wildcard.points == 395 and [f.type for f in wildcard.findings] == ["media-type-not-recognised"]
 
 
 def test_no_licence_is_said_once_not_also_as_an_unknown_one():
