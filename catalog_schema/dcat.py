@@ -608,16 +608,11 @@ def _derive_dataset_licence(rec: Record) -> None:
         rec["license_raw"], rec["license"] = first["license_raw"], first["license"]
 
 
-#: An IANA media-type IRI as sources write it: http or https (DCAT-AP's own examples say http), with or without www,
-#: a trailing slash tolerated. We write https (dcat_triples.IANA_MEDIA).
-_IANA_IRI = re.compile(r"^https?://(?:www\.)?iana\.org/assignments/media-types/(.+?)/?$", re.IGNORECASE)
-
-
 def _iana_short(value: str) -> str:
-    """The media type an IANA media-type IRI names (<http://www.iana.org/assignments/media-types/text/csv> and its
-    https twin: text/csv); any other value as it is written."""
-    found = _IANA_IRI.match(value.strip())
-    return found.group(1) if found else value
+    """The media type an IANA media-type IRI names (`vocab.iana_media_type`: <http://www.iana.org/assignments/
+    media-types/text/csv> and its https twin, its tail percent-decoded, .../application%2Fjson: application/json);
+    any other value, and an IANA IRI whose tail is then no media type (.../comma%20separated), as it is written."""
+    return vocab.iana_media_type(value) or value
 
 
 def distribution_from_rdf(graph: rdflib.Graph, node, rec: Record, index: int) -> Record:

@@ -50,6 +50,7 @@ __all__ = [
     "frequency",
     "frequency_iso8601",
     "frequency_uri",
+    "iana_media_type",
     "licence",
     "licence_by_id",
     "licence_key",
@@ -495,6 +496,9 @@ def _format_table() -> _FormatTable:
 
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$")
 _IANA = re.compile(r"^https?://(www\.)?iana\.org/assignments/media-types/", re.IGNORECASE)
+#: An IANA media-type IRI as sources write it: http or https (DCAT-AP's own examples say http), with or without www,
+#: a trailing slash tolerated; the exports write https (dcat_triples.IANA_MEDIA).
+_IANA_IRI = re.compile(r"^https?://(?:www\.)?iana\.org/assignments/media-types/(.+?)/?$", re.IGNORECASE)
 #: A media range ("text/*", "*/*", "application/*+json": a type or subtype with a wildcard, as an Accept header writes
 #: it): a range of types, which names no format and is no media type a dataset can declare.
 _MEDIA_RANGE = re.compile(r"^[a-z0-9!#$&^_.+*-]*\*[a-z0-9!#$&^_.+*-]*/[a-z0-9!#$&^_.+*-]+(\s*;.*)?$"
@@ -521,9 +525,10 @@ def format_for_media_type(media_type: str) -> FileFormat | None:
     """The format for a media type (parameters ignored; an IANA media-type URI also works); None for a media range
     ("text/*", "*/*"), which names no one format."""
     text = _clean(media_type)
+    if text is not None and _IANA.match(text):
+        text = iana_media_type(text)
     if text is None:
         return None
-    text = _IANA.sub("", text)
     base = _base_media_type(text)
     if base in _GENERIC_MEDIA_TYPES or "*" in base:  # a media range (text/*) names no one format
         return None
@@ -543,12 +548,27 @@ _MEDIA_TYPE_WHOLE = re.compile(r"^([a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z
 
 def media_type(raw: Any) -> str | None:
     """The media type `raw` writes (RFC 6838's type/subtype, parameters kept: "text/csv; charset=utf-8"; an IANA
-    media-type IRI gives its type/subtype), its type and subtype in lower case; None when it writes none."""
+    media-type IRI gives the one it names, `iana_media_type`), its type and subtype in lower case; None when it
+    writes none."""
     text = _clean(raw) if isinstance(raw, str) else None
     if text is None:
         return None
-    found = _MEDIA_TYPE_WHOLE.match(_IANA.sub("", text))
+    if _IANA.match(text):
+        return iana_media_type(text)
+    found = _MEDIA_TYPE_WHOLE.match(text)
     return found.group(1).lower() + found.group(2) if found else None
+
+
+def iana_media_type(iri: Any) -> str | None:
+    """The media type an IANA media-type IRI names (<http://www.iana.org/assignments/media-types/text/csv> and its
+    https twin, with or without www and a trailing slash: text/csv), its tail percent-decoded first
+    (.../application%2Fjson, .../text%2Fcsv%3Bcharset%3Dutf-8) and read as `media_type` reads one; None for any other
+    value, and for an IRI whose decoded tail is no media type (.../CSV, .../comma%20separated, .../text%2F%2A, a
+    tail encoded twice, a control character). The inverse of the IRI the exports write (dcat_triples.IANA_MEDIA
+    and the media type)."""
+    found = _IANA_IRI.match(iri.strip()) if isinstance(iri, str) else None
+    tail = unquote(found.group(1)) if found else ""
+    return media_type(tail) if tail.isprintable() and not _IANA.match(tail) else None
 
 
 #: IANA's top-level media types (its registry of them; RFC 6838 section 4.2): a type/subtype under any other

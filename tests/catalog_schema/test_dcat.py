@@ -643,6 +643,50 @@ def test_an_iana_media_type_iri_is_read_as_its_media_type_over_http_and_https():
                     "http://x.example/4": ("text/csv", "CSV")}
 
 
+#: dcat:mediaType as sources write the IANA IRI, its tail percent-encoded or not -> the media type read, the format
+IANA_IRIS = {
+    "https://www.iana.org/assignments/media-types/application%2Fjson": ("application/json", "JSON"),
+    "http://www.iana.org/assignments/media-types/text%2Fcsv%3Bcharset%3Dutf-8": ("text/csv;charset=utf-8", "CSV"),
+    "https://www.iana.org/assignments/media-types/text/csv;%20charset=utf-8": ("text/csv; charset=utf-8", "CSV"),
+    "http://www.iana.org/assignments/media-types/application/vnd.ms-excel": ("application/vnd.ms-excel", "XLS"),
+    "https://www.iana.org/assignments/media-types/application%2Fld%2Bjson/": ("application/ld+json", "JSON_LD"),
+    "https://www.iana.org/assignments/media-types/TEXT%2FCSV": ("text/csv", "CSV"),
+}
+#: ... and IRIs whose tail, decoded, is no media type: kept as the source wrote them, read as no format (flagged)
+NOT_IANA_MEDIA_TYPES = ("https://www.iana.org/assignments/media-types/comma%20separated",
+                        "https://www.iana.org/assignments/media-types/text%2F%2A",
+                        "https://www.iana.org/assignments/media-types/text%252Fcsv",
+                        "https://www.iana.org/assignments/media-types/text/csv%0Ax",
+                        "https://www.iana.org/assignments/media-types/text/csv/extra")
+
+
+def test_an_iana_media_type_iri_is_percent_decoded_before_it_is_read():
+    """<.../media-types/application%2Fjson> and <.../text%2Fcsv%3Bcharset%3Dutf-8> name application/json and text/csv
+    as <.../application/json> does, but were read as "application%2Fjson", a media type no one has, and no format.
+    The tail is percent-decoded, then read as a media type; what then is none (a word, a wildcard, a tail encoded
+    twice) is no media type: the source's IRI is kept as written and flagged as a format not known. Written out
+    again, each is the IANA IRI of its media type."""
+    iris = list(IANA_IRIS) + list(NOT_IANA_MEDIA_TYPES)
+    doc = ("@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+           '<http://x.example/d> a dcat:Dataset ; dct:title "D" ; dcat:distribution '
+           + ", ".join(f"<http://x.example/d/{i}>" for i in range(len(iris))) + " .\n")
+    for i, iri in enumerate(iris):
+        doc += f"<http://x.example/d/{i}> a dcat:Distribution ; dcat:accessURL <http://x.example/{i}> ; " \
+               f"dcat:mediaType <{iri}> .\n"
+    (rec,) = dcat.parse_catalog(doc).records
+    read = {d["access_url"]: (d["media_type"], d["format"]) for d in rec["distributions"]}
+    assert read == {f"http://x.example/{i}": IANA_IRIS.get(iri, (iri, None)) for i, iri in enumerate(iris)}
+    flagged = {f["value"] for f in rec["flags"] if f["field"].endswith(".format")}
+    assert flagged == set(NOT_IANA_MEDIA_TYPES)
+    rec["slug"] = "d"
+    graph = dcat.dataset_to_rdf(rec, site_url=SITE)
+    DCAT = rdflib.namespace.DCAT
+    said = {str(graph.value(node, DCAT.accessURL)): {str(o) for o in graph.objects(node, DCAT.mediaType)}
+            for node in graph.subjects(RDF.type, DCAT.Distribution)}
+    assert said == {f"http://x.example/{i}": ({dcat_triples.IANA_MEDIA + IANA_IRIS[iri][0].split(";")[0].lower()}
+                                              if iri in IANA_IRIS else set()) for i, iri in enumerate(iris)}
+
+
 def test_a_checksum_algorithm_is_spdx_s_term_however_the_record_spells_it():
     """An uploaded file's checksum is recorded as "sha-256": its DCAT said spdx:checksumAlgorithm_sha-256, a term
     SPDX does not have, where a harvested file's says spdx:checksumAlgorithm_sha256."""

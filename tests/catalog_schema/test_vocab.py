@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from defusedxml import ElementTree
@@ -737,6 +738,51 @@ DECLARED = [
     (None, None, None),
     (42, None, None),
 ]
+
+
+#: media types as the IANA registry names them, and as they are declared with a parameter
+IANA_NAMED = ["text/csv", "application/json", "application/ld+json", "application/vnd.ms-excel",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image/svg+xml",
+              "application/x-www-form-urlencoded", "text/csv; charset=utf-8", "text/csv;charset=utf-8",
+              'text/plain; charset="utf-8"']
+
+
+@pytest.mark.parametrize("media", IANA_NAMED)
+def test_an_iana_media_type_iri_reads_back_as_its_media_type_percent_encoded_or_not(media):
+    """An IANA media-type IRI and the media type it names, both ways: the IRI every export writes (the registry's
+    address and the media type, dcat_triples.IANA_MEDIA) and one whose tail a source percent-encoded
+    (.../application%2Fjson, .../text%2Fcsv%3B%20charset%3Dutf-8) read back as the media type, http or https,
+    with or without www and a trailing slash; and what the IRI names is what the media type itself reads as."""
+    for base in ("https://www.iana.org/assignments/media-types/", "http://iana.org/assignments/media-types/"):
+        for tail in (media, quote(media, safe=""), quote(media, safe="/"), quote(media, safe="") + "/"):
+            assert vocab.iana_media_type(base + tail) == media, base + tail
+            assert vocab.media_type(base + tail) == vocab.media_type(media) == media, base + tail
+            assert vocab.plain_media_type(base + tail) == vocab.plain_media_type(media), base + tail
+            assert vocab.format_for_media_type(base + tail) is vocab.format_for_media_type(media), base + tail
+            assert vocab.file_format(base + tail) is vocab.file_format(media), base + tail
+
+
+@pytest.mark.parametrize("raw", [
+    "https://www.iana.org/assignments/media-types/CSV",  # a format's name, not a media type
+    "https://www.iana.org/assignments/media-types/comma%20separated",
+    "https://www.iana.org/assignments/media-types/text%2F%2A",  # a wildcard, decoded
+    "https://www.iana.org/assignments/media-types/text%252Fcsv",  # encoded twice: "text%2Fcsv" once decoded
+    "https://www.iana.org/assignments/media-types/text/csv%00",
+    "https://www.iana.org/assignments/media-types/text/csv%0A%3Bx=y",
+    "https://www.iana.org/assignments/media-types/text/csv/extra",
+    "https://www.iana.org/assignments/media-types/",
+    "https://example.org/assignments/media-types/text/csv",  # not IANA's address
+    "text/csv",  # a media type, but no IRI
+    None,
+    42,
+])
+def test_an_iana_iri_whose_tail_is_no_media_type_reads_as_none(raw):
+    """What an IANA media-type IRI's tail, percent-decoded, does not write as a media type is none: no media type,
+    no format (an IRI that is not IANA's media-type address is no such IRI at all)."""
+    assert vocab.iana_media_type(raw) is None
+    if isinstance(raw, str) and "://" in raw:
+        assert vocab.media_type(raw) is None and vocab.format_for_media_type(raw) is None
+        assert vocab.declared_media_type(raw) is None and vocab.file_format(raw) is None
 
 
 @pytest.mark.parametrize("raw,declared,published", DECLARED)
