@@ -1076,6 +1076,13 @@ def set_kept_check(session: Session, dataset_id: str, check: dict[str, Any]) -> 
     session.execute(update(Dataset).where(Dataset.id == dataset_id).values(prepublication_check=check))
 
 
+def set_assessment_findings(session: Session, assessment_id: int, findings: list[Any]) -> None:
+    """An assessment's findings written again without the personal data they named a column by before (`opendata pii
+    scrub`); what was assessed, when, and its stars and score stay as they were. One statement: the rows are read by
+    their columns, not as objects."""
+    session.execute(update(Assessment).where(Assessment.id == assessment_id).values(findings=findings))
+
+
 def set_audit_detail(event: AuditEvent, detail: dict[str, Any]) -> None:
     """The one change an audit entry takes after it is written: its detail without the personal data it kept before
     (`opendata pii scrub`); who did what, when, stays as it was."""

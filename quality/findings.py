@@ -377,8 +377,13 @@ def column_ref(profile: Any, name: str) -> str | int:
 
     if not is_personal(name):
         return name
-    names = list(getattr(profile, "inferred_types", None) or {}) or list(getattr(profile, "header", None) or [])
+    names = _column_names(profile)
     return names.index(name) + 1 if name in names else REDACTED
+
+
+def _column_names(profile: Any) -> list[str]:
+    """The names `column_ref` finds a column's position among: the profile's field names, else its header."""
+    return list(getattr(profile, "inferred_types", None) or {}) or list(getattr(profile, "header", None) or [])
 
 
 def column_key(profile: Any, name: str) -> str:
@@ -403,6 +408,68 @@ def keyed_by_position(columns: dict[str, Any] | None, profile: Any) -> dict[str,
             key = f"{key} {sum(1 for k in out if k.startswith(key)) + 1}"
         out[key] = value
     return out
+
+
+
+def said_by_position(finding: dict[str, Any], profile: Any) -> tuple[dict[str, Any], list[str | int]]:
+    """A finding kept as a dict (`Finding.to_dict`) before the rules said a column whose name is personal data by its
+    position, as they say it now of the table `profile` (what `column_ref` reads: its column names; None when the
+    table is not known): `column` as `column_position` (the pii rule), each such name in `columns` (type-error) and
+    `labels` (duplicate-header: the positions of the columns the label names; both a text joined by ", " in older
+    findings) by its position, `by_column`'s keys as `keyed_by_position` keys them, and `REDACTED` for a name
+    `profile` does not list; its English message and fix made again from that evidence (a type the rules no longer
+    have keeps its own, `REDACTED` if personal). The finding and how each personal name is said now (a position, or
+    `REDACTED`); a finding that names no column by personal data, as every finding the rules make now, is returned
+    as it is (the same object), so what this made is left as it is the next time (`opendata pii scrub`,
+    app.services.scrub, rewrites the stored findings with it)."""
+    from quality.pii import is_personal  # pyarrow: not for the registry's first import
+
+    evidence = finding.get("evidence")
+    if not isinstance(evidence, dict):
+        return finding, []
+    out = dict(evidence)
+    said: list[str | int] = []
+    column = evidence.get("column")
+    if isinstance(column, str) and is_personal(column):
+        ref = column_ref(profile, column)
+        said.append(ref)
+        del out["column"]
+        out["column_position" if isinstance(ref, int) else "column"] = ref
+    for key in COLUMN_LISTS:
+        value = evidence.get(key)
+        items = value.split(", ") if isinstance(value, str) else value if isinstance(value, list) else []
+        if not any(isinstance(item, str) and is_personal(item) for item in items):
+            continue
+        refs: list[Any] = []
+        for item in items:
+            if not (isinstance(item, str) and is_personal(item)):
+                refs.append(item)
+                continue
+            found = _label_refs(profile, item) if key == "labels" else [column_ref(profile, item)]
+            said += found
+            refs += found
+        out[key] = refs
+    counts = evidence.get("by_column")
+    if isinstance(counts, dict) and any(isinstance(k, str) and is_personal(k) for k in counts):
+        said += [column_ref(profile, k) for k in counts if isinstance(k, str) and is_personal(k)]
+        out["by_column"] = keyed_by_position(counts, profile)
+    if not said:
+        return finding, []
+    ftype = FINDING_TYPES[finding["type"]] if finding.get("type") in FINDING_TYPES else None
+    if ftype is not None:
+        message, fix = english_texts(ftype, out)
+    else:
+        message, fix = (REDACTED if is_personal(finding.get(k)) else finding.get(k) for k in ("message", "fix"))
+    return {**finding, "evidence": out, "message": message, "fix": fix}, said
+
+
+def _label_refs(profile: Any, label: str) -> list[str | int]:
+    """A repeated label that is personal data as duplicate-header lists it: the positions of the columns it names (a
+    reader names the second ``label2``, quality.pii.name_readings), or `REDACTED` when `profile` names none."""
+    from quality.pii import name_readings  # pyarrow: not for the registry's first import
+
+    found = [i + 1 for i, name in enumerate(_column_names(profile)) if label in name_readings(name)]
+    return found or [REDACTED]
 
 
 def column_words(position: int, lang: str, *, start: bool = False) -> str:

@@ -18,9 +18,10 @@ def register(main: click.Group) -> None:
     @pii_group.command("scrub", help=N_(
         "Rewrite what was kept of column names that are personal data (a file without a header row has its first "
         "row, a citizen's ID number, read as its column names) before such names were said by position: the "
-        "versions' changes and counts per column, the checks kept with datasets and the audit log's dictionary "
-        "edits. Run it once after upgrading; a second run rewrites nothing.\n\nPrints JSON: how many of each were "
-        "rewritten (or would be), and how many names are now said by their column's position or [redacted]."))
+        "versions' changes and counts per column, the quality findings of assessments and of the checks kept with "
+        "datasets, the checks' previews and the audit log's dictionary edits. Run it once after upgrading; a second "
+        "run rewrites nothing.\n\nPrints JSON: how many of each were rewritten (or would be), and how many names "
+        "are now said by their column's position or [redacted]."))
     @click.option("--dry-run", is_flag=True, help=N_("Only count what would be rewritten."))
     @click.pass_obj
     def scrub(obj, dry_run: bool) -> None:

@@ -8,6 +8,10 @@ dictionary, which it matches to the table's columns); elsewhere it is written by
 - a version's change (`DistributionVersion.change`: columns added and removed, the rows' key) by the column's
   position in the copy that has it (`quality.tabular.compare.columns_changed`);
 - a version's counts per column (`DistributionVersion.pii`) keyed ``#2`` (`quality.findings.keyed_by_position`);
+- the quality findings of an assessment (`Assessment.findings`) and of the check kept with a dataset (its findings,
+  its assessment's and its personal-data findings) by the column's position (`quality.findings.column_ref`: a pii
+  finding's ``column_position``, type-error's ``columns`` and duplicate-header's ``labels`` lists, ``by_column``
+  keyed ``#2``), their English message and fix made again from that evidence;
 - the check kept with a dataset (`datasets.prepublication_check`): its preview's header ``[redacted]``
   (`check.preview_header`);
 - an audit entry of a dictionary edit: its edits keyed by position (`distributions.audited_edits`).
@@ -16,7 +20,9 @@ Rows written before (2026-12-07) still hold the names. `scrub` goes through them
 rewrites each name with those same functions: a change by position when the two copies, read again
 (`compare.table_names`), give the columns the change lists, else ``[redacted]`` as the public is shown it
 (`serving.public_change`: a copy no longer readable, a version between them pruned); counts per column by position in
-their own copy, ``[redacted]`` when it cannot be read; an audit entry's edits ``[redacted]`` (the dictionary of that
+their own copy, ``[redacted]`` when it cannot be read; a finding by position in the copy its assessment or check read
+(the sha256 its ``distributions`` name, read again as the version kept of it: `quality.findings.said_by_position`),
+``[redacted]`` when that copy cannot be read; an audit entry's edits ``[redacted]`` (the dictionary of that
 moment, which a position would be of, is not kept). Only a row that holds such a name is written, so a second run
 writes nothing; `dry_run` counts and writes nothing; a run is audited once (`pii.scrub`, with its counts). It is a
 command and not a migration because migrations may not import quality/ (docs/architecture.md).
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,10 +45,16 @@ from app.services.context import Actor
 from app.services.distributions import DICTIONARY_ACTIONS, audited_edits
 from app.services.errors import Forbidden
 from app.texts import T_
-from catalog_schema.models import AuditEvent, Dataset, DistributionVersion
-from catalog_schema.store import add_audit_event, set_audit_detail, set_kept_check, set_version_columns
+from catalog_schema.models import Assessment, AuditEvent, Dataset, Distribution, DistributionVersion
+from catalog_schema.store import (
+    add_audit_event,
+    set_assessment_findings,
+    set_audit_detail,
+    set_kept_check,
+    set_version_columns,
+)
 from quality import pii
-from quality.findings import column_ref, keyed_by_position
+from quality.findings import COLUMN_LISTS, column_ref, keyed_by_position, said_by_position
 from quality.tabular import compare
 
 BATCH = 500
@@ -54,7 +66,8 @@ class ScrubReport:
     dry_run: bool
     version_changes: int = 0  # versions whose change was rewritten (or would be)
     version_pii: int = 0  # versions whose counts per column were
-    checks: int = 0  # datasets whose kept check was
+    assessments: int = 0  # assessments whose findings were
+    checks: int = 0  # datasets whose kept check was (its preview's header, its findings)
     dictionary_edits: int = 0  # audit entries of dictionary edits that were
     by_position: int = 0  # personal names now said by their column's position
     redacted: int = 0  # personal names now said [redacted]
@@ -74,7 +87,9 @@ def scrub(actor: Actor, *, dry_run: bool = False, batch: int = BATCH) -> ScrubRe
         raise Forbidden(T_("Only a sysadmin rewrites what the catalog kept of personal column names."))
     report = ScrubReport(dry_run=dry_run)
     _versions(actor.session, report, batch)
-    _checks(actor.session, report, batch)
+    copies = _Copies()  # each copy a rewritten finding was made of, read once in the run (many assessments share one)
+    _assessments(actor.session, report, batch, copies)
+    _checks(actor.session, report, batch, copies)
     _dictionary_edits(actor.session, report, batch)
     if not dry_run:
         user = actor.user
@@ -178,7 +193,104 @@ def _counts(v: DistributionVersion, personal: set[str], names: dict, report: Scr
     return keyed_by_position(counts, table)
 
 
-# --------------------------------------------------------------------------- checks kept with datasets
+# --------------------------------------------------------------------------- findings: assessments and kept checks
+
+
+def _finding_names(finding: Any) -> list[str]:
+    """The texts a kept finding may name a column by (what `said_by_position` rewrites): its evidence's `column`, the
+    items of its `columns` and `labels` (lists, or texts joined by ", " in older findings), its `by_column` keys."""
+    evidence = finding.get("evidence") if isinstance(finding, dict) else None
+    if not isinstance(evidence, dict):
+        return []
+    texts = [evidence.get("column")]
+    for key in COLUMN_LISTS:
+        value = evidence.get(key)
+        texts += value.split(", ") if isinstance(value, str) else value if isinstance(value, list) else []
+    if isinstance(evidence.get("by_column"), dict):
+        texts += list(evidence["by_column"])
+    return [t for t in texts if isinstance(t, str)]
+
+
+def _sha256s(distributions: Any) -> dict[str, str]:
+    """The copy (sha256) of each distribution an assessment read, by the distribution's id (its `distributions`)."""
+    return {d["id"]: d["sha256"] for d in distributions if isinstance(d, dict) and d.get("id") and d.get("sha256")} \
+        if isinstance(distributions, list) else {}
+
+
+@dataclass
+class _Copies:
+    """What a run read of the archived copies findings were made of: column names by (path, format, encoding), as
+    `_names` keeps them, and the table `column_ref` is given by (distribution id, sha256)."""
+
+    names: dict[tuple, list[str] | None] = field(default_factory=dict)
+    tables: dict[tuple, Any] = field(default_factory=dict)
+
+
+def _table(session, distribution: Any, sha256: str | None, copies: _Copies) -> Any:
+    """The copy `sha256` of a distribution as `column_ref` reads a profile (its column names, as the comparison reads
+    them: `compare.table_names`), from the version kept of it, else the distribution's current copy when it is that
+    one; None when it is not known or cannot be read."""
+    if not isinstance(distribution, str) or not sha256:
+        return None
+    key = (distribution, sha256)
+    tables = copies.tables
+    if key not in tables:
+        v = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == distribution,
+                                                             DistributionVersion.sha256 == sha256))
+        if v is None:
+            row = session.get(Distribution, distribution)
+            v = SimpleNamespace(path=row.archive_path, format=(row.detected_format or "").lower() or None,
+                                encoding=row.detected_encoding) if row is not None and row.archive_hash == sha256 \
+                else None
+        columns = _names(v, copies.names)
+        tables[key] = SimpleNamespace(header=columns) if columns is not None else None
+    return tables[key]
+
+
+def _said(session, findings: Any, sha256s: dict[str, str], personal: set[str], copies: _Copies,
+          ) -> tuple[list | None, list[str | int]]:
+    """`findings` as the rules write them now (`said_by_position`, each in the copy its distribution's assessment
+    read), and how each personal name is said now; (None, []) when none names a column by personal data."""
+    if not isinstance(findings, list) or not any(n in personal for f in findings for n in _finding_names(f)):
+        return None, []
+    out, said = [], []
+    for finding in findings:
+        if not any(n in personal for n in _finding_names(finding)):
+            out.append(finding)
+            continue
+        dist = finding.get("distribution")
+        new, names = said_by_position(finding, _table(session, dist, sha256s.get(dist), copies))
+        out.append(new)
+        said += names
+    return (out, said) if said else (None, [])
+
+
+def _count(report: ScrubReport, said: list[str | int]) -> None:
+    located = sum(1 for ref in said if isinstance(ref, int))
+    report.by_position += located
+    report.redacted += len(said) - located
+
+
+def _assessments(session, report: ScrubReport, batch: int, copies: _Copies) -> None:
+    last = 0
+    while True:
+        rows = session.execute(select(Assessment.id, Assessment.distributions, Assessment.findings)
+                               .where(Assessment.id > last).order_by(Assessment.id).limit(batch)).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        personal = _personal(n for _, _, findings in rows if isinstance(findings, list)
+                             for f in findings for n in _finding_names(f))
+        for assessment_id, distributions, findings in rows:
+            new, said = _said(session, findings, _sha256s(distributions), personal, copies)
+            if new is None:
+                continue
+            report.assessments += 1
+            _count(report, said)
+            if not report.dry_run:
+                set_assessment_findings(session, assessment_id, new)
+        if not report.dry_run:
+            session.commit()
 
 
 def _previews(check: Any) -> list[dict]:
@@ -188,7 +300,24 @@ def _previews(check: Any) -> list[dict]:
         if isinstance(previews, list) else []
 
 
-def _checks(session, report: ScrubReport, batch: int) -> None:
+#: Where a kept check holds findings (app.services.check.prepublication_check), the assessment's own first: the
+#: others are copies of its findings, whose names are counted once.
+CHECK_FINDINGS = (("assessment", "findings"), ("findings",), ("pii",))
+
+
+def _findings_of(check: Any) -> list[tuple[dict, str]]:
+    """(the dict, its key) of each list of findings a kept check holds, in `CHECK_FINDINGS` order."""
+    out = []
+    for path in CHECK_FINDINGS:
+        holder = check.get("result") if isinstance(check, dict) else None
+        for step in path[:-1]:
+            holder = holder.get(step) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and isinstance(holder.get(path[-1]), list):
+            out.append((holder, path[-1]))
+    return out
+
+
+def _checks(session, report: ScrubReport, batch: int, copies: _Copies) -> None:
     last = ""
     while True:
         rows = session.execute(select(Dataset.id, Dataset.prepublication_check)
@@ -197,16 +326,30 @@ def _checks(session, report: ScrubReport, batch: int) -> None:
         if not rows:
             return
         last = rows[-1][0]
-        personal = _personal(h for _, check in rows for p in _previews(check) for h in p["header"])
+        personal = _personal([*(h for _, check in rows for p in _previews(check) for h in p["header"]),
+                              *(n for _, check in rows for holder, key in _findings_of(check)
+                                for f in holder[key] for n in _finding_names(f))])
         for dataset_id, check in rows:
             found = sum(1 for p in _previews(check) for h in p["header"] if h in personal)
-            if not found:
+            named = any(n in personal for holder, key in _findings_of(check) for f in holder[key]
+                        for n in _finding_names(f))
+            if not found and not named:
                 continue
             report.checks += 1
             report.redacted += found
+            kept = copy.deepcopy(check)
+            assessment = kept["result"].get("assessment")
+            sha256s = _sha256s(assessment.get("distributions") if isinstance(assessment, dict) else None)
+            counted = False
+            for holder, key in _findings_of(kept):
+                new, said = _said(session, holder[key], sha256s, personal, copies)
+                if new is not None:
+                    holder[key] = new
+                    if not counted:  # the first list's names: the others are copies of its findings
+                        _count(report, said)
+                        counted = True
             if report.dry_run:
                 continue
-            kept = copy.deepcopy(check)
             for p in _previews(kept):
                 p["header"] = preview_header([str(h) for h in p["header"]])
             set_kept_check(session, dataset_id, kept)

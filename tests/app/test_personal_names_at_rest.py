@@ -14,8 +14,9 @@ the rows' key) and what its profile found per column (`DistributionVersion.pii`)
 kept there by its position, which the versions doors say ("column 2", 第 2 列); the row store's digest of its table
 (kept to spare the next comparison a read) is not kept. A version kept before, by name, is said without them.
 
-What was kept by name before (a version's change and counts, a check's preview header, an audit entry of a dictionary
-edit, which now keeps such a column by position) is rewritten as it is written now by `opendata pii scrub`.
+What was kept by name before (a version's change and counts, the findings of an assessment and of a kept check, a
+check's preview header, an audit entry of a dictionary edit, which now keeps such a column by position) is rewritten
+as it is written now by `opendata pii scrub`.
 
 Real HTTP through the Flask test client on a real database; the files are uploaded through the services to a
 published dataset (a file added to a published dataset is checked, and withheld by the serving gate).
@@ -273,8 +274,8 @@ def test_pii_scrub_rewrites_what_was_kept_by_name_before(app, tmp_path):
         with factory() as s:
             return [e.detail for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "pii.scrub"))]
 
-    found = {"version_changes": 1, "version_pii": 2, "checks": 1, "dictionary_edits": 1, "by_position": 7,
-             "redacted": 3}
+    found = {"version_changes": 1, "version_pii": 2, "assessments": 0, "checks": 1, "dictionary_edits": 1,
+             "by_position": 7, "redacted": 3}
     dry = scrub("--dry-run")
     assert dry == {"dry_run": True, **found}
     assert _at_rest(app) == before and runs() == []
@@ -315,3 +316,152 @@ def test_pii_scrub_rewrites_what_was_kept_by_name_before(app, tmp_path):
     change = _at_rest(app)["versions"][-1][1]
     assert (change["columns_added"], change["columns_removed"], change["key"]) == (["[redacted]"], ["[redacted]"],
                                                                                   "[redacted]")
+
+
+# --------------------------------------------------------------------------- findings kept before: `opendata pii scrub`
+
+
+def _cli(app, *args: str) -> dict:
+    """`opendata <args>` run through Flask's CLI runner on the test's catalog; what it printed, as JSON."""
+    from app.cli import main
+
+    settings = app.config["OPENDATA"]
+    env = {f"OPENDATA_{key}": str(settings[key]) for key in ("DATABASE_URL", "INSTANCE_DIR", "ARCHIVE_DIR")}
+    done = app.test_cli_runner().invoke(main, list(args), env=env)
+    assert done.exit_code == 0, (done.output, done.exception)
+    return json.loads(done.stdout)
+
+
+def _draft(app, slug: str, files: dict[str, bytes]) -> dict[str, str]:
+    """A draft of OWN's publisher made of these uploaded files; {file name: distribution id}."""
+    from app.services import datasets, distributions
+    from app.services.context import Actor
+    from catalog_schema.models import User
+
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            actor = Actor(s, s.scalar(select(User).where(User.email == OWN)), "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, "agency-at-rest", {"title": "Draft", "license": "CC-BY-4.0"}, slug=slug)
+            return {name: distributions.add_upload(actor, ds, io.BytesIO(body), name).id
+                    for name, body in files.items()}
+    finally:
+        runtime.close()
+
+
+def _findings_at_rest(app) -> dict[str, list]:
+    """Every assessment's findings and every check kept with a dataset, as the database holds them."""
+    queries = {"assessments": "SELECT id, distributions, findings FROM assessments ORDER BY id",
+               "checks": "SELECT id, prepublication_check FROM datasets WHERE prepublication_check IS NOT NULL "
+                         "ORDER BY id"}
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return {kind: [[key, *map(_json, values)] for key, *values in s.execute(text(sql)).all()]
+                for kind, sql in queries.items()}
+
+
+def test_pii_scrub_says_the_findings_kept_before_by_position(app):
+    """An assessment stored before a column whose name is personal data was said by its position (a pre-2026-12-07
+    install's row: the findings name the column in their evidence and English message), and a draft's check kept
+    then: `opendata pii scrub` rewrites their findings as the rules write them now, by the column's position in the
+    copy they were made of, counts them with --dry-run (and changes nothing), is audited once a run, and a second run
+    changes nothing."""
+    import datetime as dt
+
+    from catalog_schema.models import AuditEvent
+    from tests.support.personal import HEADERLESS_CSV, kept_before
+
+    ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
+                          added={"headerless.csv": HEADERLESS_CSV})
+    published = ids["headerless.csv"]
+    drafted = _draft(app, "at-rest-draft", {"headerless.csv": HEADERLESS_CSV})["headerless.csv"]
+    editor = app.test_client()
+    assert sign_in(editor, OWN).status_code == 302
+    assert editor.get("/publish/at-rest-draft").status_code == 200  # the draft's check, kept with it
+    factory = app.extensions["opendata"]["sessionmaker"]
+    assert [leaked(json.dumps(rows, ensure_ascii=False)) for rows in _findings_at_rest(app).values()] == [[], []]
+
+    def said_now(findings: list[dict], dist: str) -> list[dict]:
+        """What the rules say now of the headerless file, of the kinds they said before (the name of a column that
+        is personal data is now a finding of its own, `header_row`, which they did not make)."""
+        kinds = {f["type"] for f in kept_before(dist)}
+        return [f for f in findings if f.get("distribution") == dist and f["type"] in kinds
+                and not f["evidence"].get("header_row")]
+
+    def old(findings: list[dict], dist: str) -> list[dict]:
+        return [f for f in findings if f.get("distribution") != dist] + kept_before(dist)
+
+    with factory() as s:  # written as a pre-2026-12-07 install kept them
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
+        latest = s.scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
+                           .order_by(Assessment.assessed_at.desc())).first()
+        now = said_now(latest.findings, published)
+        assert len(now) == 6 and leaked(json.dumps(now, ensure_ascii=False)) == []
+        s.add(Assessment(dataset_id=ds.id, assessed_at=latest.assessed_at - dt.timedelta(days=7),
+                         rule_version=latest.rule_version, stars=latest.stars, score=latest.score,
+                         metadata_points=latest.metadata_points, metadata_rating=latest.metadata_rating,
+                         subscores=latest.subscores, data=latest.data, distributions=latest.distributions,
+                         findings=old(latest.findings, published)))
+        draft = s.scalar(select(Dataset).where(Dataset.slug == "at-rest-draft"))
+        check = json.loads(json.dumps(draft.prepublication_check))
+        result = check["result"]
+        draft_now = said_now(result["findings"], drafted)
+        assert said_now(result["assessment"]["findings"], drafted) == draft_now
+        assert [{**f, "distribution": None} for f in draft_now] == [{**f, "distribution": None} for f in now]
+        result["findings"] = result["assessment"]["findings"] = old(result["findings"], drafted)
+        result["pii"] = [f for f in result["findings"] if f["type"].startswith("pii-")]
+        draft.prepublication_check = check
+        s.commit()
+    before = _findings_at_rest(app)
+    assert [bool(leaked(json.dumps(rows, ensure_ascii=False))) for rows in before.values()] == [True, True]
+
+    def runs() -> list:
+        with factory() as s:
+            return [e.detail for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "pii.scrub"))]
+
+    # six findings each: the 3 pii columns, type-error's column twice (listed and counted), missing-cells' one, and
+    # the repeated name's 2 columns; in the assessment and in the check (its three lists the same findings)
+    found = {"version_changes": 0, "version_pii": 0, "assessments": 1, "checks": 1, "dictionary_edits": 0,
+             "by_position": 16, "redacted": 0}
+    assert _cli(app, "pii", "scrub", "--dry-run") == {"dry_run": True, **found}
+    assert _findings_at_rest(app) == before and runs() == []
+
+    assert _cli(app, "pii", "scrub") == {"dry_run": False, **found}
+    after = _findings_at_rest(app)
+    assert [leaked(json.dumps(rows, ensure_ascii=False)) for rows in after.values()] == [[], []]
+    assert runs() == [{"via": "cli", **found}]
+    with factory() as s:  # as the rules write them now: the same findings the latest assessment holds
+        rows = s.scalars(select(Assessment).where(Assessment.dataset_id == ds.id).order_by(Assessment.assessed_at))
+        kept, *_, latest = (list(a.findings) for a in rows)
+        assert said_now(kept, published) == said_now(latest, published) == now
+        assert [f for f in kept if f["distribution"] != published] == \
+            [f for f in latest if f["distribution"] != published]
+        result = s.get(Dataset, draft.id).prepublication_check["result"]
+        assert said_now(result["findings"], drafted) == said_now(result["assessment"]["findings"], drafted) == \
+            draft_now
+        assert result["pii"] == [f for f in result["findings"] if f["type"].startswith("pii-")]
+
+    # a second run finds nothing left to rewrite, and rewrites nothing
+    assert _cli(app, "pii", "scrub") == {"dry_run": False, **{kind: 0 for kind in found}}
+    assert _findings_at_rest(app) == after and len(runs()) == 2
+
+    # one made of a copy no longer known (its file pruned with its version): such a name [redacted], as shown before
+    with factory() as s:
+        first = s.scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
+                          .order_by(Assessment.assessed_at)).first()
+        gone = [{**d, "sha256": "0" * 64} if d["id"] == published else d for d in first.distributions]
+        s.add(Assessment(dataset_id=ds.id, assessed_at=first.assessed_at - dt.timedelta(days=7),
+                         rule_version=first.rule_version, stars=first.stars, score=first.score,
+                         metadata_points=first.metadata_points, metadata_rating=first.metadata_rating,
+                         subscores=first.subscores, data=first.data, distributions=gone,
+                         findings=old(first.findings, published)))
+        s.commit()
+    assert _cli(app, "pii", "scrub") == {"dry_run": False, **{kind: 0 for kind in found}, "assessments": 1,
+                                         "redacted": 7}
+    assert [leaked(json.dumps(rows, ensure_ascii=False)) for rows in _findings_at_rest(app).values()] == [[], []]
+    with factory() as s:
+        oldest = s.scalars(select(Assessment).where(Assessment.dataset_id == ds.id)
+                           .order_by(Assessment.assessed_at)).first()
+        pii_found = [f for f in oldest.findings if f["distribution"] == published and f["type"].startswith("pii-")]
+        assert [(f["evidence"], f["message"]) for f in pii_found][:1] == [
+            ({"column": "[redacted]", "count": 159}, "Column [redacted] holds 159 mobile phone numbers.")]

@@ -373,6 +373,42 @@ def test_a_repeated_column_name_that_is_personal_data_is_said_by_the_positions_i
     assert leaked(json.dumps(found["duplicate-header"].to_dict())) == []
 
 
+def test_a_finding_kept_before_columns_were_said_by_position_is_said_as_the_rules_say_it_now(tmp_path):
+    """Findings stored before a column whose name is personal data was said by its position (as the rules wrote them
+    until 2026-12-07) name it: `column`, a `columns` or `labels` text, `by_column` keys, and the English message made
+    of them. `said_by_position` makes of each, from the table's column names, the finding the rules make now; a
+    finding made now is left as it is; a table no longer known says such a name [redacted]."""
+    from quality.findings import REDACTED, said_by_position
+    from tests.support.personal import HEADERLESS_CSV, IDS, PHONES, kept_before, leaked
+
+    path = tmp_path / "headerless.csv"
+    path.write_bytes(HEADERLESS_CSV)
+    profile = profile_file(path)
+    assert list(profile.inferred_types) == ["居民0", PHONES[0], IDS[0], "已办结", PHONES[1], IDS[0] + "2"]
+    now = [f.to_dict() for f in profile_findings(profile, "d")]
+    kept = kept_before("d")  # as the rules wrote them of this file before
+    told = [said_by_position(f, profile) for f in kept]
+    assert [said for _, said in told] == [[3, 6], [5], [5, 5], [2], [3], [6]]
+    assert [f for f, _ in told] == [f for f in now if not f["evidence"].get("header_row")]
+    assert leaked(json.dumps([f for f, _ in told], ensure_ascii=False)) == []
+    for finding in now:  # as the rules make it now: as it is
+        assert said_by_position(finding, profile) == (finding, [])
+        assert said_by_position(finding, profile)[0] is finding
+    # one kept before that names its columns by names that are no personal data: as it is
+    clean = {"type": "type-error",
+             "evidence": {"count": 2, "columns": "金额, 日期", "by_column": {"金额": 1, "日期": 1}}}
+    assert said_by_position(clean, profile) == (clean, [])
+
+    # the table no longer known: such a name [redacted], the others as they were
+    unknown = [said_by_position(f, None) for f in kept]
+    assert [said for _, said in unknown] == [[REDACTED]] + [[REDACTED]] + [[REDACTED] * 2] + [[REDACTED]] * 3
+    assert unknown[1][0]["evidence"]["by_column"] == {"已办结": 1, REDACTED: 1}
+    assert unknown[3][0]["evidence"] == {"column": REDACTED, "count": 159}
+    assert unknown[3][0]["message"] == "Column [redacted] holds 159 mobile phone numbers."
+    assert leaked(json.dumps([f for f, _ in unknown], ensure_ascii=False)) == []
+    assert [said_by_position(f, None) for f, _ in unknown] == [(f, []) for f, _ in unknown]  # and then as it is
+
+
 def test_pii_below_the_rows_a_column_is_typed_from_is_counted(tmp_path):
     """A column is typed from its first hundred rows; one typed date or boolean was not scanned at all, so ID numbers
     and mobile numbers below a hundred dates were in no fact, and the table's conversions served them. Its cells

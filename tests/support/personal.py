@@ -72,6 +72,46 @@ def zip_bytes(*members: tuple[str, bytes]) -> bytes:
 PII_CSV = csv_bytes(HEADER, ROWS)
 CLEAN_CSV = csv_bytes(["区县", "人口"], [["临江区", "120000"], ["白沙县", "56000"], ["东港区", "98000"]])
 
+#: A file without a header row: its first row (a resident's phone and ID number, a count column whose first cell is
+#: another phone, the guardian's ID number: the same one) is read as the column names, which are then personal data
+#: (``居民0``, PHONES[0], IDS[0], ``已办结``, PHONES[1], IDS[0] + "2": a repeated name takes its occurrence number).
+#: Below it 159 rows: a phone and an ID number in columns 2, 3 and 6, an empty cell in columns 4 and 5, and a word
+#: among column 5's counts.
+HEADERLESS_ROWS = [["居民0", PHONES[0], IDS[0], "已办结", PHONES[1], IDS[0]]] + [
+    [f"居民{n}", PHONES[n % 12], IDS[n % 12], "" if n == 9 else "已办结", {155: "无", 7: ""}.get(n, str(n)),
+     IDS[(n + 1) % 12]] for n in range(1, 160)]
+HEADERLESS_CSV = ("\r\n".join(",".join(r) for r in HEADERLESS_ROWS) + "\r\n").encode("utf-8")
+
+
+def kept_before(distribution: str) -> list[dict]:
+    """The findings the rules kept of HEADERLESS_CSV (as `distribution`) before a column named by personal data was
+    said by its position (until 2026-12-07): by its name, in the evidence and in the English message."""
+    second = IDS[0] + "2"
+    return [
+        {"type": "duplicate-header", "severity": "warning", "distribution": distribution, "message":
+            f"Column names used more than once: {IDS[0]}.", "fix": "Give each column a distinct name.",
+         "evidence": {"count": 1, "labels": IDS[0]}},
+        {"type": "missing-cells", "severity": "info", "distribution": distribution, "message":
+            "2 cells are empty (0.2% of the table).", "fix": "Fill the empty cells, or explain in the description "
+            "what an empty cell means.",
+         "evidence": {"count": 2, "share": 0.2, "by_column": {"已办结": 1, PHONES[1]: 1}}},
+        {"type": "type-error", "severity": "warning", "distribution": distribution, "message":
+            f"1 cell does not match their column's type; most in {PHONES[1]}.", "fix": "Correct the cells that do not "
+            "fit their column's type (numbers with text, dates in another form), or declare the column's type in a "
+            "Table Schema.", "evidence": {"count": 1, "columns": PHONES[1], "by_column": {PHONES[1]: 1}}},
+        {"type": "pii-phone", "severity": "error", "distribution": distribution, "message":
+            f"Column {PHONES[0]} holds 159 mobile phone numbers.", "fix": "Remove or mask the phone numbers before "
+            "publishing.", "evidence": {"column": PHONES[0], "count": 159}},
+        {"type": "pii-id-number", "severity": "error", "distribution": distribution, "message":
+            f"Column {IDS[0]} holds 159 valid resident identity numbers.", "fix": "Remove or mask the identity "
+            "numbers before publishing (for example keep only the region code).",
+         "evidence": {"column": IDS[0], "count": 159}},
+        {"type": "pii-id-number", "severity": "error", "distribution": distribution, "message":
+            f"Column {second} holds 159 valid resident identity numbers.", "fix": "Remove or mask the identity "
+            "numbers before publishing (for example keep only the region code).",
+         "evidence": {"column": second, "count": 159}},
+    ]
+
 
 def leaked(text: str) -> list[str]:
     """The made-up personal values that appear in `text` (none may reach the public)."""
