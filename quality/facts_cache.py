@@ -11,7 +11,8 @@ digest of the quality engine's own code, the encoding detector it shares with ev
 and the format vocabulary (`code_digest`), so a changed rule, or a changed encoding decision, never meets facts an
 older one wrote. A document is written only when it reads back equal to what was computed (see
 `quality.assess.DistributionFacts.to_doc`), and a missing, unreadable or foreign one is simply recomputed:
-the cache can be deleted at any time (`opendata prune` drops the facts of archive files it removes).
+the cache can be deleted at any time (`opendata prune` drops the facts of archive files it removes, and every
+document nothing reads again: `unread`).
 """
 
 from __future__ import annotations
@@ -110,6 +111,33 @@ def forget(archive_dir: str | os.PathLike, sha256: str) -> int:
         path.unlink(missing_ok=True)
         gone += 1
     return gone
+
+
+def stored(archive_dir: str | os.PathLike) -> dict[str, list[Path]]:
+    """Every archived file the cache keeps a document of (its facts, its CSV scan), by sha256, with those documents."""
+    out: dict[str, list[Path]] = {}
+    folder = Path(archive_dir) / FOLDER
+    for path in folder.glob("??/*.json") if folder.is_dir() else ():
+        sha = path.name.split(".", 1)[0]
+        if len(sha) == 64 and path.parent.name == sha[:2]:
+            out.setdefault(sha, []).append(path)
+    return out
+
+
+def unread(archive_dir: str | os.PathLike, current: set[str]) -> list[Path]:
+    """The documents the cache keeps that nothing reads again: every one of an archived file that is no distribution's
+    copy now (not in `current`, their sha256s: an older version of a changed file, whose scan only the comparison with
+    its next version read, or a removed file's), and a CSV scan of a current copy kept under another engine's key
+    (`scan_key`). What an older engine kept of a current copy under another variant is not told apart from what this
+    one keeps (the variant is a digest): it stays until the copy is left."""
+    scan = f".{scan_key()}.json"
+    out: list[Path] = []
+    for sha, paths in stored(archive_dir).items():
+        if sha not in current:
+            out += paths
+        else:
+            out += [p for p in paths if p.name.startswith(f"{sha}.scan-") and not p.name.endswith(scan)]
+    return sorted(out)
 
 
 def scan_key() -> str:

@@ -1,5 +1,6 @@
-"""opendata prune: the catalog's history past retention (app/services/history.py) and the file versions past
-theirs (app/services/versions.py), in one run."""
+"""opendata prune: the catalog's history past retention (app/services/history.py), the file versions past
+theirs, and what the facts cache kept of copies no distribution has any more (app/services/versions.py), in one
+run."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from app.cli_lang import N_, _
 
 
 def run_prune(settings: dict, *, dry_run: bool = False, progress=None) -> dict:
-    """Prune history and file versions by the settings' retention; the report as a dict (the scheduler and
-    `opendata schedule` call this too)."""
+    """Prune history and file versions by the settings' retention, and the facts cache's documents nothing reads
+    again (whatever the retention); the report as a dict (the scheduler and `opendata schedule` call this too)."""
     from app.services import history, versions
     from app.services.context import Actor, Runtime
     from catalog_schema.db import make_engine, make_sessionmaker
@@ -27,11 +28,13 @@ def run_prune(settings: dict, *, dry_run: bool = False, progress=None) -> dict:
             kept = history.prune(actor, history.HistoryRetention.of(settings), dry_run=dry_run, progress=progress)
             files = versions.prune(actor, versions.Retention.of(settings), archive_dir=settings["ARCHIVE_DIR"],
                                    dry_run=dry_run)
+            facts = versions.prune_facts(session, archive_dir=settings["ARCHIVE_DIR"], dry_run=dry_run)
     finally:
         runtime.close()
         engine.dispose()
     out = kept.to_dict()
     out["versions"] = {k: v for k, v in files.to_dict().items() if k != "removed"}
+    out["facts"] = facts.to_dict()
     return out
 
 
@@ -60,10 +63,12 @@ def prune_if_due(settings: dict, now=None) -> dict | None:
 def register(main: click.Group) -> None:
     @main.command("prune", help=N_("Remove the harvest jobs, assessments and file versions past their retention "
                                    "settings (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT, "
-                                   "VERSION_RETENTION_*), and add up daily usage counts older than "
-                                   "USAGE_DAILY_RETENTION_DAYS into monthly ones.\n\nPrints JSON: the retention and "
-                                   "how many jobs, record rows, assessments, versions and daily usage rows went (or "
-                                   "would go); progress on standard error when it is a terminal."))
+                                   "VERSION_RETENTION_*), add up daily usage counts older than "
+                                   "USAGE_DAILY_RETENTION_DAYS into monthly ones, and remove what was kept beside the "
+                                   "archive of files no distribution has any more (ARCHIVE_DIR/facts/).\n\nPrints "
+                                   "JSON: the retention and how many jobs, record rows, assessments, versions, daily "
+                                   "usage rows and kept facts went (or would go); progress on standard error when it "
+                                   "is a terminal."))
     @click.option("--dry-run", is_flag=True, help=N_("Only count what would be removed."))
     @click.pass_obj
     def prune(obj, dry_run: bool) -> None:
@@ -73,7 +78,8 @@ def register(main: click.Group) -> None:
         settings = obj.settings
         if not HistoryRetention.of(settings).active and not Retention.of(settings).active:
             click.echo(_("no retention set (HARVEST_JOB_RETENTION_*, ASSESSMENT_RETENTION_COUNT, "
-                         "USAGE_DAILY_RETENTION_DAYS and VERSION_RETENTION_* are 0): everything is kept"), err=True)
+                         "USAGE_DAILY_RETENTION_DAYS and VERSION_RETENTION_* are 0): every job, assessment, version "
+                         "and usage count is kept"), err=True)
 
         def progress(kind: str, done: int, total: int) -> None:
             if sys.stderr.isatty():

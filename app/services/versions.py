@@ -10,6 +10,10 @@ files no distribution and no remaining version references (files are content-add
 distributions, or two versions, may share one). Rows go first and files only after the commit, so a
 failure never leaves a row without its file. The row store's tables of copies no distribution has are
 removed by `opendata datastore prune`.
+
+`prune_facts` removes what the facts cache kept beside the archive that nothing reads again (quality.facts_cache:
+what reading a copy found, read by that copy's next assessment): the documents of every copy no distribution has now,
+older versions kept under retention among them, whose archive files stay (`opendata prune`).
 """
 
 from __future__ import annotations
@@ -156,4 +160,42 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
     return report
 
 
-__all__ = ["PruneReport", "Retention", "past_retention", "prune"]
+@dataclass
+class FactsReport:
+    dry_run: bool
+    files: list[str] = field(default_factory=list)  # documents removed (or that would be)
+    bytes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": len(self.files), "bytes": self.bytes}
+
+
+def current_copies(session) -> set[str]:
+    """The sha256 of every distribution's archived copy now."""
+    return {sha for sha in session.scalars(select(Distribution.archive_hash).distinct()) if sha}
+
+
+def prune_facts(session, *, archive_dir: str | os.PathLike, dry_run: bool = False) -> FactsReport:
+    """Remove the facts cache's documents nothing reads again (`facts_cache.unread`: those of copies no distribution
+    has now, and scans under another engine's key); with `dry_run`, only say which. A cache, not the catalog: nothing
+    is audited. The current copies are read again before any document is removed, so one of a copy that became
+    current meanwhile stays; one kept of a copy a check archived and has not committed yet may go, and is made again
+    when that copy is next read."""
+    report = FactsReport(dry_run=dry_run)
+    sizes: dict[Path, int] = {}
+    for path in facts_cache.unread(archive_dir, current_copies(session)):
+        try:
+            sizes[path] = path.stat().st_size
+        except OSError:  # gone meanwhile (an assessment read its copy again: its names were personal data)
+            continue
+    if not dry_run and sizes:
+        still = set(facts_cache.unread(archive_dir, current_copies(session)))
+        sizes = {path: size for path, size in sizes.items() if path in still}
+        for path in sizes:
+            path.unlink(missing_ok=True)
+    report.files = [str(p) for p in sizes]
+    report.bytes = sum(sizes.values())
+    return report
+
+
+__all__ = ["FactsReport", "PruneReport", "Retention", "current_copies", "past_retention", "prune", "prune_facts"]

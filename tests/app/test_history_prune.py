@@ -116,7 +116,7 @@ def test_opendata_prune_and_the_schedule_run_it_once_a_day(runtime, add_source, 
     env.update({"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path / "cli"),
                 "OPENDATA_RECHECK_PERIOD_DAYS": "0"})  # no re-check adding assessments between count and prune
     nothing = opendata("prune", "--dry-run", env=env)
-    assert nothing.returncode == 0 and "everything is kept" in nothing.stderr
+    assert nothing.returncode == 0 and "every job, assessment, version and usage count is kept" in nothing.stderr
     assert json.loads(nothing.stdout)["assessments"] == 0
     env.update({"OPENDATA_HARVEST_JOB_RETENTION_COUNT": "1", "OPENDATA_ASSESSMENT_RETENTION_COUNT": "2"})
     dry = opendata("prune", "--dry-run", env=env)

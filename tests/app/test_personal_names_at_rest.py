@@ -465,3 +465,74 @@ def test_pii_scrub_says_the_findings_kept_before_by_position(app):
         pii_found = [f for f in oldest.findings if f["distribution"] == published and f["type"].startswith("pii-")]
         assert [(f["evidence"], f["message"]) for f in pii_found][:1] == [
             ({"column": "[redacted]", "count": 159}, "Column [redacted] holds 159 mobile phone numbers.")]
+
+
+# --------------------------------------------------------------------------- the facts of copies no longer current
+
+
+def test_prune_removes_the_facts_kept_of_copies_no_distribution_has_now(app):
+    """What reading an archived copy found is kept beside the archive (quality.facts_cache) and read by the next
+    assessment of that copy; once a distribution has another copy, what was kept of the one before is never read
+    again. Kept by an older engine, it may hold the column names of a headerless file (a citizen's ID number): that
+    is deleted only when the copy is read again, which an older version never is. `opendata prune` removes the
+    documents of every copy no distribution has now, and a CSV scan kept under another engine's key, counts them with
+    --dry-run (removing nothing), keeps those of the current copies, and removes nothing the second time."""
+    ids = publish_uploads(app, OWN, "agency-at-rest", "at-rest", "At rest", {"clean.csv": DOOR_TABLE},
+                          added={"first-row.csv": FIRST_ROW})
+    factory = app.extensions["opendata"]["sessionmaker"]
+
+    def copies() -> dict[str, str]:
+        with factory() as s:
+            return {name: s.get(Distribution, dist_id).archive_hash for name, dist_id in ids.items()}
+
+    def documents() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in (archive / facts_cache.FOLDER).rglob("*.json")}
+
+    before = copies()
+    with factory() as s:
+        archive = Path(s.get(Distribution, ids["clean.csv"]).archive_path).parent.parent
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        with factory() as s:
+            from app.services import distributions
+            from app.services.context import Actor
+            from catalog_schema.models import User
+
+            actor = Actor(s, s.scalar(select(User).where(User.email == OWN)), "test", runtime=runtime, lang="en")
+            ds = s.scalar(select(Dataset).where(Dataset.slug == "at-rest"))
+            for name, body in (("clean.csv", DOOR_TABLE + b"north,3\r\n"), ("first-row.csv", NEXT_ROW)):
+                distributions.replace(actor, ds, ids[name], stream=io.BytesIO(body), filename=name)
+                s.commit()
+    finally:
+        runtime.close()
+    now = copies()
+    assert set(now.values()).isdisjoint(before.values())
+    # what an older engine kept of the headerless copy before (its profile, whose header is the first row), which the
+    # engine now deletes when it reads that copy: no assessment reads it any more
+    assert facts_cache.save(archive, before["first-row.csv"], "older-engine",
+                            {"profile": {"header": [IDS[0], PHONES[0]]}})
+    older_scan = f"{now['clean.csv']}.scan-0123456789abcdef.json"  # a scan an older engine kept of the current copy
+    assert facts_cache.save(archive, now["clean.csv"], "scan-0123456789abcdef", {"layouts": []})
+
+    kept = documents()
+    unread = {p for p in kept if p.name.split(".")[0] in before.values() or p.name == older_scan}
+    assert {p.name.split(".")[0] for p in unread} == {*before.values(), now["clean.csv"]}
+    assert [p.name.split(".")[0] for p in kept if p not in unread] == [now["clean.csv"]] * 2  # its facts, its scan
+    assert leaked(b"".join(kept.values()).decode("utf-8"))
+
+    dry = _cli(app, "prune", "--dry-run")
+    assert dry["facts"] == {"files": len(unread), "bytes": sum(len(kept[p]) for p in unread)}
+    assert documents() == kept
+
+    assert _cli(app, "prune")["facts"] == dry["facts"]
+    assert documents() == {p: body for p, body in kept.items() if p not in unread}
+    assert leaked(b"".join(documents().values()).decode("utf-8")) == []
+    assert _cli(app, "prune")["facts"] == {"files": 0, "bytes": 0}
+
+    # the current copies' facts are what their next assessment reads: it reads them, and writes none anew
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    try:
+        runtime.assess([ds.id])
+    finally:
+        runtime.close()
+    assert documents() == {p: body for p, body in kept.items() if p not in unread}

@@ -225,3 +225,25 @@ def test_the_digest_follows_the_encoding_detector_in_plumbing(tmp_path):
     assert before == facts_cache.code_digest()
     detector.write_text(detector.read_text("utf-8") + "\n# a changed decision\n", "utf-8")
     assert facts_cache.digest_of(source, formats, detector) != before
+
+
+def test_the_documents_nothing_reads_again_are_those_of_files_no_longer_current(tmp_path):
+    """`unread`: every document of a file that is no distribution's copy now (an older version: nothing reads what
+    reading it found again), and a current file's CSV scan kept under another engine's key; the current files' facts
+    and scans under this engine's key are read again, and stay."""
+    current, older = "a" * 64, "b" * 64
+    assert facts_cache.save(tmp_path, current, "variant1", {"profile": None})
+    assert facts_cache.save_scan(tmp_path, current, [{"layout": {"header": ["区县", "人口"]}}])
+    assert facts_cache.save(tmp_path, current, "scan-0123456789abcdef", {"layouts": []})  # an older engine's scan
+    assert facts_cache.save(tmp_path, older, "variant1", {"profile": None})
+    assert facts_cache.save(tmp_path, older, facts_cache.scan_key(), {"layouts": []})
+    (tmp_path / facts_cache.FOLDER / "aa" / ".tmp-unfinished").write_text("{")  # a write under way: not a document
+    assert {sha: sorted(p.name for p in paths) for sha, paths in facts_cache.stored(tmp_path).items()} == {
+        current: sorted([f"{current}.variant1.json", f"{current}.{facts_cache.scan_key()}.json",
+                         f"{current}.scan-0123456789abcdef.json"]),
+        older: sorted([f"{older}.variant1.json", f"{older}.{facts_cache.scan_key()}.json"])}
+    assert [p.name for p in facts_cache.unread(tmp_path, {current})] == sorted(
+        [f"{current}.scan-0123456789abcdef.json", f"{older}.variant1.json", f"{older}.{facts_cache.scan_key()}.json"])
+    assert facts_cache.unread(tmp_path, {current, older}) == [facts_cache.path_of(tmp_path, current,
+                                                                                  "scan-0123456789abcdef")]
+    assert facts_cache.unread(tmp_path / "none", set()) == []
