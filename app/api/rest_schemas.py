@@ -272,6 +272,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "lang": {"type": "string", "enum": ["zh", "en"]}}},
     "DistributionLink": _obj(["url"], {"url": URL, "title": {"type": "string"},
                                        "format": {"type": "string", "description": "e.g. CSV (default: from the URL)"},
+                                       "media_type": {"type": "string", "description": "Its media type, e.g. text/csv "
+                                                      "(a format's name, CSV, is that format's media type); with no "
+                                                      "format given, the format it names. Anything else is refused "
+                                                      "(422 invalid), nothing added"},
                                        "hvd_category": {"type": "array", "items": {"type": "string"},
                                                         "description": "Its own HVD categories, among the "
                                                                        "dataset's (as DistributionHvd)"},
@@ -313,6 +317,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "stars": STAR, "score": SCORE,
         "distributions": {"type": "array", "items": _obj(["id", "url", "upload"], {
             "id": {"type": "string"}, "url": _nullable("string"), "title": LANGMAP, "format": _nullable("string"),
+            "media_type": _nullable("string", description="Its declared media type"),
             "detected_format": _nullable("string"), "upload": {"type": "boolean"},
             "size": {"type": ["integer", "null"]}})},
         "links": _obj(["self", "check", "html", "edit"], {"self": URL, "check": URL, "html": URL, "edit": URL}),

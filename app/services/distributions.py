@@ -111,13 +111,15 @@ def _append(actor: Actor, ds: Dataset, dist: dict[str, Any], hvd: dict[str, Any]
 
 
 def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution:
-    """Part of a bigger change (a new dataset's links): no commit here."""
+    """Part of a bigger change (a new dataset's links {url, title, format, media_type, hvd_category,
+    applicable_legislation}, each taken as add_link takes it): no commit here."""
     if not isinstance(link, dict):
         raise Invalid(T_("Each distribution must be an object {url, title, format}."), field="distributions")
     refuse_controls(link)
     before = to_record(ds)
     hvd = {k: link[k] for k in ("hvd_category", "applicable_legislation") if k in link}
-    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format")), hvd)
+    row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format"),
+                                          link.get("media_type")), hvd)
     audit(actor, "publish.add_distribution", ds, before, to_record(ds), url=row.download_url)
     return row
 

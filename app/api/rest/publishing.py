@@ -81,7 +81,7 @@ def _publish_doc(ds: Dataset, result: dict[str, Any] | None = None) -> dict[str,
            "publisher": ds.publisher.slug if ds.publisher else None, "licence": ds.license_id,
            "harvested": ds.source_id is not None, "stars": ds.stars, "score": ds.score,
            "distributions": [{"id": d.id, "url": d.download_url or d.access_url, "title": dict(d.title or {}),
-                              "format": d.format, "detected_format": d.detected_format,
+                              "format": d.format, "media_type": d.media_type, "detected_format": d.detected_format,
                               "upload": bool(is_upload(d)), "size": d.byte_size} for d in ds.distributions],
            "links": {"self": api_url(".dataset", slug=ds.slug), "check": api_url(".dataset_check", slug=ds.slug),
                      "html": site_url(f"/dataset/{ds.slug}"), "edit": site_url(f"/publish/{ds.slug}")}}
@@ -121,7 +121,8 @@ def _editable(slug: str, *, write: bool = True):
               tag="publishing", methods=("POST",), body={"application/json": "DatasetWrite"}, status=201,
               errors=WRITE_ERRORS, auth=True,
               description=N_("Needs an API token of an admin or editor of the publisher (or a sysadmin). Linked "
-                          "distributions may be given as `distributions: [{url, title, format}]`; files are "
+                          "distributions may be given as `distributions: [{url, title, format, media_type}]`, each "
+                          "taken as .../distributions takes a link (one refused: nothing is created); files are "
                           "uploaded afterwards to .../distributions. With `publish: true` the dataset is "
                           "published at once (refused, and nothing created, when the check blocks it)."))
 def dataset_create():
@@ -172,8 +173,11 @@ def dataset_patch(slug: str):
               response="PublishResult", tag="publishing", methods=("POST",), status=201,
               body={"application/json": "DistributionLink", "multipart/form-data": "DistributionUpload"},
               errors=(*WRITE_ERRORS, 413), auth=True,
-              description=N_("JSON {url, title, format} links a file on the web; multipart/form-data with a "
-                          "`file` part uploads one (capped at OPENDATA_MAX_UPLOAD_BYTES while it streams, its "
+              description=N_("JSON {url, title, format, media_type} links a file on the web (`media_type`, e.g. "
+                          "text/csv, declares its media type and, with no format given, the format it names, so a "
+                          "link whose address names no format, an API's export, keeps its format; a value that is "
+                          "no media type is refused with 422 'invalid', and nothing is added); multipart/form-data "
+                          "with a `file` part uploads one (capped at OPENDATA_MAX_UPLOAD_BYTES while it streams, its "
                           "format sniffed from the bytes). HTML pages, zip bombs and office files declaring XML "
                           "entities are refused (400 with code html-not-data, zip-bomb or xml-entities). On a "
                           "published dataset the new file is checked at once: personal data in it is withheld "
@@ -198,6 +202,7 @@ def dataset_distributions(slug: str):
         data = _body()
         with _acting(user, _lang(data)) as actor:
             distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"),
+                                   media_type=data.get("media_type"),
                                    hvd={k: data[k] for k in ("hvd_category", "applicable_legislation") if k in data})
     resp = jsonify(_publish_doc(ds))
     resp.status_code = 201

@@ -1,0 +1,125 @@
+"""A linked file's media type, said by a client at each door that adds one, taken by the one service rule
+(distributions.add_link(media_type=), fields.media_type): the publish page's link form, REST `POST
+/api/v1/datasets/<slug>/distributions` and the links of `POST /api/v1/datasets`, CKAN `resource_create` and the
+resources of `package_create`. The REST doors and resource_create dropped it (and resource_create the resource's
+description), so a link to an API's export (an address that ends in no format's extension) lost its format and media
+type, with their metadata points, at those doors only. A value that is no media type is refused in each door's own
+shape, and nothing is added."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from sqlalchemy import select
+
+from catalog_schema.models import Dataset
+from catalog_schema.store import to_record
+from tests.support.publishing import build_world, form_post, sign_in
+
+EXPORT = "http://127.0.0.1:9/api/export?id="  # an API's export: its address names no format
+#: what a client declares -> the media type and the format stored (a format's name is that format's media type; a
+#: type no format of the catalog's has is kept, and gives no format)
+SAID = (("application/json", "application/json", "JSON"), ("CSV", "text/csv", "CSV"),
+        ("application/vnd.example.table", "application/vnd.example.table", None))
+BAD = "comma separated"
+
+
+@pytest.fixture
+def world(snapshot, app):
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
+
+
+@pytest.fixture
+def openapi(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def _validate(openapi: dict, name: str, body) -> None:
+    defs = json.loads(json.dumps(openapi["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
+    jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs}).validate(body)
+
+
+def _files(app, slug: str) -> list[dict] | None:
+    """The distributions of dataset `slug` as the catalog keeps them (None: there is no such dataset)."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        return None if ds is None else to_record(ds)["distributions"]
+
+
+def _add(door: str, client, world, links: list[dict]):
+    """Add `links` ({url, title, media_type}) to a draft of agency-a through `door`; the slug of the draft."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    if door == "page":
+        sign_in(client, world.emails["editor_a"])
+        edit = f"/publish/{world.draft_a}"
+        for link in links:
+            assert form_post(client, edit, f"{edit}/distributions", link).status_code == 303
+        return world.draft_a
+    if door == "rest":
+        for link in links:
+            resp = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=token, json=link)
+            assert resp.status_code == 201, resp.get_json()
+        return world.draft_a
+    if door == "rest-create":
+        resp = client.post("/api/v1/datasets", headers=token, json={
+            "publisher": "agency-a", "name": "exports", "title": "Exports", "distributions": links})
+        assert resp.status_code == 201, resp.get_json()
+        return "exports"
+    resources = [{"url": link["url"], "name": link["title"], "mimetype": link["media_type"],
+                  "description": f"What {link['title']} holds"} for link in links]
+    assert door == "ckan-package_create"
+    resp = client.post("/api/3/action/package_create", headers=token, json={
+        "name": "exports", "title": "Exports", "owner_org": "agency-a", "state": "draft", "resources": resources})
+    assert resp.status_code == 200, resp.get_json()
+    return "exports"
+
+
+DOORS = ("page", "rest", "rest-create", "ckan-package_create")
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_links_media_type_is_taken_alike_at_every_door(app, client, world, door):
+    """The same links, given a media type, are stored with the same media type and format whichever door added them
+    (REST stored none, and no format, for an address that names none)."""
+    links = [{"url": f"{EXPORT}{n}", "title": f"Export {n}", "media_type": said} for n, (said, _, _) in enumerate(SAID)]
+    slug = _add(door, client, world, links)
+    files = _files(app, slug)
+    # (package_create reads an address that looks like no file as its access URL, the other doors as both)
+    assert [(f["download_url"] or f["access_url"], f["media_type"], f["format"]) for f in files] == [
+        (link["url"], media, fmt) for link, (_, media, fmt) in zip(links, SAID, strict=True)]
+
+
+def test_the_rest_answer_and_the_openapi_document_say_a_links_media_type(client, world, openapi):
+    """The request's `media_type` is in the document (DistributionLink, for both REST doors that add links), and the
+    answer says the media type the file was given."""
+    link = openapi["components"]["schemas"]["DistributionLink"]["properties"]
+    assert link["media_type"]["type"] == "string" and "text/csv" in link["media_type"]["description"]
+    body = openapi["paths"]["/datasets/{slug}/distributions"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"]["$ref"] == "#/components/schemas/DistributionLink"
+    resp = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers={
+        "Authorization": world.tokens["editor_a"]}, json={"url": f"{EXPORT}1", "media_type": "CSV"})
+    assert resp.status_code == 201
+    _validate(openapi, "PublishResult", resp.get_json())
+    assert [(d["media_type"], d["format"]) for d in resp.get_json()["distributions"]] == [("text/csv", "CSV")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rest_refuses_a_media_type_in_its_error_shape_and_adds_nothing(app, client, world, openapi, lang):
+    """422 `invalid`, in the request's language, as every refused field of the REST API: the link is not added, the
+    dataset with it not created (both were taken, without their media type)."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    said = "is not a media type" if lang == "en" else "不是媒体类型"
+    added = client.post(f"/api/v1/datasets/{world.draft_a}/distributions?lang={lang}", headers=token,
+                        json={"url": f"{EXPORT}1", "media_type": BAD})
+    created = client.post(f"/api/v1/datasets?lang={lang}", headers=token, json={
+        "publisher": "agency-a", "name": "exports", "title": "Exports",
+        "distributions": [{"url": f"{EXPORT}1", "media_type": "text/csv"}, {"url": f"{EXPORT}2", "media_type": BAD}]})
+    for resp in (added, created):
+        assert resp.status_code == 422, resp.get_json()
+        error = resp.get_json()["error"]
+        assert (error["status"], error["code"]) == (422, "invalid") and BAD in error["message"] and said in \
+            error["message"], error
+        _validate(openapi, "Error", resp.get_json())
+    assert _files(app, world.draft_a) == [] and _files(app, "exports") is None
