@@ -1044,8 +1044,14 @@ def _declared_length() -> int | None:
 
 
 def _resource_fields(params: dict) -> dict[str, Any]:
+    """A resource's title, description and format as the services take them: `name` and `description`, or their
+    translations as package_show gives them (`name_translated`, `description_translated`), which win."""
     fields = {"title": params.get("name"), "description": params.get("description"), "format": params.get("format")}
-    return {k: v for k, v in fields.items() if isinstance(v, str)}
+    fields = {k: v for k, v in fields.items() if isinstance(v, str)}
+    for key, field in (("name_translated", "title"), ("description_translated", "description")):
+        if isinstance(params.get(key), dict):
+            fields[field] = params[key]
+    return fields
 
 
 def _resource_hvd(params: dict, whole: bool) -> dict[str, Any]:
@@ -1078,8 +1084,10 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
         url = params.get("url")
         if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
             raise invalid({"url": ["Missing value" if not url else "Please provide a valid URL"]})
+        # its mimetype as sent: the service takes it by resource_update's rule, a refusal naming `mimetype`
         row = _call(session, user, distributions.add_link, ds, url.strip(), title=fields.get("title"),
-                    format=fields.get("format"), action="ckan.resource_create", hvd=hvd)
+                    format=fields.get("format"), media_type=params.get("mimetype"),
+                    description=fields.get("description"), action="ckan.resource_create", hvd=hvd)
     return resource_show(session, {"id": row.id}, user)
 
 
@@ -1097,9 +1105,6 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     ds, row = _resource_for_write(session, params, user)
     params = _settled_resource(session, ds, row, params, user, whole=whole)
     fields = _resource_fields(params)
-    for key, field in (("name_translated", "title"), ("description_translated", "description")):
-        if isinstance(params.get(key), dict):  # the translations, as package_show gives them
-            fields[field] = params[key]
     if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
         fields = {"title": fields.get("title") or "", "description": fields.get("description") or "",
                   **({"format": fields["format"]} if fields.get("format") else {})}

@@ -55,8 +55,8 @@ def _title(title: Any, fallback: str, actor: Actor) -> dict[str, str]:
 
 
 def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None,
-                 declared_media_type: Any = None) -> dict[str, Any]:
-    refuse_controls({"format": format, "media_type": declared_media_type})
+                 declared_media_type: Any = None, description: Any = None) -> dict[str, Any]:
+    refuse_controls({"format": format, "media_type": declared_media_type, "description": description})
     url = str(url or "").strip()
     if not _URL.match(url) or len(url) > 2000:
         raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
@@ -71,6 +71,8 @@ def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None,
             "media_type": fmt.media_types[0] if fmt and fmt.media_types else None}
     if declared is not None:
         _declare_media_type(link, declared, format_given=bool(format))
+    if description:  # a text in the actor's language, or a language map (CKAN's description_translated)
+        link["description"] = langmap(description, actor.lang, None)
     return link
 
 
@@ -162,15 +164,16 @@ def _finish_files(actor: Actor, ds: Dataset, action: str, before: dict, **detail
 
 @service
 def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: Any = None,
-             media_type: Any = None, action: str = "publish.add_distribution",
+             media_type: Any = None, description: Any = None, action: str = "publish.add_distribution",
              hvd: dict[str, Any] | None = None) -> Distribution:
     """Link a file on the web; it is checked (and archived) by the check, at once on a published dataset.
     `media_type`: its declared media type, taken as `replace` takes one (fields.media_type, else Invalid naming
     `media_type`, before anything is added; with no format given, the format it names); empty: none declared.
+    `description`: a text (in the actor's language) or a language map, as `replace` takes one.
     `hvd`: its own {hvd_category, applicable_legislation}, under set_hvd's rules."""
     _editable(actor, ds)
     before = to_record(ds)
-    row = _append(actor, ds, _link_record(actor, url, title, format, media_type), hvd)
+    row = _append(actor, ds, _link_record(actor, url, title, format, media_type, description), hvd)
     _finish_files(actor, ds, action, before, url=row.download_url)
     return row
 

@@ -12,11 +12,14 @@ import json
 
 import jsonschema
 import pytest
+from ckanapi import RemoteCKAN
+from ckanapi.errors import ValidationError
 from sqlalchemy import select
 
 from catalog_schema.models import Dataset
 from catalog_schema.store import to_record
 from tests.support.publishing import build_world, form_post, sign_in
+from tests.support.wsgiserver import ServedApp
 
 EXPORT = "http://127.0.0.1:9/api/export?id="  # an API's export: its address names no format
 #: what a client declares -> the media type and the format stored (a format's name is that format's media type; a
@@ -69,6 +72,12 @@ def _add(door: str, client, world, links: list[dict]):
         return "exports"
     resources = [{"url": link["url"], "name": link["title"], "mimetype": link["media_type"],
                   "description": f"What {link['title']} holds"} for link in links]
+    if door == "ckan-resource_create":
+        for resource in resources:
+            resp = client.post("/api/3/action/resource_create", headers=token,
+                               json={"package_id": world.draft_a, **resource})
+            assert resp.status_code == 200, resp.get_json()
+        return world.draft_a
     assert door == "ckan-package_create"
     resp = client.post("/api/3/action/package_create", headers=token, json={
         "name": "exports", "title": "Exports", "owner_org": "agency-a", "state": "draft", "resources": resources})
@@ -76,19 +85,21 @@ def _add(door: str, client, world, links: list[dict]):
     return "exports"
 
 
-DOORS = ("page", "rest", "rest-create", "ckan-package_create")
+DOORS = ("page", "rest", "rest-create", "ckan-resource_create", "ckan-package_create")
 
 
 @pytest.mark.parametrize("door", DOORS)
 def test_a_links_media_type_is_taken_alike_at_every_door(app, client, world, door):
     """The same links, given a media type, are stored with the same media type and format whichever door added them
-    (REST stored none, and no format, for an address that names none)."""
+    (REST and resource_create stored none, and no format, for an address that names none)."""
     links = [{"url": f"{EXPORT}{n}", "title": f"Export {n}", "media_type": said} for n, (said, _, _) in enumerate(SAID)]
     slug = _add(door, client, world, links)
     files = _files(app, slug)
     # (package_create reads an address that looks like no file as its access URL, the other doors as both)
     assert [(f["download_url"] or f["access_url"], f["media_type"], f["format"]) for f in files] == [
         (link["url"], media, fmt) for link, (_, media, fmt) in zip(links, SAID, strict=True)]
+    if door.startswith("ckan"):  # resource_create dropped a resource's description
+        assert [list(f["description"].values()) for f in files] == [[f"What Export {n} holds"] for n in range(3)]
 
 
 def test_the_rest_answer_and_the_openapi_document_say_a_links_media_type(client, world, openapi):
@@ -123,3 +134,43 @@ def test_rest_refuses_a_media_type_in_its_error_shape_and_adds_nothing(app, clie
             error["message"], error
         _validate(openapi, "Error", resp.get_json())
     assert _files(app, world.draft_a) == [] and _files(app, "exports") is None
+
+
+def test_resource_create_refuses_a_mimetype_as_ckan_names_the_field_and_adds_nothing(app, client, world):
+    """CKAN's Validation Error naming `mimetype`, as resource_update's is (409), and nothing added."""
+    resp = client.post("/api/3/action/resource_create", headers={"Authorization": world.tokens["editor_a"]},
+                       json={"package_id": world.draft_a, "url": f"{EXPORT}1", "mimetype": BAD})
+    assert resp.status_code == 409, resp.get_json()
+    error = resp.get_json()["error"]
+    assert error["__type"] == "Validation Error" and BAD in error["mimetype"][0], error
+    assert _files(app, world.draft_a) == []
+
+
+@pytest.fixture
+def served(app):
+    server = ServedApp(app, threads=2)
+    app.config["OPENDATA"]["SITE_URL"] = server.url
+    yield server
+    server.close()
+
+
+def test_ckanapi_resource_create_with_a_mimetype_and_a_description(app, world, served):
+    """ckanapi's resource_create over a real socket: the mimetype and the description it sends are the resource's,
+    as resource_show then gives them; one that is no media type is ckanapi's ValidationError on `mimetype`."""
+    ck = RemoteCKAN(served.url, apikey=world.tokens["editor_a"])
+    made = ck.action.resource_create(package_id=world.draft_a, url=f"{EXPORT}1", name="Export",
+                                     description="Every stop, as JSON", mimetype="application/json")
+    assert (made["mimetype"], made["format"], made["description"]) == ("application/json", "JSON",
+                                                                       "Every stop, as JSON")
+    shown = ck.action.resource_show(id=made["id"])
+    assert (shown["mimetype"], shown["format"], shown["description"]) == ("application/json", "JSON",
+                                                                          "Every stop, as JSON")
+    translated = ck.action.resource_create(package_id=world.draft_a, url=f"{EXPORT}2",
+                                           name_translated={"en": "Stops", "zh": "站点"},
+                                           description_translated={"zh": "所有站点"})
+    assert (translated["name_translated"], translated["description_translated"]) == (
+        {"en": "Stops", "zh": "站点"}, {"zh": "所有站点"})
+    with pytest.raises(ValidationError) as refused:
+        ck.action.resource_create(package_id=world.draft_a, url=f"{EXPORT}3", mimetype=BAD)
+    assert BAD in refused.value.error_dict["mimetype"][0]
+    assert [f["download_url"] for f in _files(app, world.draft_a)] == [f"{EXPORT}1", f"{EXPORT}2"]
