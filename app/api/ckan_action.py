@@ -1118,7 +1118,8 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     elif isinstance(params.get("url"), str) and params["url"].strip() != (row.download_url or row.access_url):
         kwargs["url"] = params["url"].strip()
     mimetype = params.get("mimetype")
-    if "mimetype" in params and (mimetype or None) != row.media_type:  # edited (or made to follow the format)
+    # edited (or made to follow the format), or sent with a new address, whose own format would otherwise give it
+    if "mimetype" in params and ((mimetype or None) != row.media_type or "url" in kwargs):
         kwargs["fields"]["media_type"] = mimetype
     row = _call(session, user, distributions.replace, ds, row.id, **kwargs)
     return resource_show(session, {"id": row.id}, user)

@@ -174,3 +174,21 @@ def test_ckanapi_resource_create_with_a_mimetype_and_a_description(app, world, s
         ck.action.resource_create(package_id=world.draft_a, url=f"{EXPORT}3", mimetype=BAD)
     assert BAD in refused.value.error_dict["mimetype"][0]
     assert [f["download_url"] for f in _files(app, world.draft_a)] == [f"{EXPORT}1", f"{EXPORT}2"]
+
+
+def test_resource_update_with_a_new_url_keeps_the_mimetype_sent_with_it(app, client, world):
+    """resource_update replaces the resource with the dict it is sent: a new address of an export sent with the
+    mimetype it had was stored with none and no format (the mimetype, unchanged, was left out of the change, and the
+    new address names no format), as if the client had cleared it."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/3/action/resource_create", headers=token, json={
+        "package_id": world.draft_a, "url": f"{EXPORT}1", "name": "Export", "mimetype": "application/json"})
+    resource = {"id": made.get_json()["result"]["id"], "name": "Export"}
+    for n, mimetype, fmt in ((2, "application/json", "JSON"), (3, "text/csv", "CSV")):
+        updated = client.post("/api/3/action/resource_update", headers=token,
+                              json={**resource, "url": f"{EXPORT}{n}", "mimetype": mimetype})
+        assert updated.status_code == 200, updated.get_json()
+        file, = _files(app, world.draft_a)
+        assert (file["download_url"], file["media_type"], file["format"]) == (f"{EXPORT}{n}", mimetype, fmt)
+        result = updated.get_json()["result"]
+        assert (result["mimetype"], result["format"]) == (mimetype, fmt)
