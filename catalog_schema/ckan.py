@@ -40,7 +40,9 @@ Where CKAN data goes in the record (nothing is dropped):
 CKAN has one `url` per resource, DCAT two. It becomes `download_url` when `url_type` is
 "upload" or the URL's path ends in a known data-file extension (not a web page), else
 `access_url`; ckanext-dcat's explicit `access_url` / `download_url` resource keys win. On the
-way out `url` is the download URL, else the access URL.
+way out `url` is the download URL, else the access URL. That reading is a harvest's (another portal's url is
+often a landing page); a package written to this catalog's own API (package_create ...) names its files in `url`,
+and `added_links` makes each resource it adds with a url alone a link to that file (both URLs).
 
 The engine in `catalog_schema.fieldrules` keeps verbatim values only while they still say what
 the record says, so `to_ckan(from_ckan(p))` gives `p` back and an edited record is written
@@ -1110,16 +1112,44 @@ def settle(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: str = "")
 
 
 def _settle_one(before: list[dict], i: int, res: Any, lang: str) -> Any:
-    """A sent resource settled against the shown one of its id (at its place, else the one resource of that id);
-    a resource without one is new."""
+    """A sent resource settled against the shown one of its id; a resource without one is new."""
+    found = _shown_resource(before, i, res)
+    return res if found is None else settle_resource(found, res, lang=lang, where=f"resources[{i}].")
+
+
+def _shown_resource(before: list[dict], i: int, res: Any) -> dict | None:
+    """The resource of `before` (package_show's) a sent resource at place `i` is: the one of its id at its place,
+    else the one resource of that id; None for a resource with no id, or one no shown resource has (a new one)."""
     ref = res.get("id") if isinstance(res, dict) else None
     if not isinstance(ref, str) or not ref:
-        return res
+        return None
     found = before[i] if i < len(before) and before[i].get("id") == ref else None
     if found is None:
         same = [r for r in before if r.get("id") == ref]
         found = same[0] if len(same) == 1 else None
-    return res if found is None else settle_resource(found, res, lang=lang, where=f"resources[{i}].")
+    return found
+
+
+def added_links(shown: Mapping[str, Any] | None, sent: Mapping[str, Any]) -> dict[str, Any]:
+    """A package dict sent to this catalog's write API (package_create; package_update or package_patch against the
+    package `shown`) with each resource it adds that gives its `url` alone (no `access_url`, no `download_url`)
+    made a link to that file: the url is its download URL and its access URL, as resource_create, the REST API and
+    the publish page make a link. A publisher writing here names the file in `url` (CKAN's own meaning, which its
+    clients upload and download through); `from_ckan` reads such a url as a harvest of another portal must, the
+    access URL unless it looks like a file, since a portal's url is often a landing page. A resource `shown` has
+    (by its id, as `settle` finds it) is not added: its keys are read as they are sent."""
+    resources = sent.get("resources")
+    if not isinstance(resources, list):
+        return dict(sent)
+    before = [r for r in _list((shown or {}).get("resources")) if isinstance(r, dict)]
+    out = []
+    for i, res in enumerate(resources):
+        url = _str(res.get("url")) if isinstance(res, dict) else None
+        if url is not None and _shown_resource(before, i, res) is None \
+                and _str(res.get("access_url")) is None and _str(res.get("download_url")) is None:
+            res = {**res, "access_url": url, "download_url": url}
+        out.append(res)
+    return {**sent, "resources": out}
 
 
 def settle_resource(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: str = "",

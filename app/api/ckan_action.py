@@ -792,9 +792,13 @@ def _client_tags(pkg: dict) -> dict:
     return pkg
 
 
-def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher) -> dict:
+def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict | None = None) -> dict:
+    """The record of a client's package dict (`shown`: the package as package_show gave it, for an update)."""
     if not _has_text(data.get("title")) and not _has_text(data.get("title_translated")):
         data = {**data, "title": slug}  # CKAN's package schema: a title left empty is the name (if_empty_same_as)
+    # a resource it adds with a url alone is a link to that file, as resource_create makes one (from_ckan reads a
+    # url as a harvest reads another portal's: a landing page unless it looks like a file)
+    data = ckan.added_links(shown, data)
     try:
         rec = ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug}))
     except ValueError as exc:
@@ -905,12 +909,14 @@ def package_create(session: Session, params: dict, user: User) -> dict[str, Any]
     return package_show(session, {"id": ds.id}, user)
 
 
-def _update(session: Session, user: User, action: str, ds: Dataset, data: dict) -> dict[str, Any]:
+def _update(session: Session, user: User, action: str, ds: Dataset, data: dict,
+            shown: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Save `data` over `ds` (`shown`: its package dict as package_show gave it, when the caller has it)."""
     pub = _target_publisher(session, data, user, ds.publisher)
     if pub is not ds.publisher:
         _require_edit(session, user, pub, "move a dataset to")
     name = _check_name(data.get("name") or ds.slug)
-    rec = _record_for(data, ds.id, name, pub)
+    rec = _record_for(data, ds.id, name, pub, shown if shown is not None else _shown(ds))
     ds = _call(session, user, datasets.save_package, rec, dataset=ds, publisher=pub, action=action)
     return package_show(session, {"id": ds.id}, user)
 
@@ -929,10 +935,11 @@ def package_update(session: Session, params: dict, user: User) -> dict[str, Any]
     """Replace a dataset with the given package dict (keys left out are cleared, as in CKAN)."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
     _not_made_private(ds, params)
-    data = _settled(_shown(ds), params)
+    shown = _shown(ds)
+    data = _settled(shown, params)
     if "owner_org" not in data and "organization" not in data and ds.publisher is not None:
         data["owner_org"] = ds.publisher.slug
-    return _update(session, user, "package_update", ds, data)
+    return _update(session, user, "package_update", ds, data, shown)
 
 
 def _current(ds: Dataset) -> dict[str, Any]:
@@ -983,7 +990,7 @@ def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
     patch = {k: v for k, v in params.items() if k != "id"}
     current = _shown(ds)
     return _update(session, user, "package_patch", ds,
-                   _settled(current, {**current, **_translated_patch(current, patch)}))
+                   _settled(current, {**current, **_translated_patch(current, patch)}), current)
 
 
 def _translated_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

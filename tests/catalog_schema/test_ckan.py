@@ -635,3 +635,27 @@ def test_groups_edited_beside_theme_extras_sent_back_are_the_themes():
     sent["extras"][0]["value"] = "Economy and finance"
     with pytest.raises(ckan.Disagreement):
         ckan.settle(shown, sent)
+
+
+def test_a_resource_added_through_the_write_api_with_its_url_alone_is_a_link_to_that_file():
+    """`added_links`: a url alone, on a resource the package adds, is its file's download and access URL (as
+    resource_create makes a link); a harvest reads the same url as the access URL, a landing page unless it looks
+    like a file (`from_ckan` alone, unchanged); a resource package_show showed, or one that says its URLs, is read
+    as sent."""
+    export, page = "https://example.gov/api/export?id=3", "https://example.gov/dataset/3"
+    package = {"name": "p", "title": "P", "resources": [{"url": export}, {"url": page, "access_url": page},
+                                                        {"url": export, "download_url": export}]}
+    harvested = from_ckan(package)["distributions"]
+    assert [(d["access_url"], d["download_url"]) for d in harvested] == [(export, None), (page, None), (None, export)]
+    written = from_ckan(ckan.added_links(None, package))["distributions"]
+    assert [(d["access_url"], d["download_url"]) for d in written] == [(export, export), (page, None), (None, export)]
+    assert package["resources"][0] == {"url": export}  # the sent dict is not changed
+    # an update: the resource package_show gave (by its id) is not added; a new one is
+    shown = to_ckan(from_ckan({**package, "resources": [{"id": "r1", "url": page}]}))
+    sent = {**shown, "resources": [*shown["resources"], {"url": export}]}
+    got = from_ckan(ckan.added_links(shown, sent))["distributions"]
+    assert [(d["access_url"], d["download_url"]) for d in got] == [(page, None), (export, export)]
+    # and package_show then says both, so the link reads back the same
+    back = to_ckan(from_ckan(ckan.added_links(None, {"name": "p", "resources": [{"url": export}]})))["resources"][0]
+    assert (back["url"], back["access_url"], back["download_url"]) == (export, export, export)
+    assert from_ckan({"name": "p", "resources": [back]})["distributions"][0]["download_url"] == export

@@ -1,0 +1,72 @@
+"""The CKAN door's writes read what a client sends by the rules of the other doors (one gate, docs/api.md):
+
+- a resource added with its `url` alone (package_create's, a new one in package_update or package_patch) is a link to
+  that file, its download URL and its access URL, as resource_create, REST and the publish page make a link; a harvest
+  of another portal still reads such a url as the access URL (catalog_schema.ckan.from_ckan, unchanged);
+- a plain `title`, `notes`, or a resource's `name` and `description` says no language, and is kept under the language
+  map's key "" at every action (resource_create, _update and _patch kept it under "en", a language the client never
+  said, which package_show and DCAT then published as English);
+- resource_patch with a new `url` alone keeps the resource's format and media type, as CKAN's patch keeps every key
+  it is not sent (they were lost whenever the new address named no format); resource_update replaces the resource,
+  as CKAN's does.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from catalog_schema.models import Dataset
+from catalog_schema.store import to_record
+from tests.support.publishing import build_world
+
+EXPORT = "http://127.0.0.1:9/api/export?id="  # an API's export: its address names no format
+PAGE = "http://127.0.0.1:9/portal/population"  # a landing page
+
+
+@pytest.fixture
+def world(snapshot, app):
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
+
+
+def _call(client, world, action: str, body: dict, status: int = 200) -> dict:
+    resp = client.post(f"/api/3/action/{action}", headers={"Authorization": world.tokens["editor_a"]}, json=body)
+    assert resp.status_code == status, resp.get_json()
+    return resp.get_json()["result"]
+
+
+def _files(app, slug: str) -> list[dict]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return to_record(s.scalar(select(Dataset).where(Dataset.slug == slug)))["distributions"]
+
+
+def _dataset(app, slug: str) -> dict:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return to_record(s.scalar(select(Dataset).where(Dataset.slug == slug)))
+
+
+# --------------------------------------------------------------------------- a resource's url
+
+
+@pytest.mark.parametrize("action", ["package_update", "package_patch"])
+def test_a_resource_added_with_its_url_alone_is_a_link_to_that_file(app, client, world, action):
+    """package_create, and package_update or package_patch adding a resource: the url alone is the file's address,
+    its download and access URL (it was the access URL only, the download URL unknown, where resource_create sets
+    both). An access URL the client said as one stays one, and a resource sent back as package_show gave it is not
+    read anew."""
+    _call(client, world, "package_create", {
+        "name": "links", "title": "Links", "owner_org": "agency-a", "state": "draft",
+        "resources": [{"url": PAGE, "access_url": PAGE, "name": "Portal page"}, {"url": f"{EXPORT}1", "name": "One"}]})
+    assert [(f["access_url"], f["download_url"]) for f in _files(app, "links")] == [
+        (PAGE, None), (f"{EXPORT}1", f"{EXPORT}1")]
+    shown = _call(client, world, "package_show", {"id": "links"})
+    resources = [*shown["resources"], {"url": f"{EXPORT}2", "name": "Two"}]
+    if action == "package_update":
+        _call(client, world, action, {**shown, "resources": resources})
+    else:
+        _call(client, world, action, {"id": "links", "resources": resources})
+    assert [(f["access_url"], f["download_url"]) for f in _files(app, "links")] == [
+        (PAGE, None), (f"{EXPORT}1", f"{EXPORT}1"), (f"{EXPORT}2", f"{EXPORT}2")]
+    again = _call(client, world, "package_show", {"id": "links"})["resources"]
+    assert [(r["url"], r.get("access_url"), r.get("download_url")) for r in again] == [
+        (PAGE, PAGE, None), (f"{EXPORT}1", f"{EXPORT}1", f"{EXPORT}1"), (f"{EXPORT}2", f"{EXPORT}2", f"{EXPORT}2")]
