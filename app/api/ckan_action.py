@@ -45,7 +45,7 @@ from app.delivery import carries_credentials
 from app.request_context import db_session
 from app.security import request_token
 from app.services import access, accounts, datasets, distributions, lifecycle
-from app.services.context import Actor, Runtime
+from app.services.context import UNSTATED, Actor, Runtime
 from app.services.errors import Forbidden, NotFound, ServiceError, UploadRejected
 from app.settings import site_titles
 from app.texts import T_, Text, join
@@ -824,8 +824,12 @@ def _check_name(name: Any) -> str:
 
 
 def _actor(session: Session, user: User):
+    """The token's user at this door. CKAN's plain texts (`name`, `description`) say no language (its translations
+    are `name_translated` ...): they are kept under "" (UNSTATED), as package_create keeps a plain `title` through
+    from_ckan. They were kept as English (a Chinese name published as "各区人口"@en), a language the client never said;
+    the error messages' language is the request's (app/api/lang.py), not the actor's."""
     runtime = Runtime(current_app.extensions["opendata"]["sessionmaker"], current_app.config["OPENDATA"])
-    return Actor(session, user, "ckan_action", runtime=runtime, ip=request.remote_addr, lang="en")
+    return Actor(session, user, "ckan_action", runtime=runtime, ip=request.remote_addr, lang=UNSTATED)
 
 
 def _call(session: Session, user: User, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -48,11 +48,18 @@ class Runtime:
             self._http = None
 
 
+#: The language of texts whose client did not say theirs: CKAN's plain `title`, `notes`, a resource's `name` and
+#: `description` (the CKAN door). They are kept under the language map's key "", as a harvested CKAN title is, and
+#: published untagged (DCAT) and as plain texts (package_show): never as a language the client did not say.
+UNSTATED = ""
+
+
 @dataclass
 class Actor:
     """One change's context: the session (the service commits it), the acting user (None: anonymous or
     the system), the door (`via`: web, rest, ckan_action, cli, harvest, test), the client address, the
-    language of texts given, the runtime for checks, and the last check run (`check`)."""
+    language of texts given ("zh" or "en", the page's or the REST request's; UNSTATED at the CKAN door), the
+    runtime for checks, and the last check run (`check`)."""
 
     session: Session
     user: User | None
@@ -64,7 +71,8 @@ class Actor:
     check: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        self.lang = "en" if str(self.lang or "zh").lower().startswith("en") else "zh"
+        if self.lang != UNSTATED:
+            self.lang = "en" if str(self.lang or "zh").lower().startswith("en") else "zh"
 
     def check_kwargs(self) -> dict[str, Any]:
         return self.runtime.check_kwargs() if self.runtime is not None else {}

@@ -148,12 +148,14 @@ def date_value(value: Any, field: str) -> str | None:
 def langmap(value: Any, lang: str, current: dict | None, field: str = "description",
             limit: int = MAX_TEXT_CHARS) -> dict[str, str]:
     """A language map from a map, or from a text in `lang` merged into `current`; a text over `limit`
-    characters raises Invalid (it is never cut short silently)."""
+    characters raises Invalid (it is never cut short silently). A text in no stated language (`lang` "",
+    context.UNSTATED: the CKAN door's plain name) is the whole text, under "": which of `current`'s languages it
+    would replace is not known, and one kept beside it would still be what a reader of that language sees."""
     if isinstance(value, dict):
         out = {str(k)[:10]: _lines(v) for k, v in value.items() if isinstance(v, str) and v.strip()}
     else:
         text = _lines(str(value or ""))
-        out = {k: v for k, v in (current or {}).items() if k != lang}
+        out = {k: v for k, v in (current or {}).items() if k != lang} if lang else {}
         if text:
             out[lang] = text
     longest = max((len(v) for v in out.values()), default=0)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalog_schema.models import Dataset
+from app.services import distributions
+from app.services.context import Actor
+from catalog_schema.models import Dataset, User
 from catalog_schema.store import to_record
 from tests.support.publishing import build_world
 
@@ -70,3 +72,52 @@ def test_a_resource_added_with_its_url_alone_is_a_link_to_that_file(app, client,
     again = _call(client, world, "package_show", {"id": "links"})["resources"]
     assert [(r["url"], r.get("access_url"), r.get("download_url")) for r in again] == [
         (PAGE, PAGE, None), (f"{EXPORT}1", f"{EXPORT}1", f"{EXPORT}1"), (f"{EXPORT}2", f"{EXPORT}2", f"{EXPORT}2")]
+
+
+# --------------------------------------------------------------------------- texts in no language
+
+NAME, DESCRIPTION = "各区人口", "按区统计的常住人口"
+
+
+@pytest.mark.parametrize("action", ["package_create", "resource_create", "resource_update", "resource_patch"])
+def test_a_plain_name_and_description_are_kept_in_no_language(app, client, world, action):
+    """The same plain texts, sent by any write, are kept under "" (no language said): package_show gives them as
+    `name` and `description` alone, with no `name_translated` calling them English, and DCAT as untagged literals
+    (resource_create, _update and _patch kept them under "en": "各区人口"@en)."""
+    texts = {"name": NAME, "description": DESCRIPTION}
+    first = {"url": f"{EXPORT}1", **(texts if action == "package_create" else {"name": "x"})}
+    made = _call(client, world, "package_create", {"name": "people", "title": "常住人口", "notes": "人口统计",
+                                                   "owner_org": "agency-a", "resources": [first]})
+    if action == "resource_create":
+        _call(client, world, action, {"package_id": "people", "url": f"{EXPORT}2", **texts})
+    elif action == "resource_update":
+        _call(client, world, action, {"id": made["resources"][0]["id"], "url": f"{EXPORT}1", **texts})
+    elif action == "resource_patch":
+        _call(client, world, action, {"id": made["resources"][0]["id"], **texts})
+    rec = _dataset(app, "people")
+    assert (rec["title"], rec["description"]) == ({"": "常住人口"}, {"": "人口统计"})
+    file = rec["distributions"][-1]
+    assert (file["title"], file["description"]) == ({"": NAME}, {"": DESCRIPTION})
+    shown = _call(client, world, "package_show", {"id": "people"})["resources"][-1]
+    assert (shown["name"], shown["description"]) == (NAME, DESCRIPTION)
+    assert "name_translated" not in shown and "description_translated" not in shown
+    triples = client.get("/dataset/people.nt").get_data(as_text=True)
+    assert f'"{NAME}" .' in triples and f'"{NAME}"@' not in triples and f'"{DESCRIPTION}"@' not in triples
+
+
+def test_texts_kept_in_a_language_before_are_read_and_replaced(app, client, world):
+    """Texts kept before under "en" (resource_create's, until now) or under a language the page or REST gave: a
+    patch of `name` changes the text of the language package_show showed it in; resource_update, which replaces
+    the resource, replaces it with the text sent, in no language (it was added beside the old one, which then
+    stayed what a reader of that language saw)."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        editor = s.scalar(select(User).where(User.email == world.emails["editor_a"]))
+        ds = s.scalar(select(Dataset).where(Dataset.slug == world.draft_a))
+        english = distributions.add_link(Actor(s, editor, "test", lang="en"), ds, f"{EXPORT}1", title="Old name").id
+        chinese = distributions.add_link(Actor(s, editor, "test", lang="zh"), ds, f"{EXPORT}2", title="旧名").id
+    _call(client, world, "resource_patch", {"id": english, "name": "New name"})
+    _call(client, world, "resource_update", {"id": chinese, "url": f"{EXPORT}2", "name": "新名"})
+    assert [f["title"] for f in _files(app, world.draft_a)] == [{"en": "New name"}, {"": "新名"}]
+    shown = _call(client, world, "package_show", {"id": world.draft_a})["resources"]
+    assert [r["name"] for r in shown] == ["New name", "新名"]
+    assert shown[0]["name_translated"] == {"en": "New name"} and "name_translated" not in shown[1]

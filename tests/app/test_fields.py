@@ -15,6 +15,21 @@ def test_a_description_typed_in_a_browser_keeps_its_lines_not_its_carriage_retur
     assert fields.langmap("  ", "zh", {"en": "kept"}) == {"en": "kept"}
 
 
+def test_a_text_in_no_stated_language_is_the_whole_text_under_the_empty_key():
+    """The CKAN door's plain name (UNSTATED): kept under "", never tagged with a language the client did not say, and
+    the whole text (a Chinese text kept beside it still showed to Chinese readers); a text in a language said merges
+    into the others, as before."""
+    from app.services.context import UNSTATED, Actor
+
+    assert Actor(None, None, "ckan_action", lang=UNSTATED).lang == "" and Actor(None, None, "rest", lang="").lang == ""
+    assert Actor(None, None, "rest", lang=None).lang == "zh" and Actor(None, None, "web", lang="en-GB").lang == "en"
+    assert fields.langmap("各区人口", UNSTATED, None) == {"": "各区人口"}
+    assert fields.langmap("新名", UNSTATED, {"zh": "旧名", "en": "Old name", "": "旧"}) == {"": "新名"}
+    assert fields.langmap("", UNSTATED, {"zh": "旧名"}) == {}
+    assert fields.langmap({"zh": "新名"}, UNSTATED, {"en": "Old"}) == {"zh": "新名"}
+    assert fields.langmap("New", "en", {"zh": "旧名", "": "旧"}) == {"zh": "旧名", "": "旧", "en": "New"}
+
+
 def test_a_whole_record_is_checked_as_the_form_checks_it_and_what_it_held_passes():
     rec = {"issued": "2024年3月1日", "temporal": {"start": "2020", "end": "2024-06"},
            "contact_point": {"email": "data@tjj.example.gov.cn"}}
