@@ -1132,6 +1132,13 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     # edited (or made to follow the format), or sent with a new address, whose own format would otherwise give it
     if "mimetype" in params and ((mimetype or None) != row.media_type or "url" in kwargs):
         kwargs["fields"]["media_type"] = mimetype
+    # A new url alone: resource_patch keeps the format and mimetype, as CKAN's patch (resource_show's dict with the
+    # keys sent over it) keeps every key it is not sent; they were lost whenever the new address named no format.
+    # resource_update replaces the resource with the dict sent, as CKAN's does (the old dict is dropped, and CKAN's
+    # if_empty_guess_format guesses no format for a resource that has an id): a format and mimetype it leaves out
+    # are not kept, and the new address's own (none for .../export?id=3) are taken.
+    if not whole and "url" in kwargs and not {"format", "mimetype"} & params.keys():
+        kwargs["keep_format"] = True
     row = _call(session, user, distributions.replace, ds, row.id, **kwargs)
     return resource_show(session, {"id": row.id}, user)
 

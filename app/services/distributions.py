@@ -248,11 +248,14 @@ def _listed(fields: dict[str, Any], key: str) -> Any:
 @service
 def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream: BinaryIO | None = None,
             filename: str | None = None, fields: dict[str, Any] | None = None, declared_length: int | None = None,
-            site_url: str | None = None, action: str | None = None) -> Distribution:
+            site_url: str | None = None, action: str | None = None, keep_format: bool = False) -> Distribution:
     """Change a distribution in place (its id stays): its title, description, format or media type, its HVD
     categories and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked
     like an added one. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears
-    it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does."""
+    it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does.
+    A new URL is a new link, with the format and media type its address names (none for .../export?id=3), unless
+    `keep_format`: then it keeps the file's format and media type (CKAN's resource_patch, whose client sent
+    neither); one given in `fields` is taken either way."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     fields = dict(fields or {})
@@ -273,7 +276,8 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
                                 _site(actor, site_url), row.id))
     elif url is not None or fields.get("url"):
         link = _link_record(actor, url if url is not None else fields["url"], None, fields.get("format"))
-        dist.update({k: v for k, v in link.items() if k != "title"})
+        kept = ("title", "format", "format_raw", "media_type") if keep_format else ("title",)
+        dist.update({k: v for k, v in link.items() if k not in kept})
         extras = dict(dist.get("extras") or {})
         extras.pop("upload", None)
         dist["extras"] = extras

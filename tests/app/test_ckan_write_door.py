@@ -121,3 +121,27 @@ def test_texts_kept_in_a_language_before_are_read_and_replaced(app, client, worl
     shown = _call(client, world, "package_show", {"id": world.draft_a})["resources"]
     assert [r["name"] for r in shown] == ["New name", "新名"]
     assert shown[0]["name_translated"] == {"en": "New name"} and "name_translated" not in shown[1]
+
+
+# --------------------------------------------------------------------------- a new url: patch and update
+
+
+def test_resource_patch_with_a_new_url_keeps_the_format_and_media_type(app, client, world):
+    """resource_patch sent a new `url` alone: the resource keeps its format and media type, as CKAN's patch keeps
+    what it is not sent (a new address that names no format lost both). resource_update replaces the resource with
+    the dict sent, as CKAN's does: a format and mimetype it leaves out are not kept, the new address's own
+    (none for an API's export) taken."""
+    made = _call(client, world, "resource_create", {"package_id": world.draft_a, "url": f"{EXPORT}1",
+                                                    "name": "Export", "mimetype": "application/json"})
+    assert (made["format"], made["mimetype"]) == ("JSON", "application/json")
+    for n, url in enumerate((f"{EXPORT}2", "http://127.0.0.1:9/table.csv")):
+        patched = _call(client, world, "resource_patch", {"id": made["id"], "url": url})
+        assert (patched["url"], patched["format"], patched.get("mimetype")) == (url, "JSON", "application/json"), n
+        file, = _files(app, world.draft_a)
+        assert (file["access_url"], file["download_url"], file["format"], file["media_type"]) == (
+            url, url, "JSON", "application/json")
+    # with a format (or a mimetype) sent, that is the file's
+    patched = _call(client, world, "resource_patch", {"id": made["id"], "url": f"{EXPORT}3", "format": "CSV"})
+    assert (patched["format"], patched["mimetype"]) == ("CSV", "text/csv")
+    updated = _call(client, world, "resource_update", {"id": made["id"], "url": f"{EXPORT}4", "name": "Export"})
+    assert (updated["url"], updated["format"], updated.get("mimetype")) == (f"{EXPORT}4", "", None)
