@@ -27,7 +27,7 @@ from app.services.fields import (
     set_distribution_hvd,
     suggested_media_type,
 )
-from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, store_upload
+from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, refuted_media_type, sniff_stored, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
 from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
@@ -113,7 +113,7 @@ def _append(actor: Actor, ds: Dataset, dist: dict[str, Any], hvd: dict[str, Any]
 
 
 def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution:
-    """Part of a bigger change (a new dataset's links {url, title, format, media_type, hvd_category,
+    """Part of a bigger change (a new dataset's links {url, title, format, media_type, description, hvd_category,
     applicable_legislation}, each taken as add_link takes it): no commit here."""
     if not isinstance(link, dict):
         raise Invalid(T_("Each distribution must be an object {url, title, format}."), field="distributions")
@@ -121,7 +121,7 @@ def attach_link(actor: Actor, ds: Dataset, link: dict[str, Any]) -> Distribution
     before = to_record(ds)
     hvd = {k: link[k] for k in ("hvd_category", "applicable_legislation") if k in link}
     row = _append(actor, ds, _link_record(actor, link.get("url"), link.get("title"), link.get("format"),
-                                          link.get("media_type")), hvd)
+                                          link.get("media_type"), link.get("description")), hvd)
     audit(actor, "publish.add_distribution", ds, before, to_record(ds), url=row.download_url)
     return row
 
@@ -138,6 +138,28 @@ def _upload_row(actor: Actor, ds: Dataset, stored: StoredFile, title: Any, site_
             "media_type": stored.sniffed.media_type if stored.sniffed else None, "byte_size": stored.size,
             "checksum": {"algorithm": "sha-256", "value": stored.sha256},
             "extras": {"upload": {"filename": stored.filename, "sha256": stored.sha256, "size": stored.size}}}
+
+
+def _said_with_upload(actor: Actor, title: Any, declared_media_type: Any, description: Any) -> dict[str, Any]:
+    """What a file is uploaded with, refused (Invalid naming its field) before a byte of it is stored: its title (as
+    `_title` takes one), its declared media type (`fields.media_type`) and its description (a text in the actor's
+    language, or a language map). {"media_type": the media type or None, "description": the map, when one is given}."""
+    refuse_controls({"media_type": declared_media_type, "description": description})
+    if title:
+        _title(title, "", actor)
+    said: dict[str, Any] = {"media_type": media_type(declared_media_type)}
+    if description:
+        said["description"] = langmap(description, actor.lang, None)
+    return said
+
+
+def _refuted_by_copy(row: Distribution, declared: str | None) -> None:
+    """An uploaded file's media type declared after it was stored, refused as one given with the file is
+    (uploads.refuted_media_type) when its bytes, the copy in the archive, are another format."""
+    if not declared or not row.archive_path or not Path(row.archive_path).is_file():
+        return
+    name = str(((row.extras or {}).get("upload") or {}).get("filename") or "")
+    refuted_media_type(sniff_stored(row.archive_path, name, declared), declared, name)
 
 
 def _upload_evidence(row: Distribution, stored: StoredFile) -> None:
@@ -179,28 +201,42 @@ def add_link(actor: Actor, ds: Dataset, url: Any, *, title: Any = None, format: 
 
 
 def receive(actor: Actor, stream: BinaryIO, filename: str | None, *, declared_length: int | None = None,
-            documentation: bool = False) -> StoredFile:
-    """Stream an uploaded file into the archive, capped and vetted (nothing is kept when it is refused)."""
+            documentation: bool = False, media_type: str | None = None) -> StoredFile:
+    """Stream an uploaded file into the archive, capped and vetted (nothing is kept when it is refused), with the
+    media type declared for it (`fields.media_type`'s), which its bytes must bear out (uploads.store_upload)."""
     settings = actor.runtime.settings
     return store_upload(stream, filename, settings["ARCHIVE_DIR"], max_bytes=int(settings["MAX_UPLOAD_BYTES"]),
-                        declared_length=declared_length, documentation=documentation)
+                        declared_length=declared_length, documentation=documentation, media_type=media_type)
 
 
 @service
 def add_upload(actor: Actor, ds: Dataset, stream: BinaryIO, filename: str | None, *, title: Any = None,
-               declared_length: int | None = None, site_url: str | None = None,
-               action: str = "publish.upload", documentation: bool = False,
+               media_type: Any = None, description: Any = None, declared_length: int | None = None,
+               site_url: str | None = None, action: str = "publish.upload", documentation: bool = False,
                hvd: dict[str, Any] | None = None) -> Distribution:
     """A distribution for an uploaded file, archived and served at /uploads/<id>/<name> (through the
     serving gate), with its own HVD fields (`hvd`, as add_link; refused before the file is stored). A file
     that is no data is refused, unless it is added as `documentation` (then marked
-    so in its extras: the page lists it as documentation)."""
+    so in its extras: the page lists it as documentation).
+    `media_type`: its declared media type, taken as add_link takes one (fields.media_type, else Invalid naming
+    `media_type`, before the file is stored) and kept as the publisher's declaration; its bytes decide what the file
+    is: its format stays the one its name, else its bytes, give (what the openness score judges; the declaration
+    only settles what the bytes leave open, a one-column table or a text), it is served as what the bytes are, and a
+    media type naming another format than they are (text/csv for an XLSX workbook) is refused, Invalid naming
+    `media_type`, with nothing stored (uploads.refuted_media_type). Empty: the media type sniffed from the bytes.
+    `description`: a text (in the actor's language) or a language map, as add_link takes one."""
     _editable(actor, ds)  # refused before a byte of the file is stored
     _check_new_hvd(ds, hvd)
-    stored = receive(actor, stream, filename, declared_length=declared_length, documentation=documentation)
+    said = _said_with_upload(actor, title, media_type, description)
+    stored = receive(actor, stream, filename, declared_length=declared_length, documentation=documentation,
+                     media_type=said["media_type"])
     _not_twice(actor, ds, stored)
     before = to_record(ds)
     dist = _upload_row(actor, ds, stored, title, _site(actor, site_url))
+    if said["media_type"] is not None:  # the format stays the file's
+        dist["media_type"] = said["media_type"]
+    if "description" in said:
+        dist["description"] = said["description"]
     if documentation:
         dist["extras"]["documentation"] = True
     row = _append(actor, ds, dist, hvd)
@@ -252,7 +288,9 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     """Change a distribution in place (its id stays): its title, description, format or media type, its HVD
     categories and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked
     like an added one. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears
-    it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does.
+    it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does; but an
+    uploaded file's (given with a new file, or for the file kept) is taken as add_upload takes one: its bytes, the
+    new file's or the archived copy's, must bear it out, and its format stays the file's.
     A new URL is a new link, with the format and media type its address names (none for .../export?id=3), unless
     `keep_format`: then it keeps the file's format and media type (CKAN's resource_patch, whose client sent
     neither); one given in `fields` is taken either way."""
@@ -266,7 +304,10 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
     if "media_type" in fields:  # refused before a new file is received
         fields["media_type"] = media_type(fields["media_type"])
-    stored = receive(actor, stream, filename, declared_length=declared_length) if stream is not None else None
+    stored = receive(actor, stream, filename, declared_length=declared_length,
+                     media_type=fields.get("media_type")) if stream is not None else None
+    if stored is None and "media_type" in fields and is_upload(row) and url is None and not fields.get("url"):
+        _refuted_by_copy(row, fields["media_type"])  # the uploaded file kept: its bytes are in the archive
     before = to_record(ds)
     rec = to_record(ds)
     dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
@@ -288,8 +329,11 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     if fields.get("format") and stored is None:
         fmt = vocab.format_by_code(str(fields["format"]).upper())
         dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
-    if "media_type" in fields:
-        _declare_media_type(dist, fields["media_type"], format_given=bool(fields.get("format")))
+    if "media_type" in fields and (fields["media_type"] is not None or stored is None):
+        # an uploaded file's format is its own (its name's, else its bytes'); a new one declared none has its sniffed
+        # media type, as an added one has
+        uploaded = bool((dist.get("extras") or {}).get("upload"))
+        _declare_media_type(dist, fields["media_type"], format_given=bool(fields.get("format")) or uploaded)
     if "hvd_category" in fields or "applicable_legislation" in fields:
         set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)

@@ -1,7 +1,7 @@
 """Uploaded files: streamed into the archive (content-addressed), capped while they stream, sniffed from
 their bytes (the name's extension is never trusted) and refused with a clear reason when they are an
-HTML page, a zip bomb or an office file with XML entity declarations. A file's name is only metadata and
-never becomes a path.
+HTML page, a zip bomb or an office file with XML entity declarations, or when the media type the uploader
+declares names another format than the bytes are. A file's name is only metadata and never becomes a path.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any, BinaryIO
 
 from werkzeug.utils import secure_filename
 
-from app.services.errors import UploadRejected
+from app.services.errors import Invalid, UploadRejected
 from app.texts import T_
 from catalog_schema import vocab
 from plumbing.archive import ArchiveTooLarge, ArchiveWriter
 from plumbing.bombs import archive_bomb
+from quality.rules.format_mismatch import compatible
 
 CHUNK = 64 * 1024
 SNIFF_BYTES = 4 * 1024 * 1024  # as quality.assess reads an archived copy
@@ -110,14 +111,16 @@ def not_data(sniffed, head: bytes) -> dict[str, str] | None:
 
 
 def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.PathLike, *, max_bytes: int,
-                 declared_length: int | None = None, documentation: bool = False) -> StoredFile:
+                 declared_length: int | None = None, documentation: bool = False,
+                 media_type: str | None = None) -> StoredFile:
     """Stream an uploaded file into the archive (archive/ab/abcdef..., content-addressed) and vet it.
 
     The cap holds while the bytes stream, whatever the client declared; a declared length above the
     cap is refused before reading. Nothing is left behind when the file is refused. A file that is no
-    data (`not_data`) is refused unless the uploader says it is `documentation` (a program never is)."""
-    from quality import sniff
-
+    data (`not_data`) is refused unless the uploader says it is `documentation` (a program never is).
+    `media_type`: the one the uploader declares (as fields.media_type made it), which settles what the bytes leave
+    open, as a server's Content-Type does for a link (a one-column table: CSV or text), and is refused when it names
+    another format than the bytes are (`refuted_media_type`)."""
     name = safe_filename(filename)
     if declared_length is not None and declared_length > max_bytes:
         raise UploadRejected(T_("The file is at least %(declared_length)s bytes (as the request declares it); "
@@ -135,13 +138,48 @@ def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.P
         writer.close()
         if writer.size == 0:
             raise UploadRejected(T_("The file is empty."), code="empty")
-        with open(writer.tmp_path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-            sniffed = sniff.sniff_file(fh, head, filename=name)
+        sniffed, head = _sniffed(writer.tmp_path, name, media_type)
         _vet(sniffed, name, writer.tmp_path)
         _vet_kind(not_data(sniffed, head), name, documentation)
+        refuted_media_type(sniffed, media_type, name)
         stored = writer.commit()
         return StoredFile(stored.path, stored.sha256, stored.size, name, sniffed)
+
+
+def _sniffed(path: str | os.PathLike, name: str, media_type: str | None) -> tuple[Any, bytes]:
+    """The sniffed result of the file at `path` and the head it was read from. A declared media type goes without its
+    parameters: its charset is kept as the uploader wrote it, and the encoding is decided from the bytes, as the
+    assessment decides it when it reads the copy again (with the sniffed media type, `detected_media_type`)."""
+    from quality import sniff
+
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+        return sniff.sniff_file(fh, head, filename=name, declared_media_type=vocab.plain_media_type(media_type)), head
+
+
+def sniff_stored(path: str | os.PathLike, name: str, media_type: str | None = None) -> Any:
+    """What an uploaded file kept in the archive is (its sniffed result), read as it was when it was stored."""
+    return _sniffed(path, name, media_type)[0]
+
+
+def refuted_media_type(sniffed, media_type: str | None, name: str) -> None:
+    """Invalid (field `media_type`) when the declared `media_type` names a format the bytes are not (text/csv for an
+    XLSX workbook): what the `format-mismatch` finding reads as another format (quality.rules.format_mismatch
+    `compatible`; a kind the file is one of passes: application/json for GeoJSON, application/xml for RDF/XML,
+    text/plain for a CSV, text/csv for a ZIP of CSV files). A media type that names no format the catalog knows
+    passes: nothing says it is false."""
+    named = vocab.format_for_media_type(media_type) if media_type else None
+    if named is None or sniffed is None or compatible(named.code, sniffed):
+        return
+    shown = vocab.plain_media_type(media_type) or media_type
+    if sniffed.format and sniffed.media_type:
+        raise Invalid(T_("The media type %(media_type)s says the file is %(named)s, but the file %(name)s is "
+                         "%(found)s (%(own)s): give its own media type, or none.", media_type=shown,
+                         named=named.code, name=repr(name), found=sniffed.format, own=sniffed.media_type),
+                      field="media_type", why="media-type-refuted", value=shown)
+    raise Invalid(T_("The media type %(media_type)s says the file is %(named)s, but the file %(name)s is no "
+                     "%(named)s file: give the media type of what it is, or none.", media_type=shown,
+                     named=named.code, name=repr(name)), field="media_type", why="media-type-refuted", value=shown)
 
 
 def _vet(sniffed, name: str, path: str) -> None:
