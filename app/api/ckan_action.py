@@ -1054,6 +1054,32 @@ def _declared_length() -> int | None:
     return max(0, (request.content_length or 0) - 65536) or None
 
 
+def _form_maps(params: dict) -> dict:
+    """A resource's params with the language maps a multipart form sends (`name_translated`, `description_translated`:
+    every value of such a form is a string, so ckanapi's `upload=` calls send a map as its JSON text, as
+    ckanext-fluent takes it) read as maps; one that is no JSON object of texts is a Validation Error naming it. An
+    empty one is left out, as ckanapi leaves out what is None."""
+    if not request.files and not (request.form and not request.is_json):
+        return params
+    out = dict(params)
+    for key in ("name_translated", "description_translated"):
+        value = out.get(key)
+        if not isinstance(value, str):
+            continue
+        if not value.strip():
+            out.pop(key)
+            continue
+        try:
+            found = json.loads(value)
+        except (json.JSONDecodeError, RecursionError):
+            found = None
+        if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+            raise invalid({key: [T_("Give a JSON object of language codes and texts, e.g. "
+                                    "{\"en\": \"Stops\", \"zh\": \"站点\"}")]})
+        out[key] = found
+    return out
+
+
 def _resource_fields(params: dict) -> dict[str, Any]:
     """A resource's title, description and format as the services take them: `name` and `description`, or their
     translations as package_show gives them (`name_translated`, `description_translated`), which win."""
@@ -1079,17 +1105,21 @@ def _resource_hvd(params: dict, whole: bool) -> dict[str, Any]:
 def resource_create(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Add a resource to a dataset: a URL, or a file uploaded as the multipart part `upload` (stored in
     the archive, capped, sniffed and vetted as on the publish page). On a published dataset the file is
-    checked at once; personal data in it is withheld from the public (HTTP 451) until an admin overrides."""
+    checked at once; personal data in it is withheld from the public (HTTP 451) until an admin overrides.
+    Either is given its `mimetype` and `description` (or `description_translated`) as sent; a file's mimetype
+    naming another format than its bytes are is a Validation Error on `mimetype` (add_upload), nothing stored."""
     ref = params.get("package_id")
     if not isinstance(ref, str) or not ref:
         raise invalid({"package_id": [T_("Missing value")]})
     ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
+    params = _form_maps(params)
     fields = _resource_fields(params)
     hvd = _resource_hvd(params, whole=False)
     if request.files:
         upload = _upload_part()
         row = _call(session, user, distributions.add_upload, ds, upload.stream, upload.filename,
-                    title=fields.get("title"), declared_length=_declared_length(), site_url=_site(),
+                    title=fields.get("title"), media_type=params.get("mimetype"),
+                    description=fields.get("description"), declared_length=_declared_length(), site_url=_site(),
                     action="ckan.resource_create", hvd=hvd)
     else:
         url = params.get("url")
@@ -1114,7 +1144,7 @@ def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dat
 
 def _resource_change(session: Session, params: dict, user: User, *, whole: bool, action: str) -> dict[str, Any]:
     ds, row = _resource_for_write(session, params, user)
-    params = _settled_resource(session, ds, row, params, user, whole=whole)
+    params = _settled_resource(session, ds, row, _form_maps(params), user, whole=whole)
     fields = _resource_fields(params)
     if whole:  # resource_update replaces: what is left out is cleared, as in CKAN
         fields = {"title": fields.get("title") or "", "description": fields.get("description") or "",
@@ -1129,8 +1159,9 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     elif isinstance(params.get("url"), str) and params["url"].strip() != (row.download_url or row.access_url):
         kwargs["url"] = params["url"].strip()
     mimetype = params.get("mimetype")
-    # edited (or made to follow the format), or sent with a new address, whose own format would otherwise give it
-    if "mimetype" in params and ((mimetype or None) != row.media_type or "url" in kwargs):
+    # edited (or made to follow the format), or sent with a new address or file, whose own would otherwise give it
+    # (a new file's bytes must bear it out: distributions.replace)
+    if "mimetype" in params and ((mimetype or None) != row.media_type or "url" in kwargs or "stream" in kwargs):
         kwargs["fields"]["media_type"] = mimetype
     # A new url alone: resource_patch keeps the format and mimetype, as CKAN's patch (resource_show's dict with the
     # keys sent over it) keeps every key it is not sent; they were lost whenever the new address named no format.

@@ -276,6 +276,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                       "(a format's name, CSV, is that format's media type); with no "
                                                       "format given, the format it names. Anything else is refused "
                                                       "(422 invalid), nothing added"},
+                                       "description": {"oneOf": [{"type": "string"}, LANGMAP],
+                                                       "description": "What the file holds: a text in `lang`, or a "
+                                                                      "language map"},
                                        "hvd_category": {"type": "array", "items": {"type": "string"},
                                                         "description": "Its own HVD categories, among the "
                                                                        "dataset's (as DistributionHvd)"},
@@ -285,6 +288,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "DistributionUpload": _obj(["file"], {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                                    "description": "The file"},
                                           "title": {"type": "string"}, "lang": {"type": "string"},
+                                          "description": {"type": "string", "description": "What the file holds, "
+                                                          "in `lang`"},
+                                          "media_type": {"type": "string", "description": "Its media type, e.g. "
+                                                         "text/csv (a format's name, CSV, is that format's media "
+                                                         "type), kept as declared; the format is the file's own "
+                                                         "(its name's, else its bytes'). No media type (422 "
+                                                         "invalid), or one naming another format than the bytes "
+                                                         "are (text/csv for an XLSX workbook: 422 invalid), is "
+                                                         "refused, nothing stored. Left out: the one sniffed from "
+                                                         "the bytes"},
                                           "documentation": {"type": "string", "enum": ["1", "true"],
                                                             "description": "Take a file that is no data (an "
                                                             "image, a manual) as documentation"}}),

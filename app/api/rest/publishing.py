@@ -121,7 +121,8 @@ def _editable(slug: str, *, write: bool = True):
               tag="publishing", methods=("POST",), body={"application/json": "DatasetWrite"}, status=201,
               errors=WRITE_ERRORS, auth=True,
               description=N_("Needs an API token of an admin or editor of the publisher (or a sysadmin). Linked "
-                          "distributions may be given as `distributions: [{url, title, format, media_type}]`, each "
+                          "distributions may be given as `distributions: [{url, title, format, media_type, "
+                          "description}]`, each "
                           "taken as .../distributions takes a link (one refused: nothing is created); files are "
                           "uploaded afterwards to .../distributions. With `publish: true` the dataset is "
                           "published at once (refused, and nothing created, when the check blocks it)."))
@@ -173,15 +174,18 @@ def dataset_patch(slug: str):
               response="PublishResult", tag="publishing", methods=("POST",), status=201,
               body={"application/json": "DistributionLink", "multipart/form-data": "DistributionUpload"},
               errors=(*WRITE_ERRORS, 413), auth=True,
-              description=N_("JSON {url, title, format, media_type} links a file on the web (`media_type`, e.g. "
-                          "text/csv, declares its media type and, with no format given, the format it names, so a "
-                          "link whose address names no format, an API's export, keeps its format; a value that is "
-                          "no media type is refused with 422 'invalid', and nothing is added); multipart/form-data "
-                          "with a `file` part uploads one (capped at OPENDATA_MAX_UPLOAD_BYTES while it streams, its "
-                          "format sniffed from the bytes). HTML pages, zip bombs and office files declaring XML "
-                          "entities are refused (400 with code html-not-data, zip-bomb or xml-entities). On a "
-                          "published dataset the new file is checked at once: personal data in it is withheld "
-                          "from the public (HTTP 451) until an admin of the publisher overrides."))
+              description=N_("JSON {url, title, format, media_type, description} links a file on the web "
+                          "(`media_type`, e.g. text/csv, declares its media type and, with no format given, the "
+                          "format it names, so a link whose address names no format, an API's export, keeps its "
+                          "format; a value that is no media type is refused with 422 'invalid', and nothing is "
+                          "added); multipart/form-data with a `file` part uploads one (capped at "
+                          "OPENDATA_MAX_UPLOAD_BYTES while it streams, its format sniffed from the bytes), with "
+                          "`title`, `description` and `media_type` parts if wanted: the media type is kept as "
+                          "declared, but one naming another format than the bytes are (text/csv for an XLSX "
+                          "workbook) is refused with 422 'invalid', nothing stored. HTML pages, zip bombs and office "
+                          "files declaring XML entities are refused (400 with code html-not-data, zip-bomb or "
+                          "xml-entities). On a published dataset the new file is checked at once: personal data in "
+                          "it is withheld from the public (HTTP 451) until an admin of the publisher overrides."))
 def dataset_distributions(slug: str):
     user, ds = _editable(slug)
     if request.mimetype == "multipart/form-data":
@@ -197,12 +201,14 @@ def dataset_distributions(slug: str):
         with _acting(user, _lang(request.form)) as actor:
             distributions.add_upload(actor, ds, upload.stream, upload.filename,
                                      title=request.form.get("title") or None,
+                                     media_type=request.form.get("media_type") or None,
+                                     description=request.form.get("description") or None,
                                      documentation=request.form.get("documentation") in ("1", "true"))
     else:
         data = _body()
         with _acting(user, _lang(data)) as actor:
             distributions.add_link(actor, ds, data.get("url"), title=data.get("title"), format=data.get("format"),
-                                   media_type=data.get("media_type"),
+                                   media_type=data.get("media_type"), description=data.get("description"),
                                    hvd={k: data[k] for k in ("hvd_category", "applicable_legislation") if k in data})
     resp = jsonify(_publish_doc(ds))
     resp.status_code = 201
