@@ -22,6 +22,7 @@ from ckanapi.errors import ValidationError
 from sqlalchemy import select
 
 from app.services.errors import Invalid
+from app.services.fields import MAX_TITLE_CHARS
 from app.services.uploads import store_upload
 from catalog_schema.models import Dataset
 from catalog_schema.store import to_record
@@ -119,17 +120,17 @@ def _archived(app) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
-def _upload(door: str, client, world, body: bytes, name: str, *, lang: str = "en", **said):
-    """Upload `body` as `name` to agency-a's draft through `door`, with what the client `said` (media_type,
-    description: the door's own names for them are used)."""
+def _upload(door: str, client, world, body: bytes, filename: str, *, lang: str = "en", **said):
+    """Upload `body` as `filename` to agency-a's draft through `door`, with what the client `said` (media_type,
+    description, title: the door's own names for them are used)."""
     token = {"Authorization": world.tokens["editor_a"]}
     if door == "rest":
-        form = {"file": (io.BytesIO(body), name), **{k: v for k, v in said.items() if v is not None}}
+        form = {"file": (io.BytesIO(body), filename), **{k: v for k, v in said.items() if v is not None}}
         return client.post(f"/api/v1/datasets/{world.draft_a}/distributions?lang={lang}", headers=token,
                            data=form, content_type="multipart/form-data")
     assert door == "ckan"
-    names = {"media_type": "mimetype"}
-    form = {"package_id": world.draft_a, "upload": (io.BytesIO(body), name),
+    names = {"media_type": "mimetype", "title": "name"}
+    form = {"package_id": world.draft_a, "upload": (io.BytesIO(body), filename),
             **{names.get(k, k): v for k, v in said.items() if v is not None}}
     return client.post(f"/api/3/action/resource_create?lang={lang}", headers=token, data=form,
                        content_type="multipart/form-data")
@@ -169,6 +170,17 @@ def test_a_media_type_the_bytes_refute_is_refused_and_nothing_is_stored(app, cli
             assert (resp.status_code, error["__type"]) == (409, "Validation Error"), error
             message = error["mimetype"][0]
         assert all(word in message for word in says), message
+    assert _files(app, world.draft_a) == [] and _archived(app) == before
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_what_an_upload_is_sent_with_is_refused_before_the_file_is_kept(app, client, world, door):
+    """A title or description the catalog cannot take is refused before a byte of the file is kept: a title over
+    the limit was refused after the workbook was in the archive, where nothing then used it."""
+    before = _archived(app)
+    for said in ({"title": "T" * (MAX_TITLE_CHARS + 1)}, {"description": "a\x00b"}):
+        resp = _upload(door, client, world, XLSX.read_bytes(), "fares.xlsx", **said)
+        assert resp.status_code in (409, 422), resp.get_json()
     assert _files(app, world.draft_a) == [] and _archived(app) == before
 
 
