@@ -8,9 +8,6 @@ shape, and nothing is added."""
 
 from __future__ import annotations
 
-import json
-
-import jsonschema
 import pytest
 from ckanapi import RemoteCKAN
 from ckanapi.errors import ValidationError
@@ -18,6 +15,7 @@ from sqlalchemy import select
 
 from catalog_schema.models import Dataset
 from catalog_schema.store import to_record
+from tests.support.openapi import validate_against
 from tests.support.publishing import build_world, form_post, sign_in
 from tests.support.wsgiserver import ServedApp
 
@@ -38,10 +36,6 @@ def world(snapshot, app):
 def openapi(client):
     return client.get("/api/v1/openapi.json").get_json()
 
-
-def _validate(openapi: dict, name: str, body) -> None:
-    defs = json.loads(json.dumps(openapi["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
-    jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs}).validate(body)
 
 
 def _files(app, slug: str) -> list[dict] | None:
@@ -113,7 +107,7 @@ def test_the_rest_answer_and_the_openapi_document_say_a_links_media_type(client,
     resp = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers={
         "Authorization": world.tokens["editor_a"]}, json={"url": f"{EXPORT}1", "media_type": "CSV"})
     assert resp.status_code == 201
-    _validate(openapi, "PublishResult", resp.get_json())
+    validate_against(openapi, "PublishResult", resp.get_json())
     assert [(d["media_type"], d["format"]) for d in resp.get_json()["distributions"]] == [("text/csv", "CSV")]
 
 
@@ -133,7 +127,7 @@ def test_rest_refuses_a_media_type_in_its_error_shape_and_adds_nothing(app, clie
         error = resp.get_json()["error"]
         assert (error["status"], error["code"]) == (422, "invalid") and BAD in error["message"] and said in \
             error["message"], error
-        _validate(openapi, "Error", resp.get_json())
+        validate_against(openapi, "Error", resp.get_json())
     assert _files(app, world.draft_a) == [] and _files(app, "exports") is None
 
 

@@ -15,7 +15,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import jsonschema
 import pytest
 from ckanapi import RemoteCKAN
 from ckanapi.errors import ValidationError
@@ -26,6 +25,7 @@ from app.services.fields import MAX_TITLE_CHARS
 from app.services.uploads import store_upload
 from catalog_schema.models import Dataset
 from catalog_schema.store import to_record
+from tests.support.openapi import validate_against
 from tests.support.publishing import CLEAN_CSV, SAMPLES, XLSX, build_world, form_post, sign_in
 from tests.support.wsgiserver import ServedApp
 
@@ -97,10 +97,6 @@ def world(snapshot, app):
 def openapi(client):
     return client.get("/api/v1/openapi.json").get_json()
 
-
-def _validate(openapi: dict, name: str, body) -> None:
-    defs = json.loads(json.dumps(openapi["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
-    jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs}).validate(body)
 
 
 def _files(app, slug: str) -> list[dict]:
@@ -188,7 +184,7 @@ def test_the_refusal_is_said_in_the_readers_language(client, world, openapi):
     """The REST refusal in Chinese under ?lang=zh, as every refused field of the API."""
     resp = _upload("rest", client, world, XLSX.read_bytes(), "fares.xlsx", lang="zh", media_type="text/csv")
     assert resp.status_code == 422
-    _validate(openapi, "Error", resp.get_json())
+    validate_against(openapi, "Error", resp.get_json())
     message = resp.get_json()["error"]["message"]
     assert "媒体类型 text/csv" in message and "XLSX" in message, message
 
@@ -256,7 +252,7 @@ def test_rest_links_take_a_description(app, client, world, openapi):
     added = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=token, json={
         "url": "http://127.0.0.1:9/stops.csv", "description": "Every stop", "lang": "en"})
     assert added.status_code == 201, added.get_json()
-    _validate(openapi, "DistributionLink", {"url": "http://127.0.0.1:9/x.csv", "description": {"zh": "站点"}})
+    validate_against(openapi, "DistributionLink", {"url": "http://127.0.0.1:9/x.csv", "description": {"zh": "站点"}})
     created = client.post("/api/v1/datasets", headers=token, json={
         "publisher": "agency-a", "name": "stops", "title": "Stops", "distributions": [
             {"url": "http://127.0.0.1:9/stops.csv", "description": {"en": "Every stop", "zh": "所有站点"}}]})
@@ -274,7 +270,7 @@ def test_the_openapi_document_says_an_uploads_media_type_and_description(client,
     link = openapi["components"]["schemas"]["DistributionLink"]["properties"]
     assert "description" in link
     resp = _upload("rest", client, world, CLEAN_CSV.read_bytes(), "population.csv", media_type="CSV")
-    _validate(openapi, "PublishResult", resp.get_json())
+    validate_against(openapi, "PublishResult", resp.get_json())
     assert [(d["media_type"], d["format"]) for d in resp.get_json()["distributions"]] == [("text/csv", "CSV")]
 
 

@@ -11,7 +11,6 @@ import json
 import re
 from collections import Counter
 
-import jsonschema
 import pytest
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from app.services import accounts, datasets
 from app.services.context import Actor
 from app.services.errors import Forbidden
 from catalog_schema.models import AuditEvent, Dataset, HarvestRecord, User
+from tests.support.openapi import validate_against
 from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, XLSX, build_world, sign_in
 
 
@@ -34,10 +34,6 @@ def world(snapshot, app):
 def openapi(client):
     return client.get("/api/v1/openapi.json").get_json()
 
-
-def _validate(openapi: dict, name: str, body) -> None:
-    defs = json.loads(json.dumps(openapi["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
-    jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs}).validate(body)
 
 
 def _kinds(findings) -> Counter:
@@ -92,7 +88,7 @@ def test_check_equals_the_assessment_after_publishing(client, world, openapi):
         "description": "GDP of each province, 1993-2017, from the statistical yearbook.", "keywords": ["GDP"],
         "frequency": "ANNUAL", "contact_point": {"name": "Stats office", "email": "stats@example.gov"}})
     assert created.status_code == 201, created.get_json()
-    _validate(openapi, "PublishResult", created.get_json())
+    validate_against(openapi, "PublishResult", created.get_json())
     slug = created.get_json()["slug"]
     assert created.get_json()["state"] == "draft" and slug == "provincial-gdp"
     for path in (GBK_CSV, CLEAN_CSV):
@@ -102,14 +98,14 @@ def test_check_equals_the_assessment_after_publishing(client, world, openapi):
     check = client.get(f"/api/v1/datasets/{slug}/check", headers=token)
     assert check.status_code == 200 and check.headers["Cache-Control"] == "private, no-store"  # the sender's (a token)
     body = check.get_json()
-    _validate(openapi, "PrePublicationCheck", body)
+    validate_against(openapi, "PrePublicationCheck", body)
     assert body["can_publish"] and body["stars"] == 3 and body["pii"] == []
     assert body["preview"][0]["header"][0] == "地区" and body["preview"][0]["sample"][0][0] == "北京市"
     assert all(f.get("fix") for f in body["findings"])
 
     published = client.post(f"/api/v1/datasets/{slug}/publish", headers=token)
     assert published.status_code == 200, published.get_json()
-    _validate(openapi, "PublishResult", published.get_json())
+    validate_against(openapi, "PublishResult", published.get_json())
     after = client.get(f"/api/v1/datasets/{slug}/quality").get_json()
     assert (after["stars"], after["score"]) == (body["stars"], body["score"])
     assert _kinds(after["findings"]) == _kinds(body["findings"])
@@ -142,7 +138,7 @@ def test_create_with_links_and_bad_input(client, world, local_server, openapi):
     # a linked file's media type is its format's: "declare the media type" could not be followed for a link
     shown = client.get("/api/v1/datasets/population").get_json()
     assert shown["distributions"][0]["media_type"] == "text/csv"
-    _validate(openapi, "PublishResult", doc)
+    validate_against(openapi, "PublishResult", doc)
     bad = [({"publisher": "agency-a"}, 422, "invalid"), ({"publisher": "nope", "title": "x"}, 422, "invalid"),
            ({"publisher": "agency-a", "title": "x", "name": "population"}, 409, "conflict"),
            ({"publisher": "agency-a", "title": "x", "themes": ["NOPE"]}, 422, "invalid"),
@@ -154,7 +150,7 @@ def test_create_with_links_and_bad_input(client, world, local_server, openapi):
     for body, status, code in bad:
         resp = client.post("/api/v1/datasets", headers=token, json=body)
         assert resp.status_code == status and resp.get_json()["error"]["code"] == code, (body, resp.get_json())
-        _validate(openapi, "Error", resp.get_json())
+        validate_against(openapi, "Error", resp.get_json())
     not_json = client.post("/api/v1/datasets", headers=token, data="title=x")
     assert not_json.status_code == 400
     cookie_only = client.post("/api/v1/datasets", json={"publisher": "agency-a", "title": "x"})
@@ -340,7 +336,7 @@ def test_a_tables_dictionary_is_inferred_shown_edited_and_kept(client, world, op
 
     url = f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary"
     doc = client.get(url).get_json()
-    _validate(openapi, "DataDictionary", doc)
+    validate_against(openapi, "DataDictionary", doc)
     fields = {f["name"]: f for f in doc["fields"]}
     assert fields["地区"]["type"] == "string" and fields["地区"]["unit"] is None
     assert fields["2017年"]["type"] == "number" and fields["2017年"]["unit"] == "亿元"
@@ -367,7 +363,7 @@ def test_a_tables_dictionary_is_inferred_shown_edited_and_kept(client, world, op
         assert resp.status_code == 422 and where in resp.get_json()["error"]["message"], (bad, resp.get_json())
     edited = client.patch(url, headers=token, json=edits)
     assert edited.status_code == 200, edited.get_json()
-    _validate(openapi, "DataDictionary", edited.get_json())
+    validate_against(openapi, "DataDictionary", edited.get_json())
     fields = {f["name"]: f for f in edited.get_json()["fields"]}
     assert fields["地区"]["title"] == "Province" and fields["2017年"]["unit"] == "100 million yuan"
     assert fields["2016年"]["unit"] == "亿元"  # the other columns as inferred
@@ -491,7 +487,7 @@ def test_the_check_says_its_findings_in_the_language_asked_for(client, world, op
         assert (mine["message"], mine["fix"]) == finding_text(mine, "en")[:2]
     assert any(re.search(r"[\u4e00-\u9fff]", f["message"]) for f in zh["findings"])
     assert (en["stars"], en["score"], en["blocked_by"]) == (zh["stars"], zh["score"], zh["blocked_by"])
-    _validate(openapi, "PrePublicationCheck", zh)
+    validate_against(openapi, "PrePublicationCheck", zh)
     params = openapi["paths"]["/datasets/{slug}/check"]["get"]["parameters"]
     assert any(p["name"] == "lang" for p in params)
 
@@ -503,7 +499,7 @@ def test_a_patch_sent_with_if_match_changes_nothing_when_the_dataset_changed_sin
     token = {"Authorization": world.tokens["editor_a"]}
     url = f"/api/v1/datasets/{world.draft_a}"
     first = client.patch(url, headers=token, json={"description": "One."}).get_json()
-    _validate(openapi, "PublishResult", first)
+    validate_against(openapi, "PublishResult", first)
     version = first["version"]
     assert client.get(f"{url}/check", headers=token).status_code == 200  # a check is no change
     mine = client.patch(url, headers={**token, "If-Match": f'"{version}"'}, json={"description": "Two."})
