@@ -11,12 +11,9 @@ from __future__ import annotations
 import pytest
 from ckanapi import RemoteCKAN
 from ckanapi.errors import ValidationError
-from sqlalchemy import select
 
-from catalog_schema.models import Dataset
-from catalog_schema.store import to_record
 from tests.support.openapi import validate_against
-from tests.support.publishing import build_world, form_post, sign_in
+from tests.support.publishing import build_world, distributions_of, form_post, sign_in
 from tests.support.wsgiserver import ServedApp
 
 EXPORT = "http://127.0.0.1:9/api/export?id="  # an API's export: its address names no format
@@ -36,13 +33,6 @@ def world(snapshot, app):
 def openapi(client):
     return client.get("/api/v1/openapi.json").get_json()
 
-
-
-def _files(app, slug: str) -> list[dict] | None:
-    """The distributions of dataset `slug` as the catalog keeps them (None: there is no such dataset)."""
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
-        return None if ds is None else to_record(ds)["distributions"]
 
 
 def _add(door: str, client, world, links: list[dict]):
@@ -88,7 +78,7 @@ def test_a_links_media_type_is_taken_alike_at_every_door(app, client, world, doo
     (REST and resource_create stored none, and no format, for an address that names none)."""
     links = [{"url": f"{EXPORT}{n}", "title": f"Export {n}", "media_type": said} for n, (said, _, _) in enumerate(SAID)]
     slug = _add(door, client, world, links)
-    files = _files(app, slug)
+    files = distributions_of(app, slug)
     # the address given is the file's: its download URL and its access URL at every door (package_create kept an
     # address that looks like no file as the access URL only, as a harvest reads another portal's resource)
     assert [(f["access_url"], f["download_url"], f["media_type"], f["format"]) for f in files] == [
@@ -128,7 +118,7 @@ def test_rest_refuses_a_media_type_in_its_error_shape_and_adds_nothing(app, clie
         assert (error["status"], error["code"]) == (422, "invalid") and BAD in error["message"] and said in \
             error["message"], error
         validate_against(openapi, "Error", resp.get_json())
-    assert _files(app, world.draft_a) == [] and _files(app, "exports") is None
+    assert distributions_of(app, world.draft_a) == [] and distributions_of(app, "exports") is None
 
 
 def test_resource_create_refuses_a_mimetype_as_ckan_names_the_field_and_adds_nothing(app, client, world):
@@ -138,7 +128,7 @@ def test_resource_create_refuses_a_mimetype_as_ckan_names_the_field_and_adds_not
     assert resp.status_code == 409, resp.get_json()
     error = resp.get_json()["error"]
     assert error["__type"] == "Validation Error" and BAD in error["mimetype"][0], error
-    assert _files(app, world.draft_a) == []
+    assert distributions_of(app, world.draft_a) == []
 
 
 @pytest.fixture
@@ -168,7 +158,7 @@ def test_ckanapi_resource_create_with_a_mimetype_and_a_description(app, world, s
     with pytest.raises(ValidationError) as refused:
         ck.action.resource_create(package_id=world.draft_a, url=f"{EXPORT}3", mimetype=BAD)
     assert BAD in refused.value.error_dict["mimetype"][0]
-    assert [f["download_url"] for f in _files(app, world.draft_a)] == [f"{EXPORT}1", f"{EXPORT}2"]
+    assert [f["download_url"] for f in distributions_of(app, world.draft_a)] == [f"{EXPORT}1", f"{EXPORT}2"]
 
 
 def test_resource_update_with_a_new_url_keeps_the_mimetype_sent_with_it(app, client, world):
@@ -183,7 +173,7 @@ def test_resource_update_with_a_new_url_keeps_the_mimetype_sent_with_it(app, cli
         updated = client.post("/api/3/action/resource_update", headers=token,
                               json={**resource, "url": f"{EXPORT}{n}", "mimetype": mimetype})
         assert updated.status_code == 200, updated.get_json()
-        file, = _files(app, world.draft_a)
+        file, = distributions_of(app, world.draft_a)
         assert (file["download_url"], file["media_type"], file["format"]) == (f"{EXPORT}{n}", mimetype, fmt)
         result = updated.get_json()["result"]
         assert (result["mimetype"], result["format"]) == (mimetype, fmt)

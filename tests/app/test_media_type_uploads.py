@@ -24,9 +24,8 @@ from app.services.errors import Invalid
 from app.services.fields import MAX_TITLE_CHARS
 from app.services.uploads import store_upload
 from catalog_schema.models import Dataset
-from catalog_schema.store import to_record
 from tests.support.openapi import validate_against
-from tests.support.publishing import CLEAN_CSV, SAMPLES, XLSX, build_world, form_post, sign_in
+from tests.support.publishing import CLEAN_CSV, SAMPLES, XLSX, build_world, distributions_of, form_post, sign_in
 from tests.support.wsgiserver import ServedApp
 
 GEOJSON = SAMPLES / "jh-transport" / "bus-stops.geojson"
@@ -99,12 +98,6 @@ def openapi(client):
 
 
 
-def _files(app, slug: str) -> list[dict]:
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
-        return to_record(ds)["distributions"]
-
-
 def _detected(app, slug: str) -> list[str | None]:
     with app.extensions["opendata"]["sessionmaker"]() as s:
         return [d.detected_format for d in s.scalar(select(Dataset).where(Dataset.slug == slug)).distributions]
@@ -144,7 +137,7 @@ def test_an_uploads_media_type_and_description_are_kept_alike_at_every_door(app,
         resp = _upload(door, client, world, path.read_bytes(), name, media_type=said,
                        description=f"What file {n} holds")
         assert resp.status_code in (200, 201), resp.get_json()
-    files = _files(app, world.draft_a)
+    files = distributions_of(app, world.draft_a)
     assert [(f["media_type"], f["format"]) for f in files] == [(media, fmt) for *_, media, fmt, _ in SENT]
     assert _detected(app, world.draft_a) == [sniffed for *_, sniffed in SENT]
     assert [list(f["description"].values()) for f in files] == [[f"What file {n} holds"] for n in range(3)]
@@ -166,7 +159,7 @@ def test_a_media_type_the_bytes_refute_is_refused_and_nothing_is_stored(app, cli
             assert (resp.status_code, error["__type"]) == (409, "Validation Error"), error
             message = error["mimetype"][0]
         assert all(word in message for word in says), message
-    assert _files(app, world.draft_a) == [] and _archived(app) == before
+    assert distributions_of(app, world.draft_a) == [] and _archived(app) == before
 
 
 @pytest.mark.parametrize("door", DOORS)
@@ -177,7 +170,7 @@ def test_what_an_upload_is_sent_with_is_refused_before_the_file_is_kept(app, cli
     for said in ({"title": "T" * (MAX_TITLE_CHARS + 1)}, {"description": "a\x00b"}):
         resp = _upload(door, client, world, XLSX.read_bytes(), "fares.xlsx", **said)
         assert resp.status_code in (409, 422), resp.get_json()
-    assert _files(app, world.draft_a) == [] and _archived(app) == before
+    assert distributions_of(app, world.draft_a) == [] and _archived(app) == before
 
 
 def test_the_refusal_is_said_in_the_readers_language(client, world, openapi):
@@ -194,7 +187,7 @@ def test_a_declaration_settles_what_the_bytes_leave_open(app, client, world):
     server's Content-Type does for a link), so it is neither refused nor read as a text."""
     resp = _upload("rest", client, world, ONE_COLUMN, "district-codes", media_type="text/csv")
     assert resp.status_code == 201, resp.get_json()
-    file, = _files(app, world.draft_a)
+    file, = distributions_of(app, world.draft_a)
     assert (file["media_type"], file["format"], _detected(app, world.draft_a)) == ("text/csv", "CSV", ["CSV"])
 
 
@@ -213,7 +206,7 @@ def test_resource_update_with_a_new_file_checks_the_mimetype_sent_with_it(app, c
                           data={**sent_back, "upload": (io.BytesIO(XLSX.read_bytes()), "fares.xlsx")})
     assert refused.status_code == 409, refused.get_json()
     assert "XLSX" in refused.get_json()["error"]["mimetype"][0]
-    file, = _files(app, world.draft_a)
+    file, = distributions_of(app, world.draft_a)
     assert (file["download_url"].rsplit("/", 1)[1], file["media_type"]) == ("population.csv",
                                                                             "text/csv; charset=utf-8")
     taken = client.post("/api/3/action/resource_update", headers=token, content_type="multipart/form-data",
@@ -222,11 +215,11 @@ def test_resource_update_with_a_new_file_checks_the_mimetype_sent_with_it(app, c
     assert taken.status_code == 200, taken.get_json()
     result = taken.get_json()["result"]
     assert (result["mimetype"], result["description"]) == (XLSX_TYPE, "Fares by distance")
-    assert [(f["media_type"], f["format"]) for f in _files(app, world.draft_a)] == [(XLSX_TYPE, "XLSX")]
+    assert [(f["media_type"], f["format"]) for f in distributions_of(app, world.draft_a)] == [(XLSX_TYPE, "XLSX")]
     patched = client.post("/api/3/action/resource_patch", headers=token,
                           json={"id": resource["id"], "mimetype": "text/csv"})
     assert patched.status_code == 409 and "XLSX" in patched.get_json()["error"]["mimetype"][0], patched.get_json()
-    file, = _files(app, world.draft_a)
+    file, = distributions_of(app, world.draft_a)
     assert (file["media_type"], file["format"]) == (XLSX_TYPE, "XLSX")
 
 
@@ -235,15 +228,15 @@ def test_the_publish_pages_media_type_box_refuses_what_an_uploaded_file_is_not(a
     beside the box (422, what was typed kept), nothing saved (it was saved, and made the workbook a CSV); the
     workbook's own, by its format's name, is saved."""
     _upload("rest", client, world, XLSX.read_bytes(), "fares.xlsx")
-    file, = _files(app, world.draft_a)
+    file, = distributions_of(app, world.draft_a)
     sign_in(client, world.emails["editor_a"])
     page, action = f"/publish/{world.draft_a}", f"/publish/{world.draft_a}/distributions/{file['catalog_id']}"
     refused = form_post(client, page, f"{action}/media-type", {"media_type": "text/csv"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "XLSX" in html and 'value="text/csv"' in html
-    assert _files(app, world.draft_a)[0]["media_type"] == XLSX_TYPE
+    assert distributions_of(app, world.draft_a)[0]["media_type"] == XLSX_TYPE
     assert form_post(client, page, f"{action}/media-type", {"media_type": "XLSX"}).status_code == 303
-    assert [(f["media_type"], f["format"]) for f in _files(app, world.draft_a)] == [(XLSX_TYPE, "XLSX")]
+    assert [(f["media_type"], f["format"]) for f in distributions_of(app, world.draft_a)] == [(XLSX_TYPE, "XLSX")]
 
 
 def test_rest_links_take_a_description(app, client, world, openapi):
@@ -257,8 +250,8 @@ def test_rest_links_take_a_description(app, client, world, openapi):
         "publisher": "agency-a", "name": "stops", "title": "Stops", "distributions": [
             {"url": "http://127.0.0.1:9/stops.csv", "description": {"en": "Every stop", "zh": "所有站点"}}]})
     assert created.status_code == 201, created.get_json()
-    assert [f["description"] for f in _files(app, world.draft_a)] == [{"en": "Every stop"}]
-    assert [f["description"] for f in _files(app, "stops")] == [{"en": "Every stop", "zh": "所有站点"}]
+    assert [f["description"] for f in distributions_of(app, world.draft_a)] == [{"en": "Every stop"}]
+    assert [f["description"] for f in distributions_of(app, "stops")] == [{"en": "Every stop", "zh": "所有站点"}]
 
 
 def test_the_openapi_document_says_an_uploads_media_type_and_description(client, world, openapi):
@@ -303,5 +296,5 @@ def test_ckanapi_uploads_a_file_with_its_mimetype_and_description(app, world, se
     with XLSX.open("rb") as fh, pytest.raises(ValidationError) as refused:
         ck.action.resource_create(package_id=world.draft_a, upload=fh, mimetype="text/csv")
     assert "XLSX" in refused.value.error_dict["mimetype"][0]
-    assert [f["download_url"].rsplit("/", 1)[1] for f in _files(app, world.draft_a)] == [CLEAN_CSV.name,
+    assert [f["download_url"].rsplit("/", 1)[1] for f in distributions_of(app, world.draft_a)] == [CLEAN_CSV.name,
                                                                                          GEOJSON.name]

@@ -22,7 +22,7 @@ from app.services import accounts, datasets
 from app.services.context import Actor
 from catalog_schema.models import AuditEvent, Dataset, Distribution, HarvestSource, User
 from catalog_schema.record import new_distribution, new_record
-from catalog_schema.store import ensure_publisher, save_record
+from catalog_schema.store import ensure_publisher, save_record, to_record
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data_samples" / "files"
@@ -97,6 +97,13 @@ def snapshot(sessionmaker) -> dict:
 
 def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def distributions_of(app, slug: str) -> list[dict] | None:
+    """The distributions of dataset `slug` as the catalog keeps them (None: there is no such dataset)."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        return None if ds is None else to_record(ds)["distributions"]
 
 
 def sign_in(client, email: str) -> None:
