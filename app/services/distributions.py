@@ -134,7 +134,7 @@ def _upload_row(actor: Actor, ds: Dataset, stored: StoredFile, title: Any, site_
     declared = vocab.format_for_extension(stored.filename)
     return {"catalog_id": dist_id, "download_url": url, "access_url": url,
             "title": _title(title, stored.filename, actor),
-            "format": declared.code if declared else (eff.format if eff else None),
+            "format": declared.code if declared else (eff.format if eff else None), "format_raw": None,
             "media_type": stored.sniffed.media_type if stored.sniffed else None, "byte_size": stored.size,
             "checksum": {"algorithm": "sha-256", "value": stored.sha256},
             "extras": {"upload": {"filename": stored.filename, "sha256": stored.sha256, "size": stored.size}}}
@@ -281,13 +281,30 @@ def _listed(fields: dict[str, Any], key: str) -> Any:
     return (fields[key] or []) if key in fields else None
 
 
+def _documentation(row: Distribution) -> bool:
+    """Whether a file was added as documentation (add_upload's mark): its new version may be no data either."""
+    return bool((row.extras or {}).get("documentation"))
+
+
+def _new_version(actor: Actor, ds: Dataset, dist: dict[str, Any], stored: StoredFile, title: Any,
+                 site_url: str) -> None:
+    """`dist` made the new version `stored` of its file: what describes the bytes is the new file's (its address,
+    format, media type, size, checksum and uploaded name); what says what the file is for stays (its title unless one
+    is `title` given, its description, HVD fields and rights, the documentation mark and every other extra)."""
+    kept = {k: v for k, v in (dist.get("extras") or {}).items() if k != "upload"}
+    dist.update(_upload_row(actor, ds, stored, title or dist.get("title") or None, site_url, dist["catalog_id"]))
+    dist["extras"] = {**kept, **dist["extras"]}
+
+
 @service
 def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream: BinaryIO | None = None,
             filename: str | None = None, fields: dict[str, Any] | None = None, declared_length: int | None = None,
             site_url: str | None = None, action: str | None = None, keep_format: bool = False) -> Distribution:
     """Change a distribution in place (its id stays): its title, description, format or media type, its HVD
     categories and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked
-    like an added one. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears
+    like an added one; it is a new version of the file, which keeps what says what the file is for and takes what
+    describes the new bytes (`_new_version`): a file added as documentation stays so, and its new version may be no
+    data either. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears
     it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does; but an
     uploaded file's (given with a new file, or for the file kept) is taken as add_upload takes one: its bytes, the
     new file's or the archived copy's, must bear it out, and its format stays the file's.
@@ -304,7 +321,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
     if "media_type" in fields:  # refused before a new file is received
         fields["media_type"] = media_type(fields["media_type"])
-    stored = receive(actor, stream, filename, declared_length=declared_length,
+    stored = receive(actor, stream, filename, declared_length=declared_length, documentation=_documentation(row),
                      media_type=fields.get("media_type")) if stream is not None else None
     if stored is None and "media_type" in fields and is_upload(row) and url is None and not fields.get("url"):
         _refuted_by_copy(row, fields["media_type"])  # the uploaded file kept: its bytes are in the archive
@@ -312,9 +329,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     rec = to_record(ds)
     dist = next(d for d in rec["distributions"] if d["catalog_id"] == row.id)
     if stored is not None:
-        # a new version keeps the file's title unless one is given (it became the new file's name)
-        dist.update(_upload_row(actor, ds, stored, fields.get("title") or dist.get("title") or None,
-                                _site(actor, site_url), row.id))
+        _new_version(actor, ds, dist, stored, fields.get("title"), _site(actor, site_url))
     elif url is not None or fields.get("url"):
         link = _link_record(actor, url if url is not None else fields["url"], None, fields.get("format"))
         kept = ("title", "format", "format_raw", "media_type") if keep_format else ("title",)

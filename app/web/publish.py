@@ -692,8 +692,9 @@ def distribution_media_type(slug: str, dist_id: str):
 @bp.route("/publish/<slug>/distributions/<dist_id>/replace", methods=["POST"])
 @login_required_page
 def replace_distribution(slug: str, dist_id: str):
-    """A new version of a file, uploaded in its place: its id, title, data dictionary edits and address stay (the
-    form could only remove a file, losing them, while the fix hints lead to the file)."""
+    """A new version of a file, uploaded in its place: its id, title, description, HVD fields, documentation mark,
+    data dictionary edits and address stay (the form could only remove a file, losing them, while the fix hints lead
+    to the file)."""
     _user, ds = _editable(slug, write=True)
     runtime = _runtime()
     try:

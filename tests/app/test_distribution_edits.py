@@ -1,0 +1,160 @@
+"""A file changed in place through every door that changes one (the publish page, REST `/api/v1`, CKAN's actions), by
+the one service (app/services/distributions.py `replace`, `add_upload`):
+
+- a new version of an uploaded file (the page's "replace", CKAN `resource_update` / `resource_patch` with an
+  `upload`) keeps what says what the file is for (the documentation mark, its HVD categories and legislation, its
+  title and description unless given, a landing page) and replaces only what describes the bytes: the new version's
+  extras were made anew, so a file taken as documentation lost the mark, and an image taken as documentation could
+  not be replaced at all (refused as no data);
+- an uploaded file's media type cleared (the page's box, CKAN's `mimetype`) is the one sniffed from its bytes, as a
+  file uploaded with none has: it was left with none; a link's cleared is none declared;
+- a new `url` (CKAN `resource_update`, `resource_patch`) is the file's download address, and a landing page the
+  distribution had (an access URL of its own) is kept, as `package_update` keeps it, unless `access_url` is sent:
+  both were set to the new address;
+- the REST upload takes `hvd_category` and `applicable_legislation` as the REST link does: they were dropped.
+
+SQLite and PostgreSQL, through the Flask test client."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from catalog_schema import vocab
+from catalog_schema.models import Dataset
+from catalog_schema.store import save_record, to_record
+from tests.support.publishing import CLEAN_CSV, build_world, distributions_of, form_post, sign_in
+
+MOBILITY = "http://data.europa.eu/bna/c_b79e35eb"
+INSPIRE = "http://data.europa.eu/eli/dir/2007/2/oj"
+HVD = vocab.HVD_LEGISLATION
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40  # an image: no data, taken as documentation only
+PNG_V2 = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x01" * 40
+CSV_V2 = b"district,population\r\neast,120\r\nwest,80\r\n"
+FILE = "http://127.0.0.1:9/stops.csv"
+LANDING = "http://127.0.0.1:9/stops"  # the page the file is reached from: an access URL of its own
+NEW = "http://127.0.0.1:9/stops-2025.csv"
+OTHER_LANDING = "http://127.0.0.1:9/bus/stops"
+
+
+def _build(app):
+    """The publish world, with agency-a's draft a high-value dataset (mobility), so its files may take the category."""
+    factory = app.extensions["opendata"]["sessionmaker"]
+    world = build_world(factory)
+    with factory() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == world.draft_a))
+        rec = to_record(ds)
+        rec["hvd_category"], rec["applicable_legislation"] = [MOBILITY], [HVD]
+        save_record(s, rec, dataset=ds)
+        s.commit()
+    return world
+
+
+@pytest.fixture
+def world(snapshot, app):
+    return snapshot.once(lambda: _build(app))
+
+
+@pytest.fixture
+def openapi(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def _token(world) -> dict[str, str]:
+    return {"Authorization": world.tokens["editor_a"]}
+
+
+def _rest_upload(client, world, body: bytes, filename: str, **parts):
+    """`body` uploaded as `filename` to agency-a's draft through REST's multipart door, with these parts."""
+    form = {"file": (io.BytesIO(body), filename), "lang": "en", **parts}
+    return client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=_token(world), data=form,
+                       content_type="multipart/form-data")
+
+
+def _action(client, world, action: str, **data):
+    """A CKAN action as agency-a's editor: JSON, or multipart when a part is a file."""
+    if any(isinstance(v, tuple) for v in data.values()):
+        return client.post(f"/api/3/action/{action}", headers=_token(world), data=data,
+                           content_type="multipart/form-data")
+    return client.post(f"/api/3/action/{action}", headers=_token(world), json=data)
+
+
+def _shown(client, world, dist_id: str) -> dict:
+    return _action(client, world, "resource_show", id=dist_id).get_json()["result"]
+
+
+def _archived(app) -> set[str]:
+    root = Path(app.config["OPENDATA"]["ARCHIVE_DIR"])
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def _page_replace(client, world, dist_id: str, body: bytes, filename: str):
+    sign_in(client, world.emails["editor_a"])
+    page = f"/publish/{world.draft_a}"
+    resp = form_post(client, page, f"{page}/distributions/{dist_id}/replace",
+                     {"file": (io.BytesIO(body), filename)}, content_type="multipart/form-data")
+    assert resp.status_code == 303, resp.status_code
+    return resp
+
+
+def _new_version(door: str, client, world, dist_id: str, body: bytes, filename: str) -> None:
+    """A new version of file `dist_id` uploaded through `door`; what the client sends beside it is what that door's
+    client would: the page the file alone, resource_patch the file alone, resource_update the resource as
+    resource_show gave it (its texts as ckanext-fluent's JSON, as a multipart form sends a map) with the file."""
+    if door == "page":
+        _page_replace(client, world, dist_id, body, filename)
+        return
+    if door == "ckan-resource_patch":
+        resp = _action(client, world, "resource_patch", id=dist_id, upload=(io.BytesIO(body), filename))
+    else:
+        shown = _shown(client, world, dist_id)
+        resp = _action(client, world, "resource_update", id=dist_id, upload=(io.BytesIO(body), filename),
+                       name_translated=json.dumps(shown["name_translated"]),
+                       description_translated=json.dumps(shown["description_translated"]),
+                       hvd_category=json.dumps(shown["hvd_category"]),
+                       applicable_legislation=json.dumps(shown["applicable_legislation"]))
+    assert resp.status_code == 200, resp.get_json()
+
+
+REPLACING = ("page", "ckan-resource_patch", "ckan-resource_update")
+
+
+@pytest.mark.parametrize("door", REPLACING)
+@pytest.mark.parametrize(("first", "second", "name"), [(PNG, PNG_V2, "diagram.png"),
+                                                       (CLEAN_CSV.read_bytes(), CSV_V2, "population.csv")],
+                         ids=["image", "table"])
+def test_a_new_version_keeps_what_the_file_is_for(app, client, world, door, first, second, name):
+    """A file taken as documentation, with a title, a description and its own HVD fields, replaced by a new version:
+    the new bytes (checksum, size, upload) and everything else kept. The mark was lost (the extras were made anew
+    from the new file's), and the image's new version was refused as no data."""
+    made = _rest_upload(client, world, first, name, title="Network diagram", description="How the lines connect",
+                        documentation="1")
+    assert made.status_code == 201, made.get_json()
+    dist_id = made.get_json()["distributions"][0]["id"]
+    hvd = client.patch(f"/api/v1/datasets/{world.draft_a}/distributions/{dist_id}/hvd", headers=_token(world),
+                       json={"hvd_category": ["MOB"], "applicable_legislation": [INSPIRE]})
+    assert hvd.status_code == 200, hvd.get_json()
+    before, = distributions_of(app, world.draft_a)
+    _new_version(door, client, world, dist_id, second, name.replace(".", "-v2."))
+    after, = distributions_of(app, world.draft_a)
+    assert after["checksum"]["value"] != before["checksum"]["value"] and after["byte_size"] == len(second)
+    assert after["extras"]["upload"]["filename"] == name.replace(".", "-v2.")
+    assert after["extras"].get("documentation") is True, after["extras"]
+    for key in ("title", "description", "hvd_category", "applicable_legislation", "rights"):
+        assert after[key] == before[key], key
+    assert (after["hvd_category"], after["applicable_legislation"]) == ([MOBILITY], [INSPIRE, HVD])
+
+
+def test_a_new_version_given_a_title_takes_it_and_keeps_the_rest(app, client, world):
+    """A title sent with the new version (resource_patch's `name`) is the file's; the documentation mark stays."""
+    made = _rest_upload(client, world, PNG, "diagram.png", title="Network diagram", documentation="1")
+    dist_id = made.get_json()["distributions"][0]["id"]
+    resp = _action(client, world, "resource_patch", id=dist_id, name="Network diagram 2025",
+                   upload=(io.BytesIO(PNG_V2), "diagram-2025.png"))
+    assert resp.status_code == 200, resp.get_json()
+    file, = distributions_of(app, world.draft_a)
+    assert (list(file["title"].values()), file["extras"].get("documentation")) == (["Network diagram 2025"], True)
