@@ -304,10 +304,11 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     categories and applicable legislation (as `set_hvd`), a new URL, or a new uploaded file. A new file is checked
     like an added one; it is a new version of the file, which keeps what says what the file is for and takes what
     describes the new bytes (`_new_version`): a file added as documentation stays so, and its new version may be no
-    data either. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears
-    it) and, with no format given, gives the format when it names one, as a CKAN resource's mimetype does; but an
-    uploaded file's (given with a new file, or for the file kept) is taken as add_upload takes one: its bytes, the
-    new file's or the archived copy's, must bear it out, and its format stays the file's.
+    data either. A media type given is the file's declared one (vocab.media_type, else Invalid; empty clears it: a
+    link's is then none, an uploaded file's the one sniffed from its bytes, as an added one's) and, with no format
+    given, gives the format when it names one, as a CKAN resource's mimetype does; but an uploaded file's (given with
+    a new file, or for the file kept) is taken as add_upload takes one: its bytes, the new file's or the archived
+    copy's, must bear it out, and its format stays the file's.
     A new URL is a new link, with the format and media type its address names (none for .../export?id=3), unless
     `keep_format`: then it keeps the file's format and media type (CKAN's resource_patch, whose client sent
     neither); one given in `fields` is taken either way."""
@@ -346,9 +347,12 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
     if "media_type" in fields and (fields["media_type"] is not None or stored is None):
         # an uploaded file's format is its own (its name's, else its bytes'); a new one declared none has its sniffed
-        # media type, as an added one has
+        # media type, as an added one has, and so has the file kept when its media type is cleared (a link's cleared
+        # is none declared)
         uploaded = bool((dist.get("extras") or {}).get("upload"))
         _declare_media_type(dist, fields["media_type"], format_given=bool(fields.get("format")) or uploaded)
+        if uploaded and fields["media_type"] is None and stored is None:
+            dist["media_type"] = row.detected_media_type
     if "hvd_category" in fields or "applicable_legislation" in fields:
         set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)

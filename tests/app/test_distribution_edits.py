@@ -158,3 +158,47 @@ def test_a_new_version_given_a_title_takes_it_and_keeps_the_rest(app, client, wo
     assert resp.status_code == 200, resp.get_json()
     file, = distributions_of(app, world.draft_a)
     assert (list(file["title"].values()), file["extras"].get("documentation")) == (["Network diagram 2025"], True)
+
+
+# --------------------------------------------------------------------------- a media type cleared
+
+
+def _clear_media_type(door: str, client, world, dist_id: str) -> None:
+    if door == "page":
+        sign_in(client, world.emails["editor_a"])
+        page = f"/publish/{world.draft_a}"
+        resp = form_post(client, page, f"{page}/distributions/{dist_id}/media-type", {"media_type": ""})
+        assert resp.status_code == 303, resp.status_code
+        return
+    if door == "ckan-resource_patch":
+        resp = _action(client, world, "resource_patch", id=dist_id, mimetype="")
+    else:  # ckanapi's read-modify-write: resource_show's dict with the mimetype emptied
+        resp = _action(client, world, "resource_update", **{**_shown(client, world, dist_id), "mimetype": ""})
+    assert resp.status_code == 200, resp.get_json()
+
+
+CLEARING = ("page", "ckan-resource_patch", "ckan-resource_update")
+
+
+@pytest.mark.parametrize("door", CLEARING)
+def test_an_uploaded_files_media_type_cleared_is_the_one_its_bytes_give(app, client, world, door):
+    """A CSV uploaded declared `text/csv; charset=utf-8`, its media type cleared: the one sniffed from its bytes, as a
+    file uploaded with none has (it had none at all, and lost the metadata points of a declared media type)."""
+    made = _rest_upload(client, world, CLEAN_CSV.read_bytes(), "population.csv", media_type="text/csv; charset=utf-8")
+    dist_id = made.get_json()["distributions"][0]["id"]
+    as_added = _rest_upload(client, world, CSV_V2, "districts.csv").get_json()["distributions"][1]["media_type"]
+    assert as_added == "text/csv"
+    _clear_media_type(door, client, world, dist_id)
+    file = distributions_of(app, world.draft_a)[0]
+    assert (file["media_type"], file["format"]) == ("text/csv", "CSV")
+    assert _shown(client, world, dist_id)["mimetype"] == "text/csv"
+
+
+@pytest.mark.parametrize("door", CLEARING)
+def test_a_links_media_type_cleared_is_none(app, client, world, door):
+    """A link declares what it is: cleared, it declares nothing, whatever its server sent it as."""
+    made = _action(client, world, "resource_create", package_id=world.draft_a, url="http://127.0.0.1:9/export?id=1",
+                   name="Export", mimetype="application/json")
+    _clear_media_type(door, client, world, made.get_json()["result"]["id"])
+    file, = distributions_of(app, world.draft_a)
+    assert file["media_type"] is None
