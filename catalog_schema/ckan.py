@@ -42,7 +42,8 @@ CKAN has one `url` per resource, DCAT two. It becomes `download_url` when `url_t
 `access_url`; ckanext-dcat's explicit `access_url` / `download_url` resource keys win. On the
 way out `url` is the download URL, else the access URL. That reading is a harvest's (another portal's url is
 often a landing page); a package written to this catalog's own API (package_create ...) names its files in `url`,
-and `added_links` makes each resource it adds with a url alone a link to that file (both URLs).
+and `added_links` makes each resource it adds with a url alone a link to that file (both URLs), and a resource it
+gives a new url alone that file's, keeping its landing page.
 
 The engine in `catalog_schema.fieldrules` keeps verbatim values only while they still say what
 the record says, so `to_ckan(from_ckan(p))` gives `p` back and an edited record is written
@@ -1137,7 +1138,9 @@ def added_links(shown: Mapping[str, Any] | None, sent: Mapping[str, Any]) -> dic
     the publish page make a link. A publisher writing here names the file in `url` (CKAN's own meaning, which its
     clients upload and download through); `from_ckan` reads such a url as a harvest of another portal must, the
     access URL unless it looks like a file, since a portal's url is often a landing page. A resource `shown` has
-    (by its id, as `settle` finds it) is not added: its keys are read as they are sent."""
+    (by its id, as `settle` finds it) is read as it is sent, unless it gives a new `url` alone: that is its file's
+    download URL, and the landing page it had (an access URL apart from its download URL) stays its access URL, as
+    resource_update and resource_patch keep it (else the new url is both)."""
     resources = sent.get("resources")
     if not isinstance(resources, list):
         return dict(sent)
@@ -1145,9 +1148,15 @@ def added_links(shown: Mapping[str, Any] | None, sent: Mapping[str, Any]) -> dic
     out = []
     for i, res in enumerate(resources):
         url = _str(res.get("url")) if isinstance(res, dict) else None
-        if url is not None and _shown_resource(before, i, res) is None \
-                and _str(res.get("access_url")) is None and _str(res.get("download_url")) is None:
-            res = {**res, "access_url": url, "download_url": url}
+        if url is not None and _str(res.get("access_url")) is None and _str(res.get("download_url")) is None:
+            was = _shown_resource(before, i, res)
+            if was is None:
+                res = {**res, "access_url": url, "download_url": url}
+            elif url != _str(was.get("url")):
+                had = _read_urls(was, [])
+                landing = had["access_url"] if had["download_url"] and had["access_url"] != had["download_url"] \
+                    else None
+                res = {**res, "access_url": landing or url, "download_url": url}
         out.append(res)
     return {**sent, "resources": out}
 

@@ -1158,6 +1158,8 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
                       site_url=_site())
     elif isinstance(params.get("url"), str) and params["url"].strip() != (row.download_url or row.access_url):
         kwargs["url"] = params["url"].strip()
+    if "access_url" in params:  # the landing page, as resource_show gives it; left out, the one it had stays
+        kwargs["fields"]["access_url"] = params["access_url"]
     mimetype = params.get("mimetype")
     # edited (or made to follow the format), or sent with a new address or file, whose own would otherwise give it
     # (a new file's bytes must bear it out: distributions.replace)

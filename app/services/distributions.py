@@ -37,7 +37,8 @@ from plumbing.textencoding import DETECTOR_VERSION
 from quality.findings import keyed_by_position
 
 _URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
-RESOURCE_FIELDS = ("title", "description", "format", "media_type", "url", "hvd_category", "applicable_legislation")
+RESOURCE_FIELDS = ("title", "description", "format", "media_type", "url", "access_url", "hvd_category",
+                   "applicable_legislation")
 
 
 def _editable(actor: Actor, ds: Dataset) -> None:
@@ -281,6 +282,21 @@ def _listed(fields: dict[str, Any], key: str) -> Any:
     return (fields[key] or []) if key in fields else None
 
 
+def _landing_page(row: Distribution, fields: dict[str, Any]) -> str | None:
+    """The page a file is reached from, apart from its address (its access URL when that is not its download URL), as
+    a change leaves it: the `access_url` given (an http(s) URL, else Invalid naming it; empty: none, the file's address
+    is its access URL), else the one the file had, whatever new address or new version it is given."""
+    if "access_url" in fields:
+        given = str(fields["access_url"] or "").strip()
+        if given and (not _URL.match(given) or len(given) > 2000):
+            raise Invalid(T_("Give the http(s) URL of the page the file is reached from (its landing page), or none."),
+                          field="access_url", why="url")
+        return given or None
+    if row.download_url and row.access_url and row.access_url != row.download_url:
+        return row.access_url
+    return None
+
+
 def _documentation(row: Distribution) -> bool:
     """Whether a file was added as documentation (add_upload's mark): its new version may be no data either."""
     return bool((row.extras or {}).get("documentation"))
@@ -311,7 +327,9 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     copy's, must bear it out, and its format stays the file's.
     A new URL is a new link, with the format and media type its address names (none for .../export?id=3), unless
     `keep_format`: then it keeps the file's format and media type (CKAN's resource_patch, whose client sent
-    neither); one given in `fields` is taken either way."""
+    neither); one given in `fields` is taken either way. A new URL, or a new file's address, is the file's download
+    URL; a landing page the file had (an access URL apart from its download URL) stays its access URL, unless
+    `access_url` is given (`_landing_page`: empty, none)."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     fields = dict(fields or {})
@@ -322,6 +340,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
     if "media_type" in fields:  # refused before a new file is received
         fields["media_type"] = media_type(fields["media_type"])
+    landing = _landing_page(row, fields)
     stored = receive(actor, stream, filename, declared_length=declared_length, documentation=_documentation(row),
                      media_type=fields.get("media_type")) if stream is not None else None
     if stored is None and "media_type" in fields and is_upload(row) and url is None and not fields.get("url"):
@@ -338,6 +357,9 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         extras = dict(dist.get("extras") or {})
         extras.pop("upload", None)
         dist["extras"] = extras
+    if stored is not None or url is not None or fields.get("url") or "access_url" in fields:
+        # a new address is the file's (its download URL); a landing page it had, or is given, stays its access URL
+        dist["access_url"] = landing or dist.get("download_url") or dist.get("access_url")
     if fields.get("title"):
         dist["title"] = langmap(fields["title"], actor.lang, dist.get("title"), "title", MAX_TITLE_CHARS)
     if "description" in fields:

@@ -202,3 +202,99 @@ def test_a_links_media_type_cleared_is_none(app, client, world, door):
     _clear_media_type(door, client, world, made.get_json()["result"]["id"])
     file, = distributions_of(app, world.draft_a)
     assert file["media_type"] is None
+
+
+# --------------------------------------------------------------------------- a new address
+
+
+def _with_landing_page(client, world) -> str:
+    """A file of agency-a's draft whose access URL is a landing page of its own (package_create's resource says
+    both); its id."""
+    resp = _action(client, world, "package_create", name="stops", title="Stops", owner_org="agency-a", state="draft",
+                   resources=[{"url": FILE, "access_url": LANDING, "name": "Stops", "format": "CSV"}])
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()["result"]["resources"][0]["id"]
+
+
+def _new_url(door: str, client, world, dist_id: str, **sent) -> object:
+    """The file `dist_id` of `stops` given the address NEW through `door` (with `sent` beside it)."""
+    if door.startswith("package_update"):  # ckanapi's read-modify-write of the package
+        pkg = _action(client, world, "package_show", id="stops").get_json()["result"]
+        if door == "package_update":
+            pkg["resources"][0].update({"url": NEW, **sent})
+        else:  # the resource sent as the client means it, not as package_show gave it
+            pkg["resources"] = [{"id": dist_id, "name": "Stops", "format": "CSV", "url": NEW, **sent}]
+        return _action(client, world, "package_update", **pkg)
+    if door == "resource_update":  # of the resource
+        return _action(client, world, "resource_update", **{**_shown(client, world, dist_id), "url": NEW, **sent})
+    if door == "resource_update-bare":  # a client that sends the resource it means, not resource_show's
+        return _action(client, world, "resource_update", id=dist_id, name="Stops", format="CSV", url=NEW, **sent)
+    assert door == "resource_patch"
+    return _action(client, world, "resource_patch", id=dist_id, url=NEW, **sent)
+
+
+NEW_URL_DOORS = ("package_update", "package_update-bare", "resource_update", "resource_update-bare", "resource_patch")
+
+
+@pytest.mark.parametrize("door", NEW_URL_DOORS)
+def test_a_new_url_is_the_files_address_and_the_landing_page_stays(app, client, world, door):
+    """Every CKAN door that changes a resource's `url`: the new address is the file's (its download URL), the landing
+    page it had stays its access URL, as package_update kept it when the resource was sent back as package_show gave
+    it (resource_update and resource_patch made the new address both; package_update sent the url alone made it the
+    download URL and left the file no access URL)."""
+    dist_id = _with_landing_page(client, world)
+    resp = _new_url(door, client, world, dist_id)
+    assert resp.status_code == 200, resp.get_json()
+    file, = distributions_of(app, "stops")
+    assert (file["download_url"], file["access_url"]) == (NEW, LANDING)
+    shown = _shown(client, world, dist_id)
+    assert (shown["url"], shown["download_url"], shown["access_url"]) == (NEW, NEW, LANDING)
+
+
+@pytest.mark.parametrize("door", NEW_URL_DOORS)
+def test_an_access_url_sent_is_the_landing_page(app, client, world, door):
+    """`access_url` sent (CKAN's own field, as resource_show gives it) is the landing page at every door, with a new
+    url or without one; sent empty, the file has no landing page of its own: its access URL is its address. It was
+    not taken by resource_update and resource_patch."""
+    dist_id = _with_landing_page(client, world)
+    assert _new_url(door, client, world, dist_id, access_url=OTHER_LANDING).status_code == 200
+    file, = distributions_of(app, "stops")
+    assert (file["download_url"], file["access_url"]) == (NEW, OTHER_LANDING)
+    if door.startswith("resource"):
+        moved = _action(client, world, door.removesuffix("-bare"), id=dist_id, name="Stops", url=NEW,
+                        access_url=LANDING)
+        assert moved.status_code == 200, moved.get_json()
+        assert distributions_of(app, "stops")[0]["access_url"] == LANDING
+        emptied = _action(client, world, "resource_patch", id=dist_id, access_url="")
+        assert emptied.status_code == 200, emptied.get_json()
+        file, = distributions_of(app, "stops")
+        assert (file["download_url"], file["access_url"]) == (NEW, NEW)
+
+
+@pytest.mark.parametrize(("action", "lang", "said"), [("resource_patch", "en", "landing page"),
+                                                      ("resource_update", "zh", "着陆页")])
+def test_an_access_url_that_is_no_address_is_refused(app, client, world, action, lang, said):
+    """A Validation Error naming `access_url`, in the request's language, nothing changed, as a `url` that is none
+    is."""
+    dist_id = _with_landing_page(client, world)
+    before = distributions_of(app, "stops")
+    resp = client.post(f"/api/3/action/{action}?lang={lang}", headers=_token(world),
+                       json={"id": dist_id, "name": "Stops", "url": NEW, "access_url": "the stops page"})
+    assert resp.status_code == 409, resp.get_json()
+    error = resp.get_json()["error"]
+    assert error["__type"] == "Validation Error" and said in error["access_url"][0], error
+    assert distributions_of(app, "stops") == before
+
+
+def test_a_new_version_of_an_upload_keeps_its_landing_page(app, client, world):
+    """An uploaded file given a landing page (package_update's `access_url`): its new version, uploaded on the page, has
+    the new file's address and still the landing page (the new version's address was made both)."""
+    made = _rest_upload(client, world, CLEAN_CSV.read_bytes(), "population.csv")
+    dist_id = made.get_json()["distributions"][0]["id"]
+    pkg = _action(client, world, "package_show", id=world.draft_a).get_json()["result"]
+    pkg["resources"][0]["access_url"] = LANDING
+    assert _action(client, world, "package_update", **pkg).status_code == 200
+    assert distributions_of(app, world.draft_a)[0]["access_url"] == LANDING
+    _page_replace(client, world, dist_id, CSV_V2, "population-2025.csv")
+    file, = distributions_of(app, world.draft_a)
+    assert file["download_url"].endswith(f"/{dist_id}/population-2025.csv") and file["access_url"] == LANDING

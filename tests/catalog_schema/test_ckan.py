@@ -659,3 +659,20 @@ def test_a_resource_added_through_the_write_api_with_its_url_alone_is_a_link_to_
     back = to_ckan(from_ckan(ckan.added_links(None, {"name": "p", "resources": [{"url": export}]})))["resources"][0]
     assert (back["url"], back["access_url"], back["download_url"]) == (export, export, export)
     assert from_ckan({"name": "p", "resources": [back]})["distributions"][0]["download_url"] == export
+
+
+def test_a_resource_written_with_a_new_url_alone_keeps_its_landing_page():
+    """`added_links`: a resource package_show showed, sent back by its id with a new `url` and no other URL key, is a
+    link to that file, and keeps the landing page it had (an access URL apart from its download URL), as
+    resource_update and resource_patch keep it; one that had none has the new url as both. Sent back with its url
+    as it was, or with an access URL of its own, it is read as it is sent."""
+    page, file, new = "https://example.gov/stops", "https://example.gov/stops.csv", "https://example.gov/api/x?id=4"
+    shown = to_ckan(from_ckan({"name": "p", "resources": [
+        {"id": "r1", "url": file, "access_url": page}, {"id": "r2", "url": file + "?v=2"}]}))
+    moved = {**shown, "resources": [{"id": "r1", "url": new}, {"id": "r2", "url": new}]}
+    got = from_ckan(ckan.added_links(shown, moved))["distributions"]
+    assert [(d["access_url"], d["download_url"]) for d in got] == [(page, new), (new, new)]
+    said = {**shown, "resources": [{"id": "r1", "url": new, "access_url": page + "/2"},
+                                   {"id": "r2", "url": file + "?v=2"}]}
+    got = from_ckan(ckan.added_links(shown, said))["distributions"]
+    assert [(d["access_url"], d["download_url"]) for d in got] == [(page + "/2", new), (None, file + "?v=2")]
