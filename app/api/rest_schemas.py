@@ -300,7 +300,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                          "the bytes"},
                                           "documentation": {"type": "string", "enum": ["1", "true"],
                                                             "description": "Take a file that is no data (an "
-                                                            "image, a manual) as documentation"}}),
+                                                            "image, a manual) as documentation"},
+                                          "hvd_category": {"type": "array", "items": {"type": "string"},
+                                                           "description": "Its own HVD categories, among the "
+                                                                          "dataset's (as DistributionLink): a part "
+                                                                          "a value, or one text of them separated "
+                                                                          "by commas. Refused (422 invalid), "
+                                                                          "nothing stored"},
+                                          "applicable_legislation": {"type": "array", "items": {"type": "string"},
+                                                                     "description": "ELI URIs (as "
+                                                                                    "DistributionLink): a part a "
+                                                                                    "value, or one text of them "
+                                                                                    "separated by commas"}}),
     "Reason": _obj(["reason"], {"reason": {"type": "string", "minLength": 10}}),
     "PrePublicationCheck": _obj(["dataset", "state", "stars", "score", "findings", "preview", "pii", "blocked_by",
                                  "can_publish", "assessment"], {

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from catalog_schema import vocab
 from catalog_schema.models import Dataset
 from catalog_schema.store import save_record, to_record
+from tests.support.openapi import validate_against
 from tests.support.publishing import CLEAN_CSV, build_world, distributions_of, form_post, sign_in
 
 MOBILITY = "http://data.europa.eu/bna/c_b79e35eb"
@@ -298,3 +299,54 @@ def test_a_new_version_of_an_upload_keeps_its_landing_page(app, client, world):
     _page_replace(client, world, dist_id, CSV_V2, "population-2025.csv")
     file, = distributions_of(app, world.draft_a)
     assert file["download_url"].endswith(f"/{dist_id}/population-2025.csv") and file["access_url"] == LANDING
+
+
+# --------------------------------------------------------------------------- the REST upload's HVD fields
+
+
+def test_the_rest_upload_takes_its_hvd_fields(app, client, world, openapi):
+    """`hvd_category` and `applicable_legislation` parts, each a part a value or one text of them separated by commas,
+    as the REST link takes them (`add_upload(hvd=)`, set_distribution_hvd): the file's own, the HVD regulation beside
+    the category. They were dropped."""
+    one = _rest_upload(client, world, CLEAN_CSV.read_bytes(), "population.csv", hvd_category="MOB",
+                       applicable_legislation=f"{INSPIRE}, {HVD}")
+    assert one.status_code == 201, one.get_json()
+    validate_against(openapi, "PublishResult", one.get_json())
+    form = {"file": (io.BytesIO(CSV_V2), "districts.csv"), "hvd_category": ["MOB", "Mobility"],
+            "applicable_legislation": [INSPIRE]}
+    repeated = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=_token(world), data=form,
+                           content_type="multipart/form-data")
+    assert repeated.status_code == 201, repeated.get_json()
+    assert [(f["hvd_category"], f["applicable_legislation"]) for f in distributions_of(app, world.draft_a)] == [
+        ([MOBILITY], [INSPIRE, HVD]), ([MOBILITY], [INSPIRE, HVD])]
+
+
+def test_the_rest_upload_refuses_an_hvd_field_before_the_file_is_kept(app, client, world, openapi):
+    """A category the dataset does not have, or legislation that is no http(s) URI: 422 `invalid` naming the field,
+    as the link's, and no byte of the file kept."""
+    before = _archived(app)
+    for part, said in ((("hvd_category", "GEO"), "Geospatial is not"),
+                       (("applicable_legislation", "eli:reg/2023/138"), "'eli:reg/2023/138' is not an http(s) URI")):
+        resp = _rest_upload(client, world, CLEAN_CSV.read_bytes(), "population.csv", **dict([part]))
+        assert resp.status_code == 422, resp.get_json()
+        validate_against(openapi, "Error", resp.get_json())
+        error = resp.get_json()["error"]
+        assert error["code"] == "invalid" and said in error["message"], error
+    assert distributions_of(app, world.draft_a) == [] and _archived(app) == before
+
+
+def test_the_openapi_document_says_an_uploads_hvd_fields(client, openapi):
+    """DistributionUpload has both, as DistributionLink has: lists of strings (a multipart part a value); the
+    endpoint's description names them, and the documentation page says it in Chinese too."""
+    post = openapi["paths"]["/datasets/{slug}/distributions"]["post"]["description"]
+    assert "`hvd_category` and `applicable_legislation` parts" in post
+    zh = client.get("/api/v1/docs?lang=zh").get_data(as_text=True)
+    assert "`hvd_category` 和" in zh or "<code>hvd_category</code> 和" in zh
+    assert "每个值一个部分，或一段以逗号分隔的文本" in zh
+    upload = openapi["components"]["schemas"]["DistributionUpload"]["properties"]
+    link = openapi["components"]["schemas"]["DistributionLink"]["properties"]
+    for key in ("hvd_category", "applicable_legislation"):
+        assert upload[key]["type"] == "array" and upload[key]["items"] == link[key]["items"], key
+        assert "description" in upload[key]
+    validate_against(openapi, "DistributionUpload", {"file": "x", "hvd_category": ["MOB"],
+                                                     "applicable_legislation": [INSPIRE]})

@@ -170,19 +170,35 @@ def dataset_patch(slug: str):
     return jsonify(_publish_doc(ds))
 
 
+def _parts_hvd(form) -> dict[str, Any]:
+    """An upload's own HVD fields as a multipart form sends them, for add_upload(hvd=) as a link's JSON gives them: a
+    part a value (`hvd_category=MOB`, `hvd_category=STA`), or one text of values separated by commas, which the
+    service splits as it splits a link's."""
+    out: dict[str, Any] = {}
+    for key in ("hvd_category", "applicable_legislation"):
+        values = form.getlist(key)
+        if values:
+            out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
 @api.endpoint("/datasets/<slug>/distributions", summary=N_("Add a distribution: a link, or an uploaded file"),
               response="PublishResult", tag="publishing", methods=("POST",), status=201,
               body={"application/json": "DistributionLink", "multipart/form-data": "DistributionUpload"},
               errors=(*WRITE_ERRORS, 413), auth=True,
-              description=N_("JSON {url, title, format, media_type, description} links a file on the web "
+              description=N_("JSON {url, title, format, media_type, description, hvd_category, "
+                          "applicable_legislation} links a file on the web "
                           "(`media_type`, e.g. text/csv, declares its media type and, with no format given, the "
                           "format it names, so a link whose address names no format, an API's export, keeps its "
                           "format; a value that is no media type is refused with 422 'invalid', and nothing is "
                           "added); multipart/form-data with a `file` part uploads one (capped at "
                           "OPENDATA_MAX_UPLOAD_BYTES while it streams, its format sniffed from the bytes), with "
-                          "`title`, `description` and `media_type` parts if wanted: the media type is kept as "
+                          "`title`, `description`, `media_type`, `hvd_category` and `applicable_legislation` parts "
+                          "if wanted (the HVD fields as a link's: a part a value, or one text of values separated "
+                          "by commas): the media type is kept as "
                           "declared, but one naming another format than the bytes are (text/csv for an XLSX "
-                          "workbook) is refused with 422 'invalid', nothing stored. HTML pages, zip bombs and office "
+                          "workbook), or an HVD field the file may not have (a category its dataset does not "
+                          "have), is refused with 422 'invalid', nothing stored. HTML pages, zip bombs and office "
                           "files declaring XML entities are refused (400 with code html-not-data, zip-bomb or "
                           "xml-entities). On a published dataset the new file is checked at once: personal data in "
                           "it is withheld from the public (HTTP 451) until an admin of the publisher overrides."))
@@ -203,7 +219,8 @@ def dataset_distributions(slug: str):
                                      title=request.form.get("title") or None,
                                      media_type=request.form.get("media_type") or None,
                                      description=request.form.get("description") or None,
-                                     documentation=request.form.get("documentation") in ("1", "true"))
+                                     documentation=request.form.get("documentation") in ("1", "true"),
+                                     hvd=_parts_hvd(request.form))
     else:
         data = _body()
         with _acting(user, _lang(data)) as actor:
