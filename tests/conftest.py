@@ -161,6 +161,18 @@ def client(app):
 
 
 @pytest.fixture
+def served(app):
+    """The app served for real by waitress on a port of 127.0.0.1 (two threads), its SITE_URL that address: for a
+    real client (ckanapi's RemoteCKAN) over a socket."""
+    from tests.support.wsgiserver import ServedApp
+
+    server = ServedApp(app, threads=2)
+    app.config["OPENDATA"]["SITE_URL"] = server.url
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def local_server():
     """A real HTTP server on 127.0.0.1 (random port) with programmable routes."""
     with LocalServer() as srv:

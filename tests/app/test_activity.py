@@ -13,20 +13,11 @@ from ckanapi.errors import NotFound
 from app import activity
 from catalog_schema.models import User
 from tests.support import activity as catalog_history
-from tests.support.wsgiserver import ServedApp
 
 
 @pytest.fixture
 def world(app):
     return catalog_history.build(app)
-
-
-@pytest.fixture
-def served(app):
-    server = ServedApp(app, threads=2)
-    app.config["OPENDATA"]["SITE_URL"] = server.url
-    yield server
-    server.close()
 
 
 def test_kind_of_a_change_is_what_the_public_saw():

@@ -14,7 +14,6 @@ from ckanapi.errors import ValidationError
 
 from tests.support.openapi import validate_against
 from tests.support.publishing import build_world, distributions_of, form_post, sign_in
-from tests.support.wsgiserver import ServedApp
 
 EXPORT = "http://127.0.0.1:9/api/export?id="  # an API's export: its address names no format
 #: what a client declares -> the media type and the format stored (a format's name is that format's media type; a
@@ -129,14 +128,6 @@ def test_resource_create_refuses_a_mimetype_as_ckan_names_the_field_and_adds_not
     error = resp.get_json()["error"]
     assert error["__type"] == "Validation Error" and BAD in error["mimetype"][0], error
     assert distributions_of(app, world.draft_a) == []
-
-
-@pytest.fixture
-def served(app):
-    server = ServedApp(app, threads=2)
-    app.config["OPENDATA"]["SITE_URL"] = server.url
-    yield server
-    server.close()
 
 
 def test_ckanapi_resource_create_with_a_mimetype_and_a_description(app, world, served):

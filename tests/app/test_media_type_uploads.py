@@ -26,7 +26,6 @@ from app.services.uploads import store_upload
 from catalog_schema.models import Dataset
 from tests.support.openapi import validate_against
 from tests.support.publishing import CLEAN_CSV, SAMPLES, XLSX, build_world, distributions_of, form_post, sign_in
-from tests.support.wsgiserver import ServedApp
 
 GEOJSON = SAMPLES / "jh-transport" / "bus-stops.geojson"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -265,14 +264,6 @@ def test_the_openapi_document_says_an_uploads_media_type_and_description(client,
     resp = _upload("rest", client, world, CLEAN_CSV.read_bytes(), "population.csv", media_type="CSV")
     validate_against(openapi, "PublishResult", resp.get_json())
     assert [(d["media_type"], d["format"]) for d in resp.get_json()["distributions"]] == [("text/csv", "CSV")]
-
-
-@pytest.fixture
-def served(app):
-    server = ServedApp(app, threads=2)
-    app.config["OPENDATA"]["SITE_URL"] = server.url
-    yield server
-    server.close()
 
 
 def test_ckanapi_uploads_a_file_with_its_mimetype_and_description(app, world, served):
