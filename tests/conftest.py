@@ -161,6 +161,14 @@ def client(app):
 
 
 @pytest.fixture
+def openapi(client):
+    """The REST API's OpenAPI document as the app serves it (tests/support/openapi.validate_against reads it)."""
+    resp = client.get("/api/v1/openapi.json")
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    return resp.get_json()
+
+
+@pytest.fixture
 def served(app):
     """The app served for real by waitress on a port of 127.0.0.1 (two threads), its SITE_URL that address: for a
     real client (ckanapi's RemoteCKAN) over a socket."""

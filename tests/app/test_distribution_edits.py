@@ -60,11 +60,6 @@ def world(snapshot, app):
     return snapshot.once(lambda: _build(app))
 
 
-@pytest.fixture
-def openapi(client):
-    return client.get("/api/v1/openapi.json").get_json()
-
-
 def _token(world) -> dict[str, str]:
     return {"Authorization": world.tokens["editor_a"]}
 

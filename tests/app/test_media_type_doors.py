@@ -28,11 +28,6 @@ def world(snapshot, app):
     return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
-@pytest.fixture
-def openapi(client):
-    return client.get("/api/v1/openapi.json").get_json()
-
-
 
 def _add(door: str, client, world, links: list[dict]):
     """Add `links` ({url, title, media_type}) to a draft of agency-a through `door`; the slug of the draft."""

@@ -91,11 +91,6 @@ def world(snapshot, app):
     return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
-@pytest.fixture
-def openapi(client):
-    return client.get("/api/v1/openapi.json").get_json()
-
-
 
 def _detected(app, slug: str) -> list[str | None]:
     with app.extensions["opendata"]["sessionmaker"]() as s:

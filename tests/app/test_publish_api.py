@@ -30,11 +30,6 @@ def world(snapshot, app):
     return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
 
 
-@pytest.fixture
-def openapi(client):
-    return client.get("/api/v1/openapi.json").get_json()
-
-
 
 def _kinds(findings) -> Counter:
     return Counter(f["type"] for f in findings)

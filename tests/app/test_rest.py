@@ -749,13 +749,6 @@ def test_harvest_report_of_a_source_never_harvested(client, add_source):
 # OpenAPI: valid, complete, and true to the responses
 # ---------------------------------------------------------------------------
 
-@pytest.fixture
-def openapi(client):
-    resp = client.get("/api/v1/openapi.json")
-    assert resp.status_code == 200 and resp.mimetype == "application/json"
-    return resp.get_json()
-
-
 def _refs(node) -> list[str]:
     if isinstance(node, dict):
         return ([node["$ref"]] if isinstance(node.get("$ref"), str) else []) + [r for v in node.values()
