@@ -832,20 +832,45 @@ def _slugs_taken(session: Session, slugs: list[str]) -> set[str]:
     return taken
 
 
-def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> None:
-    """Update distributions in place, matched by id, then remote id, then URL (so archive evidence survives)."""
+def _matched_rows(ds: Dataset, dists: list[Record]) -> list[Distribution | None]:
+    """The dataset's distribution row each of `dists` is (matched by id, then remote id, then URL, so archive
+    evidence survives), None for one that is new (no row, or a row an earlier one of `dists` took)."""
     existing = list(ds.distributions)
     by_id = {d.id: d for d in existing}
     by_remote = {d.remote_id: d for d in existing if d.remote_id}
     by_url = {(d.download_url or d.access_url): d for d in existing if (d.download_url or d.access_url)}
-    kept: list[Distribution] = []
-    for position, rec in enumerate(dists):
+    taken: set[str] = set()
+    out: list[Distribution | None] = []
+    for rec in dists:
         rid = rec.get("id")
         url = rec.get("download_url") or rec.get("access_url")
         own = rec.get("catalog_id")
         row = ((by_id.get(own) if own else None) or (by_id.get(rid) if rid else None)
                or (by_remote.get(rid) if rid else None) or by_url.get(url))
-        if row is None or row in kept:
+        if row is not None and row.id in taken:
+            row = None
+        if row is not None:
+            taken.add(row.id)
+        out.append(row)
+    return out
+
+
+def new_distributions(ds: Dataset | None, dists: list[Record]) -> list[bool]:
+    """Which of `dists` saving them over `ds` (None: a new dataset) adds as new files (`save_record`'s matching)."""
+    if ds is None:
+        return [True] * len(dists)
+    return [row is None for row in _matched_rows(ds, dists)]
+
+
+def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> None:
+    """Update distributions in place, matched by id, then remote id, then URL (`_matched_rows`)."""
+    existing = list(ds.distributions)
+    by_id = {d.id for d in existing}
+    kept: list[Distribution] = []
+    for position, (rec, row) in enumerate(zip(dists, _matched_rows(ds, dists), strict=True)):
+        rid = rec.get("id")
+        own = rec.get("catalog_id")
+        if row is None:
             fresh = own and own not in by_id and session.get(Distribution, own) is None
             row = Distribution(id=own if fresh else new_uuid())
             row.remote_id = rid if rid != row.id else None

@@ -25,7 +25,7 @@ from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
-from app.services.fields import apply_fields, check_record, set_distribution_hvd
+from app.services.fields import apply_fields, check_record, link_format, set_distribution_hvd
 from app.texts import T_
 from catalog_schema import search
 from catalog_schema.models import Dataset, DatasetSlug, HarvestSource, Publisher, new_uuid, utcnow
@@ -35,6 +35,7 @@ from catalog_schema.store import (
     detach_from_source,
     ensure_publisher,
     name_slug,
+    new_distributions,
     publisher_to_agent,
     rename_dataset,
     save_record,
@@ -303,6 +304,10 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     if dataset is not None and dataset.publisher is not pub:  # a move: the publisher it leaves must agree too
         access.require_edit(session, actor.user, dataset.publisher, "edit")
     record["publisher"] = publisher_to_agent(pub)
+    files = record.get("distributions") or []
+    for dist, new in zip(files, new_distributions(dataset, files), strict=True):
+        if new:  # a file it adds is a link, whose format and media type every door gives by one rule
+            link_format(dist)
     _check_hvd(record)
     check_record(record, to_record(dataset) if dataset is not None else None)
     if dataset is None:

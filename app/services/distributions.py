@@ -22,6 +22,7 @@ from app.services.errors import Conflict, Invalid, NotFound
 from app.services.fields import (
     MAX_TITLE_CHARS,
     langmap,
+    link_format,
     media_type,
     refuse_controls,
     set_distribution_hvd,
@@ -62,14 +63,14 @@ def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None,
     if not _URL.match(url) or len(url) > 2000:
         raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
     declared = media_type(declared_media_type)  # refused (Invalid, field media_type) before anything is added
-    fmt = vocab.format_by_code(str(format).upper()) if format else vocab.format_for_extension(url.split("?")[0])
-    # its media type is the format's (the publisher declared CSV, or the address ends .csv); an address that names
-    # none gets none, unless one is declared with the link (the page's link form), or afterwards in the file's media
-    # type box (or the APIs' `replace`)
-    link = {"download_url": url, "access_url": url,
-            "title": _title(title, Path(url.split("?")[0]).name or url, actor),
-            "format": fmt.code if fmt else None, "format_raw": str(format) if format else None,
-            "media_type": fmt.media_types[0] if fmt and fmt.media_types else None}
+    fmt = vocab.format_by_code(str(format).upper()) if format else None
+    # its format is the one said, else its address's, and its media type the format's (fields.link_format); an address
+    # that names none gets none, unless one is declared with the link (the page's link form), or afterwards in the
+    # file's media type box (or the APIs' `replace`)
+    link = link_format({"download_url": url, "access_url": url,
+                        "title": _title(title, Path(url.split("?")[0]).name or url, actor),
+                        "format": fmt.code if fmt else None, "format_raw": str(format) if format else None,
+                        "media_type": None})
     if declared is not None:
         _declare_media_type(link, declared, format_given=bool(format))
     if description:  # a text in the actor's language, or a language map (CKAN's description_translated)

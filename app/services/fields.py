@@ -260,6 +260,23 @@ def media_type(value: Any, field: str = "media_type") -> str | None:
     return found
 
 
+def link_format(dist: dict[str, Any]) -> dict[str, Any]:
+    """A new link's format and media type, the one rule of every door that adds one (the page's link form, REST, CKAN's
+    resource_create, package_create and the resources package_update or _patch add): a link said no format by gets the
+    one its address names (a path ending .csv: CSV, `format_raw` empty, since no one said it), and a link with a
+    format and no media type gets the format's (CSV: text/csv). A format said the catalog does not know ("comma
+    separated") is kept as said, nothing guessed over it. `dist` is changed and returned."""
+    url = dist.get("download_url") or dist.get("access_url")
+    if not dist.get("format") and not dist.get("format_raw") and isinstance(url, str):
+        found = vocab.format_for_extension(url.split("?")[0].split("#")[0])
+        if found is not None:
+            dist["format"], dist["format_raw"] = found.code, None
+    fmt = vocab.format_by_code(dist["format"]) if dist.get("format") else None
+    if fmt is not None and fmt.media_types and not dist.get("media_type"):
+        dist["media_type"] = fmt.media_types[0]
+    return dist
+
+
 def suggested_media_type(declared: Any, served: Any, read_as: str | None) -> str | None:
     """The media type to offer a file's publisher when it declares none (`declared` empty): what its server said it is
     (`served`, the Content-Type of the last fetch; parameters left out, vocab.plain_media_type) when that names a format

@@ -145,3 +145,44 @@ def test_resource_patch_with_a_new_url_keeps_the_format_and_media_type(app, clie
     assert (patched["format"], patched["mimetype"]) == ("CSV", "text/csv")
     updated = _call(client, world, "resource_update", {"id": made["id"], "url": f"{EXPORT}4", "name": "Export"})
     assert (updated["url"], updated["format"], updated.get("mimetype")) == (f"{EXPORT}4", "", None)
+
+
+# --------------------------------------------------------------------------- a new link's format and media type
+
+NEW_LINKS = [
+    {"url": "http://127.0.0.1:9/table.csv", "name": "By its address"},  # the address names the format
+    {"url": f"{EXPORT}1", "name": "Said CSV", "format": "CSV"},  # a format said: its media type
+    {"url": f"{EXPORT}2", "name": "Said JSON", "mimetype": "application/json"},  # a media type said: its format
+    {"url": f"{EXPORT}3", "name": "Said nothing"},  # nothing to go by: none
+    {"url": f"{EXPORT}4.csv", "name": "Said its own", "format": "comma separated"},  # kept as said, no guess
+]
+
+
+def _kinds(files: list[dict]) -> list[tuple]:
+    return [(f["format"], f.get("format_raw"), f["media_type"]) for f in files]
+
+
+def test_a_new_link_gets_the_same_format_and_media_type_at_every_ckan_action(app, client, world):
+    """A resource package_create (or package_update, adding one) makes gets the format its address names and its
+    format's media type as resource_create's link does (the one rule of the services): package_create's link to
+    table.csv had no format at all and a CSV said had no media type, where resource_create gave CSV and text/csv. A
+    resource already there keeps what it has: a link whose format was left empty is not given one by a later update."""
+    for res in NEW_LINKS:
+        _call(client, world, "resource_create", {"package_id": world.draft_a, **res})
+    one_by_one = _kinds(_files(app, world.draft_a))
+    assert one_by_one == [("CSV", None, "text/csv"), ("CSV", "CSV", "text/csv"), ("JSON", None, "application/json"),
+                          (None, None, None), (None, "comma separated", None)]
+    _call(client, world, "package_create", {"name": "at-once", "title": "At once", "owner_org": "agency-a",
+                                            "state": "draft", "resources": NEW_LINKS})
+    assert _kinds(_files(app, "at-once")) == one_by_one
+    _call(client, world, "package_create", {"name": "added-later", "title": "Added later", "owner_org": "agency-a",
+                                            "state": "draft", "resources": NEW_LINKS[3:4]})
+    shown = _call(client, world, "package_show", {"id": "added-later"})
+    _call(client, world, "package_update", {**shown, "resources": [*shown["resources"], NEW_LINKS[0]]})
+    assert _kinds(_files(app, "added-later")) == [one_by_one[3], one_by_one[0]]
+    _call(client, world, "package_patch", {"id": "added-later", "resources": [
+        *_call(client, world, "package_show", {"id": "added-later"})["resources"], NEW_LINKS[1]]})
+    # (a resource sent back as package_show gave it says its format: kept as said, `format_raw`, as before)
+    assert [(f, m) for f, _, m in _kinds(_files(app, "added-later"))] == [
+        (f, m) for f, _, m in (one_by_one[3], one_by_one[0], one_by_one[1])]
+    assert _kinds(_files(app, "added-later"))[2] == one_by_one[1]
