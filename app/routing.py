@@ -112,6 +112,7 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_publish": WRITES,
     "api_rest.dataset_withdraw": WRITES,
     "api_rest.dataset_restore": WRITES,
+    "api_rest.dataset_discard": WRITES,
     "api_rest.dataset_pii_override": WRITES,
     "api_rest.dataset_detach": WRITES,
     # the CKAN Action API: reads and writes by action name (app/api/ckan_action.py ACTIONS and WRITES)

@@ -16,7 +16,7 @@ import unicodedata
 from contextlib import closing, contextmanager
 from typing import Any
 
-from sqlalchemy import any_, bindparam, insert, inspect, or_, select, text, update
+from sqlalchemy import any_, bindparam, delete, insert, inspect, or_, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
@@ -420,6 +420,16 @@ def rename_dataset(session: Session, ds: Dataset, new_slug: str) -> None:
         row.dataset_id, row.changed_at = ds.id, now
     ds.slug = new_slug
     ds.modified_at = now
+    session.flush()
+
+
+def release_names(session: Session, ds: Dataset) -> None:
+    """Free every name `ds` goes or went by (its slug, and its old slugs in dataset_slugs) for other datasets: it goes
+    by `discarded-<id>` from then on. Only for a dataset no link ever led to (a discarded draft: datasets.discard);
+    a public dataset's names keep leading to it (rename_dataset)."""
+    session.execute(delete(DatasetSlug).where(DatasetSlug.dataset_id == ds.id))
+    ds.slug = f"discarded-{ds.id}"
+    ds.modified_at = utcnow()
     session.flush()
 
 

@@ -1030,13 +1030,16 @@ def package_owner_org_update(session: Session, params: dict, user: User) -> None
 
 
 def package_delete(session: Session, params: dict, user: User) -> None:
-    """A sysadmin deletes a dataset (it answers 404 from then on); a publisher's admin or editor withdraws
-    it (kept, answered with a tombstone, restorable), as the publish pages do."""
+    """A sysadmin deletes a dataset (it answers 404 from then on); a publisher's admin or editor withdraws a
+    published one (kept, answered with a tombstone, restorable) and discards a draft (never public: deleted, its
+    name freed), as the publish pages do."""
     ds = _existing_for_write(session, params, user, "delete datasets of")
     if user.is_sysadmin:
         _call(session, user, datasets.delete, ds, action="ckan.package_delete")
     elif ds.state == "active":
         _call(session, user, datasets.withdraw, ds, reason=params.get("reason"), action="ckan.package_delete")
+    elif ds.state == "draft":
+        _call(session, user, datasets.discard, ds, action="ckan.package_delete")
     else:
         raise invalid({"state": [T_("dataset %(slug)s is %(state)s: only a sysadmin may delete it",
                                     slug=ds.slug, state=ds.state)]})

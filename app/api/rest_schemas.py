@@ -333,6 +333,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "checked_at": {"type": ["string", "null"], "description": "When the check ran (it is kept with the "
                        "dataset and run again when the metadata or the files change)"},
         "assessment": {"type": "object", "description": "The full assessment document (as /quality gives it)"}}),
+    "Discarded": _obj(["id", "slug", "state"], {
+        "id": {"type": "string"}, "slug": {"type": "string", "description": "The name the draft had (now free)"},
+        "state": {"type": "string", "enum": ["deleted"]}}),
     "PublishResult": _obj(["id", "slug", "state", "title", "publisher", "distributions", "links"], {
         "id": {"type": "string"}, "slug": {"type": "string"},
         "version": {"type": "string", "description": "The version an edit starts from: send it back in If-Match"},

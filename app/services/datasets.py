@@ -37,6 +37,7 @@ from catalog_schema.store import (
     name_slug,
     new_distributions,
     publisher_to_agent,
+    release_names,
     rename_dataset,
     save_record,
     set_extras,
@@ -438,6 +439,25 @@ def delete(actor: Actor, ds: Dataset, *, action: str = "publish.delete") -> Data
     before = to_record(ds)
     set_lifecycle(ds, "deleted")
     _mark_removed(actor, ds, "deleted")
+    audit(actor, action, ds, before, to_record(ds))
+    return finish(actor, ds, reassess=False)
+
+
+@service
+def discard(actor: Actor, ds: Dataset, *, action: str = "publish.discard") -> Dataset:
+    """A draft its publisher no longer wants (a mistake, a file uploaded by error): deleted, gone from every door
+    (404) as a sysadmin's deletion is, by anyone who may edit its publisher. A draft was never public, so no link
+    leads to it: its names are freed for the next dataset (store.release_names). Its rows and the audit entry stay
+    for the record. Anything else is refused (Conflict "not-draft"): a published dataset is withdrawn, which keeps it
+    and tells its users why."""
+    access.require_edit(actor.session, actor.user, ds.publisher, "discard")
+    if ds.state != "draft":
+        raise Conflict(T_("Only a draft can be discarded (%(slug)s is %(state)s): a published dataset is withdrawn, "
+                          "which keeps it for the record and tells its users why.",
+                          slug=ds.slug, state=STATE_WORDS.get(ds.state, ds.state)), code="not-draft")
+    before = to_record(ds)
+    release_names(actor.session, ds)
+    set_lifecycle(ds, "deleted")
     audit(actor, action, ds, before, to_record(ds))
     return finish(actor, ds, reassess=False)
 

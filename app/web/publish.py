@@ -747,7 +747,25 @@ def make_series(slug: str):
     return redirect(url_for("datasets.show", slug=made.slug) + "#series", code=303)
 
 
-@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach, recheck):action>", methods=["POST"])
+def _discard(slug: str, ds) -> Response:
+    """Discard a draft (datasets.discard) once its box is ticked: unticked, the page says so beside the box (a browser
+    that runs the form's `required` never sends it so), nothing changed. Then the list of the publisher's datasets."""
+    if request.form.get("confirm") != "yes":
+        return _edit_page(ds, errors={"discard-confirm": _("Tick the box to confirm: a discarded draft cannot be "
+                                                           "brought back.")}), 422
+    runtime = _runtime()
+    try:
+        datasets.discard(_actor(runtime), ds)
+    except ServiceError as exc:
+        return _refused(exc, slug)
+    finally:
+        runtime.close()
+    flash(_("Discarded: the draft %(slug)s is gone, and its name is free for a new dataset.", slug=slug), "success")
+    return redirect(url_for("publish.index"), code=303)
+
+
+@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach, recheck, discard):action>",
+          methods=["POST"])
 @login_required_page
 def change_state(slug: str, action: str):
     _user, ds = _editable(slug)
@@ -759,6 +777,8 @@ def change_state(slug: str, action: str):
             runtime.close()
         flash(_("Checked again: the files were fetched anew."), "success")
         return redirect(url_for("publish.edit", slug=ds.slug) + "#check", code=303)
+    if action == "discard":
+        return _discard(slug, ds)
     runtime = _runtime()
     actor = _actor(runtime)
     form = request.form

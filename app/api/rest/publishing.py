@@ -286,6 +286,20 @@ def dataset_restore(slug: str):
     return _state_change(slug, "restore")
 
 
+@api.endpoint("/datasets/<slug>/discard", summary=N_("Discard a draft: deleted, its name freed"), response="Discarded",
+              tag="publishing", methods=("POST",), errors=(401, 403, 404, 409), auth=True,
+              description=N_("Needs an API token of an admin or editor of the publisher (or a sysadmin). A draft was "
+                          "never public: it answers 404 from then on, its name (and any it had before) is free for "
+                          "a new dataset, and the audit log keeps a record of it. Anything but a draft is refused "
+                          "(409 'not-draft'): a published dataset is withdrawn."))
+def dataset_discard(slug: str):
+    user, ds = _editable(slug)
+    name = ds.slug
+    with _acting(user) as actor:
+        datasets.discard(actor, ds)
+    return jsonify({"id": ds.id, "slug": name, "state": ds.state})
+
+
 @api.endpoint("/datasets/<slug>/pii-override", summary=N_("Allow publishing files with personal data, saying why"),
               response="PublishResult", tag="publishing", methods=("POST",), body={"application/json": "Reason"},
               errors=WRITE_ERRORS, auth=True,

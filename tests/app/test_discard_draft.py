@@ -1,0 +1,143 @@
+"""A draft its publisher no longer wants is discarded (app/services/datasets.py `discard`), by the one rule of every
+door: the publish page, POST /api/v1/datasets/<slug>/discard and CKAN's package_delete by a publisher's editor.
+
+A draft was never public (no link, no search hit, no harvester of this catalog knew it), so discarding it is a
+deletion: it answers 404 at every door, as a sysadmin's deletion does, its rows and an audit entry stay for the
+record, and its name (and any name it had before) is free for the next dataset. Before, only a sysadmin could
+remove one: a publisher's mistaken draft (a PII file uploaded by error among them) stayed on its list for good, and
+package_delete answered "only a sysadmin may delete it". A published dataset is still withdrawn, never discarded;
+another publisher's draft is not found; nothing is changed by a refusal.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.services import datasets
+from app.services.context import Actor
+from app.services.errors import Conflict
+from catalog_schema.models import AuditEvent, Dataset, DatasetSlug, User
+from tests.support.publishing import build_world, csrf_from, form_post, sign_in
+from tests.support.publishing import snapshot as rows_of
+
+
+@pytest.fixture
+def world(snapshot, app):
+    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
+
+
+def _state(app, ref: str) -> tuple[str | None, str | None]:
+    """(state, slug) of the dataset with id or slug `ref`; (None, None) when there is none."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.get(Dataset, ref) or s.scalar(select(Dataset).where(Dataset.slug == ref))
+        return (ds.state, ds.slug) if ds is not None else (None, None)
+
+
+def _id(app, slug: str) -> str:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return s.scalar(select(Dataset.id).where(Dataset.slug == slug))
+
+
+def _audit(app, dataset_id: str) -> list[str]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return list(s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == dataset_id)
+                              .order_by(AuditEvent.id)))
+
+
+def _gone_everywhere(client, slug: str, signed_in: bool = False) -> None:
+    for path in (f"/dataset/{slug}", f"/api/v1/datasets/{slug}", *([f"/publish/{slug}"] if signed_in else [])):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/api/3/action/package_show", query_string={"id": slug}).status_code == 404
+
+
+def test_the_service_discards_a_draft_and_frees_its_name(app, world):
+    sm = app.extensions["opendata"]["sessionmaker"]
+    with sm() as s:
+        editor = s.scalar(select(User).where(User.email == world.emails["editor_a"]))
+        ds = s.scalar(select(Dataset).where(Dataset.slug == world.draft_a))
+        datasets.rename(Actor(s, editor, "test", lang="en"), ds, "draft-a-renamed")
+        ds_id = ds.id
+    with sm() as s:
+        editor = s.scalar(select(User).where(User.email == world.emails["editor_a"]))
+        datasets.discard(Actor(s, editor, "test", lang="en"), s.get(Dataset, ds_id))
+    state, slug = _state(app, ds_id)
+    assert state == "deleted" and slug == f"discarded-{ds_id}"
+    with sm() as s:
+        assert s.scalar(select(func.count()).select_from(DatasetSlug).where(DatasetSlug.dataset_id == ds_id)) == 0
+        editor = s.scalar(select(User).where(User.email == world.emails["editor_a"]))
+        # both names it had are free: a new dataset takes the first
+        again = datasets.create(Actor(s, editor, "test", lang="en"), "agency-a", {"title": "Draft again"},
+                                slug=world.draft_a)
+        assert again.slug == world.draft_a and again.id != ds_id
+    assert _audit(app, ds_id)[-1] == "publish.discard"
+
+
+@pytest.mark.parametrize("slug", ["active-a-1", "harvested-a"])
+def test_only_a_draft_is_discarded(app, world, slug):
+    sm = app.extensions["opendata"]["sessionmaker"]
+    before = rows_of(sm)
+    with sm() as s:
+        admin = s.scalar(select(User).where(User.email == world.emails["sysadmin"]))
+        with pytest.raises(Conflict, match="Only a draft can be discarded"):
+            datasets.discard(Actor(s, admin, "test", lang="en"), s.scalar(select(Dataset).where(Dataset.slug == slug)))
+        s.rollback()
+    assert rows_of(sm) == before
+
+
+def test_the_publish_page_discards_a_draft_once_confirmed(app, client, world):
+    sign_in(client, world.emails["editor_a"])
+    page = client.get(f"/publish/{world.draft_a}").get_data(as_text=True)
+    assert 'id="discard-button"' in page and 'id="discard-confirm"' in page
+    ds_id = _id(app, world.draft_a)
+    before = rows_of(app.extensions["opendata"]["sessionmaker"])
+    # not confirmed: said beside the box, nothing changed
+    refused = form_post(client, f"/publish/{world.draft_a}", f"/publish/{world.draft_a}/discard", {})
+    assert refused.status_code == 422
+    assert 'id="discard-confirm-error"' in refused.get_data(as_text=True)
+    assert rows_of(app.extensions["opendata"]["sessionmaker"]) == before
+    done = form_post(client, f"/publish/{world.draft_a}", f"/publish/{world.draft_a}/discard", {"confirm": "yes"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/publish")
+    listed = client.get("/publish").get_data(as_text=True)
+    assert "Discarded" in listed and f"/publish/{world.draft_a}\"" not in listed
+    assert _state(app, ds_id)[0] == "deleted"
+    _gone_everywhere(client, world.draft_a, signed_in=True)
+
+
+def test_a_published_dataset_offers_no_discard(app, client, world):
+    sign_in(client, world.emails["admin_a"])
+    page = client.get("/publish/active-a-1").get_data(as_text=True)
+    assert 'id="discard-button"' not in page and 'id="withdraw-button"' in page
+    resp = client.post("/publish/active-a-1/discard", data={"confirm": "yes", "csrf_token": csrf_from(page)})
+    assert resp.status_code == 303  # back to its page, which says why (as any refused change of state)
+    assert "Only a draft can be discarded" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert _state(app, "active-a-1")[0] == "active"
+
+
+def test_the_rest_api_discards_a_draft(app, client, world):
+    ds_id = _id(app, world.draft_a)
+    headers = {"Authorization": f"Bearer {world.tokens['editor_b']}"}
+    assert client.post(f"/api/v1/datasets/{world.draft_a}/discard", headers=headers).status_code == 404
+    headers = {"Authorization": f"Bearer {world.tokens['editor_a']}"}
+    refused = client.post("/api/v1/datasets/active-a-1/discard", headers=headers)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "not-draft"
+    resp = client.post(f"/api/v1/datasets/{world.draft_a}/discard", headers=headers)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json() == {"id": ds_id, "slug": world.draft_a, "state": "deleted"}
+    assert _state(app, ds_id)[0] == "deleted"
+    _gone_everywhere(client, world.draft_a)
+
+
+def test_ckan_package_delete_by_an_editor_discards_a_draft(app, client, world):
+    """CKAN lets an organization's editor delete its datasets; here a published one is withdrawn (kept, with its
+    tombstone) and a draft discarded. It answered a Validation Error, "only a sysadmin may delete it"."""
+    ds_id = _id(app, world.draft_a)
+    other = client.post("/api/3/action/package_delete", headers={"Authorization": world.tokens["editor_b"]},
+                        json={"id": world.draft_a})
+    assert other.status_code == 404
+    resp = client.post("/api/3/action/package_delete", headers={"Authorization": world.tokens["editor_a"]},
+                       json={"id": world.draft_a})
+    assert resp.status_code == 200 and resp.get_json()["success"] is True, resp.get_json()
+    assert _state(app, ds_id)[0] == "deleted"
+    assert _audit(app, ds_id)[-1] == "ckan.package_delete"
+    _gone_everywhere(client, world.draft_a)
