@@ -20,7 +20,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import OperationalError
 
-from app.services import access, check, gate
+from app.services import access, check, gate, versions
 from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
@@ -447,19 +447,30 @@ def delete(actor: Actor, ds: Dataset, *, action: str = "publish.delete") -> Data
 def discard(actor: Actor, ds: Dataset, *, action: str = "publish.discard") -> Dataset:
     """A draft its publisher no longer wants (a mistake, a file uploaded by error): deleted, gone from every door
     (404) as a sysadmin's deletion is, by anyone who may edit its publisher. A draft was never public, so no link
-    leads to it: its names are freed for the next dataset (store.release_names). Its rows and the audit entry stay
-    for the record. Anything else is refused (Conflict "not-draft"): a published dataset is withdrawn, which keeps it
-    and tells its users why."""
+    leads to it: its names are freed for the next dataset (store.release_names). Its files go with it: their rows,
+    its kept check (a preview of their first rows), and the archived copies no other dataset holds, with what
+    reading them found (versions.copies_only_of; with no runtime, no archive is known and the copies stay). The
+    dataset's row and the audit entry (its record as it was) stay for the record. Anything else is refused (Conflict
+    "not-draft"): a published dataset is withdrawn, which keeps it and tells its users why."""
     access.require_edit(actor.session, actor.user, ds.publisher, "discard")
     if ds.state != "draft":
         raise Conflict(T_("Only a draft can be discarded (%(slug)s is %(state)s): a published dataset is withdrawn, "
                           "which keeps it for the record and tells its users why.",
                           slug=ds.slug, state=STATE_WORDS.get(ds.state, ds.state)), code="not-draft")
+    session = actor.session
+    archive = actor.runtime.settings["ARCHIVE_DIR"] if actor.runtime is not None else None
+    copies = versions.copies_only_of(session, ds, archive) if archive else []
     before = to_record(ds)
-    release_names(actor.session, ds)
+    emptied = dict(before, distributions=[])  # its files go (the audit entry keeps what they were)
+    save_record(session, emptied, dataset=ds)
+    ds.prepublication_check = None  # the kept check, with its preview of the files' first rows
+    release_names(session, ds)
     set_lifecycle(ds, "deleted")
-    audit(actor, action, ds, before, to_record(ds))
-    return finish(actor, ds, reassess=False)
+    audit(actor, action, ds, before, to_record(ds), files_removed=len(copies))
+    finish(actor, ds, reassess=False)
+    if copies:  # once the rows that held them are gone: the bytes (a file with personal data uploaded by mistake)
+        versions.remove_copies(session, copies, archive)
+    return ds
 
 
 def _mark_removed(actor: Actor, ds: Dataset, state: str | None) -> None:

@@ -160,6 +160,51 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
     return report
 
 
+def copies_only_of(session, ds: Dataset, archive_dir: str | os.PathLike) -> list[tuple[str, Path]]:
+    """(sha256, file) of the archived copies of `ds`'s files (current, and the versions kept) that no other dataset's
+    file or version holds: what the archive keeps of a draft being discarded that nothing else needs. Read before
+    its rows go (`remove_copies` takes them out once they have)."""
+    mine = {d.id for d in ds.distributions}
+    candidates: dict[str, tuple[str, Path]] = {}
+    copies = [(d.archive_hash, d.archive_path) for d in ds.distributions if d.archive_hash]
+    if mine:
+        copies += list(session.execute(select(DistributionVersion.sha256, DistributionVersion.path).where(
+            DistributionVersion.distribution_id.in_(mine))))
+    for sha, path in copies:
+        for file in {Path(path) if path else None, address(archive_dir, sha)} - {None}:
+            candidates[os.path.abspath(file)] = (sha, file)
+    hashes: set[str] = set()
+    paths: set[str] = set()
+    held = select(Distribution.id, Distribution.archive_hash, Distribution.archive_path)
+    for did, sha, path in session.execute(held):
+        if did not in mine:
+            hashes.update([sha] if sha else [])
+            paths.update([os.path.abspath(path)] if path else [])
+    for did, sha, path in session.execute(select(DistributionVersion.distribution_id, DistributionVersion.sha256,
+                                                 DistributionVersion.path)):
+        if did not in mine:
+            hashes.add(sha)
+            paths.update([os.path.abspath(path)] if path else [])
+    root = Path(archive_dir).resolve()
+    return [(sha, file) for key, (sha, file) in sorted(candidates.items())
+            if sha not in hashes and key not in paths and file.is_file() and file.resolve().is_relative_to(root)]
+
+
+def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os.PathLike) -> list[str]:
+    """Remove the archive files `copies` (from `copies_only_of`, once the rows that held them are committed gone) and
+    what reading them found (the facts cache), but any a file or version holds again meanwhile (a check archiving the
+    same bytes for another dataset); the files removed."""
+    hashes, paths = _referenced(session, set())
+    gone = []
+    for sha, file in copies:
+        if sha in hashes or os.path.abspath(file) in paths:
+            continue
+        file.unlink(missing_ok=True)
+        facts_cache.forget(archive_dir, sha)
+        gone.append(str(file))
+    return gone
+
+
 @dataclass
 class FactsReport:
     dry_run: bool

@@ -11,6 +11,9 @@ another publisher's draft is not found; nothing is changed by a refusal.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -18,7 +21,9 @@ from app.services import datasets
 from app.services.context import Actor
 from app.services.errors import Conflict
 from catalog_schema.models import AuditEvent, Dataset, DatasetSlug, User
-from tests.support.publishing import build_world, csrf_from, form_post, sign_in
+from plumbing.archive import address
+from quality import facts_cache
+from tests.support.publishing import CLEAN_CSV, PII_CSV, build_world, csrf_from, form_post, sign_in
 from tests.support.publishing import snapshot as rows_of
 
 
@@ -99,7 +104,7 @@ def test_the_publish_page_discards_a_draft_once_confirmed(app, client, world):
     done = form_post(client, f"/publish/{world.draft_a}", f"/publish/{world.draft_a}/discard", {"confirm": "yes"})
     assert done.status_code == 303 and done.headers["Location"].endswith("/publish")
     listed = client.get("/publish").get_data(as_text=True)
-    assert "Discarded" in listed and f"/publish/{world.draft_a}\"" not in listed
+    assert "已丢弃：草稿 draft-a 已删除" in listed and f"/publish/{world.draft_a}\"" not in listed
     assert _state(app, ds_id)[0] == "deleted"
     _gone_everywhere(client, world.draft_a, signed_in=True)
 
@@ -110,7 +115,8 @@ def test_a_published_dataset_offers_no_discard(app, client, world):
     assert 'id="discard-button"' not in page and 'id="withdraw-button"' in page
     resp = client.post("/publish/active-a-1/discard", data={"confirm": "yes", "csrf_token": csrf_from(page)})
     assert resp.status_code == 303  # back to its page, which says why (as any refused change of state)
-    assert "Only a draft can be discarded" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    shown = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "只有草稿可以丢弃（active-a-1 的状态为已发布）" in shown, re.findall("只有草稿[^<]*", shown)
     assert _state(app, "active-a-1")[0] == "active"
 
 
@@ -141,3 +147,54 @@ def test_ckan_package_delete_by_an_editor_discards_a_draft(app, client, world):
     assert _state(app, ds_id)[0] == "deleted"
     assert _audit(app, ds_id)[-1] == "ckan.package_delete"
     _gone_everywhere(client, world.draft_a)
+
+
+def _upload(client, token: str, slug: str, path) -> dict:
+    with open(path, "rb") as fh:
+        resp = client.post(f"/api/v1/datasets/{slug}/distributions", headers={"Authorization": f"Bearer {token}"},
+                           data={"file": (fh, path.name)}, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def _copy(app, slug: str) -> tuple[str, Path]:
+    """(sha256, archived file) of the dataset's first file."""
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        dist = s.scalar(select(Dataset).where(Dataset.slug == slug)).distributions[0]
+        return dist.archive_hash, address(app.config["OPENDATA"]["ARCHIVE_DIR"], dist.archive_hash)
+
+
+def test_a_discarded_drafts_files_go_with_it_but_a_copy_another_dataset_holds(app, client, world):
+    """A file with personal data uploaded to a draft by mistake: discarding the draft takes its bytes out of the
+    archive, with what reading them found (the facts cache) and the kept check's preview of its rows; the same bytes
+    uploaded to another dataset stay, since that one holds them."""
+    archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
+    _upload(client, world.tokens["editor_a"], world.draft_a, PII_CSV)
+    _upload(client, world.tokens["editor_a"], world.draft_a, CLEAN_CSV)
+    _upload(client, world.tokens["editor_b"], world.draft_b, CLEAN_CSV)
+    assert client.get(f"/api/v1/datasets/{world.draft_a}/check",
+                      headers={"Authorization": f"Bearer {world.tokens['editor_a']}"}).status_code == 200
+    ds_id = _id(app, world.draft_a)
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.get(Dataset, ds_id)
+        pii_sha, clean_sha = (d.archive_hash for d in ds.distributions)
+        assert ds.prepublication_check is not None
+    pii_file, clean_file = address(archive, pii_sha), address(archive, clean_sha)
+    assert pii_file.is_file() and clean_file.is_file()
+    assert list((Path(archive) / facts_cache.FOLDER / pii_sha[:2]).glob(f"{pii_sha}.*.json"))
+    resp = client.post(f"/api/v1/datasets/{world.draft_a}/discard",
+                       headers={"Authorization": f"Bearer {world.tokens['editor_a']}"})
+    assert resp.status_code == 200, resp.get_json()
+    assert not pii_file.exists()
+    assert not list((Path(archive) / facts_cache.FOLDER / pii_sha[:2]).glob(f"{pii_sha}.*.json"))
+    assert clean_file.is_file() and _copy(app, world.draft_b) == (clean_sha, clean_file)  # B's file holds it
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.get(Dataset, ds_id)
+        assert ds.distributions == [] and ds.prepublication_check is None
+        entry = s.scalar(select(AuditEvent).where(AuditEvent.object_id == ds_id,
+                                                  AuditEvent.action == "publish.discard"))
+        assert [d["catalog_id"] for d in entry.before["distributions"]] and entry.after["distributions"] == []
+    # B's file is read as before: its check previews its rows from the copy
+    check = client.get(f"/api/v1/datasets/{world.draft_b}/check?again=1",
+                       headers={"Authorization": f"Bearer {world.tokens['editor_b']}"})
+    assert check.status_code == 200 and check.get_json()["preview"][0]["sample"]
