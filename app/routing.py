@@ -113,6 +113,8 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.dataset_withdraw": WRITES,
     "api_rest.dataset_restore": WRITES,
     "api_rest.dataset_discard": WRITES,
+    "api_rest.distribution_edit": WRITES,
+    "api_rest.distribution_remove": WRITES,
     "api_rest.dataset_pii_override": WRITES,
     "api_rest.dataset_detach": WRITES,
     # the CKAN Action API: reads and writes by action name (app/api/ckan_action.py ACTIONS and WRITES)

@@ -285,6 +285,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                        "applicable_legislation": {"type": "array", "items": {"type": "string"},
                                                                   "description": "ELI URIs (as DistributionHvd)"},
                                        "lang": {"type": "string"}}),
+    "DistributionEdit": _obj([], {"title": {"oneOf": [{"type": "string"}, LANGMAP]},
+                                  "description": {"oneOf": [{"type": "string"}, LANGMAP]},
+                                  "format": _nullable("string", description="e.g. CSV"),
+                                  "media_type": _nullable("string", description="Its media type, e.g. text/csv; "
+                                                          "empty: none declared (an uploaded file's is then the "
+                                                          "one sniffed from its bytes)"),
+                                  "url": URL, "access_url": _nullable("string", description="Its landing page; "
+                                                                      "empty: none"),
+                                  "hvd_category": {"type": "array", "items": {"type": "string"}},
+                                  "applicable_legislation": {"type": "array", "items": {"type": "string"}},
+                                  "lang": {"type": "string"}}),
+    "DistributionVersion": _obj(["file"], {"file": {"type": "string", "contentMediaType": "application/octet-stream",
+                                                    "description": "The file's new version"},
+                                           "title": {"type": "string"}, "lang": {"type": "string"},
+                                           "description": {"type": "string", "description": "in `lang`"},
+                                           "media_type": {"type": "string", "description": "Its media type, which "
+                                                          "its bytes must bear out"}}),
     "DistributionUpload": _obj(["file"], {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                                    "description": "The file"},
                                           "title": {"type": "string"}, "lang": {"type": "string"},

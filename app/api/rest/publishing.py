@@ -182,6 +182,21 @@ def _parts_hvd(form) -> dict[str, Any]:
     return out
 
 
+def _uploaded_file():
+    """The multipart part `file` of an upload, capped at OPENDATA_MAX_UPLOAD_BYTES (413 for a larger request, as it
+    streams too); 400 without one."""
+    cap = int(setting("MAX_UPLOAD_BYTES"))
+    if request.content_length is not None and request.content_length > cap + UPLOAD_SLACK:
+        raise ApiError(413, "too-large", T_("The upload is %(content_length)s bytes; the limit is %(cap)s bytes.",
+                                            content_length=format(request.content_length, ","),
+                                            cap=format(cap, ",")))
+    request.max_content_length = cap + UPLOAD_SLACK
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "bad-request", T_("Send the file as the multipart part named 'file'."))
+    return upload
+
+
 @api.endpoint("/datasets/<slug>/distributions", summary=N_("Add a distribution: a link, or an uploaded file"),
               response="PublishResult", tag="publishing", methods=("POST",), status=201,
               body={"application/json": "DistributionLink", "multipart/form-data": "DistributionUpload"},
@@ -205,15 +220,7 @@ def _parts_hvd(form) -> dict[str, Any]:
 def dataset_distributions(slug: str):
     user, ds = _editable(slug)
     if request.mimetype == "multipart/form-data":
-        cap = int(setting("MAX_UPLOAD_BYTES"))
-        if request.content_length is not None and request.content_length > cap + UPLOAD_SLACK:
-            raise ApiError(413, "too-large", T_("The upload is %(content_length)s bytes; the limit is %(cap)s bytes.",
-                                                content_length=format(request.content_length, ","),
-                                                cap=format(cap, ",")))
-        request.max_content_length = cap + UPLOAD_SLACK
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise ApiError(400, "bad-request", T_("Send the file as the multipart part named 'file'."))
+        upload = _uploaded_file()
         with _acting(user, _lang(request.form)) as actor:
             distributions.add_upload(actor, ds, upload.stream, upload.filename,
                                      title=request.form.get("title") or None,
@@ -338,6 +345,51 @@ def distribution_dictionary_edit(slug: str, dist_id: str):
     with _acting(user, _lang(data)) as actor:
         dic = distributions.edit_dictionary(actor, ds, dist_id, data.get("fields"))
     return jsonify(dictionary_doc(ds, dist_id, dic))
+
+
+#: What a new version of a file may be sent with, as multipart parts beside `file`
+_VERSION_PARTS = ("title", "description", "media_type")
+
+
+@api.endpoint("/datasets/<slug>/distributions/<dist_id>", summary=N_("Change a distribution, or send a new version of "
+                                                                     "its file"),
+              response="PublishResult", tag="publishing", methods=("PATCH",),
+              body={"application/json": "DistributionEdit", "multipart/form-data": "DistributionVersion"},
+              errors=(*WRITE_ERRORS, 413), auth=True,
+              description=N_("JSON: only the fields given change (title, description in `lang` or a language map, "
+                          "format, media_type, url, access_url, hvd_category, applicable_legislation), by the "
+                          "rules of the publish page and CKAN's resource_patch: a new `url` is a new address of "
+                          "the file, with the format and media type it names unless they are given; a media type "
+                          "of an uploaded file must be borne out by its bytes. multipart/form-data with a `file` "
+                          "part (and `title`, `description`, `media_type` parts if wanted) is a new version of the "
+                          "file, checked as an added one (refused as an upload is: 400, 413, 422; on a published "
+                          "dataset, personal data in it is withheld from the public until an admin overrides). "
+                          "The distribution keeps its id; a value refused is 422 'invalid', nothing changed."))
+def distribution_edit(slug: str, dist_id: str):
+    user, ds = _editable(slug)
+    if request.mimetype == "multipart/form-data":
+        upload = _uploaded_file()
+        fields = {k: request.form[k] for k in _VERSION_PARTS if request.form.get(k)}
+        with _acting(user, _lang(request.form)) as actor:
+            distributions.replace(actor, ds, dist_id, stream=upload.stream, filename=upload.filename, fields=fields,
+                                  declared_length=max(0, (request.content_length or 0) - UPLOAD_SLACK) or None)
+    else:
+        data = _body()
+        fields = {k: v for k, v in data.items() if k != "lang"}
+        with _acting(user, _lang(data)) as actor:
+            distributions.replace(actor, ds, dist_id, fields=fields)
+    return jsonify(_publish_doc(ds))
+
+
+@api.endpoint("/datasets/<slug>/distributions/<dist_id>", summary=N_("Remove a distribution from a dataset"),
+              response="PublishResult", tag="publishing", methods=("DELETE",), errors=(401, 403, 404, 409),
+              auth=True, description=N_("Takes the file or link out of the dataset (a published one is assessed "
+                                     "again); its archived copy stays, as the versions a file had do."))
+def distribution_remove(slug: str, dist_id: str):
+    user, ds = _editable(slug)
+    with _acting(user) as actor:
+        distributions.remove(actor, ds, dist_id)
+    return jsonify(_publish_doc(ds))
 
 
 @api.endpoint("/datasets/<slug>/distributions/<dist_id>/hvd",
