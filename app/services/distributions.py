@@ -333,14 +333,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     `access_url` is given (`_landing_page`: empty, none)."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
-    fields = dict(fields or {})
-    unknown = set(fields) - set(RESOURCE_FIELDS)
-    if unknown:
-        raise Invalid(T_("Field(s) %(join)s cannot be set on a distribution.", join=', '.join(sorted(unknown))),
-                      field=sorted(unknown)[0])
-    refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
-    if "media_type" in fields:  # refused before a new file is received
-        fields["media_type"] = media_type(fields["media_type"])
+    fields = _resource_fields(ds, row, fields)  # refused here, before a byte of a new file is received
     landing = _landing_page(row, fields)
     stored = receive(actor, stream, filename, declared_length=declared_length, documentation=_documentation(row),
                      media_type=fields.get("media_type")) if stream is not None else None
@@ -352,30 +345,13 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
     if stored is not None:
         _new_version(actor, ds, dist, stored, fields.get("title"), _site(actor, site_url))
     elif url is not None or fields.get("url"):
-        link = _link_record(actor, url if url is not None else fields["url"], None, fields.get("format"))
-        kept = ("title", "format", "format_raw", "media_type") if keep_format else ("title",)
-        dist.update({k: v for k, v in link.items() if k not in kept})
-        extras = dict(dist.get("extras") or {})
-        extras.pop("upload", None)
-        dist["extras"] = extras
+        _new_address(actor, dist, url if url is not None else fields["url"], fields.get("format"), keep_format)
     if stored is not None or url is not None or fields.get("url") or "access_url" in fields:
         # a new address is the file's (its download URL); a landing page it had, or is given, stays its access URL
         dist["access_url"] = landing or dist.get("download_url") or dist.get("access_url")
-    if fields.get("title"):
-        dist["title"] = langmap(fields["title"], actor.lang, dist.get("title"), "title", MAX_TITLE_CHARS)
-    if "description" in fields:
-        dist["description"] = langmap(fields["description"], actor.lang, dist.get("description"))
-    if fields.get("format") and stored is None:
-        fmt = vocab.format_by_code(str(fields["format"]).upper())
-        dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
+    _said_of_file(actor, dist, fields, new_file=stored is not None)
     if "media_type" in fields and (fields["media_type"] is not None or stored is None):
-        # an uploaded file's format is its own (its name's, else its bytes'); a new one declared none has its sniffed
-        # media type, as an added one has, and so has the file kept when its media type is cleared (a link's cleared
-        # is none declared)
-        uploaded = bool((dist.get("extras") or {}).get("upload"))
-        _declare_media_type(dist, fields["media_type"], format_given=bool(fields.get("format")) or uploaded)
-        if uploaded and fields["media_type"] is None and stored is None:
-            dist["media_type"] = row.detected_media_type
+        _media_type_said(dist, row, fields, new_file=stored is not None)
     if "hvd_category" in fields or "applicable_legislation" in fields:
         set_distribution_hvd(rec, dist, _listed(fields, "hvd_category"), _listed(fields, "applicable_legislation"))
     new_file = stored is not None or dist["download_url"] != (row.download_url or row.access_url)
@@ -392,6 +368,53 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         audit(actor, action or "publish.update_distribution", ds, before, to_record(ds), distribution=row.id)
         finish(actor, ds)
     return row
+
+
+def _resource_fields(ds: Dataset, row: Distribution, fields: dict[str, Any] | None) -> dict[str, Any]:
+    """`replace`'s fields, refused (Invalid) when one is no field of a distribution, holds a control character, or
+    is a media type that is none; the media type read (fields.media_type)."""
+    fields = dict(fields or {})
+    unknown = set(fields) - set(RESOURCE_FIELDS)
+    if unknown:
+        raise Invalid(T_("Field(s) %(join)s cannot be set on a distribution.", join=', '.join(sorted(unknown))),
+                      field=sorted(unknown)[0])
+    refuse_controls(fields, next((d for d in to_record(ds)["distributions"] if d.get("catalog_id") == row.id), None))
+    if "media_type" in fields:
+        fields["media_type"] = media_type(fields["media_type"])
+    return fields
+
+
+def _new_address(actor: Actor, dist: dict[str, Any], url: Any, format: Any, keep_format: bool) -> None:
+    """A new URL of a file: a new link (_link_record), with the format and media type it names, or keeping the file's
+    (`keep_format`); the title stays, and it is no uploaded file any more."""
+    link = _link_record(actor, url, None, format)
+    kept = ("title", "format", "format_raw", "media_type") if keep_format else ("title",)
+    dist.update({k: v for k, v in link.items() if k not in kept})
+    extras = dict(dist.get("extras") or {})
+    extras.pop("upload", None)
+    dist["extras"] = extras
+
+
+def _said_of_file(actor: Actor, dist: dict[str, Any], fields: dict[str, Any], *, new_file: bool) -> None:
+    """A file's title and description as given (texts in the actor's language, or language maps), and its format
+    (not a new file's, which is its own)."""
+    if fields.get("title"):
+        dist["title"] = langmap(fields["title"], actor.lang, dist.get("title"), "title", MAX_TITLE_CHARS)
+    if "description" in fields:
+        dist["description"] = langmap(fields["description"], actor.lang, dist.get("description"))
+    if fields.get("format") and not new_file:
+        fmt = vocab.format_by_code(str(fields["format"]).upper())
+        dist["format"], dist["format_raw"] = (fmt.code if fmt else None), str(fields["format"])
+
+
+def _media_type_said(dist: dict[str, Any], row: Distribution, fields: dict[str, Any], *, new_file: bool) -> None:
+    """The media type given for a file (None: cleared). An uploaded file's format is its own (its name's, else its
+    bytes'); a new one declared none has its sniffed media type, as an added one has, and so has the file kept when its
+    media type is cleared (a link's cleared is none declared)."""
+    uploaded = bool((dist.get("extras") or {}).get("upload"))
+    _declare_media_type(dist, fields["media_type"], format_given=bool(fields.get("format")) or uploaded)
+    if uploaded and fields["media_type"] is None and not new_file:
+        dist["media_type"] = row.detected_media_type
 
 
 @service
