@@ -96,20 +96,41 @@ def past_retention(session, retention: Retention, *, now: dt.datetime) -> list[D
     return out
 
 
-def _referenced(session, leaving: set[int]) -> tuple[set[str], set[str]]:
-    """Hashes and paths still in use once the versions `leaving` (ids) are gone: current copies, and every
-    other version."""
+def _referenced(session, leaving: set[int], leaving_files: set[str] = frozenset()) -> tuple[set[str], set[str]]:
+    """Hashes and paths still in use once the versions `leaving` (ids), and the files `leaving_files` (distribution
+    ids) with their versions, are gone: current copies, and every other version."""
     hashes: set[str] = set()
     paths: set[str] = set()
-    for sha, path in session.execute(select(Distribution.archive_hash, Distribution.archive_path)):
-        hashes.update([sha] if sha else [])
-        paths.update([os.path.abspath(path)] if path else [])
-    for vid, sha, path in session.execute(select(DistributionVersion.id, DistributionVersion.sha256,
-                                                 DistributionVersion.path)):
-        if vid not in leaving:
+    for did, sha, path in session.execute(select(Distribution.id, Distribution.archive_hash,
+                                                 Distribution.archive_path)):
+        if did not in leaving_files:
+            hashes.update([sha] if sha else [])
+            paths.update([os.path.abspath(path)] if path else [])
+    for vid, did, sha, path in session.execute(select(DistributionVersion.id, DistributionVersion.distribution_id,
+                                                      DistributionVersion.sha256, DistributionVersion.path)):
+        if vid not in leaving and did not in leaving_files:
             hashes.add(sha)
             paths.update([os.path.abspath(path)] if path else [])
     return hashes, paths
+
+
+def _unreferenced(candidates: dict[str, tuple[str, Path]], hashes: set[str], paths: set[str],
+                  archive_dir: str | os.PathLike) -> list[tuple[str, Path]]:
+    """Of `candidates` (absolute path -> (sha256, file)), the (sha256, file) of the archive files there that no hash
+    or path of `_referenced` holds, in path order."""
+    root = Path(archive_dir).resolve()
+    return [(sha, file) for key, (sha, file) in sorted(candidates.items())
+            if sha not in hashes and key not in paths and file.is_file() and file.resolve().is_relative_to(root)]
+
+
+def _copies(archive_dir: str | os.PathLike, copies) -> dict[str, tuple[str, Path]]:
+    """Where each of `copies` ((sha256, path kept or None)) may lie: its kept path and its address in the archive,
+    absolute path -> (sha256, file)."""
+    out: dict[str, tuple[str, Path]] = {}
+    for sha, path in copies:
+        for file in {Path(path) if path else None, address(archive_dir, sha)} - {None}:
+            out[os.path.abspath(file)] = (sha, file)
+    return out
 
 
 @service
@@ -130,18 +151,13 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
     dists = {d.id: d for d in session.scalars(select(Distribution).where(
         Distribution.id.in_({v.distribution_id for v in gone})))}
     by_dataset: dict[str, list[dict[str, Any]]] = {}
-    candidates: dict[str, tuple[str, Path]] = {}  # path -> (sha256, file)
     for v in gone:
         entry = {"distribution": v.distribution_id, "sha256": v.sha256, "archived_at": _aware(v.archived_at)
                  .isoformat(), "size": v.size}
         report.versions.append(entry)
         by_dataset.setdefault(dists[v.distribution_id].dataset_id, []).append(entry)
-        for file in {Path(v.path) if v.path else None, address(archive_dir, v.sha256)} - {None}:
-            candidates[os.path.abspath(file)] = (v.sha256, file)
-    hashes, paths = _referenced(session, {v.id for v in gone})
-    root = Path(archive_dir).resolve()
-    files = [(key, file) for key, (sha, file) in sorted(candidates.items())
-             if sha not in hashes and key not in paths and file.is_file() and file.resolve().is_relative_to(root)]
+    files = _unreferenced(_copies(archive_dir, [(v.sha256, v.path) for v in gone]),
+                          *_referenced(session, {v.id for v in gone}), archive_dir)
     report.files = [str(file) for _, file in files]
     report.bytes = sum(file.stat().st_size for _, file in files)
     if dry_run:
@@ -152,11 +168,7 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
         audit(actor, "versions.prune", ds, None, None, versions=by_dataset[ds.id],
               retention={"count": retention.count, "days": retention.days})
     session.commit()
-    hashes, paths = _referenced(session, set())  # a check may have archived one of them again meanwhile
-    for key, file in files:
-        if key not in paths and candidates[key][0] not in hashes:
-            file.unlink(missing_ok=True)
-            facts_cache.forget(archive_dir, candidates[key][0])  # what reading it found goes with it
+    remove_copies(session, files, archive_dir)  # but one a check archived again meanwhile
     return report
 
 
@@ -165,35 +177,17 @@ def copies_only_of(session, ds: Dataset, archive_dir: str | os.PathLike) -> list
     file or version holds: what the archive keeps of a draft being discarded that nothing else needs. Read before
     its rows go (`remove_copies` takes them out once they have)."""
     mine = {d.id for d in ds.distributions}
-    candidates: dict[str, tuple[str, Path]] = {}
     copies = [(d.archive_hash, d.archive_path) for d in ds.distributions if d.archive_hash]
     if mine:
         copies += list(session.execute(select(DistributionVersion.sha256, DistributionVersion.path).where(
             DistributionVersion.distribution_id.in_(mine))))
-    for sha, path in copies:
-        for file in {Path(path) if path else None, address(archive_dir, sha)} - {None}:
-            candidates[os.path.abspath(file)] = (sha, file)
-    hashes: set[str] = set()
-    paths: set[str] = set()
-    held = select(Distribution.id, Distribution.archive_hash, Distribution.archive_path)
-    for did, sha, path in session.execute(held):
-        if did not in mine:
-            hashes.update([sha] if sha else [])
-            paths.update([os.path.abspath(path)] if path else [])
-    for did, sha, path in session.execute(select(DistributionVersion.distribution_id, DistributionVersion.sha256,
-                                                 DistributionVersion.path)):
-        if did not in mine:
-            hashes.add(sha)
-            paths.update([os.path.abspath(path)] if path else [])
-    root = Path(archive_dir).resolve()
-    return [(sha, file) for key, (sha, file) in sorted(candidates.items())
-            if sha not in hashes and key not in paths and file.is_file() and file.resolve().is_relative_to(root)]
+    return _unreferenced(_copies(archive_dir, copies), *_referenced(session, set(), mine), archive_dir)
 
 
 def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os.PathLike) -> list[str]:
-    """Remove the archive files `copies` (from `copies_only_of`, once the rows that held them are committed gone) and
-    what reading them found (the facts cache), but any a file or version holds again meanwhile (a check archiving the
-    same bytes for another dataset); the files removed."""
+    """Remove the archive files `copies` ((sha256, file), once the rows that held them are committed gone: versions
+    pruned, a discarded draft's files) and what reading them found (the facts cache), but any a file or version holds
+    again meanwhile (a check archiving the same bytes for another dataset); the files removed."""
     hashes, paths = _referenced(session, set())
     gone = []
     for sha, file in copies:
