@@ -28,7 +28,7 @@ from app.services.fields import (
     set_distribution_hvd,
     suggested_media_type,
 )
-from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, refuted_media_type, sniff_stored, store_upload
+from app.services.uploads import UPLOAD_PATH, StoredFile, is_upload, refuted_for_stored, store_upload
 from app.texts import T_
 from catalog_schema import dictionary, vocab
 from catalog_schema.models import Dataset, Distribution, new_uuid, utcnow
@@ -157,11 +157,11 @@ def _said_with_upload(actor: Actor, title: Any, declared_media_type: Any, descri
 
 def _refuted_by_copy(row: Distribution, declared: str | None) -> None:
     """An uploaded file's media type declared after it was stored, refused as one given with the file is
-    (uploads.refuted_media_type) when its bytes, the copy in the archive, are another format."""
+    (uploads.refuted_for_stored) when its bytes, the copy in the archive, are another format or not in its charset."""
     if not declared or not row.archive_path or not Path(row.archive_path).is_file():
         return
     name = str(((row.extras or {}).get("upload") or {}).get("filename") or "")
-    refuted_media_type(sniff_stored(row.archive_path, name, declared), declared, name)
+    refuted_for_stored(row.archive_path, name, declared)
 
 
 def _upload_evidence(row: Distribution, stored: StoredFile) -> None:

@@ -19,6 +19,7 @@ from werkzeug.utils import secure_filename
 from app.services.errors import Invalid, UploadRejected
 from app.texts import T_
 from catalog_schema import vocab
+from plumbing import textencoding
 from plumbing.archive import ArchiveTooLarge, ArchiveWriter
 from plumbing.bombs import archive_bomb
 from quality.rules.format_mismatch import compatible
@@ -142,6 +143,7 @@ def store_upload(stream: BinaryIO, filename: str | None, archive_dir: str | os.P
         _vet(sniffed, name, writer.tmp_path)
         _vet_kind(not_data(sniffed, head), name, documentation)
         refuted_media_type(sniffed, media_type, name)
+        refuted_charset(sniffed, head, media_type, name)
         stored = writer.commit()
         return StoredFile(stored.path, stored.sha256, stored.size, name, sniffed)
 
@@ -155,11 +157,6 @@ def _sniffed(path: str | os.PathLike, name: str, media_type: str | None) -> tupl
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
         return sniff.sniff_file(fh, head, filename=name, declared_media_type=vocab.plain_media_type(media_type)), head
-
-
-def sniff_stored(path: str | os.PathLike, name: str, media_type: str | None = None) -> Any:
-    """What an uploaded file kept in the archive is (its sniffed result), read as it was when it was stored."""
-    return _sniffed(path, name, media_type)[0]
 
 
 def refuted_media_type(sniffed, media_type: str | None, name: str) -> None:
@@ -180,6 +177,38 @@ def refuted_media_type(sniffed, media_type: str | None, name: str) -> None:
     raise Invalid(T_("The media type %(media_type)s says the file is %(named)s, but the file %(name)s is no "
                      "%(named)s file: give the media type of what it is, or none.", media_type=shown,
                      named=named.code, name=repr(name)), field="media_type", why="media-type-refuted", value=shown)
+
+
+def refuted_for_stored(path: str | os.PathLike, name: str, media_type: str | None) -> None:
+    """`refuted_media_type` and `refuted_charset` for a media type declared for a file already in the archive (the
+    media type box, a PATCH): its copy read as a new upload is."""
+    sniffed, head = _sniffed(path, name, media_type)
+    refuted_media_type(sniffed, media_type, name)
+    refuted_charset(sniffed, head, media_type, name)
+
+
+def refuted_charset(sniffed, head: bytes, media_type: str | None, name: str) -> None:
+    """Invalid (field `media_type`) when the declared media type's charset is one the file's bytes (`head`, the first
+    SNIFF_BYTES) are not written in, by the rule the assessment weighs a declaration with
+    (textencoding.decide_encoding): UTF-8 Chinese said to be GBK (it would be read as 鍚嶇О), GBK that does not
+    decode as the UTF-8 said, a charset that is no encoding. ASCII bytes are ASCII in any charset that keeps it, and a
+    file that is no text (its encoding not sniffed: a workbook) is not held to one."""
+    charset = textencoding.charset_of(media_type) if media_type else None
+    if not charset or sniffed is None or not getattr(sniffed, "encoding", None):
+        return
+    decision = textencoding.decide_encoding(head, [textencoding.Declaration(charset, "metadata")])
+    if not decision.refused:
+        return
+    refusal = decision.refused[0]
+    shown = " ".join(str(media_type).split())
+    if refusal.why == "unknown":
+        message = T_("The media type %(media_type)s gives the charset %(charset)s, which is no character encoding: "
+                     "give the file's own (utf-8, gbk ...), or none.", media_type=shown, charset=charset)
+    else:
+        message = T_("The media type %(media_type)s says the file %(name)s is written in %(charset)s, but its bytes "
+                     "are %(found)s: give its own charset, or none.", media_type=shown, name=repr(name),
+                     charset=charset, found=refusal.encoding or decision.encoding)
+    raise Invalid(message, field="media_type", why="charset-refuted", value=shown)
 
 
 def _vet(sniffed, name: str, path: str) -> None:

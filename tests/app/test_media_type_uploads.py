@@ -25,7 +25,16 @@ from app.services.fields import MAX_TITLE_CHARS
 from app.services.uploads import store_upload
 from catalog_schema.models import Dataset
 from tests.support.openapi import validate_against
-from tests.support.publishing import CLEAN_CSV, SAMPLES, XLSX, build_world, distributions_of, form_post, sign_in
+from tests.support.publishing import (
+    CLEAN_CSV,
+    GBK_CSV,
+    SAMPLES,
+    XLSX,
+    build_world,
+    distributions_of,
+    form_post,
+    sign_in,
+)
 
 GEOJSON = SAMPLES / "jh-transport" / "bus-stops.geojson"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,6 +69,14 @@ DECLARED = (
     (XLSX.read_bytes(), "fares.xlsx", "application/zip", None),
     (CLEAN_CSV.read_bytes(), "population.csv", "application/pdf", None),
     (GEOJSON.read_bytes(), "stops.geojson", "text/csv", None),
+    # a charset is held to the bytes too (plumbing.textencoding.decide_encoding's rule): UTF-8 Chinese said to be GBK,
+    # GBK said to be UTF-8, and a charset that is none are refused; ASCII is ASCII in any charset that keeps it
+    (CLEAN_CSV.read_bytes(), "population.csv", "text/csv; charset=gbk", None),
+    (GBK_CSV.read_bytes(), "gdp.csv", "text/csv; charset=utf-8", None),
+    (CLEAN_CSV.read_bytes(), "population.csv", "text/csv; charset=klingon", None),
+    (GBK_CSV.read_bytes(), "gdp.csv", "text/csv; charset=GB18030", "CSV"),
+    (GBK_CSV.read_bytes(), "gdp.csv", 'text/csv; charset="gbk"', "CSV"),
+    (b"code,name\n1,a\n2,b\n", "codes.csv", "text/csv; charset=gbk", "CSV"),
 )
 
 
@@ -284,3 +301,31 @@ def test_ckanapi_uploads_a_file_with_its_mimetype_and_description(app, world, se
     assert "XLSX" in refused.value.error_dict["mimetype"][0]
     assert [f["download_url"].rsplit("/", 1)[1] for f in distributions_of(app, world.draft_a)] == [CLEAN_CSV.name,
                                                                                          GEOJSON.name]
+
+
+def test_a_charset_the_bytes_refute_is_refused_at_upload_and_afterwards(app, client, world, openapi):
+    """`text/csv; charset=gbk` declared for a UTF-8 file was kept as written, and CKAN's mimetype said so to every
+    client, which read its Chinese as 鍚嶇О. The charset is held to the bytes as the format is: at the upload (nothing
+    stored) and when declared afterwards for the file kept (nothing changed); GBK declared for GBK bytes is kept."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    before = _archived(app)
+    refused = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=token,
+                          content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(CLEAN_CSV.read_bytes()), "population.csv"),
+                                "media_type": "text/csv; charset=gbk"})
+    assert refused.status_code == 422, refused.get_json()
+    assert "gbk" in refused.get_json()["error"]["message"] and "utf-8" in refused.get_json()["error"]["message"]
+    assert distributions_of(app, world.draft_a) == [] and _archived(app) == before
+    made = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=token,
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(GBK_CSV.read_bytes()), "gdp.csv"),
+                             "media_type": "text/csv; charset=gbk"})
+    assert made.status_code == 201, made.get_json()
+    file, = distributions_of(app, world.draft_a)
+    assert file["media_type"] == "text/csv; charset=gbk"
+    url = f"/api/v1/datasets/{world.draft_a}/distributions/{file['catalog_id']}"
+    later = client.patch(url, headers=token, json={"media_type": "text/csv; charset=utf-8"})
+    assert later.status_code == 422 and "utf-8" in later.get_json()["error"]["message"], later.get_json()
+    assert distributions_of(app, world.draft_a)[0]["media_type"] == "text/csv; charset=gbk"
+    zh = client.patch(url + "?lang=zh", headers=token, json={"media_type": "text/csv; charset=klingon"})
+    assert zh.status_code == 422 and "字符集 klingon 不是字符编码" in zh.get_json()["error"]["message"], zh.get_json()
