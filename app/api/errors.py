@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from app.api.lang import api_lang, localise
+from app.services.errors import CODES as REFUSAL_CODES
 from app.texts import T_, Text
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,6 @@ CODES = {
     503: "unavailable",
 }
 
-# Codes of refused changes (app/services/errors.py): why a dataset or a file was not taken.
-PUBLISH_CODES = {"harvested", "pii-blocked", "second-admin-required", "no-distributions", "rejected-file",
-                 "html-not-data", "zip-bomb", "xml-entities", "empty"}
 #: The row API's own (app/api/rest/rows.py): no table in the row store, or one that could not be loaded.
 ROWS_CODES = {"not-in-datastore", "not-loaded"}
 
@@ -74,8 +72,9 @@ ERROR_SCHEMA = {
         "properties": {
             "status": {"type": "integer", "description": "The HTTP status, repeated"},
             "code": {"type": "string",
-                     "enum": sorted(set(CODES.values()) | {"not-assessed", "error", "withdrawn"} | PUBLISH_CODES
-                                    | ROWS_CODES),
+                     # refusals of the services (why a change or a file was not taken) and the rate limiter's
+                     "enum": sorted(set(CODES.values()) | {"not-assessed", "error", "withdrawn", "rate-limited"}
+                                    | REFUSAL_CODES | ROWS_CODES),
                      "description": "Stable machine-readable kind of error"},
             "message": {"type": "string", "description": "What went wrong, for people: in Chinese when the "
                                                        "request asks for zh (?lang=zh, Accept-Language), else English"},

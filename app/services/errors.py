@@ -6,6 +6,21 @@ a CKAN `__type`), so the same refusal reads the same whichever door the change c
 
 from __future__ import annotations
 
+#: Every stable code a refusal carries: each door says it (the REST API's error `code`, whose values its OpenAPI
+#: document lists, so a client may branch on them; CKAN's `code`). A refusal's code is one of these
+#: (tests/app/test_refusal_codes.py reads every one the code raises).
+CODES = frozenset({
+    # the classes' own
+    "bad-request", "forbidden", "not-found", "invalid", "conflict", "precondition-failed", "rejected-file",
+    # a file not taken (UploadRejected)
+    "too-large", "empty", "html-not-data", "zip-bomb", "xml-entities", "program", "not-data",
+    # a change refused by the dataset's state or the gate
+    "harvested", "pii-blocked", "second-admin-required", "no-distributions", "duplicate-file", "not-draft",
+    "in-series", "is-series", "no-fragments",
+    # people and sources
+    "bad-role", "not-a-member", "last-admin", "source-has-datasets",
+})
+
 
 class ServiceError(Exception):
     """A refused change: `status` (HTTP), `code` (a stable slug) and a message for people."""

@@ -23,6 +23,7 @@ from app.services.errors import Conflict
 from catalog_schema.models import AuditEvent, Dataset, DatasetSlug, User
 from plumbing.archive import address
 from quality import facts_cache
+from tests.support.openapi import validate_against
 from tests.support.publishing import CLEAN_CSV, PII_CSV, build_world, csrf_from, form_post, sign_in
 from tests.support.publishing import snapshot as rows_of
 
@@ -120,16 +121,18 @@ def test_a_published_dataset_offers_no_discard(app, client, world):
     assert _state(app, "active-a-1")[0] == "active"
 
 
-def test_the_rest_api_discards_a_draft(app, client, world):
+def test_the_rest_api_discards_a_draft(app, client, world, openapi):
     ds_id = _id(app, world.draft_a)
     headers = {"Authorization": f"Bearer {world.tokens['editor_b']}"}
     assert client.post(f"/api/v1/datasets/{world.draft_a}/discard", headers=headers).status_code == 404
     headers = {"Authorization": f"Bearer {world.tokens['editor_a']}"}
     refused = client.post("/api/v1/datasets/active-a-1/discard", headers=headers)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "not-draft"
+    validate_against(openapi, "Error", refused.get_json())  # a code the document lists
     resp = client.post(f"/api/v1/datasets/{world.draft_a}/discard", headers=headers)
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json() == {"id": ds_id, "slug": world.draft_a, "state": "deleted"}
+    validate_against(openapi, "Discarded", resp.get_json())
     assert _state(app, ds_id)[0] == "deleted"
     _gone_everywhere(client, world.draft_a)
 
