@@ -1161,6 +1161,47 @@ def added_links(shown: Mapping[str, Any] | None, sent: Mapping[str, Any]) -> dic
     return {**sent, "resources": out}
 
 
+def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: str) -> dict[str, Any]:
+    """The record `from_ckan` read from a package sent to this catalog's write API (`own_id`: the dataset's id;
+    `current`: its record, None for a new one), with what a package dict cannot tell from the record's present values
+    kept as they are, so that a package sent back as package_show gave it changes nothing:
+
+    - the package `id` is the dataset's own id, not an identifier its publisher gave it (a harvest of another portal
+      reads a portal's id as one): the identifier stays the record's (none for a new dataset), unless an
+      `identifier` extra says another;
+    - a file's format sent as package_show showed it (CSV) is the format it has: what its source said of it
+      (`format_raw`) stays as it was (a file linked as .../t.csv had none, and took "CSV");
+    - empty `ckan` extras (no key kept verbatim, no CKAN extra) are left out: they say nothing.
+    """
+    out = dict(rec)
+    if out.get("identifier") == own_id:
+        out["identifier"] = (current or {}).get("identifier")
+    out["extras"] = _without_empty(out.get("extras"), ("ckan", "ckan_extras"))
+    files = {}
+    for dist in (current or {}).get("distributions") or []:
+        for key in (dist.get("catalog_id"), dist.get("id")):
+            if key:
+                files.setdefault(key, dist)
+    dists = []
+    for dist in out.get("distributions") or []:
+        dist = dict(dist)
+        was = files.get(dist.get("id"))
+        if was is not None and dist.get("format") == was.get("format"):
+            dist["format_raw"] = was.get("format_raw")
+        dist["extras"] = _without_empty(dist.get("extras"), ("ckan",))
+        dists.append(dist)
+    if "distributions" in out:
+        out["distributions"] = dists
+    return out
+
+
+def _without_empty(extras: Any, keys: tuple[str, ...]) -> Any:
+    """`extras` without those of `keys` that hold an empty dict."""
+    if not isinstance(extras, dict):
+        return extras
+    return {k: v for k, v in extras.items() if not (k in keys and v == {})}
+
+
 def settle_resource(shown: Mapping[str, Any], sent: Mapping[str, Any], *, lang: str = "",
                     where: str = "") -> dict[str, Any]:
     """`settle` for one resource dict (resource_update's, resource_patch's), against resource_show's."""

@@ -792,15 +792,18 @@ def _client_tags(pkg: dict) -> dict:
     return pkg
 
 
-def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict | None = None) -> dict:
-    """The record of a client's package dict (`shown`: the package as package_show gave it, for an update)."""
+def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict | None = None,
+                current: dict | None = None) -> dict:
+    """The record of a client's package dict (`shown`: the package as package_show gave it, and `current` the
+    dataset's record, for an update): what the package cannot tell from the record's present values stays as it is
+    (ckan.as_it_was: sent back unchanged, it changes nothing)."""
     if not _has_text(data.get("title")) and not _has_text(data.get("title_translated")):
         data = {**data, "title": slug}  # CKAN's package schema: a title left empty is the name (if_empty_same_as)
     # a resource it adds with a url alone is a link to that file, as resource_create makes one (from_ckan reads a
     # url as a harvest reads another portal's: a landing page unless it looks like a file)
     data = ckan.added_links(shown, data)
     try:
-        rec = ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug}))
+        rec = ckan.as_it_was(ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug})), current, ds_id)
     except ValueError as exc:
         raise invalid({"__junk": [str(exc)]}) from exc
     rec["id"], rec["slug"], rec["state"] = ds_id, slug, "active"
@@ -920,7 +923,7 @@ def _update(session: Session, user: User, action: str, ds: Dataset, data: dict,
     if pub is not ds.publisher:
         _require_edit(session, user, pub, "move a dataset to")
     name = _check_name(data.get("name") or ds.slug)
-    rec = _record_for(data, ds.id, name, pub, shown if shown is not None else _shown(ds))
+    rec = _record_for(data, ds.id, name, pub, shown if shown is not None else _shown(ds), to_record(ds))
     ds = _call(session, user, datasets.save_package, rec, dataset=ds, publisher=pub, action=action)
     return package_show(session, {"id": ds.id}, user)
 

@@ -676,3 +676,26 @@ def test_a_resource_written_with_a_new_url_alone_keeps_its_landing_page():
                                    {"id": "r2", "url": file + "?v=2"}]}
     got = from_ckan(ckan.added_links(shown, said))["distributions"]
     assert [(d["access_url"], d["download_url"]) for d in got] == [(page + "/2", new), (None, file + "?v=2")]
+
+
+def test_a_package_sent_back_keeps_what_it_cannot_tell_apart():
+    """ckan.as_it_was: this catalog's own package read back into its record keeps the record's identifier (the
+    package `id` is the dataset's own, no identifier its publisher gave), a file's `format_raw` while its format is the
+    one it has, and no empty `ckan` extras; what the package does say (an identifier extra, a new format, CKAN extras)
+    is taken."""
+    own = "7b0c1c0e-0000-4000-8000-000000000001"
+    current = {"identifier": None, "extras": {}, "distributions": [
+        {"id": "r1", "catalog_id": "r1", "format": "CSV", "format_raw": None, "extras": {}}]}
+    package = {"id": own, "name": "pop", "title": "Population",
+               "resources": [{"id": "r1", "url": "http://127.0.0.1:9/t.csv", "format": "CSV"},
+                             {"url": "http://127.0.0.1:9/new.json", "format": "JSON"}]}
+    rec = ckan.as_it_was(ckan.from_ckan(package), current, own)
+    assert rec["identifier"] is None and "ckan" not in rec["extras"] and "ckan_extras" not in rec["extras"]
+    assert [(d["format"], d["format_raw"]) for d in rec["distributions"]] == [("CSV", None), ("JSON", "JSON")]
+    assert all("ckan" not in d["extras"] for d in rec["distributions"])
+    said = {**package, "extras": [{"key": "identifier", "value": "BJ-STAT-2024-01"}, {"key": "source", "value": "x"}],
+            "resources": [{**package["resources"][0], "format": "XLSX"}]}
+    rec = ckan.as_it_was(ckan.from_ckan(said), current, own)
+    assert rec["identifier"] == "BJ-STAT-2024-01" and rec["extras"]["ckan_extras"]
+    assert [(d["format"], d["format_raw"]) for d in rec["distributions"]] == [("XLSX", "XLSX")]
+    assert ckan.as_it_was(ckan.from_ckan(package), None, own)["identifier"] is None  # a new dataset: none
