@@ -459,7 +459,7 @@ def discard(actor: Actor, ds: Dataset, *, action: str = "publish.discard") -> Da
                           slug=ds.slug, state=STATE_WORDS.get(ds.state, ds.state)), code="not-draft")
     session = actor.session
     archive = actor.runtime.settings["ARCHIVE_DIR"] if actor.runtime is not None else None
-    copies = versions.copies_only_of(session, ds, archive) if archive else []
+    copies = versions.copies_only_of(session, list(ds.distributions), archive) if archive else []
     before = to_record(ds)
     emptied = dict(before, distributions=[])  # its files go (the audit entry keeps what they were)
     save_record(session, emptied, dataset=ds)

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from app.services import access
+from app.services import access, versions
 from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
@@ -419,15 +419,22 @@ def _media_type_said(dist: dict[str, Any], row: Distribution, fields: dict[str, 
 
 @service
 def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.remove_distribution") -> None:
-    """Take a file or link out of a dataset (its archived copy stays in the archive)."""
+    """Take a file or link out of a dataset. A published (or withdrawn) dataset's archived copy stays, as the versions
+    a file had do; a draft's was never public, and goes with it unless another file holds the same bytes (the wrong
+    file uploaded, a file with personal data among the likeliest: versions.copies_only_of), with what reading it
+    found."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
+    archive = actor.runtime.settings["ARCHIVE_DIR"] if actor.runtime is not None else None
+    copies = versions.copies_only_of(actor.session, [row], archive) if archive and ds.state == "draft" else []
     before = to_record(ds)
     rec = to_record(ds)
     rec["distributions"] = [d for d in rec["distributions"] if d["catalog_id"] != row.id]
     save_record(actor.session, rec, dataset=ds)
     audit(actor, action, ds, before, to_record(ds), distribution=row.id)
     finish(actor, ds)
+    if copies:  # once the row that held it is gone
+        versions.remove_copies(actor.session, copies, archive)
 
 
 @service

@@ -172,12 +172,13 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
     return report
 
 
-def copies_only_of(session, ds: Dataset, archive_dir: str | os.PathLike) -> list[tuple[str, Path]]:
-    """(sha256, file) of the archived copies of `ds`'s files (current, and the versions kept) that no other dataset's
-    file or version holds: what the archive keeps of a draft being discarded that nothing else needs. Read before
-    its rows go (`remove_copies` takes them out once they have)."""
-    mine = {d.id for d in ds.distributions}
-    copies = [(d.archive_hash, d.archive_path) for d in ds.distributions if d.archive_hash]
+def copies_only_of(session, files, archive_dir: str | os.PathLike) -> list[tuple[str, Path]]:
+    """(sha256, file) of the archived copies of `files` (distribution rows: their current copies and the versions
+    kept) that no other file or version holds: what the archive keeps of a draft's files being taken out (a file
+    removed, the draft discarded) that nothing else needs. Read before their rows go (`remove_copies` takes them out
+    once they have)."""
+    mine = {d.id for d in files}
+    copies = [(d.archive_hash, d.archive_path) for d in files if d.archive_hash]
     if mine:
         copies += list(session.execute(select(DistributionVersion.sha256, DistributionVersion.path).where(
             DistributionVersion.distribution_id.in_(mine))))

@@ -201,3 +201,36 @@ def test_a_discarded_drafts_files_go_with_it_but_a_copy_another_dataset_holds(ap
     check = client.get(f"/api/v1/datasets/{world.draft_b}/check?again=1",
                        headers={"Authorization": f"Bearer {world.tokens['editor_b']}"})
     assert check.status_code == 200 and check.get_json()["preview"][0]["sample"]
+
+
+def test_a_file_taken_out_of_a_draft_goes_from_the_archive_too(app, client, world):
+    """The wrong file uploaded to a draft and taken out (the draft kept, the right file uploaded next) left its bytes
+    in the archive for good, with what reading them found. A draft's file was never public: taking it out takes out
+    the copy no other file holds. A published dataset's file taken out keeps its copy, as its versions do."""
+    archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
+    token = {"Authorization": world.tokens["editor_a"]}
+    _upload(client, world.tokens["editor_a"], world.draft_a, PII_CSV)
+    ds_id = _id(app, world.draft_a)
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        dist = s.get(Dataset, ds_id).distributions[0]
+        dist_id, sha = dist.id, dist.archive_hash
+    assert address(archive, sha).is_file()
+    resp = client.delete(f"/api/v1/datasets/{world.draft_a}/distributions/{dist_id}", headers=token)
+    assert resp.status_code == 200, resp.get_json()
+    assert not address(archive, sha).exists()
+    assert not list((Path(archive) / facts_cache.FOLDER / sha[:2]).glob(f"{sha}.*.json"))
+    # a published dataset's: kept
+    made = client.post("/api/v1/datasets/active-a-2/distributions", headers=token, content_type="multipart/form-data",
+                       data={"file": (CLEAN_CSV.open("rb"), "population.csv")})
+    assert made.status_code == 201, made.get_json()
+    dist = made.get_json()["distributions"][-1]
+    sha = _copy_of(app, dist["id"])
+    assert client.delete(f"/api/v1/datasets/active-a-2/distributions/{dist['id']}", headers=token).status_code == 200
+    assert address(archive, sha).is_file()
+
+
+def _copy_of(app, dist_id: str) -> str:
+    from catalog_schema.models import Distribution
+
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        return s.get(Distribution, dist_id).archive_hash
