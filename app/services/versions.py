@@ -96,21 +96,36 @@ def past_retention(session, retention: Retention, *, now: dt.datetime) -> list[D
     return out
 
 
-def _referenced(session, leaving: set[int], leaving_files: set[str] = frozenset()) -> tuple[set[str], set[str]]:
-    """Hashes and paths still in use once the versions `leaving` (ids), and the files `leaving_files` (distribution
-    ids) with their versions, are gone: current copies, and every other version."""
+def _referenced(session, candidates: dict[str, tuple[str, Path]], leaving: set[int] = frozenset(),
+                leaving_files: set[str] = frozenset()) -> tuple[set[str], set[str]]:
+    """Of `candidates` (absolute path -> (sha256, file)), the hashes and paths still in use once the versions
+    `leaving` (ids), and the files `leaving_files` (distribution ids) with their versions, are gone: a current copy or
+    another version holds them. Only the candidates' rows are read (an IN of their hashes and paths, 500 at a time),
+    not every file of the catalog."""
+    shas = sorted({sha for sha, _ in candidates.values()})
+    named = sorted({*candidates, *(str(file) for _, file in candidates.values())})
     hashes: set[str] = set()
     paths: set[str] = set()
-    for did, sha, path in session.execute(select(Distribution.id, Distribution.archive_hash,
-                                                 Distribution.archive_path)):
-        if did not in leaving_files:
-            hashes.update([sha] if sha else [])
-            paths.update([os.path.abspath(path)] if path else [])
-    for vid, did, sha, path in session.execute(select(DistributionVersion.id, DistributionVersion.distribution_id,
-                                                      DistributionVersion.sha256, DistributionVersion.path)):
-        if vid not in leaving and did not in leaving_files:
-            hashes.add(sha)
-            paths.update([os.path.abspath(path)] if path else [])
+
+    def held(did: str, sha: str | None, path: str | None) -> None:
+        if did in leaving_files:
+            return
+        hashes.update([sha] if sha else [])
+        paths.update([os.path.abspath(path)] if path else [])
+
+    for column, values in ((Distribution.archive_hash, shas), (Distribution.archive_path, named)):
+        for start in range(0, len(values), 500):
+            query = select(Distribution.id, Distribution.archive_hash, Distribution.archive_path).where(
+                column.in_(values[start:start + 500]))
+            for did, sha, path in session.execute(query):
+                held(did, sha, path)
+    for column, values in ((DistributionVersion.sha256, shas), (DistributionVersion.path, named)):
+        for start in range(0, len(values), 500):
+            query = select(DistributionVersion.id, DistributionVersion.distribution_id, DistributionVersion.sha256,
+                           DistributionVersion.path).where(column.in_(values[start:start + 500]))
+            for vid, did, sha, path in session.execute(query):
+                if vid not in leaving:
+                    held(did, sha, path)
     return hashes, paths
 
 
@@ -156,8 +171,8 @@ def prune(actor: Actor, retention: Retention, *, archive_dir: str | os.PathLike,
                  .isoformat(), "size": v.size}
         report.versions.append(entry)
         by_dataset.setdefault(dists[v.distribution_id].dataset_id, []).append(entry)
-    files = _unreferenced(_copies(archive_dir, [(v.sha256, v.path) for v in gone]),
-                          *_referenced(session, {v.id for v in gone}), archive_dir)
+    candidates = _copies(archive_dir, [(v.sha256, v.path) for v in gone])
+    files = _unreferenced(candidates, *_referenced(session, candidates, {v.id for v in gone}), archive_dir)
     report.files = [str(file) for _, file in files]
     report.bytes = sum(file.stat().st_size for _, file in files)
     if dry_run:
@@ -182,14 +197,15 @@ def copies_only_of(session, files, archive_dir: str | os.PathLike) -> list[tuple
     if mine:
         copies += list(session.execute(select(DistributionVersion.sha256, DistributionVersion.path).where(
             DistributionVersion.distribution_id.in_(mine))))
-    return _unreferenced(_copies(archive_dir, copies), *_referenced(session, set(), mine), archive_dir)
+    candidates = _copies(archive_dir, copies)
+    return _unreferenced(candidates, *_referenced(session, candidates, leaving_files=mine), archive_dir)
 
 
 def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os.PathLike) -> list[str]:
     """Remove the archive files `copies` ((sha256, file), once the rows that held them are committed gone: versions
     pruned, a discarded draft's files) and what reading them found (the facts cache), but any a file or version holds
     again meanwhile (a check archiving the same bytes for another dataset); the files removed."""
-    hashes, paths = _referenced(session, set())
+    hashes, paths = _referenced(session, {os.path.abspath(file): (sha, file) for sha, file in copies})
     gone = []
     for sha, file in copies:
         if sha in hashes or os.path.abspath(file) in paths:
