@@ -602,15 +602,32 @@ def stored_hashes(root: Path) -> dict[str, list[Path]]:
     files."""
     out: dict[str, list[Path]] = {}
     for path in Path(root).glob("??/*"):
-        name = path.name
-        if name.startswith("."):
-            continue
-        key = name.split(".", 1)[0]  # a store key: the hash, or the hash and its schema's (`store_key`)
-        sha = key[:64]
-        if len(sha) == 64 and len(key) in (64, 81) and name.endswith((".parquet", ".duckdb", ".error.json",
-                                                                        ".rows.bin", ".whole.json")):
+        sha = _copy_of(path.name)
+        if sha is not None:
             out.setdefault(sha, []).append(path)
     return out
+
+
+def _copy_of(name: str) -> str | None:
+    """The sha256 of the copy a file of the store is about (its table, DuckDB file, failure, whole-file scan), None
+    for any other file."""
+    if name.startswith("."):
+        return None
+    key = name.split(".", 1)[0]  # a store key: the hash, or the hash and its schema's (`store_key`)
+    sha = key[:64]
+    if len(sha) == 64 and len(key) in (64, 81) and name.endswith((".parquet", ".duckdb", ".error.json",
+                                                                    ".rows.bin", ".whole.json")):
+        return sha
+    return None
+
+
+def forget(root: Path, sha256: str) -> list[Path]:
+    """Remove what the store holds for the copy `sha256` (its tables, their DuckDB files, a failure, its whole-file
+    scan: a copy taken out of the archive); the files removed."""
+    gone = [path for path in (Path(root) / sha256[:2]).glob(f"{sha256}*") if _copy_of(path.name) == sha256]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
 
 
 def prune(root: Path, keep: set[str], *, dry_run: bool = False) -> dict[str, list[Path]]:

@@ -20,6 +20,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import OperationalError
 
+from app.datastore.load import root_of
 from app.services import access, check, gate, versions
 from app.services.audit import audit
 from app.services.base import service
@@ -469,7 +470,7 @@ def discard(actor: Actor, ds: Dataset, *, action: str = "publish.discard") -> Da
     audit(actor, action, ds, before, to_record(ds), files_removed=len(copies))
     finish(actor, ds, reassess=False)
     if copies:  # once the rows that held them are gone: the bytes (a file with personal data uploaded by mistake)
-        versions.remove_copies(session, copies, archive)
+        versions.remove_copies(session, copies, archive, root_of(actor.runtime.settings))
     return ds
 
 

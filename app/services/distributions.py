@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+from app.datastore.load import root_of
 from app.services import access, versions
 from app.services.audit import audit
 from app.services.base import service
@@ -434,7 +435,7 @@ def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.re
     audit(actor, action, ds, before, to_record(ds), distribution=row.id)
     finish(actor, ds)
     if copies:  # once the row that held it is gone
-        versions.remove_copies(actor.session, copies, archive)
+        versions.remove_copies(actor.session, copies, archive, root_of(actor.runtime.settings))
 
 
 @service

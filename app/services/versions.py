@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.datastore import load as datastore
 from app.services.audit import audit
 from app.services.base import service
 from app.services.context import Actor
@@ -201,10 +202,12 @@ def copies_only_of(session, files, archive_dir: str | os.PathLike) -> list[tuple
     return _unreferenced(candidates, *_referenced(session, candidates, leaving_files=mine), archive_dir)
 
 
-def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os.PathLike) -> list[str]:
+def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os.PathLike,
+                  store_root: Path | None = None) -> list[str]:
     """Remove the archive files `copies` ((sha256, file), once the rows that held them are committed gone: versions
-    pruned, a discarded draft's files) and what reading them found (the facts cache), but any a file or version holds
-    again meanwhile (a check archiving the same bytes for another dataset); the files removed."""
+    pruned, a discarded draft's files) and what reading them found (the facts cache; with `store_root`, the row store's
+    tables and whole-file scans of them too), but any a file or version holds again meanwhile (a check archiving the
+    same bytes for another dataset); the files removed."""
     hashes, paths = _referenced(session, {os.path.abspath(file): (sha, file) for sha, file in copies})
     gone = []
     for sha, file in copies:
@@ -212,6 +215,8 @@ def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os
             continue
         file.unlink(missing_ok=True)
         facts_cache.forget(archive_dir, sha)
+        if store_root is not None:
+            datastore.forget(store_root, sha)
         gone.append(str(file))
     return gone
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.datastore.load import root_of, stored_hashes
 from app.services import datasets
 from app.services.context import Actor
 from app.services.errors import Conflict
@@ -184,12 +185,15 @@ def test_a_discarded_drafts_files_go_with_it_but_a_copy_another_dataset_holds(ap
         assert ds.prepublication_check is not None
     pii_file, clean_file = address(archive, pii_sha), address(archive, clean_sha)
     assert pii_file.is_file() and clean_file.is_file()
+    store = root_of(app.config["OPENDATA"])
+    assert pii_sha in stored_hashes(store)  # the check's whole-file scan of it, kept in the row store
     assert list((Path(archive) / facts_cache.FOLDER / pii_sha[:2]).glob(f"{pii_sha}.*.json"))
     resp = client.post(f"/api/v1/datasets/{world.draft_a}/discard",
                        headers={"Authorization": f"Bearer {world.tokens['editor_a']}"})
     assert resp.status_code == 200, resp.get_json()
     assert not pii_file.exists()
     assert not list((Path(archive) / facts_cache.FOLDER / pii_sha[:2]).glob(f"{pii_sha}.*.json"))
+    assert pii_sha not in stored_hashes(store) and clean_sha in stored_hashes(store)  # the row store's too
     assert clean_file.is_file() and _copy(app, world.draft_b) == (clean_sha, clean_file)  # B's file holds it
     with app.extensions["opendata"]["sessionmaker"]() as s:
         ds = s.get(Dataset, ds_id)
