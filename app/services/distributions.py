@@ -7,7 +7,6 @@ the dataset is then assessed again. Uploads are streamed into the archive by app
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, BinaryIO
@@ -22,6 +21,7 @@ from app.services.datasets import finish, gate_status, scan_new_files
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.fields import (
     MAX_TITLE_CHARS,
+    file_url,
     langmap,
     link_format,
     media_type,
@@ -38,7 +38,6 @@ from catalog_schema.store import distribution_of, save_record, set_dictionary_ed
 from plumbing.textencoding import DETECTOR_VERSION
 from quality.findings import keyed_by_position
 
-_URL = re.compile(r"^(https?|ftp)://[^\s/]+\S*$", re.IGNORECASE)
 RESOURCE_FIELDS = ("title", "description", "format", "media_type", "url", "access_url", "hvd_category",
                    "applicable_legislation")
 
@@ -60,9 +59,7 @@ def _title(title: Any, fallback: str, actor: Actor) -> dict[str, str]:
 def _link_record(actor: Actor, url: Any, title: Any = None, format: Any = None,
                  declared_media_type: Any = None, description: Any = None) -> dict[str, Any]:
     refuse_controls({"format": format, "media_type": declared_media_type, "description": description})
-    url = str(url or "").strip()
-    if not _URL.match(url) or len(url) > 2000:
-        raise Invalid(T_("Give the file's http(s) URL."), field="url", why="url")
+    url = file_url(url)
     declared = media_type(declared_media_type)  # refused (Invalid, field media_type) before anything is added
     fmt = vocab.format_by_code(str(format).upper()) if format else None
     # its format is the one said, else its address's, and its media type the format's (fields.link_format); an address
@@ -290,9 +287,12 @@ def _landing_page(row: Distribution, fields: dict[str, Any]) -> str | None:
     is its access URL), else the one the file had, whatever new address or new version it is given."""
     if "access_url" in fields:
         given = str(fields["access_url"] or "").strip()
-        if given and (not _URL.match(given) or len(given) > 2000):
-            raise Invalid(T_("Give the http(s) URL of the page the file is reached from (its landing page), or none."),
-                          field="access_url", why="url")
+        if given:
+            try:  # an http(s) URL, as a file's address is
+                given = file_url(given, "access_url")
+            except Invalid:
+                raise Invalid(T_("Give the http(s) URL of the page the file is reached from (its landing page), or "
+                                 "none."), field="access_url", why="url") from None
         return given or None
     if row.download_url and row.access_url and row.access_url != row.download_url:
         return row.access_url

@@ -260,6 +260,16 @@ def media_type(value: Any, field: str = "media_type") -> str | None:
     return found
 
 
+def file_url(value: Any, field: str = "url") -> str:
+    """A file's address as every door takes one: an http(s) URL of at most 2,000 characters, which the platform
+    fetches, checks and scores (plumbing.http fetches no other scheme: an ftp:// link was never checked, its stars and
+    personal-data facts never known); Invalid naming `field` otherwise."""
+    url = str(value or "").strip()
+    if len(url) > 2000 or not _URL.match(url):
+        raise Invalid(T_("Give the file's http(s) URL."), field=field, why="url")
+    return url
+
+
 def link_format(dist: dict[str, Any]) -> dict[str, Any]:
     """A new link's format and media type, the one rule of every door that adds one (the page's link form, REST, CKAN's
     resource_create, package_create and the resources package_update or _patch add): a link said no format by gets the
@@ -307,7 +317,8 @@ def refuse_controls(fields: dict[str, Any], before: Record | None = None) -> Non
 def check_record(rec: Record, before: Record | None = None) -> None:
     """The values of a whole record (what CKAN's package_create, _update and _patch send) checked as the publish
     page checks them: issued and modified dates, the period and the contact's e-mail, and as a distribution's own
-    change checks it, each distribution's media type (`media_type`, written as it stores it); a value the dataset
+    change checks it, each distribution's address (`file_url`: an http(s) URL) and media type (`media_type`,
+    written as it stores it); a value the dataset
     holds already (`before`) passes as it is. Dates are written in ISO form. Places are taken as a source's are (a name
     the gazetteer does not know is kept as written: a dump of another portal loads). Raises the first Invalid."""
     before = before or {}
@@ -324,14 +335,22 @@ def check_record(rec: Record, before: Record | None = None) -> None:
     cp = rec.get("contact_point")
     if isinstance(cp, dict) and cp.get("email") and cp.get("email") != (before.get("contact_point") or {}).get("email"):
         contact_point({"email": cp["email"]})
-    held = {d.get("media_type") for d in before.get("distributions") or [] if isinstance(d, dict)}
+    files = [d for d in before.get("distributions") or [] if isinstance(d, dict)]
+    held = {d.get("media_type") for d in files}
+    addresses = {d.get(key) for d in files for key in ("download_url", "access_url")}
     for position, dist in enumerate(rec.get("distributions") or []):
-        if isinstance(dist, dict) and dist.get("media_type") is not None and dist["media_type"] not in held:
-            try:  # as a distribution's own change takes it (distributions.replace)
+        if not isinstance(dist, dict):
+            continue
+        try:
+            for key in ("download_url", "access_url"):  # a new address: an http(s) URL, as a link's (file_url)
+                if dist.get(key) and dist[key] not in addresses:
+                    dist[key] = file_url(dist[key], "url" if key == "download_url" else key)
+            if dist.get("media_type") is not None and dist["media_type"] not in held:
+                # as a distribution's own change takes it (distributions.replace)
                 dist["media_type"] = media_type(dist["media_type"])
-            except Invalid as exc:
-                exc.detail["distribution"] = position  # which one: CKAN's door names resources[<position>]
-                raise
+        except Invalid as exc:
+            exc.detail["distribution"] = position  # which one: CKAN's door names resources[<position>]
+            raise
 
 
 #: The key of `fields` a refusal's field belongs to, where the two differ (a form's boxes of one field).

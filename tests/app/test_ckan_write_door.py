@@ -205,3 +205,26 @@ def test_a_package_sent_back_as_package_show_gave_it_changes_nothing(app, client
     _call(client, world, action, edited)
     after = _dataset(app, world.draft_a)
     assert {k for k in set(before) | set(after) if before.get(k) != after.get(k)} == {"description"}
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/stops.csv", "stops on the portal", "javascript:alert(1)"])
+def test_a_resource_whose_url_is_no_http_url_is_refused_at_every_package_action(app, client, world, url):
+    """package_create and package_update took any `url` for a resource ("javascript:alert(1)" was stored as a file's
+    address), where resource_create, the REST API and the page take an http(s) URL only (fields.file_url, in
+    check_record): a Validation Error naming resources[<n>].url, nothing created or changed."""
+    made = client.post("/api/3/action/package_create", headers={"Authorization": world.tokens["editor_a"]},
+                       json={"name": "odd-url", "owner_org": "agency-a", "state": "draft",
+                             "resources": [{"url": "http://127.0.0.1:9/ok.csv"}, {"url": url}]})
+    assert made.status_code == 409, made.get_json()
+    error = made.get_json()["error"]
+    assert error["__type"] == "Validation Error" and "resources[1].url" in error["message"], error
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.scalar(select(Dataset.id).where(Dataset.slug == "odd-url")) is None
+    _call(client, world, "resource_create", {"package_id": world.draft_a, "url": "http://127.0.0.1:9/ok.csv"})
+    shown = _call(client, world, "package_show", {"id": world.draft_a})
+    shown["resources"][0]["url"] = url
+    before = _dataset(app, world.draft_a)
+    changed = client.post("/api/3/action/package_update", headers={"Authorization": world.tokens["editor_a"]},
+                          json=shown)
+    assert changed.status_code == 409 and "resources[0].url" in changed.get_json()["error"]["message"]
+    assert _dataset(app, world.draft_a) == before

@@ -70,6 +70,7 @@ def test_patch_changes_only_the_fields_given(app, client, world, openapi):
 
 @pytest.mark.parametrize(("body", "said"), [({"media_type": "comma separated"}, "is not a media type"),
                                             ({"url": "stops on the portal"}, "http(s) URL"),
+                                            ({"url": "ftp://127.0.0.1/stops.csv"}, "http(s) URL"),
                                             ({"colour": "red"}, "colour")])
 def test_a_refused_change_changes_nothing(app, client, world, body, said):
     token = {"Authorization": world.tokens["editor_a"]}
@@ -141,4 +142,20 @@ def test_a_harvested_datasets_files_are_not_changed_here(app, client, world):
     url = f"/api/v1/datasets/{world.harvested}/distributions/{dist}"
     assert client.patch(url, headers=token, json={"title": "Mine"}).status_code == 403
     assert client.delete(url, headers=token).status_code == 403
+    assert rows_of(app.extensions["opendata"]["sessionmaker"]) == before
+
+
+def test_an_ftp_link_is_refused_at_every_door(app, client, world):
+    """A link is a file the platform fetches, checks and scores, over http(s) only (plumbing.http): an ftp:// link
+    was taken at the link doors (and never checked: no stars, its personal-data facts never known), while the
+    message asked for an http(s) URL and every other place that takes an address (a landing page, a harvest source,
+    a folder's list of files) refused it."""
+    token = {"Authorization": world.tokens["editor_a"]}
+    before = rows_of(app.extensions["opendata"]["sessionmaker"])
+    rest = client.post(f"/api/v1/datasets/{world.draft_a}/distributions", headers=token,
+                       json={"url": "ftp://127.0.0.1/stops.csv", "title": "Stops"})
+    assert rest.status_code == 422 and "http(s) URL" in rest.get_json()["error"]["message"], rest.get_json()
+    ckan = client.post("/api/3/action/resource_create", headers=token,
+                       json={"package_id": world.draft_a, "url": "ftp://127.0.0.1/stops.csv"})
+    assert ckan.status_code == 409 and ckan.get_json()["error"]["__type"] == "Validation Error", ckan.get_json()
     assert rows_of(app.extensions["opendata"]["sessionmaker"]) == before
