@@ -4,10 +4,12 @@ CSV and XML, CKAN's timestamps (`catalog_schema.ckan.timestamp`) and the quality
 Sources write dates in many ways. A real ISO date (2024-03-01), date and time, year-month or year is published
 as written; a date written otherwise (2024年3月1日, 2024.03.01, 2024-3, a month or a day named in English as harvested
 CKAN and data.json extras and UK and US portals say it: March 2024, Mar 2024, 1 March 2024, March 1, 2024,
-01-Mar-2024, 2024-Mar-01, with its weekday: Friday, 1 March 2024) in its ISO form; anything that is no date on the
+01-Mar-2024, 2024-Mar-01, with its weekday: Friday, 1 March 2024, Fri 2024-03-01, 2024年3月1日 星期五; a date and
+time as e-mail, HTTP and RSS write it: Fri, 01 Mar 2024 09:30:00 GMT) in its ISO form; anything that is no date on the
 calendar ("2023-13-01", "31 February 2024", "yesterday-ish") or that is written wrong so that no one can tell which
 date it means (an ordinal not the day's, "1th March 2024"; a weekday not the day's, "Monday, 1 March 2024"; a year
-of two digits, "01-Mar-24") is not published at all, and the quality score says so (`quality.metadata`: the
+of two digits, "01-Mar-24"; a time zone named by letters that name two zones, "CST": China's or the US's) is not
+published at all, and the quality score says so (`quality.metadata`: the
 indicator fails with a finding naming the value, not "no date"). A metadata sheet's dates are read by the same rule
 (`catalog_schema.filemeta.parse_date`).
 """
@@ -48,6 +50,20 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 #: A weekday's name and its abbreviations, to its number as `datetime.date.weekday` gives it (Monday is 0).
 _WEEKDAY_NUMBER = {**{name: n for n, name in enumerate(_WEEKDAYS)}, **{name[:3]: n for n, name in enumerate(_WEEKDAYS)},
                    "tues": 1, "thur": 3, "thurs": 3}
+
+#: A date and time as e-mail, HTTP and RSS write it (RFC 5322 and RFC 2822 before it: "Fri, 01 Mar 2024 09:30:00 GMT",
+#: "1 Mar 2024 09:30 +0800"), its weekday in front or not: published as xsd:dateTime with its offset ("-0000", no zone
+#: known, as none). Of the zones named by letters only UT, GMT and Z are read: the US zones RFC 5322 keeps names
+#: are other zones on Chinese pages (CST is China Standard Time there, UTC+8, and US Central, UTC-6, in the RFC).
+_RFC5322 = re.compile(r"^(?:([a-z]+)\s*,\s*)?(\d{1,2})\s+([a-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?"
+                      r"(?:\s+([+-]\d{4}|ut|gmt|z))?$", re.IGNORECASE)
+#: A weekday in Chinese (星期一, 周一, 礼拜一; 星期日 or 星期天) before or after a date, bracketed or not
+#: ("2024年3月1日 星期五", "2024年3月1日（周五）"), or in English before a date the patterns above do not name it in
+#: ("Fri 2024-03-01", "Friday, 2024-03-01"): the date, when the weekday is the day's own.
+_CHINESE_WEEKDAY = r"(?:星期|周|礼拜)([一二三四五六日天])"
+_WEEKDAY_AROUND = re.compile(r"^(?:" + _CHINESE_WEEKDAY + r"[\s,，、]*(.+)|(.+?)[\s,，]*[(（]?" + _CHINESE_WEEKDAY
+                             + r"[)）]?|([a-z]+)\.?,?\s+(\d{4}\D.+))$", re.IGNORECASE)
+_CHINESE_WEEKDAY_NUMBER = {word: n for n, word in enumerate("一二三四五六日")} | {"天": 6}
 
 #: The XSD datatype (local name) of each kind of published date.
 DATE, DATETIME, YEAR_MONTH, YEAR = "date", "dateTime", "gYearMonth", "gYear"
@@ -92,7 +108,44 @@ def published(value: str) -> tuple[str, str] | None:
     if written:
         year, month, day = written.groups()
         return _iso(year, int(month), day) if month else published(year)
+    mailed = _RFC5322.match(value)
+    if mailed:
+        return _mailed(*mailed.groups())
+    around = _WEEKDAY_AROUND.match(value)
+    if around:
+        return _on_weekday(around)
     return None
+
+
+def _mailed(weekday: str | None, day: str, word: str, year: str, hour: str, minute: str, second: str | None,
+            zone: str | None) -> tuple[str, str] | None:
+    """`published` of an RFC 5322 date and time: None as `_named_day` refuses its day (a weekday not the day's), and
+    as xsd:dateTime refuses its time (25:00)."""
+    found = _named_day(year, word, day, weekday=weekday)
+    if found is None:
+        return None
+    if zone is None or zone == "-0000":
+        offset = ""
+    elif zone.lower() in ("ut", "gmt", "z") or zone == "+0000":
+        offset = "Z"
+    else:
+        offset = f"{zone[:3]}:{zone[3:]}"
+    return published(f"{found[0]}T{hour}:{minute}:{second or '00'}{offset}")
+
+
+def _on_weekday(around: re.Match) -> tuple[str, str] | None:
+    """`published` of a date with its weekday beside it (`_WEEKDAY_AROUND`): the date when it is a day (or a day and
+    time) and the weekday is its own, else None."""
+    chinese_first, after, before, chinese_last, english, english_after = around.groups()
+    found = published((after or before or english_after).strip())
+    if found is None or found[1] not in (DATE, DATETIME):
+        return None
+    if english is not None:
+        number = _WEEKDAY_NUMBER.get(english.lower())
+    else:
+        number = _CHINESE_WEEKDAY_NUMBER[chinese_first or chinese_last]
+    on = dt.date.fromisoformat(found[0][:10]) if not found[0].startswith("-") else None
+    return found if on is not None and on.weekday() == number else None
 
 
 def _iso(year: str, month: int | None, day: str | None = None) -> tuple[str, str] | None:

@@ -120,3 +120,44 @@ def test_a_year_of_two_digits_is_refused_not_guessed():
         assert filemeta.parse_date(no_date) is None and timestamp(no_date) is None, no_date
     assert dates.published("2021年3月1日") == ("2021-03-01", dates.DATE)  # four digits, in Chinese too
     assert dates.published("2021 年 3 月 1 日") == ("2021-03-01", dates.DATE)
+
+
+def test_a_date_and_time_as_mail_http_and_rss_write_it_is_that_moment():
+    """RSS feeds, HTTP headers copied into metadata and data.json files written from mail tools say a moment the RFC
+    5322 way ("Mon, 07 Dec 2026 10:00:00 GMT"): it was no date at all, and the quality score said the source's date
+    was wrong. It is that moment, published as xsd:dateTime with its offset; a weekday not the day's, a day the month
+    has not, an hour past 23, a year of two digits and a zone named by letters other than UT, GMT or Z (CST is China's
+    zone on a Chinese page and US Central in the RFC) are still no date."""
+    for written, expected in (
+            ("Mon, 07 Dec 2026 10:00:00 GMT", "2026-12-07T10:00:00Z"),
+            ("Mon, 07 Dec 2026 10:00:00 +0800", "2026-12-07T10:00:00+08:00"),
+            ("7 Dec 2026 10:00 +0000", "2026-12-07T10:00:00Z"), ("07 dec 2026 23:59:59 UT", "2026-12-07T23:59:59Z"),
+            ("Monday, 07 Dec 2026 08:15:00 -0500", "2026-12-07T08:15:00-05:00"),
+            ("07 Dec 2026 10:00:00 -0000", "2026-12-07T10:00:00"), ("07 Dec 2026 10:00:00", "2026-12-07T10:00:00")):
+        assert dates.published(written) == (expected, dates.DATETIME), written
+    for no_date in ("Tue, 07 Dec 2026 10:00:00 GMT", "Mon, 31 Feb 2026 10:00:00 GMT", "Mon, 07 Dec 2026 25:00:00 GMT",
+                    "Mon, 07 Dec 26 10:00:00 GMT", "Mon, 07 Dec 2026 10:00:00 CST", "Mon, 07 Dec 2026 10:00:00 EST",
+                    "Mon, 07 Dec 2026 10:00:00 XYZ", "Mon, 07 Dez 2026 10:00:00 GMT", "Mon, 07 Dec 2026 10:00:60 GMT"):
+        assert dates.published(no_date) is None, no_date
+    # the callers read it as that moment: data.json publishes it, CKAN's timestamp is its time in UTC
+    rec = new_record(slug="s", title={"en": "t"}, modified="Mon, 07 Dec 2026 10:00:00 +0800")
+    assert to_datajson(rec)["modified"] == "2026-12-07T10:00:00+08:00"
+    assert rec["modified"] == "Mon, 07 Dec 2026 10:00:00 +0800"
+
+
+def test_a_date_with_its_weekday_in_chinese_or_before_an_iso_date_is_that_day():
+    """Chinese pages write a day's weekday beside it (2026年12月7日 星期一, 2026年12月7日（周一）,
+    礼拜天 2026年12月13日), and English ones before an ISO date (Mon 2026-12-07): each is that day when the weekday is
+    its own, and no date when it is not, or when what it stands beside is no day (a month)."""
+    for written, expected in (
+            ("2026年12月7日 星期一", "2026-12-07"), ("星期一 2026年12月7日", "2026-12-07"),
+            ("2026年12月7日（周一）", "2026-12-07"), ("2026年12月7日(星期一)", "2026-12-07"),
+            ("2026年12月7日星期一", "2026-12-07"), ("礼拜天 2026年12月13日", "2026-12-13"),
+            ("2026年12月13日 星期日", "2026-12-13"), ("周一，2026-12-07", "2026-12-07"),
+            ("Mon 2026-12-07", "2026-12-07"), ("Monday, 2026-12-07", "2026-12-07"), ("mon. 2026/12/07", "2026-12-07")):
+        assert dates.published(written) == (expected, dates.DATE), written
+    assert dates.published("Mon 2026-12-07T10:00:00Z") == ("2026-12-07T10:00:00Z", dates.DATETIME)
+    for no_date in ("2026年12月7日 星期二", "星期八 2026年12月7日", "2026年12月 星期一", "Tue 2026-12-07",
+                    "Funday 2026-12-07", "Mon 2026-12", "星期一", "2026年2月30日 星期一"):
+        assert dates.published(no_date) is None, no_date
+    assert filemeta.parse_date("2026年12月7日 星期一") == "2026-12-07"
