@@ -321,7 +321,7 @@ def register(main: click.Group) -> None:
                 failed.append(_("the digests' e-mails"))
         from app.commands.prune import prune_if_due
 
-        pruned = prune_if_due(obj.settings)  # once a day, when a retention is set
+        pruned = prune_if_due(obj.settings)  # once a day
         if pruned is not None:
             click.echo(json.dumps({"prune": pruned}, ensure_ascii=False))
         if failed:  # exited 0 whatever failed

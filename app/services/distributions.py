@@ -420,10 +420,11 @@ def _media_type_said(dist: dict[str, Any], row: Distribution, fields: dict[str, 
 
 @service
 def remove(actor: Actor, ds: Dataset, dist_id: str, *, action: str = "publish.remove_distribution") -> None:
-    """Take a file or link out of a dataset. A published (or withdrawn) dataset's archived copy stays, as the versions
-    a file had do; a draft's was never public, and goes with it unless another file holds the same bytes (the wrong
-    file uploaded, a file with personal data among the likeliest: versions.copies_only_of), with what reading it
-    found."""
+    """Take a file or link out of a dataset. A draft's archived copy was never public, and goes with it unless another
+    file holds the same bytes (the wrong file uploaded, a file with personal data among the likeliest:
+    versions.copies_only_of), with what reading it found. A published (or withdrawn) dataset's copy, its versions
+    gone with its row, goes at the daily prune a day later (versions.sweep), unless another file or version holds
+    it."""
     _editable(actor, ds)
     row = _row(ds, dist_id)
     archive = actor.runtime.settings["ARCHIVE_DIR"] if actor.runtime is not None else None

@@ -11,6 +11,11 @@ distributions, or two versions, may share one). Rows go first and files only aft
 failure never leaves a row without its file. The row store's tables of copies no distribution has are
 removed by `opendata datastore prune`.
 
+`sweep` removes the archive files no row holds at all, a day after they were written: a file taken out of a published
+dataset (its versions go with its row), an upload refused after it was archived, a temporary file a killed writer
+left. Nothing serves them (every door reads a file or a version row), and one that held personal data stayed on the
+disk for good.
+
 `prune_facts` removes what the facts cache kept beside the archive that nothing reads again (quality.facts_cache:
 what reading a copy found, read by that copy's next assessment): the documents of every copy no distribution has now,
 older versions kept under retention among them, whose archive files stay (`opendata prune`).
@@ -32,7 +37,8 @@ from app.services.base import service
 from app.services.context import Actor
 from app.texts import T_
 from catalog_schema.models import Dataset, Distribution, DistributionVersion
-from plumbing.archive import address
+from catalog_schema.store import add_audit_event
+from plumbing.archive import address, stored
 from quality import facts_cache
 
 
@@ -221,6 +227,80 @@ def remove_copies(session, copies: list[tuple[str, Path]], archive_dir: str | os
     return gone
 
 
+#: How long an archive file no row holds is left before `sweep` removes it: a check or an upload writes its file first
+#: and the row that holds it at its commit, seconds later (minutes for a file of gigabytes). Writing the same bytes
+#: again gives the file a new time (plumbing.archive: it is replaced), so a copy a check is archiving again waits too.
+SWEEP_AFTER = dt.timedelta(days=1)
+
+
+@dataclass
+class SweepReport:
+    dry_run: bool
+    files: list[str] = field(default_factory=list)  # archive files removed (or that would be)
+    bytes: int = 0
+    unfinished: list[str] = field(default_factory=list)  # temporary files of writes never finished (archive/tmp)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": len(self.files), "bytes": self.bytes, "unfinished": len(self.unfinished)}
+
+
+def _written_before(file: Path, cutoff: float) -> bool:
+    try:
+        return file.stat().st_mtime < cutoff
+    except OSError:  # gone meanwhile
+        return False
+
+
+@service
+def sweep(actor: Actor, *, archive_dir: str | os.PathLike, store_root: Path | None = None,
+          now: dt.datetime | None = None, after: dt.timedelta = SWEEP_AFTER, dry_run: bool = False) -> SweepReport:
+    """Remove the archive files no distribution and no version holds, written more than `after` ago, with what reading
+    them found (the facts cache; with `store_root`, the row store's tables and scans of them), and the temporary files
+    of writes never finished as old (with `dry_run`, only say which). Each file's rows are read again just before it
+    goes (`remove_copies`). Only a sysadmin, or the system (the CLI), sweeps; a run that removes anything is audited
+    once."""
+    if actor.user is not None and not actor.user.is_sysadmin:
+        from app.services.errors import Forbidden
+
+        raise Forbidden(T_("Only a sysadmin prunes file versions."))
+    session = actor.session
+    cutoff = (now or dt.datetime.now(dt.UTC)).timestamp() - after.total_seconds()
+    report = SweepReport(dry_run=dry_run)
+    old = [file for file in stored(archive_dir) if _written_before(file, cutoff)]
+    unheld: list[tuple[str, Path]] = []
+    for start in range(0, len(old), 500):
+        candidates = _copies(archive_dir, [(file.name, None) for file in old[start:start + 500]])
+        unheld += _unreferenced(candidates, *_referenced(session, candidates), archive_dir)
+    tmp = Path(archive_dir) / "tmp"
+    unfinished = sorted(file for file in tmp.iterdir() if file.is_file() and _written_before(file, cutoff)) \
+        if tmp.is_dir() else []
+    report.unfinished = [str(file) for file in unfinished]
+    sizes = {}
+    for _, file in unheld:
+        try:
+            sizes[str(file)] = file.stat().st_size
+        except OSError:
+            continue
+    if dry_run:
+        report.files, report.bytes = list(sizes), sum(sizes.values())
+        return report
+    # written again since it was listed (a check archiving the same bytes): it waits its day again
+    unheld = [(sha, file) for sha, file in unheld if _written_before(file, cutoff)]
+    report.files = remove_copies(session, unheld, archive_dir, store_root)
+    report.bytes = sum(sizes.get(name, 0) for name in report.files)
+    for file in unfinished:
+        file.unlink(missing_ok=True)
+    if report.files or report.unfinished:
+        user = actor.user
+        add_audit_event(session, user_id=user.id if user is not None else None, action="versions.sweep",
+                        object_type="catalog", object_id="archive", publisher_id=None, before=None, after=None,
+                        detail={"via": actor.via, "files": report.files, "bytes": report.bytes,
+                                "unfinished": len(report.unfinished), "after_days": after.total_seconds() / 86400},
+                        ip=actor.ip)
+        session.commit()
+    return report
+
+
 @dataclass
 class FactsReport:
     dry_run: bool
@@ -259,4 +339,5 @@ def prune_facts(session, *, archive_dir: str | os.PathLike, dry_run: bool = Fals
     return report
 
 
-__all__ = ["FactsReport", "PruneReport", "Retention", "current_copies", "past_retention", "prune", "prune_facts"]
+__all__ = ["FactsReport", "PruneReport", "Retention", "SweepReport", "current_copies", "past_retention", "prune",
+           "prune_facts", "sweep"]

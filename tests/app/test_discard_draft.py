@@ -210,7 +210,8 @@ def test_a_discarded_drafts_files_go_with_it_but_a_copy_another_dataset_holds(ap
 def test_a_file_taken_out_of_a_draft_goes_from_the_archive_too(app, client, world):
     """The wrong file uploaded to a draft and taken out (the draft kept, the right file uploaded next) left its bytes
     in the archive for good, with what reading them found. A draft's file was never public: taking it out takes out
-    the copy no other file holds. A published dataset's file taken out keeps its copy, as its versions do."""
+    the copy no other file holds. A published dataset's file taken out keeps its copy until the daily prune's sweep,
+    a day later (tests/app/test_archive_sweep.py)."""
     archive = app.config["OPENDATA"]["ARCHIVE_DIR"]
     token = {"Authorization": world.tokens["editor_a"]}
     _upload(client, world.tokens["editor_a"], world.draft_a, PII_CSV)

@@ -384,9 +384,9 @@ def distribution_edit(slug: str, dist_id: str):
 @api.endpoint("/datasets/<slug>/distributions/<dist_id>", summary=N_("Remove a distribution from a dataset"),
               response="PublishResult", tag="publishing", methods=("DELETE",), errors=(401, 403, 404, 409),
               auth=True, description=N_("Takes the file or link out of the dataset (a published one is assessed "
-                                     "again). A published dataset's archived copy stays, as the versions a file "
-                                     "had do; a draft's goes from the archive, unless another file holds the same "
-                                     "bytes."))
+                                     "again). A draft's archived copy goes from the archive at once, a published "
+                                     "dataset's at the daily prune a day later; either stays while another file or "
+                                     "version holds the same bytes."))
 def distribution_remove(slug: str, dist_id: str):
     user, ds = _editable(slug)
     with _acting(user) as actor:
