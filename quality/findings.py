@@ -9,6 +9,7 @@ is filled from that list.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import string
@@ -375,10 +376,24 @@ def column_ref(profile: Any, name: str) -> str | int:
     findings are shown). `REDACTED` for such a name the profile does not list."""
     from quality.pii import is_personal  # pyarrow: not for the registry's first import
 
-    if not is_personal(name):
+    if not is_personal(name) and not headerless(profile):
         return name
     names = _column_names(profile)
     return names.index(name) + 1 if name in names else REDACTED
+
+
+def headerless(profile: Any) -> bool:
+    """Whether the names of `profile`'s table are a first row of data (a file without a header row): one of them is
+    personal data itself. Every name is then a citizen's cell (a person's name beside the ID number, which no
+    detector tells from a word), and `column_ref` says each by its position."""
+    return _personal_row(tuple(_column_names(profile)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _personal_row(names: tuple[str, ...]) -> bool:
+    from quality.pii import is_personal  # pyarrow: not for the registry's first import
+
+    return any(is_personal(name) for name in names)
 
 
 def _column_names(profile: Any) -> list[str]:

@@ -175,9 +175,11 @@ def exposed_personal_data(ds: Dataset, findings: list[dict] | None = None, distr
 
 
 def _named_personally(columns: dict[str, dict[str, int]], kind: str) -> bool:
-    """Whether the facts `columns` have a column whose name is personal data holding `kind`: the one a finding that
-    names a column by its position (its name being personal data: quality.findings.column_ref) is about."""
-    return any(kind in kinds and is_personal(column) for column, kinds in columns.items())
+    """Whether the facts `columns` have a column whose name is personal data holding `kind`, or any column holding it
+    when one name is personal data (every name is then a first row of data): the one a finding that names a column by
+    its position (quality.findings.column_ref) is about."""
+    headerless = any(is_personal(column) for column in columns)
+    return any(kind in kinds and (headerless or is_personal(column)) for column, kinds in columns.items())
 
 
 def kept_findings(files, store) -> list[dict]:
@@ -347,20 +349,32 @@ def public_change(change: dict | None, privileged: bool) -> dict | None:
     says it."""
     if privileged or not isinstance(change, dict):
         return change
-    out = {**change, **{key: [REDACTED_NAME if is_personal(name) else name for name in change[key]]
-                        for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}}
-    if is_personal(change.get("key")):
+    lists = {key: change[key] for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}
+    out = {**change, **{key: _public_names(names) for key, names in lists.items()}}
+    if is_personal(change.get("key")) or isinstance(change.get("key"), str) and any(
+            out[key] != names for key, names in lists.items()):
         out["key"] = REDACTED_NAME
     return out
 
 
+def _public_names(names: list) -> list:
+    """Columns a version added or removed as the public is told them: a name that is personal data itself, or one said
+    by its position (an integer: such a name, kept so), shows the names are a first row of data read as a header, and
+    every other name in it is ``[redacted]`` too (a person's name beside the ID number)."""
+    if not any(isinstance(name, int) or is_personal(name) for name in names):
+        return names
+    return [name if isinstance(name, int) else REDACTED_NAME for name in names]
+
+
 def public_columns(columns: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """A decision's columns (column -> kind -> cells) as the public is told them: a name that is personal data itself
-    is said as ``[redacted]`` (``[redacted] 2`` for the next, so none is merged with another)."""
+    is said as ``[redacted]`` (``[redacted] 2`` for the next, so none is merged with another), and so is every other
+    name then (the names are a first row of data read as a header: a cell with an e-mail in it names a column)."""
     out: dict[str, dict[str, int]] = {}
     hidden = 0
+    headerless = any(is_personal(column) for column in columns)  # every name is then a cell of the first row
     for column, kinds in columns.items():
-        if is_personal(column):
+        if headerless:
             hidden += 1
             column = REDACTED_NAME if hidden == 1 else f"{REDACTED_NAME} {hidden}"
         out[column] = kinds
@@ -769,11 +783,14 @@ def dictionary(session: Session, ds: Dataset, dist: Distribution, user: User | N
         return out
     left_out: list[str] = []
     fields = []
+    # a first row of data read as the names (a file without a header row): one of them personal data says so, and
+    # every name in it is a citizen's cell (a person's name beside the ID number, which no detector tells from a word)
+    headerless = any(is_personal(f["name"]) for f in dic["fields"])
     for f in dic["fields"]:
         f = dict(f)
         if decision.action == "redact" and f["name"] in decision.columns:
             f["type"] = "string"  # served as "[redacted]"
-        if is_personal(f["name"]):
+        if headerless:
             f["name"] = REDACTED_NAME
             if f.get("title") and is_personal(f["title"]):
                 f["title"] = None
@@ -800,8 +817,9 @@ def dictionary_notice(decision: Decision, left_out: list[str], lang: str) -> str
         said.append("The notes rows of the file are left out of this description while the file is withheld." if en
                      else "文件暂停提供期间，本说明不列出文件中的说明行。")
     if "names" in left_out:
-        said.append(f"Column names that are personal data themselves are shown as {REDACTED_NAME}." if en else
-                    f"本身即为个人信息的列名显示为 {REDACTED_NAME}。")
+        said.append(f"The file has no header row: its first row of data, which holds personal data, was read as the "
+                    f"column names, and each is shown as {REDACTED_NAME}." if en else
+                    f"该文件没有表头行：含有个人信息的第一行数据被读作列名，每个列名都显示为 {REDACTED_NAME}。")
     return " ".join([*said, explain(decision, lang)]) if en else "".join([*said, explain(decision, lang)])
 
 

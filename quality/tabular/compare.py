@@ -248,15 +248,19 @@ def _personal(names: Iterable[Any]) -> bool:
 def columns_changed(old_names: list[str] | tuple[str, ...], new_names: list[str] | tuple[str, ...],
                     key: str | None) -> dict[str, Any]:
     """The columns a change names (added, removed, its rows' key), as it is kept: a name that is personal data
-    itself by its position (1-based) in the version whose column it is: the new one's for a column added and the
-    key, the old one's for a column removed. Every other name as it is. (`opendata pii scrub` rewrites a change
+    itself, and every name of a version one of whose names is (a first row of data read as names), by its position
+    (1-based) in the version whose column it is: the new one's for a column added and the key, the old one's for a
+    column removed. Every other name as it is. (`opendata pii scrub` rewrites a change
     kept by name before with it, from the two copies' `table_names`: app.services.scrub.)"""
     added = [n for n in new_names if n not in old_names]
     removed = [n for n in old_names if n not in new_names]
     personal = pii.personal_names([*added, *removed, *([key] if key is not None else [])])
+    # a version whose names are a first row of data (one of them personal data) has every name said by position: a
+    # person's name beside the ID number is a citizen's cell too
+    first_rows = {id(names) for names in (old_names, new_names) if _personal(names)}
 
     def said(name: str, names: list[str] | tuple[str, ...]) -> str | int:
-        return list(names).index(name) + 1 if name in personal else name
+        return list(names).index(name) + 1 if name in personal or id(names) in first_rows else name
 
     return {"columns_added": [said(n, new_names) for n in added],
             "columns_removed": [said(n, old_names) for n in removed],
