@@ -946,7 +946,54 @@ def package_update(session: Session, params: dict, user: User) -> dict[str, Any]
     data = _settled(shown, params)
     if "owner_org" not in data and "organization" not in data and ds.publisher is not None:
         data["owner_org"] = ds.publisher.slug
+    if _state_change(session, user, ds, params, shown, data):
+        return _after_state_change(session, ds, user)
     return _update(session, user, "package_update", ds, data, shown)
+
+
+#: CKAN's `state` of a package asked for by package_update or package_patch, and the service that takes a dataset
+#: of each of our states there (None: refused, with the reason).
+_STATE_CHANGES: dict[tuple[str, str], Callable[..., Any] | None] = {
+    ("draft", "active"): datasets.publish, ("withdrawn", "active"): datasets.restore,
+    ("active", "draft"): None, ("withdrawn", "draft"): None,
+}
+
+
+def _state_change(session: Session, user: User, ds: Dataset, params: dict, shown: dict[str, Any],
+                  data: dict[str, Any]) -> bool:
+    """Make the change of `state` package_update or package_patch asked for, if it asked for one (False: none asked).
+    CKAN clients publish a draft (`"state": "active"`, the second step of CKAN's own form), undelete a dataset
+    (`"active"`) or delete it (`"deleted"`) so; it was ignored, and answered `success: true` with the dataset as it
+    was. Each goes through the service the publish pages use: the pre-publication check and the personal-data gate
+    for `active`, package_delete's rule for `deleted`. Asked beside other changes it is a Validation Error naming
+    `state`, with nothing changed (a service commits on its own, so the two could not be one change); so is a
+    state CKAN has not, or a way back to a draft."""
+    asked = params.get("state")
+    now = {"active": "active", "draft": "draft"}.get(ds.state, "deleted")
+    if asked is None or asked == now:
+        return False
+    if asked not in ("active", "draft", "deleted"):
+        raise invalid({"state": [T_("%(value)s is not a state: give active, draft or deleted", value=_said(asked))]})
+    others = {k for k in {*data, *shown} if k not in _COMPUTED and data.get(k) != shown.get(k)}
+    if others:
+        raise invalid({"state": [T_("a change of state is made on its own: send it with nothing else changed "
+                                    "(changed here: %(keys)s)", keys=", ".join(sorted(others)))]})
+    if asked == "deleted":
+        package_delete(session, {"id": ds.id}, user)
+        return True
+    change = _STATE_CHANGES.get((ds.state, asked))
+    if change is None:
+        raise invalid({"state": [T_("dataset %(slug)s is %(state)s: it does not go back to a draft (withdraw it: "
+                                    "package_delete)", slug=ds.slug,
+                                    state=datasets.STATE_WORDS.get(ds.state, ds.state))]})
+    _call(session, user, change, ds)
+    return True
+
+
+def _after_state_change(session: Session, ds: Dataset, user: User) -> dict[str, Any] | None:
+    """The package as package_show gives it after a change of state; None once a sysadmin deleted it (as
+    package_delete answers)."""
+    return None if ds.state == "deleted" else package_show(session, {"id": ds.id}, user)
 
 
 def _current(ds: Dataset) -> dict[str, Any]:
@@ -996,8 +1043,10 @@ def package_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
     _not_made_private(ds, params)
     patch = {k: v for k, v in params.items() if k != "id"}
     current = _shown(ds)
-    return _update(session, user, "package_patch", ds,
-                   _settled(current, {**current, **_translated_patch(current, patch)}), current)
+    data = _settled(current, {**current, **_translated_patch(current, patch)})
+    if _state_change(session, user, ds, params, current, data):
+        return _after_state_change(session, ds, user)
+    return _update(session, user, "package_patch", ds, data, current)
 
 
 def _translated_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
