@@ -387,10 +387,13 @@ def _resource_fields(ds: Dataset, row: Distribution, fields: dict[str, Any] | No
 
 def _new_address(actor: Actor, dist: dict[str, Any], url: Any, format: Any, keep_format: bool) -> None:
     """A new URL of a file: a new link (_link_record), with the format and media type it names, or keeping the file's
-    (`keep_format`); the title stays, and it is no uploaded file any more."""
+    (`keep_format`); the title stays, and it is no uploaded file any more. What described the file before (its size,
+    its checksum) is not the new file's: an uploaded file moved to a link kept the upload's byte size and checksum,
+    and every door published them for the linked file."""
     link = _link_record(actor, url, None, format)
     kept = ("title", "format", "format_raw", "media_type") if keep_format else ("title",)
     dist.update({k: v for k, v in link.items() if k not in kept})
+    dist["byte_size"] = dist["checksum"] = None
     extras = dict(dist.get("extras") or {})
     extras.pop("upload", None)
     dist["extras"] = extras

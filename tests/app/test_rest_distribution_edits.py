@@ -159,3 +159,27 @@ def test_an_ftp_link_is_refused_at_every_door(app, client, world):
                        json={"package_id": world.draft_a, "url": "ftp://127.0.0.1/stops.csv"})
     assert ckan.status_code == 409 and ckan.get_json()["error"]["__type"] == "Validation Error", ckan.get_json()
     assert rows_of(app.extensions["opendata"]["sessionmaker"]) == before
+
+
+def test_a_new_address_forgets_what_described_the_file_before(app, client, world, local_server):
+    """An uploaded file moved to a link (a published dataset's: the new file is fetched and checked before the
+    answer) kept the upload's byte size and checksum, which every door then published for the linked file: the
+    answer, the record, CKAN's `size` and DCAT's byteSize. They describe the file before, and go with it."""
+    local_server.add_bytes("/large.csv", b"district,people\n" + b"".join(b"B%d,%d\n" % (n, n) for n in range(40)),
+                           "text/csv")
+    token = {"Authorization": world.tokens["editor_a"]}
+    made = client.post("/api/v1/datasets/active-a-3/distributions", headers=token, content_type="multipart/form-data",
+                       data={"file": (CLEAN_CSV.open("rb"), "population.csv")})
+    assert made.status_code == 201, made.get_json()
+    dist = made.get_json()["distributions"][-1]
+    assert dist["size"] == CLEAN_CSV.stat().st_size
+    moved = client.patch(f"/api/v1/datasets/active-a-3/distributions/{dist['id']}", headers=token,
+                         json={"url": local_server.url("/large.csv")})
+    assert moved.status_code == 200, moved.get_json()
+    answered = next(d for d in moved.get_json()["distributions"] if d["id"] == dist["id"])
+    assert answered["url"].endswith("/large.csv") and answered["size"] is None and not answered["upload"]
+    shown = client.get("/api/v1/datasets/active-a-3").get_json()
+    file = next(d for d in shown["distributions"] if d["catalog_id"] == dist["id"])
+    assert (file["byte_size"], file["checksum"]) == (None, None)
+    resource = client.get("/api/3/action/resource_show", query_string={"id": dist["id"]}).get_json()["result"]
+    assert resource.get("size") is None and resource["url"].endswith("/large.csv")
