@@ -401,8 +401,15 @@ def _column_names(profile: Any) -> list[str]:
     return list(getattr(profile, "inferred_types", None) or {}) or list(getattr(profile, "header", None) or [])
 
 
+_SAID_KEY = re.compile(r"#\d+|" + re.escape(REDACTED) + r"(?: \d+)?")
+
+
 def column_key(profile: Any, name: str) -> str:
-    """`column_ref` as the key of a per-column count in evidence (``by_column``): a position is ``#3``."""
+    """`column_ref` as the key of a per-column count in evidence (``by_column``): a position is ``#3``. A key said so
+    already (``#3``, ``[redacted]``) stays as it is (every name of a headerless table is said by position, and ``#3``
+    is no name of it)."""
+    if _SAID_KEY.fullmatch(name):
+        return name
     ref = column_ref(profile, name)
     return f"#{ref}" if isinstance(ref, int) else ref
 

@@ -565,3 +565,19 @@ def test_a_column_of_times_keeps_its_midnights_as_times(tmp_path):
     assert table.column("日期").to_pylist() == ["2024-01-01", "2024-01-02", "2024-01-03"]
     inferred = profile_file(path, format="xlsx").inferred_types
     assert inferred["日期"] == "date" and inferred["受理时间"] == "datetime"  # a naive date-time is one
+
+
+def test_counts_said_by_position_already_stay_as_they_are():
+    """`keyed_by_position` of a headerless table's counts (every name by its position) given them again (a scrub run
+    twice, counts merged) keeps ``#4`` and ``[redacted]``: they are no names of the table to look up."""
+    from types import SimpleNamespace
+
+    from quality.findings import keyed_by_position
+    from tests.support.personal import IDS, PHONES
+
+    table = SimpleNamespace(header=["GD0000", "居民0", IDS[0], PHONES[0], "已办结"])
+    once = keyed_by_position({"已办结": 1, "居民0": 2, IDS[0]: 3}, table)
+    assert once == {"#5": 1, "#2": 2, "#3": 3}
+    assert keyed_by_position(once, table) == once
+    assert keyed_by_position({"[redacted]": 1, "#4": 2}, table) == {"[redacted]": 1, "#4": 2}
+    assert keyed_by_position({"区县": 1}, SimpleNamespace(header=["区县", "人口"])) == {"区县": 1}
