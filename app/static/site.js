@@ -69,7 +69,12 @@
    discards it. The copy is dropped when the server says the form was saved (`data-draft-saved`, a flash), and
    when one signs out here. A page that already shows what was typed (refused: #form-errors, or changed by someone
    else: #form-conflict) is not filled in over: its form becomes the copy. Never kept: the CSRF token, passwords,
-   files; another user (or nobody) signed in on this tab does not see the copy. */
+   files; another user (or nobody) signed in on this tab does not see the copy.
+   The copy keeps what the form showed when typing began (`base`) beside what was typed. Filled in again on a page
+   whose boxes still show that base (only what the form does not edit changed meanwhile: a file uploaded or the
+   dataset published from this page), the page's own hidden fields stay: its `version` is the one the boxes were
+   typed over, and Save goes through. Where a box changed meanwhile (another editor saved), the copy's `version`
+   comes back with what was typed, and Save answers with the boxes that differ (#form-conflict), nothing lost. */
 (function () {
   var PREFIX = "odp-draft:";
   var store;
@@ -111,12 +116,12 @@
     });
     return out;
   }
-  function write(form, pairs) {
+  function write(form, pairs, pageHidden) {  // `pageHidden`: the hidden fields stay as the page has them
     var values = {};
     pairs.forEach(function (p) { (values[p[0]] = values[p[0]] || []).push(p[1]); });
     var used = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!kept(el)) { return; }
+      if (!kept(el) || (pageHidden && el.type === "hidden")) { return; }
       var mine = values[el.name] || [];
       if (el.type === "checkbox" || el.type === "radio") {
         el.checked = mine.indexOf(el.value) >= 0;
@@ -140,19 +145,23 @@
     var user = form.getAttribute("data-draft");
     if (!user) { return; }
     var key = PREFIX + user + ":" + new URL(form.action, location.href).pathname;
-    function keep() {
-      try { store.setItem(key, JSON.stringify({fields: read(form), at: Date.now()})); } catch (e) { return; }
-    }
     var draft = null;
     try { draft = JSON.parse(store.getItem(key) || "null"); } catch (e) { draft = null; }
+    var base = draft && draft.base ? draft.base : read(form);  // what the boxes showed when typing began
+    function keep() {
+      try { store.setItem(key, JSON.stringify({fields: read(form), base: base, at: Date.now()})); } catch (e) { return; }
+    }
     if (shown) {
       keep();  // this page shows what was typed (and, after a conflict, the version a second save is meant for)
     } else if (draft && draft.fields) {
       var before = read(form);
       if (typed(form, draft.fields) === typed(form, before)) {
         remove(key);  // nothing typed differs from what the page shows: nothing to offer
+        base = before;
       } else {
-        write(form, draft.fields);
+        var unchanged = !!draft.base && typed(form, draft.base) === typed(form, before);
+        write(form, draft.fields, unchanged);
+        if (unchanged) { base = before; }
         var notice = document.getElementById("draft-restored");
         var discard = document.getElementById("draft-discard");
         if (notice) {
@@ -164,6 +173,7 @@
         if (discard) {
           discard.addEventListener("click", function () {
             write(form, before);
+            base = before;
             remove(key);
             if (notice) { notice.hidden = true; }
             var first = form.querySelector("input:not([type=hidden]), select, textarea");

@@ -6,17 +6,19 @@ sees it. In Chromium, zh and en, at 390 and 1366 px, with no sideways scroll and
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
 
 from catalog_schema.models import Dataset
 from tests.support.accounts import PASSWORD
-from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish
+from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish, upload
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 EDITOR, OTHER = "clerk@stats.example.gov", "second@stats.example.gov"
 NOTICE = {"zh": "重新填入", "en": "filled in again"}
+SAMPLE = Path(__file__).resolve().parents[2] / "data_samples" / "files" / "jh-stats" / "population-by-district-2024.csv"
 DRAFTS = "() => Object.keys(sessionStorage).filter(k => k.startsWith('odp-draft:'))"
 
 
@@ -210,4 +212,61 @@ def test_what_was_typed_is_not_shown_to_another_account_and_can_be_discarded(bro
         assert page.input_value("#m-keywords") == "snow, ice"
         assert [e for e in errors if "status of 422" not in e] == []  # the refusal's status is Chromium's only word
     finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("lang", "size"), [("zh", "phone"), ("en", "desktop")])
+def test_typing_then_uploading_a_file_then_saving_saves_at_once(browser, draft_portal, lang, size):
+    """Typed in the metadata form, then a file uploaded with the form below it (the page sent, the typing not
+    saved): the form comes back filled in, and Save saves, once. The copy of the form kept the page's hidden version,
+    which the upload had moved on: Save answered "changed after you opened this page" (409) to the only editor."""
+    base, db_url = draft_portal
+    context, page, errors = _context(browser, base, lang, size)
+    slug = f"river-{lang}-{size}"
+    try:
+        sign_in_to_publish(page, EDITOR, lang)
+        new_dataset(page, "河流水位" if lang == "zh" else "River levels", slug)
+        page.fill("#m-description", "Daily river levels at 12 gauges. 每日水位。")
+        page.fill("#m-keywords", "river, 水位")
+        upload(page, SAMPLE)
+        page.locator("#draft-restored").wait_for(state="visible")
+        assert page.input_value("#m-description") == "Daily river levels at 12 gauges. 每日水位。"
+        page.click("#save-metadata")
+        page.wait_for_selector("#flash-success")
+        assert page.locator("#form-conflict").count() == 0
+        assert page.evaluate(DRAFTS) == []
+        stored = _stored(db_url, slug)
+        assert stored.description[lang] == "Daily river levels at 12 gauges. 每日水位。"
+        assert set(stored.keywords) == {"river", "水位"}
+        _no_sideways_scroll(page, "the form saved after an upload")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_box_another_editor_changed_meanwhile_still_stops_the_save(browser, draft_portal):
+    """What was typed over boxes another editor saved since is not saved over them: the copy's version comes back
+    with it, and Save answers with the boxes that differ (the conflict notice), nothing lost."""
+    base, db_url = draft_portal
+    context, page, errors = _context(browser, base, "en", "desktop")
+    other, other_page, _ = _context(browser, base, "en", "desktop")
+    try:
+        sign_in_to_publish(page, EDITOR, "en")
+        new_dataset(page, "Tide gauges", "tide-gauges")
+        page.fill("#m-description", "Mine: hourly tide heights.")
+        sign_in_to_publish(other_page, OTHER, "en")
+        other_page.goto("/publish/tide-gauges?lang=en")
+        other_page.fill("#m-description", "Theirs: tide heights every ten minutes.")
+        other_page.click("#save-metadata")
+        other_page.wait_for_selector("#flash-success")
+        page.reload()  # the page left unsaved and opened again: filled in again over what the other saved
+        page.locator("#draft-restored").wait_for(state="visible")
+        assert page.input_value("#m-description") == "Mine: hourly tide heights."
+        page.click("#save-metadata")
+        page.wait_for_selector("#form-conflict")
+        assert "Theirs: tide heights every ten minutes." in page.content()
+        assert _stored(db_url, "tide-gauges").description["en"] == "Theirs: tide heights every ten minutes."
+        assert [e for e in errors if "409" not in e] == []  # the conflict page is a 409, which the console notes
+    finally:
+        other.close()
         context.close()
