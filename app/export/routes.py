@@ -422,13 +422,15 @@ def catalog_resource():
 @bp.get("/dataset/<slug>/resource/<dist_id>")
 def distribution_resource(slug: str, dist_id: str):
     """A distribution's IRI (`dcat:distribution`, and what DQV measurements are computed on): the dataset that
-    describes it, in the format asked, or its page at the file. A renamed, withdrawn or unknown dataset answers
-    as every door does; a distribution the dataset does not have, 404."""
+    describes it, in the format asked, or its page at the file. The file's id in this catalog names it too: every
+    address below this one (data.csv, schema.json, version/...) is made of that id, and a harvested file's IRI is
+    made of its source's id (the CKAN resource's), so the address with the catalog's id answered 404. A renamed,
+    withdrawn or unknown dataset answers as every door does; a distribution the dataset does not have, 404."""
     ds = _dataset_or_404(slug)
     record = to_record(ds)
     mine = f"{dataset_uri(record, _site())}/resource/{dist_id}"  # under the IRI the dataset was first published as
     found = [d for d, uri in zip(record["distributions"], distribution_uris(record, _site()), strict=True)
-             if uri == mine]
+             if uri == mine] or [d for d in record["distributions"] if d.get("catalog_id") == dist_id]
     if not found:
         abort(404)
     return _see_other(url_for("datasets.show", slug=ds.slug) + f"#dist-{found[0].get('catalog_id') or ''}",

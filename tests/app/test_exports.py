@@ -1126,3 +1126,27 @@ def test_a_harvested_mimetype_is_published_as_the_media_type_it_means(app, clien
     with app.test_request_context("/"):
         encodings = [d.get("encodingFormat") for d in routes.schema_org_jsonld(record)["distribution"]]
     assert sorted(encodings) == ["CSV", "text/csv", "text/csv"]  # the third: its format's name, as before
+
+
+def test_a_harvested_files_address_answers_by_the_catalogs_id_too(client, session):
+    """A file harvested from CKAN is named in DCAT by its source's id (`<dataset>/resource/<CKAN resource id>`),
+    while every address below it on the page is made of the catalog's own id (`.../resource/<id>/data.csv`,
+    `schema.json`, `version/...`): the bare address with that id answered 404, as for no other file. Both answer
+    303 to the page at the file; an id the dataset has not is still 404."""
+    page = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "real" / "ckan"
+                       / "birmingham_package_search.json").read_text("utf-8"))
+    package = next(p for p in page["result"]["results"] if p.get("resources"))
+    rec = ckan.from_ckan(package)
+    rec["slug"] = "harvested-bus-stops"
+    ds, _ = save_record(session, rec)
+    search.index_dataset(session, ds)
+    session.commit()
+    remote, catalog_id = rec["distributions"][0]["id"], ds.distributions[0].id
+    assert remote and remote != catalog_id
+    for dist_id in (catalog_id, remote):
+        page_answer = client.get(f"/dataset/harvested-bus-stops/resource/{dist_id}", headers={"Accept": "text/html"})
+        assert page_answer.status_code == 303, dist_id
+        assert urlsplit(page_answer.headers["Location"]).fragment == f"dist-{catalog_id}"
+        rdf = client.get(f"/dataset/harvested-bus-stops/resource/{dist_id}", headers={"Accept": "text/turtle"})
+        assert rdf.status_code == 303 and _path(rdf.headers["Location"]) == "/dataset/harvested-bus-stops.ttl"
+    assert client.get("/dataset/harvested-bus-stops/resource/not-a-file").status_code == 404
