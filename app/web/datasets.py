@@ -480,7 +480,8 @@ def _query_from_args(args, page_size: int) -> search_mod.SearchQuery:
         licence=args.getlist("licence"), theme=args.getlist("theme"), keyword=args.getlist("keyword"),
         hvd_category=[vocab.hvd_category(v) or v for v in args.getlist("hvd_category")],
         stars=_ints(args.getlist("stars")),
-        stars_min=int(args["stars_min"]) if args.get("stars_min", "").isdigit() else None,
+        stars_min=(int(args["stars_min"]) if args.get("stars_min", "").isdigit() and int(args["stars_min"]) <= 5
+                   else None),  # not applied, as _ignored says (stars_min=9 was said so and found nothing)
         sort=args.get("sort") if args.get("sort") in search_mod.SORTS else None,
         page=int(page) if page.isdigit() and int(page) > 0 else 1, limit=page_size, facets=list(FACETS),
         collapse_series=args.get("collapse") == "series")

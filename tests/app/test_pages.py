@@ -145,6 +145,11 @@ def test_a_filter_the_search_cannot_apply_is_said_not_dropped(client, catalog):
     assert 'id="filters-ignored"' in html and "stars=9, stars_min=abc, sort=nope" in html
     assert 'id="filters-ignored"' not in _get(client, "/dataset?stars=3&stars_min=2&sort=title", "en")
     assert "未应用" in _get(client, "/dataset?stars=9", "zh")
+    # said not applied, and not applied: stars_min=9 was said so and found nothing, the facets empty with it
+    nine, all_of_it = _get(client, "/dataset?stars_min=9", "en"), _get(client, "/dataset", "en")
+    assert "stars_min=9" in nine[nine.index('id="filters-ignored"'):]
+    found = re.compile(r'id="results-h"[^>]*>(.*?)<', re.S)
+    assert found.search(nine).group(1) == found.search(all_of_it).group(1) != "0 datasets found"
 
 
 def test_the_filters_a_search_applies_are_said_above_its_results_each_with_a_way_off(client, catalog):
