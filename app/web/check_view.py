@@ -214,4 +214,13 @@ def needs(result: dict[str, Any], state: str | None = None) -> str:
     if "pii" in blocked:
         return _("To publish: remove the personal data from the file, or an admin of the publisher overrides "
                  "the block with a reason.")
+    errors = any(f.get("severity") == "error" for f in result.get("findings") or [])
+    if state == "active":  # published: nothing left to block (it said "Nothing blocks publishing" after publishing)
+        return _("Published. The errors below cost the most points: fix them first; each says how.") if errors \
+            else _("Published. Each finding below says how to win its points back.")
+    if result.get("stars") == 0 and errors:  # "Nothing blocks publishing" above "Errors: fix these first: No licence"
+        return _("Nothing blocks publishing, but as it is the dataset would be published with 0 stars (not open data): "
+                 "fix the errors below first.")
+    if errors:
+        return _("Nothing blocks publishing, but the errors below cost the most points: fix them first.")
     return _("Nothing blocks publishing: the findings below only cost points.")

@@ -823,3 +823,24 @@ def test_the_signed_in_pages_keep_chinese_punctuation(client, world, role):
             assert not re.findall(r"(\w{2,12})：\1\s*\n", html.unescape(zh)), zh[:3000]
     en = re.sub(r"<[^>]+>", "", client.get(f"{edit_url}?lang=en").get_data(as_text=True))
     assert re.search(r" \(uploaded, [\d,]+ B\)", en)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_check_says_what_a_licence_less_draft_would_be_and_what_a_published_one_is(app, client, world, lang):
+    """A draft with a file and no licence: "Nothing blocks publishing: the findings below only cost points" stood
+    above "Errors: fix these first: No licence", and the dataset went out with 0 stars. Now the line says it would be
+    published with 0 stars. Once published, the section is the dataset's quality check, not a pre-publication one,
+    and no longer says that nothing blocks publishing."""
+    sign_in(client, world.emails["editor_a"])
+    edit_url = f"/publish/{world.draft_a}"
+    assert _upload(client, edit_url, CLEAN_CSV.read_bytes(), "population-2024.csv").status_code == 303
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    said = re.search(r'id="check-needs" role="status">([^<]*)<', page).group(1)
+    assert ("0 stars" in said) if lang == "en" else ("0 星" in said), said
+    assert form_post(client, edit_url, f"{edit_url}/publish", {}).status_code == 303
+    page = html.unescape(client.get(f"{edit_url}?lang={lang}").get_data(as_text=True))
+    heading = re.search(r'<h2 id="check-h">([^<]*)<', page).group(1)
+    assert heading == ("Quality check" if lang == "en" else "质量检查"), heading
+    said = re.search(r'id="check-needs" role="status">([^<]*)<', page).group(1)
+    assert said.startswith("Published." if lang == "en" else "已发布。"), said
+    assert "once published" not in page and "Nothing blocks publishing" not in page
