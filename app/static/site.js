@@ -55,6 +55,7 @@
    why nothing was saved. The page opens at the message and focuses it (a screen reader reads it too). */
 (function () {
   var box = document.getElementById("form-conflict") || document.getElementById("form-errors") ||
+    document.getElementById("withdraw-form-errors") || document.getElementById("override-form-errors") ||
     document.querySelector("[id^='dictionary-'][id$='-errors'], [id^='media-'][id$='-errors']");
   if (!box) { return; }
   box.setAttribute("tabindex", "-1");

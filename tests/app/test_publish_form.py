@@ -196,6 +196,10 @@ def test_a_withdrawal_with_an_unknown_successor_says_which_field_and_keeps_what_
     assert re.search(r'id="successor-error" role="alert">“jh-pop-2023”不是本目录中另一个已发布的数据集', page)
     assert 'value="数据已合并"' in page and 'value="jh-pop-2023"' in page
     assert _dataset(app, slug)["state"] == "active"
+    # the message that nothing was withdrawn stands in the withdraw form, which the page opens at; the metadata form's
+    # "Nothing was saved" (far above, with nothing marked below it) is not shown
+    form = page[page.index('id="withdraw-form"'):]
+    assert 'id="withdraw-form-errors"' in form[:form.index("</form>")] and 'id="form-errors"' not in page
 
 
 def test_the_new_dataset_form_sent_twice_makes_one_draft(app, client, world):

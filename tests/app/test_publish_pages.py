@@ -294,6 +294,8 @@ def test_an_override_with_too_short_a_reason_says_how_long_it_must_be(app, clien
     assert error and says in html.unescape(error.group(1))
     page = html.unescape(raw)
     assert "A field has a value the catalog cannot take." not in page and "某个字段的值不被目录接受" not in page
+    form = raw[raw.index('id="override-form"'):]
+    assert 'id="override-form-errors"' in form[:form.index("</form>")] and 'id="form-errors"' not in raw
     with app.extensions["opendata"]["sessionmaker"]() as s:
         assert not s.scalars(select(AuditEvent).where(AuditEvent.action.like("publish.pii_override%"))).all()
     long_enough = "The numbers are the offices' public hotline lines."
