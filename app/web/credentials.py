@@ -36,6 +36,7 @@ from app.security import (
     sign_in_session,
 )
 from app.services import accounts
+from app.settings import site_titles
 from app.web import notices
 from catalog_schema.models import Publisher
 
@@ -71,10 +72,15 @@ def _link(endpoint: str, **values) -> str:
 
 
 def _bilingual(template: str, **context) -> str:
+    """The e-mail `template` in Chinese, then in English; `site`, the site's name as a language map
+    (settings.site_titles), is said in each part's language (the Chinese part named the site "Open Data")."""
     parts = []
     for locale in ("zh_CN", "en"):
+        lang = locale[:2]
+        site = context.get("site")
+        said = {**context, "site": site.get(lang) or site.get("en")} if isinstance(site, dict) else context
         with force_locale(locale):
-            parts.append(render_template(template, **context).strip())
+            parts.append(render_template(template, **said).strip())
     return "\n\n----------------------------------------\n\n".join(parts) + "\n"
 
 
@@ -121,7 +127,8 @@ def invite():
                 en_subject = _("Invitation to publish data for %(publisher)s", publisher=publisher.name.get("en")
                                or publisher.slug)
             text = _bilingual("mail/invitation.txt", link=link, inviter=me, publisher=publisher, role=role,
-                              hours=setting("INVITATION_EXPIRY_HOURS"), site=setting("SITE_TITLE"))
+                              hours=setting("INVITATION_EXPIRY_HOURS"),
+                              site=site_titles(current_app.config["OPENDATA"]))
             send(current_app.config["OPENDATA"], Mail(to=(row.email,), subject=_subject(zh_subject, en_subject),
                                                       text=text))
         except accounts.AccountError as exc:
@@ -207,7 +214,8 @@ def forgot():
     if found is not None:
         user, token = found
         text = _bilingual("mail/reset.txt", link=_link("credentials.reset", token=token), user=user,
-                          minutes=setting("PASSWORD_RESET_EXPIRY_MINUTES"), site=setting("SITE_TITLE"),
+                          minutes=setting("PASSWORD_RESET_EXPIRY_MINUTES"),
+                          site=site_titles(current_app.config["OPENDATA"]),
                           forgot=_link("credentials.forgot"))
         with force_locale("zh_CN"):
             zh = _("Reset your password")

@@ -77,6 +77,9 @@ def test_invitation_by_email_to_a_member_with_the_role(app, client, smtp):
     assert mail["To"] == "new.person@roads.example" and "Invitation to publish data" in mail["Subject"]
     text = _text(mail)
     assert "邀请您" in text and "invites you" in text and "editor" in text  # both languages: the invitee's is unknown
+    zh, en = text.split("----------------------------------------")
+    assert "在开放数据上" in zh and "Open Data" not in zh  # the site named in each part's language
+    assert "on Open Data" in en.replace("\n", " ")
     path = _link_path(mail)
     with _db(app) as s:  # only the hash of the token is kept
         row = s.scalar(select(AccountToken).where(AccountToken.purpose == "invite"))
