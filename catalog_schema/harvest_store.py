@@ -191,6 +191,22 @@ def gone_from_source(session: Session, job_id: int, source_id: int,
     return [ds for ds in session.scalars(select(Dataset).where(and_(*where))) if ds.remote_id not in listed]
 
 
+def withdrawn_by_harvest(session: Session, source_id: int, job_id: int, listed: set[str],
+                         harvests: Callable[[str | None], Any]) -> set[str]:
+    """The remote ids, among `listed`, of this source's datasets a harvest withdrew (`harvests(reason)` says the
+    reason is a harvest's: not a person's withdrawal, which a harvest never undoes) and job `job_id` has no row of."""
+    found: set[str] = set()
+    rows = session.execute(select(Dataset.remote_id, Dataset.withdrawn_reason).where(
+        Dataset.source_id == source_id, Dataset.state == "withdrawn", Dataset.remote_id.is_not(None)))
+    candidates = [remote for remote, reason in rows if remote in listed and harvests(reason)]
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        done = set(session.scalars(select(HarvestRecord.remote_id).where(
+            HarvestRecord.job_id == job_id, among(session, HarvestRecord.remote_id, chunk))))
+        found.update(remote for remote in chunk if remote not in done)
+    return found
+
+
 def active_from_source(session: Session, source_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Dataset).where(
         Dataset.source_id == source_id, Dataset.state == "active")) or 0

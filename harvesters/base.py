@@ -135,6 +135,12 @@ class Harvester(ABC):
         that what it deleted is withdrawn on every run, not only on a full one. None: not known."""
         return None
 
+    def items_of(self, ids: list[str]) -> Iterator[RemoteItem]:
+        """Beside an incremental gather: the records `ids` as the source holds them now, whatever their last change
+        (a type that lists `current_ids` gives them). A record a harvest withdrew because the source stopped listing
+        it, listed again unchanged, is not among what changed since the last run: it is read so, and restored."""
+        return iter(())
+
     @property
     def incremental(self) -> bool:
         return self.since is not None
@@ -318,6 +324,9 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             if not gathered and not incremental and not (policy and policy.confirmed):
                 raise nothing_listed(harvester, source_url)
             listed = harvester.current_ids() if incremental else None
+            if listed:
+                restore_relisted(factory, job_id, source_id, harvester, importer, listed, default_publisher, index,
+                                  on_record, batch)
         except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
             reraise_interruption(exc)  # not the source: the process is stopping (the job's heartbeat stops too)
             log.warning("harvest of %s failed: %s", source_name, exc)
@@ -329,6 +338,35 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
                                       policy=policy or WithdrawPolicy())
     return conclude_job(factory, job_id, source_id, started, held_back)
+
+
+def restore_relisted(factory: sessionmaker[Session], job_id: int, source_id: int, harvester: Harvester,
+                      importer: Harvester, listed: set[str], default_publisher: str | None,
+                      index: Callable[[Session, list[str]], None] | None,
+                      on_record: Callable[[str, str], None] | None, batch: int, read: set[str] = frozenset()) -> int:
+    """An incremental job's last step: the datasets a harvest of this source withdrew (no longer listed) that the
+    source lists again (`listed`, its ids now) and this job did not read (unchanged since they went: not among
+    what changed since the last run) are read (`items_of`) and imported, so restored. Before, only a full run
+    brought them back, and a scheduled run is never one: a CKAN whose search index lost a dataset for a day
+    withdrew it for good. `read`: the ids the job read already (on workers, its batches may not be imported yet).
+    Returns how many records it imported."""
+    with factory() as session:
+        relisted = harvest_store.withdrawn_by_harvest(session, source_id, job_id, listed, harvest_withdrawal) - read
+    if not relisted:
+        return 0
+    log.info("harvest job %s: %d withdrawn datasets are listed again; reading them", job_id, len(relisted))
+    items: list[RemoteItem] = []
+    imported = 0
+    for item in harvester.items_of(sorted(relisted)):
+        if item.remote_id not in relisted:  # an answer about another record: not this step's to import
+            continue
+        items.append(item)
+        if len(items) >= batch:
+            imported += import_batch(factory, job_id, source_id, importer, items, default_publisher, index, on_record)
+            items = []
+    if items:
+        imported += import_batch(factory, job_id, source_id, importer, items, default_publisher, index, on_record)
+    return imported
 
 
 def conclude_job(factory: sessionmaker[Session], job_id: int, source_id: int, started: dt.datetime,

@@ -8,6 +8,7 @@ become publishers (through the CKAN mapper), extras are kept.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -75,6 +76,21 @@ class GuardedRequests:
         pass
 
 
+def said_of(exc: Exception) -> str:
+    """A ckanapi error as a reader takes it: for an answer ckanapi could not read as CKAN's (its text is the Python
+    list `[url, status, body]`), the status and the start of the body ("HTTP 200: “Service temporarily
+    unavailable”"), not the list, the query's whole address in it; any other error's own text."""
+    text = str(exc)
+    if text.startswith("[") and len(text) < 1_000_000:
+        try:
+            url, status, body = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return text[:300]
+        body = " ".join(str(body if not isinstance(body, bytes) else body.decode("utf-8", "replace")).split())
+        return f"HTTP {status}: “{body[:120]}{'…' if len(body) > 120 else ''}”" if body else f"HTTP {status}"
+    return text[:300]
+
+
 class CkanHarvester(Harvester):
     type = "ckan"
     supports_incremental = True
@@ -98,7 +114,8 @@ class CkanHarvester(Harvester):
                 result = remote.action.package_search(q="*:*", fq=fq, rows=PAGE_SIZE, start=start,
                                                       sort="metadata_modified asc", include_private=False)
             except CKANAPIError as exc:
-                raise HarvestError(N_("%(url)s: package_search failed: %(error)s"), url=url, error=exc) from exc
+                raise HarvestError(N_("%(url)s: package_search failed: %(error)s"), url=url,
+                                   error=said_of(exc)) from exc
             if not isinstance(result, dict):
                 raise HarvestError(N_("%(url)s: package_search answered %(kind)s, not a search result"), url=url,
                                    kind=json_kind(result))
@@ -150,7 +167,7 @@ class CkanHarvester(Harvester):
                                                       include_private=False)
             except CKANAPIError as exc:
                 raise HarvestError(N_("%(url)s: listing the package ids failed: %(error)s"), url=url,
-                                   error=exc) from exc
+                                   error=said_of(exc)) from exc
             packages = result.get("results") if isinstance(result, dict) else None
             if not isinstance(packages, list):
                 raise HarvestError(N_("%(url)s: package_search with fl=id,name answered no result list"), url=url)
@@ -164,6 +181,28 @@ class CkanHarvester(Harvester):
             if not packages or start >= int(result.get("count") or 0):
                 return ids
         raise HarvestError(N_("%(url)s: more than %(max)s pages of ids"), url=url, max=MAX_PAGES)
+
+    def items_of(self, ids: list[str]) -> Iterator[RemoteItem]:
+        """The packages `ids` as the source holds them now (package_show, one request each: a handful a run, the
+        withdrawn datasets listed again); one gone meanwhile is left out."""
+        url = self.source.url
+        if not is_remote(url):
+            wanted = set(ids)
+            yield from (item for item in self._dump(url) if item.remote_id in wanted)
+            return
+        from ckanapi.errors import CKANAPIError, NotFound
+
+        remote = self._remote()
+        for remote_id in ids:
+            try:
+                package = remote.action.package_show(id=remote_id)
+            except NotFound:
+                continue
+            except CKANAPIError as exc:
+                raise HarvestError(N_("%(url)s: package_show failed: %(error)s"), url=url,
+                                   error=said_of(exc)) from exc
+            if isinstance(package, dict):
+                yield RemoteItem(remote_id=str(package.get("id") or package.get("name") or remote_id), payload=package)
 
     def _remote(self):
         from ckanapi import RemoteCKAN

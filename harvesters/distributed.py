@@ -48,6 +48,7 @@ from harvesters.base import (
     heartbeat,
     import_batch,
     nothing_listed,
+    restore_relisted,
     withdraw_gone,
     worker_name,
 )
@@ -142,6 +143,8 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             if local:
                 import_batch(factory, job_id, source_id, importer, local, default_publisher, index, None)
             listed = harvester.current_ids() if harvester.incremental else None
+            relisted = restore_relisted(factory, job_id, source_id, harvester, importer, listed, default_publisher,
+                                         index, None, batch_size, read=seen) if listed else 0
         except Exception as exc:
             reraise_interruption(exc)
             if _database_unavailable(exc):
@@ -160,7 +163,7 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
     with factory() as session:  # the batches are the workers' now: no one process holds the job
         harvest_store.release_job(session, job_id)
         session.commit()
-    return len(seen)
+    return len(seen) + relisted
 
 
 def import_items(factory: Factory, job_id: int, harvester_cls: type[Harvester], items: list[dict[str, Any]], *,

@@ -386,7 +386,8 @@ def test_a_failed_gather_fails_the_job_and_late_batches_import_nothing(db_url, t
 def test_split_incremental_runs_withdraw_deletions_and_hold_back_a_truncated_listing(db_url, tmp_path,
                                                                                     fixtures_dir):
     """The stages on workers follow the same withdrawal rules as one process: an incremental run withdraws
-    what the source deleted, and one that would withdraw too much ends needs-confirmation."""
+    what the source deleted, restores it when the source lists it again unchanged, and one that would withdraw too
+    much ends needs-confirmation."""
     with LocalServer() as ckan_srv:
         fake = FakeCkan(ckan_srv, ckan_packages(fixtures_dir, 30, "http://127.0.0.1:9"))
         rt = runtime_for(db_url, str(tmp_path / "archive"))
@@ -404,16 +405,19 @@ def test_split_incremental_runs_withdraw_deletions_and_hold_back_a_truncated_lis
                 return finish_job(rt.sessionmaker, job_id, n, CkanHarvester)
 
             assert run_split().added == 30
-            fake.packages.pop()  # deleted upstream: the incremental run withdraws it
+            lost = fake.packages.pop()  # deleted upstream: the incremental run withdraws it
             summary = run_split()
             assert (summary.status, summary.withdrawn) == ("finished", 1)
-            del fake.packages[10:]  # 19 of 29 gone at once: held back
+            fake.packages.append(lost)  # listed again, unchanged: the incremental run restores it
+            summary = run_split()
+            assert (summary.status, summary.updated, summary.withdrawn) == ("finished", 1, 0)
+            del fake.packages[10:]  # 20 of 30 gone at once: held back
             summary = run_split()
             assert (summary.status, summary.withdrawn) == ("needs-confirmation", 0)
-            assert "no longer lists 19 of the 29 datasets" in summary.error
+            assert "no longer lists 20 of the 30 datasets" in summary.error
             with rt.sessionmaker() as session:
                 assert session.scalar(select(func.count()).select_from(Dataset).where(
-                    Dataset.state == "active")) == 29
+                    Dataset.state == "active")) == 30
         finally:
             rt.close()
 

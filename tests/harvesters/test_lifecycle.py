@@ -361,3 +361,42 @@ def test_an_incremental_job_says_since_when_it_read_at_every_door(runtime, add_s
     env = {"OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path)}
     shown = CliRunner().invoke(main, ["--lang", "en", "source", "show", "bham"], env=env).output
     assert shown.count(f"(changes since {when})") == 1, shown
+
+
+def test_a_ckan_package_listed_again_unchanged_is_restored_by_an_incremental_run(runtime, add_source, local_server,
+                                                                                fixtures_dir):
+    """A CKAN whose search index lost a package for a day: the next (incremental) run withdrew it, and when the
+    package came back unchanged it stayed withdrawn for good (410), since it was not among what changed since the
+    last run and only a full run read it again; a scheduled run never is one. An incremental run now reads the
+    withdrawn packages the source lists again (package_show) and restores them; one a person withdrew stays so."""
+    from app.services import accounts
+    from app.services import datasets as datasets_service
+    from app.services.context import Actor
+    from tests.support.ckan_server import FakeCkan, real_packages
+
+    packages = real_packages(fixtures_dir, 12)
+    fake = FakeCkan(local_server, packages)
+    add_source("bham", "ckan", fake.url)
+    assert harvest(runtime, "bham").to_dict()["added"] == 12
+    lost, kept = packages[4], packages[7]
+    fake.packages.remove(lost)
+    gone = harvest(runtime, "bham").to_dict()
+    assert gone["since"] is not None and gone["withdrawn"] == 1  # incremental
+    with runtime.sessionmaker() as session:  # a person (the portal's sysadmin) withdraws another one
+        admin = accounts.create_user(session, "ops@portal.example", sysadmin=True)
+        ds = session.scalar(select(Dataset).where(Dataset.remote_id == kept["id"]))
+        datasets_service.withdraw(Actor(session, admin, "test", lang="en"), ds, reason="Superseded")
+        session.commit()
+    fake.packages.append(lost)  # back, unchanged: its metadata_modified is older than the last run
+    fake.calls.clear()
+    back = harvest(runtime, "bham").to_dict()
+    assert back["since"] is not None and back["updated"] == 1 and back["withdrawn"] == 0, back
+    assert [c["id"] for c in fake.calls if c["action"] == "package_show"] == [lost["id"]]
+    with runtime.sessionmaker() as session:
+        states = dict(session.execute(select(Dataset.remote_id, Dataset.state)).all())
+        rows = session.scalars(select(HarvestRecord.status).where(HarvestRecord.remote_id == lost["id"])
+                               .order_by(HarvestRecord.id)).all()
+    assert states[lost["id"]] == "active" and states[kept["id"]] == "withdrawn"
+    assert rows[-1] == "restored"
+    again = harvest(runtime, "bham").to_dict()  # nothing more to restore: no package_show
+    assert (again["updated"], again["withdrawn"]) == (0, 0)

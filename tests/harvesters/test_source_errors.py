@@ -124,6 +124,11 @@ CASES = [
          lambda s: {"/api/action/package_search": _json({"help": "", "success": True,
                                                          "result": {"count": 1, "results": "none"}})},
          "{url}: package_search results are a string, not a list"),
+    # an answer ckanapi cannot read as CKAN's: its status and the start of the body, not ckanapi's Python list of
+    # the query's address, the status and the body (['http://.../package_search', 200, 'Service ...'])
+    Case("ckan-plain-text-answer", "ckan",
+         lambda s: {"/api/action/package_search": _page(b"Service temporarily unavailable\n", "text/plain")},
+         "{url}: package_search failed: HTTP 200: \u201cService temporarily unavailable\u201d"),
     Case("ckan-ignores-paging", "ckan", lambda s: {"/api/action/package_search": _ckan_ignoring_start(s)},
          "{url}: the CKAN server ignores paging (page 2 repeats page 1)"),
     Case("datapackage-web-page", "datapackage", lambda s: {"/pkg/datapackage.json": _page(WEB_PAGE, "text/html")},
