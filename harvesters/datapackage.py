@@ -53,6 +53,13 @@ class DataPackageHarvester(Harvester):
             found = wrong_type(url, doc.content, self.type)
             if found is not None:
                 raise found
+            # no resources at all: the job fails saying so (it was an error row, then "needs confirmation: no longer
+            # lists 1 of the 1 datasets", which named the wrong thing)
+            raise HarvestError(N_("%(url)s: a datapackage.json needs a \"resources\" list (the files it describes)"),
+                               url=url)
+        if not descriptor["resources"]:  # a package of no file: the published dataset was stripped of its files
+            raise HarvestError(N_("%(url)s: the datapackage.json lists no resources (a Data Package describes at least "
+                                  "one file); the dataset is left as it was"), url=url)
         remote_id = str(descriptor.get("id") or descriptor.get("name") or url)
         base = doc.url if is_remote(doc.url) else self.config.get("base_url") or Path(doc.url).parent.as_uri() + "/"
         yield RemoteItem(remote_id=remote_id, payload={"descriptor": descriptor, "base": base})

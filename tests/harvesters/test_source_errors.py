@@ -131,6 +131,12 @@ CASES = [
          "{url}: package_search failed: HTTP 200: \u201cService temporarily unavailable\u201d"),
     Case("ckan-ignores-paging", "ckan", lambda s: {"/api/action/package_search": _ckan_ignoring_start(s)},
          "{url}: the CKAN server ignores paging (page 2 repeats page 1)"),
+    Case("datapackage-no-resources", "datapackage",
+         lambda s: {"/pkg/datapackage.json": _json({"name": "pkg", "title": "x", "resources": []})},
+         "{url}: the datapackage.json lists no resources (a Data Package describes at least one file); the dataset is "
+         "left as it was"),
+    Case("datapackage-empty-object", "datapackage", lambda s: {"/pkg/datapackage.json": _json({})},
+         '{url}: a datapackage.json needs a "resources" list (the files it describes)'),
     Case("datapackage-web-page", "datapackage", lambda s: {"/pkg/datapackage.json": _page(WEB_PAGE, "text/html")},
          "{url}: this is a web page (HTML), not a datapackage.json"),
     # a source added with the wrong --type: what the document is, and the type that reads it
