@@ -95,6 +95,11 @@ def _items(value: Any) -> list[str]:
 
 _RANGE_SEP = re.compile(r"\s*(?:/|—+|–|－|~|～|至|到|\s-\s|--)\s*")
 _YEARS = re.compile(r"^(\d{4})\s*年?\s*-\s*(\d{4})\s*年?$")  # 2020-2023: two years, not a year and a month
+#: A quarter as statistics bureaus write it (2023年第一季度, 2023年第1季度, 2023Q1, 2023 Q1): its three months.
+_QUARTER = re.compile(r"^(\d{4})\s*(?:年\s*第?\s*([一二三四1-4])\s*季度?|[Qq]\s*([1-4]))$")
+_QUARTER_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+#: A year written as a statistical year (2020年度): that year.
+_YEAR_OF = re.compile(r"^(\d{4})\s*年度$")
 
 
 def parse_date(text: Any) -> str | None:
@@ -107,12 +112,28 @@ def parse_date(text: Any) -> str | None:
 
 def parse_range(text: Any) -> dict[str, str]:
     """A time range {"start", "end"} from ``2020-01-01/2023-12-31``, ``2020—2023``, ``2020-2023``,
-    ``2020年至2023年`` or one date or year (start and end alike); ValueError saying why when it is not one (a
+    ``2020年至2023年``, two dates joined by a hyphen (``2020年1月-2023年12月``, ``2020.01.01-2023.12.31``), a
+    quarter (``2023年第一季度``, ``2023Q1``: its three months), a statistical year (``2020年度``) or one date or year
+    (start and end alike); ValueError saying why when it is not one (a
     reason marked for translation, without the value: the row's message names the column and the value)."""
     raw = cell_text(text)
     if raw is None:
         raise ValueError(N_("empty time range"))
+    quarter = _QUARTER.match(raw)
+    if quarter:
+        n = _QUARTER_NUMBER[quarter.group(2) or quarter.group(3)]
+        return {"start": f"{quarter.group(1)}-{3 * n - 2:02d}", "end": f"{quarter.group(1)}-{3 * n:02d}"}
+    year_of = _YEAR_OF.match(raw)
+    if year_of:
+        return {"start": year_of.group(1), "end": year_of.group(1)}
     years = _YEARS.match(raw)
+    hyphened = None if years else _hyphen_range(raw)
+    if hyphened is not None:
+        start, end = hyphened
+        n = min(len(start), len(end))
+        if start[:n] > end[:n]:
+            raise ValueError(N_("the range ends before it starts"))
+        return {"start": start, "end": end}
     parts = [years.group(1), years.group(2)] if years else _RANGE_SEP.split(raw)
     if len(parts) == 1:
         one = parse_date(parts[0])
@@ -129,6 +150,17 @@ def parse_range(text: Any) -> dict[str, str]:
     if start[:n] > end[:n]:
         raise ValueError(N_("the range ends before it starts"))
     return {"start": start, "end": end}
+
+
+def _hyphen_range(raw: str) -> tuple[str, str] | None:
+    """Two dates written without a hyphen of their own, joined by one (2020年1月-2023年12月, 2020.01.01-2023.12.31,
+    2016/01-2025/12, as Chinese sheets write a range): (start, end), or None when the text has not exactly one hyphen
+    or a side is no date. An ISO date's own hyphens (2020-03, 2020-01-01/2023-12-31) never split so."""
+    if raw.count("-") != 1:
+        return None
+    before, _, after = raw.partition("-")
+    start, end = parse_date(before.strip()), parse_date(after.strip())
+    return (start, end) if start is not None and end is not None else None
 
 
 # --------------------------------------------------------------------------- values -> record fields

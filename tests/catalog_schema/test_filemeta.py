@@ -36,6 +36,16 @@ def test_headers_in_chinese_or_english_whatever_the_case_and_spaces(header, fiel
     ("2020-06/2020", {"start": "2020-06", "end": "2020"}),  # the second half of 2020
     ("2023", {"start": "2023", "end": "2023"}),
     ("2023-03", {"start": "2023-03", "end": "2023-03"}),
+    # as Chinese statistical sheets write them: two dates joined by a hyphen, a quarter, a statistical year
+    ("2020年1月-2023年12月", {"start": "2020-01", "end": "2023-12"}),
+    ("2020年3月1日-2023年12月31日", {"start": "2020-03-01", "end": "2023-12-31"}),
+    ("2020.01.01-2023.12.31", {"start": "2020-01-01", "end": "2023-12-31"}),
+    ("2016.01-2025.12", {"start": "2016-01", "end": "2025-12"}),
+    ("2016/01-2025/12", {"start": "2016-01", "end": "2025-12"}),
+    ("2023年第一季度", {"start": "2023-01", "end": "2023-03"}),
+    ("2023年第4季度", {"start": "2023-10", "end": "2023-12"}),
+    ("2023Q2", {"start": "2023-04", "end": "2023-06"}),
+    ("2020年度", {"start": "2020", "end": "2020"}),
 ])
 def test_date_ranges_in_the_forms_sheets_write_them(text, expected):
     assert filemeta.parse_range(text) == expected
@@ -46,6 +56,8 @@ def test_date_ranges_in_the_forms_sheets_write_them(text, expected):
     ("2020-13/2021", "its start is not a date"), ("2020/2021-13", "its end is not a date"),
     ("2020-02-30", "not a date"), ("next year", "not a date"),
     ("2020/2021/2022", "not a date range"), ("", "empty"),
+    ("2023年12月-2020年1月", "ends before it starts"), ("2023年第5季度", "not a date"),
+    ("2020年2月30日-2021年", "not a date"),
 ])
 def test_what_is_not_a_date_range_says_why(text, why):
     with pytest.raises(ValueError, match=why):
