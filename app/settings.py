@@ -75,6 +75,18 @@ def _count(value: str) -> int:
     return n
 
 
+def _share(value: str) -> float:
+    """A share from 0 to 1 (0.2: a fifth). 20, meant as 20%, turned the withdrawal guard off, and -1 was said as
+    "more than the -100%"."""
+    try:
+        share = float(value.strip())
+    except ValueError:
+        raise ValueError(T_("not a number: %(value)s", value=repr(value))) from None
+    if not 0 <= share <= 1:
+        raise ValueError(T_("%(value)s is not a share from 0 to 1 (0.2 is a fifth, 20%%)", value=repr(value)))
+    return share
+
+
 #: The fewest days of daily usage kept (the dashboards count each dataset's downloads of the last 30 days).
 USAGE_MIN_DAYS = 31
 
@@ -225,7 +237,8 @@ SETTINGS: list[Setting] = [
             "so the broker holds at most this many whatever the size of the source (0: no limit)."), int),
     Setting("HARVEST_MAX_WITHDRAW_SHARE", 0.2, N_("Largest share of a source's datasets one harvest withdraws "
             "without confirmation; a source that suddenly lists fewer (empty, truncated) withdraws nothing and "
-            "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`)."), float),
+            "its job ends `needs-confirmation` (`opendata harvest NAME --confirm-withdrawals`). From 0 to 1 (0.2: a "
+            "fifth)."), _share),
     Setting("ARCHIVE_DIR", None, N_("Where downloaded copies of distributions are kept; default: `archive/` "
             "in the instance folder.")),
     Setting("VERSION_RETENTION_COUNT", 0, N_("File versions kept per distribution by `opendata versions prune`: the "

@@ -151,3 +151,14 @@ def test_every_opendata_variable_the_docs_name_is_a_setting():
     for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
         named = set(re.findall(r"OPENDATA_[A-Z0-9_]*[A-Z0-9]", doc.read_text("utf-8")))
         assert not settings.unknown(dict.fromkeys(named, "")), doc.name
+
+
+@pytest.mark.parametrize(("raw", "said"), [("20", "'20' is not a share from 0 to 1"), ("-1", "'-1' is not a share"),
+                                           ("1.5", "'1.5' is not a share"), ("a fifth", "not a number: 'a fifth'")])
+def test_the_withdrawal_share_is_a_share_from_0_to_1(raw, said):
+    """OPENDATA_HARVEST_MAX_WITHDRAW_SHARE=20 (meant as 20%) turned the withdrawal guard off (a source went from 11
+    datasets to 1 and withdrew 10, unasked), and -1 was said as "more than the -100%"."""
+    with pytest.raises(ValueError, match=f"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE: {said}"):
+        settings.load({"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE": raw})
+    assert settings.load({"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE": " 0.25 "})["HARVEST_MAX_WITHDRAW_SHARE"] == 0.25
+    assert settings.load({"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE": "1"})["HARVEST_MAX_WITHDRAW_SHARE"] == 1.0
