@@ -412,10 +412,12 @@ def harvest_withdrawal(reason: str | None) -> re.Match | None:
 
 #: Part of every payload hash: change it when a mapper changes what it makes of the same payload, so that
 #: the next harvest maps every record again instead of counting it unchanged.
-MAPPING_VERSION = "5"  # 2: dataset series (kind, in_series from DCAT, CKAN and data.json isPartOf); 3: DCAT's EU
+MAPPING_VERSION = "6"  # 2: dataset series (kind, in_series from DCAT, CKAN and data.json isPartOf); 3: DCAT's EU
 #                        language IRIs read as their codes (.../language/DEU -> de); 4: a CKAN organization's
 #                        title_translated and url, a CKAN resource's own licence; 5: a folder's contact that is a
-#                        telephone number (a sheet's 联系方式 12345, a default) is the contact's phone, not its name
+#                        telephone number (a sheet's 联系方式 12345, a default) is the contact's phone, not its name;
+#                        6: a sheet's date that is no date leaves `modified` undeclared, not the file's time, and a
+#                        sheet's time range may be two dates joined by a hyphen, a quarter or a statistical year
 
 
 def mapping_fingerprint(harvester: Harvester, default_publisher: str | None) -> bytes:

@@ -613,6 +613,10 @@ def file_record(payload: dict[str, Any]) -> Record:
     sheet = payload.get("sheet")
     if sheet:
         _file, fields, problems = filemeta.from_row(sheet["values"])
+        if "modified" not in fields and any(field == "modified" for field, _value, _why in problems):
+            # the sheet's date could not be read: not the file's own time instead, which published stale data as
+            # changed today (flagged, the quality score says the date was not one)
+            rec["modified"] = None
         filemeta.apply(rec, fields, problems, where=f"{sheet['name']} row {sheet['row']}")
     return rec
 

@@ -482,6 +482,27 @@ def test_a_file_without_a_date_is_modified_when_the_file_last_changed(runtime, a
         assert to_datajson(to_record(got["undated.csv"]), site_url="http://127.0.0.1")["modified"] == "2023-11-14"
 
 
+def test_a_sheet_date_that_is_no_date_is_not_replaced_by_the_files_time(runtime, add_source, tmp_path):
+    """A sheet's row dated 2025-13-45 or 2024年2月30日 was flagged, and the dataset published as modified when the
+    file last changed (today, for a file just copied): stale data looked fresh to every door and to the timeliness
+    score. The date is left undeclared (flagged as before), as a source that said none that could be read."""
+    import os
+
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    for name in ("typo.csv", "feb.csv", "fine.csv"):
+        (folder / name).write_text("id,name\n1,North\n", "utf-8")
+        os.utime(folder / name, (1_700_000_000, 1_700_000_000))  # 2023-11-14 UTC
+    (folder / "metadata.csv").write_text("file,title,modified\ntypo.csv,Typo,2025-13-45\nfeb.csv,Feb,2024年2月30日\n"
+                                         "fine.csv,Fine,2025-06-30\n", "utf-8")
+    add_source("agency", "datapackage", str(folder), publisher="agency")
+    assert harvest(runtime, "agency").to_dict()["added"] == 3
+    got = _datasets(runtime, "agency")
+    assert (got["typo.csv"].modified, got["feb.csv"].modified, got["fine.csv"].modified) == (None, None, "2025-06-30")
+    assert any(f["field"] == "modified" and f["value"] == "2025-13-45" for f in got["typo.csv"].flags or []), \
+        got["typo.csv"].flags
+
+
 def test_a_sheet_that_cannot_be_read_this_time_keeps_what_it_gave(runtime, add_source, tmp_path, local_server):
     """A sheet that is there but cannot be read (half saved, a 503) says nothing of the files: the datasets the
     catalog holds of them keep the titles the sheet gave them (they were rewritten from the defaults alone), a
