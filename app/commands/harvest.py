@@ -448,8 +448,12 @@ def _report_lines(report: dict) -> list[str]:
         stage = _label(kind["stage"]) if kind["stage"] else "-"
         lines.append("    " + _("%(count)s x [%(stage)s] %(kind)s", count=kind["count"], stage=stage,
                                    kind=_plain(harvest_error(kind["kind"], kind.get("kind_detail")))))
-        lines.append("      " + _("e.g. %(id)s: %(error)s", id=_plain(example["remote_id"]),
-                                     error=_plain(harvest_error(example["error"], example.get("error_detail")))))
+        said = _plain(harvest_error(example["error"], example.get("error_detail")))
+        remote = _plain(example["remote_id"])
+        # a sheet's error names the sheet itself ("元数据.xlsx: ...", "元数据.xlsx row 3: ..."): not said twice
+        named = said.startswith(remote.split("#", 1)[0])
+        lines.append("      " + (_("e.g. %(error)s", error=said) if named else
+                                 _("e.g. %(id)s: %(error)s", id=remote, error=said)))
     if errors["more_kinds"]:
         lines.append("    " + _("and %(n)s more kinds", n=errors["more_kinds"]))
     return lines

@@ -330,3 +330,20 @@ def test_source_edit_fixes_a_source_and_disable_stops_its_schedule(db_url, tmp_p
     session.commit()
     busy = _run(env, "source", "edit", "treasury", "--schedule", "manual")
     assert busy.returncode == 1 and "running; change it when the job has ended" in busy.stderr, busy.stderr
+
+
+def test_a_sheets_error_is_said_once_in_the_source_report(db_url, tmp_path):
+    """`source show` said a sheet's error as "e.g. 元数据.xlsx: 元数据.xlsx: not an XLSX file ...": the record's id
+    and the message that names the sheet itself. Now the sheet is named once; a record's id is still said before a
+    message that does not name it."""
+    env = _env(db_url, tmp_path)
+    folder = tmp_path / "bureau"
+    folder.mkdir()
+    (folder / "人口.csv").write_text("区县,人口\n婺城区,100\n", "utf-8")
+    (folder / "元数据.xlsx").write_bytes(b"this is no workbook")
+    assert _run(env, "source", "add", "bureau", "--type", "datapackage", "--url", str(folder)).returncode == 0
+    assert _run(env, "harvest", "bureau").returncode in (0, 1, 2)
+    out = _run(env, "source", "show", "bureau").stdout
+    said = [line.strip() for line in out.splitlines() if line.strip().startswith("e.g.")]
+    assert said and said[0].startswith("e.g. 元数据.xlsx: not an XLSX file"), said
+    assert "元数据.xlsx: 元数据.xlsx" not in out
