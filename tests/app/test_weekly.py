@@ -142,7 +142,7 @@ def _pages_and_files(client, second: dict[str, dict]) -> None:
         assert f'href="/dashboard/finding/{first_fix}?publisher=jh-transport"' in html
         # each finding's datasets after the language's colon: "文本未使用 UTF-8 编码: 2 个数据集" was a misprint
         fixes = html[html.index('id="fix-first-list"'):html.index("</ol>", html.index('id="fix-first-list"'))]
-        assert "</a>:" not in fixes and ("</a>：" in fixes if lang == "zh_CN" else "</a>: " in fixes)
+        assert ("</a>：" in fixes and "</a>:" not in fixes) if lang == "zh_CN" else "</a>: " in fixes
         gov = _html(client, f"/dashboard/weekly/{W48}/jh-gov-office?lang={lang}")
         for f in second["jh-gov-office"]["fix_first"]:  # every error-level finding is listed, however many
             if f["severity"] == "error":
