@@ -270,3 +270,6 @@ def test_the_dataset_page_says_the_notes_were_left_out_and_shows_them_to_the_edi
     assert ("notes rows" in said[:600]) if lang == "en" else ("说明行" in said[:600])
     editor = _get(_client(app, "own-editor"), f"page-{lang}", world["hotline"]).get_data(as_text=True)
     assert NOTE in editor and 'class="dictionary-left-out"' not in editor
+    # the Table Schema is withheld with the file (451): the public page offers no link that always refuses
+    schema = f"/resource/{dist}/schema.json"
+    assert schema not in public and schema in editor
