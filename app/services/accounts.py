@@ -183,6 +183,19 @@ def members_seen(session: Session, user: User | None, publisher: Publisher) -> M
     return MembersSeen(manage, rows if manage else sorted(rows, key=lambda m: _by_name(m.role, m.name, m.user_id)))
 
 
+def last_admins(session, user: User) -> set[int]:
+    """The publishers (ids) of which `user` is the last active administrator: the one rule `_member_change` keeps (a
+    publisher keeps at least one), read before they are offered to leave, so that it is not refused only once
+    they confirmed it."""
+    mine = [m.publisher_id for m in user.memberships if m.role == "admin"]
+    if not mine:
+        return set()
+    others = set(session.scalars(select(Membership.publisher_id).join(Membership.user).where(
+        Membership.publisher_id.in_(mine), Membership.role == "admin", Membership.user_id != user.id,
+        User.active.is_(True))))
+    return {pid for pid in mine if pid not in others}
+
+
 def _member_change(actor: Actor, publisher: Publisher, member: User, role: str | None, *, add: bool) -> str | None:
     """The role `member` has on `publisher` now, once the change to `role` (None: removed) is found allowed."""
     session = actor.session

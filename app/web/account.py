@@ -122,6 +122,7 @@ def _page(user: User, *, new_token: str | None = None, new_token_row: ApiToken |
     invitations = accounts.pending_invitations(db_session(), user)
     said = notices.told("account")  # what the change before said, kept in the session (never the query string's)
     html = render_template("account/index.html", user=user, memberships=memberships, sees_members=sees_members,
+                           last_admin_of=accounts.last_admins(db_session(), user),
                            tokens=_tokens(user),
                            invite_publishers=admin_publishers(user), roles=ROLES,
                            welcome="welcome" in said, changed="changed" in said,

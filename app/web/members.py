@@ -144,6 +144,7 @@ def confirm_remove(slug: str, user_id: int):
     member, role = _member(pub, user_id)
     html = render_template("publishers/member_remove.html", pub=pub, member=member, role=role,
                            leaving=member.id == current_account().id,
+                           last_admin=role == "admin" and pub.id in accounts.last_admins(db_session(), member),
                            manager=accounts.may_manage_members(db_session(), current_account(), pub))
     return _no_store(Response(html))
 

@@ -364,7 +364,12 @@ def test_the_last_admin_is_told_why_and_an_editor_may_leave(app, world):
     admin = _signed_in(app, admin_email)
     url = f"/publisher/agency-a/members/{ids[admin_email]}/remove"
     token = page_token(admin, "/publisher/agency-a/members")
-    refused = admin.post(url + "?lang=en", data={"csrf_token": token})
+    # told before confirming: the account page offers no "Leave" and says why; the confirm page has no button
+    account = admin.get("/account?lang=en").get_data(as_text=True)
+    assert 'id="last-admin-agency-a"' in account and f"/members/{ids[admin_email]}/remove" not in account
+    confirm = admin.get(url + "?lang=zh_CN").get_data(as_text=True)
+    assert 'id="last-admin"' in confirm and "最后一位管理员" in confirm and 'id="remove-button"' not in confirm
+    refused = admin.post(url + "?lang=en", data={"csrf_token": token})  # the service's rule, sent all the same
     assert refused.status_code == 409
     assert "is the last administrator of Agency A" in refused.get_data(as_text=True)
     demoted = admin.post(f"/publisher/agency-a/members/{ids[admin_email]}/role?lang=zh",
