@@ -188,3 +188,33 @@
     form.addEventListener("submit", keep);
   });
 }());
+
+/* A form's own checks (required, type=email/url, minlength) said in the page's language (#validation-messages,
+   base.html), not the browser's: a Chinese page asked "Please select a file." in English. The message is set as the
+   check fails and cleared as soon as the field changes. */
+(function () {
+  var node = document.getElementById("validation-messages");
+  var said;
+  try { said = JSON.parse(node.textContent); } catch (e) { return; }
+  function message(el) {
+    var v = el.validity;
+    if (v.valueMissing) {
+      if (el.type === "file") { return said.file; }
+      if (el.type === "checkbox" || el.type === "radio") { return said.checkbox; }
+      return el.tagName === "SELECT" ? said.select : said.missing;
+    }
+    if (v.typeMismatch) { return el.type === "email" ? said.email : el.type === "url" ? said.url : ""; }
+    if (v.tooShort) { return said.short.replace("{n}", el.minLength).replace("{m}", el.value.length); }
+    return "";
+  }
+  document.addEventListener("invalid", function (event) {
+    var el = event.target;
+    if (!el.setCustomValidity) { return; }
+    el.setCustomValidity("");
+    var text = el.validity.valid ? "" : message(el);
+    if (text) { el.setCustomValidity(text); }
+  }, true);
+  function clear(event) { if (event.target.setCustomValidity) { event.target.setCustomValidity(""); } }
+  document.addEventListener("input", clear, true);
+  document.addEventListener("change", clear, true);
+}());
