@@ -12,13 +12,14 @@ import ast
 import datetime as dt
 import json
 from collections.abc import Iterator
+from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
 
 from catalog_schema import ckan
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.messages import N_, Message, json_kind
-from harvesters.reading import is_remote, not_a_catalog, read, status_error
+from harvesters.reading import is_remote, not_a_catalog, read, same_address, status_error
 from plumbing.http_errors import HttpError
 
 PAGE_SIZE = 100
@@ -60,9 +61,15 @@ class GuardedRequests:
         except HttpError as exc:
             found = not_a_catalog(self.source or url, exc.body or b"", EXPECTED, final_url=exc.url, status=exc.status,
                                   pages=False, who=WHO)
+            action = urlsplit(url).path.rsplit("/", 1)[-1]
             if found is None and exc.status == 404:  # no such action: this URL is not a CKAN site's
                 found = HarvestError(N_("%(url)s: no CKAN Action API there (%(action)s answered HTTP 404)"),
-                                     url=self.source or url, action=urlsplit(url).path.rsplit("/", 1)[-1])
+                                     url=self.source or url, action=action)
+            if found is None and exc.status is not None and self.source and (not exc.url or same_address(exc.url, url)):
+                # the action's own error status, said by the action's name: the sentence named the query's whole
+                # address (?q=%2A%3A%2A&fq=...&include_private=False) as if the source had redirected there
+                found = HarvestError(N_("%(url)s: %(action)s answered HTTP %(status)s %(reason)s"), url=self.source,
+                                     action=action, status=exc.status, reason=_reason(exc.status))
             raise (found or status_error(self.source or url, exc)) from exc
         except Exception as exc:
             raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
@@ -74,6 +81,13 @@ class GuardedRequests:
 
     def close(self):
         pass
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def said_of(exc: Exception) -> str:

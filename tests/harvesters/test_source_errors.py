@@ -126,6 +126,9 @@ CASES = [
          "{url}: package_search results are a string, not a list"),
     # an answer ckanapi cannot read as CKAN's: its status and the start of the body, not ckanapi's Python list of
     # the query's address, the status and the body (['http://.../package_search', 200, 'Service ...'])
+    Case("ckan-server-error", "ckan",
+         lambda s: {"/api/action/package_search": _page(b"Internal Server Error", "text/plain", 500)},
+         "{url}: package_search answered HTTP 500 Internal Server Error"),
     Case("ckan-plain-text-answer", "ckan",
          lambda s: {"/api/action/package_search": _page(b"Service temporarily unavailable\n", "text/plain")},
          "{url}: package_search failed: HTTP 200: \u201cService temporarily unavailable\u201d"),
