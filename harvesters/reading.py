@@ -211,6 +211,36 @@ def json_error(content: bytes) -> str | None:
     return None
 
 
+#: The root elements of an XML error document (an API gateway's <error>, a SOAP <Fault>, OGC's <ExceptionReport>),
+#: lower case and without their namespace.
+_XML_ERRORS = frozenset({"error", "errors", "fault", "exception", "exceptionreport", "serviceexceptionreport"})
+
+
+def xml_error(content: bytes) -> str | None:
+    """The message of an XML error document (`<error><code>503</code><message>Service unavailable</message></error>`,
+    a SOAP Fault, an OGC ExceptionReport): its elements' texts, "503: Service unavailable"; None when the answer is no
+    such document (an RDF/XML catalog, any other XML). Such an answer was read as RDF holding nothing: "the catalog
+    lists no datasets", where the server said it was down."""
+    head = content.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<") or len(content) > _HEAD_BYTES:
+        return None
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(content)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+        return None
+    if root.tag.rsplit("}", 1)[-1].lower() not in _XML_ERRORS:
+        return None
+    texts: list[str] = []
+    for element in root.iter():
+        text = " ".join((element.text or "").split())
+        if text and text not in texts:
+            texts.append(text)
+    return ": ".join(texts)[:300] or "(no message)"
+
+
 def _error_message(body: dict) -> str:
     """What went wrong ("error", "errors", "fault"), then the explanation ("message", "detail" ...) when there
     is one: {"error": "Not Found", "message": "No catalog here"} says "Not Found: No catalog here"."""
@@ -261,6 +291,8 @@ def not_a_catalog(url: str, content: bytes, expected: str = N_("a catalog"), *, 
     if pages and is_html(content):
         return HarvestError(N_("%(url)s: this is a web page (HTML), not %(expected)s"), url=url, expected=expected)
     said = json_error(content)
+    if said is None:
+        said = xml_error(content)
     if said is not None:
         if status:
             return HarvestError(N_("%(url)s: %(who)s answered with an error (HTTP %(status)s): %(message)s"),

@@ -77,6 +77,10 @@ CASES = [
     Case("dcat-json-error", "dcat-turtle",
          lambda s: {"/catalog-1.ttl": _json({"error": {"code": 503, "message": "Catalogue disabled for upkeep"}})},
          "{url}: the server answered with an error: 503: Catalogue disabled for upkeep"),
+    Case("dcat-xml-error-document", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(
+        b'<?xml version="1.0"?><error><code>503</code><message>Service temporarily unavailable</message></error>',
+        "application/xml")},
+         "{url}: the server answered with an error: 503: Service temporarily unavailable"),
     Case("dcat-empty-catalog", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(EMPTY_DCAT, "text/turtle")},
          "{url}: the catalog lists no datasets"),
     Case("dcat-given-a-data-json", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(
