@@ -417,7 +417,8 @@ MAPPING_VERSION = "6"  # 2: dataset series (kind, in_series from DCAT, CKAN and 
 #                        title_translated and url, a CKAN resource's own licence; 5: a folder's contact that is a
 #                        telephone number (a sheet's 联系方式 12345, a default) is the contact's phone, not its name;
 #                        6: a sheet's date that is no date leaves `modified` undeclared, not the file's time, and a
-#                        sheet's time range may be two dates joined by a hyphen, a quarter or a statistical year
+#                        sheet's time range may be two dates joined by a hyphen, a quarter or a statistical year;
+#                        a folder's file is identified by its web address, not its path (two folders' a.csv)
 
 
 def mapping_fingerprint(harvester: Harvester, default_publisher: str | None) -> bytes:

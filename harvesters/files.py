@@ -637,14 +637,17 @@ def defaults_fields(defaults: dict[str, Any]) -> tuple[Record, list[tuple[str, A
 
 
 def record_for_file(rel: str, url: str, size: int | None) -> Record:
-    """A dataset inferred from one file: title from its name, format from its extension."""
+    """A dataset inferred from one file: title from its name, format from its extension, and as its identifier the
+    file's web address (its relative path was the identifier: two folders holding parking-lots.csv published the same
+    data.json identifier, which data.gov's harvester and every client keying datasets by it merge); a file with no
+    web address has none (the doors then give the dataset's own)."""
     name = PurePosixPath(rel).stem
     title = name.replace("_", " ").replace("-", " ").strip() or rel
     fmt = vocab.format_for_extension(rel)
     media = mimetypes.guess_type(rel)[0]
     return new_record(
         title={"": title},
-        identifier=rel,
+        identifier=url if url.startswith(("http://", "https://")) else None,
         distributions=[new_distribution(id=rel, title={"": PurePosixPath(rel).name}, download_url=url,
                                         access_url=url, format=fmt.code if fmt else None,
                                         format_raw=PurePosixPath(rel).suffix.lstrip(".") or None, media_type=media,

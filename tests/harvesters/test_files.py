@@ -656,3 +656,24 @@ def test_a_contact_that_is_a_telephone_number_is_the_contacts_phone(client, runt
     assert got["tax.csv"].contact_point["phone"] == "+86 571 8765 0000" and not got["tax.csv"].contact_point["name"]
     page = client.get(f"/dataset/{got['income.csv'].slug}?lang=zh").get_data(as_text=True)
     assert "12345" in page
+
+
+def test_two_folders_files_of_one_name_are_two_identifiers(runtime, add_source, tmp_path):
+    """A file's relative path was its dataset's identifier: two departments' folders both holding parking-lots.csv
+    published one data.json identifier twice, and clients keying datasets by it (data.gov's harvester) merge them.
+    The identifier is the file's web address; one with none gives the dataset's own."""
+    for dept in ("transport", "planning"):
+        folder = tmp_path / dept
+        folder.mkdir()
+        (folder / "parking-lots.csv").write_text("lot,spaces\nNorth,40\n", "utf-8")
+        add_source(dept, "datapackage", str(folder), config={"base_url": f"http://127.0.0.1:9/{dept}/"})
+        assert harvest(runtime, dept).to_dict()["added"] == 1
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "parking-lots.csv").write_text("lot,spaces\nSouth,10\n", "utf-8")
+    add_source("local", "datapackage", str(local))
+    assert harvest(runtime, "local").to_dict()["added"] == 1
+    got = {**_datasets(runtime, "transport"), **{f"planning/{k}": v for k, v in _datasets(runtime, "planning").items()}}
+    assert sorted(ds.identifier for ds in got.values()) == ["http://127.0.0.1:9/planning/parking-lots.csv",
+                                                             "http://127.0.0.1:9/transport/parking-lots.csv"]
+    assert _datasets(runtime, "local")["parking-lots.csv"].identifier is None
