@@ -189,13 +189,13 @@
   });
 }());
 
-/* A form's own checks (required, type=email/url, minlength) said in the page's language (#validation-messages,
+/* A form's own checks (required, type=email/url, minlength) said in the page's language (<body data-validation>,
    base.html), not the browser's: a Chinese page asked "Please select a file." in English. The message is set as the
    check fails and cleared as soon as the field changes. */
 (function () {
-  var node = document.getElementById("validation-messages");
   var said;
-  try { said = JSON.parse(node.textContent); } catch (e) { return; }
+  try { said = JSON.parse(document.body.getAttribute("data-validation")); } catch (e) { return; }
+  if (!said) { return; }
   function message(el) {
     var v = el.validity;
     if (v.valueMissing) {
