@@ -391,9 +391,9 @@ def headerless(profile: Any) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _personal_row(names: tuple[str, ...]) -> bool:
-    from quality.pii import is_personal  # pyarrow: not for the registry's first import
+    from quality.pii import first_row_of_data  # pyarrow: not for the registry's first import
 
-    return any(is_personal(name) for name in names)
+    return first_row_of_data(names)
 
 
 def _column_names(profile: Any) -> list[str]:

@@ -291,6 +291,15 @@ def is_personal(text: object) -> bool:
     return bool(personal_names(["" if text is None else str(text)]))
 
 
+def first_row_of_data(names) -> bool:
+    """Whether a table's column names are its first row of data (a file without a header row): one of them is personal
+    data itself (`is_personal`). Every name is then a citizen's cell, a person's name beside the ID number among them
+    (no detector tells a name from a word), and every door says each by its position or as ``[redacted]``: the rules'
+    findings (quality.findings.column_ref), a version's change (quality.tabular.compare), the serving gate's
+    descriptions (app.services.serving)."""
+    return bool(personal_names([str(n) for n in names if n is not None]))
+
+
 #: A reader makes a repeated column name unique by appending its occurrence number (frictionless, and
 #: quality.tabular.layout.header_labels: ``name2``, ``name12``), then ``_<n>`` where that met another name, as the row
 #: store also renames (app.datastore.load.unique_names: ``name_2``).

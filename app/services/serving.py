@@ -178,7 +178,7 @@ def _named_personally(columns: dict[str, dict[str, int]], kind: str) -> bool:
     """Whether the facts `columns` have a column whose name is personal data holding `kind`, or any column holding it
     when one name is personal data (every name is then a first row of data): the one a finding that names a column by
     its position (quality.findings.column_ref) is about."""
-    headerless = any(is_personal(column) for column in columns)
+    headerless = pii_scan.first_row_of_data(columns)
     return any(kind in kinds and (headerless or is_personal(column)) for column, kinds in columns.items())
 
 
@@ -361,7 +361,7 @@ def _public_names(names: list) -> list:
     """Columns a version added or removed as the public is told them: a name that is personal data itself, or one said
     by its position (an integer: such a name, kept so), shows the names are a first row of data read as a header, and
     every other name in it is ``[redacted]`` too (a person's name beside the ID number)."""
-    if not any(isinstance(name, int) or is_personal(name) for name in names):
+    if not any(isinstance(name, int) for name in names) and not pii_scan.first_row_of_data(names):
         return names
     return [name if isinstance(name, int) else REDACTED_NAME for name in names]
 
@@ -372,7 +372,7 @@ def public_columns(columns: dict[str, dict[str, int]]) -> dict[str, dict[str, in
     name then (the names are a first row of data read as a header: a cell with an e-mail in it names a column)."""
     out: dict[str, dict[str, int]] = {}
     hidden = 0
-    headerless = any(is_personal(column) for column in columns)  # every name is then a cell of the first row
+    headerless = pii_scan.first_row_of_data(columns)  # every name is then a cell of the first row
     for column, kinds in columns.items():
         if headerless:
             hidden += 1
@@ -785,7 +785,7 @@ def dictionary(session: Session, ds: Dataset, dist: Distribution, user: User | N
     fields = []
     # a first row of data read as the names (a file without a header row): one of them personal data says so, and
     # every name in it is a citizen's cell (a person's name beside the ID number, which no detector tells from a word)
-    headerless = any(is_personal(f["name"]) for f in dic["fields"])
+    headerless = pii_scan.first_row_of_data(f["name"] for f in dic["fields"])
     for f in dic["fields"]:
         f = dict(f)
         if decision.action == "redact" and f["name"] in decision.columns:

@@ -241,8 +241,8 @@ def load_digest(path: str | os.PathLike | None) -> RowDigest | None:
 
 
 def _personal(names: Iterable[Any]) -> bool:
-    """Whether any of a table's column names is personal data itself (quality.pii.is_personal)."""
-    return bool(pii.personal_names([str(n) for n in names]))
+    """Whether a table's column names are its first row of data (quality.pii.first_row_of_data)."""
+    return pii.first_row_of_data(names)
 
 
 def columns_changed(old_names: list[str] | tuple[str, ...], new_names: list[str] | tuple[str, ...],
