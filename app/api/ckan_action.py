@@ -584,6 +584,36 @@ def organization_list(session: Session, params: dict, user: User | None) -> list
     return [organization_dict(p, counts.get(p.id, 0)) for p in pubs]
 
 
+#: CKAN's permissions organization_list_for_user is asked about, and the roles here that have each: managing the
+#: organization (its members) is an admin's; creating, changing or deleting its datasets an admin's or an editor's.
+_PERMISSION_ROLES = {"manage_group": ("admin",), "create_dataset": ("admin", "editor"),
+                     "update_dataset": ("admin", "editor"), "delete_dataset": ("admin", "editor"),
+                     "read": ("admin", "editor")}
+
+
+def organization_list_for_user(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The organizations the token's user has `permission` on (CKAN's default: manage_group), as organization_list
+    with all_fields gives them, each with the user's `capacity`: what a publishing script asks before package_create
+    ("which organizations may I publish to?"; it answered "Action name not known"). A sysadmin has every
+    organization (capacity admin); no token, or another user's `id`, none (members are not listed to others here)."""
+    permission = str(params.get("permission") or "manage_group")
+    roles = _PERMISSION_ROLES.get(permission)
+    if roles is None:
+        raise invalid({"permission": [T_("%(value)s is not a permission: give one of %(known)s",
+                                         value=_said(permission), known=", ".join(sorted(_PERMISSION_ROLES)))]})
+    if user is None or not user.active:
+        return []
+    asked = params.get("id")
+    if asked not in (None, "", str(user.id), user.email):
+        return []
+    counts = _package_counts(session)
+    if user.is_sysadmin:
+        pubs = sorted(session.scalars(select(Publisher)), key=lambda p: p.slug)
+        return [{**organization_dict(p, counts.get(p.id, 0)), "capacity": "admin"} for p in pubs]
+    mine = sorted((m for m in user.memberships if m.role in roles), key=lambda m: m.publisher.slug)
+    return [{**organization_dict(m.publisher, counts.get(m.publisher_id, 0)), "capacity": m.role} for m in mine]
+
+
 def _user_dict(member: User, capacity: str) -> dict[str, Any]:
     """A member as CKAN's public user dict gives one, with its `capacity` (admin or editor). An account has no name
     but its e-mail address, which is private here: its number is its `name` (organization_member_create and
@@ -1353,7 +1383,7 @@ def datastore_create(session: Session, params: dict, user: User) -> dict[str, An
 
 ACTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_search, package_show, package_list, current_package_list_with_resources,
-                            organization_list, organization_show,
+                            organization_list, organization_list_for_user, organization_show,
                             group_list, group_show, tag_list, license_list, resource_show, status_show, site_read,
                             help_show)
 }

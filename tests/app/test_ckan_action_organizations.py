@@ -51,3 +51,34 @@ def test_organization_show_gives_its_members_to_who_may_see_them(client, app, wo
     member = client.post("/api/3/action/organization_member_create", headers={"Authorization": world.tokens["admin_a"]},
                          json={"id": "agency-a", "username": expected[1]["name"], "role": "admin"})
     assert member.status_code == 200 and member.get_json()["result"]["capacity"] == "admin"
+
+
+def _for_user(client, world, who: str | None, status: int = 200, **params):
+    headers = {"Authorization": world.tokens[who]} if who else {}
+    resp = client.get("/api/3/action/organization_list_for_user", query_string=params, headers=headers)
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert "@" not in resp.get_data(as_text=True)
+    return resp
+
+
+def test_organization_list_for_user_says_where_the_token_may_publish(client, app, world):
+    """What a publishing script asks before package_create ("which organizations may I publish to?"): it answered
+    "Action name not known". Each organization the token's user has the permission on (CKAN's default manage_group:
+    an admin's), with the user's capacity; a sysadmin every one; nobody, or another user's id, none."""
+    def names(who, **params):
+        return [(o["name"], o["capacity"]) for o in _for_user(client, world, who, **params).get_json()["result"]]
+
+    assert names("editor_a", permission="create_dataset") == [("agency-a", "editor")]
+    assert names("editor_a") == []  # manage_group: an admin's
+    assert names("admin_a") == [("agency-a", "admin")]
+    assert names("editor_b", permission="update_dataset") == [("agency-b", "editor")]
+    assert names("sysadmin") == [("agency-a", "admin"), ("agency-b", "admin")]
+    assert names(None, permission="read") == []
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        other = s.scalar(select(User.id).where(User.email == world.emails["admin_a"]))
+    assert names("editor_b", id=str(other), permission="read") == []  # another user's: not listed to others
+    first = _for_user(client, world, "admin_a").get_json()["result"][0]
+    assert first["package_count"] >= 1 and first["title"]
+    assert _for_user(client, world, "admin_a").headers["Cache-Control"].startswith("private")
+    refused = _for_user(client, world, "admin_a", status=409, permission="fly").get_json()
+    assert refused["error"]["__type"] == "Validation Error" and "permission" in refused["error"]
