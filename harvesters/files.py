@@ -163,8 +163,10 @@ def _parse_csv(text: str) -> list[list[str | None]]:
 
 
 def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
-    """The first worksheet, read-only (openpyxl parses through defusedxml: entity declarations are
-    refused); an archive whose members claim absurd sizes is refused before openpyxl opens it."""
+    """The worksheet that holds the catalogue, read-only (openpyxl parses through defusedxml: entity declarations are
+    refused): the first one with a column naming the file (a template's instructions sheet, 填写说明, often comes
+    first, and its text was read as the headers), else the first one. An archive whose members claim absurd sizes is
+    refused before openpyxl opens it."""
     import openpyxl  # heavy; only for an XLSX sheet
 
     try:
@@ -181,7 +183,35 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
         raise SheetError(Message(N_("%(name)s: cannot be read as XLSX (%(error)s)"), name=name,
                                  error=f"{exc.__class__.__name__}: {exc}")) from exc
     try:
-        ws = book.worksheets[0]
+        first: list[list[str | None]] | SheetError | None = None
+        for ws in book.worksheets:
+            try:
+                rows: list[list[str | None]] | SheetError = _worksheet_rows(name, book, ws)
+            except SheetError as exc:  # an instructions sheet's formula: refused only if no other sheet is the one
+                rows = exc
+            if first is None:
+                first = rows
+            if not isinstance(rows, SheetError) and _names_the_file(rows):
+                return rows
+        if isinstance(first, SheetError):
+            raise first
+        return first or []
+    finally:
+        book.close()
+
+
+def _names_the_file(rows: list[list[str | None]]) -> bool:
+    """Whether a worksheet's header rows (`_header_at`) name the file column."""
+    filled = [row for row in rows if any(c is not None for c in row)]
+    if not filled:
+        return False
+    header = filled[_header_at(filled)]
+    return "file" in {filemeta.field_for_header(filemeta.cell_text(h) or "") for h in header}
+
+
+def _worksheet_rows(name: str, book, ws) -> list[list[str | None]]:
+    """One worksheet's rows as text, its merged cells filled and its formulas with no saved value refused."""
+    try:
         ws.reset_dimensions()  # a sheet's own <dimension> is not trusted (see quality/tabular/sheets.py)
         rows = []
         for row in ws.iter_rows(values_only=True):
@@ -195,8 +225,6 @@ def _xlsx_rows(name: str, content: bytes) -> list[list[str | None]]:
     except Exception as exc:  # noqa: BLE001
         raise SheetError(Message(N_("%(name)s: cannot be read as XLSX (%(error)s)"), name=name,
                                  error=f"{exc.__class__.__name__}: {exc}")) from exc
-    finally:
-        book.close()
     _fill_merged(rows, merged)
     _mark_unsaved(name, rows, unsaved)
     while rows and all(c is None for c in rows[-1]):

@@ -677,3 +677,33 @@ def test_two_folders_files_of_one_name_are_two_identifiers(runtime, add_source, 
     assert sorted(ds.identifier for ds in got.values()) == ["http://127.0.0.1:9/planning/parking-lots.csv",
                                                              "http://127.0.0.1:9/transport/parking-lots.csv"]
     assert _datasets(runtime, "local")["parking-lots.csv"].identifier is None
+
+
+def test_an_xlsx_sheets_catalogue_is_found_after_an_instructions_worksheet(runtime, add_source, tmp_path):
+    """A government template puts its instructions (填写说明) first and the catalogue (目录) second: the first
+    worksheet was read, and the job said there was no column naming the file, its "headers" the instructions' text.
+    The worksheet that names the file column is the one read; a workbook with none says so of its first."""
+    folder = tmp_path / "bureau"
+    folder.mkdir()
+    (folder / "人口.csv").write_text("区县,人口\n婺城区,100\n", "utf-8")
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "填写说明"
+    notes.append(["请在“目录”工作表中填写，每个文件一行。"])
+    notes.append(["日期写作 2024-03-31 或 2024年3月31日。"])
+    catalogue = book.create_sheet("目录")
+    catalogue.append(["文件", "标题", "许可"])
+    catalogue.append(["人口.csv", "各区县人口", "CC-BY-4.0"])
+    out = io.BytesIO()
+    book.save(out)
+    (folder / "元数据.xlsx").write_bytes(out.getvalue())
+    add_source("bureau", "datapackage", str(folder))
+    summary = harvest(runtime, "bureau").to_dict()
+    assert (summary["added"], summary["errored"]) == (1, 0), summary
+    got = _datasets(runtime, "bureau")["人口.csv"]
+    assert got.title == {"": "各区县人口"} and got.license_id == "CC-BY-4.0"
+    # no worksheet names the file: said of the first, as before
+    (folder / "元数据.xlsx").write_bytes(_xlsx([["说明"], ["请填写"]]))
+    summary = harvest(runtime, "bureau").to_dict()
+    errors = _errors(runtime, summary["job_id"])
+    assert "no column naming the file" in errors["元数据.xlsx"].error
