@@ -242,6 +242,19 @@ def hold_back_datasets(session: Session, job_id: int, datasets: list[Dataset]) -
          "created_at": now} for ds in datasets if ds.remote_id is not None and ds.remote_id not in seen])
 
 
+def reviewed_withdrawals(session: Session, source_id: int, job_id: int) -> set[str] | None:
+    """The remote ids a person was shown as "to be withdrawn once confirmed": the HELD_BACK rows of this source's last
+    ended job before `job_id`, when that job ended needing confirmation; None when it did not (no list was shown)."""
+    last = session.execute(select(HarvestJob.id, HarvestJob.status).where(
+        HarvestJob.source_id == source_id, HarvestJob.id < job_id,
+        HarvestJob.status.in_(("finished", "failed", "needs-confirmation"))).order_by(HarvestJob.id.desc()).limit(1)
+    ).first()
+    if last is None or last.status != "needs-confirmation":
+        return None
+    return set(session.scalars(select(HarvestRecord.remote_id).where(HarvestRecord.job_id == last.id,
+                                                                     HarvestRecord.status == HELD_BACK)))
+
+
 def job_counts(session: Session, job_id: int) -> dict[str, int]:
     rows = session.execute(select(HarvestRecord.status, func.count()).where(HarvestRecord.job_id == job_id)
                            .group_by(HarvestRecord.status)).all()

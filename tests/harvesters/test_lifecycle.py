@@ -400,3 +400,34 @@ def test_a_ckan_package_listed_again_unchanged_is_restored_by_an_incremental_run
     assert rows[-1] == "restored"
     again = harvest(runtime, "bham").to_dict()  # nothing more to restore: no package_show
     assert (again["updated"], again["withdrawn"]) == (0, 0)
+
+
+def test_confirming_withdraws_the_list_a_person_read_and_holds_what_went_since(runtime, add_source, local_server,
+                                                                             fixtures_dir):
+    """`--confirm-withdrawals` withdrew whatever the next run found missing, which may be more than the titles a person
+    read under "to be withdrawn once confirmed". It withdraws that list; what went missing since is held to the rule
+    unasked (held back again, and said so, when it is too many), and a second confirmation takes it."""
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    document["dataset"] = document["dataset"][:30]
+    _serve(local_server, document)
+    add_source("treasury", "datajson", local_server.url("/data.json"), publisher="treasury")
+    assert harvest(runtime, "treasury").to_dict()["added"] == 30
+    shorter = copy.deepcopy(document)
+    shorter["dataset"] = shorter["dataset"][:21]  # 9 of 30 gone: held back, listed for a person
+    _serve(local_server, shorter)
+    held = harvest(runtime, "treasury")
+    assert (held.status, held.withdrawn) == ("needs-confirmation", 0)
+    reviewed = {d["identifier"] for d in document["dataset"][21:]}
+    shorter["dataset"] = shorter["dataset"][:14]  # 7 more gone before the person confirms
+    _serve(local_server, shorter)
+    confirmed = harvest(runtime, "treasury", confirm=True)
+    assert (confirmed.status, confirmed.withdrawn) == ("needs-confirmation", 9), confirmed
+    assert "the 9 datasets confirmed were withdrawn; 7 more are gone" in confirmed.error
+    with runtime.sessionmaker() as session:
+        states = dict(session.execute(select(Dataset.remote_id, Dataset.state)).all())
+        report = harvest_report.source_report(session, "treasury", titles=50)
+    assert {r for r, s in states.items() if s == "withdrawn"} == reviewed
+    assert report["latest"]["held_back"]["total"] == 7
+    again = harvest(runtime, "treasury", confirm=True)  # the 7 now read and confirmed
+    assert (again.status, again.withdrawn) == ("finished", 7)
+    assert len(_active(runtime)) == 14
