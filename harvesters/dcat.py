@@ -11,7 +11,7 @@ from catalog_schema import dcat
 from catalog_schema.record import Record
 from harvesters.base import Harvester, HarvestError, RemoteItem
 from harvesters.messages import N_, Message
-from harvesters.reading import read
+from harvesters.reading import read, wrong_type
 
 MAX_PAGES = 10_000
 
@@ -68,7 +68,13 @@ class DcatHarvester(Harvester):
             try:
                 parsed = dcat.parse_catalog(doc.content, format=syntax, base=doc.url)
             except ValueError as exc:
-                raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
+                if not str(exc).startswith("could not parse"):
+                    raise HarvestError(N_("%(url)s: %(error)s"), url=url, error=exc) from exc
+                # the parser's own complaint was three lines of rdflib's (b''^b'Service temporarily ...'): said as
+                # what the answer is, another kind of catalog, or text that is no RDF, with how it begins
+                raise (wrong_type(url, doc.content, self.type) or HarvestError(
+                    N_("%(url)s: the answer is no RDF (read as %(syntax)s); it begins “%(start)s”"), url=url,
+                    syntax=syntax, start=_start(doc.content))) from exc
             for rec in parsed.records:
                 remote_id = rec.get("uri") or rec.get("identifier")
                 if not remote_id:
@@ -86,6 +92,12 @@ class DcatHarvester(Harvester):
         if not isinstance(payload, dict) or not isinstance(payload.get("record"), dict):
             raise ValueError("no mapped dataset in the item")
         return copy.deepcopy(payload["record"])  # the payload stays as the source described it
+
+
+def _start(content: bytes, limit: int = 80) -> str:
+    """How an answer begins, as one line of text (a quoted sample for a sentence)."""
+    text = " ".join(content[:limit * 4].decode("utf-8", "replace").split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _check_json_ld(url: str, content: bytes) -> None:

@@ -81,6 +81,10 @@ CASES = [
         b'<?xml version="1.0"?><error><code>503</code><message>Service temporarily unavailable</message></error>',
         "application/xml")},
          "{url}: the server answered with an error: 503: Service temporarily unavailable"),
+    Case("dcat-plain-text", "dcat-turtle",
+         lambda s: {"/catalog-1.ttl": _page(b"Service temporarily unavailable.\nTry again later.\n", "text/plain")},
+         "{url}: the answer is no RDF (read as turtle); it begins \u201cService temporarily unavailable. Try again "
+         "later.\u201d"),
     Case("dcat-empty-catalog", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(EMPTY_DCAT, "text/turtle")},
          "{url}: the catalog lists no datasets"),
     Case("dcat-given-a-data-json", "dcat-turtle", lambda s: {"/catalog-1.ttl": _page(
