@@ -606,23 +606,17 @@ def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, s
         # is held to the rule unasked (it went whatever this run found missing, more than the list a person read)
         reviewed = harvest_store.reviewed_withdrawals(session, source_id, job_id) if policy.confirmed else None
         unreviewed = [ds for ds in gone if ds.remote_id not in reviewed] if reviewed is not None else []
-        if unreviewed:
+        held: Message | None = None
+        if unreviewed and WithdrawPolicy(max_share=policy.max_share).holds_back(len(unreviewed), active):
             gone = [ds for ds in gone if ds.remote_id in reviewed]
-            if WithdrawPolicy(max_share=policy.max_share).holds_back(len(unreviewed), active):
-                harvest_store.hold_back_datasets(session, job_id, unreviewed)
-                harvest_store.withdraw(session, job_id, gone,
-                                       reason=Message(WITHDRAWN_REASON, source=source_name, job=job_id))
-                if index is not None and gone:
-                    index(session, [ds.id for ds in gone])
-                session.commit()
-                return Message(N_("%(source)s: the %(confirmed)s datasets confirmed were withdrawn; %(gone)s more are "
-                                  "gone beside the list that was confirmed (%(share)s of the %(active)s, more than the "
-                                  "%(max)s one run may withdraw unasked) and were not. If the source really removed "
-                                  "them, run `opendata harvest %(source)s --confirm-withdrawals` again."),
-                               source=source_name, confirmed=len(gone), gone=len(unreviewed), active=active,
-                               share=f"{len(unreviewed) / active:.0%}", max=f"{policy.max_share:.0%}")
-            gone += unreviewed
-        if policy.holds_back(len(gone), active):
+            harvest_store.hold_back_datasets(session, job_id, unreviewed)
+            held = Message(N_("%(source)s: the %(confirmed)s datasets confirmed were withdrawn; %(gone)s more are gone "
+                              "beside the list that was confirmed (%(share)s of the %(active)s, more than the %(max)s "
+                              "one run may withdraw unasked) and were not. If the source really removed them, run "
+                              "`opendata harvest %(source)s --confirm-withdrawals` again."),
+                           source=source_name, confirmed=len(gone), gone=len(unreviewed), active=active,
+                           share=f"{len(unreviewed) / active:.0%}", max=f"{policy.max_share:.0%}")
+        elif policy.holds_back(len(gone), active):
             harvest_store.hold_back_datasets(session, job_id, gone)  # listed by the report: what confirming withdraws
             session.commit()
             return Message(N_("%(source)s no longer lists %(gone)s of the %(active)s datasets the catalog holds "
@@ -634,7 +628,7 @@ def withdraw_gone(factory: sessionmaker[Session], job_id: int, source_id: int, s
         if index is not None and gone:
             index(session, [ds.id for ds in gone])
         session.commit()
-    return None
+    return held
 
 
 def heartbeat(factory: sessionmaker[Session], job_id: int) -> None:
