@@ -212,6 +212,12 @@ def active_from_source(session: Session, source_id: int) -> int:
         Dataset.source_id == source_id, Dataset.state == "active")) or 0
 
 
+def active_datasets_from_source(session: Session, source_id: int) -> list[Any]:
+    """(id, remote_id) of this source's active datasets (what hold_back_datasets reads of them)."""
+    return list(session.execute(select(Dataset.id, Dataset.remote_id).where(Dataset.source_id == source_id,
+                                                                            Dataset.state == "active")))
+
+
 def withdraw(session: Session, job_id: int, datasets: list[Dataset], *, reason: str) -> list[Dataset]:
     """Withdraw `datasets` (kept, hidden, restorable) as job `job_id`'s doing; returns them."""
     for ds in datasets:

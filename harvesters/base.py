@@ -305,6 +305,13 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
         incremental = harvester.incremental
 
     gathered = 0
+    check = ListingCheck(factory, job_id, source_id, source_name,
+                         skip=incremental or bool(policy and policy.confirmed))
+
+    def imported(items: list[RemoteItem]) -> None:
+        check([item.remote_id for item in items if item.error is None])
+        import_batch(factory, job_id, source_id, importer, items, default_publisher, index, on_record)
+
     with Pulse(factory, job_id, heartbeat_every), BackgroundCheckpoints(factory.kw.get("bind")):
         try:
             items: list[RemoteItem] = []
@@ -316,17 +323,18 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
                     items.append(item)
                     gathered += item.error is None  # error rows (an unreadable entry, a sheet row) list no dataset
                     if len(items) >= batch:
-                        import_batch(factory, job_id, source_id, importer, items, default_publisher, index,
-                                     on_record)
+                        imported(items)
                         items = []
             if items:
-                import_batch(factory, job_id, source_id, importer, items, default_publisher, index, on_record)
+                imported(items)
             if not gathered and not incremental and not (policy and policy.confirmed):
                 raise nothing_listed(harvester, source_url)
             listed = harvester.current_ids() if incremental else None
             if listed:
                 restore_relisted(factory, job_id, source_id, harvester, importer, listed, default_publisher, index,
                                   on_record, batch)
+        except HeldBack as held:
+            return close_job(factory, job_id, NEEDS_CONFIRMATION, error=held.message)
         except Exception as exc:  # the source as a whole failed: keep what was imported, withdraw nothing
             reraise_interruption(exc)  # not the source: the process is stopping (the job's heartbeat stops too)
             log.warning("harvest of %s failed: %s", source_name, exc)
@@ -338,6 +346,46 @@ def run_job(factory: sessionmaker[Session], job_id: int, harvester_cls: type[Har
             held_back = withdraw_gone(factory, job_id, source_id, source_name, index, listed=listed,
                                       policy=policy or WithdrawPolicy())
     return conclude_job(factory, job_id, source_id, started, held_back)
+
+
+class HeldBack(HarvestError):
+    """The job stops before it imports anything and needs a person's confirmation (`ListingCheck`)."""
+
+
+class ListingCheck:
+    """A source compared whole that lists none of what the catalog holds from it has most likely changed how
+    it names its datasets (a data.json whose entries lost their `identifier`, a DCAT whose URIs moved to another
+    host, a Data Package with a new `id`), not replaced every dataset: imported as it is, each dataset would come in
+    a second time under its new key beside the old one the withdrawal guard keeps. So the first batch a job would
+    import (up to a batch of the source's listing: all of a small source) is checked first: when the catalog holds
+    active datasets from the source and none of the batch's ids is one it ever harvested from it, the job imports
+    nothing, notes every active dataset as to be withdrawn once confirmed, and ends needing confirmation. An
+    incremental gather (what changed since the last run) and a confirmed run are not checked."""
+
+    def __init__(self, factory: sessionmaker[Session], job_id: int, source_id: int, source_name: str, *,
+                 skip: bool):
+        self.factory, self.job_id, self.source_id, self.source_name = factory, job_id, source_id, source_name
+        self.done = skip
+
+    def __call__(self, remote_ids: list[str]) -> None:
+        """Check the first listing a job would import (once a job): raises HeldBack when the source looks
+        re-keyed."""
+        if self.done or not remote_ids:
+            return
+        self.done = True
+        with self.factory() as session:
+            active = harvest_store.active_from_source(session, self.source_id)
+            if not active or harvest_store.known_records(session, self.source_id, remote_ids):
+                return
+            held = harvest_store.active_datasets_from_source(session, self.source_id)
+            harvest_store.hold_back_datasets(session, self.job_id, held)
+            session.commit()
+        raise HeldBack(N_("%(source)s lists %(listed)s datasets and none of them is one of the %(active)s the catalog "
+                          "holds from it: the source has most likely changed its datasets' identifiers (a data.json "
+                          "entry without its `identifier`, a DCAT whose URIs moved), and importing them would add each "
+                          "dataset a second time. Nothing was imported or withdrawn. If the source really replaced its "
+                          "datasets, run `opendata harvest %(source)s --confirm-withdrawals`."),
+                       source=self.source_name, listed=len(remote_ids), active=active)
 
 
 def restore_relisted(factory: sessionmaker[Session], job_id: int, source_id: int, harvester: Harvester,

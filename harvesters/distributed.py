@@ -37,7 +37,9 @@ from harvesters.base import (
     FINISHED,
     NEEDS_CONFIRMATION,
     Harvester,
+    HeldBack,
     JobSummary,
+    ListingCheck,
     Pulse,
     RemoteItem,
     WithdrawPolicy,
@@ -113,10 +115,13 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
         importer = _harvester(session, job, harvester_cls, http)[0]  # maps what this task imports itself
     detached = set(harvester.config.get("detached") or [])
     seen: set[str] = set()
+    listing: list[str] = []  # the ids the first batch sent or imported lists (ListingCheck)
     gathered = 0
     batch: list[dict[str, Any]] = []
     local: list[RemoteItem] = []
     pulse = Pulse(factory, job_id, heartbeat_every) if heartbeat_every else Pulse(factory, job_id)
+    check = ListingCheck(factory, job_id, source_id, source_name,
+                         skip=harvester.incremental or bool(policy and policy.confirmed))
     with pulse:
         try:
             for item in harvester.gather():
@@ -125,19 +130,24 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
                 if item.remote_id in seen or item.remote_id in detached:
                     continue
                 seen.add(item.remote_id)
+                if item.error is None and not check.done:
+                    listing.append(item.remote_id)
                 encoded = encode_item(item)
                 if encoded is None:
                     local.append(item)
                 else:
                     batch.append(encoded)
                 if len(batch) >= batch_size:
+                    check(listing)
                     send_batch(batch)
                     batch = []
                 if len(local) >= batch_size:
+                    check(listing)
                     import_batch(factory, job_id, source_id, importer, local, default_publisher, index, None)
                     local = []
             if not gathered and not harvester.incremental and not (policy and policy.confirmed):
                 raise nothing_listed(harvester, source_url)
+            check(listing)
             if batch:
                 send_batch(batch)
             if local:
@@ -145,6 +155,9 @@ def gather_job(factory: Factory, job_id: int, harvester_cls: type[Harvester], *,
             listed = harvester.current_ids() if harvester.incremental else None
             relisted = restore_relisted(factory, job_id, source_id, harvester, importer, listed, default_publisher,
                                          index, None, batch_size, read=seen) if listed else 0
+        except HeldBack as held:
+            close_job(factory, job_id, NEEDS_CONFIRMATION, error=held.message)
+            return None
         except Exception as exc:
             reraise_interruption(exc)
             if _database_unavailable(exc):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -431,3 +432,71 @@ def test_confirming_withdraws_the_list_a_person_read_and_holds_what_went_since(r
     again = harvest(runtime, "treasury", confirm=True)  # the 7 now read and confirmed
     assert (again.status, again.withdrawn) == ("finished", 7)
     assert len(_active(runtime)) == 14
+
+
+def test_a_source_that_renamed_every_dataset_imports_nothing_until_confirmed(runtime, add_source, local_server,
+                                                                            fixtures_dir, client):
+    """A data.json whose entries lost their `identifier` names every dataset by another key (its landing page,
+    its title). Imported as it was, each dataset came in a second time beside the old one the withdrawal guard
+    kept: the catalog doubled. Now the job imports nothing and needs confirmation, in one process and on
+    workers; confirming replaces the old datasets with the new ones."""
+    from app.jobs import queue_harvest
+    from harvesters import registry
+    from harvesters.distributed import gather_job
+
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    document["dataset"] = document["dataset"][:12]
+    _serve(local_server, document)
+    add_source("treasury", "datajson", local_server.url("/data.json"), publisher="treasury")
+    assert harvest(runtime, "treasury").added == 12
+    before = _active(runtime)
+
+    rekeyed = copy.deepcopy(document)
+    for entry in rekeyed["dataset"]:
+        del entry["identifier"]
+    _serve(local_server, rekeyed)
+    held = harvest(runtime, "treasury")
+    assert (held.status, held.added, held.withdrawn) == ("needs-confirmation", 0, 0), held
+    # keyed by their landing pages now, which some share (those are error rows: one identifier twice)
+    listed = int(re.match(r"treasury lists (\d+) datasets and none of them is one of the 12 the catalog holds ",
+                          held.error).group(1))
+    assert 0 < listed <= 12
+    assert "--confirm-withdrawals" in held.error
+    assert _active(runtime) == before  # nothing added, nothing withdrawn
+    with runtime.sessionmaker() as session:
+        report = harvest_report.source_report(session, "treasury", titles=50)
+        assert session.scalar(select(func.count()).select_from(Dataset)) == 12
+    assert report["latest"]["held_back"]["total"] == 12  # what confirming withdraws, listed for a person
+    page = client.get("/harvest/source/treasury?lang=zh_CN").get_data(as_text=True)
+    assert f"treasury 列出 {listed} 个数据集，其中没有一个是目录从它收录的 12 个数据集之一" in page
+
+    job_id = queue_harvest(runtime, "treasury")  # the same on workers: the gather sends no batch
+    sent: list = []
+    cls = registry.get("datajson", runtime.settings["HARVESTERS"])
+    assert gather_job(runtime.sessionmaker, job_id, cls, http=runtime.http(), send_batch=sent.append) is None
+    assert sent == []
+    with runtime.sessionmaker() as session:
+        job = session.get(HarvestJob, job_id)
+        assert job.status == "needs-confirmation" and job.error == held.error
+    assert _active(runtime) == before
+
+    confirmed = harvest(runtime, "treasury", confirm=True)  # a person checked: the source did replace them
+    assert (confirmed.status, confirmed.added, confirmed.withdrawn) == ("finished", listed, 12), confirmed
+    assert not set(_active(runtime)) & set(before) and len(_active(runtime)) == listed
+
+
+def test_a_source_adding_datasets_beside_the_ones_it_listed_is_not_held(runtime, add_source, local_server,
+                                                                        fixtures_dir):
+    """The check holds only a first batch naming none of what the catalog holds: a source that lists new
+    datasets first and its old ones after imports as before."""
+    document = json.loads((fixtures_dir / FIXTURE).read_text("utf-8"))
+    first = copy.deepcopy(document)
+    first["dataset"] = first["dataset"][5:15]
+    _serve(local_server, first)
+    add_source("treasury", "datajson", local_server.url("/data.json"), publisher="treasury")
+    assert harvest(runtime, "treasury").added == 10
+    grown = copy.deepcopy(document)
+    grown["dataset"] = grown["dataset"][:15]  # five new ones listed before the ten
+    _serve(local_server, grown)
+    summary = harvest(runtime, "treasury")
+    assert (summary.status, summary.added, summary.unchanged) == ("finished", 5, 10), summary
