@@ -10,8 +10,8 @@ data is withheld (HTTP 451, CKAN ``Authorization Error``) or masked as in the ot
 
 Differences, documented in docs/api.md: ``q`` matches text anywhere in a cell, case-insensitively (no
 word stemming, which does not fit Chinese); ``total`` is always exact (counting is cheap here), so
-``total_was_estimated`` is false; a ``limit`` above the cap, or an ``offset`` past the last row, is a
-Validation Error rather than silently cut.
+``total_was_estimated`` is false; a ``limit`` above the cap is a Validation Error rather than silently cut
+(an ``offset`` past the last row answers no records, as CKAN's does).
 """
 
 from __future__ import annotations
@@ -221,11 +221,7 @@ def datastore_search(params: dict) -> Response:
         except ActionError as exc:
             return envelope("datastore_search", {"success": False, "error": {
                 "__type": exc.type, "message": exc.message, **exc.fields}}, exc.status)
-        if query.offset and result.total is not None and query.offset > result.total:
-            past = T_("Past the last row (%(total)s rows match)", total=result.total)
-            return envelope("datastore_search", {"success": False, "error": {
-                "__type": "Validation Error", "message": Text("%(field)s: %(why)s", field="offset", why=past),
-                "offset": [past]}}, 409)
+        # an offset past the last row answers no records and the total, as CKAN's (PostgreSQL's OFFSET) does
         out: dict[str, Any] = {"include_total": include_total, "limit": query.limit,
                                "records_format": records_format, "resource_id": dist.id,
                                "total_estimation_threshold": threshold}

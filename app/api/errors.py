@@ -86,6 +86,42 @@ ERROR_SCHEMA = {
 }
 
 
+#: The 451 of a file withheld for personal data (app.services.serving.withheld_response): the error shape with why
+#: (`code`: personal-data, not-checked, unreadable, not-maskable), which kinds were found in which columns, whom to ask.
+WITHHELD_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {"error": {
+        "type": "object",
+        "required": ["status", "code", "message", "message_zh", "contact", "dataset", "distribution", "kinds",
+                     "columns", "policy"],
+        "additionalProperties": False,
+        "properties": {
+            "status": {"type": "integer", "const": 451},
+            "code": {"type": "string", "enum": ["personal-data", "not-checked", "unreadable", "not-maskable"],
+                     "description": "personal-data: found in the file; not-checked: not scanned yet; unreadable: the "
+                                    "file could not be read to be scanned; not-maskable: a format the gate cannot "
+                                    "mask (its masked conversions are given in `masked`)"},
+            "message": {"type": "string", "description": "Why, in the request's language"},
+            "message_zh": {"type": "string", "description": "Why, in Chinese"},
+            "contact": {"type": "object", "description": "Whom to ask: name, email, url, publisher {slug, name, page}"},
+            "dataset": {"type": "string", "description": "The dataset's slug"},
+            "distribution": {"type": "string", "description": "The file's id"},
+            "kinds": {"type": "object", "additionalProperties": {"type": "integer"},
+                      "description": "Cells found per kind of personal data (id_number, phone, email, bank_card)"},
+            "columns": {"type": "object", "additionalProperties": {"type": "object",
+                                                                   "additionalProperties": {"type": "integer"}},
+                        "description": "Cells per kind in each column; a column named by personal data is "
+                                       "[redacted]"},
+            "policy": {"type": ["string", "null"], "description": "The gate's policy that decided (withhold, redact)"},
+            "masked": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "not-maskable: the masked conversions' addresses by format"},
+        },
+    }},
+}
+
+
 class ApiError(Exception):
     """Raise from a view to answer with the stable error shape."""
 

@@ -243,7 +243,8 @@ def build_document(registry: Registry, server_url: str) -> dict[str, Any]:
         for status in sorted(statuses):
             responses[str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
                                       "content": {"application/json": {
-                                          "schema": {"$ref": "#/components/schemas/Error"}}}}
+                                          "schema": {"$ref": "#/components/schemas/"
+                                                             + ("Withheld" if status == 451 else "Error")}}}}
         params = [p.to_openapi(registry.text(p.description))
                   for p in e.path_params() + e.query_params() + e.header_params()]
         if e.cache:

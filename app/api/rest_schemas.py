@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from app.api.errors import ERROR_SCHEMA
+from app.api.errors import ERROR_SCHEMA, WITHHELD_SCHEMA
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -66,6 +66,7 @@ TIME = _nullable("string", format="date-time")
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": ERROR_SCHEMA,
+    "Withheld": WITHHELD_SCHEMA,
     **_record_schemas(),
     "DatasetSummary": _obj(["id", "slug", "title", "publisher", "stars", "score", "modified", "links"], {
         "id": {"type": "string"}, "slug": {"type": "string"}, "title": LANGMAP, "publisher": PUBLISHER_REF,

@@ -288,7 +288,7 @@ def method_not_allowed(error):
         from app.api.ckan_action import envelope
 
         resp = envelope(request.path.rstrip("/").rsplit("/", 1)[-1][:100], {"success": False, "error": {
-            "__type": "Bad request", "message": why}}, 405)
+            "__type": "Bad Request", "message": why}}, 405)
     elif not _outside_the_apis() or (_machine_door() and not is_browser()):
         resp = error_response(405, "method-not-allowed", why)
     elif is_browser():

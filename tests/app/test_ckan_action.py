@@ -368,6 +368,7 @@ def test_package_show_qa_and_the_other_reads(live):
     assert head.status_code == 200 and head.get_data() == b""
     wrong = live.app.test_client().delete("/api/3/action/package_search")
     assert wrong.status_code == 405 and wrong.json["success"] is False and "POST" in wrong.headers["Allow"]
+    assert wrong.json["error"]["__type"] == "Bad Request"  # as every other such error spells it
     raw = live.app.test_client().get("/api/3/action/package_show?id=no-such-dataset")
     assert raw.status_code == 404
     assert raw.json["error"]["__type"] == "Not Found Error" and raw.json["success"] is False
