@@ -13,7 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Rule as WerkzeugRule
+
+#: The largest id a database column holds (a signed 64-bit integer): `/harvest/job/99999999999999999999` was a 500
+#: (OverflowError binding it to SQLite), a number no row has.
+MAX_ID = 2**63 - 1
 
 
 class Rule(WerkzeugRule):
@@ -30,7 +36,32 @@ class Rule(WerkzeugRule):
         return build_on_first_use
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:...>` that matches no number past what a database column holds: such an address is a 404, not a 500."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class RequestJSON(DefaultJSONProvider):
+    """Flask's JSON, reading a body nested past Python's recursion limit as malformed JSON: `request.get_json()`
+    raised RecursionError (every REST write answered 500 to `[[[...]]]` 100,000 deep), now its 400."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 class LazyRoutesFlask(Flask):
-    """Flask with these rules for every route, the static files' one (added while Flask starts) included."""
+    """Flask with these rules for every route, the static files' one (added while Flask starts) included, ids
+    bounded (`BoundedInt`) and request bodies read by `RequestJSON`."""
 
     url_rule_class = Rule
+    json_provider_class = RequestJSON
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = BoundedInt
