@@ -20,6 +20,7 @@ from app.request_context import db_session
 from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
 from harvesters import messages
+from plumbing.credentials import hidden
 
 bp = Blueprint("harvest_status", __name__)
 
@@ -41,7 +42,7 @@ def source_address(url: str | None) -> str:
     sysadmin (the demo's pages showed /srv/.../package_search.json to anyone)."""
     text = str(url or "")
     if text.lower().startswith(("http://", "https://")):
-        return text
+        return hidden(text)  # its password or api_key said as *** (plumbing.credentials)
     from app.security import current_account
 
     user = current_account()
@@ -67,7 +68,7 @@ def harvest_error(text: str | None, detail: dict | None = None) -> str:
     is rendered from the msgid too: a kind of errors (`harvest_report.kind_detail`) keeps the message's own
     words whole, where the stored English kind had its fixed text's numbers turned into "<n>" and was cut at a
     "; " of its own, and a record row's "ValueError: " (Python's word, not the reader's) is not shown."""
-    return messages.render(detail, text, gettext)
+    return hidden(messages.render(detail, text, gettext))  # an error repeats the address, credentials and all
 
 
 PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page

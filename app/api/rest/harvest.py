@@ -17,6 +17,7 @@ from app.request_context import db_session
 from app.texts import T_
 from catalog_schema import harvest_report
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
+from plumbing.credentials import hidden
 
 MAX_JOB_ERRORS = 1000
 MAX_PAYLOAD_CHARS = 20_000
@@ -33,20 +34,32 @@ def _mask(config: Any) -> Any:
     return config
 
 
+def _errors_hidden(value: Any) -> Any:
+    """A report with the credentials of every error's text hidden (an error repeats the address it failed on)."""
+    if isinstance(value, dict):
+        return {k: hidden(v) if k in ("error", "kind") and isinstance(v, str) else _errors_hidden(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_errors_hidden(v) for v in value]
+    return value
+
+
 def _job_summary(job: HarvestJob, source_name: str) -> dict[str, Any]:
     return {"id": job.id, "source": source_name, "status": job.status, "full": bool(job.full),
             "created_at": iso(job.created_at), "started_at": iso(job.started_at),
             "finished_at": iso(job.finished_at), "added": job.added, "updated": job.updated,
-            "unchanged": job.unchanged, "withdrawn": job.withdrawn, "errored": job.errored, "error": job.error,
+            "unchanged": job.unchanged, "withdrawn": job.withdrawn, "errored": job.errored,
+            "error": hidden(job.error) if job.error is not None else None,
             "links": {"self": api_url(".harvest_job", job_id=job.id)}}
 
 
 def public_address(url: str | None) -> str:
-    """A source's address as the API says it to anyone: a web address as it is; a path on the portal's server by
-    its last part only (local:package_search.json), not the server's folders, unless a sysadmin asks."""
+    """A source's address as the API says it to anyone: a web address with its credentials hidden (a password, an
+    api_key in its query: plumbing.credentials); a path on the portal's server by its last part only
+    (local:package_search.json), not the server's folders, unless a sysadmin asks."""
     text = str(url or "")
     if text.lower().startswith(("http://", "https://")):
-        return text
+        return hidden(text)
     from app.services.serving import viewer
 
     user = viewer(db_session())
@@ -133,7 +146,7 @@ def harvest_source_report(name: str):
     report = harvest_report.source_report(db_session(), name, jobs=args["jobs"], titles=args["titles"])
     if report is None:
         raise ApiError(404, "not-found", T_("No harvest source named %(name)s.", name=repr(name[:80])))
-    doc = harvest_report.to_json(report)
+    doc = _errors_hidden(harvest_report.to_json(report))
     doc["source"]["url"] = public_address(doc["source"].get("url"))
     for job in doc["jobs"]:
         job["links"] = {"self": api_url(".harvest_job", job_id=job["id"])}
@@ -170,7 +183,7 @@ def harvest_job(job_id: int):
     for r in records:
         payload = r.payload
         cut = payload is not None and len(payload) > MAX_PAYLOAD_CHARS
-        doc["errors"].append({"remote_id": r.remote_id, "stage": r.stage, "error": r.error,
+        doc["errors"].append({"remote_id": r.remote_id, "stage": r.stage, "error": hidden(r.error),
                               "payload": payload[:MAX_PAYLOAD_CHARS] if cut else payload,
                               "payload_truncated": cut, "created_at": iso(r.created_at)})
     return conditional(doc, None, LIVE_CACHE)
