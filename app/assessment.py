@@ -51,7 +51,7 @@ def previous_evidence(row: Distribution) -> Previous:
     return Previous(etag=row.etag, last_modified=row.last_modified_header, archive_path=row.archive_path,
                     archive_hash=row.archive_hash, archive_size=row.archive_size, media_type=row.detected_media_type,
                     first_failure=row.first_failure, last_success=row.last_success,
-                    failure_count=row.failure_count or 0)
+                    failure_count=row.failure_count or 0, truncated=bool(row.archive_truncated))
 
 
 def store_check(row: Distribution, check: CheckResult) -> None:
@@ -64,6 +64,8 @@ def store_check(row: Distribution, check: CheckResult) -> None:
         evidence.update(archive_path=check.path, archive_hash=check.sha256, archive_size=check.size,
                         etag=check.etag, last_modified_header=check.last_modified,
                         detected_media_type=check.media_type)
+        if check.status == "ok":  # a new copy (a 304 keeps the copy, and what was known of it)
+            evidence["archive_truncated"] = bool(check.truncated)
     set_evidence(row, **evidence)
 
 
@@ -299,7 +301,8 @@ def stored_check(row: Distribution) -> CheckResult:
     return CheckResult(url=row.download_url or row.access_url or "", status=row.check_status,
                        checked_at=row.last_checked or utcnow(), final_url=row.final_url, http_status=row.http_status,
                        error=row.check_error, media_type=row.detected_media_type, size=row.archive_size,
-                       sha256=row.archive_hash, path=row.archive_path, etag=row.etag,
+                       sha256=row.archive_hash, path=row.archive_path, truncated=bool(row.archive_truncated),
+                       etag=row.etag,
                        last_modified=row.last_modified_header, first_failure=row.first_failure,
                        last_success=row.last_success, failure_count=row.failure_count or 0)
 

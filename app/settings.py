@@ -275,7 +275,8 @@ SETTINGS: list[Setting] = [
     Setting("SECRET_KEY", None, N_("Key that signs sessions and CSRF tokens. Required in production; "
             "the demo makes a random one per run."), secret=True),
     Setting("MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024, N_("Size cap on any one download (harvest page or "
-            "distribution file); larger bodies are cut off and reported."), int),
+            "distribution file). A larger file is archived as its first part, enough to sniff: a file-truncated "
+            "finding says so, and its data is not served as a table."), int),
     Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, N_("Size cap on an uploaded file."), int),
     Setting("HTTP_TIMEOUT", 30.0, N_("Connect and read timeout of outbound requests, in seconds."), float),
     Setting("HTTP_TOTAL_TIMEOUT", 600.0, N_("Wall-clock cap on one outbound request, body included, in seconds "

@@ -246,6 +246,9 @@ class Distribution(Base):
     # (migration 0026). None: decided before versions were recorded.
     encoding_detector: Mapped[int | None] = mapped_column(Integer)
     archive_size: Mapped[int | None] = mapped_column(BigInteger)
+    # The archived copy is the file's first OPENDATA_MAX_DOWNLOAD_BYTES only (the file is larger): not served as the
+    # file's data (migration 0027). None or False: whole, as far as the check knew.
+    archive_truncated: Mapped[bool | None] = mapped_column(Boolean)
     archive_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     archive_path: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)

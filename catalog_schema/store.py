@@ -341,9 +341,9 @@ def add_audit_event(session: Session, **fields: Any) -> AuditEvent:
 
 #: The archive evidence of a distribution (what its last check or upload found), by column.
 EVIDENCE_COLUMNS = ("check_status", "http_status", "check_error", "final_url", "detected_format",
-                    "detected_media_type", "detected_encoding", "encoding_detector", "archive_size", "archive_hash",
-                    "archive_path", "etag", "last_modified_header", "first_failure", "last_success", "last_checked",
-                    "failure_count", "stars")
+                    "detected_media_type", "detected_encoding", "encoding_detector", "archive_size",
+                    "archive_truncated", "archive_hash", "archive_path", "etag", "last_modified_header",
+                    "first_failure", "last_success", "last_checked", "failure_count", "stars")
 
 
 def set_evidence(row: Distribution, **evidence: Any) -> None:

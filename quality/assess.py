@@ -35,6 +35,7 @@ from quality.rules import (
     pii_file,
     table_score,
     table_unreadable,
+    truncated_copy,
 )
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ log = logging.getLogger(__name__)
 #: 1.4: a distribution's media type scores its metadata points only when it means a media type as every export reads
 #: it (catalog_schema.vocab.declared_media_type: "CSV" is text/csv); words that mean none ("comma separated") lose
 #: them with a finding of their own (media-type-not-recognised), as the exports leave them out (quality/metadata.py).
-RULESET_VERSION = "1.4"
+#: 1.5: a linked file larger than the download limit, whose copy is its first part, is a finding (file-truncated,
+#: quality/rules/truncated_copy.py); what a GZIP holds is scanned for personal data (quality/tabular/whole.py).
+RULESET_VERSION = "1.5"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.
@@ -286,6 +289,7 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
         if fact.profile_error:
             dist_findings += table_unreadable.check(fact.profile_error, key)
         dist_findings += encoding_declared.check(fact.sniffed, key)
+        dist_findings += truncated_copy.check(fact.check, key)
         dist_findings += pii_file.check(fact.whole, fact.profile.pii if fact.profile is not None else None,
                                         fact.sniffed.format if fact.sniffed else None, key)
         findings += dist_findings

@@ -45,6 +45,7 @@ class Previous:
     first_failure: dt.datetime | None = None
     last_success: dt.datetime | None = None
     failure_count: int = 0
+    truncated: bool = False  # the copy kept is the file's first max_bytes only
 
 
 @dataclass
@@ -122,6 +123,7 @@ def check_url(http: GuardedSession, url: str | None, archive_dir: str | Path, *,
         if result.status == 304 and have_copy:
             base.status = "unchanged"
             base.path, base.sha256, base.size = previous.archive_path, previous.archive_hash, previous.archive_size
+            base.truncated = previous.truncated  # the copy kept, as whole or as cut as it was
             base.media_type = base.media_type or previous.media_type
             base.etag = base.etag or previous.etag
             base.last_modified = base.last_modified or previous.last_modified

@@ -40,7 +40,7 @@ CODES = {
 }
 
 #: The row API's own (app/api/rest/rows.py): no table in the row store, or one that could not be loaded.
-ROWS_CODES = {"not-in-datastore", "not-loaded"}
+ROWS_CODES = {"not-in-datastore", "not-loaded", "file-truncated"}
 
 #: What an HTTP error raised without a sentence of ours (werkzeug's default description) says in Chinese.
 GENERIC = {

@@ -121,6 +121,8 @@ def serve_table(*, dist_id: str, slug: str | None, variant: str, produce: Produc
             return refuse(404, "not-loaded", T_("The resource's table is not in the DataStore yet and cannot be "
                                                 "loaded here (%(error)s).", error=exc.strerror or str(exc)), {})
         if got is None:
+            if dist.archive_truncated:
+                return refuse(404, "file-truncated", serving.truncated_copy(), {})
             if not dist.archive_hash:
                 why = T_("The resource has not been downloaded and archived yet, so it has no rows in the "
                          "DataStore.")

@@ -180,9 +180,10 @@ def digest_path(root: Path, sha256: str) -> Path:
 
 
 def loadable(dist) -> bool:
-    """Whether `dist` (a Distribution) has an archived copy of a format the store loads."""
+    """Whether `dist` (a Distribution) has an archived copy of a format the store loads: whole, not the first part
+    of a file larger than the download limit (`archive_truncated`: its rows would be taken for all of them)."""
     return bool(dist.archive_hash and dist.archive_path and (dist.detected_format or "").upper() in LOADABLE_FORMATS
-                and os.path.isfile(dist.archive_path))
+                and not getattr(dist, "archive_truncated", None) and os.path.isfile(dist.archive_path))
 
 
 # --------------------------------------------------------------------------- reading back

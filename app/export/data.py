@@ -63,9 +63,10 @@ def resource_path(slug: str, dist_id: str) -> str:
 
 
 def is_servable(dist: Distribution) -> bool:
-    """Whether the distribution's archived copy is a table this service converts."""
+    """Whether the distribution's archived copy is a table this service converts (whole: not the first part of a file
+    larger than the download limit)."""
     return bool(dist.archive_path and (dist.detected_format or "").upper() in SERVABLE_FORMATS
-                and os.path.isfile(dist.archive_path))
+                and not dist.archive_truncated and os.path.isfile(dist.archive_path))
 
 
 def served_stars(distribution: Distribution, *, site: str | None = None) -> dict[str, Any]:
@@ -133,6 +134,8 @@ def _available(ds: Dataset, dist: Distribution) -> Response | None:
     if not dist.archive_path or not os.path.isfile(dist.archive_path):
         return _error(404, "not-archived", T_("The resource has not been downloaded and archived yet, so its data "
                                               "cannot be served (it is archived when the dataset is assessed)."))
+    if dist.archive_truncated:
+        return _error(404, "file-truncated", serving.truncated_copy())
     if fmt not in SERVABLE_FORMATS:
         if not fmt:
             return _error(404, "not-tabular", T_("The resource is of an unrecognised format, not a table: only CSV, "

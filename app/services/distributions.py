@@ -165,7 +165,7 @@ def _refuted_by_copy(row: Distribution, declared: str | None) -> None:
 def _upload_evidence(row: Distribution, stored: StoredFile) -> None:
     now = utcnow()
     set_evidence(row, check_status="ok", http_status=200, final_url=row.download_url, archive_path=stored.path,
-                 archive_hash=stored.sha256, archive_size=stored.size,
+                 archive_hash=stored.sha256, archive_size=stored.size, archive_truncated=False,
                  detected_format=stored.sniffed.format if stored.sniffed else None,
                  detected_media_type=stored.sniffed.media_type if stored.sniffed else None,
                  detected_encoding=stored.sniffed.encoding if stored.sniffed else None,
@@ -362,7 +362,7 @@ def replace(actor: Actor, ds: Dataset, dist_id: str, *, url: Any = None, stream:
         _upload_evidence(row, stored)
     elif new_file:
         set_evidence(row, check_status=None, archive_path=None, archive_hash=None, archive_size=None,
-                     etag=None, last_modified_header=None)
+                     archive_truncated=None, etag=None, last_modified_header=None)
     if new_file:
         _finish_files(actor, ds, action or "publish.replace_distribution", before, distribution=row.id)
     else:

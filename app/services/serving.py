@@ -272,6 +272,13 @@ def named_columns(dist: Distribution) -> dict[str, dict[str, int]]:
 # --------------------------------------------------------------------------- explaining
 
 
+def truncated_copy() -> str:
+    """Why the data of a file larger than the download limit is not served (its copy is its first part only)."""
+    return T_("The file is larger than the portal downloads (OPENDATA_MAX_DOWNLOAD_BYTES): only its first part was "
+              "archived, so its data is not served here as a table, which would be taken for the whole; download the "
+              "file from its own address.")
+
+
 def site_url() -> str:
     return str(setting("SITE_URL") or request.url_root).rstrip("/")
 

@@ -19,6 +19,7 @@ RULES: tuple[str, ...] = (
     "quality.rules.not_parseable",
     "quality.rules.table_unreadable",
     "quality.rules.encoding_declared",
+    "quality.rules.truncated_copy",
     # a table's profile, in report order
     "quality.rules.encoding",
     "quality.rules.notes_rows",

@@ -1,6 +1,6 @@
 """Personal data anywhere in a file as it is stored, for the doors that hand out the file itself (an upload as it
 was sent, an archived version): every cell of every sheet of a workbook, every line and field of a text file,
-every member of a ZIP (workbooks and text files inside, one ZIP inside another).
+every member of a ZIP (workbooks and text files inside, one ZIP inside another), what a GZIP holds.
 
 The profile and the row store read one table: a workbook's first sheet, a ZIP's first table, the rows between
 the notes. The original file holds the rest too (a second sheet of names and ID numbers, a second CSV in the
@@ -20,9 +20,10 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 
-from plumbing.bombs import archive_bomb
+from plumbing.bombs import BOMB_MIN_BYTES, BOMB_RATIO, archive_bomb
 from quality import pii
 from quality.tabular.sheets import sheet_rows
 
@@ -86,6 +87,8 @@ def _scan(path: str, fmt: str, prefix: str, depth: int) -> dict[str, dict[str, i
         return _workbook(path, WORKBOOKS[fmt], prefix)
     if fmt == "zip":
         return _zip(path, prefix, depth) if depth < _DEPTH else {}
+    if fmt == "gzip":
+        return _gzip(path, prefix, depth) if depth < _DEPTH else {}
     with open(path, "rb") as fh:
         found = _text(fh)
     return {(prefix.rstrip("!") or WHOLE): found} if found else {}
@@ -191,6 +194,48 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
             held = []
     if held:
         yield held
+
+
+def _gzip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
+    """What a GZIP holds, unpacked to a temporary file and scanned as what it is: a ZIP (or a workbook, a ZIP too) by
+    its members, anything else as text, the file as a whole (``*``). No table is read from a GZIP, so all it holds is
+    beyond the table (a CSV of ID numbers, gzipped, was published and served whole: its compressed bytes were
+    scanned as text). Unpacking stops at a bomb's size (BOMB_RATIO times the file, at least BOMB_MIN_BYTES): nothing
+    is said of it here, and its readers refuse it."""
+    cap = max(BOMB_MIN_BYTES, os.path.getsize(path) * BOMB_RATIO)
+    with tempfile.TemporaryDirectory(prefix="whole-") as tmp:
+        target = os.path.join(tmp, "member")
+        with open(path, "rb") as src, open(target, "wb") as dst:
+            written = _gunzip(src, dst, cap)
+        if written is None or not written:
+            return {}
+        with open(target, "rb") as fh:
+            inner = "zip" if fh.read(4) == b"PK\x03\x04" else ""
+        return _scan(target, inner, prefix, depth + 1)
+
+
+def _gunzip(src, dst, cap: int) -> int | None:
+    """Unpack the GZIP `src` into `dst` as far as it goes (a stream cut short, a copy cut at the download limit, gives
+    what it holds up to the cut; members one after another, all of them); how many bytes, or None past `cap`."""
+    written = 0
+    unpack = zlib.decompressobj(wbits=31)
+    for block in iter(lambda: src.read(1 << 16), b""):
+        while block:
+            try:
+                out = unpack.decompress(block, cap + 1 - written)
+            except zlib.error:  # damaged from here on: what came before is kept
+                return written
+            written += len(out)
+            if written > cap:
+                return None
+            dst.write(out)
+            block = unpack.unconsumed_tail
+            if unpack.eof:  # another member may follow
+                block = unpack.unused_data + block
+                unpack = zlib.decompressobj(wbits=31)
+                if not block.startswith(b"\x1f\x8b"):
+                    return written
+    return written
 
 
 def _zip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:

@@ -44,6 +44,23 @@ def test_quality_file_on_samples(name, licence, stars, must):
     assert len(doc["findings"]) == len({(f["type"], f["distribution"]) for f in doc["findings"]})
 
 
+def test_a_local_file_is_scanned_whole_as_a_downloaded_one_is(tmp_path):
+    """`quality file PATH` is the agency's check before publishing: it scanned only the table of a local file (its
+    copy had no hash, and the whole-file scan is kept by one), and said a workbook with a sheet of ID numbers beside
+    its table, or a gzipped CSV of them, held no personal data."""
+    import gzip
+
+    from tests.support.personal import CLEAN_CSV, HEADER, PII_CSV, ROWS, xlsx_bytes
+
+    files = {"book.xlsx": xlsx_bytes(("人口", [["区县", "人口"], ["临江区", "120000"]]),
+                                     ("名单", [[HEADER[1], HEADER[2]], *[[row[1], row[2]] for row in ROWS]])),
+             "hotline.csv.gz": gzip.compress(PII_CSV), "clean.csv": CLEAN_CSV}
+    for name, body in files.items():
+        (tmp_path / name).write_bytes(body)
+        found = {f["type"] for f in _quality_file(tmp_path / name, "--licence", "cc-by")["findings"]}
+        assert ("pii-id-number" in found) is (name != "clean.csv"), (name, found)
+
+
 def test_a_file_without_licence_is_told_so_once():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     path = FILES / "jh-gov-office/service-statistics.csv"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, select, text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Text, select, text
 
 from catalog_schema import search as S
 from catalog_schema.changelog import INDEXED_DISTRIBUTION_FIELDS
@@ -33,6 +33,8 @@ def _other_value(column, now):
         return 987654
     if issubclass(kind, (String, Text)):
         return "changed-" + now[:max(0, (column.type.length or 40) - 8)][:20]
+    if issubclass(kind, Boolean):
+        return True
     raise AssertionError(f"no value for {column.name} of type {column.type}")
 
 

@@ -5,6 +5,7 @@ nothing beyond its table's columns gives none, and its score is what it was. Rea
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 
 from catalog_schema.record import new_distribution, new_record
@@ -25,6 +26,11 @@ FILES = {
     "notes-row.csv": f"来源：热线办 经办人身份证 {IDS[0]}\r\n".encode() + CLEAN_CSV,
     "in-the-table.csv": PII_CSV,
     "clean.xlsx": xlsx_bytes(("人口", COUNTIES), ("说明", [["字段", "含义"], ["人口", "常住人口"]])),
+    # no table is read from a GZIP: what it holds is all beyond the table (its compressed bytes were scanned as text,
+    # so a gzipped CSV of ID numbers was published and served whole)
+    "hotline.csv.gz": gzip.compress(PII_CSV),
+    "members.zip.gz": gzip.compress(zip_bytes(("a-population.csv", CLEAN_CSV), ("b-hotline.csv", PII_CSV))),
+    "cut.csv.gz": gzip.compress(PII_CSV * 3)[:-40],  # a copy cut short (at the download limit): what it holds is read
 }
 
 
@@ -66,6 +72,17 @@ def test_personal_data_outside_the_table_is_a_finding_naming_the_part(tmp_path):
     said = next(f for f in notes["findings"] if f["type"] == "pii-id-number")
     assert said["message"] == "The file holds 1 valid resident identity number outside the table."
     assert "notes rows" in said["fix"] and IDS[0] not in str(notes)
+
+
+def test_what_a_gzip_holds_is_scanned(tmp_path):
+    text = _assessed(tmp_path, "hotline.csv.gz")
+    assert _beyond_table(text) == [("pii-email", "*", "file", 1), ("pii-id-number", "*", "file", 12),
+                                   ("pii-phone", "*", "file", 12)]
+    assert text["pii"] is True and text["score"] <= assess.PII_CAP
+    assert ("pii-id-number", "b-hotline.csv", "file", 12) in _beyond_table(_assessed(tmp_path, "members.zip.gz"))
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(FILES["cut.csv.gz"])
+    assert scan_whole(path, "GZIP")["parts"]["*"]["id_number"] >= 10  # of 36, up to the cut
 
 
 def test_personal_data_in_the_table_is_told_once_by_its_columns(tmp_path):
