@@ -60,6 +60,10 @@ LOADABLE_FORMATS = TABLE_FORMATS
 ARROW_TYPES: dict[str, pa.DataType] = {"integer": pa.int64(), "year": pa.int64(), "number": pa.float64(),
                                        "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
 PASS_ROWS = 65_536
+#: The widest table the store holds: as many columns as a PostgreSQL table (CKAN's DataStore) takes. A table of
+#: 20,000 columns loaded, and every datastore_search of it ran DuckDB out of its memory (a 500 to anyone, half a
+#: gigabyte a request); it is now a load failure of its own, said at every door of its rows.
+MAX_COLUMNS = 1600
 #: Tables of fewer rows are queried from their Parquet file alone, without a DuckDB copy (`native`). A DuckDB
 #: file takes at least 512 KB (a 50-row table: 6.5 kB of Parquet) and about 9 ms of CPU to write at 5,000
 #: rows, 38 ms at 50,000, while it saves a query 0.2-0.5 ms at 5,000 rows and about 1 ms at 50,000 (a page,
@@ -259,6 +263,8 @@ def ensure(root: Path, dist) -> Loaded | Failed | None:
         return None
     key = key_of(dist)
     found = lookup(root, key)
+    if isinstance(found, Loaded) and sum(f.id != ID for f in found.fields) > MAX_COLUMNS:  # loaded before the cap
+        return too_wide(root, key, sum(f.id != ID for f in found.fields))
     if isinstance(found, Loaded) and found.db is None and wants_native(found.rows):  # a copy of the Parquet only
         native(found.path, duckdb_path(root, key))
         found = lookup(root, key)
@@ -357,6 +363,12 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def too_wide(root: Path, key: str, columns: int) -> Failed:
+    """The failure of a table wider than the store holds (`MAX_COLUMNS`)."""
+    return _write_failure(root, key, "too-wide", f"the table has {columns} columns, more than the {MAX_COLUMNS} the "
+                                                 "DataStore holds (as a PostgreSQL table, CKAN's, does)")
+
+
 def _write_failure(root: Path, key: str, reason: str, message: str) -> Failed:
     failed = Failed(sha256=key[:64], reason=reason, message=message[:1000], at=_now())
     target = error_path(root, key)
@@ -407,6 +419,9 @@ def load(root: Path, sha256: str, archive_path: str | os.PathLike, *, format: st
                                        batch_rows=PASS_ROWS)
         except TableError as exc:
             return _write_failure(root, key, exc.reason, str(exc))
+        if len(table.columns) > MAX_COLUMNS:
+            table.close()
+            return too_wide(root, key, len(table.columns))
         read_as = ((format or "").lower() or None, encoding or None)
         kept = tabular_compare.load_digest(digest_path(root, sha256))  # the comparison with the version before
         digest = None if kept is not None and kept.read_as == read_as else tabular_compare.DigestBuilder(read_as)

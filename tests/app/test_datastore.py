@@ -926,3 +926,24 @@ def test_integers_a_double_cannot_hold_are_strings_in_json(app, client):
     assert [(r["订单号"], r["数量"]) for r in converted["records"]] == expected
     assert "12345678901234567,1" in client.get(f"/dataset/rows/resource/{dist}/data.csv").get_data(as_text=True)
     assert ">12345678901234567<" in client.get(f"/dataset/rows/resource/{dist}/data.xml").get_data(as_text=True)
+
+
+def test_a_table_wider_than_the_store_holds_is_said_at_every_door_not_a_500(app, client):
+    """A CSV of 20,000 columns loaded, and each datastore_search of it ran DuckDB out of memory: a 500 (an HTML page at
+    the CKAN door) to anyone, a dump cut off mid-stream. The store holds up to MAX_COLUMNS (as a PostgreSQL table,
+    CKAN's DataStore, does): a wider table is a load failure, said at every door of its rows."""
+    from app.datastore.load import MAX_COLUMNS
+
+    def table(width: int) -> bytes:
+        return (",".join(f"c{i}" for i in range(width)) + "\n" + ",".join(str(i) for i in range(width)) + "\n").encode()
+
+    ids = _publish(app, {"wide.csv": table(MAX_COLUMNS + 1), "widest.csv": table(MAX_COLUMNS)})
+    resp = client.get("/api/3/action/datastore_search", query_string={"resource_id": ids["wide.csv"], "limit": 1})
+    assert resp.status_code == 404 and resp.get_json()["error"]["__type"] == "Not Found Error"
+    assert f"{MAX_COLUMNS + 1} columns, more than the {MAX_COLUMNS}" in resp.get_json()["error"]["message"]
+    for door in (f"/datastore/dump/{ids['wide.csv']}", f"/api/v1/datasets/rows/distributions/{ids['wide.csv']}/rows"):
+        resp = client.get(door, headers={"Accept": "application/json"})
+        assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not-loaded", (door, resp.status_code)
+    # as wide as it holds: answered
+    page = client.get("/api/3/action/datastore_search", query_string={"resource_id": ids["widest.csv"]}).get_json()
+    assert page["success"] and page["result"]["total"] == 1 and len(page["result"]["fields"]) == MAX_COLUMNS + 1
