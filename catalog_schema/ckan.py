@@ -1171,11 +1171,16 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
       `identifier` extra says another;
     - a file's format sent as package_show showed it (CSV) is the format it has: what its source said of it
       (`format_raw`) stays as it was (a file linked as .../t.csv had none, and took "CSV");
+    - an extra package_show writes from a field of the record (the `issued` date beside metadata_created), sent back
+      with the value it wrote, is that field, not a CKAN extra of the package's own (it was kept as one, and the
+      record changed: a new activity, metadata_modified moved, every export's ETag);
     - empty `ckan` extras (no key kept verbatim, no CKAN extra) are left out: they say nothing.
     """
     out = dict(rec)
     if out.get("identifier") == own_id:
         out["identifier"] = (current or {}).get("identifier")
+    if current is not None and isinstance(out.get("extras"), dict) and out["extras"].get("ckan_extras"):
+        out["extras"] = {**out["extras"], "ckan_extras": _own_extras(out["extras"]["ckan_extras"], current)}
     out["extras"] = _without_empty(out.get("extras"), ("ckan", "ckan_extras"))
     files = {}
     for dist in (current or {}).get("distributions") or []:
@@ -1193,6 +1198,26 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
     if "distributions" in out:
         out["distributions"] = dists
     return out
+
+
+def add_dated_extras(package: dict[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+    """`package` (to_ckan's, for this catalog's package_show, whose metadata_created and metadata_modified are the
+    dataset's own times) with the record's issued and modified dates as the `issued` and `modified` extras ckanext-dcat
+    keeps them in, where it has none of that key."""
+    keys = {e.get("key") for e in package.get("extras") or [] if isinstance(e, dict)}
+    for key in ("issued", "modified"):
+        if record.get(key) and key not in keys:
+            package.setdefault("extras", []).append({"key": key, "value": record[key]})
+    return package
+
+
+def _own_extras(sent: dict[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The CKAN extras `sent` less those package_show writes from `current`'s fields (to_ckan and add_dated_extras;
+    not kept as extras of its own) with the very value it writes."""
+    kept = ((current.get("extras") or {}).get("ckan_extras") or {})
+    written = {e.get("key"): e.get("value") for e in add_dated_extras(to_ckan(dict(current)), current)["extras"]
+               if isinstance(e, dict) and e.get("key") not in kept}
+    return {k: v for k, v in sent.items() if not (k in written and written[k] == v)}
 
 
 def _without_empty(extras: Any, keys: tuple[str, ...]) -> Any:

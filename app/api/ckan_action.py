@@ -68,7 +68,7 @@ _COMPUTED = ("qa", "metadata_created", "metadata_modified", "num_tags", "num_res
              "owner_org", "state", "private", "type", "creator_user_id", "revision_id", "tracking_summary",
              "relationships_as_object", "relationships_as_subject", "isopen", "series_navigation")
 _RESOURCE_COMPUTED = ("qa", "package_id", "position", "state", "revision_id", "tracking_summary",
-                      "datastore_active", "cache_url", "cache_last_updated")
+                      "datastore_active", "cache_url", "cache_last_updated", "archiver")
 
 
 # --------------------------------------------------------------------------- errors and envelope
@@ -275,10 +275,7 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
     pkg["private"] = False
     pkg["type"] = ckan.SERIES_TYPES[0] if ds.kind == series.SERIES else "dataset"
     pkg["metadata_created"], pkg["metadata_modified"] = _iso(ds.created_at), _iso(ds.modified_at)
-    keys = {e.get("key") for e in pkg["extras"] if isinstance(e, dict)}
-    for key in ("issued", "modified"):
-        if rec.get(key) and key not in keys:
-            pkg["extras"].append({"key": key, "value": rec[key]})
+    ckan.add_dated_extras(pkg, rec)
     if ds.publisher is not None:
         if organizations is None:
             pkg["organization"] = organization_dict(ds.publisher)

@@ -327,7 +327,8 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
         return finish(actor, ds)
     access.ensure_not_harvested(dataset, actor.user)
     ds = dataset
-    if record.get("slug") and record["slug"] != ds.slug:
+    renamed = bool(record.get("slug") and record["slug"] != ds.slug)
+    if renamed:
         _rename(actor, ds, record["slug"])
     record["slug"], record["id"], record["state"] = ds.slug, ds.id, ds.state
     before = to_record(ds)
@@ -336,6 +337,12 @@ def save_package(actor: Actor, record: Record, *, dataset: Dataset | None = None
     keep_platform_extras(ds, record)
     save_record(session, record, dataset=ds)
     session.flush()
+    if not renamed and to_record(ds) == before:
+        # the package as package_show gave it (ckanapi's read-modify-write with nothing edited): the record is as it
+        # was, so nothing is kept of the save (its modification time), no activity, no link fetched again, no
+        # export's ETag moved
+        session.rollback()
+        return ds
     refresh_draft_check(actor, ds, before, kept)
     doc = scan_new_files(actor, ds) if _files(ds) != files_before else None
     audit(actor, f"ckan.{action}", ds, before, to_record(ds), **gate_status(ds, doc))

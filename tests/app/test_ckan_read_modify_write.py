@@ -400,3 +400,39 @@ def test_a_packages_mimetype_is_stored_as_resource_update_stores_it(ck, app, act
     # sent back as package_show gave them: unchanged
     assert [r["mimetype"] for r in ck.action.package_update(**ck.action.package_show(id="dumped"))["resources"]] \
         == expected
+
+
+def test_a_package_sent_back_unchanged_changes_nothing(ck, app, client):
+    """`package_update(**package_show(...))`, ckanapi's read-modify-write with nothing edited, changes nothing: no
+    `archiver` block of the link's check stored as the resource's own key (it went stale there), no `issued` extra,
+    no new activity, the same metadata_modified and the same catalog ETag (every harvester downloaded again)."""
+    import datetime as dt
+
+    from catalog_schema.models import Distribution
+    from catalog_schema.store import set_evidence
+
+    made = ck.action.package_create(name="as-it-was", title="As it was", owner_org="agency-a", license_id="cc-by",
+                                    notes="Bus stops.", tags=[{"name": "bus"}],
+                                    resources=[{"name": "Stops", "url": "http://127.0.0.1:9/stops.csv",
+                                                "format": "CSV"}])
+    with app.extensions["opendata"]["sessionmaker"]() as s:  # the link was checked: package_show says how
+        row = s.get(Distribution, made["resources"][0]["id"])
+        checked = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+        set_evidence(row, check_status="ok", http_status=200, last_checked=checked, last_success=checked,
+                     failure_count=0)
+        s.commit()
+    shown = ck.action.package_show(id="as-it-was")
+    assert "archiver" in shown["resources"][0]
+    record = client.get("/api/v1/datasets/as-it-was").get_json()
+    activity = ck.action.package_activity_list(id="as-it-was")
+    etag = client.get("/data.json").headers["ETag"]
+    for _ in range(2):
+        again = ck.action.package_update(**ck.action.package_show(id="as-it-was"))
+        rec2 = client.get("/api/v1/datasets/as-it-was").get_json()
+        diff = {k: (record.get(k), rec2.get(k)) for k in set(record) | set(rec2) if record.get(k) != rec2.get(k)}
+        assert again["metadata_modified"] == shown["metadata_modified"], diff
+    after = client.get("/api/v1/datasets/as-it-was").get_json()
+    assert after["extras"] == record["extras"] and after["distributions"] == record["distributions"]
+    assert ck.action.package_activity_list(id="as-it-was") == activity
+    assert client.get("/data.json").headers["ETag"] == etag
+    assert ck.action.package_show(id="as-it-was") == shown
