@@ -378,8 +378,9 @@ def _headers(response: Response) -> Response:
         h.setdefault("Access-Control-Allow-Origin", "*")
     elif _is_api() and request.method == "POST" and not is_api_write():
         h.setdefault("Access-Control-Allow-Origin", "*")  # a read POSTed (package_search, datastore_search)
-    elif _is_api() and request.method == "OPTIONS" and _preflight_for_read():
-        # a browser asks before it POSTs JSON (CKAN's own data explorers POST datastore_search): the read answered
+    elif request.method == "OPTIONS" and (_is_api() or _open_read()) and _preflight_for_read():
+        # a browser asks before it POSTs JSON (CKAN's own data explorers POST datastore_search), or before a read
+        # with a header of its own (If-None-Match, to revalidate the catalog, a feed, data.csv): the read answered
         # its question, so a web app on another site could send it. Writes are not offered (as above).
         h["Access-Control-Allow-Origin"] = "*"
         posted = request.headers.get("Access-Control-Request-Method", "").upper() == "POST"
@@ -402,7 +403,7 @@ def _preflight_for_read() -> bool:
     method = request.headers.get("Access-Control-Request-Method", "").upper()
     if method in ("GET", "HEAD"):
         return True
-    return method == "POST" and not is_api_write("POST")
+    return method == "POST" and _is_api() and not is_api_write("POST")
 
 
 _OPEN_READS = ("/api/", "/catalog.", "/data.json", "/feeds/", "/datastore/dump/")

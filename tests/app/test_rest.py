@@ -881,6 +881,25 @@ def test_the_open_reads_carry_cors_and_pages_and_writes_do_not(client, catalog):
     assert "Access-Control-Allow-Origin" not in client.post("/api/v1/datasets", json={}).headers
 
 
+def test_an_open_read_answers_its_cors_preflight_outside_the_api_too(client, catalog):
+    """A web app revalidating the catalog with If-None-Match asks first (a preflight): /api/ answered it, the catalog
+    documents, data.json, the feeds and a dataset's documents answered with Allow alone, so the browser blocked the
+    read. A POST is offered at the API's reads only, a page and a write not at all."""
+    ask = {"Origin": "http://x.example", "Access-Control-Request-Method": "GET",
+           "Access-Control-Request-Headers": "if-none-match"}
+    for url in ("/catalog.ttl", "/data.json", "/feeds/dataset.atom", "/dataset/metro-stations.ttl",
+                "/api/v1/datasets"):
+        resp = client.options(url, headers=ask)
+        assert resp.headers.get("Access-Control-Allow-Origin") == "*", url
+        assert resp.headers.get("Access-Control-Allow-Headers") == "if-none-match", url
+        assert "POST" not in resp.headers["Access-Control-Allow-Methods"], url
+    post = {**ask, "Access-Control-Request-Method": "POST"}
+    assert "Access-Control-Allow-Origin" not in client.options("/data.json", headers=post).headers
+    assert "POST" in client.options("/api/3/action/package_search", headers=post).headers[
+        "Access-Control-Allow-Methods"]
+    assert "Access-Control-Allow-Origin" not in client.options("/dataset/metro-stations", headers=ask).headers
+
+
 def test_errors_shape_only_on_the_api(client, catalog):
     page = client.get("/no-such-page")
     assert page.status_code == 404 and not (page.is_json and "error" in (page.get_json() or {}))
