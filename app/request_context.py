@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 
@@ -27,6 +27,19 @@ def db_session() -> Session:
 def setting(name: str) -> Any:
     """The value of setting `name` (keys as in app/settings.py, without the OPENDATA_ prefix)."""
     return current_app.config["OPENDATA"][name]
+
+
+def public_base() -> str:
+    """This portal's public address (SITE_URL, no trailing slash), what every absolute link an answer carries starts
+    with: never the request's Host header, which anyone may send (`Host: evil.example` made the API's paging links,
+    a feed's self link and the OpenAPI document's server point there, in answers a shared cache keeps)."""
+    return str(setting("SITE_URL") or request.url_root).rstrip("/")
+
+
+def public_request_url() -> str:
+    """The request's address (path and query) on this portal's public address (`public_base`)."""
+    path = request.full_path if request.query_string else request.path
+    return public_base() + path
 
 
 def _close_session(exc: BaseException | None) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from app.api import ckan_query
 from app.api.errors import error_response
 from app.i18n import current_lang, site_title
-from app.request_context import db_session, setting
+from app.request_context import db_session, public_request_url, setting
 from app.texts import T_
 from catalog_schema import search, vocab
 from catalog_schema.models import Dataset, Publisher
@@ -127,7 +127,7 @@ def _answer(feed_id: str, title: str, alternate: str, query: search.SearchQuery)
                                              .options(selectinload(Dataset.publisher)))}
     datasets = [rows[i] for i in found.ids if i in rows and rows[i].state in ("active", "withdrawn")]
     lang = current_lang()
-    body = render(feed_id, title, request.url, alternate, datasets, lang)
+    body = render(feed_id, title, public_request_url(), alternate, datasets, lang)
     resp = Response(body, mimetype="application/atom+xml")
     resp.headers["Cache-Control"] = _CACHE
     # the language follows Accept-Language when ?lang does not say: a shared cache keeping the feed must keep
@@ -179,5 +179,6 @@ def search_feed() -> Response:
     if filters.nothing:
         query.publisher = ["\x00"]  # a filter that matches nothing: an empty, valid feed
     words = " ".join(x for x in (request.args.get("q"), request.args.get("fq")) if x)
-    return _answer(request.url, _("%(site)s: datasets matching %(query)s", site=site_title(), query=words or "*"),
+    return _answer(public_request_url(),
+                   _("%(site)s: datasets matching %(query)s", site=site_title(), query=words or "*"),
                    f"{site}/dataset", query)

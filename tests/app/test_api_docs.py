@@ -68,7 +68,8 @@ def test_every_example_answers(client, catalog):
     commands = _commands(html)
     urls = [c["url"] for c in commands]
     assert len(commands) >= 20, urls
-    assert all(u.startswith("http://localhost/") for u in urls), urls  # this portal's own address
+    site = client.application.config["OPENDATA"]["SITE_URL"].rstrip("/")
+    assert all(u.startswith(site + "/") for u in urls), urls  # this portal's public address, not the Host header
     for needle in ("/api/3/action/package_search?q=", "fq=res_format", "/api/3/action/package_show?id=",
                    "/api/3/action/datastore_search?resource_id=", "filters=", "/api/v1/datasets?q=",
                    "/rows?page_size=10", "__exact=", "__sort=desc", "__groupby=", "__sum=", "/catalog.ttl",
@@ -98,6 +99,7 @@ def test_every_example_answers(client, catalog):
 
 def test_the_ckanapi_snippet_runs_against_the_served_portal(app, catalog):
     served = ServedApp(app)
+    app.config["OPENDATA"]["SITE_URL"] = served.url  # the portal's public address: the examples' (not the Host's)
     try:
         import requests
 

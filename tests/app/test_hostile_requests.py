@@ -42,3 +42,17 @@ def test_a_json_body_nested_too_deep_is_a_bad_request(client, world):
     # the CKAN door said so already; it still does
     resp = client.post("/api/3/action/package_create", data=DEEP, headers=token)
     assert resp.status_code == 400 and resp.get_json()["success"] is False
+
+
+def test_a_forged_host_header_never_reaches_a_link(client, app):
+    """`Host: evil.example` made the API's paging links, a feed's self link and the OpenAPI document's server point
+    there, in answers with `Cache-Control: public` (a cache that ignores Host would hand them on: a docs reader's
+    "try it", token and all, sent there). Every absolute link is on SITE_URL, as RDF URIs and e-mailed links were."""
+    site = app.config["OPENDATA"]["SITE_URL"].rstrip("/")
+    forged = {"Host": "evil.example"}
+    for url in ("/api/v1/datasets?per_page=1", "/feeds/dataset.atom", "/api/v1/openapi.json", "/api/v1/docs",
+                "/api/v1/harvest/sources", "/api/v1/publishers"):
+        resp = client.get(url, headers=forged)
+        assert resp.status_code == 200, url
+        assert "evil.example" not in resp.get_data(as_text=True) + str(resp.headers), url
+    assert client.get("/api/v1/openapi.json", headers=forged).get_json()["servers"][0]["url"] == site + "/api/v1"

@@ -30,7 +30,7 @@ from app.api.rest.responses import (
 from app.assessment import latest_assessment
 from app.export.data import served_urls
 from app.i18n import N_
-from app.request_context import db_session
+from app.request_context import db_session, public_base
 from app.services import lifecycle, serving
 from app.services.serving import viewer
 from app.services.usage import record_usage, usage_series
@@ -193,7 +193,7 @@ def dataset(slug: str):
     a = latest_assessment(db_session(), ds.id)
     pub = ds.publisher  # the record embeds the publisher, whose renames do not touch the dataset row
     etag = etag_of(ds.id, ds.content_hash, iso(ds.modified_at), iso(ds.updated_at), ds.state, ds.stars, ds.score,
-                 a.id if a else None, pub and (pub.slug, pub.name, iso(pub.updated_at)), request.url_root)
+                 a.id if a else None, pub and (pub.slug, pub.name, iso(pub.updated_at)), public_base())
     count_call(ds.id)
     if request.if_none_match.contains_weak(etag):
         return conditional(None, etag, CATALOG_CACHE)

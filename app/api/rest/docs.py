@@ -12,14 +12,14 @@ from app.api.openapi import build_document
 from app.api.rest.blueprint import CATALOG_CACHE, PREFIX, api, bp
 from app.api.rest.responses import api_url, conditional
 from app.i18n import N_
-from app.request_context import db_session
+from app.request_context import db_session, public_base
 from app.texts import T_
 
 
 @api.endpoint("/openapi.json", summary=N_("This API described in OpenAPI 3.1"), response="OpenAPI", tag="meta",
               cache=CATALOG_CACHE)
 def openapi_document():
-    return conditional(build_document(api, request.url_root.rstrip("/") + PREFIX), None, CATALOG_CACHE)
+    return conditional(build_document(api, public_base() + PREFIX), None, CATALOG_CACHE)
 
 
 @api.endpoint("/docs", summary=N_("The API documentation page"), response="DocsPage", tag="meta",
@@ -27,7 +27,7 @@ def openapi_document():
 def docs():
     endpoints = sorted(api.documented(), key=lambda e: (list(api.tags).index(e.tag) if e.tag in api.tags else 99,
                                                         e.path))
-    base = request.url_root.rstrip("/")
+    base = public_base()
     table = examples.example_table(db_session())
     return render_template("api/docs.html", api=api, tr=translated, endpoints=endpoints,
                            openapi_url=api_url(".openapi_document"),

@@ -12,7 +12,7 @@ from app.api.errors import ApiError
 from app.api.openapi import parse_args
 from app.api.rest.blueprint import MAX_PER_PAGE, api
 from app.delivery import etag_of
-from app.request_context import setting
+from app.request_context import public_base, setting
 from app.texts import T_
 
 
@@ -21,12 +21,13 @@ def query_args(view_name: str) -> dict[str, Any]:
 
 
 def api_url(endpoint: str, **values: Any) -> str:
-    return url_for(endpoint, _external=True, **values)
+    """An absolute URL of an API resource, on the portal's public address (never the request's Host header)."""
+    return public_base() + url_for(endpoint, **values).removeprefix(request.script_root)
 
 
 def site_url(path: str) -> str:
     """An absolute URL of a page or export on this site (other blueprints may not be registered yet)."""
-    return request.url_root.rstrip("/") + path
+    return public_base() + path
 
 
 def conditional(payload: Any, etag: str | None, cache: str) -> Response:
