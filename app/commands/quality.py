@@ -108,7 +108,7 @@ def register(main: click.Group) -> None:
                                              "%(slug)s`", slug=slug))
             doc = assessment_document(ds, a)
         if as_json:
-            click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+            _print_json(doc, lang)
             return
         _print_doc(doc, lang)
 
@@ -122,7 +122,7 @@ def register(main: click.Group) -> None:
     def quality_file(obj, path_or_url, licence, as_json, lang) -> None:
         doc = assess_file(obj.settings, path_or_url, licence)
         if as_json:
-            click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+            _print_json(doc, lang)
             return
         _print_doc(doc, lang)
 
@@ -231,6 +231,14 @@ def _dash(value) -> str:
 
 def _word(words: dict[str, str], value) -> str:
     return _(words[value]) if value in words else ("-" if value is None else str(value))
+
+
+def _print_json(doc: dict, lang: str | None) -> None:
+    """An assessment document as JSON, its texts for people (findings' messages and fixes, star reasons) in `lang`
+    else the command's language, as the REST API gives them for ?lang= (they were English whatever --lang said)."""
+    from app.web.quality_view import assessment_in
+
+    click.echo(json.dumps(assessment_in(doc, lang or current_lang()), ensure_ascii=False, indent=1))
 
 
 def _print_doc(doc: dict, lang: str | None) -> None:

@@ -82,6 +82,17 @@ def test_quality_file_never_prints_personal_values():
                 assert cell not in text, column
 
 
+def test_quality_file_json_follows_lang():
+    """`quality file --json --lang zh` printed English messages, fixes and star reasons (the text output followed
+    --lang); the JSON now says them as the REST API does for ?lang=zh. Without --lang: the command's language."""
+    path = FILES / "jh-stats/nbs_gdp_20y_gbk.csv"
+    zh, en = _quality_file(path, "--licence", "cc-by", "--lang", "zh"), _quality_file(path, "--licence", "cc-by")
+    assert [f["type"] for f in zh["findings"]] == [f["type"] for f in en["findings"]]
+    said = {f["type"]: f["message"] for f in zh["findings"]}
+    assert "文件" in said["no-uris"] and "The file" in {f["type"]: f["message"] for f in en["findings"]}["no-uris"]
+    assert any("RDF" in r and "事物" in r for r in zh["distributions"][0]["reasons"])
+
+
 def test_due_sources(runtime):
     now = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
     with runtime.sessionmaker() as session:
