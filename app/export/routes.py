@@ -68,7 +68,10 @@ DEFAULT_PER_PAGE, MAX_PER_PAGE = 100, 1000
 MEDIA = {**{ext: media for ext, (_, media) in dcatmap.SYNTAXES.items()},
          "csv": "text/csv", "xml": "application/xml", "json": "application/json"}
 # Accept media type -> the representation of /dataset/<slug> (HTML first: it wins ties such as */*)
-NEGOTIABLE = {"text/html": "html", "application/xhtml+xml": "html", "text/turtle": "ttl",
+#: What a dataset's address answers, by the media type Accept names. No application/xhtml+xml: the page is sent as
+#: text/html, so a client asking for XHTML alone (or `application/*`, which matched it first) was given a type it did
+#: not accept; browsers name text/html too.
+NEGOTIABLE = {"text/html": "html", "text/turtle": "ttl",
               "application/rdf+xml": "rdf", "application/ld+json": "jsonld", "application/n-triples": "nt",
               "application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/csv": "csv"}
 PAGE_ENDPOINTS = ("datasets.show",)  # app/web/datasets.py

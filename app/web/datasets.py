@@ -200,8 +200,9 @@ def not_found(error):
     if request.path.startswith("/api/"):  # an address no route reads (a newline in it): the API's error shape
         return error_response(404, "not-found", T_("No such endpoint; see /api/v1/openapi.json for the ones "
                                                    "that exist."))
-    if _machine_door() and not is_browser():  # a feed, a catalog page past the last, a download: the API's
-        resp = error_response(404, "not-found", error.description or "Not Found")  # shape, not werkzeug's page
+    if (_machine_door() or _asks_for_data()) and not is_browser():  # a feed, a catalog page past the last, a
+        # download, a dataset's address asked for JSON or RDF: the API's shape, not werkzeug's page
+        resp = error_response(404, "not-found", error.description or "Not Found")
     elif not is_browser():
         resp = error.get_response()
     else:
@@ -336,6 +337,14 @@ _MACHINE_SUFFIXES = (".ttl", ".rdf", ".jsonld", ".nt", ".json", ".atom", ".rss",
 #: A distribution's downloads (data.<ext>, version/<sha256>, schema.json): a format no route serves (data.xlsx,
 #: data.parquet) answered curl werkzeug's English page.
 _DOWNLOADS = re.compile(r"^/dataset/[^/]+/resource/[^/]+/.")
+
+
+def _asks_for_data() -> bool:
+    """Whether the request's Accept prefers a document a dataset's address answers that is not its page (JSON, Turtle,
+    JSON-LD ...: app.export.routes.negotiate)."""
+    from app.export.routes import negotiate
+
+    return bool(request.headers.get("Accept")) and negotiate(request.accept_mimetypes) not in (None, "html")
 
 
 def _machine_door() -> bool:

@@ -451,13 +451,19 @@ def test_content_negotiation_honours_q_values(demo, client):
              "text/turtle": "text/turtle", "application/rdf+xml": "application/rdf+xml",
              "application/n-triples, text/html;q=0.1": "application/n-triples",
              "application/json": "application/json", "text/html": "text/html", "*/*": "text/html",
-             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": "text/html"}
+             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": "text/html",
+             # a type that is not text/html never answers the page (it was the page, as XHTML's, sent as text/html)
+             "application/*": "application/rdf+xml", "application/*;q=0.9, text/html;q=0.1": "application/rdf+xml"}
     for accept, media in cases.items():
         resp = client.get(f"/dataset/{slug}", headers={"Accept": accept})
         assert resp.status_code == 200 and resp.mimetype == media, accept
         assert "Accept" in resp.headers.get("Vary", "")
     assert client.get(f"/dataset/{slug}").mimetype == "text/html"
     assert client.get(f"/dataset/{slug}", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get(f"/dataset/{slug}", headers={"Accept": "application/xhtml+xml"}).status_code == 406
+    for accept in ("application/json", "text/turtle", "application/ld+json"):  # an unknown dataset asked for data: the
+        missing = client.get("/dataset/no-such-dataset", headers={"Accept": accept})  # API's error, not werkzeug's page
+        assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not-found", accept
     graph = rdflib.Graph().parse(data=client.get(f"/dataset/{slug}", headers={"Accept": "text/turtle"}).data,
                                  format="turtle")
     assert {str(o) for o in graph.objects(URIRef(f"{SITE}/dataset/{slug}"), DCT.title)} == set(demo[slug].values())
