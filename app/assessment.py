@@ -232,6 +232,9 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
             fmt = vocab.format_by_code(fact.sniffed.format) if fact.sniffed.format else None
             if fmt is not None and assess_mod.profiled_format(fact.sniffed) is None:  # a ZIP of a table is one
                 set_pii_facts(row, sha256=fact.check.sha256, columns={}, checked_at=checked_at)
+                # no table: no columns to describe (a file that went from CSV to Turtle kept the CSV's dictionary on
+                # its page and in schema.json); the agency's edits stay, for a table that comes back
+                set_inferred_dictionary(row, sha256=fact.check.sha256, inferred={})
             elif (fact.parse_error or fact.profile_error) and not fact.transient:  # read and failed: said so
                 set_unreadable(row, sha256=fact.check.sha256, checked_at=checked_at)
         _keep_version(row, fact, now, known, archive_dir, store_root)

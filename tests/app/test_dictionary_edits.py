@@ -142,3 +142,22 @@ def test_the_api_names_the_refused_field_in_the_readers_language(client, world):
         message = zh.get_json()["error"]["message"]
         assert zh.status_code == 422 and message.startswith(where) and zh_words in message, message
     assert _fields(client, slug, dist_id) == before
+
+
+def test_a_file_that_is_no_table_any_more_has_no_dictionary(client, world):
+    """A CSV replaced by a Turtle file kept the CSV's columns on the page and in schema.json (the /rows door said
+    "not a table"): a copy that is no table has no dictionary; the agency's edits stay for a table that comes back."""
+    slug, dist_id = _published(client, world)
+    assert _fields(client, slug, dist_id)
+    schema = f"/dataset/{slug}/resource/{dist_id}/schema.json"
+    assert client.get(schema).status_code == 200
+    turtle = (b"@prefix dct: <http://purl.org/dc/terms/> .\n"
+              b"<http://127.0.0.1/province/1> dct:title \"Beijing\" .\n")
+    token = {"Authorization": world.tokens["editor_a"]}
+    resp = client.patch(f"/api/v1/datasets/{slug}/distributions/{dist_id}", headers=token,
+                        content_type="multipart/form-data", data={"file": (io.BytesIO(turtle), "provinces.ttl")})
+    assert resp.status_code == 200, resp.get_json()
+    assert client.get(schema).status_code == 404
+    assert client.get(f"/api/v1/datasets/{slug}/distributions/{dist_id}/dictionary").status_code == 404
+    page = client.get(f"/dataset/{slug}?lang=en").get_data(as_text=True)
+    assert "地区" not in page  # the CSV's first column
