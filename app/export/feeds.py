@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, abort, request
@@ -79,8 +79,10 @@ def _entry_id(dataset_id: str, site: str) -> str:
         return f"{site}/feeds/dataset/{quote(str(dataset_id), safe='')}"
 
 
-def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: list[Dataset], lang: str) -> bytes:
-    """The Atom document of `datasets` (newest first)."""
+def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: list[Dataset], lang: str,
+           pages: dict[str, str] | None = None) -> bytes:
+    """The Atom document of `datasets` (newest first); `pages`: the addresses of its first, previous, next and last
+    pages (RFC 5005 paged feeds) by relation."""
     site = _site()
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN" if lang == "zh"
                                           else "en"})
@@ -88,6 +90,8 @@ def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: li
     _sub(feed, "title", title)
     _sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _sub(feed, "link", rel="alternate", type="text/html", href=alternate)
+    for rel, href in (pages or {}).items():
+        _sub(feed, "link", rel=rel, type="application/atom+xml", href=href)
     _sub(feed, "updated", _stamp(max((d.modified_at for d in datasets), default=None)))
     author = _sub(feed, "author")
     _sub(author, "name", site_title())
@@ -119,15 +123,46 @@ def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: li
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
+def _page() -> int | None:
+    """The feed page asked for (`?page=`, from 1), or None when it is no such number."""
+    raw = request.args.get("page", "1").strip()
+    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) >= 1 else None
+
+
+def _pages(page: int, total: int) -> dict[str, str]:
+    """The first, previous, next and last pages' addresses of a feed of `total` entries (RFC 5005 paged feed)."""
+    last = max(1, -(-total // FEED_SIZE))
+
+    def at(n: int) -> str:
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+        args += [("page", str(n))] if n > 1 else []
+        return public_request_url().split("?", 1)[0] + ("?" + urlencode(args) if args else "")
+
+    out = {"first": at(1)}
+    if page > 1:
+        out["previous"] = at(min(page - 1, last))
+    if page < last:
+        out["next"] = at(page + 1)
+    out["last"] = at(last)
+    return out
+
+
 def _answer(feed_id: str, title: str, alternate: str, query: search.SearchQuery) -> Response:
     session = db_session()
-    query.sort, query.limit, query.offset, query.include_withdrawn = "-modified", FEED_SIZE, 0, True
+    page = _page()
+    if page is None:
+        return error_response(400, "bad-request", T_("page: a whole number from 1 (the feed's %(size)s newest entries "
+                                                     "a page)", size=FEED_SIZE))
+    query.sort, query.limit, query.include_withdrawn = "-modified", FEED_SIZE, True
+    query.offset = (page - 1) * FEED_SIZE
     found = search.search(session, query)
+    if page > 1 and not found.ids:
+        return error_response(404, "not-found", T_("Page %(page)s is past the feed's last page.", page=page))
     rows = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(found.ids))
                                              .options(selectinload(Dataset.publisher)))}
     datasets = [rows[i] for i in found.ids if i in rows and rows[i].state in ("active", "withdrawn")]
     lang = current_lang()
-    body = render(feed_id, title, public_request_url(), alternate, datasets, lang)
+    body = render(feed_id, title, public_request_url(), alternate, datasets, lang, _pages(page, found.total))
     resp = Response(body, mimetype="application/atom+xml")
     resp.headers["Cache-Control"] = _CACHE
     # the language follows Accept-Language when ?lang does not say: a shared cache keeping the feed must keep

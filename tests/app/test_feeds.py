@@ -123,3 +123,27 @@ def test_a_feed_cached_by_a_shared_cache_is_kept_per_language(app, client):
         assert "public" in zh.headers["Cache-Control"]
         assert feedparser.parse(zh.data).entries[0].title != feedparser.parse(en.data).entries[0].title
         assert "Accept-Language" in zh.headers.get("Vary", ""), path
+
+
+def test_a_feed_is_paged_as_rfc_5005_says(app, client, monkeypatch):
+    """`?page=2` answered page 1 again, its self link saying page=2 and no next or previous link: a reader could not
+    go past the newest entries. Pages of FEED_SIZE entries with first, previous, next and last links; a page past
+    the last is a 404, a page that is no number a 400."""
+    from app.export import feeds
+
+    monkeypatch.setattr(feeds, "FEED_SIZE", 2)
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    for n in range(3):
+        _make(app, f"paged-{n}", f"Paged {n}")
+    first = _parse(client, "/feeds/dataset.atom?lang=en")
+    second = _parse(client, "/feeds/dataset.atom?lang=en&page=2")
+    links = {link["rel"]: link["href"] for link in second.feed.links}
+    assert len(first.entries) == 2 and len(second.entries) == 1
+    assert not {e.id for e in first.entries} & {e.id for e in second.entries}
+    assert links["previous"].endswith("/feeds/dataset.atom?lang=en") and "next" not in links
+    assert links["first"] == links["previous"] and links["last"].endswith("page=2")
+    assert {link["rel"]: link["href"] for link in first.feed.links}["next"].endswith("?lang=en&page=2")
+    assert client.get("/feeds/dataset.atom?page=3").status_code == 404
+    for bad in ("0", "x", "-1"):
+        resp = client.get(f"/feeds/dataset.atom?page={bad}")
+        assert resp.status_code == 400 and resp.get_json()["error"]["message"].startswith("page:"), bad
