@@ -48,7 +48,6 @@ from app.export import badges, dqv, paging, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
 from app.services import lifecycle
-from app.settings import site_titles
 from app.texts import T_
 from app.web import prose
 from catalog_schema import changelog, dates, readers, series, vocab
@@ -83,12 +82,9 @@ def _site() -> str:
 
 
 def catalog_info() -> dict[str, Any]:
-    """The dcat:Catalog's mandatory title, description and publisher, from SITE_TITLE and SITE_URL."""
-    titles = site_titles({"SITE_TITLE": setting("SITE_TITLE")})
-    return {"uri": f"{_site()}/catalog", "title": titles,
-            "description": {"en": f"Datasets published on {titles['en']}.", "zh": f"{titles['zh']}发布的数据集。"},
-            "publisher": {"slug": "portal", "name": titles, "homepage": _site()},
-            "homepage": _site()}
+    """The dcat:Catalog's own description, as `opendata export catalog` writes it (one function: the HTTP catalog
+    and the command's said different descriptions, publishers and homepages)."""
+    return catalog_export.catalog_info(current_app.config["OPENDATA"])
 
 
 def _media(ext: str) -> str:

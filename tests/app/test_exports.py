@@ -1156,3 +1156,22 @@ def test_a_harvested_files_address_answers_by_the_catalogs_id_too(client, sessio
         rdf = client.get(f"/dataset/harvested-bus-stops/resource/{dist_id}", headers={"Accept": "text/turtle"})
         assert rdf.status_code == 303 and _path(rdf.headers["Location"]) == "/dataset/harvested-bus-stops.ttl"
     assert client.get("/dataset/harvested-bus-stops/resource/not-a-file").status_code == 404
+
+
+def test_the_command_line_catalog_is_the_http_catalog(demo, client, db_url, tmp_path, app):
+    """`opendata export catalog --format nt` and /catalog.nt?page=all said different things of the catalog itself (its
+    description, its publisher's name, its homepage with or without a slash): one graph now, isomorphic."""
+    import os
+
+    from rdflib.compare import isomorphic
+
+    from tests.support.cli import opendata
+
+    site = app.config["OPENDATA"]["SITE_URL"]
+    env = {**os.environ, "OPENDATA_DATABASE_URL": db_url, "OPENDATA_INSTANCE_DIR": str(tmp_path),
+           "OPENDATA_SITE_URL": site}
+    out = opendata("export", "catalog", "--format", "nt", env=env)
+    assert out.returncode == 0, out.stderr
+    cli = rdflib.Graph().parse(data=out.stdout, format="nt")
+    http = rdflib.Graph().parse(data=client.get("/catalog.nt?page=all").data, format="nt")
+    assert isomorphic(cli, http), sorted(set(http) ^ set(cli))[:6]
