@@ -206,9 +206,12 @@ def score_parts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     # the rounding goes to the parts measured between 0% and 100%: one at 100% loses nothing and one at 0% gives
     # nothing, whatever the rounding (only when there is no such part do the others take it)
     partial = [k for k in present if 0 < subscores[k] < 100]
-    points = _apportion(gots, given, partial or [k for k in present if subscores[k] > 0])
+    # and among those, first to the parts whose points are no whole tenth: 60% of 35 is 21.0 points, and an
+    # official checking the row saw 21.2 where the metadata's 22.53 could take the rounding
+    inexact = [k for k in partial if abs(gots[k] - round(gots[k])) > 1e-6]
+    points = _apportion(gots, given, inexact or partial or [k for k in present if subscores[k] > 0])
     lost = _apportion({k: shares[k] - gots[k] for k in WEIGHTS}, (1000 if present else 0) - given,
-                      partial or [k for k in present if subscores[k] < 100])
+                      inexact or partial or [k for k in present if subscores[k] < 100])
     out = []
     for part in WEIGHTS:
         out.append({"part": part, "label": PART_LABELS.get(part, part), "percent": subscores.get(part),
