@@ -358,7 +358,8 @@ class ListingCheck:
     host, a Data Package with a new `id`), not replaced every dataset: imported as it is, each dataset would come in
     a second time under its new key beside the old one the withdrawal guard keeps. So the first batch a job would
     import (up to a batch of the source's listing: all of a small source) is checked first: when the catalog holds
-    active datasets from the source and none of the batch's ids is one it ever harvested from it, the job imports
+    two or more active datasets from the source (one is simply replaced: the withdrawal rule lets one go unasked) and
+    none of the batch's ids is one it ever harvested from it, the job imports
     nothing, notes every active dataset as to be withdrawn once confirmed, and ends needing confirmation. An
     incremental gather (what changed since the last run) and a confirmed run are not checked."""
 
@@ -375,7 +376,9 @@ class ListingCheck:
         self.done = True
         with self.factory() as session:
             active = harvest_store.active_from_source(session, self.source_id)
-            if not active or harvest_store.known_records(session, self.source_id, remote_ids):
+            # one dataset is replaced in the same run (the withdrawal rule lets one go unasked): only more would be
+            # held back beside their new copies
+            if active < 2 or harvest_store.known_records(session, self.source_id, remote_ids):
                 return
             held = harvest_store.active_datasets_from_source(session, self.source_id)
             harvest_store.hold_back_datasets(session, self.job_id, held)
