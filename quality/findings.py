@@ -56,6 +56,22 @@ class Finding:
         return ftype.message(lang, self.evidence), ftype.fix(lang, self.evidence)
 
 
+def _notes_where(above, below, lang: str) -> str:
+    """Where a table's notes rows are, said of the non-zero counts only: "1 row above the header is a note",
+    "表头上方有 1 行、表格下方有 2 行" (never "0 rows below the table")."""
+    parts_en, parts_zh = [], []
+    if above:
+        parts_en.append(_FORMATTER.format("{n:p/row/rows} above the header", n=above))
+        parts_zh.append(f"表头上方有 {above} 行")
+    if below:
+        parts_en.append(_FORMATTER.format("{n:p/row/rows} below the table", n=below))
+        parts_zh.append(f"表格下方有 {below} 行")
+    if lang == "zh":
+        return "、".join(parts_zh)
+    single = len(parts_en) == 1 and (above or below) == 1
+    return " and ".join(parts_en) + (" is a note" if single else " are notes")
+
+
 class _Lenient(string.Formatter):
     """Formats a template, leaving a visible "?" for evidence that is missing instead of raising.
 
@@ -115,6 +131,8 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
         evidence = {**evidence, **lists}
     if ("column" in evidence or "column_position" in evidence or "part" in evidence) and "located" not in evidence:
         evidence = {**evidence, **_located(evidence, lang)}  # where personal data was found
+    if "rows_above" in evidence and "notes_where" not in evidence:  # notes-rows: only the counts that are not 0
+        evidence = {**evidence, "notes_where": _notes_where(evidence.get("above"), evidence.get("below"), lang)}
     if "licence" in evidence and "known" in evidence:  # licence-not-open: known and closed, or not recognised at all
         evidence = {**evidence, **_licence_words(evidence, lang)}
     if "age_days" in evidence:  # a stale finding's age counted from the modification or the publication date

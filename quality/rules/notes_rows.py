@@ -8,8 +8,8 @@ TYPE = FindingType("notes-rows", "warning", "Notes rows around the table", "表�
     "Keep only the header and the data in the file; move titles, notes and sources to the "
     "dataset's description.",
     "文件中只保留表头和数据；将标题、注释和数据来源移到数据集的描述中。",
-    message_en="{above:p/row/rows} above the header and {below:p/row/rows} below the table are notes, not data.",
-    message_zh="表头上方有 {above} 行、表格下方有 {below} 行是说明文字而非数据。")
+    message_en="{notes_where}, not data.",  # only the non-zero counts (quality.findings `_notes_where`)
+    message_zh="{notes_where}是说明文字而非数据。")
 
 
 def check(p, d: str | None = None) -> list[Finding]:
