@@ -268,13 +268,15 @@ def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     if ev.rdf_uri_subjects <= 0:
         finding = make_finding("no-uris", format=label)
         return False, f"The {format_label(label)} graph names no thing with an http(s) URI.", [finding]
-    return True, f"The {format_label(label)} graph names {ev.rdf_uri_subjects} things with http(s) URIs,", []
+    things = "1 thing" if ev.rdf_uri_subjects == 1 else f"{ev.rdf_uri_subjects} things"
+    return True, f"The {format_label(label)} graph names {things} with http(s) URIs,", []
 
 
 def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     """Links to other data: URIs on other domains that are not vocabulary terms."""
     if ff is not None and ff.rdf and ev.rdf_external_links > 0:
-        return True, f"The graph links {ev.rdf_external_links} times to data on other domains,", []
+        times = "once" if ev.rdf_external_links == 1 else f"{ev.rdf_external_links} times"
+        return True, f"The graph links {times} to data on other domains,", []
     finding = make_finding("no-external-links", subjects=ev.rdf_uri_subjects)
     return False, "It does not link to data on other domains.", [finding]
 

@@ -25,7 +25,7 @@ TYPES = (
     FindingType("pii-email", "error", "E-mail addresses published", "公开了电子邮件地址",
         "Remove personal e-mail addresses, or replace them with a functional mailbox.{also}",
         "删除个人电子邮件地址，或改用单位的公共邮箱。{also}",
-        message_en="{located} holds {count} e-mail address(es){outside}.",
+        message_en="{located} holds {count:p/e-mail address/e-mail addresses}{outside}.",
         message_zh="{located} 含有 {count} 个电子邮件地址{outside}。"),
     FindingType("pii-bank-card", "error", "Bank card numbers published", "公开了银行卡号",
         "Remove the card numbers before publishing.{also}", "发布前删除银行卡号。{also}",

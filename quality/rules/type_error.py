@@ -8,7 +8,7 @@ TYPE = FindingType("type-error", "warning", "Values of the wrong type", "数据�
     "Correct the cells that do not fit their column's type (numbers with text, dates in "
     "another form), or declare the column's type in a Table Schema.",
     "更正与列类型不符的单元格（数字中夹杂文字、日期格式不一致等），或在 Table Schema 中声明列类型。",
-    message_en="{count:p/cell does/cells do} not match their column's type; most in {columns}.",
+    message_en="{count:p/cell does not match its/cells do not match their} column's type; most in {columns}.",
     message_zh="有 {count} 个单元格与所在列的类型不符，主要在 {columns}。")
 
 

@@ -28,4 +28,4 @@ def test_a_place_named_in_chinese_takes_no_spaces_and_a_latin_value_keeps_them()
     assert _zh("format-mismatch", declared="CSV", sniffed="XLSX")[0] == "声明的格式为 CSV，但文件实际为 Excel XLSX。"
     # the English is as it was
     assert make_finding("pii-email", column="电子邮箱", count=20).message == \
-        "Column 电子邮箱 holds 20 e-mail address(es)."
+        "Column 电子邮箱 holds 20 e-mail addresses."

@@ -306,7 +306,7 @@ def test_a_headerless_table_has_its_columns_named_by_personal_data_said_by_posit
     assert found["pii-phone"].evidence == {"column_position": 2, "count": 159}
     typed = found["type-error"]  # "无" among the counts of calls
     assert typed.evidence == {"count": 1, "columns": [5], "by_column": {"#5": 1}}
-    assert typed.message == "1 cell does not match their column's type; most in column 5."
+    assert typed.message == "1 cell does not match its column's type; most in column 5."
     assert typed.localised("zh")[0] == "有 1 个单元格与所在列的类型不符，主要在第 5 列。"
     assert found["missing-cells"].evidence["by_column"] == {"#4": 1, "#5": 1}
     text = json.dumps([f.to_dict() for f in findings], ensure_ascii=False)
