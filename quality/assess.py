@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 #: them with a finding of their own (media-type-not-recognised), as the exports leave them out (quality/metadata.py).
 #: 1.5: a linked file larger than the download limit, whose copy is its first part, is a finding (file-truncated,
 #: quality/rules/truncated_copy.py); what a GZIP holds is scanned for personal data (quality/tabular/whole.py).
-RULESET_VERSION = "1.5"
+#: 1.6: an empty file is said to be empty (empty-file), not "an unrecognised file" declared wrong (format-mismatch).
+RULESET_VERSION = "1.6"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

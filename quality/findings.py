@@ -144,7 +144,7 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
         late = evidence.get("periods_late")
         if isinstance(late, (int, float)) and not isinstance(late, bool):  # "33.71 periods late": 33.7
             evidence["periods_late"] = f"{late:,.1f}".removesuffix(".0")
-    words = {key: format_label(evidence[key]) for key in FORMAT_KEYS if isinstance(evidence.get(key), str)}
+    words = {key: format_label(evidence[key], lang) for key in FORMAT_KEYS if isinstance(evidence.get(key), str)}
     if words:  # a format's code (GEOJSON, RDF_XML) as people name it (GeoJSON, RDF/XML); the evidence keeps the code
         evidence = {**evidence, **words}
     code = evidence.get("frequency")
@@ -306,12 +306,18 @@ def parse_problem_zh(problem: Any, fmt: Any = None) -> str:
 
 #: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.
 FORMAT_KEYS = ("format", "sniffed", "declared")
+UNRECOGNISED = "an unrecognised file"  # how bytes no format was recognised in are said (format_mismatch.unknown_label)
 
 
-def format_label(value: str) -> str:
-    """A format code's label (GEOJSON -> GeoJSON, RDF_XML -> RDF/XML, XLSX -> Excel XLSX); other text as it is."""
+def format_label(value: str, lang: str = "en") -> str:
+    """A format code's label (GEOJSON -> GeoJSON, RDF_XML -> RDF/XML, XLSX -> Excel XLSX); other text as it is,
+    but for bytes no format was recognised in, said in Chinese in Chinese ("an unrecognised file (7z)" is
+    未知类型的文件（7z）, as the pages say it: app/web/check_view.py)."""
     from catalog_schema import vocab
 
+    if lang == "zh" and value.startswith(UNRECOGNISED):
+        kind = value[len(UNRECOGNISED):].strip().removeprefix("(").removesuffix(")")
+        return f"未知类型的文件（{kind}）" if kind else "未知类型的文件"
     found = vocab.format_by_code(value) if value.isupper() or "_" in value else None
     return found.label if found is not None else value
 

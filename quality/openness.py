@@ -108,6 +108,14 @@ TYPES: tuple[FindingType, ...] = (
         message_zh="链接 {url} 返回的是 HTML 网页，而不是数据文件。",
     ),
     FindingType(
+        "empty-file", "error",
+        "The file is empty", "文件为空",
+        "Publish the file with its data in it; an empty file is no data and earns at most one star.",
+        "发布含有数据的文件；空文件不是数据，最多得一星。",
+        message_en="The file at {url} is empty (0 bytes): there is no data in it.",
+        message_zh="{url} 的文件为空（0 字节），其中没有数据。",
+    ),
+    FindingType(
         "not-machine-readable", "warning",
         "Not machine-readable", "非机器可读格式",
         "Publish the data as a structured file (CSV, JSON or XML rather than {format}) to reach "
@@ -177,7 +185,9 @@ def distribution_stars(ev: Evidence) -> StarResult:
         reasons.append(reason[:1].upper() + reason[1:])
     if stars < 5:
         findings.extend(levels[stars][2])
-    if ev.reachable and ev.sniffed is not None:
+    if ev.reachable and ev.sniffed is not None and ev.sniffed.details.get("empty"):
+        findings.append(make_finding("empty-file", url=ev.url or "(no URL)"))  # as format-mismatch would have been
+    if ev.reachable and ev.sniffed is not None and not _said_otherwise(ev):
         findings.extend(format_mismatch.check(ev.declared_format, ev.sniffed))
         findings.extend(archive_bomb.check(ev.sniffed))
     return StarResult(stars=stars, reasons=reasons, findings=findings, format=fmt_code)
@@ -233,6 +243,8 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
         return False, "The downloaded file has not been examined, so its format is unknown.", [finding]
     if _html_instead_of_data(ev, sniffed):
         return False, "An HTML web page is not structured data.", []
+    if ev.sniffed is not None and ev.sniffed.details.get("empty"):  # said by empty-file whatever star is missed
+        return False, "The file is empty: it holds no data.", []
     label = sniffed.format or format_mismatch.unknown_label(sniffed)
     if ev.parse_error:
         finding = make_finding(not_parseable.TYPE.slug, **ev.parse_error)
@@ -279,6 +291,17 @@ def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
         return True, f"The graph links {times} to data on other domains,", []
     finding = make_finding("no-external-links", subjects=ev.rdf_uri_subjects)
     return False, "It does not link to data on other domains.", [finding]
+
+
+def _said_otherwise(ev: Evidence) -> bool:
+    """Whether another finding already says what the file is, so that format-mismatch would only contradict it:
+    an empty file (empty-file), or a file of the declared format that does not parse as it (not-parseable: a CSV
+    with a NUL byte is not "an unrecognised file", a JSON file cut off is not a CSV)."""
+    if ev.sniffed is not None and ev.sniffed.details.get("empty"):
+        return True
+    meant = (ev.parse_error or {}).get("format")
+    declared = format_mismatch.declared_code(ev.declared_format)
+    return bool(meant and declared and format_mismatch.same_kind(declared, meant))
 
 
 def _html_instead_of_data(ev: Evidence, sniffed: Sniffed | None) -> bool:

@@ -64,6 +64,13 @@ def compatible(declared: str, sniffed) -> bool:
     return False  # including bytes we cannot name at all: the declared format's promise is broken
 
 
+def same_kind(declared: str, code: str) -> bool:
+    """Whether a file of format `code` keeps the promise of the `declared` format (itself, a subtype or sibling)."""
+    from quality.sniff.model import Sniffed
+
+    return compatible(declared, Sniffed(code))
+
+
 def check(declared_format: str | None, sniffed) -> list[Finding]:
     """The finding when the sniffed file (``quality.sniff.Sniffed``) breaks the declared format's promise."""
     declared = declared_code(declared_format)

@@ -33,6 +33,9 @@ def test_a_star_reason_naming_the_file_is_said_in_chinese_whole():
     said = reason_text("The file does not parse as CSV (line 1, column 6, byte 5), so it is not structured data.",
                        "zh")  # it stayed English on the Chinese page
     assert said == "文件无法按 CSV 格式解析（第 1 行第 6 列，第 5 字节），因此不是结构化数据。"
+    assert reason_text("The file is empty: it holds no data.", "zh") == "文件为空，其中没有数据。"
+    assert reason_text("An unrecognised file (7z) is not structured, machine-readable data.", "zh") == \
+        "未知类型的文件（7z）不是结构化的机器可读数据。"
 
 
 def test_the_score_breakdown_says_what_the_personal_data_cap_took(app):

@@ -1,0 +1,66 @@
+"""What a finding says a file is holds for the file: an empty file is said to be empty, a damaged CSV is not
+"an unrecognised file", RDF, JSON or a web page inside an archive is read as what it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from catalog_schema.record import new_distribution, new_record
+from quality import assess
+from quality.fetch import CheckResult
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _assess_file(tmp_path, name: str, data: bytes, fmt: str | None, licence: str | None = "CC-BY-4.0"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    record = new_record(title={"": name}, license=licence,
+                        distributions=[new_distribution(id="f", download_url=f"http://x/{name}", format=fmt)])
+    check = CheckResult(url=f"http://x/{name}", status="ok", checked_at=NOW, http_status=200, path=str(path),
+                        size=len(data))
+    facts = assess.collect_facts(record, {"f": check})
+    return facts["f"], assess.assess(record, facts, now=NOW, dcat_violations=[])
+
+
+def _by_type(doc) -> dict[str, dict]:
+    return {f["type"]: f for f in doc["findings"]}
+
+
+def _localised(finding: dict, lang: str) -> tuple[str, str]:
+    from quality.findings import FINDING_TYPES
+
+    ftype = FINDING_TYPES[finding["type"]]
+    return ftype.message(lang, finding["evidence"]), ftype.fix(lang, finding["evidence"])
+
+
+def test_an_empty_file_is_said_to_be_empty(tmp_path):
+    _fact, doc = _assess_file(tmp_path, "empty.csv", b"", "CSV")
+    found = _by_type(doc)
+    assert doc["stars"] == 1
+    assert "empty-file" in found
+    assert "format-mismatch" not in found and "not-machine-readable" not in found
+    message, fix = found["empty-file"]["message"], found["empty-file"]["fix"]
+    assert "empty" in message and "unrecognised" not in message + fix
+    zh_message, zh_fix = _localised(found["empty-file"], "zh")
+    assert "为空" in zh_message and not any("a" <= ch <= "z" for ch in zh_message.replace("http://x/empty.csv", ""))
+    assert "unrecognised" not in zh_fix
+    assert doc["distributions"][0]["reasons"][0] == "The file is empty: it holds no data."
+    _fact, unlicensed = _assess_file(tmp_path, "empty.csv", b"", "CSV", licence=None)
+    assert "empty-file" in _by_type(unlicensed)  # said whichever star is missed first
+
+
+def test_a_csv_with_a_nul_byte_is_not_parseable_and_nothing_else_about_its_format(tmp_path):
+    _fact, doc = _assess_file(tmp_path, "nul.csv", b"a,b\n1,2\n3\x004\n5,6\n", "CSV")
+    found = _by_type(doc)
+    assert doc["stars"] == 1 and "not-parseable" in found
+    assert "format-mismatch" not in found
+    assert all("unrecognised" not in f["message"] + f["fix"] for f in doc["findings"])
+
+
+def test_unrecognised_bytes_are_said_in_chinese_in_chinese(tmp_path):
+    _fact, doc = _assess_file(tmp_path, "data.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(40), "CSV")
+    for finding in doc["findings"]:
+        if finding["type"] in ("format-mismatch", "not-machine-readable"):
+            for text in _localised(finding, "zh"):
+                assert "unrecognised" not in text, text
