@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 #: 1.5: a linked file larger than the download limit, whose copy is its first part, is a finding (file-truncated,
 #: quality/rules/truncated_copy.py); what a GZIP holds is scanned for personal data (quality/tabular/whole.py).
 #: 1.6: an empty file is said to be empty (empty-file), not "an unrecognised file" declared wrong (format-mismatch).
+#: Also in 1.6: JSON cut off stays JSON that does not parse (not a CSV); JSON Lines is read as a table of records.
 RULESET_VERSION = "1.6"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that

@@ -19,6 +19,9 @@ _GEOJSON_HINT = re.compile(r'"type"\s*:\s*"(FeatureCollection|Feature)"')
 _JSONLD_HINT = re.compile(r'"@(context|graph)"\s*:')
 
 
+_JSON_OPENING = re.compile(r'[\[{]\s*(["{\[\]}\d-]|true|false|null)')
+
+
 def classify_json(data: bytes, body: str, encoding: str, cut: bool, partial: bool, name: str,
                    declared: str) -> Sniffed | None:
     if body[0] not in "{[":
@@ -30,16 +33,23 @@ def classify_json(data: bytes, body: str, encoding: str, cut: bool, partial: boo
         except RecursionError:
             return result("JSON", 0.8, too_deep=True)
         except ValueError:
-            return _json_lines(full)
+            # JSON Lines; else a document that opens as JSON and does not parse is broken JSON (not-parseable says
+            # where), never a "CSV" of brackets and quotes
+            return _json_lines(full) or (_opening(body, 0.6, broken=True) if _JSON_OPENING.match(body) else None)
     # Only a head of the document: judge by its opening and by tell-tale keys.
-    if not re.match(r'[\[{]\s*(["{\[\]}\d-]|true|false|null)', body):
+    if not _JSON_OPENING.match(body):
         return None
+    return _opening(body, 0.7)
+
+
+def _opening(body: str, confidence: float, **details: Any) -> Sniffed:
+    """JSON, GeoJSON or JSON-LD judged by the document's opening and its tell-tale keys."""
     json_top = "object" if body[0] == "{" else "array"
     if _JSONLD_HINT.search(body):
-        return result("JSON_LD", 0.7, json_top=json_top)
+        return result("JSON_LD", confidence, json_top=json_top, **details)
     if _GEOJSON_HINT.search(body):
-        return result("GEOJSON", 0.7, json_top=json_top)
-    return result("JSON", 0.7, json_top=json_top)
+        return result("GEOJSON", confidence, json_top=json_top, **details)
+    return result("JSON", confidence, json_top=json_top, **details)
 
 
 def _json_kind(doc: Any) -> Sniffed:

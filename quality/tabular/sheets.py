@@ -110,7 +110,7 @@ def _ods_rows(path: str, sheet) -> list[list[str]]:
 def _json_rows(path: str) -> list[list[str]]:
     try:
         with open(path, "rb") as fh:
-            data = json.loads(fh.read().decode("utf-8-sig"))
+            data = _json_document(fh.read().decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise TableError("unreadable", f"The JSON file cannot be read: {exc}") from exc
     if isinstance(data, dict):  # {"data": [...]}: the first list of records inside
@@ -125,6 +125,24 @@ def _json_rows(path: str) -> list[list[str]]:
     if all(isinstance(r, list) for r in data):
         return [[_json_cell(c) for c in r] for r in data]
     raise TableError("unsupported-format", "The JSON array mixes records and other values.")
+
+
+def _json_document(text: str):
+    """The JSON document, or the records of a JSON Lines file (each line an object or an array of its own, as
+    quality.sniff reads `json_top: lines`): a list of them, read as a JSON array of records is."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise
+        try:
+            records = [json.loads(line) for line in lines]
+        except ValueError:
+            raise exc from None
+        if not all(isinstance(r, dict | list) for r in records):
+            raise
+        return records
 
 
 def _json_cell(v) -> str:

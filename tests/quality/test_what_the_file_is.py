@@ -64,3 +64,25 @@ def test_unrecognised_bytes_are_said_in_chinese_in_chinese(tmp_path):
         if finding["type"] in ("format-mismatch", "not-machine-readable"):
             for text in _localised(finding, "zh"):
                 assert "unrecognised" not in text, text
+
+
+def test_json_cut_off_stays_json_that_does_not_parse(tmp_path):
+    fact, doc = _assess_file(tmp_path, "bad.json", b'[{"a":1},{"a":2', "JSON")
+    assert fact.sniffed.format == "JSON"
+    found = _by_type(doc)
+    assert doc["stars"] == 1 and "not-parseable" in found and "format-mismatch" not in found
+    assert found["not-parseable"]["evidence"]["format"] == "JSON"
+    assert all("CSV" not in f["message"] + f["fix"] for f in doc["findings"])
+
+
+def test_json_lines_is_a_table_of_records_not_a_damaged_file(tmp_path):
+    from quality.tabular import read_table
+
+    fact, doc = _assess_file(tmp_path, "records.json", b'{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n{"a":3}\n', "JSON")
+    found = _by_type(doc)
+    assert fact.sniffed.format == "JSON" and fact.sniffed.details.get("json_top") == "lines"
+    assert "table-unreadable" not in found and "not-parseable" not in found
+    assert doc["stars"] == 3
+    assert (fact.profile.rows, fact.profile.header) == (3, ["a", "b"])
+    rows = [r for batch in read_table(tmp_path / "records.json") for r in batch.to_pylist()]
+    assert rows == [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}, {"a": "3", "b": ""}]  # as data.csv serves it
