@@ -22,8 +22,8 @@ from typing import Any
 
 from catalog_schema import datapackage, dates, vocab
 from catalog_schema.record import Record
+from quality import member, openness, timeliness
 from quality import metadata as metadata_mod
-from quality import openness, timeliness
 from quality.fetch import CheckResult
 from quality.findings import FINDING_TYPES, Finding, english_texts
 from quality.rules import (
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 #: quality/rules/truncated_copy.py); what a GZIP holds is scanned for personal data (quality/tabular/whole.py).
 #: 1.6: an empty file is said to be empty (empty-file), not "an unrecognised file" declared wrong (format-mismatch).
 #: Also in 1.6: JSON cut off stays JSON that does not parse (not a CSV); JSON Lines is read as a table of records.
+#: Also in 1.6: the member of a ZIP or GZIP the stars rate is parsed and its RDF counted (quality/member.py).
 RULESET_VERSION = "1.6"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
@@ -214,7 +215,10 @@ def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, d
     if not_parseable.meant_format(head, fact.sniffed, declared, name) is not None:
         whole = head if len(head) < SNIFF_BYTES else path.read_bytes()
         fact.parse_error = not_parseable.check(whole, fact.sniffed, declared, name)
-    if fmt is not None and fmt.rdf and fact.parse_error is None:
+    inner = member.rated(fact.sniffed)
+    if inner is not None:  # the member of a ZIP or GZIP openness rates: parsed and its RDF read as it would be alone
+        _read_member(fact, path, inner)
+    elif fmt is not None and fmt.rdf and fact.parse_error is None:
         data = path.read_bytes()
         try:
             _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
@@ -224,6 +228,23 @@ def _read(fact: DistributionFacts, path: Path, dist: Record, name: str | None, d
     encrypted = any((s.details or {}).get("encrypted") for s in (fact.sniffed, fact.sniffed.effective))
     if table is not None and fact.parse_error is None and not encrypted:
         _profile(fact, path, table, dist)
+
+
+def _read_member(fact: DistributionFacts, path: Path, inner) -> None:
+    """Whether the archive member the stars rate parses as what it is, and for RDF what it names and links
+    (quality.member reads it whole, within a bound; a member not read is left as the sniffer saw it)."""
+    data = member.member_bytes(path, fact.sniffed)
+    if data is None:
+        return
+    name = fact.sniffed.inner_name
+    if not_parseable.meant_format(data, inner, None, name) is not None:
+        fact.parse_error = not_parseable.check(data, inner, None, name)
+    fmt = vocab.format_by_code(inner.format)
+    if fmt is not None and fmt.rdf and fact.parse_error is None:
+        try:
+            _, fact.rdf_subjects, fact.rdf_links = openness.rdf_link_stats(data, fmt.code)
+        except Exception as exc:  # unparseable RDF is not structured data: at most one star
+            fact.parse_error = not_parseable.rdf_failure(data, fmt.code, exc)
 
 
 def profiled_format(sniffed) -> str | None:

@@ -212,7 +212,7 @@ def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[F
         found.append(make_finding("link-broken", url=ev.url or "(no URL)", problem=problem,
                                   http_status=ev.http_status))
         reasons.append(f"The file could not be downloaded ({download_problem(problem, ev.http_status)}).")
-    elif _html_instead_of_data(ev, sniffed):
+    elif _html_instead_of_data(ev):
         found.append(make_finding("html-not-data", url=ev.url or "(no URL)",
                                   declared=format_mismatch.declared_code(ev.declared_format)))
         reasons.append("The link returns an HTML web page, not the data file.")
@@ -241,7 +241,7 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
     if sniffed is None:
         finding = make_finding("not-machine-readable", format="a file not yet examined", detail="", detail_zh="")
         return False, "The downloaded file has not been examined, so its format is unknown.", [finding]
-    if _html_instead_of_data(ev, sniffed):
+    if _html_instead_of_data(ev):
         return False, "An HTML web page is not structured data.", []
     if ev.sniffed is not None and ev.sniffed.details.get("empty"):  # said by empty-file whatever star is missed
         return False, "The file is empty: it holds no data.", []
@@ -256,7 +256,10 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
                                detail_zh="（文件已加密）", encrypted=True)
         return False, f"The {format_label(label)} file is encrypted, so software cannot read it.", [finding]
     if ff is None or not ff.structured:
-        finding = make_finding("not-machine-readable", format=label, detail="", detail_zh="")
+        outer = ev.sniffed.format if ev.sniffed is not None and ev.sniffed is not sniffed else None
+        inside = {"detail": f" (inside the {outer} archive)", "detail_zh": f"（位于 {outer} 压缩包中）",
+                  "archive": outer} if outer else {"detail": "", "detail_zh": ""}  # an HTML page in a ZIP
+        finding = make_finding("not-machine-readable", format=label, **inside)
         return False, f"{format_label(label)} is not structured, machine-readable data.", [finding]
     return True, f"{ff.label} is structured data,", []
 
@@ -304,9 +307,10 @@ def _said_otherwise(ev: Evidence) -> bool:
     return bool(meant and declared and format_mismatch.same_kind(declared, meant))
 
 
-def _html_instead_of_data(ev: Evidence, sniffed: Sniffed | None) -> bool:
+def _html_instead_of_data(ev: Evidence) -> bool:
+    """The link itself returns an HTML page (a ZIP that holds one is a ZIP: not-machine-readable says what is in it)."""
     declared = format_mismatch.declared_code(ev.declared_format)
-    return sniffed is not None and sniffed.format == "HTML" and declared != "HTML"
+    return ev.sniffed is not None and ev.sniffed.format == "HTML" and declared != "HTML"
 
 
 # ---------------------------------------------------------------------------------------------

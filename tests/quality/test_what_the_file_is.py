@@ -86,3 +86,63 @@ def test_json_lines_is_a_table_of_records_not_a_damaged_file(tmp_path):
     assert (fact.profile.rows, fact.profile.header) == (3, ["a", "b"])
     rows = [r for batch in read_table(tmp_path / "records.json") for r in batch.to_pylist()]
     assert rows == [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}, {"a": "3", "b": ""}]  # as data.csv serves it
+
+
+TTL = (b"@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+       b"@prefix ex: <http://data.example.gov.cn/id/> .\n"
+       b"ex:beijing owl:sameAs <http://dbpedia.org/resource/Beijing> .\n"
+       b"ex:shanghai owl:sameAs <http://www.wikidata.org/entity/Q8686> .\n")
+
+
+def _zip(name: str, data: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _gzip(name: str, data: bytes) -> bytes:
+    import gzip
+    import io
+
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename=name, mode="wb", fileobj=buf, mtime=0) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def test_turtle_in_a_zip_or_a_gzip_is_parsed_as_it_is_alone(tmp_path):
+    _fact, alone = _assess_file(tmp_path, "places.ttl", TTL, "TURTLE")
+    assert alone["stars"] == 5
+    for name, data, fmt in (("places.zip", _zip("places.ttl", TTL), "ZIP"),
+                            ("places.ttl.gz", _gzip("places.ttl", TTL), "GZIP")):
+        fact, doc = _assess_file(tmp_path, name, data, fmt)
+        assert (fact.rdf_subjects, fact.rdf_links) == (2, 2), name
+        found = _by_type(doc)
+        assert doc["stars"] == 5 and "no-uris" not in found and "no-external-links" not in found, (name, found)
+
+
+def test_broken_turtle_or_json_in_a_zip_does_not_parse(tmp_path):
+    fact, doc = _assess_file(tmp_path, "broken.zip", _zip("places.ttl", TTL[:-30]), "ZIP")
+    assert doc["stars"] == 1 and fact.parse_error["format"] == "TURTLE"
+    assert "no-uris" not in _by_type(doc)
+    fact, doc = _assess_file(tmp_path, "bad.zip", _zip("bad.json", b'[{"a":1},{"a":2'), "ZIP")
+    found = _by_type(doc)
+    assert doc["stars"] == 1 and fact.parse_error["format"] == "JSON" and "not-parseable" in found
+    assert "table-unreadable" not in found
+    assert all("CSV" not in f["message"] for f in doc["findings"])
+
+
+def test_a_web_page_in_a_zip_is_not_said_to_be_what_the_link_returns(tmp_path):
+    page = b"<!DOCTYPE html><html><head><title>Data</title></head><body><p>See the portal.</p></body></html>"
+    _fact, doc = _assess_file(tmp_path, "page.zip", _zip("index.html", page), "ZIP")
+    found = _by_type(doc)
+    assert "html-not-data" not in found
+    said = " ".join(f["message"] for f in doc["findings"]) + " ".join(doc["distributions"][0]["reasons"])
+    assert "returns an HTML" not in said and "link returns" not in said
+    assert doc["stars"] == 1 and "not-machine-readable" in found
+    assert "ZIP" in found["not-machine-readable"]["message"]
+    assert "ZIP" in _localised(found["not-machine-readable"], "zh")[0]
