@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 #: 1.6: an empty file is said to be empty (empty-file), not "an unrecognised file" declared wrong (format-mismatch).
 #: Also in 1.6: JSON cut off stays JSON that does not parse (not a CSV); JSON Lines is read as a table of records.
 #: Also in 1.6: the member of a ZIP or GZIP the stars rate is parsed and its RDF counted (quality/member.py).
+#: Also in 1.6: a CSV header longer than 256 KiB is read whole, not cut (quality/tabular/csvfile.py `_head`).
 RULESET_VERSION = "1.6"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that

@@ -216,6 +216,8 @@ _TABLE_PROBLEMS = tuple((re.compile(pattern, re.I), words) for pattern, words in
                 "文件声明了 XML 实体或外部资源，已被拒绝。")),
     (r"is empty|has no data|no rows could be read|has no records|no features",
      ("it holds no rows.", "文件中没有数据行。")),
+    (r"first line is longer than", ("its first line, the header, is longer than the 4 MB a header may be.",
+                                    "其第一行（表头）超过了表头所允许的 4 MB。")),
     (r"UTF-16|UTF-32", ("its text encoding (UTF-16 or UTF-32) could not be read as a table.",
                         "其文本编码（UTF-16 或 UTF-32）无法按表格读取。")),
     (r"not an array|mixes records|nested too deeply|no records to read",

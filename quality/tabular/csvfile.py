@@ -22,7 +22,7 @@ from quality.tabular import arrow, settle
 from quality.tabular.batches import Shape, fit_row, rows_to_batch
 from quality.tabular.encoding import bom_of, reading_encoding
 from quality.tabular.layout import filled_cells, find_header, footer_start, note_text
-from quality.tabular.model import BLOCK_BYTES, HEAD_BYTES, TAIL_BYTES, TableError
+from quality.tabular.model import BLOCK_BYTES, HEAD_BYTES, HEAD_LINES, MAX_LINE_BYTES, TAIL_BYTES, TableError
 
 
 @dataclass
@@ -297,10 +297,27 @@ def _notes_below(rows: list[list[str]], ends: list[int], text: str, base: int, f
     return footer_rows, base + len(prefix.encode(enc, errors="surrogateescape"))
 
 
+def _head(fh) -> bytes:
+    """The start of a file the layout is decided from: HEAD_BYTES, read on until it holds HEAD_LINES whole lines (or
+    the whole file), up to MAX_LINE_BYTES. A header of 40,000 columns longer than HEAD_BYTES was cut, and read as
+    39,037 columns with duplicate names, missing and extra cells. No line break in MAX_LINE_BYTES is a header too
+    long to read, said so (TableError "header-too-long"), never guessed at."""
+    head = fh.read(HEAD_BYTES)
+    while len(head) < MAX_LINE_BYTES and head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") < HEAD_LINES:
+        more = fh.read(HEAD_BYTES)
+        if not more:
+            return head
+        head += more
+    if b"\n" not in head and b"\r" not in head and fh.read(1):
+        raise TableError("header-too-long", f"The first line is longer than {MAX_LINE_BYTES >> 20} MB: the header "
+                                            "is too long to read as a table's column names.")
+    return head
+
+
 def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
     size = os.path.getsize(path)
     with open(path, "rb") as fh:
-        head = fh.read(HEAD_BYTES)
+        head = _head(fh)
         fh.seek(max(0, size - TAIL_BYTES))
         tail = fh.read()
         if not head.strip():
@@ -309,7 +326,7 @@ def _csv_layout(path: str, encoding: str | None, fmt: str) -> CsvLayout:
     bom_len = bom_of(head)[0]
     if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
         raise TableError("unsupported-format", "UTF-16/32 text must be transcoded before profiling.")
-    whole = size <= HEAD_BYTES
+    whole = size <= len(head)
     body = head[bom_len:]
     if not whole:  # drop the last, probably partial, line of the sample
         cut = max(body.rfind(b"\n"), body.rfind(b"\r"))

@@ -8,6 +8,12 @@ from dataclasses import asdict, dataclass, field, fields
 HEAD_BYTES = 256 * 1024  # structure and encoding are decided from this much of the start
 
 
+HEAD_LINES = 8  # ... read on, HEAD_BYTES at a time, until it holds this many whole lines (a header wider than it)
+
+
+MAX_LINE_BYTES = 4 << 20  # ... up to this much: a first line longer is a header too long to read (pyarrow's block)
+
+
 TAIL_BYTES = 64 * 1024  # notes below the table are looked for in this much of the end
 
 
