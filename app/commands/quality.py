@@ -241,6 +241,16 @@ def _print_json(doc: dict, lang: str | None) -> None:
     click.echo(json.dumps(assessment_in(doc, lang or current_lang()), ensure_ascii=False, indent=1))
 
 
+def _counted(data: dict) -> dict[str, str]:
+    """A table's figures each with its noun in the singular or the plural ("1 type errors" was said of one)."""
+    n = {key: int(data.get(key) or 0) for key in ("rows", "columns", "missing_cells", "duplicate_rows", "type_errors")}
+    return {"rows": ngettext("%(num)s row", "%(num)s rows", n["rows"]),
+            "columns": ngettext("%(num)s column", "%(num)s columns", n["columns"]),
+            "missing_cells": ngettext("%(num)s missing cell", "%(num)s missing cells", n["missing_cells"]),
+            "duplicate_rows": ngettext("%(num)s duplicate row", "%(num)s duplicate rows", n["duplicate_rows"]),
+            "type_errors": ngettext("%(num)s type error", "%(num)s type errors", n["type_errors"])}
+
+
 def _print_doc(doc: dict, lang: str | None) -> None:
     from app.web.quality_view import file_label
     from quality.findings import FINDING_TYPES
@@ -270,11 +280,11 @@ def _print_doc(doc: dict, lang: str | None) -> None:
                                            "%(detected_format)s, encoding %(encoding)s, HTTP %(http_status)s", **said))
     data = doc.get("data") or {}
     if data.get("tables") == 1:
-        click.echo(_("  data: %(rows)s rows x %(columns)s columns, %(missing_cells)s missing cells, %(duplicate_rows)s "
-                     "duplicate rows, %(type_errors)s type errors", **data))
+        click.echo(_("  data: %(rows)s x %(columns)s, %(missing_cells)s, %(duplicate_rows)s, %(type_errors)s",
+                     **_counted(data)))
     elif data.get("tables"):  # the sums of several tables: "72 rows x 51 columns" was no table's shape
-        click.echo(_("  data, %(tables)s tables in all: %(rows)s rows, %(columns)s columns, %(missing_cells)s missing "
-                     "cells, %(duplicate_rows)s duplicate rows, %(type_errors)s type errors", **data))
+        click.echo(_("  data, %(tables)s tables in all: %(rows)s, %(columns)s, %(missing_cells)s, %(duplicate_rows)s, "
+                     "%(type_errors)s", tables=data["tables"], **_counted(data)))
     files = {d.get("id"): file_label(d.get("url")) for d in doc["distributions"]}
     several = len(doc["distributions"]) > 1
     for f in doc["findings"]:

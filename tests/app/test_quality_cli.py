@@ -230,3 +230,17 @@ def test_the_chinese_league_heads_its_count_column_as_a_header(runtime):
     en = CliRunner().invoke(main, ["--lang", "en", "quality", "publishers"], env=env).output.splitlines()[0].split()
     assert zh[:3] == ["排名", "发布部门", "数据集"], zh
     assert en[:3] == ["rank", "publisher", "datasets"], en
+
+
+def test_one_row_or_one_type_error_is_said_in_the_singular(tmp_path):
+    """`quality file` said "1 rows x 2 columns, ... 1 type errors" of a table of one row."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    one = tmp_path / "one.csv"
+    one.write_text("district,amount\nD1,ten\n", "utf-8")
+    en = opendata("--lang", "en", "quality", "file", str(one), "--licence", "CC-BY-4.0", env=env)
+    assert en.returncode == 0, en.stderr
+    assert "  data: 1 row x 2 columns, 0 missing cells, 0 duplicate rows, 0 type errors" in en.stdout, en.stdout
+    many = tmp_path / "many.csv"
+    many.write_text("district,amount\n" + "".join(f"D{i},{i}\n" for i in range(40)) + "D40,ten\nD40,ten\n", "utf-8")
+    en = opendata("--lang", "en", "quality", "file", str(many), "--licence", "CC-BY-4.0", env=env)
+    assert "  data: 42 rows x 2 columns, 0 missing cells, 1 duplicate row, 2 type errors" in en.stdout, en.stdout
