@@ -393,11 +393,17 @@ STATE_WORDS = {"draft": T_("a draft"), "active": T_("published"), "withdrawn": T
 
 @service
 def restore(actor: Actor, ds: Dataset) -> dict | None:
-    """Withdrawn -> active again (the same checks as publishing: personal data still blocks)."""
+    """Withdrawn -> active again (the same checks as publishing: personal data still blocks). A dataset with no
+    files comes back as it was public, without them: CKAN's package_create publishes one so (clients add its files
+    after), and its restore was refused (409 no-distributions), leaving it withdrawn for good."""
     if ds.state != "withdrawn":
         raise Conflict(T_("Only a withdrawn dataset can be restored (%(slug)s is %(state)s).",
                           slug=ds.slug, state=STATE_WORDS.get(ds.state, ds.state)))
-    return publish(actor, ds)
+    access.require_edit(actor.session, actor.user, ds.publisher)
+    access.ensure_not_harvested(ds, actor.user)
+    result = _publish(actor, ds, allow_empty=True)
+    finish(actor, ds)
+    return result
 
 
 #: A withdrawal's reason, as the tombstone page and the APIs show it.

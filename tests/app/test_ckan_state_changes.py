@@ -121,3 +121,23 @@ def test_a_state_sent_back_as_it_is_changes_nothing_of_it(app, client, world):
 def test_a_harvested_dataset_is_not_moved_by_its_state(app, client, world):
     refused = _action(client, world, "package_patch", {"id": world.harvested, "state": "deleted"}, status=403)
     assert refused["success"] is False and _state(app, world.harvested) == "active"
+
+
+@pytest.mark.parametrize("how", ["package_patch", "rest"])
+def test_a_dataset_published_with_no_files_is_restored_as_it_was_public(app, client, world, how):
+    """package_create publishes a package with no resources (clients add them after); withdrawn, it could not come
+    back: its restore was refused with 409 no-distributions, "Add at least one file or link before publishing"."""
+    made = _action(client, world, "package_create", {"name": "no-files-yet", "owner_org": "agency-a",
+                                                     "title": "No files yet"})["result"]
+    assert made["state"] == "active" and made["resources"] == []
+    _action(client, world, "package_delete", {"id": "no-files-yet"})
+    assert _state(app, "no-files-yet") == "withdrawn"
+    if how == "package_patch":
+        got = _action(client, world, "package_patch", {"id": "no-files-yet", "state": "active"})["result"]
+        assert got["state"] == "active"
+    else:
+        resp = client.post("/api/v1/datasets/no-files-yet/restore",
+                           headers={"Authorization": f"Bearer {world.tokens['editor_a']}"})
+        assert resp.status_code == 200, resp.get_json()
+    assert _state(app, "no-files-yet") == "active"
+    assert client.get("/dataset/no-files-yet").status_code == 200
