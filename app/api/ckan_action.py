@@ -272,7 +272,9 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
     pkg = ckan.to_ckan(rec, site_url=_site())
     pkg["id"], pkg["name"] = ds.id, ds.slug
     pkg["state"] = {"active": "active", "draft": "draft"}.get(ds.state, "deleted")  # CKAN's states: a draft is one
-    pkg["private"] = False
+    # CKAN's private: a draft is hidden (seen by its publisher's people only), as package_create's `private: true`
+    # makes it; it read false, and a client that asked for a private dataset believed it public
+    pkg["private"] = ds.state == "draft"
     pkg["type"] = ckan.SERIES_TYPES[0] if ds.kind == series.SERIES else "dataset"
     pkg["metadata_created"], pkg["metadata_modified"] = _iso(ds.created_at), _iso(ds.modified_at)
     ckan.add_dated_extras(pkg, rec)

@@ -141,3 +141,24 @@ def test_a_dataset_published_with_no_files_is_restored_as_it_was_public(app, cli
         assert resp.status_code == 200, resp.get_json()
     assert _state(app, "no-files-yet") == "active"
     assert client.get("/dataset/no-files-yet").status_code == 200
+
+
+def test_a_draft_reads_private_and_a_published_dataset_not(app, client, world):
+    """package_create with `private: true` made a draft (hidden) but answered `"private": false`: a client reading
+    `private` believed the dataset public. A draft reads private to who may see it; published, it does not. Sent
+    back as package_show gave it, the draft stays a draft and changes nothing; sent back `active`, it is published
+    through its check as before."""
+    made = _action(client, world, "package_create", {"name": "kept-private", "owner_org": "agency-a",
+                                                     "title": "Kept private", "private": True,
+                                                     "notes": "Not ready.", "license_id": "cc-by"})["result"]
+    assert made["state"] == "draft" and made["private"] is True
+    shown = _action(client, world, "package_show", {"id": "kept-private"})["result"]
+    assert shown["private"] is True
+    before = _actions(app, "kept-private")
+    again = _action(client, world, "package_update", shown)["result"]
+    assert again == shown and _actions(app, "kept-private") == before and _state(app, "kept-private") == "draft"
+    _upload(client, world, "kept-private", CLEAN_CSV)
+    shown = _action(client, world, "package_show", {"id": "kept-private"})["result"]
+    published = _action(client, world, "package_update", {**shown, "state": "active"})["result"]
+    assert published["state"] == "active" and published["private"] is False
+    assert client.get("/api/3/action/package_show?id=kept-private").get_json()["result"]["private"] is False
