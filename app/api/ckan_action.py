@@ -828,6 +828,7 @@ def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict |
     (ckan.as_it_was: sent back unchanged, it changes nothing)."""
     if not _has_text(data.get("title")) and not _has_text(data.get("title_translated")):
         data = {**data, "title": slug}  # CKAN's package schema: a title left empty is the name (if_empty_same_as)
+    _check_extras_and_tags(data, current)
     # a resource it adds with a url alone is a link to that file, as resource_create makes one (from_ckan reads a
     # url as a harvest reads another portal's: a landing page unless it looks like a file)
     data = ckan.added_links(shown, data)
@@ -838,6 +839,28 @@ def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict |
     rec["id"], rec["slug"], rec["state"] = ds_id, slug, "active"
     rec["publisher"] = publisher_to_agent(pub)
     return rec
+
+
+def _check_extras_and_tags(data: dict, current: dict | None) -> None:
+    """`extras` and `tags` as CKAN's package schema takes them, else a Validation Error naming the field: extras a
+    list of {"key", "value"} objects (or the {key: value} object some portals give), and no tag with a comma, which
+    CKAN's tag validator refuses (tag_string is split at commas; data.json and DCAT carried "a,b" as one keyword).
+    `extras: "notalist"` was taken silently and dropped. A keyword the dataset has already passes as it is."""
+    extras = data.get("extras")
+    if extras is not None and not (isinstance(extras, dict) or isinstance(extras, list) and all(
+            isinstance(e, dict) and "key" in e for e in extras)):
+        raise invalid({"extras": [T_("Give a list of {\"key\": ..., \"value\": ...} objects")]})
+    tags = _client_tags({"tags": data.get("tags"), **({"tag_string": data["tag_string"]}
+                                                        if "tag_string" in data else {})}).get("tags")
+    if not isinstance(tags, list):
+        return
+    kept = set((current or {}).get("keywords") or [])
+    for i, tag in enumerate(tags):
+        name = tag.get("name") if isinstance(tag, dict) else tag
+        if isinstance(name, str) and ("," in name or "，" in name) and name not in kept:
+            why = T_("Tag \"%(tag)s\" must not hold a comma: give each keyword as a tag of its own", tag=name)
+            raise ActionError(409, "Validation Error", Text("%(field)s: %(why)s", field=f"tags[{i}].name", why=why),
+                              tags=[{} for _ in range(i)] + [{"name": [why]}])
 
 
 def _has_text(value: Any) -> bool:

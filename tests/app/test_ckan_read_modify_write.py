@@ -436,3 +436,22 @@ def test_a_package_sent_back_unchanged_changes_nothing(ck, app, client):
     assert ck.action.package_activity_list(id="as-it-was") == activity
     assert client.get("/data.json").headers["ETag"] == etag
     assert ck.action.package_show(id="as-it-was") == shown
+
+
+@pytest.mark.parametrize(("sent", "field"), [({"extras": "notalist"}, "extras"),
+                                             ({"extras": ["notakeyvalue"]}, "extras"),
+                                             ({"tags": [{"name": "bus"}, {"name": "a,b"}]}, "tags"),
+                                             ({"tags": ["公交，客运"]}, "tags")])
+def test_extras_not_a_list_and_a_tag_with_a_comma_are_refused_naming_the_field(ck, app, sent, field):
+    """package_create took `extras: "notalist"` silently (200) and a tag "a,b", which CKAN's tag validator refuses
+    (data.json then carried "a,b" as one keyword). Both are CKAN's Validation Error naming the field, nothing made."""
+    with pytest.raises(ValidationError) as refused:
+        ck.action.package_create(name="refused-shape", title="Refused", owner_org="agency-a", **sent)
+    assert field in refused.value.error_dict, refused.value.error_dict
+    if field == "tags":
+        assert refused.value.error_dict["tags"][-1]["name"]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.scalar(select(Dataset).where(Dataset.slug == "refused-shape")) is None
+    made = ck.action.package_create(name="fine-shape", title="Fine", owner_org="agency-a", tag_string="a,b",
+                                    extras=[{"key": "source_note", "value": "x"}])
+    assert sorted(t["name"] for t in made["tags"]) == ["a", "b"]
