@@ -307,8 +307,8 @@ def _fold_stem(s: str) -> str:
 INDEXED_STATES = ("active", "withdrawn")
 FACETS = ("publisher", "format", "licence", "theme", "keyword", "stars", "hvd_category")
 SORTS = ("relevance", "title", "-title", "name", "-name", "modified", "-modified", "stars", "-stars",
-         "score", "-score", "id", "-id")
-SCHEMA_VERSION = "8"
+         "score", "-score", "id", "-id", "created", "-created")
+SCHEMA_VERSION = "9"
 BBOX_FIELDS = ("bbox_w", "bbox_s", "bbox_e", "bbox_n")  # part of a generation's state: a different one is rebuilt
 MAX_VALUE_CHARS = 500  # facet values (keywords, themes ...) are cut like filter values
 
@@ -345,12 +345,13 @@ def _schema() -> tantivy.Schema:
 #: group that ties on all of them.
 #: 8-byte levels per order: enough for a title or a slug to differ (a UUID is 16 bytes).
 LEVELS = {"o_title": 6, "o_title_d": 6, "o_id": 2, "o_name": 5, "o_modified": 5, "o_modified_d": 5, "o_stars": 5,
-          "o_stars_d": 5, "o_score": 5, "o_score_d": 5}
+          "o_stars_d": 5, "o_score": 5, "o_score_d": 5, "o_created": 5, "o_created_d": 5}
 _ORDER_FIELDS = ("o_title", "o_title_d", "o_name", "o_id", "o_modified", "o_modified_d", "o_stars", "o_stars_d",
-                 "o_score", "o_score_d")
+                 "o_score", "o_score_d", "o_created", "o_created_d")
 _ORDER = {
     "title": ("o_title", tantivy.Order.Asc), "-title": ("o_title_d", tantivy.Order.Asc),
     "modified": ("o_modified", tantivy.Order.Asc), "-modified": ("o_modified_d", tantivy.Order.Asc),
+    "created": ("o_created", tantivy.Order.Asc), "-created": ("o_created_d", tantivy.Order.Asc),
     "stars": ("o_stars", tantivy.Order.Asc), "-stars": ("o_stars_d", tantivy.Order.Asc),
     "score": ("o_score", tantivy.Order.Asc), "-score": ("o_score_d", tantivy.Order.Asc),
     "name": ("o_name", tantivy.Order.Asc), "-name": ("o_name", tantivy.Order.Desc),
@@ -396,11 +397,11 @@ def _text_bytes(s: str | None, descending: bool) -> bytes:
 
 
 def _sort_keys(title: str | None, slug: str, id_: str, modified: int | None, stars: int | None,
-               score: int | None) -> dict[str, bytes]:
+               score: int | None, created: int | None = None) -> dict[str, bytes]:
     tail = slug.encode() + b"\x00" + _id_bytes(id_)
     keys = {"o_title": _text_bytes(title, False) + tail, "o_title_d": _text_bytes(title, True) + tail,
             "o_name": tail, "o_id": _id_bytes(id_)}
-    for name, value in (("modified", modified), ("stars", stars), ("score", score)):
+    for name, value in (("modified", modified), ("stars", stars), ("score", score), ("created", created)):
         keys["o_" + name] = _num_bytes(value, False) + tail
         keys["o_" + name + "_d"] = _num_bytes(value, True) + tail
     return keys
@@ -469,6 +470,8 @@ class Row:
     hvd_category: Any = None
     bbox: tuple[float, float, float, float] | None = None
     spatial: Any = None
+    #: when the catalog's copy was made (CKAN's metadata_created): the "created" sort
+    created_at: dt.datetime | None = None
 
 
 def _document(row: Row) -> tantivy.Document:
@@ -506,11 +509,12 @@ def _document(row: Row) -> tantivy.Document:
         for name, value in zip(BBOX_FIELDS, row.bbox, strict=True):
             doc.add_float(name, float(value))
     title = title_key(row.title)
-    keys = _sort_keys(title, row.slug, row.id, modified, row.stars, row.score)
+    created = _micros(row.created_at)
+    keys = _sort_keys(title, row.slug, row.id, modified, row.stars, row.score, created)
     for base, key in keys.items():
         for level, value in enumerate(_levels(key, LEVELS[base])):
             doc.add_unsigned(f"{base}_{level}", value)
-    doc.add_text("sortdata", json.dumps([title, row.slug, row.id, modified, row.stars, row.score],
+    doc.add_text("sortdata", json.dumps([title, row.slug, row.id, modified, row.stars, row.score, created],
                                         ensure_ascii=False))
     return doc
 
@@ -519,7 +523,8 @@ def _row_query():
     return (select(Dataset.id, Dataset.slug, Dataset.state, Dataset.title, Dataset.description, Dataset.keywords,
                    Dataset.themes, Dataset.license_id, Dataset.stars, Dataset.score, Dataset.modified_at,
                    Publisher.slug.label("pslug"), Publisher.name.label("pname"), Dataset.hvd_category,
-                   Dataset.bbox_west, Dataset.bbox_south, Dataset.bbox_east, Dataset.bbox_north, Dataset.spatial)
+                   Dataset.bbox_west, Dataset.bbox_south, Dataset.bbox_east, Dataset.bbox_north, Dataset.spatial,
+                   Dataset.created_at)
             .outerjoin(Publisher, Publisher.id == Dataset.publisher_id))
 
 
@@ -533,7 +538,7 @@ def _rows(session: Session, rows: list) -> list[Row]:
             formats.setdefault(dataset_id, []).append(fmt)
     return [Row(r.id, r.slug, r.state, r.title, r.description, r.keywords, r.themes, r.license_id, r.stars,
                 r.score, r.modified_at, r.pslug, r.pname, formats.get(r.id, []), r.hvd_category,
-                _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north), r.spatial) for r in rows]
+                _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north), r.spatial, r.created_at) for r in rows]
 
 
 def _bbox(*values) -> tuple[float, float, float, float] | None:
@@ -989,7 +994,7 @@ class SearchQuery:
     """What to find. Filters combine with AND across facets and OR within one facet.
 
     sort: "relevance" (best first; the default when `q` has terms, else "-modified"),
-    or a key ascending, "-key" descending: title, name (slug), modified, stars, score
+    or a key ascending, "-key" descending: title, name (slug), modified, created, stars, score
     (the quality score), id (the dataset's catalog id: a stable, total order for paging).
     Missing values sort last; ties go by name. `offset`, when given, wins over `page`.
     """
@@ -1002,6 +1007,9 @@ class SearchQuery:
     keyword: list[str] = field(default_factory=list)
     #: high-value dataset categories (IRIs of the EU HVD category vocabulary)
     hvd_category: list[str] = field(default_factory=list)
+    #: more filters, each (a facet of FACETS but stars, its values: any one of them), every one of which must match
+    #: too: the same facet twice (CKAN's `fq=tags:a tags:b`, datasets with both keywords)
+    all_of: list[tuple[str, list[str]]] = field(default_factory=list)
     stars_min: int | None = None
     stars: list[int] = field(default_factory=list)
     modified_since: dt.datetime | None = None
@@ -1177,6 +1185,11 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
                          ("hvd_category", query.hvd_category)):
         values = _strings(values)
         if values:
+            must.append(Q.term_set_query(schema, name, [v[:MAX_VALUE_CHARS] for v in values]))
+    for facet, values in _list(query.all_of):
+        name = _FACET_FIELD.get(facet) if facet != "stars" else None
+        values = _strings(values)
+        if name is not None and values:
             must.append(Q.term_set_query(schema, name, [v[:MAX_VALUE_CHARS] for v in values]))
     stars_min = _int(query.stars_min, None, None, None)
     if stars_min is not None:

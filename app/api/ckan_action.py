@@ -436,7 +436,7 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
     query = search.SearchQuery(bbox=bbox,
         q=text, publisher=filters.publisher, format=filters.format, licence=filters.licence, theme=filters.theme,
         keyword=filters.keyword, hvd_category=filters.hvd_category, modified_since=filters.modified_since,
-        modified_until=filters.modified_until,
+        modified_until=filters.modified_until, all_of=filters.also,
         sort=sort, offset=start, limit=rows, facets=[ckan_query.FACET_FIELDS[f] for f in fields],
         facet_limit=max(facet_limit, 1))
     found = search.search(session, query)
@@ -452,8 +452,35 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         search_facets[name] = {"title": name, "items": items}
     results = _packages(session, found.ids)
     if keep:  # CKAN's fl: each result with those fields only
-        results = [{k: pkg[k] for k in keep if k in pkg} for pkg in results]
+        results = _fields_of(results, keep)
     return {**empty, "count": found.total, "results": results, "facets": facets, "search_facets": search_facets}
+
+
+#: What CKAN's index gives of a package's resources under `fl` (one value a resource, in the resources' order).
+_FL_RESOURCES = {"res_format": "format", "res_name": "name", "res_url": "url", "res_description": "description"}
+#: The keys of CKAN 2.10's package dict, which `fl` names whether or not a page's packages have them.
+_FL_PACKAGE = ("id", "name", "title", "notes", "url", "version", "author", "author_email", "maintainer",
+               "maintainer_email", "license_id", "license_title", "license_url", "isopen", "state", "private", "type",
+               "owner_org", "organization", "groups", "tags", "extras", "resources", "num_tags", "num_resources",
+               "metadata_created", "metadata_modified", "creator_user_id", "relationships_as_object",
+               "relationships_as_subject", "title_translated", "notes_translated", "qa")
+
+
+def _fields_of(results: list[dict[str, Any]], keep: list[str]) -> list[dict[str, Any]]:
+    """The results with the `fl` fields only: the package's keys, and the resources' values CKAN's index keeps
+    (`res_format` ...). A name that is neither is a Search Query Error naming it: it was left out silently, and a
+    client asking `fl=name,res_format` got names alone."""
+    unknown = [k for k in keep if k not in _FL_RESOURCES and k not in _FL_PACKAGE
+               and not any(k in pkg for pkg in results)]
+    if unknown:
+        raise ActionError(409, "Search Query Error", T_("Search Query is invalid: %(exc)s", exc=T_(
+            "fl: %(names)s is no field of a package here", names=", ".join(unknown))))
+    out = []
+    for pkg in results:
+        resources = [r for r in pkg.get("resources") or [] if isinstance(r, dict)]
+        out.append({k: [r.get(_FL_RESOURCES[k]) or "" for r in resources] if k in _FL_RESOURCES else pkg.get(k)
+                    for k in keep})
+    return out
 
 
 def _fl(value: Any) -> list[str]:

@@ -15,8 +15,10 @@ or a leading `+`:
     dataset_type:dataset  type:dataset  state:active  capacity:public   (what we always have)
 
 A value may be quoted ("公交 站点") or a group (`res_format:(CSV OR JSON)`, any one of
-them). The same field twice means both (Solr's AND), which our filters cannot say:
-refused. `*:*` is everything.
+them), and clauses of one field may be joined by `OR` (`organization:a OR organization:b`,
+the same as `organization:(a OR b)`); `OR` between two fields is refused. The same field
+twice means both (Solr's AND: `tags:公交 tags:客运量`, as CKAN's pages build fq, finds the
+datasets with both tags). `*:*` is everything.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Filters:
     hvd_category: list[str] = field(default_factory=list)
     modified_since: dt.datetime | None = None
     modified_until: dt.datetime | None = None
+    #: a facet asked again with other values, which must match too (SearchQuery.all_of)
+    also: list[tuple[str, list[str]]] = field(default_factory=list)
     nothing: bool = False  # a clause no dataset here can match (dataset_type:harvest ...)
     seen: set[str] = field(default_factory=set)
 
@@ -136,13 +140,16 @@ _CONVERT = {"publisher": str, "format": _format_code, "keyword": str, "licence":
             "hvd_category": _hvd_category}
 
 
-def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime) -> None:
+def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime, more: tuple[str, ...] = ()) -> None:
+    """One clause `name:raw` (`more`: the values of clauses of the same field joined to it by OR)."""
     if sign == "-":
         raise QueryError(T_("negative clauses are not supported: %(clause)s", clause=f"-{name}:{raw}"))
     if name in _ALWAYS:
-        if any(v not in (_ALWAYS[name], "*") for v in _values(raw)):
+        if all(v not in (_ALWAYS[name], "*") for r in (raw, *more) for v in _values(r)):
             filters.nothing = True
         return
+    if more and name == "metadata_modified":
+        raise QueryError(T_("OR between ranges of %(name)s cannot be searched: give one range", name=name))
     if name == "metadata_modified":
         m = _RANGE.match(raw)
         if not m:
@@ -157,17 +164,37 @@ def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime) -
     if target is None:
         raise QueryError(T_("field %(name)s cannot be searched here (supported: %(fields)s)", name=repr(name),
                             fields=", ".join([*FACET_FIELDS, "metadata_modified", *_ALWAYS])))
-    values = [_CONVERT[target](v) for v in _values(raw) if v]
+    values = list(dict.fromkeys(_CONVERT[target](v) for r in (raw, *more) for v in _values(r) if v))
     if not values:
         raise QueryError(T_("%(name)s: no value", name=name))
-    if values == ["*"]:
+    if "*" in values:
         return
     current = getattr(filters, target)
-    if target in filters.seen and sorted(current) != sorted(values):
-        raise QueryError(T_("%(name)s given twice: both at once cannot be searched; use %(name)s:(a OR b) for "
-                               "either", name=name))
+    if target in filters.seen:  # the same field again: both must match (Solr's AND)
+        if sorted(current) != sorted(values) and (target, sorted(values)) not in filters.also:
+            filters.also.append((target, sorted(values)))
+        return
     filters.seen.add(target)
     setattr(filters, target, values)
+
+
+_OR = re.compile(r"\s+(?:OR|\|\|)\s+")
+
+
+def _or_joined(text: str, pos: int, name: str) -> tuple[list[str], int]:
+    """The values of the clauses joined to a clause of `name` ending at `pos` by OR, and where they end. OR before a
+    clause of another field, or before no clause, is refused: it cannot be searched as it says."""
+    more: list[str] = []
+    while True:
+        joiner = _OR.match(text, pos)
+        if joiner is None:
+            return more, pos
+        m = _CLAUSE.match(text, joiner.end())
+        if m is None or m.group("sign") or m.group("field") != name:
+            raise QueryError(T_("OR is understood between clauses of one field only (%(name)s:a OR %(name)s:b): "
+                                "%(bad)s", name=name, bad=repr(text[joiner.start():joiner.end() + 40].strip())))
+        more.append(m.group("value"))
+        pos = m.end()
 
 
 def parse_clauses(text: str, filters: Filters, now: dt.datetime, *, free_text: bool) -> str:
@@ -184,8 +211,8 @@ def parse_clauses(text: str, filters: Filters, now: dt.datetime, *, free_text: b
             continue
         m = _CLAUSE.match(text, pos)
         if m:
-            _apply(filters, m.group("field"), m.group("value"), m.group("sign"), now)
-            pos = m.end()
+            more, pos = _or_joined(text, m.end(), m.group("field"))
+            _apply(filters, m.group("field"), m.group("value"), m.group("sign"), now, tuple(more))
             continue
         if not free_text:
             bad = text[pos:pos + 40]
@@ -223,7 +250,8 @@ def translate(q: Any, fq: Any, fq_list: Any = None, *, now: dt.datetime | None =
 
 
 _SORTS = {("score", "desc"): "relevance", ("metadata_modified", "desc"): "-modified",
-          ("metadata_modified", "asc"): "modified", ("title_string", "asc"): "title",
+          ("metadata_modified", "asc"): "modified", ("metadata_created", "desc"): "-created",
+          ("metadata_created", "asc"): "created", ("title_string", "asc"): "title",
           ("title_string", "desc"): "-title", ("title", "asc"): "title", ("title", "desc"): "-title",
           ("name", "asc"): "name", ("name", "desc"): "-name",
           # ckanext-harvest pages with `id asc` (a stable, total order): the dataset ids in order.

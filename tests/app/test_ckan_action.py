@@ -176,15 +176,31 @@ def test_fq_clauses_translate_to_search_filters():
     assert text_ == "交通" and f.keyword == ["taxi"]
 
 
-@pytest.mark.parametrize("fq", ["author:someone", "-organization:jh-transport", "organization:a organization:b",
-                                "metadata_modified:2025", "organization:a OR something", 'tags:"x" (a AND b)'])
+@pytest.mark.parametrize("fq", ["author:someone", "-organization:jh-transport", "organization:a OR res_format:CSV",
+                                "metadata_modified:2025", "organization:a OR something", 'tags:"x" (a AND b)',
+                                "metadata_modified:[* TO NOW] OR metadata_modified:[* TO NOW-1DAY]", "tags:a OR"])
 def test_unsupported_fq_is_refused(fq):
     with pytest.raises(ckan_query.QueryError):
         ckan_query.translate("", fq)
 
 
+def test_fq_as_ckans_pages_build_it_ands_one_fields_clauses_and_ors_them_when_told():
+    """`fq=tags:公交 tags:客运量` (CKAN's pages join the facets clicked with a space: both) and `organization:a OR
+    organization:b` were refused (409); the one is both tags, the other either organization."""
+    _, f = ckan_query.translate("", "tags:公交 tags:客运量")
+    assert f.keyword == ["公交"] and f.also == [("keyword", ["客运量"])]
+    _, f = ckan_query.translate("", "organization:jh-stats OR organization:jh-transport res_format:CSV")
+    assert f.publisher == ["jh-stats", "jh-transport"] and f.format == ["CSV"] and f.also == []
+    _, f = ckan_query.translate("", "tags:a tags:a")
+    assert f.keyword == ["a"] and f.also == []
+    text_, f = ckan_query.translate("bus organization:a || organization:b", None)
+    assert text_ == "bus" and f.publisher == ["a", "b"]
+
+
 def test_sorts_and_facet_fields():
     assert ckan_query.translate_sort("metadata_modified desc") == "-modified"
+    assert ckan_query.translate_sort("metadata_created desc") == "-created"
+    assert ckan_query.translate_sort("metadata_created asc") == "created"
     assert ckan_query.translate_sort("title_string asc") == "title"
     assert ckan_query.translate_sort("score desc, metadata_modified desc") == "relevance"
     assert ckan_query.translate_sort("name asc") == "name"

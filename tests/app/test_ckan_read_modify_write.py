@@ -455,3 +455,29 @@ def test_extras_not_a_list_and_a_tag_with_a_comma_are_refused_naming_the_field(c
     made = ck.action.package_create(name="fine-shape", title="Fine", owner_org="agency-a", tag_string="a,b",
                                     extras=[{"key": "source_note", "value": "x"}])
     assert sorted(t["name"] for t in made["tags"]) == ["a", "b"]
+
+
+def test_package_search_takes_the_query_forms_ckans_pages_and_clients_send(client, world):
+    """fq=`tags:公交 tags:客运量` (two facets clicked on CKAN's pages: both), `organization:a OR organization:b` and
+    sort=`metadata_created desc` were refused with 409 Search Query Error; fl=`name,res_format` dropped res_format
+    silently. Now: AND, OR within one field, the creation order, and res_format as CKAN's index gives it (an unknown
+    fl name is refused, naming it)."""
+    ck = ckanapi.TestAppCKAN(_FlaskTestApp(client), apikey=world.tokens["sysadmin"])
+    for name, org, tags in (("both-tags", "agency-a", ["公交", "客运量"]), ("one-tag", "agency-a", ["公交"]),
+                            ("other-org", "agency-b", ["客运量"])):
+        ck.action.package_create(name=name, title=name, owner_org=org, tags=[{"name": t} for t in tags],
+                                 resources=[{"name": "t", "url": f"http://127.0.0.1:9/{name}.csv", "format": "CSV"}])
+    both = ck.action.package_search(fq="tags:公交 tags:客运量", rows=100)
+    assert [p["name"] for p in both["results"]] == ["both-tags"]
+    either = ck.action.package_search(fq="organization:agency-a OR organization:agency-b", rows=1000)
+    assert {"both-tags", "one-tag", "other-org"} <= {p["name"] for p in either["results"]}
+    assert {p["organization"]["name"] for p in either["results"]} == {"agency-a", "agency-b"}
+    newest = ck.action.package_search(sort="metadata_created desc", rows=1000)["results"]
+    stamps = [p["metadata_created"] for p in newest]
+    assert stamps == sorted(stamps, reverse=True) and newest[0]["name"] == "other-org"
+    oldest = ck.action.package_search(sort="metadata_created asc", rows=1000)["results"]
+    assert [p["metadata_created"] for p in oldest] == sorted(stamps) and oldest[-1]["name"] == "other-org"
+    fl = ck.action.package_search(fq="tags:公交 tags:客运量", fl="name,res_format")["results"]
+    assert fl == [{"name": "both-tags", "res_format": ["CSV"]}]
+    with pytest.raises(ckanapi.errors.SearchQueryError):
+        ck.action.package_search(fl="name,no_such_field")
