@@ -944,6 +944,93 @@ def to_ckan(record: Record, *, site_url: str | None = None) -> dict:
     return package
 
 
+# --------------------------------------------------------------------------- CKAN's whole key set
+#
+# CKAN 2.10's package_show gives every key of its schema, null (or empty) when the package has no value: clients
+# read `pkg["author"]`, `tag["display_name"]`, `res["url_type"]` and `res["last_modified"]` without asking whether
+# they are there. A package harvested from a CKAN carried them (kept verbatim), one made here did not: two shapes.
+# `full_shape` gives every package dict CKAN's keys; `without_shape` takes back out of a client's dict the keys it
+# added and that come back as it gave them, so a package sent back unchanged changes nothing (they would be kept as
+# the package's own keys, and the record would change).
+
+#: A package's keys with the value they have when the record says nothing of them.
+PACKAGE_SHAPE: dict[str, Any] = {
+    "author": None, "author_email": None, "maintainer": None, "maintainer_email": None, "license_id": None,
+    "license_title": None, "notes": None, "url": None, "version": None, "creator_user_id": None,
+    "relationships_as_object": [], "relationships_as_subject": []}
+#: A resource's keys with the value they have when the record says nothing of them.
+RESOURCE_SHAPE: dict[str, Any] = {
+    "name": None, "description": None, "format": "", "mimetype": None, "mimetype_inner": None, "size": None,
+    "hash": "", "created": None, "last_modified": None, "metadata_modified": None, "url_type": None,
+    "resource_type": None, "cache_url": None, "cache_last_updated": None}
+
+
+_DROP_KEY = object()  # no value: a tag key `_shaped_tag` does not add
+
+
+def _shaped_tag(tag: Any) -> Any:
+    if not isinstance(tag, dict) or not isinstance(tag.get("name"), str):
+        return tag
+    name = tag["name"]
+    return {"id": name, "display_name": name, "state": "active", "vocabulary_id": None, **tag}
+
+
+def _bare_tag(tag: Any) -> Any:
+    """A tag dict less the keys `_shaped_tag` adds, as it adds them."""
+    if not isinstance(tag, dict) or not isinstance(tag.get("name"), str):
+        return tag
+    added = _shaped_tag({"name": tag["name"]})
+    return {k: v for k, v in tag.items() if k == "name" or added.get(k, _DROP_KEY) != v}
+
+
+def full_shape(package: dict[str, Any]) -> dict[str, Any]:
+    """`package` (a package dict of this catalog's) with every key of CKAN 2.10's package dict, its tags' and its
+    resources': what it has stays, the rest is added empty (PACKAGE_SHAPE, RESOURCE_SHAPE; a tag's id and
+    display_name are its name)."""
+    for key, empty in PACKAGE_SHAPE.items():
+        package.setdefault(key, list(empty) if isinstance(empty, list) else empty)
+    if isinstance(package.get("tags"), list):
+        package["tags"] = [_shaped_tag(t) for t in package["tags"]]
+    for res in package.get("resources") or []:
+        if isinstance(res, dict):
+            for key, empty in RESOURCE_SHAPE.items():
+                res.setdefault(key, empty)
+    return package
+
+
+def without_shape(sent: Mapping[str, Any], shown: Mapping[str, Any] | None,
+                  plain: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A client's package dict less what `full_shape` added to `shown` (the package as package_show gave it; `plain`:
+    the same dict before `full_shape`) and came back as it was: a key `plain` has not, sent with the value `shown`
+    gave it (or, with nothing shown, a new package's, the empty value), and the tag keys it adds. What the client
+    changed stays, and is read as what it says (an `author` typed is the contact's name)."""
+    out = dict(sent)
+    for key, empty in PACKAGE_SHAPE.items():
+        if key in out and key not in (plain or {}) and out[key] == (shown.get(key, empty) if shown else empty):
+            del out[key]
+    tags = out.get("tags")
+    if isinstance(tags, list):
+        if shown is not None and plain is not None and tags == shown.get("tags") and "tags" in plain:
+            out["tags"] = plain["tags"]
+        else:
+            out["tags"] = [_bare_tag(t) for t in tags]
+    resources = out.get("resources")
+    if isinstance(resources, list):
+        by_id = {r.get("id"): r for r in (shown or {}).get("resources") or [] if isinstance(r, dict) and r.get("id")}
+        plain_by_id = {r.get("id"): r for r in (plain or {}).get("resources") or []
+                       if isinstance(r, dict) and r.get("id")}
+        bare = []
+        for res in resources:
+            if isinstance(res, dict):
+                was, had = by_id.get(res.get("id")), plain_by_id.get(res.get("id"), {})
+                res = {k: v for k, v in res.items() if not (
+                    k in RESOURCE_SHAPE and k not in had
+                    and v == (was.get(k, RESOURCE_SHAPE[k]) if was is not None else RESOURCE_SHAPE[k]))}
+            bare.append(res)
+        out["resources"] = bare
+    return out
+
+
 # --------------------------------------------------------------------------- a client's edit of package_show's dict
 #
 # package_show gives some fields under two keys: a resource's `url` and its `download_url` (or `access_url`),

@@ -261,11 +261,12 @@ def _qa_resource(row: Distribution, a: Assessment | rowviews.RowView | None) -> 
 
 def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowviews.RowView | None,
                  session: Session | None = None, record: dict[str, Any] | None = None,
-                 organizations: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+                 organizations: dict[int, dict[str, Any]] | None = None, *, shape: bool = True) -> dict[str, Any]:
     """The CKAN package dict of a dataset (an ORM Dataset, or a view of its row with `session`), as package_show
     gives it. `record`: the dataset's record, its series annotated (`_packages` makes them for a page at once);
     `organizations`: the organization dicts of a page's publishers, made once each (a page of a publisher's
-    datasets has one)."""
+    datasets has one). Every package dict has CKAN's whole key set (ckan.full_shape), harvested or made here;
+    `shape=False`: only the keys the dataset gives (what a write compares a client's dict with)."""
     rec = record if record is not None else _record(ds)
     if record is None and rec.get("in_series"):  # ckanext-dataset-series' in_series: the series it resolved to
         series.annotate(session or object_session(ds), [rec])
@@ -305,9 +306,11 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
             checked = link_history.archiver(row)  # the link's check history, as ckanext-archiver shapes it
             if checked is not None:
                 res["archiver"] = checked
+            if shape and (row.extras or {}).get("upload"):  # CKAN's mark of a file uploaded to the portal
+                res.setdefault("url_type", "upload")
     if assessment is not None:
         pkg["qa"] = _qa_package(assessment)
-    return pkg
+    return ckan.full_shape(pkg) if shape else pkg
 
 
 def _datastore_active(row: Distribution) -> bool:
@@ -849,13 +852,15 @@ def _client_tags(pkg: dict) -> dict:
 
 
 def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict | None = None,
-                current: dict | None = None) -> dict:
+                current: dict | None = None, plain: dict | None = None) -> dict:
     """The record of a client's package dict (`shown`: the package as package_show gave it, and `current` the
     dataset's record, for an update): what the package cannot tell from the record's present values stays as it is
     (ckan.as_it_was: sent back unchanged, it changes nothing)."""
     if not _has_text(data.get("title")) and not _has_text(data.get("title_translated")):
         data = {**data, "title": slug}  # CKAN's package schema: a title left empty is the name (if_empty_same_as)
     _check_extras_and_tags(data, current)
+    # the keys package_show gives for CKAN's shape alone, sent back as it gave them, say nothing of the record
+    data = ckan.without_shape(data, shown, plain)
     # a resource it adds with a url alone is a link to that file, as resource_create makes one (from_ckan reads a
     # url as a harvest reads another portal's: a landing page unless it looks like a file)
     data = ckan.added_links(shown, data)
@@ -1002,7 +1007,8 @@ def _update(session: Session, user: User, action: str, ds: Dataset, data: dict,
     if pub is not ds.publisher:
         _require_edit(session, user, pub, "move a dataset to")
     name = _check_name(data.get("name") or ds.slug)
-    rec = _record_for(data, ds.id, name, pub, shown if shown is not None else _shown(ds), to_record(ds))
+    rec = _record_for(data, ds.id, name, pub, shown if shown is not None else _shown(ds), to_record(ds),
+                      _shown(ds, shape=False))
     ds = _call(session, user, datasets.save_package, rec, dataset=ds, publisher=pub, action=action)
     return package_show(session, {"id": ds.id}, user)
 
@@ -1075,15 +1081,16 @@ def _after_state_change(session: Session, ds: Dataset, user: User) -> dict[str, 
     return None if ds.state == "deleted" else package_show(session, {"id": ds.id}, user)
 
 
-def _current(ds: Dataset) -> dict[str, Any]:
-    current = package_dict(ds, None)
+def _current(ds: Dataset, shape: bool = True) -> dict[str, Any]:
+    current = package_dict(ds, None, shape=shape)
     current.pop("organization", None)
     return current
 
 
-def _shown(ds: Dataset) -> dict[str, Any]:
-    """The dataset's package dict as a client of package_show holds it (its JSON read back)."""
-    return json.loads(jsontext.dumps(_current(ds), default=str))
+def _shown(ds: Dataset, shape: bool = True) -> dict[str, Any]:
+    """The dataset's package dict as a client of package_show holds it (its JSON read back); `shape=False`: without
+    the keys given for CKAN's shape alone."""
+    return json.loads(jsontext.dumps(_current(ds, shape), default=str))
 
 
 def _settled(shown: dict[str, Any], sent: dict[str, Any], resource: bool = False) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def _snapshot_package(record: dict[str, Any], ds: Dataset, at) -> dict[str, Any]
             if isinstance(res, dict):
                 res["id"] = dist.get("catalog_id") or res.get("id")
                 res["package_id"], res["position"], res["state"] = ds.id, position, "active"
-    return pkg
+    return ckan.full_shape(pkg)  # CKAN's whole key set, as package_show's
 
 
 def actor_name(change: activity.Change, ds: Dataset, lang: str | None = None) -> str:

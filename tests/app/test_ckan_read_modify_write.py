@@ -481,3 +481,55 @@ def test_package_search_takes_the_query_forms_ckans_pages_and_clients_send(clien
     assert fl == [{"name": "both-tags", "res_format": ["CSV"]}]
     with pytest.raises(ckanapi.errors.SearchQueryError):
         ck.action.package_search(fl="name,no_such_field")
+
+
+_CKAN_PACKAGE_KEYS = {"author", "author_email", "creator_user_id", "id", "isopen", "license_id", "license_title",
+                      "maintainer", "maintainer_email", "metadata_created", "metadata_modified", "name", "notes",
+                      "num_resources", "num_tags", "organization", "owner_org", "private", "state", "title", "type",
+                      "url", "version", "extras", "resources", "tags", "groups", "relationships_as_object",
+                      "relationships_as_subject"}
+_CKAN_RESOURCE_KEYS = {"cache_last_updated", "cache_url", "created", "datastore_active", "description", "format",
+                       "hash", "id", "last_modified", "metadata_modified", "mimetype", "mimetype_inner", "name",
+                       "package_id", "position", "resource_type", "size", "state", "url", "url_type"}
+_CKAN_TAG_KEYS = {"display_name", "id", "name", "state", "vocabulary_id"}
+
+
+def test_every_package_dict_has_ckans_whole_key_set_harvested_or_made_here(ck, client, world):
+    """Datasets made here gave `tags` as [{"name"}], resources without created, last_modified, url_type (an upload
+    had no url_type "upload") ..., and no author, creator_user_id or relationships_as_*, where a harvested one had
+    them: two shapes. CKAN 2.10's package_show gives every key (null when empty); so does every package dict here,
+    package_show, package_search and organization_show's, and a package sent back unchanged still changes nothing."""
+    import io
+
+    ck.action.package_create(name="whole-shape", title="Whole shape", owner_org="agency-a", license_id="cc-by",
+                             tags=[{"name": "qa"}],
+                             resources=[{"name": "Stops", "url": "http://127.0.0.1:9/stops.csv", "format": "CSV"}])
+    made = client.post("/api/3/action/resource_create", headers={"Authorization": world.tokens["editor_a"]},
+                       content_type="multipart/form-data",
+                       data={"package_id": "whole-shape", "name": "Upload",
+                             "upload": (io.BytesIO(b"stop,name\n1,Main Street\n2,Harbour\n"), "upload.csv")})
+    assert made.status_code == 200 and made.get_json()["result"]["url_type"] == "upload", made.get_json()
+    shown = ck.action.package_show(id="whole-shape")
+    searched = ck.action.package_search(fq="tags:qa", rows=10)["results"]
+    org = ck.action.organization_show(id="agency-a", include_datasets=True)["packages"]
+    for pkg in (shown, next(p for p in searched if p["name"] == "whole-shape"),
+                next(p for p in org if p["name"] == "whole-shape")):
+        assert _CKAN_PACKAGE_KEYS <= set(pkg), _CKAN_PACKAGE_KEYS - set(pkg)
+        assert pkg["tags"] == [{"id": "qa", "name": "qa", "display_name": "qa", "state": "active",
+                                "vocabulary_id": None}]
+        for res in pkg["resources"]:
+            assert _CKAN_RESOURCE_KEYS <= set(res), _CKAN_RESOURCE_KEYS - set(res)
+        assert [r["url_type"] for r in pkg["resources"]] == [None, "upload"]
+        assert pkg["author"] is None and pkg["relationships_as_object"] == []
+    harvested = ck.action.package_show(id=world.harvested)
+    assert _CKAN_PACKAGE_KEYS <= set(harvested)
+    assert all(_CKAN_TAG_KEYS <= set(t) for t in harvested["tags"])
+    assert all(_CKAN_RESOURCE_KEYS <= set(r) for r in harvested["resources"])
+    # sent back as shown, nothing changes; a key given for the shape and filled in is read as what it says
+    record = client.get("/api/v1/datasets/whole-shape").get_json()
+    again = ck.action.package_update(**shown)
+    assert again == shown and client.get("/api/v1/datasets/whole-shape").get_json() == record
+    patched = ck.action.package_patch(id="whole-shape", author="Transport Office", tags=shown["tags"] + [
+        {"name": "bus", "id": "bus", "display_name": "bus", "state": "active", "vocabulary_id": None}])
+    assert patched["author"] == "Transport Office" and [t["name"] for t in patched["tags"]] == ["qa", "bus"]
+    assert ck.action.package_update(**patched) == patched
