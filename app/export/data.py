@@ -29,7 +29,7 @@ from app.datastore import load
 from app.datastore.gate import root as datastore_root
 from app.datastore.gate import scanned
 from app.export import convert, filenames
-from app.request_context import setting
+from app.request_context import public_base, setting
 from app.services import serving
 from app.texts import T_
 from catalog_schema import dictionary
@@ -54,8 +54,7 @@ MAX_LIMIT = 10_000
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def site_url() -> str:
-    return str(setting("SITE_URL") or request.url_root).rstrip("/")
+site_url = public_base  # the portal's public address (app.request_context), what every link here starts with
 
 
 def resource_path(slug: str, dist_id: str) -> str:

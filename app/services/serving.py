@@ -61,7 +61,7 @@ from app.accept import is_browser
 from app.api.lang import api_lang, localise
 from app.datastore import whole as whole_scan
 from app.i18n import current_lang
-from app.request_context import db_session, setting
+from app.request_context import db_session, public_base, setting
 from app.security import current_account, request_token
 from app.services import gate, lifecycle
 from app.services.lifecycle import gone_response
@@ -279,8 +279,7 @@ def truncated_copy() -> str:
               "file from its own address.")
 
 
-def site_url() -> str:
-    return str(setting("SITE_URL") or request.url_root).rstrip("/")
+site_url = public_base  # the portal's public address (app.request_context), what every link here starts with
 
 
 def contact(ds: Dataset) -> dict[str, Any]:
