@@ -20,13 +20,20 @@ from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSou
 from catalog_schema.store import add_audit_event, ensure_publisher
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, type_: str | None = None) -> None:
     """What a harvest can read (harvesters/reading.py): an http(s) URL with a host, or a local path (or file:
-    URL) that exists. Said when the source is added, not at its first harvest."""
+    URL) that exists; a CKAN portal's address with no query (its Action API's paths are added to it). Said when the
+    source is added, not at its first harvest."""
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
             raise Invalid(T_("%(url)s: an http(s) URL needs a host", url=url))
+        if type_ == "ckan" and (parts.query or parts.fragment):
+            # /ckan?api_key=K became /ckan?api_key=K/api/action/package_search: every request went to the portal's
+            # root with the key in it
+            raise Invalid(T_("%(url)s: a CKAN source is the portal's address (such as https://data.example.gov), "
+                             "without a query or a fragment: the harvester adds the Action API's paths to it",
+                             url=url))
         return
     if parts.scheme == "file":
         path = Path(unquote(parts.path))
@@ -114,7 +121,7 @@ def add_source(session: Session, name: str, type_: str, url: str, *, publisher: 
                           "the new source another", name=repr(name)))
     if same is not None:
         raise Conflict(T_("a source named %(name)s exists already", name=repr(name)))
-    _check_url(url)
+    _check_url(url, type_)
     url = _local(url)
     _check_config(config or {})
     pub = _publisher(session, publisher.strip(), new_publisher) if publisher and publisher.strip() else None
@@ -185,7 +192,7 @@ def edit_source(session: Session, name: str, *, url: str | None = None, publishe
     before = _state(source)
     changed: list[str] = []
     if url is not None:
-        _check_url(url)
+        _check_url(url, source.type)
         url = _local(url)
         if url != source.url:
             source.url, source.last_gathered_at = url, None

@@ -44,6 +44,14 @@ def test_source_commands_and_harvest_json(db_url, tmp_path, local_server):
                       ("http:///data.json", "needs a host")):
         refused = _run(env, "source", "add", "odd", "--type", "dcat", "--url", url)
         assert refused.returncode == 1 and said in refused.stderr, (url, refused.stderr)
+    # a CKAN portal's address with a query: the harvester's paths went after it (/ckan?api_key=K/api/action/...)
+    for url in ("http://127.0.0.1/ckan?api_key=K", "http://127.0.0.1/ckan#top"):
+        refused = _run(env, "source", "add", "odd", "--type", "ckan", "--url", url)
+        assert refused.returncode == 1 and "without a query or a fragment" in refused.stderr, refused.stderr
+        assert "api_key=K" not in _run(env, "source", "list").stdout
+    moved = _run(env, "source", "edit", "treasury", "--url", local_server.url("/data.json") + "?v=2")
+    assert moved.returncode == 0, moved.stderr  # another type's address may have a query
+    assert _run(env, "source", "edit", "treasury", "--url", local_server.url("/data.json")).returncode == 0
     zh = _run(env, "--lang", "zh", "source", "add", "odd", "--type", "dcat", "--url", "ftp://x/y")
     assert zh.returncode == 1 and "只能采集 http(s) 网址和本地路径" in zh.stderr
     here = _run(env, "source", "add", "here", "--type", "datapackage", "--url", str(tmp_path))
