@@ -594,6 +594,11 @@ def catalog_triples(*, site_url: str, catalog_info: dict[str, Any], bnodes: Iter
             site_url)
     if catalog_info.get("homepage"):
         t.typed_value(FOAF_HOMEPAGE, cat, catalog_info["homepage"], FOAF_DOCUMENT)
+    # DCAT-AP's recommended properties of a catalog: the languages its metadata is in, the themes' vocabulary
+    t.languages(cat, catalog_info.get("languages"))
+    for scheme in catalog_info.get("theme_taxonomies") or []:  # {"uri", "title": a language map}
+        t.typed_value(T["dcat:themeTaxonomy"], cat, scheme["uri"], T["skos:ConceptScheme"])
+        t.texts(iri(scheme["uri"]), T["dct:title"], scheme["title"])
     if page:
         node = iri(page.get("uri") or cat_uri)
         t.add(node, A, T["hydra:PagedCollection"])

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.settings import site_titles
-from catalog_schema import dates, series
+from catalog_schema import dates, series, vocab
 from catalog_schema.datajson import catalog_to_datajson
 from catalog_schema.models import Dataset
 from catalog_schema.record import Record, pick_text, public_record
@@ -184,7 +184,10 @@ def catalog_info(settings: dict[str, Any]) -> dict[str, Any]:
             "description": {"en": "Datasets published by the government's departments, with their quality scores.",
                             "zh": "政府各部门发布的数据集及其质量评分。"},
             "publisher": {"slug": "portal", "name": {"": settings["SITE_PUBLISHER"]}, "homepage": site + "/"},
-            "homepage": site + "/", "uri": site + "/catalog"}
+            "homepage": site + "/", "uri": site + "/catalog",
+            # DCAT-AP's recommended: the catalog's metadata is in Chinese and English, its themes the EU data themes
+            "languages": ["zh", "en"],
+            "theme_taxonomies": [{"uri": vocab.EU_THEME.rstrip("/"), "title": {"en": "Data theme", "zh": "数据主题"}}]}
 
 
 def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_info: dict | None = None,

@@ -296,6 +296,15 @@ def test_streamed_dump_of_complete_records_passes_the_dcat_ap_3_shapes(client, s
         violations = [(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)))
                       for r in report.subjects(RDF.type, SH.ValidationResult)]
         assert violations == [] and conforms, (path, violations)
+        # DCAT-AP's recommended properties of the catalog itself (a validator of the recommended shapes warned of
+        # their absence): the languages of its metadata and the vocabulary of its themes, with a title
+        from rdflib.namespace import DCAT, DCTERMS  # not at the module's top: pytest's collection reads its names
+
+        cat = next(graph.subjects(RDF.type, DCAT.Catalog))
+        assert {str(o).rsplit("/", 1)[1] for o in graph.objects(cat, DCTERMS.language)} == {"ZHO", "ENG"}, path
+        scheme = graph.value(cat, DCAT.themeTaxonomy)
+        assert str(scheme) == "http://publications.europa.eu/resource/authority/data-theme", path
+        assert graph.value(scheme, DCTERMS.title) is not None, path
 
 
 def incomplete_records() -> list[dict]:
