@@ -293,8 +293,9 @@ SETTINGS: list[Setting] = [
             "re-assessed once per this many days, each at its own moment spread evenly over the period (by "
             "`opendata schedule` or Celery beat, hourly); unchanged files cost a conditional request and no "
             "re-reading. 0: only harvests and `opendata assess` assess."), _count),
-    Setting("SITE_URL", "http://127.0.0.1:5000", N_("Public base URL of the portal, used in RDF URIs, "
-            "data.json and links in exports.")),
+    Setting("SITE_URL", "http://127.0.0.1:5000", N_("Public base URL of the portal: every absolute link it "
+            "writes starts with it (RDF URIs, data.json, the API's links, feeds, e-mails), never with a request's "
+            "Host header. `opendata serve` warns when it is not set.")),
     Setting("SITE_TITLE", "Open Data", N_("Name of the portal shown in pages.")),
     Setting("CONTACT_EMAIL", "", N_("The portal's own contact address. data.json requires a contact point: a "
             "dataset whose source names none (and whose publisher has no e-mail) is given this one. Empty: such "

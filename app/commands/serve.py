@@ -7,6 +7,8 @@ shape a portal on PostgreSQL runs in (SQLite wants one process).
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from app.cli_lang import N_, _, ngettext
@@ -18,11 +20,13 @@ def _ready(app):
     from app.templating import compile_all
 
     compile_all(app.jinja_env)
+    if not os.environ.get("OPENDATA_SITE_URL"):  # every absolute link is made from it, never from a request's Host
+        app.logger.warning("OPENDATA_SITE_URL is not set: links, RDF URIs and e-mails name %s; set it to the "
+                           "portal's public address", app.config["OPENDATA"]["SITE_URL"])
     return app
 
 
 def _gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
-    import os
     import secrets
 
     from gunicorn.app.base import BaseApplication

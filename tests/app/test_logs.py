@@ -174,3 +174,21 @@ def test_a_worker_with_the_beat_keeps_its_schedule_in_the_instance_folder(tmp_pa
                   lambda text: "ready." in text and "beat: Starting" in text)
     assert {p.name for p in ROOT.iterdir() if p.name.startswith("celerybeat-schedule")} == before
     assert any(p.name.startswith("celerybeat-schedule") for p in tmp_path.iterdir())
+
+
+def test_serving_without_a_site_url_is_warned_of(app, caplog, monkeypatch):
+    """Every absolute link, RDF URI and e-mailed address is made from OPENDATA_SITE_URL (never from a request's Host
+    header): a portal served without it names 127.0.0.1:5000 everywhere, so `opendata serve` says so when it starts."""
+    import logging
+
+    from app.commands.serve import _ready
+
+    monkeypatch.delenv("OPENDATA_SITE_URL", raising=False)
+    with caplog.at_level(logging.WARNING):
+        _ready(app)
+    assert any("OPENDATA_SITE_URL is not set" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    monkeypatch.setenv("OPENDATA_SITE_URL", "https://data.example.gov")
+    with caplog.at_level(logging.WARNING):
+        _ready(app)
+    assert not any("OPENDATA_SITE_URL" in r.getMessage() for r in caplog.records)
