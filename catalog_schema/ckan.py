@@ -1257,7 +1257,9 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
       reads a portal's id as one): the identifier stays the record's (none for a new dataset), unless an
       `identifier` extra says another;
     - a file's format sent as package_show showed it (CSV) is the format it has: what its source said of it
-      (`format_raw`) stays as it was (a file linked as .../t.csv had none, and took "CSV");
+      (`format_raw`) stays as it was (a file linked as .../t.csv had none, and took "CSV"); so does the words a
+      licence was given in (`license_raw`) when the licence sent is the one the record has (package_show's `cc-by`
+      of a dataset whose licence was picked as CC-BY-4.0 became its raw licence, and the record changed);
     - an extra package_show writes from a field of the record (the `issued` date beside metadata_created), sent back
       with the value it wrote, is that field, not a CKAN extra of the package's own (it was kept as one, and the
       record changed: a new activity, metadata_modified moved, every export's ETag);
@@ -1266,6 +1268,7 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
     out = dict(rec)
     if out.get("identifier") == own_id:
         out["identifier"] = (current or {}).get("identifier")
+    _licence_as_it_was(out, current)
     if current is not None and isinstance(out.get("extras"), dict) and out["extras"].get("ckan_extras"):
         out["extras"] = {**out["extras"], "ckan_extras": _own_extras(out["extras"]["ckan_extras"], current)}
     out["extras"] = _without_empty(out.get("extras"), ("ckan", "ckan_extras"))
@@ -1280,11 +1283,19 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
         was = files.get(dist.get("id"))
         if was is not None and dist.get("format") == was.get("format"):
             dist["format_raw"] = was.get("format_raw")
+        _licence_as_it_was(dist, was)
         dist["extras"] = _without_empty(dist.get("extras"), ("ckan",))
         dists.append(dist)
     if "distributions" in out:
         out["distributions"] = dists
     return out
+
+
+def _licence_as_it_was(item: dict[str, Any], was: Mapping[str, Any] | None) -> None:
+    """`item` (a record or a distribution read from a client's dict) keeps `was`'s licence words when it names the
+    licence `was` has."""
+    if was is not None and item.get("license") and item.get("license") == was.get("license"):
+        item["license_raw"] = was.get("license_raw")
 
 
 def add_dated_extras(package: dict[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:

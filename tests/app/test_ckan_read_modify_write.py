@@ -533,3 +533,19 @@ def test_every_package_dict_has_ckans_whole_key_set_harvested_or_made_here(ck, c
         {"name": "bus", "id": "bus", "display_name": "bus", "state": "active", "vocabulary_id": None}])
     assert patched["author"] == "Transport Office" and [t["name"] for t in patched["tags"]] == ["qa", "bus"]
     assert ck.action.package_update(**patched) == patched
+
+
+def test_a_licence_sent_back_as_package_show_gave_it_keeps_its_words(client, world):
+    """A sysadmin's `package_update(**package_show(harvested))` changed the record: package_show's `license_id`
+    (cc-by) became the licence words of a dataset whose source had given none, and the dataset was assessed again.
+    The licence sent is the one it has: its words stay as they were, and nothing changes."""
+    ck = ckanapi.TestAppCKAN(_FlaskTestApp(client), apikey=world.tokens["sysadmin"])
+    token = {"Authorization": world.tokens["sysadmin"]}
+    before = client.get(f"/api/v1/datasets/{world.harvested}", headers=token).get_json()
+    shown = ck.action.package_show(id=world.harvested)
+    again = ck.action.package_update(**shown)
+    assert again["metadata_modified"] == shown["metadata_modified"]
+    assert client.get(f"/api/v1/datasets/{world.harvested}", headers=token).get_json() == before
+    # another licence is a change, its words those sent
+    changed = ck.action.package_update(**{**shown, "license_id": "cc-zero"})
+    assert changed["license_id"] == "cc-zero" and changed["metadata_modified"] != shown["metadata_modified"]
