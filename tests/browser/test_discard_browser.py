@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish, upload
+from tests.support.portals import SIZES, editor_portal, new_dataset, sign_in_to_publish, upload
 from tests.support.publishing import PII_CSV
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 SAID = {"zh": "已丢弃：草稿", "en": "Discarded: the draft"}
 
 

@@ -10,10 +10,9 @@ import re
 import pytest
 
 from tests.browser.walks import fill_every_scored_field
-from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish, upload
+from tests.support.portals import SIZES, editor_portal, new_dataset, sign_in_to_publish, upload
 from tests.support.publishing import CLEAN_CSV
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = {"zh": {"saved_prefix": "已保存", "published": "已发布", "email_error": "不是电子邮箱地址"},
         "en": {"saved_prefix": "Saved", "published": "Published", "email_error": "is not an e-mail address"}}
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.portals import editor_portal, new_dataset, sign_in_to_publish
+from tests.support.portals import SIZES, editor_portal, new_dataset, sign_in_to_publish
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 SAID = {"zh": {"file": "请选择文件。", "box": "请勾选此框后继续。", "email": "请填写完整的电子邮件地址"},
         "en": {"file": "Choose a file.", "box": "Tick this box to go on.", "email": "Give a whole e-mail address"}}
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 from tests.support.wsgiserver import ServedApp
 
+#: The two windows every journey is walked in: a laptop's and a phone's (the issue's 1366 and 390 px).
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
 
 @contextmanager
 def editor_portal(tmp: Path, *, secret: str, editor: str, publisher: str = "jh-stats",
