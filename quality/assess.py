@@ -24,10 +24,12 @@ from catalog_schema import datapackage, dates, vocab
 from catalog_schema.record import Record
 from quality import member, openness, timeliness
 from quality import metadata as metadata_mod
+from quality.csvw import described as csvw_described
 from quality.fetch import CheckResult
 from quality.findings import FINDING_TYPES, Finding, english_texts
 from quality.rules import (
     accessibility,
+    csvw_metadata,
     encoding_declared,
     format_mismatch,
     not_parseable,
@@ -60,7 +62,10 @@ log = logging.getLogger(__name__)
 #: Also in 1.6: JSON cut off stays JSON that does not parse (not a CSV); JSON Lines is read as a table of records.
 #: Also in 1.6: the member of a ZIP or GZIP the stars rate is parsed and its RDF counted (quality/member.py).
 #: Also in 1.6: a CSV header longer than 256 KiB is read whole, not cut (quality/tabular/csvfile.py `_head`).
-RULESET_VERSION = "1.6"
+#: 1.7: a CSV described by CSV on the Web metadata published beside it (another distribution of the dataset) earns
+#: four stars when the metadata's aboutUrl gives its rows http(s) URIs and five when its valueUrls link to data on
+#: other domains; metadata that cannot be used is a finding (quality/csvw/, quality/rules/csvw_metadata.py).
+RULESET_VERSION = "1.7"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.
@@ -89,6 +94,11 @@ class DistributionFacts:
     #: The whole-file scan of the copy (quality.tabular.whole.scan_whole: ``{"parts", "table"}``), when the caller
     #: handed `collect_facts` one: the caller's, kept where the doors that hand out the file read it, so not READ
     whole: dict[str, Any] | None = None
+    #: What the CSVW metadata of the dataset that describes this CSV gives on its rows, and the problem of this
+    #: distribution's CSVW metadata when it could not be used (quality.csvw.described): they depend on two files,
+    #: so they are not in this file's kept facts (READ)
+    csvw: dict[str, Any] | None = None
+    csvw_problem: dict[str, Any] | None = None
 
     #: What reading the archived copy found (the rest, key, url and check, is the caller's).
     READ = ("sniffed", "rdf_subjects", "rdf_links", "profile", "profile_error", "parse_error")
@@ -184,6 +194,7 @@ def collect_facts(record: Record, checks: dict[str, CheckResult], *, cache_dir: 
                 facts_cache.save(cache_dir, check.sha256, variant, doc)
             elif fact.names_personal():  # what an older engine kept of this copy held the names: gone
                 facts_cache.forget(cache_dir, check.sha256)
+    csvw_described.describe(facts, cache_dir=cache_dir)
     if whole is not None:
         for fact in facts.values():
             _scan_whole(fact, whole)
@@ -290,6 +301,7 @@ def _evidence(dist: Record, fact: DistributionFacts, record: Record):
         rdf_uri_subjects=fact.rdf_subjects,
         rdf_external_links=fact.rdf_links,
         parse_error=fact.parse_error,
+        csvw=fact.csvw,
     )
 
 
@@ -314,6 +326,7 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
             dist_findings += table_unreadable.check(fact.profile_error, key)
         dist_findings += encoding_declared.check(fact.sniffed, key)
         dist_findings += truncated_copy.check(fact.check, key)
+        dist_findings += csvw_metadata.check(fact.csvw_problem, fact.url, key)
         dist_findings += pii_file.check(fact.whole, fact.profile.pii if fact.profile is not None else None,
                                         fact.sniffed.format if fact.sniffed else None, key)
         findings += dist_findings

@@ -55,6 +55,8 @@ class Evidence:
     rdf_uri_subjects: int = 0
     rdf_external_links: int = 0
     parse_error: dict | None = None  # quality.rules.not_parseable's evidence when the file does not parse
+    #: what the CSVW metadata describing this CSV gives on its rows (quality.csvw.described), when there is any
+    csvw: dict | None = None
 
 
 @dataclass
@@ -135,9 +137,11 @@ TYPES: tuple[FindingType, ...] = (
     FindingType(
         "no-uris", "info",
         "No URIs for things", "未使用 URI 标识事物",
-        "Publish the data as RDF (Turtle, JSON-LD or RDF/XML) that names each thing with an http(s) URI "
-        "to reach four stars.",
-        "以 RDF（Turtle、JSON-LD 或 RDF/XML）发布数据，并用 http(s) URI 标识每个事物，即可获得四星。",
+        "Publish the data as RDF (Turtle, JSON-LD or RDF/XML) that names each thing with an http(s) URI, or, for a "
+        "CSV, publish CSV on the Web metadata beside it whose aboutUrl gives each row an http(s) URI, to reach "
+        "four stars.",
+        "以 RDF（Turtle、JSON-LD 或 RDF/XML）发布数据并用 http(s) URI 标识每个事物，或为 CSV 文件同时发布"
+        "CSV on the Web 元数据、以其 aboutUrl 为每一行生成 http(s) URI，即可获得四星。",
         message_en="The file is {format}: the things it describes are not named with http(s) URIs.",
         message_zh="文件为 {format}，其中描述的事物没有用 http(s) URI 标识。",
     ),
@@ -151,7 +155,33 @@ TYPES: tuple[FindingType, ...] = (
         message_en="The RDF names {subjects:p/thing/things} with URIs but links to no data on other domains.",
         message_zh="该 RDF 用 URI 标识了 {subjects} 个事物，但没有链接到其他域名的数据。",
     ),
+    FindingType(
+        "csvw-no-uris", "info",
+        "CSVW metadata gives no row a URI", "CSVW 元数据未为行生成 URI",
+        "Give the table schema an aboutUrl that is an absolute http(s) URI template whose variable is a column "
+        "that identifies each row (an address on your own domain followed by the row's code) to reach four stars.",
+        "在表结构中设置 aboutUrl：以能标识各行的列为变量的绝对 http(s) URI 模板"
+        "（本单位域名下的地址加上该行的编码），即可获得四星。",
+        message_en="The CSV on the Web metadata {metadata} describes this CSV, but on its {rows:p/row/rows} "
+                   "{why}.",
+        message_zh="CSV on the Web 元数据 {metadata} 描述了此 CSV，但在其 {rows} 行数据上{why_zh}。",
+    ),
+    FindingType(
+        "csvw-no-external-links", "info",
+        "CSVW metadata links to no other data", "CSVW 元数据未链接到其他数据",
+        "Give a column a valueUrl template that points at the same things in other datasets (a URI on another "
+        "domain that is not a vocabulary term, e.g. a Wikidata or GeoNames URI) to reach five stars.",
+        "为某一列设置 valueUrl 模板，指向其他数据集中的相同事物（其他域名上、非词表术语的 URI，"
+        "如 Wikidata 或 GeoNames 的 URI），即可获得五星。",
+        message_en="The CSV on the Web metadata {metadata} names {subjects:p/thing/things} with URIs but its "
+                   "valueUrls link to no data on other domains.",
+        message_zh="CSV on the Web 元数据 {metadata} 用 URI 标识了 {subjects} 个事物，"
+                   "但其 valueUrl 没有链接到其他域名的数据。",
+    ),
 )
+
+#: Sniffed formats CSVW metadata can describe (quality.csvw.described reads their rows).
+CSVW_FORMATS = frozenset({"CSV", "TSV", "PSV"})
 
 # ---------------------------------------------------------------------------------------------
 # Stars
@@ -277,8 +307,13 @@ def _level_three(ff) -> tuple[bool, str, list[Finding]]:
 def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     """URIs denote things: RDF whose subjects are http(s) URIs."""
     label = ff.code if ff is not None else "The file"
+    if ff is not None and ff.code in CSVW_FORMATS and ev.csvw is not None:
+        return _csvw_four(ev.csvw)
     if ff is None or not ff.rdf:
         finding = make_finding("no-uris", format=label)
+        if ff is not None and ff.code in CSVW_FORMATS:
+            return False, f"{format_label(label)} is not RDF and no CSV on the Web metadata of the dataset " \
+                          "describes it, so things are not named with URIs.", [finding]
         return False, f"{format_label(label)} is not RDF, so things are not named with URIs.", [finding]
     if ev.rdf_uri_subjects <= 0:
         finding = make_finding("no-uris", format=label)
@@ -289,11 +324,51 @@ def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
 
 def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     """Links to other data: URIs on other domains that are not vocabulary terms."""
+    if ff is not None and ff.code in CSVW_FORMATS and ev.csvw is not None:
+        return _csvw_five(ev.csvw)
     if ff is not None and ff.rdf and ev.rdf_external_links > 0:
         times = "once" if ev.rdf_external_links == 1 else f"{ev.rdf_external_links} times"
         return True, f"The graph links {times} to data on other domains,", []
     finding = make_finding("no-external-links", subjects=ev.rdf_uri_subjects)
     return False, "It does not link to data on other domains.", [finding]
+
+
+def _csvw_four(found: dict) -> tuple[bool, str, list[Finding]]:
+    """Four stars for a CSV whose CSVW metadata's aboutUrl gives its rows absolute http(s) URIs."""
+    subjects = found.get("subjects") or 0
+    if subjects > 0:
+        things = "1 thing" if subjects == 1 else f"{subjects} things"
+        return True, f"Its CSV on the Web metadata names {things} of its rows with http(s) URIs,", []
+    why, why_zh = _csvw_why(found)
+    finding = make_finding("csvw-no-uris", metadata=found.get("metadata") or "?", rows=found.get("rows") or 0,
+                           why=why, why_zh=why_zh, example=found.get("example_not_http"))
+    return False, "Its CSV on the Web metadata gives none of its rows an http(s) URI.", [finding]
+
+
+def _csvw_why(found: dict) -> tuple[str, str]:
+    """Why a CSV's CSVW metadata named none of its rows with an http(s) URI (English, Chinese)."""
+    example = found.get("example_not_http")
+    if not found.get("rows"):
+        return "the file has no rows to name", "文件没有可标识的数据行"
+    if not found.get("about_url"):
+        return ("no aboutUrl names the rows, so they are blank nodes",
+                "没有 aboutUrl 为各行命名，各行只是空白节点")
+    if example is not None and ":" not in example.split("/", 1)[0]:
+        return (f"its aboutUrl gives relative URIs (\"{example}\"), which name a place in the file, not a thing",
+                f"其 aboutUrl 生成的是相对 URI（“{example}”），只标识文件中的位置，而非事物")
+    return (f"its aboutUrl gives URIs that are not http(s) (\"{example}\")",
+            f"其 aboutUrl 生成的 URI 不是 http(s) URI（“{example}”）")
+
+
+def _csvw_five(found: dict) -> tuple[bool, str, list[Finding]]:
+    """Five stars for a CSV whose CSVW metadata's valueUrls link to data on other domains."""
+    links = found.get("links") or 0
+    if links > 0:
+        times = "once" if links == 1 else f"{links} times"
+        return True, f"Its CSV on the Web metadata links {times} to data on other domains,", []
+    finding = make_finding("csvw-no-external-links", metadata=found.get("metadata") or "?",
+                           subjects=found.get("subjects") or 0)
+    return False, "Its CSV on the Web metadata links to no data on other domains.", [finding]
 
 
 def _said_otherwise(ev: Evidence) -> bool:
@@ -346,13 +421,13 @@ def rdf_link_stats(data: bytes, fmt: str) -> tuple[int, int, int]:
     except Exception as exc:  # rdflib raises many parser-specific types for bad input
         raise ValueError(f"{fmt} does not parse: {type(exc).__name__}: {exc}") from exc
     subjects = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef) and _is_http(s)}
-    domains = {_domain(str(s)) for s in subjects}
+    domains = {domain(str(s)) for s in subjects}
     links = 0
     for _s, p, o in graph:
         if p == rdflib.RDF.type or not isinstance(o, rdflib.URIRef) or not _is_http(o):
             continue
         target = str(o)
-        if target.startswith(VOCABULARY_NAMESPACES) or _domain(target) in domains:
+        if target.startswith(VOCABULARY_NAMESPACES) or domain(target) in domains:
             continue
         links += 1
     return len(graph), len(subjects), links
@@ -365,7 +440,7 @@ def _is_http(term) -> bool:
 _SECOND_LEVEL = frozenset({"co", "com", "gov", "ac", "org", "net", "edu", "go", "or", "gouv", "gob", "govt"})
 
 
-def _domain(uri: str) -> str:
+def domain(uri: str) -> str:
     """The registrable domain, roughly: data.gov.uk and www.gov.uk are one publisher's."""
     host = (urlsplit(uri).hostname or "").lower()
     labels = host.split(".")

@@ -20,6 +20,7 @@ RULES: tuple[str, ...] = (
     "quality.rules.table_unreadable",
     "quality.rules.encoding_declared",
     "quality.rules.truncated_copy",
+    "quality.rules.csvw_metadata",
     # a table's profile, in report order
     "quality.rules.encoding",
     "quality.rules.notes_rows",
