@@ -20,7 +20,7 @@ STAR_CRITERIA = (
     _l("On the web under an open licence"),
     _l("Structured, machine-readable data"),
     _l("A non-proprietary format"),
-    _l("Uses URIs to denote things (RDF)"),
+    _l("Uses URIs to denote things (RDF, or CSV with CSV on the Web metadata)"),
     _l("Links to other data for context"),
 )
 
@@ -57,6 +57,12 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) 
     (r"(.+?) is not structured, machine-readable data\.", r"\1 不是结构化的机器可读数据。"),
     (r"The file is not RDF, so things are not named with URIs\.", "该文件不是 RDF，事物没有用 URI 标识。"),
     (r"(\S+) is not RDF, so things are not named with URIs\.", r"\1 不是 RDF，事物没有用 URI 标识。"),
+    (r"(\S+) is not RDF and no CSV on the Web metadata of the dataset describes it, so things are not named "
+     r"with URIs\.", r"\1 不是 RDF，数据集中也没有描述它的 CSV on the Web 元数据，事物没有用 URI 标识。"),
+    (r"Its CSV on the Web metadata gives none of its rows an http\(s\) URI\.",
+     "其 CSV on the Web 元数据没有为任何一行生成 http(s) URI。"),
+    (r"Its CSV on the Web metadata links to no data on other domains\.",
+     "其 CSV on the Web 元数据没有链接到其他域名上的数据。"),
     (r"The (.+?) graph names no thing with an http\(s\) URI\.", r"\1 图中没有用 http(s) URI 标识的事物。"),
     (r"It does not link to data on other domains\.", "没有链接到其他域名上的数据。"),
     (r"The file does not parse as (\S+) \((.*?)\), so it is not structured data\.",
