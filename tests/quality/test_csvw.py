@@ -83,6 +83,8 @@ def test_value_urls_to_another_domain_earn_five_stars(tmp_path):
 def test_value_urls_to_vocabulary_terms_are_no_links(tmp_path, about, stars):
     columns = [*linked_columns("http://schema.org/{name}"),
                {"name": "kind", "virtual": True, "propertyUrl": "rdf:type", "valueUrl": "schema:Place"},
+               {"name": "class", "virtual": True, "propertyUrl": "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+                "valueUrl": "https://types.example.org/Stop"},  # a class on another domain is a type, not a link
                {"name": "theme", "virtual": True, "propertyUrl": "dcat:theme",
                 "valueUrl": "http://publications.europa.eu/resource/authority/data-theme/TRAN"}]
     _, result = assessed(tmp_path, {"stations.csv": STATIONS.encode(),
