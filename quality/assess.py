@@ -194,7 +194,8 @@ def collect_facts(record: Record, checks: dict[str, CheckResult], *, cache_dir: 
                 facts_cache.save(cache_dir, check.sha256, variant, doc)
             elif fact.names_personal():  # what an older engine kept of this copy held the names: gone
                 facts_cache.forget(cache_dir, check.sha256)
-    csvw_described.describe(facts, cache_dir=cache_dir)
+    schemas = {dist_key(d): d["schema"] for d in record.get("distributions") or [] if d.get("schema")}
+    csvw_described.describe(facts, schemas, cache_dir=cache_dir)
     if whole is not None:
         for fact in facts.values():
             _scan_whole(fact, whole)

@@ -178,6 +178,17 @@ TYPES: tuple[FindingType, ...] = (
         message_zh="CSV on the Web 元数据 {metadata} 用 URI 标识了 {subjects} 个事物，"
                    "但其 valueUrl 没有链接到其他域名的数据。",
     ),
+    FindingType(
+        "uri-key-no-external-links", "info",
+        "No links to other data in the table", "表格未链接到其他数据",
+        "Add a column of URIs of the same things in other datasets (e.g. Wikidata or GeoNames URIs), declared in "
+        "the Table Schema with format uri, to reach five stars.",
+        "增加一列指向其他数据集中相同事物的 URI（如 Wikidata 或 GeoNames 的 URI），"
+        "并在表结构中将其声明为 uri 格式，即可获得五星。",
+        message_en="The primary key {key} names {subjects:p/row/rows} with URIs, but no column declared as URIs "
+                   "links to data on other domains.",
+        message_zh="主键“{key}”用 URI 标识了 {subjects} 行，但没有声明为 URI 的列链接到其他域名的数据。",
+    ),
 )
 
 #: Sniffed formats CSVW metadata can describe (quality.csvw.described reads their rows).
@@ -336,8 +347,10 @@ def _level_five(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
 def _csvw_four(found: dict) -> tuple[bool, str, list[Finding]]:
     """Four stars for a CSV whose CSVW metadata's aboutUrl gives its rows absolute http(s) URIs."""
     subjects = found.get("subjects") or 0
+    things = "1 thing" if subjects == 1 else f"{subjects} things"
+    if subjects > 0 and found.get("key"):
+        return True, f"Its Table Schema's primary key, {found['key']}, names {things} with http(s) URIs,", []
     if subjects > 0:
-        things = "1 thing" if subjects == 1 else f"{subjects} things"
         return True, f"Its CSV on the Web metadata names {things} of its rows with http(s) URIs,", []
     why, why_zh = _csvw_why(found)
     finding = make_finding("csvw-no-uris", metadata=found.get("metadata") or "?", rows=found.get("rows") or 0,
@@ -363,8 +376,13 @@ def _csvw_why(found: dict) -> tuple[str, str]:
 def _csvw_five(found: dict) -> tuple[bool, str, list[Finding]]:
     """Five stars for a CSV whose CSVW metadata's valueUrls link to data on other domains."""
     links = found.get("links") or 0
+    times = "once" if links == 1 else f"{links} times"
+    if found.get("key"):
+        if links > 0:
+            return True, f"Its columns of URIs link {times} to data on other domains,", []
+        finding = make_finding("uri-key-no-external-links", key=found["key"], subjects=found.get("subjects") or 0)
+        return False, "Its columns link to no data on other domains.", [finding]
     if links > 0:
-        times = "once" if links == 1 else f"{links} times"
         return True, f"Its CSV on the Web metadata links {times} to data on other domains,", []
     finding = make_finding("csvw-no-external-links", metadata=found.get("metadata") or "?",
                            subjects=found.get("subjects") or 0)

@@ -22,7 +22,7 @@ from typing import Any
 
 from plumbing.textencoding import Declaration, decide_encoding
 from quality import facts_cache, openness
-from quality.csvw import uris
+from quality.csvw import tableschema, uris
 from quality.csvw.metadata import CsvwError, Table, read_metadata
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,38 @@ ROW_LIMIT = 100_000  # the rows whose URIs are counted: enough to judge, bounded
 HEAD_BYTES = 4 * 1024 * 1024
 
 
-def describe(facts: dict[str, Any], *, cache_dir: str | Path | None = None) -> None:
+def describe(facts: dict[str, Any], schemas: dict[str, Any] | None = None, *,
+             cache_dir: str | Path | None = None) -> None:
     """Set `csvw` on each CSV distribution a metadata distribution of the same dataset describes, and
-    `csvw_problem` on each metadata distribution that could not be used (facts: quality.assess.DistributionFacts)."""
+    `csvw_problem` on each metadata distribution that could not be used (facts: quality.assess.DistributionFacts);
+    then on each CSV the metadata names no row of, when the Table Schema declared on it (`schemas`, by the
+    distribution's key) has a primary key whose values name every row with an http(s) URI
+    (quality.csvw.tableschema)."""
+    _by_metadata(facts, cache_dir)
+    for key, schema in (schemas or {}).items():
+        fact = facts.get(key)
+        if fact is None or (fact.csvw and fact.csvw.get("subjects")) or not _readable_table(fact):
+            continue
+        keyed = tableschema.keyed_table(schema, fact.url or "")
+        if keyed is None:
+            continue
+        try:
+            found = _counted(keyed[0], fact, cache_dir)
+        except Exception as exc:  # noqa: BLE001 - the table's own findings (profile) say what is wrong with it
+            log.info("table schema key of %s not read: %s", fact.url, exc.__class__.__name__)
+            continue
+        if tableschema.all_named(found):
+            fact.csvw = {"key": keyed[1], **found}
+
+
+def _readable_table(fact: Any) -> bool:
+    check = fact.check
+    fmt = fact.sniffed.effective.format if fact.sniffed is not None else None
+    return fmt in TABLE_FORMATS and check is not None and check.reachable and bool(check.path)
+
+
+def _by_metadata(facts: dict[str, Any], cache_dir: str | Path | None) -> None:
+    """The CSVW metadata distributions' part of `describe`."""
     for fact in facts.values():
         tables = _tables(fact)
         if not tables:

@@ -36,14 +36,16 @@ def linked_columns(value_url: str = "http://www.wikidata.org/entity/{wikidata}")
             {"name": "wikidata", "titles": "wikidata", "propertyUrl": "owl:sameAs", "valueUrl": value_url}]
 
 
-def assessed(tmp_path, files: dict[str, bytes], *, cache: bool = False):
-    """Each file archived as the link check would have left it, the dataset assessed: (facts, assessment)."""
+def assessed(tmp_path, files: dict[str, bytes], *, cache: bool = False, schemas: dict | None = None):
+    """Each file archived as the link check would have left it (with the Table Schema `schemas` names for it), the
+    dataset assessed: (facts, assessment)."""
     dists, checks = [], {}
     for n, (name, data) in enumerate(files.items()):
         path = tmp_path / f"copy{n}"
         path.write_bytes(data)
         url = BASE + name
-        dist = new_distribution(format="CSV" if name.endswith(".csv") else "JSON", download_url=url)
+        dist = new_distribution(format="CSV" if name.endswith(".csv") else "JSON", download_url=url,
+                                schema=(schemas or {}).get(name))
         dists.append(dist)
         checks[assess.dist_key(dist)] = CheckResult(url=url, status="ok", checked_at=NOW, http_status=200,
                                                     path=str(path), size=len(data), sha256=f"{n:064x}")
@@ -194,6 +196,36 @@ def test_the_uris_agree_with_an_independent_csvw_processor(tmp_path):
     ours = next(f for f in facts.values() if f.url == BASE + "stations.csv").csvw
     assert (ours["subjects"], ours["links"]) == (len(subjects), len(links)) == (3, 3)
     assert ours["example_subject"] in subjects and ours["example_link"] in links
+
+
+KEYED = "uri,name,wikidata\nhttps://data.example.gov/id/station/S1,Central,http://www.wikidata.org/entity/Q100\n" \
+        "https://data.example.gov/id/station/S2,North,http://www.wikidata.org/entity/Q200\n"
+
+
+def _schema(key: str = "uri", link_format: str | None = "uri", **more) -> dict:
+    fields = [{"name": "uri", "type": "string"}, {"name": "name", "type": "string"},
+              {"name": "wikidata", "type": "string", **({"format": link_format} if link_format else {})}]
+    return {"fields": fields, "primaryKey": key, **more}
+
+
+@pytest.mark.parametrize("schema, stars, slug", [
+    (_schema(), 5, None),
+    (_schema(link_format=None), 4, "uri-key-no-external-links"),
+    (_schema(key="name"), 3, "no-uris"),  # a key of names names no thing by URI
+    (_schema(key="name", rdfType="http://schema.org/Place"), 3, "no-uris"),  # a declared type is a claim
+    ({"fields": _schema()["fields"]}, 3, "no-uris"),  # no primary key: nothing says the URIs are the rows' names
+])
+def test_a_table_schemas_primary_key_of_http_uris_names_the_rows(tmp_path, schema, stars, slug):
+    _, result = assessed(tmp_path, {"stations.csv": KEYED.encode()}, schemas={"stations.csv": schema})
+    assert by_url(result, "stations.csv")["stars"] == stars
+    if slug:
+        assert findings(result, slug)
+
+
+def test_a_key_column_with_one_value_that_is_no_uri_earns_no_fourth_star(tmp_path):
+    table = KEYED + "S3,South,http://www.wikidata.org/entity/Q300\n"
+    _, result = assessed(tmp_path, {"stations.csv": table.encode()}, schemas={"stations.csv": _schema()})
+    assert by_url(result, "stations.csv")["stars"] == 3
 
 
 def test_only_csvw_metadata_is_read_as_such():
