@@ -99,6 +99,7 @@ class DistributionFacts:
     #: so they are not in this file's kept facts (READ)
     csvw: dict[str, Any] | None = None
     csvw_problem: dict[str, Any] | None = None
+    csvw_describes: str | None = None  # the CSV this CSVW metadata describes (its URIs are counted there)
 
     #: What reading the archived copy found (the rest, key, url and check, is the caller's).
     READ = ("sniffed", "rdf_subjects", "rdf_links", "profile", "profile_error", "parse_error")
@@ -303,6 +304,7 @@ def _evidence(dist: Record, fact: DistributionFacts, record: Record):
         rdf_external_links=fact.rdf_links,
         parse_error=fact.parse_error,
         csvw=fact.csvw,
+        describes=fact.csvw_describes,
     )
 
 

@@ -57,6 +57,8 @@ class Evidence:
     parse_error: dict | None = None  # quality.rules.not_parseable's evidence when the file does not parse
     #: what the CSVW metadata describing this CSV gives on its rows (quality.csvw.described), when there is any
     csvw: dict | None = None
+    #: the address of the CSV this distribution's CSVW metadata describes, when it is such metadata
+    describes: str | None = None
 
 
 @dataclass
@@ -318,6 +320,9 @@ def _level_three(ff) -> tuple[bool, str, list[Finding]]:
 def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
     """URIs denote things: RDF whose subjects are http(s) URIs."""
     label = ff.code if ff is not None else "The file"
+    if ev.describes:  # CSVW metadata: no advice to publish it as RDF, its URIs are counted on the CSV
+        return False, f"It is CSV on the Web metadata: the URIs it gives are counted on the CSV it describes " \
+                      f"({ev.describes}).", []
     if ff is not None and ff.code in CSVW_FORMATS and ev.csvw is not None:
         return _csvw_four(ev.csvw)
     if ff is None or not ff.rdf:

@@ -64,6 +64,8 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) 
     (r"Its CSV on the Web metadata links to no data on other domains\.",
      "其 CSV on the Web 元数据没有链接到其他域名上的数据。"),
     (r"Its columns link to no data on other domains\.", "其各列没有链接到其他域名上的数据。"),
+    (r"It is CSV on the Web metadata: the URIs it gives are counted on the CSV it describes \((.+?)\)\.",
+     r"这是 CSV on the Web 元数据：它生成的 URI 计入其所描述的 CSV（\1）。"),
     (r"The (.+?) graph names no thing with an http\(s\) URI\.", r"\1 图中没有用 http(s) URI 标识的事物。"),
     (r"It does not link to data on other domains\.", "没有链接到其他域名上的数据。"),
     (r"The file does not parse as (\S+) \((.*?)\), so it is not structured data\.",

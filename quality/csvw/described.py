@@ -23,7 +23,7 @@ from typing import Any
 from plumbing.textencoding import Declaration, decide_encoding
 from quality import facts_cache, openness
 from quality.csvw import tableschema, uris
-from quality.csvw.metadata import CsvwError, Table, read_metadata
+from quality.csvw.metadata import MARKER, MARKER_WINDOW, CsvwError, Table, read_metadata
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ def _by_metadata(facts: dict[str, Any], cache_dir: str | Path | None) -> None:
                 log.info("CSVW table %s not read: %s", table.url, exc.__class__.__name__)
                 _problem(fact, "unreadable", table.url)
                 continue
+            fact.csvw_describes = fact.csvw_describes or table.url
             found = {"metadata": fact.url, **found}
             if target.csvw is None or _rank(found) > _rank(target.csvw):
                 target.csvw = found
@@ -102,9 +103,11 @@ def _tables(fact: Any) -> list[Table] | None:
         return None
     path = Path(check.path)
     try:
-        if path.stat().st_size > METADATA_CAP:
-            return None
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MARKER_WINDOW)
+            if MARKER not in data or path.stat().st_size > METADATA_CAP:  # JSON of another kind: not read whole
+                return None
+            data += fh.read()
     except OSError:
         return None
     try:

@@ -21,8 +21,9 @@ from typing import Any
 from urllib.parse import quote, urldefrag, urljoin
 
 CONTEXTS = frozenset({"http://www.w3.org/ns/csvw", "https://www.w3.org/ns/csvw"})
-#: Bytes that must appear near the start of a file for it to be read as CSVW metadata at all.
+#: Bytes that must appear in the first MARKER_WINDOW bytes of a file for it to be read as CSVW metadata at all.
 MARKER = b"www.w3.org/ns/csvw"
+MARKER_WINDOW = 65536
 
 _INHERITED = ("aboutUrl", "valueUrl", "propertyUrl", "null", "default", "separator")
 
@@ -90,7 +91,7 @@ def is_csvw(doc: Any) -> bool:
 def read_metadata(data: bytes, address: str | None) -> list[Table] | None:
     """The tables CSVW metadata describes, their CSV addresses absolute; None when `data` is no CSVW metadata.
     Raises CsvwError when it is, but cannot be used."""
-    if MARKER not in data[:65536]:
+    if MARKER not in data[:MARKER_WINDOW]:
         return None
     try:
         doc = json.loads(data.decode("utf-8-sig"))

@@ -34,6 +34,10 @@ def test_a_star_reason_naming_the_file_is_said_in_chinese_whole():
                        "zh")  # it stayed English on the Chinese page
     assert said == "文件无法按 CSV 格式解析（第 1 行第 6 列，第 5 字节），因此不是结构化数据。"
     assert reason_text("The file is empty: it holds no data.", "zh") == "文件为空，其中没有数据。"
+    said = reason_text("It is CSV on the Web metadata: the URIs it gives are counted on the CSV it describes "
+                       "(https://data.example.gov/stops.csv).", "zh")
+    assert said == "这是 CSV on the Web 元数据：它生成的 URI 计入其所描述的 CSV（https://data.example.gov/stops.csv）。"
+    assert reason_text("Its columns link to no data on other domains.", "zh") == "其各列没有链接到其他域名上的数据。"
     assert reason_text("An unrecognised file (7z) is not structured, machine-readable data.", "zh") == \
         "未知类型的文件（7z）不是结构化的机器可读数据。"
 

@@ -71,6 +71,9 @@ def test_an_about_url_giving_http_uris_on_the_rows_earns_four_stars(tmp_path):
     assert not findings(result, "csvw-metadata-unusable")
     fact = next(f for f in facts.values() if f.url == BASE + "stations.csv")
     assert fact.csvw["example_subject"] == "https://data.example.gov/id/station/S1"
+    meta = by_url(result, "stations.json")  # JSON-LD to the sniffer: not told to publish RDF that names things
+    assert not [f for f in findings(result, "no-uris") if f["distribution"] == meta["id"]]
+    assert meta["reasons"][0].startswith("It is CSV on the Web metadata")
 
 
 def test_value_urls_to_another_domain_earn_five_stars(tmp_path):
