@@ -366,16 +366,17 @@ def _csvw_four(found: dict) -> tuple[bool, str, list[Finding]]:
 def _csvw_why(found: dict) -> tuple[str, str]:
     """Why a CSV's CSVW metadata named none of its rows with an http(s) URI (English, Chinese)."""
     example = found.get("example_not_http")
+    shown, shown_zh = (f" (\"{example}\")", f"（“{example}”）") if example else ("", "")
     if not found.get("rows"):
         return "the file has no rows to name", "文件没有可标识的数据行"
     if not found.get("about_url"):
         return ("no aboutUrl names the rows, so they are blank nodes",
                 "没有 aboutUrl 为各行命名，各行只是空白节点")
-    if example is not None and ":" not in example.split("/", 1)[0]:
-        return (f"its aboutUrl gives relative URIs (\"{example}\"), which name a place in the file, not a thing",
-                f"其 aboutUrl 生成的是相对 URI（“{example}”），只标识文件中的位置，而非事物")
-    return (f"its aboutUrl gives URIs that are not http(s) (\"{example}\")",
-            f"其 aboutUrl 生成的 URI 不是 http(s) URI（“{example}”）")
+    if found.get("relative"):
+        return (f"its aboutUrl gives relative URIs{shown}, which name a place in the file, not a thing",
+                f"其 aboutUrl 生成的是相对 URI{shown_zh}，只标识文件中的位置，而非事物")
+    return (f"its aboutUrl gives URIs that are not http(s){shown}",
+            f"其 aboutUrl 生成的 URI 不是 http(s) URI{shown_zh}")
 
 
 def _csvw_five(found: dict) -> tuple[bool, str, list[Finding]]:

@@ -48,6 +48,7 @@ class Tally:
     example_subject: str | None = None  # the first subject named
     not_http: int = 0  # subjects a template gave that are not absolute http(s) URIs
     example_not_http: str | None = None
+    relative: bool = False  # the first of those was a relative URI (no scheme), not one of another scheme
     objects: Counter = field(default_factory=Counter)  # candidate links by domain
     example_object: dict[str, str] = field(default_factory=dict)
 
@@ -59,7 +60,7 @@ class Tally:
         example_link = next((self.example_object[d] for d in self.objects if d not in home), None)
         return {"rows": self.rows, "subjects": len(self.subjects),
                 "example_subject": self.example_subject,
-                "not_http": self.not_http, "example_not_http": self.example_not_http,
+                "not_http": self.not_http, "example_not_http": self.example_not_http, "relative": self.relative,
                 "links": links, "example_link": example_link,
                 "about_url": named}
 
@@ -124,6 +125,7 @@ def tally(table: Table, rows: Iterable[Sequence[Any]], *, vocabulary: tuple[str,
                     out.not_http += 1
                     if out.example_not_http is None:
                         out.example_not_http = subject[:EXAMPLE_CHARS]
+                        out.relative = not urlsplit(subject).scheme
             if column.name not in value or kinds[column.name] or (not column.virtual and cells[column.name] is None):
                 continue
             target = expanded(value[column.name], variables)

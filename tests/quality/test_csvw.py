@@ -172,6 +172,15 @@ def test_a_gbk_csv_with_chinese_headers_is_read_in_the_dialects_encoding(tmp_pat
     assert next(f for f in again.values() if f.url == BASE + "districts.csv").csvw == fact.csvw
 
 
+def test_example_uris_holding_personal_data_are_not_repeated_in_findings(tmp_path):
+    table = "id,name\n11010519491231002X,Zhang San\n"
+    meta = metadata(url="people.csv", about="urn:person:{id}", columns=[{"name": "id"}, {"name": "name"}])
+    facts, result = assessed(tmp_path, {"people.csv": table.encode(), "people.json": meta}, cache=True)
+    (finding,) = findings(result, "csvw-no-uris")
+    assert "not http(s)" in finding["message"]
+    assert "11010519491231002X" not in json.dumps([result, *(f.csvw for f in facts.values())])
+
+
 @pytest.mark.parametrize("dialect", [{"encoding": "euc-kr"}, None])
 def test_the_dialects_encoding_decides_where_detection_can_only_guess(tmp_path, dialect):
     """A short EUC-KR table also decodes as GBK, which the detector guesses; the dialect's encoding settles it."""
