@@ -76,6 +76,8 @@ assert tuple(WEIGHTS) == PARTS and sum(WEIGHTS.values()) == 100, WEIGHTS
 PII_CAP = pii.CAP
 SNIFF_BYTES = 4 * 1024 * 1024
 PII_SLUGS = pii.SLUGS
+#: The stars findings that advise publishing RDF (or its links): not said of CSVW metadata (quality.csvw)
+_RDF_ADVICE = frozenset({"no-uris", "no-external-links"})
 
 
 @dataclass
@@ -319,7 +321,9 @@ def assess(record: Record, facts: dict[str, DistributionFacts], *, now: dt.datet
         fact = facts.get(key) or DistributionFacts(key=key, url=dist_url(dist))
         result = openness.distribution_stars(_evidence(dist, fact, record))
         star_results.append(result)
-        dist_findings = [_with_distribution(f, key) for f in result.findings]
+        # CSVW metadata that cannot be used is told how to fix it (csvw-metadata-unusable), not to publish RDF
+        told = [f for f in result.findings if not (fact.csvw_problem and f.type in _RDF_ADVICE)]
+        dist_findings = [_with_distribution(f, key) for f in told]
         if fact.profile is not None:
             from quality import tabular
 

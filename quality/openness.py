@@ -166,7 +166,7 @@ TYPES: tuple[FindingType, ...] = (
         "（本单位域名下的地址加上该行的编码），即可获得四星。",
         message_en="The CSV on the Web metadata {metadata} describes this CSV, but on its {rows:p/row/rows} "
                    "{why}.",
-        message_zh="CSV on the Web 元数据 {metadata} 描述了此 CSV，但在其 {rows} 行数据上{why_zh}。",
+        message_zh="CSV on the Web 元数据 {metadata} 描述了此 CSV，但在其 {rows} 行数据上，{why_zh}。",
     ),
     FindingType(
         "csvw-no-external-links", "info",
@@ -374,9 +374,9 @@ def _csvw_why(found: dict) -> tuple[str, str]:
                 "没有 aboutUrl 为各行命名，各行只是空白节点")
     if found.get("relative"):
         return (f"its aboutUrl gives relative URIs{shown}, which name a place in the file, not a thing",
-                f"其 aboutUrl 生成的是相对 URI{shown_zh}，只标识文件中的位置，而非事物")
+                f"aboutUrl 生成的是相对 URI{shown_zh}，只标识文件中的位置，而非事物")
     return (f"its aboutUrl gives URIs that are not http(s){shown}",
-            f"其 aboutUrl 生成的 URI 不是 http(s) URI{shown_zh}")
+            f"aboutUrl 生成的 URI 不是 http(s) URI{shown_zh}")
 
 
 def _csvw_five(found: dict) -> tuple[bool, str, list[Finding]]:

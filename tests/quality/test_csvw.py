@@ -141,6 +141,7 @@ def test_metadata_that_cannot_be_used_is_a_finding_and_the_csv_keeps_three_stars
 
     zh = Finding(**finding).localised("zh")[0]
     assert zh.startswith(BASE + "stations.json 的 CSV on the Web 元数据无法使用：") and "?" not in zh
+    assert [f["distribution"] for f in findings(result, "no-uris")] == [by_url(result, "stations.csv")["id"]]
 
 
 @pytest.mark.parametrize("about, words", [
