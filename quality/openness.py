@@ -3,7 +3,9 @@
 The stars rest on what was observed: the link check (could the file be downloaded), the
 licence's Open Definition conformance, the format sniffed from the bytes (an XLSX declared
 as CSV earns two stars, not three), and for RDF what the graph contains: four stars need
-things named by http(s) URIs, five need links to data on other domains, not merely being RDF.
+things named by http(s) URIs, five need links to data on other domains, not merely being RDF. A CSV
+earns the same from the URIs its CSV on the Web metadata's templates give on its real rows
+(quality.csvw), never from the metadata's say-so.
 
 `distribution_stars` is pure. `rdf_link_stats` parses the RDF the caller already has, with no
 network: remote JSON-LD contexts are not fetched and RDF/XML entity tricks are refused.
@@ -318,9 +320,10 @@ def _level_three(ff) -> tuple[bool, str, list[Finding]]:
 
 
 def _level_four(ff, ev: Evidence) -> tuple[bool, str, list[Finding]]:
-    """URIs denote things: RDF whose subjects are http(s) URIs."""
+    """URIs denote things: RDF whose subjects are http(s) URIs, or a CSV whose CSVW metadata (or Table Schema key)
+    names its rows with http(s) URIs (quality.csvw)."""
     label = ff.code if ff is not None else "The file"
-    if ev.describes:  # CSVW metadata: no advice to publish it as RDF, its URIs are counted on the CSV
+    if ev.describes and ev.rdf_uri_subjects <= 0:  # CSVW metadata: not told to publish RDF, its URIs count on the CSV
         return False, f"It is CSV on the Web metadata: the URIs it gives are counted on the CSV it describes " \
                       f"({ev.describes}).", []
     if ff is not None and ff.code in CSVW_FORMATS and ev.csvw is not None:
