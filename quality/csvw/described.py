@@ -60,7 +60,7 @@ def describe(facts: dict[str, Any], schemas: dict[str, Any] | None = None, *,
 
 def _readable_table(fact: Any) -> bool:
     check = fact.check
-    fmt = fact.sniffed.effective.format if fact.sniffed is not None else None
+    fmt = fact.sniffed.format if fact.sniffed is not None else None
     return fmt in TABLE_FORMATS and check is not None and check.reachable and bool(check.path)
 
 
@@ -75,7 +75,7 @@ def _by_metadata(facts: dict[str, Any], cache_dir: str | Path | None) -> None:
             if target is None:
                 _problem(fact, "names-no-file", table.url)
                 continue
-            fmt = target.sniffed.effective.format if target.sniffed is not None else None
+            fmt = target.sniffed.format if target.sniffed is not None else None  # a zipped CSV is a ZIP here
             if fmt not in TABLE_FORMATS:
                 _problem(fact, "not-csv", table.url, format=fmt or "?")
                 continue
@@ -105,7 +105,11 @@ def _tables(fact: Any) -> list[Table] | None:
     try:
         with path.open("rb") as fh:
             data = fh.read(MARKER_WINDOW)
-            if MARKER not in data or path.stat().st_size > METADATA_CAP:  # JSON of another kind: not read whole
+            if MARKER not in data:  # JSON of another kind: not read whole
+                return None
+            size = path.stat().st_size
+            if size > METADATA_CAP:
+                _problem(fact, "too-large", f"{size:,}")
                 return None
             data += fh.read()
     except OSError:
@@ -136,7 +140,7 @@ def _counted(table: Table, target: Any, cache_dir: str | Path | None) -> dict[st
         kept = facts_cache.load(cache_dir, check.sha256, key)
         if kept is not None:
             return kept
-    found = _impersonal(count(table, Path(check.path), target.sniffed.effective.format, target.sniffed.encoding))
+    found = _impersonal(count(table, Path(check.path), target.sniffed.format, target.sniffed.encoding))
     if key is not None:
         facts_cache.save(cache_dir, check.sha256, key, found)
     return found

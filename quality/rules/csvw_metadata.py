@@ -38,6 +38,8 @@ REASONS: dict[str, tuple[str, str]] = {
                 "它描述的文件 {detail} 是 {format}，不是 CSV"),
     "columns": ("it describes another number of columns than the CSV has (described/in the file: {detail})",
                 "它描述的列数与 CSV 的列数不同（描述的/文件中的：{detail}）"),
+    "too-large": ("it is larger than the 4 MB CSVW metadata is read up to ({detail} bytes)",
+                  "其大小超过读取 CSVW 元数据的上限 4 MB（{detail} 字节）"),
     "unreadable": ("the CSV it describes, {detail}, could not be read as a table",
                    "它描述的 CSV {detail} 无法作为表格读取"),
 }

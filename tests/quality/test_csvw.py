@@ -130,6 +130,7 @@ def test_the_csv_url_is_resolved_against_the_metadatas_own_address(tmp_path):
     (metadata(url="stations.csv", tableSchema="schema.json"), "schema-elsewhere"),
     (json.dumps({"@context": "http://www.w3.org/ns/csvw", "tables": []}).encode(), "no-table"),
     (metadata(columns=[{"name": "id"}, {"name": "name"}]), "columns"),
+    (metadata(notes=["x" * (4 * 1024 * 1024)]), "too-large"),
 ])
 def test_metadata_that_cannot_be_used_is_a_finding_and_the_csv_keeps_three_stars(tmp_path, data, reason):
     _, result = assessed(tmp_path, {"stations.csv": STATIONS.encode(), "stations.json": data})
@@ -142,6 +143,19 @@ def test_metadata_that_cannot_be_used_is_a_finding_and_the_csv_keeps_three_stars
     zh = Finding(**finding).localised("zh")[0]
     assert zh.startswith(BASE + "stations.json 的 CSV on the Web 元数据无法使用：") and "?" not in zh
     assert [f["distribution"] for f in findings(result, "no-uris")] == [by_url(result, "stations.csv")["id"]]
+
+
+def test_metadata_naming_a_zipped_csv_says_it_is_no_csv(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("stations.csv", STATIONS)
+    _, result = assessed(tmp_path, {"stations.zip": buffer.getvalue(), "stations.json": metadata(url="stations.zip")})
+    assert by_url(result, "stations.zip")["stars"] == 3
+    (finding,) = findings(result, "csvw-metadata-unusable")
+    assert (finding["evidence"]["reason"], finding["evidence"]["format"]) == ("not-csv", "ZIP")
 
 
 @pytest.mark.parametrize("about, words", [
