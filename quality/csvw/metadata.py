@@ -106,8 +106,8 @@ def read_metadata(data: bytes, address: str | None) -> list[Table] | None:
             raise CsvwError("no-table", "tables")
         group = _inherited({}, doc)
         group_dialect = doc.get("dialect")
-        return [_table(t, n, base, group, group_dialect) for n, t in enumerate(tables, 1)]
-    return [_table(doc, 1, base, {}, None)]
+        return [_table(t, f"tables[{n}].", base, group, group_dialect) for n, t in enumerate(tables, 1)]
+    return [_table(doc, "", base, {}, None)]
 
 
 def _base(doc: dict, address: str | None) -> str:
@@ -117,23 +117,24 @@ def _base(doc: dict, address: str | None) -> str:
     return urljoin(address or "", base) if isinstance(base, str) else (address or "")
 
 
-def _table(node: Any, position: int, base: str, group: dict, group_dialect: Any) -> Table:
+def _table(node: Any, where: str, base: str, group: dict, group_dialect: Any) -> Table:
+    """One table's description; `where` is how its place in the document is said ("tables[2]." or "")."""
     if not isinstance(node, dict):
-        raise CsvwError("not-object", f"tables[{position}]")
+        raise CsvwError("not-object", where.rstrip(".") or "the document")
     url = node.get("url")
     if not isinstance(url, str) or not url.strip():
-        raise CsvwError("no-table", f"tables[{position}].url" if position > 1 or group else "url")
+        raise CsvwError("no-table", f"{where}url")
     absolute = urldefrag(urljoin(base, url.strip()))[0]
     schema = node.get("tableSchema", {})
     if isinstance(schema, str):
         raise CsvwError("schema-elsewhere", schema)
     if not isinstance(schema, dict):
-        raise CsvwError("not-object", "tableSchema")
+        raise CsvwError("not-object", f"{where}tableSchema")
     inherited = _inherited(_inherited(group, node), schema)
     columns = schema.get("columns", [])
     if not isinstance(columns, list):
-        raise CsvwError("not-object", "tableSchema.columns")
-    read = [_column(c, n, inherited) for n, c in enumerate(columns, 1)]
+        raise CsvwError("not-object", f"{where}tableSchema.columns")
+    read = [_column(c, n, f"{where}tableSchema.columns[{n}]", inherited) for n, c in enumerate(columns, 1)]
     ordered = tuple([c for c in read if not c.virtual] + [c for c in read if c.virtual])
     dialect = node.get("dialect", group_dialect)
     encoding = dialect.get("encoding") if isinstance(dialect, dict) else None
@@ -155,9 +156,9 @@ def _inherited(outer: dict, node: dict) -> dict:
     return out
 
 
-def _column(node: Any, position: int, outer: dict) -> Column:
+def _column(node: Any, position: int, where: str, outer: dict) -> Column:
     if not isinstance(node, dict):
-        raise CsvwError("not-object", f"columns[{position}]")
+        raise CsvwError("not-object", where)
     props = _inherited(outer, node)
     null = props.get("null", "")
     nulls = tuple(v for v in (null if isinstance(null, list) else [null]) if isinstance(v, str)) or ("",)
