@@ -105,9 +105,9 @@ def read_metadata(data: bytes, address: str | None) -> list[Table] | None:
         if not isinstance(tables, list) or not tables:
             raise CsvwError("no-table", "tables")
         group = _inherited({}, doc)
-        group_dialect = doc.get("dialect")
-        return [_table(t, f"tables[{n}].", base, group, group_dialect) for n, t in enumerate(tables, 1)]
-    return [_table(doc, "", base, {}, None)]
+        defaults = {"dialect": doc.get("dialect"), "tableSchema": doc.get("tableSchema", {})}
+        return [_table(t, f"tables[{n}].", base, group, defaults) for n, t in enumerate(tables, 1)]
+    return [_table(doc, "", base, {}, {})]
 
 
 def _base(doc: dict, address: str | None) -> str:
@@ -117,15 +117,16 @@ def _base(doc: dict, address: str | None) -> str:
     return urljoin(address or "", base) if isinstance(base, str) else (address or "")
 
 
-def _table(node: Any, where: str, base: str, group: dict, group_dialect: Any) -> Table:
-    """One table's description; `where` is how its place in the document is said ("tables[2]." or "")."""
+def _table(node: Any, where: str, base: str, group: dict, defaults: dict) -> Table:
+    """One table's description; `where` is how its place in the document is said ("tables[2]." or ""), `defaults`
+    the group's `dialect` and `tableSchema`, which a table's own replace whole."""
     if not isinstance(node, dict):
         raise CsvwError("not-object", where.rstrip(".") or "the document")
     url = node.get("url")
     if not isinstance(url, str) or not url.strip():
         raise CsvwError("no-table", f"{where}url")
     absolute = urldefrag(urljoin(base, url.strip()))[0]
-    schema = node.get("tableSchema", {})
+    schema = node.get("tableSchema", defaults.get("tableSchema") or {})
     if isinstance(schema, str):
         raise CsvwError("schema-elsewhere", schema)
     if not isinstance(schema, dict):
@@ -136,7 +137,7 @@ def _table(node: Any, where: str, base: str, group: dict, group_dialect: Any) ->
         raise CsvwError("not-object", f"{where}tableSchema.columns")
     read = [_column(c, n, f"{where}tableSchema.columns[{n}]", inherited) for n, c in enumerate(columns, 1)]
     ordered = tuple([c for c in read if not c.virtual] + [c for c in read if c.virtual])
-    dialect = node.get("dialect", group_dialect)
+    dialect = node.get("dialect", defaults.get("dialect"))
     encoding = dialect.get("encoding") if isinstance(dialect, dict) else None
     suppressed = node.get("suppressOutput") is True
     return Table(absolute, ordered, encoding.strip() if isinstance(encoding, str) and encoding.strip() else None,

@@ -124,6 +124,20 @@ def test_the_csv_url_is_resolved_against_the_metadatas_own_address(tmp_path):
     assert by_url(result, "stations.csv")["stars"] == 4
 
 
+def test_a_table_group_gives_each_csv_it_names_its_own_stars(tmp_path):
+    group = {"@context": "http://www.w3.org/ns/csvw",  # the group's schema is the default a table's own replaces
+             "tableSchema": {"aboutUrl": STATION, "columns": linked_columns()},
+             "tables": [{"url": "stations.csv"},
+                        {"url": "lines.csv", "tableSchema": {"columns": [{"name": "id"}, {"name": "name"}]}},
+                        {"url": "gone.csv"}]}
+    lines = "id,name\nL1,Red\n"
+    _, result = assessed(tmp_path, {"stations.csv": STATIONS.encode(), "lines.csv": lines.encode(),
+                                    "group.json": json.dumps(group).encode()})
+    assert (by_url(result, "stations.csv")["stars"], by_url(result, "lines.csv")["stars"]) == (5, 3)
+    (finding,) = findings(result, "csvw-metadata-unusable")
+    assert finding["evidence"]["detail"] == BASE + "gone.csv"
+
+
 @pytest.mark.parametrize("data, reason", [
     (b'{"@context": "http://www.w3.org/ns/csvw", "url": "stations.csv", "tableSchema": {', "json"),
     (metadata(about="https://data.example.gov/id/station/{id"), "template"),
