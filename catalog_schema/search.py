@@ -1010,6 +1010,9 @@ class SearchQuery:
     #: more filters, each (a facet of FACETS but stars, its values: any one of them), every one of which must match
     #: too: the same facet twice (CKAN's `fq=tags:a tags:b`, datasets with both keywords)
     all_of: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: filters that leave out: (a facet of FACETS but stars, its values): no dataset holding any one of them
+    #: (CKAN's `fq=-organization:a`)
+    none_of: list[tuple[str, list[str]]] = field(default_factory=list)
     stars_min: int | None = None
     stars: list[int] = field(default_factory=list)
     modified_since: dt.datetime | None = None
@@ -1191,6 +1194,12 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
         values = _strings(values)
         if name is not None and values:
             must.append(Q.term_set_query(schema, name, [v[:MAX_VALUE_CHARS] for v in values]))
+    must_not = []
+    for facet, values in _list(query.none_of):
+        name = _FACET_FIELD.get(facet) if facet != "stars" else None
+        values = _strings(values)
+        if name is not None and values:
+            must_not.append(Q.term_set_query(schema, name, [v[:MAX_VALUE_CHARS] for v in values]))
     stars_min = _int(query.stars_min, None, None, None)
     if stars_min is not None:
         must.append(Q.range_query(schema, "stars", tantivy.FieldType.Integer, stars_min, 2**31))
@@ -1205,6 +1214,9 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
         w, s, e, n = (float(v) for v in query.bbox)
         for name, low, high in (("bbox_w", None, e), ("bbox_e", w, None), ("bbox_s", None, n), ("bbox_n", s, None)):
             must.append(Q.range_query(schema, name, tantivy.FieldType.Float, low, high))
+    if must_not:  # a boolean query of exclusions alone matches nothing: they leave out of what the rest finds
+        return Q.boolean_query([(Occur.Must, q) for q in must or [Q.all_query()]]
+                               + [(Occur.MustNot, q) for q in must_not])
     if not must:
         return Q.all_query()
     if len(must) == 1 and terms:

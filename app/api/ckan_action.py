@@ -439,7 +439,7 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
     query = search.SearchQuery(bbox=bbox,
         q=text, publisher=filters.publisher, format=filters.format, licence=filters.licence, theme=filters.theme,
         keyword=filters.keyword, hvd_category=filters.hvd_category, modified_since=filters.modified_since,
-        modified_until=filters.modified_until, all_of=filters.also,
+        modified_until=filters.modified_until, all_of=filters.also, none_of=filters.none_of,
         sort=sort, offset=start, limit=rows, facets=[ckan_query.FACET_FIELDS[f] for f in fields],
         facet_limit=max(facet_limit, 1))
     found = search.search(session, query)

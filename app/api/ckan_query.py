@@ -18,7 +18,10 @@ A value may be quoted ("公交 站点") or a group (`res_format:(CSV OR JSON)`, 
 them), and clauses of one field may be joined by `OR` (`organization:a OR organization:b`,
 the same as `organization:(a OR b)`); `OR` between two fields is refused. The same field
 twice means both (Solr's AND: `tags:公交 tags:客运量`, as CKAN's pages build fq, finds the
-datasets with both tags). `*:*` is everything.
+datasets with both tags). `*:*` is everything. A clause of a field above with a leading `-` leaves out the
+datasets with any one of its values (`-organization:a -groups:(x OR y)`: ckanext-harvest's
+organizations_filter_exclude and groups_filter_exclude send it so); `-metadata_modified:[...]` and `-field:*`
+are refused.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ class Filters:
     modified_until: dt.datetime | None = None
     #: a facet asked again with other values, which must match too (SearchQuery.all_of)
     also: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: a facet's values a `-field:value` clause leaves out: no dataset with any one of them (SearchQuery.none_of)
+    none_of: list[tuple[str, list[str]]] = field(default_factory=list)
     nothing: bool = False  # a clause no dataset here can match (dataset_type:harvest ...)
     seen: set[str] = field(default_factory=set)
 
@@ -143,7 +148,8 @@ _CONVERT = {"publisher": str, "format": _format_code, "keyword": str, "licence":
 def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime, more: tuple[str, ...] = ()) -> None:
     """One clause `name:raw` (`more`: the values of clauses of the same field joined to it by OR)."""
     if sign == "-":
-        raise QueryError(T_("negative clauses are not supported: %(clause)s", clause=f"-{name}:{raw}"))
+        _apply_minus(filters, name, raw, more)
+        return
     if name in _ALWAYS:
         if all(v not in (_ALWAYS[name], "*") for r in (raw, *more) for v in _values(r)):
             filters.nothing = True
@@ -176,6 +182,28 @@ def _apply(filters: Filters, name: str, raw: str, sign: str, now: dt.datetime, m
         return
     filters.seen.add(target)
     setattr(filters, target, values)
+
+
+def _apply_minus(filters: Filters, name: str, raw: str, more: tuple[str, ...]) -> None:
+    """`-name:raw`: the datasets with any one of its values left out, as ckanext-harvest's organizations_filter_exclude
+    and groups_filter_exclude send it (`-organization:a -organization:b`). A range cannot be left out."""
+    values = [v for r in (raw, *more) for v in _values(r) if v]
+    if name in _ALWAYS:
+        if any(v in (_ALWAYS[name], "*") for v in values):  # what every dataset here has, left out: none is left
+            filters.nothing = True
+        return
+    target = FACET_FIELDS.get(name) or ("publisher" if name == "owner_org" else None)
+    if target is None:
+        raise QueryError(T_("negative clauses are understood for %(fields)s, not %(clause)s",
+                            fields=", ".join([*FACET_FIELDS, *_ALWAYS]), clause=f"-{name}:{raw}"))
+    if not values:
+        raise QueryError(T_("%(name)s: no value", name=name))
+    if "*" in values:  # Solr's "the datasets without any value of the field": not searchable here
+        raise QueryError(T_("%(clause)s (the datasets without any %(name)s) cannot be searched here",
+                            clause=f"-{name}:{raw}", name=name))
+    converted = list(dict.fromkeys(_CONVERT[target](v) for v in values))
+    if (target, converted) not in filters.none_of:
+        filters.none_of.append((target, converted))
 
 
 _OR = re.compile(r"\s+(?:OR|\|\|)\s+")

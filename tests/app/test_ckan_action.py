@@ -176,7 +176,7 @@ def test_fq_clauses_translate_to_search_filters():
     assert text_ == "交通" and f.keyword == ["taxi"]
 
 
-@pytest.mark.parametrize("fq", ["author:someone", "-organization:jh-transport", "organization:a OR res_format:CSV",
+@pytest.mark.parametrize("fq", ["author:someone", "organization:a OR res_format:CSV", "-metadata_modified:[* TO NOW]",
                                 "metadata_modified:2025", "organization:a OR something", 'tags:"x" (a AND b)',
                                 "metadata_modified:[* TO NOW] OR metadata_modified:[* TO NOW-1DAY]", "tags:a OR"])
 def test_unsupported_fq_is_refused(fq):
@@ -195,6 +195,39 @@ def test_fq_as_ckans_pages_build_it_ands_one_fields_clauses_and_ors_them_when_to
     assert f.keyword == ["a"] and f.also == []
     text_, f = ckan_query.translate("bus organization:a || organization:b", None)
     assert text_ == "bus" and f.publisher == ["a", "b"]
+
+
+def test_fq_leaves_out_what_a_minus_clause_names():
+    """ckanext-harvest's `organizations_filter_exclude` and `groups_filter_exclude` send `-organization:a
+    -organization:b` and `-groups:x` beside the metadata_modified range: refused ("negative clauses are not
+    supported"), so a CKAN configured to leave organizations out could not harvest this portal at all."""
+    _, f = ckan_query.translate("", "-organization:jh-stats -organization:jh-gov-office -groups:envi "
+                                    "metadata_modified:[2024-01-01T00:00:00.123456Z TO *]")
+    assert f.none_of == [("publisher", ["jh-stats"]), ("publisher", ["jh-gov-office"]), ("theme", ["ENVI"])]
+    assert f.modified_since == dt.datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=dt.UTC) and not f.nothing
+    _, f = ckan_query.translate("", "-res_format:(CSV OR JSON) tags:公交")
+    assert f.none_of == [("format", ["CSV", "JSON"])] and f.keyword == ["公交"]
+    assert ckan_query.translate("", "-dataset_type:harvest")[1] == ckan_query.Filters()  # every dataset here
+    assert ckan_query.translate("", "-dataset_type:dataset")[1].nothing
+    for refused in ("-tags:*", "-author:x", "-metadata_modified:[* TO NOW]"):
+        with pytest.raises(ckan_query.QueryError):
+            ckan_query.translate("", refused)
+
+
+def test_package_search_with_minus_clauses_as_ckanext_harvest_sends_them(live):
+    """The gather stage of ckanext-harvest's CKANHarvester with organizations_filter_exclude: `id asc` pages of
+    100 with the exclusions and the metadata_modified range in one fq."""
+    ck = RemoteCKAN(live.url)
+    every = ck.action.package_search(rows=1000)["results"]
+    fq = "-organization:jh-stats -organization:jh-transport metadata_modified:[2000-01-01T00:00:00.000000Z TO *]"
+    found = ck.action.package_search(fq=fq, rows=100, start=0, sort="id asc")
+    kept = sorted(p["id"] for p in every if p["organization"]["name"] not in ("jh-stats", "jh-transport"))
+    assert found["count"] == len(kept) > 0 and [p["id"] for p in found["results"]] == kept
+    transport = [p["id"] for p in every if p["organization"]["name"] == "jh-transport"]
+    themed = ck.action.package_search(fq="organization:jh-transport -groups:tran", rows=1000)["results"]
+    assert {p["id"] for p in themed} == {p["id"] for p in every if p["id"] in transport
+                                          and "tran" not in {g["name"] for g in p["groups"]}}
+    assert ck.action.package_search(fq="-dataset_type:harvest")["count"] == len(every)
 
 
 def test_sorts_and_facet_fields():
