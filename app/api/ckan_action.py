@@ -1447,6 +1447,9 @@ ACTIONS: dict[str, Callable[..., Any]] = {
 from app.api import ckan_activity  # noqa: E402
 
 ACTIONS.update(ckan_activity.ACTIONS)
+from app.api import ckan_reads  # noqa: E402
+
+ACTIONS.update(ckan_reads.ACTIONS)
 WRITES: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (package_create, package_update, package_patch, package_delete, package_owner_org_update,
                             resource_create, resource_update, resource_patch, resource_delete, datastore_create,

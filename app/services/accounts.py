@@ -134,6 +134,21 @@ def may_see_members(session: Session, user: User | None, publisher: Publisher) -
     return sees_members(user, _role_for_rules(session, user, publisher))
 
 
+def may_see_account(viewer: User | None, account: User | None) -> bool:
+    """May `viewer` see `account` (its address, its roles: CKAN's user_show)? The account itself and active
+    sysadmins; never the public nor other accounts, whether or not `account` exists (None: nobody has it, which
+    only a sysadmin is told)."""
+    if viewer is None or not viewer.active:
+        return False
+    return bool(viewer.is_sysadmin) or (account is not None and account.id == viewer.id)
+
+
+def may_list_accounts(viewer: User | None) -> bool:
+    """May `viewer` list the portal's accounts (CKAN's user_list)? Active sysadmins only: the accounts are the
+    publishers' staff, named by their e-mail addresses."""
+    return viewer is not None and bool(viewer.active) and bool(viewer.is_sysadmin)
+
+
 def _by_name(role: str, name: str | None, user_id: int) -> tuple:
     """The order of a reader who is shown no address, so that it tells nothing of them: admins first, then by the
     name shown (case aside), then by account number; the members who gave no name (shown by their account number)

@@ -1,0 +1,404 @@
+"""CKAN 2.10's read actions beyond the core ones of app/api/ckan_action.py, which clients call of a portal: tags
+(`tag_show`, `tag_search`, `tag_autocomplete`, `vocabulary_list`), the autocompletes of a search form
+(`package_autocomplete`, `format_autocomplete`, `organization_autocomplete`, `group_autocomplete`), a group's or an
+organization's datasets and members (`group_package_show`, `member_list`), `resource_search`,
+`package_relationships_list`, and the accounts (`user_show`, `user_list`).
+
+Each takes CKAN's parameters and answers CKAN's shapes. What is answered is what the public sees (published
+datasets only), but for accounts: this portal's accounts are its publishers' staff, named by their e-mail addresses,
+which are private. `user_show` is the account's own and the portal administrators', `user_list` the administrators',
+and `member_list`'s users are shown to who may see the organization's members (app/services/accounts.py); anyone else
+gets CKAN's Authorization Error (403), which tells no one whether an account exists.
+
+Tags are the datasets' keywords (no vocabularies: `vocabulary_list` is empty), groups the EU data themes and
+organizations the publishers, as in ckan_action.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.api.ckan_action import (
+    MAX_LIST,
+    _bool,
+    _find_dataset,
+    _find_publisher,
+    _find_user,
+    _id_param,
+    _iso,
+    _packages,
+    _readable,
+    _theme_group,
+    denied,
+    int_param,
+    invalid,
+    not_found,
+    organization_dict,
+)
+from app.services import accounts
+from app.texts import T_
+from catalog_schema import search, series, vocab
+from catalog_schema.models import Dataset, Distribution, Publisher, User
+from catalog_schema.record import pick_text
+
+#: Every keyword of the published datasets is a tag the autocompletes and tag_search may suggest (the facet's cap).
+_ALL_TAGS = 1000
+
+
+def _text_param(params: dict, *keys: str, required: bool = False) -> str:
+    """The first of `keys` given, as text ("" when none is); a Validation Error naming the first when `required`."""
+    for key in keys:
+        value = params.get(key)
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    if required:
+        raise invalid({keys[0]: [T_("Missing value")]})
+    return ""
+
+
+def _tag_dict(name: str) -> dict[str, Any]:
+    """A tag as package dicts give it (catalog_schema.ckan.full_shape): a keyword, its name its id."""
+    return {"id": name, "name": name, "display_name": name, "state": "active", "vocabulary_id": None}
+
+
+def _tags(session: Session) -> list[str]:
+    """The keywords of the published datasets, by name."""
+    found = search.search(session, search.SearchQuery(limit=0, facets=["keyword"], facet_limit=_ALL_TAGS))
+    return sorted(str(v) for v, _ in found.facets.get("keyword", []))
+
+
+def _matching_tags(session: Session, params: dict) -> list[str]:
+    term = _text_param(params, "query", "q").casefold()
+    return [t for t in _tags(session) if term in t.casefold()] if term else []
+
+
+def tag_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """One tag (`id`: its name; tags are the published datasets' keywords), with `include_datasets` its datasets
+    (up to 1000) as packages. A keyword no published dataset has is a Not Found Error."""
+    name = _id_param(params, "id")
+    wanted = _bool(params, "include_datasets")
+    found = search.search(session, search.SearchQuery(keyword=[name], limit=MAX_LIST if wanted else 0, sort="name"))
+    if not found.total:
+        raise not_found(T_("Could not find tag \"%(tag)s\"", tag=name))
+    out = _tag_dict(name)
+    if wanted:
+        out["packages"] = _packages(session, list(found.ids))
+    return out
+
+
+def tag_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """The tags whose name holds `query` (or `q`), case aside, by name: {"count", "results": [tag dicts]}, paged by
+    `limit` (default 10) and `offset`. No vocabularies here (`vocabulary_id` is ignored: every tag is free)."""
+    tags = _matching_tags(session, params)
+    limit = int_param(params, "limit", 10, 0, MAX_LIST)
+    offset = int_param(params, "offset", 0, 0)
+    return {"count": len(tags), "results": [_tag_dict(t) for t in tags[offset:offset + limit]]}
+
+
+def tag_autocomplete(session: Session, params: dict, user: User | None) -> list[str]:
+    """The names of the tags holding `q` (or `query`), case aside, by name; at most `limit` (default 10)."""
+    return _matching_tags(session, params)[:int_param(params, "limit", 10, 0, MAX_LIST)]
+
+
+def vocabulary_list(session: Session, params: dict, user: User | None) -> list[Any]:
+    """Tag vocabularies: none here (tags are the datasets' free keywords; the controlled vocabularies, themes,
+    licences and formats, are groups, `license_list` and resource formats)."""
+    return []
+
+
+def format_autocomplete(session: Session, params: dict, user: User | None) -> list[str]:
+    """The published resources' formats holding `q` (required; case aside) in their name or code, the most used
+    first, lower case as CKAN gives them; at most `limit` (default 5)."""
+    term = _text_param(params, "q", required=True).casefold()
+    limit = int_param(params, "limit", 5, 0, MAX_LIST)
+    found = search.search(session, search.SearchQuery(limit=0, facets=["format"], facet_limit=_ALL_TAGS))
+    out: list[str] = []
+    for code, _count in found.facets.get("format", []):  # most used first
+        fmt = vocab.format_by_code(str(code))
+        label = (fmt.label if fmt else str(code)).lower()
+        if (term in label or term in str(code).casefold()) and label not in out:
+            out.append(label)
+    return out[:limit]
+
+
+def _like(term: str) -> str:
+    """`term` as a LIKE pattern that finds it anywhere, its wildcards taken literally (escape `\\`)."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+
+
+def package_autocomplete(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """Published datasets whose name holds `q` (case aside), by name, then those whose title matches it (the search
+    index's words: a Chinese title by its two-character words), best first: [{"name", "title", "match_field":
+    "name" | "title", "match_displayed"}], at most `limit` (default 10)."""
+    term = _text_param(params, "q", required=True)
+    limit = int_param(params, "limit", 10, 0, MAX_LIST)
+    if not limit:
+        return []
+    out: list[dict[str, Any]] = []
+    named = session.execute(select(Dataset.slug, Dataset.title)
+                            .where(Dataset.state == "active", Dataset.slug.like(_like(term.lower()), escape="\\"))
+                            .order_by(Dataset.slug).limit(limit)).all()
+    for slug, title in named:
+        out.append({"name": slug, "title": pick_text(title, fallback=slug), "match_field": "name",
+                    "match_displayed": slug})
+    if len(out) < limit:
+        found = search.search(session, search.SearchQuery(q=term, limit=limit * 2, count=False))
+        seen = {o["name"] for o in out}
+        rows = {ds_id: (slug, title) for ds_id, slug, title in session.execute(
+            select(Dataset.id, Dataset.slug, Dataset.title).where(Dataset.id.in_(found.ids)))}
+        for ds_id in found.ids:
+            if ds_id not in rows or rows[ds_id][0] in seen or len(out) >= limit:
+                continue
+            slug, title = rows[ds_id]
+            shown = pick_text(title, fallback=slug)
+            out.append({"name": slug, "title": shown, "match_field": "title", "match_displayed": f"{shown} ({slug})"})
+    return out
+
+
+def _group_brief(out: dict[str, Any]) -> dict[str, Any]:
+    return {"id": out["id"], "name": out["name"], "title": out["title"]}
+
+
+def _names_match(term: str, *texts: Any) -> bool:
+    for text in texts:
+        values = text.values() if isinstance(text, dict) else [text]
+        if any(isinstance(v, str) and term in v.casefold() for v in values):
+            return True
+    return False
+
+
+def organization_autocomplete(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """Organizations whose name or title (in any language) holds `q`, case aside, by name: [{"id", "name",
+    "title"}], at most `limit` (default 20)."""
+    term = _text_param(params, "q", required=True).casefold()
+    limit = int_param(params, "limit", 20, 0, MAX_LIST)
+    pubs = sorted(session.scalars(select(Publisher)), key=lambda p: p.slug)
+    return [_group_brief(organization_dict(p)) for p in pubs if _names_match(term, p.slug, p.name)][:limit]
+
+
+def group_autocomplete(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """Groups (the EU data themes) whose name, code or title (English or Chinese) holds `q`, case aside, by name:
+    [{"id", "name", "title"}], at most `limit` (default 20)."""
+    term = _text_param(params, "q", required=True).casefold()
+    limit = int_param(params, "limit", 20, 0, MAX_LIST)
+    out = []
+    for code in sorted(vocab.THEMES):
+        group = _theme_group(code)
+        if _names_match(term, group["name"], group.get("title_translated") or {}, group["title"]):
+            out.append(_group_brief(group))
+    return out[:limit]
+
+
+def _group_or_organization(session: Session, ref: str) -> tuple[str | None, Publisher | None]:
+    """(theme code, None) for a group, (None, publisher) for an organization; a Not Found Error for neither."""
+    code = next((c for c, t in vocab.THEMES.items() if ref.upper() == c or ref == t.uri), None)
+    if code is not None:
+        return code, None
+    pub = _find_publisher(session, ref)
+    if pub is None:
+        raise not_found(T_("Group not found"))
+    return None, pub
+
+
+def group_package_show(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The published datasets of a group (a theme) or an organization (`id`), as package_search gives them, the
+    most recently changed first; `limit` of them (default 10, as package_search's rows; at most 1000)."""
+    code, pub = _group_or_organization(session, _id_param(params, "id"))
+    limit = int_param(params, "limit", 10, 0, MAX_LIST) or 10
+    query = search.SearchQuery(theme=[code] if code else [], publisher=[pub.slug] if pub else [], limit=limit,
+                               sort="-modified", count=False)
+    return _packages(session, list(search.search(session, query).ids))
+
+
+def _all_ids(session: Session, query: search.SearchQuery) -> list[str]:
+    """Every dataset id `query` finds, a page of the search at a time."""
+    out: list[str] = []
+    while True:
+        query.offset, query.limit = len(out), search.MAX_LIMIT
+        found = search.search(session, query)
+        out.extend(found.ids)
+        if not found.ids or len(out) >= found.total:
+            return out
+
+
+def member_list(session: Session, params: dict, user: User | None) -> list[list[str]]:
+    """The members of a group or an organization (`id`): [[id, object type, capacity], ...]. A group's members are
+    its published datasets (`package`, capacity `public`); an organization's, its published datasets (capacity
+    `organization`) and its accounts (`user`, capacity `admin` or `editor`, each named by its number), the accounts
+    to who may see them (its members and sysadmins: app.services.accounts.may_see_members). `object_type` (`package`
+    or `user`) and `capacity` narrow the list; asking for the users of an organization one may not see is an
+    Authorization Error, and without `object_type` they are left out for them (as organization_show does)."""
+    code, pub = _group_or_organization(session, _id_param(params, "id"))
+    object_type = _text_param(params, "object_type")
+    capacity = _text_param(params, "capacity")
+    out: list[list[str]] = []
+    if object_type in ("", "package"):
+        if code:
+            out += [[i, "package", "public"] for i in _all_ids(session, search.SearchQuery(theme=[code], sort="name"))]
+        else:
+            ids = session.scalars(select(Dataset.id).where(Dataset.publisher_id == pub.id, Dataset.state == "active")
+                                  .order_by(Dataset.slug))
+            out += [[i, "package", "organization"] for i in ids]
+    if object_type in ("", "user") and pub is not None:
+        if accounts.may_see_members(session, user, pub):
+            out += [[str(m.user_id), "user", m.role] for m in accounts.visible_members(session, user, pub)]
+        elif object_type == "user":
+            raise denied(T_("the members of %(publisher)s are shown to its own members and the portal's "
+                            "administrators", publisher=pub.slug))
+    return [m for m in out if not capacity or m[2] == capacity]
+
+
+#: resource_search's fields: those the database filters (a column or two, substring, case aside), and those read
+#: from the language maps of the rows the others leave (a resource's name and description in any language).
+_RESOURCE_COLUMNS = {"url": (Distribution.download_url, Distribution.access_url),
+                     "format": (Distribution.format, Distribution.format_raw), "mimetype": (Distribution.media_type,),
+                     "id": (Distribution.id,), "package_id": (Distribution.dataset_id,)}
+_RESOURCE_TEXTS = {"name": "title", "description": "description"}
+_RESOURCE_ORDER = {"url": func.coalesce(Distribution.download_url, Distribution.access_url),
+                   "format": Distribution.format, "mimetype": Distribution.media_type, "id": Distribution.id,
+                   "package_id": Distribution.dataset_id, "position": Distribution.position}
+
+
+def _resource_terms(query: Any) -> list[tuple[str, str]]:
+    items = query if isinstance(query, list) else [query] if query not in (None, "") else []
+    terms = []
+    for item in items:
+        field, sep, term = str(item).partition(":")
+        field = field.strip()
+        if not sep or not field:
+            raise invalid({"query": [T_("Give field:term, as url:example.gov or format:csv (%(item)s)",
+                                        item=str(item)[:80])]})
+        if field not in _RESOURCE_COLUMNS and field not in _RESOURCE_TEXTS:
+            raise invalid({"query": [T_("Field \"%(field)s\" not recognised in resource_search (give one of "
+                                        "%(fields)s)", field=field[:80],
+                                        fields=", ".join([*_RESOURCE_COLUMNS, *_RESOURCE_TEXTS]))]})
+        terms.append((field, term.strip()))
+    return terms
+
+
+def resource_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """The resources of the published datasets matching every `query` term (`field:term`, or a list of them): the
+    term held in the field, case aside; fields `url`, `format`, `mimetype`, `name`, `description` (in any language),
+    `id`, `package_id`. {"count", "results": [resource dicts as resource_show gives them]}, ordered by `order_by`
+    (`url`, `format`, `mimetype`, `id`, `package_id`, `position`; default: by dataset name, then position), paged
+    by `offset` and `limit` (default and most 1000)."""
+    terms = _resource_terms(params.get("query"))
+    order = _text_param(params, "order_by")
+    if order and order not in _RESOURCE_ORDER:
+        raise invalid({"order_by": [T_("Give one of %(fields)s", fields=", ".join(_RESOURCE_ORDER))]})
+    offset = int_param(params, "offset", 0, 0)
+    limit = int_param(params, "limit", MAX_LIST, 0, MAX_LIST)
+    stmt = (select(Distribution.id, Distribution.dataset_id, Distribution.title, Distribution.description)
+            .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active"))
+    texts = []
+    for field, term in terms:
+        if field in _RESOURCE_TEXTS:
+            texts.append((_RESOURCE_TEXTS[field], term.casefold()))
+            continue
+        pattern = _like(term.lower())
+        stmt = stmt.where(or_(*(func.lower(cast(c, String)).like(pattern, escape="\\")
+                                for c in _RESOURCE_COLUMNS[field])))
+    keys = [_RESOURCE_ORDER[order]] if order else []
+    stmt = stmt.order_by(*keys, Dataset.slug, Distribution.position, Distribution.id)
+    found: list[tuple[str, str]] = []
+    for row in session.execute(stmt.execution_options(yield_per=1000)):
+        maps = {"title": row.title or {}, "description": row.description or {}}
+        if all(_names_match(term, maps[key]) for key, term in texts):
+            found.append((row.id, row.dataset_id))
+    page = found[offset:offset + limit]
+    packages = {p["id"]: p for p in _packages(session, list(dict.fromkeys(ds_id for _, ds_id in page)))}
+    results = []
+    for res_id, ds_id in page:
+        res = next((r for r in packages.get(ds_id, {}).get("resources") or [] if r.get("id") == res_id), None)
+        if res is not None:
+            results.append(res)
+    return {"count": len(found), "results": results}
+
+
+def package_relationships_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """A dataset's relationships (`id`; `id2`: only those with that dataset; `rel`: of that type), as CKAN gives
+    them: [{"subject", "type", "object", "comment"}], by name. The one relationship kept here is a dataset series'
+    (DCAT-AP's dcat:inSeries): a member is `child_of` its series, a series `parent_of` each member; published ones
+    only."""
+    ds = _readable(session, _find_dataset(session, _id_param(params, "id")), user)
+    out = [{"subject": ds.slug, "type": "child_of", "object": s.slug, "comment": ""}
+           for s in series.series_of(session, ds.id)]
+    if ds.kind == series.SERIES:
+        out += [{"subject": ds.slug, "type": "parent_of", "object": m.slug, "comment": ""}
+                for m in series.members(session, ds.id)]
+    other = _text_param(params, "id2")
+    if other:
+        ds2 = _readable(session, _find_dataset(session, other), user)
+        out = [r for r in out if r["object"] == ds2.slug]
+    rel = _text_param(params, "rel")
+    return [r for r in out if not rel or r["type"] == rel]
+
+
+def _user_show_dict(account: User, *, email: bool) -> dict[str, Any]:
+    """An account as CKAN's user dict: named by its number (its address is private; `email` only to the account
+    itself and the administrators), its full name its display name when it gave one."""
+    name = str(account.id)
+    out = {"id": name, "name": name, "fullname": account.name, "display_name": account.name or name, "about": None,
+           "created": _iso(account.created_at), "sysadmin": bool(account.is_sysadmin),
+           "state": "active" if account.active else "deleted", "image_display_url": ""}
+    if email:
+        out["email"] = account.email
+    return out
+
+
+ACCOUNTS_PRIVATE = T_("the accounts of this portal are shown to the account itself and to the portal's administrators")
+
+
+def user_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """An account (`id`: its number or e-mail address) as CKAN's user dict, to the account itself (its token) and
+    to sysadmins, with its `email`; to anyone else, the public included, an Authorization Error, whether or not
+    the account exists. A sysadmin asking for one nobody has gets a Not Found Error."""
+    ref = _id_param(params, "id")
+    if user is None or not user.active:
+        raise denied(ACCOUNTS_PRIVATE)
+    account = _find_user(session, ref)
+    if not accounts.may_see_account(user, account):
+        raise denied(ACCOUNTS_PRIVATE)
+    if account is None:
+        raise not_found(T_("User not found"))
+    return _user_show_dict(account, email=True)
+
+
+_USER_ORDER = {"name": User.id, "id": User.id, "created": User.created_at, "email": User.email}
+
+
+def user_list(session: Session, params: dict, user: User | None) -> list[Any]:
+    """Every account, to sysadmins only (an Authorization Error to anyone else, the public included): user dicts
+    (`all_fields`, the default) or their names; `q` finds the accounts whose address, name or number holds it,
+    `order_by` (`display_name`, the default, `name`, `id`, `created`, `email`), `limit` and `offset` page them."""
+    if not accounts.may_list_accounts(user):
+        raise denied(ACCOUNTS_PRIVATE)
+    stmt = select(User)
+    term = _text_param(params, "q")
+    if term:
+        pattern = _like(term.lower())
+        stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                              func.lower(User.name).like(pattern, escape="\\"),
+                              cast(User.id, String).like(pattern, escape="\\")))
+    order = _text_param(params, "order_by") or "display_name"
+    if order != "display_name" and order not in _USER_ORDER:
+        raise invalid({"order_by": [T_("Give one of %(fields)s", fields=", ".join(["display_name", *_USER_ORDER]))]})
+    users = list(session.scalars(stmt.order_by(_USER_ORDER.get(order, User.id))))
+    if order == "display_name":
+        users.sort(key=lambda u: (u.name is None, (u.name or "").casefold(), u.id))
+    offset = int_param(params, "offset", 0, 0)
+    limit = int_param(params, "limit", None, 0)
+    users = users[offset:offset + limit if limit is not None else None]
+    if not _bool(params, "all_fields", True):
+        return [str(u.id) for u in users]
+    return [_user_show_dict(u, email=True) for u in users]
+
+
+ACTIONS = {f.__name__: f for f in (tag_show, tag_search, tag_autocomplete, vocabulary_list, format_autocomplete,
+                                   package_autocomplete, organization_autocomplete, group_autocomplete,
+                                   group_package_show, member_list, resource_search, package_relationships_list,
+                                   user_show, user_list)}
