@@ -62,7 +62,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from posixpath import splitext
 from typing import Any
@@ -1248,7 +1248,23 @@ def added_links(shown: Mapping[str, Any] | None, sent: Mapping[str, Any]) -> dic
     return {**sent, "resources": out}
 
 
-def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: str) -> dict[str, Any]:
+#: The record's extras a package dict says (from_ckan writes these and no other): any other block (a data.json,
+#: Data Package or DCAT source's verbatim keys, the platform's own) is nothing a package can say or take away.
+PACKAGE_EXTRAS = ("ckan", "ckan_extras", "ckan_extras_meta")
+
+
+def _resource_unsaid() -> tuple[str, ...]:
+    """The distribution fields no resource dict says (RESOURCE_RULES read none of them): a DCAT distribution's IRI,
+    its Table Schema, conformance, languages, rights, data service."""
+    said = {f for rule in RESOURCE_RULES for f in rule.fields}
+    return tuple(k for k in new_distribution() if k not in said and k not in ("id", "extras"))
+
+
+RESOURCE_UNSAID = _resource_unsaid()
+
+
+def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: str, *,
+              computed: Collection[str] = (), resource_computed: Collection[str] = ()) -> dict[str, Any]:
     """The record `from_ckan` read from a package sent to this catalog's write API (`own_id`: the dataset's id;
     `current`: its record, None for a new one), with what a package dict cannot tell from the record's present values
     kept as they are, so that a package sent back as package_show gave it changes nothing:
@@ -1263,7 +1279,14 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
     - an extra package_show writes from a field of the record (the `issued` date beside metadata_created), sent back
       with the value it wrote, is that field, not a CKAN extra of the package's own (it was kept as one, and the
       record changed: a new activity, metadata_modified moved, every export's ETag);
-    - empty `ckan` extras (no key kept verbatim, no CKAN extra) are left out: they say nothing.
+    - empty `ckan` extras (no key kept verbatim, no CKAN extra) are left out: they say nothing;
+    - what the record keeps of its source that no package dict carries stays: the extras blocks of other formats
+      (PACKAGE_EXTRAS), a file's fields no resource says (RESOURCE_UNSAID: a DCAT distribution's IRI, a Data
+      Package's Table Schema ...), the contact's own extras (its vCard type) while the contact is the same, and the
+      verbatim keys of a harvested CKAN package that the write door shows as its own values instead (`computed`,
+      `resource_computed`: the source's metadata_created, owner_org, creator_user_id, a resource's position ...),
+      which a client therefore cannot send back. A sysadmin's `ckanapi load` of the portal's own dump dropped them
+      all, and saved every harvested dataset anew.
     """
     out = dict(rec)
     if out.get("identifier") == own_id:
@@ -1271,6 +1294,9 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
     _licence_as_it_was(out, current)
     if current is not None and isinstance(out.get("extras"), dict) and out["extras"].get("ckan_extras"):
         out["extras"] = {**out["extras"], "ckan_extras": _own_extras(out["extras"]["ckan_extras"], current)}
+    if current is not None:
+        _unsaid_kept(out, current, computed, ())
+        _contact_extras_kept(out, current)
     out["extras"] = _without_empty(out.get("extras"), ("ckan", "ckan_extras"))
     files = {}
     for dist in (current or {}).get("distributions") or []:
@@ -1284,11 +1310,45 @@ def as_it_was(rec: dict[str, Any], current: Mapping[str, Any] | None, own_id: st
         if was is not None and dist.get("format") == was.get("format"):
             dist["format_raw"] = was.get("format_raw")
         _licence_as_it_was(dist, was)
+        if was is not None:
+            _unsaid_kept(dist, was, resource_computed, RESOURCE_UNSAID)
         dist["extras"] = _without_empty(dist.get("extras"), ("ckan",))
         dists.append(dist)
     if "distributions" in out:
         out["distributions"] = dists
     return out
+
+
+def _unsaid_kept(item: dict[str, Any], was: Mapping[str, Any], computed: Collection[str],
+                 fields: tuple[str, ...]) -> None:
+    """`item` (a record or a distribution read from a client's dict) keeps what `was` has that its dict cannot say:
+    the `fields` it has no value for, the extras blocks other than PACKAGE_EXTRAS, and the verbatim `ckan` keys of
+    `computed` (shown by the door as its own values, so never sent back as they were kept)."""
+    for key in fields:
+        if item.get(key) in (None, "", [], {}) and was.get(key) not in (None, "", [], {}):
+            item[key] = was[key]
+    extras, kept = item.get("extras"), was.get("extras")
+    if not isinstance(kept, dict) or not (extras is None or isinstance(extras, dict)):
+        return
+    extras = dict(extras or {})
+    for key, value in kept.items():
+        if key not in PACKAGE_EXTRAS and key not in extras:
+            extras[key] = value
+    shadowed = {k: v for k, v in (kept.get("ckan") or {}).items() if k in computed} \
+        if isinstance(kept.get("ckan"), dict) else {}
+    if shadowed and isinstance(extras.get("ckan") or {}, dict):
+        extras["ckan"] = {**(extras.get("ckan") or {}), **shadowed}
+    item["extras"] = extras
+
+
+def _contact_extras_kept(out: dict[str, Any], current: Mapping[str, Any]) -> None:
+    """The contact point read from a package keeps the extras the record's has (a DCAT vCard's type: no package key
+    says it) while it is the same contact."""
+    sent, was = out.get("contact_point"), current.get("contact_point")
+    if not isinstance(sent, dict) or not isinstance(was, dict) or not was.get("extras") or sent.get("extras"):
+        return
+    if {k: v for k, v in sent.items() if k != "extras"} == {k: v for k, v in was.items() if k != "extras"}:
+        out["contact_point"] = {**sent, "extras": was["extras"]}
 
 
 def _licence_as_it_was(item: dict[str, Any], was: Mapping[str, Any] | None) -> None:

@@ -865,7 +865,9 @@ def _record_for(data: dict, ds_id: str, slug: str, pub: Publisher, shown: dict |
     # url as a harvest reads another portal's: a landing page unless it looks like a file)
     data = ckan.added_links(shown, data)
     try:
-        rec = ckan.as_it_was(ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug})), current, ds_id)
+        # the keys this door computes are never sent back as a source had them: its verbatim ones stay (as_it_was)
+        rec = ckan.as_it_was(ckan.from_ckan(_clean_package({**data, "id": ds_id, "name": slug})), current, ds_id,
+                             computed=(*_COMPUTED, "groups"), resource_computed=_RESOURCE_COMPUTED)
     except ValueError as exc:
         raise invalid({"__junk": [str(exc)]}) from exc
     rec["id"], rec["slug"], rec["state"] = ds_id, slug, "active"

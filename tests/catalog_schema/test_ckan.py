@@ -699,3 +699,33 @@ def test_a_package_sent_back_keeps_what_it_cannot_tell_apart():
     assert rec["identifier"] == "BJ-STAT-2024-01" and rec["extras"]["ckan_extras"]
     assert [(d["format"], d["format_raw"]) for d in rec["distributions"]] == [("XLSX", "XLSX")]
     assert ckan.as_it_was(ckan.from_ckan(package), None, own)["identifier"] is None  # a new dataset: none
+
+
+def test_a_package_sent_back_keeps_what_the_record_has_of_its_source_and_no_package_says():
+    """ckan.as_it_was: a harvested record's other formats' blocks (data.json, a Data Package), a distribution's IRI and
+    Table Schema, the contact's vCard type and the source's verbatim keys the write door shows as its own
+    (`computed`) stay when the package sent cannot say them; what the package says is still taken, and a verbatim key
+    the door does not compute is the package's to drop."""
+    own = "7b0c1c0e-0000-4000-8000-000000000002"
+    schema = {"fields": [{"name": "code", "type": "string"}]}
+    contact = {"name": "Office", "email": "data@example.gov", "url": None, "phone": None,
+               "extras": {"type": "vcard:Organization"}}
+    current = {"identifier": None, "contact_point": contact,
+               "extras": {"datajson": {"@type": "dcat:Dataset"}, "ckan": {"creator_user_id": "u1", "author": "A"}},
+               "distributions": [{"id": "r1", "catalog_id": "r1", "format": "CSV", "format_raw": None,
+                                  "uri": "https://src.example/dist/1", "schema": schema,
+                                  "extras": {"datapackage": {"path": "t.csv"}, "ckan": {"position": 3}}}]}
+    package = {"id": own, "name": "pop", "title": "Population", "maintainer": "Office",
+               "maintainer_email": "data@example.gov",
+               "resources": [{"id": "r1", "url": "http://127.0.0.1:9/t.csv", "format": "CSV"}]}
+    rec = ckan.as_it_was(ckan.from_ckan(package), current, own, computed=("creator_user_id",),
+                         resource_computed=("position",))
+    assert rec["extras"]["datajson"] == {"@type": "dcat:Dataset"}
+    assert rec["extras"]["ckan"] == {"creator_user_id": "u1"}  # `author` was the package's to keep, and it did not
+    assert rec["contact_point"]["extras"] == {"type": "vcard:Organization"}
+    dist = rec["distributions"][0]
+    assert (dist["uri"], dist["schema"]) == ("https://src.example/dist/1", schema)
+    assert dist["extras"]["datapackage"] == {"path": "t.csv"} and dist["extras"]["ckan"] == {"position": 3}
+    other = {**package, "maintainer_email": "other@example.gov"}
+    assert not ckan.as_it_was(ckan.from_ckan(other), current, own)["contact_point"].get("extras")  # another contact
+    assert {"uri", "schema"} <= set(ckan.RESOURCE_UNSAID) and "title" not in ckan.RESOURCE_UNSAID
