@@ -81,8 +81,11 @@ def tag_show(session: Session, params: dict, user: User | None) -> dict[str, Any
     (up to 1000) as packages. A keyword no published dataset has is a Not Found Error."""
     name = _id_param(params, "id")
     wanted = _bool(params, "include_datasets")
-    found = search.search(session, search.SearchQuery(keyword=[name], limit=MAX_LIST if wanted else 0, sort="name"))
-    if not found.total:
+    found = search.search(session, search.SearchQuery(keyword=[name], limit=MAX_LIST if wanted else 0, sort="name",
+                                                      facets=["keyword"], facet_limit=_ALL_TAGS))
+    # the keyword itself among the found datasets' keywords: a filter value the index cannot hold (a NUL byte, too
+    # long) is no filter there, and the search found every dataset
+    if not any(str(v) == name for v, _ in found.facets.get("keyword", [])):
         raise not_found(T_("Could not find tag \"%(tag)s\"", tag=name))
     out = _tag_dict(name)
     if wanted:
@@ -125,8 +128,12 @@ def format_autocomplete(session: Session, params: dict, user: User | None) -> li
     return out[:limit]
 
 
-def _like(term: str) -> str:
-    """`term` as a LIKE pattern that finds it anywhere, its wildcards taken literally (escape `\\`)."""
+def _like(term: str) -> str | None:
+    """`term` as a LIKE pattern that finds it anywhere, its wildcards taken literally (escape `\\`); None for a term
+    no stored text holds (a NUL byte: SQLite's LIKE ends the pattern there, and found everything; PostgreSQL refuses
+    it)."""
+    if "\x00" in term:
+        return None
     return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
 
 
@@ -138,14 +145,17 @@ def package_autocomplete(session: Session, params: dict, user: User | None) -> l
     limit = int_param(params, "limit", 10, 0, MAX_LIST)
     if not limit:
         return []
+    pattern = _like(term.lower())
+    if pattern is None:
+        return []
     out: list[dict[str, Any]] = []
     named = session.execute(select(Dataset.slug, Dataset.title)
-                            .where(Dataset.state == "active", Dataset.slug.like(_like(term.lower()), escape="\\"))
+                            .where(Dataset.state == "active", Dataset.slug.like(pattern, escape="\\"))
                             .order_by(Dataset.slug).limit(limit)).all()
     for slug, title in named:
         out.append({"name": slug, "title": pick_text(title, fallback=slug), "match_field": "name",
                     "match_displayed": slug})
-    if len(out) < limit:
+    if len(out) < limit and search.parse_query(term):  # words to match (`*` is every dataset, not a title's)
         found = search.search(session, search.SearchQuery(q=term, limit=limit * 2, count=False))
         seen = {o["name"] for o in out}
         rows = {ds_id: (slug, title) for ds_id, slug, title in session.execute(
@@ -300,6 +310,8 @@ def resource_search(session: Session, params: dict, user: User | None) -> dict[s
             texts.append((_RESOURCE_TEXTS[field], term.casefold()))
             continue
         pattern = _like(term.lower())
+        if pattern is None:
+            return {"count": 0, "results": []}
         stmt = stmt.where(or_(*(func.lower(cast(c, String)).like(pattern, escape="\\")
                                 for c in _RESOURCE_COLUMNS[field])))
     keys = [_RESOURCE_ORDER[order]] if order else []
@@ -381,6 +393,8 @@ def user_list(session: Session, params: dict, user: User | None) -> list[Any]:
     term = _text_param(params, "q")
     if term:
         pattern = _like(term.lower())
+        if pattern is None:
+            return []
         stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),
                               func.lower(User.name).like(pattern, escape="\\"),
                               cast(User.id, String).like(pattern, escape="\\")))

@@ -211,3 +211,17 @@ def test_unknown_actions_still_answer_as_ckan_does(client, world):
     for name in ("tag_show", "user_show", "member_list", "resource_search", "package_autocomplete"):
         help_text = client.get("/api/3/action/help_show", query_string={"name": name}).get_json()["result"]
         assert help_text and help_text[0].isupper(), name
+
+
+def test_a_nul_byte_or_a_wildcard_finds_nothing(client, world):
+    """A NUL byte is no filter of the search index (it drops it) nor of SQLite's LIKE (the pattern ends there):
+    tag_show "found" a tag "\\x00" held by every dataset, and package_autocomplete and resource_search listed every
+    dataset and resource; on PostgreSQL a NUL in a query is an error. `%`, `_` and `*` are text to find, not
+    wildcards; `*` is no title's word."""
+    assert _call(client, world, "tag_show", status=404, id="\x00")["__type"] == "Not Found Error"
+    assert _call(client, world, "tag_show", status=404, id="公交\x00")["__type"] == "Not Found Error"
+    for q in ("\x00", "%", "_", "*", "\\"):
+        assert _call(client, world, "package_autocomplete", q=q) == [], q
+        assert _call(client, world, "resource_search", query=f"url:{q}") == {"count": 0, "results": []}, q
+        assert _call(client, world, "user_list", "sysadmin", q=q) == [], q
+        assert _call(client, world, "tag_autocomplete", q=q) == [], q
