@@ -293,10 +293,14 @@ def _resource_terms(query: Any) -> list[tuple[str, str]]:
 def resource_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
     """The resources of the published datasets matching every `query` term (`field:term`, or a list of them): the
     term held in the field, case aside; fields `url`, `format`, `mimetype`, `name`, `description` (in any language),
-    `id`, `package_id`. {"count", "results": [resource dicts as resource_show gives them]}, ordered by `order_by`
+    `id`, `package_id` (or CKAN's older `fields`, {field: term}). {"count", "results": [resource dicts as
+    resource_show gives them]}, ordered by `order_by`
     (`url`, `format`, `mimetype`, `id`, `package_id`, `position`; default: by dataset name, then position), paged
     by `offset` and `limit` (default and most 1000)."""
     terms = _resource_terms(params.get("query"))
+    fields = params.get("fields")  # CKAN's older form, still taken: {"url": "example.gov", "format": "csv"}
+    if isinstance(fields, dict):
+        terms += _resource_terms([f"{k}:{v}" for k, v in fields.items()])
     order = _text_param(params, "order_by")
     if order and order not in _RESOURCE_ORDER:
         raise invalid({"order_by": [T_("Give one of %(fields)s", fields=", ".join(_RESOURCE_ORDER))]})

@@ -151,6 +151,8 @@ def test_resource_search(client, world):
     found = _call(client, world, "resource_search", query=["url:bus-", "format:geo"])
     assert found["count"] == 1 and found["results"][0]["url"] == "http://127.0.0.1:9/bus-stops.geojson"
     assert found["results"][0]["package_id"] and found["results"][0]["name"] == "Bus stops file"
+    posted = client.post("/api/3/action/resource_search", json={"fields": {"url": "bus-", "format": "geo"}})
+    assert posted.get_json()["result"] == found  # CKAN's older `fields`, as a client POSTs it
     found = _call(client, world, "resource_search", query="name:QUALITY FILE")
     assert [r["url"] for r in found["results"]] == ["http://127.0.0.1:9/air-quality.xlsx"]
     page = _call(client, world, "resource_search", query="format:csv", limit="2", offset="1", order_by="url")
