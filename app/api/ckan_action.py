@@ -590,24 +590,54 @@ def _package_counts(session: Session) -> dict[int, int]:
     return {pid: n for pid, n in rows if pid is not None}
 
 
-def organization_list(session: Session, params: dict, user: User | None) -> list[Any]:
-    """Publishers as CKAN organizations: names, or dicts with all_fields."""
-    pubs = list(session.scalars(select(Publisher)))
-    counts = _package_counts(session)
-    wanted = params.get("organizations")
+#: The sorts of CKAN's group_list and organization_list (`packages` is CKAN's older name of package_count).
+_LIST_SORTS = ("name", "title", "package_count", "packages")
+
+
+def _group_listing(items: list[Any], params: dict, wanted_key: str, *, name: Callable[[Any], str],
+                   title: Callable[[Any], str], count: Callable[[Any], int],
+                   texts: Callable[[Any], list[Any]]) -> list[Any]:
+    """group_list's and organization_list's selection, as CKAN makes it: the names asked for (`wanted_key`: `groups`,
+    `organizations`; a list or a text with commas), `q` held in a name, title or description (any language, case
+    aside), `sort` (`name`, `title` or `package_count`, then `asc` or `desc`; another is a Validation Error), then
+    `offset` and `limit` (at most 1000). group_list took none of them: each page was the whole list."""
+    wanted = params.get(wanted_key)
     if isinstance(wanted, str):
         wanted = [w.strip() for w in wanted.split(",") if w.strip()]
     if isinstance(wanted, list) and wanted:
-        pubs = [p for p in pubs if p.slug in wanted]
+        items = [i for i in items if name(i) in wanted]
+    q = params.get("q")
+    if isinstance(q, str) and q.strip():
+        term = q.strip().casefold()
+        items = [i for i in items if any(isinstance(t, str) and term in t.casefold() for t in texts(i))]
     sort = str(params.get("sort") or "name asc").split()
-    key: Callable[[Publisher], Any] = {
-        "package_count": lambda p: counts.get(p.id, 0),
-        "title": lambda p: (pick_text(p.name) or p.slug).lower(),
-    }.get(sort[0], lambda p: p.slug)
-    pubs.sort(key=key, reverse=len(sort) > 1 and sort[1].lower() == "desc")
+    field, direction = (sort + ["asc"])[:2] if sort else ("name", "asc")
+    if field not in _LIST_SORTS or direction.lower() not in ("asc", "desc") or len(sort) > 2:
+        raise invalid({"sort": [T_("Give name, title or package_count, then asc or desc")]})
+    key: Callable[[Any], Any] = {"package_count": count, "packages": count,
+                                 "title": lambda i: title(i).casefold()}.get(field, name)
+    items = sorted(sorted(items, key=name), key=key, reverse=direction.lower() == "desc")
     offset = int_param(params, "offset", 0, 0)
     limit = int_param(params, "limit", MAX_LIST, 0, MAX_LIST)
-    pubs = pubs[offset:offset + limit]
+    return items[offset:offset + limit]
+
+
+def _texts_of(*values: Any) -> list[Any]:
+    """The texts of values and language maps, for `q`."""
+    out: list[Any] = []
+    for value in values:
+        out += list(value.values()) if isinstance(value, dict) else [value]
+    return out
+
+
+def organization_list(session: Session, params: dict, user: User | None) -> list[Any]:
+    """Publishers as CKAN organizations: names, or dicts with all_fields; `organizations`, `q`, `sort`, `offset` and
+    `limit` as CKAN takes them."""
+    counts = _package_counts(session)
+    pubs = _group_listing(list(session.scalars(select(Publisher))), params, "organizations",
+                          name=lambda p: p.slug, title=lambda p: pick_text(p.name) or p.slug,
+                          count=lambda p: counts.get(p.id, 0),
+                          texts=lambda p: _texts_of(p.slug, p.name or {}, p.description or {}))
     if not _bool(params, "all_fields"):
         return [p.slug for p in pubs]
     return [organization_dict(p, counts.get(p.id, 0)) for p in pubs]
@@ -671,12 +701,20 @@ def organization_show(session: Session, params: dict, user: User | None) -> dict
 
 
 def group_list(session: Session, params: dict, user: User | None) -> list[Any]:
-    """The EU data themes the catalog's active datasets have, as CKAN groups."""
+    """The EU data themes the catalog's active datasets have, as CKAN groups: names, or dicts with all_fields;
+    `groups`, `q` (in a name or an English or Chinese title), `sort`, `offset` and `limit` as CKAN takes them."""
     found = search.search(session, search.SearchQuery(limit=0, facets=["theme"], facet_limit=1000))
-    themes = sorted((code, n) for code, n in found.facets.get("theme", []) if code in vocab.THEMES)
+    counts = {code: n for code, n in found.facets.get("theme", []) if code in vocab.THEMES}
+
+    def title(code: str) -> str:
+        return vocab.THEMES[code].labels.get("en", code)
+
+    codes = _group_listing(list(counts), params, "groups", name=lambda c: c.lower(), title=title,
+                           count=lambda c: counts[c],
+                           texts=lambda c: [c.lower(), title(c), vocab.THEMES[c].labels.get("zh")])
     if not _bool(params, "all_fields"):
-        return [code.lower() for code, _ in themes]
-    return [_theme_group(code, n) for code, n in themes]
+        return [code.lower() for code in codes]
+    return [_theme_group(code, counts[code]) for code in codes]
 
 
 def group_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
@@ -697,7 +735,9 @@ def group_show(session: Session, params: dict, user: User | None) -> dict[str, A
 
 
 def tag_list(session: Session, params: dict, user: User | None) -> list[Any]:
-    """Keywords of active datasets (the 1000 most used), filtered by `query` as a substring."""
+    """Keywords of active datasets (the 1000 most used), filtered by `query` as a substring. Tags have no
+    vocabularies here: a `vocabulary_id` is a Not Found Error, as CKAN answers for a vocabulary it has not."""
+    free_tags_only(params)
     found = search.search(session, search.SearchQuery(limit=0, facets=["keyword"], facet_limit=1000))
     tags = sorted(str(v) for v, _ in found.facets.get("keyword", []))
     query = params.get("query")
@@ -706,6 +746,13 @@ def tag_list(session: Session, params: dict, user: User | None) -> list[Any]:
     if _bool(params, "all_fields"):
         return [{"id": t, "name": t, "vocabulary_id": None} for t in tags]
     return tags
+
+
+def free_tags_only(params: dict) -> None:
+    """The tag actions' `vocabulary_id`: there are none here (tags are the datasets' free keywords), so one named is
+    a Not Found Error; it was ignored, and a client asking for a vocabulary's tags got the free ones."""
+    if params.get("vocabulary_id") not in (None, ""):
+        raise not_found(T_("Could not find vocabulary \"%(vocabulary)s\"", vocabulary=_said(params["vocabulary_id"])))
 
 
 def license_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from app.api.ckan_action import (
     _readable,
     _theme_group,
     denied,
+    free_tags_only,
     int_param,
     invalid,
     not_found,
@@ -72,6 +73,7 @@ def _tags(session: Session) -> list[str]:
 
 
 def _matching_tags(session: Session, params: dict) -> list[str]:
+    free_tags_only(params)
     term = _text_param(params, "query", "q").casefold()
     return [t for t in _tags(session) if term in t.casefold()] if term else []
 
@@ -80,6 +82,7 @@ def tag_show(session: Session, params: dict, user: User | None) -> dict[str, Any
     """One tag (`id`: its name; tags are the published datasets' keywords), with `include_datasets` its datasets
     (up to 1000) as packages. A keyword no published dataset has is a Not Found Error."""
     name = _id_param(params, "id")
+    free_tags_only(params)
     wanted = _bool(params, "include_datasets")
     found = search.search(session, search.SearchQuery(keyword=[name], limit=MAX_LIST if wanted else 0, sort="name",
                                                       facets=["keyword"], facet_limit=_ALL_TAGS))
@@ -95,7 +98,7 @@ def tag_show(session: Session, params: dict, user: User | None) -> dict[str, Any
 
 def tag_search(session: Session, params: dict, user: User | None) -> dict[str, Any]:
     """The tags whose name holds `query` (or `q`), case aside, by name: {"count", "results": [tag dicts]}, paged by
-    `limit` (default 10) and `offset`. No vocabularies here (`vocabulary_id` is ignored: every tag is free)."""
+    `limit` (default 10) and `offset`. No vocabularies here: a `vocabulary_id` is a Not Found Error."""
     tags = _matching_tags(session, params)
     limit = int_param(params, "limit", 10, 0, MAX_LIST)
     offset = int_param(params, "offset", 0, 0)

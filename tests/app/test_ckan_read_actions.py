@@ -227,3 +227,26 @@ def test_a_nul_byte_or_a_wildcard_finds_nothing(client, world):
         assert _call(client, world, "resource_search", query=f"url:{q}") == {"count": 0, "results": []}, q
         assert _call(client, world, "user_list", "sysadmin", q=q) == [], q
         assert _call(client, world, "tag_autocomplete", q=q) == [], q
+
+
+def test_group_and_organization_lists_page_filter_and_sort_as_ckan(client, world):
+    """group_list took none of CKAN's `limit`, `offset`, `sort`, `groups` and `q`: every page was the whole list (a
+    client paging until an empty page never stopped), and organization_list took no `q`; tag_list with a
+    `vocabulary_id` gave the free tags, where there is no such vocabulary."""
+    assert _call(client, world, "group_list") == ["envi", "tran"]
+    assert _call(client, world, "group_list", limit="1") == ["envi"]
+    assert _call(client, world, "group_list", limit="1", offset="1") == ["tran"]
+    assert _call(client, world, "group_list", offset="2") == []
+    assert _call(client, world, "group_list", sort="package_count desc") == ["tran", "envi"]
+    assert _call(client, world, "group_list", sort="name desc") == ["tran", "envi"]
+    assert _call(client, world, "group_list", groups="tran") == ["tran"]
+    assert _call(client, world, "group_list", q="TRANS") == ["tran"]
+    assert _call(client, world, "group_list", q="环境") == ["envi"]  # a title in Chinese
+    assert _call(client, world, "group_list", status=409, sort="colour asc")["__type"] == "Validation Error"
+    assert _call(client, world, "organization_list", q="乙") == ["agency-b"]
+    assert _call(client, world, "organization_list", q="agency a") == ["agency-a"]
+    assert _call(client, world, "organization_list", q="nobody") == []
+    for name, params in (("tag_list", {}), ("tag_show", {"id": "bus"}), ("tag_autocomplete", {"q": "bus"}),
+                         ("tag_search", {"query": "bus"})):
+        error = _call(client, world, name, status=404, vocabulary_id="colours", **params)
+        assert error["__type"] == "Not Found Error" and "colours" in error["message"], name
