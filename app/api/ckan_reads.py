@@ -375,7 +375,8 @@ ACCOUNTS_PRIVATE = T_("the accounts of this portal are shown to the account itse
 def user_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
     """An account (`id`: its number or e-mail address) as CKAN's user dict, to the account itself (its token) and
     to sysadmins, with its `email`; to anyone else, the public included, an Authorization Error, whether or not
-    the account exists. A sysadmin asking for one nobody has gets a Not Found Error."""
+    the account exists. A sysadmin asking for one nobody has gets a Not Found Error. CKAN's `include_datasets` adds
+    nothing: this catalog does not keep who created a dataset (its publisher's people edit it together)."""
     ref = _id_param(params, "id")
     if user is None or not user.active:
         raise denied(ACCOUNTS_PRIVATE)
