@@ -5,7 +5,8 @@ from the shared fixtures, see SOURCES.md) is written here from fixed seeds and f
 dates, so the samples can be rebuilt byte for byte and reviewed as code. The test
 tests/test_data_samples.py rebuilds into a temporary folder and compares.
 
-Run:  .venv/bin/python data_samples/build.py
+Run:  .venv/bin/python data_samples/build.py [--real FOLDER]   (FOLDER: where the real files' upstream copies are;
+      without it the committed copies are kept)
 
 All personal data in the complaints file (names, identity numbers, phone numbers,
 e-mail addresses, bank card numbers) is FABRICATED: random digits with valid check
@@ -36,7 +37,6 @@ from pathlib import Path
 os.environ["OPENPYXL_LXML"] = "False"
 
 ROOT = Path(__file__).resolve().parent
-SHARED_MESSY = Path("/work/shared/fixtures/real/messy")
 FILES_BASE = "http://127.0.0.1:5001/"
 DOMAIN = "jinghai.example"
 DATA_NS = f"http://data.{DOMAIN}/"
@@ -1354,16 +1354,16 @@ def outputs(real_dir: Path) -> dict[str, bytes]:
     return out
 
 
-def copy_real(root: Path = ROOT, shared: Path = SHARED_MESSY) -> None:
-    """Copy the real files from the shared fixtures when they are here; keep the committed copies otherwise."""
+def copy_real(root: Path = ROOT, upstream: Path | None = None) -> None:
+    """Copy the real files from `upstream` (a folder holding them under their names in REAL_FILES) when one is
+    given; otherwise keep the committed copies, which must be there."""
     for dest, (name, _) in REAL_FILES.items():
-        src = shared / name
         target = root / "files" / dest
-        if src.exists():
+        if upstream is not None and (upstream / name).exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target)
+            shutil.copyfile(upstream / name, target)
         elif not target.exists():
-            raise SystemExit(f"missing real file {target} and no shared fixtures to copy it from")
+            raise SystemExit(f"missing real file {target}: give the folder holding {name} as --real FOLDER")
 
 
 def write(out: dict[str, bytes], root: Path) -> None:
@@ -1374,7 +1374,8 @@ def write(out: dict[str, bytes], root: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    copy_real(ROOT)
+    upstream = Path(argv[argv.index("--real") + 1]) if "--real" in argv[:-1] else None
+    copy_real(ROOT, upstream)
     write(outputs(ROOT / "files"), ROOT)
     return 0
 

@@ -1,8 +1,9 @@
-"""Regenerate the generated vocabulary files from the shared upstream copies.
+"""Regenerate the generated vocabulary files from the upstream copies kept in tests/fixtures/vocab.
 
-Run once when the upstream tables change, then commit the output:
+Run once when the upstream tables change (replace the copies there, with their provenance in
+tests/fixtures/SOURCES.md), then commit the output:
 
-    python -m catalog_schema.vocab_data.build /work/shared/fixtures/vocab
+    python -m catalog_schema.vocab_data.build [FOLDER]     # FOLDER: tests/fixtures/vocab by default
 
 It reads ``licenses_all.csv`` (Open Definition licence list), ``eu_data-theme-skos.rdf`` and
 ``eu_filetypes-skos.rdf`` (EU Publications Office authority tables) and writes compact JSON next to
@@ -107,7 +108,7 @@ def build_file_types(src: Path) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    src = Path(argv[1] if len(argv) > 1 else "/work/shared/fixtures/vocab")
+    src = Path(argv[1]) if len(argv) > 1 else HERE.parents[1] / "tests" / "fixtures" / "vocab"
     outputs = {
         "od_licences.json": build_licences(src / "licenses_all.csv"),
         "eu_data_themes.json": build_themes(src / "eu_data-theme-skos.rdf"),
