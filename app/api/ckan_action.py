@@ -44,7 +44,7 @@ from app.datastore.gate import root as datastore_root
 from app.delivery import carries_credentials
 from app.request_context import db_session
 from app.security import request_token
-from app.services import access, accounts, datasets, distributions, lifecycle
+from app.services import access, accounts, datasets, distributions, lifecycle, serving
 from app.services.context import UNSTATED, Actor, Runtime
 from app.services.errors import Forbidden, NotFound, ServiceError, UploadRejected
 from app.settings import site_titles
@@ -270,6 +270,9 @@ def package_dict(ds: Dataset | rowviews.RowView, assessment: Assessment | rowvie
     rec = record if record is not None else _record(ds)
     if record is None and rec.get("in_series"):  # ckanext-dataset-series' in_series: the series it resolved to
         series.annotate(session or object_session(ds), [rec])
+    # personal data kept in a file's metadata (a resource's own keys, inline rows, a schema's examples): its
+    # publisher's editors read it as it is (their package_update gives back what they read), the rest redacted
+    rec = serving.public_metadata(rec, lambda: _edits(session or object_session(ds), ds))
     pkg = ckan.to_ckan(rec, site_url=_site())
     pkg["id"], pkg["name"] = ds.id, ds.slug
     pkg["state"] = {"active": "active", "draft": "draft"}.get(ds.state, "deleted")  # CKAN's states: a draft is one
@@ -366,6 +369,11 @@ _PACKAGE_DIST_COLUMNS = tuple(a for a in Distribution.__mapper__.column_attrs if
 _PACKAGE_PUBLISHER_COLUMNS = (Publisher.slug, Publisher.name, Publisher.description, Publisher.uri,
                               Publisher.homepage, Publisher.email, Publisher.extras, Publisher.created_at,
                               Publisher.parent)
+
+
+def _edits(session: Session, ds: Dataset | rowviews.RowView) -> bool:
+    """Whether the request's user (signed in, or by its token) may edit `ds`: its publisher's editor, or a sysadmin."""
+    return auth.can_edit(session, serving.viewer(session), ds.publisher)
 
 
 def _record(ds: Dataset | rowviews.RowView) -> dict[str, Any]:

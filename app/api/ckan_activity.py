@@ -34,7 +34,7 @@ from app.api.ckan_action import (
     organization_dict,
     package_dict,
 )
-from app.services import lifecycle
+from app.services import lifecycle, serving
 from catalog_schema import ckan
 from catalog_schema.models import Dataset, User
 from catalog_schema.record import pick_text
@@ -61,7 +61,7 @@ def _tombstone_package(ds: Dataset) -> dict[str, Any]:
 
 def _snapshot_package(record: dict[str, Any], ds: Dataset, at) -> dict[str, Any]:
     """The package dict of the record an audit entry kept, shaped as package_show's."""
-    pkg = ckan.to_ckan(record, site_url=_site())
+    pkg = ckan.to_ckan(serving.public_metadata(record), site_url=_site())  # what the record kept, redacted
     pkg["id"], pkg["name"] = ds.id, record.get("slug") or ds.slug
     pkg["state"] = "active" if record.get("state") == "active" else "deleted"
     pkg["private"], pkg["type"] = False, "dataset"

@@ -17,6 +17,7 @@ from xml.sax.saxutils import XMLGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.services.serving import public_metadata
 from app.settings import site_titles
 from catalog_schema import dates, series, vocab
 from catalog_schema.datajson import catalog_to_datajson
@@ -107,7 +108,7 @@ def write_json(records: Iterable[Record], out: IO[str]) -> None:
     out.write('{"datasets": [')
     for i, rec in enumerate(records):
         out.write(",\n" if i else "\n")
-        out.write(json.dumps(public_record(rec), ensure_ascii=False, default=str))
+        out.write(json.dumps(public_metadata(public_record(rec)), ensure_ascii=False, default=str))
     out.write("\n]}\n")
 
 

@@ -47,7 +47,7 @@ from app.assessment import assessment_document, latest_assessment
 from app.export import badges, dqv, paging, stream_rdf, withdrawn
 from app.export import catalog as catalog_export
 from app.request_context import db_session, setting
-from app.services import lifecycle
+from app.services import lifecycle, serving
 from app.texts import T_
 from app.web import prose
 from catalog_schema import changelog, dates, readers, series, vocab
@@ -384,7 +384,7 @@ def dataset_representation(slug: str, ext: str) -> Response:
     if ext in RDF_EXTS:
         body: str | bytes = _serialize(dataset_graph(ds, record), ext)
     elif ext == "json":
-        body = json.dumps(public_record(record), ensure_ascii=False, default=str)
+        body = json.dumps(serving.public_metadata(public_record(record)), ensure_ascii=False, default=str)
     else:
         buf = io.StringIO()
         (catalog_export.write_csv if ext == "csv" else catalog_export.write_xml)([record], buf)

@@ -347,6 +347,65 @@ def _without_personal(value: Any) -> Any:
     return value
 
 
+#: The parts of a distribution's record that hold the file's own values, never archived, profiled or scanned as the
+#: file is: its extras (what its source said beyond the model: a Data Package resource's inline `data`, the rows
+#: themselves; a CKAN resource's keys of its own, a client's `sample` rows) and its declared Table Schema (a field's
+#: `example`, its `enum`).
+FILE_VALUES = ("extras", "schema")
+
+
+def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False) -> dict:
+    """`record` (a dataset's record) as a door that describes the dataset gives it (CKAN's package and resource dicts,
+    /api/v1, the dataset's and the catalog's JSON, the CLI's export): in each distribution's `FILE_VALUES` every text
+    or number that is personal data (`is_personal`), a value or a key, is ``[redacted]``, unless `privileged` (an
+    editor of the dataset's publisher, or a sysadmin: asked only when something would be redacted) reads them as
+    they are, as they read the file. The record itself is not changed; one with nothing to redact is given back."""
+    dists = record.get("distributions")
+    if not isinstance(dists, list):
+        return record
+    texts: set[str] = set()
+    for dist in dists:
+        if isinstance(dist, dict):
+            for key in FILE_VALUES:
+                _collect_texts(dist.get(key), texts)
+    personal = set(pii_scan.personal_names(sorted(texts))) if texts else set()  # one vectorised pass
+    if not personal or (privileged() if callable(privileged) else privileged):
+        return record
+    out = []
+    for dist in dists:
+        if isinstance(dist, dict):
+            dist = {**dist, **{key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)}}
+        out.append(dist)
+    return {**record, "distributions": out}
+
+
+def _collect_texts(value: Any, into: set[str]) -> None:
+    """Every text (and integer, as text: an ID or a phone number written as a JSON number) in `value`, keys too."""
+    if isinstance(value, str):
+        into.add(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        into.add(str(value))
+    elif isinstance(value, list):
+        for item in value:
+            _collect_texts(item, into)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            into.add(str(key))
+            _collect_texts(item, into)
+
+
+def _masked(value: Any, personal: set[str]) -> Any:
+    if isinstance(value, str):
+        return REDACTED_NAME if value in personal else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return REDACTED_NAME if str(value) in personal else value
+    if isinstance(value, list):
+        return [_masked(item, personal) for item in value]
+    if isinstance(value, dict):
+        return {(REDACTED_NAME if str(k) in personal else k): _masked(v, personal) for k, v in value.items()}
+    return value
+
+
 def public_change(change: dict | None, privileged: bool) -> dict | None:
     """How a version's rows changed from the version before (quality.tabular.compare), as `privileged` (an editor of
     the dataset's publisher) or the public is shown it. A column added or removed, or the rows' key, whose name is

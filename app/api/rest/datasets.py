@@ -197,7 +197,8 @@ def dataset(slug: str):
     count_call(ds.id)
     if request.if_none_match.contains_weak(etag):
         return conditional(None, etag, CATALOG_CACHE)
-    doc = public_record(to_record(ds))  # the platform's people and undecided overrides are not public
+    # the platform's people and undecided overrides are not public, nor personal data kept in a file's metadata
+    doc = serving.public_metadata(public_record(to_record(ds)))
     doc["stars"], doc["score"] = ds.stars, ds.score
     doc["assessed_at"] = iso(a.assessed_at) if a else None
     doc["metadata_modified"] = iso(ds.modified_at)

@@ -1,0 +1,110 @@
+"""A file's own values kept in its metadata: a Data Package resource's inline `data` (its rows, in the descriptor),
+a CKAN resource's keys of its own (a client's `sample` rows), a declared Table Schema's `example`. None of them is
+archived, profiled or scanned as the file is, so every door that describes a dataset (CKAN package_show and
+resource_show, /api/v1, the dataset's and the catalog's JSON) gives them to the public with each value that is
+personal data as ``[redacted]``; the publisher's editors read them as they are (CKAN's read-modify-write keeps
+them). Real writes through CKAN and a real Data Package harvest, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from sqlalchemy import select
+
+from app.jobs import assess, harvest
+from app.services import accounts
+from catalog_schema.models import Dataset, User
+from tests.support.accounts import make_user
+from tests.support.cli import opendata
+from tests.support.personal import CLEAN_CSV, HEADER, IDS, PHONES, ROWS, leaked
+
+DOORS = ("/api/3/action/package_show?id={slug}", "/api/3/action/resource_show?id={dist}", "/dataset/{slug}.json",
+         "/api/v1/datasets/{slug}", "/catalog.json", "/api/3/action/package_search?q=hotline",
+         "/api/3/action/current_package_list_with_resources", "/api/3/action/package_activity_list?id={slug}")
+
+
+def _token(app, email: str) -> str:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name="meta")
+        s.commit()
+    return token
+
+
+def _leaks(client, slug: str, dist: str, headers: dict) -> dict[str, list[str]]:
+    out = {}
+    for door in DOORS:
+        url = door.format(slug=slug, dist=dist)
+        resp = client.get(url, headers=headers)
+        assert resp.status_code == 200, (url, resp.status_code)
+        found = leaked(resp.get_data(as_text=True))
+        if found:
+            out[url] = found[:2]
+    return out
+
+
+@pytest.fixture
+def ckan_sample(app, client, local_server):
+    """A published dataset made by CKAN package_create whose resource (a clean CSV) carries rows of the hotline table
+    in a key of its own and a Table Schema whose example is an ID number."""
+    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    make_user(app, "editor@b.example", editor_of="agency-b")
+    own = {"Authorization": _token(app, "editor@a.example")}
+    made = client.post("/api/3/action/package_create", headers=own, json={
+        "name": "hotline-sample", "title": "Hotline", "owner_org": "agency-a", "license_id": "cc-by",
+        "resources": [{"url": local_server.url("/clean.csv"), "format": "CSV", "name": "counties",
+                       "sample": [HEADER, *ROWS[:3]], "contact_mobile": int(PHONES[5]),
+                       "schema": {"fields": [{"name": "区县", "type": "string", "example": IDS[4]}]}}]})
+    assert made.status_code == 200, made.get_json()
+    dist = made.get_json()["result"]["resources"][0]["id"]
+    return {"slug": "hotline-sample", "dist": dist, "own": own,
+            "other": {"Authorization": _token(app, "editor@b.example")}}
+
+
+def test_values_kept_in_a_resources_metadata_are_not_given_to_the_public(app, client, ckan_sample):
+    slug, dist = ckan_sample["slug"], ckan_sample["dist"]
+    for headers in ({}, ckan_sample["other"]):
+        assert _leaks(client, slug, dist, headers) == {}
+    shown = client.get(f"/api/3/action/resource_show?id={dist}").get_json()["result"]
+    assert shown["sample"][1][2] == "[redacted]" and shown["sample"][1][0] == "GD0000"  # the rest as it was
+    assert shown["contact_mobile"] == "[redacted]"
+    # the publisher's editor reads them as they are, and a read-modify-write keeps them
+    own = ckan_sample["own"]
+    pkg = client.get(f"/api/3/action/package_show?id={slug}", headers=own).get_json()["result"]
+    assert pkg["resources"][0]["sample"][1][2] == IDS[0]
+    pkg["title"] = "Hotline (edited)"
+    assert client.post("/api/3/action/package_update", headers=own, json=pkg).status_code == 200
+    again = client.get(f"/api/3/action/package_show?id={slug}", headers=own).get_json()["result"]
+    assert again["resources"][0]["sample"][1][2] == IDS[0] and again["title"] == "Hotline (edited)"
+    assert _leaks(client, slug, dist, {}) == {}
+
+
+def test_the_catalog_export_says_them_redacted(app, app_config, client, ckan_sample, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
+                "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
+    done = opendata("export", "catalog", "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "hotline-sample" in done.stdout and "[redacted]" in done.stdout
+    assert leaked(done.stdout) == []
+
+
+def test_a_data_packages_inline_rows_are_not_given_to_the_public(app, client, local_server, runtime, add_source):
+    local_server.add_bytes("/dp/clean.csv", CLEAN_CSV, "text/csv")
+    descriptor = {"name": "hotline-dp", "title": "Hotline", "licenses": [{"name": "CC-BY-4.0"}], "resources": [
+        {"name": "inline", "title": "inline rows", "format": "csv", "data": [HEADER, *ROWS]},
+        {"name": "counties", "path": "clean.csv", "format": "csv",
+         "data": [dict(zip(HEADER, row, strict=True)) for row in ROWS]}]}
+    local_server.add_bytes("/dp/datapackage.json", json.dumps(descriptor, ensure_ascii=False).encode(),
+                           "application/json")
+    add_source("dp", "datapackage", local_server.url("/dp/datapackage.json"), publisher="agency-h")
+    assert harvest(runtime, "dp", full=True).to_dict()["added"] == 1
+    with runtime.sessionmaker() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == "hotline-dp"))
+        ids, dist = [ds.id], ds.distributions[0].id
+    assess(runtime, ids)
+    assert _leaks(client, "hotline-dp", dist, {}) == {}
+    kept = client.get("/dataset/hotline-dp.json").get_json()["distributions"][0]["extras"]["datapackage"]["data"]
+    assert kept[1] == ["GD0000", "居民0", "[redacted]", "[redacted]", "已办结"]
