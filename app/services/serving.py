@@ -85,7 +85,10 @@ BOTS = re.compile(r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|m
 
 #: Kind labels in both languages, in report order (quality.pii.PERSONAL_KINDS).
 KIND_LABELS = {"id_number": ("resident identity numbers", "居民身份证号码"), "phone": ("mobile numbers", "手机号码"),
-               "email": ("e-mail addresses", "电子邮件地址"), "bank_card": ("bank card numbers", "银行卡号")}
+               "email": ("e-mail addresses", "电子邮件地址"), "bank_card": ("bank card numbers", "银行卡号"),
+               # a part of the file the whole-file scan could not read to its end (quality.tabular.whole.UNSCANNED):
+               # it may hold any of them, so the file is withheld as one that does
+               "unscanned": ("parts that could not be checked to their end", "无法完整检查的部分")}
 #: A personal-data finding's slug -> the kind of quality.pii it counts.
 KIND_OF_SLUG = {slug: kind for kind, slug in KIND_SLUGS.items()}
 REASONS = ("personal-data", "not-checked", "unreadable", "not-maskable")

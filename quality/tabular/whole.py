@@ -9,6 +9,11 @@ ZIP, an ID number in a notes row), so what they found does not say the original 
 `scan_file` gives the personal kinds found per part (``{part: {kind: cells}}``, counts only, never a value): a
 part is a sheet (``名单``), a ZIP member (``data/hotline.csv``, ``book.xlsx!名单``) or ``*`` for a text file as
 a whole. What cannot be read as text or a workbook (a PDF, an image) gives nothing here.
+
+A part the scan cannot read to its end is said to hold `UNSCANNED` (one), never nothing: a GZIP that unpacks past
+the bound, a ZIP that is a bomb or nested deeper than `_DEPTH`, an encrypted or broken member. The doors that hand
+out the file itself then withhold it as they do a file with personal data (it may hold some: a gzipped CSV of ID
+numbers a hundred times smaller than its content was served whole, said to hold nothing).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ WHOLE = "*"
 _LINES = 10_000  # lines scanned at once (bounded memory)
 _FIELDS = re.compile(r"[,\t|;\"'<>{}\[\]\s]+")  # what separates a text file's fields (CSV, TSV, JSON, XML)
 _DEPTH = 3  # ZIPs inside ZIPs read this deep
+#: The kind said of a part the scan could not read to its end (not a kind of quality.pii: no finding is made of it).
+UNSCANNED = "unscanned"
 #: A decimal number standing on its own (a cell, or a field between separators, or a word of a line): the profile
 #: reads such a column as numbers and never scans it, and no personal kind has a decimal point in it (an ID number,
 #: a mobile or a card number is digits, spaces and hyphens), while a fraction's digits may look like one
@@ -86,12 +93,17 @@ def _scan(path: str, fmt: str, prefix: str, depth: int) -> dict[str, dict[str, i
     if fmt in WORKBOOKS:
         return _workbook(path, WORKBOOKS[fmt], prefix)
     if fmt == "zip":
-        return _zip(path, prefix, depth) if depth < _DEPTH else {}
+        return _zip(path, prefix, depth) if depth < _DEPTH else _unscanned(prefix)
     if fmt == "gzip":
-        return _gzip(path, prefix, depth) if depth < _DEPTH else {}
+        return _gzip(path, prefix, depth) if depth < _DEPTH else _unscanned(prefix)
     with open(path, "rb") as fh:
         found = _text(fh)
     return {(prefix.rstrip("!") or WHOLE): found} if found else {}
+
+
+def _unscanned(prefix: str) -> dict[str, dict[str, int]]:
+    """The part `prefix` names (the file itself when none), as one the scan could not read to its end."""
+    return {(prefix.rstrip("!") or WHOLE): {UNSCANNED: 1}}
 
 
 def _personal(counts: dict[str, int]) -> dict[str, int]:
@@ -207,7 +219,9 @@ def _gzip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
         target = os.path.join(tmp, "member")
         with open(path, "rb") as src, open(target, "wb") as dst:
             written = _gunzip(src, dst, cap)
-        if written is None or not written:
+        if written is None:  # past the bound: what it holds beyond was never read
+            return _unscanned(prefix)
+        if not written:
             return {}
         with open(target, "rb") as fh:
             inner = "zip" if fh.read(4) == b"PK\x03\x04" else ""
@@ -239,8 +253,9 @@ def _gunzip(src, dst, cap: int) -> int | None:
 
 
 def _zip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
-    """Every member: workbooks by sheet, ZIPs inside, anything else as text (a member that is not text gives
-    nothing). A bomb is not opened: its readers refuse it too."""
+    """Every member: workbooks by sheet, ZIPs and GZIPs inside (by their first bytes, whatever their names), anything
+    else as text (a member that is not text gives nothing). A bomb is not opened (its readers refuse it too), nor an
+    encrypted member, nor one that breaks off: each is said `UNSCANNED`."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -249,22 +264,26 @@ def _zip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
     with zf, tempfile.TemporaryDirectory(prefix="whole-") as tmp:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if archive_bomb((i.filename, i.file_size, i.compress_size) for i in infos) is not None:
-            return {}
+            return _unscanned(prefix)
         for info in infos:
             ext = os.path.splitext(info.filename.lower())[1].lstrip(".")
             member = f"{prefix}{info.filename}"
             try:
-                if ext in WORKBOOKS or ext == "zip":
+                with zf.open(info) as src:
+                    magic = src.read(4)
+                inner = ext if ext in WORKBOOKS else "zip" if ext == "zip" or magic == b"PK\x03\x04" else \
+                    "gzip" if magic[:2] == b"\x1f\x8b" else None
+                if inner is not None:
                     target = os.path.join(tmp, "member")
                     with zf.open(info) as src, open(target, "wb") as dst:
                         shutil.copyfileobj(src, dst)
-                    out.update(_scan(target, ext, f"{member}!", depth + 1))
+                    out.update(_scan(target, inner, f"{member}!", depth + 1))
                     os.unlink(target)
                 else:
                     with zf.open(info) as src:
                         found = _text(src)
                     if found:
                         out[member] = found
-            except (zipfile.BadZipFile, RuntimeError, OSError, ValueError):  # encrypted or broken member
-                continue
+            except (zipfile.BadZipFile, RuntimeError, OSError, ValueError, EOFError, zlib.error):
+                out[member] = {UNSCANNED: 1}  # encrypted or broken: not read to its end
     return out

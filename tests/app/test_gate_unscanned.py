@@ -1,0 +1,89 @@
+"""A file the whole-file scan cannot read to its end is not served as clean: a GZIP that unpacks past the scan's
+bound (a hundred times its size, at least BOMB_MIN_BYTES), a ZIP nested deeper than the scan reads, a gzipped CSV
+inside a ZIP (whose compressed bytes are no text to scan). Each held the hotline table's ID numbers and was served
+to the public whole, under both policies, because what could not be read was said to hold nothing. Real uploads
+through /api/v1 to a published dataset, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+
+import pytest
+from sqlalchemy import select
+
+from app.services import accounts
+from catalog_schema.models import User
+from plumbing.bombs import BOMB_MIN_BYTES
+from tests.support.accounts import make_user
+from tests.support.personal import CLEAN_CSV, IDS, PII_CSV, leaked, zip_bytes
+
+
+def _nested(depth: int) -> bytes:
+    data = zip_bytes(("hotline.csv", PII_CSV))
+    for n in range(depth - 1):
+        data = zip_bytes((f"level{n}.zip", data))
+    return data
+
+
+def _past_the_bound() -> bytes:
+    """The hotline table repeated past BOMB_MIN_BYTES, gzipped (about 200 to 1), then a second GZIP member of two
+    bytes: the size in the file's last trailer (the upload's bomb rule reads it) is that member's."""
+    body = PII_CSV * (BOMB_MIN_BYTES // len(PII_CSV) + 2)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return packer.compress(body) + packer.flush() + gzip.compress(b"x\n")
+
+
+FILES = {"deep.zip": _nested(4),
+         "gzipped-member.zip": zip_bytes(("a.csv", CLEAN_CSV), ("b.csv.gz", gzip.compress(PII_CSV)))}
+
+
+def _token(app, email: str) -> str:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name="unscanned")
+        s.commit()
+    return token
+
+
+def _text(data: bytes, depth: int = 0) -> str:
+    """A body as text: a ZIP's members and a GZIP's content unpacked (the first megabyte of each)."""
+    if data[:2] == b"\x1f\x8b":
+        return _text(zlib.decompressobj(wbits=31).decompress(data, 1 << 20), depth + 1)
+    if data[:2] == b"PK" and depth < 8:
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "".join(_text(z.read(n), depth + 1) for n in z.namelist())
+    return data.decode("utf-8", "replace")
+
+
+@pytest.fixture
+def uploaded(app, client, local_server):
+    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    own = {"Authorization": _token(app, "editor@a.example")}
+    made = client.post("/api/v1/datasets", headers=own, json={
+        "publisher": "agency-a", "name": "hotline", "title": "Hotline", "license": "CC-BY-4.0",
+        "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
+    assert made.status_code == 201, made.get_json()
+    paths = {}
+    for name, data in {**FILES, "big.csv.gz": _past_the_bound()}.items():
+        up = client.post("/api/v1/datasets/hotline/distributions", headers=own,
+                         data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+        assert up.status_code == 201, up.get_json()
+        dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
+        paths[name] = dist["url"][dist["url"].index("/uploads/"):]
+    return {"paths": paths, "own": own}
+
+
+def test_what_the_scan_could_not_read_is_not_served_as_clean(app, client, uploaded):
+    for policy in ("withhold", "redact"):
+        app.config["OPENDATA"]["PII_POLICY"] = policy
+        for name, path in uploaded["paths"].items():
+            resp = client.get(path)
+            assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold", (policy, name)
+            assert leaked(_text(resp.get_data())) == []
+    # the publisher's own editor gets each file as it was sent (the search for leaks finds them there)
+    for path in uploaded["paths"].values():
+        assert IDS[0] in _text(client.get(path, headers=uploaded["own"]).get_data())
