@@ -52,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pyarrow as pa
 from flask import Response, current_app, jsonify, render_template, request, send_file
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -360,7 +361,7 @@ FILE_VALUES = ("extras", "schema")
 def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False) -> dict:
     """`record` (a dataset's record) as a door that describes the dataset gives it (CKAN's package and resource dicts,
     /api/v1, the dataset's and the catalog's JSON, the CLI's export): in each distribution's `FILE_VALUES` every text
-    or number that is personal data (`is_personal`), a value or a key, is ``[redacted]``, unless `privileged` (an
+    or number holding personal data (`_personal_texts`), a value or a key, is ``[redacted]``, unless `privileged` (an
     editor of the dataset's publisher, or a sysadmin: asked only when something would be redacted) reads them as
     they are, as they read the file. The record itself is not changed; one with nothing to redact is given back."""
     dists = record.get("distributions")
@@ -371,7 +372,7 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
         if isinstance(dist, dict):
             for key in FILE_VALUES:
                 _collect_texts(dist.get(key), texts)
-    personal = set(pii_scan.personal_names(sorted(texts))) if texts else set()  # one vectorised pass
+    personal = _personal_texts(texts)
     if not personal or (privileged() if callable(privileged) else privileged):
         return record
     out = []
@@ -380,6 +381,15 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
             dist = {**dist, **{key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)}}
         out.append(dist)
     return {**record, "distributions": out}
+
+
+def _personal_texts(texts: set[str]) -> set[str]:
+    """Those of `texts` that hold personal data, as a table's cell is masked (quality.pii.mask_array: a value of a
+    personal kind, alone or inside a longer text), in one vectorised pass."""
+    if not texts:
+        return set()
+    values = sorted(texts)
+    return {values[i] for i in pii_scan.mask_array(pa.array(values, pa.string())).nonzero()[0]}
 
 
 def _collect_texts(value: Any, into: set[str]) -> None:
