@@ -383,6 +383,35 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
     return {**record, "distributions": out}
 
 
+#: What a payload's text is cut into when it is no JSON (an RDF/XML or Turtle record): runs between separators.
+_PAYLOAD_TOKEN = re.compile(r"[^\s<>\"',;{}\[\]()|]+")
+
+
+def public_payload(text: str | None, privileged: bool | Callable[[], bool] = False) -> str | None:
+    """An errored harvest record's original payload as its job's pages show it (the web page and /api/v1): the
+    record was never imported, so none of it passed the gate, and a source's record may carry a file's own values
+    (a Data Package's inline rows). To whoever may not edit the source's publisher's datasets (`privileged`, asked
+    only when something would be redacted) every value holding personal data is ``[redacted]``: a JSON payload's
+    values (and keys) as `public_metadata` says them, any other text's runs between separators."""
+    if not text:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if isinstance(value, dict | list):
+        found: set[str] = set()
+        _collect_texts(value, found)
+        personal = _personal_texts(found)
+        if not personal or (privileged() if callable(privileged) else privileged):
+            return text
+        return json.dumps(_masked(value, personal), ensure_ascii=False)
+    personal = _personal_texts(set(_PAYLOAD_TOKEN.findall(text)))
+    if not personal or (privileged() if callable(privileged) else privileged):
+        return text
+    return _PAYLOAD_TOKEN.sub(lambda m: REDACTED_NAME if m.group(0) in personal else m.group(0), text)
+
+
 def _personal_texts(texts: set[str]) -> set[str]:
     """Those of `texts` that hold personal data, as a table's cell is masked (quality.pii.mask_array: a value of a
     personal kind, alone or inside a longer text), in one vectorised pass."""

@@ -9,14 +9,18 @@ shown escaped (Jinja autoescaping; never marked safe) and truncated, since a pay
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import auth
 from app.i18n import current_lang
 from app.request_context import db_session
+from app.services import serving
 from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
 from harvesters import messages
@@ -83,6 +87,12 @@ def truncate(text: str | None, limit: int = PAYLOAD_LIMIT) -> tuple[str, bool]:
     return (text[:limit], True) if len(text) > limit else (text, False)
 
 
+def _edits_source(session, job: HarvestJob) -> bool:
+    """Whether the request's user may edit the datasets of the job's source's publisher (a sysadmin, when it has
+    none): who reads its records' payloads as they came."""
+    return auth.can_edit(session, serving.viewer(session), job.source.publisher if job.source else None)
+
+
 @bp.get("/harvest")
 def index():
     session = db_session()
@@ -139,7 +149,9 @@ def job(job_id: int):
                                                           HarvestRecord.status == "errored")
                               .order_by(HarvestRecord.id).offset((page - 1) * RECORDS_SHOWN)
                               .limit(RECORDS_SHOWN)).all()
-    errored = [(r, *truncate(r.payload)) for r in records]
+    # what the records held is said without its personal data but to the source's publisher's editors (the gate)
+    privileged = functools.partial(_edits_source, session, found)
+    errored = [(r, *truncate(serving.public_payload(r.payload, privileged))) for r in records]
     first = (page - 1) * RECORDS_SHOWN + 1
     return render_template("harvest/job.html", job=found, errored=errored, counts=counts, limit=PAYLOAD_LIMIT,
                            page=page, pages=pages, first=first, last=first + len(errored) - 1,

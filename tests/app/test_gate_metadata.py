@@ -108,3 +108,26 @@ def test_a_data_packages_inline_rows_are_not_given_to_the_public(app, client, lo
     assert _leaks(client, "hotline-dp", dist, {}) == {}
     kept = client.get("/dataset/hotline-dp.json").get_json()["distributions"][0]["extras"]["datapackage"]["data"]
     assert kept[1] == ["GD0000", "居民0", "[redacted]", "[redacted]", "已办结"]
+
+
+def test_a_failed_records_payload_is_shown_without_its_personal_data(app, client, local_server, runtime, add_source):
+    """A harvest job's pages show each errored record's original payload (docs/harvesting.md): a Data Package whose
+    second resource is no object fails whole, and its first resource's inline rows were shown as they came."""
+    descriptor = {"name": "hotline-dp", "title": "Hotline", "licenses": [{"name": "CC-BY-4.0"}],
+                  "resources": [{"name": "inline", "format": "csv", "data": [HEADER, *ROWS]}, "not a resource"]}
+    local_server.add_bytes("/dp/datapackage.json", json.dumps(descriptor, ensure_ascii=False).encode(),
+                           "application/json")
+    add_source("dp", "datapackage", local_server.url("/dp/datapackage.json"), publisher="agency-h")
+    summary = harvest(runtime, "dp", full=True).to_dict()
+    assert summary["errored"] == 1, summary
+    job = summary["job_id"]
+    page = client.get(f"/harvest/job/{job}").get_data(as_text=True)
+    assert "GD0000" in page and "[redacted]" in page and leaked(page) == []
+    doc = client.get(f"/api/v1/harvest/jobs/{job}").get_json()
+    assert leaked(json.dumps(doc, ensure_ascii=False)) == []
+    shown = json.loads(doc["errors"][0]["payload"])["descriptor"]
+    assert shown["resources"][0]["data"][1] == ["GD0000", "居民0", "[redacted]", "[redacted]", "已办结"]
+    # a sysadmin reads it as it came
+    make_user(app, "admin@example.org", sysadmin=True)
+    raw = client.get(f"/api/v1/harvest/jobs/{job}", headers={"Authorization": _token(app, "admin@example.org")})
+    assert IDS[0] in raw.get_json()["errors"][0]["payload"]

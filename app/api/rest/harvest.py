@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import auth
 from app.api.errors import ApiError
 from app.api.openapi import Param
 from app.api.rest.blueprint import LIVE_CACHE, api
 from app.api.rest.responses import api_url, clean_key, conditional, iso, query_args, site_url
 from app.i18n import N_
 from app.request_context import db_session
+from app.services import serving
 from app.texts import T_
 from catalog_schema import harvest_report
 from catalog_schema.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
@@ -161,6 +164,12 @@ def harvest_source_report(name: str):
     return conditional(doc, None, LIVE_CACHE)
 
 
+def _edits_source(session, job: HarvestJob) -> bool:
+    """Whether the request's user may edit the datasets of the job's source's publisher (a sysadmin, when it has
+    none): who reads its records' payloads as they came."""
+    return auth.can_edit(session, serving.viewer(session), job.source.publisher if job.source else None)
+
+
 @api.endpoint("/harvest/jobs/<int:job_id>", summary=N_("One harvest job: status, counts and its errored records"),
               response="HarvestJob", tag="harvest", errors=(404,), cache=LIVE_CACHE,
               description=N_("Errored records give the remote id, the stage that failed (gather, fetch or import), "
@@ -180,10 +189,13 @@ def harvest_job(job_id: int):
     doc = _job_summary(job, job.source.name)
     doc["errors_total"] = int(total)
     doc["errors"] = []
+    # what the records held is said without its personal data but to the source's publisher's editors (the gate)
+    privileged = functools.partial(_edits_source, session, job)
     for r in records:
-        payload = r.payload
+        payload = serving.public_payload(r.payload, privileged)
         cut = payload is not None and len(payload) > MAX_PAYLOAD_CHARS
-        doc["errors"].append({"remote_id": r.remote_id, "stage": r.stage, "error": hidden(r.error),
+        doc["errors"].append({"remote_id": r.remote_id, "stage": r.stage,
+                              "error": serving.public_payload(hidden(r.error), privileged),
                               "payload": payload[:MAX_PAYLOAD_CHARS] if cut else payload,
                               "payload_truncated": cut, "created_at": iso(r.created_at)})
     return conditional(doc, None, LIVE_CACHE)
