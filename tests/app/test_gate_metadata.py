@@ -81,7 +81,7 @@ def test_values_kept_in_a_resources_metadata_are_not_given_to_the_public(app, cl
     assert _leaks(client, slug, dist, {}) == {}
 
 
-def test_the_catalog_export_says_them_redacted(app, app_config, client, ckan_sample, tmp_path):
+def test_the_catalog_export_says_them_redacted(app, app_config, client, ckan_sample):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
                 "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
