@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 #: The scan's version, kept with it: 2 reads what a GZIP holds (version 1 scanned its compressed bytes as text, and
 #: found nothing in a gzipped CSV of ID numbers); 3 reads a GZIP inside a ZIP and says what it could not read to its
 #: end (quality.tabular.whole.UNSCANNED: a GZIP past the bound, a ZIP too deep, a bomb, an encrypted member), where
-#: version 2 said nothing of it. A GZIP's or a ZIP's scan kept by an older version is made again.
-SCAN_VERSION = 3
-RESCANNED = ("GZIP", "ZIP")  # the formats whose kept scans an older version may have said too little of
+#: version 2 said nothing of it; 4 reads numbers typed in full-width digits and ID numbers grouped 6-8-4
+#: (quality.pii `_plain`), in any format. A scan kept by an older version is made again.
+SCAN_VERSION = 4
 
 
 def path_of(root: Path | str, sha256: str) -> Path:
@@ -65,7 +65,7 @@ def found(root: Path | str, sha256: str, archive_path: str, fmt: str | None) -> 
     old = None
     try:
         doc = json.loads(kept.read_text(encoding="utf-8"))
-        if "table" in doc and (doc.get("version", 1) >= SCAN_VERSION or (fmt or "").upper() not in RESCANNED):
+        if "table" in doc and doc.get("version", 1) >= SCAN_VERSION:
             return {"parts": doc["parts"], "table": doc["table"]}
         old = {"parts": doc["parts"], "table": None}
     except (OSError, ValueError, KeyError, TypeError):
