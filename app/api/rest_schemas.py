@@ -50,6 +50,8 @@ LANGMAP = {"type": "object", "additionalProperties": {"type": "string"},
            "description": "Text per language tag ({\"en\": ..., \"zh\": ...}); the key \"\" holds text whose "
                           "language its source did not say (a harvested title with no language tag)"}
 URL = {"type": "string", "format": "uri"}
+SERIES_APART = ("Its published dataset series, counted apart: a series groups datasets and has no files of its own, so "
+                "`datasets` (and the other counts) leave it out, as the publisher's page and the league table do")
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 PAGE_LINKS = _obj(["self", "first", "last"], {
     "self": URL, "first": URL, "last": URL, "next": URL, "prev": URL})
@@ -121,6 +123,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "PublisherSummary": _obj(["slug", "name", "parent", "datasets", "links"], {
         "slug": {"type": "string"}, "name": LANGMAP, "parent": _nullable("string"),
         "homepage": _nullable("string"), "datasets": {"type": "integer", "minimum": 0},
+        "series": {"type": "integer", "minimum": 0, "description": SERIES_APART},
         "links": _obj(["self", "html", "quality"], {"self": URL, "html": URL, "quality": URL})}),
     "PublisherList": _obj(["items", "pagination", "links"], {
         "items": {"type": "array", "items": _ref("PublisherSummary")}, "pagination": PAGINATION,
@@ -130,7 +133,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "homepage": _nullable("string"), "email": _nullable("string"), "parent": _nullable("string"),
         "children": {"type": "array", "items": {"type": "string"}},
         "counts": _obj(["datasets", "withdrawn", "distributions", "assessed", "stars", "formats", "licences"], {
-            "datasets": {"type": "integer"}, "withdrawn": {"type": "integer"},
+            "datasets": {"type": "integer"}, "series": {"type": "integer", "description": SERIES_APART},
+            "withdrawn": {"type": "integer"},
             "distributions": {"type": "integer"}, "assessed": {"type": "integer"},
             "stars": {"type": "array", "items": {"type": "integer"}, "minItems": 6, "maxItems": 6,
                       "description": "Datasets at 0..5 stars (latest assessment)"},

@@ -586,7 +586,7 @@ def test_publisher_with_counts(client, catalog):
     body = client.get("/api/v1/publishers/transport").get_json()
     assert body["name"] == {"en": "Transport Bureau", "zh": "交通局"} and body["parent"] == "city-gov"
     assert body["counts"] == {
-        "datasets": 5, "withdrawn": 1, "distributions": 7, "assessed": 2, "stars": [0, 1, 1, 1, 1, 1],
+        "datasets": 5, "series": 0, "withdrawn": 1, "distributions": 7, "assessed": 2, "stars": [0, 1, 1, 1, 1, 1],
         "formats": {"CSV": 3, "GeoJSON": 1, "JSON": 1, "PDF": 1, "XLSX": 1},
         "licences": {"CC-BY-4.0": 4, "ODbL-1.0": 1}}
     assert client.get("/api/v1/publishers/city-gov").get_json()["children"] == ["transport"]

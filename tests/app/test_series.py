@@ -414,3 +414,18 @@ def test_the_publisher_pages_and_the_league_count_the_same_datasets(app, client,
     assert row and row.groups() == ("4", "1"), listing[listing.find("jh-transport"):][:300]
     zh = client.get("/publisher/jh-transport?lang=zh").get_data(as_text=True)
     assert "系列（其数据集的分组）" in zh
+
+
+def test_the_rest_api_counts_a_series_apart_from_the_datasets_too(app, client, parts, runtime):
+    """`/api/v1/publishers` and `/api/v1/publishers/<slug>` counted the series made of three months as a fourth
+    dataset (and its licence a fourth CC-BY-4.0) where the publisher's page, the dashboard's league and
+    `opendata quality publishers` said 4: the API counts the series apart, as `series`."""
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    _make_series(client)
+    one = client.get("/api/v1/publishers/jh-transport").get_json()["counts"]
+    assert one["datasets"] == 4 and one["series"] == 1, one
+    assert one["licences"] == {"CC-BY-4.0": 3}, one  # the three months; road works has none
+    assert one["assessed"] == 4 and sum(one["stars"]) == 4, one
+    listed = {p["slug"]: p for p in client.get("/api/v1/publishers").get_json()["items"]}
+    assert (listed["jh-transport"]["datasets"], listed["jh-transport"]["series"]) == (4, 1)

@@ -21,6 +21,11 @@ from app.i18n import N_
 from app.request_context import db_session
 from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher
+from catalog_schema.series import SERIES
+
+#: What the counts count as a dataset: a series groups datasets and has no files of its own, so it is counted apart
+#: (`series`), as the publisher's page, the dashboard's league and the weekly report count it.
+NOT_SERIES = Dataset.kind != SERIES
 
 
 def find_publisher(slug: str) -> Publisher:
@@ -37,17 +42,19 @@ def publishers():
     args = with_per_page(query_args("publishers"))
     session = db_session()
     total = session.scalar(select(func.count()).select_from(Publisher)) or 0
-    counts = (select(Dataset.publisher_id, func.count().label("n")).where(Dataset.state == "active")
+    counts = (select(Dataset.publisher_id, func.count().filter(NOT_SERIES).label("n"),
+                     func.count().filter(~NOT_SERIES).label("series")).where(Dataset.state == "active")
               .group_by(Dataset.publisher_id).subquery())
     rows = session.execute(
-        select(Publisher, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.publisher_id == Publisher.id)
+        select(Publisher, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.series, 0))
+        .outerjoin(counts, counts.c.publisher_id == Publisher.id)
         .options(selectinload(Publisher.parent)).order_by(Publisher.slug)
         .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])
     ).all()
     items = [{"slug": p.slug, "name": dict(p.name or {}), "parent": p.parent.slug if p.parent else None,
-              "homepage": p.homepage, "datasets": int(n),
+              "homepage": p.homepage, "datasets": int(n), "series": int(series),
               "links": {"self": api_url(".publisher", slug=p.slug), "html": site_url(f"/publisher/{p.slug}"),
-                        "quality": api_url(".publisher_quality", slug=p.slug)}} for p, n in rows]
+                        "quality": api_url(".publisher_quality", slug=p.slug)}} for p, n, series in rows]
     pagination, links = paging("publishers", args, total)
     resp = conditional({"items": items, "pagination": pagination, "links": links}, None, CATALOG_CACHE)
     resp.headers["Link"] = link_header(links)
@@ -61,9 +68,11 @@ def publishers():
 def publisher(slug: str):
     pub = find_publisher(slug)
     session = db_session()
-    state_counts = dict(session.execute(select(Dataset.state, func.count()).where(Dataset.publisher_id == pub.id)
-                                        .group_by(Dataset.state)).all())
-    active = (Dataset.publisher_id == pub.id) & (Dataset.state == "active")
+    state_counts = dict(session.execute(select(Dataset.state, func.count()).where(
+        Dataset.publisher_id == pub.id, NOT_SERIES).group_by(Dataset.state)).all())
+    series = session.scalar(select(func.count()).select_from(Dataset).where(
+        Dataset.publisher_id == pub.id, Dataset.state == "active", ~NOT_SERIES)) or 0
+    active = (Dataset.publisher_id == pub.id) & (Dataset.state == "active") & NOT_SERIES
     stars = [0] * 6
     for value, n in session.execute(select(Dataset.stars, func.count()).where(active, Dataset.stars.is_not(None))
                                     .group_by(Dataset.stars)).all():
@@ -88,7 +97,8 @@ def publisher(slug: str):
            "uri": pub.uri, "homepage": pub.homepage, "email": pub.email,
            "parent": pub.parent.slug if pub.parent else None, "children": children,
            "counts": {"datasets": int(state_counts.get("active", 0)),
-                      "withdrawn": int(state_counts.get("withdrawn", 0)), "distributions": int(distributions),
+                      "series": int(series), "withdrawn": int(state_counts.get("withdrawn", 0)),
+                      "distributions": int(distributions),
                       "assessed": int(assessed), "stars": stars, "formats": {k: int(v) for k, v in formats.items()},
                       "licences": {k: int(v) for k, v in licences.items()}},
            "links": links}
