@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from app import link_history
-from app.assessment import personal_data, publisher_table
+from app.assessment import ASSESSED, personal_data, publisher_table
 from app.services import serving
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher, UsageCounter
 from quality.findings import FINDING_TYPES
@@ -328,13 +328,26 @@ def most_downloaded(session, lang: str = "en", limit: int = 20, *, today: dt.dat
 
 
 def publisher_datasets(session, publisher_id: int, lang: str = "en") -> list[dict[str, Any]]:
-    """One publisher's datasets with their latest scores, worst first (the department's to-do list)."""
+    """One publisher's datasets with their latest scores, worst first (the department's to-do list), then those it
+    publishes that have not been assessed yet (harvested, or published, since the last run), by title, with no
+    stars, score or findings: the publisher's page counts them, and a department that saw fewer rows here than
+    datasets there never learnt which had no score yet. Not in the averages (the league's are of the assessed ones);
+    a series is not one (its parts are), nor a draft or a withdrawn dataset."""
+    latest = _latest_assessments(session, publisher_id)
     rows = [{"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "stars": a.stars, "score": a.score,
              "metadata_points": a.metadata_points, "findings": len(a.findings or []),
              "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
              "assessed_at": a.assessed_at.isoformat()}
-            for ds, a in _latest_assessments(session, publisher_id)]
-    return sorted(rows, key=lambda r: (r["score"], r["stars"], r["slug"]))
+            for ds, a in latest]
+    rows.sort(key=lambda r: (r["score"], r["stars"], r["slug"]))
+    assessed = {ds.id for ds, _a in latest}
+    waiting = [{"slug": slug, "title": pick(title, lang) or slug, "stars": None, "score": None,
+                "metadata_points": None, "findings": None, "errors": None, "assessed_at": None}
+               for ds_id, slug, title in session.execute(
+                   select(Dataset.id, Dataset.slug, Dataset.title).where(
+                       Dataset.publisher_id == publisher_id, Dataset.state == "active", ASSESSED))
+               if ds_id not in assessed]
+    return rows + sorted(waiting, key=lambda r: (r["title"].casefold(), r["slug"]))
 
 
 def find_publisher(session, slug: str) -> Publisher | None:

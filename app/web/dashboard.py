@@ -113,10 +113,12 @@ def _drilldown(slug: str, lang: str) -> dict[str, Any]:
         abort(404)
     league = data.league(_sessionmaker(), lang, store_root=datastore_root())
     row = next((r for r in league if r["publisher"] == slug), None)
+    datasets = data.publisher_datasets(session, pub.id, lang)
+    # published (as the publisher's page and the weekly report count them) and, of those, assessed (the league's)
     return {"publisher": slug, "name": data.pick(pub.name, lang) or slug, "league": row,
+            "published": len(datasets), "assessed": sum(1 for r in datasets if r["score"] is not None),
             "stars": data.star_distribution(session, pub.id), "trends": data.trends(session, pub.id),
-            "findings": data.common_findings(session, lang, pub.id),
-            "datasets": data.publisher_datasets(session, pub.id, lang)}
+            "findings": data.common_findings(session, lang, pub.id), "datasets": datasets}
 
 
 @bp.get("/dashboard/publisher/<slug>")

@@ -1,0 +1,103 @@
+"""What an official reads of a department whose datasets are not all published and assessed: a dataset harvested
+but not assessed yet, a withdrawn one, a draft and a department with nothing, on a real SQLite catalog assessed for
+real (links not checked). The dashboard's drilldown, its downloads, the publisher's page, the REST API and the
+command line must give the same figures, and say what they leave out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.assessment import assess_datasets
+from catalog_schema import search
+from catalog_schema.models import Dataset
+from catalog_schema.record import new_distribution, new_record
+from catalog_schema.store import ensure_publisher, save_record
+
+PUB = {"slug": "jh-water", "name": {"en": "Water Bureau", "zh": "水务局"}}
+
+
+def _record(slug: str, title: str, **extra) -> dict:
+    return new_record(slug=slug, title={"en": title, "zh": title}, publisher=PUB, license="CC-BY-4.0",
+                      description={"en": "Readings of the water bureau's stations, one row a station and day."},
+                      keywords=["water"], themes=["ENVI"], frequency="IRREG", modified="2026-11-01",
+                      contact_point={"name": "Data desk", "email": "data@water.example.gov"},
+                      distributions=[new_distribution(download_url=f"http://127.0.0.1:9/{slug}.csv", format="CSV",
+                                                      media_type="text/csv")], **extra)
+
+
+@pytest.fixture
+def water(app, runtime):
+    """Two assessed datasets, one withdrawn after its assessment, one draft, one harvested and not assessed yet;
+    and a department with nothing at all."""
+    with runtime.sessionmaker() as session:
+        ids = {slug: save_record(session, _record(slug, title))[0].id
+               for slug, title in (("rainfall", "Rainfall"), ("reservoirs", "Reservoir levels"),
+                                   ("old-wells", "Old wells"))}
+        ensure_publisher(session, {"slug": "jh-empty", "name": {"en": "Empty Office", "zh": "空办公室"}})
+        session.commit()
+    assess_datasets(runtime, list(ids.values()), check_links=False)
+    with runtime.sessionmaker() as session:
+        save_record(session, _record("old-wells", "Old wells", state="withdrawn"),
+                    dataset=session.get(Dataset, ids["old-wells"]))
+        save_record(session, _record("floods-draft", "Floods (draft)", state="draft"))
+        save_record(session, _record("groundwater", "Groundwater"))  # harvested: assessed after the job
+        session.commit()
+        for ds in session.scalars(select(Dataset)):
+            search.index_dataset(session, ds)
+        session.commit()
+    return ids
+
+
+def _row(html: str, slug: str) -> str:
+    found = re.search(rf'<tr data-slug="{slug}">.*?</tr>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_the_drilldown_lists_the_datasets_not_assessed_yet(client, water):
+    """The publisher's page said 3 datasets, its dashboard 2, with no word of the third: an agency reading what to
+    fix never learnt that one of its datasets had no score yet. The drilldown counts the datasets published as the
+    publisher's page does, says how many are assessed (as the weekly report does), and lists the one not assessed
+    yet last, with no stars or score (not 0 stars, and not in the averages); the withdrawn one and the draft are
+    not listed. Its CSV and JSON list the same rows."""
+    page = client.get("/publisher/jh-water?lang=en").get_data(as_text=True)
+    assert 'id="publisher-count">3<' in page
+    html = client.get("/dashboard/publisher/jh-water?lang=en").get_data(as_text=True)
+    summary = re.search(r'<ul class="usa-list" id="publisher-summary">.*?</ul>', html, re.S).group(0)
+    assert re.search(r'data-figure="datasets">3</strong> \(2 assessed\)', summary), summary
+    slugs = re.findall(r'<tr data-slug="([^"]+)"', html[html.index('id="publisher-datasets-table"'):])
+    assert slugs[-1] == "groundwater" and sorted(slugs) == ["groundwater", "rainfall", "reservoirs"], slugs
+    row = _row(html, "groundwater")
+    assert "not assessed yet" in row and "<td>0</td>" not in row, row
+    zh = client.get("/dashboard/publisher/jh-water?lang=zh_CN").get_data(as_text=True)
+    assert "尚未评估" in _row(zh, "groundwater") and "其中 2 个已评估" in zh
+    body = client.get("/dashboard/publisher/jh-water.csv?lang=en").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["slug"] for r in rows] == slugs
+    assert (rows[-1]["stars"], rows[-1]["score"], rows[-1]["assessed_at"]) == ("", "", "")
+    doc = client.get("/dashboard/publisher/jh-water.json").get_json()
+    assert [r["slug"] for r in doc["rows"]] == slugs and doc["rows"][-1]["score"] is None
+    # the averages are the two assessed datasets', as the league, the API and the CLI have them
+    league = doc["league"]
+    api = client.get("/api/v1/publishers/jh-water/quality").get_json()
+    assert league["datasets"] == api["datasets"] == 2 and league["average_score"] == api["average_score"]
+    counts = client.get("/api/v1/publishers/jh-water").get_json()["counts"]
+    assert (counts["datasets"], counts["assessed"], counts["withdrawn"]) == (3, 2, 1)
+
+
+def test_a_department_whose_datasets_are_none_assessed_yet_is_told_which(client, water, runtime):
+    """With nothing assessed the drilldown said "nothing published, or not assessed" and listed nothing."""
+    with runtime.sessionmaker() as session:
+        for slug in ("rainfall", "reservoirs"):
+            ds = session.scalar(select(Dataset).where(Dataset.slug == slug))
+            ds.publisher_id = ensure_publisher(session, {"slug": "jh-other", "name": {"en": "Other"}}).id
+        session.commit()
+    html = client.get("/dashboard/publisher/jh-water?lang=en").get_data(as_text=True)
+    slugs = re.findall(r'<tr data-slug="([^"]+)"', html[html.index('id="publisher-datasets-table"'):])
+    assert slugs == ["groundwater"]
+    empty = client.get("/dashboard/publisher/jh-empty?lang=en").get_data(as_text=True)
+    assert not re.findall(r'<tr data-slug=', empty)
