@@ -7,13 +7,16 @@
   "use strict";
   if (typeof window.Chart === "undefined") { return; }
   var COLOURS = ["#b50909", "#e66f0e", "#ffbe2e", "#00a398", "#2672de", "#162e51"];
+  /* A finding's bar in its severity's colour (the table's words: .severity--error, --warning): one blue for all
+     drew the errors the table puts first as the shortest, plainest bars under the advice. */
+  var SEVERITY_COLOURS = {error: "#b50909", warning: "#c98b00", info: "#2672de"};
 
   function cellText(cell) { return (cell.textContent || "").trim(); }
 
   function readTable(table) {
     var labelCol = parseInt(table.getAttribute("data-label-col") || "0", 10);
     var valueCol = parseInt(table.getAttribute("data-value-col") || "1", 10);
-    var labels = [], values = [];
+    var labels = [], values = [], severities = [];
     Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
       var cells = row.cells;
       if (cells.length <= valueCol) { return; }
@@ -21,9 +24,10 @@
       if (raw === null || raw === "") { return; }
       labels.push(cellText(cells[labelCol]));
       values.push(parseFloat(raw));
+      severities.push(row.getAttribute("data-severity"));
     });
     var header = table.tHead ? cellText(table.tHead.rows[0].cells[valueCol]) : "";
-    return {labels: labels, values: values, header: header};
+    return {labels: labels, values: values, header: header, severities: severities};
   }
 
   function draw(holder) {
@@ -43,8 +47,14 @@
     box.appendChild(canvas);
     holder.appendChild(box);
     var line = kind === "line";
+    var bars = "#2672de";
+    if (kind === "bar" && d.values.length === 6) {
+      bars = COLOURS;
+    } else if (d.severities.length && d.severities.every(function (s) { return SEVERITY_COLOURS[s]; })) {
+      bars = d.severities.map(function (s) { return SEVERITY_COLOURS[s]; });
+    }
     var dataset = {label: d.header, data: d.values, borderColor: "#2672de",
-                   backgroundColor: line ? "rgba(38,114,222,0.2)" : (kind === "bar" && d.values.length === 6 ? COLOURS : "#2672de"),
+                   backgroundColor: line ? "rgba(38,114,222,0.2)" : bars,
                    fill: line, tension: 0.2, pointRadius: 3};
     holder.chart = new window.Chart(canvas, {
       type: line ? "line" : "bar",
