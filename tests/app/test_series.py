@@ -429,3 +429,21 @@ def test_the_rest_api_counts_a_series_apart_from_the_datasets_too(app, client, p
     assert one["assessed"] == 4 and sum(one["stars"]) == 4, one
     listed = {p["slug"]: p for p in client.get("/api/v1/publishers").get_json()["items"]}
     assert (listed["jh-transport"]["datasets"], listed["jh-transport"]["series"]) == (4, 1)
+
+
+def test_the_home_page_counts_a_series_neither_as_a_dataset_nor_as_waiting_for_its_assessment(app, client, parts):
+    """The home page said 5 datasets, 1 of them "not assessed yet", where the dashboard's star distribution and
+    league said 4: the series made of the three months, which is never assessed (its parts are), was counted as a
+    dataset waiting for its score."""
+    from app import dashboard_data
+
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    _make_series(client)
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        assessed = sum(r["datasets"] for r in dashboard_data.star_distribution(session))
+    assert assessed == 4
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert re.search(r'id="count-datasets">4<', html), re.search(r'id="count-datasets">\d+<', html)
+    waiting = re.search(r"not assessed yet</th><td>(\d+)</td>", html)
+    assert waiting and waiting.group(1) == "0", waiting
