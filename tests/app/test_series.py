@@ -447,3 +447,20 @@ def test_the_home_page_counts_a_series_neither_as_a_dataset_nor_as_waiting_for_i
     assert re.search(r'id="count-datasets">4<', html), re.search(r'id="count-datasets">\d+<', html)
     waiting = re.search(r"not assessed yet</th><td>(\d+)</td>", html)
     assert waiting and waiting.group(1) == "0", waiting
+
+
+def test_a_series_listed_is_not_said_to_wait_for_its_assessment(app, client, parts):
+    """Listed on the publisher's page, the home page and the search results, the series read "not assessed yet",
+    as a dataset whose score is coming does: it never is (its parts are, each on its own page)."""
+    make_user(app, "editor@transport.example.gov", editor_of="jh-transport")
+    sign_in(client, "editor@transport.example.gov")
+    slug = _make_series(client).rsplit("/", 1)[-1].split("#")[0]
+    for path in ("/publisher/jh-transport?lang=en", "/?lang=en", "/dataset?lang=en"):
+        html = client.get(path).get_data(as_text=True)
+        item = re.search(rf'<li>\s*<h3[^>]*><a class="usa-link" href="/dataset/{slug}".*?</li>', html, re.S)
+        assert item, path
+        assert "not assessed yet" not in item.group(0) and "Series" in item.group(0), (path, item.group(0))
+        assert not re.search(r"</a> · \s*</p>", item.group(0)), item.group(0)  # nothing dangling after the name
+    zh = client.get("/publisher/jh-transport?lang=zh_CN").get_data(as_text=True)
+    item = re.search(rf'<li>\s*<h3[^>]*><a class="usa-link" href="/dataset/{slug}".*?</li>', zh, re.S).group(0)
+    assert "尚未评估" not in item and "系列" in item
