@@ -101,3 +101,24 @@ def test_a_department_whose_datasets_are_none_assessed_yet_is_told_which(client,
     assert slugs == ["groundwater"]
     empty = client.get("/dashboard/publisher/jh-empty?lang=en").get_data(as_text=True)
     assert not re.findall(r'<tr data-slug=', empty)
+
+
+def test_the_league_says_how_many_of_a_departments_datasets_it_counts(client, water):
+    """The league's "Datasets" said 2 for the department whose page, drilldown and REST counts say 3: it counts the
+    assessed ones, which its averages are of, and did not say so. It says "3 (2 assessed)" now, and its downloads
+    carry both (`published`, and `datasets` the assessed ones, as the API's league and the CLI count them)."""
+    html = client.get("/dashboard?lang=en").get_data(as_text=True)
+    row = re.search(r'<tr data-publisher="jh-water">.*?</tr>', html, re.S).group(0)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert re.sub(r"<[^>]+>", "", cells[1]).strip() == "3 (2 assessed)", cells[1]
+    empty = re.search(r'<tr data-publisher="jh-empty">.*?</tr>', html, re.S).group(0)
+    assert re.sub(r"<[^>]+>", "", re.findall(r"<td[^>]*>(.*?)</td>", empty, re.S)[1]).strip() == "0"
+    zh = client.get("/dashboard?lang=zh_CN").get_data(as_text=True)
+    assert "3（其中 2 个已评估）" in re.sub(r"<[^>]+>", "", re.search(
+        r'<tr data-publisher="jh-water">.*?</tr>', zh, re.S).group(0))
+    body = client.get("/dashboard/league.csv?lang=en").get_data().decode("utf-8-sig")
+    rows = {r["publisher"]: r for r in csv.DictReader(io.StringIO(body))}
+    assert (rows["jh-water"]["published"], rows["jh-water"]["datasets"]) == ("3", "2")
+    assert (rows["jh-empty"]["published"], rows["jh-empty"]["datasets"]) == ("0", "0")
+    doc = {r["publisher"]: r for r in client.get("/dashboard/league.json").get_json()["rows"]}
+    assert (doc["jh-water"]["published"], doc["jh-water"]["datasets"]) == (3, 2)
