@@ -135,6 +135,8 @@ def test_hvd_report_in_both_languages(page, screenshots):
 
 PAGES = ["/", "/dataset?q=%E5%85%AC%E4%BA%A4", "/dataset/taxi-fares", "/dashboard", "/dashboard/hvd",
          "/dashboard/weekly", "/dashboard/publisher/jh-transport", "/harvest", "/harvest/source/jh-transport-ckan",
+         # a finding's datasets: a card each on a phone, each cell named by its column
+         "/dashboard/finding/link-broken",
          # tables and examples that scroll in their box (the keyboard could not reach them): a preview, a
          # dictionary, the score's history, several files' previews, the API's examples
          "/dataset/government-service-statistics", "/dataset/road-works", "/dataset/jinghai-statistical-tables-2024",
