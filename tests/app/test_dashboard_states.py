@@ -122,3 +122,14 @@ def test_the_league_says_how_many_of_a_departments_datasets_it_counts(client, wa
     assert (rows["jh-empty"]["published"], rows["jh-empty"]["datasets"]) == ("0", "0")
     doc = {r["publisher"]: r for r in client.get("/dashboard/league.json").get_json()["rows"]}
     assert (doc["jh-water"]["published"], doc["jh-water"]["datasets"]) == (3, 2)
+
+
+def test_a_publishers_page_past_its_last_says_so(client, water):
+    """/publisher/<slug>?page=99 said "Datasets: 3" above "No datasets yet.": a page past the last says it is one,
+    and leads to the last page, as the search's does."""
+    html = client.get("/publisher/jh-water?page=99&lang=en").get_data(as_text=True)
+    assert "No datasets yet." not in html
+    assert "Page 99 is past the last page of results (1)." in html and 'href="?page=1"' in html
+    zh = client.get("/publisher/jh-water?page=99&lang=zh_CN").get_data(as_text=True)
+    assert "暂无数据集" not in zh and "?page=1" in zh
+    assert "No datasets yet." in client.get("/publisher/jh-empty?lang=en").get_data(as_text=True)
