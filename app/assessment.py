@@ -483,11 +483,20 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False,
     """The league table: per publisher aggregates of the latest assessments, ranked. With `every`, a publisher
     with nothing published (or nothing assessed yet) follows with 0 datasets and no rank, rather than vanishing
     from the table officials read (the dashboard's league and `opendata quality publishers`; the API's
-    per-publisher row answers 404 for it instead). `store_root`: the row store's folder, whose kept whole-file scans
-    count for a dataset last assessed under an earlier rule set (`personal_data`)."""
+    per-publisher row answers 404 for it instead). `datasets` counts the assessed datasets, which every figure is
+    of; `published` the datasets the publisher's page counts (a series is not one), assessed or not. `store_root`:
+    the row store's folder, whose kept whole-file scans count for a dataset last assessed under an earlier rule set
+    (`personal_data`)."""
+    # the datasets each publishes (its page's count; a series is not one), of which `datasets` are assessed: with
+    # `every`, a column of the statement that lists the publishers
+    published_count = (select(func.count()).select_from(Dataset).where(
+        Dataset.publisher_id == Publisher.id, Dataset.state == "active", ASSESSED).correlate(Publisher)
+        .scalar_subquery())
     with rt.sessionmaker() as session:
-        publishers = session.execute(select(Publisher.slug, Publisher.name).order_by(Publisher.slug)).all() \
-            if every else []
+        publishers = session.execute(select(Publisher.slug, Publisher.name, published_count)
+                                     .order_by(Publisher.slug)).all() if every else []
+        published = {slug: n for slug, _name, n in publishers} if every else dict(session.execute(
+            select(Publisher.slug, published_count)).all())
         latest_at = (select(Assessment.dataset_id, func.max(Assessment.assessed_at).label("at"))
                      .group_by(Assessment.dataset_id).subquery())
         rows = session.execute(
@@ -512,8 +521,11 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False,
                for slug, name, ds_id, _extras, a in rows]
     trend = [tuple(row) for row in history]
     table = assess_mod.publisher_aggregates(entries, trend, now=now or utcnow())
+    for row in table:
+        row["published"] = max(int(published.get(row["publisher"]) or 0), row["datasets"])
     listed = {r["publisher"] for r in table}
-    return table + [{"publisher": slug, "name": name, "datasets": 0, "stars": [0] * 6, "average_stars": None,
+    return table + [{"publisher": slug, "name": name, "published": int(published.get(slug) or 0), "datasets": 0,
+                     "stars": [0] * 6, "average_stars": None,
                      "share_3_plus": None, "average_score": None, "average_metadata_points": None,
                      "broken_links": 0, "stale": 0, "pii": 0, "rank": None, "trend": [], "change": None}
-                    for slug, name in publishers if slug not in listed]
+                    for slug, name, _published in publishers if slug not in listed]

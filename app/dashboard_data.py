@@ -117,24 +117,18 @@ def league(sessionmaker, lang: str = "en", sort: str | None = None, order: str |
     the row store's folder (personal data counted as `fix_first` counts it)."""
     rows = publisher_table(_Runtime(sessionmaker), every=True, store_root=store_root)
     with sessionmaker() as session:  # every publisher's name is on its row (every=True): no query of its own
-        # the datasets each publishes (its page's count; a series is not one), of which `datasets` are assessed
-        # (the league said 2 for a department whose page, drilldown and weekly report said 3 (2 assessed)); and the
-        # downloads, of the days with downloads (not views alone), in the same statement
-        counts = {slug: (n, d) for slug, n, d in session.execute(
-            select(Publisher.slug, func.count(func.distinct(case((ASSESSED, Dataset.id)))),
-                   func.sum(UsageCounter.downloads))
+        downloads = dict(session.execute(
+            select(Publisher.slug, func.sum(UsageCounter.downloads))
             .join(Dataset, Dataset.publisher_id == Publisher.id)
-            .outerjoin(UsageCounter, (UsageCounter.dataset_id == Dataset.id) & (UsageCounter.downloads > 0))
-            .where(Dataset.state == "active").group_by(Publisher.slug)).all()}
+            .join(UsageCounter, UsageCounter.dataset_id == Dataset.id)  # the days with downloads, not views alone
+            .where(Dataset.state == "active", UsageCounter.downloads > 0).group_by(Publisher.slug)).all())
     flat = []
     for r in rows:
         row = {k: r.get(k) for k in LEAGUE_COLUMNS if not k.startswith("stars_")}
         row["name"] = pick(r.get("name"), lang) or r["publisher"]
         for s, n in enumerate(r["stars"]):
             row[f"stars_{s}"] = n
-        published, downloads = counts.get(r["publisher"], (0, 0))
-        row["downloads"] = int(downloads or 0)
-        row["published"] = max(int(published or 0), int(row["datasets"] or 0))
+        row["downloads"] = int(downloads.get(r["publisher"]) or 0)
         flat.append(row)
     return sort_league(flat, sort, order)
 

@@ -144,7 +144,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "PublisherQuality": _obj(["publisher", "name", "datasets", "stars", "average_stars", "share_3_plus",
                               "average_score", "average_metadata_points", "broken_links", "stale", "pii",
                               "rank"], {
-        "publisher": {"type": "string"}, "name": LANGMAP, "datasets": {"type": "integer"},
+        "publisher": {"type": "string"}, "name": LANGMAP,
+        "datasets": {"type": "integer", "description": "Its assessed datasets, which every figure of the row is of"},
+        "published": {"type": "integer", "description": "The datasets it publishes (a series is not one), assessed "
+                      "or not, as its page counts them"},
         "stars": {"type": "array", "items": {"type": "integer"}, "minItems": 6, "maxItems": 6},
         "average_stars": {"type": "number"}, "share_3_plus": {"type": "number"},
         "average_score": {"type": "number"}, "average_metadata_points": {"type": "number"},

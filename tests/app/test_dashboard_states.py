@@ -133,3 +133,24 @@ def test_a_publishers_page_past_its_last_says_so(client, water):
     zh = client.get("/publisher/jh-water?page=99&lang=zh_CN").get_data(as_text=True)
     assert "暂无数据集" not in zh and "?page=1" in zh
     assert "No datasets yet." in client.get("/publisher/jh-empty?lang=en").get_data(as_text=True)
+
+
+def test_the_api_and_the_command_line_say_the_datasets_published_too(client, water, runtime):
+    """The league's row in `/api/v1/quality/publishers`, `/api/v1/publishers/<slug>/quality` and
+    `opendata quality publishers --json` said `datasets: 2` (the assessed) with nothing for the third the
+    dashboard and the publisher's page count: each row carries `published` too."""
+    import json
+
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    api = client.get("/api/v1/publishers/jh-water/quality").get_json()
+    assert (api["published"], api["datasets"]) == (3, 2)
+    listed = {r["publisher"]: r for r in client.get("/api/v1/quality/publishers").get_json()["items"]}
+    assert (listed["jh-water"]["published"], listed["jh-water"]["datasets"]) == (3, 2)
+    env = {f"OPENDATA_{k}": str(runtime.settings[k]) for k in ("DATABASE_URL", "INSTANCE_DIR", "ARCHIVE_DIR")}
+    said = CliRunner().invoke(main, ["quality", "publishers", "--json"], env=env)
+    rows = {r["publisher"]: r for r in json.loads(said.output)}
+    assert (rows["jh-water"]["published"], rows["jh-water"]["datasets"]) == (3, 2)
+    assert (rows["jh-empty"]["published"], rows["jh-empty"]["datasets"]) == (0, 0)
