@@ -509,9 +509,11 @@ def publisher_table(rt, *, now: dt.datetime | None = None, every: bool = False,
         # as fix-first and the home page decide it
         personal = personal_data(session, [(row, row.Assessment) for row in rows], store_root=store_root)
         history = session.execute(  # oldest first, each naming its dataset: a week counts its last assessment
+            # of the datasets published now, as the league's figures (the dashboard's trends count them so)
             select(Publisher.slug, Assessment.assessed_at, Assessment.stars, Assessment.score, Assessment.dataset_id)
             .join(Dataset, Dataset.publisher_id == Publisher.id)
             .join(Assessment, Assessment.dataset_id == Dataset.id)
+            .where(Dataset.state == "active")
             .order_by(Assessment.assessed_at, Assessment.id)
         ).all()
     entries = [assess_mod.AggregateInput(publisher=slug, publisher_name=name, dataset_id=ds_id, stars=a.stars,

@@ -157,10 +157,13 @@ def trends(session, publisher_id: int | None = None) -> list[dict[str, Any]]:
     """Weekly series per publisher and overall ("" = whole catalog): each week's averages over the datasets assessed
     that week, each dataset by its latest assessment of the week, as the league table counts each dataset once (a
     dataset re-checked daily counted seven times: the week read 1.43 stars where the table said 1.4).
-    `assessments` is how many assessments the week made, `datasets` how many datasets they were of."""
+    `assessments` is how many assessments the week made, `datasets` how many datasets they were of. Of the datasets
+    published now, as the league, its change since last week and the weekly report count them: a dataset withdrawn
+    after its assessment weighed in this week's point, which then disagreed with the league's average beside it."""
     stmt = (select(Publisher.slug, Assessment.dataset_id, Assessment.assessed_at, Assessment.stars, Assessment.score)
             .join(Dataset, Dataset.id == Assessment.dataset_id)
             .join(Publisher, Publisher.id == Dataset.publisher_id, isouter=True)
+            .where(Dataset.state == "active")
             .order_by(Assessment.assessed_at, Assessment.id))
     if publisher_id is not None:
         stmt = stmt.where(Dataset.publisher_id == publisher_id)

@@ -154,3 +154,19 @@ def test_the_api_and_the_command_line_say_the_datasets_published_too(client, wat
     rows = {r["publisher"]: r for r in json.loads(said.output)}
     assert (rows["jh-water"]["published"], rows["jh-water"]["datasets"]) == (3, 2)
     assert (rows["jh-empty"]["published"], rows["jh-empty"]["datasets"]) == (0, 0)
+
+
+def test_a_withdrawn_dataset_leaves_the_trends_as_it_leaves_the_league(client, water):
+    """Withdrawn after its assessment, a dataset still weighed in this week's trend: the drilldown said "Average
+    score" of the two published datasets above a trend whose point for the same week averaged three, and the API's
+    and the whole catalog's trends did the same. The trends are of the datasets published now, as the league, its
+    change since last week and the weekly report are."""
+    doc = client.get("/dashboard/publisher/jh-water.json").get_json()
+    league = doc["league"]
+    (week,) = doc["trends"]
+    assert (week["datasets"], week["average_score"], week["average_stars"]) == (
+        league["datasets"], league["average_score"], league["average_stars"]), (week, league)
+    api = client.get("/api/v1/publishers/jh-water/quality").get_json()
+    assert api["trend"][-1]["average_score"] == api["average_score"] and api["trend"][-1]["assessments"] == 2
+    overall = [r for r in client.get("/dashboard/trends.json").get_json()["rows"] if r["publisher"] == "jh-water"]
+    assert overall[-1]["datasets"] == 2 and overall[-1]["average_score"] == league["average_score"]
