@@ -99,7 +99,9 @@ def test_a_department_whose_datasets_are_none_assessed_yet_is_told_which(client,
     html = client.get("/dashboard/publisher/jh-water?lang=en").get_data(as_text=True)
     slugs = re.findall(r'<tr data-slug="([^"]+)"', html[html.index('id="publisher-datasets-table"'):])
     assert slugs == ["groundwater"]
+    assert re.search(r'data-figure="datasets">1</strong> \(0 assessed\)', html)  # as its page counts it
     empty = client.get("/dashboard/publisher/jh-empty?lang=en").get_data(as_text=True)
+    assert 'data-figure="datasets"' not in empty
     assert not re.findall(r'<tr data-slug=', empty)
 
 
