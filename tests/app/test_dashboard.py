@@ -772,3 +772,21 @@ def test_the_league_table_sorts_both_ways_and_by_change_and_downloads(client, ca
     assert "平均得分</strong>（<a" in _html(client, "/dashboard?sort=score&lang=zh_CN")  # full-width brackets
     assert "从低到高</a>）" in _html(client, "/dashboard?sort=score&lang=zh_CN")
     assert "Average score</strong> (<a" in _html(client, "/dashboard?sort=score&lang=en")
+
+
+def test_average_stars_read_with_two_decimals_as_the_publisher_page_says_them(client, catalog):
+    """The league said 3.0, 2.83 and 2.2 in one column where the publisher page says 2.20: one way everywhere."""
+    html = _html(client, "/dashboard?lang=en")
+    league = Tables(html).tables["league-table"]
+    seen = 0
+    for attrs, cells in league:
+        value = cells[3][1]
+        if value == "–":
+            continue
+        assert re.fullmatch(r"\d\.\d\d", value), (attrs["data-publisher"], value)
+        page = _html(client, f"/publisher/{attrs['data-publisher']}?lang=en")
+        assert f'<strong id="publisher-average">{value}</strong>' in page
+        drill = _html(client, f"/dashboard/publisher/{attrs['data-publisher']}?lang=en")
+        assert f"Average stars: {value}" in unescape(re.sub(r"<[^>]+>", "", drill))
+        seen += 1
+    assert seen >= 3
