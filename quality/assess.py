@@ -65,8 +65,9 @@ log = logging.getLogger(__name__)
 #: 1.7: a CSV described by CSV on the Web metadata published beside it (another distribution of the dataset) earns
 #: four stars when the metadata's aboutUrl gives its rows http(s) URIs and five when its valueUrls link to data on
 #: other domains; metadata that cannot be used is a finding (quality/csvw/, quality/rules/csvw_metadata.py).
-#: Also in 1.7: numbers typed in full-width digits and ID numbers grouped 6-8-4 are personal data (quality/pii.py `_plain`);
-#: what the whole-file scan cannot read to its end withholds the file itself (quality/tabular/whole.py `UNSCANNED`).
+#: Also in 1.7: numbers typed in full-width digits and ID numbers grouped 6-8-4 are personal data (quality/pii.py
+#: `_plain`); what the whole-file scan cannot read to its end withholds the file itself (quality/tabular/whole.py
+#: `UNSCANNED`).
 RULESET_VERSION = "1.7"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
