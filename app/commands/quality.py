@@ -107,6 +107,16 @@ def register(main: click.Group) -> None:
                 raise click.ClickException(_("%(slug)s has not been assessed yet: run `opendata assess --dataset "
                                              "%(slug)s`", slug=slug))
             doc = assessment_document(ds, a)
+            state = ds.state
+        if state != "active":  # on stderr, so that --json stays the document alone
+            if lang:
+                set_lang(lang)
+            notes = {"withdrawn": _("%(slug)s is withdrawn: this is its last assessment, and the public is shown its "
+                                    "tombstone (410)", slug=slug),
+                     "draft": _("%(slug)s is a draft: this assessment is its publisher's, the public does not see it "
+                                "yet", slug=slug),
+                     "deleted": _("%(slug)s is deleted: this is its last assessment", slug=slug)}
+            click.echo(notes.get(state, state), err=True)
         if as_json:
             _print_json(doc, lang)
             return

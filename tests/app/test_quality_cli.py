@@ -244,3 +244,33 @@ def test_one_row_or_one_type_error_is_said_in_the_singular(tmp_path):
     many.write_text("district,amount\n" + "".join(f"D{i},{i}\n" for i in range(40)) + "D40,ten\nD40,ten\n", "utf-8")
     en = opendata("--lang", "en", "quality", "file", str(many), "--licence", "CC-BY-4.0", env=env)
     assert "  data: 42 rows x 2 columns, 0 missing cells, 1 duplicate row, 2 type errors" in en.stdout, en.stdout
+
+
+def test_quality_show_of_a_withdrawn_dataset_says_it_is_withdrawn(runtime):
+    """The API answers a withdrawn dataset's quality with 410; the command printed its score with no word of it."""
+    from click.testing import CliRunner
+
+    from app.assessment import assess_datasets
+    from app.cli import main
+    from catalog_schema.models import Dataset
+    from catalog_schema.record import new_record
+    from catalog_schema.store import save_record
+
+    with runtime.sessionmaker() as session:
+        ds, _ = save_record(session, new_record(slug="old-bus-lines", title={"en": "Old bus lines"},
+                                                license="CC-BY-4.0", publisher={"slug": "jh-transport"}))
+        session.commit()
+        ds_id = ds.id
+    assess_datasets(runtime, [ds_id])
+    env = {"OPENDATA_DATABASE_URL": runtime.settings["DATABASE_URL"],
+           "OPENDATA_INSTANCE_DIR": runtime.settings["INSTANCE_DIR"]}
+    active = CliRunner().invoke(main, ["quality", "show", "old-bus-lines"], env=env)
+    assert active.exit_code == 0 and "withdrawn" not in active.stderr
+    with runtime.sessionmaker() as session:
+        session.get(Dataset, ds_id).state = "withdrawn"  # the state alone: what the command reads
+        session.commit()
+    for lang, said in (("en", "old-bus-lines is withdrawn"), ("zh", "old-bus-lines 已撤回")):
+        shown = CliRunner().invoke(main, ["--lang", lang, "quality", "show", "old-bus-lines", "--json"], env=env)
+        assert shown.exit_code == 0, shown.output
+        assert said in shown.stderr and "410" in shown.stderr
+        assert json.loads(shown.stdout)["dataset"] == "old-bus-lines"  # the document stays whole on stdout
