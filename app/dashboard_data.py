@@ -253,7 +253,7 @@ def _add_link_history(session, rows: list[dict[str, Any]]) -> None:
         row.update({key: history.get(key) for key in LINK_COLUMNS})
 
 
-def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | None = None, *,
+def fix_first(session, lang: str = "en", limit: int | None = 20, publisher_id: int | None = None, *,
               store_root=None) -> list[dict[str, Any]]:
     """Datasets to fix first: personal data before anything else, then most used and worst scored.
 
@@ -261,7 +261,8 @@ def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | No
     withheld from (or masked for) the public until fixed. Then priority = (views + downloads + 1) x
     (100 - score): a dataset nobody uses still ranks by its score, but a popular one that scores badly
     comes before an obscure one that scores as badly, because fixing it helps more people. Datasets at
-    full score without personal data are left out. Downloads are those the serving gate counted. `store_root`: the
+    full score without personal data are left out. Downloads are those the serving gate counted. `limit`: the first
+    so many (None: all, as the table's CSV and JSON give them). `store_root`: the
     row store's folder, whose kept whole-file scans count for a dataset last assessed under an earlier rule set
     (app.assessment.personal_data).
     """
@@ -286,7 +287,8 @@ def fix_first(session, lang: str = "en", limit: int = 20, publisher_id: int | No
                      "personal_data": " ".join(kinds),
                      "priority": (int(views) + int(downloads) + 1) * (100 - a.score)})
     rows.sort(key=lambda r: (not r["personal_data"], -r["priority"], r["score"], r["slug"]))
-    return once_each(rows)[:limit]
+    rows = once_each(rows)
+    return rows if limit is None else rows[:limit]
 
 
 def once_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -31,6 +31,8 @@ from quality.findings import FINDING_TYPES
 bp = Blueprint("dashboard", __name__)
 
 TABLES = ("league", "stars", "trends", "findings", "fix-first", "downloads")
+#: How many of the datasets to fix first the page lists (its CSV and JSON give them all).
+FIX_FIRST_SHOWN = 20
 
 
 def _sessionmaker():
@@ -50,7 +52,7 @@ def _table(name: str, lang: str, sort: str | None = None,
         return data.FINDING_COLUMNS, data.common_findings(session, lang)
     if name == "downloads":
         return data.DOWNLOAD_COLUMNS, data.most_downloaded(session, lang)
-    return data.FIX_FIRST_COLUMNS, data.fix_first(session, lang, store_root=datastore_root())
+    return data.FIX_FIRST_COLUMNS, data.fix_first(session, lang, None, store_root=datastore_root())  # all of them
 
 
 def csv_response(filename: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> Response:
@@ -79,6 +81,7 @@ def index():
     descending = data.sort_direction(sort, order)
     session = db_session()
     trend_rows = data.trends(session)
+    to_fix = data.fix_first(session, lang, None, store_root=datastore_root())
     league = data.league(_sessionmaker(), lang, sort, order, store_root=datastore_root())
     names = {r["publisher"]: r["name"] for r in league}
     for r in trend_rows:
@@ -90,7 +93,7 @@ def index():
         overall=[r for r in trend_rows if r["publisher"] == ""],
         trends=[r for r in trend_rows if r["publisher"] != ""],
         findings=data.common_findings(session, lang),
-        fix_first=data.fix_first(session, lang, store_root=datastore_root()),
+        fix_first=to_fix[:FIX_FIRST_SHOWN], fix_first_total=len(to_fix),
         most_downloaded=data.most_downloaded(session, lang), recent_days=data.RECENT_DAYS,
         kind_labels={k: v[0 if lang == "en" else 1] for k, v in KIND_LABELS.items()},
         severity_labels=SEVERITY)

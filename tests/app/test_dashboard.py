@@ -247,7 +247,8 @@ def _check_sorted_league(client, sort: str, column: int, descending: bool) -> No
 
 
 def test_every_table_downloads_as_csv_and_json_matching_the_page(client, catalog):
-    tables = Tables(_html(client, "/dashboard?lang=zh_CN")).tables
+    html = _html(client, "/dashboard?lang=zh_CN")
+    tables = Tables(html).tables
     stars = _csv(client, "/dashboard/stars.csv")
     assert [int(r["datasets"]) for r in stars] == [int(c[1][1]) for _a, c in tables["stars-table"]]
     assert _json(client, "/dashboard/stars.json")["rows"] == [
@@ -256,7 +257,9 @@ def test_every_table_downloads_as_csv_and_json_matching_the_page(client, catalog
     assert [r["type"] for r in findings] == [a["data-type"] for a, _c in tables["findings-table"]]
     assert [r["title"] for r in findings] == [c[0][1] for _a, c in tables["findings-table"]]
     fix = _csv(client, "/dashboard/fix-first.csv?lang=zh_CN")
-    assert [r["slug"] for r in fix] == [a["data-slug"] for a, _c in tables["fix-first-table"]]
+    listed = [a["data-slug"] for a, _c in tables["fix-first-table"]]
+    assert [r["slug"] for r in fix][:len(listed)] == listed  # the page the first 20, the downloads all, said so
+    assert len(fix) == len(listed) or 'id="fix-first-cut"' in html
     trends = _json(client, "/dashboard/trends.json")
     overall = [r for r in trends["rows"] if r["publisher"] == ""]
     assert [r["period"] for r in overall] == [c[0][1] for _a, c in tables["trend-table"]]
@@ -790,3 +793,27 @@ def test_average_stars_read_with_two_decimals_as_the_publisher_page_says_them(cl
         assert f"Average stars: {value}" in unescape(re.sub(r"<[^>]+>", "", drill))
         seen += 1
     assert seen >= 3
+
+
+def test_fix_first_says_when_the_page_lists_only_the_first_and_its_downloads_give_all(client, catalog, runtime):
+    """The page listed 20 datasets to fix and said nothing of the rest; its CSV and JSON stopped at 20 too."""
+    with runtime.sessionmaker() as session:
+        ids = []
+        for i in range(22):
+            ds, _ = save_record(session, new_record(slug=f"undescribed-{i}", title={"en": f"Undescribed {i}"},
+                                                    publisher={"slug": "jh-stats"}))
+            ids.append(ds.id)
+        session.commit()
+    assess_datasets(runtime, ids, now=NOW)
+    csv_rows = _csv(client, "/dashboard/fix-first.csv")
+    as_json = _json(client, "/dashboard/fix-first.json")
+    rows = as_json["rows"] if isinstance(as_json, dict) and "rows" in as_json else as_json
+    assert len(csv_rows) == len(rows) > 22
+    assert {f"undescribed-{i}" for i in range(22)} <= {r["slug"] for r in csv_rows}
+    for lang, said in (("en", f"The first 20 of {len(csv_rows)} datasets to fix"),
+                       ("zh_CN", f"待修复的 {len(csv_rows)} 个数据集中的前 20 个")):
+        html = _html(client, f"/dashboard?lang={lang}")
+        listed = Tables(html).tables["fix-first-table"]
+        assert len(listed) == 20
+        assert [a["data-slug"] for a, _ in listed] == [r["slug"] for r in csv_rows[:20]]
+        assert said in unescape(html)
