@@ -771,10 +771,12 @@ def test_the_league_table_sorts_both_ways_and_by_change_and_downloads(client, ca
             assert [r["publisher"] for r in rows] == order_seen
             assert [r["publisher"] for r in _json(client, f"/dashboard/league.json?sort={sort}&order={order}")[
                 "rows"]] == order_seen
-        assert ("highest first" if sort == "rank" else "lowest first") in default
-    assert "平均得分</strong>（<a" in _html(client, "/dashboard?sort=score&lang=zh_CN")  # full-width brackets
-    assert "从低到高</a>）" in _html(client, "/dashboard?sort=score&lang=zh_CN")
-    assert "Average score</strong> (<a" in _html(client, "/dashboard?sort=score&lang=en")
+        # the order in force is said as text, the link beside it reverses it (it read as the order in force)
+        assert ("lowest first" if sort == "rank" else "highest first") + "; <a" in default
+        assert ">reverse the order</a>)" in default
+    assert "平均得分</strong>（从高到低；<a" in _html(client, "/dashboard?sort=score&lang=zh_CN")  # full-width brackets
+    assert ">倒序</a>）" in _html(client, "/dashboard?sort=score&lang=zh_CN")
+    assert "Average score</strong> (highest first; <a" in _html(client, "/dashboard?sort=score&lang=en")
 
 
 def test_average_stars_read_with_two_decimals_as_the_publisher_page_says_them(client, catalog):
