@@ -48,3 +48,23 @@ def test_the_findings_chart_colours_each_bar_by_its_severity(sized_page):
         by_severity.setdefault(severity, set()).add(colour)
     assert all(len(c) == 1 for c in by_severity.values()), by_severity
     assert len({next(iter(c)) for c in by_severity.values()}) == len(by_severity) == 3, by_severity
+
+
+def test_the_league_keeps_each_publisher_in_view_while_its_figures_scroll(sized_page):
+    """On a phone the league table scrolls sideways in its box: scrolled to its last columns, the publishers' names
+    had gone off screen, leaving rows of figures no one could tell apart."""
+    size, lang, page = sized_page
+    page.goto("/dashboard")
+    page.evaluate("""() => { const e = document.querySelector('#league-table').parentElement;
+        window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 10); e.scrollLeft = e.scrollWidth; }""")
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    name = page.locator("#league-table tbody th[scope=row]").first
+    box = name.bounding_box()
+    scrolled = page.evaluate("() => document.querySelector('#league-table').parentElement.scrollLeft")
+    if size == "phone":
+        assert scrolled > 0, "the table fits a phone: nothing to keep in view"
+        assert box and 0 <= box["x"] and box["x"] + 10 <= width, (lang, box, scrolled)
+        # the name is drawn over the figures that scroll under it, not beside them
+        covering = page.evaluate("""([x, y]) => document.elementFromPoint(x, y).closest('th') !== null""",
+                                 [box["x"] + 4, box["y"] + box["height"] / 2])
+        assert covering, (lang, box)
