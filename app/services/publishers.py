@@ -1,0 +1,162 @@
+"""Publishers (CKAN's organizations): a sysadmin creates one, its admins (and sysadmins) edit what it says of itself.
+
+What a publisher says of itself: its name in each language (`title`, a language map), its `description` (a language
+map), its `homepage` and its logo's address (`image_url`) and the CKAN `extras` a migrated organization brought
+(a list of {key, value}; the last two are kept in its `extras["ckan"]`, where a harvested organization's own keys
+are). Its slug is in its URLs, its datasets' records and every API: it is given once, at its creation, and never
+changed. A change is audited (`publisher.created`, `publisher.updated`, before and after the fields that changed);
+an edit that changes nothing writes nothing: no audit entry, no new `updated_at` (the catalog's validators,
+`changelog.catalog_state`, read it). A new name has the publisher's datasets indexed again (it is in their
+documents). Every door (the CKAN actions organization_create/_update/_patch) changes publishers here only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from app.services import access
+from app.services.base import service
+from app.services.context import Actor
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.texts import T_
+from catalog_schema import search
+from catalog_schema.models import Publisher
+from catalog_schema.store import add_audit_event
+
+#: A publisher's slug as CKAN names organizations (lower-case letters, digits, - and _, 2 to 100 characters).
+SLUG = re.compile(r"[a-z0-9_-]{2,100}")
+#: What a publisher says of itself, as the services take it.
+FIELDS = ("title", "description", "homepage", "image_url", "extras")
+#: The longest name, description and address taken (the pages show them whole).
+TEXT_MAX = 10_000
+_LANG = re.compile(r"([a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*)?")
+
+
+def view(pub: Publisher) -> dict[str, Any]:
+    """What `pub` says of itself, as FIELDS name it (None: not said)."""
+    kept = (pub.extras or {}).get("ckan") or {}
+    return {"title": dict(pub.name or {}), "description": dict(pub.description or {}), "homepage": pub.homepage,
+            "image_url": kept.get("image_url") or None, "extras": kept.get("extras") or None}
+
+
+def _langmap(field: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and _LANG.fullmatch(k) and isinstance(v, str)
+                                              for k, v in value.items()):
+        raise Invalid(T_("A text in each language, such as {\"en\": \"...\", \"zh\": \"...\"}"), field=field)
+    out = {k: v.strip() for k, v in value.items() if v.strip()}
+    if any(len(v) > TEXT_MAX for v in out.values()):
+        raise Invalid(T_("At most %(max)s characters", max=TEXT_MAX), field=field)
+    return out
+
+
+def _address(field: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/]+\S*", value.strip(), re.I) \
+            or len(value) > TEXT_MAX:
+        raise Invalid(T_("Give an address that starts with http:// or https://."), field=field)
+    return value.strip()
+
+
+def _extras(value: Any) -> list[dict[str, str]] | None:
+    if value is None or value == []:
+        return None
+    if not isinstance(value, list) or not all(
+            isinstance(e, dict) and set(e) <= {"key", "value", "state", "id"} and isinstance(e.get("key"), str)
+            and e["key"].strip() and isinstance(e.get("value", ""), str) for e in value):
+        raise Invalid(T_("A list of {\"key\": ..., \"value\": ...}, each key a text"), field="extras")
+    keys = [e["key"] for e in value]
+    if len(set(keys)) != len(keys):
+        raise Invalid(T_("Each key once"), field="extras")
+    return [{"key": e["key"], "value": e.get("value", "")} for e in value if e.get("state", "active") == "active"] \
+        or None
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` (some of FIELDS) checked and normalised; a refusal names the field at fault."""
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not a publisher's field: {', '.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key in ("title", "description"):
+            out[key] = _langmap(key, value)
+        elif key in ("homepage", "image_url"):
+            out[key] = _address(key, value)
+        else:
+            out[key] = _extras(value)
+    return out
+
+
+def _apply(pub: Publisher, changes: dict[str, Any]) -> None:
+    if "title" in changes:
+        pub.name = changes["title"]
+    if "description" in changes:
+        pub.description = changes["description"]
+    if "homepage" in changes:
+        pub.homepage = changes["homepage"]
+    kept = dict((pub.extras or {}).get("ckan") or {})
+    for key in ("image_url", "extras"):
+        if key in changes:
+            if changes[key] is None:
+                kept.pop(key, None)
+            else:
+                kept[key] = changes[key]
+    if {"image_url", "extras"} & set(changes):
+        pub.extras = {**(pub.extras or {}), "ckan": kept}
+
+
+def _audit(actor: Actor, action: str, pub: Publisher, before: dict | None, after: dict) -> None:
+    add_audit_event(actor.session, user_id=actor.user.id if actor.user is not None else None, action=action,
+                    object_type="publisher", object_id=pub.slug, publisher_id=pub.id, before=before, after=after,
+                    detail={"via": actor.via, "publisher": pub.slug}, ip=actor.ip)
+
+
+@service
+def create(actor: Actor, slug: str, fields: dict[str, Any], source_id: str | None = None) -> Publisher:
+    """A new publisher `slug` saying `fields`; a sysadmin's only. `source_id`: the id the organization had on the
+    portal it comes from (a CKAN dump's), kept beside its image. Audited as `publisher.created`; committed.
+    Refused: not a sysadmin (403), a slug no CKAN client takes (422, field `slug`), a slug taken (409)."""
+    session = actor.session
+    if actor.user is None or not actor.user.active or not actor.user.is_sysadmin:
+        raise Forbidden(T_("Only a sysadmin may add a publisher."))
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        raise Invalid(T_("Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"),
+                      field="slug")
+    if session.scalar(select(Publisher.id).where(Publisher.slug == slug)) is not None:
+        raise Conflict(T_("Group name already exists in database"), field="slug")
+    checked = _checked(fields)
+    pub = Publisher(slug=slug, name={}, description={}, extras={})
+    if source_id and source_id != slug:
+        pub.extras = {"ckan": {"id": source_id}}
+    _apply(pub, checked)
+    session.add(pub)
+    session.flush()
+    _audit(actor, "publisher.created", pub, None, {k: v for k, v in view(pub).items() if v})
+    session.commit()
+    return pub
+
+
+@service
+def edit(actor: Actor, pub: Publisher, fields: dict[str, Any]) -> dict[str, Any]:
+    """Change what `pub` says of itself to `fields` (some of FIELDS; a field left out is left as it is): its admins
+    and sysadmins. Returns the fields that changed, with their new values (empty: nothing changed, nothing written,
+    nothing audited). Audited as `publisher.updated`; a new title has its datasets indexed again; committed."""
+    if not access.is_admin_of(actor.session, actor.user, pub):
+        raise Forbidden(T_("Only an admin of %(publisher)s (or a portal administrator) may change it.",
+                           publisher=pub.slug))
+    checked = _checked(fields)
+    before = view(pub)
+    changes = {k: v for k, v in checked.items() if v != before[k]}
+    if not changes:
+        return {}
+    _apply(pub, changes)
+    actor.session.flush()
+    _audit(actor, "publisher.updated", pub, {k: before[k] for k in changes}, changes)
+    if "title" in changes:
+        search.reindex_publisher(actor.session, pub.id)
+    actor.session.commit()
+    return changes
