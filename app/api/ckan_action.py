@@ -202,6 +202,9 @@ def organization_dict(pub: Publisher, package_count: int | None = None) -> dict[
            "approval_status": "approved", "state": "active", "type": "organization"}
     if any(lang for lang in names):
         out["title_translated"] = names
+    descriptions = dict(pub.description or {})
+    if any(lang for lang in descriptions):
+        out["description_translated"] = descriptions
     if pub.homepage:
         out["url"] = pub.homepage
     image = ((pub.extras or {}).get("ckan") or {}).get("image_url")  # the source organization's own image
@@ -697,6 +700,8 @@ def organization_show(session: Session, params: dict, user: User | None) -> dict
     if pub is None:
         raise not_found(T_("Organization not found"))
     out = organization_dict(pub, _package_counts(session).get(pub.id, 0))
+    kept = ((pub.extras or {}).get("ckan") or {}).get("extras")  # a migrated organization's (organization_update)
+    out["extras"] = kept if isinstance(kept, list) else []
     # CKAN's default; the members only to who may see them (app.services.accounts): the public gets none
     out["users"] = [_user_dict(m.user, m.role) for m in accounts.visible_members(session, user, pub)] \
         if _bool(params, "include_users", True) else []
@@ -815,7 +820,7 @@ def site_read(session: Session, params: dict, user: User | None) -> bool:
 
 def help_show(session: Session, params: dict, user: User | None) -> str:
     name = params.get("name")
-    fn = ACTIONS.get(name) if isinstance(name, str) else None
+    fn = (ACTIONS.get(name) or WRITES.get(name)) if isinstance(name, str) else None
     if fn is None:
         raise not_found(T_("Action function not found"))
     return (fn.__doc__ or "").strip()
@@ -1512,6 +1517,10 @@ WRITES: dict[str, Callable[..., Any]] = {
                             resource_create, resource_update, resource_patch, resource_delete, datastore_create,
                             organization_member_create, organization_member_delete)
 }
+# app.api.ckan_orgs imports this module's helpers: the organization and group writes join WRITES once it is loaded
+from app.api import ckan_orgs  # noqa: E402
+
+WRITES.update(ckan_orgs.WRITES)
 
 
 # --------------------------------------------------------------------------- the endpoint
