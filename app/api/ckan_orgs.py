@@ -56,13 +56,16 @@ def _translated(current: dict[str, Any], data: dict[str, Any], key: str, stored:
         given = data[tkey]
         if given in (None, ""):
             given = {}
+        plain = data.get(key)
         if isinstance(given, dict) and given == current.get(tkey, {}):
-            return None
-        if isinstance(given, dict) and key in data and isinstance(data[key], str) and data[key].strip() \
-                and data[key] not in given.values():
-            raise invalid({key: [T_("%(key)s says another text than %(tkey)s: send one of them",
-                                    key=key, tkey=tkey)]})
-        return given  # checked by the service, which names the field
+            if not isinstance(plain, str) or plain == (current.get(key) or ""):
+                return None
+            # organization_show's dict with only `title` edited: the edit is the plain text, in the language shown
+        else:
+            if isinstance(given, dict) and isinstance(plain, str) and plain.strip() and plain not in given.values():
+                raise invalid({key: [T_("%(key)s says another text than %(tkey)s: send one of them",
+                                        key=key, tkey=tkey)]})
+            return given  # checked by the service, which names the field
     if key not in data:
         return None
     given = data[key]
@@ -228,8 +231,8 @@ def organization_delete(session: Session, params: dict, user: User) -> None:
     delete its datasets (package_delete) and take its members out (organization_member_delete) instead."""
     pub = _existing(session, {"id": params.get("id")})
     raise ActionError(409, "Validation Error",
-                      T_("Organizations are not deleted here: its datasets, their history and the audit log name "
-                         "%(name)s. Delete or withdraw its datasets (package_delete) and take its members out "
+                      T_("Organizations are not deleted here: the datasets of %(name)s, their history and the audit "
+                         "log name it. Withdraw or delete its datasets (package_delete) and take its members out "
                          "(organization_member_delete) instead", name=pub.slug),
                       id=[T_("Organizations are not deleted here")])
 

@@ -68,6 +68,12 @@ def test_an_admin_updates_their_publisher_and_an_unchanged_dict_writes_nothing(c
     with app.extensions["opendata"]["sessionmaker"]() as s:  # the datasets' documents say the new name
         found = search.search(s, search.SearchQuery(q="交通局", limit=100))
         assert found.total >= 1
+    # organization_show's dict with its title edited (title_translated sent back as it was): the title is edited
+    out = _post(client, world, "admin_a", "organization_update", **{**_show(client, world), "title": "Transport"})
+    assert out["title_translated"] == {"en": "Transport", "zh": "交通局"}
+    err = _post(client, world, "admin_a", "organization_patch", 409, id="agency-a", title="Roads",
+                title_translated={"en": "Buses"})
+    assert err["__type"] == "Validation Error" and "title" in err
     # organization_update says every field: the extras kept and shown, the logo left out emptied
     full = {**_show(client, world), "extras": [{"key": "code", "value": "JH-01"}]}
     full.pop("image_url")
