@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.services import access
 from app.services.base import service
@@ -134,7 +135,11 @@ def create(actor: Actor, slug: str, fields: dict[str, Any], source_id: str | Non
         pub.extras = {"ckan": {"id": source_id}}
     _apply(pub, checked)
     session.add(pub)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request created it since we looked
+        session.rollback()
+        raise Conflict(T_("Group name already exists in database"), field="slug") from None
     _audit(actor, "publisher.created", pub, None, {k: v for k, v in view(pub).items() if v})
     session.commit()
     return pub
