@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.api.ckan_action import (
     ActionError,
     _call,
+    _ckan_error,
     _find_publisher,
     _id_param,
     _theme_group,
@@ -105,9 +106,9 @@ def _members_unchanged(session: Session, user: User, pub: Publisher | None, give
 
 def _fields(session: Session, user: User, pub: Publisher | None, data: dict[str, Any], *,
             patch: bool) -> dict[str, Any]:
-    """The publisher's fields `data` (a CKAN organization dict) changes. organization_update and _create say every
-    field (one left out is emptied, as in CKAN; `title` left out keeps the name, which no CKAN client means to
-    take away); organization_patch only those it sends."""
+    """The publisher's fields `data` (a CKAN organization dict) changes. organization_update says every field (one
+    left out is emptied, as in CKAN; `title` left out keeps the name, which no CKAN client means to take away);
+    organization_patch (`patch`) and organization_create (`pub` None: nothing yet) only those it sends."""
     current = organization_dict(pub) if pub is not None else {}
     if pub is not None:
         stored_extras = ((pub.extras or {}).get("ckan") or {}).get("extras")
@@ -179,7 +180,8 @@ def organization_create(session: Session, params: dict, user: User) -> dict[str,
     its name. `users` other than [] is refused: members join by invitation or organization_member_create.
     Audited (publisher.created); answers organization_show's dict."""
     name = _id_param(params, "name")
-    _members_unchanged(session, user, None, params.get("users"))
+    if not publishers.may_create(user):
+        raise _ckan_error(publishers.cannot_create())
     fields = _fields(session, user, None, params, patch=True)
     source_id = params.get("id") if isinstance(params.get("id"), str) else None
     pub = _run(session, user, publishers.create, name, fields, source_id)
@@ -192,15 +194,21 @@ def _existing(session: Session, params: dict) -> Publisher:
         if not (params.get("id") or params.get("name")):
             raise invalid({"id": [T_("Missing value")]})
         raise not_found(T_("Organization not found"))
+    return pub
+
+
+def _same_name(pub: Publisher, params: dict) -> None:
     name = params.get("name")
     if name not in (None, "", pub.slug):
         raise invalid({"name": [T_("An organization's name is its publisher's slug, in its addresses and its datasets' "
                                    "records: it is not changed (%(name)s stays %(name)s)", name=pub.slug)]})
-    return pub
 
 
 def _write(session: Session, params: dict, user: User, *, patch: bool) -> dict[str, Any]:
     pub = _existing(session, params)
+    if not publishers.may_edit(session, user, pub):
+        raise _ckan_error(publishers.cannot_edit(pub))
+    _same_name(pub, params)
     fields = _fields(session, user, pub, params, patch=patch)
     _run(session, user, publishers.edit, pub, fields)
     return _shown(session, user, pub)

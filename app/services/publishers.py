@@ -116,14 +116,34 @@ def _audit(actor: Actor, action: str, pub: Publisher, before: dict | None, after
                     detail={"via": actor.via, "publisher": pub.slug}, ip=actor.ip)
 
 
+def may_create(user) -> bool:
+    """Whether `user` may create a publisher: active sysadmins."""
+    return user is not None and user.active and user.is_sysadmin
+
+
+def may_edit(session, user, pub: Publisher) -> bool:
+    """Whether `user` may change what `pub` says of itself: its admins and sysadmins (a door asks before it reads
+    the change, so that who may not is told so first, as CKAN checks rights before the data)."""
+    return access.is_admin_of(session, user, pub)
+
+
+def cannot_create() -> Forbidden:
+    return Forbidden(T_("Only a sysadmin may add a publisher."))
+
+
+def cannot_edit(pub: Publisher) -> Forbidden:
+    return Forbidden(T_("Only an admin of %(publisher)s (or a portal administrator) may change it.",
+                        publisher=pub.slug))
+
+
 @service
 def create(actor: Actor, slug: str, fields: dict[str, Any], source_id: str | None = None) -> Publisher:
     """A new publisher `slug` saying `fields`; a sysadmin's only. `source_id`: the id the organization had on the
     portal it comes from (a CKAN dump's), kept beside its image. Audited as `publisher.created`; committed.
     Refused: not a sysadmin (403), a slug no CKAN client takes (422, field `slug`), a slug taken (409)."""
     session = actor.session
-    if actor.user is None or not actor.user.active or not actor.user.is_sysadmin:
-        raise Forbidden(T_("Only a sysadmin may add a publisher."))
+    if not may_create(actor.user):
+        raise cannot_create()
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         raise Invalid(T_("Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"),
                       field="slug")
@@ -150,9 +170,8 @@ def edit(actor: Actor, pub: Publisher, fields: dict[str, Any]) -> dict[str, Any]
     """Change what `pub` says of itself to `fields` (some of FIELDS; a field left out is left as it is): its admins
     and sysadmins. Returns the fields that changed, with their new values (empty: nothing changed, nothing written,
     nothing audited). Audited as `publisher.updated`; a new title has its datasets indexed again; committed."""
-    if not access.is_admin_of(actor.session, actor.user, pub):
-        raise Forbidden(T_("Only an admin of %(publisher)s (or a portal administrator) may change it.",
-                           publisher=pub.slug))
+    if not may_edit(actor.session, actor.user, pub):
+        raise cannot_edit(pub)
     checked = _checked(fields)
     before = view(pub)
     changes = {k: v for k, v in checked.items() if v != before[k]}

@@ -91,6 +91,10 @@ def test_who_may_write_an_organization(client, app, world):
         == "Authorization Error"
     err = _post(client, world, "admin_a", "organization_create", 403, name="agency-c", title="C")
     assert err["__type"] == "Authorization Error"
+    # who may not is told so before anything they sent is read (as CKAN checks rights first)
+    for action, data in [("organization_update", {"id": "agency-a", "name": "other", "users": [{"name": "1"}]}),
+                         ("organization_create", {"name": "Bad Name!", "image_url": "logo.png"})]:
+        assert _post(client, world, "editor_a", action, 403, **data)["__type"] == "Authorization Error"
     assert _state(app) == before
 
 
