@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 #: found nothing in a gzipped CSV of ID numbers); 3 reads a GZIP inside a ZIP and says what it could not read to its
 #: end (quality.tabular.whole.UNSCANNED: a GZIP past the bound, a ZIP too deep, a bomb, an encrypted member), where
 #: version 2 said nothing of it; 4 reads numbers typed in full-width digits and ID numbers grouped 6-8-4
-#: (quality.pii `_plain`), in any format. A scan kept by an older version is made again.
-SCAN_VERSION = 4
+#: (quality.pii `_plain`), in any format; 5 reads the text of a PDF (a file, a ZIP member, what a GZIP holds), where
+#: version 4 said nothing of one, and keeps the pages of each PDF part (``pdf``: where each kind was found, the pages
+#: without text, why one was not read to its end). A scan kept by an older version is made again.
+SCAN_VERSION = 5
 
 
 def path_of(root: Path | str, sha256: str) -> Path:
@@ -51,22 +53,22 @@ def kept(root: Path | str, sha256: str) -> dict | None:
     the pages that list datasets (app.services.serving.exposed_personal_data), which scan no file."""
     try:
         doc = json.loads(path_of(root, sha256).read_text(encoding="utf-8"))
-        return {"parts": doc["parts"], "table": doc.get("table")}
+        return {"parts": doc["parts"], "table": doc.get("table"), "pdf": doc.get("pdf") or {}}
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def found(root: Path | str, sha256: str, archive_path: str, fmt: str | None) -> dict:
-    """``{"parts": {part: {kind: cells}}, "table": the table's part}`` of the copy `sha256` at `archive_path`
-    (quality.tabular.whole.scan_whole), from the store, else scanned and kept. A kept scan without its table's part
-    (kept before the part was named) is made again; when the copy cannot be read now, its parts are answered with
-    no table part (every part then counts as beyond the table, which fails closed)."""
+    """``{"parts": {part: {kind: cells}}, "table": the table's part, "pdf": {part: its pages}}`` of the copy
+    `sha256` at `archive_path` (quality.tabular.whole.scan_whole), from the store, else scanned and kept. A kept
+    scan without its table's part (kept before the part was named) is made again; when the copy cannot be read now,
+    its parts are answered with no table part (every part then counts as beyond the table, which fails closed)."""
     kept = path_of(root, sha256)
     old = None
     try:
         doc = json.loads(kept.read_text(encoding="utf-8"))
         if "table" in doc and doc.get("version", 1) >= SCAN_VERSION:
-            return {"parts": doc["parts"], "table": doc["table"]}
+            return {"parts": doc["parts"], "table": doc["table"], "pdf": doc.get("pdf") or {}}
         old = {"parts": doc["parts"], "table": None}
     except (OSError, ValueError, KeyError, TypeError):
         pass

@@ -1,6 +1,7 @@
 """Personal data anywhere in a file as it is stored, for the doors that hand out the file itself (an upload as it
 was sent, an archived version): every cell of every sheet of a workbook, every line and field of a text file,
-every member of a ZIP (workbooks and text files inside, one ZIP inside another), what a GZIP holds.
+every member of a ZIP (workbooks and text files inside, one ZIP inside another), what a GZIP holds, the text of
+every page of a PDF (`_pdf`).
 
 The profile and the row store read one table: a workbook's first sheet, a ZIP's first table, the rows between
 the notes. The original file holds the rest too (a second sheet of names and ID numbers, a second CSV in the
@@ -13,7 +14,9 @@ a whole. What cannot be read as text or a workbook (a PDF, an image) gives nothi
 A part the scan cannot read to its end is said to hold `UNSCANNED` (one), never nothing: a GZIP that unpacks past
 the bound, a ZIP that is a bomb or nested deeper than `_DEPTH`, an encrypted or broken member. The doors that hand
 out the file itself then withhold it as they do a file with personal data (it may hold some: a gzipped CSV of ID
-numbers a hundred times smaller than its content was served whole, said to hold nothing).
+numbers a hundred times smaller than its content was served whole, said to hold nothing). So is a PDF that cannot be
+opened (a password, AES encryption this build cannot undo, a file pypdf cannot parse) or whose reading passes the
+bounds (`_PDF_PAGES` pages, a GZIP's bound of text, `_PDF_SECONDS`, `_PDF_STREAM_BYTES` unpacked from one stream).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -39,6 +43,14 @@ _FIELDS = re.compile(r"[,\t|;\"'<>{}\[\]\s]+")  # what separates a text file's f
 _DEPTH = 3  # ZIPs inside ZIPs read this deep
 #: The kind said of a part the scan could not read to its end (not a kind of quality.pii: no finding is made of it).
 UNSCANNED = "unscanned"
+#: A PDF is read within these bounds (a bomb: a page tree of a million pages in a few kilobytes, a content stream
+#: that unpacks to gigabytes, objects nested past any reader's stack), and its text within a GZIP's (BOMB_RATIO
+#: times the file, at least BOMB_MIN_BYTES characters); past any of them it is `UNSCANNED`.
+_PDF_PAGES = 5_000
+_PDF_SECONDS = 120.0
+_PDF_STREAM_BYTES = 32 * 1024 * 1024
+#: Why a PDF (or some of its pages) was not read, as `scan_whole` keeps it (``"pdf"``: ``unread``).
+PDF_ENCRYPTED, PDF_DAMAGED, PDF_BOUND = "encrypted", "damaged", "bound"
 #: A decimal number standing on its own (a cell, or a field between separators, or a word of a line): the profile
 #: reads such a column as numbers and never scans it, and no personal kind has a decimal point in it (an ID number,
 #: a mobile or a card number is digits, spaces and hyphens), while a fraction's digits may look like one
@@ -48,12 +60,18 @@ _DECIMAL = re.compile(r"(?<![\w@.])[+-]?\d+\.\d+(?:[eE][+-]?\d+)?(?![\w@.])")
 
 def scan_file(path: str | os.PathLike, fmt: str | None) -> dict[str, dict[str, int]]:
     """The personal data found in the file at `path` (sniffed format `fmt`: ``XLSX``, ``ZIP``, ``CSV`` ...)."""
-    return _scan(os.fspath(path), (fmt or "").lower(), "", 0)
+    return _scan(os.fspath(path), (fmt or "").lower(), "", 0, {})
 
 
 def scan_whole(path: str | os.PathLike, fmt: str | None) -> dict:
-    """``{"parts": scan_file(...), "table": table_part(...)}``: what the assessment and the doors keep of a copy."""
-    return {"parts": scan_file(path, fmt), "table": table_part(path, fmt)}
+    """``{"parts": scan_file(...), "table": table_part(...), "pdf": {part: pages}}``: what the assessment and the
+    doors keep of a copy. ``pdf`` says, of each part that is a PDF, how many pages it has (``pages``), the pages each
+    kind of personal data was found on (``found``: ``{kind: [[first, last], ...]}``), the pages without any text
+    (``textless``, as ranges) and why it was not read to its end (``unread``: `PDF_ENCRYPTED`, `PDF_DAMAGED`,
+    `PDF_BOUND`; the part is then `UNSCANNED` too)."""
+    pdf: dict[str, dict] = {}
+    parts = _scan(os.fspath(path), (fmt or "").lower(), "", 0, pdf)
+    return {"parts": parts, "table": table_part(path, fmt), "pdf": pdf}
 
 
 def table_part(path: str | os.PathLike, fmt: str | None) -> str | None:
@@ -71,6 +89,8 @@ def _table_part(path: str, fmt: str, prefix: str) -> str | None:
         except Exception:  # noqa: BLE001 - a workbook these libraries cannot open: no table is read from it
             return None
         return f"{prefix}{names[0]}" if names else None
+    if fmt == "pdf":
+        return None  # no table is read from a PDF: all it holds is beyond one
     if fmt != "zip":
         return prefix.rstrip("!") or WHOLE
     from quality.tabular.read import zip_member  # pyarrow, which read.py loads, is not needed to scan a file
@@ -89,13 +109,15 @@ def _table_part(path: str, fmt: str, prefix: str) -> str | None:
         return None
 
 
-def _scan(path: str, fmt: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
+def _scan(path: str, fmt: str, prefix: str, depth: int, pdf: dict[str, dict]) -> dict[str, dict[str, int]]:
     if fmt in WORKBOOKS:
         return _workbook(path, WORKBOOKS[fmt], prefix)
     if fmt == "zip":
-        return _zip(path, prefix, depth) if depth < _DEPTH else _unscanned(prefix)
+        return _zip(path, prefix, depth, pdf) if depth < _DEPTH else _unscanned(prefix)
     if fmt == "gzip":
-        return _gzip(path, prefix, depth) if depth < _DEPTH else _unscanned(prefix)
+        return _gzip(path, prefix, depth, pdf) if depth < _DEPTH else _unscanned(prefix)
+    if fmt == "pdf":
+        return _pdf(path, prefix, pdf)
     with open(path, "rb") as fh:
         found = _text(fh)
     return {(prefix.rstrip("!") or WHOLE): found} if found else {}
@@ -163,9 +185,14 @@ def _text(fh) -> dict[str, int]:
     else:
         encoding = "utf-8-sig" if _utf8(fh) else "gb18030"
         fh.seek(0)
+    return _lines(io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""))
+
+
+def _lines(text: Iterable[str]) -> dict[str, int]:
+    """Every line of `text`, and every field of each line, scanned (the larger count of each kind)."""
     by_line: dict[str, int] = {}
     by_field: dict[str, int] = {}
-    for lines in _chunks(io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""), _LINES):
+    for lines in _chunks(text, _LINES):
         lines = list(_without_decimals(lines))
         for kind, n in _personal(pii.scan_values(lines)).items():
             by_line[kind] = by_line.get(kind, 0) + n
@@ -173,6 +200,88 @@ def _text(fh) -> dict[str, int]:
         for kind, n in _personal(pii.scan_values(fields)).items():
             by_field[kind] = by_field.get(kind, 0) + n
     return _more(by_line, by_field)
+
+
+def _is_pdf(head: bytes) -> bool:
+    """Whether bytes that begin a file are a PDF's: ``%PDF-`` after nothing but white space, as the sniffer reads it."""
+    return head.lstrip()[:5] == b"%PDF-"
+
+
+def _pdf(path: str, prefix: str, notes: dict[str, dict]) -> dict[str, dict[str, int]]:
+    """The text of every page of the PDF at `path`, scanned as a text file's lines and fields are, as one part (the
+    file, ``*``, or the ZIP member `prefix` names). Its pages are kept in `notes` under the part (`scan_whole`).
+
+    An encrypted PDF is opened with the empty password (one that only restricts printing or copying opens so, as
+    in any reader); one that needs a password, or whose encryption this build cannot undo, is not read, nor one
+    pypdf cannot parse: each is `UNSCANNED` (withheld at the doors, as an encrypted ZIP member is), never said to
+    hold nothing. So is one whose reading passes a bound: `_PDF_PAGES`, `_PDF_SECONDS`, a GZIP's bound of text
+    characters, `_PDF_STREAM_BYTES` unpacked from one stream (pypdf's own limits, which stop a FlateDecode bomb
+    before it is unpacked, tightened), objects nested past Python's stack. What was found before the bound is kept.
+    Pages without text (scanned images) are noted, not `UNSCANNED`: most scanned PDFs are harmless notices, and
+    nothing here can read them; the finding says so (quality.rules.pii_file)."""
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError
+
+    part = prefix.rstrip("!") or WHOLE
+    note: dict = {"pages": 0, "found": {}, "textless": []}
+    notes[part] = note
+    counts: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
+    textless: list[int] = []
+    text_cap = max(BOMB_MIN_BYTES, os.path.getsize(path) * BOMB_RATIO)
+    deadline = time.monotonic() + _PDF_SECONDS
+    limits = {"zlib_maximum_output_length": _PDF_STREAM_BYTES, "lzw_maximum_output_length": _PDF_STREAM_BYTES,
+              "run_length_maximum_output_length": _PDF_STREAM_BYTES, "brotli_maximum_output_length": _PDF_STREAM_BYTES,
+              "array_based_stream_maximum_output_length": _PDF_STREAM_BYTES,
+              "stream_decoding_work_maximum_length": 4 * _PDF_STREAM_BYTES,
+              "page_tree_maximum_page_entries": 64 * _PDF_PAGES, "page_tree_maximum_entries": 4 * _PDF_PAGES,
+              "jbig2dec_binary": None, "disable_legacy_handling": True}
+    unread = None
+    try:
+        with pypdf.apply_configuration(**limits):
+            reader = pypdf.PdfReader(path, strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise FileNotDecryptedError("a password is needed")
+            pages = reader.pages
+            note["pages"] = len(pages)
+            if len(pages) > _PDF_PAGES:
+                raise LimitReachedError(f"{len(pages)} pages")
+            chars = 0
+            for number, page in enumerate(pages, start=1):
+                if time.monotonic() > deadline:
+                    raise LimitReachedError("time")
+                text = page.extract_text() or ""
+                chars += len(text)
+                if chars > text_cap:
+                    raise LimitReachedError("text")
+                if not text.strip():
+                    textless.append(number)
+                    continue
+                for kind, n in _lines(text.splitlines()).items():
+                    counts[kind] = counts.get(kind, 0) + n
+                    found.setdefault(kind, []).append(number)
+    except (LimitReachedError, RecursionError, MemoryError):
+        unread = PDF_BOUND
+    except Exception as exc:  # noqa: BLE001 - pypdf raises what a damaged file makes it (KeyError, ValueError ...)
+        encrypted = isinstance(exc, FileNotDecryptedError) or exc.__class__.__name__ == "DependencyError"
+        unread = PDF_ENCRYPTED if encrypted else PDF_DAMAGED
+    note["found"] = {kind: _ranges(numbers) for kind, numbers in sorted(found.items())}
+    note["textless"] = _ranges(textless)
+    if unread is not None:
+        note["unread"] = unread
+        counts[UNSCANNED] = 1
+    return {part: counts} if counts else {}
+
+
+def _ranges(numbers: list[int]) -> list[list[int]]:
+    """Page numbers (ascending) as ranges: [1, 2, 3, 7] -> [[1, 3], [7, 7]]."""
+    out: list[list[int]] = []
+    for n in numbers:
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return out
 
 
 def _without_decimals(values: Iterable[str]) -> Iterator[str]:
@@ -208,7 +317,7 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
         yield held
 
 
-def _gzip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
+def _gzip(path: str, prefix: str, depth: int, pdf: dict[str, dict]) -> dict[str, dict[str, int]]:
     """What a GZIP holds, unpacked to a temporary file and scanned as what it is: a ZIP (or a workbook, a ZIP too) by
     its members, anything else as text, the file as a whole (``*``). No table is read from a GZIP, so all it holds is
     beyond the table (a CSV of ID numbers, gzipped, was published and served whole: its compressed bytes were
@@ -224,8 +333,9 @@ def _gzip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
         if not written:
             return {}
         with open(target, "rb") as fh:
-            inner = "zip" if fh.read(4) == b"PK\x03\x04" else ""
-        return _scan(target, inner, prefix, depth + 1)
+            magic = fh.read(1024)
+        inner = "zip" if magic[:4] == b"PK\x03\x04" else "pdf" if _is_pdf(magic) else ""
+        return _scan(target, inner, prefix, depth + 1, pdf)
 
 
 def _gunzip(src, dst, cap: int) -> int | None:
@@ -252,10 +362,10 @@ def _gunzip(src, dst, cap: int) -> int | None:
     return written
 
 
-def _zip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
-    """Every member: workbooks by sheet, ZIPs and GZIPs inside (by their first bytes, whatever their names), anything
-    else as text (a member that is not text gives nothing). A bomb is not opened (its readers refuse it too), nor an
-    encrypted member, nor one that breaks off: each is said `UNSCANNED`."""
+def _zip(path: str, prefix: str, depth: int, pdf: dict[str, dict]) -> dict[str, dict[str, int]]:
+    """Every member: workbooks by sheet, ZIPs, GZIPs and PDFs inside (by their first bytes, whatever their names),
+    anything else as text (a member that is not text gives nothing). A bomb is not opened (its readers refuse it
+    too), nor an encrypted member, nor one that breaks off: each is said `UNSCANNED`."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -270,14 +380,14 @@ def _zip(path: str, prefix: str, depth: int) -> dict[str, dict[str, int]]:
             member = f"{prefix}{info.filename}"
             try:
                 with zf.open(info) as src:
-                    magic = src.read(4)
-                inner = ext if ext in WORKBOOKS else "zip" if ext == "zip" or magic == b"PK\x03\x04" else \
-                    "gzip" if magic[:2] == b"\x1f\x8b" else None
+                    magic = src.read(1024)
+                inner = ext if ext in WORKBOOKS else "zip" if ext == "zip" or magic[:4] == b"PK\x03\x04" else \
+                    "gzip" if magic[:2] == b"\x1f\x8b" else "pdf" if ext == "pdf" or _is_pdf(magic) else None
                 if inner is not None:
                     target = os.path.join(tmp, "member")
                     with zf.open(info) as src, open(target, "wb") as dst:
                         shutil.copyfileobj(src, dst)
-                    out.update(_scan(target, inner, f"{member}!", depth + 1))
+                    out.update(_scan(target, inner, f"{member}!", depth + 1, pdf))
                     os.unlink(target)
                 else:
                     with zf.open(info) as src:
