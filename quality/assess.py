@@ -68,7 +68,10 @@ log = logging.getLogger(__name__)
 #: Also in 1.7: numbers typed in full-width digits and ID numbers grouped 6-8-4 are personal data (quality/pii.py
 #: `_plain`); what the whole-file scan cannot read to its end withholds the file itself (quality/tabular/whole.py
 #: `UNSCANNED`).
-RULESET_VERSION = "1.7"
+#: 1.8: the text of a PDF is scanned for personal data (a file, a ZIP member, what a GZIP holds:
+#: quality/tabular/whole.py `_pdf`), its findings naming the pages; pages without text are said (pdf-no-text), a PDF
+#: that cannot be opened or read to its end too (pdf-not-read), and withholds the file (quality/rules/pii_file.py).
+RULESET_VERSION = "1.8"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

@@ -131,6 +131,9 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
         evidence = {**evidence, **lists}
     if ("column" in evidence or "column_position" in evidence or "part" in evidence) and "located" not in evidence:
         evidence = {**evidence, **_located(evidence, lang)}  # where personal data was found
+    if isinstance(evidence.get("unread"), str) and "why" not in evidence:  # pdf-not-read: why, in words
+        words = _PDF_UNREAD.get(evidence["unread"], _PDF_UNREAD["damaged"])
+        evidence = {**evidence, "why": words[1 if lang == "zh" else 0]}
     if "rows_above" in evidence and "notes_where" not in evidence:  # notes-rows: only the counts that are not 0
         evidence = {**evidence, "notes_where": _notes_where(evidence.get("above"), evidence.get("below"), lang)}
     if "licence" in evidence and "known" in evidence:  # licence-not-open: known and closed, or not recognised at all
@@ -385,10 +388,41 @@ def _located(evidence: dict[str, Any], lang: str) -> dict[str, str]:
     part = evidence.get("part")
     beside = bool(evidence.get("beside_table"))
     located = _PLACES[within][1 if zh else 0].format(part=part)
+    pages = page_words(evidence.get("pages"), lang, more=bool(evidence.get("more_pages")))
+    if pages:  # a PDF's pages (quality.tabular.whole `_pdf`): "The file (pages 2, 5–7)", "该文件（第 2、5–7 页）"
+        located += f"（{pages}）" if zh else f" ({pages})"
     outside = ("（在所检查的表格之外）" if zh else " outside the table") if beside else ""
     fix = "around" if evidence.get("table_part") or within == "file" else within
     also = _PART_FIXES[fix][1 if zh else 0].format(part=part) if beside else ""
     return {"located": located, "outside": outside, "also": also}
+
+
+def page_words(ranges: Any, lang: str, *, more: bool = False) -> str:
+    """Pages of a PDF (``[[first, last], ...]``, quality.tabular.whole `_ranges`) in words: "page 2", "pages 2, 5–7"
+    ("第 2 页", "第 2、5–7 页"), "and more" (等) after them when `more`; "" for none or evidence of another shape."""
+    if not isinstance(ranges, list):
+        return ""
+    said, count = [], 0
+    for pair in ranges:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, int) for n in pair)):
+            return ""
+        said.append(str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}–{pair[1]}")
+        count += pair[1] - pair[0] + 1
+    if not said:
+        return ""
+    if lang == "zh":
+        return f"第 {'、'.join(said)} 页" + ("等" if more else "")
+    return ("page " if count == 1 and not more else "pages ") + ", ".join(said) + (" and more" if more else "")
+
+
+#: Why a PDF was not read for personal data (evidence ``unread``: quality.tabular.whole PDF_ENCRYPTED, PDF_DAMAGED,
+#: PDF_BOUND), in words. (English, Chinese)
+_PDF_UNREAD = {
+    "encrypted": ("it is encrypted, and opens only with a password", "文件已加密，需要密码才能打开"),
+    "damaged": ("it is damaged, or not a PDF the check can parse", "文件已损坏，或无法解析"),
+    "bound": ("reading it went past the check's bounds on pages, text or time",
+              "读取超出了检查对页数、文字量或时间的限制"),
+}
 
 
 #: What a finding says in place of a column's name that is personal data when its position is not known.

@@ -60,7 +60,7 @@ def test_the_stored_stars_of_a_csv_come_from_its_csvw_metadata(runtime, schema, 
     with LocalServer() as srv:
         figures, dists, findings = _assess(runtime, srv, _metadata("../stops.csv", **schema))
     assert dists["stops.csv"]["stars"] == stars
-    assert figures == {"dataset": stars, "assessment": stars, "rule": "1.7"}
+    assert figures == {"dataset": stars, "assessment": stars, "rule": "1.8"}
     if stars == 3:
         (finding,) = [f for f in findings if f["type"] == "csvw-no-uris"]
         assert finding["evidence"]["rows"] == 2
