@@ -46,7 +46,7 @@ UNSCANNED = "unscanned"
 #: A PDF is read within these bounds (a bomb: a page tree of a million pages in a few kilobytes, a content stream
 #: that unpacks to gigabytes, objects nested past any reader's stack), and its text within a GZIP's (BOMB_RATIO
 #: times the file, at least BOMB_MIN_BYTES characters); past any of them it is `UNSCANNED`.
-_PDF_PAGES = 5_000
+_PDF_PAGES = 2_000  # at 10 to 30 ms a page of text (pypdf, then the detector) on 2 loaded cores: 20 to 60 s
 _PDF_SECONDS = 120.0
 _PDF_STREAM_BYTES = 32 * 1024 * 1024
 #: Why a PDF (or some of its pages) was not read, as `scan_whole` keeps it (``"pdf"``: ``unread``).
