@@ -212,7 +212,8 @@ def _pdf(path: str, prefix: str, notes: dict[str, dict]) -> dict[str, dict[str, 
     file, ``*``, or the ZIP member `prefix` names). Its pages are kept in `notes` under the part (`scan_whole`).
 
     An encrypted PDF is opened with the empty password (one that only restricts printing or copying opens so, as
-    in any reader); one that needs a password, or whose encryption this build cannot undo, is not read, nor one
+    in any reader; AES needs the `cryptography` package, RC4 nothing); one that needs a password, or whose
+    encryption this build cannot undo, is not read, nor one
     pypdf cannot parse: each is `UNSCANNED` (withheld at the doors, as an encrypted ZIP member is), never said to
     hold nothing. So is one whose reading passes a bound: `_PDF_PAGES`, `_PDF_SECONDS`, a GZIP's bound of text
     characters, `_PDF_STREAM_BYTES` unpacked from one stream (pypdf's own limits, which stop a FlateDecode bomb

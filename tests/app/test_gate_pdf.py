@@ -27,10 +27,11 @@ from tests.support.publishing import build_world
 LIST = pdf_bytes(NOTICE, RECIPIENTS)  # the ID and mobile numbers are on page 2
 CLEAN = pdf_bytes(NOTICE)
 SCANNED = pdf_bytes(None, None)  # two scanned pages: images, no text
-HIDDEN = {"list.pdf": LIST, "owner-only.pdf": encrypted(LIST, ""),
+HIDDEN = {"list.pdf": LIST, "owner-only.pdf": encrypted(LIST, ""), "owner-only-aes.pdf": encrypted(LIST, "", "AES-256"),
           "notices.zip": zip_bytes(("readme.txt", "说明".encode()), ("附件/名单.pdf", LIST))}
 UNREAD = {"password.pdf": encrypted(CLEAN, "secret"), "flate-bomb.pdf": flate_bomb()}
-SERVED = {"notice.pdf": CLEAN, "scanned.pdf": SCANNED, "clean.zip": zip_bytes(("公告.pdf", CLEAN),)}
+SERVED = {"notice.pdf": CLEAN, "scanned.pdf": SCANNED, "restricted.pdf": encrypted(CLEAN, "", "AES-128"),
+          "clean.zip": zip_bytes(("公告.pdf", CLEAN),)}
 
 
 def _scan(tmp_path, name: str, data: bytes, fmt: str = "PDF") -> dict:
@@ -61,7 +62,12 @@ def test_the_text_of_a_chinese_pdf_is_scanned_page_by_page(tmp_path):
 
 
 def test_an_encrypted_pdf_is_read_when_it_opens_without_a_password_and_withheld_when_not(tmp_path):
-    assert _scan(tmp_path, "owner.pdf", encrypted(LIST, ""))["parts"] == {"*": {"id_number": 12, "phone": 12}}
+    """A PDF whose owner only restricted printing or copying opens without a password in any reader: it is read, with
+    RC4 or AES (what Acrobat and office suites write); one that needs a password, or that pypdf cannot parse, is not
+    read and is said `unscanned`."""
+    for algorithm in ("RC4-128", "AES-128", "AES-256"):
+        got = _scan(tmp_path, "owner.pdf", encrypted(LIST, "", algorithm))
+        assert got["parts"] == {"*": {"id_number": 12, "phone": 12}}, algorithm
     got = _scan(tmp_path, "user.pdf", encrypted(CLEAN, "secret"))
     assert got["parts"] == {"*": {"unscanned": 1}} and got["pdf"]["*"]["unread"] == "encrypted"
     damaged = _scan(tmp_path, "damaged.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 100)
