@@ -99,8 +99,8 @@ class DistributionFacts:
     parse_error: dict[str, Any] | None = None  # where the file failed to parse as what it is (not-parseable)
     findings: list[Finding] = field(default_factory=list)
     transient: bool = False  # the read failed for a reason of the moment (the disk, memory): not kept
-    #: The whole-file scan of the copy (quality.tabular.whole.scan_whole: ``{"parts", "table"}``), when the caller
-    #: handed `collect_facts` one: the caller's, kept where the doors that hand out the file read it, so not READ
+    #: The whole-file scan of the copy (quality.tabular.whole.scan_whole: ``{"parts", "table", "pdf"}``), when the
+    #: caller handed `collect_facts` one: the caller's, kept where the doors that hand out the file read it, so not READ
     whole: dict[str, Any] | None = None
     #: What the CSVW metadata of the dataset that describes this CSV gives on its rows, and the problem of this
     #: distribution's CSVW metadata when it could not be used (quality.csvw.described): they depend on two files,
@@ -173,8 +173,9 @@ def collect_facts(record: Record, checks: dict[str, CheckResult], *, cache_dir: 
 
     With `cache_dir` (the archive), the facts of a file already read with the same sha256 and variant are
     taken from quality.facts_cache instead of reading it again, and new ones are kept there. With `whole`
-    (``(sha256, path, sniffed format) -> {"parts", "table"}``), each copy read is also scanned whole (every sheet,
-    member and line: quality.tabular.whole), for the personal data outside its table (quality.rules.pii_file)."""
+    (``(sha256, path, sniffed format) -> {"parts", "table", "pdf"}``), each copy read is also scanned whole (every
+    sheet, member, line and PDF page: quality.tabular.whole), for the personal data outside its table
+    (quality.rules.pii_file)."""
     from quality import facts_cache
 
     facts: dict[str, DistributionFacts] = {}
