@@ -32,6 +32,7 @@ from catalog_schema.store import ensure_publisher, save_record
 from quality import pii
 from quality.tabular import REDACTED
 from tests.support.accounts import make_user, sign_in
+from tests.support.pdfs import NOTICE, pdf_bytes
 from tests.support.personal import FLAGGED, HEADER, IDS, ROWS, SECRETS
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -50,7 +51,9 @@ def _xlsx(header, rows) -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+#: a real PDF (a notice in Chinese): the whole-file scan reads a PDF's text, and one no reader can parse is withheld
+#: as a part the scan could not read (docs/quality.md)
+PDF = pdf_bytes(NOTICE)
 CLEAN = _csv(["区县", "人口"], [["临江区", "120000"], ["白沙县", "56000"], ["东港区", "98000"]])
 
 
