@@ -453,9 +453,13 @@ def public_change(change: dict | None, privileged: bool) -> dict | None:
     the dataset's publisher) or the public is shown it. A column added or removed, or the rows' key, whose name is
     personal data is kept by its position (an integer, 1-based, in the version that has it); one kept by its name
     before the comparison said such a name by position is ``[redacted]`` to the public, as the data dictionary
-    says it."""
+    says it. A comparison that failed says why (`reason`, the reader's own error), which may quote a row of either
+    copy (a CSV parse error names its line): its personal data is ``[redacted]`` as a harvest record's error is
+    (`public_payload`)."""
     if privileged or not isinstance(change, dict):
         return change
+    if isinstance(change.get("reason"), str):
+        change = {**change, "reason": public_payload(change["reason"])}
     lists = {key: change[key] for key in ("columns_added", "columns_removed") if isinstance(change.get(key), list)}
     out = {**change, **{key: _public_names(names) for key, names in lists.items()}}
     if is_personal(change.get("key")) or isinstance(change.get("key"), str) and any(

@@ -191,3 +191,41 @@ def _only_dist(app, slug: str) -> str:
     with app.extensions["opendata"]["sessionmaker"]() as s:
         ds, _ = lifecycle.find(s, slug)
         return ds.distributions[0].id
+
+
+def test_a_failed_comparisons_reason_quotes_no_personal_data_to_the_public(app, client):
+    """A comparison that failed keeps the reader's error (`reason`, str(exc)), which may quote a row of the file (a
+    CSV parse error names the line): the public is told it with the personal data ``[redacted]``, as the rest of
+    the change; the publisher's editors as it came."""
+    from sqlalchemy import select
+
+    from catalog_schema.models import DistributionVersion
+    from tests.support.personal import IDS, PHONES
+
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    factory = app.extensions["opendata"]["sessionmaker"]
+    runtime = Runtime(factory, app.config["OPENDATA"])
+    with factory() as s:
+        user = s.query(User).filter_by(email="editor@a.example").one()
+        actor = Actor(s, user, "test", runtime=runtime, lang="en")
+        ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
+        dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
+        datasets.publish(actor, ds)
+        dist_id = dist.id
+        token = accounts.create_token(s, user)
+        s.commit()
+    runtime.close()
+    _replace(app, "districts", dist_id, V2)
+    reason = f"CSV parse error: Expected 3 columns, got 4: 'GD0001,{IDS[1]},{PHONES[1]},x'"
+    with factory() as s:
+        version = s.scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == dist_id)
+                            .order_by(DistributionVersion.id.desc())).first()
+        version.change = {"compared": False, "reason": reason}
+        s.commit()
+    url = f"/api/v1/datasets/districts/distributions/{dist_id}/versions"
+    public = client.get(url)
+    said = public.get_json()["versions"][0]["change"]["reason"]
+    assert IDS[1] not in public.get_data(as_text=True) and PHONES[1] not in public.get_data(as_text=True), said
+    assert said.startswith("CSV parse error: Expected 3 columns, got 4") and "[redacted]" in said
+    editor = client.get(url, headers={"Authorization": token}).get_json()["versions"][0]["change"]
+    assert editor["reason"] == reason
