@@ -196,7 +196,9 @@ def register(main: click.Group) -> None:
         if report is None:
             raise click.ClickException(_("no source named %(name)s", name=repr(name)))
         if as_json:
-            click.echo(json.dumps(to_json(report), ensure_ascii=False, indent=1))
+            from app.services.serving import public_errors
+
+            click.echo(json.dumps(public_errors(to_json(report)), ensure_ascii=False, indent=1))
         else:
             for line in _report_lines(report):
                 click.echo(line)
@@ -376,9 +378,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def harvest_error(text: str | None, detail: dict | None) -> str:
     """A harvest error in this invocation's language: from its msgid and parameters (`error_detail`) when it has
     them, else its stored text as it is; English too (app/web/harvest.py `harvest_error` says why)."""
-    from harvesters.messages import render
+    from app.services.serving import said_error
 
-    return render(detail, text, gettext)
+    # the value an error quotes (a record's, a cell's) may be personal data: said [redacted], as the job's page says
+    # it to the public, for a log keeps what the command prints and no reader of it is known to be an editor
+    return said_error(text, detail, gettext)
 
 
 def _plain(value) -> str:

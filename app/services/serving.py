@@ -383,8 +383,9 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
     return {**record, "distributions": out}
 
 
-#: What a payload's text is cut into when it is no JSON (an RDF/XML or Turtle record): runs between separators.
-_PAYLOAD_TOKEN = re.compile(r"[^\s<>\"',;{}\[\]()|]+")
+#: What a payload's text is cut into when it is no JSON (an RDF/XML or Turtle record, an error's message): runs between
+#: separators, a Chinese sentence's full-width punctuation among them.
+_PAYLOAD_TOKEN = re.compile(r"[^\s<>\"',;{}\[\]()|，。；：、（）【】《》「」“”‘’！？]+")
 
 
 def public_payload(text: str | None, privileged: bool | Callable[[], bool] = False) -> str | None:
@@ -410,6 +411,42 @@ def public_payload(text: str | None, privileged: bool | Callable[[], bool] = Fal
     if not personal or (privileged() if callable(privileged) else privileged):
         return text
     return _PAYLOAD_TOKEN.sub(lambda m: REDACTED_NAME if m.group(0) in personal else m.group(0), text)
+
+
+def public_errors(value: Any, privileged: bool | Callable[[], bool] = False) -> Any:
+    """A harvest report (catalog_schema.harvest_report) with every error's text and kind (`error`, `kind`) said as
+    `public_payload` says a record's payload: an error may quote the value it failed on (a data.json entry that is
+    no object, a sheet's cell), so its personal data is ``[redacted]`` but to `privileged` (the source's publisher's
+    editors). A page or the command's text says an error from its `error_detail` instead: `said_error`."""
+    if isinstance(value, dict):
+        return {k: public_payload(v, privileged) if k in ("error", "kind") and isinstance(v, str)
+                else public_errors(v, privileged) for k, v in value.items()}
+    if isinstance(value, list):
+        return [public_errors(v, privileged) for v in value]
+    return value
+
+
+def public_detail(detail: Any, privileged: bool | Callable[[], bool] = False) -> Any:
+    """A harvest error's `error_detail` ({"msgid", "params"}, harvesters/messages.py) with each parameter that is
+    text said through `public_payload` (a nested message's too): what the error quotes of a record or a cell has its
+    personal data ``[redacted]``, while the message's own words (an example address among them) stay whole and
+    are still translated."""
+    if not isinstance(detail, dict) or not isinstance(detail.get("params"), dict):
+        return detail
+    return {**detail, "params": {k: public_detail(v, privileged) if isinstance(v, dict)
+                                 else public_payload(v, privileged) if isinstance(v, str) else v
+                                 for k, v in detail["params"].items()}}
+
+
+def said_error(text: str | None, detail: Any, gettext: Callable[[str], str],
+               privileged: bool | Callable[[], bool] = False) -> str:
+    """A harvest error as the pages and the command line say it (in `gettext`'s language, from its `detail` when it
+    has one, else its stored text), with its personal data ``[redacted]`` but to `privileged`: the values it quotes
+    by `public_detail`, a stored text without detail by `public_payload` as a whole."""
+    from harvesters.messages import render
+
+    said = render(public_detail(detail, privileged), None, gettext) if isinstance(detail, dict) else ""
+    return said or public_payload(text, privileged) or ""
 
 
 def _personal_texts(texts: set[str]) -> set[str]:

@@ -10,6 +10,8 @@ shown escaped (Jinja autoescaping; never marked safe) and truncated, since a pay
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext
@@ -23,7 +25,6 @@ from app.request_context import db_session
 from app.services import serving
 from catalog_schema import harvest_report
 from catalog_schema.models import HarvestJob, HarvestRecord, HarvestSource
-from harvesters import messages
 from plumbing.credentials import hidden
 
 bp = Blueprint("harvest_status", __name__)
@@ -66,13 +67,15 @@ def publisher_label(slug: str | None) -> str:
 
 
 @bp.app_template_global("harvest_error")
-def harvest_error(text: str | None, detail: dict | None = None) -> str:
+def harvest_error(text: str | None, detail: dict | None = None, privileged: Any = False) -> str:
     """A harvest error in the page's language: from its msgid and parameters (`error_detail`) when it has them,
     else its stored text as it is (rows from before they were kept; errors that are no HarvestError). English
     is rendered from the msgid too: a kind of errors (`harvest_report.kind_detail`) keeps the message's own
     words whole, where the stored English kind had its fixed text's numbers turned into "<n>" and was cut at a
     "; " of its own, and a record row's "ValueError: " (Python's word, not the reader's) is not shown."""
-    return hidden(messages.render(detail, text, gettext))  # an error repeats the address, credentials and all
+    # an error repeats the address, credentials and all; and may quote the value it failed on (a record's, a cell's):
+    # its personal data is said [redacted] but to the source's publisher's editors (`privileged`), as the payload is
+    return hidden(serving.said_error(text, detail, gettext, privileged))
 
 
 PAYLOAD_LIMIT = 4000  # characters of an original record shown on the job page
@@ -90,7 +93,16 @@ def truncate(text: str | None, limit: int = PAYLOAD_LIMIT) -> tuple[str, bool]:
 def _edits_source(session, job: HarvestJob) -> bool:
     """Whether the request's user may edit the datasets of the job's source's publisher (a sysadmin, when it has
     none): who reads its records' payloads as they came."""
-    return auth.can_edit(session, serving.viewer(session), job.source.publisher if job.source else None)
+    return _edits_publisher(session, job.source)
+
+
+def _edits_publisher(session, source: HarvestSource | None) -> bool:
+    return auth.can_edit(session, serving.viewer(session), source.publisher if source else None)
+
+
+def _asked_once(question: Callable[[], bool]) -> Callable[[], bool]:
+    """`question`, asked at most once (a page says many errors, each asking only when it has something to redact)."""
+    return functools.cache(question)
 
 
 @bp.get("/harvest")
@@ -126,7 +138,11 @@ def source(name: str):
                                           details=True) if found else None
     if report is None:
         abort(404)
-    return render_template("harvest/source.html", report=report, latest=report["latest"],
+    session = db_session()
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    # its errors are said without the personal data they quote but to the source's publisher's editors (the gate)
+    privileged = _asked_once(functools.partial(_edits_publisher, session, src))
+    return render_template("harvest/source.html", report=report, latest=report["latest"], privileged=privileged,
                            changes=[("added", _l("Added")), ("updated", _l("Updated or restored")),
                                     ("withdrawn", _l("Withdrawn")),
                                     ("held_back", _l("To be withdrawn once confirmed"))])
@@ -150,9 +166,10 @@ def job(job_id: int):
                               .order_by(HarvestRecord.id).offset((page - 1) * RECORDS_SHOWN)
                               .limit(RECORDS_SHOWN)).all()
     # what the records held is said without its personal data but to the source's publisher's editors (the gate)
-    privileged = functools.partial(_edits_source, session, found)
+    privileged = _asked_once(functools.partial(_edits_source, session, found))
     errored = [(r, *truncate(serving.public_payload(r.payload, privileged))) for r in records]
     first = (page - 1) * RECORDS_SHOWN + 1
     return render_template("harvest/job.html", job=found, errored=errored, counts=counts, limit=PAYLOAD_LIMIT,
+                           privileged=privileged,
                            page=page, pages=pages, first=first, last=first + len(errored) - 1,
                            total=counts.get("errored", 0))

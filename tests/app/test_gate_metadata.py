@@ -131,3 +131,42 @@ def test_a_failed_records_payload_is_shown_without_its_personal_data(app, client
     make_user(app, "admin@example.org", sysadmin=True)
     raw = client.get(f"/api/v1/harvest/jobs/{job}", headers={"Authorization": _token(app, "admin@example.org")})
     assert IDS[0] in raw.get_json()["errors"][0]["payload"]
+
+
+def test_a_failed_records_error_text_quotes_no_personal_data(app, app_config, client, local_server, runtime,
+                                                            add_source):
+    """An errored record's message may quote the value it failed on ("a dataset entry must be a JSON object, not
+    ..."): every door that says it (the job's page, the source's page and report, `opendata source show`) says its
+    personal data ``[redacted]``, as the record's payload is, but to the source's publisher's editors."""
+    from tests.support.accounts import sign_in
+
+    bad = f"张三 {IDS[0]} {PHONES[0]}"
+    catalog = {"dataset": [{"identifier": "ok-1", "title": "Clean", "description": "Clean.",
+                            "distribution": []}, bad]}
+    local_server.add_bytes("/dj/data.json", json.dumps(catalog, ensure_ascii=False).encode(), "application/json")
+    add_source("dj", "datajson", local_server.url("/dj/data.json"), publisher="agency-h")
+    summary = harvest(runtime, "dj", full=True).to_dict()
+    assert summary["errored"] == 1, summary
+    job = summary["job_id"]
+    page = client.get(f"/harvest/job/{job}?lang=en").get_data(as_text=True)
+    assert "must be a JSON object" in page and leaked(page) == []
+    assert "[redacted]" in page
+    assert leaked(client.get(f"/harvest/job/{job}?lang=zh").get_data(as_text=True)) == []
+    source = client.get("/harvest/source/dj?lang=en").get_data(as_text=True)
+    assert "must be a JSON object" in source and leaked(source) == []
+    report = client.get("/api/v1/harvest/sources/dj/report").get_data(as_text=True)
+    assert "must be a JSON object" in report and leaked(report) == []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
+                "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
+    for args in (("source", "show", "dj"), ("source", "show", "dj", "--json")):
+        done = opendata(*args, env=env)  # a log keeps what the command prints: no reader of it is an editor
+        assert done.returncode == 0, done.stderr
+        assert "must be a JSON object" in done.stdout and leaked(done.stdout) == [], args
+    # the source's publisher's editors read it as it came
+    make_user(app, "editor@h.example", editor_of="agency-h")
+    sign_in(client, "editor@h.example")
+    assert IDS[0] in client.get(f"/harvest/job/{job}?lang=en").get_data(as_text=True)
+    assert IDS[0] in client.get("/harvest/source/dj?lang=en").get_data(as_text=True)
+    raw = client.get("/api/v1/harvest/sources/dj/report", headers={"Authorization": _token(app, "editor@h.example")})
+    assert IDS[0] in raw.get_data(as_text=True) and raw.headers["Cache-Control"].startswith("private")

@@ -149,7 +149,12 @@ def harvest_source_report(name: str):
     report = harvest_report.source_report(db_session(), name, jobs=args["jobs"], titles=args["titles"])
     if report is None:
         raise ApiError(404, "not-found", T_("No harvest source named %(name)s.", name=repr(name[:80])))
-    doc = _errors_hidden(harvest_report.to_json(report))
+    session = db_session()
+    src = session.scalar(select(HarvestSource).where(HarvestSource.name == name))
+    # the errors' personal data (a value quoted) is said [redacted] but to the source's publisher's editors
+    privileged = functools.cache(lambda: auth.can_edit(session, serving.viewer(session),
+                                                       src.publisher if src else None))
+    doc = serving.public_errors(_errors_hidden(harvest_report.to_json(report)), privileged)
     doc["source"]["url"] = public_address(doc["source"].get("url"))
     for job in doc["jobs"]:
         job["links"] = {"self": api_url(".harvest_job", job_id=job["id"])}
