@@ -200,4 +200,6 @@ def serve_tables(*, dist_ids: list[str], variant: str, produce: ProduceMany, ref
     resp.headers[serving.GATE_HEADER] = "redact" if any(d.action == "redact" for d in decisions) else "serve"
     if any(d.privileged for d in decisions):
         resp.headers["Cache-Control"] = "private, no-store"
+    elif any(d.overridden for d in decisions):  # revalidated, as each of those tables alone (serving.public_cache)
+        resp.headers["Cache-Control"] = serving.OVERRIDDEN_CACHE
     return resp

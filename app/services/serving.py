@@ -33,7 +33,8 @@ dictionary on /api/v1 and on the page) asks `dictionary`. One place therefore ke
   ``If-None-Match`` answers 304 with the Vary its 200 has; a file sent as it is (`send_archived`) answers ``Range``
   with ``If-Range`` compared to that ETag (a resumed download is the rest of the file, not a second download), and
   several ranges at once with the whole file. Every refusal says how long it may be kept (``no-cache``; a 410
-  and a 301 are public for a while, as the lifecycle says).
+  and a 301 are public for a while, as the lifecycle says); what an admin's override let out is ``public, no-cache``
+  (`public_cache`), so that revoking the override withholds it from the next request, a shared cache's too.
 
 Every response made here carries ``X-Data-Gate: serve|redact|withhold`` (301, 404 and 410 say ``withhold``):
 the route guard test recognises the routes that serve bytes by it. All withheld answers use 451, the
@@ -105,6 +106,7 @@ class Decision:
     privileged: bool = False  # an editor of the dataset's publisher (or a sysadmin): the real bytes
     policy: str = "withhold"
     personal_names: bool = False  # not maskable because the table's column names are personal data (`decide`)
+    overridden: bool = False  # served to the public only because an admin's override covers it (it may be revoked)
 
     @property
     def kinds(self) -> dict[str, int]:
@@ -241,7 +243,9 @@ def decide(session: Session, ds: Dataset, dist: Distribution, user: User | None,
         return Decision("serve", None, columns or {}, privileged=True, policy=chosen)
     if columns is None:
         return Decision("withhold", "unreadable" if _unreadable(dist) else "not-checked", {}, policy=chosen)
-    if not columns or override_covers(ds, dist):
+    if override_covers(ds, dist):  # what an admin let out, who may take it back (`public_cache`)
+        return Decision("serve", None, columns, policy=chosen, overridden=True)
+    if not columns:
         return Decision("serve", None, columns, policy=chosen)
     if chosen == "redact":
         named = has_personal_names(dist, columns)
@@ -807,7 +811,7 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
     tag = etag(dist, variant, decision)
     # the public's answer is public; sent to a request with a token it leaves `private` (app.delivery, for every
     # answer), and every answer here says `Vary: Authorization, X-CKAN-API-Key`: `viewer` read them
-    cache = "private, no-store" if decision.privileged else f"public, max-age={PUBLIC_MAX_AGE}"
+    cache = public_cache(decision)
     if conditional and _matches(tag):
         resp = Response(status=304)
     else:
@@ -831,6 +835,20 @@ def serve(*, dist_id: str, slug: str | None, variant: str, produce: Producer, ch
             resp.vary.add(header)
     resp.headers[GATE_HEADER] = decision.action
     return resp
+
+
+#: How a file served only because an admin's override covers it may be kept: by anyone (it is public), but asked again
+#: each time (`If-None-Match`, answered 304 while it stands), so that the override's revocation withholds it from the
+#: next request, a shared cache's included, and not five minutes later (docs/security.md).
+OVERRIDDEN_CACHE = "public, no-cache"
+
+
+def public_cache(decision: Decision) -> str:
+    """The Cache-Control of what the gate serves: its editors' copy is theirs alone; what an override let out is
+    revalidated every time (`OVERRIDDEN_CACHE`); anything else is kept `PUBLIC_MAX_AGE` seconds."""
+    if decision.privileged:
+        return "private, no-store"
+    return OVERRIDDEN_CACHE if decision.overridden else f"public, max-age={PUBLIC_MAX_AGE}"
 
 
 def _moved(session: Session, ds: Dataset, slug: str, user: User | None, privileged: bool) -> Response:
