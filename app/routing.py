@@ -116,6 +116,7 @@ ROUTE_KINDS: dict[str, str] = {
     "api_rest.distribution_edit": WRITES,
     "api_rest.distribution_remove": WRITES,
     "api_rest.dataset_pii_override": WRITES,
+    "api_rest.dataset_pii_override_revoke": WRITES,
     "api_rest.dataset_detach": WRITES,
     # the CKAN Action API: reads and writes by action name (app/api/ckan_action.py ACTIONS and WRITES)
     "api_ckan_action.action": WRITES,

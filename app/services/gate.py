@@ -131,10 +131,59 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
         decision = {**pending, "confirmed_by": user.email, "confirmed_user_id": user.id,
                     "confirmed_at": decision["at"], "confirm_reason": decision["reason"]}
     publishing.pop("pii_override_pending", None)
+    publishing.pop("pii_override_revoked", None)  # a new decision: the revocation before it is the audit log's
     publishing["pii_override"] = decision
     set_extras(ds, "publishing", publishing)
     audit(actor, "publish.pii_override", ds, before, to_record(ds), reason=decision["reason"],
           findings=decision["findings"], **({"confirmed_by": decision["confirmed_by"]}
                                             if "confirmed_by" in decision else {}))
     session.commit()
+    return decision
+
+
+def revocation(ds: Dataset) -> dict | None:
+    """The latest revocation of an override still standing as the last word (`revoke_override`): none once a new
+    override is given."""
+    return ((ds.extras or {}).get("publishing") or {}).get("pii_override_revoked")
+
+
+@service
+def revoke_override(actor, ds: Dataset, reason: str) -> dict[str, Any]:
+    """An admin of the publisher (or a sysadmin), who may give an override, takes one back, saying why: the files it
+    covered are withheld (or masked, under PII_POLICY=redact) again from the next request on, and publishing is
+    blocked again while they hold personal data. An override still waiting for its second admin is withdrawn the
+    same way. The dataset keeps what was revoked, when and why (`pii_override_revoked`, said in public without who:
+    catalog_schema.record.public_record); it is indexed and, published, assessed again. Returns the revocation."""
+    # app.services.datasets imports this module
+    from app.services.datasets import finish
+
+    session, user = actor.session, actor.user
+    if not access.is_admin_of(session, user, ds.publisher):
+        raise Forbidden(T_("Only an admin of the publisher (or a sysadmin) may revoke a personal-data override."))
+    access.ensure_not_harvested(ds, user)
+    reason = " ".join(str(reason or "").split())
+    if reason_width(reason) < MIN_REASON_CHARS:
+        raise Invalid(T_("Give the reason for revoking the override (at least %(min_reason_chars)s letters, or "
+                         "%(min_wide)s Chinese characters).", min_reason_chars=MIN_REASON_CHARS,
+                         min_wide=-(-MIN_REASON_CHARS // 2)),
+                      field="reason")
+    publishing = dict((ds.extras or {}).get("publishing") or {})
+    given, pending = publishing.get("pii_override"), publishing.get("pii_override_pending")
+    if not given and not pending:
+        raise Conflict(T_("There is no personal-data override to revoke."), code="no-override")
+    before = to_record(ds)
+    revoked = given or pending
+    # what was revoked, without its people (the audit entry's `before` keeps them): a public document strips them
+    # from the revocation itself only (catalog_schema.record._PEOPLE), not from inside it
+    kept = {k: revoked.get(k) for k in ("reason", "at", "findings", "files", "confirmed_at")
+            if revoked.get(k) is not None}
+    decision = {"by": user.email, "user_id": user.id, "at": utcnow().isoformat(), "reason": reason[:2000],
+                "pending": not given, "override": kept}
+    publishing.pop("pii_override", None)
+    publishing.pop("pii_override_pending", None)
+    publishing["pii_override_revoked"] = decision
+    set_extras(ds, "publishing", publishing)
+    audit(actor, "publish.pii_override_revoked", ds, before, to_record(ds), reason=decision["reason"],
+          findings=kept.get("findings") or [], files=kept.get("files") or [], pending=decision["pending"])
+    finish(actor, ds)  # indexed (its exposure is searched), committed, and assessed again when published
     return decision

@@ -30,7 +30,7 @@ from app.export.routes import alternate_links, jsonld_script, schema_org_jsonld
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account
-from app.services import lifecycle, serving
+from app.services import gate, lifecycle, serving
 from app.services.lifecycle import SOURCE_DELETED_REASON, source_deletion
 from app.services.usage import record_usage
 from app.texts import T_, Text, say
@@ -805,6 +805,7 @@ def _render_page(ds: Dataset):
                            following=follows_web.followed(session, "dataset", ds.id), signed_in=user is not None,
                            series_nav=series_nav, can_make_series=can_make_series,
                            distributions=distributions, notices=notices, extent_map=_extent_map(ds),
+                           revoked=gate.revocation(ds),
                            related=related_datasets(session, ds),
                            jsonld=jsonld, alternates=alternates, downloads=DOWNLOADS,
                            site_url=str(setting("SITE_URL")).rstrip("/"), column_types=COLUMN_TYPES,

@@ -33,6 +33,11 @@ bp = Blueprint("follows", __name__)
 KIND_LABELS = {activity.NEW: lazy_gettext("Newly published"), activity.CHANGED: lazy_gettext("Updated"),
                activity.DELETED: lazy_gettext("Withdrawn")}
 PERIOD_LABELS = {"daily": lazy_gettext("Daily"), "weekly": lazy_gettext("Weekly")}
+#: A change said by what it was rather than by its kind: an admin's decision on the dataset's personal data, which
+#: changes what the public gets of its files and not its metadata.
+ACTION_LABELS = {"publish.pii_override": lazy_gettext("Files with personal data released by an admin's override"),
+                 "publish.pii_override_revoked": lazy_gettext("Personal-data override revoked: its files are "
+                                                              "withheld again")}
 
 
 def _pick(value: Any, lang: str) -> str:
@@ -48,7 +53,8 @@ def activity_items(changes: list[activity.Change], lang: str,
     out = []
     for change in changes:
         who = change.source or (_pick(publisher.name, lang) or publisher.slug if publisher is not None else "")
-        out.append({"kind": change.kind, "label": str(KIND_LABELS[change.kind]), "slug": change.slug,
+        label = ACTION_LABELS.get(change.action) or KIND_LABELS[change.kind]
+        out.append({"kind": change.kind, "label": str(label), "slug": change.slug,
                     "title": _pick(change.title, lang) or change.slug, "who": who, "at": change.at,
                     "harvest": change.source is not None})
     return out

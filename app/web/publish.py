@@ -420,7 +420,7 @@ def _media_values(ds, sent: tuple[str, str] | None = None) -> dict:
 def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, again: bool = False,
                dist_errors: dict | None = None, dist_hvd: dict | None = None, withdrawal: dict | None = None,
                override: dict | None = None, dictionary_form: dict | None = None, conflict: bool = False,
-               dist_media: dict | None = None):
+               dist_media: dict | None = None, revoke: dict | None = None):
     user = current_account()
     session = db_session()
     runtime = _runtime()
@@ -439,7 +439,7 @@ def _edit_page(ds, *, errors: dict | None = None, values: dict | None = None, ag
         access_rights=sorted(vocab.ACCESS_RIGHTS.values(), key=lambda a: ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
                              .index(a.code) if a.code in ("PUBLIC", "RESTRICTED", "NON_PUBLIC") else 9),
         languages=_languages(), places=gazetteer.places(2), errors=errors or {}, values=values or _values(ds),
-        withdrawal=withdrawal or {}, override=override or {},
+        withdrawal=withdrawal or {}, override=override or {}, revoke=revoke or {},
         is_admin=access.is_admin_of(session, user, ds.publisher),
         read_only=ds.source_id is not None and not user.is_sysadmin,
         max_upload=int(setting("MAX_UPLOAD_BYTES")), is_upload=is_upload,
@@ -764,8 +764,8 @@ def _discard(slug: str, ds) -> Response:
     return redirect(url_for("publish.index"), code=303)
 
 
-@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, detach, recheck, discard):action>",
-          methods=["POST"])
+@bp.route("/publish/<slug>/<any(publish, withdraw, restore, override, 'revoke-override', detach, recheck, "
+          "discard):action>", methods=["POST"])
 @login_required_page
 def change_state(slug: str, action: str):
     _user, ds = _editable(slug)
@@ -809,6 +809,17 @@ def change_state(slug: str, action: str):
                                   override={"reason": form.get("reason") or ""}), 422
             if pending:
                 action = "override-pending"
+        elif action == "revoke-override":
+            try:
+                if gate.revoke_override(actor, ds, form.get("reason", "")).get("pending"):
+                    action = "revoke-override-pending"
+            except ServiceError as exc:  # a reason too short: said beside it, what was typed kept
+                if exc.status == 403 or (exc.detail or {}).get("field") != "reason":
+                    raise
+                db_session().rollback()
+                _user, ds = _editable(slug)
+                return _edit_page(ds, errors={"revoke-override-reason": _refusal_text(exc)},
+                                  revoke={"reason": form.get("reason") or ""}), 422
         else:
             (datasets.publish if action == "publish" else datasets.restore)(actor, ds)
     except ServiceError as exc:
@@ -821,6 +832,9 @@ def change_state(slug: str, action: str):
                 "override": _("Override recorded in the audit log: the dataset can now be published."),
                 "override-pending": _("Override requested and recorded in the audit log: a second admin of the "
                                       "publisher must confirm it before the files can be published."),
+                "revoke-override": _("Override revoked and recorded in the audit log: the files with personal data "
+                                     "are withheld from the public again."),
+                "revoke-override-pending": _("Override request withdrawn and recorded in the audit log."),
                 "detach": _("Detached: the harvest source no longer updates this dataset; you can edit it.")}
     flash(messages[action], "success")
     return redirect(url_for("publish.edit", slug=ds.slug), code=303)

@@ -322,6 +322,22 @@ def dataset_pii_override(slug: str):
     return jsonify(_publish_doc(ds))
 
 
+@api.endpoint("/datasets/<slug>/pii-override/revoke", summary=N_("Revoke the override that lets files with personal "
+              "data out, saying why"), response="PublishResult", tag="publishing", methods=("POST",),
+              body={"application/json": "Reason"}, errors=WRITE_ERRORS, auth=True,
+              description=N_("Admins of the publisher and sysadmins only (editors get 403), as for giving one. The "
+                          "files it covered are withheld from the public (or masked) again from the next request "
+                          "on, and publishing is blocked again while they hold personal data; an override waiting "
+                          "for its second admin is withdrawn too. The reason is kept on the dataset and in the "
+                          "audit log; none to revoke: 409 'no-override'."))
+def dataset_pii_override_revoke(slug: str):
+    user, ds = _editable(slug)
+    data = _body()
+    with _acting(user) as actor:
+        gate.revoke_override(actor, ds, str(data.get("reason") or ""))
+    return jsonify(_publish_doc(ds))
+
+
 @api.endpoint("/datasets/<slug>/detach", summary=N_("Detach a harvested dataset from its source"),
               response="PublishResult", tag="publishing", methods=("POST",), errors=(401, 403, 404, 409),
               auth=True, description=N_("Admins of the publisher and sysadmins only. The source stops updating "
