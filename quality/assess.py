@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 #: 1.8: the text of a PDF is scanned for personal data (a file, a ZIP member, what a GZIP holds:
 #: quality/tabular/whole.py `_pdf`), its findings naming the pages; pages without text are said (pdf-no-text), a PDF
 #: that cannot be opened or read to its end too (pdf-not-read), and withholds the file (quality/rules/pii_file.py).
+#: Also in 1.8: any other part the scan could not read to its end is said to its publisher (part-not-read).
 RULESET_VERSION = "1.8"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that

@@ -14,7 +14,9 @@ what could not be checked, and are not personal data found (they neither block p
 are harmless notices, and withholding every scanned PDF of a portal would say nothing of the ones that are not), the
 publisher is told to look at them; ``pdf-not-read`` (warning) of a PDF that could not be opened or read to its end
 (a password, damage, the scan's bounds): the doors withhold it as any part the scan could not read (``unscanned``),
-and the finding tells its publisher why.
+and the finding tells its publisher why. ``part-not-read`` (warning) says the same of any other part the scan could
+not read to its end (archives nested too deep, an encrypted or damaged member, more than it unpacks): the file is
+withheld for it, and without the finding its publisher saw a 451 and no reason.
 """
 
 from __future__ import annotations
@@ -38,7 +40,20 @@ TYPES = (
         "请发布门户能够打开和读取的副本：不设密码，由原始文档重新导出。在此之前，该文件不向公众提供。",
         message_en="{located} could not be read for personal data ({why}), so the file is not served to the public.",
         message_zh="{located}无法读取以检查个人信息（{why}），因此该文件不向公众提供。"),
+    FindingType("part-not-read", "warning", "File could not be checked for personal data to its end",
+        "文件无法完整检查个人信息",
+        "Publish the files themselves, or one ZIP of them without passwords and without archives inside archives, "
+        "each within the portal's size bounds. Until then the file is not served to the public.",
+        "请直接发布这些文件，或将它们放入一个不设密码、不再嵌套压缩包的 ZIP 中发布，且每个文件不超过门户的大小上限。"
+        "在此之前，该文件不向公众提供。",
+        message_en="{located} could not be read to its end for personal data (archives nested too deep, an "
+                   "encrypted or damaged member, or more than the check unpacks), so the file is not served to the "
+                   "public.",
+        message_zh="{located}无法完整读取以检查个人信息（压缩包嵌套过深、成员加密或损坏，或解压后超出检查的上限），"
+                   "因此该文件不向公众提供。"),
 )
+#: As quality.tabular.whole names a part it could not read to its end (UNSCANNED; that module loads numpy).
+UNSCANNED = "unscanned"
 #: Page ranges a finding names at most (a 3,000-page scan of alternating pages would list 1,500).
 _RANGES = 20
 
@@ -92,6 +107,10 @@ def check(whole: dict | None, columns: dict[str, dict[str, int]] | None, fmt: st
                                         within=FILE if part == WHOLE else kind_of_part,
                                         beside_table=columns is not None, table_part=part == whole.get("table"),
                                         **_pages(pages.get(kind)), count=count))
+    for part, kinds in sorted((whole.get("parts") or {}).items()):
+        if UNSCANNED in kinds and part not in pdf:  # a PDF's own finding says why it was not read (pdf-not-read)
+            out.append(make_finding("part-not-read", distribution=d, part=part,
+                                    within=FILE if part == WHOLE else kind_of_part))
     for part, note in sorted(pdf.items()):
         where = {"part": part, "within": FILE if part == WHOLE else kind_of_part}
         if note.get("unread"):

@@ -87,3 +87,14 @@ def test_what_the_scan_could_not_read_is_not_served_as_clean(app, client, upload
     # the publisher's own editor gets each file as it was sent (the search for leaks finds them there)
     for path in uploaded["paths"].values():
         assert IDS[0] in _text(client.get(path, headers=uploaded["own"]).get_data())
+
+
+def test_the_publisher_is_told_why_a_file_the_scan_could_not_read_is_withheld(client, uploaded):
+    """The files above were withheld (451) with no finding: the publisher saw its file refused and no reason, and
+    nothing on the dashboards counted it. Each part the scan could not read is a warning now, in both languages."""
+    for lang, said in (("en", "could not be read to its end for personal data"), ("zh", "无法完整读取以检查个人信息")):
+        doc = client.get(f"/api/v1/datasets/hotline/quality?lang={lang}", headers=uploaded["own"]).get_json()
+        found = [f for f in doc["findings"] if f["type"] == "part-not-read"]
+        urls = {d["id"]: d["url"] for d in doc["distributions"]}
+        assert {urls[f["distribution"]].rsplit("/", 1)[-1] for f in found} == {"deep.zip", "big.csv.gz"}, found
+        assert all(said in f["message"] and f["severity"] == "warning" for f in found), found
