@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 #: version 2 said nothing of it; 4 reads numbers typed in full-width digits and ID numbers grouped 6-8-4
 #: (quality.pii `_plain`), in any format; 5 reads the text of a PDF (a file, a ZIP member, what a GZIP holds), where
 #: version 4 said nothing of one, and keeps the pages of each PDF part (``pdf``: where each kind was found, the pages
-#: without text, why one was not read to its end). A scan kept by an older version is made again.
-SCAN_VERSION = 5
+#: without text, why one was not read to its end); 6 says a ZIP no reader opens (cut off, no central directory) could
+#: not be read, where 5 said it held nothing. A scan kept by an older version is made again.
+SCAN_VERSION = 6
 
 
 def path_of(root: Path | str, sha256: str) -> Path:

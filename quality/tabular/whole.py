@@ -370,7 +370,9 @@ def _zip(path: str, prefix: str, depth: int, pdf: dict[str, dict]) -> dict[str, 
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        return {}
+        # a ZIP no reader opens (no central directory, cut off): its local entries may still be unpacked by tools
+        # that read them in turn, so it is not said to hold nothing, as a broken member is not
+        return _unscanned(prefix)
     out: dict[str, dict[str, int]] = {}
     with zf, tempfile.TemporaryDirectory(prefix="whole-") as tmp:
         infos = [i for i in zf.infolist() if not i.is_dir()]

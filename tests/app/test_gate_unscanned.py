@@ -36,6 +36,8 @@ def _past_the_bound() -> bytes:
 
 
 FILES = {"deep.zip": _nested(4),
+         # a ZIP cut before its central directory: no reader opens it, but its local entries unpack in turn
+         "cut.zip": zip_bytes(("hotline.csv", PII_CSV * 20))[:-60],
          "gzipped-member.zip": zip_bytes(("a.csv", CLEAN_CSV), ("b.csv.gz", gzip.compress(PII_CSV)))}
 
 
@@ -67,14 +69,15 @@ def uploaded(app, client, local_server):
         "publisher": "agency-a", "name": "hotline", "title": "Hotline", "license": "CC-BY-4.0",
         "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
     assert made.status_code == 201, made.get_json()
-    paths = {}
+    paths, bodies = {}, {}
     for name, data in {**FILES, "big.csv.gz": _past_the_bound()}.items():
+        bodies[name] = data
         up = client.post("/api/v1/datasets/hotline/distributions", headers=own,
                          data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
         assert up.status_code == 201, up.get_json()
         dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
         paths[name] = dist["url"][dist["url"].index("/uploads/"):]
-    return {"paths": paths, "own": own}
+    return {"paths": paths, "own": own, "bodies": bodies}
 
 
 def test_what_the_scan_could_not_read_is_not_served_as_clean(app, client, uploaded):
@@ -85,8 +88,10 @@ def test_what_the_scan_could_not_read_is_not_served_as_clean(app, client, upload
             assert resp.status_code == 451 and resp.headers["X-Data-Gate"] == "withhold", (policy, name)
             assert leaked(_text(resp.get_data())) == []
     # the publisher's own editor gets each file as it was sent (the search for leaks finds them there)
-    for path in uploaded["paths"].values():
-        assert IDS[0] in _text(client.get(path, headers=uploaded["own"]).get_data())
+    for name, path in uploaded["paths"].items():
+        assert client.get(path, headers=uploaded["own"]).get_data() == uploaded["bodies"][name]
+        if name != "cut.zip":  # which no reader opens
+            assert IDS[0] in _text(uploaded["bodies"][name])
 
 
 def test_the_publisher_is_told_why_a_file_the_scan_could_not_read_is_withheld(client, uploaded):
@@ -96,5 +101,6 @@ def test_the_publisher_is_told_why_a_file_the_scan_could_not_read_is_withheld(cl
         doc = client.get(f"/api/v1/datasets/hotline/quality?lang={lang}", headers=uploaded["own"]).get_json()
         found = [f for f in doc["findings"] if f["type"] == "part-not-read"]
         urls = {d["id"]: d["url"] for d in doc["distributions"]}
-        assert {urls[f["distribution"]].rsplit("/", 1)[-1] for f in found} == {"deep.zip", "big.csv.gz"}, found
+        assert {urls[f["distribution"]].rsplit("/", 1)[-1] for f in found} == {"deep.zip", "cut.zip", "big.csv.gz"}, \
+            found
         assert all(said in f["message"] and f["severity"] == "warning" for f in found), found
