@@ -16,7 +16,7 @@ CODES = frozenset({
     "too-large", "empty", "html-not-data", "zip-bomb", "xml-entities", "program", "not-data",
     # a change refused by the dataset's state or the gate
     "harvested", "pii-blocked", "second-admin-required", "no-distributions", "duplicate-file", "not-draft",
-    "in-series", "is-series", "no-fragments",
+    "in-series", "is-series", "no-fragments", "no-override",
     # people and sources
     "bad-role", "not-a-member", "last-admin", "source-has-datasets",
 })
