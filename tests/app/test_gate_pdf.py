@@ -8,20 +8,16 @@ ZIP is read as a member. Real PDFs made byte by byte, real uploads through /api/
 
 from __future__ import annotations
 
-import io
 import json
 import time
 
 import pytest
-from sqlalchemy import select
 
-from app.services import accounts
-from catalog_schema.models import User
 from quality.tabular import whole
 from quality.tabular.whole import scan_whole
-from tests.support.accounts import make_user
 from tests.support.pdfs import NOTICE, RECIPIENTS, encrypted, flate_bomb, nested_bomb, page_bomb, pdf_bytes
 from tests.support.personal import CLEAN_CSV, IDS, leaked, zip_bytes
+from tests.support.published import download_path, published, upload
 from tests.support.publishing import build_world
 
 LIST = pdf_bytes(NOTICE, RECIPIENTS)  # the ID and mobile numbers are on page 2
@@ -93,33 +89,12 @@ def test_a_pdf_read_past_its_time_is_not_said_clean(tmp_path, monkeypatch):
     assert _scan(tmp_path, "two.pdf", SCANNED)["pdf"]["*"]["unread"] == "bound"
 
 
-def _token(app, email: str) -> str:
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name="pdf")
-        s.commit()
-    return token
-
-
-def _upload(client, headers: dict, slug: str, data: bytes, name: str) -> str:
-    up = client.post(f"/api/v1/datasets/{slug}/distributions", headers=headers, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(data), name)})
-    assert up.status_code == 201, up.get_json()
-    dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
-    return dist["url"][dist["url"].index("/uploads/"):]
-
-
 @pytest.fixture
 def uploaded(app, client, local_server):
     """A published dataset of agency A with every PDF above uploaded to it: {file name: download path}."""
-    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
-    make_user(app, "editor@a.example", editor_of="agency-a")
-    own = {"Authorization": _token(app, "editor@a.example")}
-    made = client.post("/api/v1/datasets", headers=own, json={
-        "publisher": "agency-a", "name": "subsidies", "title": "Subsidies", "license": "CC-BY-4.0",
-        "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
-    assert made.status_code == 201, made.get_json()
+    own = published(app, client, local_server, "subsidies", "Subsidies")
     files = {**HIDDEN, **UNREAD, **SERVED}
-    paths = {name: _upload(client, own, "subsidies", data, name) for name, data in files.items()}
+    paths = {name: download_path(upload(client, own, "subsidies", data, name)) for name, data in files.items()}
     return {"paths": paths, "own": own}
 
 
@@ -184,10 +159,10 @@ def world(snapshot, app):
 def test_a_pdf_of_id_numbers_blocks_publishing_and_a_scan_does_not(client, world):
     editor = {"Authorization": world.tokens["editor_a"]}
     slug = world.draft_a
-    path = _upload(client, editor, slug, SCANNED, "scanned.pdf")
+    path = download_path(upload(client, editor, slug, SCANNED, "scanned.pdf"))
     check = client.get(f"/api/v1/datasets/{slug}/check", headers=editor).get_json()
     assert check["can_publish"] is True and "pii" not in check["blocked_by"]
-    _upload(client, editor, slug, LIST, "list.pdf")
+    upload(client, editor, slug, LIST, "list.pdf")
     check = client.get(f"/api/v1/datasets/{slug}/check?lang=zh", headers=editor).get_json()
     assert check["blocked_by"] == ["pii"] and check["can_publish"] is False
     assert "该文件（第 2 页）含有 12 个有效的居民身份证号码。" in [f["message"] for f in check["pii"]]

@@ -11,13 +11,10 @@ import io
 import zlib
 
 import pytest
-from sqlalchemy import select
 
-from app.services import accounts
-from catalog_schema.models import User
 from plumbing.bombs import BOMB_MIN_BYTES
-from tests.support.accounts import make_user
 from tests.support.personal import CLEAN_CSV, IDS, PII_CSV, leaked, zip_bytes
+from tests.support.published import download_path, published, upload
 
 
 def _nested(depth: int) -> bytes:
@@ -41,13 +38,6 @@ FILES = {"deep.zip": _nested(4),
          "gzipped-member.zip": zip_bytes(("a.csv", CLEAN_CSV), ("b.csv.gz", gzip.compress(PII_CSV)))}
 
 
-def _token(app, email: str) -> str:
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name="unscanned")
-        s.commit()
-    return token
-
-
 def _text(data: bytes, depth: int = 0) -> str:
     """A body as text: a ZIP's members and a GZIP's content unpacked (the first megabyte of each)."""
     if data[:2] == b"\x1f\x8b":
@@ -62,21 +52,9 @@ def _text(data: bytes, depth: int = 0) -> str:
 
 @pytest.fixture
 def uploaded(app, client, local_server):
-    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
-    make_user(app, "editor@a.example", editor_of="agency-a")
-    own = {"Authorization": _token(app, "editor@a.example")}
-    made = client.post("/api/v1/datasets", headers=own, json={
-        "publisher": "agency-a", "name": "hotline", "title": "Hotline", "license": "CC-BY-4.0",
-        "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
-    assert made.status_code == 201, made.get_json()
-    paths, bodies = {}, {}
-    for name, data in {**FILES, "big.csv.gz": _past_the_bound()}.items():
-        bodies[name] = data
-        up = client.post("/api/v1/datasets/hotline/distributions", headers=own,
-                         data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
-        assert up.status_code == 201, up.get_json()
-        dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
-        paths[name] = dist["url"][dist["url"].index("/uploads/"):]
+    own = published(app, client, local_server, "hotline", "Hotline")
+    bodies = {**FILES, "big.csv.gz": _past_the_bound()}
+    paths = {name: download_path(upload(client, own, "hotline", data, name)) for name, data in bodies.items()}
     return {"paths": paths, "own": own, "bodies": bodies}
 
 

@@ -11,11 +11,11 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from app.services import accounts
-from catalog_schema.models import Dataset, DistributionVersion, User
+from catalog_schema.models import Dataset, DistributionVersion
 from quality.tabular.whole import scan_file
-from tests.support.accounts import make_user
+from tests.support.accounts import make_user, token_headers
 from tests.support.personal import CLEAN_CSV, HEADER, IDS, PII_CSV, ROWS, leaked, xlsx_bytes, zip_bytes
+from tests.support.published import download_path, published, upload
 
 
 def _text(data: bytes) -> str:
@@ -36,32 +36,14 @@ CLEAN = {"clean.xlsx": xlsx_bytes(("人口", COUNTIES), ("说明", [["字段", "
          "clean.csv": CLEAN_CSV + "东港区,98000\r\n".encode()}
 
 
-def _token(app, email: str) -> str:
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name="whole")
-        s.commit()
-    return token
-
-
 @pytest.fixture
 def uploaded(app, client, local_server):
     """A published dataset of agency A with every file above uploaded to it: {file name: download path}."""
-    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
-    make_user(app, "editor@a.example", editor_of="agency-a")
+    own = published(app, client, local_server, "hotline", "Hotline")
     make_user(app, "editor@b.example", editor_of="agency-b")
-    own = {"Authorization": _token(app, "editor@a.example")}
-    made = client.post("/api/v1/datasets", headers=own, json={
-        "publisher": "agency-a", "name": "hotline", "title": "Hotline", "license": "CC-BY-4.0",
-        "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
-    assert made.status_code == 201, made.get_json()
-    paths = {}
-    for name, data in {**HIDDEN, **CLEAN}.items():
-        up = client.post("/api/v1/datasets/hotline/distributions", headers=own,
-                         data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
-        assert up.status_code == 201, up.get_json()
-        dist = next(d for d in up.get_json()["distributions"] if d["upload"] and d["url"].endswith("/" + name))
-        paths[name] = dist["url"][dist["url"].index("/uploads/"):]
-    return {"paths": paths, "own": own, "other": {"Authorization": _token(app, "editor@b.example")}}
+    paths = {name: download_path(upload(client, own, "hotline", data, name))
+             for name, data in {**HIDDEN, **CLEAN}.items()}
+    return {"paths": paths, "own": own, "other": token_headers(app, "editor@b.example")}
 
 
 @pytest.mark.parametrize("name", list(HIDDEN))

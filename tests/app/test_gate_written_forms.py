@@ -6,16 +6,11 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from sqlalchemy import select
 
-from app.services import accounts
-from catalog_schema.models import User
 from quality import pii
-from tests.support.accounts import make_user
-from tests.support.personal import CLEAN_CSV, IDS, PHONES, csv_bytes
+from tests.support.personal import IDS, PHONES, csv_bytes
+from tests.support.published import download_path, published, upload
 
 FULL_WIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789X"}
 
@@ -49,21 +44,9 @@ def _leaked(text: str) -> list[str]:
 
 @pytest.fixture
 def uploaded(app, client, local_server):
-    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
-    make_user(app, "editor@a.example", editor_of="agency-a")
-    with app.extensions["opendata"]["sessionmaker"]() as s:
-        own = {"Authorization": accounts.create_token(s, s.scalar(select(User).where(User.email == "editor@a.example")),
-                                                      name="forms")}
-        s.commit()
-    made = client.post("/api/v1/datasets", headers=own, json={
-        "publisher": "agency-a", "name": "hotline", "title": "Hotline", "license": "CC-BY-4.0",
-        "distributions": [{"url": local_server.url("/clean.csv"), "format": "CSV"}], "publish": True})
-    assert made.status_code == 201, made.get_json()
-    up = client.post("/api/v1/datasets/hotline/distributions", headers=own,
-                     data={"file": (io.BytesIO(TABLE), "forms.csv")}, content_type="multipart/form-data")
-    assert up.status_code == 201, up.get_json()
-    dist = next(d for d in up.get_json()["distributions"] if d["upload"])
-    return {"id": dist["id"], "upload": dist["url"][dist["url"].index("/uploads/"):], "own": own}
+    own = published(app, client, local_server, "hotline", "Hotline")
+    dist = upload(client, own, "hotline", TABLE, "forms.csv")
+    return {"id": dist["id"], "upload": download_path(dist), "own": own}
 
 
 def test_no_door_serves_them(app, client, uploaded):

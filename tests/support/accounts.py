@@ -76,3 +76,15 @@ def acting_as(app, email: str) -> Iterator:
             yield Actor(session, user, "test", runtime=runtime, lang="en"), session
     finally:
         runtime.close()
+
+
+def token_headers(app, email: str, name: str = "tests") -> dict[str, str]:
+    """The `Authorization` header of a new API token of the user `email` (made by `make_user`)."""
+    from sqlalchemy import select
+
+    from catalog_schema.models import User
+
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        token = accounts.create_token(s, s.scalar(select(User).where(User.email == email)), name=name)
+        s.commit()
+    return {"Authorization": token}
