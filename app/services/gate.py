@@ -97,15 +97,11 @@ def override_pii(actor, ds: Dataset, reason: str) -> dict[str, Any]:
     from app.services.check import prepublication_check
 
     session, user = actor.session, actor.user
-    if not access.is_admin_of(session, user, ds.publisher):
-        raise Forbidden(T_("Only an admin of the publisher (or a sysadmin) may override a personal-data block."))
-    access.ensure_not_harvested(ds, user)
-    reason = " ".join(str(reason or "").split())
-    if reason_width(reason) < MIN_REASON_CHARS:
-        raise Invalid(T_("Give the reason for publishing personal data (at least %(min_reason_chars)s letters, or "
-                         "%(min_wide)s Chinese characters).", min_reason_chars=MIN_REASON_CHARS,
-                         min_wide=-(-MIN_REASON_CHARS // 2)),
-                      field="reason")
+    reason = _admins_reason(
+        actor, ds, reason,
+        T_("Only an admin of the publisher (or a sysadmin) may override a personal-data block."),
+        T_("Give the reason for publishing personal data (at least %(min_reason_chars)s letters, or %(min_wide)s "
+           "Chinese characters).", min_reason_chars=MIN_REASON_CHARS, min_wide=-(-MIN_REASON_CHARS // 2)))
     check = prepublication_check(session, ds, **actor.check_kwargs())
     found = pii_findings(check["assessment"])
     if not found:
@@ -147,6 +143,19 @@ def revocation(ds: Dataset) -> dict | None:
     return ((ds.extras or {}).get("publishing") or {}).get("pii_override_revoked")
 
 
+def _admins_reason(actor, ds: Dataset, reason: str, not_admin, too_short) -> str:
+    """The rule giving and revoking an override share: an admin of the publisher (or a sysadmin; else `not_admin`,
+    403), a dataset not harvested, a reason of at least MIN_REASON_CHARS (else `too_short`, 422 on `reason`).
+    Returns the reason, its white space made single."""
+    if not access.is_admin_of(actor.session, actor.user, ds.publisher):
+        raise Forbidden(not_admin)
+    access.ensure_not_harvested(ds, actor.user)
+    reason = " ".join(str(reason or "").split())
+    if reason_width(reason) < MIN_REASON_CHARS:
+        raise Invalid(too_short, field="reason")
+    return reason
+
+
 @service
 def revoke_override(actor, ds: Dataset, reason: str) -> dict[str, Any]:
     """An admin of the publisher (or a sysadmin), who may give an override, takes one back, saying why: the files it
@@ -157,16 +166,12 @@ def revoke_override(actor, ds: Dataset, reason: str) -> dict[str, Any]:
     # app.services.datasets imports this module
     from app.services.datasets import finish
 
-    session, user = actor.session, actor.user
-    if not access.is_admin_of(session, user, ds.publisher):
-        raise Forbidden(T_("Only an admin of the publisher (or a sysadmin) may revoke a personal-data override."))
-    access.ensure_not_harvested(ds, user)
-    reason = " ".join(str(reason or "").split())
-    if reason_width(reason) < MIN_REASON_CHARS:
-        raise Invalid(T_("Give the reason for revoking the override (at least %(min_reason_chars)s letters, or "
-                         "%(min_wide)s Chinese characters).", min_reason_chars=MIN_REASON_CHARS,
-                         min_wide=-(-MIN_REASON_CHARS // 2)),
-                      field="reason")
+    user = actor.user
+    reason = _admins_reason(
+        actor, ds, reason,
+        T_("Only an admin of the publisher (or a sysadmin) may revoke a personal-data override."),
+        T_("Give the reason for revoking the override (at least %(min_reason_chars)s letters, or %(min_wide)s "
+           "Chinese characters).", min_reason_chars=MIN_REASON_CHARS, min_wide=-(-MIN_REASON_CHARS // 2)))
     publishing = dict((ds.extras or {}).get("publishing") or {})
     given, pending = publishing.get("pii_override"), publishing.get("pii_override_pending")
     if not given and not pending:
