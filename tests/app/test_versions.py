@@ -30,20 +30,28 @@ def _replace(app, slug: str, dist_id: str, data: bytes) -> None:
         runtime.close()
 
 
-def test_versions_are_kept_compared_and_served_through_the_gate(app, client):
+def _published_districts(app) -> tuple[str, str, str]:
+    """Agency A's editor publishes "districts" with V1 uploaded: (its distribution's id, the copy's sha256, the
+    editor's API token)."""
     make_user(app, "editor@a.example", editor_of="agency-a")
     factory = app.extensions["opendata"]["sessionmaker"]
     runtime = Runtime(factory, app.config["OPENDATA"])
-    with factory() as s:
-        user = s.query(User).filter_by(email="editor@a.example").one()
-        actor = Actor(s, user, "test", runtime=runtime, lang="en")
-        ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
-        dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
-        datasets.publish(actor, ds)
-        dist_id, first = dist.id, dist.archive_hash
-        token = accounts.create_token(s, user)
-        s.commit()
-    runtime.close()
+    try:
+        with factory() as s:
+            user = s.query(User).filter_by(email="editor@a.example").one()
+            actor = Actor(s, user, "test", runtime=runtime, lang="en")
+            ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
+            dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
+            datasets.publish(actor, ds)
+            found = dist.id, dist.archive_hash, accounts.create_token(s, user)
+            s.commit()
+    finally:
+        runtime.close()
+    return found
+
+
+def test_versions_are_kept_compared_and_served_through_the_gate(app, client):
+    dist_id, first, token = _published_districts(app)
     url = f"/api/v1/datasets/districts/distributions/{dist_id}/versions"
     listed = client.get(url).get_json()["versions"]
     assert [(v["sha256"], v["current"], v["change"]) for v in listed] == [(first, True, None)]
@@ -202,19 +210,8 @@ def test_a_failed_comparisons_reason_quotes_no_personal_data_to_the_public(app, 
     from catalog_schema.models import DistributionVersion
     from tests.support.personal import IDS, PHONES
 
-    make_user(app, "editor@a.example", editor_of="agency-a")
     factory = app.extensions["opendata"]["sessionmaker"]
-    runtime = Runtime(factory, app.config["OPENDATA"])
-    with factory() as s:
-        user = s.query(User).filter_by(email="editor@a.example").one()
-        actor = Actor(s, user, "test", runtime=runtime, lang="en")
-        ds = datasets.create(actor, "agency-a", {"title": "Districts", "license": "CC-BY-4.0"}, slug="districts")
-        dist = distributions.add_upload(actor, ds, io.BytesIO(V1), "districts.csv")
-        datasets.publish(actor, ds)
-        dist_id = dist.id
-        token = accounts.create_token(s, user)
-        s.commit()
-    runtime.close()
+    dist_id, _, token = _published_districts(app)
     _replace(app, "districts", dist_id, V2)
     reason = f"CSV parse error: Expected 3 columns, got 4: 'GD0001,{IDS[1]},{PHONES[1]},x'"
     with factory() as s:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.walks import fill_every_scored_field
-from tests.support.portals import new_dataset, upload
+from tests.support.portals import new_dataset, signed_in_page, upload
 from tests.support.publishing import CLEAN_CSV, PII_CSV
 from tests.support.smtp import SmtpServer
 from tests.support.wsgiserver import ServedApp
@@ -52,17 +52,6 @@ def _flat(page, where: str) -> None:
     assert over <= 0, f"{where} scrolls sideways by {over} px"
 
 
-def _sign_in(context, email: str, password: str, lang: str):
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"/login?lang={lang}")
-    page.fill("#login-email", email)
-    page.fill("#login-password", password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url("**/account")
-    return page
-
-
 @pytest.mark.parametrize(("lang", "size"), [("zh_CN", "phone"), ("en", "laptop")])
 def test_from_invitation_to_405_points_an_override_and_the_weekly_report(browser, journey_portal, lang, size):
     from tests.support.accounts import PASSWORD
@@ -74,7 +63,7 @@ def test_from_invitation_to_405_points_an_override_and_the_weekly_report(browser
     director_ctx, clerk_ctx, deputy_ctx = contexts
     try:
         # 1. the director invites the clerk; the clerk follows the e-mail's link and chooses a password
-        director = _sign_in(director_ctx, "director@stats.example.gov", PASSWORD, lang)
+        director = signed_in_page(director_ctx, "director@stats.example.gov", PASSWORD, f"?lang={lang}")
         director.fill("#invite-email", "clerk@stats.example.gov")
         director.select_option("#invite-role", "editor")
         director.click("#invite-form button[type=submit]")
@@ -117,7 +106,7 @@ def test_from_invitation_to_405_points_an_override_and_the_weekly_report(browser
         director.wait_for_selector("#pii-override-pending")
         assert director.locator("#override-form").count() == 0  # no confirming one's own request
         assert director.locator("#publish-button").is_disabled()
-        deputy = _sign_in(deputy_ctx, "deputy@stats.example.gov", PASSWORD, lang)
+        deputy = signed_in_page(deputy_ctx, "deputy@stats.example.gov", PASSWORD, f"?lang={lang}")
         deputy.goto(f"/publish/hotline-calls?lang={lang}")
         deputy.fill("#override-reason", "Checked with the data protection officer.")
         deputy.click("#override-form button[type=submit]")

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.support.portals import signed_in_page
+from tests.support.publishing import PASSWORD
 from tests.support.wsgiserver import ServedApp
 
 SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
@@ -67,19 +69,6 @@ def revoke_portal(tmp_path):
     application.extensions["opendata"]["engine"].dispose()
 
 
-def _sign_in(context, email: str, query: str):
-    from tests.support.publishing import PASSWORD
-
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/login" + query)
-    page.fill("#login-email", email)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url("**/account")
-    return page
-
-
 def _fits(page, size: str, where: str) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= SIZES[size]["width"], (where, width)
@@ -95,7 +84,7 @@ def test_an_admin_revokes_an_override_and_the_pages_say_it(browser, revoke_porta
     context = browser.new_context(base_url=base, viewport=SIZES[size])
     errors: list[str] = []
     try:
-        page = _sign_in(context, world.emails["admin_a"], query)
+        page = signed_in_page(context, world.emails["admin_a"], PASSWORD, query)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         edit = f"/publish/{world.draft_a}"

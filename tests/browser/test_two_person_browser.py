@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.support.portals import signed_in_page
+from tests.support.publishing import PASSWORD
 from tests.support.wsgiserver import ServedApp
 
 SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
@@ -18,7 +20,7 @@ def rule_portal(tmp_path):
     from app import create_app
     from catalog_schema.db import upgrade
     from catalog_schema.models import Publisher
-    from tests.support.publishing import PASSWORD, build_world
+    from tests.support.publishing import build_world
 
     url = f"sqlite:///{tmp_path / 'catalog.db'}"
     upgrade(url)
@@ -43,19 +45,6 @@ def rule_portal(tmp_path):
     application.extensions["opendata"]["engine"].dispose()
 
 
-def _sign_in(context, email: str, query: str):
-    from tests.support.publishing import PASSWORD
-
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto("/login" + query)
-    page.fill("#login-email", email)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url("**/account")
-    return page
-
-
 # The journey test (test_agency_journey.py) walks zh on a phone and en on a laptop; this walks the other two.
 @pytest.mark.parametrize(("lang", "size"), [("en", "phone"), ("zh", "laptop")])
 def test_an_override_needs_a_second_admin(browser, rule_portal, lang, size):
@@ -67,7 +56,7 @@ def test_an_override_needs_a_second_admin(browser, rule_portal, lang, size):
     first = browser.new_context(base_url=base, viewport=SIZES[size])
     second = browser.new_context(base_url=base, viewport=SIZES[size])
     try:
-        page = _sign_in(first, world.emails["admin_a"], query)
+        page = signed_in_page(first, world.emails["admin_a"], PASSWORD, query)
         edit = f"/publish/{world.draft_a}"
         page.goto(edit)
         page.set_input_files("#upload-file", str(PII_CSV))
@@ -83,7 +72,7 @@ def test_an_override_needs_a_second_admin(browser, rule_portal, lang, size):
         with factory() as s:
             assert s.scalar(select(Dataset.state).where(Dataset.slug == world.draft_a)) == "draft"
 
-        other = _sign_in(second, "second.admin@example.gov", query)
+        other = signed_in_page(second, "second.admin@example.gov", PASSWORD, query)
         other.goto(edit)
         assert "hotline lines" in other.locator("#pii-override-pending").inner_text()
         other.fill("#override-reason", "Checked with the data protection officer.")

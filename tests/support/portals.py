@@ -65,3 +65,16 @@ def upload(page, path: Path | str, title: str | None = None) -> None:
         page.fill("#upload-title", title)
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("#distributions li[id^=dist-]")
+
+
+def signed_in_page(context, email: str, password: str, query: str = ""):
+    """A new page of the browser `context` signed in as `email` through the sign-in form (`query`: the page's
+    "?lang=..."), on the account page."""
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto("/login" + query)
+    page.fill("#login-email", email)
+    page.fill("#login-password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/account")
+    return page
