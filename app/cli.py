@@ -112,6 +112,9 @@ def main(ctx: click.Context) -> None:
 @main.command("settings", help=N_("List every setting with its environment variable, current value and help."))
 def show_settings() -> None:
     values = settings_mod.load()
+    read = settings_mod.instance_file(values["INSTANCE_DIR"])
+    if read.exists():  # the demo's catalog allows its own loopback files: said, not hidden in a file
+        click.echo(_("# read from the environment, then from %(path)s", path=str(read)))
     for s in settings_mod.SETTINGS:
         click.echo(f"{s.env}={_shown(s, values[s.name])}\n    {gettext(s.help)}")  # the help in the command's language
 

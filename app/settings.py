@@ -386,9 +386,61 @@ BY_NAME = {s.name: s for s in SETTINGS}
 BY_ENV = {s.env: s for s in SETTINGS}
 
 
+#: The instance folder's own settings (`<INSTANCE_DIR>/settings.env`): `OPENDATA_NAME=value` lines, read under the
+#: environment (a variable set there wins) by every process that reads its settings from the environment: the
+#: commands, the web server, the workers and the scheduler. `opendata demo` writes the settings its catalog needs
+#: there (its files on 127.0.0.1 allowed, its site URL), so a command run later against the demo's catalog checks its
+#: links as the demo did; a catalog whose folder has no such file reads the environment alone.
+INSTANCE_FILE = "settings.env"
+
+
+def instance_file(instance_dir: str | os.PathLike) -> Path:
+    return Path(instance_dir).absolute() / INSTANCE_FILE
+
+
+def instance_settings(instance_dir: str | os.PathLike) -> dict[str, str]:
+    """The variables `<instance_dir>/settings.env` sets (none when there is no such file). A line that sets no
+    setting (a typo, OPENDATA_INSTANCE_DIR, which names the folder the file is in) is refused, naming the line."""
+    path = instance_file(instance_dir)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    out: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or name not in BY_ENV or name == PREFIX + "INSTANCE_DIR":
+            raise ValueError(T_("%(path)s, line %(line)s: not a setting: %(text)s", path=str(path), line=number,
+                                text=repr(line[:80])))
+        out[name] = value.strip()
+    return out
+
+
+def write_instance_settings(instance_dir: str | os.PathLike, values: dict[str, str], note: str) -> Path:
+    """Set `values` (variables) in `<instance_dir>/settings.env`, keeping the file's other lines; `note`: the comment
+    that says who wrote them."""
+    path = instance_file(instance_dir)
+    kept = []
+    if path.exists():
+        for line in path.read_text("utf-8").splitlines():
+            name = line.partition("=")[0].strip()
+            if name not in values and line.strip() != f"# {note}":
+                kept.append(line)
+    lines = [*kept, f"# {note}", *(f"{name}={value}" for name, value in values.items())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
 def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """All settings as a dict keyed by name, from the environment (or `environ`)."""
-    environ = os.environ if environ is None else environ
+    """All settings as a dict keyed by name, from the process's environment over its instance folder's
+    `settings.env` (INSTANCE_FILE), or from `environ` alone when one is given (the whole environment)."""
+    if environ is None:
+        environ = {**instance_settings(_instance()), **os.environ}
     values: dict[str, Any] = {}
     for s in SETTINGS:
         raw = environ.get(s.env)

@@ -31,7 +31,8 @@ def register(main: click.Group) -> None:
         from app.jobs import Runtime
         from catalog_schema.db import upgrade
 
-        # The demo's department servers live on loopback: allow it here, and only here.
+        # The demo's department servers live on loopback: allow it for this catalog (below: its instance folder's
+        # settings.env), never for another one.
         os.environ.setdefault("OPENDATA_ALLOW_HOSTS", "127.0.0.1")
         # Links, RDF URIs and CKAN's site_url name the port the demo serves on, unless a SITE_URL is set.
         os.environ.setdefault("OPENDATA_SITE_URL", f"http://127.0.0.1:{port}")
@@ -45,6 +46,13 @@ def register(main: click.Group) -> None:
             can_listen("127.0.0.1", port)
         click.echo(_("site URL (page links, RDF URIs, CKAN site_url): %(url)s", url=values["SITE_URL"]))
         upgrade(values["DATABASE_URL"])
+        # What the demo set holds for every command run on its catalog afterwards (`opendata assess`, the web page's
+        # "check again", the scheduler's re-checks): read from the instance folder, under the environment. Only the
+        # demo's folder has it; without it a re-check refused the demo's links as local addresses, every one broken.
+        written = settings_mod.write_instance_settings(values["INSTANCE_DIR"], {
+            env: os.environ[env] for env in ("OPENDATA_ALLOW_HOSTS", "OPENDATA_SITE_URL", "OPENDATA_DEMO_FILES_PORT")},
+            "written by `opendata demo`: the demo catalog's files are served on 127.0.0.1")
+        click.echo(_("the demo's settings, which every command on this catalog reads: %(path)s", path=str(written)))
         files = serve_files(SAMPLES / "files", values["DEMO_FILES_PORT"])
         click.echo(_("department files served at %(url)s", url=f"http://127.0.0.1:{values['DEMO_FILES_PORT']}/"))
         rt = Runtime(values)

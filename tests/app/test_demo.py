@@ -373,3 +373,39 @@ def test_the_pages_say_what_they_know_and_not_what_they_do_not(demo_instance):
             assert str(ROOT) not in client.get(url).get_data(as_text=True), url
     finally:
         app.extensions["opendata"]["engine"].dispose()
+
+
+def test_commands_on_the_demo_catalog_reach_its_files_and_another_catalog_still_refuses_loopback(demo_instance,
+                                                                                                 tmp_path):
+    """After `make demo`, `opendata assess --all` without OPENDATA_ALLOW_HOSTS (so the web page's "check again" and
+    the scheduler too) refused every demo link as a local address: every one broken, every star gone, because only the
+    demo's own process allowed 127.0.0.1. The demo's settings are now its catalog's (`<instance>/settings.env`); a
+    catalog built otherwise still refuses loopback. Last in this module: it assesses the shared demo catalog again."""
+    from app.demo import SAMPLES, serve_files
+
+    instance, env, _out = demo_instance
+    assert not any(k in env for k in ("OPENDATA_ALLOW_HOSTS", "OPENDATA_SITE_URL"))  # the user's shell sets neither
+    files = serve_files(SAMPLES / "files", int(env["OPENDATA_DEMO_FILES_PORT"]))  # as `make demo` keeps serving them
+    table = f"http://127.0.0.1:{env['OPENDATA_DEMO_FILES_PORT']}/jh-gov-office/service-statistics.csv"
+    other = {**env, "OPENDATA_INSTANCE_DIR": str(tmp_path / "other")}
+    try:
+        assessed = opendata("--lang", "en", "assess", "--all", env=env)
+        shown = opendata("--lang", "en", "settings", env=env)
+        assert opendata("db", "upgrade", env=other).returncode == 0  # a catalog that is not the demo's
+        here = opendata("--lang", "en", "quality", "file", table, "--json", env=env)
+        there = opendata("--lang", "en", "quality", "file", table, "--json", env=other)
+    finally:
+        files.shutdown()
+        files.server_close()
+    assert assessed.returncode == 0 and "assessed 25 datasets" in assessed.stdout, assessed.stdout + assessed.stderr
+    assert "refused as private or local addresses" not in assessed.stderr
+    engine = make_engine(f"sqlite:///{instance / 'catalog.db'}")
+    with make_sessionmaker(engine)() as session:
+        stars = dict(session.execute(select(Dataset.slug, Dataset.stars)).all())
+    engine.dispose()
+    assert stars == {slug: want["stars"] for slug, want in EXPECTED.items()} | {SERIES: None}
+    assert "OPENDATA_ALLOW_HOSTS=127.0.0.1\n" in shown.stdout and str(instance / "settings.env") in shown.stdout
+    assert here.returncode == 0, here.stderr
+    assert json.loads(here.stdout)["distributions"][0]["check_status"] == "ok", here.stdout
+    assert "loopback" in there.stdout + there.stderr, there.stdout + there.stderr
+    assert not (tmp_path / "other" / "settings.env").exists()

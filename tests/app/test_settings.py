@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,26 @@ def test_the_withdrawal_share_is_a_share_from_0_to_1(raw, said):
         settings.load({"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE": raw})
     assert settings.load({"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE": " 0.25 "})["HARVEST_MAX_WITHDRAW_SHARE"] == 0.25
     assert settings.load({"OPENDATA_HARVEST_MAX_WITHDRAW_SHARE": "1"})["HARVEST_MAX_WITHDRAW_SHARE"] == 1.0
+
+
+def test_the_instance_folders_settings_file_is_read_under_the_environment(tmp_path, monkeypatch):
+    """`opendata demo` writes its catalog's settings in `<instance>/settings.env`; every process that reads the
+    environment reads them too, a variable set in the environment wins, and a line that sets no setting is refused."""
+    for name in [k for k in os.environ if k.startswith("OPENDATA_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OPENDATA_INSTANCE_DIR", str(tmp_path))
+    assert settings.load()["ALLOW_HOSTS"] == []  # no file: the environment alone
+    written = settings.write_instance_settings(tmp_path, {"OPENDATA_ALLOW_HOSTS": "127.0.0.1",
+                                                          "OPENDATA_SITE_URL": "http://127.0.0.1:5077"}, "the demo")
+    settings.write_instance_settings(tmp_path, {"OPENDATA_SITE_URL": "http://127.0.0.1:5080"}, "the demo again")
+    assert written.read_text("utf-8").count("OPENDATA_SITE_URL=") == 1
+    monkeypatch.setenv("OPENDATA_HTTP_RETRIES", "1")
+    values = settings.load()
+    assert (values["ALLOW_HOSTS"], values["SITE_URL"], values["HTTP_RETRIES"]) == (
+        ["127.0.0.1"], "http://127.0.0.1:5080", 1)
+    monkeypatch.setenv("OPENDATA_ALLOW_HOSTS", "")
+    assert settings.load()["ALLOW_HOSTS"] == []  # the environment wins, even empty
+    assert settings.load({"OPENDATA_INSTANCE_DIR": str(tmp_path)})["ALLOW_HOSTS"] == []  # an environment given: alone
+    written.write_text("OPENDATA_ALLOW_HOST=127.0.0.1\n", "utf-8")
+    with pytest.raises(ValueError, match="line 1: not a setting"):
+        settings.load()
