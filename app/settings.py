@@ -404,8 +404,8 @@ def instance_settings(instance_dir: str | os.PathLike) -> dict[str, str]:
     path = instance_file(instance_dir)
     try:
         text = path.read_text("utf-8")
-    except FileNotFoundError:
-        return {}
+    except (FileNotFoundError, NotADirectoryError):  # no such file, or OPENDATA_INSTANCE_DIR names no folder (the
+        return {}  # command that needs the folder says so)
     out: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
