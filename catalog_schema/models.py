@@ -76,6 +76,13 @@ class Publisher(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id", ondelete="SET NULL"))
     extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # what people said of it (app.services.publishers: "title", "description", "homepage", "image_url", "extras"):
+    # no harvest changes these fields again (store.ensure_publisher)
+    edited: Mapped[list[str] | None] = mapped_column(JSONType)
+    # the harvest source whose harvests keep what it says up to date (the first that named it); another source
+    # naming it only fills what is empty, so two sources that name it differently do not take turns. An id without
+    # a foreign key: harvest_sources already refers to publishers, and sources are never removed (only marked deleted)
+    source_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 

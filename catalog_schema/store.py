@@ -153,20 +153,41 @@ def unique_slug(session: Session, model, base: str, exclude_id: Any = None) -> s
         slug = f"{base[:80]}-{n}"
 
 
-def ensure_publisher(session: Session, agent: dict[str, Any] | None) -> Publisher | None:
+def ensure_publisher(session: Session, agent: dict[str, Any] | None,
+                     source_id: int | None = None) -> Publisher | None:
     """The publisher an agent names: found by slug, then URI, then (an agent with no slug) by its name in each of
-    its languages; created when unknown."""
+    its languages; created when unknown. `source_id`: the harvest source whose record names it (None: another door).
+
+    What the agent says of a publisher found is taken by one rule (PUBLISHER_RULE): a field people said
+    (`Publisher.edited`: its admins or a sysadmin, app.services.publishers) is theirs and no source changes it; the
+    source that keeps the publisher (`Publisher.source_id`, the first harvest source that named it) updates what it
+    says of the rest; any other source, or another door, only fills in what is empty. A harvest's change is audited
+    (`publisher.created`, `publisher.harvested`: before and after, the source, the fields people's word kept)."""
     if not agent:
         return None
     cache: dict[tuple, Publisher] = session.info.setdefault("publishers", {})
-    key = (agent.get("slug"), agent.get("uri"), json.dumps(agent.get("name") or {}, sort_keys=True))
+    key = (source_id, agent.get("slug"), agent.get("uri"), json.dumps(agent.get("name") or {}, sort_keys=True))
     cached = cache.get(key)
     if cached is not None and cached in session:
         return cached
-    pub = _find_or_create_publisher(session, agent)
+    pub = _find_or_create_publisher(session, agent, source_id)
     cache[key] = pub
     return pub
 
+
+#: What a publisher says of itself, by the names the services, the audit log and `Publisher.edited` use.
+PUBLISHER_FIELDS = ("title", "description", "homepage", "image_url", "extras", "email", "uri")
+PUBLISHER_RULE = ("a field people edited is kept; the source that first named the publisher updates the rest; "
+                  "another source only fills what is empty")
+
+
+def publisher_said(pub: Publisher) -> dict[str, Any]:
+    """What `pub` says of itself, by PUBLISHER_FIELDS (`image_url` and `extras`: those its CKAN organization keys
+    hold, as app.services.publishers shows them)."""
+    kept = (pub.extras or {}).get("ckan") or {}
+    return {"title": dict(pub.name or {}), "description": dict(pub.description or {}), "homepage": pub.homepage,
+            "image_url": kept.get("image_url") or None, "extras": kept.get("extras") or None, "email": pub.email,
+            "uri": pub.uri}
 
 def _prefetch_publishers(session: Session, agents: list[dict[str, Any] | None]) -> None:
     """Read the publishers these agents name by slug in one query (a batch of records names few), so that
@@ -186,7 +207,7 @@ def _publisher_by_slug(session: Session, slug: str) -> Publisher | None:
     return session.scalar(select(Publisher).where(Publisher.slug == slug))
 
 
-def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publisher | None:
+def _find_or_create_publisher(session: Session, agent: dict[str, Any], source_id: int | None) -> Publisher | None:
     slug = agent.get("slug")
     name = agent.get("name") or {}
     pub = None
@@ -208,29 +229,100 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any]) -> Publis
     if pub is None:
         pub = Publisher(slug=slug, name=dict(name), uri=agent.get("uri"), homepage=agent.get("homepage"),
                         email=agent.get("email"), extras=dict(agent.get("extras") or {}),
-                        description=_agent_description(agent))
+                        description=_agent_description(agent), source_id=source_id)
         if agent.get("parent"):
             pub.parent = session.scalar(select(Publisher).where(Publisher.slug == agent["parent"]))
         created = _insert_publisher(session, pub)
         if created is pub:
+            if source_id is not None:
+                _audit_harvest(session, pub, "publisher.created", None, source_id, [])
             return pub
-        pub = created  # another process created it first: fill it in like any publisher found
-    # Fill in what we did not know; never blank out what we did.
-    for key in ("uri", "homepage", "email"):
-        if agent.get(key) and not getattr(pub, key):
-            setattr(pub, key, agent[key])
-    extras = agent.get("extras") or {}
-    missing = {k: v for k, v in extras.items() if k not in (pub.extras or {})}
-    if missing:  # what a source says of its organization (a publisher first made by `source add` had none)
-        pub.extras = {**(pub.extras or {}), **missing}
-    if not pick_text(pub.description or {}) and _agent_description(agent):
-        pub.description = _agent_description(agent)
-    if name:
-        merged = dict(pub.name or {})
-        merged.update({k: v for k, v in name.items() if v})
-        if merged != pub.name:
-            pub.name = merged
+        pub = created  # another process created it first: take what the agent says like any publisher found
+    _take_agent(session, pub, agent, source_id)
     return pub
+
+
+def _take_agent(session: Session, pub: Publisher, agent: dict[str, Any], source_id: int | None) -> None:
+    """What `agent` says of the publisher `pub` found, taken by PUBLISHER_RULE; never blanks out a field."""
+    says = any(agent.get(k) for k in ("name", "homepage", "email", "uri", "extras"))
+    if source_id is not None and pub.source_id is None and says:
+        pub.source_id = source_id  # the first source that describes it keeps it up to date (not one that only
+        # files its records under it: a source's default publisher, a slug)
+    keeps = source_id is not None and pub.source_id == source_id
+    edited = set(pub.edited or ())
+    before = publisher_said(pub) if source_id is not None else None
+    said = {"uri": agent.get("uri"), "homepage": agent.get("homepage"), "email": agent.get("email"),
+            "description": _agent_description(agent)}
+    kept_by_people: list[str] = []
+    for key, value in said.items():
+        current = getattr(pub, key)
+        if not value or value == current:
+            continue
+        if key in edited:
+            kept_by_people.append(key)
+        elif not (pick_text(current) if key == "description" else current) or (keeps and key != "uri"):
+            setattr(pub, key, dict(value) if key == "description" else value)
+    _take_extras(pub, agent.get("extras") or {}, keeps, edited)
+    names = dict(_name_items(agent.get("name")))
+    if names:
+        current = dict(pub.name or {})
+        if "title" in edited:
+            if any(current.get(k) != v for k, v in names.items()):
+                kept_by_people.append("title")
+        else:  # another door (no source: the demo's publishers, a sysadmin's CKAN load) names it as before
+            follows = keeps or source_id is None
+            merged = {**current, **({k: v for k, v in names.items() if follows or not current.get(k)})}
+            if merged != current:
+                pub.name = merged
+    if before is not None:
+        after = publisher_said(pub)
+        if after != before:
+            _audit_harvest(session, pub, "publisher.harvested", before, source_id, kept_by_people, after)
+
+
+def _name_items(name: Any) -> list[tuple[str, str]]:
+    """The (language, text) pairs of a language map that say something."""
+    if not isinstance(name, dict):
+        return []
+    return [(k, v) for k, v in name.items() if isinstance(k, str) and isinstance(v, str) and v]
+
+
+#: The CKAN organization's keys (kept in `extras["ckan"]`) that say each field people may edit.
+_CKAN_KEYS = {"title": ("title", "title_translated"), "description": ("description",), "homepage": ("url",),
+              "image_url": ("image_url", "image_display_url"), "extras": ("extras",)}
+
+
+def _take_extras(pub: Publisher, extras: dict[str, Any], keeps: bool, edited: set[str]) -> None:
+    """What a source says of its organization beyond the columns (a CKAN organization's keys, kept in
+    `extras["ckan"]`): a key the publisher lacks is filled in (a publisher first made by `source add` had none); the
+    source that keeps it updates its keys too, but for the logo and the extras people set (`image_url`, `extras`)."""
+    current = dict(pub.extras or {})
+    merged = dict(current)
+    for key, value in extras.items():
+        if key not in current:
+            merged[key] = value
+        elif keeps and key == "ckan" and isinstance(value, dict) and isinstance(current[key], dict):
+            mine = current[key]
+            people = {k for field in edited for k in _CKAN_KEYS.get(field, ())}
+            theirs = {k: v for k, v in value.items() if k not in people}
+            merged[key] = {**mine, **theirs}
+        elif keeps and key != "ckan":
+            merged[key] = value
+    if merged != current:
+        pub.extras = merged
+
+
+def _audit_harvest(session: Session, pub: Publisher, action: str, before: dict | None, source_id: int | None,
+                   kept: list[str], after: dict | None = None) -> None:
+    """A harvest's change of a publisher in the audit log, under the publisher (its admins see it): the fields that
+    changed, the source, and the fields the source said otherwise that people's edit kept."""
+    now = publisher_said(pub) if after is None else after
+    changed = [k for k in PUBLISHER_FIELDS if before is None or now[k] != before[k]]
+    add_audit_event(session, user_id=None, action=action, object_type="publisher", object_id=pub.slug,
+                    publisher_id=pub.id, before={k: before[k] for k in changed} if before is not None else None,
+                    after={k: now[k] for k in changed if before is not None or now[k]},
+                    detail={"via": "harvest", "publisher": pub.slug, "source_id": source_id,
+                            **({"kept_as_edited": sorted(set(kept))} if kept else {})})
 
 
 def _agent_description(agent: dict[str, Any]) -> dict[str, str]:
@@ -587,7 +679,7 @@ def _save_record(session, record, source_id, remote_id, payload, dataset, payloa
         outcome = "restored"
     # Before the new dataset joins the session: creating a publisher flushes (a savepoint on PostgreSQL),
     # and a dataset half filled in must not go with it.
-    publisher = ensure_publisher(session, record.get("publisher"))
+    publisher = ensure_publisher(session, record.get("publisher"), source_id)
     if outcome == "added":
         session.add(ds)
 
@@ -687,7 +779,7 @@ def add_harvested(session: Session, source_id: int, new: list[dict[str, Any]]) -
         if slug in taken or slug in pending:
             slug = unique_slug(session, Dataset, slug, exclude_id=ds_id)
         pending[slug] = ds_id
-        pub = ensure_publisher(session, rec.get("publisher"))
+        pub = ensure_publisher(session, rec.get("publisher"), source_id)
         digest = content_hash(rec, made)
         state = rec.get("state") or "active"
         payload = entry.get("payload")

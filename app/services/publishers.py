@@ -154,6 +154,7 @@ def create(actor: Actor, slug: str, fields: dict[str, Any], source_id: str | Non
     if source_id and source_id != slug:
         pub.extras = {"ckan": {"id": source_id}}
     _apply(pub, checked)
+    pub.edited = sorted(k for k, v in checked.items() if v)  # said by a person: no harvest changes it
     session.add(pub)
     try:
         session.flush()
@@ -178,6 +179,7 @@ def edit(actor: Actor, pub: Publisher, fields: dict[str, Any]) -> dict[str, Any]
     if not changes:
         return {}
     _apply(pub, changes)
+    pub.edited = sorted(set(pub.edited or ()) | set(changes))  # said by a person now: no harvest changes it again
     actor.session.flush()
     _audit(actor, "publisher.updated", pub, {k: before[k] for k in changes}, changes)
     if "title" in changes:

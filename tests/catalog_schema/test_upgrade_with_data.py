@@ -289,3 +289,39 @@ def test_datasets_renamed_before_iris_were_pinned_get_their_first_iri_back(empty
         assert conforms, report_text
     finally:
         app.extensions["opendata"]["engine"].dispose()
+
+
+def test_what_people_said_of_a_publisher_before_0028_is_kept_from_harvests_after_it(empty_url):
+    """0028: the fields a person set through the publishers' service (audited `publisher.created` and
+    `publisher.updated` with a user) are the publisher's `edited`, so the first harvest after the upgrade does not put
+    a source's title back; a harvest's own entries (no user) and other publishers' fields are not."""
+    dbmod.upgrade(empty_url, "0027")
+    engine = dbmod.make_engine(empty_url)
+    meta = MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+
+    def event(publisher_id, action, after, user_id):
+        return _row(t["audit_events"], at=T0, action=action, object_type="publisher", object_id=str(publisher_id),
+                    publisher_id=publisher_id, user_id=user_id, before={}, after=after, detail={})
+
+    with engine.begin() as conn:
+        _put(conn, t["users"], _row(t["users"], id=1, email="admin@example.gov", is_sysadmin=True, active=True,
+                                    created_at=T0))
+        for pid, slug in ((1, "jh-transport"), (2, "jh-stats"), (3, "jh-health")):
+            _put(conn, t["publishers"], _row(t["publishers"], id=pid, slug=slug, name={"en": slug}))
+        _put(conn, t["audit_events"],
+             event(1, "publisher.updated", {"title": {"en": "Transport"}, "homepage": "https://t.example/"}, 1),
+             event(1, "publisher.updated", {"description": {"en": "Roads"}}, 1),
+             event(2, "publisher.created", {"title": {"en": "Stats"}, "image_url": "https://s.example/l.png"}, 1),
+             event(3, "publisher.harvested", {"title": {"en": "Health"}}, None))
+    engine.dispose()
+    dbmod.upgrade(empty_url)
+    engine = dbmod.make_engine(empty_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT slug, edited, source_id FROM publishers ORDER BY id")).all()
+    engine.dispose()
+    edited = {slug: (json.loads(e) if isinstance(e, str) else e) for slug, e, _ in rows}
+    assert edited == {"jh-transport": ["description", "homepage", "title"], "jh-stats": ["image_url", "title"],
+                      "jh-health": None}
+    assert {source for *_, source in rows} == {None}
