@@ -14,7 +14,7 @@ import copy
 from sqlalchemy import select
 
 from app.jobs import harvest
-from catalog_schema.models import AuditEvent, Publisher
+from catalog_schema.models import AuditEvent, Dataset, Publisher
 from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.ckan_server import FakeCkan, real_packages
 from tests.support.httpserver import LocalServer
@@ -129,3 +129,49 @@ def test_two_sources_naming_one_publisher_differently_do_not_take_turns(app, loc
 
         keeper = s.scalar(select(HarvestSource.name).where(HarvestSource.id == pub.source_id))
     assert keeper == "bham-portal"
+
+
+AGENT = "https://data.jinghai.example/org/environment"
+TURTLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+
+<{base}/catalog> a dcat:Catalog ; dct:title "{source}"@en ; dct:publisher <{agent}> ;
+    dcat:dataset <{base}/dataset/{source}-air> .
+<{base}/dataset/{source}-air> a dcat:Dataset ; dct:identifier "{source}-air" ;
+    dct:title "Air quality measured for {source}, edition {step}"@en ;
+    dct:description "Hourly readings of the city's stations."@en ; dct:publisher <{agent}> .
+<{agent}> a foaf:Agent ; foaf:name "{name}"@en .
+"""
+
+
+def test_two_dcat_sources_naming_one_agent_differently_and_its_rename_found_by_search(app, local_server, runtime,
+                                                                                     add_source):
+    """The same foaf:Agent (one URI) named two ways by two DCAT catalogs: the first keeps its name; when that source
+    renames it, the other source's dataset is found by the new name too (its search document names its publisher)."""
+    from catalog_schema import search
+
+    def serve(source: str, name: str, step: int) -> None:
+        body = TURTLE.format(base=local_server.url(""), source=source, agent=AGENT, name=name, step=step)
+        local_server.add_bytes(f"/{source}.ttl", body.encode(), "text/turtle")
+
+    names = {"env-portal": "Jinghai Environment Bureau", "env-mirror": "Environment Bureau of Jinghai"}
+    for source in names:
+        serve(source, names[source], 1)
+        add_source(source, "dcat", local_server.url(f"/{source}.ttl"))
+    seen = []
+    for step in range(1, 4):
+        for source, name in names.items():
+            serve(source, name, step)
+            assert harvest(runtime, source, full=True).status == "finished"
+            with app.extensions["opendata"]["sessionmaker"]() as s:
+                seen.append(s.scalar(select(Publisher.name).where(Publisher.uri == AGENT)))
+    assert seen == [{"en": "Jinghai Environment Bureau"}] * 6
+    serve("env-portal", "Jinghai Ecology and Environment Bureau", 4)
+    assert harvest(runtime, "env-portal", full=True).status == "finished"
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.scalar(select(Publisher.name).where(Publisher.uri == AGENT)) == {
+            "en": "Jinghai Ecology and Environment Bureau"}
+        found = search.search(s, search.SearchQuery(q="Ecology", limit=10))
+        remote = set(s.scalars(select(Dataset.remote_id).where(Dataset.id.in_(found.ids))))
+    assert {r.rsplit("/", 1)[-1] for r in remote} == {"env-portal-air", "env-mirror-air"}, remote
