@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,11 @@ astlock.install()  # CPython 3.11: two threads in the AST converter at once rais
 guard_writes(Session)  # during a request, catalog rows change only inside app/services
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# A checkout where `make demo` ran holds instance/settings.env (its loopback allowed, its site URL), which
+# app.settings.load reads under the environment: the suite does not run with the demo's settings.
+if "OPENDATA_INSTANCE_DIR" not in os.environ and (Path.cwd() / "instance" / "settings.env").exists():
+    os.environ["OPENDATA_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="opendata-tests-instance-")
 
 
 @pytest.fixture(scope="session")
