@@ -53,7 +53,9 @@ drafts and deleted ones are not in it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -1108,6 +1110,106 @@ def _search(session: Session, idx: SearchIndex, searcher: tantivy.Searcher, quer
             facets = {name: [] for name in wanted}
     return SearchResult(total=total, ids=ids, facets=facets)
 
+
+
+class _Beside:
+    """A throwaway in-memory index of datasets the index does not hold (`search_beside`): `_search` reads its schema."""
+
+    def __init__(self, session: Session, ids: list[str]):
+        self.schema = _schema()
+        index = tantivy.Index(self.schema)
+        writer = index.writer(heap_size=15_000_000, num_threads=1)
+        # held as published ones are, so that the query's own state filter finds them
+        for row in _load(session, ids).values():
+            writer.add_document(_document(dataclasses.replace(row, state="active")))
+        writer.commit()
+        index.reload()
+        self.searcher = index.searcher()
+
+
+def search_beside(session: Session, query: SearchQuery, extra_ids: list[str]) -> SearchResult:
+    """`query` answered as if the index also held the datasets `extra_ids` (which it does not: drafts, which a
+    reader who may edit them asks for with CKAN's include_private): one total, the facets' counts added, one order.
+    They are searched in an index of their own made for the call (a reader's drafts are few). Ordered by relevance
+    they come first, by their relevance among themselves (scores of two indexes do not compare); ordered by a key
+    (name, modified ...), each takes its place among the indexed ones by its key. No collapsing of series."""
+    if not extra_ids:
+        return search(session, query)
+    beside = _Beside(session, extra_ids)
+    key = _sort_key(query.sort, bool(parse_query(query.q if isinstance(query.q, str) else "")))
+    limit = _int(query.limit, 20, 0, MAX_LIMIT)
+    offset = _int(query.offset, None, 0, None)
+    if offset is None:
+        offset = (_int(query.page, 1, 1, None) - 1) * limit
+    facet_limit = _int(query.facet_limit, FACET_LIMIT, 1, 1000)
+    base = dataclasses.replace(query, collapse_series=False, page=1)
+    extra = _all_of(lambda at, n: _search(session, beside, beside.searcher, dataclasses.replace(
+        base, offset=at, limit=n, facet_limit=1000)), len(extra_ids))
+    drafts = extra.ids
+    # a value of the indexed datasets' facets moves at most as many places down as the extra ones have values:
+    # asked for that many more, the added counts of the first `facet_limit` are exact
+    more = max((len(v) for v in extra.facets.values()), default=0)
+    # the indexed datasets that can be on the page: at most len(drafts) of those before it give way to drafts
+    start = max(0, offset - len(drafts))
+    want = max(0, offset + limit - start - (len(drafts) if key == "relevance" else 0))
+    main = _all_of(lambda at, n: search(session, dataclasses.replace(
+        base, offset=start + at, limit=n, facet_limit=min(1000, facet_limit + more))), want)
+    facets = dict(main.facets)
+    for name, pairs in extra.facets.items():
+        counts = dict(facets.get(name, []))
+        for value, n in pairs:
+            counts[value] = counts.get(value, 0) + n
+        facets[name] = sorted(counts.items(), key=lambda kn: (-kn[1], kn[0]))[:facet_limit]
+    ranked: list[tuple[int, str]]
+    if key == "relevance":  # the extra ones first, then the indexed ones
+        ranked = [(i, d) for i, d in enumerate(drafts)] + [(len(drafts) + start + i, d) for i, d in
+                                                            enumerate(main.ids)]
+    else:
+        ranked = _interleaved(session, key, start, main.ids, drafts)
+    ids = [id_ for rank, id_ in sorted(ranked) if offset <= rank < offset + limit]
+    return SearchResult(total=main.total + extra.total, ids=ids, facets=facets)
+
+
+def _all_of(run: Callable[[int, int], SearchResult], want: int) -> SearchResult:
+    """The first `want` hits of a search (`run(offset, limit)`), asked MAX_LIMIT at a time; its total and facets."""
+    found = run(0, min(MAX_LIMIT, want))
+    ids = list(found.ids)
+    while len(ids) < want and len(ids) < found.total:
+        more = run(len(ids), min(MAX_LIMIT, want - len(ids))).ids
+        if not more:
+            break
+        ids += more
+    return SearchResult(total=found.total, ids=ids, facets=found.facets)
+
+
+def _interleaved(session: Session, key: str, start: int, window: list[str], extra: list[str]) -> list[tuple[int, str]]:
+    """(place, id) of the indexed hits numbered `start` onwards (`window`) and the `extra` ones (all of them), merged
+    by the sort key `key`. An extra one ordered before the whole window (and the window not the first hit) is left
+    out: its place is before the page."""
+    field_name, order = _ORDER[key]
+    rows = _load(session, window + extra)
+
+    def sort_key(id_: str) -> bytes:
+        r = rows.get(id_)
+        if r is None:
+            return _MISSING
+        return _sort_keys(title_key(r.title), r.slug, r.id, _micros(r.modified_at), r.stars, r.score,
+                          _micros(r.created_at))[field_name]
+
+    descending = order == tantivy.Order.Desc
+    window_keys, extra_keys = sorted(sort_key(i) for i in window), sorted(sort_key(i) for i in extra)
+
+    def before(keys: list[bytes], k: bytes) -> int:  # how many of `keys` come before `k` in the order asked
+        return len(keys) - bisect.bisect_right(keys, k) if descending else bisect.bisect_left(keys, k)
+
+    out = [(start + i + before(extra_keys, sort_key(id_)), id_) for i, id_ in enumerate(window)]
+    first = sort_key(window[0]) if window else None
+    for id_ in extra:
+        k = sort_key(id_)
+        if start and first is not None and ((k > first) if descending else (k < first)):
+            continue
+        out.append((start + before(window_keys, k) + before(extra_keys, k), id_))
+    return out
 
 #: What a value shared with another dataset weighs in `related`: a keyword is more specific than a theme or place.
 RELATED_WEIGHTS = {"keyword": 2.0, "theme": 1.0, "place": 1.0}

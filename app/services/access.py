@@ -27,6 +27,18 @@ def editable_publishers(session: Session, user: User | None) -> list[Publisher]:
     return list(session.scalars(stmt))
 
 
+
+def readable_drafts(session: Session, user: User | None) -> list[str]:
+    """The ids of the drafts `user` may read beside what is published (`lifecycle.visible`'s rule): those of the
+    publishers they edit, every one for a sysadmin; none for anyone else."""
+    if user is None or not user.active:
+        return []
+    stmt = select(Dataset.id).where(Dataset.state == "draft").order_by(Dataset.id)
+    if not user.is_sysadmin:
+        stmt = stmt.join(Membership, Membership.publisher_id == Dataset.publisher_id).where(
+            Membership.user_id == user.id, Membership.role.in_(auth.EDIT_ROLES))
+    return list(session.scalars(stmt))
+
 def is_admin_of(session: Session, user: User | None, publisher: Publisher | None) -> bool:
     """Admins of the publisher and sysadmins: they override personal-data blocks and detach datasets."""
     if user is None or not user.active:
