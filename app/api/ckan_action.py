@@ -1093,6 +1093,12 @@ def _not_made_private(ds: Dataset, asked: dict) -> None:
 
 def package_update(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Replace a dataset with the given package dict (keys left out are cleared, as in CKAN)."""
+    return replace_package(session, params, user, "package_update")
+
+
+def replace_package(session: Session, params: dict, user: User, action: str) -> dict[str, Any]:
+    """package_update's work, audited as `action` (package_revise's revised dict takes this path too: the same gate,
+    check and personal-data rules as every other change of a package)."""
     ds = _existing_for_write(session, params, user, "edit datasets of")
     _not_made_private(ds, params)
     shown = _shown(ds)
@@ -1101,7 +1107,7 @@ def package_update(session: Session, params: dict, user: User) -> dict[str, Any]
         data["owner_org"] = ds.publisher.slug
     if _state_change(session, user, ds, params, shown, data):
         return _after_state_change(session, ds, user)
-    return _update(session, user, "package_update", ds, data, shown)
+    return _update(session, user, action, ds, data, shown)
 
 
 #: CKAN's `state` of a package asked for by package_update or package_patch, and the service that takes a dataset
@@ -1317,6 +1323,13 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
     checked at once; personal data in it is withheld from the public (HTTP 451) until an admin overrides.
     Either is given its `mimetype` and `description` (or `description_translated`) as sent; a file's mimetype
     naming another format than its bytes are is a Validation Error on `mimetype` (add_upload), nothing stored."""
+    return _resource_add(session, params, user)
+
+
+def _resource_add(session: Session, params: dict, user: User, upload: Any = None,
+                  action: str = "ckan.resource_create") -> dict[str, Any]:
+    """resource_create's work; `upload`: the file (a multipart part) when it is not the part named `upload`
+    (package_revise's `update__resources__extend` with `update__resources__-1__upload`), `action` the audit's name."""
     ref = params.get("package_id")
     if not isinstance(ref, str) or not ref:
         raise invalid({"package_id": [T_("Missing value")]})
@@ -1324,12 +1337,13 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
     params = _form_maps(params)
     fields = _resource_fields(params)
     hvd = _resource_hvd(params, whole=False)
-    if request.files:
+    if upload is None and request.files:
         upload = _upload_part()
+    if upload is not None:
         row = _call(session, user, distributions.add_upload, ds, upload.stream, upload.filename,
                     title=fields.get("title"), media_type=params.get("mimetype"),
                     description=fields.get("description"), declared_length=_declared_length(), site_url=_site(),
-                    action="ckan.resource_create", hvd=hvd)
+                    action=action, hvd=hvd)
     else:
         url = params.get("url")
         if not isinstance(url, str) or not re.match(r"^(https?|ftp)://\S+$", url.strip(), re.IGNORECASE):
@@ -1337,7 +1351,7 @@ def resource_create(session: Session, params: dict, user: User) -> dict[str, Any
         # its mimetype as sent: the service takes it by resource_update's rule, a refusal naming `mimetype`
         row = _call(session, user, distributions.add_link, ds, url.strip(), title=fields.get("title"),
                     format=fields.get("format"), media_type=params.get("mimetype"),
-                    description=fields.get("description"), action="ckan.resource_create", hvd=hvd)
+                    description=fields.get("description"), action=action, hvd=hvd)
     return resource_show(session, {"id": row.id}, user)
 
 
@@ -1351,7 +1365,10 @@ def _resource_for_write(session: Session, params: dict, user: User) -> tuple[Dat
     return ds, row
 
 
-def _resource_change(session: Session, params: dict, user: User, *, whole: bool, action: str) -> dict[str, Any]:
+def _resource_change(session: Session, params: dict, user: User, *, whole: bool, action: str,
+                     upload: Any = None) -> dict[str, Any]:
+    """resource_update's and resource_patch's work (`action`: the audit's name of it, `ckan.<action>`); `upload` as
+    _resource_add's."""
     ds, row = _resource_for_write(session, params, user)
     params = _settled_resource(session, ds, row, _form_maps(params), user, whole=whole)
     fields = _resource_fields(params)
@@ -1361,8 +1378,9 @@ def _resource_change(session: Session, params: dict, user: User, *, whole: bool,
     kwargs: dict[str, Any] = {"fields": {**{k: v for k, v in fields.items() if v or k == "description"},
                                          **_resource_hvd(params, whole)},
                               "action": f"ckan.{action}"}
-    if request.files:
+    if upload is None and request.files:
         upload = _upload_part()
+    if upload is not None:
         kwargs.update(stream=upload.stream, filename=upload.filename, declared_length=_declared_length(),
                       site_url=_site())
     elif isinstance(params.get("url"), str) and params["url"].strip() != (row.download_url or row.access_url):
@@ -1527,6 +1545,9 @@ WRITES: dict[str, Callable[..., Any]] = {
 from app.api import ckan_orgs  # noqa: E402
 
 WRITES.update(ckan_orgs.WRITES)
+from app.api import ckan_revise  # noqa: E402
+
+WRITES.update(ckan_revise.WRITES)
 
 
 # --------------------------------------------------------------------------- the endpoint

@@ -3,14 +3,21 @@ the app served on 127.0.0.1 (tests/support/wsgiserver.py) over a real catalog (t
 two agencies, their editors, a sysadmin, a draft of each agency), on SQLite and PostgreSQL.
 
 - package_search's `include_private` and `include_drafts` (CKAN 2.9+): an editor's drafts (CKAN's private datasets
-  here) to them, every draft to a sysadmin, none to anyone else; they were ignored."""
+  here) to them, every draft to a sysadmin, none to anyone else; they were ignored.
+- package_revise (CKAN 2.9+): match, filter and update, flattened keys, a file for a resource; through package_update's
+  gate (who may, the personal-data gate, the audit). It was "Action name not known"."""
 
 from __future__ import annotations
 
-import pytest
-from ckanapi import RemoteCKAN
+import copy
 
-from tests.support.publishing import build_world
+import pytest
+from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
+from sqlalchemy import select
+
+from app.api import ckan_paths
+from catalog_schema.models import AuditEvent, Dataset
+from tests.support.publishing import CLEAN_CSV, PII_CSV, build_world
 from tests.support.wsgiserver import ServedApp
 
 
@@ -76,3 +83,124 @@ def test_package_search_include_private_gives_an_editor_their_drafts_and_nobody_
     assert [p["name"] for p in found["results"]] == sorted([*PUBLISHED, "draft-a", "draft-b"])
     assert sysadmin.action.package_search(include_drafts="true", rows=2, start=4, sort="name asc")["results"][0][
         "name"] == "draft-b"
+
+
+# --------------------------------------------------------------------------- package_revise
+
+
+def _audit(app, slug: str) -> list[str]:
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.slug == slug))
+        return list(s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == ds.id).order_by(AuditEvent.id)))
+
+
+def test_package_revise_changes_what_still_matches_and_nothing_else(app, live, world):
+    ck = _ckan(live, world, "editor_a")
+    shown = ck.action.package_show(id="active-a-1")
+    revised = ck.action.package_revise(match={"name": "active-a-1", "title": "Published by A 1"},
+                                       update={"notes": "Counted every morning", "tags": [{"name": "counts"}]})
+    pkg = revised["package"]
+    assert set(revised) == {"package"} and pkg["notes"] == "Counted every morning"
+    assert [t["name"] for t in pkg["tags"]] == ["counts"] and pkg["title"] == shown["title"]
+    assert pkg["resources"][0]["url"] == shown["resources"][0]["url"]  # what the revise did not name stays
+    assert ck.action.package_show(id="active-a-1")["notes"] == "Counted every morning"
+    assert _audit(app, "active-a-1")[-1] == "ckan.package_revise"
+    # someone changed it meanwhile: nothing changes, and the error lists what no longer matches, as CKAN's
+    before = _audit(app, "active-a-1")
+    with pytest.raises(ValidationError) as refused:
+        ck.action.package_revise(match={"id": pkg["id"], "notes": "the old notes", "resources": [{"format": "XLS"}]},
+                                 update={"notes": "mine"})
+    assert refused.value.error_dict == {"__type": "Validation Error", "match": ["notes", "resources__0__format"],
+                                        "message": refused.value.error_dict["message"]}
+    assert ck.action.package_show(id="active-a-1")["notes"] == "Counted every morning"
+    assert _audit(app, "active-a-1") == before
+    # flattened keys, as `ckanapi action package_revise match__name=... update__resources__0__name=...` sends them
+    res_id = shown["resources"][0]["id"]
+    pkg = ck.call_action("package_revise", {"match__name": "active-a-1", "match__resources__0__format": "CSV",
+                                            f"update__resources__{res_id[:6]}__description": "One row a stop",
+                                            "update__resources__extend": [{"name": "Second file",
+                                                                           "url": "http://127.0.0.1:9/second.csv"}],
+                                            "include": ["+package__resources", "-package__*"]})
+    assert list(pkg) == ["package"] and list(pkg["package"]) == ["resources"]
+    assert [r.get("name") for r in pkg["package"]["resources"]][1] == "Second file"
+    assert pkg["package"]["resources"][0]["description"] == "One row a stop"
+    assert pkg["package"]["resources"][1]["format"] == "CSV"
+    # filter: take the second resource out, keep the rest
+    pkg = ck.action.package_revise(match={"name": "active-a-1"}, filter=["-resources__1"])["package"]
+    assert [r["id"] for r in pkg["resources"]] == [res_id]
+    # a path that names nothing, a value of the wrong kind: Validation Errors naming the key, nothing changed
+    with pytest.raises(ValidationError) as refused:
+        ck.call_action("package_revise", {"match__name": "active-a-1", "update__resources__7__name": "x"})
+    assert refused.value.error_dict["update__resources__7__name"] == ["Unmatched key resources__7"]
+    with pytest.raises(ValidationError) as refused:
+        ck.action.package_revise(match={"name": "active-a-1"}, update={"resources": {"name": "x"}})
+    assert refused.value.error_dict["update"] == ["Expected list for resources"]
+    with pytest.raises(ValidationError) as refused:
+        ck.action.package_revise(update={"notes": "x"})
+    assert refused.value.error_dict["match__id"] == ["Missing value"]
+
+
+def test_package_revise_is_the_gate_of_package_update(app, live, world):
+    # another publisher's dataset: CKAN's Authorization Error; a draft they may not see: Not Found, as package_show
+    with pytest.raises(NotAuthorized):
+        _ckan(live, world, "editor_b").action.package_revise(match={"name": "active-a-1"}, update={"notes": "x"})
+    with pytest.raises(NotFound):
+        _ckan(live, world, "editor_b").action.package_revise(match={"name": world.draft_a}, update={"notes": "x"})
+    with pytest.raises(NotAuthorized):
+        _ckan(live, world).action.package_revise(match={"name": "active-a-1"}, update={"notes": "x"})
+    # a harvested dataset is read-only to all but sysadmins, as package_update says
+    with pytest.raises(NotAuthorized):
+        _ckan(live, world, "editor_a").action.package_revise(match={"name": "harvested-a"}, update={"notes": "x"})
+
+
+def test_package_revise_uploads_a_file_through_the_upload_gate(app, live, world):
+    ck = _ckan(live, world, "admin_a")
+    # a new resource with its file, into A's draft: what package_revise's docs show
+    with PII_CSV.open("rb") as fh:
+        pkg = ck.call_action("package_revise", {"match__name": world.draft_a,
+                                                "update__resources__extend": '[{"name": "Complaints"}]'},
+                             files={"update__resources__-1__upload": fh})["package"]
+    assert [r["name"] for r in pkg["resources"]] == ["Complaints"] and pkg["resources"][0]["url_type"] == "upload"
+    assert _audit(app, world.draft_a)[-1] == "ckan.package_revise"
+    # published by a revise: the personal-data gate refuses it, as package_patch's state change is refused
+    with pytest.raises(ValidationError) as refused:
+        ck.action.package_revise(match={"name": world.draft_a}, update={"state": "active"})
+    assert "resources" in refused.value.error_dict
+    assert ck.action.package_show(id=world.draft_a)["state"] == "draft"
+    # a new file for a published dataset's resource, with its new name: one change of that resource
+    res = ck.action.package_show(id="active-a-2")["resources"][0]
+    with CLEAN_CSV.open("rb") as fh:
+        pkg = ck.call_action("package_revise", {"match__name": "active-a-2",
+                                                "update__resources__0__name": "Population"},
+                             files={"update__resources__0__upload": fh})["package"]
+    [new] = pkg["resources"]
+    assert new["id"] == res["id"] and new["name"] == "Population" and new["url_type"] == "upload"
+    assert new["url"] != res["url"] and new["format"] == "CSV"
+    with CLEAN_CSV.open("rb") as fh, pytest.raises(ValidationError) as refused:  # a file and other changes
+        ck.call_action("package_revise", {"match__name": "active-a-2", "update__notes": "x"},
+                       files={"update__resources__0__upload": fh})
+    assert "update__resources__0__upload" in refused.value.error_dict
+    assert ck.action.package_show(id="active-a-2")["notes"] != "x"
+
+
+def test_revise_paths_filter_and_merge_as_ckan_documents_them():
+    pkg = {"id": "1234", "name": "x", "title": "X", "notes": "n",
+           "resources": [{"id": "1492a-0", "name": "a"}, {"id": "77777-1", "name": "b"}]}
+    kept = copy.deepcopy(pkg)
+    ckan_paths.drop(kept, ["+title", "+resources", "-*"])  # "replace all fields at dataset level, keep resources"
+    assert kept == {"title": "X", "resources": pkg["resources"]}
+    kept = copy.deepcopy(pkg)
+    ckan_paths.drop(kept, ["+resources__1492a__id", "-resources__1492a__*"])  # "replace all fields of a resource"
+    assert kept["resources"] == [{"id": "1492a-0"}, {"id": "77777-1", "name": "b"}]
+    kept = copy.deepcopy(pkg)
+    ckan_paths.drop(kept, ["-resources__-1"])
+    assert kept["resources"] == [{"id": "1492a-0", "name": "a"}]
+    merged = copy.deepcopy(pkg)
+    ckan_paths.merge_at(merged, "resources__77777__name", "B")
+    ckan_paths.merge_at(merged, "resources__extend", [{"name": "c"}])
+    ckan_paths.merge(merged, {"resources": [{"name": "A"}]})
+    assert [r["name"] for r in merged["resources"]] == ["A", "B", "c"]
+    assert ckan_paths.mismatches(pkg, {"name": "x", "resources": [{"name": "z"}], "nokey": 1}) == [
+        ("nokey",), ("resources", 0, "name")]
+    with pytest.raises(ckan_paths.PathError):
+        ckan_paths.resolve(pkg, "resources__1234")  # fewer than five characters: a position, and there is none
