@@ -2,7 +2,9 @@
 (`tag_show`, `tag_search`, `tag_autocomplete`, `vocabulary_list`), the autocompletes of a search form
 (`package_autocomplete`, `format_autocomplete`, `organization_autocomplete`, `group_autocomplete`), a group's or an
 organization's datasets and members (`group_package_show`, `member_list`), `resource_search`,
-`package_relationships_list`, and the accounts (`user_show`, `user_list`).
+`package_relationships_list`, the accounts (`user_show`, `user_list`, `user_autocomplete`), a resource's views
+(`resource_view_list`, `resource_view_show`: none here) and CKAN's runtime configuration options (`config_option_list`,
+`config_option_show`: to sysadmins, as in CKAN).
 
 Each takes CKAN's parameters and answers CKAN's shapes. What is answered is what the public sees (published
 datasets only), but for accounts: this portal's accounts are its publishers' staff, named by their e-mail addresses,
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.api.ckan_action import (
     MAX_LIST,
+    ActionError,
     _bool,
     _find_dataset,
     _find_publisher,
@@ -39,6 +42,8 @@ from app.api.ckan_action import (
     invalid,
     not_found,
     organization_dict,
+    resource_show,
+    status_show,
 )
 from app.services import accounts
 from app.texts import T_
@@ -420,7 +425,73 @@ def user_list(session: Session, params: dict, user: User | None) -> list[Any]:
     return [_user_show_dict(u, email=True) for u in users]
 
 
+def user_autocomplete(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The accounts whose address, name or number holds `q` (required), as CKAN's {"id", "name", "fullname"}, at most
+    `limit` (default 20), not the asker's own with `ignore_self`: to sysadmins, as user_list (CKAN asks user_list's
+    permission); to anyone else an Authorization Error. Named by their numbers, as user_show names them."""
+    if not accounts.may_list_accounts(user):
+        raise denied(ACCOUNTS_PRIVATE)
+    term = _text_param(params, "q", required=True)
+    pattern = _like(term.lower())
+    if pattern is None:
+        return []
+    stmt = select(User).where(User.active.is_(True), or_(func.lower(User.email).like(pattern, escape="\\"),
+                                                         func.lower(User.name).like(pattern, escape="\\"),
+                                                         cast(User.id, String).like(pattern, escape="\\")))
+    if _bool(params, "ignore_self"):
+        stmt = stmt.where(User.id != user.id)
+    found = session.scalars(stmt.order_by(User.id).limit(int_param(params, "limit", 20, 0, MAX_LIST)))
+    return [{"id": str(u.id), "name": str(u.id), "fullname": u.name} for u in found]
+
+
+def resource_view_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The views of a resource (`id`), as CKAN front ends and `ckanapi dump --resource-views` ask for them: none
+    here (the portal keeps no CKAN views; its previews are made from each file's archived copy), so [] for a
+    resource the reader may see, and resource_show's Not Found Error for one that does not exist or they may not."""
+    resource_show(session, {"id": _id_param(params, "id")}, user)
+    return []
+
+
+def resource_view_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
+    """A resource view by `id`: there are none here (resource_view_list), so a Not Found Error."""
+    _id_param(params, "id")
+    raise not_found(T_("Resource view not found"))
+
+
+#: CKAN's runtime-editable configuration options (config_option_list): what this portal says of each.
+_CONFIG_OPTIONS = ("ckan.site_title", "ckan.site_logo", "ckan.site_url", "ckan.site_description", "ckan.site_about",
+                   "ckan.site_intro_text", "ckan.site_custom_css", "ckan.theme", "logo_upload", "clear_logo_upload")
+CONFIG_SYSADMINS = T_("the portal's configuration options are shown to its administrators (status_show gives its "
+                      "title and address to everyone)")
+
+
+def _sysadmin(user: User | None) -> None:
+    if user is None or not user.active or not user.is_sysadmin:
+        raise denied(CONFIG_SYSADMINS)
+
+
+def config_option_list(session: Session, params: dict, user: User | None) -> list[str]:
+    """The keys config_option_show answers (CKAN's runtime-editable options): to sysadmins, as in CKAN."""
+    _sysadmin(user)
+    return list(_CONFIG_OPTIONS)
+
+
+def config_option_show(session: Session, params: dict, user: User | None) -> Any:
+    """The value of one of CKAN's runtime-editable options (`key`, one of config_option_list's), to sysadmins as in
+    CKAN: `ckan.site_title` (in the request's language, as status_show), `ckan.site_url`, `ckan.site_description`
+    (""), the others null (not kept here: this portal's settings come from its environment, `opendata settings`).
+    Another key is CKAN's Validation Error."""
+    _sysadmin(user)
+    key = _text_param(params, "key", required=True)
+    if key not in _CONFIG_OPTIONS:
+        raise ActionError(409, "Validation Error", T_("Configuration option '%(key)s' can not be shown", key=key))
+    status = status_show(session, {}, user)
+    return {"ckan.site_title": status["site_title"], "ckan.site_url": status["site_url"],
+            "ckan.site_description": status["site_description"]}.get(key)
+
+
 ACTIONS = {f.__name__: f for f in (tag_show, tag_search, tag_autocomplete, vocabulary_list, format_autocomplete,
                                    package_autocomplete, organization_autocomplete, group_autocomplete,
                                    group_package_show, member_list, resource_search, package_relationships_list,
-                                   user_show, user_list)}
+                                   user_show, user_list, user_autocomplete, resource_view_list, resource_view_show,
+                                   config_option_list, config_option_show)}

@@ -5,11 +5,18 @@ two agencies, their editors, a sysadmin, a draft of each agency), on SQLite and 
 - package_search's `include_private` and `include_drafts` (CKAN 2.9+): an editor's drafts (CKAN's private datasets
   here) to them, every draft to a sysadmin, none to anyone else; they were ignored.
 - package_revise (CKAN 2.9+): match, filter and update, flattened keys, a file for a resource; through package_update's
-  gate (who may, the personal-data gate, the audit). It was "Action name not known"."""
+  gate (who may, the personal-data gate, the audit). It was "Action name not known".
+- resource_view_list (none here), config_option_show and config_option_list (sysadmins, as in CKAN),
+  user_autocomplete (sysadmins, as user_list): each was "Action name not known"."""
 
 from __future__ import annotations
 
 import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
@@ -204,3 +211,54 @@ def test_revise_paths_filter_and_merge_as_ckan_documents_them():
         ("nokey",), ("resources", 0, "name")]
     with pytest.raises(ckan_paths.PathError):
         ckan_paths.resolve(pkg, "resources__1234")  # fewer than five characters: a position, and there is none
+
+
+# --------------------------------------------------------------------------- views, configuration, accounts
+
+
+def test_resource_view_list_answers_none_for_a_resource_the_reader_may_see(app, live, world):
+    public = _ckan(live, world)
+    res = public.action.package_show(id="active-a-1")["resources"][0]
+    assert public.action.resource_view_list(id=res["id"]) == []
+    with pytest.raises(NotFound):
+        public.action.resource_view_list(id="no-such-resource")
+    with pytest.raises(ValidationError) as refused:
+        public.action.resource_view_list()
+    assert refused.value.error_dict["id"] == ["Missing value"]
+    with pytest.raises(NotFound):
+        public.action.resource_view_show(id="a-view")
+    # ckanapi's `dump datasets --resource-views` asks it of each resource, and writes the package as it is
+    bin_dir = Path(sys.executable).parent  # its workers are `ckanapi` processes of their own
+    out = subprocess.run([str(bin_dir / "ckanapi"), "dump", "datasets", "active-a-1", "--resource-views", "-r",
+                          live.url, "-q"], capture_output=True, text=True, timeout=60, check=True,
+                         env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert json.loads(out.stdout)["name"] == "active-a-1"
+
+
+def test_config_options_to_sysadmins_as_in_ckan(app, live, world):
+    sysadmin = _ckan(live, world, "sysadmin")
+    assert "ckan.site_title" in sysadmin.action.config_option_list()
+    assert sysadmin.action.config_option_show(key="ckan.site_url") == app.config["OPENDATA"]["SITE_URL"].rstrip("/")
+    assert sysadmin.action.config_option_show(key="ckan.site_title") == sysadmin.action.status_show()["site_title"]
+    assert sysadmin.action.config_option_show(key="ckan.site_about") is None
+    with pytest.raises(ValidationError) as refused:
+        sysadmin.action.config_option_show(key="sqlalchemy.url")
+    assert refused.value.error_dict["message"] == "Configuration option 'sqlalchemy.url' can not be shown"
+    for who in (None, "admin_a"):
+        with pytest.raises(NotAuthorized):
+            _ckan(live, world, who).action.config_option_show(key="ckan.site_title")
+        with pytest.raises(NotAuthorized):
+            _ckan(live, world, who).action.config_option_list()
+
+
+def test_user_autocomplete_to_sysadmins_only(app, live, world):
+    sysadmin = _ckan(live, world, "sysadmin")
+    found = sysadmin.action.user_autocomplete(q="editor")
+    assert len(found) == 2 and all(set(u) == {"id", "name", "fullname"} and u["name"].isdigit() for u in found)
+    assert len(sysadmin.action.user_autocomplete(q="example.gov", limit=3)) == 3
+    assert len(sysadmin.action.user_autocomplete(q="example.gov", ignore_self=True)) == 3
+    with pytest.raises(ValidationError):
+        sysadmin.action.user_autocomplete()
+    for who in (None, "admin_a"):  # the accounts are named by private addresses: no one else learns of them
+        with pytest.raises(NotAuthorized):
+            _ckan(live, world, who).action.user_autocomplete(q="editor")
