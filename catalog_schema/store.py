@@ -31,6 +31,7 @@ from catalog_schema.models import (
     DatasetSlug,
     Distribution,
     DistributionVersion,
+    Follow,
     HarvestSource,
     LicenceMapping,
     Publisher,
@@ -188,6 +189,21 @@ def publisher_said(pub: Publisher) -> dict[str, Any]:
     return {"title": dict(pub.name or {}), "description": dict(pub.description or {}), "homepage": pub.homepage,
             "image_url": kept.get("image_url") or None, "extras": kept.get("extras") or None, "email": pub.email,
             "uri": pub.uri}
+
+
+def remove_publisher(session: Session, pub: Publisher) -> None:
+    """Delete publisher `pub`'s row (app.services.publishers.delete decides when). What hangs on it goes by the
+    schema's rules: its memberships, invitations and weekly reports with it; the datasets (deleted ones: the service
+    lets no other go), harvest sources, audit rows and sub-publishers that name it forget it. The follows of it,
+    which name it by number (a later publisher may get the number again), go here."""
+    session.execute(delete(Follow).where(Follow.kind == "publisher", Follow.target == str(pub.id)))
+    for key in ("publishers", "publishers_by_slug"):  # this session's lookups must not hand it out again
+        cache = session.info.get(key) or {}
+        for k in [k for k, v in cache.items() if v is pub]:
+            del cache[k]
+    session.delete(pub)
+    session.flush()
+
 
 def _prefetch_publishers(session: Session, agents: list[dict[str, Any] | None]) -> None:
     """Read the publishers these agents name by slug in one query (a batch of records names few), so that

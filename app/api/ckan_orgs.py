@@ -2,7 +2,8 @@
 `organization_delete`, `group_create`, `group_update`, `group_patch`, `group_delete`.
 
 An organization is a publisher: these read CKAN's organization dict and hand what a publisher says of itself to
-`app.services.publishers` (who may, the audit entry, the search index), answering `organization_show`'s dict. A key
+`app.services.publishers` (who may, the audit entry, the search index), answering `organization_show`'s dict
+(organization_delete: None, as CKAN's). A key
 sent back as `organization_show` gave it changes nothing, so `ckanapi load organizations` of a dump of this portal
 writes nothing. The groups are the EU data themes, a fixed vocabulary: the group writes change nothing; a
 `group_update` (`ckanapi load groups`) that says of a theme what `group_show` says of it succeeds, anything else is
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.api.ckan_action import (
     ActionError,
+    _actor,
     _call,
     _ckan_error,
     _find_publisher,
@@ -235,14 +237,25 @@ def organization_patch(session: Session, params: dict, user: User) -> dict[str, 
 
 
 def organization_delete(session: Session, params: dict, user: User) -> None:
-    """Refused: a publisher is not deleted here. Its datasets, their history and the audit log name it; withdraw or
-    delete its datasets (package_delete) and take its members out (organization_member_delete) instead."""
+    """Delete an organization (`id`: its name): a sysadmin's, as `ckanapi delete organizations` asks it. Refused,
+    as CKAN refuses it, while the organization still has datasets (drafts and withdrawn ones count: a withdrawn
+    dataset's tombstone names its publisher; move them with package_owner_org_update or delete them first) or a
+    harvest source feeds it: a Validation Error whose `message` says so, nothing changed. Its members lose their role
+    there; the audit log keeps `publisher.deleted` with what it said of itself (app.services.publishers.delete)."""
     pub = _existing(session, {"id": params.get("id")})
-    raise ActionError(409, "Validation Error",
-                      T_("Organizations are not deleted here: the datasets of %(name)s, their history and the audit "
-                         "log name it. Withdraw or delete its datasets (package_delete) and take its members out "
-                         "(organization_member_delete) instead", name=pub.slug),
-                      id=[T_("Organizations are not deleted here")])
+    if not publishers.may_create(user):
+        raise _ckan_error(publishers.cannot_delete())
+    actor = _actor(session, user)
+    try:
+        publishers.delete(actor, pub)
+    except ServiceError as exc:
+        session.rollback()
+        if exc.status == 409:  # CKAN's shape: {"__type": "Validation Error", "message": ...}
+            raise ActionError(409, "Validation Error", exc.message, code=exc.code) from exc
+        raise _ckan_error(exc) from exc
+    finally:
+        actor.runtime.close()
+    return None
 
 
 # --------------------------------------------------------------------------- groups: the EU data themes

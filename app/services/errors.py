@@ -18,7 +18,7 @@ CODES = frozenset({
     "harvested", "pii-blocked", "second-admin-required", "no-distributions", "duplicate-file", "not-draft",
     "in-series", "is-series", "no-fragments", "no-override",
     # people and sources
-    "bad-role", "not-a-member", "last-admin", "source-has-datasets",
+    "bad-role", "not-a-member", "last-admin", "source-has-datasets", "publisher-has-datasets", "publisher-has-sources",
 })
 
 

@@ -7,7 +7,9 @@ are). Its slug is in its URLs, its datasets' records and every API: it is given 
 changed. A change is audited (`publisher.created`, `publisher.updated`, before and after the fields that changed);
 an edit that changes nothing writes nothing: no audit entry, no new `updated_at` (the catalog's validators,
 `changelog.catalog_state`, read it). A new name has the publisher's datasets indexed again (it is in their
-documents). Every door (the CKAN actions organization_create/_update/_patch) changes publishers here only.
+documents). A sysadmin deletes a publisher that has no datasets and no harvest source left (`delete`, audited as
+`publisher.deleted` with what it said of itself). Every door (the CKAN actions organization_create/_update/_patch/
+_delete) changes publishers here only.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.services import access
@@ -24,8 +26,8 @@ from app.services.context import Actor
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.texts import T_
 from catalog_schema import search
-from catalog_schema.models import Publisher
-from catalog_schema.store import add_audit_event
+from catalog_schema.models import Dataset, HarvestSource, Publisher
+from catalog_schema.store import add_audit_event, remove_publisher
 
 #: A publisher's slug as CKAN names organizations (lower-case letters, digits, - and _, 2 to 100 characters).
 SLUG = re.compile(r"[a-z0-9_-]{2,100}")
@@ -110,7 +112,7 @@ def _apply(pub: Publisher, changes: dict[str, Any]) -> None:
         pub.extras = {**(pub.extras or {}), "ckan": kept}
 
 
-def _audit(actor: Actor, action: str, pub: Publisher, before: dict | None, after: dict) -> None:
+def _audit(actor: Actor, action: str, pub: Publisher, before: dict | None, after: dict | None) -> None:
     add_audit_event(actor.session, user_id=actor.user.id if actor.user is not None else None, action=action,
                     object_type="publisher", object_id=pub.slug, publisher_id=pub.id, before=before, after=after,
                     detail={"via": actor.via, "publisher": pub.slug}, ip=actor.ip)
@@ -186,3 +188,35 @@ def edit(actor: Actor, pub: Publisher, fields: dict[str, Any]) -> dict[str, Any]
         search.reindex_publisher(actor.session, pub.id)
     actor.session.commit()
     return changes
+
+
+def cannot_delete() -> Forbidden:
+    return Forbidden(T_("Only a sysadmin may delete a publisher."))
+
+
+@service
+def delete(actor: Actor, pub: Publisher) -> None:
+    """Delete publisher `pub` (CKAN's organization_delete): a sysadmin's, once it has no datasets (drafts, published
+    or withdrawn ones: a withdrawn dataset's tombstone names it; those a sysadmin deleted are let go) and no harvest
+    source feeds it. Its members lose their role there, its invitations, weekly reports and followers go with it;
+    the audit log keeps `publisher.deleted` with what it said of itself. Committed. Refused: not a sysadmin (403);
+    datasets left (409 `publisher-has-datasets`), a source left (409 `publisher-has-sources`), nothing changed."""
+    session = actor.session
+    if not may_create(actor.user):
+        raise cannot_delete()
+    held = session.scalar(select(func.count()).select_from(Dataset).where(
+        Dataset.publisher_id == pub.id, Dataset.state != "deleted")) or 0
+    if held:
+        raise Conflict(T_("Organization cannot be deleted while it still has datasets (%(slug)s has %(count)s, drafts "
+                          "and withdrawn ones counted): move them to another organization or delete them first",
+                          slug=pub.slug, count=held), code="publisher-has-datasets", datasets=held)
+    sources = list(session.scalars(select(HarvestSource.name).where(HarvestSource.publisher_id == pub.id,
+                                                                   HarvestSource.deleted_at.is_(None))))
+    if sources:
+        raise Conflict(T_("Organization cannot be deleted while harvest sources feed it (%(sources)s): delete them or "
+                          "give them another publisher first", sources=", ".join(sources)),
+                       code="publisher-has-sources")
+    # its own row's id goes: the entry names it by slug, and says what it was
+    _audit(actor, "publisher.deleted", pub, {k: v for k, v in view(pub).items() if v}, None)
+    remove_publisher(session, pub)
+    session.commit()

@@ -7,7 +7,9 @@ two agencies, their editors, a sysadmin, a draft of each agency), on SQLite and 
 - package_revise (CKAN 2.9+): match, filter and update, flattened keys, a file for a resource; through package_update's
   gate (who may, the personal-data gate, the audit). It was "Action name not known".
 - resource_view_list (none here), config_option_show and config_option_list (sysadmins, as in CKAN),
-  user_autocomplete (sysadmins, as user_list): each was "Action name not known"."""
+  user_autocomplete (sysadmins, as user_list): each was "Action name not known".
+- organization_delete: a sysadmin's, refused as CKAN refuses it while the organization has datasets; it was always
+  refused."""
 
 from __future__ import annotations
 
@@ -20,10 +22,12 @@ from pathlib import Path
 
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.api import ckan_paths
-from catalog_schema.models import AuditEvent, Dataset
+from app.services import follows
+from app.services.context import Actor
+from catalog_schema.models import AuditEvent, Dataset, Follow, Publisher, User
 from tests.support.publishing import CLEAN_CSV, PII_CSV, build_world
 from tests.support.wsgiserver import ServedApp
 
@@ -262,3 +266,52 @@ def test_user_autocomplete_to_sysadmins_only(app, live, world):
     for who in (None, "admin_a"):  # the accounts are named by private addresses: no one else learns of them
         with pytest.raises(NotAuthorized):
             _ckan(live, world, who).action.user_autocomplete(q="editor")
+
+
+# --------------------------------------------------------------------------- organization_delete
+
+
+def test_organization_delete_by_a_sysadmin_once_it_has_no_datasets(app, live, world):
+    sysadmin, admin_a = _ckan(live, world, "sysadmin"), _ckan(live, world, "admin_a")
+    sysadmin.action.organization_create(name="agency-c", title="Agency C")
+    sysadmin.action.organization_member_create(id="agency-c", username=world.emails["editor_b"], role="editor")
+    sessionmaker = app.extensions["opendata"]["sessionmaker"]
+    with sessionmaker() as s:
+        reader = s.scalar(select(User).where(User.email == world.emails["editor_a"]))
+        follows.follow(Actor(s, reader, "test"), "publisher", "agency-c")
+        pub_id = s.scalar(select(Publisher.id).where(Publisher.slug == "agency-c"))
+    # a publisher's own admin may not (the brief's rule: a sysadmin's), nor may anyone without a token
+    for ck in (admin_a, _ckan(live, world)):
+        with pytest.raises(NotAuthorized):
+            ck.action.organization_delete(id="agency-a")
+    # while it has datasets, published, withdrawn or drafts (agency B has only a draft): CKAN's Validation Error
+    for slug in ("agency-a", "agency-b"):
+        with pytest.raises(ValidationError) as refused:
+            sysadmin.action.organization_delete(id=slug)
+        assert refused.value.error_dict["message"].startswith(
+            "Organization cannot be deleted while it still has datasets")
+        assert refused.value.error_dict["code"] == "publisher-has-datasets"
+        assert sysadmin.action.organization_show(id=slug)["name"] == slug
+    with pytest.raises(NotFound):
+        sysadmin.action.organization_delete(id="agency-nobody")
+    # empty: deleted, its members' role and its followers with it, the audit keeps what it was
+    assert sysadmin.action.organization_delete(id="agency-c") is None
+    with pytest.raises(NotFound):
+        sysadmin.action.organization_show(id="agency-c")
+    assert "agency-c" not in sysadmin.action.organization_list()
+    assert [o["name"] for o in _ckan(live, world, "editor_b").action.organization_list_for_user(
+        permission="create_dataset")] == ["agency-b"]
+    with sessionmaker() as s:
+        assert s.scalar(select(func.count()).select_from(Follow).where(Follow.kind == "publisher",
+                                                                       Follow.target == str(pub_id))) == 0
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "publisher.deleted")).one()
+        assert event.object_id == "agency-c" and event.before["title"] == {"": "Agency C"} and event.after is None
+    # ckanapi's own command
+    sysadmin.action.organization_create(name="agency-d", title="Agency D")
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run([str(bin_dir / "ckanapi"), "delete", "organizations", "agency-d", "-r", live.url,
+                           "-a", world.tokens["sysadmin"]], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(NotFound):
+        sysadmin.action.organization_show(id="agency-d")

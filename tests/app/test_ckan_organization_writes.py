@@ -141,7 +141,7 @@ def test_bad_input_is_a_validation_error_naming_the_field_in_english_and_chinese
         if in_catalog:
             assert zh[field] != err[field] and any("\u4e00" <= ch <= "\u9fff" for ch in str(zh[field])), zh
     err = _post(client, world, "sysadmin", "organization_delete", 409, id="agency-a")
-    assert err["__type"] == "Validation Error" and "not deleted" in err["message"]
+    assert err["__type"] == "Validation Error" and "still has datasets" in err["message"]
     assert _post(client, world, "sysadmin", "organization_patch", 404, id="nope", title="x")["__type"] \
         == "Not Found Error"
     assert _state(app) == before
