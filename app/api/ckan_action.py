@@ -590,13 +590,15 @@ def package_list(session: Session, params: dict, user: User | None) -> list[str]
 def current_package_list_with_resources(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
     """The active datasets with their resources, the most recently changed first (CKAN's metadata_modified),
     each package as package_search gives it: `limit` (at most 1000, as package_search's rows), `offset`, or
-    CKAN's older `page` of `limit` packages. Drafts and withdrawn datasets are not listed, as in package_list."""
+    CKAN's older `page` of `limit` packages. Withdrawn datasets are not listed, as in package_list, nor are drafts
+    but to a sysadmin, whom CKAN's gives the private datasets too (a draft is what CKAN calls private here)."""
     limit = int_param(params, "limit", ckan_query.MAX_ROWS, 1, ckan_query.MAX_ROWS)
     offset = int_param(params, "offset", 0, 0)
     page = int_param(params, "page", None, 1)
     if page is not None:
         offset = (page - 1) * limit
-    ids = list(session.scalars(select(Dataset.id).where(Dataset.state == "active")
+    states = ("active", "draft") if lifecycle.reads_drafts_of(session, None, user) else ("active",)
+    ids = list(session.scalars(select(Dataset.id).where(Dataset.state.in_(states))
                                .order_by(Dataset.modified_at.desc(), Dataset.id).offset(offset).limit(limit)))
     return _packages(session, ids)
 
@@ -701,11 +703,18 @@ def _user_dict(member: User, capacity: str) -> dict[str, Any]:
 
 def organization_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
     """One publisher; include_datasets adds its active datasets (up to 1000) as packages; include_users (true by
-    default) its members, each with its capacity, to its own members and sysadmins (anyone else gets none)."""
+    default) its members, each with its capacity, to its own members and sysadmins (anyone else gets none). To who
+    may edit its datasets (its editors, sysadmins) its drafts count and are listed too, as CKAN's organization_show
+    gives its members the organization's private datasets."""
     pub = _find_publisher(session, _id_param(params, "id"))
     if pub is None:
         raise not_found(T_("Organization not found"))
-    out = organization_dict(pub, _package_counts(session).get(pub.id, 0))
+    states = ("active", "draft") if lifecycle.reads_drafts_of(session, pub, user) else ("active",)
+    count = _package_counts(session).get(pub.id, 0)
+    if len(states) > 1:
+        count = session.scalar(select(func.count()).select_from(Dataset).where(
+            Dataset.publisher_id == pub.id, Dataset.state.in_(states))) or 0
+    out = organization_dict(pub, count)
     kept = ((pub.extras or {}).get("ckan") or {}).get("extras")  # a migrated organization's (organization_update)
     out["extras"] = kept if isinstance(kept, list) else []
     # CKAN's default; the members only to who may see them (app.services.accounts): the public gets none
@@ -713,7 +722,7 @@ def organization_show(session: Session, params: dict, user: User | None) -> dict
         if _bool(params, "include_users", True) else []
     if _bool(params, "include_datasets"):
         ids = list(session.scalars(select(Dataset.id).where(Dataset.publisher_id == pub.id,
-                                                            Dataset.state == "active")
+                                                            Dataset.state.in_(states))
                                    .order_by(Dataset.slug).limit(MAX_LIST)))
         out["packages"] = _packages(session, ids)
     return out

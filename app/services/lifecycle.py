@@ -94,6 +94,12 @@ def visible(session: Session, ds: Dataset, user: User | None = None) -> str:
     return GONE if ds.state == "withdrawn" else MISSING
 
 
+def reads_drafts_of(session: Session, publisher, user: User | None) -> bool:
+    """Whether `user` sees the drafts of `publisher` (`visible`'s rule for each of them): its editors, sysadmins;
+    `publisher` None: every publisher's (sysadmins only)."""
+    return user is not None and auth.can_edit(session, user, publisher)
+
+
 def resolve(session: Session, slug: str, user: User | None = None) -> Resolution:
     """What a request for `slug` gets (see the module's docstring).
 

@@ -315,3 +315,17 @@ def test_organization_delete_by_a_sysadmin_once_it_has_no_datasets(app, live, wo
     assert done.returncode == 0, done.stderr
     with pytest.raises(NotFound):
         sysadmin.action.organization_show(id="agency-d")
+
+
+def test_an_organizations_drafts_to_its_editors_as_ckans_private_datasets(app, live, world):
+    # organization_show: its editors (and sysadmins) count and list its drafts, as CKAN gives members its private ones
+    for who, count in ((None, 4), ("editor_b", 4), ("editor_a", 5), ("sysadmin", 5)):
+        org = _ckan(live, world, who).action.organization_show(id="agency-a", include_datasets=True)
+        names = sorted(p["name"] for p in org["packages"])
+        assert org["package_count"] == count and names == sorted(PUBLISHED + ["draft-a"][:count - 4]), who
+    # current_package_list_with_resources: a sysadmin's has the private datasets too, as CKAN's
+    assert {p["name"] for p in _ckan(live, world, "sysadmin").action.current_package_list_with_resources()} == {
+        *PUBLISHED, "draft-a", "draft-b"}
+    for who in (None, "editor_a"):
+        assert sorted(p["name"] for p in _ckan(live, world, who).action.current_package_list_with_resources()) \
+            == PUBLISHED
