@@ -7,7 +7,7 @@ it: its activity then starts when it is published). Each service commits.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.api import ckan_query
 from app.services import lifecycle
@@ -116,6 +116,12 @@ def set_period(actor: Actor, follow_id: int | str, period: str) -> Follow:
     row.period = _period(period, row.period)
     actor.session.commit()
     return row
+
+
+def followers(session, kind: str, target: str) -> int:
+    """How many users follow `target` (a dataset's id, a publisher's number): CKAN's *_follower_count, public there."""
+    return session.scalar(select(func.count()).select_from(Follow).where(Follow.kind == kind,
+                                                                         Follow.target == target)) or 0
 
 
 def of_user(actor: Actor) -> list[Follow]:

@@ -329,3 +329,51 @@ def test_an_organizations_drafts_to_its_editors_as_ckans_private_datasets(app, l
     for who in (None, "editor_a"):
         assert sorted(p["name"] for p in _ckan(live, world, who).action.current_package_list_with_resources()) \
             == PUBLISHED
+
+
+# --------------------------------------------------------------------------- following
+
+
+def test_following_datasets_and_organizations_as_ckan_front_ends_ask(app, live, world):
+    editor_a, editor_b, public = _ckan(live, world, "editor_a"), _ckan(live, world, "editor_b"), _ckan(live, world)
+    ds_id = public.action.package_show(id="active-a-1")["id"]
+    assert public.action.dataset_follower_count(id="active-a-1") == 0
+    assert editor_a.action.am_following_dataset(id=ds_id) is False
+    followed = editor_a.action.follow_dataset(id="active-a-1")
+    assert followed["object_id"] == ds_id and followed["follower_id"].isdigit() and followed["datetime"]
+    assert editor_a.action.follow_dataset(id=ds_id) == followed  # again: the same follow, as CKAN's
+    editor_b.action.follow_dataset(id=ds_id)
+    assert public.action.dataset_follower_count(id=ds_id) == 2
+    assert editor_a.action.am_following_dataset(id="active-a-1") is True
+    with pytest.raises(NotAuthorized):  # who is asking? a token says
+        public.action.am_following_dataset(id="active-a-1")
+    with pytest.raises(NotAuthorized):
+        public.action.follow_dataset(id="active-a-1")
+    editor_a.action.unfollow_dataset(id="active-a-1")
+    editor_a.action.unfollow_dataset(id="active-a-1")  # not followed: left as it is
+    assert editor_a.action.am_following_dataset(id=ds_id) is False
+    assert public.action.dataset_follower_count(id=ds_id) == 1
+    # a draft: its publisher's people may follow it, to anyone else it is a dataset nobody has
+    assert editor_a.action.follow_dataset(id=world.draft_a)["object_id"]
+    for ck, name in ((editor_b, world.draft_a), (public, world.draft_a), (public, "no-such-dataset")):
+        with pytest.raises(ValidationError) as refused:
+            ck.action.dataset_follower_count(id=name)
+        assert refused.value.error_dict["id"] == ["Not found: Dataset"]
+    with pytest.raises(ValidationError):
+        editor_b.action.follow_dataset(id=world.draft_a)
+    # organizations, as CKAN's groups; a theme is no follow here
+    assert editor_b.action.follow_group(id="agency-a")["object_id"] == "agency-a"
+    assert editor_b.action.am_following_group(id="agency-a") is True
+    assert public.action.group_follower_count(id="agency-a") == 1
+    assert public.action.organization_follower_count(id="agency-a") == 1
+    assert public.action.group_follower_count(id="tran") == 0 and editor_b.action.am_following_group(id="tran") is False
+    with pytest.raises(ValidationError):
+        editor_b.action.follow_group(id="tran")
+    editor_b.action.unfollow_group(id="agency-a")
+    assert public.action.organization_follower_count(id="agency-a") == 0
+    with pytest.raises(ValidationError):
+        public.action.organization_follower_count(id="agency-nobody")
+    # what the account's page lists: the follows made here
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        editor = s.scalar(select(User).where(User.email == world.emails["editor_b"]))
+        assert [(f.kind, f.target) for f in follows.of_user(Actor(s, editor, "test"))] == [("dataset", ds_id)]

@@ -1,0 +1,171 @@
+"""CKAN's following actions, on this portal's follows (app/services/follows.py: a user follows a dataset or a
+publisher and gets a digest of their changes by e-mail): `follow_dataset`, `unfollow_dataset`, `am_following_dataset`,
+`dataset_follower_count`, and for organizations (CKAN's groups that are organizations) `follow_group`,
+`unfollow_group`, `am_following_group`, `group_follower_count` and `organization_follower_count`. CKAN front ends ask
+them of each dataset page; they answered "Action name not known".
+
+A dataset is one the reader may see (a draft to its publisher's people only), named by id or name; one they may not
+is CKAN's Validation Error on `id` (`Not found: Dataset`), as CKAN's follow schema says of a dataset it has not. The
+groups here are the EU data themes, which are not followed (a search of one is: `fq=groups:<name>` on its page):
+their follower count is 0, `am_following_group` false, and following one a Validation Error saying so. The writes
+take a token, as CKAN's; `am_following_*` without one is CKAN's Authorization Error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.api.ckan_action import (
+    _actor,
+    _ckan_error,
+    _find_dataset,
+    _find_publisher,
+    _id_param,
+    _iso,
+    denied,
+    invalid,
+)
+from app.services import follows, lifecycle
+from app.services.errors import ServiceError
+from app.texts import T_
+from catalog_schema import vocab
+from catalog_schema.models import Dataset, Follow, Publisher, User
+
+NO_DATASET = T_("Not found: Dataset")
+NO_GROUP = T_("Not found: Group")
+SIGN_IN = T_("You must be logged in to determine if you are following it")
+
+
+def _dataset(session: Session, params: dict, user: User | None) -> Dataset:
+    ref = _id_param(params, "id")
+    ds = _find_dataset(session, ref) or lifecycle.find(session, ref)[0]
+    if ds is None or lifecycle.visible(session, ds, user) != lifecycle.FOUND:
+        raise invalid({"id": [NO_DATASET]})
+    return ds
+
+
+def _organization(session: Session, params: dict) -> Publisher | None:
+    """The organization `id` names; None for a theme (a group here); a Validation Error for neither."""
+    ref = _id_param(params, "id")
+    pub = _find_publisher(session, ref)
+    if pub is None and not any(ref.upper() == code or ref == theme.uri for code, theme in vocab.THEMES.items()):
+        raise invalid({"id": [NO_GROUP]})
+    return pub
+
+
+def _run(session: Session, user: User, service, *args: Any, **kwargs: Any) -> Any:
+    actor = _actor(session, user)
+    try:
+        return service(actor, *args, **kwargs)
+    except ServiceError as exc:
+        session.rollback()
+        raise _ckan_error(exc) from exc
+    finally:
+        actor.runtime.close()
+
+
+def _follower_dict(user: User, object_id: str, row: Follow) -> dict[str, Any]:
+    """CKAN's follower dict: who follows what, since when."""
+    return {"follower_id": str(user.id), "object_id": object_id, "datetime": _iso(row.created_at)}
+
+
+def _mine(session: Session, user: User | None, kind: str, ref: str) -> Follow | None:
+    if user is None or not user.active:
+        return None
+    actor = _actor(session, user)
+    try:
+        return follows.find(actor, kind, ref)
+    finally:
+        actor.runtime.close()
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def dataset_follower_count(session: Session, params: dict, user: User | None) -> int:
+    """How many users follow a dataset (`id`: its id or name), as CKAN tells anyone."""
+    return follows.followers(session, "dataset", _dataset(session, params, user).id)
+
+
+def am_following_dataset(session: Session, params: dict, user: User | None) -> bool:
+    """Whether the token's user follows a dataset (`id`); without a token, an Authorization Error."""
+    ds = _dataset(session, params, user)
+    if user is None or not user.active:
+        raise denied(SIGN_IN)
+    return _mine(session, user, "dataset", ds.slug) is not None
+
+
+def follow_dataset(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Follow a dataset (`id`): its changes come in the user's digest by e-mail (weekly, unless they choose daily
+    on their account's page). Following it again changes nothing and answers the same, as CKAN's. Answers CKAN's
+    follower dict, {"follower_id", "object_id", "datetime"}."""
+    ds = _dataset(session, params, user)
+    row = _mine(session, user, "dataset", ds.slug) or _run(session, user, follows.follow, "dataset", ds.slug)
+    return _follower_dict(user, ds.id, row)
+
+
+def unfollow_dataset(session: Session, params: dict, user: User) -> None:
+    """Stop following a dataset (`id`); one not followed is left as it is, as CKAN's."""
+    ds = _dataset(session, params, user)
+    row = _mine(session, user, "dataset", ds.slug)
+    if row is not None:
+        _run(session, user, follows.unfollow, row.id)
+    return None
+
+
+# --------------------------------------------------------------------------- organizations (and the themes)
+
+
+def group_follower_count(session: Session, params: dict, user: User | None) -> int:
+    """How many users follow an organization (`id`: its name); a theme: 0 (themes are not followed here)."""
+    pub = _organization(session, params)
+    return follows.followers(session, "publisher", str(pub.id)) if pub is not None else 0
+
+
+def organization_follower_count(session: Session, params: dict, user: User | None) -> int:
+    """How many users follow an organization (`id`: its name)."""
+    pub = _find_publisher(session, _id_param(params, "id"))
+    if pub is None:
+        raise invalid({"id": [T_("Not found: Organization")]})
+    return follows.followers(session, "publisher", str(pub.id))
+
+
+def am_following_group(session: Session, params: dict, user: User | None) -> bool:
+    """Whether the token's user follows an organization (`id`); a theme: false. Without a token, an Authorization
+    Error."""
+    pub = _organization(session, params)
+    if user is None or not user.active:
+        raise denied(SIGN_IN)
+    return pub is not None and _mine(session, user, "publisher", pub.slug) is not None
+
+
+def _followable(session: Session, params: dict) -> Publisher:
+    pub = _organization(session, params)
+    if pub is None:
+        raise invalid({"id": [T_("The groups here are the EU data themes, which are not followed: follow the search "
+                                 "of one (fq=groups:<name>, on its page) instead")]})
+    return pub
+
+
+def follow_group(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Follow an organization (`id`: its name): its datasets' changes come in the user's digest. Following it again
+    changes nothing. Answers CKAN's follower dict. A theme is not followed (a Validation Error saying so)."""
+    pub = _followable(session, params)
+    row = _mine(session, user, "publisher", pub.slug) or _run(session, user, follows.follow, "publisher", pub.slug)
+    return _follower_dict(user, pub.slug, row)
+
+
+def unfollow_group(session: Session, params: dict, user: User) -> None:
+    """Stop following an organization (`id`); one not followed is left as it is."""
+    pub = _followable(session, params)
+    row = _mine(session, user, "publisher", pub.slug)
+    if row is not None:
+        _run(session, user, follows.unfollow, row.id)
+    return None
+
+
+ACTIONS = {f.__name__: f for f in (dataset_follower_count, am_following_dataset, group_follower_count,
+                                   organization_follower_count, am_following_group)}
+WRITES = {f.__name__: f for f in (follow_dataset, unfollow_dataset, follow_group, unfollow_group)}
