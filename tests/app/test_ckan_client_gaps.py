@@ -28,7 +28,7 @@ from app.api import ckan_paths
 from app.services import follows
 from app.services.context import Actor
 from catalog_schema.models import AuditEvent, Dataset, Follow, Publisher, User
-from tests.support.publishing import CLEAN_CSV, PII_CSV, build_world
+from tests.support.publishing import CLEAN_CSV, GBK_CSV, PII_CSV, build_world
 from tests.support.wsgiserver import ServedApp
 
 
@@ -192,6 +192,21 @@ def test_package_revise_uploads_a_file_through_the_upload_gate(app, live, world)
                        files={"update__resources__0__upload": fh})
     assert "update__resources__0__upload" in refused.value.error_dict
     assert ck.action.package_show(id="active-a-2")["notes"] != "x"
+    # ckanapi's command line, as CKAN's docs show it: a new resource and its file (KEY@FILE) in one revise
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run([str(bin_dir / "ckanapi"), "action", "package_revise", "-r", live.url, "-a",
+                           world.tokens["admin_a"], "match__name=active-a-2",
+                           'update__resources__extend=[{"name": "Second year"}]',
+                           f"update__resources__-1__upload@{GBK_CSV}"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert [r["name"] for r in json.loads(done.stdout)["package"]["resources"]] == ["Population", "Second year"]
+    # the same file again: the upload gate's refusal, as resource_create's (nothing added)
+    done = subprocess.run([str(bin_dir / "ckanapi"), "action", "package_revise", "-r", live.url, "-a",
+                           world.tokens["admin_a"], "match__name=active-a-2",
+                           'update__resources__extend=[{"name": "Once more"}]',
+                           f"update__resources__-1__upload@{GBK_CSV}"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "duplicate-file" in done.stderr
+    assert len(ck.action.package_show(id="active-a-2")["resources"]) == 2
 
 
 def test_revise_paths_filter_and_merge_as_ckan_documents_them():
