@@ -1001,6 +1001,9 @@ def _save_distributions(session: Session, ds: Dataset, dists: list[Record]) -> N
     for row in existing:
         if row not in kept:
             ds.distributions.remove(row)
+    # the dataset's list in the new order too (it is read back at once, to_record, to see what changed): a package
+    # sent with its resources reordered read back as it was, and the change was dropped as none
+    ds.distributions.sort(key=lambda row: row.position)
 
 
 def refresh_bbox(ds: Dataset) -> None:

@@ -1,6 +1,7 @@
-"""CKAN 2.9's `package_revise`: change a dataset only if it still is what the client read (`match`), taking keys
-out of it (`filter`) and merging new values in (`update`), in one request. Publishers' scripts use it for atomic
-edits ("set the notes, unless someone changed them meanwhile") and to add or replace a resource's file.
+"""CKAN 2.9's `package_revise`, and `package_resource_reorder` beside it (both a package dict changed, then saved as
+package_update saves one). `package_revise`: change a dataset only if it still is what the client read (`match`),
+taking keys out of it (`filter`) and merging new values in (`update`), in one request. Publishers' scripts use it
+for atomic edits ("set the notes, unless someone changed them meanwhile") and to add or replace a resource's file.
 
 The paths are CKAN's: keys joined by `__`, a list item by its position (`-1` the last) or by the first five or more
 characters of its `id` (`resources__1f9ab`), `update__resources__extend` to add items. The revised package dict goes
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.api.ckan_action import (
     ActionError,
     _existing_for_write,
+    _id_param,
     _resource_add,
     _resource_change,
     invalid,
@@ -180,4 +182,33 @@ def _with_file(session: Session, user: User, original: dict, revised: dict, file
     return package_show(session, {"id": package_id}, user)
 
 
-WRITES = {"package_revise": package_revise}
+def package_resource_reorder(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """Put a dataset's (`id`) resources in the `order` given (a list of their ids; those left out follow, in the
+    order they had), as package_update would save the package with its resources so: the same gate and audit
+    (`ckan.package_resource_reorder`). Answers {"id", "order": every resource's id in its new order}. An `order`
+    that is no list, names one twice or names a resource the dataset has not is CKAN's Validation Error on it."""
+    ref = _id_param(params, "id")
+    order = _json_or_text(params.get("order")) if "order" in params else None
+    if order is None:
+        raise invalid({"order": [T_("Missing value")]})
+    if not isinstance(order, list):
+        raise invalid({"order": [T_("Must be a list of resource")]})
+    if len(set(map(str, order))) != len(order):
+        raise invalid({"order": [T_("Must supply unique resource_ids")]})
+    ds = _existing_for_write(session, {"id": ref}, user, "edit datasets of")
+    package = json.loads(json.dumps(package_show(session, {"id": ds.id}, user), default=str))
+    package.pop("metadata_modified", None)
+    left = [r for r in package.get("resources") or [] if isinstance(r, dict)]
+    ordered = []
+    for res_id in order:
+        found = next((r for r in left if r.get("id") == res_id), None)
+        if found is None:
+            raise invalid({"order": [T_("resource_id %(id)s can not be found", id=str(res_id))]})
+        left.remove(found)
+        ordered.append(found)
+    package["resources"] = ordered + left
+    saved = replace_package(session, package, user, "package_resource_reorder")
+    return {"id": ref, "order": [r["id"] for r in saved.get("resources") or []]}
+
+
+WRITES = {"package_revise": package_revise, "package_resource_reorder": package_resource_reorder}

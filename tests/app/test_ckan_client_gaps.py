@@ -392,3 +392,28 @@ def test_following_datasets_and_organizations_as_ckan_front_ends_ask(app, live, 
     with app.extensions["opendata"]["sessionmaker"]() as s:
         editor = s.scalar(select(User).where(User.email == world.emails["editor_b"]))
         assert [(f.kind, f.target) for f in follows.of_user(Actor(s, editor, "test"))] == [("dataset", ds_id)]
+
+
+def test_package_resource_reorder(app, live, world):
+    ck = _ckan(live, world, "editor_a")
+    first = ck.action.package_show(id="active-a-3")["resources"][0]["id"]
+    second = ck.action.resource_create(package_id="active-a-3", url="http://127.0.0.1:9/b.csv", name="B")["id"]
+    third = ck.action.resource_create(package_id="active-a-3", url="http://127.0.0.1:9/c.csv", name="C")["id"]
+    assert ck.action.package_resource_reorder(id="active-a-3", order=[third]) == {
+        "id": "active-a-3", "order": [third, first, second]}
+    shown = ck.action.package_show(id="active-a-3")["resources"]
+    assert [(r["id"], r["position"]) for r in shown] == [(third, 0), (first, 1), (second, 2)]
+    assert _audit(app, "active-a-3")[-1] == "ckan.package_resource_reorder"
+    for order, said in (([third, third], "Must supply unique resource_ids"), ("x", "Must be a list of resource"),
+                        (["no-such-id"], "resource_id no-such-id can not be found")):
+        with pytest.raises(ValidationError) as refused:
+            ck.action.package_resource_reorder(id="active-a-3", order=order)
+        assert refused.value.error_dict["order"] == [said]
+    with pytest.raises(NotAuthorized):
+        _ckan(live, world, "editor_b").action.package_resource_reorder(id="active-a-3", order=[first])
+    assert [r["id"] for r in ck.action.package_show(id="active-a-3")["resources"]] == [third, first, second]
+    # ckanapi's read-modify-write with the resources reordered: the order it sends is kept (it was dropped as no change)
+    pkg = ck.action.package_show(id="active-a-3")
+    pkg["resources"].reverse()
+    assert [r["id"] for r in ck.action.package_update(**pkg)["resources"]] == [second, first, third]
+    assert [r["id"] for r in ck.action.package_show(id="active-a-3")["resources"]] == [second, first, third]
