@@ -380,11 +380,14 @@ ACCOUNTS_PRIVATE = T_("the accounts of this portal are shown to the account itse
 def user_show(session: Session, params: dict, user: User | None) -> dict[str, Any]:
     """An account (`id`: its number or e-mail address) as CKAN's user dict, to the account itself (its token) and
     to sysadmins, with its `email`; to anyone else, the public included, an Authorization Error, whether or not
-    the account exists. A sysadmin asking for one nobody has gets a Not Found Error. CKAN's `include_datasets` adds
+    the account exists. A sysadmin asking for one nobody has gets a Not Found Error. Without `id`, the token's own
+    account, as CKAN answers. CKAN's `include_datasets` adds
     nothing: this catalog does not keep who created a dataset (its publisher's people edit it together)."""
-    ref = _id_param(params, "id")
     if user is None or not user.active:
+        _id_param(params, "id")  # (a request naming no account is told so first, as it was)
         raise denied(ACCOUNTS_PRIVATE)
+    # no `id`: the token's own account, as CKAN answers a signed-in user (scripts ask it to learn whose key they hold)
+    ref = _text_param(params, "id") or str(user.id)
     account = _find_user(session, ref)
     if not accounts.may_see_account(user, account):
         raise denied(ACCOUNTS_PRIVATE)

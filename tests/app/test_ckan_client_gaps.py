@@ -417,3 +417,12 @@ def test_package_resource_reorder(app, live, world):
     pkg["resources"].reverse()
     assert [r["id"] for r in ck.action.package_update(**pkg)["resources"]] == [second, first, third]
     assert [r["id"] for r in ck.action.package_show(id="active-a-3")["resources"]] == [second, first, third]
+
+
+def test_user_show_without_an_id_is_the_tokens_own_account(app, live, world):
+    me = _ckan(live, world, "editor_a").action.user_show()
+    assert me["email"] == world.emails["editor_a"] and me["sysadmin"] is False
+    assert _ckan(live, world, "editor_a").action.user_show(id=me["id"]) == me
+    assert _ckan(live, world, "sysadmin").action.user_show()["sysadmin"] is True
+    with pytest.raises(ValidationError):  # no token, no account named
+        _ckan(live, world).action.user_show()
