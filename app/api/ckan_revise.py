@@ -132,6 +132,7 @@ def package_revise(session: Session, params: dict, user: User) -> dict[str, Any]
             merge_at(revised, key, value)
         except PathError as exc:
             raise invalid({f"update__{key}": [exc.args[0]]}) from exc
+    revised["id"] = original["id"]  # the dataset matched is the one written, whatever `update` says of its id
     if files:
         package = _with_file(session, user, original, revised, files)
     else:

@@ -149,6 +149,11 @@ def test_package_revise_changes_what_still_matches_and_nothing_else(app, live, w
     with pytest.raises(ValidationError) as refused:
         ck.action.package_revise(update={"notes": "x"})
     assert refused.value.error_dict["match__id"] == ["Missing value"]
+    # the dataset matched is the one written: an `id` in the update names no other
+    other = ck.action.package_show(id="active-a-2")
+    pkg = ck.action.package_revise(match={"name": "active-a-1"}, update={"id": other["id"], "notes": "Mine"})["package"]
+    assert pkg["name"] == "active-a-1" and pkg["notes"] == "Mine"
+    assert ck.action.package_show(id="active-a-2")["notes"] == other["notes"]
 
 
 def test_package_revise_is_the_gate_of_package_update(app, live, world):
