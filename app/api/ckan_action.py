@@ -1557,7 +1557,9 @@ WRITES.update(ckan_orgs.WRITES)
 from app.api import ckan_revise  # noqa: E402
 
 WRITES.update(ckan_revise.WRITES)
-from app.api import ckan_follows  # noqa: E402
+from app.api import ckan_dcat, ckan_follows  # noqa: E402
+
+ACTIONS.update(ckan_dcat.ACTIONS)
 
 ACTIONS.update(ckan_follows.ACTIONS)
 WRITES.update(ckan_follows.WRITES)

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
 from sqlalchemy import func, select
 
@@ -431,3 +432,43 @@ def test_user_show_without_an_id_is_the_tokens_own_account(app, live, world):
     assert _ckan(live, world, "sysadmin").action.user_show()["sysadmin"] is True
     with pytest.raises(ValidationError):  # no token, no account named
         _ckan(live, world).action.user_show()
+
+
+# --------------------------------------------------------------------------- ckanext-dcat's actions
+
+
+def test_dcat_actions_as_ckanext_dcat_answers_them(app, live, world):
+    from rdflib import RDF, Graph, Literal, Namespace, URIRef
+
+    dcat, dct, hydra = (Namespace("http://www.w3.org/ns/dcat#"), Namespace("http://purl.org/dc/terms/"),
+                        Namespace("http://www.w3.org/ns/hydra/core#"))
+    public = _ckan(live, world)
+    text = public.action.dcat_dataset_show(id="active-a-1", format="ttl")
+    graph = Graph().parse(data=text, format="turtle")
+    [ds] = graph.subjects(RDF.type, dcat.Dataset)
+    assert Literal("Published by A 1", lang=None) in {Literal(str(t)) for t in graph.objects(ds, dct.title)}
+    # RDF/XML by default, and the same graph as the dataset's own address gives
+    xml = Graph().parse(data=public.action.dcat_dataset_show(id="active-a-1"), format="xml")
+    page = Graph().parse(data=requests.get(f"{live.url}/dataset/active-a-1.ttl", timeout=30).text, format="turtle")
+    assert len(xml) == len(graph) == len(page)
+    # a draft: to its publisher's people only, as package_show
+    with pytest.raises(NotFound):
+        public.action.dcat_dataset_show(id=world.draft_a)
+    assert "Draft of A" in _ckan(live, world, "editor_a").action.dcat_dataset_show(id=world.draft_a, format="nt")
+    with pytest.raises(ValidationError) as refused:
+        public.action.dcat_dataset_show(id="active-a-1", format="pdf")
+    assert "format" in refused.value.error_dict
+    # a catalog page: the published datasets package_search finds, with ckanext-dcat's hydra paging
+    graph = Graph().parse(data=public.action.dcat_catalog_show(format="jsonld"), format="json-ld")
+    assert len(set(graph.subjects(RDF.type, dcat.Dataset))) == 4
+    [paged] = graph.subjects(RDF.type, hydra.PagedCollection)
+    assert int(next(graph.objects(paged, hydra.totalItems))) == 4
+    assert "dcat_catalog_show" in str(paged) and isinstance(paged, URIRef)
+    graph = Graph().parse(data=public.action.dcat_catalog_search(q="published", fq="organization:agency-a",
+                                                                 format="ttl"), format="turtle")
+    assert len(set(graph.subjects(RDF.type, dcat.Dataset))) == 3
+    assert len(set(Graph().parse(data=public.action.dcat_catalog_show(
+        format="ttl", modified_since="2999-01-01T00:00:00Z"), format="turtle").subjects(RDF.type, dcat.Dataset))) == 0
+    for bad in ({"page": "0"}, {"modified_since": "last week"}):
+        with pytest.raises(ValidationError):
+            public.action.dcat_catalog_show(**bad)
