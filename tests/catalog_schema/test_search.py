@@ -473,3 +473,36 @@ def test_first_page_without_counting_gives_the_same_ids(session, cat):
         assert uncounted.ids == counted.ids
         assert uncounted.total == (query.get("offset") or 0) + len(counted.ids) <= counted.total
     assert S.search(session, S.SearchQuery(q="transport", offset=500, count=False)).ids == []
+
+
+# --- datasets beside the index (CKAN's include_private: a reader's drafts) --------------------------------------
+
+
+def test_search_beside_answers_as_if_the_index_held_them(session, cat):
+    """Three published datasets made drafts (out of the index) and searched beside it give, page by page in every
+    order, what the index gave while it held them: the same ids, total and facet counts."""
+    facets = ["publisher", "format", "theme", "licence", "keyword"]
+    orders = ("name", "-name", "title", "-title", "modified", "-modified", "stars", "-stars", "score", "id", "-id")
+    before = {sort: S.search(session, S.SearchQuery(sort=sort, limit=100, facets=facets, facet_limit=3))
+              for sort in orders}
+    hidden = [cat[2], cat[5], cat[9]]
+    for ds in session.scalars(select(Dataset).where(Dataset.id.in_(hidden))):
+        ds.state = "draft"
+        S.index_dataset(session, ds)
+    session.commit()
+    assert S.search(session, S.SearchQuery(limit=0)).total == 8  # out of the index
+    for sort in orders:
+        for rows in (1, 4):
+            got = []
+            for start in range(0, 12, rows):
+                found = S.search_beside(session, S.SearchQuery(sort=sort, offset=start, limit=rows, facets=facets,
+                                                               facet_limit=3), hidden)
+                assert found.total == before[sort].total and found.facets == before[sort].facets, (sort, rows)
+                got += found.ids
+            assert got == before[sort].ids, (sort, rows)
+    # by relevance the ones beside come first, each side in its own order; filters and words apply to them alike
+    found = S.search_beside(session, S.SearchQuery(q="transport", limit=10), hidden)
+    assert found.ids[0] == cat[2] and set(found.ids) == {cat[1], cat[2], cat[3], cat[12]}
+    found = S.search_beside(session, S.SearchQuery(publisher=["stats"], sort="name", limit=10), hidden)
+    assert found.ids == [cat[5], cat[4], cat[6]] and found.total == 3
+    assert S.search_beside(session, S.SearchQuery(limit=10), []).total == 8
