@@ -252,6 +252,8 @@ def _ckan_write_params(name: str, ds_ref: str, res_id: str) -> dict | None:
         return {"package_id": ds_ref, "url": "https://example.org/new.csv", "name": "New"}
     if name == "package_revise":  # the dataset is named by its match
         return {"match": {"id": ds_ref}, "update": {"title": "Mine now", "notes": "Taken over."}}
+    if name == "package_resource_reorder":
+        return {"id": ds_ref, "order": [res_id]}
     if name.startswith(("resource_", "datastore_")):
         return {"id": res_id, "resource_id": res_id, "url": "https://example.org/other.csv", "name": "Renamed",
                 "fields": [{"id": "a", "info": {"label": "A"}}]}
