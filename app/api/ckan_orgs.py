@@ -117,7 +117,7 @@ def _fields(session: Session, user: User, pub: Publisher | None, data: dict[str,
         current["extras"] = stored_extras if isinstance(stored_extras, list) else []
     for key, wanted in (("state", "active"), ("type", "organization")):
         if key in data and data[key] not in (None, "", wanted):
-            raise invalid({key: [T_("An organization here is %(value)s only (organization_delete is refused)",
+            raise invalid({key: [T_("An organization here is %(value)s only (organization_delete deletes one)",
                                     value=wanted)] if key == "state" else
                            [T_("Only organizations are written here: the groups are the EU data themes")]})
     if "is_organization" in data and data["is_organization"] in (False, "false", "False"):
@@ -293,16 +293,36 @@ def _same_theme(params: dict) -> dict[str, Any]:
     return shown
 
 
+def _organization_as_group(session: Session, params: dict, user: User) -> dict[str, Any] | None:
+    """A group write naming an organization (CKAN's organizations are groups: `ckanapi load organizations
+    --upload-logo` sends each logo by group_update, a file as the part `image_upload`, an address as its text):
+    organization_patch of the keys sent, the logo an address (an uploaded one is taken by its `image_display_url`,
+    as organization_update takes it). None when it names no organization."""
+    pub = _find_publisher(session, params.get("id")) or _find_publisher(session, params.get("name"))
+    if pub is None:
+        return None
+    data = {k: v for k, v in params.items() if k not in ("image_upload", "clear_upload")}
+    upload = params.get("image_upload")
+    if isinstance(upload, str) and upload.lower().startswith(("http://", "https://")) and "image_url" not in data:
+        data["image_url"] = upload
+    return _write(session, data, user, patch=True)
+
+
 def group_update(session: Session, params: dict, user: User) -> dict[str, Any]:
     """A theme as group_show gives it, sent back (`ckanapi load groups` of a dump of this portal): nothing changes,
     the answer is group_show's. Anything else is a Validation Error naming the field: the groups are the EU data
-    themes, a fixed vocabulary."""
+    themes, a fixed vocabulary. One naming an organization is its organization_patch (`ckanapi load organizations
+    --upload-logo` sends an organization's logo so)."""
+    written = _organization_as_group(session, params, user)
+    if written is not None:
+        return written
     shown = _same_theme(params)
     return group_show(session, {"id": shown["name"]}, user)
 
 
 def group_patch(session: Session, params: dict, user: User) -> dict[str, Any]:
-    """As group_update: only what group_show says of a theme is taken (nothing changes)."""
+    """As group_update: only what group_show says of a theme is taken (nothing changes); an organization is
+    patched."""
     return group_update(session, params, user)
 
 

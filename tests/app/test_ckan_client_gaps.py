@@ -472,3 +472,35 @@ def test_dcat_actions_as_ckanext_dcat_answers_them(app, live, world):
     for bad in ({"page": "0"}, {"modified_since": "last week"}):
         with pytest.raises(ValidationError):
             public.action.dcat_catalog_show(**bad)
+
+
+def test_group_update_of_an_organization_as_ckanapi_load_upload_logo_sends_it(app, live, world, tmp_path):
+    """`ckanapi load organizations --upload-logo` writes each organization, then sends its logo by group_update
+    (CKAN's organizations are groups): an address as `image_upload`'s text, an uploaded logo as a file part. It was
+    "Group not found", and the load stopped."""
+    admin_a = _ckan(live, world, "admin_a")
+    org = admin_a.action.group_update(id="agency-a", image_upload="https://example.gov/a-logo.png",
+                                      image_url="https://example.gov/a-logo.png", clear_upload=True)
+    assert org["name"] == "agency-a" and org["image_url"] == "https://example.gov/a-logo.png"
+    assert org["title"] == "Agency A"  # a patch: what it does not send stays
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with logo.open("rb") as fh:  # a dump's uploaded logo: taken by its address on the portal it comes from
+        org = admin_a.call_action("group_update", {
+            "id": "agency-a", "image_url": "2019-logo.png", "is_organization": "True", "type": "organization",
+            "image_display_url": "https://old.example.gov/uploads/group/2019-logo.png"},
+            files={"image_upload": ("logo.png", fh)})
+    assert org["image_url"] == "https://old.example.gov/uploads/group/2019-logo.png"
+    with pytest.raises(NotAuthorized):  # an organization's admin's, as organization_patch
+        _ckan(live, world, "editor_a").action.group_update(id="agency-a", image_url="https://example.gov/x.png")
+    # a dump of the organization loaded by ckanapi's command, with --upload-logo
+    dump = tmp_path / "orgs.jsonl"
+    shown = _ckan(live, world, "sysadmin").action.organization_show(id="agency-b", include_users=False)
+    dump.write_text(json.dumps({**shown, "image_url": "https://example.gov/b-logo.png",
+                                "image_display_url": "https://example.gov/b-logo.png"}) + "\n")
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run([str(bin_dir / "ckanapi"), "load", "organizations", "-I", str(dump), "--upload-logo",
+                           "-r", live.url, "-a", world.tokens["sysadmin"]], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert _ckan(live, world).action.organization_show(id="agency-b")["image_url"] == "https://example.gov/b-logo.png"
