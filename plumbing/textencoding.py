@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,8 +27,10 @@ HEAD_BYTES = 64 * 1024  # the encoding is decided from this much of the start (a
 #: 1: UTF-8, then charset-normalizer and the byte-pattern rules on the first 64 KB. 2: a file whose head is ASCII
 #: is decided on a window at its first non-ASCII byte (GBK after an ASCII head had been read as UTF-8 or Latin-1).
 #: 3: short Chinese and short Korean are told apart by reading the text both ways (`chinese_or_korean`: a two-line
-#: GBK table had been read as cp949, a two-line EUC-KR one as GBK).
-DETECTOR_VERSION = 3
+#: GBK table had been read as cp949, a two-line EUC-KR one as GBK). 4: Western and Central European text are told
+#: apart by the letters each reading writes (`central_european`: cp1252 French and Spanish had been read as cp1250,
+#: "Genève" as "Genčve"; cp1250 Czech as GBK).
+DETECTOR_VERSION = 4
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -53,12 +56,11 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_LONE_HIGH = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
+_ASCII_BYTES = bytes(range(0x80))
 
 
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
-
-
-_CENTRAL_EUROPEAN = frozenset({"Polish", "Czech", "Slovak", "Hungarian", "Croatian", "Slovene", "Romanian"})
 
 
 _WESTERN_PUNCT = frozenset("€‚„…†‡‰‹›‘’“”•–—™«»°£§©®¿¡½¼¾²³µ·\xa0\xad")
@@ -77,10 +79,11 @@ def detect_encoding(data: bytes) -> tuple[str | None, float]:
 
     Order: a BOM; pure ASCII; valid UTF-8; UTF-16 without a BOM (NUL pattern); then for legacy
     8-bit text our own byte-pattern rules before charset-normalizer, because on government
-    files charset-normalizer often names short GBK as Big5 and Latin-1 as cp1250: Chinese
+    files charset-normalizer often names short GBK as Big5 and cp1252 as cp1250: Chinese
     double-byte text shows as even-length runs of high bytes (GBK when every pair lies in the
-    GB2312 block, Big5 when trail bytes fall below 0x80), Western text as isolated accented
-    letters inside ASCII words (Latin-1, or cp1252 when its 0x80-0x9F punctuation is used).
+    GB2312 block, Big5 when trail bytes fall below 0x80), Latin-script text as isolated accented
+    letters inside ASCII words: Central European (cp1250, ISO-8859-2) when its letters read so
+    (`central_european`), else Western (Latin-1, or cp1252 when its 0x80-0x9F punctuation is used).
     Only the first `HEAD_BYTES` are examined, plus a window at the first non-ASCII byte when
     the head is pure ASCII, so an accent on line 10,000 is still seen.
     """
@@ -137,17 +140,13 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
-    runs = [len(m.group()) for m in _HIGH_RUN.finditer(sample)]
-    isolated = sum(1 for r in runs if r == 1) / len(runs)
+    isolated = len(_LONE_HIGH.findall(sample)) / len(_HIGH_RUN.findall(sample))  # the runs of high bytes of one
+    if isolated >= 0.5:  # accented letters one by one between ASCII ones: a Latin-script code page
+        latin = _latin_encoding(sample)
+        if latin is not None:
+            return latin
     matches = _normalizer_matches(sample)
     guess = matches[0] if matches else None
-    if isolated >= 0.5 and _plausible_western(sample):
-        if guess and guess[0] in ("cp1250", "iso8859-2") and guess[2] in _CENTRAL_EUROPEAN:
-            return guess[0], guess[1]
-        c1 = {b for b in sample if 0x80 <= b <= 0x9F}
-        if c1 and not c1 & _CP1252_UNDEFINED:
-            return "cp1252", 0.85
-        return "latin-1", 0.85
     chinese = _chinese_encoding(sample, cut)
     korean = chinese_or_korean(sample, cut, chinese[0] if chinese else None,
                                [m[0] for m in matches if m[0] in KOREAN_CODECS or m[2] == "Korean"])
@@ -162,7 +161,23 @@ def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
         return None, 0.0
     if guess[0] == "gb18030" and decodes(sample, "gbk", cut):
         return "gbk", guess[1]
+    if guess[0] in ("cp1250", "iso8859-2"):  # of runs of accented letters too ("educação"): see central_european
+        return _latin_encoding(sample) or (guess[0], guess[1])
     return guess[0], guess[1]
+
+
+def _latin_encoding(sample: bytes) -> tuple[str, float] | None:
+    """The Latin-script code page of `sample`: Central European (`central_european`), else Western when it reads
+    so (cp1252 when it uses cp1252's punctuation in 0x80-0x9F, else Latin-1); None when it reads as neither."""
+    central = central_european(sample)
+    if central is not None:
+        return central, 0.85
+    if not _plausible_western(sample):
+        return None
+    c1 = set(sample.translate(None, _NOT_C1))
+    if c1 and not c1 & _CP1252_UNDEFINED:
+        return "cp1252", 0.85
+    return "latin-1", 0.85
 
 
 KOREAN_CODECS = frozenset({"cp949", "euc_kr", "johab", "iso2022_kr"})
@@ -291,19 +306,101 @@ def _chinese_encoding(sample: bytes, cut: bool) -> tuple[str, float] | None:
 def _plausible_western(sample: bytes) -> bool:
     """Accented letters sitting inside words, or typographic punctuation: Western 8-bit text."""
     text = sample.decode("cp1252", "replace")
-    total = plausible = 0
-    for idx, ch in enumerate(text):
-        if ord(ch) < 0x80:
-            continue
-        total += 1
-        if ch in _WESTERN_PUNCT:
-            plausible += 1
-        elif ch.isalpha():
-            before = text[idx - 1] if idx else " "
-            after = text[idx + 1] if idx + 1 < len(text) else " "
-            if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
-                plausible += 1
+    total = len(sample.translate(None, _ASCII_BYTES))
+    plausible = len(_WESTERN_PUNCT_RE.findall(text)) + len(_LETTER_BY_ASCII.findall(text))
     return total > 0 and plausible / total >= 0.8
+
+
+#: A letter that is not ASCII (nor `_WESTERN_PUNCT`, counted apart) beside an ASCII letter; ¹ is no letter.
+_LETTER = "[^\\W\\d_\\x00-\\x7f¹" + re.escape("".join(sorted(_WESTERN_PUNCT))) + "]"
+_LETTER_BY_ASCII = re.compile(f"(?<=[A-Za-z]){_LETTER}|{_LETTER}(?=[A-Za-z])")
+_WESTERN_PUNCT_RE = re.compile("[" + re.escape("".join(sorted(_WESTERN_PUNCT))) + "]")
+
+
+#: The accented letters each language writes (lower case), of the Western languages cp1252 and Latin-1 are made
+#: for and of the Central European ones cp1250 and ISO-8859-2 are. German's go with every language: German names
+#: and words stand in files of all of them. Bytes where the two code pages differ are one of these letters in one
+#: reading and another letter or a symbol in the other (0xE8 is è in cp1252, č in cp1250; 0xF1 ñ and ń; 0xB3 ³
+#: and ł), so which reading writes one language the more consistently tells the code page.
+_WESTERN_LETTERS = {
+    "French": "àâæçéèêëîïôœùûüÿ", "Spanish": "áéíñóúü", "Portuguese": "áâãàçéêíóôõú", "Italian": "àèéìíîòóùú",
+    "Catalan": "àçèéíïòóúü", "Dutch": "éèëïóöü", "Danish/Norwegian": "æøåé", "Swedish/Finnish": "åäöé",
+    "Icelandic": "áðéíóúýþæö",
+}
+_CENTRAL_LETTERS = {
+    "Czech": "áčďéěíňóřšťúůýž", "Slovak": "áäčďéíĺľňóôŕšťúýž", "Polish": "ąćęłńóśźż", "Hungarian": "áéíóöőúüű",
+    "Croatian/Slovene": "čćđšž", "Romanian": "ăâîşţ",
+}
+#: Symbols text in each reading may hold (the rest, in a word or not, are bytes read wrongly: ˇ ˘ ˛ ˙ in cp1250 where
+#: cp1252 has ¡ ¢ ² ÿ, ¹ ¾ in cp1252 where cp1250 has ą ľ).
+_WESTERN_SYMBOLS = _WESTERN_PUNCT | frozenset("×÷±¢¥¤¦¨´¸ªº")
+_CENTRAL_SYMBOLS = frozenset("€‚„…†‡‰‹›‘’“”•–—™«»°§©®µ·\xa0\xad×÷±¤¦¨´¸")
+
+
+@cache
+def _readings(codec: str) -> tuple[str, ...]:
+    """The character each byte 0x80-0xFF is in a single-byte `codec` (U+FFFD where it defines none)."""
+    return tuple(bytes([b]).decode(codec, "replace") for b in range(0x80, 0x100))
+
+
+def _reading_score(counts: dict[int, int], inside: dict[int, int], codec: str, alphabets: dict[str, str],
+                   symbols: frozenset[str]) -> tuple[int, int]:
+    """How consistently `counts` (of the high bytes of a text; `inside`: of those between two letters) read in
+    `codec` as text in one or two of the languages of `alphabets` (a table of towns of two countries): the letters of
+    the languages that fit best, and the `symbols` text holds outside words (³ in "m³", ¿ in "¿Qué?"; ’ anywhere),
+    less the other characters (German's letters count neither way); and how many that leaves unexplained."""
+    chars = _readings(codec)
+    said = sum(n - (0 if chars[b - 0x80] in _IN_WORDS else inside.get(b, 0))
+               for b, n in counts.items() if chars[b - 0x80] in symbols)
+    known = [frozenset(b for b in counts if chars[b - 0x80].lower() in letters) for letters in alphabets.values()]
+    total = sum(n for b, n in counts.items() if chars[b - 0x80].lower() not in _GERMAN)
+    best: tuple[int, int] | None = None
+    for i, first in enumerate(known):
+        for second in known[i:]:
+            fits = said + sum(counts[b] for b in first | second)
+            score = 2 * fits - total - (first is not second)  # one language before two that read it as well
+            if best is None or score > best[0]:
+                best = (score, total - fits)
+    return best if best is not None else (0, 0)
+
+
+@cache
+def _between_letters() -> re.Pattern[bytes]:
+    """A byte that is a symbol in one of the readings, between two letters (ASCII or high bytes, letters in a
+    reading that fits); only such bytes are looked for, a regular expression's scan being most of the cost."""
+    symbols = {b for b in range(0x80, 0x100) if _readings("cp1252")[b - 0x80] in _WESTERN_SYMBOLS
+               or any(_readings(c)[b - 0x80] in _CENTRAL_SYMBOLS for c in ("cp1250", "iso8859-2"))}
+    which = b"".join(re.escape(bytes([b])) for b in sorted(symbols))
+    return re.compile(rb"[A-Za-z\x80-\xff]([" + which + rb"])(?=[A-Za-z\x80-\xff])")
+
+
+def central_european(sample: bytes) -> str | None:
+    """cp1250 or ISO-8859-2 when `sample`, text of accented letters between ASCII ones, is Central European text
+    (Czech, Slovak, Polish, Hungarian, Croatian, Slovene, Romanian): its high bytes read in that code page as one of
+    those languages' letters (four in five at least) more consistently than they read in cp1252 as a Western
+    language's; None otherwise, ties too. Western text in cp1252 read as cp1250 keeps é, ü, ß and € but turns è, à,
+    ñ, ê into č, ŕ, ń, ę ("Genève" as "Genčve", "Coruña" as "Coruńa"), which no one language writes together;
+    charset-normalizer, asked before, named a fifth of short French and Spanish tables cp1250 on such readings
+    ("Romanian", "Hungarian") and the preview, the row store and data.csv carried the wrong letters. Bytes both code
+    pages read alike (German, much French) are cp1252's."""
+    high = sample.translate(None, _ASCII_BYTES)
+    if not high:
+        return None
+    counts = Counter(high)
+    inside = Counter(b"".join(_between_letters().findall(sample)))
+    western, _ = _reading_score(counts, inside, "cp1252", _WESTERN_LETTERS, _WESTERN_SYMBOLS)
+    found: tuple[int, str] | None = None
+    for codec in ("cp1250", "iso8859-2"):
+        score, unexplained = _reading_score(counts, inside, codec, _CENTRAL_LETTERS, _CENTRAL_SYMBOLS)
+        if unexplained * 5 <= len(high) and score > western and (found is None or score > found[0]):
+            found = (score, codec)
+    return found[1] if found is not None else None
+
+
+_GERMAN = frozenset("äöüß")
+_NOT_C1 = bytes(b for b in range(0x100) if not 0x80 <= b <= 0x9F)
+_IN_WORDS = frozenset("’‘·\xad")  # symbols that stand between letters: d’hôtel, l·l
+
 
 
 def _normalizer_matches(sample: bytes) -> list[tuple[str, float, str]]:

@@ -3,6 +3,7 @@ ever written outside the archive, and a refused file leaves nothing behind (not 
 
 from __future__ import annotations
 
+import csv
 import io
 from functools import lru_cache
 
@@ -233,3 +234,31 @@ def test_a_bomb_whose_directory_is_past_the_sniffed_head_is_refused(tmp_path):
         P.store_upload(io.BytesIO(data), "big.zip", tmp_path / "archive", max_bytes=20 * 1024 * 1024)
     assert refused.value.code == "zip-bomb"
     assert files_outside(tmp_path, []) == []
+
+
+@pytest.mark.parametrize(("name", "codec", "charset"), [("cp1252_western_towns.csv", "cp1252", "windows-1252"),
+                                                        ("cp1250_central_towns.csv", "cp1250", "windows-1250")])
+def test_a_western_or_central_european_table_keeps_its_letters_at_every_door(app, client, world, name, codec, charset):
+    """A French, Spanish and German table in cp1252 was read as cp1250: the original went out as charset=windows-1250,
+    and the preview, the row store, data.csv, data.json and data.xml said "Genčve", "trčs élevé ŕ côté", "mańana"."""
+    data = (ROOT_MESSY.parent.parent / "written" / name).read_bytes()
+    text = data.decode(codec)
+    header, *rows = (line.split(";") for line in text.splitlines())
+    slug = f"towns-{codec}"
+    dist_id = publish_uploads(app, f"editor.{slug}@example.gov", "agency-a", slug, "Towns", {name: data})[name]
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.get(Distribution, dist_id).detected_encoding == codec
+    original = client.get(f"/uploads/{dist_id}/{name}")
+    assert original.headers["Content-Type"] == f"text/csv; charset={charset}" and original.get_data() == data
+    result = client.get("/api/3/action/datastore_search", query_string={"resource_id": dist_id}).get_json()["result"]
+    assert [[str(r[h]) for h in header] for r in result["records"]] == rows
+    base = f"/dataset/{slug}/resource/{dist_id}"
+    converted = client.get(f"{base}/data.csv").get_data().decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(converted))) == [header, *rows]
+    records = client.get(f"{base}/data.json").get_json()["records"]
+    assert [[str(r[h]) for h in header] for r in records] == rows
+    xml = client.get(f"{base}/data.xml").get_data(as_text=True)
+    assert all(f">{cell}<" in xml for row in rows for cell in row)
+    page = client.get(f"/dataset/{slug}").get_data(as_text=True)
+    assert "".join(f'<th scope="col">{h}</th>' for h in header) in page  # the preview
+    assert "".join(f"<td>{cell}</td>" for cell in rows[0]) in page
