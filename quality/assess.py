@@ -72,7 +72,12 @@ log = logging.getLogger(__name__)
 #: quality/tabular/whole.py `_pdf`), its findings naming the pages; pages without text are said (pdf-no-text), a PDF
 #: that cannot be opened or read to its end too (pdf-not-read), and withholds the file (quality/rules/pii_file.py).
 #: Also in 1.8: any other part the scan could not read to its end is said to its publisher (part-not-read).
-RULESET_VERSION = "1.8"
+#: 1.9: a finding type may say another fix (and message) for a case its own sentence reads wrong of (Variant,
+#: quality/findings.py): format-mismatch of a file of no recognised format says what was found and asks for an open
+#: format or a corrected declaration (it said "Correct the declared format to an unrecognised file (7z)");
+#: not-machine-readable of such a file or of one not examined yet, link-broken of a distribution with no address and
+#: encoding-declared-wrong of a name that is no encoding too. Their evidence says `recognised` and `examined`.
+RULESET_VERSION = "1.9"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

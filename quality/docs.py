@@ -16,6 +16,8 @@ def findings_table() -> str:
         fix = fix.replace("{also}", " When it is outside the table (another sheet, another file in the ZIP, notes "
                                     "rows), the finding names the part and says to remove it there; when it is a "
                                     "column's name (the file has no header row), it says to add a header row.")
+        for variant in t.variants:  # the fix said of a case its sentence would not read right of
+            fix += f" {variant.case}: {variant.fix_en}"
         fix = fix.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| `{slug}` | {t.severity} | {t.title_en} ({t.title_zh}) | {fix} |")
     return "\n".join(lines)

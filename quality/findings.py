@@ -312,6 +312,19 @@ def parse_problem_zh(problem: Any, fmt: Any = None) -> str:
 #: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.
 FORMAT_KEYS = ("format", "sniffed", "declared")
 UNRECOGNISED = "an unrecognised file"  # how bytes no format was recognised in are said (format_mismatch.unknown_label)
+NOT_EXAMINED = "a file not yet examined"  # a downloaded file not sniffed yet (quality.openness, not-machine-readable)
+
+
+def unrecognised(key: str) -> Callable[[dict[str, Any]], bool]:
+    """A `Variant`'s case: the finding is of a file no format was recognised in (evidence `recognised` False; for a
+    finding kept before `recognised` was recorded, its `key`, a format's label, says so)."""
+
+    def case(evidence: dict[str, Any]) -> bool:
+        if isinstance(evidence.get("recognised"), bool):
+            return not evidence["recognised"]
+        return UNRECOGNISED in str(evidence.get(key) or "")
+
+    return case
 
 
 def format_label(value: str, lang: str = "en") -> str:
@@ -323,6 +336,13 @@ def format_label(value: str, lang: str = "en") -> str:
     if lang == "zh" and value.startswith(UNRECOGNISED):
         kind = value[len(UNRECOGNISED):].strip().removeprefix("(").removesuffix(")")
         return f"未知类型的文件（{kind}）" if kind else "未知类型的文件"
+    if lang == "zh" and value == NOT_EXAMINED:
+        return "尚未检查的文件"
+    outer, of, inner = value.partition(" of ")  # an archive's member (format-mismatch): "ZIP of XLSX"
+    if of and outer.isupper() and lang == "zh":
+        inner = format_label(inner, lang)
+        space = "" if inner[:1] >= "\u2e80" else " "  # none beside Chinese words (未知类型的文件), one beside CSV
+        return f"{format_label(outer, lang)} 压缩包中的{space}{inner}"
     found = vocab.format_by_code(value) if value.isupper() or "_" in value else None
     return found.label if found is not None else value
 
@@ -590,12 +610,29 @@ _DATED = {"modified": ("Last modified", "最近一次更新在"),
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Other texts of a finding type, for the findings whose evidence `when` holds: one fix sentence cannot read
+    right of every case its evidence may be ("Correct the declared format to an unrecognised file (7z)", "Fix the
+    link so that (no URL) downloads the file"). The slug stays the type's (the API's contract); `case` says in
+    English when the variant is used (docs/quality.md); an empty message keeps the type's."""
+
+    case: str
+    when: Callable[[dict[str, Any]], bool]
+    fix_en: str
+    fix_zh: str
+    message_en: str = ""
+    message_zh: str = ""
+
+
+@dataclass(frozen=True)
 class FindingType:
     """The registry row of one finding slug: severity, titles, message and fix templates.
 
     `message_*` and `fix_*` are `str.format` templates over the finding's evidence keys.
     When no message template is given the title is the message. `weight` is the share of the
     score this rule may cost, for rules that feed the overall score (None when it does not).
+    `variants` replace the fix (and the message, when they give one) of the findings whose evidence
+    they are for; the first that holds is used, else the type's own.
     """
 
     slug: str
@@ -607,18 +644,40 @@ class FindingType:
     weight: float | None = None
     message_en: str = ""
     message_zh: str = ""
+    variants: tuple[Variant, ...] = ()
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"finding type {self.slug!r}: unknown severity {self.severity!r}")
 
+    def variant(self, evidence: dict[str, Any]) -> Variant | None:
+        """The variant whose case `evidence` is, or None (the type's own texts)."""
+        for variant in self.variants:
+            try:
+                if variant.when(evidence):
+                    return variant
+            except Exception:  # evidence of an unexpected shape: the type's own texts, never a crash
+                continue
+        return None
+
     def message(self, lang: str, evidence: dict[str, Any]) -> str:
+        variant = self.variant(evidence)
         if lang == "zh":
-            return _fill(self.message_zh or self.title_zh, worded(evidence, lang))
-        return _fill(self.message_en or self.title_en, worded(evidence, lang))
+            template = (variant and variant.message_zh) or self.message_zh or self.title_zh
+        else:
+            template = (variant and variant.message_en) or self.message_en or self.title_en
+        return _fill(template, worded(evidence, lang))
 
     def fix(self, lang: str, evidence: dict[str, Any]) -> str:
-        return _fill(self.fix_zh if lang == "zh" else self.fix_en, worded(evidence, lang))
+        variant = self.variant(evidence) or self
+        return _fill(variant.fix_zh if lang == "zh" else variant.fix_en, worded(evidence, lang))
+
+    def templates(self) -> tuple[str, ...]:
+        """Every message and fix template of the type, its variants' too (what a page fills values into)."""
+        out = [self.message_en, self.message_zh, self.fix_en, self.fix_zh]
+        for variant in self.variants:
+            out += [variant.message_en, variant.message_zh, variant.fix_en, variant.fix_zh]
+        return tuple(text for text in out if text)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

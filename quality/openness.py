@@ -21,11 +21,24 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from catalog_schema import vocab
-from quality.findings import Finding, FindingType, Rule, download_problem, format_label, make_finding
+from quality.findings import (
+    NOT_EXAMINED,
+    Finding,
+    FindingType,
+    Rule,
+    Variant,
+    download_problem,
+    format_label,
+    make_finding,
+    unrecognised,
+)
 from quality.rules import archive_bomb, format_mismatch, not_parseable
 
 if TYPE_CHECKING:
     from quality.sniff import Sniffed
+
+#: What a finding says in place of the address of a distribution that gives none.
+NO_URL = "(no URL)"
 
 # Licence ids that say "no licence stated" rather than naming a closed one.
 _NO_LICENCE_IDS = frozenset({"notspecified", "not-specified", "none", "unknown"})
@@ -85,6 +98,15 @@ TYPES: tuple[FindingType, ...] = (
         "修复链接，使 {url} 可以下载文件；在此之前该资源得零星。",
         message_en="The file at {url} could not be downloaded ({problem}).",
         message_zh="无法下载 {url} 的文件（{problem}）。",
+        # a distribution with no address at all: "Fix the link so that (no URL) downloads the file"
+        variants=(Variant(
+            "When the distribution gives no address",
+            lambda evidence: evidence.get("url") == NO_URL,
+            "Give the distribution the address (URL) of its file; it scores no stars until it has one.",
+            "为该资源填写其文件的地址（URL）；在此之前该资源得零星。",
+            message_en="The distribution gives no address to download its file from.",
+            message_zh="该资源没有提供可下载文件的地址。",
+        ),),
     ),
     FindingType(
         "licence-missing", "error",
@@ -129,6 +151,27 @@ TYPES: tuple[FindingType, ...] = (
         "以结构化文件（CSV、JSON 或 XML，而非 {format}）发布数据，即可获得两星；采用开放格式可得三星。",
         message_en="The file is {format}, which software cannot read as data{detail}.",
         message_zh="文件为 {format} 格式，软件无法将其作为数据读取{detail_zh}。",
+        variants=(
+            # downloaded but not sniffed yet: "rather than a file not yet examined" asked the publisher for nothing
+            Variant(
+                "When the downloaded file has not been examined yet",
+                lambda evidence: evidence.get("examined") is False or evidence.get("format") == NOT_EXAMINED,
+                "Nothing to change for now: the portal examines the file at its next check. If this finding stays, "
+                "ask the portal's operator.",
+                "暂时无需修改：门户将在下次检查时检查该文件。如果此问题一直存在，请联系门户管理员。",
+                message_en="The downloaded file has not been examined yet, so its format is not known.",
+                message_zh="已下载的文件尚未检查，因此其格式未知。",
+            ),
+            Variant(
+                "When the file is of no format the portal recognises",
+                unrecognised("format"),
+                "Publish the data as a structured file (CSV, JSON or XML) in place of this one, whose format the "
+                "portal does not recognise, to reach two stars, or three with an open format.",
+                "以结构化文件（CSV、JSON 或 XML）代替这个门户无法识别其格式的文件发布数据，即可获得两星；"
+                "采用开放格式可得三星。",
+                message_zh="文件是 {format}，软件无法将其作为数据读取{detail_zh}。",
+            ),
+        ),
     ),
     FindingType(
         "proprietary-format", "warning",
@@ -231,7 +274,7 @@ def distribution_stars(ev: Evidence) -> StarResult:
     if stars < 5:
         findings.extend(levels[stars][2])
     if ev.reachable and ev.sniffed is not None and ev.sniffed.details.get("empty"):
-        findings.append(make_finding("empty-file", url=ev.url or "(no URL)"))  # as format-mismatch would have been
+        findings.append(make_finding("empty-file", url=ev.url or NO_URL))  # as format-mismatch would have been
     if ev.reachable and ev.sniffed is not None and not _said_otherwise(ev):
         findings.extend(format_mismatch.check(ev.declared_format, ev.sniffed))
         findings.extend(archive_bomb.check(ev.sniffed))
@@ -254,11 +297,11 @@ def _level_one(ev: Evidence, sniffed: Sniffed | None) -> tuple[bool, str, list[F
     broken = not ev.reachable or (ev.http_status is not None and ev.http_status >= 400)
     if broken:
         problem = f"HTTP {ev.http_status}" if ev.http_status and ev.http_status >= 400 else (ev.error or "no answer")
-        found.append(make_finding("link-broken", url=ev.url or "(no URL)", problem=problem,
+        found.append(make_finding("link-broken", url=ev.url or NO_URL, problem=problem,
                                   http_status=ev.http_status))
         reasons.append(f"The file could not be downloaded ({download_problem(problem, ev.http_status)}).")
     elif _html_instead_of_data(ev):
-        found.append(make_finding("html-not-data", url=ev.url or "(no URL)",
+        found.append(make_finding("html-not-data", url=ev.url or NO_URL,
                                   declared=format_mismatch.declared_code(ev.declared_format)))
         reasons.append("The link returns an HTML web page, not the data file.")
     licence_id = (ev.licence_id or "").strip()
@@ -284,7 +327,7 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
     if not ev.reachable:
         return False, "Its format could not be checked because the file was not downloaded.", []
     if sniffed is None:
-        finding = make_finding("not-machine-readable", format="a file not yet examined", detail="", detail_zh="")
+        finding = make_finding("not-machine-readable", format=NOT_EXAMINED, detail="", detail_zh="", examined=False)
         return False, "The downloaded file has not been examined, so its format is unknown.", [finding]
     if _html_instead_of_data(ev):
         return False, "An HTML web page is not structured data.", []
@@ -298,13 +341,13 @@ def _level_two(ev: Evidence, sniffed: Sniffed | None, ff) -> tuple[bool, str, li
                       "structured data.", [finding]
     if sniffed.details.get("encrypted"):
         finding = make_finding("not-machine-readable", format=label, detail=" because it is encrypted",
-                               detail_zh="（文件已加密）", encrypted=True)
+                               detail_zh="（文件已加密）", encrypted=True, recognised=sniffed.format is not None)
         return False, f"The {format_label(label)} file is encrypted, so software cannot read it.", [finding]
     if ff is None or not ff.structured:
         outer = ev.sniffed.format if ev.sniffed is not None and ev.sniffed is not sniffed else None
         inside = {"detail": f" (inside the {outer} archive)", "detail_zh": f"（位于 {outer} 压缩包中）",
                   "archive": outer} if outer else {"detail": "", "detail_zh": ""}  # an HTML page in a ZIP
-        finding = make_finding("not-machine-readable", format=label, **inside)
+        finding = make_finding("not-machine-readable", format=label, recognised=sniffed.format is not None, **inside)
         return False, f"{format_label(label)} is not structured, machine-readable data.", [finding]
     return True, f"{ff.label} is structured data,", []
 

@@ -118,7 +118,7 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
         # personal data was found, a stale finding's date, a parser's problem in Chinese): "(not given)" in their
         # place hid what it derives, and the check page read "（未提供） 含有 30 个手机号码（未提供）"
         said = worded(out, lang)
-        for template in (ftype.message_en, ftype.message_zh, ftype.fix_en, ftype.fix_zh):
+        for template in ftype.templates():
             for _text, name, _spec, _conv in string.Formatter().parse(template or ""):
                 if name and said.get(name) is None:
                     out[name] = _("(not given)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quality.findings import Finding, FindingType, Rule, make_finding
+from quality.findings import Finding, FindingType, Rule, Variant, make_finding
 
 METADATA = FindingType(
     "encoding-declared-wrong", "warning", "The declared encoding is wrong", "声明的编码有误",
@@ -21,6 +21,14 @@ METADATA = FindingType(
     message_en="The metadata declares the encoding {declared_encoding}, but the file is {read_as}, "
                "and was read as such.",
     message_zh="元数据声明的编码为 {declared_encoding}，但文件实为 {read_as} 编码，已按 {read_as} 读取。",
+    # a name that is no encoding (utf-9, rot13): "or save the file in utf-9" asked for the impossible
+    variants=(Variant(
+        "When the declared encoding is not the name of a character encoding",
+        lambda evidence: evidence.get("why") == "unknown",
+        "Correct the encoding the metadata declares for this file to {read_as}: {declared_encoding} is not the "
+        "name of a character encoding.",
+        "请将元数据为此文件声明的编码改为 {read_as}：{declared_encoding} 不是字符编码的名称。",
+    ),),
 )
 
 HEADER = FindingType(

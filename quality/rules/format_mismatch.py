@@ -7,7 +7,7 @@ inside a ZIP declared as CSV); bytes we cannot name at all break it.
 from __future__ import annotations
 
 from catalog_schema import vocab
-from quality.findings import Finding, FindingType, Rule, make_finding
+from quality.findings import Finding, FindingType, Rule, Variant, make_finding, unrecognised
 
 TYPE = FindingType(
     "format-mismatch", "warning",
@@ -16,6 +16,16 @@ TYPE = FindingType(
     "将声明的格式更正为 {sniffed}（或发布元数据所承诺的文件）。",
     message_en="The format is declared as {declared}, but the file is {sniffed}.",
     message_zh="声明的格式为 {declared}，但文件实际为 {sniffed}。",
+    # a file of no format the portal knows: "Correct the declared format to an unrecognised file (7z)" said nothing
+    variants=(Variant(
+        "When the file is of no format the portal recognises",
+        unrecognised("sniffed"),
+        "The file is {sniffed}, which does not match the declared format {declared}: publish the data in an open, "
+        "machine-readable format such as CSV or JSON and declare that format, or correct the declared format to "
+        "what the file really is.",
+        "文件是 {sniffed}，与声明的格式 {declared} 不符：请以 CSV、JSON 等开放的机器可读格式发布数据并声明该格式，"
+        "或将声明的格式更正为文件的实际格式。",
+    ),),
 )
 
 _FAMILIES: tuple[frozenset[str], ...] = (
@@ -81,7 +91,7 @@ def check(declared_format: str | None, sniffed) -> list[Finding]:
     inner = sniffed.effective
     inner_label = inner.format or unknown_label(inner)
     shown = inner_label if inner is sniffed else f"{sniffed.format} of {inner_label}"
-    return [make_finding(TYPE.slug, declared=declared, sniffed=shown)]
+    return [make_finding(TYPE.slug, declared=declared, sniffed=shown, recognised=inner.format is not None)]
 
 
 RULE = Rule(TYPE.slug, (TYPE,), subject="distribution", check=check)

@@ -157,8 +157,9 @@ def test_xlsx_declared_csv_earns_two_stars_and_a_mismatch():
     assert result.stars == 2
     assert _slugs(result) == ["format-mismatch", "proprietary-format"]
     mismatch = next(f for f in result.findings if f.type == "format-mismatch")
-    assert mismatch.evidence == {"declared": "CSV", "sniffed": "XLSX"}
+    assert mismatch.evidence == {"declared": "CSV", "sniffed": "XLSX", "recognised": True}
     assert mismatch.message == "The format is declared as CSV, but the file is Excel XLSX."
+    assert mismatch.fix == "Correct the declared format to Excel XLSX (or publish the file the metadata promises)."
 
 
 def test_csv_declared_pdf_earns_three_stars():
@@ -238,6 +239,66 @@ def test_unrecognised_bytes_are_one_star():
     mismatch = next(f for f in result.findings if f.type == "format-mismatch")
     assert mismatch.message == "The format is declared as CSV, but the file is an unrecognised file (7z)."
     assert result.findings[0].evidence["format"] == "an unrecognised file (7z)"
+
+
+def test_the_fix_of_a_file_of_no_recognised_format_says_what_was_found():
+    """Its fix said "Correct the declared format to an unrecognised file (7z)" (将声明的格式更正为
+    未知类型的文件（7z）): the publisher was told to declare a format that is none. It now says what was found
+    and what to do, in both languages; a finding kept before `recognised` was recorded is told by its label; the
+    slug stays."""
+    result = _rate(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(40), name="data.7z", declared="CSV")
+    mismatch = next(f for f in result.findings if f.type == "format-mismatch")
+    assert mismatch.evidence == {"declared": "CSV", "sniffed": "an unrecognised file (7z)", "recognised": False}
+    assert mismatch.fix == ("The file is an unrecognised file (7z), which does not match the declared format CSV: "
+                            "publish the data in an open, machine-readable format such as CSV or JSON and declare "
+                            "that format, or correct the declared format to what the file really is.")
+    zh = mismatch.localised("zh")[1]
+    assert zh.startswith("文件是") and "未知类型的文件（7z），与声明的格式 CSV 不符" in zh and "更正为" in zh
+    assert "更正为 未知" not in zh and "更正为未知" not in zh
+    kept = make_finding("format-mismatch", declared="CSV", sniffed="ZIP of an unrecognised file")  # no `recognised`
+    assert kept.fix.startswith("The file is ZIP of an unrecognised file, which does not match")
+    assert kept.localised("zh")[1].startswith("文件是 ZIP 压缩包中的未知类型的文件，与声明的格式 CSV 不符")
+    machine = next(f for f in result.findings if f.type == "not-machine-readable")
+    assert machine.evidence["recognised"] is False
+    assert machine.fix.startswith("Publish the data as a structured file (CSV, JSON or XML) in place of this one, "
+                                  "whose format the portal does not recognise")
+    assert machine.localised("zh")[0] == "文件是 未知类型的文件（7z），软件无法将其作为数据读取。"
+
+
+def test_fixes_that_read_wrong_of_a_missing_value_have_their_own_words():
+    """A value that can be missing or no value at all made the sentence around it wrong: "Fix the link so that
+    (no URL) downloads the file", "CSV, JSON or XML rather than a file not yet examined" (in Chinese too, in
+    English), "or save the file in utf-9"."""
+    no_url = distribution_stars(Evidence(url=None, reachable=False, http_status=None, error="no http(s) URL to check",
+                                         declared_format="CSV", sniffed=None, licence_id="CC-BY-4.0"))
+    broken = next(f for f in no_url.findings if f.type == "link-broken")
+    assert (broken.message, broken.fix) == (
+        "The distribution gives no address to download its file from.",
+        "Give the distribution the address (URL) of its file; it scores no stars until it has one.")
+    assert broken.localised("zh") == ("该资源没有提供可下载文件的地址。",
+                                      "为该资源填写其文件的地址（URL）；在此之前该资源得零星。")
+    assert make_finding("link-broken", url="http://x.test/a.csv", problem="HTTP 404").fix.startswith(
+        "Fix the link so that http://x.test/a.csv downloads the file")
+    unseen = distribution_stars(Evidence(url="http://x.test/a.csv", reachable=True, http_status=200, error=None,
+                                         declared_format="CSV", sniffed=None, licence_id="CC-BY-4.0"))
+    machine = next(f for f in unseen.findings if f.type == "not-machine-readable")
+    assert machine.evidence["examined"] is False
+    assert machine.message == "The downloaded file has not been examined yet, so its format is not known."
+    assert machine.fix.startswith("Nothing to change for now: the portal examines the file at its next check.")
+    assert machine.localised("zh") == ("已下载的文件尚未检查，因此其格式未知。",
+                                       "暂时无需修改：门户将在下次检查时检查该文件。如果此问题一直存在，请联系门户管理员。")
+    from quality.rules.encoding_declared import check as declared_check
+    from quality.sniff.model import Sniffed
+
+    refused = Sniffed("CSV", encoding="gbk", details={"encoding_refused": [
+        {"declared": "utf-9", "by": "metadata", "why": "unknown", "encoding": "gbk"},
+        {"declared": "big5", "by": "metadata", "why": "undecodable", "encoding": "gbk"}]})
+    unknown, undecodable = declared_check(refused)
+    assert unknown.fix == ("Correct the encoding the metadata declares for this file to GBK: utf-9 is not the name of "
+                           "a character encoding.")
+    assert unknown.localised("zh")[1] == "请将元数据为此文件声明的编码改为 GBK：utf-9 不是字符编码的名称。"
+    assert undecodable.fix == ("Correct the encoding the metadata declares for this file to GBK (or save the file in "
+                               "big5).")
 
 
 def test_star_result_serialises():

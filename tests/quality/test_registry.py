@@ -48,6 +48,20 @@ def test_every_type_has_both_languages_and_a_fix():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in ftype.title_zh + ftype.fix_zh), slug
 
 
+def test_every_variant_has_both_languages_and_is_chosen_by_its_evidence_alone():
+    """A fix for a case the type's own sentence reads wrong of (quality.findings.Variant), in both languages; evidence
+    of no case, or of a shape a case does not expect, keeps the type's own texts and never raises."""
+    variants = [(slug, v) for slug, ftype in FINDING_TYPES.items() for v in ftype.variants]
+    assert {slug for slug, _v in variants} >= {"format-mismatch", "not-machine-readable", "link-broken",
+                                               "encoding-declared-wrong"}
+    for slug, variant in variants:
+        assert variant.case.startswith("When ") and variant.fix_en and variant.fix_zh, slug
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in variant.fix_zh + variant.message_zh), slug
+        ftype = FINDING_TYPES[slug]
+        assert ftype.variant({}) is None and ftype.variant({"url": [], "format": 3, "recognised": "x"}) is None, slug
+        assert variant.fix_en in ftype.templates() and variant.fix_zh in ftype.templates()
+
+
 def test_weights_come_from_the_rules_and_sum_to_100():
     from quality.assess import PARTS, WEIGHTS
 
