@@ -19,6 +19,9 @@ _WIDE_CHAR = re.compile(f"[{_WIDE}]")
 #: What makes a value a name rather than words (a file, an address, a code: 图.png, 交通/stops): its spaces set it
 #: apart and stay.
 _NAMELIKE = re.compile(r"[A-Za-z./\\@:_#=-]")
+#: A full-width bracket's aside in a value of Chinese words (未知类型的文件（7z）): its Latin letters do not make the
+#: value a name.
+_ASIDE = re.compile("（[^（）]*）")
 #: Quotation marks that open and close a value quoted in Chinese text (列“email”): the quotes set it apart, and no
 #: space stands between them and the Chinese text beside them, whatever the value between them is.
 _OPENING, _CLOSING = "“‘", "”’"
@@ -46,7 +49,8 @@ def cjk_spaced(template: str, values: Mapping[str, Any]) -> str:
         return value.striptags() if hasattr(value, "striptags") else str(value)
 
     def joins(text: str, edge: str, quotes: str) -> bool:  # no space between this end of a value and Chinese text
-        return bool(edge) and (edge in quotes or bool(_WIDE_CHAR.match(edge)) and not _NAMELIKE.search(text))
+        words = _ASIDE.sub("", text)  # 未知类型的文件（7z） is words: its code is set apart by the brackets
+        return bool(edge) and (edge in quotes or bool(_WIDE_CHAR.match(edge)) and not _NAMELIKE.search(words))
 
     def before(m: re.Match) -> str:
         text = shown(m)

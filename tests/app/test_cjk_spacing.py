@@ -33,6 +33,9 @@ def test_the_space_goes_between_chinese_words_only():
     # a quoted value is set apart by its quotes, whatever is between them
     assert _fill("位于 %(where)s 中", where="“email”") == "位于“email”中"
     assert _fill("%(where)s 含有 %(n)d 个", where="“b.csv”", n=2) == "“b.csv”含有 2 个"
+    # Chinese words with a code aside in full-width brackets are words: "文件实际为 未知类型的文件（7z）。" had a space
+    assert _fill("文件实际为 %(kind)s。", kind="未知类型的文件（7z）") == "文件实际为未知类型的文件（7z）。"
+    assert _fill("文件 %(name)s 是图片", name="数据（2024）.csv") == "文件 数据（2024）.csv 是图片"
     # str.format's places, plain and with a spec or a conversion; {{ is a brace
     values = {"publisher": "京海市统计局", "n": 3.14159, "code": "CSV"}
     template = cjk_spaced("{publisher} 的 {n:.1f} 个 {code!s} 文件", values)

@@ -58,7 +58,7 @@ def test_a_file_of_no_recognised_format_is_told_what_was_found_and_what_to_do(cl
     assert en["fix"] == ("The file is an unrecognised file (7z), which does not match the declared format Excel XLS: "
                          "publish the data in an open, machine-readable format such as CSV or JSON and declare that "
                          "format, or correct the declared format to what the file really is.")
-    assert zh["fix"] == ("文件是 未知类型的文件（7z），与声明的格式 Excel XLS 不符："
+    assert zh["fix"] == ("文件是未知类型的文件（7z），与声明的格式 Excel XLS 不符："
                          "请以 CSV、JSON 等开放的机器可读格式发布数据并声明该格式，"
                          "或将声明的格式更正为文件的实际格式。")
     for lang, words in (("en", "publish the data in an open, machine-readable format"),

@@ -253,7 +253,7 @@ def test_the_fix_of_a_file_of_no_recognised_format_says_what_was_found():
                             "publish the data in an open, machine-readable format such as CSV or JSON and declare "
                             "that format, or correct the declared format to what the file really is.")
     zh = mismatch.localised("zh")[1]
-    assert zh.startswith("文件是") and "未知类型的文件（7z），与声明的格式 CSV 不符" in zh and "更正为" in zh
+    assert zh.startswith("文件是未知类型的文件（7z），与声明的格式 CSV 不符：") and "更正为" in zh
     assert "更正为 未知" not in zh and "更正为未知" not in zh
     kept = make_finding("format-mismatch", declared="CSV", sniffed="ZIP of an unrecognised file")  # no `recognised`
     assert kept.fix.startswith("The file is ZIP of an unrecognised file, which does not match")
@@ -262,7 +262,7 @@ def test_the_fix_of_a_file_of_no_recognised_format_says_what_was_found():
     assert machine.evidence["recognised"] is False
     assert machine.fix.startswith("Publish the data as a structured file (CSV, JSON or XML) in place of this one, "
                                   "whose format the portal does not recognise")
-    assert machine.localised("zh")[0] == "文件是 未知类型的文件（7z），软件无法将其作为数据读取。"
+    assert machine.localised("zh")[0] == "文件是未知类型的文件（7z），软件无法将其作为数据读取。"
 
 
 def test_fixes_that_read_wrong_of_a_missing_value_have_their_own_words():
