@@ -56,7 +56,6 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
-_LONE_HIGH = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
 _ASCII_BYTES = bytes(range(0x80))
 
 
@@ -140,7 +139,8 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
-    isolated = len(_LONE_HIGH.findall(sample)) / len(_HIGH_RUN.findall(sample))  # the runs of high bytes of one
+    runs = list(map(len, _HIGH_RUN.findall(sample)))  # the lengths of the runs of high bytes
+    isolated = runs.count(1) / len(runs)
     if isolated >= 0.5:  # accented letters one by one between ASCII ones: a Latin-script code page
         latin = _latin_encoding(sample)
         if latin is not None:
@@ -374,25 +374,46 @@ def _between_letters() -> re.Pattern[bytes]:
     return re.compile(rb"[A-Za-z\x80-\xff]([" + which + rb"])(?=[A-Za-z\x80-\xff])")
 
 
+def _words_hold(pairs: dict[bytes, int], codec: str) -> bool:
+    """Whether the letters `codec` reads the high bytes as make words with the ASCII after them (`pairs`: a high byte
+    and the byte after it, 0x40-0x7E, counted): a small letter followed by a small one, a capital by a capital or a
+    small one, nine times in ten. Big5 puts its trail bytes there: @ [ ] ^ _ ` { | } ~ and capitals after small
+    letters as often as not (鄉 is B6 6D, ś and m in ISO-8859-2, but 北 is A5 5F, Ą and _)."""
+    chars = _readings(codec)
+    odd = total = 0
+    for pair, n in pairs.items():
+        total += n
+        letter, after = chars[pair[0] - 0x80], chr(pair[1])
+        if not after.isalpha() or (letter.isalpha() and letter.islower() and after.isupper()):
+            odd += n
+    return odd * 10 <= total
+
+
+_HIGH_THEN_ASCII = re.compile(rb"[\x80-\xff][\x40-\x7e]")
+
+
 def central_european(sample: bytes) -> str | None:
     """cp1250 or ISO-8859-2 when `sample`, text of accented letters between ASCII ones, is Central European text
     (Czech, Slovak, Polish, Hungarian, Croatian, Slovene, Romanian): its high bytes read in that code page as one of
     those languages' letters (four in five at least) more consistently than they read in cp1252 as a Western
-    language's; None otherwise, ties too. Western text in cp1252 read as cp1250 keeps é, ü, ß and € but turns è, à,
-    ñ, ê into č, ŕ, ń, ę ("Genève" as "Genčve", "Coruña" as "Coruńa"), which no one language writes together;
-    charset-normalizer, asked before, named a fifth of short French and Spanish tables cp1250 on such readings
-    ("Romanian", "Hungarian") and the preview, the row store and data.csv carried the wrong letters. Bytes both code
-    pages read alike (German, much French) are cp1252's."""
+    language's, and its letters make words with the ASCII after them (`_words_hold`); None otherwise, ties too.
+    Western text in cp1252 read as cp1250 keeps é, ü, ß and € but turns è, à, ñ, ê into č, ŕ, ń, ę ("Genève" as
+    "Genčve", "Coruña" as "Coruńa"), which no one language writes together; charset-normalizer, asked before, named
+    a fifth to a third of short French, Italian and Dutch tables cp1250 on such readings ("Romanian", "Hungarian")
+    and the preview, the row store and data.csv carried the wrong letters. Bytes both code pages read alike
+    (German, much French) are cp1252's."""
     high = sample.translate(None, _ASCII_BYTES)
     if not high:
         return None
     counts = Counter(high)
+    pairs = Counter(_HIGH_THEN_ASCII.findall(sample))
     inside = Counter(b"".join(_between_letters().findall(sample)))
     western, _ = _reading_score(counts, inside, "cp1252", _WESTERN_LETTERS, _WESTERN_SYMBOLS)
     found: tuple[int, str] | None = None
     for codec in ("cp1250", "iso8859-2"):
         score, unexplained = _reading_score(counts, inside, codec, _CENTRAL_LETTERS, _CENTRAL_SYMBOLS)
-        if unexplained * 5 <= len(high) and score > western and (found is None or score > found[0]):
+        if unexplained * 5 <= len(high) and score > western and (found is None or score > found[0]) \
+                and _words_hold(pairs, codec):
             found = (score, codec)
     return found[1] if found is not None else None
 

@@ -303,6 +303,8 @@ def test_utf8_ascii_and_a_late_accent():
     ("中華民國", "big5", "big5"),
     ("北京市,天津市\n1,2\n", "big5", "big5"),
     ("臺灣省政府資料開放平臺,人口統計\n", "big5", "big5"),
+    # Big5 whose trail bytes are ASCII (北 A5 5F, 鄉 B6 6D): its lone high bytes read as ISO-8859-2 letters (ś, ľ, ť)
+    ("區域,數值\n北市計臺,31755\n計年市新,47956\n合女區臺計度,11049\n", "big5", "big5"),
     ("𠀀中文", "gb18030", "gb18030"),
     # charset-normalizer calls these Korean (cp949: 地区 -> 뒈혐) and Japanese (euc_jis_2004: 姓名 -> 侖兆)
     ("地区,人口\n" + "".join(f"区{i},{1000 + i}\n" for i in range(12)), "gbk", "gbk"),
