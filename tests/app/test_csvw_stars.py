@@ -15,6 +15,7 @@ from catalog_schema import search
 from catalog_schema.models import Assessment, Dataset
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
+from quality.assess import RULESET_VERSION
 from tests.support.httpserver import LocalServer
 
 RUN_AT = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
@@ -60,7 +61,7 @@ def test_the_stored_stars_of_a_csv_come_from_its_csvw_metadata(runtime, schema, 
     with LocalServer() as srv:
         figures, dists, findings = _assess(runtime, srv, _metadata("../stops.csv", **schema))
     assert dists["stops.csv"]["stars"] == stars
-    assert figures == {"dataset": stars, "assessment": stars, "rule": "1.8"}
+    assert figures == {"dataset": stars, "assessment": stars, "rule": RULESET_VERSION}
     if stars == 3:
         (finding,) = [f for f in findings if f["type"] == "csvw-no-uris"]
         assert finding["evidence"]["rows"] == 2
