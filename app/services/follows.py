@@ -14,6 +14,7 @@ from app.services import lifecycle
 from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Forbidden, Invalid, NotFound
+from app.texts import T_
 from catalog_schema.models import Dataset, Follow, Publisher
 
 KINDS = ("dataset", "publisher", "search")
@@ -23,13 +24,13 @@ MAX_QUERY_CHARS = 450  # q and fq together fit the target column with room to sp
 
 def _signed_in(actor: Actor) -> None:
     if actor.user is None:
-        raise Forbidden("Sign in to follow datasets, publishers and searches.")
+        raise Forbidden(T_("Sign in to follow datasets, publishers and searches."))
 
 
 def _period(value: str | None, default: str) -> str:
     period = (value or default or "weekly").strip().lower()
     if period not in PERIODS:
-        raise Invalid("The digest comes daily or weekly.", field="period")
+        raise Invalid(T_("The digest comes daily or weekly."), field="period")
     return period
 
 
@@ -39,23 +40,23 @@ def _target(actor: Actor, kind: str, ref: str | None, q: str | None, fq: str | N
     if kind == "dataset":
         ds, _old = lifecycle.find(session, ref or "")
         if ds is None or lifecycle.visible(session, ds, actor.user) != lifecycle.FOUND:
-            raise NotFound(f"No dataset {ref!r}.")
+            raise NotFound(T_("No dataset %(ref)s.", ref=repr(ref)))
         return ds.id, None, None
     if kind == "publisher":
         pub = session.scalar(select(Publisher).where(Publisher.slug == (ref or "")))
         if pub is None:
-            raise NotFound(f"No publisher {ref!r}.")
+            raise NotFound(T_("No publisher %(ref)s.", ref=repr(ref)))
         return str(pub.id), None, None
     if kind == "search":
         q, fq = " ".join((q or "").split()), " ".join((fq or "").split())
         if len(q) + len(fq) > MAX_QUERY_CHARS:
-            raise Invalid("The search is too long to follow.", field="q")
+            raise Invalid(T_("The search is too long to follow."), field="q")
         try:
             ckan_query.translate(q or None, fq or None)
         except ckan_query.QueryError as exc:
-            raise Invalid(f"The search cannot be read: {exc}", field="fq") from exc
+            raise Invalid(T_("The search cannot be read: %(reason)s", reason=str(exc)), field="fq") from exc
         return f"{q}\n{fq}", q or None, fq or None
-    raise Invalid("One follows a dataset, a publisher or a search.", field="kind")
+    raise Invalid(T_("One follows a dataset, a publisher or a search."), field="kind")
 
 
 def find(actor: Actor, kind: str, ref: str | None = None, *, q: str | None = None,
@@ -98,7 +99,7 @@ def _own(actor: Actor, follow_id: int | str) -> Follow:
     except (TypeError, ValueError):
         row = None
     if row is None or row.user_id != actor.user.id:
-        raise NotFound("No such follow.")
+        raise NotFound(T_("No such follow."))
     return row
 
 

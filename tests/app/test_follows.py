@@ -244,3 +244,30 @@ def test_the_scheduler_sends_the_digests_that_are_due(app):
             if celery_app._runtime is not None:  # the worker's runtime, on this test's database: not for the next
                 celery_app._runtime.close()
                 celery_app._runtime = None
+
+
+def test_a_refused_follow_says_why_in_the_readers_language(app):
+    """The follows service's refusals are texts of the catalog, said in Chinese to a Chinese reader (they were
+    English sentences whatever the door's language)."""
+    from app.cli_lang import gettext
+    from app.services.errors import ServiceError
+    from app.texts import say
+
+    history.build(app)
+    make_user(app, READER)
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        actor = Actor(s, s.scalar(select(User).where(User.email == READER)), "test")
+        said = []
+        for call in (lambda: follows.follow(actor, "dataset", "bus-stops", period="hourly"),
+                     lambda: follows.follow(actor, "dataset", "no-such-dataset"),
+                     lambda: follows.follow(actor, "search", None, q="air", fq="organization:("),
+                     lambda: follows.follow(actor, "theme", "ENVI"),
+                     lambda: follows.unfollow(actor, 10**9)):
+            try:
+                call()
+            except ServiceError as exc:
+                said.append(say(exc.message, lambda m: gettext(m, "zh")))
+        assert len(said) == 5
+        for text in said:
+            assert re.search(r"[\u4e00-\u9fff]", text), text
+        assert "no-such-dataset" in said[1]
