@@ -319,6 +319,37 @@ def may_hold(text: str) -> bool:
     return len(text.strip()) <= 23 and _CARD_SHAPE.search(text) is not None
 
 
+#: `may_hold_within`'s reading of a document's UTF-8: every ASCII digit as 0, a space or a hyphen as -, a quote (double
+#: or single) as ", any other byte as x.
+_SHAPE_BYTES = bytes(48 if 48 <= b <= 57 else 45 if b in (32, 45) else 34 if b in (34, 39) else 120 for b in range(256))
+#: Eleven digits as a mobile number is written (3-4-4, a space or a hyphen between the groups at most), read so: an
+#: identity number (17 digits in a row, or grouped 6-8-4) and a bank card of 13 digits in a row hold one too.
+_ELEVEN_DIGITS = (b"00000000000", b"000-0000-0000", b"000-00000000", b"0000000-0000")
+#: A whole text of digits, spaces and hyphens, 13 characters or more: a bank card however grouped (`mask_array` reads
+#: one only so).
+_DIGITS_TEXT = re.compile(rb'"[0\-]{13,}"')
+#: Those shapes as one expression of the text itself, for a document with full-width forms (``\d`` is any decimal
+#: digit, the full-width ones too), which `mask_array` reads as ASCII.
+_FULL_WIDTH_DIGITS = re.compile(rb"\xef\xbc[\x8d\x90-\x99]")  # U+FF0D, U+FF10-FF19 in UTF-8 (not U+FF0C, a comma)
+_JSON_SHAPES = re.compile(r'\d{3}[ \-\uff0d]?\d{4}[ \-\uff0d]?\d{4}|["\'][\d \-\uff0d]{13,}["\']')
+
+
+def may_hold_within(document: str) -> bool:
+    """False when no text of `document` (texts and numbers written out, the texts between quotes with their characters
+    as they are: the `repr` of a structure of them, or its JSON with ``ensure_ascii=False``) holds a value `mask_array`
+    would mask: no '@', no eleven digits as a mobile number is written (`_ELEVEN_DIGITS`) nor a text of digits long
+    enough for a bank card (`_DIGITS_TEXT`). A few microseconds for a dataset's metadata (its bytes mapped to four,
+    then searched), where testing each of its texts with `may_hold` took fifty and a regular expression of the text
+    itself thirty."""
+    if "@" in document or "\uff20" in document:
+        return True
+    raw = document.encode("utf-8", "surrogatepass")
+    if _FULL_WIDTH_DIGITS.search(raw) is not None:
+        return _JSON_SHAPES.search(document) is not None
+    shapes = raw.translate(_SHAPE_BYTES)
+    return any(digits in shapes for digits in _ELEVEN_DIGITS) or _DIGITS_TEXT.search(shapes) is not None
+
+
 def is_personal(text: object) -> bool:
     """Whether a text is personal data itself: it holds a value of `PERSONAL_KINDS` (a resident identity number, a
     mobile number, an e-mail address, a bank card number), as ``scan_values([text])`` counts them, read as it is or
