@@ -17,7 +17,7 @@ from xml.sax.saxutils import XMLGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.services.serving import public_metadata
+from app.services.serving import public_metadata, public_records
 from app.settings import site_titles
 from catalog_schema import dates, series, vocab
 from catalog_schema.datajson import catalog_to_datajson
@@ -108,7 +108,7 @@ def write_json(records: Iterable[Record], out: IO[str]) -> None:
     out.write('{"datasets": [')
     for i, rec in enumerate(records):
         out.write(",\n" if i else "\n")
-        out.write(json.dumps(public_metadata(public_record(rec)), ensure_ascii=False, default=str))
+        out.write(json.dumps(public_record(public_metadata(rec)), ensure_ascii=False, default=str))
     out.write("\n]}\n")
 
 
@@ -196,7 +196,7 @@ def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_i
     """Write the active catalog to `out` in one of FORMATS (`contact_email`: data.json's fallback contact)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    records = iter_records(session)
+    records = public_records(iter_records(session))  # the public's, whoever runs the command (a log keeps it)
     info = catalog_info
     if fmt == "csv":
         write_csv(records, out)
@@ -208,13 +208,13 @@ def export(session: Session, fmt: str, out: IO[str], *, site_url: str, catalog_i
         from catalog_schema.readers import iter_records as fast_records
 
         portal = pick_text(((info or {}).get("publisher") or {}).get("name")) or None  # POD's publisher, if none
-        write_datajson(fast_records(session, catalog_dates=True), out, site_url=site_url, contact_email=contact_email,
-                       site_publisher=portal)
+        write_datajson(public_records(fast_records(session, catalog_dates=True)), out, site_url=site_url,
+                       contact_email=contact_email, site_publisher=portal)
     elif fmt in ("nt", "ttl"):  # streamed dataset by dataset, in constant memory
         from app.export.stream_rdf import stream_catalog
         from catalog_schema.readers import iter_records as fast_records
 
-        for chunk in stream_catalog(fast_records(session), fmt, site_url=site_url, catalog_info=info):
+        for chunk in stream_catalog(public_records(fast_records(session)), fmt, site_url=site_url, catalog_info=info):
             out.write(chunk)
     else:
         write_rdf(records, out, fmt, site_url=site_url, catalog_info=info)

@@ -57,7 +57,7 @@ def describe(ds: Dataset, site: str) -> croissant.CroissantDataset:
     year = (published or modified or "").lstrip("-")[:4]
     cite = ". ".join(x for x in (f"{publisher} ({year})" if publisher and year else publisher, title, url) if x)
     return croissant.CroissantDataset(
-        name=title, description=pick_text(ds.description) or title, url=url,
+        name=title, description=pick_text(serving.public_description(ds)) or title, url=url,
         license=(licence.url if licence is not None and licence.url else ds.license_raw) or None, cite_as=cite,
         date_published=published, date_modified=modified, version=ds.version,
         keywords=tuple(str(k) for k in ds.keywords or ()), creator=publisher, files=files)

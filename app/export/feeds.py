@@ -28,6 +28,7 @@ from app.api import ckan_query
 from app.api.errors import error_response
 from app.i18n import current_lang, site_title
 from app.request_context import db_session, public_request_url, setting
+from app.services import serving
 from app.texts import T_
 from catalog_schema import search, vocab
 from catalog_schema.models import Dataset, Publisher
@@ -111,7 +112,7 @@ def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: li
             who = _sub(entry, "author")
             _sub(who, "name", _text(ds.publisher.name, lang) or ds.publisher.slug)
             _sub(who, "uri", f"{site}/publisher/{ds.publisher.slug}")
-        summary = _text(ds.description, lang)
+        summary = _text(serving.public_description(ds), lang)  # its personal data redacted
         if withdrawn:
             summary = _("This dataset was withdrawn; its page says why.") + (" " + summary if summary else "")
         if summary:

@@ -131,13 +131,14 @@ def _catalog_answers() -> None:
 
 
 def _records_stream(**kw: Any) -> Iterator[Record]:
-    """Records for a streamed body: the generator outlives the request, so it keeps its own session."""
+    """Records for a streamed body, as the public is given them (`serving.public_records`): the generator outlives
+    the request, so it keeps its own session."""
     _catalog_answers()
     factory = current_app.extensions["opendata"]["sessionmaker"]
 
     def gen() -> Iterator[Record]:
         with factory() as session:
-            yield from readers.iter_records(session, **kw)
+            yield from serving.public_records(readers.iter_records(session, **kw))
 
     return gen()
 
@@ -179,6 +180,7 @@ def catalog(ext: str):
                                                        selectinload(Dataset.distributions))).all()
         records = series.annotate(session, [to_record(ds) for ds in rows if ds.state == "active"])
         gone = [ds for ds in rows if ds.state == "withdrawn"]
+    records = list(serving.public_records(records))
     raw_since = request.args.get("modified_since")
     info = {"uri": _page_url(ext, page, per_page, raw_since), "first": _page_url(ext, 1, per_page, raw_since),
             "last": _page_url(ext, last, per_page, raw_since), "total_items": total, "per_page": per_page,
@@ -246,7 +248,7 @@ def _table_dump(ext: str, since: dt.datetime | None) -> Response:
 
     def write(out) -> None:
         with factory() as session:
-            writer(readers.iter_records(session, modified_since=since), out)
+            writer(serving.public_records(readers.iter_records(session, modified_since=since)), out)
 
     return delivery.validated(request, Response(_pushed(write), content_type=_media(ext)), tag)
 
@@ -369,7 +371,7 @@ def _dataset_or_404(slug: str) -> Dataset:
 
 def dataset_graph(ds: Dataset, record: Record | None = None):
     """The dataset's DCAT-AP 3 graph with its latest assessment as DQV measurements."""
-    record = record or series.annotate(db_session(), [to_record(ds)], order=True)[0]
+    record = record or serving.public_metadata(series.annotate(db_session(), [to_record(ds)], order=True)[0])
     graph = dcatmap.dataset_to_rdf(record, site_url=_site())
     latest = latest_assessment(db_session(), ds.id)
     if latest is not None:
@@ -380,11 +382,12 @@ def dataset_graph(ds: Dataset, record: Record | None = None):
 
 def dataset_representation(slug: str, ext: str) -> Response:
     ds = _dataset_or_404(slug)
-    record = series.annotate(db_session(), [to_record(ds)], order=True)[0]  # its series, its neighbours
+    # its series, its neighbours; its personal data redacted in every format, as the catalog's are
+    record = serving.public_metadata(series.annotate(db_session(), [to_record(ds)], order=True)[0])
     if ext in RDF_EXTS:
         body: str | bytes = _serialize(dataset_graph(ds, record), ext)
     elif ext == "json":
-        body = json.dumps(serving.public_metadata(public_record(record)), ensure_ascii=False, default=str)
+        body = json.dumps(public_record(record), ensure_ascii=False, default=str)
     else:
         buf = io.StringIO()
         (catalog_export.write_csv if ext == "csv" else catalog_export.write_xml)([record], buf)

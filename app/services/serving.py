@@ -49,7 +49,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -360,31 +360,82 @@ def _without_personal(value: Any) -> Any:
 #: themselves; a CKAN resource's keys of its own, a client's `sample` rows) and its declared Table Schema (a field's
 #: `example`, its `enum`).
 FILE_VALUES = ("extras", "schema")
+#: The parts of a dataset's record that declare whom to contact: public by design (the publisher put them there to be
+#: reached, a contact point's e-mail and phone most of all), and so are their values wherever else the record repeats
+#: them (`_declared_contacts`). Every other part of the dataset's record (its title, description, keywords, its
+#: source's keys kept in `extras`: a CKAN package's extras and keys of its own, a data.json entry's) is free text a
+#: person typed or a source sent, scanned for personal data (`_personal_runs`).
+CONTACTS = ("contact_point", "creator", "publisher")
+#: The parts of a dataset's record that name or link things, or say a code, a date or a place's box: its ids and IRIs,
+#: its landing page, the standards, themes and languages it names, its licence and its dates. Kept as they are: a
+#: redacted IRI names nothing (two datasets under one `[redacted]` subject), and a source's number that reads as a
+#: mobile number (https://example.gov.cn/dataset/13912345678) is no person's.
+NAMES = ("id", "slug", "uri", "identifier", "landing_page", "conforms_to", "in_series", "themes", "language", "spatial",
+         "hvd_category", "applicable_legislation", "license", "access_rights", "extent", "issued", "modified",
+         "temporal", "frequency", "state", "kind")
+#: The keys of a source's record kept verbatim in the dataset's extras (catalog_schema.fieldrules.stored_keys) that are
+#: its contacts in that source's own words: CKAN's author and maintainer, data.json's contactPoint.
+SOURCE_CONTACTS = {"ckan": ("author", "author_email", "maintainer", "maintainer_email"), "datajson": ("contactPoint",)}
 
 
 def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False) -> dict:
     """`record` (a dataset's record) as a door that describes the dataset gives it (CKAN's package and resource dicts,
-    /api/v1, the dataset's and the catalog's JSON, the CLI's export): in each distribution's `FILE_VALUES` every text
-    or number holding personal data (`_personal_texts`), a value or a key, is ``[redacted]``, unless `privileged` (an
-    editor of the dataset's publisher, or a sysadmin: asked only when something would be redacted) reads them as
-    they are, as they read the file. The record itself is not changed; one with nothing to redact is given back."""
+    /api/v1, the dataset's and the catalog's JSON, XML, CSV and RDF, data.json, the CLI's export), with its personal
+    data ``[redacted]`` unless `privileged` (an editor of the dataset's publisher, or a sysadmin: asked only when
+    something would be redacted), who read it as it is, as they read the file:
+
+    - in each distribution's `FILE_VALUES` every text or number holding personal data (`_personal_texts`), a value or
+      a key, is ``[redacted]`` as a whole, as a table's cell is masked;
+    - in the dataset's own free values (everything but its distributions, its declared `CONTACTS` and its `NAMES`:
+      the title, the description, the keywords, the extras its source sent) each run of text holding personal data is
+      ``[redacted]`` (`_personal_runs`: "负责人 [redacted]"), the rest of the text kept; a value the dataset declares
+      as its contact (`_declared_contacts`) stays as it is wherever it appears.
+
+    The record itself is not changed; one with nothing to redact is given back."""
     dists = record.get("distributions")
-    if not isinstance(dists, list):
-        return record
+    dists = dists if isinstance(dists, list) else []
     texts: set[str] = set()
     for dist in dists:
         if isinstance(dist, dict):
             for key in FILE_VALUES:
                 _collect_texts(dist.get(key), texts)
     personal = _personal_texts(texts)
-    if not personal or (privileged() if callable(privileged) else privileged):
+    free = {key: value for key, value in record.items()
+            if key != "distributions" and key not in CONTACTS and key not in NAMES}
+    runs = _personal_runs(free, record)
+    if not (personal or runs) or (privileged() if callable(privileged) else privileged):
         return record
-    out = []
-    for dist in dists:
-        if isinstance(dist, dict):
-            dist = {**dist, **{key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)}}
-        out.append(dist)
-    return {**record, "distributions": out}
+    out = dict(record)
+    if runs:
+        for key in free:
+            masked = _masked_runs(record[key], runs)
+            if masked != record[key]:
+                out[key] = masked
+    if personal:
+        out["distributions"] = [{**dist, **{key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)}}
+                                if isinstance(dist, dict) else dist for dist in dists]
+    return out
+
+
+def public_description(ds: Any, privileged: bool | Callable[[], bool] = False) -> Any:
+    """The description of `ds` (a Dataset, or a view of its row listing it) as the doors that show it alone give it (the
+    dataset's page, every list of datasets, the feeds, its Croissant document): said as `public_metadata` says the
+    record's, its declared contacts (those of them `ds` has read) kept as they are. One look at it when it can hold no
+    personal data."""
+    value = ds.description
+    if not value or not pii_scan.may_hold_within(repr(value)):
+        return value
+    pub = getattr(ds, "publisher", None)
+    record = {"description": value, "contact_point": getattr(ds, "contact_point", None),
+              "creator": getattr(ds, "creator", None),
+              "publisher": {"email": getattr(pub, "email", None)} if pub is not None else None}
+    return public_metadata(record, privileged)["description"]
+
+
+def public_records(records: Iterable[dict]) -> Iterator[dict]:
+    """`records` as the doors that describe the whole catalog give them to everyone (data.json, the DCAT-AP pages and
+    dumps, the catalog's JSON, CSV and XML, the command line's export): each through `public_metadata`."""
+    return (public_metadata(record) for record in records)
 
 
 #: What a payload's text is cut into when it is no JSON (an RDF/XML or Turtle record, an error's message): runs between
@@ -460,6 +511,57 @@ def _personal_texts(texts: set[str]) -> set[str]:
     if not values:
         return set()
     return {values[i] for i in pii_scan.mask_array(pa.array(values, pa.string())).nonzero()[0]}
+
+
+def _personal_runs(free: dict, record: dict) -> set[str]:
+    """The runs of the texts of `free` (a dataset's free values) between separators (`_PAYLOAD_TOKEN`) that hold
+    personal data, as `_personal_texts` tells them, but for the values `record` declares as its contacts
+    (`_declared_contacts`). Most records are passed by one look at them written out
+    (`quality.pii.may_hold_within`; the source's contact keys left out of it), and a text that cannot hold personal
+    data (`quality.pii.may_hold`) is not cut at all."""
+    extras = free.get("extras")
+    if isinstance(extras, dict) and any(isinstance(extras.get(s), dict) for s in SOURCE_CONTACTS):
+        extras = {key: ({k: v for k, v in value.items() if k not in SOURCE_CONTACTS[key]}
+                        if key in SOURCE_CONTACTS and isinstance(value, dict) else value)
+                  for key, value in extras.items()}
+        free = {**free, "extras": extras}
+    if not pii_scan.may_hold_within(repr(free)):  # repr: the texts written out in C, quicker than json.dumps
+        return set()
+    texts: set[str] = set()
+    _collect_texts(free, texts)
+    runs = {run for text in texts if pii_scan.may_hold(text) for run in _PAYLOAD_TOKEN.findall(text)}
+    return _personal_texts(runs - _declared_contacts(record)) if runs else runs
+
+
+def _declared_contacts(record: dict) -> set[str]:
+    """The texts, and their runs, of the parts of `record` that declare whom to contact (`CONTACTS`, and the
+    `SOURCE_CONTACTS` keys of its source kept in its extras), each also without or with ``mailto:``."""
+    texts: set[str] = set()
+    for key in CONTACTS:
+        _collect_texts(record.get(key), texts)
+    extras = record.get("extras") if isinstance(record.get("extras"), dict) else {}
+    for source, keys in SOURCE_CONTACTS.items():
+        kept = extras.get(source)
+        if isinstance(kept, dict):
+            for key in keys:
+                _collect_texts(kept.get(key), texts)
+    out = {run for text in texts for run in [text, *_PAYLOAD_TOKEN.findall(text)]}
+    return out | {run.removeprefix("mailto:") for run in out} | {"mailto:" + run for run in out}
+
+
+def _masked_runs(value: Any, runs: set[str]) -> Any:
+    """`value` with each of `runs` in its texts (keys too) said ``[redacted]``, and a number that is one."""
+    if isinstance(value, str):
+        if not pii_scan.may_hold(value):
+            return value
+        return _PAYLOAD_TOKEN.sub(lambda m: REDACTED_NAME if m.group(0) in runs else m.group(0), value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return REDACTED_NAME if str(value) in runs else value
+    if isinstance(value, list):
+        return [_masked_runs(item, runs) for item in value]
+    if isinstance(value, dict):
+        return {(_masked_runs(k, runs) if isinstance(k, str) else k): _masked_runs(v, runs) for k, v in value.items()}
+    return value
 
 
 def _collect_texts(value: Any, into: set[str]) -> None:

@@ -69,6 +69,12 @@ def text_filter(langmap: Any, lang: str | None = None) -> str:
     return pick_text(langmap, lang or current_lang())
 
 
+@bp.app_template_filter("public_description")
+def public_description(ds: Any) -> Any:
+    """A dataset's description as the public is shown it in a list of datasets (serving.public_description)."""
+    return serving.public_description(ds)
+
+
 @bp.app_template_filter("lang_attr")
 def lang_attr(langmap: Any, lang: str | None = None) -> Markup:
     """` lang="zh"` for an element showing `langmap|text` when that text is in another language than the page
@@ -732,7 +738,7 @@ def _change_words(change: dict | None, lang: str) -> dict | None:
 
 
 def _export_extras(ds: Dataset) -> tuple[str, list[tuple[str, str]]]:
-    return jsonld_script(schema_org_jsonld(to_record(ds))), alternate_links(ds.slug)
+    return jsonld_script(schema_org_jsonld(serving.public_metadata(to_record(ds)))), alternate_links(ds.slug)
 
 
 @bp.get("/dataset/<slug>")
@@ -800,7 +806,9 @@ def _render_page(ds: Dataset):
                        and ds.kind != series.SERIES
                        and any(f.get("type") == "fragmented-series" for f in quality["findings"])
                        and auth.can_edit(session, user, ds.publisher))
-    html = render_template("datasets/show.html", ds=ds, quality=quality, history=history,
+    # its personal data redacted but to its publisher's editors, as every door that describes it says it
+    description = serving.public_description(ds, lambda: auth.can_edit(session, user, ds.publisher))
+    html = render_template("datasets/show.html", ds=ds, description=description, quality=quality, history=history,
                            activity=follows_web.activity_items(changes, lang, ds.publisher),
                            following=follows_web.followed(session, "dataset", ds.id), signed_in=user is not None,
                            series_nav=series_nav, can_make_series=can_make_series,
