@@ -114,6 +114,35 @@ def private_cache_control(value: str | None) -> str:
     return ", ".join(["private", *kept])
 
 
+def must_revalidate() -> None:
+    """Mark this request's answer as one a cache must ask about again before each use (the serving gate calls it when
+    the answer shows an admin's override of the personal-data block, which may be revoked at any moment:
+    app.services.serving.note_override): a lifetime its route gave it (`public, max-age=60`) becomes `no-cache`
+    (`public, no-cache`), its validator kept, so that a revocation is what the next request reads. Outside a request
+    (the command line) it does nothing."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.must_revalidate = True
+
+
+#: The directives of a lifetime, which an answer that must be revalidated does not keep.
+_LIFETIME = frozenset({"max-age", "s-maxage", "immutable", "stale-while-revalidate", "stale-if-error"})
+
+
+def _revalidated(resp: Response) -> Response:
+    """An answer marked by `must_revalidate` with its lifetime made `no-cache` (a `no-store` or `no-cache` stays)."""
+    from flask import g
+
+    value = resp.headers.get("Cache-Control")
+    if not g.get("must_revalidate") or not value or "no-store" in value or "no-cache" in value:
+        return resp
+    kept = [d.strip() for d in parse_list_header(value)
+            if d.strip() and d.split("=", 1)[0].strip().lower() not in _LIFETIME]
+    resp.headers["Cache-Control"] = ", ".join([*kept, "no-cache"])
+    return resp
+
+
 def _keyed_by_credentials(request, resp: Response) -> Response:
     """The last word on every answer (after_request): `Vary` by the credential headers when they were read, and
     `private` when the request carried one."""
@@ -318,7 +347,7 @@ def visitor_free_answer(request, resp: Response) -> bool:
 def after_request(resp: Response) -> Response:
     from flask import request
 
-    return _keyed_by_credentials(request, _delivered(request, resp))
+    return _keyed_by_credentials(request, _revalidated(_delivered(request, resp)))
 
 
 def _delivered(request, resp: Response) -> Response:

@@ -58,7 +58,7 @@ from flask import Response, current_app, jsonify, render_template, request, send
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from app import auth
+from app import auth, delivery
 from app.accept import is_browser
 from app.api.lang import api_lang, localise
 from app.datastore import whole as whole_scan
@@ -415,6 +415,17 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
         out["distributions"] = [{**dist, **{key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)}}
                                 if isinstance(dist, dict) else dist for dist in dists]
     return out
+
+
+def note_override(ds: Dataset) -> None:
+    """Called by a door whose document of `ds` says its personal-data override (`extras.publishing.pii_override`, its
+    reason and files: catalog_schema.record.public_record) and which would let caches keep it for a while (the
+    /api/v1 dataset, `public, max-age=60`): when `ds` has one, the answer, its 304 too, is revalidated before each use
+    (app.delivery.must_revalidate: `public, no-cache` with its ETag), as `public_cache` makes the data the override
+    lets out, so that a revocation is what the next request reads, a shared cache's too. (The dataset's and the
+    catalog's documents are revalidated whatever they say; CKAN's package dicts do not say an override.)"""
+    if gate.pii_override(ds):
+        delivery.must_revalidate()
 
 
 def public_description(ds: Any, privileged: bool | Callable[[], bool] = False) -> Any:

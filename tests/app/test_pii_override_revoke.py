@@ -147,3 +147,31 @@ def test_an_admin_revokes_an_override_on_the_publish_page(app, client, world):
     with app.extensions["opendata"]["sessionmaker"]() as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "publish.pii_override_revoked"))
         assert event.detail["reason"] == REVOKE["reason"] and event.detail["via"] == "web"
+
+
+def test_a_document_showing_an_override_is_revalidated_by_shared_caches(client, world):
+    """The /api/v1 document of a dataset says its override (the reason, the files): `public, no-cache` with its ETag,
+    as the data the override lets out is, so a revocation is what the next request reads, not a minute later. A dataset
+    without an override keeps its minute, and so do CKAN's package dicts, which do not say an override."""
+    clean = client.get("/api/v1/datasets/active-a-2")
+    assert clean.headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/api/3/action/package_show?id=active-a-2").headers["Cache-Control"] == "public, max-age=60"
+    slug, _path = _published_with_override(client, world)
+    assert client.get(f"/api/3/action/package_show?id={slug}").headers["Cache-Control"] == "public, max-age=60"
+    doors = (f"/api/v1/datasets/{slug}", f"/dataset/{slug}.json")
+    tags = {}
+    for url in doors:
+        shown = client.get(url)
+        assert shown.status_code == 200 and REASON["reason"] in shown.get_data(as_text=True), url
+        assert shown.headers["Cache-Control"] == "public, no-cache" and shown.headers["ETag"], url
+        tags[url] = shown.headers["ETag"]
+        kept = client.get(url, headers={"If-None-Match": tags[url]})
+        assert kept.status_code == 304 and kept.headers["Cache-Control"] == "public, no-cache", url
+    # a token's answer stays its own, revalidated too
+    mine = client.get(f"/api/v1/datasets/{slug}", headers={"Authorization": world.tokens["editor_b"]})
+    assert mine.headers["Cache-Control"] == "private, no-cache"
+    url = f"/api/v1/datasets/{slug}/pii-override/revoke"
+    assert client.post(url, headers={"Authorization": world.tokens["admin_a"]}, json=REVOKE).status_code == 200
+    for door in doors:
+        fresh = client.get(door, headers={"If-None-Match": tags[door]})
+        assert fresh.status_code == 200 and REVOKE["reason"] in fresh.get_data(as_text=True), door

@@ -195,6 +195,7 @@ def dataset(slug: str):
     etag = etag_of(ds.id, ds.content_hash, iso(ds.modified_at), iso(ds.updated_at), ds.state, ds.stars, ds.score,
                  a.id if a else None, pub and (pub.slug, pub.name, iso(pub.updated_at)), public_base())
     count_call(ds.id)
+    serving.note_override(ds)  # a document saying an override is revalidated, its 304 too
     if request.if_none_match.contains_weak(etag):
         return conditional(None, etag, CATALOG_CACHE)
     # the platform's people and undecided overrides are not public, nor personal data kept in a file's metadata
