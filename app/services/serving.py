@@ -515,13 +515,30 @@ def said_error(text: str | None, detail: Any, gettext: Callable[[str], str],
     return said or public_payload(text, privileged) or ""
 
 
+#: What `_personal_texts` found of the texts it was asked about (text -> whether it holds personal data), in this
+#: process: `mask_array` costs a millisecond and more for a few texts (its twenty array operations), and the same texts
+#: are asked again at every request that describes their dataset (an office's e-mail address written in each of its
+#: descriptions, on every page of package_search). Emptied when it holds `KNOWN_TEXTS` of them.
+_known_texts: dict[str, bool] = {}
+KNOWN_TEXTS = 50_000
+
+
 def _personal_texts(texts: set[str]) -> set[str]:
     """Those of `texts` that hold personal data, as a table's cell is masked (quality.pii.mask_array: a value of a
-    personal kind, alone or inside a longer text), in one vectorised pass."""
-    values = sorted(t for t in texts if pii_scan.may_hold(t))  # most metadata holds none: no array operation at all
+    personal kind, alone or inside a longer text), in one vectorised pass over those not asked before
+    (`_known_texts`)."""
+    values = [t for t in texts if pii_scan.may_hold(t)]  # most metadata holds none: no array operation at all
     if not values:
         return set()
-    return {values[i] for i in pii_scan.mask_array(pa.array(values, pa.string())).nonzero()[0]}
+    said = {t: _known_texts.get(t) for t in values}  # read once: another request may empty it meanwhile
+    asked = sorted(t for t, personal in said.items() if personal is None)
+    if asked:
+        found = dict(zip(asked, (bool(f) for f in pii_scan.mask_array(pa.array(asked, pa.string()))), strict=True))
+        said.update(found)
+        if len(_known_texts) + len(found) > KNOWN_TEXTS:
+            _known_texts.clear()
+        _known_texts.update(found)
+    return {t for t, personal in said.items() if personal}
 
 
 def _personal_runs(free: dict, record: dict) -> set[str]:
