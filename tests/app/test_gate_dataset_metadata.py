@@ -88,6 +88,14 @@ def test_personal_data_in_a_datasets_own_metadata_is_redacted_at_every_door(app,
     assert client.post("/api/3/action/package_update", headers=own, json=mine).status_code == 200
     again = client.get(f"/api/3/action/package_show?id={SLUG}", headers=own).get_json()["result"]
     assert IDS[1] in again["notes"] and again["hotline_owner_mobile"] == PHONES[4]
+    # and so does /api/v1 to them: a PATCH of the description they read keeps what the public reads redacted
+    rest = client.get(f"/api/v1/datasets/{SLUG}", headers=own)
+    assert IDS[1] in rest.get_json()["description"][""] and rest.headers["Cache-Control"].startswith("private")
+    assert rest.headers["ETag"] != client.get(f"/api/v1/datasets/{SLUG}").headers["ETag"]
+    patched = client.patch(f"/api/v1/datasets/{SLUG}", headers=own,
+                           json={"description": {"": rest.get_json()["description"][""] + "（已核对）"}})
+    assert patched.status_code == 200, patched.get_json()
+    assert IDS[1] in client.get(f"/api/v1/datasets/{SLUG}", headers=own).get_json()["description"][""]
     signed_in = app.test_client()  # pages know signed-in people (their pages are private, no-store)
     sign_in(signed_in, "editor@a.example")
     assert IDS[1] in signed_in.get(f"/dataset/{SLUG}?lang=zh").get_data(as_text=True)

@@ -190,16 +190,19 @@ def datasets():
                           "Cache-Control: private, no-store; so do this dataset's other endpoints."))
 def dataset(slug: str):
     ds = find_dataset(slug)
-    a = latest_assessment(db_session(), ds.id)
+    session = db_session()
+    a = latest_assessment(session, ds.id)
     pub = ds.publisher  # the record embeds the publisher, whose renames do not touch the dataset row
+    # its publisher's editors read its personal data as it is (a PATCH of what they read keeps it), the rest redacted
+    editor = auth.can_edit(session, viewer(session), pub)
     etag = etag_of(ds.id, ds.content_hash, iso(ds.modified_at), iso(ds.updated_at), ds.state, ds.stars, ds.score,
-                 a.id if a else None, pub and (pub.slug, pub.name, iso(pub.updated_at)), public_base())
+                 a.id if a else None, pub and (pub.slug, pub.name, iso(pub.updated_at)), public_base(), editor)
     count_call(ds.id)
     serving.note_override(ds)  # a document saying an override is revalidated, its 304 too
     if request.if_none_match.contains_weak(etag):
         return conditional(None, etag, CATALOG_CACHE)
-    # the platform's people and undecided overrides are not public, nor personal data kept in a file's metadata
-    doc = serving.public_metadata(public_record(to_record(ds)))
+    # the platform's people and undecided overrides are not public, nor personal data in its metadata
+    doc = serving.public_metadata(public_record(to_record(ds)), editor)
     doc["stars"], doc["score"] = ds.stars, ds.score
     doc["assessed_at"] = iso(a.assessed_at) if a else None
     doc["metadata_modified"] = iso(ds.modified_at)
