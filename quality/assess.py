@@ -77,7 +77,11 @@ log = logging.getLogger(__name__)
 #: format or a corrected declaration (it said "Correct the declared format to an unrecognised file (7z)");
 #: not-machine-readable of such a file or of one not examined yet, link-broken of a distribution with no address and
 #: encoding-declared-wrong of a name that is no encoding too. Their evidence says `recognised` and `examined`.
-RULESET_VERSION = "1.9"
+#: 1.10: a file of no recognised format declared CSV, TSV or JSON (a 7z or RAR archive the sniffer knows by its magic
+#: bytes, a blob no encoding reads even without its NUL bytes) is format-mismatch and not-machine-readable, not
+#: not-parseable "5 NUL byte(s)" of a CSV it never was (quality/rules/not_parseable.py `not_text`); a CSV with stray
+#: NUL bytes stays not-parseable. Stars are unchanged (one star either way).
+RULESET_VERSION = "1.10"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that
 #: measures it. When a dataset has no tabular distribution, the data part's weight is spread over the others.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from catalog_schema import vocab
 from quality.findings import Finding, FindingType, Rule, Variant, make_finding, unrecognised
+from quality.rules.not_parseable import KIND_KEYS
 
 TYPE = FindingType(
     "format-mismatch", "warning",
@@ -50,7 +51,7 @@ def declared_code(declared: str | None) -> str | None:
 
 def unknown_label(sniffed) -> str:
     """How a file the sniffer could not name is called in messages."""
-    kind = sniffed.details.get("container") or sniffed.details.get("ole") or sniffed.details.get("odf")
+    kind = next((sniffed.details[key] for key in KIND_KEYS if sniffed.details.get(key)), None)
     return f"an unrecognised file ({kind})" if kind else "an unrecognised file"
 
 

@@ -6,7 +6,9 @@ stars of its format (a truncated JSON file sniffs as a CSV of brackets). The fin
 reading failed: line, column and byte offset when the parser tells, else the byte offset we found.
 
 What the file "is" comes from the bytes (the sniffed format) or, when the bytes are not recognisable
-as anything, from the declared format or the file name (a `.json` file that starts with ``{``).
+as anything, from the declared format or the file name (a `.json` file that starts with ``{``) — but bytes that are
+no text at all (a 7z or RAR archive known by its magic bytes, a blob no encoding reads even without its NUL bytes)
+are no CSV or JSON, whatever they are declared or named: format-mismatch says what they are (`not_text`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ import json
 import re
 from typing import Any
 
+from plumbing.textencoding import HEAD_BYTES, detect_encoding
 from quality.findings import FindingType, Rule
+
+#: The keys of a sniffed file's details that name what the sniffer knew it by, though the vocabulary has no format
+#: for it (quality.sniff.binary `_OTHER_MAGIC`: 7z, rar...; quality.sniff.ole; quality.sniff.archive for ODF).
+KIND_KEYS = ("container", "ole", "odf")
 
 TYPE = FindingType(
     "not-parseable", "error", "The file does not parse", "文件无法解析",
@@ -62,11 +69,28 @@ def meant_format(data: bytes, sniffed, declared: str | None, name: str | None) -
         return code
     if code is not None:  # sniffed as another format (an XLSX named .csv): it is that, declared wrong
         return None  # (format-mismatch says so); checked as CSV, its ZIP bytes were "NUL bytes", never profiled
+    if not_text(data, sniffed):  # a 7z archive, a binary blob: no CSV or JSON that fails to parse, but a file of no
+        return None  # recognised format (format-mismatch says so); it was "5 NUL byte(s)" of a CSV it never was
     if _looks_like_json(data, declared, name):
         return declared if declared in JSON_FORMATS else "JSON"
     if declared in TABLE_TEXT_FORMATS or (name or "").lower().endswith((".csv", ".tsv")):
         return declared if declared in TABLE_TEXT_FORMATS else "CSV"
     return None
+
+
+def not_text(data: bytes, sniffed) -> bool:
+    """Whether bytes the sniffer named no format are no text at all: a container it knows by its magic bytes though
+    the vocabulary has no code for it (a 7z or RAR archive, an OLE or ODF file of no kind it knows: the kind
+    `format_mismatch.unknown_label` says), or bytes no encoding reads even without their NUL bytes (a binary blob).
+    A CSV or JSON file with a few stray NUL bytes is text once they are taken out: it is that file, broken; so is one
+    of nothing but NUL bytes (a copy zeroed on its way), which the NUL bytes said of it describe exactly."""
+    details = (sniffed.details or {}) if sniffed is not None else {}
+    if any(details.get(key) for key in KIND_KEYS):
+        return True
+    if not details.get("binary"):
+        return False
+    rest = data[:HEAD_BYTES].replace(b"\x00", b"")
+    return bool(rest) and detect_encoding(rest)[0] is None
 
 
 def _looks_like_json(data: bytes, declared: str | None, name: str | None) -> bool:

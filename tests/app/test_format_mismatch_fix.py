@@ -71,3 +71,28 @@ def test_a_file_of_no_recognised_format_is_told_what_was_found_and_what_to_do(cl
     assert en["evidence"]["recognised"] is True
     assert en["fix"] == "Correct the declared format to Excel XLSX (or publish the file the metadata promises)."
     assert zh["fix"] == "将声明的格式更正为 Excel XLSX（或发布元数据所承诺的文件）。"
+
+
+
+def test_an_archive_or_a_blob_declared_as_a_table_is_told_it_is_not_what_it_says(client, runtime, local_server):
+    """A 7z archive declared as CSV was told "The file does not parse as CSV: 5 NUL byte(s), the first ..." (文件无法按
+    CSV 格式解析：有 5 个 NUL 字节), about a table it never was, and so was a blob of bytes no encoding reads declared
+    as TSV. Each is told that the file is not what its declared format says, and what to do."""
+    ids = [_dataset(runtime, local_server, "seven-zip-csv", SEVEN_ZIP, "7z", "CSV"),
+           _dataset(runtime, local_server, "blob-tsv", bytes(range(256)) * 8, "tsv", "TSV")]
+    assess_datasets(runtime, ids, now=NOW)
+
+    for slug, declared, sniffed in (("seven-zip-csv", "CSV", "an unrecognised file (7z)"),
+                                    ("blob-tsv", "TSV", "an unrecognised file")):
+        doc = client.get(f"/api/v1/datasets/{slug}/quality?lang=en").get_json()
+        assert not [f for f in doc["findings"] if f["type"] == "not-parseable"], doc["findings"]
+        en, zh = _mismatch(client, slug, "en"), _mismatch(client, slug, "zh")
+        assert en["evidence"] == {"declared": declared, "sniffed": sniffed, "recognised": False}
+        assert en["fix"].startswith(f"The file is {sniffed}, which does not match the declared format {declared}:")
+        assert zh["fix"].startswith("文件是未知类型的文件")
+        assert "请以 CSV、JSON 等开放的机器可读格式发布数据" in zh["fix"]
+        for lang, words in (("en", "publish the data in an open, machine-readable format"),
+                            ("zh", "开放的机器可读格式")):
+            page = html.unescape(client.get(f"/dataset/{slug}?lang={lang}").get_data(as_text=True))
+            assert "NUL" not in page and words in page, lang
+

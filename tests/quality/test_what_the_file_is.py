@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import struct
+import zlib
+
+import openpyxl
 
 from catalog_schema.record import new_distribution, new_record
 from quality import assess
@@ -146,3 +151,54 @@ def test_a_web_page_in_a_zip_is_not_said_to_be_what_the_link_returns(tmp_path):
     assert doc["stars"] == 1 and "not-machine-readable" in found
     assert "ZIP" in found["not-machine-readable"]["message"]
     assert "ZIP" in _localised(found["not-machine-readable"], "zh")[0]
+
+
+def _seven_zip() -> bytes:
+    """An empty 7z archive as 7-Zip writes one: its signature, version 0.4, then the start header (next header at
+    offset 0, 0 bytes long, its CRC 0) and that header's CRC-32."""
+    start = struct.pack("<QQI", 0, 0, 0)
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start
+
+
+#: Files that are no text, each named by what only its bytes say: a 7z and a RAR 5 archive by their signatures, a
+#: blob of bytes no encoding reads (and no signature).
+_NOT_TEXT = {"7z": (_seven_zip(), "an unrecognised file (7z)"),
+             "rar": (b"Rar!\x1a\x07\x01\x00" + bytes(range(256)) * 4, "an unrecognised file (rar)"),
+             "blob": (bytes(range(256)) * 8, "an unrecognised file")}
+
+
+def test_a_file_of_no_recognised_format_declared_as_text_is_told_it_is_not_what_it_says(tmp_path):
+    """A 7z archive, a RAR archive or a binary blob declared as CSV, TSV or JSON was "not-parseable": "The file does
+    not parse as CSV: 5 NUL byte(s), the first (line 1, column 7, byte 6)", about a table it never was (and a blob
+    named .csv declared JSON was both a CSV of NUL bytes and a file of no recognised format). It is now told that
+    the file is not what its declared format says, as the same file declared XLS was; its name changes nothing."""
+    for kind, (data, label) in _NOT_TEXT.items():
+        for declared in ("CSV", "TSV", "JSON"):
+            for name in (f"data.{kind}", "data.csv", "data.json"):
+                _fact, doc = _assess_file(tmp_path, name, data, declared)
+                found = _by_type(doc)
+                assert "not-parseable" not in found, (kind, declared, name, found["not-parseable"]["message"])
+                mismatch = found["format-mismatch"]
+                assert mismatch["evidence"] == {"declared": declared, "sniffed": label, "recognised": False}
+                assert mismatch["fix"].startswith(f"The file is {label}, which does not match the declared format")
+                assert "NUL" not in mismatch["message"] + mismatch["fix"] and doc["stars"] == 1
+                assert _localised(mismatch, "zh")[1].startswith("文件是未知类型的文件")
+
+    # a recognised format is that format, declared wrong; a CSV with stray NUL bytes, however short, is a CSV that
+    # does not parse (the bytes taken for a blob are those no encoding reads once their NULs are out)
+    book = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["区县", "人口"])
+    workbook.save(book)
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    for data, label in ((png, "PNG"), (book.getvalue(), "Excel XLSX")):
+        for declared in ("CSV", "TSV", "JSON"):
+            found = _by_type(_assess_file(tmp_path, "data.csv", data, declared)[1])
+            assert "not-parseable" not in found
+            assert found["format-mismatch"]["fix"] == (f"Correct the declared format to {label} (or publish the "
+                                                       "file the metadata promises).")
+    for data in (b"a,b\n1,2\n3\x004\n5,6\n", b"\x00\x00a,b\n1,2\n", "区县,人口\n临江区,\x00\x00\n".encode("gbk"),
+                 bytes(4096)):  # and a copy of nothing but NUL bytes: what it holds is said exactly
+        found = _by_type(_assess_file(tmp_path, "nul.csv", data, "CSV")[1])
+        assert "format-mismatch" not in found and "NUL byte" in found["not-parseable"]["message"], data
+
