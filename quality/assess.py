@@ -80,7 +80,9 @@ log = logging.getLogger(__name__)
 #: 1.10: a file of no recognised format declared CSV, TSV or JSON (a 7z or RAR archive the sniffer knows by its magic
 #: bytes, a blob no encoding reads even without its NUL bytes) is format-mismatch and not-machine-readable, not
 #: not-parseable "5 NUL byte(s)" of a CSV it never was (quality/rules/not_parseable.py `not_text`); a CSV with stray
-#: NUL bytes stays not-parseable. Stars are unchanged (one star either way).
+#: NUL bytes stays not-parseable. format-mismatch of an archive of another format ("ZIP of XLSX") asks to declare the
+#: archive, ZIP, naming what it holds (evidence `archive`, `holds`): it said "Correct the declared format to ZIP of
+#: XLSX"; in English the file is "Excel XLSX in a ZIP archive", as in Chinese. Stars are unchanged.
 RULESET_VERSION = "1.10"
 
 #: The parts of the overall score, in report order; each part's weight is declared by the rule that

@@ -147,6 +147,8 @@ def worded(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
         late = evidence.get("periods_late")
         if isinstance(late, (int, float)) and not isinstance(late, bool):  # "33.71 periods late": 33.7
             evidence["periods_late"] = f"{late:,.1f}".removesuffix(".0")
+    if "sniffed" in evidence and "archive" not in evidence and archive_of(evidence):  # a format-mismatch kept before
+        evidence = {**evidence, **archive_of(evidence)}  # `archive` and `holds` were recorded: read from `sniffed`
     words = {key: format_label(evidence[key], lang) for key in FORMAT_KEYS if isinstance(evidence.get(key), str)}
     if words:  # a format's code (GEOJSON, RDF_XML) as people name it (GeoJSON, RDF/XML); the evidence keeps the code
         evidence = {**evidence, **words}
@@ -309,8 +311,9 @@ def parse_problem_zh(problem: Any, fmt: Any = None) -> str:
     return f"不符合 {format_label(str(fmt))} 语法" if fmt else "语法错误"
 
 
-#: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts.
-FORMAT_KEYS = ("format", "sniffed", "declared")
+#: Evidence keys that hold a file format's vocabulary code (catalog_schema/vocab.py), said by its label in texts
+#: (format-mismatch's `archive` and `holds`: the archive a file is and the format of what it holds).
+FORMAT_KEYS = ("format", "sniffed", "declared", "archive", "holds")
 UNRECOGNISED = "an unrecognised file"  # how bytes no format was recognised in are said (format_mismatch.unknown_label)
 NOT_EXAMINED = "a file not yet examined"  # a downloaded file not sniffed yet (quality.openness, not-machine-readable)
 
@@ -325,6 +328,16 @@ def unrecognised(key: str) -> Callable[[dict[str, Any]], bool]:
         return UNRECOGNISED in str(evidence.get(key) or "")
 
     return case
+
+
+def archive_of(evidence: dict[str, Any]) -> dict[str, str]:
+    """{"archive": the archive's format code, "holds": what it holds} of format-mismatch's evidence when the file is
+    an archive of another format ("ZIP of XLSX", which is no format a publisher can declare: ZIP is); {} when not.
+    A finding kept before `archive` was recorded says it in `sniffed`."""
+    if isinstance(evidence.get("archive"), str) and evidence["archive"]:
+        return {"archive": evidence["archive"], "holds": str(evidence.get("holds") or "")}
+    outer, of, inner = str(evidence.get("sniffed") or "").partition(" of ")
+    return {"archive": outer, "holds": inner} if of and outer.isupper() else {}
 
 
 def format_label(value: str, lang: str = "en") -> str:
@@ -343,6 +356,8 @@ def format_label(value: str, lang: str = "en") -> str:
         inner = format_label(inner, lang)
         space = "" if inner[:1] >= "\u2e80" else " "  # none beside Chinese words (未知类型的文件), one beside CSV
         return f"{format_label(outer, lang)} 压缩包中的{space}{inner}"
+    if of and outer.isupper():  # "but the file is ZIP of XLSX" read as a format's name: it is what the archive holds
+        return f"{format_label(inner, lang)} in a {format_label(outer, lang)} archive"
     found = vocab.format_by_code(value) if value.isupper() or "_" in value else None
     return found.label if found is not None else value
 

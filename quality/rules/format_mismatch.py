@@ -7,7 +7,7 @@ inside a ZIP declared as CSV); bytes we cannot name at all break it.
 from __future__ import annotations
 
 from catalog_schema import vocab
-from quality.findings import Finding, FindingType, Rule, Variant, make_finding, unrecognised
+from quality.findings import Finding, FindingType, Rule, Variant, archive_of, make_finding, unrecognised
 from quality.rules.not_parseable import KIND_KEYS
 
 TYPE = FindingType(
@@ -26,7 +26,14 @@ TYPE = FindingType(
         "what the file really is.",
         "文件是 {sniffed}，与声明的格式 {declared} 不符：请以 CSV、JSON 等开放的机器可读格式发布数据并声明该格式，"
         "或将声明的格式更正为文件的实际格式。",
-    ),),
+    ), Variant(
+        # an archive of a format: "Correct the declared format to ZIP of XLSX" named no format a publisher can pick
+        "When the file is an archive (ZIP, GZIP) of another format",
+        lambda evidence: bool(archive_of(evidence)),
+        "Correct the declared format to {archive}, the archive the file is (it holds {holds}), or publish the file "
+        "the metadata promises.",
+        "将声明的格式更正为 {archive}（文件是压缩包，其中为 {holds}），或发布元数据所承诺的文件。",
+    )),
 )
 
 _FAMILIES: tuple[frozenset[str], ...] = (
@@ -91,8 +98,10 @@ def check(declared_format: str | None, sniffed) -> list[Finding]:
         return []  # "correct the declared format to HTML" would have the publisher declare it no data
     inner = sniffed.effective
     inner_label = inner.format or unknown_label(inner)
-    shown = inner_label if inner is sniffed else f"{sniffed.format} of {inner_label}"
-    return [make_finding(TYPE.slug, declared=declared, sniffed=shown, recognised=inner.format is not None)]
+    if inner is sniffed:
+        return [make_finding(TYPE.slug, declared=declared, sniffed=inner_label, recognised=inner.format is not None)]
+    return [make_finding(TYPE.slug, declared=declared, sniffed=f"{sniffed.format} of {inner_label}",
+                         recognised=inner.format is not None, archive=sniffed.format, holds=inner_label)]
 
 
 RULE = Rule(TYPE.slug, (TYPE,), subject="distribution", check=check)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import zipfile
 
 import openpyxl
 
@@ -96,3 +97,30 @@ def test_an_archive_or_a_blob_declared_as_a_table_is_told_it_is_not_what_it_says
             page = html.unescape(client.get(f"/dataset/{slug}?lang={lang}").get_data(as_text=True))
             assert "NUL" not in page and words in page, lang
 
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_zip_of_a_workbook_declared_as_csv_is_told_to_declare_zip(client, runtime, local_server):
+    """A ZIP holding a workbook declared as CSV was told "Correct the declared format to ZIP of XLSX"
+    (将声明的格式更正为 ZIP 压缩包中的 Excel XLSX), no format a publisher can pick, and "the file is ZIP of XLSX". It is
+    told to declare ZIP, the archive, naming what it holds."""
+    assess_datasets(runtime, [_dataset(runtime, local_server, "zipped-workbook", _zip_of({"人口.xlsx": _xlsx()}),
+                                       "zip", "CSV")], now=NOW)
+    en, zh = _mismatch(client, "zipped-workbook", "en"), _mismatch(client, "zipped-workbook", "zh")
+    assert en["evidence"] == {"declared": "CSV", "sniffed": "ZIP of XLSX", "recognised": True, "archive": "ZIP",
+                              "holds": "XLSX"}
+    assert en["fix"] == ("Correct the declared format to ZIP, the archive the file is (it holds Excel XLSX), or "
+                         "publish the file the metadata promises.")
+    assert zh["fix"] == "将声明的格式更正为 ZIP（文件是压缩包，其中为 Excel XLSX），或发布元数据所承诺的文件。"
+    assert en["message"] == "The format is declared as CSV, but the file is Excel XLSX in a ZIP archive."
+    assert zh["message"] == "声明的格式为 CSV，但文件实际为 ZIP 压缩包中的 Excel XLSX。"
+    for lang, words in (("en", "Correct the declared format to ZIP, the archive"), ("zh", "将声明的格式更正为 ZIP（")):
+        page = html.unescape(client.get(f"/dataset/zipped-workbook?lang={lang}").get_data(as_text=True))
+        assert words in page
+        assert "Correct the declared format to ZIP of" not in page and "更正为 ZIP 压缩包中的" not in page

@@ -256,7 +256,7 @@ def test_the_fix_of_a_file_of_no_recognised_format_says_what_was_found():
     assert zh.startswith("文件是未知类型的文件（7z），与声明的格式 CSV 不符：") and "更正为" in zh
     assert "更正为 未知" not in zh and "更正为未知" not in zh
     kept = make_finding("format-mismatch", declared="CSV", sniffed="ZIP of an unrecognised file")  # no `recognised`
-    assert kept.fix.startswith("The file is ZIP of an unrecognised file, which does not match")
+    assert kept.fix.startswith("The file is an unrecognised file in a ZIP archive, which does not match")
     assert kept.localised("zh")[1].startswith("文件是 ZIP 压缩包中的未知类型的文件，与声明的格式 CSV 不符")
     machine = next(f for f in result.findings if f.type == "not-machine-readable")
     assert machine.evidence["recognised"] is False

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import struct
+import zipfile
 import zlib
 
 import openpyxl
@@ -13,6 +15,7 @@ import openpyxl
 from catalog_schema.record import new_distribution, new_record
 from quality import assess
 from quality.fetch import CheckResult
+from quality.findings import make_finding
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -202,3 +205,32 @@ def test_a_file_of_no_recognised_format_declared_as_text_is_told_it_is_not_what_
         found = _by_type(_assess_file(tmp_path, "nul.csv", data, "CSV")[1])
         assert "format-mismatch" not in found and "NUL byte" in found["not-parseable"]["message"], data
 
+
+def test_an_archive_of_another_format_is_told_to_declare_the_archive(tmp_path):
+    """A ZIP holding a workbook, or CSV files, declared as something else was told "Correct the declared format to
+    ZIP of XLSX" (将声明的格式更正为 ZIP 压缩包中的 Excel XLSX): no format a publisher can pick. It is told to
+    declare ZIP, the archive, naming what it holds; a GZIP of a CSV likewise."""
+    book = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["区县", "人口"])
+    workbook.save(book)
+    zipped, tables = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("人口.xlsx", book.getvalue())
+    with zipfile.ZipFile(tables, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.csv", "区县,人口\n临江区,120000\n")
+        archive.writestr("b.csv", "区县,人口\n江北区,80000\n")
+    gzipped = gzip.compress("区县,人口\n临江区,120000\n".encode())
+    for name, data, declared, archive, holds, holds_zh in (
+            ("data.zip", zipped.getvalue(), "CSV", "ZIP", "Excel XLSX", "Excel XLSX"),
+            ("data.zip", tables.getvalue(), "JSON", "ZIP", "CSV", "CSV"),
+            ("data.csv.gz", gzipped, "XLSX", "GNU zip", "CSV", "CSV")):
+        mismatch = _by_type(_assess_file(tmp_path, name, data, declared)[1])["format-mismatch"]
+        assert mismatch["evidence"]["archive"] == ("GZIP" if archive == "GNU zip" else archive)
+        assert mismatch["message"].endswith(f"but the file is {holds} in a {archive} archive.")  # not "ZIP of XLSX"
+        assert mismatch["fix"] == (f"Correct the declared format to {archive}, the archive the file is (it holds "
+                                   f"{holds}), or publish the file the metadata promises.")
+        assert _localised(mismatch, "zh")[1] == (f"将声明的格式更正为 {archive}（文件是压缩包，其中为 {holds_zh}），"
+                                                 "或发布元数据所承诺的文件。")
+    kept = make_finding("format-mismatch", declared="CSV", sniffed="ZIP of XLSX", recognised=True)  # before `archive`
+    assert kept.fix.startswith("Correct the declared format to ZIP, the archive the file is (it holds Excel XLSX)")
