@@ -336,8 +336,19 @@ def archive_of(evidence: dict[str, Any]) -> dict[str, str]:
     A finding kept before `archive` was recorded says it in `sniffed`."""
     if isinstance(evidence.get("archive"), str) and evidence["archive"]:
         return {"archive": evidence["archive"], "holds": str(evidence.get("holds") or "")}
-    outer, of, inner = str(evidence.get("sniffed") or "").partition(" of ")
-    return {"archive": outer, "holds": inner} if of and outer.isupper() else {}
+    parts = _archive_and_member(str(evidence.get("sniffed") or ""))
+    return {"archive": parts[0], "holds": parts[1]} if parts else {}
+
+
+#: The archives whose member the sniffer names (quality/sniff/archive.py): what "ZIP of XLSX" can be said of.
+ARCHIVES = frozenset({"ZIP", "GZIP"})
+
+
+def _archive_and_member(value: str) -> tuple[str, str] | None:
+    """("ZIP", "XLSX") of "ZIP of XLSX", how format-mismatch says an archive's member; None of any other text (a
+    format's code, a publisher's own words that hold " of ")."""
+    outer, of, inner = value.partition(" of ")
+    return (outer, inner) if of and outer in ARCHIVES else None
 
 
 def format_label(value: str, lang: str = "en") -> str:
@@ -351,13 +362,13 @@ def format_label(value: str, lang: str = "en") -> str:
         return f"未知类型的文件（{kind}）" if kind else "未知类型的文件"
     if lang == "zh" and value == NOT_EXAMINED:
         return "尚未检查的文件"
-    outer, of, inner = value.partition(" of ")  # an archive's member (format-mismatch): "ZIP of XLSX"
-    if of and outer.isupper() and lang == "zh":
-        inner = format_label(inner, lang)
+    parts = _archive_and_member(value)  # an archive's member (format-mismatch): "ZIP of XLSX"
+    if parts and lang == "zh":
+        inner = format_label(parts[1], lang)
         space = "" if inner[:1] >= "\u2e80" else " "  # none beside Chinese words (未知类型的文件), one beside CSV
-        return f"{format_label(outer, lang)} 压缩包中的{space}{inner}"
-    if of and outer.isupper():  # "but the file is ZIP of XLSX" read as a format's name: it is what the archive holds
-        return f"{format_label(inner, lang)} in a {format_label(outer, lang)} archive"
+        return f"{format_label(parts[0], lang)} 压缩包中的{space}{inner}"
+    if parts:  # "but the file is ZIP of XLSX" read as a format's name: it is what the archive holds
+        return f"{format_label(parts[1], lang)} in a {format_label(parts[0], lang)} archive"
     found = vocab.format_by_code(value) if value.isupper() or "_" in value else None
     return found.label if found is not None else value
 

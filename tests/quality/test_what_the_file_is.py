@@ -15,7 +15,7 @@ import openpyxl
 from catalog_schema.record import new_distribution, new_record
 from quality import assess
 from quality.fetch import CheckResult
-from quality.findings import make_finding
+from quality.findings import format_label, make_finding
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -234,3 +234,5 @@ def test_an_archive_of_another_format_is_told_to_declare_the_archive(tmp_path):
                                                  "或发布元数据所承诺的文件。")
     kept = make_finding("format-mismatch", declared="CSV", sniffed="ZIP of XLSX", recognised=True)  # before `archive`
     assert kept.fix.startswith("Correct the declared format to ZIP, the archive the file is (it holds Excel XLSX)")
+    for lang in ("en", "zh"):  # only an archive's member is said so: a publisher's words that hold " of " stay
+        assert format_label("CSV of population", lang) == "CSV of population"
