@@ -216,9 +216,8 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
     `facts` is `quality.assess.collect_facts`'s answer, keyed by
     distribution id. A table's facts are its profile's per-column counts; an archived file that is not a
     table (a PDF, an image) is recorded as scanned with nothing tabular to hold personal data. A table that
-    could not be read (or an encrypted one), or a file of no known format, is left as it was: the gate
-    serves it to nobody but its editors until a profile succeeds (it fails closed on a copy it has no facts
-    for)."""
+    could not be read (or an encrypted one), or a file of no known format, is recorded as unreadable
+    (`set_unreadable`): the gate serves it to nobody but its editors, saying why, until a copy that reads comes."""
     checked_at = (now if now.tzinfo else now.replace(tzinfo=dt.UTC)).isoformat()
     for row in rows:
         fact = facts.get(row.id)
@@ -235,7 +234,9 @@ def record_pii_facts(rows: Iterable[Distribution], facts: dict[str, Any], *, now
                 # no table: no columns to describe (a file that went from CSV to Turtle kept the CSV's dictionary on
                 # its page and in schema.json); the agency's edits stay, for a table that comes back
                 set_inferred_dictionary(row, sha256=fact.check.sha256, inferred={})
-            elif (fact.parse_error or fact.profile_error) and not fact.transient:  # read and failed: said so
+            elif (fact.parse_error or fact.profile_error or fmt is None) and not fact.transient:
+                # read and failed, or of no format anything here reads (a 7z, a blob): it will never be scanned, and
+                # the gate says so (it said "checked within minutes of publication", which never came)
                 set_unreadable(row, sha256=fact.check.sha256, checked_at=checked_at)
         _keep_version(row, fact, now, known, archive_dir, store_root)
 

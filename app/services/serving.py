@@ -690,9 +690,10 @@ def explain(decision: Decision, lang: str) -> str:
     """Why the public is not given the file as it is, in "en" or "zh"."""
     en = lang == "en"
     if decision.reason == "unreadable":
-        return ("This file could not be read as a table, so it could not be checked for personal data, and it is "
-                "not served. It will be once its publisher replaces it with a file that reads." if en else
-                "该文件无法作为表格读取，因此无法检查是否含有个人信息，暂不提供下载。"
+        return ("This file could not be read (a table that does not parse, or a format the platform does not read), "
+                "so it could not be checked for personal data, and it is not served. It will be once its publisher "
+                "replaces it with a file that reads." if en else
+                "该文件无法读取（表格无法解析，或平台无法读取其格式），因此无法检查是否含有个人信息，暂不提供下载。"
                 "发布部门替换为可读取的文件后即可获取。")
     if decision.reason == "not-checked":
         return ("This file has not been checked for personal data yet, so it is not served. It will be once the "

@@ -73,7 +73,7 @@ def test_a_table_that_cannot_be_read_is_withheld_saying_so_not_checked_within_mi
     error = served.get_json()["error"]
     assert served.status_code == 451 and error["code"] == "unreadable", error
     assert "could not be read" in error["message"] and "minutes" not in error["message"]
-    assert "无法作为表格读取" in error["message_zh"] and b"13812345678" not in served.get_data()
+    assert "无法读取（表格无法解析" in error["message_zh"] and b"13812345678" not in served.get_data()
 
 
 def test_check_equals_the_assessment_after_publishing(client, world, openapi):

@@ -157,7 +157,9 @@ def test_the_assessment_records_the_facts_of_each_archived_copy(app, world):
             assert dt.datetime.fromisoformat(rows[name].pii["checked_at"]) == NOW
         assert rows["population.csv"].pii["columns"] == {}
         assert rows["report.pdf"].pii["columns"] == {}  # not a table: scanned, nothing tabular
-        assert rows["blob.bin"].pii is None  # of no known format: left unchecked (the gate fails closed)
+        # of no known format: never scannable, recorded so (the gate fails closed, saying why)
+        assert rows["blob.bin"].pii == {"sha256": rows["blob.bin"].archive_hash, "checked_at": NOW.isoformat(),
+                                        "unreadable": True}
         text = json.dumps([r.pii for r in rows.values()], ensure_ascii=False)
         assert _leaks(text) == []  # counts, never values
 
@@ -249,10 +251,12 @@ def test_a_copy_not_scanned_is_withheld(app, client, world):
         assert resp.headers["X-Data-Gate"] == "withhold"
     assert client.get(_urls(world, "population", "population.csv")[0],
                       headers={"Authorization": world["tokens"]["editor.a"]}).status_code == 200
+    # a file of no format anything here reads will never be scanned: said so, not "within minutes of publication"
     blob = client.get(_urls(world, "odd-data", "blob.bin")[0])
     error = blob.get_json()["error"]
-    assert blob.status_code == 451 and error["code"] == "not-checked"
-    assert "not been checked" in error["message"] and "尚未完成" in error["message_zh"]
+    assert blob.status_code == 451 and error["code"] == "unreadable"
+    assert "could not be read" in error["message"] and "无法读取" in error["message_zh"], error
+    assert "within minutes" not in error["message"]
 
 
 def test_clean_files_are_served_and_the_pdf_too(client, world):
