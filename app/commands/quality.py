@@ -161,7 +161,8 @@ def register(main: click.Group) -> None:
         click.echo(" ".join(_pad(h, w) for h, w in zip(head, widths, strict=True)).rstrip())
         for r in rows:
             share = "-" if r["share_3_plus"] is None else f"{r['share_3_plus']:.0%}"
-            cells = [_dash(r["rank"]), r["publisher"], str(r["datasets"]), _dash(r["average_stars"]), share,
+            stars = "-" if r["average_stars"] is None else f"{r['average_stars']:.2f}"  # as every page says them
+            cells = [_dash(r["rank"]), r["publisher"], str(r["datasets"]), stars, share,
                      _dash(r["average_score"]), str(r["broken_links"]), str(r["stale"]), str(r["pii"])]
             click.echo(" ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)))
 

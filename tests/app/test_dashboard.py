@@ -779,7 +779,7 @@ def test_the_league_table_sorts_both_ways_and_by_change_and_downloads(client, ca
     assert "Average score</strong> (highest first; <a" in _html(client, "/dashboard?sort=score&lang=en")
 
 
-def test_average_stars_read_with_two_decimals_as_the_publisher_page_says_them(client, catalog):
+def test_average_stars_read_with_two_decimals_as_the_publisher_page_says_them(client, catalog, runtime):
     """The league said 3.0, 2.83 and 2.2 in one column where the publisher page says 2.20: one way everywhere."""
     html = _html(client, "/dashboard?lang=en")
     league = Tables(html).tables["league-table"]
@@ -795,6 +795,18 @@ def test_average_stars_read_with_two_decimals_as_the_publisher_page_says_them(cl
         assert f"Average stars: {value}" in unescape(re.sub(r"<[^>]+>", "", drill))
         seen += 1
     assert seen >= 3
+    # the command line's league too (it printed 3.0 and 2.83 in one column)
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    env = {"OPENDATA_DATABASE_URL": runtime.settings["DATABASE_URL"],
+           "OPENDATA_INSTANCE_DIR": runtime.settings["INSTANCE_DIR"]}
+    lines = CliRunner().invoke(main, ["--lang", "en", "quality", "publishers"], env=env).output.splitlines()[1:]
+    said = {line.split()[1]: line.split()[3] for line in lines}
+    assert {v for v in said.values() if v != "-"} and all(re.fullmatch(r"\d\.\d\d|-", v) for v in said.values()), lines
+    for attrs, cells in league:
+        assert said[attrs["data-publisher"]] == cells[3][1].replace("–", "-")
 
 
 def test_fix_first_says_when_the_page_lists_only_the_first_and_its_downloads_give_all(client, catalog, runtime):

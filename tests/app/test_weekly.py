@@ -231,6 +231,8 @@ def test_reports_reach_the_admins_by_email_and_a_failure_is_retried(app, catalog
             assert report.sent_at is None and "li@transport.example" in report.send_error
             assert report.recipients == ["wang@transport.example"] and report.send_attempts == 1
         assert f"平均得分：{body['average_score']}" in text.replace(": ", "：")
+        if body["average_stars"] is not None:  # two decimals, as the page says them (3.0 beside 2.83 in the text)
+            assert f"平均星级：{body['average_stars']:.2f}" in text.replace(": ", "："), text
         assert f"https://data.example.gov.cn/dashboard/weekly/{W48}/jh-transport" in text
         top = body["fix_first"][0]["type"]
         assert f"https://data.example.gov.cn/dashboard/finding/{top}?publisher=jh-transport" in text
