@@ -187,7 +187,7 @@ TYPES: tuple[FindingType, ...] = (
         "Publish the data as RDF (Turtle, JSON-LD or RDF/XML) that names each thing with an http(s) URI, or, for a "
         "CSV, publish CSV on the Web metadata beside it whose aboutUrl gives each row an http(s) URI, to reach "
         "four stars.",
-        "以 RDF（Turtle、JSON-LD 或 RDF/XML）发布数据并用 http(s) URI 标识每个事物，或为 CSV 文件同时发布"
+        "以 RDF（Turtle、JSON-LD 或 RDF/XML）发布数据并用 http(s) URI 标识每个事物，或为 CSV 文件同时发布 "
         "CSV on the Web 元数据、以其 aboutUrl 为每一行生成 http(s) URI，即可获得四星。",
         message_en="The file is {format}: the things it describes are not named with http(s) URIs.",
         message_zh="文件为 {format}，其中描述的事物没有用 http(s) URI 标识。",

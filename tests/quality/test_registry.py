@@ -147,3 +147,24 @@ def test_texts_formatted_once_are_the_texts_formatted_each_time():
     assert english_texts(other, {"n": 1}) == ("Other 1.", "Other fix.")  # another type of the same slug
     finding = make_finding("licence-missing")
     assert (finding.message, finding.fix) == english_texts(FINDING_TYPES["licence-missing"], {})
+
+
+def test_chinese_texts_set_latin_words_apart_with_a_space():
+    """The Chinese of every finding type and variant puts a space between Chinese characters and a Latin word or a
+    number written in it, as the interface's translations do ("同时发布CSV on the Web 元数据" read run together); the
+    values put in later are spaced by plumbing.cjk.cjk_spaced, so only the texts' own words are read here."""
+    import re
+
+    from quality.findings import FINDING_TYPES
+
+    joined = re.compile(r"[\u4e00-\u9fff][A-Za-z0-9]|[A-Za-z0-9][\u4e00-\u9fff]")
+    seen = []
+    for slug, ft in FINDING_TYPES.items():
+        for owner in (ft, *(ft.variants or ())):
+            for name in ("title_zh", "message_zh", "fix_zh"):
+                text = getattr(owner, name, None)
+                if isinstance(text, str):
+                    seen.append(text)
+                    literal = re.sub(r"\{[^}]*\}", "", text)
+                    assert not joined.search(literal), (slug, name, text)
+    assert len(seen) > 100
