@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.api.ckan_action import (
     _actor,
-    _ckan_error,
+    _call,
     _find_dataset,
     _find_publisher,
     _id_param,
@@ -28,7 +28,6 @@ from app.api.ckan_action import (
     invalid,
 )
 from app.services import follows, lifecycle
-from app.services.errors import ServiceError
 from app.texts import T_
 from catalog_schema import vocab
 from catalog_schema.models import Dataset, Follow, Publisher, User
@@ -54,16 +53,6 @@ def _organization(session: Session, params: dict) -> Publisher | None:
         raise invalid({"id": [NO_GROUP]})
     return pub
 
-
-def _run(session: Session, user: User, service, *args: Any, **kwargs: Any) -> Any:
-    actor = _actor(session, user)
-    try:
-        return service(actor, *args, **kwargs)
-    except ServiceError as exc:
-        session.rollback()
-        raise _ckan_error(exc) from exc
-    finally:
-        actor.runtime.close()
 
 
 def _follower_dict(user: User, object_id: str, row: Follow) -> dict[str, Any]:
@@ -102,7 +91,7 @@ def follow_dataset(session: Session, params: dict, user: User) -> dict[str, Any]
     on their account's page). Following it again changes nothing and answers the same, as CKAN's. Answers CKAN's
     follower dict, {"follower_id", "object_id", "datetime"}."""
     ds = _dataset(session, params, user)
-    row = _mine(session, user, "dataset", ds.slug) or _run(session, user, follows.follow, "dataset", ds.slug)
+    row = _mine(session, user, "dataset", ds.slug) or _call(session, user, follows.follow, "dataset", ds.slug)
     return _follower_dict(user, ds.id, row)
 
 
@@ -111,7 +100,7 @@ def unfollow_dataset(session: Session, params: dict, user: User) -> None:
     ds = _dataset(session, params, user)
     row = _mine(session, user, "dataset", ds.slug)
     if row is not None:
-        _run(session, user, follows.unfollow, row.id)
+        _call(session, user, follows.unfollow, row.id)
     return None
 
 
@@ -153,7 +142,7 @@ def follow_group(session: Session, params: dict, user: User) -> dict[str, Any]:
     """Follow an organization (`id`: its name): its datasets' changes come in the user's digest. Following it again
     changes nothing. Answers CKAN's follower dict. A theme is not followed (a Validation Error saying so)."""
     pub = _followable(session, params)
-    row = _mine(session, user, "publisher", pub.slug) or _run(session, user, follows.follow, "publisher", pub.slug)
+    row = _mine(session, user, "publisher", pub.slug) or _call(session, user, follows.follow, "publisher", pub.slug)
     return _follower_dict(user, pub.slug, row)
 
 
@@ -162,7 +151,7 @@ def unfollow_group(session: Session, params: dict, user: User) -> None:
     pub = _followable(session, params)
     row = _mine(session, user, "publisher", pub.slug)
     if row is not None:
-        _run(session, user, follows.unfollow, row.id)
+        _call(session, user, follows.unfollow, row.id)
     return None
 
 
