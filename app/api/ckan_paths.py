@@ -122,12 +122,8 @@ def merge(data: dict, update: Any, where: tuple = ()) -> None:
     for key, value in update.items():
         if key not in data:
             data[key] = value
-        elif isinstance(data[key], dict):
-            merge(data[key], value, (*where, key))
-        elif isinstance(data[key], list):
-            _merge_list(data[key], value, (*where, key))
         else:
-            data[key] = value
+            _merge_into(data, key, value, where)
 
 
 def _merge_list(items: list, update: Any, where: tuple) -> None:
@@ -136,12 +132,19 @@ def _merge_list(items: list, update: Any, where: tuple) -> None:
     for i, value in enumerate(update):
         if i >= len(items):
             items.append(value)
-        elif isinstance(items[i], dict):
-            merge(items[i], value, (*where, i))
-        elif isinstance(items[i], list):
-            _merge_list(items[i], value, (*where, i))
         else:
-            items[i] = value
+            _merge_into(items, i, value, where)
+
+
+def _merge_into(container: dict | list, key: Any, value: Any, where: tuple) -> None:
+    """Merge `value` into `container[key]`: a dict or a list merged, anything else replaced."""
+    current = container[key]
+    if isinstance(current, dict):
+        merge(current, value, (*where, key))
+    elif isinstance(current, list):
+        _merge_list(current, value, (*where, key))
+    else:
+        container[key] = value
 
 
 def merge_at(data: dict, key: str, value: Any) -> None:
@@ -159,11 +162,6 @@ def merge_at(data: dict, key: str, value: Any) -> None:
         index = position(here, last)
         if index is None:
             raise PathError(T_("Unmatched key %(key)s", key=joined([*where, last])))
-        if isinstance(here[index], dict):
-            merge(here[index], value, (*where, index))
-        elif isinstance(here[index], list):
-            _merge_list(here[index], value, (*where, index))
-        else:
-            here[index] = value
+        _merge_into(here, index, value, where)
     else:
         raise PathError(T_("Expected list or dict for %(key)s", key=joined(where)))
