@@ -5,6 +5,7 @@ dicts and lists in, changed in place or compared.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.texts import T_
@@ -79,15 +80,7 @@ def drop(data: Any, patterns: list[str]) -> None:
 
 def _drop(data: Any, globs: list[tuple[bool, list[str]]]) -> None:
     if isinstance(data, dict):
-        decided: dict[str, bool] = {}
-        below: dict[str, list] = {}
-        for keep, parts in globs:
-            heads = list(data) if parts[0] == "*" else [parts[0]] if parts[0] in data else []
-            for head in heads:
-                if len(parts) > 1:
-                    below.setdefault(head, []).append((keep, parts[1:]))
-                else:
-                    decided.setdefault(head, keep)
+        decided, below = _decide(globs, lambda part: list(data) if part == "*" else [part] if part in data else [])
         for head, keep in decided.items():
             if not keep:
                 del data[head]
@@ -95,23 +88,26 @@ def _drop(data: Any, globs: list[tuple[bool, list[str]]]) -> None:
             if head in data:
                 _drop(data[head], inner)
     elif isinstance(data, list):
-        decided_items: dict[int, bool] = {}
-        below_items: dict[int, list] = {}
-        for keep, parts in globs:
-            if parts[0] == "*":
-                heads = list(range(len(data)))
-            else:
-                index = position(data, parts[0])
-                heads = [] if index is None else [index]
-            for head in heads:
-                if len(parts) > 1:
-                    below_items.setdefault(head, []).append((keep, parts[1:]))
-                else:
-                    decided_items.setdefault(head, keep)
-        for head, inner in below_items.items():
-            if decided_items.get(head, True):
+        decided, below = _decide(globs, lambda part: list(range(len(data))) if part == "*" else
+                                 [i for i in (position(data, part),) if i is not None])
+        for head, inner in below.items():
+            if decided.get(head, True):
                 _drop(data[head], inner)
-        data[:] = [item for i, item in enumerate(data) if decided_items.get(i, True)]
+        data[:] = [item for i, item in enumerate(data) if decided.get(i, True)]
+
+
+def _decide(globs: list[tuple[bool, list[str]]], heads_of: Callable[[str], list]) -> tuple[dict, dict]:
+    """What the patterns say of one level: ({key or index: keep}, decided by the first pattern ending there;
+    {key or index: the patterns going further down})."""
+    decided: dict[Any, bool] = {}
+    below: dict[Any, list] = {}
+    for keep, parts in globs:
+        for head in heads_of(parts[0]):
+            if len(parts) > 1:
+                below.setdefault(head, []).append((keep, parts[1:]))
+            else:
+                decided.setdefault(head, keep)
+    return decided, below
 
 
 def merge(data: dict, update: Any, where: tuple = ()) -> None:
