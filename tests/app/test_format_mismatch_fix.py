@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
-import zipfile
-
-import openpyxl
 
 from app.assessment import assess_datasets
 from catalog_schema.record import new_distribution, new_record
 from catalog_schema.store import save_record
+from tests.support.personal import xlsx_bytes, zip_bytes
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
-SEVEN_ZIP = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(256)) * 4  # a 7z archive's signature, then binary
-
-
 def _xlsx() -> bytes:
-    book = openpyxl.Workbook()
-    book.active.append(["区县", "人口"])
-    book.active.append(["临江区", 120000])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(("人口", [["区县", "人口"], ["临江区", 120000]]))
+
+
+SEVEN_ZIP = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(256)) * 4  # a 7z archive's signature, then binary
 
 
 def _dataset(runtime, local_server, slug: str, body: bytes, ext: str, declared: str) -> str:
@@ -98,19 +90,11 @@ def test_an_archive_or_a_blob_declared_as_a_table_is_told_it_is_not_what_it_says
             assert "NUL" not in page and words in page, lang
 
 
-def _zip_of(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
 def test_a_zip_of_a_workbook_declared_as_csv_is_told_to_declare_zip(client, runtime, local_server):
     """A ZIP holding a workbook declared as CSV was told "Correct the declared format to ZIP of XLSX"
     (将声明的格式更正为 ZIP 压缩包中的 Excel XLSX), no format a publisher can pick, and "the file is ZIP of XLSX". It is
     told to declare ZIP, the archive, naming what it holds."""
-    assess_datasets(runtime, [_dataset(runtime, local_server, "zipped-workbook", _zip_of({"人口.xlsx": _xlsx()}),
+    assess_datasets(runtime, [_dataset(runtime, local_server, "zipped-workbook", zip_bytes(("人口.xlsx", _xlsx())),
                                        "zip", "CSV")], now=NOW)
     en, zh = _mismatch(client, "zipped-workbook", "en"), _mismatch(client, "zipped-workbook", "zh")
     assert en["evidence"] == {"declared": "CSV", "sniffed": "ZIP of XLSX", "recognised": True, "archive": "ZIP",
