@@ -129,6 +129,11 @@ def flate_bomb(unpacked: int = 1 << 28) -> bytes:
         packed += packer.compress(block)
     packed += packer.compress(b"ET") + packer.flush()
     stream = doc.add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + bytes(packed) + b"\nendstream")
+    return _one_page(doc, catalog, tree, stream)
+
+
+def _one_page(doc: _Doc, catalog: int, tree: int, stream: int) -> bytes:
+    """`doc` finished as one page of `stream` in Helvetica, under the reserved catalog and page tree."""
     font = doc.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     page = doc.add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
                    b"/Contents %d 0 R >>" % (tree, font, stream))
@@ -143,12 +148,7 @@ def nested_bomb(depth: int = 200_000) -> bytes:
     doc = _Doc()
     catalog, tree = doc.reserve(), doc.reserve()
     stream = doc.stream(b"[" * depth + b"]" * depth + b" pop BT /F1 10 Tf 40 800 Td (x) Tj ET")
-    font = doc.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    page = doc.add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-                   b"/Contents %d 0 R >>" % (tree, font, stream))
-    doc.put(tree, b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page)
-    doc.put(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % tree)
-    return doc.bytes(catalog)
+    return _one_page(doc, catalog, tree, stream)
 
 
 def encrypted(data: bytes, user_password: str, algorithm: str = "RC4-128") -> bytes:
