@@ -19,7 +19,15 @@ from app.i18n import current_lang
 from app.web import quality_view
 from catalog_schema import vocab
 from catalog_schema.record import pick_text
-from quality.findings import FINDING_TYPES, SEVERITIES, download_problem, table_problem, worded
+from quality.findings import (
+    FINDING_TYPES,
+    SEVERITIES,
+    UNRECOGNISED,
+    download_problem,
+    format_label,
+    table_problem,
+    worded,
+)
 
 SEVERITY_HEADINGS = {"error": _l("Errors: fix these first"), "warning": _l("Warnings"),
                      "info": _l("Suggestions")}
@@ -68,12 +76,18 @@ def number(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
-def _format_word(value: Any) -> str:
+def _format_word(value: Any, lang: str) -> str:
+    """A format's label; bytes no format was recognised in said with what they were found to be ("an unrecognised
+    file (7z)": a file of unknown type (7z), 未知类型的文件（7z）), as the finding's own text says it: the page said
+    "a file of unknown type" beside a finding that named the 7z."""
     text = str(value or "")
-    if not text or text.startswith("an unrecognised") or text.lower() in ("unknown", "none"):
+    if text.startswith(UNRECOGNISED):
+        kind = text[len(UNRECOGNISED):].strip().removeprefix("(").removesuffix(")")
+        return _("a file of unknown type (%(kind)s)", kind=kind) if kind else _("a file of unknown type")
+    if not text or text.lower() in ("unknown", "none"):
         return _("a file of unknown type")
     fmt = vocab.format_by_code(text.upper())
-    return fmt.label if fmt is not None else text
+    return fmt.label if fmt is not None else format_label(text, lang)
 
 
 def _frequency_word(value: Any, lang: str) -> str:
@@ -97,7 +111,7 @@ def display_evidence(ftype_slug: str, evidence: dict[str, Any], lang: str) -> di
         elif key == "frequency":
             out[key] = _frequency_word(value, lang)
         elif key in ("sniffed", "declared", "detected", "format") and isinstance(value, (str, type(None))):
-            out[key] = _format_word(value)
+            out[key] = _format_word(value, lang)
         elif key in ("licence", "license"):
             lic = vocab.licence_by_id(str(value)) if value else None
             if not value:

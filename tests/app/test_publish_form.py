@@ -573,6 +573,16 @@ def test_evidence_reads_in_words_rounded(app):
         assert check_view.display_evidence("licence-unknown", {"licence": None}, "zh")["licence"] == "（未提供）"
         assert check_view.display_evidence("format-mismatch", {"sniffed": "an unrecognised file",
                                                                "declared": "CSV"}, "zh")["sniffed"] == "未知类型的文件"
+        # what the unknown file was found to be is kept (the page said "a file of unknown type" beside a finding
+        # that named the 7z), and an archive's member is said as the finding says it
+        seven = {"sniffed": "an unrecognised file (7z)", "declared": "CSV"}
+        assert check_view.display_evidence("format-mismatch", seven, "zh")["sniffed"] == "未知类型的文件（7z）"
+        zipped = {"sniffed": "ZIP of XLSX", "declared": "CSV"}
+        assert check_view.display_evidence("format-mismatch", zipped, "zh")["sniffed"] == "ZIP 压缩包中的 Excel XLSX"
+    with app.test_request_context("/?lang=en"):
+        assert check_view.display_evidence("format-mismatch", seven, "en")["sniffed"] == "a file of unknown type (7z)"
+        assert check_view.display_evidence("format-mismatch", zipped, "en")["sniffed"] == "Excel XLSX in a ZIP archive"
+    with app.test_request_context("/?lang=zh"):
         dns = check_view.display_evidence("link-broken", {"url": "http://x.invalid/a.csv", "problem":
                                           "[Errno -2] Name or service not known"}, "zh")["problem"]
         assert dns == "找不到服务器的域名"
