@@ -261,9 +261,11 @@ def _find_or_create_publisher(session: Session, agent: dict[str, Any], source_id
 def _take_agent(session: Session, pub: Publisher, agent: dict[str, Any], source_id: int | None) -> None:
     """What `agent` says of the publisher `pub` found, taken by PUBLISHER_RULE; never blanks out a field."""
     says = any(agent.get(k) for k in ("name", "homepage", "email", "uri", "extras"))
-    if source_id is not None and pub.source_id is None and says:
+    if source_id is not None and says and pub.source_id != source_id and (
+            pub.source_id is None or _source_gone(session, pub.source_id)):
         pub.source_id = source_id  # the first source that describes it keeps it up to date (not one that only
-        # files its records under it: a source's default publisher, a slug)
+        # files its records under it: a source's default publisher, a slug); once that source is deleted, the
+        # next source that describes it does (its name would otherwise stay as a deleted source last said it)
     keeps = source_id is not None and pub.source_id == source_id
     edited = set(pub.edited or ())
     before = publisher_said(pub) if source_id is not None else None
@@ -294,6 +296,12 @@ def _take_agent(session: Session, pub: Publisher, agent: dict[str, Any], source_
         after = publisher_said(pub)
         if after != before:
             _audit_harvest(session, pub, "publisher.harvested", before, source_id, kept_by_people, after)
+
+
+def _source_gone(session: Session, source_id: int) -> bool:
+    """Whether the harvest source `source_id` is deleted (sources are only marked so) or its row is gone."""
+    source = session.get(HarvestSource, source_id)
+    return source is None or source.deleted_at is not None
 
 
 def _name_items(name: Any) -> list[tuple[str, str]]:

@@ -130,6 +130,29 @@ def test_two_sources_naming_one_publisher_differently_do_not_take_turns(app, loc
         keeper = s.scalar(select(HarvestSource.name).where(HarvestSource.id == pub.source_id))
     assert keeper == "bham-portal"
 
+    # the keeping source is deleted (its datasets kept as the publisher's own): the mirror, which names the
+    # publisher too, keeps it up to date from its next harvest (it stayed as the deleted source last named it)
+    from app.services import sources
+    from app.services.context import Actor
+    from catalog_schema.models import User
+
+    make_user(app, "root@example.gov", sysadmin=True)
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        root = s.scalar(select(User).where(User.email == "root@example.gov"))
+        assert sources.delete_source(Actor(s, root, "test", lang="en"), "bham-portal", datasets="keep")["kept"] == 2
+    _changed(second, 6)
+    with LocalServer() as other_server:
+        FakeCkan(other_server, second)
+        with app.extensions["opendata"]["sessionmaker"]() as s:
+            mirror = s.scalar(select(HarvestSource).where(HarvestSource.name == "bham-mirror"))
+            mirror.url = other_server.url("")
+            s.commit()
+        assert harvest(runtime, "bham-mirror", full=True).status == "finished"
+    after = _publisher(app)
+    assert after.name == {"": "Birmingham CC (open data team)"}, after.name
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        assert s.scalar(select(HarvestSource.name).where(HarvestSource.id == after.source_id)) == "bham-mirror"
+
 
 AGENT = "https://data.jinghai.example/org/environment"
 TURTLE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
