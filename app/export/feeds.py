@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import ckan_query
+from app import ckan_query
 from app.api.errors import error_response
 from app.i18n import current_lang, site_title
 from app.request_context import db_session, public_request_url, setting

@@ -19,8 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import activity
-from app.api import ckan_query
+from app import activity, ckan_query
 from app.i18n import normalise
 from app.mail import Mail, MailError, send
 from app.services.base import service

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.api import ckan_query
+from app import ckan_query
 from app.services import lifecycle
 from app.services.base import service
 from app.services.context import Actor

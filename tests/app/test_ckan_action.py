@@ -22,8 +22,7 @@ from ckanapi import RemoteCKAN
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
 from sqlalchemy import func, select, text
 
-from app import auth, create_app
-from app.api import ckan_query
+from app import auth, ckan_query, create_app
 from app.assessment import assess_datasets
 from app.jobs import Runtime
 from app.services import accounts

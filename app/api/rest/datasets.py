@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app import auth, link_history
-from app.api.ckan_query import unsearchable
 from app.api.errors import ApiError
 from app.api.openapi import OPTIONAL, Param
 from app.api.rest.blueprint import CATALOG_CACHE, LIVE_CACHE, PAGING, api
@@ -28,6 +27,7 @@ from app.api.rest.responses import (
     with_per_page,
 )
 from app.assessment import latest_assessment
+from app.ckan_query import unsearchable
 from app.export.data import served_urls
 from app.i18n import N_
 from app.request_context import db_session, public_base
