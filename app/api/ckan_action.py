@@ -34,7 +34,8 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from app import auth, ckan_query, datastore_fields, link_history
+from app import auth, ckan_query, link_history
+from app.api import datastore_fields
 from app.api.lang import api_lang, localise
 from app.api.rest.blueprint import CATALOG_CACHE
 from app.assessment import latest_ids
