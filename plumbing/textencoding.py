@@ -29,8 +29,10 @@ HEAD_BYTES = 64 * 1024  # the encoding is decided from this much of the start (a
 #: 3: short Chinese and short Korean are told apart by reading the text both ways (`chinese_or_korean`: a two-line
 #: GBK table had been read as cp949, a two-line EUC-KR one as GBK). 4: Western and Central European text are told
 #: apart by the letters each reading writes (`central_european`: cp1252 French and Spanish had been read as cp1250,
-#: "Genève" as "Genčve"; cp1250 Czech as GBK).
-DETECTOR_VERSION = 4
+#: "Genève" as "Genčve"; cp1250 Czech as GBK). 5: Latin text whose accented letters come in pairs inside words is
+#: not read as Chinese (`_inside_latin_words`: one short Portuguese table in ten had been read as GBK, "situação" as
+#: "situa玢o", and the rest of them as HP Roman-8).
+DETECTOR_VERSION = 5
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -161,9 +163,14 @@ def _legacy_encoding(sample: bytes, cut: bool) -> tuple[str | None, float]:
         return None, 0.0
     if guess[0] == "gb18030" and decodes(sample, "gbk", cut):
         return "gbk", guess[1]
-    if guess[0] in ("cp1250", "iso8859-2"):  # of runs of accented letters too ("educação"): see central_european
+    if guess[0] in _LATIN_LOOKALIKES:  # of runs of accented letters too ("educação"): see central_european
         return _latin_encoding(sample) or (guess[0], guess[1])
     return guess[0], guess[1]
+
+
+#: What charset-normalizer names short Western or Central European tables whose accented letters come in runs
+#: ("educação" as cp1250; as HP Roman-8, where "situação" reads "situaÁÊo", once no Chinese reading is left).
+_LATIN_LOOKALIKES = frozenset({"cp1250", "iso8859-2", "hp_roman8", "hp-roman8"})
 
 
 def _latin_encoding(sample: bytes) -> tuple[str, float] | None:
@@ -286,7 +293,10 @@ def _cjk_share(text: str) -> tuple[float, int]:
 
 
 def _chinese_encoding(sample: bytes, cut: bool) -> tuple[str, float] | None:
-    """GBK, GB18030 or Big5, whichever decodes `sample` into Chinese text; ties go to GBK."""
+    """GBK, GB18030 or Big5, whichever decodes `sample` into Chinese text; ties go to GBK. None of Latin text whose
+    accented letters in pairs are valid GBK and Big5 pairs (`_inside_latin_words`: Portuguese's "ção")."""
+    if _inside_latin_words(sample[:20_000]):
+        return None
     best: tuple[float, str, int] | None = None
     for name in ("gbk", "gb18030", "big5"):
         if name == "gb18030" and best is not None:
@@ -301,6 +311,20 @@ def _chinese_encoding(sample: bytes, cut: bool) -> tuple[str, float] | None:
     if best is None or best[0] < 0.8:
         return None
     return best[1], (0.9 if best[2] >= 8 else 0.7)
+
+
+#: One or two high bytes inside a word of ASCII letters: an accented letter or two ("situação", "região", "saúde").
+#: The letter before is not itself after a high byte: Big5 puts trail bytes there ("臺北" is B1 4F A5 5F).
+_IN_A_WORD = re.compile(rb"(?<=[A-Za-z])(?<![\x80-\xff][A-Za-z])[\x80-\xff]{1,2}(?=[A-Za-z])")
+
+
+def _inside_latin_words(sample: bytes) -> bool:
+    """Whether most runs of high bytes of `sample` are one or two bytes inside a word of ASCII letters: Latin-script
+    text, which a double-byte code page may decode too ("situação" in cp1252 read as GBK is "situa玢o", "região"
+    "regi鉶", the trail byte an ASCII letter). Chinese text stands in runs of its own, beside punctuation, digits and
+    other Chinese; a term glued to Latin letters on both sides and no longer than one character ("B超X") is rare."""
+    runs = len(_HIGH_RUN.findall(sample))
+    return runs > 0 and len(_IN_A_WORD.findall(sample)) * 2 >= runs
 
 
 def _plausible_western(sample: bytes) -> bool:

@@ -51,3 +51,28 @@ def test_a_declared_code_page_the_bytes_bear_out_still_wins():
     data = WESTERN.read_bytes()
     assert decide_encoding(data, declarations(content_type="text/csv; charset=windows-1250")).encoding == "cp1250"
     assert decide_encoding(data).encoding == "cp1252"
+
+
+def test_portuguese_whose_accented_letters_come_in_pairs_is_read_as_western():
+    """"situação" in cp1252 is valid GBK ("situa玢o": E7 E3 a GB2312 pair, E3 6F one with an ASCII trail): one short
+    Brazilian table in ten was read as Chinese, and as HP Roman-8 once it was not. 300 random short tables of
+    Portuguese words (one to six rows, cp1252 and Latin-1) are all read as Western now; Chinese with Latin terms glued
+    to it ("GDP总量", "B超X光机") and Big5 whose trail bytes are ASCII letters (臺北: B1 4F A5 5F) stay Chinese."""
+    import random
+
+    words = ["educação", "população", "São Paulo", "região", "município", "informação", "administração", "saúde",
+             "Maranhão", "Paraná", "Goiânia", "Belém", "ações", "gestão", "média", "número", "público", "situação",
+             "Ceará", "Piauí", "conceição", "ano", "total", "valor", "escola", "cidade", "estado"]
+    rng = random.Random(1)
+    wrong = []
+    for _ in range(300):
+        rows = ["nome;valor;situação"] + [f"{rng.choice(words)} {rng.choice(words)};{rng.randint(1, 999)};"
+                                          f"{rng.choice(words)}" for _ in range(rng.randint(1, 6))]
+        data = ("\n".join(rows) + "\n").encode(rng.choice(["cp1252", "latin-1"]))
+        if detect_encoding(data)[0] not in ("cp1252", "latin-1"):
+            wrong.append((detect_encoding(data)[0], data))
+    assert wrong == []
+    chinese = "指标;数值;备注\nGDP总量;1200;同比增长\nB超X光机;3;A栋\nPM2.5浓度;35;北京市\n" * 3
+    assert detect_encoding(chinese.encode("gbk"))[0] == "gbk"
+    taipei = "名稱,數值\n臺北市,12\n新竹縣鄉鎮,7\n高雄市區人口,30\n" * 3
+    assert detect_encoding(taipei.encode("big5"))[0] == "big5"
