@@ -270,8 +270,9 @@ SETTINGS: list[Setting] = [
             "and sandboxed (docs/api.md). Off: the action is unknown, as in CKAN."), _bool),
     Setting("DATASTORE_SQL_TIMEOUT_MS", 5000, N_("Statement timeout of a `datastore_search_sql` query, in "
             "milliseconds; a query still running then is stopped and answered \"Query took too long\"."), int),
-    Setting("ALLOW_HOSTS", [], N_("Comma-separated hosts or CIDRs exempt from the SSRF guard "
-            "(e.g. `127.0.0.1` for local test servers). Empty in production."), _list),
+    Setting("ALLOW_HOSTS", [], N_("Comma-separated hosts or CIDRs exempt from the SSRF guard (e.g. `127.0.0.1` "
+            "for local test servers), each on any port or on one (`127.0.0.1:5001`, `[::1]:5001`, `10.0.0.0/8:443`, "
+            "`intranet:8080`). Empty in production."), _list),
     Setting("SECRET_KEY", None, N_("Key that signs sessions and CSRF tokens. Required in production; "
             "the demo makes a random one per run."), secret=True),
     Setting("MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024, N_("Size cap on any one download (harvest page or "

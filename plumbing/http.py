@@ -160,33 +160,67 @@ def blocked_reason(ip: IPAddress) -> str | None:
 
 @dataclass(frozen=True)
 class AllowList:
-    """Hosts (by name) and networks exempt from the guard: `OPENDATA_ALLOW_HOSTS`."""
+    """Hosts (by name) and networks exempt from the guard: `OPENDATA_ALLOW_HOSTS`. An entry is a host name, an
+    address or a CIDR, on any port; or one of them with a port (`127.0.0.1:5051`, `[::1]:5051`, `intranet:8080`,
+    `10.0.0.0/8:443`), exempt on that port only: a catalog whose departments' servers are on loopback need not
+    open every local service (a database's, a cache's) to a link someone registers."""
 
     names: frozenset[str] = frozenset()
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    name_ports: frozenset[tuple[str, int]] = frozenset()
+    network_ports: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int], ...] = ()
 
     @classmethod
     def parse(cls, entries: list[str] | tuple[str, ...]) -> AllowList:
-        names, networks = set(), []
+        names, networks, name_ports, network_ports = set(), [], set(), []
         for raw in entries:
-            entry = raw.strip().lower().strip("[]").rstrip(".")
+            entry, port = _entry_and_port(raw)
             if not entry:
                 continue
             try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
+                network = ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 if "/" in entry or ":" in entry:
                     raise ValueError(f"allow_hosts: {raw!r} is neither a host name nor an IP/CIDR") from None
-                names.add(entry)
-        return cls(frozenset(names), tuple(networks))
+                if port is None:
+                    names.add(entry)
+                else:
+                    name_ports.add((entry, port))
+                continue
+            if port is None:
+                networks.append(network)
+            else:
+                network_ports.append((network, port))
+        return cls(frozenset(names), tuple(networks), frozenset(name_ports), tuple(network_ports))
 
-    def host_allowed(self, host: str) -> bool:
-        return _norm_host(host) in self.names
+    def host_allowed(self, host: str, port: int | None = None) -> bool:
+        name = _norm_host(host)
+        return name in self.names or (name, port) in self.name_ports
 
-    def address_allowed(self, ip: IPAddress) -> bool:
+    def address_allowed(self, ip: IPAddress, port: int | None = None) -> bool:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
-        return any(ip in net for net in self.networks)
+        return any(ip in net for net in self.networks) or any(
+            ip in net and port == pinned for net, pinned in self.network_ports)
+
+
+def _entry_and_port(raw: str) -> tuple[str, int | None]:
+    """(the host, address or CIDR, the port or None) of an ALLOW_HOSTS entry; ValueError of a port that is none."""
+    entry = raw.strip().lower()
+    port: str | None = None
+    if entry.startswith("["):  # [::1] or [::1]:5051
+        inside, _, rest = entry[1:].partition("]")
+        entry, port = inside, (rest[1:] if rest.startswith(":") else None)
+        if rest and port is None:
+            raise ValueError(f"allow_hosts: {raw!r} is neither a host name nor an IP/CIDR")
+    elif entry.count(":") == 1:  # host:port (an IPv6 address has two colons at least)
+        entry, port = entry.split(":")
+    entry = entry.rstrip(".")
+    if port is None:
+        return entry, None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"allow_hosts: {raw!r} names no port (1-65535) after its colon")
+    return entry, int(port)
 
 
 def _norm_host(host: str) -> str:
@@ -210,11 +244,11 @@ def resolve_vetted(host: str, port: int, allow: AllowList) -> list[tuple]:
     """
     host = _norm_host(host)
     infos = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
-    if allow.host_allowed(host):
+    if allow.host_allowed(host, port):
         return infos
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if allow.address_allowed(ip):
+        if allow.address_allowed(ip, port):
             continue
         reason = blocked_reason(ip)
         if reason:

@@ -31,14 +31,16 @@ def register(main: click.Group) -> None:
         from app.jobs import Runtime
         from catalog_schema.db import upgrade
 
-        # The demo's department servers live on loopback: allow it for this catalog (below: its instance folder's
-        # settings.env), never for another one.
-        os.environ.setdefault("OPENDATA_ALLOW_HOSTS", "127.0.0.1")
         # Links, RDF URIs and CKAN's site_url name the port the demo serves on, unless a SITE_URL is set.
         os.environ.setdefault("OPENDATA_SITE_URL", f"http://127.0.0.1:{port}")
         # and the departments' file server the next port (5001 beside 5000): `make demo PORT=5300` failed when 5001
         # was taken by another demo
         os.environ.setdefault("OPENDATA_DEMO_FILES_PORT", str(port + 1 if port < 65535 else port - 1))
+        # The demo's department servers live on loopback: allow their port and the portal's for this catalog (below:
+        # its instance folder's settings.env), never for another one, and not the rest of loopback (a link to a
+        # database's or a cache's port on the same machine is refused as on any catalog).
+        os.environ.setdefault("OPENDATA_ALLOW_HOSTS",
+                              f"127.0.0.1:{os.environ['OPENDATA_DEMO_FILES_PORT']},127.0.0.1:{port}")
         values = settings_mod.load()
         # both ports tried before the catalog is built (a busy one was a traceback after it)
         can_listen("127.0.0.1", values["DEMO_FILES_PORT"])

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -394,6 +395,8 @@ def test_commands_on_the_demo_catalog_reach_its_files_and_another_catalog_still_
         assert opendata("db", "upgrade", env=other).returncode == 0  # a catalog that is not the demo's
         here = opendata("--lang", "en", "quality", "file", table, "--json", env=env)
         there = opendata("--lang", "en", "quality", "file", table, "--json", env=other)
+        elsewhere = opendata("--lang", "en", "quality", "file", table.replace(f":{files.server_port}/", ":9/"),
+                             "--json", env=env)
     finally:
         files.shutdown()
         files.server_close()
@@ -404,7 +407,11 @@ def test_commands_on_the_demo_catalog_reach_its_files_and_another_catalog_still_
         stars = dict(session.execute(select(Dataset.slug, Dataset.stars)).all())
     engine.dispose()
     assert stars == {slug: want["stars"] for slug, want in EXPECTED.items()} | {SERIES: None}
-    assert "OPENDATA_ALLOW_HOSTS=127.0.0.1\n" in shown.stdout and str(instance / "settings.env") in shown.stdout
+    files_port = env["OPENDATA_DEMO_FILES_PORT"]
+    assert re.search(rf"OPENDATA_ALLOW_HOSTS=127\.0\.0\.1:{files_port},127\.0\.0\.1:\d+\n", shown.stdout), shown.stdout
+    assert str(instance / "settings.env") in shown.stdout
+    # the demo's catalog opens its two ports, not the rest of loopback (a database's, a cache's)
+    assert "loopback" in elsewhere.stdout + elsewhere.stderr, elsewhere.stdout + elsewhere.stderr
     assert here.returncode == 0, here.stderr
     assert json.loads(here.stdout)["distributions"][0]["check_status"] == "ok", here.stdout
     assert "loopback" in there.stdout + there.stderr, there.stdout + there.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import ipaddress
 import pickle
 import socket
 import ssl
@@ -635,6 +636,35 @@ def test_allow_hosts_takes_cidrs():
         server.add_bytes("/x", b"ok")
         with GuardedSession(config(allow_hosts=["127.0.0.0/8"])) as http:
             assert http.fetch(server.url("/x")).content == b"ok"
+
+
+def test_an_allowed_host_with_a_port_is_allowed_on_that_port_only():
+    """`127.0.0.1:PORT` opens one local service, not every one (the demo's catalog allowed all of loopback: a link to
+    a database's or a cache's port was fetched); CIDRs, IPv6 and names take a port too."""
+    with quick(LocalServer()) as server, quick(LocalServer()) as other:
+        server.add_bytes("/x", b"ok")
+        other.add_bytes("/x", b"other")
+        with GuardedSession(config(allow_hosts=[f"127.0.0.1:{server.port}"])) as http:
+            assert http.fetch(server.url("/x")).content == b"ok"
+            with pytest.raises(HttpError) as info:
+                http.fetch(other.url("/x"))
+            assert info.value.kind == "ssrf-blocked"
+        assert other.requests == []
+        with GuardedSession(config(allow_hosts=[f"127.0.0.0/8:{other.port}", f"localhost:{server.port}"])) as http:
+            assert http.fetch(other.url("/x")).content == b"other"
+            assert http.fetch(f"http://localhost:{server.port}/x").content == b"ok"
+            with pytest.raises(HttpError) as info:  # the name is allowed on its port, not its address on another
+                http.fetch(f"http://127.0.0.1:{server.port}/x")
+            assert info.value.kind == "ssrf-blocked"
+    parsed = AllowList.parse(["[::1]:8080", "::1", "10.0.0.0/8:443", "intranet:80", "example.org"])
+    assert parsed.address_allowed(ipaddress.ip_address("::1"), 22)
+    assert parsed.address_allowed(ipaddress.ip_address("10.1.2.3"), 443)
+    assert not parsed.address_allowed(ipaddress.ip_address("10.1.2.3"), 80)
+    assert parsed.host_allowed("INTRANET", 80) and not parsed.host_allowed("intranet", 81)
+    assert parsed.host_allowed("example.org", 8443)
+    for bad in ("127.0.0.1:http", "127.0.0.1:0", "127.0.0.1:70000", "[::1]x", "a/b:80"):
+        with pytest.raises(ValueError):
+            AllowList.parse([bad])
 
 
 def test_localhost_is_refused_unless_allowed(local_server, no_connect):
