@@ -1563,6 +1563,10 @@ ACTIONS.update(ckan_dcat.ACTIONS)
 
 ACTIONS.update(ckan_follows.ACTIONS)
 WRITES.update(ckan_follows.WRITES)
+from app.api import ckan_tokens  # noqa: E402
+
+ACTIONS.update(ckan_tokens.ACTIONS)
+WRITES.update(ckan_tokens.WRITES)
 
 
 # --------------------------------------------------------------------------- the endpoint

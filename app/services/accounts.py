@@ -293,6 +293,83 @@ def audit_token(session: Session, action: str, token: ApiToken, actor: User, *, 
                     detail={"via": via, "owner": token.user.email, "prefix": token.prefix, "name": token.name})
 
 
+def may_manage_tokens(viewer: User | None, owner: User | None) -> bool:
+    """May `viewer` list, make or revoke `owner`'s API tokens (CKAN's api_token_* actions, the account page)? The
+    account itself and active sysadmins, as CKAN's auth functions say (its sysadmins pass every check)."""
+    return may_see_account(viewer, owner)
+
+
+def _token_owner(actor: Actor, owner: User | None) -> User:
+    """`owner` when the actor may manage its tokens; Forbidden otherwise, whether or not the account exists (None:
+    nobody has it, which only a sysadmin is told, NotFound), as the accounts themselves are private."""
+    if not may_manage_tokens(actor.user, owner):
+        raise Forbidden(T_("Only the account itself and the portal's administrators manage its API tokens."))
+    if owner is None:
+        raise NotFound(T_("User not found"))
+    return owner
+
+
+@service
+def issue_token(actor: Actor, owner: User | None, *, name: str | None = None,
+                expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """A new API token for `owner`, made by the account itself or a sysadmin, audited (`token.create`) and committed:
+    the row and the plain token (shown once, only its SHA-256 kept). A deactivated account gets none (409
+    `conflict`: its tokens would be refused), nor does an expiry already past (422 on `expires_in`)."""
+    owner = _token_owner(actor, owner)
+    if expires_at is not None and aware(expires_at) <= utcnow():
+        raise Invalid(T_("The token would have expired already."), field="expires_in")
+    try:
+        plain = create_token(actor.session, owner, name=name, expires_at=expires_at)
+    except AccountError as exc:
+        raise Conflict(T_("%(email)s is deactivated: its API tokens are refused, so none was made.",
+                          email=owner.email)) from exc
+    row = actor.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    audit_token(actor.session, "token.create", row, actor.user, via=actor.via, ip=actor.ip)
+    actor.session.commit()
+    return row, plain
+
+
+def tokens_of(actor: Actor, owner: User | None) -> list[ApiToken]:
+    """`owner`'s API tokens still in force or expired (revoked ones are gone for good, as CKAN deletes them), oldest
+    first, to the account itself and sysadmins (Forbidden, else NotFound for an account nobody has)."""
+    owner = _token_owner(actor, owner)
+    return list(actor.session.scalars(select(ApiToken).where(ApiToken.user_id == owner.id,
+                                                             ApiToken.revoked_at.is_(None))
+                                      .order_by(ApiToken.created_at, ApiToken.id)))
+
+
+def find_token(session: Session, *, plain: str | None = None, token_id: str | int | None = None) -> ApiToken | None:
+    """The token row a plain token or a token's number names, revoked or not (None when none)."""
+    if plain is not None:
+        if not isinstance(plain, str) or len(plain) > 500:
+            return None
+        return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain.strip())))
+    try:
+        number = int(str(token_id).strip())
+    except (TypeError, ValueError):
+        return None
+    return session.get(ApiToken, number) if 0 < number < 2**63 else None
+
+
+@service
+def revoke_api_token(actor: Actor, token: ApiToken | None) -> bool:
+    """Revoke a token (its owner's or a sysadmin's act), audited (`token.revoke`) and committed: it opens nothing
+    from the next request on (app.auth.user_for_token reads the row each time). Another's token is Forbidden, as
+    CKAN's auth says, and so is one nobody has to anyone but a sysadmin, for whom it is nothing to do (False), as is
+    a token revoked already."""
+    if token is None:
+        if actor.user is not None and actor.user.active and actor.user.is_sysadmin:
+            return False
+        raise Forbidden(T_("Only the account itself and the portal's administrators manage its API tokens."))
+    _token_owner(actor, token.user)
+    if token.revoked_at is not None:
+        return False
+    revoke_token(actor.session, token.id)
+    audit_token(actor.session, "token.revoke", token, actor.user, via=actor.via, ip=actor.ip)
+    actor.session.commit()
+    return True
+
+
 # --------------------------------------------------------------------------- e-mailed links: invitations, resets
 #
 # Why tokens are kept as hashes: a copy of the database must not let anyone accept an invitation or reset a

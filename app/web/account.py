@@ -30,6 +30,7 @@ from app.security import (
 )
 from app.services import accounts, follows
 from app.services.context import Actor
+from app.services.errors import Conflict
 from app.web import notices
 from app.web.follows import PERIOD_LABELS, described
 from catalog_schema.models import ROLES, ApiToken, Publisher, User, utcnow
@@ -142,10 +143,6 @@ def index():
     return _page(current_account())
 
 
-def _audit_token(action: str, token: ApiToken, actor: User) -> None:
-    accounts.audit_token(db_session(), action, token, actor, via="web", ip=client_address())
-
-
 @bp.post("/account/tokens")
 @login_required_page
 def token_create():
@@ -167,14 +164,12 @@ def token_create():
     if days not in EXPIRY_CHOICES:
         return _page(me, error=_("Choose an expiry from the list."), status=400)
     expires = utcnow() + dt.timedelta(days=days) if days else None
-    try:
-        plain = accounts.create_token(s, owner, name=name, expires_at=expires)
-    except accounts.AccountError:  # "inactive": a token it could not use
+    try:  # the service CKAN's api_token_create calls too: who may, the audit entry
+        row, plain = accounts.issue_token(Actor(s, me, "web", ip=client_address()), owner, name=name,
+                                          expires_at=expires)
+    except Conflict:  # a deactivated account: a token it could not use
         return _page(me, error=_("%(email)s is deactivated: its API tokens are refused, so none was made.",
                                  email=owner.email), status=400)
-    row = s.scalar(select(ApiToken).where(ApiToken.token_hash == auth.hash_token(plain)))
-    _audit_token("token.create", row, me)
-    s.commit()
     return _page(me, new_token=plain, new_token_row=row, status=201)
 
 
@@ -186,8 +181,5 @@ def token_revoke(token_id: int):
     row = s.get(ApiToken, token_id)
     if row is None or row.user_id != me.id and not me.is_sysadmin:
         abort(404)  # another's token answers as one that does not exist: its number says nothing
-    if row.revoked_at is None:
-        accounts.revoke_token(s, token_id)
-        _audit_token("token.revoke", row, me)
-        s.commit()
+    accounts.revoke_api_token(Actor(s, me, "web", ip=client_address()), row)
     return redirect(url_for("account.index"))

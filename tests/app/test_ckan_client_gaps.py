@@ -14,6 +14,7 @@ two agencies, their editors, a sysadmin, a draft of each agency), on SQLite and 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import os
 import subprocess
@@ -504,3 +505,78 @@ def test_group_update_of_an_organization_as_ckanapi_load_upload_logo_sends_it(ap
                           env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert _ckan(live, world).action.organization_show(id="agency-b")["image_url"] == "https://example.gov/b-logo.png"
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+def test_api_tokens_made_listed_and_revoked_as_ckan_scripts_rotate_them(app, live, world):
+    editor_a, editor_b, public = _ckan(live, world, "editor_a"), _ckan(live, world, "editor_b"), _ckan(live, world)
+    sysadmin = _ckan(live, world, "sysadmin")
+    me = editor_a.action.user_show()["id"]
+    made = editor_a.action.api_token_create(user=me, name="rotation")
+    assert set(made) == {"token"}
+    rotated = RemoteCKAN(live.url, apikey=made["token"])
+    assert rotated.action.user_show()["id"] == me  # the new token is the account's
+    listed = editor_a.action.api_token_list(user_id=me)
+    assert [t["name"] for t in listed] == ["tests", "rotation"]
+    assert all(set(t) == {"id", "name", "user_id", "created_at", "last_access", "plugin_extras"} for t in listed)
+    assert listed[1]["user_id"] == me and listed[1]["last_access"] and listed[1]["plugin_extras"] is None
+    assert made["token"] not in json.dumps(listed)  # kept hashed: never shown again
+    assert [t["id"] for t in editor_a.action.api_token_list(user=world.emails["editor_a"])] == [
+        t["id"] for t in listed]  # CKAN 2.9's `user`, and an account named by its address
+    # an expiry, as CKAN's expire_api_token plugin takes it: expires_in units of `unit` seconds
+    hour = editor_a.action.api_token_create(user=me, name="an hour", expires_in=1, unit=3600)["token"]
+    [entry] = [t for t in editor_a.action.api_token_list(user_id=me) if t["name"] == "an hour"]
+    exp = entry["plugin_extras"]["expire_api_token"]["exp"]
+    assert 3500 < exp - dt.datetime.now(dt.UTC).timestamp() <= 3600
+    for params, key, said in (({"user": me}, "name", "Missing value"), ({"name": "x"}, "user", "Missing value"),
+                              ({"user": me, "name": "x", "expires_in": 2}, "unit", "Missing value"),
+                              ({"user": me, "name": "x", "expires_in": 0, "unit": 60}, "expires_in",
+                               "Must be a positive integer")):
+        with pytest.raises(ValidationError) as refused:
+            editor_a.action.api_token_create(**params)
+        assert refused.value.error_dict[key] == [said]
+    # another account's tokens: an Authorization Error, whether or not the account exists; the public none either
+    for ck in (editor_b, public):
+        for call in (lambda c: c.action.api_token_create(user=me, name="x"),
+                     lambda c: c.action.api_token_list(user_id=me),
+                     lambda c: c.action.api_token_list(user_id="987654"),
+                     lambda c: c.action.api_token_revoke(jti=entry["id"])):
+            with pytest.raises(NotAuthorized):
+                call(ck)
+    # a sysadmin manages anyone's, and is told of an account nobody has
+    for_b = sysadmin.action.api_token_create(user=world.emails["editor_b"], name="for B")["token"]
+    assert RemoteCKAN(live.url, apikey=for_b).action.user_show()["email"] == world.emails["editor_b"]
+    assert [t["name"] for t in sysadmin.action.api_token_list(user_id=world.emails["editor_b"])] == ["tests", "for B"]
+    with pytest.raises(NotFound):
+        sysadmin.action.api_token_create(user="987654", name="x")
+    # revoked by the token itself: it opens nothing from the next request on, and is listed no more
+    assert editor_a.action.api_token_revoke(token=made["token"]) is None
+    with pytest.raises(NotAuthorized):
+        rotated.action.api_token_list(user_id=me)
+    with pytest.raises(NotAuthorized):
+        rotated.action.package_patch(id="active-a-1", notes="with a revoked token")
+    assert [t["name"] for t in editor_a.action.api_token_list(user_id=me)] == ["tests", "an hour"]
+    # by its id (CKAN's jti); again: nothing to do
+    with pytest.raises(NotAuthorized):
+        editor_b.action.api_token_revoke(jti=entry["id"])
+    assert RemoteCKAN(live.url, apikey=hour).action.user_show()["id"] == me
+    editor_a.action.api_token_revoke(jti=entry["id"])
+    editor_a.action.api_token_revoke(jti=entry["id"])
+    with pytest.raises(NotAuthorized):
+        RemoteCKAN(live.url, apikey=hour).action.user_show(id=me)
+    assert [t["name"] for t in editor_a.action.api_token_list(user_id=me)] == ["tests"]
+    with pytest.raises(ValidationError) as refused:
+        editor_a.action.api_token_revoke()
+    assert refused.value.error_dict["token"] == ["Missing value"]
+    sysadmin.action.api_token_revoke(token=for_b)  # a sysadmin revokes anyone's
+    with pytest.raises(NotAuthorized):
+        RemoteCKAN(live.url, apikey=for_b).action.user_show(id=world.emails["editor_b"])
+    # each one made and revoked is in the audit log, with the door it came by
+    with app.extensions["opendata"]["sessionmaker"]() as s:
+        events = [(e.action, e.detail["name"], e.detail["via"]) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "api_token").order_by(AuditEvent.id))]
+    assert events == [("token.create", "rotation", "ckan_action"), ("token.create", "an hour", "ckan_action"),
+                      ("token.create", "for B", "ckan_action"), ("token.revoke", "rotation", "ckan_action"),
+                      ("token.revoke", "an hour", "ckan_action"), ("token.revoke", "for B", "ckan_action")]

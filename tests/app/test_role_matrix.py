@@ -244,9 +244,10 @@ def _ckan_write_params(name: str, ds_ref: str, res_id: str) -> dict | None:
     what the write would otherwise take; None for the writes that name no existing dataset (package_create, the
     organization_member_* ones: tests/app/test_members.py; the other organization_* and the group_* ones:
     tests/app/test_ckan_organization_writes.py; the follows, which change no dataset and anyone may make of a
-    published one: tests/app/test_ckan_client_gaps.py). By name, so a write added to the registry later is walked too (a
-    package_*, resource_* or datastore_* one)."""
-    if name == "package_create" or name.startswith(("organization_", "group_", "follow_", "unfollow_")):
+    published one, the API tokens and the configuration options, which name none: tests/app/test_ckan_client_gaps.py).
+    By name, so a write added to the registry later is walked too (a package_*, resource_* or datastore_* one)."""
+    if name == "package_create" or name.startswith(("organization_", "group_", "follow_", "unfollow_", "api_token_",
+                                                    "config_option_")):
         return None
     if name == "resource_create":
         return {"package_id": ds_ref, "url": "https://example.org/new.csv", "name": "New"}
