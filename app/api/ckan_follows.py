@@ -9,6 +9,11 @@ is CKAN's Validation Error on `id` (`Not found: Dataset`), as CKAN's follow sche
 groups here are the EU data themes, which are not followed (a search of one is: `fq=groups:<name>` on its page):
 their follower count is 0, `am_following_group` false, and following one a Validation Error saying so. The writes
 take a token, as CKAN's; `am_following_*` without one is CKAN's Authorization Error.
+
+Who follows what, as CKAN 2.10 tells it: `dataset_follower_list` and `organization_follower_list` to sysadmins;
+`followee_list`, `followee_count`, `dataset_followee_list`, `organization_followee_list` (and `group_followee_list`,
+`user_followee_list`: none here) to the account itself and sysadmins (CKAN tells `followee_count` to anyone; here, as
+`user_show`, the accounts are private).
 """
 
 from __future__ import annotations
@@ -22,12 +27,17 @@ from app.api.ckan_action import (
     _call,
     _find_dataset,
     _find_publisher,
+    _find_user,
     _id_param,
     _iso,
+    _package_counts,
+    _packages,
     denied,
     invalid,
+    organization_dict,
 )
-from app.services import follows, lifecycle
+from app.api.ckan_reads import _user_show_dict
+from app.services import accounts, follows, lifecycle
 from app.texts import T_
 from catalog_schema import vocab
 from catalog_schema.models import Dataset, Follow, Publisher, User
@@ -155,6 +165,111 @@ def unfollow_group(session: Session, params: dict, user: User) -> None:
     return None
 
 
+# --------------------------------------------------------------------------- who follows what
+
+
+FOLLOWERS_SYSADMINS = T_("who follows a dataset or an organization is shown to the portal's administrators (anyone "
+                         "may ask how many follow it)")
+FOLLOWEES_PRIVATE = T_("what an account follows is shown to the account itself and to the portal's administrators")
+
+
+def dataset_follower_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The accounts that follow a dataset (`id`: its id or name), as CKAN's user dicts (named by their numbers, no
+    address), the earliest follower first: to sysadmins, as CKAN 2.10's (an Authorization Error to anyone else)."""
+    if not accounts.may_list_accounts(user):
+        raise denied(FOLLOWERS_SYSADMINS)
+    ds = _dataset(session, params, user)
+    return [_user_show_dict(u, email=False) for u in follows.followers_of(session, "dataset", ds.id)]
+
+
+def organization_follower_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The accounts that follow an organization (`id`: its name), as dataset_follower_list: to sysadmins."""
+    if not accounts.may_list_accounts(user):
+        raise denied(FOLLOWERS_SYSADMINS)
+    pub = _find_publisher(session, _id_param(params, "id"))
+    if pub is None:
+        raise invalid({"id": [T_("Not found: Organization")]})
+    return [_user_show_dict(u, email=False) for u in follows.followers_of(session, "publisher", str(pub.id))]
+
+
+def _followee_account(session: Session, params: dict, user: User | None) -> User:
+    """The account (`id`: its number or e-mail address) whose followees are asked for: the token's own or, to a
+    sysadmin, any (CKAN's auth); anyone else gets an Authorization Error whether or not the account exists."""
+    if user is None or not user.active:
+        raise denied(FOLLOWEES_PRIVATE)
+    ref = _id_param(params, "id")
+    account = _find_user(session, ref)
+    if not accounts.may_see_account(user, account):
+        raise denied(FOLLOWEES_PRIVATE)
+    if account is None:
+        raise invalid({"id": [T_("Not found: User")]})
+    return account
+
+
+def _followees(session: Session, params: dict, user: User | None) -> tuple[list[Dataset], list[Publisher]]:
+    return follows.followed_by(session, user, _followee_account(session, params, user))
+
+
+def dataset_followee_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The datasets an account (`id`) follows, as package_show's dicts, in the order followed: to the account itself
+    and sysadmins, as CKAN's. A dataset the reader may no longer see (withdrawn since) is left out."""
+    found, _pubs = _followees(session, params, user)
+    return _packages(session, [ds.id for ds in found])
+
+
+def organization_followee_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The organizations an account (`id`) follows, as organization_list's dicts with `package_count`: to the account
+    itself and sysadmins, as CKAN's."""
+    _found, pubs = _followees(session, params, user)
+    counts = _package_counts(session)
+    return [organization_dict(p, counts.get(p.id, 0)) for p in pubs]
+
+
+def group_followee_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The groups (here the EU data themes, which are not followed) an account (`id`) follows: none, to whom
+    organization_followee_list answers."""
+    _followee_account(session, params, user)
+    return []
+
+
+def user_followee_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The accounts an account (`id`) follows: none (accounts are not followed here), to whom followee_list answers."""
+    _followee_account(session, params, user)
+    return []
+
+
+def _followee_entries(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    found, pubs = _followees(session, params, user)
+    counts = _package_counts(session)
+    entries = [{"type": "dataset", "display_name": pkg.get("title") or pkg["name"], "dict": pkg}
+               for pkg in _packages(session, [ds.id for ds in found])]
+    for pub in pubs:
+        org = organization_dict(pub, counts.get(pub.id, 0))
+        entries.append({"type": "organization", "display_name": org["display_name"], "dict": org})
+    return sorted(entries, key=lambda e: e["display_name"])
+
+
+def followee_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """What an account (`id`: its number or e-mail address) follows, each {"type": "dataset" or "organization",
+    "display_name", "dict": package_show's or organization_show's dict}, by display name; `q`: those whose display
+    name begins with it, case aside. To the account itself and sysadmins, as CKAN's; anyone else, the public included,
+    gets an Authorization Error. Its followed searches are on its account page (CKAN has no such followee)."""
+    entries = _followee_entries(session, params, user)
+    q = params.get("q")
+    if isinstance(q, str) and q.strip():
+        prefix = q.strip().casefold()
+        entries = [e for e in entries if str(e["display_name"]).strip().casefold().startswith(prefix)]
+    return entries
+
+
+def followee_count(session: Session, params: dict, user: User | None) -> int:
+    """How many datasets and organizations an account (`id`) follows: followee_list's length. CKAN tells anyone; here,
+    as user_show, the account itself and sysadmins (the accounts are private), an Authorization Error to others."""
+    return len(_followee_entries(session, params, user))
+
+
 ACTIONS = {f.__name__: f for f in (dataset_follower_count, am_following_dataset, group_follower_count,
-                                   organization_follower_count, am_following_group)}
+                                   organization_follower_count, am_following_group, dataset_follower_list,
+                                   organization_follower_list, followee_list, followee_count, dataset_followee_list,
+                                   organization_followee_list, group_followee_list, user_followee_list)}
 WRITES = {f.__name__: f for f in (follow_dataset, unfollow_dataset, follow_group, unfollow_group)}

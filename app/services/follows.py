@@ -15,7 +15,7 @@ from app.services.base import service
 from app.services.context import Actor
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.texts import T_
-from catalog_schema.models import Dataset, Follow, Publisher
+from catalog_schema.models import Dataset, Follow, Publisher, User
 
 KINDS = ("dataset", "publisher", "search")
 PERIODS = ("daily", "weekly")
@@ -123,6 +123,35 @@ def followers(session, kind: str, target: str) -> int:
     """How many users follow `target` (a dataset's id, a publisher's number): CKAN's *_follower_count, public there."""
     return session.scalar(select(func.count()).select_from(Follow).where(Follow.kind == kind,
                                                                          Follow.target == target)) or 0
+
+
+def followers_of(session, kind: str, target: str) -> list[User]:
+    """The active accounts that follow `target` (a dataset's id, a publisher's number), the earliest follower first:
+    CKAN's *_follower_list, which only sysadmins may read (the doors ask `accounts.may_list_accounts`)."""
+    return list(session.scalars(select(User).join(Follow, Follow.user_id == User.id)
+                                .where(Follow.kind == kind, Follow.target == target, User.active.is_(True))
+                                .order_by(Follow.created_at, Follow.id)))
+
+
+def followed_by(session, viewer: User | None, account: User) -> tuple[list[Dataset], list[Publisher]]:
+    """The datasets and publishers `account` follows (its searches aside: CKAN has no such followee), in the order
+    followed, as `viewer` may see them: a dataset `lifecycle.visible` would not show `viewer` (withdrawn since, or a
+    draft of a publisher they no longer edit) is left out. Who may ask: `accounts.may_see_account`."""
+    rows = list(session.scalars(select(Follow).where(Follow.user_id == account.id, Follow.kind.in_(("dataset",
+                                                                                                   "publisher")))
+                                .order_by(Follow.created_at, Follow.id)))
+    found: list[Dataset] = []
+    pubs: list[Publisher] = []
+    for row in rows:
+        if row.kind == "dataset":
+            ds = session.get(Dataset, row.target)
+            if ds is not None and lifecycle.visible(session, ds, viewer) == lifecycle.FOUND:
+                found.append(ds)
+        else:
+            pub = session.get(Publisher, int(row.target))
+            if pub is not None:
+                pubs.append(pub)
+    return found, pubs
 
 
 def of_user(actor: Actor) -> list[Follow]:

@@ -580,3 +580,52 @@ def test_api_tokens_made_listed_and_revoked_as_ckan_scripts_rotate_them(app, liv
     assert events == [("token.create", "rotation", "ckan_action"), ("token.create", "an hour", "ckan_action"),
                       ("token.create", "for B", "ckan_action"), ("token.revoke", "rotation", "ckan_action"),
                       ("token.revoke", "an hour", "ckan_action"), ("token.revoke", "for B", "ckan_action")]
+
+
+# --------------------------------------------------------------------------- who follows what
+
+
+def test_follower_lists_to_sysadmins_and_followee_lists_to_the_account_itself(app, live, world):
+    editor_a, editor_b, public = _ckan(live, world, "editor_a"), _ckan(live, world, "editor_b"), _ckan(live, world)
+    sysadmin, admin_a = _ckan(live, world, "sysadmin"), _ckan(live, world, "admin_a")
+    a_id, b_id = editor_a.action.user_show()["id"], editor_b.action.user_show()["id"]
+    editor_a.action.follow_dataset(id="active-a-1")
+    editor_a.action.follow_group(id="agency-a")
+    editor_b.action.follow_dataset(id="active-a-1")
+    # who follows: to sysadmins only, as CKAN 2.10's, named by account numbers, never an address
+    followers = sysadmin.action.dataset_follower_list(id="active-a-1")
+    assert [u["id"] for u in followers] == [a_id, b_id] and not any("email" in u for u in followers)
+    assert [u["id"] for u in sysadmin.action.organization_follower_list(id="agency-a")] == [a_id]
+    assert sysadmin.action.dataset_follower_list(id="active-a-2") == []
+    for ck in (public, editor_a, admin_a):
+        with pytest.raises(NotAuthorized):
+            ck.action.dataset_follower_list(id="active-a-1")
+        with pytest.raises(NotAuthorized):
+            ck.action.organization_follower_list(id="agency-a")
+    with pytest.raises(ValidationError) as refused:
+        sysadmin.action.dataset_follower_list(id="no-such-dataset")
+    assert refused.value.error_dict["id"] == ["Not found: Dataset"]
+    # what an account follows: to itself and sysadmins, by display name
+    for ck in (editor_a, sysadmin):
+        found = ck.action.followee_list(id=a_id)
+        assert [(f["type"], f["display_name"]) for f in found] == [("organization", "Agency A"),
+                                                                   ("dataset", "Published by A 1")]
+        assert found[1]["dict"]["name"] == "active-a-1" and found[0]["dict"]["name"] == "agency-a"
+        assert ck.action.followee_count(id=a_id) == 2
+        assert [p["name"] for p in ck.action.dataset_followee_list(id=a_id)] == ["active-a-1"]
+        assert [o["name"] for o in ck.action.organization_followee_list(id=a_id)] == ["agency-a"]
+        assert ck.action.group_followee_list(id=a_id) == [] and ck.action.user_followee_list(id=a_id) == []
+    assert [f["display_name"] for f in editor_a.action.followee_list(id=world.emails["editor_a"], q="publ")] == [
+        "Published by A 1"]
+    for ck in (public, editor_b):
+        for name in ("followee_list", "followee_count", "dataset_followee_list", "organization_followee_list"):
+            with pytest.raises(NotAuthorized):
+                ck.call_action(name, {"id": a_id})
+    with pytest.raises(ValidationError) as refused:
+        sysadmin.action.followee_count(id="987654")
+    assert refused.value.error_dict["id"] == ["Not found: User"]
+    # withdrawn: gone from the lists of whoever may no longer see it; its publisher's people see it as deleted
+    admin_a.action.package_delete(id="active-a-1")
+    assert editor_b.action.dataset_followee_list(id=b_id) == [] and editor_b.action.followee_count(id=b_id) == 0
+    [pkg] = editor_a.action.dataset_followee_list(id=a_id)
+    assert pkg["name"] == "active-a-1" and pkg["state"] == "deleted"
