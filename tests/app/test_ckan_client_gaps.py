@@ -629,3 +629,37 @@ def test_follower_lists_to_sysadmins_and_followee_lists_to_the_account_itself(ap
     assert editor_b.action.dataset_followee_list(id=b_id) == [] and editor_b.action.followee_count(id=b_id) == 0
     [pkg] = editor_a.action.dataset_followee_list(id=a_id)
     assert pkg["name"] == "active-a-1" and pkg["state"] == "deleted"
+
+
+# --------------------------------------------------------------------------- deleted datasets, package_list
+
+
+def test_include_deleted_gives_withdrawn_datasets_to_their_publishers_people(app, live, world):
+    editor_a, editor_b, public = _ckan(live, world, "editor_a"), _ckan(live, world, "editor_b"), _ckan(live, world)
+    sysadmin = _ckan(live, world, "sysadmin")
+    editor_a.action.package_delete(id="active-a-2")  # withdrawn: CKAN's deleted state
+    live_names = sorted(set(PUBLISHED) - {"active-a-2"})
+    for ck in (public, editor_b):  # nobody else learns of it
+        found = ck.action.package_search(include_deleted=True, rows=50)
+        assert sorted(p["name"] for p in found["results"]) == live_names and found["count"] == 3
+    found = editor_a.action.package_search(include_deleted=True, rows=50, sort="name asc",
+                                           **{"facet.field": '["organization"]'})
+    assert [p["name"] for p in found["results"]] == sorted([*live_names, "active-a-2"])
+    assert found["count"] == 4 and found["facets"]["organization"] == {"agency-a": 4}
+    withdrawn = next(p for p in found["results"] if p["name"] == "active-a-2")
+    assert withdrawn["state"] == "deleted" and withdrawn["private"] is False
+    assert [p["name"] for p in editor_a.action.package_search(rows=50, sort="name asc")["results"]] == live_names
+    assert [p["name"] for p in editor_a.action.package_search(q="published", include_deleted=True, rows=50,
+                                                              sort="name asc")["results"]] == [
+        "active-a-1", "active-a-2", "active-a-3"]
+    everything = sysadmin.action.package_search(include_deleted="true", include_drafts="true", rows=50, sort="name asc")
+    assert [p["name"] for p in everything["results"]] == sorted([*PUBLISHED, "draft-a", "draft-b"])
+    # package_show: to its publisher's people as deleted, as CKAN shows a deleted dataset to its organization's members
+    assert editor_a.action.package_show(id="active-a-2")["state"] == "deleted"
+    for ck in (public, editor_b):
+        with pytest.raises(NotFound):
+            ck.action.package_show(id="active-a-2")
+    # package_list: the published datasets only, as CKAN lists its active public ones, whoever asks
+    for ck in (public, editor_a, sysadmin):
+        assert ck.action.package_list() == live_names
+    assert public.action.package_list(limit=1, offset=1) == live_names[1:2]
