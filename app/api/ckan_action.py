@@ -1573,6 +1573,7 @@ from app.api import ckan_tokens  # noqa: E402
 
 ACTIONS.update(ckan_tokens.ACTIONS)
 WRITES.update(ckan_tokens.WRITES)
+WRITES.update(ckan_reads.WRITES)
 
 
 # --------------------------------------------------------------------------- the endpoint

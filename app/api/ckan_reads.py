@@ -493,8 +493,25 @@ def config_option_show(session: Session, params: dict, user: User | None) -> Any
             "ckan.site_description": status["site_description"]}.get(key)
 
 
+def config_option_update(session: Session, params: dict, user: User) -> dict[str, Any]:
+    """CKAN's runtime change of configuration options (`{key: value, ...}`), a sysadmin's: none can be changed here.
+    CKAN keeps such changes in its database (`system_info`) and each process reads them; this portal reads its
+    settings (app/settings.py, one registry) from each process's environment at its start, and has no store a running
+    process reads them from, so a change here would hold in the one process that took it. Every key given is
+    therefore CKAN's own refusal of an option it cannot update (a Validation Error, `Configuration option(s) '<key>'
+    can not be updated`), nothing changed; set the setting (`OPENDATA_SITE_TITLE` ...) and restart instead. Given
+    no option, it changes nothing and answers {}, as CKAN's. Anyone but a sysadmin gets an Authorization Error."""
+    _sysadmin(user)
+    keys = sorted(params)
+    if keys:
+        raise ActionError(409, "Validation Error", T_("Configuration option(s) '%(keys)s' can not be updated",
+                                                      keys=" ".join(keys)))
+    return {}
+
+
 ACTIONS = {f.__name__: f for f in (tag_show, tag_search, tag_autocomplete, vocabulary_list, format_autocomplete,
                                    package_autocomplete, organization_autocomplete, group_autocomplete,
                                    group_package_show, member_list, resource_search, package_relationships_list,
                                    user_show, user_list, user_autocomplete, resource_view_list, resource_view_show,
                                    config_option_list, config_option_show)}
+WRITES = {f.__name__: f for f in (config_option_update,)}

@@ -9,7 +9,11 @@ two agencies, their editors, a sysadmin, a draft of each agency), on SQLite and 
 - resource_view_list (none here), config_option_show and config_option_list (sysadmins, as in CKAN),
   user_autocomplete (sysadmins, as user_list): each was "Action name not known".
 - organization_delete: a sysadmin's, refused as CKAN refuses it while the organization has datasets; it was always
-  refused."""
+  refused.
+- api_token_create, api_token_list, api_token_revoke (an account's own tokens, a sysadmin's of anyone), the follower
+  lists (sysadmins) and followee lists (the account itself, sysadmins), package_search's include_deleted (withdrawn
+  datasets to their publisher's people) and config_option_update (CKAN's refusal: no runtime settings store here):
+  each was "Action name not known", or ignored."""
 
 from __future__ import annotations
 
@@ -663,3 +667,24 @@ def test_include_deleted_gives_withdrawn_datasets_to_their_publishers_people(app
     for ck in (public, editor_a, sysadmin):
         assert ck.action.package_list() == live_names
     assert public.action.package_list(limit=1, offset=1) == live_names[1:2]
+
+
+# --------------------------------------------------------------------------- config_option_update
+
+
+def test_config_option_update_is_ckans_refusal_of_an_option_it_cannot_update(app, live, world):
+    sysadmin = _ckan(live, world, "sysadmin")
+    title = sysadmin.action.status_show()["site_title"]
+    for options, said in (({"ckan.site_title": "Renamed"}, "'ckan.site_title'"),
+                          ({"ckan.site_title": "Renamed", "ckan.site_about": "x"}, "'ckan.site_about ckan.site_title'"),
+                          ({"sqlalchemy.url": "sqlite://"}, "'sqlalchemy.url'")):
+        with pytest.raises(ValidationError) as refused:
+            sysadmin.call_action("config_option_update", options)
+        assert refused.value.error_dict == {"__type": "Validation Error",
+                                            "message": f"Configuration option(s) {said} can not be updated"}
+    assert sysadmin.action.status_show()["site_title"] == title
+    assert sysadmin.action.config_option_show(key="ckan.site_title") == title
+    assert sysadmin.action.config_option_update() == {}  # nothing asked, nothing changed
+    for who in (None, "admin_a"):
+        with pytest.raises(NotAuthorized):
+            _ckan(live, world, who).call_action("config_option_update", {"ckan.site_title": "Renamed"})
