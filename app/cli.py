@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "app.commands.quality",
     "app.commands.users",
     "app.commands.licences",
+    "app.commands.publishers",
     "app.commands.datastore",
     "app.commands.versions",
     "app.commands.pii",

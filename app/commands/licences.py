@@ -7,7 +7,8 @@ import click
 from app.cli_lang import N_, _, lang, ngettext, say
 
 
-def _actor(obj, session, as_user: str | None):
+def actor_for(obj, session, as_user: str | None):
+    """The Actor of a change made on the command line (`operator`: the account the audit log names)."""
     from app.jobs import Runtime
     from app.services.context import Actor
 
@@ -67,7 +68,7 @@ def register(main: click.Group) -> None:
         from app.services.errors import ServiceError
 
         with obj.sessionmaker()() as session:
-            actor = _actor(obj, session, as_user)
+            actor = actor_for(obj, session, as_user)
             try:
                 done = licences.map_licence(actor, raw, licence_id)
             except ServiceError as exc:
@@ -88,7 +89,7 @@ def register(main: click.Group) -> None:
         from app.services.errors import ServiceError
 
         with obj.sessionmaker()() as session:
-            actor = _actor(obj, session, as_user)
+            actor = actor_for(obj, session, as_user)
             try:
                 done = licences.unmap_licence(actor, raw)
             except ServiceError as exc:

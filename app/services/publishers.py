@@ -190,6 +190,31 @@ def edit(actor: Actor, pub: Publisher, fields: dict[str, Any]) -> dict[str, Any]
     return changes
 
 
+@service
+def release(actor: Actor, pub: Publisher, fields: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Hand `fields` of `pub` (all it holds as edited when none is named) back to its harvests: they were said by a
+    person (`edit`, `create`), so no harvest changed them again (`publishers.edited`); once released, the source that
+    keeps the publisher (`publishers.source_id`) updates them at its next import of one of the publisher's records,
+    any other source fills them when empty. Its admins and sysadmins. Returns the fields released (empty: none of
+    them was held, nothing written). Audited as `publisher.released` (the edited fields before and after);
+    committed. Refused: a field that is none of FIELDS (400)."""
+    if not may_edit(actor.session, actor.user, pub):
+        raise cannot_edit(pub)
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise Invalid(T_("%(fields)s: not a field of a publisher (one of %(known)s)", fields=", ".join(unknown),
+                         known=", ".join(FIELDS)))
+    held = list(pub.edited or ())
+    released = [f for f in held if not fields or f in fields]
+    if not released:
+        return []
+    pub.edited = [f for f in held if f not in released] or None
+    actor.session.flush()
+    _audit(actor, "publisher.released", pub, {"edited": held}, {"edited": pub.edited or []})
+    actor.session.commit()
+    return released
+
+
 def cannot_delete() -> Forbidden:
     return Forbidden(T_("Only a sysadmin may delete a publisher."))
 

@@ -10,6 +10,7 @@ audit log as its page's JSON shows it; on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import copy
+import os
 
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from app.jobs import harvest
 from catalog_schema.models import AuditEvent, Dataset, Publisher
 from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.ckan_server import FakeCkan, real_packages
+from tests.support.cli import opendata
 from tests.support.httpserver import LocalServer
 
 SLUG = "birmingham-city-council"
@@ -103,6 +105,31 @@ def test_an_edited_publisher_keeps_its_title_through_harvests_and_an_unedited_on
     assert page.status_code == 200
     assert {"publisher.created", "publisher.harvested", "publisher.updated"} <= {
         e["action"] for e in page.get_json()["events"]}, page.get_json()
+
+    # a sysadmin hands the title back to the harvests on the command line: the next harvest names it as the source
+    # does, the homepage and description stay the people's (there was no way back but the database)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env["OPENDATA_DATABASE_URL"] = runtime.settings["DATABASE_URL"]
+    make_user(app, "root@example.gov", sysadmin=True)
+    shown = opendata("--lang", "en", "publisher", "show", SLUG, env=env)
+    assert "edited by people (no harvest changes them): description, homepage, title" in shown.stdout, shown.stdout
+    assert "kept up to date by the harvest source: birmingham" in shown.stdout
+    wrong = opendata("--lang", "en", "publisher", "release", SLUG, "name", env=env)
+    assert wrong.returncode != 0 and "name: not a field of a publisher" in wrong.stderr, wrong.stderr
+    released = opendata("--lang", "zh", "publisher", "release", SLUG, "title", env=env)
+    assert released.returncode == 0 and "title" in released.stdout, released.stdout + released.stderr
+    assert _publisher(app).edited == ["description", "homepage"]
+    again = opendata("--lang", "en", "publisher", "release", SLUG, "title", env=env)
+    assert "nothing changed" in again.stdout
+    names = {"en": "Birmingham City Council Open Data", "zh": "伯明翰市议会开放数据"}
+    _changed(packages, 4, {**org, "title": names["en"], "title_translated": names})
+    assert harvest(runtime, "birmingham", full=True).status == "finished"
+    back = _publisher(app)  # each language the source says replaces the people's (one it does not say would stay)
+    assert back.name == names, back.name
+    assert back.homepage == "https://www.birmingham.gov.uk/"
+    event = _events(app, "publisher.released")[-1]
+    assert (event.before, event.after) == ({"edited": ["description", "homepage", "title"]},
+                                           {"edited": ["description", "homepage"]})
 
 
 def test_two_sources_naming_one_publisher_differently_do_not_take_turns(app, local_server, runtime, add_source,
