@@ -20,6 +20,18 @@ def _publisher(session, slug: str):
     return pub
 
 
+def _said(value) -> str:
+    """A field's value as a line says it: a language map as "zh: 名称; en: Name" (no language: the text alone), the
+    CKAN extras as key=value pairs, nothing as "-"."""
+    if not value:
+        return "-"
+    if isinstance(value, dict):
+        return "; ".join(f"{lang}: {text}" if lang else str(text) for lang, text in value.items())
+    if isinstance(value, list):
+        return "; ".join(f"{e.get('key')}={e.get('value')}" if isinstance(e, dict) else str(e) for e in value)
+    return str(value)
+
+
 def register(main: click.Group) -> None:
     @main.group("publisher", help=N_("Publishers: what each says of itself, and which of its fields people said "
                                      "(no harvest changes those)."))
@@ -37,7 +49,7 @@ def register(main: click.Group) -> None:
         with obj.sessionmaker()() as session:
             pub = _publisher(session, slug)
             for field, value in publishers.view(pub).items():
-                click.echo(f"{field}: {value if value not in (None, {}, []) else '-'}")
+                click.echo(f"{field}: {_said(value)}")
             edited = ", ".join(pub.edited or ()) or "-"
             click.echo(_("edited by people (no harvest changes them): %(fields)s", fields=edited))
             source = session.get(HarvestSource, pub.source_id) if pub.source_id is not None else None

@@ -114,6 +114,8 @@ def test_an_edited_publisher_keeps_its_title_through_harvests_and_an_unedited_on
     shown = opendata("--lang", "en", "publisher", "show", SLUG, env=env)
     assert "edited by people (no harvest changes them): description, homepage, title" in shown.stdout, shown.stdout
     assert "kept up to date by the harvest source: birmingham" in shown.stdout
+    assert "title: en: Birmingham; zh: 伯明翰市议会\n" in shown.stdout
+    assert "homepage: https://www.birmingham.gov.uk/\n" in shown.stdout
     wrong = opendata("--lang", "en", "publisher", "release", SLUG, "name", env=env)
     assert wrong.returncode != 0 and "name: not a field of a publisher" in wrong.stderr, wrong.stderr
     released = opendata("--lang", "zh", "publisher", "release", SLUG, "title", env=env)
