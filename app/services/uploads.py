@@ -23,6 +23,7 @@ from plumbing import textencoding
 from plumbing.archive import ArchiveTooLarge, ArchiveWriter
 from plumbing.bombs import archive_bomb
 from quality.rules.format_mismatch import compatible
+from quality.rules.not_parseable import KIND_KEYS
 
 CHUNK = 64 * 1024
 SNIFF_BYTES = 4 * 1024 * 1024  # as quality.assess reads an archived copy
@@ -106,8 +107,9 @@ def not_data(sniffed, head: bytes) -> dict[str, str] | None:
         return {"kind": "image", "format": fmt or media.split("/", 1)[1].upper()}
     if media.startswith(_MEDIA):
         return {"kind": "media", "format": fmt or media}
-    if not fmt:
-        return {"kind": "unknown", "format": ""}
+    if not fmt:  # what the sniffer found it to be, if anything (a 7z or RAR archive): said with the refusal, as
+        details = (eff.details if eff is not None else None) or {}  # the file's finding says it
+        return {"kind": "unknown", "format": next((str(details[k]) for k in KIND_KEYS if details.get(k)), "")}
     return None
 
 

@@ -316,6 +316,9 @@ def test_good_dates_and_addresses_are_taken(app, client, world):
     ("chart.png", PNG, "is an image (PNG), not data. Upload the data itself"),
     ("setup.exe", EXE, "is a program (executable code) (EXE), not data: programs are never published"),
     ("blob.csv", bytes(range(256)) * 8, "is binary content that no data reader recognises, not data"),
+    # what the sniffer knows the unreadable file to be is said (it was "binary content ..." alone)
+    ("fares.csv", b"7z\xbc\xaf\x27\x1c" + bytes(200),
+     "is binary content that no data reader recognises (7z), not data"),
 ])
 def test_a_file_that_is_no_data_is_refused_saying_what_it_is(app, client, world, name, data, said):
     sign_in(client, world.emails["editor_a"])
