@@ -25,7 +25,7 @@ _TABLES = {"CSV": "text/csv", "TSV": "text/tab-separated-values"}
 _UTF8 = {"utf-8", "utf8", "ascii", "utf-8-sig", "us-ascii"}
 
 
-def _file(ds: Dataset, dist: Distribution, site: str) -> croissant.File | None:
+def _file(ds: Dataset, dist: Distribution, said: dict, site: str) -> croissant.File | None:
     media = _TABLES.get((dist.detected_format or "").upper())
     if not media or not dist.archive_hash or (dist.detected_encoding or "").lower() not in _UTF8:
         return None
@@ -40,14 +40,16 @@ def _file(ds: Dataset, dist: Distribution, site: str) -> croissant.File | None:
                                                                       f"({f['unit']})" if f.get("unit") else None)
                                                           if x) or None)
                     for f in dic["fields"])
-    name = pick_text(dist.title) or f"{ds.slug}-{dist.id[:8]}"
+    name = pick_text(said["title"]) or f"{ds.slug}-{dist.id[:8]}"  # its title as the public reads it
     return croissant.File(id=dist.id, name=name, url=f"{site}/dataset/{ds.slug}/resource/{dist.id}/version/"
                           f"{dist.archive_hash}", sha256=dist.archive_hash, encoding_format=media, columns=columns)
 
 
 def describe(ds: Dataset, site: str) -> croissant.CroissantDataset:
-    files = tuple(f for f in (_file(ds, d, site) for d in ds.distributions) if f is not None)
-    title = pick_text(ds.title) or ds.slug
+    said = serving.public_texts(ds, files=True)  # its personal data redacted
+    files = tuple(f for f in (_file(ds, d, texts, site) for d, texts
+                              in zip(ds.distributions, said["distributions"], strict=True)) if f is not None)
+    title = pick_text(said["title"]) or ds.slug
     url = f"{site}/dataset/{ds.slug}"
     publisher = pick_text(ds.publisher.name) if ds.publisher else None
     licence = vocab.licence_by_id(ds.license_id) if ds.license_id else None
@@ -57,10 +59,10 @@ def describe(ds: Dataset, site: str) -> croissant.CroissantDataset:
     year = (published or modified or "").lstrip("-")[:4]
     cite = ". ".join(x for x in (f"{publisher} ({year})" if publisher and year else publisher, title, url) if x)
     return croissant.CroissantDataset(
-        name=title, description=pick_text(serving.public_description(ds)) or title, url=url,
+        name=title, description=pick_text(said["description"]) or title, url=url,
         license=(licence.url if licence is not None and licence.url else ds.license_raw) or None, cite_as=cite,
         date_published=published, date_modified=modified, version=ds.version,
-        keywords=tuple(str(k) for k in ds.keywords or ()), creator=publisher, files=files)
+        keywords=tuple(str(k) for k in said["keywords"] or ()), creator=publisher, files=files)
 
 
 @bp.get("/dataset/<slug>/croissant.json")

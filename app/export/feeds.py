@@ -101,7 +101,8 @@ def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: li
     for ds in datasets:
         entry = _sub(feed, "entry")
         url = f"{site}/dataset/{ds.slug}"
-        name = _text(ds.title, lang) or ds.slug
+        said = serving.public_texts(ds)  # its personal data redacted
+        name = _text(said["title"], lang) or ds.slug
         withdrawn = ds.state != "active"
         _sub(entry, "id", _entry_id(ds.id, site))
         _sub(entry, "title", _("Withdrawn: %(title)s", title=name) if withdrawn else name)
@@ -112,7 +113,7 @@ def render(feed_id: str, title: str, self_url: str, alternate: str, datasets: li
             who = _sub(entry, "author")
             _sub(who, "name", _text(ds.publisher.name, lang) or ds.publisher.slug)
             _sub(who, "uri", f"{site}/publisher/{ds.publisher.slug}")
-        summary = _text(serving.public_description(ds), lang)  # its personal data redacted
+        summary = _text(said["description"], lang)
         if withdrawn:
             summary = _("This dataset was withdrawn; its page says why.") + (" " + summary if summary else "")
         if summary:

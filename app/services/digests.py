@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app import activity, ckan_query
 from app.i18n import normalise
 from app.mail import Mail, MailError, send
+from app.services import serving
 from app.services.base import service
 from catalog_schema import search
 from catalog_schema.models import Dataset, Follow, Publisher, User, utcnow
@@ -83,7 +84,8 @@ def _changes(session: Session, row: Follow, until: dt.datetime) -> list[activity
 def _label(session: Session, row: Follow) -> dict[str, Any]:
     if row.kind == "dataset":
         ds = session.get(Dataset, row.target)
-        return {"kind": "dataset", "slug": ds.slug if ds else None, "title": (ds.title if ds else None) or {}}
+        return {"kind": "dataset", "slug": ds.slug if ds else None,
+                "title": (serving.public_title(ds) if ds else None) or {}}
     if row.kind == "publisher":
         pub = session.get(Publisher, int(row.target))
         return {"kind": "publisher", "slug": pub.slug if pub else None, "title": (pub.name if pub else None) or {}}
@@ -110,7 +112,8 @@ def digest(session: Session, follows: list[Follow], until: dt.datetime) -> dict[
             if ds is None:
                 continue
             pub = pubs.get(ds.publisher_id)
-            items.append({"kind": change.kind, "at": change.at.isoformat(), "slug": ds.slug, "title": ds.title or {},
+            items.append({"kind": change.kind, "at": change.at.isoformat(), "slug": ds.slug,
+                          "title": serving.public_title(ds) or {},
                           "state": ds.state, "source": change.source,
                           "publisher": {"slug": pub.slug, "name": pub.name or {}} if pub else None})
         out.append({"follow": _label(session, row), "items": items, "more": max(0, len(found) - MAX_ITEMS)})

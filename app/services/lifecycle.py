@@ -143,7 +143,15 @@ def successor(ds: Dataset, site_url: str | None = None) -> dict[str, Any] | None
     if target is None or target.state != "active":
         return {"slug": named, "url": None, "title": None}
     site = (site_url or _site()).rstrip("/")
-    return {"slug": target.slug, "url": f"{site}/dataset/{target.slug}", "title": dict(target.title or {})}
+    return {"slug": target.slug, "url": f"{site}/dataset/{target.slug}", "title": _public_title(target)}
+
+
+def _public_title(ds: Dataset) -> dict:
+    """The title of `ds` as the public reads it, its personal data ``[redacted]`` (app.services.serving.public_title;
+    imported here because serving imports this module)."""
+    from app.services import serving
+
+    return dict(serving.public_title(ds) or {})
 
 
 def tombstone(ds: Dataset) -> dict[str, Any]:
@@ -152,7 +160,7 @@ def tombstone(ds: Dataset) -> dict[str, Any]:
     return {
         "dataset": ds.slug,
         "state": ds.state,
-        "title": dict(ds.title or {}),
+        "title": _public_title(ds),
         "publisher": ({"slug": pub.slug, "name": dict(pub.name or {}), "url": f"{_site()}/publisher/{pub.slug}"}
                       if pub is not None else None),
         "withdrawn_at": _iso(ds.withdrawn_at),
@@ -164,8 +172,9 @@ def tombstone(ds: Dataset) -> dict[str, Any]:
 
 def gone_messages(ds: Dataset) -> tuple[str, str]:
     """The 410 message in English and in Chinese (both go into every JSON answer)."""
-    title_en = pick_text(ds.title, "en") or ds.slug
-    title_zh = pick_text(ds.title, "zh") or ds.slug
+    title = _public_title(ds)
+    title_en = pick_text(title, "en") or ds.slug
+    title_zh = pick_text(title, "zh") or ds.slug
     if harvest_withdrawal(ds.withdrawn_reason):
         return (f"The dataset {title_en!r} ({ds.slug}) was withdrawn: the source it was harvested from no longer "
                 "lists it.", f"数据集“{title_zh}”（{ds.slug}）已撤回：其采集来源不再列出该数据集。")

@@ -293,7 +293,8 @@ site_url = public_base  # the portal's public address (app.request_context), wha
 def contact(ds: Dataset) -> dict[str, Any]:
     """Whom to ask: the dataset's contact point, else its publisher's e-mail and pages."""
     out: dict[str, Any] = {}
-    point = ds.contact_point if isinstance(ds.contact_point, dict) else {}
+    point = public_metadata({"contact_point": ds.contact_point})["contact_point"]  # an ID number in it redacted
+    point = point if isinstance(point, dict) else {}
     for key in ("name", "email", "url"):
         value = point.get(key)
         if isinstance(value, dict):
@@ -376,20 +377,56 @@ NAMES = ("id", "slug", "uri", "identifier", "landing_page", "conforms_to", "in_s
 #: The keys of a source's record kept verbatim in the dataset's extras (catalog_schema.fieldrules.stored_keys) that are
 #: its contacts in that source's own words: CKAN's author and maintainer, data.json's contactPoint.
 SOURCE_CONTACTS = {"ckan": ("author", "author_email", "maintainer", "maintainer_email"), "datajson": ("contactPoint",)}
+#: The keys of a dataset's record that are not its free values (a set: asked for each key of each record described).
+_NOT_FREE = frozenset(("distributions", *CONTACTS, *NAMES))
+#: The parts of a distribution's record that are free text a person typed or a source sent, as a dataset's title and
+#: description are: scanned and said as the dataset's free values (`_personal_runs`), at every door a distribution's
+#: title or description leaves by (a CKAN resource, /api/v1, DCAT-AP's dct:title and dct:description, data.json, the
+#: dataset's page).
+DIST_TEXTS = ("title", "description")
+#: The kinds of personal data a declared contact is there to give: a mobile number and an e-mail address are how
+#: whoever declared the contact wants to be reached, wherever in the contact they wrote it (its name too: "王五
+#: 13912345678"). A resident identity number or a bank card number reaches no one: in a contact's part, any of them,
+#: it is ``[redacted]`` as in any other text, and it is no declared value anywhere else in the record.
+CONTACT_KINDS = ("phone", "email")
+UNDECLARABLE_KINDS = tuple(kind for kind in pii_scan.PERSONAL_KINDS if kind not in CONTACT_KINDS)
+#: The shape every value of `UNDECLARABLE_KINDS` has in a run of text (`_PAYLOAD_TOKEN`: a space ends one) that
+#: `mask_array` finds: 13 digits or more, hyphens between them at most (an identity number has 17 in a row, or grouped
+#: 6-8-4; a bank card 13 to 19). Looked for in a record's contacts written out before any of their texts is cut into
+#: runs: most contacts are a name, an e-mail and a phone, passed by this one look.
+_UNDECLARABLE_SHAPE = re.compile(r"\d(?:[\-\uff0d]?\d){12}")
+#: `_may_hold_undeclarable`'s reading of a text's UTF-8: every ASCII digit as 0, a hyphen as -, any other byte as x.
+_RUN_BYTES = bytes(48 if 48 <= b <= 57 else 45 if b == 45 else 120 for b in range(256))
+_FULL_WIDTH_DIGITS = re.compile(rb"\xef\xbc[\x8d\x90-\x99]")  # U+FF0D, U+FF10-FF19 in UTF-8
+
+
+def _may_hold_undeclarable(document: str) -> bool:
+    """False when no run of `document` can hold a value of `UNDECLARABLE_KINDS` (`_UNDECLARABLE_SHAPE`): its bytes
+    mapped to three and searched, a microsecond where the regular expression took several; the expression itself for
+    a text with full-width digits or hyphens, which `mask_array` reads as ASCII."""
+    raw = document.encode("utf-8", "surrogatepass")
+    if _FULL_WIDTH_DIGITS.search(raw) is not None:
+        return _UNDECLARABLE_SHAPE.search(document) is not None
+    return b"0000000000000" in raw.translate(_RUN_BYTES).replace(b"-", b"")
 
 
 def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False) -> dict:
     """`record` (a dataset's record) as a door that describes the dataset gives it (CKAN's package and resource dicts,
-    /api/v1, the dataset's and the catalog's JSON, XML, CSV and RDF, data.json, the CLI's export), with its personal
-    data ``[redacted]`` unless `privileged` (an editor of the dataset's publisher, or a sysadmin: asked only when
-    something would be redacted), who read it as it is, as they read the file:
+    /api/v1, the dataset's and the catalog's JSON, XML, CSV and RDF, data.json, the CLI's export, and through
+    `public_texts` its page, the lists, the feeds), with its personal data ``[redacted]`` unless `privileged` (an
+    editor of the dataset's publisher, or a sysadmin: asked only when something would be redacted), who read it as it
+    is, as they read the file:
 
     - in each distribution's `FILE_VALUES` every text or number holding personal data (`_personal_texts`), a value or
       a key, is ``[redacted]`` as a whole, as a table's cell is masked;
     - in the dataset's own free values (everything but its distributions, its declared `CONTACTS` and its `NAMES`:
-      the title, the description, the keywords, the extras its source sent) each run of text holding personal data is
-      ``[redacted]`` (`_personal_runs`: "负责人 [redacted]"), the rest of the text kept; a value the dataset declares
-      as its contact (`_declared_contacts`) stays as it is wherever it appears.
+      the title, the description, the keywords, the extras its source sent) and in each distribution's `DIST_TEXTS`
+      (its title and description) each run of text holding personal data is ``[redacted]`` (`_personal_runs`:
+      "负责人 [redacted]"), the rest of the text kept; a value the dataset declares as its contact
+      (`_declared_contacts`) stays as it is wherever it appears;
+    - in its declared contacts themselves (and its source's contact keys) each run holding a value of
+      `UNDECLARABLE_KINDS` (a resident identity number, a bank card number) is ``[redacted]`` (`_undeclarable_runs`):
+      their e-mail addresses and mobile numbers stay.
 
     The record itself is not changed; one with nothing to redact is given back."""
     dists = record.get("distributions")
@@ -400,9 +437,10 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
             for key in FILE_VALUES:
                 _collect_texts(dist.get(key), texts)
     personal = _personal_texts(texts)
-    free = {key: value for key, value in record.items()
-            if key != "distributions" and key not in CONTACTS and key not in NAMES}
-    runs = _personal_runs(free, record)
+    free = {key: value for key, value in record.items() if key not in _NOT_FREE}
+    said = [{key: dist.get(key) for key in DIST_TEXTS} for dist in dists if isinstance(dist, dict)]
+    undeclarable = _undeclarable_runs(record)
+    runs = _personal_runs({**free, "distributions": said} if said else free, record, undeclarable) | undeclarable
     if not (personal or runs) or (privileged() if callable(privileged) else privileged):
         return record
     out = dict(record)
@@ -411,9 +449,24 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
             masked = _masked_runs(record[key], runs)
             if masked != record[key]:
                 out[key] = masked
+    if undeclarable:
+        for key in CONTACTS:
+            if key in record:
+                out[key] = _masked_runs(record[key], undeclarable)
+    if personal or runs:
+        out["distributions"] = [_public_distribution(dist, personal, runs) if isinstance(dist, dict) else dist
+                                for dist in dists]
+    return out
+
+
+def _public_distribution(dist: dict, personal: set[str], runs: set[str]) -> dict:
+    """A distribution's record with its `FILE_VALUES` holding `personal` texts and its `DIST_TEXTS` holding `runs`
+    said ``[redacted]``."""
+    out = dict(dist)
     if personal:
-        out["distributions"] = [{**dist, **{key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)}}
-                                if isinstance(dist, dict) else dist for dist in dists]
+        out.update({key: _masked(dist[key], personal) for key in FILE_VALUES if dist.get(key)})
+    if runs:
+        out.update({key: _masked_runs(dist[key], runs) for key in DIST_TEXTS if dist.get(key)})
     return out
 
 
@@ -428,19 +481,50 @@ def note_override(ds: Dataset) -> None:
         delivery.must_revalidate()
 
 
-def public_description(ds: Any, privileged: bool | Callable[[], bool] = False) -> Any:
-    """The description of `ds` (a Dataset, or a view of its row listing it) as the doors that show it alone give it (the
-    dataset's page, every list of datasets, the feeds, its Croissant document): said as `public_metadata` says the
-    record's, its declared contacts (those of them `ds` has read) kept as they are. One look at it when it can hold no
-    personal data."""
-    value = ds.description
-    if not value or not pii_scan.may_hold_within(repr(value)):
-        return value
+#: The texts of a dataset its pages show (its page, the lists of datasets, the feeds, Croissant) that `public_texts`
+#: says: its free values among them, and its declared contact point (a resident identity number in its name).
+PAGE_TEXTS = ("title", "description", "keywords", "rights", "contact_point")
+
+
+def public_texts(ds: Any, privileged: bool | Callable[[], bool] = False, *, files: bool = False) -> dict[str, Any]:
+    """The texts of `ds` (a Dataset, or a view of its row listing it) that the doors showing them one by one give (the
+    dataset's page, every list of datasets, the feeds, its Croissant document): its `PAGE_TEXTS`, and with `files`
+    its distributions' `DIST_TEXTS` (``distributions``, a list in the order of `ds.distributions`), said as
+    `public_metadata` says the record's, its declared contacts (those of them `ds` has read) kept as they are. One look
+    at them when they can hold no personal data. A text `ds` has not read (a view of some of its columns) is None."""
     pub = getattr(ds, "publisher", None)
-    record = {"description": value, "contact_point": getattr(ds, "contact_point", None),
-              "creator": getattr(ds, "creator", None),
-              "publisher": {"email": getattr(pub, "email", None)} if pub is not None else None}
-    return public_metadata(record, privileged)["description"]
+    record: dict[str, Any] = {key: _read(ds, key) for key in PAGE_TEXTS}
+    record["creator"] = _read(ds, "creator")
+    record["publisher"] = {"email": getattr(pub, "email", None)} if pub is not None else None
+    if files:
+        record["distributions"] = [{key: getattr(d, key, None) for key in DIST_TEXTS} for d in ds.distributions]
+    return public_metadata(record, privileged)
+
+
+def _read(ds: Any, key: str) -> Any:
+    """`ds`'s `key`, None when it is a view of its row that did not read it (catalog_schema.rowviews)."""
+    try:
+        return getattr(ds, key)
+    except AttributeError:
+        return None
+
+
+def public_file_texts(ds: Any, dist: Any, privileged: bool | Callable[[], bool] = False) -> dict[str, Any]:
+    """The `DIST_TEXTS` of `dist`, a distribution of `ds`, as the doors that show that file alone give them (the page
+    of its refusal): said as `public_texts` says them, its dataset's declared contacts kept."""
+    files = list(ds.distributions)
+    said = public_texts(ds, privileged, files=True)["distributions"]
+    return said[files.index(dist)] if dist in files else {key: getattr(dist, key, None) for key in DIST_TEXTS}
+
+
+def public_description(ds: Any, privileged: bool | Callable[[], bool] = False) -> Any:
+    """The description of `ds` as the doors that show it alone give it (`public_texts`)."""
+    return public_texts(ds, privileged)["description"]
+
+
+def public_title(ds: Any, privileged: bool | Callable[[], bool] = False) -> Any:
+    """The title of `ds` as the doors that show it alone give it (`public_texts`): a list's link, a feed's entry."""
+    return public_texts(ds, privileged)["title"]
 
 
 def public_records(records: Iterable[dict]) -> Iterator[dict]:
@@ -521,30 +605,36 @@ def said_error(text: str | None, detail: Any, gettext: Callable[[str], str],
 #: descriptions, on every page of package_search). Emptied when it holds `KNOWN_TEXTS` of them.
 _known_texts: dict[str, bool] = {}
 KNOWN_TEXTS = 50_000
+#: The same for each other set of kinds asked about (`UNDECLARABLE_KINDS`: a contact's texts), each within
+#: `KNOWN_TEXTS` too.
+_known_by_kinds: dict[tuple[str, ...], dict[str, bool]] = {pii_scan.PERSONAL_KINDS: _known_texts}
 
 
-def _personal_texts(texts: set[str]) -> set[str]:
-    """Those of `texts` that hold personal data, as a table's cell is masked (quality.pii.mask_array: a value of a
-    personal kind, alone or inside a longer text), in one vectorised pass over those not asked before
+def _personal_texts(texts: set[str], kinds: tuple[str, ...] = pii_scan.PERSONAL_KINDS) -> set[str]:
+    """Those of `texts` that hold personal data (of `kinds`), as a table's cell is masked (quality.pii.mask_array: a
+    value of a personal kind, alone or inside a longer text), in one vectorised pass over those not asked before
     (`_known_texts`)."""
     values = [t for t in texts if pii_scan.may_hold(t)]  # most metadata holds none: no array operation at all
     if not values:
         return set()
-    said = {t: _known_texts.get(t) for t in values}  # read once: another request may empty it meanwhile
+    known = _known_by_kinds.setdefault(kinds, {})
+    said = {t: known.get(t) for t in values}  # read once: another request may empty it meanwhile
     asked = sorted(t for t, personal in said.items() if personal is None)
     if asked:
-        found = dict(zip(asked, (bool(f) for f in pii_scan.mask_array(pa.array(asked, pa.string()))), strict=True))
+        found = dict(zip(asked, (bool(f) for f in pii_scan.mask_array(pa.array(asked, pa.string()), kinds)),
+                         strict=True))
         said.update(found)
-        if len(_known_texts) + len(found) > KNOWN_TEXTS:
-            _known_texts.clear()
-        _known_texts.update(found)
+        if len(known) + len(found) > KNOWN_TEXTS:
+            known.clear()
+        known.update(found)
     return {t for t, personal in said.items() if personal}
 
 
-def _personal_runs(free: dict, record: dict) -> set[str]:
+def _personal_runs(free: dict, record: dict, undeclarable: set[str] = frozenset()) -> set[str]:
     """The runs of the texts of `free` (a dataset's free values) between separators (`_PAYLOAD_TOKEN`) that hold
     personal data, as `_personal_texts` tells them, but for the values `record` declares as its contacts
-    (`_declared_contacts`). Most records are passed by one look at them written out
+    (`_declared_contacts`, less the `undeclarable` runs of them: an identity number is declared by no contact). Most
+    records are passed by one look at them written out
     (`quality.pii.may_hold_within`; the source's contact keys left out of it), and a text that cannot hold personal
     data (`quality.pii.may_hold`) is not cut at all."""
     extras = free.get("extras")
@@ -558,21 +648,39 @@ def _personal_runs(free: dict, record: dict) -> set[str]:
     texts: set[str] = set()
     _collect_texts(free, texts)
     runs = {run for text in texts if pii_scan.may_hold(text) for run in _PAYLOAD_TOKEN.findall(text)}
-    return _personal_texts(runs - _declared_contacts(record)) if runs else runs
+    return _personal_texts(runs - (_declared_contacts(record) - undeclarable)) if runs else runs
 
 
-def _declared_contacts(record: dict) -> set[str]:
-    """The texts, and their runs, of the parts of `record` that declare whom to contact (`CONTACTS`, and the
-    `SOURCE_CONTACTS` keys of its source kept in its extras), each also without or with ``mailto:``."""
-    texts: set[str] = set()
-    for key in CONTACTS:
-        _collect_texts(record.get(key), texts)
+def _contact_values(record: dict) -> list:
+    """The values of the parts of `record` that declare whom to contact: `CONTACTS`, and the `SOURCE_CONTACTS` keys of
+    its source kept in its extras."""
+    values = [record.get(key) for key in CONTACTS]
     extras = record.get("extras") if isinstance(record.get("extras"), dict) else {}
     for source, keys in SOURCE_CONTACTS.items():
         kept = extras.get(source)
         if isinstance(kept, dict):
-            for key in keys:
-                _collect_texts(kept.get(key), texts)
+            values.extend(kept.get(key) for key in keys)
+    return values
+
+
+def _undeclarable_runs(record: dict) -> set[str]:
+    """The runs of the texts of `record`'s contacts (`_contact_values`) that hold a value of `UNDECLARABLE_KINDS` (a
+    resident identity number in a contact's name, "王五 110105..."): one look at them written out
+    (`_UNDECLARABLE_SHAPE`) passes most records."""
+    values = _contact_values(record)
+    if not _may_hold_undeclarable(repr(values)):
+        return set()
+    texts: set[str] = set()
+    _collect_texts(values, texts)
+    runs = {run for text in texts for run in _PAYLOAD_TOKEN.findall(text)}
+    return _personal_texts(runs, UNDECLARABLE_KINDS)
+
+
+def _declared_contacts(record: dict) -> set[str]:
+    """The texts, and their runs, of the parts of `record` that declare whom to contact (`_contact_values`), each also
+    without or with ``mailto:``."""
+    texts: set[str] = set()
+    _collect_texts(_contact_values(record), texts)
     out = {run for text in texts for run in [text, *_PAYLOAD_TOKEN.findall(text)]}
     return out | {run.removeprefix("mailto:") for run in out} | {"mailto:" + run for run in out}
 
@@ -769,6 +877,7 @@ def withheld_response(ds: Dataset, dist: Distribution, decision: Decision, *, as
     else:
         lang = current_lang()
         resp = Response(render_template("datasets/withheld.html", ds=ds, dist=dist, decision=decision,
+                                        file_title=public_file_texts(ds, dist)["title"],
                                         message=explain(decision, lang), contact=who, alternatives=alternatives,
                                         labels={k: v[0 if lang == "en" else 1] for k, v in KIND_LABELS.items()}),
                         mimetype="text/html")

@@ -69,10 +69,17 @@ def text_filter(langmap: Any, lang: str | None = None) -> str:
     return pick_text(langmap, lang or current_lang())
 
 
-@bp.app_template_filter("public_description")
-def public_description(ds: Any) -> Any:
-    """A dataset's description as the public is shown it in a list of datasets (serving.public_description)."""
-    return serving.public_description(ds)
+@bp.app_template_filter("public_texts")
+def public_texts(ds: Any) -> dict[str, Any]:
+    """A dataset's title, description and keywords as the public is shown them in a list of datasets
+    (serving.public_texts)."""
+    return serving.public_texts(ds)
+
+
+@bp.app_template_filter("public_title")
+def public_title(ds: Any) -> Any:
+    """A dataset's title as the public is shown it in a list of datasets (serving.public_title)."""
+    return serving.public_title(ds)
 
 
 @bp.app_template_filter("lang_attr")
@@ -807,8 +814,14 @@ def _render_page(ds: Dataset):
                        and any(f.get("type") == "fragmented-series" for f in quality["findings"])
                        and auth.can_edit(session, user, ds.publisher))
     # its personal data redacted but to its publisher's editors, as every door that describes it says it
-    description = serving.public_description(ds, lambda: auth.can_edit(session, user, ds.publisher))
-    html = render_template("datasets/show.html", ds=ds, description=description, quality=quality, history=history,
+    said = serving.public_texts(ds, lambda: auth.can_edit(session, user, ds.publisher), files=True)
+    for item, texts in zip(distributions, said["distributions"], strict=True):
+        item.update(texts)  # its title and description
+    if quality is not None and quality["files"]:
+        quality["files"] = {d.id: pick_text(texts["title"], lang) or quality_view.file_label(
+            d.download_url or d.access_url) for d, texts in zip(ds.distributions, said["distributions"], strict=True)}
+    html = render_template("datasets/show.html", ds=ds, said=said, description=said["description"], quality=quality,
+                           history=history,
                            activity=follows_web.activity_items(changes, lang, ds.publisher),
                            following=follows_web.followed(session, "dataset", ds.id), signed_in=user is not None,
                            series_nav=series_nav, can_make_series=can_make_series,

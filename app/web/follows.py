@@ -23,7 +23,7 @@ from app import activity
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import client_address, current_account, login_required_page, safe_next
-from app.services import follows
+from app.services import follows, serving
 from app.services.context import Actor
 from app.services.errors import ServiceError
 from catalog_schema.models import Dataset, Follow, Publisher
@@ -55,7 +55,8 @@ def activity_items(changes: list[activity.Change], lang: str,
         who = change.source or (_pick(publisher.name, lang) or publisher.slug if publisher is not None else "")
         label = ACTION_LABELS.get(change.action) or KIND_LABELS[change.kind]
         out.append({"kind": change.kind, "label": str(label), "slug": change.slug,
-                    "title": _pick(change.title, lang) or change.slug, "who": who, "at": change.at,
+                    # its title as the public reads it (serving.public_title)
+                    "title": _pick(serving.public_title(change), lang) or change.slug, "who": who, "at": change.at,
                     "harvest": change.source is not None})
     return out
 

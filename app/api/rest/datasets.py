@@ -109,7 +109,8 @@ def _publisher_ref(pub: Publisher | None) -> dict[str, Any] | None:
 
 def _summary(ds: Dataset) -> dict[str, Any]:
     return {
-        "id": ds.id, "slug": ds.slug, "title": dict(ds.title or {}), "publisher": _publisher_ref(ds.publisher),
+        "id": ds.id, "slug": ds.slug, "title": dict(serving.public_title(ds) or {}),  # its personal data redacted
+        "publisher": _publisher_ref(ds.publisher),
         "stars": ds.stars, "score": ds.score, "modified": ds.modified, "metadata_modified": iso(ds.modified_at),
         "links": {"self": api_url(".dataset", slug=ds.slug), "html": site_url(f"/dataset/{ds.slug}"),
                   "quality": api_url(".dataset_quality", slug=ds.slug)},

@@ -1,0 +1,133 @@
+"""Personal data in a dataset's title, in a distribution's own title and description, and a resident ID number in a
+declared contact's name (tests/app/test_gate_dataset_metadata.py has the description, the extras and the keys a
+source sent). Every door that says a dataset's title (its page's h1 and <title>, the lists and the search, the
+publisher's page, the feeds, Croissant, the withdrawn dataset's tombstone, besides the documents and the APIs), or a
+distribution's title or description (CKAN's resources, /api/v1, DCAT-AP's dct:title and dct:description, data.json,
+the dataset's page, the 451 page), says each run of them holding personal data ``[redacted]`` to anyone but the
+publisher's editors; a contact's declared mobile number stays public, a resident ID number in it does not
+(docs/security.md, "Personal data in a dataset's own metadata")."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.accounts import make_user, sign_in, token_headers
+from tests.support.cli import opendata
+from tests.support.personal import CLEAN_CSV, IDS, PHONES, leaked
+
+SLUG = "subsidy-list"
+TITLE = f"Subsidy list 2024 张三 {PHONES[5]}"
+SAID_TITLE = "Subsidy list 2024 张三 [redacted]"
+CONTACT = "subsidy.office@agency-a.example.cn"
+DECLARED_PHONE = "13700001111"  # written in the contact's name: declared, so public (not among tests' secrets)
+CONTACT_NAME = f"王五 {DECLARED_PHONE} 身份证 {IDS[6]}"
+SAID_CONTACT_NAME = f"王五 {DECLARED_PHONE} 身份证 [redacted]"
+FILE_TITLE = f"名单 {PHONES[6]}"
+FILE_DESCRIPTION = f"经办人身份证 {IDS[7]}，咨询 {CONTACT}"
+DOORS = (
+    "/api/3/action/package_show?id={slug}", "/api/3/action/package_search?q=subsidy",
+    "/api/3/action/current_package_list_with_resources", "/api/3/action/package_activity_list?id={slug}",
+    "/api/3/action/resource_show?id={dist}",
+    "/api/v1/datasets/{slug}", "/dataset/{slug}.json", "/dataset/{slug}.ttl", "/dataset/{slug}.rdf",
+    "/dataset/{slug}.jsonld", "/dataset/{slug}.nt", "/dataset/{slug}.xml", "/dataset/{slug}.csv",
+    "/catalog.json", "/catalog.ttl", "/catalog.jsonld", "/catalog.ttl?page=all", "/catalog.csv", "/catalog.xml",
+    "/data.json", "/dataset/{slug}?lang=en", "/dataset/{slug}?lang=zh", "/dataset?q=subsidy", "/",
+    "/feeds/dataset.atom", "/feeds/organization/agency-a.atom", "/publisher/agency-a",
+    "/dataset/{slug}/croissant.json",
+)
+
+
+@pytest.fixture
+def typed(app, client, local_server) -> dict:
+    """A dataset of agency A made by CKAN package_create whose title holds a mobile number, whose file's name and
+    description hold a mobile and an ID number, and whose declared contact's name holds a phone and an ID number."""
+    local_server.add_bytes("/clean.csv", CLEAN_CSV, "text/csv")
+    make_user(app, "editor@a.example", editor_of="agency-a")
+    make_user(app, "editor@b.example", editor_of="agency-b")
+    own = token_headers(app, "editor@a.example")
+    made = client.post("/api/3/action/package_create", headers=own, json={
+        "name": SLUG, "title": TITLE, "owner_org": "agency-a", "license_id": "cc-by", "notes": "补贴发放名单。",
+        "maintainer": CONTACT_NAME, "maintainer_email": CONTACT,
+        "resources": [{"url": local_server.url("/clean.csv"), "format": "CSV", "name": FILE_TITLE,
+                       "description": FILE_DESCRIPTION}]})
+    assert made.status_code == 200, made.get_json()
+    dist = made.get_json()["result"]["resources"][0]["id"]
+    return {"own": own, "other": token_headers(app, "editor@b.example"), "dist": dist}
+
+
+def _leaks(client, headers: dict, dist: str) -> dict[str, list[str]]:
+    out = {}
+    for door in DOORS:
+        url = door.format(slug=SLUG, dist=dist)
+        resp = client.get(url, headers=headers)
+        assert resp.status_code == 200, (url, resp.status_code)
+        text = resp.get_data(as_text=True)
+        assert url in ("/api/3/action/resource_show?id=" + dist,) or "Subsidy list 2024" in text, url
+        found = leaked(text)
+        if found:
+            out[url] = found
+    return out
+
+
+def test_titles_files_and_contact_names_are_redacted_at_every_door(app, client, typed):
+    for headers in ({}, typed["other"]):
+        assert _leaks(client, headers, typed["dist"]) == {}
+    doc = client.get(f"/api/v1/datasets/{SLUG}").get_json()
+    assert doc["title"][""] == SAID_TITLE
+    assert doc["contact_point"]["name"] == SAID_CONTACT_NAME and doc["contact_point"]["email"] == CONTACT
+    file = doc["distributions"][0]
+    assert file["title"][""] == "名单 [redacted]"
+    assert file["description"][""] == f"经办人身份证 [redacted]，咨询 {CONTACT}"  # the declared e-mail stays
+    pkg = client.get(f"/api/3/action/package_show?id={SLUG}").get_json()["result"]
+    assert pkg["title"] == SAID_TITLE and pkg["maintainer"] == SAID_CONTACT_NAME
+    assert (pkg["resources"][0]["name"], pkg["resources"][0]["description"]) == (
+        "名单 [redacted]", f"经办人身份证 [redacted]，咨询 {CONTACT}")
+    ttl = client.get(f"/dataset/{SLUG}.ttl").get_data(as_text=True)
+    assert "名单 [redacted]" in ttl and "经办人身份证 [redacted]" in ttl
+    assert "名单 [redacted]" in client.get("/data.json").get_data(as_text=True)
+    page = client.get(f"/dataset/{SLUG}?lang=zh").get_data(as_text=True)
+    assert f"<h1>{SAID_TITLE}</h1>" in page and f"<title>{SAID_TITLE} · " in page
+    assert "名单 [redacted]" in page and SAID_CONTACT_NAME in page
+    for url in ("/dataset?q=subsidy", "/publisher/agency-a", "/feeds/dataset.atom"):
+        assert SAID_TITLE in client.get(url).get_data(as_text=True), url
+
+
+def test_editors_read_them_as_they_are_and_keep_them(app, client, typed):
+    own = typed["own"]
+    mine = client.get(f"/api/3/action/package_show?id={SLUG}", headers=own).get_json()["result"]
+    assert mine["title"] == TITLE and mine["maintainer"] == CONTACT_NAME
+    assert (mine["resources"][0]["name"], mine["resources"][0]["description"]) == (FILE_TITLE, FILE_DESCRIPTION)
+    mine["notes"] = "补贴发放名单（已核对）。"  # CKAN's read-modify-write keeps what it read
+    assert client.post("/api/3/action/package_update", headers=own, json=mine).status_code == 200
+    rest = client.get(f"/api/v1/datasets/{SLUG}", headers=own).get_json()
+    assert rest["title"][""] == TITLE and rest["contact_point"]["name"] == CONTACT_NAME
+    assert (rest["distributions"][0]["title"][""], rest["distributions"][0]["description"][""]) == (
+        FILE_TITLE, FILE_DESCRIPTION)
+    signed_in = app.test_client()
+    sign_in(signed_in, "editor@a.example")
+    page = signed_in.get(f"/dataset/{SLUG}?lang=zh").get_data(as_text=True)
+    assert f"<h1>{TITLE}</h1>" in page and FILE_TITLE in page and CONTACT_NAME in page
+    assert _leaks(client, {}, typed["dist"]) == {}
+
+
+def test_a_withdrawn_datasets_tombstone_says_its_title_redacted(app, client, typed):
+    done = client.post(f"/api/v1/datasets/{SLUG}/withdraw", headers=typed["own"], json={"reason": "superseded"})
+    assert done.status_code == 200, done.get_json()
+    for accept in ("text/html", "application/json"):
+        gone = client.get(f"/dataset/{SLUG}", headers={"Accept": accept})
+        assert gone.status_code == 410
+        text = gone.get_data(as_text=True)
+        assert leaked(text) == [] and "Subsidy list 2024" in text, accept
+
+
+def test_the_command_lines_exports_say_them_redacted(app_config, typed):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
+                "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
+    for fmt in ("json", "datajson", "ttl", "csv", "xml", "rdf"):
+        done = opendata("export", "catalog", "--format", fmt, env=env)
+        assert done.returncode == 0, done.stderr
+        assert SLUG in done.stdout and "[redacted]" in done.stdout, fmt
+        assert leaked(done.stdout) == [], fmt
