@@ -227,7 +227,7 @@ def finding_datasets(session, finding: str, lang: str = "en", publisher_id: int 
                 messages.append(text)
         slug, name = names.get(ds.publisher_id, (None, None))
         fix = ftype.fix(lang, hits[0].get("evidence") or {}) if ftype else (hits[0].get("fix") or "")
-        rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
+        rows.append({"slug": ds.slug, "title": pick(serving.public_title(ds), lang) or ds.slug, "publisher": slug,
                      "publisher_name": name, "stars": a.stars, "score": a.score, "occurrences": len(hits),
                      "messages": messages, "fix": fix})
     if finding == LINK_BROKEN and rows:
@@ -280,7 +280,7 @@ def fix_first(session, lang: str = "en", limit: int | None = 20, publisher_id: i
             continue
         views, downloads = usage.get(ds.id, (0, 0))
         slug, name = pubs.get(ds.publisher_id, (None, None))
-        rows.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
+        rows.append({"slug": ds.slug, "title": pick(serving.public_title(ds), lang) or ds.slug, "publisher": slug,
                      "publisher_name": name, "stars": a.stars, "score": a.score, "views": int(views),
                      "downloads": int(downloads),
                      "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
@@ -326,7 +326,7 @@ def most_downloaded(session, lang: str = "en", limit: int = 20, *, today: dt.dat
     out = []
     for ds, total, last, views in session.execute(stmt).all():
         slug, name = pubs.get(ds.publisher_id, (None, None))
-        out.append({"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "publisher": slug,
+        out.append({"slug": ds.slug, "title": pick(serving.public_title(ds), lang) or ds.slug, "publisher": slug,
                     "publisher_name": name, "downloads": int(total or 0), "downloads_30_days": int(last or 0),
                     "views": int(views or 0)})
     return out
@@ -339,14 +339,16 @@ def publisher_datasets(session, publisher_id: int, lang: str = "en") -> list[dic
     datasets there never learnt which had no score yet. Not in the averages (the league's are of the assessed ones);
     a series is not one (its parts are), nor a draft or a withdrawn dataset."""
     latest = _latest_assessments(session, publisher_id)
-    rows = [{"slug": ds.slug, "title": pick(ds.title, lang) or ds.slug, "stars": a.stars, "score": a.score,
+    rows = [{"slug": ds.slug, "title": pick(serving.public_title(ds), lang) or ds.slug, "stars": a.stars,
+             "score": a.score,
              "metadata_points": a.metadata_points, "findings": len(a.findings or []),
              "errors": sum(1 for f in a.findings or [] if f.get("severity") == "error"),
              "assessed_at": a.assessed_at.isoformat()}
             for ds, a in latest]
     rows.sort(key=lambda r: (r["score"], r["stars"], r["slug"]))
     assessed = {ds.id for ds, _a in latest}
-    waiting = [{"slug": slug, "title": pick(title, lang) or slug, "stars": None, "score": None,
+    waiting = [{"slug": slug, "title": pick(serving.public_title({"title": title}), lang) or slug, "stars": None,
+                "score": None,
                 "metadata_points": None, "findings": None, "errors": None, "assessed_at": None}
                for ds_id, slug, title in session.execute(
                    select(Dataset.id, Dataset.slug, Dataset.title).where(

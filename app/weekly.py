@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from app.assessment import personal_data_places
 from app.dashboard_data import finding_order, pick
+from app.services import serving
 from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Publisher
 from catalog_schema.series import SERIES
@@ -141,7 +142,7 @@ def compute(publisher: Publisher, week: str, items: list[tuple[Dataset, Assessme
     `personal`: where they hold personal data (`personal_data`), what its personal-data findings list."""
     datasets = []
     for ds, a in items:
-        datasets.append({"id": ds.id, "slug": ds.slug, "title": dict(ds.title or {}),
+        datasets.append({"id": ds.id, "slug": ds.slug, "title": dict(serving.public_title(ds) or {}),
                          "stars": a.stars if a else None, "score": a.score if a else None,
                          "errors": sum(1 for f in (a.findings if a else []) or [] if f.get("severity") == "error")})
     # worst first as the dashboard's page of the publisher lists them (dashboard_data.publisher_datasets): score,
@@ -184,7 +185,7 @@ def _fix_first(items: list[tuple[Dataset, Assessment | None]], personal: Places)
         if ds.id not in entry["_seen"]:
             entry["_seen"].add(ds.id)
             entry["datasets"] += 1
-            entry["examples"].append({"slug": ds.slug, "title": dict(ds.title or {}), "score": a.score})
+            entry["examples"].append({"slug": ds.slug, "title": dict(serving.public_title(ds) or {}), "score": a.score})
 
     for ds, a in items:
         if a is None:

@@ -484,6 +484,7 @@ def note_override(ds: Dataset) -> None:
 #: The texts of a dataset its pages show (its page, the lists of datasets, the feeds, Croissant) that `public_texts`
 #: says: its free values among them, and its declared contact point (a resident identity number in its name).
 PAGE_TEXTS = ("title", "description", "keywords", "rights", "contact_point")
+PAGE_FREE = ("title", "description", "keywords", "rights")
 
 
 def public_texts(ds: Any, privileged: bool | Callable[[], bool] = False, *, files: bool = False) -> dict[str, Any]:
@@ -492,17 +493,26 @@ def public_texts(ds: Any, privileged: bool | Callable[[], bool] = False, *, file
     its distributions' `DIST_TEXTS` (``distributions``, a list in the order of `ds.distributions`), said as
     `public_metadata` says the record's, its declared contacts (those of them `ds` has read) kept as they are. One look
     at them when they can hold no personal data. A text `ds` has not read (a view of some of its columns) is None."""
-    pub = getattr(ds, "publisher", None)
     record: dict[str, Any] = {key: _read(ds, key) for key in PAGE_TEXTS}
     record["creator"] = _read(ds, "creator")
-    record["publisher"] = {"email": getattr(pub, "email", None)} if pub is not None else None
     if files:
         record["distributions"] = [{key: getattr(d, key, None) for key in DIST_TEXTS} for d in ds.distributions]
+    if not pii_scan.may_hold_within(repr([record[key] for key in PAGE_FREE] + record.get("distributions", []))):
+        # the look public_metadata takes first, taken here so that a clean row of a list costs no more
+        if not _may_hold_undeclarable(repr(_contact_values(record))):
+            return record
+        return public_metadata(record, privileged)
+    # its publisher's e-mail, a declared contact, matters only now: not loaded for every row of a list
+    pub = getattr(ds, "publisher", None)
+    record["publisher"] = {"email": getattr(pub, "email", None)} if pub is not None else None
     return public_metadata(record, privileged)
 
 
 def _read(ds: Any, key: str) -> Any:
-    """`ds`'s `key`, None when it is a view of its row that did not read it (catalog_schema.rowviews)."""
+    """`ds`'s `key` (an item of a dict: a stored report's entry), None when it is a view of its row that did not read
+    it (catalog_schema.rowviews)."""
+    if isinstance(ds, dict):
+        return ds.get(key)
     try:
         return getattr(ds, key)
     except AttributeError:

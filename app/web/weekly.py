@@ -20,6 +20,7 @@ from app import weekly
 from app.dashboard_data import pick
 from app.i18n import current_lang
 from app.request_context import db_session
+from app.services import serving
 from app.services.weekly import NO_ADMIN
 from app.web.dashboard import csv_response, json_response
 from app.web.quality_view import SEVERITY
@@ -35,7 +36,8 @@ def present(body: dict[str, Any], lang: str) -> dict[str, Any]:
     change = body.get("change") or {}
 
     def named(items):
-        return [{**d, "title": pick(d.get("title"), lang) or d["slug"]} for d in items or []]
+        # a title as the public reads it (serving.public_title), in a report stored before it was stored so too
+        return [{**d, "title": pick(serving.public_title(d), lang) or d["slug"]} for d in items or []]
 
     def told_apart(items):
         """Examples of one finding with their names beside a title two of them share (a duplicate's finding

@@ -9,10 +9,14 @@ publisher's editors; a contact's declared mobile number stays public, a resident
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 
 import pytest
 
+from app import weekly
+from app.services import weekly as weekly_service
 from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.cli import opendata
 from tests.support.personal import CLEAN_CSV, IDS, PHONES, leaked
@@ -35,7 +39,8 @@ DOORS = (
     "/catalog.json", "/catalog.ttl", "/catalog.jsonld", "/catalog.ttl?page=all", "/catalog.csv", "/catalog.xml",
     "/data.json", "/dataset/{slug}?lang=en", "/dataset/{slug}?lang=zh", "/dataset?q=subsidy", "/",
     "/feeds/dataset.atom", "/feeds/organization/agency-a.atom", "/publisher/agency-a",
-    "/dataset/{slug}/croissant.json",
+    "/dataset/{slug}/croissant.json", "/dashboard", "/dashboard/fix-first.csv", "/dashboard/fix-first.json",
+    "/dashboard/publisher/agency-a", "/dashboard/publisher/agency-a.csv", "/dashboard/publisher/agency-a.json",
 )
 
 
@@ -120,6 +125,21 @@ def test_a_withdrawn_datasets_tombstone_says_its_title_redacted(app, client, typ
         assert gone.status_code == 410
         text = gone.get_data(as_text=True)
         assert leaked(text) == [] and "Subsidy list 2024" in text, accept
+
+
+def test_the_weekly_report_says_its_title_redacted(app, client, typed):
+    """A publisher's weekly evaluation names its datasets: its page, its CSV and JSON, and the mail say the title as
+    the public reads it (the report is kept, so it is kept so)."""
+    now = dt.datetime.now(dt.UTC)
+    week = weekly.week_of(now.date())
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        bodies = [r.body for r in weekly_service.evaluate_week(session, week, now=now)]
+        session.commit()
+    assert any(SLUG in json.dumps(b, ensure_ascii=False) for b in bodies)
+    assert leaked(json.dumps(bodies, ensure_ascii=False)) == []
+    for ext in ("", ".csv", ".json"):
+        text = client.get(f"/dashboard/weekly/{week}/agency-a{ext}").get_data(as_text=True)
+        assert "Subsidy list 2024" in text and leaked(text) == [], ext
 
 
 def test_the_command_lines_exports_say_them_redacted(app_config, typed):
