@@ -147,13 +147,15 @@ def _available(ds: Dataset, dist: Distribution) -> Response | None:
 
 
 def _source(ds: Dataset, dist: Distribution, plan: serving.Plan) -> _Source:
-    title = (ds.title or {}).get("zh") or (ds.title or {}).get("en") or next(iter((ds.title or {}).values()), None)
+    # the titles as the public reads them (serving.public_texts), to everyone: the bytes a decision serves are one
+    said = serving.public_title(ds) or {}
+    title = said.get("zh") or said.get("en") or next(iter(said.values()), None)
     return _Source(slug=ds.slug, dist_id=dist.id, title=title, licence=dist.license_id or ds.license_id,
                    path=dist.archive_path, format=(dist.detected_format or "").upper(),
                    encoding=dist.detected_encoding,
                    schema=dist.table_schema if isinstance(dist.table_schema, dict) else None,
-                   name=filenames.resource_name(pick_text(dist.title), dist.download_url or dist.access_url,
-                                                dist.id),
+                   name=filenames.resource_name(pick_text(serving.public_file_texts(ds, dist)["title"]),
+                                                dist.download_url or dist.access_url, dist.id),
                    mask=plan.mask, sha256=dist.archive_hash)
 
 

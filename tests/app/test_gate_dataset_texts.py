@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from urllib.parse import unquote
 
 import pytest
 
@@ -97,6 +98,13 @@ def test_titles_files_and_contact_names_are_redacted_at_every_door(app, client, 
     assert "名单 [redacted]" in page and SAID_CONTACT_NAME in page
     for url in ("/dataset?q=subsidy", "/publisher/agency-a", "/feeds/dataset.atom"):
         assert SAID_TITLE in client.get(url).get_data(as_text=True), url
+    # the file's conversions name it by its titles: the CSVW document, the download's file name
+    csvw = client.get(f"/dataset/{SLUG}/resource/{typed['dist']}/data.csv-metadata.json")
+    assert csvw.status_code == 200 and "Subsidy list 2024" in csvw.get_data(as_text=True)
+    assert leaked(csvw.get_data(as_text=True)) == []
+    download = client.get(f"/dataset/{SLUG}/resource/{typed['dist']}/data.csv?download=1")
+    assert download.status_code == 200 and "名单" in unquote(download.headers["Content-Disposition"])
+    assert leaked(unquote(download.headers["Content-Disposition"])) == []
 
 
 def test_editors_read_them_as_they_are_and_keep_them(app, client, typed):
