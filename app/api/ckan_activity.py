@@ -52,8 +52,8 @@ def activity_id(change: activity.Change) -> str:
 
 
 def _tombstone_package(ds: Dataset) -> dict[str, Any]:
-    out = {"id": ds.id, "name": ds.slug, "title": pick_text(ds.title or {}) or ds.slug, "state": "deleted",
-           "private": False, "type": "dataset", "metadata_modified": _iso(ds.modified_at)}
+    out = {"id": ds.id, "name": ds.slug, "title": pick_text(serving.public_title(ds) or {}) or ds.slug,
+           "state": "deleted", "private": False, "type": "dataset", "metadata_modified": _iso(ds.modified_at)}
     if ds.publisher is not None:
         out["owner_org"], out["organization"] = ds.publisher.slug, organization_dict(ds.publisher)
     return out

@@ -45,7 +45,7 @@ from app.api.ckan_action import (
     resource_show,
     status_show,
 )
-from app.services import accounts
+from app.services import accounts, serving
 from app.texts import T_
 from catalog_schema import search, series, vocab
 from catalog_schema.models import Dataset, Distribution, Publisher, User
@@ -161,7 +161,8 @@ def package_autocomplete(session: Session, params: dict, user: User | None) -> l
                             .where(Dataset.state == "active", Dataset.slug.like(pattern, escape="\\"))
                             .order_by(Dataset.slug).limit(limit)).all()
     for slug, title in named:
-        out.append({"name": slug, "title": pick_text(title, fallback=slug), "match_field": "name",
+        out.append({"name": slug, "title": pick_text(serving.public_title({"title": title}), fallback=slug),
+                    "match_field": "name",
                     "match_displayed": slug})
     if len(out) < limit and search.parse_query(term):  # words to match (`*` is every dataset, not a title's)
         found = search.search(session, search.SearchQuery(q=term, limit=limit * 2, count=False))
@@ -172,7 +173,7 @@ def package_autocomplete(session: Session, params: dict, user: User | None) -> l
             if ds_id not in rows or rows[ds_id][0] in seen or len(out) >= limit:
                 continue
             slug, title = rows[ds_id]
-            shown = pick_text(title, fallback=slug)
+            shown = pick_text(serving.public_title({"title": title}), fallback=slug)  # its personal data redacted
             out.append({"name": slug, "title": shown, "match_field": "title", "match_displayed": f"{shown} ({slug})"})
     return out
 

@@ -606,9 +606,10 @@ def dataset_badge(slug: str):
     ds = resolution.dataset
     lang = _badge_lang()
     texts = _badge_texts(lang)
+    title = pick_text(serving.public_title(ds), lang)  # its personal data redacted
     if resolution.outcome == lifecycle.GONE:
-        return _svg(badges.withdrawn_badge(texts["label"], pick_text(ds.title, lang), texts["withdrawn"]), status=410)
-    return _svg(badges.badge(texts["label"], ds.stars, pick_text(ds.title, lang), unassessed=texts["unassessed"]))
+        return _svg(badges.withdrawn_badge(texts["label"], title, texts["withdrawn"]), status=410)
+    return _svg(badges.badge(texts["label"], ds.stars, title, unassessed=texts["unassessed"]))
 
 
 @bp.get("/publisher/<slug>/badge.svg")

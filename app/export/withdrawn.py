@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from app.export import stream_rdf
-from app.services import lifecycle
+from app.services import lifecycle, serving
 from catalog_schema import dcat as dcatmap
 from catalog_schema.models import Dataset, DatasetSlug
 
@@ -88,7 +88,7 @@ def add_withdrawn(graph: rdflib.Graph, ds: Dataset, *, site_url: str, catalog_ur
     `successor_iris` of a list `ds` is in (looked up for `ds` alone when not given)."""
     node = _iri(ds, site_url)
     graph.add((node, RDF.type, DCAT.Dataset))
-    titles = {lang: text for lang, text in (ds.title or {}).items() if text} or {"": ds.slug}
+    titles = {lang: text for lang, text in (serving.public_title(ds) or {}).items() if text} or {"": ds.slug}
     for lang, text in titles.items():
         graph.add((node, DCTERMS.title, Literal(text, lang=lang or None)))
     for lang, text in _descriptions(ds).items():

@@ -135,7 +135,7 @@ def described(session, rows) -> list[dict[str, Any]]:
     for row in rows:
         if row.kind == "dataset":
             ds = datasets.get(row.target)
-            name = (_pick(ds.title, lang) or ds.slug) if ds else row.target
+            name = (_pick(serving.public_title(ds), lang) or ds.slug) if ds else row.target
             url = f"/dataset/{ds.slug}" if ds else None
             kind = gettext("Dataset")
         elif row.kind == "publisher":

@@ -72,7 +72,8 @@ def version(slug: str, dist_id: str, sha256: str):
         found = find(dist.id, sha256)
         ext = _EXT.get((found.format or "").lower(), "bin")
         name = filenames.download_name(
-            ds.slug, filenames.resource_name(pick_text(dist.title), dist.download_url or dist.access_url, dist.id)
+            ds.slug, filenames.resource_name(pick_text(serving.public_file_texts(ds, dist)["title"]),
+                                             dist.download_url or dist.access_url, dist.id)
             + "_" + found.archived_at.strftime("%Y-%m-%d"), ext)
         return serving.send_archived(found.path, plan, mimetype="application/octet-stream", download_name=name)
 

@@ -42,6 +42,8 @@ DOORS = (
     "/feeds/dataset.atom", "/feeds/organization/agency-a.atom", "/publisher/agency-a",
     "/dataset/{slug}/croissant.json", "/dashboard", "/dashboard/fix-first.csv", "/dashboard/fix-first.json",
     "/dashboard/publisher/agency-a", "/dashboard/publisher/agency-a.csv", "/dashboard/publisher/agency-a.json",
+    "/dataset/{slug}/badge.svg", "/api/3/action/package_autocomplete?q=subsidy",
+    "/api/v1/datasets/{slug}/distributions/{dist}/rows/openapi.json",
 )
 
 
@@ -133,6 +135,11 @@ def test_a_withdrawn_datasets_tombstone_says_its_title_redacted(app, client, typ
         assert gone.status_code == 410
         text = gone.get_data(as_text=True)
         assert leaked(text) == [] and "Subsidy list 2024" in text, accept
+    # its badge, and its minimal record in the catalog's changes (DCAT-AP)
+    for url in (f"/dataset/{SLUG}/badge.svg", "/catalog.ttl?modified_since=2000-01-01",
+                "/catalog.jsonld?modified_since=2000-01-01"):
+        text = client.get(url).get_data(as_text=True)
+        assert leaked(text) == [] and "Subsidy list 2024" in text, url
 
 
 def test_the_weekly_report_says_its_title_redacted(app, client, typed):

@@ -29,6 +29,7 @@ from app.i18n import N_
 from app.services import serving
 from app.texts import T_, Text
 from catalog_schema.models import Dataset, Distribution
+from catalog_schema.record import pick_text
 
 DEFAULT_PAGE_SIZE = 100
 RESERVED = ("columns", "page", "page_size")
@@ -210,7 +211,8 @@ def table_openapi(ds: Dataset, dist: Distribution, loaded: load.Loaded, mask: fr
     row = {"type": "object", "properties": {
         name: {**_JSON_TYPES[ftype], "type": [_JSON_TYPES[ftype]["type"], "null"], "title": title}
         for name, ftype, title in fields}}
-    title = (ds.title or {}).get("zh") or (ds.title or {}).get("en") or ds.slug
+    said = serving.public_title(ds) or {}  # its personal data redacted, to everyone: one document for a decision
+    title = pick_text(said, "zh") or ds.slug
     path = f"/datasets/{ds.slug}/distributions/{dist.id}/rows"
     return {"openapi": "3.1.0",
             "info": {"title": f"{title}: rows", "version": loaded.sha256[:12],
