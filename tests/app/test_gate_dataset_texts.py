@@ -17,6 +17,7 @@ from urllib.parse import unquote
 import pytest
 
 from app import weekly
+from app.services import serving
 from app.services import weekly as weekly_service
 from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.cli import opendata
@@ -166,3 +167,28 @@ def test_the_command_lines_exports_say_them_redacted(app_config, typed):
         assert done.returncode == 0, done.stderr
         assert SLUG in done.stdout and "[redacted]" in done.stdout, fmt
         assert leaked(done.stdout) == [], fmt
+
+
+def _card(body: str) -> str:
+    """A bank card number with its Luhn check digit (computed here, not by quality.pii)."""
+    digits = [int(c) for c in reversed(body)]
+    total = sum(sum(divmod(d * 2, 10)) if i % 2 == 0 else d for i, d in enumerate(digits))
+    return body + str(-total % 10)
+
+
+def test_a_contact_declares_its_phones_and_e_mails_never_an_id_or_a_card_number():
+    """The rule itself (serving.public_metadata), as every door applies it: in a declared contact a mobile number and
+    an e-mail address are public as declared, here and wherever else the record repeats them; a resident ID number or
+    a bank card number in it is redacted there and is no declared value anywhere else."""
+    card = _card("622202123456789")
+    record = {"title": {"": f"联系 {DECLARED_PHONE}，身份证 {IDS[6]}，卡号 {card}"},
+              "contact_point": {"name": f"王五 {DECLARED_PHONE} {IDS[6]} {card}", "email": CONTACT}, "extras": {},
+              "distributions": [{"title": {"": f"名单 {PHONES[6]}"}, "description": {"": f"咨询 {CONTACT}"}}]}
+    said = serving.public_metadata(record)
+    assert said["contact_point"] == {"name": f"王五 {DECLARED_PHONE} [redacted] [redacted]", "email": CONTACT}
+    assert said["title"] == {"": f"联系 {DECLARED_PHONE}，身份证 [redacted]，卡号 [redacted]"}
+    assert said["distributions"] == [{"title": {"": "名单 [redacted]"}, "description": {"": f"咨询 {CONTACT}"}}]
+    assert serving.public_metadata(record, privileged=True) is record  # the publisher's editors read it as it is
+    clean = {"title": {"": "公交线路"}, "contact_point": {"name": f"王五 {DECLARED_PHONE}", "email": CONTACT},
+             "distributions": [{"title": {"": "线路表"}}]}
+    assert serving.public_metadata(clean) is clean
