@@ -165,7 +165,20 @@ def report_download(week: str, slug: str, ext: str):
         return csv_response(name, REPORT_CSV_COLUMNS, report_rows(r.body, current_lang()))
     # whether it was e-mailed, not to whom nor why a send failed (the mail server's words stay with the operator:
     # `opendata evaluate weekly` prints them)
-    return json_response(name, {**r.body, "sent_at": r.sent_at.isoformat() if r.sent_at else None})
+    return json_response(name, {**stored_public(r.body), "sent_at": r.sent_at.isoformat() if r.sent_at else None})
+
+
+def stored_public(body: dict[str, Any]) -> dict[str, Any]:
+    """A stored report with each dataset's title as the public reads it (serving.public_title), every language kept:
+    a report stored before titles were stored so gave them raw in its JSON."""
+    def titled(items):
+        return [{**d, "title": serving.public_title(d)} for d in items or []]
+
+    change = body.get("change") or {}
+    return {**body, "items": titled(body.get("items")),
+            "change": {**change, **{k: titled(change.get(k)) for k in ("added", "withdrawn", "improved", "declined")
+                                    if k in change}},
+            "fix_first": [{**f, "examples": titled(f.get("examples"))} for f in body.get("fix_first") or []]}
 
 
 @bp.get("/dashboard/publisher/<slug>/weekly")
