@@ -90,8 +90,13 @@ def test_a_pdf_read_past_its_time_is_not_said_clean(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def uploaded(app, client, local_server):
-    """A published dataset of agency A with every PDF above uploaded to it: {file name: download path}."""
+def uploaded(snapshot, app, client, local_server):
+    """A published dataset of agency A with every PDF above uploaded to it: {file name: download path}. Made once
+    per backend (each upload assessed as it arrives), a copy for each test."""
+    return snapshot.once(lambda: _upload_all(app, client, local_server))
+
+
+def _upload_all(app, client, local_server) -> dict:
     own = published(app, client, local_server, "subsidies", "Subsidies")
     files = {**HIDDEN, **UNREAD, **SERVED}
     paths = {name: download_path(upload(client, own, "subsidies", data, name)) for name, data in files.items()}
@@ -152,8 +157,9 @@ def test_the_findings_name_the_pages_and_what_could_not_be_checked(client, uploa
 
 
 @pytest.fixture
-def world(snapshot, app):
-    return snapshot.once(lambda: build_world(app.extensions["opendata"]["sessionmaker"]))
+def world(app):
+    """Built by the one test that takes it (the module's saved catalog is `uploaded`'s)."""
+    return build_world(app.extensions["opendata"]["sessionmaker"])
 
 
 def test_a_pdf_of_id_numbers_blocks_publishing_and_a_scan_does_not(client, world):

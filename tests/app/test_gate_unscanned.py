@@ -51,7 +51,12 @@ def _text(data: bytes, depth: int = 0) -> str:
 
 
 @pytest.fixture
-def uploaded(app, client, local_server):
+def uploaded(snapshot, app, client, local_server):
+    """Made once per backend (each upload assessed as it arrives), a copy for each test."""
+    return snapshot.once(lambda: _upload_all(app, client, local_server))
+
+
+def _upload_all(app, client, local_server) -> dict:
     own = published(app, client, local_server, "hotline", "Hotline")
     bodies = {**FILES, "big.csv.gz": _past_the_bound()}
     paths = {name: download_path(upload(client, own, "hotline", data, name)) for name, data in bodies.items()}

@@ -36,14 +36,26 @@ CLEAN = {"clean.xlsx": xlsx_bytes(("人口", COUNTIES), ("说明", [["字段", "
          "clean.csv": CLEAN_CSV + "东港区,98000\r\n".encode()}
 
 
-@pytest.fixture
-def uploaded(app, client, local_server):
-    """A published dataset of agency A with every file above uploaded to it: {file name: download path}."""
+def _upload_all(app, client, local_server) -> dict:
+    """A published dataset of agency A with every file above uploaded to it: {"paths": {file name: download
+    path}, "own": its editor's headers, "other": agency B's editor's headers}."""
     own = published(app, client, local_server, "hotline", "Hotline")
     make_user(app, "editor@b.example", editor_of="agency-b")
     paths = {name: download_path(upload(client, own, "hotline", data, name))
              for name, data in {**HIDDEN, **CLEAN}.items()}
     return {"paths": paths, "own": own, "other": token_headers(app, "editor@b.example")}
+
+
+@pytest.fixture
+def uploaded(snapshot, app, client, local_server):
+    """`_upload_all`: made once per backend (eight uploads, each assessed as it arrives), a copy for each test."""
+    return snapshot.once(lambda: _upload_all(app, client, local_server))
+
+
+@pytest.fixture
+def uploaded_here(app, client, local_server):
+    """`_upload_all` made by the test itself: for one that reads what the uploads left in its own app's folders."""
+    return _upload_all(app, client, local_server)
 
 
 @pytest.mark.parametrize("name", list(HIDDEN))
@@ -134,7 +146,7 @@ def test_decimal_numbers_are_not_read_as_phone_or_id_numbers(tmp_path):
     assert scan("o.csv", (csv_text + f"经办人 {IDS[0]}\r\n").encode("gbk"), "CSV") == {"*": {"id_number": 1}}
 
 
-def test_the_whole_file_scan_is_made_when_the_copy_is_assessed_not_on_its_first_download(app, uploaded):
+def test_the_whole_file_scan_is_made_when_the_copy_is_assessed_not_on_its_first_download(app, uploaded_here):
     """An upload is assessed as it arrives: the scan of every sheet, member and line is kept then (it takes about a
     profile's time again), so the first download of a big file does not wait on it, or time out and make it again."""
     from app.datastore import load, whole
