@@ -58,10 +58,15 @@ def _record(slug: str, title: dict, state: str = "active", publisher: dict = PUB
 
 
 @pytest.fixture
-def world(app):
-    """The catalog above; the renamed dataset went through `datasets.rename` as the publisher's editor."""
+def world(snapshot, app):
+    """The catalog above; the renamed dataset went through `datasets.rename` as the publisher's editor. Built once
+    per backend, a copy for each test."""
     app.config["OPENDATA"]["SITE_URL"] = SITE
     factory = app.extensions["opendata"]["sessionmaker"]
+    return {**snapshot.once(lambda: _build(factory)), "sessionmaker": factory}
+
+
+def _build(factory) -> dict:
     with factory() as s:
         ensure_publisher(s, PUB)
         ensure_publisher(s, OTHER)
@@ -93,7 +98,7 @@ def world(app):
         tokens = {"editor": accounts.create_token(s, editor, "t"), "outsider": accounts.create_token(s, outsider, "t")}
         datasets.rename(Actor(s, editor, "test"), s.get(Dataset, ids["metro-old"]), "metro-lines")
         s.commit()
-    return {"ids": ids, "tokens": tokens, "sessionmaker": factory}
+    return {"ids": ids, "tokens": tokens}
 
 
 def _location(resp) -> str:
