@@ -16,8 +16,9 @@ from tests.support import activity as catalog_history
 
 
 @pytest.fixture
-def world(app):
-    return catalog_history.build(app)
+def world(snapshot, app):
+    """The catalog with a history: built once per backend, a copy for each test."""
+    return snapshot.once(lambda: catalog_history.build(app))
 
 
 def test_kind_of_a_change_is_what_the_public_saw():

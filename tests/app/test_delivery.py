@@ -28,8 +28,13 @@ PAGES = ["/", "/dataset", "/dataset?q=bus", "/dataset/bus-data-01", "/publisher"
 
 
 @pytest.fixture
-def catalog(app):
-    with app.extensions["opendata"]["sessionmaker"]() as session:
+def catalog(snapshot, app):
+    """Twelve datasets of two departments: built once per backend, a copy for each test."""
+    snapshot.once(lambda: _build(app.extensions["opendata"]["sessionmaker"]))
+
+
+def _build(factory) -> None:
+    with factory() as session:
         for i in range(12):
             rec = new_record(slug=f"bus-data-{i:02d}", title={"en": f"Bus passengers {i}", "zh": f"公交客运量 {i}"},
                              description={"en": "Passengers per year on each bus line. " * 5},

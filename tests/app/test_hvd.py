@@ -28,8 +28,12 @@ HVD = vocab.HVD_LEGISLATION
 
 
 @pytest.fixture
-def world(app):
-    sessionmaker = app.extensions["opendata"]["sessionmaker"]
+def world(snapshot, app):
+    """build_world and three high-value datasets: built once per backend, a copy for each test."""
+    return snapshot.once(lambda: _build(app.extensions["opendata"]["sessionmaker"]))
+
+
+def _build(sessionmaker):
     world = build_world(sessionmaker)
     with sessionmaker() as s:
         for rec in (

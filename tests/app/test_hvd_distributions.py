@@ -29,8 +29,12 @@ INSPIRE = "http://data.europa.eu/eli/dir/2007/2/oj"
 
 
 @pytest.fixture
-def world(app):
-    sessionmaker = app.extensions["opendata"]["sessionmaker"]
+def world(snapshot, app):
+    """build_world and a published high-value dataset of A: built once per backend, a copy for each test."""
+    return snapshot.once(lambda: _build(app.extensions["opendata"]["sessionmaker"]))
+
+
+def _build(sessionmaker):
     world = build_world(sessionmaker)
     with sessionmaker() as s:  # a published high-value dataset of A with two files
         save_record(s, new_record(
