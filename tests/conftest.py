@@ -112,7 +112,7 @@ def db_url(request, snapshots, tmp_path_factory) -> str:
     url = request.getfixturevalue(fixture)
     if "snapshot" in request.fixturenames and snapshots.has(request.param):
         # a folder of its own, not the test's tmp_path: tests check what lands in theirs
-        yield snapshots.copy(request.param, url, tmp_path_factory.mktemp("catalog"), _truncate)
+        yield snapshots.copy(request.param, url, tmp_path_factory.mktemp("catalog"))
         return
     _truncate(url)
     yield url
