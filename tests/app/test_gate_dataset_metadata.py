@@ -10,13 +10,12 @@ CKAN's maintainer_email) stays public wherever it appears, and its landing page 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from ckanapi import RemoteCKAN
 
 from tests.support.accounts import make_user, sign_in, token_headers
-from tests.support.cli import opendata
+from tests.support.cli import catalog_exports
 from tests.support.personal import CLEAN_CSV, IDS, PHONES, leaked
 
 SLUG = "hotline-owners"
@@ -114,11 +113,7 @@ def test_ckanapi_reads_them_redacted_over_a_socket(app, typed, served):
 
 
 def test_the_command_lines_exports_say_them_redacted(app_config, typed):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
-    env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
-                "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
-    for fmt in ("json", "datajson", "ttl", "csv", "xml", "rdf"):
-        done = opendata("export", "catalog", "--format", fmt, env=env)
+    for fmt, done in catalog_exports(app_config).items():
         assert done.returncode == 0, done.stderr
         assert SLUG in done.stdout and "[redacted]" in done.stdout, fmt
         assert leaked(done.stdout) == [], fmt

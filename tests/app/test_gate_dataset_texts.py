@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from urllib.parse import unquote
 
 import pytest
@@ -20,7 +19,7 @@ from app import weekly
 from app.services import serving
 from app.services import weekly as weekly_service
 from tests.support.accounts import make_user, sign_in, token_headers
-from tests.support.cli import opendata
+from tests.support.cli import catalog_exports
 from tests.support.personal import CLEAN_CSV, IDS, PHONES, leaked
 
 SLUG = "subsidy-list"
@@ -169,11 +168,7 @@ def test_the_weekly_report_says_its_title_redacted(app, client, typed):
 
 
 def test_the_command_lines_exports_say_them_redacted(app_config, typed):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
-    env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
-                "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
-    for fmt in ("json", "datajson", "ttl", "csv", "xml", "rdf"):
-        done = opendata("export", "catalog", "--format", fmt, env=env)
+    for fmt, done in catalog_exports(app_config).items():
         assert done.returncode == 0, done.stderr
         assert SLUG in done.stdout and "[redacted]" in done.stdout, fmt
         assert leaked(done.stdout) == [], fmt

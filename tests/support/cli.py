@@ -55,3 +55,16 @@ def opendata(*args: str, env: Mapping[str, str] | None = None, input: str | None
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))
     return Ran(list(args), result.exit_code, result.stdout, stderr)
+
+
+#: The catalog export's formats (`opendata export catalog --format`).
+EXPORT_FORMATS = ("json", "datajson", "ttl", "csv", "xml", "rdf")
+
+
+def catalog_exports(app_config: Mapping[str, str]) -> dict[str, Ran]:
+    """`opendata export catalog --format F` of the catalog an app's config names (its database, instance folder and
+    archive), for each of EXPORT_FORMATS, with no other OPENDATA_ setting of this process's environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_DATABASE_URL": app_config["DATABASE_URL"],
+                "OPENDATA_INSTANCE_DIR": app_config["INSTANCE_DIR"], "OPENDATA_ARCHIVE_DIR": app_config["ARCHIVE_DIR"]})
+    return {fmt: opendata("export", "catalog", "--format", fmt, env=env) for fmt in EXPORT_FORMATS}
