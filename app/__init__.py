@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.logs import configure as configure_logging
     from app.metrics import init_metrics
     from app.security import init_security
+    from app.services import searchable
     from app.templating import share_compiled_templates
     from app.url_rules import LazyRoutesFlask
     from app.web import register as register_web
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["opendata"] = {"engine": engine, "sessionmaker": make_sessionmaker(engine)}
     search.configure(values["DATABASE_URL"], settings_mod.search_index_dir(values),
                      refresh=values.get("SEARCH_REFRESH_SECONDS", 1.0))
+    searchable.register()  # the index holds the texts as the public reads them
 
     request_context.init_app(app)
 

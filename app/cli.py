@@ -77,12 +77,14 @@ class Context:
     def sessionmaker(self):
         if self._sessionmaker is None:
             self.require_database()
+            from app.services import searchable
             from catalog_schema import search
             from catalog_schema.db import make_engine, make_sessionmaker
 
             self._sessionmaker = make_sessionmaker(make_engine(self.settings["DATABASE_URL"]))
             search.configure(self.settings["DATABASE_URL"], settings_mod.search_index_dir(self.settings),
                              refresh=self.settings["SEARCH_REFRESH_SECONDS"])
+            searchable.register()  # the index holds the texts as the public reads them
         return self._sessionmaker
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from app.assessment import assess_datasets, run_catalog_checks
+from app.services import searchable
 from app.texts import T_
 from catalog_schema import harvest_store, search
 from catalog_schema.db import make_engine, make_sessionmaker
@@ -45,6 +46,7 @@ class Runtime:
         self.settings = values
         self.engine = make_engine(values["DATABASE_URL"])
         self.sessionmaker = make_sessionmaker(self.engine)
+        searchable.register()  # a job's searches (a digest's, the catalog checks') read the texts as the public does
         self._http = None
         self.last_assess_results: list = []  # what the assessment tasks of the last `assess` returned
 

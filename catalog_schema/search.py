@@ -476,6 +476,13 @@ class Row:
     spatial: Any = None
     #: when the catalog's copy was made (CKAN's metadata_created): the "created" sort
     created_at: dt.datetime | None = None
+    #: whom the dataset declares as its contacts (what `use_public_texts`'s reading keeps public in its texts)
+    contact_point: Any = None
+    creator: Any = None
+    publisher_email: str | None = None
+    #: the keywords that are the dataset's tags (its `keyword` facet's values): those its public texts say as they
+    #: are (`_public_row`); None: all of them
+    tags: Any = None
 
 
 def _document(row: Row) -> tantivy.Document:
@@ -498,7 +505,7 @@ def _document(row: Row) -> tantivy.Document:
         doc.add_text("licence", row.license_id[:MAX_VALUE_CHARS])
     for theme in _values(row.themes):
         doc.add_text("theme", theme)
-    for kw in _values(row.keywords):
+    for kw in _values(row.keywords if row.tags is None else row.tags):
         doc.add_text("keyword", kw)
     for cat in _values(row.hvd_category):
         doc.add_text("hvd_category", cat)
@@ -528,7 +535,7 @@ def _row_query():
                    Dataset.themes, Dataset.license_id, Dataset.stars, Dataset.score, Dataset.modified_at,
                    Publisher.slug.label("pslug"), Publisher.name.label("pname"), Dataset.hvd_category,
                    Dataset.bbox_west, Dataset.bbox_south, Dataset.bbox_east, Dataset.bbox_north, Dataset.spatial,
-                   Dataset.created_at)
+                   Dataset.created_at, Dataset.contact_point, Dataset.creator, Publisher.email.label("pemail"))
             .outerjoin(Publisher, Publisher.id == Dataset.publisher_id))
 
 
@@ -540,9 +547,49 @@ def _rows(session: Session, rows: list) -> list[Row]:
                 select(Distribution.dataset_id, Distribution.format)
                 .where(Distribution.dataset_id.in_([r.id for r in rows]), Distribution.format.is_not(None))):
             formats.setdefault(dataset_id, []).append(fmt)
-    return [Row(r.id, r.slug, r.state, r.title, r.description, r.keywords, r.themes, r.license_id, r.stars,
-                r.score, r.modified_at, r.pslug, r.pname, formats.get(r.id, []), r.hvd_category,
-                _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north), r.spatial, r.created_at) for r in rows]
+    return [_public_row(Row(r.id, r.slug, r.state, r.title, r.description, r.keywords, r.themes, r.license_id,
+                            r.stars, r.score, r.modified_at, r.pslug, r.pname, formats.get(r.id, []), r.hvd_category,
+                            _bbox(r.bbox_west, r.bbox_south, r.bbox_east, r.bbox_north), r.spatial, r.created_at,
+                            r.contact_point, r.creator, r.pemail)) for r in rows]
+
+
+#: How the app's doors say a dataset's texts to everyone (`use_public_texts`): (its version, the reading).
+_public_texts: tuple[str, Callable[[dict], dict]] | None = None
+
+
+def use_public_texts(version: str, said: Callable[[dict], dict]) -> None:
+    """Have the index hold a dataset's title, description and keywords as the app's doors say them to everyone:
+    `said` is given {"title", "description", "keywords", "contact_point", "creator", "publisher": {"email"}} (a
+    dataset's record, those of its keys) and gives back the record as the public reads it (the app's personal-data
+    gate: each run of personal data ``[redacted]``). What is not in a text shown to everyone is then found by no
+    search: a searcher could otherwise tell that a redacted value is in a dataset by finding it with that value.
+    `version` names the reading: an index built with another (or none) is built again (`_compatible`); the app
+    changes it when the gate changes what it redacts. This package may not import the gate (docs/architecture.md):
+    the app hands it over, before its first search (create_app, the command line, the job runtime)."""
+    global _public_texts
+    _public_texts = (version, said)
+
+
+def texts_version() -> str | None:
+    """The version of `use_public_texts`'s reading this process indexes with, None when it has none."""
+    return _public_texts[0] if _public_texts is not None else None
+
+
+def _public_row(row: Row) -> Row:
+    """`row` with its texts as `use_public_texts`'s reading says them, and as its tags the keywords said unchanged (a
+    keyword with personal data redacted is shown as text, never a tag: no facet, tag list or link holds it)."""
+    if _public_texts is None:
+        return row
+    said = _public_texts[1]({"title": row.title, "description": row.description, "keywords": row.keywords,
+                             "contact_point": row.contact_point, "creator": row.creator,
+                             "publisher": {"email": row.publisher_email} if row.publisher_email else None})
+    keywords = said.get("keywords")
+    if said.get("title") == row.title and said.get("description") == row.description and keywords == row.keywords:
+        return row
+    tags = [kw for kw, raw in zip(keywords, row.keywords, strict=False) if kw == raw] \
+        if isinstance(keywords, list) and isinstance(row.keywords, list) else keywords
+    return dataclasses.replace(row, title=said.get("title"), description=said.get("description"), keywords=keywords,
+                               tags=tags)
 
 
 def _bbox(*values) -> tuple[float, float, float, float] | None:
@@ -676,6 +723,8 @@ class SearchIndex:
         self._view = 0
         self._results: OrderedDict[str, SearchResult] = OrderedDict()
         self._results_view = -1
+        #: the version of the texts' reading (`use_public_texts`) the open index was built with
+        self._texts: str | None = None
 
     # --- opening and building -----------------------------------------------------------------
 
@@ -706,7 +755,7 @@ class SearchIndex:
     def _open(self, session: Session) -> None:
         """Open the current generation, or build the first one."""
         if self.directory is None:
-            if self._index is None:
+            if self._index is None or self._texts != texts_version():
                 self.rebuild(session)
             return
         current = self._current()
@@ -723,13 +772,17 @@ class SearchIndex:
             self._generation = current
             self._seen_cursor = -1
             self._view += 1
+        self._texts = texts_version()
 
     def _compatible(self, generation: str) -> bool:
+        """Whether the generation was built as this process builds one: the same schema, database and reading of the
+        texts (`use_public_texts`: one built before the app redacted its texts is built again)."""
         try:
             state = json.loads((self.directory / generation / "state.json").read_text())
         except (OSError, ValueError):
             return False
-        return state.get("schema") == SCHEMA_VERSION and state.get("url") == _safe(self.url)
+        return state.get("schema") == SCHEMA_VERSION and state.get("url") == _safe(self.url) \
+            and state.get("texts") == texts_version()
 
     def rebuild(self, session: Session, batch: int = 2000, progress=None, locked: bool = False) -> int:
         """Index every searchable dataset into a new generation and switch to it."""
@@ -771,7 +824,8 @@ class SearchIndex:
                 progress(done, total)
         writer.commit()
         writer.wait_merging_threads()
-        state = {"cursor": cursor, "gaps": gaps, "schema": SCHEMA_VERSION, "url": _safe(self.url)}
+        texts = texts_version()
+        state = {"cursor": cursor, "gaps": gaps, "schema": SCHEMA_VERSION, "url": _safe(self.url), "texts": texts}
         with self._lock:
             if self.directory is not None:
                 self._write_state(state, generation)
@@ -782,7 +836,7 @@ class SearchIndex:
             else:
                 self._state = state
             index.reload()
-            self._index, self._generation, self._seen_cursor = index, generation, cursor
+            self._index, self._generation, self._seen_cursor, self._texts = index, generation, cursor, texts
             self._view += 1
             self.dirty, self._checked = True, 0.0  # catch up with what changed while building
         return done
@@ -797,7 +851,8 @@ class SearchIndex:
     def searcher(self, session: Session) -> tantivy.Searcher:
         """A searcher on an index at most `refresh` seconds behind the database (at once after a change here)."""
         with self._lock:
-            if self._index is None or self.directory is not None and self._generation is None:
+            if self._index is None or self.directory is not None and self._generation is None \
+                    or self._texts != texts_version():
                 self._open(session)
             now = time.monotonic()
             if self.dirty or self.recheck or now - self._checked >= self.refresh:

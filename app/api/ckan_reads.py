@@ -315,8 +315,10 @@ def resource_search(session: Session, params: dict, user: User | None) -> dict[s
         raise invalid({"order_by": [T_("Give one of %(fields)s", fields=", ".join(_RESOURCE_ORDER))]})
     offset = int_param(params, "offset", 0, 0)
     limit = int_param(params, "limit", MAX_LIST, 0, MAX_LIST)
-    stmt = (select(Distribution.id, Distribution.dataset_id, Distribution.title, Distribution.description)
-            .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active"))
+    stmt = (select(Distribution.id, Distribution.dataset_id, Distribution.title, Distribution.description,
+                   Dataset.contact_point, Dataset.creator, Publisher.email.label("pemail"))
+            .join(Dataset, Dataset.id == Distribution.dataset_id).where(Dataset.state == "active")
+            .outerjoin(Publisher, Publisher.id == Dataset.publisher_id))
     texts = []
     for field, term in terms:
         if field in _RESOURCE_TEXTS:
@@ -331,7 +333,13 @@ def resource_search(session: Session, params: dict, user: User | None) -> dict[s
     stmt = stmt.order_by(*keys, Dataset.slug, Distribution.position, Distribution.id)
     found: list[tuple[str, str]] = []
     for row in session.execute(stmt.execution_options(yield_per=1000)):
+        # a file's name and description as the public reads them (serving.public_metadata): a redacted value in them
+        # finds nothing, or the search would tell that it is there
         maps = {"title": row.title or {}, "description": row.description or {}}
+        if texts:
+            maps = serving.public_metadata({"contact_point": row.contact_point, "creator": row.creator,
+                                            "publisher": {"email": row.pemail} if row.pemail else None,
+                                            "distributions": [maps]})["distributions"][0]
         if all(_names_match(term, maps[key]) for key, term in texts):
             found.append((row.id, row.dataset_id))
     page = found[offset:offset + limit]

@@ -508,6 +508,16 @@ def public_texts(ds: Any, privileged: bool | Callable[[], bool] = False, *, file
     return public_metadata(record, privileged)
 
 
+def searchable_texts(record: dict) -> dict:
+    """`record` (a dataset's title, description, keywords and declared contacts: catalog_schema.search's documents) as
+    the search index holds it: as `public_texts` says it to everyone. A search then finds no dataset by a value its
+    doors say as ``[redacted]`` (app/services/searchable.py); its editors, who read the texts as they are, find it by
+    the rest of them."""
+    if not pii_scan.may_hold_within(repr([record.get(key) for key in ("title", "description", "keywords")])):
+        return record  # the look public_metadata takes first, taken here: most datasets hold none
+    return public_metadata(record)
+
+
 def _read(ds: Any, key: str) -> Any:
     """`ds`'s `key` (an item of a dict: a stored report's entry), None when it is a view of its row that did not read
     it (catalog_schema.rowviews)."""
