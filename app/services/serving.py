@@ -518,6 +518,19 @@ def searchable_texts(record: dict) -> dict:
     return public_metadata(record)
 
 
+def public_tags(ds: Any) -> set[str]:
+    """The keywords of `ds` that are its tags: those `public_texts` says to everyone as they are. A keyword with
+    personal data in it reads ``[redacted]`` (or part of it does): it is shown as text, never as a link to the datasets
+    with that keyword, nor as a facet's value or a tag (the search index holds such a keyword as no tag:
+    catalog_schema.search._public_row), whoever reads it."""
+    keywords = _read(ds, "keywords")
+    if not isinstance(keywords, list):
+        return set()
+    said = public_texts(ds)["keywords"]
+    said = said if isinstance(said, list) else []
+    return {kw for kw, public in zip(keywords, said, strict=False) if isinstance(kw, str) and kw == public}
+
+
 def _read(ds: Any, key: str) -> Any:
     """`ds`'s `key` (an item of a dict: a stored report's entry), None when it is a view of its row that did not read
     it (catalog_schema.rowviews)."""

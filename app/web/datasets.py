@@ -821,6 +821,7 @@ def _render_page(ds: Dataset):
         quality["files"] = {d.id: pick_text(texts["title"], lang) or quality_view.file_label(
             d.download_url or d.access_url) for d, texts in zip(ds.distributions, said["distributions"], strict=True)}
     html = render_template("datasets/show.html", ds=ds, said=said, description=said["description"], quality=quality,
+                           tags=serving.public_tags(ds),
                            history=history,
                            activity=follows_web.activity_items(changes, lang, ds.publisher),
                            following=follows_web.followed(session, "dataset", ds.id), signed_in=user is not None,

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from catalog_schema import search
-from tests.support.accounts import make_user, token_headers
+from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.personal import CLEAN_CSV, IDS, PHONES
 
 SLUG = "subsidy-list"
@@ -84,6 +84,20 @@ def test_a_redacted_keyword_is_no_tag(client, world):
     assert client.get(f"/api/3/action/package_search?fq=tags:{KEYWORD_PHONE}").get_json()["result"]["count"] == 0
     assert f'href="/dataset/{SLUG}' not in client.get(f"/dataset?keyword={KEYWORD_PHONE}").get_data(as_text=True)
     assert f'href="/dataset/{SLUG}' in client.get("/dataset?keyword=subsidy").get_data(as_text=True)
+
+
+def test_a_redacted_keyword_is_shown_as_text_not_a_link(app, client, world):
+    """The dataset's page links each of its tags to the datasets with it; a keyword said ``[redacted]`` is none: a
+    link to a search for ``[redacted]`` finds nothing of it (and, to its editors, a link by the number itself would
+    search by a value no search holds)."""
+    page = client.get(f"/dataset/{SLUG}").get_data(as_text=True)
+    assert 'href="/dataset?keyword=subsidy"' in page and "[redacted]" in page
+    assert "keyword=%5Bredacted%5D" not in page and "keyword=[redacted]" not in page
+    signed_in = app.test_client()
+    sign_in(signed_in, "editor@a.example")
+    mine = signed_in.get(f"/dataset/{SLUG}").get_data(as_text=True)
+    assert KEYWORD_PHONE in mine and f"keyword={KEYWORD_PHONE}" not in mine
+    assert 'href="/dataset?keyword=subsidy"' in mine
 
 
 def test_the_editors_own_drafts_are_searched_by_their_public_words_too(app, client, world):
