@@ -20,7 +20,8 @@ from app.services import serving
 from app.services import weekly as weekly_service
 from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.cli import catalog_exports
-from tests.support.personal import CLEAN_CSV, IDS, PHONES, leaked
+from tests.support.personal import CLEAN_CSV, IDS, PHONES, PII_CSV, leaked
+from tests.support.published import download_path, upload
 
 SLUG = "subsidy-list"
 TITLE = f"Subsidy list 2024 张三 {PHONES[5]}"
@@ -140,6 +141,24 @@ def test_a_withdrawn_datasets_tombstone_says_its_title_redacted(app, client, typ
                 "/catalog.jsonld?modified_since=2000-01-01"):
         text = client.get(url).get_data(as_text=True)
         assert leaked(text) == [] and "Subsidy list 2024" in text, url
+
+
+def test_a_withheld_files_451_page_says_its_title_redacted(app, client, typed):
+    """A file withheld for the personal data in it (451): its page names the file by its title as the public reads it,
+    a mobile number in the title ``[redacted]`` as on the dataset's page; its JSON names it by its id only."""
+    phones = upload(client, typed["own"], SLUG, PII_CSV, "phones.csv")
+    renamed = client.post("/api/3/action/resource_patch", headers=typed["own"],
+                          json={"id": phones["id"], "name": f"热线回访 {PHONES[7]}"})
+    assert renamed.status_code == 200, renamed.get_json()
+    for url in (download_path(phones), f"/dataset/{SLUG}/resource/{phones['id']}/data.csv"):
+        page = client.get(url, headers={"Accept": "text/html"})
+        assert page.status_code == 451 and page.mimetype == "text/html", url
+        text = page.get_data(as_text=True)
+        assert "热线回访 [redacted]" in text and "Subsidy list 2024" in text, url
+        assert leaked(text) == [], url
+    signed_in = app.test_client()  # its editors get the file itself
+    sign_in(signed_in, "editor@a.example")
+    assert signed_in.get(download_path(phones)).status_code == 200
 
 
 def test_the_weekly_report_says_its_title_redacted(app, client, typed):
