@@ -44,7 +44,7 @@ from app.datastore.gate import root as datastore_root
 from app.delivery import carries_credentials
 from app.request_context import db_session
 from app.security import request_token
-from app.services import access, accounts, datasets, distributions, lifecycle, serving
+from app.services import access, accounts, datasets, distributions, lifecycle, publishers, serving
 from app.services.context import UNSTATED, Actor, Runtime
 from app.services.errors import Forbidden, NotFound, ServiceError, UploadRejected
 from app.settings import site_titles
@@ -194,15 +194,19 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="microseconds")
 
 
-def organization_dict(pub: Publisher, package_count: int | None = None) -> dict[str, Any]:
+def organization_dict(pub: Publisher, package_count: int | None = None,
+                      privileged: bool | Callable[[], bool] = False) -> dict[str, Any]:
+    """`pub` as CKAN's organization dict, its description's personal data ``[redacted]`` but to `privileged` (who may
+    edit what it says of itself: serving.public_publisher)."""
     names = dict(pub.name or {})
+    said = serving.public_publisher(pub, privileged)
     out = {"id": pub.slug, "name": pub.slug, "title": pick_text(names) or pub.slug,
-           "display_name": pick_text(names) or pub.slug, "description": pick_text(pub.description or {}),
+           "display_name": pick_text(names) or pub.slug, "description": pick_text(said["description"]),
            "image_url": "", "image_display_url": "", "created": _iso(pub.created_at), "is_organization": True,
            "approval_status": "approved", "state": "active", "type": "organization"}
     if any(lang for lang in names):
         out["title_translated"] = names
-    descriptions = dict(pub.description or {})
+    descriptions = said["description"]
     if any(lang for lang in descriptions):
         out["description_translated"] = descriptions
     if pub.homepage:
@@ -662,7 +666,9 @@ def organization_list(session: Session, params: dict, user: User | None) -> list
     pubs = _group_listing(list(session.scalars(select(Publisher))), params, "organizations",
                           name=lambda p: p.slug, title=lambda p: pick_text(p.name) or p.slug,
                           count=lambda p: counts.get(p.id, 0),
-                          texts=lambda p: _texts_of(p.slug, p.name or {}, p.description or {}))
+                          # its description as everyone reads it: a redacted value in it finds nothing
+                          texts=lambda p: _texts_of(p.slug, p.name or {},
+                                                    serving.public_publisher(p)["description"]))
     if not _bool(params, "all_fields"):
         return [p.slug for p in pubs]
     return [organization_dict(p, counts.get(p.id, 0)) for p in pubs]
@@ -693,9 +699,11 @@ def organization_list_for_user(session: Session, params: dict, user: User | None
     counts = _package_counts(session)
     if user.is_sysadmin:
         pubs = sorted(session.scalars(select(Publisher)), key=lambda p: p.slug)
-        return [{**organization_dict(p, counts.get(p.id, 0)), "capacity": "admin"} for p in pubs]
+        return [{**organization_dict(p, counts.get(p.id, 0), True), "capacity": "admin"} for p in pubs]
     mine = sorted((m for m in user.memberships if m.role in roles), key=lambda m: m.publisher.slug)
-    return [{**organization_dict(m.publisher, counts.get(m.publisher_id, 0)), "capacity": m.role} for m in mine]
+    # what it says of itself as it is to its admins, who may write it back (app.services.publishers.may_edit)
+    return [{**organization_dict(m.publisher, counts.get(m.publisher_id, 0), m.role == "admin"), "capacity": m.role}
+            for m in mine]
 
 
 def _user_dict(member: User, capacity: str) -> dict[str, Any]:
@@ -720,9 +728,10 @@ def organization_show(session: Session, params: dict, user: User | None) -> dict
     if len(states) > 1:
         count = session.scalar(select(func.count()).select_from(Dataset).where(
             Dataset.publisher_id == pub.id, Dataset.state.in_(states))) or 0
-    out = organization_dict(pub, count)
-    kept = ((pub.extras or {}).get("ckan") or {}).get("extras")  # a migrated organization's (organization_update)
-    out["extras"] = kept if isinstance(kept, list) else []
+    privileged = functools.partial(publishers.may_edit, session, user, pub)  # asked only when something is redacted
+    out = organization_dict(pub, count, privileged)
+    # a migrated organization's (organization_update), their personal data redacted as its description's
+    out["extras"] = serving.public_publisher(pub, privileged)["extras"]
     # CKAN's default; the members only to who may see them (app.services.accounts): the public gets none
     out["users"] = [_user_dict(m.user, m.role) for m in accounts.visible_members(session, user, pub)] \
         if _bool(params, "include_users", True) else []

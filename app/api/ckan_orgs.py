@@ -111,7 +111,7 @@ def _fields(session: Session, user: User, pub: Publisher | None, data: dict[str,
     """The publisher's fields `data` (a CKAN organization dict) changes. organization_update says every field (one
     left out is emptied, as in CKAN; `title` left out keeps the name, which no CKAN client means to take away);
     organization_patch (`patch`) and organization_create (`pub` None: nothing yet) only those it sends."""
-    current = organization_dict(pub) if pub is not None else {}
+    current = organization_dict(pub, privileged=True) if pub is not None else {}  # what its writer read: as it is
     if pub is not None:
         stored_extras = ((pub.extras or {}).get("ckan") or {}).get("extras")
         current["extras"] = stored_extras if isinstance(stored_extras, list) else []

@@ -41,7 +41,7 @@ def _when(ds: Dataset) -> dt.datetime:
 
 def _descriptions(ds: Dataset) -> dict[str, str]:
     day = _when(ds).date().isoformat()
-    reason = (ds.withdrawn_reason or "").strip()
+    reason = (serving.public_reason(ds) or "").strip()  # its personal data redacted: the catalog's changes are public
     return {"en": f"Withdrawn by its publisher on {day}." + (f" Reason: {reason}" if reason else ""),
             "zh": f"已于 {day} 被发布部门撤回。" + (f"原因：{reason}" if reason else "")}
 

@@ -154,6 +154,14 @@ def _public_title(ds: Dataset) -> dict:
     return dict(serving.public_title(ds) or {})
 
 
+def _public_reason(ds: Dataset) -> str | None:
+    """Why `ds` was withdrawn as the public reads it, its personal data ``[redacted]`` (app.services.serving.
+    public_reason; imported here because serving imports this module)."""
+    from app.services import serving
+
+    return serving.public_reason(ds)
+
+
 def tombstone(ds: Dataset) -> dict[str, Any]:
     """What stays public of a withdrawn dataset: its name, title, publisher, when, why, and its successor."""
     pub = ds.publisher
@@ -164,7 +172,7 @@ def tombstone(ds: Dataset) -> dict[str, Any]:
         "publisher": ({"slug": pub.slug, "name": dict(pub.name or {}), "url": f"{_site()}/publisher/{pub.slug}"}
                       if pub is not None else None),
         "withdrawn_at": _iso(ds.withdrawn_at),
-        "reason": ds.withdrawn_reason or None,
+        "reason": _public_reason(ds) or None,
         "successor": successor(ds),
         "url": f"{_site()}/dataset/{ds.slug}",
     }

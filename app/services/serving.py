@@ -381,9 +381,9 @@ SOURCE_CONTACTS = {"ckan": ("author", "author_email", "maintainer", "maintainer_
 _NOT_FREE = frozenset(("distributions", *CONTACTS, *NAMES))
 #: The parts of a distribution's record that are free text a person typed or a source sent, as a dataset's title and
 #: description are: scanned and said as the dataset's free values (`_personal_runs`), at every door a distribution's
-#: title or description leaves by (a CKAN resource, /api/v1, DCAT-AP's dct:title and dct:description, data.json, the
-#: dataset's page).
-DIST_TEXTS = ("title", "description")
+#: title, description or rights statement leaves by (a CKAN resource, /api/v1, DCAT-AP's dct:title, dct:description
+#: and dct:rights, data.json, the dataset's page).
+DIST_TEXTS = ("title", "description", "rights")
 #: The kinds of personal data a declared contact is there to give: a mobile number and an e-mail address are how
 #: whoever declared the contact wants to be reached, wherever in the contact they wrote it (its name too: "王五
 #: 13912345678"). A resident identity number or a bank card number reaches no one: in a contact's part, any of them,
@@ -420,8 +420,9 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
     - in each distribution's `FILE_VALUES` every text or number holding personal data (`_personal_texts`), a value or
       a key, is ``[redacted]`` as a whole, as a table's cell is masked;
     - in the dataset's own free values (everything but its distributions, its declared `CONTACTS` and its `NAMES`:
-      the title, the description, the keywords, the extras its source sent) and in each distribution's `DIST_TEXTS`
-      (its title and description) each run of text holding personal data is ``[redacted]`` (`_personal_runs`:
+      the title, the description, the keywords, the extras its source sent), in each distribution's `DIST_TEXTS`
+      (its title, description and rights statement) and in its publisher's extras (a migrated CKAN organization's keys
+      and values: no contact it declares) each run of text holding personal data is ``[redacted]`` (`_personal_runs`:
       "负责人 [redacted]"), the rest of the text kept; a value the dataset declares as its contact
       (`_declared_contacts`) stays as it is wherever it appears;
     - in its declared contacts themselves (and its source's contact keys) each run holding a value of
@@ -439,8 +440,12 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
     personal = _personal_texts(texts)
     free = {key: value for key, value in record.items() if key not in _NOT_FREE}
     said = [{key: dist.get(key) for key in DIST_TEXTS} for dist in dists if isinstance(dist, dict)]
+    scanned = {**free, "distributions": said} if said else free
+    pub_extras = _publisher_extras(record)
+    if pub_extras:
+        scanned = {**scanned, PUBLISHER_EXTRAS: pub_extras}
     undeclarable = _undeclarable_runs(record)
-    runs = _personal_runs({**free, "distributions": said} if said else free, record, undeclarable) | undeclarable
+    runs = _personal_runs(scanned, record, undeclarable) | undeclarable
     if not (personal or runs) or (privileged() if callable(privileged) else privileged):
         return record
     out = dict(record)
@@ -453,6 +458,10 @@ def public_metadata(record: dict, privileged: bool | Callable[[], bool] = False)
         for key in CONTACTS:
             if key in record:
                 out[key] = _masked_runs(record[key], undeclarable)
+    if pub_extras and runs:
+        masked = _masked_runs(pub_extras, runs)
+        if masked != pub_extras:
+            out["publisher"] = {**out["publisher"], "extras": masked}
     if personal or runs:
         out["distributions"] = [_public_distribution(dist, personal, runs) if isinstance(dist, dict) else dist
                                 for dist in dists]
@@ -506,6 +515,42 @@ def public_texts(ds: Any, privileged: bool | Callable[[], bool] = False, *, file
     pub = getattr(ds, "publisher", None)
     record["publisher"] = {"email": getattr(pub, "email", None)} if pub is not None else None
     return public_metadata(record, privileged)
+
+
+def public_reason(ds: Any) -> str | None:
+    """Why `ds` was withdrawn (its free-text reason, typed by its publisher's editor) as its tombstone says it to
+    everyone (the 410 page and JSON, the catalog's changes): each run of personal data ``[redacted]``, its declared
+    contacts kept, as `public_texts` says its description. The tombstone is public, and kept by caches for a day: no
+    reader is privileged here (the editors read the reason in the audit log and the withdraw form)."""
+    reason = getattr(ds, "withdrawn_reason", None)
+    if not isinstance(reason, str) or not pii_scan.may_hold(reason):
+        return reason
+    pub = getattr(ds, "publisher", None)
+    return public_metadata({"withdrawn_reason": reason, "contact_point": ds.contact_point, "creator": ds.creator,
+                            "publisher": {"email": pub.email} if pub is not None else None})["withdrawn_reason"]
+
+
+#: What a publisher says of itself that is free text, scanned as a dataset's description is: its description, and the
+#: keys and values a migrated CKAN organization brought (`extras["ckan"]["extras"]`). Its name is an organisation's
+#: name (what every door names it by, never a person's data: kept as it is), its homepage and e-mail address how it
+#: is reached (declared: its e-mail stays public wherever its description repeats it).
+PUBLISHER_TEXTS = ("description", "extras")
+
+
+def public_publisher(pub: Any, privileged: bool | Callable[[], bool] = False) -> dict[str, Any]:
+    """The `PUBLISHER_TEXTS` of `pub` as the doors that describe it give them (its page, /api/v1's publisher, CKAN's
+    organization dicts, in every package too), each run of personal data in them ``[redacted]`` ("咨询 [redacted]":
+    a mobile number in its description is a person's, as in a dataset's), its declared e-mail kept, unless
+    `privileged` (who may edit what it says of itself: its admins and sysadmins, who read and write it back as it
+    is). ``description`` is a language map, ``extras`` the organization's list of {"key", "value"}."""
+    kept = ((getattr(pub, "extras", None) or {}).get("ckan") or {}).get("extras")
+    record = {"description": dict(getattr(pub, "description", None) or {}),
+              "extras": kept if isinstance(kept, list) else []}
+    if not pii_scan.may_hold_within(repr(record)):
+        return record
+    said = public_metadata({"publisher_texts": record, "publisher": {"email": getattr(pub, "email", None)}},
+                           privileged)
+    return said["publisher_texts"]
 
 
 def searchable_texts(record: dict) -> dict:
@@ -684,10 +729,23 @@ def _personal_runs(free: dict, record: dict, undeclarable: set[str] = frozenset(
     return _personal_texts(runs - (_declared_contacts(record) - undeclarable)) if runs else runs
 
 
+#: The key under which `public_metadata` scans a record's publisher's extras among its free values.
+PUBLISHER_EXTRAS = "\0publisher extras"
+
+
+def _publisher_extras(record: dict) -> Any:
+    """The extras of `record`'s publisher (catalog_schema.store.publisher_to_agent: what a migrated CKAN organization
+    brought, its own keys and values): free values its source sent, no declared contact (`PUBLISHER_TEXTS`)."""
+    pub = record.get("publisher")
+    return pub.get("extras") if isinstance(pub, dict) else None
+
+
 def _contact_values(record: dict) -> list:
-    """The values of the parts of `record` that declare whom to contact: `CONTACTS`, and the `SOURCE_CONTACTS` keys of
-    its source kept in its extras."""
+    """The values of the parts of `record` that declare whom to contact: `CONTACTS` (its publisher's but for its
+    extras: `_publisher_extras`), and the `SOURCE_CONTACTS` keys of its source kept in its extras."""
     values = [record.get(key) for key in CONTACTS]
+    if _publisher_extras(record):
+        values[CONTACTS.index("publisher")] = {k: v for k, v in record["publisher"].items() if k != "extras"}
     extras = record.get("extras") if isinstance(record.get("extras"), dict) else {}
     for source, keys in SOURCE_CONTACTS.items():
         kept = extras.get(source)

@@ -10,7 +10,7 @@ from app import activity
 from app.i18n import current_lang
 from app.request_context import db_session, setting
 from app.security import current_account
-from app.services import accounts
+from app.services import accounts, serving
 from app.web import follows as follows_web
 from app.web.datasets import by_ids
 from catalog_schema import search as search_mod
@@ -70,6 +70,8 @@ def show(slug: str):
     datasets = by_ids(session, result.ids)
     changes = activity.page(session, publisher_id=pub.id, limit=int(setting("ACTIVITY_ITEMS")))
     return render_template("publishers/show.html", pub=pub, datasets=datasets, count=count - series, series=series,
+                           # what it says of itself, its personal data redacted (its admins edit it as it is)
+                           description=serving.public_publisher(pub)["description"],
                            activity=follows_web.activity_items(changes, current_lang(), pub),
                            following=follows_web.followed(session, "publisher", str(pub.id)),
                            signed_in=current_account() is not None,

@@ -19,6 +19,7 @@ from app.api.rest.responses import (
 )
 from app.i18n import N_
 from app.request_context import db_session
+from app.services import serving
 from app.texts import T_
 from catalog_schema.models import Assessment, Dataset, Distribution, Publisher
 from catalog_schema.series import SERIES
@@ -93,7 +94,7 @@ def publisher(slug: str):
              "datasets": api_url(".datasets", publisher=pub.slug)}
     if pub.parent is not None:
         links["parent"] = api_url(".publisher", slug=pub.parent.slug)
-    doc = {"slug": pub.slug, "name": dict(pub.name or {}), "description": dict(pub.description or {}),
+    doc = {"slug": pub.slug, "name": dict(pub.name or {}), "description": serving.public_publisher(pub)["description"],
            "uri": pub.uri, "homepage": pub.homepage, "email": pub.email,
            "parent": pub.parent.slug if pub.parent else None, "children": children,
            "counts": {"datasets": int(state_counts.get("active", 0)),
