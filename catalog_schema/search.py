@@ -48,7 +48,9 @@ up, the others reload their reader. Without a folder (tests, scripts) the index 
 kept in memory, built from the database on first use.
 
 The index holds active and withdrawn datasets (so `include_withdrawn` also works);
-drafts and deleted ones are not in it.
+drafts and deleted ones are not in it. It holds their texts as the app's doors say them
+to everyone (`use_public_texts`: personal data redacted), so no search finds a dataset
+by a value its pages do not show.
 """
 
 from __future__ import annotations
