@@ -533,7 +533,7 @@ def public_reason(ds: Any) -> str | None:
 #: What a publisher says of itself that is free text, scanned as a dataset's description is: its description, and the
 #: keys and values a migrated CKAN organization brought (`extras["ckan"]["extras"]`). Its name is an organisation's
 #: name (what every door names it by, never a person's data: kept as it is), its homepage and e-mail address how it
-#: is reached (declared: its e-mail stays public wherever its description repeats it).
+#: is reached (declared: they stay public wherever its description repeats them).
 PUBLISHER_TEXTS = ("description", "extras")
 
 
@@ -548,8 +548,8 @@ def public_publisher(pub: Any, privileged: bool | Callable[[], bool] = False) ->
               "extras": kept if isinstance(kept, list) else []}
     if not pii_scan.may_hold_within(repr(record)):
         return record
-    said = public_metadata({"publisher_texts": record, "publisher": {"email": getattr(pub, "email", None)}},
-                           privileged)
+    declared = {"email": getattr(pub, "email", None), "homepage": getattr(pub, "homepage", None)}
+    said = public_metadata({"publisher_texts": record, "publisher": declared}, privileged)
     return said["publisher_texts"]
 
 
