@@ -805,6 +805,7 @@ class SearchIndex:
         total = session.scalar(select(func.count()).select_from(Dataset).where(
             Dataset.state.in_(INDEXED_STATES))) or 0
         generation = time.strftime("gen-%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
+        texts = texts_version()  # the reading its documents are made with (_public_row), kept in its state
         if self.directory is None:
             index = tantivy.Index(self.schema)
         else:
@@ -826,7 +827,6 @@ class SearchIndex:
                 progress(done, total)
         writer.commit()
         writer.wait_merging_threads()
-        texts = texts_version()
         state = {"cursor": cursor, "gaps": gaps, "schema": SCHEMA_VERSION, "url": _safe(self.url), "texts": texts}
         with self._lock:
             if self.directory is not None:
