@@ -43,7 +43,8 @@ def _options(env: Environment) -> tuple:
     return (env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
             env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
             env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
-            repr(env.autoescape), env.optimized, env.undefined.__qualname__, tuple(sorted(env.extensions)),
+            repr(env.autoescape), env.optimized, getattr(env.finalize, "__qualname__", None),
+            env.undefined.__qualname__, tuple(sorted(env.extensions)),
             tuple(sorted(env.filters)), tuple(sorted(env.tests)))
 
 

@@ -20,7 +20,7 @@ from app.services import serving
 from app.services import weekly as weekly_service
 from tests.support.accounts import make_user, sign_in, token_headers
 from tests.support.cli import catalog_exports
-from tests.support.personal import CLEAN_CSV, IDS, PHONES, PII_CSV, leaked
+from tests.support.personal import CLEAN_CSV, IDS, PHONES, PII_CSV, leaked, on_page
 from tests.support.published import download_path, upload
 
 SLUG = "subsidy-list"
@@ -97,10 +97,11 @@ def test_titles_files_and_contact_names_are_redacted_at_every_door(app, client, 
     assert "名单 [redacted]" in ttl and "经办人身份证 [redacted]" in ttl
     assert "名单 [redacted]" in client.get("/data.json").get_data(as_text=True)
     page = client.get(f"/dataset/{SLUG}?lang=zh").get_data(as_text=True)
-    assert f"<h1>{SAID_TITLE}</h1>" in page and f"<title>{SAID_TITLE} · " in page
-    assert "名单 [redacted]" in page and SAID_CONTACT_NAME in page
-    for url in ("/dataset?q=subsidy", "/publisher/agency-a", "/feeds/dataset.atom"):
-        assert SAID_TITLE in client.get(url).get_data(as_text=True), url
+    assert f"<h1>{on_page(SAID_TITLE)}</h1>" in page and f"<title>{on_page(SAID_TITLE)} · " in page
+    assert on_page("名单 [redacted]") in page and on_page(SAID_CONTACT_NAME) in page
+    for url in ("/dataset?q=subsidy", "/publisher/agency-a"):  # pages: in the reader's language (Chinese here)
+        assert on_page(SAID_TITLE) in client.get(url).get_data(as_text=True), url
+    assert SAID_TITLE in client.get("/feeds/dataset.atom").get_data(as_text=True)  # a feed is data: the marker
     # the file's conversions name it by its titles: the CSVW document, the download's file name
     csvw = client.get(f"/dataset/{SLUG}/resource/{typed['dist']}/data.csv-metadata.json")
     assert csvw.status_code == 200 and "Subsidy list 2024" in csvw.get_data(as_text=True)
@@ -108,6 +109,20 @@ def test_titles_files_and_contact_names_are_redacted_at_every_door(app, client, 
     download = client.get(f"/dataset/{SLUG}/resource/{typed['dist']}/data.csv?download=1")
     assert download.status_code == 200 and "名单" in unquote(download.headers["Content-Disposition"])
     assert leaked(unquote(download.headers["Content-Disposition"])) == []
+
+
+def test_a_page_says_the_marker_in_its_readers_language_and_its_data_keep_it(client, typed):
+    """The marker of a redacted run is said in the page's language (as a preview's masked cell is), in its text and
+    its attributes; the JSON-LD the page carries is data, and keeps the one marker the downloads and APIs give."""
+    zh = client.get(f"/dataset/{SLUG}?lang=zh_CN").get_data(as_text=True)
+    en = client.get(f"/dataset/{SLUG}?lang=en").get_data(as_text=True)
+    assert f"<h1>{on_page(SAID_TITLE, 'zh')}</h1>" in zh and f"<title>{on_page(SAID_TITLE, 'zh')} · " in zh
+    assert f'<h1 lang="zh">{SAID_TITLE}</h1>' in en and f"<title>{SAID_TITLE} · " in en  # a Chinese title
+    script = zh.index('<script type="application/ld+json">')
+    jsonld = json.loads(zh[script:].split(">", 1)[1].split("</script>", 1)[0])
+    assert jsonld["name"] == SAID_TITLE  # the data, as every download gives it
+    outside = zh[:script] + zh[zh.index("</script>", script):]
+    assert "[redacted]" not in outside and leaked(zh) == [] and leaked(en) == []
 
 
 def test_editors_read_them_as_they_are_and_keep_them(app, client, typed):
@@ -154,7 +169,7 @@ def test_a_withheld_files_451_page_says_its_title_redacted(app, client, typed):
         page = client.get(url, headers={"Accept": "text/html"})
         assert page.status_code == 451 and page.mimetype == "text/html", url
         text = page.get_data(as_text=True)
-        assert "热线回访 [redacted]" in text and "Subsidy list 2024" in text, url
+        assert on_page("热线回访 [redacted]") in text and "Subsidy list 2024" in text, url
         assert leaked(text) == [], url
     signed_in = app.test_client()  # its editors get the file itself
     sign_in(signed_in, "editor@a.example")

@@ -116,3 +116,13 @@ def kept_before(distribution: str) -> list[dict]:
 def leaked(text: str) -> list[str]:
     """The made-up personal values that appear in `text` (none may reach the public)."""
     return [s for s in SECRETS if s in text]
+
+
+#: The personal-data marker as the pages say it in each language (the data, its downloads and its APIs keep
+#: "[redacted]" whatever the language): app.i18n.said_marks.
+PAGE_MARK = {"zh": "[已遮盖]", "en": "[redacted]"}
+
+
+def on_page(text: str, lang: str = "zh") -> str:
+    """`text` (a redacted text as the data gives it) as a page in `lang` shows it."""
+    return text.replace(PAGE_MARK["en"], PAGE_MARK[lang])
