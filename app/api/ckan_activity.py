@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import activity
-from app.api.ckan_action import (
+from app.api.ckan_core import (
     _datasets,
     _find_dataset,
     _find_publisher,

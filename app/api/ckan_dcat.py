@@ -18,7 +18,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.api.ckan_action import (
+from app.api.ckan_core import (
     ActionError,
     _find_dataset,
     _id_param,

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.api.ckan_action import (
+from app.api.ckan_core import (
     _actor,
     _call,
     _find_dataset,

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.api.ckan_action import (
+from app.api.ckan_core import (
     ActionError,
     _actor,
     _call,

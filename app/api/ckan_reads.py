@@ -1,4 +1,4 @@
-"""CKAN 2.10's read actions beyond the core ones of app/api/ckan_action.py, which clients call of a portal: tags
+"""CKAN 2.10's read actions beyond the core ones of app/api/ckan_core.py, which clients call of a portal: tags
 (`tag_show`, `tag_search`, `tag_autocomplete`, `vocabulary_list`), the autocompletes of a search form
 (`package_autocomplete`, `format_autocomplete`, `organization_autocomplete`, `group_autocomplete`), a group's or an
 organization's datasets and members (`group_package_show`, `member_list`), `resource_search`,
@@ -13,7 +13,7 @@ and `member_list`'s users are shown to who may see the organization's members (a
 gets CKAN's Authorization Error (403), which tells no one whether an account exists.
 
 Tags are the datasets' keywords (no vocabularies: `vocabulary_list` is empty), groups the EU data themes and
-organizations the publishers, as in ckan_action.
+organizations the publishers, as in ckan_core.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.api.ckan_action import (
+from app.api.ckan_core import (
     MAX_LIST,
     ActionError,
     _bool,

@@ -5,7 +5,7 @@ for atomic edits ("set the notes, unless someone changed them meanwhile") and to
 
 The paths are CKAN's: keys joined by `__`, a list item by its position (`-1` the last) or by the first five or more
 characters of its `id` (`resources__1f9ab`), `update__resources__extend` to add items. The revised package dict goes
-to package_update's own path (`ckan_action.replace_package`), so the gate, the pre-publication check and the
+to package_update's own path (`ckan_core.replace_package`), so the gate, the pre-publication check and the
 personal-data rules are the ones every other change of a package meets; a file (`update__resources__<n>__upload`, a
 multipart part) goes to resource_patch's or resource_create's, when the revise changes that resource alone.
 
@@ -21,7 +21,7 @@ from typing import Any
 from flask import request
 from sqlalchemy.orm import Session
 
-from app.api.ckan_action import (
+from app.api.ckan_core import (
     ActionError,
     _existing_for_write,
     _id_param,

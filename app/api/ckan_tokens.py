@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.api.ckan_action import _call, _find_user, _iso, denied, invalid
+from app.api.ckan_core import _call, _find_user, _iso, denied, invalid
 from app.auth import aware
 from app.services import accounts
 from app.texts import T_

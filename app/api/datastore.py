@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from app.api import datastore_fields
-from app.api.ckan_action import ActionError, action_params, envelope, int_param, invalid
+from app.api.ckan_core import ActionError, action_params, envelope, int_param, invalid
 from app.api.errors import error_response
 from app.datastore import load, sandbox, vet
 from app.datastore import query as rowq
@@ -45,7 +45,7 @@ DUMP_FORMATS = {"csv": "text/csv; charset=utf-8", "tsv": "text/tab-separated-val
                 "json": "application/json", "xml": "text/xml; charset=utf-8"}
 _SORT = re.compile(r'^\s*(?:"((?:[^"]|"")+)"|([^\s"]+))(?:\s+(asc|desc))?\s*$', re.IGNORECASE)
 _STATUS_TYPES = {404: "Not Found Error", 410: "Not Found Error", 451: "Authorization Error"}
-#: What an action's answer varies by (app.api.ckan_action.envelope), which the gate's 304 of it names too.
+#: What an action's answer varies by (app.api.ckan_core.envelope), which the gate's 304 of it names too.
 ENVELOPE_VARY = ("Accept-Language",)
 
 

@@ -299,7 +299,7 @@ def method_not_allowed(error):
     why = T_("Method %(method)s is not allowed here; use %(allowed)s.", method=request.method,
              allowed=", ".join(allowed))
     if request.path.startswith(("/api/3/", "/api/action/")):
-        from app.api.ckan_action import envelope
+        from app.api.ckan_core import envelope
 
         resp = envelope(request.path.rstrip("/").rsplit("/", 1)[-1][:100], {"success": False, "error": {
             "__type": "Bad Request", "message": why}}, 405)

@@ -28,7 +28,7 @@ def database_unavailable(exc: Exception) -> Response:
     log.error("the database could not answer %s %s: %s", request.method, request.path,
               str(getattr(exc, "orig", None) or exc).splitlines()[0][:300])
     if request.path.startswith("/api/3/"):
-        from app.api.ckan_action import envelope
+        from app.api.ckan_core import envelope
 
         name = request.path.rstrip("/").rsplit("/", 1)[-1]
         resp = envelope(name, {"success": False, "error": {"__type": "Internal Server Error",

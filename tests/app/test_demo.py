@@ -194,7 +194,7 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
     every dataset of the demo (series and members, tables in the row store, checked links, assessments) the
     package is the one package_show builds from the ORM Dataset, and in the order asked."""
     from app import create_app
-    from app.api import ckan_action
+    from app.api import ckan_core
     from app.assessment import latest_assessments
     from catalog_schema import rowviews
     from catalog_schema.models import Distribution
@@ -207,7 +207,7 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
 
             session = db_session()
             ids = sorted(session.scalars(select(Dataset.id)), reverse=True) + ["no-such-id"]
-            latest = ckan_action._latest_assessments(session, ids)  # views of the columns a package reads
+            latest = ckan_core._latest_assessments(session, ids)  # views of the columns a package reads
             whole = {a.dataset_id: a for a in latest_assessments(session, ids)}  # ORM rows, every column
             assert latest.keys() == whole.keys() and all(latest[i].id == whole[i].id for i in whole)
             views = rowviews.datasets_by_ids(session, ids)
@@ -221,10 +221,10 @@ def test_package_dicts_from_row_views_are_the_orm_ones(demo_instance):
             for view in views:
                 ds = session.get(Dataset, view.id)
                 before = values(view)
-                packages.append(ckan_action.package_dict(view, latest.get(view.id), session))
+                packages.append(ckan_core.package_dict(view, latest.get(view.id), session))
                 assert values(view) == before, ds.slug  # building the package changed none of the view's values
-                assert packages[-1] == ckan_action.package_dict(ds, whole.get(ds.id)), ds.slug
-            assert packages == ckan_action._packages(session, ids)
+                assert packages[-1] == ckan_core.package_dict(ds, whole.get(ds.id)), ds.slug
+            assert packages == ckan_core._packages(session, ids)
             # what the comparison went through: series members, loaded tables, checked links, assessments
             assert any(p.get("in_series") for p in packages)
             resources = [r for p in packages for r in p["resources"]]
