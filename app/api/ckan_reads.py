@@ -470,7 +470,9 @@ def resource_view_show(session: Session, params: dict, user: User | None) -> dic
     raise not_found(T_("Resource view not found"))
 
 
-#: CKAN's runtime-editable configuration options (config_option_list): what this portal says of each.
+#: CKAN's core runtime-editable configuration options: config_option_show says what this portal has of each (read
+#: only: config_option_update changes none of them, so config_option_list, "the keys config_option_update can update"
+#: in CKAN, names none).
 _CONFIG_OPTIONS = ("ckan.site_title", "ckan.site_logo", "ckan.site_url", "ckan.site_description", "ckan.site_about",
                    "ckan.site_intro_text", "ckan.site_custom_css", "ckan.theme", "logo_upload", "clear_logo_upload")
 CONFIG_SYSADMINS = T_("the portal's configuration options are shown to its administrators (status_show gives its "
@@ -483,16 +485,20 @@ def _sysadmin(user: User | None) -> None:
 
 
 def config_option_list(session: Session, params: dict, user: User | None) -> list[str]:
-    """The keys config_option_show answers (CKAN's runtime-editable options): to sysadmins, as in CKAN."""
+    """The configuration options config_option_update can change, as CKAN defines this list: none here, so [] (to
+    sysadmins, as in CKAN). This portal's settings are read from each process's environment when it starts
+    (config_option_update says why none is changed at runtime); config_option_show still reads CKAN's own
+    runtime-editable keys, read only. It used to name those keys, which config_option_update then refused, every one:
+    a client that lists the options and updates them failed on the first."""
     _sysadmin(user)
-    return list(_CONFIG_OPTIONS)
+    return []
 
 
 def config_option_show(session: Session, params: dict, user: User | None) -> Any:
-    """The value of one of CKAN's runtime-editable options (`key`, one of config_option_list's), to sysadmins as in
-    CKAN: `ckan.site_title` (in the request's language, as status_show), `ckan.site_url`, `ckan.site_description`
-    (""), the others null (not kept here: this portal's settings come from its environment, `opendata settings`).
-    Another key is CKAN's Validation Error."""
+    """The value of one of CKAN's core runtime-editable options (`key`), read only here (config_option_list names
+    none, as none can be updated), to sysadmins as in CKAN: `ckan.site_title` (in the request's language, as
+    status_show), `ckan.site_url`, `ckan.site_description` (""), the others null (not kept here: this portal's
+    settings come from its environment, `opendata settings`). Another key is CKAN's Validation Error."""
     _sysadmin(user)
     key = _text_param(params, "key", required=True)
     if key not in _CONFIG_OPTIONS:
