@@ -10,7 +10,8 @@ groups here are the EU data themes, which are not followed (a search of one is: 
 their follower count is 0, `am_following_group` false, and following one a Validation Error saying so. The writes
 take a token, as CKAN's; `am_following_*` without one is CKAN's Authorization Error.
 
-Who follows what, as CKAN 2.10 tells it: `dataset_follower_list` and `organization_follower_list` to sysadmins;
+Who follows what, as CKAN 2.10 tells it: `dataset_follower_list`, `organization_follower_list`, `group_follower_list`
+(an organization's followers; a theme's: none) and `user_follower_list` (none: accounts are not followed) to sysadmins;
 `followee_list`, `followee_count`, `dataset_followee_list`, `organization_followee_list` (and `group_followee_list`,
 `user_followee_list`: none here) to the account itself and sysadmins (CKAN tells `followee_count` to anyone; here, as
 `user_show`, the accounts are private).
@@ -170,6 +171,7 @@ def unfollow_group(session: Session, params: dict, user: User) -> None:
 
 FOLLOWERS_SYSADMINS = T_("who follows a dataset or an organization is shown to the portal's administrators (anyone "
                          "may ask how many follow it)")
+ACCOUNT_FOLLOWERS_SYSADMINS = T_("who follows an account is shown to the portal's administrators")
 FOLLOWEES_PRIVATE = T_("what an account follows is shown to the account itself and to the portal's administrators")
 
 
@@ -190,6 +192,29 @@ def organization_follower_list(session: Session, params: dict, user: User | None
     if pub is None:
         raise invalid({"id": [T_("Not found: Organization")]})
     return [_user_show_dict(u, email=False) for u in follows.followers_of(session, "publisher", str(pub.id))]
+
+
+def group_follower_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The accounts that follow a group (`id`): an organization's followers, as organization_follower_list (CKAN's
+    organizations are groups); a theme (the groups here, which are not followed), none. To sysadmins, as CKAN 2.10's
+    (an Authorization Error to anyone else); another name is CKAN's Validation Error, `Not found: Group`."""
+    if not accounts.may_list_accounts(user):
+        raise denied(FOLLOWERS_SYSADMINS)
+    pub = _organization(session, params)
+    if pub is None:
+        return []
+    return [_user_show_dict(u, email=False) for u in follows.followers_of(session, "publisher", str(pub.id))]
+
+
+def user_follower_list(session: Session, params: dict, user: User | None) -> list[dict[str, Any]]:
+    """The accounts that follow an account (`id`: its number or e-mail address): none, accounts are not followed here
+    (user_followee_list is empty too). To sysadmins, as CKAN 2.10's (an Authorization Error to anyone else, whether or
+    not the account exists); an account not found is CKAN's Validation Error, `Not found: User`."""
+    if not accounts.may_list_accounts(user):
+        raise denied(ACCOUNT_FOLLOWERS_SYSADMINS)
+    if _find_user(session, _id_param(params, "id")) is None:
+        raise invalid({"id": [T_("Not found: User")]})
+    return []
 
 
 def _followee_account(session: Session, params: dict, user: User | None) -> User:
@@ -270,6 +295,7 @@ def followee_count(session: Session, params: dict, user: User | None) -> int:
 
 ACTIONS = {f.__name__: f for f in (dataset_follower_count, am_following_dataset, group_follower_count,
                                    organization_follower_count, am_following_group, dataset_follower_list,
-                                   organization_follower_list, followee_list, followee_count, dataset_followee_list,
-                                   organization_followee_list, group_followee_list, user_followee_list)}
+                                   organization_follower_list, group_follower_list, user_follower_list,
+                                   followee_list, followee_count, dataset_followee_list, organization_followee_list,
+                                   group_followee_list, user_followee_list)}
 WRITES = {f.__name__: f for f in (follow_dataset, unfollow_dataset, follow_group, unfollow_group)}

@@ -609,6 +609,25 @@ def test_follower_lists_to_sysadmins_and_followee_lists_to_the_account_itself(ap
     with pytest.raises(ValidationError) as refused:
         sysadmin.action.dataset_follower_list(id="no-such-dataset")
     assert refused.value.error_dict["id"] == ["Not found: Dataset"]
+    # CKAN 2.10's group_follower_list (an organization is a group) and user_follower_list: sysadmins only too
+    assert [u["id"] for u in sysadmin.action.group_follower_list(id="agency-a")] == [a_id]
+    assert sysadmin.action.group_follower_list(id="agency-b") == []
+    assert sysadmin.action.group_follower_list(id="TRAN") == []  # a theme: not followed here
+    assert sysadmin.action.user_follower_list(id=a_id) == []  # accounts are not followed here
+    assert sysadmin.action.user_follower_list(id=world.emails["editor_b"]) == []
+    for name, ref, said in (("group_follower_list", "no-such-group", "Not found: Group"),
+                            ("user_follower_list", "987654", "Not found: User")):
+        with pytest.raises(ValidationError) as refused:
+            sysadmin.call_action(name, {"id": ref})
+        assert refused.value.error_dict["id"] == [said]
+        for ck in (public, editor_a, admin_a):
+            with pytest.raises(NotAuthorized):
+                ck.call_action(name, {"id": ref})
+    for ck in (public, editor_a, admin_a):
+        with pytest.raises(NotAuthorized):
+            ck.action.group_follower_list(id="agency-a")
+        with pytest.raises(NotAuthorized):
+            ck.action.user_follower_list(id=a_id)
     # what an account follows: to itself and sysadmins, by display name
     for ck in (editor_a, sysadmin):
         found = ck.action.followee_list(id=a_id)
