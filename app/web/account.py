@@ -89,8 +89,10 @@ def logout():
 
 
 def _tokens(user: User) -> list[ApiToken]:
-    return list(db_session().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                     .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    """The account's tokens in force or expired, newest first: CKAN's api_token_list's (one service,
+    accounts.tokens_of). A revoked token is gone from the page as from CKAN (it was listed, marked revoked, for
+    ever); its revocation stays in the audit log (`token.revoke`)."""
+    return list(reversed(accounts.tokens_of(Actor(db_session(), user, "web"), user)))
 
 
 def _all_active_tokens() -> list[ApiToken]:
