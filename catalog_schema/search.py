@@ -47,9 +47,10 @@ machine share the folder: one of them at a time holds tantivy's writer lock to c
 up, the others reload their reader. Without a folder (tests, scripts) the index is
 kept in memory, built from the database on first use.
 
-The index holds active and withdrawn datasets (so `include_withdrawn` also works);
-drafts and deleted ones are not in it. It holds their texts as the app's doors say them
-to everyone (`use_public_texts`: personal data redacted), so no search finds a dataset
+The index holds active and withdrawn datasets (so `include_withdrawn` also works, and `withdrawn_of`,
+the withdrawn ones of some publishers: CKAN's include_deleted to their people); drafts and deleted ones are
+not in it (a reader's drafts are searched beside it: `search_beside`). It holds their texts as the app's
+doors say them to everyone (`use_public_texts`: personal data redacted), so no search finds a dataset
 by a value its pages do not show.
 """
 
@@ -1088,6 +1089,9 @@ class SearchQuery:
     facets: list[str] = field(default_factory=list)
     facet_limit: int = FACET_LIMIT
     include_withdrawn: bool = False
+    #: the withdrawn datasets of these publishers (slugs) match too, beside the active ones: CKAN's include_deleted
+    #: to those publishers' people, searched in this index, which holds them (`include_withdrawn`: every one's)
+    withdrawn_of: list[str] = field(default_factory=list)
     #: True: a published dataset series stands for its members: they are left out, and a series whose members
     #: match is found (catalog_schema/series.py).
     collapse_series: bool = False
@@ -1342,7 +1346,13 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
     must: list[tantivy.Query] = []
     for term in terms:
         must.append(_term_query(schema, searcher, term))
-    if not query.include_withdrawn:
+    owned = _strings(query.withdrawn_of)
+    if owned and not query.include_withdrawn:  # the active ones, and the withdrawn ones of those publishers
+        theirs = _and(Q.term_query(schema, "state", "withdrawn"),
+                      Q.term_set_query(schema, "publisher_slug", [v[:MAX_VALUE_CHARS] for v in owned]))
+        either = Q.boolean_query([(Occur.Should, Q.term_query(schema, "state", "active")), (Occur.Should, theirs)])
+        must.append(Q.const_score_query(either, 1.0))  # a filter: no withdrawn one scores more for matching it twice
+    elif not query.include_withdrawn:
         must.append(Q.term_query(schema, "state", "active"))
     for name, values in (("publisher_slug", query.publisher), ("format", query.format),
                          ("licence", query.licence), ("theme", query.theme), ("keyword", query.keyword),

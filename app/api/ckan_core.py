@@ -13,6 +13,7 @@ and the `qa` block is ckanext-qa's, from the latest Assessment.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -452,9 +453,12 @@ def package_search(session: Session, params: dict, user: User | None) -> dict[st
         params, "include_drafts") else []
     # CKAN's include_deleted: the withdrawn datasets (CKAN's deleted ones, `state: "deleted"` in their package) of the
     # publishers the user edits, every one for a sysadmin, as CKAN's permission labels give a deleted dataset to its
-    # organization's members only; it was ignored, and a publisher's script saw its withdrawn datasets nowhere
-    if _bool(params, "include_deleted"):
-        drafts = sorted({*drafts, *access.readable_in_state(session, user, "withdrawn")})
+    # organization's members only; it was ignored, and a publisher's script saw its withdrawn datasets nowhere. The
+    # search index holds them (drafts it does not): searched there, filtered by publisher, as CKAN's Solr filters by
+    # its permission labels. They were indexed again for each call beside it (search_beside), 0.3 ms of CPU each.
+    if _bool(params, "include_deleted") and user is not None:
+        publishers = access.readable_in_state_of(session, user)
+        query = dataclasses.replace(query, include_withdrawn=publishers is None, withdrawn_of=publishers or [])
     found = search.search_beside(session, query, drafts) if drafts else search.search(session, query)
     facets, search_facets = {}, {}
     orgs = {v for v, _ in found.facets.get("publisher", [])}

@@ -688,6 +688,26 @@ def test_include_deleted_gives_withdrawn_datasets_to_their_publishers_people(app
     assert public.action.package_list(limit=1, offset=1) == live_names[1:2]
 
 
+def test_include_deleted_ranks_withdrawn_datasets_among_the_others_in_one_order(app, live, world):
+    """The withdrawn datasets are searched where the published ones are (the index holds them), filtered by who may
+    read them: one relevance order. They were indexed again beside it for each call (0.3 ms of CPU a dataset: 0.6 s
+    at 2,000 withdrawn) and put first, whatever their relevance."""
+    editor_a, editor_b = _ckan(live, world, "editor_a"), _ckan(live, world, "editor_b")
+    notes = "A register of road works. " * 40 + "Once harvested, now kept here."  # a weak match for "harvested"
+    editor_a.action.package_patch(id="active-a-3", notes=notes)
+    editor_a.action.package_delete(id="active-a-3")
+    found = editor_a.action.package_search(q="harvested", include_deleted=True)
+    assert [p["name"] for p in found["results"]] == ["harvested-a", "active-a-3"] and found["count"] == 2
+    assert [p["state"] for p in found["results"]] == ["active", "deleted"]
+    assert [p["name"] for p in editor_b.action.package_search(q="harvested", include_deleted=True)["results"]] == [
+        "harvested-a"]
+    both = editor_a.action.package_search(fq="organization:agency-a", include_deleted=True, include_drafts=True,
+                                          rows=50, sort="name asc", **{"facet.field": '["organization"]'})
+    assert [p["name"] for p in both["results"]] == ["active-a-1", "active-a-2", "active-a-3", "draft-a",
+                                                    "harvested-a"]
+    assert both["count"] == 5 and both["facets"]["organization"] == {"agency-a": 5}
+
+
 # --------------------------------------------------------------------------- config_option_update
 
 
