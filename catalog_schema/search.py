@@ -47,18 +47,17 @@ machine share the folder: one of them at a time holds tantivy's writer lock to c
 up, the others reload their reader. Without a folder (tests, scripts) the index is
 kept in memory, built from the database on first use.
 
-The index holds active and withdrawn datasets (so `include_withdrawn` also works, and `withdrawn_of`,
-the withdrawn ones of some publishers: CKAN's include_deleted to their people); drafts and deleted ones are
-not in it (a reader's drafts are searched beside it: `search_beside`). It holds their texts as the app's
-doors say them to everyone (`use_public_texts`: personal data redacted), so no search finds a dataset
-by a value its pages do not show.
+The index holds active, withdrawn and draft datasets (INDEXED_STATES); deleted ones are not in it. A search
+finds the active ones only unless its query names more: `include_withdrawn` (every withdrawn one: feeds,
+digests), `withdrawn_of` and `drafts_of` (those of some publishers: CKAN's include_deleted and include_private
+to their people, as CKAN's Solr filters by its permission labels), `include_drafts` (every draft: a sysadmin's).
+It holds their texts as the app's doors say them to everyone (`use_public_texts`: personal data redacted), so
+no search finds a dataset by a value its pages do not show.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 import json
@@ -311,11 +310,15 @@ def _fold_stem(s: str) -> str:
 # The index's documents
 # ---------------------------------------------------------------------------
 
-INDEXED_STATES = ("active", "withdrawn")
+#: the states the index holds: drafts and withdrawn datasets too, each search filtering by state (published ones only,
+#: unless a query names others: `include_withdrawn`, `withdrawn_of`, `include_drafts`, `drafts_of`)
+INDEXED_STATES = ("active", "withdrawn", "draft")
+#: the states that were ever published (what a harvest's reindex counts as searchable)
+LISTED_STATES = ("active", "withdrawn")
 FACETS = ("publisher", "format", "licence", "theme", "keyword", "stars", "hvd_category")
 SORTS = ("relevance", "title", "-title", "name", "-name", "modified", "-modified", "stars", "-stars",
          "score", "-score", "id", "-id", "created", "-created")
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 BBOX_FIELDS = ("bbox_w", "bbox_s", "bbox_e", "bbox_n")  # part of a generation's state: a different one is rebuilt
 MAX_VALUE_CHARS = 500  # facet values (keywords, themes ...) are cut like filter values
 
@@ -666,14 +669,14 @@ def remove_dataset(session: Session, dataset_id: str) -> None:
 
 def reindex_dataset_ids(session: Session, ids: Iterable[str]) -> int:
     """Have the given datasets reindexed from their rows (e.g. after a harvest batch). Returns how many are
-    searchable (active or withdrawn)."""
+    searchable (active or withdrawn: LISTED_STATES)."""
     ids = log_dataset_changes(session, ids)
     if not ids:
         return 0
     done = 0
     for start in range(0, len(ids), 500):
         done += session.scalar(select(func.count()).select_from(Dataset).where(
-            Dataset.id.in_(ids[start:start + 500]), Dataset.state.in_(INDEXED_STATES))) or 0
+            Dataset.id.in_(ids[start:start + 500]), Dataset.state.in_(LISTED_STATES))) or 0
     return done
 
 
@@ -1090,8 +1093,12 @@ class SearchQuery:
     facet_limit: int = FACET_LIMIT
     include_withdrawn: bool = False
     #: the withdrawn datasets of these publishers (slugs) match too, beside the active ones: CKAN's include_deleted
-    #: to those publishers' people, searched in this index, which holds them (`include_withdrawn`: every one's)
+    #: to those publishers' people (`include_withdrawn`: every one's)
     withdrawn_of: list[str] = field(default_factory=list)
+    #: every draft matches too (CKAN's include_private to a sysadmin); `drafts_of`: the drafts of these publishers
+    #: (slugs) only, CKAN's include_private to their people
+    include_drafts: bool = False
+    drafts_of: list[str] = field(default_factory=list)
     #: True: a published dataset series stands for its members: they are left out, and a series whose members
     #: match is found (catalog_schema/series.py).
     collapse_series: bool = False
@@ -1175,105 +1182,6 @@ def _search(session: Session, idx: SearchIndex, searcher: tantivy.Searcher, quer
 
 
 
-class _Beside:
-    """A throwaway in-memory index of datasets the index does not hold (`search_beside`): `_search` reads its schema."""
-
-    def __init__(self, session: Session, ids: list[str]):
-        self.schema = _schema()
-        index = tantivy.Index(self.schema)
-        writer = index.writer(heap_size=15_000_000, num_threads=1)
-        # held as published ones are, so that the query's own state filter finds them
-        for row in _load(session, ids).values():
-            writer.add_document(_document(dataclasses.replace(row, state="active")))
-        writer.commit()
-        index.reload()
-        self.searcher = index.searcher()
-
-
-def search_beside(session: Session, query: SearchQuery, extra_ids: list[str]) -> SearchResult:
-    """`query` answered as if the index also held the datasets `extra_ids` (which it does not: drafts, which a
-    reader who may edit them asks for with CKAN's include_private): one total, the facets' counts added, one order.
-    They are searched in an index of their own made for the call (a reader's drafts are few). Ordered by relevance
-    they come first, by their relevance among themselves (scores of two indexes do not compare); ordered by a key
-    (name, modified ...), each takes its place among the indexed ones by its key. No collapsing of series."""
-    if not extra_ids:
-        return search(session, query)
-    beside = _Beside(session, extra_ids)
-    key = _sort_key(query.sort, bool(parse_query(query.q if isinstance(query.q, str) else "")))
-    limit = _int(query.limit, 20, 0, MAX_LIMIT)
-    offset = _int(query.offset, None, 0, None)
-    if offset is None:
-        offset = (_int(query.page, 1, 1, None) - 1) * limit
-    facet_limit = _int(query.facet_limit, FACET_LIMIT, 1, 1000)
-    base = dataclasses.replace(query, collapse_series=False, page=1)
-    extra = _all_of(lambda at, n: _search(session, beside, beside.searcher, dataclasses.replace(
-        base, offset=at, limit=n, facet_limit=1000)), len(extra_ids))
-    drafts = extra.ids
-    # a value of the indexed datasets' facets moves at most as many places down as the extra ones have values:
-    # asked for that many more, the added counts of the first `facet_limit` are exact
-    more = max((len(v) for v in extra.facets.values()), default=0)
-    # the indexed datasets that can be on the page: at most len(drafts) of those before it give way to drafts
-    start = max(0, offset - len(drafts))
-    want = max(0, offset + limit - start - (len(drafts) if key == "relevance" else 0))
-    main = _all_of(lambda at, n: search(session, dataclasses.replace(
-        base, offset=start + at, limit=n, facet_limit=min(1000, facet_limit + more))), want)
-    facets = dict(main.facets)
-    for name, pairs in extra.facets.items():
-        counts = dict(facets.get(name, []))
-        for value, n in pairs:
-            counts[value] = counts.get(value, 0) + n
-        facets[name] = sorted(counts.items(), key=lambda kn: (-kn[1], kn[0]))[:facet_limit]
-    ranked: list[tuple[int, str]]
-    if key == "relevance":  # the extra ones first, then the indexed ones
-        ranked = [(i, d) for i, d in enumerate(drafts)] + [(len(drafts) + start + i, d) for i, d in
-                                                            enumerate(main.ids)]
-    else:
-        ranked = _interleaved(session, key, start, main.ids, drafts)
-    ids = [id_ for rank, id_ in sorted(ranked) if offset <= rank < offset + limit]
-    return SearchResult(total=main.total + extra.total, ids=ids, facets=facets)
-
-
-def _all_of(run: Callable[[int, int], SearchResult], want: int) -> SearchResult:
-    """The first `want` hits of a search (`run(offset, limit)`), asked MAX_LIMIT at a time; its total and facets."""
-    found = run(0, min(MAX_LIMIT, want))
-    ids = list(found.ids)
-    while len(ids) < want and len(ids) < found.total:
-        more = run(len(ids), min(MAX_LIMIT, want - len(ids))).ids
-        if not more:
-            break
-        ids += more
-    return SearchResult(total=found.total, ids=ids, facets=found.facets)
-
-
-def _interleaved(session: Session, key: str, start: int, window: list[str], extra: list[str]) -> list[tuple[int, str]]:
-    """(place, id) of the indexed hits numbered `start` onwards (`window`) and the `extra` ones (all of them), merged
-    by the sort key `key`. An extra one ordered before the whole window (and the window not the first hit) is left
-    out: its place is before the page."""
-    field_name, order = _ORDER[key]
-    rows = _load(session, window + extra)
-
-    def sort_key(id_: str) -> bytes:
-        r = rows.get(id_)
-        if r is None:
-            return _MISSING
-        return _sort_keys(title_key(r.title), r.slug, r.id, _micros(r.modified_at), r.stars, r.score,
-                          _micros(r.created_at))[field_name]
-
-    descending = order == tantivy.Order.Desc
-    window_keys, extra_keys = sorted(sort_key(i) for i in window), sorted(sort_key(i) for i in extra)
-
-    def before(keys: list[bytes], k: bytes) -> int:  # how many of `keys` come before `k` in the order asked
-        return len(keys) - bisect.bisect_right(keys, k) if descending else bisect.bisect_left(keys, k)
-
-    out = [(start + i + before(extra_keys, sort_key(id_)), id_) for i, id_ in enumerate(window)]
-    first = sort_key(window[0]) if window else None
-    for id_ in extra:
-        k = sort_key(id_)
-        if start and first is not None and ((k > first) if descending else (k < first)):
-            continue
-        out.append((start + before(window_keys, k) + before(extra_keys, k), id_))
-    return out
-
 #: What a value shared with another dataset weighs in `related`: a keyword is more specific than a theme or place.
 RELATED_WEIGHTS = {"keyword": 2.0, "theme": 1.0, "place": 1.0}
 #: In `related`, a value one dataset in this many or more has is common: datasets sharing only common values are
@@ -1346,14 +1254,7 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
     must: list[tantivy.Query] = []
     for term in terms:
         must.append(_term_query(schema, searcher, term))
-    owned = _strings(query.withdrawn_of)
-    if owned and not query.include_withdrawn:  # the active ones, and the withdrawn ones of those publishers
-        theirs = _and(Q.term_query(schema, "state", "withdrawn"),
-                      Q.term_set_query(schema, "publisher_slug", [v[:MAX_VALUE_CHARS] for v in owned]))
-        either = Q.boolean_query([(Occur.Should, Q.term_query(schema, "state", "active")), (Occur.Should, theirs)])
-        must.append(Q.const_score_query(either, 1.0))  # a filter: no withdrawn one scores more for matching it twice
-    elif not query.include_withdrawn:
-        must.append(Q.term_query(schema, "state", "active"))
+    must.append(_states(schema, query))
     for name, values in (("publisher_slug", query.publisher), ("format", query.format),
                          ("licence", query.licence), ("theme", query.theme), ("keyword", query.keyword),
                          ("hvd_category", query.hvd_category)):
@@ -1393,6 +1294,22 @@ def _query(schema, searcher, terms: list[Term], query: SearchQuery) -> tantivy.Q
     if len(must) == 1 and terms:
         return must[0]
     return Q.boolean_query([(Occur.Must, q) for q in must])
+
+
+def _states(schema, query: SearchQuery) -> tantivy.Query:
+    """The states `query` finds: the active datasets, and the withdrawn ones and the drafts it names, all of them
+    or those of some publishers. A filter: it scores every match alike."""
+    Q, Occur = tantivy.Query, tantivy.Occur
+    states = ["active", *(["withdrawn"] if query.include_withdrawn else []),
+              *(["draft"] if query.include_drafts else [])]
+    either = [(Occur.Should, Q.term_set_query(schema, "state", states))]
+    for state, every, publishers in (("withdrawn", query.include_withdrawn, query.withdrawn_of),
+                                     ("draft", query.include_drafts, query.drafts_of)):
+        slugs = [v[:MAX_VALUE_CHARS] for v in _strings(publishers)]
+        if slugs and not every:
+            either.append((Occur.Should, _and(Q.term_query(schema, "state", state),
+                                              Q.term_set_query(schema, "publisher_slug", slugs))))
+    return Q.const_score_query(Q.boolean_query(either), 1.0)
 
 
 def _collapsed(session: Session, schema, searcher, tq: tantivy.Query) -> tantivy.Query:

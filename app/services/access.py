@@ -28,28 +28,11 @@ def editable_publishers(session: Session, user: User | None) -> list[Publisher]:
 
 
 
-def readable_drafts(session: Session, user: User | None) -> list[str]:
-    """The ids of the drafts `user` may read beside what is published (`lifecycle.visible`'s rule): those of the
-    publishers they edit, every one for a sysadmin; none for anyone else."""
-    return readable_in_state(session, user, "draft")
-
-
-def readable_in_state(session: Session, user: User | None, state: str) -> list[str]:
-    """The ids of the datasets in `state` (draft, withdrawn) `user` may read beside what is published, by
-    `lifecycle.visible`'s rule: those of the publishers they edit, every one for a sysadmin; none for anyone else
-    (CKAN's package_search gives its private, draft and deleted datasets to the same people)."""
-    if user is None or not user.active:
-        return []
-    stmt = select(Dataset.id).where(Dataset.state == state).order_by(Dataset.id)
-    if not user.is_sysadmin:
-        stmt = stmt.join(Membership, Membership.publisher_id == Dataset.publisher_id).where(
-            Membership.user_id == user.id, Membership.role.in_(auth.EDIT_ROLES))
-    return list(session.scalars(stmt))
-
-def readable_in_state_of(session: Session, user: User | None) -> list[str] | None:
-    """`readable_in_state`'s rule as publishers, for a search index that holds such datasets with their publisher:
-    None when `user` may read every publisher's (a sysadmin), else the slugs of the publishers they edit ([] for
-    anyone else)."""
+def unpublished_readable(session: Session, user: User | None) -> list[str] | None:
+    """Whose drafts and withdrawn datasets `user` may read beside what is published, by `lifecycle.visible`'s rule:
+    None for every publisher's (a sysadmin), else the slugs of the publishers they edit ([] for anyone else). CKAN's
+    package_search gives its private, draft and deleted datasets to the same people; the search index filters by
+    these publishers (catalog_schema.search `drafts_of`, `withdrawn_of`)."""
     if user is not None and user.active and user.is_sysadmin:
         return None
     return [p.slug for p in editable_publishers(session, user)]

@@ -708,6 +708,22 @@ def test_include_deleted_ranks_withdrawn_datasets_among_the_others_in_one_order(
     assert both["count"] == 5 and both["facets"]["organization"] == {"agency-a": 5}
 
 
+def test_include_private_ranks_drafts_among_the_published_in_one_order(app, live, world):
+    """The drafts too are in the index, found by the searches of those who may read them: by relevance they take
+    their place among the published ones (they came first, whatever they matched, from an index made beside it for
+    each call: 0.4 ms of CPU a draft, 0.8 s for a sysadmin with 2,000)."""
+    editor_a, editor_b = _ckan(live, world, "editor_a"), _ckan(live, world, "editor_b")
+    notes = "A register of road works. " * 40 + "To be harvested, later."  # a weak match for "harvested"
+    editor_a.action.package_patch(id="draft-a", notes=notes)
+    for ck in (editor_a, _ckan(live, world, "sysadmin")):
+        found = ck.action.package_search(q="harvested", include_private=True)
+        assert [p["name"] for p in found["results"]] == ["harvested-a", "draft-a"] and found["count"] == 2
+    assert [p["name"] for p in editor_b.action.package_search(q="harvested", include_private=True)["results"]] == [
+        "harvested-a"]
+    assert [p["name"] for p in _ckan(live, world).action.package_search(q="harvested", include_private=True)[
+        "results"]] == ["harvested-a"]
+
+
 # --------------------------------------------------------------------------- config_option_update
 
 
