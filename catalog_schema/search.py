@@ -58,6 +58,7 @@ no search finds a dataset by a value its pages do not show.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import json
