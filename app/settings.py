@@ -283,6 +283,8 @@ SETTINGS: list[Setting] = [
     Setting("HTTP_TOTAL_TIMEOUT", 600.0, N_("Wall-clock cap on one outbound request, body included, in seconds "
             "(a server that trickles a byte at a time never trips the read timeout)."), float),
     Setting("HTTP_RETRIES", 3, N_("Retries of an outbound request on 5xx and connection errors."), int),
+    Setting("HTTP_BACKOFF", 0.5, N_("Seconds before the first retry of an outbound request; each further retry "
+            "waits twice as long as the one before."), float),
     Setting("HTTP_HOST_DELAY", 0.0, N_("Politeness: seconds between two requests to the same host."), float),
     Setting("USER_AGENT", "opendata-platform/0.1 (+https://github.com/opendata-platform)",
             N_("User-Agent of outbound requests.")),

@@ -102,8 +102,8 @@ class HttpConfig:
             raise ValueError("timeout must be positive")
         if self.max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
-        if self.retries < 0 or self.max_redirects < 0:
-            raise ValueError("retries and max_redirects cannot be negative")
+        if self.retries < 0 or self.max_redirects < 0 or self.backoff < 0:
+            raise ValueError("retries, max_redirects and backoff cannot be negative")
         AllowList.parse(self.allow_hosts)  # fail at start on a malformed entry
 
     @classmethod
@@ -114,6 +114,7 @@ class HttpConfig:
             allow_hosts=list(values.get("ALLOW_HOSTS") or []),
             timeout=float(values.get("HTTP_TIMEOUT", default.timeout)),
             retries=int(values.get("HTTP_RETRIES", default.retries)),
+            backoff=float(values.get("HTTP_BACKOFF", default.backoff)),
             max_bytes=int(values.get("MAX_DOWNLOAD_BYTES", default.max_bytes)),
             host_delay=float(values.get("HTTP_HOST_DELAY", default.host_delay)),
             user_agent=str(values.get("USER_AGENT") or default.user_agent),

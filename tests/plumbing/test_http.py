@@ -826,13 +826,17 @@ def test_from_settings_reads_the_settings_registry():
 
     values = settings.load({"OPENDATA_ALLOW_HOSTS": "127.0.0.1, 10.0.0.0/8", "OPENDATA_HTTP_TIMEOUT": "2.5",
                             "OPENDATA_HTTP_RETRIES": "1", "OPENDATA_MAX_DOWNLOAD_BYTES": "1234",
-                            "OPENDATA_HTTP_HOST_DELAY": "0.2", "OPENDATA_USER_AGENT": "agency-bot/2"})
+                            "OPENDATA_HTTP_HOST_DELAY": "0.2", "OPENDATA_USER_AGENT": "agency-bot/2",
+                            "OPENDATA_HTTP_BACKOFF": "0.05"})
     with GuardedSession.from_settings(values) as http:
         cfg = http.config
-    assert (cfg.allow_hosts, cfg.timeout, cfg.retries, cfg.max_bytes, cfg.host_delay, cfg.user_agent) == (
-        ["127.0.0.1", "10.0.0.0/8"], 2.5, 1, 1234, 0.2, "agency-bot/2")
+    assert (cfg.allow_hosts, cfg.timeout, cfg.retries, cfg.max_bytes, cfg.host_delay, cfg.user_agent,
+            cfg.backoff) == (["127.0.0.1", "10.0.0.0/8"], 2.5, 1, 1234, 0.2, "agency-bot/2", 0.05)
     defaults = HttpConfig.from_settings(settings.load({}))
     assert defaults.allow_hosts == [] and defaults.max_bytes == 50 * 1024 * 1024 and defaults.timeout == 30.0
+    assert defaults.backoff == 0.5
+    with pytest.raises(ValueError, match="backoff cannot be negative"):
+        HttpConfig(backoff=-1)
 
 
 def test_the_request_sent_is_the_one_requests_would_prepare(local_server, http):
