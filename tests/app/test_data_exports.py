@@ -53,7 +53,7 @@ def archived(snapshot, app):
 
 def _build(app) -> dict:
     values = dict(app.config["OPENDATA"])
-    values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2})
+    values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2, "HTTP_BACKOFF": 0.01})  # retries at once (conftest)
     rt = Runtime(values)
     try:
         with harvested_samples(rt) as (files, summaries):

@@ -76,7 +76,7 @@ def build_catalog(app) -> None:
     """The demo government harvested, its files downloaded and assessed, an account that uploaded and published
     a dataset of its own (audit events, an uploaded file in the archive)."""
     values = dict(app.config["OPENDATA"])
-    values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2})
+    values.update({"HTTP_TIMEOUT": 5.0, "HTTP_RETRIES": 2, "HTTP_BACKOFF": 0.01})  # retries at once (conftest)
     rt = Runtime(values)
     try:
         with harvested_samples(rt) as (_files, summaries):
