@@ -71,6 +71,9 @@ def test_killed_harvest_reruns_at_once_with_true_counters_and_full_assessment(ru
         killed = session.scalar(select(HarvestJob))
         assert killed.status == "running" and killed.worker.endswith(f":{proc.pid}")
     assert 0 < imported < len(packages), "the kill must land mid-harvest"
+    # The slow pages were there for the kill to land between two batches; the re-run and the clean harvest
+    # below read the same pages at the server's own pace (2 s of sleeps each saved, nothing they check).
+    local_server.add_route("/api/action/package_search", search)
 
     # No waiting for a stall timeout: the process holding the job is gone from this host, so the re-run
     # fails the dead job (with what it really imported) and takes over at once.
