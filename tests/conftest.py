@@ -22,7 +22,7 @@ from app.settings import load as load_settings
 from catalog_schema import db as dbmod
 from catalog_schema import search
 from catalog_schema.models import Base
-from tests.support import astlock, netguard, routing_cache, services
+from tests.support import astlock, netguard, services
 from tests.support.httpserver import LocalServer
 from tests.support.snapshots import Snapshot, Snapshots
 
@@ -34,7 +34,6 @@ gc.set_threshold(700, 10, 100)
 netguard.install()
 astlock.install()  # CPython 3.11: two threads in the AST converter at once raise SystemError
 guard_writes(Session)  # during a request, catalog rows change only inside app/services
-routing_cache.install()  # each URL rule parsed once per process, not once per app (17 ms an app)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
