@@ -766,6 +766,8 @@ class SearchIndex:
                 self.rebuild(session)
             return
         current = self._current()
+        if current is not None and texts_version() is None:
+            self._refuse_raw_over(current)
         if current is None or not self._compatible(current):
             self.directory.mkdir(parents=True, exist_ok=True)
             with _file_lock(self.directory / "build.lock"):
@@ -780,6 +782,20 @@ class SearchIndex:
             self._seen_cursor = -1
             self._view += 1
         self._texts = texts_version()
+
+    def _refuse_raw_over(self, generation: str) -> None:
+        """Raise when `generation` holds the texts as the public reads them (`use_public_texts`) and this process has
+        no such reading: it would build the folder again with the texts as they are, and every server sharing it would
+        then find datasets by the values their pages redact, until one of them built it back. A process that searches
+        a catalog's index registers the reading first (the app's `create_app`, command line and job runtime do)."""
+        try:
+            built = json.loads((self.directory / generation / "state.json").read_text()).get("texts")
+        except (OSError, ValueError):
+            return
+        if built is not None:
+            raise RuntimeError(f"the search index at {self.directory} holds the texts as the public reads them "
+                               f"({built!r}) and this process has no such reading: call "
+                               "app.services.searchable.register() before searching it")
 
     def _compatible(self, generation: str) -> bool:
         """Whether the generation was built as this process builds one: the same schema, database and reading of the

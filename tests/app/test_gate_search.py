@@ -128,3 +128,26 @@ def test_an_index_built_before_the_texts_were_redacted_is_built_again(app, clien
         search.configure(url, folder)
         assert search.search(session, search.SearchQuery(q=TITLE_PHONE)).total == 0
         assert search.search(session, search.SearchQuery(q="subsidy")).total == 1
+
+
+def test_a_process_without_the_public_reading_never_rebuilds_a_shared_index_with_raw_texts(app, client, world,
+                                                                                           monkeypatch):
+    """The folder is shared by every server of the catalog: a script that searched it without the app's reading of the
+    texts would build it again with the texts as they are, and every server would then find datasets by their redacted
+    values. It is refused, saying what to call, and the folder is left as it was."""
+    url = app.config["OPENDATA"]["DATABASE_URL"]
+    folder = Path(app.config["OPENDATA"]["INSTANCE_DIR"]) / "search-shared"
+    with app.extensions["opendata"]["sessionmaker"]() as session:
+        search.configure(url, folder)  # built by a server, with the reading
+        assert search.search(session, search.SearchQuery(q="subsidy")).total == 1
+        built = (folder / "CURRENT").read_text()
+        search.forget(url)
+        monkeypatch.setattr(search, "_public_texts", None)  # a bare script, in a process of its own
+        search.configure(url, folder)
+        with pytest.raises(RuntimeError, match="searchable.register"):
+            search.search(session, search.SearchQuery(q=TITLE_PHONE))
+        assert (folder / "CURRENT").read_text() == built
+        monkeypatch.undo()
+        search.forget(url)
+        search.configure(url, folder)
+        assert search.search(session, search.SearchQuery(q=TITLE_PHONE)).total == 0
