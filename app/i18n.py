@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
-from flask_babel import Babel, Domain, get_locale, get_translations
+from flask_babel import Babel, Domain, get_locale
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -99,22 +99,6 @@ def _template_gettext(env) -> None:
         return cjk_spaced(rv, variables) % variables
 
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
-
-
-#: The one marker every door puts where personal data was (a masked cell, a redacted run of a title: the gate's
-#: `quality.findings.REDACTED`), as the data gives it; a page says it in the reader's language (`said_marks`).
-MARKER = "[redacted]"
-
-
-def said_marks(value):
-    """What a page's ``{{ ... }}`` prints (the templates' `finalize`): a text of the catalog with the personal-data
-    marker in it ("补贴名单 联系 [redacted]": a title `app.services.serving.public_texts` redacted) said in the
-    reader's language ("补贴名单 联系 [已遮盖]"), as a preview's masked cell is. Markup passes as it is: what the
-    templates and their translations write, and JSON put in a page (`|tojson`, `|safe`), keep the marker the data
-    and the downloads carry, whatever the language."""
-    if type(value) is str and MARKER in value:
-        return value.replace(MARKER, get_translations().ugettext(MARKER))
-    return value
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
@@ -251,7 +235,6 @@ def init_app(app: Flask) -> None:
             _DOMAIN.append(_Domain(translation_directories=[str(TRANSLATIONS)]))
         babel.domain_instance = _DOMAIN[0]
     _template_gettext(app.jinja_env)
-    app.jinja_env.finalize = said_marks
     app.before_request(_remember)
     app.jinja_env.globals.update(current_lang=current_lang, html_lang=html_lang, url_with_lang=url_with_lang,
                                 site_title=site_title, list_sep=list_sep,

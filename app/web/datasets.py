@@ -133,6 +133,22 @@ def cell_filter(value: Any) -> Any:
     return value
 
 
+def said_marks(value: Any) -> Any:
+    """What a page's ``{{ ... }}`` prints (the templates' `finalize`, set by `_say_marks`): a text of the catalog with
+    the personal-data marker in it ("补贴名单 联系 [redacted]": a title `serving.public_texts` redacted) said in the
+    reader's language ("补贴名单 联系 [已遮盖]"), as `cell_filter` says a masked cell. Markup passes as it is: what the
+    templates and their translations write, and JSON put in a page (`|tojson`, `|safe`), keep the marker the data and
+    the downloads carry, whatever the language."""
+    if type(value) is str and REDACTED in value:
+        return value.replace(REDACTED, _("[redacted]"))
+    return value
+
+
+@bp.record_once
+def _say_marks(state) -> None:
+    state.app.jinja_env.finalize = said_marks
+
+
 @bp.app_template_global("withdrawal_reason")
 def withdrawal_reason(reason: str | None) -> str | None:
     """Why a dataset was withdrawn, in the page's language when the platform wrote it (a harvest's sentence,

@@ -119,7 +119,7 @@ def leaked(text: str) -> list[str]:
 
 
 #: The personal-data marker as the pages say it in each language (the data, its downloads and its APIs keep
-#: "[redacted]" whatever the language): app.i18n.said_marks.
+#: "[redacted]" whatever the language): app.web.datasets.said_marks.
 PAGE_MARK = {"zh": "[已遮盖]", "en": "[redacted]"}
 
 
