@@ -122,6 +122,19 @@ def safe_href(url: Any) -> str:
     return text if scheme in ("http", "https", "ftp", "mailto") else ""
 
 
+#: A preview cell or column name longer than this many characters is a text to wrap (`long_cell`); a shorter one, a
+#: value read across its row (a place, a code, a figure), keeps to one line, as in a spreadsheet (app/static/site.css).
+LONG_CELL = 24
+
+
+@bp.app_template_test("long_cell")
+def long_cell(value: Any) -> bool:
+    """Whether a preview's cell (or column name) is a text that wraps in a column of its own width, not a value kept
+    on one line: a browser laid a table wider than its box out at its columns' narrowest, and broke Chinese between
+    any two characters, so a column of region names beside twenty of figures was one character wide (北/京/市)."""
+    return isinstance(value, str) and len(value) > LONG_CELL
+
+
 @bp.app_template_filter("cell")
 def cell_filter(value: Any) -> Any:
     """A preview cell as the page shows it: nothing for a null, the mask of personal data in the reader's

@@ -1,0 +1,66 @@
+"""A file's preview reads across its rows on a phone and a desktop: a short value keeps to one line, a long one wraps in
+a column of its own width (app/static/site.css, `long_cell` in app/web/datasets.py). Before, a table wider than its
+box was laid out at its columns' narrowest and its column of Chinese region names was one character wide (北/京/市)."""
+
+from __future__ import annotations
+
+from app.web.datasets import LONG_CELL, long_cell
+
+#: each preview cell of the page: its text, its class, the number of lines its text takes, its width, and whether its
+#: text stays inside it
+CELLS = """() => [...document.querySelectorAll('table.preview')].flatMap(table =>
+    [...table.querySelectorAll('th, td')].filter(cell => cell.textContent.trim()).map(cell => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        return {text: cell.textContent.trim(), long: cell.classList.contains('long'), lines: tops.size,
+                width: cell.getBoundingClientRect().width, inside: cell.scrollWidth <= cell.clientWidth + 1};
+    }))"""
+
+
+def test_short_values_keep_to_one_line_in_a_table_wider_than_the_screen(sized_page):
+    size, lang, page = sized_page
+    # 20 and 26 columns of figures beside a column of provinces (GBK files of the statistics bureau)
+    page.goto("/dataset/jinghai-statistical-tables-2024")
+    cells = page.evaluate(CELLS)
+    assert any(c["text"] == "内蒙古自治区" for c in cells) and any(c["text"] == "2017年" for c in cells)
+    broken = [c for c in cells if not c["long"] and c["lines"] != 1]
+    assert not broken, (size, lang, broken[:5])
+    assert not [c for c in cells if c["long"]]  # no value there is a text to wrap
+
+
+def test_long_values_wrap_in_a_column_of_their_own_width(sized_page):
+    size, lang, page = sized_page
+    page.goto("/dataset/bus-stops")  # each stop's GeoJSON geometry: 50 characters and no space
+    cells = page.evaluate(CELLS)
+    long = [c for c in cells if c["long"]]
+    assert long and all(len(c["text"]) > LONG_CELL for c in long)
+    rem = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert all(c["width"] >= 16 * rem - 1 and c["inside"] and c["lines"] >= 2 for c in long), (size, lang, long[:3])
+    assert all(c["lines"] == 1 for c in cells if not c["long"]), (size, lang)
+
+
+def test_what_counts_as_a_long_value():
+    assert long_cell("x" * (LONG_CELL + 1)) and long_cell("京" * (LONG_CELL + 1))
+    assert not long_cell("内蒙古自治区") and not long_cell("x" * LONG_CELL)
+    assert not long_cell(None) and not long_cell(123456789012345678901234567890)
+
+
+def test_the_star_ladder_is_stacked_on_a_phone_and_its_column_names_keep_to_one_line_on_a_desktop(sized_page):
+    size, lang, page = sized_page
+    page.goto("/dataset/jinghai-statistical-tables-2024")
+    ladder = page.evaluate("""() => {
+        const table = document.querySelector('table.star-ladder');
+        const lines = cell => { const range = document.createRange(); range.selectNodeContents(cell);
+            return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size; };
+        const shown = [...table.querySelectorAll('tbody td')].filter(td => getComputedStyle(td).display !== 'none');
+        return {table: table.getBoundingClientRect().width, head: getComputedStyle(table.tHead).display,
+                names: [...table.tHead.querySelectorAll('th')].map(lines),
+                cells: shown.map(td => ({width: td.getBoundingClientRect().width, label: td.dataset.label,
+                                         empty: !td.textContent.trim()}))};
+    }""")
+    if size == "phone":  # each star a block of labelled cells as wide as the table; no label over an empty cell
+        assert ladder["head"] == "none"
+        assert all(c["label"] and not c["empty"] and c["width"] >= ladder["table"] - 1 for c in ladder["cells"]), ladder
+    else:  # a table whose column names ("Star", 星级) keep to one line
+        assert ladder["head"] != "none" and ladder["names"] == [1, 1, 1, 1], ladder
