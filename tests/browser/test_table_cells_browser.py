@@ -1,6 +1,8 @@
-"""A file's preview reads across its rows on a phone and a desktop: a short value keeps to one line, a long one wraps in
-a column of its own width (app/static/site.css, `long_cell` in app/web/datasets.py). Before, a table wider than its
-box was laid out at its columns' narrowest and its column of Chinese region names was one character wide (北/京/市)."""
+"""Tables read on a phone and a desktop, in Chinese as in English (app/static/site.css). A file's preview: a short value
+keeps to one line, a long one wraps in a column of its own width (`long_cell` in app/web/datasets.py); before, a table
+wider than its box was laid out at its columns' narrowest and its column of Chinese region names was one character
+wide (北/京/市). The star ladder is stacked on a phone. A column's name in Chinese wraps where an English one would (at
+a space), never between two of its characters (三星及以上占比 stood a character a line)."""
 
 from __future__ import annotations
 
@@ -64,3 +66,17 @@ def test_the_star_ladder_is_stacked_on_a_phone_and_its_column_names_keep_to_one_
         assert all(c["label"] and not c["empty"] and c["width"] >= ladder["table"] - 1 for c in ladder["cells"]), ladder
     else:  # a table whose column names ("Star", 星级) keep to one line
         assert ladder["head"] != "none" and ladder["names"] == [1, 1, 1, 1], ladder
+
+
+def test_a_columns_name_wraps_only_at_its_spaces(sized_page):
+    """...or before an opening bracket: 周（起始日） may take two lines, as "Week (starting)" does."""
+    size, lang, page = sized_page
+    page.goto("/dashboard")
+    names = page.evaluate("""() => [...document.querySelectorAll('main thead th')].filter(th => th.textContent.trim())
+        .map(th => { const range = document.createRange(); range.selectNodeContents(th);
+            const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+            const text = th.textContent.trim();
+            return {text: text, lines: tops.size, words: text.split(/\\s+|(?=[（(])/).length}; })""")
+    assert len(names) > 20 and (lang == "en" or any(n["text"] == "三星及以上占比" for n in names))
+    broken = [n for n in names if n["lines"] > n["words"]]
+    assert not broken, (size, lang, broken[:5])
