@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.services import uploads as P
 from app.services.errors import UploadRejected
+from app.web.datasets import LONG_CELL
 from catalog_schema.models import Assessment, Dataset, Distribution
 from tests.support.publishing import (
     GBK_CSV,
@@ -261,4 +262,6 @@ def test_a_western_or_central_european_table_keeps_its_letters_at_every_door(app
     assert all(f">{cell}<" in xml for row in rows for cell in row)
     page = client.get(f"/dataset/{slug}").get_data(as_text=True)
     assert "".join(f'<th scope="col">{h}</th>' for h in header) in page  # the preview
-    assert "".join(f"<td>{cell}</td>" for cell in rows[0]) in page
+    # a sentence wraps in a column of its own width (class "long"), a name keeps to one line
+    assert "".join(f'<td class="long">{cell}</td>' if len(cell) > LONG_CELL else f"<td>{cell}</td>"
+                   for cell in rows[0]) in page
