@@ -8,22 +8,27 @@ from __future__ import annotations
 
 from app.web.datasets import LONG_CELL, long_cell
 
+#: window.lines(node): how many lines the node's text takes (the distinct tops of its text's boxes)
+LINES = """() => { window.lines = node => { const range = document.createRange(); range.selectNodeContents(node);
+    return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size; }; }"""
+
 #: each preview cell of the page: its text, its class, the number of lines its text takes, its width, and whether its
 #: text stays inside it
 CELLS = """() => [...document.querySelectorAll('table.preview')].flatMap(table =>
-    [...table.querySelectorAll('th, td')].filter(cell => cell.textContent.trim()).map(cell => {
-        const range = document.createRange();
-        range.selectNodeContents(cell);
-        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-        return {text: cell.textContent.trim(), long: cell.classList.contains('long'), lines: tops.size,
-                width: cell.getBoundingClientRect().width, inside: cell.scrollWidth <= cell.clientWidth + 1};
-    }))"""
+    [...table.querySelectorAll('th, td')].filter(cell => cell.textContent.trim()).map(cell =>
+        ({text: cell.textContent.trim(), long: cell.classList.contains('long'), lines: window.lines(cell),
+          width: cell.getBoundingClientRect().width, inside: cell.scrollWidth <= cell.clientWidth + 1})))"""
+
+
+def _open(page, path: str) -> None:
+    page.goto(path)
+    page.evaluate(LINES)
 
 
 def test_short_values_keep_to_one_line_in_a_table_wider_than_the_screen(sized_page):
     size, lang, page = sized_page
     # 20 and 26 columns of figures beside a column of provinces (GBK files of the statistics bureau)
-    page.goto("/dataset/jinghai-statistical-tables-2024")
+    _open(page, "/dataset/jinghai-statistical-tables-2024")
     cells = page.evaluate(CELLS)
     assert any(c["text"] == "内蒙古自治区" for c in cells) and any(c["text"] == "2017年" for c in cells)
     broken = [c for c in cells if not c["long"] and c["lines"] != 1]
@@ -33,7 +38,7 @@ def test_short_values_keep_to_one_line_in_a_table_wider_than_the_screen(sized_pa
 
 def test_long_values_wrap_in_a_column_of_their_own_width(sized_page):
     size, lang, page = sized_page
-    page.goto("/dataset/bus-stops")  # each stop's GeoJSON geometry: 50 characters and no space
+    _open(page, "/dataset/bus-stops")  # each stop's GeoJSON geometry: 50 characters and no space
     cells = page.evaluate(CELLS)
     long = [c for c in cells if c["long"]]
     assert long and all(len(c["text"]) > LONG_CELL for c in long)
@@ -50,14 +55,12 @@ def test_what_counts_as_a_long_value():
 
 def test_the_star_ladder_is_stacked_on_a_phone_and_its_column_names_keep_to_one_line_on_a_desktop(sized_page):
     size, lang, page = sized_page
-    page.goto("/dataset/jinghai-statistical-tables-2024")
+    _open(page, "/dataset/jinghai-statistical-tables-2024")
     ladder = page.evaluate("""() => {
         const table = document.querySelector('table.star-ladder');
-        const lines = cell => { const range = document.createRange(); range.selectNodeContents(cell);
-            return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size; };
         const shown = [...table.querySelectorAll('tbody td')].filter(td => getComputedStyle(td).display !== 'none');
         return {table: table.getBoundingClientRect().width, head: getComputedStyle(table.tHead).display,
-                names: [...table.tHead.querySelectorAll('th')].map(lines),
+                names: [...table.tHead.querySelectorAll('th')].map(window.lines),
                 cells: shown.map(td => ({width: td.getBoundingClientRect().width, label: td.dataset.label,
                                          empty: !td.textContent.trim()}))};
     }""")
@@ -71,12 +74,10 @@ def test_the_star_ladder_is_stacked_on_a_phone_and_its_column_names_keep_to_one_
 def test_a_columns_name_wraps_only_at_its_spaces(sized_page):
     """...or before an opening bracket: 周（起始日） may take two lines, as "Week (starting)" does."""
     size, lang, page = sized_page
-    page.goto("/dashboard")
+    _open(page, "/dashboard")
     names = page.evaluate("""() => [...document.querySelectorAll('main thead th')].filter(th => th.textContent.trim())
-        .map(th => { const range = document.createRange(); range.selectNodeContents(th);
-            const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-            const text = th.textContent.trim();
-            return {text: text, lines: tops.size, words: text.split(/\\s+|(?=[（(])/).length}; })""")
+        .map(th => ({text: th.textContent.trim(), lines: window.lines(th),
+                     words: th.textContent.trim().split(/\\s+|(?=[（(])/).length}))""")
     assert len(names) > 20 and (lang == "en" or any(n["text"] == "三星及以上占比" for n in names))
     broken = [n for n in names if n["lines"] > n["words"]]
     assert not broken, (size, lang, broken[:5])
