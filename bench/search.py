@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -230,6 +231,7 @@ def measure(url: str, repeat: int, budget: float = 10.0, log=print, index_dir: s
     finally:
         raw.close()
         engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)  # the app's instance folder: each run left one behind
     return out
 
 
