@@ -2,7 +2,9 @@
 keeps to one line, a long one wraps in a column of its own width (`long_cell` in app/web/datasets.py); before, a table
 wider than its box was laid out at its columns' narrowest and its column of Chinese region names was one character
 wide (北/京/市). The star ladder is stacked on a phone. A column's name in Chinese wraps where an English one would (at
-a space), never between two of its characters (三星及以上占比 stood a character a line)."""
+a space), never between two of its characters (三星及以上占比 stood a character a line). A table that scrolls sideways
+keeps its caption in its box, in view as it scrolls; a publisher's name in the harvest sources' table has a name's
+width."""
 
 from __future__ import annotations
 
@@ -81,3 +83,42 @@ def test_a_columns_name_wraps_only_at_its_spaces(sized_page):
     assert len(names) > 20 and (lang == "en" or any(n["text"] == "三星及以上占比" for n in names))
     broken = [n for n in names if n["lines"] > n["words"]]
     assert not broken, (size, lang, broken[:5])
+
+
+#: each shown caption of a table that scrolls sideways in its box: where its text ends, and where the caption is once
+#: the box is scrolled to its end, against the box's edges
+CAPTIONS = """() => [...document.querySelectorAll('.usa-table-container--scrollable > table > caption')]
+    .filter(c => !c.classList.contains('usa-sr-only')).map(c => {
+        const box = c.closest('.usa-table-container--scrollable'), edges = box.getBoundingClientRect();
+        const range = document.createRange(); range.selectNodeContents(c);
+        const right = Math.max(...[...range.getClientRects()].filter(r => r.width > 0).map(r => r.right));
+        box.scrollLeft = box.scrollWidth; const scrolled = c.getBoundingClientRect().left; box.scrollLeft = 0;
+        return {text: c.textContent.trim(), scrolls: box.scrollWidth > box.clientWidth + 1, right, scrolled,
+                left: edges.left, end: edges.right};
+    })"""
+
+
+def test_a_scrolling_tables_caption_stays_in_its_box_and_in_view(sized_page):
+    """Before, the caption was as wide as the table: a long one ran off the screen on a phone (the weekly table's), and
+    every one scrolled out of view with the table's first columns."""
+    size, lang, page = sized_page
+    seen = []
+    for path in ("/dashboard", "/harvest", "/dashboard/publisher/jh-transport", "/harvest/source/jh-transport-ckan"):
+        _open(page, path)
+        captions = [c for c in page.evaluate(CAPTIONS) if c["scrolls"]]
+        bad = [c for c in captions if c["right"] > c["end"] + 1 or abs(c["scrolled"] - c["left"]) > 1]
+        assert not bad, (size, lang, path, bad[:3])
+        seen += captions
+    if size == "phone":  # the dashboard's five tables and the harvest pages' (on a desktop they may all fit)
+        assert len(seen) >= 7, (lang, seen)
+
+
+def test_a_publishers_name_in_the_harvest_table_has_room(sized_page):
+    size, lang, page = sized_page
+    _open(page, "/harvest")
+    names = page.evaluate("""() => [...document.querySelectorAll('#sources-table td.name a')]
+        .map(a => ({text: a.textContent.trim(), lines: window.lines(a)}))""")
+    assert names and (lang == "en" or any(n["text"] == "京海市人民政府办公厅" for n in names)), names
+    # 京海市人民政府办公厅 took three lines of three characters on a phone, "General Office of Jinghai Municipal
+    # People's Government" six
+    assert all(n["lines"] <= (1 if lang == "zh-CN" else 3) for n in names), (size, lang, names)
