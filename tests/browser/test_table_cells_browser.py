@@ -120,5 +120,7 @@ def test_a_publishers_name_in_the_harvest_table_has_room(sized_page):
         .map(a => ({text: a.textContent.trim(), lines: window.lines(a)}))""")
     assert names and (lang == "en" or any(n["text"] == "京海市人民政府办公厅" for n in names)), names
     # 京海市人民政府办公厅 took three lines of three characters on a phone, "General Office of Jinghai Municipal
-    # People's Government" six
-    assert all(n["lines"] <= (1 if lang == "zh-CN" else 3) for n in names), (size, lang, names)
+    # People's Government" six. On a desktop the table fits its box (test_harvest_tables_browser) and the English
+    # names take what the columns of counts leave them: up to four lines.
+    most = 1 if lang == "zh-CN" else 3 if size == "phone" else 4
+    assert all(n["lines"] <= most for n in names), (size, lang, names)
